@@ -1,0 +1,166 @@
+package grapple.bot;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.outbox.Outbox;
+import grapple.commands.PermissionLevel;
+import grapple.commands.Permissions;
+import grapple.state.BadInput;
+import grapple.state.Connection;
+import grapple.state.ConnectionStore;
+import grapple.state.Json;
+import java.io.IOException;
+import java.time.Clock;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one place connections change, whichever door the change comes through (commands, room
+ * state, the provisioning API). Room state is the source of truth; SQLite and the in-memory index
+ * follow it, and every change is validated and permission-checked here.
+ */
+public final class Connections {
+  private static final Logger log = LoggerFactory.getLogger(Connections.class);
+
+  private final ConnectionStore store;
+  private final ConnectionTypes types;
+  private final RoomGateway gateway;
+  private final Permissions permissions;
+  private final Outbox outbox;
+  private final Clock clock;
+  private final Map<String, Connection> byId = new ConcurrentHashMap<>();
+
+  public Connections(ConnectionStore store, ConnectionTypes types, RoomGateway gateway, Permissions permissions,
+      Outbox outbox) {
+    this.store = store;
+    this.types = types;
+    this.gateway = gateway;
+    this.permissions = permissions;
+    this.outbox = outbox;
+    this.clock = Clock.systemUTC();
+  }
+
+  /** Loads the connections stored by earlier runs. */
+  public void load() {
+    store.all().forEach(c -> byId.put(c.id(), c));
+    log.info("loaded {} connection(s) from the database", byId.size());
+  }
+
+  public Optional<Connection> byId(String id) {
+    return Optional.ofNullable(byId.get(id));
+  }
+
+  public List<Connection> inRoom(String roomId) {
+    return byId.values().stream().filter(c -> c.roomId().equals(roomId))
+        .sorted(Comparator.comparing(Connection::type).thenComparing(Connection::stateKey)).toList();
+  }
+
+  public Optional<Connection> find(String roomId, ConnectionType type, String stateKey) {
+    return byId(grapple.state.ConnectionId.of(roomId, type.eventType(), stateKey));
+  }
+
+  public ConnectionTypes types() {
+    return types;
+  }
+
+  /** A connection now in effect, and the private message for whoever made it (e.g. its URL). */
+  public record Applied(Connection connection, Optional<String> privateMessage) {}
+
+  /**
+   * Creates a connection for a command or the API: validates, writes the room state, then applies
+   * it at once (the homeserver's echo of that state then changes nothing).
+   */
+  public synchronized Applied create(String roomId, ConnectionType type, String stateKey, ObjectNode content,
+      String actor) throws IOException {
+    if (find(roomId, type, stateKey).isPresent()) {
+      throw new BadInput("name", type.name() + " `" + stateKey + "` already exists in this room.");
+    }
+    type.validate(stateKey, content);
+    gateway.putState(roomId, type.eventType(), stateKey, content);
+    return apply(roomId, type, stateKey, content, actor);
+  }
+
+  /** Removes a connection for a command or the API by emptying its room state. */
+  public synchronized Connection remove(Connection connection, String actor) throws IOException {
+    gateway.putState(connection.roomId(), connection.eventType(), connection.stateKey(), Json.object());
+    forget(connection, actor);
+    return connection;
+  }
+
+  /** Takes in a state event from the room (hand-edited, our own echo, or loaded at start). */
+  public synchronized void onState(RoomEvent.State e) {
+    Optional<ConnectionType> type = types.byEventType(e.eventType());
+    if (type.isEmpty()) return;
+    Optional<Connection> existing = find(e.roomId(), type.get(), e.stateKey());
+    boolean removal = e.content().isEmpty() || e.content().path("disabled").asBoolean(false);
+    if (removal && existing.isEmpty()) return;
+    if (!removal && existing.isPresent() && existing.get().config().equals(e.content())) return;
+    if (!mayManage(e.sender(), e.roomId(), type.get())) {
+      restore(e, type.get(), existing);
+      return;
+    }
+    if (removal) {
+      forget(existing.get(), e.sender());
+      return;
+    }
+    applyFromState(e, type.get());
+  }
+
+  private void applyFromState(RoomEvent.State e, ConnectionType type) {
+    try {
+      type.validate(e.stateKey(), e.content());
+    } catch (BadInput bad) {
+      log.info("room {}: {} '{}' from {} is invalid: {}", e.roomId(), type.name(), e.stateKey(), e.sender(),
+          bad.getMessage());
+      outbox.post(e.roomId(), Messages.notice(type.name() + " `" + e.stateKey() + "`: " + bad.getMessage()
+          + ". The connection was not changed."));
+      return;
+    }
+    Applied applied = apply(e.roomId(), type, e.stateKey(), e.content(), e.sender());
+    applied.privateMessage().ifPresent(dm -> outbox.directMessage(e.sender(), Messages.notice(dm)));
+  }
+
+  private boolean mayManage(String sender, String roomId, ConnectionType type) {
+    return sender.equals(gateway.botUserId())
+        || permissions.allows(sender, roomId, type.service(), PermissionLevel.MANAGE_CONNECTIONS);
+  }
+
+  private Applied apply(String roomId, ConnectionType type, String stateKey, ObjectNode content, String actor) {
+    Optional<Connection> previous = find(roomId, type, stateKey);
+    Connection.Audit audit = new Connection.Audit(actor, clock.instant());
+    Connection current = previous.map(p -> p.withConfig(content.deepCopy(), audit))
+        .orElseGet(() -> Connection.create(roomId, type.name(), type.eventType(), stateKey, content.deepCopy(), audit));
+    store.put(current);
+    byId.put(current.id(), current);
+    log.info("room {}: {} {} '{}' ({}) by {}", roomId, previous.isPresent() ? "updated" : "created", type.name(),
+        stateKey, current.id(), actor);
+    return new Applied(current, type.applied(previous, current));
+  }
+
+  private void forget(Connection connection, String actor) {
+    store.remove(connection.id());
+    byId.remove(connection.id());
+    types.byEventType(connection.eventType()).ifPresent(t -> t.removed(connection));
+    log.info("room {}: removed {} '{}' ({}) by {}", connection.roomId(), connection.type(), connection.stateKey(),
+        connection.id(), actor);
+  }
+
+  /** Puts back the last accepted content (or {@code {}}) and says who was refused and why. */
+  private void restore(RoomEvent.State e, ConnectionType type, Optional<Connection> existing) {
+    ObjectNode previous = existing.map(Connection::config).orElseGet(Json::object);
+    log.warn("room {}: {} may not manage {} connections; restoring {} '{}'", e.roomId(), e.sender(), type.service(),
+        type.name(), e.stateKey());
+    try {
+      gateway.putState(e.roomId(), e.eventType(), e.stateKey(), previous);
+    } catch (IOException io) {
+      log.error("room {}: could not restore {} '{}': {}", e.roomId(), type.name(), e.stateKey(), io.getMessage());
+    }
+    outbox.post(e.roomId(), Messages.notice(e.sender() + " may not change " + type.service()
+        + " connections here (that needs the manageConnections permission in Grapple's config), so I restored "
+        + type.name() + " `" + e.stateKey() + "` to what it was."));
+  }
+}

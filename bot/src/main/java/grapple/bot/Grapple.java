@@ -1,0 +1,153 @@
+package grapple.bot;
+
+import grapple.bot.config.Config;
+import grapple.bot.console.ConsoleGateway;
+import grapple.bot.http.HttpListener;
+import grapple.bot.http.Router;
+import grapple.bot.matrix.MatrixGateway;
+import grapple.bot.outbox.Outbox;
+import grapple.bot.webhook.GenericWebhookType;
+import grapple.commands.Command;
+import grapple.commands.Dispatcher;
+import grapple.commands.Permissions;
+import grapple.state.ConnectionStore;
+import grapple.state.Database;
+import grapple.state.DirectRoomStore;
+import grapple.state.KeyValueStore;
+import grapple.state.LocalStateStore;
+import grapple.state.OutboxStore;
+import grapple.state.SyncStore;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** One running bot: database, gateway, outbox, connection types and listeners, wired together. */
+public final class Grapple implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Grapple.class);
+  private static final int HTTP_THREADS = 64;
+
+  private final Database db;
+  private final RoomGateway gateway;
+  private final Outbox outbox;
+  private final HttpListener webhooks;
+  private final AtomicBoolean ready;
+
+  private Grapple(Database db, RoomGateway gateway, Outbox outbox, HttpListener webhooks, AtomicBoolean ready) {
+    this.db = db;
+    this.gateway = gateway;
+    this.outbox = outbox;
+    this.webhooks = webhooks;
+    this.ready = ready;
+  }
+
+  /**
+   * Opens the database, starts the webhook listener (so webhooks are taken in even while the
+   * homeserver is unreachable), logs in, then starts delivering and syncing.
+   */
+  public static Grapple start(Config config, ConsoleGateway.Console console)
+      throws IOException, MatrixGateway.LoginFailed, InterruptedException {
+    Database db = Database.open(config.database().path());
+    try {
+      return wire(config, console, db);
+    } catch (IOException | MatrixGateway.LoginFailed | InterruptedException | RuntimeException e) {
+      db.close();
+      throw e;
+    }
+  }
+
+  private static Grapple wire(Config config, ConsoleGateway.Console console, Database db)
+      throws IOException, MatrixGateway.LoginFailed, InterruptedException {
+    RoomGateway gateway = gateway(config, console, db);
+    Outbox outbox = new Outbox(new OutboxStore(db), gateway, config.outbox().concurrency(),
+        config.outbox().maxRetryDelay());
+    Permissions permissions = new Permissions(config.permissions());
+    ConnectionStore store = new ConnectionStore(db);
+    ConnectionTypes types = new ConnectionTypes(types(config, store, outbox));
+    Connections connections = new Connections(store, types, gateway, permissions, outbox);
+    connections.load();
+    RoomStates rooms = new RoomStates();
+    Dispatcher dispatcher = new Dispatcher(commands(types, connections), permissions,
+        new Dispatcher.Settings(config.bot().commandPrefixes(), gateway.botUserId()), rooms, Clock.systemUTC());
+    Router router = new Router();
+    types.all().forEach(t -> t.routes(router, connections));
+    AtomicBoolean ready = new AtomicBoolean();
+    HttpListener webhooks = HttpListener.start("webhooks", address(config.listeners().webhooks()), router,
+        ready::get, HTTP_THREADS);
+    Grapple app = new Grapple(db, gateway, outbox, webhooks, ready);
+    try {
+      if (gateway instanceof MatrixGateway matrix) {
+        matrix.follow(stateTypes(types));
+        matrix.login();
+      }
+      outbox.start();
+      gateway.start(new Core(gateway, rooms, connections, dispatcher, permissions, outbox), () -> {
+        ready.set(true);
+        log.info("ready: rooms loaded");
+      });
+      return app;
+    } catch (MatrixGateway.LoginFailed | InterruptedException | RuntimeException e) {
+      webhooks.close();
+      throw e;
+    }
+  }
+
+  private static RoomGateway gateway(Config config, ConsoleGateway.Console console, Database db) {
+    if (config.localMode()) {
+      return new ConsoleGateway(config.homeserver().domain(), config.bot().userId(), new LocalStateStore(db), console);
+    }
+    MatrixGateway.Stores stores = new MatrixGateway.Stores(new SyncStore(db), new KeyValueStore(db),
+        new DirectRoomStore(db));
+    return new MatrixGateway(config, stores);
+  }
+
+  /** The state event types the bot follows: authority, and every connection type's (with aliases). */
+  private static List<String> stateTypes(ConnectionTypes connectionTypes) {
+    List<String> types = new ArrayList<>(List.of("m.room.member", "m.room.power_levels", "m.room.create"));
+    for (ConnectionType t : connectionTypes.all()) {
+      types.add(t.eventType());
+      types.addAll(t.legacyEventTypes());
+    }
+    return types;
+  }
+
+  /** The connection types in service; a new type is one line here. */
+  private static List<ConnectionType> types(Config config, ConnectionStore store, Outbox outbox) {
+    List<ConnectionType> types = new ArrayList<>();
+    if (config.generic().enabled()) types.add(new GenericWebhookType(config.generic(), store, outbox, Clock.systemUTC()));
+    return types;
+  }
+
+  private static List<Command> commands(ConnectionTypes types, Connections connections) {
+    List<Command> commands = new ArrayList<>(new CoreCommands(connections).commands());
+    types.all().forEach(t -> commands.addAll(t.commands(connections)));
+    return commands;
+  }
+
+  private static InetSocketAddress address(Config.Listener listener) {
+    return new InetSocketAddress(listener.bindAddress(), listener.port());
+  }
+
+  public int webhookPort() {
+    return webhooks.port();
+  }
+
+  public boolean ready() {
+    return ready.get();
+  }
+
+  /** Stops taking webhooks, finishes what is in flight, stops syncing and delivering, closes SQLite. */
+  @Override
+  public void close() {
+    log.info("shutting down");
+    webhooks.close();
+    gateway.stop();
+    outbox.close();
+    db.close();
+    log.info("stopped; {} message(s) left queued for the next start", outbox.backlog());
+  }
+}

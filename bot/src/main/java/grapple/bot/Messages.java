@@ -1,0 +1,61 @@
+package grapple.bot;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.state.Json;
+import org.commonmark.parser.Parser;
+import org.commonmark.renderer.html.HtmlRenderer;
+import org.jsoup.Jsoup;
+import org.jsoup.nodes.Document;
+import org.jsoup.safety.Safelist;
+
+/** Builds Matrix message content: Markdown rendered to HTML, HTML cut down to what clients render. */
+public final class Messages {
+  private static final Parser MARKDOWN = Parser.builder().build();
+  private static final HtmlRenderer ESCAPING = HtmlRenderer.builder().escapeHtml(true).build();
+  private static final HtmlRenderer PASSING = HtmlRenderer.builder().build();
+
+  /** The tags and attributes the Matrix spec suggests clients render (m.room.message, HTML). */
+  private static final Safelist MATRIX_HTML = new Safelist()
+      .addTags("font", "del", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "p", "a", "ul", "ol",
+          "sup", "sub", "li", "b", "i", "u", "strong", "em", "s", "code", "hr", "br", "div", "table",
+          "thead", "tbody", "tr", "th", "td", "caption", "pre", "span", "img", "details", "summary")
+      .addAttributes("font", "data-mx-bg-color", "data-mx-color", "color")
+      .addAttributes("span", "data-mx-bg-color", "data-mx-color", "data-mx-spoiler")
+      .addAttributes("a", "href", "target")
+      .addAttributes("img", "width", "height", "alt", "title", "src")
+      .addAttributes("ol", "start")
+      .addAttributes("code", "class")
+      .addProtocols("a", "href", "https", "http", "ftp", "mailto", "magnet")
+      .addProtocols("img", "src", "mxc")
+      .preserveRelativeLinks(false);
+
+  private Messages() {}
+
+  /** An {@code m.notice} from Markdown the bot wrote (any HTML in it is shown as text). */
+  public static ObjectNode notice(String markdown) {
+    return Json.object().put("msgtype", "m.notice").put("body", markdown)
+        .put("format", "org.matrix.custom.html").put("formatted_body", renderEscaped(markdown));
+  }
+
+  /** A notice that replies to {@code eventId}. */
+  public static ObjectNode reply(String markdown, String eventId) {
+    ObjectNode content = notice(markdown);
+    content.putObject("m.relates_to").putObject("m.in_reply_to").put("event_id", eventId);
+    return content;
+  }
+
+  static String renderEscaped(String markdown) {
+    return ESCAPING.render(MARKDOWN.parse(markdown)).strip();
+  }
+
+  /** Renders user Markdown, keeping inline HTML, then sanitises the result. */
+  public static String renderUserMarkdown(String markdown) {
+    return sanitize(PASSING.render(MARKDOWN.parse(markdown)).strip());
+  }
+
+  /** Keeps only the HTML Matrix clients render; scripts, styles and handlers are dropped. */
+  public static String sanitize(String html) {
+    Document.OutputSettings out = new Document.OutputSettings().prettyPrint(false);
+    return Jsoup.clean(html, "", MATRIX_HTML, out);
+  }
+}

@@ -1,0 +1,28 @@
+package grapple.bot;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+
+/** Where rooms live: a homeserver or the local console. Every mode runs the same core on it. */
+public interface RoomGateway {
+  String botUserId();
+
+  /** Sends an event with a transaction id (idempotent per id); returns the event id. */
+  String send(String roomId, String eventType, ObjectNode content, String txnId) throws IOException;
+
+  /** Writes a state event as the bot. */
+  void putState(String roomId, String eventType, String stateKey, ObjectNode content) throws IOException;
+
+  /** The one direct-message room with {@code userId}, created on first use. */
+  String directRoom(String userId) throws IOException;
+
+  void join(String roomId) throws IOException;
+
+  /** Leaves (or declines an invite to) a room, saying why. */
+  void leave(String roomId, String reason) throws IOException;
+
+  /** Starts feeding room events to {@code events}; {@code onLoaded} runs once rooms are loaded. */
+  void start(RoomEvents events, Runnable onLoaded);
+
+  void stop();
+}

@@ -1,0 +1,100 @@
+package grapple.bot;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.commands.RoomAuthority;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * What Grapple knows of each room's membership and power levels, kept current from room state;
+ * judges state writes the way the homeserver does (room versions up to 12, where creators outrank
+ * every power level).
+ */
+public final class RoomStates implements RoomAuthority {
+  private final Map<String, Room> rooms = new ConcurrentHashMap<>();
+
+  private static final class Room {
+    JsonNode powerLevels;
+    String creator;
+    final Set<String> extraCreators = new HashSet<>();
+    boolean creatorsOutrank;
+    final Map<String, String> membership = new HashMap<>();
+  }
+
+  /** Takes in one state event (members, power levels and create are the ones that matter). */
+  public void apply(RoomEvent.State e) {
+    Room room = rooms.computeIfAbsent(e.roomId(), id -> new Room());
+    synchronized (room) {
+      switch (e.eventType()) {
+        case "m.room.power_levels" -> room.powerLevels = e.content();
+        case "m.room.member" -> room.membership.put(e.stateKey(), e.content().path("membership").asText("leave"));
+        case "m.room.create" -> applyCreate(room, e);
+        default -> { /* other state does not affect authority */ }
+      }
+    }
+  }
+
+  private static void applyCreate(Room room, RoomEvent.State e) {
+    room.creator = e.content().path("creator").asText(e.sender());
+    String version = e.content().path("room_version").asText("1");
+    room.creatorsOutrank = version.matches("\\d+") && Integer.parseInt(version) >= 12;
+    if (room.creatorsOutrank) room.creator = e.sender();
+    e.content().path("additional_creators").forEach(c -> room.extraCreators.add(c.asText()));
+  }
+
+  public void forget(String roomId) {
+    rooms.remove(roomId);
+  }
+
+  public boolean isJoined(String roomId, String userId) {
+    Room room = rooms.get(roomId);
+    if (room == null) return false;
+    synchronized (room) {
+      return "join".equals(room.membership.get(userId));
+    }
+  }
+
+  @Override
+  public Optional<String> whyMayNotSendState(String roomId, String userId, String eventType) {
+    Room room = rooms.get(roomId);
+    if (room == null) return Optional.of("I don't know the room " + roomId + " (am I in it?)");
+    synchronized (room) {
+      if (!"join".equals(room.membership.get(userId))) return Optional.of(userId + " is not in this room");
+      long have = level(room, userId);
+      long need = stateLevel(room, eventType);
+      if (have >= need) return Optional.empty();
+      return Optional.of(userId + "'s power level in this room is " + have + ", but changing " + eventType
+          + " needs " + need + ". A room admin can raise it in the room settings.");
+    }
+  }
+
+  private static long level(Room room, String userId) {
+    boolean creator = userId.equals(room.creator) || room.extraCreators.contains(userId);
+    if (room.creatorsOutrank && creator) return Long.MAX_VALUE;
+    if (room.powerLevels == null) return creator ? 100 : 0;
+    JsonNode users = room.powerLevels.path("users");
+    if (users.has(userId)) return users.get(userId).asLong();
+    return room.powerLevels.path("users_default").asLong(0);
+  }
+
+  private static long stateLevel(Room room, String eventType) {
+    if (room.powerLevels == null) return 0;
+    JsonNode events = room.powerLevels.path("events");
+    if (events.has(eventType)) return events.get(eventType).asLong();
+    return room.powerLevels.path("state_default").asLong(50);
+  }
+
+  /** A copy of the room's power levels content, for tests and the console. */
+  Optional<ObjectNode> powerLevels(String roomId) {
+    Room room = rooms.get(roomId);
+    if (room == null || room.powerLevels == null) return Optional.empty();
+    synchronized (room) {
+      return Optional.of(((ObjectNode) room.powerLevels).deepCopy());
+    }
+  }
+}

@@ -1,0 +1,292 @@
+package grapple.bot.config;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import grapple.commands.PermissionRule;
+import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+
+/**
+ * Reads Grapple's YAML config file: validates every key, applies defaults and environment
+ * overrides, and reports all problems at once as a {@link ConfigException} (CONTRACT §8).
+ */
+public final class ConfigLoader {
+  static final String ACCESS_TOKEN_ENV = "GRAPPLE_ACCESS_TOKEN";
+  static final String PASSWORD_ENV = "GRAPPLE_PASSWORD";
+  static final String PROVISIONING_SECRET_ENV = "GRAPPLE_PROVISIONING_SECRET";
+
+  private static final ObjectMapper YAML =
+      new ObjectMapper(new YAMLFactory()).enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+  private static final Pattern HTTP_URL = Pattern.compile("https?://[^/\\s]+\\S*");
+  private static final Pattern USER_ID = Pattern.compile("@[^:\\s]+:\\S+");
+  private static final Pattern NO_WHITESPACE = Pattern.compile("\\S+");
+  private static final List<String> LOG_LEVELS = List.of("trace", "debug", "info", "warn", "error");
+  private static final int MIN_SECRET_CHARS = 16;
+  private static final int MIN_POLL_INTERVAL_SECONDS = 60;
+  private static final int MAX_OUTBOX_CONCURRENCY = 64;
+  private static final long MIN_PAYLOAD_BYTES = 1024;
+  private static final long MAX_PAYLOAD_BYTES = 100L * 1024 * 1024;
+  /** A document that reaches every key, list entries included; see {@link #knownKeyPaths}. */
+  private static final String EVERY_KEY =
+      "permissions: [{actor: '*', services: [{service: '*', level: admin}]}]";
+
+  private ConfigLoader() {}
+
+  /** Reads and validates the config file; env is usually {@code System.getenv()}. */
+  public static Config load(Path file, Map<String, String> env) {
+    Objects.requireNonNull(file, "file");
+    return parse(read(file), file.toString(), env);
+  }
+
+  /**
+   * Validates config text. {@code baseDir} is where the text came from; relative paths in the
+   * config are deliberately NOT resolved against it: like most daemons, they stay relative to
+   * the working directory.
+   */
+  public static Config parse(String yaml, Path baseDir, Map<String, String> env) {
+    return parse(yaml, "<config>", env);
+  }
+
+  /** Every leaf key path the loader reads, list entries written {@code permissions[].actor}. */
+  static Set<String> knownKeyPaths() {
+    Section.Walk walk = new Section.Walk();
+    build(Section.root(tree(EVERY_KEY, "<known keys>"), walk), Map.of());
+    return Set.copyOf(walk.leafPaths);
+  }
+
+  private static Config parse(String yaml, String source, Map<String, String> env) {
+    Objects.requireNonNull(yaml, "yaml");
+    Objects.requireNonNull(env, "env");
+    Section.Walk walk = new Section.Walk();
+    Config config = build(Section.root(tree(yaml, source), walk), env);
+    if (!walk.problems.isEmpty()) throw new ConfigException(walk.problems);
+    return config;
+  }
+
+  private static String read(Path file) {
+    try {
+      return Files.readString(file);
+    } catch (NoSuchFileException e) {
+      throw new ConfigException("config: file not found: " + file);
+    } catch (CharacterCodingException e) {
+      throw new ConfigException("config: " + file + ": not UTF-8 text");
+    } catch (IOException e) {
+      throw new ConfigException("config: " + file + ": cannot read: " + e);
+    }
+  }
+
+  private static ObjectNode tree(String yaml, String source) {
+    JsonNode tree;
+    try {
+      tree = YAML.readTree(yaml);
+    } catch (JsonProcessingException e) {
+      throw new ConfigException("config: " + source + ": " + syntaxError(e));
+    }
+    if (tree == null || tree.isMissingNode() || tree.isNull()) return YAML.createObjectNode();
+    if (tree.isObject()) return (ObjectNode) tree;
+    throw new ConfigException("config: " + source
+        + ": must be a mapping of sections (homeserver:, bot:, ...), was "
+        + Section.describe(tree));
+  }
+
+  /** SnakeYAML knows where the problem is; Jackson's own location can point elsewhere. */
+  private static String syntaxError(JsonProcessingException e) {
+    if (e.getCause() instanceof MarkedYAMLException) {
+      MarkedYAMLException yaml = (MarkedYAMLException) e.getCause();
+      String context = yaml.getContext() == null ? "" : " (" + yaml.getContext() + ")";
+      return "not valid YAML at line " + (yaml.getProblemMark().getLine() + 1)
+          + ", column " + (yaml.getProblemMark().getColumn() + 1)
+          + ": " + yaml.getProblem() + context;
+    }
+    String problem = e.getOriginalMessage().replace("Duplicate field", "duplicate key");
+    return "not valid YAML at line " + e.getLocation().getLineNr()
+        + ", column " + e.getLocation().getColumnNr() + ": " + problem;
+  }
+
+  private static Config build(Section root, Map<String, String> env) {
+    Config.Homeserver homeserver = homeserver(root.section("homeserver"));
+    Config.Bot bot = bot(root.section("bot"), homeserver, env);
+    Config.Database database = database(root.section("database"));
+    Config.Listeners listeners = ListenerAddresses.read(root.section("listeners"));
+    Config.Provisioning provisioning = provisioning(root.section("provisioning"), env);
+    Config.Generic generic = generic(root.section("generic"), listeners.webhooks());
+    Config.Feeds feeds = feeds(root.section("feeds"));
+    List<PermissionRule> permissions = PermissionRules.read(root, homeserver.domain());
+    Config.Logging logging = logging(root.section("logging"));
+    Config.Outbox outbox = outbox(root.section("outbox"));
+    root.finish();
+    return new Config(homeserver, bot, database, listeners, provisioning, generic, feeds,
+        permissions, logging, outbox);
+  }
+
+  private static Config.Homeserver homeserver(Section s) {
+    String url = homeserverUrl(s);
+    String domain = s.nonEmptyString("domain", "localhost");
+    s.finish();
+    return new Config.Homeserver(url, domain);
+  }
+
+  /** Returns the URL without trailing slashes, or null (local mode) if absent or empty. */
+  private static String homeserverUrl(Section s) {
+    String url = s.string("url", "");
+    if (url.isEmpty()) return null;
+    if (HTTP_URL.matcher(url).matches()) return stripTrailingSlashes(url);
+    s.reject("url", "must start with http:// or https://");
+    return null;
+  }
+
+  private static Config.Bot bot(Section s, Config.Homeserver homeserver, Map<String, String> env) {
+    String userId = s.matching("userId", "@grapple:" + homeserver.domain(), USER_ID,
+        "must look like @localpart:server");
+    String accessToken = firstSet(env.get(ACCESS_TOKEN_ENV), s.string("accessToken", null));
+    String password = firstSet(env.get(PASSWORD_ENV), s.string("password", null));
+    String displayName = s.string("displayName", "Grapple");
+    List<String> commandPrefixes = commandPrefixes(s);
+    if (homeserver.url() != null && accessToken == null && password == null) {
+      s.problem("accessToken", "is required when homeserver.url is set"
+          + " (or set " + ACCESS_TOKEN_ENV + ", or bot.password)");
+    }
+    s.finish();
+    return new Config.Bot(userId, accessToken, password, displayName, commandPrefixes);
+  }
+
+  private static List<String> commandPrefixes(Section s) {
+    List<String> fallback = List.of("!grapple", "!hookshot");
+    List<String> prefixes = s.strings("commandPrefixes", fallback);
+    if (prefixes.isEmpty()) s.reject("commandPrefixes", "must not be empty");
+    for (int i = 0; i < prefixes.size(); i++) checkCommandPrefix(s, i, prefixes.get(i));
+    return prefixes.isEmpty() ? fallback : prefixes;
+  }
+
+  private static void checkCommandPrefix(Section s, int index, String prefix) {
+    String key = "commandPrefixes[" + index + "]";
+    if (prefix.isEmpty()) {
+      // An unquoted !grapple is a YAML tag with an empty value: the likeliest cause by far.
+      s.problem(key, "must not be empty (quote prefixes that start with !), was ''");
+    } else if (!NO_WHITESPACE.matcher(prefix).matches()) {
+      s.problem(key, "must not contain whitespace, was '" + prefix + "'");
+    }
+  }
+
+  private static Config.Database database(Section s) {
+    String path = s.nonEmptyString("path", "grapple.db");
+    s.finish();
+    try {
+      return new Config.Database(Path.of(path));
+    } catch (InvalidPathException e) {
+      s.reject("path", "must be a file path (" + e.getReason() + ")");
+      return new Config.Database(Path.of("grapple.db"));
+    }
+  }
+
+  private static Config.Provisioning provisioning(Section s, Map<String, String> env) {
+    String fromEnv = emptyToNull(env.get(PROVISIONING_SECRET_ENV));
+    String secret = firstSet(fromEnv, s.string("secret", null));
+    if (secret != null && secret.length() < MIN_SECRET_CHARS) {
+      String source = fromEnv == null ? "" : " (from " + PROVISIONING_SECRET_ENV + ")";
+      s.problem("secret", "must be at least " + MIN_SECRET_CHARS + " characters, was "
+          + secret.length() + " characters" + source);
+    }
+    s.finish();
+    return new Config.Provisioning(secret);
+  }
+
+  private static Config.Generic generic(Section s, Config.Listener webhooks) {
+    boolean enabled = s.bool("enabled", true);
+    String urlPrefix = urlPrefix(s, "http://127.0.0.1:" + webhooks.port() + "/webhook/");
+    boolean waitForComplete = s.bool("waitForComplete", false);
+    boolean enableHttpGet = s.bool("enableHttpGet", false);
+    boolean includeHookBody = s.bool("includeHookBody", true);
+    long payloadSizeLimitBytes = payloadSizeLimitBytes(s);
+    Duration maxExpiry =
+        duration(s, "maxExpiry", "365d", Duration.ofSeconds(1), "must be positive");
+    s.finish();
+    return new Config.Generic(enabled, urlPrefix, waitForComplete, enableHttpGet,
+        includeHookBody, payloadSizeLimitBytes, maxExpiry);
+  }
+
+  private static String urlPrefix(Section s, String fallback) {
+    String urlPrefix = s.matching("urlPrefix", fallback, HTTP_URL,
+        "must start with http:// or https://");
+    return urlPrefix.endsWith("/") ? urlPrefix : urlPrefix + "/";
+  }
+
+  private static long payloadSizeLimitBytes(Section s) {
+    long fallback = Quantities.bytes("1mb");
+    long bytes = Quantities.bytes(s.string("payloadSizeLimit", "1mb"));
+    String rule = bytes < 0 ? Quantities.SIZE_RULE
+        : bytes < MIN_PAYLOAD_BYTES ? "must be at least 1kb"
+        : bytes > MAX_PAYLOAD_BYTES ? "must be at most 100mb"
+        : null;
+    if (rule == null) return bytes;
+    s.reject("payloadSizeLimit", rule);
+    return fallback;
+  }
+
+  private static Config.Feeds feeds(Section s) {
+    boolean enabled = s.bool("enabled", true);
+    int pollIntervalSeconds =
+        s.integer("pollIntervalSeconds", 600, MIN_POLL_INTERVAL_SECONDS, Integer.MAX_VALUE);
+    s.finish();
+    return new Config.Feeds(enabled, pollIntervalSeconds);
+  }
+
+  private static Config.Logging logging(Section s) {
+    String level = s.string("level", "info").toLowerCase(Locale.ROOT);
+    if (!LOG_LEVELS.contains(level)) {
+      s.reject("level", "must be one of " + String.join(", ", LOG_LEVELS));
+      level = "info";
+    }
+    s.finish();
+    return new Config.Logging(level);
+  }
+
+  private static Config.Outbox outbox(Section s) {
+    int concurrency = s.integer("concurrency", 4, 1, MAX_OUTBOX_CONCURRENCY);
+    Duration maxRetryDelay =
+        duration(s, "maxRetryDelay", "5m", Duration.ofSeconds(1), "must be at least 1s");
+    s.finish();
+    return new Config.Outbox(concurrency, maxRetryDelay);
+  }
+
+  private static Duration duration(
+      Section s, String key, String fallback, Duration minimum, String minimumRule) {
+    Duration value = Quantities.duration(s.string(key, fallback));
+    String rule = value == null ? Quantities.DURATION_RULE
+        : value.compareTo(minimum) < 0 ? minimumRule
+        : null;
+    if (rule == null) return value;
+    s.reject(key, rule);
+    return Quantities.duration(fallback);
+  }
+
+  private static String firstSet(String preferred, String other) {
+    return emptyToNull(preferred) != null ? preferred : emptyToNull(other);
+  }
+
+  private static String emptyToNull(String value) {
+    return value == null || value.isEmpty() ? null : value;
+  }
+
+  private static String stripTrailingSlashes(String url) {
+    String stripped = url;
+    while (stripped.endsWith("/")) stripped = stripped.substring(0, stripped.length() - 1);
+    return stripped;
+  }
+}

@@ -1,0 +1,50 @@
+package grapple.bot.config;
+
+import java.util.List;
+
+/** Reads the config's {@code listeners} section: where each HTTP listener binds. */
+final class ListenerAddresses {
+  private static final List<String> LISTENERS = List.of("webhooks", "provisioning", "metrics");
+
+  private ListenerAddresses() {}
+
+  static Config.Listeners read(Section s) {
+    Config.Listener webhooks = listener(s.section("webhooks"), 9000);
+    Config.Listener provisioning = listener(s.section("provisioning"), 9001);
+    Config.Listener metrics = listener(s.section("metrics"), 9002);
+    List<Config.Listener> all = List.of(webhooks, provisioning, metrics);
+    for (int later = 1; later < all.size(); later++) requireOwnPort(s, all, later);
+    s.finish();
+    return new Config.Listeners(webhooks, provisioning, metrics);
+  }
+
+  private static Config.Listener listener(Section s, int defaultPort) {
+    String bindAddress = s.nonEmptyString("bindAddress", "127.0.0.1");
+    int port = s.integer("port", defaultPort, 0, 65535);
+    s.finish();
+    return new Config.Listener(bindAddress, port);
+  }
+
+  /** Reports the listener at index later if an earlier one would bind the same address and port. */
+  private static void requireOwnPort(Section s, List<Config.Listener> all, int later) {
+    Config.Listener listener = all.get(later);
+    for (int earlier = 0; earlier < later; earlier++) {
+      if (sharesPort(all.get(earlier), listener)) {
+        s.problem(LISTENERS.get(later) + ".port", "must differ from "
+            + s.pathOf(LISTENERS.get(earlier) + ".port") + ", was " + listener.port());
+        return;
+      }
+    }
+  }
+
+  /** Port 0 picks a free port, so it never clashes; a wildcard address overlaps every address. */
+  private static boolean sharesPort(Config.Listener a, Config.Listener b) {
+    if (a.port() == 0 || a.port() != b.port()) return false;
+    return a.bindAddress().equals(b.bindAddress())
+        || isWildcard(a.bindAddress()) || isWildcard(b.bindAddress());
+  }
+
+  private static boolean isWildcard(String bindAddress) {
+    return bindAddress.equals("0.0.0.0") || bindAddress.equals("::") || bindAddress.equals("[::]");
+  }
+}

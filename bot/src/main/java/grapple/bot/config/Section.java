@@ -1,0 +1,263 @@
+package grapple.bot.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * One YAML mapping of the config being read: typed getters that fall back to a default, note
+ * which keys exist, and report problems by key path instead of throwing.
+ */
+final class Section {
+  private static final int MAX_SUGGESTION_DISTANCE = 3;
+  private static final int MAX_SHOWN_VALUE_CHARS = 80;
+
+  private final String path;
+  private final String pattern;
+  private final ObjectNode node;
+  private final Walk walk;
+  private final Set<String> knownKeys = new LinkedHashSet<>();
+
+  /** The problems and leaf key paths collected while reading one document. */
+  static final class Walk {
+    final List<String> problems = new ArrayList<>();
+    final Set<String> leafPaths = new LinkedHashSet<>();
+
+    void problem(String keyPath, String rule) {
+      problems.add("config: " + keyPath + ": " + rule);
+    }
+  }
+
+  /** {@code pattern} is {@code path} with list indexes left out: {@code permissions[].actor}. */
+  private Section(String path, String pattern, ObjectNode node, Walk walk) {
+    this.path = path;
+    this.pattern = pattern;
+    this.node = node;
+    this.walk = walk;
+  }
+
+  static Section root(ObjectNode node, Walk walk) {
+    return new Section("", "", node, walk);
+  }
+
+  /** Returns the full key path of a key of this section, e.g. {@code listeners.webhooks.port}. */
+  String pathOf(String key) {
+    return path.isEmpty() ? key : path + "." + key;
+  }
+
+  /** True if the key is present with a non-null value. */
+  boolean isSet(String key) {
+    return !isAbsent(node.get(key));
+  }
+
+  /** Returns the nested mapping; an absent, null or wrongly typed one reads as empty. */
+  Section section(String key) {
+    knownKeys.add(key);
+    JsonNode value = node.get(key);
+    String childPattern = join(pattern, key);
+    if (value != null && value.isObject()) {
+      return new Section(pathOf(key), childPattern, (ObjectNode) value, walk);
+    }
+    if (!isAbsent(value)) reject(key, "must be a mapping");
+    return new Section(pathOf(key), childPattern, emptyNode(), walk);
+  }
+
+  /** Returns the entries of a list of mappings; empty if absent. Bad entries are reported. */
+  List<Section> sections(String key) {
+    knownKeys.add(key);
+    JsonNode value = node.get(key);
+    if (isAbsent(value)) return List.of();
+    if (!value.isArray()) {
+      reject(key, "must be a list");
+      return List.of();
+    }
+    List<Section> entries = new ArrayList<>();
+    for (int i = 0; i < value.size(); i++) {
+      Section entry = entry(key, i, value.get(i));
+      if (entry != null) entries.add(entry);
+    }
+    return entries;
+  }
+
+  /** Returns the list entry as a section, or null if it is not a mapping (that is reported). */
+  private Section entry(String key, int index, JsonNode entry) {
+    String entryPath = pathOf(key) + "[" + index + "]";
+    if (entry.isObject()) {
+      return new Section(entryPath, join(pattern, key) + "[]", (ObjectNode) entry, walk);
+    }
+    walk.problem(entryPath, "must be a mapping, was " + describe(entry));
+    return null;
+  }
+
+  /** Returns a scalar as text (numbers and booleans too), or fallback if absent or null. */
+  String string(String key, String fallback) {
+    JsonNode value = leaf(key);
+    if (isAbsent(value)) return fallback;
+    if (value.isValueNode()) return value.asText();
+    reject(key, "must be a string");
+    return fallback;
+  }
+
+  /** Like {@link #string}, but an empty string is a problem. */
+  String nonEmptyString(String key, String fallback) {
+    String value = string(key, fallback);
+    if (value != null && value.isEmpty()) {
+      reject(key, "must not be empty");
+      return fallback;
+    }
+    return value;
+  }
+
+  /** Like {@link #string}, but a value that does not match is a problem described by rule. */
+  String matching(String key, String fallback, Pattern format, String rule) {
+    String value = string(key, fallback);
+    if (value != null && !format.matcher(value).matches()) {
+      reject(key, rule);
+      return fallback;
+    }
+    return value;
+  }
+
+  boolean bool(String key, boolean fallback) {
+    JsonNode value = leaf(key);
+    if (isAbsent(value)) return fallback;
+    if (value.isBoolean()) return value.booleanValue();
+    String text = value.asText().toLowerCase(Locale.ROOT);
+    if (value.isTextual() && (text.equals("true") || text.equals("false"))) {
+      return text.equals("true");
+    }
+    reject(key, "must be true or false");
+    return fallback;
+  }
+
+  /** Returns a whole number in [min, max]; max = Integer.MAX_VALUE means no upper bound. */
+  int integer(String key, int fallback, int min, int max) {
+    JsonNode value = leaf(key);
+    if (isAbsent(value)) return fallback;
+    Long number = wholeNumber(value);
+    if (number == null) {
+      reject(key, "must be a whole number");
+      return fallback;
+    }
+    if (number < min || number > max) {
+      reject(key, max == Integer.MAX_VALUE
+          ? "must be at least " + min
+          : "must be between " + min + " and " + max);
+      return fallback;
+    }
+    return number.intValue();
+  }
+
+  /** Returns a list of strings, or fallback if absent; non-scalar entries are reported. */
+  List<String> strings(String key, List<String> fallback) {
+    JsonNode value = leaf(key);
+    if (isAbsent(value)) return fallback;
+    if (!value.isArray()) {
+      reject(key, "must be a list");
+      return fallback;
+    }
+    List<String> result = new ArrayList<>();
+    for (int i = 0; i < value.size(); i++) {
+      JsonNode entry = value.get(i);
+      if (entry.isValueNode() && !entry.isNull()) result.add(entry.asText());
+      else walk.problem(pathOf(key) + "[" + i + "]", "must be a string, was " + describe(entry));
+    }
+    return List.copyOf(result);
+  }
+
+  /** Reports {@code <path>: <rule>, was <the key's value>}. */
+  void reject(String key, String rule) {
+    walk.problem(pathOf(key), rule + ", was " + describe(node.get(key)));
+  }
+
+  /** Reports a problem with a message that does not (or must not) show the value. */
+  void problem(String key, String message) {
+    walk.problem(pathOf(key), message);
+  }
+
+  /** Reports every key of this mapping that no getter asked for. Call after reading all keys. */
+  void finish() {
+    Iterator<String> names = node.fieldNames();
+    while (names.hasNext()) {
+      String name = names.next();
+      if (!knownKeys.contains(name)) walk.problem(pathOf(name), unknownKey(name));
+    }
+  }
+
+  private JsonNode leaf(String key) {
+    knownKeys.add(key);
+    walk.leafPaths.add(join(pattern, key));
+    return node.get(key);
+  }
+
+  private String unknownKey(String name) {
+    String closest = null;
+    int closestDistance = MAX_SUGGESTION_DISTANCE + 1;
+    for (String known : knownKeys) {
+      int distance = distance(name.toLowerCase(Locale.ROOT), known.toLowerCase(Locale.ROOT));
+      if (distance < closestDistance) {
+        closest = known;
+        closestDistance = distance;
+      }
+    }
+    if (closest != null) return "unknown key (did you mean '" + closest + "'?)";
+    return "unknown key (known: " + String.join(", ", knownKeys) + ")";
+  }
+
+  /** Levenshtein edit distance. */
+  static int distance(String a, String b) {
+    int[] previous = new int[b.length() + 1];
+    int[] current = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) previous[j] = j;
+    for (int i = 1; i <= a.length(); i++) {
+      current[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        int substitution = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+        current[j] = Math.min(substitution, Math.min(previous[j], current[j - 1]) + 1);
+      }
+      int[] swap = previous;
+      previous = current;
+      current = swap;
+    }
+    return previous[b.length()];
+  }
+
+  /** Returns the value as a long, or null if it is not a whole number. Huge values saturate. */
+  private static Long wholeNumber(JsonNode value) {
+    if (value.isIntegralNumber()) {
+      if (value.canConvertToLong()) return value.longValue();
+      return value.bigIntegerValue().signum() < 0 ? Long.MIN_VALUE : Long.MAX_VALUE;
+    }
+    if (value.isTextual() && value.asText().matches("-?\\d{1,18}")) {
+      return Long.parseLong(value.asText());
+    }
+    return null;
+  }
+
+  /** How a value is shown in messages: strings quoted, numbers bare, lists and mappings as JSON. */
+  static String describe(JsonNode value) {
+    if (isAbsent(value)) return "nothing";
+    String shown = value.isTextual() ? "'" + value.asText() + "'" : value.toString();
+    if (shown.length() <= MAX_SHOWN_VALUE_CHARS) return shown;
+    return shown.substring(0, MAX_SHOWN_VALUE_CHARS) + "...";
+  }
+
+  private static boolean isAbsent(JsonNode value) {
+    return value == null || value.isNull() || value.isMissingNode();
+  }
+
+  private static String join(String prefix, String key) {
+    return prefix.isEmpty() ? key : prefix + "." + key;
+  }
+
+  private static ObjectNode emptyNode() {
+    return JsonNodeFactory.instance.objectNode();
+  }
+}

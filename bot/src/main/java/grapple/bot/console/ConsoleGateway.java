@@ -1,0 +1,206 @@
+package grapple.bot.console;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.RoomEvent;
+import grapple.bot.RoomEvents;
+import grapple.bot.RoomGateway;
+import grapple.state.Json;
+import grapple.state.LocalStateStore;
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Local mode: one console room whose member {@code @console:<domain>} (an admin) is whoever types.
+ * Each line is a room message; {@code /state TYPE KEY JSON} edits room state by hand. Everything the
+ * bot posts is printed. The room's state lives in SQLite.
+ */
+public final class ConsoleGateway implements RoomGateway {
+  private static final Logger log = LoggerFactory.getLogger(ConsoleGateway.class);
+
+  private final String roomId;
+  private final String userId;
+  private final String botUserId;
+  private final LocalStateStore state;
+  private final Console console;
+  private final AtomicLong eventCounter = new AtomicLong();
+  private RoomEvents events;
+  private Thread reader;
+
+  /** Where lines come from and go to: a jline terminal, plain streams, or nothing (headless). */
+  public interface Console {
+    /** Calls {@code onLine} for each line typed until the input ends; blocks. */
+    void readLines(Consumer<String> onLine);
+
+    void print(String text);
+  }
+
+  public ConsoleGateway(String domain, String botUserId, LocalStateStore state, Console console) {
+    this.roomId = "!console:" + domain;
+    this.userId = "@console:" + domain;
+    this.botUserId = botUserId;
+    this.state = state;
+    this.console = console;
+  }
+
+  public String roomId() {
+    return roomId;
+  }
+
+  public String userId() {
+    return userId;
+  }
+
+  @Override
+  public String botUserId() {
+    return botUserId;
+  }
+
+  @Override
+  public String send(String target, String eventType, ObjectNode content, String txnId) {
+    String body = content.path("body").asText("");
+    String who = target.equals(roomId) ? "" : " (direct message to " + userId + ")";
+    console.print(name() + who + ": " + body);
+    return "$local" + eventCounter.incrementAndGet();
+  }
+
+  private String name() {
+    return botUserId.substring(1, botUserId.indexOf(':'));
+  }
+
+  @Override
+  public void putState(String room, String eventType, String stateKey, ObjectNode content) {
+    state.put(new LocalStateStore.StateEvent(room, eventType, stateKey, botUserId, content));
+  }
+
+  @Override
+  public String directRoom(String user) {
+    return "!dm-" + user.substring(1, user.indexOf(':')) + roomId.substring(roomId.indexOf(':'));
+  }
+
+  @Override
+  public void join(String room) {
+    // The console room is the only room in local mode; nothing to join.
+  }
+
+  @Override
+  public void leave(String room, String reason) {
+    // Nothing invites the bot in local mode.
+  }
+
+  @Override
+  public void start(RoomEvents events, Runnable onLoaded) {
+    this.events = events;
+    for (RoomEvent.State s : baseState()) events.onEvent(s, true);
+    for (LocalStateStore.StateEvent s : state.all(roomId)) {
+      events.onEvent(new RoomEvent.State(roomId, nextEventId(), s.sender(), s.eventType(), s.stateKey(), s.content()), true);
+    }
+    onLoaded.run();
+    console.print("Grapple is running in local mode. You are " + userId + " (admin) in " + roomId
+        + ". Type `!grapple help`, or /state TYPE KEY JSON to edit room state.");
+    reader = new Thread(() -> console.readLines(this::onLine), "console");
+    reader.setDaemon(true);
+    reader.start();
+  }
+
+  private List<RoomEvent.State> baseState() {
+    ObjectNode powerLevels = Json.object().put("state_default", 50).put("users_default", 0);
+    powerLevels.putObject("users").put(userId, 100).put(botUserId, 100);
+    return List.of(
+        new RoomEvent.State(roomId, nextEventId(), userId, "m.room.create", "", Json.object().put("room_version", "10")
+            .put("creator", userId)),
+        new RoomEvent.State(roomId, nextEventId(), userId, "m.room.member", userId, Json.object().put("membership", "join")),
+        new RoomEvent.State(roomId, nextEventId(), botUserId, "m.room.member", botUserId,
+            Json.object().put("membership", "join")),
+        new RoomEvent.State(roomId, nextEventId(), userId, "m.room.power_levels", "", powerLevels));
+  }
+
+  private synchronized void onLine(String line) {
+    if (line.isBlank()) return;
+    try {
+      if (line.startsWith("/state")) {
+        stateLine(line);
+        return;
+      }
+      ObjectNode content = Json.object().put("msgtype", "m.text").put("body", line);
+      events.onEvent(new RoomEvent.Message(roomId, nextEventId(), userId, content), false);
+    } catch (RuntimeException e) {
+      log.error("console: could not handle '{}'", line, e);
+    }
+  }
+
+  private void stateLine(String line) {
+    String[] parts = line.split("\\s+", 4);
+    if (parts.length < 3) {
+      console.print("Usage: /state TYPE KEY [JSON]  (no JSON, or {}, empties the state)");
+      return;
+    }
+    ObjectNode content;
+    try {
+      JsonNode parsed = parts.length == 4 ? Json.MAPPER.readTree(parts[3]) : Json.object();
+      if (!parsed.isObject()) throw new IllegalArgumentException("state content must be a JSON object");
+      content = (ObjectNode) parsed;
+    } catch (JsonProcessingException | IllegalArgumentException e) {
+      console.print("Not a JSON object: " + e.getMessage());
+      return;
+    }
+    state.put(new LocalStateStore.StateEvent(roomId, parts[1], parts[2], userId, content));
+    events.onEvent(new RoomEvent.State(roomId, nextEventId(), userId, parts[1], parts[2], content), false);
+  }
+
+  private String nextEventId() {
+    return "$console" + System.nanoTime() + "-" + eventCounter.incrementAndGet();
+  }
+
+  @Override
+  public void stop() {
+    if (reader != null) reader.interrupt();
+  }
+
+  /** Lines from a stream (a pipe or file) and output to a print stream: for a stdin that is no terminal. */
+  public static Console plain(InputStream in, PrintStream out) {
+    return new Console() {
+      @Override
+      public void readLines(Consumer<String> onLine) {
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+          for (String line = r.readLine(); line != null; line = r.readLine()) onLine.accept(line);
+        } catch (IOException e) {
+          log.warn("console: input ended with an error: {}", e.getMessage());
+        }
+        log.info("console: end of input; still serving webhooks (stop with SIGTERM)");
+      }
+
+      @Override
+      public synchronized void print(String text) {
+        out.println(text);
+        out.flush();
+      }
+    };
+  }
+
+  /** No input at all ({@code --no-console}); output still goes to {@code out}. */
+  public static Console headless(PrintStream out) {
+    return new Console() {
+      @Override
+      public void readLines(Consumer<String> onLine) {
+        // Headless: nobody types.
+      }
+
+      @Override
+      public synchronized void print(String text) {
+        out.println(text);
+        out.flush();
+      }
+    };
+  }
+}

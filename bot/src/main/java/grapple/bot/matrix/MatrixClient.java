@@ -1,0 +1,176 @@
+package grapple.bot.matrix;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.state.Json;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import okhttp3.HttpUrl;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import okhttp3.ResponseBody;
+
+/** The client-server API calls Grapple makes, one method each, on OkHttp and Jackson. */
+public final class MatrixClient {
+  private static final MediaType JSON = MediaType.get("application/json");
+  private static final Duration SYNC_GRACE = Duration.ofSeconds(30);
+
+  private final HttpUrl base;
+  private final OkHttpClient http;
+  private volatile String accessToken;
+
+  public MatrixClient(String baseUrl, String accessToken, OkHttpClient http) {
+    this.base = HttpUrl.get(baseUrl);
+    this.accessToken = accessToken;
+    this.http = http;
+  }
+
+  public static OkHttpClient defaultHttp() {
+    return new OkHttpClient.Builder()
+        .connectTimeout(10, TimeUnit.SECONDS)
+        .readTimeout(60, TimeUnit.SECONDS)
+        .writeTimeout(30, TimeUnit.SECONDS)
+        .retryOnConnectionFailure(false)
+        .build();
+  }
+
+  public void useAccessToken(String token) {
+    this.accessToken = token;
+  }
+
+  /** The user id and device id of the access token. */
+  public record Whoami(String userId, String deviceId) {}
+
+  public Whoami whoami() throws IOException {
+    JsonNode body = call(get("account/whoami"));
+    return new Whoami(body.path("user_id").asText(), body.path("device_id").asText(null));
+  }
+
+  /** Logs in with a password; returns the new access token. */
+  public String login(String userId, String password) throws IOException {
+    ObjectNode body = Json.object().put("type", "m.login.password").put("password", password)
+        .put("initial_device_display_name", "Grapple");
+    body.putObject("identifier").put("type", "m.id.user").put("user", userId);
+    return call(post("login", body, false)).path("access_token").asText();
+  }
+
+  public String createFilter(String userId, ObjectNode filter) throws IOException {
+    return call(post("user/" + userId + "/filter", filter, true)).path("filter_id").asText();
+  }
+
+  public JsonNode sync(String since, String filterId, Duration timeout) throws IOException {
+    HttpUrl.Builder url = url("sync").addQueryParameter("filter", filterId)
+        .addQueryParameter("timeout", Long.toString(timeout.toMillis()));
+    if (since != null) url.addQueryParameter("since", since);
+    OkHttpClient longPoll = http.newBuilder().readTimeout(timeout.plus(SYNC_GRACE)).build();
+    return call(longPoll, authed(url.build()).get().build());
+  }
+
+  /** Sends a room event with a transaction id; a resend with the same id is not posted twice. */
+  public String send(String roomId, String eventType, String txnId, ObjectNode content) throws IOException {
+    HttpUrl url = segments("rooms", roomId, "send", eventType, txnId);
+    return call(http, authed(url).put(body(content)).build()).path("event_id").asText();
+  }
+
+  public String putState(String roomId, String eventType, String stateKey, ObjectNode content) throws IOException {
+    HttpUrl url = segments("rooms", roomId, "state", eventType, stateKey);
+    return call(http, authed(url).put(body(content)).build()).path("event_id").asText();
+  }
+
+  /** The content of a state event, or empty if the room has none. */
+  public Optional<ObjectNode> getState(String roomId, String eventType, String stateKey) throws IOException {
+    try {
+      return Optional.of((ObjectNode) call(http, authed(segments("rooms", roomId, "state", eventType, stateKey)).get().build()));
+    } catch (MatrixException e) {
+      if (e.status() == 404) return Optional.empty();
+      throw e;
+    }
+  }
+
+  public void join(String roomId) throws IOException {
+    call(http, authed(segments("rooms", roomId, "join")).post(body(Json.object())).build());
+  }
+
+  public void leave(String roomId, String reason) throws IOException {
+    call(http, authed(segments("rooms", roomId, "leave")).post(body(Json.object().put("reason", reason))).build());
+  }
+
+  /** Creates a private room flagged as direct with {@code userId} invited; returns its id. */
+  public String createDirectRoom(String userId, String name) throws IOException {
+    ObjectNode body = Json.object().put("preset", "trusted_private_chat").put("is_direct", true).put("name", name);
+    body.putArray("invite").add(userId);
+    return call(post("createRoom", body, true)).path("room_id").asText();
+  }
+
+  public void setDisplayName(String userId, String displayName) throws IOException {
+    HttpUrl url = segments("profile", userId, "displayname");
+    call(http, authed(url).put(body(Json.object().put("displayname", displayName))).build());
+  }
+
+  private Request get(String path) {
+    return authed(url(path).build()).get().build();
+  }
+
+  private Request post(String path, ObjectNode content, boolean auth) {
+    Request.Builder b = auth ? authed(url(path).build()) : new Request.Builder().url(url(path).build());
+    return b.post(body(content)).build();
+  }
+
+  private JsonNode call(Request request) throws IOException {
+    return call(http, request);
+  }
+
+  private JsonNode call(OkHttpClient client, Request request) throws IOException {
+    try (Response response = client.newCall(request).execute()) {
+      ResponseBody body = response.body();
+      String text = body == null ? "" : body.string();
+      if (response.isSuccessful()) return text.isEmpty() ? Json.object() : Json.MAPPER.readTree(text);
+      throw error(response, text);
+    }
+  }
+
+  private static MatrixException error(Response response, String text) {
+    JsonNode body = parseOrEmpty(text);
+    Duration retryAfter = null;
+    if (body.has("retry_after_ms")) retryAfter = Duration.ofMillis(body.get("retry_after_ms").asLong());
+    String header = response.header("Retry-After");
+    if (retryAfter == null && header != null && header.matches("\\d+")) {
+      retryAfter = Duration.ofSeconds(Long.parseLong(header));
+    }
+    return new MatrixException(response.code(), body.path("errcode").asText("M_UNKNOWN"),
+        body.path("error").asText(response.message()), retryAfter);
+  }
+
+  private static JsonNode parseOrEmpty(String text) {
+    try {
+      return text.isEmpty() ? Json.object() : Json.MAPPER.readTree(text);
+    } catch (IOException e) {
+      return Json.object(); // A proxy's HTML error page: the status says enough.
+    }
+  }
+
+  private Request.Builder authed(HttpUrl url) {
+    return new Request.Builder().url(url).header("Authorization", "Bearer " + accessToken);
+  }
+
+  private HttpUrl.Builder url(String path) {
+    HttpUrl.Builder b = base.newBuilder().addPathSegments("_matrix/client/v3");
+    for (String s : path.split("/")) b.addPathSegment(s);
+    return b;
+  }
+
+  private HttpUrl segments(String... parts) {
+    HttpUrl.Builder b = base.newBuilder().addPathSegments("_matrix/client/v3");
+    for (String p : parts) b.addPathSegment(p);
+    return b.build();
+  }
+
+  private static RequestBody body(ObjectNode content) {
+    return RequestBody.create(Json.write(content), JSON);
+  }
+}

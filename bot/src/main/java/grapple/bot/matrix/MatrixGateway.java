@@ -1,0 +1,170 @@
+package grapple.bot.matrix;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.RoomEvents;
+import grapple.bot.RoomGateway;
+import grapple.bot.config.Config;
+import grapple.state.DirectRoomStore;
+import grapple.state.KeyValueStore;
+import grapple.state.SyncStore;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Rooms on a real homeserver, as a normal bot account over the client-server API. */
+public final class MatrixGateway implements RoomGateway {
+  private static final Logger log = LoggerFactory.getLogger(MatrixGateway.class);
+  private static final String TOKEN_KEY = "auth.accessToken";
+
+  private final MatrixClient client;
+  private final Config.Bot bot;
+  private final Stores stores;
+  private volatile List<String> stateTypes = List.of();
+  private volatile SyncLoop syncLoop;
+  private Thread syncThread;
+
+  /** The SQLite stores the gateway keeps its position, token and DM rooms in. */
+  public record Stores(SyncStore sync, KeyValueStore kv, DirectRoomStore directRooms) {}
+
+  /** The access token was refused or belongs to someone else: fatal, the operator must fix config. */
+  public static final class LoginFailed extends Exception {
+    public LoginFailed(String message) {
+      super(message);
+    }
+  }
+
+  public MatrixGateway(Config config, Stores stores) {
+    this.bot = config.bot();
+    this.stores = stores;
+    String token = bot.accessToken() != null ? bot.accessToken() : stores.kv().get(TOKEN_KEY).orElse("");
+    this.client = new MatrixClient(config.homeserver().url(), token, MatrixClient.defaultHttp());
+  }
+
+  /**
+   * Checks the token with {@code /whoami} (logging in with the password first if needed), waiting
+   * with backoff while the homeserver is unreachable; a refused token or a wrong user is fatal.
+   */
+  public void login() throws LoginFailed, InterruptedException {
+    Backoff backoff = new Backoff(Duration.ofSeconds(30));
+    while (true) {
+      try {
+        checkIdentity();
+        return;
+      } catch (MatrixException e) {
+        if (!e.isTransient()) throw new LoginFailed(describe(e));
+        waitFor(backoff, e);
+      } catch (IOException e) {
+        waitFor(backoff, e);
+      }
+    }
+  }
+
+  private void checkIdentity() throws IOException, LoginFailed {
+    if (bot.accessToken() == null && stores.kv().get(TOKEN_KEY).isEmpty()) passwordLogin();
+    MatrixClient.Whoami me;
+    try {
+      me = client.whoami();
+    } catch (MatrixException e) {
+      if (e.status() != 401 || bot.accessToken() != null || bot.password() == null) throw e;
+      passwordLogin();
+      me = client.whoami();
+    }
+    if (!me.userId().equals(bot.userId())) {
+      throw new LoginFailed("bot.userId is " + bot.userId() + " but the access token belongs to " + me.userId()
+          + "; fix one of them");
+    }
+    log.info("logged in to the homeserver as {} (device {})", me.userId(), me.deviceId());
+    setDisplayName();
+  }
+
+  private void passwordLogin() throws IOException {
+    String token = client.login(bot.userId(), bot.password());
+    client.useAccessToken(token);
+    stores.kv().put(TOKEN_KEY, token);
+  }
+
+  private void setDisplayName() {
+    try {
+      client.setDisplayName(bot.userId(), bot.displayName());
+    } catch (IOException e) {
+      // Cosmetic: the bot works without its display name.
+      log.warn("could not set the display name: {}", e.getMessage());
+    }
+  }
+
+  private static String describe(MatrixException e) {
+    if (e.status() == 401) {
+      return "the homeserver refused bot.accessToken (" + e.errcode() + "); check the token or GRAPPLE_ACCESS_TOKEN";
+    }
+    return "the homeserver refused the bot's login: " + e.getMessage();
+  }
+
+  private static void waitFor(Backoff backoff, Exception e) throws InterruptedException {
+    Duration wait = backoff.next();
+    log.warn("homeserver unreachable at start ({}); retrying in {} ms", e.getMessage(), wait.toMillis());
+    Thread.sleep(wait.toMillis());
+  }
+
+  /** The state event types to sync (the rest of room state is filtered out by the homeserver). */
+  public void follow(List<String> eventTypes) {
+    this.stateTypes = List.copyOf(eventTypes);
+  }
+
+  @Override
+  public String botUserId() {
+    return bot.userId();
+  }
+
+  @Override
+  public String send(String roomId, String eventType, ObjectNode content, String txnId) throws IOException {
+    return client.send(roomId, eventType, txnId, content);
+  }
+
+  @Override
+  public void putState(String roomId, String eventType, String stateKey, ObjectNode content) throws IOException {
+    client.putState(roomId, eventType, stateKey, content);
+  }
+
+  @Override
+  public synchronized String directRoom(String userId) throws IOException {
+    Optional<String> known = stores.directRooms().roomFor(userId);
+    if (known.isPresent()) return known.get();
+    String roomId = client.createDirectRoom(userId, bot.displayName());
+    stores.directRooms().put(userId, roomId);
+    log.info("created the direct room {} with {}", roomId, userId);
+    return roomId;
+  }
+
+  @Override
+  public void join(String roomId) throws IOException {
+    client.join(roomId);
+  }
+
+  @Override
+  public void leave(String roomId, String reason) throws IOException {
+    client.leave(roomId, reason);
+  }
+
+  @Override
+  public void start(RoomEvents events, Runnable onLoaded) {
+    syncLoop = new SyncLoop(client, stores.sync(), bot.userId(), stateTypes, events, onLoaded);
+    syncThread = new Thread(syncLoop, "matrix-sync");
+    syncThread.setDaemon(true);
+    syncThread.start();
+  }
+
+  @Override
+  public void stop() {
+    if (syncLoop == null) return;
+    syncLoop.stop();
+    syncThread.interrupt();
+    try {
+      syncThread.join(5_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

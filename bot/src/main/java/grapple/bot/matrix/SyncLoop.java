@@ -1,0 +1,153 @@
+package grapple.bot.matrix;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.RoomEvent;
+import grapple.bot.RoomEvents;
+import grapple.state.Json;
+import grapple.state.SyncStore;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Long-polls {@code /sync} and hands events to the core. The {@code since} token is stored only
+ * after its batch was processed, together with the ids handled, so nothing is missed or done twice.
+ */
+final class SyncLoop implements Runnable {
+  private static final Logger log = LoggerFactory.getLogger(SyncLoop.class);
+  private static final Duration POLL = Duration.ofSeconds(30);
+
+  private final MatrixClient client;
+  private final SyncStore store;
+  private final String botUserId;
+  private final List<String> stateTypes;
+  private final RoomEvents events;
+  private final Runnable onLoaded;
+  private final long startedAtMillis = System.currentTimeMillis();
+  private final Backoff backoff = new Backoff(Duration.ofMinutes(2));
+  private volatile boolean running = true;
+
+  SyncLoop(MatrixClient client, SyncStore store, String botUserId, List<String> stateTypes, RoomEvents events,
+      Runnable onLoaded) {
+    this.client = client;
+    this.store = store;
+    this.botUserId = botUserId;
+    this.stateTypes = stateTypes;
+    this.events = events;
+    this.onLoaded = onLoaded;
+  }
+
+  void stop() {
+    running = false;
+  }
+
+  @Override
+  public void run() {
+    String filterId = null;
+    String since = store.since().orElse(null);
+    boolean loaded = false;
+    while (running) {
+      try {
+        if (filterId == null) filterId = client.createFilter(botUserId, filter());
+        JsonNode batch = client.sync(since, filterId, since == null ? Duration.ZERO : POLL);
+        List<String> handled = process(batch, since == null);
+        since = batch.path("next_batch").asText();
+        store.commit(since, handled);
+        if (backoff.failures() > 0) log.info("homeserver reachable again; syncing");
+        backoff.reset();
+        if (!loaded) {
+          loaded = true;
+          onLoaded.run();
+        }
+      } catch (IOException e) {
+        pause(e);
+      } catch (RuntimeException e) {
+        log.error("sync: a batch failed; it will be fetched again", e);
+        pause(e);
+      }
+    }
+  }
+
+  private void pause(Exception e) {
+    if (!running) return;
+    Duration wait = e instanceof MatrixException m && m.retryAfter().isPresent() ? m.retryAfter().get() : backoff.next();
+    log.warn("sync failed ({}); retrying in {} ms", e.getMessage(), wait.toMillis());
+    try {
+      Thread.sleep(wait.toMillis());
+    } catch (InterruptedException ie) {
+      Thread.currentThread().interrupt();
+      running = false;
+    }
+  }
+
+  private List<String> process(JsonNode batch, boolean initial) {
+    List<String> handled = new ArrayList<>();
+    JsonNode rooms = batch.path("rooms");
+    for (Iterator<Map.Entry<String, JsonNode>> it = rooms.path("join").fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> room = it.next();
+      joinedRoom(room.getKey(), room.getValue(), initial, handled);
+    }
+    for (Iterator<Map.Entry<String, JsonNode>> it = rooms.path("invite").fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> room = it.next();
+      invitedRoom(room.getKey(), room.getValue());
+    }
+    return handled;
+  }
+
+  private void joinedRoom(String roomId, JsonNode room, boolean initial, List<String> handled) {
+    for (JsonNode e : room.path("state").path("events")) {
+      if (e.has("state_key")) events.onEvent(state(roomId, e), true);
+    }
+    for (JsonNode e : room.path("timeline").path("events")) {
+      String eventId = e.path("event_id").asText();
+      if (!initial && store.processed(eventId)) continue;
+      if (e.has("state_key")) {
+        events.onEvent(state(roomId, e), initial);
+      } else if (e.path("type").asText().equals("m.room.message")) {
+        boolean old = initial || e.path("origin_server_ts").asLong() < startedAtMillis;
+        events.onEvent(new RoomEvent.Message(roomId, eventId, e.path("sender").asText(), content(e)), old);
+      }
+      handled.add(eventId);
+    }
+  }
+
+  private void invitedRoom(String roomId, JsonNode room) {
+    for (JsonNode e : room.path("invite_state").path("events")) {
+      boolean forBot = e.path("type").asText().equals("m.room.member") && e.path("state_key").asText().equals(botUserId)
+          && e.path("content").path("membership").asText().equals("invite");
+      if (forBot) events.onEvent(new RoomEvent.Invite(roomId, e.path("sender").asText()), false);
+    }
+  }
+
+  private static RoomEvent.State state(String roomId, JsonNode e) {
+    return new RoomEvent.State(roomId, e.path("event_id").asText(), e.path("sender").asText(), e.path("type").asText(),
+        e.path("state_key").asText(), content(e));
+  }
+
+  private static ObjectNode content(JsonNode e) {
+    JsonNode content = e.path("content");
+    return content.isObject() ? (ObjectNode) content : Json.object();
+  }
+
+  /** Only what the bot reads: messages and the state types that matter; no presence or receipts. */
+  private ObjectNode filter() {
+    ObjectNode filter = Json.object();
+    filter.putObject("presence").putArray("not_types").add("*");
+    filter.putObject("account_data").putArray("not_types").add("*");
+    ObjectNode room = filter.putObject("room");
+    room.putObject("ephemeral").putArray("not_types").add("*");
+    room.putObject("account_data").putArray("not_types").add("*");
+    ObjectNode timeline = room.putObject("timeline").put("limit", 100);
+    timeline.putArray("types").add("m.room.message");
+    stateTypes.forEach(t -> timeline.withArray("types").add(t));
+    ObjectNode state = room.putObject("state").put("lazy_load_members", false);
+    stateTypes.forEach(t -> state.withArray("types").add(t));
+    return filter;
+  }
+}

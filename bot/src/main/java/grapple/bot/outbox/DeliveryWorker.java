@@ -1,0 +1,169 @@
+package grapple.bot.outbox;
+
+import grapple.bot.RoomGateway;
+import grapple.bot.matrix.Backoff;
+import grapple.bot.matrix.MatrixException;
+import grapple.state.OutboxStore;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sends queued messages: one at a time per target (room or DM), several targets at once. A
+ * transient failure (network, 5xx, 429) pauses every target together, for the homeserver's
+ * {@code retry_after_ms} or a capped backoff, so an outage costs no busy loop; a permanent refusal
+ * (other 4xx) is recorded and the target moves on.
+ */
+final class DeliveryWorker implements AutoCloseable {
+  static final String DM_PREFIX = "dm:";
+  private static final Logger log = LoggerFactory.getLogger(DeliveryWorker.class);
+
+  /** Told when a message is settled: its event id, or why it failed for good. */
+  interface Settled {
+    void settled(long seq, String eventId, Throwable failure);
+  }
+
+  private final OutboxStore store;
+  private final RoomGateway gateway;
+  private final Settled settled;
+  private final Backoff backoff;
+  private final ScheduledExecutorService executor;
+  private final Map<String, Deque<OutboxStore.Entry>> queues = new HashMap<>();
+  private final Set<String> active = new HashSet<>();
+  private final AtomicInteger backlog = new AtomicInteger();
+  private volatile long pausedUntilNanos = System.nanoTime();
+  private volatile boolean closed;
+
+  DeliveryWorker(OutboxStore store, RoomGateway gateway, int concurrency, Duration maxRetryDelay, Settled settled) {
+    this.store = store;
+    this.gateway = gateway;
+    this.settled = settled;
+    this.backoff = new Backoff(maxRetryDelay);
+    AtomicInteger n = new AtomicInteger();
+    this.executor = Executors.newScheduledThreadPool(concurrency, r -> {
+      Thread t = new Thread(r, "delivery-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  void start(List<OutboxStore.Entry> pending) {
+    if (!pending.isEmpty()) log.info("outbox: {} message(s) from an earlier run to deliver", pending.size());
+    pending.forEach(this::add);
+  }
+
+  int backlog() {
+    return backlog.get();
+  }
+
+  void add(OutboxStore.Entry entry) {
+    backlog.incrementAndGet();
+    synchronized (this) {
+      queues.computeIfAbsent(entry.target(), t -> new ArrayDeque<>()).addLast(entry);
+      if (!active.add(entry.target())) return;
+    }
+    schedule(entry.target(), 0);
+  }
+
+  private void schedule(String target, long delayNanos) {
+    if (closed) return;
+    long wait = Math.max(delayNanos, pausedUntilNanos - System.nanoTime());
+    executor.schedule(() -> drain(target), Math.max(0, wait), TimeUnit.NANOSECONDS);
+  }
+
+  /** Delivers the target's messages in order until it is empty or a transient failure pauses it. */
+  private void drain(String target) {
+    while (!closed) {
+      OutboxStore.Entry head = peek(target);
+      if (head == null) return;
+      if (!deliver(head)) {
+        schedule(target, 0);
+        return;
+      }
+      settleHead(target);
+    }
+  }
+
+  private synchronized OutboxStore.Entry peek(String target) {
+    Deque<OutboxStore.Entry> queue = queues.get(target);
+    if (queue != null && !queue.isEmpty()) return queue.peekFirst();
+    queues.remove(target);
+    active.remove(target);
+    return null;
+  }
+
+  private synchronized void settleHead(String target) {
+    queues.get(target).pollFirst();
+    backlog.decrementAndGet();
+  }
+
+  /** True when the entry is settled (sent, or refused for good); false to retry later. */
+  private boolean deliver(OutboxStore.Entry entry) {
+    try {
+      String roomId = roomFor(entry.target());
+      String eventId = gateway.send(roomId, entry.eventType(), entry.content(), entry.txnId());
+      backoff.reset();
+      store.delivered(entry.seq());
+      log.debug("outbox: delivered #{} to {} as {}", entry.seq(), roomId, eventId);
+      settled.settled(entry.seq(), eventId, null);
+      return true;
+    } catch (MatrixException e) {
+      if (e.isTransient()) return pause(entry, e, e.retryAfter().orElse(null));
+      refusedForGood(entry, e);
+      return true;
+    } catch (IOException e) {
+      return pause(entry, e, null);
+    } catch (RuntimeException e) {
+      log.error("outbox: #{} to {} failed unexpectedly; will retry", entry.seq(), describe(entry.target()), e);
+      return pause(entry, e, null);
+    }
+  }
+
+  private String roomFor(String target) throws IOException {
+    if (!target.startsWith(DM_PREFIX)) return target;
+    return gateway.directRoom(target.substring(DM_PREFIX.length()));
+  }
+
+  private boolean pause(OutboxStore.Entry entry, Exception why, Duration asked) {
+    Duration wait = asked != null ? asked : backoff.next();
+    pausedUntilNanos = Math.max(pausedUntilNanos, System.nanoTime() + wait.toNanos());
+    log.warn("outbox: #{} to {} not delivered ({}); retrying in {} ms, {} waiting",
+        entry.seq(), describe(entry.target()), why.getMessage(), wait.toMillis(), backlog.get());
+    return false;
+  }
+
+  private void refusedForGood(OutboxStore.Entry entry, MatrixException e) {
+    log.error("outbox: the homeserver refused #{} for {} for good ({}); recorded, not retried",
+        entry.seq(), describe(entry.target()), e.getMessage());
+    store.failed(entry.seq(), e.getMessage());
+    settled.settled(entry.seq(), null, e);
+  }
+
+  /** A target for logs: room ids as they are, DM targets by user. */
+  private static String describe(String target) {
+    return target.startsWith(DM_PREFIX) ? "a DM to " + target.substring(DM_PREFIX.length()) : "room " + target;
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    executor.shutdown();
+    try {
+      executor.awaitTermination(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,62 @@
+package grapple.bot.webhook;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.state.BadInput;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.Optional;
+
+/**
+ * The state content of one inbound webhook ({@code uk.half-shot.matrix-hookshot.generic.hook}),
+ * validated: {@code {name, waitForComplete?, includeHookBody?, expirationDate?}}.
+ */
+record WebhookConfig(String name, Optional<Boolean> waitForComplete, Optional<Boolean> includeHookBody,
+    Optional<Instant> expirationDate) {
+
+  static final int MIN_NAME = 2;
+  static final int MAX_NAME = 64;
+
+  static WebhookConfig from(String stateKey, ObjectNode content) {
+    String name = content.has("name") ? text(content.get("name"), "name") : stateKey;
+    BadInput.check(name.length() >= MIN_NAME && name.length() <= MAX_NAME, "name",
+        "must be %d-%d characters, was %d", MIN_NAME, MAX_NAME, name.length());
+    BadInput.check(!content.has("transformationFunction"), "transformationFunction",
+        "is not supported by Grapple yet; remove it");
+    return new WebhookConfig(name, bool(content, "waitForComplete"), bool(content, "includeHookBody"),
+        instant(content, "expirationDate"));
+  }
+
+  static void checkName(String name) {
+    BadInput.check(name.length() >= MIN_NAME && name.length() <= MAX_NAME, "name",
+        "must be %d-%d characters, was %d", MIN_NAME, MAX_NAME, name.length());
+  }
+
+  boolean expired(Instant now) {
+    return expirationDate.map(now::isAfter).orElse(false);
+  }
+
+  private static String text(JsonNode node, String field) {
+    BadInput.check(node.isTextual(), field, "must be a string, was %s", node);
+    return node.asText();
+  }
+
+  private static Optional<Boolean> bool(ObjectNode content, String field) {
+    JsonNode node = content.get(field);
+    if (node == null || node.isNull()) return Optional.empty();
+    BadInput.check(node.isBoolean(), field, "must be true or false, was %s", node);
+    return Optional.of(node.asBoolean());
+  }
+
+  private static Optional<Instant> instant(ObjectNode content, String field) {
+    JsonNode node = content.get(field);
+    if (node == null || node.isNull()) return Optional.empty();
+    String text = text(node, field);
+    try {
+      return Optional.of(Instant.parse(text));
+    } catch (DateTimeParseException e) {
+      throw new BadInput(field, "'" + field + "' must be an ISO 8601 UTC time like 2026-12-31T23:59:59Z, was '"
+          + text + "'");
+    }
+  }
+}

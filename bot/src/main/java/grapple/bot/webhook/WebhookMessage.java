@@ -1,0 +1,99 @@
+package grapple.bot.webhook;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.util.DefaultIndenter;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
+import com.fasterxml.jackson.core.util.Separators;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectWriter;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.Messages;
+import grapple.state.Json;
+import java.nio.charset.StandardCharsets;
+
+/** Webhook data → Matrix message (CONTRACT §6), never over the homeserver's event size limit. */
+final class WebhookMessage {
+  static final String DATA_KEY = "uk.half-shot.hookshot.webhook_data";
+  /** Synapse refuses events over 65,536 bytes; the rest of the event (ids, signatures) needs room. */
+  static final int MAX_CONTENT_BYTES = 65_536 - 4_096;
+  private static final String CUT_MARK = "… (cut: the message was too long)";
+
+  /** Pretty JSON as JavaScript's {@code JSON.stringify(data, null, 2)} writes it. */
+  private static final ObjectWriter PRETTY = Json.MAPPER.writer(new DefaultPrettyPrinter()
+      .withObjectIndenter(new DefaultIndenter("  ", "\n"))
+      .withArrayIndenter(new DefaultIndenter("  ", "\n"))
+      .withSeparators(Separators.createDefaultInstance()
+          .withObjectFieldValueSpacing(Separators.Spacing.AFTER)
+          .withObjectEmptySeparator("")
+          .withArrayEmptySeparator("")));
+
+  private WebhookMessage() {}
+
+  static ObjectNode build(JsonNode data, boolean includeBody) {
+    String text;
+    String html = null;
+    if (data.isTextual()) {
+      text = "Received webhook data: " + data.asText();
+    } else if (data.path("text").isTextual()) {
+      text = data.get("text").asText();
+      if (data.path("html").isTextual()) html = Messages.sanitize(data.get("html").asText());
+    } else {
+      text = "Received webhook data:\n\n```json\n\n" + pretty(data) + "\n\n```";
+    }
+    if (data.path("username").isTextual()) {
+      String username = data.get("username").asText();
+      text = "**" + username + "**: " + text;
+      if (html != null) html = "<strong>" + Messages.sanitize(username) + "</strong>: " + html;
+    }
+    ObjectNode content = Json.object().put("msgtype", "m.notice").put("body", text)
+        .put("format", "org.matrix.custom.html")
+        .put("formatted_body", html != null ? html : Messages.renderUserMarkdown(text));
+    if (includeBody) content.set(DATA_KEY, data);
+    return fitToLimit(content);
+  }
+
+  static String pretty(JsonNode data) {
+    try {
+      return PRETTY.writeValueAsString(data);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("a JsonNode always serialises", e);
+    }
+  }
+
+  /** Drops the attached body, then the HTML, then cuts the text, until the event fits. */
+  static ObjectNode fitToLimit(ObjectNode content) {
+    if (size(content) <= MAX_CONTENT_BYTES) return content;
+    content.remove(DATA_KEY);
+    if (size(content) <= MAX_CONTENT_BYTES) return content;
+    content.remove("format");
+    content.remove("formatted_body");
+    if (size(content) <= MAX_CONTENT_BYTES) return content;
+    String body = content.get("body").asText();
+    int over = size(content) - MAX_CONTENT_BYTES;
+    content.put("body", cut(body, body.getBytes(StandardCharsets.UTF_8).length - over - 64));
+    while (size(content) > MAX_CONTENT_BYTES) {
+      String current = content.get("body").asText();
+      content.put("body", cut(current, current.getBytes(StandardCharsets.UTF_8).length - 1024));
+    }
+    return content;
+  }
+
+  /** The longest prefix of {@code text} of at most {@code maxBytes} UTF-8 bytes, plus a mark. */
+  private static String cut(String text, int maxBytes) {
+    int budget = Math.max(0, maxBytes - CUT_MARK.getBytes(StandardCharsets.UTF_8).length);
+    int bytes = 0;
+    int end = 0;
+    while (end < text.length()) {
+      int cp = text.codePointAt(end);
+      int len = new String(Character.toChars(cp)).getBytes(StandardCharsets.UTF_8).length;
+      if (bytes + len > budget) break;
+      bytes += len;
+      end += Character.charCount(cp);
+    }
+    return text.substring(0, end) + CUT_MARK;
+  }
+
+  static int size(ObjectNode content) {
+    return Json.write(content).getBytes(StandardCharsets.UTF_8).length;
+  }
+}

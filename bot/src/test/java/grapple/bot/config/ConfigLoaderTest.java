@@ -1,0 +1,794 @@
+package grapple.bot.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import grapple.commands.PermissionLevel;
+import grapple.commands.PermissionRule;
+import grapple.commands.PermissionRule.ServiceLevel;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class ConfigLoaderTest {
+  private static final Map<String, String> NO_ENV = Map.of();
+
+  // ---- defaults and local mode
+
+  @Test
+  void emptyDocumentMeansAllDefaults() {
+    Config config = parse("");
+
+    assertThat(config).isEqualTo(allDefaults());
+  }
+
+  @Test
+  void documentWithOnlyCommentsAndEmptySectionsMeansAllDefaults() {
+    Config config = parse("# nothing yet\nhomeserver:\nbot:\nprovisioning:\n");
+
+    assertThat(config).isEqualTo(allDefaults());
+  }
+
+  @Test
+  void withoutHomeserverUrlTheBotRunsInLocalMode() {
+    Config config = parse("homeserver: {domain: example.org}");
+
+    assertThat(config.localMode()).isTrue();
+  }
+
+  @Test
+  void emptyHomeserverUrlMeansLocalMode() {
+    Config config = parse("homeserver: {url: ''}");
+
+    assertThat(config.homeserver().url()).isNull();
+  }
+
+  // ---- homeserver
+
+  @Test
+  void homeserverUrlLosesItsTrailingSlashes() {
+    Config config = parse(matrix("https://matrix.example.org//"));
+
+    assertThat(config.homeserver().url()).isEqualTo("https://matrix.example.org");
+    assertThat(config.localMode()).isFalse();
+  }
+
+  @Test
+  void homeserverUrlMustStartWithHttpOrHttps() {
+    List<String> problems = problems("homeserver: {url: matrix.example.org}");
+
+    assertThat(problems).containsExactly(
+        "config: homeserver.url: must start with http:// or https://, was 'matrix.example.org'");
+  }
+
+  @Test
+  void homeserverDomainMustNotBeEmpty() {
+    assertThat(problems("homeserver: {domain: ''}"))
+        .containsExactly("config: homeserver.domain: must not be empty, was ''");
+  }
+
+  // ---- bot
+
+  @Test
+  void botUserIdDefaultsToGrappleOnTheHomeserverDomain() {
+    Config config = parse("homeserver: {domain: example.org}");
+
+    assertThat(config.bot().userId()).isEqualTo("@grapple:example.org");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"grapple", "@grapple", "@:example.org", "@gr apple:example.org"})
+  void botUserIdMustLookLikeAMatrixUserId(String userId) {
+    List<String> problems = problems("bot: {userId: '" + userId + "'}");
+
+    assertThat(problems).containsExactly(
+        "config: bot.userId: must look like @localpart:server, was '" + userId + "'");
+  }
+
+  @Test
+  void matrixModeWithoutTokenOrPasswordIsAnError() {
+    List<String> problems = problems("homeserver: {url: 'http://127.0.0.1:8008'}");
+
+    assertThat(problems).containsExactly("config: bot.accessToken: is required when "
+        + "homeserver.url is set (or set GRAPPLE_ACCESS_TOKEN, or bot.password)");
+  }
+
+  @Test
+  void matrixModeAcceptsAPasswordInsteadOfAToken() {
+    Config config = parse("homeserver: {url: 'http://127.0.0.1:8008'}\nbot: {password: hunter2}");
+
+    assertThat(config.bot().password()).isEqualTo("hunter2");
+    assertThat(config.bot().accessToken()).isNull();
+  }
+
+  @Test
+  void matrixModeAcceptsATokenFromTheEnvironment() {
+    Map<String, String> env = Map.of("GRAPPLE_ACCESS_TOKEN", "syt_env");
+
+    Config config = parse("homeserver: {url: 'http://127.0.0.1:8008'}", env);
+
+    assertThat(config.bot().accessToken()).isEqualTo("syt_env");
+  }
+
+  @Test
+  void accessTokenFromTheEnvironmentWinsOverTheFile() {
+    Map<String, String> env = Map.of("GRAPPLE_ACCESS_TOKEN", "syt_env");
+
+    Config config = parse("bot: {accessToken: syt_file}", env);
+
+    assertThat(config.bot().accessToken()).isEqualTo("syt_env");
+  }
+
+  @Test
+  void emptyAccessTokenInTheEnvironmentIsIgnored() {
+    Config config = parse("bot: {accessToken: syt_file}", Map.of("GRAPPLE_ACCESS_TOKEN", ""));
+
+    assertThat(config.bot().accessToken()).isEqualTo("syt_file");
+  }
+
+  @Test
+  void passwordFromTheEnvironmentWinsOverTheFile() {
+    Config config = parse("bot: {password: from-file}", Map.of("GRAPPLE_PASSWORD", "from-env"));
+
+    assertThat(config.bot().password()).isEqualTo("from-env");
+  }
+
+  @Test
+  void commandPrefixesCanBeReplaced() {
+    Config config = parse("bot: {commandPrefixes: ['!hs']}");
+
+    assertThat(config.bot().commandPrefixes()).containsExactly("!hs");
+  }
+
+  @Test
+  void commandPrefixesMustNotBeEmpty() {
+    assertThat(problems("bot: {commandPrefixes: []}"))
+        .containsExactly("config: bot.commandPrefixes: must not be empty, was []");
+  }
+
+  @Test
+  void commandPrefixMustNotContainWhitespace() {
+    List<String> problems = problems("bot: {commandPrefixes: ['!grapple', '! hs']}");
+
+    assertThat(problems).containsExactly(
+        "config: bot.commandPrefixes[1]: must not contain whitespace, was '! hs'");
+  }
+
+  @Test
+  void unquotedBangPrefixIsReportedAsEmpty() {
+    List<String> problems = problems("bot:\n  commandPrefixes:\n    - !grapple\n");
+
+    assertThat(problems).containsExactly("config: bot.commandPrefixes[0]: must not be empty"
+        + " (quote prefixes that start with !), was ''");
+  }
+
+  // ---- database
+
+  @Test
+  void relativeDatabasePathStaysRelativeToTheWorkingDirectory() {
+    String yaml = "database: {path: data/bot.db}";
+
+    Config config = ConfigLoader.parse(yaml, Path.of("/etc/grapple"), NO_ENV);
+
+    assertThat(config.database().path()).isEqualTo(Path.of("data/bot.db"));
+  }
+
+  @Test
+  void databasePathMustNotBeEmpty() {
+    assertThat(problems("database: {path: ''}"))
+        .containsExactly("config: database.path: must not be empty, was ''");
+  }
+
+  // ---- listeners
+
+  @Test
+  void listenerKeepsDefaultsForKeysItDoesNotSet() {
+    Config config = parse("listeners: {webhooks: {bindAddress: 0.0.0.0}, metrics: {port: 0}}");
+
+    assertThat(config.listeners().webhooks()).isEqualTo(new Config.Listener("0.0.0.0", 9000));
+    assertThat(config.listeners().metrics()).isEqualTo(new Config.Listener("127.0.0.1", 0));
+  }
+
+  @ParameterizedTest
+  @ValueSource(ints = {-1, 65536})
+  void portMustBeBetweenZeroAnd65535(int port) {
+    List<String> problems = problems("listeners: {metrics: {port: " + port + "}}");
+
+    assertThat(problems).containsExactly(
+        "config: listeners.metrics.port: must be between 0 and 65535, was " + port);
+  }
+
+  @Test
+  void portGivenAWordMustBeAWholeNumber() {
+    assertThat(problems("listeners: {webhooks: {port: abc}}"))
+        .containsExactly("config: listeners.webhooks.port: must be a whole number, was 'abc'");
+  }
+
+  @Test
+  void portGivenAsQuotedDigitsIsAccepted() {
+    Config config = parse("listeners: {webhooks: {port: '8080'}}");
+
+    assertThat(config.listeners().webhooks().port()).isEqualTo(8080);
+  }
+
+  @Test
+  void bindAddressMustNotBeEmpty() {
+    assertThat(problems("listeners: {provisioning: {bindAddress: ''}}"))
+        .containsExactly("config: listeners.provisioning.bindAddress: must not be empty, was ''");
+  }
+
+  @Test
+  void listenersOnTheSameAddressMustUseDifferentPorts() {
+    List<String> problems = problems("listeners: {provisioning: {port: 9000}}");
+
+    assertThat(problems).containsExactly(
+        "config: listeners.provisioning.port: must differ from listeners.webhooks.port, was 9000");
+  }
+
+  @Test
+  void portClashIsReportedAtTheLaterListener() {
+    List<String> problems = problems("listeners: {webhooks: {port: 9002}}");
+
+    assertThat(problems).containsExactly(
+        "config: listeners.metrics.port: must differ from listeners.webhooks.port, was 9002");
+  }
+
+  @Test
+  void listenersOnDifferentAddressesMayShareAPort() {
+    String yaml = "listeners: {webhooks: {bindAddress: 10.0.0.1}, provisioning: {port: 9000}}";
+
+    Config config = parse(yaml);
+
+    assertThat(config.listeners().provisioning().port()).isEqualTo(9000);
+  }
+
+  @Test
+  void wildcardAddressClashesWithEveryAddressOnTheSamePort() {
+    String yaml = "listeners: {webhooks: {bindAddress: 0.0.0.0}, provisioning: {port: 9000}}";
+
+    assertThat(problems(yaml)).containsExactly(
+        "config: listeners.provisioning.port: must differ from listeners.webhooks.port, was 9000");
+  }
+
+  @Test
+  void severalListenersMayUsePortZero() {
+    String yaml = "listeners: {webhooks: {port: 0}, provisioning: {port: 0}, metrics: {port: 0}}";
+
+    Config config = parse(yaml);
+
+    assertThat(config.listeners().provisioning().port()).isZero();
+  }
+
+  // ---- provisioning
+
+  @Test
+  void provisioningSecretShorterThan16CharactersIsReportedWithoutItsValue() {
+    List<String> problems = problems("provisioning: {secret: tooShort}");
+
+    assertThat(problems).containsExactly(
+        "config: provisioning.secret: must be at least 16 characters, was 8 characters");
+  }
+
+  @Test
+  void provisioningSecretFromTheEnvironmentWinsOverTheFile() {
+    Map<String, String> env = Map.of("GRAPPLE_PROVISIONING_SECRET", "0123456789abcdef-env");
+
+    Config config = parse("provisioning: {secret: 0123456789abcdef-file}", env);
+
+    assertThat(config.provisioning().secret()).isEqualTo("0123456789abcdef-env");
+  }
+
+  @Test
+  void shortProvisioningSecretFromTheEnvironmentNamesTheVariable() {
+    Map<String, String> env = Map.of("GRAPPLE_PROVISIONING_SECRET", "short");
+
+    assertThat(problems("", env)).containsExactly("config: provisioning.secret: must be at least"
+        + " 16 characters, was 5 characters (from GRAPPLE_PROVISIONING_SECRET)");
+  }
+
+  // ---- generic webhooks
+
+  @Test
+  void genericSettingsAreRead() {
+    String yaml = """
+        generic:
+          enabled: false
+          waitForComplete: true
+          enableHttpGet: true
+          includeHookBody: false
+          maxExpiry: 1d12h
+        """;
+
+    Config.Generic generic = parse(yaml).generic();
+
+    assertThat(generic.enabled()).isFalse();
+    assertThat(generic.waitForComplete()).isTrue();
+    assertThat(generic.enableHttpGet()).isTrue();
+    assertThat(generic.includeHookBody()).isFalse();
+    assertThat(generic.maxExpiry()).isEqualTo(Duration.ofHours(36));
+  }
+
+  @Test
+  void urlPrefixDefaultFollowsTheWebhookPort() {
+    Config config = parse("listeners: {webhooks: {port: 8123}}");
+
+    assertThat(config.generic().urlPrefix()).isEqualTo("http://127.0.0.1:8123/webhook/");
+  }
+
+  @Test
+  void urlPrefixGetsATrailingSlash() {
+    Config config = parse("generic: {urlPrefix: 'https://hooks.example.org/webhook'}");
+
+    assertThat(config.generic().urlPrefix()).isEqualTo("https://hooks.example.org/webhook/");
+  }
+
+  @Test
+  void urlPrefixMustStartWithHttpOrHttps() {
+    assertThat(problems("generic: {urlPrefix: 'ftp://example.org/'}")).containsExactly(
+        "config: generic.urlPrefix: must start with http:// or https://, was 'ftp://example.org/'");
+  }
+
+  @ParameterizedTest
+  @CsvSource({"1kb, 1024", "1KB, 1024", "512kb, 524288", "1mb, 1048576", "2Mb, 2097152",
+      "100mb, 104857600", "2048b, 2048", "4096, 4096", "'1 mb', 1048576"})
+  void payloadSizeLimitAcceptsSizesWithUnits(String size, long bytes) {
+    Config config = parse("generic: {payloadSizeLimit: '" + size + "'}");
+
+    assertThat(config.generic().payloadSizeLimitBytes()).isEqualTo(bytes);
+  }
+
+  @Test
+  void payloadSizeLimitAcceptsAPlainNumberOfBytes() {
+    Config config = parse("generic: {payloadSizeLimit: 65536}");
+
+    assertThat(config.generic().payloadSizeLimitBytes()).isEqualTo(65536);
+  }
+
+  @Test
+  void payloadSizeLimitMustBeAtLeastOneKilobyte() {
+    assertThat(problems("generic: {payloadSizeLimit: 1023b}"))
+        .containsExactly("config: generic.payloadSizeLimit: must be at least 1kb, was '1023b'");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"101mb", "1gb", "99999999999999999999gb"})
+  void payloadSizeLimitMustBeAtMost100Megabytes(String size) {
+    assertThat(problems("generic: {payloadSizeLimit: " + size + "}")).containsExactly(
+        "config: generic.payloadSizeLimit: must be at most 100mb, was '" + size + "'");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"1.5mb", "1 megabyte", "mb", "-1kb"})
+  void payloadSizeLimitMustBeASize(String size) {
+    assertThat(problems("generic: {payloadSizeLimit: '" + size + "'}")).containsExactly(
+        "config: generic.payloadSizeLimit: must be a size like 512kb or 1mb (units b, kb, mb, gb),"
+            + " was '" + size + "'");
+  }
+
+  @ParameterizedTest
+  @CsvSource({"30s, 30", "15m, 900", "2h, 7200", "30d, 2592000", "2w, 1209600", "1d12h, 129600"})
+  void durationsAddUpTheirParts(String text, long seconds) {
+    Config config = parse("generic: {maxExpiry: " + text + "}");
+
+    assertThat(config.generic().maxExpiry()).isEqualTo(Duration.ofSeconds(seconds));
+  }
+
+  @Test
+  void maxExpiryMustBePositive() {
+    assertThat(problems("generic: {maxExpiry: 0d}"))
+        .containsExactly("config: generic.maxExpiry: must be positive, was '0d'");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"30", "1 day", "1y", "d", "1.5h", "5M"})
+  void maxExpiryMustBeADuration(String text) {
+    List<String> problems = problems("generic: {maxExpiry: '" + text + "'}");
+
+    assertThat(problems).containsExactly("config: generic.maxExpiry: must be a duration like 30d"
+        + " or 1d12h (units s, m, h, d, w), was '" + text + "'");
+  }
+
+  // ---- feeds
+
+  @Test
+  void pollIntervalBelowOneMinuteIsAnError() {
+    assertThat(problems("feeds: {pollIntervalSeconds: 5}"))
+        .containsExactly("config: feeds.pollIntervalSeconds: must be at least 60, was 5");
+  }
+
+  @Test
+  void pollIntervalMustBeAWholeNumber() {
+    assertThat(problems("feeds: {pollIntervalSeconds: 90.5}"))
+        .containsExactly("config: feeds.pollIntervalSeconds: must be a whole number, was 90.5");
+  }
+
+  @Test
+  void booleanGivenAWordIsAnError() {
+    assertThat(problems("feeds: {enabled: 'yes'}"))
+        .containsExactly("config: feeds.enabled: must be true or false, was 'yes'");
+  }
+
+  @Test
+  void booleanAcceptsQuotedTrueAndFalse() {
+    Config config = parse("feeds: {enabled: 'False'}");
+
+    assertThat(config.feeds().enabled()).isFalse();
+  }
+
+  // ---- permissions
+
+  @Test
+  void withoutPermissionsTheHomeserverDomainIsAdminOfEverything() {
+    Config config = parse("homeserver: {domain: example.org}");
+
+    assertThat(config.permissions()).containsExactly(
+        new PermissionRule("example.org", List.of(new ServiceLevel("*", PermissionLevel.ADMIN))));
+  }
+
+  @Test
+  void emptyPermissionsListGivesNobodyAnything() {
+    Config config = parse("permissions: []");
+
+    assertThat(config.permissions()).isEmpty();
+  }
+
+  @Test
+  void permissionRulesAreRead() {
+    String yaml = """
+        permissions:
+          - actor: "@alice:example.org"
+            services:
+              - {service: generic, level: manageConnections}
+              - {service: feeds, level: COMMANDS}
+          - actor: "*"
+            services: [{service: "*", level: commands}]
+        """;
+
+    List<PermissionRule> rules = parse(yaml).permissions();
+
+    assertThat(rules).containsExactly(
+        new PermissionRule("@alice:example.org", List.of(
+            new ServiceLevel("generic", PermissionLevel.MANAGE_CONNECTIONS),
+            new ServiceLevel("feeds", PermissionLevel.COMMANDS))),
+        new PermissionRule("*", List.of(new ServiceLevel("*", PermissionLevel.COMMANDS))));
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {"*", "@alice:example.org", "!room:example.org", "example.org", "localhost:8448"})
+  void permissionActorMayBeEveryoneAUserARoomOrAServer(String actor) {
+    Config config = parse(permission(actor, "{service: '*', level: admin}"));
+
+    assertThat(config.permissions().get(0).actor()).isEqualTo(actor);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"@alice", "!room", "#alias:example.org", "example org", ""})
+  void permissionActorMustBeEveryoneAUserARoomOrAServer(String actor) {
+    List<String> problems = problems(permission(actor, "{service: '*', level: admin}"));
+
+    assertThat(problems).containsExactly("config: permissions[0].actor: must be '*', a user id"
+        + " like @alice:example.org, a room id like !room:example.org or a server name like"
+        + " example.org, was '" + actor + "'");
+  }
+
+  @Test
+  void permissionEntryNeedsActorAndServices() {
+    List<String> problems = problems("permissions: [{}]");
+
+    assertThat(problems).containsExactly(
+        "config: permissions[0].actor: is required",
+        "config: permissions[0].services: is required");
+  }
+
+  @Test
+  void permissionServicesMustNotBeEmpty() {
+    assertThat(problems("permissions: [{actor: example.org, services: []}]"))
+        .containsExactly("config: permissions[0].services: must not be empty, was []");
+  }
+
+  @Test
+  void permissionServiceMustNotBeEmpty() {
+    assertThat(problems(permission("example.org", "{service: '', level: admin}")))
+        .containsExactly("config: permissions[0].services[0].service: must not be empty, was ''");
+  }
+
+  @Test
+  void permissionLevelErrorNamesTheChoices() {
+    List<String> problems = problems(permission("example.org", "{service: feeds, level: owner}"));
+
+    assertThat(problems).containsExactly("config: permissions[0].services[0].level: must be one of"
+        + " commands, login, notifications, manageConnections, admin, was 'owner'");
+  }
+
+  @Test
+  void permissionsMustBeAList() {
+    assertThat(problems("permissions: {actor: example.org}"))
+        .containsExactly("config: permissions: must be a list, was {\"actor\":\"example.org\"}");
+  }
+
+  @Test
+  void permissionEntryMustBeAMapping() {
+    assertThat(problems("permissions: [example.org]"))
+        .containsExactly("config: permissions[0]: must be a mapping, was 'example.org'");
+  }
+
+  // ---- logging and outbox
+
+  @Test
+  void logLevelIsCaseInsensitiveAndStoredLowercase() {
+    Config config = parse("logging: {level: DEBUG}");
+
+    assertThat(config.logging().level()).isEqualTo("debug");
+  }
+
+  @Test
+  void logLevelMustBeAKnownLevel() {
+    assertThat(problems("logging: {level: verbose}")).containsExactly(
+        "config: logging.level: must be one of trace, debug, info, warn, error, was 'verbose'");
+  }
+
+  @ParameterizedTest
+  @ValueSource(ints = {0, 65})
+  void outboxConcurrencyMustBeBetween1And64(int concurrency) {
+    assertThat(problems("outbox: {concurrency: " + concurrency + "}")).containsExactly(
+        "config: outbox.concurrency: must be between 1 and 64, was " + concurrency);
+  }
+
+  @Test
+  void outboxMaxRetryDelayMustBeAtLeastOneSecond() {
+    assertThat(problems("outbox: {maxRetryDelay: 0s}"))
+        .containsExactly("config: outbox.maxRetryDelay: must be at least 1s, was '0s'");
+  }
+
+  @Test
+  void outboxSettingsAreRead() {
+    Config config = parse("outbox: {concurrency: 16, maxRetryDelay: 1h}");
+
+    assertThat(config.outbox()).isEqualTo(new Config.Outbox(16, Duration.ofHours(1)));
+  }
+
+  // ---- shapes and unknown keys
+
+  @Test
+  void sectionGivenAScalarMustBeAMapping() {
+    assertThat(problems("feeds: true"))
+        .containsExactly("config: feeds: must be a mapping, was true");
+  }
+
+  @Test
+  void stringKeyGivenAListIsAnError() {
+    assertThat(problems("bot: {displayName: [a, b]}"))
+        .containsExactly("config: bot.displayName: must be a string, was [\"a\",\"b\"]");
+  }
+
+  @Test
+  void unknownKeySuggestsTheClosestKnownKey() {
+    assertThat(problems("feeds: {pollIntervalSecond: 600}")).containsExactly(
+        "config: feeds.pollIntervalSecond: unknown key (did you mean 'pollIntervalSeconds'?)");
+  }
+
+  @Test
+  void unknownKeySuggestionIgnoresCase() {
+    assertThat(problems("Homeserver: {}"))
+        .containsExactly("config: Homeserver: unknown key (did you mean 'homeserver'?)");
+  }
+
+  @Test
+  void unknownKeyWithoutACloseMatchListsTheKnownKeys() {
+    assertThat(problems("outbox: {parallelism: 2}")).containsExactly(
+        "config: outbox.parallelism: unknown key (known: concurrency, maxRetryDelay)");
+  }
+
+  @Test
+  void unknownTopLevelKeyIsAnError() {
+    assertThat(problems("permission: []"))
+        .containsExactly("config: permission: unknown key (did you mean 'permissions'?)");
+  }
+
+  @Test
+  void unknownKeyInsideAListenerIsAnError() {
+    assertThat(problems("listeners: {webhooks: {prot: 9000}}"))
+        .containsExactly("config: listeners.webhooks.prot: unknown key (did you mean 'port'?)");
+  }
+
+  @Test
+  void unknownKeysInsidePermissionEntriesAreErrors() {
+    String yaml =
+        "permissions: [{actor: '*', services: [{service: '*', levle: admin}], roles: []}]";
+
+    List<String> problems = problems(yaml);
+
+    assertThat(problems).containsExactly(
+        "config: permissions[0].services[0].level: is required, one of commands, login,"
+            + " notifications, manageConnections, admin",
+        "config: permissions[0].services[0].levle: unknown key (did you mean 'level'?)",
+        "config: permissions[0].roles: unknown key (known: actor, services)");
+  }
+
+  @Test
+  void allProblemsAreReportedTogether() {
+    String yaml = """
+        feeds: {pollIntervalSeconds: 5}
+        logging: {level: loud}
+        outbox: {concurrency: 0}
+        """;
+
+    ConfigException error = error(yaml, NO_ENV);
+
+    assertThat(error.problems()).hasSize(3);
+    assertThat(error.getMessage()).isEqualTo(String.join("\n", error.problems()));
+    assertThat(error.getMessage()).startsWith("config: feeds.pollIntervalSeconds: ");
+  }
+
+  @Test
+  void topLevelListIsAnError() {
+    assertThat(problems("- homeserver\n")).singleElement().asString()
+        .startsWith("config: <config>: must be a mapping of sections");
+  }
+
+  // ---- files
+
+  @Test
+  void loadReadsAFile(@TempDir Path dir) throws IOException {
+    Path file = Files.writeString(dir.resolve("config.yml"), "feeds: {pollIntervalSeconds: 120}\n");
+
+    Config config = ConfigLoader.load(file, NO_ENV);
+
+    assertThat(config.feeds().pollIntervalSeconds()).isEqualTo(120);
+  }
+
+  @Test
+  void missingFileIsReportedByPath(@TempDir Path dir) {
+    Path file = dir.resolve("nope.yml");
+
+    assertThatThrownBy(() -> ConfigLoader.load(file, NO_ENV))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("config: file not found: " + file);
+  }
+
+  @Test
+  void yamlSyntaxErrorNamesFileLineAndColumn(@TempDir Path dir) throws IOException {
+    Path file = Files.writeString(dir.resolve("config.yml"), "feeds:\n  enabled: true\n bad: [\n");
+
+    assertThatThrownBy(() -> ConfigLoader.load(file, NO_ENV))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("config: " + file + ": not valid YAML at line 3, column 2: ");
+  }
+
+  @Test
+  void duplicateKeyIsAYamlError() {
+    assertThat(problems("feeds: {enabled: true}\nfeeds: {enabled: false}\n"))
+        .singleElement().asString()
+        .startsWith("config: <config>: not valid YAML at line 2")
+        .contains("duplicate key 'feeds'");
+  }
+
+  // ---- the sample config
+
+  @Test
+  void sampleConfigIsTheDefaultConfig() throws IOException {
+    Config sample = ConfigLoader.parse(Files.readString(sampleConfig()), Path.of("."), NO_ENV);
+
+    // The sample sets every key to its default; list deliberate differences here if it ever must.
+    assertThat(sample).isEqualTo(allDefaults());
+  }
+
+  @Test
+  void sampleConfigDocumentsEveryKey() throws IOException {
+    Set<String> documented = keyPaths(withCommentedKeysEnabled(Files.readString(sampleConfig())));
+
+    assertThat(documented).containsAll(ConfigLoader.knownKeyPaths());
+  }
+
+  @Test
+  void knownKeyPathsIncludeListEntryKeys() {
+    assertThat(ConfigLoader.knownKeyPaths()).contains("generic.payloadSizeLimit",
+        "listeners.metrics.bindAddress", "permissions[].actor",
+        "permissions[].services[].service", "permissions[].services[].level");
+  }
+
+  // ---- helpers
+
+  private static Config allDefaults() {
+    Config.Listener webhooks = new Config.Listener("127.0.0.1", 9000);
+    return new Config(
+        new Config.Homeserver(null, "localhost"),
+        new Config.Bot(
+            "@grapple:localhost", null, null, "Grapple", List.of("!grapple", "!hookshot")),
+        new Config.Database(Path.of("grapple.db")),
+        new Config.Listeners(webhooks, new Config.Listener("127.0.0.1", 9001),
+            new Config.Listener("127.0.0.1", 9002)),
+        new Config.Provisioning(null),
+        new Config.Generic(true, "http://127.0.0.1:9000/webhook/", false, false, true,
+            1024 * 1024, Duration.ofDays(365)),
+        new Config.Feeds(true, 600),
+        List.of(new PermissionRule(
+            "localhost", List.of(new ServiceLevel("*", PermissionLevel.ADMIN)))),
+        new Config.Logging("info"),
+        new Config.Outbox(4, Duration.ofMinutes(5)));
+  }
+
+  private static String matrix(String url) {
+    return "homeserver: {url: '" + url + "'}\nbot: {accessToken: syt_test}";
+  }
+
+  private static String permission(String actor, String service) {
+    return "permissions: [{actor: '" + actor + "', services: [" + service + "]}]";
+  }
+
+  private static Config parse(String yaml) {
+    return parse(yaml, NO_ENV);
+  }
+
+  private static Config parse(String yaml, Map<String, String> env) {
+    return ConfigLoader.parse(yaml, Path.of("."), env);
+  }
+
+  private static List<String> problems(String yaml) {
+    return problems(yaml, NO_ENV);
+  }
+
+  private static List<String> problems(String yaml, Map<String, String> env) {
+    return error(yaml, env).problems();
+  }
+
+  private static ConfigException error(String yaml, Map<String, String> env) {
+    try {
+      Config config = parse(yaml, env);
+      throw new AssertionError("expected config problems, got " + config);
+    } catch (ConfigException e) {
+      return e;
+    }
+  }
+
+  private static Path sampleConfig() {
+    for (Path dir = Path.of(System.getProperty("user.dir")).toAbsolutePath(); dir != null;
+        dir = dir.getParent()) {
+      Path sample = dir.resolve("config.sample.yml");
+      if (Files.isRegularFile(sample)) return sample;
+    }
+    throw new AssertionError("config.sample.yml not found above " + System.getProperty("user.dir"));
+  }
+
+  /** Turns {@code  # url: http://...} into {@code  url: http://...}; prose comments stay. */
+  private static String withCommentedKeysEnabled(String yaml) {
+    return yaml.replaceAll("(?m)^(\\s*)# ([a-z][A-Za-z]*: )", "$1$2");
+  }
+
+  /** Leaf key paths of a YAML document, list entries written {@code permissions[].actor}. */
+  private static Set<String> keyPaths(String yaml) throws IOException {
+    Set<String> paths = new TreeSet<>();
+    collectKeyPaths(new ObjectMapper(new YAMLFactory()).readTree(yaml), "", paths);
+    return paths;
+  }
+
+  private static void collectKeyPaths(JsonNode node, String path, Set<String> paths) {
+    if (node.isObject()) {
+      Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
+      while (fields.hasNext()) {
+        Map.Entry<String, JsonNode> field = fields.next();
+        String childPath = path.isEmpty() ? field.getKey() : path + "." + field.getKey();
+        collectKeyPaths(field.getValue(), childPath, paths);
+      }
+    } else if (node.isArray() && node.size() > 0 && node.get(0).isObject()) {
+      for (JsonNode entry : node) collectKeyPaths(entry, path + "[]", paths);
+    } else {
+      paths.add(path);
+    }
+  }
+}

@@ -1,0 +1,37 @@
+package grapple.commands;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * One command: the words that select it ({@code webhook remove}), its argument usage, a help line,
+ * the service and level it needs, and the handler. Commands are data; help is generated from them.
+ */
+public record Command(
+    String words, String usage, String help, String service, PermissionLevel level, Handler handler) {
+
+  public Command {
+    Objects.requireNonNull(words, "words");
+    Objects.requireNonNull(usage, "usage");
+    Objects.requireNonNull(help, "help");
+    Objects.requireNonNull(service, "service");
+    Objects.requireNonNull(level, "level");
+    Objects.requireNonNull(handler, "handler");
+  }
+
+  /** Runs a command; returns the reply. Throws BadInput for a user mistake. */
+  @FunctionalInterface
+  public interface Handler {
+    Reply handle(Invocation call);
+  }
+
+  public List<String> wordList() {
+    return List.of(words.toLowerCase(Locale.ROOT).split(" "));
+  }
+
+  /** E.g. {@code !grapple webhook <name> [duration]}. */
+  public String usageLine(String prefix) {
+    return usage.isEmpty() ? prefix + " " + words : prefix + " " + words + " " + usage;
+  }
+}

@@ -1,0 +1,72 @@
+package grapple.commands;
+
+import grapple.state.BadInput;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** A message split into a command prefix and shell-like words. */
+public record CommandLine(String prefix, List<String> words) {
+  public CommandLine {
+    words = List.copyOf(words);
+  }
+
+  /**
+   * Parses {@code body} if it starts with one of {@code prefixes} (case-insensitive) followed by a
+   * space or the end; returns empty for ordinary chat. Throws BadInput for an unclosed quote.
+   */
+  public static Optional<CommandLine> parse(List<String> prefixes, String body) {
+    String trimmed = body.strip();
+    for (String prefix : prefixes) {
+      if (startsWithWord(trimmed, prefix)) {
+        return Optional.of(new CommandLine(prefix, split(trimmed.substring(prefix.length()))));
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static boolean startsWithWord(String text, String prefix) {
+    if (!text.regionMatches(true, 0, prefix, 0, prefix.length())) return false;
+    return text.length() == prefix.length() || Character.isWhitespace(text.charAt(prefix.length()));
+  }
+
+  /** Splits like a POSIX shell: whitespace separates, quotes group, backslash escapes. */
+  public static List<String> split(String text) {
+    List<String> words = new ArrayList<>();
+    StringBuilder word = new StringBuilder();
+    boolean inWord = false;
+    char quote = 0;
+    for (int i = 0; i < text.length(); i++) {
+      char ch = text.charAt(i);
+      if (quote != 0) {
+        if (ch == quote) {
+          quote = 0;
+        } else if (ch == '\\' && quote == '"' && i + 1 < text.length() && isEscapable(text.charAt(i + 1))) {
+          word.append(text.charAt(++i));
+        } else {
+          word.append(ch);
+        }
+      } else if (ch == '"' || ch == '\'') {
+        quote = ch;
+        inWord = true;
+      } else if (ch == '\\' && i + 1 < text.length()) {
+        word.append(text.charAt(++i));
+        inWord = true;
+      } else if (Character.isWhitespace(ch)) {
+        if (inWord) words.add(word.toString());
+        word.setLength(0);
+        inWord = false;
+      } else {
+        word.append(ch);
+        inWord = true;
+      }
+    }
+    if (quote != 0) throw new BadInput("command", "The command has an unclosed " + quote + " quote.");
+    if (inWord) words.add(word.toString());
+    return words;
+  }
+
+  private static boolean isEscapable(char ch) {
+    return ch == '"' || ch == '\\';
+  }
+}

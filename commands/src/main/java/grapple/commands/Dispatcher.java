@@ -1,0 +1,116 @@
+package grapple.commands;
+
+import grapple.state.BadInput;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns a room message into a command run: parses it, checks the config permission, runs the
+ * handler and maps a BadInput to a reply. The one place where command errors become replies.
+ */
+public final class Dispatcher {
+  private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
+  private static final Duration REFUSAL_INTERVAL = Duration.ofMinutes(1);
+
+  private final CommandTable table;
+  private final Permissions permissions;
+  private final Settings settings;
+  private final RoomAuthority authority;
+  private final Clock clock;
+  private final Map<String, Instant> lastRefusal = new ConcurrentHashMap<>();
+
+  /** The command prefixes and the bot's own user id. */
+  public record Settings(List<String> prefixes, String botUserId) {}
+
+  /** A reply to post in the room and private messages to the sender. */
+  public record Outcome(Reply reply, List<String> directMessages) {}
+
+  public Dispatcher(List<Command> commands, Permissions permissions, Settings settings,
+      RoomAuthority authority, Clock clock) {
+    List<Command> all = new ArrayList<>(commands);
+    all.add(new Command("help", "[service]", "Show the commands you can use here", "*",
+        PermissionLevel.COMMANDS, this::help));
+    this.table = new CommandTable(all);
+    this.permissions = permissions;
+    this.settings = settings;
+    this.authority = authority;
+    this.clock = clock;
+  }
+
+  public CommandTable table() {
+    return table;
+  }
+
+  /** Handles a message body; empty when it is not a command or the answer is withheld. */
+  public Optional<Outcome> handle(String roomId, String sender, String eventId, String body) {
+    Optional<CommandLine> line;
+    try {
+      line = CommandLine.parse(settings.prefixes(), body);
+    } catch (BadInput e) {
+      return Optional.of(new Outcome(Reply.error(e.getMessage()), List.of()));
+    }
+    if (line.isEmpty()) return Optional.empty();
+    if (!permissions.allowsAnyService(sender, roomId, PermissionLevel.COMMANDS)) {
+      return refuseAtMostOncePerMinute(roomId, sender);
+    }
+    return Optional.of(run(new Invocation.Context(roomId, sender, eventId, line.get().prefix(),
+        settings.botUserId()), line.get().words()));
+  }
+
+  private Outcome run(Invocation.Context context, List<String> words) {
+    List<String> effective = words.isEmpty() ? List.of("help") : words;
+    Optional<CommandTable.Match> match = table.match(effective);
+    if (match.isEmpty()) {
+      return new Outcome(Reply.error("Unknown command `%s`. Type `%s help` for the commands you can use.",
+          String.join(" ", effective), context.prefix()), List.of());
+    }
+    Command command = match.get().command();
+    if (!allowed(command, context.sender(), context.roomId())) {
+      return new Outcome(Reply.error("%s may not use `%s`: that needs the %s permission for %s in Grapple's config.",
+          context.sender(), command.words(), command.level().wire(), command.service()), List.of());
+    }
+    Invocation call = new Invocation(context, command, match.get().args(), authority);
+    return new Outcome(invoke(command, call), call.directMessages());
+  }
+
+  private Reply invoke(Command command, Invocation call) {
+    try {
+      return command.handler().handle(call);
+    } catch (BadInput e) {
+      return Reply.error(e.getMessage());
+    } catch (RuntimeException e) {
+      log.error("room {}: command '{}' from {} failed", call.roomId(), command.words(), call.sender(), e);
+      return Reply.error("Sorry, `%s` failed: %s. The bot's log has the details.", command.words(),
+          e.getClass().getSimpleName());
+    }
+  }
+
+  private boolean allowed(Command command, String sender, String roomId) {
+    if (command.service().equals("*")) return permissions.allowsAnyService(sender, roomId, command.level());
+    return permissions.allows(sender, roomId, command.service(), command.level());
+  }
+
+  private Optional<Outcome> refuseAtMostOncePerMinute(String roomId, String sender) {
+    Instant now = clock.instant();
+    String key = roomId + "|" + sender;
+    Instant last = lastRefusal.get(key);
+    if (last != null && last.plus(REFUSAL_INTERVAL).isAfter(now)) return Optional.empty();
+    lastRefusal.put(key, now);
+    return Optional.of(new Outcome(Reply.error(
+        "Sorry %s, you don't have permission to use Grapple in this room (no `permissions` rule in its config"
+            + " covers you). Ask the bot's operator.", sender), List.of()));
+  }
+
+  private Reply help(Invocation call) {
+    call.requireAtMost(1);
+    return Reply.text(table.help(call.prefix(), c -> allowed(c, call.sender(), call.roomId()), call.optionalArg(0)));
+  }
+}

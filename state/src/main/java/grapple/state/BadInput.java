@@ -1,0 +1,20 @@
+package grapple.state;
+
+/** A user mistake: names the field and the rule it broke, in words the user can act on. */
+public final class BadInput extends RuntimeException {
+  private final String field;
+
+  public BadInput(String field, String message) {
+    super(message);
+    this.field = field;
+  }
+
+  /** Throws a BadInput for {@code field} unless {@code ok}; the message is {@code 'field' rule}. */
+  public static void check(boolean ok, String field, String rule, Object... args) {
+    if (!ok) throw new BadInput(field, "'" + field + "' " + String.format(rule, args));
+  }
+
+  public String field() {
+    return field;
+  }
+}

@@ -1,0 +1,114 @@
+package grapple.state;
+
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** Connections and their secrets in SQLite. */
+public final class ConnectionStore {
+  private final Database db;
+
+  public ConnectionStore(Database db) {
+    this.db = db;
+  }
+
+  public List<Connection> all() {
+    return db.read(c -> {
+      try (PreparedStatement s = c.prepareStatement("SELECT * FROM connections ORDER BY room_id, created_at")) {
+        return readAll(s.executeQuery());
+      }
+    });
+  }
+
+  /** Inserts or replaces the connection with this id; waits until it is durable. */
+  public void put(Connection connection) {
+    db.writeAndWait(c -> {
+      try (PreparedStatement s = c.prepareStatement("""
+          INSERT INTO connections (id, room_id, type, event_type, state_key, config,
+                                   created_by, created_at, updated_by, updated_at)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+          ON CONFLICT (id) DO UPDATE SET config = excluded.config,
+            updated_by = excluded.updated_by, updated_at = excluded.updated_at""")) {
+        bind(s, connection);
+        return s.executeUpdate();
+      }
+    });
+  }
+
+  /** Removes the connection and its secrets. */
+  public void remove(String connectionId) {
+    db.writeAndWait(c -> {
+      try (PreparedStatement a = c.prepareStatement("DELETE FROM connections WHERE id = ?");
+           PreparedStatement b = c.prepareStatement("DELETE FROM secrets WHERE connection_id = ?")) {
+        a.setString(1, connectionId);
+        b.setString(1, connectionId);
+        return a.executeUpdate() + b.executeUpdate();
+      }
+    });
+  }
+
+  public Optional<String> secret(String connectionId, String name) {
+    return db.read(c -> {
+      try (PreparedStatement s = c.prepareStatement(
+          "SELECT value FROM secrets WHERE connection_id = ? AND name = ?")) {
+        s.setString(1, connectionId);
+        s.setString(2, name);
+        ResultSet rs = s.executeQuery();
+        return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+      }
+    });
+  }
+
+  /** All secrets called {@code name}, as connection id → value. */
+  public java.util.Map<String, String> secrets(String name) {
+    return db.read(c -> {
+      try (PreparedStatement s = c.prepareStatement("SELECT connection_id, value FROM secrets WHERE name = ?")) {
+        s.setString(1, name);
+        ResultSet rs = s.executeQuery();
+        java.util.Map<String, String> out = new java.util.HashMap<>();
+        while (rs.next()) out.put(rs.getString(1), rs.getString(2));
+        return out;
+      }
+    });
+  }
+
+  public void putSecret(String connectionId, String name, String value) {
+    db.writeAndWait(c -> {
+      try (PreparedStatement s = c.prepareStatement(
+          "INSERT OR REPLACE INTO secrets (connection_id, name, value) VALUES (?, ?, ?)")) {
+        s.setString(1, connectionId);
+        s.setString(2, name);
+        s.setString(3, value);
+        return s.executeUpdate();
+      }
+    });
+  }
+
+  private static void bind(PreparedStatement s, Connection x) throws SQLException {
+    s.setString(1, x.id());
+    s.setString(2, x.roomId());
+    s.setString(3, x.type());
+    s.setString(4, x.eventType());
+    s.setString(5, x.stateKey());
+    s.setString(6, Json.write(x.config()));
+    s.setString(7, x.created().by());
+    s.setLong(8, x.created().at().toEpochMilli());
+    s.setString(9, x.updated().by());
+    s.setLong(10, x.updated().at().toEpochMilli());
+  }
+
+  private static List<Connection> readAll(ResultSet rs) throws SQLException {
+    List<Connection> out = new ArrayList<>();
+    while (rs.next()) {
+      out.add(new Connection(rs.getString("id"), rs.getString("room_id"), rs.getString("type"),
+          rs.getString("event_type"), rs.getString("state_key"), Json.readObject(rs.getString("config")),
+          new Connection.Audit(rs.getString("created_by"), Instant.ofEpochMilli(rs.getLong("created_at"))),
+          new Connection.Audit(rs.getString("updated_by"), Instant.ofEpochMilli(rs.getLong("updated_at")))));
+    }
+    return out;
+  }
+}

@@ -1,0 +1,252 @@
+package grapple.state;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One SQLite file in WAL mode with a single writer thread. Writes from many threads are grouped
+ * into one transaction (group commit), so a burst of webhooks costs one fsync, not one each; a
+ * write's future completes only after its transaction is durable. Reads use per-thread
+ * connections and see what is committed.
+ */
+public final class Database implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Database.class);
+  private static final int MAX_BATCH = 1024;
+
+  private final Path file;
+  private final String url;
+  private final Connection writer;
+  private final BlockingQueue<Task<?>> queue = new LinkedBlockingQueue<>();
+  private final List<Connection> readers = new CopyOnWriteArrayList<>();
+  private final ThreadLocal<Connection> reader = new ThreadLocal<>();
+  private final Thread writerThread;
+  private volatile boolean closed;
+
+  private Database(Path file, Connection writer) {
+    this.file = file;
+    this.url = "jdbc:sqlite:" + file;
+    this.writer = writer;
+    this.writerThread = new Thread(this::writeLoop, "db-writer");
+    this.writerThread.setDaemon(true);
+    this.writerThread.start();
+  }
+
+  /** Opens (creating with mode 0600) and migrates the database file. */
+  public static Database open(Path file) {
+    Objects.requireNonNull(file, "file");
+    createPrivately(file);
+    try {
+      Connection writer = DriverManager.getConnection("jdbc:sqlite:" + file);
+      configure(writer);
+      migrate(file, writer);
+      return new Database(file, writer);
+    } catch (SQLException e) {
+      throw new StorageException("database " + file + ": cannot open for writing: " + e.getMessage(), e);
+    }
+  }
+
+  private static void createPrivately(Path file) {
+    try {
+      Path parent = file.toAbsolutePath().getParent();
+      if (parent != null) Files.createDirectories(parent);
+      if (Files.notExists(file)) {
+        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      }
+      if (!Files.isWritable(file)) throw new StorageException("database " + file + ": file is not writable");
+    } catch (IOException e) {
+      throw new StorageException("database " + file + ": cannot create: " + e, e);
+    } catch (UnsupportedOperationException e) {
+      // Not a POSIX file system: create without a mode; nothing else we can do there.
+      try {
+        if (Files.notExists(file)) Files.createFile(file);
+      } catch (IOException io) {
+        throw new StorageException("database " + file + ": cannot create: " + io, io);
+      }
+    }
+  }
+
+  private static void configure(Connection c) throws SQLException {
+    try (Statement s = c.createStatement()) {
+      s.execute("PRAGMA busy_timeout = 10000");
+      s.execute("PRAGMA journal_mode = WAL");
+      s.execute("PRAGMA synchronous = FULL");
+      s.execute("PRAGMA foreign_keys = ON");
+    }
+  }
+
+  private static void migrate(Path file, Connection c) throws SQLException {
+    int version = userVersion(c);
+    if (version > Migrations.latest()) {
+      throw new StorageException("database " + file + " has schema version " + version
+          + ", newer than this Grapple understands (" + Migrations.latest()
+          + "): run the newer Grapple that wrote it, or restore a backup");
+    }
+    for (int step = version; step < Migrations.latest(); step++) {
+      try (Statement s = c.createStatement()) {
+        s.executeUpdate("BEGIN IMMEDIATE");
+        for (String sql : Migrations.STEPS.get(step).split(";\\s*\\n")) {
+          if (!sql.isBlank()) s.executeUpdate(sql);
+        }
+        s.executeUpdate("PRAGMA user_version = " + (step + 1));
+        s.executeUpdate("COMMIT");
+        log.info("database {}: migrated to schema version {}", file, step + 1);
+      }
+    }
+  }
+
+  static int userVersion(Connection c) throws SQLException {
+    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("PRAGMA user_version")) {
+      return rs.getInt(1);
+    }
+  }
+
+  public Path file() {
+    return file;
+  }
+
+  /** Queues {@code work} for the writer; the future completes once its transaction committed. */
+  public <T> CompletableFuture<T> write(SqlWork<T> work) {
+    Task<T> task = new Task<>(work, new CompletableFuture<>());
+    if (closed) {
+      task.result.completeExceptionally(new StorageException("database " + file + " is closed"));
+      return task.result;
+    }
+    queue.add(task);
+    return task.result;
+  }
+
+  /** Like {@link #write} but waits; a failure comes back as StorageException (or BadInput). */
+  public <T> T writeAndWait(SqlWork<T> work) {
+    try {
+      return write(work).join();
+    } catch (CompletionException e) {
+      throw unwrap(e);
+    }
+  }
+
+  /** Runs {@code work} on this thread's read connection (sees committed data only). */
+  public <T> T read(SqlWork<T> work) {
+    try {
+      return work.run(readConnection());
+    } catch (SQLException e) {
+      throw new StorageException("database " + file + ": read failed: " + e.getMessage(), e);
+    }
+  }
+
+  private Connection readConnection() throws SQLException {
+    Connection c = reader.get();
+    if (c != null) return c;
+    c = DriverManager.getConnection(url);
+    try (Statement s = c.createStatement()) {
+      s.execute("PRAGMA busy_timeout = 10000");
+      s.execute("PRAGMA query_only = ON");
+    }
+    reader.set(c);
+    readers.add(c);
+    return c;
+  }
+
+  private void writeLoop() {
+    List<Task<?>> batch = new ArrayList<>();
+    while (!closed || !queue.isEmpty()) {
+      try {
+        Task<?> first = queue.poll(200, java.util.concurrent.TimeUnit.MILLISECONDS);
+        if (first == null) continue;
+        batch.add(first);
+        queue.drainTo(batch, MAX_BATCH - 1);
+        commit(batch);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      } finally {
+        batch.clear();
+      }
+    }
+  }
+
+  /** Runs each task in its own savepoint, so one failing task does not undo the others. */
+  private void commit(List<Task<?>> batch) {
+    List<Runnable> completions = new ArrayList<>(batch.size());
+    try (Statement s = writer.createStatement()) {
+      s.executeUpdate("BEGIN IMMEDIATE");
+      for (Task<?> task : batch) completions.add(runInSavepoint(s, task));
+      s.executeUpdate("COMMIT");
+      completions.forEach(Runnable::run);
+    } catch (SQLException | RuntimeException e) {
+      rollbackQuietly();
+      StorageException failure = new StorageException(
+          "database " + file + ": write failed: " + e.getMessage(), e);
+      log.error("database {}: a transaction of {} writes failed: {}", file, batch.size(), e.toString());
+      for (Task<?> task : batch) task.result.completeExceptionally(failure);
+    }
+  }
+
+  private <T> Runnable runInSavepoint(Statement s, Task<T> task) throws SQLException {
+    s.executeUpdate("SAVEPOINT task");
+    try {
+      T value = task.work.run(writer);
+      s.executeUpdate("RELEASE task");
+      return () -> task.result.complete(value);
+    } catch (SQLException | RuntimeException e) {
+      s.executeUpdate("ROLLBACK TO task");
+      s.executeUpdate("RELEASE task");
+      return () -> task.result.completeExceptionally(e);
+    }
+  }
+
+  private void rollbackQuietly() {
+    try (Statement s = writer.createStatement()) {
+      s.executeUpdate("ROLLBACK");
+    } catch (SQLException ignored) {
+      // No transaction was open (BEGIN itself failed); nothing to undo.
+    }
+  }
+
+  private static RuntimeException unwrap(CompletionException e) {
+    Throwable cause = e.getCause();
+    if (cause instanceof BadInput bad) return bad;
+    if (cause instanceof StorageException storage) return storage;
+    if (cause instanceof RuntimeException runtime) return runtime;
+    return new StorageException(String.valueOf(cause.getMessage()), cause);
+  }
+
+  /** Finishes queued writes, then closes every connection. */
+  @Override
+  public void close() {
+    closed = true;
+    try {
+      writerThread.join(10_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    for (Connection c : readers) closeQuietly(c);
+    closeQuietly(writer);
+  }
+
+  private static void closeQuietly(Connection c) {
+    try {
+      c.close();
+    } catch (SQLException ignored) {
+      // Closing at shutdown: the data is committed already; nothing useful to report.
+    }
+  }
+
+  private record Task<T>(SqlWork<T> work, CompletableFuture<T> result) {}
+}

@@ -1,0 +1,71 @@
+package grapple.state;
+
+import java.util.List;
+
+/** The schema, as numbered steps; a database records the last step applied in user_version. */
+final class Migrations {
+  private Migrations() {}
+
+  static final List<String> STEPS = List.of(
+      """
+      CREATE TABLE connections (
+        id          TEXT PRIMARY KEY,
+        room_id     TEXT NOT NULL,
+        type        TEXT NOT NULL,
+        event_type  TEXT NOT NULL,
+        state_key   TEXT NOT NULL,
+        config      TEXT NOT NULL,
+        created_by  TEXT NOT NULL,
+        created_at  INTEGER NOT NULL,
+        updated_by  TEXT NOT NULL,
+        updated_at  INTEGER NOT NULL,
+        UNIQUE (room_id, event_type, state_key)
+      );
+      CREATE INDEX connections_by_room ON connections (room_id);
+      CREATE TABLE secrets (
+        connection_id TEXT NOT NULL,
+        name          TEXT NOT NULL,
+        value         TEXT NOT NULL,
+        PRIMARY KEY (connection_id, name)
+      );
+      CREATE UNIQUE INDEX secrets_by_value ON secrets (name, value);
+      CREATE TABLE kv (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      );
+      CREATE TABLE processed_events (
+        event_id     TEXT PRIMARY KEY,
+        processed_at INTEGER NOT NULL
+      );
+      CREATE TABLE outbox (
+        seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+        target     TEXT NOT NULL,
+        txn_id     TEXT NOT NULL UNIQUE,
+        event_type TEXT NOT NULL,
+        content    TEXT NOT NULL,
+        status     TEXT NOT NULL DEFAULT 'pending',
+        attempts   INTEGER NOT NULL DEFAULT 0,
+        event_id   TEXT,
+        error      TEXT,
+        created_at INTEGER NOT NULL,
+        done_at    INTEGER
+      );
+      CREATE INDEX outbox_pending ON outbox (seq) WHERE status = 'pending';
+      CREATE TABLE dm_rooms (
+        user_id TEXT PRIMARY KEY,
+        room_id TEXT NOT NULL
+      );
+      CREATE TABLE local_state (
+        room_id    TEXT NOT NULL,
+        event_type TEXT NOT NULL,
+        state_key  TEXT NOT NULL,
+        sender     TEXT NOT NULL,
+        content    TEXT NOT NULL,
+        PRIMARY KEY (room_id, event_type, state_key)
+      );
+      """);
+
+  static int latest() {
+    return STEPS.size();
+  }
+}

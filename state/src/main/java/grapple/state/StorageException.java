@@ -1,0 +1,12 @@
+package grapple.state;
+
+/** The database could not be opened, migrated or written; the message says which file and why. */
+public final class StorageException extends RuntimeException {
+  public StorageException(String message, Throwable cause) {
+    super(message, cause);
+  }
+
+  public StorageException(String message) {
+    super(message);
+  }
+}

@@ -1,0 +1,65 @@
+package grapple.state;
+
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.Optional;
+
+/**
+ * The homeserver sync position and the ids of events already handled. Both are written in one
+ * transaction after a batch is processed, so a crash mid-batch replays it without acting twice.
+ */
+public final class SyncStore {
+  private static final String SINCE_KEY = "sync.since";
+  private static final Duration KEEP_PROCESSED = Duration.ofDays(3);
+  private final Database db;
+  private final KeyValueStore kv;
+
+  public SyncStore(Database db) {
+    this.db = db;
+    this.kv = new KeyValueStore(db);
+  }
+
+  public Optional<String> since() {
+    return kv.get(SINCE_KEY);
+  }
+
+  public boolean processed(String eventId) {
+    return db.read(c -> {
+      try (PreparedStatement s = c.prepareStatement("SELECT 1 FROM processed_events WHERE event_id = ?")) {
+        s.setString(1, eventId);
+        ResultSet rs = s.executeQuery();
+        return rs.next();
+      }
+    });
+  }
+
+  /** Stores the next batch token with the events handled in this batch; waits for the commit. */
+  public void commit(String nextBatch, Collection<String> handledEventIds) {
+    long now = System.currentTimeMillis();
+    db.writeAndWait(c -> {
+      try (PreparedStatement s = c.prepareStatement(
+          "INSERT OR IGNORE INTO processed_events (event_id, processed_at) VALUES (?, ?)")) {
+        for (String id : handledEventIds) {
+          s.setString(1, id);
+          s.setLong(2, now);
+          s.addBatch();
+        }
+        s.executeBatch();
+      }
+      return KeyValueStore.put(c, SINCE_KEY, nextBatch);
+    });
+  }
+
+  /** Forgets handled events older than a few days (a replay never reaches that far back). */
+  public void prune() {
+    long cutoff = System.currentTimeMillis() - KEEP_PROCESSED.toMillis();
+    db.write(c -> {
+      try (PreparedStatement s = c.prepareStatement("DELETE FROM processed_events WHERE processed_at < ?")) {
+        s.setLong(1, cutoff);
+        return s.executeUpdate();
+      }
+    });
+  }
+}
