@@ -32,7 +32,15 @@ public record Config(
       String accessToken,
       String password,
       String displayName,
-      List<String> commandPrefixes) {}
+      List<String> commandPrefixes) {
+    /** Never prints the token or password (configs get logged). */
+    @Override
+    public String toString() {
+      return "Bot[userId=" + userId + ", accessToken=" + (accessToken == null ? "unset" : "***")
+          + ", password=" + (password == null ? "unset" : "***") + ", displayName=" + displayName
+          + ", commandPrefixes=" + commandPrefixes + "]";
+    }
+  }
 
   public record Database(Path path) {}
 
@@ -41,7 +49,12 @@ public record Config(
   public record Listeners(Listener webhooks, Listener provisioning, Listener metrics) {}
 
   /** {@code secret} may be null (the provisioning API is then off). */
-  public record Provisioning(String secret) {}
+  public record Provisioning(String secret) {
+    @Override
+    public String toString() {
+      return "Provisioning[secret=" + (secret == null ? "unset" : "***") + "]";
+    }
+  }
 
   public record Generic(
       boolean enabled,

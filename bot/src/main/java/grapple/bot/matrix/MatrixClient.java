@@ -23,6 +23,7 @@ public final class MatrixClient {
   private final HttpUrl base;
   private final OkHttpClient http;
   private volatile String accessToken;
+  private volatile okhttp3.Call currentSync;
 
   public MatrixClient(String baseUrl, String accessToken, OkHttpClient http) {
     this.base = HttpUrl.get(baseUrl);
@@ -68,7 +69,19 @@ public final class MatrixClient {
         .addQueryParameter("timeout", Long.toString(timeout.toMillis()));
     if (since != null) url.addQueryParameter("since", since);
     OkHttpClient longPoll = http.newBuilder().readTimeout(timeout.plus(SYNC_GRACE)).build();
-    return call(longPoll, authed(url.build()).get().build());
+    okhttp3.Call call = longPoll.newCall(authed(url.build()).get().build());
+    currentSync = call;
+    try {
+      return execute(call);
+    } finally {
+      currentSync = null;
+    }
+  }
+
+  /** Ends a long poll in progress at once (at shutdown). */
+  public void cancelSync() {
+    okhttp3.Call call = currentSync;
+    if (call != null) call.cancel();
   }
 
   /** Sends a room event with a transaction id; a resend with the same id is not posted twice. */
@@ -126,7 +139,11 @@ public final class MatrixClient {
   }
 
   private JsonNode call(OkHttpClient client, Request request) throws IOException {
-    try (Response response = client.newCall(request).execute()) {
+    return execute(client.newCall(request));
+  }
+
+  private static JsonNode execute(okhttp3.Call call) throws IOException {
+    try (Response response = call.execute()) {
       ResponseBody body = response.body();
       String text = body == null ? "" : body.string();
       if (response.isSuccessful()) return text.isEmpty() ? Json.object() : Json.MAPPER.readTree(text);

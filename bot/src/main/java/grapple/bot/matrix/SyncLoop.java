@@ -45,6 +45,7 @@ final class SyncLoop implements Runnable {
 
   void stop() {
     running = false;
+    client.cancelSync();
   }
 
   @Override
