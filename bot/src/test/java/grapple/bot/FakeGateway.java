@@ -1,0 +1,96 @@
+package grapple.bot;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.matrix.MatrixException;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/** A homeserver stand-in: records what was sent, and fails sends as a test scripts it. */
+public final class FakeGateway implements RoomGateway {
+  /** One accepted send. */
+  public record Sent(String roomId, String eventType, ObjectNode content, String txnId, long atNanos) {}
+
+  private final BlockingQueue<Sent> sent = new LinkedBlockingQueue<>();
+  private final Deque<IOException> failures = new ArrayDeque<>();
+  private final List<String> txnIdsSeen = new ArrayList<>();
+  private final List<Long> attemptNanos = new ArrayList<>();
+
+  @Override
+  public String botUserId() {
+    return "@bot:test";
+  }
+
+  /** The next sends fail with these, in order. */
+  public synchronized FakeGateway failNext(IOException... errors) {
+    failures.addAll(List.of(errors));
+    return this;
+  }
+
+  public static MatrixException rateLimited(long retryAfterMs) {
+    return new MatrixException(429, "M_LIMIT_EXCEEDED", "Too many requests", Duration.ofMillis(retryAfterMs));
+  }
+
+  public static MatrixException forbidden() {
+    return new MatrixException(403, "M_FORBIDDEN", "You are not in this room", null);
+  }
+
+  @Override
+  public String send(String roomId, String eventType, ObjectNode content, String txnId) throws IOException {
+    synchronized (this) {
+      txnIdsSeen.add(txnId);
+      attemptNanos.add(System.nanoTime());
+      IOException failure = failures.poll();
+      if (failure != null) throw failure;
+    }
+    sent.add(new Sent(roomId, eventType, content, txnId, System.nanoTime()));
+    return "$" + txnId;
+  }
+
+  /** Waits up to five seconds for the next accepted send; null if none came. */
+  public Sent takeSent() throws InterruptedException {
+    return sent.poll(5, TimeUnit.SECONDS);
+  }
+
+  public Sent takeSent(Duration wait) throws InterruptedException {
+    return sent.poll(wait.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  public synchronized List<Long> attemptNanos() {
+    return List.copyOf(attemptNanos);
+  }
+
+  public synchronized List<String> txnIdsSeen() {
+    return List.copyOf(txnIdsSeen);
+  }
+
+  @Override
+  public void putState(String roomId, String eventType, String stateKey, ObjectNode content) {
+    // State writes succeed; tests that care read the connection store.
+  }
+
+  @Override
+  public String directRoom(String userId) {
+    return "!dm-" + userId;
+  }
+
+  @Override
+  public void join(String roomId) {}
+
+  @Override
+  public void leave(String roomId, String reason) {}
+
+  @Override
+  public void start(RoomEvents events, Runnable onLoaded) {
+    onLoaded.run();
+  }
+
+  @Override
+  public void stop() {}
+}

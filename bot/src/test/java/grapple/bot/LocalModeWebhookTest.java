@@ -1,0 +1,190 @@
+package grapple.bot;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import grapple.bot.config.Config;
+import grapple.bot.config.ConfigLoader;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import okio.BufferedSink;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The webhook listener's contract (CONTRACT §6), in local mode, over real sockets and SQLite. */
+class LocalModeWebhookTest {
+  private static final Pattern URL = Pattern.compile("http://127\\.0\\.0\\.1:\\d+/webhook/[A-Za-z0-9_-]+");
+  private static final MediaType JSON = MediaType.get("application/json");
+
+  @TempDir Path dir;
+  private final ScriptedConsole console = new ScriptedConsole();
+  private final OkHttpClient http = new OkHttpClient();
+  private Grapple app;
+
+  @BeforeEach
+  void start() throws Exception {
+    app = start("");
+  }
+
+  private Grapple start(String extraGeneric) throws Exception {
+    Config config = ConfigLoader.parse("""
+        database: {path: "%s"}
+        listeners: {webhooks: {port: 0}, provisioning: {port: 0}, metrics: {port: 0}}
+        generic: {payloadSizeLimit: 4kb%s}
+        """.formatted(dir.resolve("grapple.db"), extraGeneric), dir, Map.of());
+    return Grapple.start(config, console);
+  }
+
+  @AfterEach
+  void stop() {
+    if (app != null) app.close();
+  }
+
+  private String createHook(String name) throws Exception {
+    console.type("!grapple webhook " + name);
+    Matcher m = URL.matcher(console.awaitPrinted("/webhook/"));
+    assertThat(m.find()).isTrue();
+    return m.group().replaceFirst(":\\d+/", ":" + app.webhookPort() + "/");
+  }
+
+  private Response post(String url, String contentType, String body) throws IOException {
+    return http.newCall(new Request.Builder().url(url)
+        .post(RequestBody.create(body, MediaType.get(contentType))).build()).execute();
+  }
+
+  @Test
+  void aPostIsAcknowledgedWith202AndPostedToTheRoom() throws Exception {
+    String url = createHook("ci");
+
+    try (Response r = post(url, "application/json", "{\"text\":\"hello\"}")) {
+      assertThat(r.code()).isEqualTo(202);
+      assertThat(r.body().string()).isEqualTo("{\"ok\":true}");
+    }
+    assertThat(console.awaitPrinted("hello")).isEqualTo("grapple: hello");
+  }
+
+  @Test
+  void anUnknownHookIs404WithTheContractsBody() throws Exception {
+    try (Response r = post("http://127.0.0.1:" + app.webhookPort() + "/webhook/nope", "application/json", "{}")) {
+      assertThat(r.code()).isEqualTo(404);
+      assertThat(r.body().string()).isEqualTo("{\"ok\":false,\"error\":\"Webhook not found\"}");
+    }
+  }
+
+  @Test
+  void anExpiredHookIs404SayingSo() throws Exception {
+    String url = createHook("old");
+    console.type("/state uk.half-shot.matrix-hookshot.generic.hook old "
+        + "{\"name\":\"old\",\"expirationDate\":\"2020-01-01T00:00:00Z\"}");
+    Thread.sleep(300);
+
+    try (Response r = post(url, "application/json", "{}")) {
+      assertThat(r.code()).isEqualTo(404);
+      assertThat(r.body().string()).isEqualTo("{\"ok\":false,\"error\":\"This hook has expired\"}");
+    }
+  }
+
+  @Test
+  void aBodyOverTheLimitIs413BeforeItIsRead() throws Exception {
+    String url = createHook("big");
+
+    try (Response r = post(url, "application/json", "{\"text\":\"" + "x".repeat(5000) + "\"}")) {
+      assertThat(r.code()).isEqualTo(413);
+    }
+    assertThat(console.nextPrinted(300)).isNull();
+  }
+
+  @Test
+  void aChunkedBodyOverTheLimitIs413Too() throws Exception {
+    String url = createHook("chunky");
+    RequestBody chunked = new RequestBody() {
+      @Override
+      public MediaType contentType() {
+        return JSON;
+      }
+
+      @Override
+      public void writeTo(BufferedSink sink) throws IOException {
+        for (int i = 0; i < 100; i++) sink.writeUtf8("x".repeat(100));
+      }
+    };
+
+    try (Response r = http.newCall(new Request.Builder().url(url).post(chunked).build()).execute()) {
+      assertThat(r.code()).isEqualTo(413);
+    }
+  }
+
+  @Test
+  void malformedJsonIs400WithASentence() throws Exception {
+    String url = createHook("bad");
+
+    try (Response r = post(url, "application/json", "{\"text\":")) {
+      assertThat(r.code()).isEqualTo(400);
+      assertThat(r.body().string()).startsWith("{\"ok\":false,\"error\":\"Body is not valid JSON");
+    }
+  }
+
+  @Test
+  void anUnsupportedContentTypeIs415() throws Exception {
+    String url = createHook("png");
+
+    try (Response r = post(url, "image/png", "xx")) {
+      assertThat(r.code()).isEqualTo(415);
+    }
+  }
+
+  @Test
+  void anotherMethodIs405WithAllow() throws Exception {
+    String url = createHook("del");
+
+    try (Response r = http.newCall(new Request.Builder().url(url).delete().build()).execute()) {
+      assertThat(r.code()).isEqualTo(405);
+      assertThat(r.header("Allow")).isEqualTo("POST, PUT");
+    }
+  }
+
+  @Test
+  void waitForCompleteAnswers200AfterDelivery() throws Exception {
+    app.close();
+    app = start(", waitForComplete: true");
+    String url = createHook("sync");
+
+    try (Response r = post(url, "text/plain", "done")) {
+      assertThat(r.code()).isEqualTo(200);
+    }
+    assertThat(console.awaitPrinted("done")).isEqualTo("grapple: Received webhook data: done");
+  }
+
+  @Test
+  void hooksAndTheirUrlsSurviveARestart() throws Exception {
+    String url = createHook("keep");
+    app.close();
+    app = start("");
+    url = url.replaceFirst(":\\d+/", ":" + app.webhookPort() + "/");
+
+    try (Response r = post(url, "text/plain", "still here")) {
+      assertThat(r.code()).isEqualTo(202);
+    }
+    assertThat(console.awaitPrinted("still here")).contains("still here");
+  }
+
+  @Test
+  void liveAndReadyAnswer() throws Exception {
+    for (String path : new String[] {"/live", "/ready"}) {
+      try (Response r = http.newCall(new Request.Builder()
+          .url("http://127.0.0.1:" + app.webhookPort() + path).build()).execute()) {
+        assertThat(r.code()).isEqualTo(200);
+        assertThat(r.body().string()).isEqualTo("{\"ok\":true}");
+      }
+    }
+  }
+}

@@ -1,0 +1,122 @@
+package grapple.bot.outbox;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import grapple.bot.FakeGateway;
+import grapple.bot.Messages;
+import grapple.state.Database;
+import grapple.state.OutboxStore;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class OutboxTest {
+  @TempDir Path dir;
+  private final List<AutoCloseable> open = new ArrayList<>();
+
+  private Database db() {
+    Database db = Database.open(dir.resolve("grapple.db"));
+    open.add(0, db);
+    return db;
+  }
+
+  private Outbox outbox(Database db, FakeGateway gateway) {
+    Outbox outbox = new Outbox(new OutboxStore(db), gateway, 4, Duration.ofMillis(200));
+    open.add(0, outbox);
+    outbox.start();
+    return outbox;
+  }
+
+  @AfterEach
+  void close() throws Exception {
+    for (AutoCloseable c : open) c.close();
+  }
+
+  @Test
+  void deliversInOrderPerRoom() throws Exception {
+    FakeGateway gateway = new FakeGateway();
+    Outbox outbox = outbox(db(), gateway);
+
+    for (int i = 0; i < 50; i++) outbox.post("!a:test", Messages.notice("m" + i)).queued().join();
+
+    for (int i = 0; i < 50; i++) assertThat(gateway.takeSent().content().get("body").asText()).isEqualTo("m" + i);
+  }
+
+  @Test
+  void retriesATransientFailureWithTheSameTransactionId() throws Exception {
+    FakeGateway gateway = new FakeGateway().failNext(new IOException("connection refused"));
+    Outbox outbox = outbox(db(), gateway);
+
+    outbox.post("!a:test", Messages.notice("hello")).queued().join();
+
+    FakeGateway.Sent sent = gateway.takeSent();
+    assertThat(sent.content().get("body").asText()).isEqualTo("hello");
+    assertThat(gateway.txnIdsSeen()).hasSize(2).allMatch(sent.txnId()::equals);
+  }
+
+  @Test
+  void waitsAsLongAsTheHomeserverAsksAfterA429() throws Exception {
+    FakeGateway gateway = new FakeGateway().failNext(FakeGateway.rateLimited(700));
+    Outbox outbox = outbox(db(), gateway);
+
+    outbox.post("!a:test", Messages.notice("hello")).queued().join();
+
+    assertThat(gateway.takeSent()).isNotNull();
+    List<Long> attempts = gateway.attemptNanos();
+    assertThat(TimeUnit.NANOSECONDS.toMillis(attempts.get(1) - attempts.get(0))).isGreaterThanOrEqualTo(700);
+  }
+
+  @Test
+  void recordsAPermanentRefusalAndMovesOn() throws Exception {
+    FakeGateway gateway = new FakeGateway().failNext(FakeGateway.forbidden());
+    Outbox outbox = outbox(db(), gateway);
+
+    Outbox.Posting refused = outbox.post("!a:test", Messages.notice("refused"));
+    outbox.post("!a:test", Messages.notice("next")).queued().join();
+
+    assertThat(gateway.takeSent().content().get("body").asText()).isEqualTo("next");
+    assertThat(refused.delivered()).failsWithin(Duration.ofSeconds(5));
+    assertThat(outbox.failures()).singleElement().satisfies(f -> assertThat(f.error()).contains("M_FORBIDDEN"));
+  }
+
+  @Test
+  void deliveredCompletesWithTheEventId() throws Exception {
+    FakeGateway gateway = new FakeGateway();
+    Outbox outbox = outbox(db(), gateway);
+
+    String eventId = outbox.post("!a:test", Messages.notice("x")).delivered().get(5, TimeUnit.SECONDS);
+
+    assertThat(eventId).startsWith("$grapple.");
+  }
+
+  @Test
+  void whatWasQueuedBeforeARestartIsDeliveredAfterItWithItsOriginalTransactionId() throws Exception {
+    Database first = Database.open(dir.resolve("grapple.db"));
+    List<OutboxStore.Entry> queued = new OutboxStore(first)
+        .enqueue(List.of(new OutboxStore.Draft("!a:test", "m.room.message", Messages.notice("survivor")))).join();
+    first.close();
+    FakeGateway gateway = new FakeGateway();
+
+    outbox(db(), gateway);
+
+    FakeGateway.Sent sent = gateway.takeSent();
+    assertThat(sent.content().get("body").asText()).isEqualTo("survivor");
+    assertThat(sent.txnId()).isEqualTo(queued.get(0).txnId());
+  }
+
+  @Test
+  void directMessagesGoToTheUsersDirectRoom() throws Exception {
+    FakeGateway gateway = new FakeGateway();
+    Outbox outbox = outbox(db(), gateway);
+
+    outbox.directMessage("@alice:test", Messages.notice("secret")).queued().join();
+
+    assertThat(gateway.takeSent().roomId()).isEqualTo("!dm-@alice:test");
+  }
+}

@@ -1,0 +1,56 @@
+package grapple.bot.webhook;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import grapple.state.BadInput;
+import grapple.state.Json;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+
+class WebhookConfigTest {
+  @Test
+  void rejectsANameShorterThanTwoCharactersNamingFieldAndRule() {
+    assertThatThrownBy(() -> WebhookConfig.from("x", Json.object().put("name", "x")))
+        .isInstanceOf(BadInput.class).hasMessage("'name' must be 2-64 characters, was 1");
+  }
+
+  @Test
+  void rejectsANameLongerThanSixtyFourCharacters() {
+    String name = "n".repeat(65);
+
+    assertThatThrownBy(() -> WebhookConfig.from(name, Json.object().put("name", name)))
+        .hasMessage("'name' must be 2-64 characters, was 65");
+  }
+
+  @Test
+  void theStateKeyIsTheNameWhenContentHasNone() {
+    assertThat(WebhookConfig.from("ci", Json.object()).name()).isEqualTo("ci");
+  }
+
+  @Test
+  void rejectsANonBooleanFlag() {
+    assertThatThrownBy(() -> WebhookConfig.from("ci", Json.object().put("waitForComplete", "yes")))
+        .hasMessage("'waitForComplete' must be true or false, was \"yes\"");
+  }
+
+  @Test
+  void rejectsABadExpirationDate() {
+    assertThatThrownBy(() -> WebhookConfig.from("ci", Json.object().put("expirationDate", "tomorrow")))
+        .hasMessageStartingWith("'expirationDate' must be an ISO 8601 UTC time");
+  }
+
+  @Test
+  void isExpiredOnlyAfterItsDate() {
+    WebhookConfig config = WebhookConfig.from("ci", Json.object().put("expirationDate", "2026-01-01T00:00:00Z"));
+
+    assertThat(config.expired(Instant.parse("2025-12-31T23:59:59Z"))).isFalse();
+    assertThat(config.expired(Instant.parse("2026-01-01T00:00:01Z"))).isTrue();
+  }
+
+  @Test
+  void refusesTransformationFunctionsItCannotRun() {
+    assertThatThrownBy(() -> WebhookConfig.from("ci", Json.object().put("transformationFunction", "x")))
+        .hasMessageContaining("'transformationFunction' is not supported");
+  }
+}

@@ -1,0 +1,104 @@
+package grapple.bot.webhook;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import grapple.state.Json;
+import org.junit.jupiter.api.Test;
+
+class WebhookMessageTest {
+  private static JsonNode json(String text) throws Exception {
+    return Json.MAPPER.readTree(text);
+  }
+
+  @Test
+  void textIsRenderedAsMarkdown() throws Exception {
+    ObjectNode content = WebhookMessage.build(json("{\"text\":\"hello **world**\"}"), true);
+
+    assertThat(content.get("msgtype").asText()).isEqualTo("m.notice");
+    assertThat(content.get("body").asText()).isEqualTo("hello **world**");
+    assertThat(content.get("format").asText()).isEqualTo("org.matrix.custom.html");
+    assertThat(content.get("formatted_body").asText()).isEqualTo("<p>hello <strong>world</strong></p>");
+  }
+
+  @Test
+  void givenHtmlIsUsedInsteadOfRenderedMarkdown() throws Exception {
+    ObjectNode content = WebhookMessage.build(json("{\"text\":\"plain\",\"html\":\"<b>bold</b>\"}"), true);
+
+    assertThat(content.get("body").asText()).isEqualTo("plain");
+    assertThat(content.get("formatted_body").asText()).isEqualTo("<b>bold</b>");
+  }
+
+  @Test
+  void givenHtmlIsSanitised() throws Exception {
+    ObjectNode content = WebhookMessage.build(
+        json("{\"text\":\"x\",\"html\":\"<b onclick=\\\"evil()\\\">hi</b><script>alert(1)</script>\"}"), true);
+
+    assertThat(content.get("formatted_body").asText()).isEqualTo("<b>hi</b>");
+  }
+
+  @Test
+  void usernamePrefixesTheText() throws Exception {
+    ObjectNode content = WebhookMessage.build(json("{\"text\":\"deployed\",\"username\":\"ci-bot\"}"), true);
+
+    assertThat(content.get("body").asText()).isEqualTo("**ci-bot**: deployed");
+    assertThat(content.get("formatted_body").asText()).isEqualTo("<p><strong>ci-bot</strong>: deployed</p>");
+  }
+
+  @Test
+  void aStringIsAnnouncedAsReceivedData() {
+    ObjectNode content = WebhookMessage.build(TextNode.valueOf("hello there"), true);
+
+    assertThat(content.get("body").asText()).isEqualTo("Received webhook data: hello there");
+  }
+
+  @Test
+  void anObjectWithoutTextBecomesAJsonCodeBlockAsJavaScriptWouldIndentIt() throws Exception {
+    ObjectNode content = WebhookMessage.build(json("{\"a\":\"1\",\"b\":\"two\",\"c\":{},\"d\":[]}"), true);
+
+    assertThat(content.get("body").asText()).isEqualTo(
+        "Received webhook data:\n\n```json\n\n{\n  \"a\": \"1\",\n  \"b\": \"two\",\n  \"c\": {},\n  \"d\": []\n}\n\n```");
+    assertThat(content.get("formatted_body").asText()).contains("<pre><code class=\"language-json\">");
+  }
+
+  @Test
+  void anArrayBecomesAJsonCodeBlock() throws Exception {
+    ObjectNode content = WebhookMessage.build(json("[1,\"two\"]"), true);
+
+    assertThat(content.get("body").asText())
+        .isEqualTo("Received webhook data:\n\n```json\n\n[\n  1,\n  \"two\"\n]\n\n```");
+  }
+
+  @Test
+  void theRawDataIsAttachedUnlessTurnedOff() throws Exception {
+    JsonNode data = json("{\"text\":\"x\",\"extra\":1}");
+
+    assertThat(WebhookMessage.build(data, true).get(WebhookMessage.DATA_KEY)).isEqualTo(data);
+    assertThat(WebhookMessage.build(data, false).has(WebhookMessage.DATA_KEY)).isFalse();
+  }
+
+  @Test
+  void aHugeMessageDropsTheAttachedDataFirst() {
+    ObjectNode data = Json.object().put("text", "short");
+    data.put("blob", "x".repeat(70_000));
+
+    ObjectNode content = WebhookMessage.build(data, true);
+
+    assertThat(content.has(WebhookMessage.DATA_KEY)).isFalse();
+    assertThat(content.get("body").asText()).isEqualTo("short");
+    assertThat(WebhookMessage.size(content)).isLessThanOrEqualTo(WebhookMessage.MAX_CONTENT_BYTES);
+  }
+
+  @Test
+  void aHugeTextDropsTheHtmlThenIsCutToFit() {
+    ObjectNode data = Json.object().put("text", "é".repeat(100_000));
+
+    ObjectNode content = WebhookMessage.build(data, true);
+
+    assertThat(content.has("formatted_body")).isFalse();
+    assertThat(content.get("body").asText()).startsWith("ééé").endsWith("(cut: the message was too long)");
+    assertThat(WebhookMessage.size(content)).isLessThanOrEqualTo(WebhookMessage.MAX_CONTENT_BYTES);
+  }
+}
