@@ -70,9 +70,24 @@ public final class FakeGateway implements RoomGateway {
     return List.copyOf(txnIdsSeen);
   }
 
+  /** One state write by the bot. */
+  public record StateWrite(String roomId, String eventType, String stateKey, ObjectNode content) {}
+
+  private final List<StateWrite> stateWrites = new ArrayList<>();
+  private final List<String> membership = new ArrayList<>();
+
   @Override
-  public void putState(String roomId, String eventType, String stateKey, ObjectNode content) {
-    // State writes succeed; tests that care read the connection store.
+  public synchronized void putState(String roomId, String eventType, String stateKey, ObjectNode content) {
+    stateWrites.add(new StateWrite(roomId, eventType, stateKey, content.deepCopy()));
+  }
+
+  public synchronized List<StateWrite> stateWrites() {
+    return List.copyOf(stateWrites);
+  }
+
+  /** "join !room" and "leave !room: reason", in order. */
+  public synchronized List<String> membership() {
+    return List.copyOf(membership);
   }
 
   @Override
@@ -81,10 +96,14 @@ public final class FakeGateway implements RoomGateway {
   }
 
   @Override
-  public void join(String roomId) {}
+  public synchronized void join(String roomId) {
+    membership.add("join " + roomId);
+  }
 
   @Override
-  public void leave(String roomId, String reason) {}
+  public synchronized void leave(String roomId, String reason) {
+    membership.add("leave " + roomId + ": " + reason);
+  }
 
   @Override
   public void start(RoomEvents events, Runnable onLoaded) {

@@ -1,0 +1,212 @@
+package grapple.bot;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.config.Config;
+import grapple.bot.outbox.Outbox;
+import grapple.bot.webhook.GenericWebhookType;
+import grapple.commands.Dispatcher;
+import grapple.commands.PermissionLevel;
+import grapple.commands.PermissionRule;
+import grapple.commands.Permissions;
+import grapple.state.ConnectionStore;
+import grapple.state.Database;
+import grapple.state.Json;
+import grapple.state.OutboxStore;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Room events through the core: state by hand, permissions, invites, commands. */
+class CoreTest {
+  private static final String ROOM = "!room:test";
+  private static final String ADMIN = "@admin:test";
+  private static final String GUEST = "@guest:test";
+  private static final String HOOK = GenericWebhookType.EVENT_TYPE;
+
+  @TempDir Path dir;
+  private Database db;
+  private Outbox outbox;
+  private final FakeGateway gateway = new FakeGateway();
+  private ConnectionStore store;
+  private Core core;
+
+  @BeforeEach
+  void setUp() {
+    db = Database.open(dir.resolve("grapple.db"));
+    outbox = new Outbox(new OutboxStore(db), gateway, 2, Duration.ofMillis(100));
+    outbox.start();
+    store = new ConnectionStore(db);
+    Permissions permissions = new Permissions(List.of(new PermissionRule(ADMIN,
+        List.of(new PermissionRule.ServiceLevel("*", PermissionLevel.ADMIN)))));
+    Config.Generic generic = new Config.Generic(true, "http://hooks.test/webhook/", false, false, true, 1 << 20,
+        Duration.ofDays(365));
+    ConnectionTypes types = new ConnectionTypes(List.of(new GenericWebhookType(generic, store, outbox, Clock.systemUTC())));
+    Connections connections = new Connections(store, types, gateway, permissions, outbox);
+    RoomStates rooms = new RoomStates();
+    Dispatcher dispatcher = new Dispatcher(types.all().get(0).commands(connections), permissions,
+        new Dispatcher.Settings(List.of("!grapple"), gateway.botUserId()), rooms, Clock.systemUTC());
+    core = new Core(gateway, rooms, connections, dispatcher, permissions, outbox);
+    joinRoom();
+  }
+
+  private void joinRoom() {
+    ObjectNode levels = Json.object().put("state_default", 50);
+    levels.putObject("users").put(ADMIN, 100).put(gateway.botUserId(), 50);
+    state("m.room.create", "", ADMIN, Json.object().put("room_version", "11").put("creator", ADMIN));
+    state("m.room.power_levels", "", ADMIN, levels);
+    for (String user : List.of(ADMIN, GUEST, gateway.botUserId())) {
+      state("m.room.member", user, user, Json.object().put("membership", "join"));
+    }
+  }
+
+  @AfterEach
+  void tearDown() {
+    outbox.close();
+    db.close();
+  }
+
+  private void state(String type, String key, String sender, ObjectNode content) {
+    core.onEvent(new RoomEvent.State(ROOM, "$" + System.nanoTime(), sender, type, key, content), false);
+  }
+
+  private void message(String sender, String body) {
+    core.onEvent(new RoomEvent.Message(ROOM, "$cmd" + System.nanoTime(), sender,
+        Json.object().put("msgtype", "m.text").put("body", body)), false);
+  }
+
+  @Test
+  void stateWrittenByAnAdminCreatesAHookAndDirectMessagesItsUrl() throws Exception {
+    state(HOOK, "hand", ADMIN, Json.object().put("name", "hand"));
+
+    assertThat(store.all()).singleElement().satisfies(c -> assertThat(c.stateKey()).isEqualTo("hand"));
+    FakeGateway.Sent dm = gateway.takeSent();
+    assertThat(dm.roomId()).isEqualTo("!dm-" + ADMIN);
+    assertThat(dm.content().get("body").asText()).contains("http://hooks.test/webhook/");
+  }
+
+  @Test
+  void stateFromTheLegacyEventTypeIsReadToo() {
+    state("uk.half-shot.matrix-github.generic.hook", "old", ADMIN, Json.object().put("name", "old"));
+
+    assertThat(store.all()).singleElement().satisfies(c -> assertThat(c.eventType()).isEqualTo(HOOK));
+  }
+
+  @Test
+  void stateFromASenderWithoutPermissionIsRestoredWithANotice() throws Exception {
+    state(HOOK, "sneaky", GUEST, Json.object().put("name", "sneaky"));
+
+    assertThat(store.all()).isEmpty();
+    assertThat(gateway.stateWrites()).singleElement()
+        .satisfies(w -> assertThat(w.content()).isEqualTo(Json.object()));
+    assertThat(gateway.takeSent().content().get("body").asText()).contains(GUEST).contains("manageConnections");
+  }
+
+  @Test
+  void aRemovalWithoutPermissionPutsTheLastAcceptedContentBack() throws Exception {
+    state(HOOK, "keep", ADMIN, Json.object().put("name", "keep"));
+    gateway.takeSent();
+
+    state(HOOK, "keep", GUEST, Json.object());
+
+    assertThat(store.all()).hasSize(1);
+    assertThat(gateway.stateWrites()).last().satisfies(w -> assertThat(w.content().get("name").asText()).isEqualTo("keep"));
+  }
+
+  @Test
+  void invalidContentLeavesTheConnectionAloneAndSaysWhy() throws Exception {
+    state(HOOK, "x", ADMIN, Json.object().put("name", "x"));
+
+    assertThat(store.all()).isEmpty();
+    assertThat(gateway.takeSent().content().get("body").asText())
+        .isEqualTo("Webhook `x`: 'name' must be 2-64 characters, was 1. The connection was not changed.");
+  }
+
+  @Test
+  void emptyContentOrDisabledRemovesTheConnection() {
+    state(HOOK, "a1", ADMIN, Json.object().put("name", "a1"));
+    state(HOOK, "b1", ADMIN, Json.object().put("name", "b1"));
+
+    state(HOOK, "a1", ADMIN, Json.object());
+    state(HOOK, "b1", ADMIN, Json.object().put("disabled", true));
+
+    assertThat(store.all()).isEmpty();
+  }
+
+  @Test
+  void theEchoOfTheBotsOwnWriteChangesNothing() throws Exception {
+    message(ADMIN, "!grapple webhook ci");
+    gateway.takeSent();
+    gateway.takeSent();
+    var before = store.all();
+
+    state(HOOK, "ci", gateway.botUserId(), gateway.stateWrites().get(0).content());
+
+    assertThat(store.all()).isEqualTo(before);
+    assertThat(gateway.takeSent(Duration.ofMillis(300))).isNull();
+  }
+
+  @Test
+  void aCommandRepliesInThreadAndSendsTheUrlPrivately() throws Exception {
+    message(ADMIN, "!grapple webhook ci");
+
+    FakeGateway.Sent first = gateway.takeSent();
+    FakeGateway.Sent second = gateway.takeSent();
+    FakeGateway.Sent reply = first.roomId().equals(ROOM) ? first : second;
+    FakeGateway.Sent dm = first.roomId().equals(ROOM) ? second : first;
+    assertThat(reply.content().path("m.relates_to").path("m.in_reply_to").path("event_id").asText()).startsWith("$cmd");
+    assertThat(reply.content().get("body").asText()).doesNotContain("http://hooks.test");
+    assertThat(dm.content().get("body").asText()).contains("http://hooks.test/webhook/");
+  }
+
+  @Test
+  void aSenderWhosePowerLevelIsTooLowIsToldSo() throws Exception {
+    ObjectNode levels = Json.object().put("state_default", 50);
+    levels.putObject("users").put(gateway.botUserId(), 50);
+    state("m.room.power_levels", "", ADMIN, levels);
+
+    message(ADMIN, "!grapple webhook ci");
+
+    assertThat(gateway.takeSent().content().get("body").asText()).contains("power level").contains("is 0");
+  }
+
+  @Test
+  void aBotWhosePowerLevelIsTooLowSaysItCannot() throws Exception {
+    ObjectNode levels = Json.object().put("state_default", 50);
+    levels.putObject("users").put(ADMIN, 100);
+    state("m.room.power_levels", "", ADMIN, levels);
+
+    message(ADMIN, "!grapple webhook ci");
+
+    assertThat(gateway.takeSent().content().get("body").asText()).startsWith("I can't do that here")
+        .contains(gateway.botUserId());
+  }
+
+  @Test
+  void anInviteFromAUserWithLoginIsAccepted() {
+    core.onEvent(new RoomEvent.Invite("!new:test", ADMIN), false);
+
+    assertThat(gateway.membership()).containsExactly("join !new:test");
+  }
+
+  @Test
+  void anInviteFromAnyoneElseIsDeclinedWithAReason() {
+    core.onEvent(new RoomEvent.Invite("!new:test", GUEST), false);
+
+    assertThat(gateway.membership()).singleElement().asString()
+        .startsWith("leave !new:test: ").contains(GUEST).contains("login");
+  }
+
+  @Test
+  void messagesFromBeforeTheStartAreNotAnswered() throws Exception {
+    core.onEvent(new RoomEvent.Message(ROOM, "$old", ADMIN, Json.object().put("body", "!grapple help")), true);
+
+    assertThat(gateway.takeSent(Duration.ofMillis(300))).isNull();
+  }
+}
