@@ -1,0 +1,178 @@
+package grapple.bot.matrix;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import grapple.bot.RoomEvent;
+import grapple.bot.config.Config;
+import grapple.bot.config.ConfigLoader;
+import grapple.state.Database;
+import grapple.state.DirectRoomStore;
+import grapple.state.Json;
+import grapple.state.KeyValueStore;
+import grapple.state.SyncStore;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.RecordedRequest;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MatrixGatewayTest {
+  @TempDir Path dir;
+  private final MockWebServer server = new MockWebServer();
+  private Database db;
+  private MatrixGateway gateway;
+  private SyncStore syncStore;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    server.start();
+    db = Database.open(dir.resolve("grapple.db"));
+    syncStore = new SyncStore(db);
+    Config config = ConfigLoader.parse("""
+        homeserver: {url: "%s", domain: test}
+        bot: {userId: "@bot:test", accessToken: "tok"}
+        """.formatted(server.url("/").toString()), dir, Map.of());
+    gateway = new MatrixGateway(config, new MatrixGateway.Stores(syncStore, new KeyValueStore(db), new DirectRoomStore(db)));
+    gateway.follow(List.of("m.room.member", "uk.half-shot.matrix-hookshot.generic.hook"));
+  }
+
+  @AfterEach
+  void tearDown() {
+    gateway.stop();
+    server.close();
+    db.close();
+  }
+
+  private static MockResponse json(int code, String body) {
+    return new MockResponse.Builder().code(code).addHeader("Content-Type", "application/json").body(body).build();
+  }
+
+  @Test
+  void aRefusedTokenIsFatalWithAClearMessage() {
+    server.enqueue(json(401, "{\"errcode\":\"M_UNKNOWN_TOKEN\",\"error\":\"Invalid token\"}"));
+
+    assertThatThrownBy(gateway::login).isInstanceOf(MatrixGateway.LoginFailed.class)
+        .hasMessageContaining("refused bot.accessToken").hasMessageContaining("M_UNKNOWN_TOKEN");
+  }
+
+  @Test
+  void aTokenOfAnotherUserIsFatalNamingBoth() {
+    server.enqueue(json(200, "{\"user_id\":\"@someone:test\"}"));
+
+    assertThatThrownBy(gateway::login).isInstanceOf(MatrixGateway.LoginFailed.class)
+        .hasMessageContaining("@bot:test").hasMessageContaining("@someone:test");
+  }
+
+  @Test
+  void aServerErrorAtStartIsRetried() throws Exception {
+    server.enqueue(json(502, "{}"));
+    server.enqueue(json(200, "{\"user_id\":\"@bot:test\",\"device_id\":\"D\"}"));
+    server.enqueue(json(200, "{}"));
+
+    gateway.login();
+
+    assertThat(server.takeRequest().getUrl().encodedPath()).isEqualTo("/_matrix/client/v3/account/whoami");
+    assertThat(server.takeRequest().getHeaders().get("Authorization")).isEqualTo("Bearer tok");
+  }
+
+  @Test
+  void aRateLimitCarriesTheWaitTheServerAskedFor() {
+    server.enqueue(json(429, "{\"errcode\":\"M_LIMIT_EXCEEDED\",\"error\":\"slow down\",\"retry_after_ms\":1234}"));
+
+    assertThatThrownBy(() -> gateway.send("!r:test", "m.room.message", Json.object(), "t1"))
+        .isInstanceOfSatisfying(MatrixException.class, e -> {
+          assertThat(e.isTransient()).isTrue();
+          assertThat(e.retryAfter()).contains(Duration.ofMillis(1234));
+        });
+  }
+
+  @Test
+  void sendsUseTheTransactionIdInThePathWithRoomIdsEncoded() throws Exception {
+    server.enqueue(json(200, "{\"event_id\":\"$e\"}"));
+
+    assertThat(gateway.send("!r:test", "m.room.message", Json.object().put("body", "x"), "txn-1")).isEqualTo("$e");
+
+    RecordedRequest request = server.takeRequest();
+    assertThat(request.getMethod()).isEqualTo("PUT");
+    assertThat(request.getUrl().encodedPath()).isEqualTo("/_matrix/client/v3/rooms/!r:test/send/m.room.message/txn-1");
+  }
+
+  @Test
+  void theFirstSyncLoadsStateWithoutAnsweringOldMessagesAndStoresSinceAfterTheBatch() throws Exception {
+    long now = System.currentTimeMillis();
+    server.enqueue(json(200, "{\"filter_id\":\"f1\"}"));
+    server.enqueue(json(200, """
+        {"next_batch":"s1","rooms":{"join":{"!r:test":{
+          "state":{"events":[{"type":"m.room.member","state_key":"@a:test","sender":"@a:test","event_id":"$m",
+                              "content":{"membership":"join"}}]},
+          "timeline":{"events":[{"type":"m.room.message","sender":"@a:test","event_id":"$old",
+                                 "origin_server_ts":1,"content":{"body":"!grapple help"}}]}}}}}"""));
+    server.enqueue(json(200, """
+        {"next_batch":"s2","rooms":{"join":{"!r:test":{"timeline":{"events":[
+          {"type":"m.room.message","sender":"@a:test","event_id":"$new","origin_server_ts":%d,
+           "content":{"body":"!grapple list"}}]}}}}}""".formatted(now + 60_000)));
+    BlockingQueue<String> seen = new LinkedBlockingQueue<>();
+    CountDownLatch loaded = new CountDownLatch(1);
+
+    gateway.start((event, initial) -> seen.add(describe(event) + (initial ? " (initial)" : "")), loaded::countDown);
+
+    assertThat(seen.poll(5, TimeUnit.SECONDS)).isEqualTo("state m.room.member (initial)");
+    assertThat(seen.poll(5, TimeUnit.SECONDS)).isEqualTo("message $old (initial)");
+    assertThat(loaded.await(5, TimeUnit.SECONDS)).isTrue();
+    assertThat(seen.poll(5, TimeUnit.SECONDS)).isEqualTo("message $new");
+    server.takeRequest();
+    RecordedRequest first = server.takeRequest();
+    RecordedRequest second = server.takeRequest();
+    assertThat(first.getUrl().queryParameter("since")).isNull();
+    assertThat(second.getUrl().queryParameter("since")).isEqualTo("s1");
+    awaitSince("s2");
+    assertThat(syncStore.processed("$new")).isTrue();
+  }
+
+  private void awaitSince(String expected) throws InterruptedException {
+    for (int i = 0; i < 100 && !syncStore.since().orElse("").equals(expected); i++) Thread.sleep(50);
+    assertThat(syncStore.since()).contains(expected);
+  }
+
+  @Test
+  void theSyncFilterAsksOnlyForWhatTheBotReads() throws Exception {
+    server.enqueue(json(200, "{\"filter_id\":\"f1\"}"));
+
+    gateway.start((event, initial) -> { }, () -> { });
+
+    var filter = Json.MAPPER.readTree(server.takeRequest().getBody().utf8());
+    assertThat(filter.path("presence").path("not_types").get(0).asText()).isEqualTo("*");
+    assertThat(filter.path("room").path("timeline").path("types").toString())
+        .contains("m.room.message", "uk.half-shot.matrix-hookshot.generic.hook");
+  }
+
+  @Test
+  void anInviteForTheBotIsPassedOnWithTheInviter() throws Exception {
+    server.enqueue(json(200, "{\"filter_id\":\"f1\"}"));
+    server.enqueue(json(200, """
+        {"next_batch":"s1","rooms":{"invite":{"!i:test":{"invite_state":{"events":[
+          {"type":"m.room.member","state_key":"@bot:test","sender":"@a:test","content":{"membership":"invite"}}]}}}}}"""));
+    BlockingQueue<RoomEvent> seen = new LinkedBlockingQueue<>();
+
+    gateway.start((event, initial) -> seen.add(event), () -> { });
+
+    assertThat(seen.poll(5, TimeUnit.SECONDS)).isEqualTo(new RoomEvent.Invite("!i:test", "@a:test"));
+  }
+
+  private static String describe(RoomEvent event) {
+    if (event instanceof RoomEvent.State s) return "state " + s.eventType();
+    if (event instanceof RoomEvent.Message m) return "message " + m.eventId();
+    return event.toString();
+  }
+}
