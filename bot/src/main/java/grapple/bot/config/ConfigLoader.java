@@ -260,7 +260,7 @@ public final class ConfigLoader {
   private static Config.Outbox outbox(Section s) {
     int concurrency = s.integer("concurrency", 4, 1, MAX_OUTBOX_CONCURRENCY);
     Duration maxRetryDelay =
-        duration(s, "maxRetryDelay", "5m", Duration.ofSeconds(1), "must be at least 1s");
+        duration(s, "maxRetryDelay", "30s", Duration.ofSeconds(1), "must be at least 1s");
     s.finish();
     return new Config.Outbox(concurrency, maxRetryDelay);
   }

@@ -30,7 +30,7 @@ final class SyncLoop implements Runnable {
   private final RoomEvents events;
   private final Runnable onLoaded;
   private final long startedAtMillis = System.currentTimeMillis();
-  private final Backoff backoff = new Backoff(Duration.ofMinutes(2));
+  private final Backoff backoff = new Backoff(Duration.ofSeconds(30));
   private volatile boolean running = true;
 
   SyncLoop(MatrixClient client, SyncStore store, String botUserId, List<String> stateTypes, RoomEvents events,

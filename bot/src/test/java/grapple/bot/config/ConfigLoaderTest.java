@@ -720,7 +720,7 @@ class ConfigLoaderTest {
         List.of(new PermissionRule(
             "localhost", List.of(new ServiceLevel("*", PermissionLevel.ADMIN)))),
         new Config.Logging("info"),
-        new Config.Outbox(4, Duration.ofMinutes(5)));
+        new Config.Outbox(4, Duration.ofSeconds(30)));
   }
 
   private static String matrix(String url) {

@@ -1,0 +1,207 @@
+package grapple.bot.e2e;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.Response;
+
+/**
+ * The built bot ({@code bot/target/grapple.jar}) running as a child process, with its own bot
+ * user, config, database, log and copy of the jar under {@code bot/target/e2e/<tag>-<run>/}.
+ */
+final class GrappleProcess implements AutoCloseable {
+  private static final Duration READY_TIMEOUT = Duration.ofSeconds(30);
+  private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
+
+  final String userId;
+  final int webhookPort;
+  final Path dir;
+  private final Path jar;
+  private final Path config;
+  private final Path log;
+  private final OkHttpClient http = new OkHttpClient.Builder()
+      .callTimeout(Duration.ofSeconds(2))
+      .retryOnConnectionFailure(false)
+      .build();
+  private Process process;
+
+  private GrappleProcess(Path dir, String userId, int webhookPort) {
+    this.dir = dir;
+    this.userId = userId;
+    this.webhookPort = webhookPort;
+    this.jar = dir.resolve("grapple.jar");
+    this.config = dir.resolve("config.yml");
+    this.log = dir.resolve("grapple.log");
+  }
+
+  /** Registers a bot user for this test class, writes its config and starts it until /ready. */
+  static GrappleProcess launch(String tag, Homeserver homeserver, Cast cast) {
+    MatrixUser bot = homeserver.register("grapple_" + tag + "_" + cast.runId());
+    Path dir = Homeserver.repoRoot().resolve("bot/target/e2e/" + tag + "-" + cast.runId());
+    GrappleProcess grapple = new GrappleProcess(dir, bot.userId, freePort());
+    grapple.writeConfig(homeserver.url, bot.accessToken(), cast);
+    grapple.copyJar();
+    grapple.start();
+    return grapple;
+  }
+
+  /** The prefix of every webhook URL, as configured in {@code generic.urlPrefix}. */
+  String urlPrefix() {
+    return "http://127.0.0.1:" + webhookPort + "/webhook/";
+  }
+
+  private void writeConfig(String homeserverUrl, String accessToken, Cast cast) {
+    String yaml = """
+        homeserver: {url: "%s", domain: localhost}
+        bot: {userId: "%s", accessToken: "%s"}
+        database: {path: "%s"}
+        listeners: {webhooks: {port: %d}, provisioning: {port: %d}, metrics: {port: %d}}
+        generic: {urlPrefix: "%s", payloadSizeLimit: 64kb}
+        %slogging: {level: debug}
+        """.formatted(homeserverUrl, userId, accessToken, dir.resolve("grapple.db"),
+            webhookPort, freePort(), freePort(), urlPrefix(), cast.permissionsYaml());
+    try {
+      Files.createDirectories(dir);
+      Files.writeString(config, yaml, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not write " + config, e);
+    }
+  }
+
+  /**
+   * Runs a copy of the built jar, so that a rebuild during the run (mvn package in another
+   * shell) cannot swap classes under a running bot or between its restarts.
+   */
+  private void copyJar() {
+    Path built = Homeserver.repoRoot().resolve("bot/target/grapple.jar");
+    if (!Files.isRegularFile(built)) {
+      throw new IllegalStateException(built + " does not exist: build it with mvn package (mvn verify does)");
+    }
+    try {
+      Files.copy(built, jar, StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not copy " + built, e);
+    }
+  }
+
+  /** Starts the jar (appending to the same log) and waits until GET /ready answers 200. */
+  void start() {
+    List<String> command = List.of(javaBinary(), "-jar", jar.toString(),
+        "--config", config.toString(), "--no-console");
+    try {
+      process = new ProcessBuilder(command)
+          .directory(dir.toFile())
+          .redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+          .start();
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not start " + command, e);
+    }
+    awaitReady();
+  }
+
+  private void awaitReady() {
+    long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (!process.isAlive()) {
+        throw new AssertionError("grapple exited with code " + process.exitValue()
+            + " before it was ready. " + logTail(80));
+      }
+      if (isReady()) return;
+      MatrixUser.sleep(Duration.ofMillis(200));
+    }
+    throw new AssertionError("grapple was not ready (GET /ready → 200) within "
+        + READY_TIMEOUT.toSeconds() + " s. " + logTail(80));
+  }
+
+  private boolean isReady() {
+    Request request = new Request.Builder().url("http://127.0.0.1:" + webhookPort + "/ready").build();
+    try (Response response = http.newCall(request).execute()) {
+      return response.code() == 200;
+    } catch (IOException e) {
+      return false; // not listening yet
+    }
+  }
+
+  boolean isAlive() {
+    return process != null && process.isAlive();
+  }
+
+  /** Sends SIGTERM and returns the exit code; fails if it takes longer than 10 s. */
+  int stop() {
+    process.destroy();
+    if (!waitForExit()) {
+      process.destroyForcibly();
+      waitForExit();
+      throw new AssertionError("grapple did not exit within " + STOP_TIMEOUT.toSeconds()
+          + " s of SIGTERM. " + logTail(60));
+    }
+    return process.exitValue();
+  }
+
+  /** kill -9. */
+  void kill() {
+    process.destroyForcibly();
+    if (!waitForExit()) throw new IllegalStateException("grapple survived SIGKILL");
+  }
+
+  private boolean waitForExit() {
+    try {
+      return process.waitFor(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted waiting for grapple to exit", e);
+    }
+  }
+
+  @Override public void close() {
+    if (!isAlive()) return;
+    process.destroy();
+    if (!waitForExit()) {
+      process.destroyForcibly();
+      waitForExit();
+    }
+  }
+
+  /** Everything the bot has logged so far (stdout and stderr, across restarts). */
+  String logText() {
+    try {
+      return Files.readString(log, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not read " + log, e);
+    }
+  }
+
+  /** The last lines of the bot's log, headed by its path. */
+  String logTail(int lines) {
+    try {
+      List<String> all = Files.readAllLines(log, StandardCharsets.UTF_8);
+      List<String> tail = all.subList(Math.max(0, all.size() - lines), all.size());
+      return "Last " + tail.size() + " lines of " + log + ":\n" + String.join("\n", tail);
+    } catch (IOException e) {
+      return "(no log at " + log + ": " + e + ")";
+    }
+  }
+
+  private static String javaBinary() {
+    return Paths.get(System.getProperty("java.home"), "bin", "java").toString();
+  }
+
+  private static int freePort() {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException("no free port", e);
+    }
+  }
+}

@@ -1,0 +1,53 @@
+package grapple.bot.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** Who may bring the bot into a room (CONTRACT.md §4: inviting needs {@code login}). */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class InviteE2E {
+  @RegisterExtension static final PrintBotLog botLog = new PrintBotLog();
+
+  private Cast cast;
+  private GrappleProcess bot;
+
+  @BeforeAll void startBot() {
+    Homeserver homeserver = Homeserver.require();
+    cast = Cast.of(homeserver);
+    bot = GrappleProcess.launch("invite", homeserver, cast);
+    botLog.watch(bot);
+  }
+
+  @AfterAll void stopBot() {
+    if (bot != null) bot.close();
+  }
+
+  @Test void botJoinsWhenAConfigAdminInvitesIt() {
+    MatrixUser alice = cast.alice();
+    String roomId = alice.createRoom(Map.of(alice.userId, 100), List.of());
+
+    alice.invite(roomId, bot.userId);
+
+    alice.awaitMembership(roomId, bot.userId, "join", MatrixUser.DEFAULT_TIMEOUT);
+  }
+
+  @Test void botDeclinesAnInviteFromAUserWithoutPermissionAndSaysWhy() {
+    MatrixUser bob = cast.bob();
+    String roomId = bob.createRoom(Map.of(bob.userId, 100), List.of());
+
+    bob.invite(roomId, bot.userId);
+
+    JsonNode member = bob.awaitMembership(roomId, bot.userId, "leave", MatrixUser.DEFAULT_TIMEOUT);
+    assertThat(member.path("content").path("reason").asText(""))
+        .as("reason in %s", member)
+        .isNotBlank();
+  }
+}

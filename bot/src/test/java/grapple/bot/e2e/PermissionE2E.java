@@ -1,0 +1,67 @@
+package grapple.bot.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import grapple.bot.e2e.MatrixUser.Seen;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** Commands refused for want of permission, each saying which one (CONTRACT.md §3, §4). */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class PermissionE2E {
+  @RegisterExtension static final PrintBotLog botLog = new PrintBotLog();
+  private static final Duration REFUSAL_WINDOW = Duration.ofSeconds(10);
+
+  private Cast cast;
+  private GrappleProcess bot;
+  private TestRoom room;
+
+  @BeforeAll void startBotInARoomWithEveryone() {
+    Homeserver homeserver = Homeserver.require();
+    cast = Cast.of(homeserver);
+    bot = GrappleProcess.launch("permission", homeserver, cast);
+    botLog.watch(bot);
+    room = TestRoom.create(cast.alice(), bot, cast.bob(), cast.carol(), cast.dave());
+  }
+
+  @AfterAll void stopBot() {
+    if (bot != null) bot.close();
+  }
+
+  @Test void userWithoutManageConnectionsIsToldSo() {
+    String command = room.send(cast.carol(), "!grapple webhook nope");
+
+    Seen reply = room.awaitReplyTo(command);
+
+    assertThat(reply.body()).contains("manageConnections");
+    assertThat(room.hookState("nope")).as("state for nope").isEmpty();
+  }
+
+  @Test void configAdminWithoutPowerLevelIsToldSo() {
+    String command = room.send(cast.dave(), "!grapple webhook dave1");
+
+    Seen reply = room.awaitReplyTo(command);
+
+    assertThat(reply.body()).contains("power level");
+    assertThat(room.hookState("dave1")).as("state for dave1").isEmpty();
+  }
+
+  @Test void userWithoutAnyPermissionGetsOneRefusalAMinute() {
+    long mark = room.owner.mark();
+    String first = room.send(cast.bob(), "!grapple webhook x1");
+    String second = room.send(cast.bob(), "!grapple webhook x1");
+
+    room.owner.syncFor(REFUSAL_WINDOW);
+
+    List<Seen> replies = room.botMessagesAfter(mark);
+    assertThat(replies).as("the bot's messages within %s s of bob's two commands", REFUSAL_WINDOW.toSeconds())
+        .hasSize(1);
+    assertThat(replies.get(0).inReplyTo()).as("what the refusal replies to").isIn(Set.of(first, second));
+  }
+}

@@ -1,0 +1,75 @@
+package grapple.bot.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import grapple.bot.e2e.MatrixUser.Seen;
+import grapple.bot.e2e.TestRoom.SecretUrl;
+import grapple.bot.e2e.WebhookPoster.Answer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** Connections made by editing room state by hand (CONTRACT.md §2). */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class RoomStateE2E {
+  @RegisterExtension static final PrintBotLog botLog = new PrintBotLog();
+
+  private final WebhookPoster poster = new WebhookPoster();
+  private Cast cast;
+  private GrappleProcess bot;
+  private TestRoom room;
+
+  @BeforeAll void startBotInARoomWithCarol() {
+    Homeserver homeserver = Homeserver.require();
+    cast = Cast.of(homeserver);
+    bot = GrappleProcess.launch("roomstate", homeserver, cast);
+    botLog.watch(bot);
+    room = TestRoom.create(cast.alice(), bot, cast.carol());
+  }
+
+  @AfterAll void stopBot() {
+    if (bot != null) bot.close();
+  }
+
+  @Test void hookAddedAsStateSendsItsUrlByDirectMessageAndWorks() throws Exception {
+    long mark = room.owner.mark();
+
+    room.owner.putState(room.id, TestRoom.HOOK_EVENT_TYPE, "hand", WebhookE2E.json("{\"name\":\"hand\"}"));
+
+    SecretUrl secret = room.awaitSecretUrl(mark);
+    long posted = room.owner.mark();
+    Answer answer = poster.postJson(secret.url(), "{\"text\":\"by hand\"}");
+    assertThat(answer.code()).as("status, body %s", answer.body()).isEqualTo(202);
+    assertThat(room.awaitBotMessage(posted).body()).isEqualTo("by hand");
+  }
+
+  @Test void invalidHookStateIsReportedInTheRoom() {
+    long mark = room.owner.mark();
+
+    room.owner.putState(room.id, TestRoom.HOOK_EVENT_TYPE, "x", WebhookE2E.json("{\"name\":\"x\"}"));
+
+    Seen notice = room.owner.awaitEvent(mark, room.id, "notice about the name rule",
+        s -> s.isMessageFrom(bot.userId) && s.body().contains("'name' must be 2-64 characters"),
+        MatrixUser.DEFAULT_TIMEOUT);
+    assertThat(notice.content().path("msgtype").asText()).isEqualTo("m.notice");
+  }
+
+  @Test void stateFromASenderWithoutPermissionIsRestored() {
+    MatrixUser carol = cast.carol();
+    room.owner.setPowerLevel(room.id, carol.userId, 50);
+    long mark = room.owner.mark();
+
+    carol.putState(room.id, TestRoom.HOOK_EVENT_TYPE, "carolhook", WebhookE2E.json("{\"name\":\"carolhook\"}"));
+
+    JsonNode restored = room.owner.awaitStateEvent(room.id, TestRoom.HOOK_EVENT_TYPE, "carolhook",
+        "{} sent by the bot", e -> e.path("sender").asText().equals(bot.userId)
+            && e.path("content").isObject() && e.path("content").isEmpty(),
+        MatrixUser.DEFAULT_TIMEOUT);
+    assertThat(restored.path("content").isEmpty()).isTrue();
+    room.owner.awaitEvent(mark, room.id, "notice naming " + carol.userId,
+        s -> s.isMessageFrom(bot.userId) && s.body().contains(carol.userId), MatrixUser.DEFAULT_TIMEOUT);
+  }
+}
