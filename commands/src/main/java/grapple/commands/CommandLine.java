@@ -16,13 +16,13 @@ public record CommandLine(String prefix, List<String> words) {
    * space or the end; returns empty for ordinary chat. Throws BadInput for an unclosed quote.
    */
   public static Optional<CommandLine> parse(List<String> prefixes, String body) {
+    return prefix(prefixes, body).map(p -> new CommandLine(p, split(body.strip().substring(p.length()))));
+  }
+
+  /** The prefix {@code body} starts with, if it is a command at all (nothing is split yet). */
+  public static Optional<String> prefix(List<String> prefixes, String body) {
     String trimmed = body.strip();
-    for (String prefix : prefixes) {
-      if (startsWithWord(trimmed, prefix)) {
-        return Optional.of(new CommandLine(prefix, split(trimmed.substring(prefix.length()))));
-      }
-    }
-    return Optional.empty();
+    return prefixes.stream().filter(p -> startsWithWord(trimmed, p)).findFirst();
   }
 
   private static boolean startsWithWord(String text, String prefix) {

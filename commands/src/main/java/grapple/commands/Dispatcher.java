@@ -51,18 +51,18 @@ public final class Dispatcher {
 
   /** Handles a message body; empty when it is not a command or the answer is withheld. */
   public Optional<Outcome> handle(String roomId, String sender, String eventId, String body) {
-    Optional<CommandLine> line;
-    try {
-      line = CommandLine.parse(settings.prefixes(), body);
-    } catch (BadInput e) {
-      return Optional.of(new Outcome(Reply.error(e.getMessage()), List.of()));
-    }
-    if (line.isEmpty()) return Optional.empty();
+    if (CommandLine.prefix(settings.prefixes(), body).isEmpty()) return Optional.empty();
     if (!permissions.allowsAnyService(sender, roomId, PermissionLevel.COMMANDS)) {
       return refuseAtMostOncePerMinute(roomId, sender);
     }
-    return Optional.of(run(new Invocation.Context(roomId, sender, eventId, line.get().prefix(),
-        settings.botUserId()), line.get().words()));
+    CommandLine line;
+    try {
+      line = CommandLine.parse(settings.prefixes(), body).orElseThrow();
+    } catch (BadInput e) {
+      return Optional.of(new Outcome(Reply.error(e.getMessage()), List.of()));
+    }
+    return Optional.of(run(new Invocation.Context(roomId, sender, eventId, line.prefix(), settings.botUserId()),
+        line.words()));
   }
 
   private Outcome run(Invocation.Context context, List<String> words) {
@@ -77,19 +77,19 @@ public final class Dispatcher {
       return new Outcome(Reply.error("%s may not use `%s`: that needs the %s permission for %s in Grapple's config.",
           context.sender(), command.words(), command.level().wire(), command.service()), List.of());
     }
-    Invocation call = new Invocation(context, command, match.get().args(), authority);
-    return new Outcome(invoke(command, call), call.directMessages());
+    return invoke(command, new Invocation(context, command, match.get().args(), authority));
   }
 
-  private Reply invoke(Command command, Invocation call) {
+  /** Runs the handler; a failed command sends no private messages (they may hold secrets). */
+  private Outcome invoke(Command command, Invocation call) {
     try {
-      return command.handler().handle(call);
+      return new Outcome(command.handler().handle(call), call.directMessages());
     } catch (BadInput e) {
-      return Reply.error(e.getMessage());
+      return new Outcome(Reply.error(e.getMessage()), List.of());
     } catch (RuntimeException e) {
       log.error("room {}: command '{}' from {} failed", call.roomId(), command.words(), call.sender(), e);
-      return Reply.error("Sorry, `%s` failed: %s. The bot's log has the details.", command.words(),
-          e.getClass().getSimpleName());
+      return new Outcome(Reply.error("Sorry, `%s` failed: %s. The bot's log has the details.", command.words(),
+          e.getClass().getSimpleName()), List.of());
     }
   }
 

@@ -52,14 +52,28 @@ public final class Database implements AutoCloseable {
   public static Database open(Path file) {
     Objects.requireNonNull(file, "file");
     createPrivately(file);
+    Connection writer = null;
     try {
-      Connection writer = DriverManager.getConnection("jdbc:sqlite:" + file);
+      writer = DriverManager.getConnection("jdbc:sqlite:" + file);
       configure(writer);
       migrate(file, writer);
       return new Database(file, writer);
-    } catch (SQLException e) {
+    } catch (SQLException | StorageException e) {
+      closeAfterFailure(writer);
+      if (e instanceof StorageException storage) throw storage;
       throw new StorageException("database " + file + ": cannot open for writing: " + e.getMessage(), e);
     }
+  }
+
+  /** Undoes a half-done migration and lets go of the file, so the next opener is not locked out. */
+  private static void closeAfterFailure(Connection writer) {
+    if (writer == null) return;
+    try (Statement s = writer.createStatement()) {
+      s.executeUpdate("ROLLBACK");
+    } catch (SQLException ignored) {
+      // No transaction was open; closing below is all that is left to do.
+    }
+    closeQuietly(writer);
   }
 
   private static void createPrivately(Path file) {
@@ -219,12 +233,12 @@ public final class Database implements AutoCloseable {
     }
   }
 
-  private static RuntimeException unwrap(CompletionException e) {
+  private RuntimeException unwrap(CompletionException e) {
     Throwable cause = e.getCause();
     if (cause instanceof BadInput bad) return bad;
     if (cause instanceof StorageException storage) return storage;
     if (cause instanceof RuntimeException runtime) return runtime;
-    return new StorageException(String.valueOf(cause.getMessage()), cause);
+    return new StorageException("database " + file + ": write failed: " + cause.getMessage(), cause);
   }
 
   /** Finishes queued writes, then closes every connection. */
@@ -235,6 +249,10 @@ public final class Database implements AutoCloseable {
       writerThread.join(10_000);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+    // A write that raced with close() may have been queued after the writer stopped: fail it.
+    for (Task<?> late = queue.poll(); late != null; late = queue.poll()) {
+      late.result.completeExceptionally(new StorageException("database " + file + " is closed"));
     }
     for (Connection c : readers) closeQuietly(c);
     closeQuietly(writer);

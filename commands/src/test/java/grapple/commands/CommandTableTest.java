@@ -1,0 +1,186 @@
+package grapple.commands;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class CommandTableTest {
+  private static final Command WEBHOOK = command("webhook", "<name> [duration]", "generic", PermissionLevel.MANAGE_CONNECTIONS);
+  private static final Command WEBHOOK_LIST = command("webhook list", "", "generic", PermissionLevel.COMMANDS);
+  private static final Command WEBHOOK_REMOVE = command("webhook remove", "<name>", "generic", PermissionLevel.MANAGE_CONNECTIONS);
+  private static final Command FEED = command("feed", "<url> [label] [template]", "feeds", PermissionLevel.MANAGE_CONNECTIONS);
+  private static final Command FEED_LIST = command("feed list", "[json|yaml]", "feeds", PermissionLevel.COMMANDS);
+  private static final Command GITHUB_REPO = command("github repo", "<url>", "github", PermissionLevel.MANAGE_CONNECTIONS);
+
+  private final CommandTable table =
+      new CommandTable(List.of(WEBHOOK, WEBHOOK_LIST, WEBHOOK_REMOVE, FEED, FEED_LIST, GITHUB_REPO));
+
+  @Test
+  void theLongestMatchWins() {
+    Optional<CommandTable.Match> match = table.match(List.of("webhook", "list"));
+
+    assertThat(match).map(CommandTable.Match::command).contains(WEBHOOK_LIST);
+  }
+
+  @Test
+  void theLongestMatchWinsWhateverTheTableOrder() {
+    CommandTable reversed = new CommandTable(List.of(WEBHOOK_LIST, WEBHOOK));
+
+    Optional<CommandTable.Match> match = reversed.match(List.of("webhook", "list"));
+
+    assertThat(match).map(CommandTable.Match::command).contains(WEBHOOK_LIST);
+  }
+
+  @Test
+  void theShorterCommandTakesOtherWordsAsArguments() {
+    Optional<CommandTable.Match> match = table.match(List.of("webhook", "ci", "30d"));
+
+    assertThat(match).contains(new CommandTable.Match(WEBHOOK, List.of("ci", "30d")));
+  }
+
+  @Test
+  void wordsAfterTheLongerCommandAreItsArguments() {
+    Optional<CommandTable.Match> match = table.match(List.of("feed", "list", "json"));
+
+    assertThat(match).contains(new CommandTable.Match(FEED_LIST, List.of("json")));
+  }
+
+  @Test
+  void matchingIsCaseInsensitive() {
+    Optional<CommandTable.Match> match = table.match(List.of("WebHook", "LIST"));
+
+    assertThat(match).map(CommandTable.Match::command).contains(WEBHOOK_LIST);
+  }
+
+  @Test
+  void argumentsKeepTheirCase() {
+    Optional<CommandTable.Match> match = table.match(List.of("WEBHOOK", "MyHook"));
+
+    assertThat(match).map(CommandTable.Match::args).contains(List.of("MyHook"));
+  }
+
+  @Test
+  void unknownWordsDoNotMatch() {
+    Optional<CommandTable.Match> match = table.match(List.of("frobnicate"));
+
+    assertThat(match).isEmpty();
+  }
+
+  @Test
+  void aPartialMultiWordCommandDoesNotMatch() {
+    Optional<CommandTable.Match> match = table.match(List.of("github"));
+
+    assertThat(match).isEmpty();
+  }
+
+  @Test
+  void noWordsDoNotMatch() {
+    Optional<CommandTable.Match> match = table.match(List.of());
+
+    assertThat(match).isEmpty();
+  }
+
+  @Test
+  void duplicateCommandsAreRejected() {
+    assertThatThrownBy(() -> new CommandTable(List.of(WEBHOOK, command("webhook", "", "generic", PermissionLevel.ADMIN))))
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("webhook");
+  }
+
+  @Test
+  void duplicatesDifferingOnlyInCaseAreRejected() {
+    assertThatThrownBy(() -> new CommandTable(List.of(WEBHOOK_LIST, command("Webhook LIST", "", "generic", PermissionLevel.ADMIN))))
+        .isInstanceOf(IllegalStateException.class);
+  }
+
+  @Test
+  void helpListsAllowedCommandsWithUsageAndHelpText() {
+    String help = table.help("!grapple", c -> true, Optional.empty());
+
+    assertThat(help).contains("- `!grapple webhook <name> [duration]` — Help for webhook")
+        .contains("- `!grapple webhook list` — Help for webhook list");
+  }
+
+  @Test
+  void helpLeavesOutCommandsThatAreNotAllowed() {
+    String help = table.help("!grapple", c -> c.level() == PermissionLevel.COMMANDS, Optional.empty());
+
+    assertThat(help).contains("`!grapple webhook list`", "`!grapple feed list [json|yaml]`")
+        .doesNotContain("`!grapple webhook <name>", "`!grapple feed <url>", "github repo", "webhook remove");
+  }
+
+  @Test
+  void helpUsesThePrefixItIsGiven() {
+    String help = table.help("!hookshot", c -> true, Optional.empty());
+
+    assertThat(help).contains("`!hookshot feed list [json|yaml]`").doesNotContain("!grapple");
+  }
+
+  @Test
+  void helpListsCommandsAlphabetically() {
+    String help = table.help("!grapple", c -> true, Optional.empty());
+
+    assertThat(help).containsSubsequence("`!grapple feed <url>", "`!grapple feed list", "`!grapple github repo",
+        "`!grapple webhook <name>", "`!grapple webhook list", "`!grapple webhook remove");
+  }
+
+  @Test
+  void helpForAServiceListsOnlyThatService() {
+    String help = table.help("!grapple", c -> true, Optional.of("github"));
+
+    assertThat(help).contains("github repo").doesNotContain("webhook", "feed");
+  }
+
+  @Test
+  void helpForTheWebhooksAliasListsGenericCommands() {
+    String help = table.help("!grapple", c -> true, Optional.of("webhooks"));
+
+    assertThat(help).contains("`!grapple webhook list`", "`!grapple webhook remove <name>`")
+        .doesNotContain("feed", "github");
+  }
+
+  @Test
+  void helpForTheFeedAliasListsFeedsCommands() {
+    String help = table.help("!grapple", c -> true, Optional.of("feed"));
+
+    assertThat(help).contains("`!grapple feed <url> [label] [template]`", "`!grapple feed list [json|yaml]`")
+        .doesNotContain("webhook", "github");
+  }
+
+  @Test
+  void helpServiceNamesAreCaseInsensitive() {
+    String help = table.help("!grapple", c -> true, Optional.of("GitHub"));
+
+    assertThat(help).contains("github repo");
+  }
+
+  @Test
+  void helpSaysSoWhenNothingIsAllowed() {
+    String help = table.help("!grapple", c -> false, Optional.empty());
+
+    assertThat(help).isEqualTo("There are no commands you can use here.");
+  }
+
+  @Test
+  void helpForAServiceSaysSoWhenNothingIsAllowed() {
+    String help = table.help("!grapple", c -> c.level() == PermissionLevel.COMMANDS, Optional.of("github"));
+
+    assertThat(help).isEqualTo("No commands for `github` that you can use here.");
+  }
+
+  @Test
+  void aCommandWithoutArgumentsHasAUsageLineOfItsWords() {
+    assertThat(WEBHOOK_LIST.usageLine("!grapple")).isEqualTo("!grapple webhook list");
+  }
+
+  @Test
+  void aCommandsUsageLineEndsWithItsArguments() {
+    assertThat(WEBHOOK.usageLine("!grapple")).isEqualTo("!grapple webhook <name> [duration]");
+  }
+
+  private static Command command(String words, String usage, String service, PermissionLevel level) {
+    return new Command(words, usage, "Help for " + words, service, level, call -> Reply.text("ran " + words));
+  }
+}

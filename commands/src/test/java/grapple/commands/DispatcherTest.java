@@ -1,0 +1,390 @@
+package grapple.commands;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import grapple.state.BadInput;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+
+class DispatcherTest {
+  private static final String ROOM = "!room:example.org";
+  private static final String BOT = "@grapple:example.org";
+  private static final String ADMIN = "@admin:example.org";
+  private static final String USER = "@user:example.org";
+  private static final String STRANGER = "@stranger:elsewhere.net";
+  private static final String HOOK_EVENT = "uk.half-shot.matrix-hookshot.generic.hook";
+
+  private final FakeClock clock = new FakeClock(Instant.parse("2024-05-01T12:00:00Z"));
+  private final FakeRoomAuthority authority = new FakeRoomAuthority();
+  private final List<Invocation> calls = new ArrayList<>();
+  private final Dispatcher dispatcher = new Dispatcher(commands(), permissions(),
+      new Dispatcher.Settings(List.of("!grapple", "!hookshot"), BOT), authority, clock);
+
+  @Test
+  void ordinaryChatIsIgnored() {
+    Optional<Dispatcher.Outcome> outcome = dispatcher.handle(ROOM, USER, "$e1", "hello there");
+
+    assertThat(outcome).isEmpty();
+  }
+
+  @Test
+  void ordinaryChatFromAStrangerIsIgnored() {
+    Optional<Dispatcher.Outcome> outcome = dispatcher.handle(ROOM, STRANGER, "$e1", "hello there");
+
+    assertThat(outcome).isEmpty();
+  }
+
+  @Test
+  void runsTheMatchingCommand() {
+    Reply reply = reply(ADMIN, "!grapple webhook ci");
+
+    assertThat(reply).isEqualTo(Reply.text("Webhook `ci` created."));
+  }
+
+  @Test
+  void runsCommandsTypedWithTheOtherPrefix() {
+    Reply reply = reply(USER, "!hookshot webhook list");
+
+    assertThat(reply).isEqualTo(Reply.text("No webhooks yet."));
+  }
+
+  @Test
+  void theHandlerSeesWhereTheCommandCameFromAndItsArguments() {
+    dispatcher.handle(ROOM, ADMIN, "$e42", "!GRAPPLE Webhook \"My Hook\" 30d");
+
+    assertThat(calls).singleElement().satisfies(call -> {
+      assertThat(call.roomId()).isEqualTo(ROOM);
+      assertThat(call.sender()).isEqualTo(ADMIN);
+      assertThat(call.eventId()).isEqualTo("$e42");
+      assertThat(call.prefix()).isEqualTo("!grapple");
+      assertThat(call.args()).containsExactly("My Hook", "30d");
+    });
+  }
+
+  @Test
+  void directMessagesFromTheHandlerComeBackWithTheReply() {
+    Optional<Dispatcher.Outcome> outcome = dispatcher.handle(ROOM, ADMIN, "$e1", "!grapple webhook ci");
+
+    assertThat(outcome).map(Dispatcher.Outcome::directMessages)
+        .contains(List.of("Send your webhook to https://hooks.example.org/secret"));
+  }
+
+  @Test
+  void aStrangerGetsOneRefusal() {
+    Reply reply = reply(STRANGER, "!grapple help");
+
+    assertThat(reply.isError()).isTrue();
+    assertThat(reply.markdown()).contains(STRANGER).contains("permission");
+  }
+
+  @Test
+  void aStrangerGetsNothingMoreWithinAMinute() {
+    dispatcher.handle(ROOM, STRANGER, "$e1", "!grapple help");
+    clock.advance(Duration.ofSeconds(59));
+
+    Optional<Dispatcher.Outcome> outcome = dispatcher.handle(ROOM, STRANGER, "$e2", "!grapple webhook ci");
+
+    assertThat(outcome).isEmpty();
+  }
+
+  @Test
+  void aStrangerGetsAnotherRefusalAfterAMinute() {
+    dispatcher.handle(ROOM, STRANGER, "$e1", "!grapple help");
+    clock.advance(Duration.ofSeconds(59));
+    dispatcher.handle(ROOM, STRANGER, "$e2", "!grapple help");
+    clock.advance(Duration.ofSeconds(1));
+
+    Optional<Dispatcher.Outcome> outcome = dispatcher.handle(ROOM, STRANGER, "$e3", "!grapple help");
+
+    assertThat(outcome).map(o -> o.reply().isError()).contains(true);
+  }
+
+  @Test
+  void theRefusalLimitIsPerRoom() {
+    dispatcher.handle(ROOM, STRANGER, "$e1", "!grapple help");
+
+    Optional<Dispatcher.Outcome> outcome = dispatcher.handle("!other:example.org", STRANGER, "$e2", "!grapple help");
+
+    assertThat(outcome).isPresent();
+  }
+
+  @Test
+  void theRefusalLimitIsPerSender() {
+    dispatcher.handle(ROOM, STRANGER, "$e1", "!grapple help");
+
+    Optional<Dispatcher.Outcome> outcome = dispatcher.handle(ROOM, "@other:elsewhere.net", "$e2", "!grapple help");
+
+    assertThat(outcome).isPresent();
+  }
+
+  @Test
+  void aStrangersCommandNeverRuns() {
+    dispatcher.handle(ROOM, STRANGER, "$e1", "!grapple webhook ci");
+
+    assertThat(calls).isEmpty();
+  }
+
+  @Test
+  void aStrangersUnclosedQuotesAreRefusedAtMostOncePerMinuteToo() {
+    dispatcher.handle(ROOM, STRANGER, "$e1", "!grapple help");
+
+    Optional<Dispatcher.Outcome> outcome = dispatcher.handle(ROOM, STRANGER, "$e2", "!grapple feed \"oops");
+
+    assertThat(outcome).isEmpty();
+  }
+
+  @Test
+  void anUnknownCommandIsNamedAndPointsToHelp() {
+    Reply reply = reply(USER, "!grapple frobnicate now");
+
+    assertThat(reply.isError()).isTrue();
+    assertThat(reply.markdown()).contains("`frobnicate now`").contains("`!grapple help`");
+  }
+
+  @Test
+  void anUnknownCommandPointsToHelpWithThePrefixUsed() {
+    Reply reply = reply(USER, "!hookshot frobnicate");
+
+    assertThat(reply.markdown()).contains("`!hookshot help`");
+  }
+
+  @Test
+  void anInsufficientLevelNamesTheLevelAndTheService() {
+    Reply reply = reply(USER, "!grapple webhook ci");
+
+    assertThat(reply.isError()).isTrue();
+    assertThat(reply.markdown()).contains("manageConnections").contains("generic").contains("`webhook`");
+  }
+
+  @Test
+  void anInsufficientLevelDoesNotRunTheHandler() {
+    reply(USER, "!grapple webhook ci");
+
+    assertThat(calls).isEmpty();
+  }
+
+  @Test
+  void aServiceGrantDoesNotReachOtherServices() {
+    Reply reply = reply("@feeder:example.org", "!grapple webhook ci");
+
+    assertThat(reply.isError()).isTrue();
+    assertThat(reply.markdown()).contains("manageConnections").contains("generic");
+  }
+
+  @Test
+  void aGrantForTheServiceAliasIsEnough() {
+    Reply reply = reply("@hooker:example.org", "!grapple webhook ci");
+
+    assertThat(reply).isEqualTo(Reply.text("Webhook `ci` created."));
+  }
+
+  @Test
+  void aHandlersBadInputBecomesAnErrorReplyWithItsMessage() {
+    Reply reply = reply(ADMIN, "!grapple feed ftp://example.org/feed");
+
+    assertThat(reply).isEqualTo(Reply.error("'url' must start with https://, was 'ftp://example.org/feed'"));
+  }
+
+  @Test
+  void aHandlersCrashBecomesAnErrorReply() {
+    Reply reply = reply(ADMIN, "!grapple crash");
+
+    assertThat(reply.isError()).isTrue();
+    assertThat(reply.markdown()).contains("`crash`");
+  }
+
+  @Test
+  void aHandlersCrashDoesNotShowItsMessageInTheRoom() {
+    Reply reply = reply(ADMIN, "!grapple crash");
+
+    assertThat(reply.markdown()).doesNotContain("token=s3cret");
+  }
+
+  @Test
+  void anUnclosedQuoteIsAnErrorReply() {
+    Reply reply = reply(ADMIN, "!grapple webhook \"ci");
+
+    assertThat(reply.isError()).isTrue();
+    assertThat(reply.markdown()).contains("unclosed");
+  }
+
+  @Test
+  void helpWorksWithTheCommandsLevel() {
+    Reply reply = reply(USER, "!grapple help");
+
+    assertThat(reply.isError()).isFalse();
+    assertThat(reply.markdown()).contains("`!grapple help [service]`", "`!grapple webhook list`");
+  }
+
+  @Test
+  void helpLeavesOutCommandsTheSenderMayNotUse() {
+    Reply reply = reply(USER, "!grapple help");
+
+    assertThat(reply.markdown()).doesNotContain("`!grapple webhook <name>", "`!grapple feed <url>", "crash");
+  }
+
+  @Test
+  void helpShowsEverythingToAnAdmin() {
+    Reply reply = reply(ADMIN, "!grapple help");
+
+    assertThat(reply.markdown()).contains("`!grapple webhook <name> [duration]`", "`!grapple feed <url>`",
+        "`!grapple webhook list`", "`!grapple crash`");
+  }
+
+  @Test
+  void thePrefixAloneShowsHelp() {
+    Reply reply = reply(USER, "!grapple");
+
+    assertThat(reply).isEqualTo(reply(USER, "!grapple help"));
+  }
+
+  @Test
+  void helpForAServiceAliasListsThatServiceOnly() {
+    Reply reply = reply(ADMIN, "!grapple help feed");
+
+    assertThat(reply.markdown()).contains("`!grapple feed <url>`").doesNotContain("webhook");
+  }
+
+  @Test
+  void helpUsesThePrefixTheSenderTyped() {
+    Reply reply = reply(USER, "!hookshot help");
+
+    assertThat(reply.markdown()).contains("`!hookshot webhook list`").doesNotContain("!grapple");
+  }
+
+  @Test
+  void helpWithTooManyArgumentsSaysSo() {
+    Reply reply = reply(USER, "!grapple help feeds github");
+
+    assertThat(reply.isError()).isTrue();
+    assertThat(reply.markdown()).startsWith("Too many arguments").contains("`!grapple help [service]`");
+  }
+
+  @Test
+  void aMissingArgumentIsNamedWithTheUsage() {
+    Reply reply = reply(ADMIN, "!grapple webhook");
+
+    assertThat(reply).isEqualTo(Reply.error("Missing <name>. Usage: `!grapple webhook <name> [duration]`"));
+  }
+
+  @Test
+  void tooManyArgumentsAreRefusedWithTheUsage() {
+    Reply reply = reply(ADMIN, "!grapple webhook ci 30d extra");
+
+    assertThat(reply.isError()).isTrue();
+    assertThat(reply.markdown()).startsWith("Too many arguments").contains("`!grapple webhook <name> [duration]`");
+  }
+
+  @Test
+  void aSenderWhoMayNotSendTheStateIsRefusedWithTheReason() {
+    authority.refuse(ADMIN, "You need power level 50 to change room settings here; you have 0.");
+
+    Reply reply = reply(ADMIN, "!grapple webhook ci");
+
+    assertThat(reply).isEqualTo(Reply.error("You need power level 50 to change room settings here; you have 0."));
+  }
+
+  @Test
+  void aBotThatMayNotSendTheStateIsRefusedSayingItIsTheBot() {
+    authority.refuse(BOT, "the bot needs power level 50; it has 0.");
+
+    Reply reply = reply(ADMIN, "!grapple webhook ci");
+
+    assertThat(reply).isEqualTo(Reply.error("I can't do that here: the bot needs power level 50; it has 0."));
+  }
+
+  @Test
+  void theSenderIsCheckedBeforeTheBot() {
+    authority.refuse(ADMIN, "sender too low");
+    authority.refuse(BOT, "bot too low");
+
+    Reply reply = reply(ADMIN, "!grapple webhook ci");
+
+    assertThat(reply.markdown()).isEqualTo("sender too low");
+  }
+
+  @Test
+  void powerLevelsAreCheckedForTheSenderThenTheBotInThisRoom() {
+    reply(ADMIN, "!grapple webhook ci");
+
+    assertThat(authority.asked()).containsExactly(
+        ADMIN + " " + HOOK_EVENT + " in " + ROOM,
+        BOT + " " + HOOK_EVENT + " in " + ROOM);
+  }
+
+  @Test
+  void aPowerLevelRefusalSendsNoDirectMessage() {
+    authority.refuse(BOT, "bot too low");
+
+    Optional<Dispatcher.Outcome> outcome = dispatcher.handle(ROOM, ADMIN, "$e1", "!grapple webhook ci");
+
+    assertThat(outcome).map(Dispatcher.Outcome::directMessages).contains(List.of());
+  }
+
+  @Test
+  void theTableIncludesHelp() {
+    assertThat(dispatcher.table().match(List.of("help"))).isPresent();
+  }
+
+  private Reply reply(String sender, String body) {
+    Optional<Dispatcher.Outcome> outcome = dispatcher.handle(ROOM, sender, "$event", body);
+    assertThat(outcome).as("an answer to %s from %s", body, sender).isPresent();
+    return outcome.get().reply();
+  }
+
+  @Test
+  void aFailedCommandSendsNoPrivateMessages() {
+    Dispatcher.Outcome outcome = dispatcher.handle(ROOM, ADMIN, "$e1", "!grapple half").orElseThrow();
+
+    assertThat(outcome.reply().isError()).isTrue();
+    assertThat(outcome.directMessages()).isEmpty();
+  }
+
+  private List<Command> commands() {
+    return List.of(
+        new Command("webhook", "<name> [duration]", "Create an inbound webhook", "generic",
+            PermissionLevel.MANAGE_CONNECTIONS, this::createWebhook),
+        new Command("webhook list", "", "List webhooks", "webhooks", PermissionLevel.COMMANDS, call -> {
+          call.requireAtMost(0);
+          return Reply.text("No webhooks yet.");
+        }),
+        new Command("feed", "<url>", "Follow a feed", "feeds", PermissionLevel.MANAGE_CONNECTIONS, call -> {
+          String url = call.arg(0, "url");
+          BadInput.check(url.startsWith("https://"), "url", "must start with https://, was '%s'", url);
+          return Reply.text("Following %s", url);
+        }),
+        new Command("crash", "", "Fails", "generic", PermissionLevel.ADMIN, call -> {
+          throw new IllegalStateException("connection refused: token=s3cret");
+        }),
+        new Command("half", "", "Queues a secret, then fails", "generic", PermissionLevel.ADMIN, call -> {
+          call.directMessage("secret URL");
+          throw new BadInput("half", "Half-done commands send nothing private.");
+        }));
+  }
+
+  private Reply createWebhook(Invocation call) {
+    calls.add(call);
+    String name = call.arg(0, "name");
+    call.requireAtMost(2);
+    call.requireMaySendState(HOOK_EVENT);
+    call.directMessage("Send your webhook to https://hooks.example.org/secret");
+    return Reply.text("Webhook `%s` created.", name);
+  }
+
+  private static Permissions permissions() {
+    return new Permissions(List.of(
+        rule(ADMIN, "*", PermissionLevel.ADMIN),
+        rule(USER, "*", PermissionLevel.COMMANDS),
+        rule("@feeder:example.org", "feeds", PermissionLevel.MANAGE_CONNECTIONS),
+        rule("@hooker:example.org", "webhooks", PermissionLevel.MANAGE_CONNECTIONS)));
+  }
+
+  private static PermissionRule rule(String actor, String service, PermissionLevel level) {
+    return new PermissionRule(actor, List.of(new PermissionRule.ServiceLevel(service, level)));
+  }
+}

@@ -1,0 +1,494 @@
+package grapple.state;
+
+import static java.nio.file.attribute.PosixFilePermission.OWNER_READ;
+import static java.nio.file.attribute.PosixFilePermission.OWNER_WRITE;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assumptions.assumeThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DatabaseTest {
+  @TempDir Path dir;
+
+  private final List<Database> opened = new ArrayList<>();
+
+  @AfterEach
+  void closeDatabases() {
+    opened.forEach(Database::close);
+  }
+
+  private Database open(Path file) {
+    Database db = Database.open(file);
+    opened.add(db);
+    return db;
+  }
+
+  @Test
+  void createsTheFileReadableAndWritableOnlyByItsOwner() throws IOException {
+    Path file = dir.resolve("grapple.db");
+
+    open(file);
+
+    assertThat(Files.getPosixFilePermissions(file)).containsExactlyInAnyOrder(OWNER_READ, OWNER_WRITE);
+  }
+
+  @Test
+  void theWriteAheadLogIsAsPrivateAsTheDatabase() throws IOException {
+    Path file = dir.resolve("grapple.db");
+    Database db = open(file);
+
+    db.writeAndWait(c -> KeyValueStore.put(c, "secret", "value"));
+
+    Path wal = dir.resolve("grapple.db-wal");
+    assertThat(wal).exists();
+    assertThat(Files.getPosixFilePermissions(wal)).containsExactlyInAnyOrder(OWNER_READ, OWNER_WRITE);
+  }
+
+  @Test
+  void createsMissingParentDirectories() {
+    Path file = dir.resolve("a/b/grapple.db");
+
+    open(file);
+
+    assertThat(file).isRegularFile();
+  }
+
+  @Test
+  void usesWriteAheadLogJournalMode() throws SQLException {
+    Path file = dir.resolve("grapple.db");
+    open(file);
+
+    String mode = rawQuery(file, "PRAGMA journal_mode");
+
+    assertThat(mode).isEqualToIgnoringCase("wal");
+  }
+
+  @Test
+  void migratesANewFileToTheLatestVersion() throws SQLException {
+    Path file = dir.resolve("grapple.db");
+
+    open(file);
+
+    assertThat(rawQuery(file, "PRAGMA user_version")).isEqualTo(String.valueOf(Migrations.latest()));
+  }
+
+  @Test
+  void migrationCreatesEveryTable() throws SQLException {
+    Path file = dir.resolve("grapple.db");
+
+    open(file);
+
+    assertThat(tables(file)).contains(
+        "connections", "secrets", "kv", "processed_events", "outbox", "dm_rooms", "local_state");
+  }
+
+  @Test
+  void migratesAnEmptyExistingSqliteFile() throws SQLException {
+    Path file = dir.resolve("grapple.db");
+    rawUpdate(file, "PRAGMA user_version = 0");
+
+    open(file);
+
+    assertThat(rawQuery(file, "PRAGMA user_version")).isEqualTo(String.valueOf(Migrations.latest()));
+  }
+
+  @Test
+  void reopeningAMigratedFileKeepsItsData() {
+    Path file = dir.resolve("grapple.db");
+    Database first = Database.open(file);
+    first.writeAndWait(c -> KeyValueStore.put(c, "k", "v"));
+    first.close();
+
+    Database second = open(file);
+
+    assertThat(new KeyValueStore(second).get("k")).contains("v");
+  }
+
+  @Test
+  void refusesADatabaseWrittenByANewerVersion() throws SQLException {
+    Path file = dir.resolve("grapple.db");
+    int newer = Migrations.latest() + 98;
+    rawUpdate(file, "PRAGMA user_version = " + newer);
+
+    Throwable thrown = catchStorageException(() -> Database.open(file));
+
+    String message = thrown.getMessage();
+    assertThat(message).contains(file.toString()).contains(String.valueOf(newer));
+    String withoutFileAndNewer = message.replace(file.toString(), "").replace(String.valueOf(newer), "");
+    assertThat(withoutFileAndNewer).contains(String.valueOf(Migrations.latest()));
+  }
+
+  @Test
+  void refusingANewerDatabaseLeavesItUntouched() throws SQLException {
+    Path file = dir.resolve("grapple.db");
+    int newer = Migrations.latest() + 1;
+    rawUpdate(file, "PRAGMA user_version = " + newer);
+
+    catchStorageException(() -> Database.open(file));
+
+    assertThat(rawQuery(file, "PRAGMA user_version")).isEqualTo(String.valueOf(newer));
+    assertThat(tables(file)).doesNotContain("connections");
+  }
+
+  @Test
+  void aFailedMigrationLeavesTheFileUnchanged() throws SQLException {
+    Path file = dir.resolve("grapple.db");
+    rawUpdate(file, "CREATE TABLE outbox (something_else TEXT)");
+
+    catchStorageException(() -> Database.open(file));
+
+    assertThat(rawQuery(file, "PRAGMA user_version")).isEqualTo("0");
+    assertThat(tables(file)).doesNotContain("connections");
+  }
+
+  @Test
+  void aFailedMigrationDoesNotLeaveTheFileLocked() throws SQLException {
+    Path file = dir.resolve("grapple.db");
+    rawUpdate(file, "CREATE TABLE outbox (something_else TEXT)");
+    catchStorageException(() -> Database.open(file));
+
+    rawUpdate(file, "DROP TABLE outbox");
+
+    assertThat(tables(file)).doesNotContain("outbox");
+  }
+
+  @Test
+  void refusesAReadOnlyFileNamingIt() throws IOException {
+    Path file = dir.resolve("grapple.db");
+    Database.open(file).close();
+    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("r--------"));
+    assumeThat(Files.isWritable(file)).as("permissions are enforced (not running as root)").isFalse();
+
+    Throwable thrown = catchStorageException(() -> Database.open(file));
+
+    assertThat(thrown).hasMessageContaining(file.toString());
+  }
+
+  @Test
+  void refusesAFileInAReadOnlyDirectoryNamingIt() throws IOException {
+    Path readOnly = Files.createDirectory(dir.resolve("locked"));
+    Path file = readOnly.resolve("grapple.db");
+    Files.setPosixFilePermissions(readOnly, PosixFilePermissions.fromString("r-x------"));
+    try {
+      assumeThat(Files.isWritable(readOnly)).as("permissions are enforced (not running as root)").isFalse();
+
+      Throwable thrown = catchStorageException(() -> Database.open(file));
+
+      assertThat(thrown).hasMessageContaining(file.toString());
+    } finally {
+      Files.setPosixFilePermissions(readOnly, PosixFilePermissions.fromString("rwx------"));
+    }
+  }
+
+  @Test
+  void refusesAPathBelowARegularFileNamingIt() throws IOException {
+    Path notADirectory = Files.createFile(dir.resolve("plain-file"));
+    Path file = notADirectory.resolve("grapple.db");
+
+    Throwable thrown = catchStorageException(() -> Database.open(file));
+
+    assertThat(thrown).hasMessageContaining(file.toString());
+  }
+
+  @Test
+  void refusesADirectoryNamingIt() throws IOException {
+    Path file = Files.createDirectory(dir.resolve("grapple.db"));
+
+    Throwable thrown = catchStorageException(() -> Database.open(file));
+
+    assertThat(thrown).hasMessageContaining(file.toString());
+  }
+
+  @Test
+  void refusesAFileThatIsNotADatabaseNamingIt() throws IOException {
+    Path file = dir.resolve("grapple.db");
+    Files.writeString(file, "this is not an SQLite database, just some text that is long enough");
+
+    Throwable thrown = catchStorageException(() -> Database.open(file));
+
+    assertThat(thrown).hasMessageContaining(file.toString());
+  }
+
+  @Test
+  void writeAndWaitReturnsTheTaskResult() {
+    Database db = open(dir.resolve("grapple.db"));
+
+    int changed = db.writeAndWait(c -> KeyValueStore.put(c, "k", "v"));
+
+    assertThat(changed).isEqualTo(1);
+  }
+
+  @Test
+  void aCompletedWriteIsVisibleToReadersOnOtherThreads() throws Exception {
+    Database db = open(dir.resolve("grapple.db"));
+    db.write(c -> KeyValueStore.put(c, "k", "v")).get(10, TimeUnit.SECONDS);
+
+    CompletableFuture<java.util.Optional<String>> read =
+        CompletableFuture.supplyAsync(() -> new KeyValueStore(db).get("k"));
+
+    assertThat(read.get(10, TimeUnit.SECONDS)).contains("v");
+  }
+
+  @Test
+  void groupCommitCompletesManyConcurrentWrites() throws Exception {
+    Database db = open(dir.resolve("grapple.db"));
+    ExecutorService threads = Executors.newFixedThreadPool(8);
+    CountDownLatch start = new CountDownLatch(1);
+    List<CompletableFuture<Integer>> futures = new CopyOnWriteArrayList<>();
+    for (int t = 0; t < 8; t++) {
+      int thread = t;
+      threads.execute(() -> {
+        awaitQuietly(start);
+        for (int i = 0; i < 25; i++) {
+          String key = "t" + thread + "-" + i;
+          futures.add(db.write(c -> KeyValueStore.put(c, key, "v")));
+        }
+      });
+    }
+
+    start.countDown();
+    threads.shutdown();
+    assertThat(threads.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
+    CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+
+    assertThat(futures).hasSize(200).allSatisfy(f -> assertThat(f.join()).isEqualTo(1));
+    assertThat(count(db, "kv")).isEqualTo(200);
+  }
+
+  @Test
+  void aFailingTaskFailsOnlyItsOwnFuture() {
+    Database db = open(dir.resolve("grapple.db"));
+    CountDownLatch release = blockWriter(db);
+    CompletableFuture<Integer> before = db.write(c -> KeyValueStore.put(c, "before", "1"));
+    CompletableFuture<Integer> failing = db.write(c -> {
+      KeyValueStore.put(c, "failing", "2");
+      throw new SQLException("boom");
+    });
+    CompletableFuture<Integer> after = db.write(c -> KeyValueStore.put(c, "after", "3"));
+
+    release.countDown();
+
+    assertThat(before.join()).isEqualTo(1);
+    assertThat(after.join()).isEqualTo(1);
+    assertThatThrownBy(failing::join).isInstanceOf(CompletionException.class)
+        .hasCauseInstanceOf(SQLException.class).hasRootCauseMessage("boom");
+  }
+
+  @Test
+  void aFailingTaskIsRolledBackWhileTheOthersInItsBatchCommit() {
+    Database db = open(dir.resolve("grapple.db"));
+    KeyValueStore kv = new KeyValueStore(db);
+    CountDownLatch release = blockWriter(db);
+    CompletableFuture<Integer> before = db.write(c -> KeyValueStore.put(c, "before", "1"));
+    CompletableFuture<Integer> failing = db.write(c -> {
+      KeyValueStore.put(c, "failing", "2");
+      throw new IllegalStateException("boom");
+    });
+    CompletableFuture<Integer> after = db.write(c -> KeyValueStore.put(c, "after", "3"));
+
+    release.countDown();
+    CompletableFuture.allOf(before, after).join();
+    failing.handle((value, error) -> value).join();
+
+    assertThat(kv.get("before")).contains("1");
+    assertThat(kv.get("after")).contains("3");
+    assertThat(kv.get("failing")).isEmpty();
+  }
+
+  @Test
+  void writeAndWaitRethrowsTheTasksBadInput() {
+    Database db = open(dir.resolve("grapple.db"));
+    BadInput bad = new BadInput("name", "'name' must be 2-64 characters, was 1");
+
+    Throwable thrown = catchThrowable(() -> db.writeAndWait(c -> {
+      throw bad;
+    }));
+
+    assertThat(thrown).isSameAs(bad);
+  }
+
+  @Test
+  void writeAndWaitRethrowsTheTasksRuntimeException() {
+    Database db = open(dir.resolve("grapple.db"));
+    IllegalStateException bug = new IllegalStateException("caller bug");
+
+    Throwable thrown = catchThrowable(() -> db.writeAndWait(c -> {
+      throw bug;
+    }));
+
+    assertThat(thrown).isSameAs(bug);
+  }
+
+  @Test
+  void writeAndWaitTurnsASqlFailureIntoAStorageException() {
+    Database db = open(dir.resolve("grapple.db"));
+    SQLException failure = new SQLException("constraint failed");
+
+    Throwable thrown = catchThrowable(() -> db.writeAndWait(c -> {
+      throw failure;
+    }));
+
+    assertThat(thrown).isInstanceOf(StorageException.class)
+        .hasMessageContaining("constraint failed").hasCause(failure);
+  }
+
+  @Test
+  void aSqlFailureFromWriteAndWaitNamesTheFile() {
+    Path file = dir.resolve("grapple.db");
+    Database db = open(file);
+
+    Throwable thrown = catchThrowable(() -> db.writeAndWait(c -> {
+      throw new SQLException("constraint failed");
+    }));
+
+    assertThat(thrown).isInstanceOf(StorageException.class).hasMessageContaining(file.toString());
+  }
+
+  @Test
+  void aReadFailureIsAStorageExceptionNamingTheFile() {
+    Path file = dir.resolve("grapple.db");
+    Database db = open(file);
+
+    Throwable thrown = catchThrowable(() -> db.read(c -> {
+      try (Statement s = c.createStatement()) {
+        return s.executeQuery("SELECT * FROM no_such_table").next();
+      }
+    }));
+
+    assertThat(thrown).isInstanceOf(StorageException.class).hasMessageContaining(file.toString());
+  }
+
+  @Test
+  void readsCannotWrite() {
+    Database db = open(dir.resolve("grapple.db"));
+
+    Throwable thrown = catchThrowable(() -> db.read(c -> KeyValueStore.put(c, "k", "v")));
+
+    assertThat(thrown).isInstanceOf(StorageException.class);
+    assertThat(new KeyValueStore(db).get("k")).isEmpty();
+  }
+
+  @Test
+  void closeFinishesQueuedWrites() {
+    Path file = dir.resolve("grapple.db");
+    Database db = Database.open(file);
+    CountDownLatch release = blockWriter(db);
+    for (int i = 0; i < 50; i++) {
+      String key = "k" + i;
+      db.write(c -> KeyValueStore.put(c, key, "v"));
+    }
+
+    release.countDown();
+    db.close();
+
+    assertThat(count(open(file), "kv")).isEqualTo(50);
+  }
+
+  @Test
+  void aWriteAfterCloseFailsWithAStorageException() {
+    Path file = dir.resolve("grapple.db");
+    Database db = Database.open(file);
+    db.close();
+
+    CompletableFuture<Integer> write = db.write(c -> KeyValueStore.put(c, "k", "v"));
+
+    assertThatThrownBy(write::join).hasCauseInstanceOf(StorageException.class)
+        .hasMessageContaining(file.toString());
+  }
+
+  @Test
+  void knowsItsFile() {
+    Path file = dir.resolve("grapple.db");
+
+    Database db = open(file);
+
+    assertThat(db.file()).isEqualTo(file);
+  }
+
+  /** Occupies the writer thread until the returned latch is released, so later writes queue up. */
+  private static CountDownLatch blockWriter(Database db) {
+    CountDownLatch running = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    db.write(c -> {
+      running.countDown();
+      awaitQuietly(release);
+      return 0;
+    });
+    awaitQuietly(running);
+    return release;
+  }
+
+  private static void awaitQuietly(CountDownLatch latch) {
+    try {
+      if (!latch.await(30, TimeUnit.SECONDS)) throw new AssertionError("latch timed out");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted", e);
+    }
+  }
+
+  private static long count(Database db, String table) {
+    return db.read(c -> {
+      try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM " + table)) {
+        return rs.getLong(1);
+      }
+    });
+  }
+
+  private static Throwable catchStorageException(Runnable action) {
+    Throwable thrown = catchThrowable(action);
+    assertThat(thrown).isInstanceOf(StorageException.class);
+    return thrown;
+  }
+
+  private static Throwable catchThrowable(Runnable action) {
+    return org.assertj.core.api.Assertions.catchThrowable(action::run);
+  }
+
+  private static String rawQuery(Path file, String sql) throws SQLException {
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+         Statement s = c.createStatement();
+         ResultSet rs = s.executeQuery(sql)) {
+      return rs.getString(1);
+    }
+  }
+
+  private static void rawUpdate(Path file, String sql) throws SQLException {
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+         Statement s = c.createStatement()) {
+      s.executeUpdate(sql);
+    }
+  }
+
+  private static List<String> tables(Path file) throws SQLException {
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+         Statement s = c.createStatement();
+         ResultSet rs = s.executeQuery("SELECT name FROM sqlite_master WHERE type = 'table'")) {
+      List<String> names = new ArrayList<>();
+      while (rs.next()) names.add(rs.getString(1));
+      return names;
+    }
+  }
+}

@@ -1,0 +1,158 @@
+package grapple.state;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class OutboxStoreTest {
+  private static final String ROOM = "!room:example.org";
+
+  @TempDir Path dir;
+  private Database db;
+  private OutboxStore outbox;
+
+  @BeforeEach
+  void openDatabase() {
+    db = Database.open(dir.resolve("grapple.db"));
+    outbox = new OutboxStore(db);
+  }
+
+  @AfterEach
+  void closeDatabase() {
+    db.close();
+  }
+
+  @Test
+  void enqueueReturnsOneEntryPerDraftWithItsContent() {
+    OutboxStore.Draft draft = message(ROOM, "hello");
+
+    List<OutboxStore.Entry> entries = outbox.enqueue(List.of(draft)).join();
+
+    assertThat(entries).singleElement().satisfies(e -> {
+      assertThat(e.target()).isEqualTo(ROOM);
+      assertThat(e.eventType()).isEqualTo("m.room.message");
+      assertThat(e.content()).isEqualTo(draft.content());
+    });
+  }
+
+  @Test
+  void enqueueGivesIncreasingSequenceNumbers() {
+    List<OutboxStore.Entry> first = outbox.enqueue(List.of(message(ROOM, "a"), message(ROOM, "b"))).join();
+
+    List<OutboxStore.Entry> second = outbox.enqueue(List.of(message(ROOM, "c"))).join();
+
+    assertThat(first.get(0).seq()).isLessThan(first.get(1).seq());
+    assertThat(first.get(1).seq()).isLessThan(second.get(0).seq());
+  }
+
+  @Test
+  void enqueueGivesDistinctTransactionIds() {
+    List<OutboxStore.Entry> entries =
+        outbox.enqueue(List.of(message(ROOM, "a"), message(ROOM, "b"), message(ROOM, "c"))).join();
+
+    assertThat(entries).extracting(OutboxStore.Entry::txnId).doesNotHaveDuplicates().allSatisfy(
+        txnId -> assertThat(txnId).startsWith("grapple.").hasSizeGreaterThan("grapple.".length() + 16));
+  }
+
+  @Test
+  void enqueueOfNothingReturnsNothing() {
+    List<OutboxStore.Entry> entries = outbox.enqueue(List.of()).join();
+
+    assertThat(entries).isEmpty();
+    assertThat(outbox.pending()).isEmpty();
+  }
+
+  @Test
+  void pendingIsEmptyAtFirst() {
+    assertThat(outbox.pending()).isEmpty();
+  }
+
+  @Test
+  void pendingListsEntriesInSequenceOrder() {
+    List<OutboxStore.Entry> first = outbox.enqueue(List.of(message(ROOM, "a"), message("dm:@bob:x", "b"))).join();
+    List<OutboxStore.Entry> second = outbox.enqueue(List.of(message(ROOM, "c"))).join();
+
+    List<OutboxStore.Entry> pending = outbox.pending();
+
+    assertThat(pending).containsExactly(first.get(0), first.get(1), second.get(0));
+  }
+
+  @Test
+  void pendingSurvivesReopeningTheDatabaseFile() {
+    List<OutboxStore.Entry> entries = outbox.enqueue(List.of(message(ROOM, "a"), message(ROOM, "b"))).join();
+    db.close();
+
+    db = Database.open(dir.resolve("grapple.db"));
+    outbox = new OutboxStore(db);
+
+    assertThat(outbox.pending()).containsExactlyElementsOf(entries);
+  }
+
+  @Test
+  void deliveredRemovesTheEntry() {
+    List<OutboxStore.Entry> entries = outbox.enqueue(List.of(message(ROOM, "a"), message(ROOM, "b"))).join();
+
+    int removed = outbox.delivered(entries.get(0).seq()).join();
+
+    assertThat(removed).isEqualTo(1);
+    assertThat(outbox.pending()).containsExactly(entries.get(1));
+    assertThat(outbox.failures()).isEmpty();
+  }
+
+  @Test
+  void deliveredOfAnUnknownSequenceChangesNothing() {
+    List<OutboxStore.Entry> entries = outbox.enqueue(List.of(message(ROOM, "a"))).join();
+
+    int removed = outbox.delivered(entries.get(0).seq() + 100).join();
+
+    assertThat(removed).isZero();
+    assertThat(outbox.pending()).containsExactlyElementsOf(entries);
+  }
+
+  @Test
+  void failedMovesTheEntryOutOfPending() {
+    List<OutboxStore.Entry> entries = outbox.enqueue(List.of(message(ROOM, "a"), message(ROOM, "b"))).join();
+
+    outbox.failed(entries.get(0).seq(), "M_FORBIDDEN: not in room").join();
+
+    assertThat(outbox.pending()).containsExactly(entries.get(1));
+  }
+
+  @Test
+  void failedKeepsTheEntryWithItsErrorForTheOperator() {
+    long before = System.currentTimeMillis();
+    OutboxStore.Entry entry = outbox.enqueue(List.of(message(ROOM, "a"))).join().get(0);
+
+    outbox.failed(entry.seq(), "M_FORBIDDEN: not in room").join();
+
+    long after = System.currentTimeMillis();
+    assertThat(outbox.failures()).singleElement().satisfies(f -> {
+      assertThat(f.seq()).isEqualTo(entry.seq());
+      assertThat(f.target()).isEqualTo(ROOM);
+      assertThat(f.eventType()).isEqualTo("m.room.message");
+      assertThat(f.error()).isEqualTo("M_FORBIDDEN: not in room");
+      assertThat(f.failedAtMillis()).isBetween(before, after);
+    });
+  }
+
+  @Test
+  void failuresAreListedInSequenceOrder() {
+    List<OutboxStore.Entry> entries =
+        outbox.enqueue(List.of(message(ROOM, "a"), message(ROOM, "b"), message(ROOM, "c"))).join();
+
+    outbox.failed(entries.get(2).seq(), "late").join();
+    outbox.failed(entries.get(0).seq(), "early").join();
+
+    assertThat(outbox.failures()).extracting(OutboxStore.Failure::error).containsExactly("early", "late");
+  }
+
+  private static OutboxStore.Draft message(String target, String body) {
+    return new OutboxStore.Draft(target, "m.room.message",
+        Json.object().put("msgtype", "m.notice").put("body", body));
+  }
+}

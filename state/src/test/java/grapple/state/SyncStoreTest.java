@@ -1,0 +1,125 @@
+package grapple.state;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SyncStoreTest {
+  @TempDir Path dir;
+  private Database db;
+  private SyncStore sync;
+
+  @BeforeEach
+  void openDatabase() {
+    db = Database.open(dir.resolve("grapple.db"));
+    sync = new SyncStore(db);
+  }
+
+  @AfterEach
+  void closeDatabase() {
+    db.close();
+  }
+
+  @Test
+  void sinceIsAbsentAtFirst() {
+    assertThat(sync.since()).isEmpty();
+  }
+
+  @Test
+  void nothingIsProcessedAtFirst() {
+    assertThat(sync.processed("$event1")).isFalse();
+  }
+
+  @Test
+  void commitStoresTheSinceToken() {
+    sync.commit("s72594_4483_1934", List.of("$a", "$b"));
+
+    assertThat(sync.since()).contains("s72594_4483_1934");
+  }
+
+  @Test
+  void commitMarksTheHandledEventsProcessed() {
+    sync.commit("s1", List.of("$a", "$b"));
+
+    assertThat(sync.processed("$a")).isTrue();
+    assertThat(sync.processed("$b")).isTrue();
+  }
+
+  @Test
+  void eventsNotCommittedAreNotProcessed() {
+    sync.commit("s1", List.of("$a"));
+
+    assertThat(sync.processed("$other")).isFalse();
+  }
+
+  @Test
+  void aLaterCommitReplacesTheSinceTokenAndKeepsEarlierEvents() {
+    sync.commit("s1", List.of("$a"));
+
+    sync.commit("s2", List.of("$b"));
+
+    assertThat(sync.since()).contains("s2");
+    assertThat(sync.processed("$a")).isTrue();
+    assertThat(sync.processed("$b")).isTrue();
+  }
+
+  @Test
+  void commitWithoutEventsStoresTheSinceToken() {
+    sync.commit("s1", List.of());
+
+    assertThat(sync.since()).contains("s1");
+  }
+
+  @Test
+  void committingAnEventTwiceIsHarmless() {
+    sync.commit("s1", List.of("$a"));
+
+    sync.commit("s2", List.of("$a"));
+
+    assertThat(sync.since()).contains("s2");
+    assertThat(sync.processed("$a")).isTrue();
+  }
+
+  @Test
+  void commitSurvivesReopeningTheDatabaseFile() {
+    sync.commit("s1", List.of("$a"));
+    db.close();
+
+    db = Database.open(dir.resolve("grapple.db"));
+    sync = new SyncStore(db);
+
+    assertThat(sync.since()).contains("s1");
+    assertThat(sync.processed("$a")).isTrue();
+  }
+
+  @Test
+  void pruneKeepsRecentlyProcessedEvents() {
+    sync.commit("s1", List.of("$a"));
+
+    sync.prune();
+    db.writeAndWait(c -> 0); // the writer runs tasks in order: prune is done once this returns
+
+    assertThat(sync.processed("$a")).isTrue();
+  }
+
+  @Test
+  void pruneForgetsEventsProcessedLongAgo() {
+    db.writeAndWait(c -> {
+      try (var s = c.prepareStatement("INSERT INTO processed_events (event_id, processed_at) VALUES (?, ?)")) {
+        s.setString(1, "$old");
+        s.setLong(2, System.currentTimeMillis() - java.time.Duration.ofDays(30).toMillis());
+        return s.executeUpdate();
+      }
+    });
+
+    sync.prune();
+    db.writeAndWait(c -> 0); // the writer runs tasks in order: prune is done once this returns
+
+    assertThat(sync.processed("$old")).isFalse();
+  }
+}
