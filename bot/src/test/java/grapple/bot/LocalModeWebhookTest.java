@@ -99,6 +99,7 @@ class LocalModeWebhookTest {
 
     try (Response r = post(url, "application/json", "{\"text\":\"" + "x".repeat(5000) + "\"}")) {
       assertThat(r.code()).isEqualTo(413);
+      assertThat(r.header("Connection")).isEqualTo("close");
     }
     assertThat(console.nextPrinted(300)).isNull();
   }

@@ -56,7 +56,8 @@ final class SyncLoop implements Runnable {
     while (running) {
       try {
         if (filterId == null) filterId = client.createFilter(botUserId, filter());
-        JsonNode batch = client.sync(since, filterId, since == null ? Duration.ZERO : POLL);
+        // The first sync of a run returns at once, so /ready does not wait out a long poll.
+        JsonNode batch = client.sync(since, filterId, loaded ? POLL : Duration.ZERO);
         List<String> handled = process(batch, since == null);
         since = batch.path("next_batch").asText();
         store.commit(since, handled);

@@ -147,7 +147,8 @@ final class DeliveryWorker implements AutoCloseable {
   private void refusedForGood(OutboxStore.Entry entry, MatrixException e) {
     log.error("outbox: the homeserver refused #{} for {} for good ({}); recorded, not retried",
         entry.seq(), describe(entry.target()), e.getMessage());
-    store.failed(entry.seq(), e.getMessage());
+    // Recorded before anyone waiting is told, so what they then read includes it.
+    store.failed(entry.seq(), e.getMessage()).join();
     settled.settled(entry.seq(), null, e);
   }
 

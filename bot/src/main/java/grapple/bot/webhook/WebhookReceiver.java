@@ -55,8 +55,9 @@ final class WebhookReceiver {
     } catch (Request.BodyTooLarge e) {
       log.info("room {}: webhook '{}' refused a body over {} bytes", connection.roomId(), connection.stateKey(),
           settings.payloadSizeLimitBytes());
+      // The rest of the body is never read, so this connection cannot carry another request.
       return Response.error(413, "Body is larger than this webhook's limit of " + settings.payloadSizeLimitBytes()
-          + " bytes");
+          + " bytes").withHeader("Connection", "close");
     } catch (BadInput e) {
       return Response.error(400, e.getMessage());
     } catch (BodyParser.Unsupported e) {
