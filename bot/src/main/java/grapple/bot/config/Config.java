@@ -49,10 +49,41 @@ public record Config(
   public record Listeners(Listener webhooks, Listener provisioning, Listener metrics) {}
 
   /** {@code secret} may be null (the provisioning API is then off). */
-  public record Provisioning(String secret) {
+  /**
+   * The provisioning API: the one full-access {@code secret} (hookshot-compatible, may be null) and
+   * scoped API keys. The API is served when either is set.
+   */
+  public record Provisioning(String secret, List<ApiKey> tokens) {
+    public Provisioning {
+      tokens = List.copyOf(tokens);
+    }
+
+    public boolean enabled() {
+      return secret != null || !tokens.isEmpty();
+    }
+
     @Override
     public String toString() {
-      return "Provisioning[secret=" + (secret == null ? "unset" : "***") + "]";
+      return "Provisioning[secret=" + (secret == null ? "unset" : "***") + ", tokens=" + tokens + "]";
+    }
+  }
+
+  /**
+   * A scoped API key: a name (shown in audit fields and logs), the token, its scopes
+   * ({@code connections:read}, {@code connections:write}, {@code admin}) and an optional room
+   * allow-list (empty = every room).
+   */
+  public record ApiKey(String name, String token, java.util.Set<String> scopes, List<String> rooms) {
+    public static final java.util.Set<String> SCOPES = java.util.Set.of("connections:read", "connections:write", "admin");
+
+    public ApiKey {
+      scopes = java.util.Set.copyOf(scopes);
+      rooms = List.copyOf(rooms);
+    }
+
+    @Override
+    public String toString() {
+      return "ApiKey[name=" + name + ", token=***, scopes=" + scopes + ", rooms=" + rooms + "]";
     }
   }
 

@@ -204,7 +204,7 @@ public final class ConfigLoader {
           + secret.length() + " characters" + source);
     }
     s.finish();
-    return new Config.Provisioning(secret);
+    return new Config.Provisioning(secret, java.util.List.of());
   }
 
   private static Config.Generic generic(Section s, Config.Listener webhooks) {

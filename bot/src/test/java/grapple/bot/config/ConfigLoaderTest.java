@@ -713,7 +713,7 @@ class ConfigLoaderTest {
         new Config.Database(Path.of("grapple.db")),
         new Config.Listeners(webhooks, new Config.Listener("127.0.0.1", 9001),
             new Config.Listener("127.0.0.1", 9002)),
-        new Config.Provisioning(null),
+        new Config.Provisioning(null, java.util.List.of()),
         new Config.Generic(true, "http://127.0.0.1:9000/webhook/", false, false, true,
             1024 * 1024, Duration.ofDays(365)),
         new Config.Feeds(true, 600),
