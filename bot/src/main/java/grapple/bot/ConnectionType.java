@@ -27,6 +27,12 @@ public interface ConnectionType {
   /** HTTP endpoints this type receives on (the webhook listener). */
   void routes(Router router, Connections connections);
 
+  /** The state key a connection created through the API gets from its content; BadInput if none. */
+  String stateKeyFor(ObjectNode content);
+
+  /** What only the creator may see, for the API's {@code secrets} (e.g. a webhook's URL). */
+  java.util.Map<String, String> secrets(Connection connection);
+
   /** Checks state content for {@code stateKey}; throws BadInput naming field and rule. */
   void validate(String stateKey, ObjectNode content);
 

@@ -70,18 +70,41 @@ public final class Connections {
   /** A connection now in effect, and the private message for whoever made it (e.g. its URL). */
   public record Applied(Connection connection, Optional<String> privateMessage) {}
 
+  /** Who asks for a change: a user, and the provisioning API key they came with (or null). */
+  public record Actor(String userId, String key) {
+    public static Actor user(String userId) {
+      return new Actor(userId, null);
+    }
+  }
+
+  /** A connection of that type and state key exists already in the room. */
+  public static final class AlreadyExists extends RuntimeException {
+    public AlreadyExists(String message) {
+      super(message);
+    }
+  }
+
   /**
    * Creates a connection for a command or the API: validates, writes the room state, then applies
-   * it at once (the homeserver's echo of that state then changes nothing).
+   * it at once (the homeserver's echo of that state then changes nothing). Throws AlreadyExists.
    */
   public synchronized Applied create(String roomId, ConnectionType type, String stateKey, ObjectNode content,
-      String actor) throws IOException {
+      Actor actor) throws IOException {
     if (find(roomId, type, stateKey).isPresent()) {
-      throw new BadInput("name", type.name() + " `" + stateKey + "` already exists in this room.");
+      throw new AlreadyExists(type.name() + " `" + stateKey + "` already exists in this room.");
     }
     type.validate(stateKey, content);
     gateway.putState(roomId, type.eventType(), stateKey, content);
     return apply(roomId, type, stateKey, content, actor);
+  }
+
+  /** Replaces a connection's config: validates, writes the room state, applies it. */
+  public synchronized Applied update(Connection connection, ObjectNode content, Actor actor) throws IOException {
+    ConnectionType type = types.byEventType(connection.eventType()).orElseThrow(() ->
+        new IllegalStateException("no type for " + connection.eventType()));
+    type.validate(connection.stateKey(), content);
+    gateway.putState(connection.roomId(), connection.eventType(), connection.stateKey(), content);
+    return apply(connection.roomId(), type, connection.stateKey(), content, actor);
   }
 
   /** Removes a connection for a command or the API by emptying its room state. */
@@ -120,7 +143,7 @@ public final class Connections {
           + ". The connection was not changed."));
       return;
     }
-    Applied applied = apply(e.roomId(), type, e.stateKey(), e.content(), e.sender());
+    Applied applied = apply(e.roomId(), type, e.stateKey(), e.content(), Actor.user(e.sender()));
     applied.privateMessage().ifPresent(dm -> outbox.directMessage(e.sender(), Messages.notice(dm)));
   }
 
@@ -129,15 +152,15 @@ public final class Connections {
         || permissions.allows(sender, roomId, type.service(), PermissionLevel.MANAGE_CONNECTIONS);
   }
 
-  private Applied apply(String roomId, ConnectionType type, String stateKey, ObjectNode content, String actor) {
+  private Applied apply(String roomId, ConnectionType type, String stateKey, ObjectNode content, Actor actor) {
     Optional<Connection> previous = find(roomId, type, stateKey);
-    Connection.Audit audit = new Connection.Audit(actor, clock.instant());
+    Connection.Audit audit = new Connection.Audit(actor.userId(), actor.key(), clock.instant());
     Connection current = previous.map(p -> p.withConfig(content.deepCopy(), audit))
         .orElseGet(() -> Connection.create(roomId, type.name(), type.eventType(), stateKey, content.deepCopy(), audit));
     store.put(current);
     byId.put(current.id(), current);
-    log.info("room {}: {} {} '{}' ({}) by {}", roomId, previous.isPresent() ? "updated" : "created", type.name(),
-        stateKey, current.id(), actor);
+    log.info("room {}: {} {} '{}' ({}) by {}{}", roomId, previous.isPresent() ? "updated" : "created", type.name(),
+        stateKey, current.id(), actor.userId(), actor.key() == null ? "" : " with API key " + actor.key());
     return new Applied(current, type.applied(previous, current));
   }
 

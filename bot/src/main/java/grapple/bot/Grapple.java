@@ -3,9 +3,11 @@ package grapple.bot;
 import grapple.bot.config.Config;
 import grapple.bot.console.ConsoleGateway;
 import grapple.bot.http.HttpListener;
+import grapple.bot.http.Response;
 import grapple.bot.http.Router;
 import grapple.bot.matrix.MatrixGateway;
 import grapple.bot.outbox.Outbox;
+import grapple.bot.provisioning.ProvisioningApi;
 import grapple.bot.webhook.GenericWebhookType;
 import grapple.commands.Command;
 import grapple.commands.Dispatcher;
@@ -34,14 +36,14 @@ public final class Grapple implements AutoCloseable {
   private final Database db;
   private final RoomGateway gateway;
   private final Outbox outbox;
-  private final HttpListener webhooks;
+  private final List<HttpListener> listeners;
   private final AtomicBoolean ready;
 
-  private Grapple(Database db, RoomGateway gateway, Outbox outbox, HttpListener webhooks, AtomicBoolean ready) {
+  private Grapple(Database db, RoomGateway gateway, Outbox outbox, List<HttpListener> listeners, AtomicBoolean ready) {
     this.db = db;
     this.gateway = gateway;
     this.outbox = outbox;
-    this.webhooks = webhooks;
+    this.listeners = List.copyOf(listeners);
     this.ready = ready;
   }
 
@@ -76,9 +78,18 @@ public final class Grapple implements AutoCloseable {
     Router router = new Router();
     types.all().forEach(t -> t.routes(router, connections));
     AtomicBoolean ready = new AtomicBoolean();
-    HttpListener webhooks = HttpListener.start("webhooks", address(config.listeners().webhooks()), router,
-        ready::get, HTTP_THREADS);
-    Grapple app = new Grapple(db, gateway, outbox, webhooks, ready);
+    HttpListener webhooks = HttpListener.start(new HttpListener.Settings("webhooks",
+        address(config.listeners().webhooks()), HTTP_THREADS, (status, message, id) -> Response.error(status, message),
+        path -> path.replaceAll("^/webhook/[^/]+", "/webhook/***")), router, ready::get);
+    List<HttpListener> listeners = new ArrayList<>(List.of(webhooks));
+    if (config.provisioning().enabled()) {
+      ProvisioningApi api = new ProvisioningApi(config.provisioning(), connections, rooms, permissions,
+          gateway.botUserId());
+      listeners.add(HttpListener.start(new HttpListener.Settings("provisioning",
+          address(config.listeners().provisioning()), 16, ProvisioningApi::listenerError, path -> path),
+          api.router(), ready::get));
+    }
+    Grapple app = new Grapple(db, gateway, outbox, listeners, ready);
     try {
       if (gateway instanceof MatrixGateway matrix) {
         matrix.follow(stateTypes(types));
@@ -91,7 +102,7 @@ public final class Grapple implements AutoCloseable {
       });
       return app;
     } catch (MatrixGateway.LoginFailed | InterruptedException | RuntimeException e) {
-      webhooks.close();
+      listeners.forEach(HttpListener::close);
       throw e;
     }
   }
@@ -133,7 +144,13 @@ public final class Grapple implements AutoCloseable {
   }
 
   public int webhookPort() {
-    return webhooks.port();
+    return listeners.get(0).port();
+  }
+
+  /** The provisioning listener's port; throws when the API is off. */
+  public int provisioningPort() {
+    if (listeners.size() < 2) throw new IllegalStateException("the provisioning API is off (no secret or tokens)");
+    return listeners.get(1).port();
   }
 
   public boolean ready() {
@@ -144,7 +161,7 @@ public final class Grapple implements AutoCloseable {
   @Override
   public void close() {
     log.info("shutting down");
-    webhooks.close();
+    listeners.forEach(HttpListener::close);
     gateway.stop();
     outbox.close();
     db.close();

@@ -41,11 +41,18 @@ public record Connection(
     return new Connection(id, roomId, type, eventType, stateKey, newConfig, created, by);
   }
 
-  /** Who changed a connection (a user id, plus an API key name when one was used) and when. */
-  public record Audit(String by, Instant at) {
+  /**
+   * Who changed a connection and when: a user id, and the name of the provisioning API key used,
+   * or null when none was (a command, room state, or the plain secret).
+   */
+  public record Audit(String by, String key, Instant at) {
     public Audit {
       Objects.requireNonNull(by, "by");
       Objects.requireNonNull(at, "at");
+    }
+
+    public Audit(String by, Instant at) {
+      this(by, null, at);
     }
   }
 }

@@ -29,10 +29,11 @@ public final class ConnectionStore {
     db.writeAndWait(c -> {
       try (PreparedStatement s = c.prepareStatement("""
           INSERT INTO connections (id, room_id, type, event_type, state_key, config,
-                                   created_by, created_at, updated_by, updated_at)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                   created_by, created_at, updated_by, updated_at, created_key, updated_key)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
           ON CONFLICT (id) DO UPDATE SET config = excluded.config,
-            updated_by = excluded.updated_by, updated_at = excluded.updated_at""")) {
+            updated_by = excluded.updated_by, updated_at = excluded.updated_at,
+            updated_key = excluded.updated_key""")) {
         bind(s, connection);
         return s.executeUpdate();
       }
@@ -99,6 +100,8 @@ public final class ConnectionStore {
     s.setLong(8, x.created().at().toEpochMilli());
     s.setString(9, x.updated().by());
     s.setLong(10, x.updated().at().toEpochMilli());
+    s.setString(11, x.created().key());
+    s.setString(12, x.updated().key());
   }
 
   private static List<Connection> readAll(ResultSet rs) throws SQLException {
@@ -106,8 +109,10 @@ public final class ConnectionStore {
     while (rs.next()) {
       out.add(new Connection(rs.getString("id"), rs.getString("room_id"), rs.getString("type"),
           rs.getString("event_type"), rs.getString("state_key"), Json.readObject(rs.getString("config")),
-          new Connection.Audit(rs.getString("created_by"), Instant.ofEpochMilli(rs.getLong("created_at"))),
-          new Connection.Audit(rs.getString("updated_by"), Instant.ofEpochMilli(rs.getLong("updated_at")))));
+          new Connection.Audit(rs.getString("created_by"), rs.getString("created_key"),
+              Instant.ofEpochMilli(rs.getLong("created_at"))),
+          new Connection.Audit(rs.getString("updated_by"), rs.getString("updated_key"),
+              Instant.ofEpochMilli(rs.getLong("updated_at")))));
     }
     return out;
   }

@@ -63,6 +63,10 @@ final class Migrations {
         content    TEXT NOT NULL,
         PRIMARY KEY (room_id, event_type, state_key)
       );
+      """,
+      """
+      ALTER TABLE connections ADD COLUMN created_key TEXT;
+      ALTER TABLE connections ADD COLUMN updated_key TEXT;
       """);
 
   static int latest() {

@@ -44,7 +44,8 @@ public final class ConfigLoader {
   private static final long MAX_PAYLOAD_BYTES = 100L * 1024 * 1024;
   /** A document that reaches every key, list entries included; see {@link #knownKeyPaths}. */
   private static final String EVERY_KEY =
-      "permissions: [{actor: '*', services: [{service: '*', level: admin}]}]";
+      "permissions: [{actor: '*', services: [{service: '*', level: admin}]}]\n"
+          + "provisioning: {tokens: [{}]}";
 
   private ConfigLoader() {}
 
@@ -196,15 +197,21 @@ public final class ConfigLoader {
   }
 
   private static Config.Provisioning provisioning(Section s, Map<String, String> env) {
+    String secret = provisioningSecret(s, env);
+    List<Config.ApiKey> tokens = ApiKeys.read(s, secret, env);
+    s.finish();
+    return new Config.Provisioning(secret, tokens);
+  }
+
+  private static String provisioningSecret(Section s, Map<String, String> env) {
     String fromEnv = emptyToNull(env.get(PROVISIONING_SECRET_ENV));
-    String secret = firstSet(fromEnv, s.string("secret", null));
+    String secret = firstSet(fromEnv, s.secret("secret"));
     if (secret != null && secret.length() < MIN_SECRET_CHARS) {
       String source = fromEnv == null ? "" : " (from " + PROVISIONING_SECRET_ENV + ")";
       s.problem("secret", "must be at least " + MIN_SECRET_CHARS + " characters, was "
           + secret.length() + " characters" + source);
     }
-    s.finish();
-    return new Config.Provisioning(secret, java.util.List.of());
+    return secret;
   }
 
   private static Config.Generic generic(Section s, Config.Listener webhooks) {

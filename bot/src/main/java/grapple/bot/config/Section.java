@@ -47,6 +47,11 @@ final class Section {
     return new Section("", "", node, walk);
   }
 
+  /** Returns this section's own key path, e.g. {@code provisioning.tokens[1]}; "" for the root. */
+  String path() {
+    return path;
+  }
+
   /** Returns the full key path of a key of this section, e.g. {@code listeners.webhooks.port}. */
   String pathOf(String key) {
     return path.isEmpty() ? key : path + "." + key;
@@ -103,6 +108,15 @@ final class Section {
     if (value.isValueNode()) return value.asText();
     reject(key, "must be a string");
     return fallback;
+  }
+
+  /** Like {@link #string}, but a wrongly typed value is reported without showing it. */
+  String secret(String key) {
+    JsonNode value = leaf(key);
+    if (isAbsent(value)) return null;
+    if (value.isValueNode()) return value.asText();
+    problem(key, "must be a string");
+    return null;
   }
 
   /** Like {@link #string}, but an empty string is a problem. */

@@ -12,62 +12,85 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One HTTP listener (webhooks, provisioning or metrics) on the JDK server, with {@code /live} and
- * {@code /ready}, a thread pool, and errors mapped to a status once, here.
+ * {@code /ready}, a thread pool, a request id per request, an access log line, and errors mapped
+ * to a status once, here, in the listener's own error shape.
  */
 public final class HttpListener implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(HttpListener.class);
+  private static final Logger access = LoggerFactory.getLogger("access");
 
   static {
     // Without this the JDK server delays small responses (Nagle + delayed ACK): ~40 ms each.
     System.setProperty("sun.net.httpserver.nodelay", "true");
   }
 
-  private final String name;
+  /** How a listener words its own errors (unknown route, wrong method, a handler's crash). */
+  public interface ErrorStyle {
+    Response error(int status, String message, String requestId);
+  }
+
+  /**
+   * What a listener is: its name, where it binds, its thread count, its error shape, and how its
+   * paths appear in logs ({@code logPath} hides secrets such as webhook ids).
+   */
+  public record Settings(String name, InetSocketAddress address, int threads, ErrorStyle errors,
+      UnaryOperator<String> logPath) {}
+
+  private final Settings settings;
   private final HttpServer server;
   private final ExecutorService executor;
 
-  private HttpListener(String name, HttpServer server, ExecutorService executor) {
-    this.name = name;
+  private HttpListener(Settings settings, HttpServer server, ExecutorService executor) {
+    this.settings = settings;
     this.server = server;
     this.executor = executor;
   }
 
   /** Binds and starts serving {@code router}; {@code ready} decides what /ready answers. */
-  public static HttpListener start(String name, InetSocketAddress address, Router router,
-      BooleanSupplier ready, int threads) throws IOException {
-    HttpServer server = HttpServer.create(address, 1024);
+  public static HttpListener start(Settings settings, Router router, BooleanSupplier ready) throws IOException {
+    HttpServer server = HttpServer.create(settings.address(), 1024);
     AtomicInteger counter = new AtomicInteger();
-    ExecutorService executor = Executors.newFixedThreadPool(threads, r -> {
-      Thread t = new Thread(r, name + "-http-" + counter.incrementAndGet());
+    ExecutorService executor = Executors.newFixedThreadPool(settings.threads(), r -> {
+      Thread t = new Thread(r, settings.name() + "-http-" + counter.incrementAndGet());
       t.setDaemon(true);
       return t;
     });
     server.setExecutor(executor);
-    server.createContext("/", exchange -> serve(name, exchange, router, ready));
+    HttpListener listener = new HttpListener(settings, server, executor);
+    server.createContext("/", exchange -> listener.serve(exchange, router, ready));
     server.start();
-    log.info("{} listener on http://{}:{}", name, address.getHostString(), server.getAddress().getPort());
-    return new HttpListener(name, server, executor);
+    log.info("{} listener on http://{}:{}", settings.name(), settings.address().getHostString(),
+        server.getAddress().getPort());
+    return listener;
   }
 
   public int port() {
     return server.getAddress().getPort();
   }
 
-  private static void serve(String name, HttpExchange exchange, Router router, BooleanSupplier ready) {
+  private void serve(HttpExchange exchange, Router router, BooleanSupplier ready) {
+    long started = System.nanoTime();
+    String requestId = UUID.randomUUID().toString().substring(0, 8);
+    Response response = respond(exchange, router, ready, requestId);
     try (exchange) {
-      send(exchange, respond(name, exchange, router, ready));
+      exchange.getResponseHeaders().set("X-Request-Id", requestId);
+      send(exchange, response);
     } catch (IOException e) {
       // The client went away mid-answer; nothing left to tell it.
-      log.debug("{}: could not answer {}: {}", name, exchange.getRequestURI().getRawPath(), e.toString());
+      log.debug("{}: could not answer request {}: {}", settings.name(), requestId, e.toString());
     }
+    access.info("{} {} {} {} {}ms req={}", settings.name(), exchange.getRequestMethod(),
+        settings.logPath().apply(exchange.getRequestURI().getRawPath()), response.status(),
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), requestId);
   }
 
-  private static Response respond(String name, HttpExchange exchange, Router router, BooleanSupplier ready) {
+  private Response respond(HttpExchange exchange, Router router, BooleanSupplier ready, String requestId) {
     String path = exchange.getRequestURI().getRawPath();
     String method = exchange.getRequestMethod();
     if (method.equals("GET") && path.equals("/live")) return Response.ok(200);
@@ -75,21 +98,19 @@ public final class HttpListener implements AutoCloseable {
       return ready.getAsBoolean() ? Response.ok(200) : Response.error(503, "Not ready: still loading rooms");
     }
     Router.Match match = router.match(method, path);
-    if (match.handler().isEmpty()) return notRouted(match);
+    if (match.handler().isEmpty()) return notRouted(match, requestId);
     try {
-      return match.handler().get().handle(new Request(exchange, match.params()));
+      return match.handler().get().handle(new Request(exchange, match.params(), requestId));
     } catch (Exception e) {
-      String requestId = UUID.randomUUID().toString();
-      log.error("{}: {} {} failed (request {})", name, method, path.replaceAll("/webhook/[^/]+", "/webhook/…"),
-          requestId, e);
-      return Response.error(500, "Internal error (request " + requestId + ")");
+      log.error("{}: {} {} failed (request {})", settings.name(), method, settings.logPath().apply(path), requestId, e);
+      return settings.errors().error(500, "Internal error (request " + requestId + ")", requestId);
     }
   }
 
-  private static Response notRouted(Router.Match match) {
-    if (match.allowed().isEmpty()) return Response.error(404, "Not found");
-    return Response.error(405, "Method not allowed; use " + String.join(", ", match.allowed()))
-        .withHeader("Allow", String.join(", ", match.allowed()));
+  private Response notRouted(Router.Match match, String requestId) {
+    if (match.allowed().isEmpty()) return settings.errors().error(404, "Not found", requestId);
+    String allowed = String.join(", ", match.allowed());
+    return settings.errors().error(405, "Method not allowed; use " + allowed, requestId).withHeader("Allow", allowed);
   }
 
   private static void send(HttpExchange exchange, Response response) throws IOException {
@@ -106,7 +127,7 @@ public final class HttpListener implements AutoCloseable {
     }
   }
 
-  /** Stops accepting, lets in-flight requests finish (one second to answer, five to complete), then stops the threads. */
+  /** Stops accepting, lets in-flight requests finish (one second to answer, five to complete), then stops. */
   @Override
   public void close() {
     // JDK 17 waits the whole delay even when idle (fixed in 21); one second bounds in-flight work.
@@ -117,6 +138,6 @@ public final class HttpListener implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    log.info("{} listener stopped", name);
+    log.info("{} listener stopped", settings.name());
   }
 }

@@ -14,11 +14,18 @@ public final class Request {
   private final HttpExchange exchange;
   private final Map<String, String> pathParams;
   private final Map<String, String> query;
+  private final String requestId;
 
-  Request(HttpExchange exchange, Map<String, String> pathParams) {
+  Request(HttpExchange exchange, Map<String, String> pathParams, String requestId) {
     this.exchange = exchange;
     this.pathParams = pathParams;
     this.query = parseQuery(exchange.getRequestURI().getRawQuery());
+    this.requestId = requestId;
+  }
+
+  /** A short id for this request, also sent as X-Request-Id and in the access log. */
+  public String requestId() {
+    return requestId;
   }
 
   public String method() {

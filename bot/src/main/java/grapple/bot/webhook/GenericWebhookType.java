@@ -81,8 +81,22 @@ public final class GenericWebhookType implements ConnectionType {
   }
 
   @Override
+  public String stateKeyFor(ObjectNode content) {
+    BadInput.check(content.path("name").isTextual(), "name", "is required (a string of %d-%d characters)",
+        WebhookConfig.MIN_NAME, WebhookConfig.MAX_NAME);
+    return content.get("name").asText();
+  }
+
+  @Override
+  public java.util.Map<String, String> secrets(Connection connection) {
+    return java.util.Map.of("url", url(connection));
+  }
+
+  @Override
   public void validate(String stateKey, ObjectNode content) {
-    WebhookConfig.from(stateKey, content);
+    WebhookConfig config = WebhookConfig.from(stateKey, content);
+    BadInput.check(config.name().equals(stateKey), "name",
+        "must be the webhook's state key '%s' (a webhook cannot be renamed), was '%s'", stateKey, config.name());
   }
 
   @Override
@@ -138,7 +152,11 @@ public final class GenericWebhookType implements ConnectionType {
 
     private Connections.Applied create(Invocation call, String name, ObjectNode content) {
       try {
-        return connections.create(call.roomId(), GenericWebhookType.this, name, content, call.sender());
+        return connections.create(call.roomId(), GenericWebhookType.this, name, content,
+            Connections.Actor.user(call.sender()));
+      } catch (Connections.AlreadyExists e) {
+        throw new BadInput("name", e.getMessage() + " Remove it first with `" + call.prefix() + " webhook remove "
+            + name + "`.");
       } catch (IOException e) {
         throw new UncheckedIOException("writing the webhook's room state", e);
       }

@@ -1,0 +1,59 @@
+package grapple.bot.provisioning;
+
+import grapple.bot.config.Config;
+import grapple.bot.http.Request;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.Base64;
+import java.util.Optional;
+
+/**
+ * Checks {@code Authorization}: {@code Bearer <secret or API key>}, or HTTP Basic with user
+ * {@code apikey} and the key as password. Every known token is compared, in constant time, so
+ * the answer's timing tells nothing about which one nearly matched.
+ */
+final class ApiAuth {
+  private static final String BASIC_USER = "apikey";
+  private final Config.Provisioning settings;
+
+  ApiAuth(Config.Provisioning settings) {
+    this.settings = settings;
+  }
+
+  Caller authenticate(Request request) {
+    String presented = token(request).orElseThrow(() -> new ApiException(ErrorCode.BAD_TOKEN,
+        "Missing credentials: send Authorization: Bearer <token>."));
+    byte[] given = presented.getBytes(StandardCharsets.UTF_8);
+    Caller found = null;
+    if (settings.secret() != null && matches(given, settings.secret())) found = Caller.plainSecret();
+    for (Config.ApiKey key : settings.tokens()) {
+      if (matches(given, key.token())) found = new Caller(key.name(), key.scopes(), key.rooms());
+    }
+    if (found == null) throw new ApiException(ErrorCode.BAD_TOKEN, "The token is not valid for this bot.");
+    return found;
+  }
+
+  private static boolean matches(byte[] given, String expected) {
+    return MessageDigest.isEqual(given, expected.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static Optional<String> token(Request request) {
+    Optional<String> header = request.header("Authorization").map(String::strip);
+    if (header.isEmpty()) return Optional.empty();
+    String value = header.get();
+    if (value.regionMatches(true, 0, "Bearer ", 0, 7)) return Optional.of(value.substring(7).strip());
+    if (value.regionMatches(true, 0, "Basic ", 0, 6)) return basicPassword(value.substring(6).strip());
+    return Optional.empty();
+  }
+
+  private static Optional<String> basicPassword(String encoded) {
+    try {
+      String pair = new String(Base64.getDecoder().decode(encoded), StandardCharsets.UTF_8);
+      int colon = pair.indexOf(':');
+      if (colon < 0 || !pair.substring(0, colon).equals(BASIC_USER)) return Optional.empty();
+      return Optional.of(pair.substring(colon + 1));
+    } catch (IllegalArgumentException e) {
+      return Optional.empty(); // Not Base64: no usable credentials, answered as a bad token.
+    }
+  }
+}

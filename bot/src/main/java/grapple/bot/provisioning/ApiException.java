@@ -1,0 +1,15 @@
+package grapple.bot.provisioning;
+
+/** A provisioning API error: a code (status and wire errcode) and a sentence a widget can show. */
+public final class ApiException extends RuntimeException {
+  private final ErrorCode code;
+
+  public ApiException(ErrorCode code, String message) {
+    super(message);
+    this.code = code;
+  }
+
+  public ErrorCode code() {
+    return code;
+  }
+}

@@ -1,0 +1,35 @@
+package grapple.bot.provisioning;
+
+/** The provisioning API's error codes (hookshot's wire codes) with their HTTP status. */
+public enum ErrorCode {
+  BAD_TOKEN("HS_BAD_TOKEN", 401),
+  BAD_VALUE("HS_BAD_VALUE", 400),
+  NOT_IN_ROOM("HS_NOT_IN_ROOM", 403),
+  FORBIDDEN_USER("HS_FORBIDDEN_USER", 403),
+  FORBIDDEN_BOT("HS_FORBIDDEN_BOT", 403),
+  /** Grapple's own: the API key lacks the scope, or is not allowed in this room. */
+  FORBIDDEN_TOKEN("HS_FORBIDDEN_TOKEN", 403),
+  NOT_FOUND("HS_NOTFOUND", 404),
+  /** Grapple's own: the route exists, the method does not. */
+  METHOD_NOT_ALLOWED("HS_METHOD_NOT_ALLOWED", 405),
+  CONFLICT("HS_CONFLICTING_CONNECTION", 409),
+  TOO_LARGE("HS_BAD_VALUE", 413),
+  DISABLED_FEATURE("HS_DISABLED_FEATURE", 400),
+  UNKNOWN("HS_UNKNOWN", 500);
+
+  private final String wire;
+  private final int status;
+
+  ErrorCode(String wire, int status) {
+    this.wire = wire;
+    this.status = status;
+  }
+
+  public String wire() {
+    return wire;
+  }
+
+  public int status() {
+    return status;
+  }
+}

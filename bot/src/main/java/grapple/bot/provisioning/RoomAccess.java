@@ -1,0 +1,66 @@
+package grapple.bot.provisioning;
+
+import grapple.bot.ConnectionType;
+import grapple.bot.RoomStates;
+import grapple.commands.PermissionLevel;
+import grapple.commands.Permissions;
+import grapple.bot.http.Request;
+import java.util.regex.Pattern;
+
+/** Who may see and change a room's connections: membership, config permission, power levels. */
+final class RoomAccess {
+  private static final Pattern USER_ID = Pattern.compile("^@[^:\\s]+:\\S+$");
+  private static final Pattern ROOM_ID = Pattern.compile("^![^:\\s]+:\\S+$");
+
+  private final RoomStates rooms;
+  private final Permissions permissions;
+  private final String botUserId;
+
+  RoomAccess(RoomStates rooms, Permissions permissions, String botUserId) {
+    this.rooms = rooms;
+    this.permissions = permissions;
+    this.botUserId = botUserId;
+  }
+
+  /** The room id of the path, checked: well-formed, allowed for the key, and the bot is in it. */
+  String room(Request request, Caller caller) {
+    String roomId = request.pathParam("roomId");
+    if (!ROOM_ID.matcher(roomId).matches()) {
+      throw new ApiException(ErrorCode.BAD_VALUE, "roomId must look like !opaque:server.name, was '" + roomId + "'");
+    }
+    caller.requireRoom(roomId);
+    if (!rooms.isJoined(roomId, botUserId)) {
+      throw new ApiException(ErrorCode.NOT_FOUND, "Grapple is not in the room " + roomId + ".");
+    }
+    return roomId;
+  }
+
+  /** The {@code userId} the call is made for, who must be joined to the room. */
+  String member(Request request, String roomId) {
+    String userId = request.query().get("userId");
+    if (userId == null || userId.isEmpty()) {
+      throw new ApiException(ErrorCode.BAD_VALUE, "userId is required: add ?userId=@user:server to the URL.");
+    }
+    if (!USER_ID.matcher(userId).matches()) {
+      throw new ApiException(ErrorCode.BAD_VALUE, "userId must look like @user:server.name, was '" + userId + "'");
+    }
+    if (!rooms.isJoined(roomId, userId)) {
+      throw new ApiException(ErrorCode.NOT_IN_ROOM, userId + " is not joined to " + roomId + ".");
+    }
+    return userId;
+  }
+
+  /** Checks, in the contract's order, that the user and then the bot may write this type's state. */
+  void requireMayWrite(String roomId, String userId, ConnectionType type) {
+    if (!permissions.allows(userId, roomId, type.service(), PermissionLevel.MANAGE_CONNECTIONS)) {
+      throw new ApiException(ErrorCode.FORBIDDEN_USER, userId + " may not manage " + type.service()
+          + " connections: that needs the manageConnections permission in Grapple's config.");
+    }
+    rooms.whyMayNotSendState(roomId, userId, type.eventType()).ifPresent(why -> {
+      throw new ApiException(ErrorCode.FORBIDDEN_USER, why);
+    });
+    rooms.whyMayNotSendState(roomId, botUserId, type.eventType()).ifPresent(why -> {
+      throw new ApiException(ErrorCode.FORBIDDEN_BOT, "Grapple cannot write this: " + why);
+    });
+  }
+}
