@@ -66,8 +66,9 @@ final class ApiKeys {
       Section entry, String name, Map<String, String> env, Map<String, String> owners) {
     String variable = name == null ? null : envVariable(name);
     String fromEnv = variable == null ? null : env.get(variable);
+    String fromFile = entry.secret("token");
     boolean useEnv = fromEnv != null && !fromEnv.isEmpty();
-    String token = useEnv ? fromEnv : entry.secret("token");
+    String token = useEnv ? fromEnv : fromFile;
     if (token == null && !entry.isSet("token")) {
       entry.problem("token", "is required" + (variable == null ? "" : " (or set " + variable + ")"));
     }

@@ -300,6 +300,265 @@ class ConfigLoaderTest {
         + " 16 characters, was 5 characters (from GRAPPLE_PROVISIONING_SECRET)");
   }
 
+  // ---- provisioning API keys
+
+  @Test
+  void apiKeysAreRead() {
+    String yaml = """
+        provisioning:
+          tokens:
+            - name: ci-deploy
+              token: "0123456789abcdef-ci"
+              scopes: ["connections:read", "connections:write"]
+              rooms: ["!ops:example.org", "!dev:example.org"]
+            - name: Ops.Admin_2
+              token: "0123456789abcdef-ops"
+              scopes: [admin]
+        """;
+
+    Config.Provisioning provisioning = parse(yaml).provisioning();
+
+    assertThat(provisioning.secret()).isNull();
+    assertThat(provisioning.enabled()).isTrue();
+    assertThat(provisioning.tokens()).containsExactly(
+        new Config.ApiKey("ci-deploy", "0123456789abcdef-ci",
+            Set.of("connections:read", "connections:write"),
+            List.of("!ops:example.org", "!dev:example.org")),
+        new Config.ApiKey("Ops.Admin_2", "0123456789abcdef-ops", Set.of("admin"), List.of()));
+  }
+
+  @Test
+  void apiKeysAreReadAlongsideTheSecret() {
+    String yaml = "provisioning: {secret: 0123456789abcdef-secret, tokens: ["
+        + apiKey("ci", "0123456789abcdef-ci") + "]}";
+
+    Config.Provisioning provisioning = parse(yaml).provisioning();
+
+    assertThat(provisioning.secret()).isEqualTo("0123456789abcdef-secret");
+    assertThat(provisioning.tokens()).extracting(Config.ApiKey::name).containsExactly("ci");
+  }
+
+  @Test
+  void emptyApiKeyListMeansNoKeys() {
+    Config config = parse("provisioning: {tokens: []}");
+
+    assertThat(config.provisioning().tokens()).isEmpty();
+    assertThat(config.provisioning().enabled()).isFalse();
+  }
+
+  @Test
+  void apiKeyEntryNeedsNameTokenAndScopes() {
+    List<String> problems = problems("provisioning: {tokens: [{}]}");
+
+    assertThat(problems).containsExactly(
+        "config: provisioning.tokens[0].name: is required",
+        "config: provisioning.tokens[0].token: is required",
+        "config: provisioning.tokens[0].scopes: is required, one or more of admin,"
+            + " connections:read, connections:write");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"a", "ci-deploy", "ops.bot_2", "CI",
+      "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijkl"})
+  void apiKeyNameMayUseLettersDigitsDotsUnderscoresAndDashes(String name) {
+    Config config = parse(tokens(apiKey(name, "0123456789abcdef")));
+
+    assertThat(config.provisioning().tokens().get(0).name()).isEqualTo(name);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"", "ci deploy", "ci/deploy", "café", "@ci:example.org",
+      "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklm"})
+  void apiKeyNameMustBe1To64SafeCharacters(String name) {
+    List<String> problems = problems(tokens(apiKey(name, "0123456789abcdef")));
+
+    assertThat(problems).containsExactly("config: provisioning.tokens[0].name: must be 1-64"
+        + " characters of A-Z, a-z, 0-9, '.', '_', '-', was '" + name + "'");
+  }
+
+  @Test
+  void apiKeyNamesMustBeUnique() {
+    String yaml = tokens(apiKey("ci", "0123456789abcdef-1"), apiKey("ci", "0123456789abcdef-2"));
+
+    assertThat(problems(yaml)).containsExactly("config: provisioning.tokens[1].name:"
+        + " must be unique, 'ci' is used by provisioning.tokens[0]");
+  }
+
+  @Test
+  void apiKeyWithoutATokenNamesTheEnvironmentVariable() {
+    List<String> problems = problems(tokens("{name: ci-deploy, scopes: [admin]}"));
+
+    assertThat(problems).containsExactly("config: provisioning.tokens[0].token:"
+        + " is required (or set GRAPPLE_PROVISIONING_TOKEN_CI_DEPLOY)");
+  }
+
+  @Test
+  void apiKeyTokenShorterThan16CharactersIsReportedWithoutItsValue() {
+    List<String> problems = problems(tokens(apiKey("ci", "tooShortToken")));
+
+    assertThat(problems).containsExactly(
+        "config: provisioning.tokens[0].token: must be at least 16 characters, was 13 characters");
+  }
+
+  @Test
+  void apiKeyTokenOfTheWrongTypeIsReportedWithoutItsValue() {
+    List<String> problems =
+        problems(tokens("{name: ci, token: [0123456789abcdef], scopes: [admin]}"));
+
+    assertThat(problems).containsExactly("config: provisioning.tokens[0].token: must be a string");
+  }
+
+  @Test
+  void apiKeyTokensMustBeUnique() {
+    String yaml = tokens(apiKey("a", "0123456789abcdef"), apiKey("b", "0123456789abcdef"));
+
+    List<String> problems = problems(yaml);
+
+    assertThat(problems).containsExactly(
+        "config: provisioning.tokens[1].token: must differ from provisioning.tokens[0].token");
+  }
+
+  @Test
+  void apiKeyTokenMustDifferFromTheSecret() {
+    String yaml = "provisioning: {secret: 0123456789abcdef, tokens: ["
+        + apiKey("ci", "0123456789abcdef") + "]}";
+
+    assertThat(problems(yaml)).containsExactly(
+        "config: provisioning.tokens[0].token: must differ from provisioning.secret");
+  }
+
+  @Test
+  void apiKeyTokenMustDifferFromASecretFromTheEnvironment() {
+    Map<String, String> env = Map.of("GRAPPLE_PROVISIONING_SECRET", "0123456789abcdef");
+
+    List<String> problems = problems(tokens(apiKey("ci", "0123456789abcdef")), env);
+
+    assertThat(problems).containsExactly(
+        "config: provisioning.tokens[0].token: must differ from provisioning.secret");
+  }
+
+  @Test
+  void apiKeyTokenFromTheEnvironmentWinsOverTheFile() {
+    Map<String, String> env = Map.of("GRAPPLE_PROVISIONING_TOKEN_CI", "0123456789abcdef-env");
+
+    Config config = parse(tokens(apiKey("ci", "0123456789abcdef-file")), env);
+
+    assertThat(config.provisioning().tokens().get(0).token()).isEqualTo("0123456789abcdef-env");
+  }
+
+  @Test
+  void apiKeyTokenFromTheEnvironmentLetsTheFileLeaveItOut() {
+    Map<String, String> env =
+        Map.of("GRAPPLE_PROVISIONING_TOKEN_CI_DEPLOY_PROD", "0123456789abcdef-env");
+
+    Config config = parse(tokens("{name: ci-deploy.prod, scopes: [admin]}"), env);
+
+    assertThat(config.provisioning().tokens().get(0).token()).isEqualTo("0123456789abcdef-env");
+  }
+
+  @Test
+  void emptyApiKeyTokenInTheEnvironmentIsIgnored() {
+    Map<String, String> env = Map.of("GRAPPLE_PROVISIONING_TOKEN_CI", "");
+
+    Config config = parse(tokens(apiKey("ci", "0123456789abcdef-file")), env);
+
+    assertThat(config.provisioning().tokens().get(0).token()).isEqualTo("0123456789abcdef-file");
+  }
+
+  @Test
+  void badApiKeyTokenFromTheEnvironmentNamesTheVariable() {
+    Map<String, String> env = Map.of("GRAPPLE_PROVISIONING_TOKEN_CI", "short");
+
+    List<String> problems = problems(tokens("{name: ci, scopes: [admin]}"), env);
+
+    assertThat(problems).containsExactly("config: provisioning.tokens[0].token: must be at least"
+        + " 16 characters, was 5 characters (from GRAPPLE_PROVISIONING_TOKEN_CI)");
+  }
+
+  @Test
+  void apiKeyScopesMustNotBeEmpty() {
+    List<String> problems =
+        problems(tokens("{name: ci, token: 0123456789abcdef, scopes: []}"));
+
+    assertThat(problems).containsExactly("config: provisioning.tokens[0].scopes: must not be"
+        + " empty (one or more of admin, connections:read, connections:write), was []");
+  }
+
+  @Test
+  void apiKeyScopeErrorNamesTheChoicesAndTheValue() {
+    String yaml = tokens("{name: ci, token: 0123456789abcdef, scopes: [admin, 'connections:all']}");
+
+    assertThat(problems(yaml)).containsExactly("config: provisioning.tokens[0].scopes[1]:"
+        + " must be one of admin, connections:read, connections:write, was 'connections:all'");
+  }
+
+  @Test
+  void apiKeyScopesMustBeAList() {
+    List<String> problems =
+        problems(tokens("{name: ci, token: 0123456789abcdef, scopes: admin}"));
+
+    assertThat(problems)
+        .containsExactly("config: provisioning.tokens[0].scopes: must be a list, was 'admin'");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"#ops:example.org", "ops:example.org", "!ops", "!:example.org",
+      "!ops :example.org"})
+  void apiKeyRoomsMustBeRoomIds(String room) {
+    String yaml = tokens("{name: ci, token: 0123456789abcdef, scopes: [admin], rooms: ['"
+        + room + "']}");
+
+    assertThat(problems(yaml)).containsExactly("config: provisioning.tokens[0].rooms[0]:"
+        + " must be a room id like !room:example.org, was '" + room + "'");
+  }
+
+  @Test
+  void unquotedApiKeyRoomIsReportedAsEmpty() {
+    String yaml = """
+        provisioning:
+          tokens:
+            - name: ci
+              token: 0123456789abcdef
+              scopes: [admin]
+              rooms:
+                - !ops:example.org
+        """;
+
+    assertThat(problems(yaml)).containsExactly("config: provisioning.tokens[0].rooms[0]:"
+        + " must be a room id like !room:example.org (quote room ids: they start with !), was ''");
+  }
+
+  @Test
+  void unknownKeyInsideAnApiKeySuggestsTheClosestKnownKey() {
+    String yaml = tokens("{name: ci, token: 0123456789abcdef, scopes: [admin], room: []}");
+
+    assertThat(problems(yaml)).containsExactly(
+        "config: provisioning.tokens[0].room: unknown key (did you mean 'rooms'?)");
+  }
+
+  @Test
+  void unknownKeyInsideAnApiKeyWithoutACloseMatchListsTheKnownKeys() {
+    String yaml = tokens("{name: ci, token: 0123456789abcdef, scopes: [admin], expires: 1d}");
+
+    assertThat(problems(yaml)).containsExactly("config: provisioning.tokens[0].expires:"
+        + " unknown key (known: name, token, scopes, rooms)");
+  }
+
+  @Test
+  void apiKeysMustBeAListOfMappings() {
+    assertThat(problems("provisioning: {tokens: {name: ci}}"))
+        .containsExactly("config: provisioning.tokens: must be a list, was {\"name\":\"ci\"}");
+    assertThat(problems("provisioning: {tokens: [ci]}"))
+        .containsExactly("config: provisioning.tokens[0]: must be a mapping, was 'ci'");
+  }
+
+  @Test
+  void apiKeysDoNotShowTheirTokens() {
+    Config config = parse(tokens(apiKey("ci", "0123456789abcdef-hidden")));
+
+    assertThat(config.toString()).doesNotContain("0123456789abcdef-hidden");
+  }
+
   // ---- generic webhooks
 
   @Test
@@ -696,10 +955,22 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void sampleConfigExamplesAreValidWhenUncommented() throws IOException {
+    String sample = withCommentedKeysEnabled(Files.readString(sampleConfig()));
+
+    Config config = ConfigLoader.parse(sample, Path.of("."), NO_ENV);
+
+    assertThat(config.provisioning().tokens()).isNotEmpty();
+    assertThat(config.localMode()).isFalse();
+  }
+
+  @Test
   void knownKeyPathsIncludeListEntryKeys() {
     assertThat(ConfigLoader.knownKeyPaths()).contains("generic.payloadSizeLimit",
         "listeners.metrics.bindAddress", "permissions[].actor",
-        "permissions[].services[].service", "permissions[].services[].level");
+        "permissions[].services[].service", "permissions[].services[].level",
+        "provisioning.tokens[].name", "provisioning.tokens[].token",
+        "provisioning.tokens[].scopes", "provisioning.tokens[].rooms");
   }
 
   // ---- helpers
@@ -713,7 +984,7 @@ class ConfigLoaderTest {
         new Config.Database(Path.of("grapple.db")),
         new Config.Listeners(webhooks, new Config.Listener("127.0.0.1", 9001),
             new Config.Listener("127.0.0.1", 9002)),
-        new Config.Provisioning(null, java.util.List.of()),
+        new Config.Provisioning(null, List.of()),
         new Config.Generic(true, "http://127.0.0.1:9000/webhook/", false, false, true,
             1024 * 1024, Duration.ofDays(365)),
         new Config.Feeds(true, 600),
@@ -725,6 +996,14 @@ class ConfigLoaderTest {
 
   private static String matrix(String url) {
     return "homeserver: {url: '" + url + "'}\nbot: {accessToken: syt_test}";
+  }
+
+  private static String apiKey(String name, String token) {
+    return "{name: '" + name + "', token: '" + token + "', scopes: [admin]}";
+  }
+
+  private static String tokens(String... apiKeys) {
+    return "provisioning: {tokens: [" + String.join(", ", apiKeys) + "]}";
   }
 
   private static String permission(String actor, String service) {
@@ -765,9 +1044,12 @@ class ConfigLoaderTest {
     throw new AssertionError("config.sample.yml not found above " + System.getProperty("user.dir"));
   }
 
-  /** Turns {@code  # url: http://...} into {@code  url: http://...}; prose comments stay. */
+  /**
+   * Turns {@code  # url: http://...} into {@code  url: http://...}, and commented list entries
+   * ({@code  #   - name: ci}, {@code  #     token: ...}) into entries; prose comments stay.
+   */
   private static String withCommentedKeysEnabled(String yaml) {
-    return yaml.replaceAll("(?m)^(\\s*)# ([a-z][A-Za-z]*: )", "$1$2");
+    return yaml.replaceAll("(?m)^([ \\t]*)# ([ \\t]*(?:- )?[a-z][A-Za-z]*:(?: |$))", "$1$2");
   }
 
   /** Leaf key paths of a YAML document, list entries written {@code permissions[].actor}. */
