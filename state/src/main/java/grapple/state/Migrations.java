@@ -67,6 +67,29 @@ final class Migrations {
       """
       ALTER TABLE connections ADD COLUMN created_key TEXT;
       ALTER TABLE connections ADD COLUMN updated_key TEXT;
+      """,
+      """
+      CREATE TABLE feed_urls (
+        url             TEXT PRIMARY KEY,
+        etag            TEXT,
+        last_modified   TEXT,
+        failures        INTEGER NOT NULL DEFAULT 0,
+        next_poll_at    INTEGER NOT NULL DEFAULT 0,
+        last_poll_at    INTEGER,
+        last_success_at INTEGER,
+        last_error      TEXT
+      );
+      CREATE TABLE feed_seen (
+        connection_id TEXT NOT NULL,
+        item_id       TEXT NOT NULL,
+        seen_at       INTEGER NOT NULL,
+        PRIMARY KEY (connection_id, item_id)
+      ) WITHOUT ROWID;
+      CREATE TABLE feed_connections (
+        connection_id TEXT PRIMARY KEY,
+        primed        INTEGER NOT NULL DEFAULT 0,
+        failing       INTEGER NOT NULL DEFAULT 0
+      );
       """);
 
   static int latest() {

@@ -34,9 +34,20 @@ public final class OutboxStore {
 
   /** Queues the drafts in one transaction; completes once they are durable. */
   public CompletableFuture<List<Entry>> enqueue(List<Draft> drafts) {
+    return enqueue(drafts, c -> null);
+  }
+
+  /**
+   * Queues the drafts in the same transaction as {@code alongside} (e.g. marking feed items seen),
+   * so either both are durable or neither is.
+   */
+  public CompletableFuture<List<Entry>> enqueue(List<Draft> drafts, SqlWork<?> alongside) {
     long now = System.currentTimeMillis();
     List<String> txnIds = drafts.stream().map(d -> newTxnId()).toList();
-    return db.write(c -> insert(c, drafts, txnIds, now));
+    return db.write(c -> {
+      alongside.run(c);
+      return insert(c, drafts, txnIds, now);
+    });
   }
 
   private static List<Entry> insert(java.sql.Connection c, List<Draft> drafts, List<String> txnIds, long now)

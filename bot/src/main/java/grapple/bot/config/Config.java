@@ -96,7 +96,19 @@ public record Config(
       long payloadSizeLimitBytes,
       Duration maxExpiry) {}
 
-  public record Feeds(boolean enabled, int pollIntervalSeconds) {}
+  /**
+   * Feed polling: each distinct URL once per interval, {@code pollConcurrency} at a time, each
+   * fetch bounded by {@code pollTimeoutSeconds} and {@code maxFeedBytes}; loopback and private
+   * addresses refused unless {@code allowPrivateAddresses}.
+   */
+  public record Feeds(
+      boolean enabled,
+      int pollIntervalSeconds,
+      int pollConcurrency,
+      int pollTimeoutSeconds,
+      int postLatestOnSubscribe,
+      boolean allowPrivateAddresses,
+      long maxFeedBytes) {}
 
   /** {@code level} is one of trace, debug, info, warn, error. */
   public record Logging(String level) {}

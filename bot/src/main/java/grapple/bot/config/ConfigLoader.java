@@ -250,8 +250,25 @@ public final class ConfigLoader {
     boolean enabled = s.bool("enabled", true);
     int pollIntervalSeconds =
         s.integer("pollIntervalSeconds", 600, MIN_POLL_INTERVAL_SECONDS, Integer.MAX_VALUE);
+    int pollConcurrency = s.integer("pollConcurrency", 4, 1, 64);
+    int pollTimeoutSeconds = s.integer("pollTimeoutSeconds", 10, 1, 120);
+    int postLatestOnSubscribe = s.integer("postLatestOnSubscribe", 0, 0, 50);
+    boolean allowPrivateAddresses = s.bool("allowPrivateAddresses", false);
+    long maxFeedBytes = feedSize(s);
     s.finish();
-    return new Config.Feeds(enabled, pollIntervalSeconds);
+    return new Config.Feeds(enabled, pollIntervalSeconds, pollConcurrency, pollTimeoutSeconds,
+        postLatestOnSubscribe, allowPrivateAddresses, maxFeedBytes);
+  }
+
+  private static long feedSize(Section s) {
+    long bytes = Quantities.bytes(s.string("maxFeedSize", "5mb"));
+    String rule = bytes < 0 ? Quantities.SIZE_RULE
+        : bytes < MIN_PAYLOAD_BYTES ? "must be at least 1kb"
+        : bytes > MAX_PAYLOAD_BYTES ? "must be at most 100mb"
+        : null;
+    if (rule == null) return bytes;
+    s.reject("maxFeedSize", rule);
+    return Quantities.bytes("5mb");
   }
 
   private static Config.Logging logging(Section s) {

@@ -42,6 +42,14 @@ public final class Outbox implements AutoCloseable {
     return enqueue(new OutboxStore.Draft(DeliveryWorker.DM_PREFIX + userId, "m.room.message", content));
   }
 
+  /**
+   * Queues several messages in order, committed in one transaction with {@code alongside}; the
+   * future completes once all of it is durable.
+   */
+  public CompletableFuture<Void> postAll(List<OutboxStore.Draft> drafts, grapple.state.SqlWork<?> alongside) {
+    return store.enqueue(drafts, alongside).thenAccept(entries -> entries.forEach(worker::add));
+  }
+
   private Posting enqueue(OutboxStore.Draft draft) {
     CompletableFuture<String> delivered = new CompletableFuture<>();
     CompletableFuture<Void> queued = store.enqueue(List.of(draft)).thenAccept(entries -> {

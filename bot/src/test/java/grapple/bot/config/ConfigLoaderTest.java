@@ -987,7 +987,7 @@ class ConfigLoaderTest {
         new Config.Provisioning(null, List.of()),
         new Config.Generic(true, "http://127.0.0.1:9000/webhook/", false, false, true,
             1024 * 1024, Duration.ofDays(365)),
-        new Config.Feeds(true, 600),
+        new Config.Feeds(true, 600, 4, 10, 0, false, 5L * 1024 * 1024),
         List.of(new PermissionRule(
             "localhost", List.of(new ServiceLevel("*", PermissionLevel.ADMIN)))),
         new Config.Logging("info"),

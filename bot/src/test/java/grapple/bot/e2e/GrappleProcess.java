@@ -25,7 +25,11 @@ final class GrappleProcess implements AutoCloseable {
 
   final String userId;
   final int webhookPort;
+  final int provisioningPort;
   final Path dir;
+  private final String homeserverUrl;
+  private final String accessToken;
+  private final Cast cast;
   private final Path jar;
   private final Path config;
   private final Path log;
@@ -35,10 +39,14 @@ final class GrappleProcess implements AutoCloseable {
       .build();
   private Process process;
 
-  private GrappleProcess(Path dir, String userId, int webhookPort) {
+  private GrappleProcess(Path dir, MatrixUser bot, String homeserverUrl, Cast cast) {
     this.dir = dir;
-    this.userId = userId;
-    this.webhookPort = webhookPort;
+    this.userId = bot.userId;
+    this.accessToken = bot.accessToken();
+    this.homeserverUrl = homeserverUrl;
+    this.cast = cast;
+    this.webhookPort = freePort();
+    this.provisioningPort = freePort();
     this.jar = dir.resolve("grapple.jar");
     this.config = dir.resolve("config.yml");
     this.log = dir.resolve("grapple.log");
@@ -46,13 +54,25 @@ final class GrappleProcess implements AutoCloseable {
 
   /** Registers a bot user for this test class, writes its config and starts it until /ready. */
   static GrappleProcess launch(String tag, Homeserver homeserver, Cast cast) {
+    return prepare(tag, homeserver, cast).launch("");
+  }
+
+  /**
+   * Registers a bot user for this test class without starting it, so that rooms can be made for it
+   * first and their ids put into its config with {@link #launch(String)}.
+   */
+  static GrappleProcess prepare(String tag, Homeserver homeserver, Cast cast) {
     MatrixUser bot = homeserver.register("grapple_" + tag + "_" + cast.runId());
     Path dir = Homeserver.repoRoot().resolve("bot/target/e2e/" + tag + "-" + cast.runId());
-    GrappleProcess grapple = new GrappleProcess(dir, bot.userId, freePort());
-    grapple.writeConfig(homeserver.url, bot.accessToken(), cast);
-    grapple.copyJar();
-    grapple.start();
-    return grapple;
+    return new GrappleProcess(dir, bot, homeserver.url, cast);
+  }
+
+  /** Writes the config plus {@code extraYaml} (whole top-level sections), then starts until /ready. */
+  GrappleProcess launch(String extraYaml) {
+    writeConfig(extraYaml);
+    copyJar();
+    start();
+    return this;
   }
 
   /** The prefix of every webhook URL, as configured in {@code generic.urlPrefix}. */
@@ -60,16 +80,21 @@ final class GrappleProcess implements AutoCloseable {
     return "http://127.0.0.1:" + webhookPort + "/webhook/";
   }
 
-  private void writeConfig(String homeserverUrl, String accessToken, Cast cast) {
+  /** The provisioning API's base URL (no trailing slash). */
+  String provisioningUrl() {
+    return "http://127.0.0.1:" + provisioningPort;
+  }
+
+  private void writeConfig(String extraYaml) {
     String yaml = """
         homeserver: {url: "%s", domain: localhost}
         bot: {userId: "%s", accessToken: "%s"}
         database: {path: "%s"}
         listeners: {webhooks: {port: %d}, provisioning: {port: %d}, metrics: {port: %d}}
         generic: {urlPrefix: "%s", payloadSizeLimit: 64kb}
-        %slogging: {level: debug}
+        %s%slogging: {level: debug}
         """.formatted(homeserverUrl, userId, accessToken, dir.resolve("grapple.db"),
-            webhookPort, freePort(), freePort(), urlPrefix(), cast.permissionsYaml());
+            webhookPort, provisioningPort, freePort(), urlPrefix(), cast.permissionsYaml(), extraYaml);
     try {
       Files.createDirectories(dir);
       Files.writeString(config, yaml, StandardCharsets.UTF_8);

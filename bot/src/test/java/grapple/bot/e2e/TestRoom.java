@@ -34,13 +34,25 @@ final class TestRoom {
   }
 
   static TestRoom create(MatrixUser owner, GrappleProcess bot, MatrixUser... members) {
+    return open(owner, bot, members).awaitBotJoined();
+  }
+
+  /**
+   * Makes the room with the members joined and the bot invited, without waiting for the bot (which
+   * may not be running yet); call {@link #awaitBotJoined()} once it is.
+   */
+  static TestRoom open(MatrixUser owner, GrappleProcess bot, MatrixUser... members) {
     Map<String, Integer> powerLevels = new HashMap<>(Map.of(owner.userId, 100, bot.userId, BOT_POWER_LEVEL));
     List<String> invite = new ArrayList<>(List.of(bot.userId));
     for (MatrixUser member : members) invite.add(member.userId);
     String roomId = owner.createRoom(powerLevels, invite);
     for (MatrixUser member : members) member.join(roomId);
-    owner.awaitMembership(roomId, bot.userId, "join", MatrixUser.DEFAULT_TIMEOUT);
     return new TestRoom(roomId, owner, bot);
+  }
+
+  TestRoom awaitBotJoined() {
+    owner.awaitMembership(id, botUserId, "join", MatrixUser.DEFAULT_TIMEOUT);
+    return this;
   }
 
   String send(MatrixUser sender, String text) {

@@ -1,0 +1,72 @@
+package grapple.bot.feed;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.state.BadInput;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The state content of one feed connection ({@code uk.half-shot.matrix-hookshot.feed}, state key =
+ * URL), validated: {@code {url, label?, template?, notifyOnFailure?, showUrlPreviews?, include?,
+ * exclude?}}.
+ */
+record FeedConfig(String url, Optional<String> label, Optional<String> template, boolean notifyOnFailure,
+    boolean showUrlPreviews, FeedFilter filter) {
+
+  static final int MAX_LABEL = 256;
+  static final int MAX_TEMPLATE = 2048;
+
+  static FeedConfig from(String stateKey, ObjectNode content) {
+    String url = content.has("url") ? text(content.get("url"), "url") : stateKey;
+    checkUrl(url);
+    BadInput.check(url.equals(stateKey), "url", "cannot be changed (it is the state key '%s'), was '%s'", stateKey, url);
+    Optional<String> label = optionalText(content, "label", MAX_LABEL);
+    Optional<String> template = optionalText(content, "template", MAX_TEMPLATE);
+    FeedFilter filter = new FeedFilter(strings(content, "include"), strings(content, "exclude"));
+    return new FeedConfig(url, label, template, bool(content, "notifyOnFailure"), bool(content, "showUrlPreviews"),
+        filter);
+  }
+
+  static void checkUrl(String url) {
+    URI uri;
+    try {
+      uri = new URI(url);
+    } catch (java.net.URISyntaxException e) {
+      throw new BadInput("url", "'url' must be an http or https URL, was '" + url + "'");
+    }
+    boolean web = "http".equalsIgnoreCase(uri.getScheme()) || "https".equalsIgnoreCase(uri.getScheme());
+    BadInput.check(web && uri.getHost() != null, "url", "must be an http or https URL, was '%s'", url);
+  }
+
+  private static String text(JsonNode node, String field) {
+    BadInput.check(node.isTextual(), field, "must be a string, was %s", node);
+    return node.asText();
+  }
+
+  private static Optional<String> optionalText(ObjectNode content, String field, int max) {
+    JsonNode node = content.get(field);
+    if (node == null || node.isNull()) return Optional.empty();
+    String value = text(node, field);
+    BadInput.check(value.length() <= max, field, "must be at most %d characters, was %d", max, value.length());
+    return value.isBlank() ? Optional.empty() : Optional.of(value);
+  }
+
+  private static boolean bool(ObjectNode content, String field) {
+    JsonNode node = content.get(field);
+    if (node == null || node.isNull()) return false;
+    BadInput.check(node.isBoolean(), field, "must be true or false, was %s", node);
+    return node.asBoolean();
+  }
+
+  private static List<String> strings(ObjectNode content, String field) {
+    JsonNode node = content.get(field);
+    if (node == null || node.isNull()) return List.of();
+    BadInput.check(node.isArray(), field, "must be a list of keywords or /regex/, was %s", node);
+    List<String> out = new ArrayList<>();
+    for (JsonNode item : node) out.add(text(item, field));
+    return out;
+  }
+}

@@ -1,0 +1,12 @@
+package grapple.bot.feed;
+
+/** A feed could not be fetched or read; the message is the reason, in words a room admin understands. */
+final class FeedException extends Exception {
+  FeedException(String message) {
+    super(message);
+  }
+
+  FeedException(String message, Throwable cause) {
+    super(message, cause);
+  }
+}

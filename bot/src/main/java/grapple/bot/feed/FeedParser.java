@@ -1,0 +1,166 @@
+package grapple.bot.feed;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.rometools.rome.feed.synd.SyndContent;
+import com.rometools.rome.feed.synd.SyndEntry;
+import com.rometools.rome.feed.synd.SyndFeed;
+import com.rometools.rome.io.SyndFeedInput;
+import com.rometools.rome.io.XmlReader;
+import grapple.state.Json;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.List;
+import java.util.Locale;
+import org.jsoup.Jsoup;
+
+/**
+ * RSS 0.9x/1.0/2.0 and Atom 0.3/1.0 (through ROME, DOCTYPEs refused) and JSON Feed 1.0/1.1, with
+ * real-world quirks smoothed: byte order marks, leading white space, missing titles or links,
+ * relative links, odd dates, HTML in titles.
+ */
+final class FeedParser {
+  private FeedParser() {}
+
+  static ParsedFeed parse(byte[] body, String contentType, URI feedUrl) throws FeedException {
+    byte[] trimmed = stripLeadingWhitespace(body);
+    if (trimmed.length == 0) throw new FeedException("the response is empty");
+    String type = contentType == null ? "" : contentType.toLowerCase(Locale.ROOT);
+    if (trimmed[0] == '{' || type.contains("json")) return JsonFeed.parse(trimmed, feedUrl);
+    return xml(trimmed, feedUrl);
+  }
+
+  private static ParsedFeed xml(byte[] body, URI feedUrl) throws FeedException {
+    SyndFeed feed;
+    try {
+      SyndFeedInput input = new SyndFeedInput();
+      input.setAllowDoctypes(false);
+      input.setXmlHealerOn(true);
+      feed = input.build(new XmlReader(new ByteArrayInputStream(body), true));
+    } catch (IllegalArgumentException e) {
+      throw new FeedException("not a feed: " + firstLine(e.getMessage()), e);
+    } catch (com.rometools.rome.io.FeedException | IOException e) {
+      throw new FeedException("not a valid feed: " + firstLine(e.getMessage()), e);
+    }
+    URI base = resolve(feedUrl, feed.getLink());
+    List<FeedItem> items = new ArrayList<>();
+    for (SyndEntry e : feed.getEntries()) items.add(item(e, base == null ? feedUrl : base));
+    return new ParsedFeed(text(feed.getTitle()), base == null ? null : base.toString(), items);
+  }
+
+  private static FeedItem item(SyndEntry e, URI base) {
+    String link = e.getLink();
+    if (link == null && !e.getLinks().isEmpty()) link = e.getLinks().get(0).getHref();
+    URI url = resolve(base, link);
+    String title = text(e.getTitle());
+    Instant date = instant(e.getPublishedDate() != null ? e.getPublishedDate() : e.getUpdatedDate());
+    String id = firstNonBlank(e.getUri(), url == null ? null : url.toString(),
+        title == null && date == null ? null : title + "|" + date);
+    return new FeedItem(id, title, url == null ? null : url.toString(), blankToNull(e.getAuthor()), date,
+        summary(e));
+  }
+
+  private static String summary(SyndEntry e) {
+    SyndContent description = e.getDescription();
+    if (description != null && description.getValue() != null) return text(description.getValue());
+    if (!e.getContents().isEmpty()) return text(e.getContents().get(0).getValue());
+    return null;
+  }
+
+  /** Plain text of a value that may hold HTML (titles often do), white space folded. */
+  static String text(String value) {
+    if (value == null) return null;
+    String plain = Jsoup.parse(value).text().strip();
+    return plain.isEmpty() ? null : plain;
+  }
+
+  /** {@code link} made absolute against {@code base}; null when missing or unusable. */
+  static URI resolve(URI base, String link) {
+    if (link == null || link.isBlank()) return null;
+    try {
+      URI uri = new URI(link.strip().replace(" ", "%20"));
+      return base == null ? uri : base.resolve(uri);
+    } catch (java.net.URISyntaxException | IllegalArgumentException e) {
+      return null; // A link that is not a URI cannot be shown as one; the item still posts.
+    }
+  }
+
+  static Instant instant(Date date) {
+    return date == null ? null : date.toInstant();
+  }
+
+  static Instant instant(String iso) {
+    if (iso == null || iso.isBlank()) return null;
+    try {
+      return OffsetDateTime.parse(iso.strip()).toInstant();
+    } catch (DateTimeParseException e) {
+      return null; // An odd date: the item keeps no date rather than failing the feed.
+    }
+  }
+
+  static String firstNonBlank(String... values) {
+    for (String v : values) {
+      if (v != null && !v.isBlank()) return v.strip();
+    }
+    return null;
+  }
+
+  static String blankToNull(String value) {
+    return value == null || value.isBlank() ? null : value.strip();
+  }
+
+  private static String firstLine(String message) {
+    return message == null ? "unreadable" : message.lines().findFirst().orElse("unreadable");
+  }
+
+  /** Skips a UTF-8 byte order mark and leading white space, which some servers send before {@code <?xml}. */
+  private static byte[] stripLeadingWhitespace(byte[] body) {
+    int start = 0;
+    if (body.length >= 3 && (body[0] & 0xff) == 0xEF && (body[1] & 0xff) == 0xBB && (body[2] & 0xff) == 0xBF) start = 3;
+    while (start < body.length && Character.isWhitespace(body[start])) start++;
+    return java.util.Arrays.copyOfRange(body, start, body.length);
+  }
+
+  /** JSON Feed 1.0 and 1.1 (https://www.jsonfeed.org/version/1.1/). */
+  private static final class JsonFeed {
+    static ParsedFeed parse(byte[] body, URI feedUrl) throws FeedException {
+      JsonNode root;
+      try {
+        root = Json.MAPPER.readTree(new String(body, StandardCharsets.UTF_8));
+      } catch (IOException e) {
+        throw new FeedException("not a valid JSON feed: " + firstLine(e.getMessage()), e);
+      }
+      if (root == null || !root.path("version").asText("").startsWith("https://jsonfeed.org/version/")) {
+        throw new FeedException("not a feed: JSON without a jsonfeed.org version");
+      }
+      URI base = resolve(feedUrl, root.path("home_page_url").asText(null));
+      List<FeedItem> items = new ArrayList<>();
+      for (JsonNode item : root.path("items")) items.add(item(item, base == null ? feedUrl : base));
+      return new ParsedFeed(text(root.path("title").asText(null)), base == null ? null : base.toString(), items);
+    }
+
+    private static FeedItem item(JsonNode item, URI base) {
+      URI url = resolve(base, firstNonBlank(item.path("url").asText(null), item.path("external_url").asText(null)));
+      String title = text(item.path("title").asText(null));
+      Instant date = instant(firstNonBlank(item.path("date_published").asText(null),
+          item.path("date_modified").asText(null)));
+      String id = firstNonBlank(item.path("id").asText(null), url == null ? null : url.toString(),
+          title == null && date == null ? null : title + "|" + date);
+      String summary = text(firstNonBlank(item.path("summary").asText(null), item.path("content_text").asText(null),
+          item.path("content_html").asText(null)));
+      return new FeedItem(id, title, url == null ? null : url.toString(), author(item), date, summary);
+    }
+
+    private static String author(JsonNode item) {
+      JsonNode authors = item.path("authors");
+      if (authors.isArray() && !authors.isEmpty()) return blankToNull(authors.get(0).path("name").asText(null));
+      return blankToNull(item.path("author").path("name").asText(null));
+    }
+  }
+}
