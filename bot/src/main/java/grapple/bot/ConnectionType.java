@@ -33,6 +33,16 @@ public interface ConnectionType {
   /** What only the creator may see, for the API's {@code secrets} (e.g. a webhook's URL). */
   java.util.Map<String, String> secrets(Connection connection);
 
+  /**
+   * Checks a connection a command or the API is about to create against the outside world (a feed
+   * must answer with a feed); throws BadInput saying why not. Room state written by hand is not
+   * checked this way: the connection reports its failures instead.
+   */
+  default void checkNew(String stateKey, ObjectNode content) {}
+
+  /** Stops what the type runs in the background (pollers); called once at shutdown. */
+  default void close() {}
+
   /** Checks state content for {@code stateKey}; throws BadInput naming field and rule. */
   void validate(String stateKey, ObjectNode content);
 

@@ -94,6 +94,7 @@ public final class Connections {
       throw new AlreadyExists(type.name() + " `" + stateKey + "` already exists in this room.");
     }
     type.validate(stateKey, content);
+    type.checkNew(stateKey, content);
     gateway.putState(roomId, type.eventType(), stateKey, content);
     return apply(roomId, type, stateKey, content, actor);
   }

@@ -2,6 +2,7 @@ package grapple.bot;
 
 import grapple.bot.config.Config;
 import grapple.bot.console.ConsoleGateway;
+import grapple.bot.feed.FeedType;
 import grapple.bot.http.HttpListener;
 import grapple.bot.http.Response;
 import grapple.bot.http.Router;
@@ -15,6 +16,7 @@ import grapple.commands.Permissions;
 import grapple.state.ConnectionStore;
 import grapple.state.Database;
 import grapple.state.DirectRoomStore;
+import grapple.state.FeedStore;
 import grapple.state.KeyValueStore;
 import grapple.state.LocalStateStore;
 import grapple.state.OutboxStore;
@@ -36,15 +38,18 @@ public final class Grapple implements AutoCloseable {
   private final Database db;
   private final RoomGateway gateway;
   private final Outbox outbox;
-  private final List<HttpListener> listeners;
-  private final AtomicBoolean ready;
+  private final Serving serving;
+  private final ConnectionTypes types;
 
-  private Grapple(Database db, RoomGateway gateway, Outbox outbox, List<HttpListener> listeners, AtomicBoolean ready) {
+  /** The HTTP listeners (webhooks first) and the flag their /ready reports. */
+  private record Serving(List<HttpListener> listeners, AtomicBoolean ready) {}
+
+  private Grapple(Database db, RoomGateway gateway, Outbox outbox, Serving serving, ConnectionTypes types) {
     this.db = db;
     this.gateway = gateway;
     this.outbox = outbox;
-    this.listeners = List.copyOf(listeners);
-    this.ready = ready;
+    this.serving = serving;
+    this.types = types;
   }
 
   /**
@@ -68,8 +73,8 @@ public final class Grapple implements AutoCloseable {
     Outbox outbox = new Outbox(new OutboxStore(db), gateway, config.outbox().concurrency(),
         config.outbox().maxRetryDelay());
     Permissions permissions = new Permissions(config.permissions());
+    ConnectionTypes types = new ConnectionTypes(types(config, db, outbox));
     ConnectionStore store = new ConnectionStore(db);
-    ConnectionTypes types = new ConnectionTypes(types(config, store, outbox));
     Connections connections = new Connections(store, types, gateway, permissions, outbox);
     connections.load();
     RoomStates rooms = new RoomStates();
@@ -89,7 +94,7 @@ public final class Grapple implements AutoCloseable {
           address(config.listeners().provisioning()), 16, ProvisioningApi::listenerError, path -> path),
           api.router(), ready::get));
     }
-    Grapple app = new Grapple(db, gateway, outbox, listeners, ready);
+    Grapple app = new Grapple(db, gateway, outbox, new Serving(List.copyOf(listeners), ready), types);
     try {
       if (gateway instanceof MatrixGateway matrix) {
         matrix.follow(stateTypes(types));
@@ -103,6 +108,7 @@ public final class Grapple implements AutoCloseable {
       return app;
     } catch (MatrixGateway.LoginFailed | InterruptedException | RuntimeException e) {
       listeners.forEach(HttpListener::close);
+      types.all().forEach(ConnectionType::close);
       throw e;
     }
   }
@@ -127,9 +133,12 @@ public final class Grapple implements AutoCloseable {
   }
 
   /** The connection types in service; a new type is one line here. */
-  private static List<ConnectionType> types(Config config, ConnectionStore store, Outbox outbox) {
+  private static List<ConnectionType> types(Config config, Database db, Outbox outbox) {
+    ConnectionStore store = new ConnectionStore(db);
+    Clock clock = Clock.systemUTC();
     List<ConnectionType> types = new ArrayList<>();
-    if (config.generic().enabled()) types.add(new GenericWebhookType(config.generic(), store, outbox, Clock.systemUTC()));
+    if (config.generic().enabled()) types.add(new GenericWebhookType(config.generic(), store, outbox, clock));
+    if (config.feeds().enabled()) types.add(new FeedType(config.feeds(), store, new FeedStore(db), outbox, clock));
     return types;
   }
 
@@ -144,24 +153,27 @@ public final class Grapple implements AutoCloseable {
   }
 
   public int webhookPort() {
-    return listeners.get(0).port();
+    return serving.listeners().get(0).port();
   }
 
   /** The provisioning listener's port; throws when the API is off. */
   public int provisioningPort() {
-    if (listeners.size() < 2) throw new IllegalStateException("the provisioning API is off (no secret or tokens)");
-    return listeners.get(1).port();
+    if (serving.listeners().size() < 2) {
+      throw new IllegalStateException("the provisioning API is off (no secret or tokens)");
+    }
+    return serving.listeners().get(1).port();
   }
 
   public boolean ready() {
-    return ready.get();
+    return serving.ready().get();
   }
 
   /** Stops taking webhooks, finishes what is in flight, stops syncing and delivering, closes SQLite. */
   @Override
   public void close() {
     log.info("shutting down");
-    listeners.forEach(HttpListener::close);
+    serving.listeners().forEach(HttpListener::close);
+    types.all().forEach(ConnectionType::close);
     gateway.stop();
     outbox.close();
     db.close();

@@ -48,6 +48,11 @@ public final class Messages {
     return ESCAPING.render(MARKDOWN.parse(markdown)).strip();
   }
 
+  /** Renders Markdown written by a room admin (e.g. a template): any raw HTML in it shows as text. */
+  public static String renderEscapedMarkdown(String markdown) {
+    return renderEscaped(markdown);
+  }
+
   /** Renders user Markdown, keeping inline HTML, then sanitises the result. */
   public static String renderUserMarkdown(String markdown) {
     return sanitize(PASSING.render(MARKDOWN.parse(markdown)).strip());

@@ -1,0 +1,126 @@
+package grapple.bot.feed;
+
+import grapple.bot.config.Config;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import okhttp3.HttpUrl;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.Response;
+import okhttp3.ResponseBody;
+
+/**
+ * Fetches feed documents: conditional GET (ETag, Last-Modified), gzip (OkHttp's transparent),
+ * a size cap, at most five redirects each checked like the first URL, a whole-call timeout, and
+ * {@code Retry-After} passed on.
+ */
+final class FeedFetcher {
+  static final int MAX_REDIRECTS = 5;
+  private static final String ACCEPT = "application/rss+xml, application/atom+xml, application/feed+json, "
+      + "application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, */*;q=0.5";
+
+  private final OkHttpClient http;
+  private final Config.Feeds settings;
+
+  FeedFetcher(Config.Feeds settings) {
+    this.settings = settings;
+    OkHttpClient.Builder b = new OkHttpClient.Builder()
+        .followRedirects(false)
+        .followSslRedirects(false)
+        .callTimeout(settings.pollTimeoutSeconds(), TimeUnit.SECONDS)
+        .connectTimeout(settings.pollTimeoutSeconds(), TimeUnit.SECONDS)
+        .readTimeout(settings.pollTimeoutSeconds(), TimeUnit.SECONDS);
+    if (!settings.allowPrivateAddresses()) b.dns(new AddressGuard());
+    this.http = b.build();
+  }
+
+  /** What a fetch gave: a new document, "not modified", or a failure with the server's wait. */
+  record Result(int status, byte[] body, String contentType, String etag, String lastModified, Duration retryAfter,
+      String location) {
+    boolean notModified() {
+      return status == 304;
+    }
+  }
+
+  /** Fetches {@code url}, sending the validators if given; throws FeedException with the reason. */
+  Result fetch(String url, String etag, String lastModified) throws FeedException {
+    HttpUrl current = parse(url);
+    Set<HttpUrl> visited = new HashSet<>();
+    for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
+      if (!visited.add(current)) throw new FeedException("redirect loop at " + current);
+      Result result = once(current, etag, lastModified);
+      if (!isRedirect(result.status())) return checked(result);
+      current = redirectTarget(current, result);
+    }
+    throw new FeedException("more than " + MAX_REDIRECTS + " redirects");
+  }
+
+  private Result once(HttpUrl url, String etag, String lastModified) throws FeedException {
+    if (!settings.allowPrivateAddresses()) guardLiteral(url);
+    Request.Builder request = new Request.Builder().url(url).header("Accept", ACCEPT)
+        .header("User-Agent", "Grapple feed reader (+https://github.com/)");
+    if (etag != null) request.header("If-None-Match", etag);
+    if (lastModified != null) request.header("If-Modified-Since", lastModified);
+    try (Response response = http.newCall(request.build()).execute()) {
+      return new Result(response.code(), body(response), response.header("Content-Type"), response.header("ETag"),
+          response.header("Last-Modified"), retryAfter(response.header("Retry-After")), response.header("Location"));
+    } catch (AddressGuard.Refused e) {
+      throw new FeedException(e.getMessage(), e);
+    } catch (java.io.InterruptedIOException e) {
+      throw new FeedException("no answer within " + settings.pollTimeoutSeconds() + " s", e);
+    } catch (IOException e) {
+      throw new FeedException(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage(), e);
+    }
+  }
+
+  private byte[] body(Response response) throws IOException, FeedException {
+    ResponseBody body = response.body();
+    if (body == null || isRedirect(response.code()) || response.code() == 304) return new byte[0];
+    try (InputStream in = body.byteStream()) {
+      byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, settings.maxFeedBytes() + 1));
+      if (bytes.length > settings.maxFeedBytes()) {
+        throw new FeedException("the feed is larger than " + settings.maxFeedBytes() + " bytes");
+      }
+      return bytes;
+    }
+  }
+
+  private static Result checked(Result result) throws FeedException {
+    if (result.status() == 200 || result.notModified()) return result;
+    return new Result(result.status(), result.body(), result.contentType(), null, null, result.retryAfter(), null);
+  }
+
+  private static boolean isRedirect(int status) {
+    return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+  }
+
+  private static HttpUrl redirectTarget(HttpUrl from, Result result) throws FeedException {
+    if (result.location() == null) throw new FeedException("HTTP " + result.status() + " redirect without a Location");
+    HttpUrl next = from.resolve(result.location());
+    if (next == null) throw new FeedException("redirect to '" + result.location() + "', which is not an http(s) URL");
+    return next;
+  }
+
+  private static void guardLiteral(HttpUrl url) throws FeedException {
+    try {
+      AddressGuard.checkLiteral(url.host());
+    } catch (AddressGuard.Refused e) {
+      throw new FeedException(e.getMessage(), e);
+    }
+  }
+
+  private static HttpUrl parse(String url) throws FeedException {
+    HttpUrl parsed = HttpUrl.parse(url);
+    if (parsed == null) throw new FeedException("'" + url + "' is not an http or https URL");
+    return parsed;
+  }
+
+  private static Duration retryAfter(String header) {
+    if (header == null || !header.strip().matches("\\d{1,9}")) return null;
+    return Duration.ofSeconds(Long.parseLong(header.strip()));
+  }
+}

@@ -1,0 +1,85 @@
+package grapple.bot.feed;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.Messages;
+import grapple.state.Json;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.jsoup.nodes.Entities;
+
+/**
+ * A feed item as a room message. The template (default {@code New post in $FEEDNAME: $LINK}) is
+ * Markdown; the values put into it are escaped, never read as Markdown or HTML, so a feed cannot
+ * inject markup. The plain body reads {@code $LINK} as "title (url)".
+ */
+final class FeedMessage {
+  static final String DEFAULT_TEMPLATE = "New post in $FEEDNAME: $LINK";
+  static final int MAX_SUMMARY = 512;
+  private static final String[] TOKENS =
+      {"$FEEDNAME", "$FEEDURL", "$FEEDTITLE", "$TITLE", "$URL", "$LINK", "$AUTHOR", "$DATE", "$SUMMARY"};
+  private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'")
+      .withZone(ZoneOffset.UTC);
+
+  private FeedMessage() {}
+
+  static ObjectNode render(FeedConfig config, ParsedFeed feed, FeedItem item) {
+    Map<String, String> values = values(config, feed, item);
+    String template = config.template().orElse(DEFAULT_TEMPLATE);
+    ObjectNode content = Json.object().put("msgtype", "m.notice").put("body", plain(template, values, item))
+        .put("format", "org.matrix.custom.html").put("formatted_body", html(template, values, item));
+    if (!config.showUrlPreviews()) content.putArray("com.beeper.linkpreviews");
+    return content;
+  }
+
+  private static Map<String, String> values(FeedConfig config, ParsedFeed feed, FeedItem item) {
+    String feedTitle = feed.title() != null ? feed.title() : config.url();
+    Map<String, String> v = new LinkedHashMap<>();
+    v.put("$FEEDNAME", config.label().orElse(feedTitle));
+    v.put("$FEEDURL", config.url());
+    v.put("$FEEDTITLE", feedTitle);
+    v.put("$TITLE", item.title() != null ? item.title() : "(untitled)");
+    v.put("$URL", item.url() != null ? item.url() : "");
+    v.put("$AUTHOR", item.author() != null ? item.author() : "");
+    v.put("$DATE", item.date() != null ? DATE.format(item.date()) : "");
+    v.put("$SUMMARY", summary(item.summary()));
+    return v;
+  }
+
+  /** The summary cut at {@value #MAX_SUMMARY} characters on a word boundary. */
+  static String summary(String text) {
+    if (text == null) return "";
+    if (text.length() <= MAX_SUMMARY) return text;
+    int cut = text.lastIndexOf(' ', MAX_SUMMARY);
+    return text.substring(0, cut > MAX_SUMMARY / 2 ? cut : MAX_SUMMARY).stripTrailing() + "…";
+  }
+
+  private static String plain(String template, Map<String, String> values, FeedItem item) {
+    String link = item.url() == null ? values.get("$TITLE") : values.get("$TITLE") + " (" + item.url() + ")";
+    String out = template.replace("$LINK", link);
+    for (Map.Entry<String, String> e : values.entrySet()) out = out.replace(e.getKey(), e.getValue());
+    return out;
+  }
+
+  /** Renders the template with placeholders, then puts the escaped values in. */
+  private static String html(String template, Map<String, String> values, FeedItem item) {
+    String marked = template;
+    for (int i = 0; i < TOKENS.length; i++) marked = marked.replace(TOKENS[i], placeholder(i));
+    String html = Messages.renderEscapedMarkdown(marked);
+    for (int i = 0; i < TOKENS.length; i++) html = html.replace(placeholder(i), htmlValue(TOKENS[i], values, item));
+    return Messages.sanitize(html);
+  }
+
+  private static String htmlValue(String token, Map<String, String> values, FeedItem item) {
+    if (!token.equals("$LINK")) return Entities.escape(values.get(token));
+    String title = Entities.escape(values.get("$TITLE"));
+    if (item.url() == null) return title;
+    return "<a href=\"" + Entities.escape(item.url()) + "\">" + title + "</a>";
+  }
+
+  /** Letters only, so Markdown leaves it alone in text and in link targets alike. */
+  private static String placeholder(int i) {
+    return "zqgrapple" + (char) ('a' + i) + "zq";
+  }
+}

@@ -1,0 +1,240 @@
+package grapple.bot.feed;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.Messages;
+import grapple.bot.config.Config;
+import grapple.bot.outbox.Outbox;
+import grapple.state.Connection;
+import grapple.state.FeedStore;
+import grapple.state.OutboxStore;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Polls each distinct feed URL once per interval, however many rooms follow it, spread over the
+ * interval; backs off a failing URL exponentially (stored, so a restart does not hammer it); posts
+ * each new item once per connection, the post and the "seen" mark committed together.
+ */
+final class FeedPoller implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(FeedPoller.class);
+  private static final Duration MAX_BACKOFF = Duration.ofDays(1);
+
+  private final Config.Feeds settings;
+  private final FeedFetcher fetcher;
+  private final FeedStore store;
+  private final Outbox outbox;
+  private final Clock clock;
+  private final Map<String, Connection> connections = new ConcurrentHashMap<>();
+  private final Map<String, Long> nextPollAt = new ConcurrentHashMap<>();
+  private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
+  private final ScheduledExecutorService ticker;
+  private final ExecutorService workers;
+
+  FeedPoller(Config.Feeds settings, FeedFetcher fetcher, FeedStore store, Outbox outbox, Clock clock) {
+    this.settings = settings;
+    this.fetcher = fetcher;
+    this.store = store;
+    this.outbox = outbox;
+    this.clock = clock;
+    this.ticker = Executors.newSingleThreadScheduledExecutor(daemon("feed-scheduler"));
+    this.workers = Executors.newFixedThreadPool(settings.pollConcurrency(), daemon("feed-poll"));
+  }
+
+  void start() {
+    ticker.scheduleWithFixedDelay(this::tick, 1, 1, TimeUnit.SECONDS);
+  }
+
+  /** Follows a connection; a new one is polled at once, to mark what the feed holds now as seen. */
+  void register(Connection c, boolean isNew) {
+    connections.put(c.id(), c);
+    String url = c.stateKey();
+    if (isNew) {
+      nextPollAt.put(url, 0L);
+      return;
+    }
+    nextPollAt.computeIfAbsent(url, this::firstPollAt);
+  }
+
+  /** A restart keeps a URL's stored next poll (and backoff); a URL never polled gets a spread slot. */
+  private long firstPollAt(String url) {
+    return store.url(url).map(FeedStore.UrlState::nextPollAt).filter(at -> at > 0)
+        .orElseGet(() -> clock.millis() + Math.floorMod(url.hashCode(), intervalMillis()));
+  }
+
+  void unregister(Connection c) {
+    connections.remove(c.id());
+    store.forget(c.id());
+    if (subscribers(c.stateKey()).isEmpty()) nextPollAt.remove(c.stateKey());
+  }
+
+  private void tick() {
+    long now = clock.millis();
+    for (Map.Entry<String, Long> e : nextPollAt.entrySet()) {
+      if (e.getValue() <= now && inFlight.add(e.getKey())) workers.submit(() -> poll(e.getKey()));
+    }
+  }
+
+  private void poll(String url) {
+    try {
+      pollOnce(url);
+    } catch (RuntimeException e) {
+      // One bad feed never stops the poller: log, back off like any failure, carry on.
+      log.error("feed {}: poll failed unexpectedly", url, e);
+      failed(url, store.url(url).orElse(FeedStore.UrlState.fresh(url)), "internal error: " + e, null);
+    } finally {
+      inFlight.remove(url);
+    }
+  }
+
+  /** Polls one URL now and waits for the outcome to be stored (used by tests and the first poll). */
+  void pollOnce(String url) {
+    List<Connection> subscribers = subscribers(url);
+    if (subscribers.isEmpty()) {
+      nextPollAt.remove(url);
+      return;
+    }
+    FeedStore.UrlState state = store.url(url).orElse(FeedStore.UrlState.fresh(url));
+    boolean unprimed = subscribers.stream().anyMatch(c -> !store.state(c.id()).primed());
+    try {
+      FeedFetcher.Result r = unprimed ? fetcher.fetch(url, null, null)
+          : fetcher.fetch(url, state.etag(), state.lastModified());
+      if (r.notModified()) {
+        succeeded(url, state, state.etag(), state.lastModified(), subscribers);
+      } else if (r.status() != 200) {
+        failed(url, state, "HTTP " + r.status(), r.retryAfter());
+      } else {
+        ParsedFeed feed = FeedParser.parse(r.body(), r.contentType(), URI.create(url));
+        for (Connection c : subscribers) deliver(c, feed);
+        succeeded(url, state, r.etag(), r.lastModified(), subscribers);
+      }
+    } catch (FeedException e) {
+      failed(url, state, e.getMessage(), null);
+    }
+  }
+
+  private List<Connection> subscribers(String url) {
+    return connections.values().stream().filter(c -> c.stateKey().equals(url)).toList();
+  }
+
+  private void deliver(Connection c, ParsedFeed feed) {
+    FeedConfig config = FeedConfig.from(c.stateKey(), c.config());
+    FeedStore.ConnectionState state = store.state(c.id());
+    Set<String> seen = store.seen(c.id());
+    List<FeedItem> ordered = oldestFirst(feed.items());
+    Set<String> ids = new LinkedHashSet<>();
+    List<FeedItem> fresh = new ArrayList<>();
+    for (FeedItem item : ordered) {
+      String id = idOf(item);
+      if (ids.add(id) && !seen.contains(id)) fresh.add(item);
+    }
+    List<FeedItem> toPost = state.primed() ? fresh.stream().filter(config.filter()::passes).toList()
+        : fresh.subList(Math.max(0, fresh.size() - settings.postLatestOnSubscribe()), fresh.size());
+    List<OutboxStore.Draft> drafts = toPost.stream()
+        .map(item -> new OutboxStore.Draft(c.roomId(), "m.room.message", FeedMessage.render(config, feed, item)))
+        .toList();
+    outbox.postAll(drafts, FeedStore.markSeen(c.id(), ids, new FeedStore.ConnectionState(true, state.failing())))
+        .join();
+    if (!drafts.isEmpty() || !state.primed()) {
+      log.info("room {}: feed {} ({}): {} new item(s) posted{}", c.roomId(), c.stateKey(), c.id(), drafts.size(),
+          state.primed() ? "" : ", " + ids.size() + " existing marked seen");
+    }
+  }
+
+  /** Dated feeds by date; otherwise reversed, since feeds list the newest first. */
+  private static List<FeedItem> oldestFirst(List<FeedItem> items) {
+    List<FeedItem> out = new ArrayList<>(items);
+    if (out.stream().allMatch(i -> i.date() != null)) {
+      out.sort(Comparator.comparing(FeedItem::date));
+    } else {
+      java.util.Collections.reverse(out);
+    }
+    return out;
+  }
+
+  /** The item's id; one with nothing to identify it by is known by its summary. */
+  private static String idOf(FeedItem item) {
+    if (item.id() != null) return item.id();
+    return "summary:" + Integer.toHexString(String.valueOf(item.summary()).hashCode());
+  }
+
+  private void succeeded(String url, FeedStore.UrlState state, String etag, String lastModified,
+      List<Connection> subscribers) {
+    long now = clock.millis();
+    long next = now + intervalMillis();
+    store.saveUrl(new FeedStore.UrlState(url, etag, lastModified, 0, next, now, now, null));
+    nextPollAt.computeIfPresent(url, (u, old) -> next);
+    for (Connection c : subscribers) {
+      FeedStore.ConnectionState cs = store.state(c.id());
+      if (!cs.failing()) continue;
+      store.setState(c.id(), new FeedStore.ConnectionState(cs.primed(), false));
+      notify(c, "Feed " + name(c) + " is working again.");
+    }
+  }
+
+  private void failed(String url, FeedStore.UrlState state, String reason, Duration retryAfter) {
+    long now = clock.millis();
+    int failures = state.failures() + 1;
+    long delay = Math.min(intervalMillis() << Math.min(failures - 1, 20), MAX_BACKOFF.toMillis());
+    if (retryAfter != null) delay = Math.max(delay, retryAfter.toMillis());
+    long next = now + delay;
+    store.saveUrl(new FeedStore.UrlState(url, state.etag(), state.lastModified(), failures, next, now,
+        state.lastSuccessAt(), reason));
+    nextPollAt.computeIfPresent(url, (u, old) -> next);
+    log.warn("feed {}: failed ({}), failure {} in a row; next try in {} s", url, reason, failures, delay / 1000);
+    for (Connection c : subscribers(url)) {
+      FeedStore.ConnectionState cs = store.state(c.id());
+      if (cs.failing()) continue;
+      store.setState(c.id(), new FeedStore.ConnectionState(cs.primed(), true));
+      notify(c, "Feed " + name(c) + " is failing: " + reason + ". I will keep trying and tell you when it works again.");
+    }
+  }
+
+  private void notify(Connection c, String markdown) {
+    if (!FeedConfig.from(c.stateKey(), c.config()).notifyOnFailure()) return;
+    ObjectNode notice = Messages.notice(markdown);
+    outbox.post(c.roomId(), notice);
+  }
+
+  private static String name(Connection c) {
+    return c.config().path("label").asText(c.stateKey());
+  }
+
+  private long intervalMillis() {
+    return settings.pollIntervalSeconds() * 1000L;
+  }
+
+  private static java.util.concurrent.ThreadFactory daemon(String name) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  @Override
+  public void close() {
+    ticker.shutdownNow();
+    workers.shutdown();
+    try {
+      workers.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
