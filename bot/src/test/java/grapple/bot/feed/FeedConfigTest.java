@@ -1,0 +1,72 @@
+package grapple.bot.feed;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.state.BadInput;
+import grapple.state.Json;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+
+class FeedConfigTest {
+  private static final String URL = "https://blog.example/feed";
+
+  private static FeedConfig from(String json) throws Exception {
+    return FeedConfig.from(URL, (ObjectNode) Json.MAPPER.readTree(json));
+  }
+
+  private static FeedItem item(String title, String summary) {
+    return new FeedItem("1", title, null, null, Instant.EPOCH, summary);
+  }
+
+  @Test
+  void theUrlCannotBeChanged() {
+    assertThatThrownBy(() -> from("{\"url\":\"https://other.example/feed\"}"))
+        .isInstanceOf(BadInput.class).hasMessageContaining("'url' cannot be changed");
+  }
+
+  @Test
+  void theUrlMustBeHttpOrHttps() {
+    assertThatThrownBy(() -> FeedConfig.from("ftp://x/feed", Json.object().put("url", "ftp://x/feed")))
+        .hasMessage("'url' must be an http or https URL, was 'ftp://x/feed'");
+  }
+
+  @Test
+  void anInvalidRegexIsRefusedWithTheReason() {
+    assertThatThrownBy(() -> from("{\"include\":[\"/(unclosed/\"]}"))
+        .isInstanceOf(BadInput.class).hasMessageStartingWith("'include' has an invalid regular expression /(unclosed/: ");
+  }
+
+  @Test
+  void keywordsMatchTitleOrSummaryIgnoringCase() throws Exception {
+    FeedFilter filter = from("{\"include\":[\"release\"]}").filter();
+
+    assertThat(filter.passes(item("New RELEASE", null))).isTrue();
+    assertThat(filter.passes(item("x", "a release note"))).isTrue();
+    assertThat(filter.passes(item("x", "y"))).isFalse();
+  }
+
+  @Test
+  void regexesMatchCaseSensitivelyUnlessFlagged() throws Exception {
+    FeedFilter strict = from("{\"include\":[\"/^v\\\\d+/\"]}").filter();
+    FeedFilter loose = from("{\"include\":[\"/^V\\\\d+/i\"]}").filter();
+
+    assertThat(strict.passes(item("v12 out", null))).isTrue();
+    assertThat(strict.passes(item("V12 out", null))).isFalse();
+    assertThat(loose.passes(item("v12 out", null))).isTrue();
+  }
+
+  @Test
+  void excludeWinsOverInclude() throws Exception {
+    FeedFilter filter = from("{\"include\":[\"release\"],\"exclude\":[\"beta\"]}").filter();
+
+    assertThat(filter.passes(item("release beta", null))).isFalse();
+  }
+
+  @Test
+  void nonBooleanFlagsAreRefused() {
+    assertThatThrownBy(() -> from("{\"notifyOnFailure\":\"yes\"}"))
+        .hasMessage("'notifyOnFailure' must be true or false, was \"yes\"");
+  }
+}

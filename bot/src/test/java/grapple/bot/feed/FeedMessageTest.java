@@ -1,0 +1,87 @@
+package grapple.bot.feed;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.state.Json;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class FeedMessageTest {
+  private static final ParsedFeed FEED = new ParsedFeed("Blog <i>of</i> Bob", "https://blog.example/", List.of());
+  private static final FeedItem ITEM = new FeedItem("1", "Hello *world* <script>", "https://blog.example/p/1?a=1&b=2",
+      "Bob", Instant.parse("2026-11-02T10:00:00Z"), "A summary");
+
+  private static FeedConfig config(String extra) throws Exception {
+    return FeedConfig.from("https://blog.example/feed",
+        (ObjectNode) Json.MAPPER.readTree("{\"url\":\"https://blog.example/feed\"" + extra + "}"));
+  }
+
+  @Test
+  void theDefaultTemplateLinksTheTitle() throws Exception {
+    ObjectNode content = FeedMessage.render(config(""), FEED, ITEM);
+
+    assertThat(content.get("msgtype").asText()).isEqualTo("m.notice");
+    assertThat(content.get("body").asText())
+        .isEqualTo("New post in Blog <i>of</i> Bob: Hello *world* <script> (https://blog.example/p/1?a=1&b=2)");
+    assertThat(content.get("formatted_body").asText()).isEqualTo("<p>New post in Blog &lt;i&gt;of&lt;/i&gt; Bob: "
+        + "<a href=\"https://blog.example/p/1?a=1&amp;b=2\">Hello *world* &lt;script&gt;</a></p>");
+  }
+
+  @Test
+  void theLabelNamesTheFeed() throws Exception {
+    assertThat(FeedMessage.render(config(",\"label\":\"News\""), FEED, ITEM).get("body").asText())
+        .startsWith("New post in News: ");
+  }
+
+  @Test
+  void everyTemplateTokenIsFilled() throws Exception {
+    String template = "$FEEDNAME|$FEEDURL|$FEEDTITLE|$TITLE|$URL|$AUTHOR|$DATE|$SUMMARY";
+
+    String body = FeedMessage.render(config(",\"template\":\"" + template + "\""), FEED, ITEM).get("body").asText();
+
+    assertThat(body).isEqualTo("Blog <i>of</i> Bob|https://blog.example/feed|Blog <i>of</i> Bob|Hello *world* <script>|"
+        + "https://blog.example/p/1?a=1&b=2|Bob|2026-11-02 10:00 UTC|A summary");
+  }
+
+  @Test
+  void templateMarkdownIsRenderedButValuesAreNot() throws Exception {
+    ObjectNode content = FeedMessage.render(config(",\"template\":\"**$TITLE** by $AUTHOR\""), FEED, ITEM);
+
+    assertThat(content.get("formatted_body").asText())
+        .isEqualTo("<p><strong>Hello *world* &lt;script&gt;</strong> by Bob</p>");
+  }
+
+  @Test
+  void aLinkTemplateKeepsTheUrlIntact() throws Exception {
+    ObjectNode content = FeedMessage.render(config(",\"template\":\"[read]($URL)\""), FEED, ITEM);
+
+    assertThat(content.get("formatted_body").asText())
+        .isEqualTo("<p><a href=\"https://blog.example/p/1?a=1&amp;b=2\">read</a></p>");
+  }
+
+  @Test
+  void theSummaryIsCutAtAWordBoundary() {
+    String text = "word ".repeat(200);
+
+    String cut = FeedMessage.summary(text);
+
+    assertThat(cut).endsWith("word…").hasSizeLessThanOrEqualTo(FeedMessage.MAX_SUMMARY + 1);
+  }
+
+  @Test
+  void urlPreviewsAreOffUnlessAskedFor() throws Exception {
+    assertThat(FeedMessage.render(config(""), FEED, ITEM).has("com.beeper.linkpreviews")).isTrue();
+    assertThat(FeedMessage.render(config(",\"showUrlPreviews\":true"), FEED, ITEM).has("com.beeper.linkpreviews"))
+        .isFalse();
+  }
+
+  @Test
+  void anItemWithoutLinkOrTitleStillReads() throws Exception {
+    FeedItem bare = new FeedItem("x", null, null, null, null, null);
+
+    assertThat(FeedMessage.render(config(""), FEED, bare).get("body").asText())
+        .isEqualTo("New post in Blog <i>of</i> Bob: (untitled)");
+  }
+}

@@ -1,0 +1,252 @@
+package grapple.bot.feed;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import grapple.bot.FakeGateway;
+import grapple.bot.config.Config;
+import grapple.bot.outbox.Outbox;
+import grapple.state.Connection;
+import grapple.state.Database;
+import grapple.state.FeedStore;
+import grapple.state.Json;
+import grapple.state.OutboxStore;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.RecordedRequest;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The poller against a real local HTTP server and a real SQLite file. */
+class FeedPollerTest {
+  private static final String ROOM = "!room:test";
+
+  @TempDir Path dir;
+  private final MockWebServer server = new MockWebServer();
+  private final FakeGateway gateway = new FakeGateway();
+  private Database db;
+  private Outbox outbox;
+  private FeedStore store;
+  private final List<FeedPoller> pollers = new ArrayList<>();
+
+  @BeforeEach
+  void setUp() throws Exception {
+    server.start();
+    openDatabase();
+  }
+
+  private void openDatabase() {
+    db = Database.open(dir.resolve("grapple.db"));
+    outbox = new Outbox(new OutboxStore(db), gateway, 2, Duration.ofMillis(100));
+    outbox.start();
+    store = new FeedStore(db);
+  }
+
+  @AfterEach
+  void tearDown() {
+    pollers.forEach(FeedPoller::close);
+    outbox.close();
+    db.close();
+    server.close();
+  }
+
+  private FeedPoller poller(int postLatest) {
+    Config.Feeds settings = new Config.Feeds(true, 600, 2, 2, postLatest, true, 1024 * 1024);
+    FeedPoller poller = new FeedPoller(settings, new FeedFetcher(settings), store, outbox, Clock.systemUTC());
+    pollers.add(poller);
+    return poller;
+  }
+
+  private String url() {
+    return server.url("/feed.xml").toString();
+  }
+
+  private Connection connection(String extra) throws Exception {
+    var config = (com.fasterxml.jackson.databind.node.ObjectNode) Json.MAPPER.readTree(
+        "{\"url\":\"" + url() + "\"" + extra + "}");
+    return Connection.create(ROOM, "Feed", FeedType.EVENT_TYPE, url(), config,
+        new Connection.Audit("@a:test", Instant.now()));
+  }
+
+  private static String rss(String... items) {
+    StringBuilder out = new StringBuilder("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Blog</title>"
+        + "<link>https://blog.example/</link>");
+    for (String id : items) {
+      out.append("<item><title>Post ").append(id).append("</title><link>/p/").append(id).append("</link><guid>")
+          .append(id).append("</guid><description>About ").append(id).append("</description></item>");
+    }
+    return out.append("</channel></rss>").toString();
+  }
+
+  private void serve(String body) {
+    server.enqueue(new MockResponse.Builder().code(200).addHeader("Content-Type", "application/rss+xml")
+        .addHeader("ETag", "\"v" + body.length() + "\"").body(body).build());
+  }
+
+  private List<String> posted(Duration wait) throws Exception {
+    List<String> bodies = new ArrayList<>();
+    for (FakeGateway.Sent s = gateway.takeSent(wait); s != null; s = gateway.takeSent(Duration.ofMillis(300))) {
+      bodies.add(s.content().get("body").asText());
+    }
+    return bodies;
+  }
+
+  @Test
+  void aNewSubscriptionPostsNothingOldThenEachNewItemOnce() throws Exception {
+    FeedPoller poller = poller(0);
+    Connection c = connection("");
+    poller.register(c, true);
+    serve(rss("2", "1"));
+    poller.pollOnce(url());
+    serve(rss("3", "2", "1"));
+
+    poller.pollOnce(url());
+
+    assertThat(posted(Duration.ofSeconds(3))).containsExactly("New post in Blog: Post 3 (https://blog.example/p/3)");
+  }
+
+  @Test
+  void postLatestOnSubscribePostsThatManyNewestItemsOldestFirst() throws Exception {
+    FeedPoller poller = poller(2);
+    poller.register(connection(""), true);
+    serve(rss("3", "2", "1"));
+
+    poller.pollOnce(url());
+
+    assertThat(posted(Duration.ofSeconds(3))).containsExactly(
+        "New post in Blog: Post 2 (https://blog.example/p/2)", "New post in Blog: Post 3 (https://blog.example/p/3)");
+  }
+
+  @Test
+  void aRestartRepostsNothingAndMissesNothingPublishedMeanwhile() throws Exception {
+    FeedPoller first = poller(0);
+    Connection c = connection("");
+    first.register(c, true);
+    serve(rss("1"));
+    first.pollOnce(url());
+    first.close();
+    outbox.close();
+    db.close();
+    openDatabase();
+    FeedPoller second = poller(0);
+    second.register(c, false);
+    serve(rss("2", "1"));
+
+    second.pollOnce(url());
+
+    assertThat(posted(Duration.ofSeconds(3))).containsExactly("New post in Blog: Post 2 (https://blog.example/p/2)");
+  }
+
+  @Test
+  void conditionalGetSendsTheStoredValidatorsAndA304PostsNothing() throws Exception {
+    FeedPoller poller = poller(0);
+    poller.register(connection(""), true);
+    serve(rss("1"));
+    poller.pollOnce(url());
+    server.takeRequest();
+    server.enqueue(new MockResponse.Builder().code(304).build());
+
+    poller.pollOnce(url());
+
+    RecordedRequest second = server.takeRequest();
+    assertThat(second.getHeaders().get("If-None-Match")).isEqualTo("\"v" + rss("1").length() + "\"");
+    assertThat(posted(Duration.ofMillis(500))).isEmpty();
+  }
+
+  @Test
+  void filtersDecideWhatIsPostedAndFilteredItemsStaySeen() throws Exception {
+    FeedPoller poller = poller(0);
+    poller.register(connection(",\"include\":[\"/Post [24]/\"],\"exclude\":[\"about 4\"]"), true);
+    serve(rss("1"));
+    poller.pollOnce(url());
+    serve(rss("4", "3", "2", "1"));
+
+    poller.pollOnce(url());
+
+    assertThat(posted(Duration.ofSeconds(3))).containsExactly("New post in Blog: Post 2 (https://blog.example/p/2)");
+  }
+
+  @Test
+  void aFailingFeedNotifiesOnceAndOnceOnRecovery() throws Exception {
+    FeedPoller poller = poller(0);
+    poller.register(connection(",\"notifyOnFailure\":true,\"label\":\"News\""), true);
+    serve(rss("1"));
+    poller.pollOnce(url());
+    server.enqueue(new MockResponse.Builder().code(500).build());
+    server.enqueue(new MockResponse.Builder().code(500).build());
+    poller.pollOnce(url());
+    poller.pollOnce(url());
+    serve(rss("1"));
+
+    poller.pollOnce(url());
+
+    assertThat(posted(Duration.ofSeconds(3))).containsExactly(
+        "Feed News is failing: HTTP 500. I will keep trying and tell you when it works again.",
+        "Feed News is working again.");
+  }
+
+  @Test
+  void failuresBackOffExponentiallyAndTheBackoffIsStored() throws Exception {
+    FeedPoller poller = poller(0);
+    poller.register(connection(""), true);
+    server.enqueue(new MockResponse.Builder().code(503).build());
+    server.enqueue(new MockResponse.Builder().code(503).build());
+    long before = System.currentTimeMillis();
+
+    poller.pollOnce(url());
+    poller.pollOnce(url());
+
+    FeedStore.UrlState state = store.url(url()).orElseThrow();
+    assertThat(state.failures()).isEqualTo(2);
+    assertThat(state.lastError()).isEqualTo("HTTP 503");
+    assertThat(state.nextPollAt() - before).isBetween(1_200_000L, 1_260_000L);
+  }
+
+  @Test
+  void retryAfterIsHonouredWhenLongerThanTheBackoff() throws Exception {
+    FeedPoller poller = poller(0);
+    poller.register(connection(""), true);
+    server.enqueue(new MockResponse.Builder().code(429).addHeader("Retry-After", "7200").build());
+    long before = System.currentTimeMillis();
+
+    poller.pollOnce(url());
+
+    assertThat(store.url(url()).orElseThrow().nextPollAt() - before).isBetween(7_200_000L, 7_260_000L);
+  }
+
+  @Test
+  void aMalformedFeedIsARecordedFailureNotACrash() throws Exception {
+    FeedPoller poller = poller(0);
+    poller.register(connection(""), true);
+    server.enqueue(new MockResponse.Builder().code(200).addHeader("Content-Type", "application/rss+xml")
+        .body("<rss><channel><item>").build());
+
+    poller.pollOnce(url());
+
+    assertThat(store.url(url()).orElseThrow().lastError()).startsWith("not a valid feed");
+  }
+
+  @Test
+  void oneFetchServesEveryRoomFollowingTheUrl() throws Exception {
+    FeedPoller poller = poller(0);
+    Connection a = connection("");
+    Connection b = Connection.create("!other:test", "Feed", FeedType.EVENT_TYPE, url(), a.config(), a.created());
+    poller.register(a, true);
+    poller.register(b, true);
+    serve(rss("1"));
+    poller.pollOnce(url());
+    serve(rss("2", "1"));
+
+    poller.pollOnce(url());
+
+    assertThat(server.getRequestCount()).isEqualTo(2);
+    assertThat(posted(Duration.ofSeconds(3))).hasSize(2);
+  }
+}
