@@ -1073,4 +1073,24 @@ class ConfigLoaderTest {
       paths.add(path);
     }
   }
+
+  @Test
+  void feedPollingKeysAreReadWithTheirUnits() {
+    Config config = parse("feeds: {pollConcurrency: 8, pollTimeoutSeconds: 30, postLatestOnSubscribe: 3,"
+        + " allowPrivateAddresses: true, maxFeedSize: 2mb}");
+
+    assertThat(config.feeds()).isEqualTo(new Config.Feeds(true, 600, 8, 30, 3, true, 2L * 1024 * 1024));
+  }
+
+  @Test
+  void feedPollConcurrencyOutOfRangeIsRefused() {
+    assertThat(problems("feeds: {pollConcurrency: 0}"))
+        .containsExactly("config: feeds.pollConcurrency: must be between 1 and 64, was 0");
+  }
+
+  @Test
+  void aBadFeedSizeIsRefusedNamingTheRule() {
+    assertThat(problems("feeds: {maxFeedSize: lots}")).singleElement().asString()
+        .startsWith("config: feeds.maxFeedSize: must be a size like 512kb or 1mb");
+  }
 }
