@@ -88,15 +88,23 @@ public final class Connections {
    * Creates a connection for a command or the API: validates, writes the room state, then applies
    * it at once (the homeserver's echo of that state then changes nothing). Throws AlreadyExists.
    */
-  public synchronized Applied create(String roomId, ConnectionType type, String stateKey, ObjectNode content,
-      Actor actor) throws IOException {
+  public Applied create(String roomId, ConnectionType type, String stateKey, ObjectNode content, Actor actor)
+      throws IOException {
+    requireAbsent(roomId, type, stateKey);
+    type.validate(stateKey, content);
+    // Outside the lock: a slow outside check (a feed fetch) must not hold up every other change.
+    type.checkNew(stateKey, content);
+    synchronized (this) {
+      requireAbsent(roomId, type, stateKey);
+      gateway.putState(roomId, type.eventType(), stateKey, content);
+      return apply(roomId, type, stateKey, content, actor);
+    }
+  }
+
+  private void requireAbsent(String roomId, ConnectionType type, String stateKey) {
     if (find(roomId, type, stateKey).isPresent()) {
       throw new AlreadyExists(type.name() + " `" + stateKey + "` already exists in this room.");
     }
-    type.validate(stateKey, content);
-    type.checkNew(stateKey, content);
-    gateway.putState(roomId, type.eventType(), stateKey, content);
-    return apply(roomId, type, stateKey, content, actor);
   }
 
   /** Replaces a connection's config: validates, writes the room state, applies it. */

@@ -7,7 +7,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /** The one Jackson mapper Grapple uses for stored and wire JSON. */
 public final class Json {
-  public static final ObjectMapper MAPPER = new ObjectMapper();
+  /** Refuses anything after the first value: {@code {"a":1} }} is malformed, not {@code {"a":1}}. */
+  public static final ObjectMapper MAPPER = new ObjectMapper()
+      .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
   private Json() {}
 

@@ -1,0 +1,150 @@
+package grapple.bot.provisioning;
+
+import grapple.bot.Grapple;
+import grapple.bot.config.ConfigLoader;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+
+/**
+ * Grapple in local mode, in-process, with its provisioning API on a real port; an OkHttp client
+ * for it that keeps every answer (so they can be checked against openapi.json afterwards).
+ */
+final class LocalGrapple implements AutoCloseable {
+  static final String ROOM = "!console:localhost";
+  static final String ROOM_PATH = "%21console%3Alocalhost";
+  static final String ADMIN = "@console:localhost";
+  static final String AS_ADMIN = "?userId=%40console%3Alocalhost";
+  static final String BOT = "@grapple:localhost";
+  static final String WEBHOOK = "uk.half-shot.matrix-hookshot.generic.hook";
+  static final String SECRET = "plain-secret-0123456789";
+  static final String READER = "reader-token-0123456789";
+  static final String WRITER = "writer-token-0123456789";
+  static final String ELSEWHERE = "elsewhere-token-0123456789";
+  static final MediaType JSON = MediaType.get("application/json");
+
+  private static final String CONFIG = """
+      database: {path: "%s"}
+      listeners: {webhooks: {port: 0}, provisioning: {port: 0}, metrics: {port: 0}}
+      provisioning:
+        secret: "plain-secret-0123456789"
+        tokens:
+          - {name: reader, token: "reader-token-0123456789", scopes: ["connections:read"]}
+          - {name: writer, token: "writer-token-0123456789", scopes: ["connections:write", "connections:read"]}
+          - {name: elsewhere, token: "elsewhere-token-0123456789", scopes: ["admin"], rooms: ["!other:localhost"]}
+      %s
+      """;
+
+  final ScriptedConsole console;
+  private final OkHttpClient http = new OkHttpClient();
+  private final List<Answer> answers = new ArrayList<>();
+  private final Grapple app;
+
+  private LocalGrapple(Grapple app, ScriptedConsole console) {
+    this.app = app;
+    this.console = console;
+  }
+
+  /** Starts with the test config plus {@code extraYaml} (top-level sections, e.g. permissions). */
+  static LocalGrapple start(Path dir, String extraYaml) throws Exception {
+    ScriptedConsole console = new ScriptedConsole();
+    String yaml = CONFIG.formatted(dir.resolve("grapple.db"), extraYaml);
+    return new LocalGrapple(Grapple.start(ConfigLoader.parse(yaml, dir, Map.of()), console), console);
+  }
+
+  static LocalGrapple start(Path dir) throws Exception {
+    return start(dir, "");
+  }
+
+  static String bearer(String token) {
+    return "Bearer " + token;
+  }
+
+  static String basic(String user, String password) {
+    return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** {@code /v1/<console room>/connections<suffix>}. */
+  static String connections(String suffix) {
+    return "/v1/" + ROOM_PATH + "/connections" + suffix;
+  }
+
+  Answer get(String path) {
+    return call("GET", path, bearer(SECRET), null);
+  }
+
+  Answer put(String path, String body) {
+    return call("PUT", path, bearer(SECRET), body);
+  }
+
+  Answer patch(String path, String body) {
+    return call("PATCH", path, bearer(SECRET), body);
+  }
+
+  Answer delete(String path) {
+    return call("DELETE", path, bearer(SECRET), null);
+  }
+
+  /** Creates a webhook with the plain secret, as the console user. */
+  Answer createHook(String name) {
+    Answer a = put(connections("/" + WEBHOOK + AS_ADMIN), "{\"name\":\"" + name + "\"}");
+    if (a.status() != 200) throw new IllegalStateException("could not create hook " + name + ": " + a);
+    return a;
+  }
+
+  /** Sends one request; {@code authorization} and {@code body} may be null. */
+  Answer call(String method, String path, String authorization, String body) {
+    return send(method, path, authorization, body == null ? null : RequestBody.create(body, JSON));
+  }
+
+  /** Sends one request with a body OkHttp writes as it likes (e.g. chunked). */
+  Answer send(String method, String path, String authorization, RequestBody body) {
+    Request.Builder request = new Request.Builder().url(url(path)).method(method, body);
+    if (authorization != null) request.header("Authorization", authorization);
+    try (Response r = http.newCall(request.build()).execute()) {
+      Answer answer = new Answer(method, path, r.code(), r.headers(), r.body().string());
+      synchronized (answers) {
+        answers.add(answer);
+      }
+      return answer;
+    } catch (IOException e) {
+      throw new UncheckedIOException(method + " " + path, e);
+    }
+  }
+
+  /** POSTs to a webhook URL that Grapple made (its port is the configured 0, so it is replaced). */
+  int postToHook(String url, String json) {
+    String real = url.replaceFirst(":\\d+/", ":" + app.webhookPort() + "/");
+    Request request = new Request.Builder().url(real).post(RequestBody.create(json, JSON)).build();
+    try (Response r = http.newCall(request).execute()) {
+      return r.code();
+    } catch (IOException e) {
+      throw new UncheckedIOException("POST " + url, e);
+    }
+  }
+
+  String url(String path) {
+    return "http://127.0.0.1:" + app.provisioningPort() + path;
+  }
+
+  List<Answer> answers() {
+    synchronized (answers) {
+      return List.copyOf(answers);
+    }
+  }
+
+  @Override
+  public void close() {
+    app.close();
+  }
+}

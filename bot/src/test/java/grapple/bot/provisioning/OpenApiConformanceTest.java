@@ -1,0 +1,400 @@
+package grapple.bot.provisioning;
+
+import static grapple.bot.provisioning.LocalGrapple.AS_ADMIN;
+import static grapple.bot.provisioning.LocalGrapple.BOT;
+import static grapple.bot.provisioning.LocalGrapple.ELSEWHERE;
+import static grapple.bot.provisioning.LocalGrapple.READER;
+import static grapple.bot.provisioning.LocalGrapple.SECRET;
+import static grapple.bot.provisioning.LocalGrapple.WEBHOOK;
+import static grapple.bot.provisioning.LocalGrapple.WRITER;
+import static grapple.bot.provisioning.LocalGrapple.bearer;
+import static grapple.bot.provisioning.LocalGrapple.connections;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import grapple.bot.config.Config;
+import grapple.bot.http.Router;
+import grapple.state.Json;
+import java.io.InputStream;
+import java.lang.reflect.Field;
+import java.lang.reflect.Method;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import okhttp3.Headers;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * openapi.json against the API as built: the document is OpenAPI 3.1, names every route the
+ * router serves, and every answer the API gives (each route, each status) fits the response the
+ * document lists for that path, method and status.
+ */
+class OpenApiConformanceTest {
+  private static final String PUT_HOOK = connections("/" + WEBHOOK + AS_ADMIN);
+  private static final OpenApiDocument document = OpenApiDocument.load();
+
+  @TempDir static Path dir;
+  private static LocalGrapple grapple;
+
+  @BeforeAll
+  static void start() throws Exception {
+    grapple = LocalGrapple.start(dir);
+  }
+
+  @AfterAll
+  static void stop() {
+    grapple.close();
+  }
+
+  private static List<String> problems(List<Answer> answers) {
+    List<String> out = new ArrayList<>();
+    for (Answer a : answers) out.addAll(document.problems(a));
+    return out;
+  }
+
+  private static String one(String id) {
+    return connections("/" + id + AS_ADMIN);
+  }
+
+  // The document itself.
+
+  @Test
+  void theDocumentParsesAndIsOpenApi31() {
+    JsonNode root = document.root;
+
+    assertThat(root.path("openapi").asText()).matches("3\\.1\\.\\d+");
+    assertThat(root.path("info").path("title").asText()).isNotEmpty();
+    assertThat(root.path("info").path("version").asText()).isNotEmpty();
+    assertThat(document.templates()).isNotEmpty();
+  }
+
+  @Test
+  void everyRefResolves() {
+    List<String> refs = new ArrayList<>();
+    collectRefs(document.root, refs);
+
+    assertThat(refs).isNotEmpty();
+    for (String ref : refs) assertThat(document.checker.resolve(ref)).as(ref).isNotNull();
+  }
+
+  private static void collectRefs(JsonNode node, List<String> refs) {
+    if (node.has("$ref")) refs.add(node.get("$ref").asText());
+    for (JsonNode child : node) collectRefs(child, refs);
+  }
+
+  @Test
+  void everyOperationListsItsStatusesAndTheRequestIdHeader() {
+    for (String template : document.templates()) {
+      for (String method : document.methods(template)) {
+        JsonNode responses = document.root.path("paths").path(template).path(method.toLowerCase(Locale.ROOT))
+            .path("responses");
+        assertThat(responses.size()).as(method + " " + template).isPositive();
+        for (JsonNode response : responses) {
+          assertThat(document.deref(response).path("headers").has("X-Request-Id")).as(method + " " + template)
+              .isTrue();
+        }
+      }
+    }
+  }
+
+  @Test
+  void theErrorSchemaListsExactlyTheErrorCodes() {
+    Set<String> documented = new TreeSet<>();
+    document.checker.resolve("#/components/schemas/Error").path("properties").path("errcode").path("enum")
+        .forEach(code -> documented.add(code.asText()));
+
+    Set<String> built = Arrays.stream(ErrorCode.values()).map(ErrorCode::wire).collect(Collectors.toCollection(TreeSet::new));
+
+    assertThat(documented).isEqualTo(built);
+  }
+
+  @Test
+  void theSecuritySchemesAreBearerAndBasic() {
+    JsonNode schemes = document.root.path("components").path("securitySchemes");
+
+    assertThat(schemes.path("bearer").path("scheme").asText()).isEqualTo("bearer");
+    assertThat(schemes.path("basic").path("scheme").asText()).isEqualTo("basic");
+    assertThat(document.root.path("paths").path("/v1/openapi.json").path("get").path("security").isEmpty()).isTrue();
+  }
+
+  // The document against the router.
+
+  @Test
+  void everyRouteTheRouterServesIsDocumentedAndNothingElse() throws Exception {
+    Set<String> served = servedRoutes();
+    served.add("GET /live");
+    served.add("GET /ready");
+
+    Set<String> documented = new TreeSet<>();
+    for (String template : document.templates()) {
+      for (String method : document.methods(template)) documented.add(method + " " + anonymous(template));
+    }
+
+    assertThat(documented).isEqualTo(served);
+  }
+
+  /** {@code METHOD /v1/{}/connections}: the router's routes, read from the real router (it has no public list). */
+  @SuppressWarnings("unchecked")
+  private static Set<String> servedRoutes() throws Exception {
+    Router router = new ProvisioningApi(new Config.Provisioning(SECRET, List.of()), null, null, null, BOT).router();
+    Field field = Router.class.getDeclaredField("routes");
+    field.setAccessible(true);
+    Set<String> out = new TreeSet<>();
+    for (Object route : (List<?>) field.get(router)) {
+      Method method = route.getClass().getDeclaredMethod("method");
+      Method segments = route.getClass().getDeclaredMethod("segments");
+      method.setAccessible(true);
+      segments.setAccessible(true);
+      out.add(method.invoke(route) + " " + anonymous("/" + String.join("/", (List<String>) segments.invoke(route))));
+    }
+    return out;
+  }
+
+  /** A template with its parameter names dropped: OpenAPI allows one name per position, the router another. */
+  private static String anonymous(String template) {
+    return template.replaceAll("\\{[^}]*}", "{}");
+  }
+
+  @Test
+  void anotherMethodOnEveryDocumentedPathIs405AllowingTheDocumentedMethods() {
+    List<Answer> answers = new ArrayList<>();
+    for (String template : document.templates()) {
+      if (template.equals("/live") || template.equals("/ready")) continue;
+      answers.add(grapple.call("OPTIONS", example(template), bearer(SECRET), null));
+    }
+
+    for (Answer a : answers) assertThat(a.status()).as(a.toString()).isEqualTo(405);
+    assertThat(problems(answers)).isEmpty();
+  }
+
+  private static String example(String template) {
+    return template.replace("{roomId}", LocalGrapple.ROOM_PATH).replace("{id}", "AAAAAAAAAAAAAAAA")
+        .replace("{org}", "acme").replace("{name}", "acme");
+  }
+
+  @Test
+  void theServedDocumentIsTheResourceAndNeedsNoToken() throws Exception {
+    Answer a = grapple.call("GET", "/v1/openapi.json", null, null);
+
+    assertThat(a.status()).isEqualTo(200);
+    assertThat(a.header("Content-Type")).startsWith("application/json");
+    try (InputStream in = OpenApiConformanceTest.class.getResourceAsStream("/openapi.json")) {
+      assertThat(a.body()).isEqualTo(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+    }
+    assertThat(problems(List.of(a))).isEmpty();
+  }
+
+  // Every answer against the document.
+
+  @Test
+  void theMetaRoutesMatchTheDocument() {
+    List<Answer> answers = List.of(
+        grapple.get("/v1/health"),
+        grapple.call("GET", "/v1/health", null, null),
+        grapple.get("/v1/connectiontypes"),
+        grapple.call("GET", "/v1/connectiontypes", bearer("wrong-token-0123456789"), null),
+        grapple.call("GET", "/live", null, null),
+        grapple.call("GET", "/ready", null, null),
+        grapple.get("/v1/nope"),
+        grapple.get("/v1/nope/connections/x/y"));
+
+    assertThat(statuses(answers)).containsExactly(200, 401, 200, 401, 200, 200, 404, 404);
+    assertThat(problems(answers)).isEmpty();
+  }
+
+  @Test
+  void theConnectionRoutesHappyAnswersMatchTheDocument() {
+    Answer plain = grapple.put(PUT_HOOK, "{\"name\":\"doc-plain\"}");
+    Answer keyed = grapple.call("PUT", PUT_HOOK, bearer(WRITER), "{\"name\":\"doc-keyed\"}");
+    String id = keyed.json().get("id").asText();
+    List<Answer> answers = List.of(plain, keyed,
+        grapple.get(connections(AS_ADMIN)),
+        grapple.get(one(id)),
+        grapple.call("PATCH", one(id), bearer(WRITER), "{\"includeHookBody\":false}"),
+        grapple.get(one(id)),
+        grapple.patch(one(id), "{\"includeHookBody\":null}"),
+        grapple.delete(one(plain.json().get("id").asText())));
+
+    assertThat(statuses(answers)).containsExactly(200, 201, 200, 200, 200, 200, 200, 200);
+    assertThat(answers.get(3).json().has("createdByKey")).isTrue();
+    assertThat(answers.get(5).json().has("updatedByKey")).isTrue();
+    assertThat(problems(answers)).isEmpty();
+  }
+
+  @Test
+  void theConnectionRoutesRefusalsMatchTheDocument() {
+    String id = grapple.createHook("doc-refusals").json().get("id").asText();
+    List<Answer> answers = new ArrayList<>();
+    for (String path : List.of(connections(AS_ADMIN), one(id))) answers.addAll(readRefusals(path));
+    answers.addAll(writeRefusals("PUT", PUT_HOOK));
+    answers.addAll(writeRefusals("PATCH", one(id)));
+    answers.addAll(writeRefusals("DELETE", one(id)));
+    answers.add(grapple.put(PUT_HOOK, "{\"name\":\"doc-refusals\"}"));
+    answers.add(grapple.put(PUT_HOOK, "{\"name\":\"x\"}"));
+    answers.add(grapple.put(connections("/uk.half-shot.matrix-hookshot.feed" + AS_ADMIN), "{}"));
+    answers.add(grapple.put(connections("/uk.half-shot.matrix-hookshot.jira.project" + AS_ADMIN), "{}"));
+    answers.add(grapple.put(connections("/org.example.nothing" + AS_ADMIN), "{}"));
+    answers.add(grapple.put(PUT_HOOK, "{\"name\":\"doc-big\",\"x\":\"" + "x".repeat(70 * 1024) + "\"}"));
+    answers.add(grapple.patch(one(id), "{\"x\":\"" + "x".repeat(70 * 1024) + "\"}"));
+    answers.add(grapple.patch(one(id), "{\"name\":\"renamed\"}"));
+    answers.add(grapple.patch(one(id), "["));
+    answers.add(grapple.delete(one("AAAAAAAAAAAAAAAA")));
+
+    assertThat(statuses(answers)).contains(400, 401, 403, 404, 409, 413);
+    assertThat(problems(answers)).isEmpty();
+  }
+
+  /** The refusals every room route shares: token, userId, room, membership, key scope and rooms. */
+  private static List<Answer> readRefusals(String path) {
+    String bare = path.substring(0, path.indexOf('?'));
+    return List.of(
+        grapple.call("GET", path, null, null),
+        grapple.get(bare),
+        grapple.get(bare + "?userId=console"),
+        grapple.get(bare.replace(LocalGrapple.ROOM_PATH, "%2521console%253Alocalhost") + AS_ADMIN),
+        grapple.get(bare.replace(LocalGrapple.ROOM_PATH, "%21nope%3Alocalhost") + AS_ADMIN),
+        grapple.get(bare + "?userId=%40stranger%3Alocalhost"),
+        grapple.call("GET", path, bearer(ELSEWHERE), null));
+  }
+
+  private static List<Answer> writeRefusals(String method, String path) {
+    String bare = path.substring(0, path.indexOf('?'));
+    String body = method.equals("DELETE") ? null : "{\"name\":\"doc-refused\"}";
+    return List.of(
+        grapple.call(method, path, null, body),
+        grapple.call(method, bare, bearer(SECRET), body),
+        grapple.call(method, bare + "?userId=%40stranger%3Alocalhost", bearer(SECRET), body),
+        grapple.call(method, bare.replace(LocalGrapple.ROOM_PATH, "%21nope%3Alocalhost") + AS_ADMIN, bearer(SECRET),
+            body),
+        grapple.call(method, path, bearer(READER), body),
+        grapple.call(method, path, bearer(ELSEWHERE), body));
+  }
+
+  @Test
+  void aConfigRefusalMatchesTheDocument(@TempDir Path other) throws Exception {
+    try (LocalGrapple limited = LocalGrapple.start(other, """
+        permissions:
+          - actor: "@console:localhost"
+            services: [{service: "*", level: commands}]
+        """)) {
+      Answer a = limited.put(PUT_HOOK, "{\"name\":\"doc-forbidden\"}");
+
+      assertThat(a.errcode()).isEqualTo("HS_FORBIDDEN_USER");
+      assertThat(problems(List.of(a))).isEmpty();
+    }
+  }
+
+  @Test
+  void theServiceRoutesMatchTheDocument() {
+    List<Answer> answers = new ArrayList<>();
+    for (String template : document.templates()) {
+      if (!template.startsWith("/v1/github/") && !template.startsWith("/v1/jira/")) continue;
+      answers.add(grapple.get(example(template) + AS_ADMIN));
+      answers.add(grapple.call("GET", example(template), null, null));
+    }
+
+    assertThat(answers).hasSize(14);
+    assertThat(statuses(answers)).containsOnly(400, 401);
+    assertThat(problems(answers)).isEmpty();
+  }
+
+  private static List<Integer> statuses(List<Answer> answers) {
+    return answers.stream().map(Answer::status).toList();
+  }
+
+  // The checker catches drift (so the tests above mean something).
+
+  private static Answer answer(String method, String path, int status, String body, String... headers) {
+    List<String> all = new ArrayList<>(List.of("X-Request-Id", "0123abcd"));
+    all.addAll(List.of(headers));
+    return new Answer(method, path, status, Headers.of(all.toArray(new String[0])), body);
+  }
+
+  private static final String CONNECTION = """
+      {"type":"Webhook","eventType":"%s","id":"abc","service":"generic","botUserId":"@grapple:localhost",\
+      "config":{"name":"ci"}%s}""";
+
+  @Test
+  void aConnectionInTheDocumentedShapePasses() {
+    Answer ok = answer("PATCH", one("abc"), 200, CONNECTION.formatted(WEBHOOK, ""));
+
+    assertThat(document.problems(ok)).isEmpty();
+  }
+
+  @Test
+  void theCheckerRejectsAnExtraKey() {
+    Answer extra = answer("PATCH", one("abc"), 200, CONNECTION.formatted(WEBHOOK, ",\"secrets\":{}"));
+
+    assertThat(document.problems(extra)).singleElement().asString().contains("secrets");
+  }
+
+  @Test
+  void theCheckerRejectsAMissingKeyAndAWrongType() {
+    Answer missing = answer("PATCH", one("abc"), 200, "{\"type\":\"Webhook\",\"id\":1}");
+
+    assertThat(document.problems(missing)).anySatisfy(p -> assertThat(p).contains("'eventType'"))
+        .anySatisfy(p -> assertThat(p).contains("$.id: must be \"string\""));
+  }
+
+  @Test
+  void theCheckerRejectsAnUndocumentedStatus() {
+    Answer teapot = answer("GET", "/v1/health", 418, "{}");
+
+    assertThat(document.problems(teapot)).singleElement().asString().contains("does not list this status");
+  }
+
+  @Test
+  void theCheckerRejectsAnErrcodeThatTheStatusDoesNotDocument() {
+    Answer wrong = answer("GET", connections(AS_ADMIN), 401, "{\"errcode\":\"HS_NOTFOUND\",\"error\":\"x\"}");
+
+    assertThat(document.problems(wrong)).singleElement().asString().contains("HS_BAD_TOKEN");
+  }
+
+  @Test
+  void theCheckerRejectsAMissingRequiredHeader() {
+    Answer noLocation = answer("PUT", PUT_HOOK, 201,
+        CONNECTION.formatted(WEBHOOK, ",\"secrets\":{\"url\":\"http://x\"}"));
+
+    assertThat(document.problems(noLocation)).singleElement().asString().contains("Location");
+  }
+
+  @Test
+  void theCheckerRejectsA405WhoseAllowDiffersFromTheDocument() {
+    Answer a = answer("POST", connections(""), 405, "{\"errcode\":\"HS_METHOD_NOT_ALLOWED\",\"error\":\"x\"}",
+        "Allow", "GET, PUT");
+
+    assertThat(document.problems(a)).singleElement().asString().contains("Allow");
+  }
+
+  @Test
+  void theCheckerKnowsNullableTypesAnyOfAndOneOf() throws Exception {
+    JsonSchemaChecker checker = new JsonSchemaChecker(Json.object());
+    JsonNode schema = Json.MAPPER.readTree("""
+        {"oneOf": [{"type": ["string", "null"]}, {"type": "integer", "minimum": 1}],
+         "anyOf": [{"enum": [null, "a", 2]}, {"type": "integer"}]}""");
+
+    assertThat(checker.problems(schema, Json.MAPPER.readTree("null"))).isEmpty();
+    assertThat(checker.problems(schema, Json.MAPPER.readTree("\"a\""))).isEmpty();
+    assertThat(checker.problems(schema, Json.MAPPER.readTree("\"b\""))).singleElement().asString().contains("anyOf");
+    assertThat(checker.problems(schema, Json.MAPPER.readTree("0"))).singleElement().asString().contains("oneOf");
+    assertThat(checker.problems(schema, Json.MAPPER.readTree("true"))).hasSize(2);
+  }
+
+  @Test
+  void theCheckerRefusesAKeywordItDoesNotKnow() throws Exception {
+    JsonSchemaChecker checker = new JsonSchemaChecker(Json.object());
+    JsonNode schema = Json.MAPPER.readTree("{\"unevaluatedProperties\": false}");
+
+    assertThatThrownBy(() -> checker.problems(schema, Json.object())).hasMessageContaining("unevaluatedProperties");
+  }
+}

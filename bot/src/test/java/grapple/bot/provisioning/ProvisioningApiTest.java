@@ -1,0 +1,639 @@
+package grapple.bot.provisioning;
+
+import static grapple.bot.provisioning.LocalGrapple.ADMIN;
+import static grapple.bot.provisioning.LocalGrapple.AS_ADMIN;
+import static grapple.bot.provisioning.LocalGrapple.BOT;
+import static grapple.bot.provisioning.LocalGrapple.ELSEWHERE;
+import static grapple.bot.provisioning.LocalGrapple.READER;
+import static grapple.bot.provisioning.LocalGrapple.SECRET;
+import static grapple.bot.provisioning.LocalGrapple.WEBHOOK;
+import static grapple.bot.provisioning.LocalGrapple.WRITER;
+import static grapple.bot.provisioning.LocalGrapple.basic;
+import static grapple.bot.provisioning.LocalGrapple.bearer;
+import static grapple.bot.provisioning.LocalGrapple.connections;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import okhttp3.RequestBody;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The provisioning API's contract (CONTRACT §5 and the hookshot seed), in local mode over real
+ * sockets: one bot for the class, so each test uses its own webhook names.
+ */
+class ProvisioningApiTest {
+  private static final List<String> CONNECTION_KEYS = List.of("type", "eventType", "id", "service", "botUserId",
+      "config");
+  private static final String PUT_HOOK = connections("/" + WEBHOOK + AS_ADMIN);
+
+  @TempDir static Path dir;
+  private static LocalGrapple grapple;
+
+  @BeforeAll
+  static void start() throws Exception {
+    grapple = LocalGrapple.start(dir);
+  }
+
+  @AfterAll
+  static void everyAnswerMatchesTheDocumentAndStop() {
+    try {
+      OpenApiDocument document = OpenApiDocument.load();
+      List<String> problems = new ArrayList<>();
+      for (Answer a : grapple.answers()) problems.addAll(document.problems(a));
+      assertThat(problems).as("answers of this class that openapi.json does not describe").isEmpty();
+    } finally {
+      grapple.close();
+    }
+  }
+
+  private static String hook(String name) {
+    return "{\"name\":\"" + name + "\"}";
+  }
+
+  private static String one(String id) {
+    return connections("/" + id + AS_ADMIN);
+  }
+
+  // Happy paths.
+
+  @Test
+  void healthIsAnEmptyObject() {
+    Answer a = grapple.get("/v1/health");
+
+    assertThat(a.status()).isEqualTo(200);
+    assertThat(a.body()).isEqualTo("{}");
+  }
+
+  @Test
+  void connectionTypesListWebhookWithItsEventTypeServiceAndBot() {
+    Answer a = grapple.get("/v1/connectiontypes");
+
+    assertThat(a.status()).isEqualTo(200);
+    JsonNode webhook = a.json().get("Webhook");
+    assertThat(Answer.keysOf(webhook)).containsExactly("type", "eventType", "service", "botUserId");
+    assertThat(webhook.get("type").asText()).isEqualTo("Webhook");
+    assertThat(webhook.get("eventType").asText()).isEqualTo(WEBHOOK);
+    assertThat(webhook.get("service").asText()).isEqualTo("generic");
+    assertThat(webhook.get("botUserId").asText()).isEqualTo(BOT);
+    assertThat(a.json().get("Feed").get("eventType").asText()).isEqualTo("uk.half-shot.matrix-hookshot.feed");
+    assertThat(a.json().get("Feed").get("service").asText()).isEqualTo("feeds");
+  }
+
+  @Test
+  void putWithThePlainSecretAnswers200InTheSeedsShapeWithASecretUrl() {
+    Answer a = grapple.put(PUT_HOOK, hook("made"));
+
+    assertThat(a.status()).isEqualTo(200);
+    assertThat(a.keys()).containsExactly("type", "eventType", "id", "service", "botUserId", "config", "secrets");
+    assertThat(a.json().get("type").asText()).isEqualTo("Webhook");
+    assertThat(a.json().get("eventType").asText()).isEqualTo(WEBHOOK);
+    assertThat(a.json().get("service").asText()).isEqualTo("generic");
+    assertThat(a.json().get("botUserId").asText()).isEqualTo(BOT);
+    assertThat(a.json().get("config").toString()).isEqualTo("{\"name\":\"made\"}");
+    assertThat(Answer.keysOf(a.json().get("secrets"))).containsExactly("url");
+    assertThat(a.header("Location")).isNull();
+  }
+
+  @Test
+  void theSecretUrlAcceptsAWebhookPost() throws Exception {
+    String url = grapple.createHook("posted").json().get("secrets").get("url").asText();
+
+    int status = grapple.postToHook(url, "{\"text\":\"hello from the api\"}");
+
+    assertThat(status).isEqualTo(202);
+    assertThat(grapple.console.awaitPrinted("hello from the api")).isEqualTo("grapple: hello from the api");
+  }
+
+  @Test
+  void aLegacyEventTypeCreatesTheCanonicalType() {
+    Answer a = grapple.put(connections("/uk.half-shot.matrix-github.generic.hook" + AS_ADMIN), hook("legacy"));
+
+    assertThat(a.status()).isEqualTo(200);
+    assertThat(a.json().get("eventType").asText()).isEqualTo(WEBHOOK);
+  }
+
+  @Test
+  void listShowsEachConnectionWithWhoMadeAndChangedIt() {
+    String id = grapple.createHook("listed").json().get("id").asText();
+
+    Answer a = grapple.get(connections(AS_ADMIN));
+
+    assertThat(a.status()).isEqualTo(200);
+    JsonNode listed = find(a.json(), id);
+    assertThat(Answer.keysOf(listed)).containsExactly("type", "eventType", "id", "service", "botUserId", "config",
+        "createdBy", "createdAt", "updatedBy", "updatedAt");
+    assertThat(listed.get("createdBy").asText()).isEqualTo(ADMIN);
+    assertThat(listed.get("updatedBy").asText()).isEqualTo(ADMIN);
+  }
+
+  private static JsonNode find(JsonNode list, String id) {
+    for (JsonNode c : list) {
+      if (c.get("id").asText().equals(id)) return c;
+    }
+    throw new AssertionError("no connection " + id + " in " + list);
+  }
+
+  @Test
+  void getShowsOneConnectionWithWhoMadeAndChangedIt() {
+    Answer made = grapple.createHook("single");
+    String id = made.json().get("id").asText();
+
+    Answer a = grapple.get(one(id));
+
+    assertThat(a.status()).isEqualTo(200);
+    assertThat(a.keys().subList(0, 6)).isEqualTo(CONNECTION_KEYS);
+    assertThat(a.keys()).doesNotContain("secrets", "createdByKey");
+    assertThat(a.json().get("config")).isEqualTo(made.json().get("config"));
+    assertThat(a.json().get("createdAt").asText()).matches("\\d{4}-\\d\\d-\\d\\dT.*Z");
+  }
+
+  @Test
+  void aKeyMadeConnectionNamesTheKeyInTheAudit() {
+    Answer made = grapple.call("PUT", PUT_HOOK, bearer(WRITER), hook("keyed"));
+
+    Answer a = grapple.get(one(made.json().get("id").asText()));
+
+    assertThat(a.json().get("createdByKey").asText()).isEqualTo("writer");
+    assertThat(a.json().get("updatedByKey").asText()).isEqualTo("writer");
+    assertThat(a.json().get("createdBy").asText()).isEqualTo(ADMIN);
+  }
+
+  @Test
+  void aWriterKeysPutAnswers201WithALocationThatGetsTheConnection() {
+    Answer made = grapple.call("PUT", PUT_HOOK, bearer(WRITER), hook("located"));
+
+    assertThat(made.status()).isEqualTo(201);
+    assertThat(made.keys()).containsExactly("type", "eventType", "id", "service", "botUserId", "config", "secrets");
+    String location = made.header("Location");
+    assertThat(location).isEqualTo(connections("/" + made.json().get("id").asText()));
+    Answer got = grapple.call("GET", location + AS_ADMIN, bearer(WRITER), null);
+    assertThat(got.status()).isEqualTo(200);
+    assertThat(got.json().get("id")).isEqualTo(made.json().get("id"));
+  }
+
+  @Test
+  void patchMergesTheBodyIntoTheConfig() {
+    String id = grapple.createHook("merged").json().get("id").asText();
+
+    Answer a = grapple.patch(one(id), "{\"waitForComplete\":true}");
+
+    assertThat(a.status()).isEqualTo(200);
+    assertThat(a.keys()).isEqualTo(CONNECTION_KEYS);
+    assertThat(a.json().get("config").toString()).isEqualTo("{\"name\":\"merged\",\"waitForComplete\":true}");
+    assertThat(grapple.get(one(id)).json().get("config")).isEqualTo(a.json().get("config"));
+  }
+
+  @Test
+  void patchWithNullRemovesTheKey() {
+    String id = grapple.createHook("unset").json().get("id").asText();
+    grapple.patch(one(id), "{\"waitForComplete\":true}");
+
+    Answer a = grapple.patch(one(id), "{\"waitForComplete\":null}");
+
+    assertThat(a.status()).isEqualTo(200);
+    assertThat(a.json().get("config").toString()).isEqualTo("{\"name\":\"unset\"}");
+  }
+
+  @Test
+  void patchThatRenamesAWebhookIs400NamingName() {
+    String id = grapple.createHook("fixed").json().get("id").asText();
+
+    Answer a = grapple.patch(one(id), "{\"name\":\"renamed\"}");
+
+    assertThat(a.status()).isEqualTo(400);
+    assertThat(a.errcode()).isEqualTo("HS_BAD_VALUE");
+    assertThat(a.error()).contains("'name'");
+    assertThat(grapple.get(one(id)).json().get("config").toString()).isEqualTo("{\"name\":\"fixed\"}");
+  }
+
+  @Test
+  void patchThatBreaksTheConfigIs400NamingTheField() {
+    String id = grapple.createHook("typed").json().get("id").asText();
+
+    Answer a = grapple.patch(one(id), "{\"waitForComplete\":\"yes\"}");
+
+    assertThat(a.status()).isEqualTo(400);
+    assertThat(a.error()).contains("'waitForComplete'");
+  }
+
+  @Test
+  void deleteAnswersOkAndTheConnectionIsGone() {
+    String id = grapple.createHook("doomed").json().get("id").asText();
+
+    Answer a = grapple.delete(one(id));
+
+    assertThat(a.status()).isEqualTo(200);
+    assertThat(a.body()).isEqualTo("{\"ok\":true}");
+    Answer after = grapple.get(one(id));
+    assertThat(after.status()).isEqualTo(404);
+    assertThat(after.errcode()).isEqualTo("HS_NOTFOUND");
+  }
+
+  @Test
+  void deletingAWebhookStopsItsUrl() {
+    Answer made = grapple.createHook("stopped");
+
+    grapple.delete(one(made.json().get("id").asText()));
+
+    assertThat(grapple.postToHook(made.json().get("secrets").get("url").asText(), "{\"text\":\"late\"}"))
+        .isEqualTo(404);
+  }
+
+  @Test
+  void aHookCreatedThroughTheApiShowsInTheConsolesList() throws Exception {
+    String id = grapple.createHook("console-seen").json().get("id").asText();
+
+    grapple.console.type("!grapple list");
+
+    assertThat(grapple.console.awaitPrinted("`console-seen`")).contains("Webhook `console-seen` (id `" + id + "`)");
+  }
+
+  // Authentication and scopes.
+
+  @Test
+  void aMissingTokenIs401() {
+    Answer a = grapple.call("GET", "/v1/health", null, null);
+
+    assertThat(a.status()).isEqualTo(401);
+    assertThat(a.errcode()).isEqualTo("HS_BAD_TOKEN");
+  }
+
+  @Test
+  void aWrongTokenIs401() {
+    Answer a = grapple.call("GET", connections(AS_ADMIN), bearer("not-the-secret-0123456789"), null);
+
+    assertThat(a.status()).isEqualTo(401);
+    assertThat(a.errcode()).isEqualTo("HS_BAD_TOKEN");
+  }
+
+  @Test
+  void anotherSchemeIs401() {
+    Answer a = grapple.call("GET", "/v1/health", "Token " + SECRET, null);
+
+    assertThat(a.status()).isEqualTo(401);
+  }
+
+  @Test
+  void basicAuthWithTheUserApikeyWorks() {
+    Answer a = grapple.call("GET", connections(AS_ADMIN), basic("apikey", READER), null);
+
+    assertThat(a.status()).isEqualTo(200);
+  }
+
+  @Test
+  void basicAuthWithAnotherUserIs401() {
+    Answer a = grapple.call("GET", connections(AS_ADMIN), basic("reader", READER), null);
+
+    assertThat(a.status()).isEqualTo(401);
+    assertThat(a.errcode()).isEqualTo("HS_BAD_TOKEN");
+  }
+
+  @Test
+  void aReaderKeyCanListButNotCreate() {
+    Answer list = grapple.call("GET", connections(AS_ADMIN), bearer(READER), null);
+    Answer put = grapple.call("PUT", PUT_HOOK, bearer(READER), hook("unread"));
+
+    assertThat(list.status()).isEqualTo(200);
+    assertThat(put.status()).isEqualTo(403);
+    assertThat(put.errcode()).isEqualTo("HS_FORBIDDEN_TOKEN");
+    assertThat(put.error()).contains("reader", "connections:write");
+  }
+
+  @Test
+  void aReaderKeyCannotChangeOrDelete() {
+    String id = grapple.createHook("kept").json().get("id").asText();
+
+    Answer patch = grapple.call("PATCH", one(id), bearer(READER), "{}");
+    Answer delete = grapple.call("DELETE", one(id), bearer(READER), null);
+
+    assertThat(patch.errcode()).isEqualTo("HS_FORBIDDEN_TOKEN");
+    assertThat(delete.errcode()).isEqualTo("HS_FORBIDDEN_TOKEN");
+    assertThat(grapple.get(one(id)).status()).isEqualTo(200);
+  }
+
+  @Test
+  void aKeyLimitedToOtherRoomsIs403OnThisRoom() {
+    Answer a = grapple.call("GET", connections(AS_ADMIN), bearer(ELSEWHERE), null);
+
+    assertThat(a.status()).isEqualTo(403);
+    assertThat(a.errcode()).isEqualTo("HS_FORBIDDEN_TOKEN");
+    assertThat(a.error()).contains("elsewhere", "!console:localhost");
+  }
+
+  @Test
+  void thePlainSecretsPutAnswers200LikeHookshot() {
+    Answer a = grapple.call("PUT", PUT_HOOK, basic("apikey", SECRET), hook("compatible"));
+
+    assertThat(a.status()).isEqualTo(200);
+  }
+
+  @Test
+  void everyAnswerCarriesARequestId() {
+    List<Answer> answers = List.of(grapple.get("/v1/health"), grapple.call("GET", "/v1/health", null, null),
+        grapple.get("/v1/nope"), grapple.call("POST", "/v1/health", bearer(SECRET), "{}"),
+        grapple.get(connections("")), grapple.get("/live"));
+
+    for (Answer a : answers) assertThat(a.header("X-Request-Id")).as(a.toString()).matches("[0-9a-f]{8}");
+    assertThat(answers.stream().map(a -> a.header("X-Request-Id")).distinct()).hasSize(answers.size());
+  }
+
+  // Bad values.
+
+  @Test
+  void aMissingUserIdIs400() {
+    Answer a = grapple.get(connections(""));
+
+    assertThat(a.status()).isEqualTo(400);
+    assertThat(a.errcode()).isEqualTo("HS_BAD_VALUE");
+    assertThat(a.error()).contains("userId");
+  }
+
+  @Test
+  void aMalformedUserIdIs400() {
+    Answer a = grapple.get(connections("?userId=console"));
+
+    assertThat(a.status()).isEqualTo(400);
+    assertThat(a.errcode()).isEqualTo("HS_BAD_VALUE");
+    assertThat(a.error()).contains("userId", "'console'");
+  }
+
+  @Test
+  void malformedJsonIs400() {
+    Answer a = grapple.put(PUT_HOOK, "{\"name\":");
+
+    assertThat(a.status()).isEqualTo(400);
+    assertThat(a.errcode()).isEqualTo("HS_BAD_VALUE");
+    assertThat(a.error()).startsWith("The body is not valid JSON");
+  }
+
+  @Test
+  void jsonWithTrailingTextIs400() {
+    Answer a = grapple.put(PUT_HOOK, "{\"name\":\"trailing\"} }");
+
+    assertThat(a.status()).isEqualTo(400);
+    assertThat(a.errcode()).isEqualTo("HS_BAD_VALUE");
+  }
+
+  @Test
+  void aBodyThatIsNotAnObjectIs400() {
+    for (String body : new String[] {"[]", "\"name\"", "42", "null", ""}) {
+      Answer a = grapple.put(PUT_HOOK, body);
+
+      assertThat(a.status()).as(body).isEqualTo(400);
+      assertThat(a.errcode()).as(body).isEqualTo("HS_BAD_VALUE");
+    }
+  }
+
+  @Test
+  void anInvalidNameIs400SayingWhy() {
+    Answer a = grapple.put(PUT_HOOK, hook("x"));
+
+    assertThat(a.status()).isEqualTo(400);
+    assertThat(a.errcode()).isEqualTo("HS_BAD_VALUE");
+    assertThat(a.error()).contains("'name' must be 2-64 characters");
+  }
+
+  @Test
+  void aPutWithoutANameIs400NamingName() {
+    Answer a = grapple.put(PUT_HOOK, "{\"waitForComplete\":true}");
+
+    assertThat(a.status()).isEqualTo(400);
+    assertThat(a.error()).contains("'name'");
+  }
+
+  @Test
+  void aRoomIdMayBeSentUnencodedOrEncoded() {
+    Answer encoded = grapple.get("/v1/%21console%3Alocalhost/connections" + AS_ADMIN);
+    Answer plain = grapple.get("/v1/!console:localhost/connections?userId=@console:localhost");
+
+    assertThat(encoded.status()).isEqualTo(200);
+    assertThat(plain.status()).isEqualTo(200);
+  }
+
+  @Test
+  void aDoubleEncodedRoomIdIs400NamingRoomId() {
+    Answer a = grapple.get("/v1/%2521console%253Alocalhost/connections" + AS_ADMIN);
+
+    assertThat(a.status()).isEqualTo(400);
+    assertThat(a.errcode()).isEqualTo("HS_BAD_VALUE");
+    assertThat(a.error()).contains("roomId");
+  }
+
+  @Test
+  void aBodyOver64KiBIs413() {
+    String big = "{\"name\":\"big\",\"padding\":\"" + "x".repeat(70 * 1024) + "\"}";
+
+    Answer a = grapple.put(PUT_HOOK, big);
+
+    assertThat(a.status()).isEqualTo(413);
+    assertThat(a.errcode()).isEqualTo("HS_BAD_VALUE");
+    assertThat(grapple.get(connections(AS_ADMIN)).body()).doesNotContain("\"big\"");
+  }
+
+  @Test
+  void aChunkedBodyOver64KiBIs413Too() {
+    RequestBody chunked = new RequestBody() {
+      @Override
+      public okhttp3.MediaType contentType() {
+        return LocalGrapple.JSON;
+      }
+
+      @Override
+      public void writeTo(okio.BufferedSink sink) throws java.io.IOException {
+        sink.writeUtf8("{\"name\":\"chunky\",\"padding\":\"");
+        for (int i = 0; i < 70; i++) sink.writeUtf8("x".repeat(1024));
+        sink.writeUtf8("\"}");
+      }
+    };
+
+    Answer a = grapple.send("PUT", PUT_HOOK, bearer(SECRET), chunked);
+
+    assertThat(a.status()).isEqualTo(413);
+  }
+
+  // Refusals.
+
+  @Test
+  void aUserNotInTheRoomIs403NotInRoom() {
+    Answer a = grapple.put(connections("/" + WEBHOOK + "?userId=%40stranger%3Alocalhost"), hook("strange"));
+
+    assertThat(a.status()).isEqualTo(403);
+    assertThat(a.errcode()).isEqualTo("HS_NOT_IN_ROOM");
+    assertThat(a.error()).contains("@stranger:localhost");
+  }
+
+  @Test
+  void aUserWithoutManageConnectionsIs403ForbiddenUser(@TempDir Path other) throws Exception {
+    try (LocalGrapple limited = LocalGrapple.start(other, """
+        permissions:
+          - actor: "@console:localhost"
+            services: [{service: "*", level: commands}]
+        """)) {
+      Answer list = limited.get(connections(AS_ADMIN));
+      Answer put = limited.put(PUT_HOOK, hook("forbidden"));
+
+      assertThat(list.status()).isEqualTo(200);
+      assertThat(put.status()).isEqualTo(403);
+      assertThat(put.errcode()).isEqualTo("HS_FORBIDDEN_USER");
+      assertThat(put.error()).contains("manageConnections");
+      assertThat(conformanceProblems(limited)).isEmpty();
+    }
+  }
+
+  private static List<String> conformanceProblems(LocalGrapple g) {
+    OpenApiDocument document = OpenApiDocument.load();
+    List<String> problems = new ArrayList<>();
+    for (Answer a : g.answers()) problems.addAll(document.problems(a));
+    return problems;
+  }
+
+  @Test
+  void anUnknownRoomIs404() {
+    Answer a = grapple.get("/v1/%21nope%3Alocalhost/connections" + AS_ADMIN);
+
+    assertThat(a.status()).isEqualTo(404);
+    assertThat(a.errcode()).isEqualTo("HS_NOTFOUND");
+    assertThat(a.error()).contains("!nope:localhost");
+  }
+
+  @Test
+  void aKeysAllowedRoomThatTheBotIsNotInIs404() {
+    Answer a = grapple.call("GET", "/v1/%21other%3Alocalhost/connections" + AS_ADMIN, bearer(ELSEWHERE),
+        null);
+
+    assertThat(a.status()).isEqualTo(404);
+    assertThat(a.errcode()).isEqualTo("HS_NOTFOUND");
+  }
+
+  @Test
+  void anUnknownConnectionIdIs404ForGetPatchAndDelete() {
+    String path = one("AAAAAAAAAAAAAAAA");
+
+    List<Answer> answers = List.of(grapple.get(path), grapple.patch(path, "{}"), grapple.delete(path));
+
+    for (Answer a : answers) {
+      assertThat(a.status()).as(a.toString()).isEqualTo(404);
+      assertThat(a.errcode()).as(a.toString()).isEqualTo("HS_NOTFOUND");
+    }
+  }
+
+  @Test
+  void anUnknownEventTypeIs404() {
+    Answer a = grapple.put(connections("/org.example.nothing" + AS_ADMIN), hook("nothing"));
+
+    assertThat(a.status()).isEqualTo(404);
+    assertThat(a.errcode()).isEqualTo("HS_NOTFOUND");
+    assertThat(a.error()).contains("org.example.nothing");
+  }
+
+  @Test
+  void anUnknownRouteIs404() {
+    Answer a = grapple.get("/v1/nope");
+
+    assertThat(a.status()).isEqualTo(404);
+    assertThat(a.errcode()).isEqualTo("HS_NOTFOUND");
+  }
+
+  @Test
+  void aTypeWhoseServiceIsNotBuiltIs400DisabledFeature() {
+    Answer a = grapple.put(connections("/uk.half-shot.matrix-hookshot.github.repository" + AS_ADMIN),
+        "{\"org\":\"acme\",\"repo\":\"widgets\"}");
+
+    assertThat(a.status()).isEqualTo(400);
+    assertThat(a.errcode()).isEqualTo("HS_DISABLED_FEATURE");
+    assertThat(a.error()).contains("github");
+  }
+
+  @Test
+  void aServiceDisabledInConfigIs400DisabledFeature(@TempDir Path other) throws Exception {
+    try (LocalGrapple noFeeds = LocalGrapple.start(other, "feeds: {enabled: false}")) {
+      Answer a = noFeeds.put(connections("/uk.half-shot.matrix-hookshot.feed" + AS_ADMIN),
+          "{\"url\":\"https://example.org/feed.xml\"}");
+
+      assertThat(a.status()).isEqualTo(400);
+      assertThat(a.errcode()).isEqualTo("HS_DISABLED_FEATURE");
+      assertThat(a.error()).contains("feeds");
+      assertThat(noFeeds.get("/v1/connectiontypes").json().has("Feed")).isFalse();
+      assertThat(conformanceProblems(noFeeds)).isEmpty();
+    }
+  }
+
+  @Test
+  void aFeedAtAPrivateAddressIs400NamingUrl() {
+    Answer a = grapple.put(connections("/uk.half-shot.matrix-hookshot.feed" + AS_ADMIN),
+        "{\"url\":\"http://127.0.0.1:1/feed.xml\"}");
+
+    assertThat(a.status()).isEqualTo(400);
+    assertThat(a.errcode()).isEqualTo("HS_BAD_VALUE");
+    assertThat(a.error()).containsIgnoringCase("url").contains("127.0.0.1");
+  }
+
+  @Test
+  void theGitHubAndJiraRoutesAre400DisabledFeature() {
+    List<String> paths = List.of("/v1/github/oauth", "/v1/github/account", "/v1/github/orgs/acme/repositories",
+        "/v1/github/repositories?page=2&perPage=5", "/v1/jira/oauth", "/v1/jira/account",
+        "/v1/jira/instances/acme/projects");
+
+    for (String path : paths) {
+      Answer a = grapple.get(path + (path.contains("?") ? "&" : "?") + "userId=%40console%3Alocalhost");
+
+      assertThat(a.status()).as(path).isEqualTo(400);
+      assertThat(a.errcode()).as(path).isEqualTo("HS_DISABLED_FEATURE");
+    }
+  }
+
+  @Test
+  void theSameNameTwiceIs409() {
+    grapple.createHook("twice");
+
+    Answer a = grapple.put(PUT_HOOK, hook("twice"));
+
+    assertThat(a.status()).isEqualTo(409);
+    assertThat(a.errcode()).isEqualTo("HS_CONFLICTING_CONNECTION");
+    assertThat(a.error()).contains("twice");
+  }
+
+  @Test
+  void anotherMethodIs405WithAllow() {
+    Answer a = grapple.call("POST", connections(AS_ADMIN), bearer(SECRET), "{}");
+
+    assertThat(a.status()).isEqualTo(405);
+    assertThat(a.errcode()).isEqualTo("HS_METHOD_NOT_ALLOWED");
+    assertThat(a.header("Allow")).isEqualTo("GET");
+  }
+
+  @Test
+  void concurrentPutsOfOneNameCreateItOnce() throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(8);
+    CountDownLatch go = new CountDownLatch(1);
+    List<Future<Answer>> futures = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      Callable<Answer> put = () -> {
+        go.await();
+        return grapple.put(PUT_HOOK, hook("racy"));
+      };
+      futures.add(pool.submit(put));
+    }
+
+    go.countDown();
+    List<Integer> statuses = new ArrayList<>();
+    for (Future<Answer> f : futures) statuses.add(f.get().status());
+    pool.shutdown();
+
+    assertThat(statuses).containsOnly(200, 409);
+    assertThat(statuses).filteredOn(s -> s == 200).hasSize(1);
+    assertThat(grapple.get(connections(AS_ADMIN)).body().split("\"name\":\"racy\"", -1)).hasSize(2);
+  }
+}

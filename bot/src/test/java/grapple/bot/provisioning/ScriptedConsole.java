@@ -1,0 +1,46 @@
+package grapple.bot.provisioning;
+
+import grapple.bot.console.ConsoleGateway;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/** A console a test types into and reads from (grapple.bot's is package-private, so this is a copy). */
+final class ScriptedConsole implements ConsoleGateway.Console {
+  private static final String END = "\u0000end";
+  private final BlockingQueue<String> typed = new LinkedBlockingQueue<>();
+  private final BlockingQueue<String> printed = new LinkedBlockingQueue<>();
+
+  void type(String line) {
+    typed.add(line);
+  }
+
+  void end() {
+    typed.add(END);
+  }
+
+  /** The next printed text containing {@code fragment}, skipping others; fails after five seconds. */
+  String awaitPrinted(String fragment) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (System.nanoTime() < deadline) {
+      String next = printed.poll(50, TimeUnit.MILLISECONDS);
+      if (next != null && next.contains(fragment)) return next;
+    }
+    throw new AssertionError("nothing containing '" + fragment + "' was printed");
+  }
+
+  @Override
+  public void readLines(Consumer<String> onLine) {
+    try {
+      for (String line = typed.take(); !line.equals(END); line = typed.take()) onLine.accept(line);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public void print(String text) {
+    printed.add(text);
+  }
+}
