@@ -63,6 +63,14 @@ public final class Connections {
     return byId(grapple.state.ConnectionId.of(roomId, type.eventType(), stateKey));
   }
 
+  /** How many connections there are of each type, for metrics. */
+  public Map<String, Long> countByType() {
+    Map<String, Long> out = new java.util.TreeMap<>();
+    types.all().forEach(t -> out.put(t.name(), 0L));
+    byId.values().forEach(c -> out.merge(c.type(), 1L, Long::sum));
+    return out;
+  }
+
   public ConnectionTypes types() {
     return types;
   }

@@ -4,6 +4,7 @@ import grapple.bot.config.Config;
 import grapple.bot.console.ConsoleGateway;
 import grapple.bot.feed.FeedType;
 import grapple.bot.http.HttpListener;
+import grapple.bot.http.RequestObserver;
 import grapple.bot.http.Response;
 import grapple.bot.http.Router;
 import grapple.bot.matrix.MatrixGateway;
@@ -67,50 +68,91 @@ public final class Grapple implements AutoCloseable {
     }
   }
 
+  /** What every door (commands, room state, API, webhooks) shares. */
+  private record Parts(RoomGateway gateway, Outbox outbox, ConnectionTypes types, Connections connections,
+      RoomStates rooms, Permissions permissions) {}
+
   private static Grapple wire(Config config, ConsoleGateway.Console console, Database db)
       throws IOException, MatrixGateway.LoginFailed, InterruptedException {
+    Parts parts = parts(config, console, db);
+    Metrics metrics = new Metrics();
+    AtomicBoolean ready = new AtomicBoolean();
+    List<HttpListener> listeners = listen(config, parts, metrics, ready);
+    measure(metrics, parts, db, ready);
+    Grapple app = new Grapple(db, parts.gateway(), parts.outbox(), new Serving(listeners, ready), parts.types());
+    try {
+      connect(config, parts, ready);
+      return app;
+    } catch (MatrixGateway.LoginFailed | InterruptedException | RuntimeException e) {
+      listeners.forEach(HttpListener::close);
+      parts.types().all().forEach(ConnectionType::close);
+      throw e;
+    }
+  }
+
+  private static Parts parts(Config config, ConsoleGateway.Console console, Database db) {
     RoomGateway gateway = gateway(config, console, db);
     Outbox outbox = new Outbox(new OutboxStore(db), gateway, config.outbox().concurrency(),
         config.outbox().maxRetryDelay());
     Permissions permissions = new Permissions(config.permissions());
     ConnectionTypes types = new ConnectionTypes(types(config, db, outbox));
-    ConnectionStore store = new ConnectionStore(db);
-    Connections connections = new Connections(store, types, gateway, permissions, outbox);
+    Connections connections = new Connections(new ConnectionStore(db), types, gateway, permissions, outbox);
     connections.load();
-    RoomStates rooms = new RoomStates();
-    Dispatcher dispatcher = new Dispatcher(commands(types, connections), permissions,
-        new Dispatcher.Settings(config.bot().commandPrefixes(), gateway.botUserId()), rooms, Clock.systemUTC());
-    Router router = new Router();
-    types.all().forEach(t -> t.routes(router, connections));
-    AtomicBoolean ready = new AtomicBoolean();
-    HttpListener webhooks = HttpListener.start(new HttpListener.Settings("webhooks",
-        address(config.listeners().webhooks()), HTTP_THREADS, (status, message, id) -> Response.error(status, message),
-        path -> path.replaceAll("^/webhook/[^/]+", "/webhook/***")), router, ready::get);
-    List<HttpListener> listeners = new ArrayList<>(List.of(webhooks));
+    return new Parts(gateway, outbox, types, connections, new RoomStates(), permissions);
+  }
+
+  /** The webhook listener, the provisioning API (when configured) and metrics, in that order. */
+  private static List<HttpListener> listen(Config config, Parts p, Metrics metrics, AtomicBoolean ready)
+      throws IOException {
+    Router webhookRoutes = new Router();
+    p.types().all().forEach(t -> t.routes(webhookRoutes, p.connections()));
+    List<HttpListener> listeners = new ArrayList<>();
+    listeners.add(HttpListener.start(new HttpListener.Settings("webhooks", address(config.listeners().webhooks()),
+        HTTP_THREADS, (status, message, id) -> Response.error(status, message),
+        path -> path.replaceAll("^/webhook/[^/]+", "/webhook/***")), webhookRoutes, ready::get, metrics));
     if (config.provisioning().enabled()) {
-      ProvisioningApi api = new ProvisioningApi(config.provisioning(), connections, rooms, permissions,
-          gateway.botUserId());
+      ProvisioningApi api = new ProvisioningApi(config.provisioning(), p.connections(), p.rooms(), p.permissions(),
+          p.gateway().botUserId());
       listeners.add(HttpListener.start(new HttpListener.Settings("provisioning",
           address(config.listeners().provisioning()), 16, ProvisioningApi::listenerError, path -> path),
-          api.router(), ready::get));
+          api.router(), ready::get, metrics));
     }
-    Grapple app = new Grapple(db, gateway, outbox, new Serving(List.copyOf(listeners), ready), types);
-    try {
-      if (gateway instanceof MatrixGateway matrix) {
-        matrix.follow(stateTypes(types));
-        matrix.login();
-      }
-      outbox.start();
-      gateway.start(new Core(gateway, rooms, connections, dispatcher, permissions, outbox), () -> {
-        ready.set(true);
-        log.info("ready: rooms loaded");
-      });
-      return app;
-    } catch (MatrixGateway.LoginFailed | InterruptedException | RuntimeException e) {
-      listeners.forEach(HttpListener::close);
-      types.all().forEach(ConnectionType::close);
-      throw e;
+    listeners.add(HttpListener.start(new HttpListener.Settings("metrics", address(config.listeners().metrics()), 2,
+        (status, message, id) -> Response.error(status, message), path -> path), metrics.router(), ready::get,
+        RequestObserver.NONE));
+    return List.copyOf(listeners);
+  }
+
+  private static void measure(Metrics metrics, Parts p, Database db, AtomicBoolean ready) {
+    metrics.gauge("grapple_ready", "1 once rooms are loaded", () -> ready.get() ? 1 : 0);
+    metrics.gauge("grapple_outbox_backlog", "Messages waiting for delivery", () -> p.outbox().backlog());
+    metrics.counter("grapple_outbox_delivered", "Messages the homeserver accepted since start",
+        () -> p.outbox().deliveredCount());
+    metrics.counter("grapple_outbox_refused", "Messages the homeserver refused for good since start",
+        () -> p.outbox().refusedCount());
+    metrics.gauge("grapple_connections", "Connections, by type", "type", p.connections()::countByType);
+    if (p.types().byName("Feed").isPresent()) {
+      FeedStore feeds = new FeedStore(db);
+      metrics.gauge("grapple_feeds_failing", "Feed URLs whose last poll failed", () -> feeds.failingCount());
     }
+  }
+
+  /** Logs in (matrix mode), starts delivering, then starts the gateway; /ready turns 200 once loaded. */
+  private static void connect(Config config, Parts p, AtomicBoolean ready)
+      throws MatrixGateway.LoginFailed, InterruptedException {
+    Dispatcher dispatcher = new Dispatcher(commands(p.types(), p.connections()), p.permissions(),
+        new Dispatcher.Settings(config.bot().commandPrefixes(), p.gateway().botUserId()), p.rooms(),
+        Clock.systemUTC());
+    if (p.gateway() instanceof MatrixGateway matrix) {
+      matrix.follow(stateTypes(p.types()));
+      matrix.login();
+    }
+    p.outbox().start();
+    p.gateway().start(new Core(p.gateway(), p.rooms(), p.connections(), dispatcher, p.permissions(), p.outbox()),
+        () -> {
+          ready.set(true);
+          log.info("ready: rooms loaded");
+        });
   }
 
   private static RoomGateway gateway(Config config, ConsoleGateway.Console console, Database db) {
@@ -157,8 +199,13 @@ public final class Grapple implements AutoCloseable {
   }
 
   /** The provisioning listener's port; throws when the API is off. */
+  /** The metrics listener's port (always the last listener). */
+  public int metricsPort() {
+    return serving.listeners().get(serving.listeners().size() - 1).port();
+  }
+
   public int provisioningPort() {
-    if (serving.listeners().size() < 2) {
+    if (serving.listeners().size() < 3) {
       throw new IllegalStateException("the provisioning API is off (no secret or tokens)");
     }
     return serving.listeners().get(1).port();

@@ -188,4 +188,24 @@ class LocalModeWebhookTest {
       }
     }
   }
+
+  @Test
+  void metricsCountRequestsConnectionsAndDeliveries() throws Exception {
+    String url = createHook("metered");
+    try (Response r = post(url, "text/plain", "count me")) {
+      assertThat(r.code()).isEqualTo(202);
+    }
+    console.awaitPrinted("count me");
+
+    try (Response r = http.newCall(new Request.Builder()
+        .url("http://127.0.0.1:" + app.metricsPort() + "/metrics").build()).execute()) {
+      String text = r.body().string();
+      assertThat(r.code()).isEqualTo(200);
+      assertThat(text).contains("grapple_http_requests_total{listener=\"webhooks\",status=\"202\"} 1.0")
+          .contains("grapple_connections{type=\"Webhook\"} 1.0")
+          .containsPattern("grapple_outbox_delivered_total [1-9]")
+          .contains("grapple_ready 1.0")
+          .contains("jvm_memory_used_bytes");
+    }
+  }
 }

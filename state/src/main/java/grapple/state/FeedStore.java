@@ -64,6 +64,16 @@ public final class FeedStore {
     });
   }
 
+  /** Feed URLs whose last poll failed. */
+  public long failingCount() {
+    return db.read(c -> {
+      try (PreparedStatement s = c.prepareStatement("SELECT count(*) FROM feed_urls WHERE last_error IS NOT NULL")) {
+        ResultSet rs = s.executeQuery();
+        return rs.next() ? rs.getLong(1) : 0L;
+      }
+    });
+  }
+
   public ConnectionState state(String connectionId) {
     return db.read(c -> {
       try (PreparedStatement s = c.prepareStatement(

@@ -4,11 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.rometools.rome.feed.synd.SyndContent;
 import com.rometools.rome.feed.synd.SyndEntry;
 import com.rometools.rome.feed.synd.SyndFeed;
+import com.rometools.rome.feed.synd.SyndLink;
 import com.rometools.rome.io.SyndFeedInput;
 import com.rometools.rome.io.XmlReader;
 import grapple.state.Json;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -33,25 +35,66 @@ final class FeedParser {
     if (trimmed.length == 0) throw new FeedException("the response is empty");
     String type = contentType == null ? "" : contentType.toLowerCase(Locale.ROOT);
     if (trimmed[0] == '{' || type.contains("json")) return JsonFeed.parse(trimmed, feedUrl);
-    return xml(trimmed, feedUrl);
+    return xml(trimmed, contentType, feedUrl);
   }
 
-  private static ParsedFeed xml(byte[] body, URI feedUrl) throws FeedException {
-    SyndFeed feed;
+  /** Deeper nesting than any real feed has; building such a tree is slow (quadratic) or overflows the stack. */
+  static final int MAX_XML_DEPTH = 200;
+
+  private static ParsedFeed xml(byte[] body, String contentType, URI feedUrl) throws FeedException {
+    if (XmlDepth.exceeds(body, MAX_XML_DEPTH)) {
+      throw new FeedException("not a feed: XML nested more than " + MAX_XML_DEPTH + " elements deep");
+    }
+    SyndFeed feed = build(withRssVersion(body), contentType);
+    URI base = resolve(feedUrl, siteLink(feed));
+    List<FeedItem> items = new ArrayList<>();
+    for (SyndEntry e : feed.getEntries()) items.add(item(e, base == null ? feedUrl : base));
+    return new ParsedFeed(text(feed.getTitle()), base == null ? null : base.toString(), items);
+  }
+
+  private static SyndFeed build(byte[] body, String contentType) throws FeedException {
     try {
       SyndFeedInput input = new SyndFeedInput();
       input.setAllowDoctypes(false);
       input.setXmlHealerOn(true);
-      feed = input.build(new XmlReader(new ByteArrayInputStream(body), true));
+      input.setPreserveWireFeed(true);
+      InputStream in = new ByteArrayInputStream(body);
+      XmlReader reader = contentType == null ? new XmlReader(in, true) : new XmlReader(in, contentType, true);
+      return input.build(reader);
     } catch (IllegalArgumentException e) {
       throw new FeedException("not a feed: " + firstLine(e.getMessage()), e);
     } catch (com.rometools.rome.io.FeedException | IOException e) {
-      throw new FeedException("not a valid feed: " + firstLine(e.getMessage()), e);
+      throw new FeedException("not a valid feed: " + readable(e), e);
+    } catch (StackOverflowError e) {
+      throw new FeedException("not a feed: nested too deeply to read", new IOException(e.toString()));
     }
-    URI base = resolve(feedUrl, feed.getLink());
-    List<FeedItem> items = new ArrayList<>();
-    for (SyndEntry e : feed.getEntries()) items.add(item(e, base == null ? feedUrl : base));
-    return new ParsedFeed(text(feed.getTitle()), base == null ? null : base.toString(), items);
+  }
+
+  /** Some generators write {@code <rss version="">}, which ROME refuses; such feeds are RSS 2.0 in practice. */
+  private static byte[] withRssVersion(byte[] body) {
+    int head = Math.min(body.length, 4096);
+    String start = new String(body, 0, head, StandardCharsets.ISO_8859_1);
+    String fixed = start.replaceFirst("(<rss\\b[^>]*?\\bversion=)([\"'])\\2", "$1$22.0$2");
+    if (fixed.equals(start)) return body;
+    byte[] prefix = fixed.getBytes(StandardCharsets.ISO_8859_1);
+    byte[] out = new byte[prefix.length + body.length - head];
+    System.arraycopy(prefix, 0, out, 0, prefix.length);
+    System.arraycopy(body, head, out, prefix.length, body.length - head);
+    return out;
+  }
+
+  /** The site's link: Atom's rel="alternate" (not rel="self", the feed itself), else the feed's link. */
+  private static String siteLink(SyndFeed feed) {
+    for (SyndLink link : feed.getLinks()) {
+      if (link.getRel() == null || link.getRel().equals("alternate")) return link.getHref();
+    }
+    return feed.getLink();
+  }
+
+  private static String readable(Exception e) {
+    String message = firstLine(e.getMessage());
+    if (message.contains("DOCTYPE")) return "DOCTYPE declarations are not allowed (they can read other files)";
+    return message;
   }
 
   private static FeedItem item(SyndEntry e, URI base) {
@@ -59,11 +102,30 @@ final class FeedParser {
     if (link == null && !e.getLinks().isEmpty()) link = e.getLinks().get(0).getHref();
     URI url = resolve(base, link);
     String title = text(e.getTitle());
-    Instant date = instant(e.getPublishedDate() != null ? e.getPublishedDate() : e.getUpdatedDate());
+    Instant date = instant(published(e));
+    String summary = summary(e);
     String id = firstNonBlank(e.getUri(), url == null ? null : url.toString(),
-        title == null && date == null ? null : title + "|" + date);
-    return new FeedItem(id, title, url == null ? null : url.toString(), blankToNull(e.getAuthor()), date,
-        summary(e));
+        title == null && date == null ? null : title + "|" + date, contentId(summary));
+    return new FeedItem(id, title, url == null ? null : url.toString(), blankToNull(e.getAuthor()), date, summary);
+  }
+
+  /** Atom 0.3's {@code <issued>} is the publication date; ROME files {@code <modified>} there instead. */
+  private static Date published(SyndEntry e) {
+    if (e.getWireEntry() instanceof com.rometools.rome.feed.atom.Entry atom && atom.getIssued() != null) {
+      return atom.getIssued();
+    }
+    return e.getPublishedDate() != null ? e.getPublishedDate() : e.getUpdatedDate();
+  }
+
+  /** The last resort for an item with no id, link, title or date (legal in RSS 0.92): its text. */
+  static String contentId(String summary) {
+    if (summary == null) return null;
+    try {
+      byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(summary.getBytes(StandardCharsets.UTF_8));
+      return "content:" + java.util.HexFormat.of().formatHex(digest, 0, 16);
+    } catch (java.security.NoSuchAlgorithmException ex) {
+      throw new IllegalStateException("every JDK has SHA-256", ex);
+    }
   }
 
   private static String summary(SyndEntry e) {
@@ -140,23 +202,26 @@ final class FeedParser {
         throw new FeedException("not a feed: JSON without a jsonfeed.org version");
       }
       URI base = resolve(feedUrl, root.path("home_page_url").asText(null));
+      String feedAuthor = author(root);
       List<FeedItem> items = new ArrayList<>();
-      for (JsonNode item : root.path("items")) items.add(item(item, base == null ? feedUrl : base));
+      for (JsonNode item : root.path("items")) items.add(item(item, base == null ? feedUrl : base, feedAuthor));
       return new ParsedFeed(text(root.path("title").asText(null)), base == null ? null : base.toString(), items);
     }
 
-    private static FeedItem item(JsonNode item, URI base) {
+    private static FeedItem item(JsonNode item, URI base, String feedAuthor) {
       URI url = resolve(base, firstNonBlank(item.path("url").asText(null), item.path("external_url").asText(null)));
       String title = text(item.path("title").asText(null));
       Instant date = instant(firstNonBlank(item.path("date_published").asText(null),
           item.path("date_modified").asText(null)));
-      String id = firstNonBlank(item.path("id").asText(null), url == null ? null : url.toString(),
-          title == null && date == null ? null : title + "|" + date);
       String summary = text(firstNonBlank(item.path("summary").asText(null), item.path("content_text").asText(null),
           item.path("content_html").asText(null)));
-      return new FeedItem(id, title, url == null ? null : url.toString(), author(item), date, summary);
+      String id = firstNonBlank(item.path("id").asText(null), url == null ? null : url.toString(),
+          title == null && date == null ? null : title + "|" + date, contentId(summary));
+      String author = firstNonBlank(author(item), feedAuthor);
+      return new FeedItem(id, title, url == null ? null : url.toString(), author, date, summary);
     }
 
+    /** An item's (or the feed's) author: 1.1's {@code authors[0]}, else 1.0's {@code author}. */
     private static String author(JsonNode item) {
       JsonNode authors = item.path("authors");
       if (authors.isArray() && !authors.isEmpty()) return blankToNull(authors.get(0).path("name").asText(null));

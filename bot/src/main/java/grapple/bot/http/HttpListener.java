@@ -45,15 +45,18 @@ public final class HttpListener implements AutoCloseable {
   private final Settings settings;
   private final HttpServer server;
   private final ExecutorService executor;
+  private final RequestObserver observer;
 
-  private HttpListener(Settings settings, HttpServer server, ExecutorService executor) {
+  private HttpListener(Settings settings, HttpServer server, ExecutorService executor, RequestObserver observer) {
     this.settings = settings;
     this.server = server;
     this.executor = executor;
+    this.observer = observer;
   }
 
   /** Binds and starts serving {@code router}; {@code ready} decides what /ready answers. */
-  public static HttpListener start(Settings settings, Router router, BooleanSupplier ready) throws IOException {
+  public static HttpListener start(Settings settings, Router router, BooleanSupplier ready,
+      RequestObserver observer) throws IOException {
     HttpServer server = HttpServer.create(settings.address(), 1024);
     AtomicInteger counter = new AtomicInteger();
     ExecutorService executor = Executors.newFixedThreadPool(settings.threads(), r -> {
@@ -62,7 +65,7 @@ public final class HttpListener implements AutoCloseable {
       return t;
     });
     server.setExecutor(executor);
-    HttpListener listener = new HttpListener(settings, server, executor);
+    HttpListener listener = new HttpListener(settings, server, executor, observer);
     server.createContext("/", exchange -> listener.serve(exchange, router, ready));
     server.start();
     log.info("{} listener on http://{}:{}", settings.name(), settings.address().getHostString(),
@@ -85,9 +88,11 @@ public final class HttpListener implements AutoCloseable {
       // The client went away mid-answer; nothing left to tell it.
       log.debug("{}: could not answer request {}: {}", settings.name(), requestId, e.toString());
     }
+    long nanos = System.nanoTime() - started;
+    observer.served(settings.name(), response.status(), nanos);
     access.info("{} {} {} {} {}ms req={}", settings.name(), exchange.getRequestMethod(),
         settings.logPath().apply(exchange.getRequestURI().getRawPath()), response.status(),
-        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), requestId);
+        TimeUnit.NANOSECONDS.toMillis(nanos), requestId);
   }
 
   private Response respond(HttpExchange exchange, Router router, BooleanSupplier ready, String requestId) {

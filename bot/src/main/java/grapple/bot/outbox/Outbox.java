@@ -18,6 +18,8 @@ public final class Outbox implements AutoCloseable {
   private final OutboxStore store;
   private final DeliveryWorker worker;
   private final Map<Long, CompletableFuture<String>> waiting = new ConcurrentHashMap<>();
+  private final java.util.concurrent.atomic.AtomicLong delivered = new java.util.concurrent.atomic.AtomicLong();
+  private final java.util.concurrent.atomic.AtomicLong refused = new java.util.concurrent.atomic.AtomicLong();
 
   public Outbox(OutboxStore store, RoomGateway gateway, int concurrency, Duration maxRetryDelay) {
     this.store = store;
@@ -65,6 +67,7 @@ public final class Outbox implements AutoCloseable {
   }
 
   private void settled(long seq, String eventId, Throwable failure) {
+    (failure == null ? delivered : refused).incrementAndGet();
     CompletableFuture<String> future = waiting.remove(seq);
     if (future == null) return;
     if (failure == null) {
@@ -72,6 +75,16 @@ public final class Outbox implements AutoCloseable {
     } else {
       future.completeExceptionally(failure);
     }
+  }
+
+  /** Messages the homeserver accepted since start. */
+  public long deliveredCount() {
+    return delivered.get();
+  }
+
+  /** Messages the homeserver refused for good since start. */
+  public long refusedCount() {
+    return refused.get();
   }
 
   /** Messages waiting for delivery right now. */

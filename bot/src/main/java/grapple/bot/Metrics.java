@@ -1,0 +1,67 @@
+package grapple.bot;
+
+import grapple.bot.http.RequestObserver;
+import grapple.bot.http.Response;
+import grapple.bot.http.Router;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.util.Map;
+import java.util.function.DoubleSupplier;
+import java.util.function.Supplier;
+
+/**
+ * Prometheus metrics at {@code /metrics}: the JVM's, every listener's requests by status and their
+ * durations, and gauges read from the bot when scraped (nothing on the hot paths but a counter).
+ */
+public final class Metrics implements RequestObserver {
+  private final PrometheusRegistry registry = new PrometheusRegistry();
+  private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
+  private final Counter requests = Counter.builder().name("grapple_http_requests_total")
+      .help("HTTP requests answered, by listener and status").labelNames("listener", "status").register(registry);
+  private final Histogram durations = Histogram.builder().name("grapple_http_request_duration_seconds")
+      .help("Time to answer an HTTP request, by listener").labelNames("listener").classicOnly()
+      .classicUpperBounds(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10).register(registry);
+
+  public Metrics() {
+    JvmMetrics.builder().register(registry);
+  }
+
+  @Override
+  public void served(String listener, int status, long nanos) {
+    requests.labelValues(listener, Integer.toString(status)).inc();
+    durations.labelValues(listener).observe(nanos / 1e9);
+  }
+
+  /** A value read when scraped, e.g. the outbox backlog. */
+  public void gauge(String name, String help, DoubleSupplier value) {
+    GaugeWithCallback.builder().name(name).help(help).callback(cb -> cb.call(value.getAsDouble())).register(registry);
+  }
+
+  /** A gauge with one label, read when scraped, e.g. connections by type. */
+  public void gauge(String name, String help, String label, Supplier<Map<String, Long>> values) {
+    GaugeWithCallback.builder().name(name).help(help).labelNames(label)
+        .callback(cb -> values.get().forEach((k, v) -> cb.call(v, k))).register(registry);
+  }
+
+  /** A count kept elsewhere (an AtomicLong), read when scraped. */
+  public void counter(String name, String help, DoubleSupplier value) {
+    CounterWithCallback.builder().name(name).help(help).callback(cb -> cb.call(value.getAsDouble())).register(registry);
+  }
+
+  public Router router() {
+    return new Router().add("GET", "/metrics", request -> scrape());
+  }
+
+  private Response scrape() throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    writer.write(out, registry.scrape());
+    return new Response(200, PrometheusTextFormatWriter.CONTENT_TYPE, out.toByteArray(), Map.of());
+  }
+}

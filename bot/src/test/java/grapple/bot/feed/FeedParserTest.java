@@ -1,0 +1,529 @@
+package grapple.bot.feed;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Samples under src/test/resources/feeds/ come from public repositories; SOURCES.md names each. */
+class FeedParserTest {
+  private static final int PATHOLOGICAL_BYTES = 5 * 1024 * 1024;
+
+  // RSS 0.91 / 0.92 / 1.0 / 2.0
+
+  @Test
+  void readsRss091ChannelAndItems() throws Exception {
+    ParsedFeed feed = parse("rss091_writetheweb.xml", "http://writetheweb.com/rss.xml");
+
+    assertThat(feed.title()).isEqualTo("WriteTheWeb");
+    assertThat(feed.link()).isEqualTo("http://writetheweb.com");
+    assertThat(feed.items()).hasSize(6);
+    FeedItem first = feed.items().get(0);
+    assertThat(first.title()).isEqualTo("Giving the world a pluggable Gnutella");
+    assertThat(first.url()).isEqualTo("http://writetheweb.com/read.php?item=24");
+    assertThat(first.id()).isEqualTo("http://writetheweb.com/read.php?item=24");
+    assertThat(first.date()).isNull();
+    assertThat(first.author()).isNull();
+    assertThat(first.summary()).isEqualTo("WorldOS is a framework on which to build programs that work like"
+        + " Freenet or Gnutella -allowing distributed applications using peer-to-peer routing.");
+  }
+
+  @Test
+  void keepsRss092ItemsThatHaveOnlyADescription() throws Exception {
+    ParsedFeed feed = parse("rss092_grateful_dead.xml", "http://www.scripting.com/blog/gratefulDead.xml");
+
+    assertThat(feed.title()).isEqualTo("Dave Winer: Grateful Dead");
+    assertThat(feed.link()).isEqualTo("http://www.scripting.com/blog/categories/gratefulDead.html");
+    assertThat(feed.items()).hasSize(4);
+    FeedItem first = feed.items().get(0);
+    assertThat(first.title()).isNull();
+    assertThat(first.url()).isNull();
+    assertThat(first.date()).isNull();
+    assertThat(first.summary()).startsWith("It's been a few days since I added a song")
+        .endsWith("A little change, the wind and rain.");
+    assertThat(feed.items().get(3).summary()).isEqualTo("This is a test of a change I just made. Still diggin..");
+  }
+  @Test
+  void givesRss092DescriptionOnlyItemsDistinctIds() throws Exception {
+    ParsedFeed feed = parse("rss092_grateful_dead.xml", "http://www.scripting.com/blog/gratefulDead.xml");
+
+    List<String> ids = feed.items().stream().map(FeedItem::id).toList();
+
+    assertThat(ids).doesNotContainNull().doesNotHaveDuplicates();
+  }
+
+  @Test
+  void readsRss10RdfItems() throws Exception {
+    ParsedFeed feed = parse("rss10_xmlcom.rdf", "http://www.xml.com/xml/news.rss");
+
+    assertThat(feed.title()).isEqualTo("XML.com");
+    assertThat(feed.link()).isEqualTo("http://xml.com/pub");
+    assertThat(feed.items()).hasSize(2);
+    FeedItem first = feed.items().get(0);
+    assertThat(first.id()).isEqualTo("http://xml.com/pub/2000/08/09/xslt/xslt.html");
+    assertThat(first.title()).isEqualTo("Processing Inclusions with XSLT");
+    assertThat(first.url()).isEqualTo("http://xml.com/pub/2000/08/09/xslt/xslt.html");
+    assertThat(first.date()).isNull();
+    assertThat(first.summary()).isEqualTo("Processing document inclusions with general XML tools can be"
+        + " problematic. This article proposes a way of preserving inclusion information through SAX-based"
+        + " processing.");
+  }
+
+  @Test
+  void usesRss20GuidAsIdEvenWhenItemsShareALink() throws Exception {
+    ParsedFeed feed = parse("rss20_guid.xml", "http://www.example.com/rss.xml");
+
+    assertThat(feed.title()).isEqualTo("GUID test");
+    assertThat(feed.items()).hasSize(4);
+    FeedItem first = feed.items().get(0);
+    assertThat(first.id()).isEqualTo("0524a046-df56-11ea-8bc9-47d63411283f");
+    assertThat(first.title()).isEqualTo("Entry One");
+    assertThat(first.url()).isEqualTo("http://www.example.com/blog/post/1");
+    assertThat(first.date()).isEqualTo(Instant.parse("2019-09-06T16:20:00Z"));
+    assertThat(first.summary()).isEqualTo("Blah blah blah.");
+    assertThat(feed.items().get(1).url()).isEqualTo(first.url());
+    assertThat(feed.items().get(1).id()).isEqualTo("0524a35c-df56-11ea-8bca-43f820f3bd93");
+  }
+
+  @Test
+  void usesLinkAsIdWhenThereIsNoGuid() throws Exception {
+    ParsedFeed feed = parse("rss091_writetheweb.xml", "http://writetheweb.com/rss.xml");
+
+    List<String> ids = feed.items().stream().map(FeedItem::id).toList();
+
+    assertThat(ids).doesNotHaveDuplicates()
+        .allSatisfy(id -> assertThat(id).startsWith("http://writetheweb.com/read.php?item="));
+  }
+
+  @Test
+  void usesTitleAndDateAsIdWhenThereIsNoGuidOrLink() throws Exception {
+    byte[] body = """
+        <rss version="2.0"><channel><title>t</title>
+        <item><title>Only a title</title><pubDate>Sun, 06 Sep 2019 16:20:00 +0000</pubDate></item>
+        </channel></rss>""".getBytes(StandardCharsets.UTF_8);
+
+    FeedItem item = FeedParser.parse(body, "application/rss+xml", URI.create("https://example.org/feed")).items().get(0);
+
+    assertThat(item.url()).isNull();
+    assertThat(item.id()).isEqualTo("Only a title|2019-09-06T16:20:00Z");
+  }
+
+  // Atom 0.3 / 1.0
+
+  @Test
+  void readsAtom03Entries() throws Exception {
+    ParsedFeed feed = parse("atom03_dates.xml", "http://example.com/atom.xml");
+
+    assertThat(feed.title()).isEqualTo("Atom 0.3 date test");
+    assertThat(feed.link()).isEqualTo("http://example.com/");
+    assertThat(feed.items()).hasSize(2);
+    FeedItem first = feed.items().get(0);
+    assertThat(first.id()).isEqualTo("http://example.com/both");
+    assertThat(first.title()).isEqualTo("Has both dates");
+    assertThat(first.url()).isEqualTo("http://example.com/both");
+    assertThat(first.date()).isNotNull();
+    assertThat(feed.items().get(1).date()).isEqualTo(Instant.parse("2026-05-04T16:56:28Z"));
+  }
+  @Test
+  void datesAtom03EntryByIssued() throws Exception {
+    ParsedFeed feed = parse("atom03_dates.xml", "http://example.com/atom.xml");
+
+    assertThat(feed.items().get(0).date()).isEqualTo(Instant.parse("2026-03-17T17:35:43Z"));
+  }
+
+  @Test
+  void readsAtom10EntryFromGitHubReleases() throws Exception {
+    ParsedFeed feed = parse("atom10_github_releases.xml", "https://github.com/feed-rs/feed-rs/releases.atom");
+
+    assertThat(feed.title()).isEqualTo("Release notes from feed-rs");
+    assertThat(feed.items()).hasSize(2);
+    FeedItem first = feed.items().get(0);
+    assertThat(first.id()).isEqualTo("tag:github.com,2008:Repository/90976281/v0.2.0");
+    assertThat(first.title()).isEqualTo("0.2.0");
+    assertThat(first.url()).isEqualTo("https://github.com/feed-rs/feed-rs/releases/tag/v0.2.0");
+    assertThat(first.author()).isEqualTo("markpritchard");
+    assertThat(first.date()).isEqualTo(Instant.parse("2020-01-19T05:08:59Z"));
+    assertThat(first.summary()).startsWith("A range of maintenance work, including: migrate to Rust 2018 edition")
+        .doesNotContain("<");
+  }
+  @Test
+  void usesAtomAlternateLinkAsSiteLink() throws Exception {
+    ParsedFeed feed = parse("atom10_github_releases.xml", "https://github.com/feed-rs/feed-rs/releases.atom");
+
+    assertThat(feed.link()).isEqualTo("https://github.com/feed-rs/feed-rs/releases");
+  }
+
+  @Test
+  void turnsHtmlInAtomTitleIntoPlainText() throws Exception {
+    ParsedFeed feed = parse("atom10_html_title.xml", "https://example.org/atom.xml");
+
+    assertThat(feed.items()).singleElement().extracting(FeedItem::title).isEqualTo("Example Atom");
+  }
+
+  @Test
+  void turnsHtmlInRssTitleIntoPlainText() throws Exception {
+    byte[] body = """
+        <rss version="2.0"><channel><title>Feed &lt;i&gt;of&lt;/i&gt; things</title>
+        <item><title><![CDATA[<b>Breaking:</b> news &amp; views]]></title><link>https://example.org/1</link></item>
+        </channel></rss>""".getBytes(StandardCharsets.UTF_8);
+
+    ParsedFeed feed = FeedParser.parse(body, "application/rss+xml", URI.create("https://example.org/feed"));
+
+    assertThat(feed.title()).isEqualTo("Feed of things");
+    assertThat(feed.items().get(0).title()).isEqualTo("Breaking: news & views");
+  }
+
+  // JSON Feed 1.0 / 1.1
+
+  @Test
+  void readsJsonFeed10ItemAuthor() throws Exception {
+    ParsedFeed feed = parse("jsonfeed10_hypercritical.json", "http://hypercritical.co/feeds/main.json");
+
+    assertThat(feed.title()).isEqualTo("Hypercritical");
+    assertThat(feed.link()).isEqualTo("http://hypercritical.co");
+    assertThat(feed.items()).hasSize(1);
+    FeedItem item = feed.items().get(0);
+    assertThat(item.id()).isEqualTo("http://hypercritical.co/2016/04/22/canonical-bagel-flavors");
+    assertThat(item.title()).isEqualTo("Canonical Bagel Flavors");
+    assertThat(item.url()).isEqualTo("http://hypercritical.co/2016/04/22/canonical-bagel-flavors");
+    assertThat(item.author()).isEqualTo("John Siracusa");
+    assertThat(item.date()).isEqualTo(Instant.parse("2016-04-22T17:41:23Z"));
+    assertThat(item.summary()).startsWith("These are the canonical bagel flavors: Plain Poppy Sesame")
+        .endsWith("Also: Bialys");
+  }
+
+  @Test
+  void readsJsonFeed10WithoutItemAuthor() throws Exception {
+    ParsedFeed feed = parse("jsonfeed10_jsonfeed_blog.json", "https://jsonfeed.org/feed.json");
+
+    assertThat(feed.title()).isEqualTo("JSON Feed");
+    assertThat(feed.link()).isEqualTo("https://jsonfeed.org/");
+    FeedItem item = feed.items().get(0);
+    assertThat(item.id()).isEqualTo("https://jsonfeed.org/2017/05/17/announcing_json_feed");
+    assertThat(item.title()).isEqualTo("Announcing JSON Feed");
+    assertThat(item.date()).isEqualTo(Instant.parse("2017-05-17T15:02:12Z"));
+    assertThat(item.summary()).startsWith("We — Manton Reece and Brent Simmons — have noticed");
+  }
+  @Test
+  void jsonFeedItemInheritsTopLevelAuthor() throws Exception {
+    ParsedFeed feed = parse("jsonfeed10_jsonfeed_blog.json", "https://jsonfeed.org/feed.json");
+
+    assertThat(feed.items().get(0).author()).isEqualTo("Brent Simmons and Manton Reece");
+  }
+
+  @Test
+  void readsJsonFeed11Authors() throws Exception {
+    ParsedFeed feed = parse("jsonfeed11_daring_fireball.json", "https://daringfireball.net/feeds/json");
+
+    assertThat(feed.title()).isEqualTo("Daring Fireball");
+    assertThat(feed.link()).isEqualTo("https://daringfireball.net/");
+    assertThat(feed.items()).hasSize(2);
+    FeedItem first = feed.items().get(0);
+    assertThat(first.id()).isEqualTo("https://daringfireball.net/linked/2021/02/26/mailtrackerblocker");
+    assertThat(first.title()).isEqualTo("MailTrackerBlocker for Apple Mail on MacOS");
+    assertThat(first.url()).isEqualTo("https://daringfireball.net/linked/2021/02/26/mailtrackerblocker");
+    assertThat(first.author()).isEqualTo("John Gruber");
+    assertThat(first.date()).isEqualTo(Instant.parse("2021-02-27T01:06:30Z"));
+    assertThat(first.summary()).startsWith("Open source plugin for Apple Mail on MacOS, by Aaron Lee:")
+        .doesNotContain("<p>");
+  }
+
+  // Real-world quirks
+
+  @Test
+  void parsesFeedStartingWithByteOrderMark() throws Exception {
+    byte[] body = bytes("rss20_bom.xml");
+
+    ParsedFeed feed = FeedParser.parse(body, "application/rss+xml", URI.create("http://www.example.com/rss.xml"));
+
+    assertThat(body).startsWith(0xEF, 0xBB, 0xBF);
+    assertThat(feed.title()).isEqualTo("本当に簡単なシンジケーションの例");
+    assertThat(feed.items()).singleElement().extracting(FeedItem::id)
+        .isEqualTo("7bd204c6-1655-4c27-aeee-53f933c5395f");
+  }
+
+  @Test
+  void parsesFeedWithWhiteSpaceBeforeXmlDeclaration() throws Exception {
+    ParsedFeed feed = parse("atom10_leading_whitespace.xml", "https://github.com/feed-rs/feed-rs/releases.atom");
+
+    assertThat(feed.title()).isEqualTo("Release notes from feed-rs");
+    assertThat(feed.items()).hasSize(2);
+  }
+
+  @Test
+  void parsesJsonFeedStartingWithByteOrderMark() throws Exception {
+    byte[] json = bytes("jsonfeed11_daring_fireball.json");
+    byte[] body = new byte[json.length + 3];
+    body[0] = (byte) 0xEF;
+    body[1] = (byte) 0xBB;
+    body[2] = (byte) 0xBF;
+    System.arraycopy(json, 0, body, 3, json.length);
+
+    ParsedFeed feed = FeedParser.parse(body, "text/plain", URI.create("https://daringfireball.net/feeds/json"));
+
+    assertThat(feed.title()).isEqualTo("Daring Fireball");
+  }
+
+  @Test
+  void makesRelativeItemLinksAbsoluteAgainstTheSiteLink() throws Exception {
+    ParsedFeed feed = parse("rss20_relative_links.xml", "https://feeds.example.net/rusty/index.xml");
+
+    assertThat(feed.link()).isEqualTo("https://rusty.pro/");
+    assertThat(feed.items()).extracting(FeedItem::url).containsExactly(
+        "https://rusty.pro/publishing-new-posts-to-mastodon/", "https://rusty.pro/2023/fixing-rss/");
+  }
+
+  @Test
+  void makesRelativeChannelLinkAbsoluteAgainstTheFeedUrl() throws Exception {
+    ParsedFeed feed = parse("rss20_relative_channel_link.xml", "http://127.0.0.1:8097/feeds/rss.xml");
+
+    assertThat(feed.link()).isEqualTo("http://127.0.0.1:8097/relative/uri");
+    assertThat(feed.items()).isEmpty();
+  }
+
+  @Test
+  void makesRelativeAtomLinkAbsoluteAgainstTheFeedUrl() throws Exception {
+    ParsedFeed feed = parse("atom03_relative_link.xml", "http://127.0.0.1:8097/feeds/atom.xml");
+
+    FeedItem item = feed.items().get(0);
+
+    assertThat(item.url()).isEqualTo("http://127.0.0.1:8097/relative/link");
+    assertThat(item.id()).isNotNull();
+    assertThat(item.title()).isNull();
+  }
+
+  @Test
+  void keepsItemsWithOddDatesWithoutADate() throws Exception {
+    ParsedFeed feed = parse("rss20_odd_dates.xml", "http://www.example.com/rss.xml");
+
+    assertThat(feed.items()).hasSize(4);
+    assertThat(feed.items()).extracting(FeedItem::date)
+        .containsExactly(null, null, null, Instant.parse("2019-09-06T16:20:00Z"));
+    assertThat(feed.items()).extracting(FeedItem::title).doesNotContainNull();
+  }
+
+  @Test
+  void keepsJsonFeedItemWithOddDateWithoutADate() throws Exception {
+    byte[] body = """
+        {"version": "https://jsonfeed.org/version/1.1", "title": "t",
+         "items": [{"id": "1", "title": "x", "date_published": "Tuesday, 3 PM"}]}
+        """.getBytes(StandardCharsets.UTF_8);
+
+    ParsedFeed feed = FeedParser.parse(body, "application/feed+json", URI.create("https://example.org/feed.json"));
+
+    assertThat(feed.items()).singleElement().satisfies(item -> {
+      assertThat(item.id()).isEqualTo("1");
+      assertThat(item.date()).isNull();
+    });
+  }
+
+  @Test
+  void decodesIso88591DeclaredInXmlProlog() throws Exception {
+    ParsedFeed feed = parse("rss20_iso8859_spiegel.xml", "https://www.omnycontent.com/podcast.rss");
+
+    assertThat(feed.title()).isEqualTo("SPIEGEL Update – Die Nachrichten");
+    FeedItem item = feed.items().get(0);
+    assertThat(item.title()).isEqualTo(
+        "07.02. – die Wochenvorschau: Lockdown-Verlängerung, Kriegsverbrecher vor Gericht, Super Bowl, Karneval");
+    assertThat(item.id()).isEqualTo("c7e3cca2-665e-4bc4-bcac-acc6011b9fa2");
+    assertThat(item.url()).isEqualTo(
+        "https://omny.fm/shows/spiegel-update-die-nachrichten/07-02-die-wochenvorschau-lockdown-verl-ngerung-kri");
+    assertThat(item.date()).isEqualTo(Instant.parse("2021-02-06T23:01:00Z"));
+    assertThat(item.summary()).isEqualTo(
+        "Die wichtigsten Nachrichten aus der SPIEGEL-Redaktion. See omnystudio.com/listener for privacy information.");
+  }
+  @Test
+  void decodesIso88591NamedOnlyInContentType() throws Exception {
+    byte[] body = bytes("rss20_iso8859_charset_in_header_only.xml");
+
+    ParsedFeed feed = FeedParser.parse(body, "application/rss+xml; charset=ISO-8859-1",
+        URI.create("https://www.omnycontent.com/podcast.rss"));
+
+    assertThat(feed.items().get(0).title()).contains("Lockdown-Verlängerung");
+  }
+  @Test
+  void readsRssWithEmptyVersionAttribute() throws Exception {
+    ParsedFeed feed = parse("rss20_iprogrammer.xml", "https://www.i-programmer.info/feed");
+
+    assertThat(feed.title()).isEqualTo("I Programmer - full contents");
+    assertThat(feed.items()).singleElement().satisfies(item -> {
+      assertThat(item.title()).isEqualTo("MotionDisco For Extreme LocoManipulation");
+      assertThat(item.date()).isEqualTo(Instant.parse("2026-06-14T22:18:31Z"));
+    });
+  }
+
+  // Refusals
+
+  @Test
+  void refusesDoctype() {
+    assertThatThrownBy(() -> parse("doctype_external_dtd.xml", "https://example.org/feed"))
+        .isInstanceOf(FeedException.class)
+        .satisfies(e -> assertReadable(e.getMessage()));
+  }
+
+  @Test
+  void refusesExternalEntityWithoutFetchingIt() throws Exception {
+    try (MockWebServer server = new MockWebServer()) {
+      server.enqueue(new MockResponse.Builder().body("SECRET-FROM-ENTITY").build());
+      server.start();
+      String body = text("xxe_external_entity.xml").replace("XXE_TARGET", server.url("/secret").toString());
+
+      Throwable thrown = catchThrowable(() -> FeedParser.parse(body.getBytes(StandardCharsets.UTF_8),
+          "application/rss+xml", URI.create("http://www.example.com/rss.xml")));
+
+      assertThat(thrown).isInstanceOf(FeedException.class);
+      assertThat(thrown.getMessage()).doesNotContain("SECRET-FROM-ENTITY");
+      assertThat(server.getRequestCount()).isZero();
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"malformed_unclosed_root.xml", "malformed_stray_end_tag.xml", "rss10_truncated.rdf"})
+  void refusesMalformedXmlWithReadableReason(String name) {
+    assertThatThrownBy(() -> parse(name, "https://example.org/feed"))
+        .isInstanceOf(FeedException.class)
+        .satisfies(e -> assertReadable(e.getMessage()));
+  }
+
+  @Test
+  void refusesTruncatedJsonFeed() {
+    byte[] whole = bytes("jsonfeed11_daring_fireball.json");
+    byte[] cut = Arrays.copyOf(whole, whole.length / 2);
+
+    assertThatThrownBy(() -> FeedParser.parse(cut, "application/feed+json", URI.create("https://example.org/f")))
+        .isInstanceOf(FeedException.class)
+        .satisfies(e -> assertReadable(e.getMessage()));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"text/html; charset=utf-8", ""})
+  void refusesHtmlPage(String contentType) {
+    assertThatThrownBy(() -> FeedParser.parse(bytes("html_page.html"), contentType, URI.create("https://example.org/")))
+        .isInstanceOf(FeedException.class)
+        .satisfies(e -> assertReadable(e.getMessage()));
+  }
+
+  @Test
+  void refusesWellFormedXmlThatIsNotAFeed() {
+    byte[] body = "<?xml version=\"1.0\"?><html><body><p>hello</p></body></html>".getBytes(StandardCharsets.UTF_8);
+
+    assertThatThrownBy(() -> FeedParser.parse(body, "text/xml", URI.create("https://example.org/")))
+        .isInstanceOf(FeedException.class)
+        .hasMessageStartingWith("not a feed");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"", " \r\n\t ", "\uFEFF"})
+  void refusesEmptyBody(String body) {
+    assertThatThrownBy(() -> FeedParser.parse(body.getBytes(StandardCharsets.UTF_8), "application/rss+xml",
+        URI.create("https://example.org/feed")))
+        .isInstanceOf(FeedException.class)
+        .hasMessage("the response is empty");
+  }
+
+  @Test
+  void refusesJsonThatIsNotAJsonFeed() {
+    assertThatThrownBy(() -> parse("not_a_jsonfeed.json", "https://example.org/feeds.json", "application/json"))
+        .isInstanceOf(FeedException.class)
+        .satisfies(e -> assertReadable(e.getMessage()));
+  }
+
+  @Test
+  void refusesJsonObjectWithoutJsonFeedVersion() {
+    byte[] body = "{\"title\": \"x\", \"items\": []}".getBytes(StandardCharsets.UTF_8);
+
+    assertThatThrownBy(() -> FeedParser.parse(body, "application/json", URI.create("https://example.org/f")))
+        .isInstanceOf(FeedException.class)
+        .hasMessage("not a feed: JSON without a jsonfeed.org version");
+  }
+
+  // Pathological input
+  @Test
+  void unclosedNestedTagsFailFastWithFeedException() {
+    byte[] body = nested("<rss version=\"2.0\"><channel><title>t</title><item><description>", "<a>", "", "");
+
+    assertFailsFastOrParses(body, "application/rss+xml");
+  }
+  @Test
+  void closedNestedXhtmlContentFailsFastOrParses() {
+    byte[] body = nested("<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>t</title><entry><id>1</id>"
+            + "<content type=\"xhtml\"><div xmlns=\"http://www.w3.org/1999/xhtml\">",
+        "<b>", "</b>", "</div></content></entry></feed>");
+
+    assertFailsFastOrParses(body, "application/atom+xml");
+  }
+  @Test
+  void deeplyNestedXhtmlContentThrowsOnlyFeedException() {
+    String head = "<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>t</title><entry><id>1</id>"
+        + "<content type=\"xhtml\"><div xmlns=\"http://www.w3.org/1999/xhtml\">";
+    byte[] body = (head + "<b>".repeat(20_000) + "</b>".repeat(20_000) + "</div></content></entry></feed>")
+        .getBytes(StandardCharsets.UTF_8);
+
+    assertFailsFastOrParses(body, "application/atom+xml");
+  }
+
+  @Test
+  void deeplyNestedJsonFailsFastWithFeedException() {
+    byte[] body = nested("{\"version\":\"https://jsonfeed.org/version/1.1\",\"items\":", "[", "]", "}");
+
+    assertFailsFastOrParses(body, "application/feed+json");
+  }
+
+  private static void assertFailsFastOrParses(byte[] body, String contentType) {
+    Throwable thrown = assertTimeoutPreemptively(Duration.ofSeconds(10),
+        () -> catchThrowable(() -> FeedParser.parse(body, contentType, URI.create("https://example.org/feed"))));
+
+    if (thrown != null) {
+      assertThat(thrown).isInstanceOf(FeedException.class);
+      assertReadable(thrown.getMessage());
+    }
+  }
+
+  /** {@code head}, then {@code open} and {@code close} repeated until the body is about 5 MB, then {@code tail}. */
+  private static byte[] nested(String head, String open, String close, String tail) {
+    int depth = (PATHOLOGICAL_BYTES - head.length() - tail.length()) / (open.length() + close.length());
+    return (head + open.repeat(depth) + close.repeat(depth) + tail).getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static void assertReadable(String message) {
+    assertThat(message).isNotBlank().doesNotContain("\n").hasSizeLessThan(400).startsWith("not a");
+  }
+
+  private static ParsedFeed parse(String name, String feedUrl) throws FeedException {
+    String contentType = name.endsWith(".json") ? "application/feed+json" : "application/xml";
+    return parse(name, feedUrl, contentType);
+  }
+
+  private static ParsedFeed parse(String name, String feedUrl, String contentType) throws FeedException {
+    return FeedParser.parse(bytes(name), contentType, URI.create(feedUrl));
+  }
+
+  private static String text(String name) {
+    return new String(bytes(name), StandardCharsets.UTF_8);
+  }
+
+  private static byte[] bytes(String name) {
+    try (InputStream in = FeedParserTest.class.getResourceAsStream("/feeds/" + name)) {
+      if (in == null) throw new IllegalStateException("missing test resource /feeds/" + name);
+      return in.readAllBytes();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
