@@ -7,21 +7,21 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /** A console a test types into and reads from. */
-final class ScriptedConsole implements ConsoleGateway.Console {
+public final class ScriptedConsole implements ConsoleGateway.Console {
   private static final String END = "\u0000end";
   private final BlockingQueue<String> typed = new LinkedBlockingQueue<>();
   private final BlockingQueue<String> printed = new LinkedBlockingQueue<>();
 
-  void type(String line) {
+  public void type(String line) {
     typed.add(line);
   }
 
-  void end() {
+  public void end() {
     typed.add(END);
   }
 
   /** The next printed text containing {@code fragment}, skipping others; fails after five seconds. */
-  String awaitPrinted(String fragment) throws InterruptedException {
+  public String awaitPrinted(String fragment) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
     while (System.nanoTime() < deadline) {
       String next = printed.poll(50, TimeUnit.MILLISECONDS);
@@ -31,7 +31,7 @@ final class ScriptedConsole implements ConsoleGateway.Console {
   }
 
   /** Whatever is printed within {@code millis}, or null. */
-  String nextPrinted(long millis) throws InterruptedException {
+  public String nextPrinted(long millis) throws InterruptedException {
     return printed.poll(millis, TimeUnit.MILLISECONDS);
   }
 

@@ -220,7 +220,7 @@ public final class ConfigLoader {
     boolean waitForComplete = s.bool("waitForComplete", false);
     boolean enableHttpGet = s.bool("enableHttpGet", false);
     boolean includeHookBody = s.bool("includeHookBody", true);
-    long payloadSizeLimitBytes = payloadSizeLimitBytes(s);
+    long payloadSizeLimitBytes = size(s, "payloadSizeLimit", "1mb");
     Duration maxExpiry =
         duration(s, "maxExpiry", "365d", Duration.ofSeconds(1), "must be positive");
     s.finish();
@@ -234,16 +234,16 @@ public final class ConfigLoader {
     return urlPrefix.endsWith("/") ? urlPrefix : urlPrefix + "/";
   }
 
-  private static long payloadSizeLimitBytes(Section s) {
-    long fallback = Quantities.bytes("1mb");
-    long bytes = Quantities.bytes(s.string("payloadSizeLimit", "1mb"));
+  /** A size between 1kb and 100mb, e.g. a body or document limit; the default when invalid. */
+  private static long size(Section s, String key, String fallback) {
+    long bytes = Quantities.bytes(s.string(key, fallback));
     String rule = bytes < 0 ? Quantities.SIZE_RULE
         : bytes < MIN_PAYLOAD_BYTES ? "must be at least 1kb"
         : bytes > MAX_PAYLOAD_BYTES ? "must be at most 100mb"
         : null;
     if (rule == null) return bytes;
-    s.reject("payloadSizeLimit", rule);
-    return fallback;
+    s.reject(key, rule);
+    return Quantities.bytes(fallback);
   }
 
   private static Config.Feeds feeds(Section s) {
@@ -254,21 +254,10 @@ public final class ConfigLoader {
     int pollTimeoutSeconds = s.integer("pollTimeoutSeconds", 10, 1, 120);
     int postLatestOnSubscribe = s.integer("postLatestOnSubscribe", 0, 0, 50);
     boolean allowPrivateAddresses = s.bool("allowPrivateAddresses", false);
-    long maxFeedBytes = feedSize(s);
+    long maxFeedBytes = size(s, "maxFeedSize", "5mb");
     s.finish();
     return new Config.Feeds(enabled, pollIntervalSeconds, pollConcurrency, pollTimeoutSeconds,
         postLatestOnSubscribe, allowPrivateAddresses, maxFeedBytes);
-  }
-
-  private static long feedSize(Section s) {
-    long bytes = Quantities.bytes(s.string("maxFeedSize", "5mb"));
-    String rule = bytes < 0 ? Quantities.SIZE_RULE
-        : bytes < MIN_PAYLOAD_BYTES ? "must be at least 1kb"
-        : bytes > MAX_PAYLOAD_BYTES ? "must be at most 100mb"
-        : null;
-    if (rule == null) return bytes;
-    s.reject("maxFeedSize", rule);
-    return Quantities.bytes("5mb");
   }
 
   private static Config.Logging logging(Section s) {

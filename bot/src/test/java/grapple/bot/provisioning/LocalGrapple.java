@@ -1,5 +1,7 @@
 package grapple.bot.provisioning;
 
+import grapple.bot.ScriptedConsole;
+
 import grapple.bot.Grapple;
 import grapple.bot.config.ConfigLoader;
 import java.io.IOException;
