@@ -1,0 +1,175 @@
+package grapple.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Runs Grapple's benchmarks and fault scenarios against the built jar and the loopback Synapse:
+ * {@code java -jar bench/target/grapple-bench.jar [all|intake|...] [--quick]}.
+ */
+public final class Bench {
+  static boolean quick;
+  static Path repo;
+  static Path work;
+  static String runId;
+  private static Synapse synapse;
+  private static MatrixUser owner;
+  private static MatrixUser reader;
+
+  /** A scenario: runs, writes its JSON through the report, returns false if it crashed. */
+  interface Scenario {
+    void run(Report report) throws Exception;
+  }
+
+  private Bench() {}
+
+  public static void main(String[] args) throws Exception {
+    List<String> names = new ArrayList<>();
+    for (String a : args) {
+      if (a.equals("--quick")) quick = true;
+      else if (a.equals("--help") || a.equals("-h")) {
+        usage();
+        return;
+      } else names.add(a);
+    }
+    if (names.isEmpty()) names.add("all");
+    Map<String, Scenario> all = scenarios();
+    List<String> chosen = expand(names, all);
+    if (chosen == null) {
+      usage();
+      System.exit(2);
+    }
+    repo = findRepo();
+    runId = System.getProperty("grapple.bench.run", Long.toString(System.currentTimeMillis() % 100_000_000L, 36));
+    work = repo.resolve("bench/target/run-" + runId);
+    Files.createDirectories(work);
+    if (System.getProperty("grapple.bench.run") == null && runFromCopy(args)) return;
+    System.out.println("grapple bench: run " + runId + (quick ? " (--quick)" : "") + ", " + Proc.cores()
+        + " cores, java " + System.getProperty("java.version") + ", work dir " + work);
+    Report report = new Report(repo.resolve("bench/results"));
+    int crashed = 0;
+    for (String name : chosen) {
+      System.out.println("\n=== " + name + " ===");
+      try {
+        all.get(name).run(report);
+      } catch (Exception | Error e) {
+        crashed++;
+        System.out.println("scenario " + name + " crashed: " + e);
+        e.printStackTrace(System.out);
+      }
+    }
+    report.print();
+    System.exit(crashed == 0 ? 0 : 1);
+  }
+
+  /**
+   * Re-runs this program from a copy of its jar, so that a rebuild during the run (mvn package in
+   * another shell rewrites bench/target/grapple-bench.jar) cannot pull classes from under it.
+   * Returns false when not started from a jar.
+   */
+  private static boolean runFromCopy(String[] args) throws Exception {
+    Path jar = Path.of(Bench.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+    if (!jar.toString().endsWith(".jar")) return false;
+    Path copy = work.resolve("grapple-bench.jar");
+    Files.copy(jar, copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Dgrapple.bench.run=" + runId, "-jar", copy.toString()));
+    command.addAll(List.of(args));
+    Process p = new ProcessBuilder(command).inheritIO().start();
+    System.exit(p.waitFor());
+    return true;
+  }
+
+  private static Map<String, Scenario> scenarios() {
+    Map<String, Scenario> m = new LinkedHashMap<>();
+    m.put("jmh", JmhScenario::run);
+    m.put("intake", IntakeScenario::run);
+    m.put("scale", ScaleScenario::run);
+    m.put("command", CommandScenario::run);
+    m.put("delivery", DeliveryScenario::run);
+    m.put("kill9", KillNineFault::run);
+    m.put("outage", OutageFault::run);
+    m.put("ratelimit", RateLimitFault::run);
+    m.put("readonly", ReadOnlyFault::run);
+    return m;
+  }
+
+  private static List<String> expand(List<String> names, Map<String, Scenario> all) {
+    List<String> out = new ArrayList<>();
+    for (String n : names) {
+      switch (n) {
+        case "all" -> all.keySet().forEach(out::add);
+        case "faults" -> out.addAll(List.of("kill9", "outage", "ratelimit", "readonly"));
+        default -> {
+          if (!all.containsKey(n)) {
+            System.err.println("unknown scenario '" + n + "'");
+            return null;
+          }
+          out.add(n);
+        }
+      }
+    }
+    return out.stream().distinct().toList();
+  }
+
+  private static void usage() {
+    System.out.println("""
+        usage: java -jar bench/target/grapple-bench.jar [SCENARIO...] [--quick]
+          SCENARIO: all (default) | intake | delivery | command | scale | jmh
+                    | faults (= kill9 outage ratelimit readonly) | kill9 | outage | ratelimit | readonly
+          --quick   smaller counts and shorter levels: a full pass in a few minutes
+        Needs bot/target/grapple.jar (mvn -q -DskipTests package). Starts Synapse with
+        ../shared/synapse/synapse.sh if it is not running. Writes bench/results/<scenario>.json.""");
+  }
+
+  /** The checkout root: the first directory at or above the working directory with pom.xml and bot/. */
+  private static Path findRepo() {
+    for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
+      if (Files.isRegularFile(d.resolve("pom.xml")) && Files.isDirectory(d.resolve("bot"))) return d;
+    }
+    throw new IllegalStateException("run from inside the grapple checkout (no pom.xml + bot/ above " + Path.of("").toAbsolutePath() + ")");
+  }
+
+  static synchronized Synapse synapse() {
+    if (synapse == null) synapse = Synapse.ensureRunning(repo);
+    return synapse;
+  }
+
+  static synchronized MatrixUser owner() {
+    if (owner == null) owner = synapse().register("bench_owner_" + runId);
+    return owner;
+  }
+
+  static synchronized MatrixUser reader() {
+    if (reader == null) reader = synapse().register("bench_reader_" + runId);
+    return reader;
+  }
+
+  static int pick(int quickValue, int fullValue) {
+    return quick ? quickValue : fullValue;
+  }
+
+  static Duration pick(Duration quickValue, Duration fullValue) {
+    return quick ? quickValue : fullValue;
+  }
+
+  static List<String> texts(String kind, int count) {
+    List<String> out = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) out.add("bench-" + runId + "-" + kind + "-" + i);
+    return out;
+  }
+
+  static void sleep(Duration d) {
+    try {
+      Thread.sleep(d.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+  }
+}

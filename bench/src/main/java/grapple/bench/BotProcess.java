@@ -1,0 +1,166 @@
+package grapple.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The built bot ({@code bot/target/grapple.jar}) as a separate process, run from a copy of the jar
+ * in its own directory with its own config, database and log.
+ */
+final class BotProcess implements AutoCloseable {
+  static final String SECRET = "grapple-bench-provisioning-secret";
+  static final String HOOK_EVENT_TYPE = "uk.half-shot.matrix-hookshot.generic.hook";
+  private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
+
+  final Path dir;
+  final int webhookPort = freePort();
+  final int provisioningPort = freePort();
+  final String userId;
+  private final Path jar;
+  private final Path log;
+  private Process process;
+
+  private BotProcess(Path dir, String userId) {
+    this.dir = dir;
+    this.userId = userId;
+    this.jar = dir.resolve("grapple.jar");
+    this.log = dir.resolve("grapple.log");
+  }
+
+  /** A bot in Matrix mode as {@code bot}, talking to {@code homeserverUrl} (Synapse or a proxy). */
+  static BotProcess matrix(Path dir, String homeserverUrl, MatrixUser bot, Path database) {
+    BotProcess p = new BotProcess(dir, bot.userId);
+    p.prepare("""
+        homeserver: {url: "%s", domain: localhost}
+        bot: {userId: "%s", accessToken: "%s"}
+        """.formatted(homeserverUrl, bot.userId, bot.accessToken), database);
+    return p;
+  }
+
+  /** A bot in local mode (console room !console:localhost, no homeserver). */
+  static BotProcess local(Path dir, Path database) {
+    BotProcess p = new BotProcess(dir, "@grapple:localhost");
+    p.prepare("homeserver: {domain: localhost}\n", database);
+    return p;
+  }
+
+  private void prepare(String head, Path database) {
+    String yaml = head + """
+        database: {path: "%s"}
+        listeners: {webhooks: {port: %d}, provisioning: {port: %d}, metrics: {port: %d}}
+        provisioning: {secret: "%s"}
+        generic: {urlPrefix: "http://127.0.0.1:%d/webhook/"}
+        permissions: [{actor: localhost, services: [{service: "*", level: admin}]}]
+        logging: {level: info}
+        """.formatted(database, webhookPort, provisioningPort, freePort(), SECRET, webhookPort);
+    try {
+      Files.createDirectories(dir);
+      Files.writeString(dir.resolve("config.yml"), yaml);
+      Files.copy(Bench.repo.resolve("bot/target/grapple.jar"), jar, StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not prepare " + dir, e);
+    }
+  }
+
+  /** Starts the jar and waits for GET /ready → 200; returns the nanoseconds that took. */
+  long start() {
+    List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-jar", jar.toString(), "--config", dir.resolve("config.yml").toString(), "--no-console");
+    long t0 = System.nanoTime();
+    try {
+      process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+          .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not start " + command, e);
+    }
+    awaitReady();
+    return System.nanoTime() - t0;
+  }
+
+  private void awaitReady() {
+    long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+    try (RawHttp http = new RawHttp(webhookPort)) {
+      while (System.nanoTime() < deadline) {
+        if (!process.isAlive()) throw new IllegalStateException("grapple exited with " + process.exitValue() + "; see " + log);
+        if (Load.send(http, new Load.Call("GET", "/ready", "", null)) == 200) return;
+        http.close();
+        Bench.sleep(Duration.ofMillis(5));
+      }
+    }
+    throw new IllegalStateException("grapple not ready within " + READY_TIMEOUT + "; see " + log);
+  }
+
+  long pid() {
+    return process.pid();
+  }
+
+  boolean isAlive() {
+    return process != null && process.isAlive();
+  }
+
+  /** kill -9, and wait until it is gone. */
+  void kill() throws InterruptedException {
+    process.destroyForcibly();
+    process.waitFor(10, TimeUnit.SECONDS);
+  }
+
+  /** SIGTERM; returns the exit code (or -1 after a kill when it would not stop in 20 s). */
+  int stop() throws InterruptedException {
+    process.destroy();
+    if (process.waitFor(20, TimeUnit.SECONDS)) return process.exitValue();
+    kill();
+    return -1;
+  }
+
+  @Override public void close() {
+    if (!isAlive()) return;
+    try {
+      stop();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      process.destroyForcibly();
+    }
+  }
+
+  /** Creates a webhook in the room through the provisioning API; returns its path /webhook/ID. */
+  String createWebhook(String roomId, String userIdActing, String name) {
+    String path = "/v1/" + enc(roomId) + "/connections/" + HOOK_EVENT_TYPE + "?userId=" + enc(userIdActing);
+    try (RawHttp http = new RawHttp(provisioningPort)) {
+      RawHttp.Answer a = http.request("PUT", path, Load.JSON_HEADERS + "Authorization: Bearer " + SECRET + "\r\n",
+          ("{\"name\":\"" + name + "\"}").getBytes(StandardCharsets.UTF_8));
+      if (a.status() / 100 != 2) throw new IllegalStateException("create webhook: " + a.status() + " " + a.body());
+      JsonNode json = Report.JSON.readTree(a.body());
+      String url = json.path("secrets").path("url").asText();
+      return url.substring(url.indexOf("/webhook/"));
+    } catch (IOException e) {
+      throw new UncheckedIOException("create webhook failed", e);
+    }
+  }
+
+  static String enc(String s) {
+    return URLEncoder.encode(s, StandardCharsets.UTF_8);
+  }
+
+  Path log() {
+    return log;
+  }
+
+  static int freePort() {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException("no free port", e);
+    }
+  }
+}

@@ -1,0 +1,129 @@
+package grapple.bench;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Webhook → room delivery on the real Synapse: time until a second user sees all N messages,
+ * against a plain client sending the same N messages to the same Synapse with the same concurrency.
+ */
+final class DeliveryScenario {
+  static final int CONCURRENCY = 16;
+  static final double GOAL_RATIO = 0.9;
+
+  private DeliveryScenario() {}
+
+  /** One timed phase: how long until all were seen, and the CPU the bot and Synapse spent. */
+  record Phase(int count, double seconds, double botCpu, double synapseCpu, int seen) {
+    double perSecond() {
+      return count / seconds;
+    }
+
+    double per1000(double cpu) {
+      return cpu < 0 ? -1 : cpu / count * 1000;
+    }
+  }
+
+  static void run(Report report) throws Exception {
+    int n = Bench.pick(300, 2000);
+    Duration timeout = Duration.ofSeconds(Bench.pick(120, 600));
+    ObjectNode r = Report.result("delivery");
+    try (Rig rig = Rig.start("delivery", Bench.synapse().url, null)) {
+      long synapsePid = Bench.synapse().pid();
+      warmUp(rig);
+      Phase g = bot(rig, Bench.texts("delivery", n), synapsePid, timeout);
+      Phase b = plainClient(rig, Bench.texts("plain", n), synapsePid, timeout);
+      print("grapple", g);
+      print("plain client", b);
+      r.with("figures").put("messages", n).put("concurrency", CONCURRENCY).put("seconds", g.seconds())
+          .put("messagesPerSecond", g.perSecond()).put("seen", g.seen())
+          .put("botCpuSecondsPer1000", g.per1000(g.botCpu())).put("synapseCpuSecondsPer1000", g.per1000(g.synapseCpu()));
+      r.with("baseline").put("what", "one user PUTting the same messages with " + CONCURRENCY + " concurrent requests")
+          .put("seconds", b.seconds()).put("messagesPerSecond", b.perSecond()).put("seen", b.seen())
+          .put("synapseCpuSecondsPer1000", b.per1000(b.synapseCpu()));
+      double ratio = g.perSecond() / b.perSecond();
+      r.with("ratio").put("messagesPerSecond", ratio);
+      r.with("goal").put("ratioToPlainClient", GOAL_RATIO);
+      r.put("met", ratio >= GOAL_RATIO && g.seen() == n).put("summary", String.format("%.1f vs %.1f msg/s", g.perSecond(), b.perSecond()));
+      report.row("delivery", n + " msgs webhook → seen by 2nd user, msg/s", Report.num(g.perSecond()), Report.num(b.perSecond()),
+          String.format("%.2f", ratio), "≥ 0.9× plain client");
+      report.row("delivery", "bot CPU s / 1,000 delivered", Report.num(g.per1000(g.botCpu())), "", "", "");
+      report.row("delivery", "Synapse CPU s / 1,000 messages", Report.num(g.per1000(g.synapseCpu())),
+          Report.num(b.per1000(b.synapseCpu())), "", "");
+    }
+    report.write(r);
+  }
+
+  private static void print(String who, Phase p) {
+    System.out.printf("  %-12s %d messages seen in %.2f s = %.1f msg/s; bot cpu %.2f s, synapse cpu %.2f s (%d seen)%n",
+        who, p.count(), p.seconds(), p.perSecond(), p.botCpu(), p.synapseCpu(), p.seen());
+  }
+
+  /** A few messages each way first, so both paths run warm (connections, JIT). */
+  private static void warmUp(Rig rig) throws InterruptedException {
+    List<String> texts = Bench.texts("delivery-warmup", 20);
+    RoomReader reader = rig.reader();
+    Load.postEach(rig.bot.webhookPort, rig.hookPath, texts, 4, () -> false, Duration.ZERO, Duration.ofSeconds(30));
+    for (int i = 0; i < 20; i++) rig.owner.sendText(rig.roomId, "plain warm-up " + i);
+    reader.pollUntil(x -> x.countSeen(new HashSet<>(texts)) == texts.size(), Duration.ofSeconds(60));
+  }
+
+  static Phase bot(Rig rig, List<String> texts, long synapsePid, Duration timeout) throws InterruptedException {
+    return timed(rig, texts, synapsePid, timeout, () -> {
+      try {
+        Load.postEach(rig.bot.webhookPort, rig.hookPath, texts, CONCURRENCY, () -> false, Duration.ZERO, timeout);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+  }
+
+  static Phase plainClient(Rig rig, List<String> texts, long synapsePid, Duration timeout) throws InterruptedException {
+    return timed(rig, texts, synapsePid, timeout, () -> {
+      AtomicInteger next = new AtomicInteger();
+      CountDownLatch done = new CountDownLatch(CONCURRENCY);
+      for (int w = 0; w < CONCURRENCY; w++) {
+        Thread t = new Thread(() -> {
+          try {
+            for (int i = next.getAndIncrement(); i < texts.size(); i = next.getAndIncrement()) {
+              rig.owner.sendText(rig.roomId, texts.get(i));
+            }
+          } finally {
+            done.countDown();
+          }
+        });
+        t.setDaemon(true);
+        t.start();
+      }
+      try {
+        done.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+  }
+
+  /** Sends with {@code send} while the reader (a second user) watches; the clock stops at the last one seen. */
+  private static Phase timed(Rig rig, List<String> texts, long synapsePid, Duration timeout, Runnable send)
+      throws InterruptedException {
+    Set<String> wanted = new HashSet<>(texts);
+    RoomReader reader = rig.reader();
+    Proc.Meter bot = new Proc.Meter(rig.bot.pid());
+    Proc.Meter synapse = new Proc.Meter(synapsePid);
+    long t0 = System.nanoTime();
+    Thread watcher = new Thread(() -> reader.pollUntil(x -> x.countSeen(wanted) == wanted.size(), timeout));
+    watcher.start();
+    send.run();
+    watcher.join();
+    double botCpu = bot.cpuSeconds();
+    double synapseCpu = synapse.cpuSeconds();
+    long last = reader.lastSeenNanos(wanted);
+    double seconds = last < 0 ? timeout.toNanos() / 1e9 : (last - t0) / 1e9;
+    return new Phase(texts.size(), seconds, botCpu, synapseCpu, reader.countSeen(wanted));
+  }
+}

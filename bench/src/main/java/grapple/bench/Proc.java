@@ -1,0 +1,66 @@
+package grapple.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** CPU time and memory of processes, read from /proc (Linux). */
+final class Proc {
+  /** USER_HZ: the unit of utime and stime in /proc/PID/stat; 100 on every Linux we know of. */
+  private static final double TICKS_PER_SECOND = 100.0;
+
+  private Proc() {}
+
+  /** User + system CPU seconds the process has used so far, or -1 if it is gone. */
+  static double cpuSeconds(long pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+      // Fields after the command name, which is in parentheses and may contain spaces.
+      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / TICKS_PER_SECOND;
+    } catch (IOException | RuntimeException e) {
+      return -1; // the process ended: callers report -1 rather than fail a whole scenario
+    }
+  }
+
+  static double selfCpuSeconds() {
+    return cpuSeconds(ProcessHandle.current().pid());
+  }
+
+  /** Resident set size in MiB (VmRSS), or -1 if the process is gone. */
+  static double rssMib(long pid) {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+        if (line.startsWith("VmRSS:")) return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
+      }
+      return -1;
+    } catch (IOException | RuntimeException e) {
+      return -1; // gone
+    }
+  }
+
+  static int cores() {
+    return Runtime.getRuntime().availableProcessors();
+  }
+
+  /** A CPU meter over a time window for one process: share of the whole machine, 0..1. */
+  static final class Meter {
+    private final long pid;
+    private final double startCpu;
+    private final long startNanos = System.nanoTime();
+
+    Meter(long pid) {
+      this.pid = pid;
+      this.startCpu = Proc.cpuSeconds(pid);
+    }
+
+    double cpuSeconds() {
+      return Proc.cpuSeconds(pid) - startCpu;
+    }
+
+    double machineShare() {
+      double wall = (System.nanoTime() - startNanos) / 1e9;
+      return wall <= 0 ? 0 : cpuSeconds() / (wall * cores());
+    }
+  }
+}

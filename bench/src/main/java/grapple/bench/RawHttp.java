@@ -1,0 +1,97 @@
+package grapple.bench;
+
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * A minimal HTTP/1.1 keep-alive client on one loopback socket: the load generator's client, kept
+ * tiny so that it costs the 2-core machine as little CPU as possible. Not thread-safe: one per worker.
+ */
+final class RawHttp implements AutoCloseable {
+  private static final int TIMEOUT_MILLIS = 30_000;
+
+  private final int port;
+  private Socket socket;
+  private OutputStream out;
+  private InputStream in;
+
+  RawHttp(int port) {
+    this.port = port;
+  }
+
+  /** The status and body of one answer. */
+  record Answer(int status, String body) {}
+
+  Answer request(String method, String pathAndQuery, String headers, byte[] body) throws IOException {
+    try {
+      return exchange(method, pathAndQuery, headers, body);
+    } catch (IOException e) {
+      close(); // the next request opens a new connection
+      throw e;
+    }
+  }
+
+  private Answer exchange(String method, String pathAndQuery, String headers, byte[] body) throws IOException {
+    if (socket == null) connect();
+    StringBuilder head = new StringBuilder(160).append(method).append(' ').append(pathAndQuery)
+        .append(" HTTP/1.1\r\nHost: 127.0.0.1:").append(port).append("\r\n").append(headers);
+    if (body != null) head.append("Content-Length: ").append(body.length).append("\r\n");
+    head.append("\r\n");
+    out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
+    if (body != null) out.write(body);
+    out.flush();
+    return readAnswer();
+  }
+
+  private void connect() throws IOException {
+    Socket s = new Socket();
+    s.setTcpNoDelay(true);
+    s.setSoTimeout(TIMEOUT_MILLIS);
+    s.connect(new InetSocketAddress("127.0.0.1", port), TIMEOUT_MILLIS);
+    socket = s;
+    out = s.getOutputStream();
+    in = new BufferedInputStream(s.getInputStream(), 8192);
+  }
+
+  private Answer readAnswer() throws IOException {
+    String status = readLine();
+    int code = Integer.parseInt(status.substring(9, 12));
+    int length = -1;
+    boolean close = false;
+    for (String line = readLine(); !line.isEmpty(); line = readLine()) {
+      String lower = line.toLowerCase();
+      if (lower.startsWith("content-length:")) length = Integer.parseInt(lower.substring(15).trim());
+      if (lower.startsWith("connection:") && lower.contains("close")) close = true;
+      if (lower.startsWith("transfer-encoding:")) throw new IOException("chunked answers are not supported: " + status);
+    }
+    String body = length > 0 ? new String(in.readNBytes(length), StandardCharsets.UTF_8) : "";
+    if (close) close();
+    return new Answer(code, body);
+  }
+
+  private String readLine() throws IOException {
+    ByteArrayOutputStream line = new ByteArrayOutputStream(64);
+    for (int b = in.read(); b != '\n'; b = in.read()) {
+      if (b < 0) throw new EOFException("connection closed by the server");
+      if (b != '\r') line.write(b);
+    }
+    return line.toString(StandardCharsets.ISO_8859_1);
+  }
+
+  @Override public void close() {
+    if (socket == null) return;
+    try {
+      socket.close();
+    } catch (IOException e) {
+      // closing a broken socket: nothing to do
+    }
+    socket = null;
+  }
+}

@@ -1,0 +1,51 @@
+package grapple.bench;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A bot in Matrix mode with a fresh room on the loopback Synapse: the owner (power 100) made it,
+ * the bot joined with power 50, a second user (the reader) joined, and a webhook exists.
+ */
+final class Rig implements AutoCloseable {
+  final BotProcess bot;
+  final String roomId;
+  final String hookPath;
+  final MatrixUser owner;
+  final MatrixUser readerUser;
+
+  private Rig(BotProcess bot, String roomId, String hookPath, MatrixUser owner, MatrixUser readerUser) {
+    this.bot = bot;
+    this.roomId = roomId;
+    this.hookPath = hookPath;
+    this.owner = owner;
+    this.readerUser = readerUser;
+  }
+
+  /** Registers a bot user for this scenario, starts it (against {@code homeserverUrl}) and builds the room. */
+  static Rig start(String scenario, String homeserverUrl, Path database) {
+    Synapse synapse = Bench.synapse();
+    MatrixUser botUser = synapse.register("bench_bot_" + scenario + "_" + Bench.runId);
+    Path dir = Bench.work.resolve(scenario);
+    BotProcess bot = BotProcess.matrix(dir, homeserverUrl, botUser,
+        database != null ? database : dir.resolve("grapple.db"));
+    bot.start();
+    MatrixUser owner = Bench.owner();
+    MatrixUser reader = Bench.reader();
+    String roomId = owner.createRoom(Map.of(owner.userId, 100, bot.userId, 50), List.of(bot.userId, reader.userId));
+    reader.join(roomId);
+    owner.awaitJoin(roomId, bot.userId, Duration.ofSeconds(60));
+    String hook = bot.createWebhook(roomId, owner.userId, "bench-" + scenario);
+    return new Rig(bot, roomId, hook, owner, reader);
+  }
+
+  RoomReader reader() {
+    return new RoomReader(readerUser, roomId);
+  }
+
+  @Override public void close() {
+    bot.close();
+  }
+}

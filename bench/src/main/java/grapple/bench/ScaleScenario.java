@@ -1,0 +1,107 @@
+package grapple.bench;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.state.ConnectionId;
+import grapple.state.Database;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.time.Duration;
+import java.util.Base64;
+
+/**
+ * Scale: 100,000 webhook connections across 10,000 rooms (the console room among them) in a fresh
+ * database; time from process start to /ready, RSS after start, and GET /v1/{room}/connections req/s.
+ */
+final class ScaleScenario {
+  static final int CONNECTIONS = 100_000;
+  static final int ROOMS = 10_000;
+  static final double GOAL_READY_SECONDS = 3;
+  static final double GOAL_RSS_MIB = 256;
+
+  private ScaleScenario() {}
+
+  static void run(Report report) throws Exception {
+    Path dir = Bench.work.resolve("scale");
+    Files.createDirectories(dir);
+    Path db = dir.resolve("grapple.db");
+    long t0 = System.nanoTime();
+    fill(db);
+    System.out.printf("  wrote %,d connections in %,d rooms in %.1f s%n", CONNECTIONS, ROOMS, (System.nanoTime() - t0) / 1e9);
+    ObjectNode r = Report.result("scale");
+    try (BotProcess bot = BotProcess.local(dir, db)) {
+      double readySeconds = bot.start() / 1e9;
+      Bench.sleep(Duration.ofMillis(500)); // let start-up garbage settle the way it would in service
+      double rssReady = Proc.rssMib(bot.pid());
+      String path = "/v1/" + BotProcess.enc(IntakeScenario.CONSOLE_ROOM) + "/connections?userId="
+          + BotProcess.enc(IntakeScenario.CONSOLE_USER);
+      String auth = "Authorization: Bearer " + BotProcess.SECRET + "\r\n";
+      Load.Result get = Load.timed(bot.provisioningPort, 16, Bench.pick(Duration.ofSeconds(1), Duration.ofSeconds(3)),
+          Bench.pick(Duration.ofSeconds(3), Duration.ofSeconds(10)), 200, i -> new Load.Call("GET", path, auth, null));
+      double rssAfter = Proc.rssMib(bot.pid());
+      System.out.printf("  ready %.2f s, RSS %.0f MiB after start, %.0f MiB after load; GET connections %,.0f req/s p99 %.2f ms%n",
+          readySeconds, rssReady, rssAfter, get.perSecond(), get.latency().percentileMillis(99));
+      r.with("figures").put("connections", CONNECTIONS).put("rooms", ROOMS).put("readySeconds", readySeconds)
+          .put("rssMibAfterStart", rssReady).put("rssMibAfterLoad", rssAfter)
+          .put("getConnectionsPerSecond", get.perSecond()).put("getConnectionsP50Millis", get.latency().percentileMillis(50))
+          .put("getConnectionsP99Millis", get.latency().percentileMillis(99)).put("getFailed", get.failed())
+          .put("loadGeneratorCpuShare", get.generatorCpuShare()).put("jvmFlags", "none (java -jar defaults)");
+      r.with("baseline").put("note", "none: absolute goals");
+      r.with("goal").put("readySeconds", GOAL_READY_SECONDS).put("rssMib", GOAL_RSS_MIB);
+      boolean met = readySeconds <= GOAL_READY_SECONDS && rssReady <= GOAL_RSS_MIB;
+      r.put("met", met).put("summary", String.format("ready %.2f s, RSS %.0f MiB", readySeconds, rssReady));
+      report.row("scale", "start → /ready, 100k connections (s)", String.format("%.2f", readySeconds), "", "", "≤ 3 s");
+      report.row("scale", "RSS after start (MiB)", Report.num(rssReady), "", "", "≤ 256 MiB");
+      report.row("scale", "RSS after GET load (MiB)", Report.num(rssAfter), "", "", "");
+      report.row("scale", "GET /v1/{room}/connections req/s (c16)", Report.num(get.perSecond()), "", "", "");
+    }
+    report.write(r);
+  }
+
+  /** Creates the schema with the bot's own code, then inserts the rows in one batched transaction. */
+  private static void fill(Path db) throws Exception {
+    Files.deleteIfExists(db);
+    Database.open(db).close();
+    SecureRandom random = new SecureRandom();
+    long now = System.currentTimeMillis();
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db)) {
+      c.setAutoCommit(false);
+      try (PreparedStatement conn = c.prepareStatement("""
+              INSERT INTO connections (id, room_id, type, event_type, state_key, config,
+                created_by, created_at, updated_by, updated_at) VALUES (?, ?, 'Webhook', ?, ?, ?, ?, ?, ?, ?)""");
+           PreparedStatement secret = c.prepareStatement("INSERT INTO secrets (connection_id, name, value) VALUES (?, 'hookId', ?)")) {
+        for (int i = 0; i < CONNECTIONS; i++) {
+          int room = i % ROOMS;
+          String roomId = room == 0 ? IntakeScenario.CONSOLE_ROOM : "!bench" + room + ":localhost";
+          String name = "h" + i;
+          String id = ConnectionId.of(roomId, BotProcess.HOOK_EVENT_TYPE, name);
+          conn.setString(1, id);
+          conn.setString(2, roomId);
+          conn.setString(3, BotProcess.HOOK_EVENT_TYPE);
+          conn.setString(4, name);
+          conn.setString(5, "{\"name\":\"" + name + "\"}");
+          conn.setString(6, IntakeScenario.CONSOLE_USER);
+          conn.setLong(7, now);
+          conn.setString(8, IntakeScenario.CONSOLE_USER);
+          conn.setLong(9, now);
+          conn.addBatch();
+          byte[] hookId = new byte[24];
+          random.nextBytes(hookId);
+          secret.setString(1, id);
+          secret.setString(2, Base64.getUrlEncoder().withoutPadding().encodeToString(hookId));
+          secret.addBatch();
+          if (i % 10_000 == 9_999) {
+            conn.executeBatch();
+            secret.executeBatch();
+          }
+        }
+        conn.executeBatch();
+        secret.executeBatch();
+      }
+      c.commit();
+    }
+  }
+}
