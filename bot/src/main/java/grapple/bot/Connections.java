@@ -33,6 +33,8 @@ public final class Connections {
   private final Outbox outbox;
   private final Clock clock;
   private final Map<String, Connection> byId = new ConcurrentHashMap<>();
+  /** Room id → (connection id → connection): a room's list without scanning every connection. */
+  private final Map<String, Map<String, Connection>> byRoom = new ConcurrentHashMap<>();
 
   public Connections(ConnectionStore store, ConnectionTypes types, RoomGateway gateway, Permissions permissions,
       Outbox outbox) {
@@ -46,7 +48,7 @@ public final class Connections {
 
   /** Loads the connections stored by earlier runs. */
   public void load() {
-    store.all().forEach(c -> byId.put(c.id(), c));
+    store.all().forEach(this::index);
     log.info("loaded {} connection(s) from the database", byId.size());
   }
 
@@ -55,8 +57,21 @@ public final class Connections {
   }
 
   public List<Connection> inRoom(String roomId) {
-    return byId.values().stream().filter(c -> c.roomId().equals(roomId))
+    return byRoom.getOrDefault(roomId, Map.of()).values().stream()
         .sorted(Comparator.comparing(Connection::type).thenComparing(Connection::stateKey)).toList();
+  }
+
+  private void index(Connection c) {
+    byId.put(c.id(), c);
+    byRoom.computeIfAbsent(c.roomId(), r -> new ConcurrentHashMap<>()).put(c.id(), c);
+  }
+
+  private void unindex(Connection c) {
+    byId.remove(c.id());
+    byRoom.computeIfPresent(c.roomId(), (r, inRoom) -> {
+      inRoom.remove(c.id());
+      return inRoom.isEmpty() ? null : inRoom;
+    });
   }
 
   public Optional<Connection> find(String roomId, ConnectionType type, String stateKey) {
@@ -175,7 +190,7 @@ public final class Connections {
     Connection current = previous.map(p -> p.withConfig(content.deepCopy(), audit))
         .orElseGet(() -> Connection.create(roomId, type.name(), type.eventType(), stateKey, content.deepCopy(), audit));
     store.put(current);
-    byId.put(current.id(), current);
+    index(current);
     log.info("room {}: {} {} '{}' ({}) by {}{}", roomId, previous.isPresent() ? "updated" : "created", type.name(),
         stateKey, current.id(), actor.userId(), actor.key() == null ? "" : " with API key " + actor.key());
     return new Applied(current, type.applied(previous, current));
@@ -183,7 +198,7 @@ public final class Connections {
 
   private void forget(Connection connection, String actor) {
     store.remove(connection.id());
-    byId.remove(connection.id());
+    unindex(connection);
     types.byEventType(connection.eventType()).ifPresent(t -> t.removed(connection));
     log.info("room {}: removed {} '{}' ({}) by {}", connection.roomId(), connection.type(), connection.stateKey(),
         connection.id(), actor);

@@ -130,5 +130,11 @@ public final class Main {
     if (root instanceof ch.qos.logback.classic.Logger logback) logback.setLevel(Level.toLevel(level, Level.INFO));
     org.slf4j.Logger http = LoggerFactory.getLogger("okhttp3");
     if (http instanceof ch.qos.logback.classic.Logger logback) logback.setLevel(Level.INFO);
+    // A line per webhook or scrape is noise at thousands a second: shown only at debug.
+    boolean verbose = level.equals("debug") || level.equals("trace");
+    for (String name : new String[] {"access.webhooks", "access.metrics"}) {
+      org.slf4j.Logger access = LoggerFactory.getLogger(name);
+      if (access instanceof ch.qos.logback.classic.Logger logback) logback.setLevel(verbose ? Level.INFO : Level.WARN);
+    }
   }
 }

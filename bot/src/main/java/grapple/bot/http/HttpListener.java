@@ -23,7 +23,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class HttpListener implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(HttpListener.class);
-  private static final Logger access = LoggerFactory.getLogger("access");
 
   static {
     // Without this the JDK server delays small responses (Nagle + delayed ACK): ~40 ms each.
@@ -90,7 +89,8 @@ public final class HttpListener implements AutoCloseable {
     }
     long nanos = System.nanoTime() - started;
     observer.served(settings.name(), response.status(), nanos);
-    access.info("{} {} {} {} {}ms req={}", settings.name(), exchange.getRequestMethod(),
+    LoggerFactory.getLogger("access." + settings.name()).info("{} {} {} {} {}ms req={}", settings.name(),
+        exchange.getRequestMethod(),
         settings.logPath().apply(exchange.getRequestURI().getRawPath()), response.status(),
         TimeUnit.NANOSECONDS.toMillis(nanos), requestId);
   }

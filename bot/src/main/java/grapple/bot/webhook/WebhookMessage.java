@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.Messages;
 import grapple.state.Json;
+import org.jsoup.nodes.Entities;
 import java.nio.charset.StandardCharsets;
 
 /** Webhook data → Matrix message (CONTRACT §6), never over the homeserver's event size limit. */
@@ -30,24 +31,27 @@ final class WebhookMessage {
   private WebhookMessage() {}
 
   static ObjectNode build(JsonNode data, boolean includeBody) {
+    String username = data.path("username").isTextual() ? data.get("username").asText() : null;
+    String prefix = username == null ? "" : "**" + username + "**: ";
+    String htmlPrefix = username == null ? "" : "<strong>" + Entities.escape(username) + "</strong>: ";
     String text;
-    String html = null;
+    String html;
     if (data.isTextual()) {
-      text = "Received webhook data: " + data.asText();
+      text = prefix + "Received webhook data: " + data.asText();
+      html = Messages.renderUserMarkdown(text);
     } else if (data.path("text").isTextual()) {
-      text = data.get("text").asText();
-      if (data.path("html").isTextual()) html = Messages.sanitize(data.get("html").asText());
+      text = prefix + data.get("text").asText();
+      html = data.path("html").isTextual() ? htmlPrefix + Messages.sanitize(data.get("html").asText())
+          : Messages.renderUserMarkdown(text);
     } else {
-      text = "Received webhook data:\n\n```json\n\n" + pretty(data) + "\n\n```";
-    }
-    if (data.path("username").isTextual()) {
-      String username = data.get("username").asText();
-      text = "**" + username + "**: " + text;
-      if (html != null) html = "<strong>" + Messages.sanitize(username) + "</strong>: " + html;
+      String json = pretty(data);
+      text = prefix + "Received webhook data:\n\n```json\n\n" + json + "\n\n```";
+      // What CommonMark renders for that text, built directly: this is the hot path for JSON payloads.
+      html = "<p>" + htmlPrefix + "Received webhook data:</p>\n<pre><code class=\"language-json\">\n"
+          + Entities.escape(json) + "\n\n</code></pre>";
     }
     ObjectNode content = Json.object().put("msgtype", "m.notice").put("body", text)
-        .put("format", "org.matrix.custom.html")
-        .put("formatted_body", html != null ? html : Messages.renderUserMarkdown(text));
+        .put("format", "org.matrix.custom.html").put("formatted_body", html);
     if (includeBody) content.set(DATA_KEY, data);
     return fitToLimit(content);
   }

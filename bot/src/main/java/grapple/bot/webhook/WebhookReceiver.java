@@ -87,7 +87,7 @@ final class WebhookReceiver {
           e.getCause().getMessage());
       return Response.error(503, "Could not store the message; nothing was accepted. Try again.");
     }
-    log.info("room {}: webhook '{}' ({}) queued a message", connection.roomId(), connection.stateKey(), connection.id());
+    log.debug("room {}: webhook '{}' ({}) queued a message", connection.roomId(), connection.stateKey(), connection.id());
     if (!config.waitForComplete().orElse(settings.waitForComplete())) return Response.ok(202);
     return awaitDelivery(connection, posting);
   }

@@ -101,4 +101,27 @@ class WebhookMessageTest {
     assertThat(content.get("body").asText()).startsWith("ééé").endsWith("(cut: the message was too long)");
     assertThat(WebhookMessage.size(content)).isLessThanOrEqualTo(WebhookMessage.MAX_CONTENT_BYTES);
   }
+
+  @Test
+  void aUsernameOnACodeBlockStaysInsideTheFirstParagraph() throws Exception {
+    ObjectNode content = WebhookMessage.build(json("{\"username\":\"<ci>\",\"n\":1}"), true);
+
+    assertThat(content.get("body").asText()).startsWith("**<ci>**: Received webhook data:");
+    assertThat(content.get("formatted_body").asText())
+        .startsWith("<p><strong>&lt;ci&gt;</strong>: Received webhook data:</p>\n<pre><code class=\"language-json\">");
+  }
+
+  @Test
+  void codeBlockHtmlIsEscaped() throws Exception {
+    ObjectNode content = WebhookMessage.build(json("{\"x\":\"</code><script>\"}"), true);
+
+    assertThat(content.get("formatted_body").asText()).contains("&lt;/code&gt;&lt;script&gt;").doesNotContain("<script>");
+  }
+
+  @Test
+  void markdownLinksToScriptsAreNotLinked() throws Exception {
+    ObjectNode content = WebhookMessage.build(json("{\"text\":\"[click](javascript:alert(1))\"}"), true);
+
+    assertThat(content.get("formatted_body").asText()).doesNotContain("javascript:");
+  }
 }
