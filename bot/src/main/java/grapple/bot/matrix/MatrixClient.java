@@ -64,10 +64,12 @@ public final class MatrixClient {
     return call(post("user/" + userId + "/filter", filter, true)).path("filter_id").asText();
   }
 
-  public JsonNode sync(String since, String filterId, Duration timeout) throws IOException {
+  /** {@code fullState} asks for every joined room's whole state even with a {@code since} token. */
+  public JsonNode sync(String since, String filterId, Duration timeout, boolean fullState) throws IOException {
     HttpUrl.Builder url = url("sync").addQueryParameter("filter", filterId)
         .addQueryParameter("timeout", Long.toString(timeout.toMillis()));
     if (since != null) url.addQueryParameter("since", since);
+    if (fullState && since != null) url.addQueryParameter("full_state", "true");
     OkHttpClient longPoll = http.newBuilder().readTimeout(timeout.plus(SYNC_GRACE)).build();
     okhttp3.Call call = longPoll.newCall(authed(url.build()).get().build());
     currentSync = call;

@@ -56,8 +56,9 @@ final class SyncLoop implements Runnable {
     while (running) {
       try {
         if (filterId == null) filterId = client.createFilter(botUserId, filter());
-        // The first sync of a run returns at once, so /ready does not wait out a long poll.
-        JsonNode batch = client.sync(since, filterId, loaded ? POLL : Duration.ZERO);
+        // The first sync of a run returns at once (so /ready does not wait out a long poll) and
+        // carries every joined room's whole state: members and power levels live in memory only.
+        JsonNode batch = client.sync(since, filterId, loaded ? POLL : Duration.ZERO, !loaded);
         List<String> handled = process(batch, since == null);
         since = batch.path("next_batch").asText();
         store.commit(since, handled);

@@ -136,6 +136,7 @@ class MatrixGatewayTest {
     RecordedRequest second = server.takeRequest();
     assertThat(first.getUrl().queryParameter("since")).isNull();
     assertThat(second.getUrl().queryParameter("since")).isEqualTo("s1");
+    assertThat(second.getUrl().queryParameter("full_state")).isNull();
     awaitSince("s2");
     assertThat(syncStore.processed("$new")).isTrue();
   }
@@ -168,6 +169,23 @@ class MatrixGatewayTest {
     gateway.start((event, initial) -> seen.add(event), () -> { });
 
     assertThat(seen.poll(5, TimeUnit.SECONDS)).isEqualTo(new RoomEvent.Invite("!i:test", "@a:test"));
+  }
+
+  @Test
+  void afterARestartTheFirstSyncAsksForEveryRoomsWholeState() throws Exception {
+    syncStore.commit("s9", List.of());
+    server.enqueue(json(200, "{\"filter_id\":\"f1\"}"));
+    server.enqueue(json(200, "{\"next_batch\":\"s10\"}"));
+    CountDownLatch loaded = new CountDownLatch(1);
+
+    gateway.start((event, initial) -> { }, loaded::countDown);
+
+    assertThat(loaded.await(5, TimeUnit.SECONDS)).isTrue();
+    server.takeRequest();
+    RecordedRequest first = server.takeRequest();
+    assertThat(first.getUrl().queryParameter("since")).isEqualTo("s9");
+    assertThat(first.getUrl().queryParameter("full_state")).isEqualTo("true");
+    assertThat(first.getUrl().queryParameter("timeout")).isEqualTo("0");
   }
 
   private static String describe(RoomEvent event) {
