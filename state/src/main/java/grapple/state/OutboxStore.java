@@ -1,7 +1,6 @@
 package grapple.state;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.security.SecureRandom;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -16,7 +15,6 @@ import java.util.concurrent.CompletableFuture;
  * row carries the transaction id it is sent with, so a resend after a crash is idempotent.
  */
 public final class OutboxStore {
-  private static final SecureRandom RANDOM = new SecureRandom();
   private final Database db;
 
   public OutboxStore(Database db) {
@@ -126,9 +124,10 @@ public final class OutboxStore {
     });
   }
 
+  /** 128 random bits: unique is all a transaction id must be (not secret), so no SecureRandom lock. */
   private static String newTxnId() {
-    byte[] bytes = new byte[16];
-    RANDOM.nextBytes(bytes);
+    java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+    byte[] bytes = java.nio.ByteBuffer.allocate(16).putLong(random.nextLong()).putLong(random.nextLong()).array();
     return "grapple." + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
   }
 }

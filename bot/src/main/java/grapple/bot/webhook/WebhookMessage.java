@@ -30,7 +30,8 @@ final class WebhookMessage {
 
   private WebhookMessage() {}
 
-  static ObjectNode build(JsonNode data, boolean includeBody) {
+  /** {@code receivedBytes} is the size of what was received, a bound for the attached data. */
+  static ObjectNode build(JsonNode data, boolean includeBody, long receivedBytes) {
     String username = data.path("username").isTextual() ? data.get("username").asText() : null;
     String prefix = username == null ? "" : "**" + username + "**: ";
     String htmlPrefix = username == null ? "" : "<strong>" + Entities.escape(username) + "</strong>: ";
@@ -53,7 +54,7 @@ final class WebhookMessage {
     ObjectNode content = Json.object().put("msgtype", "m.notice").put("body", text)
         .put("format", "org.matrix.custom.html").put("formatted_body", html);
     if (includeBody) content.set(DATA_KEY, data);
-    return fitToLimit(content);
+    return fitToLimit(content, receivedBytes);
   }
 
   static String pretty(JsonNode data) {
@@ -65,8 +66,8 @@ final class WebhookMessage {
   }
 
   /** Drops the attached body, then the HTML, then cuts the text, until the event fits. */
-  static ObjectNode fitToLimit(ObjectNode content) {
-    if (size(content) <= MAX_CONTENT_BYTES) return content;
+  static ObjectNode fitToLimit(ObjectNode content, long receivedBytes) {
+    if (surelySmall(content, receivedBytes) || size(content) <= MAX_CONTENT_BYTES) return content;
     content.remove(DATA_KEY);
     if (size(content) <= MAX_CONTENT_BYTES) return content;
     content.remove("format");
@@ -95,6 +96,16 @@ final class WebhookMessage {
       end += Character.charCount(cp);
     }
     return text.substring(0, end) + CUT_MARK;
+  }
+
+  /**
+   * A cheap upper bound that spares serialising every small message: no character takes more than
+   * six bytes in JSON (an escape), and the attached data is at most six bytes per byte received.
+   */
+  private static boolean surelySmall(ObjectNode content, long receivedBytes) {
+    long chars = content.get("body").asText().length() + content.path("formatted_body").asText("").length();
+    long dataBytes = content.has(DATA_KEY) ? receivedBytes * 6 : 0;
+    return (chars + 256) * 6 + dataBytes <= MAX_CONTENT_BYTES;
   }
 
   static int size(ObjectNode content) {

@@ -12,7 +12,6 @@ import grapple.state.Connection;
 import grapple.state.Json;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -49,9 +48,9 @@ final class WebhookReceiver {
     Connection connection = hook.get();
     WebhookConfig config = WebhookConfig.from(connection.stateKey(), connection.config());
     if (config.expired(clock.instant())) return Response.error(404, "This hook has expired");
-    JsonNode data;
+    Received received;
     try {
-      data = request.method().equals("GET") ? query(request.query()) : body(request);
+      received = request.method().equals("GET") ? query(request) : body(request);
     } catch (Request.BodyTooLarge e) {
       log.info("room {}: webhook '{}' refused a body over {} bytes", connection.roomId(), connection.stateKey(),
           settings.payloadSizeLimitBytes());
@@ -63,23 +62,27 @@ final class WebhookReceiver {
     } catch (BodyParser.Unsupported e) {
       return Response.error(415, e.getMessage());
     }
-    return post(connection, config, data);
+    return post(connection, config, received);
   }
 
-  private JsonNode body(Request request) throws java.io.IOException {
+  /** The data a request carried, and how many bytes it came in. */
+  private record Received(JsonNode data, long bytes) {}
+
+  private Received body(Request request) throws java.io.IOException {
     byte[] bytes = request.body(settings.payloadSizeLimitBytes());
-    return BodyParser.parse(request.header("Content-Type"), bytes);
+    return new Received(BodyParser.parse(request.header("Content-Type"), bytes), bytes.length);
   }
 
-  private static ObjectNode query(Map<String, String> query) {
+  private static Received query(Request request) {
     ObjectNode out = Json.object();
-    query.forEach(out::put);
-    return out;
+    request.query().forEach(out::put);
+    return new Received(out, request.path().length() + out.toString().length());
   }
 
-  private Response post(Connection connection, WebhookConfig config, JsonNode data) throws InterruptedException {
+  private Response post(Connection connection, WebhookConfig config, Received received) throws InterruptedException {
     boolean includeBody = config.includeHookBody().orElse(settings.includeHookBody());
-    Outbox.Posting posting = outbox.post(connection.roomId(), WebhookMessage.build(data, includeBody));
+    ObjectNode content = WebhookMessage.build(received.data(), includeBody, received.bytes());
+    Outbox.Posting posting = outbox.post(connection.roomId(), content);
     try {
       posting.queued().join();
     } catch (CompletionException e) {

@@ -9,13 +9,16 @@ import grapple.state.Json;
 import org.junit.jupiter.api.Test;
 
 class WebhookMessageTest {
+  /** What the tests claim was received: large, so the size check always serialises. */
+  private static final long RECEIVED = 1_000_000;
+
   private static JsonNode json(String text) throws Exception {
     return Json.MAPPER.readTree(text);
   }
 
   @Test
   void textIsRenderedAsMarkdown() throws Exception {
-    ObjectNode content = WebhookMessage.build(json("{\"text\":\"hello **world**\"}"), true);
+    ObjectNode content = WebhookMessage.build(json("{\"text\":\"hello **world**\"}"), true, RECEIVED);
 
     assertThat(content.get("msgtype").asText()).isEqualTo("m.notice");
     assertThat(content.get("body").asText()).isEqualTo("hello **world**");
@@ -25,7 +28,7 @@ class WebhookMessageTest {
 
   @Test
   void givenHtmlIsUsedInsteadOfRenderedMarkdown() throws Exception {
-    ObjectNode content = WebhookMessage.build(json("{\"text\":\"plain\",\"html\":\"<b>bold</b>\"}"), true);
+    ObjectNode content = WebhookMessage.build(json("{\"text\":\"plain\",\"html\":\"<b>bold</b>\"}"), true, RECEIVED);
 
     assertThat(content.get("body").asText()).isEqualTo("plain");
     assertThat(content.get("formatted_body").asText()).isEqualTo("<b>bold</b>");
@@ -34,14 +37,14 @@ class WebhookMessageTest {
   @Test
   void givenHtmlIsSanitised() throws Exception {
     ObjectNode content = WebhookMessage.build(
-        json("{\"text\":\"x\",\"html\":\"<b onclick=\\\"evil()\\\">hi</b><script>alert(1)</script>\"}"), true);
+        json("{\"text\":\"x\",\"html\":\"<b onclick=\\\"evil()\\\">hi</b><script>alert(1)</script>\"}"), true, RECEIVED);
 
     assertThat(content.get("formatted_body").asText()).isEqualTo("<b>hi</b>");
   }
 
   @Test
   void usernamePrefixesTheText() throws Exception {
-    ObjectNode content = WebhookMessage.build(json("{\"text\":\"deployed\",\"username\":\"ci-bot\"}"), true);
+    ObjectNode content = WebhookMessage.build(json("{\"text\":\"deployed\",\"username\":\"ci-bot\"}"), true, RECEIVED);
 
     assertThat(content.get("body").asText()).isEqualTo("**ci-bot**: deployed");
     assertThat(content.get("formatted_body").asText()).isEqualTo("<p><strong>ci-bot</strong>: deployed</p>");
@@ -49,14 +52,14 @@ class WebhookMessageTest {
 
   @Test
   void aStringIsAnnouncedAsReceivedData() {
-    ObjectNode content = WebhookMessage.build(TextNode.valueOf("hello there"), true);
+    ObjectNode content = WebhookMessage.build(TextNode.valueOf("hello there"), true, RECEIVED);
 
     assertThat(content.get("body").asText()).isEqualTo("Received webhook data: hello there");
   }
 
   @Test
   void anObjectWithoutTextBecomesAJsonCodeBlockAsJavaScriptWouldIndentIt() throws Exception {
-    ObjectNode content = WebhookMessage.build(json("{\"a\":\"1\",\"b\":\"two\",\"c\":{},\"d\":[]}"), true);
+    ObjectNode content = WebhookMessage.build(json("{\"a\":\"1\",\"b\":\"two\",\"c\":{},\"d\":[]}"), true, RECEIVED);
 
     assertThat(content.get("body").asText()).isEqualTo(
         "Received webhook data:\n\n```json\n\n{\n  \"a\": \"1\",\n  \"b\": \"two\",\n  \"c\": {},\n  \"d\": []\n}\n\n```");
@@ -65,7 +68,7 @@ class WebhookMessageTest {
 
   @Test
   void anArrayBecomesAJsonCodeBlock() throws Exception {
-    ObjectNode content = WebhookMessage.build(json("[1,\"two\"]"), true);
+    ObjectNode content = WebhookMessage.build(json("[1,\"two\"]"), true, RECEIVED);
 
     assertThat(content.get("body").asText())
         .isEqualTo("Received webhook data:\n\n```json\n\n[\n  1,\n  \"two\"\n]\n\n```");
@@ -75,8 +78,8 @@ class WebhookMessageTest {
   void theRawDataIsAttachedUnlessTurnedOff() throws Exception {
     JsonNode data = json("{\"text\":\"x\",\"extra\":1}");
 
-    assertThat(WebhookMessage.build(data, true).get(WebhookMessage.DATA_KEY)).isEqualTo(data);
-    assertThat(WebhookMessage.build(data, false).has(WebhookMessage.DATA_KEY)).isFalse();
+    assertThat(WebhookMessage.build(data, true, RECEIVED).get(WebhookMessage.DATA_KEY)).isEqualTo(data);
+    assertThat(WebhookMessage.build(data, false, RECEIVED).has(WebhookMessage.DATA_KEY)).isFalse();
   }
 
   @Test
@@ -84,7 +87,7 @@ class WebhookMessageTest {
     ObjectNode data = Json.object().put("text", "short");
     data.put("blob", "x".repeat(70_000));
 
-    ObjectNode content = WebhookMessage.build(data, true);
+    ObjectNode content = WebhookMessage.build(data, true, RECEIVED);
 
     assertThat(content.has(WebhookMessage.DATA_KEY)).isFalse();
     assertThat(content.get("body").asText()).isEqualTo("short");
@@ -95,7 +98,7 @@ class WebhookMessageTest {
   void aHugeTextDropsTheHtmlThenIsCutToFit() {
     ObjectNode data = Json.object().put("text", "é".repeat(100_000));
 
-    ObjectNode content = WebhookMessage.build(data, true);
+    ObjectNode content = WebhookMessage.build(data, true, RECEIVED);
 
     assertThat(content.has("formatted_body")).isFalse();
     assertThat(content.get("body").asText()).startsWith("ééé").endsWith("(cut: the message was too long)");
@@ -104,7 +107,7 @@ class WebhookMessageTest {
 
   @Test
   void aUsernameOnACodeBlockStaysInsideTheFirstParagraph() throws Exception {
-    ObjectNode content = WebhookMessage.build(json("{\"username\":\"<ci>\",\"n\":1}"), true);
+    ObjectNode content = WebhookMessage.build(json("{\"username\":\"<ci>\",\"n\":1}"), true, RECEIVED);
 
     assertThat(content.get("body").asText()).startsWith("**<ci>**: Received webhook data:");
     assertThat(content.get("formatted_body").asText())
@@ -113,14 +116,14 @@ class WebhookMessageTest {
 
   @Test
   void codeBlockHtmlIsEscaped() throws Exception {
-    ObjectNode content = WebhookMessage.build(json("{\"x\":\"</code><script>\"}"), true);
+    ObjectNode content = WebhookMessage.build(json("{\"x\":\"</code><script>\"}"), true, RECEIVED);
 
     assertThat(content.get("formatted_body").asText()).contains("&lt;/code&gt;&lt;script&gt;").doesNotContain("<script>");
   }
 
   @Test
   void markdownLinksToScriptsAreNotLinked() throws Exception {
-    ObjectNode content = WebhookMessage.build(json("{\"text\":\"[click](javascript:alert(1))\"}"), true);
+    ObjectNode content = WebhookMessage.build(json("{\"text\":\"[click](javascript:alert(1))\"}"), true, RECEIVED);
 
     assertThat(content.get("formatted_body").asText()).doesNotContain("javascript:");
   }
