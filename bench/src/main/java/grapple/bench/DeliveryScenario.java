@@ -11,6 +11,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Webhook → room delivery on the real Synapse: time until a second user sees all N messages,
  * against a plain client sending the same N messages to the same Synapse with the same concurrency.
+ * The bot keeps a room's messages in order, so it has one send in flight per room: the baseline
+ * with the same concurrency is a client sending one at a time. A client with 16 sends in flight
+ * (which gives up order) is measured too, as the unordered upper bound.
  */
 final class DeliveryScenario {
   static final int CONCURRENCY = 16;
@@ -37,21 +40,28 @@ final class DeliveryScenario {
       long synapsePid = Bench.synapse().pid();
       warmUp(rig);
       Phase g = bot(rig, Bench.texts("delivery", n), synapsePid, timeout);
-      Phase b = plainClient(rig, Bench.texts("plain", n), synapsePid, timeout);
+      Phase b = plainClient(rig, Bench.texts("plain", n), synapsePid, timeout, 1);
+      Phase unordered = plainClient(rig, Bench.texts("plain16", n), synapsePid, timeout, CONCURRENCY);
       print("grapple", g);
       print("plain client", b);
+      print("plain x16", unordered);
       r.with("figures").put("messages", n).put("concurrency", CONCURRENCY).put("seconds", g.seconds())
           .put("messagesPerSecond", g.perSecond()).put("seen", g.seen())
           .put("botCpuSecondsPer1000", g.per1000(g.botCpu())).put("synapseCpuSecondsPer1000", g.per1000(g.synapseCpu()));
-      r.with("baseline").put("what", "one user PUTting the same messages with " + CONCURRENCY + " concurrent requests")
+      r.with("baseline").put("what", "one user PUTting the same messages one at a time, in order (the bot's"
+              + " concurrency toward one room)")
           .put("seconds", b.seconds()).put("messagesPerSecond", b.perSecond()).put("seen", b.seen())
-          .put("synapseCpuSecondsPer1000", b.per1000(b.synapseCpu()));
+          .put("synapseCpuSecondsPer1000", b.per1000(b.synapseCpu()))
+          .put("unorderedConcurrency", CONCURRENCY).put("unorderedMessagesPerSecond", unordered.perSecond())
+          .put("unorderedSynapseCpuSecondsPer1000", unordered.per1000(unordered.synapseCpu()));
       double ratio = g.perSecond() / b.perSecond();
       r.with("ratio").put("messagesPerSecond", ratio);
       r.with("goal").put("ratioToPlainClient", GOAL_RATIO);
       r.put("met", ratio >= GOAL_RATIO && g.seen() == n).put("summary", String.format("%.1f vs %.1f msg/s", g.perSecond(), b.perSecond()));
       report.row("delivery", n + " msgs webhook → seen by 2nd user, msg/s", Report.num(g.perSecond()), Report.num(b.perSecond()),
           String.format("%.2f", ratio), "≥ 0.9× plain client");
+      report.row("delivery", "plain client, " + CONCURRENCY + " in flight (unordered), msg/s", "",
+          Report.num(unordered.perSecond()), String.format("%.2f", g.perSecond() / unordered.perSecond()), "(information)");
       report.row("delivery", "bot CPU s / 1,000 delivered", Report.num(g.per1000(g.botCpu())), "", "", "");
       report.row("delivery", "Synapse CPU s / 1,000 messages", Report.num(g.per1000(g.synapseCpu())),
           Report.num(b.per1000(b.synapseCpu())), "", "");
@@ -83,11 +93,12 @@ final class DeliveryScenario {
     });
   }
 
-  static Phase plainClient(Rig rig, List<String> texts, long synapsePid, Duration timeout) throws InterruptedException {
+  static Phase plainClient(Rig rig, List<String> texts, long synapsePid, Duration timeout, int concurrency)
+      throws InterruptedException {
     return timed(rig, texts, synapsePid, timeout, () -> {
       AtomicInteger next = new AtomicInteger();
-      CountDownLatch done = new CountDownLatch(CONCURRENCY);
-      for (int w = 0; w < CONCURRENCY; w++) {
+      CountDownLatch done = new CountDownLatch(concurrency);
+      for (int w = 0; w < concurrency; w++) {
         Thread t = new Thread(() -> {
           try {
             for (int i = next.getAndIncrement(); i < texts.size(); i = next.getAndIncrement()) {
