@@ -5,7 +5,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /** Connections and their secrets in SQLite. */
@@ -104,16 +106,29 @@ public final class ConnectionStore {
     s.setString(12, x.updated().key());
   }
 
+  /**
+   * Reads connections, sharing one copy of each repeated string (room ids, types, user ids): at
+   * 100,000 connections that is most of the memory they take.
+   */
   private static List<Connection> readAll(ResultSet rs) throws SQLException {
+    Map<String, String> pool = new HashMap<>();
     List<Connection> out = new ArrayList<>();
     while (rs.next()) {
-      out.add(new Connection(rs.getString("id"), rs.getString("room_id"), rs.getString("type"),
-          rs.getString("event_type"), rs.getString("state_key"), Json.readObject(rs.getString("config")),
-          new Connection.Audit(rs.getString("created_by"), rs.getString("created_key"),
-              Instant.ofEpochMilli(rs.getLong("created_at"))),
-          new Connection.Audit(rs.getString("updated_by"), rs.getString("updated_key"),
-              Instant.ofEpochMilli(rs.getLong("updated_at")))));
+      Connection.Audit created = audit(rs, "created", pool);
+      Connection.Audit updated = audit(rs, "updated", pool);
+      out.add(new Connection(rs.getString("id"), shared(pool, rs.getString("room_id")), shared(pool, rs.getString("type")),
+          shared(pool, rs.getString("event_type")), rs.getString("state_key"), Json.readObject(rs.getString("config")),
+          created, updated.equals(created) ? created : updated));
     }
     return out;
+  }
+
+  private static Connection.Audit audit(ResultSet rs, String which, Map<String, String> pool) throws SQLException {
+    return new Connection.Audit(shared(pool, rs.getString(which + "_by")), shared(pool, rs.getString(which + "_key")),
+        Instant.ofEpochMilli(rs.getLong(which + "_at")));
+  }
+
+  private static String shared(Map<String, String> pool, String value) {
+    return value == null ? null : pool.computeIfAbsent(value, v -> v);
   }
 }
