@@ -90,6 +90,7 @@ public final class Bench {
     m.put("jmh", JmhScenario::run);
     m.put("intake", IntakeScenario::run);
     m.put("scale", ScaleScenario::run);
+    m.put("feeds", FeedScenario::run);
     m.put("command", CommandScenario::run);
     m.put("delivery", DeliveryScenario::run);
     m.put("kill9", KillNineFault::run);
@@ -120,7 +121,7 @@ public final class Bench {
   private static void usage() {
     System.out.println("""
         usage: java -jar bench/target/grapple-bench.jar [SCENARIO...] [--quick]
-          SCENARIO: all (default) | intake | delivery | command | scale | jmh
+          SCENARIO: all (default) | intake | delivery | command | scale | feeds | jmh
                     | faults (= kill9 outage ratelimit readonly) | kill9 | outage | ratelimit | readonly
           --quick   smaller counts and shorter levels: a full pass in a few minutes
         Needs bot/target/grapple.jar (mvn -q -DskipTests package). Starts Synapse with

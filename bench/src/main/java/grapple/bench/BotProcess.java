@@ -49,8 +49,13 @@ final class BotProcess implements AutoCloseable {
 
   /** A bot in local mode (console room !console:localhost, no homeserver). */
   static BotProcess local(Path dir, Path database) {
+    return local(dir, database, "");
+  }
+
+  /** A bot in local mode with extra top-level config sections, e.g. {@code feeds: {...}}. */
+  static BotProcess local(Path dir, Path database, String extraYaml) {
     BotProcess p = new BotProcess(dir, "@grapple:localhost");
-    p.prepare("homeserver: {domain: localhost}\n", database);
+    p.prepare("homeserver: {domain: localhost}\n" + extraYaml, database);
     return p;
   }
 
