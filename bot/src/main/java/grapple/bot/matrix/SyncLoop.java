@@ -22,6 +22,7 @@ import org.slf4j.LoggerFactory;
 final class SyncLoop implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(SyncLoop.class);
   private static final Duration POLL = Duration.ofSeconds(30);
+  private static final Duration PRUNE_EVERY = Duration.ofHours(1);
 
   private final MatrixClient client;
   private final SyncStore store;
@@ -32,6 +33,7 @@ final class SyncLoop implements Runnable {
   private final long startedAtMillis = System.currentTimeMillis();
   private final Backoff backoff = new Backoff(Duration.ofSeconds(30));
   private volatile boolean running = true;
+  private long prunedAtNanos;
 
   SyncLoop(MatrixClient client, SyncStore store, String botUserId, List<String> stateTypes, RoomEvents events,
       Runnable onLoaded) {
@@ -62,6 +64,7 @@ final class SyncLoop implements Runnable {
         List<String> handled = process(batch, since == null);
         since = batch.path("next_batch").asText();
         store.commit(since, handled);
+        pruneNowAndThen();
         if (backoff.failures() > 0) log.info("homeserver reachable again; syncing");
         backoff.reset();
         if (!loaded) {
@@ -75,6 +78,14 @@ final class SyncLoop implements Runnable {
         pause(e);
       }
     }
+  }
+
+  /** Forgets old handled event ids after the first batch of a run, then hourly: the table stays small. */
+  private void pruneNowAndThen() {
+    long now = System.nanoTime();
+    if (prunedAtNanos != 0 && now - prunedAtNanos < PRUNE_EVERY.toNanos()) return;
+    prunedAtNanos = now;
+    store.prune();
   }
 
   private void pause(Exception e) {

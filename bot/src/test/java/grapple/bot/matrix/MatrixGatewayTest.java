@@ -188,6 +188,26 @@ class MatrixGatewayTest {
     assertThat(first.getUrl().queryParameter("timeout")).isEqualTo("0");
   }
 
+  @Test
+  void handledEventIdsOlderThanAFewDaysAreForgottenAfterTheFirstBatch() throws Exception {
+    long longAgo = System.currentTimeMillis() - Duration.ofDays(10).toMillis();
+    db.writeAndWait(c -> {
+      try (var s = c.prepareStatement("INSERT INTO processed_events (event_id, processed_at) VALUES ('$old', ?)")) {
+        s.setLong(1, longAgo);
+        return s.executeUpdate();
+      }
+    });
+    server.enqueue(json(200, "{\"filter_id\":\"f1\"}"));
+    server.enqueue(json(200, "{\"next_batch\":\"s1\"}"));
+    CountDownLatch loaded = new CountDownLatch(1);
+
+    gateway.start((event, initial) -> { }, loaded::countDown);
+
+    assertThat(loaded.await(5, TimeUnit.SECONDS)).isTrue();
+    for (int i = 0; i < 100 && syncStore.processed("$old"); i++) Thread.sleep(50);
+    assertThat(syncStore.processed("$old")).isFalse();
+  }
+
   private static String describe(RoomEvent event) {
     if (event instanceof RoomEvent.State s) return "state " + s.eventType();
     if (event instanceof RoomEvent.Message m) return "message " + m.eventId();
