@@ -34,7 +34,7 @@ public final class Messages {
   /** An {@code m.notice} from Markdown the bot wrote (any HTML in it is shown as text). */
   public static ObjectNode notice(String markdown) {
     return Json.object().put("msgtype", "m.notice").put("body", markdown)
-        .put("format", "org.matrix.custom.html").put("formatted_body", renderEscaped(markdown));
+        .put("format", "org.matrix.custom.html").put("formatted_body", renderEscapedMarkdown(markdown));
   }
 
   /** A notice that replies to {@code eventId}. */
@@ -44,13 +44,9 @@ public final class Messages {
     return content;
   }
 
-  static String renderEscaped(String markdown) {
-    return ESCAPING.render(MARKDOWN.parse(markdown)).strip();
-  }
-
-  /** Renders Markdown written by a room admin (e.g. a template): any raw HTML in it shows as text. */
+  /** Renders Markdown the bot or a room admin wrote (e.g. a template): raw HTML in it shows as text. */
   public static String renderEscapedMarkdown(String markdown) {
-    return renderEscaped(markdown);
+    return ESCAPING.render(MARKDOWN.parse(markdown)).strip();
   }
 
   /**

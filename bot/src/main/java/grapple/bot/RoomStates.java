@@ -1,7 +1,6 @@
 package grapple.bot;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.commands.RoomAuthority;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -87,14 +86,5 @@ public final class RoomStates implements RoomAuthority {
     JsonNode events = room.powerLevels.path("events");
     if (events.has(eventType)) return events.get(eventType).asLong();
     return room.powerLevels.path("state_default").asLong(50);
-  }
-
-  /** A copy of the room's power levels content, for tests and the console. */
-  Optional<ObjectNode> powerLevels(String roomId) {
-    Room room = rooms.get(roomId);
-    if (room == null || room.powerLevels == null) return Optional.empty();
-    synchronized (room) {
-      return Optional.of(((ObjectNode) room.powerLevels).deepCopy());
-    }
   }
 }

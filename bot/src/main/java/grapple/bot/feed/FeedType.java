@@ -31,13 +31,11 @@ public final class FeedType implements ConnectionType {
   public static final String EVENT_TYPE = "uk.half-shot.matrix-hookshot.feed";
   private static final YAMLMapper YAML = new YAMLMapper();
 
-  private final Config.Feeds settings;
   private final FeedFetcher fetcher;
   private final FeedStore feeds;
   private final FeedPoller poller;
 
   public FeedType(Config.Feeds settings, ConnectionStore connections, FeedStore feeds, Outbox outbox, Clock clock) {
-    this.settings = settings;
     this.fetcher = new FeedFetcher(settings);
     this.feeds = feeds;
     this.poller = new FeedPoller(settings, fetcher, feeds, outbox, clock);
@@ -157,9 +155,5 @@ public final class FeedType implements ConnectionType {
   @Override
   public void close() {
     poller.close();
-  }
-
-  Config.Feeds settings() {
-    return settings;
   }
 }

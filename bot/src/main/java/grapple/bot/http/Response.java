@@ -20,10 +20,6 @@ public record Response(int status, String contentType, byte[] body, Map<String, 
     return json(status, Json.object().put("ok", true));
   }
 
-  public static Response text(int status, String contentType, String body) {
-    return new Response(status, contentType, body.getBytes(StandardCharsets.UTF_8), Map.of());
-  }
-
   public Response withHeader(String name, String value) {
     Map<String, String> copy = new java.util.LinkedHashMap<>(headers);
     copy.put(name, value);

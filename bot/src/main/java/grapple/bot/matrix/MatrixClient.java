@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.state.Json;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import okhttp3.HttpUrl;
 import okhttp3.MediaType;
@@ -95,16 +94,6 @@ public final class MatrixClient {
   public String putState(String roomId, String eventType, String stateKey, ObjectNode content) throws IOException {
     HttpUrl url = segments("rooms", roomId, "state", eventType, stateKey);
     return call(http, authed(url).put(body(content)).build()).path("event_id").asText();
-  }
-
-  /** The content of a state event, or empty if the room has none. */
-  public Optional<ObjectNode> getState(String roomId, String eventType, String stateKey) throws IOException {
-    try {
-      return Optional.of((ObjectNode) call(http, authed(segments("rooms", roomId, "state", eventType, stateKey)).get().build()));
-    } catch (MatrixException e) {
-      if (e.status() == 404) return Optional.empty();
-      throw e;
-    }
   }
 
   public void join(String roomId) throws IOException {

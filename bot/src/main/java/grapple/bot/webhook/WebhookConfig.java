@@ -19,8 +19,7 @@ record WebhookConfig(String name, Optional<Boolean> waitForComplete, Optional<Bo
 
   static WebhookConfig from(String stateKey, ObjectNode content) {
     String name = content.has("name") ? text(content.get("name"), "name") : stateKey;
-    BadInput.check(name.length() >= MIN_NAME && name.length() <= MAX_NAME, "name",
-        "must be %d-%d characters, was %d", MIN_NAME, MAX_NAME, name.length());
+    checkName(name);
     BadInput.check(!content.has("transformationFunction"), "transformationFunction",
         "is not supported by Grapple yet; remove it");
     return new WebhookConfig(name, bool(content, "waitForComplete"), bool(content, "includeHookBody"),
