@@ -52,6 +52,9 @@ public interface ConnectionType {
    */
   Optional<String> applied(Optional<Connection> previous, Connection current);
 
+  /** Called at start for each connection of this type stored by an earlier run (e.g. to poll it). */
+  default void loaded(Connection connection) {}
+
   /** Called after a connection was removed. */
   void removed(Connection connection);
 

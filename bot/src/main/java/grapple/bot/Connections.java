@@ -48,7 +48,10 @@ public final class Connections {
 
   /** Loads the connections stored by earlier runs. */
   public void load() {
-    store.all().forEach(this::index);
+    for (Connection c : store.all()) {
+      index(c);
+      types.byEventType(c.eventType()).ifPresent(t -> t.loaded(c));
+    }
     log.info("loaded {} connection(s) from the database", byId.size());
   }
 

@@ -180,7 +180,7 @@ public final class Grapple implements AutoCloseable {
     Clock clock = Clock.systemUTC();
     List<ConnectionType> types = new ArrayList<>();
     if (config.generic().enabled()) types.add(new GenericWebhookType(config.generic(), store, outbox, clock));
-    if (config.feeds().enabled()) types.add(new FeedType(config.feeds(), store, new FeedStore(db), outbox, clock));
+    if (config.feeds().enabled()) types.add(new FeedType(config.feeds(), new FeedStore(db), outbox, clock));
     return types;
   }
 

@@ -14,7 +14,6 @@ import grapple.commands.PermissionLevel;
 import grapple.commands.Reply;
 import grapple.state.BadInput;
 import grapple.state.Connection;
-import grapple.state.ConnectionStore;
 import grapple.state.FeedStore;
 import grapple.state.Json;
 import java.io.IOException;
@@ -35,11 +34,10 @@ public final class FeedType implements ConnectionType {
   private final FeedStore feeds;
   private final FeedPoller poller;
 
-  public FeedType(Config.Feeds settings, ConnectionStore connections, FeedStore feeds, Outbox outbox, Clock clock) {
+  public FeedType(Config.Feeds settings, FeedStore feeds, Outbox outbox, Clock clock) {
     this.fetcher = new FeedFetcher(settings);
     this.feeds = feeds;
     this.poller = new FeedPoller(settings, fetcher, feeds, outbox, clock);
-    connections.all().stream().filter(c -> c.eventType().equals(EVENT_TYPE)).forEach(c -> poller.register(c, false));
     poller.start();
   }
 
@@ -112,6 +110,11 @@ public final class FeedType implements ConnectionType {
   public Optional<String> applied(Optional<Connection> previous, Connection current) {
     poller.register(current, previous.isEmpty());
     return Optional.empty();
+  }
+
+  @Override
+  public void loaded(Connection connection) {
+    poller.register(connection, false);
   }
 
   @Override
