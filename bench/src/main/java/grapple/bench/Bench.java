@@ -78,7 +78,10 @@ public final class Bench {
     Path copy = work.resolve("grapple-bench.jar");
     Files.copy(jar, copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Dgrapple.bench.run=" + runId, "-jar", copy.toString()));
+        "-Dgrapple.bench.run=" + runId));
+    System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("grapple.bench.") && !k.equals("grapple.bench.run"))
+        .forEach(k -> command.add("-D" + k + "=" + System.getProperty(k)));
+    command.addAll(List.of("-jar", copy.toString()));
     command.addAll(List.of(args));
     Process p = new ProcessBuilder(command).inheritIO().start();
     System.exit(p.waitFor());

@@ -66,8 +66,8 @@ final class BotProcess implements AutoCloseable {
         provisioning: {secret: "%s"}
         generic: {urlPrefix: "http://127.0.0.1:%d/webhook/"}
         permissions: [{actor: localhost, services: [{service: "*", level: admin}]}]
-        logging: {level: info}
-        """.formatted(database, webhookPort, provisioningPort, freePort(), SECRET, webhookPort);
+        logging: {level: %s}
+        """.formatted(database, webhookPort, provisioningPort, freePort(), SECRET, webhookPort, System.getProperty("grapple.bench.logLevel", "info"));
     try {
       Files.createDirectories(dir);
       Files.writeString(dir.resolve("config.yml"), yaml);
@@ -76,6 +76,9 @@ final class BotProcess implements AutoCloseable {
       throw new UncheckedIOException("could not prepare " + dir, e);
     }
   }
+
+  /** Extra JVM options for every bot the run starts, e.g. a flight recording: {@code -Dgrapple.bench.botJvmFlags=...}. */
+  static final String EXTRA_FLAGS_PROPERTY = "grapple.bench.botJvmFlags";
 
   private List<String> jvmFlags = List.of();
 
@@ -90,6 +93,8 @@ final class BotProcess implements AutoCloseable {
     List<String> command = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
         .toString()));
     command.addAll(jvmFlags);
+    String extra = System.getProperty(EXTRA_FLAGS_PROPERTY, "").trim();
+    if (!extra.isEmpty()) command.addAll(List.of(extra.split("\\s+")));
     command.addAll(List.of("-jar", jar.toString(), "--config", dir.resolve("config.yml").toString(), "--no-console"));
     long t0 = System.nanoTime();
     try {

@@ -14,7 +14,9 @@ import java.util.List;
 final class IntakeScenario {
   static final String CONSOLE_ROOM = "!console:localhost";
   static final String CONSOLE_USER = "@console:localhost";
-  static final int[] LEVELS = {1, 16, 64};
+  /** Concurrency levels; {@code -Dgrapple.bench.intakeLevels=16,64} measures only those. */
+  static final int[] LEVELS = java.util.Arrays.stream(System.getProperty("grapple.bench.intakeLevels", "1,16,64")
+      .split(",")).mapToInt(x -> Integer.parseInt(x.trim())).toArray();
   static final double GOAL_RPS = 10_000;
   static final double GOAL_P99_MS = 10;
   static final double GOAL_RATIO = 0.5;
