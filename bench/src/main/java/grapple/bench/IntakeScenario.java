@@ -20,6 +20,8 @@ final class IntakeScenario {
   static final double GOAL_RPS = 10_000;
   static final double GOAL_P99_MS = 10;
   static final double GOAL_RATIO = 0.5;
+  /** Each level's measured time is split into this many alternating grapple/bare slices. */
+  static final int SLICES = 5;
 
   private IntakeScenario() {}
 
@@ -34,12 +36,13 @@ final class IntakeScenario {
       String runTag = Bench.runId;
       boolean anyLevelMet = false;
       for (int c : LEVELS) {
-        Load.Result g = measure(bot.webhookPort, hook, c, warmup, measure, runTag + "-g", bot.pid());
-        Load.Result b = measure(bare.port, "/webhook/bare", c, warmup, measure, runTag + "-b", bare.process.pid());
+        Pair pair = measure(bot, hook, bare, c, warmup, measure, runTag);
+        Load.Result g = pair.grapple();
+        Load.Result b = pair.bare();
         boolean met = g.perSecond() >= GOAL_RPS && g.latency().percentileMillis(99) <= GOAL_P99_MS
             && g.perSecond() / b.perSecond() >= GOAL_RATIO;
         anyLevelMet |= met;
-        record(report, r, c, g, b, met);
+        record(report, r, c, pair, met);
       }
       r.with("goal").put("reqPerSecond", GOAL_RPS).put("p99Millis", GOAL_P99_MS).put("ratioToBare", GOAL_RATIO)
           .put("rule", "met when at least one concurrency level reaches all three");
@@ -51,22 +54,53 @@ final class IntakeScenario {
     report.write(r);
   }
 
-  private static Load.Result measure(int port, String path, int c, Duration warmup, Duration measure, String tag, long serverPid)
-      throws InterruptedException {
-    Proc.Meter server = new Proc.Meter(serverPid);
-    Load.Result result = Load.timed(port, c, warmup, measure, 202,
-        i -> Load.Call.postJson(path, "{\"text\":\"bench-" + tag + "-" + i + "\",\"username\":\"ci\"}"));
-    System.out.printf("  %-8s c=%-3d %,10.0f req/s  p50 %6.2f ms  p99 %6.2f ms  failed %d  server cpu %.0f%%  client cpu %.0f%% %s%n",
-        path.startsWith("/webhook/bare") ? "bare" : "grapple", c, result.perSecond(), result.latency().percentileMillis(50),
-        result.latency().percentileMillis(99), result.failed(), 100 * server.machineShare(),
-        100 * result.generatorCpuShare(), result.statuses());
-    return result;
+  /** Grapple's and the bare server's figures at one concurrency level. */
+  private record Pair(Load.Result grapple, Load.Result bare, double grappleCpuSeconds, double bareCpuSeconds) {}
+
+  /**
+   * Warms both servers up, then measures them in alternating slices, so that a change in the
+   * shared machine's load during the level weighs on both sides alike.
+   */
+  private static Pair measure(BotProcess bot, String hook, Bare bare, int c, Duration warmup, Duration measure,
+      String tag) throws InterruptedException {
+    Duration slice = measure.dividedBy(SLICES);
+    Load.run(bot.webhookPort, c, warmup, 202, call(hook, tag + "-gw"), 0);
+    Load.run(bare.port, c, warmup, 202, call("/webhook/bare", tag + "-bw"), 0);
+    Load.Result g = null;
+    Load.Result b = null;
+    double gCpu = 0;
+    double bCpu = 0;
+    for (int i = 0; i < SLICES; i++) {
+      Proc.Meter gm = new Proc.Meter(bot.pid());
+      g = Load.run(bot.webhookPort, c, slice, 202, call(hook, tag + "-g" + i), 0).plus(g);
+      gCpu += gm.cpuSeconds();
+      Proc.Meter bm = new Proc.Meter(bare.process.pid());
+      b = Load.run(bare.port, c, slice, 202, call("/webhook/bare", tag + "-b" + i), 0).plus(b);
+      bCpu += bm.cpuSeconds();
+    }
+    print("grapple", g, gCpu);
+    print("bare", b, bCpu);
+    return new Pair(g, b, gCpu, bCpu);
   }
 
-  private static void record(Report report, ObjectNode r, int c, Load.Result g, Load.Result b, boolean met) {
+  private static java.util.function.IntFunction<Load.Call> call(String path, String tag) {
+    return i -> Load.Call.postJson(path, "{\"text\":\"bench-" + tag + "-" + i + "\",\"username\":\"ci\"}");
+  }
+
+  private static void print(String who, Load.Result r, double cpuSeconds) {
+    System.out.printf("  %-8s c=%-3d %,10.0f req/s  p50 %6.2f ms  p99 %6.2f ms  failed %d  server cpu %5.1f µs/req  client cpu %.0f%% %s%n",
+        who, r.concurrency(), r.perSecond(), r.latency().percentileMillis(50), r.latency().percentileMillis(99),
+        r.failed(), 1e6 * cpuSeconds / Math.max(1, r.ok()), 100 * r.generatorCpuShare(), r.statuses());
+  }
+
+  private static void record(Report report, ObjectNode r, int c, Pair pair, boolean met) {
     String level = "c" + c;
-    put(r.with("figures").putObject(level), g).put("goalMet", met);
-    put(r.with("baseline").putObject(level), b);
+    Load.Result g = pair.grapple();
+    Load.Result b = pair.bare();
+    put(r.with("figures").putObject(level), g).put("goalMet", met)
+        .put("serverCpuMicrosPerRequest", 1e6 * pair.grappleCpuSeconds() / Math.max(1, g.ok()));
+    put(r.with("baseline").putObject(level), b)
+        .put("serverCpuMicrosPerRequest", 1e6 * pair.bareCpuSeconds() / Math.max(1, b.ok()));
     r.with("ratio").putObject(level).put("reqPerSecond", g.perSecond() / b.perSecond())
         .put("p99", g.latency().percentileMillis(99) / Math.max(1e-9, b.latency().percentileMillis(99)));
     report.row("intake", level + " req/s", Report.num(g.perSecond()), Report.num(b.perSecond()),
@@ -74,6 +108,9 @@ final class IntakeScenario {
     report.row("intake", level + " p50 / p99 ms", String.format("%.2f / %.2f", g.latency().percentileMillis(50),
         g.latency().percentileMillis(99)), String.format("%.2f / %.2f", b.latency().percentileMillis(50),
         b.latency().percentileMillis(99)), "", "p99 ≤ 10 ms");
+    report.row("intake", level + " server CPU µs per request",
+        String.format("%.1f", 1e6 * pair.grappleCpuSeconds() / Math.max(1, g.ok())),
+        String.format("%.1f", 1e6 * pair.bareCpuSeconds() / Math.max(1, b.ok())), "", "");
     report.row("intake", level + " load generator CPU share", Report.num(100 * g.generatorCpuShare()) + "%",
         Report.num(100 * b.generatorCpuShare()) + "%", "", "");
   }

@@ -24,6 +24,16 @@ final class Load {
     double perSecond() {
       return ok / seconds;
     }
+
+    /** Two measurements of the same level as one (e.g. interleaved slices); null is nothing yet. */
+    Result plus(Result other) {
+      if (other == null) return this;
+      Map<Integer, Integer> both = new java.util.TreeMap<>(statuses);
+      other.statuses.forEach((k, v) -> both.merge(k, v, Integer::sum));
+      double cpu = (generatorCpuShare * seconds + other.generatorCpuShare * other.seconds) / (seconds + other.seconds);
+      return new Result(concurrency, ok + other.ok, failed + other.failed, seconds + other.seconds,
+          latency.plus(other.latency), cpu, both);
+    }
   }
 
   /** One request a worker makes: its method, path and body (null for none). */
@@ -43,7 +53,8 @@ final class Load {
     return run(port, concurrency, measure, expectStatus, calls, 1_000_000_000);
   }
 
-  private static Result run(int port, int concurrency, Duration duration, int expectStatus, IntFunction<Call> calls,
+  /** One measured run of {@code duration}; request numbers start at {@code offset}. */
+  static Result run(int port, int concurrency, Duration duration, int expectStatus, IntFunction<Call> calls,
       int offset) throws InterruptedException {
     long[][] samples = new long[concurrency][];
     int[] counts = new int[concurrency];

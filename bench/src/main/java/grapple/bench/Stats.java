@@ -17,6 +17,20 @@ public final class Stats {
     return new Stats(copy);
   }
 
+  /** Both sets of values as one. */
+  public Stats plus(Stats other) {
+    long[] merged = new long[sortedNanos.length + other.sortedNanos.length];
+    int i = 0;
+    int j = 0;
+    int k = 0;
+    while (i < sortedNanos.length && j < other.sortedNanos.length) {
+      merged[k++] = sortedNanos[i] <= other.sortedNanos[j] ? sortedNanos[i++] : other.sortedNanos[j++];
+    }
+    while (i < sortedNanos.length) merged[k++] = sortedNanos[i++];
+    while (j < other.sortedNanos.length) merged[k++] = other.sortedNanos[j++];
+    return new Stats(merged);
+  }
+
   public int count() {
     return sortedNanos.length;
   }

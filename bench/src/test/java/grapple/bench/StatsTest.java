@@ -31,4 +31,17 @@ class StatsTest {
   @Test void rejectsPercentileOutsideRange() {
     assertThatThrownBy(() -> Stats.of(new long[] {1}, 1).percentileNanos(0)).isInstanceOf(IllegalArgumentException.class);
   }
+
+  @Test
+  void twoSetsOfValuesMergeIntoOneSortedSet() {
+    Stats a = Stats.of(new long[] {5, 1, 9}, 3);
+    Stats b = Stats.of(new long[] {2, 10}, 2);
+
+    Stats both = a.plus(b);
+
+    assertThat(both.count()).isEqualTo(5);
+    assertThat(both.percentileNanos(20)).isEqualTo(1);
+    assertThat(both.percentileNanos(60)).isEqualTo(5);
+    assertThat(both.percentileNanos(100)).isEqualTo(10);
+  }
 }

@@ -6,11 +6,14 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -37,6 +40,8 @@ public final class Database implements AutoCloseable {
   private final List<Connection> readers = new CopyOnWriteArrayList<>();
   private final ThreadLocal<Connection> reader = new ThreadLocal<>();
   private final Thread writerThread;
+  /** The writer's compiled statements, by SQL; touched by the writer thread only. */
+  private final Map<String, PreparedStatement> writerStatements = new HashMap<>();
   private volatile boolean closed;
 
   private Database(Path file, Connection writer) {
@@ -155,6 +160,22 @@ public final class Database implements AutoCloseable {
     }
   }
 
+  /**
+   * The writer connection's prepared statement for {@code sql}, compiled once and kept: for writes
+   * that run thousands of times a second. Only inside {@link #write} work; do not close it.
+   */
+  public PreparedStatement writerStatement(String sql) throws SQLException {
+    if (Thread.currentThread() != writerThread) {
+      throw new IllegalStateException("writerStatement is for write work only, on the writer thread");
+    }
+    PreparedStatement statement = writerStatements.get(sql);
+    if (statement == null) {
+      statement = writer.prepareStatement(sql);
+      writerStatements.put(sql, statement);
+    }
+    return statement;
+  }
+
   /** Runs {@code work} on this thread's read connection (sees committed data only). */
   public <T> T read(SqlWork<T> work) {
     try {
@@ -198,10 +219,10 @@ public final class Database implements AutoCloseable {
   /** Runs each task in its own savepoint, so one failing task does not undo the others. */
   private void commit(List<Task<?>> batch) {
     List<Runnable> completions = new ArrayList<>(batch.size());
-    try (Statement s = writer.createStatement()) {
-      s.executeUpdate("BEGIN IMMEDIATE");
-      for (Task<?> task : batch) completions.add(runInSavepoint(s, task));
-      s.executeUpdate("COMMIT");
+    try {
+      writerStatement("BEGIN IMMEDIATE").executeUpdate();
+      for (Task<?> task : batch) completions.add(runInSavepoint(task));
+      writerStatement("COMMIT").executeUpdate();
       completions.forEach(Runnable::run);
     } catch (SQLException | RuntimeException e) {
       rollbackQuietly();
@@ -212,15 +233,15 @@ public final class Database implements AutoCloseable {
     }
   }
 
-  private <T> Runnable runInSavepoint(Statement s, Task<T> task) throws SQLException {
-    s.executeUpdate("SAVEPOINT task");
+  private <T> Runnable runInSavepoint(Task<T> task) throws SQLException {
+    writerStatement("SAVEPOINT task").executeUpdate();
     try {
       T value = task.work.run(writer);
-      s.executeUpdate("RELEASE task");
+      writerStatement("RELEASE task").executeUpdate();
       return () -> task.result.complete(value);
     } catch (SQLException | RuntimeException e) {
-      s.executeUpdate("ROLLBACK TO task");
-      s.executeUpdate("RELEASE task");
+      writerStatement("ROLLBACK TO task").executeUpdate();
+      writerStatement("RELEASE task").executeUpdate();
       return () -> task.result.completeExceptionally(e);
     }
   }
@@ -255,6 +276,13 @@ public final class Database implements AutoCloseable {
       late.result.completeExceptionally(new StorageException("database " + file + " is closed"));
     }
     for (Connection c : readers) closeQuietly(c);
+    for (PreparedStatement statement : writerStatements.values()) {
+      try {
+        statement.close();
+      } catch (SQLException ignored) {
+        // The connection closes next, which frees it anyway.
+      }
+    }
     closeQuietly(writer);
   }
 

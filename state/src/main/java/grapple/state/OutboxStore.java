@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -16,6 +15,8 @@ import java.util.concurrent.CompletableFuture;
  */
 public final class OutboxStore {
   private final Database db;
+  private final java.util.Queue<Delete> deletes = new java.util.concurrent.ConcurrentLinkedQueue<>();
+  private final java.util.concurrent.atomic.AtomicBoolean deleteQueued = new java.util.concurrent.atomic.AtomicBoolean();
 
   public OutboxStore(Database db) {
     this.db = db;
@@ -41,31 +42,30 @@ public final class OutboxStore {
    */
   public CompletableFuture<List<Entry>> enqueue(List<Draft> drafts, SqlWork<?> alongside) {
     long now = System.currentTimeMillis();
+    // Ids and JSON are made here, on the caller's thread: the single writer thread only writes.
     List<String> txnIds = drafts.stream().map(d -> newTxnId()).toList();
+    List<String> contents = drafts.stream().map(d -> Json.write(d.content())).toList();
     return db.write(c -> {
       alongside.run(c);
-      return insert(c, drafts, txnIds, now);
+      return insert(drafts, txnIds, contents, now);
     });
   }
 
-  private static List<Entry> insert(java.sql.Connection c, List<Draft> drafts, List<String> txnIds, long now)
+  private List<Entry> insert(List<Draft> drafts, List<String> txnIds, List<String> contents, long now)
       throws SQLException {
     List<Entry> out = new ArrayList<>(drafts.size());
-    try (PreparedStatement s = c.prepareStatement(
-        "INSERT INTO outbox (target, txn_id, event_type, content, created_at) VALUES (?, ?, ?, ?, ?)",
-        Statement.RETURN_GENERATED_KEYS)) {
-      for (int i = 0; i < drafts.size(); i++) {
-        Draft d = drafts.get(i);
-        s.setString(1, d.target());
-        s.setString(2, txnIds.get(i));
-        s.setString(3, d.eventType());
-        s.setString(4, Json.write(d.content()));
-        s.setLong(5, now);
-        s.executeUpdate();
-        try (ResultSet keys = s.getGeneratedKeys()) {
-          keys.next();
-          out.add(new Entry(keys.getLong(1), d.target(), txnIds.get(i), d.eventType(), d.content()));
-        }
+    PreparedStatement s = db.writerStatement(
+        "INSERT INTO outbox (target, txn_id, event_type, content, created_at) VALUES (?, ?, ?, ?, ?) RETURNING seq");
+    for (int i = 0; i < drafts.size(); i++) {
+      Draft d = drafts.get(i);
+      s.setString(1, d.target());
+      s.setString(2, txnIds.get(i));
+      s.setString(3, d.eventType());
+      s.setString(4, contents.get(i));
+      s.setLong(5, now);
+      try (ResultSet seq = s.executeQuery()) {
+        if (!seq.next()) throw new SQLException("INSERT ... RETURNING gave no seq");
+        out.add(new Entry(seq.getLong(1), d.target(), txnIds.get(i), d.eventType(), d.content()));
       }
     }
     return out;
@@ -87,15 +87,34 @@ public final class OutboxStore {
     });
   }
 
-  /** Forgets a delivered message (its transaction id has done its work). Does not wait. */
-  public CompletableFuture<Integer> delivered(long seq) {
-    return db.write(c -> {
-      try (PreparedStatement s = c.prepareStatement("DELETE FROM outbox WHERE seq = ?")) {
-        s.setLong(1, seq);
-        return s.executeUpdate();
-      }
-    });
+  /**
+   * Forgets a delivered message (its transaction id has done its work); completes once that is
+   * durable. Deliveries that come in while one delete is queued share its write.
+   */
+  public CompletableFuture<Void> delivered(long seq) {
+    Delete delete = new Delete(seq, new CompletableFuture<>());
+    deletes.add(delete);
+    if (deleteQueued.compareAndSet(false, true)) {
+      List<Delete> taken = new ArrayList<>();
+      db.write(c -> {
+        deleteQueued.set(false); // Before draining: a delivery added after this point queues its own write.
+        PreparedStatement s = db.writerStatement("DELETE FROM outbox WHERE seq = ?");
+        for (Delete d = deletes.poll(); d != null; d = deletes.poll()) {
+          s.setLong(1, d.seq());
+          s.executeUpdate();
+          taken.add(d);
+        }
+        return null;
+      }).whenComplete((ignored, failure) -> taken.forEach(d -> {
+        if (failure == null) d.done().complete(null);
+        else d.done().completeExceptionally(failure);
+      }));
+    }
+    return delete.done();
   }
+
+  /** A delivered message waiting for its row to be deleted. */
+  private record Delete(long seq, CompletableFuture<Void> done) {}
 
   /** Records that the homeserver refused the message for good; it is kept for the operator. */
   public CompletableFuture<Integer> failed(long seq, String error) {

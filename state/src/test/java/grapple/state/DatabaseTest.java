@@ -318,6 +318,40 @@ class DatabaseTest {
   }
 
   @Test
+  void aKeptWriterStatementIsReusedAcrossTransactions() {
+    Database db = open(dir.resolve("grapple.db"));
+    KeyValueStore kv = new KeyValueStore(db);
+    String sql = "INSERT INTO kv (key, value) VALUES (?, ?)";
+
+    java.sql.PreparedStatement first = db.writeAndWait(c -> {
+      java.sql.PreparedStatement s = db.writerStatement(sql);
+      s.setString(1, "a");
+      s.setString(2, "1");
+      s.executeUpdate();
+      return s;
+    });
+    java.sql.PreparedStatement second = db.writeAndWait(c -> {
+      java.sql.PreparedStatement s = db.writerStatement(sql);
+      s.setString(1, "b");
+      s.setString(2, "2");
+      s.executeUpdate();
+      return s;
+    });
+
+    assertThat(second).isSameAs(first);
+    assertThat(kv.get("a")).contains("1");
+    assertThat(kv.get("b")).contains("2");
+  }
+
+  @Test
+  void aWriterStatementIsRefusedOutsideWriteWork() {
+    Database db = open(dir.resolve("grapple.db"));
+
+    assertThatThrownBy(() -> db.writerStatement("DELETE FROM kv")).isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("writer thread");
+  }
+
+  @Test
   void writeAndWaitRethrowsTheTasksBadInput() {
     Database db = open(dir.resolve("grapple.db"));
     BadInput bad = new BadInput("name", "'name' must be 2-64 characters, was 1");

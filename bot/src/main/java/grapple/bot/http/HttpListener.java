@@ -6,9 +6,10 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.util.Map;
-import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
@@ -19,7 +20,8 @@ import org.slf4j.LoggerFactory;
 /**
  * One HTTP listener (webhooks, provisioning or metrics) on the JDK server, with {@code /live} and
  * {@code /ready}, a thread pool, a request id per request, an access log line, and errors mapped
- * to a status once, here, in the listener's own error shape.
+ * to a status once, here, in the listener's own error shape. A handler may answer later
+ * ({@link Router.AsyncHandler}): its pool thread goes back to work at once.
  */
 public final class HttpListener implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(HttpListener.class);
@@ -45,12 +47,14 @@ public final class HttpListener implements AutoCloseable {
   private final HttpServer server;
   private final ExecutorService executor;
   private final RequestObserver observer;
+  private final Logger accessLog;
 
   private HttpListener(Settings settings, HttpServer server, ExecutorService executor, RequestObserver observer) {
     this.settings = settings;
     this.server = server;
     this.executor = executor;
     this.observer = observer;
+    this.accessLog = LoggerFactory.getLogger("access." + settings.name());
   }
 
   /** Binds and starts serving {@code router}; {@code ready} decides what /ready answers. */
@@ -78,8 +82,13 @@ public final class HttpListener implements AutoCloseable {
 
   private void serve(HttpExchange exchange, Router router, BooleanSupplier ready) {
     long started = System.nanoTime();
-    String requestId = UUID.randomUUID().toString().substring(0, 8);
-    Response response = respond(exchange, router, ready, requestId);
+    String requestId = newRequestId();
+    // Answered on this thread when the answer is ready now, else by the thread that completes it.
+    respond(exchange, router, ready, requestId).whenComplete((response, failure) -> answer(exchange,
+        failure == null ? response : crashed(exchange, requestId, failure), requestId, started));
+  }
+
+  private void answer(HttpExchange exchange, Response response, String requestId, long started) {
     try (exchange) {
       exchange.getResponseHeaders().set("X-Request-Id", requestId);
       send(exchange, response);
@@ -89,27 +98,42 @@ public final class HttpListener implements AutoCloseable {
     }
     long nanos = System.nanoTime() - started;
     observer.served(settings.name(), response.status(), nanos);
-    LoggerFactory.getLogger("access." + settings.name()).info("{} {} {} {} {}ms req={}", settings.name(),
-        exchange.getRequestMethod(),
+    accessLog.info("{} {} {} {} {}ms req={}", settings.name(), exchange.getRequestMethod(),
         settings.logPath().apply(exchange.getRequestURI().getRawPath()), response.status(),
         TimeUnit.NANOSECONDS.toMillis(nanos), requestId);
   }
 
-  private Response respond(HttpExchange exchange, Router router, BooleanSupplier ready, String requestId) {
+  /** 8 hex digits: enough to find one request in a log; not a secret, so no SecureRandom. */
+  private static String newRequestId() {
+    String hex = Integer.toHexString(ThreadLocalRandom.current().nextInt());
+    return "00000000".substring(hex.length()) + hex;
+  }
+
+  /** The answer, now or later; a handler that throws here answers 500 at once. */
+  private CompletableFuture<Response> respond(HttpExchange exchange, Router router, BooleanSupplier ready,
+      String requestId) {
     String path = exchange.getRequestURI().getRawPath();
     String method = exchange.getRequestMethod();
-    if (method.equals("GET") && path.equals("/live")) return Response.ok(200);
+    if (method.equals("GET") && path.equals("/live")) return CompletableFuture.completedFuture(Response.ok(200));
     if (method.equals("GET") && path.equals("/ready")) {
-      return ready.getAsBoolean() ? Response.ok(200) : Response.error(503, "Not ready: still loading rooms");
+      return CompletableFuture.completedFuture(ready.getAsBoolean() ? Response.ok(200)
+          : Response.error(503, "Not ready: still loading rooms"));
     }
     Router.Match match = router.match(method, path);
-    if (match.handler().isEmpty()) return notRouted(match, requestId);
+    if (match.handler().isEmpty()) return CompletableFuture.completedFuture(notRouted(match, requestId));
     try {
       return match.handler().get().handle(new Request(exchange, match.params(), requestId));
     } catch (Exception e) {
-      log.error("{}: {} {} failed (request {})", settings.name(), method, settings.logPath().apply(path), requestId, e);
-      return settings.errors().error(500, "Internal error (request " + requestId + ")", requestId);
+      return CompletableFuture.failedFuture(e);
     }
+  }
+
+  private Response crashed(HttpExchange exchange, String requestId, Throwable failure) {
+    Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+        ? failure.getCause() : failure;
+    log.error("{}: {} {} failed (request {})", settings.name(), exchange.getRequestMethod(),
+        settings.logPath().apply(exchange.getRequestURI().getRawPath()), requestId, cause);
+    return settings.errors().error(500, "Internal error (request " + requestId + ")", requestId);
   }
 
   private Response notRouted(Router.Match match, String requestId) {

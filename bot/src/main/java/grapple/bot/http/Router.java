@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
 
 /** Maps method + path pattern ({@code /webhook/{hookId}}) to handlers; a plain list, first match wins. */
 public final class Router {
@@ -18,12 +19,25 @@ public final class Router {
     Response handle(Request request) throws Exception;
   }
 
-  record Route(String method, List<String> segments, Handler handler) {}
+  /**
+   * Answers one request later: the listener's thread is free once this returns, and the answer is
+   * sent by whichever thread completes the future (e.g. once a write is durable).
+   */
+  @FunctionalInterface
+  public interface AsyncHandler {
+    CompletableFuture<Response> handle(Request request) throws Exception;
+  }
+
+  record Route(String method, List<String> segments, AsyncHandler handler) {}
 
   /** A matched route and its path parameters, or the methods the path allows. */
-  record Match(Optional<Handler> handler, Map<String, String> params, Set<String> allowed) {}
+  record Match(Optional<AsyncHandler> handler, Map<String, String> params, Set<String> allowed) {}
 
   public Router add(String method, String pattern, Handler handler) {
+    return addAsync(method, pattern, request -> CompletableFuture.completedFuture(handler.handle(request)));
+  }
+
+  public Router addAsync(String method, String pattern, AsyncHandler handler) {
     routes.add(new Route(method, segments(pattern), handler));
     return this;
   }

@@ -75,9 +75,9 @@ public final class GenericWebhookType implements ConnectionType {
   @Override
   public void routes(Router router, Connections connections) {
     WebhookReceiver receiver = new WebhookReceiver(settings, hookIds, connections, outbox, clock);
-    router.add("POST", "/webhook/{hookId}", receiver::receive);
-    router.add("PUT", "/webhook/{hookId}", receiver::receive);
-    if (settings.enableHttpGet()) router.add("GET", "/webhook/{hookId}", receiver::receive);
+    router.addAsync("POST", "/webhook/{hookId}", receiver::receive);
+    router.addAsync("PUT", "/webhook/{hookId}", receiver::receive);
+    if (settings.enableHttpGet()) router.addAsync("GET", "/webhook/{hookId}", receiver::receive);
   }
 
   @Override

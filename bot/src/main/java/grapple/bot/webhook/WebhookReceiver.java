@@ -13,10 +13,9 @@ import grapple.state.Json;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,6 +26,10 @@ import org.slf4j.LoggerFactory;
 final class WebhookReceiver {
   private static final Logger log = LoggerFactory.getLogger(WebhookReceiver.class);
   private static final Duration WAIT_FOR_COMPLETE = Duration.ofSeconds(30);
+  private static final Response ACCEPTED = Response.ok(202);
+  private static final Response DELIVERED = Response.ok(200);
+  private static final Response STORE_FAILED =
+      Response.error(503, "Could not store the message; nothing was accepted. Try again.");
 
   private final Config.Generic settings;
   private final HookIds hookIds;
@@ -42,12 +45,13 @@ final class WebhookReceiver {
     this.clock = clock;
   }
 
-  Response receive(Request request) throws Exception {
+  /** Answers once the message is durable (or delivered, with waitForComplete); frees the HTTP thread at once. */
+  CompletableFuture<Response> receive(Request request) throws Exception {
     Optional<Connection> hook = hookIds.connectionId(request.pathParam("hookId")).flatMap(connections::byId);
-    if (hook.isEmpty()) return Response.error(404, "Webhook not found");
+    if (hook.isEmpty()) return now(Response.error(404, "Webhook not found"));
     Connection connection = hook.get();
     WebhookConfig config = WebhookConfig.from(connection.stateKey(), connection.config());
-    if (config.expired(clock.instant())) return Response.error(404, "This hook has expired");
+    if (config.expired(clock.instant())) return now(Response.error(404, "This hook has expired"));
     Received received;
     try {
       received = request.method().equals("GET") ? query(request) : body(request);
@@ -55,14 +59,18 @@ final class WebhookReceiver {
       log.info("room {}: webhook '{}' refused a body over {} bytes", connection.roomId(), connection.stateKey(),
           settings.payloadSizeLimitBytes());
       // The rest of the body is never read, so this connection cannot carry another request.
-      return Response.error(413, "Body is larger than this webhook's limit of " + settings.payloadSizeLimitBytes()
-          + " bytes").withHeader("Connection", "close");
+      return now(Response.error(413, "Body is larger than this webhook's limit of " + settings.payloadSizeLimitBytes()
+          + " bytes").withHeader("Connection", "close"));
     } catch (BadInput e) {
-      return Response.error(400, e.getMessage());
+      return now(Response.error(400, e.getMessage()));
     } catch (BodyParser.Unsupported e) {
-      return Response.error(415, e.getMessage());
+      return now(Response.error(415, e.getMessage()));
     }
     return post(connection, config, received);
+  }
+
+  private static CompletableFuture<Response> now(Response response) {
+    return CompletableFuture.completedFuture(response);
   }
 
   /** The data a request carried, and how many bytes it came in. */
@@ -79,33 +87,31 @@ final class WebhookReceiver {
     return new Received(out, request.path().length() + out.toString().length());
   }
 
-  private Response post(Connection connection, WebhookConfig config, Received received) throws InterruptedException {
+  private CompletableFuture<Response> post(Connection connection, WebhookConfig config, Received received) {
     boolean includeBody = config.includeHookBody().orElse(settings.includeHookBody());
     ObjectNode content = WebhookMessage.build(received.data(), includeBody, received.bytes());
     Outbox.Posting posting = outbox.post(connection.roomId(), content);
-    try {
-      posting.queued().join();
-    } catch (CompletionException e) {
-      log.error("room {}: webhook '{}' message could not be stored: {}", connection.roomId(), connection.stateKey(),
-          e.getCause().getMessage());
-      return Response.error(503, "Could not store the message; nothing was accepted. Try again.");
-    }
-    log.debug("room {}: webhook '{}' ({}) queued a message", connection.roomId(), connection.stateKey(), connection.id());
-    if (!config.waitForComplete().orElse(settings.waitForComplete())) return Response.ok(202);
-    return awaitDelivery(connection, posting);
+    boolean waitForDelivery = config.waitForComplete().orElse(settings.waitForComplete());
+    return posting.queued().handle((stored, failure) -> failure).thenCompose(failure -> {
+      if (failure != null) {
+        log.error("room {}: webhook '{}' message could not be stored: {}", connection.roomId(), connection.stateKey(),
+            (failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure)
+                .getMessage());
+        return now(STORE_FAILED);
+      }
+      log.debug("room {}: webhook '{}' ({}) queued a message", connection.roomId(), connection.stateKey(),
+          connection.id());
+      return waitForDelivery ? awaitDelivery(connection, posting) : now(ACCEPTED);
+    });
   }
 
-  private Response awaitDelivery(Connection connection, Outbox.Posting posting) throws InterruptedException {
-    try {
-      posting.delivered().get(WAIT_FOR_COMPLETE.toMillis(), TimeUnit.MILLISECONDS);
-      return Response.ok(200);
-    } catch (TimeoutException e) {
-      // Still durably queued: it will be delivered; 202 says exactly that.
-      return Response.ok(202);
-    } catch (ExecutionException e) {
+  /** 200 once delivered; 202 if still queued after the wait (it will be delivered); 502 if refused. */
+  private static CompletableFuture<Response> awaitDelivery(Connection connection, Outbox.Posting posting) {
+    return posting.delivered().thenApply(eventId -> DELIVERED).exceptionally(failure -> {
+      Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
       log.warn("room {}: webhook '{}' message was refused by the homeserver: {}", connection.roomId(),
-          connection.stateKey(), e.getCause().getMessage());
-      return Response.error(502, "The homeserver refused the message: " + e.getCause().getMessage());
-    }
+          connection.stateKey(), cause.getMessage());
+      return Response.error(502, "The homeserver refused the message: " + cause.getMessage());
+    }).completeOnTimeout(ACCEPTED, WAIT_FOR_COMPLETE.toMillis(), TimeUnit.MILLISECONDS);
   }
 }
