@@ -101,6 +101,8 @@ public final class Grapple implements AutoCloseable {
     return new Parts(gateway, outbox, types, connections, new RoomStates(), permissions);
   }
 
+  private static final java.util.regex.Pattern HOOK_ID_IN_PATH = java.util.regex.Pattern.compile("^/webhook/[^/]+");
+
   /** The webhook listener, the provisioning API (when configured) and metrics, in that order. */
   private static List<HttpListener> listen(Config config, Parts p, Metrics metrics, AtomicBoolean ready)
       throws IOException {
@@ -109,7 +111,7 @@ public final class Grapple implements AutoCloseable {
     List<HttpListener> listeners = new ArrayList<>();
     listeners.add(HttpListener.start(new HttpListener.Settings("webhooks", address(config.listeners().webhooks()),
         HTTP_THREADS, (status, message, id) -> Response.error(status, message),
-        path -> path.replaceAll("^/webhook/[^/]+", "/webhook/***")), webhookRoutes, ready::get, metrics));
+        path -> HOOK_ID_IN_PATH.matcher(path).replaceFirst("/webhook/***")), webhookRoutes, ready::get, metrics));
     if (config.provisioning().enabled()) {
       ProvisioningApi api = new ProvisioningApi(config.provisioning(), p.connections(), p.rooms(), p.permissions(),
           p.gateway().botUserId());

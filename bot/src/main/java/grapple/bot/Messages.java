@@ -60,6 +60,52 @@ public final class Messages {
     return sanitize(html);
   }
 
+  /**
+   * The HTML for {@code **name**: text} (just {@code text} when {@code name} is null), as
+   * {@link #renderUserMarkdown} gives it. Plain words, the common webhook message, are built
+   * directly: for them CommonMark's output is one paragraph of the escaped text.
+   */
+  public static String renderNamedText(String name, String text) {
+    if (isPlainText(text) && (name == null || isPlainName(name))) {
+      String strong = name == null ? "" : "<strong>" + escapeHtml(name) + "</strong>: ";
+      return "<p>" + strong + escapeHtml(text) + "</p>";
+    }
+    return renderUserMarkdown((name == null ? "" : "**" + name + "**: ") + text);
+  }
+
+  /** Punctuation that means nothing to CommonMark inside a line (no extensions are enabled). */
+  private static final String INERT_PUNCTUATION = " ,.;:?'\"()/@%$=+-";
+
+  /**
+   * True when CommonMark reads {@code text} as one paragraph of literal text: it starts with a
+   * letter (no list, heading or quote marker), ends without a space, and holds only letters,
+   * digits and punctuation that has no meaning inside a line.
+   */
+  static boolean isPlainText(String text) {
+    if (text.isEmpty() || !Character.isLetter(text.charAt(0)) || text.charAt(text.length() - 1) == ' ') return false;
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (!Character.isLetterOrDigit(c) && INERT_PUNCTUATION.indexOf(c) < 0) return false;
+    }
+    return true;
+  }
+
+  /** A name that stays literal between {@code **}: letters, digits, inner spaces, '-' and '.'. */
+  static boolean isPlainName(String name) {
+    if (name.isEmpty() || name.charAt(0) == ' ' || name.charAt(name.length() - 1) == ' ') return false;
+    for (int i = 0; i < name.length(); i++) {
+      char c = name.charAt(i);
+      if (!Character.isLetterOrDigit(c) && c != ' ' && c != '-' && c != '.') return false;
+    }
+    return true;
+  }
+
+  /** CommonMark's text escaping: {@code & < > "}. */
+  private static String escapeHtml(String text) {
+    if (text.indexOf('"') < 0 && text.indexOf('&') < 0 && text.indexOf('<') < 0 && text.indexOf('>') < 0) return text;
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+  }
+
   /** Keeps only the HTML Matrix clients render; scripts, styles and handlers are dropped. */
   public static String sanitize(String html) {
     Document.OutputSettings out = new Document.OutputSettings().prettyPrint(false);

@@ -98,9 +98,11 @@ public final class HttpListener implements AutoCloseable {
     }
     long nanos = System.nanoTime() - started;
     observer.served(settings.name(), response.status(), nanos);
-    accessLog.info("{} {} {} {} {}ms req={}", settings.name(), exchange.getRequestMethod(),
-        settings.logPath().apply(exchange.getRequestURI().getRawPath()), response.status(),
-        TimeUnit.NANOSECONDS.toMillis(nanos), requestId);
+    if (accessLog.isInfoEnabled()) {
+      accessLog.info("{} {} {} {} {}ms req={}", settings.name(), exchange.getRequestMethod(),
+          settings.logPath().apply(exchange.getRequestURI().getRawPath()), response.status(),
+          TimeUnit.NANOSECONDS.toMillis(nanos), requestId);
+    }
   }
 
   /** 8 hex digits: enough to find one request in a log; not a secret, so no SecureRandom. */

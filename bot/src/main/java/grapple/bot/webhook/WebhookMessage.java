@@ -43,7 +43,7 @@ final class WebhookMessage {
     } else if (data.path("text").isTextual()) {
       text = prefix + data.get("text").asText();
       html = data.path("html").isTextual() ? htmlPrefix + Messages.sanitize(data.get("html").asText())
-          : Messages.renderUserMarkdown(text);
+          : Messages.renderNamedText(username, data.get("text").asText());
     } else {
       String json = pretty(data);
       text = prefix + "Received webhook data:\n\n```json\n\n" + json + "\n\n```";

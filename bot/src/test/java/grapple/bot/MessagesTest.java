@@ -1,0 +1,52 @@
+package grapple.bot;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class MessagesTest {
+  /** Letters, digits, the punctuation the fast path lets through, and Markdown it must not. */
+  private static final String ALPHABET = "aZé1 ,.;:?'\"()/@%$=+-*_`[]!<>&#\\~\n\t|";
+  private static final String NAME_ALPHABET = "ab1 -.*_<&";
+
+  @Test
+  void plainWordsAreOneEscapedParagraph() {
+    assertThat(Messages.renderNamedText(null, "Build 42 passed (main)")).isEqualTo("<p>Build 42 passed (main)</p>");
+    assertThat(Messages.renderNamedText("ci", "say \"hi\"")).isEqualTo("<p><strong>ci</strong>: say &quot;hi&quot;</p>");
+  }
+
+  @Test
+  void markdownIsStillRendered() {
+    assertThat(Messages.renderNamedText(null, "**bold** and `code`"))
+        .isEqualTo("<p><strong>bold</strong> and <code>code</code></p>");
+    assertThat(Messages.renderNamedText("ci", "1. first")).isEqualTo(Messages.renderUserMarkdown("**ci**: 1. first"));
+  }
+
+  @Test
+  void theDirectPathGivesExactlyWhatCommonMarkGives() {
+    Random random = new Random(20261122);
+    int direct = 0;
+    for (int i = 0; i < 20_000; i++) {
+      String text = randomString(random, ALPHABET, 14);
+      String name = random.nextInt(3) == 0 ? null : randomString(random, NAME_ALPHABET, 5);
+      String markdown = (name == null ? "" : "**" + name + "**: ") + text;
+      if (Messages.isPlainText(text) && (name == null || Messages.isPlainName(name))) direct++;
+
+      assertThat(Messages.renderNamedText(name, text)).as("name %s, text %s", name, text)
+          .isEqualTo(Messages.renderUserMarkdown(markdown));
+    }
+    assertThat(direct).as("inputs that took the direct path").isGreaterThan(200);
+  }
+
+  private static String randomString(Random random, String alphabet, int maxLength) {
+    int length = random.nextInt(maxLength + 1);
+    StringBuilder out = new StringBuilder();
+    // Mostly letters, so that plain strings are common enough to test the direct path.
+    for (int i = 0; i < length; i++) {
+      out.append(random.nextInt(3) == 0 ? alphabet.charAt(random.nextInt(alphabet.length()))
+          : (char) ('a' + random.nextInt(26)));
+    }
+    return out.toString();
+  }
+}
