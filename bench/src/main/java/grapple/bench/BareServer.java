@@ -19,7 +19,7 @@ public final class BareServer {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final byte[] OK = "{\"ok\":true}".getBytes(StandardCharsets.UTF_8);
   /** The bot's listeners use a fixed pool too; the same size keeps the comparison fair. */
-  private static final int THREADS = 16;
+  private static final int THREADS = 8;
 
   private BareServer() {}
 

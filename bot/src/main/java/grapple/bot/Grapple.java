@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
 /** One running bot: database, gateway, outbox, connection types and listeners, wired together. */
 public final class Grapple implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Grapple.class);
-  private static final int HTTP_THREADS = 64;
+  private static final int HTTP_THREADS = 8;
 
   private final Database db;
   private final RoomGateway gateway;
