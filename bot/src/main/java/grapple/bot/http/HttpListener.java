@@ -25,10 +25,18 @@ import org.slf4j.LoggerFactory;
  */
 public final class HttpListener implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(HttpListener.class);
+  static final String MAX_REQUEST_TIME_PROPERTY = "sun.net.httpserver.maxReqTime";
+  static final java.time.Duration MAX_REQUEST_TIME = java.time.Duration.ofSeconds(30);
 
   static {
     // Without this the JDK server delays small responses (Nagle + delayed ACK): ~40 ms each.
     System.setProperty("sun.net.httpserver.nodelay", "true");
+    // A client that sends its request (headers and body) slower than this is cut off, so a few
+    // slow or stalled clients cannot hold every thread of a listener. Seconds; an operator's
+    // -Dsun.net.httpserver.maxReqTime=... wins.
+    if (System.getProperty(MAX_REQUEST_TIME_PROPERTY) == null) {
+      System.setProperty(MAX_REQUEST_TIME_PROPERTY, Long.toString(MAX_REQUEST_TIME.toSeconds()));
+    }
   }
 
   /** How a listener words its own errors (unknown route, wrong method, a handler's crash). */
