@@ -90,6 +90,33 @@ final class Migrations {
         primed        INTEGER NOT NULL DEFAULT 0,
         failing       INTEGER NOT NULL DEFAULT 0
       );
+      """,
+      // The outbox without the UNIQUE index on txn_id: nothing looks rows up by it, ids are 128
+      // random bits, and its random keys dirtied a different index page for every queued message.
+      // The AUTOINCREMENT high-water mark is carried over, so no seq is ever used twice.
+      """
+      CREATE TABLE outbox_new (
+        seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+        target     TEXT NOT NULL,
+        txn_id     TEXT NOT NULL,
+        event_type TEXT NOT NULL,
+        content    TEXT NOT NULL,
+        status     TEXT NOT NULL DEFAULT 'pending',
+        attempts   INTEGER NOT NULL DEFAULT 0,
+        event_id   TEXT,
+        error      TEXT,
+        created_at INTEGER NOT NULL,
+        done_at    INTEGER
+      );
+      INSERT INTO outbox_new (seq, target, txn_id, event_type, content, status, attempts, event_id, error,
+        created_at, done_at)
+        SELECT seq, target, txn_id, event_type, content, status, attempts, event_id, error, created_at, done_at
+        FROM outbox;
+      DELETE FROM sqlite_sequence WHERE name = 'outbox_new';
+      INSERT INTO sqlite_sequence (name, seq) SELECT 'outbox_new', seq FROM sqlite_sequence WHERE name = 'outbox';
+      DROP TABLE outbox;
+      ALTER TABLE outbox_new RENAME TO outbox;
+      CREATE INDEX outbox_pending ON outbox (seq) WHERE status = 'pending';
       """);
 
   static int latest() {

@@ -115,6 +115,35 @@ class DatabaseTest {
   }
 
   @Test
+  void theOutboxLosesItsTxnIdIndexButKeepsItsRowsAndNeverReusesASeq() throws SQLException {
+    Path file = dir.resolve("grapple.db");
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement s = c.createStatement()) {
+      for (int step = 0; step < 3; step++) {
+        for (String sql : Migrations.STEPS.get(step).split(";\\s*\\n")) {
+          if (!sql.isBlank()) s.executeUpdate(sql);
+        }
+      }
+      s.executeUpdate("PRAGMA user_version = 3");
+      for (int i = 1; i <= 3; i++) {
+        s.executeUpdate("INSERT INTO outbox (target, txn_id, event_type, content, created_at) VALUES ('!r:x', 't" + i
+            + "', 'm.room.message', '{\"body\":\"" + i + "\"}', 0)");
+      }
+      s.executeUpdate("DELETE FROM outbox WHERE seq = 3"); // delivered: its seq must not come back
+    }
+
+    Database db = open(file);
+    OutboxStore outbox = new OutboxStore(db);
+
+    assertThat(outbox.pending()).extracting(OutboxStore.Entry::seq).containsExactly(1L, 2L);
+    assertThat(outbox.pending()).extracting(OutboxStore.Entry::txnId).containsExactly("t1", "t2");
+    long next = outbox.enqueue(List.of(new OutboxStore.Draft("!r:x", "m.room.message",
+        Json.object().put("body", "new")))).join().get(0).seq();
+    assertThat(next).isEqualTo(4);
+    assertThat(rawQuery(file, "SELECT group_concat(name) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'outbox'"))
+        .isEqualTo("outbox_pending");
+  }
+
+  @Test
   void reopeningAMigratedFileKeepsItsData() {
     Path file = dir.resolve("grapple.db");
     Database first = Database.open(file);
