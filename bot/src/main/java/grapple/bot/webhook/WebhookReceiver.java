@@ -2,7 +2,6 @@ package grapple.bot.webhook;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import grapple.bot.Connections;
 import grapple.bot.config.Config;
 import grapple.bot.http.Request;
 import grapple.bot.http.Response;
@@ -16,6 +15,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,29 +25,32 @@ import org.slf4j.LoggerFactory;
  */
 final class WebhookReceiver {
   private static final Logger log = LoggerFactory.getLogger(WebhookReceiver.class);
-  private static final Duration WAIT_FOR_COMPLETE = Duration.ofSeconds(30);
+  /** How long a {@code waitForComplete} hook waits for the homeserver before answering 202. */
+  static final Duration WAIT_FOR_COMPLETE = Duration.ofSeconds(30);
   private static final Response ACCEPTED = Response.ok(202);
   private static final Response DELIVERED = Response.ok(200);
   private static final Response STORE_FAILED =
       Response.error(503, "Could not store the message; nothing was accepted. Try again.");
 
   private final Config.Generic settings;
-  private final HookIds hookIds;
-  private final Connections connections;
+  private final Function<String, Optional<Connection>> hooks;
   private final Outbox outbox;
   private final Clock clock;
+  private final Duration waitForComplete;
 
-  WebhookReceiver(Config.Generic settings, HookIds hookIds, Connections connections, Outbox outbox, Clock clock) {
+  /** {@code hooks} finds the connection of a hook id; {@code waitForComplete} bounds a 200's wait. */
+  WebhookReceiver(Config.Generic settings, Function<String, Optional<Connection>> hooks, Outbox outbox, Clock clock,
+      Duration waitForComplete) {
     this.settings = settings;
-    this.hookIds = hookIds;
-    this.connections = connections;
+    this.hooks = hooks;
     this.outbox = outbox;
     this.clock = clock;
+    this.waitForComplete = waitForComplete;
   }
 
   /** Answers once the message is durable (or delivered, with waitForComplete); frees the HTTP thread at once. */
   CompletableFuture<Response> receive(Request request) throws Exception {
-    Optional<Connection> hook = hookIds.connectionId(request.pathParam("hookId")).flatMap(connections::byId);
+    Optional<Connection> hook = hooks.apply(request.pathParam("hookId"));
     if (hook.isEmpty()) return now(Response.error(404, "Webhook not found"));
     Connection connection = hook.get();
     WebhookConfig config = WebhookConfig.from(connection.stateKey(), connection.config());
@@ -106,12 +109,12 @@ final class WebhookReceiver {
   }
 
   /** 200 once delivered; 202 if still queued after the wait (it will be delivered); 502 if refused. */
-  private static CompletableFuture<Response> awaitDelivery(Connection connection, Outbox.Posting posting) {
+  private CompletableFuture<Response> awaitDelivery(Connection connection, Outbox.Posting posting) {
     return posting.delivered().thenApply(eventId -> DELIVERED).exceptionally(failure -> {
       Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
       log.warn("room {}: webhook '{}' message was refused by the homeserver: {}", connection.roomId(),
           connection.stateKey(), cause.getMessage());
       return Response.error(502, "The homeserver refused the message: " + cause.getMessage());
-    }).completeOnTimeout(ACCEPTED, WAIT_FOR_COMPLETE.toMillis(), TimeUnit.MILLISECONDS);
+    }).completeOnTimeout(ACCEPTED, waitForComplete.toMillis(), TimeUnit.MILLISECONDS);
   }
 }

@@ -1,0 +1,184 @@
+package grapple.bot.webhook;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.FakeGateway;
+import grapple.bot.RoomEvents;
+import grapple.bot.RoomGateway;
+import grapple.bot.config.Config;
+import grapple.bot.http.HttpListener;
+import grapple.bot.http.RequestObserver;
+import grapple.bot.http.Response;
+import grapple.bot.http.Router;
+import grapple.bot.outbox.Outbox;
+import grapple.state.Connection;
+import grapple.state.Database;
+import grapple.state.Json;
+import grapple.state.OutboxStore;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The receiver's answers that wait on the outbox: 200, 202 after the wait, 502 and 503. */
+class WebhookReceiverTest {
+  private static final String ROOM = "!room:test";
+  private static final Duration WAIT = Duration.ofMillis(500);
+
+  @TempDir
+  Path dir;
+
+  private final HttpClient client = HttpClient.newHttpClient();
+  private final CountDownLatch sendsMayGo = new CountDownLatch(1);
+  private final FakeGateway homeserver = new FakeGateway();
+  private Database db;
+  private Outbox outbox;
+  private HttpListener listener;
+
+  @AfterEach
+  void stop() {
+    sendsMayGo.countDown();
+    if (listener != null) listener.close();
+    if (outbox != null) outbox.close();
+    if (db != null) db.close();
+  }
+
+  /** Serves one hook, "ci", with {@code waitForComplete} set as given. */
+  private void serve(boolean waitForComplete, boolean holdSends) throws IOException {
+    db = Database.open(dir.resolve("grapple.db"));
+    outbox = new Outbox(new OutboxStore(db), holdSends ? held(homeserver) : homeserver, 1, Duration.ofMillis(50));
+    outbox.start();
+    ObjectNode hookConfig = Json.object().put("name", "ci").put("waitForComplete", waitForComplete);
+    Connection.Audit audit = new Connection.Audit("@admin:test", null, Instant.EPOCH);
+    Connection hook = new Connection("c1", ROOM, "generic", "uk.half-shot.matrix-hookshot.generic.hook", "ci",
+        hookConfig, audit, audit);
+    Config.Generic settings = new Config.Generic(true, "http://127.0.0.1/webhook/", false, false, true, 1 << 20,
+        Duration.ofDays(365));
+    WebhookReceiver receiver = new WebhookReceiver(settings,
+        hookId -> hookId.equals("secret") ? Optional.of(hook) : Optional.empty(), outbox, Clock.systemUTC(), WAIT);
+    listener = HttpListener.start(new HttpListener.Settings("webhooks", new InetSocketAddress("127.0.0.1", 0), 2,
+        (status, message, id) -> Response.error(status, message), path -> path),
+        new Router().addAsync("POST", "/webhook/{hookId}", receiver::receive), () -> true, RequestObserver.NONE);
+  }
+
+  /** A homeserver whose sends wait until the test lets them go. */
+  private RoomGateway held(FakeGateway inner) {
+    return new RoomGateway() {
+      @Override public String botUserId() {
+        return inner.botUserId();
+      }
+
+      @Override public String send(String roomId, String eventType, ObjectNode content, String txnId)
+          throws IOException {
+        try {
+          sendsMayGo.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IOException("interrupted");
+        }
+        return inner.send(roomId, eventType, content, txnId);
+      }
+
+      @Override public void putState(String roomId, String eventType, String stateKey, ObjectNode content) {}
+
+      @Override public String directRoom(String userId) {
+        return "!dm:test";
+      }
+
+      @Override public void join(String roomId) {}
+
+      @Override public void leave(String roomId, String reason) {}
+
+      @Override public void start(RoomEvents events, Runnable onLoaded) {}
+
+      @Override public void stop() {}
+    };
+  }
+
+  private HttpResponse<String> post(String json) throws Exception {
+    return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + listener.port() + "/webhook/secret"))
+        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json))
+        .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void withoutWaitForCompleteTheAnswerIs202OnceStored() throws Exception {
+    serve(false, true);
+
+    HttpResponse<String> response = post("{\"text\":\"stored\"}");
+
+    assertThat(response.statusCode()).isEqualTo(202);
+    assertThat(response.body()).isEqualTo("{\"ok\":true}");
+    assertThat(new OutboxStore(db).pending()).extracting(e -> e.content().get("body").asText()).containsExactly("stored");
+  }
+
+  @Test
+  void waitForCompleteAnswers200OnceTheHomeserverTookIt() throws Exception {
+    serve(true, false);
+
+    HttpResponse<String> response = post("{\"text\":\"delivered\"}");
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(homeserver.takeSent().content().get("body").asText()).isEqualTo("delivered");
+  }
+
+  @Test
+  void waitForCompleteAnswers202WhenTheHomeserverIsSlowAndStillDelivers() throws Exception {
+    serve(true, true);
+
+    long started = System.nanoTime();
+    HttpResponse<String> response = post("{\"text\":\"slow\"}");
+
+    assertThat(response.statusCode()).isEqualTo(202);
+    assertThat(Duration.ofNanos(System.nanoTime() - started)).isGreaterThanOrEqualTo(WAIT);
+    sendsMayGo.countDown();
+    assertThat(homeserver.takeSent().content().get("body").asText()).isEqualTo("slow");
+  }
+
+  @Test
+  void waitForCompleteAnswers502WhenTheHomeserverRefusesForGood() throws Exception {
+    serve(true, false);
+    homeserver.failNext(FakeGateway.forbidden());
+
+    HttpResponse<String> response = post("{\"text\":\"refused\"}");
+
+    assertThat(response.statusCode()).isEqualTo(502);
+    assertThat(response.body()).contains("The homeserver refused the message");
+  }
+
+  @Test
+  void aMessageThatCannotBeStoredIs503AndNothingIsSent() throws Exception {
+    serve(false, false);
+    db.close(); // Every write now fails: nothing can be made durable.
+
+    HttpResponse<String> response = post("{\"text\":\"lost?\"}");
+
+    assertThat(response.statusCode()).isEqualTo(503);
+    assertThat(response.body()).contains("Could not store the message; nothing was accepted");
+    assertThat(homeserver.takeSent(Duration.ofMillis(300))).isNull();
+  }
+
+  @Test
+  void anUnknownHookIs404() throws Exception {
+    serve(false, false);
+
+    HttpResponse<String> response = client.send(HttpRequest.newBuilder(
+        URI.create("http://127.0.0.1:" + listener.port() + "/webhook/other"))
+        .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString());
+
+    assertThat(response.statusCode()).isEqualTo(404);
+    assertThat(response.body()).isEqualTo("{\"ok\":false,\"error\":\"Webhook not found\"}");
+  }
+}
