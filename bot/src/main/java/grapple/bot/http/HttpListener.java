@@ -91,9 +91,16 @@ public final class HttpListener implements AutoCloseable {
   private void serve(HttpExchange exchange, Router router, BooleanSupplier ready) {
     long started = System.nanoTime();
     String requestId = newRequestId();
-    // Answered on this thread when the answer is ready now, else by the thread that completes it.
-    respond(exchange, router, ready, requestId).whenComplete((response, failure) -> answer(exchange,
-        failure == null ? response : crashed(exchange, requestId, failure), requestId, started));
+    CompletableFuture<Response> pending = respond(exchange, router, ready, requestId);
+    java.util.function.BiConsumer<Response, Throwable> reply = (response, failure) -> answer(exchange,
+        failure == null ? response : crashed(exchange, requestId, failure), requestId, started);
+    if (pending.isDone()) {
+      pending.whenComplete(reply);
+    } else {
+      // Written by this listener's threads, never by the thread that completed the answer (the
+      // database writer): a client that stops reading can block a socket write, and only ours.
+      pending.whenCompleteAsync(reply, executor);
+    }
   }
 
   private void answer(HttpExchange exchange, Response response, String requestId, long started) {

@@ -22,10 +22,13 @@ class HttpListenerTest {
     if (listener != null) listener.close();
   }
 
+  /** The threads that answered, as the observer saw them (it runs where the answer is written). */
+  private final java.util.List<String> answeredOn = new java.util.concurrent.CopyOnWriteArrayList<>();
+
   private void start(Router router, int threads) throws Exception {
     listener = HttpListener.start(new HttpListener.Settings("test", new InetSocketAddress("127.0.0.1", 0), threads,
         (status, message, id) -> Response.error(status, message + " [" + id + "]"), path -> path), router, () -> true,
-        RequestObserver.NONE);
+        (name, status, nanos) -> answeredOn.add(Thread.currentThread().getName()));
   }
 
   private HttpResponse<String> get(String path) throws Exception {
@@ -52,6 +55,20 @@ class HttpListenerTest {
     assertThat(done.statusCode()).isEqualTo(202);
     assertThat(done.body()).isEqualTo("{\"ok\":true}");
     assertThat(done.headers().firstValue("X-Request-Id")).hasValueSatisfying(id -> assertThat(id).hasSize(8));
+  }
+
+  @Test
+  void anAnswerCompletedByAnotherThreadIsStillWrittenByTheListenersThreads() throws Exception {
+    CompletableFuture<Response> answer = new CompletableFuture<>();
+    start(new Router().addAsync("GET", "/later", request -> answer), 2);
+
+    CompletableFuture<HttpResponse<String>> response = getLater("/later");
+    Thread.sleep(100);
+    Thread completer = new Thread(() -> answer.complete(Response.ok(202)), "database-writer-stand-in");
+    completer.start();
+
+    assertThat(response.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(202);
+    assertThat(answeredOn).singleElement().asString().startsWith("test-http-");
   }
 
   @Test
