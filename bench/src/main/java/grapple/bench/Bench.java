@@ -79,7 +79,8 @@ public final class Bench {
     Files.copy(jar, copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Dgrapple.bench.run=" + runId));
-    System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("grapple.bench.") && !k.equals("grapple.bench.run"))
+    System.getProperties().stringPropertyNames().stream()
+        .filter(k -> k.startsWith("grapple.bench.") && !k.equals("grapple.bench.run"))
         .forEach(k -> command.add("-D" + k + "=" + System.getProperty(k)));
     command.addAll(List.of("-jar", copy.toString()));
     command.addAll(List.of(args));

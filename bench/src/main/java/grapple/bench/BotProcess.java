@@ -67,7 +67,8 @@ final class BotProcess implements AutoCloseable {
         generic: {urlPrefix: "http://127.0.0.1:%d/webhook/"}
         permissions: [{actor: localhost, services: [{service: "*", level: admin}]}]
         logging: {level: %s}
-        """.formatted(database, webhookPort, provisioningPort, freePort(), SECRET, webhookPort, System.getProperty("grapple.bench.logLevel", "info"));
+        """.formatted(database, webhookPort, provisioningPort, freePort(), SECRET, webhookPort,
+        System.getProperty("grapple.bench.logLevel", "info"));
     try {
       Files.createDirectories(dir);
       Files.writeString(dir.resolve("config.yml"), yaml);
@@ -77,7 +78,7 @@ final class BotProcess implements AutoCloseable {
     }
   }
 
-  /** Extra JVM options for every bot the run starts, e.g. a flight recording: {@code -Dgrapple.bench.botJvmFlags=...}. */
+  /** Extra JVM options for every bot the run starts (e.g. a flight recording), space-separated. */
   static final String EXTRA_FLAGS_PROPERTY = "grapple.bench.botJvmFlags";
 
   private List<String> jvmFlags = List.of();

@@ -24,7 +24,8 @@ public final class Metrics implements RequestObserver {
   private final PrometheusRegistry registry = new PrometheusRegistry();
   private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
   private final Counter requests = Counter.builder().name("grapple_http_requests_total")
-      .help("HTTP requests answered, by listener and status").labelNames("listener", "status").withoutExemplars().register(registry);
+      .help("HTTP requests answered, by listener and status").labelNames("listener", "status").withoutExemplars()
+      .register(registry);
   private final Histogram durations = Histogram.builder().name("grapple_http_request_duration_seconds")
       .help("Time to answer an HTTP request, by listener").labelNames("listener").classicOnly()
       .classicUpperBounds(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10)

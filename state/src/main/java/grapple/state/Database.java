@@ -227,12 +227,15 @@ public final class Database implements AutoCloseable {
     }
   }
 
-  /** Runs each task in its own savepoint, so one failing task does not undo the others. */
+  /**
+   * Runs each task in its own savepoint (a single statement needs none), so one failing task does
+   * not undo the others.
+   */
   private void commit(List<Task<?>> batch) {
     List<Runnable> completions = new ArrayList<>(batch.size());
     try {
       writerStatement("BEGIN IMMEDIATE").executeUpdate();
-      for (Task<?> task : batch) completions.add(runInSavepoint(task));
+      for (Task<?> task : batch) completions.add(run(task));
       writerStatement("COMMIT").executeUpdate();
       completions.forEach(Runnable::run);
     } catch (SQLException | RuntimeException e) {
@@ -244,7 +247,8 @@ public final class Database implements AutoCloseable {
     }
   }
 
-  private <T> Runnable runInSavepoint(Task<T> task) throws SQLException {
+  /** Runs one task, in a savepoint unless it is a single statement; returns how to tell its caller. */
+  private <T> Runnable run(Task<T> task) throws SQLException {
     if (!task.savepoint()) {
       try {
         T value = task.work.run(writer);

@@ -33,12 +33,7 @@ public final class OutboxStore {
 
   /** Queues the drafts in one transaction; completes once they are durable. */
   public CompletableFuture<List<Entry>> enqueue(List<Draft> drafts) {
-    if (drafts.size() != 1) return enqueue(drafts, c -> null);
-    // One message is one INSERT: the writer runs it without a savepoint.
-    long now = System.currentTimeMillis();
-    List<String> txnIds = List.of(newTxnId());
-    List<String> contents = List.of(Json.write(drafts.get(0).content()));
-    return db.writeStatement(c -> insert(drafts, txnIds, contents, now));
+    return queue(drafts, null);
   }
 
   /**
@@ -46,12 +41,20 @@ public final class OutboxStore {
    * so either both are durable or neither is.
    */
   public CompletableFuture<List<Entry>> enqueue(List<Draft> drafts, SqlWork<?> alongside) {
+    return queue(drafts, java.util.Objects.requireNonNull(alongside, "alongside"));
+  }
+
+  private CompletableFuture<List<Entry>> queue(List<Draft> drafts, SqlWork<?> alongside) {
     long now = System.currentTimeMillis();
     // Ids and JSON are made here, on the caller's thread: the single writer thread only writes.
     List<String> txnIds = drafts.stream().map(d -> newTxnId()).toList();
     List<String> contents = drafts.stream().map(d -> Json.write(d.content())).toList();
+    if (alongside == null && drafts.size() == 1) {
+      // One message is one INSERT: the writer runs it without a savepoint.
+      return db.writeStatement(c -> insert(drafts, txnIds, contents, now));
+    }
     return db.write(c -> {
-      alongside.run(c);
+      if (alongside != null) alongside.run(c);
       return insert(drafts, txnIds, contents, now);
     });
   }

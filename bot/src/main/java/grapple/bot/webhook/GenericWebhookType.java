@@ -75,7 +75,8 @@ public final class GenericWebhookType implements ConnectionType {
   @Override
   public void routes(Router router, Connections connections) {
     WebhookReceiver receiver = new WebhookReceiver(settings,
-        hookId -> hookIds.connectionId(hookId).flatMap(connections::byId), outbox, clock, WebhookReceiver.WAIT_FOR_COMPLETE);
+        hookId -> hookIds.connectionId(hookId).flatMap(connections::byId), outbox, clock,
+        WebhookReceiver.WAIT_FOR_COMPLETE);
     router.addAsync("POST", "/webhook/{hookId}", receiver::receive);
     router.addAsync("PUT", "/webhook/{hookId}", receiver::receive);
     if (settings.enableHttpGet()) router.addAsync("GET", "/webhook/{hookId}", receiver::receive);

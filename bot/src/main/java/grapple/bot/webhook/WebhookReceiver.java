@@ -98,8 +98,7 @@ final class WebhookReceiver {
     return posting.queued().handle((stored, failure) -> failure).thenCompose(failure -> {
       if (failure != null) {
         log.error("room {}: webhook '{}' message could not be stored: {}", connection.roomId(), connection.stateKey(),
-            (failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure)
-                .getMessage());
+            cause(failure).getMessage());
         return now(STORE_FAILED);
       }
       log.debug("room {}: webhook '{}' ({}) queued a message", connection.roomId(), connection.stateKey(),
@@ -111,10 +110,15 @@ final class WebhookReceiver {
   /** 200 once delivered; 202 if still queued after the wait (it will be delivered); 502 if refused. */
   private CompletableFuture<Response> awaitDelivery(Connection connection, Outbox.Posting posting) {
     return posting.delivered().thenApply(eventId -> DELIVERED).exceptionally(failure -> {
-      Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+      Throwable cause = cause(failure);
       log.warn("room {}: webhook '{}' message was refused by the homeserver: {}", connection.roomId(),
           connection.stateKey(), cause.getMessage());
       return Response.error(502, "The homeserver refused the message: " + cause.getMessage());
     }).completeOnTimeout(ACCEPTED, waitForComplete.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** The failure itself, not the CompletionException a dependent stage wraps it in. */
+  private static Throwable cause(Throwable failure) {
+    return failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
   }
 }
