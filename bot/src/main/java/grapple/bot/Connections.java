@@ -35,6 +35,8 @@ public final class Connections {
   private final Map<String, Connection> byId = new ConcurrentHashMap<>();
   /** Room id → (connection id → connection): a room's list without scanning every connection. */
   private final Map<String, Map<String, Connection>> byRoom = new ConcurrentHashMap<>();
+  /** The latest state the bot wrote per room/type/key whose echo has not come back; guarded by this. */
+  private final Map<String, ObjectNode> ownWrites = new java.util.HashMap<>();
 
   public Connections(ConnectionStore store, ConnectionTypes types, RoomGateway gateway, Permissions permissions,
       Outbox outbox) {
@@ -122,7 +124,7 @@ public final class Connections {
     type.checkNew(stateKey, content);
     synchronized (this) {
       requireAbsent(roomId, type, stateKey);
-      gateway.putState(roomId, type.eventType(), stateKey, content);
+      writeState(roomId, type.eventType(), stateKey, content);
       return apply(roomId, type, stateKey, content, actor);
     }
   }
@@ -138,21 +140,51 @@ public final class Connections {
     ConnectionType type = types.byEventType(connection.eventType()).orElseThrow(() ->
         new IllegalStateException("no type for " + connection.eventType()));
     type.validate(connection.stateKey(), content);
-    gateway.putState(connection.roomId(), connection.eventType(), connection.stateKey(), content);
+    writeState(connection.roomId(), connection.eventType(), connection.stateKey(), content);
     return apply(connection.roomId(), type, connection.stateKey(), content, actor);
   }
 
   /** Removes a connection for a command or the API by emptying its room state. */
   public synchronized Connection remove(Connection connection, String actor) throws IOException {
-    gateway.putState(connection.roomId(), connection.eventType(), connection.stateKey(), Json.object());
+    writeState(connection.roomId(), connection.eventType(), connection.stateKey(), Json.object());
     forget(connection, actor);
     return connection;
+  }
+
+  /**
+   * Writes room state as the bot, remembering what was written until its echo comes back (under
+   * this object's lock, like every caller).
+   */
+  private void writeState(String roomId, String eventType, String stateKey, ObjectNode content) throws IOException {
+    String key = roomId + "\n" + eventType + "\n" + stateKey;
+    ownWrites.put(key, content.deepCopy());
+    try {
+      gateway.putState(roomId, eventType, stateKey, content);
+    } catch (IOException | RuntimeException e) {
+      ownWrites.remove(key);
+      throw e;
+    }
+  }
+
+  /**
+   * True for the echo of an earlier write of ours that a later write of ours has overtaken (a PUT
+   * then a DELETE): applying it would bring back what the later write undid.
+   */
+  private boolean isStaleOwnEcho(RoomEvent.State e) {
+    if (!e.sender().equals(gateway.botUserId())) return false;
+    String key = e.roomId() + "\n" + e.eventType() + "\n" + e.stateKey();
+    ObjectNode latest = ownWrites.get(key);
+    if (latest == null) return false;
+    if (!latest.equals(e.content())) return true;
+    ownWrites.remove(key); // The echo of the latest write: state and hub agree again.
+    return false;
   }
 
   /** Takes in a state event from the room (hand-edited, our own echo, or loaded at start). */
   public synchronized void onState(RoomEvent.State e) {
     Optional<ConnectionType> type = types.byEventType(e.eventType());
     if (type.isEmpty()) return;
+    if (isStaleOwnEcho(e)) return;
     Optional<Connection> existing = find(e.roomId(), type.get(), e.stateKey());
     boolean removal = e.content().isEmpty() || e.content().path("disabled").asBoolean(false);
     if (removal && existing.isEmpty()) return;
@@ -213,7 +245,7 @@ public final class Connections {
     log.warn("room {}: {} may not manage {} connections; restoring {} '{}'", e.roomId(), e.sender(), type.service(),
         type.name(), e.stateKey());
     try {
-      gateway.putState(e.roomId(), e.eventType(), e.stateKey(), previous);
+      writeState(e.roomId(), e.eventType(), e.stateKey(), previous);
     } catch (IOException io) {
       log.error("room {}: could not restore {} '{}': {}", e.roomId(), type.name(), e.stateKey(), io.getMessage());
     }

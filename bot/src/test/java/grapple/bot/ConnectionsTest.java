@@ -65,4 +65,31 @@ class ConnectionsTest {
       outbox.close();
     }
   }
+
+  @Test
+  void theLateEchoOfAWriteThatALaterWriteUndidBringsNothingBack() throws Exception {
+    RecordingType type = new RecordingType();
+    try (Database db = Database.open(dir.resolve("grapple.db"))) {
+      FakeGateway gateway = new FakeGateway();
+      Outbox outbox = new Outbox(new OutboxStore(db), gateway, 1, Duration.ofSeconds(1));
+      Connections connections = new Connections(new ConnectionStore(db), new ConnectionTypes(List.of(type)), gateway,
+          new Permissions(List.of()), outbox);
+      ObjectNode content = Json.object().put("name", "doomed");
+      Connection created = connections.create("!r:test", type, "doomed", content,
+          Connections.Actor.user("@admin:test")).connection();
+      connections.remove(created, "@admin:test");
+
+      // The homeserver's echoes of both writes arrive after both were done, in order.
+      connections.onState(new RoomEvent.State("!r:test", "$1", gateway.botUserId(), type.eventType(), "doomed", content));
+      assertThat(connections.inRoom("!r:test")).isEmpty();
+      connections.onState(new RoomEvent.State("!r:test", "$2", gateway.botUserId(), type.eventType(), "doomed",
+          Json.object()));
+      assertThat(connections.inRoom("!r:test")).isEmpty();
+
+      // Caught up: state the bot wrote that the hub does not know (e.g. before a restart) is taken in.
+      connections.onState(new RoomEvent.State("!r:test", "$3", gateway.botUserId(), type.eventType(), "doomed", content));
+      assertThat(connections.inRoom("!r:test")).extracting(Connection::stateKey).containsExactly("doomed");
+      outbox.close();
+    }
+  }
 }
