@@ -2,6 +2,7 @@ package grapple.bot;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.outbox.Outbox;
+import grapple.commands.Markdown;
 import grapple.commands.PermissionLevel;
 import grapple.commands.Permissions;
 import grapple.state.BadInput;
@@ -131,7 +132,7 @@ public final class Connections {
 
   private void requireAbsent(String roomId, ConnectionType type, String stateKey) {
     if (find(roomId, type, stateKey).isPresent()) {
-      throw new AlreadyExists(type.name() + " `" + stateKey + "` already exists in this room.");
+      throw new AlreadyExists(type.name() + " " + Markdown.code(stateKey) + " already exists in this room.");
     }
   }
 
@@ -202,11 +203,13 @@ public final class Connections {
 
   private void applyFromState(RoomEvent.State e, ConnectionType type) {
     try {
+      BadInput.check(Json.depth(e.content()) <= Json.MAX_DEPTH, "content", "must not be nested deeper than %d levels",
+          Json.MAX_DEPTH);
       type.validate(e.stateKey(), e.content());
     } catch (BadInput bad) {
       log.info("room {}: {} '{}' from {} is invalid: {}", e.roomId(), type.name(), e.stateKey(), e.sender(),
           bad.getMessage());
-      outbox.post(e.roomId(), Messages.notice(type.name() + " `" + e.stateKey() + "`: " + bad.getMessage()
+      outbox.post(e.roomId(), Messages.notice(type.name() + " " + Markdown.code(e.stateKey()) + ": " + bad.getMessage()
           + ". The connection was not changed."));
       return;
     }
@@ -249,8 +252,8 @@ public final class Connections {
     } catch (IOException io) {
       log.error("room {}: could not restore {} '{}': {}", e.roomId(), type.name(), e.stateKey(), io.getMessage());
     }
-    outbox.post(e.roomId(), Messages.notice(e.sender() + " may not change " + type.service()
+    outbox.post(e.roomId(), Messages.notice(Markdown.code(e.sender()) + " may not change " + type.service()
         + " connections here (that needs the manageConnections permission in Grapple's config), so I restored "
-        + type.name() + " `" + e.stateKey() + "` to what it was."));
+        + type.name() + " " + Markdown.code(e.stateKey()) + " to what it was."));
   }
 }

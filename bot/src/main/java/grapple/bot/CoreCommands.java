@@ -3,6 +3,7 @@ package grapple.bot;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import grapple.commands.Command;
 import grapple.commands.Invocation;
+import grapple.commands.Markdown;
 import grapple.commands.PermissionLevel;
 import grapple.commands.Reply;
 import grapple.state.BadInput;
@@ -26,15 +27,17 @@ final class CoreCommands {
   private Reply list(Invocation call) {
     call.requireAtMost(1);
     boolean json = call.optionalArg(0).map(a -> {
-      if (!a.equalsIgnoreCase("json")) throw new BadInput("format", "Unknown format `" + a + "`. Usage: `" + call.usage() + "`");
+      if (!a.equalsIgnoreCase("json")) {
+        throw new BadInput("format", "Unknown format " + Markdown.code(a) + ". Usage: `" + call.usage() + "`");
+      }
       return true;
     }).orElse(false);
     List<Connection> all = connections.inRoom(call.roomId());
-    if (json) return Reply.text("```json\n%s\n```", Json.write(asJson(all)));
+    if (json) return Reply.text(Markdown.codeBlock("json", Json.write(asJson(all))));
     if (all.isEmpty()) return Reply.text("This room has no connections. `%s help` shows how to add one.", call.prefix());
     StringBuilder out = new StringBuilder("Connections in this room:\n\n");
     for (Connection c : all) {
-      out.append("- ").append(c.type()).append(" `").append(c.stateKey()).append("` (id `").append(c.id())
+      out.append("- ").append(c.type()).append(' ').append(Markdown.code(c.stateKey())).append(" (id `").append(c.id())
           .append("`) — ").append(summary(c)).append('\n');
     }
     return Reply.text(out.toString().stripTrailing());

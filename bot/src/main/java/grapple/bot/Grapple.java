@@ -4,6 +4,7 @@ import grapple.bot.config.Config;
 import grapple.bot.console.ConsoleGateway;
 import grapple.bot.feed.FeedType;
 import grapple.bot.http.HttpListener;
+import grapple.bot.http.InFlight;
 import grapple.bot.http.RequestObserver;
 import grapple.bot.http.Response;
 import grapple.bot.http.Router;
@@ -27,14 +28,17 @@ import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** One running bot: database, gateway, outbox, connection types and listeners, wired together. */
 public final class Grapple implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Grapple.class);
-  private static final int HTTP_THREADS = 8;
+  /** Webhook requests worked on at once; no thread waits on a slow client or the database. */
+  private static final int WEBHOOK_THREADS = 8;
+  /** API requests worked on at once: a create waits for the homeserver's answer to its state write. */
+  private static final int PROVISIONING_THREADS = 16;
+  private static final int METRICS_THREADS = 2;
 
   private final Database db;
   private final RoomGateway gateway;
@@ -42,8 +46,14 @@ public final class Grapple implements AutoCloseable {
   private final Serving serving;
   private final ConnectionTypes types;
 
-  /** The HTTP listeners (webhooks first) and the flag their /ready reports. */
-  private record Serving(List<HttpListener> listeners, AtomicBoolean ready) {}
+  /** The HTTP listeners ({@code provisioning} is null when the API is off) and what /ready reports. */
+  private record Serving(HttpListener webhooks, HttpListener provisioning, HttpListener metrics, Watchdog watchdog) {
+    List<HttpListener> all() {
+      List<HttpListener> out = new ArrayList<>(List.of(webhooks, metrics));
+      if (provisioning != null) out.add(1, provisioning);
+      return out;
+    }
+  }
 
   private Grapple(Database db, RoomGateway gateway, Outbox outbox, Serving serving, ConnectionTypes types) {
     this.db = db;
@@ -76,15 +86,16 @@ public final class Grapple implements AutoCloseable {
       throws IOException, MatrixGateway.LoginFailed, InterruptedException {
     Parts parts = parts(config, console, db);
     Metrics metrics = new Metrics();
-    AtomicBoolean ready = new AtomicBoolean();
-    List<HttpListener> listeners = listen(config, parts, metrics, ready);
-    measure(metrics, parts, db, ready);
-    Grapple app = new Grapple(db, parts.gateway(), parts.outbox(), new Serving(listeners, ready), parts.types());
+    Watchdog watchdog = new Watchdog();
+    watchdog.watch("database writer", db::writerAlive);
+    Serving serving = listen(config, parts, metrics, watchdog);
+    measure(metrics, parts, db, watchdog);
+    Grapple app = new Grapple(db, parts.gateway(), parts.outbox(), serving, parts.types());
     try {
-      connect(config, parts, ready);
+      connect(config, parts, watchdog);
       return app;
     } catch (MatrixGateway.LoginFailed | InterruptedException | RuntimeException e) {
-      listeners.forEach(HttpListener::close);
+      serving.all().forEach(HttpListener::close);
       parts.types().all().forEach(ConnectionType::close);
       throw e;
     }
@@ -101,32 +112,37 @@ public final class Grapple implements AutoCloseable {
     return new Parts(gateway, outbox, types, connections, new RoomStates(), permissions);
   }
 
-  private static final java.util.regex.Pattern HOOK_ID_IN_PATH = java.util.regex.Pattern.compile("^/webhook/[^/]+");
+  /** Whatever follows {@code /webhook/} is a secret hook id (even after an empty segment). */
+  private static String maskHookIds(String path) {
+    return path.startsWith("/webhook/") ? "/webhook/***" : path;
+  }
 
-  /** The webhook listener, the provisioning API (when configured) and metrics, in that order. */
-  private static List<HttpListener> listen(Config config, Parts p, Metrics metrics, AtomicBoolean ready)
-      throws IOException {
+  /** The webhook listener, the provisioning API (when configured) and metrics. */
+  private static Serving listen(Config config, Parts p, Metrics metrics, Watchdog watchdog) throws IOException {
     Router webhookRoutes = new Router();
     p.types().all().forEach(t -> t.routes(webhookRoutes, p.connections()));
-    List<HttpListener> listeners = new ArrayList<>();
-    listeners.add(HttpListener.start(new HttpListener.Settings("webhooks", address(config.listeners().webhooks()),
-        HTTP_THREADS, (status, message, id) -> Response.error(status, message),
-        path -> HOOK_ID_IN_PATH.matcher(path).replaceFirst("/webhook/***")), webhookRoutes, ready::get, metrics));
+    InFlight budget = new InFlight(config.listeners().maxBytesInFlight());
+    HttpListener.Shared measured = new HttpListener.Shared(watchdog, metrics, budget, HttpListener.Limits.DEFAULT);
+    HttpListener webhooks = HttpListener.start(new HttpListener.Settings("webhooks",
+        address(config.listeners().webhooks()), WEBHOOK_THREADS, (status, message, id) -> Response.error(status, message),
+        Grapple::maskHookIds), webhookRoutes, measured);
+    HttpListener provisioning = null;
     if (config.provisioning().enabled()) {
       ProvisioningApi api = new ProvisioningApi(config.provisioning(), p.connections(), p.rooms(), p.permissions(),
           p.gateway().botUserId());
-      listeners.add(HttpListener.start(new HttpListener.Settings("provisioning",
-          address(config.listeners().provisioning()), 16, ProvisioningApi::listenerError, path -> path),
-          api.router(), ready::get, metrics));
+      provisioning = HttpListener.start(new HttpListener.Settings("provisioning",
+          address(config.listeners().provisioning()), PROVISIONING_THREADS, ProvisioningApi::listenerError,
+          path -> path), api.router(), measured);
     }
-    listeners.add(HttpListener.start(new HttpListener.Settings("metrics", address(config.listeners().metrics()), 2,
-        (status, message, id) -> Response.error(status, message), path -> path), metrics.router(), ready::get,
-        RequestObserver.NONE));
-    return List.copyOf(listeners);
+    HttpListener metricsListener = HttpListener.start(new HttpListener.Settings("metrics",
+        address(config.listeners().metrics()), METRICS_THREADS, (status, message, id) -> Response.error(status, message),
+        path -> path), metrics.router(),
+        new HttpListener.Shared(watchdog, RequestObserver.NONE, budget, HttpListener.Limits.DEFAULT));
+    return new Serving(webhooks, provisioning, metricsListener, watchdog);
   }
 
-  private static void measure(Metrics metrics, Parts p, Database db, AtomicBoolean ready) {
-    metrics.gauge("grapple_ready", "1 once rooms are loaded", () -> ready.get() ? 1 : 0);
+  private static void measure(Metrics metrics, Parts p, Database db, Watchdog watchdog) {
+    metrics.gauge("grapple_ready", "1 once rooms are loaded", () -> watchdog.ready() ? 1 : 0);
     metrics.gauge("grapple_outbox_backlog", "Messages waiting for delivery", () -> p.outbox().backlog());
     metrics.counter("grapple_outbox_delivered", "Messages the homeserver accepted since start",
         () -> p.outbox().deliveredCount());
@@ -140,7 +156,7 @@ public final class Grapple implements AutoCloseable {
   }
 
   /** Logs in (matrix mode), starts delivering, then starts the gateway; /ready turns 200 once loaded. */
-  private static void connect(Config config, Parts p, AtomicBoolean ready)
+  private static void connect(Config config, Parts p, Watchdog watchdog)
       throws MatrixGateway.LoginFailed, InterruptedException {
     Dispatcher dispatcher = new Dispatcher(commands(p.types(), p.connections()), p.permissions(),
         new Dispatcher.Settings(config.bot().commandPrefixes(), p.gateway().botUserId()), p.rooms(),
@@ -148,11 +164,12 @@ public final class Grapple implements AutoCloseable {
     if (p.gateway() instanceof MatrixGateway matrix) {
       matrix.follow(stateTypes(p.types()));
       matrix.login();
+      watchdog.watch("matrix-sync", matrix::syncAlive);
     }
     p.outbox().start();
     p.gateway().start(new Core(p.gateway(), p.rooms(), p.connections(), dispatcher, p.permissions(), p.outbox()),
         () -> {
-          ready.set(true);
+          watchdog.markReady();
           log.info("ready: rooms loaded");
         });
   }
@@ -197,31 +214,30 @@ public final class Grapple implements AutoCloseable {
   }
 
   public int webhookPort() {
-    return serving.listeners().get(0).port();
+    return serving.webhooks().port();
+  }
+
+  public int metricsPort() {
+    return serving.metrics().port();
   }
 
   /** The provisioning listener's port; throws when the API is off. */
-  /** The metrics listener's port (always the last listener). */
-  public int metricsPort() {
-    return serving.listeners().get(serving.listeners().size() - 1).port();
-  }
-
   public int provisioningPort() {
-    if (serving.listeners().size() < 3) {
+    if (serving.provisioning() == null) {
       throw new IllegalStateException("the provisioning API is off (no secret or tokens)");
     }
-    return serving.listeners().get(1).port();
+    return serving.provisioning().port();
   }
 
   public boolean ready() {
-    return serving.ready().get();
+    return serving.watchdog().ready();
   }
 
   /** Stops taking webhooks, finishes what is in flight, stops syncing and delivering, closes SQLite. */
   @Override
   public void close() {
     log.info("shutting down");
-    serving.listeners().forEach(HttpListener::close);
+    serving.all().forEach(HttpListener::close);
     types.all().forEach(ConnectionType::close);
     gateway.stop();
     outbox.close();

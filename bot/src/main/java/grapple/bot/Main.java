@@ -7,6 +7,7 @@ import grapple.bot.config.ConfigLoader;
 import grapple.bot.console.ConsoleGateway;
 import grapple.bot.console.TerminalConsole;
 import grapple.bot.matrix.MatrixGateway;
+import grapple.state.Fatal;
 import grapple.state.StorageException;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -78,6 +79,10 @@ public final class Main {
     }
     setLogLevel(config.logging().level());
     Logger log = LoggerFactory.getLogger(Main.class);
+    Thread.setDefaultUncaughtExceptionHandler((thread, failure) -> {
+      Fatal.haltIfFatal(failure);
+      log.error("thread {} died", thread.getName(), failure);
+    });
     Grapple app;
     try {
       app = Grapple.start(config, console(config, options));

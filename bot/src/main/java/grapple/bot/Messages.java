@@ -2,17 +2,41 @@ package grapple.bot;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.state.Json;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import org.commonmark.node.Image;
+import org.commonmark.node.Link;
+import org.commonmark.node.Node;
+import org.commonmark.node.Text;
 import org.commonmark.parser.Parser;
+import org.commonmark.renderer.NodeRenderer;
+import org.commonmark.renderer.html.HtmlNodeRendererContext;
 import org.commonmark.renderer.html.HtmlRenderer;
+import org.commonmark.renderer.html.HtmlWriter;
 import org.jsoup.Jsoup;
 import org.jsoup.nodes.Document;
 import org.jsoup.safety.Safelist;
 
-/** Builds Matrix message content: Markdown rendered to HTML, HTML cut down to what clients render. */
+/**
+ * Builds Matrix message content: Markdown rendered to HTML, HTML cut down to what clients render.
+ * Every {@code formatted_body} the bot writes follows one link policy: links may go to http,
+ * https and mailto addresses (matrix.to is https), images may come from {@code mxc:} only;
+ * anything else (javascript:, data:, relative links) is shown as its text.
+ */
 public final class Messages {
+  /** Synapse refuses events over 65,536 bytes; the rest of the event (ids, signatures) needs room. */
+  public static final int MAX_CONTENT_BYTES = 65_536 - 4_096;
+  private static final String CUT_MARK = "… (cut: the message was too long)";
+
   private static final Parser MARKDOWN = Parser.builder().build();
-  private static final HtmlRenderer ESCAPING = HtmlRenderer.builder().escapeHtml(true).build();
-  private static final HtmlRenderer PASSING = HtmlRenderer.builder().sanitizeUrls(true).build();
+  private static final HtmlRenderer ESCAPING = HtmlRenderer.builder().escapeHtml(true)
+      .nodeRendererFactory(PolicedLinks::new).build();
+  private static final HtmlRenderer PASSING = HtmlRenderer.builder().nodeRendererFactory(PolicedLinks::new).build();
+  /** For templates whose link targets are placeholders until after rendering: see {@link #renderTemplate}. */
+  private static final HtmlRenderer TEMPLATE = HtmlRenderer.builder().escapeHtml(true).build();
 
   /** The tags and attributes the Matrix spec suggests clients render (m.room.message, HTML). */
   private static final Safelist MATRIX_HTML = new Safelist()
@@ -25,7 +49,7 @@ public final class Messages {
       .addAttributes("img", "width", "height", "alt", "title", "src")
       .addAttributes("ol", "start")
       .addAttributes("code", "class")
-      .addProtocols("a", "href", "https", "http", "ftp", "mailto", "magnet")
+      .addProtocols("a", "href", "https", "http", "mailto")
       .addProtocols("img", "src", "mxc")
       .preserveRelativeLinks(false);
 
@@ -33,8 +57,10 @@ public final class Messages {
 
   /** An {@code m.notice} from Markdown the bot wrote (any HTML in it is shown as text). */
   public static ObjectNode notice(String markdown) {
-    return Json.object().put("msgtype", "m.notice").put("body", markdown)
-        .put("format", "org.matrix.custom.html").put("formatted_body", renderEscapedMarkdown(markdown));
+    String source = cutSource(markdown);
+    ObjectNode content = Json.object().put("msgtype", "m.notice").put("body", source)
+        .put("format", "org.matrix.custom.html").put("formatted_body", renderEscapedMarkdown(source));
+    return fitToLimit(content);
   }
 
   /** A notice that replies to {@code eventId}. */
@@ -50,13 +76,22 @@ public final class Messages {
   }
 
   /**
-   * Renders user Markdown, keeping inline HTML, then sanitises the result. Without {@code <} or an
-   * image in the source, CommonMark emits only tags Matrix allows (link targets sanitised), so the
+   * Renders a template whose values (link targets among them) are still placeholders: links are
+   * not policed here, so the caller must put the values in and then {@link #sanitize} the result,
+   * which applies the link policy to the real targets.
+   */
+  public static String renderTemplate(String markdown) {
+    return TEMPLATE.render(MARKDOWN.parse(markdown)).strip();
+  }
+
+  /**
+   * Renders user Markdown, keeping inline HTML, then sanitises the result. Without {@code <} in
+   * the source, CommonMark emits only tags Matrix allows (links policed by the renderer), so the
    * costly HTML clean-up is skipped on that common path.
    */
   public static String renderUserMarkdown(String markdown) {
     String html = PASSING.render(MARKDOWN.parse(markdown)).strip();
-    if (markdown.indexOf('<') < 0 && !markdown.contains("![")) return html;
+    if (markdown.indexOf('<') < 0) return html;
     return sanitize(html);
   }
 
@@ -101,14 +136,174 @@ public final class Messages {
   }
 
   /** CommonMark's text escaping: {@code & < > "}. */
-  private static String escapeHtml(String text) {
+  public static String escapeHtml(String text) {
     if (text.indexOf('"') < 0 && text.indexOf('&') < 0 && text.indexOf('<') < 0 && text.indexOf('>') < 0) return text;
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    StringBuilder out = new StringBuilder(text.length() + 32);
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      switch (c) {
+        case '&' -> out.append("&amp;");
+        case '<' -> out.append("&lt;");
+        case '>' -> out.append("&gt;");
+        case '"' -> out.append("&quot;");
+        default -> out.append(c);
+      }
+    }
+    return out.toString();
   }
 
-  /** Keeps only the HTML Matrix clients render; scripts, styles and handlers are dropped. */
+  /** Keeps only the HTML Matrix clients render; scripts, styles, handlers and other links are dropped. */
   public static String sanitize(String html) {
     Document.OutputSettings out = new Document.OutputSettings().prettyPrint(false);
     return Jsoup.clean(html, "", MATRIX_HTML, out);
+  }
+
+  /** True for a link target the bot may write: http, https or mailto. */
+  static boolean allowedLink(String url) {
+    String scheme = scheme(url);
+    return scheme.equals("http") || scheme.equals("https") || scheme.equals("mailto");
+  }
+
+  /** True for an image source the bot may write: the homeserver's media repository ({@code mxc:}). */
+  static boolean allowedImage(String url) {
+    return scheme(url).equals("mxc");
+  }
+
+  private static String scheme(String url) {
+    String trimmed = url.strip();
+    int colon = trimmed.indexOf(':');
+    if (colon <= 0) return "";
+    for (int i = 0; i < colon; i++) {
+      char c = trimmed.charAt(i);
+      if (!Character.isLetterOrDigit(c) && c != '+' && c != '-' && c != '.') return "";
+    }
+    return trimmed.substring(0, colon).toLowerCase(Locale.ROOT);
+  }
+
+  /**
+   * Cuts bot-written Markdown that could not fit in one event anyway, before rendering: rendering
+   * time and the event's size then stay bounded whatever was echoed into it.
+   */
+  private static String cutSource(String markdown) {
+    int maxChars = MAX_CONTENT_BYTES / 4;
+    if (markdown.length() <= maxChars) return markdown;
+    return markdown.substring(0, maxChars) + "\n\n" + CUT_MARK;
+  }
+
+  /** Drops the HTML, then cuts the text, until the content fits in one event. */
+  public static ObjectNode fitToLimit(ObjectNode content) {
+    if (size(content) <= MAX_CONTENT_BYTES) return content;
+    content.remove("format");
+    content.remove("formatted_body");
+    int over = size(content) - MAX_CONTENT_BYTES;
+    if (over <= 0) return content;
+    String body = content.path("body").asText("");
+    content.put("body", cutToBytes(body, utf8Length(body) - over - 256));
+    return content;
+  }
+
+  /** The serialised size of {@code content} in bytes. */
+  public static int size(ObjectNode content) {
+    return Json.write(content).getBytes(StandardCharsets.UTF_8).length;
+  }
+
+  /**
+   * The longest prefix of {@code text} of at most {@code maxBytes} UTF-8 bytes (after JSON escaping
+   * of control characters, which can take six bytes each), plus a mark saying it was cut.
+   */
+  public static String cutToBytes(String text, int maxBytes) {
+    int budget = Math.max(0, maxBytes - utf8Length(CUT_MARK));
+    int bytes = 0;
+    int end = 0;
+    while (end < text.length()) {
+      int cp = text.codePointAt(end);
+      int len = jsonBytes(cp);
+      if (bytes + len > budget) break;
+      bytes += len;
+      end += Character.charCount(cp);
+    }
+    return text.substring(0, end) + CUT_MARK;
+  }
+
+  /** Bytes {@code cp} takes in a JSON string: an escape for controls, quotes and backslashes. */
+  private static int jsonBytes(int cp) {
+    if (cp < 0x20) return 6;
+    if (cp == '"' || cp == '\\') return 2;
+    if (cp < 0x80) return 1;
+    if (cp < 0x800) return 2;
+    return cp < 0x10000 ? 3 : 4;
+  }
+
+  public static int utf8Length(String text) {
+    int bytes = 0;
+    for (int i = 0; i < text.length(); ) {
+      int cp = text.codePointAt(i);
+      bytes += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+      i += Character.charCount(cp);
+    }
+    return bytes;
+  }
+
+  /** Renders links and images under the link policy; a refused target leaves only its text. */
+  private static final class PolicedLinks implements NodeRenderer {
+    private final HtmlNodeRendererContext context;
+    private final HtmlWriter html;
+
+    PolicedLinks(HtmlNodeRendererContext context) {
+      this.context = context;
+      this.html = context.getWriter();
+    }
+
+    @Override
+    public Set<Class<? extends Node>> getNodeTypes() {
+      return Set.of(Link.class, Image.class);
+    }
+
+    @Override
+    public void render(Node node) {
+      if (node instanceof Link link) {
+        link(link);
+      } else if (node instanceof Image image) {
+        image(image);
+      }
+    }
+
+    private void link(Link link) {
+      boolean allowed = allowedLink(link.getDestination());
+      if (allowed) {
+        Map<String, String> attrs = new LinkedHashMap<>();
+        attrs.put("href", context.encodeUrl(link.getDestination()));
+        if (link.getTitle() != null) attrs.put("title", link.getTitle());
+        html.tag("a", context.extendAttributes(link, "a", attrs));
+      }
+      for (Node child = link.getFirstChild(); child != null; child = child.getNext()) context.render(child);
+      if (allowed) html.tag("/a");
+    }
+
+    private void image(Image image) {
+      String alt = altText(image);
+      if (!allowedImage(image.getDestination())) {
+        html.text(alt);
+        return;
+      }
+      Map<String, String> attrs = new LinkedHashMap<>();
+      attrs.put("src", context.encodeUrl(image.getDestination()));
+      attrs.put("alt", alt);
+      if (image.getTitle() != null) attrs.put("title", image.getTitle());
+      html.tag("img", context.extendAttributes(image, "img", attrs), true);
+    }
+
+    /** The text under an image node, iteratively (no recursion over user-controlled nesting). */
+    private static String altText(Node image) {
+      StringBuilder out = new StringBuilder();
+      java.util.ArrayDeque<Node> stack = new java.util.ArrayDeque<>();
+      for (Node child = image.getLastChild(); child != null; child = child.getPrevious()) stack.push(child);
+      while (!stack.isEmpty()) {
+        Node n = stack.pop();
+        if (n instanceof Text t) out.append(t.getLiteral());
+        for (Node child = n.getLastChild(); child != null; child = child.getPrevious()) stack.push(child);
+      }
+      return out.toString();
+    }
   }
 }

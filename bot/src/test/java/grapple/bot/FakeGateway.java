@@ -21,6 +21,9 @@ public final class FakeGateway implements RoomGateway {
   private final Deque<IOException> failures = new ArrayDeque<>();
   private final List<String> txnIdsSeen = new ArrayList<>();
   private final List<Long> attemptNanos = new ArrayList<>();
+  private volatile String poisonBody;
+  private volatile Error poison;
+  private volatile java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(0);
 
   @Override
   public String botUserId() {
@@ -33,6 +36,23 @@ public final class FakeGateway implements RoomGateway {
     return this;
   }
 
+  /** Every send of a message with this body throws {@code error}, as a bug on bad content would. */
+  public FakeGateway poison(String body, Error error) {
+    this.poisonBody = body;
+    this.poison = error;
+    return this;
+  }
+
+  /** Sends wait until {@link #release}, as while the homeserver is slow. */
+  public FakeGateway hold() {
+    gate = new java.util.concurrent.CountDownLatch(1);
+    return this;
+  }
+
+  public void release() {
+    gate.countDown();
+  }
+
   public static MatrixException rateLimited(long retryAfterMs) {
     return new MatrixException(429, "M_LIMIT_EXCEEDED", "Too many requests", Duration.ofMillis(retryAfterMs));
   }
@@ -43,6 +63,13 @@ public final class FakeGateway implements RoomGateway {
 
   @Override
   public String send(String roomId, String eventType, ObjectNode content, String txnId) throws IOException {
+    try {
+      gate.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while held", e);
+    }
+    if (poisonBody != null && poisonBody.equals(content.path("body").asText())) throw poison;
     synchronized (this) {
       txnIdsSeen.add(txnId);
       attemptNanos.add(System.nanoTime());

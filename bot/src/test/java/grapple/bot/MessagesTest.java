@@ -1,5 +1,6 @@
 package grapple.bot;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Random;
@@ -48,5 +49,47 @@ class MessagesTest {
           : (char) ('a' + random.nextInt(26)));
     }
     return out.toString();
+  }
+
+  @Test
+  void linksGoOnlyToWebAndMailAddresses() {
+    assertThat(Messages.renderUserMarkdown("[a](https://x.example) [b](http://y.example) [c](mailto:a@b.example)"))
+        .contains("href=\"https://x.example\"").contains("href=\"http://y.example\"")
+        .contains("href=\"mailto:a@b.example\"");
+    for (String target : new String[] {"javascript:alert(1)", "data:text/html,x", "/relative", "ftp://x.example",
+        "JaVaScRiPt:alert(1)", "vbscript:x", "matrix:r/room"}) {
+      assertThat(Messages.renderUserMarkdown("[click](" + target + ")")).as(target).isEqualTo("<p>click</p>");
+    }
+  }
+
+  @Test
+  void imagesComeOnlyFromTheMediaRepository() {
+    assertThat(Messages.renderUserMarkdown("![cat](mxc://example.org/abc)"))
+        .isEqualTo("<p><img src=\"mxc://example.org/abc\" alt=\"cat\" /></p>");
+    assertThat(Messages.renderUserMarkdown("![a *cat*](https://tracker.example/pixel.png)")).isEqualTo("<p>a cat</p>");
+  }
+
+  @Test
+  void rawHtmlLinksAndImagesFollowTheSamePolicy() {
+    String html = Messages.renderUserMarkdown("<a href=\"javascript:x\">a</a> <img src=\"https://t.example/p.png\">"
+        + " <a href=\"https://ok.example\">b</a> <img src=\"mxc://m.example/1\">");
+
+    assertThat(html).doesNotContain("javascript").doesNotContain("t.example").contains("https://ok.example")
+        .contains("mxc://m.example/1");
+  }
+
+  @Test
+  void aNoticeNeverGrowsPastOneEvent() {
+    ObjectNode notice = Messages.notice("- `item` with a long line of text\n".repeat(20_000));
+
+    assertThat(Messages.size(notice)).isLessThanOrEqualTo(Messages.MAX_CONTENT_BYTES);
+    assertThat(notice.get("body").asText()).endsWith("(cut: the message was too long)");
+  }
+
+  @Test
+  void deeplyNestedQuotesAndListsRenderWithoutOverflowingTheStack() {
+    assertThat(Messages.renderEscapedMarkdown("> ".repeat(20_000) + "a")).contains("a");
+    assertThat(Messages.renderUserMarkdown("- ".repeat(20_000) + "a")).contains("a");
+    assertThat(Messages.renderUserMarkdown("[".repeat(20_000) + "a" + "]".repeat(20_000))).contains("a");
   }
 }

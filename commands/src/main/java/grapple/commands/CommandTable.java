@@ -57,7 +57,7 @@ public final class CommandTable {
       out.append("- `").append(c.usageLine(prefix)).append("` — ").append(c.help()).append('\n');
       shown++;
     }
-    if (shown == 0) return service.map(s -> "No commands for `" + s + "` that you can use here.")
+    if (shown == 0) return service.map(s -> "No commands for " + Markdown.code(s) + " that you can use here.")
         .orElse("There are no commands you can use here.");
     return out.toString().stripTrailing();
   }

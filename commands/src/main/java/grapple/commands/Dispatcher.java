@@ -1,6 +1,7 @@
 package grapple.commands;
 
 import grapple.state.BadInput;
+import grapple.state.Fatal;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -69,13 +70,14 @@ public final class Dispatcher {
     List<String> effective = words.isEmpty() ? List.of("help") : words;
     Optional<CommandTable.Match> match = table.match(effective);
     if (match.isEmpty()) {
-      return new Outcome(Reply.error("Unknown command `%s`. Type `%s help` for the commands you can use.",
-          String.join(" ", effective), context.prefix()), List.of());
+      return new Outcome(Reply.error("Unknown command %s. Type %s for the commands you can use.",
+          Markdown.code(String.join(" ", effective)), Markdown.code(context.prefix() + " help")), List.of());
     }
     Command command = match.get().command();
     if (!allowed(command, context.sender(), context.roomId())) {
-      return new Outcome(Reply.error("%s may not use `%s`: that needs the %s permission for %s in Grapple's config.",
-          context.sender(), command.words(), command.level().wire(), command.service()), List.of());
+      return new Outcome(Reply.error("%s may not use %s: that needs the %s permission for %s in Grapple's config.",
+          Markdown.code(context.sender()), Markdown.code(command.words()), command.level().wire(), command.service()),
+          List.of());
     }
     return invoke(command, new Invocation(context, command, match.get().args(), authority));
   }
@@ -86,10 +88,13 @@ public final class Dispatcher {
       return new Outcome(command.handler().handle(call), call.directMessages());
     } catch (BadInput e) {
       return new Outcome(Reply.error(e.getMessage()), List.of());
-    } catch (RuntimeException e) {
+    } catch (Throwable e) {
+      // Whatever a command raises on any input (a StackOverflowError included) is that command's
+      // failure: the thread that reads room messages goes on to the next one.
+      Fatal.haltIfFatal(e);
       log.error("room {}: command '{}' from {} failed", call.roomId(), command.words(), call.sender(), e);
-      return new Outcome(Reply.error("Sorry, `%s` failed: %s. The bot's log has the details.", command.words(),
-          e.getClass().getSimpleName()), List.of());
+      return new Outcome(Reply.error("Sorry, %s failed: %s. The bot's log has the details.",
+          Markdown.code(command.words()), e.getClass().getSimpleName()), List.of());
     }
   }
 
@@ -106,7 +111,7 @@ public final class Dispatcher {
     lastRefusal.put(key, now);
     return Optional.of(new Outcome(Reply.error(
         "Sorry %s, you don't have permission to use Grapple in this room (no `permissions` rule in its config"
-            + " covers you). Ask the bot's operator.", sender), List.of()));
+            + " covers you). Ask the bot's operator.", Markdown.code(sender)), List.of()));
   }
 
   private Reply help(Invocation call) {

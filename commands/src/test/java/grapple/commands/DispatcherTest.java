@@ -361,6 +361,9 @@ class DispatcherTest {
         new Command("crash", "", "Fails", "generic", PermissionLevel.ADMIN, call -> {
           throw new IllegalStateException("connection refused: token=s3cret");
         }),
+        new Command("overflow", "", "Overflows the stack", "generic", PermissionLevel.ADMIN, call -> {
+          throw new StackOverflowError();
+        }),
         new Command("half", "", "Queues a secret, then fails", "generic", PermissionLevel.ADMIN, call -> {
           call.directMessage("secret URL");
           throw new BadInput("half", "Half-done commands send nothing private.");
@@ -386,5 +389,22 @@ class DispatcherTest {
 
   private static PermissionRule rule(String actor, String service, PermissionLevel level) {
     return new PermissionRule(actor, List.of(new PermissionRule.ServiceLevel(service, level)));
+  }
+
+  @Test
+  void aHandlerThatOverflowsTheStackIsAnsweredAsAFailureAndTheNextCommandRuns() {
+    Reply failed = reply(ADMIN, "!grapple overflow");
+    Reply next = reply(USER, "!grapple webhook list");
+
+    assertThat(failed.isError()).isTrue();
+    assertThat(failed.markdown()).contains("`overflow` failed: StackOverflowError");
+    assertThat(next).isEqualTo(Reply.text("No webhooks yet."));
+  }
+
+  @Test
+  void anUnknownCommandIsEchoedInACodeSpanItCannotClose() {
+    Reply reply = reply(USER, "!grapple x` [Verify](https://evil.example) `y");
+
+    assertThat(reply.markdown()).startsWith("Unknown command ``x` [Verify](https://evil.example) `y``.");
   }
 }

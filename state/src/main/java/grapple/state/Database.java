@@ -209,6 +209,11 @@ public final class Database implements AutoCloseable {
     return c;
   }
 
+  /** True while the writer thread runs (or after a deliberate close): false means writes hang. */
+  public boolean writerAlive() {
+    return closed || writerThread.isAlive();
+  }
+
   private void writeLoop() {
     List<Task<?>> batch = new ArrayList<>();
     while (!closed || !queue.isEmpty()) {
@@ -221,6 +226,10 @@ public final class Database implements AutoCloseable {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return;
+      } catch (Throwable e) {
+        // commit() answers every task itself; this only guards the loop against the unforeseen.
+        Fatal.haltIfFatal(e);
+        log.error("database {}: the writer hit an unexpected error; carrying on", file, e);
       } finally {
         batch.clear();
       }
@@ -238,7 +247,8 @@ public final class Database implements AutoCloseable {
       for (Task<?> task : batch) completions.add(run(task));
       writerStatement("COMMIT").executeUpdate();
       completions.forEach(Runnable::run);
-    } catch (SQLException | RuntimeException e) {
+    } catch (Throwable e) {
+      Fatal.haltIfFatal(e);
       rollbackQuietly();
       StorageException failure = new StorageException(
           "database " + file + ": write failed: " + e.getMessage(), e);
@@ -253,7 +263,8 @@ public final class Database implements AutoCloseable {
       try {
         T value = task.work.run(writer);
         return () -> task.result.complete(value);
-      } catch (SQLException | RuntimeException e) {
+      } catch (Throwable e) {
+        Fatal.haltIfFatal(e);
         return () -> task.result.completeExceptionally(e);
       }
     }
@@ -262,7 +273,8 @@ public final class Database implements AutoCloseable {
       T value = task.work.run(writer);
       writerStatement("RELEASE task").executeUpdate();
       return () -> task.result.complete(value);
-    } catch (SQLException | RuntimeException e) {
+    } catch (Throwable e) {
+      Fatal.haltIfFatal(e);
       writerStatement("ROLLBACK TO task").executeUpdate();
       writerStatement("RELEASE task").executeUpdate();
       return () -> task.result.completeExceptionally(e);

@@ -1,6 +1,10 @@
 package grapple.state;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -11,7 +15,54 @@ public final class Json {
   public static final ObjectMapper MAPPER = new ObjectMapper()
       .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
+  /** How deep JSON from outside may nest: far more than any real payload, far less than a stack. */
+  public static final int MAX_DEPTH = 100;
+  public static final int MAX_NUMBER_DIGITS = 1000;
+
+  /** Reads JSON from outside (webhook bodies, API calls): nesting and number length bounded. */
+  public static final JsonFactory UNTRUSTED_FACTORY = JsonFactory.builder()
+      .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH)
+          .maxNumberLength(MAX_NUMBER_DIGITS).build())
+      .build();
+  public static final ObjectMapper UNTRUSTED = new ObjectMapper(UNTRUSTED_FACTORY)
+      .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
   private Json() {}
+
+  /** What is wrong with unreadable JSON and where, in words (none of Jackson's internals). */
+  public static String problem(JsonProcessingException e) {
+    String why = e instanceof StreamConstraintsException ? limitBroken(e.getOriginalMessage()) : e.getOriginalMessage();
+    JsonLocation at = e.getLocation();
+    if (at == null || at.getLineNr() < 0) return why;
+    return why + " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")";
+  }
+
+  private static String limitBroken(String message) {
+    String m = message == null ? "" : message;
+    if (m.contains("nesting depth")) return "it is nested deeper than " + MAX_DEPTH + " levels";
+    if (m.contains("Number value length")) return "it holds a number longer than " + MAX_NUMBER_DIGITS + " digits";
+    return "it is larger than allowed";
+  }
+
+  /** The deepest nesting of {@code node}, counted without recursion (so any depth is safe to ask). */
+  public static int depth(JsonNode node) {
+    int deepest = 0;
+    java.util.ArrayDeque<JsonNode> nodes = new java.util.ArrayDeque<>();
+    java.util.ArrayDeque<Integer> depths = new java.util.ArrayDeque<>();
+    nodes.push(node);
+    depths.push(node.isContainerNode() ? 1 : 0);
+    while (!nodes.isEmpty()) {
+      JsonNode n = nodes.pop();
+      int d = depths.pop();
+      deepest = Math.max(deepest, d);
+      for (JsonNode child : n) {
+        if (!child.isContainerNode()) continue;
+        nodes.push(child);
+        depths.push(d + 1);
+      }
+    }
+    return deepest;
+  }
 
   public static ObjectNode object() {
     return MAPPER.createObjectNode();

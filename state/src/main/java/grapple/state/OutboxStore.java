@@ -25,8 +25,15 @@ public final class OutboxStore {
   /** A message to queue: target is a room id, or {@code dm:<userId>} for a direct message. */
   public record Draft(String target, String eventType, ObjectNode content) {}
 
-  /** A queued message. */
-  public record Entry(long seq, String target, String txnId, String eventType, ObjectNode content) {}
+  /**
+   * A queued message; {@code content} is null when it was left in the database to keep memory
+   * bounded ({@link #content} reads it), {@code size} is its length as stored JSON.
+   */
+  public record Entry(long seq, String target, String txnId, String eventType, ObjectNode content, int size) {
+    public Entry withoutContent() {
+      return new Entry(seq, target, txnId, eventType, null, size);
+    }
+  }
 
   /** A message the homeserver refused for good. */
   public record Failure(long seq, String target, String eventType, String error, long failedAtMillis) {}
@@ -73,7 +80,8 @@ public final class OutboxStore {
       s.setLong(5, now);
       try (ResultSet seq = s.executeQuery()) {
         if (!seq.next()) throw new SQLException("INSERT ... RETURNING gave no seq");
-        out.add(new Entry(seq.getLong(1), d.target(), txnIds.get(i), d.eventType(), d.content()));
+        out.add(new Entry(seq.getLong(1), d.target(), txnIds.get(i), d.eventType(), d.content(),
+            contents.get(i).length()));
       }
     }
     return out;
@@ -87,10 +95,38 @@ public final class OutboxStore {
         ResultSet rs = s.executeQuery();
         List<Entry> out = new ArrayList<>();
         while (rs.next()) {
-          out.add(new Entry(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4),
-              Json.readObject(rs.getString(5))));
+          String json = rs.getString(5);
+          out.add(new Entry(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), Json.readObject(json),
+              json.length()));
         }
         return out;
+      }
+    });
+  }
+
+  /** Everything not yet delivered, oldest first, without contents (a backlog may be large). */
+  public List<Entry> pendingWithoutContent() {
+    return db.read(c -> {
+      try (PreparedStatement s = c.prepareStatement("SELECT seq, target, txn_id, event_type, length(content)"
+          + " FROM outbox WHERE status = 'pending' ORDER BY seq")) {
+        ResultSet rs = s.executeQuery();
+        List<Entry> out = new ArrayList<>();
+        while (rs.next()) {
+          out.add(new Entry(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), null, rs.getInt(5)));
+        }
+        return out;
+      }
+    });
+  }
+
+  /** The content of a queued message, read back from the database. */
+  public ObjectNode content(long seq) {
+    return db.read(c -> {
+      try (PreparedStatement s = c.prepareStatement("SELECT content FROM outbox WHERE seq = ?")) {
+        s.setLong(1, seq);
+        ResultSet rs = s.executeQuery();
+        if (!rs.next()) throw new IllegalStateException("outbox #" + seq + " is not in the database");
+        return Json.readObject(rs.getString(1));
       }
     });
   }

@@ -577,4 +577,23 @@ class DatabaseTest {
       return names;
     }
   }
+
+  @Test
+  void aWriteThatOverflowsTheStackFailsAloneAndTheWriterGoesOn() throws Exception {
+    try (Database db = Database.open(dir.resolve("errors.db"))) {
+      var bad = db.write(c -> {
+        throw new StackOverflowError();
+      });
+      var good = db.write(c -> {
+        try (var s = c.prepareStatement("INSERT INTO kv (key, value) VALUES ('k', 'v')")) {
+          return s.executeUpdate();
+        }
+      });
+
+      assertThat(bad).failsWithin(java.time.Duration.ofSeconds(5));
+      assertThat(good.get(5, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(1);
+      assertThat(db.writerAlive()).isTrue();
+      assertThat(new KeyValueStore(db).get("k")).contains("v");
+    }
+  }
 }

@@ -28,13 +28,13 @@ public class WebhookMessageBench {
 
   @Benchmark
   public ObjectNode textWebhook() throws Exception {
-    return WebhookMessage.build(Json.MAPPER.readTree(textBody), true, textBody.length);
+    return WebhookMessage.build(new Payload.Whole(Json.MAPPER.readTree(textBody)), true, textBody.length);
   }
 
   /** An object without text: pretty-printed into a JSON code block. */
   @Benchmark
   public ObjectNode objectWebhook() throws Exception {
-    return WebhookMessage.build(Json.MAPPER.readTree(objectBody), true, objectBody.length);
+    return WebhookMessage.build(new Payload.Whole(Json.MAPPER.readTree(objectBody)), true, objectBody.length);
   }
 
   /** Baseline: only the Jackson parse of the text body, the floor under textWebhook. */

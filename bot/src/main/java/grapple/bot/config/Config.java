@@ -46,7 +46,8 @@ public record Config(
 
   public record Listener(String bindAddress, int port) {}
 
-  public record Listeners(Listener webhooks, Listener provisioning, Listener metrics) {}
+  /** Where each listener binds, and the request bytes all of them may hold in memory at once. */
+  public record Listeners(Listener webhooks, Listener provisioning, Listener metrics, long maxBytesInFlight) {}
 
   /** {@code secret} may be null (the provisioning API is then off). */
   /**

@@ -2,9 +2,12 @@ package grapple.bot.config;
 
 import java.util.List;
 
-/** Reads the config's {@code listeners} section: where each HTTP listener binds. */
+/** Reads the config's {@code listeners} section: where each HTTP listener binds, and their memory budget. */
 final class ListenerAddresses {
   private static final List<String> LISTENERS = List.of("webhooks", "provisioning", "metrics");
+  private static final String DEFAULT_IN_FLIGHT = "32mb";
+  private static final long MIN_IN_FLIGHT_BYTES = 1024L * 1024;
+  private static final long MAX_IN_FLIGHT_BYTES = 1024L * 1024 * 1024;
 
   private ListenerAddresses() {}
 
@@ -14,8 +17,21 @@ final class ListenerAddresses {
     Config.Listener metrics = listener(s.section("metrics"), 9002);
     List<Config.Listener> all = List.of(webhooks, provisioning, metrics);
     for (int later = 1; later < all.size(); later++) requireOwnPort(s, all, later);
+    long maxBytesInFlight = maxBytesInFlight(s);
     s.finish();
-    return new Config.Listeners(webhooks, provisioning, metrics);
+    return new Config.Listeners(webhooks, provisioning, metrics, maxBytesInFlight);
+  }
+
+  /** Request bodies held in memory at once, across listeners; over it, requests get 503. */
+  private static long maxBytesInFlight(Section s) {
+    long bytes = Quantities.bytes(s.string("maxBytesInFlight", DEFAULT_IN_FLIGHT));
+    String rule = bytes < 0 ? Quantities.SIZE_RULE
+        : bytes < MIN_IN_FLIGHT_BYTES ? "must be at least 1mb"
+        : bytes > MAX_IN_FLIGHT_BYTES ? "must be at most 1gb"
+        : null;
+    if (rule == null) return bytes;
+    s.reject("maxBytesInFlight", rule);
+    return Quantities.bytes(DEFAULT_IN_FLIGHT);
   }
 
   private static Config.Listener listener(Section s, int defaultPort) {

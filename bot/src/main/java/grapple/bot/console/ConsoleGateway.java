@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.RoomEvent;
 import grapple.bot.RoomEvents;
 import grapple.bot.RoomGateway;
+import grapple.state.Fatal;
 import grapple.state.Json;
 import grapple.state.LocalStateStore;
 import java.io.BufferedReader;
@@ -134,8 +135,10 @@ public final class ConsoleGateway implements RoomGateway {
       }
       ObjectNode content = Json.object().put("msgtype", "m.text").put("body", line);
       events.onEvent(new RoomEvent.Message(roomId, nextEventId(), userId, content), false);
-    } catch (RuntimeException e) {
-      log.error("console: could not handle '{}'", line, e);
+    } catch (Throwable e) {
+      // One line never stops the console: whatever handling it raised is logged, the next line is read.
+      Fatal.haltIfFatal(e);
+      log.error("console: could not handle a line of {} characters", line.length(), e);
     }
   }
 

@@ -66,7 +66,7 @@ final class FeedMessage {
   private static String html(String template, Map<String, String> values, FeedItem item) {
     String marked = template;
     for (int i = 0; i < TOKENS.length; i++) marked = marked.replace(TOKENS[i], placeholder(i));
-    String html = Messages.renderEscapedMarkdown(marked);
+    String html = Messages.renderTemplate(marked);
     for (int i = 0; i < TOKENS.length; i++) html = html.replace(placeholder(i), htmlValue(TOKENS[i], values, item));
     return Messages.sanitize(html);
   }

@@ -1,43 +1,42 @@
 package grapple.bot.http;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import grapple.state.Fatal;
 import java.io.IOException;
-import java.io.OutputStream;
+import java.net.BindException;
 import java.net.InetSocketAddress;
-import java.util.Map;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 import java.util.function.UnaryOperator;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.UriCompliance;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.GracefulHandler;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One HTTP listener (webhooks, provisioning or metrics) on the JDK server, with {@code /live} and
- * {@code /ready}, a thread pool, a request id per request, an access log line, and errors mapped
- * to a status once, here, in the listener's own error shape. A handler may answer later
- * ({@link Router.AsyncHandler}): its pool thread goes back to work at once.
+ * One HTTP listener (webhooks, provisioning or metrics) on Jetty 12, with {@code /live} and
+ * {@code /ready}, a request id per request, an access log line, and errors mapped to a status
+ * once, here, in the listener's own error shape. Jetty reads requests without holding a thread
+ * while bytes are on their way, so a slow or stalled client costs a socket, not a thread; the
+ * head and the body must each arrive within their {@link Limits}, and bodies in memory stay within
+ * a budget shared by every listener. A handler may answer later
+ * ({@link Router.AsyncHandler}); no thread waits for it meanwhile.
  */
 public final class HttpListener implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(HttpListener.class);
-  static final String MAX_REQUEST_TIME_PROPERTY = "sun.net.httpserver.maxReqTime";
-  static final java.time.Duration MAX_REQUEST_TIME = java.time.Duration.ofSeconds(30);
-
-  static {
-    // Without this the JDK server delays small responses (Nagle + delayed ACK): ~40 ms each.
-    System.setProperty("sun.net.httpserver.nodelay", "true");
-    // A client that sends its request (headers and body) slower than this is cut off, so a few
-    // slow or stalled clients cannot hold every thread of a listener. Seconds; an operator's
-    // -Dsun.net.httpserver.maxReqTime=... wins.
-    if (System.getProperty(MAX_REQUEST_TIME_PROPERTY) == null) {
-      System.setProperty(MAX_REQUEST_TIME_PROPERTY, Long.toString(MAX_REQUEST_TIME.toSeconds()));
-    }
-  }
+  /** The request line and every header together; larger heads get 431. */
+  static final int MAX_HEAD_BYTES = 16 * 1024;
+  static final int MAX_HEADERS = 100;
+  private static final Duration STOP_TIMEOUT = Duration.ofSeconds(5);
 
   /** How a listener words its own errors (unknown route, wrong method, a handler's crash). */
   public interface ErrorStyle {
@@ -45,145 +44,285 @@ public final class HttpListener implements AutoCloseable {
   }
 
   /**
-   * What a listener is: its name, where it binds, its thread count, its error shape, and how its
-   * paths appear in logs ({@code logPath} hides secrets such as webhook ids).
+   * What a listener is: its name, where it binds, how many requests it works on at once, its
+   * error shape, and how its paths appear in logs ({@code logPath} hides secrets such as webhook ids).
    */
   public record Settings(String name, InetSocketAddress address, int threads, ErrorStyle errors,
       UnaryOperator<String> logPath) {}
 
-  private final Settings settings;
-  private final HttpServer server;
-  private final ExecutorService executor;
-  private final RequestObserver observer;
-  private final Logger accessLog;
-
-  private HttpListener(Settings settings, HttpServer server, ExecutorService executor, RequestObserver observer) {
-    this.settings = settings;
-    this.server = server;
-    this.executor = executor;
-    this.observer = observer;
-    this.accessLog = LoggerFactory.getLogger("access." + settings.name());
+  /** How long a client may take: to send its request head, its body, and between two reads. */
+  public record Limits(Duration headerTimeout, Duration bodyTimeout, Duration idleTimeout) {
+    public static final Limits DEFAULT = new Limits(Duration.ofSeconds(10), Duration.ofSeconds(30),
+        Duration.ofSeconds(30));
   }
 
-  /** Binds and starts serving {@code router}; {@code ready} decides what /ready answers. */
-  public static HttpListener start(Settings settings, Router router, BooleanSupplier ready,
-      RequestObserver observer) throws IOException {
-    HttpServer server = HttpServer.create(settings.address(), 1024);
-    AtomicInteger counter = new AtomicInteger();
-    ExecutorService executor = Executors.newFixedThreadPool(settings.threads(), r -> {
-      Thread t = new Thread(r, settings.name() + "-http-" + counter.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
-    server.setExecutor(executor);
-    HttpListener listener = new HttpListener(settings, server, executor, observer);
-    server.createContext("/", exchange -> listener.serve(exchange, router, ready));
-    server.start();
-    log.info("{} listener on http://{}:{}", settings.name(), settings.address().getHostString(),
-        server.getAddress().getPort());
+  /** What every listener shares: health for /live and /ready, metrics, the memory budget, the time limits. */
+  public record Shared(Health health, RequestObserver observer, InFlight budget, Limits limits) {}
+
+  /** The listener could not bind: the message names the listener and the address. */
+  public static final class CannotBind extends IOException {
+    CannotBind(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
+  private final Settings settings;
+  private final Server server;
+  private final ServerConnector connector;
+  private final SlowHeaders slowHeaders;
+
+  private HttpListener(Settings settings, Server server, ServerConnector connector, SlowHeaders slowHeaders) {
+    this.settings = settings;
+    this.server = server;
+    this.connector = connector;
+    this.slowHeaders = slowHeaders;
+  }
+
+  /** Binds and starts serving {@code router}. */
+  public static HttpListener start(Settings settings, Router router, Shared shared) throws IOException {
+    QueuedThreadPool threads = new QueuedThreadPool(settings.threads() + 2, 2, 60_000);
+    threads.setName(settings.name() + "-http");
+    threads.setDaemon(true);
+    threads.setReservedThreads(0);
+    Server server = new Server(threads);
+    ScheduledExecutorScheduler scheduler = new ScheduledExecutorScheduler(settings.name() + "-timer", true);
+    Limits limits = shared.limits();
+    ServerConnector connector = new ServerConnector(server, null, scheduler, null, 1, 1,
+        new HttpConnectionFactory(httpConfiguration(limits)));
+    connector.setHost(settings.address().getHostString());
+    connector.setPort(settings.address().getPort());
+    connector.setIdleTimeout(limits.idleTimeout().toMillis());
+    connector.setAcceptQueueSize(1024);
+    SlowHeaders slowHeaders = new SlowHeaders(settings.name(), limits.headerTimeout(), scheduler);
+    connector.addEventListener(slowHeaders);
+    server.addConnector(connector);
+    server.setHandler(new GracefulHandler(new Dispatch(settings, router, shared, scheduler)));
+    server.setErrorHandler(new JsonErrors(settings.errors()));
+    server.setStopTimeout(STOP_TIMEOUT.toMillis());
+    HttpListener listener = new HttpListener(settings, server, connector, slowHeaders);
+    listener.bind();
+    slowHeaders.start();
+    log.info("{} listener on http://{}:{}", settings.name(), settings.address().getHostString(), listener.port());
     return listener;
   }
 
+  private static HttpConfiguration httpConfiguration(Limits limits) {
+    HttpConfiguration config = new HttpConfiguration();
+    config.setRequestHeaderSize(MAX_HEAD_BYTES);
+    config.setSendServerVersion(false);
+    config.setSendDateHeader(false);
+    config.setIdleTimeout(limits.idleTimeout().toMillis());
+    // Paths are routed as sent and each parameter decoded on its own (an encoded '/' or '%' in a
+    // room id is data, not structure), so Jetty need not refuse such paths as ambiguous.
+    config.setUriCompliance(UriCompliance.LEGACY);
+    return config;
+  }
+
+  private void bind() throws IOException {
+    try {
+      server.start();
+    } catch (Exception e) {
+      stopQuietly();
+      Throwable cause = e instanceof IOException && e.getCause() instanceof BindException ? e.getCause() : e;
+      String address = settings.address().getHostString() + ":" + settings.address().getPort();
+      throw new CannotBind("the " + settings.name() + " listener cannot listen on " + address + ": "
+          + (cause.getMessage() == null ? cause.toString() : cause.getMessage()), e);
+    }
+  }
+
   public int port() {
-    return server.getAddress().getPort();
+    return connector.getLocalPort();
   }
 
-  private void serve(HttpExchange exchange, Router router, BooleanSupplier ready) {
-    long started = System.nanoTime();
-    String requestId = newRequestId();
-    CompletableFuture<Response> pending = respond(exchange, router, ready, requestId);
-    java.util.function.BiConsumer<Response, Throwable> reply = (response, failure) -> answer(exchange,
-        failure == null ? response : crashed(exchange, requestId, failure), requestId, started);
-    if (pending.isDone()) {
-      pending.whenComplete(reply);
-    } else {
-      // Written by this listener's threads, never by the thread that completed the answer (the
-      // database writer): a client that stops reading can block a socket write, and only ours.
-      pending.whenCompleteAsync(reply, executor);
-    }
+  /** Stops accepting, lets in-flight requests finish (up to five seconds), then stops. */
+  @Override
+  public void close() {
+    slowHeaders.stop();
+    stopQuietly();
+    log.info("{} listener stopped", settings.name());
   }
 
-  private void answer(HttpExchange exchange, Response response, String requestId, long started) {
-    try (exchange) {
-      exchange.getResponseHeaders().set("X-Request-Id", requestId);
-      send(exchange, response);
-    } catch (IOException e) {
-      // The client went away mid-answer; nothing left to tell it.
-      log.debug("{}: could not answer request {}: {}", settings.name(), requestId, e.toString());
-    }
-    long nanos = System.nanoTime() - started;
-    observer.served(settings.name(), response.status(), nanos);
-    if (accessLog.isInfoEnabled()) {
-      accessLog.info("{} {} {} {} {}ms req={}", settings.name(), exchange.getRequestMethod(),
-          settings.logPath().apply(exchange.getRequestURI().getRawPath()), response.status(),
-          TimeUnit.NANOSECONDS.toMillis(nanos), requestId);
+  private void stopQuietly() {
+    try {
+      server.stop();
+    } catch (Exception e) {
+      // Stopping at shutdown: the sockets are released either way; nothing else to do.
+      log.debug("{} listener: stop: {}", settings.name(), e.toString());
     }
   }
 
   /** 8 hex digits: enough to find one request in a log; not a secret, so no SecureRandom. */
-  private static String newRequestId() {
+  static String newRequestId() {
     String hex = Integer.toHexString(ThreadLocalRandom.current().nextInt());
     return "00000000".substring(hex.length()) + hex;
   }
 
-  /** The answer, now or later; a handler that throws here answers 500 at once. */
-  private CompletableFuture<Response> respond(HttpExchange exchange, Router router, BooleanSupplier ready,
-      String requestId) {
-    String path = exchange.getRequestURI().getRawPath();
-    String method = exchange.getRequestMethod();
-    if (method.equals("GET") && path.equals("/live")) return CompletableFuture.completedFuture(Response.ok(200));
-    if (method.equals("GET") && path.equals("/ready")) {
-      return CompletableFuture.completedFuture(ready.getAsBoolean() ? Response.ok(200)
-          : Response.error(503, "Not ready: still loading rooms"));
+  /** Routes each request, reads its body as it arrives, runs the handler and writes the answer. */
+  private static final class Dispatch extends Handler.Abstract {
+    private final Settings settings;
+    private final Router router;
+    private final Shared shared;
+    private final ScheduledExecutorScheduler scheduler;
+    private final Logger accessLog;
+
+    Dispatch(Settings settings, Router router, Shared shared, ScheduledExecutorScheduler scheduler) {
+      this.settings = settings;
+      this.router = router;
+      this.shared = shared;
+      this.scheduler = scheduler;
+      this.accessLog = LoggerFactory.getLogger("access." + settings.name());
     }
-    Router.Match match = router.match(method, path);
-    if (match.handler().isEmpty()) return CompletableFuture.completedFuture(notRouted(match, requestId));
-    try {
-      return match.handler().get().handle(new Request(exchange, match.params(), requestId));
-    } catch (Exception e) {
-      return CompletableFuture.failedFuture(e);
+
+    @Override
+    public boolean handle(org.eclipse.jetty.server.Request request, org.eclipse.jetty.server.Response response,
+        Callback callback) {
+      Exchange exchange = new Exchange(settings, request, response, callback, shared.observer(), accessLog);
+      try {
+        dispatch(exchange, request);
+      } catch (Throwable e) {
+        Fatal.haltIfFatal(e);
+        exchange.answer(exchange.crashed(e));
+      }
+      return true;
+    }
+
+    private void dispatch(Exchange exchange, org.eclipse.jetty.server.Request request) {
+      String method = request.getMethod();
+      String path = exchange.path();
+      if (request.getHeaders().size() > MAX_HEADERS) {
+        exchange.answerAndClose(settings.errors().error(431, "Too many headers (at most " + MAX_HEADERS + ")",
+            exchange.requestId()));
+        return;
+      }
+      if (method.equals("GET") && path.equals("/live")) {
+        exchange.answer(live());
+        return;
+      }
+      if (method.equals("GET") && path.equals("/ready")) {
+        exchange.answer(ready());
+        return;
+      }
+      Router.Match match;
+      try {
+        match = router.match(method, path);
+      } catch (Request.Malformed e) {
+        exchange.answer(settings.errors().error(400, e.getMessage(), exchange.requestId()));
+        return;
+      }
+      if (match.route().isEmpty()) {
+        exchange.answer(notRouted(match, exchange.requestId()));
+        return;
+      }
+      new Intake(exchange, request, match, shared, scheduler).begin();
+    }
+
+    private Response live() {
+      return shared.health().failure().map(why -> Response.error(503, "Not live: " + why)).orElse(Response.ok(200));
+    }
+
+    private Response ready() {
+      if (shared.health().failure().isPresent()) return live();
+      return shared.health().ready() ? Response.ok(200) : Response.error(503, "Not ready: still loading rooms");
+    }
+
+    private Response notRouted(Router.Match match, String requestId) {
+      if (match.allowed().isEmpty()) return settings.errors().error(404, "Not found", requestId);
+      String allowed = String.join(", ", match.allowed());
+      return settings.errors().error(405, "Method not allowed; use " + allowed, requestId).withHeader("Allow", allowed);
     }
   }
 
-  private Response crashed(HttpExchange exchange, String requestId, Throwable failure) {
-    Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
-        ? failure.getCause() : failure;
-    log.error("{}: {} {} failed (request {})", settings.name(), exchange.getRequestMethod(),
-        settings.logPath().apply(exchange.getRequestURI().getRawPath()), requestId, cause);
-    return settings.errors().error(500, "Internal error (request " + requestId + ")", requestId);
-  }
+  /** Reads a routed request's body within the limits, then runs its handler. */
+  private static final class Intake implements BodyReader.Outcome {
+    private final Exchange exchange;
+    private final org.eclipse.jetty.server.Request request;
+    private final Router.Match match;
+    private final InFlight budget;
+    private final Duration bodyTimeout;
+    private final ScheduledExecutorScheduler scheduler;
+    private BodyReader reader;
 
-  private Response notRouted(Router.Match match, String requestId) {
-    if (match.allowed().isEmpty()) return settings.errors().error(404, "Not found", requestId);
-    String allowed = String.join(", ", match.allowed());
-    return settings.errors().error(405, "Method not allowed; use " + allowed, requestId).withHeader("Allow", allowed);
-  }
-
-  private static void send(HttpExchange exchange, Response response) throws IOException {
-    exchange.getResponseHeaders().set("Content-Type", response.contentType());
-    for (Map.Entry<String, String> h : response.headers().entrySet()) {
-      exchange.getResponseHeaders().set(h.getKey(), h.getValue());
+    Intake(Exchange exchange, org.eclipse.jetty.server.Request request, Router.Match match, Shared shared,
+        ScheduledExecutorScheduler scheduler) {
+      this.exchange = exchange;
+      this.request = request;
+      this.match = match;
+      this.budget = shared.budget();
+      this.bodyTimeout = shared.limits().bodyTimeout();
+      this.scheduler = scheduler;
     }
-    byte[] body = response.body();
-    exchange.sendResponseHeaders(response.status(), body.length == 0 ? -1 : body.length);
-    if (body.length > 0) {
-      try (OutputStream out = exchange.getResponseBody()) {
-        out.write(body);
+
+    void begin() {
+      long limit = match.route().orElseThrow().maxBodyBytes();
+      long declared = request.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
+      boolean chunked = request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING);
+      if (declared <= 0 && !chunked) {
+        run(Request.Body.EMPTY);
+        return;
+      }
+      if (declared > limit) {
+        exchange.closeAfterAnswer();
+        run(Request.Body.tooLarge(limit));
+        return;
+      }
+      reader = new BodyReader(request, chunked ? -1 : declared, limit, budget, this);
+      if (!reader.reserve(chunked ? -1 : declared)) {
+        busy();
+        return;
+      }
+      reader.start(scheduler, bodyTimeout.toMillis());
+    }
+
+    @Override
+    public void read(byte[] body) {
+      try {
+        run(new Request.Body(body, match.route().orElseThrow().maxBodyBytes()));
+      } finally {
+        budget.release(reader.reserved());
       }
     }
-  }
 
-  /** Stops accepting, lets in-flight requests finish (one second to answer, five to complete), then stops. */
-  @Override
-  public void close() {
-    // JDK 17 waits the whole delay even when idle (fixed in 21); one second bounds in-flight work.
-    server.stop(1);
-    executor.shutdown();
-    try {
-      executor.awaitTermination(5, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    @Override
+    public void tooLarge() {
+      budget.release(reader.reserved());
+      exchange.closeAfterAnswer();
+      run(Request.Body.tooLarge(match.route().orElseThrow().maxBodyBytes()));
     }
-    log.info("{} listener stopped", settings.name());
+
+    @Override
+    public void busy() {
+      if (reader != null) budget.release(reader.reserved());
+      exchange.answerAndClose(exchange.style().error(503, "Too much data in flight right now; nothing was accepted."
+          + " Try again shortly.", exchange.requestId()).withHeader("Retry-After", "1"));
+    }
+
+    @Override
+    public void timedOut() {
+      budget.release(reader.reserved());
+      exchange.answerAndClose(exchange.style().error(408, "The request body did not arrive within "
+          + bodyTimeout.toSeconds() + " s", exchange.requestId()));
+    }
+
+    @Override
+    public void failed(Throwable failure) {
+      budget.release(reader.reserved());
+      exchange.abandon(failure);
+    }
+
+    /** Runs the handler; what it throws is answered as a crash, here, once. */
+    private void run(Request.Body body) {
+      CompletableFuture<Response> pending;
+      try {
+        Request r = new Request(request.getMethod(), exchange.path(), match.params(),
+            Request.parseQuery(request.getHttpURI().getQuery()), request.getHeaders(), exchange.requestId(), body);
+        pending = match.route().orElseThrow().handler().handle(r);
+      } catch (Request.Malformed e) {
+        pending = CompletableFuture.completedFuture(exchange.style().error(400, e.getMessage(), exchange.requestId()));
+      } catch (Throwable e) {
+        Fatal.haltIfFatal(e);
+        pending = CompletableFuture.failedFuture(e);
+      }
+      exchange.answerWhenDone(pending, request.getComponents().getExecutor());
+    }
   }
 }

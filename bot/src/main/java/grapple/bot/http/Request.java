@@ -1,26 +1,45 @@
 package grapple.bot.http;
 
-import com.sun.net.httpserver.HttpExchange;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import org.eclipse.jetty.http.HttpFields;
 
-/** An HTTP request as a handler sees it: method, path parameters, query and a bounded body. */
+/**
+ * An HTTP request as a handler sees it: method, path parameters, query, headers and the body,
+ * which the listener has already read (without holding a thread while the client sent it), up to
+ * the route's limit.
+ */
 public final class Request {
-  private final HttpExchange exchange;
+  private final String method;
+  private final String path;
   private final Map<String, String> pathParams;
   private final Map<String, String> query;
+  private final HttpFields headers;
   private final String requestId;
+  private final Body body;
 
-  Request(HttpExchange exchange, Map<String, String> pathParams, String requestId) {
-    this.exchange = exchange;
-    this.pathParams = pathParams;
-    this.query = parseQuery(exchange.getRequestURI().getRawQuery());
+  /** What the listener read: the bytes, or the limit they went over (then nothing is kept). */
+  record Body(byte[] bytes, long limit) {
+    static final Body EMPTY = new Body(new byte[0], Long.MAX_VALUE);
+
+    static Body tooLarge(long limit) {
+      return new Body(null, limit);
+    }
+  }
+
+  Request(String method, String path, Map<String, String> pathParams, Map<String, String> query, HttpFields headers,
+      String requestId, Body body) {
+    this.method = method;
+    this.path = path;
+    this.pathParams = Map.copyOf(pathParams);
+    this.query = query;
+    this.headers = headers;
     this.requestId = requestId;
+    this.body = body;
   }
 
   /** A short id for this request, also sent as X-Request-Id and in the access log. */
@@ -29,11 +48,12 @@ public final class Request {
   }
 
   public String method() {
-    return exchange.getRequestMethod();
+    return method;
   }
 
+  /** The path as sent, still percent-encoded. */
   public String path() {
-    return exchange.getRequestURI().getRawPath();
+    return path;
   }
 
   public String pathParam(String name) {
@@ -47,7 +67,7 @@ public final class Request {
   }
 
   public Optional<String> header(String name) {
-    return Optional.ofNullable(exchange.getRequestHeaders().getFirst(name));
+    return Optional.ofNullable(headers.get(name));
   }
 
   /** The declared body length, or -1 when unknown (chunked). */
@@ -63,22 +83,23 @@ public final class Request {
     }
   }
 
-  /**
-   * Reads the body, at most {@code maxBytes}; throws {@link BodyTooLarge} as soon as more arrive,
-   * without reading the rest.
-   */
-  public byte[] body(long maxBytes) throws IOException {
-    if (contentLength() > maxBytes) throw new BodyTooLarge(maxBytes);
-    InputStream in = exchange.getRequestBody();
-    byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1));
-    if (bytes.length > maxBytes) throw new BodyTooLarge(maxBytes);
-    return bytes;
+  /** The body; throws {@link BodyTooLarge} when it was over the route's limit (it was not read). */
+  public byte[] body() throws BodyTooLarge {
+    if (body.bytes() == null) throw new BodyTooLarge(body.limit());
+    return body.bytes();
   }
 
   /** The body was larger than the limit. */
   public static final class BodyTooLarge extends IOException {
     public BodyTooLarge(long maxBytes) {
       super("body is larger than " + maxBytes + " bytes");
+    }
+  }
+
+  /** A query or path that cannot be decoded (a malformed %-escape); answered 400. */
+  static final class Malformed extends RuntimeException {
+    Malformed(String message) {
+      super(message);
     }
   }
 
@@ -90,12 +111,17 @@ public final class Request {
       int eq = pair.indexOf('=');
       String key = eq < 0 ? pair : pair.substring(0, eq);
       String value = eq < 0 ? "" : pair.substring(eq + 1);
-      out.putIfAbsent(decode(key), decode(value));
+      out.putIfAbsent(decode(key, "query"), decode(value, "query"));
     }
     return out;
   }
 
-  static String decode(String s) {
-    return URLDecoder.decode(s, StandardCharsets.UTF_8);
+  /** Percent-decodes one part of the URL; a malformed escape is the client's mistake (400). */
+  static String decode(String s, String where) {
+    try {
+      return URLDecoder.decode(s, StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      throw new Malformed("The " + where + " has a malformed %-escape: " + e.getMessage());
+    }
   }
 }

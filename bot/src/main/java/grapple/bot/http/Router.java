@@ -9,8 +9,14 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 
-/** Maps method + path pattern ({@code /webhook/{hookId}}) to handlers; a plain list, first match wins. */
+/**
+ * Maps method + path pattern ({@code /webhook/{hookId}}) to handlers; a plain list, first match
+ * wins. Each route says how large a body it takes; the listener reads at most that much.
+ */
 public final class Router {
+  /** What a route takes unless it says otherwise: enough for any JSON config or API call. */
+  public static final long DEFAULT_MAX_BODY_BYTES = 64 * 1024;
+
   private final List<Route> routes = new ArrayList<>();
 
   /** Answers one request. May throw; the listener turns an exception into a 500. */
@@ -21,34 +27,36 @@ public final class Router {
 
   /**
    * Answers one request later: the listener's thread is free once this returns, and the answer is
-   * sent by whichever thread completes the future (e.g. once a write is durable).
+   * sent once the future completes (e.g. once a write is durable).
    */
   @FunctionalInterface
   public interface AsyncHandler {
     CompletableFuture<Response> handle(Request request) throws Exception;
   }
 
-  record Route(String method, List<String> segments, AsyncHandler handler) {}
+  record Route(String method, List<String> segments, long maxBodyBytes, AsyncHandler handler) {}
 
   /** A matched route and its path parameters, or the methods the path allows. */
-  record Match(Optional<AsyncHandler> handler, Map<String, String> params, Set<String> allowed) {}
+  record Match(Optional<Route> route, Map<String, String> params, Set<String> allowed) {}
 
   public Router add(String method, String pattern, Handler handler) {
-    return addAsync(method, pattern, request -> CompletableFuture.completedFuture(handler.handle(request)));
+    return addAsync(method, pattern, DEFAULT_MAX_BODY_BYTES,
+        request -> CompletableFuture.completedFuture(handler.handle(request)));
   }
 
-  public Router addAsync(String method, String pattern, AsyncHandler handler) {
-    routes.add(new Route(method, segments(pattern), handler));
+  public Router addAsync(String method, String pattern, long maxBodyBytes, AsyncHandler handler) {
+    routes.add(new Route(method, segments(pattern), maxBodyBytes, handler));
     return this;
   }
 
+  /** Throws {@link Request.Malformed} when a path parameter has a malformed %-escape. */
   Match match(String method, String rawPath) {
     List<String> path = segments(rawPath);
     Set<String> allowed = new TreeSet<>();
     for (Route route : routes) {
       Optional<Map<String, String>> params = bind(route.segments(), path);
       if (params.isEmpty()) continue;
-      if (route.method().equals(method)) return new Match(Optional.of(route.handler()), params.get(), allowed);
+      if (route.method().equals(method)) return new Match(Optional.of(route), params.get(), allowed);
       allowed.add(route.method());
     }
     return new Match(Optional.empty(), Map.of(), allowed);
@@ -60,20 +68,25 @@ public final class Router {
     Map<String, String> params = new LinkedHashMap<>();
     for (int i = 0; i < pattern.size(); i++) {
       String p = pattern.get(i);
+      String segment = path.get(i);
       if (p.startsWith("{") && p.endsWith("}")) {
-        params.put(p.substring(1, p.length() - 1), Request.decode(path.get(i).replace("+", "%2B")));
-      } else if (!p.equals(path.get(i))) {
+        if (segment.isEmpty()) return Optional.empty();
+        params.put(p.substring(1, p.length() - 1), Request.decode(segment.replace("+", "%2B"), "path"));
+      } else if (!p.equals(segment)) {
         return Optional.empty();
       }
     }
     return Optional.of(params);
   }
 
-  private static List<String> segments(String path) {
-    List<String> out = new ArrayList<>();
-    for (String s : path.split("/")) {
-      if (!s.isEmpty()) out.add(s);
-    }
-    return out;
+  /**
+   * The segments between slashes, empty ones included: {@code /webhook//x} is not
+   * {@code /webhook/x}. One trailing slash is ignored.
+   */
+  static List<String> segments(String path) {
+    String trimmed = path.startsWith("/") ? path.substring(1) : path;
+    if (trimmed.endsWith("/")) trimmed = trimmed.substring(0, trimmed.length() - 1);
+    if (trimmed.isEmpty()) return List.of();
+    return List.of(trimmed.split("/", -1));
   }
 }

@@ -1,6 +1,9 @@
 package grapple.bot.matrix;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.state.Json;
 import java.io.IOException;
@@ -18,6 +21,13 @@ import okhttp3.ResponseBody;
 public final class MatrixClient {
   private static final MediaType JSON = MediaType.get("application/json");
   private static final Duration SYNC_GRACE = Duration.ofSeconds(30);
+  /**
+   * Reads the homeserver's answers. A room member can send an event nested thousands deep (events
+   * may be 64 KiB); the sync batch carrying it must still parse (Jackson builds trees without
+   * recursion), and the sync loop then skips that one event.
+   */
+  private static final ObjectMapper READER = new ObjectMapper(JsonFactory.builder()
+      .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(1_000_000).build()).build());
 
   private final HttpUrl base;
   private final OkHttpClient http;
@@ -137,7 +147,7 @@ public final class MatrixClient {
     try (Response response = call.execute()) {
       ResponseBody body = response.body();
       String text = body == null ? "" : body.string();
-      if (response.isSuccessful()) return text.isEmpty() ? Json.object() : Json.MAPPER.readTree(text);
+      if (response.isSuccessful()) return text.isEmpty() ? Json.object() : READER.readTree(text);
       throw error(response, text);
     }
   }
@@ -156,7 +166,7 @@ public final class MatrixClient {
 
   private static JsonNode parseOrEmpty(String text) {
     try {
-      return text.isEmpty() ? Json.object() : Json.MAPPER.readTree(text);
+      return text.isEmpty() ? Json.object() : READER.readTree(text);
     } catch (IOException e) {
       return Json.object(); // A proxy's HTML error page: the status says enough.
     }

@@ -24,7 +24,8 @@ public final class MatrixGateway implements RoomGateway {
   private final Stores stores;
   private volatile List<String> stateTypes = List.of();
   private volatile SyncLoop syncLoop;
-  private Thread syncThread;
+  private volatile Thread syncThread;
+  private volatile boolean stopped;
 
   /** The SQLite stores the gateway keeps its position, token and DM rooms in. */
   public record Stores(SyncStore sync, KeyValueStore kv, DirectRoomStore directRooms) {}
@@ -148,6 +149,12 @@ public final class MatrixGateway implements RoomGateway {
     client.leave(roomId, reason);
   }
 
+  /** False once the sync thread has died without being stopped (the watchdog asks). */
+  public boolean syncAlive() {
+    Thread thread = syncThread;
+    return thread == null || thread.isAlive() || stopped;
+  }
+
   @Override
   public void start(RoomEvents events, Runnable onLoaded) {
     syncLoop = new SyncLoop(client, stores.sync(), bot.userId(), stateTypes, events, onLoaded);
@@ -158,6 +165,7 @@ public final class MatrixGateway implements RoomGateway {
 
   @Override
   public void stop() {
+    stopped = true;
     if (syncLoop == null) return;
     syncLoop.stop();
     syncThread.interrupt();

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.RoomEvent;
 import grapple.bot.RoomEvents;
+import grapple.state.Fatal;
 import grapple.state.Json;
 import grapple.state.SyncStore;
 import java.io.IOException;
@@ -76,6 +77,10 @@ final class SyncLoop implements Runnable {
       } catch (RuntimeException e) {
         log.error("sync: a batch failed; it will be fetched again", e);
         pause(e);
+      } catch (Throwable e) {
+        Fatal.haltIfFatal(e);
+        log.error("sync: a batch failed; it will be fetched again", e);
+        pause(new IOException(e.toString(), e));
       }
     }
   }
@@ -116,18 +121,42 @@ final class SyncLoop implements Runnable {
 
   private void joinedRoom(String roomId, JsonNode room, boolean initial, List<String> handled) {
     for (JsonNode e : room.path("state").path("events")) {
-      if (e.has("state_key")) events.onEvent(state(roomId, e), true);
+      if (e.has("state_key")) deliver(roomId, e, () -> events.onEvent(state(roomId, e), true));
     }
     for (JsonNode e : room.path("timeline").path("events")) {
       String eventId = e.path("event_id").asText();
       if (!initial && store.processed(eventId)) continue;
-      if (e.has("state_key")) {
-        events.onEvent(state(roomId, e), initial);
-      } else if (e.path("type").asText().equals("m.room.message")) {
-        boolean old = initial || e.path("origin_server_ts").asLong() < startedAtMillis;
-        events.onEvent(new RoomEvent.Message(roomId, eventId, e.path("sender").asText(), content(e)), old);
-      }
+      deliver(roomId, e, () -> timelineEvent(roomId, e, eventId, initial));
       handled.add(eventId);
+    }
+  }
+
+  private void timelineEvent(String roomId, JsonNode e, String eventId, boolean initial) {
+    if (e.has("state_key")) {
+      events.onEvent(state(roomId, e), initial);
+    } else if (e.path("type").asText().equals("m.room.message")) {
+      boolean old = initial || e.path("origin_server_ts").asLong() < startedAtMillis;
+      events.onEvent(new RoomEvent.Message(roomId, eventId, e.path("sender").asText(), content(e)), old);
+    }
+  }
+
+  /**
+   * Hands one event to the core. Whatever handling it raises is that event's failure: logged, and
+   * the event counts as handled, so one bad event can neither stop the sync nor be retried forever.
+   * An event nested deeper than any real one is not handed on at all.
+   */
+  private void deliver(String roomId, JsonNode e, Runnable handle) {
+    try {
+      if (Json.depth(e.path("content")) > Json.MAX_DEPTH) {
+        log.warn("room {}: ignored event {} from {}: its content is nested deeper than {} levels", roomId,
+            e.path("event_id").asText(), e.path("sender").asText(), Json.MAX_DEPTH);
+        return;
+      }
+      handle.run();
+    } catch (Throwable failure) {
+      Fatal.haltIfFatal(failure);
+      log.error("room {}: handling event {} ({}) failed; skipped", roomId, e.path("event_id").asText(),
+          e.path("type").asText(), failure);
     }
   }
 

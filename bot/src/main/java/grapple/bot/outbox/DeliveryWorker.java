@@ -3,6 +3,8 @@ package grapple.bot.outbox;
 import grapple.bot.RoomGateway;
 import grapple.bot.matrix.Backoff;
 import grapple.bot.matrix.MatrixException;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.state.Fatal;
 import grapple.state.OutboxStore;
 import java.io.IOException;
 import java.time.Duration;
@@ -28,6 +30,13 @@ import org.slf4j.LoggerFactory;
  */
 final class DeliveryWorker implements AutoCloseable {
   static final String DM_PREFIX = "dm:";
+  /**
+   * Contents of queued messages kept in memory at most; beyond it a message waits as its row only
+   * and is read back when its turn comes, so an outage's backlog does not grow the heap.
+   */
+  static final long MAX_RESIDENT_BYTES = 8L * 1024 * 1024;
+  /** A send that fails with something other than an I/O or homeserver error is tried this often. */
+  static final int MAX_UNEXPECTED_FAILURES = 3;
   private static final Logger log = LoggerFactory.getLogger(DeliveryWorker.class);
 
   /** Told when a message is settled: its event id, or why it failed for good. */
@@ -43,6 +52,8 @@ final class DeliveryWorker implements AutoCloseable {
   private final Map<String, Deque<OutboxStore.Entry>> queues = new HashMap<>();
   private final Set<String> active = new HashSet<>();
   private final AtomicInteger backlog = new AtomicInteger();
+  private final java.util.concurrent.atomic.AtomicLong resident = new java.util.concurrent.atomic.AtomicLong();
+  private final Map<Long, Integer> unexpectedFailures = new java.util.concurrent.ConcurrentHashMap<>();
   private volatile long pausedUntilNanos = System.nanoTime();
   private volatile boolean closed;
 
@@ -68,13 +79,22 @@ final class DeliveryWorker implements AutoCloseable {
     return backlog.get();
   }
 
-  void add(OutboxStore.Entry entry) {
+  void add(OutboxStore.Entry given) {
+    OutboxStore.Entry entry = keepOrSpill(given);
     backlog.incrementAndGet();
     synchronized (this) {
       queues.computeIfAbsent(entry.target(), t -> new ArrayDeque<>()).addLast(entry);
       if (!active.add(entry.target())) return;
     }
     schedule(entry.target(), 0);
+  }
+
+  /** Keeps the content in memory while the resident budget allows; otherwise only the row. */
+  private OutboxStore.Entry keepOrSpill(OutboxStore.Entry entry) {
+    if (entry.content() == null) return entry;
+    if (resident.addAndGet(entry.size()) <= MAX_RESIDENT_BYTES) return entry;
+    resident.addAndGet(-entry.size());
+    return entry.withoutContent();
   }
 
   private void schedule(String target, long delayNanos) {
@@ -88,11 +108,34 @@ final class DeliveryWorker implements AutoCloseable {
     while (!closed) {
       OutboxStore.Entry head = peek(target);
       if (head == null) return;
-      if (!deliver(head)) {
+      if (!deliverGuarded(head)) {
         schedule(target, 0);
         return;
       }
       settleHead(target);
+    }
+  }
+
+  /**
+   * Delivers one message; whatever it raises is that message's failure. A message that keeps
+   * failing in a way no retry mends (not the network, not the homeserver) is recorded as failed
+   * after a few tries, so one bad message cannot hold up its room forever.
+   */
+  private boolean deliverGuarded(OutboxStore.Entry entry) {
+    try {
+      return deliver(entry);
+    } catch (Throwable e) {
+      Fatal.haltIfFatal(e);
+      int failures = unexpectedFailures.merge(entry.seq(), 1, Integer::sum);
+      if (failures < MAX_UNEXPECTED_FAILURES) {
+        log.error("outbox: #{} to {} failed unexpectedly; will retry", entry.seq(), describe(entry.target()), e);
+        return pause(entry, new IOException(e.toString(), e), null);
+      }
+      log.error("outbox: #{} to {} failed {} times unexpectedly; recorded as failed, not retried", entry.seq(),
+          describe(entry.target()), failures, e);
+      unexpectedFailures.remove(entry.seq());
+      recordFailed(entry, e);
+      return true;
     }
   }
 
@@ -105,7 +148,8 @@ final class DeliveryWorker implements AutoCloseable {
   }
 
   private synchronized void settleHead(String target) {
-    queues.get(target).pollFirst();
+    OutboxStore.Entry settled = queues.get(target).pollFirst();
+    if (settled != null && settled.content() != null) resident.addAndGet(-settled.size());
     backlog.decrementAndGet();
   }
 
@@ -113,7 +157,8 @@ final class DeliveryWorker implements AutoCloseable {
   private boolean deliver(OutboxStore.Entry entry) {
     try {
       String roomId = roomFor(entry.target());
-      String eventId = gateway.send(roomId, entry.eventType(), entry.content(), entry.txnId());
+      ObjectNode content = entry.content() != null ? entry.content() : store.content(entry.seq());
+      String eventId = gateway.send(roomId, entry.eventType(), content, entry.txnId());
       backoff.reset();
       store.delivered(entry.seq());
       log.debug("outbox: delivered #{} to {} as {}", entry.seq(), roomId, eventId);
@@ -124,9 +169,6 @@ final class DeliveryWorker implements AutoCloseable {
       refusedForGood(entry, e);
       return true;
     } catch (IOException e) {
-      return pause(entry, e, null);
-    } catch (RuntimeException e) {
-      log.error("outbox: #{} to {} failed unexpectedly; will retry", entry.seq(), describe(entry.target()), e);
       return pause(entry, e, null);
     }
   }
@@ -147,8 +189,12 @@ final class DeliveryWorker implements AutoCloseable {
   private void refusedForGood(OutboxStore.Entry entry, MatrixException e) {
     log.error("outbox: the homeserver refused #{} for {} for good ({}); recorded, not retried",
         entry.seq(), describe(entry.target()), e.getMessage());
+    recordFailed(entry, e);
+  }
+
+  private void recordFailed(OutboxStore.Entry entry, Throwable e) {
     // Recorded before anyone waiting is told, so what they then read includes it.
-    store.failed(entry.seq(), e.getMessage()).join();
+    store.failed(entry.seq(), e instanceof MatrixException ? e.getMessage() : e.toString()).join();
     settled.settled(entry.seq(), null, e);
   }
 

@@ -31,7 +31,7 @@ public final class Outbox implements AutoCloseable {
 
   /** Loads what an earlier run left undelivered and starts delivering. */
   public void start() {
-    worker.start(store.pending());
+    worker.start(store.pendingWithoutContent());
   }
 
   /** Queues an {@code m.room.message} for {@code roomId}. */

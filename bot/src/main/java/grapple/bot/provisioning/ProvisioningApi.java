@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class ProvisioningApi {
   private static final Logger log = LoggerFactory.getLogger(ProvisioningApi.class);
-  static final long MAX_BODY_BYTES = 64 * 1024;
+  static final long MAX_BODY_BYTES = grapple.bot.http.Router.DEFAULT_MAX_BODY_BYTES;
 
   private final ApiAuth auth;
   private final Connections connections;
@@ -50,11 +50,10 @@ public final class ProvisioningApi {
 
   /** How the provisioning listener words routing errors and crashes. */
   public static Response listenerError(int status, String message, String requestId) {
-    return switch (status) {
-      case 404 -> error(ErrorCode.NOT_FOUND, "No such route: " + message);
-      case 405 -> error(ErrorCode.METHOD_NOT_ALLOWED, message);
-      default -> error(ErrorCode.UNKNOWN, message);
-    };
+    if (status == 404) return error(ErrorCode.NOT_FOUND, "No such route: " + message);
+    if (status == 405) return error(ErrorCode.METHOD_NOT_ALLOWED, message);
+    ErrorCode code = status < 500 ? ErrorCode.BAD_VALUE : ErrorCode.UNKNOWN;
+    return Response.json(status, Json.object().put("errcode", code.wire()).put("error", message));
   }
 
   public Router router() {
@@ -203,16 +202,18 @@ public final class ProvisioningApi {
   private static ObjectNode body(Request request) throws IOException {
     byte[] bytes;
     try {
-      bytes = request.body(MAX_BODY_BYTES);
+      bytes = request.body();
     } catch (Request.BodyTooLarge e) {
       throw new ApiException(ErrorCode.TOO_LARGE, "The body is larger than " + MAX_BODY_BYTES + " bytes.");
     }
+    if (bytes.length == 0) {
+      throw new ApiException(ErrorCode.BAD_VALUE, "The body is empty: send the connection's config as a JSON object.");
+    }
     JsonNode parsed;
     try {
-      parsed = Json.MAPPER.readTree(bytes);
-    } catch (IOException e) {
-      throw new ApiException(ErrorCode.BAD_VALUE, "The body is not valid JSON: " + e.getMessage().lines().findFirst()
-          .orElse(""));
+      parsed = Json.UNTRUSTED.readTree(bytes);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new ApiException(ErrorCode.BAD_VALUE, "The body is not valid JSON: " + Json.problem(e));
     }
     if (parsed == null || !parsed.isObject()) {
       throw new ApiException(ErrorCode.BAD_VALUE, "The body must be a JSON object (the connection's config).");

@@ -1,21 +1,38 @@
 package grapple.bot.webhook;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import grapple.state.BadInput;
 import grapple.state.Json;
+import java.io.IOException;
 import java.net.URLDecoder;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
 import java.nio.charset.Charset;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.IllegalCharsetNameException;
 import java.nio.charset.StandardCharsets;
 import java.nio.charset.UnsupportedCharsetException;
 import java.util.Locale;
 import java.util.Optional;
 
-/** Turns a webhook body into data by its content type (CONTRACT §6): JSON, form, text or XML. */
+/**
+ * Turns a webhook body into data by its content type (CONTRACT §6): JSON, form, text or XML.
+ * Work and memory stay bounded by the body's size: JSON nests at most {@value Json#MAX_DEPTH} levels,
+ * a JSON body over {@value #WHOLE_JSON_BYTES} bytes is read as a stream instead of a tree (its
+ * message could not carry it whole anyway), and a text body is decoded only as far as a message
+ * can show.
+ */
 final class BodyParser {
+  /** JSON bodies up to this size are kept whole (and may be attached to the message). */
+  static final int WHOLE_JSON_BYTES = 64 * 1024;
+  /** Text bodies are decoded this far: more than one event can hold. */
+  static final int TEXT_CHARS = 64 * 1024;
+
   private BodyParser() {}
 
   /** The content type is not one webhooks take. */
@@ -26,30 +43,38 @@ final class BodyParser {
   }
 
   /** Parses {@code body}; throws BadInput (unparseable, 400) or Unsupported (415). */
-  static JsonNode parse(Optional<String> contentType, byte[] body) {
-    if (body.length == 0) return Json.object();
+  static Payload parse(Optional<String> contentType, byte[] body) {
+    if (body.length == 0) return new Payload.Whole(Json.object());
     String full = contentType.orElse("").toLowerCase(Locale.ROOT);
     String mime = full.split(";", 2)[0].strip();
     Charset charset = charset(full);
-    if (mime.equals("application/json") || mime.endsWith("+json")) return json(body);
-    if (mime.equals("application/x-www-form-urlencoded")) return form(new String(body, charset));
-    if (mime.endsWith("/xml") || mime.endsWith("+xml")) return XmlToJson.parse(body);
-    if (mime.startsWith("text/")) return TextNode.valueOf(new String(body, charset));
+    if (mime.equals("application/json") || mime.endsWith("+json")) {
+      return body.length <= WHOLE_JSON_BYTES ? new Payload.Whole(json(body)) : LargeJson.read(body);
+    }
+    if (mime.equals("application/x-www-form-urlencoded")) return new Payload.Whole(form(new String(body, charset)));
+    if (mime.endsWith("/xml") || mime.endsWith("+xml")) return new Payload.Whole(XmlToJson.parse(body));
+    if (mime.startsWith("text/")) return new Payload.Whole(TextNode.valueOf(text(body, charset)));
     throw new Unsupported(mime.isEmpty()
         ? "Missing Content-Type: send application/json, application/x-www-form-urlencoded, text/* or XML"
         : "Unsupported Content-Type '" + mime + "': send application/json, application/x-www-form-urlencoded,"
             + " text/* or XML");
   }
 
-  private static JsonNode json(byte[] body) {
+  static JsonNode json(byte[] body) {
     try {
-      return Json.MAPPER.readTree(body);
+      JsonNode node = Json.UNTRUSTED.readTree(body);
+      if (node == null) throw new BadInput("body", "Body is not valid JSON: it is empty");
+      return node;
     } catch (JsonProcessingException e) {
-      throw new BadInput("body", "Body is not valid JSON: " + e.getOriginalMessage()
-          + " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")");
-    } catch (java.io.IOException e) {
+      throw invalidJson(e);
+    } catch (IOException e) {
       throw new BadInput("body", "Body is not valid JSON: " + e.getMessage());
     }
+  }
+
+  /** A sentence saying what is wrong with the JSON and where, without Jackson's internals. */
+  static BadInput invalidJson(JsonProcessingException e) {
+    return new BadInput("body", "Body is not valid JSON: " + Json.problem(e));
   }
 
   private static ObjectNode form(String text) {
@@ -68,6 +93,16 @@ final class BodyParser {
     return out;
   }
 
+  /** The first {@value #TEXT_CHARS} characters of a text body (no more can be shown). */
+  private static String text(byte[] body, Charset charset) {
+    CharsetDecoder decoder = charset.newDecoder().onMalformedInput(CodingErrorAction.REPLACE)
+        .onUnmappableCharacter(CodingErrorAction.REPLACE);
+    CharBuffer out = CharBuffer.allocate((int) Math.min(TEXT_CHARS, body.length));
+    decoder.decode(ByteBuffer.wrap(body), out, true);
+    out.flip();
+    return out.toString();
+  }
+
   private static Charset charset(String contentType) {
     for (String param : contentType.split(";")) {
       String p = param.strip();
@@ -79,5 +114,10 @@ final class BodyParser {
       }
     }
     return StandardCharsets.UTF_8;
+  }
+
+  /** A JSON parser with the webhook limits, for streaming reads. */
+  static JsonParser streamingParser(byte[] body) throws IOException {
+    return Json.UNTRUSTED_FACTORY.createParser(body);
   }
 }

@@ -1,38 +1,60 @@
 package grapple.bot.webhook;
 
+import grapple.commands.Markdown;
 import grapple.state.BadInput;
 import java.time.Duration;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.Locale;
 
-/** Durations as users type them: {@code 30d}, {@code 12h}, {@code 1d12h}, {@code 90m}, {@code 2w}. */
+/**
+ * Durations as users type them: {@code 30d}, {@code 12h}, {@code 1d12h}, {@code 90m}, {@code 2w}.
+ * Read by a single pass over at most {@value #MAX_CHARS} characters: a chat message is user input,
+ * and a regular expression over it once overflowed the stack on a 40 KB message.
+ */
 final class Durations {
-  private static final Pattern WHOLE = Pattern.compile("(\\d{1,9}[smhdw])+");
-  private static final Pattern PART = Pattern.compile("(\\d{1,9})([smhdw])");
+  static final int MAX_CHARS = 32;
+  private static final int MAX_DIGITS = 9;
 
   private Durations() {}
 
   static Duration parse(String text, String field) {
-    String lower = text.strip().toLowerCase(java.util.Locale.ROOT);
-    if (!WHOLE.matcher(lower).matches()) {
-      throw new BadInput(field, "Invalid " + field + " '" + text + "': use a number and a unit (s, m, h, d, w),"
-          + " like 30d, 12h or 1d12h.");
-    }
+    String lower = text.strip().toLowerCase(Locale.ROOT);
+    if (lower.isEmpty() || lower.length() > MAX_CHARS) throw invalid(text, field);
     Duration total = Duration.ZERO;
-    Matcher m = PART.matcher(lower);
-    while (m.find()) total = total.plus(unit(m.group(2)).multipliedBy(Long.parseLong(m.group(1))));
-    if (total.isZero()) throw new BadInput(field, "Invalid " + field + " '" + text + "': must be longer than 0.");
+    int i = 0;
+    while (i < lower.length()) {
+      int start = i;
+      while (i < lower.length() && i - start < MAX_DIGITS + 1 && isDigit(lower.charAt(i))) i++;
+      int digits = i - start;
+      if (digits == 0 || digits > MAX_DIGITS || i == lower.length()) throw invalid(text, field);
+      Duration unit = unit(lower.charAt(i));
+      if (unit == null) throw invalid(text, field);
+      total = total.plus(unit.multipliedBy(Long.parseLong(lower, start, i, 10)));
+      i++;
+    }
+    if (total.isZero()) {
+      throw new BadInput(field, "Invalid " + field + " " + Markdown.code(text) + ": must be longer than 0.");
+    }
     return total;
   }
 
-  private static Duration unit(String unit) {
+  private static boolean isDigit(char c) {
+    return c >= '0' && c <= '9';
+  }
+
+  private static BadInput invalid(String text, String field) {
+    return new BadInput(field, "Invalid " + field + " " + Markdown.code(text)
+        + ": use a number and a unit (s, m, h, d, w), like 30d, 12h or 1d12h.");
+  }
+
+  /** The length of one unit, or null for a character that is not one. */
+  private static Duration unit(char unit) {
     return switch (unit) {
-      case "s" -> Duration.ofSeconds(1);
-      case "m" -> Duration.ofMinutes(1);
-      case "h" -> Duration.ofHours(1);
-      case "d" -> Duration.ofDays(1);
-      case "w" -> Duration.ofDays(7);
-      default -> throw new IllegalStateException("pattern admits only s, m, h, d, w: " + unit);
+      case 's' -> Duration.ofSeconds(1);
+      case 'm' -> Duration.ofMinutes(1);
+      case 'h' -> Duration.ofHours(1);
+      case 'd' -> Duration.ofDays(1);
+      case 'w' -> Duration.ofDays(7);
+      default -> null;
     };
   }
 

@@ -8,6 +8,7 @@ import grapple.bot.http.Router;
 import grapple.bot.outbox.Outbox;
 import grapple.commands.Command;
 import grapple.commands.Invocation;
+import grapple.commands.Markdown;
 import grapple.commands.PermissionLevel;
 import grapple.commands.Reply;
 import grapple.state.BadInput;
@@ -77,9 +78,10 @@ public final class GenericWebhookType implements ConnectionType {
     WebhookReceiver receiver = new WebhookReceiver(settings,
         hookId -> hookIds.connectionId(hookId).flatMap(connections::byId), outbox, clock,
         WebhookReceiver.WAIT_FOR_COMPLETE);
-    router.addAsync("POST", "/webhook/{hookId}", receiver::receive);
-    router.addAsync("PUT", "/webhook/{hookId}", receiver::receive);
-    if (settings.enableHttpGet()) router.addAsync("GET", "/webhook/{hookId}", receiver::receive);
+    long limit = settings.payloadSizeLimitBytes();
+    router.addAsync("POST", "/webhook/{hookId}", limit, receiver::receive);
+    router.addAsync("PUT", "/webhook/{hookId}", limit, receiver::receive);
+    if (settings.enableHttpGet()) router.addAsync("GET", "/webhook/{hookId}", limit, receiver::receive);
   }
 
   @Override
@@ -98,14 +100,16 @@ public final class GenericWebhookType implements ConnectionType {
   public void validate(String stateKey, ObjectNode content) {
     WebhookConfig config = WebhookConfig.from(stateKey, content);
     BadInput.check(config.name().equals(stateKey), "name",
-        "must be the webhook's state key '%s' (a webhook cannot be renamed), was '%s'", stateKey, config.name());
+        "must be the webhook's state key %s (a webhook cannot be renamed), was %s", Markdown.code(stateKey),
+        Markdown.code(config.name()));
   }
 
   @Override
   public Optional<String> applied(Optional<Connection> previous, Connection current) {
     if (previous.isPresent()) return Optional.empty();
     String url = settings.urlPrefix() + hookIdFor(current);
-    return Optional.of("Webhook `" + current.stateKey() + "` in " + current.roomId() + " is ready. Send to:\n\n"
+    return Optional.of("Webhook " + Markdown.code(current.stateKey()) + " in " + Markdown.code(current.roomId())
+        + " is ready. Send to:\n\n"
         + url + "\n\nKeep this URL secret: anyone who has it can post to the room.");
   }
 
@@ -149,7 +153,7 @@ public final class GenericWebhookType implements ConnectionType {
       Connections.Applied applied = create(call, name, content);
       applied.privateMessage().ifPresent(call::directMessage);
       String expires = duration.map(d -> " It expires in " + d + ".").orElse("");
-      return Reply.text("Webhook `%s` created.%s I sent you its URL in a direct message.", name, expires);
+      return Reply.text("Webhook %s created.%s I sent you its URL in a direct message.", Markdown.code(name), expires);
     }
 
     private Connections.Applied create(Invocation call, String name, ObjectNode content) {
@@ -157,8 +161,8 @@ public final class GenericWebhookType implements ConnectionType {
         return connections.create(call.roomId(), GenericWebhookType.this, name, content,
             Connections.Actor.user(call.sender()));
       } catch (Connections.AlreadyExists e) {
-        throw new BadInput("name", e.getMessage() + " Remove it first with `" + call.prefix() + " webhook remove "
-            + name + "`.");
+        throw new BadInput("name", e.getMessage() + " Remove it first with "
+            + Markdown.code(call.prefix() + " webhook remove " + name) + ".");
       } catch (IOException e) {
         throw new UncheckedIOException("writing the webhook's room state", e);
       }
@@ -167,7 +171,7 @@ public final class GenericWebhookType implements ConnectionType {
     private Instant expiry(String text) {
       Duration d = Durations.parse(text, "duration");
       if (d.compareTo(settings.maxExpiry()) > 0) {
-        throw new BadInput("duration", "Duration " + text + " is longer than the maximum of "
+        throw new BadInput("duration", "Duration " + Markdown.code(text) + " is longer than the maximum of "
             + Durations.format(settings.maxExpiry()) + ".");
       }
       return clock.instant().plus(d).truncatedTo(ChronoUnit.SECONDS);
@@ -180,7 +184,8 @@ public final class GenericWebhookType implements ConnectionType {
       if (hooks.isEmpty()) return Reply.text("No webhooks in this room. Create one with `%s webhook <name>`.",
           call.prefix());
       StringBuilder out = new StringBuilder("Webhooks in this room:\n\n");
-      hooks.forEach(h -> out.append("- `").append(h.stateKey()).append("` — ").append(summary(h)).append('\n'));
+      hooks.forEach(h -> out.append("- ").append(Markdown.code(h.stateKey())).append(" — ").append(summary(h))
+          .append('\n'));
       return Reply.text(out.toString().stripTrailing());
     }
 
@@ -188,14 +193,15 @@ public final class GenericWebhookType implements ConnectionType {
       call.requireAtMost(1);
       String name = call.arg(0, "name");
       Connection hook = connections.find(call.roomId(), GenericWebhookType.this, name).orElseThrow(() ->
-          new BadInput("name", "No webhook called `" + name + "` here. `" + call.prefix() + " webhook list` shows them."));
+          new BadInput("name", "No webhook called " + Markdown.code(name) + " here. "
+              + Markdown.code(call.prefix() + " webhook list") + " shows them."));
       call.requireMaySendState(EVENT_TYPE);
       try {
         connections.remove(hook, call.sender());
       } catch (IOException e) {
         throw new UncheckedIOException("removing the webhook's room state", e);
       }
-      return Reply.text("Webhook `%s` removed; its URL no longer works.", name);
+      return Reply.text("Webhook %s removed; its URL no longer works.", Markdown.code(name));
     }
   }
 }

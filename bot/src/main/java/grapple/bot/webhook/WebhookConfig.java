@@ -2,6 +2,7 @@ package grapple.bot.webhook;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.commands.Markdown;
 import grapple.state.BadInput;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -36,14 +37,14 @@ record WebhookConfig(String name, Optional<Boolean> waitForComplete, Optional<Bo
   }
 
   private static String text(JsonNode node, String field) {
-    BadInput.check(node.isTextual(), field, "must be a string, was %s", node);
+    BadInput.check(node.isTextual(), field, "must be a string, was %s", Markdown.code(node.toString()));
     return node.asText();
   }
 
   private static Optional<Boolean> bool(ObjectNode content, String field) {
     JsonNode node = content.get(field);
     if (node == null || node.isNull()) return Optional.empty();
-    BadInput.check(node.isBoolean(), field, "must be true or false, was %s", node);
+    BadInput.check(node.isBoolean(), field, "must be true or false, was %s", Markdown.code(node.toString()));
     return Optional.of(node.asBoolean());
   }
 
@@ -54,8 +55,8 @@ record WebhookConfig(String name, Optional<Boolean> waitForComplete, Optional<Bo
     try {
       return Optional.of(Instant.parse(text));
     } catch (DateTimeParseException e) {
-      throw new BadInput(field, "'" + field + "' must be an ISO 8601 UTC time like 2026-12-31T23:59:59Z, was '"
-          + text + "'");
+      throw new BadInput(field, "'" + field + "' must be an ISO 8601 UTC time like 2026-12-31T23:59:59Z, was "
+          + Markdown.code(text));
     }
   }
 }

@@ -1,101 +1,155 @@
 package grapple.bot.webhook;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.util.DefaultIndenter;
 import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import com.fasterxml.jackson.core.util.Separators;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.Messages;
 import grapple.state.Json;
-import org.jsoup.nodes.Entities;
-import java.nio.charset.StandardCharsets;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.util.Optional;
 
-/** Webhook data → Matrix message (CONTRACT §6), never over the homeserver's event size limit. */
+/**
+ * Webhook data → Matrix message (CONTRACT §6), never over the homeserver's event size limit. Work
+ * is linear in what is shown: text is cut to what one event can hold before it is rendered, and
+ * Markdown is rendered only when the HTML could still fit beside the text.
+ */
 final class WebhookMessage {
   static final String DATA_KEY = "uk.half-shot.hookshot.webhook_data";
-  /** Synapse refuses events over 65,536 bytes; the rest of the event (ids, signatures) needs room. */
-  static final int MAX_CONTENT_BYTES = 65_536 - 4_096;
-  private static final String CUT_MARK = "… (cut: the message was too long)";
+  static final int MAX_CONTENT_BYTES = Messages.MAX_CONTENT_BYTES;
+  /** Pretty JSON beyond this many characters could not be shown in one event. */
+  static final int MAX_PRETTY_CHARS = MAX_CONTENT_BYTES;
+  /**
+   * Text longer than this (in UTF-8 bytes) leaves no room for its HTML beside it in one event, so
+   * it is sent without {@code formatted_body}; it also bounds the time Markdown rendering takes.
+   */
+  static final int MAX_RENDERED_BYTES = 24 * 1024;
 
   /** Pretty JSON as JavaScript's {@code JSON.stringify(data, null, 2)} writes it. */
-  private static final ObjectWriter PRETTY = Json.MAPPER.writer(new DefaultPrettyPrinter()
+  private static final DefaultPrettyPrinter PRETTY = new DefaultPrettyPrinter()
       .withObjectIndenter(new DefaultIndenter("  ", "\n"))
       .withArrayIndenter(new DefaultIndenter("  ", "\n"))
       .withSeparators(Separators.createDefaultInstance()
           .withObjectFieldValueSpacing(Separators.Spacing.AFTER)
           .withObjectEmptySeparator("")
-          .withArrayEmptySeparator("")));
+          .withArrayEmptySeparator(""));
 
   private WebhookMessage() {}
 
   /** {@code receivedBytes} is the size of what was received, a bound for the attached data. */
-  static ObjectNode build(JsonNode data, boolean includeBody, long receivedBytes) {
-    String username = data.path("username").isTextual() ? data.get("username").asText() : null;
-    String prefix = username == null ? "" : "**" + username + "**: ";
-    String htmlPrefix = username == null ? "" : "<strong>" + Entities.escape(username) + "</strong>: ";
-    String text;
-    String html;
-    if (data.isTextual()) {
-      text = prefix + "Received webhook data: " + data.asText();
-      html = Messages.renderUserMarkdown(text);
-    } else if (data.path("text").isTextual()) {
-      text = prefix + data.get("text").asText();
-      html = data.path("html").isTextual() ? htmlPrefix + Messages.sanitize(data.get("html").asText())
-          : Messages.renderNamedText(username, data.get("text").asText());
-    } else {
-      String json = pretty(data);
-      text = prefix + "Received webhook data:\n\n```json\n\n" + json + "\n\n```";
-      // What CommonMark renders for that text, built directly: this is the hot path for JSON payloads.
-      html = "<p>" + htmlPrefix + "Received webhook data:</p>\n<pre><code class=\"language-json\">\n"
-          + Entities.escape(json) + "\n\n</code></pre>";
+  static ObjectNode build(Payload payload, boolean includeBody, long receivedBytes) {
+    ObjectNode content = payload instanceof Payload.Whole whole ? fromData(whole.data())
+        : fromLarge((Payload.Large) payload);
+    if (includeBody && payload instanceof Payload.Whole whole && receivedBytes <= BodyParser.WHOLE_JSON_BYTES) {
+      content.set(DATA_KEY, whole.data());
     }
-    ObjectNode content = Json.object().put("msgtype", "m.notice").put("body", text)
-        .put("format", "org.matrix.custom.html").put("formatted_body", html);
-    if (includeBody) content.set(DATA_KEY, data);
     return fitToLimit(content, receivedBytes);
   }
 
+  private static ObjectNode fromData(JsonNode data) {
+    Optional<String> username = string(data, "username");
+    if (data.isTextual()) return received(username, data.asText());
+    if (data.path("text").isTextual()) return named(username, data.get("text").asText(), string(data, "html"));
+    return json(username, pretty(data));
+  }
+
+  private static ObjectNode fromLarge(Payload.Large large) {
+    if (large.string().isPresent()) return received(Optional.empty(), large.string().get());
+    if (large.text().isPresent()) return named(large.username(), large.text().get(), large.html());
+    return json(large.username(), large.pretty());
+  }
+
+  private static Optional<String> string(JsonNode data, String field) {
+    return data.path(field).isTextual() ? Optional.of(data.get(field).asText()) : Optional.empty();
+  }
+
+  /** A string body: {@code Received webhook data: <string>}. */
+  private static ObjectNode received(Optional<String> username, String string) {
+    String text = cut(prefix(username) + "Received webhook data: " + string);
+    return notice(text, renderable(text) ? Messages.renderUserMarkdown(text) : null);
+  }
+
+  /** An object with {@code text}: that text (its {@code html} if given), after the sender's name. */
+  private static ObjectNode named(Optional<String> username, String given, Optional<String> givenHtml) {
+    String text = cut(prefix(username) + given);
+    String html = null;
+    if (givenHtml.isPresent()) {
+      if (renderable(givenHtml.get())) html = htmlPrefix(username) + Messages.sanitize(givenHtml.get());
+    } else if (renderable(text)) {
+      html = Messages.renderNamedText(username.orElse(null), cut(given));
+    }
+    return notice(text, html);
+  }
+
+  /** Anything else: a JSON code block; its HTML is built directly (the hot path for JSON payloads). */
+  private static ObjectNode json(Optional<String> username, String json) {
+    String text = cut(prefix(username) + "Received webhook data:\n\n```json\n\n" + json + "\n\n```");
+    String html = renderable(json) ? "<p>" + htmlPrefix(username) + "Received webhook data:</p>\n"
+        + "<pre><code class=\"language-json\">\n" + Messages.escapeHtml(json) + "\n\n</code></pre>" : null;
+    return notice(text, html);
+  }
+
+  private static ObjectNode notice(String text, String html) {
+    ObjectNode content = Json.object().put("msgtype", "m.notice").put("body", text);
+    if (html != null) content.put("format", "org.matrix.custom.html").put("formatted_body", html);
+    return content;
+  }
+
+  private static String prefix(Optional<String> username) {
+    return username.map(u -> "**" + u + "**: ").orElse("");
+  }
+
+  private static String htmlPrefix(Optional<String> username) {
+    return username.map(u -> "<strong>" + Messages.escapeHtml(u) + "</strong>: ").orElse("");
+  }
+
+  /** True when HTML for {@code text} could still fit beside it in one event. */
+  private static boolean renderable(String text) {
+    return text.length() <= MAX_RENDERED_BYTES && Messages.utf8Length(text) <= MAX_RENDERED_BYTES;
+  }
+
+  /** {@code text} cut to what one event can hold (a cheap check first: most messages are short). */
+  private static String cut(String text) {
+    if (text.length() * 6L <= MAX_CONTENT_BYTES - 1024) return text;
+    String bounded = text.length() > MAX_CONTENT_BYTES ? text.substring(0, MAX_CONTENT_BYTES) : text;
+    int bytes = Messages.utf8Length(bounded);
+    if (bytes <= MAX_CONTENT_BYTES - 1024 && bounded.length() == text.length()) return text;
+    return Messages.cutToBytes(bounded, MAX_CONTENT_BYTES - 1024);
+  }
+
   static String pretty(JsonNode data) {
+    LargeJson.BoundedWriter out = new LargeJson.BoundedWriter(MAX_PRETTY_CHARS);
+    JsonGenerator generator = prettyGenerator(out);
     try {
-      return PRETTY.writeValueAsString(data);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("a JsonNode always serialises", e);
+      Json.MAPPER.writeTree(generator, data);
+      generator.flush();
+    } catch (IOException full) {
+      // The output budget is spent: the start written so far is what the message shows.
+    }
+    return out.toString();
+  }
+
+  /** A generator writing {@code JSON.stringify(data, null, 2)}'s layout to {@code out}. */
+  static JsonGenerator prettyGenerator(Writer out) {
+    try {
+      JsonGenerator generator = Json.MAPPER.getFactory().createGenerator(out);
+      generator.setPrettyPrinter(PRETTY.createInstance());
+      generator.disable(JsonGenerator.Feature.AUTO_CLOSE_JSON_CONTENT);
+      return generator;
+    } catch (IOException e) {
+      throw new UncheckedIOException("a generator on a string writer cannot fail to open", e);
     }
   }
 
   /** Drops the attached body, then the HTML, then cuts the text, until the event fits. */
   static ObjectNode fitToLimit(ObjectNode content, long receivedBytes) {
-    if (surelySmall(content, receivedBytes) || size(content) <= MAX_CONTENT_BYTES) return content;
+    if (surelySmall(content, receivedBytes) || Messages.size(content) <= MAX_CONTENT_BYTES) return content;
     content.remove(DATA_KEY);
-    if (size(content) <= MAX_CONTENT_BYTES) return content;
-    content.remove("format");
-    content.remove("formatted_body");
-    if (size(content) <= MAX_CONTENT_BYTES) return content;
-    String body = content.get("body").asText();
-    int over = size(content) - MAX_CONTENT_BYTES;
-    content.put("body", cut(body, body.getBytes(StandardCharsets.UTF_8).length - over - 64));
-    while (size(content) > MAX_CONTENT_BYTES) {
-      String current = content.get("body").asText();
-      content.put("body", cut(current, current.getBytes(StandardCharsets.UTF_8).length - 1024));
-    }
-    return content;
-  }
-
-  /** The longest prefix of {@code text} of at most {@code maxBytes} UTF-8 bytes, plus a mark. */
-  private static String cut(String text, int maxBytes) {
-    int budget = Math.max(0, maxBytes - CUT_MARK.getBytes(StandardCharsets.UTF_8).length);
-    int bytes = 0;
-    int end = 0;
-    while (end < text.length()) {
-      int cp = text.codePointAt(end);
-      int len = new String(Character.toChars(cp)).getBytes(StandardCharsets.UTF_8).length;
-      if (bytes + len > budget) break;
-      bytes += len;
-      end += Character.charCount(cp);
-    }
-    return text.substring(0, end) + CUT_MARK;
+    return Messages.fitToLimit(content);
   }
 
   /**
@@ -109,6 +163,6 @@ final class WebhookMessage {
   }
 
   static int size(ObjectNode content) {
-    return Json.write(content).getBytes(StandardCharsets.UTF_8).length;
+    return Messages.size(content);
   }
 }

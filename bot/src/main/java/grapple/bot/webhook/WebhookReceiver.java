@@ -1,6 +1,5 @@
 package grapple.bot.webhook;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.config.Config;
 import grapple.bot.http.Request;
@@ -77,22 +76,22 @@ final class WebhookReceiver {
   }
 
   /** The data a request carried, and how many bytes it came in. */
-  private record Received(JsonNode data, long bytes) {}
+  private record Received(Payload payload, long bytes) {}
 
   private Received body(Request request) throws java.io.IOException {
-    byte[] bytes = request.body(settings.payloadSizeLimitBytes());
+    byte[] bytes = request.body();
     return new Received(BodyParser.parse(request.header("Content-Type"), bytes), bytes.length);
   }
 
   private static Received query(Request request) {
     ObjectNode out = Json.object();
     request.query().forEach(out::put);
-    return new Received(out, request.path().length() + out.toString().length());
+    return new Received(new Payload.Whole(out), request.path().length() + out.toString().length());
   }
 
   private CompletableFuture<Response> post(Connection connection, WebhookConfig config, Received received) {
     boolean includeBody = config.includeHookBody().orElse(settings.includeHookBody());
-    ObjectNode content = WebhookMessage.build(received.data(), includeBody, received.bytes());
+    ObjectNode content = WebhookMessage.build(received.payload(), includeBody, received.bytes());
     Outbox.Posting posting = outbox.post(connection.roomId(), content);
     boolean waitForDelivery = config.waitForComplete().orElse(settings.waitForComplete());
     return posting.queued().handle((stored, failure) -> failure).thenCompose(failure -> {

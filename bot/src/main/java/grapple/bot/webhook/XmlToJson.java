@@ -6,83 +6,151 @@ import com.fasterxml.jackson.databind.node.TextNode;
 import grapple.state.BadInput;
 import grapple.state.Json;
 import java.io.ByteArrayInputStream;
-import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.Locale;
-import javax.xml.XMLConstants;
-import javax.xml.parsers.DocumentBuilder;
-import javax.xml.parsers.DocumentBuilderFactory;
-import javax.xml.parsers.ParserConfigurationException;
-import org.w3c.dom.Element;
-import org.w3c.dom.NamedNodeMap;
-import org.w3c.dom.Node;
-import org.w3c.dom.NodeList;
-import org.xml.sax.SAXException;
+import javax.xml.stream.XMLInputFactory;
+import javax.xml.stream.XMLStreamConstants;
+import javax.xml.stream.XMLStreamException;
+import javax.xml.stream.XMLStreamReader;
 
 /**
  * XML to JSON the way hookshot's XML body parser (xml2js defaults) shaped it: tag names lower-cased,
  * every child element in an array, attributes under {@code $}, text beside children under
- * {@code _}, a text-only element as its trimmed text. DOCTYPEs are refused (no XXE).
+ * {@code _}, a text-only element as its trimmed text. DOCTYPEs are refused (no XXE). Read as a
+ * stream with an explicit stack, so nesting costs no Java stack; at most {@value #MAX_DEPTH}
+ * levels and {@value #MAX_ELEMENTS} elements are taken, so the tree and its JSON stay bounded.
  */
 final class XmlToJson {
+  static final int MAX_DEPTH = 100;
+  static final int MAX_ELEMENTS = 20_000;
+  private static final XMLInputFactory FACTORY = factory();
+
   private XmlToJson() {}
 
-  static JsonNode parse(byte[] body) {
-    try {
-      Element root = builder().parse(new ByteArrayInputStream(body)).getDocumentElement();
+  /** One open element: its name, attributes, children so far and text so far. */
+  private static final class Open {
+    final String name;
+    final ObjectNode attributes;
+    final ObjectNode children = Json.object();
+    final StringBuilder text = new StringBuilder();
+
+    Open(String name, ObjectNode attributes) {
+      this.name = name;
+      this.attributes = attributes;
+    }
+
+    JsonNode close() {
+      String trimmed = collapse(text);
+      if (attributes == null && children.isEmpty()) return TextNode.valueOf(trimmed);
       ObjectNode out = Json.object();
-      out.set(name(root), convert(root));
+      if (attributes != null) out.set("$", attributes);
+      if (!trimmed.isEmpty()) out.put("_", trimmed);
+      out.setAll(children);
       return out;
-    } catch (SAXException e) {
-      throw new BadInput("body", "Body is not valid XML: " + e.getMessage());
-    } catch (IOException e) {
-      throw new BadInput("body", "Body is not valid XML: " + e.getMessage());
     }
   }
 
-  private static DocumentBuilder builder() {
+  static JsonNode parse(byte[] body) {
+    XMLStreamReader reader = null;
     try {
-      DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
-      f.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
-      f.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
-      f.setXIncludeAware(false);
-      f.setExpandEntityReferences(false);
-      f.setNamespaceAware(false);
-      DocumentBuilder b = f.newDocumentBuilder();
-      b.setErrorHandler(null);
-      return b;
-    } catch (ParserConfigurationException e) {
-      throw new IllegalStateException("the JDK's XML parser supports these features", e);
+      reader = FACTORY.createXMLStreamReader(new ByteArrayInputStream(body));
+      return read(reader);
+    } catch (XMLStreamException e) {
+      throw new BadInput("body", "Body is not valid XML: " + reason(e));
+    } finally {
+      close(reader);
     }
   }
 
-  private static JsonNode convert(Element element) {
-    NamedNodeMap attributes = element.getAttributes();
-    StringBuilder text = new StringBuilder();
-    ObjectNode children = Json.object();
-    NodeList nodes = element.getChildNodes();
-    for (int i = 0; i < nodes.getLength(); i++) {
-      Node n = nodes.item(i);
-      if (n instanceof Element child) {
-        children.withArray(name(child)).add(convert(child));
-      } else if (n.getNodeType() == Node.TEXT_NODE || n.getNodeType() == Node.CDATA_SECTION_NODE) {
-        text.append(n.getNodeValue());
+  private static JsonNode read(XMLStreamReader reader) throws XMLStreamException {
+    Deque<Open> open = new ArrayDeque<>();
+    int elements = 0;
+    while (reader.hasNext()) {
+      switch (reader.next()) {
+        case XMLStreamConstants.DTD -> throw new BadInput("body",
+            "Body is not valid XML: DOCTYPE declarations are not allowed (they can read other files)");
+        case XMLStreamConstants.START_ELEMENT -> {
+          if (open.size() >= MAX_DEPTH) throw limit("nested deeper than " + MAX_DEPTH + " elements");
+          if (++elements > MAX_ELEMENTS) throw limit("more than " + MAX_ELEMENTS + " elements");
+          open.push(new Open(name(reader.getLocalName(), reader.getPrefix()), attributes(reader)));
+        }
+        case XMLStreamConstants.CHARACTERS, XMLStreamConstants.CDATA, XMLStreamConstants.SPACE -> {
+          if (!open.isEmpty()) open.peek().text.append(reader.getTextCharacters(), reader.getTextStart(),
+              reader.getTextLength());
+        }
+        case XMLStreamConstants.END_ELEMENT -> {
+          Open done = open.pop();
+          JsonNode value = done.close();
+          if (open.isEmpty()) return Json.object().set(done.name, value);
+          open.peek().children.withArray(done.name).add(value);
+        }
+        default -> { /* comments, processing instructions: not data */ }
       }
     }
-    String trimmed = text.toString().strip().replaceAll("\\s+", " ");
-    if (attributes.getLength() == 0 && children.isEmpty()) return TextNode.valueOf(trimmed);
-    ObjectNode out = Json.object();
-    if (attributes.getLength() > 0) {
-      ObjectNode attrs = out.putObject("$");
-      for (int i = 0; i < attributes.getLength(); i++) {
-        attrs.put(attributes.item(i).getNodeName(), attributes.item(i).getNodeValue());
-      }
-    }
-    if (!trimmed.isEmpty()) out.put("_", trimmed);
-    out.setAll(children);
-    return out;
+    throw new BadInput("body", "Body is not valid XML: no root element");
   }
 
-  private static String name(Element e) {
-    return e.getTagName().toLowerCase(Locale.ROOT);
+  private static ObjectNode attributes(XMLStreamReader reader) {
+    if (reader.getAttributeCount() == 0) return null;
+    ObjectNode attrs = Json.object();
+    for (int i = 0; i < reader.getAttributeCount(); i++) {
+      String prefix = reader.getAttributePrefix(i);
+      String local = reader.getAttributeLocalName(i);
+      attrs.put(prefix == null || prefix.isEmpty() ? local : prefix + ":" + local, reader.getAttributeValue(i));
+    }
+    return attrs;
+  }
+
+  private static String name(String local, String prefix) {
+    String qualified = prefix == null || prefix.isEmpty() ? local : prefix + ":" + local;
+    return qualified.toLowerCase(Locale.ROOT);
+  }
+
+  /** Trims and folds runs of white space into one space, as the DOM-based parser did. */
+  private static String collapse(CharSequence text) {
+    StringBuilder out = new StringBuilder(text.length());
+    boolean space = false;
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (Character.isWhitespace(c)) {
+        space = out.length() > 0;
+        continue;
+      }
+      if (space) out.append(' ');
+      space = false;
+      out.append(c);
+    }
+    return out.toString();
+  }
+
+  private static BadInput limit(String what) {
+    return new BadInput("body", "Body is not accepted: the XML is " + what);
+  }
+
+  private static XMLInputFactory factory() {
+    XMLInputFactory f = XMLInputFactory.newFactory();
+    f.setProperty(XMLInputFactory.SUPPORT_DTD, false);
+    f.setProperty(XMLInputFactory.IS_SUPPORTING_EXTERNAL_ENTITIES, false);
+    f.setProperty(XMLInputFactory.IS_NAMESPACE_AWARE, false);
+    f.setProperty(XMLInputFactory.IS_COALESCING, false);
+    return f;
+  }
+
+  /** The parser's sentence (its message's last line) and where it stopped. */
+  private static String reason(XMLStreamException e) {
+    String message = e.getMessage() == null ? "unreadable" : e.getMessage();
+    String sentence = message.lines().reduce((first, second) -> second).orElse(message).replaceFirst("^Message: ", "");
+    if (e.getLocation() == null) return sentence;
+    return sentence + " (line " + e.getLocation().getLineNumber() + ", column " + e.getLocation().getColumnNumber() + ")";
+  }
+
+  private static void close(XMLStreamReader reader) {
+    if (reader == null) return;
+    try {
+      reader.close();
+    } catch (XMLStreamException ignored) {
+      // Nothing was read from a file or socket; closing only frees the parser.
+    }
   }
 }

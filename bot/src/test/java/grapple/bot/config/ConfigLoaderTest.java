@@ -983,7 +983,7 @@ class ConfigLoaderTest {
             "@grapple:localhost", null, null, "Grapple", List.of("!grapple", "!hookshot")),
         new Config.Database(Path.of("grapple.db")),
         new Config.Listeners(webhooks, new Config.Listener("127.0.0.1", 9001),
-            new Config.Listener("127.0.0.1", 9002)),
+            new Config.Listener("127.0.0.1", 9002), 32L * 1024 * 1024),
         new Config.Provisioning(null, List.of()),
         new Config.Generic(true, "http://127.0.0.1:9000/webhook/", false, false, true,
             1024 * 1024, Duration.ofDays(365)),

@@ -2,33 +2,65 @@ package grapple.bot.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import grapple.state.Json;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 class HttpListenerTest {
+  private static final HttpListener.Limits SHORT = new HttpListener.Limits(Duration.ofSeconds(1),
+      Duration.ofSeconds(1), Duration.ofSeconds(5));
+
   private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final List<String> answeredOn = new CopyOnWriteArrayList<>();
+  private final List<Socket> sockets = new ArrayList<>();
+  private final AtomicReference<Optional<String>> failure = new AtomicReference<>(Optional.empty());
   private HttpListener listener;
 
   @AfterEach
-  void stop() {
+  void stop() throws IOException {
+    for (Socket s : sockets) s.close();
     if (listener != null) listener.close();
   }
 
-  /** The threads that answered, as the observer saw them (it runs where the answer is written). */
-  private final java.util.List<String> answeredOn = new java.util.concurrent.CopyOnWriteArrayList<>();
-
   private void start(Router router, int threads) throws Exception {
+    start(router, threads, new InFlight(64L * 1024 * 1024), HttpListener.Limits.DEFAULT);
+  }
+
+  private void start(Router router, int threads, InFlight budget, HttpListener.Limits limits) throws Exception {
+    Health health = new Health() {
+      @Override
+      public boolean ready() {
+        return true;
+      }
+
+      @Override
+      public Optional<String> failure() {
+        return failure.get();
+      }
+    };
     listener = HttpListener.start(new HttpListener.Settings("test", new InetSocketAddress("127.0.0.1", 0), threads,
-        (status, message, id) -> Response.error(status, message + " [" + id + "]"), path -> path), router, () -> true,
-        (name, status, nanos) -> answeredOn.add(Thread.currentThread().getName()));
+        (status, message, id) -> Response.error(status, message + " [" + id + "]"), path -> path), router,
+        new HttpListener.Shared(health, (name, status, nanos) -> answeredOn.add(Thread.currentThread().getName()),
+            budget, limits));
   }
 
   private HttpResponse<String> get(String path) throws Exception {
@@ -41,10 +73,41 @@ class HttpListenerTest {
         .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
   }
 
+  private HttpResponse<String> post(String path, String body) throws Exception {
+    return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + listener.port() + path))
+        .timeout(Duration.ofSeconds(10)).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** A raw connection that has sent {@code head} and nothing more. */
+  private Socket rawConnection(String head) throws IOException {
+    Socket socket = new Socket("127.0.0.1", listener.port());
+    socket.setSoTimeout(10_000);
+    sockets.add(socket);
+    socket.getOutputStream().write(head.getBytes(StandardCharsets.ISO_8859_1));
+    socket.getOutputStream().flush();
+    return socket;
+  }
+
+  /** Everything the server sends until it closes the connection (or 10 s pass). */
+  private static String readAll(Socket socket) throws IOException {
+    InputStream in = socket.getInputStream();
+    return new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
+  }
+
+  private static JsonNode jsonBody(String rawResponse) throws Exception {
+    return Json.MAPPER.readTree(rawResponse.substring(rawResponse.indexOf("\r\n\r\n") + 4));
+  }
+
+  private static Router echo() {
+    return new Router().add("POST", "/echo", request -> Response.json(200,
+        Json.object().put("bytes", request.body().length)));
+  }
+
   @Test
   void anAnswerCompletedLaterByAnotherThreadIsSent() throws Exception {
     CompletableFuture<Response> answer = new CompletableFuture<>();
-    start(new Router().addAsync("GET", "/later", request -> answer), 2);
+    start(new Router().addAsync("GET", "/later", 0, request -> answer), 2);
 
     CompletableFuture<HttpResponse<String>> response = getLater("/later");
     Thread.sleep(100);
@@ -60,7 +123,7 @@ class HttpListenerTest {
   @Test
   void anAnswerCompletedByAnotherThreadIsStillWrittenByTheListenersThreads() throws Exception {
     CompletableFuture<Response> answer = new CompletableFuture<>();
-    start(new Router().addAsync("GET", "/later", request -> answer), 2);
+    start(new Router().addAsync("GET", "/later", 0, request -> answer), 2);
 
     CompletableFuture<HttpResponse<String>> response = getLater("/later");
     Thread.sleep(100);
@@ -68,13 +131,14 @@ class HttpListenerTest {
     completer.start();
 
     assertThat(response.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(202);
-    assertThat(answeredOn).singleElement().asString().startsWith("test-http-");
+    assertThat(answeredOn).singleElement().asString().startsWith("test-http");
   }
 
   @Test
   void aWaitingAnswerDoesNotHoldTheListenersOnlyThread() throws Exception {
     CompletableFuture<Response> answer = new CompletableFuture<>();
-    start(new Router().addAsync("GET", "/later", request -> answer).add("GET", "/now", request -> Response.ok(200)), 1);
+    start(new Router().addAsync("GET", "/later", 0, request -> answer).add("GET", "/now", request -> Response.ok(200)),
+        1);
 
     CompletableFuture<HttpResponse<String>> waiting = getLater("/later");
     Thread.sleep(100);
@@ -88,7 +152,7 @@ class HttpListenerTest {
   @Test
   void anAnswerThatFailsLaterIsA500InTheListenersErrorShape() throws Exception {
     CompletableFuture<Response> answer = new CompletableFuture<>();
-    start(new Router().addAsync("GET", "/later", request -> answer), 2);
+    start(new Router().addAsync("GET", "/later", 0, request -> answer), 2);
 
     CompletableFuture<HttpResponse<String>> response = getLater("/later");
     Thread.sleep(100);
@@ -113,6 +177,18 @@ class HttpListenerTest {
   }
 
   @Test
+  void aHandlerThatOverflowsTheStackIsA500AndTheListenerGoesOn() throws Exception {
+    start(new Router().add("GET", "/deep", request -> {
+      throw new StackOverflowError();
+    }).add("GET", "/fine", request -> Response.ok(200)), 1);
+
+    assertThat(get("/deep").statusCode()).isEqualTo(500);
+    assertThat(get("/deep").statusCode()).isEqualTo(500);
+
+    assertThat(get("/fine").statusCode()).isEqualTo(200);
+  }
+
+  @Test
   void unknownPathsAre404AndWrongMethods405WithAllow() throws Exception {
     start(new Router().add("POST", "/thing", request -> Response.ok(200)), 2);
 
@@ -124,10 +200,137 @@ class HttpListenerTest {
   }
 
   @Test
-  void aClientHasThirtySecondsToSendItsRequest() throws Exception {
-    start(new Router(), 1);
+  void anEmptyPathSegmentIsNotRoutedAsIfItWereNotThere() throws Exception {
+    start(new Router().add("GET", "/webhook/{id}", request -> Response.ok(200)), 2);
 
-    // The JDK server reads this once; with it, a stalled upload is cut off and frees its thread.
-    assertThat(System.getProperty(HttpListener.MAX_REQUEST_TIME_PROPERTY)).isEqualTo("30");
+    assertThat(get("/webhook/abc").statusCode()).isEqualTo(200);
+    assertThat(get("/webhook//abc").statusCode()).isIn(400, 404);
+  }
+
+  @Test
+  void aMalformedEscapeIsA400InTheListenersShape() throws Exception {
+    start(new Router().add("GET", "/things/{id}", request -> Response.ok(200)), 2);
+
+    Socket inPath = rawConnection("GET /things/%zz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    Socket inQuery = rawConnection("GET /things/a?x=%zz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+
+    for (Socket socket : List.of(inPath, inQuery)) {
+      String answer = readAll(socket);
+      assertThat(answer).startsWith("HTTP/1.1 400");
+      assertThat(jsonBody(answer).path("ok").asBoolean(true)).isFalse();
+    }
+  }
+
+  @Test
+  void headersTooLargeOrTooManyGet431AsJson() throws Exception {
+    start(new Router().add("GET", "/x", request -> Response.ok(200)), 2);
+    StringBuilder many = new StringBuilder("GET /x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n");
+    for (int i = 0; i < 150; i++) many.append("X-").append(i).append(": 1\r\n");
+    String huge = "GET /x HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Big: " + "a".repeat(40_000) + "\r\n\r\n";
+
+    String tooMany = readAll(rawConnection(many.append("\r\n").toString()));
+    String tooLarge = readAll(rawConnection(huge));
+
+    assertThat(tooMany).startsWith("HTTP/1.1 431");
+    assertThat(jsonBody(tooMany).path("error").asText()).contains("Too many headers");
+    assertThat(tooLarge).startsWith("HTTP/1.1 431");
+    assertThat(jsonBody(tooLarge).path("ok").asBoolean(true)).isFalse();
+  }
+
+  @Test
+  void slowSendersOfHeadersStarveNobodyAndAreCutOff() throws Exception {
+    start(new Router().add("GET", "/x", request -> Response.ok(200)), 1, new InFlight(1 << 20), SHORT);
+    List<Socket> slow = new ArrayList<>();
+    for (int i = 0; i < 16; i++) slow.add(rawConnection("GET /x HTTP/1.1\r\nHo"));
+
+    for (int i = 0; i < 10; i++) assertThat(get("/x").statusCode()).isEqualTo(200);
+
+    for (Socket s : slow) {
+      // Cut off within a few sweeps of the one-second head limit: the read ends instead of hanging.
+      assertThat(s.getInputStream().read()).isEqualTo(-1);
+    }
+  }
+
+  @Test
+  void aStalledBodyGets408AndHoldsNoThread() throws Exception {
+    start(echo().add("GET", "/x", request -> Response.ok(200)), 1, new InFlight(1 << 20), SHORT);
+    Socket stalled = rawConnection("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n0123456789");
+
+    assertThat(get("/x").statusCode()).isEqualTo(200);
+
+    String answer = readAll(stalled);
+    assertThat(answer).startsWith("HTTP/1.1 408");
+    assertThat(jsonBody(answer).path("error").asText()).contains("did not arrive");
+  }
+
+  @Test
+  void bodiesAreReadWholeAndChunkedBodiesToo() throws Exception {
+    start(echo(), 2);
+
+    assertThat(post("/echo", "x".repeat(10_000)).body()).isEqualTo("{\"bytes\":10000}");
+    String chunked = readAll(rawConnection("POST /echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+        + "Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"));
+    assertThat(chunked).startsWith("HTTP/1.1 200").endsWith("{\"bytes\":11}");
+  }
+
+  @Test
+  void aBodyOverTheRouteLimitIsRefusedByTheHandlerWithoutBeingRead() throws Exception {
+    start(new Router().addAsync("POST", "/small", 1024, request -> {
+      try {
+        request.body();
+        return CompletableFuture.completedFuture(Response.ok(200));
+      } catch (Request.BodyTooLarge e) {
+        return CompletableFuture.completedFuture(Response.error(413, e.getMessage()));
+      }
+    }), 2);
+
+    String declared = readAll(rawConnection("POST /small HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n"));
+    String chunked = readAll(rawConnection("POST /small HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+        + "800\r\n" + "a".repeat(0x800) + "\r\n"));
+
+    assertThat(declared).startsWith("HTTP/1.1 413").containsIgnoringCase("Connection: close");
+    assertThat(chunked).startsWith("HTTP/1.1 413");
+  }
+
+  @Test
+  void overTheBudgetOfBytesInFlightIsA503WithRetryAfterAndNothingIsRead() throws Exception {
+    List<Integer> handled = new CopyOnWriteArrayList<>();
+    start(new Router().addAsync("POST", "/in", 1 << 20, request -> {
+      handled.add(request.body().length);
+      return CompletableFuture.completedFuture(Response.ok(202));
+    }), 2, new InFlight(10_000), HttpListener.Limits.DEFAULT);
+    Socket holding = rawConnection("POST /in HTTP/1.1\r\nHost: x\r\nContent-Length: 8000\r\n\r\nabc");
+    Thread.sleep(200);
+
+    String refused = readAll(rawConnection("POST /in HTTP/1.1\r\nHost: x\r\nContent-Length: 8000\r\n\r\n"));
+
+    assertThat(refused).startsWith("HTTP/1.1 503").contains("Retry-After: 1");
+    assertThat(jsonBody(refused).path("error").asText()).contains("nothing was accepted");
+    OutputStream rest = holding.getOutputStream();
+    rest.write("x".repeat(7997).getBytes(StandardCharsets.ISO_8859_1));
+    rest.flush();
+    assertThat(readLine(holding)).startsWith("HTTP/1.1 202");
+    assertThat(handled).containsExactly(8000);
+    assertThat(post("/in", "y".repeat(9000)).statusCode()).as("the budget was given back").isEqualTo(202);
+  }
+
+  @Test
+  void liveAndReadyTurn503WhenANeededThreadHasDied() throws Exception {
+    start(new Router(), 1);
+    assertThat(get("/live").statusCode()).isEqualTo(200);
+
+    failure.set(Optional.of("the matrix-sync thread has died"));
+
+    HttpResponse<String> live = get("/live");
+    assertThat(live.statusCode()).isEqualTo(503);
+    assertThat(live.body()).contains("matrix-sync");
+    assertThat(get("/ready").statusCode()).isEqualTo(503);
+  }
+
+  private static String readLine(Socket socket) throws IOException {
+    StringBuilder line = new StringBuilder();
+    InputStream in = socket.getInputStream();
+    for (int c = in.read(); c >= 0 && c != '\n'; c = in.read()) line.append((char) c);
+    return line.toString();
   }
 }

@@ -208,6 +208,33 @@ class MatrixGatewayTest {
     assertThat(syncStore.processed("$old")).isFalse();
   }
 
+  @Test
+  void anEventWhoseHandlingFailsIsSkippedAndTheSyncGoesOn() throws Exception {
+    long now = System.currentTimeMillis() + 60_000;
+    String deep = "[".repeat(30_000) + "]".repeat(30_000);
+    server.enqueue(json(200, "{\"filter_id\":\"f1\"}"));
+    server.enqueue(json(200, "{\"next_batch\":\"s1\"}"));
+    server.enqueue(json(200, """
+        {"next_batch":"s2","rooms":{"join":{"!r:test":{"timeline":{"events":[
+          {"type":"m.room.message","sender":"@a:test","event_id":"$bomb","origin_server_ts":%d,"content":{"body":"x"}},
+          {"type":"m.room.message","sender":"@a:test","event_id":"$deep","origin_server_ts":%d,
+           "content":{"body":"y","x":%s}},
+          {"type":"m.room.message","sender":"@a:test","event_id":"$fine","origin_server_ts":%d,"content":{"body":"z"}}
+        ]}}}}}""".formatted(now, now, deep, now)));
+    BlockingQueue<String> handled = new LinkedBlockingQueue<>();
+
+    gateway.start((event, initial) -> {
+      if (event instanceof RoomEvent.Message m && m.eventId().equals("$bomb")) throw new StackOverflowError();
+      if (event instanceof RoomEvent.Message m) handled.add(m.eventId());
+    }, () -> { });
+
+    assertThat(handled.poll(5, TimeUnit.SECONDS)).isEqualTo("$fine");
+    awaitSince("s2");
+    assertThat(syncStore.processed("$bomb")).as("a failed event is not handled again").isTrue();
+    assertThat(syncStore.processed("$deep")).isTrue();
+    assertThat(gateway.syncAlive()).isTrue();
+  }
+
   private static String describe(RoomEvent event) {
     if (event instanceof RoomEvent.State s) return "state " + s.eventType();
     if (event instanceof RoomEvent.Message m) return "message " + m.eventId();

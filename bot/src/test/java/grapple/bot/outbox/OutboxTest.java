@@ -119,4 +119,35 @@ class OutboxTest {
 
     assertThat(gateway.takeSent().roomId()).isEqualTo("!dm-@alice:test");
   }
+
+  @Test
+  void aMessageThatKeepsFailingUnexpectedlyIsRecordedAfterAFewTriesAndTheRoomMovesOn() throws Exception {
+    FakeGateway gateway = new FakeGateway().poison("poison", new StackOverflowError());
+    Outbox outbox = outbox(db(), gateway);
+
+    Outbox.Posting poisoned = outbox.post("!a:test", Messages.notice("poison"));
+    outbox.post("!a:test", Messages.notice("next")).queued().join();
+
+    FakeGateway.Sent next = gateway.takeSent(Duration.ofSeconds(10));
+    assertThat(next).isNotNull();
+    assertThat(next.content().get("body").asText()).isEqualTo("next");
+    assertThat(poisoned.delivered()).failsWithin(Duration.ofSeconds(5));
+    assertThat(outbox.failures()).singleElement().satisfies(f -> assertThat(f.error()).contains("StackOverflowError"));
+  }
+
+  @Test
+  void aBacklogLargerThanTheMemoryBudgetIsDeliveredInOrderFromTheDatabase() throws Exception {
+    FakeGateway gateway = new FakeGateway().hold();
+    Outbox outbox = outbox(db(), gateway);
+    String padding = "x".repeat(50_000);
+    int count = (int) (DeliveryWorker.MAX_RESIDENT_BYTES / 50_000) + 40;
+
+    for (int i = 0; i < count; i++) outbox.post("!a:test", Messages.notice(i + " " + padding)).queued().join();
+    gateway.release();
+
+    for (int i = 0; i < count; i++) {
+      assertThat(gateway.takeSent().content().get("body").asText()).startsWith(i + " x");
+    }
+    assertThat(outbox.backlog()).isZero();
+  }
 }

@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 
 class BodyParserTest {
   private static JsonNode parse(String contentType, String body) {
-    return BodyParser.parse(Optional.ofNullable(contentType), body.getBytes(StandardCharsets.UTF_8));
+    Payload payload = BodyParser.parse(Optional.ofNullable(contentType), body.getBytes(StandardCharsets.UTF_8));
+    return ((Payload.Whole) payload).data();
   }
 
   @Test
@@ -65,5 +66,51 @@ class BodyParserTest {
   void aMissingContentTypeWithABodyIsRefused() {
     assertThatThrownBy(() -> parse(null, "xx"))
         .isInstanceOf(BodyParser.Unsupported.class).hasMessageContaining("Missing Content-Type");
+  }
+
+  @Test
+  void jsonNestedDeeperThanTheLimitIsABadInputNamingIt() {
+    String deep = "[".repeat(5_000) + "]".repeat(5_000);
+
+    assertThatThrownBy(() -> parse("application/json", deep)).isInstanceOf(BadInput.class)
+        .hasMessageContaining("nested deeper than 100 levels");
+    assertThatThrownBy(() -> parse("application/json", "{\"pad\":\"" + "x".repeat(70_000) + "\",\"a\":" + deep + "}"))
+        .as("a body streamed because it is large").isInstanceOf(BadInput.class)
+        .hasMessageContaining("nested deeper than 100 levels");
+  }
+
+  @Test
+  void aNumberOfMoreThanAThousandDigitsIsABadInputNamingIt() {
+    assertThatThrownBy(() -> parse("application/json", "{\"n\":" + "9".repeat(1_001) + "}"))
+        .isInstanceOf(BadInput.class).hasMessageContaining("number longer than 1000 digits");
+  }
+
+  @Test
+  void aLargeJsonBodyIsReadAsAStreamKeepingItsTextFields() {
+    String body = "{\"username\":\"ci\",\"text\":\"deployed\",\"log\":\"" + "x".repeat(200_000) + "\"}";
+
+    Payload payload = BodyParser.parse(Optional.of("application/json"), body.getBytes(StandardCharsets.UTF_8));
+
+    assertThat(payload).isInstanceOfSatisfying(Payload.Large.class, large -> {
+      assertThat(large.text()).contains("deployed");
+      assertThat(large.username()).contains("ci");
+      assertThat(large.pretty()).startsWith("{\n  \"username\": \"ci\",\n  \"text\": \"deployed\",");
+      assertThat(large.pretty().length()).isLessThanOrEqualTo(WebhookMessage.MAX_PRETTY_CHARS);
+    });
+  }
+
+  @Test
+  void aLargeJsonBodyWithTrailingGarbageIsABadInput() {
+    String body = "{\"a\":\"" + "x".repeat(70_000) + "\"} {}";
+
+    assertThatThrownBy(() -> parse("application/json", body)).isInstanceOf(BadInput.class)
+        .hasMessageContaining("after the document");
+  }
+
+  @Test
+  void aHugeTextBodyIsDecodedOnlyAsFarAsAMessageCanShow() {
+    String text = parse("text/plain", "\u2039".repeat(1 << 20)).asText();
+
+    assertThat(text).hasSize(BodyParser.TEXT_CHARS);
   }
 }

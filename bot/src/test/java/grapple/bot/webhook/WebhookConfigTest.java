@@ -31,7 +31,7 @@ class WebhookConfigTest {
   @Test
   void rejectsANonBooleanFlag() {
     assertThatThrownBy(() -> WebhookConfig.from("ci", Json.object().put("waitForComplete", "yes")))
-        .hasMessage("'waitForComplete' must be true or false, was \"yes\"");
+        .hasMessage("'waitForComplete' must be true or false, was `\"yes\"`");
   }
 
   @Test

@@ -1,5 +1,6 @@
 package grapple.bot.webhook;
 
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -12,13 +13,17 @@ class WebhookMessageTest {
   /** What the tests claim was received: large, so the size check always serialises. */
   private static final long RECEIVED = 1_000_000;
 
+  private static Payload whole(JsonNode data) {
+    return new Payload.Whole(data);
+  }
+
   private static JsonNode json(String text) throws Exception {
     return Json.MAPPER.readTree(text);
   }
 
   @Test
   void textIsRenderedAsMarkdown() throws Exception {
-    ObjectNode content = WebhookMessage.build(json("{\"text\":\"hello **world**\"}"), true, RECEIVED);
+    ObjectNode content = WebhookMessage.build(whole(json("{\"text\":\"hello **world**\"}")), true, RECEIVED);
 
     assertThat(content.get("msgtype").asText()).isEqualTo("m.notice");
     assertThat(content.get("body").asText()).isEqualTo("hello **world**");
@@ -28,7 +33,7 @@ class WebhookMessageTest {
 
   @Test
   void givenHtmlIsUsedInsteadOfRenderedMarkdown() throws Exception {
-    ObjectNode content = WebhookMessage.build(json("{\"text\":\"plain\",\"html\":\"<b>bold</b>\"}"), true, RECEIVED);
+    ObjectNode content = WebhookMessage.build(whole(json("{\"text\":\"plain\",\"html\":\"<b>bold</b>\"}")), true, RECEIVED);
 
     assertThat(content.get("body").asText()).isEqualTo("plain");
     assertThat(content.get("formatted_body").asText()).isEqualTo("<b>bold</b>");
@@ -36,15 +41,15 @@ class WebhookMessageTest {
 
   @Test
   void givenHtmlIsSanitised() throws Exception {
-    ObjectNode content = WebhookMessage.build(
-        json("{\"text\":\"x\",\"html\":\"<b onclick=\\\"evil()\\\">hi</b><script>alert(1)</script>\"}"), true, RECEIVED);
+    ObjectNode content = WebhookMessage.build(whole(
+        json("{\"text\":\"x\",\"html\":\"<b onclick=\\\"evil()\\\">hi</b><script>alert(1)</script>\"}")), true, RECEIVED);
 
     assertThat(content.get("formatted_body").asText()).isEqualTo("<b>hi</b>");
   }
 
   @Test
   void usernamePrefixesTheText() throws Exception {
-    ObjectNode content = WebhookMessage.build(json("{\"text\":\"deployed\",\"username\":\"ci-bot\"}"), true, RECEIVED);
+    ObjectNode content = WebhookMessage.build(whole(json("{\"text\":\"deployed\",\"username\":\"ci-bot\"}")), true, RECEIVED);
 
     assertThat(content.get("body").asText()).isEqualTo("**ci-bot**: deployed");
     assertThat(content.get("formatted_body").asText()).isEqualTo("<p><strong>ci-bot</strong>: deployed</p>");
@@ -52,14 +57,14 @@ class WebhookMessageTest {
 
   @Test
   void aStringIsAnnouncedAsReceivedData() {
-    ObjectNode content = WebhookMessage.build(TextNode.valueOf("hello there"), true, RECEIVED);
+    ObjectNode content = WebhookMessage.build(whole(TextNode.valueOf("hello there")), true, RECEIVED);
 
     assertThat(content.get("body").asText()).isEqualTo("Received webhook data: hello there");
   }
 
   @Test
   void anObjectWithoutTextBecomesAJsonCodeBlockAsJavaScriptWouldIndentIt() throws Exception {
-    ObjectNode content = WebhookMessage.build(json("{\"a\":\"1\",\"b\":\"two\",\"c\":{},\"d\":[]}"), true, RECEIVED);
+    ObjectNode content = WebhookMessage.build(whole(json("{\"a\":\"1\",\"b\":\"two\",\"c\":{},\"d\":[]}")), true, RECEIVED);
 
     assertThat(content.get("body").asText()).isEqualTo(
         "Received webhook data:\n\n```json\n\n{\n  \"a\": \"1\",\n  \"b\": \"two\",\n  \"c\": {},\n  \"d\": []\n}\n\n```");
@@ -68,7 +73,7 @@ class WebhookMessageTest {
 
   @Test
   void anArrayBecomesAJsonCodeBlock() throws Exception {
-    ObjectNode content = WebhookMessage.build(json("[1,\"two\"]"), true, RECEIVED);
+    ObjectNode content = WebhookMessage.build(whole(json("[1,\"two\"]")), true, RECEIVED);
 
     assertThat(content.get("body").asText())
         .isEqualTo("Received webhook data:\n\n```json\n\n[\n  1,\n  \"two\"\n]\n\n```");
@@ -78,8 +83,10 @@ class WebhookMessageTest {
   void theRawDataIsAttachedUnlessTurnedOff() throws Exception {
     JsonNode data = json("{\"text\":\"x\",\"extra\":1}");
 
-    assertThat(WebhookMessage.build(data, true, RECEIVED).get(WebhookMessage.DATA_KEY)).isEqualTo(data);
-    assertThat(WebhookMessage.build(data, false, RECEIVED).has(WebhookMessage.DATA_KEY)).isFalse();
+    long received = data.toString().length();
+
+    assertThat(WebhookMessage.build(whole(data), true, received).get(WebhookMessage.DATA_KEY)).isEqualTo(data);
+    assertThat(WebhookMessage.build(whole(data), false, received).has(WebhookMessage.DATA_KEY)).isFalse();
   }
 
   @Test
@@ -87,7 +94,7 @@ class WebhookMessageTest {
     ObjectNode data = Json.object().put("text", "short");
     data.put("blob", "x".repeat(70_000));
 
-    ObjectNode content = WebhookMessage.build(data, true, RECEIVED);
+    ObjectNode content = WebhookMessage.build(whole(data), true, RECEIVED);
 
     assertThat(content.has(WebhookMessage.DATA_KEY)).isFalse();
     assertThat(content.get("body").asText()).isEqualTo("short");
@@ -98,7 +105,7 @@ class WebhookMessageTest {
   void aHugeTextDropsTheHtmlThenIsCutToFit() {
     ObjectNode data = Json.object().put("text", "é".repeat(100_000));
 
-    ObjectNode content = WebhookMessage.build(data, true, RECEIVED);
+    ObjectNode content = WebhookMessage.build(whole(data), true, RECEIVED);
 
     assertThat(content.has("formatted_body")).isFalse();
     assertThat(content.get("body").asText()).startsWith("ééé").endsWith("(cut: the message was too long)");
@@ -107,7 +114,7 @@ class WebhookMessageTest {
 
   @Test
   void aUsernameOnACodeBlockStaysInsideTheFirstParagraph() throws Exception {
-    ObjectNode content = WebhookMessage.build(json("{\"username\":\"<ci>\",\"n\":1}"), true, RECEIVED);
+    ObjectNode content = WebhookMessage.build(whole(json("{\"username\":\"<ci>\",\"n\":1}")), true, RECEIVED);
 
     assertThat(content.get("body").asText()).startsWith("**<ci>**: Received webhook data:");
     assertThat(content.get("formatted_body").asText())
@@ -116,15 +123,48 @@ class WebhookMessageTest {
 
   @Test
   void codeBlockHtmlIsEscaped() throws Exception {
-    ObjectNode content = WebhookMessage.build(json("{\"x\":\"</code><script>\"}"), true, RECEIVED);
+    ObjectNode content = WebhookMessage.build(whole(json("{\"x\":\"</code><script>\"}")), true, RECEIVED);
 
     assertThat(content.get("formatted_body").asText()).contains("&lt;/code&gt;&lt;script&gt;").doesNotContain("<script>");
   }
 
   @Test
   void markdownLinksToScriptsAreNotLinked() throws Exception {
-    ObjectNode content = WebhookMessage.build(json("{\"text\":\"[click](javascript:alert(1))\"}"), true, RECEIVED);
+    ObjectNode content = WebhookMessage.build(whole(json("{\"text\":\"[click](javascript:alert(1))\"}")), true, RECEIVED);
 
     assertThat(content.get("formatted_body").asText()).doesNotContain("javascript:");
+  }
+
+  @Test
+  void aMegabyteOfTextIsCutBeforeItIsRendered() {
+    ObjectNode content = assertTimeoutPreemptively(java.time.Duration.ofSeconds(10),
+        () -> WebhookMessage.build(whole(TextNode.valueOf("\u2039".repeat(1 << 20))), true, 3L << 20));
+
+    assertThat(content.has("formatted_body")).isFalse();
+    assertThat(content.get("body").asText()).startsWith("Received webhook data: \u2039\u2039")
+        .endsWith("(cut: the message was too long)");
+    assertThat(WebhookMessage.size(content)).isLessThanOrEqualTo(WebhookMessage.MAX_CONTENT_BYTES);
+  }
+
+  @Test
+  void aLargeJsonDocumentBecomesACutCodeBlockWithoutItsData() {
+    Payload large = new Payload.Large(java.util.Optional.empty(), java.util.Optional.empty(),
+        java.util.Optional.of("ci"), java.util.Optional.empty(), "{\n  \"a\": \"" + "x".repeat(70_000));
+
+    ObjectNode content = WebhookMessage.build(large, true, 200_000);
+
+    assertThat(content.has(WebhookMessage.DATA_KEY)).isFalse();
+    assertThat(content.get("body").asText()).startsWith("**ci**: Received webhook data:\n\n```json");
+    assertThat(WebhookMessage.size(content)).isLessThanOrEqualTo(WebhookMessage.MAX_CONTENT_BYTES);
+  }
+
+  @Test
+  void givenHtmlTooLargeToFitIsLeftOutRatherThanSanitised() {
+    ObjectNode data = Json.object().put("text", "short").put("html", "<b>x</b>".repeat(100_000));
+
+    ObjectNode content = WebhookMessage.build(whole(data), true, RECEIVED);
+
+    assertThat(content.get("body").asText()).isEqualTo("short");
+    assertThat(content.has("formatted_body")).isFalse();
   }
 }

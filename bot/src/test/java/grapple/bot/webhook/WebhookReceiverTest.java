@@ -9,6 +9,7 @@ import grapple.bot.RoomGateway;
 import grapple.bot.config.Config;
 import grapple.bot.http.HttpListener;
 import grapple.bot.http.RequestObserver;
+import grapple.bot.http.TestListeners;
 import grapple.bot.http.Response;
 import grapple.bot.http.Router;
 import grapple.bot.outbox.Outbox;
@@ -70,7 +71,8 @@ class WebhookReceiverTest {
         hookId -> hookId.equals("secret") ? Optional.of(hook) : Optional.empty(), outbox, Clock.systemUTC(), WAIT);
     listener = HttpListener.start(new HttpListener.Settings("webhooks", new InetSocketAddress("127.0.0.1", 0), 2,
         (status, message, id) -> Response.error(status, message), path -> path),
-        new Router().addAsync("POST", "/webhook/{hookId}", receiver::receive), () -> true, RequestObserver.NONE);
+        new Router().addAsync("POST", "/webhook/{hookId}", settings.payloadSizeLimitBytes(), receiver::receive),
+        TestListeners.shared());
   }
 
   /** A homeserver whose sends wait until the test lets them go. */

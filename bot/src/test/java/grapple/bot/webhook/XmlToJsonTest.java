@@ -42,4 +42,34 @@ class XmlToJsonTest {
   void malformedXmlIsABadInput() {
     assertThatThrownBy(() -> parse("<a><b></a>")).isInstanceOf(BadInput.class);
   }
+
+  @Test
+  void xmlNestedThousandsDeepIsRefusedNamingTheLimitWithoutRecursion() {
+    for (int depth : new int[] {500, 4_000, 5_000, 100_000}) {
+      String xml = "<a>".repeat(depth) + "</a>".repeat(depth);
+
+      assertThatThrownBy(() -> parse(xml)).as("depth %d", depth).isInstanceOf(BadInput.class)
+          .hasMessageContaining("nested deeper than 100 elements");
+    }
+  }
+
+  @Test
+  void xmlWithMoreElementsThanTheLimitIsRefused() {
+    String xml = "<r>" + "<i/>".repeat(XmlToJson.MAX_ELEMENTS) + "</r>";
+
+    assertThatThrownBy(() -> parse(xml)).isInstanceOf(BadInput.class).hasMessageContaining("more than 20000 elements");
+  }
+
+  @Test
+  void xmlAtTheDepthLimitIsAccepted() {
+    String xml = "<a>".repeat(100) + "x" + "</a>".repeat(100);
+
+    assertThat(parse(xml).path("a").isObject()).isTrue();
+  }
+
+  @Test
+  void prefixedNamesKeepTheirPrefixLowerCased() throws Exception {
+    assertThat(parse("<soap:Envelope xmlns:soap=\"urn:x\"><soap:Body>1</soap:Body></soap:Envelope>"))
+        .isEqualTo(Json.MAPPER.readTree("{\"soap:envelope\":{\"$\":{\"xmlns:soap\":\"urn:x\"},\"soap:body\":[\"1\"]}}"));
+  }
 }

@@ -1,0 +1,48 @@
+package grapple.bot;
+
+import grapple.bot.http.Health;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Knows whether the threads Grapple needs are alive (the sync loop, the database writer, the feed
+ * scheduler, ...); {@code /live} and {@code /ready} answer 503 as soon as one has died, so a
+ * supervisor or load balancer sees what the log says.
+ */
+final class Watchdog implements Health {
+  private static final Logger log = LoggerFactory.getLogger(Watchdog.class);
+
+  private final AtomicBoolean ready = new AtomicBoolean();
+  private final Map<String, BooleanSupplier> checks = new ConcurrentHashMap<>();
+  private final AtomicBoolean reported = new AtomicBoolean();
+
+  /** Watches {@code alive}, which answers false once the thread called {@code name} has died. */
+  void watch(String name, BooleanSupplier alive) {
+    checks.put(name, alive);
+  }
+
+  void markReady() {
+    ready.set(true);
+  }
+
+  @Override
+  public boolean ready() {
+    return ready.get();
+  }
+
+  @Override
+  public Optional<String> failure() {
+    for (Map.Entry<String, BooleanSupplier> check : checks.entrySet()) {
+      if (check.getValue().getAsBoolean()) continue;
+      String why = "the " + check.getKey() + " thread has died; see the log and restart Grapple";
+      if (reported.compareAndSet(false, true)) log.error("watchdog: {}", why);
+      return Optional.of(why);
+    }
+    return Optional.empty();
+  }
+}

@@ -1,0 +1,124 @@
+package grapple.bot.http;
+
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.util.thread.Scheduler;
+
+/**
+ * Reads one request body as it arrives, without a thread waiting on the socket in between: Jetty
+ * calls back when bytes come. Bounded in size (the route's limit), in memory (the shared
+ * {@link InFlight} budget, taken before bytes are kept) and in time (the whole body within
+ * {@code timeoutMillis}). Exactly one outcome is reported.
+ */
+final class BodyReader implements Runnable {
+  /** How a read ended. */
+  interface Outcome {
+    void read(byte[] body);
+
+    void tooLarge();
+
+    /** The budget of bytes in flight ran out: answer 503. */
+    void busy();
+
+    void timedOut();
+
+    void failed(Throwable failure);
+  }
+
+  private static final int STEP_BYTES = 64 * 1024;
+
+  private final Content.Source source;
+  private final long limit;
+  private final InFlight budget;
+  private final Outcome outcome;
+  private final AtomicBoolean settled = new AtomicBoolean();
+  private byte[] buffer;
+  private int size;
+  private long reserved;
+  private Scheduler.Task timeout;
+
+  BodyReader(Content.Source source, long declaredLength, long limit, InFlight budget, Outcome outcome) {
+    this.source = source;
+    this.limit = limit;
+    this.budget = budget;
+    this.outcome = outcome;
+    this.buffer = new byte[(int) Math.min(declaredLength >= 0 ? declaredLength : 4096, limit + 1)];
+  }
+
+  /** Takes the first part of the budget; false when it is spent (then nothing was taken). */
+  boolean reserve(long declaredLength) {
+    long first = declaredLength >= 0 ? declaredLength : Math.min(STEP_BYTES, limit);
+    if (!budget.tryReserve(first)) return false;
+    reserved = first;
+    return true;
+  }
+
+  void start(Scheduler scheduler, long timeoutMillis) {
+    timeout = scheduler.schedule(this::timeOut, timeoutMillis, TimeUnit.MILLISECONDS);
+    run();
+  }
+
+  /** The budget taken for this body, given back once the handler is done with the bytes. */
+  long reserved() {
+    return reserved;
+  }
+
+  @Override
+  public void run() {
+    while (!settled.get()) {
+      Content.Chunk chunk = source.read();
+      if (chunk == null) {
+        source.demand(this);
+        return;
+      }
+      try {
+        if (Content.Chunk.isFailure(chunk)) {
+          settle().ifPresent(o -> o.failed(chunk.getFailure()));
+          return;
+        }
+        if (!append(chunk.getByteBuffer())) return;
+        if (chunk.isLast()) {
+          byte[] body = size == buffer.length ? buffer : Arrays.copyOf(buffer, size);
+          settle().ifPresent(o -> o.read(body));
+          return;
+        }
+      } finally {
+        chunk.release();
+      }
+    }
+  }
+
+  /** Keeps the bytes; false (with the outcome reported) when they go over the limit or budget. */
+  private boolean append(ByteBuffer bytes) {
+    int n = bytes.remaining();
+    if (size + (long) n > limit) {
+      settle().ifPresent(Outcome::tooLarge);
+      return false;
+    }
+    if (size + n > reserved) {
+      long more = Math.min(Math.max(STEP_BYTES, size + n - reserved), limit + 1 - reserved);
+      if (!budget.tryReserve(more)) {
+        settle().ifPresent(Outcome::busy);
+        return false;
+      }
+      reserved += more;
+    }
+    if (size + n > buffer.length) buffer = Arrays.copyOf(buffer, (int) Math.min(limit + 1, Math.max(size + n, 2L * buffer.length)));
+    bytes.get(buffer, size, n);
+    size += n;
+    return true;
+  }
+
+  private void timeOut() {
+    settle().ifPresent(Outcome::timedOut);
+  }
+
+  private java.util.Optional<Outcome> settle() {
+    if (!settled.compareAndSet(false, true)) return java.util.Optional.empty();
+    if (timeout != null) timeout.cancel();
+    return java.util.Optional.of(outcome);
+  }
+}

@@ -1,0 +1,125 @@
+package grapple.bot.http;
+
+import java.nio.ByteBuffer;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpHeaderValue;
+import org.eclipse.jetty.util.Callback;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One request and its answer: written once, with the request id, then counted and logged.
+ * Writing never blocks: Jetty sends what the client reads and keeps the rest.
+ */
+final class Exchange {
+  private static final Logger log = LoggerFactory.getLogger(Exchange.class);
+
+  private final HttpListener.Settings settings;
+  private final org.eclipse.jetty.server.Request request;
+  private final org.eclipse.jetty.server.Response response;
+  private final Callback callback;
+  private final RequestObserver observer;
+  private final Logger accessLog;
+  private final String requestId = HttpListener.newRequestId();
+  private final long startedNanos = System.nanoTime();
+  private final AtomicBoolean answered = new AtomicBoolean();
+  private volatile boolean close;
+
+  Exchange(HttpListener.Settings settings, org.eclipse.jetty.server.Request request,
+      org.eclipse.jetty.server.Response response, Callback callback, RequestObserver observer, Logger accessLog) {
+    this.settings = settings;
+    this.request = request;
+    this.response = response;
+    this.callback = callback;
+    this.observer = observer;
+    this.accessLog = accessLog;
+  }
+
+  String requestId() {
+    return requestId;
+  }
+
+  /** The path as the client sent it, still percent-encoded. */
+  String path() {
+    String path = request.getHttpURI().getPath();
+    return path == null ? "/" : path;
+  }
+
+  HttpListener.ErrorStyle style() {
+    return settings.errors();
+  }
+
+  /** The answer will end the connection (its body was not read, or the client misbehaved). */
+  void closeAfterAnswer() {
+    close = true;
+  }
+
+  void answerAndClose(Response answer) {
+    closeAfterAnswer();
+    answer(answer);
+  }
+
+  /**
+   * Answers when {@code pending} completes, on {@code executor} when it completes later (the
+   * thread that completes it, e.g. the database writer, goes straight back to its own work).
+   */
+  void answerWhenDone(CompletableFuture<Response> pending, Executor executor) {
+    if (pending.isDone()) {
+      pending.whenComplete(this::settle);
+    } else {
+      pending.whenCompleteAsync(this::settle, executor);
+    }
+  }
+
+  private void settle(Response answer, Throwable failure) {
+    answer(failure == null ? answer : crashed(failure));
+  }
+
+  Response crashed(Throwable failure) {
+    Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+    log.error("{}: {} {} failed (request {})", settings.name(), request.getMethod(), settings.logPath().apply(path()),
+        requestId, cause);
+    return settings.errors().error(500, "Internal error (request " + requestId + ")", requestId);
+  }
+
+  void answer(Response answer) {
+    if (!answered.compareAndSet(false, true)) return;
+    try {
+      response.setStatus(answer.status());
+      response.getHeaders().put(HttpHeader.CONTENT_TYPE, answer.contentType());
+      response.getHeaders().put("X-Request-Id", requestId);
+      for (Map.Entry<String, String> h : answer.headers().entrySet()) response.getHeaders().put(h.getKey(), h.getValue());
+      if (close) response.getHeaders().put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
+      response.getHeaders().put(HttpHeader.CONTENT_LENGTH, answer.body().length);
+      response.write(true, ByteBuffer.wrap(answer.body()), callback);
+    } catch (RuntimeException e) {
+      // The response was already committed or the connection is gone; nothing left to tell the client.
+      log.debug("{}: could not answer request {}: {}", settings.name(), requestId, e.toString());
+      callback.failed(e);
+    }
+    observed(answer.status());
+  }
+
+  /** The client went away or broke the request mid-body: nothing can be answered. */
+  void abandon(Throwable failure) {
+    if (!answered.compareAndSet(false, true)) return;
+    log.debug("{}: request {} abandoned: {}", settings.name(), requestId, failure.toString());
+    callback.failed(failure);
+    observed(499);
+  }
+
+  private void observed(int status) {
+    long nanos = System.nanoTime() - startedNanos;
+    observer.served(settings.name(), status, nanos);
+    if (accessLog.isInfoEnabled()) {
+      accessLog.info("{} {} {} {} {}ms req={}", settings.name(), request.getMethod(), settings.logPath().apply(path()),
+          status, TimeUnit.NANOSECONDS.toMillis(nanos), requestId);
+    }
+  }
+}

@@ -1,0 +1,12 @@
+package grapple.bot.http;
+
+import java.util.Optional;
+
+/** What {@code /live} and {@code /ready} report: loaded yet, and whether a needed thread has died. */
+public interface Health {
+  /** True once the bot has loaded its rooms. */
+  boolean ready();
+
+  /** Why the bot cannot work any more (a thread it needs has died), if it cannot. */
+  Optional<String> failure();
+}

@@ -1,0 +1,147 @@
+package grapple.bot.webhook;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import grapple.state.BadInput;
+import java.io.IOException;
+import java.io.Writer;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Reads a JSON body too large to keep as a tree in one pass: checks it is well-formed (within the
+ * webhook limits), keeps its top-level {@code text}, {@code username} and {@code html} strings,
+ * and writes its start pretty-printed until a message's worth is written. Memory beyond the body
+ * itself stays a few hundred kilobytes whatever the document holds.
+ */
+final class LargeJson {
+  private static final Set<String> FIELDS = Set.of("text", "username", "html");
+
+  private LargeJson() {}
+
+  static Payload.Large read(byte[] body) {
+    Fields fields = new Fields();
+    BoundedWriter out = new BoundedWriter(WebhookMessage.MAX_PRETTY_CHARS);
+    try (JsonParser parser = BodyParser.streamingParser(body)) {
+      JsonGenerator pretty = WebhookMessage.prettyGenerator(out);
+      walk(parser, pretty, out, fields);
+      flushQuietly(pretty);
+    } catch (JsonProcessingException e) {
+      throw BodyParser.invalidJson(e);
+    } catch (IOException e) {
+      throw new BadInput("body", "Body is not valid JSON: " + e.getMessage());
+    }
+    return new Payload.Large(Optional.ofNullable(fields.string), Optional.ofNullable(fields.text),
+        Optional.ofNullable(fields.username), Optional.ofNullable(fields.html), out.toString());
+  }
+
+  /** The top-level strings kept from the document. */
+  private static final class Fields {
+    String string;
+    String text;
+    String username;
+    String html;
+
+    void keep(String name, String value) {
+      switch (name) {
+        case "text" -> text = value;
+        case "username" -> username = value;
+        case "html" -> html = value;
+        default -> throw new IllegalStateException("not a kept field: " + name);
+      }
+    }
+  }
+
+  private static void walk(JsonParser parser, JsonGenerator pretty, BoundedWriter out, Fields fields)
+      throws IOException {
+    JsonToken token = parser.nextToken();
+    if (token == null) throw new BadInput("body", "Body is not valid JSON: it is empty");
+    boolean rootIsObject = token == JsonToken.START_OBJECT;
+    int depth = 0;
+    String field = null;
+    while (token != null) {
+      if (!out.full()) copy(parser, pretty);
+      switch (token) {
+        case START_OBJECT, START_ARRAY -> depth++;
+        case END_OBJECT, END_ARRAY -> depth--;
+        case FIELD_NAME -> field = depth == 1 && rootIsObject ? parser.currentName() : null;
+        case VALUE_STRING -> keep(parser, depth, field, fields);
+        default -> { /* numbers, booleans, null: only pretty-printed */ }
+      }
+      if (depth == 0) break;
+      token = parser.nextToken();
+    }
+    if (parser.nextToken() != null) {
+      throw new BadInput("body", "Body is not valid JSON: unexpected content after the document (line "
+          + parser.currentLocation().getLineNr() + ")");
+    }
+  }
+
+  private static void keep(JsonParser parser, int depth, String field, Fields fields) throws IOException {
+    if (depth == 0) {
+      fields.string = parser.getText();
+    } else if (depth == 1 && field != null && FIELDS.contains(field)) {
+      fields.keep(field, parser.getText());
+    }
+  }
+
+  /** Copies one token to the pretty output; once the output is full it is left as it is. */
+  private static void copy(JsonParser parser, JsonGenerator pretty) {
+    try {
+      pretty.copyCurrentEvent(parser);
+    } catch (IOException full) {
+      // The output budget is spent (BoundedWriter.Full): the start written so far is what is shown.
+    }
+  }
+
+  private static void flushQuietly(JsonGenerator pretty) {
+    try {
+      pretty.flush();
+    } catch (IOException full) {
+      // As in copy: a full output ends the pretty form; the document was still checked to its end.
+    }
+  }
+
+  /** A writer that keeps at most {@code maxChars} characters, then refuses more. */
+  static final class BoundedWriter extends Writer {
+    private final StringBuilder out = new StringBuilder();
+    private final int maxChars;
+    private boolean full;
+
+    BoundedWriter(int maxChars) {
+      this.maxChars = maxChars;
+    }
+
+    boolean full() {
+      return full;
+    }
+
+    @Override
+    public void write(char[] chars, int offset, int length) throws IOException {
+      if (full) throw new IOException("output full");
+      int room = maxChars - out.length();
+      out.append(chars, offset, Math.min(room, length));
+      if (length > room) {
+        full = true;
+        throw new IOException("output full");
+      }
+    }
+
+    @Override
+    public void flush() {
+      // Nothing is buffered here.
+    }
+
+    @Override
+    public void close() {
+      // Nothing to release.
+    }
+
+    @Override
+    public String toString() {
+      return out.toString();
+    }
+  }
+}

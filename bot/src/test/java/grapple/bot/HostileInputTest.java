@@ -1,0 +1,158 @@
+package grapple.bot;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.config.Config;
+import grapple.bot.outbox.Outbox;
+import grapple.bot.webhook.GenericWebhookType;
+import grapple.commands.Dispatcher;
+import grapple.commands.PermissionLevel;
+import grapple.commands.PermissionRule;
+import grapple.commands.Permissions;
+import grapple.state.ConnectionStore;
+import grapple.state.Database;
+import grapple.state.Json;
+import grapple.state.OutboxStore;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Inputs a hostile room member can send, through the core as the sync thread hands them over:
+ * each is answered or refused, no link reaches the bot's own messages, and the next event is
+ * handled as usual.
+ */
+class HostileInputTest {
+  private static final String ROOM = "!room:test";
+  private static final String ADMIN = "@admin:test";
+  private static final String GUEST = "@guest:test";
+
+  @TempDir Path dir;
+  private Database db;
+  private Outbox outbox;
+  private final FakeGateway gateway = new FakeGateway();
+  private ConnectionStore store;
+  private Core core;
+
+  @BeforeEach
+  void setUp() {
+    db = Database.open(dir.resolve("grapple.db"));
+    outbox = new Outbox(new OutboxStore(db), gateway, 2, Duration.ofMillis(100));
+    outbox.start();
+    store = new ConnectionStore(db);
+    Permissions permissions = new Permissions(List.of(
+        new PermissionRule(ADMIN, List.of(new PermissionRule.ServiceLevel("*", PermissionLevel.ADMIN))),
+        new PermissionRule(GUEST, List.of(new PermissionRule.ServiceLevel("*", PermissionLevel.COMMANDS)))));
+    Config.Generic generic = new Config.Generic(true, "http://hooks.test/webhook/", false, false, true, 1 << 20,
+        Duration.ofDays(365));
+    ConnectionTypes types = new ConnectionTypes(List.of(new GenericWebhookType(generic, store, outbox,
+        Clock.systemUTC())));
+    Connections connections = new Connections(store, types, gateway, permissions, outbox);
+    RoomStates rooms = new RoomStates();
+    List<grapple.commands.Command> commands = new ArrayList<>(new CoreCommands(connections).commands());
+    commands.addAll(types.all().get(0).commands(connections));
+    Dispatcher dispatcher = new Dispatcher(commands, permissions,
+        new Dispatcher.Settings(List.of("!grapple"), gateway.botUserId()), rooms, Clock.systemUTC());
+    core = new Core(gateway, rooms, connections, dispatcher, permissions, outbox);
+    ObjectNode levels = Json.object().put("state_default", 50);
+    levels.putObject("users").put(ADMIN, 100).put(gateway.botUserId(), 50);
+    state("m.room.create", "", ADMIN, Json.object().put("room_version", "11").put("creator", ADMIN));
+    state("m.room.power_levels", "", ADMIN, levels);
+    for (String user : List.of(ADMIN, GUEST, gateway.botUserId())) {
+      state("m.room.member", user, user, Json.object().put("membership", "join"));
+    }
+  }
+
+  @AfterEach
+  void tearDown() {
+    outbox.close();
+    db.close();
+  }
+
+  private void state(String type, String key, String sender, ObjectNode content) {
+    core.onEvent(new RoomEvent.State(ROOM, "$" + System.nanoTime(), sender, type, key, content), false);
+  }
+
+  private void message(String sender, String body) {
+    core.onEvent(new RoomEvent.Message(ROOM, "$cmd" + System.nanoTime(), sender,
+        Json.object().put("msgtype", "m.text").put("body", body)), false);
+  }
+
+  private ObjectNode nextReply() throws InterruptedException {
+    return gateway.takeSent(Duration.ofSeconds(5)).content();
+  }
+
+  @Test
+  void aFortyKilobyteDurationFromAPowerLevelZeroUserIsRefusedAndTheNextCommandAnswered() throws Exception {
+    message(GUEST, "!grapple webhook abc " + "1s".repeat(20_000));
+    message(GUEST, "!grapple list");
+
+    assertThat(nextReply().get("body").asText()).contains("may not use");
+    assertThat(nextReply().get("body").asText()).contains("This room has no connections");
+  }
+
+  @Test
+  void aFortyKilobyteDurationFromAnAdminIsRefusedNamingTheForm() throws Exception {
+    message(ADMIN, "!grapple webhook abc " + "1s".repeat(20_000));
+
+    ObjectNode reply = nextReply();
+    assertThat(reply.get("body").asText()).contains("Invalid duration").contains("use a number and a unit");
+    assertThat(Messages.size(reply)).isLessThan(Messages.MAX_CONTENT_BYTES);
+  }
+
+  @Test
+  void aBacktickInAnUnknownCommandCannotBreakOutOfItsCodeSpanToPostALink() throws Exception {
+    message(GUEST, "!grapple x` [Verify your account](javascript:alert(1)) `y");
+    message(GUEST, "!grapple x` [Verify your account](https://evil.example/login) `y");
+
+    for (int i = 0; i < 2; i++) {
+      String html = nextReply().get("formatted_body").asText();
+      assertThat(html).contains("Unknown command <code>x` [Verify your account](").doesNotContain("<a");
+    }
+  }
+
+  @Test
+  void aStateKeyEchoedInANoticeStaysLiteral() throws Exception {
+    state(GenericWebhookType.EVENT_TYPE, "x` [pwn](https://evil.example) `", ADMIN, Json.object().put("name", "x"));
+
+    String html = nextReply().get("formatted_body").asText();
+    assertThat(html).contains("Webhook <code>x` [pwn](https://evil.example) `</code>").doesNotContain("<a");
+  }
+
+  @Test
+  void stateContentNestedDeeperThanAnyRealConfigIsRefusedAndNothingElseBreaks() throws Exception {
+    ObjectNode deep = Json.object().put("name", "deep");
+    ArrayNode nested = deep.putArray("x");
+    for (int i = 0; i < 5_000; i++) nested = nested.addArray();
+
+    state(GenericWebhookType.EVENT_TYPE, "deep", ADMIN, deep);
+    state(GenericWebhookType.EVENT_TYPE, "fine", ADMIN, Json.object().put("name", "fine"));
+
+    assertThat(store.all()).extracting(c -> c.stateKey()).containsExactly("fine");
+  }
+
+  @Test
+  void aListTooLongForOneEventIsCutNotRefusedByTheHomeserver() throws Exception {
+    for (int i = 0; i < 1_500; i++) {
+      String name = "hook-with-a-rather-long-name-" + i;
+      state(GenericWebhookType.EVENT_TYPE, name, ADMIN, Json.object().put("name", name));
+    }
+    while (gateway.takeSent(Duration.ofMillis(500)) != null) {
+      // The direct messages with the hooks' URLs.
+    }
+
+    message(ADMIN, "!grapple list");
+
+    ObjectNode reply = nextReply();
+    assertThat(Messages.size(reply)).isLessThanOrEqualTo(Messages.MAX_CONTENT_BYTES);
+    assertThat(reply.get("body").asText()).startsWith("Connections in this room").contains("(cut");
+  }
+}

@@ -1,0 +1,75 @@
+package grapple.commands;
+
+/**
+ * Puts text that came from outside (a user's words, a state key, a feed server's header) into the
+ * Markdown of a bot message so that it stays literal: it cannot start a link, an image, HTML or
+ * emphasis, and cannot close the code span it sits in. Replies, notices and errors shown in rooms
+ * are Markdown; every value echoed into them goes through here.
+ */
+public final class Markdown {
+  /** Characters CommonMark may read as markup (all ASCII punctuation, as its spec allows escaping). */
+  private static final String PUNCTUATION = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~";
+  /** Echoed values longer than this are cut: a reply is read by people, and events have a size limit. */
+  static final int MAX_ECHO_CHARS = 200;
+
+  private Markdown() {}
+
+  /**
+   * A code span that shows {@code value} literally: its fence is longer than any run of backticks
+   * inside, line breaks and other control characters become spaces (a blank line would end the
+   * paragraph), and a long value is cut with an ellipsis.
+   */
+  public static String code(String value) {
+    String flat = flatten(cut(value));
+    if (flat.isBlank()) return "` `";
+    String fence = "`".repeat(longestBacktickRun(flat) + 1);
+    boolean pad = flat.startsWith("`") || flat.endsWith("`");
+    String inner = pad ? " " + flat + " " : flat;
+    return fence + inner + fence;
+  }
+
+  /** {@code value} as literal text: every punctuation character backslash-escaped, lines joined. */
+  public static String escape(String value) {
+    String flat = flatten(cut(value));
+    StringBuilder out = new StringBuilder(flat.length() + 16);
+    for (int i = 0; i < flat.length(); i++) {
+      char c = flat.charAt(i);
+      if (PUNCTUATION.indexOf(c) >= 0) out.append('\\');
+      out.append(c);
+    }
+    return out.toString();
+  }
+
+  /** A fenced code block holding {@code content} literally; the fence outgrows any fence inside. */
+  public static String codeBlock(String info, String content) {
+    String fence = "`".repeat(Math.max(3, longestBacktickRun(content) + 1));
+    return fence + info + "\n" + content + (content.endsWith("\n") ? "" : "\n") + fence;
+  }
+
+  private static String cut(String value) {
+    if (value.length() <= MAX_ECHO_CHARS) return value;
+    return value.substring(0, MAX_ECHO_CHARS) + "…";
+  }
+
+  /** Control characters (line breaks, tabs, NUL, ...) become spaces. */
+  private static String flatten(String value) {
+    StringBuilder out = null;
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (!Character.isISOControl(c) && c != '\u2028' && c != '\u2029') continue;
+      if (out == null) out = new StringBuilder(value);
+      out.setCharAt(i, ' ');
+    }
+    return out == null ? value : out.toString();
+  }
+
+  private static int longestBacktickRun(String text) {
+    int longest = 0;
+    int run = 0;
+    for (int i = 0; i < text.length(); i++) {
+      run = text.charAt(i) == '`' ? run + 1 : 0;
+      longest = Math.max(longest, run);
+    }
+    return longest;
+  }
+}

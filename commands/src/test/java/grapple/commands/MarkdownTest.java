@@ -1,0 +1,43 @@
+package grapple.commands;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class MarkdownTest {
+  @Test
+  void aCodeSpanOutgrowsEveryBacktickRunInside() {
+    assertThat(Markdown.code("plain")).isEqualTo("`plain`");
+    assertThat(Markdown.code("a`b")).isEqualTo("``a`b``");
+    assertThat(Markdown.code("a``b`")).isEqualTo("``` a``b` ```");
+    assertThat(Markdown.code("`")).isEqualTo("`` ` ``");
+  }
+
+  @Test
+  void lineBreaksCannotEndTheParagraph() {
+    assertThat(Markdown.code("a\n\n# b\r\nc")).isEqualTo("`a  # b  c`");
+    assertThat(Markdown.escape("a\n\n- b")).isEqualTo("a  \\- b");
+  }
+
+  @Test
+  void escapingMakesEveryPunctuationCharacterLiteral() {
+    assertThat(Markdown.escape("[x](javascript:y) *a* <b> `c`")).isEqualTo(
+        "\\[x\\]\\(javascript\\:y\\) \\*a\\* \\<b\\> \\`c\\`");
+  }
+
+  @Test
+  void longValuesAreCut() {
+    assertThat(Markdown.code("a".repeat(1_000))).hasSize(Markdown.MAX_ECHO_CHARS + 3);
+  }
+
+  @Test
+  void aBlankValueIsStillACodeSpan() {
+    assertThat(Markdown.code("")).isEqualTo("` `");
+  }
+
+  @Test
+  void aCodeBlockFenceOutgrowsFencesInside() {
+    assertThat(Markdown.codeBlock("json", "{\"a\":\"```\"}")).isEqualTo("````json\n{\"a\":\"```\"}\n````");
+    assertThat(Markdown.codeBlock("", "x")).isEqualTo("```\nx\n```");
+  }
+}
