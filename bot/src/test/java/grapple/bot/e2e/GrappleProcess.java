@@ -121,7 +121,8 @@ final class GrappleProcess implements AutoCloseable {
 
   /** Starts the jar (appending to the same log) and waits until GET /ready answers 200. */
   void start() {
-    List<String> command = List.of(javaBinary(), "-jar", jar.toString(),
+    // The flags the README recommends: a heap limit, and crash-only on OutOfMemoryError.
+    List<String> command = List.of(javaBinary(), "-Xmx160m", "-XX:+ExitOnOutOfMemoryError", "-jar", jar.toString(),
         "--config", config.toString(), "--no-console");
     try {
       process = new ProcessBuilder(command)
