@@ -135,6 +135,9 @@ public final class Main {
     if (root instanceof ch.qos.logback.classic.Logger logback) logback.setLevel(Level.toLevel(level, Level.INFO));
     org.slf4j.Logger http = LoggerFactory.getLogger("okhttp3");
     if (http instanceof ch.qos.logback.classic.Logger logback) logback.setLevel(Level.INFO);
+    // Jetty's debug lines carry full request URIs, and a webhook's URI is its secret: never below WARN.
+    org.slf4j.Logger jetty = LoggerFactory.getLogger("org.eclipse.jetty");
+    if (jetty instanceof ch.qos.logback.classic.Logger logback) logback.setLevel(Level.WARN);
     // A line per webhook or scrape is noise at thousands a second: shown only at debug.
     boolean verbose = level.equals("debug") || level.equals("trace");
     for (String name : new String[] {"access.webhooks", "access.metrics"}) {
