@@ -1,7 +1,6 @@
 package grapple.bot.feed;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import grapple.bot.Messages;
 import grapple.bot.config.Config;
 import grapple.bot.outbox.Outbox;
 import grapple.state.Connection;
@@ -182,7 +181,7 @@ final class FeedPoller implements AutoCloseable {
       FeedStore.ConnectionState cs = store.state(c.id());
       if (!cs.failing()) continue;
       store.setState(c.id(), new FeedStore.ConnectionState(cs.primed(), false));
-      notify(c, "Feed " + name(c) + " is working again.");
+      notify(c, FeedText.notice("Feed %s is working again.", name(c)));
     }
   }
 
@@ -200,13 +199,13 @@ final class FeedPoller implements AutoCloseable {
       FeedStore.ConnectionState cs = store.state(c.id());
       if (cs.failing()) continue;
       store.setState(c.id(), new FeedStore.ConnectionState(cs.primed(), true));
-      notify(c, "Feed " + name(c) + " is failing: " + reason + ". I will keep trying and tell you when it works again.");
+      notify(c, FeedText.notice("Feed %s is failing: %s. I will keep trying and tell you when it works again.",
+          name(c), reason));
     }
   }
 
-  private void notify(Connection c, String markdown) {
+  private void notify(Connection c, ObjectNode notice) {
     if (!FeedConfig.from(c.stateKey(), c.config()).notifyOnFailure()) return;
-    ObjectNode notice = Messages.notice(markdown);
     outbox.post(c.roomId(), notice);
   }
 

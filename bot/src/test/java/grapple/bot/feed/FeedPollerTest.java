@@ -193,6 +193,35 @@ class FeedPollerTest {
   }
 
   @Test
+  void aHostileRedirectLocationCannotPutALinkIntoTheFailureNotice() throws Exception {
+    FeedPoller poller = poller(0);
+    poller.register(connection(",\"notifyOnFailure\":true,\"label\":\"News\""), true);
+    String location = "x:[click](javascript:alert(1)) [y";
+    server.enqueue(new MockResponse.Builder().code(302).addHeader("Location", location).build());
+
+    poller.pollOnce(url());
+
+    FakeGateway.Sent notice = gateway.takeSent(Duration.ofSeconds(3));
+    String reason = "redirect to '" + location + "', which is not an http(s) URL";
+    assertThat(notice.content().get("formatted_body").asText()).doesNotContain("<a")
+        .isEqualTo("<p>Feed News is failing: " + reason + ". I will keep trying and tell you when it works again.</p>");
+    assertThat(notice.content().get("body").asText())
+        .isEqualTo("Feed News is failing: " + reason + ". I will keep trying and tell you when it works again.");
+  }
+
+  @Test
+  void aLabelIsShownLiterallyInNotices() throws Exception {
+    FeedPoller poller = poller(0);
+    poller.register(connection(",\"notifyOnFailure\":true,\"label\":\"*News* [x](https://e.example)\""), true);
+    server.enqueue(new MockResponse.Builder().code(500).build());
+
+    poller.pollOnce(url());
+
+    assertThat(gateway.takeSent(Duration.ofSeconds(3)).content().get("formatted_body").asText())
+        .startsWith("<p>Feed *News* [x](https://e.example) is failing: HTTP 500.");
+  }
+
+  @Test
   void failuresBackOffExponentiallyAndTheBackoffIsStored() throws Exception {
     FeedPoller poller = poller(0);
     poller.register(connection(""), true);
