@@ -98,8 +98,9 @@ public record Config(
 
   /**
    * Feed polling: each distinct URL once per interval, {@code pollConcurrency} at a time, each
-   * fetch bounded by {@code pollTimeoutSeconds} and {@code maxFeedBytes}; loopback and private
-   * addresses refused unless {@code allowPrivateAddresses}.
+   * fetch bounded by {@code pollTimeoutSeconds} and {@code maxFeedBytes}; at most
+   * {@code maxItemsPerPoll} new items posted per feed and poll; loopback and private addresses
+   * refused unless {@code allowPrivateAddresses}.
    */
   public record Feeds(
       boolean enabled,
@@ -107,6 +108,7 @@ public record Config(
       int pollConcurrency,
       int pollTimeoutSeconds,
       int postLatestOnSubscribe,
+      int maxItemsPerPoll,
       boolean allowPrivateAddresses,
       long maxFeedBytes) {}
 

@@ -72,8 +72,8 @@ final class FeedFilter {
       out.add(compiled);
     }
     BadInput.check(programSize <= MAX_PROGRAM_SIZE, field, "has regular expressions too large to match quickly: "
-        + "together they compile to %s instructions (at most %s); use fewer or simpler ones", grouped(programSize),
-        grouped(MAX_PROGRAM_SIZE));
+        + "together they compile to %s instructions (at most %s); use fewer or simpler ones",
+        FeedText.count(programSize), FeedText.count(MAX_PROGRAM_SIZE));
     return out;
   }
 
@@ -84,8 +84,8 @@ final class FeedFilter {
     String body = rule.substring(1, rule.length() - (ignoreCase ? 2 : 1));
     long repetitions = repetitionProduct(body);
     BadInput.check(repetitions <= MAX_REPETITION_PRODUCT, field, "has a regular expression too large to match "
-        + "quickly, %s: its counted repetitions multiply to %s (at most %s)", rule, grouped(repetitions),
-        grouped(MAX_REPETITION_PRODUCT));
+        + "quickly, %s: its counted repetitions multiply to %s (at most %s)", rule, FeedText.count(repetitions),
+        FeedText.count(MAX_REPETITION_PRODUCT));
     try {
       return new Rule(null, Pattern.compile(body, ignoreCase ? Pattern.CASE_INSENSITIVE : 0));
     } catch (PatternSyntaxException e) {
@@ -97,11 +97,6 @@ final class FeedFilter {
   private static String reason(PatternSyntaxException e) {
     String at = e.getPattern();
     return at == null || at.isEmpty() ? e.getDescription() : e.getDescription() + ": `" + at + "`";
-  }
-
-  /** 1,234 whatever the JVM's locale. */
-  private static String grouped(long n) {
-    return String.format(Locale.ROOT, "%,d", n);
   }
 
   /**

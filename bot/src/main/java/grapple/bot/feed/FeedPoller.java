@@ -130,28 +130,49 @@ final class FeedPoller implements AutoCloseable {
     return connections.values().stream().filter(c -> c.stateKey().equals(url)).toList();
   }
 
+  /**
+   * Posts the connection's new items that pass its filters, at most {@code maxItemsPerPoll} (the
+   * newest; on the first poll, the latest {@code postLatestOnSubscribe}) and a notice counting the
+   * rest, and marks every item of the feed seen, all in one transaction.
+   */
   private void deliver(Connection c, ParsedFeed feed) {
     FeedConfig config = FeedConfig.from(c.stateKey(), c.config());
     FeedStore.ConnectionState state = store.state(c.id());
-    Set<String> seen = store.seen(c.id());
-    List<FeedItem> ordered = oldestFirst(feed.items());
     Set<String> ids = new LinkedHashSet<>();
+    List<FeedItem> passing = unseen(c, feed, ids).stream().filter(config.filter()::passes).toList();
+    int cap = state.primed() ? settings.maxItemsPerPoll() : settings.postLatestOnSubscribe();
+    List<FeedItem> toPost = passing.subList(Math.max(0, passing.size() - cap), passing.size());
+    int more = state.primed() ? passing.size() - toPost.size() : 0;
+    List<OutboxStore.Draft> drafts = new ArrayList<>();
+    for (FeedItem item : toPost) drafts.add(draft(c, FeedMessage.render(config, feed, item)));
+    if (more > 0) drafts.add(draft(c, moreItems(more, cap, FeedMessage.feedName(config, feed))));
+    outbox.postAll(drafts, FeedStore.markSeen(c.id(), ids, new FeedStore.ConnectionState(true, state.failing())))
+        .join();
+    if (drafts.isEmpty() && state.primed()) return;
+    String rest = !state.primed() ? ", " + ids.size() + " existing marked seen" : more > 0 ? ", " + more + " more" : "";
+    log.info("room {}: feed {} ({}): {} new item(s) posted{}", c.roomId(), c.stateKey(), c.id(), toPost.size(), rest);
+  }
+
+  /** The feed's items the connection has not seen, oldest first; {@code ids} gets every item's id. */
+  private List<FeedItem> unseen(Connection c, ParsedFeed feed, Set<String> ids) {
+    Set<String> seen = store.seen(c.id());
     List<FeedItem> fresh = new ArrayList<>();
-    for (FeedItem item : ordered) {
+    for (FeedItem item : oldestFirst(feed.items())) {
       String id = idOf(item);
       if (ids.add(id) && !seen.contains(id)) fresh.add(item);
     }
-    List<FeedItem> toPost = state.primed() ? fresh.stream().filter(config.filter()::passes).toList()
-        : fresh.subList(Math.max(0, fresh.size() - settings.postLatestOnSubscribe()), fresh.size());
-    List<OutboxStore.Draft> drafts = toPost.stream()
-        .map(item -> new OutboxStore.Draft(c.roomId(), "m.room.message", FeedMessage.render(config, feed, item)))
-        .toList();
-    outbox.postAll(drafts, FeedStore.markSeen(c.id(), ids, new FeedStore.ConnectionState(true, state.failing())))
-        .join();
-    if (!drafts.isEmpty() || !state.primed()) {
-      log.info("room {}: feed {} ({}): {} new item(s) posted{}", c.roomId(), c.stateKey(), c.id(), drafts.size(),
-          state.primed() ? "" : ", " + ids.size() + " existing marked seen");
-    }
+    return fresh;
+  }
+
+  private static OutboxStore.Draft draft(Connection c, ObjectNode content) {
+    return new OutboxStore.Draft(c.roomId(), "m.room.message", content);
+  }
+
+  /** The notice after a poll that had more new items than it posts. */
+  private static ObjectNode moreItems(int more, int cap, String feedName) {
+    String format = "… and " + FeedText.count(more) + (more == 1 ? " more new item" : " more new items")
+        + " in %s (only the newest " + (cap == 1 ? "is" : cap + " are") + " posted per poll).";
+    return FeedText.notice(format, feedName);
   }
 
   /** Dated feeds by date; otherwise reversed, since feeds list the newest first. */

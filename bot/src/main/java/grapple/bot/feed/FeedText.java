@@ -15,6 +15,11 @@ final class FeedText {
 
   private FeedText() {}
 
+  /** A count with digits grouped, e.g. 2,990, whatever the JVM's locale. */
+  static String count(long n) {
+    return String.format(Locale.ROOT, "%,d", n);
+  }
+
   /** Backslash-escapes ASCII punctuation; line breaks and control characters become spaces. */
   static String escapeMarkdown(String text) {
     StringBuilder out = new StringBuilder(text.length() + 16);

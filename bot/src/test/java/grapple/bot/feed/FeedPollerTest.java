@@ -58,7 +58,11 @@ class FeedPollerTest {
   }
 
   private FeedPoller poller(int postLatest) {
-    Config.Feeds settings = new Config.Feeds(true, 600, 2, 2, postLatest, true, 1024 * 1024);
+    return poller(postLatest, 10);
+  }
+
+  private FeedPoller poller(int postLatest, int maxItemsPerPoll) {
+    Config.Feeds settings = new Config.Feeds(true, 600, 2, 2, postLatest, maxItemsPerPoll, true, 1024 * 1024);
     FeedPoller poller = new FeedPoller(settings, new FeedFetcher(settings), store, outbox, Clock.systemUTC());
     pollers.add(poller);
     return poller;
@@ -122,6 +126,64 @@ class FeedPollerTest {
 
     assertThat(posted(Duration.ofSeconds(3))).containsExactly(
         "New post in Blog: Post 2 (https://blog.example/p/2)", "New post in Blog: Post 3 (https://blog.example/p/3)");
+  }
+
+  @Test
+  void postLatestOnSubscribePostsOnlyItemsThatPassTheFilters() throws Exception {
+    FeedPoller poller = poller(2);
+    poller.register(connection(",\"include\":[\"/Post [13]/\"]"), true);
+    serve(rss("4", "3", "2", "1"));
+
+    poller.pollOnce(url());
+
+    assertThat(posted(Duration.ofSeconds(3))).containsExactly(
+        "New post in Blog: Post 1 (https://blog.example/p/1)", "New post in Blog: Post 3 (https://blog.example/p/3)");
+  }
+
+  @Test
+  void moreNewItemsThanMaxItemsPerPollPostsTheNewestThenSaysHowManyMore() throws Exception {
+    FeedPoller poller = poller(0);
+    poller.register(connection(""), true);
+    serve(rss("0"));
+    poller.pollOnce(url());
+    String[] ids = new String[3001];
+    for (int i = 0; i <= 3000; i++) ids[i] = String.valueOf(3000 - i);
+    serve(rss(ids));
+
+    poller.pollOnce(url());
+
+    List<String> posted = posted(Duration.ofSeconds(3));
+    assertThat(posted).hasSize(11);
+    assertThat(posted.get(0)).isEqualTo("New post in Blog: Post 2991 (https://blog.example/p/2991)");
+    assertThat(posted.get(9)).isEqualTo("New post in Blog: Post 3000 (https://blog.example/p/3000)");
+    assertThat(posted.get(10))
+        .isEqualTo("… and 2,990 more new items in Blog (only the newest 10 are posted per poll).");
+  }
+
+  @Test
+  void itemsOverMaxItemsPerPollAreMarkedSeenAndNeverPostedLater() throws Exception {
+    FeedPoller poller = poller(0, 1);
+    poller.register(connection(",\"label\":\"*Blog*\""), true);
+    serve(rss("1"));
+    poller.pollOnce(url());
+    serve(rss("4", "3", "2", "1"));
+    poller.pollOnce(url());
+    serve(rss("5", "4", "3", "2", "1"));
+
+    poller.pollOnce(url());
+
+    List<String> bodies = new ArrayList<>();
+    List<String> html = new ArrayList<>();
+    for (FakeGateway.Sent s = gateway.takeSent(Duration.ofSeconds(3)); s != null;
+        s = gateway.takeSent(Duration.ofMillis(300))) {
+      bodies.add(s.content().get("body").asText());
+      html.add(s.content().get("formatted_body").asText());
+    }
+    assertThat(bodies).containsExactly("New post in *Blog*: Post 4 (https://blog.example/p/4)",
+        "… and 2 more new items in *Blog* (only the newest is posted per poll).",
+        "New post in *Blog*: Post 5 (https://blog.example/p/5)");
+    assertThat(html.get(1))
+        .isEqualTo("<p>… and 2 more new items in *Blog* (only the newest is posted per poll).</p>");
   }
 
   @Test
