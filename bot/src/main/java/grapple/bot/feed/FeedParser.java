@@ -33,6 +33,16 @@ final class FeedParser {
   private FeedParser() {}
 
   static ParsedFeed parse(byte[] body, String contentType, URI feedUrl) throws FeedException {
+    try {
+      return parseAny(body, contentType, feedUrl);
+    } catch (StackOverflowError e) {
+      // The depth limits keep documents shallow; a parser that still recurses too deep for this
+      // thread's stack fails the feed, not the thread (the subscribe check runs on a command thread).
+      throw new FeedException("not a feed: nested too deeply to read", e);
+    }
+  }
+
+  private static ParsedFeed parseAny(byte[] body, String contentType, URI feedUrl) throws FeedException {
     byte[] trimmed = stripLeadingWhitespace(body);
     if (trimmed.length == 0) throw new FeedException("the response is empty");
     String type = contentType == null ? "" : contentType.toLowerCase(Locale.ROOT);
@@ -81,8 +91,6 @@ final class FeedParser {
       throw new FeedException("not a feed: " + firstLine(e.getMessage()), e);
     } catch (com.rometools.rome.io.FeedException e) {
       throw new FeedException("not a valid feed: " + readable(e), e);
-    } catch (StackOverflowError e) {
-      throw new FeedException("not a feed: nested too deeply to read", new IOException(e.toString()));
     }
   }
 

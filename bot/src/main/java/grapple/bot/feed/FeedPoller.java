@@ -34,7 +34,7 @@ final class FeedPoller implements AutoCloseable {
   private static final Duration MAX_BACKOFF = Duration.ofDays(1);
 
   private final Config.Feeds settings;
-  private final FeedFetcher fetcher;
+  private final FeedSource fetcher;
   private final FeedStore store;
   private final Outbox outbox;
   private final Clock clock;
@@ -44,7 +44,7 @@ final class FeedPoller implements AutoCloseable {
   private final ScheduledExecutorService ticker;
   private final ExecutorService workers;
 
-  FeedPoller(Config.Feeds settings, FeedFetcher fetcher, FeedStore store, Outbox outbox, Clock clock) {
+  FeedPoller(Config.Feeds settings, FeedSource fetcher, FeedStore store, Outbox outbox, Clock clock) {
     this.settings = settings;
     this.fetcher = fetcher;
     this.store = store;
@@ -81,23 +81,49 @@ final class FeedPoller implements AutoCloseable {
     if (subscribers(c.stateKey()).isEmpty()) nextPollAt.remove(c.stateKey());
   }
 
+  /** Runs under scheduleWithFixedDelay, where anything thrown would cancel every later tick. */
   private void tick() {
-    long now = clock.millis();
-    for (Map.Entry<String, Long> e : nextPollAt.entrySet()) {
-      if (e.getValue() <= now && inFlight.add(e.getKey())) workers.submit(() -> poll(e.getKey()));
+    try {
+      long now = clock.millis();
+      for (Map.Entry<String, Long> e : nextPollAt.entrySet()) {
+        if (e.getValue() <= now && inFlight.add(e.getKey())) workers.execute(() -> poll(e.getKey()));
+      }
+    } catch (Throwable t) {
+      rethrowIfFatal(t);
+      log.error("feed scheduler: tick failed; trying again in a second", t);
     }
   }
 
   private void poll(String url) {
     try {
       pollOnce(url);
-    } catch (RuntimeException e) {
-      // One bad feed never stops the poller: log, back off like any failure, carry on.
-      log.error("feed {}: poll failed unexpectedly", url, e);
-      failed(url, store.url(url).orElse(FeedStore.UrlState.fresh(url)), "internal error: " + e, null);
+    } catch (Throwable t) {
+      rethrowIfFatal(t);
+      // One bad feed never stops the poller, not even a parser's StackOverflowError on hostile input:
+      // log, back off like any failure, carry on.
+      log.error("feed {}: poll failed unexpectedly", url, t);
+      recordFailure(url, "internal error: " + t);
     } finally {
       inFlight.remove(url);
     }
+  }
+
+  private void recordFailure(String url, String reason) {
+    try {
+      failed(url, store.url(url).orElse(FeedStore.UrlState.fresh(url)), reason, null);
+    } catch (RuntimeException e) {
+      // The database is failing too: back off in memory at least, so the URL is not fetched every second.
+      log.error("feed {}: could not record the failure", url, e);
+      nextPollAt.computeIfPresent(url, (u, old) -> clock.millis() + intervalMillis());
+    }
+  }
+
+  /**
+   * Rethrows an error the JVM cannot carry on after (OutOfMemoryError, InternalError; the process
+   * is meant to exit on them). A StackOverflowError is not one: the stack has unwound by the catch.
+   */
+  static void rethrowIfFatal(Throwable t) {
+    if (t instanceof VirtualMachineError fatal && !(t instanceof StackOverflowError)) throw fatal;
   }
 
   /** Polls one URL now and waits for the outcome to be stored (used by tests and the first poll). */

@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import org.junit.jupiter.api.Disabled;
@@ -483,6 +484,26 @@ class FeedParserTest {
     byte[] body = nested("{\"version\":\"https://jsonfeed.org/version/1.1\",\"items\":", "[", "]", "}");
 
     assertFailsFastOrParses(body, "application/feed+json");
+  }
+
+  @Test
+  void aStackOverflowWhileParsingIsAFeedExceptionCausedByIt() throws Exception {
+    String head = "<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>t</title><entry><id>1</id>"
+        + "<content type=\"xhtml\"><div xmlns=\"http://www.w3.org/1999/xhtml\">";
+    byte[] body = (head + "<b>".repeat(190) + "</b>".repeat(190) + "</div></content></entry></feed>")
+        .getBytes(StandardCharsets.UTF_8);
+    URI url = URI.create("https://example.org/feed");
+    // Load every class the parse needs on this thread: one first initialised on a starved stack stays broken.
+    FeedParser.parse(body, "application/atom+xml", url);
+    AtomicReference<Throwable> thrown = new AtomicReference<>();
+    Thread starved = new Thread(null, () -> thrown.set(catchThrowable(
+        () -> FeedParser.parse(body, "application/atom+xml", url))), "starved-stack", 64 * 1024);
+
+    starved.start();
+    starved.join();
+
+    assertThat(thrown.get()).isInstanceOf(FeedException.class).hasMessage("not a feed: nested too deeply to read")
+        .hasCauseInstanceOf(StackOverflowError.class);
   }
 
   private static void assertFailsFastOrParses(byte[] body, String contentType) {

@@ -1,6 +1,9 @@
 package grapple.bot.feed;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import grapple.bot.FakeGateway;
 import grapple.bot.config.Config;
@@ -14,8 +17,14 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
@@ -62,10 +71,29 @@ class FeedPollerTest {
   }
 
   private FeedPoller poller(int postLatest, int maxItemsPerPoll) {
-    Config.Feeds settings = new Config.Feeds(true, 600, 2, 2, postLatest, maxItemsPerPoll, true, 1024 * 1024);
-    FeedPoller poller = new FeedPoller(settings, new FeedFetcher(settings), store, outbox, Clock.systemUTC());
+    Config.Feeds settings = settings(postLatest, maxItemsPerPoll);
+    return poller(new FeedFetcher(settings), Clock.systemUTC(), settings);
+  }
+
+  private FeedPoller poller(FeedSource source, Clock clock, Config.Feeds settings) {
+    FeedPoller poller = new FeedPoller(settings, source, store, outbox, clock);
     pollers.add(poller);
     return poller;
+  }
+
+  private static Config.Feeds settings(int postLatest, int maxItemsPerPoll) {
+    return new Config.Feeds(true, 600, 2, 2, postLatest, maxItemsPerPoll, true, 1024 * 1024);
+  }
+
+  /** Waits up to ten seconds for {@code condition} to give a value. */
+  private static <T> T await(Supplier<Optional<T>> condition) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (System.nanoTime() < deadline) {
+      Optional<T> value = condition.get();
+      if (value.isPresent()) return value.get();
+      Thread.sleep(50);
+    }
+    throw new AssertionError("condition not met within 10 s");
   }
 
   private String url() {
@@ -73,9 +101,13 @@ class FeedPollerTest {
   }
 
   private Connection connection(String extra) throws Exception {
+    return connection(url(), extra);
+  }
+
+  private static Connection connection(String url, String extra) throws Exception {
     var config = (com.fasterxml.jackson.databind.node.ObjectNode) Json.MAPPER.readTree(
-        "{\"url\":\"" + url() + "\"" + extra + "}");
-    return Connection.create(ROOM, "Feed", FeedType.EVENT_TYPE, url(), config,
+        "{\"url\":\"" + url + "\"" + extra + "}");
+    return Connection.create(ROOM, "Feed", FeedType.EVENT_TYPE, url, config,
         new Connection.Audit("@a:test", Instant.now()));
   }
 
@@ -339,5 +371,70 @@ class FeedPollerTest {
 
     assertThat(server.getRequestCount()).isEqualTo(2);
     assertThat(posted(Duration.ofSeconds(3))).hasSize(2);
+  }
+
+  @Test
+  void aStackOverflowWhilePollingIsThatUrlsRecordedFailureWithBackoff() throws Exception {
+    String other = server.url("/other.xml").toString();
+    AtomicInteger overflows = new AtomicInteger();
+    FeedSource source = (url, etag, lastModified) -> {
+      if (url.equals(url())) {
+        overflows.incrementAndGet();
+        throw new StackOverflowError();
+      }
+      return new FeedFetcher.Result(200, rss("1").getBytes(UTF_8), "application/rss+xml", null, null, null, null);
+    };
+    FeedPoller poller = poller(source, Clock.systemUTC(), settings(0, 10));
+    poller.register(connection(""), true);
+    poller.start();
+
+    FeedStore.UrlState failed = await(() -> store.url(url()).filter(s -> s.failures() == 1));
+    poller.register(connection(other, ""), true);
+    await(() -> store.url(other).filter(s -> s.lastSuccessAt() != null));
+
+    assertThat(failed.lastError()).isEqualTo("internal error: java.lang.StackOverflowError");
+    assertThat(failed.nextPollAt()).isGreaterThan(System.currentTimeMillis() + 500_000);
+    assertThat(overflows.get()).isEqualTo(1);
+  }
+
+  @Test
+  void aTickThatThrowsDoesNotStopTheTicksAfterIt() throws Exception {
+    AtomicBoolean failNext = new AtomicBoolean(true);
+    Clock clock = new Clock() {
+      @Override
+      public ZoneId getZone() {
+        return ZoneOffset.UTC;
+      }
+
+      @Override
+      public Clock withZone(ZoneId zone) {
+        return this;
+      }
+
+      @Override
+      public Instant instant() {
+        if (failNext.getAndSet(false)) throw new NoClassDefFoundError("simulated");
+        return Instant.now();
+      }
+    };
+    Config.Feeds settings = settings(0, 10);
+    FeedPoller poller = poller(new FeedFetcher(settings), clock, settings);
+    poller.register(connection(""), true);
+    serve(rss("1"));
+    poller.start();
+
+    FeedStore.UrlState polled = await(() -> store.url(url()).filter(s -> s.lastSuccessAt() != null));
+
+    assertThat(failNext).isFalse();
+    assertThat(polled.failures()).isZero();
+  }
+
+  @Test
+  void outOfMemoryAndOtherVirtualMachineErrorsAreRethrownButAStackOverflowIsNot() {
+    assertThatThrownBy(() -> FeedPoller.rethrowIfFatal(new OutOfMemoryError("x"))).isInstanceOf(OutOfMemoryError.class);
+    assertThatThrownBy(() -> FeedPoller.rethrowIfFatal(new InternalError("x"))).isInstanceOf(InternalError.class);
+    assertThatCode(() -> FeedPoller.rethrowIfFatal(new StackOverflowError())).doesNotThrowAnyException();
+    assertThatCode(() -> FeedPoller.rethrowIfFatal(new NoClassDefFoundError())).doesNotThrowAnyException();
+    assertThatCode(() -> FeedPoller.rethrowIfFatal(new IllegalStateException())).doesNotThrowAnyException();
   }
 }
