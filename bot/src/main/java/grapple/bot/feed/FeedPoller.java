@@ -3,6 +3,7 @@ package grapple.bot.feed;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.config.Config;
 import grapple.bot.outbox.Outbox;
+import grapple.state.BadInput;
 import grapple.state.Connection;
 import grapple.state.FeedStore;
 import grapple.state.OutboxStore;
@@ -14,6 +15,7 @@ import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -162,7 +164,8 @@ final class FeedPoller implements AutoCloseable {
    * rest, and marks every item of the feed seen, all in one transaction.
    */
   private void deliver(Connection c, ParsedFeed feed) {
-    FeedConfig config = FeedConfig.from(c.stateKey(), c.config());
+    FeedConfig config = config(c).orElse(null);
+    if (config == null) return;
     FeedStore.ConnectionState state = store.state(c.id());
     Set<String> ids = new LinkedHashSet<>();
     List<FeedItem> passing = unseen(c, feed, ids).stream().filter(config.filter()::passes).toList();
@@ -252,8 +255,21 @@ final class FeedPoller implements AutoCloseable {
   }
 
   private void notify(Connection c, ObjectNode notice) {
-    if (!FeedConfig.from(c.stateKey(), c.config()).notifyOnFailure()) return;
-    outbox.post(c.roomId(), notice);
+    if (config(c).map(FeedConfig::notifyOnFailure).orElse(false)) outbox.post(c.roomId(), notice);
+  }
+
+  /**
+   * The connection's config, or empty if it no longer validates (stored before a rule changed,
+   * e.g. a lookaround regex from before filters were RE2/J): that room is skipped, not the URL.
+   */
+  private static Optional<FeedConfig> config(Connection c) {
+    try {
+      return Optional.of(FeedConfig.from(c.stateKey(), c.config()));
+    } catch (BadInput e) {
+      log.warn("room {}: feed {} ({}) skipped until its config is fixed: {}", c.roomId(), c.stateKey(), c.id(),
+          e.getMessage());
+      return Optional.empty();
+    }
   }
 
   private static String name(Connection c) {

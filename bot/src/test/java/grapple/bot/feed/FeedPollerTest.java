@@ -374,6 +374,27 @@ class FeedPollerTest {
   }
 
   @Test
+  void aStoredConfigThatNoLongerValidatesSkipsOnlyItsOwnRoom() throws Exception {
+    FeedPoller poller = poller(0);
+    Connection valid = connection("");
+    Connection stale = Connection.create("!other:test", "Feed", FeedType.EVENT_TYPE, url(),
+        connection(",\"include\":[\"/Post(?=1)/\"]").config(), valid.created());
+    poller.register(valid, true);
+    poller.register(stale, true);
+    serve(rss("1"));
+    poller.pollOnce(url());
+    serve(rss("2", "1"));
+
+    poller.pollOnce(url());
+
+    FakeGateway.Sent sent = gateway.takeSent(Duration.ofSeconds(3));
+    assertThat(sent.roomId()).isEqualTo(ROOM);
+    assertThat(sent.content().get("body").asText()).isEqualTo("New post in Blog: Post 2 (https://blog.example/p/2)");
+    assertThat(gateway.takeSent(Duration.ofMillis(500))).isNull();
+    assertThat(store.url(url()).orElseThrow().failures()).isZero();
+  }
+
+  @Test
   void aStackOverflowWhilePollingIsThatUrlsRecordedFailureWithBackoff() throws Exception {
     String other = server.url("/other.xml").toString();
     AtomicInteger overflows = new AtomicInteger();
