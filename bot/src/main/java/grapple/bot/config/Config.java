@@ -99,8 +99,9 @@ public record Config(
 
   /**
    * Feed polling: each distinct URL once per interval, {@code pollConcurrency} at a time, each
-   * fetch bounded by {@code pollTimeoutSeconds} and {@code maxFeedBytes}; loopback and private
-   * addresses refused unless {@code allowPrivateAddresses}.
+   * fetch bounded by {@code pollTimeoutSeconds} and {@code maxFeedBytes}; at most
+   * {@code maxItemsPerPoll} new items posted per feed and poll; loopback and private addresses
+   * refused unless {@code allowPrivateAddresses}.
    */
   public record Feeds(
       boolean enabled,
@@ -108,6 +109,7 @@ public record Config(
       int pollConcurrency,
       int pollTimeoutSeconds,
       int postLatestOnSubscribe,
+      int maxItemsPerPoll,
       boolean allowPrivateAddresses,
       long maxFeedBytes) {}
 

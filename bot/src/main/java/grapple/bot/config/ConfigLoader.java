@@ -253,11 +253,12 @@ public final class ConfigLoader {
     int pollConcurrency = s.integer("pollConcurrency", 4, 1, 64);
     int pollTimeoutSeconds = s.integer("pollTimeoutSeconds", 10, 1, 120);
     int postLatestOnSubscribe = s.integer("postLatestOnSubscribe", 0, 0, 50);
+    int maxItemsPerPoll = s.integer("maxItemsPerPoll", 10, 1, 100);
     boolean allowPrivateAddresses = s.bool("allowPrivateAddresses", false);
     long maxFeedBytes = size(s, "maxFeedSize", "5mb");
     s.finish();
     return new Config.Feeds(enabled, pollIntervalSeconds, pollConcurrency, pollTimeoutSeconds,
-        postLatestOnSubscribe, allowPrivateAddresses, maxFeedBytes);
+        postLatestOnSubscribe, maxItemsPerPoll, allowPrivateAddresses, maxFeedBytes);
   }
 
   private static Config.Logging logging(Section s) {

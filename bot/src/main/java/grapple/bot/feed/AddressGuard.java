@@ -1,8 +1,8 @@
 package grapple.bot.feed;
 
-import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.util.Arrays;
 import java.util.List;
 import okhttp3.Dns;
 
@@ -12,10 +12,74 @@ import okhttp3.Dns;
  * (DNS rebinding) is refused at that fetch too; IP literals are checked before the request.
  */
 final class AddressGuard implements Dns {
+  private static final String ALLOW =
+      "; feeds may not reach those (set feeds.allowPrivateAddresses: true to allow them)";
+
+  /**
+   * The blocks IANA's special-purpose address registries (RFC 6890) mark as not globally reachable,
+   * multicast, and the IPv6 blocks that carry an IPv4 address to somewhere the guard cannot judge
+   * (IPv4-compatible, NAT64, 6to4, Teredo), refused whole. The first block that matches is named.
+   */
+  private static final List<Block> BLOCKS = List.of(
+      Block.of("0.0.0.0/8", "this network"),
+      Block.of("10.0.0.0/8", "private"),
+      Block.of("100.64.0.0/10", "shared address space"),
+      Block.of("127.0.0.0/8", "loopback"),
+      Block.of("169.254.0.0/16", "link-local"),
+      Block.of("172.16.0.0/12", "private"),
+      Block.of("192.0.0.0/24", "IETF protocol assignments"),
+      Block.of("192.0.2.0/24", "documentation"),
+      Block.of("192.88.99.0/24", "6to4 relay anycast"),
+      Block.of("192.168.0.0/16", "private"),
+      Block.of("198.18.0.0/15", "benchmarking"),
+      Block.of("198.51.100.0/24", "documentation"),
+      Block.of("203.0.113.0/24", "documentation"),
+      Block.of("224.0.0.0/4", "multicast"),
+      Block.of("240.0.0.0/4", "reserved"),
+      Block.of("::/128", "unspecified"),
+      Block.of("::1/128", "loopback"),
+      Block.of("::/96", "IPv4-compatible"),
+      Block.of("64:ff9b::/96", "NAT64"),
+      Block.of("64:ff9b:1::/48", "local NAT64"),
+      Block.of("100::/64", "discard-only"),
+      Block.of("2001::/32", "Teredo"),
+      Block.of("2001:2::/48", "benchmarking"),
+      Block.of("2001:db8::/32", "documentation"),
+      Block.of("2002::/16", "6to4"),
+      Block.of("3fff::/20", "documentation"),
+      Block.of("5f00::/16", "segment routing"),
+      Block.of("fc00::/7", "unique local"),
+      Block.of("fe80::/10", "link-local"),
+      Block.of("fec0::/10", "site-local"),
+      Block.of("ff00::/8", "multicast"));
+
   /** Thrown for an address feeds may not reach. */
   static final class Refused extends UnknownHostException {
     Refused(String message) {
       super(message);
+    }
+  }
+
+  /** A CIDR block, e.g. 127.0.0.0/8, and what it is for. */
+  private record Block(String cidr, byte[] prefix, int bits, String kind) {
+    static Block of(String cidr, String kind) {
+      int slash = cidr.indexOf('/');
+      try {
+        byte[] prefix = InetAddress.getByName(cidr.substring(0, slash)).getAddress();
+        return new Block(cidr, prefix, Integer.parseInt(cidr.substring(slash + 1)), kind);
+      } catch (UnknownHostException e) {
+        throw new IllegalStateException("an IP literal always parses: " + cidr, e);
+      }
+    }
+
+    boolean contains(byte[] address) {
+      if (address.length != prefix.length) return false;
+      int whole = bits / 8;
+      if (!Arrays.equals(address, 0, whole, prefix, 0, whole)) return false;
+      int rest = bits % 8;
+      if (rest == 0) return true;
+      int mask = (0xff << (8 - rest)) & 0xff;
+      return (address[whole] & mask) == (prefix[whole] & mask);
     }
   }
 
@@ -24,8 +88,9 @@ final class AddressGuard implements Dns {
     List<InetAddress> all = Dns.SYSTEM.lookup(hostname);
     List<InetAddress> allowed = all.stream().filter(a -> !internal(a)).toList();
     if (allowed.isEmpty()) {
-      throw new Refused(hostname + " resolves to " + all.get(0).getHostAddress()
-          + ", a loopback, private or link-local address; feeds may not reach those");
+      InetAddress first = all.get(0);
+      throw new Refused(hostname + " resolves to " + first.getHostAddress()
+          + ", a loopback, private or link-local address (" + block(first) + ")" + ALLOW);
     }
     return allowed;
   }
@@ -35,9 +100,9 @@ final class AddressGuard implements Dns {
     String bare = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
     if (!bare.matches("[0-9.]+") && !bare.contains(":")) return;
     try {
-      InetAddress address = InetAddress.getByName(bare);
-      if (internal(address)) {
-        throw new Refused(host + " is a loopback, private or link-local address; feeds may not reach those");
+      String block = block(InetAddress.getByName(bare));
+      if (block != null) {
+        throw new Refused(host + " is a loopback, private or link-local address (" + block + ")" + ALLOW);
       }
     } catch (Refused e) {
       throw e;
@@ -47,25 +112,27 @@ final class AddressGuard implements Dns {
   }
 
   static boolean internal(InetAddress a) {
-    if (a.isLoopbackAddress() || a.isSiteLocalAddress() || a.isLinkLocalAddress() || a.isAnyLocalAddress()
-        || a.isMulticastAddress()) {
-      return true;
-    }
-    byte[] b = a.getAddress();
-    if (a instanceof Inet6Address) return (b[0] & 0xfe) == 0xfc || mappedInternal(b);
-    return (b[0] & 0xff) == 100 && (b[1] & 0xc0) == 64 || (b[0] & 0xff) == 0;
+    return block(a) != null;
   }
 
-  /** An IPv4-mapped IPv6 address (::ffff:a.b.c.d) judged by its IPv4 part. */
-  private static boolean mappedInternal(byte[] b) {
+  /**
+   * The block that makes {@code a} internal, e.g. {@code 127.0.0.0/8, loopback}, or null for a
+   * public address. An IPv4-mapped IPv6 address (::ffff:a.b.c.d) is judged by its IPv4 part.
+   */
+  private static String block(InetAddress a) {
+    byte[] address = a.getAddress();
+    if (isIpv4Mapped(address)) address = Arrays.copyOfRange(address, 12, 16);
+    for (Block block : BLOCKS) {
+      if (block.contains(address)) return block.cidr() + ", " + block.kind();
+    }
+    return null;
+  }
+
+  private static boolean isIpv4Mapped(byte[] b) {
+    if (b.length != 16) return false;
     for (int i = 0; i < 10; i++) {
       if (b[i] != 0) return false;
     }
-    if ((b[10] & 0xff) != 0xff || (b[11] & 0xff) != 0xff) return false;
-    try {
-      return internal(InetAddress.getByAddress(java.util.Arrays.copyOfRange(b, 12, 16)));
-    } catch (UnknownHostException e) {
-      return true; // Four bytes are always a valid address; unreachable, refuse to be safe.
-    }
+    return (b[10] & 0xff) == 0xff && (b[11] & 0xff) == 0xff;
   }
 }

@@ -55,7 +55,10 @@ final class FeedCommands {
   private Reply text(Invocation call, List<Connection> feeds) {
     if (feeds.isEmpty()) return Reply.text("This room follows no feeds. Add one with `%s feed <url>`.", call.prefix());
     StringBuilder out = new StringBuilder("Feeds in this room:\n\n");
-    for (Connection c : feeds) out.append("- ").append(c.stateKey()).append(" — ").append(type.summary(c)).append('\n');
+    for (Connection c : feeds) {
+      out.append("- ").append(FeedText.escapeMarkdown(c.stateKey())).append(" — ").append(type.summary(c))
+          .append('\n');
+    }
     return Reply.text(out.toString().stripTrailing());
   }
 

@@ -18,7 +18,7 @@ import okhttp3.ResponseBody;
  * a size cap, at most five redirects each checked like the first URL, a whole-call timeout, and
  * {@code Retry-After} passed on.
  */
-final class FeedFetcher {
+final class FeedFetcher implements FeedSource {
   static final int MAX_REDIRECTS = 5;
   private static final String ACCEPT = "application/rss+xml, application/atom+xml, application/feed+json, "
       + "application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, */*;q=0.5";
@@ -46,8 +46,8 @@ final class FeedFetcher {
     }
   }
 
-  /** Fetches {@code url}, sending the validators if given; throws FeedException with the reason. */
-  Result fetch(String url, String etag, String lastModified) throws FeedException {
+  @Override
+  public Result fetch(String url, String etag, String lastModified) throws FeedException {
     HttpUrl current = parse(url);
     Set<HttpUrl> visited = new HashSet<>();
     for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {

@@ -33,10 +33,15 @@ final class FeedMessage {
     return content;
   }
 
+  /** {@code $FEEDNAME}: the label, else the feed's title, else its URL. */
+  static String feedName(FeedConfig config, ParsedFeed feed) {
+    return config.label().orElse(feed.title() != null ? feed.title() : config.url());
+  }
+
   private static Map<String, String> values(FeedConfig config, ParsedFeed feed, FeedItem item) {
     String feedTitle = feed.title() != null ? feed.title() : config.url();
     Map<String, String> v = new LinkedHashMap<>();
-    v.put("$FEEDNAME", config.label().orElse(feedTitle));
+    v.put("$FEEDNAME", feedName(config, feed));
     v.put("$FEEDURL", config.url());
     v.put("$FEEDTITLE", feedTitle);
     v.put("$TITLE", item.title() != null ? item.title() : "(untitled)");

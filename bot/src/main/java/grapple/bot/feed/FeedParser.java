@@ -11,6 +11,8 @@ import grapple.state.Json;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.StringReader;
+import java.io.StringWriter;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -31,6 +33,16 @@ final class FeedParser {
   private FeedParser() {}
 
   static ParsedFeed parse(byte[] body, String contentType, URI feedUrl) throws FeedException {
+    try {
+      return parseAny(body, contentType, feedUrl);
+    } catch (StackOverflowError e) {
+      // The depth limits keep documents shallow; a parser that still recurses too deep for this
+      // thread's stack fails the feed, not the thread (the subscribe check runs on a command thread).
+      throw new FeedException("not a feed: nested too deeply to read", e);
+    }
+  }
+
+  private static ParsedFeed parseAny(byte[] body, String contentType, URI feedUrl) throws FeedException {
     byte[] trimmed = stripLeadingWhitespace(body);
     if (trimmed.length == 0) throw new FeedException("the response is empty");
     String type = contentType == null ? "" : contentType.toLowerCase(Locale.ROOT);
@@ -42,45 +54,52 @@ final class FeedParser {
   static final int MAX_XML_DEPTH = 200;
 
   private static ParsedFeed xml(byte[] body, String contentType, URI feedUrl) throws FeedException {
-    if (XmlDepth.exceeds(body, MAX_XML_DEPTH)) {
+    String text = decode(body, contentType);
+    if (XmlDepth.exceeds(text, MAX_XML_DEPTH)) {
       throw new FeedException("not a feed: XML nested more than " + MAX_XML_DEPTH + " elements deep");
     }
-    SyndFeed feed = build(withRssVersion(body), contentType);
+    SyndFeed feed = build(withRssVersion(text));
     URI base = resolve(feedUrl, siteLink(feed));
     List<FeedItem> items = new ArrayList<>();
     for (SyndEntry e : feed.getEntries()) items.add(item(e, base == null ? feedUrl : base));
     return new ParsedFeed(text(feed.getTitle()), base == null ? null : base.toString(), items);
   }
 
-  private static SyndFeed build(byte[] body, String contentType) throws FeedException {
+  /**
+   * The document as the characters the parser reads, decoded as ROME decodes (byte order mark, XML
+   * declaration, Content-Type charset), so that the depth scan sees what the parser will see.
+   */
+  private static String decode(byte[] body, String contentType) throws FeedException {
+    InputStream in = new ByteArrayInputStream(body);
+    try (XmlReader reader = contentType == null ? new XmlReader(in, true) : new XmlReader(in, contentType, true)) {
+      StringWriter out = new StringWriter(body.length);
+      reader.transferTo(out);
+      return out.toString();
+    } catch (IOException e) {
+      throw new FeedException("not a valid feed: " + readable(e), e);
+    }
+  }
+
+  private static SyndFeed build(String text) throws FeedException {
     try {
       SyndFeedInput input = new SyndFeedInput();
       input.setAllowDoctypes(false);
       input.setXmlHealerOn(true);
       input.setPreserveWireFeed(true);
-      InputStream in = new ByteArrayInputStream(body);
-      XmlReader reader = contentType == null ? new XmlReader(in, true) : new XmlReader(in, contentType, true);
-      return input.build(reader);
+      return input.build(new StringReader(text));
     } catch (IllegalArgumentException e) {
       throw new FeedException("not a feed: " + firstLine(e.getMessage()), e);
-    } catch (com.rometools.rome.io.FeedException | IOException e) {
+    } catch (com.rometools.rome.io.FeedException e) {
       throw new FeedException("not a valid feed: " + readable(e), e);
-    } catch (StackOverflowError e) {
-      throw new FeedException("not a feed: nested too deeply to read", new IOException(e.toString()));
     }
   }
 
   /** Some generators write {@code <rss version="">}, which ROME refuses; such feeds are RSS 2.0 in practice. */
-  private static byte[] withRssVersion(byte[] body) {
-    int head = Math.min(body.length, 4096);
-    String start = new String(body, 0, head, StandardCharsets.ISO_8859_1);
+  private static String withRssVersion(String text) {
+    int head = Math.min(text.length(), 4096);
+    String start = text.substring(0, head);
     String fixed = start.replaceFirst("(<rss\\b[^>]*?\\bversion=)([\"'])\\2", "$1$22.0$2");
-    if (fixed.equals(start)) return body;
-    byte[] prefix = fixed.getBytes(StandardCharsets.ISO_8859_1);
-    byte[] out = new byte[prefix.length + body.length - head];
-    System.arraycopy(prefix, 0, out, 0, prefix.length);
-    System.arraycopy(body, head, out, prefix.length, body.length - head);
-    return out;
+    return fixed.equals(start) ? text : fixed + text.substring(head);
   }
 
   /** The site's link: Atom's rel="alternate" (not rel="self", the feed itself), else the feed's link. */

@@ -1,9 +1,9 @@
 package grapple.bot.feed;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import grapple.bot.Messages;
 import grapple.bot.config.Config;
 import grapple.bot.outbox.Outbox;
+import grapple.state.BadInput;
 import grapple.state.Connection;
 import grapple.state.FeedStore;
 import grapple.state.OutboxStore;
@@ -15,6 +15,7 @@ import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -35,7 +36,7 @@ final class FeedPoller implements AutoCloseable {
   private static final Duration MAX_BACKOFF = Duration.ofDays(1);
 
   private final Config.Feeds settings;
-  private final FeedFetcher fetcher;
+  private final FeedSource fetcher;
   private final FeedStore store;
   private final Outbox outbox;
   private final Clock clock;
@@ -45,7 +46,7 @@ final class FeedPoller implements AutoCloseable {
   private final ScheduledExecutorService ticker;
   private final ExecutorService workers;
 
-  FeedPoller(Config.Feeds settings, FeedFetcher fetcher, FeedStore store, Outbox outbox, Clock clock) {
+  FeedPoller(Config.Feeds settings, FeedSource fetcher, FeedStore store, Outbox outbox, Clock clock) {
     this.settings = settings;
     this.fetcher = fetcher;
     this.store = store;
@@ -82,23 +83,49 @@ final class FeedPoller implements AutoCloseable {
     if (subscribers(c.stateKey()).isEmpty()) nextPollAt.remove(c.stateKey());
   }
 
+  /** Runs under scheduleWithFixedDelay, where anything thrown would cancel every later tick. */
   private void tick() {
-    long now = clock.millis();
-    for (Map.Entry<String, Long> e : nextPollAt.entrySet()) {
-      if (e.getValue() <= now && inFlight.add(e.getKey())) workers.submit(() -> poll(e.getKey()));
+    try {
+      long now = clock.millis();
+      for (Map.Entry<String, Long> e : nextPollAt.entrySet()) {
+        if (e.getValue() <= now && inFlight.add(e.getKey())) workers.execute(() -> poll(e.getKey()));
+      }
+    } catch (Throwable t) {
+      rethrowIfFatal(t);
+      log.error("feed scheduler: tick failed; trying again in a second", t);
     }
   }
 
   private void poll(String url) {
     try {
       pollOnce(url);
-    } catch (RuntimeException e) {
-      // One bad feed never stops the poller: log, back off like any failure, carry on.
-      log.error("feed {}: poll failed unexpectedly", url, e);
-      failed(url, store.url(url).orElse(FeedStore.UrlState.fresh(url)), "internal error: " + e, null);
+    } catch (Throwable t) {
+      rethrowIfFatal(t);
+      // One bad feed never stops the poller, not even a parser's StackOverflowError on hostile input:
+      // log, back off like any failure, carry on.
+      log.error("feed {}: poll failed unexpectedly", url, t);
+      recordFailure(url, "internal error: " + t);
     } finally {
       inFlight.remove(url);
     }
+  }
+
+  private void recordFailure(String url, String reason) {
+    try {
+      failed(url, store.url(url).orElse(FeedStore.UrlState.fresh(url)), reason, null);
+    } catch (RuntimeException e) {
+      // The database is failing too: back off in memory at least, so the URL is not fetched every second.
+      log.error("feed {}: could not record the failure", url, e);
+      nextPollAt.computeIfPresent(url, (u, old) -> clock.millis() + intervalMillis());
+    }
+  }
+
+  /**
+   * Rethrows an error the JVM cannot carry on after (OutOfMemoryError, InternalError; the process
+   * is meant to exit on them). A StackOverflowError is not one: the stack has unwound by the catch.
+   */
+  static void rethrowIfFatal(Throwable t) {
+    if (t instanceof VirtualMachineError fatal && !(t instanceof StackOverflowError)) throw fatal;
   }
 
   /** Polls one URL now and waits for the outcome to be stored (used by tests and the first poll). */
@@ -131,28 +158,50 @@ final class FeedPoller implements AutoCloseable {
     return connections.values().stream().filter(c -> c.stateKey().equals(url)).toList();
   }
 
+  /**
+   * Posts the connection's new items that pass its filters, at most {@code maxItemsPerPoll} (the
+   * newest; on the first poll, the latest {@code postLatestOnSubscribe}) and a notice counting the
+   * rest, and marks every item of the feed seen, all in one transaction.
+   */
   private void deliver(Connection c, ParsedFeed feed) {
-    FeedConfig config = FeedConfig.from(c.stateKey(), c.config());
+    FeedConfig config = config(c).orElse(null);
+    if (config == null) return;
     FeedStore.ConnectionState state = store.state(c.id());
-    Set<String> seen = store.seen(c.id());
-    List<FeedItem> ordered = oldestFirst(feed.items());
     Set<String> ids = new LinkedHashSet<>();
+    List<FeedItem> passing = unseen(c, feed, ids).stream().filter(config.filter()::passes).toList();
+    int cap = state.primed() ? settings.maxItemsPerPoll() : settings.postLatestOnSubscribe();
+    List<FeedItem> toPost = passing.subList(Math.max(0, passing.size() - cap), passing.size());
+    int more = state.primed() ? passing.size() - toPost.size() : 0;
+    List<OutboxStore.Draft> drafts = new ArrayList<>();
+    for (FeedItem item : toPost) drafts.add(draft(c, FeedMessage.render(config, feed, item)));
+    if (more > 0) drafts.add(draft(c, moreItems(more, cap, FeedMessage.feedName(config, feed))));
+    outbox.postAll(drafts, FeedStore.markSeen(c.id(), ids, new FeedStore.ConnectionState(true, state.failing())))
+        .join();
+    if (drafts.isEmpty() && state.primed()) return;
+    String rest = !state.primed() ? ", " + ids.size() + " existing marked seen" : more > 0 ? ", " + more + " more" : "";
+    log.info("room {}: feed {} ({}): {} new item(s) posted{}", c.roomId(), c.stateKey(), c.id(), toPost.size(), rest);
+  }
+
+  /** The feed's items the connection has not seen, oldest first; {@code ids} gets every item's id. */
+  private List<FeedItem> unseen(Connection c, ParsedFeed feed, Set<String> ids) {
+    Set<String> seen = store.seen(c.id());
     List<FeedItem> fresh = new ArrayList<>();
-    for (FeedItem item : ordered) {
+    for (FeedItem item : oldestFirst(feed.items())) {
       String id = idOf(item);
       if (ids.add(id) && !seen.contains(id)) fresh.add(item);
     }
-    List<FeedItem> toPost = state.primed() ? fresh.stream().filter(config.filter()::passes).toList()
-        : fresh.subList(Math.max(0, fresh.size() - settings.postLatestOnSubscribe()), fresh.size());
-    List<OutboxStore.Draft> drafts = toPost.stream()
-        .map(item -> new OutboxStore.Draft(c.roomId(), "m.room.message", FeedMessage.render(config, feed, item)))
-        .toList();
-    outbox.postAll(drafts, FeedStore.markSeen(c.id(), ids, new FeedStore.ConnectionState(true, state.failing())))
-        .join();
-    if (!drafts.isEmpty() || !state.primed()) {
-      log.info("room {}: feed {} ({}): {} new item(s) posted{}", c.roomId(), c.stateKey(), c.id(), drafts.size(),
-          state.primed() ? "" : ", " + ids.size() + " existing marked seen");
-    }
+    return fresh;
+  }
+
+  private static OutboxStore.Draft draft(Connection c, ObjectNode content) {
+    return new OutboxStore.Draft(c.roomId(), "m.room.message", content);
+  }
+
+  /** The notice after a poll that had more new items than it posts. */
+  private static ObjectNode moreItems(int more, int cap, String feedName) {
+    String format = "… and " + FeedText.count(more) + (more == 1 ? " more new item" : " more new items")
+        + " in %s (only the newest " + (cap == 1 ? "is" : cap + " are") + " posted per poll).";
+    return FeedText.notice(format, feedName);
   }
 
   /** Dated feeds by date; otherwise reversed, since feeds list the newest first. */
@@ -182,7 +231,7 @@ final class FeedPoller implements AutoCloseable {
       FeedStore.ConnectionState cs = store.state(c.id());
       if (!cs.failing()) continue;
       store.setState(c.id(), new FeedStore.ConnectionState(cs.primed(), false));
-      notify(c, "Feed " + name(c) + " is working again.");
+      notify(c, FeedText.notice("Feed %s is working again.", name(c)));
     }
   }
 
@@ -200,14 +249,27 @@ final class FeedPoller implements AutoCloseable {
       FeedStore.ConnectionState cs = store.state(c.id());
       if (cs.failing()) continue;
       store.setState(c.id(), new FeedStore.ConnectionState(cs.primed(), true));
-      notify(c, "Feed " + name(c) + " is failing: " + reason + ". I will keep trying and tell you when it works again.");
+      notify(c, FeedText.notice("Feed %s is failing: %s. I will keep trying and tell you when it works again.",
+          name(c), reason));
     }
   }
 
-  private void notify(Connection c, String markdown) {
-    if (!FeedConfig.from(c.stateKey(), c.config()).notifyOnFailure()) return;
-    ObjectNode notice = Messages.notice(markdown);
-    outbox.post(c.roomId(), notice);
+  private void notify(Connection c, ObjectNode notice) {
+    if (config(c).map(FeedConfig::notifyOnFailure).orElse(false)) outbox.post(c.roomId(), notice);
+  }
+
+  /**
+   * The connection's config, or empty if it no longer validates (stored before a rule changed,
+   * e.g. a lookaround regex from before filters were RE2/J): that room is skipped, not the URL.
+   */
+  private static Optional<FeedConfig> config(Connection c) {
+    try {
+      return Optional.of(FeedConfig.from(c.stateKey(), c.config()));
+    } catch (BadInput e) {
+      log.warn("room {}: feed {} ({}) skipped until its config is fixed: {}", c.roomId(), c.stateKey(), c.id(),
+          e.getMessage());
+      return Optional.empty();
+    }
   }
 
   private static String name(Connection c) {

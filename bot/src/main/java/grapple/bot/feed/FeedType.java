@@ -124,9 +124,13 @@ public final class FeedType implements ConnectionType {
 
   @Override
   public String summary(Connection connection) {
-    Optional<FeedStore.UrlState> state = feeds.url(connection.stateKey());
-    String label = connection.config().path("label").asText("");
-    return (label.isEmpty() ? "" : "\"" + label + "\", ") + status(state);
+    return summary(connection.config().path("label").asText(""), feeds.url(connection.stateKey()));
+  }
+
+  /** Markdown: the label and the status (which may quote a feed server) are escaped. */
+  static String summary(String label, Optional<FeedStore.UrlState> state) {
+    String status = FeedText.escapeMarkdown(status(state));
+    return label.isEmpty() ? status : "\"" + FeedText.escapeMarkdown(label) + "\", " + status;
   }
 
   private static String status(Optional<FeedStore.UrlState> state) {

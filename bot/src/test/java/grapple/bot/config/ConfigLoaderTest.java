@@ -987,7 +987,7 @@ class ConfigLoaderTest {
         new Config.Provisioning(null, List.of()),
         new Config.Generic(true, "http://127.0.0.1:9000/webhook/", false, false, true,
             1024 * 1024, Duration.ofDays(365)),
-        new Config.Feeds(true, 600, 4, 10, 0, false, 5L * 1024 * 1024),
+        new Config.Feeds(true, 600, 4, 10, 0, 10, false, 5L * 1024 * 1024),
         List.of(new PermissionRule(
             "localhost", List.of(new ServiceLevel("*", PermissionLevel.ADMIN)))),
         new Config.Logging("info"),
@@ -1077,15 +1077,23 @@ class ConfigLoaderTest {
   @Test
   void feedPollingKeysAreReadWithTheirUnits() {
     Config config = parse("feeds: {pollConcurrency: 8, pollTimeoutSeconds: 30, postLatestOnSubscribe: 3,"
-        + " allowPrivateAddresses: true, maxFeedSize: 2mb}");
+        + " maxItemsPerPoll: 25, allowPrivateAddresses: true, maxFeedSize: 2mb}");
 
-    assertThat(config.feeds()).isEqualTo(new Config.Feeds(true, 600, 8, 30, 3, true, 2L * 1024 * 1024));
+    assertThat(config.feeds()).isEqualTo(new Config.Feeds(true, 600, 8, 30, 3, 25, true, 2L * 1024 * 1024));
   }
 
   @Test
   void feedPollConcurrencyOutOfRangeIsRefused() {
     assertThat(problems("feeds: {pollConcurrency: 0}"))
         .containsExactly("config: feeds.pollConcurrency: must be between 1 and 64, was 0");
+  }
+
+  @Test
+  void maxItemsPerPollOutOfRangeIsRefused() {
+    assertThat(problems("feeds: {maxItemsPerPoll: 0}"))
+        .containsExactly("config: feeds.maxItemsPerPoll: must be between 1 and 100, was 0");
+    assertThat(problems("feeds: {maxItemsPerPoll: 101}"))
+        .containsExactly("config: feeds.maxItemsPerPoll: must be between 1 and 100, was 101");
   }
 
   @Test

@@ -25,7 +25,7 @@ class FeedFetcherTest {
   }
 
   private static FeedFetcher fetcher(boolean allowPrivate, long maxBytes) {
-    return new FeedFetcher(new Config.Feeds(true, 600, 1, 1, 0, allowPrivate, maxBytes));
+    return new FeedFetcher(new Config.Feeds(true, 600, 1, 1, 0, 10, allowPrivate, maxBytes));
   }
 
   @Test

@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import org.junit.jupiter.api.Disabled;
@@ -485,6 +486,26 @@ class FeedParserTest {
     assertFailsFastOrParses(body, "application/feed+json");
   }
 
+  @Test
+  void aStackOverflowWhileParsingIsAFeedExceptionCausedByIt() throws Exception {
+    String head = "<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>t</title><entry><id>1</id>"
+        + "<content type=\"xhtml\"><div xmlns=\"http://www.w3.org/1999/xhtml\">";
+    byte[] body = (head + "<b>".repeat(190) + "</b>".repeat(190) + "</div></content></entry></feed>")
+        .getBytes(StandardCharsets.UTF_8);
+    URI url = URI.create("https://example.org/feed");
+    // Load every class the parse needs on this thread: one first initialised on a starved stack stays broken.
+    FeedParser.parse(body, "application/atom+xml", url);
+    AtomicReference<Throwable> thrown = new AtomicReference<>();
+    Thread starved = new Thread(null, () -> thrown.set(catchThrowable(
+        () -> FeedParser.parse(body, "application/atom+xml", url))), "starved-stack", 64 * 1024);
+
+    starved.start();
+    starved.join();
+
+    assertThat(thrown.get()).isInstanceOf(FeedException.class).hasMessage("not a feed: nested too deeply to read")
+        .hasCauseInstanceOf(StackOverflowError.class);
+  }
+
   private static void assertFailsFastOrParses(byte[] body, String contentType) {
     Throwable thrown = assertTimeoutPreemptively(Duration.ofSeconds(10),
         () -> catchThrowable(() -> FeedParser.parse(body, contentType, URI.create("https://example.org/feed"))));
@@ -493,6 +514,104 @@ class FeedParserTest {
       assertThat(thrown).isInstanceOf(FeedException.class);
       assertReadable(thrown.getMessage());
     }
+  }
+
+  // The depth pre-scan must see the nesting the XML parser will see.
+
+  private static final String DEPTH_REFUSAL = "not a feed: XML nested more than 200 elements deep";
+  private static final String RSS_HEAD = "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>t</title>"
+      + "<item><title>x</title><description>";
+  private static final String RSS_TAIL = "</description></item></channel></rss>";
+
+  @Test
+  void aSelfClosingLookalikeInADoubleQuotedAttributeDoesNotHideDeepNesting() {
+    byte[] body = (RSS_HEAD + "<x a=\"/>\">".repeat(100_000) + RSS_TAIL).getBytes(StandardCharsets.UTF_8);
+
+    assertRefusedQuicklyAsTooDeep(body, "application/rss+xml");
+  }
+
+  @Test
+  void aSelfClosingLookalikeInASingleQuotedAttributeDoesNotHideDeepNesting() {
+    byte[] body = (RSS_HEAD + "<x a='/>'>".repeat(100_000) + RSS_TAIL).getBytes(StandardCharsets.UTF_8);
+
+    assertRefusedQuicklyAsTooDeep(body, "application/rss+xml");
+  }
+
+  @Test
+  void deepNestingInAnEncodingNamedOnlyInTheContentTypeIsRefusedBeforeParsing() {
+    byte[] body = (RSS_HEAD + "<b>".repeat(100_000) + RSS_TAIL).getBytes(java.nio.charset.Charset.forName("IBM037"));
+
+    assertRefusedQuicklyAsTooDeep(body, "application/rss+xml; charset=IBM037");
+  }
+
+  @Test
+  void aGreaterThanSignInAnAttributeValueDoesNotEndTheTag() throws Exception {
+    String items = "<item><title>x</title><guid>g</guid><enclosure url=\"https://e.example/?a>b\" length=\"1\" "
+        + "type=\"audio/mpeg\"/></item>";
+    byte[] body = ("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>t</title>" + items.repeat(300)
+        + "</channel></rss>").getBytes(StandardCharsets.UTF_8);
+
+    ParsedFeed feed = FeedParser.parse(body, "application/rss+xml", URI.create("https://example.org/feed"));
+
+    assertThat(feed.items()).hasSize(300);
+  }
+
+  @Test
+  void aUtf16FeedIsReadLikeAnyOther() throws Exception {
+    String doc = "<?xml version=\"1.0\" encoding=\"UTF-16\"?><rss version=\"2.0\"><channel><title>t</title>"
+        + "<item><title>x</title><guid>g</guid></item>".repeat(300) + "</channel></rss>";
+
+    ParsedFeed feed = FeedParser.parse(doc.getBytes(StandardCharsets.UTF_16), "application/rss+xml",
+        URI.create("https://example.org/feed"));
+
+    assertThat(feed.items()).hasSize(300);
+  }
+
+  @Test
+  void markupInsideCommentsCdataProcessingInstructionsAndDoctypesIsNotNesting() {
+    String doc = "<!DOCTYPE a [<!ENTITY e \"<b><b>\"><!-- <b> --><?p <b>?>]><a><!-- <b><b> --><![CDATA[<b><b>]]>"
+        + "<?p 1 > 0 <b><b> ?><c a='/' b=\">\"/><d></d ></a>";
+
+    assertThat(XmlDepth.exceeds(doc, 2)).isFalse();
+    assertThat(XmlDepth.exceeds(doc.replace("<d></d >", "<d><e/></d >"), 2)).isTrue();
+  }
+
+  /** Every well-formed sample (rss20_iprogrammer.xml has a bare {@code &}, which only ROME's healer reads). */
+  @ParameterizedTest
+  @ValueSource(strings = {"atom03_dates.xml", "atom03_relative_link.xml", "atom10_github_releases.xml",
+      "atom10_html_title.xml", "atom10_leading_whitespace.xml", "rss091_writetheweb.xml", "rss092_grateful_dead.xml",
+      "rss10_xmlcom.rdf", "rss20_bom.xml", "rss20_example_japanese.xml", "rss20_guid.xml",
+      "rss20_iso8859_charset_in_header_only.xml", "rss20_iso8859_spiegel.xml", "rss20_odd_dates.xml",
+      "rss20_relative_channel_link.xml", "rss20_relative_links.xml"})
+  void theDepthScanAgreesWithAnXmlParserOnRealFeeds(String name) throws Exception {
+    String xml = new String(bytes(name), StandardCharsets.ISO_8859_1).replaceFirst("^\\W*<", "<");
+    int depth = parserDepth(xml);
+
+    assertThat(XmlDepth.exceeds(xml, depth)).isFalse();
+    assertThat(XmlDepth.exceeds(xml, depth - 1)).isTrue();
+  }
+
+  /** The deepest element nesting in {@code xml}, as the JDK's StAX parser reads it. */
+  private static int parserDepth(String xml) throws Exception {
+    javax.xml.stream.XMLInputFactory factory = javax.xml.stream.XMLInputFactory.newFactory();
+    factory.setProperty(javax.xml.stream.XMLInputFactory.SUPPORT_DTD, false);
+    factory.setProperty(javax.xml.stream.XMLInputFactory.IS_REPLACING_ENTITY_REFERENCES, false);
+    javax.xml.stream.XMLStreamReader reader = factory.createXMLStreamReader(new java.io.StringReader(xml));
+    int depth = 0;
+    int max = 0;
+    while (reader.hasNext()) {
+      int event = reader.next();
+      if (event == javax.xml.stream.XMLStreamConstants.START_ELEMENT) max = Math.max(max, ++depth);
+      if (event == javax.xml.stream.XMLStreamConstants.END_ELEMENT) depth--;
+    }
+    return max;
+  }
+
+  private static void assertRefusedQuicklyAsTooDeep(byte[] body, String contentType) {
+    Throwable thrown = assertTimeoutPreemptively(Duration.ofSeconds(5),
+        () -> catchThrowable(() -> FeedParser.parse(body, contentType, URI.create("https://example.org/feed"))));
+
+    assertThat(thrown).isInstanceOf(FeedException.class).hasMessage(DEPTH_REFUSAL);
   }
 
   /** {@code head}, then {@code open} and {@code close} repeated until the body is about 5 MB, then {@code tail}. */

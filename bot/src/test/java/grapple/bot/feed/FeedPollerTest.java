@@ -1,6 +1,9 @@
 package grapple.bot.feed;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import grapple.bot.FakeGateway;
 import grapple.bot.config.Config;
@@ -14,8 +17,14 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
@@ -58,10 +67,33 @@ class FeedPollerTest {
   }
 
   private FeedPoller poller(int postLatest) {
-    Config.Feeds settings = new Config.Feeds(true, 600, 2, 2, postLatest, true, 1024 * 1024);
-    FeedPoller poller = new FeedPoller(settings, new FeedFetcher(settings), store, outbox, Clock.systemUTC());
+    return poller(postLatest, 10);
+  }
+
+  private FeedPoller poller(int postLatest, int maxItemsPerPoll) {
+    Config.Feeds settings = settings(postLatest, maxItemsPerPoll);
+    return poller(new FeedFetcher(settings), Clock.systemUTC(), settings);
+  }
+
+  private FeedPoller poller(FeedSource source, Clock clock, Config.Feeds settings) {
+    FeedPoller poller = new FeedPoller(settings, source, store, outbox, clock);
     pollers.add(poller);
     return poller;
+  }
+
+  private static Config.Feeds settings(int postLatest, int maxItemsPerPoll) {
+    return new Config.Feeds(true, 600, 2, 2, postLatest, maxItemsPerPoll, true, 1024 * 1024);
+  }
+
+  /** Waits up to ten seconds for {@code condition} to give a value. */
+  private static <T> T await(Supplier<Optional<T>> condition) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (System.nanoTime() < deadline) {
+      Optional<T> value = condition.get();
+      if (value.isPresent()) return value.get();
+      Thread.sleep(50);
+    }
+    throw new AssertionError("condition not met within 10 s");
   }
 
   private String url() {
@@ -69,9 +101,13 @@ class FeedPollerTest {
   }
 
   private Connection connection(String extra) throws Exception {
+    return connection(url(), extra);
+  }
+
+  private static Connection connection(String url, String extra) throws Exception {
     var config = (com.fasterxml.jackson.databind.node.ObjectNode) Json.MAPPER.readTree(
-        "{\"url\":\"" + url() + "\"" + extra + "}");
-    return Connection.create(ROOM, "Feed", FeedType.EVENT_TYPE, url(), config,
+        "{\"url\":\"" + url + "\"" + extra + "}");
+    return Connection.create(ROOM, "Feed", FeedType.EVENT_TYPE, url, config,
         new Connection.Audit("@a:test", Instant.now()));
   }
 
@@ -122,6 +158,64 @@ class FeedPollerTest {
 
     assertThat(posted(Duration.ofSeconds(3))).containsExactly(
         "New post in Blog: Post 2 (https://blog.example/p/2)", "New post in Blog: Post 3 (https://blog.example/p/3)");
+  }
+
+  @Test
+  void postLatestOnSubscribePostsOnlyItemsThatPassTheFilters() throws Exception {
+    FeedPoller poller = poller(2);
+    poller.register(connection(",\"include\":[\"/Post [13]/\"]"), true);
+    serve(rss("4", "3", "2", "1"));
+
+    poller.pollOnce(url());
+
+    assertThat(posted(Duration.ofSeconds(3))).containsExactly(
+        "New post in Blog: Post 1 (https://blog.example/p/1)", "New post in Blog: Post 3 (https://blog.example/p/3)");
+  }
+
+  @Test
+  void moreNewItemsThanMaxItemsPerPollPostsTheNewestThenSaysHowManyMore() throws Exception {
+    FeedPoller poller = poller(0);
+    poller.register(connection(""), true);
+    serve(rss("0"));
+    poller.pollOnce(url());
+    String[] ids = new String[3001];
+    for (int i = 0; i <= 3000; i++) ids[i] = String.valueOf(3000 - i);
+    serve(rss(ids));
+
+    poller.pollOnce(url());
+
+    List<String> posted = posted(Duration.ofSeconds(3));
+    assertThat(posted).hasSize(11);
+    assertThat(posted.get(0)).isEqualTo("New post in Blog: Post 2991 (https://blog.example/p/2991)");
+    assertThat(posted.get(9)).isEqualTo("New post in Blog: Post 3000 (https://blog.example/p/3000)");
+    assertThat(posted.get(10))
+        .isEqualTo("… and 2,990 more new items in Blog (only the newest 10 are posted per poll).");
+  }
+
+  @Test
+  void itemsOverMaxItemsPerPollAreMarkedSeenAndNeverPostedLater() throws Exception {
+    FeedPoller poller = poller(0, 1);
+    poller.register(connection(",\"label\":\"*Blog*\""), true);
+    serve(rss("1"));
+    poller.pollOnce(url());
+    serve(rss("4", "3", "2", "1"));
+    poller.pollOnce(url());
+    serve(rss("5", "4", "3", "2", "1"));
+
+    poller.pollOnce(url());
+
+    List<String> bodies = new ArrayList<>();
+    List<String> html = new ArrayList<>();
+    for (FakeGateway.Sent s = gateway.takeSent(Duration.ofSeconds(3)); s != null;
+        s = gateway.takeSent(Duration.ofMillis(300))) {
+      bodies.add(s.content().get("body").asText());
+      html.add(s.content().get("formatted_body").asText());
+    }
+    assertThat(bodies).containsExactly("New post in *Blog*: Post 4 (https://blog.example/p/4)",
+        "… and 2 more new items in *Blog* (only the newest is posted per poll).",
+        "New post in *Blog*: Post 5 (https://blog.example/p/5)");
+    assertThat(html.get(1))
+        .isEqualTo("<p>… and 2 more new items in *Blog* (only the newest is posted per poll).</p>");
   }
 
   @Test
@@ -193,6 +287,35 @@ class FeedPollerTest {
   }
 
   @Test
+  void aHostileRedirectLocationCannotPutALinkIntoTheFailureNotice() throws Exception {
+    FeedPoller poller = poller(0);
+    poller.register(connection(",\"notifyOnFailure\":true,\"label\":\"News\""), true);
+    String location = "x:[click](javascript:alert(1)) [y";
+    server.enqueue(new MockResponse.Builder().code(302).addHeader("Location", location).build());
+
+    poller.pollOnce(url());
+
+    FakeGateway.Sent notice = gateway.takeSent(Duration.ofSeconds(3));
+    String reason = "redirect to '" + location + "', which is not an http(s) URL";
+    assertThat(notice.content().get("formatted_body").asText()).doesNotContain("<a")
+        .isEqualTo("<p>Feed News is failing: " + reason + ". I will keep trying and tell you when it works again.</p>");
+    assertThat(notice.content().get("body").asText())
+        .isEqualTo("Feed News is failing: " + reason + ". I will keep trying and tell you when it works again.");
+  }
+
+  @Test
+  void aLabelIsShownLiterallyInNotices() throws Exception {
+    FeedPoller poller = poller(0);
+    poller.register(connection(",\"notifyOnFailure\":true,\"label\":\"*News* [x](https://e.example)\""), true);
+    server.enqueue(new MockResponse.Builder().code(500).build());
+
+    poller.pollOnce(url());
+
+    assertThat(gateway.takeSent(Duration.ofSeconds(3)).content().get("formatted_body").asText())
+        .startsWith("<p>Feed *News* [x](https://e.example) is failing: HTTP 500.");
+  }
+
+  @Test
   void failuresBackOffExponentiallyAndTheBackoffIsStored() throws Exception {
     FeedPoller poller = poller(0);
     poller.register(connection(""), true);
@@ -248,5 +371,91 @@ class FeedPollerTest {
 
     assertThat(server.getRequestCount()).isEqualTo(2);
     assertThat(posted(Duration.ofSeconds(3))).hasSize(2);
+  }
+
+  @Test
+  void aStoredConfigThatNoLongerValidatesSkipsOnlyItsOwnRoom() throws Exception {
+    FeedPoller poller = poller(0);
+    Connection valid = connection("");
+    Connection stale = Connection.create("!other:test", "Feed", FeedType.EVENT_TYPE, url(),
+        connection(",\"include\":[\"/Post(?=1)/\"]").config(), valid.created());
+    poller.register(valid, true);
+    poller.register(stale, true);
+    serve(rss("1"));
+    poller.pollOnce(url());
+    serve(rss("2", "1"));
+
+    poller.pollOnce(url());
+
+    FakeGateway.Sent sent = gateway.takeSent(Duration.ofSeconds(3));
+    assertThat(sent.roomId()).isEqualTo(ROOM);
+    assertThat(sent.content().get("body").asText()).isEqualTo("New post in Blog: Post 2 (https://blog.example/p/2)");
+    assertThat(gateway.takeSent(Duration.ofMillis(500))).isNull();
+    assertThat(store.url(url()).orElseThrow().failures()).isZero();
+  }
+
+  @Test
+  void aStackOverflowWhilePollingIsThatUrlsRecordedFailureWithBackoff() throws Exception {
+    String other = server.url("/other.xml").toString();
+    AtomicInteger overflows = new AtomicInteger();
+    FeedSource source = (url, etag, lastModified) -> {
+      if (url.equals(url())) {
+        overflows.incrementAndGet();
+        throw new StackOverflowError();
+      }
+      return new FeedFetcher.Result(200, rss("1").getBytes(UTF_8), "application/rss+xml", null, null, null, null);
+    };
+    FeedPoller poller = poller(source, Clock.systemUTC(), settings(0, 10));
+    poller.register(connection(""), true);
+    poller.start();
+
+    FeedStore.UrlState failed = await(() -> store.url(url()).filter(s -> s.failures() == 1));
+    poller.register(connection(other, ""), true);
+    await(() -> store.url(other).filter(s -> s.lastSuccessAt() != null));
+
+    assertThat(failed.lastError()).isEqualTo("internal error: java.lang.StackOverflowError");
+    assertThat(failed.nextPollAt()).isGreaterThan(System.currentTimeMillis() + 500_000);
+    assertThat(overflows.get()).isEqualTo(1);
+  }
+
+  @Test
+  void aTickThatThrowsDoesNotStopTheTicksAfterIt() throws Exception {
+    AtomicBoolean failNext = new AtomicBoolean(true);
+    Clock clock = new Clock() {
+      @Override
+      public ZoneId getZone() {
+        return ZoneOffset.UTC;
+      }
+
+      @Override
+      public Clock withZone(ZoneId zone) {
+        return this;
+      }
+
+      @Override
+      public Instant instant() {
+        if (failNext.getAndSet(false)) throw new NoClassDefFoundError("simulated");
+        return Instant.now();
+      }
+    };
+    Config.Feeds settings = settings(0, 10);
+    FeedPoller poller = poller(new FeedFetcher(settings), clock, settings);
+    poller.register(connection(""), true);
+    serve(rss("1"));
+    poller.start();
+
+    FeedStore.UrlState polled = await(() -> store.url(url()).filter(s -> s.lastSuccessAt() != null));
+
+    assertThat(failNext).isFalse();
+    assertThat(polled.failures()).isZero();
+  }
+
+  @Test
+  void outOfMemoryAndOtherVirtualMachineErrorsAreRethrownButAStackOverflowIsNot() {
+    assertThatThrownBy(() -> FeedPoller.rethrowIfFatal(new OutOfMemoryError("x"))).isInstanceOf(OutOfMemoryError.class);
+    assertThatThrownBy(() -> FeedPoller.rethrowIfFatal(new InternalError("x"))).isInstanceOf(InternalError.class);
+    assertThatCode(() -> FeedPoller.rethrowIfFatal(new StackOverflowError())).doesNotThrowAnyException();
+    assertThatCode(() -> FeedPoller.rethrowIfFatal(new NoClassDefFoundError())).doesNotThrowAnyException();
+    assertThatCode(() -> FeedPoller.rethrowIfFatal(new IllegalStateException())).doesNotThrowAnyException();
   }
 }

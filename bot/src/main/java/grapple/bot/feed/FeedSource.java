@@ -1,0 +1,7 @@
+package grapple.bot.feed;
+
+/** Where the poller gets feed documents: {@link FeedFetcher} over HTTP; tests stand in their own. */
+interface FeedSource {
+  /** Fetches {@code url}, sending the validators if given; throws FeedException with the reason. */
+  FeedFetcher.Result fetch(String url, String etag, String lastModified) throws FeedException;
+}

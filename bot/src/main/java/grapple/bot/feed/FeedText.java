@@ -1,0 +1,61 @@
+package grapple.bot.feed;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.Messages;
+import java.util.Arrays;
+import java.util.Locale;
+
+/**
+ * Text from a feed server or a room admin (a failure reason, a label, a URL) made safe to put into
+ * the bot's own Markdown: shown as written, never read as a link, emphasis or HTML.
+ */
+final class FeedText {
+  /** Every ASCII punctuation character, each of which CommonMark lets a backslash escape. */
+  private static final String ASCII_PUNCTUATION = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~";
+
+  private FeedText() {}
+
+  /** A count with digits grouped, e.g. 2,990, whatever the JVM's locale. */
+  static String count(long n) {
+    return String.format(Locale.ROOT, "%,d", n);
+  }
+
+  /** Backslash-escapes ASCII punctuation; line breaks and control characters become spaces. */
+  static String escapeMarkdown(String text) {
+    StringBuilder out = new StringBuilder(text.length() + 16);
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (ASCII_PUNCTUATION.indexOf(c) >= 0) {
+        out.append('\\').append(c);
+      } else {
+        out.append(isBreakOrControl(c) ? ' ' : c);
+      }
+    }
+    return out.toString();
+  }
+
+  /** {@code text} on one line: line breaks and control characters become spaces. */
+  static String oneLine(String text) {
+    StringBuilder out = new StringBuilder(text.length());
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      out.append(isBreakOrControl(c) ? ' ' : c);
+    }
+    return out.toString();
+  }
+
+  /**
+   * An {@code m.notice} of the bot's Markdown {@code format} with {@code values} put in: escaped in
+   * the Markdown, as written (on one line) in the plain body.
+   */
+  static ObjectNode notice(String format, String... values) {
+    Object[] escaped = Arrays.stream(values).map(FeedText::escapeMarkdown).toArray();
+    Object[] plain = Arrays.stream(values).map(FeedText::oneLine).toArray();
+    return Messages.notice(String.format(Locale.ROOT, format, escaped))
+        .put("body", String.format(Locale.ROOT, format, plain));
+  }
+
+  private static boolean isBreakOrControl(char c) {
+    return Character.isISOControl(c) || c == '\u2028' || c == '\u2029';
+  }
+}

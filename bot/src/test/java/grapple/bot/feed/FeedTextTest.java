@@ -1,0 +1,55 @@
+package grapple.bot.feed;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.Messages;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class FeedTextTest {
+  private static final String ASCII_PUNCTUATION = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~";
+
+  @Test
+  void everyAsciiPunctuationCharacterIsBackslashEscaped() {
+    for (char c : ASCII_PUNCTUATION.toCharArray()) {
+      assertThat(FeedText.escapeMarkdown("a" + c + "b")).as("%s", c).isEqualTo("a\\" + c + "b");
+    }
+  }
+
+  @Test
+  void lineBreaksAndControlCharactersBecomeSpaces() {
+    assertThat(FeedText.escapeMarkdown("a\nb\r\nc\td\u0000e\u2028f")).isEqualTo("a b  c d e f");
+  }
+
+  @Test
+  void lettersDigitsSpacesAndOtherScriptsAreLeftAlone() {
+    assertThat(FeedText.escapeMarkdown("Grüße 2024 日本語 ＊")).isEqualTo("Grüße 2024 日本語 ＊");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"[click](javascript:alert(1))", "x](javascript:alert(1)) [y", "![i](https://e.example/i.png)",
+      "<https://e.example>", "<script>alert(1)</script>", "**bold** _it_ `code` ~~s~~", "# h", "1. one", "- item",
+      "> quote", "&amp; &copy; &#42;", "a\\b\\", "| a | b |", "[ref]: https://e.example", "***", "a  \nb"})
+  void escapedTextRendersAsItselfInsideANotice(String text) {
+    String html = Messages.renderEscapedMarkdown("Feed " + FeedText.escapeMarkdown(text) + " is failing.");
+
+    assertThat(html).isEqualTo("<p>Feed " + htmlEscaped(text.replace('\n', ' ')) + " is failing.</p>");
+  }
+
+  @Test
+  void aNoticeEscapesValuesInItsMarkdownAndShowsThemAsTheyAreInItsBody() {
+    ObjectNode notice = FeedText.notice("Feed %s is failing: %s.", "*News*", "redirect to 'x:[a](javascript:1)'\nnow");
+
+    assertThat(notice.get("msgtype").asText()).isEqualTo("m.notice");
+    assertThat(notice.get("body").asText()).isEqualTo("Feed *News* is failing: redirect to 'x:[a](javascript:1)' now.");
+    assertThat(notice.get("formatted_body").asText())
+        .isEqualTo("<p>Feed *News* is failing: redirect to 'x:[a](javascript:1)' now.</p>");
+  }
+
+  /** What CommonMark escapes in text. */
+  private static String htmlEscaped(String text) {
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+  }
+}
