@@ -1,5 +1,8 @@
 package grapple.bot;
 
+import grapple.bot.room.Messages;
+import grapple.bot.room.RoomEvent;
+import grapple.bot.room.RoomGateway;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.outbox.Outbox;
 import grapple.commands.Markdown;

@@ -1,5 +1,10 @@
 package grapple.bot;
 
+import grapple.bot.room.Messages;
+import grapple.bot.room.RoomStates;
+import grapple.bot.room.RoomEvents;
+import grapple.bot.room.RoomEvent;
+import grapple.bot.room.RoomGateway;
 import grapple.bot.outbox.Outbox;
 import grapple.commands.Dispatcher;
 import grapple.commands.PermissionLevel;

@@ -1,5 +1,8 @@
 package grapple.bot;
 
+import grapple.bot.room.Messages;
+import grapple.bot.room.RoomStates;
+import grapple.bot.room.RoomGateway;
 import grapple.bot.config.Config;
 import grapple.bot.console.ConsoleGateway;
 import grapple.bot.feed.FeedType;
@@ -17,12 +20,12 @@ import grapple.commands.Dispatcher;
 import grapple.commands.Permissions;
 import grapple.state.ConnectionStore;
 import grapple.state.Database;
-import grapple.state.DirectRoomStore;
-import grapple.state.FeedStore;
+import grapple.bot.matrix.DirectRoomStore;
+import grapple.bot.feed.FeedStore;
 import grapple.state.KeyValueStore;
-import grapple.state.LocalStateStore;
+import grapple.bot.console.LocalStateStore;
 import grapple.state.OutboxStore;
-import grapple.state.SyncStore;
+import grapple.bot.matrix.SyncStore;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Clock;

@@ -1,5 +1,6 @@
 package grapple.bot;
 
+import grapple.bot.room.RoomEvent;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;

@@ -1,7 +1,9 @@
 package grapple.bot;
 
+import grapple.bot.room.RoomEvents;
+import grapple.bot.room.RoomGateway;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import grapple.bot.matrix.MatrixException;
+import grapple.bot.room.MatrixException;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayDeque;

@@ -1,5 +1,8 @@
 package grapple.bot;
 
+import grapple.bot.room.Messages;
+import grapple.bot.room.RoomStates;
+import grapple.bot.room.RoomEvent;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;

@@ -5,7 +5,7 @@ import grapple.bot.config.Config;
 import grapple.bot.outbox.Outbox;
 import grapple.state.BadInput;
 import grapple.state.Connection;
-import grapple.state.FeedStore;
+import grapple.bot.feed.FeedStore;
 import grapple.state.OutboxStore;
 import java.net.URI;
 import java.time.Clock;

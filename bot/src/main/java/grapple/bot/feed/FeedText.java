@@ -1,7 +1,7 @@
 package grapple.bot.feed;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import grapple.bot.Messages;
+import grapple.bot.room.Messages;
 import java.util.Arrays;
 import java.util.Locale;
 

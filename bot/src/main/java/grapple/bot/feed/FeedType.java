@@ -14,7 +14,7 @@ import grapple.commands.PermissionLevel;
 import grapple.commands.Reply;
 import grapple.state.BadInput;
 import grapple.state.Connection;
-import grapple.state.FeedStore;
+import grapple.bot.feed.FeedStore;
 import grapple.state.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,5 +1,6 @@
 package grapple.bot.matrix;
 
+import grapple.bot.room.MatrixException;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;

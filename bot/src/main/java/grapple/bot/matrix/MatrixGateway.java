@@ -1,12 +1,14 @@
 package grapple.bot.matrix;
 
+import grapple.bot.room.MatrixException;
+import grapple.bot.room.Backoff;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import grapple.bot.RoomEvents;
-import grapple.bot.RoomGateway;
+import grapple.bot.room.RoomEvents;
+import grapple.bot.room.RoomGateway;
 import grapple.bot.config.Config;
-import grapple.state.DirectRoomStore;
+import grapple.bot.matrix.DirectRoomStore;
 import grapple.state.KeyValueStore;
-import grapple.state.SyncStore;
+import grapple.bot.matrix.SyncStore;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;

@@ -1,12 +1,14 @@
 package grapple.bot.matrix;
 
+import grapple.bot.room.MatrixException;
+import grapple.bot.room.Backoff;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import grapple.bot.RoomEvent;
-import grapple.bot.RoomEvents;
+import grapple.bot.room.RoomEvent;
+import grapple.bot.room.RoomEvents;
 import grapple.state.Fatal;
 import grapple.state.Json;
-import grapple.state.SyncStore;
+import grapple.bot.matrix.SyncStore;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;

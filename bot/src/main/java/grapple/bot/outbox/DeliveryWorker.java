@@ -1,8 +1,8 @@
 package grapple.bot.outbox;
 
-import grapple.bot.RoomGateway;
-import grapple.bot.matrix.Backoff;
-import grapple.bot.matrix.MatrixException;
+import grapple.bot.room.RoomGateway;
+import grapple.bot.room.Backoff;
+import grapple.bot.room.MatrixException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.state.Fatal;
 import grapple.state.OutboxStore;

@@ -1,7 +1,7 @@
 package grapple.bot.outbox;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import grapple.bot.RoomGateway;
+import grapple.bot.room.RoomGateway;
 import grapple.state.OutboxStore;
 import java.time.Duration;
 import java.util.List;

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.ConnectionType;
 import grapple.bot.Connections;
-import grapple.bot.RoomStates;
+import grapple.bot.room.RoomStates;
 import grapple.bot.config.Config;
 import grapple.bot.http.Request;
 import grapple.bot.http.Response;

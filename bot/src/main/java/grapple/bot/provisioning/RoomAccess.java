@@ -1,7 +1,7 @@
 package grapple.bot.provisioning;
 
 import grapple.bot.ConnectionType;
-import grapple.bot.RoomStates;
+import grapple.bot.room.RoomStates;
 import grapple.commands.PermissionLevel;
 import grapple.commands.Permissions;
 import grapple.bot.http.Request;

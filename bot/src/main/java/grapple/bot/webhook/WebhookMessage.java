@@ -6,7 +6,7 @@ import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import com.fasterxml.jackson.core.util.Separators;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import grapple.bot.Messages;
+import grapple.bot.room.Messages;
 import grapple.state.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -10,7 +10,7 @@ import grapple.bot.config.Config;
 import grapple.bot.outbox.Outbox;
 import grapple.state.Connection;
 import grapple.state.Database;
-import grapple.state.FeedStore;
+import grapple.bot.feed.FeedStore;
 import grapple.state.Json;
 import grapple.state.OutboxStore;
 import java.nio.file.Path;

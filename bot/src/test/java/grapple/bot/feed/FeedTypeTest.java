@@ -2,8 +2,8 @@ package grapple.bot.feed;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import grapple.bot.Messages;
-import grapple.state.FeedStore;
+import grapple.bot.room.Messages;
+import grapple.bot.feed.FeedStore;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 

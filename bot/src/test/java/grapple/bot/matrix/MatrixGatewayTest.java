@@ -1,16 +1,17 @@
 package grapple.bot.matrix;
 
+import grapple.bot.room.MatrixException;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import grapple.bot.RoomEvent;
+import grapple.bot.room.RoomEvent;
 import grapple.bot.config.Config;
 import grapple.bot.config.ConfigLoader;
 import grapple.state.Database;
-import grapple.state.DirectRoomStore;
+import grapple.bot.matrix.DirectRoomStore;
 import grapple.state.Json;
 import grapple.state.KeyValueStore;
-import grapple.state.SyncStore;
+import grapple.bot.matrix.SyncStore;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;

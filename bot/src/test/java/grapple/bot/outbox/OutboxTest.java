@@ -3,7 +3,7 @@ package grapple.bot.outbox;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import grapple.bot.FakeGateway;
-import grapple.bot.Messages;
+import grapple.bot.room.Messages;
 import grapple.state.Database;
 import grapple.state.OutboxStore;
 import java.io.IOException;

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.FakeGateway;
-import grapple.bot.RoomEvents;
-import grapple.bot.RoomGateway;
+import grapple.bot.room.RoomEvents;
+import grapple.bot.room.RoomGateway;
 import grapple.bot.config.Config;
 import grapple.bot.http.HttpListener;
 import grapple.bot.http.RequestObserver;

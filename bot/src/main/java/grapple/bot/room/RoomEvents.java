@@ -1,4 +1,4 @@
-package grapple.bot;
+package grapple.bot.room;
 
 /** The core's entry for room events; gateways call it from one thread, in room order. */
 public interface RoomEvents {

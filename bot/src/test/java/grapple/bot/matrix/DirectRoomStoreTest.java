@@ -1,5 +1,6 @@
-package grapple.state;
+package grapple.bot.matrix;
 
+import grapple.state.Database;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;

@@ -1,5 +1,7 @@
-package grapple.state;
+package grapple.bot.console;
 
+import grapple.state.Json;
+import grapple.state.Database;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package grapple.bot.matrix;
+package grapple.bot.room;
 
 import java.io.IOException;
 import java.time.Duration;

@@ -1,5 +1,7 @@
-package grapple.state;
+package grapple.bot.matrix;
 
+import grapple.state.KeyValueStore;
+import grapple.state.Database;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;

@@ -1,5 +1,6 @@
-package grapple.state;
+package grapple.bot.matrix;
 
+import grapple.state.Database;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.util.Optional;

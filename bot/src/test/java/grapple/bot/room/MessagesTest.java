@@ -1,4 +1,4 @@
-package grapple.bot;
+package grapple.bot.room;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import static org.assertj.core.api.Assertions.assertThat;

@@ -1,5 +1,7 @@
-package grapple.state;
+package grapple.bot.console;
 
+import grapple.state.Json;
+import grapple.state.Database;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

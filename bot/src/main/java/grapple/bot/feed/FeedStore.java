@@ -1,5 +1,8 @@
-package grapple.state;
+package grapple.bot.feed;
 
+import grapple.state.Connection;
+import grapple.state.SqlWork;
+import grapple.state.Database;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;

@@ -1,4 +1,4 @@
-package grapple.bot.matrix;
+package grapple.bot.room;
 
 import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
