@@ -31,6 +31,7 @@ final class BotProcess implements AutoCloseable {
   final Path dir;
   final int webhookPort = freePort();
   final int provisioningPort = freePort();
+  final int metricsPort = freePort();
   final String userId;
   private final Path jar;
   private final Path log;
@@ -73,7 +74,7 @@ final class BotProcess implements AutoCloseable {
         generic: {urlPrefix: "http://127.0.0.1:%d/webhook/"}
         permissions: [{actor: localhost, services: [{service: "*", level: admin}]}]
         logging: {level: %s}
-        """.formatted(database, webhookPort, provisioningPort, freePort(), SECRET, webhookPort,
+        """.formatted(database, webhookPort, provisioningPort, metricsPort, SECRET, webhookPort,
         System.getProperty("grapple.bench.logLevel", "info"));
     try {
       Files.createDirectories(dir);
@@ -135,6 +136,11 @@ final class BotProcess implements AutoCloseable {
 
   boolean isAlive() {
     return process != null && process.isAlive();
+  }
+
+  /** The exit code, or -1 while it runs (or before it started). */
+  int exitCode() {
+    return process == null || process.isAlive() ? -1 : process.exitValue();
   }
 
   /** kill -9, and wait until it is gone. */
