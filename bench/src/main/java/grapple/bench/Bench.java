@@ -93,6 +93,7 @@ public final class Bench {
     Map<String, Scenario> m = new LinkedHashMap<>();
     m.put("jmh", JmhScenario::run);
     m.put("intake", IntakeScenario::run);
+    m.put("hostile", HostileScenario::run);
     m.put("scale", ScaleScenario::run);
     m.put("feeds", FeedScenario::run);
     m.put("command", CommandScenario::run);
@@ -125,7 +126,7 @@ public final class Bench {
   private static void usage() {
     System.out.println("""
         usage: java -jar bench/target/grapple-bench.jar [SCENARIO...] [--quick]
-          SCENARIO: all (default) | intake | delivery | command | scale | feeds | jmh
+          SCENARIO: all (default) | intake | hostile | delivery | command | scale | feeds | jmh
                     | faults (= kill9 outage ratelimit readonly) | kill9 | outage | ratelimit | readonly
           --quick   smaller counts and shorter levels: a full pass in a few minutes
         Needs bot/target/grapple.jar (mvn -q -DskipTests package). Starts Synapse with

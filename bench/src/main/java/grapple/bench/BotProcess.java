@@ -21,10 +21,17 @@ final class BotProcess implements AutoCloseable {
   static final String SECRET = "grapple-bench-provisioning-secret";
   static final String HOOK_EVENT_TYPE = "uk.half-shot.matrix-hookshot.generic.hook";
   private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
+  /**
+   * Every bot the bench starts runs crash-only, as meant for production (see grapple.state.Fatal):
+   * after an OutOfMemoryError the JVM exits at once, a supervisor would restart it, and the outbox
+   * delivers what was acknowledged.
+   */
+  static final List<String> ALWAYS_FLAGS = List.of("-XX:+ExitOnOutOfMemoryError");
 
   final Path dir;
   final int webhookPort = freePort();
   final int provisioningPort = freePort();
+  final int metricsPort = freePort();
   final String userId;
   private final Path jar;
   private final Path log;
@@ -67,7 +74,7 @@ final class BotProcess implements AutoCloseable {
         generic: {urlPrefix: "http://127.0.0.1:%d/webhook/"}
         permissions: [{actor: localhost, services: [{service: "*", level: admin}]}]
         logging: {level: %s}
-        """.formatted(database, webhookPort, provisioningPort, freePort(), SECRET, webhookPort,
+        """.formatted(database, webhookPort, provisioningPort, metricsPort, SECRET, webhookPort,
         System.getProperty("grapple.bench.logLevel", "info"));
     try {
       Files.createDirectories(dir);
@@ -83,7 +90,7 @@ final class BotProcess implements AutoCloseable {
 
   private List<String> jvmFlags = List.of();
 
-  /** JVM options for the next start, e.g. the heap settings README recommends. */
+  /** JVM options for the next start besides {@link #ALWAYS_FLAGS}, e.g. the heap settings README recommends. */
   BotProcess jvmFlags(List<String> flags) {
     this.jvmFlags = List.copyOf(flags);
     return this;
@@ -93,6 +100,7 @@ final class BotProcess implements AutoCloseable {
   long start() {
     List<String> command = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
         .toString()));
+    command.addAll(ALWAYS_FLAGS);
     command.addAll(jvmFlags);
     String extra = System.getProperty(EXTRA_FLAGS_PROPERTY, "").trim();
     if (!extra.isEmpty()) command.addAll(List.of(extra.split("\\s+")));
@@ -128,6 +136,11 @@ final class BotProcess implements AutoCloseable {
 
   boolean isAlive() {
     return process != null && process.isAlive();
+  }
+
+  /** The exit code, or -1 while it runs (or before it started). */
+  int exitCode() {
+    return process == null || process.isAlive() ? -1 : process.exitValue();
   }
 
   /** kill -9, and wait until it is gone. */

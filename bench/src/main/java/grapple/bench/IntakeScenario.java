@@ -9,7 +9,7 @@ import java.util.List;
 
 /**
  * Webhook intake: POST /webhook/{id} answered 202 once durably queued, at concurrency 1/16/64,
- * against a bare JDK HttpServer that parses the same JSON and stores nothing (same run, same client).
+ * against a bare Jetty server that parses the same JSON and stores nothing (same run, same client).
  */
 final class IntakeScenario {
   static final String CONSOLE_ROOM = "!console:localhost";
@@ -48,6 +48,8 @@ final class IntakeScenario {
           .put("rule", "met when at least one concurrency level reaches all three");
       r.with("figures").put("mode", "local (no homeserver; delivery to the console log runs alongside)")
           .put("durationSecondsPerLevel", measure.toSeconds());
+      r.with("baseline").put("server", "bare Jetty server (own process, the webhook listener's thread setup):"
+          + " reads the body, parses the JSON, answers 202, stores nothing");
       r.put("met", anyLevelMet);
       r.put("summary", "see c1/c16/c64 rows");
     }

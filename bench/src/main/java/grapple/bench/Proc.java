@@ -3,6 +3,7 @@ package grapple.bench;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.stream.Stream;
 
 /** CPU time and memory of processes, read from /proc (Linux). */
 final class Proc {
@@ -14,13 +15,45 @@ final class Proc {
   /** User + system CPU seconds the process has used so far, or -1 if it is gone. */
   static double cpuSeconds(long pid) {
     try {
-      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-      // Fields after the command name, which is in parentheses and may contain spaces.
-      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-      return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / TICKS_PER_SECOND;
+      return statCpuSeconds(Files.readString(Path.of("/proc", Long.toString(pid), "stat")));
     } catch (IOException | RuntimeException e) {
       return -1; // the process ended: callers report -1 rather than fail a whole scenario
     }
+  }
+
+  /**
+   * CPU seconds the JVM's JIT compiler threads (named "C1/C2 CompilerThread…") have used so far, or -1
+   * if the process is gone: a one-time warm-up cost that a short measurement would otherwise count as work.
+   */
+  static double compilerCpuSeconds(long pid) {
+    try (Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+      return tasks.filter(Proc::isCompilerThread).mapToDouble(Proc::taskCpuSeconds).sum();
+    } catch (IOException | RuntimeException e) {
+      return -1; // the process ended
+    }
+  }
+
+  private static boolean isCompilerThread(Path task) {
+    try {
+      return Files.readString(task.resolve("comm")).strip().matches("C[12] CompilerThre.*");
+    } catch (IOException e) {
+      return false; // the thread ended meanwhile
+    }
+  }
+
+  private static double taskCpuSeconds(Path task) {
+    try {
+      return statCpuSeconds(Files.readString(task.resolve("stat")));
+    } catch (IOException | RuntimeException e) {
+      return 0; // the thread ended meanwhile; its time stays in the process's total
+    }
+  }
+
+  /** utime + stime of a /proc stat line, in seconds. */
+  private static double statCpuSeconds(String stat) {
+    // Fields after the command name, which is in parentheses and may contain spaces.
+    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / TICKS_PER_SECOND;
   }
 
   static double selfCpuSeconds() {

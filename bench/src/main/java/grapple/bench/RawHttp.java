@@ -9,21 +9,29 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 
 /**
  * A minimal HTTP/1.1 keep-alive client on one loopback socket: the load generator's client, kept
  * tiny so that it costs the 2-core machine as little CPU as possible. Not thread-safe: one per worker.
  */
 final class RawHttp implements AutoCloseable {
-  private static final int TIMEOUT_MILLIS = 30_000;
+  private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
   private final int port;
+  private final int timeoutMillis;
   private Socket socket;
   private OutputStream out;
   private InputStream in;
 
   RawHttp(int port) {
+    this(port, TIMEOUT);
+  }
+
+  /** {@code timeout} bounds the connect and each read (not a whole answer). */
+  RawHttp(int port, Duration timeout) {
     this.port = port;
+    this.timeoutMillis = (int) timeout.toMillis();
   }
 
   /** The status and body of one answer. */
@@ -44,17 +52,36 @@ final class RawHttp implements AutoCloseable {
         .append(" HTTP/1.1\r\nHost: 127.0.0.1:").append(port).append("\r\n").append(headers);
     if (body != null) head.append("Content-Length: ").append(body.length).append("\r\n");
     head.append("\r\n");
-    out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
-    if (body != null) out.write(body);
-    out.flush();
+    try {
+      out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
+      if (body != null) out.write(body);
+      out.flush();
+    } catch (IOException e) {
+      return earlyAnswer(e);
+    }
     return readAnswer();
+  }
+
+  /**
+   * The server may answer (413, 503) and close before the whole body is sent, which breaks the
+   * write; its answer is then already on its way, so read it. Throws {@code writeFailure} if there is none.
+   */
+  private Answer earlyAnswer(IOException writeFailure) throws IOException {
+    try {
+      Answer answer = readAnswer();
+      close(); // the rest of the body was never sent: this connection cannot carry another request
+      return answer;
+    } catch (IOException | RuntimeException e) {
+      writeFailure.addSuppressed(e);
+      throw writeFailure;
+    }
   }
 
   private void connect() throws IOException {
     Socket s = new Socket();
     s.setTcpNoDelay(true);
-    s.setSoTimeout(TIMEOUT_MILLIS);
-    s.connect(new InetSocketAddress("127.0.0.1", port), TIMEOUT_MILLIS);
+    s.setSoTimeout(timeoutMillis);
+    s.connect(new InetSocketAddress("127.0.0.1", port), timeoutMillis);
     socket = s;
     out = s.getOutputStream();
     in = new BufferedInputStream(s.getInputStream(), 8192);
