@@ -38,7 +38,7 @@ final class BodyReader implements Runnable {
   private byte[] buffer;
   private int size;
   private long reserved;
-  private Scheduler.Task timeout;
+  private volatile Scheduler.Task timeout;
 
   BodyReader(Content.Source source, long declaredLength, long limit, InFlight budget, Outcome outcome) {
     this.source = source;
@@ -56,9 +56,15 @@ final class BodyReader implements Runnable {
     return true;
   }
 
+  /**
+   * Reads what has arrived; only a body still on its way gets a timer (most bodies come whole with
+   * their headers, and a timer per request is measurable at thousands a second).
+   */
   void start(Scheduler scheduler, long timeoutMillis) {
-    timeout = scheduler.schedule(this::timeOut, timeoutMillis, TimeUnit.MILLISECONDS);
     run();
+    if (settled.get()) return;
+    timeout = scheduler.schedule(this::timeOut, timeoutMillis, TimeUnit.MILLISECONDS);
+    if (settled.get()) timeout.cancel();
   }
 
   /** The budget taken for this body, given back once the handler is done with the bytes. */

@@ -37,14 +37,16 @@ record WebhookConfig(String name, Optional<Boolean> waitForComplete, Optional<Bo
   }
 
   private static String text(JsonNode node, String field) {
-    BadInput.check(node.isTextual(), field, "must be a string, was %s", Markdown.code(node.toString()));
+    if (!node.isTextual()) throw new BadInput(field, "'" + field + "' must be a string, was " + Markdown.code(node.toString()));
     return node.asText();
   }
 
   private static Optional<Boolean> bool(ObjectNode content, String field) {
     JsonNode node = content.get(field);
     if (node == null || node.isNull()) return Optional.empty();
-    BadInput.check(node.isBoolean(), field, "must be true or false, was %s", Markdown.code(node.toString()));
+    if (!node.isBoolean()) {
+      throw new BadInput(field, "'" + field + "' must be true or false, was " + Markdown.code(node.toString()));
+    }
     return Optional.of(node.asBoolean());
   }
 

@@ -28,25 +28,35 @@ final class XmlToJson {
 
   private XmlToJson() {}
 
-  /** One open element: its name, attributes, children so far and text so far. */
+  /** One open element: its name, attributes, children so far and text so far (made when first needed). */
   private static final class Open {
     final String name;
     final ObjectNode attributes;
-    final ObjectNode children = Json.object();
-    final StringBuilder text = new StringBuilder();
+    ObjectNode children;
+    StringBuilder text;
 
     Open(String name, ObjectNode attributes) {
       this.name = name;
       this.attributes = attributes;
     }
 
+    void child(String childName, JsonNode value) {
+      if (children == null) children = Json.object();
+      children.withArray(childName).add(value);
+    }
+
+    void text(char[] chars, int start, int length) {
+      if (text == null) text = new StringBuilder(length);
+      text.append(chars, start, length);
+    }
+
     JsonNode close() {
-      String trimmed = collapse(text);
-      if (attributes == null && children.isEmpty()) return TextNode.valueOf(trimmed);
+      String trimmed = text == null ? "" : collapse(text);
+      if (attributes == null && children == null) return TextNode.valueOf(trimmed);
       ObjectNode out = Json.object();
       if (attributes != null) out.set("$", attributes);
       if (!trimmed.isEmpty()) out.put("_", trimmed);
-      out.setAll(children);
+      if (children != null) out.setAll(children);
       return out;
     }
   }
@@ -76,14 +86,13 @@ final class XmlToJson {
           open.push(new Open(name(reader.getLocalName(), reader.getPrefix()), attributes(reader)));
         }
         case XMLStreamConstants.CHARACTERS, XMLStreamConstants.CDATA, XMLStreamConstants.SPACE -> {
-          if (!open.isEmpty()) open.peek().text.append(reader.getTextCharacters(), reader.getTextStart(),
-              reader.getTextLength());
+          if (!open.isEmpty()) open.peek().text(reader.getTextCharacters(), reader.getTextStart(), reader.getTextLength());
         }
         case XMLStreamConstants.END_ELEMENT -> {
           Open done = open.pop();
           JsonNode value = done.close();
           if (open.isEmpty()) return Json.object().set(done.name, value);
-          open.peek().children.withArray(done.name).add(value);
+          open.peek().child(done.name, value);
         }
         default -> { /* comments, processing instructions: not data */ }
       }
