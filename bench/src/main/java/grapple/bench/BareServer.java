@@ -35,7 +35,6 @@ public final class BareServer {
   public static void main(String[] args) throws Exception {
     QueuedThreadPool threads = new QueuedThreadPool(THREADS + 2, 2, 60_000);
     threads.setName("bare-http");
-    threads.setReservedThreads(0);
     Server server = new Server(threads);
     HttpConfiguration config = new HttpConfiguration();
     config.setSendServerVersion(false);

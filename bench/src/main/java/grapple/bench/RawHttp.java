@@ -53,8 +53,11 @@ final class RawHttp implements AutoCloseable {
     if (body != null) head.append("Content-Length: ").append(body.length).append("\r\n");
     head.append("\r\n");
     try {
-      out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
-      if (body != null) out.write(body);
+      // Head and body in one write, as HTTP clients with a buffered sink send a small request.
+      byte[] start = head.toString().getBytes(StandardCharsets.ISO_8859_1);
+      byte[] whole = body == null ? start : java.util.Arrays.copyOf(start, start.length + body.length);
+      if (body != null) System.arraycopy(body, 0, whole, start.length, body.length);
+      out.write(whole);
       out.flush();
     } catch (IOException e) {
       return earlyAnswer(e);

@@ -91,6 +91,9 @@ public final class Grapple implements AutoCloseable {
     Metrics metrics = new Metrics();
     Watchdog watchdog = new Watchdog();
     watchdog.watch("database writer", db::writerAlive);
+    for (ConnectionType type : parts.types().all()) {
+      if (type instanceof FeedType feeds) watchdog.watch("feed scheduler", feeds::schedulerAlive);
+    }
     Serving serving = listen(config, parts, metrics, watchdog);
     measure(metrics, parts, db, watchdog);
     Grapple app = new Grapple(db, parts.gateway(), parts.outbox(), serving, parts.types());
@@ -116,7 +119,7 @@ public final class Grapple implements AutoCloseable {
   }
 
   /** Whatever follows {@code /webhook/} is a secret hook id (even after an empty segment). */
-  private static String maskHookIds(String path) {
+  static String maskHookIds(String path) {
     return path.startsWith("/webhook/") ? "/webhook/***" : path;
   }
 

@@ -83,8 +83,17 @@ final class FeedPoller implements AutoCloseable {
     if (subscribers(c.stateKey()).isEmpty()) nextPollAt.remove(c.stateKey());
   }
 
+  /** When the scheduler last ticked (System.nanoTime), for the watchdog. */
+  private volatile long tickedAtNanos = System.nanoTime();
+
+  /** False once the scheduler has not ticked for a minute: its thread has died or is stuck. */
+  boolean ticking() {
+    return ticker.isShutdown() || System.nanoTime() - tickedAtNanos < TimeUnit.MINUTES.toNanos(1);
+  }
+
   /** Runs under scheduleWithFixedDelay, where anything thrown would cancel every later tick. */
   private void tick() {
+    tickedAtNanos = System.nanoTime();
     try {
       long now = clock.millis();
       for (Map.Entry<String, Long> e : nextPollAt.entrySet()) {

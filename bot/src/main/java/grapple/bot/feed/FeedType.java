@@ -159,6 +159,11 @@ public final class FeedType implements ConnectionType {
     }
   }
 
+  /** False once the feed scheduler has stopped ticking (the watchdog asks). */
+  public boolean schedulerAlive() {
+    return poller.ticking();
+  }
+
   @Override
   public void close() {
     poller.close();

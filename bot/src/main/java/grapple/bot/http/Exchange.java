@@ -4,9 +4,10 @@ import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpHeaderValue;
 import org.eclipse.jetty.util.Callback;
@@ -66,14 +67,14 @@ final class Exchange {
   }
 
   /**
-   * Answers when {@code pending} completes, on {@code executor} when it completes later (the
-   * thread that completes it, e.g. the database writer, goes straight back to its own work).
+   * Answers when {@code pending} completes: at once when it already has, else through
+   * {@code answers}, so the thread that completes it (e.g. the database writer) only queues it.
    */
-  void answerWhenDone(CompletableFuture<Response> pending, Executor executor) {
+  void answerWhenDone(CompletableFuture<Response> pending, Answers answers) {
     if (pending.isDone()) {
       pending.whenComplete(this::settle);
     } else {
-      pending.whenCompleteAsync(this::settle, executor);
+      pending.whenComplete((answer, failure) -> answers.add(() -> settle(answer, failure)));
     }
   }
 
@@ -92,11 +93,12 @@ final class Exchange {
     if (!answered.compareAndSet(false, true)) return;
     try {
       response.setStatus(answer.status());
-      response.getHeaders().put(HttpHeader.CONTENT_TYPE, answer.contentType());
-      response.getHeaders().put("X-Request-Id", requestId);
-      for (Map.Entry<String, String> h : answer.headers().entrySet()) response.getHeaders().put(h.getKey(), h.getValue());
-      if (close) response.getHeaders().put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
-      response.getHeaders().put(HttpHeader.CONTENT_LENGTH, answer.body().length);
+      HttpFields.Mutable headers = response.getHeaders();
+      headers.add(HttpHeader.CONTENT_TYPE, answer.contentType());
+      headers.add("X-Request-Id", requestId);
+      for (Map.Entry<String, String> h : answer.headers().entrySet()) headers.put(h.getKey(), h.getValue());
+      if (close) headers.put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
+      headers.add(new HttpField.LongValueHttpField(HttpHeader.CONTENT_LENGTH, answer.body().length));
       response.write(true, ByteBuffer.wrap(answer.body()), callback);
     } catch (RuntimeException e) {
       // The response was already committed or the connection is gone; nothing left to tell the client.

@@ -95,7 +95,7 @@ public final class HttpListener implements AutoCloseable {
     SlowHeaders slowHeaders = new SlowHeaders(settings.name(), limits.headerTimeout(), scheduler);
     connector.addEventListener(slowHeaders);
     server.addConnector(connector);
-    server.setHandler(new GracefulHandler(new Dispatch(settings, router, shared, scheduler)));
+    server.setHandler(new GracefulHandler(new Dispatch(settings, router, shared, scheduler, new Answers(threads))));
     server.setErrorHandler(new JsonErrors(settings.errors()));
     server.setStopTimeout(STOP_TIMEOUT.toMillis());
     HttpListener listener = new HttpListener(settings, server, connector, slowHeaders);
@@ -162,13 +162,15 @@ public final class HttpListener implements AutoCloseable {
     private final Router router;
     private final Shared shared;
     private final ScheduledExecutorScheduler scheduler;
+    private final Answers answers;
     private final Logger accessLog;
 
-    Dispatch(Settings settings, Router router, Shared shared, ScheduledExecutorScheduler scheduler) {
+    Dispatch(Settings settings, Router router, Shared shared, ScheduledExecutorScheduler scheduler, Answers answers) {
       this.settings = settings;
       this.router = router;
       this.shared = shared;
       this.scheduler = scheduler;
+      this.answers = answers;
       this.accessLog = LoggerFactory.getLogger("access." + settings.name());
     }
 
@@ -212,7 +214,7 @@ public final class HttpListener implements AutoCloseable {
         exchange.answer(notRouted(match, exchange.requestId()));
         return;
       }
-      new Intake(exchange, request, match, shared, scheduler).begin();
+      new Intake(exchange, request, match, this).begin();
     }
 
     private Response live() {
@@ -239,16 +241,17 @@ public final class HttpListener implements AutoCloseable {
     private final InFlight budget;
     private final Duration bodyTimeout;
     private final ScheduledExecutorScheduler scheduler;
+    private final Answers answers;
     private BodyReader reader;
 
-    Intake(Exchange exchange, org.eclipse.jetty.server.Request request, Router.Match match, Shared shared,
-        ScheduledExecutorScheduler scheduler) {
+    Intake(Exchange exchange, org.eclipse.jetty.server.Request request, Router.Match match, Dispatch dispatch) {
       this.exchange = exchange;
       this.request = request;
       this.match = match;
-      this.budget = shared.budget();
-      this.bodyTimeout = shared.limits().bodyTimeout();
-      this.scheduler = scheduler;
+      this.budget = dispatch.shared.budget();
+      this.bodyTimeout = dispatch.shared.limits().bodyTimeout();
+      this.scheduler = dispatch.scheduler;
+      this.answers = dispatch.answers;
     }
 
     void begin() {
@@ -321,7 +324,7 @@ public final class HttpListener implements AutoCloseable {
         Fatal.haltIfFatal(e);
         pending = CompletableFuture.failedFuture(e);
       }
-      exchange.answerWhenDone(pending, request.getComponents().getExecutor());
+      exchange.answerWhenDone(pending, answers);
     }
   }
 }
