@@ -59,7 +59,7 @@ final class HostileScenario {
    * JIT compiler threads, which keep compiling for thousands of requests after a start.
    */
   /** Posts of each kind before its measured ones. */
-  private static final int WARM_UP_PER_KIND = 5;
+  private static final int WARM_UP_PER_KIND = 20;
 
   private static boolean cpu(Report report, ObjectNode r) {
     Path dir = Bench.work.resolve("hostile").resolve("cpu");
