@@ -1,262 +1,304 @@
 package grapple.bot;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.outbox.Outbox;
 import grapple.bot.room.Messages;
 import grapple.bot.room.RoomEvent;
 import grapple.bot.room.RoomGateway;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import grapple.bot.outbox.Outbox;
-import grapple.commands.Markdown;
 import grapple.commands.PermissionLevel;
 import grapple.commands.Permissions;
 import grapple.state.BadInput;
 import grapple.state.Connection;
+import grapple.state.ConnectionId;
 import grapple.state.ConnectionStore;
 import grapple.state.Json;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The one place connections change, whichever door the change comes through (commands, room
- * state, the provisioning API). Room state is the source of truth; SQLite and the in-memory index
- * follow it, and every change is validated and permission-checked here.
+ * The connections in effect, kept in step with room state, the source of truth: an index of live
+ * connections by id and by room, and the reconciliation of state events (the bot's own echoes,
+ * edits by hand, refused edits put back). Changes made through commands and the API come in by
+ * {@link Changes}. No lock is held while the homeserver is asked anything.
  */
 public final class Connections {
   private static final Logger log = LoggerFactory.getLogger(Connections.class);
 
   private final ConnectionStore store;
-  private final ConnectionTypes types;
+  private final Kinds kinds;
   private final RoomGateway gateway;
   private final Permissions permissions;
   private final Outbox outbox;
   private final Clock clock;
-  private final Map<String, Connection> byId = new ConcurrentHashMap<>();
+  private final Map<String, Active> byId = new ConcurrentHashMap<>();
   /** Room id → (connection id → connection): a room's list without scanning every connection. */
-  private final Map<String, Map<String, Connection>> byRoom = new ConcurrentHashMap<>();
-  /** The latest state the bot wrote per room/type/key whose echo has not come back; guarded by this. */
-  private final Map<String, ObjectNode> ownWrites = new java.util.HashMap<>();
+  private final Map<String, Map<String, Active>> byRoom = new ConcurrentHashMap<>();
+  /** The bot's latest state write per room/type/key whose echo has not come back; guarded by this. */
+  private final Map<String, OwnWrite> ownWrites = new HashMap<>();
 
-  public Connections(ConnectionStore store, ConnectionTypes types, RoomGateway gateway, Permissions permissions,
-      Outbox outbox) {
-    this.store = store;
-    this.types = types;
-    this.gateway = gateway;
-    this.permissions = permissions;
-    this.outbox = outbox;
-    this.clock = Clock.systemUTC();
+  /** A state write of the bot's: what it wrote, and whether the hub applied it already. */
+  private static final class OwnWrite {
+    final ObjectNode content;
+    boolean applied;
+
+    OwnWrite(ObjectNode content, boolean applied) {
+      this.content = content;
+      this.applied = applied;
+    }
   }
 
-  /** Loads the connections stored by earlier runs. */
-  public void load() {
+  /** What every connection change needs: where it is stored, what the kinds are, and how it is told. */
+  record Parts(ConnectionStore store, Kinds kinds, RoomGateway gateway, Permissions permissions, Outbox outbox) {}
+
+  Connections(Parts parts, Clock clock) {
+    this.store = parts.store();
+    this.kinds = parts.kinds();
+    this.gateway = parts.gateway();
+    this.permissions = parts.permissions();
+    this.outbox = parts.outbox();
+    this.clock = clock;
+  }
+
+  /**
+   * Opens the connections stored by earlier runs. One whose stored config no longer validates (a
+   * rule got stricter) is skipped with a warning, not the whole start.
+   */
+  void load() {
     for (Connection c : store.all()) {
-      index(c);
-      types.byEventType(c.eventType()).ifPresent(t -> t.loaded(c));
+      Optional<ConnectionKind<?>> kind = kinds.byEventType(c.eventType());
+      if (kind.isEmpty()) continue; // Its service is off: the row waits until it is on again.
+      try {
+        index(open(Change.of(c.roomId(), kind.get(), c.stateKey(), c.config()), c, false));
+      } catch (BadInput e) {
+        log.warn("room {}: stored {} '{}' ({}) no longer validates and is not in effect: {}", c.roomId(),
+            kind.get().name(), c.stateKey(), c.id(), e.getMessage());
+      }
     }
     log.info("loaded {} connection(s) from the database", byId.size());
   }
 
-  public Optional<Connection> byId(String id) {
+  public String botUserId() {
+    return gateway.botUserId();
+  }
+
+  public Kinds kinds() {
+    return kinds;
+  }
+
+  public Optional<Active> byId(String id) {
     return Optional.ofNullable(byId.get(id));
   }
 
-  public List<Connection> inRoom(String roomId) {
+  /** The room's connections, by type and state key. */
+  public List<Active> inRoom(String roomId) {
     return byRoom.getOrDefault(roomId, Map.of()).values().stream()
-        .sorted(Comparator.comparing(Connection::type).thenComparing(Connection::stateKey)).toList();
+        .sorted(Comparator.comparing((Active a) -> a.kind().name()).thenComparing(Active::stateKey)).toList();
   }
 
-  private void index(Connection c) {
-    byId.put(c.id(), c);
-    byRoom.computeIfAbsent(c.roomId(), r -> new ConcurrentHashMap<>()).put(c.id(), c);
-  }
-
-  private void unindex(Connection c) {
-    byId.remove(c.id());
-    byRoom.computeIfPresent(c.roomId(), (r, inRoom) -> {
-      inRoom.remove(c.id());
-      return inRoom.isEmpty() ? null : inRoom;
-    });
-  }
-
-  public Optional<Connection> find(String roomId, ConnectionType type, String stateKey) {
-    return byId(grapple.state.ConnectionId.of(roomId, type.eventType(), stateKey));
+  public Optional<Active> find(String roomId, ConnectionKind<?> kind, String stateKey) {
+    return byId(ConnectionId.of(roomId, kind.eventType(), stateKey));
   }
 
   /** How many connections there are of each type, for metrics. */
   public Map<String, Long> countByType() {
-    Map<String, Long> out = new java.util.TreeMap<>();
-    types.all().forEach(t -> out.put(t.name(), 0L));
-    byId.values().forEach(c -> out.merge(c.type(), 1L, Long::sum));
+    Map<String, Long> out = new TreeMap<>();
+    kinds.all().forEach(k -> out.put(k.name(), 0L));
+    byId.values().forEach(a -> out.merge(a.kind().name(), 1L, Long::sum));
     return out;
   }
 
-  public ConnectionTypes types() {
-    return types;
-  }
-
-  /** A connection now in effect, and the private message for whoever made it (e.g. its URL). */
-  public record Applied(Connection connection, Optional<String> privateMessage) {}
-
-  /** Who asks for a change: a user, and the provisioning API key they came with (or null). */
-  public record Actor(String userId, String key) {
-    public static Actor user(String userId) {
-      return new Actor(userId, null);
+  /** Hands a room message to each of the room's connections; one failing does not stop the others. */
+  void onMessage(RoomEvent.Message message) {
+    for (Active a : inRoom(message.roomId())) {
+      try {
+        a.live().onMessage(message);
+      } catch (RuntimeException e) {
+        log.error("room {}: {} '{}' failed on message {}", message.roomId(), a.kind().name(), a.stateKey(),
+            message.eventId(), e);
+      }
     }
   }
 
-  /** A connection of that type and state key exists already in the room. */
-  public static final class AlreadyExists extends RuntimeException {
-    public AlreadyExists(String message) {
-      super(message);
-    }
-  }
+  // ---- reconciliation with room state (the sync thread)
 
-  /**
-   * Creates a connection for a command or the API: validates, writes the room state, then applies
-   * it at once (the homeserver's echo of that state then changes nothing). Throws AlreadyExists.
-   */
-  public Applied create(String roomId, ConnectionType type, String stateKey, ObjectNode content, Actor actor)
-      throws IOException {
-    requireAbsent(roomId, type, stateKey);
-    type.validate(stateKey, content);
-    // Outside the lock: a slow outside check (a feed fetch) must not hold up every other change.
-    type.checkNew(stateKey, content);
+  /** Takes in a state event from the room: hand-edited, the bot's own echo, or loaded at start. */
+  void onState(RoomEvent.State e) {
+    Optional<ConnectionKind<?>> kind = kinds.byEventType(e.eventType());
+    if (kind.isEmpty()) return;
+    Optional<ObjectNode> restore;
     synchronized (this) {
-      requireAbsent(roomId, type, stateKey);
-      writeState(roomId, type.eventType(), stateKey, content);
-      return apply(roomId, type, stateKey, content, actor);
+      if (isOwnEcho(e)) return;
+      restore = reconcile(e, kind.get());
     }
+    // Outside the lock: putting the old content back is a call to the homeserver.
+    restore.ifPresent(previous -> putBack(e, kind.get(), previous));
   }
 
-  private void requireAbsent(String roomId, ConnectionType type, String stateKey) {
-    if (find(roomId, type, stateKey).isPresent()) {
-      throw new AlreadyExists(type.name() + " " + Markdown.code(stateKey) + " already exists in this room.");
+  /** Applies the event if its sender may; returns the content to put back if they may not. */
+  private Optional<ObjectNode> reconcile(RoomEvent.State e, ConnectionKind<?> kind) {
+    Optional<Active> existing = find(e.roomId(), kind, e.stateKey());
+    boolean removal = isRemoval(e.content());
+    if (removal && existing.isEmpty()) return Optional.empty();
+    if (!removal && existing.isPresent() && existing.get().connection().config().equals(e.content())) {
+      return Optional.empty();
     }
-  }
-
-  /** Replaces a connection's config: validates, writes the room state, applies it. */
-  public synchronized Applied update(Connection connection, ObjectNode content, Actor actor) throws IOException {
-    ConnectionType type = types.byEventType(connection.eventType()).orElseThrow(() ->
-        new IllegalStateException("no type for " + connection.eventType()));
-    type.validate(connection.stateKey(), content);
-    writeState(connection.roomId(), connection.eventType(), connection.stateKey(), content);
-    return apply(connection.roomId(), type, connection.stateKey(), content, actor);
-  }
-
-  /** Removes a connection for a command or the API by emptying its room state. */
-  public synchronized Connection remove(Connection connection, String actor) throws IOException {
-    writeState(connection.roomId(), connection.eventType(), connection.stateKey(), Json.object());
-    forget(connection, actor);
-    return connection;
-  }
-
-  /**
-   * Writes room state as the bot, remembering what was written until its echo comes back (under
-   * this object's lock, like every caller).
-   */
-  private void writeState(String roomId, String eventType, String stateKey, ObjectNode content) throws IOException {
-    String key = roomId + "\n" + eventType + "\n" + stateKey;
-    ownWrites.put(key, content.deepCopy());
-    try {
-      gateway.putState(roomId, eventType, stateKey, content);
-    } catch (IOException | RuntimeException e) {
-      ownWrites.remove(key);
-      throw e;
-    }
-  }
-
-  /**
-   * True for the echo of an earlier write of ours that a later write of ours has overtaken (a PUT
-   * then a DELETE): applying it would bring back what the later write undid.
-   */
-  private boolean isStaleOwnEcho(RoomEvent.State e) {
-    if (!e.sender().equals(gateway.botUserId())) return false;
-    String key = e.roomId() + "\n" + e.eventType() + "\n" + e.stateKey();
-    ObjectNode latest = ownWrites.get(key);
-    if (latest == null) return false;
-    if (!latest.equals(e.content())) return true;
-    ownWrites.remove(key); // The echo of the latest write: state and hub agree again.
-    return false;
-  }
-
-  /** Takes in a state event from the room (hand-edited, our own echo, or loaded at start). */
-  public synchronized void onState(RoomEvent.State e) {
-    Optional<ConnectionType> type = types.byEventType(e.eventType());
-    if (type.isEmpty()) return;
-    if (isStaleOwnEcho(e)) return;
-    Optional<Connection> existing = find(e.roomId(), type.get(), e.stateKey());
-    boolean removal = e.content().isEmpty() || e.content().path("disabled").asBoolean(false);
-    if (removal && existing.isEmpty()) return;
-    if (!removal && existing.isPresent() && existing.get().config().equals(e.content())) return;
-    if (!mayManage(e.sender(), e.roomId(), type.get())) {
-      restore(e, type.get(), existing);
-      return;
+    if (!mayManage(e.sender(), e.roomId(), kind)) {
+      ObjectNode previous = existing.map(a -> a.connection().config()).orElseGet(Json::object);
+      ownWrites.put(key(e.roomId(), e.eventType(), e.stateKey()), new OwnWrite(previous.deepCopy(), true));
+      return Optional.of(previous);
     }
     if (removal) {
       forget(existing.get(), e.sender());
-      return;
+    } else {
+      applyFromState(e, kind);
     }
-    applyFromState(e, type.get());
+    return Optional.empty();
   }
 
-  private void applyFromState(RoomEvent.State e, ConnectionType type) {
+  static boolean isRemoval(ObjectNode content) {
+    return content.isEmpty() || content.path("disabled").asBoolean(false);
+  }
+
+  /**
+   * True for an echo of the bot's own write: the latest one (then state and hub agree, or the
+   * writer applies it in a moment), or an earlier one a later write has overtaken (a PUT then a
+   * DELETE), which must not bring back what the later write undid.
+   */
+  private boolean isOwnEcho(RoomEvent.State e) {
+    if (!e.sender().equals(gateway.botUserId())) return false;
+    String key = key(e.roomId(), e.eventType(), e.stateKey());
+    OwnWrite latest = ownWrites.get(key);
+    if (latest == null) return false;
+    if (latest.content.equals(e.content())) ownWrites.remove(key);
+    return true;
+  }
+
+  private void applyFromState(RoomEvent.State e, ConnectionKind<?> kind) {
     try {
       BadInput.check(Json.depth(e.content()) <= Json.MAX_DEPTH, "content", "must not be nested deeper than %d levels",
           Json.MAX_DEPTH);
-      type.validate(e.stateKey(), e.content());
+      Active active = apply(Change.of(e.roomId(), kind, e.stateKey(), e.content()), Changes.Actor.user(e.sender()));
+      if (!e.sender().equals(gateway.botUserId())) {
+        welcomeOf(active).ifPresent(dm -> outbox.directMessage(e.sender(), Messages.notice(dm)));
+      }
     } catch (BadInput bad) {
-      log.info("room {}: {} '{}' from {} is invalid: {}", e.roomId(), type.name(), e.stateKey(), e.sender(),
+      log.info("room {}: {} '{}' from {} is invalid: {}", e.roomId(), kind.name(), e.stateKey(), e.sender(),
           bad.getMessage());
-      outbox.post(e.roomId(), Messages.notice(type.name() + " " + Markdown.code(e.stateKey()) + ": " + bad.getMessage()
-          + ". The connection was not changed."));
-      return;
+      outbox.post(e.roomId(), Messages.notice(Notices.invalid(kind, e.stateKey(), bad.getMessage())));
     }
-    Applied applied = apply(e.roomId(), type, e.stateKey(), e.content(), Actor.user(e.sender()));
-    applied.privateMessage().ifPresent(dm -> outbox.directMessage(e.sender(), Messages.notice(dm)));
   }
 
-  private boolean mayManage(String sender, String roomId, ConnectionType type) {
+  private boolean mayManage(String sender, String roomId, ConnectionKind<?> kind) {
     return sender.equals(gateway.botUserId())
-        || permissions.allows(sender, roomId, type.service(), PermissionLevel.MANAGE_CONNECTIONS);
-  }
-
-  private Applied apply(String roomId, ConnectionType type, String stateKey, ObjectNode content, Actor actor) {
-    Optional<Connection> previous = find(roomId, type, stateKey);
-    Connection.Audit audit = new Connection.Audit(actor.userId(), actor.key(), clock.instant());
-    Connection current = previous.map(p -> p.withConfig(content.deepCopy(), audit))
-        .orElseGet(() -> Connection.create(roomId, type.name(), type.eventType(), stateKey, content.deepCopy(), audit));
-    store.put(current);
-    index(current);
-    log.info("room {}: {} {} '{}' ({}) by {}{}", roomId, previous.isPresent() ? "updated" : "created", type.name(),
-        stateKey, current.id(), actor.userId(), actor.key() == null ? "" : " with API key " + actor.key());
-    return new Applied(current, type.applied(previous, current));
-  }
-
-  private void forget(Connection connection, String actor) {
-    store.remove(connection.id());
-    unindex(connection);
-    types.byEventType(connection.eventType()).ifPresent(t -> t.removed(connection));
-    log.info("room {}: removed {} '{}' ({}) by {}", connection.roomId(), connection.type(), connection.stateKey(),
-        connection.id(), actor);
+        || permissions.allows(sender, roomId, kind.service(), PermissionLevel.MANAGE_CONNECTIONS);
   }
 
   /** Puts back the last accepted content (or {@code {}}) and says who was refused and why. */
-  private void restore(RoomEvent.State e, ConnectionType type, Optional<Connection> existing) {
-    ObjectNode previous = existing.map(Connection::config).orElseGet(Json::object);
-    log.warn("room {}: {} may not manage {} connections; restoring {} '{}'", e.roomId(), e.sender(), type.service(),
-        type.name(), e.stateKey());
+  private void putBack(RoomEvent.State e, ConnectionKind<?> kind, ObjectNode previous) {
+    log.warn("room {}: {} may not manage {} connections; restoring {} '{}'", e.roomId(), e.sender(), kind.service(),
+        kind.name(), e.stateKey());
     try {
-      writeState(e.roomId(), e.eventType(), e.stateKey(), previous);
+      gateway.putState(e.roomId(), e.eventType(), e.stateKey(), previous);
     } catch (IOException io) {
-      log.error("room {}: could not restore {} '{}': {}", e.roomId(), type.name(), e.stateKey(), io.getMessage());
+      synchronized (this) {
+        ownWrites.remove(key(e.roomId(), e.eventType(), e.stateKey()));
+      }
+      log.error("room {}: could not restore {} '{}': {}", e.roomId(), kind.name(), e.stateKey(), io.getMessage());
     }
-    outbox.post(e.roomId(), Messages.notice(Markdown.code(e.sender()) + " may not change " + type.service()
-        + " connections here (that needs the manageConnections permission in Grapple's config), so I restored "
-        + type.name() + " " + Markdown.code(e.stateKey()) + " to what it was."));
+    outbox.post(e.roomId(), Messages.notice(Notices.restored(e.sender(), kind, e.stateKey())));
+  }
+
+  // ---- what Changes and reconciliation share (callers hold this object's lock)
+
+  /**
+   * Notes a state write the bot is about to make, before it is made (so its echo is known) and
+   * refuses a creation that another creation of the same key is already making.
+   */
+  synchronized void expectOwnWrite(String roomId, ConnectionKind<?> kind, String stateKey, ObjectNode content,
+      boolean creating) {
+    String key = key(roomId, kind.eventType(), stateKey);
+    if (creating && (find(roomId, kind, stateKey).isPresent() || pendingCreation(key))) {
+      throw new Changes.AlreadyExists(kind, stateKey);
+    }
+    ownWrites.put(key, new OwnWrite(content.deepCopy(), false));
+  }
+
+  private boolean pendingCreation(String key) {
+    OwnWrite w = ownWrites.get(key);
+    return w != null && !w.applied && !isRemoval(w.content);
+  }
+
+  /** The write failed: it will have no echo. */
+  synchronized void cancelOwnWrite(String roomId, ConnectionKind<?> kind, String stateKey) {
+    ownWrites.remove(key(roomId, kind.eventType(), stateKey));
+  }
+
+  /** The write is in effect; its echo, when it comes, changes nothing. */
+  synchronized void ownWriteApplied(String roomId, ConnectionKind<?> kind, String stateKey) {
+    OwnWrite w = ownWrites.get(key(roomId, kind.eventType(), stateKey));
+    if (w != null) w.applied = true;
+  }
+
+  /** Puts a parsed change in effect: stored, opened, indexed; the old live object is closed. */
+  synchronized <C> Active apply(Change<C> change, Changes.Actor actor) {
+    Optional<Active> previous = find(change.roomId(), change.kind(), change.stateKey());
+    Connection.Audit audit = new Connection.Audit(actor.userId(), actor.key(), clock.instant());
+    ObjectNode content = change.content().deepCopy();
+    Connection current = previous.map(p -> p.connection().withConfig(content, audit))
+        .orElseGet(() -> Connection.create(change.roomId(), change.kind().name(), change.kind().eventType(),
+            change.stateKey(), content, audit));
+    store.put(current);
+    Active active = open(change, current, previous.isEmpty());
+    previous.ifPresent(p -> p.live().closed(true));
+    index(active);
+    log.info("room {}: {} {} '{}' ({}) by {}{}", change.roomId(), previous.isPresent() ? "updated" : "created",
+        change.kind().name(), change.stateKey(), current.id(), actor.userId(),
+        actor.key() == null ? "" : " with API key " + actor.key());
+    return active;
+  }
+
+  /** Takes a connection out of effect and out of the database. */
+  synchronized void forget(Active active, String actor) {
+    store.remove(active.id());
+    unindex(active);
+    active.live().closed(false);
+    log.info("room {}: removed {} '{}' ({}) by {}", active.roomId(), active.kind().name(), active.stateKey(),
+        active.id(), actor);
+  }
+
+  /** The creator's private message of a connection just created, e.g. its secret URL. */
+  static Optional<String> welcomeOf(Active active) {
+    return active.live().welcome();
+  }
+
+  private static <C> Active open(Change<C> change, Connection connection, boolean created) {
+    return new Active(connection, change.kind(), change.config(),
+        change.kind().open(connection, change.config(), created));
+  }
+
+  private void index(Active a) {
+    byId.put(a.id(), a);
+    byRoom.computeIfAbsent(a.roomId(), r -> new ConcurrentHashMap<>()).put(a.id(), a);
+  }
+
+  private void unindex(Active a) {
+    byId.remove(a.id());
+    byRoom.computeIfPresent(a.roomId(), (r, inRoom) -> {
+      inRoom.remove(a.id());
+      return inRoom.isEmpty() ? null : inRoom;
+    });
+  }
+
+  private static String key(String roomId, String eventType, String stateKey) {
+    return roomId + "\n" + eventType + "\n" + stateKey;
   }
 }

@@ -7,7 +7,6 @@ import grapple.commands.Markdown;
 import grapple.commands.PermissionLevel;
 import grapple.commands.Reply;
 import grapple.state.BadInput;
-import grapple.state.Connection;
 import grapple.state.Json;
 import java.util.List;
 
@@ -32,26 +31,24 @@ final class CoreCommands {
       }
       return true;
     }).orElse(false);
-    List<Connection> all = connections.inRoom(call.roomId());
+    List<Active> all = connections.inRoom(call.roomId());
     if (json) return Reply.text(Markdown.codeBlock("json", Json.write(asJson(all))));
-    if (all.isEmpty()) return Reply.text("This room has no connections. `%s help` shows how to add one.", call.prefix());
+    if (all.isEmpty()) {
+      return Reply.text("This room has no connections. %s shows how to add one.", Markdown.code(call.prefix() + " help"));
+    }
     StringBuilder out = new StringBuilder("Connections in this room:\n\n");
-    for (Connection c : all) {
-      out.append("- ").append(c.type()).append(' ').append(Markdown.code(c.stateKey())).append(" (id `").append(c.id())
-          .append("`) — ").append(summary(c)).append('\n');
+    for (Active a : all) {
+      out.append("- ").append(a.kind().name()).append(' ').append(Markdown.code(a.stateKey())).append(" (id `")
+          .append(a.id()).append("`) — ").append(a.live().summary()).append('\n');
     }
     return Reply.text(out.toString().stripTrailing());
   }
 
-  private String summary(Connection c) {
-    return connections.types().byEventType(c.eventType()).map(t -> t.summary(c)).orElse("");
-  }
-
-  private static ArrayNode asJson(List<Connection> all) {
+  private static ArrayNode asJson(List<Active> all) {
     ArrayNode out = Json.MAPPER.createArrayNode();
-    for (Connection c : all) {
-      out.addObject().put("type", c.type()).put("eventType", c.eventType()).put("stateKey", c.stateKey())
-          .put("id", c.id()).set("config", c.config());
+    for (Active a : all) {
+      out.addObject().put("type", a.kind().name()).put("eventType", a.kind().eventType()).put("stateKey", a.stateKey())
+          .put("id", a.id()).set("config", a.connection().config().deepCopy());
     }
     return out;
   }

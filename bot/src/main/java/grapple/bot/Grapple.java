@@ -1,40 +1,57 @@
 package grapple.bot;
 
-import grapple.bot.room.Messages;
-import grapple.bot.room.RoomStates;
-import grapple.bot.room.RoomGateway;
 import grapple.bot.config.Config;
+import grapple.bot.config.SectionReader;
+import grapple.bot.config.ServiceSettings;
 import grapple.bot.console.ConsoleGateway;
-import grapple.bot.feed.FeedType;
+import grapple.bot.console.LocalStateStore;
+import grapple.bot.feed.FeedService;
 import grapple.bot.http.HttpListener;
 import grapple.bot.http.InFlight;
 import grapple.bot.http.RequestObserver;
 import grapple.bot.http.Response;
 import grapple.bot.http.Router;
+import grapple.bot.matrix.DirectRoomStore;
 import grapple.bot.matrix.MatrixGateway;
+import grapple.bot.matrix.SyncStore;
 import grapple.bot.outbox.Outbox;
 import grapple.bot.provisioning.ProvisioningApi;
-import grapple.bot.webhook.GenericWebhookType;
+import grapple.bot.room.LoginFailed;
+import grapple.bot.room.RoomGateway;
+import grapple.bot.room.RoomStates;
+import grapple.bot.webhook.WebhookService;
 import grapple.commands.Command;
 import grapple.commands.Dispatcher;
 import grapple.commands.Permissions;
+import grapple.commands.ServiceNames;
 import grapple.state.ConnectionStore;
 import grapple.state.Database;
-import grapple.bot.matrix.DirectRoomStore;
-import grapple.bot.feed.FeedStore;
 import grapple.state.KeyValueStore;
-import grapple.bot.console.LocalStateStore;
+import grapple.state.Migration;
+import grapple.state.Migrations;
 import grapple.state.OutboxStore;
-import grapple.bot.matrix.SyncStore;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** One running bot: database, gateway, outbox, connection types and listeners, wired together. */
+/**
+ * One running bot, wired together: the database, the room gateway (homeserver or console), the
+ * outbox, the connections hub, the services, and the listeners that are its doors.
+ *
+ * <pre>
+ *   commands ──┐                        ┌─ webhook listener ── services' receivers
+ *   room state ┼─> Core ─> Connections <┼─ provisioning API ── Changes
+ *              │            │  (hub)     └─ metrics
+ *   gateway ───┘            └─> services' live connections ─> Outbox ─> gateway
+ * </pre>
+ */
 public final class Grapple implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Grapple.class);
   /** Webhook requests worked on at once; no thread waits on a slow client or the database. */
@@ -43,11 +60,41 @@ public final class Grapple implements AutoCloseable {
   private static final int PROVISIONING_THREADS = 16;
   private static final int METRICS_THREADS = 2;
 
+  /** Every service Grapple has. A new service is one line here. */
+  public static List<Service> services() {
+    return List.of(new WebhookService(), new FeedService());
+  }
+
+  /**
+   * The contract's services that are not built yet: their API routes and connection types answer
+   * "disabled" (HS_DISABLED_FEATURE), not "unknown". Each leaves this list when its service lands.
+   */
+  static final List<ServiceInfo> PLANNED = List.of(
+      new ServiceInfo("github", Set.of(), List.of("uk.half-shot.matrix-hookshot.github.repository",
+          "uk.half-shot.matrix-github.repository"),
+          List.of("/oauth", "/account", "/orgs/{org}/repositories", "/repositories")),
+      new ServiceInfo("gitlab", Set.of(), List.of("uk.half-shot.matrix-hookshot.gitlab.repository"), List.of()),
+      new ServiceInfo("gitea", Set.of("forgejo"), List.of("org.grapple.gitea.repository"), List.of()),
+      new ServiceInfo("jira", Set.of(), List.of("uk.half-shot.matrix-hookshot.jira.project"),
+          List.of("/oauth", "/account", "/instances/{name}/projects")),
+      new ServiceInfo("genericOutbound", Set.of("outbound", "outbound-hook"),
+          List.of("uk.half-shot.matrix-hookshot.outbound-hook"), List.of()));
+
+  /** The config sections of {@code services}, for the config loader. */
+  public static List<SectionReader> configSections(List<Service> services) {
+    return services.stream().map(s -> new SectionReader(s.info().name(), s::settings)).toList();
+  }
+
+  /** The config sections of every service Grapple has. */
+  public static List<SectionReader> configSections() {
+    return configSections(services());
+  }
+
   private final Database db;
   private final RoomGateway gateway;
   private final Outbox outbox;
   private final Serving serving;
-  private final ConnectionTypes types;
+  private final List<Started> running;
 
   /** The HTTP listeners ({@code provisioning} is null when the API is off) and what /ready reports. */
   private record Serving(HttpListener webhooks, HttpListener provisioning, HttpListener metrics, Watchdog watchdog) {
@@ -58,126 +105,183 @@ public final class Grapple implements AutoCloseable {
     }
   }
 
-  private Grapple(Database db, RoomGateway gateway, Outbox outbox, Serving serving, ConnectionTypes types) {
+  /** A service that runs, and what it added. */
+  private record Started(Service service, Service.Running running) {
+    String name() {
+      return service.info().name();
+    }
+  }
+
+  private Grapple(Database db, Hub hub, Serving serving, List<Started> running) {
     this.db = db;
-    this.gateway = gateway;
-    this.outbox = outbox;
+    this.gateway = hub.gateway();
+    this.outbox = hub.outbox();
     this.serving = serving;
-    this.types = types;
+    this.running = running;
   }
 
   /**
-   * Opens the database, starts the webhook listener (so webhooks are taken in even while the
-   * homeserver is unreachable), logs in, then starts delivering and syncing.
+   * Opens the database, starts the services and the listeners (so webhooks are taken in even while
+   * the homeserver is unreachable), logs in, then starts delivering and syncing.
    */
   public static Grapple start(Config config, ConsoleGateway.Console console)
-      throws IOException, MatrixGateway.LoginFailed, InterruptedException {
-    Database db = Database.open(config.database().path());
+      throws IOException, LoginFailed, InterruptedException {
+    return start(config, console, services());
+  }
+
+  /** As {@link #start(Config, ConsoleGateway.Console)}, with these services (tests add their own). */
+  public static Grapple start(Config config, ConsoleGateway.Console console, List<Service> services)
+      throws IOException, LoginFailed, InterruptedException {
+    Database db = Database.open(config.database().path(), Migrations.all(migrations(services)));
+    List<Started> running = new ArrayList<>();
     try {
-      return wire(config, console, db);
-    } catch (IOException | MatrixGateway.LoginFailed | InterruptedException | RuntimeException e) {
+      return wire(config, console, db, services, running);
+    } catch (IOException | LoginFailed | InterruptedException | RuntimeException e) {
+      running.forEach(r -> r.running().close());
       db.close();
       throw e;
     }
   }
 
-  /** What every door (commands, room state, API, webhooks) shares. */
-  private record Parts(RoomGateway gateway, Outbox outbox, ConnectionTypes types, Connections connections,
-      RoomStates rooms, Permissions permissions) {}
+  private static List<Migration> migrations(List<Service> services) {
+    List<Migration> out = new ArrayList<>();
+    services.forEach(s -> out.addAll(s.migrations()));
+    return out;
+  }
 
-  private static Grapple wire(Config config, ConsoleGateway.Console console, Database db)
-      throws IOException, MatrixGateway.LoginFailed, InterruptedException {
-    Parts parts = parts(config, console, db);
+  /** What every door (commands, room state, API, webhooks) shares. */
+  private record Hub(RoomGateway gateway, Outbox outbox, Connections connections, Changes changes,
+      Permissions permissions) {}
+
+  private static Grapple wire(Config config, ConsoleGateway.Console console, Database db, List<Service> services,
+      List<Started> running) throws IOException, LoginFailed, InterruptedException {
+    Hub hub = hub(config, console, db, services);
+    start(config, services, new ServiceContext(db, hub.outbox(), hub.connections(), hub.changes(), Clock.systemUTC()),
+        running);
+    running.forEach(r -> hub.connections().kinds().add(r.running().kinds()));
+    hub.connections().load();
     Metrics metrics = new Metrics();
     Watchdog watchdog = new Watchdog();
     watchdog.watch("database writer", db::writerAlive);
-    for (ConnectionType type : parts.types().all()) {
-      if (type instanceof FeedType feeds) watchdog.watch("feed scheduler", feeds::schedulerAlive);
-    }
-    Serving serving = listen(config, parts, metrics, watchdog);
-    measure(metrics, parts, db, watchdog);
-    Grapple app = new Grapple(db, parts.gateway(), parts.outbox(), serving, parts.types());
+    running.forEach(r -> r.running().threads().forEach(watchdog::watch));
+    hub.gateway().threads().forEach(watchdog::watch);
+    RoomStates rooms = new RoomStates();
+    Serving serving = listen(config, new Listening(hub, rooms, services, running, metrics), watchdog);
+    measure(metrics, hub, running, watchdog);
+    Grapple app = new Grapple(db, hub, serving, running);
     try {
-      connect(config, parts, watchdog);
+      connect(config, hub, rooms, commands(hub.connections(), running), watchdog);
       return app;
-    } catch (MatrixGateway.LoginFailed | InterruptedException | RuntimeException e) {
+    } catch (LoginFailed | InterruptedException | RuntimeException e) {
       serving.all().forEach(HttpListener::close);
-      parts.types().all().forEach(ConnectionType::close);
       throw e;
     }
   }
 
-  private static Parts parts(Config config, ConsoleGateway.Console console, Database db) {
+  private static Hub hub(Config config, ConsoleGateway.Console console, Database db, List<Service> services) {
     RoomGateway gateway = gateway(config, console, db);
     Outbox outbox = new Outbox(new OutboxStore(db), gateway, config.outbox().concurrency(),
         config.outbox().maxRetryDelay());
-    Permissions permissions = new Permissions(config.permissions());
-    ConnectionTypes types = new ConnectionTypes(types(config, db, outbox));
-    Connections connections = new Connections(new ConnectionStore(db), types, gateway, permissions, outbox);
-    connections.load();
-    return new Parts(gateway, outbox, types, connections, new RoomStates(), permissions);
+    Permissions permissions = new Permissions(config.permissions(), names(services));
+    Connections connections = new Connections(new Connections.Parts(new ConnectionStore(db), new Kinds(), gateway,
+        permissions, outbox), Clock.systemUTC());
+    return new Hub(gateway, outbox, connections, new Changes(connections, gateway), permissions);
   }
 
-  /** Whatever follows {@code /webhook/} is a secret hook id (even after an empty segment). */
-  static String maskHookIds(String path) {
-    return path.startsWith("/webhook/") ? "/webhook/***" : path;
+  /** Each enabled service, started; a disabled one is only known (its routes say it is off). */
+  private static void start(Config config, List<Service> services, ServiceContext context,
+      List<Started> running) {
+    for (Service service : services) {
+      ServiceSettings settings = config.settings(service.info().name());
+      if (!settings.enabled()) continue;
+      running.add(new Started(service, service.start(settings, context)));
+      log.info("service {} started", service.info().name());
+    }
   }
+
+  /** Every service's names and aliases, built and planned, for permission rules and {@code help}. */
+  private static ServiceNames names(List<Service> services) {
+    Map<String, Set<String>> aliases = new LinkedHashMap<>();
+    services.forEach(s -> aliases.put(s.info().name(), s.info().aliases()));
+    PLANNED.forEach(p -> aliases.put(p.name(), p.aliases()));
+    return new ServiceNames(aliases);
+  }
+
+  /** What the listeners serve. */
+  private record Listening(Hub hub, RoomStates rooms, List<Service> services, List<Started> running,
+      Metrics metrics) {}
 
   /** The webhook listener, the provisioning API (when configured) and metrics. */
-  private static Serving listen(Config config, Parts p, Metrics metrics, Watchdog watchdog) throws IOException {
+  private static Serving listen(Config config, Listening l, Watchdog watchdog) throws IOException {
     Router webhookRoutes = new Router();
-    p.types().all().forEach(t -> t.routes(webhookRoutes, p.connections()));
+    List<Routes.ApiRoute> apiRoutes = new ArrayList<>();
+    for (Started r : l.running()) {
+      Routes routes = new Routes(webhookRoutes, r.name());
+      r.running().routes(routes);
+      apiRoutes.addAll(routes.apiRoutes());
+    }
     InFlight budget = new InFlight(config.listeners().maxBytesInFlight());
-    HttpListener.Shared measured = new HttpListener.Shared(watchdog, metrics, budget, HttpListener.Limits.DEFAULT);
+    HttpListener.Shared measured = new HttpListener.Shared(watchdog, l.metrics(), budget, HttpListener.Limits.DEFAULT);
     HttpListener webhooks = HttpListener.start(new HttpListener.Settings("webhooks",
         address(config.listeners().webhooks()), WEBHOOK_THREADS, (status, message, id) -> Response.error(status, message),
-        Grapple::maskHookIds), webhookRoutes, measured);
+        path -> maskPath(l.services(), path)), webhookRoutes, measured);
     HttpListener provisioning = null;
     if (config.provisioning().enabled()) {
-      ProvisioningApi api = new ProvisioningApi(config.provisioning(), p.connections(), p.rooms(), p.permissions(),
-          p.gateway().botUserId());
+      ProvisioningApi api = new ProvisioningApi(config.provisioning(), new ProvisioningApi.Doors(l.hub().connections(),
+          l.hub().changes(), l.rooms(), l.hub().permissions()), known(l.services()));
       provisioning = HttpListener.start(new HttpListener.Settings("provisioning",
           address(config.listeners().provisioning()), PROVISIONING_THREADS, ProvisioningApi::listenerError,
-          path -> path), api.router(), measured);
+          path -> path), api.router(apiRoutes), measured);
     }
     HttpListener metricsListener = HttpListener.start(new HttpListener.Settings("metrics",
         address(config.listeners().metrics()), METRICS_THREADS, (status, message, id) -> Response.error(status, message),
-        path -> path), metrics.router(),
+        path -> path), l.metrics().router(),
         new HttpListener.Shared(watchdog, RequestObserver.NONE, budget, HttpListener.Limits.DEFAULT));
     return new Serving(webhooks, provisioning, metricsListener, watchdog);
   }
 
-  private static void measure(Metrics metrics, Parts p, Database db, Watchdog watchdog) {
+  /** A path as logs show it: each service masks the secrets in its own routes. */
+  static String maskPath(List<Service> services, String path) {
+    String masked = path;
+    for (Service s : services) masked = s.maskPath(masked);
+    return masked;
+  }
+
+  /** Every service Grapple knows of, built or planned. */
+  public static List<ServiceInfo> knownServices() {
+    return known(services());
+  }
+
+  private static List<ServiceInfo> known(List<Service> services) {
+    List<ServiceInfo> out = new ArrayList<>(services.stream().map(Service::info).toList());
+    out.addAll(PLANNED);
+    return out;
+  }
+
+  private static void measure(Metrics metrics, Hub hub, List<Started> running, Watchdog watchdog) {
     metrics.gauge("grapple_ready", "1 once rooms are loaded", () -> watchdog.ready() ? 1 : 0);
-    metrics.gauge("grapple_outbox_backlog", "Messages waiting for delivery", () -> p.outbox().backlog());
+    metrics.gauge("grapple_outbox_backlog", "Messages waiting for delivery", () -> hub.outbox().backlog());
     metrics.counter("grapple_outbox_delivered", "Messages the homeserver accepted since start",
-        () -> p.outbox().deliveredCount());
+        () -> hub.outbox().deliveredCount());
     metrics.counter("grapple_outbox_refused", "Messages the homeserver refused for good since start",
-        () -> p.outbox().refusedCount());
-    metrics.gauge("grapple_connections", "Connections, by type", "type", p.connections()::countByType);
-    if (p.types().byName("Feed").isPresent()) {
-      FeedStore feeds = new FeedStore(db);
-      metrics.gauge("grapple_feeds_failing", "Feed URLs whose last poll failed", () -> feeds.failingCount());
-    }
+        () -> hub.outbox().refusedCount());
+    metrics.gauge("grapple_connections", "Connections, by type", "type", hub.connections()::countByType);
+    running.forEach(r -> r.running().measure(metrics));
   }
 
   /** Logs in (matrix mode), starts delivering, then starts the gateway; /ready turns 200 once loaded. */
-  private static void connect(Config config, Parts p, Watchdog watchdog)
-      throws MatrixGateway.LoginFailed, InterruptedException {
-    Dispatcher dispatcher = new Dispatcher(commands(p.types(), p.connections()), p.permissions(),
-        new Dispatcher.Settings(config.bot().commandPrefixes(), p.gateway().botUserId()), p.rooms(),
-        Clock.systemUTC());
-    if (p.gateway() instanceof MatrixGateway matrix) {
-      matrix.follow(stateTypes(p.types()));
-      matrix.login();
-      watchdog.watch("matrix-sync", matrix::syncAlive);
-    }
-    p.outbox().start();
-    p.gateway().start(new Core(p.gateway(), p.rooms(), p.connections(), dispatcher, p.permissions(), p.outbox()),
-        () -> {
-          watchdog.markReady();
-          log.info("ready: rooms loaded");
-        });
+  private static void connect(Config config, Hub hub, RoomStates rooms, List<Command> commands, Watchdog watchdog)
+      throws LoginFailed, InterruptedException {
+    Dispatcher dispatcher = new Dispatcher(commands, hub.permissions(),
+        new Dispatcher.Settings(config.bot().commandPrefixes(), hub.gateway().botUserId()), rooms, Clock.systemUTC());
+    hub.gateway().follow(stateTypes(hub.connections().kinds()));
+    hub.gateway().connect();
+    hub.outbox().start();
+    Core core = new Core(rooms, hub.connections(), dispatcher, hub.outbox(), new Invites(hub.gateway(), hub.permissions()));
+    hub.gateway().start(core, () -> {
+      watchdog.markReady();
+      log.info("ready: rooms loaded");
+    });
   }
 
   private static RoomGateway gateway(Config config, ConsoleGateway.Console console, Database db) {
@@ -189,29 +293,16 @@ public final class Grapple implements AutoCloseable {
     return new MatrixGateway(config, stores);
   }
 
-  /** The state event types the bot follows: authority, and every connection type's (with aliases). */
-  private static List<String> stateTypes(ConnectionTypes connectionTypes) {
+  /** The state event types the bot follows: authority, and every connection kind's (with aliases). */
+  private static List<String> stateTypes(Kinds kinds) {
     List<String> types = new ArrayList<>(List.of("m.room.member", "m.room.power_levels", "m.room.create"));
-    for (ConnectionType t : connectionTypes.all()) {
-      types.add(t.eventType());
-      types.addAll(t.legacyEventTypes());
-    }
+    types.addAll(kinds.eventTypes());
     return types;
   }
 
-  /** The connection types in service; a new type is one line here. */
-  private static List<ConnectionType> types(Config config, Database db, Outbox outbox) {
-    ConnectionStore store = new ConnectionStore(db);
-    Clock clock = Clock.systemUTC();
-    List<ConnectionType> types = new ArrayList<>();
-    if (config.generic().enabled()) types.add(new GenericWebhookType(config.generic(), store, outbox, clock));
-    if (config.feeds().enabled()) types.add(new FeedType(config.feeds(), new FeedStore(db), outbox, clock));
-    return types;
-  }
-
-  private static List<Command> commands(ConnectionTypes types, Connections connections) {
+  private static List<Command> commands(Connections connections, List<Started> running) {
     List<Command> commands = new ArrayList<>(new CoreCommands(connections).commands());
-    types.all().forEach(t -> commands.addAll(t.commands(connections)));
+    running.forEach(r -> commands.addAll(r.running().commands()));
     return commands;
   }
 
@@ -244,7 +335,7 @@ public final class Grapple implements AutoCloseable {
   public void close() {
     log.info("shutting down");
     serving.all().forEach(HttpListener::close);
-    types.all().forEach(ConnectionType::close);
+    running.forEach(r -> r.running().close());
     gateway.stop();
     outbox.close();
     db.close();

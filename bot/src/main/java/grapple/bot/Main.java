@@ -6,7 +6,7 @@ import grapple.bot.config.ConfigException;
 import grapple.bot.config.ConfigLoader;
 import grapple.bot.console.ConsoleGateway;
 import grapple.bot.console.TerminalConsole;
-import grapple.bot.matrix.MatrixGateway;
+import grapple.bot.room.LoginFailed;
 import grapple.state.Fatal;
 import grapple.state.StorageException;
 import java.io.IOException;
@@ -72,7 +72,7 @@ public final class Main {
   static int run(Options options) {
     Config config;
     try {
-      config = ConfigLoader.load(options.config(), System.getenv());
+      config = ConfigLoader.load(options.config(), System.getenv(), Grapple.configSections());
     } catch (ConfigException e) {
       System.err.println(e.getMessage());
       return EXIT_CONFIG;
@@ -86,7 +86,7 @@ public final class Main {
     Grapple app;
     try {
       app = Grapple.start(config, console(config, options));
-    } catch (StorageException | MatrixGateway.LoginFailed | IOException e) {
+    } catch (StorageException | LoginFailed | IOException e) {
       log.error("cannot start: {}", e.getMessage());
       System.err.println("grapple: cannot start: " + e.getMessage());
       return EXIT_STARTUP;

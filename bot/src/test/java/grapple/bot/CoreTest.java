@@ -7,7 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.config.Config;
 import grapple.bot.outbox.Outbox;
-import grapple.bot.webhook.GenericWebhookType;
+import grapple.bot.webhook.WebhookService;
 import grapple.commands.Dispatcher;
 import grapple.commands.PermissionLevel;
 import grapple.commands.PermissionRule;
@@ -30,57 +30,35 @@ class CoreTest {
   private static final String ROOM = "!room:test";
   private static final String ADMIN = "@admin:test";
   private static final String GUEST = "@guest:test";
-  private static final String HOOK = GenericWebhookType.EVENT_TYPE;
+  private static final String HOOK = "uk.half-shot.matrix-hookshot.generic.hook";
 
   @TempDir Path dir;
-  private Database db;
-  private Outbox outbox;
-  private final FakeGateway gateway = new FakeGateway();
+  private TestHub hub;
+  private FakeGateway gateway;
   private ConnectionStore store;
   private Core core;
 
   @BeforeEach
   void setUp() {
-    db = Database.open(dir.resolve("grapple.db"));
-    outbox = new Outbox(new OutboxStore(db), gateway, 2, Duration.ofMillis(100));
-    outbox.start();
-    store = new ConnectionStore(db);
-    Permissions permissions = new Permissions(List.of(new PermissionRule(ADMIN,
-        List.of(new PermissionRule.ServiceLevel("*", PermissionLevel.ADMIN)))));
-    Config.Generic generic = new Config.Generic(true, "http://hooks.test/webhook/", false, false, true, 1 << 20,
-        Duration.ofDays(365));
-    ConnectionTypes types = new ConnectionTypes(List.of(new GenericWebhookType(generic, store, outbox, Clock.systemUTC())));
-    Connections connections = new Connections(store, types, gateway, permissions, outbox);
-    RoomStates rooms = new RoomStates();
-    Dispatcher dispatcher = new Dispatcher(types.all().get(0).commands(connections), permissions,
-        new Dispatcher.Settings(List.of("!grapple"), gateway.botUserId()), rooms, Clock.systemUTC());
-    core = new Core(gateway, rooms, connections, dispatcher, permissions, outbox);
-    joinRoom();
-  }
-
-  private void joinRoom() {
-    ObjectNode levels = Json.object().put("state_default", 50);
-    levels.putObject("users").put(ADMIN, 100).put(gateway.botUserId(), 50);
-    state("m.room.create", "", ADMIN, Json.object().put("room_version", "11").put("creator", ADMIN));
-    state("m.room.power_levels", "", ADMIN, levels);
-    for (String user : List.of(ADMIN, GUEST, gateway.botUserId())) {
-      state("m.room.member", user, user, Json.object().put("membership", "join"));
-    }
+    hub = new TestHub(dir, List.of(new WebhookService()), "generic: {urlPrefix: \"http://hooks.test/webhook/\"}",
+        List.of(new PermissionRule(ADMIN, List.of(new PermissionRule.ServiceLevel("*", PermissionLevel.ADMIN)))))
+        .joined(ADMIN, GUEST);
+    gateway = hub.gateway;
+    store = new ConnectionStore(hub.db);
+    core = hub.core;
   }
 
   @AfterEach
   void tearDown() {
-    outbox.close();
-    db.close();
+    hub.close();
   }
 
   private void state(String type, String key, String sender, ObjectNode content) {
-    core.onEvent(new RoomEvent.State(ROOM, "$" + System.nanoTime(), sender, type, key, content), false);
+    hub.state(type, key, sender, content);
   }
 
   private void message(String sender, String body) {
-    core.onEvent(new RoomEvent.Message(ROOM, "$cmd" + System.nanoTime(), sender,
-        Json.object().put("msgtype", "m.text").put("body", body)), false);
+    hub.message(sender, body);
   }
 
   @Test

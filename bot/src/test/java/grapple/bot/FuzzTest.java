@@ -53,7 +53,7 @@ class FuzzTest {
         generic: {enableHttpGet: true}
         logging: {level: error}
         """.formatted(dir.resolve("grapple.db"), SECRET);
-    app = Grapple.start(ConfigLoader.parse(yaml, dir, Map.of()), console);
+    app = Grapple.start(ConfigLoader.parse(yaml, dir, Map.of(), grapple.bot.Grapple.configSections()), console);
     console.type("!grapple webhook fuzz");
     Matcher m = HOOK_ID.matcher(console.awaitPrinted("/webhook/"));
     assertThat(m.find()).isTrue();

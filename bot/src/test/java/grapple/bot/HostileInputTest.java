@@ -9,7 +9,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.config.Config;
 import grapple.bot.outbox.Outbox;
-import grapple.bot.webhook.GenericWebhookType;
+import grapple.bot.webhook.WebhookService;
 import grapple.commands.Dispatcher;
 import grapple.commands.PermissionLevel;
 import grapple.commands.PermissionRule;
@@ -39,54 +39,31 @@ class HostileInputTest {
   private static final String GUEST = "@guest:test";
 
   @TempDir Path dir;
-  private Database db;
-  private Outbox outbox;
-  private final FakeGateway gateway = new FakeGateway();
+  private TestHub hub;
+  private FakeGateway gateway;
   private ConnectionStore store;
-  private Core core;
 
   @BeforeEach
   void setUp() {
-    db = Database.open(dir.resolve("grapple.db"));
-    outbox = new Outbox(new OutboxStore(db), gateway, 2, Duration.ofMillis(100));
-    outbox.start();
-    store = new ConnectionStore(db);
-    Permissions permissions = new Permissions(List.of(
-        new PermissionRule(ADMIN, List.of(new PermissionRule.ServiceLevel("*", PermissionLevel.ADMIN))),
-        new PermissionRule(GUEST, List.of(new PermissionRule.ServiceLevel("*", PermissionLevel.COMMANDS)))));
-    Config.Generic generic = new Config.Generic(true, "http://hooks.test/webhook/", false, false, true, 1 << 20,
-        Duration.ofDays(365));
-    ConnectionTypes types = new ConnectionTypes(List.of(new GenericWebhookType(generic, store, outbox,
-        Clock.systemUTC())));
-    Connections connections = new Connections(store, types, gateway, permissions, outbox);
-    RoomStates rooms = new RoomStates();
-    List<grapple.commands.Command> commands = new ArrayList<>(new CoreCommands(connections).commands());
-    commands.addAll(types.all().get(0).commands(connections));
-    Dispatcher dispatcher = new Dispatcher(commands, permissions,
-        new Dispatcher.Settings(List.of("!grapple"), gateway.botUserId()), rooms, Clock.systemUTC());
-    core = new Core(gateway, rooms, connections, dispatcher, permissions, outbox);
-    ObjectNode levels = Json.object().put("state_default", 50);
-    levels.putObject("users").put(ADMIN, 100).put(gateway.botUserId(), 50);
-    state("m.room.create", "", ADMIN, Json.object().put("room_version", "11").put("creator", ADMIN));
-    state("m.room.power_levels", "", ADMIN, levels);
-    for (String user : List.of(ADMIN, GUEST, gateway.botUserId())) {
-      state("m.room.member", user, user, Json.object().put("membership", "join"));
-    }
+    hub = new TestHub(dir, List.of(new WebhookService()), "generic: {urlPrefix: \"http://hooks.test/webhook/\"}",
+        List.of(new PermissionRule(ADMIN, List.of(new PermissionRule.ServiceLevel("*", PermissionLevel.ADMIN))),
+            new PermissionRule(GUEST, List.of(new PermissionRule.ServiceLevel("*", PermissionLevel.COMMANDS)))))
+        .joined(ADMIN, GUEST);
+    gateway = hub.gateway;
+    store = new ConnectionStore(hub.db);
   }
 
   @AfterEach
   void tearDown() {
-    outbox.close();
-    db.close();
+    hub.close();
   }
 
   private void state(String type, String key, String sender, ObjectNode content) {
-    core.onEvent(new RoomEvent.State(ROOM, "$" + System.nanoTime(), sender, type, key, content), false);
+    hub.state(type, key, sender, content);
   }
 
   private void message(String sender, String body) {
-    core.onEvent(new RoomEvent.Message(ROOM, "$cmd" + System.nanoTime(), sender,
-        Json.object().put("msgtype", "m.text").put("body", body)), false);
+    hub.message(sender, body);
   }
 
   private ObjectNode nextReply() throws InterruptedException {
@@ -124,7 +101,7 @@ class HostileInputTest {
 
   @Test
   void aStateKeyEchoedInANoticeStaysLiteral() throws Exception {
-    state(GenericWebhookType.EVENT_TYPE, "x` [pwn](https://evil.example) `", ADMIN, Json.object().put("name", "x"));
+    state("uk.half-shot.matrix-hookshot.generic.hook", "x` [pwn](https://evil.example) `", ADMIN, Json.object().put("name", "x"));
 
     String html = nextReply().get("formatted_body").asText();
     assertThat(html).contains("Webhook <code>x` [pwn](https://evil.example) `</code>").doesNotContain("<a");
@@ -136,8 +113,8 @@ class HostileInputTest {
     ArrayNode nested = deep.putArray("x");
     for (int i = 0; i < 5_000; i++) nested = nested.addArray();
 
-    state(GenericWebhookType.EVENT_TYPE, "deep", ADMIN, deep);
-    state(GenericWebhookType.EVENT_TYPE, "fine", ADMIN, Json.object().put("name", "fine"));
+    state("uk.half-shot.matrix-hookshot.generic.hook", "deep", ADMIN, deep);
+    state("uk.half-shot.matrix-hookshot.generic.hook", "fine", ADMIN, Json.object().put("name", "fine"));
 
     assertThat(store.all()).extracting(c -> c.stateKey()).containsExactly("fine");
   }
@@ -146,7 +123,7 @@ class HostileInputTest {
   void aListTooLongForOneEventIsCutNotRefusedByTheHomeserver() throws Exception {
     for (int i = 0; i < 1_500; i++) {
       String name = "hook-with-a-rather-long-name-" + i;
-      state(GenericWebhookType.EVENT_TYPE, name, ADMIN, Json.object().put("name", name));
+      state("uk.half-shot.matrix-hookshot.generic.hook", name, ADMIN, Json.object().put("name", name));
     }
     while (gateway.takeSent(Duration.ofMillis(500)) != null) {
       // The direct messages with the hooks' URLs.

@@ -40,7 +40,7 @@ class LocalModeWebhookTest {
         database: {path: "%s"}
         listeners: {webhooks: {port: 0}, provisioning: {port: 0}, metrics: {port: 0}}
         generic: {payloadSizeLimit: 4kb%s}
-        """.formatted(dir.resolve("grapple.db"), extraGeneric), dir, Map.of());
+        """.formatted(dir.resolve("grapple.db"), extraGeneric), dir, Map.of(), grapple.bot.Grapple.configSections());
     return Grapple.start(config, console);
   }
 

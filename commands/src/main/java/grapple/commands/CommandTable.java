@@ -48,12 +48,12 @@ public final class CommandTable {
   }
 
   /** Markdown help listing the commands {@code allowed} lets through, optionally for one service. */
-  public String help(String prefix, Predicate<Command> allowed, Optional<String> service) {
+  public String help(String prefix, Predicate<Command> allowed, Optional<String> service, ServiceNames names) {
     StringBuilder out = new StringBuilder("Commands you can use here:\n\n");
     int shown = 0;
     for (Command c : commands.stream().sorted(Comparator.comparing(Command::words)).toList()) {
       if (!allowed.test(c)) continue;
-      if (service.isPresent() && !Services.matches(service.get(), c.service())) continue;
+      if (service.isPresent() && !names.matches(service.get(), c.service())) continue;
       out.append("- `").append(c.usageLine(prefix)).append("` — ").append(c.help()).append('\n');
       shown++;
     }

@@ -116,6 +116,7 @@ public final class Dispatcher {
 
   private Reply help(Invocation call) {
     call.requireAtMost(1);
-    return Reply.text(table.help(call.prefix(), c -> allowed(c, call.sender(), call.roomId()), call.optionalArg(0)));
+    return Reply.text(table.help(call.prefix(), c -> allowed(c, call.sender(), call.roomId()), call.optionalArg(0),
+        permissions.names()));
   }
 }

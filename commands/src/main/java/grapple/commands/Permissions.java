@@ -6,9 +6,16 @@ import java.util.Locale;
 /** The config's permission rules, OR-ed: what an actor may do with a service in a room. */
 public final class Permissions {
   private final List<PermissionRule> rules;
+  private final ServiceNames names;
 
-  public Permissions(List<PermissionRule> rules) {
+  public Permissions(List<PermissionRule> rules, ServiceNames names) {
     this.rules = List.copyOf(rules);
+    this.names = names;
+  }
+
+  /** The service names and aliases rules are matched with. */
+  public ServiceNames names() {
+    return names;
   }
 
   /** True when some rule gives {@code userId} at least {@code level} for {@code service} here. */
@@ -27,9 +34,9 @@ public final class Permissions {
     return allows(userId, roomId, "*", level);
   }
 
-  private static boolean serviceMatches(String ruleService, String service) {
+  private boolean serviceMatches(String ruleService, String service) {
     if (service.equals("*")) return true;
-    return Services.matches(ruleService, service);
+    return names.matches(ruleService, service);
   }
 
   static boolean actorMatches(String actor, String userId, String roomId) {

@@ -97,7 +97,7 @@ class CommandTableTest {
 
   @Test
   void helpListsAllowedCommandsWithUsageAndHelpText() {
-    String help = table.help("!grapple", c -> true, Optional.empty());
+    String help = table.help("!grapple", c -> true, Optional.empty(), TestNames.NAMES);
 
     assertThat(help).contains("- `!grapple webhook <name> [duration]` — Help for webhook")
         .contains("- `!grapple webhook list` — Help for webhook list");
@@ -105,7 +105,7 @@ class CommandTableTest {
 
   @Test
   void helpLeavesOutCommandsThatAreNotAllowed() {
-    String help = table.help("!grapple", c -> c.level() == PermissionLevel.COMMANDS, Optional.empty());
+    String help = table.help("!grapple", c -> c.level() == PermissionLevel.COMMANDS, Optional.empty(), TestNames.NAMES);
 
     assertThat(help).contains("`!grapple webhook list`", "`!grapple feed list [json|yaml]`")
         .doesNotContain("`!grapple webhook <name>", "`!grapple feed <url>", "github repo", "webhook remove");
@@ -113,14 +113,14 @@ class CommandTableTest {
 
   @Test
   void helpUsesThePrefixItIsGiven() {
-    String help = table.help("!hookshot", c -> true, Optional.empty());
+    String help = table.help("!hookshot", c -> true, Optional.empty(), TestNames.NAMES);
 
     assertThat(help).contains("`!hookshot feed list [json|yaml]`").doesNotContain("!grapple");
   }
 
   @Test
   void helpListsCommandsAlphabetically() {
-    String help = table.help("!grapple", c -> true, Optional.empty());
+    String help = table.help("!grapple", c -> true, Optional.empty(), TestNames.NAMES);
 
     assertThat(help).containsSubsequence("`!grapple feed <url>", "`!grapple feed list", "`!grapple github repo",
         "`!grapple webhook <name>", "`!grapple webhook list", "`!grapple webhook remove");
@@ -128,14 +128,14 @@ class CommandTableTest {
 
   @Test
   void helpForAServiceListsOnlyThatService() {
-    String help = table.help("!grapple", c -> true, Optional.of("github"));
+    String help = table.help("!grapple", c -> true, Optional.of("github"), TestNames.NAMES);
 
     assertThat(help).contains("github repo").doesNotContain("webhook", "feed");
   }
 
   @Test
   void helpForTheWebhooksAliasListsGenericCommands() {
-    String help = table.help("!grapple", c -> true, Optional.of("webhooks"));
+    String help = table.help("!grapple", c -> true, Optional.of("webhooks"), TestNames.NAMES);
 
     assertThat(help).contains("`!grapple webhook list`", "`!grapple webhook remove <name>`")
         .doesNotContain("feed", "github");
@@ -143,7 +143,7 @@ class CommandTableTest {
 
   @Test
   void helpForTheFeedAliasListsFeedsCommands() {
-    String help = table.help("!grapple", c -> true, Optional.of("feed"));
+    String help = table.help("!grapple", c -> true, Optional.of("feed"), TestNames.NAMES);
 
     assertThat(help).contains("`!grapple feed <url> [label] [template]`", "`!grapple feed list [json|yaml]`")
         .doesNotContain("webhook", "github");
@@ -151,21 +151,21 @@ class CommandTableTest {
 
   @Test
   void helpServiceNamesAreCaseInsensitive() {
-    String help = table.help("!grapple", c -> true, Optional.of("GitHub"));
+    String help = table.help("!grapple", c -> true, Optional.of("GitHub"), TestNames.NAMES);
 
     assertThat(help).contains("github repo");
   }
 
   @Test
   void helpSaysSoWhenNothingIsAllowed() {
-    String help = table.help("!grapple", c -> false, Optional.empty());
+    String help = table.help("!grapple", c -> false, Optional.empty(), TestNames.NAMES);
 
     assertThat(help).isEqualTo("There are no commands you can use here.");
   }
 
   @Test
   void helpForAServiceSaysSoWhenNothingIsAllowed() {
-    String help = table.help("!grapple", c -> c.level() == PermissionLevel.COMMANDS, Optional.of("github"));
+    String help = table.help("!grapple", c -> c.level() == PermissionLevel.COMMANDS, Optional.of("github"), TestNames.NAMES);
 
     assertThat(help).isEqualTo("No commands for `github` that you can use here.");
   }

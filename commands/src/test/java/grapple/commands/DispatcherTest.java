@@ -384,7 +384,7 @@ class DispatcherTest {
         rule(ADMIN, "*", PermissionLevel.ADMIN),
         rule(USER, "*", PermissionLevel.COMMANDS),
         rule("@feeder:example.org", "feeds", PermissionLevel.MANAGE_CONNECTIONS),
-        rule("@hooker:example.org", "webhooks", PermissionLevel.MANAGE_CONNECTIONS)));
+        rule("@hooker:example.org", "webhooks", PermissionLevel.MANAGE_CONNECTIONS)), TestNames.NAMES);
   }
 
   private static PermissionRule rule(String actor, String service, PermissionLevel level) {

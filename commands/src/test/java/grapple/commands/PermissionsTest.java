@@ -14,7 +14,7 @@ class PermissionsTest {
 
   @Test
   void withoutRulesNobodyMayDoAnything() {
-    Permissions permissions = new Permissions(List.of());
+    Permissions permissions = new Permissions(List.of(), TestNames.NAMES);
 
     assertThat(permissions.allows(ALICE, ROOM, "generic", PermissionLevel.COMMANDS)).isFalse();
     assertThat(permissions.allowsAnyService(ALICE, ROOM, PermissionLevel.COMMANDS)).isFalse();
@@ -162,7 +162,7 @@ class PermissionsTest {
   void oneRuleMayGiveDifferentLevelsPerService() {
     Permissions permissions = new Permissions(List.of(new PermissionRule(ALICE, List.of(
         new PermissionRule.ServiceLevel("feeds", PermissionLevel.COMMANDS),
-        new PermissionRule.ServiceLevel("generic", PermissionLevel.ADMIN)))));
+        new PermissionRule.ServiceLevel("generic", PermissionLevel.ADMIN)))), TestNames.NAMES);
 
     assertThat(permissions.allows(ALICE, ROOM, "generic", PermissionLevel.ADMIN)).isTrue();
     assertThat(permissions.allows(ALICE, ROOM, "feeds", PermissionLevel.MANAGE_CONNECTIONS)).isFalse();
@@ -200,7 +200,7 @@ class PermissionsTest {
   }
 
   private static Permissions permissions(PermissionRule... rules) {
-    return new Permissions(List.of(rules));
+    return new Permissions(List.of(rules), TestNames.NAMES);
   }
 
   private static PermissionRule rule(String actor, String service, PermissionLevel level) {

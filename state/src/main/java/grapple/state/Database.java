@@ -53,15 +53,20 @@ public final class Database implements AutoCloseable {
     this.writerThread.start();
   }
 
-  /** Opens (creating with mode 0600) and migrates the database file. */
+  /** Opens (creating with mode 0600) and migrates the database file with the core's steps only. */
   public static Database open(Path file) {
+    return open(file, Migrations.core());
+  }
+
+  /** Opens (creating with mode 0600) and migrates the database file through {@code steps}, in order. */
+  public static Database open(Path file, List<Migration> steps) {
     Objects.requireNonNull(file, "file");
     createPrivately(file);
     Connection writer = null;
     try {
       writer = DriverManager.getConnection("jdbc:sqlite:" + file);
       configure(writer);
-      migrate(file, writer);
+      migrate(file, writer, steps);
       return new Database(file, writer);
     } catch (SQLException | StorageException e) {
       closeAfterFailure(writer);
@@ -110,22 +115,23 @@ public final class Database implements AutoCloseable {
     }
   }
 
-  private static void migrate(Path file, Connection c) throws SQLException {
+  private static void migrate(Path file, Connection c, List<Migration> steps) throws SQLException {
     int version = userVersion(c);
-    if (version > Migrations.latest()) {
+    int latest = steps.size();
+    if (version > latest) {
       throw new StorageException("database " + file + " has schema version " + version
-          + ", newer than this Grapple understands (" + Migrations.latest()
+          + ", newer than this Grapple understands (" + latest
           + "): run the newer Grapple that wrote it, or restore a backup");
     }
-    for (int step = version; step < Migrations.latest(); step++) {
+    for (Migration step : steps.subList(version, latest)) {
       try (Statement s = c.createStatement()) {
         s.executeUpdate("BEGIN IMMEDIATE");
-        for (String sql : Migrations.STEPS.get(step).split(";\\s*\\n")) {
+        for (String sql : step.sql().split(";\\s*\\n")) {
           if (!sql.isBlank()) s.executeUpdate(sql);
         }
-        s.executeUpdate("PRAGMA user_version = " + (step + 1));
+        s.executeUpdate("PRAGMA user_version = " + step.number());
         s.executeUpdate("COMMIT");
-        log.info("database {}: migrated to schema version {}", file, step + 1);
+        log.info("database {}: migrated to schema version {} ({})", file, step.number(), step.description());
       }
     }
   }

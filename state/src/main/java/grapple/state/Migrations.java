@@ -2,10 +2,45 @@ package grapple.state;
 
 import java.util.List;
 
-/** The schema, as numbered steps; a database records the last step applied in user_version. */
-final class Migrations {
+/**
+ * The core's schema steps (connections, secrets, the outbox, sync position, ...); services add
+ * the steps of their own tables ({@link Migration}), and {@link #all} puts them in order.
+ */
+public final class Migrations {
   private Migrations() {}
 
+  private static String step(int index) {
+    return STEPS.get(index);
+  }
+
+  /** The core's steps alone (a database no service adds tables to, e.g. in tests). */
+  public static List<Migration> core() {
+    return CORE;
+  }
+
+  /**
+   * The core's steps and {@code contributed}, in order; throws when a number is taken twice or
+   * missing, naming the steps (a service's step was numbered wrongly: a programming error).
+   */
+  public static List<Migration> all(List<Migration> contributed) {
+    java.util.TreeMap<Integer, Migration> byNumber = new java.util.TreeMap<>();
+    for (Migration m : CORE) byNumber.put(m.number(), m);
+    for (Migration m : contributed) {
+      Migration other = byNumber.putIfAbsent(m.number(), m);
+      if (other != null) {
+        throw new IllegalStateException("migration " + m.number() + " is taken twice: '" + other.description()
+            + "' and '" + m.description() + "'");
+      }
+    }
+    int expected = 1;
+    for (int number : byNumber.keySet()) {
+      if (number != expected) throw new IllegalStateException("migration " + expected + " is missing");
+      expected++;
+    }
+    return List.copyOf(byNumber.values());
+  }
+
+  /** The SQL of the first four steps as first written. */
   static final List<String> STEPS = List.of(
       """
       CREATE TABLE connections (
@@ -118,6 +153,17 @@ final class Migrations {
       ALTER TABLE outbox_new RENAME TO outbox;
       CREATE INDEX outbox_pending ON outbox (seq) WHERE status = 'pending';
       """);
+
+  /**
+   * The steps written before services contributed their own; they stay here, numbered as every
+   * existing database knows them.
+   */
+  private static final List<Migration> CORE = List.of(
+      new Migration(1, "connections, secrets, key-value, handled events, outbox, direct rooms, local state",
+          step(0)),
+      new Migration(2, "who created and changed a connection with which API key", step(1)),
+      new Migration(3, "feed URLs, items seen, feed connections", step(2)),
+      new Migration(4, "outbox without the index on transaction ids", step(3)));
 
   static int latest() {
     return STEPS.size();

@@ -4,6 +4,7 @@ import grapple.commands.PermissionRule;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 /** Grapple's whole configuration, validated; built by {@link ConfigLoader}. */
 public record Config(
@@ -12,11 +13,26 @@ public record Config(
     Database database,
     Listeners listeners,
     Provisioning provisioning,
-    Generic generic,
-    Feeds feeds,
     List<PermissionRule> permissions,
     Logging logging,
-    Outbox outbox) {
+    Outbox outbox,
+    Map<String, ServiceSettings> services) {
+
+  public Config {
+    services = Map.copyOf(services);
+  }
+
+  /** The settings a service read from its section; throws when no section of that name was read. */
+  public ServiceSettings settings(String service) {
+    ServiceSettings settings = services.get(service);
+    if (settings == null) throw new IllegalStateException("no config section was read for " + service);
+    return settings;
+  }
+
+  /** This config with the services' settings as read (the core sections stay as they are). */
+  public Config withServices(Map<String, ServiceSettings> read) {
+    return new Config(homeserver, bot, database, listeners, provisioning, permissions, logging, outbox, read);
+  }
 
   /** True when no homeserver is configured: the bot talks to a console room instead. */
   public boolean localMode() {
@@ -87,31 +103,6 @@ public record Config(
       return "ApiKey[name=" + name + ", token=***, scopes=" + scopes + ", rooms=" + rooms + "]";
     }
   }
-
-  public record Generic(
-      boolean enabled,
-      String urlPrefix,
-      boolean waitForComplete,
-      boolean enableHttpGet,
-      boolean includeHookBody,
-      long payloadSizeLimitBytes,
-      Duration maxExpiry) {}
-
-  /**
-   * Feed polling: each distinct URL once per interval, {@code pollConcurrency} at a time, each
-   * fetch bounded by {@code pollTimeoutSeconds} and {@code maxFeedBytes}; at most
-   * {@code maxItemsPerPoll} new items posted per feed and poll; loopback and private addresses
-   * refused unless {@code allowPrivateAddresses}.
-   */
-  public record Feeds(
-      boolean enabled,
-      int pollIntervalSeconds,
-      int pollConcurrency,
-      int pollTimeoutSeconds,
-      int postLatestOnSubscribe,
-      int maxItemsPerPoll,
-      boolean allowPrivateAddresses,
-      long maxFeedBytes) {}
 
   /** {@code level} is one of trace, debug, info, warn, error. */
   public record Logging(String level) {}

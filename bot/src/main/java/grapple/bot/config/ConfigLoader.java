@@ -33,15 +33,11 @@ public final class ConfigLoader {
 
   private static final ObjectMapper YAML =
       new ObjectMapper(new YAMLFactory()).enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
-  private static final Pattern HTTP_URL = Pattern.compile("https?://[^/\\s]+\\S*");
   private static final Pattern USER_ID = Pattern.compile("@[^:\\s]+:\\S+");
   private static final Pattern NO_WHITESPACE = Pattern.compile("\\S+");
   private static final List<String> LOG_LEVELS = List.of("trace", "debug", "info", "warn", "error");
   private static final int MIN_SECRET_CHARS = 16;
-  private static final int MIN_POLL_INTERVAL_SECONDS = 60;
   private static final int MAX_OUTBOX_CONCURRENCY = 64;
-  private static final long MIN_PAYLOAD_BYTES = 1024;
-  private static final long MAX_PAYLOAD_BYTES = 100L * 1024 * 1024;
   /** A document that reaches every key, list entries included; see {@link #knownKeyPaths}. */
   private static final String EVERY_KEY =
       "permissions: [{actor: '*', services: [{service: '*', level: admin}]}]\n"
@@ -49,10 +45,13 @@ public final class ConfigLoader {
 
   private ConfigLoader() {}
 
-  /** Reads and validates the config file; env is usually {@code System.getenv()}. */
-  public static Config load(Path file, Map<String, String> env) {
+  /**
+   * Reads and validates the config file, the services' sections by {@code services}; env is
+   * usually {@code System.getenv()}.
+   */
+  public static Config load(Path file, Map<String, String> env, List<SectionReader> services) {
     Objects.requireNonNull(file, "file");
-    return parse(read(file), file.toString(), env);
+    return parse(read(file), file.toString(), env, services);
   }
 
   /**
@@ -60,22 +59,22 @@ public final class ConfigLoader {
    * config are deliberately NOT resolved against it: like most daemons, they stay relative to
    * the working directory.
    */
-  public static Config parse(String yaml, Path baseDir, Map<String, String> env) {
-    return parse(yaml, "<config>", env);
+  public static Config parse(String yaml, Path baseDir, Map<String, String> env, List<SectionReader> services) {
+    return parse(yaml, "<config>", env, services);
   }
 
   /** Every leaf key path the loader reads, list entries written {@code permissions[].actor}. */
-  static Set<String> knownKeyPaths() {
+  static Set<String> knownKeyPaths(List<SectionReader> services) {
     Section.Walk walk = new Section.Walk();
-    build(Section.root(tree(EVERY_KEY, "<known keys>"), walk), Map.of());
+    build(Section.root(tree(EVERY_KEY, "<known keys>"), walk), Map.of(), services);
     return Set.copyOf(walk.leafPaths);
   }
 
-  private static Config parse(String yaml, String source, Map<String, String> env) {
+  private static Config parse(String yaml, String source, Map<String, String> env, List<SectionReader> services) {
     Objects.requireNonNull(yaml, "yaml");
     Objects.requireNonNull(env, "env");
     Section.Walk walk = new Section.Walk();
-    Config config = build(Section.root(tree(yaml, source), walk), env);
+    Config config = build(Section.root(tree(yaml, source), walk), env, services);
     if (!walk.problems.isEmpty()) throw new ConfigException(walk.problems);
     return config;
   }
@@ -120,20 +119,23 @@ public final class ConfigLoader {
         + ", column " + e.getLocation().getColumnNr() + ": " + problem;
   }
 
-  private static Config build(Section root, Map<String, String> env) {
+  private static Config build(Section root, Map<String, String> env, List<SectionReader> services) {
     Config.Homeserver homeserver = homeserver(root.section("homeserver"));
     Config.Bot bot = bot(root.section("bot"), homeserver, env);
     Config.Database database = database(root.section("database"));
     Config.Listeners listeners = ListenerAddresses.read(root.section("listeners"));
     Config.Provisioning provisioning = provisioning(root.section("provisioning"), env);
-    Config.Generic generic = generic(root.section("generic"), listeners.webhooks());
-    Config.Feeds feeds = feeds(root.section("feeds"));
     List<PermissionRule> permissions = PermissionRules.read(root, homeserver.domain());
     Config.Logging logging = logging(root.section("logging"));
     Config.Outbox outbox = outbox(root.section("outbox"));
+    Config core = new Config(homeserver, bot, database, listeners, provisioning, permissions, logging, outbox,
+        Map.of());
+    Map<String, ServiceSettings> read = new java.util.LinkedHashMap<>();
+    for (SectionReader service : services) {
+      read.put(service.name(), service.read().apply(root.section(service.name()), core));
+    }
     root.finish();
-    return new Config(homeserver, bot, database, listeners, provisioning, generic, feeds,
-        permissions, logging, outbox);
+    return core.withServices(read);
   }
 
   private static Config.Homeserver homeserver(Section s) {
@@ -147,7 +149,7 @@ public final class ConfigLoader {
   private static String homeserverUrl(Section s) {
     String url = s.string("url", "");
     if (url.isEmpty()) return null;
-    if (HTTP_URL.matcher(url).matches()) return stripTrailingSlashes(url);
+    if (Section.HTTP_URL.matcher(url).matches()) return stripTrailingSlashes(url);
     s.reject("url", "must start with http:// or https://");
     return null;
   }
@@ -214,52 +216,12 @@ public final class ConfigLoader {
     return secret;
   }
 
-  private static Config.Generic generic(Section s, Config.Listener webhooks) {
-    boolean enabled = s.bool("enabled", true);
-    String urlPrefix = urlPrefix(s, "http://127.0.0.1:" + webhooks.port() + "/webhook/");
-    boolean waitForComplete = s.bool("waitForComplete", false);
-    boolean enableHttpGet = s.bool("enableHttpGet", false);
-    boolean includeHookBody = s.bool("includeHookBody", true);
-    long payloadSizeLimitBytes = size(s, "payloadSizeLimit", "1mb");
-    Duration maxExpiry =
-        duration(s, "maxExpiry", "365d", Duration.ofSeconds(1), "must be positive");
-    s.finish();
-    return new Config.Generic(enabled, urlPrefix, waitForComplete, enableHttpGet,
-        includeHookBody, payloadSizeLimitBytes, maxExpiry);
-  }
 
-  private static String urlPrefix(Section s, String fallback) {
-    String urlPrefix = s.matching("urlPrefix", fallback, HTTP_URL,
-        "must start with http:// or https://");
-    return urlPrefix.endsWith("/") ? urlPrefix : urlPrefix + "/";
-  }
 
-  /** A size between 1kb and 100mb, e.g. a body or document limit; the default when invalid. */
-  private static long size(Section s, String key, String fallback) {
-    long bytes = Quantities.bytes(s.string(key, fallback));
-    String rule = bytes < 0 ? Quantities.SIZE_RULE
-        : bytes < MIN_PAYLOAD_BYTES ? "must be at least 1kb"
-        : bytes > MAX_PAYLOAD_BYTES ? "must be at most 100mb"
-        : null;
-    if (rule == null) return bytes;
-    s.reject(key, rule);
-    return Quantities.bytes(fallback);
-  }
 
-  private static Config.Feeds feeds(Section s) {
-    boolean enabled = s.bool("enabled", true);
-    int pollIntervalSeconds =
-        s.integer("pollIntervalSeconds", 600, MIN_POLL_INTERVAL_SECONDS, Integer.MAX_VALUE);
-    int pollConcurrency = s.integer("pollConcurrency", 4, 1, 64);
-    int pollTimeoutSeconds = s.integer("pollTimeoutSeconds", 10, 1, 120);
-    int postLatestOnSubscribe = s.integer("postLatestOnSubscribe", 0, 0, 50);
-    int maxItemsPerPoll = s.integer("maxItemsPerPoll", 10, 1, 100);
-    boolean allowPrivateAddresses = s.bool("allowPrivateAddresses", false);
-    long maxFeedBytes = size(s, "maxFeedSize", "5mb");
-    s.finish();
-    return new Config.Feeds(enabled, pollIntervalSeconds, pollConcurrency, pollTimeoutSeconds,
-        postLatestOnSubscribe, maxItemsPerPoll, allowPrivateAddresses, maxFeedBytes);
-  }
+
+
+
 
   private static Config.Logging logging(Section s) {
     String level = s.string("level", "info").toLowerCase(Locale.ROOT);
@@ -273,22 +235,12 @@ public final class ConfigLoader {
 
   private static Config.Outbox outbox(Section s) {
     int concurrency = s.integer("concurrency", 4, 1, MAX_OUTBOX_CONCURRENCY);
-    Duration maxRetryDelay =
-        duration(s, "maxRetryDelay", "30s", Duration.ofSeconds(1), "must be at least 1s");
+    Duration maxRetryDelay = s.duration("maxRetryDelay", "30s", Duration.ofSeconds(1), "must be at least 1s");
     s.finish();
     return new Config.Outbox(concurrency, maxRetryDelay);
   }
 
-  private static Duration duration(
-      Section s, String key, String fallback, Duration minimum, String minimumRule) {
-    Duration value = Quantities.duration(s.string(key, fallback));
-    String rule = value == null ? Quantities.DURATION_RULE
-        : value.compareTo(minimum) < 0 ? minimumRule
-        : null;
-    if (rule == null) return value;
-    s.reject(key, rule);
-    return Quantities.duration(fallback);
-  }
+
 
   private static String firstSet(String preferred, String other) {
     return emptyToNull(preferred) != null ? preferred : emptyToNull(other);

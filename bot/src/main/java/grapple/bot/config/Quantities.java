@@ -36,9 +36,19 @@ final class Quantities {
     }
   }
 
+  /** {@code 1kb}, {@code 100mb}, {@code 1gb}: the largest unit that divides evenly. */
+  static String describeBytes(long bytes) {
+    for (String unit : new String[] {"gb", "mb", "kb"}) {
+      long per = BYTES_PER_UNIT.get(unit);
+      if (bytes % per == 0) return bytes / per + unit;
+    }
+    return bytes + "b";
+  }
+
   /** Returns the sum of the {@code <int><unit>} parts, or null if text is not a duration. */
   static Duration duration(String text) {
-    if (!DURATION.matcher(text).matches()) return null;
+    // Bounded before the regex: a repeated group over a long value recurses deeply.
+    if (text.length() > 64 || !DURATION.matcher(text).matches()) return null;
     Matcher part = DURATION_PART.matcher(text);
     long seconds = 0;
     try {

@@ -15,7 +15,10 @@ import java.util.regex.Pattern;
  * One YAML mapping of the config being read: typed getters that fall back to a default, note
  * which keys exist, and report problems by key path instead of throwing.
  */
-final class Section {
+public final class Section {
+  /** An http or https URL with a host, as config values that are URLs must be. */
+  public static final Pattern HTTP_URL = Pattern.compile("https?://[^/\\s]+\\S*");
+
   private static final int MAX_SUGGESTION_DISTANCE = 3;
   private static final int MAX_SHOWN_VALUE_CHARS = 80;
 
@@ -48,22 +51,22 @@ final class Section {
   }
 
   /** Returns this section's own key path, e.g. {@code provisioning.tokens[1]}; "" for the root. */
-  String path() {
+  public String path() {
     return path;
   }
 
   /** Returns the full key path of a key of this section, e.g. {@code listeners.webhooks.port}. */
-  String pathOf(String key) {
+  public String pathOf(String key) {
     return path.isEmpty() ? key : path + "." + key;
   }
 
   /** True if the key is present with a non-null value. */
-  boolean isSet(String key) {
+  public boolean isSet(String key) {
     return !isAbsent(node.get(key));
   }
 
   /** Returns the nested mapping; an absent, null or wrongly typed one reads as empty. */
-  Section section(String key) {
+  public Section section(String key) {
     knownKeys.add(key);
     JsonNode value = node.get(key);
     String childPattern = join(pattern, key);
@@ -75,7 +78,7 @@ final class Section {
   }
 
   /** Returns the entries of a list of mappings; empty if absent. Bad entries are reported. */
-  List<Section> sections(String key) {
+  public List<Section> sections(String key) {
     knownKeys.add(key);
     JsonNode value = node.get(key);
     if (isAbsent(value)) return List.of();
@@ -102,7 +105,7 @@ final class Section {
   }
 
   /** Returns a scalar as text (numbers and booleans too), or fallback if absent or null. */
-  String string(String key, String fallback) {
+  public String string(String key, String fallback) {
     JsonNode value = leaf(key);
     if (isAbsent(value)) return fallback;
     if (value.isValueNode()) return value.asText();
@@ -111,7 +114,7 @@ final class Section {
   }
 
   /** Like {@link #string}, but a wrongly typed value is reported without showing it. */
-  String secret(String key) {
+  public String secret(String key) {
     JsonNode value = leaf(key);
     if (isAbsent(value)) return null;
     if (value.isValueNode()) return value.asText();
@@ -120,7 +123,7 @@ final class Section {
   }
 
   /** Like {@link #string}, but an empty string is a problem. */
-  String nonEmptyString(String key, String fallback) {
+  public String nonEmptyString(String key, String fallback) {
     String value = string(key, fallback);
     if (value != null && value.isEmpty()) {
       reject(key, "must not be empty");
@@ -130,7 +133,7 @@ final class Section {
   }
 
   /** Like {@link #string}, but a value that does not match is a problem described by rule. */
-  String matching(String key, String fallback, Pattern format, String rule) {
+  public String matching(String key, String fallback, Pattern format, String rule) {
     String value = string(key, fallback);
     if (value != null && !format.matcher(value).matches()) {
       reject(key, rule);
@@ -139,7 +142,7 @@ final class Section {
     return value;
   }
 
-  boolean bool(String key, boolean fallback) {
+  public boolean bool(String key, boolean fallback) {
     JsonNode value = leaf(key);
     if (isAbsent(value)) return fallback;
     if (value.isBoolean()) return value.booleanValue();
@@ -152,7 +155,7 @@ final class Section {
   }
 
   /** Returns a whole number in [min, max]; max = Integer.MAX_VALUE means no upper bound. */
-  int integer(String key, int fallback, int min, int max) {
+  public int integer(String key, int fallback, int min, int max) {
     JsonNode value = leaf(key);
     if (isAbsent(value)) return fallback;
     Long number = wholeNumber(value);
@@ -170,7 +173,7 @@ final class Section {
   }
 
   /** Returns a list of strings, or fallback if absent; non-scalar entries are reported. */
-  List<String> strings(String key, List<String> fallback) {
+  public List<String> strings(String key, List<String> fallback) {
     JsonNode value = leaf(key);
     if (isAbsent(value)) return fallback;
     if (!value.isArray()) {
@@ -187,17 +190,40 @@ final class Section {
   }
 
   /** Reports {@code <path>: <rule>, was <the key's value>}. */
-  void reject(String key, String rule) {
+  public void reject(String key, String rule) {
     walk.problem(pathOf(key), rule + ", was " + describe(node.get(key)));
   }
 
   /** Reports a problem with a message that does not (or must not) show the value. */
-  void problem(String key, String message) {
+  public void problem(String key, String message) {
     walk.problem(pathOf(key), message);
   }
 
   /** Reports every key of this mapping that no getter asked for. Call after reading all keys. */
-  void finish() {
+  /** A size between {@code min} and {@code max} bytes, written like 512kb or 1mb; the default when invalid. */
+  public long size(String key, String fallback, long min, long max) {
+    long bytes = Quantities.bytes(string(key, fallback));
+    String rule = bytes < 0 ? Quantities.SIZE_RULE
+        : bytes < min ? "must be at least " + Quantities.describeBytes(min)
+        : bytes > max ? "must be at most " + Quantities.describeBytes(max)
+        : null;
+    if (rule == null) return bytes;
+    reject(key, rule);
+    return Quantities.bytes(fallback);
+  }
+
+  /** A duration of at least {@code minimum}, written like 30d or 1d12h; the default when invalid. */
+  public java.time.Duration duration(String key, String fallback, java.time.Duration minimum, String minimumRule) {
+    java.time.Duration value = Quantities.duration(string(key, fallback));
+    String rule = value == null ? Quantities.DURATION_RULE
+        : value.compareTo(minimum) < 0 ? minimumRule
+        : null;
+    if (rule == null) return value;
+    reject(key, rule);
+    return Quantities.duration(fallback);
+  }
+
+  public void finish() {
     Iterator<String> names = node.fieldNames();
     while (names.hasNext()) {
       String name = names.next();

@@ -1,78 +1,119 @@
 package grapple.bot.feed;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import grapple.bot.Connections;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import grapple.bot.Active;
+import grapple.bot.Changes;
+import grapple.bot.ServiceContext;
+import grapple.commands.Command;
 import grapple.commands.Invocation;
+import grapple.commands.Markdown;
+import grapple.commands.PermissionLevel;
 import grapple.commands.Reply;
 import grapple.state.BadInput;
-import grapple.state.Connection;
 import grapple.state.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
+import java.util.Locale;
 
 /** {@code feed <url> [label] [template]}, {@code feed list [json|yaml]}, {@code feed remove <url>}. */
 final class FeedCommands {
-  private final FeedType type;
-  private final Connections connections;
+  private static final YAMLMapper YAML = new YAMLMapper();
 
-  FeedCommands(FeedType type, Connections connections) {
-    this.type = type;
-    this.connections = connections;
+  private final Feeds feeds;
+  private final ServiceContext context;
+
+  FeedCommands(Feeds feeds, ServiceContext context) {
+    this.feeds = feeds;
+    this.context = context;
   }
 
-  Reply add(Invocation call) {
+  List<Command> commands() {
+    PermissionLevel manage = PermissionLevel.MANAGE_CONNECTIONS;
+    return List.of(
+        new Command("feed", "<url> [label] [template]", "Post new items of an RSS, Atom or JSON feed here",
+            FeedService.NAME, manage, this::add),
+        new Command("feed list", "[json|yaml]", "List this room's feeds and how they are doing", FeedService.NAME,
+            PermissionLevel.COMMANDS, this::list),
+        new Command("feed remove", "<url>", "Stop following a feed", FeedService.NAME, manage, this::remove));
+  }
+
+  private Reply add(Invocation call) {
     call.requireAtMost(3);
     String url = call.arg(0, "url");
     ObjectNode content = Json.object().put("url", url);
     call.optionalArg(1).ifPresent(label -> content.put("label", label));
     call.optionalArg(2).ifPresent(template -> content.put("template", template));
     FeedConfig.from(url, content);
-    call.requireMaySendState(FeedType.EVENT_TYPE);
+    call.requireMaySendState(FeedService.EVENT_TYPE);
     try {
-      connections.create(call.roomId(), type, url, content, Connections.Actor.user(call.sender()));
-    } catch (Connections.AlreadyExists e) {
-      throw new BadInput("url", "This room already follows " + url + ".");
+      context.changes().create(call.roomId(), feeds, url, content, Changes.Actor.user(call.sender()));
+    } catch (Changes.AlreadyExists e) {
+      throw new BadInput("url", "This room already follows " + Markdown.code(url) + ".");
     } catch (IOException e) {
       throw new UncheckedIOException("writing the feed's room state", e);
     }
-    return Reply.text("Following %s. New items will be posted here.", url);
+    return Reply.text("Following %s. New items will be posted here.", Markdown.code(url));
   }
 
-  Reply list(Invocation call) {
+  private Reply list(Invocation call) {
     call.requireAtMost(1);
-    List<Connection> feeds = connections.inRoom(call.roomId()).stream()
-        .filter(c -> c.eventType().equals(FeedType.EVENT_TYPE)).toList();
-    String format = call.optionalArg(0).orElse("text").toLowerCase(java.util.Locale.ROOT);
+    List<Active> inRoom = context.connections().inRoom(call.roomId()).stream().filter(a -> a.kind() == feeds).toList();
+    String format = call.optionalArg(0).orElse("text").toLowerCase(Locale.ROOT);
     return switch (format) {
-      case "json" -> Reply.text("```json\n%s\n```", Json.write(type.describe(feeds)));
-      case "yaml" -> Reply.text("```yaml\n%s```", FeedType.yaml(type.describe(feeds)));
-      case "text" -> text(call, feeds);
-      default -> throw new BadInput("format", "Unknown format `" + format + "`. Usage: `" + call.usage() + "`");
+      case "json" -> Reply.text(Markdown.codeBlock("json", Json.write(describe(inRoom))));
+      case "yaml" -> Reply.text(Markdown.codeBlock("yaml", yaml(describe(inRoom))));
+      case "text" -> text(call, inRoom);
+      default -> throw new BadInput("format", "Unknown format " + Markdown.code(format) + ". Usage: `" + call.usage()
+          + "`");
     };
   }
 
-  private Reply text(Invocation call, List<Connection> feeds) {
-    if (feeds.isEmpty()) return Reply.text("This room follows no feeds. Add one with `%s feed <url>`.", call.prefix());
+  private Reply text(Invocation call, List<Active> inRoom) {
+    if (inRoom.isEmpty()) {
+      return Reply.text("This room follows no feeds. Add one with %s.", Markdown.code(call.prefix() + " feed <url>"));
+    }
     StringBuilder out = new StringBuilder("Feeds in this room:\n\n");
-    for (Connection c : feeds) {
-      out.append("- ").append(FeedText.escapeMarkdown(c.stateKey())).append(" — ").append(type.summary(c))
+    for (Active a : inRoom) {
+      out.append("- ").append(FeedText.escapeMarkdown(a.stateKey())).append(" — ").append(a.live().summary())
           .append('\n');
     }
     return Reply.text(out.toString().stripTrailing());
   }
 
-  Reply remove(Invocation call) {
+  /** The room's feeds as JSON, with their status, for {@code feed list json|yaml}. */
+  private ArrayNode describe(List<Active> inRoom) {
+    ArrayNode out = Json.MAPPER.createArrayNode();
+    for (Active a : inRoom) {
+      ObjectNode feed = out.addObject().put("url", a.stateKey()).put("id", a.id());
+      feed.set("config", a.connection().config().deepCopy());
+      feed.put("status", feeds.status(a.stateKey()));
+    }
+    return out;
+  }
+
+  private static String yaml(ArrayNode node) {
+    try {
+      return YAML.writeValueAsString(node);
+    } catch (IOException e) {
+      throw new UncheckedIOException("a JsonNode always serialises", e);
+    }
+  }
+
+  private Reply remove(Invocation call) {
     call.requireAtMost(1);
     String url = call.arg(0, "url");
-    Connection feed = connections.find(call.roomId(), type, url).orElseThrow(() ->
-        new BadInput("url", "This room does not follow " + url + ". `" + call.prefix() + " feed list` shows what it follows."));
-    call.requireMaySendState(FeedType.EVENT_TYPE);
+    Active feed = context.connections().find(call.roomId(), feeds, url).orElseThrow(() ->
+        new BadInput("url", "This room does not follow " + Markdown.code(url) + ". "
+            + Markdown.code(call.prefix() + " feed list") + " shows what it follows."));
+    call.requireMaySendState(FeedService.EVENT_TYPE);
     try {
-      connections.remove(feed, call.sender());
+      context.changes().remove(feed, call.sender());
     } catch (IOException e) {
       throw new UncheckedIOException("removing the feed's room state", e);
     }
-    return Reply.text("Stopped following %s.", url);
+    return Reply.text("Stopped following %s.", Markdown.code(url));
   }
 }

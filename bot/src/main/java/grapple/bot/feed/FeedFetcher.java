@@ -1,6 +1,6 @@
 package grapple.bot.feed;
 
-import grapple.bot.config.Config;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
@@ -24,9 +24,9 @@ final class FeedFetcher implements FeedSource {
       + "application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, */*;q=0.5";
 
   private final OkHttpClient http;
-  private final Config.Feeds settings;
+  private final FeedSettings settings;
 
-  FeedFetcher(Config.Feeds settings) {
+  FeedFetcher(FeedSettings settings) {
     this.settings = settings;
     OkHttpClient.Builder b = new OkHttpClient.Builder()
         .followRedirects(false)

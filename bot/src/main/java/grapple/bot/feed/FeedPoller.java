@@ -1,7 +1,7 @@
 package grapple.bot.feed;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import grapple.bot.config.Config;
+
 import grapple.bot.outbox.Outbox;
 import grapple.state.BadInput;
 import grapple.state.Connection;
@@ -35,18 +35,37 @@ final class FeedPoller implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(FeedPoller.class);
   private static final Duration MAX_BACKOFF = Duration.ofDays(1);
 
-  private final Config.Feeds settings;
+  private final FeedSettings settings;
   private final FeedSource fetcher;
   private final FeedStore store;
   private final Outbox outbox;
   private final Clock clock;
-  private final Map<String, Connection> connections = new ConcurrentHashMap<>();
+  private final Map<String, Subscription> subscriptions = new ConcurrentHashMap<>();
   private final Map<String, Long> nextPollAt = new ConcurrentHashMap<>();
   private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
   private final ScheduledExecutorService ticker;
   private final ExecutorService workers;
 
-  FeedPoller(Config.Feeds settings, FeedSource fetcher, FeedStore store, Outbox outbox, Clock clock) {
+  /** A room following a feed: its connection and its parsed config (filters compiled once). */
+  record Subscription(Connection connection, FeedConfig config) {
+    String id() {
+      return connection.id();
+    }
+
+    String url() {
+      return connection.stateKey();
+    }
+
+    String roomId() {
+      return connection.roomId();
+    }
+
+    String name() {
+      return config.label().orElse(connection.stateKey());
+    }
+  }
+
+  FeedPoller(FeedSettings settings, FeedSource fetcher, FeedStore store, Outbox outbox, Clock clock) {
     this.settings = settings;
     this.fetcher = fetcher;
     this.store = store;
@@ -61,9 +80,9 @@ final class FeedPoller implements AutoCloseable {
   }
 
   /** Follows a connection; a new one is polled at once, to mark what the feed holds now as seen. */
-  void register(Connection c, boolean isNew) {
-    connections.put(c.id(), c);
-    String url = c.stateKey();
+  void register(Subscription s, boolean isNew) {
+    subscriptions.put(s.id(), s);
+    String url = s.url();
     if (isNew) {
       nextPollAt.put(url, 0L);
       return;
@@ -78,7 +97,7 @@ final class FeedPoller implements AutoCloseable {
   }
 
   void unregister(Connection c) {
-    connections.remove(c.id());
+    subscriptions.remove(c.id());
     store.forget(c.id());
     if (subscribers(c.stateKey()).isEmpty()) nextPollAt.remove(c.stateKey());
   }
@@ -139,13 +158,13 @@ final class FeedPoller implements AutoCloseable {
 
   /** Polls one URL now and waits for the outcome to be stored (used by tests and the first poll). */
   void pollOnce(String url) {
-    List<Connection> subscribers = subscribers(url);
+    List<Subscription> subscribers = subscribers(url);
     if (subscribers.isEmpty()) {
       nextPollAt.remove(url);
       return;
     }
     FeedStore.UrlState state = store.url(url).orElse(FeedStore.UrlState.fresh(url));
-    boolean unprimed = subscribers.stream().anyMatch(c -> !store.state(c.id()).primed());
+    boolean unprimed = subscribers.stream().anyMatch(s -> !store.state(s.id()).primed());
     try {
       FeedFetcher.Result r = unprimed ? fetcher.fetch(url, null, null)
           : fetcher.fetch(url, state.etag(), state.lastModified());
@@ -155,7 +174,7 @@ final class FeedPoller implements AutoCloseable {
         failed(url, state, "HTTP " + r.status(), r.retryAfter());
       } else {
         ParsedFeed feed = FeedParser.parse(r.body(), r.contentType(), URI.create(url));
-        for (Connection c : subscribers) deliver(c, feed);
+        for (Subscription s : subscribers) deliver(s, feed);
         succeeded(url, state, r.etag(), r.lastModified(), subscribers);
       }
     } catch (FeedException e) {
@@ -163,8 +182,8 @@ final class FeedPoller implements AutoCloseable {
     }
   }
 
-  private List<Connection> subscribers(String url) {
-    return connections.values().stream().filter(c -> c.stateKey().equals(url)).toList();
+  private List<Subscription> subscribers(String url) {
+    return subscriptions.values().stream().filter(s -> s.url().equals(url)).toList();
   }
 
   /**
@@ -172,9 +191,9 @@ final class FeedPoller implements AutoCloseable {
    * newest; on the first poll, the latest {@code postLatestOnSubscribe}) and a notice counting the
    * rest, and marks every item of the feed seen, all in one transaction.
    */
-  private void deliver(Connection c, ParsedFeed feed) {
-    FeedConfig config = config(c).orElse(null);
-    if (config == null) return;
+  private void deliver(Subscription s, ParsedFeed feed) {
+    FeedConfig config = s.config();
+    Connection c = s.connection();
     FeedStore.ConnectionState state = store.state(c.id());
     Set<String> ids = new LinkedHashSet<>();
     List<FeedItem> passing = unseen(c, feed, ids).stream().filter(config.filter()::passes).toList();
@@ -231,16 +250,16 @@ final class FeedPoller implements AutoCloseable {
   }
 
   private void succeeded(String url, FeedStore.UrlState state, String etag, String lastModified,
-      List<Connection> subscribers) {
+      List<Subscription> subscribers) {
     long now = clock.millis();
     long next = now + intervalMillis();
     store.saveUrl(new FeedStore.UrlState(url, etag, lastModified, 0, next, now, now, null));
     nextPollAt.computeIfPresent(url, (u, old) -> next);
-    for (Connection c : subscribers) {
-      FeedStore.ConnectionState cs = store.state(c.id());
+    for (Subscription s : subscribers) {
+      FeedStore.ConnectionState cs = store.state(s.id());
       if (!cs.failing()) continue;
-      store.setState(c.id(), new FeedStore.ConnectionState(cs.primed(), false));
-      notify(c, FeedText.notice("Feed %s is working again.", name(c)));
+      store.setState(s.id(), new FeedStore.ConnectionState(cs.primed(), false));
+      notify(s, FeedText.notice("Feed %s is working again.", s.name()));
     }
   }
 
@@ -254,35 +273,17 @@ final class FeedPoller implements AutoCloseable {
         state.lastSuccessAt(), reason));
     nextPollAt.computeIfPresent(url, (u, old) -> next);
     log.warn("feed {}: failed ({}), failure {} in a row; next try in {} s", url, reason, failures, delay / 1000);
-    for (Connection c : subscribers(url)) {
-      FeedStore.ConnectionState cs = store.state(c.id());
+    for (Subscription s : subscribers(url)) {
+      FeedStore.ConnectionState cs = store.state(s.id());
       if (cs.failing()) continue;
-      store.setState(c.id(), new FeedStore.ConnectionState(cs.primed(), true));
-      notify(c, FeedText.notice("Feed %s is failing: %s. I will keep trying and tell you when it works again.",
-          name(c), reason));
+      store.setState(s.id(), new FeedStore.ConnectionState(cs.primed(), true));
+      notify(s, FeedText.notice("Feed %s is failing: %s. I will keep trying and tell you when it works again.",
+          s.name(), reason));
     }
   }
 
-  private void notify(Connection c, ObjectNode notice) {
-    if (config(c).map(FeedConfig::notifyOnFailure).orElse(false)) outbox.post(c.roomId(), notice);
-  }
-
-  /**
-   * The connection's config, or empty if it no longer validates (stored before a rule changed,
-   * e.g. a lookaround regex from before filters were RE2/J): that room is skipped, not the URL.
-   */
-  private static Optional<FeedConfig> config(Connection c) {
-    try {
-      return Optional.of(FeedConfig.from(c.stateKey(), c.config()));
-    } catch (BadInput e) {
-      log.warn("room {}: feed {} ({}) skipped until its config is fixed: {}", c.roomId(), c.stateKey(), c.id(),
-          e.getMessage());
-      return Optional.empty();
-    }
-  }
-
-  private static String name(Connection c) {
-    return c.config().path("label").asText(c.stateKey());
+  private void notify(Subscription s, ObjectNode notice) {
+    if (s.config().notifyOnFailure()) outbox.post(s.roomId(), notice);
   }
 
   private long intervalMillis() {

@@ -83,6 +83,7 @@ public final class HttpListener implements AutoCloseable {
     QueuedThreadPool threads = new QueuedThreadPool(settings.threads() + 2, 2, 60_000);
     threads.setName(settings.name() + "-http");
     threads.setDaemon(true);
+    threads.setReservedThreads(0);
     Server server = new Server(threads);
     ScheduledExecutorScheduler scheduler = new ScheduledExecutorScheduler(settings.name() + "-timer", true);
     Limits limits = shared.limits();

@@ -4,6 +4,7 @@ import grapple.bot.room.MatrixException;
 import grapple.bot.room.Backoff;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.room.RoomEvents;
+import grapple.bot.room.LoginFailed;
 import grapple.bot.room.RoomGateway;
 import grapple.bot.config.Config;
 import grapple.bot.matrix.DirectRoomStore;
@@ -32,13 +33,6 @@ public final class MatrixGateway implements RoomGateway {
   /** The SQLite stores the gateway keeps its position, token and DM rooms in. */
   public record Stores(SyncStore sync, KeyValueStore kv, DirectRoomStore directRooms) {}
 
-  /** The access token was refused or belongs to someone else: fatal, the operator must fix config. */
-  public static final class LoginFailed extends Exception {
-    public LoginFailed(String message) {
-      super(message);
-    }
-  }
-
   public MatrixGateway(Config config, Stores stores) {
     this.bot = config.bot();
     this.stores = stores;
@@ -50,7 +44,8 @@ public final class MatrixGateway implements RoomGateway {
    * Checks the token with {@code /whoami} (logging in with the password first if needed), waiting
    * with backoff while the homeserver is unreachable; a refused token or a wrong user is fatal.
    */
-  public void login() throws LoginFailed, InterruptedException {
+  @Override
+  public void connect() throws LoginFailed, InterruptedException {
     Backoff backoff = new Backoff(Duration.ofSeconds(30));
     while (true) {
       try {
@@ -112,6 +107,7 @@ public final class MatrixGateway implements RoomGateway {
   }
 
   /** The state event types to sync (the rest of room state is filtered out by the homeserver). */
+  @Override
   public void follow(List<String> eventTypes) {
     this.stateTypes = List.copyOf(eventTypes);
   }
@@ -149,6 +145,11 @@ public final class MatrixGateway implements RoomGateway {
   @Override
   public void leave(String roomId, String reason) throws IOException {
     client.leave(roomId, reason);
+  }
+
+  @Override
+  public java.util.Map<String, java.util.function.BooleanSupplier> threads() {
+    return java.util.Map.of("matrix-sync", this::syncAlive);
   }
 
   /** False once the sync thread has died without being stopped (the watchdog asks). */

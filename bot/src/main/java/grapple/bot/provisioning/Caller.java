@@ -7,26 +7,27 @@ import java.util.Set;
  * Who is calling: the plain secret (full access, hookshot's answers) or a named API key with its
  * scopes and room allow-list.
  */
-record Caller(String keyName, Set<String> scopes, List<String> rooms) {
-  static final String READ = "connections:read";
-  static final String WRITE = "connections:write";
-  static final String ADMIN = "admin";
+public record Caller(String keyName, Set<String> scopes, List<String> rooms) {
+  public static final String READ = "connections:read";
+  public static final String WRITE = "connections:write";
+  public static final String ADMIN = "admin";
 
   static Caller plainSecret() {
     return new Caller(null, Set.of(ADMIN), List.of());
   }
 
-  boolean isPlainSecret() {
+  public boolean isPlainSecret() {
     return keyName == null;
   }
 
-  void require(String scope) {
+  /** Throws HS_FORBIDDEN_TOKEN unless the key has {@code scope} (or admin). */
+  public void require(String scope) {
     if (scopes.contains(ADMIN) || scopes.contains(scope)) return;
     throw new ApiException(ErrorCode.FORBIDDEN_TOKEN, "The API key '" + keyName + "' does not have the " + scope
         + " scope.");
   }
 
-  void requireRoom(String roomId) {
+  public void requireRoom(String roomId) {
     if (rooms.isEmpty() || rooms.contains(roomId)) return;
     throw new ApiException(ErrorCode.FORBIDDEN_TOKEN, "The API key '" + keyName + "' may not be used for room "
         + roomId + ".");

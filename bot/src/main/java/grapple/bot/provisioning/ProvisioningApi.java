@@ -3,44 +3,54 @@ package grapple.bot.provisioning;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import grapple.bot.ConnectionType;
+import grapple.bot.Active;
+import grapple.bot.Changes;
+import grapple.bot.ConnectionKind;
 import grapple.bot.Connections;
-import grapple.bot.room.RoomStates;
+import grapple.bot.Routes;
+import grapple.bot.ServiceInfo;
 import grapple.bot.config.Config;
 import grapple.bot.http.Request;
 import grapple.bot.http.Response;
 import grapple.bot.http.Router;
+import grapple.bot.room.RoomStates;
 import grapple.commands.Permissions;
 import grapple.state.BadInput;
-import grapple.state.Connection;
 import grapple.state.Json;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The {@code /v1} provisioning API (hookshot's, which hookshot 7 removed): widgets and scripts list,
- * create, change and remove a room's connections through the same {@link Connections} as commands
- * and room state.
+ * create, change and remove a room's connections through the same {@link Changes} as commands and
+ * room state. A service adds its own routes under {@code /v1/<service>}; a service that is off (or
+ * not built yet) answers HS_DISABLED_FEATURE on its routes and connection types, from here.
  */
 public final class ProvisioningApi {
   private static final Logger log = LoggerFactory.getLogger(ProvisioningApi.class);
-  static final long MAX_BODY_BYTES = grapple.bot.http.Router.DEFAULT_MAX_BODY_BYTES;
+  static final long MAX_BODY_BYTES = Router.DEFAULT_MAX_BODY_BYTES;
 
   private final ApiAuth auth;
-  private final Connections connections;
+  private final Doors doors;
   private final RoomAccess access;
-  private final String botUserId;
+  private final List<ServiceInfo> known;
 
-  public ProvisioningApi(Config.Provisioning settings, Connections connections, RoomStates rooms,
-      Permissions permissions, String botUserId) {
+  /** What the API works on: the connections, how they change, and who may see and change them. */
+  public record Doors(Connections connections, Changes changes, RoomStates rooms, Permissions permissions) {}
+
+  /** {@code known}: every service Grapple knows of, running or not. */
+  public ProvisioningApi(Config.Provisioning settings, Doors doors, List<ServiceInfo> known) {
     this.auth = new ApiAuth(settings);
-    this.connections = connections;
-    this.access = new RoomAccess(rooms, permissions, botUserId);
-    this.botUserId = botUserId;
+    this.doors = doors;
+    this.access = doors == null ? null
+        : new RoomAccess(doors.rooms(), doors.permissions(), doors.connections().botUserId());
+    this.known = List.copyOf(known);
   }
 
   /** The API's error body: {@code {"errcode": ..., "error": ...}}. */
@@ -56,12 +66,13 @@ public final class ProvisioningApi {
     return Response.json(status, Json.object().put("errcode", code.wire()).put("error", message));
   }
 
-  public Router router() {
+  /** The API's routes, with the running services' own {@code routes} among them. */
+  public Router router(List<Routes.ApiRoute> routes) {
     Router r = new Router();
     r.add("GET", "/v1/openapi.json", request -> openApi());
     r.add("GET", "/v1/health", guarded(this::health));
     r.add("GET", "/v1/connectiontypes", guarded(this::connectionTypes));
-    for (String service : new String[] {"github", "jira"}) serviceRoutes(r, service);
+    serviceRoutes(r, routes);
     r.add("GET", "/v1/{roomId}/connections", guarded(this::list));
     r.add("GET", "/v1/{roomId}/connections/{id}", guarded(this::get));
     r.add("PUT", "/v1/{roomId}/connections/{eventType}", guarded(this::create));
@@ -70,24 +81,27 @@ public final class ProvisioningApi {
     return r;
   }
 
-  /** Services whose API routes exist in the seed but which this Grapple does not run. */
-  private void serviceRoutes(Router r, String service) {
-    Router.Handler disabled = guarded((request, caller) -> {
-      throw new ApiException(ErrorCode.DISABLED_FEATURE, "The " + service + " service is not enabled on this bot.");
-    });
-    for (String path : service.equals("github")
-        ? new String[] {"/oauth", "/account", "/orgs/{org}/repositories", "/repositories"}
-        : new String[] {"/oauth", "/account", "/instances/{name}/projects"}) {
-      r.add("GET", "/v1/" + service + path, disabled);
+  /** The running services' routes; every other known service's routes say it is disabled. */
+  private void serviceRoutes(Router r, List<Routes.ApiRoute> routes) {
+    for (Routes.ApiRoute route : routes) {
+      r.add(route.method(), "/v1/" + route.service() + route.path(), guarded(route.handler()));
+    }
+    for (ServiceInfo service : known) {
+      for (String path : service.apiRoutes()) {
+        boolean served = routes.stream().anyMatch(x -> x.service().equals(service.name()) && x.path().equals(path));
+        if (!served) r.add("GET", "/v1/" + service.name() + path, guarded(disabled(service.name())));
+      }
     }
   }
 
-  private interface Handler {
-    Response handle(Request request, Caller caller) throws IOException;
+  private static ApiHandler disabled(String service) {
+    return (request, caller) -> {
+      throw new ApiException(ErrorCode.DISABLED_FEATURE, "The " + service + " service is not enabled on this bot.");
+    };
   }
 
   /** Authenticates, runs the handler, and maps errors to the API's shape, once, here. */
-  private Router.Handler guarded(Handler handler) {
+  private Router.Handler guarded(ApiHandler handler) {
     return request -> {
       try {
         return handler.handle(request, auth.authenticate(request));
@@ -95,7 +109,7 @@ public final class ProvisioningApi {
         return error(e.code(), e.getMessage());
       } catch (BadInput e) {
         return error(ErrorCode.BAD_VALUE, e.getMessage());
-      } catch (Connections.AlreadyExists e) {
+      } catch (Changes.AlreadyExists e) {
         return error(ErrorCode.CONFLICT, e.getMessage());
       } catch (IOException | RuntimeException e) {
         log.error("provisioning: {} {} failed (request {})", request.method(), request.path(), request.requestId(), e);
@@ -111,7 +125,9 @@ public final class ProvisioningApi {
 
   private Response connectionTypes(Request request, Caller caller) {
     ObjectNode out = Json.object();
-    for (ConnectionType type : connections.types().all()) out.set(type.name(), ConnectionJson.type(type, botUserId));
+    for (ConnectionKind<?> kind : doors.connections().kinds().all()) {
+      out.set(kind.name(), ConnectionJson.type(kind, botUserId()));
+    }
     return Response.json(200, out);
   }
 
@@ -120,7 +136,7 @@ public final class ProvisioningApi {
     String roomId = access.room(request, caller);
     access.member(request, roomId);
     ArrayNode out = Json.MAPPER.createArrayNode();
-    for (Connection c : connections.inRoom(roomId)) out.add(ConnectionJson.withAudit(c, typeOf(c), botUserId));
+    for (Active a : doors.connections().inRoom(roomId)) out.add(ConnectionJson.withAudit(a, botUserId()));
     return Response.json(200, out);
   }
 
@@ -128,45 +144,43 @@ public final class ProvisioningApi {
     caller.require(Caller.READ);
     String roomId = access.room(request, caller);
     access.member(request, roomId);
-    Connection c = connection(request, roomId);
-    return Response.json(200, ConnectionJson.withAudit(c, typeOf(c), botUserId));
+    return Response.json(200, ConnectionJson.withAudit(connection(request, roomId), botUserId()));
   }
 
   private Response create(Request request, Caller caller) throws IOException {
     caller.require(Caller.WRITE);
     String roomId = access.room(request, caller);
     String userId = access.member(request, roomId);
-    ConnectionType type = typeFor(request.pathParam("eventType"));
+    ConnectionKind<?> kind = kindFor(request.pathParam("eventType"));
     ObjectNode body = body(request);
-    access.requireMayWrite(roomId, userId, type);
-    Connections.Applied applied = connections.create(roomId, type, type.stateKeyFor(body), body,
-        new Connections.Actor(userId, caller.keyName()));
-    ObjectNode out = ConnectionJson.of(applied.connection(), type, botUserId);
+    access.requireMayWrite(roomId, userId, kind);
+    Changes.Applied applied = doors.changes().create(roomId, kind, kind.stateKeyFor(body), body,
+        new Changes.Actor(userId, caller.keyName()));
+    ObjectNode out = ConnectionJson.withAudit(applied.active(), botUserId());
     ObjectNode secrets = out.putObject("secrets");
-    type.secrets(applied.connection()).forEach(secrets::put);
+    applied.active().live().secrets().forEach(secrets::put);
     if (caller.isPlainSecret()) return Response.json(200, out);
-    return Response.json(201, out).withHeader("Location", location(roomId, applied.connection().id()));
+    return Response.json(201, out).withHeader("Location", location(roomId, applied.active().id()));
   }
 
   private Response update(Request request, Caller caller) throws IOException {
     caller.require(Caller.WRITE);
     String roomId = access.room(request, caller);
     String userId = access.member(request, roomId);
-    Connection existing = connection(request, roomId);
-    ConnectionType type = typeOf(existing);
-    ObjectNode merged = merge(existing.config(), body(request));
-    access.requireMayWrite(roomId, userId, type);
-    Connections.Applied applied = connections.update(existing, merged, new Connections.Actor(userId, caller.keyName()));
-    return Response.json(200, ConnectionJson.of(applied.connection(), type, botUserId));
+    Active existing = connection(request, roomId);
+    ObjectNode merged = merge(existing.connection().config(), body(request));
+    access.requireMayWrite(roomId, userId, existing.kind());
+    Changes.Applied applied = doors.changes().update(existing, merged, new Changes.Actor(userId, caller.keyName()));
+    return Response.json(200, ConnectionJson.withAudit(applied.active(), botUserId()));
   }
 
   private Response delete(Request request, Caller caller) throws IOException {
     caller.require(Caller.WRITE);
     String roomId = access.room(request, caller);
     String userId = access.member(request, roomId);
-    Connection existing = connection(request, roomId);
-    access.requireMayWrite(roomId, userId, typeOf(existing));
-    connections.remove(existing, userId);
+    Active existing = connection(request, roomId);
+    access.requireMayWrite(roomId, userId, existing.kind());
+    doors.changes().remove(existing, userId);
     return Response.json(200, Json.object().put("ok", true));
   }
 
@@ -184,19 +198,25 @@ public final class ProvisioningApi {
     return merged;
   }
 
-  private Connection connection(Request request, String roomId) {
+  private Active connection(Request request, String roomId) {
     String id = request.pathParam("id");
-    return connections.byId(id).filter(c -> c.roomId().equals(roomId)).orElseThrow(() ->
+    return doors.connections().byId(id).filter(a -> a.roomId().equals(roomId)).orElseThrow(() ->
         new ApiException(ErrorCode.NOT_FOUND, "No connection '" + id + "' in " + roomId + "."));
   }
 
-  private ConnectionType typeOf(Connection c) {
-    return connections.types().byEventType(c.eventType()).orElseThrow(() ->
-        new IllegalStateException("a stored connection has no type: " + c.eventType()));
+  /** The kind of a state event type; a type of a service that is off says so rather than "unknown". */
+  private ConnectionKind<?> kindFor(String eventType) {
+    Optional<ConnectionKind<?>> kind = doors.connections().kinds().byEventType(eventType);
+    if (kind.isPresent()) return kind.get();
+    Optional<ServiceInfo> off = known.stream().filter(s -> s.eventTypes().contains(eventType)).findFirst();
+    if (off.isPresent()) {
+      throw new ApiException(ErrorCode.DISABLED_FEATURE, "The " + off.get().name() + " service is not enabled on this bot.");
+    }
+    throw new ApiException(ErrorCode.NOT_FOUND, "Unknown connection type '" + eventType + "'.");
   }
 
-  private ConnectionType typeFor(String eventType) {
-    return connections.types().byEventType(eventType).orElseThrow(() -> KnownTypes.unknownOrDisabled(eventType));
+  private String botUserId() {
+    return doors.connections().botUserId();
   }
 
   private static ObjectNode body(Request request) throws IOException {

@@ -1,6 +1,6 @@
 package grapple.bot.provisioning;
 
-import grapple.bot.ConnectionType;
+import grapple.bot.ConnectionKind;
 import grapple.bot.room.RoomStates;
 import grapple.commands.PermissionLevel;
 import grapple.commands.Permissions;
@@ -51,7 +51,7 @@ final class RoomAccess {
   }
 
   /** Checks, in the contract's order, that the user and then the bot may write this type's state. */
-  void requireMayWrite(String roomId, String userId, ConnectionType type) {
+  void requireMayWrite(String roomId, String userId, ConnectionKind<?> type) {
     if (!permissions.allows(userId, roomId, type.service(), PermissionLevel.MANAGE_CONNECTIONS)) {
       throw new ApiException(ErrorCode.FORBIDDEN_USER, userId + " may not manage " + type.service()
           + " connections: that needs the manageConnections permission in Grapple's config.");

@@ -21,6 +21,20 @@ public interface RoomGateway {
   /** Leaves (or declines an invite to) a room, saying why. */
   void leave(String roomId, String reason) throws IOException;
 
+  /** The state event types to sync (other room state may be left out). */
+  default void follow(java.util.List<String> stateTypes) {}
+
+  /**
+   * Makes sure the gateway can act as the bot (a homeserver checks the access token), waiting
+   * while it is unreachable; a refusal is fatal.
+   */
+  default void connect() throws LoginFailed, InterruptedException {}
+
+  /** Threads the gateway runs that must not die, for the watchdog. */
+  default java.util.Map<String, java.util.function.BooleanSupplier> threads() {
+    return java.util.Map.of();
+  }
+
   /** Starts feeding room events to {@code events}; {@code onLoaded} runs once rooms are loaded. */
   void start(RoomEvents events, Runnable onLoaded);
 

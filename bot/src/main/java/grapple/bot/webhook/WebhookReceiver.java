@@ -1,7 +1,6 @@
 package grapple.bot.webhook;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import grapple.bot.config.Config;
 import grapple.bot.http.Request;
 import grapple.bot.http.Response;
 import grapple.bot.outbox.Outbox;
@@ -31,14 +30,14 @@ final class WebhookReceiver {
   private static final Response STORE_FAILED =
       Response.error(503, "Could not store the message; nothing was accepted. Try again.");
 
-  private final Config.Generic settings;
-  private final Function<String, Optional<Connection>> hooks;
+  private final WebhookSettings settings;
+  private final Function<String, Optional<Hooks.Hook>> hooks;
   private final Outbox outbox;
   private final Clock clock;
   private final Duration waitForComplete;
 
   /** {@code hooks} finds the connection of a hook id; {@code waitForComplete} bounds a 200's wait. */
-  WebhookReceiver(Config.Generic settings, Function<String, Optional<Connection>> hooks, Outbox outbox, Clock clock,
+  WebhookReceiver(WebhookSettings settings, Function<String, Optional<Hooks.Hook>> hooks, Outbox outbox, Clock clock,
       Duration waitForComplete) {
     this.settings = settings;
     this.hooks = hooks;
@@ -49,10 +48,10 @@ final class WebhookReceiver {
 
   /** Answers once the message is durable (or delivered, with waitForComplete); frees the HTTP thread at once. */
   CompletableFuture<Response> receive(Request request) throws Exception {
-    Optional<Connection> hook = hooks.apply(request.pathParam("hookId"));
+    Optional<Hooks.Hook> hook = hooks.apply(request.pathParam("hookId"));
     if (hook.isEmpty()) return now(Response.error(404, "Webhook not found"));
-    Connection connection = hook.get();
-    WebhookConfig config = WebhookConfig.from(connection.stateKey(), connection.config());
+    Connection connection = hook.get().connection();
+    WebhookConfig config = hook.get().config();
     if (config.expired(clock.instant())) return now(Response.error(404, "This hook has expired"));
     Received received;
     try {

@@ -3,7 +3,6 @@ package grapple.bot.feed;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import grapple.bot.config.Config;
 import java.util.concurrent.TimeUnit;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
@@ -25,7 +24,7 @@ class FeedFetcherTest {
   }
 
   private static FeedFetcher fetcher(boolean allowPrivate, long maxBytes) {
-    return new FeedFetcher(new Config.Feeds(true, 600, 1, 1, 0, 10, allowPrivate, maxBytes));
+    return new FeedFetcher(new FeedSettings(true, 600, 1, 1, 0, 10, allowPrivate, maxBytes));
   }
 
   @Test

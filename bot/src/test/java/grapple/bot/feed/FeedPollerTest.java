@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import grapple.bot.FakeGateway;
-import grapple.bot.config.Config;
 import grapple.bot.outbox.Outbox;
 import grapple.state.Connection;
 import grapple.state.Database;
@@ -71,18 +70,18 @@ class FeedPollerTest {
   }
 
   private FeedPoller poller(int postLatest, int maxItemsPerPoll) {
-    Config.Feeds settings = settings(postLatest, maxItemsPerPoll);
+    FeedSettings settings = settings(postLatest, maxItemsPerPoll);
     return poller(new FeedFetcher(settings), Clock.systemUTC(), settings);
   }
 
-  private FeedPoller poller(FeedSource source, Clock clock, Config.Feeds settings) {
+  private FeedPoller poller(FeedSource source, Clock clock, FeedSettings settings) {
     FeedPoller poller = new FeedPoller(settings, source, store, outbox, clock);
     pollers.add(poller);
     return poller;
   }
 
-  private static Config.Feeds settings(int postLatest, int maxItemsPerPoll) {
-    return new Config.Feeds(true, 600, 2, 2, postLatest, maxItemsPerPoll, true, 1024 * 1024);
+  private static FeedSettings settings(int postLatest, int maxItemsPerPoll) {
+    return new FeedSettings(true, 600, 2, 2, postLatest, maxItemsPerPoll, true, 1024 * 1024);
   }
 
   /** Waits up to ten seconds for {@code condition} to give a value. */
@@ -100,6 +99,11 @@ class FeedPollerTest {
     return server.url("/feed.xml").toString();
   }
 
+  /** A connection as the feed kind opens it: with its config parsed. */
+  private static FeedPoller.Subscription sub(Connection c) {
+    return new FeedPoller.Subscription(c, FeedConfig.from(c.stateKey(), c.config()));
+  }
+
   private Connection connection(String extra) throws Exception {
     return connection(url(), extra);
   }
@@ -107,7 +111,7 @@ class FeedPollerTest {
   private static Connection connection(String url, String extra) throws Exception {
     var config = (com.fasterxml.jackson.databind.node.ObjectNode) Json.MAPPER.readTree(
         "{\"url\":\"" + url + "\"" + extra + "}");
-    return Connection.create(ROOM, "Feed", FeedType.EVENT_TYPE, url, config,
+    return Connection.create(ROOM, "Feed", FeedService.EVENT_TYPE, url, config,
         new Connection.Audit("@a:test", Instant.now()));
   }
 
@@ -138,7 +142,7 @@ class FeedPollerTest {
   void aNewSubscriptionPostsNothingOldThenEachNewItemOnce() throws Exception {
     FeedPoller poller = poller(0);
     Connection c = connection("");
-    poller.register(c, true);
+    poller.register(sub(c), true);
     serve(rss("2", "1"));
     poller.pollOnce(url());
     serve(rss("3", "2", "1"));
@@ -151,7 +155,7 @@ class FeedPollerTest {
   @Test
   void postLatestOnSubscribePostsThatManyNewestItemsOldestFirst() throws Exception {
     FeedPoller poller = poller(2);
-    poller.register(connection(""), true);
+    poller.register(sub(connection("")), true);
     serve(rss("3", "2", "1"));
 
     poller.pollOnce(url());
@@ -163,7 +167,7 @@ class FeedPollerTest {
   @Test
   void postLatestOnSubscribePostsOnlyItemsThatPassTheFilters() throws Exception {
     FeedPoller poller = poller(2);
-    poller.register(connection(",\"include\":[\"/Post [13]/\"]"), true);
+    poller.register(sub(connection(",\"include\":[\"/Post [13]/\"]")), true);
     serve(rss("4", "3", "2", "1"));
 
     poller.pollOnce(url());
@@ -175,7 +179,7 @@ class FeedPollerTest {
   @Test
   void moreNewItemsThanMaxItemsPerPollPostsTheNewestThenSaysHowManyMore() throws Exception {
     FeedPoller poller = poller(0);
-    poller.register(connection(""), true);
+    poller.register(sub(connection("")), true);
     serve(rss("0"));
     poller.pollOnce(url());
     String[] ids = new String[3001];
@@ -195,7 +199,7 @@ class FeedPollerTest {
   @Test
   void itemsOverMaxItemsPerPollAreMarkedSeenAndNeverPostedLater() throws Exception {
     FeedPoller poller = poller(0, 1);
-    poller.register(connection(",\"label\":\"*Blog*\""), true);
+    poller.register(sub(connection(",\"label\":\"*Blog*\"")), true);
     serve(rss("1"));
     poller.pollOnce(url());
     serve(rss("4", "3", "2", "1"));
@@ -222,7 +226,7 @@ class FeedPollerTest {
   void aRestartRepostsNothingAndMissesNothingPublishedMeanwhile() throws Exception {
     FeedPoller first = poller(0);
     Connection c = connection("");
-    first.register(c, true);
+    first.register(sub(c), true);
     serve(rss("1"));
     first.pollOnce(url());
     first.close();
@@ -230,7 +234,7 @@ class FeedPollerTest {
     db.close();
     openDatabase();
     FeedPoller second = poller(0);
-    second.register(c, false);
+    second.register(sub(c), false);
     serve(rss("2", "1"));
 
     second.pollOnce(url());
@@ -241,7 +245,7 @@ class FeedPollerTest {
   @Test
   void conditionalGetSendsTheStoredValidatorsAndA304PostsNothing() throws Exception {
     FeedPoller poller = poller(0);
-    poller.register(connection(""), true);
+    poller.register(sub(connection("")), true);
     serve(rss("1"));
     poller.pollOnce(url());
     server.takeRequest();
@@ -257,7 +261,7 @@ class FeedPollerTest {
   @Test
   void filtersDecideWhatIsPostedAndFilteredItemsStaySeen() throws Exception {
     FeedPoller poller = poller(0);
-    poller.register(connection(",\"include\":[\"/Post [24]/\"],\"exclude\":[\"about 4\"]"), true);
+    poller.register(sub(connection(",\"include\":[\"/Post [24]/\"],\"exclude\":[\"about 4\"]")), true);
     serve(rss("1"));
     poller.pollOnce(url());
     serve(rss("4", "3", "2", "1"));
@@ -270,7 +274,7 @@ class FeedPollerTest {
   @Test
   void aFailingFeedNotifiesOnceAndOnceOnRecovery() throws Exception {
     FeedPoller poller = poller(0);
-    poller.register(connection(",\"notifyOnFailure\":true,\"label\":\"News\""), true);
+    poller.register(sub(connection(",\"notifyOnFailure\":true,\"label\":\"News\"")), true);
     serve(rss("1"));
     poller.pollOnce(url());
     server.enqueue(new MockResponse.Builder().code(500).build());
@@ -289,7 +293,7 @@ class FeedPollerTest {
   @Test
   void aHostileRedirectLocationCannotPutALinkIntoTheFailureNotice() throws Exception {
     FeedPoller poller = poller(0);
-    poller.register(connection(",\"notifyOnFailure\":true,\"label\":\"News\""), true);
+    poller.register(sub(connection(",\"notifyOnFailure\":true,\"label\":\"News\"")), true);
     String location = "x:[click](javascript:alert(1)) [y";
     server.enqueue(new MockResponse.Builder().code(302).addHeader("Location", location).build());
 
@@ -306,7 +310,7 @@ class FeedPollerTest {
   @Test
   void aLabelIsShownLiterallyInNotices() throws Exception {
     FeedPoller poller = poller(0);
-    poller.register(connection(",\"notifyOnFailure\":true,\"label\":\"*News* [x](https://e.example)\""), true);
+    poller.register(sub(connection(",\"notifyOnFailure\":true,\"label\":\"*News* [x](https://e.example)\"")), true);
     server.enqueue(new MockResponse.Builder().code(500).build());
 
     poller.pollOnce(url());
@@ -318,7 +322,7 @@ class FeedPollerTest {
   @Test
   void failuresBackOffExponentiallyAndTheBackoffIsStored() throws Exception {
     FeedPoller poller = poller(0);
-    poller.register(connection(""), true);
+    poller.register(sub(connection("")), true);
     server.enqueue(new MockResponse.Builder().code(503).build());
     server.enqueue(new MockResponse.Builder().code(503).build());
     long before = System.currentTimeMillis();
@@ -335,7 +339,7 @@ class FeedPollerTest {
   @Test
   void retryAfterIsHonouredWhenLongerThanTheBackoff() throws Exception {
     FeedPoller poller = poller(0);
-    poller.register(connection(""), true);
+    poller.register(sub(connection("")), true);
     server.enqueue(new MockResponse.Builder().code(429).addHeader("Retry-After", "7200").build());
     long before = System.currentTimeMillis();
 
@@ -347,7 +351,7 @@ class FeedPollerTest {
   @Test
   void aMalformedFeedIsARecordedFailureNotACrash() throws Exception {
     FeedPoller poller = poller(0);
-    poller.register(connection(""), true);
+    poller.register(sub(connection("")), true);
     server.enqueue(new MockResponse.Builder().code(200).addHeader("Content-Type", "application/rss+xml")
         .body("<rss><channel><item>").build());
 
@@ -360,9 +364,9 @@ class FeedPollerTest {
   void oneFetchServesEveryRoomFollowingTheUrl() throws Exception {
     FeedPoller poller = poller(0);
     Connection a = connection("");
-    Connection b = Connection.create("!other:test", "Feed", FeedType.EVENT_TYPE, url(), a.config(), a.created());
-    poller.register(a, true);
-    poller.register(b, true);
+    Connection b = Connection.create("!other:test", "Feed", FeedService.EVENT_TYPE, url(), a.config(), a.created());
+    poller.register(sub(a), true);
+    poller.register(sub(b), true);
     serve(rss("1"));
     poller.pollOnce(url());
     serve(rss("2", "1"));
@@ -371,27 +375,6 @@ class FeedPollerTest {
 
     assertThat(server.getRequestCount()).isEqualTo(2);
     assertThat(posted(Duration.ofSeconds(3))).hasSize(2);
-  }
-
-  @Test
-  void aStoredConfigThatNoLongerValidatesSkipsOnlyItsOwnRoom() throws Exception {
-    FeedPoller poller = poller(0);
-    Connection valid = connection("");
-    Connection stale = Connection.create("!other:test", "Feed", FeedType.EVENT_TYPE, url(),
-        connection(",\"include\":[\"/Post(?=1)/\"]").config(), valid.created());
-    poller.register(valid, true);
-    poller.register(stale, true);
-    serve(rss("1"));
-    poller.pollOnce(url());
-    serve(rss("2", "1"));
-
-    poller.pollOnce(url());
-
-    FakeGateway.Sent sent = gateway.takeSent(Duration.ofSeconds(3));
-    assertThat(sent.roomId()).isEqualTo(ROOM);
-    assertThat(sent.content().get("body").asText()).isEqualTo("New post in Blog: Post 2 (https://blog.example/p/2)");
-    assertThat(gateway.takeSent(Duration.ofMillis(500))).isNull();
-    assertThat(store.url(url()).orElseThrow().failures()).isZero();
   }
 
   @Test
@@ -406,11 +389,11 @@ class FeedPollerTest {
       return new FeedFetcher.Result(200, rss("1").getBytes(UTF_8), "application/rss+xml", null, null, null, null);
     };
     FeedPoller poller = poller(source, Clock.systemUTC(), settings(0, 10));
-    poller.register(connection(""), true);
+    poller.register(sub(connection("")), true);
     poller.start();
 
     FeedStore.UrlState failed = await(() -> store.url(url()).filter(s -> s.failures() == 1));
-    poller.register(connection(other, ""), true);
+    poller.register(sub(connection(other, "")), true);
     await(() -> store.url(other).filter(s -> s.lastSuccessAt() != null));
 
     assertThat(failed.lastError()).isEqualTo("internal error: java.lang.StackOverflowError");
@@ -438,9 +421,9 @@ class FeedPollerTest {
         return Instant.now();
       }
     };
-    Config.Feeds settings = settings(0, 10);
+    FeedSettings settings = settings(0, 10);
     FeedPoller poller = poller(new FeedFetcher(settings), clock, settings);
-    poller.register(connection(""), true);
+    poller.register(sub(connection("")), true);
     serve(rss("1"));
     poller.start();
 

@@ -43,7 +43,7 @@ class MatrixGatewayTest {
     Config config = ConfigLoader.parse("""
         homeserver: {url: "%s", domain: test}
         bot: {userId: "@bot:test", accessToken: "tok"}
-        """.formatted(server.url("/").toString()), dir, Map.of());
+        """.formatted(server.url("/").toString()), dir, Map.of(), grapple.bot.Grapple.configSections());
     gateway = new MatrixGateway(config, new MatrixGateway.Stores(syncStore, new KeyValueStore(db), new DirectRoomStore(db)));
     gateway.follow(List.of("m.room.member", "uk.half-shot.matrix-hookshot.generic.hook"));
   }
@@ -63,7 +63,7 @@ class MatrixGatewayTest {
   void aRefusedTokenIsFatalWithAClearMessage() {
     server.enqueue(json(401, "{\"errcode\":\"M_UNKNOWN_TOKEN\",\"error\":\"Invalid token\"}"));
 
-    assertThatThrownBy(gateway::login).isInstanceOf(MatrixGateway.LoginFailed.class)
+    assertThatThrownBy(gateway::connect).isInstanceOf(grapple.bot.room.LoginFailed.class)
         .hasMessageContaining("refused bot.accessToken").hasMessageContaining("M_UNKNOWN_TOKEN");
   }
 
@@ -71,7 +71,7 @@ class MatrixGatewayTest {
   void aTokenOfAnotherUserIsFatalNamingBoth() {
     server.enqueue(json(200, "{\"user_id\":\"@someone:test\"}"));
 
-    assertThatThrownBy(gateway::login).isInstanceOf(MatrixGateway.LoginFailed.class)
+    assertThatThrownBy(gateway::connect).isInstanceOf(grapple.bot.room.LoginFailed.class)
         .hasMessageContaining("@bot:test").hasMessageContaining("@someone:test");
   }
 
@@ -81,7 +81,7 @@ class MatrixGatewayTest {
     server.enqueue(json(200, "{\"user_id\":\"@bot:test\",\"device_id\":\"D\"}"));
     server.enqueue(json(200, "{}"));
 
-    gateway.login();
+    gateway.connect();
 
     assertThat(server.takeRequest().getUrl().encodedPath()).isEqualTo("/_matrix/client/v3/account/whoami");
     assertThat(server.takeRequest().getHeaders().get("Authorization")).isEqualTo("Bearer tok");

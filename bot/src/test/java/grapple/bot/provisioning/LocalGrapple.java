@@ -61,7 +61,7 @@ final class LocalGrapple implements AutoCloseable {
   static LocalGrapple start(Path dir, String extraYaml) throws Exception {
     ScriptedConsole console = new ScriptedConsole();
     String yaml = CONFIG.formatted(dir.resolve("grapple.db"), extraYaml);
-    return new LocalGrapple(Grapple.start(ConfigLoader.parse(yaml, dir, Map.of()), console), console);
+    return new LocalGrapple(Grapple.start(ConfigLoader.parse(yaml, dir, Map.of(), grapple.bot.Grapple.configSections()), console), console);
   }
 
   static LocalGrapple start(Path dir) throws Exception {

@@ -13,6 +13,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import grapple.bot.Grapple;
 import grapple.bot.config.Config;
 import grapple.bot.http.Router;
 import grapple.state.Json;
@@ -146,7 +147,8 @@ class OpenApiConformanceTest {
   /** {@code METHOD /v1/{}/connections}: the router's routes, read from the real router (it has no public list). */
   @SuppressWarnings("unchecked")
   private static Set<String> servedRoutes() throws Exception {
-    Router router = new ProvisioningApi(new Config.Provisioning(SECRET, List.of()), null, null, null, BOT).router();
+    Router router = new ProvisioningApi(new Config.Provisioning(SECRET, List.of()), null, Grapple.knownServices())
+        .router(List.of());
     Field field = Router.class.getDeclaredField("routes");
     field.setAccessible(true);
     Set<String> out = new TreeSet<>();
@@ -322,7 +324,8 @@ class OpenApiConformanceTest {
 
   private static final String CONNECTION = """
       {"type":"Webhook","eventType":"%s","id":"abc","service":"generic","botUserId":"@grapple:localhost",\
-      "config":{"name":"ci"}%s}""";
+      "config":{"name":"ci"},"createdBy":"@a:localhost","createdAt":"2026-12-02T10:00:00.000Z",\
+      "updatedBy":"@a:localhost","updatedAt":"2026-12-02T10:00:00.000Z"%s}""";
 
   @Test
   void aConnectionInTheDocumentedShapePasses() {

@@ -14,6 +14,7 @@ import grapple.bot.http.Response;
 import grapple.bot.http.Router;
 import grapple.bot.outbox.Outbox;
 import grapple.state.Connection;
+import grapple.state.ConnectionStore;
 import grapple.state.Database;
 import grapple.state.Json;
 import grapple.state.OutboxStore;
@@ -65,10 +66,12 @@ class WebhookReceiverTest {
     Connection.Audit audit = new Connection.Audit("@admin:test", null, Instant.EPOCH);
     Connection hook = new Connection("c1", ROOM, "generic", "uk.half-shot.matrix-hookshot.generic.hook", "ci",
         hookConfig, audit, audit);
-    Config.Generic settings = new Config.Generic(true, "http://127.0.0.1/webhook/", false, false, true, 1 << 20,
+    WebhookSettings settings = new WebhookSettings(true, "http://127.0.0.1/webhook/", false, false, true, 1 << 20,
         Duration.ofDays(365));
+    Hooks hooks = new Hooks(settings, new HookIds(new ConnectionStore(db)), Clock.systemUTC());
+    Hooks.Hook live = (Hooks.Hook) hooks.open(hook, hooks.parse("ci", hookConfig), false);
     WebhookReceiver receiver = new WebhookReceiver(settings,
-        hookId -> hookId.equals("secret") ? Optional.of(hook) : Optional.empty(), outbox, Clock.systemUTC(), WAIT);
+        hookId -> hookId.equals("secret") ? Optional.of(live) : Optional.empty(), outbox, Clock.systemUTC(), WAIT);
     listener = HttpListener.start(new HttpListener.Settings("webhooks", new InetSocketAddress("127.0.0.1", 0), 2,
         (status, message, id) -> Response.error(status, message), path -> path),
         new Router().addAsync("POST", "/webhook/{hookId}", settings.payloadSizeLimitBytes(), receiver::receive),

@@ -1,0 +1,45 @@
+package grapple.bot;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.state.Connection;
+import java.util.List;
+
+/**
+ * One kind of connection a service offers (e.g. {@code Webhook}): its state event type, how its
+ * state content is read into the service's own immutable config record ({@code C}), and the live
+ * object each connection of this kind becomes. Content is parsed once, when it changes.
+ */
+public interface ConnectionKind<C> {
+  /** The API's name for the type, e.g. {@code Webhook}. */
+  String name();
+
+  /** The service it belongs to (permissions, config): e.g. {@code generic}. */
+  String service();
+
+  /** The canonical state event type. */
+  String eventType();
+
+  /** Older event types read as this one (hookshot's {@code matrix-github} names). */
+  default List<String> legacyEventTypes() {
+    return List.of();
+  }
+
+  /** Reads state content for {@code stateKey}; throws BadInput naming the field and the rule. */
+  C parse(String stateKey, ObjectNode content);
+
+  /** The state key a connection created through the API gets from its content; BadInput if none. */
+  String stateKeyFor(ObjectNode content);
+
+  /**
+   * Checks a connection a command or the API is about to create against the outside world (a feed
+   * must answer with a feed); throws BadInput saying why not. Room state written by hand is not
+   * checked this way: the connection reports its failures instead.
+   */
+  default void checkNew(String stateKey, C config) {}
+
+  /**
+   * Makes the live object of a connection: {@code created} when a command, the API or a hand
+   * edit just made it (not when it was loaded at start or changed).
+   */
+  LiveConnection open(Connection connection, C config, boolean created);
+}

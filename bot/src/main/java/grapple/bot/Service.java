@@ -1,0 +1,62 @@
+package grapple.bot;
+
+import grapple.bot.config.Config;
+import grapple.bot.config.Section;
+import grapple.bot.config.ServiceSettings;
+import grapple.commands.Command;
+import grapple.state.Migration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Everything Grapple knows about one outside system (webhooks, feeds, a forge): its config
+ * section, its tables, its connection kinds, its commands and HTTP routes, and what it runs in
+ * the background. The wiring lists one of each in {@link Grapple#services}; nothing else names a
+ * service. To add one, write its package (one public class implementing this) and add it there.
+ */
+public interface Service {
+  /** What the rest of Grapple knows of this service even while it is off. */
+  ServiceInfo info();
+
+  /** Reads this service's config section: defaults, rules, problems reported on the section. */
+  ServiceSettings settings(Section section, Config config);
+
+  /** The steps of this service's own tables, numbered after the ones before them. */
+  default List<Migration> migrations() {
+    return List.of();
+  }
+
+  /** A path of one of this service's routes as logs may show it (secrets masked); others unchanged. */
+  default String maskPath(String path) {
+    return path;
+  }
+
+  /** Starts the service with its settings; called only when they say it is enabled. */
+  Running start(ServiceSettings settings, ServiceContext context);
+
+  /** A started service: what it adds to the bot until it is closed. */
+  interface Running extends AutoCloseable {
+    List<ConnectionKind<?>> kinds();
+
+    /** Commands in rooms and direct messages. */
+    default List<Command> commands() {
+      return List.of();
+    }
+
+    /** Receivers and callbacks on the webhook listener, routes under {@code /v1/<service>/}. */
+    default void routes(Routes routes) {}
+
+    /** Gauges and counters of its own. */
+    default void measure(Metrics metrics) {}
+
+    /** The threads it runs that must not die, by name, each answering whether it is alive. */
+    default Map<String, BooleanSupplier> threads() {
+      return Map.of();
+    }
+
+    /** Stops what it runs in the background. */
+    @Override
+    default void close() {}
+  }
+}

@@ -1,0 +1,79 @@
+package grapple.bot.feed;
+
+import grapple.bot.ConnectionKind;
+import grapple.bot.Metrics;
+import grapple.bot.Service;
+import grapple.bot.ServiceContext;
+import grapple.bot.ServiceInfo;
+import grapple.bot.config.Config;
+import grapple.bot.config.Section;
+import grapple.bot.config.ServiceSettings;
+import grapple.commands.Command;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.BooleanSupplier;
+
+/** RSS, Atom and JSON Feed subscriptions ({@code feeds}): new items are posted to the room, once each. */
+public final class FeedService implements Service {
+  static final String NAME = "feeds";
+  static final String EVENT_TYPE = "uk.half-shot.matrix-hookshot.feed";
+  private static final ServiceInfo INFO = new ServiceInfo(NAME, Set.of("feed"), List.of(EVENT_TYPE), List.of());
+
+  @Override
+  public ServiceInfo info() {
+    return INFO;
+  }
+
+  @Override
+  public ServiceSettings settings(Section section, Config config) {
+    return FeedSettings.read(section, config);
+  }
+
+  @Override
+  public Running start(ServiceSettings settings, ServiceContext context) {
+    return new Started((FeedSettings) settings, context);
+  }
+
+  /** Feeds at work: the poller runs until closed. */
+  private static final class Started implements Running {
+    private final FeedStore store;
+    private final FeedPoller poller;
+    private final Feeds feeds;
+    private final ServiceContext context;
+
+    Started(FeedSettings settings, ServiceContext context) {
+      FeedFetcher fetcher = new FeedFetcher(settings);
+      this.context = context;
+      this.store = new FeedStore(context.database());
+      this.poller = new FeedPoller(settings, fetcher, store, context.outbox(), context.clock());
+      this.feeds = new Feeds(fetcher, store, poller);
+      poller.start();
+    }
+
+    @Override
+    public List<ConnectionKind<?>> kinds() {
+      return List.of(feeds);
+    }
+
+    @Override
+    public List<Command> commands() {
+      return new FeedCommands(feeds, context).commands();
+    }
+
+    @Override
+    public void measure(Metrics metrics) {
+      metrics.gauge("grapple_feeds_failing", "Feed URLs whose last poll failed", store::failingCount);
+    }
+
+    @Override
+    public Map<String, BooleanSupplier> threads() {
+      return Map.of("feed scheduler", poller::ticking);
+    }
+
+    @Override
+    public void close() {
+      poller.close();
+    }
+  }
+}

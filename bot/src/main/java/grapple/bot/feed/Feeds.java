@@ -1,0 +1,103 @@
+package grapple.bot.feed;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.ConnectionKind;
+import grapple.bot.LiveConnection;
+import grapple.commands.Markdown;
+import grapple.state.BadInput;
+import grapple.state.Connection;
+import java.net.URI;
+import java.time.Instant;
+import java.util.Optional;
+
+/** The {@code Feed} connection kind: a room following an RSS, Atom or JSON feed. */
+final class Feeds implements ConnectionKind<FeedConfig> {
+  private final FeedSource fetcher;
+  private final FeedStore store;
+  private final FeedPoller poller;
+
+  Feeds(FeedSource fetcher, FeedStore store, FeedPoller poller) {
+    this.fetcher = fetcher;
+    this.store = store;
+    this.poller = poller;
+  }
+
+  @Override
+  public String name() {
+    return "Feed";
+  }
+
+  @Override
+  public String service() {
+    return FeedService.NAME;
+  }
+
+  @Override
+  public String eventType() {
+    return FeedService.EVENT_TYPE;
+  }
+
+  @Override
+  public FeedConfig parse(String stateKey, ObjectNode content) {
+    return FeedConfig.from(stateKey, content);
+  }
+
+  @Override
+  public String stateKeyFor(ObjectNode content) {
+    BadInput.check(content.path("url").isTextual(), "url", "is required (the feed's http or https URL)");
+    return content.get("url").asText();
+  }
+
+  /** A new subscription must answer with a feed within the poll timeout. */
+  @Override
+  public void checkNew(String stateKey, FeedConfig config) {
+    try {
+      FeedFetcher.Result r = fetcher.fetch(stateKey, null, null);
+      if (r.status() != 200) throw new FeedException("HTTP " + r.status());
+      FeedParser.parse(r.body(), r.contentType(), URI.create(stateKey));
+    } catch (FeedException e) {
+      throw new BadInput("url", "Could not read feed from URL: " + Markdown.code(e.getMessage()));
+    }
+  }
+
+  @Override
+  public LiveConnection open(Connection connection, FeedConfig config, boolean created) {
+    FeedPoller.Subscription subscription = new FeedPoller.Subscription(connection, config);
+    poller.register(subscription, created);
+    return new Followed(subscription);
+  }
+
+  /** Markdown: the label and the status (which may quote a feed server) are escaped. */
+  static String summary(String label, String status) {
+    String escaped = FeedText.escapeMarkdown(status);
+    return label.isEmpty() ? escaped : "\"" + FeedText.escapeMarkdown(label) + "\", " + escaped;
+  }
+
+  /** How the feed is doing, for {@code list} and {@code feed list}. */
+  String status(String url) {
+    Optional<FeedStore.UrlState> state = store.url(url);
+    if (state.isEmpty() || state.get().lastPollAt() == null) return "not polled yet";
+    FeedStore.UrlState s = state.get();
+    if (s.lastError() != null) return "failing since " + s.failures() + " poll(s): " + s.lastError();
+    return "OK, last read " + Instant.ofEpochMilli(s.lastSuccessAt());
+  }
+
+  /** One room following one feed. */
+  private final class Followed implements LiveConnection {
+    private final FeedPoller.Subscription subscription;
+
+    Followed(FeedPoller.Subscription subscription) {
+      this.subscription = subscription;
+    }
+
+    @Override
+    public String summary() {
+      return Feeds.summary(subscription.config().label().orElse(""), status(subscription.url()));
+    }
+
+    @Override
+    public void closed(boolean replaced) {
+      if (!replaced) poller.unregister(subscription.connection());
+    }
+  }
+}

@@ -1,0 +1,8 @@
+package grapple.bot.room;
+
+/** The homeserver refused the bot's credentials, or they belong to someone else: fatal, the operator must fix config. */
+public final class LoginFailed extends Exception {
+  public LoginFailed(String message) {
+    super(message);
+  }
+}

@@ -1,0 +1,124 @@
+package grapple.bot.webhook;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.ConnectionKind;
+import grapple.bot.LiveConnection;
+import grapple.commands.Markdown;
+import grapple.state.BadInput;
+import grapple.state.Connection;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/** The {@code Webhook} connection kind, and the live hooks found by their secret ids. */
+final class Hooks implements ConnectionKind<WebhookConfig> {
+  private final WebhookSettings settings;
+  private final HookIds hookIds;
+  private final Clock clock;
+  private final Map<String, Hook> byConnectionId = new ConcurrentHashMap<>();
+
+  Hooks(WebhookSettings settings, HookIds hookIds, Clock clock) {
+    this.settings = settings;
+    this.hookIds = hookIds;
+    this.clock = clock;
+  }
+
+  @Override
+  public String name() {
+    return "Webhook";
+  }
+
+  @Override
+  public String service() {
+    return WebhookService.NAME;
+  }
+
+  @Override
+  public String eventType() {
+    return WebhookService.EVENT_TYPE;
+  }
+
+  @Override
+  public List<String> legacyEventTypes() {
+    return List.of(WebhookService.LEGACY_EVENT_TYPE);
+  }
+
+  @Override
+  public WebhookConfig parse(String stateKey, ObjectNode content) {
+    WebhookConfig config = WebhookConfig.from(stateKey, content);
+    if (!config.name().equals(stateKey)) {
+      throw new BadInput("name", "'name' must be the webhook's state key " + Markdown.code(stateKey)
+          + " (a webhook cannot be renamed), was " + Markdown.code(config.name()));
+    }
+    return config;
+  }
+
+  @Override
+  public String stateKeyFor(ObjectNode content) {
+    BadInput.check(content.path("name").isTextual(), "name", "is required (a string of %d-%d characters)",
+        WebhookConfig.MIN_NAME, WebhookConfig.MAX_NAME);
+    return content.get("name").asText();
+  }
+
+  @Override
+  public LiveConnection open(Connection connection, WebhookConfig config, boolean created) {
+    Hook hook = new Hook(connection, config);
+    byConnectionId.put(connection.id(), hook);
+    return hook;
+  }
+
+  /** The live hook whose URL carries {@code hookId}. */
+  Optional<Hook> byHookId(String hookId) {
+    return hookIds.connectionId(hookId).map(byConnectionId::get);
+  }
+
+  /** One webhook at work: its parsed config, its secret URL, what {@code list} says of it. */
+  final class Hook implements LiveConnection {
+    private final Connection connection;
+    private final WebhookConfig config;
+
+    Hook(Connection connection, WebhookConfig config) {
+      this.connection = connection;
+      this.config = config;
+    }
+
+    Connection connection() {
+      return connection;
+    }
+
+    WebhookConfig config() {
+      return config;
+    }
+
+    /** The secret URL, its id made and stored the first time it is asked for. */
+    String url() {
+      return settings.urlPrefix() + hookIds.hookIdFor(connection.id());
+    }
+
+    @Override
+    public String summary() {
+      return config.expirationDate().map(at -> (at.isBefore(clock.instant()) ? "expired " : "expires ") + at)
+          .orElse("no expiry");
+    }
+
+    @Override
+    public Map<String, String> secrets() {
+      return Map.of("url", url());
+    }
+
+    @Override
+    public Optional<String> welcome() {
+      return Optional.of("Webhook " + Markdown.code(connection.stateKey()) + " in " + Markdown.code(connection.roomId())
+          + " is ready. Send to:\n\n" + url() + "\n\nKeep this URL secret: anyone who has it can post to the room.");
+    }
+
+    @Override
+    public void closed(boolean replaced) {
+      if (replaced) return;
+      byConnectionId.remove(connection.id(), this);
+      hookIds.forget(connection.id());
+    }
+  }
+}

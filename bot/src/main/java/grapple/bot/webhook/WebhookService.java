@@ -1,0 +1,77 @@
+package grapple.bot.webhook;
+
+import grapple.bot.ConnectionKind;
+import grapple.bot.Routes;
+import grapple.bot.Service;
+import grapple.bot.ServiceContext;
+import grapple.bot.ServiceInfo;
+import grapple.bot.config.Config;
+import grapple.bot.config.Section;
+import grapple.bot.config.ServiceSettings;
+import grapple.commands.Command;
+import grapple.state.ConnectionStore;
+import java.util.List;
+import java.util.Set;
+
+/** Inbound webhooks ({@code generic}): a secret URL per hook, whose POSTs become messages in the room. */
+public final class WebhookService implements Service {
+  static final String NAME = "generic";
+  static final String EVENT_TYPE = "uk.half-shot.matrix-hookshot.generic.hook";
+  static final String LEGACY_EVENT_TYPE = "uk.half-shot.matrix-github.generic.hook";
+  private static final ServiceInfo INFO = new ServiceInfo(NAME, Set.of("webhook", "webhooks"),
+      List.of(EVENT_TYPE, LEGACY_EVENT_TYPE), List.of());
+
+  @Override
+  public ServiceInfo info() {
+    return INFO;
+  }
+
+  @Override
+  public ServiceSettings settings(Section section, Config config) {
+    return WebhookSettings.read(section, config);
+  }
+
+  /** Whatever follows {@code /webhook/} is a hook's secret id (even after an empty segment). */
+  @Override
+  public String maskPath(String path) {
+    return path.startsWith("/webhook/") ? "/webhook/***" : path;
+  }
+
+  @Override
+  public Running start(ServiceSettings settings, ServiceContext context) {
+    return new Started((WebhookSettings) settings, context);
+  }
+
+  /** The webhook service at work: its kind, commands and receiver. */
+  private static final class Started implements Running {
+    private final WebhookSettings settings;
+    private final ServiceContext context;
+    private final Hooks hooks;
+
+    Started(WebhookSettings settings, ServiceContext context) {
+      this.settings = settings;
+      this.context = context;
+      this.hooks = new Hooks(settings, new HookIds(new ConnectionStore(context.database())), context.clock());
+    }
+
+    @Override
+    public List<ConnectionKind<?>> kinds() {
+      return List.of(hooks);
+    }
+
+    @Override
+    public List<Command> commands() {
+      return new WebhookCommands(hooks, settings, context).commands();
+    }
+
+    @Override
+    public void routes(Routes routes) {
+      WebhookReceiver receiver = new WebhookReceiver(settings, hooks::byHookId, context.outbox(), context.clock(),
+          WebhookReceiver.WAIT_FOR_COMPLETE);
+      long limit = settings.payloadSizeLimitBytes();
+      routes.webhooks().addAsync("POST", "/webhook/{hookId}", limit, receiver::receive);
+      routes.webhooks().addAsync("PUT", "/webhook/{hookId}", limit, receiver::receive);
+      if (settings.enableHttpGet()) routes.webhooks().addAsync("GET", "/webhook/{hookId}", limit, receiver::receive);
+    }
+  }
+}

@@ -1,0 +1,97 @@
+package grapple.bot;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.config.Config;
+import grapple.bot.config.ConfigLoader;
+import grapple.bot.outbox.Outbox;
+import grapple.bot.room.RoomEvent;
+import grapple.bot.room.RoomStates;
+import grapple.commands.Command;
+import grapple.commands.Dispatcher;
+import grapple.commands.PermissionRule;
+import grapple.commands.Permissions;
+import grapple.commands.ServiceNames;
+import grapple.state.ConnectionStore;
+import grapple.state.Database;
+import grapple.state.Json;
+import grapple.state.Migrations;
+import grapple.state.OutboxStore;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The hub as Grapple wires it (connections, changes, core, dispatcher, outbox) on a real SQLite
+ * file and a {@link FakeGateway}, with the given services started from their config sections:
+ * what tests of commands, room state and services drive.
+ */
+final class TestHub implements AutoCloseable {
+  static final String ROOM = "!room:test";
+
+  final Database db;
+  final FakeGateway gateway = new FakeGateway();
+  final Outbox outbox;
+  final Connections connections;
+  final Changes changes;
+  final RoomStates rooms = new RoomStates();
+  final Core core;
+  private final List<Service.Running> running = new ArrayList<>();
+
+  /** {@code yaml}: config sections of the services (e.g. {@code generic: {urlPrefix: ...}}); may be empty. */
+  TestHub(Path dir, List<Service> services, String yaml, List<PermissionRule> rules) {
+    db = Database.open(dir.resolve("grapple.db"), Migrations.all(services.stream()
+        .flatMap(s -> s.migrations().stream()).toList()));
+    outbox = new Outbox(new OutboxStore(db), gateway, 2, Duration.ofMillis(100));
+    outbox.start();
+    Map<String, List<String>> aliases = new java.util.HashMap<>();
+    services.forEach(s -> aliases.put(s.info().name(), List.copyOf(s.info().aliases())));
+    Permissions permissions = new Permissions(rules, new ServiceNames(aliases));
+    connections = new Connections(new Connections.Parts(new ConnectionStore(db), new Kinds(), gateway, permissions,
+        outbox), Clock.systemUTC());
+    changes = new Changes(connections, gateway);
+    Config config = ConfigLoader.parse(yaml, dir, Map.of(), Grapple.configSections(services));
+    ServiceContext context = new ServiceContext(db, outbox, connections, changes, Clock.systemUTC());
+    List<Command> commands = new ArrayList<>(new CoreCommands(connections).commands());
+    for (Service service : services) {
+      Service.Running r = service.start(config.settings(service.info().name()), context);
+      running.add(r);
+      connections.kinds().add(r.kinds());
+      commands.addAll(r.commands());
+    }
+    connections.load();
+    Dispatcher dispatcher = new Dispatcher(commands, permissions,
+        new Dispatcher.Settings(List.of("!grapple"), gateway.botUserId()), rooms, Clock.systemUTC());
+    core = new Core(rooms, connections, dispatcher, outbox, new Invites(gateway, permissions));
+  }
+
+  /** Makes {@code admin} (power 100), the bot (50) and {@code others} members of {@link #ROOM}. */
+  TestHub joined(String admin, String... others) {
+    ObjectNode levels = Json.object().put("state_default", 50);
+    levels.putObject("users").put(admin, 100).put(gateway.botUserId(), 50);
+    state("m.room.create", "", admin, Json.object().put("room_version", "11").put("creator", admin));
+    state("m.room.power_levels", "", admin, levels);
+    List<String> members = new ArrayList<>(List.of(admin, gateway.botUserId()));
+    members.addAll(List.of(others));
+    for (String user : members) state("m.room.member", user, user, Json.object().put("membership", "join"));
+    return this;
+  }
+
+  void state(String type, String key, String sender, ObjectNode content) {
+    core.onEvent(new RoomEvent.State(ROOM, "$" + System.nanoTime(), sender, type, key, content), false);
+  }
+
+  void message(String sender, String body) {
+    core.onEvent(new RoomEvent.Message(ROOM, "$cmd" + System.nanoTime(), sender,
+        Json.object().put("msgtype", "m.text").put("body", body)), false);
+  }
+
+  @Override
+  public void close() {
+    running.forEach(Service.Running::close);
+    outbox.close();
+    db.close();
+  }
+}

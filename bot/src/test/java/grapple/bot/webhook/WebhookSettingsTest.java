@@ -1,0 +1,139 @@
+package grapple.bot.webhook;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import grapple.bot.Grapple;
+import grapple.bot.config.Config;
+import grapple.bot.config.ConfigException;
+import grapple.bot.config.ConfigLoader;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The {@code generic} config section, read by the service. */
+class WebhookSettingsTest {
+  // ---- generic webhooks
+
+  @Test
+  void genericSettingsAreRead() {
+    String yaml = """
+        generic:
+          enabled: false
+          waitForComplete: true
+          enableHttpGet: true
+          includeHookBody: false
+          maxExpiry: 1d12h
+        """;
+
+    WebhookSettings generic = settings(yaml);
+
+    assertThat(generic.enabled()).isFalse();
+    assertThat(generic.waitForComplete()).isTrue();
+    assertThat(generic.enableHttpGet()).isTrue();
+    assertThat(generic.includeHookBody()).isFalse();
+    assertThat(generic.maxExpiry()).isEqualTo(Duration.ofHours(36));
+  }
+
+  @Test
+  void urlPrefixDefaultFollowsTheWebhookPort() {
+    WebhookSettings config = settings("listeners: {webhooks: {port: 8123}}");
+
+    assertThat(config.urlPrefix()).isEqualTo("http://127.0.0.1:8123/webhook/");
+  }
+
+  @Test
+  void urlPrefixGetsATrailingSlash() {
+    WebhookSettings config = settings("generic: {urlPrefix: 'https://hooks.example.org/webhook'}");
+
+    assertThat(config.urlPrefix()).isEqualTo("https://hooks.example.org/webhook/");
+  }
+
+  @Test
+  void urlPrefixMustStartWithHttpOrHttps() {
+    assertThat(problems("generic: {urlPrefix: 'ftp://example.org/'}")).containsExactly(
+        "config: generic.urlPrefix: must start with http:// or https://, was 'ftp://example.org/'");
+  }
+
+  @ParameterizedTest
+  @CsvSource({"1kb, 1024", "1KB, 1024", "512kb, 524288", "1mb, 1048576", "2Mb, 2097152",
+      "100mb, 104857600", "2048b, 2048", "4096, 4096", "'1 mb', 1048576"})
+  void payloadSizeLimitAcceptsSizesWithUnits(String size, long bytes) {
+    WebhookSettings config = settings("generic: {payloadSizeLimit: '" + size + "'}");
+
+    assertThat(config.payloadSizeLimitBytes()).isEqualTo(bytes);
+  }
+
+  @Test
+  void payloadSizeLimitAcceptsAPlainNumberOfBytes() {
+    WebhookSettings config = settings("generic: {payloadSizeLimit: 65536}");
+
+    assertThat(config.payloadSizeLimitBytes()).isEqualTo(65536);
+  }
+
+  @Test
+  void payloadSizeLimitMustBeAtLeastOneKilobyte() {
+    assertThat(problems("generic: {payloadSizeLimit: 1023b}"))
+        .containsExactly("config: generic.payloadSizeLimit: must be at least 1kb, was '1023b'");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"101mb", "1gb", "99999999999999999999gb"})
+  void payloadSizeLimitMustBeAtMost100Megabytes(String size) {
+    assertThat(problems("generic: {payloadSizeLimit: " + size + "}")).containsExactly(
+        "config: generic.payloadSizeLimit: must be at most 100mb, was '" + size + "'");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"1.5mb", "1 megabyte", "mb", "-1kb"})
+  void payloadSizeLimitMustBeASize(String size) {
+    assertThat(problems("generic: {payloadSizeLimit: '" + size + "'}")).containsExactly(
+        "config: generic.payloadSizeLimit: must be a size like 512kb or 1mb (units b, kb, mb, gb),"
+            + " was '" + size + "'");
+  }
+
+  @ParameterizedTest
+  @CsvSource({"30s, 30", "15m, 900", "2h, 7200", "30d, 2592000", "2w, 1209600", "1d12h, 129600"})
+  void durationsAddUpTheirParts(String text, long seconds) {
+    WebhookSettings config = settings("generic: {maxExpiry: " + text + "}");
+
+    assertThat(config.maxExpiry()).isEqualTo(Duration.ofSeconds(seconds));
+  }
+
+  @Test
+  void maxExpiryMustBePositive() {
+    assertThat(problems("generic: {maxExpiry: 0d}"))
+        .containsExactly("config: generic.maxExpiry: must be positive, was '0d'");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"30", "1 day", "1y", "d", "1.5h", "5M"})
+  void maxExpiryMustBeADuration(String text) {
+    List<String> problems = problems("generic: {maxExpiry: '" + text + "'}");
+
+    assertThat(problems).containsExactly("config: generic.maxExpiry: must be a duration like 30d"
+        + " or 1d12h (units s, m, h, d, w), was '" + text + "'");
+  }
+
+
+  private static Config parse(String yaml) {
+    return ConfigLoader.parse(yaml, Path.of("."), Map.of(), Grapple.configSections());
+  }
+
+  private static WebhookSettings settings(String yaml) {
+    return (WebhookSettings) parse(yaml).settings("generic");
+  }
+
+  private static List<String> problems(String yaml) {
+    try {
+      Config config = parse(yaml);
+      throw new AssertionError("expected config problems, got " + config);
+    } catch (ConfigException e) {
+      return e.problems();
+    }
+  }
+}
