@@ -104,6 +104,11 @@ public final class Connections {
         .sorted(Comparator.comparing((Active a) -> a.kind().name()).thenComparing(Active::stateKey)).toList();
   }
 
+  /** Every connection of {@code kind}, in every room (e.g. to route an event by repository). */
+  public List<Active> ofKind(ConnectionKind<?> kind) {
+    return byId.values().stream().filter(a -> a.kind() == kind).toList();
+  }
+
   public Optional<Active> find(String roomId, ConnectionKind<?> kind, String stateKey) {
     return byId(ConnectionId.of(roomId, kind.eventType(), stateKey));
   }

@@ -55,6 +55,24 @@ public final class FakeGateway implements RoomGateway {
     gate.countDown();
   }
 
+  private volatile java.util.concurrent.CountDownLatch stateGate = new java.util.concurrent.CountDownLatch(0);
+  private final java.util.concurrent.CountDownLatch stateWriteStarted = new java.util.concurrent.CountDownLatch(1);
+
+  /** State writes wait until {@link #releaseStateWrites}, as a slow homeserver's would. */
+  public FakeGateway holdStateWrites() {
+    stateGate = new java.util.concurrent.CountDownLatch(1);
+    return this;
+  }
+
+  public void releaseStateWrites() {
+    stateGate.countDown();
+  }
+
+  /** Waits until a state write has begun (and is being held). */
+  public boolean awaitStateWriteStarted(Duration wait) throws InterruptedException {
+    return stateWriteStarted.await(wait.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
   public static MatrixException rateLimited(long retryAfterMs) {
     return new MatrixException(429, "M_LIMIT_EXCEEDED", "Too many requests", Duration.ofMillis(retryAfterMs));
   }
@@ -106,7 +124,18 @@ public final class FakeGateway implements RoomGateway {
   private final List<String> membership = new ArrayList<>();
 
   @Override
-  public synchronized void putState(String roomId, String eventType, String stateKey, ObjectNode content) {
+  public void putState(String roomId, String eventType, String stateKey, ObjectNode content) throws IOException {
+    stateWriteStarted.countDown();
+    try {
+      stateGate.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while held", e);
+    }
+    recordState(roomId, eventType, stateKey, content);
+  }
+
+  private synchronized void recordState(String roomId, String eventType, String stateKey, ObjectNode content) {
     stateWrites.add(new StateWrite(roomId, eventType, stateKey, content.deepCopy()));
   }
 

@@ -39,9 +39,12 @@ final class TestHub implements AutoCloseable {
   final RoomStates rooms = new RoomStates();
   final Core core;
   private final List<Service.Running> running = new ArrayList<>();
+  private final List<Service> services;
+  private final List<grapple.bot.http.HttpListener> listeners = new ArrayList<>();
 
   /** {@code yaml}: config sections of the services (e.g. {@code generic: {urlPrefix: ...}}); may be empty. */
   TestHub(Path dir, List<Service> services, String yaml, List<PermissionRule> rules) {
+    this.services = List.copyOf(services);
     db = Database.open(dir.resolve("grapple.db"), Migrations.all(services.stream()
         .flatMap(s -> s.migrations().stream()).toList()));
     outbox = new Outbox(new OutboxStore(db), gateway, 2, Duration.ofMillis(100));
@@ -67,29 +70,55 @@ final class TestHub implements AutoCloseable {
     core = new Core(rooms, connections, dispatcher, outbox, new Invites(gateway, permissions));
   }
 
+  /** A webhook listener on a free port serving the services' receivers. */
+  grapple.bot.http.HttpListener listenForWebhooks() throws java.io.IOException {
+    grapple.bot.http.Router router = new grapple.bot.http.Router();
+    for (int i = 0; i < running.size(); i++) running.get(i).routes(new Routes(router, services.get(i).info().name()));
+    grapple.bot.http.HttpListener listener = grapple.bot.http.HttpListener.start(new grapple.bot.http.HttpListener.Settings(
+        "webhooks", new java.net.InetSocketAddress("127.0.0.1", 0), 4,
+        (status, message, id) -> grapple.bot.http.Response.error(status, message), path -> path), router,
+        grapple.bot.http.TestListeners.shared());
+    listeners.add(listener);
+    return listener;
+  }
+
   /** Makes {@code admin} (power 100), the bot (50) and {@code others} members of {@link #ROOM}. */
   TestHub joined(String admin, String... others) {
+    return joinedIn(ROOM, admin, others);
+  }
+
+  /** Makes {@code admin} (power 100), the bot (50) and {@code others} members of {@code room}. */
+  TestHub joinedIn(String room, String admin, String... others) {
     ObjectNode levels = Json.object().put("state_default", 50);
     levels.putObject("users").put(admin, 100).put(gateway.botUserId(), 50);
-    state("m.room.create", "", admin, Json.object().put("room_version", "11").put("creator", admin));
-    state("m.room.power_levels", "", admin, levels);
+    state(room, "m.room.create", "", admin, Json.object().put("room_version", "11").put("creator", admin));
+    state(room, "m.room.power_levels", "", admin, levels);
     List<String> members = new ArrayList<>(List.of(admin, gateway.botUserId()));
     members.addAll(List.of(others));
-    for (String user : members) state("m.room.member", user, user, Json.object().put("membership", "join"));
+    for (String user : members) state(room, "m.room.member", user, user, Json.object().put("membership", "join"));
     return this;
   }
 
   void state(String type, String key, String sender, ObjectNode content) {
-    core.onEvent(new RoomEvent.State(ROOM, "$" + System.nanoTime(), sender, type, key, content), false);
+    state(ROOM, type, key, sender, content);
+  }
+
+  void state(String room, String type, String key, String sender, ObjectNode content) {
+    core.onEvent(new RoomEvent.State(room, "$" + System.nanoTime(), sender, type, key, content), false);
   }
 
   void message(String sender, String body) {
-    core.onEvent(new RoomEvent.Message(ROOM, "$cmd" + System.nanoTime(), sender,
+    message(ROOM, sender, body);
+  }
+
+  void message(String room, String sender, String body) {
+    core.onEvent(new RoomEvent.Message(room, "$cmd" + System.nanoTime(), sender,
         Json.object().put("msgtype", "m.text").put("body", body)), false);
   }
 
   @Override
   public void close() {
+    listeners.forEach(grapple.bot.http.HttpListener::close);
     running.forEach(Service.Running::close);
     outbox.close();
     db.close();

@@ -1,0 +1,77 @@
+package grapple.bot;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import grapple.bot.webhook.WebhookService;
+import grapple.commands.PermissionLevel;
+import grapple.commands.PermissionRule;
+import grapple.state.Json;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** No lock is held while the homeserver answers: a slow state write holds up nobody else. */
+class SlowHomeserverTest {
+  private static final String ADMIN = "@admin:test";
+  private static final String OTHER_ROOM = "!other:test";
+
+  @TempDir Path dir;
+
+  @Test
+  void aStateWriteWaitingOnASlowHomeserverHoldsUpNeitherAnotherRoomsCommandNorAWebhook() throws Exception {
+    try (TestHub hub = new TestHub(dir, List.of(new WebhookService()), "",
+        List.of(new PermissionRule(ADMIN, List.of(new PermissionRule.ServiceLevel("*", PermissionLevel.ADMIN)))))) {
+      hub.joined(ADMIN).joinedIn(OTHER_ROOM, ADMIN);
+      hub.message(OTHER_ROOM, ADMIN, "!grapple webhook ready");
+      String url = hookUrlFrom(hub);
+      int port = hub.listenForWebhooks().port();
+      hub.gateway.holdStateWrites();
+
+      CompletableFuture<Void> slow = CompletableFuture.runAsync(() -> hub.message(ADMIN, "!grapple webhook slow"));
+      assertThat(hub.gateway.awaitStateWriteStarted(Duration.ofSeconds(5))).isTrue();
+      // The sync thread's next event, in another room, is taken in while that write waits.
+      CompletableFuture.runAsync(() -> hub.state(OTHER_ROOM, "uk.half-shot.matrix-hookshot.generic.hook", "byhand",
+          ADMIN, Json.object().put("name", "byhand"))).get(5, TimeUnit.SECONDS);
+      hub.message(OTHER_ROOM, ADMIN, "!grapple list");
+      HttpResponse<String> posted = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+          URI.create("http://127.0.0.1:" + port + "/webhook/" + url.substring(url.lastIndexOf('/') + 1)))
+          .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{\"text\":\"hi\"}"))
+          .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+
+      assertThat(posted.statusCode()).isEqualTo(202);
+      assertThat(hub.connections.inRoom(OTHER_ROOM)).extracting(Active::stateKey).containsExactly("byhand", "ready");
+      assertThat(nextBodyIn(hub, OTHER_ROOM)).startsWith("Connections in this room");
+      assertThat(nextBodyIn(hub, OTHER_ROOM)).isEqualTo("hi");
+      assertThat(slow).isNotDone();
+      hub.gateway.releaseStateWrites();
+      slow.get(5, TimeUnit.SECONDS);
+      assertThat(hub.connections.inRoom(TestHub.ROOM)).extracting(Active::stateKey).containsExactly("slow");
+    }
+  }
+
+  /** The URL the bot sent in its direct message about the first webhook. */
+  private static String hookUrlFrom(TestHub hub) throws InterruptedException {
+    for (int i = 0; i < 2; i++) {
+      String body = hub.gateway.takeSent().content().get("body").asText();
+      int at = body.indexOf("http");
+      if (at >= 0) return body.substring(at, body.indexOf('\n', at));
+    }
+    throw new AssertionError("no direct message with the webhook's URL");
+  }
+
+  private static String nextBodyIn(TestHub hub, String room) throws InterruptedException {
+    for (int i = 0; i < 5; i++) {
+      FakeGateway.Sent sent = hub.gateway.takeSent();
+      if (sent != null && sent.roomId().equals(room)) return sent.content().get("body").asText();
+    }
+    throw new AssertionError("nothing was sent to " + room);
+  }
+}
