@@ -273,7 +273,7 @@ public final class Connections {
 
   /** Takes a connection out of effect and out of the database. */
   synchronized void forget(Active active, String actor) {
-    store.remove(active.id());
+    store.remove(active.roomId(), active.id());
     unindex(active);
     active.live().closed(false);
     log.info("room {}: removed {} '{}' ({}) by {}", active.roomId(), active.kind().name(), active.stateKey(),
