@@ -50,6 +50,12 @@ public interface Service {
     /** Gauges and counters of its own. */
     default void measure(Metrics metrics) {}
 
+    /**
+     * Starts what must run on one instance at a time (polling, outbound delivery, token refresh):
+     * called once, when this instance starts leading (at once with SQLite).
+     */
+    default void lead() {}
+
     /** The threads it runs that must not die, by name, each answering whether it is alive. */
     default Map<String, BooleanSupplier> threads() {
       return Map.of();

@@ -48,7 +48,7 @@ final class TestHub implements AutoCloseable {
     db = Database.open(dir.resolve("grapple.db"), Migrations.all(services.stream()
         .flatMap(s -> s.migrations().stream()).toList()));
     outbox = new Outbox(new OutboxStore(db), gateway, 2, Duration.ofMillis(100));
-    outbox.start();
+    outbox.start(db);
     Map<String, List<String>> aliases = new java.util.HashMap<>();
     services.forEach(s -> aliases.put(s.info().name(), List.copyOf(s.info().aliases())));
     Permissions permissions = new Permissions(rules, new ServiceNames(aliases));
@@ -61,13 +61,14 @@ final class TestHub implements AutoCloseable {
     for (Service service : services) {
       Service.Running r = service.start(config.settings(service.info().name()), context);
       running.add(r);
+      r.lead();
       connections.kinds().add(r.kinds());
       commands.addAll(r.commands());
     }
     connections.load();
     Dispatcher dispatcher = new Dispatcher(commands, permissions,
         new Dispatcher.Settings(List.of("!grapple"), gateway.botUserId()), rooms, Clock.systemUTC());
-    core = new Core(rooms, connections, dispatcher, outbox, new Invites(gateway, permissions));
+    core = new Core(rooms, connections, dispatcher, outbox, new Invites(gateway, permissions), e -> {});
   }
 
   /** A webhook listener on a free port serving the services' receivers. */

@@ -76,6 +76,8 @@ final class FeedPoller implements AutoCloseable {
   }
 
   void start() {
+    tickedAtNanos = System.nanoTime();
+    started = true;
     ticker.scheduleWithFixedDelay(this::tick, 1, 1, TimeUnit.SECONDS);
   }
 
@@ -104,10 +106,12 @@ final class FeedPoller implements AutoCloseable {
 
   /** When the scheduler last ticked (System.nanoTime), for the watchdog. */
   private volatile long tickedAtNanos = System.nanoTime();
+  /** Polling starts when this instance leads. */
+  private volatile boolean started;
 
   /** False once the scheduler has not ticked for a minute: its thread has died or is stuck. */
   boolean ticking() {
-    return ticker.isShutdown() || System.nanoTime() - tickedAtNanos < TimeUnit.MINUTES.toNanos(1);
+    return !started || ticker.isShutdown() || System.nanoTime() - tickedAtNanos < TimeUnit.MINUTES.toNanos(1);
   }
 
   /** Runs under scheduleWithFixedDelay, where anything thrown would cancel every later tick. */

@@ -53,7 +53,7 @@ class FeedPollerTest {
   private void openDatabase() {
     db = Database.open(dir.resolve("grapple.db"));
     outbox = new Outbox(new OutboxStore(db), gateway, 2, Duration.ofMillis(100));
-    outbox.start();
+    outbox.start(db);
     store = new FeedStore(db);
   }
 
