@@ -176,7 +176,7 @@ public final class MatrixUser {
     return events;
   }
 
-  public Optional<JsonNode> stateEvent(String roomId, String type, String stateKey) {
+  private Optional<JsonNode> stateEvent(String roomId, String type, String stateKey) {
     return roomState(roomId).stream()
         .filter(e -> e.path("type").asText().equals(type) && e.path("state_key").asText().equals(stateKey))
         .findFirst();

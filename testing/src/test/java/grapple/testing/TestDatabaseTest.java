@@ -3,7 +3,6 @@ package grapple.testing;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import grapple.state.KeyValueStore;
-import java.nio.file.Files;
 import org.junit.jupiter.api.Test;
 
 class TestDatabaseTest {
@@ -37,6 +36,6 @@ class TestDatabaseTest {
     database.close();
 
     assertThat(database.file()).doesNotExist();
-    assertThat(Files.exists(database.file().getParent())).isFalse();
+    assertThat(database.file().getParent()).doesNotExist();
   }
 }
