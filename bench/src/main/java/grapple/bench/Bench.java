@@ -1,5 +1,9 @@
 package grapple.bench;
 
+import grapple.testing.Await;
+import grapple.testing.Checkout;
+import grapple.testing.Homeserver;
+import grapple.testing.MatrixUser;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -7,6 +11,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import okhttp3.ConnectionPool;
+import okhttp3.OkHttpClient;
 
 /**
  * Runs Grapple's benchmarks and fault scenarios against the built jar and the loopback Synapse:
@@ -17,7 +24,14 @@ public final class Bench {
   static Path repo;
   static Path work;
   static String runId;
-  private static Synapse synapse;
+  /** The client of every bench user: enough pooled connections for the concurrent senders, no silent retries. */
+  private static final OkHttpClient MATRIX_HTTP = new OkHttpClient.Builder()
+      .connectionPool(new ConnectionPool(128, 5, TimeUnit.MINUTES))
+      .readTimeout(Duration.ofSeconds(60))
+      .callTimeout(Duration.ofSeconds(90))
+      .retryOnConnectionFailure(false)
+      .build();
+  private static Homeserver synapse;
   private static MatrixUser owner;
   private static MatrixUser reader;
 
@@ -44,7 +58,7 @@ public final class Bench {
       usage();
       System.exit(2);
     }
-    repo = findRepo();
+    repo = Checkout.root();
     runId = System.getProperty("grapple.bench.run", Long.toString(System.currentTimeMillis() % 100_000_000L, 36));
     work = repo.resolve("bench/target/run-" + runId);
     Files.createDirectories(work);
@@ -130,29 +144,26 @@ public final class Bench {
                     | faults (= kill9 outage ratelimit readonly) | kill9 | outage | ratelimit | readonly
           --quick   smaller counts and shorter levels: a full pass in a few minutes
         Needs bot/target/grapple.jar (mvn -q -DskipTests package). Starts Synapse with
-        ../shared/synapse/synapse.sh if it is not running. Writes bench/results/<scenario>.json.""");
+        testing/synapse/synapse.sh if it is not running. Writes bench/results/<scenario>.json.""");
   }
 
-  /** The checkout root: the first directory at or above the working directory with pom.xml and bot/. */
-  private static Path findRepo() {
-    for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
-      if (Files.isRegularFile(d.resolve("pom.xml")) && Files.isDirectory(d.resolve("bot"))) return d;
-    }
-    throw new IllegalStateException("run from inside the grapple checkout (no pom.xml + bot/ above " + Path.of("").toAbsolutePath() + ")");
-  }
-
-  static synchronized Synapse synapse() {
-    if (synapse == null) synapse = Synapse.ensureRunning(repo);
+  static synchronized Homeserver synapse() {
+    if (synapse == null) synapse = Homeserver.ensureRunning();
     return synapse;
   }
 
+  /** Registers a user on the loopback Synapse who sends with the bench's shared client. */
+  static MatrixUser register(String localpart) {
+    return synapse().register(localpart, MATRIX_HTTP);
+  }
+
   static synchronized MatrixUser owner() {
-    if (owner == null) owner = synapse().register("bench_owner_" + runId);
+    if (owner == null) owner = register("bench_owner_" + runId);
     return owner;
   }
 
   static synchronized MatrixUser reader() {
-    if (reader == null) reader = synapse().register("bench_reader_" + runId);
+    if (reader == null) reader = register("bench_reader_" + runId);
     return reader;
   }
 
@@ -171,11 +182,6 @@ public final class Bench {
   }
 
   static void sleep(Duration d) {
-    try {
-      Thread.sleep(d.toMillis());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted", e);
-    }
+    Await.pause(d);
   }
 }

@@ -1,6 +1,7 @@
 package grapple.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import grapple.testing.MatrixUser;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
@@ -50,7 +51,7 @@ final class BotProcess implements AutoCloseable {
     p.prepare("""
         homeserver: {url: "%s", domain: localhost}
         bot: {userId: "%s", accessToken: "%s"}
-        """.formatted(homeserverUrl, bot.userId, bot.accessToken), database);
+        """.formatted(homeserverUrl, bot.userId, bot.accessToken()), database);
     return p;
   }
 

@@ -1,6 +1,7 @@
 package grapple.bench;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.testing.Homeserver;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
@@ -23,7 +24,7 @@ final class OutageFault {
     Duration outage = Bench.pick(Duration.ofSeconds(15), Duration.ofSeconds(60));
     ObjectNode r = Report.result("outage");
     Verdict v = new Verdict("outage");
-    Synapse synapse = Bench.synapse();
+    Homeserver synapse = Bench.synapse();
     try (Rig rig = Rig.start("outage", synapse.url, null)) {
       RoomReader reader = rig.reader();
       List<String> texts = Bench.texts("outage", n);

@@ -1,5 +1,6 @@
 package grapple.bench;
 
+import grapple.testing.MatrixUser;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -26,8 +27,7 @@ final class Rig implements AutoCloseable {
 
   /** Registers a bot user for this scenario, starts it (against {@code homeserverUrl}) and builds the room. */
   static Rig start(String scenario, String homeserverUrl, Path database) {
-    Synapse synapse = Bench.synapse();
-    MatrixUser botUser = synapse.register("bench_bot_" + scenario + "_" + Bench.runId);
+    MatrixUser botUser = Bench.register("bench_bot_" + scenario + "_" + Bench.runId);
     Path dir = Bench.work.resolve(scenario);
     BotProcess bot = BotProcess.matrix(dir, homeserverUrl, botUser,
         database != null ? database : dir.resolve("grapple.db"));
@@ -36,7 +36,7 @@ final class Rig implements AutoCloseable {
     MatrixUser reader = Bench.reader();
     String roomId = owner.createRoom(Map.of(owner.userId, 100, bot.userId, 50), List.of(bot.userId, reader.userId));
     reader.join(roomId);
-    owner.awaitJoin(roomId, bot.userId, Duration.ofSeconds(60));
+    owner.awaitMembership(roomId, bot.userId, "join", Duration.ofSeconds(60));
     String hook = bot.createWebhook(roomId, owner.userId, "bench-" + scenario);
     return new Rig(bot, roomId, hook, owner, reader);
   }

@@ -1,6 +1,7 @@
 package grapple.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import grapple.testing.MatrixUser;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;

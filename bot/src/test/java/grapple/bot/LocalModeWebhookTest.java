@@ -85,7 +85,8 @@ class LocalModeWebhookTest {
     String url = createHook("old");
     console.type("/state uk.half-shot.matrix-hookshot.generic.hook old "
         + "{\"name\":\"old\",\"expirationDate\":\"2020-01-01T00:00:00Z\"}");
-    Thread.sleep(300);
+    console.type("/state"); // the console takes lines in order: once this one's usage note is out, the state is in
+    console.awaitPrinted("Usage: /state");
 
     try (Response r = post(url, "application/json", "{}")) {
       assertThat(r.code()).isEqualTo(404);

@@ -3,6 +3,7 @@ package grapple.commands;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import grapple.state.BadInput;
+import grapple.testing.FakeClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

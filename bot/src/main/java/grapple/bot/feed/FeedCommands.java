@@ -77,7 +77,8 @@ final class FeedCommands {
     }
     StringBuilder out = new StringBuilder("Feeds in this room:\n\n");
     for (Active a : inRoom) {
-      out.append("- ").append(FeedText.escapeMarkdown(a.stateKey())).append(" — ").append(a.live().summary())
+      // A code span keeps the URL literal without backslashes, so the plain body reads as it is.
+      out.append("- ").append(Markdown.code(a.stateKey())).append(" — ").append(a.live().summary())
           .append('\n');
     }
     return Reply.text(out.toString().stripTrailing());

@@ -1,33 +1,18 @@
 package grapple.bot.console;
 
 import grapple.state.Json;
-import grapple.state.Database;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import grapple.testing.TestDatabase;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class LocalStateStoreTest {
   private static final String ROOM = "!console:localhost";
   private static final String HOOK_EVENT = "uk.half-shot.matrix-hookshot.generic.hook";
 
-  @TempDir Path dir;
-  private Database db;
-  private LocalStateStore state;
-
-  @BeforeEach
-  void openDatabase() {
-    db = Database.open(dir.resolve("grapple.db"));
-    state = new LocalStateStore(db);
-  }
-
-  @AfterEach
-  void closeDatabase() {
-    db.close();
-  }
+  @RegisterExtension final TestDatabase database = TestDatabase.open();
+  private final LocalStateStore state = new LocalStateStore(database.db());
 
   @Test
   void aRoomHasNoStateAtFirst() {

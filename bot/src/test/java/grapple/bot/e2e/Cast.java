@@ -1,5 +1,7 @@
 package grapple.bot.e2e;
 
+import grapple.testing.Homeserver;
+import grapple.testing.MatrixUser;
 import java.security.SecureRandom;
 
 /**
@@ -10,8 +12,10 @@ import java.security.SecureRandom;
 record Cast(String runId, MatrixUser alice, MatrixUser bob, MatrixUser carol, MatrixUser dave) {
   private static Cast registered;
 
-  static synchronized Cast of(Homeserver homeserver) {
+  /** The cast on the running homeserver; aborts or fails the calling test as {@link Homeserver#require()} does. */
+  static synchronized Cast require() {
     if (registered != null) return registered;
+    Homeserver homeserver = Homeserver.require();
     String runId = newRunId();
     registered = new Cast(runId,
         homeserver.register("alice_" + runId),

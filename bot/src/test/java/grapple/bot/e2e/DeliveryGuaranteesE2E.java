@@ -3,8 +3,9 @@ package grapple.bot.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import grapple.bot.e2e.MatrixUser.Seen;
 import grapple.bot.e2e.WebhookPoster.Answer;
+import grapple.testing.Homeserver;
+import grapple.testing.MatrixUser.Seen;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,7 +19,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -31,7 +31,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class DeliveryGuaranteesE2E {
-  @RegisterExtension static final PrintBotLog botLog = new PrintBotLog();
+  @RegisterExtension static final WatchedBot watched = new WatchedBot();
   private static final int BURST_MESSAGES = 300;
   private static final int BURST_CLIENTS = 8;
   private static final int KILL_AFTER_ACKS = 120;
@@ -47,18 +47,13 @@ class DeliveryGuaranteesE2E {
 
   @BeforeAll void startBot() {
     homeserver = Homeserver.require();
-    cast = Cast.of(homeserver);
-    bot = GrappleProcess.launch("delivery", homeserver, cast);
-    botLog.watch(bot);
+    cast = Cast.require();
+    bot = watched.watch(GrappleProcess.launch("delivery", cast));
   }
 
   /** A test that failed halfway may have left the bot stopped. */
   @BeforeEach void botIsRunning() {
     if (!bot.isAlive()) bot.start();
-  }
-
-  @AfterAll void stopBot() {
-    if (bot != null) bot.close();
   }
 
   @Test void webhookWorksAfterAGracefulRestart() throws Exception {

@@ -5,7 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import grapple.bot.e2e.MatrixUser.Seen;
+import grapple.testing.MatrixUser;
+import grapple.testing.MatrixUser.Seen;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -43,7 +44,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FeedE2E {
-  @RegisterExtension static final PrintBotLog botLog = new PrintBotLog();
+  @RegisterExtension static final WatchedBot watched = new WatchedBot();
   private static final String FEED_EVENT_TYPE = "uk.half-shot.matrix-hookshot.feed";
   private static final String FEEDS_YAML =
       "feeds: {pollIntervalSeconds: 60, allowPrivateAddresses: true, pollTimeoutSeconds: 5}\n";
@@ -77,14 +78,12 @@ class FeedE2E {
   private long flakySubscribedAt;
 
   @BeforeAll void startBotWithTwoRoomsAndTheFlakyFeed() {
-    Homeserver homeserver = Homeserver.require();
-    Cast cast = Cast.of(homeserver);
+    Cast cast = Cast.require();
     alice = cast.alice();
     server = FeedServer.start();
     urlA = server.url("/a.xml");
     urlB = server.url("/b.xml");
-    bot = GrappleProcess.prepare("feed", homeserver, cast).launch(FEEDS_YAML);
-    botLog.watch(bot);
+    bot = watched.watch(GrappleProcess.prepare("feed", cast).launch(FEEDS_YAML));
     roomA = TestRoom.create(alice, bot);
     roomB = TestRoom.create(alice, bot);
     timing("bot up, rooms A %s and B %s", roomA.id, roomB.id);
@@ -124,7 +123,7 @@ class FeedE2E {
     long mark = alice.mark();
 
     Seen reply = command(roomA, "!grapple feed " + urlA + " News");
-    assertThat(reply.body()).as("reply to the feed command").startsWith("Following " + urlA);
+    assertThat(reply.body()).as("reply to the feed command").startsWith("Following `" + urlA + "`");
     alice.syncFor(QUIET_AFTER_SUBSCRIBE);
     List<String> early = feedPosts(roomA, mark);
     int requests = server.requests("/a.xml").size();
@@ -254,7 +253,7 @@ class FeedE2E {
   @Test @Order(6) void removeStopsFollowingAndEmptiesTheState() {
     Seen reply = command(roomA, "!grapple feed remove " + urlA);
 
-    assertThat(reply.body()).as("reply to feed remove").matches("Stopped following \\Q" + urlA + "\\E\\.?");
+    assertThat(reply.body()).as("reply to feed remove").isEqualTo("Stopped following `" + urlA + "`.");
     JsonNode state = alice.awaitStateEvent(roomA.id, FEED_EVENT_TYPE, urlA, "{}",
         e -> e.path("content").isObject() && e.path("content").isEmpty(), MatrixUser.DEFAULT_TIMEOUT);
     assertThat(state.path("content").toString()).isEqualTo("{}");

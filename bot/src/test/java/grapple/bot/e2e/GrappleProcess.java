@@ -1,5 +1,9 @@
 package grapple.bot.e2e;
 
+import grapple.testing.Await;
+import grapple.testing.Checkout;
+import grapple.testing.Homeserver;
+import grapple.testing.MatrixUser;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
@@ -53,17 +57,18 @@ final class GrappleProcess implements AutoCloseable {
   }
 
   /** Registers a bot user for this test class, writes its config and starts it until /ready. */
-  static GrappleProcess launch(String tag, Homeserver homeserver, Cast cast) {
-    return prepare(tag, homeserver, cast).launch("");
+  static GrappleProcess launch(String tag, Cast cast) {
+    return prepare(tag, cast).launch("");
   }
 
   /**
    * Registers a bot user for this test class without starting it, so that rooms can be made for it
    * first and their ids put into its config with {@link #launch(String)}.
    */
-  static GrappleProcess prepare(String tag, Homeserver homeserver, Cast cast) {
+  static GrappleProcess prepare(String tag, Cast cast) {
+    Homeserver homeserver = Homeserver.require();
     MatrixUser bot = homeserver.register("grapple_" + tag + "_" + cast.runId());
-    Path dir = Homeserver.repoRoot().resolve("bot/target/e2e/" + tag + "-" + cast.runId());
+    Path dir = Checkout.root().resolve("bot/target/e2e/" + tag + "-" + cast.runId());
     return new GrappleProcess(dir, bot, homeserver.url, cast);
   }
 
@@ -108,7 +113,7 @@ final class GrappleProcess implements AutoCloseable {
    * shell) cannot swap classes under a running bot or between its restarts.
    */
   private void copyJar() {
-    Path built = Homeserver.repoRoot().resolve("bot/target/grapple.jar");
+    Path built = Checkout.root().resolve("bot/target/grapple.jar");
     if (!Files.isRegularFile(built)) {
       throw new IllegalStateException(built + " does not exist: build it with mvn package (mvn verify does)");
     }
@@ -144,7 +149,7 @@ final class GrappleProcess implements AutoCloseable {
             + " before it was ready. " + logTail(80));
       }
       if (isReady()) return;
-      MatrixUser.sleep(Duration.ofMillis(200));
+      Await.pause(Duration.ofMillis(200));
     }
     throw new AssertionError("grapple was not ready (GET /ready → 200) within "
         + READY_TIMEOUT.toSeconds() + " s. " + logTail(80));

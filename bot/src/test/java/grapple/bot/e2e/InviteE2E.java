@@ -3,9 +3,9 @@ package grapple.bot.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import grapple.testing.MatrixUser;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -14,20 +14,14 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /** Who may bring the bot into a room (CONTRACT.md §4: inviting needs {@code login}). */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class InviteE2E {
-  @RegisterExtension static final PrintBotLog botLog = new PrintBotLog();
+  @RegisterExtension static final WatchedBot watched = new WatchedBot();
 
   private Cast cast;
   private GrappleProcess bot;
 
   @BeforeAll void startBot() {
-    Homeserver homeserver = Homeserver.require();
-    cast = Cast.of(homeserver);
-    bot = GrappleProcess.launch("invite", homeserver, cast);
-    botLog.watch(bot);
-  }
-
-  @AfterAll void stopBot() {
-    if (bot != null) bot.close();
+    cast = Cast.require();
+    bot = watched.watch(GrappleProcess.launch("invite", cast));
   }
 
   @Test void botJoinsWhenAConfigAdminInvitesIt() {

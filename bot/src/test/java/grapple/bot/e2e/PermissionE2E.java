@@ -2,11 +2,10 @@ package grapple.bot.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import grapple.bot.e2e.MatrixUser.Seen;
+import grapple.testing.MatrixUser.Seen;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -15,7 +14,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /** Commands refused for want of permission, each saying which one (CONTRACT.md §3, §4). */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class PermissionE2E {
-  @RegisterExtension static final PrintBotLog botLog = new PrintBotLog();
+  @RegisterExtension static final WatchedBot watched = new WatchedBot();
   private static final Duration REFUSAL_WINDOW = Duration.ofSeconds(10);
 
   private Cast cast;
@@ -23,15 +22,9 @@ class PermissionE2E {
   private TestRoom room;
 
   @BeforeAll void startBotInARoomWithEveryone() {
-    Homeserver homeserver = Homeserver.require();
-    cast = Cast.of(homeserver);
-    bot = GrappleProcess.launch("permission", homeserver, cast);
-    botLog.watch(bot);
+    cast = Cast.require();
+    bot = watched.watch(GrappleProcess.launch("permission", cast));
     room = TestRoom.create(cast.alice(), bot, cast.bob(), cast.carol(), cast.dave());
-  }
-
-  @AfterAll void stopBot() {
-    if (bot != null) bot.close();
   }
 
   @Test void userWithoutManageConnectionsIsToldSo() {

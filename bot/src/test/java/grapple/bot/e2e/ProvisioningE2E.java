@@ -3,8 +3,11 @@ package grapple.bot.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import grapple.bot.e2e.MatrixUser.Seen;
 import grapple.bot.e2e.WebhookPoster.Answer;
+import grapple.testing.Await;
+import grapple.testing.Homeserver;
+import grapple.testing.MatrixUser;
+import grapple.testing.MatrixUser.Seen;
 import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -16,7 +19,6 @@ import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -31,7 +33,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ProvisioningE2E {
-  @RegisterExtension static final PrintBotLog botLog = new PrintBotLog();
+  @RegisterExtension static final WatchedBot watched = new WatchedBot();
   private static final String HOOK = TestRoom.HOOK_EVENT_TYPE;
   private static final Duration SEEN_BY_BOT_TIMEOUT = Duration.ofSeconds(10);
   private static final Duration POLL_INTERVAL = Duration.ofMillis(250);
@@ -53,11 +55,9 @@ class ProvisioningE2E {
   private String writeToken;
 
   @BeforeAll void startBotWithKeysForTwoRooms() {
-    Homeserver homeserver = Homeserver.require();
-    cast = Cast.of(homeserver);
-    outsider = homeserver.register("erin_" + cast.runId());
-    bot = GrappleProcess.prepare("provisioning", homeserver, cast);
-    botLog.watch(bot);
+    cast = Cast.require();
+    outsider = Homeserver.require().register("erin_" + cast.runId());
+    bot = watched.watch(GrappleProcess.prepare("provisioning", cast));
     roomA = TestRoom.open(cast.alice(), bot, cast.bob(), cast.dave());
     roomB = TestRoom.open(cast.alice(), bot);
     bot.launch(provisioningYaml());
@@ -65,10 +65,6 @@ class ProvisioningE2E {
     roomB.awaitBotJoined();
     awaitApiKnowsRoom(roomA);
     awaitApiKnowsRoom(roomB);
-  }
-
-  @AfterAll void stopBot() {
-    if (bot != null) bot.close();
   }
 
   private String provisioningYaml() {
@@ -277,7 +273,7 @@ class ProvisioningE2E {
     long deadline = System.nanoTime() + SEEN_BY_BOT_TIMEOUT.toNanos();
     ApiAnswer last = call(token, method, pathAndQuery, body);
     while (!done.test(last) && System.nanoTime() < deadline) {
-      MatrixUser.sleep(POLL_INTERVAL);
+      Await.pause(POLL_INTERVAL);
       last = call(token, method, pathAndQuery, body);
     }
     return last;

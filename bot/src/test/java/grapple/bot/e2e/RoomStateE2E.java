@@ -3,10 +3,10 @@ package grapple.bot.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import grapple.bot.e2e.MatrixUser.Seen;
 import grapple.bot.e2e.TestRoom.SecretUrl;
 import grapple.bot.e2e.WebhookPoster.Answer;
-import org.junit.jupiter.api.AfterAll;
+import grapple.testing.MatrixUser;
+import grapple.testing.MatrixUser.Seen;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -15,7 +15,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /** Connections made by editing room state by hand (CONTRACT.md §2). */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RoomStateE2E {
-  @RegisterExtension static final PrintBotLog botLog = new PrintBotLog();
+  @RegisterExtension static final WatchedBot watched = new WatchedBot();
 
   private final WebhookPoster poster = new WebhookPoster();
   private Cast cast;
@@ -23,15 +23,9 @@ class RoomStateE2E {
   private TestRoom room;
 
   @BeforeAll void startBotInARoomWithCarol() {
-    Homeserver homeserver = Homeserver.require();
-    cast = Cast.of(homeserver);
-    bot = GrappleProcess.launch("roomstate", homeserver, cast);
-    botLog.watch(bot);
+    cast = Cast.require();
+    bot = watched.watch(GrappleProcess.launch("roomstate", cast));
     room = TestRoom.create(cast.alice(), bot, cast.carol());
-  }
-
-  @AfterAll void stopBot() {
-    if (bot != null) bot.close();
   }
 
   @Test void hookAddedAsStateSendsItsUrlByDirectMessageAndWorks() throws Exception {

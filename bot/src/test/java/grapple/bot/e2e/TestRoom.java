@@ -1,7 +1,8 @@
 package grapple.bot.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import grapple.bot.e2e.MatrixUser.Seen;
+import grapple.testing.MatrixUser;
+import grapple.testing.MatrixUser.Seen;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;

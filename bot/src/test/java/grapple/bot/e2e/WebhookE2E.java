@@ -3,12 +3,13 @@ package grapple.bot.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import grapple.bot.e2e.MatrixUser.Seen;
 import grapple.bot.e2e.TestRoom.CreatedHook;
 import grapple.bot.e2e.WebhookPoster.Answer;
+import grapple.testing.Await;
+import grapple.testing.MatrixUser;
+import grapple.testing.MatrixUser.Seen;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -20,7 +21,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class WebhookE2E {
-  @RegisterExtension static final PrintBotLog botLog = new PrintBotLog();
+  @RegisterExtension static final WatchedBot watched = new WatchedBot();
   private static final String HTML = "org.matrix.custom.html";
   private static final String WEBHOOK_DATA = "uk.half-shot.hookshot.webhook_data";
 
@@ -34,15 +35,9 @@ class WebhookE2E {
   private int markers;
 
   @BeforeAll void startBotInARoom() {
-    Homeserver homeserver = Homeserver.require();
-    cast = Cast.of(homeserver);
-    bot = GrappleProcess.launch("webhook", homeserver, cast);
-    botLog.watch(bot);
+    cast = Cast.require();
+    bot = watched.watch(GrappleProcess.launch("webhook", cast));
     room = TestRoom.create(cast.alice(), bot);
-  }
-
-  @AfterAll void stopBot() {
-    if (bot != null) bot.close();
   }
 
   /** Made by the first test that needs it; a failure is remembered, not retried by every test. */
@@ -282,7 +277,7 @@ class WebhookE2E {
     ci(); // so that ci, not temp, is the hook that opens the DM room
     CreatedHook temp = room.createWebhook("temp 2s");
 
-    MatrixUser.sleep(Duration.ofSeconds(3));
+    Await.pause(Duration.ofSeconds(3));
     Answer answer = poster.postJson(temp.url(), "{\"text\":\"too late\"}");
 
     assertThat(answer.code()).as("status, body %s", answer.body()).isEqualTo(404);

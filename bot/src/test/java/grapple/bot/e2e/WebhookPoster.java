@@ -1,6 +1,7 @@
 package grapple.bot.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import grapple.testing.MatrixUser;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

@@ -12,18 +12,16 @@ import grapple.state.Database;
 import grapple.bot.feed.FeedStore;
 import grapple.state.Json;
 import grapple.state.OutboxStore;
+import grapple.testing.Await;
+import grapple.testing.FakeClock;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Supplier;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
@@ -35,6 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** The poller against a real local HTTP server and a real SQLite file. */
 class FeedPollerTest {
   private static final String ROOM = "!room:test";
+  private static final Duration WAIT = Duration.ofSeconds(10);
 
   @TempDir Path dir;
   private final MockWebServer server = new MockWebServer();
@@ -82,17 +81,6 @@ class FeedPollerTest {
 
   private static FeedSettings settings(int postLatest, int maxItemsPerPoll) {
     return new FeedSettings(true, 600, 2, 2, postLatest, maxItemsPerPoll, true, 1024 * 1024);
-  }
-
-  /** Waits up to ten seconds for {@code condition} to give a value. */
-  private static <T> T await(Supplier<Optional<T>> condition) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (System.nanoTime() < deadline) {
-      Optional<T> value = condition.get();
-      if (value.isPresent()) return value.get();
-      Thread.sleep(50);
-    }
-    throw new AssertionError("condition not met within 10 s");
   }
 
   private String url() {
@@ -392,9 +380,9 @@ class FeedPollerTest {
     poller.register(sub(connection("")), true);
     poller.start();
 
-    FeedStore.UrlState failed = await(() -> store.url(url()).filter(s -> s.failures() == 1));
+    FeedStore.UrlState failed = Await.value(WAIT, () -> store.url(url()).filter(s -> s.failures() == 1));
     poller.register(sub(connection(other, "")), true);
-    await(() -> store.url(other).filter(s -> s.lastSuccessAt() != null));
+    Await.value(WAIT, () -> store.url(other).filter(s -> s.lastSuccessAt() != null));
 
     assertThat(failed.lastError()).isEqualTo("internal error: java.lang.StackOverflowError");
     assertThat(failed.nextPollAt()).isGreaterThan(System.currentTimeMillis() + 500_000);
@@ -404,21 +392,11 @@ class FeedPollerTest {
   @Test
   void aTickThatThrowsDoesNotStopTheTicksAfterIt() throws Exception {
     AtomicBoolean failNext = new AtomicBoolean(true);
-    Clock clock = new Clock() {
-      @Override
-      public ZoneId getZone() {
-        return ZoneOffset.UTC;
-      }
-
-      @Override
-      public Clock withZone(ZoneId zone) {
-        return this;
-      }
-
+    FakeClock clock = new FakeClock(Instant.now()) {
       @Override
       public Instant instant() {
         if (failNext.getAndSet(false)) throw new NoClassDefFoundError("simulated");
-        return Instant.now();
+        return super.instant();
       }
     };
     FeedSettings settings = settings(0, 10);
@@ -427,7 +405,7 @@ class FeedPollerTest {
     serve(rss("1"));
     poller.start();
 
-    FeedStore.UrlState polled = await(() -> store.url(url()).filter(s -> s.lastSuccessAt() != null));
+    FeedStore.UrlState polled = Await.value(WAIT, () -> store.url(url()).filter(s -> s.lastSuccessAt() != null));
 
     assertThat(failNext).isFalse();
     assertThat(polled.failures()).isZero();

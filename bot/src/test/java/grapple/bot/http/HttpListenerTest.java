@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import grapple.state.Json;
+import grapple.testing.Await;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -21,11 +22,13 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 class HttpListenerTest {
+  private static final Duration WAIT = Duration.ofSeconds(10);
   private static final HttpListener.Limits SHORT = new HttpListener.Limits(Duration.ofSeconds(1),
       Duration.ofSeconds(1), Duration.ofSeconds(5));
 
@@ -33,6 +36,7 @@ class HttpListenerTest {
   private final List<String> answeredOn = new CopyOnWriteArrayList<>();
   private final List<Socket> sockets = new ArrayList<>();
   private final AtomicReference<Optional<String>> failure = new AtomicReference<>(Optional.empty());
+  private final AtomicInteger arrived = new AtomicInteger();
   private HttpListener listener;
 
   @AfterEach
@@ -46,21 +50,19 @@ class HttpListenerTest {
   }
 
   private void start(Router router, int threads, InFlight budget, HttpListener.Limits limits) throws Exception {
-    Health health = new Health() {
-      @Override
-      public boolean ready() {
-        return true;
-      }
-
-      @Override
-      public Optional<String> failure() {
-        return failure.get();
-      }
-    };
+    Health health = TestListeners.readyWith(failure::get);
     listener = HttpListener.start(new HttpListener.Settings("test", new InetSocketAddress("127.0.0.1", 0), threads,
         (status, message, id) -> Response.error(status, message + " [" + id + "]"), path -> path), router,
         new HttpListener.Shared(health, (name, status, nanos) -> answeredOn.add(Thread.currentThread().getName()),
             budget, limits));
+  }
+
+  /** Answers with {@code answer} once it is completed, counting the requests that have reached it. */
+  private Router.AsyncHandler answerLater(CompletableFuture<Response> answer) {
+    return request -> {
+      arrived.incrementAndGet();
+      return answer;
+    };
   }
 
   private HttpResponse<String> get(String path) throws Exception {
@@ -107,10 +109,10 @@ class HttpListenerTest {
   @Test
   void anAnswerCompletedLaterByAnotherThreadIsSent() throws Exception {
     CompletableFuture<Response> answer = new CompletableFuture<>();
-    start(new Router().addAsync("GET", "/later", 0, request -> answer), 2);
+    start(new Router().addAsync("GET", "/later", 0, answerLater(answer)), 2);
 
     CompletableFuture<HttpResponse<String>> response = getLater("/later");
-    Thread.sleep(100);
+    Await.until(WAIT, () -> arrived.get() == 1);
     assertThat(response).isNotDone();
     new Thread(() -> answer.complete(Response.ok(202))).start();
 
@@ -123,10 +125,10 @@ class HttpListenerTest {
   @Test
   void anAnswerCompletedByAnotherThreadIsStillWrittenByTheListenersThreads() throws Exception {
     CompletableFuture<Response> answer = new CompletableFuture<>();
-    start(new Router().addAsync("GET", "/later", 0, request -> answer), 2);
+    start(new Router().addAsync("GET", "/later", 0, answerLater(answer)), 2);
 
     CompletableFuture<HttpResponse<String>> response = getLater("/later");
-    Thread.sleep(100);
+    Await.until(WAIT, () -> arrived.get() == 1);
     Thread completer = new Thread(() -> answer.complete(Response.ok(202)), "database-writer-stand-in");
     completer.start();
 
@@ -137,11 +139,11 @@ class HttpListenerTest {
   @Test
   void aWaitingAnswerDoesNotHoldTheListenersOnlyThread() throws Exception {
     CompletableFuture<Response> answer = new CompletableFuture<>();
-    start(new Router().addAsync("GET", "/later", 0, request -> answer).add("GET", "/now", request -> Response.ok(200)),
+    start(new Router().addAsync("GET", "/later", 0, answerLater(answer)).add("GET", "/now", request -> Response.ok(200)),
         1);
 
     CompletableFuture<HttpResponse<String>> waiting = getLater("/later");
-    Thread.sleep(100);
+    Await.until(WAIT, () -> arrived.get() == 1);
 
     assertThat(get("/now").statusCode()).isEqualTo(200);
     assertThat(waiting).isNotDone();
@@ -152,10 +154,10 @@ class HttpListenerTest {
   @Test
   void anAnswerThatFailsLaterIsA500InTheListenersErrorShape() throws Exception {
     CompletableFuture<Response> answer = new CompletableFuture<>();
-    start(new Router().addAsync("GET", "/later", 0, request -> answer), 2);
+    start(new Router().addAsync("GET", "/later", 0, answerLater(answer)), 2);
 
     CompletableFuture<HttpResponse<String>> response = getLater("/later");
-    Thread.sleep(100);
+    Await.until(WAIT, () -> arrived.get() == 1);
     answer.completeExceptionally(new IllegalStateException("boom"));
 
     HttpResponse<String> done = response.get(10, TimeUnit.SECONDS);
@@ -295,12 +297,13 @@ class HttpListenerTest {
   @Test
   void overTheBudgetOfBytesInFlightIsA503WithRetryAfterAndNothingIsRead() throws Exception {
     List<Integer> handled = new CopyOnWriteArrayList<>();
+    InFlight budget = new InFlight(10_000);
     start(new Router().addAsync("POST", "/in", 1 << 20, request -> {
       handled.add(request.body().length);
       return CompletableFuture.completedFuture(Response.ok(202));
-    }), 2, new InFlight(10_000), HttpListener.Limits.DEFAULT);
+    }), 2, budget, HttpListener.Limits.DEFAULT);
     Socket holding = rawConnection("POST /in HTTP/1.1\r\nHost: x\r\nContent-Length: 8000\r\n\r\nabc");
-    Thread.sleep(200);
+    Await.until(WAIT, () -> budget.used() == 8000);
 
     String refused = readAll(rawConnection("POST /in HTTP/1.1\r\nHost: x\r\nContent-Length: 8000\r\n\r\n"));
 

@@ -1,29 +1,14 @@
 package grapple.bot.matrix;
 
-import grapple.state.Database;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import grapple.testing.TestDatabase;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class DirectRoomStoreTest {
-  @TempDir Path dir;
-  private Database db;
-  private DirectRoomStore rooms;
-
-  @BeforeEach
-  void openDatabase() {
-    db = Database.open(dir.resolve("grapple.db"));
-    rooms = new DirectRoomStore(db);
-  }
-
-  @AfterEach
-  void closeDatabase() {
-    db.close();
-  }
+  @RegisterExtension final TestDatabase database = TestDatabase.open();
+  private final DirectRoomStore rooms = new DirectRoomStore(database.db());
 
   @Test
   void hasNoRoomForAnUnknownUser() {
@@ -59,11 +44,9 @@ class DirectRoomStoreTest {
   @Test
   void roomsSurviveReopening() {
     rooms.put("@alice:example.org", "!dm-alice:example.org");
-    db.close();
 
-    db = Database.open(dir.resolve("grapple.db"));
-    rooms = new DirectRoomStore(db);
+    DirectRoomStore reopened = new DirectRoomStore(database.reopen());
 
-    assertThat(rooms.roomFor("@alice:example.org")).contains("!dm-alice:example.org");
+    assertThat(reopened.roomFor("@alice:example.org")).contains("!dm-alice:example.org");
   }
 }

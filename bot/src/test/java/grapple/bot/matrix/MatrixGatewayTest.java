@@ -12,6 +12,7 @@ import grapple.bot.matrix.DirectRoomStore;
 import grapple.state.Json;
 import grapple.state.KeyValueStore;
 import grapple.bot.matrix.SyncStore;
+import grapple.testing.Await;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -142,9 +143,8 @@ class MatrixGatewayTest {
     assertThat(syncStore.processed("$new")).isTrue();
   }
 
-  private void awaitSince(String expected) throws InterruptedException {
-    for (int i = 0; i < 100 && !syncStore.since().orElse("").equals(expected); i++) Thread.sleep(50);
-    assertThat(syncStore.since()).contains(expected);
+  private void awaitSince(String expected) {
+    Await.until(Duration.ofSeconds(5), () -> syncStore.since().orElse("").equals(expected));
   }
 
   @Test
@@ -205,8 +205,7 @@ class MatrixGatewayTest {
     gateway.start((event, initial) -> { }, loaded::countDown);
 
     assertThat(loaded.await(5, TimeUnit.SECONDS)).isTrue();
-    for (int i = 0; i < 100 && syncStore.processed("$old"); i++) Thread.sleep(50);
-    assertThat(syncStore.processed("$old")).isFalse();
+    Await.until(Duration.ofSeconds(5), () -> !syncStore.processed("$old"));
   }
 
   @Test

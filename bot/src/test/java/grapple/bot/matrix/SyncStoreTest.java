@@ -1,30 +1,15 @@
 package grapple.bot.matrix;
 
-import grapple.state.Database;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Path;
+import grapple.testing.TestDatabase;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class SyncStoreTest {
-  @TempDir Path dir;
-  private Database db;
-  private SyncStore sync;
-
-  @BeforeEach
-  void openDatabase() {
-    db = Database.open(dir.resolve("grapple.db"));
-    sync = new SyncStore(db);
-  }
-
-  @AfterEach
-  void closeDatabase() {
-    db.close();
-  }
+  @RegisterExtension final TestDatabase database = TestDatabase.open();
+  private final SyncStore sync = new SyncStore(database.db());
 
   @Test
   void sinceIsAbsentAtFirst() {
@@ -89,13 +74,11 @@ class SyncStoreTest {
   @Test
   void commitSurvivesReopeningTheDatabaseFile() {
     sync.commit("s1", List.of("$a"));
-    db.close();
 
-    db = Database.open(dir.resolve("grapple.db"));
-    sync = new SyncStore(db);
+    SyncStore reopened = new SyncStore(database.reopen());
 
-    assertThat(sync.since()).contains("s1");
-    assertThat(sync.processed("$a")).isTrue();
+    assertThat(reopened.since()).contains("s1");
+    assertThat(reopened.processed("$a")).isTrue();
   }
 
   @Test
@@ -103,14 +86,14 @@ class SyncStoreTest {
     sync.commit("s1", List.of("$a"));
 
     sync.prune();
-    db.writeAndWait(c -> 0); // the writer runs tasks in order: prune is done once this returns
+    database.db().writeAndWait(c -> 0); // the writer runs tasks in order: prune is done once this returns
 
     assertThat(sync.processed("$a")).isTrue();
   }
 
   @Test
   void pruneForgetsEventsProcessedLongAgo() {
-    db.writeAndWait(c -> {
+    database.db().writeAndWait(c -> {
       try (var s = c.prepareStatement("INSERT INTO processed_events (event_id, processed_at) VALUES (?, ?)")) {
         s.setString(1, "$old");
         s.setLong(2, System.currentTimeMillis() - java.time.Duration.ofDays(30).toMillis());
@@ -119,7 +102,7 @@ class SyncStoreTest {
     });
 
     sync.prune();
-    db.writeAndWait(c -> 0); // the writer runs tasks in order: prune is done once this returns
+    database.db().writeAndWait(c -> 0); // the writer runs tasks in order: prune is done once this returns
 
     assertThat(sync.processed("$old")).isFalse();
   }

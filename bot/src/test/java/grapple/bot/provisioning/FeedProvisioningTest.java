@@ -5,6 +5,7 @@ import static grapple.bot.provisioning.LocalGrapple.WEBHOOK;
 import static grapple.bot.provisioning.LocalGrapple.connections;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import grapple.testing.Await;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -68,7 +69,7 @@ class FeedProvisioningTest {
     feeds.enqueue(rss(Duration.ofSeconds(3)));
     feeds.enqueue(rss(Duration.ZERO));
     CompletableFuture<Answer> slow = CompletableFuture.supplyAsync(() -> grapple.put(PUT_FEED, feedBody()));
-    Thread.sleep(300);
+    Await.until(Duration.ofSeconds(10), () -> feeds.getRequestCount() == 1); // the slow fetch has begun
 
     long started = System.nanoTime();
     Answer hook = grapple.put(connections("/" + WEBHOOK + AS_ADMIN), "{\"name\":\"meanwhile\"}");

@@ -1,17 +1,23 @@
 package grapple.bot.e2e;
 
+import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.LifecycleMethodExecutionExceptionHandler;
 import org.junit.jupiter.api.extension.TestWatcher;
 import org.opentest4j.TestAbortedException;
 
-/** Prints the end of the bot's log to stderr when a test, or its class's setup, fails. */
-final class PrintBotLog implements TestWatcher, LifecycleMethodExecutionExceptionHandler {
+/**
+ * The bot a test class started: the end of its log goes to stderr when a test, or the class's
+ * setup, fails, and the bot is stopped after the class.
+ */
+final class WatchedBot implements TestWatcher, LifecycleMethodExecutionExceptionHandler, AfterAllCallback {
   private static final int LINES = 150;
   private volatile GrappleProcess bot;
 
-  void watch(GrappleProcess bot) {
+  /** Watches {@code bot} from now on, and returns it. */
+  GrappleProcess watch(GrappleProcess bot) {
     this.bot = bot;
+    return bot;
   }
 
   @Override public void testFailed(ExtensionContext context, Throwable cause) {
@@ -28,6 +34,11 @@ final class PrintBotLog implements TestWatcher, LifecycleMethodExecutionExceptio
       throws Throwable {
     if (!(failure instanceof TestAbortedException)) print("setup of " + context.getDisplayName());
     throw failure;
+  }
+
+  @Override public void afterAll(ExtensionContext context) {
+    GrappleProcess watched = bot;
+    if (watched != null) watched.close();
   }
 
   private void print(String what) {

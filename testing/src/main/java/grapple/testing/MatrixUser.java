@@ -1,4 +1,4 @@
-package grapple.bot.e2e;
+package grapple.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -24,9 +24,9 @@ import okhttp3.RequestBody;
 import okhttp3.Response;
 
 /** A real user of the test homeserver, speaking the Matrix client-server API over HTTP. */
-final class MatrixUser {
-  static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
-  static final ObjectMapper JSON = new ObjectMapper();
+public final class MatrixUser {
+  public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
+  public static final ObjectMapper JSON = new ObjectMapper();
 
   private static final MediaType JSON_TYPE = MediaType.get("application/json");
   /** A big timeline limit so /sync rarely skips events; when it does, {@link #backfill} fills in. */
@@ -36,13 +36,10 @@ final class MatrixUser {
   private static final Duration POLL_INTERVAL = Duration.ofMillis(300);
   private static final int MAX_PAGES = 40;
 
-  final String userId;
+  public final String userId;
   private final HttpUrl homeserver;
   private final String accessToken;
-  private final OkHttpClient http = new OkHttpClient.Builder()
-      .readTimeout(Duration.ofSeconds(60))
-      .callTimeout(Duration.ofSeconds(90))
-      .build();
+  private final OkHttpClient http;
   private final List<Seen> seen = new ArrayList<>();
   private final Set<String> seenEventIds = new HashSet<>();
   private final Set<String> invitedRoomIds = new HashSet<>();
@@ -50,45 +47,55 @@ final class MatrixUser {
   private String since;
   private long lastSeq;
 
-  MatrixUser(String homeserverUrl, String userId, String accessToken) {
+  /** A user who sends with {@code http}: one client per user, or one that many users share. */
+  public MatrixUser(String homeserverUrl, String userId, String accessToken, OkHttpClient http) {
     this.homeserver = HttpUrl.get(homeserverUrl);
     this.userId = userId;
     this.accessToken = accessToken;
+    this.http = http;
+  }
+
+  /** A client for one user: long reads for long-polled /sync, and a bound on every call. */
+  static OkHttpClient newHttpClient() {
+    return new OkHttpClient.Builder()
+        .readTimeout(Duration.ofSeconds(60))
+        .callTimeout(Duration.ofSeconds(90))
+        .build();
   }
 
   /** Only for the bot's config: the tests never act as the bot. */
-  String accessToken() {
+  public String accessToken() {
     return accessToken;
   }
 
   /** One event this user saw through /sync, numbered in the order it arrived. */
-  record Seen(long seq, String roomId, JsonNode event, boolean invite) {
-    String sender() {
+  public record Seen(long seq, String roomId, JsonNode event, boolean invite) {
+    public String sender() {
       return event.path("sender").asText();
     }
 
-    String type() {
+    public String type() {
       return event.path("type").asText();
     }
 
-    JsonNode content() {
+    public JsonNode content() {
       return event.path("content");
     }
 
-    String body() {
+    public String body() {
       return content().path("body").asText("");
     }
 
-    String eventId() {
+    public String eventId() {
       return event.path("event_id").asText("");
     }
 
     /** The event id this message replies to, or "" if it is not a reply. */
-    String inReplyTo() {
+    public String inReplyTo() {
       return content().path("m.relates_to").path("m.in_reply_to").path("event_id").asText("");
     }
 
-    boolean isMessageFrom(String sender) {
+    public boolean isMessageFrom(String sender) {
       return !invite && type().equals("m.room.message") && sender().equals(sender);
     }
 
@@ -100,103 +107,108 @@ final class MatrixUser {
   }
 
   /** Thrown when the homeserver answers with an error status. */
-  static final class ApiError extends RuntimeException {
-    final int code;
+  public static final class ApiError extends RuntimeException {
+    private final int code;
 
     ApiError(int code, String message) {
       super(message);
       this.code = code;
+    }
+
+    /** The HTTP status. */
+    public int code() {
+      return code;
     }
   }
 
   // ---- Rooms and messages ----
 
   /** Creates a private room with these users in the power levels (plus state_default 50). */
-  String createRoom(Map<String, Integer> powerLevels, List<String> invite) {
+  public String createRoom(Map<String, Integer> powerLevels, List<String> invite) {
     Map<String, Object> levels = Map.of("users", powerLevels, "state_default", 50, "users_default", 0);
     Map<String, Object> body = Map.of(
         "preset", "private_chat", "invite", invite, "power_level_content_override", levels);
     return request("POST", api("createRoom").build(), JSON.valueToTree(body)).path("room_id").asText();
   }
 
-  void invite(String roomId, String invitee) {
+  public void invite(String roomId, String invitee) {
     request("POST", api("rooms", roomId, "invite").build(), JSON.createObjectNode().put("user_id", invitee));
   }
 
-  void join(String roomId) {
+  public void join(String roomId) {
     request("POST", api("join", roomId).build(), JSON.createObjectNode());
     synchronized (this) {
       joinedRoomIds.add(roomId);
     }
   }
 
-  synchronized boolean hasJoined(String roomId) {
+  public synchronized boolean hasJoined(String roomId) {
     return joinedRoomIds.contains(roomId);
   }
 
   /** Sends an {@code m.text} message and returns its event id. */
-  String sendText(String roomId, String body) {
+  public String sendText(String roomId, String body) {
     ObjectNode content = JSON.createObjectNode().put("msgtype", "m.text").put("body", body);
     HttpUrl url = api("rooms", roomId, "send", "m.room.message", UUID.randomUUID().toString()).build();
     return request("PUT", url, content).path("event_id").asText();
   }
 
   /** Sends a state event and returns its event id. */
-  String putState(String roomId, String type, String stateKey, JsonNode content) {
+  public String putState(String roomId, String type, String stateKey, JsonNode content) {
     HttpUrl url = api("rooms", roomId, "state", type, stateKey).build();
     return request("PUT", url, content).path("event_id").asText();
   }
 
   /** Returns the content of a state event, or empty if the room has no such state. */
-  Optional<JsonNode> stateContent(String roomId, String type, String stateKey) {
+  public Optional<JsonNode> stateContent(String roomId, String type, String stateKey) {
     try {
       return Optional.of(request("GET", api("rooms", roomId, "state", type, stateKey).build(), null));
     } catch (ApiError e) {
-      if (e.code == 404) return Optional.empty();
+      if (e.code() == 404) return Optional.empty();
       throw e;
     }
   }
 
   /** Every current state event of the room (full events, with sender). */
-  List<JsonNode> roomState(String roomId) {
+  public List<JsonNode> roomState(String roomId) {
     List<JsonNode> events = new ArrayList<>();
     request("GET", api("rooms", roomId, "state").build(), null).forEach(events::add);
     return events;
   }
 
-  Optional<JsonNode> stateEvent(String roomId, String type, String stateKey) {
+  private Optional<JsonNode> stateEvent(String roomId, String type, String stateKey) {
     return roomState(roomId).stream()
         .filter(e -> e.path("type").asText().equals(type) && e.path("state_key").asText().equals(stateKey))
         .findFirst();
   }
 
   /** Polls the room's state until the event (type, key) matches, and returns that event. */
-  JsonNode awaitStateEvent(String roomId, String type, String stateKey, String what,
+  public JsonNode awaitStateEvent(String roomId, String type, String stateKey, String what,
       Predicate<JsonNode> match, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     Optional<JsonNode> last = Optional.empty();
     while (System.nanoTime() < deadline) {
       last = stateEvent(roomId, type, stateKey);
       if (last.isPresent() && match.test(last.get())) return last.get();
-      sleep(POLL_INTERVAL);
+      Await.pause(POLL_INTERVAL);
     }
     throw new AssertionError("state " + type + "/" + stateKey + " in " + roomId + " never became "
         + what + " within " + timeout.toSeconds() + " s; last: " + last.map(JsonNode::toString).orElse("(none)"));
   }
 
-  JsonNode awaitMembership(String roomId, String member, String membership, Duration timeout) {
+  public JsonNode awaitMembership(String roomId, String member, String membership, Duration timeout) {
     return awaitStateEvent(roomId, "m.room.member", member, "membership " + membership,
         e -> e.path("content").path("membership").asText().equals(membership), timeout);
   }
 
-  void setPowerLevel(String roomId, String member, int level) {
+  public void setPowerLevel(String roomId, String member, int level) {
     ObjectNode levels = (ObjectNode) stateContent(roomId, "m.room.power_levels", "").orElseThrow();
     levels.withObjectProperty("users").put(member, level);
     putState(roomId, "m.room.power_levels", "", levels);
   }
 
   /** The room's whole timeline as this user may see it, oldest first, read with /messages. */
-  List<JsonNode> history(String roomId) {
+  public List<JsonNode> history(String roomId) {
     List<JsonNode> newestFirst = new ArrayList<>();
     String from = null;
     for (int page = 0; page < MAX_PAGES; page++) {
@@ -220,22 +232,22 @@ final class MatrixUser {
   // ---- Watching with /sync ----
 
   /** Syncs once without waiting and returns the number of the last event seen so far. */
-  synchronized long mark() {
+  public synchronized long mark() {
     syncOnce(Duration.ZERO);
     return lastSeq;
   }
 
   /** Returns the first event seen (ever) in the room that matches, syncing until timeout. */
-  Seen awaitEvent(String roomId, Predicate<Seen> match, Duration timeout) {
+  public Seen awaitEvent(String roomId, Predicate<Seen> match, Duration timeout) {
     return awaitEvent(0, roomId, "a matching event", match, timeout);
   }
 
   /** Returns the first event seen after {@code after} in the room that matches. */
-  Seen awaitEvent(long after, String roomId, String what, Predicate<Seen> match, Duration timeout) {
+  public Seen awaitEvent(long after, String roomId, String what, Predicate<Seen> match, Duration timeout) {
     return await(after, what + " in " + roomId, s -> s.roomId().equals(roomId) && match.test(s), timeout);
   }
 
-  synchronized Seen await(long after, String what, Predicate<Seen> match, Duration timeout) {
+  public synchronized Seen await(long after, String what, Predicate<Seen> match, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {
       Optional<Seen> found = seenAfter(after).stream().filter(match).findFirst();
@@ -250,22 +262,22 @@ final class MatrixUser {
   }
 
   /** Keeps syncing for the whole duration (to see what arrives in a time window). */
-  synchronized void syncFor(Duration duration) {
+  public synchronized void syncFor(Duration duration) {
     long deadline = System.nanoTime() + duration.toNanos();
     for (long left = duration.toNanos(); left > 0; left = deadline - System.nanoTime()) {
       syncOnce(Duration.ofNanos(Math.min(left, LONG_POLL.toNanos())));
     }
   }
 
-  synchronized List<Seen> seenAfter(long after) {
+  public synchronized List<Seen> seenAfter(long after) {
     return seen.stream().filter(s -> s.seq() > after).collect(Collectors.toList());
   }
 
-  synchronized List<Seen> seenInRoom(long after, String roomId) {
+  public synchronized List<Seen> seenInRoom(long after, String roomId) {
     return seen.stream().filter(s -> s.seq() > after && s.roomId().equals(roomId)).collect(Collectors.toList());
   }
 
-  synchronized String describeLast(long after, int count) {
+  public synchronized String describeLast(long after, int count) {
     List<Seen> events = seenAfter(after);
     return events.subList(Math.max(0, events.size() - count), events.size()).stream()
         .map(s -> "  " + s)
@@ -273,7 +285,7 @@ final class MatrixUser {
   }
 
   /** Long-polls /sync once; a homeserver that is down (the outage test) just costs a short pause. */
-  synchronized void syncOnce(Duration wait) {
+  public synchronized void syncOnce(Duration wait) {
     HttpUrl.Builder url = api("sync")
         .addQueryParameter("filter", SYNC_FILTER)
         .addQueryParameter("timeout", String.valueOf(wait.toMillis()));
@@ -282,7 +294,7 @@ final class MatrixUser {
     try {
       answer = request("GET", url.build(), null);
     } catch (UncheckedIOException e) {
-      sleep(Duration.ofMillis(500)); // homeserver unreachable: the caller's deadline bounds the retries
+      Await.pause(Duration.ofMillis(500)); // homeserver unreachable: the caller's deadline bounds the retries
       return;
     }
     answer.path("rooms").path("join").properties().forEach(e -> joinedRoom(e.getKey(), e.getValue()));
@@ -337,13 +349,15 @@ final class MatrixUser {
 
   // ---- HTTP ----
 
-  private HttpUrl.Builder api(String... segments) {
+  /** A URL under {@code /_matrix/client/v3/}, each segment encoded. */
+  public HttpUrl.Builder api(String... segments) {
     HttpUrl.Builder url = homeserver.newBuilder().addPathSegments("_matrix/client/v3");
     for (String segment : segments) url.addPathSegment(segment);
     return url;
   }
 
-  private JsonNode request(String method, HttpUrl url, JsonNode body) {
+  /** Sends one request as this user; throws {@link ApiError} for an error status. */
+  public JsonNode request(String method, HttpUrl url, JsonNode body) {
     RequestBody requestBody = body == null ? null : RequestBody.create(toBytes(body), JSON_TYPE);
     Request request = new Request.Builder()
         .url(url)
@@ -367,15 +381,6 @@ final class MatrixUser {
       return JSON.writeValueAsBytes(body);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
-    }
-  }
-
-  static void sleep(Duration duration) {
-    try {
-      Thread.sleep(duration.toMillis());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted", e);
     }
   }
 }
