@@ -19,6 +19,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
@@ -102,6 +103,11 @@ public final class Connections {
   public List<Active> inRoom(String roomId) {
     return byRoom.getOrDefault(roomId, Map.of()).values().stream()
         .sorted(Comparator.comparing((Active a) -> a.kind().name()).thenComparing(Active::stateKey)).toList();
+  }
+
+  /** The rooms that have at least one connection. */
+  Set<String> rooms() {
+    return Set.copyOf(byRoom.keySet());
   }
 
   public Optional<Active> find(String roomId, ConnectionKind<?> kind, String stateKey) {
