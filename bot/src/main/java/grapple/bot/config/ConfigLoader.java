@@ -83,7 +83,8 @@ public final class ConfigLoader {
     try {
       return Files.readString(file);
     } catch (NoSuchFileException e) {
-      throw new ConfigException("config: file not found: " + file);
+      throw new ConfigException("config: file not found: " + file + " (copy config.sample.yml to " + file
+          + " to start)");
     } catch (CharacterCodingException e) {
       throw new ConfigException("config: " + file + ": not UTF-8 text");
     } catch (IOException e) {

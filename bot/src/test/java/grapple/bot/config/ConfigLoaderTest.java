@@ -784,12 +784,12 @@ class ConfigLoaderTest {
   }
 
   @Test
-  void missingFileIsReportedByPath(@TempDir Path dir) {
-    Path file = dir.resolve("nope.yml");
+  void missingFileIsReportedByPathWithWhereToStart(@TempDir Path dir) {
+    Path file = dir.resolve("config.yml");
 
     assertThatThrownBy(() -> ConfigLoader.load(file, NO_ENV, Grapple.configSections()))
         .isInstanceOf(ConfigException.class)
-        .hasMessage("config: file not found: " + file);
+        .hasMessage("config: file not found: " + file + " (copy config.sample.yml to " + file + " to start)");
   }
 
   @Test
