@@ -148,6 +148,27 @@ class MatrixGatewayTest {
   }
 
   @Test
+  void roomStateInALaterBatchIsNewsNotLoadedState() throws Exception {
+    server.enqueue(json(200, "{\"filter_id\":\"f1\"}"));
+    server.enqueue(json(200, """
+        {"next_batch":"s1","rooms":{"join":{"!r:test":{"state":{"events":[
+          {"type":"m.room.member","state_key":"@a:test","sender":"@a:test","event_id":"$m1","content":{"membership":"join"}}
+        ]}}}}}"""));
+    server.enqueue(json(200, """
+        {"next_batch":"s2","rooms":{"join":{"!joined-now:test":{"state":{"events":[
+          {"type":"uk.half-shot.matrix-hookshot.generic.hook","state_key":"x","sender":"@a:test","event_id":"$h",
+           "content":{"name":"x"}}
+        ]}}}}}"""));
+    BlockingQueue<String> seen = new LinkedBlockingQueue<>();
+
+    gateway.start((event, initial) -> seen.add(describe(event) + (initial ? " (initial)" : "")), () -> { });
+
+    assertThat(seen.poll(5, TimeUnit.SECONDS)).isEqualTo("state m.room.member (initial)");
+    assertThat(seen.poll(5, TimeUnit.SECONDS)).as("the state of a room the bot just joined")
+        .isEqualTo("state uk.half-shot.matrix-hookshot.generic.hook");
+  }
+
+  @Test
   void theSyncFilterAsksOnlyForWhatTheBotReads() throws Exception {
     server.enqueue(json(200, "{\"filter_id\":\"f1\"}"));
 
