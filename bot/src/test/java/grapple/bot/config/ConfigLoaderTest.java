@@ -77,6 +77,14 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void homeserverUrlMustNotCarryTheClientApiPath() {
+    List<String> problems = problems(matrix("https://matrix.example.org/_matrix/client"));
+
+    assertThat(problems).containsExactly("config: homeserver.url: must be the homeserver's base URL, without"
+        + " /_matrix/... (e.g. https://matrix.example.org), was 'https://matrix.example.org/_matrix/client'");
+  }
+
+  @Test
   void homeserverDomainMustNotBeEmpty() {
     assertThat(problems("homeserver: {domain: ''}"))
         .containsExactly("config: homeserver.domain: must not be empty, was ''");

@@ -59,8 +59,14 @@ class MatrixGatewayTest {
     return new MockResponse.Builder().code(code).addHeader("Content-Type", "application/json").body(body).build();
   }
 
+  /** What a homeserver answers to GET /_matrix/client/versions, which the gateway asks before logging in. */
+  private static MockResponse versions() {
+    return json(200, "{\"versions\":[\"v1.11\"]}");
+  }
+
   @Test
   void aRefusedTokenIsFatalWithAClearMessage() {
+    server.enqueue(versions());
     server.enqueue(json(401, "{\"errcode\":\"M_UNKNOWN_TOKEN\",\"error\":\"Invalid token\"}"));
 
     assertThatThrownBy(gateway::connect).isInstanceOf(grapple.bot.room.LoginFailed.class)
@@ -69,6 +75,7 @@ class MatrixGatewayTest {
 
   @Test
   void aTokenOfAnotherUserIsFatalNamingBoth() {
+    server.enqueue(versions());
     server.enqueue(json(200, "{\"user_id\":\"@someone:test\"}"));
 
     assertThatThrownBy(gateway::connect).isInstanceOf(grapple.bot.room.LoginFailed.class)
@@ -77,14 +84,27 @@ class MatrixGatewayTest {
 
   @Test
   void aServerErrorAtStartIsRetried() throws Exception {
+    server.enqueue(versions());
     server.enqueue(json(502, "{}"));
+    server.enqueue(versions());
     server.enqueue(json(200, "{\"user_id\":\"@bot:test\",\"device_id\":\"D\"}"));
     server.enqueue(json(200, "{}"));
 
     gateway.connect();
 
+    assertThat(server.takeRequest().getUrl().encodedPath()).isEqualTo("/_matrix/client/versions");
     assertThat(server.takeRequest().getUrl().encodedPath()).isEqualTo("/_matrix/client/v3/account/whoami");
+    server.takeRequest();
     assertThat(server.takeRequest().getHeaders().get("Authorization")).isEqualTo("Bearer tok");
+  }
+
+  @Test
+  void aServerThatIsNotAHomeserverIsFatalSayingSoNotThatItRefusedTheLogin() {
+    server.enqueue(json(404, "{}"));
+
+    assertThatThrownBy(gateway::connect).isInstanceOf(grapple.bot.room.LoginFailed.class)
+        .hasMessageContaining("does not look like a Matrix homeserver (GET /_matrix/client/versions answered 404)")
+        .hasMessageNotContaining("refused");
   }
 
   @Test
