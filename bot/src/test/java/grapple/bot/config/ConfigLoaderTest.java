@@ -828,6 +828,18 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void aCopyOfTheSampleForAnotherServerFollowsItsDomain() throws IOException {
+    String copy = Files.readString(sampleConfig()).replace("\n  domain: localhost\n", "\n  domain: example.org\n");
+
+    Config config = parse(copy);
+
+    assertThat(config.homeserver().domain()).isEqualTo("example.org");
+    assertThat(config.bot().userId()).isEqualTo("@grapple:example.org");
+    assertThat(config.permissions()).as("everyone on the new domain is admin, as without the key").containsExactly(
+        new PermissionRule("example.org", List.of(new ServiceLevel("*", PermissionLevel.ADMIN))));
+  }
+
+  @Test
   void sampleConfigDocumentsEveryKey() throws IOException {
     Set<String> documented = keyPaths(withCommentedKeysEnabled(Files.readString(sampleConfig())));
 
