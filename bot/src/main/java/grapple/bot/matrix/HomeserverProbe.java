@@ -23,11 +23,13 @@ final class HomeserverProbe {
   static final Duration TIMEOUT = Duration.ofSeconds(10);
   private static final String VERSIONS = "_matrix/client/versions";
 
+  private final String url;
   private final HttpUrl base;
   private final OkHttpClient http;
 
   /** {@code http}'s timeouts bound each check: a TLS handshake with a plain-http server never ends. */
   HomeserverProbe(String baseUrl, OkHttpClient http) {
+    this.url = baseUrl;
     this.base = HttpUrl.get(baseUrl);
     this.http = http;
   }
@@ -46,7 +48,7 @@ final class HomeserverProbe {
       int status = response.code();
       if (status == 429 || status >= 500) throw new IOException("GET /" + VERSIONS + " answered " + status);
       if (response.isSuccessful() && listsVersions(response.body())) return;
-      throw new LoginFailed(base + " does not look like a Matrix homeserver (GET /" + VERSIONS + " answered "
+      throw new LoginFailed(url + " does not look like a Matrix homeserver (GET /" + VERSIONS + " answered "
           + status + (response.isSuccessful() ? " without a list of versions" : "") + ")" + pathHint());
     } catch (SSLException | SocketTimeoutException e) {
       HttpUrl plain = base.newBuilder().scheme("http").port(base.port()).build();

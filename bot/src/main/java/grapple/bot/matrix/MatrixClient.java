@@ -50,11 +50,6 @@ public final class MatrixClient {
         .build();
   }
 
-  /** The homeserver URL the calls go to. */
-  public String baseUrl() {
-    return base.toString();
-  }
-
   public void useAccessToken(String token) {
     this.accessToken = token;
   }

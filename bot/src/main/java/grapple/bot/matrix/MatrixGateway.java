@@ -24,6 +24,7 @@ public final class MatrixGateway implements RoomGateway {
 
   private final MatrixClient client;
   private final HomeserverProbe probe;
+  private final String homeserverUrl;
   private final Config.Bot bot;
   private final Stores stores;
   private volatile List<String> stateTypes = List.of();
@@ -39,7 +40,8 @@ public final class MatrixGateway implements RoomGateway {
     this.stores = stores;
     String token = bot.accessToken() != null ? bot.accessToken() : stores.kv().get(TOKEN_KEY).orElse("");
     this.client = new MatrixClient(config.homeserver().url(), token, MatrixClient.defaultHttp());
-    this.probe = HomeserverProbe.of(config.homeserver().url());
+    this.homeserverUrl = config.homeserver().url();
+    this.probe = HomeserverProbe.of(homeserverUrl);
   }
 
   /**
@@ -49,7 +51,7 @@ public final class MatrixGateway implements RoomGateway {
    */
   @Override
   public void connect() throws LoginFailed, InterruptedException {
-    log.info("connecting to the homeserver at {}", client.baseUrl());
+    log.info("connecting to the homeserver at {}", homeserverUrl);
     Backoff backoff = new Backoff(Duration.ofSeconds(30));
     while (true) {
       try {

@@ -54,7 +54,7 @@ class HomeserverProbeTest {
     server.enqueue(answer(404, "text/html", "<h1>Not Found</h1>"));
 
     assertThatThrownBy(() -> probe(base()).check()).isInstanceOf(LoginFailed.class)
-        .hasMessage(base() + "/ does not look like a Matrix homeserver (GET /_matrix/client/versions answered 404)");
+        .hasMessage(base() + " does not look like a Matrix homeserver (GET /_matrix/client/versions answered 404)");
   }
 
   @Test
