@@ -36,7 +36,7 @@ final class Core implements RoomEvents {
   public void onEvent(RoomEvent event, boolean initial) {
     if (event instanceof RoomEvent.State s) {
       rooms.apply(s);
-      connections.onState(s);
+      connections.onState(s, initial);
     } else if (event instanceof RoomEvent.Message m) {
       if (!initial && !m.sender().equals(connections.botUserId())) onMessage(m);
     } else if (event instanceof RoomEvent.Invite i) {

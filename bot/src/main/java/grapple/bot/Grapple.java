@@ -156,8 +156,10 @@ public final class Grapple implements AutoCloseable {
   private static Grapple wire(Config config, ConsoleGateway.Console console, Database db, List<Service> services,
       List<Started> running) throws IOException, LoginFailed, InterruptedException {
     Hub hub = hub(config, console, db, services);
-    start(config, services, new ServiceContext(db, hub.outbox(), hub.connections(), hub.changes(), Clock.systemUTC()),
-        running);
+    RoomStates rooms = new RoomStates();
+    BotRooms botRooms = new BotRooms(rooms, hub.gateway().botUserId());
+    start(config, services, new ServiceContext(db, hub.outbox(), hub.connections(), hub.changes(), botRooms,
+        Clock.systemUTC()), running);
     running.forEach(r -> hub.connections().kinds().add(r.running().kinds()));
     hub.connections().load();
     Metrics metrics = new Metrics();
@@ -165,12 +167,18 @@ public final class Grapple implements AutoCloseable {
     watchdog.watch("database writer", db::writerAlive);
     running.forEach(r -> r.running().threads().forEach(watchdog::watch));
     hub.gateway().threads().forEach(watchdog::watch);
-    RoomStates rooms = new RoomStates();
     Serving serving = listen(config, new Listening(hub, rooms, services, running, metrics), watchdog);
     measure(metrics, hub, running, watchdog);
     Grapple app = new Grapple(db, hub, serving, running);
+    Runnable onLoaded = () -> {
+      botRooms.loaded(hub.connections());
+      watchdog.markReady();
+      log.info("ready: rooms loaded");
+    };
     try {
-      connect(config, hub, rooms, commands(hub.connections(), running), watchdog);
+      connect(config, hub, rooms, commands(hub.connections(), running), onLoaded);
+      // Only now, logged in: a start refused before this has polled nothing and recorded no backoff.
+      running.forEach(r -> r.running().startBackground());
       return app;
     } catch (LoginFailed | InterruptedException | RuntimeException e) {
       serving.all().forEach(HttpListener::close);
@@ -211,8 +219,20 @@ public final class Grapple implements AutoCloseable {
   private record Listening(Hub hub, RoomStates rooms, List<Service> services, List<Started> running,
       Metrics metrics) {}
 
-  /** The webhook listener, the provisioning API (when configured) and metrics. */
+  /** The webhook listener, the provisioning API (when configured) and metrics; none if one cannot bind. */
   private static Serving listen(Config config, Listening l, Watchdog watchdog) throws IOException {
+    List<HttpListener> opened = new ArrayList<>();
+    try {
+      return open(config, l, watchdog, opened);
+    } catch (IOException | RuntimeException e) {
+      // The start stops here: the listeners bound before the one that failed let go of their ports.
+      opened.forEach(HttpListener::close);
+      throw e;
+    }
+  }
+
+  private static Serving open(Config config, Listening l, Watchdog watchdog, List<HttpListener> opened)
+      throws IOException {
     Router webhookRoutes = new Router();
     List<Routes.ApiRoute> apiRoutes = new ArrayList<>();
     for (Started r : l.running()) {
@@ -225,6 +245,7 @@ public final class Grapple implements AutoCloseable {
     HttpListener webhooks = HttpListener.start(new HttpListener.Settings("webhooks",
         address(config.listeners().webhooks()), WEBHOOK_THREADS, (status, message, id) -> Response.error(status, message),
         path -> maskPath(l.services(), path)), webhookRoutes, measured);
+    opened.add(webhooks);
     HttpListener provisioning = null;
     if (config.provisioning().enabled()) {
       ProvisioningApi api = new ProvisioningApi(config.provisioning(), new ProvisioningApi.Doors(l.hub().connections(),
@@ -232,6 +253,7 @@ public final class Grapple implements AutoCloseable {
       provisioning = HttpListener.start(new HttpListener.Settings("provisioning",
           address(config.listeners().provisioning()), PROVISIONING_THREADS, ProvisioningApi::listenerError,
           path -> path), api.router(apiRoutes), measured);
+      opened.add(provisioning);
     }
     HttpListener metricsListener = HttpListener.start(new HttpListener.Settings("metrics",
         address(config.listeners().metrics()), METRICS_THREADS, (status, message, id) -> Response.error(status, message),
@@ -269,8 +291,8 @@ public final class Grapple implements AutoCloseable {
     running.forEach(r -> r.running().measure(metrics));
   }
 
-  /** Logs in (matrix mode), starts delivering, then starts the gateway; /ready turns 200 once loaded. */
-  private static void connect(Config config, Hub hub, RoomStates rooms, List<Command> commands, Watchdog watchdog)
+  /** Logs in (matrix mode), starts delivering, then starts the gateway; {@code onLoaded} runs once rooms are loaded. */
+  private static void connect(Config config, Hub hub, RoomStates rooms, List<Command> commands, Runnable onLoaded)
       throws LoginFailed, InterruptedException {
     Dispatcher dispatcher = new Dispatcher(commands, hub.permissions(),
         new Dispatcher.Settings(config.bot().commandPrefixes(), hub.gateway().botUserId()), rooms, Clock.systemUTC());
@@ -278,10 +300,7 @@ public final class Grapple implements AutoCloseable {
     hub.gateway().connect();
     hub.outbox().start();
     Core core = new Core(rooms, hub.connections(), dispatcher, hub.outbox(), new Invites(hub.gateway(), hub.permissions()));
-    hub.gateway().start(core, () -> {
-      watchdog.markReady();
-      log.info("ready: rooms loaded");
-    });
+    hub.gateway().start(core, onLoaded);
   }
 
   private static RoomGateway gateway(Config config, ConsoleGateway.Console console, Database db) {

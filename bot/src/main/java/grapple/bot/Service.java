@@ -50,6 +50,12 @@ public interface Service {
     /** Gauges and counters of its own. */
     default void measure(Metrics metrics) {}
 
+    /**
+     * Starts the background work (pollers, refreshers), once the bot has logged in: a start that
+     * fails before that (a refused login) has fetched and recorded nothing.
+     */
+    default void startBackground() {}
+
     /** The threads it runs that must not die, by name, each answering whether it is alive. */
     default Map<String, BooleanSupplier> threads() {
       return Map.of();

@@ -71,13 +71,13 @@ class ConnectionsTest {
       String bot = hub.gateway.botUserId();
 
       // The homeserver's echoes of both writes arrive after both were done, in order.
-      hub.connections.onState(new RoomEvent.State("!r:test", "$1", bot, kind.eventType(), "doomed", content));
+      hub.connections.onState(new RoomEvent.State("!r:test", "$1", bot, kind.eventType(), "doomed", content), false);
       assertThat(hub.connections.inRoom("!r:test")).isEmpty();
-      hub.connections.onState(new RoomEvent.State("!r:test", "$2", bot, kind.eventType(), "doomed", Json.object()));
+      hub.connections.onState(new RoomEvent.State("!r:test", "$2", bot, kind.eventType(), "doomed", Json.object()), false);
       assertThat(hub.connections.inRoom("!r:test")).isEmpty();
 
       // Caught up: state the bot wrote that the hub does not know (e.g. before a restart) is taken in.
-      hub.connections.onState(new RoomEvent.State("!r:test", "$3", bot, kind.eventType(), "doomed", content));
+      hub.connections.onState(new RoomEvent.State("!r:test", "$3", bot, kind.eventType(), "doomed", content), false);
       assertThat(hub.connections.inRoom("!r:test")).extracting(Active::stateKey).containsExactly("doomed");
     }
   }

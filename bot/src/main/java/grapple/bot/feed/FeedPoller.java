@@ -75,7 +75,10 @@ final class FeedPoller implements AutoCloseable {
     this.workers = Executors.newFixedThreadPool(settings.pollConcurrency(), daemon("feed-poll"));
   }
 
+  /** Starts polling: nothing is fetched or recorded before this. */
   void start() {
+    tickedAtNanos = System.nanoTime();
+    started = true;
     ticker.scheduleWithFixedDelay(this::tick, 1, 1, TimeUnit.SECONDS);
   }
 
@@ -104,10 +107,14 @@ final class FeedPoller implements AutoCloseable {
 
   /** When the scheduler last ticked (System.nanoTime), for the watchdog. */
   private volatile long tickedAtNanos = System.nanoTime();
+  private volatile boolean started;
 
-  /** False once the scheduler has not ticked for a minute: its thread has died or is stuck. */
+  /**
+   * False once the scheduler has not ticked for a minute: its thread has died or is stuck. Before
+   * {@link #start} (while the bot waits for the homeserver at start) there is nothing to watch.
+   */
   boolean ticking() {
-    return ticker.isShutdown() || System.nanoTime() - tickedAtNanos < TimeUnit.MINUTES.toNanos(1);
+    return !started || ticker.isShutdown() || System.nanoTime() - tickedAtNanos < TimeUnit.MINUTES.toNanos(1);
   }
 
   /** Runs under scheduleWithFixedDelay, where anything thrown would cancel every later tick. */

@@ -35,7 +35,7 @@ public final class FeedService implements Service {
     return new Started((FeedSettings) settings, context);
   }
 
-  /** Feeds at work: the poller runs until closed. */
+  /** Feeds at work: the poller runs from {@link #startBackground} until closed. */
   private static final class Started implements Running {
     private final FeedStore store;
     private final FeedPoller poller;
@@ -48,6 +48,10 @@ public final class FeedService implements Service {
       this.store = new FeedStore(context.database());
       this.poller = new FeedPoller(settings, fetcher, store, context.outbox(), context.clock());
       this.feeds = new Feeds(fetcher, store, poller);
+    }
+
+    @Override
+    public void startBackground() {
       poller.start();
     }
 
