@@ -19,6 +19,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
@@ -126,6 +127,11 @@ public final class Connections {
     return byId.values().stream().filter(a -> a.kind() == kind).toList();
   }
 
+  /** The rooms that have at least one connection. */
+  Set<String> rooms() {
+    return Set.copyOf(byRoom.keySet());
+  }
+
   public Optional<Active> find(String roomId, ConnectionKind<?> kind, String stateKey) {
     return byId(ConnectionId.of(roomId, kind.eventType(), stateKey));
   }
@@ -152,7 +158,10 @@ public final class Connections {
 
   // ---- reconciliation with room state (the sync thread)
 
-  /** Takes in a state event from the room: hand-edited, the bot's own echo, or loaded at start. */
+  /**
+   * Takes in a state event from the room: hand-edited, the bot's own echo, or loaded at start
+   * ({@code initial}: state from before this run, which every start replays).
+   */
   void onState(RoomEvent.State e, boolean initial) {
     Optional<ConnectionKind<?>> kind = kinds.byEventType(e.eventType());
     if (kind.isEmpty()) return;
@@ -160,7 +169,7 @@ public final class Connections {
     Optional<ObjectNode> restore;
     synchronized (this) {
       if (isOwnEcho(e)) return;
-      restore = reconcile(e, kind.get());
+      restore = reconcile(e, kind.get(), initial);
     }
     // Outside the lock: putting the old content back is a call to the homeserver.
     restore.ifPresent(previous -> putBack(e, kind.get(), previous));
@@ -240,7 +249,7 @@ public final class Connections {
   }
 
   /** Applies the event if its sender may; returns the content to put back if they may not. */
-  private Optional<ObjectNode> reconcile(RoomEvent.State e, ConnectionKind<?> kind) {
+  private Optional<ObjectNode> reconcile(RoomEvent.State e, ConnectionKind<?> kind, boolean initial) {
     Optional<Active> existing = find(e.roomId(), kind, e.stateKey());
     boolean removal = isRemoval(e.content());
     if (removal && existing.isEmpty()) return Optional.empty();
@@ -255,7 +264,7 @@ public final class Connections {
     if (removal) {
       forget(existing.get(), e.sender());
     } else {
-      applyFromState(e, kind);
+      applyFromState(e, kind, initial);
     }
     return Optional.empty();
   }
@@ -278,7 +287,7 @@ public final class Connections {
     return true;
   }
 
-  private void applyFromState(RoomEvent.State e, ConnectionKind<?> kind) {
+  private void applyFromState(RoomEvent.State e, ConnectionKind<?> kind, boolean initial) {
     try {
       BadInput.check(Json.depth(e.content()) <= Json.MAX_DEPTH, "content", "must not be nested deeper than %d levels",
           Json.MAX_DEPTH);
@@ -289,6 +298,8 @@ public final class Connections {
     } catch (BadInput bad) {
       log.info("room {}: {} '{}' from {} is invalid: {}", e.roomId(), kind.name(), e.stateKey(), e.sender(),
           bad.getMessage());
+      // Said once, when it arrives: state from before this run is replayed at every start (logged only).
+      if (initial) return;
       outbox.post(e.roomId(), Messages.notice(Notices.invalid(kind, e.stateKey(), bad.getMessage())));
     }
   }

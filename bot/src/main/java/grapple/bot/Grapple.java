@@ -161,10 +161,11 @@ public final class Grapple implements AutoCloseable {
   private static Grapple wire(Config config, ConsoleGateway.Console console, Database db, List<Service> services,
       List<Started> running) throws IOException, LoginFailed, InterruptedException {
     Hub hub = hub(config, console, db, services);
-    start(config, services, new ServiceContext(db, hub.outbox(), hub.connections(), hub.changes(), Clock.systemUTC()),
-        running);
-    running.forEach(r -> hub.connections().kinds().add(r.running().kinds()));
     RoomStates rooms = new RoomStates();
+    BotRooms botRooms = new BotRooms(rooms, hub.gateway().botUserId());
+    start(config, services, new ServiceContext(db, hub.outbox(), hub.connections(), hub.changes(), botRooms,
+        Clock.systemUTC()), running);
+    running.forEach(r -> hub.connections().kinds().add(r.running().kinds()));
     boolean shared = config.database().shared();
     Cluster cluster = new Cluster(hub.changeLog(), new RoomStateStore(db, hub.changeLog()), hub.connections(), rooms,
         Clock.systemUTC());
@@ -182,12 +183,18 @@ public final class Grapple implements AutoCloseable {
     measure(metrics, hub, running, watchdog);
     metrics.gauge("grapple_leader", "1 on the instance that runs the sync and delivery", () -> leadership.leading() ? 1 : 0);
     Grapple app = new Grapple(db, hub, serving, running, new Leading(leadership, cluster));
+    Runnable onLoaded = () -> {
+      botRooms.loaded(hub.connections());
+      watchdog.markReady();
+      log.info("ready: rooms loaded{}", shared ? " from the database; one instance at a time leads (syncs and delivers)"
+          : "");
+    };
     try {
       if (shared) {
         cluster.follow(db);
         watchdog.watch("change reader", cluster::readerAlive);
       }
-      connect(config, new Connecting(db, hub, rooms, commands(hub.connections(), running), watchdog, running),
+      connect(config, new Connecting(db, hub, rooms, commands(hub.connections(), running), onLoaded, running),
           leadership, cluster, shared);
       return app;
     } catch (LoginFailed | InterruptedException | RuntimeException e) {
@@ -235,8 +242,20 @@ public final class Grapple implements AutoCloseable {
   private record Listening(Hub hub, RoomStates rooms, List<Service> services, List<Started> running,
       Metrics metrics) {}
 
-  /** The webhook listener, the provisioning API (when configured) and metrics. */
+  /** The webhook listener, the provisioning API (when configured) and metrics; none if one cannot bind. */
   private static Serving listen(Config config, Listening l, Watchdog watchdog) throws IOException {
+    List<HttpListener> opened = new ArrayList<>();
+    try {
+      return open(config, l, watchdog, opened);
+    } catch (IOException | RuntimeException e) {
+      // The start stops here: the listeners bound before the one that failed let go of their ports.
+      opened.forEach(HttpListener::close);
+      throw e;
+    }
+  }
+
+  private static Serving open(Config config, Listening l, Watchdog watchdog, List<HttpListener> opened)
+      throws IOException {
     Router webhookRoutes = new Router();
     List<Routes.ApiRoute> apiRoutes = new ArrayList<>();
     for (Started r : l.running()) {
@@ -249,6 +268,7 @@ public final class Grapple implements AutoCloseable {
     HttpListener webhooks = HttpListener.start(new HttpListener.Settings("webhooks",
         address(config.listeners().webhooks()), WEBHOOK_THREADS, (status, message, id) -> Response.error(status, message),
         path -> maskPath(l.services(), path)), webhookRoutes, measured);
+    opened.add(webhooks);
     HttpListener provisioning = null;
     if (config.provisioning().enabled()) {
       ProvisioningApi api = new ProvisioningApi(config.provisioning(), new ProvisioningApi.Doors(l.hub().connections(),
@@ -256,6 +276,7 @@ public final class Grapple implements AutoCloseable {
       provisioning = HttpListener.start(new HttpListener.Settings("provisioning",
           address(config.listeners().provisioning()), PROVISIONING_THREADS, ProvisioningApi::listenerError,
           path -> path), api.router(apiRoutes), measured);
+      opened.add(provisioning);
     }
     HttpListener metricsListener = HttpListener.start(new HttpListener.Settings("metrics",
         address(config.listeners().metrics()), METRICS_THREADS, (status, message, id) -> Response.error(status, message),
@@ -294,14 +315,14 @@ public final class Grapple implements AutoCloseable {
   }
 
   /** What starting to lead needs. */
-  private record Connecting(Database db, Hub hub, RoomStates rooms, List<Command> commands, Watchdog watchdog,
+  private record Connecting(Database db, Hub hub, RoomStates rooms, List<Command> commands, Runnable onLoaded,
       List<Started> running) {}
 
   /**
-   * Logs in (matrix mode), then tries to lead. The leader delivers, runs the services' background
-   * work and starts the gateway (the sync). With SQLite this instance leads at once and /ready turns
-   * 200 once the rooms are loaded; with PostgreSQL every instance is ready once loaded from the
-   * database, and a follower starts leading when the leader is gone.
+   * Logs in (matrix mode), then tries to lead. The leader delivers, starts the services' background
+   * work and the gateway (the sync). With SQLite this instance leads at once and is ready once the
+   * sync loaded the rooms; with PostgreSQL every instance is ready once loaded from the database,
+   * and a follower starts leading when the leader is gone.
    */
   private static void connect(Config config, Connecting c, Leadership leadership, Cluster cluster, boolean shared)
       throws LoginFailed, InterruptedException {
@@ -313,21 +334,16 @@ public final class Grapple implements AutoCloseable {
     hub.gateway().connect();
     Core core = new Core(c.rooms(), hub.connections(), dispatcher, hub.outbox(),
         new Invites(hub.gateway(), hub.permissions()), cluster::seen);
-    if (shared) {
-      c.watchdog().markReady();
-      log.info("ready: connections and rooms loaded from the database; {}",
-          "one instance at a time leads (syncs and delivers)");
-    }
+    if (shared) c.onLoaded().run();
     leadership.start(new Leadership.Listener() {
       @Override
       public void elected() {
         cluster.leading(true);
         hub.outbox().start(c.db());
+        // Only now, logged in and leading: polling runs on one instance, and a start refused
+        // before this has polled nothing and recorded no backoff.
         c.running().forEach(r -> r.running().lead());
-        hub.gateway().start(core, () -> {
-          c.watchdog().markReady();
-          log.info("ready: rooms loaded");
-        });
+        hub.gateway().start(core, shared ? () -> log.info("sync: rooms loaded") : c.onLoaded());
       }
 
       @Override

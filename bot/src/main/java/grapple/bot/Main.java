@@ -5,51 +5,70 @@ import grapple.bot.config.Config;
 import grapple.bot.config.ConfigException;
 import grapple.bot.config.ConfigLoader;
 import grapple.bot.console.ConsoleGateway;
+import grapple.bot.console.PromptLog;
 import grapple.bot.console.TerminalConsole;
 import grapple.bot.room.LoginFailed;
 import grapple.state.Fatal;
 import grapple.state.StorageException;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** {@code java -jar grapple.jar [--config PATH] [--no-console]}: starts Grapple until SIGTERM. */
+/** {@code java -jar grapple.jar [--config PATH] [--no-console] ...}: starts Grapple until SIGTERM or Ctrl-C. */
 public final class Main {
   static final int EXIT_CONFIG = 2;
   static final int EXIT_STARTUP = 1;
   private static final String USAGE = """
-      Usage: java -jar grapple.jar [--config PATH] [--no-console] [--help]
+      Usage: java -jar grapple.jar [--config PATH] [--no-console] [--check-config] [--version] [--help]
 
-        --config PATH   the YAML config (default: config.yml); see config.sample.yml
+        --config PATH   the YAML config (default: config.yml); also --config=PATH; see config.sample.yml
         --no-console    in local mode, run headless: no console input, output still printed
+        --check-config  validate the config and exit: 0 if it is valid, 2 with one line per problem
+        --version       print the version and exit
         --help          show this help
 
       With homeserver.url set, Grapple logs in as bot.userId and serves the rooms it is invited to.
       Without it (local mode), it opens a console room: each line you type is a message from
-      @console:<domain>, an admin. Stop with SIGTERM (Ctrl-C).""";
+      @console:<domain>, an admin. Stop with SIGTERM or Ctrl-C (a clean stop, exit status 0).""";
 
   private Main() {}
 
   /** The parsed command line. */
-  record Options(Path config, boolean console, boolean help) {
+  record Options(Path config, boolean console, Action action) {
+    /** What the run does: start the bot, or only check the config, print the version or the help. */
+    enum Action { RUN, CHECK_CONFIG, VERSION, HELP }
+
     static Options parse(String[] args) {
       Path config = Path.of("config.yml");
       boolean console = true;
-      boolean help = false;
+      Action action = Action.RUN;
       for (int i = 0; i < args.length; i++) {
-        switch (args[i]) {
+        String arg = args[i];
+        if (arg.startsWith("--config=")) {
+          config = path(arg.substring("--config=".length()));
+          continue;
+        }
+        switch (arg) {
           case "--config" -> {
             if (i + 1 >= args.length) throw new IllegalArgumentException("--config needs a path");
-            config = Path.of(args[++i]);
+            config = path(args[++i]);
           }
           case "--no-console" -> console = false;
-          case "--help", "-h" -> help = true;
-          default -> throw new IllegalArgumentException("unknown option '" + args[i] + "'");
+          case "--check-config" -> action = Action.CHECK_CONFIG;
+          case "--version", "-V" -> action = Action.VERSION;
+          case "--help", "-h" -> action = Action.HELP;
+          default -> throw new IllegalArgumentException("unknown option '" + arg + "'");
         }
       }
-      return new Options(config, console, help);
+      return new Options(config, console, action);
+    }
+
+    private static Path path(String value) {
+      if (value.isEmpty()) throw new IllegalArgumentException("--config needs a path");
+      return Path.of(value);
     }
   }
 
@@ -62,11 +81,32 @@ public final class Main {
       System.exit(EXIT_CONFIG);
       return;
     }
-    if (options.help()) {
-      System.out.println(USAGE);
-      return;
+    switch (options.action()) {
+      case HELP -> System.out.println(USAGE);
+      case VERSION -> System.out.println("grapple " + version(Main.class.getPackage()));
+      case CHECK_CONFIG -> System.exit(checkConfig(options.config(), System.out, System.err));
+      case RUN -> System.exit(run(options));
     }
-    System.exit(run(options));
+  }
+
+  /** The version in the jar's manifest, or {@code development} when run from classes (tests, an IDE). */
+  static String version(Package pkg) {
+    String version = pkg == null ? null : pkg.getImplementationVersion();
+    return version == null || version.isBlank() ? "development" : version;
+  }
+
+  /** Validates the config without starting anything: 0 if valid, 2 with the problems on {@code err}. */
+  static int checkConfig(Path file, PrintStream out, PrintStream err) {
+    Config config;
+    try {
+      config = ConfigLoader.load(file, System.getenv(), Grapple.configSections());
+    } catch (ConfigException e) {
+      err.println(e.getMessage());
+      return EXIT_CONFIG;
+    }
+    String mode = config.localMode() ? "local mode" : "homeserver " + config.homeserver().url();
+    out.println("config: " + file + " is valid (" + mode + ", bot " + config.bot().userId() + ")");
+    return 0;
   }
 
   static int run(Options options) {
@@ -87,7 +127,7 @@ public final class Main {
     try {
       app = Grapple.start(config, console(config, options));
     } catch (StorageException | LoginFailed | IOException e) {
-      log.error("cannot start: {}", e.getMessage());
+      // One line on stderr, where the log goes too: logging it as well would print it twice.
       System.err.println("grapple: cannot start: " + e.getMessage());
       return EXIT_STARTUP;
     } catch (InterruptedException e) {
@@ -100,7 +140,12 @@ public final class Main {
 
   private static ConsoleGateway.Console console(Config config, Options options) throws IOException {
     if (!config.localMode() || !options.console()) return ConsoleGateway.headless(System.out);
-    if (System.console() != null) return TerminalConsole.open();
+    if (System.console() != null) {
+      // Ctrl-C stops the bot as SIGTERM does: System.exit runs the shutdown hook, which exits 0.
+      TerminalConsole terminal = TerminalConsole.open(() -> System.exit(0));
+      PromptLog.install(terminal);
+      return terminal;
+    }
     return ConsoleGateway.plain(System.in, System.out);
   }
 

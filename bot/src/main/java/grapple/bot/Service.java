@@ -52,7 +52,8 @@ public interface Service {
 
     /**
      * Starts what must run on one instance at a time (polling, outbound delivery, token refresh):
-     * called once, when this instance starts leading (at once with SQLite).
+     * called once, after login, when this instance starts leading (at once with SQLite). A start
+     * that fails before that (a refused login) has fetched and recorded nothing.
      */
     default void lead() {}
 

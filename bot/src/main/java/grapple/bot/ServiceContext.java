@@ -6,7 +6,8 @@ import java.time.Clock;
 
 /**
  * What a service gets to work with: the database (its own tables), the outbox (every message it
- * posts), the connections (lookups, and changes for its commands), the bot's user id and the clock.
+ * posts), the connections (lookups, and changes for its commands), the rooms the bot is in, and the
+ * clock.
  */
 public record ServiceContext(Database database, Outbox outbox, Connections connections, Changes changes,
-    Clock clock) {}
+    BotRooms botRooms, Clock clock) {}

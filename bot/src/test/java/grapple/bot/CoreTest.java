@@ -109,6 +109,18 @@ class CoreTest {
   }
 
   @Test
+  void invalidStateReplayedAtTheNextStartIsNotAnnouncedAgain() throws Exception {
+    RoomEvent.State invalid = new RoomEvent.State(ROOM, "$bad", ADMIN, HOOK, "x", Json.object().put("name", "x"));
+    core.onEvent(invalid, false);
+    assertThat(gateway.takeSent().content().get("body").asText()).contains("The connection was not changed.");
+
+    core.onEvent(invalid, true); // What the first sync after a restart replays.
+
+    assertThat(gateway.takeSent(Duration.ofMillis(300))).isNull();
+    assertThat(store.all()).isEmpty();
+  }
+
+  @Test
   void emptyContentOrDisabledRemovesTheConnection() {
     state(HOOK, "a1", ADMIN, Json.object().put("name", "a1"));
     state(HOOK, "b1", ADMIN, Json.object().put("name", "b1"));

@@ -2,6 +2,9 @@ package grapple.bot;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import grapple.bot.config.Config;
 import grapple.bot.config.ConfigLoader;
 import java.io.IOException;
@@ -19,6 +22,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 /** The webhook listener's contract (CONTRACT §6), in local mode, over real sockets and SQLite. */
 class LocalModeWebhookTest {
@@ -36,11 +40,17 @@ class LocalModeWebhookTest {
   }
 
   private Grapple start(String extraGeneric) throws Exception {
+    return start(extraGeneric, "localhost");
+  }
+
+  private Grapple start(String extraGeneric, String domain) throws Exception {
     Config config = ConfigLoader.parse("""
+        homeserver: {domain: %s}
         database: {path: "%s"}
         listeners: {webhooks: {port: 0}, provisioning: {port: 0}, metrics: {port: 0}}
         generic: {payloadSizeLimit: 4kb%s}
-        """.formatted(dir.resolve("grapple.db"), extraGeneric), dir, Map.of(), grapple.bot.Grapple.configSections());
+        """.formatted(domain, dir.resolve("grapple.db"), extraGeneric), dir, Map.of(),
+        grapple.bot.Grapple.configSections());
     return Grapple.start(config, console);
   }
 
@@ -177,6 +187,31 @@ class LocalModeWebhookTest {
       assertThat(r.code()).isEqualTo(202);
     }
     assertThat(console.awaitPrinted("still here")).contains("still here");
+  }
+
+  @Test
+  void aHookInARoomTheBotIsNoLongerInIs410AndStartUpSaysSo() throws Exception {
+    String url = createHook("stranded");
+    app.close();
+    ListAppender<ILoggingEvent> log = new ListAppender<>();
+    log.start();
+    Logger botRooms = (Logger) LoggerFactory.getLogger(BotRooms.class);
+    botRooms.addAppender(log);
+    try {
+      app = start("", "example.org"); // The same database, now with another console room.
+      console.awaitPrinted("local mode");
+      url = url.replaceFirst(":\\d+/", ":" + app.webhookPort() + "/");
+
+      try (Response r = post(url, "text/plain", "anyone there?")) {
+        assertThat(r.code()).isEqualTo(410);
+        assertThat(r.body().string()).isEqualTo("{\"ok\":false,\"error\":\"This hook's room !console:localhost"
+            + " is one the bot is not in; nothing was accepted\"}");
+      }
+      assertThat(log.list).extracting(ILoggingEvent::getFormattedMessage).containsExactly("1 connection(s) in 1 room(s)"
+          + " the bot is not in do nothing until it joins them (their webhooks answer 410): !console:localhost (1)");
+    } finally {
+      botRooms.detachAppender(log);
+    }
   }
 
   @Test

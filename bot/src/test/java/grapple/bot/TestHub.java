@@ -70,7 +70,8 @@ final class TestHub implements AutoCloseable {
     cluster = new Cluster(changeLog, new RoomStateStore(db, changeLog), connections, rooms, Clock.systemUTC());
     changes = new Changes(connections, gateway);
     Config config = ConfigLoader.parse(yaml, dir, Map.of(), Grapple.configSections(services));
-    ServiceContext context = new ServiceContext(db, outbox, connections, changes, Clock.systemUTC());
+    BotRooms botRooms = new BotRooms(rooms, gateway.botUserId());
+    ServiceContext context = new ServiceContext(db, outbox, connections, changes, botRooms, Clock.systemUTC());
     List<Command> commands = new ArrayList<>(new CoreCommands(connections).commands());
     for (Service service : services) {
       Service.Running r = service.start(config.settings(service.info().name()), context);
@@ -86,6 +87,7 @@ final class TestHub implements AutoCloseable {
       cluster.leading(leads);
       cluster.follow(db);
     }
+    botRooms.loaded(connections);
     Dispatcher dispatcher = new Dispatcher(commands, permissions,
         new Dispatcher.Settings(List.of("!grapple"), gateway.botUserId()), rooms, Clock.systemUTC());
     core = new Core(rooms, connections, dispatcher, outbox, new Invites(gateway, permissions), cluster::seen);

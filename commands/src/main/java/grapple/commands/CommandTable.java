@@ -9,6 +9,8 @@ import java.util.function.Predicate;
 
 /** All commands; finds the longest match for a line and writes help. */
 public final class CommandTable {
+  private static final int MAX_TYPO_EDITS = 2;
+
   private final List<Command> commands;
 
   public CommandTable(List<Command> commands) {
@@ -45,6 +47,46 @@ public final class CommandTable {
       }
     }
     return Optional.empty();
+  }
+
+  /**
+   * The first word of an {@code allowed} command that is closest to {@code word}, if one is at most
+   * two edits away (a typo, not another word): {@code wehbook} → {@code webhook}.
+   */
+  public Optional<String> closestWord(String word, Predicate<Command> allowed) {
+    String typed = word.toLowerCase(Locale.ROOT);
+    String closest = null;
+    int closestDistance = Integer.MAX_VALUE;
+    for (Command c : commands) {
+      if (!allowed.test(c)) continue;
+      String candidate = c.wordList().get(0);
+      int distance = distance(typed, candidate);
+      if (distance < closestDistance) {
+        closest = candidate;
+        closestDistance = distance;
+      }
+    }
+    // A one-letter word is no typo of anything; the same word means the rest of the line was wrong.
+    boolean typo = closestDistance > 0 && closestDistance <= Math.min(MAX_TYPO_EDITS, typed.length() - 1);
+    return typo ? Optional.of(closest) : Optional.empty();
+  }
+
+  /** Levenshtein edit distance (as the config checker's did-you-mean). */
+  static int distance(String a, String b) {
+    int[] previous = new int[b.length() + 1];
+    int[] current = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) previous[j] = j;
+    for (int i = 1; i <= a.length(); i++) {
+      current[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        int substitution = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+        current[j] = Math.min(substitution, Math.min(previous[j], current[j - 1]) + 1);
+      }
+      int[] swap = previous;
+      previous = current;
+      current = swap;
+    }
+    return previous[b.length()];
   }
 
   /** Markdown help listing the commands {@code allowed} lets through, optionally for one service. */

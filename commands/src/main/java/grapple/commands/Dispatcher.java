@@ -69,10 +69,7 @@ public final class Dispatcher {
   private Outcome run(Invocation.Context context, List<String> words) {
     List<String> effective = words.isEmpty() ? List.of("help") : words;
     Optional<CommandTable.Match> match = table.match(effective);
-    if (match.isEmpty()) {
-      return new Outcome(Reply.error("Unknown command %s. Type %s for the commands you can use.",
-          Markdown.code(String.join(" ", effective)), Markdown.code(context.prefix() + " help")), List.of());
-    }
+    if (match.isEmpty()) return new Outcome(unknown(context, effective), List.of());
     Command command = match.get().command();
     if (!allowed(command, context.sender(), context.roomId())) {
       return new Outcome(Reply.error("%s may not use %s: that needs the %s permission for %s in Grapple's config.",
@@ -80,6 +77,14 @@ public final class Dispatcher {
           List.of());
     }
     return invoke(command, new Invocation(context, command, match.get().args(), authority));
+  }
+
+  /** Names what was typed, suggests the command it is a typo of (one the sender may use), points to help. */
+  private Reply unknown(Invocation.Context context, List<String> words) {
+    Optional<String> meant = table.closestWord(words.get(0), c -> allowed(c, context.sender(), context.roomId()));
+    String suggestion = meant.map(w -> " Did you mean " + Markdown.code(w) + "?").orElse("");
+    return Reply.error("Unknown command %s.%s Type %s for the commands you can use.",
+        Markdown.code(String.join(" ", words)), suggestion, Markdown.code(context.prefix() + " help"));
   }
 
   /** Runs the handler; a failed command sends no private messages (they may hold secrets). */

@@ -148,6 +148,28 @@ class DispatcherTest {
   }
 
   @Test
+  void aMistypedCommandSuggestsTheCommandItIsATypoOf() {
+    Reply reply = reply(ADMIN, "!grapple wehbook ci");
+
+    assertThat(reply).isEqualTo(Reply.error("Unknown command `wehbook ci`. Did you mean `webhook`?"
+        + " Type `!grapple help` for the commands you can use."));
+  }
+
+  @Test
+  void aWordFarFromEveryCommandGetsNoSuggestion() {
+    Reply reply = reply(ADMIN, "!grapple frobnicate");
+
+    assertThat(reply.markdown()).doesNotContain("Did you mean");
+  }
+
+  @Test
+  void onlyCommandsTheSenderMayUseAreSuggested() {
+    assertThat(reply(ADMIN, "!grapple fede https://example.org").markdown()).contains("Did you mean `feed`?");
+
+    assertThat(reply(USER, "!grapple fede https://example.org").markdown()).doesNotContain("Did you mean");
+  }
+
+  @Test
   void anUnknownCommandPointsToHelpWithThePrefixUsed() {
     Reply reply = reply(USER, "!hookshot frobnicate");
 

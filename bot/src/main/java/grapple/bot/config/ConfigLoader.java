@@ -86,7 +86,8 @@ public final class ConfigLoader {
     try {
       return Files.readString(file);
     } catch (NoSuchFileException e) {
-      throw new ConfigException("config: file not found: " + file);
+      throw new ConfigException("config: file not found: " + file + " (copy config.sample.yml to " + file
+          + " to start)");
     } catch (CharacterCodingException e) {
       throw new ConfigException("config: " + file + ": not UTF-8 text");
     } catch (IOException e) {
@@ -152,9 +153,16 @@ public final class ConfigLoader {
   private static String homeserverUrl(Section s) {
     String url = s.string("url", "");
     if (url.isEmpty()) return null;
-    if (Section.HTTP_URL.matcher(url).matches()) return stripTrailingSlashes(url);
-    s.reject("url", "must start with http:// or https://");
-    return null;
+    if (!Section.HTTP_URL.matcher(url).matches()) {
+      s.reject("url", "must start with http:// or https://");
+      return null;
+    }
+    if (url.contains("/_matrix")) {
+      // Grapple adds /_matrix/client/v3/... itself: a URL copied with it would ask for the path twice.
+      s.reject("url", "must be the homeserver's base URL, without /_matrix/... (e.g. https://matrix.example.org)");
+      return null;
+    }
+    return stripTrailingSlashes(url);
   }
 
   private static Config.Bot bot(Section s, Config.Homeserver homeserver, Map<String, String> env) {

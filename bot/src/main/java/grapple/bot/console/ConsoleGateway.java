@@ -44,6 +44,14 @@ public final class ConsoleGateway implements RoomGateway {
     void readLines(Consumer<String> onLine);
 
     void print(String text);
+
+    /** False when nobody can type (headless): the start-up banner then says no more than it must. */
+    default boolean interactive() {
+      return true;
+    }
+
+    /** Gives the terminal back (at shutdown). */
+    default void close() {}
   }
 
   public ConsoleGateway(String domain, String botUserId, LocalStateStore state, Console console) {
@@ -107,11 +115,18 @@ public final class ConsoleGateway implements RoomGateway {
       events.onEvent(new RoomEvent.State(roomId, nextEventId(), s.sender(), s.eventType(), s.stateKey(), s.content()), true);
     }
     onLoaded.run();
-    console.print("Grapple is running in local mode. You are " + userId + " (admin) in " + roomId
-        + ". Type `!grapple help`, or /state TYPE KEY JSON to edit room state.");
+    console.print(banner());
     reader = new Thread(() -> console.readLines(this::onLine), "console");
     reader.setDaemon(true);
     reader.start();
+  }
+
+  private String banner() {
+    if (!console.interactive()) {
+      return "Grapple is running in local mode without console input; messages to " + roomId + " are printed.";
+    }
+    return "Grapple is running in local mode. You are " + userId + " (admin) in " + roomId
+        + ". Type `!grapple help`, or /state TYPE KEY JSON to edit room state.";
   }
 
   private List<RoomEvent.State> baseState() {
@@ -168,6 +183,7 @@ public final class ConsoleGateway implements RoomGateway {
   @Override
   public void stop() {
     if (reader != null) reader.interrupt();
+    console.close();
   }
 
   /** Lines from a stream (a pipe or file) and output to a print stream: for a stdin that is no terminal. */
@@ -180,7 +196,7 @@ public final class ConsoleGateway implements RoomGateway {
         } catch (IOException e) {
           log.warn("console: input ended with an error: {}", e.getMessage());
         }
-        log.info("console: end of input; still serving webhooks (stop with SIGTERM)");
+        log.info("console: end of input; still serving webhooks (stop with Ctrl-C or SIGTERM)");
       }
 
       @Override
@@ -197,6 +213,11 @@ public final class ConsoleGateway implements RoomGateway {
       @Override
       public void readLines(Consumer<String> onLine) {
         // Headless: nobody types.
+      }
+
+      @Override
+      public boolean interactive() {
+        return false;
       }
 
       @Override

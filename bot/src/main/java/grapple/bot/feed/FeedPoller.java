@@ -75,6 +75,7 @@ final class FeedPoller implements AutoCloseable {
     this.workers = Executors.newFixedThreadPool(settings.pollConcurrency(), daemon("feed-poll"));
   }
 
+  /** Starts polling: nothing is fetched or recorded before this. */
   void start() {
     tickedAtNanos = System.nanoTime();
     started = true;
@@ -109,7 +110,10 @@ final class FeedPoller implements AutoCloseable {
   /** Polling starts when this instance leads. */
   private volatile boolean started;
 
-  /** False once the scheduler has not ticked for a minute: its thread has died or is stuck. */
+  /**
+   * False once the scheduler has not ticked for a minute: its thread has died or is stuck. Before
+   * {@link #start} (while the bot waits for the homeserver at start) there is nothing to watch.
+   */
   boolean ticking() {
     return !started || ticker.isShutdown() || System.nanoTime() - tickedAtNanos < TimeUnit.MINUTES.toNanos(1);
   }

@@ -23,6 +23,8 @@ public final class MatrixGateway implements RoomGateway {
   private static final String TOKEN_KEY = "auth.accessToken";
 
   private final MatrixClient client;
+  private final HomeserverProbe probe;
+  private final String homeserverUrl;
   private final Config.Bot bot;
   private final Stores stores;
   private volatile List<String> stateTypes = List.of();
@@ -38,17 +40,22 @@ public final class MatrixGateway implements RoomGateway {
     this.stores = stores;
     String token = bot.accessToken() != null ? bot.accessToken() : stores.kv().get(TOKEN_KEY).orElse("");
     this.client = new MatrixClient(config.homeserver().url(), token, MatrixClient.defaultHttp());
+    this.homeserverUrl = config.homeserver().url();
+    this.probe = HomeserverProbe.of(homeserverUrl);
   }
 
   /**
-   * Checks the token with {@code /whoami} (logging in with the password first if needed), waiting
-   * with backoff while the homeserver is unreachable; a refused token or a wrong user is fatal.
+   * Checks that the URL leads to a homeserver, then the token with {@code /whoami} (logging in with
+   * the password first if needed), waiting with backoff while the homeserver is unreachable; a URL
+   * that is not a homeserver's, a refused token or a wrong user is fatal.
    */
   @Override
   public void connect() throws LoginFailed, InterruptedException {
+    log.info("connecting to the homeserver at {}", homeserverUrl);
     Backoff backoff = new Backoff(Duration.ofSeconds(30));
     while (true) {
       try {
+        probe.check();
         checkIdentity();
         return;
       } catch (MatrixException e) {

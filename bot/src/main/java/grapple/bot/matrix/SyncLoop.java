@@ -64,7 +64,7 @@ final class SyncLoop implements Runnable {
         // The first sync of a run returns at once (so /ready does not wait out a long poll) and
         // carries every joined room's whole state: members and power levels live in memory only.
         JsonNode batch = client.sync(since, filterId, loaded ? POLL : Duration.ZERO, !loaded);
-        List<String> handled = process(batch, since == null);
+        List<String> handled = process(batch, since == null, !loaded);
         since = batch.path("next_batch").asText();
         store.commit(since, handled);
         pruneNowAndThen();
@@ -107,12 +107,16 @@ final class SyncLoop implements Runnable {
     }
   }
 
-  private List<String> process(JsonNode batch, boolean initial) {
+  /**
+   * {@code initial}: the first sync ever (its timeline is history); {@code firstOfRun}: the first
+   * batch since start, whose room state is every joined room's whole state, replayed at each start.
+   */
+  private List<String> process(JsonNode batch, boolean initial, boolean firstOfRun) {
     List<String> handled = new ArrayList<>();
     JsonNode rooms = batch.path("rooms");
     for (Iterator<Map.Entry<String, JsonNode>> it = rooms.path("join").fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> room = it.next();
-      joinedRoom(room.getKey(), room.getValue(), initial, handled);
+      joinedRoom(room.getKey(), room.getValue(), initial, firstOfRun, handled);
     }
     for (Iterator<Map.Entry<String, JsonNode>> it = rooms.path("invite").fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> room = it.next();
@@ -121,9 +125,14 @@ final class SyncLoop implements Runnable {
     return handled;
   }
 
-  private void joinedRoom(String roomId, JsonNode room, boolean initial, List<String> handled) {
+  /**
+   * A joined room's state then timeline. Its state section is loaded state ({@code initial}) only in
+   * the run's first batch; later, it is news: a room just joined, or the state in a gap of a
+   * limited timeline.
+   */
+  private void joinedRoom(String roomId, JsonNode room, boolean initial, boolean firstOfRun, List<String> handled) {
     for (JsonNode e : room.path("state").path("events")) {
-      if (e.has("state_key")) deliver(roomId, e, () -> events.onEvent(state(roomId, e), true));
+      if (e.has("state_key")) deliver(roomId, e, () -> events.onEvent(state(roomId, e), firstOfRun));
     }
     for (JsonNode e : room.path("timeline").path("events")) {
       String eventId = e.path("event_id").asText();

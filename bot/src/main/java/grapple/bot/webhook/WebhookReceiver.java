@@ -14,6 +14,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,16 +32,21 @@ final class WebhookReceiver {
       Response.error(503, "Could not store the message; nothing was accepted. Try again.");
 
   private final WebhookSettings settings;
-  private final Function<String, Optional<Hooks.Hook>> hooks;
+  private final Lookup lookup;
   private final Outbox outbox;
   private final Clock clock;
   private final Duration waitForComplete;
 
-  /** {@code hooks} finds the connection of a hook id; {@code waitForComplete} bounds a 200's wait. */
-  WebhookReceiver(WebhookSettings settings, Function<String, Optional<Hooks.Hook>> hooks, Outbox outbox, Clock clock,
-      Duration waitForComplete) {
+  /**
+   * Where a hook id leads: {@code hooks} finds its live hook; {@code botNotIn} says whether the bot is
+   * known not to be in a room (then nothing it is sent could ever be delivered).
+   */
+  record Lookup(Function<String, Optional<Hooks.Hook>> hooks, Predicate<String> botNotIn) {}
+
+  /** {@code waitForComplete} bounds a 200's wait. */
+  WebhookReceiver(WebhookSettings settings, Lookup lookup, Outbox outbox, Clock clock, Duration waitForComplete) {
     this.settings = settings;
-    this.hooks = hooks;
+    this.lookup = lookup;
     this.outbox = outbox;
     this.clock = clock;
     this.waitForComplete = waitForComplete;
@@ -48,11 +54,12 @@ final class WebhookReceiver {
 
   /** Answers once the message is durable (or delivered, with waitForComplete); frees the HTTP thread at once. */
   CompletableFuture<Response> receive(Request request) throws Exception {
-    Optional<Hooks.Hook> hook = hooks.apply(request.pathParam("hookId"));
+    Optional<Hooks.Hook> hook = lookup.hooks().apply(request.pathParam("hookId"));
     if (hook.isEmpty()) return now(Response.error(404, "Webhook not found"));
     Connection connection = hook.get().connection();
     WebhookConfig config = hook.get().config();
     if (config.expired(clock.instant())) return now(Response.error(404, "This hook has expired"));
+    if (lookup.botNotIn().test(connection.roomId())) return now(notInRoom(connection));
     Received received;
     try {
       received = request.method().equals("GET") ? query(request) : body(request);
@@ -68,6 +75,14 @@ final class WebhookReceiver {
       return now(Response.error(415, e.getMessage()));
     }
     return post(connection, config, received);
+  }
+
+  /** 410: a room the bot is not in refuses every message, so the hook takes none it could not deliver. */
+  private static Response notInRoom(Connection connection) {
+    log.debug("room {}: webhook '{}' refused a request: the bot is not in the room", connection.roomId(),
+        connection.stateKey());
+    return Response.error(410, "This hook's room " + connection.roomId() + " is one the bot is not in;"
+        + " nothing was accepted");
   }
 
   private static CompletableFuture<Response> now(Response response) {

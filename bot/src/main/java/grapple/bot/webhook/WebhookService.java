@@ -66,7 +66,8 @@ public final class WebhookService implements Service {
 
     @Override
     public void routes(Routes routes) {
-      WebhookReceiver receiver = new WebhookReceiver(settings, hooks::byHookId, context.outbox(), context.clock(),
+      WebhookReceiver.Lookup lookup = new WebhookReceiver.Lookup(hooks::byHookId, context.botRooms()::notIn);
+      WebhookReceiver receiver = new WebhookReceiver(settings, lookup, context.outbox(), context.clock(),
           WebhookReceiver.WAIT_FOR_COMPLETE);
       long limit = settings.payloadSizeLimitBytes();
       routes.webhooks().addAsync("POST", "/webhook/{hookId}", limit, receiver::receive);

@@ -77,6 +77,14 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void homeserverUrlMustNotCarryTheClientApiPath() {
+    List<String> problems = problems(matrix("https://matrix.example.org/_matrix/client"));
+
+    assertThat(problems).containsExactly("config: homeserver.url: must be the homeserver's base URL, without"
+        + " /_matrix/... (e.g. https://matrix.example.org), was 'https://matrix.example.org/_matrix/client'");
+  }
+
+  @Test
   void homeserverDomainMustNotBeEmpty() {
     assertThat(problems("homeserver: {domain: ''}"))
         .containsExactly("config: homeserver.domain: must not be empty, was ''");
@@ -821,12 +829,12 @@ class ConfigLoaderTest {
   }
 
   @Test
-  void missingFileIsReportedByPath(@TempDir Path dir) {
-    Path file = dir.resolve("nope.yml");
+  void missingFileIsReportedByPathWithWhereToStart(@TempDir Path dir) {
+    Path file = dir.resolve("config.yml");
 
     assertThatThrownBy(() -> ConfigLoader.load(file, NO_ENV, Grapple.configSections()))
         .isInstanceOf(ConfigException.class)
-        .hasMessage("config: file not found: " + file);
+        .hasMessage("config: file not found: " + file + " (copy config.sample.yml to " + file + " to start)");
   }
 
   @Test
@@ -854,6 +862,18 @@ class ConfigLoaderTest {
 
     // The sample sets every key to its default; list deliberate differences here if it ever must.
     assertThat(sample).isEqualTo(parse(""));
+  }
+
+  @Test
+  void aCopyOfTheSampleForAnotherServerFollowsItsDomain() throws IOException {
+    String copy = Files.readString(sampleConfig()).replace("\n  domain: localhost\n", "\n  domain: example.org\n");
+
+    Config config = parse(copy);
+
+    assertThat(config.homeserver().domain()).isEqualTo("example.org");
+    assertThat(config.bot().userId()).isEqualTo("@grapple:example.org");
+    assertThat(config.permissions()).as("everyone on the new domain is admin, as without the key").containsExactly(
+        new PermissionRule("example.org", List.of(new ServiceLevel("*", PermissionLevel.ADMIN))));
   }
 
   @Test

@@ -60,8 +60,14 @@ class MatrixGatewayTest {
     return new MockResponse.Builder().code(code).addHeader("Content-Type", "application/json").body(body).build();
   }
 
+  /** What a homeserver answers to GET /_matrix/client/versions, which the gateway asks before logging in. */
+  private static MockResponse versions() {
+    return json(200, "{\"versions\":[\"v1.11\"]}");
+  }
+
   @Test
   void aRefusedTokenIsFatalWithAClearMessage() {
+    server.enqueue(versions());
     server.enqueue(json(401, "{\"errcode\":\"M_UNKNOWN_TOKEN\",\"error\":\"Invalid token\"}"));
 
     assertThatThrownBy(gateway::connect).isInstanceOf(grapple.bot.room.LoginFailed.class)
@@ -70,6 +76,7 @@ class MatrixGatewayTest {
 
   @Test
   void aTokenOfAnotherUserIsFatalNamingBoth() {
+    server.enqueue(versions());
     server.enqueue(json(200, "{\"user_id\":\"@someone:test\"}"));
 
     assertThatThrownBy(gateway::connect).isInstanceOf(grapple.bot.room.LoginFailed.class)
@@ -78,14 +85,27 @@ class MatrixGatewayTest {
 
   @Test
   void aServerErrorAtStartIsRetried() throws Exception {
+    server.enqueue(versions());
     server.enqueue(json(502, "{}"));
+    server.enqueue(versions());
     server.enqueue(json(200, "{\"user_id\":\"@bot:test\",\"device_id\":\"D\"}"));
     server.enqueue(json(200, "{}"));
 
     gateway.connect();
 
+    assertThat(server.takeRequest().getUrl().encodedPath()).isEqualTo("/_matrix/client/versions");
     assertThat(server.takeRequest().getUrl().encodedPath()).isEqualTo("/_matrix/client/v3/account/whoami");
+    server.takeRequest();
     assertThat(server.takeRequest().getHeaders().get("Authorization")).isEqualTo("Bearer tok");
+  }
+
+  @Test
+  void aServerThatIsNotAHomeserverIsFatalSayingSoNotThatItRefusedTheLogin() {
+    server.enqueue(json(404, "{}"));
+
+    assertThatThrownBy(gateway::connect).isInstanceOf(grapple.bot.room.LoginFailed.class)
+        .hasMessageContaining("does not look like a Matrix homeserver (GET /_matrix/client/versions answered 404)")
+        .hasMessageNotContaining("refused");
   }
 
   @Test
@@ -145,6 +165,27 @@ class MatrixGatewayTest {
 
   private void awaitSince(String expected) {
     Await.until(Duration.ofSeconds(5), () -> syncStore.since().orElse("").equals(expected));
+  }
+
+  @Test
+  void roomStateInALaterBatchIsNewsNotLoadedState() throws Exception {
+    server.enqueue(json(200, "{\"filter_id\":\"f1\"}"));
+    server.enqueue(json(200, """
+        {"next_batch":"s1","rooms":{"join":{"!r:test":{"state":{"events":[
+          {"type":"m.room.member","state_key":"@a:test","sender":"@a:test","event_id":"$m1","content":{"membership":"join"}}
+        ]}}}}}"""));
+    server.enqueue(json(200, """
+        {"next_batch":"s2","rooms":{"join":{"!joined-now:test":{"state":{"events":[
+          {"type":"uk.half-shot.matrix-hookshot.generic.hook","state_key":"x","sender":"@a:test","event_id":"$h",
+           "content":{"name":"x"}}
+        ]}}}}}"""));
+    BlockingQueue<String> seen = new LinkedBlockingQueue<>();
+
+    gateway.start((event, initial) -> seen.add(describe(event) + (initial ? " (initial)" : "")), () -> { });
+
+    assertThat(seen.poll(5, TimeUnit.SECONDS)).isEqualTo("state m.room.member (initial)");
+    assertThat(seen.poll(5, TimeUnit.SECONDS)).as("the state of a room the bot just joined")
+        .isEqualTo("state uk.half-shot.matrix-hookshot.generic.hook");
   }
 
   @Test

@@ -48,6 +48,8 @@ class WebhookReceiverTest {
   private Database db;
   private Outbox outbox;
   private HttpListener listener;
+  /** A room the bot is known not to be in. */
+  private String roomWithoutBot = "!left:test";
 
   @AfterEach
   void stop() {
@@ -70,8 +72,9 @@ class WebhookReceiverTest {
         Duration.ofDays(365));
     Hooks hooks = new Hooks(settings, new HookIds(new ConnectionStore(db)), Clock.systemUTC());
     Hooks.Hook live = (Hooks.Hook) hooks.open(hook, hooks.parse("ci", hookConfig), false);
-    WebhookReceiver receiver = new WebhookReceiver(settings,
-        hookId -> hookId.equals("secret") ? Optional.of(live) : Optional.empty(), outbox, Clock.systemUTC(), WAIT);
+    WebhookReceiver.Lookup lookup = new WebhookReceiver.Lookup(
+        hookId -> hookId.equals("secret") ? Optional.of(live) : Optional.empty(), roomId -> roomId.equals(roomWithoutBot));
+    WebhookReceiver receiver = new WebhookReceiver(settings, lookup, outbox, Clock.systemUTC(), WAIT);
     listener = HttpListener.start(new HttpListener.Settings("webhooks", new InetSocketAddress("127.0.0.1", 0), 2,
         (status, message, id) -> Response.error(status, message), path -> path),
         new Router().addAsync("POST", "/webhook/{hookId}", settings.payloadSizeLimitBytes(), receiver::receive),
@@ -185,5 +188,18 @@ class WebhookReceiverTest {
 
     assertThat(response.statusCode()).isEqualTo(404);
     assertThat(response.body()).isEqualTo("{\"ok\":false,\"error\":\"Webhook not found\"}");
+  }
+
+  @Test
+  void aHookInARoomTheBotIsNotInIs410AndNothingIsQueued() throws Exception {
+    roomWithoutBot = ROOM;
+    serve(false, false);
+
+    HttpResponse<String> response = post("{\"text\":\"into the void\"}");
+
+    assertThat(response.statusCode()).isEqualTo(410);
+    assertThat(response.body()).isEqualTo("{\"ok\":false,\"error\":\"This hook's room !room:test is one the bot"
+        + " is not in; nothing was accepted\"}");
+    assertThat(new OutboxStore(db).pending()).isEmpty();
   }
 }

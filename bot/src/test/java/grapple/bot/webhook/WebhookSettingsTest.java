@@ -6,6 +6,8 @@ import grapple.bot.Grapple;
 import grapple.bot.config.Config;
 import grapple.bot.config.ConfigException;
 import grapple.bot.config.ConfigLoader;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -44,6 +46,15 @@ class WebhookSettingsTest {
     WebhookSettings config = settings("listeners: {webhooks: {port: 8123}}");
 
     assertThat(config.urlPrefix()).isEqualTo("http://127.0.0.1:8123/webhook/");
+  }
+
+  @Test
+  void aCopyOfTheSampleOnAnotherPortGivesWebhookUrlsOnThatPort() throws IOException {
+    String sample = Files.readString(sampleConfig());
+    String copy = sample.replace("\n    port: 9000 ", "\n    port: 8123 ");
+    assertThat(copy).isNotEqualTo(sample);
+
+    assertThat(settings(copy).urlPrefix()).isEqualTo("http://127.0.0.1:8123/webhook/");
   }
 
   @Test
@@ -135,5 +146,13 @@ class WebhookSettingsTest {
     } catch (ConfigException e) {
       return e.problems();
     }
+  }
+
+  private static Path sampleConfig() {
+    for (Path dir = Path.of(System.getProperty("user.dir")).toAbsolutePath(); dir != null; dir = dir.getParent()) {
+      Path sample = dir.resolve("config.sample.yml");
+      if (Files.isRegularFile(sample)) return sample;
+    }
+    throw new AssertionError("config.sample.yml not found above " + System.getProperty("user.dir"));
   }
 }
