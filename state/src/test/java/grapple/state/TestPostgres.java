@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Assumptions;
  * A PostgreSQL server for tests: {@code GRAPPLE_TEST_POSTGRES} (default
  * {@code postgresql://grapple:grapple@127.0.0.1:5432/grapple}, the login {@code .ci/run} makes),
  * with a new empty database for each test, dropped when the JVM exits. Without a reachable server
- * the tests that need one are skipped, and say so on stderr.
+ * the tests that need one are skipped, and say so on stderr ({@code testing/postgres/postgres.sh
+ * start} makes one).
  */
 public final class TestPostgres {
   private static final String DEFAULT = "postgresql://grapple:grapple@127.0.0.1:5432/grapple";
@@ -50,8 +51,14 @@ public final class TestPostgres {
     return server() != null;
   }
 
-  /** Skips the calling test unless a server is reachable. */
+  /**
+   * Skips the calling test unless a server is reachable; with {@code GRAPPLE_POSTGRES_REQUIRED=1}
+   * (as in CI) fails it instead.
+   */
   public static void assumeAvailable() {
+    if (!available() && "1".equals(System.getenv("GRAPPLE_POSTGRES_REQUIRED"))) {
+      throw new AssertionError("GRAPPLE_POSTGRES_REQUIRED=1 but " + unavailable);
+    }
     Assumptions.assumeTrue(available(), () -> "skipped: " + unavailable);
   }
 
