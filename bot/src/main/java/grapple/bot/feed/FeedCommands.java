@@ -90,7 +90,7 @@ final class FeedCommands {
     for (Active a : inRoom) {
       ObjectNode feed = out.addObject().put("url", a.stateKey()).put("id", a.id());
       feed.set("config", a.connection().config().deepCopy());
-      feed.put("status", feeds.status(a.stateKey()));
+      feed.put("status", feeds.status(a.stateKey()).toString());
     }
     return out;
   }

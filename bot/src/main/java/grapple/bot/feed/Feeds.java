@@ -67,19 +67,30 @@ final class Feeds implements ConnectionKind<FeedConfig> {
     return new Followed(subscription);
   }
 
-  /** Markdown: the label and the status (which may quote a feed server) are escaped. */
-  static String summary(String label, String status) {
-    String escaped = FeedText.escapeMarkdown(status);
-    return label.isEmpty() ? escaped : "\"" + FeedText.escapeMarkdown(label) + "\", " + escaped;
+  /**
+   * A feed's line in {@code list} as Markdown: its label and what a feed server or the clock said
+   * in code spans (literal, and no backslashes in the plain body), our own words as they are.
+   */
+  static String summary(String label, Status status) {
+    String shown = status.detail().isEmpty() ? status.words() : status.words() + " " + Markdown.code(status.detail());
+    return label.isEmpty() ? shown : Markdown.code(label) + ", " + shown;
+  }
+
+  /** How a feed is doing: our words, and the detail (a time, or the feed server's error) after them. */
+  record Status(String words, String detail) {
+    @Override
+    public String toString() {
+      return detail.isEmpty() ? words : words + " " + detail;
+    }
   }
 
   /** How the feed is doing, for {@code list} and {@code feed list}. */
-  String status(String url) {
+  Status status(String url) {
     Optional<FeedStore.UrlState> state = store.url(url);
-    if (state.isEmpty() || state.get().lastPollAt() == null) return "not polled yet";
+    if (state.isEmpty() || state.get().lastPollAt() == null) return new Status("not polled yet", "");
     FeedStore.UrlState s = state.get();
-    if (s.lastError() != null) return "failing since " + s.failures() + " poll(s): " + s.lastError();
-    return "OK, last read " + Instant.ofEpochMilli(s.lastSuccessAt());
+    if (s.lastError() != null) return new Status("failing since " + s.failures() + " poll(s):", s.lastError());
+    return new Status("OK, last read", Instant.ofEpochMilli(s.lastSuccessAt()).toString());
   }
 
   /** One room following one feed. */

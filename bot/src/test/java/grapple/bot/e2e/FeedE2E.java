@@ -234,7 +234,7 @@ class FeedE2E {
 
     List<String> lines = Arrays.stream(reply.body().split("\n")).filter(l -> l.contains(urlA)).toList();
     assertThat(lines).as("lines naming %s in %s", urlA, reply.body()).hasSize(1);
-    assertThat(lines.get(0)).contains("OK, last read ");
+    assertThat(lines.get(0)).contains("OK, last read `");
   }
 
   @Test @Order(5) void listJsonIsACodeBlockNamingTheUrl() throws IOException {

@@ -3,18 +3,25 @@ package grapple.bot.feed;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import grapple.bot.room.Messages;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class FeedsTest {
   @Test
   void theListSummaryShowsTheLabelAndAFeedServersFailureReasonLiterally() {
     String reason = "redirect to 'x:[click](javascript:alert(1))', which is not an http(s) URL";
-    FeedStore.UrlState failing = new FeedStore.UrlState("https://e.example/f", null, null, 2, 0, 1L, null, reason);
 
-    String markdown = Feeds.summary("*News*", "failing since 2 poll(s): " + reason);
+    String markdown = Feeds.summary("*News*", new Feeds.Status("failing since 2 poll(s):", reason));
 
-    assertThat(Messages.renderEscapedMarkdown(markdown))
-        .isEqualTo("<p>&quot;*News*&quot;, failing since 2 poll(s): " + reason + "</p>");
+    assertThat(Messages.renderEscapedMarkdown(markdown)).isEqualTo("<p><code>*News*</code>, failing since 2 poll(s): <code>"
+        + reason + "</code></p>");
+  }
+
+  @Test
+  void theSummaryHasNoBackslashesForThePlainBodyAndTheJsonStatusNoBackticks() {
+    Feeds.Status ok = new Feeds.Status("OK, last read", "2026-12-02T06:42:31.227Z");
+
+    assertThat(Feeds.summary("News", ok)).isEqualTo("`News`, OK, last read `2026-12-02T06:42:31.227Z`");
+    assertThat(ok.toString()).isEqualTo("OK, last read 2026-12-02T06:42:31.227Z");
+    assertThat(Feeds.summary("", new Feeds.Status("not polled yet", ""))).isEqualTo("not polled yet");
   }
 }
