@@ -38,7 +38,8 @@ class DatabaseCopyE2E {
 
     bot.database("{url: \"%s\"}".formatted(target)).launch("");
     mark = room.owner.mark();
-    Answer answer = poster.postJson(url, "{\"text\":\"on postgresql\"}");
+    // A new client: the old one's kept-alive connection went with the stopped process.
+    Answer answer = new WebhookPoster().postJson(url, "{\"text\":\"on postgresql\"}");
 
     assertThat(answer.code()).as("status of the old URL on PostgreSQL: %s", answer.body()).isEqualTo(202);
     assertThat(room.awaitBotMessage(mark).body()).isEqualTo("on postgresql");
