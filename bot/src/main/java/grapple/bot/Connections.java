@@ -43,6 +43,9 @@ public final class Connections {
   private final Map<String, Active> byId = new ConcurrentHashMap<>();
   /** Room id → (connection id → connection): a room's list without scanning every connection. */
   private final Map<String, Map<String, Active>> byRoom = new ConcurrentHashMap<>();
+  /** How long the leader waits for another instance to store a state write it made. */
+  private static final long PEER_WAIT_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(2);
+  private volatile Peers peers = Peers.NONE;
   /** The bot's latest state write per room/type/key whose echo has not come back; guarded by this. */
   private final Map<String, OwnWrite> ownWrites = new HashMap<>();
 
@@ -55,6 +58,20 @@ public final class Connections {
       this.content = content;
       this.applied = applied;
     }
+  }
+
+  /** The other instances on the database, whose changes come in through the change log. */
+  interface Peers {
+    /** No other instances (SQLite). */
+    Peers NONE = () -> {};
+
+    /** Reads the change log up to now and applies what other instances changed. */
+    void catchUp();
+  }
+
+  /** Tells the hub there may be other instances that change connections too. */
+  void peers(Peers peers) {
+    this.peers = peers;
   }
 
   /** What every connection change needs: where it is stored, what the kinds are, and how it is told. */
@@ -148,6 +165,7 @@ public final class Connections {
   void onState(RoomEvent.State e, boolean initial) {
     Optional<ConnectionKind<?>> kind = kinds.byEventType(e.eventType());
     if (kind.isEmpty()) return;
+    if (madeByAnotherInstance(e, kind.get(), initial)) return;
     Optional<ObjectNode> restore;
     synchronized (this) {
       if (isOwnEcho(e)) return;
@@ -155,6 +173,79 @@ public final class Connections {
     }
     // Outside the lock: putting the old content back is a call to the homeserver.
     restore.ifPresent(previous -> putBack(e, kind.get(), previous));
+  }
+
+  /**
+   * True for a state write of the bot's account that another instance made: that instance stores
+   * it a moment after the homeserver took it, and the change log brings it here. Applying it from
+   * the room instead would open it a second time (a webhook would get a second secret URL), so
+   * the change log is read until it shows, for up to two seconds (once, for events of the first
+   * sync: those are old).
+   */
+  private boolean madeByAnotherInstance(RoomEvent.State e, ConnectionKind<?> kind, boolean initial) {
+    if (peers == Peers.NONE || !e.sender().equals(gateway.botUserId())) return false;
+    synchronized (this) {
+      if (ownWrites.containsKey(key(e.roomId(), e.eventType(), e.stateKey()))) return false;
+    }
+    long deadline = System.nanoTime() + PEER_WAIT_NANOS;
+    while (true) {
+      peers.catchUp();
+      if (inEffect(e, kind)) return true;
+      if (initial || System.nanoTime() > deadline) return false;
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException interrupted) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+    }
+  }
+
+  /** True when the event's content is what is in effect already (or, for a removal, nothing is). */
+  private boolean inEffect(RoomEvent.State e, ConnectionKind<?> kind) {
+    Optional<Active> existing = find(e.roomId(), kind, e.stateKey());
+    if (isRemoval(e.content())) return existing.isEmpty();
+    return existing.isPresent() && existing.get().connection().config().equals(e.content());
+  }
+
+  /**
+   * Brings the room's connections in step with the database, where another instance changed
+   * them: what is new or changed is opened (not as created: its maker told its creator), what is
+   * gone is closed.
+   */
+  synchronized void reload(String roomId) {
+    Map<String, Active> had = new HashMap<>(byRoom.getOrDefault(roomId, Map.of()));
+    for (Connection c : store.inRoom(roomId)) {
+      Optional<ConnectionKind<?>> kind = kinds.byEventType(c.eventType());
+      if (kind.isEmpty()) continue;
+      Active before = had.remove(c.id());
+      if (before != null && sameVersion(before.connection(), c)) continue;
+      try {
+        Active now = open(Change.of(roomId, kind.get(), c.stateKey(), c.config()), c, false);
+        index(now);
+        if (before != null) before.live().closed(true);
+        log.info("room {}: {} {} '{}' ({}) as another instance stored it", roomId,
+            before == null ? "took up" : "updated", kind.get().name(), c.stateKey(), c.id());
+      } catch (BadInput bad) {
+        log.warn("room {}: stored {} '{}' ({}) does not validate here and is not in effect: {}", roomId,
+            kind.get().name(), c.stateKey(), c.id(), bad.getMessage());
+        if (before != null) {
+          unindex(before);
+          before.live().closed(false);
+        }
+      }
+    }
+    for (Active gone : had.values()) {
+      unindex(gone);
+      gone.live().closed(false);
+      log.info("room {}: {} '{}' ({}) removed by another instance", roomId, gone.kind().name(), gone.stateKey(),
+          gone.id());
+    }
+  }
+
+  /** The same stored version: same content, changed at the same millisecond. */
+  private static boolean sameVersion(Connection a, Connection b) {
+    return a.config().equals(b.config()) && a.updated().at().toEpochMilli() == b.updated().at().toEpochMilli();
   }
 
   /** Applies the event if its sender may; returns the content to put back if they may not. */
@@ -284,7 +375,7 @@ public final class Connections {
 
   /** Takes a connection out of effect and out of the database. */
   synchronized void forget(Active active, String actor) {
-    store.remove(active.id());
+    store.remove(active.roomId(), active.id());
     unindex(active);
     active.live().closed(false);
     log.info("room {}: removed {} '{}' ({}) by {}", active.roomId(), active.kind().name(), active.stateKey(),

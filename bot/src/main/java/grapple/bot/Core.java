@@ -23,9 +23,13 @@ final class Core implements RoomEvents {
   private final Dispatcher dispatcher;
   private final Outbox outbox;
   private final Invites invites;
+  private final java.util.function.Consumer<RoomEvent.State> authoritySeen;
 
-  Core(RoomStates rooms, Connections connections, Dispatcher dispatcher, Outbox outbox, Invites invites) {
+  /** {@code authoritySeen} hears every state event once the rooms' authority took it in (for the other instances). */
+  Core(RoomStates rooms, Connections connections, Dispatcher dispatcher, Outbox outbox, Invites invites,
+      java.util.function.Consumer<RoomEvent.State> authoritySeen) {
     this.rooms = rooms;
+    this.authoritySeen = authoritySeen;
     this.connections = connections;
     this.dispatcher = dispatcher;
     this.outbox = outbox;
@@ -36,6 +40,7 @@ final class Core implements RoomEvents {
   public void onEvent(RoomEvent event, boolean initial) {
     if (event instanceof RoomEvent.State s) {
       rooms.apply(s);
+      authoritySeen.accept(s);
       connections.onState(s, initial);
     } else if (event instanceof RoomEvent.Message m) {
       if (!initial && !m.sender().equals(connections.botUserId())) onMessage(m);

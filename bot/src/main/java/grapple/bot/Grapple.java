@@ -24,12 +24,15 @@ import grapple.commands.Command;
 import grapple.commands.Dispatcher;
 import grapple.commands.Permissions;
 import grapple.commands.ServiceNames;
+import grapple.state.ChangeLog;
 import grapple.state.ConnectionStore;
 import grapple.state.Database;
 import grapple.state.KeyValueStore;
+import grapple.state.Leadership;
 import grapple.state.Migration;
 import grapple.state.Migrations;
 import grapple.state.OutboxStore;
+import grapple.state.RoomStateStore;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
@@ -95,6 +98,7 @@ public final class Grapple implements AutoCloseable {
   private final Outbox outbox;
   private final Serving serving;
   private final List<Started> running;
+  private final Leading leading;
 
   /** The HTTP listeners ({@code provisioning} is null when the API is off) and what /ready reports. */
   private record Serving(HttpListener webhooks, HttpListener provisioning, HttpListener metrics, Watchdog watchdog) {
@@ -112,12 +116,13 @@ public final class Grapple implements AutoCloseable {
     }
   }
 
-  private Grapple(Database db, Hub hub, Serving serving, List<Started> running) {
+  private Grapple(Database db, Hub hub, Serving serving, List<Started> running, Leading leading) {
     this.db = db;
     this.gateway = hub.gateway();
     this.outbox = hub.outbox();
     this.serving = serving;
     this.running = running;
+    this.leading = leading;
   }
 
   /**
@@ -132,7 +137,7 @@ public final class Grapple implements AutoCloseable {
   /** As {@link #start(Config, ConsoleGateway.Console)}, with these services (tests add their own). */
   public static Grapple start(Config config, ConsoleGateway.Console console, List<Service> services)
       throws IOException, LoginFailed, InterruptedException {
-    Database db = Database.open(config.database().path(), Migrations.all(migrations(services)));
+    Database db = Database.open(config.database().location(), Migrations.all(migrations(services)));
     List<Started> running = new ArrayList<>();
     try {
       return wire(config, console, db, services, running);
@@ -151,7 +156,7 @@ public final class Grapple implements AutoCloseable {
 
   /** What every door (commands, room state, API, webhooks) shares. */
   private record Hub(RoomGateway gateway, Outbox outbox, Connections connections, Changes changes,
-      Permissions permissions) {}
+      Permissions permissions, ChangeLog changeLog) {}
 
   private static Grapple wire(Config config, ConsoleGateway.Console console, Database db, List<Service> services,
       List<Started> running) throws IOException, LoginFailed, InterruptedException {
@@ -161,39 +166,57 @@ public final class Grapple implements AutoCloseable {
     start(config, services, new ServiceContext(db, hub.outbox(), hub.connections(), hub.changes(), botRooms,
         Clock.systemUTC()), running);
     running.forEach(r -> hub.connections().kinds().add(r.running().kinds()));
+    boolean shared = config.database().shared();
+    Cluster cluster = new Cluster(hub.changeLog(), new RoomStateStore(db, hub.changeLog()), hub.connections(), rooms,
+        Clock.systemUTC());
+    cluster.mark();
     hub.connections().load();
+    if (shared) cluster.loadAuthority();
     Metrics metrics = new Metrics();
     Watchdog watchdog = new Watchdog();
     watchdog.watch("database writer", db::writerAlive);
     running.forEach(r -> r.running().threads().forEach(watchdog::watch));
     hub.gateway().threads().forEach(watchdog::watch);
+    Leadership leadership = Leadership.of(db);
+    watchdog.leadership(leadership::leading);
     Serving serving = listen(config, new Listening(hub, rooms, services, running, metrics), watchdog);
     measure(metrics, hub, running, watchdog);
-    Grapple app = new Grapple(db, hub, serving, running);
+    metrics.gauge("grapple_leader", "1 on the instance that runs the sync and delivery", () -> leadership.leading() ? 1 : 0);
+    Grapple app = new Grapple(db, hub, serving, running, new Leading(leadership, cluster));
     Runnable onLoaded = () -> {
       botRooms.loaded(hub.connections());
       watchdog.markReady();
-      log.info("ready: rooms loaded");
+      log.info("ready: rooms loaded{}", shared ? " from the database; one instance at a time leads (syncs and delivers)"
+          : "");
     };
     try {
-      connect(config, hub, rooms, commands(hub.connections(), running), onLoaded);
-      // Only now, logged in: a start refused before this has polled nothing and recorded no backoff.
-      running.forEach(r -> r.running().startBackground());
+      if (shared) {
+        cluster.follow(db);
+        watchdog.watch("change reader", cluster::readerAlive);
+      }
+      connect(config, new Connecting(db, hub, rooms, commands(hub.connections(), running), onLoaded, running),
+          leadership, cluster, shared);
       return app;
     } catch (LoginFailed | InterruptedException | RuntimeException e) {
       serving.all().forEach(HttpListener::close);
+      leadership.close();
+      cluster.close();
       throw e;
     }
   }
+
+  /** Who leads, and what keeps the instances in step. */
+  private record Leading(Leadership leadership, Cluster cluster) {}
 
   private static Hub hub(Config config, ConsoleGateway.Console console, Database db, List<Service> services) {
     RoomGateway gateway = gateway(config, console, db);
     Outbox outbox = new Outbox(new OutboxStore(db), gateway, config.outbox().concurrency(),
         config.outbox().maxRetryDelay());
     Permissions permissions = new Permissions(config.permissions(), names(services));
-    Connections connections = new Connections(new Connections.Parts(new ConnectionStore(db), new Kinds(), gateway,
-        permissions, outbox), Clock.systemUTC());
-    return new Hub(gateway, outbox, connections, new Changes(connections, gateway), permissions);
+    ChangeLog changeLog = new ChangeLog(db, ChangeLog.newInstanceId());
+    Connections connections = new Connections(new Connections.Parts(new ConnectionStore(db, changeLog), new Kinds(),
+        gateway, permissions, outbox), Clock.systemUTC());
+    return new Hub(gateway, outbox, connections, new Changes(connections, gateway), permissions, changeLog);
   }
 
   /** Each enabled service, started; a disabled one is only known (its routes say it is off). */
@@ -291,17 +314,50 @@ public final class Grapple implements AutoCloseable {
     running.forEach(r -> r.running().measure(metrics));
   }
 
-  /** Logs in (matrix mode), starts delivering, then starts the gateway; {@code onLoaded} runs once rooms are loaded. */
-  private static void connect(Config config, Hub hub, RoomStates rooms, List<Command> commands, Runnable onLoaded)
+  /** What starting to lead needs. */
+  private record Connecting(Database db, Hub hub, RoomStates rooms, List<Command> commands, Runnable onLoaded,
+      List<Started> running) {}
+
+  /**
+   * Logs in (matrix mode), then tries to lead. The leader delivers, starts the services' background
+   * work and the gateway (the sync). With SQLite this instance leads at once and is ready once the
+   * sync loaded the rooms; with PostgreSQL every instance is ready once loaded from the database,
+   * and a follower starts leading when the leader is gone.
+   */
+  private static void connect(Config config, Connecting c, Leadership leadership, Cluster cluster, boolean shared)
       throws LoginFailed, InterruptedException {
-    Dispatcher dispatcher = new Dispatcher(commands, hub.permissions(),
-        new Dispatcher.Settings(config.bot().commandPrefixes(), hub.gateway().botUserId()), rooms, Clock.systemUTC());
+    Hub hub = c.hub();
+    Dispatcher dispatcher = new Dispatcher(c.commands(), hub.permissions(),
+        new Dispatcher.Settings(config.bot().commandPrefixes(), hub.gateway().botUserId()), c.rooms(),
+        Clock.systemUTC());
     hub.gateway().follow(stateTypes(hub.connections().kinds()));
     hub.gateway().connect();
-    hub.outbox().start();
-    Core core = new Core(rooms, hub.connections(), dispatcher, hub.outbox(), new Invites(hub.gateway(), hub.permissions()));
-    hub.gateway().start(core, onLoaded);
+    Core core = new Core(c.rooms(), hub.connections(), dispatcher, hub.outbox(),
+        new Invites(hub.gateway(), hub.permissions()), cluster::seen);
+    if (shared) c.onLoaded().run();
+    leadership.start(new Leadership.Listener() {
+      @Override
+      public void elected() {
+        cluster.leading(true);
+        hub.outbox().start(c.db());
+        // Only now, logged in and leading: polling runs on one instance, and a start refused
+        // before this has polled nothing and recorded no backoff.
+        c.running().forEach(r -> r.running().lead());
+        hub.gateway().start(core, shared ? () -> log.info("sync: rooms loaded") : c.onLoaded());
+      }
+
+      @Override
+      public void lost(String why) {
+        // Another instance may lead by now: going on could post twice. A supervisor restarts this
+        // one, which then joins as a follower.
+        System.err.println("grapple: stopped leading (" + why + "); exiting so that a supervisor restarts it");
+        Runtime.getRuntime().halt(LOST_LEADERSHIP_STATUS);
+      }
+    });
   }
+
+  /** The exit status of an instance that lost the leader lock. */
+  public static final int LOST_LEADERSHIP_STATUS = 4;
 
   private static RoomGateway gateway(Config config, ConsoleGateway.Console console, Database db) {
     if (config.localMode()) {
@@ -345,6 +401,11 @@ public final class Grapple implements AutoCloseable {
     return serving.provisioning().port();
   }
 
+  /** True while this instance leads (always with SQLite, once started). */
+  public boolean leading() {
+    return leading.leadership().leading();
+  }
+
   public boolean ready() {
     return serving.watchdog().ready();
   }
@@ -357,6 +418,8 @@ public final class Grapple implements AutoCloseable {
     running.forEach(r -> r.running().close());
     gateway.stop();
     outbox.close();
+    leading.cluster().close();
+    leading.leadership().close();
     db.close();
     log.info("stopped; {} message(s) left queued for the next start", outbox.backlog());
   }

@@ -23,6 +23,7 @@ public final class Main {
   static final int EXIT_STARTUP = 1;
   private static final String USAGE = """
       Usage: java -jar grapple.jar [--config PATH] [--no-console] [--check-config] [--version] [--help]
+             java -jar grapple.jar db copy --from <sqlite file> --to <postgresql url> [--config FILE]
 
         --config PATH   the YAML config (default: config.yml); also --config=PATH; see config.sample.yml
         --no-console    in local mode, run headless: no console input, output still printed
@@ -73,6 +74,11 @@ public final class Main {
   }
 
   public static void main(String[] args) {
+    if (args.length > 0 && args[0].equals("db")) {
+      System.exit(DatabaseCommand.run(java.util.Arrays.asList(args).subList(1, args.length), System.getenv(),
+          System.out, System.err));
+      return;
+    }
     Options options;
     try {
       options = Options.parse(args);

@@ -51,10 +51,11 @@ public interface Service {
     default void measure(Metrics metrics) {}
 
     /**
-     * Starts the background work (pollers, refreshers), once the bot has logged in: a start that
-     * fails before that (a refused login) has fetched and recorded nothing.
+     * Starts what must run on one instance at a time (polling, outbound delivery, token refresh):
+     * called once, after login, when this instance starts leading (at once with SQLite). A start
+     * that fails before that (a refused login) has fetched and recorded nothing.
      */
-    default void startBackground() {}
+    default void lead() {}
 
     /** The threads it runs that must not die, by name, each answering whether it is alive. */
     default Map<String, BooleanSupplier> threads() {

@@ -20,6 +20,7 @@ final class Watchdog implements Health {
   private final AtomicBoolean ready = new AtomicBoolean();
   private final Map<String, BooleanSupplier> checks = new ConcurrentHashMap<>();
   private final AtomicBoolean reported = new AtomicBoolean();
+  private volatile BooleanSupplier leading = () -> true;
 
   /** Watches {@code alive}, which answers false once the thread called {@code name} has died. */
   void watch(String name, BooleanSupplier alive) {
@@ -28,6 +29,16 @@ final class Watchdog implements Health {
 
   void markReady() {
     ready.set(true);
+  }
+
+  /** Where /ready learns whether this instance leads. */
+  void leadership(BooleanSupplier leading) {
+    this.leading = leading;
+  }
+
+  @Override
+  public boolean leading() {
+    return leading.getAsBoolean();
   }
 
   @Override

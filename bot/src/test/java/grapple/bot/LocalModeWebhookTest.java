@@ -220,7 +220,7 @@ class LocalModeWebhookTest {
       try (Response r = http.newCall(new Request.Builder()
           .url("http://127.0.0.1:" + app.webhookPort() + path).build()).execute()) {
         assertThat(r.code()).isEqualTo(200);
-        assertThat(r.body().string()).isEqualTo("{\"ok\":true}");
+        assertThat(r.body().string()).isEqualTo(path.equals("/ready") ? "{\"ok\":true,\"leader\":true}" : "{\"ok\":true}");
       }
     }
   }

@@ -11,11 +11,15 @@ import grapple.commands.Dispatcher;
 import grapple.commands.PermissionRule;
 import grapple.commands.Permissions;
 import grapple.commands.ServiceNames;
+import grapple.state.ChangeLog;
 import grapple.state.ConnectionStore;
+import grapple.state.Dialect;
 import grapple.state.Database;
 import grapple.state.Json;
+import grapple.state.Location;
 import grapple.state.Migrations;
 import grapple.state.OutboxStore;
+import grapple.state.RoomStateStore;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -25,7 +29,7 @@ import java.util.Map;
 
 /**
  * The hub as Grapple wires it (connections, changes, core, dispatcher, outbox) on a real SQLite
- * file and a {@link FakeGateway}, with the given services started from their config sections:
+ * file (or PostgreSQL database) and a {@link FakeGateway}, with the given services started from their config sections:
  * what tests of commands, room state and services drive.
  */
 final class TestHub implements AutoCloseable {
@@ -38,22 +42,32 @@ final class TestHub implements AutoCloseable {
   final Changes changes;
   final RoomStates rooms = new RoomStates();
   final Core core;
+  final Cluster cluster;
   private final List<Service.Running> running = new ArrayList<>();
   private final List<Service> services;
   private final List<grapple.bot.http.HttpListener> listeners = new ArrayList<>();
 
   /** {@code yaml}: config sections of the services (e.g. {@code generic: {urlPrefix: ...}}); may be empty. */
   TestHub(Path dir, List<Service> services, String yaml, List<PermissionRule> rules) {
+    this(Location.sqlite(dir.resolve("grapple.db")), dir, services, yaml, rules, true);
+  }
+
+  /**
+   * A hub on {@code where}; with PostgreSQL it follows the other instances' changes like Grapple
+   * does, and when it {@code leads} it delivers, keeps room authority and runs the services' lead().
+   */
+  TestHub(Location where, Path dir, List<Service> services, String yaml, List<PermissionRule> rules, boolean leads) {
     this.services = List.copyOf(services);
-    db = Database.open(dir.resolve("grapple.db"), Migrations.all(services.stream()
-        .flatMap(s -> s.migrations().stream()).toList()));
+    db = Database.open(where, Migrations.all(services.stream().flatMap(s -> s.migrations().stream()).toList()));
     outbox = new Outbox(new OutboxStore(db), gateway, 2, Duration.ofMillis(100));
-    outbox.start();
+    if (leads) outbox.start(db);
     Map<String, List<String>> aliases = new java.util.HashMap<>();
     services.forEach(s -> aliases.put(s.info().name(), List.copyOf(s.info().aliases())));
     Permissions permissions = new Permissions(rules, new ServiceNames(aliases));
-    connections = new Connections(new Connections.Parts(new ConnectionStore(db), new Kinds(), gateway, permissions,
-        outbox), Clock.systemUTC());
+    ChangeLog changeLog = new ChangeLog(db, ChangeLog.newInstanceId());
+    connections = new Connections(new Connections.Parts(new ConnectionStore(db, changeLog), new Kinds(), gateway,
+        permissions, outbox), Clock.systemUTC());
+    cluster = new Cluster(changeLog, new RoomStateStore(db, changeLog), connections, rooms, Clock.systemUTC());
     changes = new Changes(connections, gateway);
     Config config = ConfigLoader.parse(yaml, dir, Map.of(), Grapple.configSections(services));
     BotRooms botRooms = new BotRooms(rooms, gateway.botUserId());
@@ -62,14 +76,21 @@ final class TestHub implements AutoCloseable {
     for (Service service : services) {
       Service.Running r = service.start(config.settings(service.info().name()), context);
       running.add(r);
+      if (leads) r.lead();
       connections.kinds().add(r.kinds());
       commands.addAll(r.commands());
     }
+    cluster.mark();
     connections.load();
+    if (where.dialect() == Dialect.POSTGRESQL) {
+      cluster.loadAuthority();
+      cluster.leading(leads);
+      cluster.follow(db);
+    }
     botRooms.loaded(connections);
     Dispatcher dispatcher = new Dispatcher(commands, permissions,
         new Dispatcher.Settings(List.of("!grapple"), gateway.botUserId()), rooms, Clock.systemUTC());
-    core = new Core(rooms, connections, dispatcher, outbox, new Invites(gateway, permissions));
+    core = new Core(rooms, connections, dispatcher, outbox, new Invites(gateway, permissions), cluster::seen);
   }
 
   /** A webhook listener on a free port serving the services' receivers. */
@@ -123,6 +144,7 @@ final class TestHub implements AutoCloseable {
     listeners.forEach(grapple.bot.http.HttpListener::close);
     running.forEach(Service.Running::close);
     outbox.close();
+    cluster.close();
     db.close();
   }
 }

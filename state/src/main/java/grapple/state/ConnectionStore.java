@@ -10,17 +10,37 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** Connections and their secrets in SQLite. */
+/**
+ * Connections and their secrets. Each change is logged ({@link ChangeLog}) in its own
+ * transaction, so the other instances on the database take it up.
+ */
 public final class ConnectionStore {
   private final Database db;
+  private final ChangeLog changes;
 
-  public ConnectionStore(Database db) {
+  public ConnectionStore(Database db, ChangeLog changes) {
     this.db = db;
+    this.changes = changes;
+  }
+
+  /** A store whose changes are logged as a process of its own (tests, tools). */
+  public ConnectionStore(Database db) {
+    this(db, ChangeLog.of(db));
   }
 
   public List<Connection> all() {
     return db.read(c -> {
       try (PreparedStatement s = c.prepareStatement("SELECT * FROM connections ORDER BY room_id, created_at")) {
+        return readAll(s.executeQuery());
+      }
+    });
+  }
+
+  /** The room's connections, as stored. */
+  public List<Connection> inRoom(String roomId) {
+    return db.read(c -> {
+      try (PreparedStatement s = c.prepareStatement("SELECT * FROM connections WHERE room_id = ? ORDER BY created_at")) {
+        s.setString(1, roomId);
         return readAll(s.executeQuery());
       }
     });
@@ -37,20 +57,25 @@ public final class ConnectionStore {
             updated_by = excluded.updated_by, updated_at = excluded.updated_at,
             updated_key = excluded.updated_key""")) {
         bind(s, connection);
-        return s.executeUpdate();
+        s.executeUpdate();
       }
+      changes.connectionsChanged(c, connection.roomId());
+      return null;
     });
   }
 
-  /** Removes the connection and its secrets. */
-  public void remove(String connectionId) {
+  /** Removes the connection of {@code roomId} and its secrets. */
+  public void remove(String roomId, String connectionId) {
     db.writeAndWait(c -> {
       try (PreparedStatement a = c.prepareStatement("DELETE FROM connections WHERE id = ?");
            PreparedStatement b = c.prepareStatement("DELETE FROM secrets WHERE connection_id = ?")) {
         a.setString(1, connectionId);
         b.setString(1, connectionId);
-        return a.executeUpdate() + b.executeUpdate();
+        a.executeUpdate();
+        b.executeUpdate();
       }
+      changes.connectionsChanged(c, roomId);
+      return null;
     });
   }
 
@@ -79,14 +104,50 @@ public final class ConnectionStore {
     });
   }
 
+  /** The connection whose secret {@code name} is {@code value}, if any. */
+  public Optional<String> connectionWithSecret(String name, String value) {
+    return db.read(c -> {
+      try (PreparedStatement s = c.prepareStatement("SELECT connection_id FROM secrets WHERE name = ? AND value = ?")) {
+        s.setString(1, name);
+        s.setString(2, value);
+        ResultSet rs = s.executeQuery();
+        return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+      }
+    });
+  }
+
   public void putSecret(String connectionId, String name, String value) {
     db.writeAndWait(c -> {
       try (PreparedStatement s = c.prepareStatement(
-          "INSERT OR REPLACE INTO secrets (connection_id, name, value) VALUES (?, ?, ?)")) {
+          "INSERT INTO secrets (connection_id, name, value) VALUES (?, ?, ?)"
+          + " ON CONFLICT (connection_id, name) DO UPDATE SET value = excluded.value")) {
         s.setString(1, connectionId);
         s.setString(2, name);
         s.setString(3, value);
         return s.executeUpdate();
+      }
+    });
+  }
+
+  /**
+   * Stores {@code value} as the secret unless the connection has one of that name already (another
+   * instance made it a moment before); returns the one stored.
+   */
+  public String secretOrPut(String connectionId, String name, String value) {
+    return db.writeAndWait(c -> {
+      try (PreparedStatement s = c.prepareStatement("INSERT INTO secrets (connection_id, name, value) VALUES (?, ?, ?)"
+          + " ON CONFLICT (connection_id, name) DO NOTHING")) {
+        s.setString(1, connectionId);
+        s.setString(2, name);
+        s.setString(3, value);
+        s.executeUpdate();
+      }
+      try (PreparedStatement s = c.prepareStatement("SELECT value FROM secrets WHERE connection_id = ? AND name = ?")) {
+        s.setString(1, connectionId);
+        s.setString(2, name);
+        ResultSet rs = s.executeQuery();
+        if (!rs.next()) throw new SQLException("secret " + name + " of " + connectionId + " vanished");
+        return rs.getString(1);
       }
     });
   }

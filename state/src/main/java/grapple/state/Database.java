@@ -1,53 +1,51 @@
 package grapple.state;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One SQLite file in WAL mode with a single writer thread. Writes from many threads are grouped
- * into one transaction (group commit), so a burst of webhooks costs one fsync, not one each; a
- * write's future completes only after its transaction is durable. Reads use per-thread
- * connections and see what is committed.
+ * The database, SQLite or PostgreSQL, with a single writer thread. Writes from many threads are
+ * grouped into one transaction (group commit), so a burst of webhooks costs one commit, not one
+ * each; a write's future completes only after its transaction is durable. Reads see what is
+ * committed. Writes can {@linkplain #announce announce} a topic, which every instance on the same
+ * database hears once the write is committed.
  */
 public final class Database implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Database.class);
   private static final int MAX_BATCH = 1024;
 
-  private final Path file;
-  private final String url;
-  private final Connection writer;
+  private final Backend backend;
   private final BlockingQueue<Task<?>> queue = new LinkedBlockingQueue<>();
-  private final List<Connection> readers = new CopyOnWriteArrayList<>();
-  private final ThreadLocal<Connection> reader = new ThreadLocal<>();
   private final Thread writerThread;
   /** The writer's compiled statements, by SQL; touched by the writer thread only. */
   private final Map<String, PreparedStatement> writerStatements = new HashMap<>();
+  /** Topics the current batch's successful tasks announced; writer thread only. */
+  private final Set<String> announced = new LinkedHashSet<>();
+  /** Topics the task running now announced; kept only if it succeeds. Writer thread only. */
+  private final Set<String> announcing = new LinkedHashSet<>();
+  private final Map<String, List<Runnable>> listeners = new ConcurrentHashMap<>();
   private volatile boolean closed;
 
-  private Database(Path file, Connection writer) {
-    this.file = file;
-    this.url = "jdbc:sqlite:" + file;
-    this.writer = writer;
+  private Database(Backend backend) {
+    this.backend = backend;
     this.writerThread = new Thread(this::writeLoop, "db-writer");
     this.writerThread.setDaemon(true);
     this.writerThread.start();
@@ -55,95 +53,43 @@ public final class Database implements AutoCloseable {
 
   /** Opens (creating with mode 0600) and migrates the database file with the core's steps only. */
   public static Database open(Path file) {
-    return open(file, Migrations.core());
+    return open(Location.sqlite(file), Migrations.core());
   }
 
   /** Opens (creating with mode 0600) and migrates the database file through {@code steps}, in order. */
   public static Database open(Path file, List<Migration> steps) {
-    Objects.requireNonNull(file, "file");
-    createPrivately(file);
-    Connection writer = null;
-    try {
-      writer = DriverManager.getConnection("jdbc:sqlite:" + file);
-      configure(writer);
-      migrate(file, writer, steps);
-      return new Database(file, writer);
-    } catch (SQLException | StorageException e) {
-      closeAfterFailure(writer);
-      if (e instanceof StorageException storage) throw storage;
-      throw new StorageException("database " + file + ": cannot open for writing: " + e.getMessage(), e);
-    }
+    return open(Location.sqlite(file), steps);
   }
 
-  /** Undoes a half-done migration and lets go of the file, so the next opener is not locked out. */
-  private static void closeAfterFailure(Connection writer) {
-    if (writer == null) return;
-    try (Statement s = writer.createStatement()) {
-      s.executeUpdate("ROLLBACK");
-    } catch (SQLException ignored) {
-      // No transaction was open; closing below is all that is left to do.
-    }
-    closeQuietly(writer);
+  /**
+   * Opens the database and migrates it through {@code steps}, in order. Fails with one sentence
+   * naming the database and what went wrong: cannot connect, login refused, no such database, a
+   * schema newer than this Grapple, a failed step.
+   */
+  public static Database open(Location where, List<Migration> steps) {
+    Objects.requireNonNull(where, "where");
+    if (where instanceof Location.Postgres postgres) return new Database(PostgresBackend.open(postgres, steps));
+    return new Database(SqliteBackend.open((Location.Sqlite) where, steps));
   }
 
-  private static void createPrivately(Path file) {
-    try {
-      Path parent = file.toAbsolutePath().getParent();
-      if (parent != null) Files.createDirectories(parent);
-      if (Files.notExists(file)) {
-        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-      }
-      if (!Files.isWritable(file)) throw new StorageException("database " + file + ": file is not writable");
-    } catch (IOException e) {
-      throw new StorageException("database " + file + ": cannot create: " + e, e);
-    } catch (UnsupportedOperationException e) {
-      // Not a POSIX file system: create without a mode; nothing else we can do there.
-      try {
-        if (Files.notExists(file)) Files.createFile(file);
-      } catch (IOException io) {
-        throw new StorageException("database " + file + ": cannot create: " + io, io);
-      }
-    }
+  /** Where the database is. */
+  public Location location() {
+    return backend.location();
   }
 
-  private static void configure(Connection c) throws SQLException {
-    try (Statement s = c.createStatement()) {
-      s.execute("PRAGMA busy_timeout = 10000");
-      s.execute("PRAGMA journal_mode = WAL");
-      s.execute("PRAGMA synchronous = FULL");
-      s.execute("PRAGMA foreign_keys = ON");
-    }
+  public Dialect dialect() {
+    return backend.location().dialect();
   }
 
-  private static void migrate(Path file, Connection c, List<Migration> steps) throws SQLException {
-    int version = userVersion(c);
-    int latest = steps.size();
-    if (version > latest) {
-      throw new StorageException("database " + file + " has schema version " + version
-          + ", newer than this Grapple understands (" + latest
-          + "): run the newer Grapple that wrote it, or restore a backup");
-    }
-    for (Migration step : steps.subList(version, latest)) {
-      try (Statement s = c.createStatement()) {
-        s.executeUpdate("BEGIN IMMEDIATE");
-        for (String sql : step.sql().split(";\\s*\\n")) {
-          if (!sql.isBlank()) s.executeUpdate(sql);
-        }
-        s.executeUpdate("PRAGMA user_version = " + step.number());
-        s.executeUpdate("COMMIT");
-        log.info("database {}: migrated to schema version {} ({})", file, step.number(), step.description());
-      }
-    }
-  }
-
-  static int userVersion(Connection c) throws SQLException {
-    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("PRAGMA user_version")) {
-      return rs.getInt(1);
-    }
-  }
-
+  /** The SQLite file; throws for PostgreSQL. */
   public Path file() {
-    return file;
+    if (backend.location() instanceof Location.Sqlite sqlite) return sqlite.file();
+    throw new IllegalStateException("not a SQLite database: " + describe());
+  }
+
+  /** The database as logs name it (no password). */
+  public String describe() {
+    return backend.location().describe();
   }
 
   /** Queues {@code work} for the writer; the future completes once its transaction committed. */
@@ -153,15 +99,15 @@ public final class Database implements AutoCloseable {
 
   /**
    * Like {@link #write}, for work that is one SQL statement: SQLite undoes a failed statement by
-   * itself, so it runs without a savepoint of its own (two statements fewer per write).
+   * itself, so it runs without a savepoint of its own there (two statements fewer per write).
    */
   public <T> CompletableFuture<T> writeStatement(SqlWork<T> statement) {
-    return queue(new Task<>(statement, false, new CompletableFuture<>()));
+    return queue(new Task<>(statement, backend.savepointEveryTask(), new CompletableFuture<>()));
   }
 
   private <T> CompletableFuture<T> queue(Task<T> task) {
     if (closed) {
-      task.result.completeExceptionally(new StorageException("database " + file + " is closed"));
+      task.result.completeExceptionally(new StorageException("database " + describe() + " is closed"));
       return task.result;
     }
     queue.add(task);
@@ -182,37 +128,66 @@ public final class Database implements AutoCloseable {
    * that run thousands of times a second. Only inside {@link #write} work; do not close it.
    */
   public PreparedStatement writerStatement(String sql) throws SQLException {
-    if (Thread.currentThread() != writerThread) {
-      throw new IllegalStateException("writerStatement is for write work only, on the writer thread");
-    }
+    requireWriterThread("writerStatement");
     PreparedStatement statement = writerStatements.get(sql);
     if (statement == null) {
-      statement = writer.prepareStatement(sql);
+      statement = backend.writer().prepareStatement(sql);
       writerStatements.put(sql, statement);
     }
     return statement;
   }
 
-  /** Runs {@code work} on this thread's read connection (sees committed data only). */
-  public <T> T read(SqlWork<T> work) {
-    try {
-      return work.run(readConnection());
-    } catch (SQLException e) {
-      throw new StorageException("database " + file + ": read failed: " + e.getMessage(), e);
+  /**
+   * Inside write work: once this write's transaction commits, everyone listening for {@code topic}
+   * is told, here and (PostgreSQL) on every other instance. A topic is a short word, e.g. "outbox".
+   */
+  public void announce(String topic) {
+    requireWriterThread("announce");
+    announcing.add(topic);
+  }
+
+  /**
+   * Calls {@code listener} after each commit that announced {@code topic}, on whichever instance;
+   * with PostgreSQL also every few seconds and after the database comes back, so that nothing
+   * waits on a missed notification. The listener must return quickly (it wakes someone up).
+   */
+  public void onAnnouncement(String topic, Runnable listener) {
+    listeners.computeIfAbsent(topic, t -> new CopyOnWriteArrayList<>()).add(listener);
+    backend.listen(this::heard);
+  }
+
+  /** A topic was announced (or null: anything may have changed, e.g. after a reconnect). */
+  private void heard(String topic) {
+    if (topic == null) {
+      listeners.values().forEach(this::tell);
+    } else {
+      tell(listeners.getOrDefault(topic, List.of()));
     }
   }
 
-  private Connection readConnection() throws SQLException {
-    Connection c = reader.get();
-    if (c != null) return c;
-    c = DriverManager.getConnection(url);
-    try (Statement s = c.createStatement()) {
-      s.execute("PRAGMA busy_timeout = 10000");
-      s.execute("PRAGMA query_only = ON");
+  private void tell(List<Runnable> told) {
+    for (Runnable listener : told) {
+      try {
+        listener.run();
+      } catch (RuntimeException e) {
+        log.error("database {}: a listener failed", describe(), e);
+      }
     }
-    reader.set(c);
-    readers.add(c);
-    return c;
+  }
+
+  private void requireWriterThread(String what) {
+    if (Thread.currentThread() != writerThread) {
+      throw new IllegalStateException(what + " is for write work only, on the writer thread");
+    }
+  }
+
+  /** Runs {@code work} on a read connection (sees committed data only, cannot write). */
+  public <T> T read(SqlWork<T> work) {
+    try {
+      return backend.read(work);
+    } catch (SQLException e) {
+      throw new StorageException("database " + describe() + ": read failed: " + e.getMessage(), e);
+    }
   }
 
   /** True while the writer thread runs (or after a deliberate close): false means writes hang. */
@@ -220,11 +195,16 @@ public final class Database implements AutoCloseable {
     return closed || writerThread.isAlive();
   }
 
+  /** What this database's backend does that SQL cannot say portably (locks, sessions). */
+  Backend backend() {
+    return backend;
+  }
+
   private void writeLoop() {
     List<Task<?>> batch = new ArrayList<>();
     while (!closed || !queue.isEmpty()) {
       try {
-        Task<?> first = queue.poll(200, java.util.concurrent.TimeUnit.MILLISECONDS);
+        Task<?> first = queue.poll(200, TimeUnit.MILLISECONDS);
         if (first == null) continue;
         batch.add(first);
         queue.drainTo(batch, MAX_BATCH - 1);
@@ -235,7 +215,7 @@ public final class Database implements AutoCloseable {
       } catch (Throwable e) {
         // commit() answers every task itself; this only guards the loop against the unforeseen.
         Fatal.haltIfFatal(e);
-        log.error("database {}: the writer hit an unexpected error; carrying on", file, e);
+        log.error("database {}: the writer hit an unexpected error; carrying on", describe(), e);
       } finally {
         batch.clear();
       }
@@ -243,31 +223,38 @@ public final class Database implements AutoCloseable {
   }
 
   /**
-   * Runs each task in its own savepoint (a single statement needs none), so one failing task does
-   * not undo the others.
+   * Runs each task in its own savepoint (a single statement needs none on SQLite), so one failing
+   * task does not undo the others.
    */
   private void commit(List<Task<?>> batch) {
     List<Runnable> completions = new ArrayList<>(batch.size());
+    announced.clear();
     try {
-      writerStatement("BEGIN IMMEDIATE").executeUpdate();
+      writerStatement(backend.begin()).executeUpdate();
       for (Task<?> task : batch) completions.add(run(task));
+      if (!announced.isEmpty()) backend.announce(backend.writer(), announced);
       writerStatement("COMMIT").executeUpdate();
-      completions.forEach(Runnable::run);
     } catch (Throwable e) {
       Fatal.haltIfFatal(e);
-      rollbackQuietly();
+      rollbackQuietly(e);
       StorageException failure = new StorageException(
-          "database " + file + ": write failed: " + e.getMessage(), e);
-      log.error("database {}: a transaction of {} writes failed: {}", file, batch.size(), e.toString());
+          "database " + describe() + ": write failed: " + e.getMessage(), e);
+      log.error("database {}: a transaction of {} writes failed: {}", describe(), batch.size(), e.toString());
       for (Task<?> task : batch) task.result.completeExceptionally(failure);
+      return;
     }
+    completions.forEach(Runnable::run);
+    for (String topic : announced) heard(topic);
   }
 
   /** Runs one task, in a savepoint unless it is a single statement; returns how to tell its caller. */
   private <T> Runnable run(Task<T> task) throws SQLException {
+    Connection writer = backend.writer();
+    announcing.clear();
     if (!task.savepoint()) {
       try {
         T value = task.work.run(writer);
+        announced.addAll(announcing);
         return () -> task.result.complete(value);
       } catch (Throwable e) {
         Fatal.haltIfFatal(e);
@@ -277,22 +264,46 @@ public final class Database implements AutoCloseable {
     writerStatement("SAVEPOINT task").executeUpdate();
     try {
       T value = task.work.run(writer);
-      writerStatement("RELEASE task").executeUpdate();
+      writerStatement("RELEASE SAVEPOINT task").executeUpdate();
+      announced.addAll(announcing);
       return () -> task.result.complete(value);
     } catch (Throwable e) {
       Fatal.haltIfFatal(e);
-      writerStatement("ROLLBACK TO task").executeUpdate();
-      writerStatement("RELEASE task").executeUpdate();
+      if (e instanceof SQLException sql && backend.lost(sql)) throw sql;
+      writerStatement("ROLLBACK TO SAVEPOINT task").executeUpdate();
+      writerStatement("RELEASE SAVEPOINT task").executeUpdate();
       return () -> task.result.completeExceptionally(e);
     }
   }
 
-  private void rollbackQuietly() {
-    try (Statement s = writer.createStatement()) {
-      s.executeUpdate("ROLLBACK");
-    } catch (SQLException ignored) {
-      // No transaction was open (BEGIN itself failed); nothing to undo.
+  private void rollbackQuietly(Throwable why) {
+    if (why instanceof SQLException sql && backend.lost(sql)) {
+      forgetWriter();
+      return;
     }
+    try {
+      writerStatement("ROLLBACK").executeUpdate();
+    } catch (SQLException e) {
+      // No transaction was open (BEGIN itself failed), or the connection is gone: start afresh.
+      if (backend.lost(e)) forgetWriter();
+    }
+  }
+
+  /** The writer's connection broke: its statements go with it; the next batch connects anew. */
+  private void forgetWriter() {
+    closeStatements();
+    backend.discardWriter();
+  }
+
+  private void closeStatements() {
+    for (PreparedStatement statement : writerStatements.values()) {
+      try {
+        statement.close();
+      } catch (SQLException ignored) {
+        // Its connection is closing or gone, which frees it anyway.
+      }
+    }
+    writerStatements.clear();
   }
 
   private RuntimeException unwrap(CompletionException e) {
@@ -300,7 +311,7 @@ public final class Database implements AutoCloseable {
     if (cause instanceof BadInput bad) return bad;
     if (cause instanceof StorageException storage) return storage;
     if (cause instanceof RuntimeException runtime) return runtime;
-    return new StorageException("database " + file + ": write failed: " + cause.getMessage(), cause);
+    return new StorageException("database " + describe() + ": write failed: " + cause.getMessage(), cause);
   }
 
   /** Finishes queued writes, then closes every connection. */
@@ -314,25 +325,10 @@ public final class Database implements AutoCloseable {
     }
     // A write that raced with close() may have been queued after the writer stopped: fail it.
     for (Task<?> late = queue.poll(); late != null; late = queue.poll()) {
-      late.result.completeExceptionally(new StorageException("database " + file + " is closed"));
+      late.result.completeExceptionally(new StorageException("database " + describe() + " is closed"));
     }
-    for (Connection c : readers) closeQuietly(c);
-    for (PreparedStatement statement : writerStatements.values()) {
-      try {
-        statement.close();
-      } catch (SQLException ignored) {
-        // The connection closes next, which frees it anyway.
-      }
-    }
-    closeQuietly(writer);
-  }
-
-  private static void closeQuietly(Connection c) {
-    try {
-      c.close();
-    } catch (SQLException ignored) {
-      // Closing at shutdown: the data is committed already; nothing useful to report.
-    }
+    closeStatements();
+    backend.close();
   }
 
   /** A queued write; {@code savepoint} false for a single statement, which SQLite undoes alone. */

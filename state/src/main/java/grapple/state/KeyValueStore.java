@@ -28,7 +28,7 @@ public final class KeyValueStore {
 
   /** Writes inside a transaction the caller already holds (e.g. with the events of a sync batch). */
   public static int put(java.sql.Connection c, String key, String value) throws java.sql.SQLException {
-    try (PreparedStatement s = c.prepareStatement("INSERT OR REPLACE INTO kv (key, value) VALUES (?, ?)")) {
+    try (PreparedStatement s = c.prepareStatement("INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")) {
       s.setString(1, key);
       s.setString(2, value);
       return s.executeUpdate();

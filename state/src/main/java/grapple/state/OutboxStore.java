@@ -14,6 +14,9 @@ import java.util.concurrent.CompletableFuture;
  * row carries the transaction id it is sent with, so a resend after a crash is idempotent.
  */
 public final class OutboxStore {
+  /** Announced by every write that adds to the outbox ({@link Database#announce}). */
+  public static final String TOPIC = "outbox";
+
   private final Database db;
   private final java.util.Queue<Delete> deletes = new java.util.concurrent.ConcurrentLinkedQueue<>();
   private final java.util.concurrent.atomic.AtomicBoolean deleteQueued = new java.util.concurrent.atomic.AtomicBoolean();
@@ -69,6 +72,12 @@ public final class OutboxStore {
   private List<Entry> insert(List<Draft> drafts, List<String> txnIds, List<String> contents, long now)
       throws SQLException {
     List<Entry> out = new ArrayList<>(drafts.size());
+    if (db.dialect() == Dialect.POSTGRESQL) {
+      // Instances commit one at a time while adding to the outbox, so whoever reads it in seq
+      // order never passes a row that commits later with a smaller seq.
+      db.writerStatement("SELECT pg_advisory_xact_lock(" + Locks.OUTBOX_ORDER + ")").execute();
+    }
+    db.announce(TOPIC);
     PreparedStatement s = db.writerStatement(
         "INSERT INTO outbox (target, txn_id, event_type, content, created_at) VALUES (?, ?, ?, ?, ?) RETURNING seq");
     for (int i = 0; i < drafts.size(); i++) {
@@ -98,6 +107,27 @@ public final class OutboxStore {
           String json = rs.getString(5);
           out.add(new Entry(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), Json.readObject(json),
               json.length()));
+        }
+        return out;
+      }
+    });
+  }
+
+  /**
+   * Up to {@code limit} messages not yet delivered with a seq above {@code after}, oldest first,
+   * without contents. Rows become visible in seq order (see {@link #enqueue}), so reading on from
+   * the last seq seen never skips one.
+   */
+  public List<Entry> pendingAfter(long after, int limit) {
+    return db.read(c -> {
+      try (PreparedStatement s = c.prepareStatement("SELECT seq, target, txn_id, event_type, length(content)"
+          + " FROM outbox WHERE status = 'pending' AND seq > ? ORDER BY seq LIMIT ?")) {
+        s.setLong(1, after);
+        s.setInt(2, limit);
+        ResultSet rs = s.executeQuery();
+        List<Entry> out = new ArrayList<>();
+        while (rs.next()) {
+          out.add(new Entry(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), null, rs.getInt(5)));
         }
         return out;
       }

@@ -9,8 +9,16 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
+/** Against SQLite and PostgreSQL (skipped without a server). */
+@ParameterizedClass
+@EnumSource(Dialect.class)
 class ConnectionStoreTest {
+  @Parameter Dialect dialect;
+
   private static final String ROOM = "!room:example.org";
   private static final String HOOK_EVENT = "uk.half-shot.matrix-hookshot.generic.hook";
   private static final String FEED_EVENT = "uk.half-shot.matrix-hookshot.feed";
@@ -25,7 +33,7 @@ class ConnectionStoreTest {
 
   @BeforeEach
   void openDatabase() {
-    db = Database.open(dir.resolve("grapple.db"));
+    db = TestDatabases.open(dialect, dir);
     store = new ConnectionStore(db);
   }
 
@@ -98,7 +106,7 @@ class ConnectionStoreTest {
     store.put(hook);
     store.put(other);
 
-    store.remove(hook.id());
+    store.remove(hook.roomId(), hook.id());
 
     assertThat(store.all()).containsExactly(other);
   }
@@ -109,7 +117,7 @@ class ConnectionStoreTest {
     store.put(hook);
     store.putSecret(hook.id(), "hookId", "s3cret");
 
-    store.remove(hook.id());
+    store.remove(hook.roomId(), hook.id());
 
     assertThat(store.secret(hook.id(), "hookId")).isEmpty();
     assertThat(store.secrets("hookId")).isEmpty();
@@ -124,7 +132,7 @@ class ConnectionStoreTest {
     store.putSecret(hook.id(), "hookId", "one");
     store.putSecret(other.id(), "hookId", "two");
 
-    store.remove(hook.id());
+    store.remove(hook.roomId(), hook.id());
 
     assertThat(store.secret(other.id(), "hookId")).contains("two");
   }
@@ -134,7 +142,7 @@ class ConnectionStoreTest {
     Connection hook = webhook("ci", ALICE);
     store.put(hook);
 
-    store.remove("no-such-id");
+    store.remove(ROOM, "no-such-id");
 
     assertThat(store.all()).containsExactly(hook);
   }
@@ -188,7 +196,7 @@ class ConnectionStoreTest {
     store.putSecret(hook.id(), "hookId", "s3cret");
     db.close();
 
-    db = Database.open(dir.resolve("grapple.db"));
+    db = TestDatabases.reopen(db);
     store = new ConnectionStore(db);
 
     assertThat(store.all()).containsExactly(hook);

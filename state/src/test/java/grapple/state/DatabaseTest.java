@@ -28,6 +28,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 class DatabaseTest {
   @TempDir Path dir;
@@ -37,6 +39,14 @@ class DatabaseTest {
   @AfterEach
   void closeDatabases() {
     opened.forEach(Database::close);
+  }
+
+  /** A new database of {@code dialect} (PostgreSQL: skipped without a server). */
+  private Database open(Dialect dialect) {
+    Database db = dialect == Dialect.SQLITE ? Database.open(dir.resolve("grapple.db"))
+        : Database.open(TestPostgres.newDatabase(), Migrations.core());
+    opened.add(db);
+    return db;
   }
 
   private Database open(Path file) {
@@ -260,18 +270,20 @@ class DatabaseTest {
     assertThat(thrown).hasMessageContaining(file.toString());
   }
 
-  @Test
-  void writeAndWaitReturnsTheTaskResult() {
-    Database db = open(dir.resolve("grapple.db"));
+  @ParameterizedTest
+  @EnumSource(Dialect.class)
+  void writeAndWaitReturnsTheTaskResult(Dialect dialect) {
+    Database db = open(dialect);
 
     int changed = db.writeAndWait(c -> KeyValueStore.put(c, "k", "v"));
 
     assertThat(changed).isEqualTo(1);
   }
 
-  @Test
-  void aCompletedWriteIsVisibleToReadersOnOtherThreads() throws Exception {
-    Database db = open(dir.resolve("grapple.db"));
+  @ParameterizedTest
+  @EnumSource(Dialect.class)
+  void aCompletedWriteIsVisibleToReadersOnOtherThreads(Dialect dialect) throws Exception {
+    Database db = open(dialect);
     db.write(c -> KeyValueStore.put(c, "k", "v")).get(10, TimeUnit.SECONDS);
 
     CompletableFuture<java.util.Optional<String>> read =
@@ -280,9 +292,10 @@ class DatabaseTest {
     assertThat(read.get(10, TimeUnit.SECONDS)).contains("v");
   }
 
-  @Test
-  void groupCommitCompletesManyConcurrentWrites() throws Exception {
-    Database db = open(dir.resolve("grapple.db"));
+  @ParameterizedTest
+  @EnumSource(Dialect.class)
+  void groupCommitCompletesManyConcurrentWrites(Dialect dialect) throws Exception {
+    Database db = open(dialect);
     ExecutorService threads = Executors.newFixedThreadPool(8);
     CountDownLatch start = new CountDownLatch(1);
     List<CompletableFuture<Integer>> futures = new CopyOnWriteArrayList<>();
@@ -306,9 +319,10 @@ class DatabaseTest {
     assertThat(count(db, "kv")).isEqualTo(200);
   }
 
-  @Test
-  void aFailingTaskFailsOnlyItsOwnFuture() {
-    Database db = open(dir.resolve("grapple.db"));
+  @ParameterizedTest
+  @EnumSource(Dialect.class)
+  void aFailingTaskFailsOnlyItsOwnFuture(Dialect dialect) {
+    Database db = open(dialect);
     CountDownLatch release = blockWriter(db);
     CompletableFuture<Integer> before = db.write(c -> KeyValueStore.put(c, "before", "1"));
     CompletableFuture<Integer> failing = db.write(c -> {
@@ -325,9 +339,10 @@ class DatabaseTest {
         .hasCauseInstanceOf(SQLException.class).hasRootCauseMessage("boom");
   }
 
-  @Test
-  void aFailingTaskIsRolledBackWhileTheOthersInItsBatchCommit() {
-    Database db = open(dir.resolve("grapple.db"));
+  @ParameterizedTest
+  @EnumSource(Dialect.class)
+  void aFailingTaskIsRolledBackWhileTheOthersInItsBatchCommit(Dialect dialect) {
+    Database db = open(dialect);
     KeyValueStore kv = new KeyValueStore(db);
     CountDownLatch release = blockWriter(db);
     CompletableFuture<Integer> before = db.write(c -> KeyValueStore.put(c, "before", "1"));
@@ -346,9 +361,10 @@ class DatabaseTest {
     assertThat(kv.get("failing")).isEmpty();
   }
 
-  @Test
-  void aFailingSingleStatementLeavesNothingBehindWhileTheOthersInItsBatchCommit() {
-    Database db = open(dir.resolve("grapple.db"));
+  @ParameterizedTest
+  @EnumSource(Dialect.class)
+  void aFailingSingleStatementLeavesNothingBehindWhileTheOthersInItsBatchCommit(Dialect dialect) {
+    Database db = open(dialect);
     KeyValueStore kv = new KeyValueStore(db);
     CountDownLatch release = blockWriter(db);
     CompletableFuture<Integer> before = db.writeStatement(c -> KeyValueStore.put(c, "before", "1"));
@@ -369,9 +385,10 @@ class DatabaseTest {
     assertThat(kv.get("half")).isEmpty();
   }
 
-  @Test
-  void aKeptWriterStatementIsReusedAcrossTransactions() {
-    Database db = open(dir.resolve("grapple.db"));
+  @ParameterizedTest
+  @EnumSource(Dialect.class)
+  void aKeptWriterStatementIsReusedAcrossTransactions(Dialect dialect) {
+    Database db = open(dialect);
     KeyValueStore kv = new KeyValueStore(db);
     String sql = "INSERT INTO kv (key, value) VALUES (?, ?)";
 
@@ -395,17 +412,19 @@ class DatabaseTest {
     assertThat(kv.get("b")).contains("2");
   }
 
-  @Test
-  void aWriterStatementIsRefusedOutsideWriteWork() {
-    Database db = open(dir.resolve("grapple.db"));
+  @ParameterizedTest
+  @EnumSource(Dialect.class)
+  void aWriterStatementIsRefusedOutsideWriteWork(Dialect dialect) {
+    Database db = open(dialect);
 
     assertThatThrownBy(() -> db.writerStatement("DELETE FROM kv")).isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("writer thread");
   }
 
-  @Test
-  void writeAndWaitRethrowsTheTasksBadInput() {
-    Database db = open(dir.resolve("grapple.db"));
+  @ParameterizedTest
+  @EnumSource(Dialect.class)
+  void writeAndWaitRethrowsTheTasksBadInput(Dialect dialect) {
+    Database db = open(dialect);
     BadInput bad = new BadInput("name", "'name' must be 2-64 characters, was 1");
 
     Throwable thrown = catchThrowable(() -> db.writeAndWait(c -> {
@@ -415,9 +434,10 @@ class DatabaseTest {
     assertThat(thrown).isSameAs(bad);
   }
 
-  @Test
-  void writeAndWaitRethrowsTheTasksRuntimeException() {
-    Database db = open(dir.resolve("grapple.db"));
+  @ParameterizedTest
+  @EnumSource(Dialect.class)
+  void writeAndWaitRethrowsTheTasksRuntimeException(Dialect dialect) {
+    Database db = open(dialect);
     IllegalStateException bug = new IllegalStateException("caller bug");
 
     Throwable thrown = catchThrowable(() -> db.writeAndWait(c -> {
@@ -427,9 +447,10 @@ class DatabaseTest {
     assertThat(thrown).isSameAs(bug);
   }
 
-  @Test
-  void writeAndWaitTurnsASqlFailureIntoAStorageException() {
-    Database db = open(dir.resolve("grapple.db"));
+  @ParameterizedTest
+  @EnumSource(Dialect.class)
+  void writeAndWaitTurnsASqlFailureIntoAStorageException(Dialect dialect) {
+    Database db = open(dialect);
     SQLException failure = new SQLException("constraint failed");
 
     Throwable thrown = catchThrowable(() -> db.writeAndWait(c -> {
@@ -466,9 +487,10 @@ class DatabaseTest {
     assertThat(thrown).isInstanceOf(StorageException.class).hasMessageContaining(file.toString());
   }
 
-  @Test
-  void readsCannotWrite() {
-    Database db = open(dir.resolve("grapple.db"));
+  @ParameterizedTest
+  @EnumSource(Dialect.class)
+  void readsCannotWrite(Dialect dialect) {
+    Database db = open(dialect);
 
     Throwable thrown = catchThrowable(() -> db.read(c -> KeyValueStore.put(c, "k", "v")));
 
@@ -538,6 +560,7 @@ class DatabaseTest {
   private static long count(Database db, String table) {
     return db.read(c -> {
       try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM " + table)) {
+        rs.next();
         return rs.getLong(1);
       }
     });

@@ -7,15 +7,23 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
+/** Against SQLite and PostgreSQL (skipped without a server). */
+@ParameterizedClass
+@EnumSource(Dialect.class)
 class KeyValueStoreTest {
+  @Parameter Dialect dialect;
+
   @TempDir Path dir;
   private Database db;
   private KeyValueStore kv;
 
   @BeforeEach
   void openDatabase() {
-    db = Database.open(dir.resolve("grapple.db"));
+    db = TestDatabases.open(dialect, dir);
     kv = new KeyValueStore(db);
   }
 

@@ -8,8 +8,16 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
+/** Against SQLite and PostgreSQL (skipped without a server). */
+@ParameterizedClass
+@EnumSource(Dialect.class)
 class OutboxStoreTest {
+  @Parameter Dialect dialect;
+
   private static final String ROOM = "!room:example.org";
 
   @TempDir Path dir;
@@ -18,7 +26,7 @@ class OutboxStoreTest {
 
   @BeforeEach
   void openDatabase() {
-    db = Database.open(dir.resolve("grapple.db"));
+    db = TestDatabases.open(dialect, dir);
     outbox = new OutboxStore(db);
   }
 
@@ -87,7 +95,7 @@ class OutboxStoreTest {
     List<OutboxStore.Entry> entries = outbox.enqueue(List.of(message(ROOM, "a"), message(ROOM, "b"))).join();
     db.close();
 
-    db = Database.open(dir.resolve("grapple.db"));
+    db = TestDatabases.reopen(db);
     outbox = new OutboxStore(db);
 
     assertThat(outbox.pending()).containsExactlyElementsOf(entries);

@@ -1,5 +1,7 @@
 package grapple.bot.config;
 
+import grapple.state.Location;
+
 import grapple.commands.PermissionRule;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -58,7 +60,18 @@ public record Config(
     }
   }
 
-  public record Database(Path path) {}
+  /** Where the database is: SQLite's file, or a PostgreSQL server that several instances share. */
+  public record Database(Location location) {
+    /** The SQLite file; null with PostgreSQL. */
+    public Path path() {
+      return location instanceof Location.Sqlite sqlite ? sqlite.file() : null;
+    }
+
+    /** True when several instances may share the database (PostgreSQL). */
+    public boolean shared() {
+      return location.dialect() == grapple.state.Dialect.POSTGRESQL;
+    }
+  }
 
   public record Listener(String bindAddress, int port) {}
 

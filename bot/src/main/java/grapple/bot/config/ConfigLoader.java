@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import grapple.commands.PermissionRule;
+import grapple.state.BadInput;
+import grapple.state.Location;
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
 import java.nio.file.Files;
@@ -29,6 +31,7 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
 public final class ConfigLoader {
   static final String ACCESS_TOKEN_ENV = "GRAPPLE_ACCESS_TOKEN";
   static final String PASSWORD_ENV = "GRAPPLE_PASSWORD";
+  static final String DATABASE_PASSWORD_ENV = "GRAPPLE_DATABASE_PASSWORD";
   static final String PROVISIONING_SECRET_ENV = "GRAPPLE_PROVISIONING_SECRET";
 
   private static final ObjectMapper YAML =
@@ -123,7 +126,7 @@ public final class ConfigLoader {
   private static Config build(Section root, Map<String, String> env, List<SectionReader> services) {
     Config.Homeserver homeserver = homeserver(root.section("homeserver"));
     Config.Bot bot = bot(root.section("bot"), homeserver, env);
-    Config.Database database = database(root.section("database"));
+    Config.Database database = database(root.section("database"), env);
     Config.Listeners listeners = ListenerAddresses.read(root.section("listeners"));
     Config.Provisioning provisioning = provisioning(root.section("provisioning"), env);
     List<PermissionRule> permissions = PermissionRules.read(root, homeserver.domain());
@@ -195,14 +198,39 @@ public final class ConfigLoader {
     }
   }
 
-  private static Config.Database database(Section s) {
-    String path = s.nonEmptyString("path", "grapple.db");
+  /** SQLite by {@code path} (the default), or PostgreSQL by {@code url} with its login and pool size. */
+  private static Config.Database database(Section s, Map<String, String> env) {
+    if (!s.isSet("url")) {
+      for (String key : List.of("user", "password", "poolSize")) {
+        if (s.isSet(key)) s.problem(key, "is for PostgreSQL: set database.url too, or remove it");
+      }
+      String path = s.nonEmptyString("path", "grapple.db");
+      s.secret("user");
+      s.secret("password");
+      s.string("poolSize", null);
+      s.finish();
+      try {
+        return new Config.Database(Location.sqlite(Path.of(path)));
+      } catch (InvalidPathException e) {
+        s.reject("path", "must be a file path (" + e.getReason() + ")");
+        return new Config.Database(Location.sqlite(Path.of("grapple.db")));
+      }
+    }
+    if (s.isSet("path")) {
+      s.problem("path", "cannot be set together with database.url: give path for SQLite or url for PostgreSQL");
+    }
+    String url = s.secret("url");
+    String user = s.string("user", null);
+    String password = firstSet(emptyToNull(env.get(DATABASE_PASSWORD_ENV)), s.secret("password"));
+    int poolSize = s.integer("poolSize", 10, 2, 100);
+    s.string("path", null);
     s.finish();
     try {
-      return new Config.Database(Path.of(path));
-    } catch (InvalidPathException e) {
-      s.reject("path", "must be a file path (" + e.getReason() + ")");
-      return new Config.Database(Path.of("grapple.db"));
+      return new Config.Database(Location.postgres("database.url", url == null ? "" : url, user, password, poolSize));
+    } catch (BadInput bad) {
+      String field = bad.field();
+      s.problem(field.substring("database.".length()), bad.getMessage().replace("'" + field + "' ", ""));
+      return new Config.Database(Location.sqlite(Path.of("grapple.db")));
     }
   }
 

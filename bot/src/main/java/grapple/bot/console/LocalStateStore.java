@@ -22,7 +22,9 @@ public final class LocalStateStore {
   public void put(StateEvent event) {
     db.writeAndWait(c -> {
       try (PreparedStatement s = c.prepareStatement(
-          "INSERT OR REPLACE INTO local_state (room_id, event_type, state_key, sender, content) VALUES (?, ?, ?, ?, ?)")) {
+          "INSERT INTO local_state (room_id, event_type, state_key, sender, content) VALUES (?, ?, ?, ?, ?)"
+              + " ON CONFLICT (room_id, event_type, state_key) DO UPDATE SET sender = excluded.sender,"
+              + " content = excluded.content")) {
         s.setString(1, event.roomId());
         s.setString(2, event.eventType());
         s.setString(3, event.stateKey());

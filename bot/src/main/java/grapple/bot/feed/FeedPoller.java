@@ -82,11 +82,13 @@ final class FeedPoller implements AutoCloseable {
     ticker.scheduleWithFixedDelay(this::tick, 1, 1, TimeUnit.SECONDS);
   }
 
-  /** Follows a connection; a new one is polled at once, to mark what the feed holds now as seen. */
+  /** Follows a connection; a new one (not primed) is polled at once, to mark what the feed holds now as seen. */
   void register(Subscription s, boolean isNew) {
     subscriptions.put(s.id(), s);
     String url = s.url();
-    if (isNew) {
+    // Not primed yet: made a moment ago, here or on another instance (which does not poll), or
+    // before a crash. Polled at once, so what the feed holds now is marked seen and later items post.
+    if (isNew || !store.state(s.id()).primed()) {
       nextPollAt.put(url, 0L);
       return;
     }
@@ -107,6 +109,7 @@ final class FeedPoller implements AutoCloseable {
 
   /** When the scheduler last ticked (System.nanoTime), for the watchdog. */
   private volatile long tickedAtNanos = System.nanoTime();
+  /** Polling starts when this instance leads. */
   private volatile boolean started;
 
   /**

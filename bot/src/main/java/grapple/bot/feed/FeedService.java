@@ -35,7 +35,7 @@ public final class FeedService implements Service {
     return new Started((FeedSettings) settings, context);
   }
 
-  /** Feeds at work: the poller runs from {@link #startBackground} until closed. */
+  /** Feeds at work: the poller runs (on the leader) until closed. */
   private static final class Started implements Running {
     private final FeedStore store;
     private final FeedPoller poller;
@@ -50,8 +50,9 @@ public final class FeedService implements Service {
       this.feeds = new Feeds(fetcher, store, poller);
     }
 
+    /** Polling runs on the leading instance only: a feed item is posted once. */
     @Override
-    public void startBackground() {
+    public void lead() {
       poller.start();
     }
 

@@ -51,9 +51,12 @@ public final class FeedStore {
   public void saveUrl(UrlState u) {
     db.writeAndWait(c -> {
       try (PreparedStatement s = c.prepareStatement("""
-          INSERT OR REPLACE INTO feed_urls
+          INSERT INTO feed_urls
             (url, etag, last_modified, failures, next_poll_at, last_poll_at, last_success_at, last_error)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?)""")) {
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+          ON CONFLICT (url) DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified,
+            failures = excluded.failures, next_poll_at = excluded.next_poll_at, last_poll_at = excluded.last_poll_at,
+            last_success_at = excluded.last_success_at, last_error = excluded.last_error""")) {
         s.setString(1, u.url());
         s.setString(2, u.etag());
         s.setString(3, u.lastModified());
@@ -108,7 +111,8 @@ public final class FeedStore {
     long now = System.currentTimeMillis();
     return c -> {
       try (PreparedStatement s = c.prepareStatement(
-          "INSERT OR REPLACE INTO feed_seen (connection_id, item_id, seen_at) VALUES (?, ?, ?)")) {
+          "INSERT INTO feed_seen (connection_id, item_id, seen_at) VALUES (?, ?, ?)"
+              + " ON CONFLICT (connection_id, item_id) DO UPDATE SET seen_at = excluded.seen_at")) {
         for (String id : itemIds) {
           s.setString(1, connectionId);
           s.setString(2, id);
@@ -144,7 +148,8 @@ public final class FeedStore {
 
   private static void putState(java.sql.Connection c, String connectionId, ConnectionState state) throws SQLException {
     try (PreparedStatement s = c.prepareStatement(
-        "INSERT OR REPLACE INTO feed_connections (connection_id, primed, failing) VALUES (?, ?, ?)")) {
+        "INSERT INTO feed_connections (connection_id, primed, failing) VALUES (?, ?, ?)"
+            + " ON CONFLICT (connection_id) DO UPDATE SET primed = excluded.primed, failing = excluded.failing")) {
       s.setString(1, connectionId);
       s.setInt(2, state.primed() ? 1 : 0);
       s.setInt(3, state.failing() ? 1 : 0);

@@ -7,6 +7,11 @@ public interface Health {
   /** True once the bot has loaded its rooms. */
   boolean ready();
 
+  /** True on the instance that leads (runs the sync and delivery); always with SQLite. */
+  default boolean leading() {
+    return true;
+  }
+
   /** Why the bot cannot work any more (a thread it needs has died), if it cannot. */
   Optional<String> failure();
 }

@@ -1,5 +1,7 @@
 package grapple.bot.http;
 
+import grapple.state.Json;
+
 import grapple.state.Fatal;
 import java.io.IOException;
 import java.net.BindException;
@@ -224,7 +226,8 @@ public final class HttpListener implements AutoCloseable {
 
     private Response ready() {
       if (shared.health().failure().isPresent()) return live();
-      return shared.health().ready() ? Response.ok(200) : Response.error(503, "Not ready: still loading rooms");
+      if (!shared.health().ready()) return Response.error(503, "Not ready: still loading rooms");
+      return Response.json(200, Json.object().put("ok", true).put("leader", shared.health().leading()));
     }
 
     private Response notRouted(Router.Match match, String requestId) {

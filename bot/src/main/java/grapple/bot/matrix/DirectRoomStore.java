@@ -26,7 +26,7 @@ public final class DirectRoomStore {
   public void put(String userId, String roomId) {
     db.writeAndWait(c -> {
       try (PreparedStatement s = c.prepareStatement(
-          "INSERT OR REPLACE INTO dm_rooms (user_id, room_id) VALUES (?, ?)")) {
+          "INSERT INTO dm_rooms (user_id, room_id) VALUES (?, ?) ON CONFLICT (user_id) DO UPDATE SET room_id = excluded.room_id")) {
         s.setString(1, userId);
         s.setString(2, roomId);
         return s.executeUpdate();

@@ -42,7 +42,7 @@ public final class SyncStore {
     long now = System.currentTimeMillis();
     db.writeAndWait(c -> {
       try (PreparedStatement s = c.prepareStatement(
-          "INSERT OR IGNORE INTO processed_events (event_id, processed_at) VALUES (?, ?)")) {
+          "INSERT INTO processed_events (event_id, processed_at) VALUES (?, ?) ON CONFLICT (event_id) DO NOTHING")) {
         for (String id : handledEventIds) {
           s.setString(1, id);
           s.setLong(2, now);

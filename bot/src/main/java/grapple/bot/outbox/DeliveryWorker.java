@@ -12,7 +12,6 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Executors;
@@ -68,11 +67,6 @@ final class DeliveryWorker implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
-  }
-
-  void start(List<OutboxStore.Entry> pending) {
-    if (!pending.isEmpty()) log.info("outbox: {} message(s) from an earlier run to deliver", pending.size());
-    pending.forEach(this::add);
   }
 
   int backlog() {

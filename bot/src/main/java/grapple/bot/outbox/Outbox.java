@@ -2,24 +2,50 @@ package grapple.bot.outbox;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.room.RoomGateway;
+import grapple.state.Database;
+import grapple.state.Fatal;
 import grapple.state.OutboxStore;
+import grapple.state.SqlWork;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Every message the bot decides to post goes through here: written to SQLite first (the caller
- * learns it is durable), then delivered in order per room by {@link DeliveryWorker}, with the
- * stored transaction id, until the homeserver accepts or refuses it for good.
+ * Every message the bot decides to post goes through here: written to the database first (the
+ * caller learns it is durable), then delivered in order per room by {@link DeliveryWorker}, with
+ * the stored transaction id, until the homeserver accepts or refuses it for good.
+ *
+ * <p>Delivery runs on one instance only (the leader), which reads the outbox in seq order: what
+ * any instance queued reaches it the same way. What this instance queued is handed over with its
+ * content, so the leader's own messages are not read back from the database.
  */
 public final class Outbox implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Outbox.class);
+  /** Rows read from the outbox at a time. */
+  private static final int READ_BATCH = 1_000;
+  /** Messages held in the delivery queues at most; beyond it the rest wait in the database. */
+  static final int MAX_QUEUED = 100_000;
+
   private final OutboxStore store;
   private final DeliveryWorker worker;
   private final Map<Long, CompletableFuture<String>> waiting = new ConcurrentHashMap<>();
-  private final java.util.concurrent.atomic.AtomicLong delivered = new java.util.concurrent.atomic.AtomicLong();
-  private final java.util.concurrent.atomic.AtomicLong refused = new java.util.concurrent.atomic.AtomicLong();
+  private final AtomicLong delivered = new AtomicLong();
+  private final AtomicLong refused = new AtomicLong();
+  /** Guards {@link #handedOver}, {@link #horizon} and {@link #wanted}. */
+  private final Object feed = new Object();
+  /** Messages this instance queued, by seq, until the reader passes them; only while delivering. */
+  private final Map<Long, OutboxStore.Entry> handedOver = new HashMap<>();
+  /** The highest seq read from the outbox so far. */
+  private long horizon;
+  private boolean wanted;
+  private volatile Thread reader;
+  private volatile boolean closed;
 
   public Outbox(OutboxStore store, RoomGateway gateway, int concurrency, Duration maxRetryDelay) {
     this.store = store;
@@ -29,9 +55,25 @@ public final class Outbox implements AutoCloseable {
   /** A queued message: durable once {@code queued} completes; {@code delivered} gives its event id. */
   public record Posting(CompletableFuture<Void> queued, CompletableFuture<String> delivered) {}
 
-  /** Loads what an earlier run left undelivered and starts delivering. */
-  public void start() {
-    worker.start(store.pendingWithoutContent());
+  /**
+   * Starts delivering: everything queued and not yet delivered (by earlier runs, by other
+   * instances), then whatever is queued from now on. Call once, on the instance that leads.
+   */
+  public void start(Database db) {
+    synchronized (feed) {
+      if (reader != null) return;
+      Thread t = new Thread(this::readLoop, "outbox-reader");
+      t.setDaemon(true);
+      reader = t;
+      wanted = true;
+    }
+    db.onAnnouncement(OutboxStore.TOPIC, this::wake);
+    reader.start();
+  }
+
+  /** True once this instance delivers (it leads). */
+  public boolean delivering() {
+    return reader != null;
   }
 
   /** Queues an {@code m.room.message} for {@code roomId}. */
@@ -48,22 +90,97 @@ public final class Outbox implements AutoCloseable {
    * Queues several messages in order, committed in one transaction with {@code alongside}; the
    * future completes once all of it is durable.
    */
-  public CompletableFuture<Void> postAll(List<OutboxStore.Draft> drafts, grapple.state.SqlWork<?> alongside) {
-    return store.enqueue(drafts, alongside).thenAccept(entries -> entries.forEach(worker::add));
+  public CompletableFuture<Void> postAll(List<OutboxStore.Draft> drafts, SqlWork<?> alongside) {
+    return store.enqueue(drafts, alongside).thenAccept(entries -> entries.forEach(this::handOver));
   }
 
   private Posting enqueue(OutboxStore.Draft draft) {
     CompletableFuture<String> delivered = new CompletableFuture<>();
     CompletableFuture<Void> queued = store.enqueue(List.of(draft)).thenAccept(entries -> {
       OutboxStore.Entry entry = entries.get(0);
-      waiting.put(entry.seq(), delivered);
-      worker.add(entry);
+      // Only the instance that delivers can tell; elsewhere the caller's wait runs out.
+      if (delivering()) waiting.put(entry.seq(), delivered);
+      handOver(entry);
     });
     queued.exceptionally(e -> {
       delivered.completeExceptionally(e);
       return null;
     });
     return new Posting(queued, delivered);
+  }
+
+  /** Gives the reader the content of a message queued here, unless it has read that row already. */
+  private void handOver(OutboxStore.Entry entry) {
+    if (reader == null) return;
+    synchronized (feed) {
+      if (entry.seq() > horizon) handedOver.put(entry.seq(), entry);
+      wanted = true;
+      feed.notifyAll();
+    }
+  }
+
+  private void wake() {
+    synchronized (feed) {
+      wanted = true;
+      feed.notifyAll();
+    }
+  }
+
+  /** Reads the outbox on from the last seq seen whenever a write announced more, in seq order. */
+  private void readLoop() {
+    boolean first = true;
+    while (!closed) {
+      try {
+        synchronized (feed) {
+          // A full queue is looked at again each second: deliveries make room without a word.
+          while (!closed && (!wanted || worker.backlog() >= MAX_QUEUED)) feed.wait(1_000);
+          wanted = false;
+        }
+        if (closed) return;
+        int read = readOnce(first);
+        first = false;
+        if (read == READ_BATCH) wake();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      } catch (Throwable e) {
+        Fatal.haltIfFatal(e);
+        log.error("outbox: reading queued messages failed; trying again in a second", e);
+        sleepQuietly();
+        wake();
+      }
+    }
+  }
+
+  private int readOnce(boolean first) {
+    long after;
+    synchronized (feed) {
+      after = horizon;
+    }
+    List<OutboxStore.Entry> rows = store.pendingAfter(after, READ_BATCH);
+    if (first && !rows.isEmpty()) log.info("outbox: delivering message(s) queued before this instance led");
+    for (OutboxStore.Entry row : rows) {
+      OutboxStore.Entry entry;
+      synchronized (feed) {
+        horizon = Math.max(horizon, row.seq());
+        OutboxStore.Entry local = handedOver.remove(row.seq());
+        entry = local != null ? local : row;
+      }
+      worker.add(entry);
+    }
+    synchronized (feed) {
+      // What was handed over at or below the horizon is either read above or delivered and gone.
+      handedOver.keySet().removeIf(seq -> seq <= horizon);
+    }
+    return rows.size();
+  }
+
+  private static void sleepQuietly() {
+    try {
+      Thread.sleep(1_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   private void settled(long seq, String eventId, Throwable failure) {
@@ -87,7 +204,7 @@ public final class Outbox implements AutoCloseable {
     return refused.get();
   }
 
-  /** Messages waiting for delivery right now. */
+  /** Messages waiting for delivery right now (on the leader; 0 elsewhere). */
   public int backlog() {
     return worker.backlog();
   }
@@ -98,6 +215,18 @@ public final class Outbox implements AutoCloseable {
 
   @Override
   public void close() {
+    closed = true;
+    synchronized (feed) {
+      feed.notifyAll();
+    }
+    Thread t = reader;
+    if (t != null) {
+      try {
+        t.join(5_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
     worker.close();
   }
 }

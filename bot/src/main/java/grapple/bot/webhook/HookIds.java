@@ -7,7 +7,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** The secret ids in webhook URLs: kept in SQLite, indexed in memory for the hot path. */
+/**
+ * The secret ids in webhook URLs: kept in the database, indexed in memory for the hot path. An id
+ * not in memory is looked up once in the database: another instance may have made it.
+ */
 final class HookIds {
   static final String SECRET_NAME = "hookId";
   private static final SecureRandom RANDOM = new SecureRandom();
@@ -21,7 +24,11 @@ final class HookIds {
   }
 
   Optional<String> connectionId(String hookId) {
-    return Optional.ofNullable(connectionByHookId.get(hookId));
+    String known = connectionByHookId.get(hookId);
+    if (known != null) return Optional.of(known);
+    Optional<String> stored = store.connectionWithSecret(SECRET_NAME, hookId);
+    stored.ifPresent(id -> connectionByHookId.put(hookId, id));
+    return stored;
   }
 
   /** The hook id of a connection, made and stored the first time it is asked for. */
@@ -30,8 +37,9 @@ final class HookIds {
     if (existing.isPresent()) return existing.get();
     byte[] bytes = new byte[24];
     RANDOM.nextBytes(bytes);
-    String hookId = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
-    store.putSecret(connectionId, SECRET_NAME, hookId);
+    // Another instance may be making one at the same moment: the first stored is the one.
+    String hookId = store.secretOrPut(connectionId, SECRET_NAME,
+        Base64.getUrlEncoder().withoutPadding().encodeToString(bytes));
     connectionByHookId.put(hookId, connectionId);
     return hookId;
   }

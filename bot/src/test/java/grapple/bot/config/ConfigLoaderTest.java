@@ -202,6 +202,43 @@ class ConfigLoaderTest {
         .containsExactly("config: database.path: must not be empty, was ''");
   }
 
+  @Test
+  void aDatabaseUrlMeansPostgresqlWithItsLoginAndPoolSize() {
+    Config config = parse("database: {url: 'postgresql://db.internal:5433/grapple', user: bot, password: pw, poolSize: 4}");
+
+    assertThat(config.database().shared()).isTrue();
+    assertThat(config.database().path()).isNull();
+    assertThat(config.database().location()).isEqualTo(
+        new grapple.state.Location.Postgres("db.internal", 5433, "grapple", null, "bot", "pw", 4));
+  }
+
+  @Test
+  void theDatabasePasswordFromTheEnvironmentWins() {
+    Config config = ConfigLoader.parse("database: {url: 'postgresql://h/db', user: bot, password: fromfile}",
+        Path.of("."), Map.of("GRAPPLE_DATABASE_PASSWORD", "fromenv"), grapple.bot.Grapple.configSections());
+
+    assertThat(((grapple.state.Location.Postgres) config.database().location()).password()).isEqualTo("fromenv");
+  }
+
+  @Test
+  void pathAndUrlTogetherOrPostgresKeysWithoutUrlAreProblems() {
+    assertThat(problems("database: {path: a.db, url: 'postgresql://h/db', user: u}")).containsExactly(
+        "config: database.path: cannot be set together with database.url: give path for SQLite or url for PostgreSQL");
+    assertThat(problems("database: {user: u, poolSize: 3}")).containsExactly(
+        "config: database.user: is for PostgreSQL: set database.url too, or remove it",
+        "config: database.poolSize: is for PostgreSQL: set database.url too, or remove it");
+  }
+
+  @Test
+  void aWrongDatabaseUrlNamesTheKeyAndTheRuleButNotThePassword() {
+    assertThat(problems("database: {url: 'mysql://u:hunter22@h/db'}")).singleElement().asString()
+        .startsWith("config: database.url: must start with postgresql://").doesNotContain("hunter22");
+    assertThat(problems("database: {url: 'postgresql://h/db'}")).containsExactly(
+        "config: database.user: is required with database.url (or give it in the URL: postgresql://user@host/database)");
+    assertThat(problems("database: {url: 'postgresql://h/db', user: u, poolSize: 500}")).containsExactly(
+        "config: database.poolSize: must be between 2 and 100, was 500");
+  }
+
   // ---- listeners
 
   @Test
@@ -848,12 +885,15 @@ class ConfigLoaderTest {
 
   @Test
   void sampleConfigExamplesAreValidWhenUncommented() throws IOException {
-    String sample = withCommentedKeysEnabled(Files.readString(sampleConfig()));
+    // database.url replaces database.path (the two cannot be set together): uncommented, url is in effect.
+    String sample = withCommentedKeysEnabled(Files.readString(sampleConfig()))
+        .replaceFirst("(?m)^  path: grapple.db\n", "");
 
     Config config = parse(sample);
 
     assertThat(config.provisioning().tokens()).isNotEmpty();
     assertThat(config.localMode()).isFalse();
+    assertThat(config.database().shared()).isTrue();
   }
 
   @Test

@@ -42,11 +42,12 @@ final class GrappleProcess implements AutoCloseable {
       .retryOnConnectionFailure(false)
       .build();
   private Process process;
+  private String databaseYaml;
 
-  private GrappleProcess(Path dir, MatrixUser bot, String homeserverUrl, Cast cast) {
+  private GrappleProcess(Path dir, String userId, String accessToken, String homeserverUrl, Cast cast) {
     this.dir = dir;
-    this.userId = bot.userId;
-    this.accessToken = bot.accessToken();
+    this.userId = userId;
+    this.accessToken = accessToken;
     this.homeserverUrl = homeserverUrl;
     this.cast = cast;
     this.webhookPort = freePort();
@@ -54,6 +55,7 @@ final class GrappleProcess implements AutoCloseable {
     this.jar = dir.resolve("grapple.jar");
     this.config = dir.resolve("config.yml");
     this.log = dir.resolve("grapple.log");
+    this.databaseYaml = "{path: \"" + dir.resolve("grapple.db") + "\"}";
   }
 
   /** Registers a bot user for this test class, writes its config and starts it until /ready. */
@@ -69,7 +71,46 @@ final class GrappleProcess implements AutoCloseable {
     Homeserver homeserver = Homeserver.require();
     MatrixUser bot = homeserver.register("grapple_" + tag + "_" + cast.runId());
     Path dir = Checkout.root().resolve("bot/target/e2e/" + tag + "-" + cast.runId());
-    return new GrappleProcess(dir, bot, homeserver.url, cast);
+    return new GrappleProcess(dir, bot.userId, bot.accessToken(), homeserver.url, cast);
+  }
+
+  /**
+   * Another instance of the same bot (same user and token), with its own directory, ports and
+   * log: for several instances on one database ({@link #database}).
+   */
+  GrappleProcess sibling(String tag) {
+    Path siblingDir = dir.resolveSibling(tag + "-" + cast.runId());
+    GrappleProcess other = new GrappleProcess(siblingDir, userId, accessToken, homeserverUrl, cast);
+    other.databaseYaml = databaseYaml;
+    return other;
+  }
+
+  /** The config's database section instead of the default SQLite file, e.g. {url: ..., user: ...}. */
+  GrappleProcess database(String yaml) {
+    this.databaseYaml = yaml;
+    return this;
+  }
+
+  /** The webhook URL of the same hook on this instance (hook ids are the same on every instance). */
+  String onThisInstance(String url) {
+    return urlPrefix() + url.substring(url.lastIndexOf('/') + 1);
+  }
+
+  /** GET /ready's JSON, or null while not ready. */
+  com.fasterxml.jackson.databind.JsonNode readiness() {
+    Request request = new Request.Builder().url("http://127.0.0.1:" + webhookPort + "/ready").build();
+    try (Response response = http.newCall(request).execute()) {
+      if (response.code() != 200) return null;
+      return new com.fasterxml.jackson.databind.ObjectMapper().readTree(response.body().string());
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  /** True when GET /ready says this instance leads. */
+  boolean leads() {
+    com.fasterxml.jackson.databind.JsonNode ready = readiness();
+    return ready != null && ready.path("leader").asBoolean(false);
   }
 
   /** Writes the config plus {@code extraYaml} (whole top-level sections), then starts until /ready. */
@@ -94,11 +135,11 @@ final class GrappleProcess implements AutoCloseable {
     String yaml = """
         homeserver: {url: "%s", domain: localhost}
         bot: {userId: "%s", accessToken: "%s"}
-        database: {path: "%s"}
+        database: %s
         listeners: {webhooks: {port: %d}, provisioning: {port: %d}, metrics: {port: %d}}
         generic: {urlPrefix: "%s", payloadSizeLimit: 64kb}
         %s%slogging: {level: debug}
-        """.formatted(homeserverUrl, userId, accessToken, dir.resolve("grapple.db"),
+        """.formatted(homeserverUrl, userId, accessToken, databaseYaml,
             webhookPort, provisioningPort, freePort(), urlPrefix(), cast.permissionsYaml(), extraYaml);
     try {
       Files.createDirectories(dir);
@@ -161,6 +202,28 @@ final class GrappleProcess implements AutoCloseable {
       return response.code() == 200;
     } catch (IOException e) {
       return false; // not listening yet
+    }
+  }
+
+  /** The jar run once with {@code args} (e.g. {@code db copy ...}) in this instance's directory: exit status and output. */
+  record ToolRun(int status, String output) {}
+
+  ToolRun runJar(String... args) {
+    List<String> command = new java.util.ArrayList<>(List.of(javaBinary(), "-jar", jar.toString()));
+    command.addAll(List.of(args));
+    try {
+      Process tool = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+      String output = new String(tool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      if (!tool.waitFor(60, TimeUnit.SECONDS)) {
+        tool.destroyForcibly();
+        throw new AssertionError("grapple " + String.join(" ", args) + " did not finish within 60 s:\n" + output);
+      }
+      return new ToolRun(tool.exitValue(), output);
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not run " + command, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
     }
   }
 

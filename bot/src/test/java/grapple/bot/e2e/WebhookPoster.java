@@ -46,6 +46,12 @@ final class WebhookPoster {
     return execute(request(method, url, contentType, body).build());
   }
 
+  /** Sends JSON with {@code Authorization: Bearer <token>}, as the provisioning API wants. */
+  Answer sendWithToken(String method, String url, String token, String json) throws IOException {
+    return execute(request(method, url, "application/json", json.getBytes(StandardCharsets.UTF_8))
+        .header("Authorization", "Bearer " + token).build());
+  }
+
   /**
    * Sends on a connection that is closed afterwards. For requests the server may answer before
    * reading the whole body (413): it may then drop the connection, which must not fail the next call.

@@ -52,7 +52,7 @@ class FeedPollerTest {
   private void openDatabase() {
     db = Database.open(dir.resolve("grapple.db"));
     outbox = new Outbox(new OutboxStore(db), gateway, 2, Duration.ofMillis(100));
-    outbox.start();
+    outbox.start(db);
     store = new FeedStore(db);
   }
 
@@ -228,6 +228,18 @@ class FeedPollerTest {
     second.pollOnce(url());
 
     assertThat(posted(Duration.ofSeconds(3))).containsExactly("New post in Blog: Post 2 (https://blog.example/p/2)");
+  }
+
+  /** Made on another instance, which does not poll: the leader takes it up as not new, and must still prime it at once. */
+  @Test
+  void aConnectionTakenUpUnprimedIsPolledAtOnceNotAtItsSlot() throws Exception {
+    FeedPoller poller = poller(0);
+    serve(rss("1"));
+    poller.register(sub(connection("")), false);
+
+    poller.start();
+
+    grapple.testing.Await.until(Duration.ofSeconds(5), () -> server.getRequestCount() >= 1);
   }
 
   @Test

@@ -29,7 +29,7 @@ class OutboxTest {
   private Outbox outbox(Database db, FakeGateway gateway) {
     Outbox outbox = new Outbox(new OutboxStore(db), gateway, 4, Duration.ofMillis(200));
     open.add(0, outbox);
-    outbox.start();
+    outbox.start(db);
     return outbox;
   }
 

@@ -63,7 +63,7 @@ class WebhookReceiverTest {
   private void serve(boolean waitForComplete, boolean holdSends) throws IOException {
     db = Database.open(dir.resolve("grapple.db"));
     outbox = new Outbox(new OutboxStore(db), holdSends ? held(homeserver) : homeserver, 1, Duration.ofMillis(50));
-    outbox.start();
+    outbox.start(db);
     ObjectNode hookConfig = Json.object().put("name", "ci").put("waitForComplete", waitForComplete);
     Connection.Audit audit = new Connection.Audit("@admin:test", null, Instant.EPOCH);
     Connection hook = new Connection("c1", ROOM, "generic", "uk.half-shot.matrix-hookshot.generic.hook", "ci",

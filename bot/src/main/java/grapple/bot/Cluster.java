@@ -1,0 +1,181 @@
+package grapple.bot;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.room.RoomEvent;
+import grapple.bot.room.RoomStates;
+import grapple.state.ChangeLog;
+import grapple.state.Database;
+import grapple.state.Fatal;
+import grapple.state.Json;
+import grapple.state.RoomStateStore;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What keeps several instances on one PostgreSQL database in step. The leader keeps the rooms'
+ * authority (members, power levels, create) in the database as it syncs; every instance reads
+ * the change log on from where it was and reloads what another instance changed: a room's
+ * connections, or one authority event. With SQLite there is one instance and none of this runs.
+ */
+final class Cluster implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Cluster.class);
+  private static final Set<String> AUTHORITY = Set.of("m.room.member", "m.room.power_levels", "m.room.create");
+  private static final int PAGE = 500;
+  /** Change log entries older than this are deleted: every live instance has read them long since. */
+  private static final Duration KEEP_CHANGES = Duration.ofHours(1);
+
+  private final ChangeLog changes;
+  private final RoomStateStore authority;
+  private final Connections connections;
+  private final RoomStates rooms;
+  private final Clock clock;
+  private final Object reading = new Object();
+  /** The last change log entry taken in; guarded by {@link #reading}. */
+  private long horizon;
+  private boolean wanted;
+  private volatile boolean closed;
+  private volatile boolean leading;
+  private long prunedAtMillis;
+  private Thread reader;
+
+  Cluster(ChangeLog changes, RoomStateStore authority, Connections connections, RoomStates rooms, Clock clock) {
+    this.changes = changes;
+    this.authority = authority;
+    this.connections = connections;
+    this.rooms = rooms;
+    this.clock = clock;
+  }
+
+  /**
+   * Notes where the change log ends, before the connections are loaded: what changes while they
+   * load is read again afterwards (reloading is idempotent), so nothing falls in between.
+   */
+  void mark() {
+    synchronized (reading) {
+      horizon = changes.latest();
+    }
+  }
+
+  /** Loads the authority the leader kept, so this instance can judge API calls without syncing. */
+  void loadAuthority() {
+    List<RoomStateStore.Row> rows = authority.all();
+    rows.forEach(this::apply);
+    log.info("loaded {} authority event(s) from the database", rows.size());
+  }
+
+  /** Starts following the other instances' changes; they are heard at once after each commit. */
+  void follow(Database db) {
+    connections.peers(this::catchUp);
+    Thread t = new Thread(this::readLoop, "change-reader");
+    t.setDaemon(true);
+    reader = t;
+    db.onAnnouncement(ChangeLog.TOPIC, this::wake);
+    t.start();
+  }
+
+  /** The leader keeps what it syncs; followers only read. */
+  void leading(boolean leading) {
+    this.leading = leading;
+  }
+
+  /** A state event the leader took in: authority events are kept for the other instances. */
+  void seen(RoomEvent.State e) {
+    if (!leading || !AUTHORITY.contains(e.eventType())) return;
+    ObjectNode content = e.eventType().equals("m.room.member")
+        ? Json.object().put("membership", e.content().path("membership").asText("leave"))
+        : e.content();
+    authority.put(new RoomStateStore.Row(e.roomId(), e.eventType(), e.stateKey(), e.sender(), content))
+        .exceptionally(failure -> {
+          log.error("room {}: could not keep {} '{}' for the other instances: {}", e.roomId(), e.eventType(),
+              e.stateKey(), failure.getMessage());
+          return null;
+        });
+  }
+
+  private void wake() {
+    synchronized (reading) {
+      wanted = true;
+      reading.notifyAll();
+    }
+  }
+
+  private void readLoop() {
+    while (!closed) {
+      try {
+        synchronized (reading) {
+          while (!closed && !wanted) reading.wait(5_000);
+          wanted = false;
+        }
+        if (closed) return;
+        catchUp();
+        pruneNowAndThen();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      } catch (Throwable e) {
+        Fatal.haltIfFatal(e);
+        log.error("reading the other instances' changes failed; trying again", e);
+        sleepQuietly();
+        wake();
+      }
+    }
+  }
+
+  /** Reads the change log up to now and takes in what other instances changed. */
+  void catchUp() {
+    synchronized (reading) {
+      while (true) {
+        List<ChangeLog.Entry> page = changes.after(horizon, PAGE);
+        Set<String> roomsChanged = new LinkedHashSet<>();
+        for (ChangeLog.Entry entry : page) {
+          horizon = entry.seq();
+          if (entry.instance().equals(changes.instance())) continue;
+          if (entry.connections()) {
+            roomsChanged.add(entry.roomId());
+          } else {
+            authority.get(entry.roomId(), entry.eventType(), entry.stateKey()).ifPresent(this::apply);
+          }
+        }
+        roomsChanged.forEach(connections::reload);
+        if (page.size() < PAGE) return;
+      }
+    }
+  }
+
+  private void apply(RoomStateStore.Row row) {
+    rooms.apply(new RoomEvent.State(row.roomId(), "$stored", row.sender(), row.eventType(), row.stateKey(),
+        row.content()));
+  }
+
+  private void pruneNowAndThen() {
+    long now = clock.millis();
+    if (!leading || now - prunedAtMillis < KEEP_CHANGES.toMillis() / 4) return;
+    prunedAtMillis = now;
+    changes.prune(now - KEEP_CHANGES.toMillis());
+  }
+
+  /** True while the reader runs (or when there is none). */
+  boolean readerAlive() {
+    Thread t = reader;
+    return closed || t == null || t.isAlive();
+  }
+
+  private static void sleepQuietly() {
+    try {
+      Thread.sleep(1_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    wake();
+  }
+}

@@ -1,0 +1,156 @@
+package grapple.bot;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import grapple.bot.http.HttpListener;
+import grapple.bot.room.RoomEvent;
+import grapple.bot.webhook.WebhookService;
+import grapple.commands.PermissionLevel;
+import grapple.commands.PermissionRule;
+import grapple.state.ConnectionStore;
+import grapple.state.Json;
+import grapple.state.Location;
+import grapple.state.TestPostgres;
+import grapple.testing.Await;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two instances on one PostgreSQL database, as Grapple wires them: a leader (delivers, keeps room
+ * authority) and a follower (takes webhooks and API calls). Skipped without a PostgreSQL server.
+ */
+class ClusterTest {
+  private static final String ADMIN = "@admin:test";
+  private static final String HOOK_EVENT = "uk.half-shot.matrix-hookshot.generic.hook";
+  private static final Duration WITHIN_A_SECOND = Duration.ofSeconds(1);
+  private static final List<PermissionRule> RULES =
+      List.of(new PermissionRule(ADMIN, List.of(new PermissionRule.ServiceLevel("*", PermissionLevel.ADMIN))));
+
+  @TempDir Path dir;
+  private final HttpClient http = HttpClient.newHttpClient();
+  private TestHub leader;
+  private TestHub follower;
+  private HttpListener leaderHooks;
+  private HttpListener followerHooks;
+
+  @BeforeEach
+  void twoInstances() throws Exception {
+    Location.Postgres where = TestPostgres.newDatabase();
+    String yaml = "generic: {urlPrefix: 'https://hooks.example/webhook/'}";
+    leader = new TestHub(where, dir.resolve("a"), List.of(new WebhookService()), yaml, RULES, true);
+    follower = new TestHub(where, dir.resolve("b"), List.of(new WebhookService()), yaml, RULES, false);
+    leader.joined(ADMIN);
+    leaderHooks = leader.listenForWebhooks();
+    followerHooks = follower.listenForWebhooks();
+    Await.until(WITHIN_A_SECOND, () -> follower.rooms.isJoined(TestHub.ROOM, ADMIN));
+  }
+
+  @AfterEach
+  void close() {
+    if (follower != null) follower.close();
+    if (leader != null) leader.close();
+  }
+
+  private Changes.Applied createOn(TestHub hub, String name) throws Exception {
+    ConnectionKind<?> kind = hub.connections.kinds().byEventType(HOOK_EVENT).orElseThrow();
+    return hub.changes.create(TestHub.ROOM, kind, name, Json.object().put("name", name), Changes.Actor.user(ADMIN));
+  }
+
+  /** The secret id at the end of the URL the creator was told. */
+  private static String hookId(Changes.Applied applied) {
+    String message = applied.privateMessage().orElseThrow();
+    int at = message.indexOf("https://hooks.example/webhook/");
+    return message.substring(at + "https://hooks.example/webhook/".length()).split("\\s")[0];
+  }
+
+  private int post(HttpListener listener, String hookId, String text) throws Exception {
+    HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + listener.port() + "/webhook/" + hookId))
+        .header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(Json.object().put("text", text).toString())).build();
+    return http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
+  }
+
+  @Test
+  void theLeaderKeepsRoomAuthorityForTheFollower() {
+    leader.state("m.room.member", "@carol:test", "@carol:test", Json.object().put("membership", "join"));
+
+    Await.until(WITHIN_A_SECOND, () -> follower.rooms.isJoined(TestHub.ROOM, "@carol:test"));
+  }
+
+  @Test
+  void aWebhookMadeThroughTheFollowerWorksOnTheLeaderWithinASecond() throws Exception {
+    Changes.Applied made = createOn(follower, "ci");
+    String hookId = hookId(made);
+
+    Await.until(WITHIN_A_SECOND, () -> leader.connections.byId(made.active().id()).isPresent());
+
+    assertThat(post(leaderHooks, hookId, "via the leader")).isEqualTo(202);
+    assertThat(leader.gateway.takeSent().content().path("body").asText()).contains("via the leader");
+  }
+
+  @Test
+  void aMessageTheFollowerTakesIsDeliveredByTheLeaderAlone() throws Exception {
+    String hookId = hookId(createOn(leader, "ci"));
+    Await.until(WITHIN_A_SECOND, () -> follower.connections.inRoom(TestHub.ROOM).size() == 1);
+
+    assertThat(post(followerHooks, hookId, "via the follower")).isEqualTo(202);
+
+    assertThat(leader.gateway.takeSent().content().path("body").asText()).contains("via the follower");
+    assertThat(follower.gateway.takeSent(Duration.ofMillis(300))).isNull();
+  }
+
+  @Test
+  void aWebhookRemovedOnTheLeaderIsGoneOnTheFollowerWithinASecond() throws Exception {
+    Changes.Applied made = createOn(leader, "ci");
+    String hookId = hookId(made);
+    Await.until(WITHIN_A_SECOND, () -> follower.connections.byId(made.active().id()).isPresent());
+
+    leader.changes.remove(made.active(), ADMIN);
+
+    Await.until(WITHIN_A_SECOND, () -> follower.connections.byId(made.active().id()).isEmpty());
+    assertThat(post(followerHooks, hookId, "too late")).isEqualTo(404);
+  }
+
+  /**
+   * The follower writes the room state, and the leader's sync may bring its echo before the
+   * follower has stored the connection: the leader waits for the change log rather than open the
+   * webhook a second time (a second secret URL, the creator's URL broken).
+   */
+  @Test
+  void theLeaderDoesNotApplyAnEchoOfTheFollowersWriteASecondTime() throws Exception {
+    follower.gateway.holdStateWrites();
+    CompletableFuture<Changes.Applied> creating = CompletableFuture.supplyAsync(() -> {
+      try {
+        return createOn(follower, "ci");
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    assertThat(follower.gateway.awaitStateWriteStarted(Duration.ofSeconds(5))).isTrue();
+    // The homeserver took the write: its echo reaches the leader's sync while the follower waits for the answer.
+    CompletableFuture<Void> echo = CompletableFuture.runAsync(() -> leader.core.onEvent(new RoomEvent.State(
+        TestHub.ROOM, "$echo", leader.gateway.botUserId(), HOOK_EVENT, "ci", Json.object().put("name", "ci")), false));
+    Thread.sleep(200);
+    follower.gateway.releaseStateWrites();
+
+    Changes.Applied made = creating.get(5, TimeUnit.SECONDS);
+    echo.get(5, TimeUnit.SECONDS);
+
+    Active onLeader = leader.connections.byId(made.active().id()).orElseThrow();
+    assertThat(onLeader.connection().created().by()).isEqualTo(ADMIN);
+    assertThat(new ConnectionStore(leader.db).secrets("hookId")).containsOnlyKeys(made.active().id())
+        .containsValue(hookId(made));
+    assertThat(post(leaderHooks, hookId(made), "still the one URL")).isEqualTo(202);
+  }
+}

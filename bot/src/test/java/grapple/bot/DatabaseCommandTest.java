@@ -1,0 +1,116 @@
+package grapple.bot;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import grapple.state.ConnectionStore;
+import grapple.state.Database;
+import grapple.state.Json;
+import grapple.state.Location;
+import grapple.state.Migrations;
+import grapple.state.TestPostgres;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DatabaseCommandTest {
+  @TempDir Path dir;
+  private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+  private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+  private int db(Map<String, String> env, String... args) {
+    return DatabaseCommand.run(List.of(args), env, new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8));
+  }
+
+  private String out() {
+    return out.toString(StandardCharsets.UTF_8);
+  }
+
+  private String err() {
+    return err.toString(StandardCharsets.UTF_8);
+  }
+
+  /** A SQLite installation made by this release, with one webhook. */
+  private Path installation() {
+    Path file = dir.resolve("grapple.db");
+    try (Database db = Database.open(file, Migrations.all(List.of()))) {
+      new ConnectionStore(db).put(grapple.state.Connection.create("!r:x", "Webhook",
+          "uk.half-shot.matrix-hookshot.generic.hook", "ci", Json.object().put("name", "ci"),
+          new grapple.state.Connection.Audit("@a:x", Instant.now())));
+    }
+    return file;
+  }
+
+  private static String url(Location.Postgres p, boolean withLogin) {
+    return "postgresql://" + (withLogin ? p.user() + ":" + p.password() + "@" : "") + p.host() + ":" + p.port() + "/"
+        + p.database() + "?" + p.parameters();
+  }
+
+  @Test
+  void copiesWithALinePerTableAndSaysWhatToDoNext() {
+    Path sqlite = installation();
+    Location.Postgres target = TestPostgres.newDatabase();
+
+    int status = db(Map.of(), "copy", "--from", sqlite.toString(), "--to", url(target, true));
+
+    assertThat(status).as(err()).isZero();
+    assertThat(out()).contains("db copy: from " + sqlite).contains("db copy: connections").contains("1 row(s)")
+        .contains("db copy: done.").doesNotContain(":" + target.password() + "@");
+    try (Database pg = Database.open(target, Migrations.all(List.of()))) {
+      assertThat(new ConnectionStore(pg).all()).singleElement()
+          .satisfies(c -> assertThat(c.stateKey()).isEqualTo("ci"));
+    }
+  }
+
+  @Test
+  void theLoginComesFromTheConfigWhenTheUrlHasNoneAndTheEnvironmentsPasswordWins() throws Exception {
+    Path sqlite = installation();
+    Location.Postgres target = TestPostgres.newDatabase();
+    Path config = dir.resolve("config.yml");
+    Files.writeString(config, "database: {url: 'postgresql://elsewhere/db', user: " + target.user()
+        + ", password: wrong-password}\n");
+
+    int status = db(Map.of("GRAPPLE_DATABASE_PASSWORD", target.password()), "copy", "--from", sqlite.toString(),
+        "--to", url(target, false), "--config=" + config);
+
+    assertThat(status).as(err()).isZero();
+  }
+
+  @Test
+  void aNonEmptyTargetIsRefusedWithExitStatusOne() throws Exception {
+    Path sqlite = installation();
+    Location.Postgres target = TestPostgres.newDatabase();
+    try (java.sql.Connection c = TestPostgres.connect(target); Statement s = c.createStatement()) {
+      s.execute("CREATE TABLE kept (x INTEGER)");
+      s.execute("INSERT INTO kept VALUES (1)");
+    }
+
+    int status = db(Map.of(), "copy", "--from", sqlite.toString(), "--to", url(target, true));
+
+    assertThat(status).isEqualTo(1);
+    assertThat(err()).contains("is not empty (table kept has rows)").contains("wrote nothing");
+  }
+
+  @Test
+  void wrongArgumentsAreNamedWithTheUsage() {
+    assertThat(db(Map.of(), "copy", "--to", "postgresql://h/db")).isEqualTo(2);
+    assertThat(err()).contains("--from <sqlite file> is required").contains("Usage: java -jar grapple.jar db copy");
+  }
+
+  @Test
+  void aMissingSourceFileIsNamedAndNotCreated() {
+    Path missing = dir.resolve("nope.db");
+
+    assertThat(db(Map.of(), "copy", "--from", missing.toString(), "--to", "postgresql://u@h/db")).isEqualTo(2);
+    assertThat(err()).contains(missing + " is not a file");
+    assertThat(missing).doesNotExist();
+  }
+}

@@ -1,0 +1,298 @@
+package grapple.state;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import org.postgresql.PGConnection;
+import org.postgresql.PGNotification;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A PostgreSQL database shared by any number of instances: the writer has a connection of its own
+ * (opened anew when it breaks), reads borrow read-only connections from a HikariCP pool, and
+ * announcements travel as NOTIFY on the channel {@code grapple}, heard by a listening connection
+ * of each instance's own.
+ */
+final class PostgresBackend implements Backend {
+  private static final Logger log = LoggerFactory.getLogger(PostgresBackend.class);
+  static final String CHANNEL = "grapple";
+  /** How long the listener waits for a notification before telling everyone to look anyway. */
+  private static final int LISTEN_TICK_MILLIS = 2_000;
+  /** After a failed connect, the writer fails writes at once for this long instead of trying again. */
+  private static final long RECONNECT_PAUSE_NANOS = 1_000_000_000L;
+
+  private final Location.Postgres location;
+  private final HikariDataSource readers;
+  private final AtomicBoolean listening = new AtomicBoolean();
+  private volatile boolean closed;
+  private Connection writer;
+  private SQLException lastConnectFailure;
+  private long lastConnectFailureNanos;
+
+  private PostgresBackend(Location.Postgres location, Connection writer) {
+    this.location = location;
+    this.writer = writer;
+    this.readers = readPool(location);
+  }
+
+  static PostgresBackend open(Location.Postgres location, List<Migration> steps) {
+    Connection writer;
+    try {
+      writer = connect(location, "writer");
+    } catch (SQLException e) {
+      throw new StorageException("database " + location.describe() + ": cannot connect: " + oneLine(e), e);
+    }
+    try {
+      migrate(location, writer, steps);
+      return new PostgresBackend(location, writer);
+    } catch (SQLException | RuntimeException e) {
+      closeQuietly(writer);
+      if (e instanceof StorageException storage) throw storage;
+      throw new StorageException("database " + location.describe() + ": cannot migrate: " + oneLine(e), e);
+    }
+  }
+
+  /** A new connection of this instance's own (not from the pool), e.g. for a lock held for long. */
+  static Connection connect(Location.Postgres location, String purpose) throws SQLException {
+    Properties p = new Properties();
+    p.setProperty("user", location.user());
+    if (location.password() != null) p.setProperty("password", location.password());
+    p.setProperty("ApplicationName", "grapple " + purpose);
+    p.setProperty("tcpKeepAlive", "true");
+    p.setProperty("connectTimeout", "5");
+    p.setProperty("loginTimeout", "10");
+    p.setProperty("socketTimeout", "60");
+    return DriverManager.getConnection(location.jdbcUrl(), p);
+  }
+
+  Connection connect(String purpose) throws SQLException {
+    return connect(location, purpose);
+  }
+
+  private static HikariDataSource readPool(Location.Postgres location) {
+    HikariConfig config = new HikariConfig();
+    config.setPoolName("grapple-read");
+    config.setJdbcUrl(location.jdbcUrl());
+    config.setUsername(location.user());
+    config.setPassword(location.password());
+    config.setMaximumPoolSize(location.poolSize());
+    config.setMinimumIdle(1);
+    config.setReadOnly(true);
+    config.setConnectionTimeout(5_000);
+    // The writer connected a moment ago; a pool that cannot connect now fails each read, not the start.
+    config.setInitializationFailTimeout(-1);
+    config.addDataSourceProperty("readOnlyMode", "always");
+    config.addDataSourceProperty("ApplicationName", "grapple reader");
+    config.addDataSourceProperty("tcpKeepAlive", "true");
+    config.addDataSourceProperty("connectTimeout", "5");
+    config.addDataSourceProperty("socketTimeout", "60");
+    return new HikariDataSource(config);
+  }
+
+  /** The driver's message without its second line (the "Location: File: ..." server detail). */
+  static String oneLine(Throwable e) {
+    String message = String.valueOf(e.getMessage());
+    int newline = message.indexOf('\n');
+    return (newline < 0 ? message : message.substring(0, newline)).trim();
+  }
+
+  /**
+   * Migrates under an advisory lock, so instances starting together take turns; each step is one
+   * transaction (PostgreSQL's DDL is transactional), recorded in {@code grapple_schema}.
+   */
+  private static void migrate(Location.Postgres location, Connection c, List<Migration> steps) throws SQLException {
+    try (Statement s = c.createStatement()) {
+      s.execute("SELECT pg_advisory_lock(" + Locks.MIGRATION + ")");
+      try {
+        s.execute("CREATE TABLE IF NOT EXISTS grapple_schema (version INTEGER NOT NULL)");
+        int version = version(s);
+        int latest = steps.size();
+        if (version > latest) {
+          throw new StorageException("database " + location.describe() + " has schema version " + version
+              + ", newer than this Grapple understands (" + latest
+              + "): run the newer Grapple that wrote it, or restore a backup");
+        }
+        for (Migration step : steps.subList(version, latest)) {
+          s.execute("BEGIN");
+          try {
+            for (String sql : step.statements(Dialect.POSTGRESQL)) {
+              if (!sql.isBlank()) s.execute(sql);
+            }
+            s.executeUpdate("UPDATE grapple_schema SET version = " + step.number());
+            s.execute("COMMIT");
+          } catch (SQLException e) {
+            s.execute("ROLLBACK");
+            throw new StorageException("database " + location.describe() + ": schema step " + step.number() + " ("
+                + step.description() + ") failed: " + oneLine(e), e);
+          }
+          log.info("database {}: migrated to schema version {} ({})", location.describe(), step.number(),
+              step.description());
+        }
+      } finally {
+        s.execute("SELECT pg_advisory_unlock(" + Locks.MIGRATION + ")");
+      }
+    }
+  }
+
+  private static int version(Statement s) throws SQLException {
+    try (ResultSet rs = s.executeQuery("SELECT version FROM grapple_schema")) {
+      if (rs.next()) return rs.getInt(1);
+    }
+    s.executeUpdate("INSERT INTO grapple_schema (version) VALUES (0)");
+    return 0;
+  }
+
+  @Override
+  public Location location() {
+    return location;
+  }
+
+  @Override
+  public Connection writer() throws SQLException {
+    if (writer != null) return writer;
+    if (lastConnectFailure != null && System.nanoTime() - lastConnectFailureNanos < RECONNECT_PAUSE_NANOS) {
+      throw lastConnectFailure;
+    }
+    try {
+      writer = connect("writer");
+      lastConnectFailure = null;
+      log.info("database {}: the writer is connected again", location.describe());
+      return writer;
+    } catch (SQLException e) {
+      lastConnectFailure = new SQLException("cannot connect: " + oneLine(e), "08001", e);
+      lastConnectFailureNanos = System.nanoTime();
+      throw lastConnectFailure;
+    }
+  }
+
+  @Override
+  public void discardWriter() {
+    if (writer == null) return;
+    log.warn("database {}: the writer's connection broke; connecting anew for the next write", location.describe());
+    closeQuietly(writer);
+    writer = null;
+  }
+
+  @Override
+  public String begin() {
+    return "BEGIN";
+  }
+
+  @Override
+  public boolean savepointEveryTask() {
+    return true;
+  }
+
+  @Override
+  public <T> T read(SqlWork<T> work) throws SQLException {
+    try (Connection c = readers.getConnection()) {
+      return work.run(c);
+    }
+  }
+
+  @Override
+  public void announce(Connection writer, Set<String> topics) throws SQLException {
+    try (PreparedStatement s = writer.prepareStatement("SELECT pg_notify('" + CHANNEL + "', ?)")) {
+      for (String topic : topics) {
+        s.setString(1, topic);
+        s.execute();
+      }
+    }
+  }
+
+  @Override
+  public void listen(Consumer<String> heard) {
+    if (!listening.compareAndSet(false, true)) return;
+    Thread t = new Thread(() -> listenLoop(heard), "db-listen");
+    t.setDaemon(true);
+    t.start();
+  }
+
+  /**
+   * Holds a connection that LISTENs, and tells of every notification; with none for a while, or
+   * after connecting (again), tells everyone to look anyway.
+   */
+  private void listenLoop(Consumer<String> heard) {
+    Backoff backoff = new Backoff();
+    while (!closed) {
+      try (Connection c = connect("listener"); Statement s = c.createStatement()) {
+        s.execute("LISTEN " + CHANNEL);
+        if (backoff.failures > 0) log.info("database {}: listening for other instances again", location.describe());
+        backoff.failures = 0;
+        heard.accept(null);
+        PGConnection pg = c.unwrap(PGConnection.class);
+        while (!closed) {
+          PGNotification[] notifications = pg.getNotifications(LISTEN_TICK_MILLIS);
+          if (notifications == null || notifications.length == 0) {
+            heard.accept(null);
+            continue;
+          }
+          for (PGNotification n : notifications) heard.accept(n.getParameter());
+        }
+      } catch (SQLException e) {
+        if (closed) return;
+        if (backoff.failures++ == 0) {
+          log.warn("database {}: not hearing other instances ({}); retrying", location.describe(), oneLine(e));
+        }
+        backoff.sleep();
+      } catch (RuntimeException e) {
+        log.error("database {}: a listener failed", location.describe(), e);
+        backoff.sleep();
+      }
+    }
+  }
+
+  /** 1 s doubling to 10 s. */
+  private static final class Backoff {
+    int failures;
+
+    void sleep() {
+      try {
+        Thread.sleep(Math.min(10_000L, 1_000L << Math.min(failures, 4)));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  @Override
+  public boolean lost(SQLException e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof SQLException sql) {
+        String state = sql.getSQLState();
+        if (state != null && (state.startsWith("08") || state.startsWith("57P"))) return true;
+      }
+    }
+    try {
+      return writer == null || writer.isClosed();
+    } catch (SQLException ignored) {
+      return true;
+    }
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    readers.close();
+    if (writer != null) closeQuietly(writer);
+  }
+
+  static void closeQuietly(Connection c) {
+    try {
+      c.close();
+    } catch (SQLException ignored) {
+      // At shutdown or after a failure: nothing useful to report.
+    }
+  }
+}

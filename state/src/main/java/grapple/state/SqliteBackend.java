@@ -1,0 +1,192 @@
+package grapple.state;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One SQLite file in WAL mode: one writer connection, and a read-only connection per reading
+ * thread. Only this process uses the file, so announcements need no one beyond it.
+ */
+final class SqliteBackend implements Backend {
+  private static final Logger log = LoggerFactory.getLogger(SqliteBackend.class);
+
+  private final Location.Sqlite location;
+  private final String url;
+  private final Connection writer;
+  private final List<Connection> readers = new CopyOnWriteArrayList<>();
+  private final ThreadLocal<Connection> reader = new ThreadLocal<>();
+
+  private SqliteBackend(Location.Sqlite location, Connection writer) {
+    this.location = location;
+    this.url = "jdbc:sqlite:" + location.file();
+    this.writer = writer;
+  }
+
+  static SqliteBackend open(Location.Sqlite location, List<Migration> steps) {
+    Path file = location.file();
+    createPrivately(file);
+    Connection writer = null;
+    try {
+      writer = DriverManager.getConnection("jdbc:sqlite:" + file);
+      configure(writer);
+      migrate(file, writer, steps);
+      return new SqliteBackend(location, writer);
+    } catch (SQLException | StorageException e) {
+      closeAfterFailure(writer);
+      if (e instanceof StorageException storage) throw storage;
+      throw new StorageException("database " + file + ": cannot open for writing: " + e.getMessage(), e);
+    }
+  }
+
+  /** Undoes a half-done migration and lets go of the file, so the next opener is not locked out. */
+  private static void closeAfterFailure(Connection writer) {
+    if (writer == null) return;
+    try (Statement s = writer.createStatement()) {
+      s.executeUpdate("ROLLBACK");
+    } catch (SQLException ignored) {
+      // No transaction was open; closing below is all that is left to do.
+    }
+    closeQuietly(writer);
+  }
+
+  private static void createPrivately(Path file) {
+    try {
+      Path parent = file.toAbsolutePath().getParent();
+      if (parent != null) Files.createDirectories(parent);
+      if (Files.notExists(file)) {
+        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      }
+      if (!Files.isWritable(file)) throw new StorageException("database " + file + ": file is not writable");
+    } catch (IOException e) {
+      throw new StorageException("database " + file + ": cannot create: " + e, e);
+    } catch (UnsupportedOperationException e) {
+      // Not a POSIX file system: create without a mode; nothing else we can do there.
+      try {
+        if (Files.notExists(file)) Files.createFile(file);
+      } catch (IOException io) {
+        throw new StorageException("database " + file + ": cannot create: " + io, io);
+      }
+    }
+  }
+
+  private static void configure(Connection c) throws SQLException {
+    try (Statement s = c.createStatement()) {
+      s.execute("PRAGMA busy_timeout = 10000");
+      s.execute("PRAGMA journal_mode = WAL");
+      s.execute("PRAGMA synchronous = FULL");
+      s.execute("PRAGMA foreign_keys = ON");
+    }
+  }
+
+  private static void migrate(Path file, Connection c, List<Migration> steps) throws SQLException {
+    int version = userVersion(c);
+    int latest = steps.size();
+    if (version > latest) {
+      throw new StorageException("database " + file + " has schema version " + version
+          + ", newer than this Grapple understands (" + latest
+          + "): run the newer Grapple that wrote it, or restore a backup");
+    }
+    for (Migration step : steps.subList(version, latest)) {
+      try (Statement s = c.createStatement()) {
+        s.executeUpdate("BEGIN IMMEDIATE");
+        for (String sql : step.statements(Dialect.SQLITE)) {
+          if (!sql.isBlank()) s.executeUpdate(sql);
+        }
+        s.executeUpdate("PRAGMA user_version = " + step.number());
+        s.executeUpdate("COMMIT");
+        log.info("database {}: migrated to schema version {} ({})", file, step.number(), step.description());
+      }
+    }
+  }
+
+  static int userVersion(Connection c) throws SQLException {
+    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("PRAGMA user_version")) {
+      return rs.getInt(1);
+    }
+  }
+
+  @Override
+  public Location location() {
+    return location;
+  }
+
+  @Override
+  public Connection writer() {
+    return writer;
+  }
+
+  @Override
+  public void discardWriter() {
+    // A file does not go away under a connection; nothing to reconnect.
+  }
+
+  @Override
+  public String begin() {
+    return "BEGIN IMMEDIATE";
+  }
+
+  @Override
+  public boolean savepointEveryTask() {
+    return false;
+  }
+
+  @Override
+  public <T> T read(SqlWork<T> work) throws SQLException {
+    return work.run(readConnection());
+  }
+
+  private Connection readConnection() throws SQLException {
+    Connection c = reader.get();
+    if (c != null) return c;
+    c = DriverManager.getConnection(url);
+    try (Statement s = c.createStatement()) {
+      s.execute("PRAGMA busy_timeout = 10000");
+      s.execute("PRAGMA query_only = ON");
+    }
+    reader.set(c);
+    readers.add(c);
+    return c;
+  }
+
+  @Override
+  public void announce(Connection writer, Set<String> topics) {
+    // One process per file: the Database tells its own listeners after the commit.
+  }
+
+  @Override
+  public void listen(Consumer<String> heard) {
+    // Nobody else writes this file.
+  }
+
+  @Override
+  public boolean lost(SQLException e) {
+    return false;
+  }
+
+  @Override
+  public void close() {
+    for (Connection c : readers) closeQuietly(c);
+    closeQuietly(writer);
+  }
+
+  private static void closeQuietly(Connection c) {
+    try {
+      c.close();
+    } catch (SQLException ignored) {
+      // Closing at shutdown: the data is committed already; nothing useful to report.
+    }
+  }
+}

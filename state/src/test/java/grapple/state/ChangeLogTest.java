@@ -1,0 +1,84 @@
+package grapple.state;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Path;
+import java.time.Instant;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** Against SQLite and PostgreSQL (skipped without a server). */
+@ParameterizedClass
+@EnumSource(Dialect.class)
+class ChangeLogTest {
+  private static final String ROOM = "!room:example.org";
+  @Parameter Dialect dialect;
+  @TempDir Path dir;
+  private Database db;
+  private ChangeLog log;
+
+  @BeforeEach
+  void openDatabase() {
+    db = TestDatabases.open(dialect, dir);
+    log = new ChangeLog(db, "me");
+  }
+
+  @AfterEach
+  void closeDatabase() {
+    db.close();
+  }
+
+  @Test
+  void storingAndRemovingAConnectionLogsItsRoomInOrder() {
+    ConnectionStore store = new ConnectionStore(db, log);
+    long before = log.latest();
+    Connection hook = Connection.create(ROOM, "webhook", "uk.half-shot.matrix-hookshot.generic.hook", "ci",
+        Json.object().put("name", "ci"), new Connection.Audit("@a:x", Instant.ofEpochMilli(1)));
+
+    store.put(hook);
+    store.remove(ROOM, hook.id());
+
+    assertThat(log.after(before, 10)).extracting(ChangeLog.Entry::roomId, ChangeLog.Entry::connections,
+        ChangeLog.Entry::instance).containsExactly(
+            org.assertj.core.groups.Tuple.tuple(ROOM, true, "me"), org.assertj.core.groups.Tuple.tuple(ROOM, true, "me"));
+    assertThat(log.latest()).isEqualTo(log.after(before, 10).get(1).seq());
+  }
+
+  @Test
+  void authorityEventsAreKeptAndLoggedOneByOne() {
+    RoomStateStore rooms = new RoomStateStore(db, log);
+    ObjectNode joined = Json.object().put("membership", "join");
+
+    rooms.put(new RoomStateStore.Row(ROOM, "m.room.member", "@a:x", "@a:x", joined)).join();
+    rooms.put(new RoomStateStore.Row(ROOM, "m.room.member", "@a:x", "@a:x", Json.object().put("membership", "leave")))
+        .join();
+
+    assertThat(rooms.get(ROOM, "m.room.member", "@a:x")).get()
+        .extracting(r -> r.content().path("membership").asText()).isEqualTo("leave");
+    assertThat(rooms.all()).hasSize(1);
+    assertThat(log.after(0, 10)).extracting(ChangeLog.Entry::eventType, ChangeLog.Entry::stateKey)
+        .containsOnly(org.assertj.core.groups.Tuple.tuple("m.room.member", "@a:x")).hasSize(2);
+  }
+
+  @Test
+  void afterReadsOnInPagesAndPruneForgetsOldEntries() {
+    RoomStateStore rooms = new RoomStateStore(db, log);
+    for (int i = 0; i < 5; i++) {
+      rooms.put(new RoomStateStore.Row(ROOM, "m.room.member", "@u" + i + ":x", "@u" + i + ":x",
+          Json.object().put("membership", "join"))).join();
+    }
+
+    long third = log.after(0, 3).get(2).seq();
+    assertThat(log.after(third, 10)).hasSize(2);
+
+    log.prune(System.currentTimeMillis() + 1);
+    db.writeAndWait(c -> null);
+    assertThat(log.after(0, 10)).isEmpty();
+  }
+}

@@ -1,0 +1,70 @@
+package grapple.state;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+class LocationTest {
+  @Test
+  void aPostgresUrlGivesHostPortDatabaseAndTheDriversUrl() {
+    Location.Postgres p = Location.postgres("database.url", "postgresql://db.example.org:5433/grapple", "bot", "pw", 10);
+
+    assertThat(p.host()).isEqualTo("db.example.org");
+    assertThat(p.port()).isEqualTo(5433);
+    assertThat(p.database()).isEqualTo("grapple");
+    assertThat(p.user()).isEqualTo("bot");
+    assertThat(p.jdbcUrl()).isEqualTo("jdbc:postgresql://db.example.org:5433/grapple");
+    assertThat(p.dialect()).isEqualTo(Dialect.POSTGRESQL);
+  }
+
+  @Test
+  void thePortDefaultsTo5432AndDriverParametersPassThrough() {
+    Location.Postgres p = Location.postgres("database.url", "postgres://h/db?sslmode=require", "u", null, 10);
+
+    assertThat(p.jdbcUrl()).isEqualTo("jdbc:postgresql://h:5432/db?sslmode=require");
+  }
+
+  @Test
+  void theLoginMayComeFromTheUrlButTheConfigsWins() {
+    Location.Postgres fromUrl = Location.postgres("database.url", "postgresql://alice:s%40cret@h/db", null, null, 10);
+    Location.Postgres fromConfig = Location.postgres("database.url", "postgresql://alice:s%40cret@h/db", "bob", "pw", 10);
+
+    assertThat(fromUrl.user()).isEqualTo("alice");
+    assertThat(fromUrl.password()).isEqualTo("s@cret");
+    assertThat(fromConfig.user()).isEqualTo("bob");
+    assertThat(fromConfig.password()).isEqualTo("pw");
+  }
+
+  @Test
+  void neitherDescribeNorToStringShowsThePassword() {
+    Location.Postgres p = Location.postgres("database.url", "postgresql://alice:hunter22@h/db", null, null, 10);
+
+    assertThat(p.describe()).isEqualTo("postgresql://alice@h:5432/db").doesNotContain("hunter22");
+    assertThat(p.toString()).doesNotContain("hunter22");
+  }
+
+  @Test
+  void aWrongUrlNamesTheFieldAndTheRuleWithoutThePassword() {
+    assertThatThrownBy(() -> Location.postgres("database.url", "mysql://u:hunter22@h/db", null, null, 10))
+        .isInstanceOf(BadInput.class).hasMessageContaining("'database.url' must start with postgresql://")
+        .hasMessageNotContaining("hunter22");
+    assertThatThrownBy(() -> Location.postgres("database.url", "postgresql://h", "u", null, 10))
+        .isInstanceOf(BadInput.class).hasMessageContaining("needs one database name");
+    assertThatThrownBy(() -> Location.postgres("database.url", "postgresql:///db", "u", null, 10))
+        .isInstanceOf(BadInput.class).hasMessageContaining("needs a host");
+    assertThatThrownBy(() -> Location.postgres("database.url", "postgresql://h/db", null, null, 10))
+        .isInstanceOf(BadInput.class).hasMessageContaining("'database.user' is required");
+    assertThatThrownBy(() -> Location.postgres("database.url", "postgresql://h/db", "u", null, 1))
+        .isInstanceOf(BadInput.class).hasMessageContaining("'database.poolSize' must be 2 to 100, was 1");
+  }
+
+  @Test
+  void aSqliteLocationIsItsFile() {
+    Location sqlite = Location.sqlite(Path.of("data/grapple.db"));
+
+    assertThat(sqlite.dialect()).isEqualTo(Dialect.SQLITE);
+    assertThat(sqlite.describe()).isEqualTo("data/grapple.db");
+  }
+}
