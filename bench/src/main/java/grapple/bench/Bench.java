@@ -116,6 +116,15 @@ public final class Bench {
     m.put("outage", OutageFault::run);
     m.put("ratelimit", RateLimitFault::run);
     m.put("readonly", ReadOnlyFault::run);
+    m.putAll(needingPostgres());
+    return m;
+  }
+
+  /** The scenarios that need PostgreSQL (GRAPPLE_TEST_POSTGRES); without it they report themselves skipped. */
+  private static Map<String, Scenario> needingPostgres() {
+    Map<String, Scenario> m = new LinkedHashMap<>();
+    m.put("postgres", PostgresScenario::run);
+    m.put("failover", FailoverFault::run);
     return m;
   }
 
@@ -142,6 +151,7 @@ public final class Bench {
         usage: java -jar bench/target/grapple-bench.jar [SCENARIO...] [--quick]
           SCENARIO: all (default) | intake | hostile | delivery | command | scale | feeds | jmh
                     | faults (= kill9 outage ratelimit readonly) | kill9 | outage | ratelimit | readonly
+                    | postgres | failover (need PostgreSQL: GRAPPLE_TEST_POSTGRES, else skipped)
           --quick   smaller counts and shorter levels: a full pass in a few minutes
         Needs bot/target/grapple.jar (mvn -q -DskipTests package). Starts Synapse with
         testing/synapse/synapse.sh if it is not running. Writes bench/results/<scenario>.json.""");

@@ -36,40 +36,57 @@ final class BotProcess implements AutoCloseable {
   final String userId;
   private final Path jar;
   private final Path log;
+  private final String head;
+  private final String database;
   private Process process;
 
-  private BotProcess(Path dir, String userId) {
+  private BotProcess(Path dir, String userId, String head, String database) {
     this.dir = dir;
     this.userId = userId;
     this.jar = dir.resolve("grapple.jar");
     this.log = dir.resolve("grapple.log");
+    this.head = head;
+    this.database = database;
+    prepare();
   }
 
-  /** A bot in Matrix mode as {@code bot}, talking to {@code homeserverUrl} (Synapse or a proxy). */
-  static BotProcess matrix(Path dir, String homeserverUrl, MatrixUser bot, Path database) {
-    BotProcess p = new BotProcess(dir, bot.userId);
-    p.prepare("""
+  /** The config's database section for a SQLite file: {@code {path: "..."}}. */
+  static String sqlite(Path file) {
+    return "{path: \"" + file + "\"}";
+  }
+
+  /**
+   * A bot in Matrix mode as {@code bot}, talking to {@code homeserverUrl} (Synapse or a proxy), on
+   * {@code database} (the config's database section: {@link #sqlite} or {@link PostgresDatabase#yaml}).
+   */
+  static BotProcess matrix(Path dir, String homeserverUrl, MatrixUser bot, String database) {
+    return new BotProcess(dir, bot.userId, """
         homeserver: {url: "%s", domain: localhost}
         bot: {userId: "%s", accessToken: "%s"}
         """.formatted(homeserverUrl, bot.userId, bot.accessToken()), database);
-    return p;
   }
 
   /** A bot in local mode (console room !console:localhost, no homeserver). */
-  static BotProcess local(Path dir, Path database) {
+  static BotProcess local(Path dir, String database) {
     return local(dir, database, "");
   }
 
   /** A bot in local mode with extra top-level config sections, e.g. {@code feeds: {...}}. */
-  static BotProcess local(Path dir, Path database, String extraYaml) {
-    BotProcess p = new BotProcess(dir, "@grapple:localhost");
-    p.prepare("homeserver: {domain: localhost}\n" + extraYaml, database);
-    return p;
+  static BotProcess local(Path dir, String database, String extraYaml) {
+    return new BotProcess(dir, "@grapple:localhost", "homeserver: {domain: localhost}\n" + extraYaml, database);
   }
 
-  private void prepare(String head, Path database) {
+  /**
+   * Another instance of the same bot on the same database (PostgreSQL: any number may run), with
+   * its own directory, ports and log; not started.
+   */
+  BotProcess sibling(Path siblingDir) {
+    return new BotProcess(siblingDir, userId, head, database);
+  }
+
+  private void prepare() {
     String yaml = head + """
-        database: {path: "%s"}
+        database: %s
         listeners: {webhooks: {port: %d}, provisioning: {port: %d}, metrics: {port: %d}}
         provisioning: {secret: "%s"}
         generic: {urlPrefix: "http://127.0.0.1:%d/webhook/"}
@@ -165,6 +182,16 @@ final class BotProcess implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       process.destroyForcibly();
+    }
+  }
+
+  /** True when GET /ready answers 200 with {@code "leader": true}; false when not, or not answering. */
+  boolean leads() {
+    try (RawHttp http = new RawHttp(webhookPort, Duration.ofSeconds(5))) {
+      RawHttp.Answer a = http.request("GET", "/ready", "", null);
+      return a.status() == 200 && Report.JSON.readTree(a.body()).path("leader").asBoolean(false);
+    } catch (IOException e) {
+      return false; // killed, or not listening yet: not leading
     }
   }
 

@@ -30,6 +30,12 @@ final class DeliveryScenario {
     double per1000(double cpu) {
       return cpu < 0 ? -1 : cpu / count * 1000;
     }
+
+    /** Two phases of the same sender as one (e.g. the halves of an interleaved run). */
+    Phase plus(Phase other) {
+      return new Phase(count + other.count, seconds + other.seconds, botCpu + other.botCpu,
+          synapseCpu + other.synapseCpu, seen + other.seen);
+    }
   }
 
   static void run(Report report) throws Exception {
@@ -69,13 +75,13 @@ final class DeliveryScenario {
     report.write(r);
   }
 
-  private static void print(String who, Phase p) {
+  static void print(String who, Phase p) {
     System.out.printf("  %-12s %d messages seen in %.2f s = %.1f msg/s; bot cpu %.2f s, synapse cpu %.2f s (%d seen)%n",
         who, p.count(), p.seconds(), p.perSecond(), p.botCpu(), p.synapseCpu(), p.seen());
   }
 
   /** A few messages each way first, so both paths run warm (connections, JIT). */
-  private static void warmUp(Rig rig) throws InterruptedException {
+  static void warmUp(Rig rig) throws InterruptedException {
     List<String> texts = Bench.texts("delivery-warmup", 20);
     RoomReader reader = rig.reader();
     Load.postEach(rig.bot.webhookPort, rig.hookPath, texts, 4, () -> false, Duration.ZERO, Duration.ofSeconds(30));

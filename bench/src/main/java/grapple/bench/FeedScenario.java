@@ -39,7 +39,7 @@ final class FeedScenario {
       String base = "http://127.0.0.1:" + server.getAddress().getPort() + "/f/";
       fill(db, base, urls);
       ObjectNode r = Report.result("feeds");
-      try (BotProcess bot = BotProcess.local(dir, db,
+      try (BotProcess bot = BotProcess.local(dir, BotProcess.sqlite(db),
           "feeds: {pollIntervalSeconds: 60, pollConcurrency: 8, allowPrivateAddresses: true}\n")) {
         bot.start();
         Proc.Meter cpu = new Proc.Meter(bot.pid());

@@ -63,7 +63,7 @@ final class HostileScenario {
 
   private static boolean cpu(Report report, ObjectNode r) {
     Path dir = Bench.work.resolve("hostile").resolve("cpu");
-    try (BotProcess bot = BotProcess.local(dir, dir.resolve("grapple.db"))) {
+    try (BotProcess bot = BotProcess.local(dir, BotProcess.sqlite(dir.resolve("grapple.db")))) {
       bot.start();
       String hook = bot.createWebhook(IntakeScenario.CONSOLE_ROOM, IntakeScenario.CONSOLE_USER, "hostile");
       Cost small = baseline(bot, hook, r);

@@ -30,15 +30,18 @@ final class IntakeScenario {
     Duration measure = Bench.pick(Duration.ofSeconds(3), Duration.ofSeconds(10));
     Path dir = Bench.work.resolve("intake");
     ObjectNode r = Report.result("intake");
-    try (BotProcess bot = BotProcess.local(dir, dir.resolve("grapple.db")); Bare bare = Bare.start(dir)) {
+    try (BotProcess bot = BotProcess.local(dir, BotProcess.sqlite(dir.resolve("grapple.db")));
+         Bare bare = Bare.start(dir)) {
       bot.start();
       String hook = bot.createWebhook(CONSOLE_ROOM, CONSOLE_USER, "intake");
       String runTag = Bench.runId;
       boolean anyLevelMet = false;
+      Target grapple = new Target("grapple", bot.webhookPort, hook, bot.pid());
+      Target bareTarget = new Target("bare", bare.port, "/webhook/bare", bare.process.pid());
       for (int c : LEVELS) {
-        Pair pair = measure(bot, hook, bare, c, warmup, measure, runTag);
-        Load.Result g = pair.grapple();
-        Load.Result b = pair.bare();
+        Pair pair = measure(grapple, bareTarget, c, warmup, measure, runTag);
+        Load.Result g = pair.measured();
+        Load.Result b = pair.baseline();
         boolean met = g.perSecond() >= GOAL_RPS && g.latency().percentileMillis(99) <= GOAL_P99_MS
             && g.perSecond() / b.perSecond() >= GOAL_RATIO;
         anyLevelMet |= met;
@@ -56,33 +59,36 @@ final class IntakeScenario {
     report.write(r);
   }
 
-  /** Grapple's and the bare server's figures at one concurrency level. */
-  private record Pair(Load.Result grapple, Load.Result bare, double grappleCpuSeconds, double bareCpuSeconds) {}
+  /** A server under load: its name in the output, where webhooks go, and the process whose CPU is metered. */
+  record Target(String name, int port, String path, long pid) {}
+
+  /** The figures of a server and of its baseline at one concurrency level. */
+  record Pair(Load.Result measured, Load.Result baseline, double measuredCpuSeconds, double baselineCpuSeconds) {}
 
   /**
    * Warms both servers up, then measures them in alternating slices, so that a change in the
    * shared machine's load during the level weighs on both sides alike.
    */
-  private static Pair measure(BotProcess bot, String hook, Bare bare, int c, Duration warmup, Duration measure,
-      String tag) throws InterruptedException {
+  static Pair measure(Target measured, Target baseline, int c, Duration warmup, Duration measure, String tag)
+      throws InterruptedException {
     Duration slice = measure.dividedBy(SLICES);
-    Load.run(bot.webhookPort, c, warmup, 202, call(hook, tag + "-gw"), 0);
-    Load.run(bare.port, c, warmup, 202, call("/webhook/bare", tag + "-bw"), 0);
-    Load.Result g = null;
+    Load.run(measured.port(), c, warmup, 202, call(measured.path(), tag + "-" + measured.name() + "-w"), 0);
+    Load.run(baseline.port(), c, warmup, 202, call(baseline.path(), tag + "-" + baseline.name() + "-w"), 0);
+    Load.Result m = null;
     Load.Result b = null;
-    double gCpu = 0;
+    double mCpu = 0;
     double bCpu = 0;
     for (int i = 0; i < SLICES; i++) {
-      Proc.Meter gm = new Proc.Meter(bot.pid());
-      g = Load.run(bot.webhookPort, c, slice, 202, call(hook, tag + "-g" + i), 0).plus(g);
-      gCpu += gm.cpuSeconds();
-      Proc.Meter bm = new Proc.Meter(bare.process.pid());
-      b = Load.run(bare.port, c, slice, 202, call("/webhook/bare", tag + "-b" + i), 0).plus(b);
+      Proc.Meter mm = new Proc.Meter(measured.pid());
+      m = Load.run(measured.port(), c, slice, 202, call(measured.path(), tag + "-" + measured.name() + i), 0).plus(m);
+      mCpu += mm.cpuSeconds();
+      Proc.Meter bm = new Proc.Meter(baseline.pid());
+      b = Load.run(baseline.port(), c, slice, 202, call(baseline.path(), tag + "-" + baseline.name() + i), 0).plus(b);
       bCpu += bm.cpuSeconds();
     }
-    print("grapple", g, gCpu);
-    print("bare", b, bCpu);
-    return new Pair(g, b, gCpu, bCpu);
+    print(measured.name(), m, mCpu);
+    print(baseline.name(), b, bCpu);
+    return new Pair(m, b, mCpu, bCpu);
   }
 
   private static java.util.function.IntFunction<Load.Call> call(String path, String tag) {
@@ -97,12 +103,12 @@ final class IntakeScenario {
 
   private static void record(Report report, ObjectNode r, int c, Pair pair, boolean met) {
     String level = "c" + c;
-    Load.Result g = pair.grapple();
-    Load.Result b = pair.bare();
+    Load.Result g = pair.measured();
+    Load.Result b = pair.baseline();
     put(r.with("figures").putObject(level), g).put("goalMet", met)
-        .put("serverCpuMicrosPerRequest", 1e6 * pair.grappleCpuSeconds() / Math.max(1, g.ok()));
+        .put("serverCpuMicrosPerRequest", 1e6 * pair.measuredCpuSeconds() / Math.max(1, g.ok()));
     put(r.with("baseline").putObject(level), b)
-        .put("serverCpuMicrosPerRequest", 1e6 * pair.bareCpuSeconds() / Math.max(1, b.ok()));
+        .put("serverCpuMicrosPerRequest", 1e6 * pair.baselineCpuSeconds() / Math.max(1, b.ok()));
     r.with("ratio").putObject(level).put("reqPerSecond", g.perSecond() / b.perSecond())
         .put("p99", g.latency().percentileMillis(99) / Math.max(1e-9, b.latency().percentileMillis(99)));
     report.row("intake", level + " req/s", Report.num(g.perSecond()), Report.num(b.perSecond()),
@@ -111,13 +117,13 @@ final class IntakeScenario {
         g.latency().percentileMillis(99)), String.format("%.2f / %.2f", b.latency().percentileMillis(50),
         b.latency().percentileMillis(99)), "", "p99 ≤ 10 ms");
     report.row("intake", level + " server CPU µs per request",
-        String.format("%.1f", 1e6 * pair.grappleCpuSeconds() / Math.max(1, g.ok())),
-        String.format("%.1f", 1e6 * pair.bareCpuSeconds() / Math.max(1, b.ok())), "", "");
+        String.format("%.1f", 1e6 * pair.measuredCpuSeconds() / Math.max(1, g.ok())),
+        String.format("%.1f", 1e6 * pair.baselineCpuSeconds() / Math.max(1, b.ok())), "", "");
     report.row("intake", level + " load generator CPU share", Report.num(100 * g.generatorCpuShare()) + "%",
         Report.num(100 * b.generatorCpuShare()) + "%", "", "");
   }
 
-  private static ObjectNode put(ObjectNode o, Load.Result x) {
+  static ObjectNode put(ObjectNode o, Load.Result x) {
     return o.put("reqPerSecond", x.perSecond()).put("ok", x.ok()).put("failed", x.failed())
         .put("seconds", x.seconds()).put("p50Millis", x.latency().percentileMillis(50))
         .put("p99Millis", x.latency().percentileMillis(99)).put("maxMillis", x.latency().maxMillis())

@@ -87,7 +87,7 @@ final class MemorySoak {
   static boolean run(Report report, ObjectNode r) throws InterruptedException {
     Duration load = Bench.pick(Duration.ofSeconds(15), Duration.ofSeconds(60));
     Path dir = Bench.work.resolve("hostile").resolve("soak");
-    try (BotProcess bot = BotProcess.local(dir, dir.resolve("grapple.db"))) {
+    try (BotProcess bot = BotProcess.local(dir, BotProcess.sqlite(dir.resolve("grapple.db")))) {
       bot.jvmFlags(HEAP_FLAGS).start();
       String hook = bot.createWebhook(IntakeScenario.CONSOLE_ROOM, IntakeScenario.CONSOLE_USER, "soak");
       Watched idle = watch(bot, () -> Bench.sleep(IDLE_BASELINE));

@@ -34,7 +34,7 @@ final class ReadOnlyFault {
     Files.createDirectories(mount);
     String mountError = sh("mount", "-t", "tmpfs", "-o", "size=48m", "tmpfs", mount.toString());
     if (mountError != null) {
-      skip(r, report, "could not mount a tmpfs for the database (" + mountError + "); needs root");
+      report.skip(r, "could not mount a tmpfs for the database (" + mountError + "); needs root");
       return;
     }
     try {
@@ -50,7 +50,7 @@ final class ReadOnlyFault {
     int n = Bench.pick(1_000, 3_000);
     // Paced so the posting spans before, during and after the unwritable window (about 9 s).
     Duration pace = Duration.ofMillis(BEFORE.plus(UNWRITABLE).plusSeconds(3).toMillis() * CONCURRENCY / n);
-    try (Rig rig = Rig.start("readonly", Bench.synapse().url, mount.resolve("grapple.db"))) {
+    try (Rig rig = Rig.start("readonly", Bench.synapse().url, BotProcess.sqlite(mount.resolve("grapple.db")))) {
       RoomReader reader = rig.reader();
       List<String> texts = Bench.texts("readonly", n);
       Map<String, long[]> times = new ConcurrentHashMap<>();
@@ -92,7 +92,7 @@ final class ReadOnlyFault {
       Window w = Window.of(statuses.get(), times, from, to);
       System.out.println("  while unwritable: " + w);
       if (w.refused503 == 0) {
-        skip(r, report, how + " made no commit fail: no 503 while unwritable (" + w + ")");
+        report.skip(r, how + " made no commit fail: no 503 while unwritable (" + w + ")");
         return;
       }
       v.check(c.lost() == 0 && drained, "every 202 was delivered after the restart: lost = 0 (was " + c.lost() + ")");
@@ -132,13 +132,6 @@ final class ReadOnlyFault {
     @Override public String toString() {
       return String.format("%d posts: %d × 202, %d × 503, %d other", total, accepted202, refused503, other);
     }
-  }
-
-  private static void skip(ObjectNode r, Report report, String why) {
-    System.out.println("  SKIPPED: " + why);
-    r.put("skipped", true).put("met", false).put("summary", "skipped: " + why);
-    report.row("readonly", "skipped", "", "", "", "");
-    report.write(r);
   }
 
   /** Writes zeros until the filesystem is full. */

@@ -51,6 +51,14 @@ final class Report {
     System.out.println("  -> " + file + " (" + met + ")");
   }
 
+  /** Writes a scenario that could not run as skipped, saying why (never as passed). */
+  void skip(ObjectNode result, String why) {
+    System.out.println("  SKIPPED: " + why);
+    result.put("skipped", true).put("met", false).put("summary", "skipped: " + why);
+    row(result.get("scenario").asText(), "skipped", "", "", "", "");
+    write(result);
+  }
+
   /** One line of the human table. */
   void row(String scenario, String what, String value, String baseline, String ratio, String goal) {
     rows.add(new String[] {scenario, what, value, baseline, ratio, goal});

@@ -25,12 +25,15 @@ final class Rig implements AutoCloseable {
     this.readerUser = readerUser;
   }
 
-  /** Registers a bot user for this scenario, starts it (against {@code homeserverUrl}) and builds the room. */
-  static Rig start(String scenario, String homeserverUrl, Path database) {
+  /**
+   * Registers a bot user for this scenario, starts it (against {@code homeserverUrl}) on {@code database}
+   * (the config's database section; null for a SQLite file in the scenario's directory) and builds the room.
+   */
+  static Rig start(String scenario, String homeserverUrl, String database) {
     MatrixUser botUser = Bench.register("bench_bot_" + scenario + "_" + Bench.runId);
     Path dir = Bench.work.resolve(scenario);
     BotProcess bot = BotProcess.matrix(dir, homeserverUrl, botUser,
-        database != null ? database : dir.resolve("grapple.db"));
+        database != null ? database : BotProcess.sqlite(dir.resolve("grapple.db")));
     bot.start();
     MatrixUser owner = Bench.owner();
     MatrixUser reader = Bench.reader();

@@ -70,7 +70,7 @@ final class ScaleScenario {
   }
 
   private static Figures measure(Path dir, Path db, List<String> flags) {
-    try (BotProcess bot = BotProcess.local(dir, db)) {
+    try (BotProcess bot = BotProcess.local(dir, BotProcess.sqlite(db))) {
       double readySeconds = bot.jvmFlags(flags).start() / 1e9;
       Bench.sleep(Duration.ofMillis(500)); // let start-up garbage settle the way it would in service
       double rssReady = Proc.rssMib(bot.pid());
