@@ -289,6 +289,44 @@ public final class Migrations {
       """;
 
   /**
+   * Step 6, what every forge service shares: the Matrix users' linked accounts (tokens sealed by
+   * {@link SecretBox}), the pending OAuth logins, and the delivery ids of forge webhooks already
+   * taken in (a redelivery posts nothing twice). Portable SQL: SQLite reads BIGINT as INTEGER.
+   */
+  static final String FORGES = """
+      CREATE TABLE linked_accounts (
+        service            TEXT NOT NULL,
+        instance           TEXT NOT NULL,
+        matrix_user        TEXT NOT NULL,
+        login              TEXT NOT NULL,
+        login_key          TEXT NOT NULL,
+        forge_id           TEXT,
+        token              TEXT NOT NULL,
+        refresh_token      TEXT,
+        expires_at         BIGINT,
+        refresh_expires_at BIGINT,
+        linked_at          BIGINT NOT NULL,
+        updated_at         BIGINT NOT NULL,
+        PRIMARY KEY (service, instance, matrix_user)
+      );
+      CREATE INDEX linked_accounts_by_login ON linked_accounts (service, instance, login_key);
+      CREATE TABLE oauth_states (
+        state       TEXT PRIMARY KEY,
+        service     TEXT NOT NULL,
+        instance    TEXT NOT NULL,
+        matrix_user TEXT NOT NULL,
+        created_at  BIGINT NOT NULL
+      );
+      CREATE TABLE forge_deliveries (
+        service     TEXT NOT NULL,
+        delivery_id TEXT NOT NULL,
+        received_at BIGINT NOT NULL,
+        PRIMARY KEY (service, delivery_id)
+      );
+      CREATE INDEX forge_deliveries_by_age ON forge_deliveries (received_at);
+      """;
+
+  /**
    * The steps written before services contributed their own; they stay here, numbered as every
    * existing database knows them.
    */
@@ -299,7 +337,8 @@ public final class Migrations {
       new Migration(3, "feed URLs, items seen, feed connections", step(2), POSTGRESQL_STEPS.get(2)),
       new Migration(4, "outbox without the index on transaction ids", step(3), POSTGRESQL_STEPS.get(3)),
       new Migration(5, "change log and room authority, shared by several instances", CLUSTER_SQLITE,
-          CLUSTER_POSTGRESQL));
+          CLUSTER_POSTGRESQL),
+      new Migration(6, "linked forge accounts, OAuth states, forge deliveries seen", FORGES));
 
   static int latest() {
     return CORE.size();
