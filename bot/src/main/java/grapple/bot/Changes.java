@@ -45,7 +45,7 @@ public final class Changes {
     if (connections.find(roomId, kind, stateKey).isPresent()) throw new AlreadyExists(kind, stateKey);
     Change<C> change = checked(Change.of(roomId, kind, stateKey, content));
     // No lock meanwhile: a slow outside check (a feed fetch) or homeserver holds up nobody else.
-    kind.checkNew(stateKey, change.config());
+    kind.checkNew(stateKey, change.config(), actor.userId());
     Active active = write(change, actor, true);
     return new Applied(active, Connections.welcomeOf(active));
   }

@@ -38,6 +38,14 @@ public interface ConnectionKind<C> {
   default void checkNew(String stateKey, C config) {}
 
   /**
+   * As {@link #checkNew(String, Object)}, knowing who asks ({@code userId}): a forge checks that
+   * user's permission on the repository with their linked account.
+   */
+  default void checkNew(String stateKey, C config, String userId) {
+    checkNew(stateKey, config);
+  }
+
+  /**
    * Makes the live object of a connection: {@code created} when a command, the API or a hand
    * edit just made it (not when it was loaded at start or changed).
    */

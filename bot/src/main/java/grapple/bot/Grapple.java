@@ -33,6 +33,7 @@ import grapple.state.Migration;
 import grapple.state.Migrations;
 import grapple.state.OutboxStore;
 import grapple.state.RoomStateStore;
+import grapple.state.SecretBox;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
@@ -41,6 +42,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -164,7 +166,7 @@ public final class Grapple implements AutoCloseable {
     RoomStates rooms = new RoomStates();
     BotRooms botRooms = new BotRooms(rooms, hub.gateway().botUserId());
     start(config, services, new ServiceContext(db, hub.outbox(), hub.connections(), hub.changes(), botRooms,
-        Clock.systemUTC()), running);
+        Clock.systemUTC(), hub.permissions(), secrets(config, db)), running);
     running.forEach(r -> hub.connections().kinds().add(r.running().kinds()));
     boolean shared = config.database().shared();
     Cluster cluster = new Cluster(hub.changeLog(), new RoomStateStore(db, hub.changeLog()), hub.connections(), rooms,
@@ -203,6 +205,26 @@ public final class Grapple implements AutoCloseable {
       cluster.close();
       throw e;
     }
+  }
+
+  /**
+   * The key that seals tokens, loaded when a service first asks. With SQLite a missing or other key
+   * file gives up the old tokens (logged); instances sharing PostgreSQL refuse to start instead, as
+   * one instance with another key would lock the others out.
+   */
+  private static Supplier<SecretBox> secrets(Config config, Database db) {
+    return new Supplier<>() {
+      private SecretBox box;
+
+      @Override
+      public synchronized SecretBox get() {
+        if (box == null) {
+          box = SecretBox.load(config.secrets().keyFile(), config.secrets().base64Key(), db,
+              !config.database().shared());
+        }
+        return box;
+      }
+    };
   }
 
   /** Who leads, and what keeps the instances in step. */
@@ -333,7 +355,7 @@ public final class Grapple implements AutoCloseable {
     hub.gateway().follow(stateTypes(hub.connections().kinds()));
     hub.gateway().connect();
     Core core = new Core(c.rooms(), hub.connections(), dispatcher, hub.outbox(),
-        new Invites(hub.gateway(), hub.permissions()), cluster::seen);
+        new Invites(hub.gateway(), hub.permissions()), cluster::seen, hub.gateway());
     if (shared) c.onLoaded().run();
     leadership.start(new Leadership.Listener() {
       @Override

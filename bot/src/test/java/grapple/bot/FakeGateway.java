@@ -159,6 +159,11 @@ public final class FakeGateway implements RoomGateway {
   }
 
   @Override
+  public synchronized void redact(String roomId, String eventId, String reason, String txnId) {
+    membership.add("redact " + roomId + " " + eventId + ": " + reason);
+  }
+
+  @Override
   public synchronized void leave(String roomId, String reason) {
     membership.add("leave " + roomId + ": " + reason);
   }

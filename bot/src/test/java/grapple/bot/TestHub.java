@@ -71,7 +71,8 @@ final class TestHub implements AutoCloseable {
     changes = new Changes(connections, gateway);
     Config config = ConfigLoader.parse(yaml, dir, Map.of(), Grapple.configSections(services));
     BotRooms botRooms = new BotRooms(rooms, gateway.botUserId());
-    ServiceContext context = new ServiceContext(db, outbox, connections, changes, botRooms, Clock.systemUTC());
+    ServiceContext context = new ServiceContext(db, outbox, connections, changes, botRooms, Clock.systemUTC(),
+        permissions, () -> grapple.state.SecretBox.of(new byte[32]));
     List<Command> commands = new ArrayList<>(new CoreCommands(connections).commands());
     for (Service service : services) {
       Service.Running r = service.start(config.settings(service.info().name()), context);
@@ -90,7 +91,8 @@ final class TestHub implements AutoCloseable {
     botRooms.loaded(connections);
     Dispatcher dispatcher = new Dispatcher(commands, permissions,
         new Dispatcher.Settings(List.of("!grapple"), gateway.botUserId()), rooms, Clock.systemUTC());
-    core = new Core(rooms, connections, dispatcher, outbox, new Invites(gateway, permissions), cluster::seen);
+    core = new Core(rooms, connections, dispatcher, outbox, new Invites(gateway, permissions), cluster::seen,
+        gateway);
   }
 
   /** A webhook listener on a free port serving the services' receivers. */

@@ -31,8 +31,19 @@ public final class Dispatcher {
   /** The command prefixes and the bot's own user id. */
   public record Settings(List<String> prefixes, String botUserId) {}
 
-  /** A reply to post in the room and private messages to the sender. */
-  public record Outcome(Reply reply, List<String> directMessages) {}
+  /**
+   * A reply to post in the room and private messages to the sender; {@code redact} when the
+   * message that asked held a secret in a room where it must not stay.
+   */
+  public record Outcome(Reply reply, List<String> directMessages, boolean redact) {
+    public Outcome(Reply reply, List<String> directMessages) {
+      this(reply, directMessages, false);
+    }
+  }
+
+  static final String SECRET_IN_ROOM = "Never send a token in a room: everyone in it (and every server in it) has"
+      + " seen it. I redacted your message if I could. Revoke that token, make a new one, and send the command"
+      + " to me in a direct message.";
 
   public Dispatcher(List<Command> commands, Permissions permissions, Settings settings,
       RoomAuthority authority, Clock clock) {
@@ -50,20 +61,52 @@ public final class Dispatcher {
     return table;
   }
 
-  /** Handles a message body; empty when it is not a command or the answer is withheld. */
+  /** Handles a message body in a room; empty when it is not a command or the answer is withheld. */
   public Optional<Outcome> handle(String roomId, String sender, String eventId, String body) {
     if (CommandLine.prefix(settings.prefixes(), body).isEmpty()) return Optional.empty();
+    return handle(roomId, sender, eventId, body, false);
+  }
+
+  /**
+   * Handles a message body in a direct chat of {@code sender} with the bot, where commands work with
+   * or without the prefix; without it, only a message that starts with a command's words is one.
+   */
+  public Optional<Outcome> handleDirect(String roomId, String sender, String eventId, String body) {
+    if (CommandLine.prefix(settings.prefixes(), body).isEmpty() && !startsWithCommand(body)) return Optional.empty();
+    return handle(roomId, sender, eventId, body, true);
+  }
+
+  private boolean startsWithCommand(String body) {
+    try {
+      return table.match(CommandLine.split(body)).isPresent();
+    } catch (BadInput e) {
+      return false;
+    }
+  }
+
+  private Optional<Outcome> handle(String roomId, String sender, String eventId, String body, boolean direct) {
+    CommandLine line;
+    try {
+      line = CommandLine.parse(settings.prefixes(), body)
+          .orElseGet(() -> new CommandLine(settings.prefixes().get(0), CommandLine.split(body)));
+    } catch (BadInput e) {
+      if (!permissions.allowsAnyService(sender, roomId, PermissionLevel.COMMANDS)) {
+        return refuseAtMostOncePerMinute(roomId, sender);
+      }
+      return Optional.of(new Outcome(Reply.error(e.getMessage()), List.of()));
+    }
+    if (!direct && holdsSecret(line)) return Optional.of(new Outcome(Reply.error(SECRET_IN_ROOM), List.of(), true));
     if (!permissions.allowsAnyService(sender, roomId, PermissionLevel.COMMANDS)) {
       return refuseAtMostOncePerMinute(roomId, sender);
     }
-    CommandLine line;
-    try {
-      line = CommandLine.parse(settings.prefixes(), body).orElseThrow();
-    } catch (BadInput e) {
-      return Optional.of(new Outcome(Reply.error(e.getMessage()), List.of()));
-    }
-    return Optional.of(run(new Invocation.Context(roomId, sender, eventId, line.prefix(), settings.botUserId()),
-        line.words()));
+    return Optional.of(run(new Invocation.Context(roomId, sender, eventId, line.prefix(), settings.botUserId(),
+        direct), line.words()));
+  }
+
+  /** A command that takes a secret, with its argument given (asking for its usage gives nothing away). */
+  private boolean holdsSecret(CommandLine line) {
+    Optional<CommandTable.Match> match = table.match(line.words());
+    return match.isPresent() && match.get().command().secretArguments() && !match.get().args().isEmpty();
   }
 
   private Outcome run(Invocation.Context context, List<String> words) {

@@ -14,7 +14,9 @@ public final class Invocation {
   private final List<String> directMessages = new ArrayList<>();
 
   /** Where a command came from. */
-  public record Context(String roomId, String sender, String eventId, String prefix, String botUserId) {}
+  /** Where a command came from; {@code direct} when the room is a direct chat of the sender with the bot. */
+  public record Context(String roomId, String sender, String eventId, String prefix, String botUserId,
+      boolean direct) {}
 
   public Invocation(Context context, Command command, List<String> args, RoomAuthority authority) {
     this.context = context;
@@ -37,6 +39,11 @@ public final class Invocation {
 
   public String prefix() {
     return context.prefix();
+  }
+
+  /** True in a direct chat of the sender with the bot. */
+  public boolean direct() {
+    return context.direct();
   }
 
   public List<String> args() {

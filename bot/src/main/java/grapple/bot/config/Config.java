@@ -18,6 +18,7 @@ public record Config(
     List<PermissionRule> permissions,
     Logging logging,
     Outbox outbox,
+    Secrets secrets,
     Map<String, ServiceSettings> services) {
 
   public Config {
@@ -33,7 +34,8 @@ public record Config(
 
   /** This config with the services' settings as read (the core sections stay as they are). */
   public Config withServices(Map<String, ServiceSettings> read) {
-    return new Config(homeserver, bot, database, listeners, provisioning, permissions, logging, outbox, read);
+    return new Config(homeserver, bot, database, listeners, provisioning, permissions, logging, outbox, secrets,
+        read);
   }
 
   /** True when no homeserver is configured: the bot talks to a console room instead. */
@@ -122,4 +124,15 @@ public record Config(
 
   /** Delivery worker: rooms delivered to at once, and the longest wait between retries. */
   public record Outbox(int concurrency, Duration maxRetryDelay) {}
+
+  /**
+   * The key that seals forge tokens at rest: {@code base64Key} (GRAPPLE_SECRET_KEY) when set, else
+   * the file {@code keyFile}, made at first use.
+   */
+  public record Secrets(Path keyFile, String base64Key) {
+    @Override
+    public String toString() {
+      return "Secrets[keyFile=" + keyFile + ", base64Key=" + (base64Key == null ? "unset" : "***") + "]";
+    }
+  }
 }

@@ -33,6 +33,7 @@ public final class ConfigLoader {
   static final String PASSWORD_ENV = "GRAPPLE_PASSWORD";
   static final String DATABASE_PASSWORD_ENV = "GRAPPLE_DATABASE_PASSWORD";
   static final String PROVISIONING_SECRET_ENV = "GRAPPLE_PROVISIONING_SECRET";
+  static final String SECRET_KEY_ENV = "GRAPPLE_SECRET_KEY";
 
   private static final ObjectMapper YAML =
       new ObjectMapper(new YAMLFactory()).enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
@@ -132,8 +133,9 @@ public final class ConfigLoader {
     List<PermissionRule> permissions = PermissionRules.read(root, homeserver.domain());
     Config.Logging logging = logging(root.section("logging"));
     Config.Outbox outbox = outbox(root.section("outbox"));
+    Config.Secrets secrets = secrets(root.section("secrets"), database, env);
     Config core = new Config(homeserver, bot, database, listeners, provisioning, permissions, logging, outbox,
-        Map.of());
+        secrets, Map.of());
     Map<String, ServiceSettings> read = new java.util.LinkedHashMap<>();
     for (SectionReader service : services) {
       read.put(service.name(), service.read().apply(root.section(service.name()), core));
@@ -231,6 +233,20 @@ public final class ConfigLoader {
       String field = bad.field();
       s.problem(field.substring("database.".length()), bad.getMessage().replace("'" + field + "' ", ""));
       return new Config.Database(Location.sqlite(Path.of("grapple.db")));
+    }
+  }
+
+  /** The key file: {@code keyFile}, by default {@code grapple.key} beside the SQLite file (else here). */
+  private static Config.Secrets secrets(Section s, Config.Database database, Map<String, String> env) {
+    Path beside = database.path() == null ? null : database.path().toAbsolutePath().getParent();
+    String fallback = beside == null ? "grapple.key" : beside.resolve("grapple.key").toString();
+    String keyFile = s.nonEmptyString("keyFile", fallback);
+    s.finish();
+    try {
+      return new Config.Secrets(Path.of(keyFile), emptyToNull(env.get(SECRET_KEY_ENV)));
+    } catch (InvalidPathException e) {
+      s.reject("keyFile", "must be a file path (" + e.getReason() + ")");
+      return new Config.Secrets(Path.of(fallback), null);
     }
   }
 

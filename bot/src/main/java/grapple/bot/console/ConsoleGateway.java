@@ -103,6 +103,11 @@ public final class ConsoleGateway implements RoomGateway {
   }
 
   @Override
+  public void redact(String room, String eventId, String reason, String txnId) {
+    // The console keeps no history to redact; the refusal reply says what to do.
+  }
+
+  @Override
   public void leave(String room, String reason) {
     // Nothing invites the bot in local mode.
   }

@@ -107,6 +107,11 @@ public final class MatrixClient {
     return call(http, authed(url).put(body(content)).build()).path("event_id").asText();
   }
 
+  public void redact(String roomId, String eventId, String reason, String txnId) throws IOException {
+    HttpUrl url = segments("rooms", roomId, "redact", eventId, txnId);
+    call(http, authed(url).put(body(Json.object().put("reason", reason))).build());
+  }
+
   public void join(String roomId) throws IOException {
     call(http, authed(segments("rooms", roomId, "join")).post(body(Json.object())).build());
   }

@@ -130,6 +130,11 @@ public final class MatrixGateway implements RoomGateway {
   }
 
   @Override
+  public void redact(String roomId, String eventId, String reason, String txnId) throws IOException {
+    client.redact(roomId, eventId, reason, txnId);
+  }
+
+  @Override
   public void putState(String roomId, String eventType, String stateKey, ObjectNode content) throws IOException {
     client.putState(roomId, eventType, stateKey, content);
   }

@@ -18,6 +18,11 @@ public interface RoomGateway {
 
   void join(String roomId) throws IOException;
 
+  /** Redacts an event (e.g. a message that held a token), saying why; idempotent per transaction id. */
+  default void redact(String roomId, String eventId, String reason, String txnId) throws IOException {
+    throw new IOException("this gateway cannot redact");
+  }
+
   /** Leaves (or declines an invite to) a room, saying why. */
   void leave(String roomId, String reason) throws IOException;
 

@@ -58,6 +58,16 @@ public final class RoomStates implements RoomAuthority {
     }
   }
 
+  /** True when exactly {@code botUserId} and {@code userId} are joined to the room: their direct chat. */
+  public boolean isDirectChat(String roomId, String botUserId, String userId) {
+    Room room = rooms.get(roomId);
+    if (room == null) return false;
+    synchronized (room) {
+      long joined = room.membership.values().stream().filter("join"::equals).count();
+      return joined == 2 && "join".equals(room.membership.get(botUserId)) && "join".equals(room.membership.get(userId));
+    }
+  }
+
   @Override
   public Optional<String> whyMayNotSendState(String roomId, String userId, String eventType) {
     Room room = rooms.get(roomId);
