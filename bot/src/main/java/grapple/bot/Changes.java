@@ -43,7 +43,7 @@ public final class Changes {
   public <C> Applied create(String roomId, ConnectionKind<C> kind, String stateKey, ObjectNode content, Actor actor)
       throws IOException {
     if (connections.find(roomId, kind, stateKey).isPresent()) throw new AlreadyExists(kind, stateKey);
-    Change<C> change = checked(Change.of(roomId, kind, stateKey, content));
+    Change<C> change = checked(Change.of(roomId, kind, stateKey, kind.contentForNew(content)));
     // No lock meanwhile: a slow outside check (a feed fetch) or homeserver holds up nobody else.
     kind.checkNew(stateKey, change.config(), actor.userId());
     Active active = write(change, actor, true);

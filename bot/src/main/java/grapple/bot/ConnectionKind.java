@@ -27,6 +27,14 @@ public interface ConnectionKind<C> {
   /** Reads state content for {@code stateKey}; throws BadInput naming the field and the rule. */
   C parse(String stateKey, ObjectNode content);
 
+  /**
+   * The content a new connection (from a command or the API) is written with: by default as given;
+   * a service may merge its configured defaults under it.
+   */
+  default ObjectNode contentForNew(ObjectNode content) {
+    return content;
+  }
+
   /** The state key a connection created through the API gets from its content; BadInput if none. */
   String stateKeyFor(ObjectNode content);
 

@@ -6,6 +6,7 @@ import grapple.bot.config.ServiceSettings;
 import grapple.bot.console.ConsoleGateway;
 import grapple.bot.console.LocalStateStore;
 import grapple.bot.feed.FeedService;
+import grapple.bot.github.GithubService;
 import grapple.bot.http.HttpListener;
 import grapple.bot.http.InFlight;
 import grapple.bot.http.RequestObserver;
@@ -67,7 +68,7 @@ public final class Grapple implements AutoCloseable {
 
   /** Every service Grapple has. A new service is one line here. */
   public static List<Service> services() {
-    return List.of(new WebhookService(), new FeedService());
+    return List.of(new WebhookService(), new FeedService(), new GithubService());
   }
 
   /**
@@ -75,9 +76,6 @@ public final class Grapple implements AutoCloseable {
    * "disabled" (HS_DISABLED_FEATURE), not "unknown". Each leaves this list when its service lands.
    */
   static final List<ServiceInfo> PLANNED = List.of(
-      new ServiceInfo("github", Set.of(), List.of("uk.half-shot.matrix-hookshot.github.repository",
-          "uk.half-shot.matrix-github.repository"),
-          List.of("/oauth", "/account", "/orgs/{org}/repositories", "/repositories")),
       new ServiceInfo("gitlab", Set.of(), List.of("uk.half-shot.matrix-hookshot.gitlab.repository"), List.of()),
       new ServiceInfo("gitea", Set.of("forgejo"), List.of("org.grapple.gitea.repository"), List.of()),
       new ServiceInfo("jira", Set.of(), List.of("uk.half-shot.matrix-hookshot.jira.project"),

@@ -78,6 +78,7 @@ public final class ConfigLoader {
     Objects.requireNonNull(yaml, "yaml");
     Objects.requireNonNull(env, "env");
     Section.Walk walk = new Section.Walk();
+    walk.env = env;
     Config config = build(Section.root(tree(yaml, source), walk), env, services);
     if (!walk.problems.isEmpty()) throw new ConfigException(walk.problems);
     return config;

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -32,6 +33,8 @@ public final class Section {
   static final class Walk {
     final List<String> problems = new ArrayList<>();
     final Set<String> leafPaths = new LinkedHashSet<>();
+    /** The environment the config is read with (secrets may come from it). */
+    Map<String, String> env = Map.of();
 
     void problem(String keyPath, String rule) {
       problems.add("config: " + keyPath + ": " + rule);
@@ -48,6 +51,16 @@ public final class Section {
 
   static Section root(ObjectNode node, Walk walk) {
     return new Section("", "", node, walk);
+  }
+
+  /**
+   * The environment variable {@code name} when it is set and not empty, else the secret at
+   * {@code key} (the environment wins, so a secret need not be in the file).
+   */
+  public String secretOrEnv(String key, String name) {
+    String fromFile = secret(key);
+    String fromEnv = walk.env.get(name);
+    return fromEnv != null && !fromEnv.isEmpty() ? fromEnv : fromFile;
   }
 
   /** Returns this section's own key path, e.g. {@code provisioning.tokens[1]}; "" for the root. */
@@ -75,6 +88,17 @@ public final class Section {
     }
     if (!isAbsent(value)) reject(key, "must be a mapping");
     return new Section(pathOf(key), childPattern, emptyNode(), walk);
+  }
+
+  /**
+   * Returns the nested mapping as it is, for a value whose keys the service checks itself (such as
+   * default options of new connections); a copy, empty when absent.
+   */
+  public ObjectNode mapping(String key) {
+    JsonNode value = leaf(key);
+    if (value != null && value.isObject()) return ((ObjectNode) value).deepCopy();
+    if (!isAbsent(value)) reject(key, "must be a mapping");
+    return emptyNode();
   }
 
   /** Returns the entries of a list of mappings; empty if absent. Bad entries are reported. */
