@@ -91,7 +91,8 @@ class GithubE2E {
     github.repo("o/burst").permission(LOGIN, "write");
     bot = watched.watch(GrappleProcess.prepare("github", cast));
     bot.launch(githubYaml());
-    room = TestRoom.create(cast.alice(), bot);
+    // Bob makes three: a room with only alice and the bot would be their direct chat.
+    room = TestRoom.create(cast.alice(), bot, cast.bob());
     dm = TestRoom.create(cast.alice(), bot);
   }
 
@@ -357,7 +358,7 @@ class GithubE2E {
 
   @Test @Order(41) void acknowledgedEventsSurviveKillNineExactlyOnce() throws Exception {
     linked();
-    TestRoom burstRoom = TestRoom.create(cast.alice(), bot);
+    TestRoom burstRoom = TestRoom.create(cast.alice(), bot, cast.bob());
     follow(burstRoom, "o/burst");
     List<String> titles = new ArrayList<>();
     for (int i = 0; i < BURST_EVENTS; i++) titles.add("burst-" + cast.runId() + "-" + i);
