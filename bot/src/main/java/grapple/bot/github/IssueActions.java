@@ -143,7 +143,7 @@ final class IssueActions {
 
   private static String link(GithubRepoConfig config, JsonNode issue) {
     String text = config.org() + "/" + config.repo() + "#" + issue.path("number").asText();
-    return "[" + Markdown.escape(text) + "](" + issue.path("html_url").asText() + ")";
+    return "[" + text + "](" + issue.path("html_url").asText() + ")"; // org and repo names need no escaping
   }
 
   static Optional<Long> number(String text) {
