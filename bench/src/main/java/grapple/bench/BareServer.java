@@ -5,6 +5,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.Locale;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
@@ -20,10 +26,14 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 /**
  * The intake baseline: a bare Jetty 12 server, set up like the bot's webhook listener, that reads
  * the body without blocking, parses the same JSON and answers 202, storing nothing. Run as its own
- * process: {@code java -cp grapple-bench.jar grapple.bench.BareServer PORT}.
+ * process: {@code java -cp grapple-bench.jar grapple.bench.BareServer PORT}. On {@code /github/}
+ * paths it does what GitHub intake cannot skip: checks {@code X-Hub-Signature-256} (HMAC-SHA256 of the
+ * raw body with {@link #GITHUB_SECRET}, 401 if wrong) and parses the JSON.
  */
 public final class BareServer {
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** The webhook secret of the github scenario's bot and of this server's /github/ paths. */
+  static final String GITHUB_SECRET = "grapple-bench-github-webhook-secret";
   private static final byte[] OK = "{\"ok\":true}".getBytes(StandardCharsets.UTF_8);
   /** The bot's webhook listener has 8 request threads (plus 2 for acceptor and selector); so does this. */
   private static final int THREADS = 8;
@@ -69,9 +79,36 @@ public final class BareServer {
           Response.writeError(request, response, callback, failure);
           return;
         }
-        answer(response, callback, isMessage(body) ? 202 : 400);
+        answer(response, callback, status(request, body));
       });
       return true;
+    }
+
+    private static int status(Request request, byte[] body) {
+      if (!request.getHttpURI().getPath().startsWith("/github/")) return isMessage(body) ? 202 : 400;
+      if (!signed(request.getHeaders().get("X-Hub-Signature-256"), body)) return 401;
+      return isJson(body) ? 202 : 400;
+    }
+
+    /** As the bot checks it: {@code sha256=<hex>}, compared in constant time. */
+    private static boolean signed(String header, byte[] body) {
+      if (header == null || !header.startsWith("sha256=")) return false;
+      try {
+        Mac mac = Mac.getInstance("HmacSHA256");
+        mac.init(new SecretKeySpec(GITHUB_SECRET.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+        byte[] given = HexFormat.of().parseHex(header.substring("sha256=".length()).toLowerCase(Locale.ROOT));
+        return MessageDigest.isEqual(mac.doFinal(body), given);
+      } catch (GeneralSecurityException | IllegalArgumentException e) {
+        return false; // not hex: a wrong signature
+      }
+    }
+
+    private static boolean isJson(byte[] body) {
+      try {
+        return JSON.readTree(body) != null;
+      } catch (IOException e) {
+        return false; // not JSON: the bot answers 400 too
+      }
     }
 
     private static boolean isMessage(byte[] body) {

@@ -107,6 +107,7 @@ public final class Bench {
     Map<String, Scenario> m = new LinkedHashMap<>();
     m.put("jmh", JmhScenario::run);
     m.put("intake", IntakeScenario::run);
+    m.put("github", GithubScenario::run);
     m.put("hostile", HostileScenario::run);
     m.put("scale", ScaleScenario::run);
     m.put("feeds", FeedScenario::run);
@@ -149,7 +150,7 @@ public final class Bench {
   private static void usage() {
     System.out.println("""
         usage: java -jar bench/target/grapple-bench.jar [SCENARIO...] [--quick]
-          SCENARIO: all (default) | intake | hostile | delivery | command | scale | feeds | jmh
+          SCENARIO: all (default) | intake | github | hostile | delivery | command | scale | feeds | jmh
                     | faults (= kill9 outage ratelimit readonly) | kill9 | outage | ratelimit | readonly
                     | postgres | failover (need PostgreSQL: GRAPPLE_TEST_POSTGRES, else skipped)
           --quick   smaller counts and shorter levels: a full pass in a few minutes

@@ -60,10 +60,15 @@ final class BotProcess implements AutoCloseable {
    * {@code database} (the config's database section: {@link #sqlite} or {@link PostgresDatabase#yaml}).
    */
   static BotProcess matrix(Path dir, String homeserverUrl, MatrixUser bot, String database) {
+    return matrix(dir, homeserverUrl, bot, database, "");
+  }
+
+  /** As above, with extra top-level config sections, e.g. {@code github: {...}}. */
+  static BotProcess matrix(Path dir, String homeserverUrl, MatrixUser bot, String database, String extraYaml) {
     return new BotProcess(dir, bot.userId, """
         homeserver: {url: "%s", domain: localhost}
         bot: {userId: "%s", accessToken: "%s"}
-        """.formatted(homeserverUrl, bot.userId, bot.accessToken()), database);
+        """.formatted(homeserverUrl, bot.userId, bot.accessToken()) + extraYaml, database);
   }
 
   /** A bot in local mode (console room !console:localhost, no homeserver). */

@@ -6,6 +6,8 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.BiFunction;
+import java.util.function.IntFunction;
 
 /**
  * Webhook intake: POST /webhook/{id} answered 202 once durably queued, at concurrency 1/16/64,
@@ -71,19 +73,25 @@ final class IntakeScenario {
    */
   static Pair measure(Target measured, Target baseline, int c, Duration warmup, Duration measure, String tag)
       throws InterruptedException {
+    return measure(measured, baseline, c, warmup, measure, tag, (target, t) -> call(target.path(), t));
+  }
+
+  /** As above, with the requests {@code calls} makes for a target and a tag (unique per target, slice and level). */
+  static Pair measure(Target measured, Target baseline, int c, Duration warmup, Duration measure, String tag,
+      BiFunction<Target, String, IntFunction<Load.Call>> calls) throws InterruptedException {
     Duration slice = measure.dividedBy(SLICES);
-    Load.run(measured.port(), c, warmup, 202, call(measured.path(), tag + "-" + measured.name() + "-w"), 0);
-    Load.run(baseline.port(), c, warmup, 202, call(baseline.path(), tag + "-" + baseline.name() + "-w"), 0);
+    Load.run(measured.port(), c, warmup, 202, calls.apply(measured, tag + "-" + measured.name() + "-w"), 0);
+    Load.run(baseline.port(), c, warmup, 202, calls.apply(baseline, tag + "-" + baseline.name() + "-w"), 0);
     Load.Result m = null;
     Load.Result b = null;
     double mCpu = 0;
     double bCpu = 0;
     for (int i = 0; i < SLICES; i++) {
       Proc.Meter mm = new Proc.Meter(measured.pid());
-      m = Load.run(measured.port(), c, slice, 202, call(measured.path(), tag + "-" + measured.name() + i), 0).plus(m);
+      m = Load.run(measured.port(), c, slice, 202, calls.apply(measured, tag + "-" + measured.name() + i), 0).plus(m);
       mCpu += mm.cpuSeconds();
       Proc.Meter bm = new Proc.Meter(baseline.pid());
-      b = Load.run(baseline.port(), c, slice, 202, call(baseline.path(), tag + "-" + baseline.name() + i), 0).plus(b);
+      b = Load.run(baseline.port(), c, slice, 202, calls.apply(baseline, tag + "-" + baseline.name() + i), 0).plus(b);
       bCpu += bm.cpuSeconds();
     }
     print(measured.name(), m, mCpu);
@@ -91,11 +99,11 @@ final class IntakeScenario {
     return new Pair(m, b, mCpu, bCpu);
   }
 
-  private static java.util.function.IntFunction<Load.Call> call(String path, String tag) {
+  private static IntFunction<Load.Call> call(String path, String tag) {
     return i -> Load.Call.postJson(path, "{\"text\":\"bench-" + tag + "-" + i + "\",\"username\":\"ci\"}");
   }
 
-  private static void print(String who, Load.Result r, double cpuSeconds) {
+  static void print(String who, Load.Result r, double cpuSeconds) {
     System.out.printf("  %-8s c=%-3d %,10.0f req/s  p50 %6.2f ms  p99 %6.2f ms  failed %d  server cpu %5.1f µs/req  client cpu %.0f%% %s%n",
         who, r.concurrency(), r.perSecond(), r.latency().percentileMillis(50), r.latency().percentileMillis(99),
         r.failed(), 1e6 * cpuSeconds / Math.max(1, r.ok()), 100 * r.generatorCpuShare(), r.statuses());
