@@ -13,7 +13,8 @@ import java.util.List;
 /**
  * The github scenario's webhook payloads: octokit's published examples of 20-60 KB, moved to one
  * repository. Pull requests and reviews are that size as published; an issue and a comment are
- * published at 12-19 KB, so their body is made long (as a long bug report or pasted log would be).
+ * published at 12-19 KB, so their body is made long (as a long bug report or pasted log would be). The
+ * review is marked approved: hookshot shows approvals, not the example's plain review comment.
  */
 final class GithubPayloads {
   /** The body of an issue opened with a long report, in bytes of the whole payload. */
@@ -54,8 +55,8 @@ final class GithubPayloads {
     return List.of(
         of("pull_request", "pull_request.opened", moved(largest("pull_request", "opened"), fullName), secret),
         of("pull_request", "pull_request.closed", moved(largest("pull_request", "closed"), fullName), secret),
-        of("pull_request_review", "pull_request_review.submitted",
-            moved(largest("pull_request_review", "submitted"), fullName), secret),
+        of("pull_request_review", "pull_request_review.submitted (approved)",
+            approved(moved(largest("pull_request_review", "submitted"), fullName)), secret),
         of("issues", "issues.opened (long body)", padded(moved(largest("issues", "opened"), fullName), "issue",
             LONG_ISSUE_BYTES), secret),
         of("issue_comment", "issue_comment.created (long body)", padded(moved(largest("issue_comment", "created"),
@@ -68,6 +69,12 @@ final class GithubPayloads {
         .max(Comparator.comparingInt(e -> e.body().length))
         .orElseThrow(() -> new IllegalStateException("no " + event + "." + action + " example in the corpus"))
         .json();
+  }
+
+  /** Hookshot shows approvals and change requests, not plain review comments (the example's state). */
+  private static ObjectNode approved(ObjectNode payload) {
+    ((ObjectNode) payload.path("review")).put("state", "approved");
+    return payload;
   }
 
   private static ObjectNode moved(ObjectNode payload, String fullName) {

@@ -33,6 +33,9 @@ final class GithubScenario {
   static final String REPO = "bench/repo";
   static final String REPO_EVENT_TYPE = "uk.half-shot.matrix-hookshot.github.repository";
   static final double GOAL_RATIO = 0.5;
+  /** The connection's content: hookshot's default hooks plus issue comments (off by default), so every kind posts. */
+  static final String FOLLOW_JSON = "{\"org\":\"bench\",\"repo\":\"repo\",\"enableHooks\":[\"issue\","
+      + "\"issue.comment\",\"pull_request\",\"push\",\"release\",\"workflow.run\"]}";
   /** Under what the loopback Synapse takes from one room (about 10 a second), so latency is not backlog. */
   private static final Duration LATENCY_PACE = Duration.ofMillis(250);
   private static final Duration SEEN_TIMEOUT = Duration.ofSeconds(60);
@@ -99,7 +102,7 @@ final class GithubScenario {
       s.setString(2, REPO_EVENT_TYPE);
       s.setString(3, REPO);
       s.setString(4, IntakeScenario.CONSOLE_USER);
-      s.setString(5, "{\"org\":\"bench\",\"repo\":\"repo\"}");
+      s.setString(5, FOLLOW_JSON);
       s.executeUpdate();
     }
   }
@@ -176,8 +179,7 @@ final class GithubScenario {
           List.of(bot.userId, readerUser.userId));
       readerUser.join(roomId);
       owner.awaitMembership(roomId, bot.userId, "join", Duration.ofSeconds(60));
-      owner.putState(roomId, REPO_EVENT_TYPE, REPO, MatrixUser.JSON.createObjectNode().put("org", "bench")
-          .put("repo", "repo"));
+      owner.putState(roomId, REPO_EVENT_TYPE, REPO, MatrixUser.JSON.readTree(FOLLOW_JSON));
       RoomReader reader = new RoomReader(readerUser, roomId);
       awaitFollowing(bot, reader, payloads.get(0));
       Timed webhooks = timed(reader, n, "ghlat", i -> post(bot, payloads.get(i % payloads.size()), "ghlat", i));
