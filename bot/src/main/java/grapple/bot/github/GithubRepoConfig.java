@@ -9,6 +9,7 @@ import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -59,10 +60,10 @@ record GithubRepoConfig(String org, String repo, HookFilter hooks, String comman
    */
   static ObjectNode withDefaults(ObjectNode defaultOptions, ObjectNode content) {
     ObjectNode merged = content.deepCopy();
-    defaultOptions.fields().forEachRemaining(option -> {
+    for (Map.Entry<String, JsonNode> option : defaultOptions.properties()) {
       boolean identity = option.getKey().equals("org") || option.getKey().equals("repo");
       if (!identity && !merged.has(option.getKey())) merged.set(option.getKey(), option.getValue().deepCopy());
-    });
+    }
     return merged;
   }
 

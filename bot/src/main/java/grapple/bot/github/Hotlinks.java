@@ -65,19 +65,13 @@ final class Hotlinks {
     StringBuilder out = new StringBuilder();
     int i = 0;
     while (i < line.length()) {
-      if (line.charAt(i) != '`') {
-        out.append(line.charAt(i++));
-        continue;
-      }
-      int run = runLength(line, i);
-      int close = closingRun(line, i + run, run);
-      if (close < 0) {
-        out.append(line, i, i + run);
-        i += run;
-      } else {
-        out.append(' ');
-        i = close + run;
-      }
+      int open = line.indexOf('`', i);
+      if (open < 0) return out.append(line, i, line.length()).toString();
+      out.append(line, i, open);
+      int run = runLength(line, open);
+      int close = closingRun(line, open + run, run);
+      out.append(close < 0 ? line.substring(open, open + run) : " ");
+      i = close < 0 ? open + run : close + run;
     }
     return out.toString();
   }

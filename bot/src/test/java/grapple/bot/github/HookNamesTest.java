@@ -77,13 +77,13 @@ class HookNamesTest {
 
   private static ObjectNode draft() {
     ObjectNode payload = payload("pull_request.opened");
-    payload.with("pull_request").put("draft", true);
+    payload.withObjectProperty("pull_request").put("draft", true);
     return payload;
   }
 
   private static ObjectNode draftRelease() {
     ObjectNode payload = payload("release.created");
-    payload.with("release").put("draft", true);
+    payload.withObjectProperty("release").put("draft", true);
     return payload;
   }
 }

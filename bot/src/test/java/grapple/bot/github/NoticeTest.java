@@ -23,7 +23,7 @@ class NoticeTest {
   @Test
   void aHostileTitleStaysTextInTheHtml() {
     ObjectNode payload = payload("issues.opened");
-    payload.with("issue").put("title", HOSTILE);
+    payload.withObjectProperty("issue").put("title", HOSTILE);
 
     String html = rendered("issues", payload, defaults()).get("formatted_body").asText();
 
@@ -35,7 +35,7 @@ class NoticeTest {
   @Test
   void theBodyKeepsTheTitleAsGithubGaveIt() {
     ObjectNode payload = payload("issues.edited");
-    payload.with("issue").put("title", HOSTILE);
+    payload.withObjectProperty("issue").put("title", HOSTILE);
 
     assertThat(rendered("issues", payload, defaults()).get("body").asText()).endsWith(": \"" + HOSTILE + "\"");
   }
@@ -57,7 +57,7 @@ class NoticeTest {
 
   private static String commentHtml(String comment) {
     ObjectNode payload = payload("issue_comment.created");
-    payload.with("comment").put("body", comment);
+    payload.withObjectProperty("comment").put("body", comment);
     return rendered("issue_comment", payload, config("\"enableHooks\": [\"issue.comment\"]"))
         .get("formatted_body").asText();
   }
@@ -65,8 +65,8 @@ class NoticeTest {
   @Test
   void aHostileLoginAndLabelAreEscaped() {
     ObjectNode payload = payload("issues.opened");
-    payload.with("issue").with("user").put("login", "<i>eve</i>");
-    payload.with("issue").putArray("labels").add(json("{\"name\": \"<u>x</u>\", \"color\": \"\\\"><script>\"}"));
+    payload.withObjectProperty("issue").withObjectProperty("user").put("login", "<i>eve</i>");
+    payload.withObjectProperty("issue").putArray("labels").add(json("{\"name\": \"<u>x</u>\", \"color\": \"\\\"><script>\"}"));
 
     String html = rendered("issues", payload, defaults()).get("formatted_body").asText();
 
@@ -76,7 +76,7 @@ class NoticeTest {
   @Test
   void aLinkOnlyGoesToAWebAddress() {
     ObjectNode payload = payload("release.published");
-    payload.with("release").put("html_url", "javascript:alert(1)");
+    payload.withObjectProperty("release").put("html_url", "javascript:alert(1)");
 
     String html = rendered("release", payload, defaults()).get("formatted_body").asText();
 
@@ -99,7 +99,7 @@ class NoticeTest {
   @Test
   void aLinkedLoginInATitleIsMentionedAndOthersStayText() {
     ObjectNode payload = payload("pull_request.opened");
-    payload.with("pull_request").put("title", "Fix for @alice and @bob, mail a@alice.com");
+    payload.withObjectProperty("pull_request").put("title", "Fix for @alice and @bob, mail a@alice.com");
     Mentions mentions = linked(Map.of("alice", "@alice:example.org"));
 
     ObjectNode content = GithubMessages.render("pull_request", payload, defaults(), mentions).orElseThrow();
@@ -122,7 +122,7 @@ class NoticeTest {
   @Test
   void nobodyLinkedMeansAnEmptyMentions() {
     ObjectNode payload = payload("issues.opened");
-    payload.with("issue").put("title", "@room please look, @alice");
+    payload.withObjectProperty("issue").put("title", "@room please look, @alice");
 
     ObjectNode content = rendered("issues", payload, defaults());
 
@@ -151,7 +151,7 @@ class NoticeTest {
     StringBuilder title = new StringBuilder();
     for (int i = 0; i < 20; i++) title.append("@u").append(i).append(' ');
     ObjectNode payload = payload("issues.edited");
-    payload.with("issue").put("title", title.toString());
+    payload.withObjectProperty("issue").put("title", title.toString());
 
     ObjectNode content = GithubMessages.render("issues", payload, defaults(), mentions).orElseThrow();
 
@@ -162,7 +162,7 @@ class NoticeTest {
   @Test
   void hugeReleaseNotesStillFitInOneEvent() {
     ObjectNode payload = payload("release.published");
-    payload.with("release").put("body", "word <b>x</b> ".repeat(20_000));
+    payload.withObjectProperty("release").put("body", "word <b>x</b> ".repeat(20_000));
 
     ObjectNode content = rendered("release", payload, defaults());
 
