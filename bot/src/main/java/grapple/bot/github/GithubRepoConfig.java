@@ -81,6 +81,11 @@ record GithubRepoConfig(String org, String repo, HookFilter hooks, String comman
     }
   }
 
+  /** Hookshot's alias of an issue's own room: {@code #github_<org>_<repo>_<number>:<server>}, lower case. */
+  String issueRoomAlias(String number, String server) {
+    return "#github_" + stateKey().replace('/', '_') + "_" + number + ":" + server;
+  }
+
   /** The state key this content belongs under: {@code org/repo} in lower case. */
   String stateKey() {
     return (org + "/" + repo).toLowerCase(Locale.ROOT);

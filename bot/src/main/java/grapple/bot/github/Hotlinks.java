@@ -2,6 +2,7 @@ package grapple.bot.github;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.room.Messages;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -107,13 +108,13 @@ final class Hotlinks {
         .link("#" + issue.path("number").asText(), GithubEvent.url(issue))
         .text(": " + GithubEvent.title(issue) + " (" + issue.path("state").asText("") + ")");
     if (config.showIssueRoomLink() && issueRoomServer.isPresent()) {
-      n.text(" ").link("Issue Room", "https://matrix.to/#/#github_" + config.stateKey().replace('/', '_') + "_"
-          + issue.path("number").asText() + ":" + issueRoomServer.get());
+      String alias = config.issueRoomAlias(issue.path("number").asText(), issueRoomServer.get());
+      n.text(" ").link("Issue Room", "https://matrix.to/#/" + alias);
     }
     ObjectNode content = GithubKeys.issue(n.build(), issue);
     if (pullRequest) GithubKeys.pullRequest(content, issue);
     if (issue.path("repository").isObject()) GithubKeys.repo(content, issue.get("repository"));
     if (config.showUrlPreviews().equals(Optional.of(false))) content.putArray("com.beeper.linkpreviews");
-    return content;
+    return Messages.fitToLimit(content);
   }
 }
