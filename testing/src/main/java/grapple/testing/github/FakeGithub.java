@@ -88,9 +88,14 @@ public final class FakeGithub implements AutoCloseable {
 
   // ---- Seeding ----
 
-  /** The user {@code login}, created on first use. */
+  /** The user {@code login}, created on first use with a fresh id. */
   public FakeAccount user(String login) {
     return world.user(login);
+  }
+
+  /** The user {@code login} with id {@code id}, e.g. the sender of a webhook example. */
+  public FakeAccount user(String login, long id) {
+    return world.typed(world.account(login, FakeAccount.USER, id), FakeAccount.USER);
   }
 
   /** The organization {@code login}, created on first use. */
@@ -98,9 +103,18 @@ public final class FakeGithub implements AutoCloseable {
     return world.org(login);
   }
 
+  public FakeAccount org(String login, long id) {
+    return world.typed(world.account(login, FakeAccount.ORGANIZATION, id), FakeAccount.ORGANIZATION);
+  }
+
   /** The repository {@code owner/name}, created on first use (a user owns it unless {@link #org} made the owner). */
   public FakeRepo repo(String fullName) {
-    return world.createRepo(fullName);
+    return world.createRepo(fullName, 0);
+  }
+
+  /** The repository {@code owner/name} with id {@code id}, e.g. the repository of a webhook example. */
+  public FakeRepo repo(String fullName, long id) {
+    return world.createRepo(fullName, id);
   }
 
   /** The GitHub App: app JWTs must name {@code id} (or its client id) and verify with {@code key}. */

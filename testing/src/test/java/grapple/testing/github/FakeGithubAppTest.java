@@ -111,6 +111,22 @@ class FakeGithubAppTest {
   }
 
   @Test
+  void anInstallationHasTheExamplesFields() {
+    JsonNode json = http.get("/app/installations/77", jwt()).json();
+
+    assertThat(fieldNames(json)).isEqualTo(fieldNames(GithubCorpus.get().openApiExample("apps/get-installation", 200)));
+    assertThat(json.path("html_url").asText()).isEqualTo(github.webUrl() + "/organizations/octo/settings/installations/77");
+    assertThat(json.path("permissions").path("issues").asText()).isEqualTo("write");
+  }
+
+  @Test
+  void anAccessTokenHasTheExamplesFields() {
+    JsonNode json = http.post("/app/installations/77/access_tokens", jwt(), null).json();
+
+    assertThat(fieldNames(json)).isEqualTo(fieldNames(GithubCorpus.get().openApiExample("apps/create-installation-access-token", 201)));
+  }
+
+  @Test
   void repoInstallationFindsTheInstallationThatReachesIt() {
     assertThat(http.get("/repos/octo/hello/installation", jwt()).json().path("id").asLong()).isEqualTo(77);
     assertThat(http.get("/repos/octo/elsewhere/installation", jwt()).status()).isEqualTo(404);

@@ -15,13 +15,15 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 class FakeGithubOAuthTest {
+  private static final GithubAppKey KEY = GithubAppKey.generate();
+
   private final FakeClock clock = new FakeClock(Instant.parse("2026-03-01T12:00:00Z"));
   private final FakeGithub github = FakeGithub.start(clock);
   private final Http http = new Http(github);
 
   @BeforeEach
   void seed() {
-    github.app(1, GithubAppKey.generate()).oauth("Iv1.client", "s3cret").callbackUrl("https://bot.example/github/oauth");
+    github.app(1, KEY).oauth("Iv1.client", "s3cret").callbackUrl("https://bot.example/github/oauth");
     github.user("alice");
   }
 

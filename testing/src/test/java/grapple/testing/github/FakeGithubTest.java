@@ -137,6 +137,28 @@ class FakeGithubTest {
   }
 
   @Test
+  void aRepositoryMayBeSeededWithTheIdsOfAWebhookExample() {
+    JsonNode payload = GithubCorpus.get().webhookExamples().stream()
+        .filter(e -> e.label().equals("issues.opened#15")).findFirst().orElseThrow().json();
+    JsonNode repository = payload.path("repository");
+    github.user(repository.path("owner").path("login").asText(), repository.path("owner").path("id").asLong());
+    github.repo(repository.path("full_name").asText(), repository.path("id").asLong());
+
+    JsonNode json = http.get("/repos/" + repository.path("full_name").asText(), null).json();
+
+    assertThat(json.path("id").asLong()).isEqualTo(repository.path("id").asLong());
+    assertThat(json.path("owner").path("id").asLong()).isEqualTo(repository.path("owner").path("id").asLong());
+  }
+
+  @Test
+  void aSeededIdMustBeFree() {
+    github.repo("alice/one", 77);
+
+    assertThatThrownBy(() -> github.repo("alice/two", 77)).isInstanceOf(IllegalStateException.class).hasMessageContaining("77");
+    assertThatThrownBy(() -> github.repo("alice/one", 78)).isInstanceOf(IllegalStateException.class);
+  }
+
+  @Test
   void collaboratorPermissionGivesTheLegacyPermissionAndTheRole() {
     github.user("alice").token("ghp_alice");
     github.repo("alice/hello").permission("mia", "maintain").permission("tom", "triage");
