@@ -363,19 +363,26 @@ class GithubE2E {
     List<String> titles = new ArrayList<>();
     for (int i = 0; i < BURST_EVENTS; i++) titles.add("burst-" + cast.runId() + "-" + i);
 
-    Set<String> acknowledged = postConcurrentlyAndKill(titles);
-    bot.start();
-
-    assertThat(acknowledged).as("events acknowledged before the kill").isNotEmpty();
-    assertPostedExactlyOnce(burstRoom, titles, acknowledged);
-  }
-
-  /** Posts signed issues.opened events with several clients, kills the bot mid-burst; returns the titles that got a 202. */
-  private Set<String> postConcurrentlyAndKill(List<String> titles) throws Exception {
     List<WebhookDelivery> deliveries = new ArrayList<>();
     for (int i = 0; i < titles.size(); i++) {
       deliveries.add(WebhookDelivery.signed("issues", issuesOpened("o/burst", 1000 + i, titles.get(i)), webhookSecret));
     }
+
+    Set<String> acknowledged = postConcurrentlyAndKill(titles, deliveries);
+    bot.start();
+    List<Integer> redelivered = new ArrayList<>();
+    for (int i = 0; i < titles.size(); i++) {
+      if (acknowledged.contains(titles.get(i))) redelivered.add(status(deliveries.get(i)));
+    }
+
+    assertThat(acknowledged).as("events acknowledged before the kill").isNotEmpty();
+    assertThat(redelivered).as("answers to GitHub redelivering the acknowledged ones after the restart")
+        .containsOnly(202);
+    assertPostedExactlyOnce(burstRoom, titles, acknowledged);
+  }
+
+  /** Posts the deliveries with several clients, kills the bot mid-burst; returns the titles that got a 202. */
+  private Set<String> postConcurrentlyAndKill(List<String> titles, List<WebhookDelivery> deliveries) throws Exception {
     Set<String> acknowledged = ConcurrentHashMap.newKeySet();
     AtomicInteger next = new AtomicInteger();
     ExecutorService clients = Executors.newFixedThreadPool(BURST_CLIENTS);
