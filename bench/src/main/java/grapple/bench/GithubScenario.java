@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntConsumer;
 import java.util.function.IntFunction;
 
 /**
@@ -217,7 +218,7 @@ final class GithubScenario {
   record Timed(Stats latency, int seen) {}
 
   /** Sends N one by one at {@link #LATENCY_PACE} while the reader polls; each timed from send to first seen. */
-  private static Timed timed(RoomReader reader, int n, String kind, java.util.function.IntConsumer send)
+  private static Timed timed(RoomReader reader, int n, String kind, IntConsumer send)
       throws InterruptedException {
     Map<String, Long> sentAt = new HashMap<>();
     Thread watcher = new Thread(() -> reader.pollUntil(x -> seenCount(x, kind) >= n, SEEN_TIMEOUT.plus(

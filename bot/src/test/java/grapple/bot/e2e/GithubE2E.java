@@ -356,6 +356,7 @@ class GithubE2E {
     assertThat(status.body()).isEqualTo("You are logged in to GitHub as `" + LOGIN + "`.");
   }
 
+  /** Then GitHub redelivers every acknowledged one (same X-GitHub-Delivery): 202, and still one notice each. */
   @Test @Order(41) void acknowledgedEventsSurviveKillNineExactlyOnce() throws Exception {
     linked();
     TestRoom burstRoom = TestRoom.create(cast.alice(), bot, cast.bob());
