@@ -92,7 +92,11 @@ final class GithubReceiver {
       return now(ACCEPTED);
     }
     if (deliveries.taken(GithubService.NAME, delivery)) return now(ACCEPTED);
-    if (isLabeled(event, payload)) return batchLabel(event, delivery, payload, fullName);
+    if (isLabeled(event, payload)) {
+      // Labels given as the issue is opened show in the "created" notice already (as in hookshot).
+      if (GithubMessages.labeledTooSoon(payload, parts.context().clock().instant())) return now(ACCEPTED);
+      return batchLabel(event, delivery, payload, fullName);
+    }
     List<OutboxStore.Draft> drafts = drafts(event, payload, following);
     if (drafts.isEmpty()) return now(ACCEPTED);
     return commit(drafts, delivery, event, fullName);
