@@ -1,5 +1,7 @@
 package grapple.bot.provisioning;
 
+import static grapple.bot.provisioning.LocalGithub.AS_ALICE;
+import static grapple.bot.provisioning.LocalGithub.AS_NOBODY;
 import static grapple.bot.provisioning.LocalGrapple.AS_ADMIN;
 import static grapple.bot.provisioning.LocalGrapple.BOT;
 import static grapple.bot.provisioning.LocalGrapple.ELSEWHERE;
@@ -10,8 +12,6 @@ import static grapple.bot.provisioning.LocalGrapple.WRITE_ONLY;
 import static grapple.bot.provisioning.LocalGrapple.WRITER;
 import static grapple.bot.provisioning.LocalGrapple.bearer;
 import static grapple.bot.provisioning.LocalGrapple.connections;
-import static grapple.bot.provisioning.LocalGithub.AS_ALICE;
-import static grapple.bot.provisioning.LocalGithub.AS_NOBODY;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
