@@ -33,6 +33,8 @@ final class LocalGrapple implements AutoCloseable {
   static final String READER = "reader-token-0123456789";
   static final String WRITER = "writer-token-0123456789";
   static final String ELSEWHERE = "elsewhere-token-0123456789";
+  /** A key with connections:write alone: every read is refused it. */
+  static final String WRITE_ONLY = "write-only-token-0123456789";
   static final MediaType JSON = MediaType.get("application/json");
 
   private static final String CONFIG = """
@@ -44,6 +46,7 @@ final class LocalGrapple implements AutoCloseable {
           - {name: reader, token: "reader-token-0123456789", scopes: ["connections:read"]}
           - {name: writer, token: "writer-token-0123456789", scopes: ["connections:write", "connections:read"]}
           - {name: elsewhere, token: "elsewhere-token-0123456789", scopes: ["admin"], rooms: ["!other:localhost"]}
+          - {name: write-only, token: "write-only-token-0123456789", scopes: ["connections:write"]}
       %s
       """;
 
@@ -132,6 +135,16 @@ final class LocalGrapple implements AutoCloseable {
       return r.code();
     } catch (IOException e) {
       throw new UncheckedIOException("POST " + url, e);
+    }
+  }
+
+  /** GETs {@code path} on the webhook listener (e.g. an OAuth callback); not kept among {@link #answers()}. */
+  Answer getOnWebhooks(String path) {
+    Request request = new Request.Builder().url("http://127.0.0.1:" + app.webhookPort() + path).get().build();
+    try (Response r = http.newCall(request).execute()) {
+      return new Answer("GET", path, r.code(), r.headers(), r.body().string());
+    } catch (IOException e) {
+      throw new UncheckedIOException("GET " + path, e);
     }
   }
 

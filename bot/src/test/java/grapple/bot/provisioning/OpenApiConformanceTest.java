@@ -1,11 +1,14 @@
 package grapple.bot.provisioning;
 
+import static grapple.bot.provisioning.LocalGithub.AS_ALICE;
+import static grapple.bot.provisioning.LocalGithub.AS_NOBODY;
 import static grapple.bot.provisioning.LocalGrapple.AS_ADMIN;
 import static grapple.bot.provisioning.LocalGrapple.BOT;
 import static grapple.bot.provisioning.LocalGrapple.ELSEWHERE;
 import static grapple.bot.provisioning.LocalGrapple.READER;
 import static grapple.bot.provisioning.LocalGrapple.SECRET;
 import static grapple.bot.provisioning.LocalGrapple.WEBHOOK;
+import static grapple.bot.provisioning.LocalGrapple.WRITE_ONLY;
 import static grapple.bot.provisioning.LocalGrapple.WRITER;
 import static grapple.bot.provisioning.LocalGrapple.bearer;
 import static grapple.bot.provisioning.LocalGrapple.connections;
@@ -15,12 +18,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import grapple.bot.Grapple;
 import grapple.bot.config.Config;
+import grapple.bot.github.GithubService;
 import grapple.bot.http.Router;
 import grapple.state.Json;
+import grapple.testing.github.GithubAppKey;
 import java.io.InputStream;
 import java.lang.reflect.Field;
 import java.lang.reflect.Method;
+import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -38,7 +45,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * openapi.json against the API as built: the document is OpenAPI 3.1, names every route the
  * router serves, and every answer the API gives (each route, each status) fits the response the
- * document lists for that path, method and status.
+ * document lists for that path, method and status. One Grapple runs with the github service
+ * disabled, another with it enabled against a local GitHub.
  */
 class OpenApiConformanceTest {
   private static final String PUT_HOOK = connections("/" + WEBHOOK + AS_ADMIN);
@@ -46,15 +54,18 @@ class OpenApiConformanceTest {
 
   @TempDir static Path dir;
   private static LocalGrapple grapple;
+  private static LocalGithub github;
 
   @BeforeAll
   static void start() throws Exception {
     grapple = LocalGrapple.start(dir);
+    github = LocalGithub.start(Files.createDirectory(dir.resolve("github")));
   }
 
   @AfterAll
   static void stop() {
     grapple.close();
+    if (github != null) github.close();
   }
 
   private static List<String> problems(List<Answer> answers) {
@@ -307,6 +318,171 @@ class OpenApiConformanceTest {
 
     assertThat(answers).hasSize(14);
     assertThat(statuses(answers)).containsOnly(400, 401);
+    assertThat(answers).filteredOn(a -> a.status() == 400).extracting(Answer::errcode)
+        .containsOnly("HS_DISABLED_FEATURE");
+    assertThat(problems(answers)).isEmpty();
+  }
+
+  @Test
+  void whileGithubIsDisabledItsRoutesAnswerDisabledWhateverTheParameters() {
+    List<Answer> answers = new ArrayList<>();
+    for (String template : githubTemplates()) {
+      answers.add(grapple.get(example(template)));
+      answers.add(grapple.get(example(template).replace("acme", "-bad") + "?userId=bob&page=0&perPage=500"));
+      answers.add(grapple.call("GET", example(template) + AS_ADMIN, bearer(WRITE_ONLY), null));
+    }
+
+    assertThat(answers).hasSize(12).extracting(Answer::errcode).containsOnly("HS_DISABLED_FEATURE");
+    assertThat(problems(answers)).isEmpty();
+  }
+
+  private static List<String> githubTemplates() {
+    return document.templates().stream().filter(t -> t.startsWith("/v1/github/")).toList();
+  }
+
+  // The github routes, enabled, against a local GitHub.
+
+  @Test
+  void withGithubEnabledItsRoutesAreTheDocumentedOnes() {
+    List<Answer> answers = new ArrayList<>();
+    for (String template : githubTemplates()) {
+      answers.add(github.grapple.call("OPTIONS", example(template), bearer(SECRET), null));
+      answers.add(github.grapple.call("GET", example(template), null, null));
+    }
+    List<String> served = new GithubService().info().apiRoutes().stream().map(path -> "/v1/github" + path).toList();
+
+    assertThat(served).containsExactlyInAnyOrderElementsOf(githubTemplates());
+    assertThat(statuses(answers)).containsExactly(405, 401, 405, 401, 405, 401, 405, 401);
+    assertThat(problems(answers)).isEmpty();
+  }
+
+  @Test
+  void theGithubOAuthRouteMatchesTheDocument() {
+    Answer links = github.grapple.get("/v1/github/oauth" + AS_NOBODY);
+    List<Answer> answers = List.of(links,
+        github.grapple.call("GET", "/v1/github/oauth" + AS_NOBODY, bearer(READER), null),
+        github.grapple.get("/v1/github/oauth"),
+        github.grapple.get("/v1/github/oauth?userId=nobody"),
+        github.grapple.call("GET", "/v1/github/oauth" + AS_NOBODY, null, null),
+        github.grapple.call("GET", "/v1/github/oauth" + AS_NOBODY, bearer(WRITE_ONLY), null));
+
+    assertThat(statuses(answers)).containsExactly(200, 200, 400, 400, 401, 403);
+    assertThat(links.keys()).containsExactly("user_url", "org_url");
+    assertThat(links.json().get("user_url").asText()).startsWith(github.fake.webUrl()
+        + "/login/oauth/authorize?client_id=" + LocalGithub.CLIENT_ID + "&redirect_uri="
+        + URLEncoder.encode(LocalGithub.REDIRECT_URI, StandardCharsets.UTF_8) + "&state=");
+    assertThat(links.json().get("org_url").asText())
+        .isEqualTo(github.fake.webUrl() + "/apps/" + LocalGithub.APP_SLUG + "/installations/new");
+    assertThat(answers.get(1).json().get("user_url")).isNotEqualTo(links.json().get("user_url"));
+    assertThat(answers.get(2).errcode()).isEqualTo("HS_BAD_VALUE");
+    assertThat(answers.get(5).errcode()).isEqualTo("HS_FORBIDDEN_TOKEN");
+    assertThat(problems(answers)).isEmpty();
+  }
+
+  @Test
+  void withoutAnOAuthClientTheGithubOAuthRouteIsDisabled(@TempDir Path other) throws Exception {
+    Path keyFile = Files.writeString(other.resolve("app.pem"), GithubAppKey.generate().pkcs1Pem());
+    try (LocalGrapple noOAuth = LocalGrapple.start(other, LocalGithub.config(github.fake, keyFile, false))) {
+      Answer a = noOAuth.get("/v1/github/oauth" + AS_NOBODY);
+
+      assertThat(a.status()).isEqualTo(400);
+      assertThat(a.errcode()).isEqualTo("HS_DISABLED_FEATURE");
+      assertThat(a.error()).contains("github.oauth");
+      assertThat(problems(List.of(a))).isEmpty();
+    }
+  }
+
+  @Test
+  void theGithubAccountRouteMatchesTheDocument() {
+    Answer octo = github.grapple.get("/v1/github/account" + AS_ADMIN);
+    Answer onePage = github.grapple.get("/v1/github/account" + AS_ADMIN + "&perPage=1");
+    Answer nobody = github.grapple.get("/v1/github/account" + AS_NOBODY);
+    Answer alice = github.grapple.get("/v1/github/account" + AS_ALICE);
+    github.fake.failNext("GET", "/user/installations", 1, 401);
+    List<Answer> answers = List.of(octo, onePage, nobody, alice,
+        github.grapple.get("/v1/github/account" + AS_ADMIN),
+        github.grapple.get("/v1/github/account" + AS_ADMIN + "&page=0"),
+        github.grapple.get("/v1/github/account?userId=%40"),
+        github.grapple.call("GET", "/v1/github/account" + AS_ADMIN, null, null),
+        github.grapple.call("GET", "/v1/github/account" + AS_ADMIN, bearer(WRITE_ONLY), null));
+
+    assertThat(statuses(answers)).containsExactly(200, 200, 200, 200, 400, 400, 400, 401, 403);
+    assertThat(octo.keys()).containsExactly("loggedIn", "username", "organisations");
+    assertThat(octo.json().get("username").asText()).isEqualTo("octo");
+    assertThat(octo.json().get("organisations").findValuesAsText("name")).containsExactlyInAnyOrder("acme", "octo");
+    assertThat(onePage.json().get("organisations")).hasSize(1);
+    assertThat(nobody.body()).isEqualTo("{\"loggedIn\":false}");
+    assertThat(alice.body()).isEqualTo("{\"loggedIn\":true,\"username\":\"alice\",\"organisations\":[]}");
+    assertThat(answers.get(4).errcode()).isEqualTo("HS_ADDITIONAL_ACTION_REQUIRED");
+    assertThat(answers.get(5).errcode()).isEqualTo("HS_BAD_VALUE");
+    assertThat(answers.get(5).error()).contains("page");
+    assertThat(problems(answers)).isEmpty();
+  }
+
+  @Test
+  void theGithubRepositoryRoutesAnswersMatchTheDocument() {
+    String mine = "/v1/github/repositories" + AS_ADMIN;
+    String acme = "/v1/github/orgs/acme/repositories" + AS_ADMIN;
+    List<Answer> answers = List.of(
+        github.grapple.get(mine),
+        github.grapple.get(mine + "&perPage=1"),
+        github.grapple.get(mine + "&page=2&perPage=1"),
+        github.grapple.get(acme),
+        github.grapple.get(acme + "&perPage=1&page=1"),
+        github.grapple.call("GET", acme, bearer(READER), null),
+        github.grapple.get("/v1/github/repositories" + AS_ALICE));
+
+    assertThat(statuses(answers)).containsOnly(200);
+    assertThat(answers).allSatisfy(a -> assertThat(a.json().get("loggedIn").asBoolean()).isTrue());
+    assertThat(answers.get(0).json().get("repositories").findValuesAsText("fullName"))
+        .containsExactlyInAnyOrder("octo/one", "octo/two", "acme/widgets");
+    assertThat(answers.get(0).json().get("page").asInt()).isEqualTo(1);
+    assertThat(answers.get(0).json().has("nextPage")).isFalse();
+    assertThat(answers.get(0).json().get("changeSelectionUrl").asText())
+        .isEqualTo(github.fake.webUrl() + "/apps/" + LocalGithub.APP_SLUG + "/installations/new");
+    assertThat(answers.get(1).json().get("repositories")).hasSize(1);
+    assertThat(answers.get(1).json().get("nextPage").asInt()).isEqualTo(2);
+    assertThat(answers.get(2).json().get("page").asInt()).isEqualTo(2);
+    assertThat(answers.get(2).json().get("nextPage").asInt()).isEqualTo(3);
+    assertThat(answers.get(3).json().get("repositories").findValuesAsText("fullName"))
+        .containsExactlyInAnyOrder("acme/widgets", "acme/gadgets");
+    assertThat(answers.get(3).json().get("repositories")).allSatisfy(r -> {
+      assertThat(Answer.keysOf(r)).containsExactly("name", "owner", "fullName", "avatarUrl", "description");
+      assertThat(r.get("owner").asText()).isEqualTo("acme");
+      assertThat(r.get("avatarUrl").asText()).startsWith(github.fake.webUrl() + "/avatars/");
+      assertThat(r.get("description").asText()).isEqualTo(r.get("name").asText().equals("widgets")
+          ? "Widgets for everyone" : "");
+    });
+    assertThat(answers.get(4).json().get("nextPage").asInt()).isEqualTo(2);
+    assertThat(answers.get(6).json().get("repositories")).isEmpty();
+    assertThat(problems(answers)).isEmpty();
+  }
+
+  @Test
+  void theGithubRepositoryRoutesRefusalsMatchTheDocument() {
+    List<Answer> answers = new ArrayList<>();
+    for (String path : List.of("/v1/github/repositories", "/v1/github/orgs/acme/repositories")) {
+      answers.add(github.grapple.get(path + AS_NOBODY));
+      answers.add(github.grapple.call("GET", path + AS_ADMIN, bearer(WRITE_ONLY), null));
+      answers.add(github.grapple.call("GET", path + AS_ADMIN, null, null));
+      answers.add(github.grapple.get(path));
+      answers.add(github.grapple.get(path + AS_ADMIN + "&perPage=101"));
+      answers.add(github.grapple.get(path + AS_ADMIN + "&page=abc"));
+    }
+    answers.add(github.grapple.get("/v1/github/orgs/-acme/repositories" + AS_ADMIN));
+    answers.add(github.grapple.get("/v1/github/orgs/nope/repositories" + AS_ADMIN));
+    github.fake.failNext("GET", "/user/repos", 1, 401);
+    answers.add(github.grapple.get("/v1/github/repositories" + AS_ADMIN));
+
+    assertThat(statuses(answers)).containsExactly(403, 403, 401, 400, 400, 400, 403, 403, 401, 400, 400, 400,
+        400, 400, 400);
+    assertThat(answers.get(0).errcode()).isEqualTo("HS_FORBIDDEN_USER");
+    assertThat(answers.get(0).error()).isEqualTo("Not logged in");
+    assertThat(answers.get(1).errcode()).isEqualTo("HS_FORBIDDEN_TOKEN");
+    assertThat(answers.get(4).error()).contains("perPage");
+    assertThat(answers.get(12).errcode()).isEqualTo("HS_BAD_VALUE");
+    assertThat(answers.get(12).error()).contains("org");
+    assertThat(answers.subList(13, 15)).extracting(Answer::errcode).containsOnly("HS_ADDITIONAL_ACTION_REQUIRED");
     assertThat(problems(answers)).isEmpty();
   }
 
