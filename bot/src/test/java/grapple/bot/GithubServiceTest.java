@@ -111,6 +111,14 @@ class GithubServiceTest {
   }
 
   @Test
+  void loginWithoutOauthSetUpSaysToSendAPersonalToken() throws Exception {
+    String answer = reply(DM, ALICE, "github login");
+
+    assertThat(answer).contains("not set up").contains("github setpersonaltoken <token>");
+    assertThat(github.requests()).isEmpty();
+  }
+
+  @Test
   void followingARepoNeedsALinkedAccountWithPushAccess() throws Exception {
     assertThat(reply(TestHub.ROOM, ALICE, "!grapple github repo " + github.webUrl() + "/o/r"))
         .contains("You are not logged into GitHub");
