@@ -101,6 +101,32 @@ class AppTokensTest {
   }
 
   @Test
+  void whereTheAppIsInstalledIsRememberedForAWhile() throws Exception {
+    app.forRepo("o", "r");
+    clock.advance(Duration.ofMinutes(9));
+    app.forRepo("o", "r");
+    clock.advance(Duration.ofMinutes(2));
+    app.forRepo("o", "r");
+
+    assertThat(github.requestsTo("GET", "/repos/o/r/installation")).hasSize(2);
+  }
+
+  /**
+   * The setup check tells whoever connects a room to install the app; once they did, trying again
+   * must not meet the remembered "not installed" for ten more minutes.
+   */
+  @Test
+  void theSetupCheckSeesAnInstallationMadeAfterItRefused() throws Exception {
+    assertThat(app.installedOn("o", "elsewhere")).isFalse();
+    github.installation(7, "o").repos("o/elsewhere");
+
+    clock.advance(Duration.ofSeconds(30));
+
+    assertThat(app.installedOn("o", "elsewhere")).isTrue();
+    assertThat(app.forRepo("o", "elsewhere")).isPresent();
+  }
+
+  @Test
   void aFailedLookupIsNotRememberedAsNotInstalled() throws Exception {
     github.failNext("GET", "/repos/o/r/installation", 1, 502);
 

@@ -141,7 +141,10 @@ class GithubSettingsTest {
   void aBadDefaultOptionIsAnErrorNamingDefaultOptions() {
     List<String> problems = problems(ENABLED + ", defaultOptions: {commandPrefix: x}}", NO_ENV);
 
-    assertThat(problems).singleElement().asString().startsWith("config: github.defaultOptions").contains("commandPrefix");
+    assertThat(problems).singleElement().asString().startsWith("config: github.defaultOptions")
+        .contains("'commandPrefix' must be 2-24 characters, was 1")
+        .satisfies(p -> assertThat(p.split("github\\.defaultOptions", -1)).as("mentions of github.defaultOptions in " + p)
+            .hasSize(2));
   }
 
   @Test
