@@ -92,7 +92,11 @@ final class GithubReceiver {
       return now(ACCEPTED);
     }
     if (deliveries.taken(GithubService.NAME, delivery)) return now(ACCEPTED);
-    if (isLabeled(event, payload)) return batchLabel(event, delivery, payload, fullName);
+    if (isLabeled(event, payload)) {
+      // labels given when the issue was opened: the opened notice shows them (hookshot does the same)
+      if (GithubMessages.labeledTooSoon(payload, parts.context().clock().instant())) return now(ACCEPTED);
+      return batchLabel(event, delivery, payload, fullName);
+    }
     List<OutboxStore.Draft> drafts = drafts(event, payload, following);
     if (drafts.isEmpty()) return now(ACCEPTED);
     return commit(drafts, delivery, event, fullName);
