@@ -97,6 +97,25 @@ class GithubLabelBatchTest {
     assertThat(hub.gateway.takeSent(Duration.ofMillis(1500))).as("a notice for the redelivery").isNull();
   }
 
+  /** GitHub sends {@code labeled} right after {@code opened} for labels given at creation; the opened notice shows them. */
+  @Test
+  void aLabelGivenAsTheIssueIsOpenedPostsNoLabeledNotice() throws Exception {
+    assertThat(post("d1", labeledAt(9, java.time.Instant.now(), "bug"))).isEqualTo(202);
+    assertThat(post("d2", labeled(8, "bug", "bug"))).isEqualTo(202);
+
+    FakeGateway.Sent notice = hub.gateway.takeSent(BATCH_WAIT);
+
+    assertThat(notice.content().path("body").asText()).contains("o/r#8");
+    assertThat(hub.gateway.takeSent(Duration.ofMillis(1500))).as("a labeled notice for the new issue #9").isNull();
+  }
+
+  private static byte[] labeledAt(int number, java.time.Instant created, String label) throws Exception {
+    ObjectNode payload = (ObjectNode) Json.MAPPER.readTree(labeled(number, label, label));
+    ((ObjectNode) payload.get("issue")).put("created_at", created.truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+        .toString());
+    return Json.write(payload).getBytes(StandardCharsets.UTF_8);
+  }
+
   /** Octokit's issues.labeled example on o/r issue {@code number}: {@code label} added, the issue now with {@code labels}. */
   private static byte[] labeled(int number, String label, String... labels) throws Exception {
     ObjectNode payload;
