@@ -195,6 +195,16 @@ class GithubRepoCommandsTest {
   }
 
   @Test
+  void aRateLimitSaysToWaitRatherThanToAskForAccess() throws Exception {
+    follow("");
+    github.rateLimitNext("POST", "/repos/o/r/issues", 1, Duration.ofSeconds(60));
+
+    String answer = reply(ALICE, "!gh create \"Title\"");
+
+    assertThat(answer).contains("rate limit").contains("Try again").doesNotContain("push access");
+  }
+
+  @Test
   void anUnknownSubcommandPointsToHelp() throws Exception {
     follow("");
 
