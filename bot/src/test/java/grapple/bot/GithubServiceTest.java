@@ -179,6 +179,20 @@ class GithubServiceTest {
   }
 
   @Test
+  void theLinkedActorIsMentionedAsAPillAndNobodyElseIsPinged() throws Exception {
+    follow();
+    github.user("Codertocat").token("ghp_codertocat_token_0000000000000000");
+    hub.joinedIn("!dm-bob:test", ADMIN);
+    assertThat(reply("!dm-bob:test", ADMIN, "github setpersonaltoken ghp_codertocat_token_0000000000000000"))
+        .isEqualTo("Connected as `Codertocat`. Token stored.");
+    byte[] body = example("issues", "opened");
+    assertThat(post("issues", "delivery-m", body, GithubSigner.sign(SECRET, body)).statusCode()).isEqualTo(202);
+    ObjectNode content = hub.gateway.takeSent(WAIT).content();
+    assertThat(content.path("formatted_body").asText()).contains("https://matrix.to/#/" + ADMIN);
+    assertThat(content.path("m.mentions").path("user_ids")).extracting(JsonNode::asText).containsExactly(ADMIN);
+  }
+
+  @Test
   void aWrongMissingOrSha1SignatureIsRefusedAndNothingPosted() throws Exception {
     follow();
     byte[] body = example("issues", "opened");

@@ -58,7 +58,7 @@ final class GithubApi {
     if (token.isEmpty()) return Response.json(200, Json.object().put("loggedIn", false));
     Paging paging = paging(request);
     try {
-      GithubClient.Page page = parts.client().installations(token.get(), paging.page(), paging.perPage());
+      GithubClient.Page page = installations(token.get(), paging);
       ObjectNode out = Json.object().put("loggedIn", true).put("username",
           parts.accounts().account(userId).map(a -> a.login()).orElse(""));
       ArrayNode orgs = out.putArray("organisations");
@@ -70,6 +70,16 @@ final class GithubApi {
       return Response.json(200, out);
     } catch (GithubException e) {
       throw refused(e);
+    }
+  }
+
+  /** The app installations the user can see; none for a personal token (GitHub answers those 403). */
+  private GithubClient.Page installations(String token, Paging paging) throws GithubException {
+    try {
+      return parts.client().installations(token, paging.page(), paging.perPage());
+    } catch (GithubException e) {
+      if (e.status() == 403) return new GithubClient.Page(java.util.List.of(), false);
+      throw e;
     }
   }
 

@@ -93,7 +93,7 @@ final class GithubReceiver {
     }
     if (deliveries.taken(GithubService.NAME, delivery)) return now(ACCEPTED);
     if (isLabeled(event, payload)) {
-      // labels given when the issue was opened: the opened notice shows them (hookshot does the same)
+      // Labels given as the issue is opened show in the "created" notice already (as in hookshot).
       if (GithubMessages.labeledTooSoon(payload, parts.context().clock().instant())) return now(ACCEPTED);
       return batchLabel(event, delivery, payload, fullName);
     }

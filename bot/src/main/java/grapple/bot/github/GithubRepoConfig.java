@@ -9,6 +9,7 @@ import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -59,10 +60,10 @@ record GithubRepoConfig(String org, String repo, HookFilter hooks, String comman
    */
   static ObjectNode withDefaults(ObjectNode defaultOptions, ObjectNode content) {
     ObjectNode merged = content.deepCopy();
-    defaultOptions.fields().forEachRemaining(option -> {
+    for (Map.Entry<String, JsonNode> option : defaultOptions.properties()) {
       boolean identity = option.getKey().equals("org") || option.getKey().equals("repo");
       if (!identity && !merged.has(option.getKey())) merged.set(option.getKey(), option.getValue().deepCopy());
-    });
+    }
     return merged;
   }
 
@@ -78,6 +79,11 @@ record GithubRepoConfig(String org, String repo, HookFilter hooks, String comman
     } catch (BadInput e) {
       throw new BadInput("github.defaultOptions." + e.field(), "github.defaultOptions: " + e.getMessage());
     }
+  }
+
+  /** Hookshot's alias of an issue's own room: {@code #github_<org>_<repo>_<number>:<server>}, lower case. */
+  String issueRoomAlias(String number, String server) {
+    return "#github_" + stateKey().replace('/', '_') + "_" + number + ":" + server;
   }
 
   /** The state key this content belongs under: {@code org/repo} in lower case. */

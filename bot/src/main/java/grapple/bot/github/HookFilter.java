@@ -11,7 +11,7 @@ import java.util.Set;
  * defaults. Each event checks a few names, the specific one first (e.g. {@code issue.created},
  * {@code issue}); it is skipped only if none of them is enabled.
  */
-record HookFilter(Set<String> enabled) {
+record HookFilter(Set<String> names) {
   /** Every name hookshot accepts in {@code enableHooks} on new state. */
   static final List<String> ALLOWED = List.of(
       "issue.changed", "issue.created", "issue.edited", "issue.labeled", "issue.comment",
@@ -32,13 +32,13 @@ record HookFilter(Set<String> enabled) {
   static final HookFilter DEFAULT = new HookFilter(Set.copyOf(DEFAULTS));
 
   HookFilter {
-    enabled = Set.copyOf(enabled);
+    names = Set.copyOf(names);
   }
 
-  /** True if at least one of {@code names} is enabled. */
-  boolean enabled(String... names) {
-    for (String name : names) {
-      if (enabled.contains(Objects.requireNonNull(name, "name"))) return true;
+  /** True if at least one of {@code hooks} is enabled. */
+  boolean enabled(String... hooks) {
+    for (String hook : hooks) {
+      if (names.contains(Objects.requireNonNull(hook, "hook"))) return true;
     }
     return false;
   }

@@ -2,6 +2,7 @@ package grapple.bot.github;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.room.Messages;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -65,19 +66,13 @@ final class Hotlinks {
     StringBuilder out = new StringBuilder();
     int i = 0;
     while (i < line.length()) {
-      if (line.charAt(i) != '`') {
-        out.append(line.charAt(i++));
-        continue;
-      }
-      int run = runLength(line, i);
-      int close = closingRun(line, i + run, run);
-      if (close < 0) {
-        out.append(line, i, i + run);
-        i += run;
-      } else {
-        out.append(' ');
-        i = close + run;
-      }
+      int open = line.indexOf('`', i);
+      if (open < 0) return out.append(line, i, line.length()).toString();
+      out.append(line, i, open);
+      int run = runLength(line, open);
+      int close = closingRun(line, open + run, run);
+      out.append(close < 0 ? line.substring(open, open + run) : " ");
+      i = close < 0 ? open + run : close + run;
     }
     return out.toString();
   }
@@ -113,13 +108,13 @@ final class Hotlinks {
         .link("#" + issue.path("number").asText(), GithubEvent.url(issue))
         .text(": " + GithubEvent.title(issue) + " (" + issue.path("state").asText("") + ")");
     if (config.showIssueRoomLink() && issueRoomServer.isPresent()) {
-      n.text(" ").link("Issue Room", "https://matrix.to/#/#github_" + config.stateKey().replace('/', '_') + "_"
-          + issue.path("number").asText() + ":" + issueRoomServer.get());
+      String alias = config.issueRoomAlias(issue.path("number").asText(), issueRoomServer.get());
+      n.text(" ").link("Issue Room", "https://matrix.to/#/" + alias);
     }
     ObjectNode content = GithubKeys.issue(n.build(), issue);
     if (pullRequest) GithubKeys.pullRequest(content, issue);
     if (issue.path("repository").isObject()) GithubKeys.repo(content, issue.get("repository"));
     if (config.showUrlPreviews().equals(Optional.of(false))) content.putArray("com.beeper.linkpreviews");
-    return content;
+    return Messages.fitToLimit(content);
   }
 }

@@ -3,7 +3,6 @@ package grapple.bot.github;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.room.Messages;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 
@@ -48,8 +47,7 @@ final class IssueEvents {
   private static void issueRoomLink(GithubEvent e, Notice n, JsonNode issue) {
     Optional<String> server = e.extras().issueRoomServer();
     if (!e.config().showIssueRoomLink() || server.isEmpty()) return;
-    String alias = "#github_" + e.config().org().toLowerCase(Locale.ROOT) + "_" + e.config().repo().toLowerCase(Locale.ROOT)
-        + "_" + issue.path("number").asText() + ":" + server.get();
+    String alias = e.config().issueRoomAlias(issue.path("number").asText(), server.get());
     n.text(" ").link("Issue Room", "https://matrix.to/#/" + alias);
   }
 

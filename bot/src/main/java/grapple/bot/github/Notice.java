@@ -132,6 +132,7 @@ final class Notice {
   private Optional<String> userIdOf(String login) {
     Optional<String> known = looked.get(login);
     if (known != null) return known;
+    if (login.isEmpty()) return Optional.empty();
     if (looked.size() >= MAX_MENTIONS) return Optional.empty();
     Optional<String> found = Objects.requireNonNull(mentions.matrixUserFor(login), "matrixUserFor")
         .filter(id -> USER_ID.matcher(id).matches());

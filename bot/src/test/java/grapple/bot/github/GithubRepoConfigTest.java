@@ -17,7 +17,7 @@ class GithubRepoConfigTest {
 
     assertThat(config.org()).isEqualTo("Codertocat");
     assertThat(config.repo()).isEqualTo("Hello-World");
-    assertThat(config.hooks().enabled()).containsExactlyInAnyOrderElementsOf(HookFilter.DEFAULTS);
+    assertThat(config.hooks().names()).containsExactlyInAnyOrderElementsOf(HookFilter.DEFAULTS);
     assertThat(config.commandPrefix()).isEqualTo("!gh");
     assertThat(config.showIssueRoomLink()).isFalse();
     assertThat(config.showUrlPreviews()).isEmpty();
@@ -38,7 +38,7 @@ class GithubRepoConfigTest {
         "workflowRun": {"matchingBranch": "^main$", "includingWorkflows": ["CI"], "excludingWorkflows": ["Lint"]},
         "priority": 3, "somethingElse": {"kept": true}""");
 
-    assertThat(config.hooks().enabled()).containsExactlyInAnyOrder("issue", "pull_request", "release");
+    assertThat(config.hooks().names()).containsExactlyInAnyOrder("issue", "pull_request", "release");
     assertThat(config.commandPrefix()).isEqualTo("!foo");
     assertThat(config.showIssueRoomLink()).isTrue();
     assertThat(config.prDiff()).isEqualTo(new GithubRepoConfig.PrDiff(true, 55));
@@ -89,7 +89,7 @@ class GithubRepoConfigTest {
     GithubRepoConfig config = GithubRepoConfig.parse(
         json("{\"org\":\"o\",\"repo\":\"r\",\"enableHooks\":[\"not-real\",\"push\"]}"), false);
 
-    assertThat(config.hooks().enabled()).containsExactlyInAnyOrder("not-real", "push");
+    assertThat(config.hooks().names()).containsExactlyInAnyOrder("not-real", "push");
   }
 
   @Test
@@ -102,7 +102,7 @@ class GithubRepoConfigTest {
 
   @Test
   void anEmptyEnableHooksEnablesNothing() {
-    assertThat(config("\"enableHooks\": []").hooks().enabled()).isEmpty();
+    assertThat(config("\"enableHooks\": []").hooks().names()).isEmpty();
   }
 
   @Test
@@ -119,7 +119,7 @@ class GithubRepoConfigTest {
         "{\"org\":\"o\",\"repo\":\"r\",\"ignoreHooks\":[\"issue\",\"pull_request.closed\"],\"enableHooks\":[\"push\"]}"),
         false);
 
-    assertThat(config.hooks().enabled()).containsExactlyInAnyOrder("push", "pull_request.merged",
+    assertThat(config.hooks().names()).containsExactlyInAnyOrder("push", "pull_request.merged",
         "pull_request.opened", "pull_request.ready_for_review", "pull_request.reviewed", "pull_request",
         "release.created");
   }

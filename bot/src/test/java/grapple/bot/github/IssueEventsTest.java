@@ -36,8 +36,8 @@ class IssueEventsTest {
   @Test
   void severalAssigneesAreListed() {
     ObjectNode payload = payload("issues.opened");
-    payload.with("issue").putArray("assignees").add(json("{\"login\":\"alice\"}")).add(json("{\"login\":\"bob\"}"));
-    payload.with("issue").putArray("labels");
+    payload.withObjectProperty("issue").putArray("assignees").add(json("{\"login\":\"alice\"}")).add(json("{\"login\":\"bob\"}"));
+    payload.withObjectProperty("issue").putArray("labels");
 
     assertThat(rendered("issues", payload, defaults()).get("body").asText()).endsWith("\" assigned to alice, bob");
   }
@@ -117,7 +117,7 @@ class IssueEventsTest {
   @Test
   void aLabelRightAfterOpeningIsTooSoon() {
     ObjectNode payload = payload("issues.labeled");
-    payload.with("issue").put("created_at", "2026-01-01T10:00:00Z");
+    payload.withObjectProperty("issue").put("created_at", "2026-01-01T10:00:00Z");
 
     assertThat(GithubMessages.labeledTooSoon(payload, java.time.Instant.parse("2026-01-01T10:00:05Z"))).isTrue();
     assertThat(GithubMessages.labeledTooSoon(payload, java.time.Instant.parse("2026-01-01T10:00:06Z"))).isFalse();
@@ -139,7 +139,7 @@ class IssueEventsTest {
   @Test
   void aLongCommentIsCutAt256Characters() {
     ObjectNode payload = payload("issue_comment.created");
-    payload.with("comment").put("body", "a".repeat(255) + "bc");
+    payload.withObjectProperty("comment").put("body", "a".repeat(255) + "bc");
 
     String body = rendered("issue_comment", payload, config("\"enableHooks\": [\"issue.comment\"]")).get("body").asText();
 
@@ -149,7 +149,7 @@ class IssueEventsTest {
   @Test
   void aCommentOf256CharactersIsWhole() {
     ObjectNode payload = payload("issue_comment.created");
-    payload.with("comment").put("body", "a".repeat(256));
+    payload.withObjectProperty("comment").put("body", "a".repeat(256));
 
     String body = rendered("issue_comment", payload, config("\"enableHooks\": [\"issue.comment\"]")).get("body").asText();
 
@@ -177,7 +177,7 @@ class IssueEventsTest {
   @Test
   void anIssueWithoutANumberRendersNothing() {
     ObjectNode payload = payload("issues.opened");
-    payload.with("issue").remove("number");
+    payload.withObjectProperty("issue").remove("number");
 
     assertThat(render("issues", payload, defaults())).isEmpty();
   }
@@ -198,7 +198,7 @@ class IssueEventsTest {
   static ObjectNode closed() {
     ObjectNode payload = payload("issues.reopened");
     payload.put("action", "closed");
-    payload.with("issue").put("state", "closed");
+    payload.withObjectProperty("issue").put("state", "closed");
     return payload;
   }
 }

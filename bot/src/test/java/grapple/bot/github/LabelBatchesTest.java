@@ -3,10 +3,12 @@ package grapple.bot.github;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.state.Database;
+import grapple.state.Dialect;
 import grapple.state.Json;
+import grapple.state.Location;
 import grapple.state.Migrations;
+import grapple.state.TestPostgres;
 import grapple.testing.FakeClock;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,17 +19,24 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
-/** Labels gathered per issue in SQLite on a fake clock: due 5 s after the last one, removed once posted. */
+/** Label changes gathered per issue, on SQLite and PostgreSQL. */
+@ParameterizedClass
+@EnumSource(Dialect.class)
 class LabelBatchesTest {
+  @Parameter Dialect dialect;
   @TempDir Path dir;
-  private final FakeClock clock = new FakeClock(Instant.parse("2026-03-01T10:00:00Z"));
+  private final FakeClock clock = new FakeClock(Instant.parse("2026-12-02T10:00:00Z"));
   private Database db;
   private LabelBatches batches;
 
   @BeforeEach
   void open() {
-    db = Database.open(dir.resolve("grapple.db"), Migrations.all(List.of(LabelBatches.MIGRATION)));
+    Location where = dialect == Dialect.SQLITE ? Location.sqlite(dir.resolve("grapple.db")) : TestPostgres.newDatabase();
+    db = Database.open(where, Migrations.all(List.of(LabelBatches.MIGRATION)));
     batches = new LabelBatches(db, clock);
   }
 
@@ -36,76 +45,39 @@ class LabelBatchesTest {
     db.close();
   }
 
+  private void label(long number, String label) {
+    db.write(batches.add("o/r", number, "issues", Json.object().put("label", label), label)).join();
+  }
+
   @Test
-  void aBatchIsDueFiveSecondsAfterItsLastLabel() {
-    add(1, "bug");
+  void labelsOfOneIssueGatherUntilItIsQuietFor5Seconds() {
+    label(1, "bug");
     clock.advance(Duration.ofSeconds(3));
-    add(1, "urgent");
-
+    label(1, "urgent");
+    label(2, "docs");
     clock.advance(Duration.ofSeconds(4));
-    List<LabelBatches.Batch> early = batches.due();
+    assertThat(batches.due()).isEmpty();
     clock.advance(Duration.ofSeconds(1));
+
     List<LabelBatches.Batch> due = batches.due();
-
-    assertThat(early).isEmpty();
-    assertThat(due).singleElement().satisfies(b -> {
-      assertThat(b.repo()).isEqualTo("o/r");
-      assertThat(b.number()).isEqualTo(1);
-      assertThat(b.event()).isEqualTo("issues");
-      assertThat(b.labels()).containsExactly("bug", "urgent");
-      assertThat(b.payload().path("label").path("name").asText()).isEqualTo("urgent");
-    });
+    assertThat(due).hasSize(2);
+    LabelBatches.Batch first = due.stream().filter(b -> b.number() == 1).findFirst().orElseThrow();
+    assertThat(first.labels()).containsExactly("bug", "urgent");
+    assertThat(first.payload().path("label").asText()).isEqualTo("urgent");
+    db.write(batches.remove(first)).join();
+    assertThat(batches.due()).extracting(LabelBatches.Batch::number).containsExactly(2L);
   }
 
   @Test
-  void theSameLabelTwiceIsListedOnce() {
-    add(1, "bug");
-    add(1, "bug");
-    clock.advance(LabelBatches.QUIET_FOR);
+  void aBatchThatGrewWhileItWasPostedIsNotRemoved() {
+    label(1, "bug");
+    clock.advance(Duration.ofSeconds(6));
+    LabelBatches.Batch seen = batches.due().get(0);
+    label(1, "urgent");
 
-    assertThat(batches.due()).singleElement().satisfies(b -> assertThat(b.labels()).containsExactly("bug"));
-  }
-
-  @Test
-  void eachIssueHasItsOwnBatch() {
-    add(1, "bug");
-    add(2, "docs");
-    clock.advance(LabelBatches.QUIET_FOR);
-
-    assertThat(batches.due()).extracting(LabelBatches.Batch::number).containsExactlyInAnyOrder(1L, 2L);
-  }
-
-  @Test
-  void aPostedBatchIsRemoved() {
-    add(1, "bug");
-    clock.advance(LabelBatches.QUIET_FOR);
-    LabelBatches.Batch batch = batches.due().get(0);
-
-    db.writeAndWait(batches.remove(batch));
-
-    clock.advance(Duration.ofMinutes(1));
-    assertThat(batches.due()).isEmpty();
-  }
-
-  @Test
-  void aLabelThatCameWhileTheBatchWasPostedKeepsTheBatchWaiting() {
-    add(1, "bug");
-    clock.advance(LabelBatches.QUIET_FOR);
-    LabelBatches.Batch posting = batches.due().get(0);
-    add(1, "urgent");
-
-    assertThatThrownBy(() -> db.write(batches.remove(posting)).join()).isInstanceOf(CompletionException.class)
+    assertThatThrownBy(() -> db.write(batches.remove(seen)).join()).isInstanceOf(CompletionException.class)
         .hasCauseInstanceOf(LabelBatches.Superseded.class);
-
-    assertThat(batches.due()).isEmpty();
-    clock.advance(LabelBatches.QUIET_FOR);
+    clock.advance(Duration.ofSeconds(6));
     assertThat(batches.due()).singleElement().satisfies(b -> assertThat(b.labels()).containsExactly("bug", "urgent"));
-  }
-
-  private void add(long number, String label) {
-    ObjectNode payload = Json.object().put("action", "labeled");
-    payload.putObject("label").put("name", label);
-    payload.putObject("issue").put("number", number);
-    db.writeAndWait(batches.add("o/r", number, "issues", payload, label));
   }
 }

@@ -40,7 +40,7 @@ class PullRequestEventsTest {
   @Test
   void aDraftPullRequestIsDrafted() {
     ObjectNode payload = payload("pull_request.opened");
-    payload.with("pull_request").put("draft", true);
+    payload.withObjectProperty("pull_request").put("draft", true);
 
     assertThat(rendered("pull_request", payload, defaults()).get("body").asText())
         .startsWith("⚪ **Codertocat** drafted a new PR " + LINK + ": " + TITLE);
@@ -166,13 +166,13 @@ class PullRequestEventsTest {
 
   static ObjectNode merged() {
     ObjectNode payload = payload("pull_request.closed");
-    payload.with("pull_request").put("merged", true);
+    payload.withObjectProperty("pull_request").put("merged", true);
     return payload;
   }
 
   static ObjectNode review(String state) {
     ObjectNode payload = payload("pull_request_review.submitted");
-    payload.with("review").put("state", state);
+    payload.withObjectProperty("review").put("state", state);
     return payload;
   }
 }

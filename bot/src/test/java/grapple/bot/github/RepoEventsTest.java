@@ -59,7 +59,7 @@ class RepoEventsTest {
   @Test
   void releaseNotesFollowRenderedAndSanitised() {
     ObjectNode payload = payload("release.published");
-    payload.with("release").put("name", "v1 <img src=x onerror=alert(1)>").put("body", "## Fixes\n\n- a <script>x</script>");
+    payload.withObjectProperty("release").put("name", "v1 <img src=x onerror=alert(1)>").put("body", "## Fixes\n\n- a <script>x</script>");
 
     ObjectNode content = rendered("release", payload, defaults());
 
@@ -73,7 +73,7 @@ class RepoEventsTest {
   @Test
   void aCreatedReleaseIsShownOnlyAsADraftAndOnlyWhenDraftsAreEnabled() {
     ObjectNode draft = payload("release.created");
-    draft.with("release").put("draft", true);
+    draft.withObjectProperty("release").put("draft", true);
 
     assertThat(render("release", payload("release.created"), enabling("release.drafted"))).isEmpty();
     assertThat(render("release", draft, defaults())).isEmpty();
@@ -99,7 +99,7 @@ class RepoEventsTest {
       "startup_failure|completed with conclusion startup_failure"})
   void eachConclusionHasHookshotsWords(String conclusion, String words) {
     ObjectNode payload = payload("workflow_run.completed");
-    payload.with("workflow_run").put("conclusion", conclusion);
+    payload.withObjectProperty("workflow_run").put("conclusion", conclusion);
 
     assertThat(rendered("workflow_run", payload, enabling("workflow.run")).get("body").asText())
         .isEqualTo("✅ Workflow **test** [" + words + "](" + RUN_URL + ") for octo-org/octo-repo on branch `master`");
@@ -114,7 +114,7 @@ class RepoEventsTest {
   @Test
   void eachConclusionHasItsOwnHook() {
     ObjectNode failed = payload("workflow_run.completed");
-    failed.with("workflow_run").put("conclusion", "failure");
+    failed.withObjectProperty("workflow_run").put("conclusion", "failure");
 
     assertThat(render("workflow_run", failed, enabling("workflow.run.failure"))).isPresent();
     assertThat(render("workflow_run", failed, enabling("workflow.run.success"))).isEmpty();

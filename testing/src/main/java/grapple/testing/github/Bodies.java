@@ -187,7 +187,8 @@ final class Bodies {
     return text;
   }
 
+  /** The web host without scheme or port, as in an scp-style ssh URL. */
   private String host() {
-    return webUrl.replaceFirst("^https?://", "");
+    return webUrl.replaceFirst("^https?://", "").replaceFirst(":\\d+$", "");
   }
 }

@@ -3,20 +3,12 @@ package grapple.testing.github;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.security.interfaces.RSAPublicKey;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
@@ -25,6 +17,16 @@ import java.util.concurrent.Executors;
  * {@link #apiUrl()} (like GitHub Enterprise, {@code <web>/api/v3}) and the OAuth web flow under
  * {@link #webUrl()}, answers with bodies made from GitHub's published examples and the state a
  * test seeds, and records every request. Thread-safe.
+ * <pre>{@code
+ * try (FakeGithub github = FakeGithub.start(clock)) {
+ *   github.user("alice").token("ghp_alice");
+ *   github.repo("octo/hello").permission("alice", "write").workflow("ci.yml", "CI");
+ *   github.app(42, key).oauth("Iv1.client", "secret");     // key: GithubAppKey.generate()
+ *   github.installation(7, "octo").repos("octo/hello");
+ *   // ... point the bot at github.apiUrl() and github.webUrl(), drive it ...
+ *   assertThat(github.issues("octo/hello")).extracting(Issue::title).containsExactly("Bug");
+ * }
+ * }</pre>
  */
 public final class FakeGithub implements AutoCloseable {
   public static final String API_PREFIX = "/api/v3";
@@ -42,7 +44,7 @@ public final class FakeGithub implements AutoCloseable {
 
   private FakeGithub(Clock clock) throws IOException {
     world = new World(clock);
-    server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
+    server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
     executor = Executors.newFixedThreadPool(THREADS, runnable -> {
       Thread thread = new Thread(runnable, "fake-github");
       thread.setDaemon(true);
@@ -88,9 +90,14 @@ public final class FakeGithub implements AutoCloseable {
 
   // ---- Seeding ----
 
-  /** The user {@code login}, created on first use. */
+  /** The user {@code login}, created on first use with a fresh id. */
   public FakeAccount user(String login) {
     return world.user(login);
+  }
+
+  /** The user {@code login} with id {@code id}, e.g. the sender of a webhook example. */
+  public FakeAccount user(String login, long id) {
+    return world.typed(world.account(login, FakeAccount.USER, id), FakeAccount.USER);
   }
 
   /** The organization {@code login}, created on first use. */
@@ -98,9 +105,18 @@ public final class FakeGithub implements AutoCloseable {
     return world.org(login);
   }
 
+  public FakeAccount org(String login, long id) {
+    return world.typed(world.account(login, FakeAccount.ORGANIZATION, id), FakeAccount.ORGANIZATION);
+  }
+
   /** The repository {@code owner/name}, created on first use (a user owns it unless {@link #org} made the owner). */
   public FakeRepo repo(String fullName) {
-    return world.createRepo(fullName);
+    return world.createRepo(fullName, 0);
+  }
+
+  /** The repository {@code owner/name} with id {@code id}, e.g. the repository of a webhook example. */
+  public FakeRepo repo(String fullName, long id) {
+    return world.createRepo(fullName, id);
   }
 
   /** The GitHub App: app JWTs must name {@code id} (or its client id) and verify with {@code key}. */
@@ -227,9 +243,9 @@ public final class FakeGithub implements AutoCloseable {
 
   private void handle(HttpExchange exchange) throws IOException {
     try (exchange) {
-      RecordedCall call = read(exchange);
+      RecordedCall call = Exchanges.read(exchange, API_PREFIX);
       log.add(call);
-      write(exchange, answer(call, exchange.getRequestURI().getRawPath().startsWith(API_PREFIX)));
+      Exchanges.write(exchange, answer(call, exchange.getRequestURI().getRawPath().startsWith(API_PREFIX)));
     }
   }
 
@@ -247,46 +263,5 @@ public final class FakeGithub implements AutoCloseable {
       e.printStackTrace(); // a bug in the fake: show it, and answer as GitHub would to one of its own
       return Answer.error(new ApiFailure(500, "fake GitHub failed: " + e));
     }
-  }
-
-  private static RecordedCall read(HttpExchange exchange) throws IOException {
-    String path = exchange.getRequestURI().getRawPath();
-    if (path.equals(API_PREFIX)) path = "/";
-    else if (path.startsWith(API_PREFIX + "/")) path = path.substring(API_PREFIX.length());
-    String query = exchange.getRequestURI().getRawQuery();
-    Map<String, List<String>> headers = new LinkedHashMap<>();
-    exchange.getRequestHeaders().forEach((name, values) -> headers.put(name.toLowerCase(Locale.ROOT), List.copyOf(values)));
-    byte[] body;
-    try (InputStream in = exchange.getRequestBody()) {
-      body = in.readAllBytes();
-    }
-    return new RecordedCall(exchange.getRequestMethod(), path, query == null ? "" : query, Map.copyOf(headers), body);
-  }
-
-  private static void write(HttpExchange exchange, Answer answer) throws IOException {
-    answer.headers().forEach((name, value) -> exchange.getResponseHeaders().add(name, value));
-    for (Map.Entry<String, String> header : standardHeaders().entrySet()) {
-      exchange.getResponseHeaders().putIfAbsent(header.getKey(), new ArrayList<>(List.of(header.getValue())));
-    }
-    boolean empty = answer.body().length == 0;
-    exchange.sendResponseHeaders(answer.status(), empty ? -1 : answer.body().length);
-    if (empty) return;
-    try (OutputStream out = exchange.getResponseBody()) {
-      out.write(answer.body());
-    }
-  }
-
-  /** Headers GitHub puts on every answer; Grapple may log the request id and watch the rate limit. */
-  private static Map<String, String> standardHeaders() {
-    Map<String, String> headers = new LinkedHashMap<>();
-    headers.put("X-GitHub-Request-Id", UUID.randomUUID().toString().toUpperCase(Locale.ROOT).substring(0, 23));
-    headers.put("X-GitHub-Media-Type", "github.v3; format=json");
-    headers.put("X-GitHub-Api-Version-Selected", "2022-11-28");
-    headers.put("X-RateLimit-Limit", "5000");
-    headers.put("X-RateLimit-Remaining", "4999");
-    headers.put("X-RateLimit-Reset", String.valueOf(System.currentTimeMillis() / 1000 + 3600));
-    headers.put("X-RateLimit-Used", "1");
-    headers.put("X-RateLimit-Resource", "core");
-    return headers;
   }
 }

@@ -84,7 +84,7 @@ public final class FakeRepo {
   /** Gives {@code login} a role: admin, maintain, write, triage, read or none. The user is created if needed. */
   public FakeRepo permission(String login, String role) {
     Role parsed = Role.parse(role);
-    world.user(login);
+    world.account(login, FakeAccount.USER);
     synchronized (world) {
       roles.put(login.toLowerCase(Locale.ROOT), parsed);
     }
@@ -120,7 +120,7 @@ public final class FakeRepo {
   }
 
   private int seed(String title, String author, boolean pullRequest) {
-    world.user(author);
+    world.account(author, FakeAccount.USER);
     synchronized (world) {
       return add(title, "", List.of(), List.of(), author, pullRequest).number();
     }

@@ -76,11 +76,14 @@ public final class GithubCorpus {
 
   /** The corpora, fetched first if the cache lacks them; one instance per JVM. */
   public static synchronized GithubCorpus get() {
-    if (instance != null) return instance;
-    Path cacheDir = cacheDir();
-    if (!present(cacheDir)) fetch(cacheDir);
-    instance = new GithubCorpus(cacheDir);
+    if (instance == null) instance = load(cacheDir(), null);
     return instance;
+  }
+
+  /** The corpora in {@code cacheDir}, fetched first with {@code script} (null: the one in the checkout) if missing. */
+  static GithubCorpus load(Path cacheDir, Path script) {
+    if (!present(cacheDir)) fetch(cacheDir, script != null ? script : script(cacheDir));
+    return new GithubCorpus(cacheDir);
   }
 
   /** {@code $GRAPPLE_CORPORA}, else {@code ~/.cache/grapple-corpora}, as the script has it. */
@@ -200,8 +203,7 @@ public final class GithubCorpus {
     return Files.isRegularFile(cacheDir.resolve(WEBHOOKS_FILE)) && Files.isRegularFile(cacheDir.resolve(OPENAPI_FILE));
   }
 
-  private static void fetch(Path cacheDir) {
-    Path script = script(cacheDir);
+  private static void fetch(Path cacheDir, Path script) {
     String why = runScript(script, cacheDir);
     if (!present(cacheDir)) {
       throw new Unavailable("the GitHub corpora are not in " + cacheDir + " and bash " + script + " could not fetch them"

@@ -33,7 +33,8 @@ final class IssueBodies {
     json.set("assignee", assignees.isEmpty() ? null : assignees.get(0).deepCopy());
     json.putNull("milestone").putNull("active_lock_reason").putNull("closed_by");
     json.put("comments", repo.comments.stream().filter(c -> c.issueNumber() == issue.number()).count());
-    json.put("created_at", Bodies.timestamp(issue.createdAt())).put("updated_at", Bodies.timestamp(world.now()));
+    json.put("created_at", Bodies.timestamp(issue.createdAt()))
+        .put("updated_at", Bodies.timestamp(issue.closedAt() != null ? issue.closedAt() : issue.createdAt()));
     json.put("closed_at", Bodies.timestamp(issue.closedAt()));
     json.put("author_association", association(repo, issue.author()));
     if (issue.pullRequest()) json.set("pull_request", pullRequestLinks(api, web, issue.number()));

@@ -4,10 +4,12 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -19,6 +21,7 @@ final class World {
 
   private final Clock clock;
   private long lastId = 1000;
+  private final Set<Long> usedIds = new HashSet<>();
   private final Map<String, FakeAccount> accounts = new LinkedHashMap<>();
   private final Map<String, FakeRepo> repos = new LinkedHashMap<>();
   private final Map<Long, FakeInstallation> installations = new LinkedHashMap<>();
@@ -37,8 +40,19 @@ final class World {
     this.clock = clock;
   }
 
+  /** A fresh id, never one a test chose (ids are unique across every kind of object here; GitHub's need not be). */
   synchronized long newId() {
-    return ++lastId;
+    do {
+      lastId++;
+    } while (!usedIds.add(lastId));
+    return lastId;
+  }
+
+  /** {@code wanted} if positive (a test's choice, e.g. to match a webhook example), else a fresh id. */
+  private long id(long wanted, String what) {
+    if (wanted <= 0) return newId();
+    if (!usedIds.add(wanted)) throw new IllegalStateException("id " + wanted + " for " + what + " is taken");
+    return wanted;
   }
 
   Instant now() {
@@ -55,21 +69,33 @@ final class World {
   // ---- Accounts and repositories ----
 
   synchronized FakeAccount user(String login) {
-    FakeAccount account = account(login, FakeAccount.USER);
-    if (account.isOrganization()) account.type(FakeAccount.USER);
-    return account;
+    return typed(account(login, FakeAccount.USER, 0), FakeAccount.USER);
   }
 
   synchronized FakeAccount org(String login) {
-    FakeAccount account = account(login, FakeAccount.ORGANIZATION);
-    account.type(FakeAccount.ORGANIZATION);
+    return typed(account(login, FakeAccount.ORGANIZATION, 0), FakeAccount.ORGANIZATION);
+  }
+
+  synchronized FakeAccount typed(FakeAccount account, String type) {
+    account.type(type);
     return account;
   }
 
   /** The account, created with {@code type} if it does not exist yet. */
   synchronized FakeAccount account(String login, String type) {
+    return account(login, type, 0);
+  }
+
+  /** The account, created with {@code type} and id {@code id} (0: a fresh one) if it does not exist yet. */
+  synchronized FakeAccount account(String login, String type, long id) {
     if (login == null || login.isBlank()) throw new IllegalArgumentException("a login is needed, was '" + login + "'");
-    return accounts.computeIfAbsent(login.toLowerCase(Locale.ROOT), key -> new FakeAccount(this, login, newId(), type));
+    FakeAccount account = accounts.get(login.toLowerCase(Locale.ROOT));
+    if (account == null) {
+      account = new FakeAccount(this, login, id(id, login), type);
+      accounts.put(login.toLowerCase(Locale.ROOT), account);
+    }
+    if (id > 0 && account.id() != id) throw new IllegalStateException(login + " was seeded with id " + account.id() + ", not " + id);
+    return account;
   }
 
   /** The account, or null. */
@@ -77,13 +103,19 @@ final class World {
     return accounts.get(login.toLowerCase(Locale.ROOT));
   }
 
-  synchronized FakeRepo createRepo(String fullName) {
+  /** The repository, created with id {@code id} (0: a fresh one) if it does not exist yet. */
+  synchronized FakeRepo createRepo(String fullName, long id) {
     String[] parts = fullName.split("/", -1);
     if (parts.length != 2 || parts[0].isEmpty() || parts[1].isEmpty()) {
       throw new IllegalArgumentException("a repository is named owner/name, was '" + fullName + "'");
     }
-    FakeAccount owner = account(parts[0], FakeAccount.USER);
-    return repos.computeIfAbsent(fullName.toLowerCase(Locale.ROOT), key -> new FakeRepo(this, owner, parts[1], newId()));
+    FakeRepo repo = repos.get(fullName.toLowerCase(Locale.ROOT));
+    if (repo == null) {
+      repo = new FakeRepo(this, account(parts[0], FakeAccount.USER), parts[1], id(id, fullName));
+      repos.put(fullName.toLowerCase(Locale.ROOT), repo);
+    }
+    if (id > 0 && repo.id != id) throw new IllegalStateException(fullName + " was seeded with id " + repo.id + ", not " + id);
+    return repo;
   }
 
   /** The repository {@code owner/name}, or null. */
