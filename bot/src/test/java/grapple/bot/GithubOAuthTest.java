@@ -109,6 +109,24 @@ class GithubOAuthTest {
   }
 
   @Test
+  void approvingOnGithubSendsTheBrowserBackWithCodeAndStateThatLink() throws Exception {
+    github.signIn("alice");
+    HttpUrl link = linkIn(reply(DM, ALICE, "github login"));
+
+    HttpResponse<String> approved = http.send(HttpRequest.newBuilder(link.uri()).GET().build(),
+        HttpResponse.BodyHandlers.ofString());
+    HttpUrl back = HttpUrl.get(approved.headers().firstValue("Location").orElseThrow());
+    HttpResponse<String> page = callback(back.queryParameter("code"), back.queryParameter("state"));
+
+    assertThat(approved.statusCode()).isEqualTo(302);
+    assertThat(back.toString()).startsWith(REDIRECT_URI + "?");
+    assertThat(back.queryParameter("state")).isEqualTo(link.queryParameter("state"));
+    assertThat(page.statusCode()).isEqualTo(200);
+    assertThat(hub.gateway.takeSent(WAIT).roomId()).isEqualTo(ALICES_DM);
+    assertThat(reply(DM, ALICE, "github status")).isEqualTo("You are logged in to GitHub as `alice`.");
+  }
+
+  @Test
   void anUnknownStateIs404AndAsksGithubNothing() throws Exception {
     HttpResponse<String> page = callback(github.authorizeCode("alice"), "no-such-state-0000000000000000");
 
