@@ -34,6 +34,7 @@ class GithubOAuthTest {
   private static final String CLIENT_ID = "Iv1.grapple";
   private static final String REDIRECT_URI = "https://bot.example.org/oauth/github";
   private static final Duration WAIT = Duration.ofSeconds(5);
+  private static final GithubAppKey KEY = GithubAppKey.generate();
   private static final List<PermissionRule> RULES =
       List.of(new PermissionRule("*", List.of(new PermissionRule.ServiceLevel("*", PermissionLevel.ADMIN))));
 
@@ -46,7 +47,7 @@ class GithubOAuthTest {
   @BeforeEach
   void start() throws Exception {
     github = FakeGithub.start();
-    github.app(1, GithubAppKey.generate()).oauth(CLIENT_ID, "client-secret-0123");
+    github.app(1, KEY).oauth(CLIENT_ID, "client-secret-0123");
     github.user("alice");
     String yaml = "github: {enabled: true, webhook: {secret: 'webhook-secret-0123'}, apiUrl: '" + github.apiUrl()
         + "', webUrl: '" + github.webUrl() + "', oauth: {clientId: '" + CLIENT_ID
@@ -65,7 +66,12 @@ class GithubOAuthTest {
 
   @Test
   void loginInADirectChatRepliesWithGithubsAuthorizeLink() throws Exception {
-    HttpUrl link = linkIn(reply(DM, ALICE, "github login"));
+    hub.message(DM, ALICE, "github login");
+    FakeGateway.Sent sent = hub.gateway.takeSent(WAIT);
+    HttpUrl link = linkIn(sent.content().path("body").asText());
+
+    assertThat(sent.content().path("formatted_body").asText()).as("the link in the HTML, Markdown left no mark on it")
+        .contains(link.toString().replace("&", "&amp;"));
 
     assertThat(link.toString()).startsWith(github.webUrl() + "/login/oauth/authorize?");
     assertThat(link.queryParameter("client_id")).isEqualTo(CLIENT_ID);

@@ -29,6 +29,7 @@ class GithubAccountsTest {
   private static final String CLIENT_SECRET = "client-secret-0123";
   private static final String TOKEN_URL = "/login/oauth/access_token";
   private static final Duration USER_TOKEN_LIFETIME = Duration.ofHours(8);
+  private static final GithubAppKey KEY = GithubAppKey.generate();
 
   @TempDir Path dir;
   private final FakeClock clock = new FakeClock(Instant.parse("2026-03-01T10:00:00Z"));
@@ -41,7 +42,7 @@ class GithubAccountsTest {
   @BeforeEach
   void start() {
     github = FakeGithub.start(clock);
-    github.app(1, GithubAppKey.generate()).oauth(CLIENT_ID, CLIENT_SECRET);
+    github.app(1, KEY).oauth(CLIENT_ID, CLIENT_SECRET);
     github.user("alice");
     github.user("bob");
     db = Database.open(dir.resolve("grapple.db"));
