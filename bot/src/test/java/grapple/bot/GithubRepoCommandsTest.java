@@ -83,6 +83,20 @@ class GithubRepoCommandsTest {
     assertThat(github.issue("o/r", number).assignees()).containsExactly("carol", "bob");
   }
 
+  /** GitHub silently drops assignees without access to the repository; the reply must not claim them. */
+  @Test
+  void assignSaysWhomGithubDidNotAssign() throws Exception {
+    follow("");
+    github.user("stranger");
+    int number = github.repo("o/r").issue("Broken", "carol");
+
+    String answer = reply(ALICE, "!gh assign " + number + " carol stranger");
+
+    assertThat(github.issue("o/r", number).assignees()).containsExactly("carol");
+    assertThat(answer).startsWith("Assigned `carol` to [o/r#" + number + "]").contains("`stranger`")
+        .doesNotContain("Assigned `carol`, `stranger`");
+  }
+
   @Test
   void assignToAMatrixUserWhoLinkedNothingSaysToNameTheLogin() throws Exception {
     follow("");
@@ -226,6 +240,17 @@ class GithubRepoCommandsTest {
     assertThat(reply(ALICE, "!repo help")).contains("!repo create <title>");
     hub.message(ALICE, "!gh help");
     assertThat(hub.gateway.takeSent(Duration.ofMillis(500))).isNull();
+  }
+
+  @Test
+  void createAddsTheConnectionsNewIssueLabelsToTheGivenOnes() throws Exception {
+    follow(", defaultOptions: {newIssue: {labels: [triage]}}");
+
+    String answer = reply(ALICE, "!gh create \"Title\" \"Body text\" \"bug, ui,triage\"");
+
+    assertThat(answer).startsWith("Created issue [o/r#1]");
+    assertThat(github.issue("o/r", 1).labels()).containsExactly("triage", "bug", "ui");
+    assertThat(github.issue("o/r", 1).body()).isEqualTo("Body text");
   }
 
   @Test
