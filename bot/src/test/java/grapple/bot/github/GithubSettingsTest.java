@@ -57,6 +57,22 @@ class GithubSettingsTest {
   }
 
   @Test
+  void githubEnterpriseUrlsLoseTheirTrailingSlashes() {
+    GithubSettings settings = settings(ENABLED + ", apiUrl: 'https://ghe.example.org/api/v3/',"
+        + " webUrl: 'https://ghe.example.org/'}", NO_ENV);
+
+    assertThat(settings.apiUrl().newBuilder().addPathSegments("user").build().toString())
+        .isEqualTo("https://ghe.example.org/api/v3/user");
+    assertThat(settings.webUrl().host()).isEqualTo("ghe.example.org");
+  }
+
+  @Test
+  void aUrlThatIsNotHttpIsAnErrorNamingTheKey() {
+    assertThat(problems(ENABLED + ", webUrl: 'ftp://ghe.example.org'}", NO_ENV)).singleElement().asString()
+        .startsWith("config: github.webUrl:").contains("http");
+  }
+
+  @Test
   void theSecretNeverShowsInToString() {
     GithubSettings settings = settings(ENABLED + ", oauth: {clientId: Iv1.abc, clientSecret: oauth-secret-value,"
         + " redirectUri: 'https://bot.example.org/oauth/github'}}", NO_ENV);
