@@ -254,6 +254,27 @@ class GithubRepoCommandsTest {
   }
 
   @Test
+  void hotlinksAnswerWithTheSendersTokenUnlessTurnedOff() throws Exception {
+    follow("");
+    int number = github.repo("o/r").issue("Broken", "carol");
+
+    assertThat(reply(ALICE, "is #" + number + " fixed?")).startsWith("Issue [#" + number + "]");
+    hub.message(MALLORY, "and #" + number + "?");
+    assertThat(hub.gateway.takeSent(Duration.ofMillis(500))).as("a hotlink for someone who linked nothing").isNull();
+  }
+
+  @Test
+  void hotlinksOffInDefaultOptionsAnswerNothing() throws Exception {
+    follow(", defaultOptions: {hotlinkIssues: false}");
+    int number = github.repo("o/r").issue("Broken", "carol");
+
+    hub.message(ALICE, "is #" + number + " fixed?");
+
+    assertThat(hub.gateway.takeSent(Duration.ofMillis(700))).isNull();
+    assertThat(github.requestsTo("GET", "/repos/o/r/issues/")).isEmpty();
+  }
+
+  @Test
   void defaultOptionsNeverReplaceTheRepositoryOfTheCommand() throws Exception {
     follow(", defaultOptions: {org: other, repo: thing, commandPrefix: '!repo'}");
 
