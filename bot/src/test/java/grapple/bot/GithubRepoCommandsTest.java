@@ -254,7 +254,7 @@ class GithubRepoCommandsTest {
   }
 
   @Test
-  void hotlinksAnswerWithTheSendersTokenUnlessTurnedOff() throws Exception {
+  void hotlinksAnswerWithTheSendersTokenAndNothingForSomeoneUnlinked() throws Exception {
     follow("");
     int number = github.repo("o/r").issue("Broken", "carol");
 
