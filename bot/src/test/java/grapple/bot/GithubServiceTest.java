@@ -111,6 +111,14 @@ class GithubServiceTest {
   }
 
   @Test
+  void loginWithoutOauthSetUpSaysToSendAPersonalToken() throws Exception {
+    String answer = reply(DM, ALICE, "github login");
+
+    assertThat(answer).contains("not set up").contains("github setpersonaltoken <token>");
+    assertThat(github.requests()).isEmpty();
+  }
+
+  @Test
   void followingARepoNeedsALinkedAccountWithPushAccess() throws Exception {
     assertThat(reply(TestHub.ROOM, ALICE, "!grapple github repo " + github.webUrl() + "/o/r"))
         .contains("You are not logged into GitHub");
@@ -124,6 +132,35 @@ class GithubServiceTest {
     assertThat(hub.gateway.stateWrites()).anyMatch(w -> w.eventType().equals(
         "uk.half-shot.matrix-hookshot.github.repository") && w.stateKey().equals("o/r"));
     assertThat(reply(TestHub.ROOM, ALICE, "!grapple github list")).contains("`o/r`");
+  }
+
+  @Test
+  void aRepoUrlWithDotGitOrASlashIsTheSameRepoAndCannotBeFollowedTwice() throws Exception {
+    follow();
+
+    assertThat(reply(TestHub.ROOM, ALICE, "!grapple github repo " + github.webUrl() + "/O/r.git"))
+        .contains("This room already follows `o/r`.");
+    assertThat(reply(TestHub.ROOM, ALICE, "!grapple github repo " + github.webUrl() + "/o/r/"))
+        .contains("This room already follows `o/r`.");
+    assertThat(hub.gateway.stateWrites()).hasSize(1);
+  }
+
+  @Test
+  void listShowsTheRepoAndRemoveStopsItsCommandsAndEvents() throws Exception {
+    follow();
+    assertThat(reply(TestHub.ROOM, ALICE, "!grapple github list"))
+        .isEqualTo("GitHub repositories this room follows:\n\n- `o/r` (commands: `!gh`)");
+
+    assertThat(reply(TestHub.ROOM, ALICE, "!grapple github remove " + github.webUrl() + "/O/R"))
+        .isEqualTo("This room no longer follows `o/r`.");
+
+    assertThat(reply(TestHub.ROOM, ALICE, "!grapple github list")).startsWith("This room follows no GitHub repository.");
+    assertThat(reply(TestHub.ROOM, ALICE, "!grapple github remove " + github.webUrl() + "/o/r"))
+        .contains("This room does not follow `o/r`.");
+    hub.message(TestHub.ROOM, ALICE, "!gh help");
+    byte[] body = example("issues", "opened");
+    assertThat(post("issues", "after-removal", body, GithubSigner.sign(SECRET, body)).statusCode()).isEqualTo(202);
+    assertThat(hub.gateway.takeSent(Duration.ofMillis(700))).isNull();
   }
 
   @Test

@@ -5,7 +5,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Base64;
+import java.util.HexFormat;
 import java.util.Optional;
 
 /**
@@ -31,7 +31,8 @@ public final class OAuthStates {
   public String issue(String service, String instance, String matrixUser) {
     byte[] bytes = new byte[24];
     RANDOM.nextBytes(bytes);
-    String state = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    // Hex, not base64url: '_' and '-' in a link sent as Markdown can turn into emphasis ("state=-_ab_")
+    String state = HexFormat.of().formatHex(bytes);
     long now = clock.millis();
     db.writeAndWait(c -> {
       try (PreparedStatement s = c.prepareStatement(

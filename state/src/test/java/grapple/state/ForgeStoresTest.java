@@ -109,7 +109,7 @@ class ForgeStoresTest {
     assertThat(states.take("github", state)).as("used twice").isEmpty();
     assertThat(new OAuthStates(db, Clock.offset(clock, Duration.ofMinutes(31))).take("github", other))
         .as("expired").isEmpty();
-    assertThat(state).hasSizeGreaterThanOrEqualTo(32);
+    assertThat(state).hasSizeGreaterThanOrEqualTo(32).matches("[0-9a-f]+");
   }
 
   @Test

@@ -73,13 +73,21 @@ final class AppTokens {
     return Optional.of(forInstallation(installation));
   }
 
-  /** True when the app is installed on the repository. */
+  /**
+   * True when the app is installed on the repository. Asks GitHub afresh: the setup check that
+   * says "install the app" is tried again right after the user installed it.
+   */
   boolean installedOn(String owner, String repo) throws GithubException {
+    installations.remove(key(owner, repo));
     return installationOf(owner, repo) != 0;
   }
 
+  private static String key(String owner, String repo) {
+    return (owner + "/" + repo).toLowerCase(Locale.ROOT);
+  }
+
   private long installationOf(String owner, String repo) throws GithubException {
-    String key = (owner + "/" + repo).toLowerCase(Locale.ROOT);
+    String key = key(owner, repo);
     Installation known = installations.get(key);
     if (known != null && known.until().isAfter(clock.instant())) return known.id();
     long id;

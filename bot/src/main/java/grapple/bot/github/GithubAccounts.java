@@ -86,8 +86,14 @@ final class GithubAccounts implements Mentions {
     return refresh(account.get()).map(Account::token);
   }
 
-  /** Refreshes one account's token; empty (and unlinked) when GitHub refuses the refresh token. */
-  Optional<Account> refresh(Account account) throws GithubException {
+  /**
+   * Refreshes one account's token; empty (and unlinked) when GitHub refuses the refresh token.
+   * Synchronized, and re-reading the link first: GitHub takes a refresh token once, so a second
+   * refresh with the same (stale) account would be refused and unlink the account just renewed.
+   */
+  synchronized Optional<Account> refresh(Account account) throws GithubException {
+    Optional<Account> stored = account(account.matrixUser());
+    if (stored.isPresent() && renewedSince(account, stored.get())) return stored;
     if (account.refreshToken() == null || settings.oauth().isEmpty()) {
       unlink(account, "its token expired and cannot be refreshed");
       return Optional.empty();
@@ -98,12 +104,18 @@ final class GithubAccounts implements Mentions {
           "refresh_token", account.refreshToken()));
     } catch (GithubException e) {
       if (e.status() == 0 || e.status() >= 500) throw e;
+      Optional<Account> now = account(account.matrixUser());
+      if (now.isPresent() && renewedSince(account, now.get())) return now; // another instance renewed it meanwhile
       unlink(account, "GitHub refused to refresh its token (" + e.getMessage() + ")");
       return Optional.empty();
     }
     Account fresh = withTokens(account, tokens);
     store.link(fresh);
     return Optional.of(fresh);
+  }
+
+  private static boolean renewedSince(Account read, Account stored) {
+    return stored.refreshToken() != null && !stored.refreshToken().equals(read.refreshToken());
   }
 
   /** Leader's chore: refreshes every token that expires soon. */

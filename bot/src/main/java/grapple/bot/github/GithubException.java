@@ -22,6 +22,11 @@ final class GithubException extends Exception {
     return status == 401;
   }
 
+  /** GitHub's primary (429, or 403 "API rate limit exceeded") or secondary rate limit (403). */
+  boolean rateLimited() {
+    return status == 429 || status == 403 && getMessage() != null && getMessage().contains("rate limit");
+  }
+
   /** GitHub hides what a token may not see behind 404 (and refuses with 403). */
   boolean noAccess() {
     return status == 404 || status == 403;

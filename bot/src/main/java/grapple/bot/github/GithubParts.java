@@ -27,6 +27,7 @@ record GithubParts(GithubSettings settings, GithubClient client, GithubAccounts 
       return "GitHub no longer accepts your token. Link your account again: in a DM with me, `github login` or"
           + " `github setpersonaltoken <token>`.";
     }
+    if (e.rateLimited()) return "GitHub is rate limiting requests (" + e.getMessage() + "). Try again in a few minutes.";
     if (e.noAccess()) {
       return "GitHub refused (" + e.getMessage() + "): your account needs access to " + repo
           + " (ask one of its maintainers for push access).";

@@ -54,7 +54,9 @@ public final class GithubService implements Service {
     try {
       GithubRepoConfig.checkDefaultOptions(settings.defaultOptions());
     } catch (BadInput e) {
-      section.problem("defaultOptions", e.getMessage());
+      String named = NAME + ".defaultOptions: "; // the section puts the path in front itself
+      section.problem("defaultOptions", e.getMessage().startsWith(named) ? e.getMessage().substring(named.length())
+          : e.getMessage());
     }
     return settings;
   }

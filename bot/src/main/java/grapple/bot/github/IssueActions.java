@@ -75,8 +75,24 @@ final class IssueActions {
     for (String who : rest.isEmpty() ? List.of(sender) : rest) logins.add(login(who));
     BadInput.check(logins.size() <= MAX_ASSIGNEES, "users", "at most %d users at once", MAX_ASSIGNEES);
     JsonNode issue = parts.client().addAssignees(token, config.org(), config.repo(), number, logins);
-    return "Assigned " + String.join(", ", logins.stream().map(Markdown::code).toList()) + " to " + link(config, issue)
-        + ".";
+    return assigned(config, issue, logins);
+  }
+
+  /** GitHub silently leaves out assignees who may not be assigned (no access): say so rather than claim them. */
+  private static String assigned(GithubRepoConfig config, JsonNode issue, List<String> logins) {
+    List<String> now = new ArrayList<>();
+    issue.path("assignees").forEach(a -> now.add(a.path("login").asText().toLowerCase(Locale.ROOT)));
+    List<String> done = logins.stream().filter(l -> now.contains(l.toLowerCase(Locale.ROOT))).toList();
+    List<String> left = logins.stream().filter(l -> !now.contains(l.toLowerCase(Locale.ROOT))).toList();
+    String reply = done.isEmpty() ? "Assigned nobody to " + link(config, issue) + "."
+        : "Assigned " + codes(done) + " to " + link(config, issue) + ".";
+    if (left.isEmpty()) return reply;
+    return reply + " GitHub did not assign " + codes(left) + ": they need access to " + config.org() + "/"
+        + config.repo() + ".";
+  }
+
+  private static String codes(List<String> logins) {
+    return String.join(", ", logins.stream().map(Markdown::code).toList());
   }
 
   private long latest(GithubRepoConfig config, String token) throws GithubException {

@@ -25,6 +25,7 @@ final class IssueEndpoints {
   }
 
   void register(Routes routes) {
+    routes.add("GET", "/repos/{owner}/{repo}/issues", this::list);
     routes.add("POST", "/repos/{owner}/{repo}/issues", this::create);
     routes.add("GET", "/repos/{owner}/{repo}/issues/{number}", this::get);
     routes.add("PATCH", "/repos/{owner}/{repo}/issues/{number}", this::update);
@@ -47,6 +48,22 @@ final class IssueEndpoints {
     Issue issue = repo.add(title.asText(), body.path("body").asText(""), labels, assignees, author.login(), false);
     return Answer.json(201, issueBodies.issue(repo, issue))
         .withHeader("Location", bodies.apiUrl + "/repos/" + repo.fullName() + "/issues/" + issue.number());
+  }
+
+  /**
+   * Issues and pull requests, newest first ({@code sort=created}, {@code direction=desc}, GitHub's
+   * default; {@code direction=asc} reverses), {@code state} open (default), closed or all; paged.
+   */
+  private Answer list(Routes.Call call) {
+    FakeRepo repo = visibleRepo(call);
+    String state = call.request().queryParameter("state") == null ? "open" : call.request().queryParameter("state");
+    if (!Set.of("open", "closed", "all").contains(state)) throw ApiFailure.validation("Issue", "invalid", "state");
+    List<Issue> issues = new ArrayList<>();
+    for (Issue issue : repo.issues.values()) {
+      if (state.equals("all") || issue.state().equals(state)) issues.add(issue);
+    }
+    if (!"asc".equals(call.request().queryParameter("direction"))) java.util.Collections.reverse(issues);
+    return Paging.list(call.request(), bodies.apiUrl, issues, issue -> issueBodies.issue(repo, issue));
   }
 
   private Answer get(Routes.Call call) {
