@@ -324,6 +324,17 @@ public final class Migrations {
         PRIMARY KEY (service, delivery_id)
       );
       CREATE INDEX forge_deliveries_by_age ON forge_deliveries (received_at);
+      CREATE TABLE github_label_batches (
+        repo       TEXT NOT NULL,
+        number     BIGINT NOT NULL,
+        event      TEXT NOT NULL,
+        payload    TEXT NOT NULL,
+        labels     TEXT NOT NULL,
+        due_at     BIGINT NOT NULL,
+        version    BIGINT NOT NULL,
+        PRIMARY KEY (repo, number)
+      );
+      CREATE INDEX github_label_batches_due ON github_label_batches (due_at);
       """;
 
   /**
@@ -338,7 +349,7 @@ public final class Migrations {
       new Migration(4, "outbox without the index on transaction ids", step(3), POSTGRESQL_STEPS.get(3)),
       new Migration(5, "change log and room authority, shared by several instances", CLUSTER_SQLITE,
           CLUSTER_POSTGRESQL),
-      new Migration(6, "linked forge accounts, OAuth states, forge deliveries seen", FORGES));
+      new Migration(6, "linked forge accounts, OAuth states, forge deliveries seen, GitHub label batches", FORGES));
 
   static int latest() {
     return CORE.size();

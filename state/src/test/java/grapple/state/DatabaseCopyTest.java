@@ -58,7 +58,7 @@ class DatabaseCopyTest {
 
     DatabaseCopy.copy(Location.sqlite(sqlite), target, Migrations.core(), progress::add);
 
-    assertThat(progress).hasSize(12).anySatisfy(line -> assertThat(line).startsWith("connections").contains("1 row(s)"))
+    assertThat(progress).hasSize(16).anySatisfy(line -> assertThat(line).startsWith("connections").contains("1 row(s)"))
         .anySatisfy(line -> assertThat(line).startsWith("outbox").contains("1 row(s)"));
     try (Database pg = Database.open(target, Migrations.core())) {
       ConnectionStore connections = new ConnectionStore(pg);

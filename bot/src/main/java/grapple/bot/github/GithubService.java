@@ -13,7 +13,6 @@ import grapple.commands.Command;
 import grapple.state.BadInput;
 import grapple.state.ForgeDeliveries;
 import grapple.state.LinkedAccounts;
-import grapple.state.Migration;
 import grapple.state.OAuthStates;
 import grapple.state.OutboxStore;
 import java.time.Duration;
@@ -59,11 +58,6 @@ public final class GithubService implements Service {
           : e.getMessage());
     }
     return settings;
-  }
-
-  @Override
-  public List<Migration> migrations() {
-    return List.of(LabelBatches.MIGRATION);
   }
 
   @Override

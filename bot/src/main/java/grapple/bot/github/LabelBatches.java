@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import grapple.state.Database;
 import grapple.state.Json;
-import grapple.state.Migration;
 import grapple.state.SqlWork;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -19,24 +18,11 @@ import java.util.Set;
  * Label changes to one issue, gathered for a few seconds so that adding five labels makes one
  * notice, not five. Kept in the database (an acknowledged event survives a crash): each
  * {@code labeled} event adds its label and pushes the batch's due time on; the leader posts due
- * batches and deletes them in the same transaction.
+ * batches and deletes them in the same transaction. (Its table came with the core's forge step: service
+ * steps are numbered after the core's, and every Grapple must agree on them whichever services run.)
  */
 final class LabelBatches {
   static final Duration QUIET_FOR = Duration.ofSeconds(5);
-
-  static final Migration MIGRATION = new Migration(7, "github: label changes gathered before they are posted", """
-      CREATE TABLE github_label_batches (
-        repo       TEXT NOT NULL,
-        number     BIGINT NOT NULL,
-        event      TEXT NOT NULL,
-        payload    TEXT NOT NULL,
-        labels     TEXT NOT NULL,
-        due_at     BIGINT NOT NULL,
-        version    BIGINT NOT NULL,
-        PRIMARY KEY (repo, number)
-      );
-      CREATE INDEX github_label_batches_due ON github_label_batches (due_at);
-      """);
 
   private final Database db;
   private final Clock clock;

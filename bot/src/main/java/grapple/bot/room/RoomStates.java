@@ -58,13 +58,17 @@ public final class RoomStates implements RoomAuthority {
     }
   }
 
-  /** True when exactly {@code botUserId} and {@code userId} are joined to the room: their direct chat. */
+  /**
+   * True when {@code botUserId} and {@code userId} are the room's only members, joined, with nobody
+   * else invited or knocking (who could read a secret sent there later): their direct chat.
+   */
   public boolean isDirectChat(String roomId, String botUserId, String userId) {
     Room room = rooms.get(roomId);
     if (room == null) return false;
     synchronized (room) {
-      long joined = room.membership.values().stream().filter("join"::equals).count();
-      return joined == 2 && "join".equals(room.membership.get(botUserId)) && "join".equals(room.membership.get(userId));
+      long members = room.membership.values().stream()
+          .filter(m -> m.equals("join") || m.equals("invite") || m.equals("knock")).count();
+      return members == 2 && "join".equals(room.membership.get(botUserId)) && "join".equals(room.membership.get(userId));
     }
   }
 

@@ -36,7 +36,7 @@ class LabelBatchesTest {
   @BeforeEach
   void open() {
     Location where = dialect == Dialect.SQLITE ? Location.sqlite(dir.resolve("grapple.db")) : TestPostgres.newDatabase();
-    db = Database.open(where, Migrations.all(List.of(LabelBatches.MIGRATION)));
+    db = Database.open(where, Migrations.core());
     batches = new LabelBatches(db, clock);
   }
 
