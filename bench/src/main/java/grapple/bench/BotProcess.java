@@ -137,13 +137,12 @@ final class BotProcess implements AutoCloseable {
 
   private void awaitReady() {
     long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
-    try (RawHttp http = new RawHttp(webhookPort)) {
-      while (System.nanoTime() < deadline) {
-        if (!process.isAlive()) throw new IllegalStateException("grapple exited with " + process.exitValue() + "; see " + log);
+    while (System.nanoTime() < deadline) {
+      if (!process.isAlive()) throw new IllegalStateException("grapple exited with " + process.exitValue() + "; see " + log);
+      try (RawHttp http = new RawHttp(webhookPort)) {
         if (Load.send(http, new Load.Call("GET", "/ready", "", null)) == 200) return;
-        http.close();
-        Bench.sleep(Duration.ofMillis(5));
       }
+      Bench.sleep(Duration.ofMillis(5));
     }
     throw new IllegalStateException("grapple not ready within " + READY_TIMEOUT + "; see " + log);
   }

@@ -47,11 +47,11 @@ final class IntakeScenario {
         anyLevelMet |= met;
         record(report, r, c, pair, met);
       }
-      r.with("goal").put("reqPerSecond", GOAL_RPS).put("p99Millis", GOAL_P99_MS).put("ratioToBare", GOAL_RATIO)
+      r.withObjectProperty("goal").put("reqPerSecond", GOAL_RPS).put("p99Millis", GOAL_P99_MS).put("ratioToBare", GOAL_RATIO)
           .put("rule", "met when at least one concurrency level reaches all three");
-      r.with("figures").put("mode", "local (no homeserver; delivery to the console log runs alongside)")
+      r.withObjectProperty("figures").put("mode", "local (no homeserver; delivery to the console log runs alongside)")
           .put("durationSecondsPerLevel", measure.toSeconds());
-      r.with("baseline").put("server", "bare Jetty server (own process, the webhook listener's thread setup):"
+      r.withObjectProperty("baseline").put("server", "bare Jetty server (own process, the webhook listener's thread setup):"
           + " reads the body, parses the JSON, answers 202, stores nothing");
       r.put("met", anyLevelMet);
       r.put("summary", "see c1/c16/c64 rows");
@@ -105,11 +105,11 @@ final class IntakeScenario {
     String level = "c" + c;
     Load.Result g = pair.measured();
     Load.Result b = pair.baseline();
-    put(r.with("figures").putObject(level), g).put("goalMet", met)
+    put(r.withObjectProperty("figures").putObject(level), g).put("goalMet", met)
         .put("serverCpuMicrosPerRequest", 1e6 * pair.measuredCpuSeconds() / Math.max(1, g.ok()));
-    put(r.with("baseline").putObject(level), b)
+    put(r.withObjectProperty("baseline").putObject(level), b)
         .put("serverCpuMicrosPerRequest", 1e6 * pair.baselineCpuSeconds() / Math.max(1, b.ok()));
-    r.with("ratio").putObject(level).put("reqPerSecond", g.perSecond() / b.perSecond())
+    r.withObjectProperty("ratio").putObject(level).put("reqPerSecond", g.perSecond() / b.perSecond())
         .put("p99", g.latency().percentileMillis(99) / Math.max(1e-9, b.latency().percentileMillis(99)));
     report.row("intake", level + " req/s", Report.num(g.perSecond()), Report.num(b.perSecond()),
         String.format("%.2f", g.perSecond() / b.perSecond()), "≥10,000, ≥0.5× bare");

@@ -194,7 +194,7 @@ final class MemorySoak {
   private static boolean record(Report report, ObjectNode r, Watched idle, Watched loaded, Requests requests,
       Duration load) {
     boolean met = loaded.probesFailed() == 0 && requests.count(-1) == 0 && loaded.alive();
-    ObjectNode soak = r.with("figures").putObject("soak");
+    ObjectNode soak = r.withObjectProperty("figures").putObject("soak");
     soak.put("jvmFlags", String.join(" ", HEAP_FLAGS) + " " + String.join(" ", BotProcess.ALWAYS_FLAGS))
         .put("clients", CLIENTS).put("bodyBytes", HostileBodies.BODY_BYTES).put("seconds", load.toSeconds())
         .put("requestsSent", requests.sent()).put("answered202", requests.count(202))
@@ -205,7 +205,7 @@ final class MemorySoak {
         + " max probe %.0f ms, peak RSS %.0f MiB, bot %s", requests.sent(), requests.count(-1), loaded.probesFailed(),
         loaded.probesOk() + loaded.probesFailed(), loaded.maxProbeMillis(), loaded.peakRssMib(),
         loaded.alive() ? "alive" : "gone"));
-    into(r.with("baseline").putObject("soakIdle").put("seconds", IDLE_BASELINE.toSeconds()), idle);
+    into(r.withObjectProperty("baseline").putObject("soakIdle").put("seconds", IDLE_BASELINE.toSeconds()), idle);
     rows(report, idle, loaded, requests);
     System.out.println("  " + soak.get("summary").asText() + (met ? ": met" : ": NOT met"));
     return met;

@@ -63,10 +63,10 @@ final class OutageFault {
       v.check(c.lost() == 0, "lost = 0 (was " + c.lost() + ")");
       v.check(c.duplicated() == 0, "duplicated = 0 (was " + c.duplicated() + ")");
       v.check(drained, "drained after Synapse came back" + (drained ? String.format(" in %.1f s", drainSeconds) : ""));
-      c.into(r.with("figures"));
-      r.with("figures").put("outageSeconds", outage.toSeconds()).put("drainSecondsAfterRestart", drainSeconds);
-      r.with("baseline").put("note", "none: exact counts");
-      r.with("goal").put("lost", 0).put("duplicated", 0);
+      c.into(r.withObjectProperty("figures"));
+      r.withObjectProperty("figures").put("outageSeconds", outage.toSeconds()).put("drainSecondsAfterRestart", drainSeconds);
+      r.withObjectProperty("baseline").put("note", "none: exact counts");
+      r.withObjectProperty("goal").put("lost", 0).put("duplicated", 0);
       report.row("outage", "time to drain after Synapse is back (s)", Report.num(drainSeconds), "", "", "");
       report.row("outage", "acked / lost / duplicated", c.acknowledged() + " / " + c.lost() + " / " + c.duplicated(), "", "", "lost 0, dup 0");
       v.finish(r, report, c + String.format(", drain %.1f s", drainSeconds));

@@ -34,7 +34,8 @@ final class PostgresDatabase implements AutoCloseable {
   /** Null when the server answers, else why not. */
   private static String unavailable() {
     String url = System.getenv().getOrDefault(SERVER_ENV, DEFAULT_SERVER);
-    try (Connection c = connect(server())) {
+    try {
+      connect(server()).close();
       return null;
     } catch (SQLException | RuntimeException e) {
       String cause = String.valueOf(e.getMessage()).lines().findFirst().orElse("").replaceFirst("\\.$", "");

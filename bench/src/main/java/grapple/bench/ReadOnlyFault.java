@@ -99,12 +99,12 @@ final class ReadOnlyFault {
       v.check(c.duplicated() == 0, "duplicated = 0 (was " + c.duplicated() + ")");
       v.check(w.refused503 > 0, "refused with 503 while unwritable (" + w.refused503 + ")");
       v.check(w.other == 0, "no other status while unwritable (" + w.other + ")");
-      c.into(r.with("figures"));
-      r.with("figures").put("mechanism", how).put("unwritableSeconds", UNWRITABLE.toSeconds())
+      c.into(r.withObjectProperty("figures"));
+      r.withObjectProperty("figures").put("mechanism", how).put("unwritableSeconds", UNWRITABLE.toSeconds())
           .put("windowPosts", w.total).put("window202", w.accepted202).put("window503", w.refused503)
           .put("windowOther", w.other).put("exitCodeOfStopAfterwards", exit);
-      r.with("baseline").put("note", "none: exact counts");
-      r.with("goal").put("lost", 0).put("note", "a 202 inside the window is fine only if it was stored (then it is delivered)");
+      r.withObjectProperty("baseline").put("note", "none: exact counts");
+      r.withObjectProperty("goal").put("lost", 0).put("note", "a 202 inside the window is fine only if it was stored (then it is delivered)");
       report.row("readonly", "in window: 202 / 503 / other", w.accepted202 + " / " + w.refused503 + " / " + w.other, "", "", "");
       v.finish(r, report, c + "; while unwritable " + w);
     }

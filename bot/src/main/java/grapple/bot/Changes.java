@@ -34,6 +34,8 @@ public final class Changes {
 
   /** A connection of that type and state key exists already in the room. */
   public static final class AlreadyExists extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
     AlreadyExists(ConnectionKind<?> kind, String stateKey) {
       super(kind.name() + " " + Markdown.code(stateKey) + " already exists in this room.");
     }

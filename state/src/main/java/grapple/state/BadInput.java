@@ -2,6 +2,8 @@ package grapple.state;
 
 /** A user mistake: names the field and the rule it broke, in words the user can act on. */
 public final class BadInput extends RuntimeException {
+  private static final long serialVersionUID = 1L;
+
   private final String field;
 
   public BadInput(String field, String message) {

@@ -108,6 +108,8 @@ public final class MatrixUser {
 
   /** Thrown when the homeserver answers with an error status. */
   public static final class ApiError extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
     private final int code;
 
     ApiError(int code, String message) {

@@ -55,6 +55,8 @@ final class AddressGuard implements Dns {
 
   /** Thrown for an address feeds may not reach. */
   static final class Refused extends UnknownHostException {
+    private static final long serialVersionUID = 1L;
+
     Refused(String message) {
       super(message);
     }

@@ -2,6 +2,8 @@ package grapple.bot.feed;
 
 /** A feed could not be fetched or read; the message is the reason, in words a room admin understands. */
 final class FeedException extends Exception {
+  private static final long serialVersionUID = 1L;
+
   FeedException(String message) {
     super(message);
   }

@@ -63,6 +63,8 @@ public final class HttpListener implements AutoCloseable {
 
   /** The listener could not bind: the message names the listener and the address. */
   public static final class CannotBind extends IOException {
+    private static final long serialVersionUID = 1L;
+
     CannotBind(String message, Throwable cause) {
       super(message, cause);
     }

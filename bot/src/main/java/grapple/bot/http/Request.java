@@ -91,6 +91,8 @@ public final class Request {
 
   /** The body was larger than the limit. */
   public static final class BodyTooLarge extends IOException {
+    private static final long serialVersionUID = 1L;
+
     public BodyTooLarge(long maxBytes) {
       super("body is larger than " + maxBytes + " bytes");
     }
@@ -98,6 +100,8 @@ public final class Request {
 
   /** A query or path that cannot be decoded (a malformed %-escape); answered 400. */
   static final class Malformed extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
     Malformed(String message) {
       super(message);
     }

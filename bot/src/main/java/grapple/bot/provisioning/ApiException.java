@@ -2,6 +2,8 @@ package grapple.bot.provisioning;
 
 /** A provisioning API error: a code (status and wire errcode) and a sentence a widget can show. */
 public final class ApiException extends RuntimeException {
+  private static final long serialVersionUID = 1L;
+
   private final ErrorCode code;
 
   public ApiException(ErrorCode code, String message) {

@@ -19,7 +19,6 @@ import grapple.state.BadInput;
 import grapple.state.Json;
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -187,8 +186,7 @@ public final class ProvisioningApi {
   /** JSON merge patch (RFC 7396) at the top level: a key set to null is removed. */
   static ObjectNode merge(ObjectNode config, ObjectNode patch) {
     ObjectNode merged = config.deepCopy();
-    for (Iterator<Map.Entry<String, JsonNode>> it = patch.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> field = it.next();
+    for (Map.Entry<String, JsonNode> field : patch.properties()) {
       if (field.getValue().isNull()) {
         merged.remove(field.getKey());
       } else {

@@ -6,6 +6,8 @@ import java.util.Optional;
 
 /** The homeserver answered with an error: HTTP status, Matrix errcode, and any retry hint. */
 public final class MatrixException extends IOException {
+  private static final long serialVersionUID = 1L;
+
   private final int status;
   private final String errcode;
   private final Duration retryAfter;

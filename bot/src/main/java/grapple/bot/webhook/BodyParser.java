@@ -37,6 +37,8 @@ final class BodyParser {
 
   /** The content type is not one webhooks take. */
   static final class Unsupported extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
     Unsupported(String message) {
       super(message);
     }
@@ -97,7 +99,7 @@ final class BodyParser {
   private static String text(byte[] body, Charset charset) {
     CharsetDecoder decoder = charset.newDecoder().onMalformedInput(CodingErrorAction.REPLACE)
         .onUnmappableCharacter(CodingErrorAction.REPLACE);
-    CharBuffer out = CharBuffer.allocate((int) Math.min(TEXT_CHARS, body.length));
+    CharBuffer out = CharBuffer.allocate(Math.min(TEXT_CHARS, body.length));
     decoder.decode(ByteBuffer.wrap(body), out, true);
     out.flip();
     return out.toString();
