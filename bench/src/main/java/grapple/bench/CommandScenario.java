@@ -26,7 +26,7 @@ final class CommandScenario {
       int answered = 0;
       for (int i = 0; i < rounds; i++) {
         reply[i] = round(rig, reader, "!grapple list", true);
-        echo[i] = round(rig, reader, "echo " + Bench.runId + " " + i, false);
+        echo[i] = round(rig, reader, "echo " + Bench.runId() + " " + i, false);
         if (reply[i] < ROUND_TIMEOUT.toNanos() * 10) answered++;
       }
       Stats g = Stats.of(reply, rounds);

@@ -49,7 +49,7 @@ final class FailoverFault {
     Verdict v = new Verdict("failover");
     try (PostgresDatabase db = PostgresDatabase.create("failover");
          Rig rig = Rig.start("failover", Bench.synapse().url, db.yaml());
-         BotProcess second = rig.bot.sibling(Bench.work.resolve("failover-b"))) {
+         BotProcess second = rig.bot.sibling(Bench.work().resolve("failover-b"))) {
       v.check(whenTrue(rig.bot::leads, ROUND_TIMEOUT) >= 0, "the first instance (a) leads");
       second.start();
       v.check(!second.leads(), "the second instance (b) is ready as a follower");
@@ -224,7 +224,7 @@ final class FailoverFault {
 
     private void postOne() {
       int i = next.getAndIncrement();
-      String text = "bench-" + Bench.runId + "-failover-" + i;
+      String text = "bench-" + Bench.runId() + "-failover-" + i;
       sentAt.put(text, System.nanoTime());
       try (RawHttp http = new RawHttp(instances.get(i % instances.size()).webhookPort, TIMEOUT)) {
         statuses.put(text, Load.send(http, Load.Call.postJson(path, "{\"text\":\"" + text + "\"}")));

@@ -30,7 +30,7 @@ final class FeedScenario {
 
   static void run(Report report) throws Exception {
     int urls = Bench.pick(1_000, 10_000);
-    Path dir = Bench.work.resolve("feeds");
+    Path dir = Bench.work().resolve("feeds");
     Files.createDirectories(dir);
     Path db = dir.resolve("grapple.db");
     AtomicInteger served = new AtomicInteger();
@@ -44,7 +44,7 @@ final class FeedScenario {
         bot.start();
         Proc.Meter cpu = new Proc.Meter(bot.pid());
         long t0 = System.nanoTime();
-        boolean done = awaitPolled(db, urls, Duration.ofSeconds(180));
+        boolean done = awaitPolled(db, urls, Duration.ofMinutes(3));
         double seconds = (System.nanoTime() - t0) / 1e9;
         double cpuSeconds = cpu.cpuSeconds();
         double rss = Proc.rssMib(bot.pid());

@@ -62,7 +62,7 @@ final class HostileScenario {
   private static final int WARM_UP_PER_KIND = 20;
 
   private static boolean cpu(Report report, ObjectNode r) {
-    Path dir = Bench.work.resolve("hostile").resolve("cpu");
+    Path dir = Bench.work().resolve("hostile").resolve("cpu");
     try (BotProcess bot = BotProcess.local(dir, BotProcess.sqlite(dir.resolve("grapple.db")))) {
       bot.start();
       String hook = bot.createWebhook(IntakeScenario.CONSOLE_ROOM, IntakeScenario.CONSOLE_USER, "hostile");

@@ -6,6 +6,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * Webhook intake: POST /webhook/{id} answered 202 once durably queued, at concurrency 1/16/64,
@@ -28,13 +29,13 @@ final class IntakeScenario {
   static void run(Report report) throws Exception {
     Duration warmup = Bench.pick(Duration.ofSeconds(1), Duration.ofSeconds(3));
     Duration measure = Bench.pick(Duration.ofSeconds(3), Duration.ofSeconds(10));
-    Path dir = Bench.work.resolve("intake");
+    Path dir = Bench.work().resolve("intake");
     ObjectNode r = Report.result("intake");
     try (BotProcess bot = BotProcess.local(dir, BotProcess.sqlite(dir.resolve("grapple.db")));
          Bare bare = Bare.start(dir)) {
       bot.start();
       String hook = bot.createWebhook(CONSOLE_ROOM, CONSOLE_USER, "intake");
-      String runTag = Bench.runId;
+      String runTag = Bench.runId();
       boolean anyLevelMet = false;
       Target grapple = new Target("grapple", bot.webhookPort, hook, bot.pid());
       Target bareTarget = new Target("bare", bare.port, "/webhook/bare", bare.process.pid());
@@ -86,9 +87,11 @@ final class IntakeScenario {
       b = Load.run(baseline.port(), c, slice, 202, call(baseline.path(), tag + "-" + baseline.name() + i), 0).plus(b);
       bCpu += bm.cpuSeconds();
     }
-    print(measured.name(), m, mCpu);
-    print(baseline.name(), b, bCpu);
-    return new Pair(m, b, mCpu, bCpu);
+    Load.Result measuredResult = Objects.requireNonNull(m, "no slices");
+    Load.Result baselineResult = Objects.requireNonNull(b, "no slices");
+    print(measured.name(), measuredResult, mCpu);
+    print(baseline.name(), baselineResult, bCpu);
+    return new Pair(measuredResult, baselineResult, mCpu, bCpu);
   }
 
   private static java.util.function.IntFunction<Load.Call> call(String path, String tag) {

@@ -86,7 +86,7 @@ final class MemorySoak {
 
   static boolean run(Report report, ObjectNode r) throws InterruptedException {
     Duration load = Bench.pick(Duration.ofSeconds(15), Duration.ofSeconds(60));
-    Path dir = Bench.work.resolve("hostile").resolve("soak");
+    Path dir = Bench.work().resolve("hostile").resolve("soak");
     try (BotProcess bot = BotProcess.local(dir, BotProcess.sqlite(dir.resolve("grapple.db")))) {
       bot.jvmFlags(HEAP_FLAGS).start();
       String hook = bot.createWebhook(IntakeScenario.CONSOLE_ROOM, IntakeScenario.CONSOLE_USER, "soak");
@@ -106,13 +106,16 @@ final class MemorySoak {
   /** Probes every listener and samples RSS while {@code work} runs. */
   private static Watched watch(BotProcess bot, Runnable work) throws InterruptedException {
     AtomicBoolean stop = new AtomicBoolean();
-    Map<String, Probes> probes = new TreeMap<>(Map.of("webhooks", new Probes(), "provisioning", new Probes(),
-        "metrics", new Probes()));
+    Probes webhooks = new Probes();
+    Probes provisioning = new Probes();
+    Probes metrics = new Probes();
+    Map<String, Probes> probes = new TreeMap<>(Map.of("webhooks", webhooks, "provisioning", provisioning,
+        "metrics", metrics));
     double[] peak = {Proc.rssMib(bot.pid())};
     List<Thread> watchers = List.of(
-        start("probe-webhooks", () -> probe(bot.webhookPort, probes.get("webhooks"), stop)),
-        start("probe-provisioning", () -> probe(bot.provisioningPort, probes.get("provisioning"), stop)),
-        start("probe-metrics", () -> probe(bot.metricsPort, probes.get("metrics"), stop)),
+        start("probe-webhooks", () -> probe(bot.webhookPort, webhooks, stop)),
+        start("probe-provisioning", () -> probe(bot.provisioningPort, provisioning, stop)),
+        start("probe-metrics", () -> probe(bot.metricsPort, metrics, stop)),
         start("rss", () -> sampleRss(bot.pid(), peak, stop)));
     work.run();
     stop.set(true);
@@ -225,9 +228,10 @@ final class MemorySoak {
         + requests.other(), "", "", "");
     report.row("hostile", "soak requests unanswered (client errors)", Integer.toString(requests.count(-1)), "", "",
         "0");
-    for (String name : loaded.probes().keySet()) {
-      report.row("hostile", "soak /live probes " + name + " 200 / failed", loaded.probes().get(name).toString(),
-          idle.probes().get(name).toString(), "", "all 200 ≤ 2 s");
+    for (Map.Entry<String, Probes> probes : loaded.probes().entrySet()) {
+      String name = probes.getKey();
+      report.row("hostile", "soak /live probes " + name + " 200 / failed", probes.getValue().toString(),
+          String.valueOf(idle.probes().get(name)), "", "all 200 ≤ 2 s");
     }
     report.row("hostile", "soak max /live probe latency (ms)", Report.num(loaded.maxProbeMillis()),
         Report.num(idle.maxProbeMillis()), "", "≤ 2,000 ms");

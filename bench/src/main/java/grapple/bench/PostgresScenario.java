@@ -50,7 +50,7 @@ final class PostgresScenario {
   private static boolean intake(Report report, ObjectNode r) throws Exception {
     Duration warmup = Bench.pick(Duration.ofSeconds(1), Duration.ofSeconds(3));
     Duration measure = Bench.pick(Duration.ofSeconds(3), Duration.ofSeconds(10));
-    Path dir = Bench.work.resolve("postgres");
+    Path dir = Bench.work().resolve("postgres");
     boolean allAnswered = true;
     try (PostgresDatabase db = PostgresDatabase.create("intake");
          BotProcess sqlite = BotProcess.local(dir.resolve("intake-sqlite"),
@@ -61,7 +61,7 @@ final class PostgresScenario {
       Target s = target("sqlite", sqlite);
       Target p = target("postgres", postgres);
       for (int c : IntakeScenario.LEVELS) {
-        Pair pair = IntakeScenario.measure(p, s, c, warmup, measure, Bench.runId + "-pg");
+        Pair pair = IntakeScenario.measure(p, s, c, warmup, measure, Bench.runId() + "-pg");
         allAnswered &= pair.measured().failed() == 0 && pair.baseline().failed() == 0;
         record(report, r, "c" + c, pair);
       }

@@ -26,7 +26,7 @@ final class ScaleScenario {
   private ScaleScenario() {}
 
   static void run(Report report) throws Exception {
-    Path dir = Bench.work.resolve("scale");
+    Path dir = Bench.work().resolve("scale");
     Files.createDirectories(dir);
     Path db = dir.resolve("grapple.db");
     long t0 = System.nanoTime();
