@@ -204,12 +204,40 @@ final class BotProcess implements AutoCloseable {
     }
   }
 
-  /** Creates a webhook in the room through the provisioning API; returns its path /webhook/ID. */
+  /**
+   * Creates a webhook in the room through the provisioning API; returns its path /webhook/ID. The
+   * owner may see the bot's join before the bot's own sync has brought it (the API then answers
+   * 404 "not in the room"): that answer is retried for up to 30 s.
+   */
   String createWebhook(String roomId, String userIdActing, String name) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (true) {
+      try {
+        return createWebhookOnce(roomId, userIdActing, name);
+      } catch (NotInRoomYet e) {
+        if (System.nanoTime() > deadline) throw new IllegalStateException(e.getMessage(), e);
+        Bench.sleep(Duration.ofMillis(200));
+      }
+    }
+  }
+
+  /** The API's 404 while the bot's sync has not yet brought its own join. */
+  private static final class NotInRoomYet extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    NotInRoomYet(String message) {
+      super(message);
+    }
+  }
+
+  private String createWebhookOnce(String roomId, String userIdActing, String name) {
     String path = "/v1/" + enc(roomId) + "/connections/" + HOOK_EVENT_TYPE + "?userId=" + enc(userIdActing);
     try (RawHttp http = new RawHttp(provisioningPort)) {
       RawHttp.Answer a = http.request("PUT", path, Load.JSON_HEADERS + "Authorization: Bearer " + SECRET + "\r\n",
           ("{\"name\":\"" + name + "\"}").getBytes(StandardCharsets.UTF_8));
+      if (a.status() == 404 && a.body().contains("not in the room")) {
+        throw new NotInRoomYet("create webhook: " + a.status() + " " + a.body());
+      }
       if (a.status() / 100 != 2) throw new IllegalStateException("create webhook: " + a.status() + " " + a.body());
       JsonNode json = Report.JSON.readTree(a.body());
       String url = json.path("secrets").path("url").asText();
