@@ -21,6 +21,8 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.Promise;
+import org.eclipse.jetty.util.thread.Invocable.InvocationType;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
@@ -74,13 +76,15 @@ public final class BareServer {
         answer(response, callback, 413);
         return true;
       }
-      Content.Source.asByteArrayAsync(request, MAX_BODY_BYTES).whenComplete((body, failure) -> {
-        if (failure != null) {
-          Response.writeError(request, response, callback, failure);
-          return;
-        }
-        answer(response, callback, status(request, body));
-      });
+      // BLOCKING, as the CompletableFuture form (deprecated in Jetty 12.1) ran it.
+      Content.Source.asByteArrayAsync(request, MAX_BODY_BYTES, Promise.Invocable.from(InvocationType.BLOCKING,
+          (byte[] body, Throwable failure) -> {
+            if (failure != null) {
+              Response.writeError(request, response, callback, failure);
+              return;
+            }
+            answer(response, callback, status(request, body));
+          }));
       return true;
     }
 

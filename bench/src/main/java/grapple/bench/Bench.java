@@ -11,9 +11,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import okhttp3.ConnectionPool;
 import okhttp3.OkHttpClient;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Runs Grapple's benchmarks and fault scenarios against the built jar and the loopback Synapse:
@@ -21,9 +23,10 @@ import okhttp3.OkHttpClient;
  */
 public final class Bench {
   static boolean quick;
-  static Path repo;
-  static Path work;
-  static String runId;
+  /** Set once by main, before any scenario runs (read through {@link #work()} and the like). */
+  private static @Nullable Path repo;
+  private static @Nullable Path work;
+  private static @Nullable String runId;
   /** The client of every bench user: enough pooled connections for the concurrent senders, no silent retries. */
   private static final OkHttpClient MATRIX_HTTP = new OkHttpClient.Builder()
       .connectionPool(new ConnectionPool(128, 5, TimeUnit.MINUTES))
@@ -31,9 +34,9 @@ public final class Bench {
       .callTimeout(Duration.ofSeconds(90))
       .retryOnConnectionFailure(false)
       .build();
-  private static Homeserver synapse;
-  private static MatrixUser owner;
-  private static MatrixUser reader;
+  private static @Nullable Homeserver synapse;
+  private static @Nullable MatrixUser owner;
+  private static @Nullable MatrixUser reader;
 
   /** A scenario: runs, writes its JSON through the report, returns false if it crashed. */
   interface Scenario {
@@ -57,6 +60,7 @@ public final class Bench {
     if (chosen == null) {
       usage();
       System.exit(2);
+      return;
     }
     repo = Checkout.root();
     runId = System.getProperty("grapple.bench.run", Long.toString(System.currentTimeMillis() % 100_000_000L, 36));
@@ -70,7 +74,7 @@ public final class Bench {
     for (String name : chosen) {
       System.out.println("\n=== " + name + " ===");
       try {
-        all.get(name).run(report);
+        Objects.requireNonNull(all.get(name), name).run(report); // expand() checked the names
       } catch (Exception | Error e) {
         crashed++;
         System.out.println("scenario " + name + " crashed: " + e);
@@ -89,7 +93,7 @@ public final class Bench {
   private static boolean runFromCopy(String[] args) throws Exception {
     Path jar = Path.of(Bench.class.getProtectionDomain().getCodeSource().getLocation().toURI());
     if (!jar.toString().endsWith(".jar")) return false;
-    Path copy = work.resolve("grapple-bench.jar");
+    Path copy = work().resolve("grapple-bench.jar");
     Files.copy(jar, copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Dgrapple.bench.run=" + runId));
@@ -129,7 +133,7 @@ public final class Bench {
     return m;
   }
 
-  private static List<String> expand(List<String> names, Map<String, Scenario> all) {
+  private static @Nullable List<String> expand(List<String> names, Map<String, Scenario> all) {
     List<String> out = new ArrayList<>();
     for (String n : names) {
       switch (n) {
@@ -156,6 +160,21 @@ public final class Bench {
           --quick   smaller counts and shorter levels: a full pass in a few minutes
         Needs bot/target/grapple.jar (mvn -q -DskipTests package). Starts Synapse with
         testing/synapse/synapse.sh if it is not running. Writes bench/results/<scenario>.json.""");
+  }
+
+  /** The checkout the bench runs in. */
+  static Path repo() {
+    return Objects.requireNonNull(repo, "repo");
+  }
+
+  /** This run's work directory, bench/target/run-ID. */
+  static Path work() {
+    return Objects.requireNonNull(work, "work");
+  }
+
+  /** This run's id: in names of users, databases and directories. */
+  static String runId() {
+    return Objects.requireNonNull(runId, "runId");
   }
 
   static synchronized Homeserver synapse() {

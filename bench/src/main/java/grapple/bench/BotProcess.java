@@ -12,7 +12,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The built bot ({@code bot/target/grapple.jar}) as a separate process, run from a copy of the jar
@@ -38,7 +40,7 @@ final class BotProcess implements AutoCloseable {
   private final Path log;
   private final String head;
   private final String database;
-  private Process process;
+  private @Nullable Process process;
 
   private BotProcess(Path dir, String userId, String head, String database) {
     this.dir = dir;
@@ -102,7 +104,7 @@ final class BotProcess implements AutoCloseable {
     try {
       Files.createDirectories(dir);
       Files.writeString(dir.resolve("config.yml"), yaml);
-      Files.copy(Bench.repo.resolve("bot/target/grapple.jar"), jar, StandardCopyOption.REPLACE_EXISTING);
+      Files.copy(Bench.repo().resolve("bot/target/grapple.jar"), jar, StandardCopyOption.REPLACE_EXISTING);
     } catch (IOException e) {
       throw new UncheckedIOException("could not prepare " + dir, e);
     }
@@ -129,32 +131,33 @@ final class BotProcess implements AutoCloseable {
     if (!extra.isEmpty()) command.addAll(List.of(extra.split("\\s+")));
     command.addAll(List.of("-jar", jar.toString(), "--config", dir.resolve("config.yml").toString(), "--no-console"));
     long t0 = System.nanoTime();
+    Process started;
     try {
-      process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
+      started = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
           .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
           .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
     } catch (IOException e) {
       throw new UncheckedIOException("could not start " + command, e);
     }
-    awaitReady();
+    process = started;
+    awaitReady(started);
     return System.nanoTime() - t0;
   }
 
-  private void awaitReady() {
+  private void awaitReady(Process started) {
     long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
-    try (RawHttp http = new RawHttp(webhookPort)) {
-      while (System.nanoTime() < deadline) {
-        if (!process.isAlive()) throw new IllegalStateException("grapple exited with " + process.exitValue() + "; see " + log);
+    while (System.nanoTime() < deadline) {
+      if (!started.isAlive()) throw new IllegalStateException("grapple exited with " + started.exitValue() + "; see " + log);
+      try (RawHttp http = new RawHttp(webhookPort)) {
         if (Load.send(http, new Load.Call("GET", "/ready", "", null)) == 200) return;
-        http.close();
-        Bench.sleep(Duration.ofMillis(5));
       }
+      Bench.sleep(Duration.ofMillis(5));
     }
     throw new IllegalStateException("grapple not ready within " + READY_TIMEOUT + "; see " + log);
   }
 
   long pid() {
-    return process.pid();
+    return started().pid();
   }
 
   boolean isAlive() {
@@ -168,14 +171,16 @@ final class BotProcess implements AutoCloseable {
 
   /** kill -9, and wait until it is gone. */
   void kill() throws InterruptedException {
-    process.destroyForcibly();
-    process.waitFor(10, TimeUnit.SECONDS);
+    Process p = started();
+    p.destroyForcibly();
+    p.waitFor(10, TimeUnit.SECONDS);
   }
 
   /** SIGTERM; returns the exit code (or -1 after a kill when it would not stop in 20 s). */
   int stop() throws InterruptedException {
-    process.destroy();
-    if (process.waitFor(20, TimeUnit.SECONDS)) return process.exitValue();
+    Process p = started();
+    p.destroy();
+    if (p.waitFor(20, TimeUnit.SECONDS)) return p.exitValue();
     kill();
     return -1;
   }
@@ -186,8 +191,12 @@ final class BotProcess implements AutoCloseable {
       stop();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      process.destroyForcibly();
+      started().destroyForcibly();
     }
+  }
+
+  private Process started() {
+    return Objects.requireNonNull(process, "not started");
   }
 
   /** True when GET /ready answers 200 with {@code "leader": true}; false when not, or not answering. */

@@ -51,18 +51,18 @@ final class DeliveryScenario {
       print("grapple", g);
       print("plain client", b);
       print("plain x16", unordered);
-      r.with("figures").put("messages", n).put("concurrency", CONCURRENCY).put("seconds", g.seconds())
+      r.withObjectProperty("figures").put("messages", n).put("concurrency", CONCURRENCY).put("seconds", g.seconds())
           .put("messagesPerSecond", g.perSecond()).put("seen", g.seen())
           .put("botCpuSecondsPer1000", g.per1000(g.botCpu())).put("synapseCpuSecondsPer1000", g.per1000(g.synapseCpu()));
-      r.with("baseline").put("what", "one user PUTting the same messages one at a time, in order (the bot's"
+      r.withObjectProperty("baseline").put("what", "one user PUTting the same messages one at a time, in order (the bot's"
               + " concurrency toward one room)")
           .put("seconds", b.seconds()).put("messagesPerSecond", b.perSecond()).put("seen", b.seen())
           .put("synapseCpuSecondsPer1000", b.per1000(b.synapseCpu()))
           .put("unorderedConcurrency", CONCURRENCY).put("unorderedMessagesPerSecond", unordered.perSecond())
           .put("unorderedSynapseCpuSecondsPer1000", unordered.per1000(unordered.synapseCpu()));
       double ratio = g.perSecond() / b.perSecond();
-      r.with("ratio").put("messagesPerSecond", ratio);
-      r.with("goal").put("ratioToPlainClient", GOAL_RATIO);
+      r.withObjectProperty("ratio").put("messagesPerSecond", ratio);
+      r.withObjectProperty("goal").put("ratioToPlainClient", GOAL_RATIO);
       r.put("met", ratio >= GOAL_RATIO && g.seen() == n).put("summary", String.format("%.1f vs %.1f msg/s", g.perSecond(), b.perSecond()));
       report.row("delivery", n + " msgs webhook → seen by 2nd user, msg/s", Report.num(g.perSecond()), Report.num(b.perSecond()),
           String.format("%.2f", ratio), "≥ 0.9× plain client");

@@ -49,14 +49,14 @@ final class FailoverFault {
     Verdict v = new Verdict("failover");
     try (PostgresDatabase db = PostgresDatabase.create("failover");
          Rig rig = Rig.start("failover", Bench.synapse().url, db.yaml());
-         BotProcess second = rig.bot.sibling(Bench.work.resolve("failover-b"))) {
+         BotProcess second = rig.bot.sibling(Bench.work().resolve("failover-b"))) {
       v.check(whenTrue(rig.bot::leads, ROUND_TIMEOUT) >= 0, "the first instance (a) leads");
       second.start();
       v.check(!second.leads(), "the second instance (b) is ready as a follower");
       RoomReader reader = rig.reader();
       List<Round> rounds = new ArrayList<>();
-      Map<String, Integer> statuses;
-      try (Poster poster = new Poster(List.of(rig.bot, second), rig.hookPath)) {
+      Poster poster = new Poster(List.of(rig.bot, second), rig.hookPath);
+      try {
         for (int k = 0; k < kills; k++) {
           Bench.sleep(STEADY);
           Round round = killTheLeader(rig.bot, second, reader, poster);
@@ -67,9 +67,10 @@ final class FailoverFault {
           if (!rig.bot.isAlive() || !second.isAlive()) break;
         }
         Bench.sleep(STEADY);
-        poster.close();
-        statuses = Map.copyOf(poster.statuses);
+      } finally {
+        poster.stop();
       }
+      Map<String, Integer> statuses = Map.copyOf(poster.statuses);
       Set<String> acked = new HashSet<>();
       statuses.forEach((t, s) -> { if (s == 202) acked.add(t); });
       Duration drainTimeout = Duration.ofSeconds(Bench.pick(120, 600));
@@ -151,7 +152,7 @@ final class FailoverFault {
   }
 
   private static void record(ObjectNode r, Report report, List<Round> rounds, Verdict.Count c, boolean drained) {
-    ObjectNode f = r.with("figures");
+    ObjectNode f = r.withObjectProperty("figures");
     double[] t = sorted(rounds, Round::failoverSeconds);
     c.into(f);
     f.put("kills", rounds.size()).put("postsPerSecond", POSTS_PER_SECOND).put("drained", drained)
@@ -161,8 +162,8 @@ final class FailoverFault {
     rounds.forEach(x -> f.withArray("rounds").addObject().put("killed", x.killed())
         .put("leaderAfterSeconds", x.leaderAfterSeconds()).put("failoverSeconds", x.failoverSeconds())
         .put("rejoinedAsFollower", x.rejoinedAsFollower()));
-    r.with("baseline").put("note", "none: exact counts and times");
-    r.with("goal").put("failoverSecondsMax", GOAL_SECONDS).put("lost", 0).put("duplicated", 0);
+    r.withObjectProperty("baseline").put("note", "none: exact counts and times");
+    r.withObjectProperty("goal").put("failoverSecondsMax", GOAL_SECONDS).put("lost", 0).put("duplicated", 0);
     report.row("failover", "failover s min / median / max (" + rounds.size() + " kills)", spread(rounds), "", "",
         "< 10 s");
     report.row("failover", "the other leads (/ready) after s, median",
@@ -203,7 +204,7 @@ final class FailoverFault {
    * connection from a small pool, so that a slow or refused answer does not hold the pace. Records
    * when each was sent and its status (-1: no answer, e.g. the instance was down).
    */
-  private static final class Poster implements AutoCloseable {
+  private static final class Poster {
     private static final int SENDERS = 8;
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
     final Map<String, Long> sentAt = new ConcurrentHashMap<>();
@@ -223,7 +224,7 @@ final class FailoverFault {
 
     private void postOne() {
       int i = next.getAndIncrement();
-      String text = "bench-" + Bench.runId + "-failover-" + i;
+      String text = "bench-" + Bench.runId() + "-failover-" + i;
       sentAt.put(text, System.nanoTime());
       try (RawHttp http = new RawHttp(instances.get(i % instances.size()).webhookPort, TIMEOUT)) {
         statuses.put(text, Load.send(http, Load.Call.postJson(path, "{\"text\":\"" + text + "\"}")));
@@ -231,7 +232,7 @@ final class FailoverFault {
     }
 
     /** Stops posting and waits for the posts under way; a second call does nothing. */
-    @Override public void close() throws InterruptedException {
+    void stop() throws InterruptedException {
       clock.shutdownNow();
       clock.awaitTermination(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
       senders.shutdown();

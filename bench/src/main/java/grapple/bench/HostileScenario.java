@@ -25,12 +25,12 @@ final class HostileScenario {
     ObjectNode r = Report.result("hostile");
     boolean cpuMet = cpu(report, r);
     boolean soakMet = MemorySoak.run(report, r);
-    r.with("goal").put("worstCpuMillisPerRequest", GOAL_WORST_CPU_MS)
+    r.withObjectProperty("goal").put("worstCpuMillisPerRequest", GOAL_WORST_CPU_MS)
         .put("soak", "every probe of /live on the three listeners answered 200 within 2 s, no request unanswered"
             + " (a 503 is an answer), the bot alive at the end");
     r.put("met", cpuMet && soakMet);
-    r.put("summary", r.with("figures").with("cpu").path("summary").asText() + "; "
-        + r.with("figures").with("soak").path("summary").asText());
+    r.put("summary", r.withObjectProperty("figures").withObjectProperty("cpu").path("summary").asText() + "; "
+        + r.withObjectProperty("figures").withObjectProperty("soak").path("summary").asText());
     report.write(r);
   }
 
@@ -62,13 +62,13 @@ final class HostileScenario {
   private static final int WARM_UP_PER_KIND = 20;
 
   private static boolean cpu(Report report, ObjectNode r) {
-    Path dir = Bench.work.resolve("hostile").resolve("cpu");
+    Path dir = Bench.work().resolve("hostile").resolve("cpu");
     try (BotProcess bot = BotProcess.local(dir, BotProcess.sqlite(dir.resolve("grapple.db")))) {
       bot.start();
       String hook = bot.createWebhook(IntakeScenario.CONSOLE_ROOM, IntakeScenario.CONSOLE_USER, "hostile");
       Cost small = baseline(bot, hook, r);
       int k = Bench.pick(5, 20);
-      ObjectNode cpu = r.with("figures").with("cpu").put("requestsPerKind", k);
+      ObjectNode cpu = r.withObjectProperty("figures").withObjectProperty("cpu").put("requestsPerKind", k);
       String worst = "none";
       double worstMs = -1;
       for (HostileBodies.Kind kind : HostileBodies.all()) {
@@ -77,7 +77,7 @@ final class HostileScenario {
         measure(bot, hook, kind.contentType(), kind.body(), WARM_UP_PER_KIND);
         Cost cost = measure(bot, hook, kind.contentType(), kind.body(), k);
         print(kind.label(), kind.contentType(), kind.body().length, cost);
-        record(cpu.with("kinds").putObject(kind.id()), kind, cost);
+        record(cpu.withObjectProperty("kinds").putObject(kind.id()), kind, cost);
         report.row("hostile", "CPU ms/req " + kind.label() + " → " + statusList(cost.statuses()), cost.both(),
             small.both(), Report.num(cost.millisPerRequest() / small.millisPerRequest()), "≤ 50 (all CPU, worst)");
         if (cost.millisPerRequest() > worstMs) {
@@ -85,7 +85,7 @@ final class HostileScenario {
           worst = kind.label();
         }
       }
-      r.with("ratio").put("worstCpuToSmallBody", worstMs / small.millisPerRequest());
+      r.withObjectProperty("ratio").put("worstCpuToSmallBody", worstMs / small.millisPerRequest());
       cpu.put("botAliveAfter", bot.isAlive());
       return finishCpu(cpu, worst, worstMs) && bot.isAlive();
     }
@@ -97,7 +97,7 @@ final class HostileScenario {
     int count = Bench.pick(300, 2000);
     Cost small = measure(bot, hook, HostileBodies.JSON, SMALL_BODY, count);
     print("small {\"text\":\"hello\"}", HostileBodies.JSON, SMALL_BODY.length, small);
-    r.with("baseline").put("smallBodyCpuMillisPerRequest", small.millisPerRequest())
+    r.withObjectProperty("baseline").put("smallBodyCpuMillisPerRequest", small.millisPerRequest())
         .put("smallBodyCpuMillisPerRequestWithoutJit", small.millisPerRequestWithoutJit())
         .put("smallBodyRequests", count).put("smallBodyStatuses", small.statuses().toString());
     return small;

@@ -6,6 +6,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import java.util.function.BiFunction;
 import java.util.function.IntFunction;
 
@@ -30,13 +31,13 @@ final class IntakeScenario {
   static void run(Report report) throws Exception {
     Duration warmup = Bench.pick(Duration.ofSeconds(1), Duration.ofSeconds(3));
     Duration measure = Bench.pick(Duration.ofSeconds(3), Duration.ofSeconds(10));
-    Path dir = Bench.work.resolve("intake");
+    Path dir = Bench.work().resolve("intake");
     ObjectNode r = Report.result("intake");
     try (BotProcess bot = BotProcess.local(dir, BotProcess.sqlite(dir.resolve("grapple.db")));
          Bare bare = Bare.start(dir)) {
       bot.start();
       String hook = bot.createWebhook(CONSOLE_ROOM, CONSOLE_USER, "intake");
-      String runTag = Bench.runId;
+      String runTag = Bench.runId();
       boolean anyLevelMet = false;
       Target grapple = new Target("grapple", bot.webhookPort, hook, bot.pid());
       Target bareTarget = new Target("bare", bare.port, "/webhook/bare", bare.process.pid());
@@ -49,11 +50,11 @@ final class IntakeScenario {
         anyLevelMet |= met;
         record(report, r, c, pair, met);
       }
-      r.with("goal").put("reqPerSecond", GOAL_RPS).put("p99Millis", GOAL_P99_MS).put("ratioToBare", GOAL_RATIO)
+      r.withObjectProperty("goal").put("reqPerSecond", GOAL_RPS).put("p99Millis", GOAL_P99_MS).put("ratioToBare", GOAL_RATIO)
           .put("rule", "met when at least one concurrency level reaches all three");
-      r.with("figures").put("mode", "local (no homeserver; delivery to the console log runs alongside)")
+      r.withObjectProperty("figures").put("mode", "local (no homeserver; delivery to the console log runs alongside)")
           .put("durationSecondsPerLevel", measure.toSeconds());
-      r.with("baseline").put("server", "bare Jetty server (own process, the webhook listener's thread setup):"
+      r.withObjectProperty("baseline").put("server", "bare Jetty server (own process, the webhook listener's thread setup):"
           + " reads the body, parses the JSON, answers 202, stores nothing");
       r.put("met", anyLevelMet);
       r.put("summary", "see c1/c16/c64 rows");
@@ -94,9 +95,11 @@ final class IntakeScenario {
       b = Load.run(baseline.port(), c, slice, 202, calls.apply(baseline, tag + "-" + baseline.name() + i), 0).plus(b);
       bCpu += bm.cpuSeconds();
     }
-    print(measured.name(), m, mCpu);
-    print(baseline.name(), b, bCpu);
-    return new Pair(m, b, mCpu, bCpu);
+    Load.Result measuredResult = Objects.requireNonNull(m, "no slices");
+    Load.Result baselineResult = Objects.requireNonNull(b, "no slices");
+    print(measured.name(), measuredResult, mCpu);
+    print(baseline.name(), baselineResult, bCpu);
+    return new Pair(measuredResult, baselineResult, mCpu, bCpu);
   }
 
   private static IntFunction<Load.Call> call(String path, String tag) {
@@ -113,11 +116,11 @@ final class IntakeScenario {
     String level = "c" + c;
     Load.Result g = pair.measured();
     Load.Result b = pair.baseline();
-    put(r.with("figures").putObject(level), g).put("goalMet", met)
+    put(r.withObjectProperty("figures").putObject(level), g).put("goalMet", met)
         .put("serverCpuMicrosPerRequest", 1e6 * pair.measuredCpuSeconds() / Math.max(1, g.ok()));
-    put(r.with("baseline").putObject(level), b)
+    put(r.withObjectProperty("baseline").putObject(level), b)
         .put("serverCpuMicrosPerRequest", 1e6 * pair.baselineCpuSeconds() / Math.max(1, b.ok()));
-    r.with("ratio").putObject(level).put("reqPerSecond", g.perSecond() / b.perSecond())
+    r.withObjectProperty("ratio").putObject(level).put("reqPerSecond", g.perSecond() / b.perSecond())
         .put("p99", g.latency().percentileMillis(99) / Math.max(1e-9, b.latency().percentileMillis(99)));
     report.row("intake", level + " req/s", Report.num(g.perSecond()), Report.num(b.perSecond()),
         String.format("%.2f", g.perSecond() / b.perSecond()), "≥10,000, ≥0.5× bare");

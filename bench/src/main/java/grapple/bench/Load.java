@@ -10,6 +10,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntFunction;
+import org.jspecify.annotations.Nullable;
 
 /** Closed-loop load on loopback: N workers, each with its own keep-alive connection. */
 final class Load {
@@ -26,7 +27,7 @@ final class Load {
     }
 
     /** Two measurements of the same level as one (e.g. interleaved slices); null is nothing yet. */
-    Result plus(Result other) {
+    Result plus(@Nullable Result other) {
       if (other == null) return this;
       Map<Integer, Integer> both = new java.util.TreeMap<>(statuses);
       other.statuses.forEach((k, v) -> both.merge(k, v, Integer::sum));
@@ -37,7 +38,7 @@ final class Load {
   }
 
   /** One request a worker makes: its method, path and body (null for none). */
-  record Call(String method, String path, String headers, byte[] body) {
+  record Call(String method, String path, String headers, byte @Nullable [] body) {
     static Call postJson(String path, String json) {
       return new Call("POST", path, JSON_HEADERS, json.getBytes(StandardCharsets.UTF_8));
     }
@@ -125,7 +126,8 @@ final class Load {
 
   /** As above; also records each post's start and end (System.nanoTime) in {@code times}, if given. */
   static Map<String, Integer> postEach(int port, String path, List<String> texts, int concurrency,
-      BooleanSupplier paused, Duration pace, Duration timeout, Map<String, long[]> times) throws InterruptedException {
+      BooleanSupplier paused, Duration pace, Duration timeout, @Nullable Map<String, long[]> times)
+      throws InterruptedException {
     Map<String, Integer> statuses = new ConcurrentHashMap<>();
     AtomicInteger next = new AtomicInteger();
     long deadline = System.nanoTime() + timeout.toNanos();

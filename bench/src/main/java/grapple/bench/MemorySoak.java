@@ -86,7 +86,7 @@ final class MemorySoak {
 
   static boolean run(Report report, ObjectNode r) throws InterruptedException {
     Duration load = Bench.pick(Duration.ofSeconds(15), Duration.ofSeconds(60));
-    Path dir = Bench.work.resolve("hostile").resolve("soak");
+    Path dir = Bench.work().resolve("hostile").resolve("soak");
     try (BotProcess bot = BotProcess.local(dir, BotProcess.sqlite(dir.resolve("grapple.db")))) {
       bot.jvmFlags(HEAP_FLAGS).start();
       String hook = bot.createWebhook(IntakeScenario.CONSOLE_ROOM, IntakeScenario.CONSOLE_USER, "soak");
@@ -106,13 +106,16 @@ final class MemorySoak {
   /** Probes every listener and samples RSS while {@code work} runs. */
   private static Watched watch(BotProcess bot, Runnable work) throws InterruptedException {
     AtomicBoolean stop = new AtomicBoolean();
-    Map<String, Probes> probes = new TreeMap<>(Map.of("webhooks", new Probes(), "provisioning", new Probes(),
-        "metrics", new Probes()));
+    Probes webhooks = new Probes();
+    Probes provisioning = new Probes();
+    Probes metrics = new Probes();
+    Map<String, Probes> probes = new TreeMap<>(Map.of("webhooks", webhooks, "provisioning", provisioning,
+        "metrics", metrics));
     double[] peak = {Proc.rssMib(bot.pid())};
     List<Thread> watchers = List.of(
-        start("probe-webhooks", () -> probe(bot.webhookPort, probes.get("webhooks"), stop)),
-        start("probe-provisioning", () -> probe(bot.provisioningPort, probes.get("provisioning"), stop)),
-        start("probe-metrics", () -> probe(bot.metricsPort, probes.get("metrics"), stop)),
+        start("probe-webhooks", () -> probe(bot.webhookPort, webhooks, stop)),
+        start("probe-provisioning", () -> probe(bot.provisioningPort, provisioning, stop)),
+        start("probe-metrics", () -> probe(bot.metricsPort, metrics, stop)),
         start("rss", () -> sampleRss(bot.pid(), peak, stop)));
     work.run();
     stop.set(true);
@@ -194,7 +197,7 @@ final class MemorySoak {
   private static boolean record(Report report, ObjectNode r, Watched idle, Watched loaded, Requests requests,
       Duration load) {
     boolean met = loaded.probesFailed() == 0 && requests.count(-1) == 0 && loaded.alive();
-    ObjectNode soak = r.with("figures").putObject("soak");
+    ObjectNode soak = r.withObjectProperty("figures").putObject("soak");
     soak.put("jvmFlags", String.join(" ", HEAP_FLAGS) + " " + String.join(" ", BotProcess.ALWAYS_FLAGS))
         .put("clients", CLIENTS).put("bodyBytes", HostileBodies.BODY_BYTES).put("seconds", load.toSeconds())
         .put("requestsSent", requests.sent()).put("answered202", requests.count(202))
@@ -205,7 +208,7 @@ final class MemorySoak {
         + " max probe %.0f ms, peak RSS %.0f MiB, bot %s", requests.sent(), requests.count(-1), loaded.probesFailed(),
         loaded.probesOk() + loaded.probesFailed(), loaded.maxProbeMillis(), loaded.peakRssMib(),
         loaded.alive() ? "alive" : "gone"));
-    into(r.with("baseline").putObject("soakIdle").put("seconds", IDLE_BASELINE.toSeconds()), idle);
+    into(r.withObjectProperty("baseline").putObject("soakIdle").put("seconds", IDLE_BASELINE.toSeconds()), idle);
     rows(report, idle, loaded, requests);
     System.out.println("  " + soak.get("summary").asText() + (met ? ": met" : ": NOT met"));
     return met;
@@ -225,9 +228,10 @@ final class MemorySoak {
         + requests.other(), "", "", "");
     report.row("hostile", "soak requests unanswered (client errors)", Integer.toString(requests.count(-1)), "", "",
         "0");
-    for (String name : loaded.probes().keySet()) {
-      report.row("hostile", "soak /live probes " + name + " 200 / failed", loaded.probes().get(name).toString(),
-          idle.probes().get(name).toString(), "", "all 200 ≤ 2 s");
+    for (Map.Entry<String, Probes> probes : loaded.probes().entrySet()) {
+      String name = probes.getKey();
+      report.row("hostile", "soak /live probes " + name + " 200 / failed", probes.getValue().toString(),
+          String.valueOf(idle.probes().get(name)), "", "all 200 ≤ 2 s");
     }
     report.row("hostile", "soak max /live probe latency (ms)", Report.num(loaded.maxProbeMillis()),
         Report.num(idle.maxProbeMillis()), "", "≤ 2,000 ms");

@@ -6,6 +6,8 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Locale;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A fresh PostgreSQL database for one scenario, made on the server that {@code GRAPPLE_TEST_POSTGRES}
@@ -32,9 +34,10 @@ final class PostgresDatabase implements AutoCloseable {
   }
 
   /** Null when the server answers, else why not. */
-  private static String unavailable() {
+  private static @Nullable String unavailable() {
     String url = System.getenv().getOrDefault(SERVER_ENV, DEFAULT_SERVER);
-    try (Connection c = connect(server())) {
+    try {
+      connect(server()).close();
       return null;
     } catch (SQLException | RuntimeException e) {
       String cause = String.valueOf(e.getMessage()).lines().findFirst().orElse("").replaceFirst("\\.$", "");
@@ -47,7 +50,7 @@ final class PostgresDatabase implements AutoCloseable {
   /** Creates {@code grapple_bench_<run>_<tag>}. */
   static PostgresDatabase create(String tag) {
     Location.Postgres s = server();
-    String name = ("grapple_bench_" + Bench.runId + "_" + tag).toLowerCase().replaceAll("[^a-z0-9_]", "_");
+    String name = ("grapple_bench_" + Bench.runId() + "_" + tag).toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_]", "_");
     execute(s, "CREATE DATABASE " + name);
     return new PostgresDatabase(s, new Location.Postgres(s.host(), s.port(), name, s.parameters(), s.user(),
         s.password(), POOL_SIZE));

@@ -21,10 +21,10 @@ final class PostgresScenario {
     report.row("postgres", "(columns: PostgreSQL, SQLite, PG/SQLite)", "PostgreSQL", "SQLite", "PG/SQLite", "");
     boolean allAnswered = intake(report, r);
     boolean allDelivered = delivery(report, r);
-    r.with("goal").put("rule", "none set: met when every request was answered 202 and every message delivered,"
+    r.withObjectProperty("goal").put("rule", "none set: met when every request was answered 202 and every message delivered,"
         + " on both databases");
-    r.with("baseline").put("database", "SQLite (a file in the bot's directory)");
-    r.with("figures").put("database", "PostgreSQL (a fresh database on " + PostgresDatabase.SERVER_ENV + "'s server)");
+    r.withObjectProperty("baseline").put("database", "SQLite (a file in the bot's directory)");
+    r.withObjectProperty("figures").put("database", "PostgreSQL (a fresh database on " + PostgresDatabase.SERVER_ENV + "'s server)");
     r.put("met", allAnswered && allDelivered).put("summary", summary(r));
     report.write(r);
   }
@@ -50,7 +50,7 @@ final class PostgresScenario {
   private static boolean intake(Report report, ObjectNode r) throws Exception {
     Duration warmup = Bench.pick(Duration.ofSeconds(1), Duration.ofSeconds(3));
     Duration measure = Bench.pick(Duration.ofSeconds(3), Duration.ofSeconds(10));
-    Path dir = Bench.work.resolve("postgres");
+    Path dir = Bench.work().resolve("postgres");
     boolean allAnswered = true;
     try (PostgresDatabase db = PostgresDatabase.create("intake");
          BotProcess sqlite = BotProcess.local(dir.resolve("intake-sqlite"),
@@ -61,11 +61,11 @@ final class PostgresScenario {
       Target s = target("sqlite", sqlite);
       Target p = target("postgres", postgres);
       for (int c : IntakeScenario.LEVELS) {
-        Pair pair = IntakeScenario.measure(p, s, c, warmup, measure, Bench.runId + "-pg");
+        Pair pair = IntakeScenario.measure(p, s, c, warmup, measure, Bench.runId() + "-pg");
         allAnswered &= pair.measured().failed() == 0 && pair.baseline().failed() == 0;
         record(report, r, "c" + c, pair);
       }
-      r.with("figures").with("intake").put("mode", "local (no homeserver)")
+      r.withObjectProperty("figures").withObjectProperty("intake").put("mode", "local (no homeserver)")
           .put("durationSecondsPerLevel", measure.toSeconds());
     }
     return allAnswered;
@@ -81,9 +81,9 @@ final class PostgresScenario {
     Load.Result s = pair.baseline();
     double pCpu = 1e6 * pair.measuredCpuSeconds() / Math.max(1, p.ok());
     double sCpu = 1e6 * pair.baselineCpuSeconds() / Math.max(1, s.ok());
-    IntakeScenario.put(r.with("figures").with("intake").putObject(level), p).put("botCpuMicrosPerRequest", pCpu);
-    IntakeScenario.put(r.with("baseline").with("intake").putObject(level), s).put("botCpuMicrosPerRequest", sCpu);
-    r.with("ratio").with("intake").putObject(level).put("reqPerSecond", p.perSecond() / s.perSecond())
+    IntakeScenario.put(r.withObjectProperty("figures").withObjectProperty("intake").putObject(level), p).put("botCpuMicrosPerRequest", pCpu);
+    IntakeScenario.put(r.withObjectProperty("baseline").withObjectProperty("intake").putObject(level), s).put("botCpuMicrosPerRequest", sCpu);
+    r.withObjectProperty("ratio").withObjectProperty("intake").putObject(level).put("reqPerSecond", p.perSecond() / s.perSecond())
         .put("p99", p.latency().percentileMillis(99) / Math.max(1e-9, s.latency().percentileMillis(99)));
     report.row("postgres", "intake " + level + " req/s", Report.num(p.perSecond()), Report.num(s.perSecond()),
         String.format("%.2f", p.perSecond() / s.perSecond()), "");
@@ -114,10 +114,10 @@ final class PostgresScenario {
       s = s.plus(DeliveryScenario.bot(sqlite, Bench.texts("pg-sqlite-2", n), synapsePid, timeout));
       DeliveryScenario.print("postgres", p);
       DeliveryScenario.print("sqlite", s);
-      put(r.with("figures").putObject("delivery"), p);
-      put(r.with("baseline").putObject("delivery"), s);
+      put(r.withObjectProperty("figures").putObject("delivery"), p);
+      put(r.withObjectProperty("baseline").putObject("delivery"), s);
       double ratio = p.perSecond() / s.perSecond();
-      r.with("ratio").putObject("delivery").put("messagesPerSecond", ratio);
+      r.withObjectProperty("ratio").putObject("delivery").put("messagesPerSecond", ratio);
       report.row("postgres", "delivery " + 2 * n + " msgs → 2nd user, msg/s", Report.num(p.perSecond()),
           Report.num(s.perSecond()), String.format("%.2f", ratio), "");
       report.row("postgres", "delivery bot CPU s / 1,000 delivered", Report.num(p.per1000(p.botCpu())),

@@ -35,12 +35,12 @@ final class RateLimitFault {
           + proxy.retries.get() + " retries; shortest margin " + String.format("%.1f", proxy.shortestMarginMillis()) + " ms)");
       v.check(c.lost() == 0 && drained, "lost = 0 (was " + c.lost() + ")");
       v.check(c.duplicated() == 0, "duplicated = 0 (was " + c.duplicated() + ")");
-      c.into(r.with("figures"));
-      r.with("figures").put("answered429", proxy.limited.get()).put("retriesSeen", proxy.retries.get())
+      c.into(r.withObjectProperty("figures"));
+      r.withObjectProperty("figures").put("answered429", proxy.limited.get()).put("retriesSeen", proxy.retries.get())
           .put("earlyRetries", proxy.earlyRetries.get()).put("shortestMarginMillis", proxy.shortestMarginMillis())
           .put("share429", SHARE).put("secondsToDeliverAll", seconds);
-      r.with("baseline").put("note", "none: exact counts");
-      r.with("goal").put("earlyRetries", 0).put("lost", 0).put("duplicated", 0);
+      r.withObjectProperty("baseline").put("note", "none: exact counts");
+      r.withObjectProperty("goal").put("earlyRetries", 0).put("lost", 0).put("duplicated", 0);
       report.row("ratelimit", "429s / retries / early retries", proxy.limited.get() + " / " + proxy.retries.get() + " / "
           + proxy.earlyRetries.get(), "", "", "early 0");
       v.finish(r, report, c + ", 429s " + proxy.limited.get() + ", early retries " + proxy.earlyRetries.get());

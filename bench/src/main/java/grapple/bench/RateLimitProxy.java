@@ -109,7 +109,7 @@ final class RateLimitProxy implements AutoCloseable {
   private void forward(HttpExchange exchange, byte[] body) throws IOException {
     forwarded.incrementAndGet();
     HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(upstream + exchange.getRequestURI()))
-        .timeout(Duration.ofSeconds(120))
+        .timeout(Duration.ofMinutes(2))
         .method(exchange.getRequestMethod(), body.length == 0 && !hasBody(exchange)
             ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
     for (String h : new String[] {"Authorization", "Content-Type"}) {

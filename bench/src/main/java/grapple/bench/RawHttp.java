@@ -10,6 +10,8 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Locale;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A minimal HTTP/1.1 keep-alive client on one loopback socket: the load generator's client, kept
@@ -20,9 +22,10 @@ final class RawHttp implements AutoCloseable {
 
   private final int port;
   private final int timeoutMillis;
-  private Socket socket;
-  private OutputStream out;
-  private InputStream in;
+  private @Nullable Socket socket;
+  // The open connection's streams; before the first, nothing to write or read.
+  private OutputStream out = OutputStream.nullOutputStream();
+  private InputStream in = InputStream.nullInputStream();
 
   RawHttp(int port) {
     this(port, TIMEOUT);
@@ -37,7 +40,7 @@ final class RawHttp implements AutoCloseable {
   /** The status and body of one answer. */
   record Answer(int status, String body) {}
 
-  Answer request(String method, String pathAndQuery, String headers, byte[] body) throws IOException {
+  Answer request(String method, String pathAndQuery, String headers, byte @Nullable [] body) throws IOException {
     try {
       return exchange(method, pathAndQuery, headers, body);
     } catch (IOException e) {
@@ -46,7 +49,8 @@ final class RawHttp implements AutoCloseable {
     }
   }
 
-  private Answer exchange(String method, String pathAndQuery, String headers, byte[] body) throws IOException {
+  private Answer exchange(String method, String pathAndQuery, String headers, byte @Nullable [] body)
+      throws IOException {
     if (socket == null) connect();
     StringBuilder head = new StringBuilder(160).append(method).append(' ').append(pathAndQuery)
         .append(" HTTP/1.1\r\nHost: 127.0.0.1:").append(port).append("\r\n").append(headers);
@@ -96,7 +100,7 @@ final class RawHttp implements AutoCloseable {
     int length = -1;
     boolean close = false;
     for (String line = readLine(); !line.isEmpty(); line = readLine()) {
-      String lower = line.toLowerCase();
+      String lower = line.toLowerCase(Locale.ROOT);
       if (lower.startsWith("content-length:")) length = Integer.parseInt(lower.substring(15).trim());
       if (lower.startsWith("connection:") && lower.contains("close")) close = true;
       if (lower.startsWith("transfer-encoding:")) throw new IOException("chunked answers are not supported: " + status);

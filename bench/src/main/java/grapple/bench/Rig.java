@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A bot in Matrix mode with a fresh room on the loopback Synapse: the owner (power 100) made it,
@@ -29,9 +30,9 @@ final class Rig implements AutoCloseable {
    * Registers a bot user for this scenario, starts it (against {@code homeserverUrl}) on {@code database}
    * (the config's database section; null for a SQLite file in the scenario's directory) and builds the room.
    */
-  static Rig start(String scenario, String homeserverUrl, String database) {
-    MatrixUser botUser = Bench.register("bench_bot_" + scenario + "_" + Bench.runId);
-    Path dir = Bench.work.resolve(scenario);
+  static Rig start(String scenario, String homeserverUrl, @Nullable String database) {
+    MatrixUser botUser = Bench.register("bench_bot_" + scenario + "_" + Bench.runId());
+    Path dir = Bench.work().resolve(scenario);
     BotProcess bot = BotProcess.matrix(dir, homeserverUrl, botUser,
         database != null ? database : BotProcess.sqlite(dir.resolve("grapple.db")));
     bot.start();

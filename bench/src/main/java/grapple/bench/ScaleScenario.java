@@ -26,7 +26,7 @@ final class ScaleScenario {
   private ScaleScenario() {}
 
   static void run(Report report) throws Exception {
-    Path dir = Bench.work.resolve("scale");
+    Path dir = Bench.work().resolve("scale");
     Files.createDirectories(dir);
     Path db = dir.resolve("grapple.db");
     long t0 = System.nanoTime();
@@ -35,12 +35,12 @@ final class ScaleScenario {
     ObjectNode r = Report.result("scale");
     Figures recommended = measure(dir, db, RECOMMENDED_FLAGS);
     Figures defaults = measure(dir, db, List.of());
-    r.with("figures").put("connections", CONNECTIONS).put("rooms", ROOMS)
+    r.withObjectProperty("figures").put("connections", CONNECTIONS).put("rooms", ROOMS)
         .put("jvmFlags", String.join(" ", RECOMMENDED_FLAGS) + " (README's recommendation)");
-    recommended.into(r.with("figures"));
-    defaults.into(r.with("figures").putObject("withJvmDefaults"));
-    r.with("baseline").put("note", "none: absolute goals");
-    r.with("goal").put("readySeconds", GOAL_READY_SECONDS).put("rssMib", GOAL_RSS_MIB);
+    recommended.into(r.withObjectProperty("figures"));
+    defaults.into(r.withObjectProperty("figures").putObject("withJvmDefaults"));
+    r.withObjectProperty("baseline").put("note", "none: absolute goals");
+    r.withObjectProperty("goal").put("readySeconds", GOAL_READY_SECONDS).put("rssMib", GOAL_RSS_MIB);
     boolean met = recommended.readySeconds() <= GOAL_READY_SECONDS && recommended.rssReady() <= GOAL_RSS_MIB;
     r.put("met", met).put("summary", String.format("ready %.2f s, RSS %.0f MiB with %s", recommended.readySeconds(),
         recommended.rssReady(), String.join(" ", RECOMMENDED_FLAGS)));

@@ -65,8 +65,8 @@ final class Verdict {
   void finish(ObjectNode result, Report report, String counts) {
     String line = passed.size() + " passed, " + failed.size() + " failed";
     System.out.println("  " + scenario + ": " + line + " — " + counts);
-    result.with("figures").put("checksPassed", passed.size()).put("checksFailed", failed.size());
-    result.with("figures").putPOJO("failedChecks", failed);
+    result.withObjectProperty("figures").put("checksPassed", passed.size()).put("checksFailed", failed.size());
+    result.withObjectProperty("figures").putPOJO("failedChecks", failed);
     result.put("met", failed.isEmpty()).put("summary", line + "; " + counts);
     report.row(scenario, "checks", line, "", "", "all pass");
   }

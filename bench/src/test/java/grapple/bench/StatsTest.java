@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 class StatsTest {
   @Test void nearestRankPercentilesOfOneToHundred() {
     long[] values = new long[100];
-    for (int i = 0; i < 100; i++) values[i] = 100 - i;
+    for (int i = 0; i < 100; i++) values[i] = 100L - i;
 
     Stats stats = Stats.of(values, 100);
 

@@ -6,7 +6,9 @@ import grapple.commands.Markdown;
 import grapple.state.BadInput;
 import grapple.state.Json;
 import java.io.IOException;
+import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * How commands and the API change connections: check the content, write the room state (the
@@ -23,7 +25,7 @@ public final class Changes {
   }
 
   /** Who asks for a change: a user, and the provisioning API key they came with (or null). */
-  public record Actor(String userId, String key) {
+  public record Actor(String userId, @Nullable String key) {
     public static Actor user(String userId) {
       return new Actor(userId, null);
     }
@@ -34,8 +36,16 @@ public final class Changes {
 
   /** A connection of that type and state key exists already in the room. */
   public static final class AlreadyExists extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
     AlreadyExists(ConnectionKind<?> kind, String stateKey) {
       super(kind.name() + " " + Markdown.code(stateKey) + " already exists in this room.");
+    }
+
+    /** The sentence for the user; never null. */
+    @Override
+    public String getMessage() {
+      return Objects.requireNonNull(super.getMessage());
     }
   }
 

@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,7 +42,7 @@ final class Cluster implements AutoCloseable {
   private volatile boolean closed;
   private volatile boolean leading;
   private long prunedAtMillis;
-  private Thread reader;
+  private @Nullable Thread reader;
 
   Cluster(ChangeLog changes, RoomStateStore authority, Connections connections, RoomStates rooms, Clock clock) {
     this.changes = changes;
@@ -135,10 +136,12 @@ final class Cluster implements AutoCloseable {
         for (ChangeLog.Entry entry : page) {
           horizon = entry.seq();
           if (entry.instance().equals(changes.instance())) continue;
-          if (entry.connections()) {
-            roomsChanged.add(entry.roomId());
+          String eventType = entry.eventType();
+          String stateKey = entry.stateKey();
+          if (eventType == null || stateKey == null) {
+            roomsChanged.add(entry.roomId()); // The room's connections changed.
           } else {
-            authority.get(entry.roomId(), entry.eventType(), entry.stateKey()).ifPresent(this::apply);
+            authority.get(entry.roomId(), eventType, stateKey).ifPresent(this::apply);
           }
         }
         roomsChanged.forEach(connections::reload);

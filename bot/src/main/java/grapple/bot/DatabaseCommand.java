@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * {@code java -jar grapple.jar db copy --from <sqlite file> --to <postgresql url> [--config FILE]}:
@@ -109,7 +110,7 @@ final class DatabaseCommand {
   }
 
   /** {@code copy --from PATH --to URL [--config FILE]}. */
-  record Copy(Path from, String to, Path config) {
+  record Copy(Path from, String to, @Nullable Path config) {
     static Copy parse(List<String> args) {
       if (args.isEmpty() || !args.get(0).equals("copy")) {
         throw new IllegalArgumentException(args.isEmpty() ? "what to do? (copy)" : "unknown command '" + args.get(0) + "'");

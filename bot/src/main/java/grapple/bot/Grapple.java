@@ -44,6 +44,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -101,7 +102,8 @@ public final class Grapple implements AutoCloseable {
   private final Leading leading;
 
   /** The HTTP listeners ({@code provisioning} is null when the API is off) and what /ready reports. */
-  private record Serving(HttpListener webhooks, HttpListener provisioning, HttpListener metrics, Watchdog watchdog) {
+  private record Serving(HttpListener webhooks, @Nullable HttpListener provisioning, HttpListener metrics,
+      Watchdog watchdog) {
     List<HttpListener> all() {
       List<HttpListener> out = new ArrayList<>(List.of(webhooks, metrics));
       if (provisioning != null) out.add(1, provisioning);

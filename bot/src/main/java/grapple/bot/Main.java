@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -96,7 +97,7 @@ public final class Main {
   }
 
   /** The version in the jar's manifest, or {@code development} when run from classes (tests, an IDE). */
-  static String version(Package pkg) {
+  static String version(@Nullable Package pkg) {
     String version = pkg == null ? null : pkg.getImplementationVersion();
     return version == null || version.isBlank() ? "development" : version;
   }
@@ -144,6 +145,9 @@ public final class Main {
     return 0;
   }
 
+  // Java 17-21: console() is null unless stdin and stdout are a terminal. From 22 on it never is, and
+  // Console.isTerminal() (22) says so instead; it does not exist at release 17.
+  @SuppressWarnings("SystemConsoleNull")
   private static ConsoleGateway.Console console(Config config, Options options) throws IOException {
     if (!config.localMode() || !options.console()) return ConsoleGateway.headless(System.out);
     if (System.console() != null) {

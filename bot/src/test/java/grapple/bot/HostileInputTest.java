@@ -34,7 +34,6 @@ import org.junit.jupiter.api.io.TempDir;
  * handled as usual.
  */
 class HostileInputTest {
-  private static final String ROOM = "!room:test";
   private static final String ADMIN = "@admin:test";
   private static final String GUEST = "@guest:test";
 

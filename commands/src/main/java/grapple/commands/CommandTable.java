@@ -68,7 +68,7 @@ public final class CommandTable {
     }
     // A one-letter word is no typo of anything; the same word means the rest of the line was wrong.
     boolean typo = closestDistance > 0 && closestDistance <= Math.min(MAX_TYPO_EDITS, typed.length() - 1);
-    return typo ? Optional.of(closest) : Optional.empty();
+    return typo ? Optional.ofNullable(closest) : Optional.empty();
   }
 
   /** Levenshtein edit distance (as the config checker's did-you-mean). */

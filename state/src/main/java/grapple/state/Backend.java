@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Set;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /** What differs between SQLite and PostgreSQL below {@link Database}: connections, transactions, notices. */
 interface Backend {
@@ -21,7 +22,7 @@ interface Backend {
   /** True when every task needs a savepoint, even one statement (PostgreSQL aborts the whole transaction on an error). */
   boolean savepointEveryTask();
 
-  <T> T read(SqlWork<T> work) throws SQLException;
+  <T> @Nullable T read(SqlWork<T> work) throws SQLException;
 
   /** Inside the writer's transaction: tells other instances of {@code topics} once it commits. */
   void announce(Connection writer, Set<String> topics) throws SQLException;

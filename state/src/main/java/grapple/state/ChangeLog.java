@@ -6,6 +6,7 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Which room's connections or authority changed, in commit order, written in the same
@@ -40,7 +41,7 @@ public final class ChangeLog {
   }
 
   /** One entry: a room's connections ({@code eventType} null) or one authority event of it. */
-  public record Entry(long seq, String roomId, String eventType, String stateKey, String instance) {
+  public record Entry(long seq, String roomId, @Nullable String eventType, @Nullable String stateKey, String instance) {
     public boolean connections() {
       return eventType == null;
     }
@@ -57,7 +58,8 @@ public final class ChangeLog {
     add(c, roomId, eventType, stateKey);
   }
 
-  private void add(java.sql.Connection c, String roomId, String eventType, String stateKey) throws SQLException {
+  private void add(java.sql.Connection c, String roomId, @Nullable String eventType, @Nullable String stateKey)
+      throws SQLException {
     if (db.dialect() == Dialect.POSTGRESQL) {
       // One writer at a time adds entries, so they become visible in seq order (see OutboxStore).
       try (PreparedStatement lock = c.prepareStatement("SELECT pg_advisory_xact_lock(" + Locks.CHANGE_ORDER + ")")) {

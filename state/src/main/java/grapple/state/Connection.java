@@ -3,6 +3,7 @@ package grapple.state;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Instant;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A link between a room and an outside source: (room, state event type, state key) and the state
@@ -45,7 +46,7 @@ public record Connection(
    * Who changed a connection and when: a user id, and the name of the provisioning API key used,
    * or null when none was (a command, room state, or the plain secret).
    */
-  public record Audit(String by, String key, Instant at) {
+  public record Audit(String by, @Nullable String key, Instant at) {
     public Audit {
       Objects.requireNonNull(by, "by");
       Objects.requireNonNull(at, "at");

@@ -185,11 +185,12 @@ public final class ConnectionStore {
   }
 
   private static Connection.Audit audit(ResultSet rs, String which, Map<String, String> pool) throws SQLException {
-    return new Connection.Audit(shared(pool, rs.getString(which + "_by")), shared(pool, rs.getString(which + "_key")),
+    String key = rs.getString(which + "_key"); // null when no API key was used
+    return new Connection.Audit(shared(pool, rs.getString(which + "_by")), key == null ? null : shared(pool, key),
         Instant.ofEpochMilli(rs.getLong(which + "_at")));
   }
 
   private static String shared(Map<String, String> pool, String value) {
-    return value == null ? null : pool.computeIfAbsent(value, v -> v);
+    return pool.computeIfAbsent(value, v -> v);
   }
 }

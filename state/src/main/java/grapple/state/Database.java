@@ -18,6 +18,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -157,7 +158,7 @@ public final class Database implements AutoCloseable {
   }
 
   /** A topic was announced (or null: anything may have changed, e.g. after a reconnect). */
-  private void heard(String topic) {
+  private void heard(@Nullable String topic) {
     if (topic == null) {
       listeners.values().forEach(this::tell);
     } else {
@@ -184,7 +185,7 @@ public final class Database implements AutoCloseable {
   /** Runs {@code work} on a read connection (sees committed data only, cannot write). */
   public <T> T read(SqlWork<T> work) {
     try {
-      return backend.read(work);
+      return Objects.requireNonNull(backend.read(work), "read work returned null");
     } catch (SQLException e) {
       throw new StorageException("database " + describe() + ": read failed: " + e.getMessage(), e);
     }
@@ -308,6 +309,7 @@ public final class Database implements AutoCloseable {
 
   private RuntimeException unwrap(CompletionException e) {
     Throwable cause = e.getCause();
+    if (cause == null) return e;
     if (cause instanceof BadInput bad) return bad;
     if (cause instanceof StorageException storage) return storage;
     if (cause instanceof RuntimeException runtime) return runtime;

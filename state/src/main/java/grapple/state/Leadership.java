@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -70,8 +71,8 @@ public abstract class Leadership implements AutoCloseable {
     private final PostgresBackend backend;
     private volatile boolean leading;
     private volatile boolean closed;
-    private volatile Connection session;
-    private Thread thread;
+    private volatile @Nullable Connection session;
+    private @Nullable Thread thread;
 
     Elected(PostgresBackend backend) {
       this.backend = backend;

@@ -6,6 +6,7 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /** Where the database is: a SQLite file (one instance), or a PostgreSQL server (any number). */
 public sealed interface Location {
@@ -23,7 +24,7 @@ public sealed interface Location {
    * optionally with {@code user:password@} (used when {@code user} or {@code password} is null)
    * and driver parameters ({@code ?sslmode=require}). Throws BadInput naming {@code field}.
    */
-  static Postgres postgres(String field, String url, String user, String password, int poolSize) {
+  static Postgres postgres(String field, String url, @Nullable String user, @Nullable String password, int poolSize) {
     URI uri = parse(field, url);
     String[] login = userInfo(uri);
     String host = uri.getHost();
@@ -90,8 +91,8 @@ public sealed interface Location {
   }
 
   /** A PostgreSQL database; {@code toString} leaves the password out. */
-  record Postgres(String host, int port, String database, String parameters, String user, String password,
-      int poolSize) implements Location {
+  record Postgres(String host, int port, String database, @Nullable String parameters, String user,
+      @Nullable String password, int poolSize) implements Location {
     @Override
     public Dialect dialect() {
       return Dialect.POSTGRESQL;

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Messages the bot has decided to post, durable before anyone is told they were accepted. Each
@@ -32,7 +33,7 @@ public final class OutboxStore {
    * A queued message; {@code content} is null when it was left in the database to keep memory
    * bounded ({@link #content} reads it), {@code size} is its length as stored JSON.
    */
-  public record Entry(long seq, String target, String txnId, String eventType, ObjectNode content, int size) {
+  public record Entry(long seq, String target, String txnId, String eventType, @Nullable ObjectNode content, int size) {
     public Entry withoutContent() {
       return new Entry(seq, target, txnId, eventType, null, size);
     }
@@ -54,7 +55,7 @@ public final class OutboxStore {
     return queue(drafts, java.util.Objects.requireNonNull(alongside, "alongside"));
   }
 
-  private CompletableFuture<List<Entry>> queue(List<Draft> drafts, SqlWork<?> alongside) {
+  private CompletableFuture<List<Entry>> queue(List<Draft> drafts, @Nullable SqlWork<?> alongside) {
     long now = System.currentTimeMillis();
     // Ids and JSON are made here, on the caller's thread: the single writer thread only writes.
     List<String> txnIds = drafts.stream().map(d -> newTxnId()).toList();

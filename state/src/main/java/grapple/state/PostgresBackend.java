@@ -13,6 +13,7 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
 import org.slf4j.Logger;
@@ -36,8 +37,8 @@ final class PostgresBackend implements Backend {
   private final HikariDataSource readers;
   private final AtomicBoolean listening = new AtomicBoolean();
   private volatile boolean closed;
-  private Connection writer;
-  private SQLException lastConnectFailure;
+  private @Nullable Connection writer;
+  private @Nullable SQLException lastConnectFailure;
   private long lastConnectFailureNanos;
 
   private PostgresBackend(Location.Postgres location, Connection writer) {
@@ -195,7 +196,7 @@ final class PostgresBackend implements Backend {
   }
 
   @Override
-  public <T> T read(SqlWork<T> work) throws SQLException {
+  public <T> @Nullable T read(SqlWork<T> work) throws SQLException {
     try (Connection c = readers.getConnection()) {
       return work.run(c);
     }

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,6 +28,7 @@ final class SqliteBackend implements Backend {
   private final String url;
   private final Connection writer;
   private final List<Connection> readers = new CopyOnWriteArrayList<>();
+  @SuppressWarnings("ThreadLocalUsage") // Per instance on purpose: one reader connection per thread per database.
   private final ThreadLocal<Connection> reader = new ThreadLocal<>();
 
   private SqliteBackend(Location.Sqlite location, Connection writer) {
@@ -52,7 +54,7 @@ final class SqliteBackend implements Backend {
   }
 
   /** Undoes a half-done migration and lets go of the file, so the next opener is not locked out. */
-  private static void closeAfterFailure(Connection writer) {
+  private static void closeAfterFailure(@Nullable Connection writer) {
     if (writer == null) return;
     try (Statement s = writer.createStatement()) {
       s.executeUpdate("ROLLBACK");
@@ -144,7 +146,7 @@ final class SqliteBackend implements Backend {
   }
 
   @Override
-  public <T> T read(SqlWork<T> work) throws SQLException {
+  public <T> @Nullable T read(SqlWork<T> work) throws SQLException {
     return work.run(readConnection());
   }
 

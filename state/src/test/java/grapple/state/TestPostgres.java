@@ -33,10 +33,9 @@ public final class TestPostgres {
     String url = System.getenv().getOrDefault("GRAPPLE_TEST_POSTGRES", DEFAULT);
     try {
       Location.Postgres location = Location.postgres("GRAPPLE_TEST_POSTGRES", url, null, null, 4);
-      try (Connection c = admin(location)) {
-        server = location;
-        Runtime.getRuntime().addShutdownHook(new Thread(TestPostgres::dropAll, "drop-test-databases"));
-      }
+      admin(location).close();
+      server = location;
+      Runtime.getRuntime().addShutdownHook(new Thread(TestPostgres::dropAll, "drop-test-databases"));
     } catch (SQLException | RuntimeException e) {
       unavailable = "PostgreSQL is not reachable at " + Location.masked(url) + " (" + e.getMessage().lines()
           .findFirst().orElse("") + ")";

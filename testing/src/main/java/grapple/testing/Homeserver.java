@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import okhttp3.OkHttpClient;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
 
@@ -22,7 +23,7 @@ public final class Homeserver {
   public static final String SCRIPT_IN_CHECKOUT = "testing/synapse/synapse.sh";
   private static final String PASSWORD = "grapple-test-password";
   private static final Pattern PID = Pattern.compile("pid (\\d+)");
-  private static Homeserver running;
+  private static @Nullable Homeserver running;
 
   public final String url;
   private final SynapseScript script;

@@ -22,6 +22,7 @@ import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
+import org.jspecify.annotations.Nullable;
 
 /** A real user of the test homeserver, speaking the Matrix client-server API over HTTP. */
 public final class MatrixUser {
@@ -44,7 +45,7 @@ public final class MatrixUser {
   private final Set<String> seenEventIds = new HashSet<>();
   private final Set<String> invitedRoomIds = new HashSet<>();
   private final Set<String> joinedRoomIds = new HashSet<>();
-  private String since;
+  private @Nullable String since;
   private long lastSeq;
 
   /** A user who sends with {@code http}: one client per user, or one that many users share. */
@@ -108,6 +109,8 @@ public final class MatrixUser {
 
   /** Thrown when the homeserver answers with an error status. */
   public static final class ApiError extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
     private final int code;
 
     ApiError(int code, String message) {
@@ -221,7 +224,7 @@ public final class MatrixUser {
     return newestFirst;
   }
 
-  private JsonNode messagesBackwards(String roomId, String from) {
+  private JsonNode messagesBackwards(String roomId, @Nullable String from) {
     HttpUrl.Builder url = api("rooms", roomId, "messages")
         .addQueryParameter("dir", "b")
         .addQueryParameter("limit", "500");
@@ -357,7 +360,7 @@ public final class MatrixUser {
   }
 
   /** Sends one request as this user; throws {@link ApiError} for an error status. */
-  public JsonNode request(String method, HttpUrl url, JsonNode body) {
+  public JsonNode request(String method, HttpUrl url, @Nullable JsonNode body) {
     RequestBody requestBody = body == null ? null : RequestBody.create(toBytes(body), JSON_TYPE);
     Request request = new Request.Builder()
         .url(url)

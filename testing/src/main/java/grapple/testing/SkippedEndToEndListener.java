@@ -6,7 +6,9 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 import org.junit.platform.engine.TestExecutionResult;
 import org.junit.platform.launcher.TestExecutionListener;
 import org.junit.platform.launcher.TestIdentifier;
@@ -25,7 +27,7 @@ public final class SkippedEndToEndListener implements TestExecutionListener {
   private final SkippedEndToEnd skipped = new SkippedEndToEnd();
   private final PrintStream out;
   private final Optional<Path> summaryFile;
-  private TestPlan plan;
+  private @Nullable TestPlan plan;
 
   /** For the JUnit Platform's service loader. */
   public SkippedEndToEndListener() {
@@ -56,7 +58,8 @@ public final class SkippedEndToEndListener implements TestExecutionListener {
   /** A test counts one; an aborted class counts the tests under it, which never started. */
   private long testsIn(TestIdentifier identifier) {
     if (identifier.isTest()) return 1;
-    return plan.getDescendants(identifier).stream().filter(TestIdentifier::isTest).count();
+    TestPlan started = Objects.requireNonNull(plan, "plan"); // JUnit starts the plan before any test ends
+    return started.getDescendants(identifier).stream().filter(TestIdentifier::isTest).count();
   }
 
   @Override

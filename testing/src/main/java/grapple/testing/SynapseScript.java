@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
 
 /** The harness script {@code synapse.sh}: runs one command of it and says what it printed. */
 final class SynapseScript {
-  private static final Duration TIMEOUT = Duration.ofSeconds(180);
+  private static final Duration TIMEOUT = Duration.ofMinutes(3);
 
   final Path path;
 

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /** Reads the config's {@code provisioning.tokens}: scoped API keys for the provisioning API. */
 final class ApiKeys {
@@ -28,7 +29,7 @@ final class ApiKeys {
    * Returns the keys of {@code provisioning.tokens}. Names and tokens must be unique, and no token
    * may equal {@code secret} (the resolved provisioning secret, or null).
    */
-  static List<Config.ApiKey> read(Section provisioning, String secret, Map<String, String> env) {
+  static List<Config.ApiKey> read(Section provisioning, @Nullable String secret, Map<String, String> env) {
     Map<String, String> nameOwners = new HashMap<>();
     Map<String, String> tokenOwners = new HashMap<>();
     if (secret != null) tokenOwners.put(secret, provisioning.pathOf("secret"));
@@ -50,7 +51,7 @@ final class ApiKeys {
   }
 
   /** Returns the name, or null if it is absent or malformed (that is reported). */
-  private static String name(Section entry, Map<String, String> owners) {
+  private static @Nullable String name(Section entry, Map<String, String> owners) {
     String name = entry.matching("name", null, NAME, NAME_RULE);
     if (!entry.isSet("name")) entry.problem("name", "is required");
     if (name == null) return null;
@@ -62,8 +63,8 @@ final class ApiKeys {
   }
 
   /** Returns the token (the environment's wins), or null if it is missing or unusable. */
-  private static String token(
-      Section entry, String name, Map<String, String> env, Map<String, String> owners) {
+  private static @Nullable String token(
+      Section entry, @Nullable String name, Map<String, String> env, Map<String, String> owners) {
     String variable = name == null ? null : envVariable(name);
     String fromEnv = variable == null ? null : env.get(variable);
     String fromFile = entry.secret("token");

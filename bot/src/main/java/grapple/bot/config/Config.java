@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /** Grapple's whole configuration, validated; built by {@link ConfigLoader}. */
 public record Config(
@@ -44,13 +45,13 @@ public record Config(
   }
 
   /** {@code url} is null in local mode; {@code domain} is the server name (default localhost). */
-  public record Homeserver(String url, String domain) {}
+  public record Homeserver(@Nullable String url, String domain) {}
 
   /** {@code accessToken} and {@code password} may be null (at most one is needed in matrix mode). */
   public record Bot(
       String userId,
-      String accessToken,
-      String password,
+      @Nullable String accessToken,
+      @Nullable String password,
       String displayName,
       List<String> commandPrefixes) {
     /** Never prints the token or password (configs get logged). */
@@ -65,7 +66,7 @@ public record Config(
   /** Where the database is: SQLite's file, or a PostgreSQL server that several instances share. */
   public record Database(Location location) {
     /** The SQLite file; null with PostgreSQL. */
-    public Path path() {
+    public @Nullable Path path() {
       return location instanceof Location.Sqlite sqlite ? sqlite.file() : null;
     }
 
@@ -85,7 +86,7 @@ public record Config(
    * The provisioning API: the one full-access {@code secret} (hookshot-compatible, may be null) and
    * scoped API keys. The API is served when either is set.
    */
-  public record Provisioning(String secret, List<ApiKey> tokens) {
+  public record Provisioning(@Nullable String secret, List<ApiKey> tokens) {
     public Provisioning {
       tokens = List.copyOf(tokens);
     }

@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
 
 /**
@@ -153,7 +154,7 @@ public final class ConfigLoader {
   }
 
   /** Returns the URL without trailing slashes, or null (local mode) if absent or empty. */
-  private static String homeserverUrl(Section s) {
+  private static @Nullable String homeserverUrl(Section s) {
     String url = s.string("url", "");
     if (url.isEmpty()) return null;
     if (!Section.HTTP_URL.matcher(url).matches()) {
@@ -258,7 +259,7 @@ public final class ConfigLoader {
     return new Config.Provisioning(secret, tokens);
   }
 
-  private static String provisioningSecret(Section s, Map<String, String> env) {
+  private static @Nullable String provisioningSecret(Section s, Map<String, String> env) {
     String fromEnv = emptyToNull(env.get(PROVISIONING_SECRET_ENV));
     String secret = firstSet(fromEnv, s.secret("secret"));
     if (secret != null && secret.length() < MIN_SECRET_CHARS) {
@@ -295,11 +296,11 @@ public final class ConfigLoader {
 
 
 
-  private static String firstSet(String preferred, String other) {
+  private static @Nullable String firstSet(@Nullable String preferred, @Nullable String other) {
     return emptyToNull(preferred) != null ? preferred : emptyToNull(other);
   }
 
-  private static String emptyToNull(String value) {
+  private static @Nullable String emptyToNull(@Nullable String value) {
     return value == null || value.isEmpty() ? null : value;
   }
 

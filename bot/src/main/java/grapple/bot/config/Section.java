@@ -9,8 +9,11 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.Set;
 import java.util.regex.Pattern;
+import org.jetbrains.annotations.Contract;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One YAML mapping of the config being read: typed getters that fall back to a default, note
@@ -119,7 +122,7 @@ public final class Section {
   }
 
   /** Returns the list entry as a section, or null if it is not a mapping (that is reported). */
-  private Section entry(String key, int index, JsonNode entry) {
+  private @Nullable Section entry(String key, int index, JsonNode entry) {
     String entryPath = pathOf(key) + "[" + index + "]";
     if (entry.isObject()) {
       return new Section(entryPath, join(pattern, key) + "[]", (ObjectNode) entry, walk);
@@ -129,7 +132,8 @@ public final class Section {
   }
 
   /** Returns a scalar as text (numbers and booleans too), or fallback if absent or null. */
-  public String string(String key, String fallback) {
+  @Contract("_, !null -> !null")
+  public @Nullable String string(String key, @Nullable String fallback) {
     JsonNode value = leaf(key);
     if (isAbsent(value)) return fallback;
     if (value.isValueNode()) return value.asText();
@@ -138,7 +142,7 @@ public final class Section {
   }
 
   /** Like {@link #string}, but a wrongly typed value is reported without showing it. */
-  public String secret(String key) {
+  public @Nullable String secret(String key) {
     JsonNode value = leaf(key);
     if (isAbsent(value)) return null;
     if (value.isValueNode()) return value.asText();
@@ -147,7 +151,8 @@ public final class Section {
   }
 
   /** Like {@link #string}, but an empty string is a problem. */
-  public String nonEmptyString(String key, String fallback) {
+  @Contract("_, !null -> !null")
+  public @Nullable String nonEmptyString(String key, @Nullable String fallback) {
     String value = string(key, fallback);
     if (value != null && value.isEmpty()) {
       reject(key, "must not be empty");
@@ -157,7 +162,8 @@ public final class Section {
   }
 
   /** Like {@link #string}, but a value that does not match is a problem described by rule. */
-  public String matching(String key, String fallback, Pattern format, String rule) {
+  @Contract("_, !null, _, _ -> !null")
+  public @Nullable String matching(String key, @Nullable String fallback, Pattern format, String rule) {
     String value = string(key, fallback);
     if (value != null && !format.matcher(value).matches()) {
       reject(key, rule);
@@ -197,7 +203,8 @@ public final class Section {
   }
 
   /** Returns a list of strings, or fallback if absent; non-scalar entries are reported. */
-  public List<String> strings(String key, List<String> fallback) {
+  @Contract("_, !null -> !null")
+  public @Nullable List<String> strings(String key, @Nullable List<String> fallback) {
     JsonNode value = leaf(key);
     if (isAbsent(value)) return fallback;
     if (!value.isArray()) {
@@ -239,12 +246,9 @@ public final class Section {
   /** A duration of at least {@code minimum}, written like 30d or 1d12h; the default when invalid. */
   public java.time.Duration duration(String key, String fallback, java.time.Duration minimum, String minimumRule) {
     java.time.Duration value = Quantities.duration(string(key, fallback));
-    String rule = value == null ? Quantities.DURATION_RULE
-        : value.compareTo(minimum) < 0 ? minimumRule
-        : null;
-    if (rule == null) return value;
-    reject(key, rule);
-    return Quantities.duration(fallback);
+    if (value != null && value.compareTo(minimum) >= 0) return value;
+    reject(key, value == null ? Quantities.DURATION_RULE : minimumRule);
+    return Objects.requireNonNull(Quantities.duration(fallback), "fallback");
   }
 
   public void finish() {
@@ -294,7 +298,7 @@ public final class Section {
   }
 
   /** Returns the value as a long, or null if it is not a whole number. Huge values saturate. */
-  private static Long wholeNumber(JsonNode value) {
+  private static @Nullable Long wholeNumber(JsonNode value) {
     if (value.isIntegralNumber()) {
       if (value.canConvertToLong()) return value.longValue();
       return value.bigIntegerValue().signum() < 0 ? Long.MIN_VALUE : Long.MAX_VALUE;

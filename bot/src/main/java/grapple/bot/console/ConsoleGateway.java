@@ -16,8 +16,10 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,8 +37,8 @@ public final class ConsoleGateway implements RoomGateway {
   private final LocalStateStore state;
   private final Console console;
   private final AtomicLong eventCounter = new AtomicLong();
-  private RoomEvents events;
-  private Thread reader;
+  private @Nullable RoomEvents events;
+  private @Nullable Thread reader;
 
   /** Where lines come from and go to: a jline terminal, plain streams, or nothing (headless). */
   public interface Console {
@@ -154,7 +156,7 @@ public final class ConsoleGateway implements RoomGateway {
         return;
       }
       ObjectNode content = Json.object().put("msgtype", "m.text").put("body", line);
-      events.onEvent(new RoomEvent.Message(roomId, nextEventId(), userId, content), false);
+      started().onEvent(new RoomEvent.Message(roomId, nextEventId(), userId, content), false);
     } catch (Throwable e) {
       // One line never stops the console: whatever handling it raised is logged, the next line is read.
       Fatal.haltIfFatal(e);
@@ -178,7 +180,12 @@ public final class ConsoleGateway implements RoomGateway {
       return;
     }
     state.put(new LocalStateStore.StateEvent(roomId, parts[1], parts[2], userId, content));
-    events.onEvent(new RoomEvent.State(roomId, nextEventId(), userId, parts[1], parts[2], content), false);
+    started().onEvent(new RoomEvent.State(roomId, nextEventId(), userId, parts[1], parts[2], content), false);
+  }
+
+  /** Lines are read only once start() has set the events to hand them to. */
+  private RoomEvents started() {
+    return Objects.requireNonNull(events, "events");
   }
 
   private String nextEventId() {

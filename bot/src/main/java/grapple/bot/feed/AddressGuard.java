@@ -4,7 +4,9 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 import okhttp3.Dns;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Keeps feed fetches off loopback, private, link-local and other internal addresses. As the DNS
@@ -55,8 +57,16 @@ final class AddressGuard implements Dns {
 
   /** Thrown for an address feeds may not reach. */
   static final class Refused extends UnknownHostException {
+    private static final long serialVersionUID = 1L;
+
     Refused(String message) {
       super(message);
+    }
+
+    /** Why; never null. */
+    @Override
+    public String getMessage() {
+      return Objects.requireNonNull(super.getMessage());
     }
   }
 
@@ -119,7 +129,7 @@ final class AddressGuard implements Dns {
    * The block that makes {@code a} internal, e.g. {@code 127.0.0.0/8, loopback}, or null for a
    * public address. An IPv4-mapped IPv6 address (::ffff:a.b.c.d) is judged by its IPv4 part.
    */
-  private static String block(InetAddress a) {
+  private static @Nullable String block(InetAddress a) {
     byte[] address = a.getAddress();
     if (isIpv4Mapped(address)) address = Arrays.copyOfRange(address, 12, 16);
     for (Block block : BLOCKS) {

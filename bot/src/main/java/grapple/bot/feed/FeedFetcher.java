@@ -12,6 +12,7 @@ import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
 import okhttp3.ResponseBody;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Fetches feed documents: conditional GET (ETag, Last-Modified), gzip (OkHttp's transparent),
@@ -39,15 +40,16 @@ final class FeedFetcher implements FeedSource {
   }
 
   /** What a fetch gave: a new document, "not modified", or a failure with the server's wait. */
-  record Result(int status, byte[] body, String contentType, String etag, String lastModified, Duration retryAfter,
-      String location) {
+  record Result(int status, byte[] body, @Nullable String contentType, @Nullable String etag,
+      @Nullable String lastModified, @Nullable Duration retryAfter,
+      @Nullable String location) {
     boolean notModified() {
       return status == 304;
     }
   }
 
   @Override
-  public Result fetch(String url, String etag, String lastModified) throws FeedException {
+  public Result fetch(String url, @Nullable String etag, @Nullable String lastModified) throws FeedException {
     HttpUrl current = parse(url);
     Set<HttpUrl> visited = new HashSet<>();
     for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
@@ -59,7 +61,7 @@ final class FeedFetcher implements FeedSource {
     throw new FeedException("more than " + MAX_REDIRECTS + " redirects");
   }
 
-  private Result once(HttpUrl url, String etag, String lastModified) throws FeedException {
+  private Result once(HttpUrl url, @Nullable String etag, @Nullable String lastModified) throws FeedException {
     if (!settings.allowPrivateAddresses()) guardLiteral(url);
     Request.Builder request = new Request.Builder().url(url).header("Accept", ACCEPT)
         .header("User-Agent", "Grapple feed reader (+https://github.com/)");
@@ -119,7 +121,7 @@ final class FeedFetcher implements FeedSource {
     return parsed;
   }
 
-  private static Duration retryAfter(String header) {
+  private static @Nullable Duration retryAfter(@Nullable String header) {
     if (header == null || !header.strip().matches("\\d{1,9}")) return null;
     return Duration.ofSeconds(Long.parseLong(header.strip()));
   }

@@ -7,6 +7,7 @@ import grapple.state.BadInput;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.jspecify.annotations.Nullable;
 
 /**
  * {@code include} / {@code exclude}: keywords (case-insensitive) or {@code /regex/} (optionally
@@ -30,7 +31,7 @@ final class FeedFilter {
   private static final Pattern COUNTED_REPETITION = Pattern.compile("\\{([0-9]+)(?:,([0-9]*))?\\}");
 
   /** One rule: a keyword (lower case) or a regex. */
-  private record Rule(String keyword, Pattern regex) {
+  private record Rule(@Nullable String keyword, @Nullable Pattern regex) {
     boolean matches(String text, String lowerText) {
       return regex == null ? lowerText.contains(keyword) : regex.matcher(text).find();
     }

@@ -7,7 +7,9 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 import org.jsoup.nodes.Entities;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A feed item as a room message. The template (default {@code New post in $FEEDNAME: $LINK}) is
@@ -53,7 +55,7 @@ final class FeedMessage {
   }
 
   /** The summary cut at {@value #MAX_SUMMARY} characters on a word boundary. */
-  static String summary(String text) {
+  static String summary(@Nullable String text) {
     if (text == null) return "";
     if (text.length() <= MAX_SUMMARY) return text;
     int cut = text.lastIndexOf(' ', MAX_SUMMARY);
@@ -77,8 +79,9 @@ final class FeedMessage {
   }
 
   private static String htmlValue(String token, Map<String, String> values, FeedItem item) {
-    if (!token.equals("$LINK")) return Entities.escape(values.get(token));
-    String title = Entities.escape(values.get("$TITLE"));
+    // values has every token but $LINK.
+    if (!token.equals("$LINK")) return Entities.escape(Objects.requireNonNull(values.get(token), token));
+    String title = Entities.escape(Objects.requireNonNull(values.get("$TITLE")));
     if (item.url() == null) return title;
     return "<a href=\"" + Entities.escape(item.url()) + "\">" + title + "</a>";
   }

@@ -23,6 +23,7 @@ import java.util.Date;
 import java.util.List;
 import java.util.Locale;
 import org.jsoup.Jsoup;
+import org.jspecify.annotations.Nullable;
 
 /**
  * RSS 0.9x/1.0/2.0 and Atom 0.3/1.0 (through ROME, DOCTYPEs refused) and JSON Feed 1.0/1.1, with
@@ -32,7 +33,7 @@ import org.jsoup.Jsoup;
 final class FeedParser {
   private FeedParser() {}
 
-  static ParsedFeed parse(byte[] body, String contentType, URI feedUrl) throws FeedException {
+  static ParsedFeed parse(byte[] body, @Nullable String contentType, URI feedUrl) throws FeedException {
     try {
       return parseAny(body, contentType, feedUrl);
     } catch (StackOverflowError e) {
@@ -42,7 +43,7 @@ final class FeedParser {
     }
   }
 
-  private static ParsedFeed parseAny(byte[] body, String contentType, URI feedUrl) throws FeedException {
+  private static ParsedFeed parseAny(byte[] body, @Nullable String contentType, URI feedUrl) throws FeedException {
     byte[] trimmed = stripLeadingWhitespace(body);
     if (trimmed.length == 0) throw new FeedException("the response is empty");
     String type = contentType == null ? "" : contentType.toLowerCase(Locale.ROOT);
@@ -53,7 +54,7 @@ final class FeedParser {
   /** Deeper nesting than any real feed has; building such a tree is slow (quadratic) or overflows the stack. */
   static final int MAX_XML_DEPTH = 200;
 
-  private static ParsedFeed xml(byte[] body, String contentType, URI feedUrl) throws FeedException {
+  private static ParsedFeed xml(byte[] body, @Nullable String contentType, URI feedUrl) throws FeedException {
     String text = decode(body, contentType);
     if (XmlDepth.exceeds(text, MAX_XML_DEPTH)) {
       throw new FeedException("not a feed: XML nested more than " + MAX_XML_DEPTH + " elements deep");
@@ -69,7 +70,7 @@ final class FeedParser {
    * The document as the characters the parser reads, decoded as ROME decodes (byte order mark, XML
    * declaration, Content-Type charset), so that the depth scan sees what the parser will see.
    */
-  private static String decode(byte[] body, String contentType) throws FeedException {
+  private static String decode(byte[] body, @Nullable String contentType) throws FeedException {
     InputStream in = new ByteArrayInputStream(body);
     try (XmlReader reader = contentType == null ? new XmlReader(in, true) : new XmlReader(in, contentType, true)) {
       StringWriter out = new StringWriter(body.length);
@@ -103,7 +104,7 @@ final class FeedParser {
   }
 
   /** The site's link: Atom's rel="alternate" (not rel="self", the feed itself), else the feed's link. */
-  private static String siteLink(SyndFeed feed) {
+  private static @Nullable String siteLink(SyndFeed feed) {
     for (SyndLink link : feed.getLinks()) {
       if (link.getRel() == null || link.getRel().equals("alternate")) return link.getHref();
     }
@@ -129,7 +130,7 @@ final class FeedParser {
   }
 
   /** Atom 0.3's {@code <issued>} is the publication date; ROME files {@code <modified>} there instead. */
-  private static Date published(SyndEntry e) {
+  private static @Nullable Date published(SyndEntry e) {
     if (e.getWireEntry() instanceof com.rometools.rome.feed.atom.Entry atom && atom.getIssued() != null) {
       return atom.getIssued();
     }
@@ -137,7 +138,7 @@ final class FeedParser {
   }
 
   /** The last resort for an item with no id, link, title or date (legal in RSS 0.92): its text. */
-  static String contentId(String summary) {
+  static @Nullable String contentId(@Nullable String summary) {
     if (summary == null) return null;
     try {
       byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(summary.getBytes(StandardCharsets.UTF_8));
@@ -147,7 +148,7 @@ final class FeedParser {
     }
   }
 
-  private static String summary(SyndEntry e) {
+  private static @Nullable String summary(SyndEntry e) {
     SyndContent description = e.getDescription();
     if (description != null && description.getValue() != null) return text(description.getValue());
     if (!e.getContents().isEmpty()) return text(e.getContents().get(0).getValue());
@@ -155,14 +156,14 @@ final class FeedParser {
   }
 
   /** Plain text of a value that may hold HTML (titles often do), white space folded. */
-  static String text(String value) {
+  static @Nullable String text(@Nullable String value) {
     if (value == null) return null;
     String plain = Jsoup.parse(value).text().strip();
     return plain.isEmpty() ? null : plain;
   }
 
   /** {@code link} made absolute against {@code base}; null when missing or unusable. */
-  static URI resolve(URI base, String link) {
+  static @Nullable URI resolve(@Nullable URI base, @Nullable String link) {
     if (link == null || link.isBlank()) return null;
     try {
       URI uri = new URI(link.strip().replace(" ", "%20"));
@@ -172,11 +173,11 @@ final class FeedParser {
     }
   }
 
-  static Instant instant(Date date) {
+  static @Nullable Instant instant(@Nullable Date date) {
     return date == null ? null : date.toInstant();
   }
 
-  static Instant instant(String iso) {
+  static @Nullable Instant instant(@Nullable String iso) {
     if (iso == null || iso.isBlank()) return null;
     try {
       return OffsetDateTime.parse(iso.strip()).toInstant();
@@ -185,18 +186,18 @@ final class FeedParser {
     }
   }
 
-  static String firstNonBlank(String... values) {
+  static @Nullable String firstNonBlank(@Nullable String... values) {
     for (String v : values) {
       if (v != null && !v.isBlank()) return v.strip();
     }
     return null;
   }
 
-  static String blankToNull(String value) {
+  static @Nullable String blankToNull(@Nullable String value) {
     return value == null || value.isBlank() ? null : value.strip();
   }
 
-  private static String firstLine(String message) {
+  private static String firstLine(@Nullable String message) {
     return message == null ? "unreadable" : message.lines().findFirst().orElse("unreadable");
   }
 
@@ -227,7 +228,7 @@ final class FeedParser {
       return new ParsedFeed(text(root.path("title").asText(null)), base == null ? null : base.toString(), items);
     }
 
-    private static FeedItem item(JsonNode item, URI base, String feedAuthor) {
+    private static FeedItem item(JsonNode item, URI base, @Nullable String feedAuthor) {
       URI url = resolve(base, firstNonBlank(item.path("url").asText(null), item.path("external_url").asText(null)));
       String title = text(item.path("title").asText(null));
       Instant date = instant(firstNonBlank(item.path("date_published").asText(null),
@@ -241,7 +242,7 @@ final class FeedParser {
     }
 
     /** An item's (or the feed's) author: 1.1's {@code authors[0]}, else 1.0's {@code author}. */
-    private static String author(JsonNode item) {
+    private static @Nullable String author(JsonNode item) {
       JsonNode authors = item.path("authors");
       if (authors.isArray() && !authors.isEmpty()) return blankToNull(authors.get(0).path("name").asText(null));
       return blankToNull(item.path("author").path("name").asText(null));

@@ -23,6 +23,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -179,13 +180,13 @@ final class FeedPoller implements AutoCloseable {
       FeedFetcher.Result r = unprimed ? fetcher.fetch(url, null, null)
           : fetcher.fetch(url, state.etag(), state.lastModified());
       if (r.notModified()) {
-        succeeded(url, state, state.etag(), state.lastModified(), subscribers);
+        succeeded(url, state.etag(), state.lastModified(), subscribers);
       } else if (r.status() != 200) {
         failed(url, state, "HTTP " + r.status(), r.retryAfter());
       } else {
         ParsedFeed feed = FeedParser.parse(r.body(), r.contentType(), URI.create(url));
         for (Subscription s : subscribers) deliver(s, feed);
-        succeeded(url, state, r.etag(), r.lastModified(), subscribers);
+        succeeded(url, r.etag(), r.lastModified(), subscribers);
       }
     } catch (FeedException e) {
       failed(url, state, e.getMessage(), null);
@@ -259,7 +260,7 @@ final class FeedPoller implements AutoCloseable {
     return "summary:" + Integer.toHexString(String.valueOf(item.summary()).hashCode());
   }
 
-  private void succeeded(String url, FeedStore.UrlState state, String etag, String lastModified,
+  private void succeeded(String url, @Nullable String etag, @Nullable String lastModified,
       List<Subscription> subscribers) {
     long now = clock.millis();
     long next = now + intervalMillis();
@@ -273,7 +274,7 @@ final class FeedPoller implements AutoCloseable {
     }
   }
 
-  private void failed(String url, FeedStore.UrlState state, String reason, Duration retryAfter) {
+  private void failed(String url, FeedStore.UrlState state, String reason, @Nullable Duration retryAfter) {
     long now = clock.millis();
     int failures = state.failures() + 1;
     long delay = Math.min(intervalMillis() << Math.min(failures - 1, 20), MAX_BACKOFF.toMillis());

@@ -11,6 +11,7 @@ import java.util.Collection;
 import java.util.HashSet;
 import java.util.Optional;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What feed polling must remember across restarts: per URL the HTTP validators, failures and the
@@ -25,8 +26,8 @@ public final class FeedStore {
   }
 
   /** One feed URL's fetch state; times in epoch milliseconds, null when never. */
-  public record UrlState(String url, String etag, String lastModified, int failures, long nextPollAt,
-      Long lastPollAt, Long lastSuccessAt, String lastError) {
+  public record UrlState(String url, @Nullable String etag, @Nullable String lastModified, int failures,
+      long nextPollAt, @Nullable Long lastPollAt, @Nullable Long lastSuccessAt, @Nullable String lastError) {
     public static UrlState fresh(String url) {
       return new UrlState(url, null, null, 0, 0, null, null, null);
     }
@@ -166,7 +167,7 @@ public final class FeedStore {
     }
   }
 
-  private static Long nullableLong(ResultSet rs, String column) throws SQLException {
+  private static @Nullable Long nullableLong(ResultSet rs, String column) throws SQLException {
     long value = rs.getLong(column);
     return rs.wasNull() ? null : value;
   }

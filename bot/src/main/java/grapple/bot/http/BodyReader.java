@@ -6,6 +6,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.util.thread.Scheduler;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Reads one request body as it arrives, without a thread waiting on the socket in between: Jetty
@@ -38,7 +39,7 @@ final class BodyReader implements Runnable {
   private byte[] buffer;
   private int size;
   private long reserved;
-  private volatile Scheduler.Task timeout;
+  private volatile Scheduler.@Nullable Task timeout;
 
   BodyReader(Content.Source source, long declaredLength, long limit, InFlight budget, Outcome outcome) {
     this.source = source;

@@ -21,6 +21,7 @@ import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -63,6 +64,8 @@ public final class HttpListener implements AutoCloseable {
 
   /** The listener could not bind: the message names the listener and the address. */
   public static final class CannotBind extends IOException {
+    private static final long serialVersionUID = 1L;
+
     CannotBind(String message, Throwable cause) {
       super(message, cause);
     }
@@ -246,7 +249,7 @@ public final class HttpListener implements AutoCloseable {
     private final Duration bodyTimeout;
     private final ScheduledExecutorScheduler scheduler;
     private final Answers answers;
-    private BodyReader reader;
+    private @Nullable BodyReader reader;
 
     Intake(Exchange exchange, org.eclipse.jetty.server.Request request, Router.Match match, Dispatch dispatch) {
       this.exchange = exchange;
@@ -284,35 +287,40 @@ public final class HttpListener implements AutoCloseable {
       try {
         run(new Request.Body(body, match.route().orElseThrow().maxBodyBytes()));
       } finally {
-        budget.release(reader.reserved());
+        release();
       }
     }
 
     @Override
     public void tooLarge() {
-      budget.release(reader.reserved());
+      release();
       exchange.closeAfterAnswer();
       run(Request.Body.tooLarge(match.route().orElseThrow().maxBodyBytes()));
     }
 
     @Override
     public void busy() {
-      if (reader != null) budget.release(reader.reserved());
+      release();
       exchange.answerAndClose(exchange.style().error(503, "Too much data in flight right now; nothing was accepted."
           + " Try again shortly.", exchange.requestId()).withHeader("Retry-After", "1"));
     }
 
     @Override
     public void timedOut() {
-      budget.release(reader.reserved());
+      release();
       exchange.answerAndClose(exchange.style().error(408, "The request body did not arrive within "
           + bodyTimeout.toSeconds() + " s", exchange.requestId()));
     }
 
     @Override
     public void failed(Throwable failure) {
-      budget.release(reader.reserved());
+      release();
       exchange.abandon(failure);
+    }
+
+    /** Gives back what the reader reserved (it exists: it is what reports these outcomes). */
+    private void release() {
+      if (reader != null) budget.release(reader.reserved());
     }
 
     /** Runs the handler; what it throws is answered as a crash, here, once. */

@@ -1,8 +1,6 @@
 package grapple.bot.http;
 
 import java.nio.ByteBuffer;
-import org.eclipse.jetty.http.HttpField;
-import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.server.handler.ErrorHandler;
@@ -17,15 +15,6 @@ final class JsonErrors extends ErrorHandler {
 
   JsonErrors(HttpListener.ErrorStyle style) {
     this.style = style;
-  }
-
-  @Override
-  public ByteBuffer badMessageError(int status, String reason, HttpFields.Mutable fields) {
-    String requestId = HttpListener.newRequestId();
-    Response answer = style.error(status, sentence(status, reason), requestId);
-    fields.put(new HttpField(HttpHeader.CONTENT_TYPE, answer.contentType()));
-    fields.put(new HttpField("X-Request-Id", requestId));
-    return ByteBuffer.wrap(answer.body());
   }
 
   @Override

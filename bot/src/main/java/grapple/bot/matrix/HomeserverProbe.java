@@ -78,7 +78,8 @@ final class HomeserverProbe {
 
   /** Whether {@code url} answers at all. */
   private boolean answers(HttpUrl url) {
-    try (Response ignored = http.newCall(get(url)).execute()) {
+    try {
+      http.newCall(get(url)).execute().close();
       return true;
     } catch (IOException e) {
       return false; // Nothing answers plain HTTP either: the TLS failure stands as it was.

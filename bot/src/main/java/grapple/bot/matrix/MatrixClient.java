@@ -17,6 +17,7 @@ import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
 import okhttp3.ResponseBody;
+import org.jspecify.annotations.Nullable;
 
 /** The client-server API calls Grapple makes, one method each, on OkHttp and Jackson. */
 public final class MatrixClient {
@@ -33,7 +34,7 @@ public final class MatrixClient {
   private final HttpUrl base;
   private final OkHttpClient http;
   private volatile String accessToken;
-  private volatile okhttp3.Call currentSync;
+  private volatile okhttp3.@Nullable Call currentSync;
 
   public MatrixClient(String baseUrl, String accessToken, OkHttpClient http) {
     this.base = HttpUrl.get(baseUrl);
@@ -75,7 +76,8 @@ public final class MatrixClient {
   }
 
   /** {@code fullState} asks for every joined room's whole state even with a {@code since} token. */
-  public JsonNode sync(String since, String filterId, Duration timeout, boolean fullState) throws IOException {
+  public JsonNode sync(@Nullable String since, String filterId, Duration timeout, boolean fullState)
+      throws IOException {
     HttpUrl.Builder url = url("sync").addQueryParameter("filter", filterId)
         .addQueryParameter("timeout", Long.toString(timeout.toMillis()));
     if (since != null) url.addQueryParameter("since", since);

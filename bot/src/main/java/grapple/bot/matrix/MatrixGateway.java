@@ -13,7 +13,9 @@ import grapple.bot.matrix.SyncStore;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,8 +30,8 @@ public final class MatrixGateway implements RoomGateway {
   private final Config.Bot bot;
   private final Stores stores;
   private volatile List<String> stateTypes = List.of();
-  private volatile SyncLoop syncLoop;
-  private volatile Thread syncThread;
+  private volatile @Nullable SyncLoop syncLoop;
+  private volatile @Nullable Thread syncThread;
   private volatile boolean stopped;
 
   /** The SQLite stores the gateway keeps its position, token and DM rooms in. */
@@ -39,8 +41,8 @@ public final class MatrixGateway implements RoomGateway {
     this.bot = config.bot();
     this.stores = stores;
     String token = bot.accessToken() != null ? bot.accessToken() : stores.kv().get(TOKEN_KEY).orElse("");
-    this.client = new MatrixClient(config.homeserver().url(), token, MatrixClient.defaultHttp());
-    this.homeserverUrl = config.homeserver().url();
+    this.homeserverUrl = Objects.requireNonNull(config.homeserver().url(), "homeserver.url"); // Not local mode.
+    this.client = new MatrixClient(homeserverUrl, token, MatrixClient.defaultHttp());
     this.probe = HomeserverProbe.of(homeserverUrl);
   }
 
@@ -86,7 +88,8 @@ public final class MatrixGateway implements RoomGateway {
   }
 
   private void passwordLogin() throws IOException {
-    String token = client.login(bot.userId(), bot.password());
+    // The config requires bot.password when there is no access token.
+    String token = client.login(bot.userId(), Objects.requireNonNull(bot.password(), "bot.password"));
     client.useAccessToken(token);
     stores.kv().put(TOKEN_KEY, token);
   }
@@ -181,11 +184,13 @@ public final class MatrixGateway implements RoomGateway {
   @Override
   public void stop() {
     stopped = true;
-    if (syncLoop == null) return;
-    syncLoop.stop();
-    syncThread.interrupt();
+    SyncLoop loop = syncLoop;
+    Thread thread = syncThread;
+    if (loop == null || thread == null) return;
+    loop.stop();
+    thread.interrupt();
     try {
-      syncThread.join(5_000);
+      thread.join(5_000);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

@@ -12,7 +12,6 @@ import grapple.bot.matrix.SyncStore;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -114,12 +113,10 @@ final class SyncLoop implements Runnable {
   private List<String> process(JsonNode batch, boolean initial, boolean firstOfRun) {
     List<String> handled = new ArrayList<>();
     JsonNode rooms = batch.path("rooms");
-    for (Iterator<Map.Entry<String, JsonNode>> it = rooms.path("join").fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> room = it.next();
+    for (Map.Entry<String, JsonNode> room : rooms.path("join").properties()) {
       joinedRoom(room.getKey(), room.getValue(), initial, firstOfRun, handled);
     }
-    for (Iterator<Map.Entry<String, JsonNode>> it = rooms.path("invite").fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> room = it.next();
+    for (Map.Entry<String, JsonNode> room : rooms.path("invite").properties()) {
       invitedRoom(room.getKey(), room.getValue());
     }
     return handled;

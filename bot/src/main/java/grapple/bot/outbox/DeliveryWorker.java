@@ -13,11 +13,13 @@ import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,7 +42,7 @@ final class DeliveryWorker implements AutoCloseable {
 
   /** Told when a message is settled: its event id, or why it failed for good. */
   interface Settled {
-    void settled(long seq, String eventId, Throwable failure);
+    void settled(long seq, @Nullable String eventId, @Nullable Throwable failure);
   }
 
   private final OutboxStore store;
@@ -133,7 +135,7 @@ final class DeliveryWorker implements AutoCloseable {
     }
   }
 
-  private synchronized OutboxStore.Entry peek(String target) {
+  private synchronized OutboxStore.@Nullable Entry peek(String target) {
     Deque<OutboxStore.Entry> queue = queues.get(target);
     if (queue != null && !queue.isEmpty()) return queue.peekFirst();
     queues.remove(target);
@@ -142,7 +144,7 @@ final class DeliveryWorker implements AutoCloseable {
   }
 
   private synchronized void settleHead(String target) {
-    OutboxStore.Entry settled = queues.get(target).pollFirst();
+    OutboxStore.Entry settled = Objects.requireNonNull(queues.get(target), target).pollFirst();
     if (settled != null && settled.content() != null) resident.addAndGet(-settled.size());
     backlog.decrementAndGet();
   }
@@ -172,7 +174,7 @@ final class DeliveryWorker implements AutoCloseable {
     return gateway.directRoom(target.substring(DM_PREFIX.length()));
   }
 
-  private boolean pause(OutboxStore.Entry entry, Exception why, Duration asked) {
+  private boolean pause(OutboxStore.Entry entry, Exception why, @Nullable Duration asked) {
     Duration wait = asked != null ? asked : backoff.next();
     pausedUntilNanos = Math.max(pausedUntilNanos, System.nanoTime() + wait.toNanos());
     log.warn("outbox: #{} to {} not delivered ({}); retrying in {} ms, {} waiting",
@@ -188,7 +190,7 @@ final class DeliveryWorker implements AutoCloseable {
 
   private void recordFailed(OutboxStore.Entry entry, Throwable e) {
     // Recorded before anyone waiting is told, so what they then read includes it.
-    store.failed(entry.seq(), e instanceof MatrixException ? e.getMessage() : e.toString()).join();
+    store.failed(entry.seq(), e instanceof MatrixException m ? m.getMessage() : e.toString()).join();
     settled.settled(entry.seq(), null, e);
   }
 

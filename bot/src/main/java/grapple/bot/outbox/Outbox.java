@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,7 +45,7 @@ public final class Outbox implements AutoCloseable {
   /** The highest seq read from the outbox so far. */
   private long horizon;
   private boolean wanted;
-  private volatile Thread reader;
+  private volatile @Nullable Thread reader;
   private volatile boolean closed;
 
   public Outbox(OutboxStore store, RoomGateway gateway, int concurrency, Duration maxRetryDelay) {
@@ -183,7 +184,7 @@ public final class Outbox implements AutoCloseable {
     }
   }
 
-  private void settled(long seq, String eventId, Throwable failure) {
+  private void settled(long seq, @Nullable String eventId, @Nullable Throwable failure) {
     (failure == null ? delivered : refused).incrementAndGet();
     CompletableFuture<String> future = waiting.remove(seq);
     if (future == null) return;

@@ -2,12 +2,13 @@ package grapple.bot.provisioning;
 
 import java.util.List;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Who is calling: the plain secret (full access, hookshot's answers) or a named API key with its
  * scopes and room allow-list.
  */
-public record Caller(String keyName, Set<String> scopes, List<String> rooms) {
+public record Caller(@Nullable String keyName, Set<String> scopes, List<String> rooms) {
   public static final String READ = "connections:read";
   public static final String WRITE = "connections:write";
   public static final String ADMIN = "admin";

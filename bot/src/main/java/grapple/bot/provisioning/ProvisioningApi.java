@@ -19,10 +19,11 @@ import grapple.state.BadInput;
 import grapple.state.Json;
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,15 +38,18 @@ public final class ProvisioningApi {
   static final long MAX_BODY_BYTES = Router.DEFAULT_MAX_BODY_BYTES;
 
   private final ApiAuth auth;
-  private final Doors doors;
-  private final RoomAccess access;
+  private final @Nullable Doors doors;
+  private final @Nullable RoomAccess access;
   private final List<ServiceInfo> known;
 
   /** What the API works on: the connections, how they change, and who may see and change them. */
   public record Doors(Connections connections, Changes changes, RoomStates rooms, Permissions permissions) {}
 
-  /** {@code known}: every service Grapple knows of, running or not. */
-  public ProvisioningApi(Config.Provisioning settings, Doors doors, List<ServiceInfo> known) {
+  /**
+   * {@code known}: every service Grapple knows of, running or not. {@code doors} is null only in an
+   * API built to list its routes (OpenApiConformanceTest), which serves no request.
+   */
+  public ProvisioningApi(Config.Provisioning settings, @Nullable Doors doors, List<ServiceInfo> known) {
     this.auth = new ApiAuth(settings);
     this.doors = doors;
     this.access = doors == null ? null
@@ -125,7 +129,7 @@ public final class ProvisioningApi {
 
   private Response connectionTypes(Request request, Caller caller) {
     ObjectNode out = Json.object();
-    for (ConnectionKind<?> kind : doors.connections().kinds().all()) {
+    for (ConnectionKind<?> kind : doors().connections().kinds().all()) {
       out.set(kind.name(), ConnectionJson.type(kind, botUserId()));
     }
     return Response.json(200, out);
@@ -133,28 +137,28 @@ public final class ProvisioningApi {
 
   private Response list(Request request, Caller caller) {
     caller.require(Caller.READ);
-    String roomId = access.room(request, caller);
-    access.member(request, roomId);
+    String roomId = access().room(request, caller);
+    access().member(request, roomId);
     ArrayNode out = Json.MAPPER.createArrayNode();
-    for (Active a : doors.connections().inRoom(roomId)) out.add(ConnectionJson.withAudit(a, botUserId()));
+    for (Active a : doors().connections().inRoom(roomId)) out.add(ConnectionJson.withAudit(a, botUserId()));
     return Response.json(200, out);
   }
 
   private Response get(Request request, Caller caller) {
     caller.require(Caller.READ);
-    String roomId = access.room(request, caller);
-    access.member(request, roomId);
+    String roomId = access().room(request, caller);
+    access().member(request, roomId);
     return Response.json(200, ConnectionJson.withAudit(connection(request, roomId), botUserId()));
   }
 
   private Response create(Request request, Caller caller) throws IOException {
     caller.require(Caller.WRITE);
-    String roomId = access.room(request, caller);
-    String userId = access.member(request, roomId);
+    String roomId = access().room(request, caller);
+    String userId = access().member(request, roomId);
     ConnectionKind<?> kind = kindFor(request.pathParam("eventType"));
     ObjectNode body = body(request);
-    access.requireMayWrite(roomId, userId, kind);
-    Changes.Applied applied = doors.changes().create(roomId, kind, kind.stateKeyFor(body), body,
+    access().requireMayWrite(roomId, userId, kind);
+    Changes.Applied applied = doors().changes().create(roomId, kind, kind.stateKeyFor(body), body,
         new Changes.Actor(userId, caller.keyName()));
     ObjectNode out = ConnectionJson.withAudit(applied.active(), botUserId());
     ObjectNode secrets = out.putObject("secrets");
@@ -165,30 +169,29 @@ public final class ProvisioningApi {
 
   private Response update(Request request, Caller caller) throws IOException {
     caller.require(Caller.WRITE);
-    String roomId = access.room(request, caller);
-    String userId = access.member(request, roomId);
+    String roomId = access().room(request, caller);
+    String userId = access().member(request, roomId);
     Active existing = connection(request, roomId);
     ObjectNode merged = merge(existing.connection().config(), body(request));
-    access.requireMayWrite(roomId, userId, existing.kind());
-    Changes.Applied applied = doors.changes().update(existing, merged, new Changes.Actor(userId, caller.keyName()));
+    access().requireMayWrite(roomId, userId, existing.kind());
+    Changes.Applied applied = doors().changes().update(existing, merged, new Changes.Actor(userId, caller.keyName()));
     return Response.json(200, ConnectionJson.withAudit(applied.active(), botUserId()));
   }
 
   private Response delete(Request request, Caller caller) throws IOException {
     caller.require(Caller.WRITE);
-    String roomId = access.room(request, caller);
-    String userId = access.member(request, roomId);
+    String roomId = access().room(request, caller);
+    String userId = access().member(request, roomId);
     Active existing = connection(request, roomId);
-    access.requireMayWrite(roomId, userId, existing.kind());
-    doors.changes().remove(existing, userId);
+    access().requireMayWrite(roomId, userId, existing.kind());
+    doors().changes().remove(existing, userId);
     return Response.json(200, Json.object().put("ok", true));
   }
 
   /** JSON merge patch (RFC 7396) at the top level: a key set to null is removed. */
   static ObjectNode merge(ObjectNode config, ObjectNode patch) {
     ObjectNode merged = config.deepCopy();
-    for (Iterator<Map.Entry<String, JsonNode>> it = patch.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> field = it.next();
+    for (Map.Entry<String, JsonNode> field : patch.properties()) {
       if (field.getValue().isNull()) {
         merged.remove(field.getKey());
       } else {
@@ -200,13 +203,13 @@ public final class ProvisioningApi {
 
   private Active connection(Request request, String roomId) {
     String id = request.pathParam("id");
-    return doors.connections().byId(id).filter(a -> a.roomId().equals(roomId)).orElseThrow(() ->
+    return doors().connections().byId(id).filter(a -> a.roomId().equals(roomId)).orElseThrow(() ->
         new ApiException(ErrorCode.NOT_FOUND, "No connection '" + id + "' in " + roomId + "."));
   }
 
   /** The kind of a state event type; a type of a service that is off says so rather than "unknown". */
   private ConnectionKind<?> kindFor(String eventType) {
-    Optional<ConnectionKind<?>> kind = doors.connections().kinds().byEventType(eventType);
+    Optional<ConnectionKind<?>> kind = doors().connections().kinds().byEventType(eventType);
     if (kind.isPresent()) return kind.get();
     Optional<ServiceInfo> off = known.stream().filter(s -> s.eventTypes().contains(eventType)).findFirst();
     if (off.isPresent()) {
@@ -215,8 +218,16 @@ public final class ProvisioningApi {
     throw new ApiException(ErrorCode.NOT_FOUND, "Unknown connection type '" + eventType + "'.");
   }
 
+  private Doors doors() {
+    return Objects.requireNonNull(doors, "doors");
+  }
+
+  private RoomAccess access() {
+    return Objects.requireNonNull(access, "doors");
+  }
+
   private String botUserId() {
-    return doors.connections().botUserId();
+    return doors().connections().botUserId();
   }
 
   private static ObjectNode body(Request request) throws IOException {

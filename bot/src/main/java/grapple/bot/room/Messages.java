@@ -19,6 +19,7 @@ import org.commonmark.renderer.html.HtmlWriter;
 import org.jsoup.Jsoup;
 import org.jsoup.nodes.Document;
 import org.jsoup.safety.Safelist;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Builds Matrix message content: Markdown rendered to HTML, HTML cut down to what clients render.
@@ -100,7 +101,7 @@ public final class Messages {
    * {@link #renderUserMarkdown} gives it. Plain words, the common webhook message, are built
    * directly: for them CommonMark's output is one paragraph of the escaped text.
    */
-  public static String renderNamedText(String name, String text) {
+  public static String renderNamedText(@Nullable String name, String text) {
     if (isPlainText(text) && (name == null || isPlainName(name))) {
       String strong = name == null ? "" : "<strong>" + escapeHtml(name) + "</strong>: ";
       return "<p>" + strong + escapeHtml(text) + "</p>";

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What Grapple knows of each room's membership and power levels, kept current from room state;
@@ -18,8 +19,8 @@ public final class RoomStates implements RoomAuthority {
   private final Map<String, Room> rooms = new ConcurrentHashMap<>();
 
   private static final class Room {
-    JsonNode powerLevels;
-    String creator;
+    @Nullable JsonNode powerLevels;
+    @Nullable String creator;
     final Set<String> extraCreators = new HashSet<>();
     boolean creatorsOutrank;
     final Map<String, String> membership = new HashMap<>();

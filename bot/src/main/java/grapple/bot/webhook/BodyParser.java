@@ -18,6 +18,7 @@ import java.nio.charset.IllegalCharsetNameException;
 import java.nio.charset.StandardCharsets;
 import java.nio.charset.UnsupportedCharsetException;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -37,8 +38,16 @@ final class BodyParser {
 
   /** The content type is not one webhooks take. */
   static final class Unsupported extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
     Unsupported(String message) {
       super(message);
+    }
+
+    /** What is not taken; never null. */
+    @Override
+    public String getMessage() {
+      return Objects.requireNonNull(super.getMessage());
     }
   }
 
@@ -97,7 +106,7 @@ final class BodyParser {
   private static String text(byte[] body, Charset charset) {
     CharsetDecoder decoder = charset.newDecoder().onMalformedInput(CodingErrorAction.REPLACE)
         .onUnmappableCharacter(CodingErrorAction.REPLACE);
-    CharBuffer out = CharBuffer.allocate((int) Math.min(TEXT_CHARS, body.length));
+    CharBuffer out = CharBuffer.allocate(Math.min(TEXT_CHARS, body.length));
     decoder.decode(ByteBuffer.wrap(body), out, true);
     out.flip();
     return out.toString();

@@ -4,6 +4,7 @@ import grapple.commands.Markdown;
 import grapple.state.BadInput;
 import java.time.Duration;
 import java.util.Locale;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Durations as users type them: {@code 30d}, {@code 12h}, {@code 1d12h}, {@code 90m}, {@code 2w}.
@@ -47,7 +48,7 @@ final class Durations {
   }
 
   /** The length of one unit, or null for a character that is not one. */
-  private static Duration unit(char unit) {
+  private static @Nullable Duration unit(char unit) {
     return switch (unit) {
       case 's' -> Duration.ofSeconds(1);
       case 'm' -> Duration.ofMinutes(1);

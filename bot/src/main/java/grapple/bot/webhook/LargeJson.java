@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.Writer;
 import java.util.Optional;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Reads a JSON body too large to keep as a tree in one pass: checks it is well-formed (within the
@@ -39,10 +40,10 @@ final class LargeJson {
 
   /** The top-level strings kept from the document. */
   private static final class Fields {
-    String string;
-    String text;
-    String username;
-    String html;
+    @Nullable String string;
+    @Nullable String text;
+    @Nullable String username;
+    @Nullable String html;
 
     void keep(String name, String value) {
       switch (name) {
@@ -79,7 +80,7 @@ final class LargeJson {
     }
   }
 
-  private static void keep(JsonParser parser, int depth, String field, Fields fields) throws IOException {
+  private static void keep(JsonParser parser, int depth, @Nullable String field, Fields fields) throws IOException {
     if (depth == 0) {
       fields.string = parser.getText();
     } else if (depth == 1 && field != null && FIELDS.contains(field)) {

@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Webhook data → Matrix message (CONTRACT §6), never over the homeserver's event size limit. Work
@@ -93,7 +94,7 @@ final class WebhookMessage {
     return notice(text, html);
   }
 
-  private static ObjectNode notice(String text, String html) {
+  private static ObjectNode notice(String text, @Nullable String html) {
     ObjectNode content = Json.object().put("msgtype", "m.notice").put("body", text);
     if (html != null) content.put("format", "org.matrix.custom.html").put("formatted_body", html);
     return content;
@@ -157,7 +158,7 @@ final class WebhookMessage {
    * six bytes in JSON (an escape), and the attached data is at most six bytes per byte received.
    */
   private static boolean surelySmall(ObjectNode content, long receivedBytes) {
-    long chars = content.get("body").asText().length() + content.path("formatted_body").asText("").length();
+    long chars = (long) content.get("body").asText().length() + content.path("formatted_body").asText("").length();
     long dataBytes = content.has(DATA_KEY) ? receivedBytes * 6 : 0;
     return (chars + 256) * 6 + dataBytes <= MAX_CONTENT_BYTES;
   }

@@ -13,6 +13,7 @@ import javax.xml.stream.XMLInputFactory;
 import javax.xml.stream.XMLStreamConstants;
 import javax.xml.stream.XMLStreamException;
 import javax.xml.stream.XMLStreamReader;
+import org.jspecify.annotations.Nullable;
 
 /**
  * XML to JSON the way hookshot's XML body parser (xml2js defaults) shaped it: tag names lower-cased,
@@ -31,11 +32,11 @@ final class XmlToJson {
   /** One open element: its name, attributes, children so far and text so far (made when first needed). */
   private static final class Open {
     final String name;
-    final ObjectNode attributes;
-    ObjectNode children;
-    StringBuilder text;
+    final @Nullable ObjectNode attributes;
+    @Nullable ObjectNode children;
+    @Nullable StringBuilder text;
 
-    Open(String name, ObjectNode attributes) {
+    Open(String name, @Nullable ObjectNode attributes) {
       this.name = name;
       this.attributes = attributes;
     }
@@ -100,7 +101,7 @@ final class XmlToJson {
     throw new BadInput("body", "Body is not valid XML: no root element");
   }
 
-  private static ObjectNode attributes(XMLStreamReader reader) {
+  private static @Nullable ObjectNode attributes(XMLStreamReader reader) {
     if (reader.getAttributeCount() == 0) return null;
     ObjectNode attrs = Json.object();
     for (int i = 0; i < reader.getAttributeCount(); i++) {
@@ -154,7 +155,7 @@ final class XmlToJson {
     return sentence + " (line " + e.getLocation().getLineNumber() + ", column " + e.getLocation().getColumnNumber() + ")";
   }
 
-  private static void close(XMLStreamReader reader) {
+  private static void close(@Nullable XMLStreamReader reader) {
     if (reader == null) return;
     try {
       reader.close();

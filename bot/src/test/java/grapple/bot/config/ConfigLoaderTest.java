@@ -14,7 +14,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -976,9 +975,7 @@ class ConfigLoaderTest {
     if (node.isObject() && node.isEmpty() && !path.isEmpty()) {
       paths.add(path); // a mapping whose keys the service checks itself, e.g. github.defaultOptions: {}
     } else if (node.isObject()) {
-      Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
-      while (fields.hasNext()) {
-        Map.Entry<String, JsonNode> field = fields.next();
+      for (Map.Entry<String, JsonNode> field : node.properties()) {
         String childPath = path.isEmpty() ? field.getKey() : path + "." + field.getKey();
         collectKeyPaths(field.getValue(), childPath, paths);
       }

@@ -44,7 +44,7 @@ class ClusterE2E {
   private static final int BURST_CLIENTS = 8;
   private static final int KILL_AFTER_ACKS = 100;
   private static final Duration TAKEOVER = Duration.ofSeconds(10);
-  private static final Duration DELIVERY_TIMEOUT = Duration.ofSeconds(180);
+  private static final Duration DELIVERY_TIMEOUT = Duration.ofMinutes(3);
   private static final Duration DUPLICATE_GRACE = Duration.ofSeconds(5);
 
   private final WebhookPoster poster = new WebhookPoster();
@@ -136,7 +136,7 @@ class ClusterE2E {
       });
     }
     clients.shutdown();
-    Await.until(Duration.ofSeconds(120), () -> acknowledged.size() >= KILL_AFTER_ACKS || clients.isTerminated());
+    Await.until(Duration.ofMinutes(2), () -> acknowledged.size() >= KILL_AFTER_ACKS || clients.isTerminated());
     a.kill();
     long killedAt = System.nanoTime();
     assertThat(clients.awaitTermination(60, TimeUnit.SECONDS)).as("clients finished").isTrue();

@@ -3,6 +3,7 @@ package grapple.bot.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.google.errorprone.annotations.FormatMethod;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import grapple.testing.MatrixUser;
@@ -317,6 +318,7 @@ class FeedE2E {
     return Duration.ofNanos(System.nanoTime() - nanoTime);
   }
 
+  @FormatMethod
   private void timing(String format, Object... args) {
     System.err.printf("[FeedE2E %5.1f s] %s%n", since(classStart).toMillis() / 1000.0, String.format(format, args));
   }

@@ -263,7 +263,7 @@ class WebhookE2E {
 
   /** Posts a marker and checks it is the bot's first message in the room since the mark. */
   private void assertNothingPostedSince(long mark) throws Exception {
-    String marker = "marker-" + cast.runId() + "-" + (++markers);
+    String marker = "marker-" + cast.runId() + "-" + ++markers;
     assertAccepted(poster.postJson(ci().url(), "{\"text\":\"" + marker + "\"}"));
 
     Seen next = room.awaitBotMessage(mark);

@@ -3,6 +3,7 @@ package grapple.bot.feed;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
@@ -74,7 +75,7 @@ class FeedFetcherTest {
     FeedFetcher.Result r = fetcher(true, 1 << 20).fetch(server.url("/old").toString(), null, null);
 
     assertThat(r.status()).isEqualTo(200);
-    assertThat(new String(r.body())).isEqualTo("<rss/>");
+    assertThat(new String(r.body(), StandardCharsets.UTF_8)).isEqualTo("<rss/>");
   }
 
   @Test
@@ -95,6 +96,6 @@ class FeedFetcherTest {
 
     FeedFetcher.Result r = fetcher(true, 1 << 20).fetch(server.url("/gz").toString(), null, null);
 
-    assertThat(new String(r.body())).isEqualTo("<rss version=\"2.0\"/>");
+    assertThat(new String(r.body(), StandardCharsets.UTF_8)).isEqualTo("<rss version=\"2.0\"/>");
   }
 }

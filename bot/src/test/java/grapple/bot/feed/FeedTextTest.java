@@ -13,7 +13,8 @@ class FeedTextTest {
 
   @Test
   void everyAsciiPunctuationCharacterIsBackslashEscaped() {
-    for (char c : ASCII_PUNCTUATION.toCharArray()) {
+    for (int i = 0; i < ASCII_PUNCTUATION.length(); i++) {
+      char c = ASCII_PUNCTUATION.charAt(i);
       assertThat(FeedText.escapeMarkdown("a" + c + "b")).as("%s", c).isEqualTo("a\\" + c + "b");
     }
   }

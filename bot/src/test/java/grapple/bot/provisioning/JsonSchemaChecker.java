@@ -116,8 +116,7 @@ final class JsonSchemaChecker {
     for (JsonNode name : schema.path("required")) {
       if (!value.has(name.asText())) out.add(at + ": lacks the required key '" + name.asText() + "'");
     }
-    for (Iterator<Map.Entry<String, JsonNode>> it = value.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> field = it.next();
+    for (Map.Entry<String, JsonNode> field : value.properties()) {
       String where = at + "." + field.getKey();
       if (properties.has(field.getKey())) {
         check(properties.get(field.getKey()), field.getValue(), where, out);

@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -99,8 +98,7 @@ final class OpenApiDocument {
 
   private List<String> responseProblems(String where, JsonNode response, Answer answer) {
     List<String> out = new ArrayList<>();
-    for (Iterator<Map.Entry<String, JsonNode>> it = response.path("headers").fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> header = it.next();
+    for (Map.Entry<String, JsonNode> header : response.path("headers").properties()) {
       if (deref(header.getValue()).path("required").asBoolean(false) && answer.header(header.getKey()) == null) {
         out.add(where + ": lacks the required header " + header.getKey());
       }

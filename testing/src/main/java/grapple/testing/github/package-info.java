@@ -1,0 +1,4 @@
+@NullMarked
+package grapple.testing.github;
+
+import org.jspecify.annotations.NullMarked;
