@@ -48,11 +48,11 @@ final class GithubScenario {
     List<Payload> payloads = GithubPayloads.make(REPO, BareServer.GITHUB_SECRET);
     for (Payload p : payloads) {
       System.out.printf("  payload %-36s %,7d bytes%n", p.label(), p.body().length);
-      r.with("figures").with("payloadBytes").put(p.label(), p.body().length);
+      r.withObjectProperty("figures").withObjectProperty("payloadBytes").put(p.label(), p.body().length);
     }
     boolean intakeMet = intake(report, r, payloads);
     boolean latencyMet = latency(report, r, payloads);
-    r.with("goal").put("ratioToBare", GOAL_RATIO).put("rule", "met when one intake level reaches 0.5x bare, every"
+    r.withObjectProperty("goal").put("ratioToBare", GOAL_RATIO).put("rule", "met when one intake level reaches 0.5x bare, every"
         + " payload kind is rendered, and every latency event is seen");
     r.put("met", intakeMet && latencyMet);
     r.put("summary", "see the intake and latency rows");
@@ -68,7 +68,7 @@ final class GithubScenario {
   private static boolean intake(Report report, ObjectNode r, List<Payload> payloads) throws Exception {
     Duration warmup = Bench.pick(Duration.ofSeconds(1), Duration.ofSeconds(3));
     Duration measure = Bench.pick(Duration.ofSeconds(3), Duration.ofSeconds(10));
-    Path dir = Bench.work.resolve("github");
+    Path dir = Bench.work().resolve("github");
     Path db = dir.resolve("grapple.db");
     try (BotProcess bot = BotProcess.local(dir, BotProcess.sqlite(db), githubYaml());
          IntakeScenario.Bare bare = IntakeScenario.Bare.start(dir)) {
@@ -81,14 +81,14 @@ final class GithubScenario {
       Target bareTarget = new Target("bare", bare.port(), "/github/webhook", bare.process().pid());
       boolean anyLevelMet = false;
       for (int c : IntakeScenario.LEVELS) {
-        Pair pair = IntakeScenario.measure(grapple, bareTarget, c, warmup, measure, Bench.runId,
+        Pair pair = IntakeScenario.measure(grapple, bareTarget, c, warmup, measure, Bench.runId(),
             (target, tag) -> calls(payloads, tag));
         anyLevelMet |= pair.measured().perSecond() / pair.baseline().perSecond() >= GOAL_RATIO;
         record(report, r, c, pair);
       }
-      r.with("figures").put("mode", "local (no homeserver; delivery to the console log runs alongside)")
+      r.withObjectProperty("figures").put("mode", "local (no homeserver; delivery to the console log runs alongside)")
           .put("durationSecondsPerLevel", measure.toSeconds());
-      r.with("baseline").put("server", "bare Jetty server (as intake's): on /github/webhook it checks"
+      r.withObjectProperty("baseline").put("server", "bare Jetty server (as intake's): on /github/webhook it checks"
           + " X-Hub-Signature-256 (HMAC-SHA256 of the raw body) and parses the JSON, answers 202, stores nothing");
       return anyLevelMet && allRendered;
     }
@@ -113,12 +113,12 @@ final class GithubScenario {
     boolean all = true;
     try (RawHttp http = new RawHttp(bot.webhookPort)) {
       for (int i = 0; i < payloads.size(); i++) {
-        String marker = "ghcheck" + Bench.runId + "n" + i + "z";
+        String marker = "ghcheck" + Bench.runId() + "n" + i + "z";
         Payload marked = payloads.get(i).marked(marker, BareServer.GITHUB_SECRET);
         int status = Load.send(http, marked.call(marker));
         boolean rendered = status == 202 && awaitInLog(bot.log(), marker, Duration.ofSeconds(10));
         System.out.printf("  %-36s %d, %s%n", marked.label(), status, rendered ? "notice rendered" : "NO NOTICE");
-        r.with("figures").with("rendered").put(marked.label(), rendered);
+        r.withObjectProperty("figures").withObjectProperty("rendered").put(marked.label(), rendered);
         all &= rendered;
       }
     }
@@ -147,11 +147,11 @@ final class GithubScenario {
     Load.Result g = pair.measured();
     Load.Result b = pair.baseline();
     double ratio = g.perSecond() / b.perSecond();
-    IntakeScenario.put(r.with("figures").putObject(level), g)
+    IntakeScenario.put(r.withObjectProperty("figures").putObject(level), g)
         .put("serverCpuMicrosPerRequest", 1e6 * pair.measuredCpuSeconds() / Math.max(1, g.ok()));
-    IntakeScenario.put(r.with("baseline").putObject(level), b)
+    IntakeScenario.put(r.withObjectProperty("baseline").putObject(level), b)
         .put("serverCpuMicrosPerRequest", 1e6 * pair.baselineCpuSeconds() / Math.max(1, b.ok()));
-    r.with("ratio").putObject(level).put("reqPerSecond", ratio)
+    r.withObjectProperty("ratio").putObject(level).put("reqPerSecond", ratio)
         .put("p99", g.latency().percentileMillis(99) / Math.max(1e-9, b.latency().percentileMillis(99)));
     report.row("github", "intake " + level + " req/s", Report.num(g.perSecond()), Report.num(b.perSecond()),
         String.format("%.2f", ratio), "≥ 0.5× bare");
@@ -169,8 +169,8 @@ final class GithubScenario {
 
   private static boolean latency(Report report, ObjectNode r, List<Payload> payloads) throws Exception {
     int n = Bench.pick(40, 200);
-    MatrixUser botUser = Bench.register("bench_bot_github_" + Bench.runId);
-    Path dir = Bench.work.resolve("github-latency");
+    MatrixUser botUser = Bench.register("bench_bot_github_" + Bench.runId());
+    Path dir = Bench.work().resolve("github-latency");
     try (BotProcess bot = BotProcess.matrix(dir, Bench.synapse().url, botUser,
         BotProcess.sqlite(dir.resolve("grapple.db")), githubYaml())) {
       bot.start();
@@ -196,14 +196,14 @@ final class GithubScenario {
     for (int i = 0; System.nanoTime() < deadline; i++) {
       post(bot, probe, "ghprobe", i);
       reader.poll(Duration.ofSeconds(2));
-      if (reader.seen().stream().anyMatch(s -> s.body().contains("ghprobe" + Bench.runId))) return;
+      if (reader.seen().stream().anyMatch(s -> s.body().contains("ghprobe" + Bench.runId()))) return;
     }
     throw new IllegalStateException("the bot posted no notice for " + REPO + " within " + SEEN_TIMEOUT
         + " of its room state; see " + bot.log());
   }
 
   private static String marker(String kind, int i) {
-    return kind + Bench.runId + "n" + i + "z";
+    return kind + Bench.runId() + "n" + i + "z";
   }
 
   private static void post(BotProcess bot, Payload payload, String kind, int i) {
@@ -241,7 +241,7 @@ final class GithubScenario {
   }
 
   private static int seenCount(RoomReader reader, String kind) {
-    String prefix = kind + Bench.runId + "n";
+    String prefix = kind + Bench.runId() + "n";
     return (int) reader.seen().stream().filter(s -> s.body().contains(prefix)).count();
   }
 
@@ -249,10 +249,10 @@ final class GithubScenario {
     System.out.printf("  webhook → seen: %d/%d, p50 %.1f ms, p99 %.1f ms; plain client: %d/%d, p50 %.1f ms, p99 %.1f ms%n",
         webhooks.seen(), n, webhooks.latency().percentileMillis(50), webhooks.latency().percentileMillis(99),
         plain.seen(), n, plain.latency().percentileMillis(50), plain.latency().percentileMillis(99));
-    r.with("figures").putObject("latency").put("events", n).put("seen", webhooks.seen())
+    r.withObjectProperty("figures").putObject("latency").put("events", n).put("seen", webhooks.seen())
         .put("paceMillis", LATENCY_PACE.toMillis()).put("p50Millis", webhooks.latency().percentileMillis(50))
         .put("p99Millis", webhooks.latency().percentileMillis(99)).put("maxMillis", webhooks.latency().maxMillis());
-    r.with("baseline").putObject("latency").put("what", "the reader's view of the owner's own messages, sent at the"
+    r.withObjectProperty("baseline").putObject("latency").put("what", "the reader's view of the owner's own messages, sent at the"
         + " same pace: PUT → seen").put("seen", plain.seen()).put("p50Millis", plain.latency().percentileMillis(50))
         .put("p99Millis", plain.latency().percentileMillis(99));
     report.row("github", n + " webhooks → seen by 2nd user, p50 / p99 ms", millis(webhooks.latency()),

@@ -214,7 +214,7 @@ public final class Grapple implements AutoCloseable {
    */
   private static Supplier<SecretBox> secrets(Config config, Database db) {
     return new Supplier<>() {
-      private SecretBox box;
+      private @Nullable SecretBox box;
 
       @Override
       public synchronized SecretBox get() {

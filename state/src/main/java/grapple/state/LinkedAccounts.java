@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,7 +37,7 @@ public final class LinkedAccounts {
    * expire.
    */
   public record Account(String service, String instance, String matrixUser, String login, String forgeId,
-      String token, String refreshToken, Instant expiresAt, Instant refreshExpiresAt) {
+      String token, @Nullable String refreshToken, @Nullable Instant expiresAt, @Nullable Instant refreshExpiresAt) {
     /** True when the token expires within {@code margin} of {@code now} (or has). */
     public boolean expiresWithin(java.time.Duration margin, Instant now) {
       return expiresAt != null && expiresAt.isBefore(now.plus(margin));
@@ -150,13 +151,13 @@ public final class LinkedAccounts {
       return Optional.empty();
     }
     String sealedRefresh = rs.getString("refresh_token");
-    String refresh = sealedRefresh == null ? null
+    @Nullable String refresh = sealedRefresh == null ? null
         : box.open(sealedRefresh, context(service, instance, user, "refresh")).orElse(null);
     return Optional.of(new Account(service, instance, user, rs.getString("login"), rs.getString("forge_id"),
         token.get(), refresh, instant(rs, "expires_at"), instant(rs, "refresh_expires_at")));
   }
 
-  private static Instant instant(ResultSet rs, String column) throws SQLException {
+  private static @Nullable Instant instant(ResultSet rs, String column) throws SQLException {
     long millis = rs.getLong(column);
     return rs.wasNull() ? null : Instant.ofEpochMilli(millis);
   }

@@ -13,6 +13,7 @@ import java.util.Optional;
 import javax.crypto.Cipher;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,7 +55,7 @@ public final class SecretBox {
    * another key would all be unreadable), unless {@code mayReplace}, where it is logged and the
    * old tokens are given up. Throws StorageException with one sentence saying what to do.
    */
-  public static SecretBox load(Path keyFile, String base64Key, Database db, boolean mayReplace) {
+  public static SecretBox load(Path keyFile, @Nullable String base64Key, Database db, boolean mayReplace) {
     KeyValueStore kv = new KeyValueStore(db);
     Optional<String> check = kv.get(CHECK_KEY);
     SecretBox box;

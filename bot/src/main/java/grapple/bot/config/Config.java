@@ -130,7 +130,7 @@ public record Config(
    * The key that seals forge tokens at rest: {@code base64Key} (GRAPPLE_SECRET_KEY) when set, else
    * the file {@code keyFile}, made at first use.
    */
-  public record Secrets(Path keyFile, String base64Key) {
+  public record Secrets(Path keyFile, @Nullable String base64Key) {
     @Override
     public String toString() {
       return "Secrets[keyFile=" + keyFile + ", base64Key=" + (base64Key == null ? "unset" : "***") + "]";

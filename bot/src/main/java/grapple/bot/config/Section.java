@@ -60,7 +60,7 @@ public final class Section {
    * The environment variable {@code name} when it is set and not empty, else the secret at
    * {@code key} (the environment wins, so a secret need not be in the file).
    */
-  public String secretOrEnv(String key, String name) {
+  public @Nullable String secretOrEnv(String key, String name) {
     String fromFile = secret(key);
     String fromEnv = walk.env.get(name);
     return fromEnv != null && !fromEnv.isEmpty() ? fromEnv : fromFile;

@@ -137,8 +137,10 @@ final class GithubApi {
 
   private static String userId(Request request) {
     String userId = request.query().get("userId");
-    BadInput.check(userId != null && USER_ID.matcher(userId).matches(), "userId",
-        "must be a Matrix user id like @alice:example.org, was '%s'", userId);
+    if (userId == null || !USER_ID.matcher(userId).matches()) {
+      throw new BadInput("userId", "must be a Matrix user id like @alice:example.org, was "
+          + (userId == null ? "missing" : "'" + userId + "'"));
+    }
     return userId;
   }
 

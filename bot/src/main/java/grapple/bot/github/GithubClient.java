@@ -15,6 +15,7 @@ import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
 import okhttp3.ResponseBody;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The GitHub REST calls Grapple makes, each with a token (a user's, an installation's, or the app's
@@ -172,7 +173,7 @@ final class GithubClient {
     return json(authed(token, url).method(method, RequestBody.create(Json.write(body), JSON)).build());
   }
 
-  private Page page(String token, HttpUrl.Builder url, String field) throws GithubException {
+  private Page page(String token, HttpUrl.Builder url, @Nullable String field) throws GithubException {
     Request request = authed(token, url.build()).get().build();
     try (Response response = http.newCall(request).execute()) {
       JsonNode answer = answer(response);

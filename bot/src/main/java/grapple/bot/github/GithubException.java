@@ -13,6 +13,12 @@ final class GithubException extends Exception {
     this.status = status;
   }
 
+  /** What went wrong; never null. */
+  @Override
+  public String getMessage() {
+    return java.util.Objects.requireNonNull(super.getMessage());
+  }
+
   int status() {
     return status;
   }
@@ -24,7 +30,7 @@ final class GithubException extends Exception {
 
   /** GitHub's primary (429, or 403 "API rate limit exceeded") or secondary rate limit (403). */
   boolean rateLimited() {
-    return status == 429 || status == 403 && getMessage() != null && getMessage().contains("rate limit");
+    return status == 429 || (status == 403 && getMessage().contains("rate limit"));
   }
 
   /** GitHub hides what a token may not see behind 404 (and refuses with 403). */

@@ -45,8 +45,9 @@ record GithubSettings(boolean enabled, String webhookSecret, HttpUrl apiUrl, Htt
   static GithubSettings read(Section s, Config config) {
     boolean enabled = s.bool("enabled", false);
     Section webhook = s.section("webhook");
-    String secret = webhook.secretOrEnv("secret", WEBHOOK_SECRET_ENV);
-    if (enabled && (secret == null || secret.isEmpty())) {
+    String given = webhook.secretOrEnv("secret", WEBHOOK_SECRET_ENV);
+    String secret = given == null ? "" : given;
+    if (enabled && secret.isEmpty()) {
       webhook.problem("secret", "is required when github.enabled is true (or set " + WEBHOOK_SECRET_ENV + ")");
     } else if (enabled && secret.length() < MIN_SECRET_CHARS) {
       webhook.problem("secret", "must be at least " + MIN_SECRET_CHARS + " characters");
@@ -58,7 +59,7 @@ record GithubSettings(boolean enabled, String webhookSecret, HttpUrl apiUrl, Htt
     Optional<OAuth> oauth = oauth(s.section("oauth"));
     ObjectNode defaultOptions = s.mapping("defaultOptions");
     s.finish();
-    return new GithubSettings(enabled, secret == null ? "" : secret, apiUrl, webUrl, app, oauth, defaultOptions);
+    return new GithubSettings(enabled, secret, apiUrl, webUrl, app, oauth, defaultOptions);
   }
 
   private static HttpUrl url(Section s, String key, String fallback) {

@@ -29,7 +29,7 @@ final class Hotlinks {
    */
   static List<Long> find(JsonNode content, String prefix) {
     String msgtype = content.path("msgtype").asText("");
-    if (!msgtype.equals("m.text") && !msgtype.equals("m.emote") || !content.path("body").isTextual()) return List.of();
+    if ((!msgtype.equals("m.text") && !msgtype.equals("m.emote")) || !content.path("body").isTextual()) return List.of();
     String body = content.get("body").asText();
     String text = withoutCodeAndQuotes(body.length() > MAX_SCANNED_CHARS ? body.substring(0, MAX_SCANNED_CHARS) : body);
     Pattern reference = Pattern.compile("(?<=^|[\\s(])" + Pattern.quote(prefix) + "(\\d{1," + MAX_DIGITS + "})(?=$|[\\s.,;:!?)])",

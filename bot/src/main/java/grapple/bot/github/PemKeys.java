@@ -29,6 +29,12 @@ final class PemKeys {
     BadKey(String message) {
       super(message);
     }
+
+    /** Names the file and what is wrong with it; never null. */
+    @Override
+    public String getMessage() {
+      return java.util.Objects.requireNonNull(super.getMessage());
+    }
   }
 
   private PemKeys() {}

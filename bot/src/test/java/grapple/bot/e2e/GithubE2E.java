@@ -60,7 +60,7 @@ class GithubE2E {
   private static final int BURST_EVENTS = 200;
   private static final int BURST_CLIENTS = 8;
   private static final int KILL_AFTER_ACKS = 80;
-  private static final Duration DELIVERY_TIMEOUT = Duration.ofSeconds(180);
+  private static final Duration DELIVERY_TIMEOUT = Duration.ofMinutes(3);
   private static final Duration DUPLICATE_GRACE = Duration.ofSeconds(5);
 
   private final OkHttpClient http = new OkHttpClient.Builder()
@@ -395,7 +395,7 @@ class GithubE2E {
       });
     }
     clients.shutdown();
-    long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+    long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
     while (acknowledged.size() < KILL_AFTER_ACKS && !clients.isTerminated() && System.nanoTime() < deadline) {
       Thread.sleep(5);
     }

@@ -33,7 +33,7 @@ class SignaturesTest {
     String good = "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17";
     byte[] secret = bytes("It's a Secret to Everybody");
     assertThat(Signatures.matches(secret, Optional.of(good), body)).isTrue();
-    assertThat(Signatures.matches(secret, Optional.of(good.toUpperCase().replace("SHA256", "sha256")), body)).isTrue();
+    assertThat(Signatures.matches(secret, Optional.of(good.toUpperCase(java.util.Locale.ROOT).replace("SHA256", "sha256")), body)).isTrue();
     assertThat(Signatures.matches(secret, Optional.of(good), bytes("Hello, World?"))).isFalse();
     assertThat(Signatures.matches(secret, Optional.empty(), body)).isFalse();
     assertThat(Signatures.matches(secret, Optional.of("sha1=01dc10d0c83e72ed246219cdd91669667fe2ca59"), body)).isFalse();

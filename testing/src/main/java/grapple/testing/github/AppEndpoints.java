@@ -71,7 +71,9 @@ final class AppEndpoints {
     body.path("repository_ids").forEach(id -> ids.add(id.asLong()));
     List<FakeRepo> repos = new ArrayList<>();
     for (FakeRepo repo : installation.repositories()) {
-      if (names.remove(repo.name) | ids.remove(repo.id)) repos.add(repo);
+      boolean byName = names.remove(repo.name);
+      boolean byId = ids.remove(repo.id);
+      if (byName || byId) repos.add(repo);
     }
     if (!names.isEmpty() || !ids.isEmpty()) {
       throw new ApiFailure(422, "There is at least one repository that does not exist or is not accessible to the parent installation.");

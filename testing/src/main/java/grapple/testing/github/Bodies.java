@@ -55,7 +55,7 @@ final class Bodies {
 
   /** The whole example of an operation, e.g. a paginated wrapper, to fill in. */
   static ObjectNode example(String operationId, int status) {
-    return (ObjectNode) template(new Template(operationId, status, null));
+    return template(new Template(operationId, status, null));
   }
 
   ObjectNode simpleUser(FakeAccount account) {
@@ -152,7 +152,7 @@ final class Bodies {
   static void rebase(ObjectNode json, String api, String web) {
     String oldApi = json.path("url").asText(null);
     String oldWeb = json.path("html_url").asText(null);
-    Iterator<Map.Entry<String, JsonNode>> fields = json.fields();
+    Iterator<Map.Entry<String, JsonNode>> fields = json.properties().iterator();
     while (fields.hasNext()) {
       Map.Entry<String, JsonNode> field = fields.next();
       if (!field.getValue().isTextual()) continue;
@@ -165,7 +165,7 @@ final class Bodies {
   /** Points whatever links are left at the fake: https://api.github.com → apiUrl, https://github.com → webUrl. */
   <T extends JsonNode> T swapHosts(T json) {
     if (json.isObject()) {
-      Iterator<Map.Entry<String, JsonNode>> fields = json.fields();
+      Iterator<Map.Entry<String, JsonNode>> fields = json.properties().iterator();
       while (fields.hasNext()) {
         Map.Entry<String, JsonNode> field = fields.next();
         if (field.getValue().isTextual()) field.setValue(TextNode.valueOf(swapHost(field.getValue().asText())));

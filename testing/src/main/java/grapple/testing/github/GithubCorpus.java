@@ -122,7 +122,7 @@ public final class GithubCorpus {
     if (operations != null) return operations;
     openApi = read(OPENAPI_FILE);
     Map<String, JsonNode> byName = new HashMap<>();
-    Iterator<Map.Entry<String, JsonNode>> paths = openApi.path("paths").fields();
+    Iterator<Map.Entry<String, JsonNode>> paths = openApi.path("paths").properties().iterator();
     while (paths.hasNext()) {
       Map.Entry<String, JsonNode> path = paths.next();
       for (String method : METHODS) {

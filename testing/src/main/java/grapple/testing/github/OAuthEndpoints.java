@@ -21,7 +21,7 @@ import java.util.concurrent.ThreadLocalRandom;
 final class OAuthEndpoints {
   static final Duration CODE_LIFETIME = Duration.ofMinutes(10);
   static final Duration USER_TOKEN_LIFETIME = Duration.ofHours(8);
-  static final Duration REFRESH_TOKEN_LIFETIME = Duration.ofSeconds(15_897_600);
+  static final Duration REFRESH_TOKEN_LIFETIME = Duration.ofDays(184); // GitHub: refresh_token_expires_in 15897600 s
   private static final String TROUBLESHOOTING =
       "https://docs.github.com/apps/managing-oauth-apps/troubleshooting-oauth-app-access-token-request-errors/";
 
@@ -139,7 +139,7 @@ final class OAuthEndpoints {
     String type = String.valueOf(request.header("Content-Type"));
     if (type.contains("json")) {
       JsonNode body = request.json();
-      Iterator<Map.Entry<String, JsonNode>> fields = body.fields();
+      Iterator<Map.Entry<String, JsonNode>> fields = body.properties().iterator();
       while (fields.hasNext()) {
         Map.Entry<String, JsonNode> field = fields.next();
         params.put(field.getKey(), field.getValue().asText());

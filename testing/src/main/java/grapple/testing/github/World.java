@@ -180,7 +180,9 @@ final class World {
 
   /** Forgets a token (access or refresh): using it then answers 401 Bad credentials. Returns whether it was known. */
   synchronized boolean expire(String token) {
-    return tokens.remove(token) != null | refreshTokens.remove(token) != null;
+    boolean access = tokens.remove(token) != null;
+    boolean refresh = refreshTokens.remove(token) != null;
+    return access || refresh;
   }
 
   /** Who {@code authorization} (the header's value, or null) stands for; throws the 401 GitHub gives. */

@@ -46,7 +46,7 @@ class GithubAppKeyTest {
 
     AppJwt.verify(KEY.jwt(99, now), app, now);
 
-    String claims = new String(Base64.getUrlDecoder().decode(KEY.jwt(99, now).split("\\.")[1]));
+    String claims = new String(Base64.getUrlDecoder().decode(KEY.jwt(99, now).split("\\.")[1]), java.nio.charset.StandardCharsets.UTF_8);
     assertThat(claims).isEqualTo("{\"iat\":1772366340,\"exp\":1772366940,\"iss\":99}");
   }
 

@@ -1,4 +1,0 @@
-@NullMarked
-package grapple.testing.github;
-
-import org.jspecify.annotations.NullMarked;
