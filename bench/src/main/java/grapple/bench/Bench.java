@@ -23,17 +23,25 @@ import org.jspecify.annotations.Nullable;
  */
 public final class Bench {
   static boolean quick;
+
   /** Set once by main, before any scenario runs (read through {@link #work()} and the like). */
   private static @Nullable Path repo;
+
   private static @Nullable Path work;
   private static @Nullable String runId;
-  /** The client of every bench user: enough pooled connections for the concurrent senders, no silent retries. */
-  private static final OkHttpClient MATRIX_HTTP = new OkHttpClient.Builder()
-      .connectionPool(new ConnectionPool(128, 5, TimeUnit.MINUTES))
-      .readTimeout(Duration.ofSeconds(60))
-      .callTimeout(Duration.ofSeconds(90))
-      .retryOnConnectionFailure(false)
-      .build();
+
+  /**
+   * The client of every bench user: enough pooled connections for the concurrent senders, no silent
+   * retries.
+   */
+  private static final OkHttpClient MATRIX_HTTP =
+      new OkHttpClient.Builder()
+          .connectionPool(new ConnectionPool(128, 5, TimeUnit.MINUTES))
+          .readTimeout(Duration.ofSeconds(60))
+          .callTimeout(Duration.ofSeconds(90))
+          .retryOnConnectionFailure(false)
+          .build();
+
   private static @Nullable Homeserver synapse;
   private static @Nullable MatrixUser owner;
   private static @Nullable MatrixUser reader;
@@ -63,12 +71,22 @@ public final class Bench {
       return;
     }
     repo = Checkout.root();
-    runId = System.getProperty("grapple.bench.run", Long.toString(System.currentTimeMillis() % 100_000_000L, 36));
+    runId =
+        System.getProperty(
+            "grapple.bench.run", Long.toString(System.currentTimeMillis() % 100_000_000L, 36));
     work = repo.resolve("bench/target/run-" + runId);
     Files.createDirectories(work);
     if (System.getProperty("grapple.bench.run") == null && runFromCopy(args)) return;
-    System.out.println("grapple bench: run " + runId + (quick ? " (--quick)" : "") + ", " + Proc.cores()
-        + " cores, java " + System.getProperty("java.version") + ", work dir " + work);
+    System.out.println(
+        "grapple bench: run "
+            + runId
+            + (quick ? " (--quick)" : "")
+            + ", "
+            + Proc.cores()
+            + " cores, java "
+            + System.getProperty("java.version")
+            + ", work dir "
+            + work);
     Report report = new Report(repo.resolve("bench/results"));
     int crashed = 0;
     for (String name : chosen) {
@@ -95,8 +113,11 @@ public final class Bench {
     if (!jar.toString().endsWith(".jar")) return false;
     Path copy = work().resolve("grapple-bench.jar");
     Files.copy(jar, copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Dgrapple.bench.run=" + runId));
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dgrapple.bench.run=" + runId));
     System.getProperties().stringPropertyNames().stream()
         .filter(k -> k.startsWith("grapple.bench.") && !k.equals("grapple.bench.run"))
         .forEach(k -> command.add("-D" + k + "=" + System.getProperty(k)));
@@ -125,7 +146,10 @@ public final class Bench {
     return m;
   }
 
-  /** The scenarios that need PostgreSQL (GRAPPLE_TEST_POSTGRES); without it they report themselves skipped. */
+  /**
+   * The scenarios that need PostgreSQL (GRAPPLE_TEST_POSTGRES); without it they report themselves
+   * skipped.
+   */
   private static Map<String, Scenario> needingPostgres() {
     Map<String, Scenario> m = new LinkedHashMap<>();
     m.put("postgres", PostgresScenario::run);
@@ -152,7 +176,8 @@ public final class Bench {
   }
 
   private static void usage() {
-    System.out.println("""
+    System.out.println(
+        """
         usage: java -jar bench/target/grapple-bench.jar [SCENARIO...] [--quick]
           SCENARIO: all (default) | intake | github | hostile | delivery | command | scale | feeds | jmh
                     | faults (= kill9 outage ratelimit readonly) | kill9 | outage | ratelimit | readonly

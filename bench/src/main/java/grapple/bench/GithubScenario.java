@@ -24,21 +24,31 @@ import java.util.function.IntFunction;
 /**
  * GitHub intake and delivery. <b>Intake</b>: signed 20-60 KB webhooks (octokit's examples) to
  * {@code POST /github/webhook} of a local-mode bot whose console room follows the repository, each
- * answered 202 once its signature is checked, its JSON parsed, its notice rendered and committed; against
- * the bare server checking the same signature and parsing the same JSON, measured as {@code intake}
- * measures. <b>Latency</b>: a Matrix-mode bot following a repository on Synapse; N signed webhooks
- * posted one at a time, each timed from its POST until a second user's /sync shows the notice, against
- * the same user's own messages timed the same way.
+ * answered 202 once its signature is checked, its JSON parsed, its notice rendered and committed;
+ * against the bare server checking the same signature and parsing the same JSON, measured as {@code
+ * intake} measures. <b>Latency</b>: a Matrix-mode bot following a repository on Synapse; N signed
+ * webhooks posted one at a time, each timed from its POST until a second user's /sync shows the
+ * notice, against the same user's own messages timed the same way.
  */
 final class GithubScenario {
   static final String REPO = "bench/repo";
   static final String REPO_EVENT_TYPE = "uk.half-shot.matrix-hookshot.github.repository";
   static final double GOAL_RATIO = 0.5;
-  /** The connection's content: hookshot's default hooks plus issue comments (off by default), so every kind posts. */
-  static final String FOLLOW_JSON = "{\"org\":\"bench\",\"repo\":\"repo\",\"enableHooks\":[\"issue\","
-      + "\"issue.comment\",\"pull_request\",\"push\",\"release\",\"workflow.run\"]}";
-  /** Under what the loopback Synapse takes from one room (about 10 a second), so latency is not backlog. */
+
+  /**
+   * The connection's content: hookshot's default hooks plus issue comments (off by default), so
+   * every kind posts.
+   */
+  static final String FOLLOW_JSON =
+      "{\"org\":\"bench\",\"repo\":\"repo\",\"enableHooks\":[\"issue\","
+          + "\"issue.comment\",\"pull_request\",\"push\",\"release\",\"workflow.run\"]}";
+
+  /**
+   * Under what the loopback Synapse takes from one room (about 10 a second), so latency is not
+   * backlog.
+   */
   private static final Duration LATENCY_PACE = Duration.ofMillis(250);
+
   private static final Duration SEEN_TIMEOUT = Duration.ofSeconds(60);
 
   private GithubScenario() {}
@@ -48,12 +58,18 @@ final class GithubScenario {
     List<Payload> payloads = GithubPayloads.make(REPO, BareServer.GITHUB_SECRET);
     for (Payload p : payloads) {
       System.out.printf("  payload %-36s %,7d bytes%n", p.label(), p.body().length);
-      r.withObjectProperty("figures").withObjectProperty("payloadBytes").put(p.label(), p.body().length);
+      r.withObjectProperty("figures")
+          .withObjectProperty("payloadBytes")
+          .put(p.label(), p.body().length);
     }
     boolean intakeMet = intake(report, r, payloads);
     boolean latencyMet = latency(report, r, payloads);
-    r.withObjectProperty("goal").put("ratioToBare", GOAL_RATIO).put("rule", "met when one intake level reaches 0.5x bare, every"
-        + " payload kind is rendered, and every latency event is seen");
+    r.withObjectProperty("goal")
+        .put("ratioToBare", GOAL_RATIO)
+        .put(
+            "rule",
+            "met when one intake level reaches 0.5x bare, every"
+                + " payload kind is rendered, and every latency event is seen");
     r.put("met", intakeMet && latencyMet);
     r.put("summary", "see the intake and latency rows");
     report.write(r);
@@ -65,13 +81,14 @@ final class GithubScenario {
 
   // ---- Intake ----
 
-  private static boolean intake(Report report, ObjectNode r, List<Payload> payloads) throws Exception {
+  private static boolean intake(Report report, ObjectNode r, List<Payload> payloads)
+      throws Exception {
     Duration warmup = Bench.pick(Duration.ofSeconds(1), Duration.ofSeconds(3));
     Duration measure = Bench.pick(Duration.ofSeconds(3), Duration.ofSeconds(10));
     Path dir = Bench.work().resolve("github");
     Path db = dir.resolve("grapple.db");
     try (BotProcess bot = BotProcess.local(dir, BotProcess.sqlite(db), githubYaml());
-         IntakeScenario.Bare bare = IntakeScenario.Bare.start(dir)) {
+        IntakeScenario.Bare bare = IntakeScenario.Bare.start(dir)) {
       bot.start(); // makes the database
       bot.stop();
       follow(db);
@@ -81,15 +98,26 @@ final class GithubScenario {
       Target bareTarget = new Target("bare", bare.port(), "/github/webhook", bare.process().pid());
       boolean anyLevelMet = false;
       for (int c : IntakeScenario.LEVELS) {
-        Pair pair = IntakeScenario.measure(grapple, bareTarget, c, warmup, measure, Bench.runId(),
-            (target, tag) -> calls(payloads, tag));
+        Pair pair =
+            IntakeScenario.measure(
+                grapple,
+                bareTarget,
+                c,
+                warmup,
+                measure,
+                Bench.runId(),
+                (target, tag) -> calls(payloads, tag));
         anyLevelMet |= pair.measured().perSecond() / pair.baseline().perSecond() >= GOAL_RATIO;
         record(report, r, c, pair);
       }
-      r.withObjectProperty("figures").put("mode", "local (no homeserver; delivery to the console log runs alongside)")
+      r.withObjectProperty("figures")
+          .put("mode", "local (no homeserver; delivery to the console log runs alongside)")
           .put("durationSecondsPerLevel", measure.toSeconds());
-      r.withObjectProperty("baseline").put("server", "bare Jetty server (as intake's): on /github/webhook it checks"
-          + " X-Hub-Signature-256 (HMAC-SHA256 of the raw body) and parses the JSON, answers 202, stores nothing");
+      r.withObjectProperty("baseline")
+          .put(
+              "server",
+              "bare Jetty server (as intake's): on /github/webhook it checks"
+                  + " X-Hub-Signature-256 (HMAC-SHA256 of the raw body) and parses the JSON, answers 202, stores nothing");
       return anyLevelMet && allRendered;
     }
   }
@@ -97,8 +125,10 @@ final class GithubScenario {
   /** The console room follows {@link #REPO}: room state written into the stopped bot's database. */
   private static void follow(Path db) throws SQLException {
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db);
-         PreparedStatement s = c.prepareStatement("INSERT INTO local_state (room_id, event_type, state_key, sender,"
-             + " content) VALUES (?, ?, ?, ?, ?)")) {
+        PreparedStatement s =
+            c.prepareStatement(
+                "INSERT INTO local_state (room_id, event_type, state_key, sender,"
+                    + " content) VALUES (?, ?, ?, ?, ?)")) {
       s.setString(1, IntakeScenario.CONSOLE_ROOM);
       s.setString(2, REPO_EVENT_TYPE);
       s.setString(3, REPO);
@@ -108,7 +138,10 @@ final class GithubScenario {
     }
   }
 
-  /** Posts each payload once with a marker and waits for its notice in the log: the load renders and commits. */
+  /**
+   * Posts each payload once with a marker and waits for its notice in the log: the load renders and
+   * commits.
+   */
   private static boolean checkRendered(BotProcess bot, List<Payload> payloads, ObjectNode r) {
     boolean all = true;
     try (RawHttp http = new RawHttp(bot.webhookPort)) {
@@ -117,8 +150,11 @@ final class GithubScenario {
         Payload marked = payloads.get(i).marked(marker, BareServer.GITHUB_SECRET);
         int status = Load.send(http, marked.call(marker));
         boolean rendered = status == 202 && awaitInLog(bot.log(), marker, Duration.ofSeconds(10));
-        System.out.printf("  %-36s %d, %s%n", marked.label(), status, rendered ? "notice rendered" : "NO NOTICE");
-        r.withObjectProperty("figures").withObjectProperty("rendered").put(marked.label(), rendered);
+        System.out.printf(
+            "  %-36s %d, %s%n", marked.label(), status, rendered ? "notice rendered" : "NO NOTICE");
+        r.withObjectProperty("figures")
+            .withObjectProperty("rendered")
+            .put(marked.label(), rendered);
         all &= rendered;
       }
     }
@@ -151,14 +187,33 @@ final class GithubScenario {
         .put("serverCpuMicrosPerRequest", 1e6 * pair.measuredCpuSeconds() / Math.max(1, g.ok()));
     IntakeScenario.put(r.withObjectProperty("baseline").putObject(level), b)
         .put("serverCpuMicrosPerRequest", 1e6 * pair.baselineCpuSeconds() / Math.max(1, b.ok()));
-    r.withObjectProperty("ratio").putObject(level).put("reqPerSecond", ratio)
-        .put("p99", g.latency().percentileMillis(99) / Math.max(1e-9, b.latency().percentileMillis(99)));
-    report.row("github", "intake " + level + " req/s", Report.num(g.perSecond()), Report.num(b.perSecond()),
-        String.format("%.2f", ratio), "≥ 0.5× bare");
-    report.row("github", "intake " + level + " p50 / p99 ms", millis(g.latency()), millis(b.latency()), "", "");
-    report.row("github", "intake " + level + " server CPU µs per request",
+    r.withObjectProperty("ratio")
+        .putObject(level)
+        .put("reqPerSecond", ratio)
+        .put(
+            "p99",
+            g.latency().percentileMillis(99) / Math.max(1e-9, b.latency().percentileMillis(99)));
+    report.row(
+        "github",
+        "intake " + level + " req/s",
+        Report.num(g.perSecond()),
+        Report.num(b.perSecond()),
+        String.format("%.2f", ratio),
+        "≥ 0.5× bare");
+    report.row(
+        "github",
+        "intake " + level + " p50 / p99 ms",
+        millis(g.latency()),
+        millis(b.latency()),
+        "",
+        "");
+    report.row(
+        "github",
+        "intake " + level + " server CPU µs per request",
         String.format("%.1f", 1e6 * pair.measuredCpuSeconds() / Math.max(1, g.ok())),
-        String.format("%.1f", 1e6 * pair.baselineCpuSeconds() / Math.max(1, b.ok())), "", "");
+        String.format("%.1f", 1e6 * pair.baselineCpuSeconds() / Math.max(1, b.ok())),
+        "",
+        "");
   }
 
   private static String millis(Stats s) {
@@ -167,23 +222,31 @@ final class GithubScenario {
 
   // ---- Latency through Synapse ----
 
-  private static boolean latency(Report report, ObjectNode r, List<Payload> payloads) throws Exception {
+  private static boolean latency(Report report, ObjectNode r, List<Payload> payloads)
+      throws Exception {
     int n = Bench.pick(40, 200);
     MatrixUser botUser = Bench.register("bench_bot_github_" + Bench.runId());
     Path dir = Bench.work().resolve("github-latency");
-    try (BotProcess bot = BotProcess.matrix(dir, Bench.synapse().url, botUser,
-        BotProcess.sqlite(dir.resolve("grapple.db")), githubYaml())) {
+    try (BotProcess bot =
+        BotProcess.matrix(
+            dir,
+            Bench.synapse().url,
+            botUser,
+            BotProcess.sqlite(dir.resolve("grapple.db")),
+            githubYaml())) {
       bot.start();
       MatrixUser owner = Bench.owner();
       MatrixUser readerUser = Bench.reader();
-      String roomId = owner.createRoom(Map.of(owner.userId, 100, bot.userId, 50),
-          List.of(bot.userId, readerUser.userId));
+      String roomId =
+          owner.createRoom(
+              Map.of(owner.userId, 100, bot.userId, 50), List.of(bot.userId, readerUser.userId));
       readerUser.join(roomId);
       owner.awaitMembership(roomId, bot.userId, "join", Duration.ofSeconds(60));
       owner.putState(roomId, REPO_EVENT_TYPE, REPO, MatrixUser.JSON.readTree(FOLLOW_JSON));
       RoomReader reader = new RoomReader(readerUser, roomId);
       awaitFollowing(bot, reader, payloads.get(0));
-      Timed webhooks = timed(reader, n, "ghlat", i -> post(bot, payloads.get(i % payloads.size()), "ghlat", i));
+      Timed webhooks =
+          timed(reader, n, "ghlat", i -> post(bot, payloads.get(i % payloads.size()), "ghlat", i));
       Timed plain = timed(reader, n, "ghplain", i -> owner.sendText(roomId, marker("ghplain", i)));
       recordLatency(report, r, n, webhooks, plain);
       return webhooks.seen() == n;
@@ -196,10 +259,16 @@ final class GithubScenario {
     for (int i = 0; System.nanoTime() < deadline; i++) {
       post(bot, probe, "ghprobe", i);
       reader.poll(Duration.ofSeconds(2));
-      if (reader.seen().stream().anyMatch(s -> s.body().contains("ghprobe" + Bench.runId()))) return;
+      if (reader.seen().stream().anyMatch(s -> s.body().contains("ghprobe" + Bench.runId())))
+        return;
     }
-    throw new IllegalStateException("the bot posted no notice for " + REPO + " within " + SEEN_TIMEOUT
-        + " of its room state; see " + bot.log());
+    throw new IllegalStateException(
+        "the bot posted no notice for "
+            + REPO
+            + " within "
+            + SEEN_TIMEOUT
+            + " of its room state; see "
+            + bot.log());
   }
 
   private static String marker(String kind, int i) {
@@ -210,19 +279,27 @@ final class GithubScenario {
     String marker = marker(kind, i);
     try (RawHttp http = new RawHttp(bot.webhookPort)) {
       int status = Load.send(http, payload.marked(marker, BareServer.GITHUB_SECRET).call(marker));
-      if (status != 202) throw new IllegalStateException("POST /github/webhook answered " + status + " for " + marker);
+      if (status != 202)
+        throw new IllegalStateException(
+            "POST /github/webhook answered " + status + " for " + marker);
     }
   }
 
   /** Each latency from send to seen, and how many of the N were seen. */
   record Timed(Stats latency, int seen) {}
 
-  /** Sends N one by one at {@link #LATENCY_PACE} while the reader polls; each timed from send to first seen. */
+  /**
+   * Sends N one by one at {@link #LATENCY_PACE} while the reader polls; each timed from send to
+   * first seen.
+   */
   private static Timed timed(RoomReader reader, int n, String kind, IntConsumer send)
       throws InterruptedException {
     Map<String, Long> sentAt = new HashMap<>();
-    Thread watcher = new Thread(() -> reader.pollUntil(x -> seenCount(x, kind) >= n, SEEN_TIMEOUT.plus(
-        LATENCY_PACE.multipliedBy(n))));
+    Thread watcher =
+        new Thread(
+            () ->
+                reader.pollUntil(
+                    x -> seenCount(x, kind) >= n, SEEN_TIMEOUT.plus(LATENCY_PACE.multipliedBy(n))));
     watcher.start();
     for (int i = 0; i < n; i++) {
       sentAt.put(marker(kind, i), System.nanoTime());
@@ -245,18 +322,43 @@ final class GithubScenario {
     return (int) reader.seen().stream().filter(s -> s.body().contains(prefix)).count();
   }
 
-  private static void recordLatency(Report report, ObjectNode r, int n, Timed webhooks, Timed plain) {
-    System.out.printf("  webhook → seen: %d/%d, p50 %.1f ms, p99 %.1f ms; plain client: %d/%d, p50 %.1f ms, p99 %.1f ms%n",
-        webhooks.seen(), n, webhooks.latency().percentileMillis(50), webhooks.latency().percentileMillis(99),
-        plain.seen(), n, plain.latency().percentileMillis(50), plain.latency().percentileMillis(99));
-    r.withObjectProperty("figures").putObject("latency").put("events", n).put("seen", webhooks.seen())
-        .put("paceMillis", LATENCY_PACE.toMillis()).put("p50Millis", webhooks.latency().percentileMillis(50))
-        .put("p99Millis", webhooks.latency().percentileMillis(99)).put("maxMillis", webhooks.latency().maxMillis());
-    r.withObjectProperty("baseline").putObject("latency").put("what", "the reader's view of the owner's own messages, sent at the"
-        + " same pace: PUT → seen").put("seen", plain.seen()).put("p50Millis", plain.latency().percentileMillis(50))
+  private static void recordLatency(
+      Report report, ObjectNode r, int n, Timed webhooks, Timed plain) {
+    System.out.printf(
+        "  webhook → seen: %d/%d, p50 %.1f ms, p99 %.1f ms; plain client: %d/%d, p50 %.1f ms, p99 %.1f ms%n",
+        webhooks.seen(),
+        n,
+        webhooks.latency().percentileMillis(50),
+        webhooks.latency().percentileMillis(99),
+        plain.seen(),
+        n,
+        plain.latency().percentileMillis(50),
+        plain.latency().percentileMillis(99));
+    r.withObjectProperty("figures")
+        .putObject("latency")
+        .put("events", n)
+        .put("seen", webhooks.seen())
+        .put("paceMillis", LATENCY_PACE.toMillis())
+        .put("p50Millis", webhooks.latency().percentileMillis(50))
+        .put("p99Millis", webhooks.latency().percentileMillis(99))
+        .put("maxMillis", webhooks.latency().maxMillis());
+    r.withObjectProperty("baseline")
+        .putObject("latency")
+        .put(
+            "what",
+            "the reader's view of the owner's own messages, sent at the" + " same pace: PUT → seen")
+        .put("seen", plain.seen())
+        .put("p50Millis", plain.latency().percentileMillis(50))
         .put("p99Millis", plain.latency().percentileMillis(99));
-    report.row("github", n + " webhooks → seen by 2nd user, p50 / p99 ms", millis(webhooks.latency()),
-        millis(plain.latency()), String.format("%.2f", webhooks.latency().percentileMillis(50)
-            / Math.max(1e-9, plain.latency().percentileMillis(50))), "all seen (" + webhooks.seen() + "/" + n + ")");
+    report.row(
+        "github",
+        n + " webhooks → seen by 2nd user, p50 / p99 ms",
+        millis(webhooks.latency()),
+        millis(plain.latency()),
+        String.format(
+            "%.2f",
+            webhooks.latency().percentileMillis(50)
+                / Math.max(1e-9, plain.latency().percentileMillis(50))),
+        "all seen (" + webhooks.seen() + "/" + n + ")");
   }
 }

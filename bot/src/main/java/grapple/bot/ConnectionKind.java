@@ -54,8 +54,8 @@ public interface ConnectionKind<C> {
   }
 
   /**
-   * Makes the live object of a connection: {@code created} when a command, the API or a hand
-   * edit just made it (not when it was loaded at start or changed).
+   * Makes the live object of a connection: {@code created} when a command, the API or a hand edit
+   * just made it (not when it was loaded at start or changed).
    */
   LiveConnection open(Connection connection, C config, boolean created);
 }

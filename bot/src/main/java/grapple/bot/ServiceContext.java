@@ -13,5 +13,12 @@ import java.util.function.Supplier;
  * clock, the config's permissions (for commands a connection answers itself), and the key that
  * seals tokens at rest (loaded, or made, on first use).
  */
-public record ServiceContext(Database database, Outbox outbox, Connections connections, Changes changes,
-    BotRooms botRooms, Clock clock, Permissions permissions, Supplier<SecretBox> secrets) {}
+public record ServiceContext(
+    Database database,
+    Outbox outbox,
+    Connections connections,
+    Changes changes,
+    BotRooms botRooms,
+    Clock clock,
+    Permissions permissions,
+    Supplier<SecretBox> secrets) {}

@@ -16,7 +16,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The github service with a GitHub App configured (its key in a PKCS#1 file): installation checks and tokens. */
+/**
+ * The github service with a GitHub App configured (its key in a PKCS#1 file): installation checks
+ * and tokens.
+ */
 class GithubAppServiceTest {
   private static final GithubAppKey KEY = GithubAppKey.generate();
   private static final String ALICE = "@alice:test";
@@ -25,7 +28,9 @@ class GithubAppServiceTest {
   private static final String TOKEN = "ghp_alice_token_000000000000000000000";
   private static final Duration WAIT = Duration.ofSeconds(5);
   private static final List<PermissionRule> RULES =
-      List.of(new PermissionRule("*", List.of(new PermissionRule.ServiceLevel("*", PermissionLevel.ADMIN))));
+      List.of(
+          new PermissionRule(
+              "*", List.of(new PermissionRule.ServiceLevel("*", PermissionLevel.ADMIN))));
 
   @TempDir Path dir;
   private FakeGithub github;
@@ -40,12 +45,19 @@ class GithubAppServiceTest {
     github.repo("o/noapp").permission("alice", "write");
     github.installation(7, "o").repos("o/r");
     Path key = Files.writeString(dir.resolve("app.pem"), KEY.pkcs1Pem());
-    String yaml = "github: {enabled: true, webhook: {secret: 'webhook-secret-0123'}, apiUrl: '" + github.apiUrl()
-        + "', webUrl: '" + github.webUrl() + "', app: {id: 42, slug: grapple-test, privateKeyFile: '" + key + "'}}";
+    String yaml =
+        "github: {enabled: true, webhook: {secret: 'webhook-secret-0123'}, apiUrl: '"
+            + github.apiUrl()
+            + "', webUrl: '"
+            + github.webUrl()
+            + "', app: {id: 42, slug: grapple-test, privateKeyFile: '"
+            + key
+            + "'}}";
     hub = new TestHub(dir, List.of(new GithubService()), yaml, RULES);
     hub.joined(ALICE, BOB);
     hub.joinedIn(DM, ALICE);
-    assertThat(reply(DM, ALICE, "github setpersonaltoken " + TOKEN)).isEqualTo("Connected as `alice`. Token stored.");
+    assertThat(reply(DM, ALICE, "github setpersonaltoken " + TOKEN))
+        .isEqualTo("Connected as `alice`. Token stored.");
   }
 
   @AfterEach
@@ -56,9 +68,11 @@ class GithubAppServiceTest {
 
   @Test
   void followingARepoTheAppIsNotInstalledOnSaysWhereToInstallIt() throws Exception {
-    String answer = reply(TestHub.ROOM, ALICE, "!grapple github repo " + github.webUrl() + "/o/noapp");
+    String answer =
+        reply(TestHub.ROOM, ALICE, "!grapple github repo " + github.webUrl() + "/o/noapp");
 
-    assertThat(answer).contains("The GitHub App is not installed on `o/noapp`")
+    assertThat(answer)
+        .contains("The GitHub App is not installed on `o/noapp`")
         .contains(github.webUrl() + "/apps/grapple-test/installations/new");
     assertThat(hub.gateway.stateWrites()).isEmpty();
   }
@@ -67,7 +81,8 @@ class GithubAppServiceTest {
   void followingARepoTheAppIsInstalledOnWorks() throws Exception {
     assertThat(reply(TestHub.ROOM, ALICE, "!grapple github repo " + github.webUrl() + "/o/r"))
         .isEqualTo("Room configured to bridge `o/r`");
-    assertThat(github.requestsTo("GET", "/repos/o/r/installation")).singleElement()
+    assertThat(github.requestsTo("GET", "/repos/o/r/installation"))
+        .singleElement()
         .satisfies(call -> assertThat(call.header("Authorization")).startsWith("Bearer eyJ"));
   }
 
@@ -89,9 +104,17 @@ class GithubAppServiceTest {
 
     String answer = reply(TestHub.ROOM, BOB, "what about #" + number + "?");
 
-    assertThat(answer).isEqualTo("Issue [#" + number + "](" + github.webUrl() + "/o/r/issues/" + number
-        + "): Broken thing (open)");
-    assertThat(github.requestsTo("GET", "/repos/o/r/issues/" + number)).singleElement()
+    assertThat(answer)
+        .isEqualTo(
+            "Issue [#"
+                + number
+                + "]("
+                + github.webUrl()
+                + "/o/r/issues/"
+                + number
+                + "): Broken thing (open)");
+    assertThat(github.requestsTo("GET", "/repos/o/r/issues/" + number))
+        .singleElement()
         .satisfies(call -> assertThat(call.header("Authorization")).startsWith("Bearer ghs_"));
   }
 

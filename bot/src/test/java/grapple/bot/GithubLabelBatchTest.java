@@ -24,16 +24,21 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code issues.labeled} deliveries gathered for 5 s per issue and posted by the leader's chore as
- * one notice, only when the room's {@code includingLabels} asks for a label; a redelivery adds nothing.
+ * one notice, only when the room's {@code includingLabels} asks for a label; a redelivery adds
+ * nothing.
  */
 class GithubLabelBatchTest {
   private static final String SECRET = "webhook-secret-0123";
   private static final String ALICE = "@alice:test";
   private static final Duration QUIET_FOR = Duration.ofSeconds(5);
+
   /** The quiet time, the chore's 1 s period and slack for a loaded machine. */
   private static final Duration BATCH_WAIT = Duration.ofSeconds(15);
+
   private static final List<PermissionRule> RULES =
-      List.of(new PermissionRule("*", List.of(new PermissionRule.ServiceLevel("*", PermissionLevel.ADMIN))));
+      List.of(
+          new PermissionRule(
+              "*", List.of(new PermissionRule.ServiceLevel("*", PermissionLevel.ADMIN))));
 
   @TempDir Path dir;
   private final HttpClient http = HttpClient.newHttpClient();
@@ -66,9 +71,14 @@ class GithubLabelBatchTest {
 
     assertThat(notice).as("the batch's notice").isNotNull();
     assertThat(notice.roomId()).isEqualTo(TestHub.ROOM);
-    assertThat(notice.content().path("body").asText()).startsWith("🗃 ").contains(" labeled issue ")
-        .contains("o/r#7").contains("bug").contains("urgent");
-    assertThat(Duration.ofNanos(notice.atNanos() - lastPost)).isGreaterThanOrEqualTo(QUIET_FOR.minusMillis(500));
+    assertThat(notice.content().path("body").asText())
+        .startsWith("🗃 ")
+        .contains(" labeled issue ")
+        .contains("o/r#7")
+        .contains("bug")
+        .contains("urgent");
+    assertThat(Duration.ofNanos(notice.atNanos() - lastPost))
+        .isGreaterThanOrEqualTo(QUIET_FOR.minusMillis(500));
     assertThat(hub.gateway.takeSent(Duration.ofMillis(1500))).as("a second notice").isNull();
   }
 
@@ -94,10 +104,15 @@ class GithubLabelBatchTest {
     FakeGateway.Sent next = hub.gateway.takeSent(BATCH_WAIT);
 
     assertThat(next.content().path("body").asText()).contains("o/r#8");
-    assertThat(hub.gateway.takeSent(Duration.ofMillis(1500))).as("a notice for the redelivery").isNull();
+    assertThat(hub.gateway.takeSent(Duration.ofMillis(1500)))
+        .as("a notice for the redelivery")
+        .isNull();
   }
 
-  /** GitHub sends {@code labeled} right after {@code opened} for labels given at creation; the opened notice shows them. */
+  /**
+   * GitHub sends {@code labeled} right after {@code opened} for labels given at creation; the
+   * opened notice shows them.
+   */
   @Test
   void aLabelGivenAsTheIssueIsOpenedPostsNoLabeledNotice() throws Exception {
     assertThat(post("d1", labeledAt(9, java.time.Instant.now(), "bug"))).isEqualTo(202);
@@ -106,20 +121,27 @@ class GithubLabelBatchTest {
     FakeGateway.Sent notice = hub.gateway.takeSent(BATCH_WAIT);
 
     assertThat(notice.content().path("body").asText()).contains("o/r#8");
-    assertThat(hub.gateway.takeSent(Duration.ofMillis(1500))).as("a labeled notice for the new issue #9").isNull();
+    assertThat(hub.gateway.takeSent(Duration.ofMillis(1500)))
+        .as("a labeled notice for the new issue #9")
+        .isNull();
   }
 
-  private static byte[] labeledAt(int number, java.time.Instant created, String label) throws Exception {
+  private static byte[] labeledAt(int number, java.time.Instant created, String label)
+      throws Exception {
     ObjectNode payload = (ObjectNode) Json.MAPPER.readTree(labeled(number, label, label));
-    ((ObjectNode) payload.get("issue")).put("created_at", created.truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
-        .toString());
+    ((ObjectNode) payload.get("issue"))
+        .put("created_at", created.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
     return Json.write(payload).getBytes(StandardCharsets.UTF_8);
   }
 
-  /** Octokit's issues.labeled example on o/r issue {@code number}: {@code label} added, the issue now with {@code labels}. */
+  /**
+   * Octokit's issues.labeled example on o/r issue {@code number}: {@code label} added, the issue
+   * now with {@code labels}.
+   */
   private static byte[] labeled(int number, String label, String... labels) throws Exception {
     ObjectNode payload;
-    try (InputStream in = GithubLabelBatchTest.class.getResourceAsStream("/github/issues.labeled.json")) {
+    try (InputStream in =
+        GithubLabelBatchTest.class.getResourceAsStream("/github/issues.labeled.json")) {
       payload = (ObjectNode) Json.MAPPER.readTree(in);
     }
     ((ObjectNode) payload.get("repository")).put("full_name", "o/r").put("name", "r");
@@ -132,10 +154,14 @@ class GithubLabelBatchTest {
   }
 
   private int post(String delivery, byte[] body) throws Exception {
-    HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/github/webhook"))
-        .header("Content-Type", "application/json").header("X-GitHub-Event", "issues")
-        .header("X-GitHub-Delivery", delivery).header("X-Hub-Signature-256", GithubSigner.sign(SECRET, body))
-        .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/github/webhook"))
+            .header("Content-Type", "application/json")
+            .header("X-GitHub-Event", "issues")
+            .header("X-GitHub-Delivery", delivery)
+            .header("X-Hub-Signature-256", GithubSigner.sign(SECRET, body))
+            .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+            .build();
     return http.send(request, HttpResponse.BodyHandlers.ofString()).statusCode();
   }
 }

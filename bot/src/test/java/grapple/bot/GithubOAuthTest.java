@@ -24,19 +24,24 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The OAuth web flow as Grapple wires it: {@code github login} hands out GitHub's authorize link
- * (by direct message only), and {@code GET /oauth/github} on the webhook listener links the account.
+ * (by direct message only), and {@code GET /oauth/github} on the webhook listener links the
+ * account.
  */
 class GithubOAuthTest {
   private static final String ALICE = "@alice:test";
   private static final String DM = "!dm-alice:test";
+
   /** Where the outbox sends Alice's direct messages (FakeGateway.directRoom). */
   private static final String ALICES_DM = "!dm-" + ALICE;
+
   private static final String CLIENT_ID = "Iv1.grapple";
   private static final String REDIRECT_URI = "https://bot.example.org/oauth/github";
   private static final Duration WAIT = Duration.ofSeconds(5);
   private static final GithubAppKey KEY = GithubAppKey.generate();
   private static final List<PermissionRule> RULES =
-      List.of(new PermissionRule("*", List.of(new PermissionRule.ServiceLevel("*", PermissionLevel.ADMIN))));
+      List.of(
+          new PermissionRule(
+              "*", List.of(new PermissionRule.ServiceLevel("*", PermissionLevel.ADMIN))));
 
   @TempDir Path dir;
   private final HttpClient http = HttpClient.newHttpClient();
@@ -49,9 +54,16 @@ class GithubOAuthTest {
     github = FakeGithub.start();
     github.app(1, KEY).oauth(CLIENT_ID, "client-secret-0123");
     github.user("alice");
-    String yaml = "github: {enabled: true, webhook: {secret: 'webhook-secret-0123'}, apiUrl: '" + github.apiUrl()
-        + "', webUrl: '" + github.webUrl() + "', oauth: {clientId: '" + CLIENT_ID
-        + "', clientSecret: 'client-secret-0123', redirectUri: '" + REDIRECT_URI + "'}}";
+    String yaml =
+        "github: {enabled: true, webhook: {secret: 'webhook-secret-0123'}, apiUrl: '"
+            + github.apiUrl()
+            + "', webUrl: '"
+            + github.webUrl()
+            + "', oauth: {clientId: '"
+            + CLIENT_ID
+            + "', clientSecret: 'client-secret-0123', redirectUri: '"
+            + REDIRECT_URI
+            + "'}}";
     hub = new TestHub(dir, List.of(new GithubService()), yaml, RULES);
     hub.joined(ALICE, "@bob:test");
     hub.joinedIn(DM, ALICE);
@@ -70,7 +82,8 @@ class GithubOAuthTest {
     FakeGateway.Sent sent = hub.gateway.takeSent(WAIT);
     HttpUrl link = linkIn(sent.content().path("body").asText());
 
-    assertThat(sent.content().path("formatted_body").asText()).as("the link in the HTML, Markdown left no mark on it")
+    assertThat(sent.content().path("formatted_body").asText())
+        .as("the link in the HTML, Markdown left no mark on it")
         .contains(link.toString().replace("&", "&amp;"));
 
     assertThat(link.toString()).startsWith(github.webUrl() + "/login/oauth/authorize?");
@@ -82,14 +95,17 @@ class GithubOAuthTest {
   @Test
   void loginInARoomSendsTheLinkByDirectMessageOnly() throws Exception {
     hub.message(TestHub.ROOM, ALICE, "!grapple github login");
-    List<FakeGateway.Sent> sent = new ArrayList<>(List.of(hub.gateway.takeSent(WAIT), hub.gateway.takeSent(WAIT)));
+    List<FakeGateway.Sent> sent =
+        new ArrayList<>(List.of(hub.gateway.takeSent(WAIT), hub.gateway.takeSent(WAIT)));
     sent.sort(Comparator.comparing(FakeGateway.Sent::roomId));
 
     assertThat(sent.get(0).roomId()).isEqualTo(ALICES_DM);
-    assertThat(linkIn(sent.get(0).content().path("body").asText()).queryParameter("state")).isNotEmpty();
+    assertThat(linkIn(sent.get(0).content().path("body").asText()).queryParameter("state"))
+        .isNotEmpty();
     assertThat(sent.get(1).roomId()).isEqualTo(TestHub.ROOM);
-    assertThat(sent.get(1).content().path("body").asText()).isEqualTo(
-        "I sent you a link to log in to GitHub in a direct message.").doesNotContain("state=");
+    assertThat(sent.get(1).content().path("body").asText())
+        .isEqualTo("I sent you a link to log in to GitHub in a direct message.")
+        .doesNotContain("state=");
   }
 
   @Test
@@ -103,7 +119,8 @@ class GithubOAuthTest {
     FakeGateway.Sent dm = hub.gateway.takeSent(WAIT);
     assertThat(dm.roomId()).isEqualTo(ALICES_DM);
     assertThat(dm.content().path("body").asText()).isEqualTo("Connected as `alice`. Token stored.");
-    assertThat(reply(DM, ALICE, "github status")).isEqualTo("You are logged in to GitHub as `alice`.");
+    assertThat(reply(DM, ALICE, "github status"))
+        .isEqualTo("You are logged in to GitHub as `alice`.");
 
     HttpResponse<String> replay = callback(github.authorizeCode("alice"), state);
 
@@ -111,7 +128,8 @@ class GithubOAuthTest {
     assertThat(replay.body()).contains("Link expired");
     assertThat(github.requestsTo("POST", "/login/oauth/access_token")).hasSize(1);
     assertThat(hub.gateway.takeSent(Duration.ofMillis(300))).isNull();
-    assertThat(reply(DM, ALICE, "github status")).isEqualTo("You are logged in to GitHub as `alice`.");
+    assertThat(reply(DM, ALICE, "github status"))
+        .isEqualTo("You are logged in to GitHub as `alice`.");
   }
 
   @Test
@@ -119,8 +137,9 @@ class GithubOAuthTest {
     github.signIn("alice");
     HttpUrl link = linkIn(reply(DM, ALICE, "github login"));
 
-    HttpResponse<String> approved = http.send(HttpRequest.newBuilder(link.uri()).GET().build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> approved =
+        http.send(
+            HttpRequest.newBuilder(link.uri()).GET().build(), HttpResponse.BodyHandlers.ofString());
     HttpUrl back = HttpUrl.get(approved.headers().firstValue("Location").orElseThrow());
     HttpResponse<String> page = callback(back.queryParameter("code"), back.queryParameter("state"));
 
@@ -129,12 +148,14 @@ class GithubOAuthTest {
     assertThat(back.queryParameter("state")).isEqualTo(link.queryParameter("state"));
     assertThat(page.statusCode()).isEqualTo(200);
     assertThat(hub.gateway.takeSent(WAIT).roomId()).isEqualTo(ALICES_DM);
-    assertThat(reply(DM, ALICE, "github status")).isEqualTo("You are logged in to GitHub as `alice`.");
+    assertThat(reply(DM, ALICE, "github status"))
+        .isEqualTo("You are logged in to GitHub as `alice`.");
   }
 
   @Test
   void anUnknownStateIs404AndAsksGithubNothing() throws Exception {
-    HttpResponse<String> page = callback(github.authorizeCode("alice"), "no-such-state-0000000000000000");
+    HttpResponse<String> page =
+        callback(github.authorizeCode("alice"), "no-such-state-0000000000000000");
 
     assertThat(page.statusCode()).isEqualTo(404);
     assertThat(github.requests()).isEmpty();
@@ -151,7 +172,8 @@ class GithubOAuthTest {
     String answer = reply(TestHub.ROOM, ALICE, "!grapple github repo " + github.webUrl() + "/o/r");
 
     assertThat(answer).isEqualTo("Room configured to bridge `o/r`");
-    assertThat(github.requestsTo("GET", "/repos/o/r/collaborators/alice/permission")).singleElement()
+    assertThat(github.requestsTo("GET", "/repos/o/r/collaborators/alice/permission"))
+        .singleElement()
         .satisfies(call -> assertThat(call.header("Authorization")).startsWith("Bearer ghu_"));
   }
 
@@ -171,7 +193,9 @@ class GithubOAuthTest {
   }
 
   private HttpResponse<String> callback(String code, String state) throws Exception {
-    URI uri = URI.create("http://127.0.0.1:" + port + "/oauth/github?code=" + code + "&state=" + state);
-    return http.send(HttpRequest.newBuilder(uri).GET().build(), HttpResponse.BodyHandlers.ofString());
+    URI uri =
+        URI.create("http://127.0.0.1:" + port + "/oauth/github?code=" + code + "&state=" + state);
+    return http.send(
+        HttpRequest.newBuilder(uri).GET().build(), HttpResponse.BodyHandlers.ofString());
   }
 }

@@ -23,17 +23,22 @@ import org.junit.jupiter.api.io.TempDir;
 class GithubRepoCommandsTest {
   private static final String ALICE = "@alice:test";
   private static final String BOB = "@bob:test";
+
   /** In the room, with no permission at all. */
   private static final String MALLORY = "@mallory:test";
+
   private static final String DM = "!dm-alice:test";
   private static final String BOBS_DM = "!dm-bob:test";
   private static final String TOKEN = "ghp_alice_token_000000000000000000000";
   private static final String BOB_TOKEN = "ghp_bob_token_00000000000000000000000";
   private static final String EVENT_TYPE = "uk.half-shot.matrix-hookshot.github.repository";
   private static final Duration WAIT = Duration.ofSeconds(5);
-  private static final List<PermissionRule> RULES = List.of(
-      new PermissionRule(ALICE, List.of(new PermissionRule.ServiceLevel("*", PermissionLevel.ADMIN))),
-      new PermissionRule(BOB, List.of(new PermissionRule.ServiceLevel("*", PermissionLevel.ADMIN))));
+  private static final List<PermissionRule> RULES =
+      List.of(
+          new PermissionRule(
+              ALICE, List.of(new PermissionRule.ServiceLevel("*", PermissionLevel.ADMIN))),
+          new PermissionRule(
+              BOB, List.of(new PermissionRule.ServiceLevel("*", PermissionLevel.ADMIN))));
 
   @TempDir Path dir;
   private FakeGithub github;
@@ -44,8 +49,14 @@ class GithubRepoCommandsTest {
     github = FakeGithub.start();
     github.user("alice").token(TOKEN);
     github.user("bob").token(BOB_TOKEN);
-    github.repo("o/r").permission("alice", "write").permission("bob", "write").permission("carol", "write")
-        .defaultBranch("trunk").workflow("deploy.yml", "Deploy").workflowWithoutDispatch("ci.yml", "CI");
+    github
+        .repo("o/r")
+        .permission("alice", "write")
+        .permission("bob", "write")
+        .permission("carol", "write")
+        .defaultBranch("trunk")
+        .workflow("deploy.yml", "Deploy")
+        .workflowWithoutDispatch("ci.yml", "CI");
   }
 
   @AfterEach
@@ -64,8 +75,15 @@ class GithubRepoCommandsTest {
 
     String answer = reply(ALICE, "!gh assign");
 
-    assertThat(answer).isEqualTo("Assigned `alice` to [o/r#" + latest + "](" + github.webUrl() + "/o/r/issues/"
-        + latest + ").");
+    assertThat(answer)
+        .isEqualTo(
+            "Assigned `alice` to [o/r#"
+                + latest
+                + "]("
+                + github.webUrl()
+                + "/o/r/issues/"
+                + latest
+                + ").");
     assertThat(github.issue("o/r", latest).assignees()).containsExactly("alice");
     assertThat(github.issue("o/r", latest - 1).assignees()).isEmpty();
   }
@@ -73,7 +91,8 @@ class GithubRepoCommandsTest {
   @Test
   void assignWithANumberAndUsersTakesLoginsAndLinkedMatrixIds() throws Exception {
     follow("");
-    assertThat(reply(BOBS_DM, BOB, "github setpersonaltoken " + BOB_TOKEN)).startsWith("Connected as `bob`");
+    assertThat(reply(BOBS_DM, BOB, "github setpersonaltoken " + BOB_TOKEN))
+        .startsWith("Connected as `bob`");
     int number = github.repo("o/r").issue("Broken", "carol");
     github.repo("o/r").issue("Later", "carol");
 
@@ -83,7 +102,10 @@ class GithubRepoCommandsTest {
     assertThat(github.issue("o/r", number).assignees()).containsExactly("carol", "bob");
   }
 
-  /** GitHub silently drops assignees without access to the repository; the reply must not claim them. */
+  /**
+   * GitHub silently drops assignees without access to the repository; the reply must not claim
+   * them.
+   */
   @Test
   void assignSaysWhomGithubDidNotAssign() throws Exception {
     follow("");
@@ -93,7 +115,9 @@ class GithubRepoCommandsTest {
     String answer = reply(ALICE, "!gh assign " + number + " carol stranger");
 
     assertThat(github.issue("o/r", number).assignees()).containsExactly("carol");
-    assertThat(answer).startsWith("Assigned `carol` to [o/r#" + number + "]").contains("`stranger`")
+    assertThat(answer)
+        .startsWith("Assigned `carol` to [o/r#" + number + "]")
+        .contains("`stranger`")
         .doesNotContain("Assigned `carol`, `stranger`");
   }
 
@@ -104,7 +128,9 @@ class GithubRepoCommandsTest {
 
     String answer = reply(ALICE, "!gh assign " + number + " @nobody:test");
 
-    assertThat(answer).contains("`@nobody:test` has not linked a GitHub account").contains("GitHub login");
+    assertThat(answer)
+        .contains("`@nobody:test` has not linked a GitHub account")
+        .contains("GitHub login");
     assertThat(github.issue("o/r", number).assignees()).isEmpty();
   }
 
@@ -139,11 +165,15 @@ class GithubRepoCommandsTest {
     String answer = reply(ALICE, "!gh workflow run deploy.yml version=1.2 release/1.2");
 
     assertThat(answer).isEqualTo("Started the workflow `Deploy` on `release/1.2`.");
-    assertThat(github.dispatches("o/r")).singleElement().satisfies(d -> {
-      assertThat(d.ref()).isEqualTo("release/1.2");
-      assertThat(d.inputs().path("version").asText()).isEqualTo("1.2");
-    });
-    assertThat(github.requestsTo("GET", "/repos/o/r")).noneMatch(call -> call.path().equals("/repos/o/r"));
+    assertThat(github.dispatches("o/r"))
+        .singleElement()
+        .satisfies(
+            d -> {
+              assertThat(d.ref()).isEqualTo("release/1.2");
+              assertThat(d.inputs().path("version").asText()).isEqualTo("1.2");
+            });
+    assertThat(github.requestsTo("GET", "/repos/o/r"))
+        .noneMatch(call -> call.path().equals("/repos/o/r"));
   }
 
   @Test
@@ -222,7 +252,9 @@ class GithubRepoCommandsTest {
   void anUnknownSubcommandPointsToHelp() throws Exception {
     follow("");
 
-    assertThat(reply(ALICE, "!gh frobnicate")).contains("Unknown command `!gh frobnicate`").contains("`!gh help`");
+    assertThat(reply(ALICE, "!gh frobnicate"))
+        .contains("Unknown command `!gh frobnicate`")
+        .contains("`!gh help`");
   }
 
   // ---- defaultOptions
@@ -231,12 +263,15 @@ class GithubRepoCommandsTest {
   void defaultOptionsAreWrittenUnderANewConnection() throws Exception {
     follow(", defaultOptions: {commandPrefix: '!repo'}");
 
-    assertThat(hub.gateway.stateWrites()).filteredOn(w -> w.eventType().equals(EVENT_TYPE))
-        .singleElement().satisfies(w -> {
-          assertThat(w.stateKey()).isEqualTo("o/r");
-          assertThat(w.content().path("commandPrefix").asText()).isEqualTo("!repo");
-          assertThat(w.content().path("org").asText()).isEqualTo("o");
-        });
+    assertThat(hub.gateway.stateWrites())
+        .filteredOn(w -> w.eventType().equals(EVENT_TYPE))
+        .singleElement()
+        .satisfies(
+            w -> {
+              assertThat(w.stateKey()).isEqualTo("o/r");
+              assertThat(w.content().path("commandPrefix").asText()).isEqualTo("!repo");
+              assertThat(w.content().path("org").asText()).isEqualTo("o");
+            });
     assertThat(reply(ALICE, "!repo help")).contains("!repo create <title>");
     hub.message(ALICE, "!gh help");
     assertThat(hub.gateway.takeSent(Duration.ofMillis(500))).isNull();
@@ -260,7 +295,9 @@ class GithubRepoCommandsTest {
 
     assertThat(reply(ALICE, "is #" + number + " fixed?")).startsWith("Issue [#" + number + "]");
     hub.message(MALLORY, "and #" + number + "?");
-    assertThat(hub.gateway.takeSent(Duration.ofMillis(500))).as("a hotlink for someone who linked nothing").isNull();
+    assertThat(hub.gateway.takeSent(Duration.ofMillis(500)))
+        .as("a hotlink for someone who linked nothing")
+        .isNull();
   }
 
   @Test
@@ -278,23 +315,35 @@ class GithubRepoCommandsTest {
   void defaultOptionsNeverReplaceTheRepositoryOfTheCommand() throws Exception {
     follow(", defaultOptions: {org: other, repo: thing, commandPrefix: '!repo'}");
 
-    assertThat(hub.gateway.stateWrites()).filteredOn(w -> w.eventType().equals(EVENT_TYPE))
-        .singleElement().satisfies(w -> {
-          assertThat(w.stateKey()).isEqualTo("o/r");
-          assertThat(w.content().path("org").asText()).isEqualTo("o");
-          assertThat(w.content().path("repo").asText()).isEqualTo("r");
-        });
+    assertThat(hub.gateway.stateWrites())
+        .filteredOn(w -> w.eventType().equals(EVENT_TYPE))
+        .singleElement()
+        .satisfies(
+            w -> {
+              assertThat(w.stateKey()).isEqualTo("o/r");
+              assertThat(w.content().path("org").asText()).isEqualTo("o");
+              assertThat(w.content().path("repo").asText()).isEqualTo("r");
+            });
   }
 
-  /** A hub with {@code extraYaml} in its github section, Alice linked and the room following o/r. */
+  /**
+   * A hub with {@code extraYaml} in its github section, Alice linked and the room following o/r.
+   */
   private void follow(String extraYaml) throws InterruptedException {
-    String yaml = "github: {enabled: true, webhook: {secret: 'webhook-secret-0123'}, apiUrl: '" + github.apiUrl()
-        + "', webUrl: '" + github.webUrl() + "'" + extraYaml + "}";
+    String yaml =
+        "github: {enabled: true, webhook: {secret: 'webhook-secret-0123'}, apiUrl: '"
+            + github.apiUrl()
+            + "', webUrl: '"
+            + github.webUrl()
+            + "'"
+            + extraYaml
+            + "}";
     hub = new TestHub(dir, List.of(new GithubService()), yaml, RULES);
     hub.joined(ALICE, BOB, MALLORY);
     hub.joinedIn(DM, ALICE);
     hub.joinedIn(BOBS_DM, BOB);
-    assertThat(reply(DM, ALICE, "github setpersonaltoken " + TOKEN)).isEqualTo("Connected as `alice`. Token stored.");
+    assertThat(reply(DM, ALICE, "github setpersonaltoken " + TOKEN))
+        .isEqualTo("Connected as `alice`. Token stored.");
     assertThat(reply(TestHub.ROOM, ALICE, "!grapple github repo " + github.webUrl() + "/o/r"))
         .isEqualTo("Room configured to bridge `o/r`");
   }

@@ -8,11 +8,23 @@ import java.util.Objects;
  * One command: the words that select it ({@code webhook remove}), its argument usage, a help line,
  * the service and level it needs, and the handler. Commands are data; help is generated from them.
  */
-public record Command(String words, String usage, String help, String service, PermissionLevel level,
-    Handler handler, boolean secretArguments) {
+public record Command(
+    String words,
+    String usage,
+    String help,
+    String service,
+    PermissionLevel level,
+    Handler handler,
+    boolean secretArguments) {
 
   /** A command whose arguments may be shown, logged and left in the room. */
-  public Command(String words, String usage, String help, String service, PermissionLevel level, Handler handler) {
+  public Command(
+      String words,
+      String usage,
+      String help,
+      String service,
+      PermissionLevel level,
+      Handler handler) {
     this(words, usage, help, service, level, handler, false);
   }
 

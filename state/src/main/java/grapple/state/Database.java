@@ -36,12 +36,16 @@ public final class Database implements AutoCloseable {
   private final Backend backend;
   private final BlockingQueue<Task<?>> queue = new LinkedBlockingQueue<>();
   private final Thread writerThread;
+
   /** The writer's compiled statements, by SQL; touched by the writer thread only. */
   private final Map<String, PreparedStatement> writerStatements = new HashMap<>();
+
   /** Topics the current batch's successful tasks announced; writer thread only. */
   private final Set<String> announced = new LinkedHashSet<>();
+
   /** Topics the task running now announced; kept only if it succeeds. Writer thread only. */
   private final Set<String> announcing = new LinkedHashSet<>();
+
   private final Map<String, List<Runnable>> listeners = new ConcurrentHashMap<>();
   private volatile boolean closed;
 
@@ -57,7 +61,9 @@ public final class Database implements AutoCloseable {
     return open(Location.sqlite(file), Migrations.core());
   }
 
-  /** Opens (creating with mode 0600) and migrates the database file through {@code steps}, in order. */
+  /**
+   * Opens (creating with mode 0600) and migrates the database file through {@code steps}, in order.
+   */
   public static Database open(Path file, List<Migration> steps) {
     return open(Location.sqlite(file), steps);
   }
@@ -69,7 +75,8 @@ public final class Database implements AutoCloseable {
    */
   public static Database open(Location where, List<Migration> steps) {
     Objects.requireNonNull(where, "where");
-    if (where instanceof Location.Postgres postgres) return new Database(PostgresBackend.open(postgres, steps));
+    if (where instanceof Location.Postgres postgres)
+      return new Database(PostgresBackend.open(postgres, steps));
     return new Database(SqliteBackend.open((Location.Sqlite) where, steps));
   }
 
@@ -108,7 +115,8 @@ public final class Database implements AutoCloseable {
 
   private <T> CompletableFuture<T> queue(Task<T> task) {
     if (closed) {
-      task.result.completeExceptionally(new StorageException("database " + describe() + " is closed"));
+      task.result.completeExceptionally(
+          new StorageException("database " + describe() + " is closed"));
       return task.result;
     }
     queue.add(task);
@@ -149,8 +157,8 @@ public final class Database implements AutoCloseable {
 
   /**
    * Calls {@code listener} after each commit that announced {@code topic}, on whichever instance;
-   * with PostgreSQL also every few seconds and after the database comes back, so that nothing
-   * waits on a missed notification. The listener must return quickly (it wakes someone up).
+   * with PostgreSQL also every few seconds and after the database comes back, so that nothing waits
+   * on a missed notification. The listener must return quickly (it wakes someone up).
    */
   public void onAnnouncement(String topic, Runnable listener) {
     listeners.computeIfAbsent(topic, t -> new CopyOnWriteArrayList<>()).add(listener);
@@ -238,9 +246,13 @@ public final class Database implements AutoCloseable {
     } catch (Throwable e) {
       Fatal.haltIfFatal(e);
       rollbackQuietly(e);
-      StorageException failure = new StorageException(
-          "database " + describe() + ": write failed: " + e.getMessage(), e);
-      log.error("database {}: a transaction of {} writes failed: {}", describe(), batch.size(), e.toString());
+      StorageException failure =
+          new StorageException("database " + describe() + ": write failed: " + e.getMessage(), e);
+      log.error(
+          "database {}: a transaction of {} writes failed: {}",
+          describe(),
+          batch.size(),
+          e.toString());
       for (Task<?> task : batch) task.result.completeExceptionally(failure);
       return;
     }
@@ -248,7 +260,9 @@ public final class Database implements AutoCloseable {
     for (String topic : announced) heard(topic);
   }
 
-  /** Runs one task, in a savepoint unless it is a single statement; returns how to tell its caller. */
+  /**
+   * Runs one task, in a savepoint unless it is a single statement; returns how to tell its caller.
+   */
   private <T> Runnable run(Task<T> task) throws SQLException {
     Connection writer = backend.writer();
     announcing.clear();
@@ -313,7 +327,8 @@ public final class Database implements AutoCloseable {
     if (cause instanceof BadInput bad) return bad;
     if (cause instanceof StorageException storage) return storage;
     if (cause instanceof RuntimeException runtime) return runtime;
-    return new StorageException("database " + describe() + ": write failed: " + cause.getMessage(), cause);
+    return new StorageException(
+        "database " + describe() + ": write failed: " + cause.getMessage(), cause);
   }
 
   /** Finishes queued writes, then closes every connection. */
@@ -327,7 +342,8 @@ public final class Database implements AutoCloseable {
     }
     // A write that raced with close() may have been queued after the writer stopped: fail it.
     for (Task<?> late = queue.poll(); late != null; late = queue.poll()) {
-      late.result.completeExceptionally(new StorageException("database " + describe() + " is closed"));
+      late.result.completeExceptionally(
+          new StorageException("database " + describe() + " is closed"));
     }
     closeStatements();
     backend.close();

@@ -6,8 +6,8 @@ import java.time.Duration;
 
 /**
  * The delivery ids of forge webhooks taken in, kept for at least a week: claiming one commits in
- * the same transaction as the messages it produced, so a forge retrying a delivery (same id)
- * posts nothing twice, and a delivery whose messages were not committed is taken in again.
+ * the same transaction as the messages it produced, so a forge retrying a delivery (same id) posts
+ * nothing twice, and a delivery whose messages were not committed is taken in again.
  */
 public final class ForgeDeliveries {
   /** How long an id is remembered; GitHub lets a delivery be redelivered for a few days. */
@@ -30,12 +30,16 @@ public final class ForgeDeliveries {
     }
   }
 
-  /** Work for the transaction that stores the delivery's messages: throws AlreadyTaken for a repeat. */
+  /**
+   * Work for the transaction that stores the delivery's messages: throws AlreadyTaken for a repeat.
+   */
   public SqlWork<Void> claim(String service, String deliveryId) {
     long now = clock.millis();
     return c -> {
-      try (PreparedStatement s = c.prepareStatement("INSERT INTO forge_deliveries (service, delivery_id, received_at)"
-          + " VALUES (?, ?, ?) ON CONFLICT (service, delivery_id) DO NOTHING")) {
+      try (PreparedStatement s =
+          c.prepareStatement(
+              "INSERT INTO forge_deliveries (service, delivery_id, received_at)"
+                  + " VALUES (?, ?, ?) ON CONFLICT (service, delivery_id) DO NOTHING")) {
         s.setString(1, service);
         s.setString(2, deliveryId);
         s.setLong(3, now);
@@ -47,24 +51,28 @@ public final class ForgeDeliveries {
 
   /** True when the delivery was taken in already (a cheap check before doing the work). */
   public boolean taken(String service, String deliveryId) {
-    return db.read(c -> {
-      try (PreparedStatement s = c.prepareStatement(
-          "SELECT 1 FROM forge_deliveries WHERE service = ? AND delivery_id = ?")) {
-        s.setString(1, service);
-        s.setString(2, deliveryId);
-        return s.executeQuery().next();
-      }
-    });
+    return db.read(
+        c -> {
+          try (PreparedStatement s =
+              c.prepareStatement(
+                  "SELECT 1 FROM forge_deliveries WHERE service = ? AND delivery_id = ?")) {
+            s.setString(1, service);
+            s.setString(2, deliveryId);
+            return s.executeQuery().next();
+          }
+        });
   }
 
   /** Forgets ids older than {@link #KEEP}. */
   public void prune() {
     long cutoff = clock.millis() - KEEP.toMillis();
-    db.write(c -> {
-      try (PreparedStatement s = c.prepareStatement("DELETE FROM forge_deliveries WHERE received_at < ?")) {
-        s.setLong(1, cutoff);
-        return s.executeUpdate();
-      }
-    });
+    db.write(
+        c -> {
+          try (PreparedStatement s =
+              c.prepareStatement("DELETE FROM forge_deliveries WHERE received_at < ?")) {
+            s.setLong(1, cutoff);
+            return s.executeUpdate();
+          }
+        });
   }
 }

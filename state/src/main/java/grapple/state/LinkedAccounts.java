@@ -36,8 +36,16 @@ public final class LinkedAccounts {
    * {@code ""} for one. {@code refreshToken} and the expiries are null for tokens that do not
    * expire.
    */
-  public record Account(String service, String instance, String matrixUser, String login, String forgeId,
-      String token, @Nullable String refreshToken, @Nullable Instant expiresAt, @Nullable Instant refreshExpiresAt) {
+  public record Account(
+      String service,
+      String instance,
+      String matrixUser,
+      String login,
+      String forgeId,
+      String token,
+      @Nullable String refreshToken,
+      @Nullable Instant expiresAt,
+      @Nullable Instant refreshExpiresAt) {
     /** True when the token expires within {@code margin} of {@code now} (or has). */
     public boolean expiresWithin(java.time.Duration margin, Instant now) {
       return expiresAt != null && expiresAt.isBefore(now.plus(margin));
@@ -45,7 +53,14 @@ public final class LinkedAccounts {
 
     @Override
     public String toString() {
-      return "Account[" + service + (instance.isEmpty() ? "" : "/" + instance) + ", " + matrixUser + " as " + login + "]";
+      return "Account["
+          + service
+          + (instance.isEmpty() ? "" : "/" + instance)
+          + ", "
+          + matrixUser
+          + " as "
+          + login
+          + "]";
     }
   }
 
@@ -53,10 +68,16 @@ public final class LinkedAccounts {
   public void link(Account a) {
     long now = clock.millis();
     String token = box.seal(a.token(), context(a.service(), a.instance(), a.matrixUser(), "token"));
-    String refresh = a.refreshToken() == null ? null
-        : box.seal(a.refreshToken(), context(a.service(), a.instance(), a.matrixUser(), "refresh"));
-    db.writeAndWait(c -> {
-      try (PreparedStatement s = c.prepareStatement("""
+    String refresh =
+        a.refreshToken() == null
+            ? null
+            : box.seal(
+                a.refreshToken(), context(a.service(), a.instance(), a.matrixUser(), "refresh"));
+    db.writeAndWait(
+        c -> {
+          try (PreparedStatement s =
+              c.prepareStatement(
+                  """
           INSERT INTO linked_accounts (service, instance, matrix_user, login, login_key, forge_id, token,
             refresh_token, expires_at, refresh_expires_at, linked_at, updated_at)
           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -64,21 +85,22 @@ public final class LinkedAccounts {
             login_key = excluded.login_key, forge_id = excluded.forge_id, token = excluded.token,
             refresh_token = excluded.refresh_token, expires_at = excluded.expires_at,
             refresh_expires_at = excluded.refresh_expires_at, updated_at = excluded.updated_at""")) {
-        s.setString(1, a.service());
-        s.setString(2, a.instance());
-        s.setString(3, a.matrixUser());
-        s.setString(4, a.login());
-        s.setString(5, a.login().toLowerCase(Locale.ROOT));
-        s.setString(6, a.forgeId());
-        s.setString(7, token);
-        s.setString(8, refresh);
-        s.setObject(9, a.expiresAt() == null ? null : a.expiresAt().toEpochMilli());
-        s.setObject(10, a.refreshExpiresAt() == null ? null : a.refreshExpiresAt().toEpochMilli());
-        s.setLong(11, now);
-        s.setLong(12, now);
-        return s.executeUpdate();
-      }
-    });
+            s.setString(1, a.service());
+            s.setString(2, a.instance());
+            s.setString(3, a.matrixUser());
+            s.setString(4, a.login());
+            s.setString(5, a.login().toLowerCase(Locale.ROOT));
+            s.setString(6, a.forgeId());
+            s.setString(7, token);
+            s.setString(8, refresh);
+            s.setObject(9, a.expiresAt() == null ? null : a.expiresAt().toEpochMilli());
+            s.setObject(
+                10, a.refreshExpiresAt() == null ? null : a.refreshExpiresAt().toEpochMilli());
+            s.setLong(11, now);
+            s.setLong(12, now);
+            return s.executeUpdate();
+          }
+        });
   }
 
   /**
@@ -86,75 +108,102 @@ public final class LinkedAccounts {
    * opened (sealed with another key: logged, and the user must link again).
    */
   public Optional<Account> get(String service, String instance, String matrixUser) {
-    return db.read(c -> {
-      try (PreparedStatement s = c.prepareStatement("SELECT * FROM linked_accounts"
-          + " WHERE service = ? AND instance = ? AND matrix_user = ?")) {
-        s.setString(1, service);
-        s.setString(2, instance);
-        s.setString(3, matrixUser);
-        ResultSet rs = s.executeQuery();
-        return rs.next() ? opened(rs) : Optional.<Account>empty();
-      }
-    });
+    return db.read(
+        c -> {
+          try (PreparedStatement s =
+              c.prepareStatement(
+                  "SELECT * FROM linked_accounts"
+                      + " WHERE service = ? AND instance = ? AND matrix_user = ?")) {
+            s.setString(1, service);
+            s.setString(2, instance);
+            s.setString(3, matrixUser);
+            ResultSet rs = s.executeQuery();
+            return rs.next() ? opened(rs) : Optional.<Account>empty();
+          }
+        });
   }
 
   /** The Matrix user who linked the forge login {@code login} (case-insensitive), if anyone did. */
   public Optional<String> matrixUserFor(String service, String instance, String login) {
-    return db.read(c -> {
-      try (PreparedStatement s = c.prepareStatement("SELECT matrix_user FROM linked_accounts"
-          + " WHERE service = ? AND instance = ? AND login_key = ? ORDER BY updated_at DESC LIMIT 1")) {
-        s.setString(1, service);
-        s.setString(2, instance);
-        s.setString(3, login.toLowerCase(Locale.ROOT));
-        ResultSet rs = s.executeQuery();
-        return rs.next() ? Optional.of(rs.getString(1)) : Optional.<String>empty();
-      }
-    });
+    return db.read(
+        c -> {
+          try (PreparedStatement s =
+              c.prepareStatement(
+                  "SELECT matrix_user FROM linked_accounts"
+                      + " WHERE service = ? AND instance = ? AND login_key = ? ORDER BY updated_at DESC LIMIT 1")) {
+            s.setString(1, service);
+            s.setString(2, instance);
+            s.setString(3, login.toLowerCase(Locale.ROOT));
+            ResultSet rs = s.executeQuery();
+            return rs.next() ? Optional.of(rs.getString(1)) : Optional.<String>empty();
+          }
+        });
   }
 
   /** Every link of the service whose token expires before {@code before} and can be refreshed. */
   public List<Account> refreshableBefore(String service, Instant before) {
-    return db.read(c -> {
-      try (PreparedStatement s = c.prepareStatement("SELECT * FROM linked_accounts WHERE service = ?"
-          + " AND refresh_token IS NOT NULL AND expires_at IS NOT NULL AND expires_at < ?")) {
-        s.setString(1, service);
-        s.setLong(2, before.toEpochMilli());
-        ResultSet rs = s.executeQuery();
-        List<Account> out = new ArrayList<>();
-        while (rs.next()) opened(rs).ifPresent(out::add);
-        return out;
-      }
-    });
+    return db.read(
+        c -> {
+          try (PreparedStatement s =
+              c.prepareStatement(
+                  "SELECT * FROM linked_accounts WHERE service = ?"
+                      + " AND refresh_token IS NOT NULL AND expires_at IS NOT NULL AND expires_at < ?")) {
+            s.setString(1, service);
+            s.setLong(2, before.toEpochMilli());
+            ResultSet rs = s.executeQuery();
+            List<Account> out = new ArrayList<>();
+            while (rs.next()) opened(rs).ifPresent(out::add);
+            return out;
+          }
+        });
   }
 
   /** Removes the link; true if there was one. */
   public boolean unlink(String service, String instance, String matrixUser) {
-    return db.writeAndWait(c -> {
-      try (PreparedStatement s = c.prepareStatement("DELETE FROM linked_accounts"
-          + " WHERE service = ? AND instance = ? AND matrix_user = ?")) {
-        s.setString(1, service);
-        s.setString(2, instance);
-        s.setString(3, matrixUser);
-        return s.executeUpdate() > 0;
-      }
-    });
+    return db.writeAndWait(
+        c -> {
+          try (PreparedStatement s =
+              c.prepareStatement(
+                  "DELETE FROM linked_accounts"
+                      + " WHERE service = ? AND instance = ? AND matrix_user = ?")) {
+            s.setString(1, service);
+            s.setString(2, instance);
+            s.setString(3, matrixUser);
+            return s.executeUpdate() > 0;
+          }
+        });
   }
 
   private Optional<Account> opened(ResultSet rs) throws SQLException {
     String service = rs.getString("service");
     String instance = rs.getString("instance");
     String user = rs.getString("matrix_user");
-    Optional<String> token = box.open(rs.getString("token"), context(service, instance, user, "token"));
+    Optional<String> token =
+        box.open(rs.getString("token"), context(service, instance, user, "token"));
     if (token.isEmpty()) {
-      log.warn("secrets: the {} token of {} cannot be opened with the key from {}; they must link again",
-          service, user, box.source());
+      log.warn(
+          "secrets: the {} token of {} cannot be opened with the key from {}; they must link again",
+          service,
+          user,
+          box.source());
       return Optional.empty();
     }
     String sealedRefresh = rs.getString("refresh_token");
-    @Nullable String refresh = sealedRefresh == null ? null
-        : box.open(sealedRefresh, context(service, instance, user, "refresh")).orElse(null);
-    return Optional.of(new Account(service, instance, user, rs.getString("login"), rs.getString("forge_id"),
-        token.get(), refresh, instant(rs, "expires_at"), instant(rs, "refresh_expires_at")));
+    @Nullable String refresh =
+        sealedRefresh == null
+            ? null
+            : box.open(sealedRefresh, context(service, instance, user, "refresh")).orElse(null);
+    return Optional.of(
+        new Account(
+            service,
+            instance,
+            user,
+            rs.getString("login"),
+            rs.getString("forge_id"),
+            token.get(),
+            refresh,
+            instant(rs, "expires_at"),
+            instant(rs, "refresh_expires_at")));
   }
 
   private static @Nullable Instant instant(ResultSet rs, String column) throws SQLException {

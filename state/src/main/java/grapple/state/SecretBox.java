@@ -30,8 +30,12 @@ public final class SecretBox {
   private static final int NONCE_BYTES = 12;
   private static final int TAG_BITS = 128;
   private static final SecureRandom RANDOM = new SecureRandom();
-  /** What the key check seals, in the key-value table: tells a wrong key from a right one at start. */
+
+  /**
+   * What the key check seals, in the key-value table: tells a wrong key from a right one at start.
+   */
   static final String CHECK_KEY = "secrets.keyCheck";
+
   private static final String CHECK_CONTEXT = "grapple key check";
 
   private final SecretKeySpec key;
@@ -44,18 +48,20 @@ public final class SecretBox {
 
   /** A box with this key (32 bytes), for tests and tools. */
   public static SecretBox of(byte[] key) {
-    if (key.length != KEY_BYTES) throw new IllegalArgumentException("the key must be 32 bytes, was " + key.length);
+    if (key.length != KEY_BYTES)
+      throw new IllegalArgumentException("the key must be 32 bytes, was " + key.length);
     return new SecretBox(key.clone(), "a given key");
   }
 
   /**
-   * The key from {@code base64Key} (GRAPPLE_SECRET_KEY) when given, else from {@code keyFile},
-   * made (32 random bytes, base64, mode 0600) when it does not exist and {@code mayCreate}. Checked
+   * The key from {@code base64Key} (GRAPPLE_SECRET_KEY) when given, else from {@code keyFile}, made
+   * (32 random bytes, base64, mode 0600) when it does not exist and {@code mayCreate}. Checked
    * against the database's key check: a key that cannot open it is refused (tokens sealed with
-   * another key would all be unreadable), unless {@code mayReplace}, where it is logged and the
-   * old tokens are given up. Throws StorageException with one sentence saying what to do.
+   * another key would all be unreadable), unless {@code mayReplace}, where it is logged and the old
+   * tokens are given up. Throws StorageException with one sentence saying what to do.
    */
-  public static SecretBox load(Path keyFile, @Nullable String base64Key, Database db, boolean mayReplace) {
+  public static SecretBox load(
+      Path keyFile, @Nullable String base64Key, Database db, boolean mayReplace) {
     KeyValueStore kv = new KeyValueStore(db);
     Optional<String> check = kv.get(CHECK_KEY);
     SecretBox box;
@@ -64,15 +70,21 @@ public final class SecretBox {
     } else if (Files.exists(keyFile)) {
       box = new SecretBox(read(keyFile), keyFile.toString());
     } else if (check.isPresent() && !mayReplace) {
-      throw new StorageException("secrets: " + keyFile + " does not exist, but the database holds secrets sealed"
-          + " with a key: give every instance the same key (the file, or GRAPPLE_SECRET_KEY)");
+      throw new StorageException(
+          "secrets: "
+              + keyFile
+              + " does not exist, but the database holds secrets sealed"
+              + " with a key: give every instance the same key (the file, or GRAPPLE_SECRET_KEY)");
     } else {
       box = new SecretBox(create(keyFile), keyFile.toString());
       if (check.isPresent()) {
-        log.error("secrets: {} was missing, so a new key was made; the tokens stored before cannot be read:"
-            + " users must link their accounts again (or stop, put the old key file back, and start)", keyFile);
+        log.error(
+            "secrets: {} was missing, so a new key was made; the tokens stored before cannot be read:"
+                + " users must link their accounts again (or stop, put the old key file back, and start)",
+            keyFile);
       } else {
-        log.info("secrets: made the key {} (mode 0600); keep it with the database's backups", keyFile);
+        log.info(
+            "secrets: made the key {} (mode 0600); keep it with the database's backups", keyFile);
       }
       kv.put(CHECK_KEY, box.seal("grapple", CHECK_CONTEXT));
       return box;
@@ -81,11 +93,16 @@ public final class SecretBox {
       kv.put(CHECK_KEY, box.seal("grapple", CHECK_CONTEXT));
     } else if (box.open(check.get(), CHECK_CONTEXT).isEmpty()) {
       if (!mayReplace) {
-        throw new StorageException("secrets: the key from " + box.source + " is not the key the database's secrets"
-            + " were sealed with: use that key (the file, or GRAPPLE_SECRET_KEY)");
+        throw new StorageException(
+            "secrets: the key from "
+                + box.source
+                + " is not the key the database's secrets"
+                + " were sealed with: use that key (the file, or GRAPPLE_SECRET_KEY)");
       }
-      log.error("secrets: the key from {} is not the one the stored tokens were sealed with; they cannot be read:"
-          + " users must link their accounts again (or stop, restore the old key, and start)", box.source);
+      log.error(
+          "secrets: the key from {} is not the one the stored tokens were sealed with; they cannot be read:"
+              + " users must link their accounts again (or stop, restore the old key, and start)",
+          box.source);
       kv.put(CHECK_KEY, box.seal("grapple", CHECK_CONTEXT));
     }
     return box;
@@ -93,7 +110,8 @@ public final class SecretBox {
 
   private static byte[] read(Path keyFile) {
     try {
-      return decode(Files.readString(keyFile, StandardCharsets.US_ASCII).trim(), keyFile.toString());
+      return decode(
+          Files.readString(keyFile, StandardCharsets.US_ASCII).trim(), keyFile.toString());
     } catch (IOException e) {
       throw new StorageException("secrets: cannot read " + keyFile + ": " + e.getMessage(), e);
     }
@@ -107,7 +125,8 @@ public final class SecretBox {
       throw new StorageException("secrets: " + where + " is not base64");
     }
     if (key.length != KEY_BYTES) {
-      throw new StorageException("secrets: " + where + " must hold 32 bytes (base64), held " + key.length);
+      throw new StorageException(
+          "secrets: " + where + " must hold 32 bytes (base64), held " + key.length);
     }
     return key;
   }
@@ -118,15 +137,20 @@ public final class SecretBox {
     try {
       Path parent = keyFile.toAbsolutePath().getParent();
       if (parent != null) Files.createDirectories(parent);
-      Files.createFile(keyFile, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-      Files.writeString(keyFile, Base64.getEncoder().encodeToString(key) + "\n", StandardCharsets.US_ASCII);
+      Files.createFile(
+          keyFile,
+          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      Files.writeString(
+          keyFile, Base64.getEncoder().encodeToString(key) + "\n", StandardCharsets.US_ASCII);
       return key;
     } catch (IOException e) {
       throw new StorageException("secrets: cannot create " + keyFile + ": " + e.getMessage(), e);
     }
   }
 
-  /** {@code plaintext} sealed for {@code context}: {@code v1.<base64url(nonce | ciphertext | tag)>}. */
+  /**
+   * {@code plaintext} sealed for {@code context}: {@code v1.<base64url(nonce | ciphertext | tag)>}.
+   */
   public String seal(String plaintext, String context) {
     try {
       byte[] nonce = new byte[NONCE_BYTES];

@@ -40,8 +40,16 @@ class ForgeStoresTest {
   }
 
   private static LinkedAccounts.Account alice(String token) {
-    return new LinkedAccounts.Account("github", "", "@alice:x", "Alice-GH", "42", token, "ghr_refresh",
-        NOW.plus(Duration.ofHours(8)), NOW.plus(Duration.ofDays(180)));
+    return new LinkedAccounts.Account(
+        "github",
+        "",
+        "@alice:x",
+        "Alice-GH",
+        "42",
+        token,
+        "ghr_refresh",
+        NOW.plus(Duration.ofHours(8)),
+        NOW.plus(Duration.ofDays(180)));
   }
 
   @Test
@@ -50,17 +58,24 @@ class ForgeStoresTest {
 
     accounts.link(alice("ghu_token"));
 
-    assertThat(accounts.get("github", "", "@alice:x")).get().satisfies(a -> {
-      assertThat(a.token()).isEqualTo("ghu_token");
-      assertThat(a.refreshToken()).isEqualTo("ghr_refresh");
-      assertThat(a.login()).isEqualTo("Alice-GH");
-      assertThat(a.expiresAt()).isEqualTo(NOW.plus(Duration.ofHours(8)));
-    });
-    String stored = db.read(c -> {
-      var rs = c.createStatement().executeQuery("SELECT token, refresh_token FROM linked_accounts");
-      rs.next();
-      return rs.getString(1) + rs.getString(2);
-    });
+    assertThat(accounts.get("github", "", "@alice:x"))
+        .get()
+        .satisfies(
+            a -> {
+              assertThat(a.token()).isEqualTo("ghu_token");
+              assertThat(a.refreshToken()).isEqualTo("ghr_refresh");
+              assertThat(a.login()).isEqualTo("Alice-GH");
+              assertThat(a.expiresAt()).isEqualTo(NOW.plus(Duration.ofHours(8)));
+            });
+    String stored =
+        db.read(
+            c -> {
+              var rs =
+                  c.createStatement()
+                      .executeQuery("SELECT token, refresh_token FROM linked_accounts");
+              rs.next();
+              return rs.getString(1) + rs.getString(2);
+            });
     assertThat(stored).doesNotContain("ghu_token").doesNotContain("ghr_refresh");
     assertThat(accounts.get("gitlab", "", "@alice:x")).isEmpty();
   }
@@ -71,7 +86,9 @@ class ForgeStoresTest {
     accounts.link(alice("first"));
     accounts.link(alice("second"));
 
-    assertThat(accounts.get("github", "", "@alice:x")).get().extracting(LinkedAccounts.Account::token)
+    assertThat(accounts.get("github", "", "@alice:x"))
+        .get()
+        .extracting(LinkedAccounts.Account::token)
         .isEqualTo("second");
     assertThat(accounts.matrixUserFor("github", "", "alice-gh")).contains("@alice:x");
     assertThat(accounts.matrixUserFor("github", "", "bob")).isEmpty();
@@ -83,7 +100,8 @@ class ForgeStoresTest {
     byte[] other = new byte[32];
     other[0] = 1;
 
-    assertThat(new LinkedAccounts(db, SecretBox.of(other), clock).get("github", "", "@alice:x")).isEmpty();
+    assertThat(new LinkedAccounts(db, SecretBox.of(other), clock).get("github", "", "@alice:x"))
+        .isEmpty();
   }
 
   @Test
@@ -105,10 +123,13 @@ class ForgeStoresTest {
     String other = states.issue("github", "", "@bob:x");
 
     assertThat(states.take("jira", state)).as("another service").isEmpty();
-    assertThat(states.take("github", state)).contains(new OAuthStates.Pending("github", "", "@alice:x"));
+    assertThat(states.take("github", state))
+        .contains(new OAuthStates.Pending("github", "", "@alice:x"));
     assertThat(states.take("github", state)).as("used twice").isEmpty();
-    assertThat(new OAuthStates(db, Clock.offset(clock, Duration.ofMinutes(31))).take("github", other))
-        .as("expired").isEmpty();
+    assertThat(
+            new OAuthStates(db, Clock.offset(clock, Duration.ofMinutes(31))).take("github", other))
+        .as("expired")
+        .isEmpty();
     assertThat(state).hasSizeGreaterThanOrEqualTo(32).matches("[0-9a-f]+");
   }
 
@@ -116,12 +137,14 @@ class ForgeStoresTest {
   void aDeliveryIsClaimedOnceAndItsRepeatUndoesItsWrite() {
     ForgeDeliveries deliveries = new ForgeDeliveries(db, clock);
     OutboxStore outbox = new OutboxStore(db);
-    List<OutboxStore.Draft> drafts = List.of(new OutboxStore.Draft("!r:x", "m.room.message", Json.object()));
+    List<OutboxStore.Draft> drafts =
+        List.of(new OutboxStore.Draft("!r:x", "m.room.message", Json.object()));
 
     outbox.enqueue(drafts, deliveries.claim("github", "d-1")).join();
 
     assertThatThrownBy(() -> outbox.enqueue(drafts, deliveries.claim("github", "d-1")).join())
-        .isInstanceOf(CompletionException.class).hasCauseInstanceOf(ForgeDeliveries.AlreadyTaken.class);
+        .isInstanceOf(CompletionException.class)
+        .hasCauseInstanceOf(ForgeDeliveries.AlreadyTaken.class);
     assertThat(outbox.pending()).hasSize(1);
     assertThat(deliveries.taken("github", "d-1")).isTrue();
     assertThat(deliveries.taken("gitlab", "d-1")).isFalse();
@@ -129,7 +152,9 @@ class ForgeStoresTest {
 
   @Test
   void deliveriesAreForgottenAfterEightDays() {
-    new OutboxStore(db).enqueue(List.of(), new ForgeDeliveries(db, clock).claim("github", "old")).join();
+    new OutboxStore(db)
+        .enqueue(List.of(), new ForgeDeliveries(db, clock).claim("github", "old"))
+        .join();
 
     ForgeDeliveries later = new ForgeDeliveries(db, Clock.offset(clock, Duration.ofDays(9)));
     later.prune();

@@ -41,8 +41,11 @@ class SecretBoxTest {
     assertThat(sealed).startsWith("v1.").doesNotContain("ghp_secret");
     assertThat(box.open(sealed, "github token of @a:x")).contains("ghp_secret");
     assertThat(box.open(sealed, "github token of @b:x")).as("another row's context").isEmpty();
-    assertThat(SecretBox.of(key(2)).open(sealed, "github token of @a:x")).as("another key").isEmpty();
-    String changed = sealed.substring(0, sealed.length() - 2) + (sealed.endsWith("A") ? "BB" : "AA");
+    assertThat(SecretBox.of(key(2)).open(sealed, "github token of @a:x"))
+        .as("another key")
+        .isEmpty();
+    String changed =
+        sealed.substring(0, sealed.length() - 2) + (sealed.endsWith("A") ? "BB" : "AA");
     assertThat(box.open(changed, "github token of @a:x")).as("one byte changed").isEmpty();
     assertThat(box.open("garbage", "x")).isEmpty();
   }
@@ -60,9 +63,11 @@ class SecretBoxTest {
 
     SecretBox box = SecretBox.load(keyFile, null, db, false);
 
-    assertThat(Files.getPosixFilePermissions(keyFile)).containsExactlyInAnyOrder(OWNER_READ, OWNER_WRITE);
+    assertThat(Files.getPosixFilePermissions(keyFile))
+        .containsExactlyInAnyOrder(OWNER_READ, OWNER_WRITE);
     assertThat(Base64.getDecoder().decode(Files.readString(keyFile).trim())).hasSize(32);
-    assertThat(SecretBox.load(keyFile, null, db, false).open(box.seal("t", "c"), "c")).contains("t");
+    assertThat(SecretBox.load(keyFile, null, db, false).open(box.seal("t", "c"), "c"))
+        .contains("t");
   }
 
   @Test
@@ -79,8 +84,15 @@ class SecretBoxTest {
   void aKeyOtherThanTheDatabasesIsRefusedWithWhatToDo() {
     SecretBox.load(dir.resolve("grapple.key"), null, db, false);
 
-    assertThatThrownBy(() -> SecretBox.load(dir.resolve("other.key"), Base64.getEncoder().encodeToString(key(9)), db,
-        false)).isInstanceOf(StorageException.class).hasMessageContaining("is not the key the database's secrets")
+    assertThatThrownBy(
+            () ->
+                SecretBox.load(
+                    dir.resolve("other.key"),
+                    Base64.getEncoder().encodeToString(key(9)),
+                    db,
+                    false))
+        .isInstanceOf(StorageException.class)
+        .hasMessageContaining("is not the key the database's secrets")
         .hasMessageContaining("GRAPPLE_SECRET_KEY");
   }
 
@@ -91,19 +103,24 @@ class SecretBoxTest {
     String sealed = first.seal("old token", "c");
     Files.delete(keyFile);
 
-    assertThatThrownBy(() -> SecretBox.load(keyFile, null, db, false)).isInstanceOf(StorageException.class)
+    assertThatThrownBy(() -> SecretBox.load(keyFile, null, db, false))
+        .isInstanceOf(StorageException.class)
         .hasMessageContaining("does not exist, but the database holds secrets");
     SecretBox replaced = SecretBox.load(keyFile, null, db, true);
 
     assertThat(replaced.open(sealed, "c")).as("a token sealed with the lost key").isEmpty();
-    assertThat(SecretBox.load(keyFile, null, db, false).open(replaced.seal("new", "c"), "c")).contains("new");
+    assertThat(SecretBox.load(keyFile, null, db, false).open(replaced.seal("new", "c"), "c"))
+        .contains("new");
   }
 
   @Test
   void aKeyThatIsNotBase64Or32BytesIsNamed() {
     assertThatThrownBy(() -> SecretBox.load(dir.resolve("k"), "not base64!", db, false))
         .hasMessageContaining("GRAPPLE_SECRET_KEY is not base64");
-    assertThatThrownBy(() -> SecretBox.load(dir.resolve("k"), Base64.getEncoder().encodeToString(new byte[16]), db,
-        false)).hasMessageContaining("must hold 32 bytes");
+    assertThatThrownBy(
+            () ->
+                SecretBox.load(
+                    dir.resolve("k"), Base64.getEncoder().encodeToString(new byte[16]), db, false))
+        .hasMessageContaining("must hold 32 bytes");
   }
 }

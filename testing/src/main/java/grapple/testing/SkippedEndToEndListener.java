@@ -15,11 +15,11 @@ import org.junit.platform.launcher.TestIdentifier;
 import org.junit.platform.launcher.TestPlan;
 
 /**
- * A JUnit Platform listener that prints, when a test run ends, how many end-to-end tests it
- * skipped because Synapse was not running. A module registers it in its test resources
- * ({@code META-INF/services/org.junit.platform.launcher.TestExecutionListener}). When the system
- * property {@value #SUMMARY_FILE_PROPERTY} names a file, the banner is also written there (or the
- * file deleted if nothing was skipped), so that the build can print it again as its last lines.
+ * A JUnit Platform listener that prints, when a test run ends, how many end-to-end tests it skipped
+ * because Synapse was not running. A module registers it in its test resources ({@code
+ * META-INF/services/org.junit.platform.launcher.TestExecutionListener}). When the system property
+ * {@value #SUMMARY_FILE_PROPERTY} names a file, the banner is also written there (or the file
+ * deleted if nothing was skipped), so that the build can print it again as its last lines.
  */
 public final class SkippedEndToEndListener implements TestExecutionListener {
   public static final String SUMMARY_FILE_PROPERTY = "grapple.e2e.skippedSummary";
@@ -52,13 +52,15 @@ public final class SkippedEndToEndListener implements TestExecutionListener {
   @Override
   public void executionFinished(TestIdentifier identifier, TestExecutionResult result) {
     if (result.getStatus() != TestExecutionResult.Status.ABORTED) return;
-    skipped.aborted(result.getThrowable().map(Throwable::getMessage).orElse(null), testsIn(identifier));
+    skipped.aborted(
+        result.getThrowable().map(Throwable::getMessage).orElse(null), testsIn(identifier));
   }
 
   /** A test counts one; an aborted class counts the tests under it, which never started. */
   private long testsIn(TestIdentifier identifier) {
     if (identifier.isTest()) return 1;
-    TestPlan started = Objects.requireNonNull(plan, "plan"); // JUnit starts the plan before any test ends
+    TestPlan started =
+        Objects.requireNonNull(plan, "plan"); // JUnit starts the plan before any test ends
     return started.getDescendants(identifier).stream().filter(TestIdentifier::isTest).count();
   }
 

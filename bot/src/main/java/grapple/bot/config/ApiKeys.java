@@ -29,7 +29,8 @@ final class ApiKeys {
    * Returns the keys of {@code provisioning.tokens}. Names and tokens must be unique, and no token
    * may equal {@code secret} (the resolved provisioning secret, or null).
    */
-  static List<Config.ApiKey> read(Section provisioning, @Nullable String secret, Map<String, String> env) {
+  static List<Config.ApiKey> read(
+      Section provisioning, @Nullable String secret, Map<String, String> env) {
     Map<String, String> nameOwners = new HashMap<>();
     Map<String, String> tokenOwners = new HashMap<>();
     if (secret != null) tokenOwners.put(secret, provisioning.pathOf("secret"));
@@ -45,7 +46,9 @@ final class ApiKeys {
     return List.copyOf(keys);
   }
 
-  /** The variable whose value replaces the file's token: {@code ci-deploy} → {@code ..._CI_DEPLOY}. */
+  /**
+   * The variable whose value replaces the file's token: {@code ci-deploy} → {@code ..._CI_DEPLOY}.
+   */
   static String envVariable(String name) {
     return TOKEN_ENV_PREFIX + name.toUpperCase(Locale.ROOT).replace('-', '_').replace('.', '_');
   }
@@ -71,7 +74,8 @@ final class ApiKeys {
     boolean useEnv = fromEnv != null && !fromEnv.isEmpty();
     String token = useEnv ? fromEnv : fromFile;
     if (token == null && !entry.isSet("token")) {
-      entry.problem("token", "is required" + (variable == null ? "" : " (or set " + variable + ")"));
+      entry.problem(
+          "token", "is required" + (variable == null ? "" : " (or set " + variable + ")"));
     }
     if (token == null) return null;
     String source = useEnv ? " (from " + variable + ")" : "";
@@ -82,8 +86,14 @@ final class ApiKeys {
   private static boolean isUsable(
       Section entry, String token, String source, Map<String, String> owners) {
     if (token.length() < MIN_TOKEN_CHARS) {
-      entry.problem("token", "must be at least " + MIN_TOKEN_CHARS + " characters, was "
-          + token.length() + " characters" + source);
+      entry.problem(
+          "token",
+          "must be at least "
+              + MIN_TOKEN_CHARS
+              + " characters, was "
+              + token.length()
+              + " characters"
+              + source);
       return false;
     }
     String owner = owners.putIfAbsent(token, entry.pathOf("token"));
@@ -105,8 +115,8 @@ final class ApiKeys {
     }
     for (int i = 0; i < scopes.size(); i++) {
       if (Config.ApiKey.SCOPES.contains(scopes.get(i))) continue;
-      entry.problem("scopes[" + i + "]",
-          "must be one of " + SCOPE_CHOICES + ", was '" + scopes.get(i) + "'");
+      entry.problem(
+          "scopes[" + i + "]", "must be one of " + SCOPE_CHOICES + ", was '" + scopes.get(i) + "'");
     }
     return new LinkedHashSet<>(scopes);
   }

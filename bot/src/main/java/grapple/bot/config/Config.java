@@ -1,8 +1,7 @@
 package grapple.bot.config;
 
-import grapple.state.Location;
-
 import grapple.commands.PermissionRule;
+import grapple.state.Location;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -29,13 +28,23 @@ public record Config(
   /** The settings a service read from its section; throws when no section of that name was read. */
   public ServiceSettings settings(String service) {
     ServiceSettings settings = services.get(service);
-    if (settings == null) throw new IllegalStateException("no config section was read for " + service);
+    if (settings == null)
+      throw new IllegalStateException("no config section was read for " + service);
     return settings;
   }
 
   /** This config with the services' settings as read (the core sections stay as they are). */
   public Config withServices(Map<String, ServiceSettings> read) {
-    return new Config(homeserver, bot, database, listeners, provisioning, permissions, logging, outbox, secrets,
+    return new Config(
+        homeserver,
+        bot,
+        database,
+        listeners,
+        provisioning,
+        permissions,
+        logging,
+        outbox,
+        secrets,
         read);
   }
 
@@ -47,7 +56,9 @@ public record Config(
   /** {@code url} is null in local mode; {@code domain} is the server name (default localhost). */
   public record Homeserver(@Nullable String url, String domain) {}
 
-  /** {@code accessToken} and {@code password} may be null (at most one is needed in matrix mode). */
+  /**
+   * {@code accessToken} and {@code password} may be null (at most one is needed in matrix mode).
+   */
   public record Bot(
       String userId,
       @Nullable String accessToken,
@@ -57,9 +68,17 @@ public record Config(
     /** Never prints the token or password (configs get logged). */
     @Override
     public String toString() {
-      return "Bot[userId=" + userId + ", accessToken=" + (accessToken == null ? "unset" : "***")
-          + ", password=" + (password == null ? "unset" : "***") + ", displayName=" + displayName
-          + ", commandPrefixes=" + commandPrefixes + "]";
+      return "Bot[userId="
+          + userId
+          + ", accessToken="
+          + (accessToken == null ? "unset" : "***")
+          + ", password="
+          + (password == null ? "unset" : "***")
+          + ", displayName="
+          + displayName
+          + ", commandPrefixes="
+          + commandPrefixes
+          + "]";
     }
   }
 
@@ -79,7 +98,8 @@ public record Config(
   public record Listener(String bindAddress, int port) {}
 
   /** Where each listener binds, and the request bytes all of them may hold in memory at once. */
-  public record Listeners(Listener webhooks, Listener provisioning, Listener metrics, long maxBytesInFlight) {}
+  public record Listeners(
+      Listener webhooks, Listener provisioning, Listener metrics, long maxBytesInFlight) {}
 
   /** {@code secret} may be null (the provisioning API is then off). */
   /**
@@ -97,17 +117,23 @@ public record Config(
 
     @Override
     public String toString() {
-      return "Provisioning[secret=" + (secret == null ? "unset" : "***") + ", tokens=" + tokens + "]";
+      return "Provisioning[secret="
+          + (secret == null ? "unset" : "***")
+          + ", tokens="
+          + tokens
+          + "]";
     }
   }
 
   /**
-   * A scoped API key: a name (shown in audit fields and logs), the token, its scopes
-   * ({@code connections:read}, {@code connections:write}, {@code admin}) and an optional room
-   * allow-list (empty = every room).
+   * A scoped API key: a name (shown in audit fields and logs), the token, its scopes ({@code
+   * connections:read}, {@code connections:write}, {@code admin}) and an optional room allow-list
+   * (empty = every room).
    */
-  public record ApiKey(String name, String token, java.util.Set<String> scopes, List<String> rooms) {
-    public static final java.util.Set<String> SCOPES = java.util.Set.of("connections:read", "connections:write", "admin");
+  public record ApiKey(
+      String name, String token, java.util.Set<String> scopes, List<String> rooms) {
+    public static final java.util.Set<String> SCOPES =
+        java.util.Set.of("connections:read", "connections:write", "admin");
 
     public ApiKey {
       scopes = java.util.Set.copyOf(scopes);
@@ -133,7 +159,11 @@ public record Config(
   public record Secrets(Path keyFile, @Nullable String base64Key) {
     @Override
     public String toString() {
-      return "Secrets[keyFile=" + keyFile + ", base64Key=" + (base64Key == null ? "unset" : "***") + "]";
+      return "Secrets[keyFile="
+          + keyFile
+          + ", base64Key="
+          + (base64Key == null ? "unset" : "***")
+          + "]";
     }
   }
 }

@@ -32,7 +32,8 @@ final class Quantities {
     if (!matcher.matches()) return -1;
     String unit = matcher.group(2) == null ? "" : matcher.group(2);
     try {
-      return Math.multiplyExact(Long.parseLong(matcher.group(1)), Objects.requireNonNull(BYTES_PER_UNIT.get(unit)));
+      return Math.multiplyExact(
+          Long.parseLong(matcher.group(1)), Objects.requireNonNull(BYTES_PER_UNIT.get(unit)));
     } catch (ArithmeticException | NumberFormatException tooLarge) {
       return Long.MAX_VALUE;
     }

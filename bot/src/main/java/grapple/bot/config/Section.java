@@ -7,8 +7,8 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -16,8 +16,8 @@ import org.jetbrains.annotations.Contract;
 import org.jspecify.annotations.Nullable;
 
 /**
- * One YAML mapping of the config being read: typed getters that fall back to a default, note
- * which keys exist, and report problems by key path instead of throwing.
+ * One YAML mapping of the config being read: typed getters that fall back to a default, note which
+ * keys exist, and report problems by key path instead of throwing.
  */
 public final class Section {
   /** An http or https URL with a host, as config values that are URLs must be. */
@@ -36,6 +36,7 @@ public final class Section {
   static final class Walk {
     final List<String> problems = new ArrayList<>();
     final Set<String> leafPaths = new LinkedHashSet<>();
+
     /** The environment the config is read with (secrets may come from it). */
     Map<String, String> env = Map.of();
 
@@ -57,8 +58,8 @@ public final class Section {
   }
 
   /**
-   * The environment variable {@code name} when it is set and not empty, else the secret at
-   * {@code key} (the environment wins, so a secret need not be in the file).
+   * The environment variable {@code name} when it is set and not empty, else the secret at {@code
+   * key} (the environment wins, so a secret need not be in the file).
    */
   public @Nullable String secretOrEnv(String key, String name) {
     String fromFile = secret(key);
@@ -163,7 +164,8 @@ public final class Section {
 
   /** Like {@link #string}, but a value that does not match is a problem described by rule. */
   @Contract("_, !null, _, _ -> !null")
-  public @Nullable String matching(String key, @Nullable String fallback, Pattern format, String rule) {
+  public @Nullable String matching(
+      String key, @Nullable String fallback, Pattern format, String rule) {
     String value = string(key, fallback);
     if (value != null && !format.matcher(value).matches()) {
       reject(key, rule);
@@ -194,9 +196,11 @@ public final class Section {
       return fallback;
     }
     if (number < min || number > max) {
-      reject(key, max == Integer.MAX_VALUE
-          ? "must be at least " + min
-          : "must be between " + min + " and " + max);
+      reject(
+          key,
+          max == Integer.MAX_VALUE
+              ? "must be at least " + min
+              : "must be between " + min + " and " + max);
       return fallback;
     }
     return number.intValue();
@@ -231,20 +235,28 @@ public final class Section {
   }
 
   /** Reports every key of this mapping that no getter asked for. Call after reading all keys. */
-  /** A size between {@code min} and {@code max} bytes, written like 512kb or 1mb; the default when invalid. */
+  /**
+   * A size between {@code min} and {@code max} bytes, written like 512kb or 1mb; the default when
+   * invalid.
+   */
   public long size(String key, String fallback, long min, long max) {
     long bytes = Quantities.bytes(string(key, fallback));
-    String rule = bytes < 0 ? Quantities.SIZE_RULE
-        : bytes < min ? "must be at least " + Quantities.describeBytes(min)
-        : bytes > max ? "must be at most " + Quantities.describeBytes(max)
-        : null;
+    String rule =
+        bytes < 0
+            ? Quantities.SIZE_RULE
+            : bytes < min
+                ? "must be at least " + Quantities.describeBytes(min)
+                : bytes > max ? "must be at most " + Quantities.describeBytes(max) : null;
     if (rule == null) return bytes;
     reject(key, rule);
     return Quantities.bytes(fallback);
   }
 
-  /** A duration of at least {@code minimum}, written like 30d or 1d12h; the default when invalid. */
-  public java.time.Duration duration(String key, String fallback, java.time.Duration minimum, String minimumRule) {
+  /**
+   * A duration of at least {@code minimum}, written like 30d or 1d12h; the default when invalid.
+   */
+  public java.time.Duration duration(
+      String key, String fallback, java.time.Duration minimum, String minimumRule) {
     java.time.Duration value = Quantities.duration(string(key, fallback));
     if (value != null && value.compareTo(minimum) >= 0) return value;
     reject(key, value == null ? Quantities.DURATION_RULE : minimumRule);

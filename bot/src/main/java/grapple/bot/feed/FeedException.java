@@ -2,7 +2,10 @@ package grapple.bot.feed;
 
 import java.util.Objects;
 
-/** A feed could not be fetched or read; the message is the reason, in words a room admin understands. */
+/**
+ * A feed could not be fetched or read; the message is the reason, in words a room admin
+ * understands.
+ */
 final class FeedException extends Exception {
   private static final long serialVersionUID = 1L;
 

@@ -8,5 +8,10 @@ import org.jspecify.annotations.Nullable;
  * the link, else title and date; {@code url} is absolute; {@code title} and {@code summary} are
  * plain text; {@code author} and {@code date} may be null.
  */
-record FeedItem(@Nullable String id, @Nullable String title, @Nullable String url, @Nullable String author,
-    @Nullable Instant date, @Nullable String summary) {}
+record FeedItem(
+    @Nullable String id,
+    @Nullable String title,
+    @Nullable String url,
+    @Nullable String author,
+    @Nullable Instant date,
+    @Nullable String summary) {}

@@ -19,18 +19,23 @@ import org.jspecify.annotations.Nullable;
 final class FeedMessage {
   static final String DEFAULT_TEMPLATE = "New post in $FEEDNAME: $LINK";
   static final int MAX_SUMMARY = 512;
-  private static final String[] TOKENS =
-      {"$FEEDNAME", "$FEEDURL", "$FEEDTITLE", "$TITLE", "$URL", "$LINK", "$AUTHOR", "$DATE", "$SUMMARY"};
-  private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'")
-      .withZone(ZoneOffset.UTC);
+  private static final String[] TOKENS = {
+    "$FEEDNAME", "$FEEDURL", "$FEEDTITLE", "$TITLE", "$URL", "$LINK", "$AUTHOR", "$DATE", "$SUMMARY"
+  };
+  private static final DateTimeFormatter DATE =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'").withZone(ZoneOffset.UTC);
 
   private FeedMessage() {}
 
   static ObjectNode render(FeedConfig config, ParsedFeed feed, FeedItem item) {
     Map<String, String> values = values(config, feed, item);
     String template = config.template().orElse(DEFAULT_TEMPLATE);
-    ObjectNode content = Json.object().put("msgtype", "m.notice").put("body", plain(template, values, item))
-        .put("format", "org.matrix.custom.html").put("formatted_body", html(template, values, item));
+    ObjectNode content =
+        Json.object()
+            .put("msgtype", "m.notice")
+            .put("body", plain(template, values, item))
+            .put("format", "org.matrix.custom.html")
+            .put("formatted_body", html(template, values, item));
     if (!config.showUrlPreviews()) content.putArray("com.beeper.linkpreviews");
     return content;
   }
@@ -63,9 +68,11 @@ final class FeedMessage {
   }
 
   private static String plain(String template, Map<String, String> values, FeedItem item) {
-    String link = item.url() == null ? values.get("$TITLE") : values.get("$TITLE") + " (" + item.url() + ")";
+    String link =
+        item.url() == null ? values.get("$TITLE") : values.get("$TITLE") + " (" + item.url() + ")";
     String out = template.replace("$LINK", link);
-    for (Map.Entry<String, String> e : values.entrySet()) out = out.replace(e.getKey(), e.getValue());
+    for (Map.Entry<String, String> e : values.entrySet())
+      out = out.replace(e.getKey(), e.getValue());
     return out;
   }
 
@@ -74,13 +81,15 @@ final class FeedMessage {
     String marked = template;
     for (int i = 0; i < TOKENS.length; i++) marked = marked.replace(TOKENS[i], placeholder(i));
     String html = Messages.renderTemplate(marked);
-    for (int i = 0; i < TOKENS.length; i++) html = html.replace(placeholder(i), htmlValue(TOKENS[i], values, item));
+    for (int i = 0; i < TOKENS.length; i++)
+      html = html.replace(placeholder(i), htmlValue(TOKENS[i], values, item));
     return Messages.sanitize(html);
   }
 
   private static String htmlValue(String token, Map<String, String> values, FeedItem item) {
     // values has every token but $LINK.
-    if (!token.equals("$LINK")) return Entities.escape(Objects.requireNonNull(values.get(token), token));
+    if (!token.equals("$LINK"))
+      return Entities.escape(Objects.requireNonNull(values.get(token), token));
     String title = Entities.escape(Objects.requireNonNull(values.get("$TITLE")));
     if (item.url() == null) return title;
     return "<a href=\"" + Entities.escape(item.url()) + "\">" + title + "</a>";

@@ -22,8 +22,10 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class AppTokens {
   private static final Duration JWT_LIFETIME = Duration.ofMinutes(9);
+
   /** GitHub's clock may run ahead of ours: the JWT claims to be issued a minute ago. */
   private static final Duration CLOCK_DRIFT = Duration.ofSeconds(60);
+
   private static final Duration RENEW_BEFORE_EXPIRY = Duration.ofMinutes(5);
   private static final Duration REMEMBER_INSTALLATION = Duration.ofMinutes(10);
   private static final Base64.Encoder BASE64URL = Base64.getUrlEncoder().withoutPadding();
@@ -49,8 +51,13 @@ final class AppTokens {
   String jwt() {
     Instant now = clock.instant();
     String header = encode("{\"alg\":\"RS256\",\"typ\":\"JWT\"}");
-    String claims = encode(Json.write(Json.object().put("iat", now.minus(CLOCK_DRIFT).getEpochSecond())
-        .put("exp", now.plus(JWT_LIFETIME).getEpochSecond()).put("iss", Long.toString(app.id()))));
+    String claims =
+        encode(
+            Json.write(
+                Json.object()
+                    .put("iat", now.minus(CLOCK_DRIFT).getEpochSecond())
+                    .put("exp", now.plus(JWT_LIFETIME).getEpochSecond())
+                    .put("iss", Long.toString(app.id()))));
     String signingInput = header + "." + claims;
     try {
       Signature rsa = Signature.getInstance("SHA256withRSA");
@@ -74,8 +81,8 @@ final class AppTokens {
   }
 
   /**
-   * True when the app is installed on the repository. Asks GitHub afresh: the setup check that
-   * says "install the app" is tried again right after the user installed it.
+   * True when the app is installed on the repository. Asks GitHub afresh: the setup check that says
+   * "install the app" is tried again right after the user installed it.
    */
   boolean installedOn(String owner, String repo) throws GithubException {
     installations.remove(key(owner, repo));
@@ -103,9 +110,11 @@ final class AppTokens {
 
   private String forInstallation(long installation) throws GithubException {
     Token cached = tokens.get(installation);
-    if (cached != null && cached.expiresAt().isAfter(clock.instant().plus(RENEW_BEFORE_EXPIRY))) return cached.token();
+    if (cached != null && cached.expiresAt().isAfter(clock.instant().plus(RENEW_BEFORE_EXPIRY)))
+      return cached.token();
     JsonNode answer = client.installationToken(jwt(), installation);
-    Token fresh = new Token(answer.path("token").asText(), expiry(answer.path("expires_at").asText("")));
+    Token fresh =
+        new Token(answer.path("token").asText(), expiry(answer.path("expires_at").asText("")));
     tokens.put(installation, fresh);
     return fresh.token();
   }

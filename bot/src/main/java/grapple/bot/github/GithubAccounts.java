@@ -14,15 +14,17 @@ import org.slf4j.LoggerFactory;
 /**
  * The GitHub accounts Matrix users linked: by personal token or by the OAuth web flow, each token
  * checked with GitHub before it is stored; expiring user tokens (GitHub Apps' user tokens last 8
- * hours) refreshed before use and, on the leader, ahead of time. Also who on Matrix a GitHub
- * login is, for mentions.
+ * hours) refreshed before use and, on the leader, ahead of time. Also who on Matrix a GitHub login
+ * is, for mentions.
  */
 final class GithubAccounts implements Mentions {
   private static final Logger log = LoggerFactory.getLogger(GithubAccounts.class);
   static final String SERVICE = "github";
   private static final String INSTANCE = "";
+
   /** A token this close to expiring is refreshed before it is used. */
   private static final Duration REFRESH_MARGIN = Duration.ofMinutes(5);
+
   /** The leader refreshes tokens expiring within this. */
   static final Duration REFRESH_AHEAD = Duration.ofMinutes(30);
 
@@ -41,21 +43,49 @@ final class GithubAccounts implements Mentions {
   /** Checks a personal access token with GitHub and links it; returns the account. */
   Account linkToken(String matrixUser, String token) throws GithubException {
     JsonNode user = client.user(token);
-    Account account = new Account(SERVICE, INSTANCE, matrixUser, user.path("login").asText(),
-        user.path("id").asText(), token, null, null, null);
+    Account account =
+        new Account(
+            SERVICE,
+            INSTANCE,
+            matrixUser,
+            user.path("login").asText(),
+            user.path("id").asText(),
+            token,
+            null,
+            null,
+            null);
     store.link(account);
-    log.info("github: {} linked the GitHub account {} with a personal token", matrixUser, account.login());
+    log.info(
+        "github: {} linked the GitHub account {} with a personal token",
+        matrixUser,
+        account.login());
     return account;
   }
 
-  /** Exchanges an OAuth code for tokens, checks them with GitHub and links them; returns the account. */
+  /**
+   * Exchanges an OAuth code for tokens, checks them with GitHub and links them; returns the
+   * account.
+   */
   Account linkCode(String matrixUser, String code) throws GithubException {
-    GithubSettings.OAuth oauth = settings.oauth().orElseThrow(() -> new GithubException(0, "OAuth is not configured"));
-    JsonNode tokens = client.oauthToken(oauth, Map.of("code", code, "redirect_uri", oauth.redirectUri()));
+    GithubSettings.OAuth oauth =
+        settings.oauth().orElseThrow(() -> new GithubException(0, "OAuth is not configured"));
+    JsonNode tokens =
+        client.oauthToken(oauth, Map.of("code", code, "redirect_uri", oauth.redirectUri()));
     String token = tokens.path("access_token").asText();
     JsonNode user = client.user(token);
-    Account account = withTokens(new Account(SERVICE, INSTANCE, matrixUser, user.path("login").asText(),
-        user.path("id").asText(), token, null, null, null), tokens);
+    Account account =
+        withTokens(
+            new Account(
+                SERVICE,
+                INSTANCE,
+                matrixUser,
+                user.path("login").asText(),
+                user.path("id").asText(),
+                token,
+                null,
+                null,
+                null),
+            tokens);
     store.link(account);
     log.info("github: {} linked the GitHub account {} by OAuth", matrixUser, account.login());
     return account;
@@ -64,11 +94,22 @@ final class GithubAccounts implements Mentions {
   private Account withTokens(Account a, JsonNode tokens) {
     Instant now = clock.instant();
     String refresh = tokens.path("refresh_token").asText(null);
-    Instant expires = tokens.has("expires_in") ? now.plusSeconds(tokens.get("expires_in").asLong()) : null;
-    Instant refreshExpires = tokens.has("refresh_token_expires_in")
-        ? now.plusSeconds(tokens.get("refresh_token_expires_in").asLong()) : null;
-    return new Account(a.service(), a.instance(), a.matrixUser(), a.login(), a.forgeId(),
-        tokens.path("access_token").asText(a.token()), refresh, expires, refreshExpires);
+    Instant expires =
+        tokens.has("expires_in") ? now.plusSeconds(tokens.get("expires_in").asLong()) : null;
+    Instant refreshExpires =
+        tokens.has("refresh_token_expires_in")
+            ? now.plusSeconds(tokens.get("refresh_token_expires_in").asLong())
+            : null;
+    return new Account(
+        a.service(),
+        a.instance(),
+        a.matrixUser(),
+        a.login(),
+        a.forgeId(),
+        tokens.path("access_token").asText(a.token()),
+        refresh,
+        expires,
+        refreshExpires);
   }
 
   Optional<Account> account(String matrixUser) {
@@ -82,7 +123,8 @@ final class GithubAccounts implements Mentions {
   Optional<String> token(String matrixUser) throws GithubException {
     Optional<Account> account = account(matrixUser);
     if (account.isEmpty()) return Optional.empty();
-    if (!account.get().expiresWithin(REFRESH_MARGIN, clock.instant())) return Optional.of(account.get().token());
+    if (!account.get().expiresWithin(REFRESH_MARGIN, clock.instant()))
+      return Optional.of(account.get().token());
     return refresh(account.get()).map(Account::token);
   }
 
@@ -100,12 +142,15 @@ final class GithubAccounts implements Mentions {
     }
     JsonNode tokens;
     try {
-      tokens = client.oauthToken(settings.oauth().get(), Map.of("grant_type", "refresh_token",
-          "refresh_token", account.refreshToken()));
+      tokens =
+          client.oauthToken(
+              settings.oauth().get(),
+              Map.of("grant_type", "refresh_token", "refresh_token", account.refreshToken()));
     } catch (GithubException e) {
       if (e.status() == 0 || e.status() >= 500) throw e;
       Optional<Account> now = account(account.matrixUser());
-      if (now.isPresent() && renewedSince(account, now.get())) return now; // another instance renewed it meanwhile
+      if (now.isPresent() && renewedSince(account, now.get()))
+        return now; // another instance renewed it meanwhile
       unlink(account, "GitHub refused to refresh its token (" + e.getMessage() + ")");
       return Optional.empty();
     }
@@ -124,7 +169,10 @@ final class GithubAccounts implements Mentions {
       try {
         refresh(account);
       } catch (GithubException e) {
-        log.warn("github: could not refresh the token of {} yet: {}", account.matrixUser(), e.getMessage());
+        log.warn(
+            "github: could not refresh the token of {} yet: {}",
+            account.matrixUser(),
+            e.getMessage());
       }
     }
   }

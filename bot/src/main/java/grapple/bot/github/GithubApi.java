@@ -44,7 +44,8 @@ final class GithubApi {
     caller.require(Caller.READ);
     String userId = userId(request);
     if (parts.settings().oauth().isEmpty()) {
-      throw new ApiException(ErrorCode.DISABLED_FEATURE, "GitHub OAuth is not configured on this bot (github.oauth).");
+      throw new ApiException(
+          ErrorCode.DISABLED_FEATURE, "GitHub OAuth is not configured on this bot (github.oauth).");
     }
     ObjectNode out = Json.object().put("user_url", commands.authorizeUrl(userId));
     parts.settings().installUrl().ifPresent(url -> out.put("org_url", url));
@@ -59,13 +60,16 @@ final class GithubApi {
     Paging paging = paging(request);
     try {
       GithubClient.Page page = installations(token.get(), paging);
-      ObjectNode out = Json.object().put("loggedIn", true).put("username",
-          parts.accounts().account(userId).map(a -> a.login()).orElse(""));
+      ObjectNode out =
+          Json.object()
+              .put("loggedIn", true)
+              .put("username", parts.accounts().account(userId).map(a -> a.login()).orElse(""));
       ArrayNode orgs = out.putArray("organisations");
       for (JsonNode installation : page.items()) {
         JsonNode account = installation.path("account");
-        orgs.addObject().put("name", account.path("login").asText()).put("avatarUrl", account.path("avatar_url")
-            .asText());
+        orgs.addObject()
+            .put("name", account.path("login").asText())
+            .put("avatarUrl", account.path("avatar_url").asText());
       }
       return Response.json(200, out);
     } catch (GithubException e) {
@@ -73,7 +77,9 @@ final class GithubApi {
     }
   }
 
-  /** The app installations the user can see; none for a personal token (GitHub answers those 403). */
+  /**
+   * The app installations the user can see; none for a personal token (GitHub answers those 403).
+   */
   private GithubClient.Page installations(String token, Paging paging) throws GithubException {
     try {
       return parts.client().installations(token, paging.page(), paging.perPage());
@@ -86,13 +92,19 @@ final class GithubApi {
   private Response orgRepositories(Request request, Caller caller) {
     caller.require(Caller.READ);
     String org = request.pathParam("org");
-    BadInput.check(ORG.matcher(org).matches(), "org", "must be a GitHub organisation or user name, was '%s'", org);
-    return list(request, (token, p) -> parts.client().orgRepositories(token, org, p.page(), p.perPage()));
+    BadInput.check(
+        ORG.matcher(org).matches(),
+        "org",
+        "must be a GitHub organisation or user name, was '%s'",
+        org);
+    return list(
+        request, (token, p) -> parts.client().orgRepositories(token, org, p.page(), p.perPage()));
   }
 
   private Response repositories(Request request, Caller caller) {
     caller.require(Caller.READ);
-    return list(request, (token, p) -> parts.client().userRepositories(token, p.page(), p.perPage()));
+    return list(
+        request, (token, p) -> parts.client().userRepositories(token, p.page(), p.perPage()));
   }
 
   private interface Lister {
@@ -108,7 +120,10 @@ final class GithubApi {
       ObjectNode out = Json.object().put("loggedIn", true).put("page", paging.page());
       ArrayNode repos = out.putArray("repositories");
       for (JsonNode r : page.items()) {
-        repos.addObject().put("name", r.path("name").asText()).put("owner", r.path("owner").path("login").asText())
+        repos
+            .addObject()
+            .put("name", r.path("name").asText())
+            .put("owner", r.path("owner").path("login").asText())
             .put("fullName", r.path("full_name").asText())
             .put("avatarUrl", r.path("owner").path("avatar_url").asText())
             .put("description", r.path("description").asText(""));
@@ -124,7 +139,8 @@ final class GithubApi {
   private Optional<String> token(String userId, boolean required) {
     try {
       Optional<String> token = parts.accounts().token(userId);
-      if (token.isEmpty() && required) throw new ApiException(ErrorCode.FORBIDDEN_USER, "Not logged in");
+      if (token.isEmpty() && required)
+        throw new ApiException(ErrorCode.FORBIDDEN_USER, "Not logged in");
       return token;
     } catch (GithubException e) {
       throw refused(e);
@@ -132,14 +148,17 @@ final class GithubApi {
   }
 
   private static ApiException refused(GithubException e) {
-    return new ApiException(ErrorCode.ADDITIONAL_ACTION_REQUIRED, "GitHub refused the request: " + e.getMessage());
+    return new ApiException(
+        ErrorCode.ADDITIONAL_ACTION_REQUIRED, "GitHub refused the request: " + e.getMessage());
   }
 
   private static String userId(Request request) {
     String userId = request.query().get("userId");
     if (userId == null || !USER_ID.matcher(userId).matches()) {
-      throw new BadInput("userId", "must be a Matrix user id like @alice:example.org, was "
-          + (userId == null ? "missing" : "'" + userId + "'"));
+      throw new BadInput(
+          "userId",
+          "must be a Matrix user id like @alice:example.org, was "
+              + (userId == null ? "missing" : "'" + userId + "'"));
     }
     return userId;
   }
@@ -148,15 +167,21 @@ final class GithubApi {
   private record Paging(int page, int perPage) {}
 
   private static Paging paging(Request request) {
-    return new Paging(number(request, "page", 1, 1, 10_000), number(request, "perPage", DEFAULT_PER_PAGE, 1,
-        MAX_PER_PAGE));
+    return new Paging(
+        number(request, "page", 1, 1, 10_000),
+        number(request, "perPage", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE));
   }
 
   private static int number(Request request, String name, int fallback, int min, int max) {
     String text = request.query().get(name);
     if (text == null || text.isEmpty()) return fallback;
-    BadInput.check(text.matches("\\d{1,6}") && Integer.parseInt(text) >= min && Integer.parseInt(text) <= max, name,
-        "must be a whole number from %d to %d, was '%s'", min, max, text);
+    BadInput.check(
+        text.matches("\\d{1,6}") && Integer.parseInt(text) >= min && Integer.parseInt(text) <= max,
+        name,
+        "must be a whole number from %d to %d, was '%s'",
+        min,
+        max,
+        text);
     return Integer.parseInt(text);
   }
 }

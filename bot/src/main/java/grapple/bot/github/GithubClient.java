@@ -34,7 +34,11 @@ final class GithubClient {
   GithubClient(HttpUrl apiUrl, HttpUrl webUrl) {
     this.apiUrl = apiUrl;
     this.webUrl = webUrl;
-    this.http = new OkHttpClient.Builder().callTimeout(Duration.ofSeconds(20)).followRedirects(false).build();
+    this.http =
+        new OkHttpClient.Builder()
+            .callTimeout(Duration.ofSeconds(20))
+            .followRedirects(false)
+            .build();
   }
 
   HttpUrl webUrl() {
@@ -54,8 +58,14 @@ final class GithubClient {
 
   /** {@code admin}, {@code write} ({@code maintain} counts), {@code read}, {@code none}. */
   String permission(String token, String owner, String repo, String login) throws GithubException {
-    HttpUrl url = api("repos").addPathSegment(owner).addPathSegment(repo).addPathSegment("collaborators")
-        .addPathSegment(login).addPathSegment("permission").build();
+    HttpUrl url =
+        api("repos")
+            .addPathSegment(owner)
+            .addPathSegment(repo)
+            .addPathSegment("collaborators")
+            .addPathSegment(login)
+            .addPathSegment("permission")
+            .build();
     return get(token, url).path("permission").asText("none");
   }
 
@@ -64,90 +74,155 @@ final class GithubClient {
   }
 
   Page userRepositories(String token, int page, int perPage) throws GithubException {
-    return page(token, paged(api("user/repos"), page, perPage).addQueryParameter("sort", "updated"), null);
+    return page(
+        token, paged(api("user/repos"), page, perPage).addQueryParameter("sort", "updated"), null);
   }
 
   Page orgRepositories(String token, String org, int page, int perPage) throws GithubException {
-    return page(token, paged(api("orgs").addPathSegment(org).addPathSegment("repos"), page, perPage), null);
+    return page(
+        token, paged(api("orgs").addPathSegment(org).addPathSegment("repos"), page, perPage), null);
   }
 
   JsonNode issue(String token, String owner, String repo, long number) throws GithubException {
     return get(token, issues(owner, repo).addPathSegment(Long.toString(number)).build());
   }
 
-  JsonNode createIssue(String token, String owner, String repo, ObjectNode issue) throws GithubException {
+  JsonNode createIssue(String token, String owner, String repo, ObjectNode issue)
+      throws GithubException {
     return send(token, "POST", issues(owner, repo).build(), issue);
   }
 
   JsonNode updateIssue(String token, String owner, String repo, long number, ObjectNode change)
       throws GithubException {
-    return send(token, "PATCH", issues(owner, repo).addPathSegment(Long.toString(number)).build(), change);
+    return send(
+        token, "PATCH", issues(owner, repo).addPathSegment(Long.toString(number)).build(), change);
   }
 
   JsonNode addAssignees(String token, String owner, String repo, long number, List<String> logins)
       throws GithubException {
     ObjectNode body = Json.object();
     logins.forEach(body.putArray("assignees")::add);
-    return send(token, "POST", issues(owner, repo).addPathSegment(Long.toString(number))
-        .addPathSegment("assignees").build(), body);
+    return send(
+        token,
+        "POST",
+        issues(owner, repo)
+            .addPathSegment(Long.toString(number))
+            .addPathSegment("assignees")
+            .build(),
+        body);
   }
 
-  JsonNode comment(String token, String owner, String repo, long number, String text) throws GithubException {
-    return send(token, "POST", issues(owner, repo).addPathSegment(Long.toString(number))
-        .addPathSegment("comments").build(), Json.object().put("body", text));
+  JsonNode comment(String token, String owner, String repo, long number, String text)
+      throws GithubException {
+    return send(
+        token,
+        "POST",
+        issues(owner, repo)
+            .addPathSegment(Long.toString(number))
+            .addPathSegment("comments")
+            .build(),
+        Json.object().put("body", text));
   }
 
-  /** The repository's latest issue or pull request (for {@code assign} without a number), if any. */
+  /**
+   * The repository's latest issue or pull request (for {@code assign} without a number), if any.
+   */
   JsonNode latestIssues(String token, String owner, String repo) throws GithubException {
-    return get(token, issues(owner, repo).addQueryParameter("per_page", "1").addQueryParameter("state", "all")
-        .build());
+    return get(
+        token,
+        issues(owner, repo)
+            .addQueryParameter("per_page", "1")
+            .addQueryParameter("state", "all")
+            .build());
   }
 
   Page workflows(String token, String owner, String repo) throws GithubException {
-    HttpUrl.Builder url = api("repos").addPathSegment(owner).addPathSegment(repo).addPathSegments("actions/workflows");
+    HttpUrl.Builder url =
+        api("repos")
+            .addPathSegment(owner)
+            .addPathSegment(repo)
+            .addPathSegments("actions/workflows");
     return page(token, paged(url, 1, 100), "workflows");
   }
 
-  void dispatchWorkflow(String token, String owner, String repo, long workflowId, String ref,
-      Map<String, String> inputs) throws GithubException {
+  void dispatchWorkflow(
+      String token,
+      String owner,
+      String repo,
+      long workflowId,
+      String ref,
+      Map<String, String> inputs)
+      throws GithubException {
     ObjectNode body = Json.object().put("ref", ref);
     ObjectNode in = body.putObject("inputs");
     inputs.forEach(in::put);
-    HttpUrl url = api("repos").addPathSegment(owner).addPathSegment(repo).addPathSegments("actions/workflows")
-        .addPathSegment(Long.toString(workflowId)).addPathSegment("dispatches").build();
+    HttpUrl url =
+        api("repos")
+            .addPathSegment(owner)
+            .addPathSegment(repo)
+            .addPathSegments("actions/workflows")
+            .addPathSegment(Long.toString(workflowId))
+            .addPathSegment("dispatches")
+            .build();
     send(token, "POST", url, body);
   }
 
   /** A pull request's diff, at most {@code maxBytes}. */
-  String pullRequestDiff(String token, String owner, String repo, long number, int maxBytes) throws GithubException {
-    HttpUrl url = api("repos").addPathSegment(owner).addPathSegment(repo).addPathSegment("pulls")
-        .addPathSegment(Long.toString(number)).build();
-    Request request = authed(token, url).header("Accept", "application/vnd.github.diff").get().build();
+  String pullRequestDiff(String token, String owner, String repo, long number, int maxBytes)
+      throws GithubException {
+    HttpUrl url =
+        api("repos")
+            .addPathSegment(owner)
+            .addPathSegment(repo)
+            .addPathSegment("pulls")
+            .addPathSegment(Long.toString(number))
+            .build();
+    Request request =
+        authed(token, url).header("Accept", "application/vnd.github.diff").get().build();
     return text(request, maxBytes);
   }
 
   /** The installation of the app on a repository (app JWT). */
   JsonNode repoInstallation(String jwt, String owner, String repo) throws GithubException {
-    return get(jwt, api("repos").addPathSegment(owner).addPathSegment(repo).addPathSegment("installation").build());
+    return get(
+        jwt,
+        api("repos")
+            .addPathSegment(owner)
+            .addPathSegment(repo)
+            .addPathSegment("installation")
+            .build());
   }
 
   /** {@code {token, expires_at}} for one installation (app JWT). */
   JsonNode installationToken(String jwt, long installationId) throws GithubException {
-    HttpUrl url = api("app/installations").addPathSegment(Long.toString(installationId))
-        .addPathSegment("access_tokens").build();
+    HttpUrl url =
+        api("app/installations")
+            .addPathSegment(Long.toString(installationId))
+            .addPathSegment("access_tokens")
+            .build();
     return send(jwt, "POST", url, Json.object());
   }
 
-  /** Exchanges an OAuth code (or, with {@code grantType} refresh_token, a refresh token) for tokens. */
-  JsonNode oauthToken(GithubSettings.OAuth oauth, Map<String, String> grant) throws GithubException {
-    FormBody.Builder form = new FormBody.Builder().add("client_id", oauth.clientId())
-        .add("client_secret", oauth.clientSecret());
+  /**
+   * Exchanges an OAuth code (or, with {@code grantType} refresh_token, a refresh token) for tokens.
+   */
+  JsonNode oauthToken(GithubSettings.OAuth oauth, Map<String, String> grant)
+      throws GithubException {
+    FormBody.Builder form =
+        new FormBody.Builder()
+            .add("client_id", oauth.clientId())
+            .add("client_secret", oauth.clientSecret());
     grant.forEach(form::add);
-    Request request = new Request.Builder().url(webUrl.newBuilder().addPathSegments("login/oauth/access_token").build())
-        .header("Accept", "application/json").post(form.build()).build();
+    Request request =
+        new Request.Builder()
+            .url(webUrl.newBuilder().addPathSegments("login/oauth/access_token").build())
+            .header("Accept", "application/json")
+            .post(form.build())
+            .build();
     JsonNode answer = json(request);
     if (answer.has("error")) {
-      throw new GithubException(400, answer.path("error_description").asText(answer.path("error").asText()));
+      throw new GithubException(
+          400, answer.path("error_description").asText(answer.path("error").asText()));
     }
     return answer;
   }
@@ -161,19 +236,22 @@ final class GithubClient {
   }
 
   private static HttpUrl.Builder paged(HttpUrl.Builder url, int page, int perPage) {
-    return url.addQueryParameter("page", Integer.toString(page)).addQueryParameter("per_page",
-        Integer.toString(perPage));
+    return url.addQueryParameter("page", Integer.toString(page))
+        .addQueryParameter("per_page", Integer.toString(perPage));
   }
 
   private JsonNode get(String token, HttpUrl url) throws GithubException {
     return json(authed(token, url).get().build());
   }
 
-  private JsonNode send(String token, String method, HttpUrl url, ObjectNode body) throws GithubException {
-    return json(authed(token, url).method(method, RequestBody.create(Json.write(body), JSON)).build());
+  private JsonNode send(String token, String method, HttpUrl url, ObjectNode body)
+      throws GithubException {
+    return json(
+        authed(token, url).method(method, RequestBody.create(Json.write(body), JSON)).build());
   }
 
-  private Page page(String token, HttpUrl.Builder url, @Nullable String field) throws GithubException {
+  private Page page(String token, HttpUrl.Builder url, @Nullable String field)
+      throws GithubException {
     Request request = authed(token, url.build()).get().build();
     try (Response response = http.newCall(request).execute()) {
       JsonNode answer = answer(response);
@@ -188,8 +266,11 @@ final class GithubClient {
   }
 
   private Request.Builder authed(String token, HttpUrl url) {
-    return new Request.Builder().url(url).header("Authorization", "Bearer " + token)
-        .header("Accept", "application/vnd.github+json").header("X-GitHub-Api-Version", API_VERSION)
+    return new Request.Builder()
+        .url(url)
+        .header("Authorization", "Bearer " + token)
+        .header("Accept", "application/vnd.github+json")
+        .header("X-GitHub-Api-Version", API_VERSION)
         .header("User-Agent", "Grapple");
   }
 
@@ -215,7 +296,8 @@ final class GithubClient {
   /** The JSON answer of a 2xx; GitHub's {@code message} as a GithubException otherwise. */
   private static JsonNode answer(Response response) throws IOException, GithubException {
     ResponseBody body = response.body();
-    if (body.contentLength() > MAX_ANSWER_BYTES) throw new GithubException(502, "GitHub's answer is too large");
+    if (body.contentLength() > MAX_ANSWER_BYTES)
+      throw new GithubException(502, "GitHub's answer is too large");
     body.source().request(MAX_ANSWER_BYTES + 1);
     if (body.source().getBuffer().size() > MAX_ANSWER_BYTES) {
       throw new GithubException(502, "GitHub's answer is too large");
@@ -231,7 +313,8 @@ final class GithubClient {
     try {
       return Json.UNTRUSTED.readTree(text);
     } catch (IOException e) {
-      throw new GithubException(status >= 400 ? status : 502, "GitHub answered with no JSON (HTTP " + status + ")");
+      throw new GithubException(
+          status >= 400 ? status : 502, "GitHub answered with no JSON (HTTP " + status + ")");
     }
   }
 

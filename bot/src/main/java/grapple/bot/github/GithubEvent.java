@@ -4,7 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /** One webhook event being rendered for one connection, with what rendering it needs. */
-record GithubEvent(JsonNode payload, GithubRepoConfig config, Mentions mentions, GithubMessages.Extras extras) {
+record GithubEvent(
+    JsonNode payload, GithubRepoConfig config, Mentions mentions, GithubMessages.Extras extras) {
 
   String action() {
     return payload.path("action").asText("");
@@ -54,7 +55,10 @@ record GithubEvent(JsonNode payload, GithubRepoConfig config, Mentions mentions,
     return item.path("html_url").asText("");
   }
 
-  /** The first {@code max} characters of {@code text} and "…" if there were more (a pair never split). */
+  /**
+   * The first {@code max} characters of {@code text} and "…" if there were more (a pair never
+   * split).
+   */
   static String cut(String text, int max) {
     if (text.length() <= max) return text;
     int end = Character.isHighSurrogate(text.charAt(max - 1)) ? max - 1 : max;

@@ -1,8 +1,8 @@
 package grapple.bot.github;
 
 /**
- * GitHub refused a call or could not be reached: {@code status} is the HTTP status (0 when no answer
- * came), the message is GitHub's own {@code message} or what went wrong, never a token.
+ * GitHub refused a call or could not be reached: {@code status} is the HTTP status (0 when no
+ * answer came), the message is GitHub's own {@code message} or what went wrong, never a token.
  */
 final class GithubException extends Exception {
   private static final long serialVersionUID = 1L;

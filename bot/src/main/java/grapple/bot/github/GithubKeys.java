@@ -7,10 +7,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.state.Json;
 
 /**
- * Hookshot's machine-readable keys on GitHub notices, which clients and hookshot's own reaction
- * and reply handling read: {@code …github.repo {id, name, url}}, {@code …github.issue} and
- * {@code …github.pull_request {id, number, title, url}}, {@code …github.push {commits, ref,
- * base_ref, pusher}}, and {@code external_url}, the page the notice is about.
+ * Hookshot's machine-readable keys on GitHub notices, which clients and hookshot's own reaction and
+ * reply handling read: {@code …github.repo {id, name, url}}, {@code …github.issue} and {@code
+ * …github.pull_request {id, number, title, url}}, {@code …github.push {commits, ref, base_ref,
+ * pusher}}, and {@code external_url}, the page the notice is about.
  */
 final class GithubKeys {
   static final String REPO = "uk.half-shot.matrix-hookshot.github.repo";
@@ -25,7 +25,8 @@ final class GithubKeys {
   static ObjectNode repo(ObjectNode content, JsonNode repository) {
     ObjectNode repo = content.putObject(REPO);
     repo.set("id", number(repository.path("id")));
-    repo.put("name", repository.path("full_name").asText()).put("url", repository.path("html_url").asText());
+    repo.put("name", repository.path("full_name").asText())
+        .put("url", repository.path("html_url").asText());
     if (!content.has(EXTERNAL_URL)) content.put(EXTERNAL_URL, repository.path("html_url").asText());
     return content;
   }
@@ -49,7 +50,9 @@ final class GithubKeys {
     ArrayNode commits = push.putArray("commits");
     for (JsonNode commit : payload.path("commits")) commits.add(commit.path("id").asText());
     push.put("ref", payload.path("ref").asText());
-    push.set("base_ref", payload.path("base_ref").isTextual() ? payload.get("base_ref") : NullNode.getInstance());
+    push.set(
+        "base_ref",
+        payload.path("base_ref").isTextual() ? payload.get("base_ref") : NullNode.getInstance());
     JsonNode pusher = payload.path("pusher");
     push.put("pusher", pusher.path("name").asText() + " <" + pusher.path("email").asText() + ">");
     content.put(EXTERNAL_URL, payload.path("compare").asText());

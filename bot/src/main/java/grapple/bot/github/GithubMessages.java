@@ -16,20 +16,27 @@ import java.util.Set;
  * API (a PR's diff, a closing comment) the caller fetches first and passes in {@link Extras}.
  */
 final class GithubMessages {
-  /** Hookshot sends no {@code labeled} notice this soon after the issue was opened (the opened one shows the labels). */
+  /**
+   * Hookshot sends no {@code labeled} notice this soon after the issue was opened (the opened one
+   * shows the labels).
+   */
   static final Duration LABELED_GRACE = Duration.ofSeconds(6);
 
   private GithubMessages() {}
 
   /**
    * What the caller gathered for an event: the PR's diff ({@link #wantsDiff}), the actor's comment
-   * made with a close ({@link #wantsClosingComment}), the labels added in one burst of
-   * {@code labeled} events (empty: this event's label), and the homeserver name for
-   * {@code showIssueRoomLink} (empty: no link).
+   * made with a close ({@link #wantsClosingComment}), the labels added in one burst of {@code
+   * labeled} events (empty: this event's label), and the homeserver name for {@code
+   * showIssueRoomLink} (empty: no link).
    */
-  record Extras(Optional<String> diff, Optional<String> closingComment, Set<String> addedLabels,
+  record Extras(
+      Optional<String> diff,
+      Optional<String> closingComment,
+      Set<String> addedLabels,
       Optional<String> issueRoomServer) {
-    static final Extras NONE = new Extras(Optional.empty(), Optional.empty(), Set.of(), Optional.empty());
+    static final Extras NONE =
+        new Extras(Optional.empty(), Optional.empty(), Set.of(), Optional.empty());
 
     Extras {
       Objects.requireNonNull(diff, "diff");
@@ -55,42 +62,52 @@ final class GithubMessages {
     }
   }
 
-  static Optional<ObjectNode> render(String event, JsonNode payload, GithubRepoConfig config, Mentions mentions) {
+  static Optional<ObjectNode> render(
+      String event, JsonNode payload, GithubRepoConfig config, Mentions mentions) {
     return render(event, payload, config, mentions, Extras.NONE);
   }
 
-  /** {@code event} is the {@code X-GitHub-Event} header; unknown events and actions render nothing. */
-  static Optional<ObjectNode> render(String event, JsonNode payload, GithubRepoConfig config, Mentions mentions,
-      Extras extras) {
+  /**
+   * {@code event} is the {@code X-GitHub-Event} header; unknown events and actions render nothing.
+   */
+  static Optional<ObjectNode> render(
+      String event, JsonNode payload, GithubRepoConfig config, Mentions mentions, Extras extras) {
     if (!payload.path("repository").path("full_name").isTextual()) return Optional.empty();
     GithubEvent e = new GithubEvent(payload, config, mentions, extras);
-    Optional<ObjectNode> content = switch (event) {
-      case "issues" -> IssueEvents.issues(e);
-      case "issue_comment" -> IssueEvents.comment(e);
-      case "pull_request" -> PullRequestEvents.pullRequest(e);
-      case "pull_request_review" -> PullRequestEvents.review(e);
-      case "push" -> RepoEvents.push(e);
-      case "release" -> RepoEvents.release(e);
-      case "workflow_run" -> RepoEvents.workflowRun(e);
-      default -> Optional.empty();
-    };
+    Optional<ObjectNode> content =
+        switch (event) {
+          case "issues" -> IssueEvents.issues(e);
+          case "issue_comment" -> IssueEvents.comment(e);
+          case "pull_request" -> PullRequestEvents.pullRequest(e);
+          case "pull_request_review" -> PullRequestEvents.review(e);
+          case "push" -> RepoEvents.push(e);
+          case "release" -> RepoEvents.release(e);
+          case "workflow_run" -> RepoEvents.workflowRun(e);
+          default -> Optional.empty();
+        };
     return content.map(c -> finish(c, config));
   }
 
-  /** True if rendering this event would show a diff the caller should fetch ({@code pull_request.diff_url}). */
+  /**
+   * True if rendering this event would show a diff the caller should fetch ({@code
+   * pull_request.diff_url}).
+   */
   static boolean wantsDiff(String event, JsonNode payload, GithubRepoConfig config) {
-    return event.equals("pull_request") && payload.path("action").asText("").equals("opened")
-        && config.prDiff().enabled() && payload.path("pull_request").path("diff_url").isTextual();
+    return event.equals("pull_request")
+        && payload.path("action").asText("").equals("opened")
+        && config.prDiff().enabled()
+        && payload.path("pull_request").path("diff_url").isTextual();
   }
 
   /**
-   * True for the events hookshot adds the actor's latest comment to (an issue closed or reopened,
-   * a PR closed unmerged): the caller may look for one made in the last two minutes.
+   * True for the events hookshot adds the actor's latest comment to (an issue closed or reopened, a
+   * PR closed unmerged): the caller may look for one made in the last two minutes.
    */
   static boolean wantsClosingComment(String event, JsonNode payload) {
     String action = payload.path("action").asText("");
     if (event.equals("issues")) return action.equals("closed") || action.equals("reopened");
-    return event.equals("pull_request") && action.equals("closed")
+    return event.equals("pull_request")
+        && action.equals("closed")
         && !payload.path("pull_request").path("merged").asBoolean(false);
   }
 
@@ -105,7 +122,8 @@ final class GithubMessages {
   }
 
   private static ObjectNode finish(ObjectNode content, GithubRepoConfig config) {
-    if (config.showUrlPreviews().equals(Optional.of(false))) content.putArray("com.beeper.linkpreviews");
+    if (config.showUrlPreviews().equals(Optional.of(false)))
+      content.putArray("com.beeper.linkpreviews");
     return Messages.fitToLimit(content);
   }
 }

@@ -3,11 +3,18 @@ package grapple.bot.github;
 import grapple.bot.ServiceContext;
 import java.util.Optional;
 
-/** What the GitHub service's pieces share: its settings, GitHub's API, the linked accounts, the app. */
-record GithubParts(GithubSettings settings, GithubClient client, GithubAccounts accounts, Optional<AppTokens> app,
+/**
+ * What the GitHub service's pieces share: its settings, GitHub's API, the linked accounts, the app.
+ */
+record GithubParts(
+    GithubSettings settings,
+    GithubClient client,
+    GithubAccounts accounts,
+    Optional<AppTokens> app,
     ServiceContext context) {
-  static final String NOT_LINKED = "You are not logged into GitHub. Start a DM with this bot and use the command"
-      + " `github login` (or `github setpersonaltoken <token>`).";
+  static final String NOT_LINKED =
+      "You are not logged into GitHub. Start a DM with this bot and use the command"
+          + " `github login` (or `github setpersonaltoken <token>`).";
 
   /**
    * A token to act for the bot on a repository (hotlinks, lookups): the app's installation token,
@@ -27,9 +34,15 @@ record GithubParts(GithubSettings settings, GithubClient client, GithubAccounts 
       return "GitHub no longer accepts your token. Link your account again: in a DM with me, `github login` or"
           + " `github setpersonaltoken <token>`.";
     }
-    if (e.rateLimited()) return "GitHub is rate limiting requests (" + e.getMessage() + "). Try again in a few minutes.";
+    if (e.rateLimited())
+      return "GitHub is rate limiting requests ("
+          + e.getMessage()
+          + "). Try again in a few minutes.";
     if (e.noAccess()) {
-      return "GitHub refused (" + e.getMessage() + "): your account needs access to " + repo
+      return "GitHub refused ("
+          + e.getMessage()
+          + "): your account needs access to "
+          + repo
           + " (ask one of its maintainers for push access).";
     }
     if (e.status() == 0) return e.getMessage() + ". Try again in a moment.";

@@ -14,13 +14,24 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * The state content of one GitHub repo connection ({@code uk.half-shot.matrix-hookshot.github.repository},
- * state key {@code org/repo} in lower case), validated as hookshot's schema does; other keys are
- * allowed (the stored content keeps them). {@code hotlinkPrefix} is empty when hotlinks are off.
+ * The state content of one GitHub repo connection ({@code
+ * uk.half-shot.matrix-hookshot.github.repository}, state key {@code org/repo} in lower case),
+ * validated as hookshot's schema does; other keys are allowed (the stored content keeps them).
+ * {@code hotlinkPrefix} is empty when hotlinks are off.
  */
-record GithubRepoConfig(String org, String repo, HookFilter hooks, String commandPrefix, boolean showIssueRoomLink,
-    Optional<Boolean> showUrlPreviews, PrDiff prDiff, List<String> includingLabels, List<String> excludingLabels,
-    Optional<String> hotlinkPrefix, List<String> newIssueLabels, WorkflowFilter workflowRun) {
+record GithubRepoConfig(
+    String org,
+    String repo,
+    HookFilter hooks,
+    String commandPrefix,
+    boolean showIssueRoomLink,
+    Optional<Boolean> showUrlPreviews,
+    PrDiff prDiff,
+    List<String> includingLabels,
+    List<String> excludingLabels,
+    Optional<String> hotlinkPrefix,
+    List<String> newIssueLabels,
+    WorkflowFilter workflowRun) {
 
   static final String DEFAULT_COMMAND_PREFIX = "!gh";
   static final int MIN_COMMAND_PREFIX = 2;
@@ -29,28 +40,41 @@ record GithubRepoConfig(String org, String repo, HookFilter hooks, String comman
   static final int MAX_HOTLINK_PREFIX = 16;
   static final int MAX_NAME = 100;
 
-  /** {@code prDiff}: show the diff of a new PR, up to {@code maxLines} lines (hookshot's default 30). */
+  /**
+   * {@code prDiff}: show the diff of a new PR, up to {@code maxLines} lines (hookshot's default
+   * 30).
+   */
   record PrDiff(boolean enabled, int maxLines) {
     static final int DEFAULT_MAX_LINES = 30;
     static final PrDiff OFF = new PrDiff(false, DEFAULT_MAX_LINES);
   }
 
   /**
-   * Reads state content. {@code isNew} is true for content a command, the API or a room member
-   * just wrote, false for state already in effect (loaded at start): only new state has its hook
-   * names checked and may not use the deprecated {@code ignoreHooks}, which old state converts.
+   * Reads state content. {@code isNew} is true for content a command, the API or a room member just
+   * wrote, false for state already in effect (loaded at start): only new state has its hook names
+   * checked and may not use the deprecated {@code ignoreHooks}, which old state converts.
    */
   static GithubRepoConfig parse(ObjectNode content, boolean isNew) {
     String org = name(content, "org");
     String repo = name(content, "repo");
-    StateFields.present(content, "priority").ifPresent(p ->
-        BadInput.check(p.isNumber(), "priority", "must be a number, was %s", StateFields.echo(p)));
-    return new GithubRepoConfig(org, repo, hooks(content, isNew), commandPrefix(content),
+    StateFields.present(content, "priority")
+        .ifPresent(
+            p ->
+                BadInput.check(
+                    p.isNumber(), "priority", "must be a number, was %s", StateFields.echo(p)));
+    return new GithubRepoConfig(
+        org,
+        repo,
+        hooks(content, isNew),
+        commandPrefix(content),
         StateFields.optionalBool(content, "showIssueRoomLink", "showIssueRoomLink").orElse(false),
-        StateFields.optionalBool(content, "showUrlPreviews", "showUrlPreviews"), prDiff(content),
+        StateFields.optionalBool(content, "showUrlPreviews", "showUrlPreviews"),
+        prDiff(content),
         StateFields.strings(content, "includingLabels", "includingLabels"),
-        StateFields.strings(content, "excludingLabels", "excludingLabels"), hotlinkPrefix(content),
-        newIssueLabels(content), WorkflowFilter.parse(StateFields.optionalObject(content, "workflowRun", "workflowRun")));
+        StateFields.strings(content, "excludingLabels", "excludingLabels"),
+        hotlinkPrefix(content),
+        newIssueLabels(content),
+        WorkflowFilter.parse(StateFields.optionalObject(content, "workflowRun", "workflowRun")));
   }
 
   /**
@@ -62,7 +86,8 @@ record GithubRepoConfig(String org, String repo, HookFilter hooks, String comman
     ObjectNode merged = content.deepCopy();
     for (Map.Entry<String, JsonNode> option : defaultOptions.properties()) {
       boolean identity = option.getKey().equals("org") || option.getKey().equals("repo");
-      if (!identity && !merged.has(option.getKey())) merged.set(option.getKey(), option.getValue().deepCopy());
+      if (!identity && !merged.has(option.getKey()))
+        merged.set(option.getKey(), option.getValue().deepCopy());
     }
     return merged;
   }
@@ -72,16 +97,22 @@ record GithubRepoConfig(String org, String repo, HookFilter hooks, String comman
    * connection. Throws BadInput naming {@code github.defaultOptions.<field>}.
    */
   static void checkDefaultOptions(ObjectNode defaultOptions) {
-    ObjectNode probe = withDefaults(defaultOptions, JsonNodeFactory.instance.objectNode()
-       .put("org", "org").put("repo", "repo"));
+    ObjectNode probe =
+        withDefaults(
+            defaultOptions,
+            JsonNodeFactory.instance.objectNode().put("org", "org").put("repo", "repo"));
     try {
       parse(probe, true);
     } catch (BadInput e) {
-      throw new BadInput("github.defaultOptions." + e.field(), "github.defaultOptions: " + e.getMessage());
+      throw new BadInput(
+          "github.defaultOptions." + e.field(), "github.defaultOptions: " + e.getMessage());
     }
   }
 
-  /** Hookshot's alias of an issue's own room: {@code #github_<org>_<repo>_<number>:<server>}, lower case. */
+  /**
+   * Hookshot's alias of an issue's own room: {@code #github_<org>_<repo>_<number>:<server>}, lower
+   * case.
+   */
   String issueRoomAlias(String number, String server) {
     return "#github_" + stateKey().replace('/', '_') + "_" + number + ":" + server;
   }
@@ -115,57 +146,107 @@ record GithubRepoConfig(String org, String repo, HookFilter hooks, String comman
 
   private static String name(ObjectNode content, String field) {
     String value = StateFields.requiredText(content, field, field);
-    boolean safe = !value.isEmpty() && value.length() <= MAX_NAME && !value.equals(".") && !value.equals("..")
-        && value.chars().allMatch(c -> c < 128 && (Character.isLetterOrDigit(c) || c == '-' || c == '_' || c == '.'));
-    BadInput.check(safe, field, "must be a GitHub %s name (1-%d letters, digits, '-', '_' or '.'), was %s",
-        field.equals("org") ? "owner" : "repository", MAX_NAME, StateFields.echo(content.get(field)));
+    boolean safe =
+        !value.isEmpty()
+            && value.length() <= MAX_NAME
+            && !value.equals(".")
+            && !value.equals("..")
+            && value
+                .chars()
+                .allMatch(
+                    c ->
+                        c < 128
+                            && (Character.isLetterOrDigit(c) || c == '-' || c == '_' || c == '.'));
+    BadInput.check(
+        safe,
+        field,
+        "must be a GitHub %s name (1-%d letters, digits, '-', '_' or '.'), was %s",
+        field.equals("org") ? "owner" : "repository",
+        MAX_NAME,
+        StateFields.echo(content.get(field)));
     return value;
   }
 
   private static HookFilter hooks(ObjectNode content, boolean isNew) {
-    Optional<List<String>> enabled = StateFields.optionalStrings(content, "enableHooks", "enableHooks");
+    Optional<List<String>> enabled =
+        StateFields.optionalStrings(content, "enableHooks", "enableHooks");
     List<String> unknown = HookFilter.unknown(enabled.orElse(List.of()));
-    BadInput.check(!isNew || unknown.isEmpty(), "enableHooks",
-        "must only contain allowed values. Found invalid values %s (allowed: %s)", codes(unknown),
+    BadInput.check(
+        !isNew || unknown.isEmpty(),
+        "enableHooks",
+        "must only contain allowed values. Found invalid values %s (allowed: %s)",
+        codes(unknown),
         String.join(", ", HookFilter.ALLOWED));
-    Optional<List<String>> ignored = StateFields.optionalStrings(content, "ignoreHooks", "ignoreHooks");
-    BadInput.check(!isNew || ignored.isEmpty(), "ignoreHooks",
+    Optional<List<String>> ignored =
+        StateFields.optionalStrings(content, "ignoreHooks", "ignoreHooks");
+    BadInput.check(
+        !isNew || ignored.isEmpty(),
+        "ignoreHooks",
         "cannot be used with new connections; list the hooks you want in 'enableHooks' instead");
-    if (ignored.isPresent()) return new HookFilter(HookFilter.withoutIgnored(enabled.orElse(List.of()), ignored.get()));
+    if (ignored.isPresent())
+      return new HookFilter(HookFilter.withoutIgnored(enabled.orElse(List.of()), ignored.get()));
     return enabled.map(names -> new HookFilter(Set.copyOf(names))).orElse(HookFilter.DEFAULT);
   }
 
   private static String commandPrefix(ObjectNode content) {
-    String prefix = StateFields.optionalText(content, "commandPrefix", "commandPrefix").orElse(DEFAULT_COMMAND_PREFIX);
+    String prefix =
+        StateFields.optionalText(content, "commandPrefix", "commandPrefix")
+            .orElse(DEFAULT_COMMAND_PREFIX);
     int length = prefix.codePointCount(0, prefix.length());
-    BadInput.check(length >= MIN_COMMAND_PREFIX && length <= MAX_COMMAND_PREFIX, "commandPrefix",
-        "must be %d-%d characters, was %d", MIN_COMMAND_PREFIX, MAX_COMMAND_PREFIX, length);
+    BadInput.check(
+        length >= MIN_COMMAND_PREFIX && length <= MAX_COMMAND_PREFIX,
+        "commandPrefix",
+        "must be %d-%d characters, was %d",
+        MIN_COMMAND_PREFIX,
+        MAX_COMMAND_PREFIX,
+        length);
     return prefix;
   }
 
   private static PrDiff prDiff(ObjectNode content) {
     Optional<ObjectNode> node = StateFields.optionalObject(content, "prDiff", "prDiff");
     if (node.isEmpty()) return PrDiff.OFF;
-    boolean enabled = StateFields.optionalBool(node.get(), "enabled", "prDiff.enabled")
-        .orElseThrow(() -> new BadInput("prDiff.enabled", "'prDiff.enabled' is required (true or false)"));
+    boolean enabled =
+        StateFields.optionalBool(node.get(), "enabled", "prDiff.enabled")
+            .orElseThrow(
+                () ->
+                    new BadInput("prDiff.enabled", "'prDiff.enabled' is required (true or false)"));
     Optional<JsonNode> maxLines = StateFields.present(node.get(), "maxLines");
     if (maxLines.isEmpty()) return new PrDiff(enabled, PrDiff.DEFAULT_MAX_LINES);
-    BadInput.check(maxLines.get().isNumber() && maxLines.get().asDouble() >= 1, "prDiff.maxLines",
-        "must be a number of at least 1, was %s", StateFields.echo(maxLines.get()));
+    BadInput.check(
+        maxLines.get().isNumber() && maxLines.get().asDouble() >= 1,
+        "prDiff.maxLines",
+        "must be a number of at least 1, was %s",
+        StateFields.echo(maxLines.get()));
     return new PrDiff(enabled, (int) Math.min(maxLines.get().asDouble(), Integer.MAX_VALUE));
   }
 
-  /** {@code hotlinkIssues}: absent or true means on with {@code #}; false off; {@code {prefix}} on with it. */
+  /**
+   * {@code hotlinkIssues}: absent or true means on with {@code #}; false off; {@code {prefix}} on
+   * with it.
+   */
   private static Optional<String> hotlinkPrefix(ObjectNode content) {
     Optional<JsonNode> node = StateFields.present(content, "hotlinkIssues");
     if (node.isEmpty() || node.get().isBoolean()) {
-      return node.map(JsonNode::asBoolean).orElse(true) ? Optional.of(DEFAULT_HOTLINK_PREFIX) : Optional.empty();
+      return node.map(JsonNode::asBoolean).orElse(true)
+          ? Optional.of(DEFAULT_HOTLINK_PREFIX)
+          : Optional.empty();
     }
-    BadInput.check(node.get().isObject(), "hotlinkIssues", "must be true, false or {\"prefix\": \"#\"}, was %s",
+    BadInput.check(
+        node.get().isObject(),
+        "hotlinkIssues",
+        "must be true, false or {\"prefix\": \"#\"}, was %s",
         StateFields.echo(node.get()));
     String prefix = StateFields.requiredText(node.get(), "prefix", "hotlinkIssues.prefix");
-    boolean ok = !prefix.isEmpty() && prefix.length() <= MAX_HOTLINK_PREFIX && prefix.chars().noneMatch(Character::isWhitespace);
-    BadInput.check(ok, "hotlinkIssues.prefix", "must be 1-%d characters without spaces, was %s", MAX_HOTLINK_PREFIX,
+    boolean ok =
+        !prefix.isEmpty()
+            && prefix.length() <= MAX_HOTLINK_PREFIX
+            && prefix.chars().noneMatch(Character::isWhitespace);
+    BadInput.check(
+        ok,
+        "hotlinkIssues.prefix",
+        "must be 1-%d characters without spaces, was %s",
+        MAX_HOTLINK_PREFIX,
         StateFields.echo(node.get().get("prefix")));
     return Optional.of(prefix);
   }
@@ -174,7 +255,10 @@ record GithubRepoConfig(String org, String repo, HookFilter hooks, String comman
     Optional<ObjectNode> node = StateFields.optionalObject(content, "newIssue", "newIssue");
     if (node.isEmpty()) return List.of();
     return StateFields.optionalStrings(node.get(), "labels", "newIssue.labels")
-        .orElseThrow(() -> new BadInput("newIssue.labels", "'newIssue.labels' is required (a list of label names)"));
+        .orElseThrow(
+            () ->
+                new BadInput(
+                    "newIssue.labels", "'newIssue.labels' is required (a list of label names)"));
   }
 
   private static String codes(List<String> values) {

@@ -49,12 +49,18 @@ final class GithubRepos implements ConnectionKind<GithubRepoConfig> {
     return List.of(LEGACY_EVENT_TYPE);
   }
 
-  /** Room state in effect is read leniently (hookshot's older forms); new content is checked fully. */
+  /**
+   * Room state in effect is read leniently (hookshot's older forms); new content is checked fully.
+   */
   @Override
   public GithubRepoConfig parse(String stateKey, ObjectNode content) {
     GithubRepoConfig config = GithubRepoConfig.parse(content, false);
-    BadInput.check(config.stateKey().equals(stateKey.toLowerCase(Locale.ROOT)), "state_key",
-        "must be org/repo of the content (%s), was %s", config.stateKey(), stateKey);
+    BadInput.check(
+        config.stateKey().equals(stateKey.toLowerCase(Locale.ROOT)),
+        "state_key",
+        "must be org/repo of the content (%s), was %s",
+        config.stateKey(),
+        stateKey);
     return config;
   }
 
@@ -81,15 +87,20 @@ final class GithubRepos implements ConnectionKind<GithubRepoConfig> {
   /** The connections following {@code fullName} ({@code org/repo}, any case). */
   List<Active> following(String fullName) {
     String key = fullName.toLowerCase(Locale.ROOT);
-    return parts.context().connections().ofKind(this).stream().filter(a -> a.stateKey().equals(key)).toList();
+    return parts.context().connections().ofKind(this).stream()
+        .filter(a -> a.stateKey().equals(key))
+        .toList();
   }
 
   /** One room following one repository. */
-  private record Repo(Connection connection, GithubRepoConfig config, Consumer<RoomEvent.Message> messages)
+  private record Repo(
+      Connection connection, GithubRepoConfig config, Consumer<RoomEvent.Message> messages)
       implements LiveConnection {
     @Override
     public String summary() {
-      return Markdown.code(config.org() + "/" + config.repo()) + " (commands: " + Markdown.code(config.commandPrefix())
+      return Markdown.code(config.org() + "/" + config.repo())
+          + " (commands: "
+          + Markdown.code(config.commandPrefix())
           + ")";
     }
 

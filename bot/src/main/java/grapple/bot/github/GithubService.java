@@ -31,16 +31,19 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * GitHub ({@code github}, CONTRACT §10): rooms following repositories, GitHub's webhooks turned into
- * hookshot's notices, linked accounts (OAuth or personal tokens, sealed at rest), commands that act
- * on GitHub with the sender's account, and the seed's {@code /v1/github} routes.
+ * GitHub ({@code github}, CONTRACT §10): rooms following repositories, GitHub's webhooks turned
+ * into hookshot's notices, linked accounts (OAuth or personal tokens, sealed at rest), commands
+ * that act on GitHub with the sender's account, and the seed's {@code /v1/github} routes.
  */
 public final class GithubService implements Service {
   private static final Logger log = LoggerFactory.getLogger(GithubService.class);
   static final String NAME = "github";
-  private static final ServiceInfo INFO = new ServiceInfo(NAME, Set.of(),
-      List.of(GithubRepos.EVENT_TYPE, GithubRepos.LEGACY_EVENT_TYPE),
-      List.of("/oauth", "/account", "/orgs/{org}/repositories", "/repositories"));
+  private static final ServiceInfo INFO =
+      new ServiceInfo(
+          NAME,
+          Set.of(),
+          List.of(GithubRepos.EVENT_TYPE, GithubRepos.LEGACY_EVENT_TYPE),
+          List.of("/oauth", "/account", "/orgs/{org}/repositories", "/repositories"));
 
   @Override
   public ServiceInfo info() {
@@ -54,8 +57,11 @@ public final class GithubService implements Service {
       GithubRepoConfig.checkDefaultOptions(settings.defaultOptions());
     } catch (BadInput e) {
       String named = NAME + ".defaultOptions: "; // the section puts the path in front itself
-      section.problem("defaultOptions", e.getMessage().startsWith(named) ? e.getMessage().substring(named.length())
-          : e.getMessage());
+      section.problem(
+          "defaultOptions",
+          e.getMessage().startsWith(named)
+              ? e.getMessage().substring(named.length())
+              : e.getMessage());
     }
     return settings;
   }
@@ -73,15 +79,23 @@ public final class GithubService implements Service {
     private final ForgeDeliveries deliveries;
     private final LabelBatches labels;
     private final OAuthStates states;
-    private final ExecutorService commandThreads = Executors.newFixedThreadPool(2, named("github-commands"));
-    private final ScheduledExecutorService chores = Executors.newSingleThreadScheduledExecutor(named("github-chores"));
+    private final ExecutorService commandThreads =
+        Executors.newFixedThreadPool(2, named("github-commands"));
+    private final ScheduledExecutorService chores =
+        Executors.newSingleThreadScheduledExecutor(named("github-chores"));
 
     Started(GithubSettings settings, ServiceContext context) {
       GithubClient client = new GithubClient(settings.apiUrl(), settings.webUrl());
-      LinkedAccounts linked = new LinkedAccounts(context.database(), context.secrets().get(), context.clock());
+      LinkedAccounts linked =
+          new LinkedAccounts(context.database(), context.secrets().get(), context.clock());
       Optional<AppTokens> app = settings.app().map(a -> new AppTokens(a, client, context.clock()));
-      this.parts = new GithubParts(settings, client, new GithubAccounts(linked, client, settings, context.clock()), app,
-          context);
+      this.parts =
+          new GithubParts(
+              settings,
+              client,
+              new GithubAccounts(linked, client, settings, context.clock()),
+              app,
+              context);
       this.repos = new GithubRepos(parts, new RepoCommands(parts, commandThreads));
       this.states = new OAuthStates(context.database(), context.clock());
       this.commands = new GithubCommands(parts, repos, states);
@@ -110,20 +124,32 @@ public final class GithubService implements Service {
     @Override
     public void routes(Routes routes) {
       GithubReceiver receiver = new GithubReceiver(parts, repos, deliveries, labels);
-      routes.webhooks().addAsync("POST", "/github/webhook", GithubReceiver.MAX_BODY_BYTES, receiver::receive);
+      routes
+          .webhooks()
+          .addAsync("POST", "/github/webhook", GithubReceiver.MAX_BODY_BYTES, receiver::receive);
       OAuthCallback callback = new OAuthCallback(parts, states);
       routes.webhooks().add("GET", "/oauth/github", callback::handle);
       new GithubApi(parts, commands).routes(routes);
     }
 
-    /** The leader posts gathered label changes, refreshes expiring tokens and forgets old delivery ids. */
+    /**
+     * The leader posts gathered label changes, refreshes expiring tokens and forgets old delivery
+     * ids.
+     */
     @Override
     public void lead() {
-      chores.scheduleWithFixedDelay(() -> chore("posting label changes", this::postDueLabels), 1, 1, TimeUnit.SECONDS);
-      chores.scheduleWithFixedDelay(() -> chore("refreshing tokens", parts.accounts()::refreshExpiring), 0,
-          Duration.ofMinutes(5).toSeconds(), TimeUnit.SECONDS);
-      chores.scheduleWithFixedDelay(() -> chore("forgetting old deliveries", deliveries::prune), 1,
-          Duration.ofHours(6).toSeconds(), TimeUnit.SECONDS);
+      chores.scheduleWithFixedDelay(
+          () -> chore("posting label changes", this::postDueLabels), 1, 1, TimeUnit.SECONDS);
+      chores.scheduleWithFixedDelay(
+          () -> chore("refreshing tokens", parts.accounts()::refreshExpiring),
+          0,
+          Duration.ofMinutes(5).toSeconds(),
+          TimeUnit.SECONDS);
+      chores.scheduleWithFixedDelay(
+          () -> chore("forgetting old deliveries", deliveries::prune),
+          1,
+          Duration.ofHours(6).toSeconds(),
+          TimeUnit.SECONDS);
     }
 
     private static void chore(String what, Runnable work) {
@@ -139,8 +165,12 @@ public final class GithubService implements Service {
         List<OutboxStore.Draft> drafts = new ArrayList<>();
         for (Active active : repos.following(batch.repo())) {
           if (parts.context().botRooms().notIn(active.roomId())) continue;
-          GithubMessages.render(batch.event(), batch.payload(), (GithubRepoConfig) active.config(), parts.accounts(),
-              GithubMessages.Extras.NONE.withAddedLabels(batch.labels()))
+          GithubMessages.render(
+                  batch.event(),
+                  batch.payload(),
+                  (GithubRepoConfig) active.config(),
+                  parts.accounts(),
+                  GithubMessages.Extras.NONE.withAddedLabels(batch.labels()))
               .ifPresent(content -> drafts.add(GithubReceiver.draft(active.roomId(), content)));
         }
         try {

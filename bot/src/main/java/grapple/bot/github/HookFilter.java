@@ -13,21 +13,53 @@ import java.util.Set;
  */
 record HookFilter(Set<String> names) {
   /** Every name hookshot accepts in {@code enableHooks} on new state. */
-  static final List<String> ALLOWED = List.of(
-      "issue.changed", "issue.created", "issue.edited", "issue.labeled", "issue.comment",
-      "issue.comment.created", "issue",
-      "pull_request.closed", "pull_request.merged", "pull_request.opened", "pull_request.ready_for_review",
-      "pull_request.reviewed", "pull_request",
-      "push", "release.created", "release.drafted", "release",
-      "workflow", "workflow.run", "workflow.run.success", "workflow.run.failure", "workflow.run.neutral",
-      "workflow.run.cancelled", "workflow.run.timed_out", "workflow.run.action_required", "workflow.run.stale");
+  static final List<String> ALLOWED =
+      List.of(
+          "issue.changed",
+          "issue.created",
+          "issue.edited",
+          "issue.labeled",
+          "issue.comment",
+          "issue.comment.created",
+          "issue",
+          "pull_request.closed",
+          "pull_request.merged",
+          "pull_request.opened",
+          "pull_request.ready_for_review",
+          "pull_request.reviewed",
+          "pull_request",
+          "push",
+          "release.created",
+          "release.drafted",
+          "release",
+          "workflow",
+          "workflow.run",
+          "workflow.run.success",
+          "workflow.run.failure",
+          "workflow.run.neutral",
+          "workflow.run.cancelled",
+          "workflow.run.timed_out",
+          "workflow.run.action_required",
+          "workflow.run.stale");
 
-  /** Enabled when {@code enableHooks} is absent: issues and PRs without comments, and published releases. */
-  static final List<String> DEFAULTS = List.of(
-      "issue.changed", "issue.created", "issue.edited", "issue.labeled", "issue",
-      "pull_request.closed", "pull_request.merged", "pull_request.opened", "pull_request.ready_for_review",
-      "pull_request.reviewed", "pull_request",
-      "release.created");
+  /**
+   * Enabled when {@code enableHooks} is absent: issues and PRs without comments, and published
+   * releases.
+   */
+  static final List<String> DEFAULTS =
+      List.of(
+          "issue.changed",
+          "issue.created",
+          "issue.edited",
+          "issue.labeled",
+          "issue",
+          "pull_request.closed",
+          "pull_request.merged",
+          "pull_request.opened",
+          "pull_request.ready_for_review",
+          "pull_request.reviewed",
+          "pull_request",
+          "release.created");
 
   static final HookFilter DEFAULT = new HookFilter(Set.copyOf(DEFAULTS));
 
@@ -53,9 +85,9 @@ record HookFilter(Set<String> names) {
   }
 
   /**
-   * Old state's deprecated {@code ignoreHooks}, as hookshot converts it: the enabled names plus
-   * the defaults, less each ignored name and every name under it ({@code issue} drops
-   * {@code issue.created} too).
+   * Old state's deprecated {@code ignoreHooks}, as hookshot converts it: the enabled names plus the
+   * defaults, less each ignored name and every name under it ({@code issue} drops {@code
+   * issue.created} too).
    */
   static Set<String> withoutIgnored(List<String> enabled, List<String> ignored) {
     Set<String> out = new LinkedHashSet<>(enabled);

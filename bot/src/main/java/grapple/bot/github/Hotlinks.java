@@ -16,24 +16,35 @@ import java.util.regex.Pattern;
 final class Hotlinks {
   /** At most this many references are answered per message. */
   static final int MAX_PER_MESSAGE = 3;
+
   static final int MAX_DIGITS = 10;
+
   /** Only the start of a long message is searched. */
   static final int MAX_SCANNED_CHARS = 10_000;
 
   private Hotlinks() {}
 
   /**
-   * The issue numbers referred to in an {@code m.text} or {@code m.emote} message ({@code content}),
-   * in order, without repeats: {@code prefix} and 1-10 digits, standing alone (after the start, a
-   * space or "(", before the end, a space or punctuation).
+   * The issue numbers referred to in an {@code m.text} or {@code m.emote} message ({@code
+   * content}), in order, without repeats: {@code prefix} and 1-10 digits, standing alone (after the
+   * start, a space or "(", before the end, a space or punctuation).
    */
   static List<Long> find(JsonNode content, String prefix) {
     String msgtype = content.path("msgtype").asText("");
-    if ((!msgtype.equals("m.text") && !msgtype.equals("m.emote")) || !content.path("body").isTextual()) return List.of();
+    if ((!msgtype.equals("m.text") && !msgtype.equals("m.emote"))
+        || !content.path("body").isTextual()) return List.of();
     String body = content.get("body").asText();
-    String text = withoutCodeAndQuotes(body.length() > MAX_SCANNED_CHARS ? body.substring(0, MAX_SCANNED_CHARS) : body);
-    Pattern reference = Pattern.compile("(?<=^|[\\s(])" + Pattern.quote(prefix) + "(\\d{1," + MAX_DIGITS + "})(?=$|[\\s.,;:!?)])",
-        Pattern.MULTILINE);
+    String text =
+        withoutCodeAndQuotes(
+            body.length() > MAX_SCANNED_CHARS ? body.substring(0, MAX_SCANNED_CHARS) : body);
+    Pattern reference =
+        Pattern.compile(
+            "(?<=^|[\\s(])"
+                + Pattern.quote(prefix)
+                + "(\\d{1,"
+                + MAX_DIGITS
+                + "})(?=$|[\\s.,;:!?)])",
+            Pattern.MULTILINE);
     List<Long> out = new ArrayList<>();
     Matcher m = reference.matcher(text);
     while (m.find() && out.size() < MAX_PER_MESSAGE) {
@@ -43,7 +54,10 @@ final class Hotlinks {
     return out;
   }
 
-  /** The text outside fenced code blocks, code spans and quoted lines (a reply's fallback among them). */
+  /**
+   * The text outside fenced code blocks, code spans and quoted lines (a reply's fallback among
+   * them).
+   */
   static String withoutCodeAndQuotes(String text) {
     StringBuilder out = new StringBuilder();
     String fence = null;
@@ -61,7 +75,10 @@ final class Hotlinks {
     return out.toString();
   }
 
-  /** {@code line} with each code span (a backtick run up to the next run of the same length) removed. */
+  /**
+   * {@code line} with each code span (a backtick run up to the next run of the same length)
+   * removed.
+   */
   static String withoutCodeSpans(String line) {
     StringBuilder out = new StringBuilder();
     int i = 0;
@@ -99,14 +116,17 @@ final class Hotlinks {
   }
 
   /**
-   * The answer for one issue or PR ({@code issue}: GitHub's REST issue object):
-   * {@code Issue [#123](url): title (open)}. It mentions nobody.
+   * The answer for one issue or PR ({@code issue}: GitHub's REST issue object): {@code Issue
+   * [#123](url): title (open)}. It mentions nobody.
    */
-  static ObjectNode message(JsonNode issue, GithubRepoConfig config, Optional<String> issueRoomServer) {
+  static ObjectNode message(
+      JsonNode issue, GithubRepoConfig config, Optional<String> issueRoomServer) {
     boolean pullRequest = issue.hasNonNull("pull_request");
-    Notice n = new Notice(Mentions.NONE).text(pullRequest ? "Pull Request " : "Issue ")
-        .link("#" + issue.path("number").asText(), GithubEvent.url(issue))
-        .text(": " + GithubEvent.title(issue) + " (" + issue.path("state").asText("") + ")");
+    Notice n =
+        new Notice(Mentions.NONE)
+            .text(pullRequest ? "Pull Request " : "Issue ")
+            .link("#" + issue.path("number").asText(), GithubEvent.url(issue))
+            .text(": " + GithubEvent.title(issue) + " (" + issue.path("state").asText("") + ")");
     if (config.showIssueRoomLink() && issueRoomServer.isPresent()) {
       String alias = config.issueRoomAlias(issue.path("number").asText(), issueRoomServer.get());
       n.text(" ").link("Issue Room", "https://matrix.to/#/" + alias);
@@ -114,7 +134,8 @@ final class Hotlinks {
     ObjectNode content = GithubKeys.issue(n.build(), issue);
     if (pullRequest) GithubKeys.pullRequest(content, issue);
     if (issue.path("repository").isObject()) GithubKeys.repo(content, issue.get("repository"));
-    if (config.showUrlPreviews().equals(Optional.of(false))) content.putArray("com.beeper.linkpreviews");
+    if (config.showUrlPreviews().equals(Optional.of(false)))
+      content.putArray("com.beeper.linkpreviews");
     return Messages.fitToLimit(content);
   }
 }

@@ -23,10 +23,15 @@ import java.util.regex.Pattern;
 final class Notice {
   /** At most this many linked people are looked up (and pinged) per message. */
   static final int MAX_MENTIONS = 10;
+
   /** {@code @login} as GitHub reads it in text: not inside a word or an e-mail address. */
   private static final Pattern AT_LOGIN =
-      Pattern.compile("(?<![A-Za-z0-9_`@./-])@([A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38})(?![A-Za-z0-9/])");
-  /** A user id safe to put in an attribute: {@code @local:server}, no spaces, quotes or brackets. */
+      Pattern.compile(
+          "(?<![A-Za-z0-9_`@./-])@([A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38})(?![A-Za-z0-9/])");
+
+  /**
+   * A user id safe to put in an attribute: {@code @local:server}, no spaces, quotes or brackets.
+   */
   private static final Pattern USER_ID = Pattern.compile("@[^\\s:\"'<>&]+:[^\\s\"'<>&]+");
 
   private final Mentions mentions;
@@ -111,21 +116,32 @@ final class Notice {
   }
 
   ObjectNode build() {
-    String html = blocks.length() == 0 ? line.toString()
-        : blocks + (line.length() == 0 ? "" : "\n<p>" + line + "</p>");
-    ObjectNode content = Json.object().put("msgtype", "m.notice").put("body", body.toString())
-        .put("format", "org.matrix.custom.html").put("formatted_body", html);
+    String html =
+        blocks.length() == 0
+            ? line.toString()
+            : blocks + (line.length() == 0 ? "" : "\n<p>" + line + "</p>");
+    ObjectNode content =
+        Json.object()
+            .put("msgtype", "m.notice")
+            .put("body", body.toString())
+            .put("format", "org.matrix.custom.html")
+            .put("formatted_body", html);
     ObjectNode mentioned = content.putObject("m.mentions");
     if (!userIds.isEmpty()) userIds.forEach(mentioned.putArray("user_ids")::add);
     return content;
   }
 
-  /** The HTML of {@code shown} for GitHub user {@code login}: a pill when linked, else escaped text. */
+  /**
+   * The HTML of {@code shown} for GitHub user {@code login}: a pill when linked, else escaped text.
+   */
   private String person(String login, String shown) {
     Optional<String> userId = userIdOf(login);
     if (userId.isEmpty()) return Messages.escapeHtml(shown);
     userIds.add(userId.get());
-    return "<a href=\"https://matrix.to/#/" + Messages.escapeHtml(userId.get()) + "\">" + Messages.escapeHtml(shown)
+    return "<a href=\"https://matrix.to/#/"
+        + Messages.escapeHtml(userId.get())
+        + "\">"
+        + Messages.escapeHtml(shown)
         + "</a>";
   }
 
@@ -134,8 +150,9 @@ final class Notice {
     if (known != null) return known;
     if (login.isEmpty()) return Optional.empty();
     if (looked.size() >= MAX_MENTIONS) return Optional.empty();
-    Optional<String> found = Objects.requireNonNull(mentions.matrixUserFor(login), "matrixUserFor")
-        .filter(id -> USER_ID.matcher(id).matches());
+    Optional<String> found =
+        Objects.requireNonNull(mentions.matrixUserFor(login), "matrixUserFor")
+            .filter(id -> USER_ID.matcher(id).matches());
     looked.put(login, found);
     return found;
   }
@@ -145,7 +162,8 @@ final class Notice {
     Matcher m = AT_LOGIN.matcher(text);
     int done = 0;
     while (m.find()) {
-      out.append(Messages.escapeHtml(text.substring(done, m.start()))).append(person(m.group(1), m.group()));
+      out.append(Messages.escapeHtml(text.substring(done, m.start())))
+          .append(person(m.group(1), m.group()));
       done = m.end();
     }
     return out.append(Messages.escapeHtml(text.substring(done))).toString();

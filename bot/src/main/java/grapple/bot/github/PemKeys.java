@@ -18,9 +18,25 @@ import java.util.Base64;
 final class PemKeys {
   private static final String PKCS1 = "RSA PRIVATE KEY";
   private static final String PKCS8 = "PRIVATE KEY";
+
   /** AlgorithmIdentifier of rsaEncryption (1.2.840.113549.1.1.1) with NULL parameters. */
-  private static final byte[] RSA_ALGORITHM = {0x30, 0x0d, 0x06, 0x09, 0x2a, (byte) 0x86, 0x48, (byte) 0x86,
-      (byte) 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00};
+  private static final byte[] RSA_ALGORITHM = {
+    0x30,
+    0x0d,
+    0x06,
+    0x09,
+    0x2a,
+    (byte) 0x86,
+    0x48,
+    (byte) 0x86,
+    (byte) 0xf7,
+    0x0d,
+    0x01,
+    0x01,
+    0x01,
+    0x05,
+    0x00
+  };
 
   /** The file could not be read or parsed; the message names the file and says which. */
   static final class BadKey extends Exception {
@@ -44,7 +60,8 @@ final class PemKeys {
     try {
       pem = Files.readString(file, StandardCharsets.US_ASCII);
     } catch (IOException e) {
-      throw new BadKey("cannot read " + file + ": " + e.getClass().getSimpleName() + " " + e.getMessage());
+      throw new BadKey(
+          "cannot read " + file + ": " + e.getClass().getSimpleName() + " " + e.getMessage());
     }
     try {
       if (pem.contains("BEGIN " + PKCS1)) return rsa(pkcs1ToPkcs8(body(pem, PKCS1)));
@@ -63,7 +80,8 @@ final class PemKeys {
   }
 
   private static RSAPrivateKey rsa(byte[] pkcs8) throws GeneralSecurityException {
-    return (RSAPrivateKey) KeyFactory.getInstance("RSA").generatePrivate(new PKCS8EncodedKeySpec(pkcs8));
+    return (RSAPrivateKey)
+        KeyFactory.getInstance("RSA").generatePrivate(new PKCS8EncodedKeySpec(pkcs8));
   }
 
   /** PrivateKeyInfo ::= SEQUENCE { INTEGER 0, AlgorithmIdentifier, OCTET STRING pkcs1 }. */

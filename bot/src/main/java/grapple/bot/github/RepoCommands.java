@@ -42,28 +42,39 @@ final class RepoCommands {
       run(connection, message, () -> command(connection, config, message, prefix.get()));
     } else if (config.hotlinkPrefix().isPresent()) {
       List<Long> numbers = Hotlinks.find(message.content(), config.hotlinkPrefix().get());
-      if (!numbers.isEmpty()) run(connection, message, () -> hotlinks(connection, config, message, numbers));
+      if (!numbers.isEmpty())
+        run(connection, message, () -> hotlinks(connection, config, message, numbers));
     }
   }
 
   private void run(Connection connection, RoomEvent.Message message, Runnable work) {
     try {
-      executor.execute(() -> {
-        try {
-          work.run();
-        } catch (Throwable e) {
-          Fatal.haltIfFatal(e);
-          log.error("room {}: github command from {} failed", connection.roomId(), message.sender(), e);
-        }
-      });
+      executor.execute(
+          () -> {
+            try {
+              work.run();
+            } catch (Throwable e) {
+              Fatal.haltIfFatal(e);
+              log.error(
+                  "room {}: github command from {} failed",
+                  connection.roomId(),
+                  message.sender(),
+                  e);
+            }
+          });
     } catch (RejectedExecutionException e) {
-      log.debug("room {}: github is shutting down; a message was not answered", connection.roomId());
+      log.debug(
+          "room {}: github is shutting down; a message was not answered", connection.roomId());
     }
   }
 
-  private void command(Connection connection, GithubRepoConfig config, RoomEvent.Message message, String prefix) {
-    if (!parts.context().permissions().allows(message.sender(), connection.roomId(), GithubService.NAME,
-        PermissionLevel.COMMANDS)) {
+  private void command(
+      Connection connection, GithubRepoConfig config, RoomEvent.Message message, String prefix) {
+    if (!parts
+        .context()
+        .permissions()
+        .allows(
+            message.sender(), connection.roomId(), GithubService.NAME, PermissionLevel.COMMANDS)) {
       return; // no refusal per message: anyone could make the bot talk
     }
     String reply;
@@ -76,7 +87,11 @@ final class RepoCommands {
     parts.context().outbox().post(connection.roomId(), Messages.reply(reply, message.eventId()));
   }
 
-  private void hotlinks(Connection connection, GithubRepoConfig config, RoomEvent.Message message, List<Long> numbers) {
+  private void hotlinks(
+      Connection connection,
+      GithubRepoConfig config,
+      RoomEvent.Message message,
+      List<Long> numbers) {
     Optional<String> token;
     try {
       token = parts.botToken(config.org(), config.repo(), message.sender());
@@ -89,19 +104,31 @@ final class RepoCommands {
       try {
         JsonNode issue = parts.client().issue(token.get(), config.org(), config.repo(), number);
         ObjectNode content = Hotlinks.message(issue, config, Optional.empty());
-        content.putObject("m.relates_to").putObject("m.in_reply_to").put("event_id", message.eventId());
+        content
+            .putObject("m.relates_to")
+            .putObject("m.in_reply_to")
+            .put("event_id", message.eventId());
         parts.context().outbox().post(connection.roomId(), content);
       } catch (GithubException e) {
-        log.debug("room {}: hotlink #{} of {}/{}: {}", connection.roomId(), number, config.org(), config.repo(),
+        log.debug(
+            "room {}: hotlink #{} of {}/{}: {}",
+            connection.roomId(),
+            number,
+            config.org(),
+            config.repo(),
             e.getMessage());
       }
     }
   }
 
   static String help(String prefix) {
-    return String.join("\n", "Commands for this repository (with your linked GitHub account):",
+    return String.join(
+        "\n",
+        "Commands for this repository (with your linked GitHub account):",
         "- " + Markdown.code(prefix + " create <title> [description] [labels,comma,separated]"),
-        "- " + Markdown.code(prefix + " assign [number] [users…]") + " (users: GitHub logins or linked Matrix ids;"
+        "- "
+            + Markdown.code(prefix + " assign [number] [users…]")
+            + " (users: GitHub logins or linked Matrix ids;"
             + " default: the latest issue and yourself)",
         "- " + Markdown.code(prefix + " close <number> [comment]"),
         "- " + Markdown.code(prefix + " workflow run <name> [inputs k=v,k2=v2] [ref]"),

@@ -8,18 +8,25 @@ import java.util.Optional;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
-/** GitHub's webhook signature: {@code sha256=<hex HMAC-SHA256(secret, raw body)>}, compared in constant time. */
+/**
+ * GitHub's webhook signature: {@code sha256=<hex HMAC-SHA256(secret, raw body)>}, compared in
+ * constant time.
+ */
 final class Signatures {
   private static final String PREFIX = "sha256=";
 
   private Signatures() {}
 
-  /** True when {@code header} is the signature of exactly {@code body}; a missing or {@code sha1=} one is not. */
+  /**
+   * True when {@code header} is the signature of exactly {@code body}; a missing or {@code sha1=}
+   * one is not.
+   */
   static boolean matches(byte[] secret, Optional<String> header, byte[] body) {
     if (header.isEmpty() || !header.get().startsWith(PREFIX)) return false;
     byte[] given;
     try {
-      given = HexFormat.of().parseHex(header.get().substring(PREFIX.length()).toLowerCase(Locale.ROOT));
+      given =
+          HexFormat.of().parseHex(header.get().substring(PREFIX.length()).toLowerCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
       return false;
     }

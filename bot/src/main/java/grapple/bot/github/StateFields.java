@@ -23,7 +23,8 @@ final class StateFields {
   }
 
   static String requiredText(JsonNode parent, String field, String path) {
-    JsonNode node = present(parent, field).orElseThrow(() -> new BadInput(path, "'" + path + "' is required"));
+    JsonNode node =
+        present(parent, field).orElseThrow(() -> new BadInput(path, "'" + path + "' is required"));
     return text(node, path);
   }
 
@@ -32,17 +33,21 @@ final class StateFields {
   }
 
   static Optional<Boolean> optionalBool(JsonNode parent, String field, String path) {
-    return present(parent, field).map(node -> {
-      BadInput.check(node.isBoolean(), path, "must be true or false, was %s", echo(node));
-      return node.asBoolean();
-    });
+    return present(parent, field)
+        .map(
+            node -> {
+              BadInput.check(node.isBoolean(), path, "must be true or false, was %s", echo(node));
+              return node.asBoolean();
+            });
   }
 
   static Optional<ObjectNode> optionalObject(JsonNode parent, String field, String path) {
-    return present(parent, field).map(node -> {
-      BadInput.check(node.isObject(), path, "must be an object, was %s", echo(node));
-      return (ObjectNode) node;
-    });
+    return present(parent, field)
+        .map(
+            node -> {
+              BadInput.check(node.isObject(), path, "must be an object, was %s", echo(node));
+              return (ObjectNode) node;
+            });
   }
 
   /** A list of strings; empty when absent. */
@@ -51,15 +56,18 @@ final class StateFields {
   }
 
   static Optional<List<String>> optionalStrings(JsonNode parent, String field, String path) {
-    return present(parent, field).map(node -> {
-      BadInput.check(node.isArray(), path, "must be a list of strings, was %s", echo(node));
-      List<String> out = new ArrayList<>();
-      for (JsonNode item : node) {
-        BadInput.check(item.isTextual(), path, "must be a list of strings, but holds %s", echo(item));
-        out.add(item.asText());
-      }
-      return List.copyOf(out);
-    });
+    return present(parent, field)
+        .map(
+            node -> {
+              BadInput.check(node.isArray(), path, "must be a list of strings, was %s", echo(node));
+              List<String> out = new ArrayList<>();
+              for (JsonNode item : node) {
+                BadInput.check(
+                    item.isTextual(), path, "must be a list of strings, but holds %s", echo(item));
+                out.add(item.asText());
+              }
+              return List.copyOf(out);
+            });
   }
 
   static String text(JsonNode node, String path) {

@@ -18,8 +18,13 @@ final class JsonErrors extends ErrorHandler {
   }
 
   @Override
-  protected void generateResponse(org.eclipse.jetty.server.Request request, org.eclipse.jetty.server.Response response,
-      int status, String message, Throwable cause, Callback callback) {
+  protected void generateResponse(
+      org.eclipse.jetty.server.Request request,
+      org.eclipse.jetty.server.Response response,
+      int status,
+      String message,
+      Throwable cause,
+      Callback callback) {
     String requestId = HttpListener.newRequestId();
     Response answer = style.error(status, sentence(status, message), requestId);
     response.getHeaders().put(HttpHeader.CONTENT_TYPE, answer.contentType());

@@ -11,9 +11,9 @@ import org.eclipse.jetty.http.HttpFields;
 import org.jspecify.annotations.Nullable;
 
 /**
- * An HTTP request as a handler sees it: method, path parameters, query, headers and the body,
- * which the listener has already read (without holding a thread while the client sent it), up to
- * the route's limit.
+ * An HTTP request as a handler sees it: method, path parameters, query, headers and the body, which
+ * the listener has already read (without holding a thread while the client sent it), up to the
+ * route's limit.
  */
 public final class Request {
   private final String method;
@@ -33,8 +33,14 @@ public final class Request {
     }
   }
 
-  Request(String method, String path, Map<String, String> pathParams, Map<String, String> query, HttpFields headers,
-      String requestId, Body body) {
+  Request(
+      String method,
+      String path,
+      Map<String, String> pathParams,
+      Map<String, String> query,
+      HttpFields headers,
+      String requestId,
+      Body body) {
     this.method = method;
     this.path = path;
     this.pathParams = Map.copyOf(pathParams);

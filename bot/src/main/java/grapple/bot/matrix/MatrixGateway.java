@@ -1,15 +1,13 @@
 package grapple.bot.matrix;
 
-import grapple.bot.room.MatrixException;
-import grapple.bot.room.Backoff;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import grapple.bot.room.RoomEvents;
-import grapple.bot.room.LoginFailed;
-import grapple.bot.room.RoomGateway;
 import grapple.bot.config.Config;
-import grapple.bot.matrix.DirectRoomStore;
+import grapple.bot.room.Backoff;
+import grapple.bot.room.LoginFailed;
+import grapple.bot.room.MatrixException;
+import grapple.bot.room.RoomEvents;
+import grapple.bot.room.RoomGateway;
 import grapple.state.KeyValueStore;
-import grapple.bot.matrix.SyncStore;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
@@ -40,8 +38,10 @@ public final class MatrixGateway implements RoomGateway {
   public MatrixGateway(Config config, Stores stores) {
     this.bot = config.bot();
     this.stores = stores;
-    String token = bot.accessToken() != null ? bot.accessToken() : stores.kv().get(TOKEN_KEY).orElse("");
-    this.homeserverUrl = Objects.requireNonNull(config.homeserver().url(), "homeserver.url"); // Not local mode.
+    String token =
+        bot.accessToken() != null ? bot.accessToken() : stores.kv().get(TOKEN_KEY).orElse("");
+    this.homeserverUrl =
+        Objects.requireNonNull(config.homeserver().url(), "homeserver.url"); // Not local mode.
     this.client = new MatrixClient(homeserverUrl, token, MatrixClient.defaultHttp());
     this.probe = HomeserverProbe.of(homeserverUrl);
   }
@@ -80,8 +80,12 @@ public final class MatrixGateway implements RoomGateway {
       me = client.whoami();
     }
     if (!me.userId().equals(bot.userId())) {
-      throw new LoginFailed("bot.userId is " + bot.userId() + " but the access token belongs to " + me.userId()
-          + "; fix one of them");
+      throw new LoginFailed(
+          "bot.userId is "
+              + bot.userId()
+              + " but the access token belongs to "
+              + me.userId()
+              + "; fix one of them");
     }
     log.info("logged in to the homeserver as {} (device {})", me.userId(), me.deviceId());
     setDisplayName();
@@ -89,7 +93,8 @@ public final class MatrixGateway implements RoomGateway {
 
   private void passwordLogin() throws IOException {
     // The config requires bot.password when there is no access token.
-    String token = client.login(bot.userId(), Objects.requireNonNull(bot.password(), "bot.password"));
+    String token =
+        client.login(bot.userId(), Objects.requireNonNull(bot.password(), "bot.password"));
     client.useAccessToken(token);
     stores.kv().put(TOKEN_KEY, token);
   }
@@ -105,14 +110,17 @@ public final class MatrixGateway implements RoomGateway {
 
   private static String describe(MatrixException e) {
     if (e.status() == 401) {
-      return "the homeserver refused bot.accessToken (" + e.errcode() + "); check the token or GRAPPLE_ACCESS_TOKEN";
+      return "the homeserver refused bot.accessToken ("
+          + e.errcode()
+          + "); check the token or GRAPPLE_ACCESS_TOKEN";
     }
     return "the homeserver refused the bot's login: " + e.getMessage();
   }
 
   private static void waitFor(Backoff backoff, Exception e) throws InterruptedException {
     Duration wait = backoff.next();
-    log.warn("homeserver unreachable at start ({}); retrying in {} ms", e.getMessage(), wait.toMillis());
+    log.warn(
+        "homeserver unreachable at start ({}); retrying in {} ms", e.getMessage(), wait.toMillis());
     Thread.sleep(wait.toMillis());
   }
 
@@ -128,17 +136,20 @@ public final class MatrixGateway implements RoomGateway {
   }
 
   @Override
-  public String send(String roomId, String eventType, ObjectNode content, String txnId) throws IOException {
+  public String send(String roomId, String eventType, ObjectNode content, String txnId)
+      throws IOException {
     return client.send(roomId, eventType, txnId, content);
   }
 
   @Override
-  public void redact(String roomId, String eventId, String reason, String txnId) throws IOException {
+  public void redact(String roomId, String eventId, String reason, String txnId)
+      throws IOException {
     client.redact(roomId, eventId, reason, txnId);
   }
 
   @Override
-  public void putState(String roomId, String eventType, String stateKey, ObjectNode content) throws IOException {
+  public void putState(String roomId, String eventType, String stateKey, ObjectNode content)
+      throws IOException {
     client.putState(roomId, eventType, stateKey, content);
   }
 

@@ -24,13 +24,15 @@ public record Caller(@Nullable String keyName, Set<String> scopes, List<String> 
   /** Throws HS_FORBIDDEN_TOKEN unless the key has {@code scope} (or admin). */
   public void require(String scope) {
     if (scopes.contains(ADMIN) || scopes.contains(scope)) return;
-    throw new ApiException(ErrorCode.FORBIDDEN_TOKEN, "The API key '" + keyName + "' does not have the " + scope
-        + " scope.");
+    throw new ApiException(
+        ErrorCode.FORBIDDEN_TOKEN,
+        "The API key '" + keyName + "' does not have the " + scope + " scope.");
   }
 
   public void requireRoom(String roomId) {
     if (rooms.isEmpty() || rooms.contains(roomId)) return;
-    throw new ApiException(ErrorCode.FORBIDDEN_TOKEN, "The API key '" + keyName + "' may not be used for room "
-        + roomId + ".");
+    throw new ApiException(
+        ErrorCode.FORBIDDEN_TOKEN,
+        "The API key '" + keyName + "' may not be used for room " + roomId + ".");
   }
 }

@@ -28,10 +28,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The {@code /v1} provisioning API (hookshot's, which hookshot 7 removed): widgets and scripts list,
- * create, change and remove a room's connections through the same {@link Changes} as commands and
- * room state. A service adds its own routes under {@code /v1/<service>}; a service that is off (or
- * not built yet) answers HS_DISABLED_FEATURE on its routes and connection types, from here.
+ * The {@code /v1} provisioning API (hookshot's, which hookshot 7 removed): widgets and scripts
+ * list, create, change and remove a room's connections through the same {@link Changes} as commands
+ * and room state. A service adds its own routes under {@code /v1/<service>}; a service that is off
+ * (or not built yet) answers HS_DISABLED_FEATURE on its routes and connection types, from here.
  */
 public final class ProvisioningApi {
   private static final Logger log = LoggerFactory.getLogger(ProvisioningApi.class);
@@ -43,23 +43,28 @@ public final class ProvisioningApi {
   private final List<ServiceInfo> known;
 
   /** What the API works on: the connections, how they change, and who may see and change them. */
-  public record Doors(Connections connections, Changes changes, RoomStates rooms, Permissions permissions) {}
+  public record Doors(
+      Connections connections, Changes changes, RoomStates rooms, Permissions permissions) {}
 
   /**
    * {@code known}: every service Grapple knows of, running or not. {@code doors} is null only in an
    * API built to list its routes (OpenApiConformanceTest), which serves no request.
    */
-  public ProvisioningApi(Config.Provisioning settings, @Nullable Doors doors, List<ServiceInfo> known) {
+  public ProvisioningApi(
+      Config.Provisioning settings, @Nullable Doors doors, List<ServiceInfo> known) {
     this.auth = new ApiAuth(settings);
     this.doors = doors;
-    this.access = doors == null ? null
-        : new RoomAccess(doors.rooms(), doors.permissions(), doors.connections().botUserId());
+    this.access =
+        doors == null
+            ? null
+            : new RoomAccess(doors.rooms(), doors.permissions(), doors.connections().botUserId());
     this.known = List.copyOf(known);
   }
 
   /** The API's error body: {@code {"errcode": ..., "error": ...}}. */
   public static Response error(ErrorCode code, String message) {
-    return Response.json(code.status(), Json.object().put("errcode", code.wire()).put("error", message));
+    return Response.json(
+        code.status(), Json.object().put("errcode", code.wire()).put("error", message));
   }
 
   /** How the provisioning listener words routing errors and crashes. */
@@ -92,15 +97,19 @@ public final class ProvisioningApi {
     }
     for (ServiceInfo service : known) {
       for (String path : service.apiRoutes()) {
-        boolean served = routes.stream().anyMatch(x -> x.service().equals(service.name()) && x.path().equals(path));
-        if (!served) r.add("GET", "/v1/" + service.name() + path, guarded(disabled(service.name())));
+        boolean served =
+            routes.stream()
+                .anyMatch(x -> x.service().equals(service.name()) && x.path().equals(path));
+        if (!served)
+          r.add("GET", "/v1/" + service.name() + path, guarded(disabled(service.name())));
       }
     }
   }
 
   private static ApiHandler disabled(String service) {
     return (request, caller) -> {
-      throw new ApiException(ErrorCode.DISABLED_FEATURE, "The " + service + " service is not enabled on this bot.");
+      throw new ApiException(
+          ErrorCode.DISABLED_FEATURE, "The " + service + " service is not enabled on this bot.");
     };
   }
 
@@ -116,9 +125,18 @@ public final class ProvisioningApi {
       } catch (Changes.AlreadyExists e) {
         return error(ErrorCode.CONFLICT, e.getMessage());
       } catch (IOException | RuntimeException e) {
-        log.error("provisioning: {} {} failed (request {})", request.method(), request.path(), request.requestId(), e);
-        return error(ErrorCode.UNKNOWN, "Something went wrong (request " + request.requestId() + "); the bot's log"
-            + " has the details.");
+        log.error(
+            "provisioning: {} {} failed (request {})",
+            request.method(),
+            request.path(),
+            request.requestId(),
+            e);
+        return error(
+            ErrorCode.UNKNOWN,
+            "Something went wrong (request "
+                + request.requestId()
+                + "); the bot's log"
+                + " has the details.");
       }
     };
   }
@@ -140,7 +158,8 @@ public final class ProvisioningApi {
     String roomId = access().room(request, caller);
     access().member(request, roomId);
     ArrayNode out = Json.MAPPER.createArrayNode();
-    for (Active a : doors().connections().inRoom(roomId)) out.add(ConnectionJson.withAudit(a, botUserId()));
+    for (Active a : doors().connections().inRoom(roomId))
+      out.add(ConnectionJson.withAudit(a, botUserId()));
     return Response.json(200, out);
   }
 
@@ -158,8 +177,15 @@ public final class ProvisioningApi {
     ConnectionKind<?> kind = kindFor(request.pathParam("eventType"));
     ObjectNode body = body(request);
     access().requireMayWrite(roomId, userId, kind);
-    Changes.Applied applied = doors().changes().create(roomId, kind, kind.stateKeyFor(body), body,
-        new Changes.Actor(userId, caller.keyName()));
+    Changes.Applied applied =
+        doors()
+            .changes()
+            .create(
+                roomId,
+                kind,
+                kind.stateKeyFor(body),
+                body,
+                new Changes.Actor(userId, caller.keyName()));
     ObjectNode out = ConnectionJson.withAudit(applied.active(), botUserId());
     ObjectNode secrets = out.putObject("secrets");
     applied.active().live().secrets().forEach(secrets::put);
@@ -174,7 +200,8 @@ public final class ProvisioningApi {
     Active existing = connection(request, roomId);
     ObjectNode merged = merge(existing.connection().config(), body(request));
     access().requireMayWrite(roomId, userId, existing.kind());
-    Changes.Applied applied = doors().changes().update(existing, merged, new Changes.Actor(userId, caller.keyName()));
+    Changes.Applied applied =
+        doors().changes().update(existing, merged, new Changes.Actor(userId, caller.keyName()));
     return Response.json(200, ConnectionJson.withAudit(applied.active(), botUserId()));
   }
 
@@ -203,17 +230,28 @@ public final class ProvisioningApi {
 
   private Active connection(Request request, String roomId) {
     String id = request.pathParam("id");
-    return doors().connections().byId(id).filter(a -> a.roomId().equals(roomId)).orElseThrow(() ->
-        new ApiException(ErrorCode.NOT_FOUND, "No connection '" + id + "' in " + roomId + "."));
+    return doors()
+        .connections()
+        .byId(id)
+        .filter(a -> a.roomId().equals(roomId))
+        .orElseThrow(
+            () ->
+                new ApiException(
+                    ErrorCode.NOT_FOUND, "No connection '" + id + "' in " + roomId + "."));
   }
 
-  /** The kind of a state event type; a type of a service that is off says so rather than "unknown". */
+  /**
+   * The kind of a state event type; a type of a service that is off says so rather than "unknown".
+   */
   private ConnectionKind<?> kindFor(String eventType) {
     Optional<ConnectionKind<?>> kind = doors().connections().kinds().byEventType(eventType);
     if (kind.isPresent()) return kind.get();
-    Optional<ServiceInfo> off = known.stream().filter(s -> s.eventTypes().contains(eventType)).findFirst();
+    Optional<ServiceInfo> off =
+        known.stream().filter(s -> s.eventTypes().contains(eventType)).findFirst();
     if (off.isPresent()) {
-      throw new ApiException(ErrorCode.DISABLED_FEATURE, "The " + off.get().name() + " service is not enabled on this bot.");
+      throw new ApiException(
+          ErrorCode.DISABLED_FEATURE,
+          "The " + off.get().name() + " service is not enabled on this bot.");
     }
     throw new ApiException(ErrorCode.NOT_FOUND, "Unknown connection type '" + eventType + "'.");
   }
@@ -235,10 +273,12 @@ public final class ProvisioningApi {
     try {
       bytes = request.body();
     } catch (Request.BodyTooLarge e) {
-      throw new ApiException(ErrorCode.TOO_LARGE, "The body is larger than " + MAX_BODY_BYTES + " bytes.");
+      throw new ApiException(
+          ErrorCode.TOO_LARGE, "The body is larger than " + MAX_BODY_BYTES + " bytes.");
     }
     if (bytes.length == 0) {
-      throw new ApiException(ErrorCode.BAD_VALUE, "The body is empty: send the connection's config as a JSON object.");
+      throw new ApiException(
+          ErrorCode.BAD_VALUE, "The body is empty: send the connection's config as a JSON object.");
     }
     JsonNode parsed;
     try {
@@ -247,13 +287,17 @@ public final class ProvisioningApi {
       throw new ApiException(ErrorCode.BAD_VALUE, "The body is not valid JSON: " + Json.problem(e));
     }
     if (parsed == null || !parsed.isObject()) {
-      throw new ApiException(ErrorCode.BAD_VALUE, "The body must be a JSON object (the connection's config).");
+      throw new ApiException(
+          ErrorCode.BAD_VALUE, "The body must be a JSON object (the connection's config).");
     }
     return (ObjectNode) parsed;
   }
 
   private static String location(String roomId, String id) {
-    return "/v1/" + java.net.URLEncoder.encode(roomId, java.nio.charset.StandardCharsets.UTF_8) + "/connections/" + id;
+    return "/v1/"
+        + java.net.URLEncoder.encode(roomId, java.nio.charset.StandardCharsets.UTF_8)
+        + "/connections/"
+        + id;
   }
 
   private static Response openApi() throws IOException {

@@ -32,9 +32,12 @@ public final class RoomStates implements RoomAuthority {
     synchronized (room) {
       switch (e.eventType()) {
         case "m.room.power_levels" -> room.powerLevels = e.content();
-        case "m.room.member" -> room.membership.put(e.stateKey(), e.content().path("membership").asText("leave"));
+        case "m.room.member" ->
+            room.membership.put(e.stateKey(), e.content().path("membership").asText("leave"));
         case "m.room.create" -> applyCreate(room, e);
-        default -> { /* other state does not affect authority */ }
+        default -> {
+          /* other state does not affect authority */
+        }
       }
     }
   }
@@ -67,9 +70,13 @@ public final class RoomStates implements RoomAuthority {
     Room room = rooms.get(roomId);
     if (room == null) return false;
     synchronized (room) {
-      long members = room.membership.values().stream()
-          .filter(m -> m.equals("join") || m.equals("invite") || m.equals("knock")).count();
-      return members == 2 && "join".equals(room.membership.get(botUserId)) && "join".equals(room.membership.get(userId));
+      long members =
+          room.membership.values().stream()
+              .filter(m -> m.equals("join") || m.equals("invite") || m.equals("knock"))
+              .count();
+      return members == 2
+          && "join".equals(room.membership.get(botUserId))
+          && "join".equals(room.membership.get(userId));
     }
   }
 
@@ -78,12 +85,20 @@ public final class RoomStates implements RoomAuthority {
     Room room = rooms.get(roomId);
     if (room == null) return Optional.of("I don't know the room " + roomId + " (am I in it?)");
     synchronized (room) {
-      if (!"join".equals(room.membership.get(userId))) return Optional.of(userId + " is not in this room");
+      if (!"join".equals(room.membership.get(userId)))
+        return Optional.of(userId + " is not in this room");
       long have = level(room, userId);
       long need = stateLevel(room, eventType);
       if (have >= need) return Optional.empty();
-      return Optional.of(userId + "'s power level in this room is " + have + ", but changing " + eventType
-          + " needs " + need + ". A room admin can raise it in the room settings.");
+      return Optional.of(
+          userId
+              + "'s power level in this room is "
+              + have
+              + ", but changing "
+              + eventType
+              + " needs "
+              + need
+              + ". A room admin can raise it in the room settings.");
     }
   }
 

@@ -33,7 +33,8 @@ final class Durations {
       i++;
     }
     if (total.isZero()) {
-      throw new BadInput(field, "Invalid " + field + " " + Markdown.code(text) + ": must be longer than 0.");
+      throw new BadInput(
+          field, "Invalid " + field + " " + Markdown.code(text) + ": must be longer than 0.");
     }
     return total;
   }
@@ -43,8 +44,13 @@ final class Durations {
   }
 
   private static BadInput invalid(String text, String field) {
-    return new BadInput(field, "Invalid " + field + " " + Markdown.code(text)
-        + ": use a number and a unit (s, m, h, d, w), like 30d, 12h or 1d12h.");
+    return new BadInput(
+        field,
+        "Invalid "
+            + field
+            + " "
+            + Markdown.code(text)
+            + ": use a number and a unit (s, m, h, d, w), like 30d, 12h or 1d12h.");
   }
 
   /** The length of one unit, or null for a character that is not one. */

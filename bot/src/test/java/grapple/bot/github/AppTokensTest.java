@@ -36,8 +36,11 @@ class AppTokensTest {
     github.repo("o/r");
     github.repo("o/elsewhere");
     github.installation(7, "o").repos("o/r");
-    GithubClient client = new GithubClient(HttpUrl.get(github.apiUrl()), HttpUrl.get(github.webUrl()));
-    app = new AppTokens(new GithubSettings.App(APP_ID, "grapple-test", KEY.privateKey()), client, clock);
+    GithubClient client =
+        new GithubClient(HttpUrl.get(github.apiUrl()), HttpUrl.get(github.webUrl()));
+    app =
+        new AppTokens(
+            new GithubSettings.App(APP_ID, "grapple-test", KEY.privateKey()), client, clock);
   }
 
   @AfterEach
@@ -74,7 +77,8 @@ class AppTokensTest {
     assertThat(first).hasValueSatisfying(token -> assertThat(token).startsWith("ghs_"));
     assertThat(second).isEqualTo(first);
     assertThat(github.requests()).hasSize(requests);
-    assertThat(github.requestsTo("POST", TOKENS)).singleElement()
+    assertThat(github.requestsTo("POST", TOKENS))
+        .singleElement()
         .satisfies(call -> assertThat(call.header("Authorization")).startsWith("Bearer eyJ"));
   }
 
@@ -138,8 +142,8 @@ class AppTokensTest {
   void aSuspendedInstallationIsAnError() {
     github.installation(7, "o").suspend();
 
-    assertThatThrownBy(() -> app.forRepo("o", "r")).isInstanceOfSatisfying(GithubException.class,
-        e -> assertThat(e.status()).isEqualTo(403));
+    assertThatThrownBy(() -> app.forRepo("o", "r"))
+        .isInstanceOfSatisfying(GithubException.class, e -> assertThat(e.status()).isEqualTo(403));
   }
 
   private static JsonNode decode(String part) throws Exception {

@@ -21,7 +21,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Linked accounts with expiring GitHub App user tokens: refreshed before use, ahead of time, or unlinked. */
+/**
+ * Linked accounts with expiring GitHub App user tokens: refreshed before use, ahead of time, or
+ * unlinked.
+ */
 class GithubAccountsTest {
   private static final String ALICE = "@alice:test";
   private static final String BOB = "@bob:test";
@@ -65,7 +68,8 @@ class GithubAccountsTest {
     assertThat(account.token()).startsWith("ghu_");
     assertThat(account.refreshToken()).startsWith("ghr_");
     assertThat(account.expiresAt()).isEqualTo(clock.instant().plus(USER_TOKEN_LIFETIME));
-    assertThat(accounts.account(ALICE)).hasValueSatisfying(a -> assertThat(a.token()).isEqualTo(account.token()));
+    assertThat(accounts.account(ALICE))
+        .hasValueSatisfying(a -> assertThat(a.token()).isEqualTo(account.token()));
     assertThat(accounts.matrixUserFor("ALICE")).hasValue(ALICE);
   }
 
@@ -84,7 +88,8 @@ class GithubAccountsTest {
 
   @Test
   void aCodeGithubRefusesLinksNothing() {
-    assertThatThrownBy(() -> accounts.linkCode(ALICE, "not-a-code")).isInstanceOf(GithubException.class)
+    assertThatThrownBy(() -> accounts.linkCode(ALICE, "not-a-code"))
+        .isInstanceOf(GithubException.class)
         .hasMessageContaining("incorrect or expired");
 
     assertThat(accounts.account(ALICE)).isEmpty();
@@ -113,7 +118,8 @@ class GithubAccountsTest {
     assertThat(stored.refreshToken()).startsWith("ghr_").isNotEqualTo(linked.refreshToken());
     assertThat(stored.expiresAt()).isEqualTo(clock.instant().plus(USER_TOKEN_LIFETIME));
     assertThat(client.user(token).path("login").asText()).isEqualTo("alice");
-    assertThat(github.requestsTo("POST", TOKEN_URL).get(1).bodyUtf8()).contains("grant_type=refresh_token")
+    assertThat(github.requestsTo("POST", TOKEN_URL).get(1).bodyUtf8())
+        .contains("grant_type=refresh_token")
         .contains("refresh_token=" + linked.refreshToken());
   }
 
@@ -143,7 +149,17 @@ class GithubAccountsTest {
 
   @Test
   void anExpiringTokenWithoutRefreshTokenIsUnlinked() throws Exception {
-    store.link(new Account("github", "", ALICE, "alice", "1", "ghu_old", null, clock.instant().plusSeconds(60), null));
+    store.link(
+        new Account(
+            "github",
+            "",
+            ALICE,
+            "alice",
+            "1",
+            "ghu_old",
+            null,
+            clock.instant().plusSeconds(60),
+            null));
 
     assertThat(accounts.token(ALICE)).isEmpty();
     assertThat(accounts.account(ALICE)).isEmpty();
@@ -159,7 +175,8 @@ class GithubAccountsTest {
     accounts.refreshExpiring();
 
     assertThat(accounts.account(ALICE).orElseThrow().token()).isNotEqualTo(alice.token());
-    assertThat(accounts.account(ALICE).orElseThrow().expiresAt()).isEqualTo(clock.instant().plus(USER_TOKEN_LIFETIME));
+    assertThat(accounts.account(ALICE).orElseThrow().expiresAt())
+        .isEqualTo(clock.instant().plus(USER_TOKEN_LIFETIME));
     assertThat(accounts.account(BOB).orElseThrow().token()).isEqualTo(bob.token());
     assertThat(github.requestsTo("POST", TOKEN_URL)).hasSize(3);
   }
@@ -192,14 +209,22 @@ class GithubAccountsTest {
 
     assertThat(first).isPresent();
     assertThat(accounts.account(ALICE)).as("the link after the second refresh").isPresent();
-    assertThat(second).hasValueSatisfying(a -> assertThat(a.token()).isEqualTo(first.get().token()));
+    assertThat(second)
+        .hasValueSatisfying(a -> assertThat(a.token()).isEqualTo(first.get().token()));
   }
 
   private GithubAccounts accounts(String clientId, String clientSecret) {
-    GithubSettings settings = new GithubSettings(true, "webhook-secret-0123", HttpUrl.get(github.apiUrl()),
-        HttpUrl.get(github.webUrl()), Optional.empty(),
-        Optional.of(new GithubSettings.OAuth(clientId, clientSecret, "https://bot.example.org/oauth/github")),
-        Json.object());
+    GithubSettings settings =
+        new GithubSettings(
+            true,
+            "webhook-secret-0123",
+            HttpUrl.get(github.apiUrl()),
+            HttpUrl.get(github.webUrl()),
+            Optional.empty(),
+            Optional.of(
+                new GithubSettings.OAuth(
+                    clientId, clientSecret, "https://bot.example.org/oauth/github")),
+            Json.object());
     return new GithubAccounts(store, client, settings, clock);
   }
 }

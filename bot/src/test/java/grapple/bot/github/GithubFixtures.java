@@ -9,7 +9,10 @@ import java.io.UncheckedIOException;
 import java.util.Map;
 import java.util.Optional;
 
-/** Payloads from {@code src/test/resources/github/} (octokit's examples) and configs for the github tests. */
+/**
+ * Payloads from {@code src/test/resources/github/} (octokit's examples) and configs for the github
+ * tests.
+ */
 final class GithubFixtures {
   private GithubFixtures() {}
 
@@ -31,10 +34,14 @@ final class GithubFixtures {
     }
   }
 
-  /** The example repo's connection with {@code extra} fields (JSON object members, or "") as new state. */
+  /**
+   * The example repo's connection with {@code extra} fields (JSON object members, or "") as new
+   * state.
+   */
   static GithubRepoConfig config(String extra) {
     String members = extra.isEmpty() ? "" : "," + extra;
-    return GithubRepoConfig.parse(json("{\"org\":\"Codertocat\",\"repo\":\"Hello-World\"" + members + "}"), true);
+    return GithubRepoConfig.parse(
+        json("{\"org\":\"Codertocat\",\"repo\":\"Hello-World\"" + members + "}"), true);
   }
 
   static GithubRepoConfig defaults() {
@@ -44,7 +51,8 @@ final class GithubFixtures {
   /** Only {@code hooks} enabled. */
   static GithubRepoConfig enabling(String... hooks) {
     StringBuilder list = new StringBuilder();
-    for (String hook : hooks) list.append(list.length() == 0 ? "" : ",").append('"').append(hook).append('"');
+    for (String hook : hooks)
+      list.append(list.length() == 0 ? "" : ",").append('"').append(hook).append('"');
     return config("\"enableHooks\":[" + list + "]");
   }
 
@@ -54,7 +62,8 @@ final class GithubFixtures {
 
   /** The content an event renders to; fails if it renders nothing. */
   static ObjectNode rendered(String event, JsonNode payload, GithubRepoConfig config) {
-    return render(event, payload, config).orElseThrow(() -> new AssertionError(event + " rendered nothing"));
+    return render(event, payload, config)
+        .orElseThrow(() -> new AssertionError(event + " rendered nothing"));
   }
 
   static Mentions linked(Map<String, String> logins) {

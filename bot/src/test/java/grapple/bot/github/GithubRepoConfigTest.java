@@ -31,14 +31,17 @@ class GithubRepoConfigTest {
 
   @Test
   void readsACompleteConfig() {
-    GithubRepoConfig config = config("""
+    GithubRepoConfig config =
+        config(
+            """
         "enableHooks": ["issue", "pull_request", "release"], "commandPrefix": "!foo", "showIssueRoomLink": true,
         "prDiff": {"enabled": true, "maxLines": 55}, "includingLabels": ["this", "that"], "excludingLabels": ["not"],
         "hotlinkIssues": {"prefix": "GH-"}, "newIssue": {"labels": ["triage"]}, "showUrlPreviews": false,
         "workflowRun": {"matchingBranch": "^main$", "includingWorkflows": ["CI"], "excludingWorkflows": ["Lint"]},
         "priority": 3, "somethingElse": {"kept": true}""");
 
-    assertThat(config.hooks().names()).containsExactlyInAnyOrder("issue", "pull_request", "release");
+    assertThat(config.hooks().names())
+        .containsExactlyInAnyOrder("issue", "pull_request", "release");
     assertThat(config.commandPrefix()).isEqualTo("!foo");
     assertThat(config.showIssueRoomLink()).isTrue();
     assertThat(config.prDiff()).isEqualTo(new GithubRepoConfig.PrDiff(true, 55));
@@ -58,8 +61,10 @@ class GithubRepoConfigTest {
   @Test
   void orgIsRequired() {
     assertThatThrownBy(() -> GithubRepoConfig.parse(json("{\"repo\":\"r\"}"), true))
-        .isInstanceOf(BadInput.class).hasMessage("'org' is required")
-        .extracting(e -> ((BadInput) e).field()).isEqualTo("org");
+        .isInstanceOf(BadInput.class)
+        .hasMessage("'org' is required")
+        .extracting(e -> ((BadInput) e).field())
+        .isEqualTo("org");
   }
 
   @Test
@@ -70,8 +75,10 @@ class GithubRepoConfigTest {
 
   @Test
   void repoMustBeAGithubName() {
-    assertThatThrownBy(() -> GithubRepoConfig.parse(json("{\"org\":\"o\",\"repo\":\"../x\"}"), true))
-        .hasMessage("'repo' must be a GitHub repository name (1-100 letters, digits, '-', '_' or '.'), was `\"../x\"`");
+    assertThatThrownBy(
+            () -> GithubRepoConfig.parse(json("{\"org\":\"o\",\"repo\":\"../x\"}"), true))
+        .hasMessage(
+            "'repo' must be a GitHub repository name (1-100 letters, digits, '-', '_' or '.'), was `\"../x\"`");
     assertThatThrownBy(() -> GithubRepoConfig.parse(json("{\"org\":\"a b\",\"repo\":\"r\"}"), true))
         .hasMessageStartingWith("'org' must be a GitHub owner name");
   }
@@ -80,14 +87,16 @@ class GithubRepoConfigTest {
   void newStateMayOnlyEnableKnownHooks() {
     assertThatThrownBy(() -> config("\"enableHooks\": [\"issue\", \"not-real\", \"pushes\"]"))
         .isInstanceOf(BadInput.class)
-        .hasMessageStartingWith("'enableHooks' must only contain allowed values. Found invalid values `not-real`, `pushes`")
+        .hasMessageStartingWith(
+            "'enableHooks' must only contain allowed values. Found invalid values `not-real`, `pushes`")
         .hasMessageContaining("(allowed: issue.changed, issue.created,");
   }
 
   @Test
   void stateAlreadyInEffectKeepsUnknownHookNames() {
-    GithubRepoConfig config = GithubRepoConfig.parse(
-        json("{\"org\":\"o\",\"repo\":\"r\",\"enableHooks\":[\"not-real\",\"push\"]}"), false);
+    GithubRepoConfig config =
+        GithubRepoConfig.parse(
+            json("{\"org\":\"o\",\"repo\":\"r\",\"enableHooks\":[\"not-real\",\"push\"]}"), false);
 
     assertThat(config.hooks().names()).containsExactlyInAnyOrder("not-real", "push");
   }
@@ -110,18 +119,27 @@ class GithubRepoConfigTest {
     assertThatThrownBy(() -> config("\"ignoreHooks\": [\"issue\"]"))
         .isInstanceOf(BadInput.class)
         .hasMessageStartingWith("'ignoreHooks' cannot be used with new connections")
-        .extracting(e -> ((BadInput) e).field()).isEqualTo("ignoreHooks");
+        .extracting(e -> ((BadInput) e).field())
+        .isEqualTo("ignoreHooks");
   }
 
   @Test
   void oldStateWithIgnoreHooksBecomesTheDefaultsLessTheIgnoredAndTheirChildren() {
-    GithubRepoConfig config = GithubRepoConfig.parse(json(
-        "{\"org\":\"o\",\"repo\":\"r\",\"ignoreHooks\":[\"issue\",\"pull_request.closed\"],\"enableHooks\":[\"push\"]}"),
-        false);
+    GithubRepoConfig config =
+        GithubRepoConfig.parse(
+            json(
+                "{\"org\":\"o\",\"repo\":\"r\",\"ignoreHooks\":[\"issue\",\"pull_request.closed\"],\"enableHooks\":[\"push\"]}"),
+            false);
 
-    assertThat(config.hooks().names()).containsExactlyInAnyOrder("push", "pull_request.merged",
-        "pull_request.opened", "pull_request.ready_for_review", "pull_request.reviewed", "pull_request",
-        "release.created");
+    assertThat(config.hooks().names())
+        .containsExactlyInAnyOrder(
+            "push",
+            "pull_request.merged",
+            "pull_request.opened",
+            "pull_request.ready_for_review",
+            "pull_request.reviewed",
+            "pull_request",
+            "release.created");
   }
 
   @Test
@@ -143,7 +161,8 @@ class GithubRepoConfigTest {
 
   @Test
   void nullFieldsAreAbsent() {
-    GithubRepoConfig config = config("\"commandPrefix\": null, \"prDiff\": null, \"workflowRun\": null");
+    GithubRepoConfig config =
+        config("\"commandPrefix\": null, \"prDiff\": null, \"workflowRun\": null");
 
     assertThat(config.commandPrefix()).isEqualTo("!gh");
     assertThat(config.prDiff().enabled()).isFalse();
@@ -155,7 +174,8 @@ class GithubRepoConfigTest {
         .hasMessage("'prDiff.enabled' is required (true or false)");
     assertThatThrownBy(() -> config("\"prDiff\": {\"enabled\": true, \"maxLines\": 0}"))
         .hasMessage("'prDiff.maxLines' must be a number of at least 1, was `0`");
-    assertThatThrownBy(() -> config("\"prDiff\": true")).hasMessage("'prDiff' must be an object, was `true`");
+    assertThatThrownBy(() -> config("\"prDiff\": true"))
+        .hasMessage("'prDiff' must be an object, was `true`");
     assertThat(config("\"prDiff\": {\"enabled\": true}").prDiff().maxLines()).isEqualTo(30);
   }
 
@@ -174,7 +194,8 @@ class GithubRepoConfigTest {
     assertThat(config("\"hotlinkIssues\": {\"prefix\": \"!\"}").hotlinkPrefix()).contains("!");
     assertThatThrownBy(() -> config("\"hotlinkIssues\": \"#\""))
         .hasMessage("'hotlinkIssues' must be true, false or {\"prefix\": \"#\"}, was `\"#\"`");
-    assertThatThrownBy(() -> config("\"hotlinkIssues\": {}")).hasMessage("'hotlinkIssues.prefix' is required");
+    assertThatThrownBy(() -> config("\"hotlinkIssues\": {}"))
+        .hasMessage("'hotlinkIssues.prefix' is required");
     assertThatThrownBy(() -> config("\"hotlinkIssues\": {\"prefix\": \"\"}"))
         .hasMessage("'hotlinkIssues.prefix' must be 1-16 characters without spaces, was `\"\"`");
   }
@@ -191,55 +212,73 @@ class GithubRepoConfigTest {
   void aBadBranchRegexNamesTheField() {
     assertThatThrownBy(() -> config("\"workflowRun\": {\"matchingBranch\": \"(main\"}"))
         .isInstanceOf(BadInput.class)
-        .hasMessageStartingWith("'workflowRun.matchingBranch' must be a regular expression (RE2 syntax), was `(main`")
-        .extracting(e -> ((BadInput) e).field()).isEqualTo("workflowRun.matchingBranch");
+        .hasMessageStartingWith(
+            "'workflowRun.matchingBranch' must be a regular expression (RE2 syntax), was `(main`")
+        .extracting(e -> ((BadInput) e).field())
+        .isEqualTo("workflowRun.matchingBranch");
   }
 
   @Test
   void aBranchRegexWithLookaheadIsRefusedAsRe2CannotRunIt() {
     assertThatThrownBy(() -> config("\"workflowRun\": {\"matchingBranch\": \"^(?!dependabot/)\"}"))
-        .hasMessageStartingWith("'workflowRun.matchingBranch' must be a regular expression (RE2 syntax)");
+        .hasMessageStartingWith(
+            "'workflowRun.matchingBranch' must be a regular expression (RE2 syntax)");
   }
 
   @Test
   void workflowListsMustBeListsOfStrings() {
     assertThatThrownBy(() -> config("\"workflowRun\": {\"includingWorkflows\": \"CI\"}"))
         .hasMessage("'workflowRun.includingWorkflows' must be a list of strings, was `\"CI\"`");
-    assertThatThrownBy(() -> config("\"workflowRun\": []")).hasMessage("'workflowRun' must be an object, was `[]`");
+    assertThatThrownBy(() -> config("\"workflowRun\": []"))
+        .hasMessage("'workflowRun' must be an object, was `[]`");
   }
 
   @Test
   void priorityMustBeANumber() {
-    assertThatThrownBy(() -> config("\"priority\": \"high\"")).hasMessage("'priority' must be a number, was `\"high\"`");
+    assertThatThrownBy(() -> config("\"priority\": \"high\""))
+        .hasMessage("'priority' must be a number, was `\"high\"`");
   }
 
   @Test
   void defaultOptionsFillWhatTheContentLacks() {
-    var defaults = json("{\"showIssueRoomLink\":true,\"commandPrefix\":\"!git\",\"org\":\"evil\",\"prDiff\":{\"enabled\":true}}");
+    var defaults =
+        json(
+            "{\"showIssueRoomLink\":true,\"commandPrefix\":\"!git\",\"org\":\"evil\",\"prDiff\":{\"enabled\":true}}");
     var content = json("{\"org\":\"o\",\"repo\":\"r\",\"commandPrefix\":\"!mine\"}");
 
     var merged = GithubRepoConfig.withDefaults(defaults, content);
 
-    assertThat(merged).isEqualTo(json(
-        "{\"org\":\"o\",\"repo\":\"r\",\"commandPrefix\":\"!mine\",\"showIssueRoomLink\":true,\"prDiff\":{\"enabled\":true}}"));
-    assertThat(content).isEqualTo(json("{\"org\":\"o\",\"repo\":\"r\",\"commandPrefix\":\"!mine\"}"));
+    assertThat(merged)
+        .isEqualTo(
+            json(
+                "{\"org\":\"o\",\"repo\":\"r\",\"commandPrefix\":\"!mine\",\"showIssueRoomLink\":true,\"prDiff\":{\"enabled\":true}}"));
+    assertThat(content)
+        .isEqualTo(json("{\"org\":\"o\",\"repo\":\"r\",\"commandPrefix\":\"!mine\"}"));
   }
 
   @Test
   void defaultOptionsAreCheckedAsANewConnection() {
-    GithubRepoConfig.checkDefaultOptions(json("{\"enableHooks\":[\"push\"],\"hotlinkIssues\":false}"));
+    GithubRepoConfig.checkDefaultOptions(
+        json("{\"enableHooks\":[\"push\"],\"hotlinkIssues\":false}"));
 
-    assertThatThrownBy(() -> GithubRepoConfig.checkDefaultOptions(json("{\"enableHooks\":[\"nope\"]}")))
-        .isInstanceOf(BadInput.class).hasMessageStartingWith("github.defaultOptions: 'enableHooks' must only contain")
-        .extracting(e -> ((BadInput) e).field()).isEqualTo("github.defaultOptions.enableHooks");
+    assertThatThrownBy(
+            () -> GithubRepoConfig.checkDefaultOptions(json("{\"enableHooks\":[\"nope\"]}")))
+        .isInstanceOf(BadInput.class)
+        .hasMessageStartingWith("github.defaultOptions: 'enableHooks' must only contain")
+        .extracting(e -> ((BadInput) e).field())
+        .isEqualTo("github.defaultOptions.enableHooks");
   }
 
   @Test
   void labelFilterExcludesFirstThenNeedsOneIncludedLabel() {
-    GithubRepoConfig config = config("\"includingLabels\": [\"bug\"], \"excludingLabels\": [\"wontfix\"]");
+    GithubRepoConfig config =
+        config("\"includingLabels\": [\"bug\"], \"excludingLabels\": [\"wontfix\"]");
 
     assertThat(config.matchesLabels(json("{\"l\":[{\"name\":\"bug\"}]}").get("l"))).isTrue();
-    assertThat(config.matchesLabels(json("{\"l\":[{\"name\":\"bug\"},{\"name\":\"wontfix\"}]}").get("l"))).isFalse();
+    assertThat(
+            config.matchesLabels(
+                json("{\"l\":[{\"name\":\"bug\"},{\"name\":\"wontfix\"}]}").get("l")))
+        .isFalse();
     assertThat(config.matchesLabels(json("{\"l\":[{\"name\":\"docs\"}]}").get("l"))).isFalse();
     assertThat(config.matchesLabels(json("{\"l\":[]}").get("l"))).isFalse();
   }
@@ -247,13 +286,15 @@ class GithubRepoConfigTest {
   @Test
   void withoutLabelFiltersEverythingMatches() {
     assertThat(config("").matchesLabels(json("{\"l\":[]}").get("l"))).isTrue();
-    assertThat(config("\"excludingLabels\": [\"x\"]").matchesLabels(json("{}").path("labels"))).isTrue();
+    assertThat(config("\"excludingLabels\": [\"x\"]").matchesLabels(json("{}").path("labels")))
+        .isTrue();
   }
 
   @Test
   void labeledNoticesNeedAnAddedLabelTheRoomIncludes() {
     assertThat(config("").wantsLabeled(List.of("bug"))).isFalse();
-    assertThat(config("\"includingLabels\": [\"bug\"]").wantsLabeled(List.of("docs", "bug"))).isTrue();
+    assertThat(config("\"includingLabels\": [\"bug\"]").wantsLabeled(List.of("docs", "bug")))
+        .isTrue();
     assertThat(config("\"includingLabels\": [\"bug\"]").wantsLabeled(List.of("docs"))).isFalse();
   }
 

@@ -9,9 +9,20 @@ import org.junit.jupiter.api.Test;
 class HookFilterTest {
   @Test
   void theDefaultsAreIssuesAndPullRequestsWithoutCommentsAndPublishedReleases() {
-    assertThat(HookFilter.DEFAULTS).containsExactlyInAnyOrder("issue.changed", "issue.created", "issue.edited",
-        "issue.labeled", "issue", "pull_request.closed", "pull_request.merged", "pull_request.opened",
-        "pull_request.ready_for_review", "pull_request.reviewed", "pull_request", "release.created");
+    assertThat(HookFilter.DEFAULTS)
+        .containsExactlyInAnyOrder(
+            "issue.changed",
+            "issue.created",
+            "issue.edited",
+            "issue.labeled",
+            "issue",
+            "pull_request.closed",
+            "pull_request.merged",
+            "pull_request.opened",
+            "pull_request.ready_for_review",
+            "pull_request.reviewed",
+            "pull_request",
+            "release.created");
     assertThat(HookFilter.ALLOWED).containsAll(HookFilter.DEFAULTS).hasSize(26);
   }
 
@@ -38,8 +49,11 @@ class HookFilterTest {
 
   @Test
   void ignoringARootDropsItsChildrenButNotLookAlikes() {
-    Set<String> hooks = HookFilter.withoutIgnored(List.of("issue.comment", "issues"), List.of("issue"));
+    Set<String> hooks =
+        HookFilter.withoutIgnored(List.of("issue.comment", "issues"), List.of("issue"));
 
-    assertThat(hooks).contains("issues", "pull_request").doesNotContain("issue", "issue.comment", "issue.created");
+    assertThat(hooks)
+        .contains("issues", "pull_request")
+        .doesNotContain("issue", "issue.comment", "issue.created");
   }
 }

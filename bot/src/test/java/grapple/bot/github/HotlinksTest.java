@@ -12,7 +12,9 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class HotlinksTest {
-  private static final ObjectNode ISSUE = json("""
+  private static final ObjectNode ISSUE =
+      json(
+          """
       {"id": 444500041, "number": 1, "title": "Spelling <error> in the README", "state": "open",
        "html_url": "https://github.com/Codertocat/Hello-World/issues/1"}""");
 
@@ -57,7 +59,8 @@ class HotlinksTest {
 
   @Test
   void usesTheConfiguredPrefixLiterally() {
-    ObjectNode content = Json.object().put("msgtype", "m.text").put("body", "GH-12 and #13 and GH.14");
+    ObjectNode content =
+        Json.object().put("msgtype", "m.text").put("body", "GH-12 and #13 and GH.14");
 
     assertThat(Hotlinks.find(content, "GH-")).containsExactly(12L);
     assertThat(Hotlinks.find(content, ".")).isEmpty();
@@ -65,8 +68,10 @@ class HotlinksTest {
 
   @Test
   void onlyTextAndEmotesAreRead() {
-    assertThat(Hotlinks.find(Json.object().put("msgtype", "m.emote").put("body", "fixes #1"), "#")).containsExactly(1L);
-    assertThat(Hotlinks.find(Json.object().put("msgtype", "m.notice").put("body", "#1"), "#")).isEmpty();
+    assertThat(Hotlinks.find(Json.object().put("msgtype", "m.emote").put("body", "fixes #1"), "#"))
+        .containsExactly(1L);
+    assertThat(Hotlinks.find(Json.object().put("msgtype", "m.notice").put("body", "#1"), "#"))
+        .isEmpty();
     assertThat(Hotlinks.find(Json.object().put("msgtype", "m.text"), "#")).isEmpty();
   }
 
@@ -74,18 +79,23 @@ class HotlinksTest {
   void anIssueAnswerIsHookshotsLine() {
     ObjectNode content = Hotlinks.message(ISSUE, defaults(), Optional.empty());
 
-    assertThat(content.get("body").asText()).isEqualTo(
-        "Issue [#1](https://github.com/Codertocat/Hello-World/issues/1): Spelling <error> in the README (open)");
-    assertThat(content.get("formatted_body").asText()).isEqualTo("Issue <a href=\"https://github.com/Codertocat/"
-        + "Hello-World/issues/1\">#1</a>: Spelling &lt;error&gt; in the README (open)");
-    assertThat(content.get("uk.half-shot.matrix-hookshot.github.issue").get("id").asLong()).isEqualTo(444500041);
+    assertThat(content.get("body").asText())
+        .isEqualTo(
+            "Issue [#1](https://github.com/Codertocat/Hello-World/issues/1): Spelling <error> in the README (open)");
+    assertThat(content.get("formatted_body").asText())
+        .isEqualTo(
+            "Issue <a href=\"https://github.com/Codertocat/"
+                + "Hello-World/issues/1\">#1</a>: Spelling &lt;error&gt; in the README (open)");
+    assertThat(content.get("uk.half-shot.matrix-hookshot.github.issue").get("id").asLong())
+        .isEqualTo(444500041);
     assertThat(content.get("m.mentions")).isEqualTo(json("{}"));
   }
 
   @Test
   void aPullRequestAnswerSaysSoAndCarriesItsKey() {
     ObjectNode pr = ISSUE.deepCopy().put("state", "closed");
-    pr.putObject("pull_request").put("url", "https://api.github.com/repos/Codertocat/Hello-World/pulls/1");
+    pr.putObject("pull_request")
+        .put("url", "https://api.github.com/repos/Codertocat/Hello-World/pulls/1");
 
     ObjectNode content = Hotlinks.message(pr, defaults(), Optional.empty());
 
@@ -95,10 +105,12 @@ class HotlinksTest {
 
   @Test
   void theIssueRoomIsLinkedWhenAskedFor() {
-    ObjectNode content = Hotlinks.message(ISSUE, config("\"showIssueRoomLink\": true"), Optional.of("example.org"));
+    ObjectNode content =
+        Hotlinks.message(ISSUE, config("\"showIssueRoomLink\": true"), Optional.of("example.org"));
 
     assertThat(content.get("body").asText())
-        .endsWith(" (open) [Issue Room](https://matrix.to/#/#github_codertocat_hello-world_1:example.org)");
+        .endsWith(
+            " (open) [Issue Room](https://matrix.to/#/#github_codertocat_hello-world_1:example.org)");
   }
 
   private static List<Long> find(String body) {

@@ -15,13 +15,17 @@ import org.junit.jupiter.api.Test;
 class IssueEventsTest {
   private static final String ISSUE_URL = "https://github.com/Codertocat/Hello-World/issues/1";
   private static final String LINK = "[Codertocat/Hello-World#1](" + ISSUE_URL + ")";
-  private static final String HTML_LINK = "<a href=\"" + ISSUE_URL + "\">Codertocat/Hello-World#1</a>";
+  private static final String HTML_LINK =
+      "<a href=\"" + ISSUE_URL + "\">Codertocat/Hello-World#1</a>";
 
   @Test
   void anOpenedIssueIsHookshotsNoticeWithItsMachineKeys() {
     ObjectNode content = rendered("issues", payload("issues.opened"), defaults());
 
-    assertThat(content).isEqualTo(json("""
+    assertThat(content)
+        .isEqualTo(
+            json(
+                """
         {"msgtype": "m.notice",
          "body": "📥 **Codertocat** created new issue %s: \\"Spelling error in the README file\\" assigned to Codertocat with labels bug",
          "format": "org.matrix.custom.html",
@@ -30,16 +34,22 @@ class IssueEventsTest {
          "uk.half-shot.matrix-hookshot.github.issue": {"id": 444500041, "number": 1, "title": "Spelling error in the README file", "url": "%s"},
          "external_url": "%s",
          "uk.half-shot.matrix-hookshot.github.repo": {"id": 186853002, "name": "Codertocat/Hello-World", "url": "https://github.com/Codertocat/Hello-World"}}
-        """.formatted(LINK, HTML_LINK.replace("\"", "\\\""), ISSUE_URL, ISSUE_URL)));
+        """
+                    .formatted(LINK, HTML_LINK.replace("\"", "\\\""), ISSUE_URL, ISSUE_URL)));
   }
 
   @Test
   void severalAssigneesAreListed() {
     ObjectNode payload = payload("issues.opened");
-    payload.withObjectProperty("issue").putArray("assignees").add(json("{\"login\":\"alice\"}")).add(json("{\"login\":\"bob\"}"));
+    payload
+        .withObjectProperty("issue")
+        .putArray("assignees")
+        .add(json("{\"login\":\"alice\"}"))
+        .add(json("{\"login\":\"bob\"}"));
     payload.withObjectProperty("issue").putArray("labels");
 
-    assertThat(rendered("issues", payload, defaults()).get("body").asText()).endsWith("\" assigned to alice, bob");
+    assertThat(rendered("issues", payload, defaults()).get("body").asText())
+        .endsWith("\" assigned to alice, bob");
   }
 
   @Test
@@ -47,12 +57,16 @@ class IssueEventsTest {
     ObjectNode payload = payload("issues.opened");
     GithubMessages.Extras extras = GithubMessages.Extras.NONE.withIssueRoomServer("example.org");
 
-    ObjectNode content = GithubMessages.render("issues", payload, config("\"showIssueRoomLink\": true"),
-        Mentions.NONE, extras).orElseThrow();
+    ObjectNode content =
+        GithubMessages.render(
+                "issues", payload, config("\"showIssueRoomLink\": true"), Mentions.NONE, extras)
+            .orElseThrow();
 
-    assertThat(content.get("body").asText()).contains(
-        "assigned to Codertocat [Issue Room](https://matrix.to/#/#github_codertocat_hello-world_1:example.org) with labels bug");
-    assertThat(rendered("issues", payload, defaults()).get("body").asText()).doesNotContain("Issue Room");
+    assertThat(content.get("body").asText())
+        .contains(
+            "assigned to Codertocat [Issue Room](https://matrix.to/#/#github_codertocat_hello-world_1:example.org) with labels bug");
+    assertThat(rendered("issues", payload, defaults()).get("body").asText())
+        .doesNotContain("Issue Room");
   }
 
   @Test
@@ -60,23 +74,34 @@ class IssueEventsTest {
     ObjectNode content = rendered("issues", payload("issues.reopened"), defaults());
 
     assertThat(content.get("body").asText())
-        .isEqualTo("🔷 **Codertocat** reopened issue " + LINK + ": \"Spelling error in the README file\"");
-    assertThat(content.get("formatted_body").asText()).isEqualTo("🔷 <strong>Codertocat</strong> reopened issue "
-        + HTML_LINK + ": &quot;Spelling error in the README file&quot;");
-    assertThat(content.get("uk.half-shot.matrix-hookshot.github.issue").get("number").asInt()).isEqualTo(1);
+        .isEqualTo(
+            "🔷 **Codertocat** reopened issue " + LINK + ": \"Spelling error in the README file\"");
+    assertThat(content.get("formatted_body").asText())
+        .isEqualTo(
+            "🔷 <strong>Codertocat</strong> reopened issue "
+                + HTML_LINK
+                + ": &quot;Spelling error in the README file&quot;");
+    assertThat(content.get("uk.half-shot.matrix-hookshot.github.issue").get("number").asInt())
+        .isEqualTo(1);
   }
 
   @Test
   void aClosedIssueWithTheCommentMadeWithIt() {
     ObjectNode payload = closed();
-    GithubMessages.Extras extras = GithubMessages.Extras.NONE.withClosingComment("Fixed in <b>#2</b>");
+    GithubMessages.Extras extras =
+        GithubMessages.Extras.NONE.withClosingComment("Fixed in <b>#2</b>");
 
-    ObjectNode content = GithubMessages.render("issues", payload, defaults(), Mentions.NONE, extras).orElseThrow();
+    ObjectNode content =
+        GithubMessages.render("issues", payload, defaults(), Mentions.NONE, extras).orElseThrow();
 
-    assertThat(content.get("body").asText()).isEqualTo("⬛ **Codertocat** closed issue " + LINK
-        + ": \"Spelling error in the README file\" with comment \"Fixed in <b>#2</b>\"");
+    assertThat(content.get("body").asText())
+        .isEqualTo(
+            "⬛ **Codertocat** closed issue "
+                + LINK
+                + ": \"Spelling error in the README file\" with comment \"Fixed in <b>#2</b>\"");
     assertThat(content.get("formatted_body").asText())
-        .endsWith("&quot;Spelling error in the README file&quot; with comment &quot;Fixed in &lt;b&gt;#2&lt;/b&gt;&quot;");
+        .endsWith(
+            "&quot;Spelling error in the README file&quot; with comment &quot;Fixed in &lt;b&gt;#2&lt;/b&gt;&quot;");
   }
 
   @Test
@@ -91,7 +116,8 @@ class IssueEventsTest {
     ObjectNode content = rendered("issues", payload("issues.edited"), defaults());
 
     assertThat(content.get("body").asText())
-        .isEqualTo("✏️ **Codertocat** edited issue " + LINK + ": \"Spelling error in the README file\"");
+        .isEqualTo(
+            "✏️ **Codertocat** edited issue " + LINK + ": \"Spelling error in the README file\"");
   }
 
   @Test
@@ -100,18 +126,37 @@ class IssueEventsTest {
 
     assertThat(render("issues", payload, defaults())).isEmpty();
     assertThat(render("issues", payload, config("\"includingLabels\": [\"docs\"]"))).isEmpty();
-    assertThat(rendered("issues", payload, config("\"includingLabels\": [\"bug\"]")).get("body").asText())
-        .isEqualTo("🗃 **Codertocat** labeled issue " + LINK + ": \"Spelling error in the README file\" with labels bug");
+    assertThat(
+            rendered("issues", payload, config("\"includingLabels\": [\"bug\"]"))
+                .get("body")
+                .asText())
+        .isEqualTo(
+            "🗃 **Codertocat** labeled issue "
+                + LINK
+                + ": \"Spelling error in the README file\" with labels bug");
   }
 
   @Test
   void aBatchOfAddedLabelsDecidesInsteadOfTheEventsOwnLabel() {
-    GithubMessages.Extras extras = GithubMessages.Extras.NONE.withAddedLabels(Set.of("docs", "help"));
+    GithubMessages.Extras extras =
+        GithubMessages.Extras.NONE.withAddedLabels(Set.of("docs", "help"));
 
-    assertThat(GithubMessages.render("issues", payload("issues.labeled"), config("\"includingLabels\": [\"help\"]"),
-        Mentions.NONE, extras)).isPresent();
-    assertThat(GithubMessages.render("issues", payload("issues.labeled"), config("\"includingLabels\": [\"bug\"]"),
-        Mentions.NONE, extras)).isEmpty();
+    assertThat(
+            GithubMessages.render(
+                "issues",
+                payload("issues.labeled"),
+                config("\"includingLabels\": [\"help\"]"),
+                Mentions.NONE,
+                extras))
+        .isPresent();
+    assertThat(
+            GithubMessages.render(
+                "issues",
+                payload("issues.labeled"),
+                config("\"includingLabels\": [\"bug\"]"),
+                Mentions.NONE,
+                extras))
+        .isEmpty();
   }
 
   @Test
@@ -119,20 +164,39 @@ class IssueEventsTest {
     ObjectNode payload = payload("issues.labeled");
     payload.withObjectProperty("issue").put("created_at", "2026-01-01T10:00:00Z");
 
-    assertThat(GithubMessages.labeledTooSoon(payload, java.time.Instant.parse("2026-01-01T10:00:05Z"))).isTrue();
-    assertThat(GithubMessages.labeledTooSoon(payload, java.time.Instant.parse("2026-01-01T10:00:06Z"))).isFalse();
+    assertThat(
+            GithubMessages.labeledTooSoon(payload, java.time.Instant.parse("2026-01-01T10:00:05Z")))
+        .isTrue();
+    assertThat(
+            GithubMessages.labeledTooSoon(payload, java.time.Instant.parse("2026-01-01T10:00:06Z")))
+        .isFalse();
   }
 
   @Test
   void aCommentIsQuoted() {
-    ObjectNode content = rendered("issue_comment", payload("issue_comment.created"), config("\"enableHooks\": [\"issue.comment\"]"));
+    ObjectNode content =
+        rendered(
+            "issue_comment",
+            payload("issue_comment.created"),
+            config("\"enableHooks\": [\"issue.comment\"]"));
 
-    assertThat(content.get("body").asText()).isEqualTo("🗣 **Codertocat** [commented](" + ISSUE_URL + ") on " + LINK
-        + "  \n> You are totally right! I'll get this fixed right away.");
-    assertThat(content.get("formatted_body").asText()).isEqualTo("<p>🗣 <strong>Codertocat</strong> <a href=\""
-        + ISSUE_URL + "\">commented</a> on " + HTML_LINK + "</p>\n"
-        + "<blockquote>\n<p>You are totally right! I'll get this fixed right away.</p>\n</blockquote>");
-    assertThat(content.get("uk.half-shot.matrix-hookshot.github.issue").get("id").asLong()).isEqualTo(444500041);
+    assertThat(content.get("body").asText())
+        .isEqualTo(
+            "🗣 **Codertocat** [commented]("
+                + ISSUE_URL
+                + ") on "
+                + LINK
+                + "  \n> You are totally right! I'll get this fixed right away.");
+    assertThat(content.get("formatted_body").asText())
+        .isEqualTo(
+            "<p>🗣 <strong>Codertocat</strong> <a href=\""
+                + ISSUE_URL
+                + "\">commented</a> on "
+                + HTML_LINK
+                + "</p>\n"
+                + "<blockquote>\n<p>You are totally right! I'll get this fixed right away.</p>\n</blockquote>");
+    assertThat(content.get("uk.half-shot.matrix-hookshot.github.issue").get("id").asLong())
+        .isEqualTo(444500041);
     assertThat(content.get("external_url").asText()).isEqualTo(ISSUE_URL);
   }
 
@@ -141,7 +205,10 @@ class IssueEventsTest {
     ObjectNode payload = payload("issue_comment.created");
     payload.withObjectProperty("comment").put("body", "a".repeat(255) + "bc");
 
-    String body = rendered("issue_comment", payload, config("\"enableHooks\": [\"issue.comment\"]")).get("body").asText();
+    String body =
+        rendered("issue_comment", payload, config("\"enableHooks\": [\"issue.comment\"]"))
+            .get("body")
+            .asText();
 
     assertThat(body).endsWith("\n> " + "a".repeat(255) + "b…");
   }
@@ -151,7 +218,10 @@ class IssueEventsTest {
     ObjectNode payload = payload("issue_comment.created");
     payload.withObjectProperty("comment").put("body", "a".repeat(256));
 
-    String body = rendered("issue_comment", payload, config("\"enableHooks\": [\"issue.comment\"]")).get("body").asText();
+    String body =
+        rendered("issue_comment", payload, config("\"enableHooks\": [\"issue.comment\"]"))
+            .get("body")
+            .asText();
 
     assertThat(body).endsWith("\n> " + "a".repeat(256));
   }
@@ -184,8 +254,10 @@ class IssueEventsTest {
 
   @Test
   void labelFiltersApplyToIssueEventsAndComments() {
-    GithubRepoConfig excluding = config("\"excludingLabels\": [\"bug\"], \"enableHooks\": [\"issue\", \"issue.comment\"]");
-    GithubRepoConfig including = config("\"includingLabels\": [\"bug\"], \"enableHooks\": [\"issue\", \"issue.comment\"]");
+    GithubRepoConfig excluding =
+        config("\"excludingLabels\": [\"bug\"], \"enableHooks\": [\"issue\", \"issue.comment\"]");
+    GithubRepoConfig including =
+        config("\"includingLabels\": [\"bug\"], \"enableHooks\": [\"issue\", \"issue.comment\"]");
 
     for (String name : new String[] {"issues.opened", "issues.edited", "issues.reopened"}) {
       assertThat(render("issues", payload(name), excluding)).as(name).isEmpty();

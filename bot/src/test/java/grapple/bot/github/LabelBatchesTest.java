@@ -35,7 +35,10 @@ class LabelBatchesTest {
 
   @BeforeEach
   void open() {
-    Location where = dialect == Dialect.SQLITE ? Location.sqlite(dir.resolve("grapple.db")) : TestPostgres.newDatabase();
+    Location where =
+        dialect == Dialect.SQLITE
+            ? Location.sqlite(dir.resolve("grapple.db"))
+            : TestPostgres.newDatabase();
     db = Database.open(where, Migrations.core());
     batches = new LabelBatches(db, clock);
   }
@@ -75,9 +78,12 @@ class LabelBatchesTest {
     LabelBatches.Batch seen = batches.due().get(0);
     label(1, "urgent");
 
-    assertThatThrownBy(() -> db.write(batches.remove(seen)).join()).isInstanceOf(CompletionException.class)
+    assertThatThrownBy(() -> db.write(batches.remove(seen)).join())
+        .isInstanceOf(CompletionException.class)
         .hasCauseInstanceOf(LabelBatches.Superseded.class);
     clock.advance(Duration.ofSeconds(6));
-    assertThat(batches.due()).singleElement().satisfies(b -> assertThat(b.labels()).containsExactly("bug", "urgent"));
+    assertThat(batches.due())
+        .singleElement()
+        .satisfies(b -> assertThat(b.labels()).containsExactly("bug", "urgent"));
   }
 }

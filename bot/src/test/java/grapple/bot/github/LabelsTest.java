@@ -8,22 +8,31 @@ import org.junit.jupiter.api.Test;
 class LabelsTest {
   @Test
   void plainTextJoinsTheNames() {
-    assertThat(Labels.plain(json("{\"l\":[{\"name\":\"bug\"},{\"name\":\"help wanted\"},{}]}").get("l")))
+    assertThat(
+            Labels.plain(
+                json("{\"l\":[{\"name\":\"bug\"},{\"name\":\"help wanted\"},{}]}").get("l")))
         .isEqualTo("bug, help wanted");
   }
 
   @Test
   void lightLabelsGetBlackTextAndDarkOnesWhite() {
-    String html = Labels.html(json("{\"l\":[{\"name\":\"a\",\"color\":\"ffffff\"},{\"name\":\"b\",\"color\":\"#000\"}]}")
-        .get("l"));
+    String html =
+        Labels.html(
+            json("{\"l\":[{\"name\":\"a\",\"color\":\"ffffff\"},{\"name\":\"b\",\"color\":\"#000\"}]}")
+                .get("l"));
 
-    assertThat(html).isEqualTo("<span data-mx-bg-color=\"#ffffff\" data-mx-color=\"#000000\">a</span> "
-        + "<span data-mx-bg-color=\"#000000\" data-mx-color=\"#FFFFFF\">b</span>");
+    assertThat(html)
+        .isEqualTo(
+            "<span data-mx-bg-color=\"#ffffff\" data-mx-color=\"#000000\">a</span> "
+                + "<span data-mx-bg-color=\"#000000\" data-mx-color=\"#FFFFFF\">b</span>");
   }
 
   @Test
   void aColourThatIsNotHexIsLeftOut() {
-    assertThat(Labels.html(json("{\"l\":[{\"name\":\"a\",\"color\":\"red\"},{\"name\":\"b\",\"color\":null}]}").get("l")))
+    assertThat(
+            Labels.html(
+                json("{\"l\":[{\"name\":\"a\",\"color\":\"red\"},{\"name\":\"b\",\"color\":null}]}")
+                    .get("l")))
         .isEqualTo("<span>a</span> <span>b</span>");
   }
 

@@ -32,7 +32,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code GET /oauth/github} on a fake clock: the state's 30 minutes, and what GitHub refusing the code does. */
+/**
+ * {@code GET /oauth/github} on a fake clock: the state's 30 minutes, and what GitHub refusing the
+ * code does.
+ */
 class OAuthCallbackTest {
   private static final String ALICE = "@alice:test";
   private static final String CLIENT_ID = "Iv1.classic";
@@ -56,19 +59,37 @@ class OAuthCallbackTest {
     db = Database.open(dir.resolve("grapple.db"));
     outbox = new Outbox(new OutboxStore(db), gateway, 2, Duration.ofMillis(100));
     outbox.start(db);
-    GithubSettings settings = new GithubSettings(true, "webhook-secret-0123", HttpUrl.get(github.apiUrl()),
-        HttpUrl.get(github.webUrl()), Optional.empty(),
-        Optional.of(new GithubSettings.OAuth(CLIENT_ID, "client-secret", "https://bot.example.org/oauth/github")),
-        Json.object());
+    GithubSettings settings =
+        new GithubSettings(
+            true,
+            "webhook-secret-0123",
+            HttpUrl.get(github.apiUrl()),
+            HttpUrl.get(github.webUrl()),
+            Optional.empty(),
+            Optional.of(
+                new GithubSettings.OAuth(
+                    CLIENT_ID, "client-secret", "https://bot.example.org/oauth/github")),
+            Json.object());
     GithubClient client = new GithubClient(settings.apiUrl(), settings.webUrl());
-    accounts = new GithubAccounts(new LinkedAccounts(db, SecretBox.of(new byte[32]), clock), client, settings, clock);
+    accounts =
+        new GithubAccounts(
+            new LinkedAccounts(db, SecretBox.of(new byte[32]), clock), client, settings, clock);
     states = new OAuthStates(db, clock);
     ServiceContext context = new ServiceContext(db, outbox, null, null, null, clock, null, null);
-    OAuthCallback callback = new OAuthCallback(new GithubParts(settings, client, accounts, Optional.empty(), context),
-        states);
+    OAuthCallback callback =
+        new OAuthCallback(
+            new GithubParts(settings, client, accounts, Optional.empty(), context), states);
     Router router = new Router().add("GET", "/oauth/github", callback::handle);
-    listener = HttpListener.start(new HttpListener.Settings("webhooks", new InetSocketAddress("127.0.0.1", 0), 4,
-        (status, message, id) -> Response.error(status, message), path -> path), router, TestListeners.shared());
+    listener =
+        HttpListener.start(
+            new HttpListener.Settings(
+                "webhooks",
+                new InetSocketAddress("127.0.0.1", 0),
+                4,
+                (status, message, id) -> Response.error(status, message),
+                path -> path),
+            router,
+            TestListeners.shared());
   }
 
   @AfterEach
@@ -84,7 +105,8 @@ class OAuthCallbackTest {
     String state = states.issue("github", "", ALICE);
     clock.advance(Duration.ofMinutes(31));
 
-    HttpResponse<String> page = callback("code=" + github.authorizeCode("alice") + "&state=" + state);
+    HttpResponse<String> page =
+        callback("code=" + github.authorizeCode("alice") + "&state=" + state);
 
     assertThat(page.statusCode()).isEqualTo(404);
     assertThat(page.body()).contains("unknown, used or expired").contains("github login");
@@ -97,13 +119,16 @@ class OAuthCallbackTest {
     String state = states.issue("github", "", ALICE);
     clock.advance(Duration.ofMinutes(29));
 
-    HttpResponse<String> page = callback("code=" + github.authorizeCode("alice") + "&state=" + state);
+    HttpResponse<String> page =
+        callback("code=" + github.authorizeCode("alice") + "&state=" + state);
 
     assertThat(page.statusCode()).isEqualTo(200);
-    assertThat(page.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/html"));
+    assertThat(page.headers().firstValue("Content-Type"))
+        .hasValueSatisfying(t -> assertThat(t).startsWith("text/html"));
     assertThat(page.headers().firstValue("Cache-Control")).hasValue("no-store");
     assertThat(page.body()).contains("Linked as alice. You can close this page.");
-    assertThat(accounts.account(ALICE)).hasValueSatisfying(a -> assertThat(a.login()).isEqualTo("alice"));
+    assertThat(accounts.account(ALICE))
+        .hasValueSatisfying(a -> assertThat(a.login()).isEqualTo("alice"));
     FakeGateway.Sent dm = gateway.takeSent();
     assertThat(dm.roomId()).isEqualTo("!dm-" + ALICE);
     assertThat(dm.content().path("body").asText()).isEqualTo("Connected as `alice`. Token stored.");
@@ -114,7 +139,8 @@ class OAuthCallbackTest {
     String state = states.issue("github", "", ALICE);
 
     HttpResponse<String> refused = callback("code=made-up&state=" + state);
-    HttpResponse<String> again = callback("code=" + github.authorizeCode("alice") + "&state=" + state);
+    HttpResponse<String> again =
+        callback("code=" + github.authorizeCode("alice") + "&state=" + state);
 
     assertThat(refused.statusCode()).isEqualTo(502);
     assertThat(refused.body()).contains("GitHub refused the login").contains("github login");
@@ -131,11 +157,18 @@ class OAuthCallbackTest {
     assertThat(callback("code=abc").statusCode()).isEqualTo(400);
     assertThat(callback("").statusCode()).isEqualTo(400);
     assertThat(callback("code=" + github.authorizeCode("alice") + "&state=" + state).statusCode())
-        .as("the state a page without a code left alone").isEqualTo(200);
+        .as("the state a page without a code left alone")
+        .isEqualTo(200);
   }
 
   private HttpResponse<String> callback(String query) throws Exception {
-    URI uri = URI.create("http://127.0.0.1:" + listener.port() + "/oauth/github" + (query.isEmpty() ? "" : "?" + query));
-    return http.send(HttpRequest.newBuilder(uri).GET().build(), HttpResponse.BodyHandlers.ofString());
+    URI uri =
+        URI.create(
+            "http://127.0.0.1:"
+                + listener.port()
+                + "/oauth/github"
+                + (query.isEmpty() ? "" : "?" + query));
+    return http.send(
+        HttpRequest.newBuilder(uri).GET().build(), HttpResponse.BodyHandlers.ofString());
   }
 }

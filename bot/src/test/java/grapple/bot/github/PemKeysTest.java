@@ -39,23 +39,29 @@ class PemKeysTest {
     String pem = ("Bag Attributes\n" + KEY.pkcs1Pem() + "trailing words\n").replace("\n", "\r\n");
     Path file = Files.writeString(dir.resolve("app.pem"), pem);
 
-    assertThat(PemKeys.readRsaPrivateKey(file).getModulus()).isEqualTo(KEY.privateKey().getModulus());
+    assertThat(PemKeys.readRsaPrivateKey(file).getModulus())
+        .isEqualTo(KEY.privateKey().getModulus());
   }
 
   @Test
   void aFileWithoutAPemKeyIsABadKeyNamingTheFile() throws Exception {
     Path file = Files.writeString(dir.resolve("notes.txt"), "hello\n");
 
-    assertThatThrownBy(() -> PemKeys.readRsaPrivateKey(file)).isInstanceOf(PemKeys.BadKey.class)
-        .hasMessageContaining(file.toString()).hasMessageContaining("BEGIN RSA PRIVATE KEY");
+    assertThatThrownBy(() -> PemKeys.readRsaPrivateKey(file))
+        .isInstanceOf(PemKeys.BadKey.class)
+        .hasMessageContaining(file.toString())
+        .hasMessageContaining("BEGIN RSA PRIVATE KEY");
   }
 
   @Test
   void garbageBetweenTheMarkersIsABadKeyNamingTheFile() throws Exception {
-    Path file = Files.writeString(dir.resolve("bad.pem"),
-        "-----BEGIN RSA PRIVATE KEY-----\nAAAAnotakey\n-----END RSA PRIVATE KEY-----\n");
+    Path file =
+        Files.writeString(
+            dir.resolve("bad.pem"),
+            "-----BEGIN RSA PRIVATE KEY-----\nAAAAnotakey\n-----END RSA PRIVATE KEY-----\n");
 
-    assertThatThrownBy(() -> PemKeys.readRsaPrivateKey(file)).isInstanceOf(PemKeys.BadKey.class)
+    assertThatThrownBy(() -> PemKeys.readRsaPrivateKey(file))
+        .isInstanceOf(PemKeys.BadKey.class)
         .hasMessageContaining(file.toString());
   }
 
@@ -64,7 +70,8 @@ class PemKeysTest {
     String pem = KEY.pkcs8Pem();
     Path file = Files.writeString(dir.resolve("cut.pem"), pem.substring(0, pem.length() / 2));
 
-    assertThatThrownBy(() -> PemKeys.readRsaPrivateKey(file)).isInstanceOf(PemKeys.BadKey.class)
+    assertThatThrownBy(() -> PemKeys.readRsaPrivateKey(file))
+        .isInstanceOf(PemKeys.BadKey.class)
         .hasMessageContaining(file.toString());
   }
 
@@ -72,7 +79,8 @@ class PemKeysTest {
   void aMissingFileIsABadKeyNamingTheFile() {
     Path file = dir.resolve("nowhere.pem");
 
-    assertThatThrownBy(() -> PemKeys.readRsaPrivateKey(file)).isInstanceOf(PemKeys.BadKey.class)
+    assertThatThrownBy(() -> PemKeys.readRsaPrivateKey(file))
+        .isInstanceOf(PemKeys.BadKey.class)
         .hasMessageContaining("cannot read " + file);
   }
 }

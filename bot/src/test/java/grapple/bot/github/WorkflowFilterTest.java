@@ -29,7 +29,8 @@ class WorkflowFilterTest {
 
   @Test
   void exclusionWinsOverInclusion() {
-    WorkflowFilter filter = parse("{\"includingWorkflows\": [\"CI\"], \"excludingWorkflows\": [\"CI\"]}");
+    WorkflowFilter filter =
+        parse("{\"includingWorkflows\": [\"CI\"], \"excludingWorkflows\": [\"CI\"]}");
 
     assertThat(filter.accepts("CI", "main")).isFalse();
   }

@@ -18,8 +18,10 @@ final class LocalGithub implements AutoCloseable {
   static final String OCTO_TOKEN = "ghu_octo_0123456789abcdef0123456789ab";
   static final String ALICE = "@alice:localhost";
   static final String AS_ALICE = "?userId=%40alice%3Alocalhost";
+
   /** Linked no GitHub account. */
   static final String AS_NOBODY = "?userId=%40nobody%3Alocalhost";
+
   static final String CLIENT_ID = "Iv1.conformance";
   static final String REDIRECT_URI = "https://bot.example/oauth/github";
   static final String APP_SLUG = "grapple-conformance";
@@ -53,28 +55,56 @@ final class LocalGithub implements AutoCloseable {
     fake.installation(1, "acme").allRepos();
     fake.installation(2, "octo").allRepos();
     Path keyFile = Files.writeString(dir.resolve("github-app.pem"), key.pkcs1Pem());
-    LocalGithub github = new LocalGithub(fake, LocalGrapple.start(dir, config(fake, keyFile, true)));
+    LocalGithub github =
+        new LocalGithub(fake, LocalGrapple.start(dir, config(fake, keyFile, true)));
     github.link();
     return github;
   }
 
-  /** The github section: enabled against {@code fake}, with the App, and with the OAuth client if {@code oauth}. */
+  /**
+   * The github section: enabled against {@code fake}, with the App, and with the OAuth client if
+   * {@code oauth}.
+   */
   static String config(FakeGithub fake, Path keyFile, boolean oauth) {
-    return "github: {enabled: true, webhook: {secret: 'webhook-secret-0123456789'}, apiUrl: '" + fake.apiUrl()
-        + "', webUrl: '" + fake.webUrl() + "', app: {id: " + APP_ID + ", slug: " + APP_SLUG + ", privateKeyFile: '"
-        + keyFile + "'}" + (oauth ? ", oauth: {clientId: '" + CLIENT_ID + "', clientSecret: '" + CLIENT_SECRET
-        + "', redirectUri: '" + REDIRECT_URI + "'}" : "") + "}";
+    return "github: {enabled: true, webhook: {secret: 'webhook-secret-0123456789'}, apiUrl: '"
+        + fake.apiUrl()
+        + "', webUrl: '"
+        + fake.webUrl()
+        + "', app: {id: "
+        + APP_ID
+        + ", slug: "
+        + APP_SLUG
+        + ", privateKeyFile: '"
+        + keyFile
+        + "'}"
+        + (oauth
+            ? ", oauth: {clientId: '"
+                + CLIENT_ID
+                + "', clientSecret: '"
+                + CLIENT_SECRET
+                + "', redirectUri: '"
+                + REDIRECT_URI
+                + "'}"
+            : "")
+        + "}";
   }
 
-  /** The console user by token in the console (a direct chat); alice through the OAuth links and callback. */
+  /**
+   * The console user by token in the console (a direct chat); alice through the OAuth links and
+   * callback.
+   */
   private void link() throws Exception {
     grapple.console.type("github setpersonaltoken " + OCTO_TOKEN);
     grapple.console.awaitPrinted("Connected as `octo`");
     Answer links = grapple.get("/v1/github/oauth" + AS_ALICE);
     if (links.status() != 200) throw new IllegalStateException("no OAuth links: " + links);
     String state = HttpUrl.get(links.json().get("user_url").asText()).queryParameter("state");
-    Answer linked = grapple.getOnWebhooks("/oauth/github?code=" + fake.authorizeCode("alice") + "&state="
-        + URLEncoder.encode(state, StandardCharsets.UTF_8));
+    Answer linked =
+        grapple.getOnWebhooks(
+            "/oauth/github?code="
+                + fake.authorizeCode("alice")
+                + "&state="
+                + URLEncoder.encode(state, StandardCharsets.UTF_8));
     if (linked.status() != 200 || !linked.body().contains("Linked as alice")) {
       throw new IllegalStateException("the OAuth callback did not link alice: " + linked);
     }

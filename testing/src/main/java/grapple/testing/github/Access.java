@@ -1,8 +1,8 @@
 package grapple.testing.github;
 
 /**
- * Who may see and change what: GitHub's rules for the callers the fake knows, cut down to the
- * calls Grapple makes. Callers hold the world's monitor.
+ * Who may see and change what: GitHub's rules for the callers the fake knows, cut down to the calls
+ * Grapple makes. Callers hold the world's monitor.
  */
 final class Access {
   /** What GitHub says to a user whose role is too weak for a change. */
@@ -15,13 +15,19 @@ final class Access {
     Role publicRole = repo.isPrivate() ? Role.NONE : Role.READ;
     return switch (caller.kind()) {
       case USER -> max(repo.roleOf(caller.user().login()), publicRole);
-      case APP_USER -> installationOn(world, repo) == null ? publicRole : max(repo.roleOf(caller.user().login()), publicRole);
+      case APP_USER ->
+          installationOn(world, repo) == null
+              ? publicRole
+              : max(repo.roleOf(caller.user().login()), publicRole);
       case INSTALLATION -> installationReaches(caller, repo) ? Role.WRITE : publicRole;
       case ANONYMOUS, APP -> publicRole;
     };
   }
 
-  /** The repository {@code owner/name} if the caller may see it; else 404, as GitHub hides what you cannot see. */
+  /**
+   * The repository {@code owner/name} if the caller may see it; else 404, as GitHub hides what you
+   * cannot see.
+   */
   static FakeRepo visibleRepo(World world, Caller caller, String owner, String name) {
     FakeRepo repo = world.repo(owner + "/" + name);
     if (repo == null || role(world, caller, repo) == Role.NONE) throw ApiFailure.notFound();
@@ -29,17 +35,25 @@ final class Access {
   }
 
   /**
-   * Checks that the caller may make a change that needs {@code needed} from a user, or
-   * {@code permission}: write from an app (e.g. "issues", "actions").
+   * Checks that the caller may make a change that needs {@code needed} from a user, or {@code
+   * permission}: write from an app (e.g. "issues", "actions").
    */
-  static void requireChange(World world, Caller caller, FakeRepo repo, Role needed, String permission) {
+  static void requireChange(
+      World world, Caller caller, FakeRepo repo, Role needed, String permission) {
     if (caller.kind() == Caller.Kind.ANONYMOUS) throw ApiFailure.requiresAuthentication();
     Role role = role(world, caller, repo);
     if (role == Role.NONE) throw ApiFailure.notFound();
     if (caller.kind() == Caller.Kind.INSTALLATION || caller.kind() == Caller.Kind.APP_USER) {
-      FakeInstallation installation = caller.kind() == Caller.Kind.INSTALLATION ? caller.installation() : installationOn(world, repo);
-      boolean reaches = caller.kind() == Caller.Kind.APP_USER ? installation != null : installationReaches(caller, repo);
-      if (!reaches || !installation.may(permission, "write")) throw ApiFailure.notAccessibleByIntegration();
+      FakeInstallation installation =
+          caller.kind() == Caller.Kind.INSTALLATION
+              ? caller.installation()
+              : installationOn(world, repo);
+      boolean reaches =
+          caller.kind() == Caller.Kind.APP_USER
+              ? installation != null
+              : installationReaches(caller, repo);
+      if (!reaches || !installation.may(permission, "write"))
+        throw ApiFailure.notAccessibleByIntegration();
       if (caller.kind() == Caller.Kind.INSTALLATION) return;
     }
     if (caller.kind() == Caller.Kind.APP) throw ApiFailure.notAccessibleByIntegration();
@@ -68,9 +82,13 @@ final class Access {
     return null;
   }
 
-  /** Who changes are made as: the user, or the app's bot user ({@code <slug>[bot]}) for an installation token. */
+  /**
+   * Who changes are made as: the user, or the app's bot user ({@code <slug>[bot]}) for an
+   * installation token.
+   */
   static FakeAccount actor(World world, Caller caller) {
-    if (caller.kind() == Caller.Kind.INSTALLATION) return world.account(world.app().botLogin(), FakeAccount.BOT);
+    if (caller.kind() == Caller.Kind.INSTALLATION)
+      return world.account(world.app().botLogin(), FakeAccount.BOT);
     return caller.user();
   }
 

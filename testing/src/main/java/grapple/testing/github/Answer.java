@@ -14,7 +14,8 @@ record Answer(int status, Map<String, String> headers, byte[] body) {
 
   static Answer json(int status, JsonNode body) {
     try {
-      return new Answer(status, Map.of("Content-Type", JSON_TYPE), GithubCorpus.JSON.writeValueAsBytes(body));
+      return new Answer(
+          status, Map.of("Content-Type", JSON_TYPE), GithubCorpus.JSON.writeValueAsBytes(body));
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("cannot write a response body", e);
     }
@@ -25,7 +26,8 @@ record Answer(int status, Map<String, String> headers, byte[] body) {
   }
 
   static Answer text(int status, String contentType, String body) {
-    return new Answer(status, Map.of("Content-Type", contentType), body.getBytes(StandardCharsets.UTF_8));
+    return new Answer(
+        status, Map.of("Content-Type", contentType), body.getBytes(StandardCharsets.UTF_8));
   }
 
   /** GitHub's error shape: {@code {"message":…,"documentation_url":…,"status":"404"}}. */

@@ -2,11 +2,14 @@ package grapple.testing.github;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-/** A GitHub error answer, thrown by an endpoint and turned into {@code {"message":…}} at the edge. */
+/**
+ * A GitHub error answer, thrown by an endpoint and turned into {@code {"message":…}} at the edge.
+ */
 final class ApiFailure extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
   final int status;
+
   /** The {@code errors} array of a 422 Validation Failed, or null. */
   final transient JsonNode errors;
 
@@ -37,10 +40,20 @@ final class ApiFailure extends RuntimeException {
     return new ApiFailure(403, "Resource not accessible by integration");
   }
 
-  /** 422 Validation Failed with one error such as {@code {"resource":"Issue","code":"missing_field","field":"title"}}. */
+  /**
+   * 422 Validation Failed with one error such as {@code
+   * {"resource":"Issue","code":"missing_field","field":"title"}}.
+   */
   static ApiFailure validation(String resource, String code, String field) {
-    JsonNode errors = GithubCorpus.JSON.createArrayNode().add(GithubCorpus.JSON.createObjectNode()
-        .put("resource", resource).put("code", code).put("field", field));
+    JsonNode errors =
+        GithubCorpus.JSON
+            .createArrayNode()
+            .add(
+                GithubCorpus.JSON
+                    .createObjectNode()
+                    .put("resource", resource)
+                    .put("code", code)
+                    .put("field", field));
     return new ApiFailure(422, "Validation Failed", errors);
   }
 }

@@ -8,7 +8,9 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
-/** The app's own endpoints, all behind an app JWT: the app, its installations, installation tokens. */
+/**
+ * The app's own endpoints, all behind an app JWT: the app, its installations, installation tokens.
+ */
 final class AppEndpoints {
   static final Duration INSTALLATION_TOKEN_LIFETIME = Duration.ofHours(1);
 
@@ -36,7 +38,10 @@ final class AppEndpoints {
 
   private Answer installations(Routes.Call call) {
     Access.requireApp(call.caller());
-    return Paging.list(call.request(), bodies.apiUrl, world.installations(),
+    return Paging.list(
+        call.request(),
+        bodies.apiUrl,
+        world.installations(),
         installation -> bodies.installation(Bodies.APP_INSTALLATION, installation, world.app()));
   }
 
@@ -46,23 +51,31 @@ final class AppEndpoints {
   }
 
   /**
-   * A token for one hour ({@code ghs_}); the optional body's {@code repositories} (names) or
-   * {@code repository_ids} narrow it to some of the installation's repositories.
+   * A token for one hour ({@code ghs_}); the optional body's {@code repositories} (names) or {@code
+   * repository_ids} narrow it to some of the installation's repositories.
    */
   private Answer accessToken(Routes.Call call) {
     Access.requireApp(call.caller());
     FakeInstallation installation = find(call);
     if (installation.suspended()) throw new ApiFailure(403, "This installation has been suspended");
-    List<FakeRepo> narrowed = call.request().body().length == 0 ? null : narrowed(installation, call.jsonObject());
+    List<FakeRepo> narrowed =
+        call.request().body().length == 0 ? null : narrowed(installation, call.jsonObject());
     Set<Long> repoIds = narrowed == null ? null : ids(narrowed);
     String token = World.newToken("ghs_", 36);
     Instant expiresAt = world.now().plus(INSTALLATION_TOKEN_LIFETIME);
-    world.addToken(token, new Grant(Grant.Kind.INSTALLATION, null, installation.id, repoIds, null, expiresAt));
-    List<FakeRepo> listed = narrowed != null ? narrowed : installation.coversAllRepos() ? null : installation.repositories();
+    world.addToken(
+        token, new Grant(Grant.Kind.INSTALLATION, null, installation.id, repoIds, null, expiresAt));
+    List<FakeRepo> listed =
+        narrowed != null
+            ? narrowed
+            : installation.coversAllRepos() ? null : installation.repositories();
     return Answer.json(201, issueBodies.installationToken(token, expiresAt, installation, listed));
   }
 
-  /** The repositories the body names, or null when it names none; 422 for one the installation does not reach. */
+  /**
+   * The repositories the body names, or null when it names none; 422 for one the installation does
+   * not reach.
+   */
   private static List<FakeRepo> narrowed(FakeInstallation installation, JsonNode body) {
     if (!body.has("repositories") && !body.has("repository_ids")) return null;
     Set<String> names = new LinkedHashSet<>();
@@ -76,7 +89,9 @@ final class AppEndpoints {
       if (byName || byId) repos.add(repo);
     }
     if (!names.isEmpty() || !ids.isEmpty()) {
-      throw new ApiFailure(422, "There is at least one repository that does not exist or is not accessible to the parent installation.");
+      throw new ApiFailure(
+          422,
+          "There is at least one repository that does not exist or is not accessible to the parent installation.");
     }
     return repos;
   }

@@ -12,12 +12,15 @@ import java.util.Base64;
 /**
  * Checks a GitHub App JWT as GitHub does: RS256 signed with the app's key, {@code iss} the app id
  * (a number or a string) or its client id, {@code exp} in the future but at most 10 minutes away.
- * See https://docs.github.com/apps/creating-github-apps/authenticating-with-a-github-app/generating-a-json-web-token-jwt-for-a-github-app
+ * See
+ * https://docs.github.com/apps/creating-github-apps/authenticating-with-a-github-app/generating-a-json-web-token-jwt-for-a-github-app
  */
 final class AppJwt {
   private static final Duration MAX_LIFETIME = Duration.ofMinutes(10);
+
   /** Slack for the caller's clock, which GitHub allows too. */
   private static final Duration DRIFT = Duration.ofSeconds(60);
+
   private static final String UNDECODABLE = "A JSON web token could not be decoded";
 
   private AppJwt() {}
@@ -27,13 +30,17 @@ final class AppJwt {
     return credential.startsWith("eyJ") && credential.chars().filter(c -> c == '.').count() == 2;
   }
 
-  /** Returns normally if {@code jwt} authenticates as {@code app} at {@code now}; else throws the 401 GitHub gives. */
+  /**
+   * Returns normally if {@code jwt} authenticates as {@code app} at {@code now}; else throws the
+   * 401 GitHub gives.
+   */
   static void verify(String jwt, FakeApp app, Instant now) {
     String[] parts = jwt.split("\\.", -1);
     JsonNode header = decode(parts[0]);
     JsonNode claims = decode(parts[1]);
     if (!header.path("alg").asText().equals("RS256")) throw new ApiFailure(401, UNDECODABLE);
-    if (app == null || !issuedBy(claims.path("iss"), app)) throw new ApiFailure(401, "Integration not found");
+    if (app == null || !issuedBy(claims.path("iss"), app))
+      throw new ApiFailure(401, "Integration not found");
     if (!signatureVerifies(parts, app)) throw new ApiFailure(401, UNDECODABLE);
     checkTimes(claims, now);
   }
@@ -46,10 +53,14 @@ final class AppJwt {
     JsonNode iat = claims.path("iat");
     JsonNode exp = claims.path("exp");
     if (!iat.isIntegralNumber() || Instant.ofEpochSecond(iat.asLong()).isAfter(now.plus(DRIFT))) {
-      throw new ApiFailure(401, "'Issued at' claim ('iat') must be an Integer representing the time that the assertion was issued.");
+      throw new ApiFailure(
+          401,
+          "'Issued at' claim ('iat') must be an Integer representing the time that the assertion was issued.");
     }
     if (!exp.isIntegralNumber() || !Instant.ofEpochSecond(exp.asLong()).isAfter(now)) {
-      throw new ApiFailure(401, "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires.");
+      throw new ApiFailure(
+          401,
+          "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires.");
     }
     if (Instant.ofEpochSecond(exp.asLong()).isAfter(now.plus(MAX_LIFETIME).plus(DRIFT))) {
       throw new ApiFailure(401, "'Expiration time' claim ('exp') is too far in the future.");

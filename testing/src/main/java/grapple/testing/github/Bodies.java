@@ -15,11 +15,14 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The fake's JSON bodies for accounts, repositories, installations and the app: GitHub's published
- * response examples (from @octokit/openapi) with the fields Grapple reads set from the seeded
- * state and every link pointed at the fake. {@link IssueBodies} does issues and workflows.
+ * response examples (from @octokit/openapi) with the fields Grapple reads set from the seeded state
+ * and every link pointed at the fake. {@link IssueBodies} does issues and workflows.
  */
 final class Bodies {
-  /** Where an object of some shape is found among the examples: an operation's response, maybe inside a list. */
+  /**
+   * Where an object of some shape is found among the examples: an operation's response, maybe
+   * inside a list.
+   */
   record Template(String operationId, int status, String listField) {}
 
   static final Template SIMPLE_USER = new Template("issues/get", 200, "user");
@@ -27,10 +30,12 @@ final class Bodies {
   static final Template FULL_REPO = new Template("repos/get", 200, null);
   static final Template USER_REPO = new Template("repos/list-for-authenticated-user", 200, "[]");
   static final Template ORG_REPO = new Template("repos/list-for-org", 200, "[]");
-  static final Template INSTALLATION_REPO = new Template("apps/list-repos-accessible-to-installation", 200, "repositories");
+  static final Template INSTALLATION_REPO =
+      new Template("apps/list-repos-accessible-to-installation", 200, "repositories");
   static final Template INSTALLATION = new Template("apps/get-installation", 200, null);
   static final Template APP_INSTALLATION = new Template("apps/list-installations", 200, "[]");
-  static final Template USER_INSTALLATION = new Template("apps/list-installations-for-authenticated-user", 200, "installations");
+  static final Template USER_INSTALLATION =
+      new Template("apps/list-installations-for-authenticated-user", 200, "installations");
 
   private static final Map<Template, JsonNode> TEMPLATES = new ConcurrentHashMap<>();
 
@@ -42,14 +47,19 @@ final class Bodies {
     this.webUrl = webUrl;
   }
 
-  /** A fresh copy of the example; {@code listField} "[]" takes the first item of a top-level array. */
+  /**
+   * A fresh copy of the example; {@code listField} "[]" takes the first item of a top-level array.
+   */
   static ObjectNode template(Template template) {
-    JsonNode example = TEMPLATES.computeIfAbsent(template, t -> {
-      JsonNode body = GithubCorpus.get().openApiExample(t.operationId(), t.status());
-      if (t.listField() == null) return body;
-      JsonNode list = t.listField().equals("[]") ? body : body.path(t.listField());
-      return list.isArray() ? list.get(0) : list;
-    });
+    JsonNode example =
+        TEMPLATES.computeIfAbsent(
+            template,
+            t -> {
+              JsonNode body = GithubCorpus.get().openApiExample(t.operationId(), t.status());
+              if (t.listField() == null) return body;
+              JsonNode list = t.listField().equals("[]") ? body : body.path(t.listField());
+              return list.isArray() ? list.get(0) : list;
+            });
     return example.deepCopy();
   }
 
@@ -71,7 +81,10 @@ final class Bodies {
 
   private ObjectNode user(ObjectNode user, FakeAccount account) {
     boolean bot = account.type().equals(FakeAccount.BOT);
-    rebase(user, apiUrl + "/users/" + account.login(), webUrl + (bot ? "/apps/" : "/") + account.login().replace("[bot]", ""));
+    rebase(
+        user,
+        apiUrl + "/users/" + account.login(),
+        webUrl + (bot ? "/apps/" : "/") + account.login().replace("[bot]", ""));
     user.put("login", account.login());
     user.put("id", account.id());
     user.put("node_id", nodeId(account.type(), account.id()));
@@ -81,22 +94,36 @@ final class Bodies {
     return swapHosts(user);
   }
 
-  /** A repository in {@code template}'s shape; {@code viewer} is the caller's role (null: no permissions key). */
+  /**
+   * A repository in {@code template}'s shape; {@code viewer} is the caller's role (null: no
+   * permissions key).
+   */
   ObjectNode repo(Template template, FakeRepo repo, Role viewer) {
     ObjectNode json = template(template);
     String api = apiUrl + "/repos/" + repo.fullName();
     String web = webUrl + "/" + repo.fullName();
     rebase(json, api, web);
-    json.put("id", repo.id).put("node_id", nodeId("Repository", repo.id)).put("name", repo.name).put("full_name", repo.fullName());
+    json.put("id", repo.id)
+        .put("node_id", nodeId("Repository", repo.id))
+        .put("name", repo.name)
+        .put("full_name", repo.fullName());
     json.set("owner", simpleUser(repo.owner));
-    json.put("private", repo.isPrivate()).put("visibility", repo.isPrivate() ? "private" : "public");
-    json.put("description", repo.description()).put("fork", false).put("default_branch", repo.defaultBranch());
-    json.put("git_url", web.replaceFirst("^http", "git") + ".git").put("ssh_url", "git@" + host() + ":" + repo.fullName() + ".git");
-    json.put("svn_url", web).put("has_issues", repo.issuesEnabled()).put("archived", false).put("disabled", false);
+    json.put("private", repo.isPrivate())
+        .put("visibility", repo.isPrivate() ? "private" : "public");
+    json.put("description", repo.description())
+        .put("fork", false)
+        .put("default_branch", repo.defaultBranch());
+    json.put("git_url", web.replaceFirst("^http", "git") + ".git")
+        .put("ssh_url", "git@" + host() + ":" + repo.fullName() + ".git");
+    json.put("svn_url", web)
+        .put("has_issues", repo.issuesEnabled())
+        .put("archived", false)
+        .put("disabled", false);
     json.put("open_issues_count", repo.openIssues());
     if (json.has("open_issues")) json.put("open_issues", repo.openIssues());
     json.remove(List.of("parent", "source", "template_repository", "mirror_url"));
-    if (repo.owner.isOrganization() && json.has("organization")) json.set("organization", simpleUser(repo.owner));
+    if (repo.owner.isOrganization() && json.has("organization"))
+      json.set("organization", simpleUser(repo.owner));
     else json.remove("organization");
     if (viewer == null) json.remove("permissions");
     else json.set("permissions", permissions(viewer));
@@ -104,9 +131,13 @@ final class Bodies {
   }
 
   private static ObjectNode permissions(Role role) {
-    return GithubCorpus.JSON.createObjectNode()
-        .put("admin", role.atLeast(Role.ADMIN)).put("maintain", role.atLeast(Role.MAINTAIN))
-        .put("push", role.atLeast(Role.WRITE)).put("triage", role.atLeast(Role.TRIAGE)).put("pull", role.atLeast(Role.READ));
+    return GithubCorpus.JSON
+        .createObjectNode()
+        .put("admin", role.atLeast(Role.ADMIN))
+        .put("maintain", role.atLeast(Role.MAINTAIN))
+        .put("push", role.atLeast(Role.WRITE))
+        .put("triage", role.atLeast(Role.TRIAGE))
+        .put("pull", role.atLeast(Role.READ));
   }
 
   ObjectNode installation(Template template, FakeInstallation installation, FakeApp app) {
@@ -115,10 +146,15 @@ final class Bodies {
     json.put("id", installation.id);
     json.set("account", simpleUser(account));
     json.put("repository_selection", installation.coversAllRepos() ? "all" : "selected");
-    json.put("access_tokens_url", apiUrl + "/app/installations/" + installation.id + "/access_tokens");
+    json.put(
+        "access_tokens_url", apiUrl + "/app/installations/" + installation.id + "/access_tokens");
     json.put("repositories_url", apiUrl + "/installation/repositories");
-    json.put("html_url", webUrl + (account.isOrganization() ? "/organizations/" + account.login() : "")
-        + "/settings/installations/" + installation.id);
+    json.put(
+        "html_url",
+        webUrl
+            + (account.isOrganization() ? "/organizations/" + account.login() : "")
+            + "/settings/installations/"
+            + installation.id);
     json.put("app_id", app.id).put("app_slug", app.slug());
     if (json.has("client_id")) json.put("client_id", app.clientId());
     json.put("target_id", account.id()).put("target_type", account.type());
@@ -129,7 +165,10 @@ final class Bodies {
 
   ObjectNode app(FakeApp app) {
     ObjectNode json = example("apps/get-authenticated", 200);
-    json.put("id", app.id).put("slug", app.slug()).put("client_id", app.clientId()).put("node_id", nodeId("Integration", app.id));
+    json.put("id", app.id)
+        .put("slug", app.slug())
+        .put("client_id", app.clientId())
+        .put("node_id", nodeId("Integration", app.id));
     json.put("name", app.name()).put("html_url", webUrl + "/apps/" + app.slug());
     return swapHosts(json);
   }
@@ -157,24 +196,31 @@ final class Bodies {
       Map.Entry<String, JsonNode> field = fields.next();
       if (!field.getValue().isTextual()) continue;
       String text = field.getValue().asText();
-      if (oldApi != null && text.startsWith(oldApi)) field.setValue(TextNode.valueOf(api + text.substring(oldApi.length())));
-      else if (oldWeb != null && text.startsWith(oldWeb)) field.setValue(TextNode.valueOf(web + text.substring(oldWeb.length())));
+      if (oldApi != null && text.startsWith(oldApi))
+        field.setValue(TextNode.valueOf(api + text.substring(oldApi.length())));
+      else if (oldWeb != null && text.startsWith(oldWeb))
+        field.setValue(TextNode.valueOf(web + text.substring(oldWeb.length())));
     }
   }
 
-  /** Points whatever links are left at the fake: https://api.github.com → apiUrl, https://github.com → webUrl. */
+  /**
+   * Points whatever links are left at the fake: https://api.github.com → apiUrl, https://github.com
+   * → webUrl.
+   */
   <T extends JsonNode> T swapHosts(T json) {
     if (json.isObject()) {
       Iterator<Map.Entry<String, JsonNode>> fields = json.properties().iterator();
       while (fields.hasNext()) {
         Map.Entry<String, JsonNode> field = fields.next();
-        if (field.getValue().isTextual()) field.setValue(TextNode.valueOf(swapHost(field.getValue().asText())));
+        if (field.getValue().isTextual())
+          field.setValue(TextNode.valueOf(swapHost(field.getValue().asText())));
         else swapHosts(field.getValue());
       }
     } else if (json.isArray()) {
       ArrayNode array = (ArrayNode) json;
       for (int i = 0; i < array.size(); i++) {
-        if (array.get(i).isTextual()) array.set(i, TextNode.valueOf(swapHost(array.get(i).asText())));
+        if (array.get(i).isTextual())
+          array.set(i, TextNode.valueOf(swapHost(array.get(i).asText())));
         else swapHosts(array.get(i));
       }
     }
@@ -182,8 +228,10 @@ final class Bodies {
   }
 
   private String swapHost(String text) {
-    if (text.startsWith("https://api.github.com")) return apiUrl + text.substring("https://api.github.com".length());
-    if (text.startsWith("https://github.com")) return webUrl + text.substring("https://github.com".length());
+    if (text.startsWith("https://api.github.com"))
+      return apiUrl + text.substring("https://api.github.com".length());
+    if (text.startsWith("https://github.com"))
+      return webUrl + text.substring("https://github.com".length());
     return text;
   }
 

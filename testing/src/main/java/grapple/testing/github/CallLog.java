@@ -35,7 +35,9 @@ final class CallLog {
   RecordedCall take(Duration timeout) {
     try {
       RecordedCall call = untaken.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
-      if (call == null) throw new AssertionError("no request to the fake GitHub within " + timeout.toMillis() + " ms");
+      if (call == null)
+        throw new AssertionError(
+            "no request to the fake GitHub within " + timeout.toMillis() + " ms");
       return call;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -43,11 +45,16 @@ final class CallLog {
     }
   }
 
-  /** The first request to {@code method} and {@code pathPrefix}, waiting for one up to {@code timeout}. */
+  /**
+   * The first request to {@code method} and {@code pathPrefix}, waiting for one up to {@code
+   * timeout}.
+   */
   RecordedCall await(String method, String pathPrefix, Duration timeout) {
-    return Await.value(timeout, () -> {
-      List<RecordedCall> matching = to(method, pathPrefix);
-      return matching.isEmpty() ? Optional.empty() : Optional.of(matching.get(0));
-    });
+    return Await.value(
+        timeout,
+        () -> {
+          List<RecordedCall> matching = to(method, pathPrefix);
+          return matching.isEmpty() ? Optional.empty() : Optional.of(matching.get(0));
+        });
   }
 }

@@ -22,19 +22,24 @@ final class Exchanges {
     else if (path.startsWith(apiPrefix + "/")) path = path.substring(apiPrefix.length());
     String query = exchange.getRequestURI().getRawQuery();
     Map<String, List<String>> headers = new LinkedHashMap<>();
-    exchange.getRequestHeaders().forEach((name, values) -> headers.put(name.toLowerCase(Locale.ROOT), List.copyOf(values)));
+    exchange
+        .getRequestHeaders()
+        .forEach((name, values) -> headers.put(name.toLowerCase(Locale.ROOT), List.copyOf(values)));
     byte[] body;
     try (InputStream in = exchange.getRequestBody()) {
       body = in.readAllBytes();
     }
-    return new RecordedCall(exchange.getRequestMethod(), path, query == null ? "" : query, Map.copyOf(headers), body);
+    return new RecordedCall(
+        exchange.getRequestMethod(), path, query == null ? "" : query, Map.copyOf(headers), body);
   }
 
   /** Sends the answer, with the headers GitHub puts on every answer unless it has its own. */
   static void write(HttpExchange exchange, Answer answer) throws IOException {
     answer.headers().forEach((name, value) -> exchange.getResponseHeaders().add(name, value));
     for (Map.Entry<String, String> header : standardHeaders().entrySet()) {
-      exchange.getResponseHeaders().putIfAbsent(header.getKey(), new ArrayList<>(List.of(header.getValue())));
+      exchange
+          .getResponseHeaders()
+          .putIfAbsent(header.getKey(), new ArrayList<>(List.of(header.getValue())));
     }
     boolean empty = answer.body().length == 0;
     exchange.sendResponseHeaders(answer.status(), empty ? -1 : answer.body().length);
@@ -44,10 +49,14 @@ final class Exchanges {
     }
   }
 
-  /** Headers GitHub puts on every answer; Grapple may log the request id and watch the rate limit. */
+  /**
+   * Headers GitHub puts on every answer; Grapple may log the request id and watch the rate limit.
+   */
   private static Map<String, String> standardHeaders() {
     Map<String, String> headers = new LinkedHashMap<>();
-    headers.put("X-GitHub-Request-Id", UUID.randomUUID().toString().toUpperCase(Locale.ROOT).substring(0, 23));
+    headers.put(
+        "X-GitHub-Request-Id",
+        UUID.randomUUID().toString().toUpperCase(Locale.ROOT).substring(0, 23));
     headers.put("X-GitHub-Media-Type", "github.v3; format=json");
     headers.put("X-GitHub-Api-Version-Selected", "2022-11-28");
     headers.put("X-RateLimit-Limit", "5000");

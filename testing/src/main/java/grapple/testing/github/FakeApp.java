@@ -4,8 +4,8 @@ import java.security.interfaces.RSAPublicKey;
 import java.util.Objects;
 
 /**
- * The fake's GitHub App: its id, the public half of its key (app JWTs must verify with it), and
- * its slug, which names the bot user ({@code <slug>[bot]}) that installation tokens act as.
+ * The fake's GitHub App: its id, the public half of its key (app JWTs must verify with it), and its
+ * slug, which names the bot user ({@code <slug>[bot]}) that installation tokens act as.
  */
 public final class FakeApp {
   private final World world;

@@ -13,10 +13,11 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 /**
- * A local GitHub for tests: an HTTP server on 127.0.0.1 that speaks GitHub's REST API under
- * {@link #apiUrl()} (like GitHub Enterprise, {@code <web>/api/v3}) and the OAuth web flow under
- * {@link #webUrl()}, answers with bodies made from GitHub's published examples and the state a
- * test seeds, and records every request. Thread-safe.
+ * A local GitHub for tests: an HTTP server on 127.0.0.1 that speaks GitHub's REST API under {@link
+ * #apiUrl()} (like GitHub Enterprise, {@code <web>/api/v3}) and the OAuth web flow under {@link
+ * #webUrl()}, answers with bodies made from GitHub's published examples and the state a test seeds,
+ * and records every request. Thread-safe.
+ *
  * <pre>{@code
  * try (FakeGithub github = FakeGithub.start(clock)) {
  *   github.user("alice").token("ghp_alice");
@@ -30,8 +31,10 @@ import java.util.concurrent.Executors;
  */
 public final class FakeGithub implements AutoCloseable {
   public static final String API_PREFIX = "/api/v3";
+
   /** How long {@link #takeRequest()} and {@link #awaitRequestTo} wait. */
   public static final Duration DEFAULT_WAIT = Duration.ofSeconds(10);
+
   private static final int THREADS = 4;
 
   private final World world;
@@ -45,11 +48,14 @@ public final class FakeGithub implements AutoCloseable {
   private FakeGithub(Clock clock) throws IOException {
     world = new World(clock);
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
-    executor = Executors.newFixedThreadPool(THREADS, runnable -> {
-      Thread thread = new Thread(runnable, "fake-github");
-      thread.setDaemon(true);
-      return thread;
-    });
+    executor =
+        Executors.newFixedThreadPool(
+            THREADS,
+            runnable -> {
+              Thread thread = new Thread(runnable, "fake-github");
+              thread.setDaemon(true);
+              return thread;
+            });
     Bodies bodies = new Bodies(webUrl() + API_PREFIX, webUrl());
     IssueBodies issueBodies = new IssueBodies(bodies, world);
     new UserEndpoints(world, bodies).register(apiRoutes);
@@ -66,7 +72,10 @@ public final class FakeGithub implements AutoCloseable {
     return start(Clock.systemUTC());
   }
 
-  /** Starts a fake whose tokens, codes and JWT checks tell the time by {@code clock} (e.g. a FakeClock). */
+  /**
+   * Starts a fake whose tokens, codes and JWT checks tell the time by {@code clock} (e.g. a
+   * FakeClock).
+   */
   public static FakeGithub start(Clock clock) {
     GithubCorpus.get(); // fail here, naming the fetch script, rather than on the first request
     try {
@@ -106,20 +115,28 @@ public final class FakeGithub implements AutoCloseable {
   }
 
   public FakeAccount org(String login, long id) {
-    return world.typed(world.account(login, FakeAccount.ORGANIZATION, id), FakeAccount.ORGANIZATION);
+    return world.typed(
+        world.account(login, FakeAccount.ORGANIZATION, id), FakeAccount.ORGANIZATION);
   }
 
-  /** The repository {@code owner/name}, created on first use (a user owns it unless {@link #org} made the owner). */
+  /**
+   * The repository {@code owner/name}, created on first use (a user owns it unless {@link #org}
+   * made the owner).
+   */
   public FakeRepo repo(String fullName) {
     return world.createRepo(fullName, 0);
   }
 
-  /** The repository {@code owner/name} with id {@code id}, e.g. the repository of a webhook example. */
+  /**
+   * The repository {@code owner/name} with id {@code id}, e.g. the repository of a webhook example.
+   */
   public FakeRepo repo(String fullName, long id) {
     return world.createRepo(fullName, id);
   }
 
-  /** The GitHub App: app JWTs must name {@code id} (or its client id) and verify with {@code key}. */
+  /**
+   * The GitHub App: app JWTs must name {@code id} (or its client id) and verify with {@code key}.
+   */
   public FakeApp app(long id, RSAPublicKey key) {
     return world.app(new FakeApp(world, id, key));
   }
@@ -138,29 +155,39 @@ public final class FakeGithub implements AutoCloseable {
     return world.addOAuthApp(new FakeOAuthApp(world, clientId, clientSecret, false));
   }
 
-  /** A code as if {@code login} had approved the only OAuth client; the test hands it to the bot's callback. */
+  /**
+   * A code as if {@code login} had approved the only OAuth client; the test hands it to the bot's
+   * callback.
+   */
   public String authorizeCode(String login) {
     List<FakeOAuthApp> clients = world.oauthApps();
     if (clients.size() != 1) {
-      throw new IllegalStateException(clients.size() + " OAuth clients are seeded: use authorizeCode(login, clientId), "
-          + "after fake.app(...).oauth(...) or fake.oauthApp(...)");
+      throw new IllegalStateException(
+          clients.size()
+              + " OAuth clients are seeded: use authorizeCode(login, clientId), "
+              + "after fake.app(...).oauth(...) or fake.oauthApp(...)");
     }
     return authorizeCode(login, clients.get(0).clientId);
   }
 
   public String authorizeCode(String login, String clientId) {
-    if (world.oauthApp(clientId) == null) throw new IllegalArgumentException("no OAuth client '" + clientId + "' is seeded");
+    if (world.oauthApp(clientId) == null)
+      throw new IllegalArgumentException("no OAuth client '" + clientId + "' is seeded");
     return OAuthEndpoints.issueCode(world, clientId, world.user(login).login(), null);
   }
 
-  /** Makes {@code GET /login/oauth/authorize} approve at once as {@code login}, redirecting with a code. */
+  /**
+   * Makes {@code GET /login/oauth/authorize} approve at once as {@code login}, redirecting with a
+   * code.
+   */
   public void signIn(String login) {
     world.signIn(world.user(login).login());
   }
 
   /** Revokes an access or refresh token: using it then answers 401 Bad credentials. */
   public void expire(String token) {
-    if (!world.expire(token)) throw new IllegalArgumentException("the fake never issued or seeded that token");
+    if (!world.expire(token))
+      throw new IllegalArgumentException("the fake never issued or seeded that token");
   }
 
   // ---- What it was asked ----
@@ -170,12 +197,18 @@ public final class FakeGithub implements AutoCloseable {
     return log.all();
   }
 
-  /** The requests to {@code method} on paths starting with {@code pathPrefix} (GitHub paths, without /api/v3). */
+  /**
+   * The requests to {@code method} on paths starting with {@code pathPrefix} (GitHub paths, without
+   * /api/v3).
+   */
   public List<RecordedCall> requestsTo(String method, String pathPrefix) {
     return log.to(method, pathPrefix);
   }
 
-  /** The oldest request not taken yet, waiting up to {@link #DEFAULT_WAIT} for one; fails if none comes. */
+  /**
+   * The oldest request not taken yet, waiting up to {@link #DEFAULT_WAIT} for one; fails if none
+   * comes.
+   */
   public RecordedCall takeRequest() {
     return log.take(DEFAULT_WAIT);
   }
@@ -184,7 +217,10 @@ public final class FakeGithub implements AutoCloseable {
     return log.take(timeout);
   }
 
-  /** The first request to {@code method} and {@code pathPrefix}, waiting up to {@link #DEFAULT_WAIT} for one. */
+  /**
+   * The first request to {@code method} and {@code pathPrefix}, waiting up to {@link #DEFAULT_WAIT}
+   * for one.
+   */
   public RecordedCall awaitRequestTo(String method, String pathPrefix) {
     return log.await(method, pathPrefix, DEFAULT_WAIT);
   }
@@ -218,17 +254,24 @@ public final class FakeGithub implements AutoCloseable {
 
   // ---- Trouble ----
 
-  /** The next {@code times} requests to {@code method} and {@code pathPrefix} answer {@code status} (e.g. 500, 502). */
+  /**
+   * The next {@code times} requests to {@code method} and {@code pathPrefix} answer {@code status}
+   * (e.g. 500, 502).
+   */
   public void failNext(String method, String pathPrefix, int times, int status) {
     faults.failNext(method, pathPrefix, times, status);
   }
 
-  /** The next {@code times} matching requests hit a secondary rate limit: 403 with {@code Retry-After}. */
+  /**
+   * The next {@code times} matching requests hit a secondary rate limit: 403 with {@code
+   * Retry-After}.
+   */
   public void rateLimitNext(String method, String pathPrefix, int times, Duration retryAfter) {
     faults.rateLimitNext(method, pathPrefix, times, retryAfter);
   }
 
-  @Override public void close() {
+  @Override
+  public void close() {
     server.stop(0);
     executor.shutdownNow();
   }
@@ -245,7 +288,8 @@ public final class FakeGithub implements AutoCloseable {
     try (exchange) {
       RecordedCall call = Exchanges.read(exchange, API_PREFIX);
       log.add(call);
-      Exchanges.write(exchange, answer(call, exchange.getRequestURI().getRawPath().startsWith(API_PREFIX)));
+      Exchanges.write(
+          exchange, answer(call, exchange.getRequestURI().getRawPath().startsWith(API_PREFIX)));
     }
   }
 
@@ -260,7 +304,8 @@ public final class FakeGithub implements AutoCloseable {
     } catch (ApiFailure failure) {
       return Answer.error(failure);
     } catch (RuntimeException e) {
-      e.printStackTrace(); // a bug in the fake: show it, and answer as GitHub would to one of its own
+      e.printStackTrace(); // a bug in the fake: show it, and answer as GitHub would to one of
+      // its own
       return Answer.error(new ApiFailure(500, "fake GitHub failed: " + e));
     }
   }

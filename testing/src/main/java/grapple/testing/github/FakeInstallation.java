@@ -9,12 +9,22 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * An installation of the fake's GitHub App on a user or organization: the repositories it may
- * reach (some, or all of the account's), its permissions, and whether it is suspended.
+ * An installation of the fake's GitHub App on a user or organization: the repositories it may reach
+ * (some, or all of the account's), its permissions, and whether it is suspended.
  */
 public final class FakeInstallation {
   private static final Map<String, String> DEFAULT_PERMISSIONS =
-      Map.of("metadata", "read", "issues", "write", "actions", "write", "contents", "read", "pull_requests", "write");
+      Map.of(
+          "metadata",
+          "read",
+          "issues",
+          "write",
+          "actions",
+          "write",
+          "contents",
+          "read",
+          "pull_requests",
+          "write");
 
   private final World world;
   final long id;
@@ -34,11 +44,15 @@ public final class FakeInstallation {
     return id;
   }
 
-  /** Adds repositories ({@code owner/name}, seeded with {@link FakeGithub#repo}); repository_selection "selected". */
+  /**
+   * Adds repositories ({@code owner/name}, seeded with {@link FakeGithub#repo});
+   * repository_selection "selected".
+   */
   public FakeInstallation repos(String... fullNames) {
     synchronized (world) {
       for (String fullName : fullNames) {
-        if (world.repo(fullName) == null) throw new IllegalArgumentException("seed fake.repo(\"" + fullName + "\") first");
+        if (world.repo(fullName) == null)
+          throw new IllegalArgumentException("seed fake.repo(\"" + fullName + "\") first");
         repos.add(fullName.toLowerCase(Locale.ROOT));
       }
     }

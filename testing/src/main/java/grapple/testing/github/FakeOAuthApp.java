@@ -37,7 +37,9 @@ public final class FakeOAuthApp {
     return this;
   }
 
-  /** For a GitHub App that opted out of expiring user tokens: no expires_in and no refresh token. */
+  /**
+   * For a GitHub App that opted out of expiring user tokens: no expires_in and no refresh token.
+   */
   public FakeOAuthApp nonExpiringTokens() {
     synchronized (world) {
       expiring = false;

@@ -9,11 +9,13 @@ import java.util.Objects;
 import java.util.TreeMap;
 
 /**
- * A repository of a {@link FakeGithub}, as a test seeds it, with the issues, comments and
- * workflow dispatches made on it. Public unless {@link #privateRepo()}; its owner is admin.
+ * A repository of a {@link FakeGithub}, as a test seeds it, with the issues, comments and workflow
+ * dispatches made on it. Public unless {@link #privateRepo()}; its owner is admin.
  */
 public final class FakeRepo {
-  /** One workflow file; {@code dispatchable} when it has an {@code on: workflow_dispatch} trigger. */
+  /**
+   * One workflow file; {@code dispatchable} when it has an {@code on: workflow_dispatch} trigger.
+   */
   record Workflow(long id, String name, String path, boolean dispatchable) {
     String file() {
       return path.substring(path.lastIndexOf('/') + 1);
@@ -51,7 +53,9 @@ public final class FakeRepo {
     return id;
   }
 
-  /** Makes the repository private: only its owner, its collaborators and its installations see it. */
+  /**
+   * Makes the repository private: only its owner, its collaborators and its installations see it.
+   */
   public FakeRepo privateRepo() {
     synchronized (world) {
       isPrivate = true;
@@ -81,7 +85,10 @@ public final class FakeRepo {
     return this;
   }
 
-  /** Gives {@code login} a role: admin, maintain, write, triage, read or none. The user is created if needed. */
+  /**
+   * Gives {@code login} a role: admin, maintain, write, triage, read or none. The user is created
+   * if needed.
+   */
   public FakeRepo permission(String login, String role) {
     Role parsed = Role.parse(role);
     world.account(login, FakeAccount.USER);
@@ -104,8 +111,12 @@ public final class FakeRepo {
   /** The id GitHub gives the workflow in {@code file}, e.g. "ci.yml". */
   public long workflowId(String file) {
     synchronized (world) {
-      return workflows.stream().filter(w -> w.file().equals(file)).findFirst()
-          .orElseThrow(() -> new IllegalArgumentException("no workflow " + file + " in " + fullName())).id();
+      return workflows.stream()
+          .filter(w -> w.file().equals(file))
+          .findFirst()
+          .orElseThrow(
+              () -> new IllegalArgumentException("no workflow " + file + " in " + fullName()))
+          .id();
     }
   }
 
@@ -114,7 +125,10 @@ public final class FakeRepo {
     return seed(title, author, false);
   }
 
-  /** Seeds an open pull request by {@code author}; returns its number (issues and pull requests share numbers). */
+  /**
+   * Seeds an open pull request by {@code author}; returns its number (issues and pull requests
+   * share numbers).
+   */
   public int pullRequest(String title, String author) {
     return seed(title, author, true);
   }
@@ -135,9 +149,28 @@ public final class FakeRepo {
 
   // ---- Used by the endpoints, with the world's monitor held ----
 
-  Issue add(String title, String body, List<String> labels, List<String> assignees, String author, boolean pullRequest) {
-    Issue issue = new Issue(fullName(), world.newId(), ++lastNumber, title, body, "open", null,
-        labels, assignees, author, pullRequest, world.now(), null);
+  Issue add(
+      String title,
+      String body,
+      List<String> labels,
+      List<String> assignees,
+      String author,
+      boolean pullRequest) {
+    Issue issue =
+        new Issue(
+            fullName(),
+            world.newId(),
+            ++lastNumber,
+            title,
+            body,
+            "open",
+            null,
+            labels,
+            assignees,
+            author,
+            pullRequest,
+            world.now(),
+            null);
     issues.put(issue.number(), issue);
     return issue;
   }

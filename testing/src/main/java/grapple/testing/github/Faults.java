@@ -5,10 +5,13 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 
-/** Trouble a test asked for: the next N requests to a route fail with a status, or hit a rate limit. */
+/**
+ * Trouble a test asked for: the next N requests to a route fail with a status, or hit a rate limit.
+ */
 final class Faults {
-  private static final String SECONDARY_RATE_LIMIT = "You have exceeded a secondary rate limit. Please wait a few minutes before "
-      + "you try again. If you reach out to GitHub Support for help, please include the request ID.";
+  private static final String SECONDARY_RATE_LIMIT =
+      "You have exceeded a secondary rate limit. Please wait a few minutes before "
+          + "you try again. If you reach out to GitHub Support for help, please include the request ID.";
 
   /** One planned failure: the answer to give the next {@code remaining} matching requests. */
   private static final class Fault {
@@ -28,12 +31,15 @@ final class Faults {
   private final List<Fault> planned = new ArrayList<>();
 
   synchronized void failNext(String method, String pathPrefix, int times, int status) {
-    planned.add(new Fault(method, pathPrefix, times, Answer.error(new ApiFailure(status, "Server Error"))));
+    planned.add(
+        new Fault(method, pathPrefix, times, Answer.error(new ApiFailure(status, "Server Error"))));
   }
 
-  synchronized void rateLimitNext(String method, String pathPrefix, int times, Duration retryAfter) {
-    Answer answer = Answer.error(new ApiFailure(403, SECONDARY_RATE_LIMIT))
-        .withHeader("Retry-After", String.valueOf(retryAfter.toSeconds()));
+  synchronized void rateLimitNext(
+      String method, String pathPrefix, int times, Duration retryAfter) {
+    Answer answer =
+        Answer.error(new ApiFailure(403, SECONDARY_RATE_LIMIT))
+            .withHeader("Retry-After", String.valueOf(retryAfter.toSeconds()));
     planned.add(new Fault(method, pathPrefix, times, answer));
   }
 

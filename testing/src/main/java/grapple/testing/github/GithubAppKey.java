@@ -14,13 +14,15 @@ import java.time.Instant;
 import java.util.Base64;
 
 /**
- * An RSA key pair for a fake GitHub App: the private key as GitHub hands it out (PKCS#1 PEM,
- * {@code BEGIN RSA PRIVATE KEY}) or as PKCS#8, and app JWTs signed with it.
+ * An RSA key pair for a fake GitHub App: the private key as GitHub hands it out (PKCS#1 PEM, {@code
+ * BEGIN RSA PRIVATE KEY}) or as PKCS#8, and app JWTs signed with it.
  */
 public final class GithubAppKey {
   private static final int BITS = 2048;
+
   /** GitHub's advice: date iat back a little for clock drift; exp at most 10 minutes after iat. */
   private static final Duration ISSUED_BEFORE = Duration.ofSeconds(60);
+
   private static final Duration LIFETIME = Duration.ofMinutes(10);
   private static final Base64.Encoder PEM_BASE64 = Base64.getMimeEncoder(64, new byte[] {'\n'});
   private static final Base64.Encoder JWT_BASE64 = Base64.getUrlEncoder().withoutPadding();
@@ -57,22 +59,42 @@ public final class GithubAppKey {
     return pem("RSA PRIVATE KEY", pkcs1());
   }
 
-  /** The private key as PKCS#8, what {@code openssl pkcs8 -topk8 -nocrypt} makes of GitHub's file. */
+  /**
+   * The private key as PKCS#8, what {@code openssl pkcs8 -topk8 -nocrypt} makes of GitHub's file.
+   */
   public String pkcs8Pem() {
     return pem("PRIVATE KEY", privateKey.getEncoded());
   }
 
-  /** An app JWT as GitHub asks for one: RS256, {@code iss} the app id, issued 60 s before {@code now}, 10 minutes long. */
+  /**
+   * An app JWT as GitHub asks for one: RS256, {@code iss} the app id, issued 60 s before {@code
+   * now}, 10 minutes long.
+   */
   public String jwt(long appId, Instant now) {
     Instant issuedAt = now.minus(ISSUED_BEFORE);
-    return jwt("{\"iat\":" + issuedAt.getEpochSecond() + ",\"exp\":" + issuedAt.plus(LIFETIME).getEpochSecond()
-        + ",\"iss\":" + appId + "}");
+    return jwt(
+        "{\"iat\":"
+            + issuedAt.getEpochSecond()
+            + ",\"exp\":"
+            + issuedAt.plus(LIFETIME).getEpochSecond()
+            + ",\"iss\":"
+            + appId
+            + "}");
   }
 
-  /** An app JWT with these claims ({@code iss} as a string, e.g. the app's client id): for tests of bad claims. */
+  /**
+   * An app JWT with these claims ({@code iss} as a string, e.g. the app's client id): for tests of
+   * bad claims.
+   */
   public String jwt(String issuer, Instant issuedAt, Instant expiresAt) {
-    return jwt("{\"iat\":" + issuedAt.getEpochSecond() + ",\"exp\":" + expiresAt.getEpochSecond()
-        + ",\"iss\":\"" + issuer + "\"}");
+    return jwt(
+        "{\"iat\":"
+            + issuedAt.getEpochSecond()
+            + ",\"exp\":"
+            + expiresAt.getEpochSecond()
+            + ",\"iss\":\""
+            + issuer
+            + "\"}");
   }
 
   private String jwt(String claims) {
@@ -94,9 +116,17 @@ public final class GithubAppKey {
   /** RFC 8017 A.1.2 RSAPrivateKey: a SEQUENCE of nine INTEGERs. */
   private byte[] pkcs1() {
     ByteArrayOutputStream integers = new ByteArrayOutputStream();
-    BigInteger[] fields = {BigInteger.ZERO, privateKey.getModulus(), privateKey.getPublicExponent(),
-        privateKey.getPrivateExponent(), privateKey.getPrimeP(), privateKey.getPrimeQ(),
-        privateKey.getPrimeExponentP(), privateKey.getPrimeExponentQ(), privateKey.getCrtCoefficient()};
+    BigInteger[] fields = {
+      BigInteger.ZERO,
+      privateKey.getModulus(),
+      privateKey.getPublicExponent(),
+      privateKey.getPrivateExponent(),
+      privateKey.getPrimeP(),
+      privateKey.getPrimeQ(),
+      privateKey.getPrimeExponentP(),
+      privateKey.getPrimeExponentQ(),
+      privateKey.getCrtCoefficient()
+    };
     for (BigInteger field : fields) integers.writeBytes(der(0x02, field.toByteArray()));
     return der(0x30, integers.toByteArray());
   }
@@ -118,6 +148,12 @@ public final class GithubAppKey {
   }
 
   private static String pem(String type, byte[] der) {
-    return "-----BEGIN " + type + "-----\n" + PEM_BASE64.encodeToString(der) + "\n-----END " + type + "-----\n";
+    return "-----BEGIN "
+        + type
+        + "-----\n"
+        + PEM_BASE64.encodeToString(der)
+        + "\n-----END "
+        + type
+        + "-----\n";
   }
 }

@@ -27,12 +27,21 @@ import java.util.concurrent.TimeUnit;
 public final class GithubCorpus {
   /** The fetch script, relative to the checkout. */
   public static final String SCRIPT_IN_CHECKOUT = "testing/corpora/fetch.sh";
+
   /** Overrides the cache directory, for this class and the script alike. */
   public static final String CACHE_ENV = "GRAPPLE_CORPORA";
-  static final String WEBHOOKS_FILE = "octokit-webhooks-examples-7.6.1/package/api.github.com/index.json";
+
+  static final String WEBHOOKS_FILE =
+      "octokit-webhooks-examples-7.6.1/package/api.github.com/index.json";
   static final String OPENAPI_FILE = "octokit-openapi-23.0.2/package/generated/api.github.com.json";
-  /** Floats as BigDecimal so a payload serialises back to the text it was written as (1.0 stays 1.0). */
-  static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+
+  /**
+   * Floats as BigDecimal so a payload serialises back to the text it was written as (1.0 stays
+   * 1.0).
+   */
+  static final ObjectMapper JSON =
+      new ObjectMapper().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+
   private static final Duration FETCH_TIMEOUT = Duration.ofMinutes(10);
   private static final List<String> METHODS = List.of("get", "put", "post", "patch", "delete");
   private static GithubCorpus instance;
@@ -60,7 +69,8 @@ public final class GithubCorpus {
       }
     }
 
-    @Override public String toString() {
+    @Override
+    public String toString() {
       return label;
     }
   }
@@ -80,7 +90,10 @@ public final class GithubCorpus {
     return instance;
   }
 
-  /** The corpora in {@code cacheDir}, fetched first with {@code script} (null: the one in the checkout) if missing. */
+  /**
+   * The corpora in {@code cacheDir}, fetched first with {@code script} (null: the one in the
+   * checkout) if missing.
+   */
   static GithubCorpus load(Path cacheDir, Path script) {
     if (!present(cacheDir)) fetch(cacheDir, script != null ? script : script(cacheDir));
     return new GithubCorpus(cacheDir);
@@ -99,21 +112,26 @@ public final class GithubCorpus {
 
   /** All 329 example payloads, in the package's order. */
   public synchronized List<Example> webhookExamples() {
-    if (webhookExamples == null) webhookExamples = List.copyOf(readWebhookExamples(read(WEBHOOKS_FILE)));
+    if (webhookExamples == null)
+      webhookExamples = List.copyOf(readWebhookExamples(read(WEBHOOKS_FILE)));
     return webhookExamples;
   }
 
   /**
-   * The first example body of an operation's response, e.g. {@code ("issues/create", 201)}; a
-   * fresh copy the caller may change. Throws IllegalArgumentException when there is none.
+   * The first example body of an operation's response, e.g. {@code ("issues/create", 201)}; a fresh
+   * copy the caller may change. Throws IllegalArgumentException when there is none.
    */
   public JsonNode openApiExample(String operationId, int status) {
     JsonNode operation = operations().get(operationId);
-    if (operation == null) throw new IllegalArgumentException("no operation '" + operationId + "' in " + OPENAPI_FILE);
+    if (operation == null)
+      throw new IllegalArgumentException("no operation '" + operationId + "' in " + OPENAPI_FILE);
     return responseExample(operationId, operation, status).deepCopy();
   }
 
-  /** As {@link #openApiExample(String, int)}, naming the operation as in {@code ("POST", "/repos/{owner}/{repo}/issues")}. */
+  /**
+   * As {@link #openApiExample(String, int)}, naming the operation as in {@code ("POST",
+   * "/repos/{owner}/{repo}/issues")}.
+   */
   public JsonNode openApiExample(String method, String path, int status) {
     return openApiExample(method.toUpperCase(Locale.ROOT) + " " + path, status);
   }
@@ -139,15 +157,24 @@ public final class GithubCorpus {
   private JsonNode responseExample(String name, JsonNode operation, int status) {
     JsonNode response = follow(operation.path("responses").path(String.valueOf(status)));
     Iterator<JsonNode> content = response.path("content").elements();
-    Iterator<JsonNode> examples = content.hasNext() ? content.next().path("examples").elements() : null;
+    Iterator<JsonNode> examples =
+        content.hasNext() ? content.next().path("examples").elements() : null;
     if (examples == null || !examples.hasNext()) {
-      throw new IllegalArgumentException("no example for " + name + " " + status
-          + " (statuses: " + fieldNames(operation.path("responses")) + ")");
+      throw new IllegalArgumentException(
+          "no example for "
+              + name
+              + " "
+              + status
+              + " (statuses: "
+              + fieldNames(operation.path("responses"))
+              + ")");
     }
     return exampleValue(examples.next());
   }
 
-  /** An Example Object or a $ref to one; its value may itself be a $ref to another Example Object. */
+  /**
+   * An Example Object or a $ref to one; its value may itself be a $ref to another Example Object.
+   */
   private JsonNode exampleValue(JsonNode example) {
     if (example.has("$ref")) return exampleValue(follow(example));
     JsonNode value = example.path("value");
@@ -158,7 +185,8 @@ public final class GithubCorpus {
   private JsonNode follow(JsonNode node) {
     if (!node.has("$ref")) return node;
     String ref = node.get("$ref").asText();
-    if (!ref.startsWith("#/")) throw new IllegalStateException("external $ref " + ref + " in " + OPENAPI_FILE);
+    if (!ref.startsWith("#/"))
+      throw new IllegalStateException("external $ref " + ref + " in " + OPENAPI_FILE);
     return follow(openApi.at(ref.substring(1)));
   }
 
@@ -194,21 +222,37 @@ public final class GithubCorpus {
     try {
       return JSON.readTree(cacheDir.resolve(file).toFile());
     } catch (IOException e) {
-      throw new Unavailable("cannot read " + cacheDir.resolve(file) + " (delete " + cacheDir
-          + " and run bash " + SCRIPT_IN_CHECKOUT + " again): " + e.getMessage());
+      throw new Unavailable(
+          "cannot read "
+              + cacheDir.resolve(file)
+              + " (delete "
+              + cacheDir
+              + " and run bash "
+              + SCRIPT_IN_CHECKOUT
+              + " again): "
+              + e.getMessage());
     }
   }
 
   private static boolean present(Path cacheDir) {
-    return Files.isRegularFile(cacheDir.resolve(WEBHOOKS_FILE)) && Files.isRegularFile(cacheDir.resolve(OPENAPI_FILE));
+    return Files.isRegularFile(cacheDir.resolve(WEBHOOKS_FILE))
+        && Files.isRegularFile(cacheDir.resolve(OPENAPI_FILE));
   }
 
   private static void fetch(Path cacheDir, Path script) {
     String why = runScript(script, cacheDir);
     if (!present(cacheDir)) {
-      throw new Unavailable("the GitHub corpora are not in " + cacheDir + " and bash " + script + " could not fetch them"
-          + " from npm (" + why + "). Run it where the npm registry is reachable, or point " + CACHE_ENV
-          + " at a directory that holds them.");
+      throw new Unavailable(
+          "the GitHub corpora are not in "
+              + cacheDir
+              + " and bash "
+              + script
+              + " could not fetch them"
+              + " from npm ("
+              + why
+              + "). Run it where the npm registry is reachable, or point "
+              + CACHE_ENV
+              + " at a directory that holds them.");
     }
   }
 
@@ -216,27 +260,38 @@ public final class GithubCorpus {
     try {
       return Checkout.root().resolve(SCRIPT_IN_CHECKOUT);
     } catch (IllegalStateException e) {
-      throw new Unavailable("the GitHub corpora are not in " + cacheDir + " and " + SCRIPT_IN_CHECKOUT
-          + " is not found from here: " + e.getMessage());
+      throw new Unavailable(
+          "the GitHub corpora are not in "
+              + cacheDir
+              + " and "
+              + SCRIPT_IN_CHECKOUT
+              + " is not found from here: "
+              + e.getMessage());
     }
   }
 
-  /** Runs the script; returns what went wrong, or "exit 0". Output goes to a file: npm's can be long. */
+  /**
+   * Runs the script; returns what went wrong, or "exit 0". Output goes to a file: npm's can be
+   * long.
+   */
   private static String runScript(Path script, Path cacheDir) {
     try {
       Path output = Files.createTempFile("grapple-corpora-", ".log");
       try {
-        ProcessBuilder builder = new ProcessBuilder("bash", script.toString())
-            .redirectErrorStream(true)
-            .redirectOutput(output.toFile())
-            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        ProcessBuilder builder =
+            new ProcessBuilder("bash", script.toString())
+                .redirectErrorStream(true)
+                .redirectOutput(output.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         builder.environment().put(CACHE_ENV, cacheDir.toString());
         Process process = builder.start();
         if (!process.waitFor(FETCH_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
           process.destroyForcibly();
           return "no answer within " + FETCH_TIMEOUT.toMinutes() + " min";
         }
-        return "exit " + process.exitValue() + head(Files.readString(output, StandardCharsets.UTF_8));
+        return "exit "
+            + process.exitValue()
+            + head(Files.readString(output, StandardCharsets.UTF_8));
       } finally {
         Files.deleteIfExists(output);
       }

@@ -4,11 +4,17 @@ import java.time.Instant;
 import java.util.Set;
 
 /**
- * What a token stands for. {@code repoIds} narrows an installation token (null: every repository
- * of the installation); {@code clientId} is the OAuth app that issued it; {@code expiresAt} null
- * means it never expires.
+ * What a token stands for. {@code repoIds} narrows an installation token (null: every repository of
+ * the installation); {@code clientId} is the OAuth app that issued it; {@code expiresAt} null means
+ * it never expires.
  */
-record Grant(Kind kind, String login, long installationId, Set<Long> repoIds, String clientId, Instant expiresAt) {
+record Grant(
+    Kind kind,
+    String login,
+    long installationId,
+    Set<Long> repoIds,
+    String clientId,
+    Instant expiresAt) {
   enum Kind {
     /** A personal access token, or a classic OAuth app's token: the user's own reach. */
     PERSONAL,

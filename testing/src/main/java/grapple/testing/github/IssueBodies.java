@@ -6,8 +6,8 @@ import java.time.Instant;
 import java.util.List;
 
 /**
- * The fake's JSON bodies for issues, comments, workflows, permissions and installation tokens,
- * made like {@link Bodies}: GitHub's examples with the seeded state written over them.
+ * The fake's JSON bodies for issues, comments, workflows, permissions and installation tokens, made
+ * like {@link Bodies}: GitHub's examples with the seeded state written over them.
  */
 final class IssueBodies {
   private final Bodies bodies;
@@ -22,19 +22,30 @@ final class IssueBodies {
     ObjectNode json = Bodies.example("issues/get", 200);
     String api = bodies.apiUrl + "/repos/" + repo.fullName();
     String web = bodies.webUrl + "/" + repo.fullName();
-    Bodies.rebase(json, api + "/issues/" + issue.number(), web + (issue.pullRequest() ? "/pull/" : "/issues/") + issue.number());
-    json.put("id", issue.id()).put("node_id", Bodies.nodeId(issue.pullRequest() ? "PullRequest" : "Issue", issue.id()));
-    json.put("repository_url", api).put("number", issue.number()).put("title", issue.title()).put("body", issue.body());
+    Bodies.rebase(
+        json,
+        api + "/issues/" + issue.number(),
+        web + (issue.pullRequest() ? "/pull/" : "/issues/") + issue.number());
+    json.put("id", issue.id())
+        .put("node_id", Bodies.nodeId(issue.pullRequest() ? "PullRequest" : "Issue", issue.id()));
+    json.put("repository_url", api)
+        .put("number", issue.number())
+        .put("title", issue.title())
+        .put("body", issue.body());
     json.put("state", issue.state()).put("state_reason", issue.stateReason()).put("locked", false);
     json.set("user", bodies.simpleUser(world.account(issue.author(), FakeAccount.USER)));
     json.set("labels", labels(repo, issue.labels()));
     ArrayNode assignees = json.putArray("assignees");
-    for (String login : issue.assignees()) assignees.add(bodies.simpleUser(world.account(login, FakeAccount.USER)));
+    for (String login : issue.assignees())
+      assignees.add(bodies.simpleUser(world.account(login, FakeAccount.USER)));
     json.set("assignee", assignees.isEmpty() ? null : assignees.get(0).deepCopy());
     json.putNull("milestone").putNull("active_lock_reason").putNull("closed_by");
-    json.put("comments", repo.comments.stream().filter(c -> c.issueNumber() == issue.number()).count());
+    json.put(
+        "comments", repo.comments.stream().filter(c -> c.issueNumber() == issue.number()).count());
     json.put("created_at", Bodies.timestamp(issue.createdAt()))
-        .put("updated_at", Bodies.timestamp(issue.closedAt() != null ? issue.closedAt() : issue.createdAt()));
+        .put(
+            "updated_at",
+            Bodies.timestamp(issue.closedAt() != null ? issue.closedAt() : issue.createdAt()));
     json.put("closed_at", Bodies.timestamp(issue.closedAt()));
     json.put("author_association", association(repo, issue.author()));
     if (issue.pullRequest()) json.set("pull_request", pullRequestLinks(api, web, issue.number()));
@@ -43,9 +54,12 @@ final class IssueBodies {
   }
 
   private ObjectNode pullRequestLinks(String api, String web, int number) {
-    return GithubCorpus.JSON.createObjectNode()
-        .put("url", api + "/pulls/" + number).put("html_url", web + "/pull/" + number)
-        .put("diff_url", web + "/pull/" + number + ".diff").put("patch_url", web + "/pull/" + number + ".patch")
+    return GithubCorpus.JSON
+        .createObjectNode()
+        .put("url", api + "/pulls/" + number)
+        .put("html_url", web + "/pull/" + number)
+        .put("diff_url", web + "/pull/" + number + ".diff")
+        .put("patch_url", web + "/pull/" + number + ".patch")
         .putNull("merged_at");
   }
 
@@ -54,9 +68,15 @@ final class IssueBodies {
     ObjectNode template = (ObjectNode) Bodies.example("issues/get", 200).path("labels").get(0);
     for (String name : names) {
       long id = Math.abs((long) (repo.fullName() + "#" + name).hashCode());
-      labels.add(template.deepCopy().put("id", id).put("node_id", Bodies.nodeId("Label", id))
-          .put("url", bodies.apiUrl + "/repos/" + repo.fullName() + "/labels/" + name)
-          .put("name", name).putNull("description").put("default", false));
+      labels.add(
+          template
+              .deepCopy()
+              .put("id", id)
+              .put("node_id", Bodies.nodeId("Label", id))
+              .put("url", bodies.apiUrl + "/repos/" + repo.fullName() + "/labels/" + name)
+              .put("name", name)
+              .putNull("description")
+              .put("default", false));
     }
     return labels;
   }
@@ -66,20 +86,31 @@ final class IssueBodies {
     String api = bodies.apiUrl + "/repos/" + repo.fullName();
     json.put("id", comment.id()).put("node_id", Bodies.nodeId("IssueComment", comment.id()));
     json.put("url", api + "/issues/comments/" + comment.id());
-    json.put("html_url", bodies.webUrl + "/" + repo.fullName() + "/issues/" + comment.issueNumber() + "#issuecomment-" + comment.id());
+    json.put(
+        "html_url",
+        bodies.webUrl
+            + "/"
+            + repo.fullName()
+            + "/issues/"
+            + comment.issueNumber()
+            + "#issuecomment-"
+            + comment.id());
     json.put("issue_url", api + "/issues/" + comment.issueNumber()).put("body", comment.body());
     json.set("user", bodies.simpleUser(world.account(comment.author(), FakeAccount.USER)));
-    json.put("created_at", Bodies.timestamp(comment.createdAt())).put("updated_at", Bodies.timestamp(comment.createdAt()));
+    json.put("created_at", Bodies.timestamp(comment.createdAt()))
+        .put("updated_at", Bodies.timestamp(comment.createdAt()));
     json.put("author_association", association(repo, comment.author()));
     return bodies.swapHosts(json);
   }
 
   ObjectNode workflow(FakeRepo repo, FakeRepo.Workflow workflow) {
-    ObjectNode json = (ObjectNode) Bodies.example("actions/list-repo-workflows", 200).path("workflows").get(0);
+    ObjectNode json =
+        (ObjectNode) Bodies.example("actions/list-repo-workflows", 200).path("workflows").get(0);
     String web = bodies.webUrl + "/" + repo.fullName();
     json.put("id", workflow.id()).put("node_id", Bodies.nodeId("Workflow", workflow.id()));
     json.put("name", workflow.name()).put("path", workflow.path()).put("state", "active");
-    json.put("url", bodies.apiUrl + "/repos/" + repo.fullName() + "/actions/workflows/" + workflow.id());
+    json.put(
+        "url", bodies.apiUrl + "/repos/" + repo.fullName() + "/actions/workflows/" + workflow.id());
     json.put("html_url", web + "/blob/" + repo.defaultBranch() + "/" + workflow.path());
     json.put("badge_url", web + "/workflows/" + workflow.name() + "/badge.svg");
     return bodies.swapHosts(json);
@@ -103,11 +134,14 @@ final class IssueBodies {
     return json;
   }
 
-  ObjectNode installationToken(String token, Instant expiresAt, FakeInstallation installation, List<FakeRepo> repos) {
+  ObjectNode installationToken(
+      String token, Instant expiresAt, FakeInstallation installation, List<FakeRepo> repos) {
     ObjectNode json = Bodies.example("apps/create-installation-access-token", 201);
     json.put("token", token).put("expires_at", Bodies.timestamp(expiresAt));
     json.set("permissions", GithubCorpus.JSON.valueToTree(installation.permissions()));
-    json.put("repository_selection", installation.coversAllRepos() && repos == null ? "all" : "selected");
+    json.put(
+        "repository_selection",
+        installation.coversAllRepos() && repos == null ? "all" : "selected");
     if (repos == null) {
       json.remove("repositories");
       return bodies.swapHosts(json);

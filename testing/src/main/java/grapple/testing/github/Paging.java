@@ -11,8 +11,8 @@ import java.util.function.Function;
 
 /**
  * GitHub's paging: {@code per_page} (default 30, at most 100) and {@code page} (from 1), and a
- * {@code Link} header with prev, next, last and first, in that order, as GitHub writes it.
- * See https://docs.github.com/rest/using-the-rest-api/using-pagination-in-the-rest-api
+ * {@code Link} header with prev, next, last and first, in that order, as GitHub writes it. See
+ * https://docs.github.com/rest/using-the-rest-api/using-pagination-in-the-rest-api
  */
 final class Paging {
   static final int DEFAULT_PER_PAGE = 30;
@@ -23,7 +23,10 @@ final class Paging {
 
   private Paging() {}
 
-  /** The page of {@code all} that {@code call} asks for; {@code url} is the absolute URL of the path. */
+  /**
+   * The page of {@code all} that {@code call} asks for; {@code url} is the absolute URL of the
+   * path.
+   */
   static <T> Page<T> page(List<T> all, RecordedCall call, String url) {
     int perPage = clamp(number(call.queryParameter("per_page"), DEFAULT_PER_PAGE), 1, MAX_PER_PAGE);
     int last = Math.max(1, (all.size() + perPage - 1) / perPage);
@@ -44,7 +47,11 @@ final class Paging {
     StringBuilder query = new StringBuilder();
     for (Map.Entry<String, String> parameter : RecordedCall.form(call.query()).entrySet()) {
       if (parameter.getKey().equals("page") || parameter.getKey().equals("per_page")) continue;
-      query.append(encode(parameter.getKey())).append('=').append(encode(parameter.getValue())).append('&');
+      query
+          .append(encode(parameter.getKey()))
+          .append('=')
+          .append(encode(parameter.getValue()))
+          .append('&');
     }
     return query.toString();
   }
@@ -66,16 +73,28 @@ final class Paging {
     return URLEncoder.encode(text, StandardCharsets.UTF_8);
   }
 
-  /** A top-level JSON array of one page, with the Link header; {@code apiUrl} is the base the paths hang off. */
-  static <T> Answer list(RecordedCall call, String apiUrl, List<T> all, Function<T, ObjectNode> render) {
+  /**
+   * A top-level JSON array of one page, with the Link header; {@code apiUrl} is the base the paths
+   * hang off.
+   */
+  static <T> Answer list(
+      RecordedCall call, String apiUrl, List<T> all, Function<T, ObjectNode> render) {
     Page<T> page = page(all, call, apiUrl + call.path());
     ArrayNode items = GithubCorpus.JSON.createArrayNode();
     page.items().forEach(item -> items.add(render.apply(item)));
     return withLink(Answer.json(200, items), page);
   }
 
-  /** {@code answer} (an operation's example) with {@code total_count} and one page of items in {@code field}. */
-  static <T> Answer wrapped(RecordedCall call, String apiUrl, ObjectNode answer, String field, List<T> all,
+  /**
+   * {@code answer} (an operation's example) with {@code total_count} and one page of items in
+   * {@code field}.
+   */
+  static <T> Answer wrapped(
+      RecordedCall call,
+      String apiUrl,
+      ObjectNode answer,
+      String field,
+      List<T> all,
       Function<T, ObjectNode> render) {
     Page<T> page = page(all, call, apiUrl + call.path());
     ArrayNode items = answer.put("total_count", all.size()).putArray(field);

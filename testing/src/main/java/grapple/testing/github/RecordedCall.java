@@ -11,11 +11,12 @@ import java.util.Map;
 
 /**
  * One request the fake received, whole. {@code path} is the path as GitHub has it: REST calls
- * without the {@code /api/v3} prefix ({@code /repos/o/r/issues}), web calls as they came
- * ({@code /login/oauth/access_token}). {@code query} is the raw query ("" when none); header
- * names are lowercase.
+ * without the {@code /api/v3} prefix ({@code /repos/o/r/issues}), web calls as they came ({@code
+ * /login/oauth/access_token}). {@code query} is the raw query ("" when none); header names are
+ * lowercase.
  */
-public record RecordedCall(String method, String path, String query, Map<String, List<String>> headers, byte[] body) {
+public record RecordedCall(
+    String method, String path, String query, Map<String, List<String>> headers, byte[] body) {
   /** The first value of a header, or null. */
   public String header(String name) {
     List<String> values = headers.get(name.toLowerCase(Locale.ROOT));
@@ -41,12 +42,16 @@ public record RecordedCall(String method, String path, String query, Map<String,
     return form(query).get(name);
   }
 
-  /** True for {@code method} on a path that starts with {@code pathPrefix}, e.g. ("POST", "/repos/o/r/issues"). */
+  /**
+   * True for {@code method} on a path that starts with {@code pathPrefix}, e.g. ("POST",
+   * "/repos/o/r/issues").
+   */
   public boolean is(String method, String pathPrefix) {
     return this.method.equalsIgnoreCase(method) && path.startsWith(pathPrefix);
   }
 
-  @Override public String toString() {
+  @Override
+  public String toString() {
     return method + " " + path + (query.isEmpty() ? "" : "?" + query);
   }
 

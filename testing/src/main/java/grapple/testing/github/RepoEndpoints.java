@@ -3,7 +3,9 @@ package grapple.testing.github;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
 
-/** A repository, a collaborator's permission on it, the app's installation on it, and its workflows. */
+/**
+ * A repository, a collaborator's permission on it, the app's installation on it, and its workflows.
+ */
 final class RepoEndpoints {
   private final World world;
   private final Bodies bodies;
@@ -17,12 +19,18 @@ final class RepoEndpoints {
 
   void register(Routes routes) {
     routes.add("GET", "/repos/{owner}/{repo}", this::repo);
-    routes.add("GET", "/repos/{owner}/{repo}/collaborators/{username}/permission", this::permission);
+    routes.add(
+        "GET", "/repos/{owner}/{repo}/collaborators/{username}/permission", this::permission);
     routes.add("GET", "/repos/{owner}/{repo}/installation", this::repoInstallation);
-    routes.add("GET", "/orgs/{org}/installation", call -> accountInstallation(call, call.param("org")));
-    routes.add("GET", "/users/{username}/installation", call -> accountInstallation(call, call.param("username")));
+    routes.add(
+        "GET", "/orgs/{org}/installation", call -> accountInstallation(call, call.param("org")));
+    routes.add(
+        "GET",
+        "/users/{username}/installation",
+        call -> accountInstallation(call, call.param("username")));
     routes.add("GET", "/repos/{owner}/{repo}/actions/workflows", this::workflows);
-    routes.add("POST", "/repos/{owner}/{repo}/actions/workflows/{workflow}/dispatches", this::dispatch);
+    routes.add(
+        "POST", "/repos/{owner}/{repo}/actions/workflows/{workflow}/dispatches", this::dispatch);
   }
 
   private Answer repo(Routes.Call call) {
@@ -31,7 +39,9 @@ final class RepoEndpoints {
     return Answer.json(200, bodies.repo(Bodies.FULL_REPO, repo, viewer));
   }
 
-  /** A user's role; "read" for anyone on a public repository; 404 for a login GitHub does not know. */
+  /**
+   * A user's role; "read" for anyone on a public repository; 404 for a login GitHub does not know.
+   */
   private Answer permission(Routes.Call call) {
     FakeRepo repo = visibleRepo(call);
     FakeAccount user = world.findAccount(call.param("username"));
@@ -52,7 +62,8 @@ final class RepoEndpoints {
     Access.requireApp(call.caller());
     for (FakeInstallation installation : world.installations()) {
       if (installation.account.login().equalsIgnoreCase(login)) {
-        return Answer.json(200, bodies.installation(Bodies.INSTALLATION, installation, world.app()));
+        return Answer.json(
+            200, bodies.installation(Bodies.INSTALLATION, installation, world.app()));
       }
     }
     throw ApiFailure.notFound();
@@ -60,8 +71,13 @@ final class RepoEndpoints {
 
   private Answer workflows(Routes.Call call) {
     FakeRepo repo = visibleRepo(call);
-    return Paging.wrapped(call.request(), bodies.apiUrl, Bodies.example("actions/list-repo-workflows", 200), "workflows",
-        List.copyOf(repo.workflows), workflow -> issueBodies.workflow(repo, workflow));
+    return Paging.wrapped(
+        call.request(),
+        bodies.apiUrl,
+        Bodies.example("actions/list-repo-workflows", 200),
+        "workflows",
+        List.copyOf(repo.workflows),
+        workflow -> issueBodies.workflow(repo, workflow));
   }
 
   /**
@@ -76,17 +92,27 @@ final class RepoEndpoints {
     if (!body.path("ref").isTextual() || body.path("ref").asText().isEmpty()) {
       throw new ApiFailure(422, "Invalid request.\n\n\"ref\" wasn't supplied.");
     }
-    if (!workflow.dispatchable()) throw new ApiFailure(422, "Workflow does not have 'workflow_dispatch' trigger");
-    JsonNode inputs = body.path("inputs").isObject() ? body.get("inputs") : GithubCorpus.JSON.createObjectNode();
+    if (!workflow.dispatchable())
+      throw new ApiFailure(422, "Workflow does not have 'workflow_dispatch' trigger");
+    JsonNode inputs =
+        body.path("inputs").isObject() ? body.get("inputs") : GithubCorpus.JSON.createObjectNode();
     String actor = Access.actor(world, call.caller()).login();
-    repo.dispatches.add(new WorkflowDispatch(repo.fullName(), workflow.id(), workflow.path(), body.get("ref").asText(), inputs, actor));
+    repo.dispatches.add(
+        new WorkflowDispatch(
+            repo.fullName(),
+            workflow.id(),
+            workflow.path(),
+            body.get("ref").asText(),
+            inputs,
+            actor));
     if (!body.path("return_run_details").asBoolean(false)) return Answer.noContent();
     return Answer.json(200, issueBodies.dispatchedRun(repo, world.newId()));
   }
 
   private static FakeRepo.Workflow workflow(FakeRepo repo, String idOrFile) {
     for (FakeRepo.Workflow workflow : repo.workflows) {
-      if (String.valueOf(workflow.id()).equals(idOrFile) || workflow.file().equals(idOrFile)) return workflow;
+      if (String.valueOf(workflow.id()).equals(idOrFile) || workflow.file().equals(idOrFile))
+        return workflow;
     }
     throw ApiFailure.notFound();
   }

@@ -4,13 +4,19 @@ import java.util.Locale;
 
 /** A person's role on a repository, weakest first, as GitHub names them. */
 enum Role {
-  NONE, READ, TRIAGE, WRITE, MAINTAIN, ADMIN;
+  NONE,
+  READ,
+  TRIAGE,
+  WRITE,
+  MAINTAIN,
+  ADMIN;
 
   static Role parse(String name) {
     for (Role role : values()) {
       if (role.roleName().equals(name)) return role;
     }
-    throw new IllegalArgumentException("unknown role '" + name + "' (known: none, read, triage, write, maintain, admin)");
+    throw new IllegalArgumentException(
+        "unknown role '" + name + "' (known: none, read, triage, write, maintain, admin)");
   }
 
   /** The role_name GitHub reports: admin, maintain, write, triage, read (or none). */

@@ -10,7 +10,9 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** A route table: a method and a path template such as {@code /repos/{owner}/{repo}} to an endpoint. */
+/**
+ * A route table: a method and a path template such as {@code /repos/{owner}/{repo}} to an endpoint.
+ */
 final class Routes {
   /** Answers one request; throws {@link ApiFailure} for a GitHub error. */
   interface Endpoint {
@@ -55,7 +57,8 @@ final class Routes {
     List<String> names = new ArrayList<>();
     Matcher parameters = PARAMETER.matcher(template);
     while (parameters.find()) names.add(parameters.group(1));
-    Pattern pattern = Pattern.compile(PARAMETER.matcher(template.replace(".", "\\.")).replaceAll("([^/]+)"));
+    Pattern pattern =
+        Pattern.compile(PARAMETER.matcher(template.replace(".", "\\.")).replaceAll("([^/]+)"));
     routes.add(new Route(method, pattern, names, endpoint));
   }
 
@@ -65,7 +68,8 @@ final class Routes {
       Matcher matcher = route.pattern.matcher(request.path());
       if (!route.method.equalsIgnoreCase(request.method()) || !matcher.matches()) continue;
       Map<String, String> params = new HashMap<>();
-      for (int i = 0; i < route.names.size(); i++) params.put(route.names.get(i), decode(matcher.group(i + 1)));
+      for (int i = 0; i < route.names.size(); i++)
+        params.put(route.names.get(i), decode(matcher.group(i + 1)));
       return route.endpoint.handle(new Call(request, params, caller));
     }
     throw ApiFailure.notFound();

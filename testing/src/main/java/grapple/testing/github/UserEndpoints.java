@@ -34,14 +34,22 @@ final class UserEndpoints {
     return Answer.json(200, bodies.privateUser(Access.requireUser(call.caller())));
   }
 
-  /** Installations whose repositories the user has explicit access to (owner or collaborator); a ghu_ token only. */
+  /**
+   * Installations whose repositories the user has explicit access to (owner or collaborator); a
+   * ghu_ token only.
+   */
   private Answer installations(Routes.Call call) {
     FakeAccount user = requireAppUser(call.caller());
     List<FakeInstallation> reachable = new ArrayList<>();
     for (FakeInstallation installation : world.installations()) {
-      if (installation.account == user || !explicitRepos(installation, user).isEmpty()) reachable.add(installation);
+      if (installation.account == user || !explicitRepos(installation, user).isEmpty())
+        reachable.add(installation);
     }
-    return wrapped(call, "apps/list-installations-for-authenticated-user", "installations", reachable,
+    return wrapped(
+        call,
+        "apps/list-installations-for-authenticated-user",
+        "installations",
+        reachable,
         i -> bodies.installation(Bodies.USER_INSTALLATION, i, world.app()));
   }
 
@@ -51,19 +59,26 @@ final class UserEndpoints {
     if (installation == null) throw ApiFailure.notFound();
     List<FakeRepo> repos = explicitRepos(installation, user);
     if (repos.isEmpty() && installation.account != user) throw ApiFailure.notFound();
-    return wrapped(call, "apps/list-installation-repos-for-authenticated-user", "repositories", repos,
+    return wrapped(
+        call,
+        "apps/list-installation-repos-for-authenticated-user",
+        "repositories",
+        repos,
         r -> bodies.repo(Bodies.INSTALLATION_REPO, r, r.roleOf(user.login())));
   }
 
   private Answer tokenRepositories(Routes.Call call) {
-    if (call.caller().kind() != Caller.Kind.INSTALLATION) throw ApiFailure.notAccessibleByIntegration();
+    if (call.caller().kind() != Caller.Kind.INSTALLATION)
+      throw ApiFailure.notAccessibleByIntegration();
     List<FakeRepo> repos = new ArrayList<>();
     for (FakeRepo repo : call.caller().installation().repositories()) {
       if (Access.role(world, call.caller(), repo) == Role.WRITE) repos.add(repo);
     }
     ObjectNode answer = Bodies.example("apps/list-repos-accessible-to-installation", 200);
-    answer.put("repository_selection", call.caller().installation().coversAllRepos() ? "all" : "selected");
-    return wrapped(call, answer, "repositories", repos, r -> bodies.repo(Bodies.INSTALLATION_REPO, r, null));
+    answer.put(
+        "repository_selection", call.caller().installation().coversAllRepos() ? "all" : "selected");
+    return wrapped(
+        call, answer, "repositories", repos, r -> bodies.repo(Bodies.INSTALLATION_REPO, r, null));
   }
 
   /** The repositories the user owns or collaborates on. */
@@ -73,7 +88,8 @@ final class UserEndpoints {
     for (FakeRepo repo : world.repos()) {
       if (repo.roleOf(user.login()) != Role.NONE) repos.add(repo);
     }
-    return list(call, repos, r -> bodies.repo(Bodies.USER_REPO, r, Access.role(world, call.caller(), r)));
+    return list(
+        call, repos, r -> bodies.repo(Bodies.USER_REPO, r, Access.role(world, call.caller(), r)));
   }
 
   private Answer orgRepos(Routes.Call call) {
@@ -81,9 +97,11 @@ final class UserEndpoints {
     if (org == null || !org.isOrganization()) throw ApiFailure.notFound();
     List<FakeRepo> repos = new ArrayList<>();
     for (FakeRepo repo : world.repos()) {
-      if (repo.owner == org && Access.role(world, call.caller(), repo) != Role.NONE) repos.add(repo);
+      if (repo.owner == org && Access.role(world, call.caller(), repo) != Role.NONE)
+        repos.add(repo);
     }
-    return list(call, repos, r -> bodies.repo(Bodies.ORG_REPO, r, Access.role(world, call.caller(), r)));
+    return list(
+        call, repos, r -> bodies.repo(Bodies.ORG_REPO, r, Access.role(world, call.caller(), r)));
   }
 
   private FakeAccount requireAppUser(Caller caller) {
@@ -104,11 +122,22 @@ final class UserEndpoints {
     return Paging.list(call.request(), bodies.apiUrl, all, render);
   }
 
-  private <T> Answer wrapped(Routes.Call call, String operationId, String field, List<T> all, Function<T, ObjectNode> render) {
-    return Paging.wrapped(call.request(), bodies.apiUrl, Bodies.example(operationId, 200), field, all, render);
+  private <T> Answer wrapped(
+      Routes.Call call,
+      String operationId,
+      String field,
+      List<T> all,
+      Function<T, ObjectNode> render) {
+    return Paging.wrapped(
+        call.request(), bodies.apiUrl, Bodies.example(operationId, 200), field, all, render);
   }
 
-  private <T> Answer wrapped(Routes.Call call, ObjectNode answer, String field, List<T> all, Function<T, ObjectNode> render) {
+  private <T> Answer wrapped(
+      Routes.Call call,
+      ObjectNode answer,
+      String field,
+      List<T> all,
+      Function<T, ObjectNode> render) {
     return Paging.wrapped(call.request(), bodies.apiUrl, answer, field, all, render);
   }
 }

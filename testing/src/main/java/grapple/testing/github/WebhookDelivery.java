@@ -15,6 +15,7 @@ import okhttp3.RequestBody;
  */
 public record WebhookDelivery(String event, byte[] body, Map<String, String> headers) {
   private static final MediaType JSON_TYPE = MediaType.get("application/json");
+
   /** The hook id GitHub would send in {@code X-GitHub-Hook-ID}; any number does. */
   private static final String HOOK_ID = "292430182";
 
@@ -24,7 +25,10 @@ public record WebhookDelivery(String event, byte[] body, Map<String, String> hea
     headers = Collections.unmodifiableMap(new LinkedHashMap<>(headers));
   }
 
-  /** A delivery of {@code body} as event {@code event}, signed with {@code secret}, with a new delivery id. */
+  /**
+   * A delivery of {@code body} as event {@code event}, signed with {@code secret}, with a new
+   * delivery id.
+   */
   public static WebhookDelivery signed(String event, byte[] body, String secret) {
     Map<String, String> headers = new LinkedHashMap<>(unsigned(event).headers);
     headers.put("X-Hub-Signature", GithubSigner.signSha1(secret, body));
@@ -56,7 +60,8 @@ public record WebhookDelivery(String event, byte[] body, Map<String, String> hea
 
   /** A POST of this delivery to {@code url}, e.g. the bot's {@code /github/webhook}. */
   public Request request(String url) {
-    Request.Builder builder = new Request.Builder().url(url).post(RequestBody.create(body, JSON_TYPE));
+    Request.Builder builder =
+        new Request.Builder().url(url).post(RequestBody.create(body, JSON_TYPE));
     headers.forEach(builder::header);
     return builder.build();
   }

@@ -17,7 +17,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * OAuth clients, tokens and codes. Every read and write holds this object's monitor.
  */
 final class World {
-  private static final String TOKEN_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  private static final String TOKEN_ALPHABET =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
   private final Clock clock;
   private long lastId = 1000;
@@ -27,8 +28,10 @@ final class World {
   private final Map<Long, FakeInstallation> installations = new LinkedHashMap<>();
   private final Map<String, FakeOAuthApp> oauthApps = new LinkedHashMap<>();
   private final Map<String, Grant> tokens = new HashMap<>();
+
   /** Refresh tokens (ghr_), each standing for the user token it renews. */
   final Map<String, Grant> refreshTokens = new HashMap<>();
+
   final Map<String, OAuthCode> codes = new HashMap<>();
   private FakeApp app;
   private String signedIn;
@@ -40,7 +43,10 @@ final class World {
     this.clock = clock;
   }
 
-  /** A fresh id, never one a test chose (ids are unique across every kind of object here; GitHub's need not be). */
+  /**
+   * A fresh id, never one a test chose (ids are unique across every kind of object here; GitHub's
+   * need not be).
+   */
   synchronized long newId() {
     do {
       lastId++;
@@ -48,10 +54,13 @@ final class World {
     return lastId;
   }
 
-  /** {@code wanted} if positive (a test's choice, e.g. to match a webhook example), else a fresh id. */
+  /**
+   * {@code wanted} if positive (a test's choice, e.g. to match a webhook example), else a fresh id.
+   */
   private long id(long wanted, String what) {
     if (wanted <= 0) return newId();
-    if (!usedIds.add(wanted)) throw new IllegalStateException("id " + wanted + " for " + what + " is taken");
+    if (!usedIds.add(wanted))
+      throw new IllegalStateException("id " + wanted + " for " + what + " is taken");
     return wanted;
   }
 
@@ -59,10 +68,15 @@ final class World {
     return clock.instant();
   }
 
-  /** A new token with GitHub's prefix: 36 random letters and digits, 40 characters in all for ghp_/ghu_/ghs_. */
+  /**
+   * A new token with GitHub's prefix: 36 random letters and digits, 40 characters in all for
+   * ghp_/ghu_/ghs_.
+   */
   static String newToken(String prefix, int length) {
     StringBuilder token = new StringBuilder(prefix);
-    for (int i = 0; i < length; i++) token.append(TOKEN_ALPHABET.charAt(ThreadLocalRandom.current().nextInt(TOKEN_ALPHABET.length())));
+    for (int i = 0; i < length; i++)
+      token.append(
+          TOKEN_ALPHABET.charAt(ThreadLocalRandom.current().nextInt(TOKEN_ALPHABET.length())));
     return token.toString();
   }
 
@@ -86,15 +100,21 @@ final class World {
     return account(login, type, 0);
   }
 
-  /** The account, created with {@code type} and id {@code id} (0: a fresh one) if it does not exist yet. */
+  /**
+   * The account, created with {@code type} and id {@code id} (0: a fresh one) if it does not exist
+   * yet.
+   */
   synchronized FakeAccount account(String login, String type, long id) {
-    if (login == null || login.isBlank()) throw new IllegalArgumentException("a login is needed, was '" + login + "'");
+    if (login == null || login.isBlank())
+      throw new IllegalArgumentException("a login is needed, was '" + login + "'");
     FakeAccount account = accounts.get(login.toLowerCase(Locale.ROOT));
     if (account == null) {
       account = new FakeAccount(this, login, id(id, login), type);
       accounts.put(login.toLowerCase(Locale.ROOT), account);
     }
-    if (id > 0 && account.id() != id) throw new IllegalStateException(login + " was seeded with id " + account.id() + ", not " + id);
+    if (id > 0 && account.id() != id)
+      throw new IllegalStateException(
+          login + " was seeded with id " + account.id() + ", not " + id);
     return account;
   }
 
@@ -107,14 +127,16 @@ final class World {
   synchronized FakeRepo createRepo(String fullName, long id) {
     String[] parts = fullName.split("/", -1);
     if (parts.length != 2 || parts[0].isEmpty() || parts[1].isEmpty()) {
-      throw new IllegalArgumentException("a repository is named owner/name, was '" + fullName + "'");
+      throw new IllegalArgumentException(
+          "a repository is named owner/name, was '" + fullName + "'");
     }
     FakeRepo repo = repos.get(fullName.toLowerCase(Locale.ROOT));
     if (repo == null) {
       repo = new FakeRepo(this, account(parts[0], FakeAccount.USER), parts[1], id(id, fullName));
       repos.put(fullName.toLowerCase(Locale.ROOT), repo);
     }
-    if (id > 0 && repo.id != id) throw new IllegalStateException(fullName + " was seeded with id " + repo.id + ", not " + id);
+    if (id > 0 && repo.id != id)
+      throw new IllegalStateException(fullName + " was seeded with id " + repo.id + ", not " + id);
     return repo;
   }
 
@@ -178,19 +200,26 @@ final class World {
     tokens.put(token, grant);
   }
 
-  /** Forgets a token (access or refresh): using it then answers 401 Bad credentials. Returns whether it was known. */
+  /**
+   * Forgets a token (access or refresh): using it then answers 401 Bad credentials. Returns whether
+   * it was known.
+   */
   synchronized boolean expire(String token) {
     boolean access = tokens.remove(token) != null;
     boolean refresh = refreshTokens.remove(token) != null;
     return access || refresh;
   }
 
-  /** Who {@code authorization} (the header's value, or null) stands for; throws the 401 GitHub gives. */
+  /**
+   * Who {@code authorization} (the header's value, or null) stands for; throws the 401 GitHub
+   * gives.
+   */
   synchronized Caller caller(String authorization) {
     if (authorization == null) return Caller.ANONYMOUS;
     String[] parts = authorization.trim().split("\\s+", 2);
     String scheme = parts[0].toLowerCase(Locale.ROOT);
-    if (parts.length != 2 || !(scheme.equals("bearer") || scheme.equals("token"))) throw ApiFailure.badCredentials();
+    if (parts.length != 2 || !(scheme.equals("bearer") || scheme.equals("token")))
+      throw ApiFailure.badCredentials();
     String credential = parts[1].trim();
     if (AppJwt.looksLike(credential)) {
       AppJwt.verify(credential, app, now());
@@ -201,7 +230,8 @@ final class World {
     return switch (grant.kind()) {
       case PERSONAL -> new Caller(Caller.Kind.USER, findAccount(grant.login()), null, grant);
       case APP_USER -> new Caller(Caller.Kind.APP_USER, findAccount(grant.login()), null, grant);
-      case INSTALLATION -> new Caller(Caller.Kind.INSTALLATION, null, installation(grant.installationId()), grant);
+      case INSTALLATION ->
+          new Caller(Caller.Kind.INSTALLATION, null, installation(grant.installationId()), grant);
     };
   }
 }

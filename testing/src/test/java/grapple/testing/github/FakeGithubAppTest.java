@@ -39,7 +39,8 @@ class FakeGithubAppTest {
   void appAnswersTheAppForAJwt() {
     JsonNode json = http.get("/app", jwt()).json();
 
-    assertThat(fieldNames(json)).isEqualTo(fieldNames(GithubCorpus.get().openApiExample("apps/get-authenticated", 200)));
+    assertThat(fieldNames(json))
+        .isEqualTo(fieldNames(GithubCorpus.get().openApiExample("apps/get-authenticated", 200)));
     assertThat(json.path("id").asLong()).isEqualTo(APP_ID);
     assertThat(json.path("slug").asText()).isEqualTo("grapple");
   }
@@ -49,7 +50,8 @@ class FakeGithubAppTest {
     Http.Reply reply = http.get("/app", OTHER_KEY.jwt(APP_ID, clock.instant()));
 
     assertThat(reply.status()).isEqualTo(401);
-    assertThat(reply.json().path("message").asText()).isEqualTo("A JSON web token could not be decoded");
+    assertThat(reply.json().path("message").asText())
+        .isEqualTo("A JSON web token could not be decoded");
   }
 
   @Test
@@ -67,7 +69,8 @@ class FakeGithubAppTest {
   void aJwtLastingOverTenMinutesIsRefused() {
     Instant now = clock.instant();
 
-    Http.Reply reply = http.get("/app", KEY.jwt(String.valueOf(APP_ID), now, now.plus(Duration.ofMinutes(30))));
+    Http.Reply reply =
+        http.get("/app", KEY.jwt(String.valueOf(APP_ID), now, now.plus(Duration.ofMinutes(30))));
 
     assertThat(reply.status()).isEqualTo(401);
     assertThat(reply.json().path("message").asText()).contains("too far in the future");
@@ -86,7 +89,8 @@ class FakeGithubAppTest {
     github.app(APP_ID, KEY).oauth("Iv1.grapple", "s3cret");
     Instant now = clock.instant();
 
-    Http.Reply reply = http.get("/app", KEY.jwt("Iv1.grapple", now.minusSeconds(60), now.plusSeconds(540)));
+    Http.Reply reply =
+        http.get("/app", KEY.jwt("Iv1.grapple", now.minusSeconds(60), now.plusSeconds(540)));
 
     assertThat(reply.status()).isEqualTo(200);
   }
@@ -107,15 +111,18 @@ class FakeGithubAppTest {
     assertThat(json.get(0).path("account").path("login").asText()).isEqualTo("octo");
     assertThat(json.get(0).path("target_type").asText()).isEqualTo("Organization");
     assertThat(json.get(0).path("repository_selection").asText()).isEqualTo("selected");
-    assertThat(json.get(0).path("access_tokens_url").asText()).isEqualTo(github.apiUrl() + "/app/installations/77/access_tokens");
+    assertThat(json.get(0).path("access_tokens_url").asText())
+        .isEqualTo(github.apiUrl() + "/app/installations/77/access_tokens");
   }
 
   @Test
   void anInstallationHasTheExamplesFields() {
     JsonNode json = http.get("/app/installations/77", jwt()).json();
 
-    assertThat(fieldNames(json)).isEqualTo(fieldNames(GithubCorpus.get().openApiExample("apps/get-installation", 200)));
-    assertThat(json.path("html_url").asText()).isEqualTo(github.webUrl() + "/organizations/octo/settings/installations/77");
+    assertThat(fieldNames(json))
+        .isEqualTo(fieldNames(GithubCorpus.get().openApiExample("apps/get-installation", 200)));
+    assertThat(json.path("html_url").asText())
+        .isEqualTo(github.webUrl() + "/organizations/octo/settings/installations/77");
     assertThat(json.path("permissions").path("issues").asText()).isEqualTo("write");
   }
 
@@ -123,14 +130,19 @@ class FakeGithubAppTest {
   void anAccessTokenHasTheExamplesFields() {
     JsonNode json = http.post("/app/installations/77/access_tokens", jwt(), null).json();
 
-    assertThat(fieldNames(json)).isEqualTo(fieldNames(GithubCorpus.get().openApiExample("apps/create-installation-access-token", 201)));
+    assertThat(fieldNames(json))
+        .isEqualTo(
+            fieldNames(
+                GithubCorpus.get().openApiExample("apps/create-installation-access-token", 201)));
   }
 
   @Test
   void repoInstallationFindsTheInstallationThatReachesIt() {
-    assertThat(http.get("/repos/octo/hello/installation", jwt()).json().path("id").asLong()).isEqualTo(77);
+    assertThat(http.get("/repos/octo/hello/installation", jwt()).json().path("id").asLong())
+        .isEqualTo(77);
     assertThat(http.get("/repos/octo/elsewhere/installation", jwt()).status()).isEqualTo(404);
-    assertThat(http.get("/orgs/octo/installation", jwt()).json().path("app_id").asLong()).isEqualTo(APP_ID);
+    assertThat(http.get("/orgs/octo/installation", jwt()).json().path("app_id").asLong())
+        .isEqualTo(APP_ID);
   }
 
   @Test
@@ -143,14 +155,16 @@ class FakeGithubAppTest {
     assertThat(created.status()).isEqualTo(201);
     assertThat(token).startsWith("ghs_").hasSize(40);
     assertThat(created.json().path("expires_at").asText()).isEqualTo("2026-03-01T13:00:00Z");
-    assertThat(created.json().path("repositories").findValuesAsText("full_name")).containsExactly("octo/hello", "octo/secret");
+    assertThat(created.json().path("repositories").findValuesAsText("full_name"))
+        .containsExactly("octo/hello", "octo/secret");
     assertThat(repos.json().path("total_count").asInt()).isEqualTo(2);
     assertThat(http.get("/repos/octo/secret", token).status()).isEqualTo(200);
   }
 
   @Test
   void anAccessTokenExpiresAfterAnHour() {
-    String token = http.post("/app/installations/77/access_tokens", jwt(), null).json().path("token").asText();
+    String token =
+        http.post("/app/installations/77/access_tokens", jwt(), null).json().path("token").asText();
     clock.advance(Duration.ofMinutes(61));
 
     assertThat(http.get("/installation/repositories", token).status()).isEqualTo(401);
@@ -158,12 +172,25 @@ class FakeGithubAppTest {
 
   @Test
   void anAccessTokenMayBeNarrowedToSomeRepositories() {
-    String token = http.post("/app/installations/77/access_tokens", jwt(), "{\"repositories\":[\"hello\"]}").json().path("token").asText();
+    String token =
+        http.post("/app/installations/77/access_tokens", jwt(), "{\"repositories\":[\"hello\"]}")
+            .json()
+            .path("token")
+            .asText();
 
-    assertThat(http.get("/installation/repositories", token).json().path("repositories").findValuesAsText("full_name"))
+    assertThat(
+            http.get("/installation/repositories", token)
+                .json()
+                .path("repositories")
+                .findValuesAsText("full_name"))
         .containsExactly("octo/hello");
     assertThat(http.get("/repos/octo/secret", token).status()).isEqualTo(404);
-    assertThat(http.post("/app/installations/77/access_tokens", jwt(), "{\"repositories\":[\"elsewhere\"]}").status())
+    assertThat(
+            http.post(
+                    "/app/installations/77/access_tokens",
+                    jwt(),
+                    "{\"repositories\":[\"elsewhere\"]}")
+                .status())
         .isEqualTo(422);
   }
 
@@ -171,15 +198,19 @@ class FakeGithubAppTest {
   void aSuspendedInstallationGetsNoToken() {
     github.installation(78, "someone").suspend();
 
-    assertThat(http.post("/app/installations/78/access_tokens", jwt(), null).status()).isEqualTo(403);
-    assertThat(http.post("/app/installations/79/access_tokens", jwt(), null).status()).isEqualTo(404);
+    assertThat(http.post("/app/installations/78/access_tokens", jwt(), null).status())
+        .isEqualTo(403);
+    assertThat(http.post("/app/installations/79/access_tokens", jwt(), null).status())
+        .isEqualTo(404);
   }
 
   @Test
   void anInstallationTokenActsAsTheAppsBotUser() {
     String token = installationToken();
 
-    Http.Reply issue = http.post("/repos/octo/hello/issues", token, "{\"title\":\"From the bot\",\"labels\":[\"bot\"]}");
+    Http.Reply issue =
+        http.post(
+            "/repos/octo/hello/issues", token, "{\"title\":\"From the bot\",\"labels\":[\"bot\"]}");
     Http.Reply elsewhere = http.post("/repos/octo/elsewhere/issues", token, "{\"title\":\"Nope\"}");
 
     assertThat(issue.status()).isEqualTo(201);
@@ -187,14 +218,18 @@ class FakeGithubAppTest {
     assertThat(issue.json().path("user").path("type").asText()).isEqualTo("Bot");
     assertThat(github.issue("octo/hello", 1).labels()).containsExactly("bot");
     assertThat(elsewhere.status()).isEqualTo(403);
-    assertThat(elsewhere.json().path("message").asText()).isEqualTo("Resource not accessible by integration");
+    assertThat(elsewhere.json().path("message").asText())
+        .isEqualTo("Resource not accessible by integration");
   }
 
   @Test
   void anInstallationWithoutIssuesWriteMayNotCreateIssues() {
-    github.installation(77, "octo").permissions(java.util.Map.of("metadata", "read", "issues", "read"));
+    github
+        .installation(77, "octo")
+        .permissions(java.util.Map.of("metadata", "read", "issues", "read"));
 
-    Http.Reply reply = http.post("/repos/octo/hello/issues", installationToken(), "{\"title\":\"Nope\"}");
+    Http.Reply reply =
+        http.post("/repos/octo/hello/issues", installationToken(), "{\"title\":\"Nope\"}");
 
     assertThat(reply.status()).isEqualTo(403);
   }
@@ -224,8 +259,10 @@ class FakeGithubAppTest {
 
     JsonNode json = http.get("/user/installations/77/repositories", "ghu_alice").json();
 
-    assertThat(json.path("repositories").findValuesAsText("full_name")).containsExactly("octo/hello");
-    assertThat(json.path("repositories").get(0).path("permissions").path("pull").asBoolean()).isTrue();
+    assertThat(json.path("repositories").findValuesAsText("full_name"))
+        .containsExactly("octo/hello");
+    assertThat(json.path("repositories").get(0).path("permissions").path("pull").asBoolean())
+        .isTrue();
   }
 
   @Test
@@ -241,7 +278,9 @@ class FakeGithubAppTest {
     assertThat(page.json().path("total_count").asInt()).isEqualTo(3);
     assertThat(page.json().path("installations").size()).isEqualTo(1);
     assertThat(page.json().path("installations").get(0).path("id").asLong()).isEqualTo(81);
-    assertThat(page.header("Link")).contains("page=3>; rel=\"next\"").contains("page=1>; rel=\"prev\"");
+    assertThat(page.header("Link"))
+        .contains("page=3>; rel=\"next\"")
+        .contains("page=1>; rel=\"prev\"");
   }
 
   @Test
@@ -250,12 +289,17 @@ class FakeGithubAppTest {
     github.repo("octo/elsewhere").permission("alice", "admin");
     github.repo("octo/hello").permission("alice", "admin");
 
-    assertThat(http.post("/repos/octo/elsewhere/issues", "ghu_alice", "{\"title\":\"x\"}").status()).isEqualTo(403);
-    assertThat(http.post("/repos/octo/hello/issues", "ghu_alice", "{\"title\":\"x\"}").status()).isEqualTo(201);
+    assertThat(http.post("/repos/octo/elsewhere/issues", "ghu_alice", "{\"title\":\"x\"}").status())
+        .isEqualTo(403);
+    assertThat(http.post("/repos/octo/hello/issues", "ghu_alice", "{\"title\":\"x\"}").status())
+        .isEqualTo(201);
   }
 
   private String installationToken() {
-    return http.post("/app/installations/77/access_tokens", jwt(), null).json().path("token").asText();
+    return http.post("/app/installations/77/access_tokens", jwt(), null)
+        .json()
+        .path("token")
+        .asText();
   }
 
   private String jwt() {

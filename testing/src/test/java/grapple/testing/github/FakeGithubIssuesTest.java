@@ -18,8 +18,12 @@ class FakeGithubIssuesTest {
     github.user("alice").token("ghp_alice");
     github.user("rita").token("ghp_rita");
     github.user("walt").token("ghp_walt");
-    github.repo("alice/hello").permission("rita", "read").permission("walt", "write")
-        .workflow("ci.yml", "CI").workflowWithoutDispatch("nightly.yml", "Nightly");
+    github
+        .repo("alice/hello")
+        .permission("rita", "read")
+        .permission("walt", "write")
+        .workflow("ci.yml", "CI")
+        .workflowWithoutDispatch("nightly.yml", "Nightly");
   }
 
   @AfterEach
@@ -29,8 +33,13 @@ class FakeGithubIssuesTest {
 
   @Test
   void createAnswers201WithTheIssueAndNumbersThemInTurn() {
-    Http.Reply first = http.post("/repos/alice/hello/issues", "ghp_alice", "{\"title\":\"Found a bug\",\"body\":\"It breaks\"}");
-    Http.Reply second = http.post("/repos/alice/hello/issues", "ghp_alice", "{\"title\":\"Another\"}");
+    Http.Reply first =
+        http.post(
+            "/repos/alice/hello/issues",
+            "ghp_alice",
+            "{\"title\":\"Found a bug\",\"body\":\"It breaks\"}");
+    Http.Reply second =
+        http.post("/repos/alice/hello/issues", "ghp_alice", "{\"title\":\"Another\"}");
 
     assertThat(first.status()).isEqualTo(201);
     assertThat(first.json().path("number").asInt()).isEqualTo(1);
@@ -38,13 +47,15 @@ class FakeGithubIssuesTest {
     assertThat(first.json().path("title").asText()).isEqualTo("Found a bug");
     assertThat(first.json().path("state").asText()).isEqualTo("open");
     assertThat(first.json().path("user").path("login").asText()).isEqualTo("alice");
-    assertThat(first.json().path("html_url").asText()).isEqualTo(github.webUrl() + "/alice/hello/issues/1");
+    assertThat(first.json().path("html_url").asText())
+        .isEqualTo(github.webUrl() + "/alice/hello/issues/1");
     assertThat(first.header("Location")).isEqualTo(github.apiUrl() + "/repos/alice/hello/issues/1");
   }
 
   @Test
   void anIssueHasTheExamplesFieldsButNoPullRequest() {
-    JsonNode json = http.post("/repos/alice/hello/issues", "ghp_alice", "{\"title\":\"Bug\"}").json();
+    JsonNode json =
+        http.post("/repos/alice/hello/issues", "ghp_alice", "{\"title\":\"Bug\"}").json();
 
     List<String> expected = fieldNames(GithubCorpus.get().openApiExample("issues/get", 200));
     expected.remove("pull_request");
@@ -53,7 +64,9 @@ class FakeGithubIssuesTest {
 
   @Test
   void createRecordsTheIssueWithLabelsAndAssignees() {
-    http.post("/repos/alice/hello/issues", "ghp_walt",
+    http.post(
+        "/repos/alice/hello/issues",
+        "ghp_walt",
         "{\"title\":\"Bug\",\"body\":\"b\",\"labels\":[\"bug\",{\"name\":\"p1\"}],\"assignees\":[\"rita\"]}");
 
     Issue issue = github.issue("alice/hello", 1);
@@ -67,8 +80,11 @@ class FakeGithubIssuesTest {
 
   @Test
   void labelsAndAssigneesFromSomeoneBelowTriageAreDropped() {
-    Http.Reply reply = http.post("/repos/alice/hello/issues", "ghp_rita",
-        "{\"title\":\"Bug\",\"labels\":[\"bug\"],\"assignees\":[\"walt\"]}");
+    Http.Reply reply =
+        http.post(
+            "/repos/alice/hello/issues",
+            "ghp_rita",
+            "{\"title\":\"Bug\",\"labels\":[\"bug\"],\"assignees\":[\"walt\"]}");
 
     assertThat(reply.status()).isEqualTo(201);
     assertThat(reply.json().path("labels").size()).isZero();
@@ -77,7 +93,8 @@ class FakeGithubIssuesTest {
 
   @Test
   void createWithoutATitleIsValidationFailed() {
-    Http.Reply reply = http.post("/repos/alice/hello/issues", "ghp_alice", "{\"body\":\"no title\"}");
+    Http.Reply reply =
+        http.post("/repos/alice/hello/issues", "ghp_alice", "{\"body\":\"no title\"}");
 
     assertThat(reply.status()).isEqualTo(422);
     assertThat(reply.json().path("message").asText()).isEqualTo("Validation Failed");
@@ -88,7 +105,11 @@ class FakeGithubIssuesTest {
   void createWithAnUnassignableLoginIsValidationFailed() {
     github.user("stranger");
 
-    Http.Reply reply = http.post("/repos/alice/hello/issues", "ghp_alice", "{\"title\":\"Bug\",\"assignees\":[\"stranger\"]}");
+    Http.Reply reply =
+        http.post(
+            "/repos/alice/hello/issues",
+            "ghp_alice",
+            "{\"title\":\"Bug\",\"assignees\":[\"stranger\"]}");
 
     assertThat(reply.status()).isEqualTo(422);
     assertThat(github.issues("alice/hello")).isEmpty();
@@ -98,7 +119,8 @@ class FakeGithubIssuesTest {
   void createOnARepositoryWithIssuesOffIsGone() {
     github.repo("alice/quiet").issuesDisabled();
 
-    assertThat(http.post("/repos/alice/quiet/issues", "ghp_alice", "{\"title\":\"Bug\"}").status()).isEqualTo(410);
+    assertThat(http.post("/repos/alice/quiet/issues", "ghp_alice", "{\"title\":\"Bug\"}").status())
+        .isEqualTo(410);
   }
 
   @Test
@@ -117,8 +139,10 @@ class FakeGithubIssuesTest {
     JsonNode pull = http.get("/repos/alice/hello/issues/" + pr, "ghp_alice").json();
     JsonNode plain = http.get("/repos/alice/hello/issues/" + issue, "ghp_alice").json();
 
-    assertThat(pull.path("pull_request").path("html_url").asText()).isEqualTo(github.webUrl() + "/alice/hello/pull/" + pr);
-    assertThat(pull.path("html_url").asText()).isEqualTo(github.webUrl() + "/alice/hello/pull/" + pr);
+    assertThat(pull.path("pull_request").path("html_url").asText())
+        .isEqualTo(github.webUrl() + "/alice/hello/pull/" + pr);
+    assertThat(pull.path("html_url").asText())
+        .isEqualTo(github.webUrl() + "/alice/hello/pull/" + pr);
     assertThat(plain.has("pull_request")).isFalse();
     assertThat(plain.path("user").path("login").asText()).isEqualTo("rita");
   }
@@ -132,9 +156,14 @@ class FakeGithubIssuesTest {
   void patchClosesAndReopens() {
     int number = github.repo("alice/hello").issue("Bug", "rita");
 
-    Http.Reply closed = http.patch("/repos/alice/hello/issues/" + number, "ghp_walt", "{\"state\":\"closed\",\"state_reason\":\"not_planned\"}");
+    Http.Reply closed =
+        http.patch(
+            "/repos/alice/hello/issues/" + number,
+            "ghp_walt",
+            "{\"state\":\"closed\",\"state_reason\":\"not_planned\"}");
     Issue afterClose = github.issue("alice/hello", number);
-    Http.Reply reopened = http.patch("/repos/alice/hello/issues/" + number, "ghp_walt", "{\"state\":\"open\"}");
+    Http.Reply reopened =
+        http.patch("/repos/alice/hello/issues/" + number, "ghp_walt", "{\"state\":\"open\"}");
 
     assertThat(closed.json().path("state").asText()).isEqualTo("closed");
     assertThat(closed.json().path("state_reason").asText()).isEqualTo("not_planned");
@@ -149,8 +178,10 @@ class FakeGithubIssuesTest {
     int own = github.repo("alice/hello").issue("Mine", "rita");
     int others = github.repo("alice/hello").issue("Walt's", "walt");
 
-    Http.Reply ownClose = http.patch("/repos/alice/hello/issues/" + own, "ghp_rita", "{\"state\":\"closed\"}");
-    Http.Reply otherClose = http.patch("/repos/alice/hello/issues/" + others, "ghp_rita", "{\"state\":\"closed\"}");
+    Http.Reply ownClose =
+        http.patch("/repos/alice/hello/issues/" + own, "ghp_rita", "{\"state\":\"closed\"}");
+    Http.Reply otherClose =
+        http.patch("/repos/alice/hello/issues/" + others, "ghp_rita", "{\"state\":\"closed\"}");
 
     assertThat(ownClose.status()).isEqualTo(200);
     assertThat(otherClose.status()).isEqualTo(403);
@@ -161,19 +192,30 @@ class FakeGithubIssuesTest {
   void patchWithABadStateIsValidationFailed() {
     int number = github.repo("alice/hello").issue("Bug", "rita");
 
-    assertThat(http.patch("/repos/alice/hello/issues/" + number, "ghp_alice", "{\"state\":\"shut\"}").status()).isEqualTo(422);
+    assertThat(
+            http.patch("/repos/alice/hello/issues/" + number, "ghp_alice", "{\"state\":\"shut\"}")
+                .status())
+        .isEqualTo(422);
   }
 
   @Test
   void addAssigneesKeepsThoseThereAndIgnoresTheUnassignable() {
     int number = github.repo("alice/hello").issue("Bug", "rita");
     github.user("stranger");
-    http.post("/repos/alice/hello/issues/" + number + "/assignees", "ghp_alice", "{\"assignees\":[\"rita\"]}");
+    http.post(
+        "/repos/alice/hello/issues/" + number + "/assignees",
+        "ghp_alice",
+        "{\"assignees\":[\"rita\"]}");
 
-    Http.Reply reply = http.post("/repos/alice/hello/issues/" + number + "/assignees", "ghp_alice", "{\"assignees\":[\"walt\",\"stranger\"]}");
+    Http.Reply reply =
+        http.post(
+            "/repos/alice/hello/issues/" + number + "/assignees",
+            "ghp_alice",
+            "{\"assignees\":[\"walt\",\"stranger\"]}");
 
     assertThat(reply.status()).isEqualTo(201);
-    assertThat(reply.json().path("assignees").findValuesAsText("login")).containsExactly("rita", "walt");
+    assertThat(reply.json().path("assignees").findValuesAsText("login"))
+        .containsExactly("rita", "walt");
     assertThat(reply.json().path("assignee").path("login").asText()).isEqualTo("rita");
     assertThat(github.issue("alice/hello", number).assignees()).containsExactly("rita", "walt");
   }
@@ -182,7 +224,11 @@ class FakeGithubIssuesTest {
   void addAssigneesNeedsTriage() {
     int number = github.repo("alice/hello").issue("Bug", "alice");
 
-    Http.Reply reply = http.post("/repos/alice/hello/issues/" + number + "/assignees", "ghp_rita", "{\"assignees\":[\"rita\"]}");
+    Http.Reply reply =
+        http.post(
+            "/repos/alice/hello/issues/" + number + "/assignees",
+            "ghp_rita",
+            "{\"assignees\":[\"rita\"]}");
 
     assertThat(reply.status()).isEqualTo(403);
   }
@@ -191,17 +237,28 @@ class FakeGithubIssuesTest {
   void commentAnswers201AndIsRecorded() {
     int number = github.repo("alice/hello").issue("Bug", "alice");
 
-    Http.Reply reply = http.post("/repos/alice/hello/issues/" + number + "/comments", "ghp_rita", "{\"body\":\"Me too\"}");
+    Http.Reply reply =
+        http.post(
+            "/repos/alice/hello/issues/" + number + "/comments",
+            "ghp_rita",
+            "{\"body\":\"Me too\"}");
 
     IssueComment comment = github.comments("alice/hello").get(0);
     assertThat(reply.status()).isEqualTo(201);
-    assertThat(fieldNames(reply.json())).isEqualTo(fieldNames(GithubCorpus.get().openApiExample("issues/create-comment", 201)));
+    assertThat(fieldNames(reply.json()))
+        .isEqualTo(fieldNames(GithubCorpus.get().openApiExample("issues/create-comment", 201)));
     assertThat(reply.json().path("id").asLong()).isEqualTo(comment.id());
     assertThat(reply.json().path("html_url").asText())
-        .isEqualTo(github.webUrl() + "/alice/hello/issues/" + number + "#issuecomment-" + comment.id());
+        .isEqualTo(
+            github.webUrl() + "/alice/hello/issues/" + number + "#issuecomment-" + comment.id());
     assertThat(comment.body()).isEqualTo("Me too");
     assertThat(comment.author()).isEqualTo("rita");
-    assertThat(http.get("/repos/alice/hello/issues/" + number, "ghp_alice").json().path("comments").asInt()).isEqualTo(1);
+    assertThat(
+            http.get("/repos/alice/hello/issues/" + number, "ghp_alice")
+                .json()
+                .path("comments")
+                .asInt())
+        .isEqualTo(1);
   }
 
   @Test
@@ -209,14 +266,19 @@ class FakeGithubIssuesTest {
     JsonNode json = http.get("/repos/alice/hello/actions/workflows", "ghp_alice").json();
 
     assertThat(json.path("total_count").asInt()).isEqualTo(2);
-    assertThat(json.path("workflows").findValuesAsText("path")).containsExactly(".github/workflows/ci.yml", ".github/workflows/nightly.yml");
-    assertThat(json.path("workflows").get(0).path("id").asLong()).isEqualTo(github.repo("alice/hello").workflowId("ci.yml"));
+    assertThat(json.path("workflows").findValuesAsText("path"))
+        .containsExactly(".github/workflows/ci.yml", ".github/workflows/nightly.yml");
+    assertThat(json.path("workflows").get(0).path("id").asLong())
+        .isEqualTo(github.repo("alice/hello").workflowId("ci.yml"));
   }
 
   @Test
   void dispatchByFileNameAnswers204AndRecordsRefAndInputs() {
-    Http.Reply reply = http.post("/repos/alice/hello/actions/workflows/ci.yml/dispatches", "ghp_walt",
-        "{\"ref\":\"main\",\"inputs\":{\"env\":\"prod\"}}");
+    Http.Reply reply =
+        http.post(
+            "/repos/alice/hello/actions/workflows/ci.yml/dispatches",
+            "ghp_walt",
+            "{\"ref\":\"main\",\"inputs\":{\"env\":\"prod\"}}");
 
     WorkflowDispatch dispatch = github.dispatches("alice/hello").get(0);
     assertThat(reply.status()).isEqualTo(204);
@@ -231,22 +293,44 @@ class FakeGithubIssuesTest {
   void dispatchByIdWithRunDetailsAnswers200WithTheRun() {
     long id = github.repo("alice/hello").workflowId("ci.yml");
 
-    Http.Reply reply = http.post("/repos/alice/hello/actions/workflows/" + id + "/dispatches", "ghp_alice",
-        "{\"ref\":\"main\",\"return_run_details\":true}");
+    Http.Reply reply =
+        http.post(
+            "/repos/alice/hello/actions/workflows/" + id + "/dispatches",
+            "ghp_alice",
+            "{\"ref\":\"main\",\"return_run_details\":true}");
 
     assertThat(reply.status()).isEqualTo(200);
-    assertThat(reply.json().path("html_url").asText()).startsWith(github.webUrl() + "/alice/hello/actions/runs/");
+    assertThat(reply.json().path("html_url").asText())
+        .startsWith(github.webUrl() + "/alice/hello/actions/runs/");
     assertThat(github.dispatches("alice/hello").get(0).workflowId()).isEqualTo(id);
   }
 
   @Test
   void dispatchRefusesAWorkflowWithoutTheTriggerAMissingRefAndAReader() {
-    assertThat(http.post("/repos/alice/hello/actions/workflows/nightly.yml/dispatches", "ghp_alice", "{\"ref\":\"main\"}").status())
+    assertThat(
+            http.post(
+                    "/repos/alice/hello/actions/workflows/nightly.yml/dispatches",
+                    "ghp_alice",
+                    "{\"ref\":\"main\"}")
+                .status())
         .isEqualTo(422);
-    assertThat(http.post("/repos/alice/hello/actions/workflows/ci.yml/dispatches", "ghp_alice", "{}").status()).isEqualTo(422);
-    assertThat(http.post("/repos/alice/hello/actions/workflows/ci.yml/dispatches", "ghp_rita", "{\"ref\":\"main\"}").status())
+    assertThat(
+            http.post("/repos/alice/hello/actions/workflows/ci.yml/dispatches", "ghp_alice", "{}")
+                .status())
+        .isEqualTo(422);
+    assertThat(
+            http.post(
+                    "/repos/alice/hello/actions/workflows/ci.yml/dispatches",
+                    "ghp_rita",
+                    "{\"ref\":\"main\"}")
+                .status())
         .isEqualTo(403);
-    assertThat(http.post("/repos/alice/hello/actions/workflows/none.yml/dispatches", "ghp_alice", "{\"ref\":\"main\"}").status())
+    assertThat(
+            http.post(
+                    "/repos/alice/hello/actions/workflows/none.yml/dispatches",
+                    "ghp_alice",
+                    "{\"ref\":\"main\"}")
+                .status())
         .isEqualTo(404);
     assertThat(github.dispatches("alice/hello")).isEmpty();
   }

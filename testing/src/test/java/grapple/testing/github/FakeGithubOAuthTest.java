@@ -23,7 +23,10 @@ class FakeGithubOAuthTest {
 
   @BeforeEach
   void seed() {
-    github.app(1, KEY).oauth("Iv1.client", "s3cret").callbackUrl("https://bot.example/github/oauth");
+    github
+        .app(1, KEY)
+        .oauth("Iv1.client", "s3cret")
+        .callbackUrl("https://bot.example/github/oauth");
     github.user("alice");
   }
 
@@ -44,7 +47,9 @@ class FakeGithubOAuthTest {
     assertThat(tokens.path("refresh_token_expires_in").asLong()).isEqualTo(15897600);
     assertThat(tokens.path("token_type").asText()).isEqualTo("bearer");
     assertThat(tokens.path("scope").asText()).isEmpty();
-    assertThat(http.get("/user", tokens.path("access_token").asText()).json().path("login").asText()).isEqualTo("alice");
+    assertThat(
+            http.get("/user", tokens.path("access_token").asText()).json().path("login").asText())
+        .isEqualTo("alice");
   }
 
   @Test
@@ -55,7 +60,8 @@ class FakeGithubOAuthTest {
     JsonNode again = exchange(form("code", code));
 
     assertThat(again.path("error").asText()).isEqualTo("bad_verification_code");
-    assertThat(again.path("error_description").asText()).isEqualTo("The code passed is incorrect or expired.");
+    assertThat(again.path("error_description").asText())
+        .isEqualTo("The code passed is incorrect or expired.");
   }
 
   @Test
@@ -63,30 +69,49 @@ class FakeGithubOAuthTest {
     String code = github.authorizeCode("alice");
     clock.advance(Duration.ofMinutes(11));
 
-    assertThat(exchange(form("code", code)).path("error").asText()).isEqualTo("bad_verification_code");
+    assertThat(exchange(form("code", code)).path("error").asText())
+        .isEqualTo("bad_verification_code");
   }
 
   @Test
   void aWrongSecretIsIncorrectClientCredentials() {
     String code = github.authorizeCode("alice");
 
-    JsonNode answer = exchange(new FormBody.Builder().add("client_id", "Iv1.client").add("client_secret", "nope").add("code", code).build());
+    JsonNode answer =
+        exchange(
+            new FormBody.Builder()
+                .add("client_id", "Iv1.client")
+                .add("client_secret", "nope")
+                .add("code", code)
+                .build());
 
     assertThat(answer.path("error").asText()).isEqualTo("incorrect_client_credentials");
   }
 
   @Test
   void aRedirectUriOffTheCallbackIsAMismatch() {
-    JsonNode answer = exchange(new FormBody.Builder().add("client_id", "Iv1.client").add("client_secret", "s3cret")
-        .add("code", github.authorizeCode("alice")).add("redirect_uri", "https://evil.example/").build());
+    JsonNode answer =
+        exchange(
+            new FormBody.Builder()
+                .add("client_id", "Iv1.client")
+                .add("client_secret", "s3cret")
+                .add("code", github.authorizeCode("alice"))
+                .add("redirect_uri", "https://evil.example/")
+                .build());
 
     assertThat(answer.path("error").asText()).isEqualTo("redirect_uri_mismatch");
   }
 
   @Test
   void aRedirectUriUnderTheCallbackIsAccepted() {
-    JsonNode answer = exchange(new FormBody.Builder().add("client_id", "Iv1.client").add("client_secret", "s3cret")
-        .add("code", github.authorizeCode("alice")).add("redirect_uri", "https://bot.example/github/oauth?room=1").build());
+    JsonNode answer =
+        exchange(
+            new FormBody.Builder()
+                .add("client_id", "Iv1.client")
+                .add("client_secret", "s3cret")
+                .add("code", github.authorizeCode("alice"))
+                .add("redirect_uri", "https://bot.example/github/oauth?room=1")
+                .build());
 
     assertThat(answer.has("access_token")).isTrue();
   }
@@ -97,19 +122,32 @@ class FakeGithubOAuthTest {
     clock.advance(Duration.ofHours(8));
 
     int expired = http.get("/user", first.path("access_token").asText()).status();
-    JsonNode renewed = exchange(new FormBody.Builder().add("client_id", "Iv1.client").add("client_secret", "s3cret")
-        .add("grant_type", "refresh_token").add("refresh_token", first.path("refresh_token").asText()).build());
+    JsonNode renewed =
+        exchange(
+            new FormBody.Builder()
+                .add("client_id", "Iv1.client")
+                .add("client_secret", "s3cret")
+                .add("grant_type", "refresh_token")
+                .add("refresh_token", first.path("refresh_token").asText())
+                .build());
 
     assertThat(expired).isEqualTo(401);
-    assertThat(renewed.path("access_token").asText()).startsWith("ghu_").isNotEqualTo(first.path("access_token").asText());
+    assertThat(renewed.path("access_token").asText())
+        .startsWith("ghu_")
+        .isNotEqualTo(first.path("access_token").asText());
     assertThat(http.get("/user", renewed.path("access_token").asText()).status()).isEqualTo(200);
   }
 
   @Test
   void aRefreshTokenWorksOnce() {
     JsonNode first = exchange(form("code", github.authorizeCode("alice")));
-    FormBody refresh = new FormBody.Builder().add("client_id", "Iv1.client").add("client_secret", "s3cret")
-        .add("grant_type", "refresh_token").add("refresh_token", first.path("refresh_token").asText()).build();
+    FormBody refresh =
+        new FormBody.Builder()
+            .add("client_id", "Iv1.client")
+            .add("client_secret", "s3cret")
+            .add("grant_type", "refresh_token")
+            .add("refresh_token", first.path("refresh_token").asText())
+            .build();
     exchange(refresh);
 
     assertThat(exchange(refresh).path("error").asText()).isEqualTo("bad_refresh_token");
@@ -117,8 +155,12 @@ class FakeGithubOAuthTest {
 
   @Test
   void withoutAcceptJsonTheAnswerIsFormEncoded() {
-    Http.Reply reply = Http.execute(new Request.Builder().url(github.webUrl() + "/login/oauth/access_token")
-        .post(form("code", github.authorizeCode("alice"))).build());
+    Http.Reply reply =
+        Http.execute(
+            new Request.Builder()
+                .url(github.webUrl() + "/login/oauth/access_token")
+                .post(form("code", github.authorizeCode("alice")))
+                .build());
 
     assertThat(reply.header("Content-Type")).startsWith("application/x-www-form-urlencoded");
     assertThat(reply.body()).startsWith("access_token=ghu_").contains("&token_type=bearer");
@@ -126,11 +168,18 @@ class FakeGithubOAuthTest {
 
   @Test
   void aJsonBodyIsAcceptedToo() {
-    String json = "{\"client_id\":\"Iv1.client\",\"client_secret\":\"s3cret\",\"code\":\"" + github.authorizeCode("alice") + "\"}";
+    String json =
+        "{\"client_id\":\"Iv1.client\",\"client_secret\":\"s3cret\",\"code\":\""
+            + github.authorizeCode("alice")
+            + "\"}";
 
-    Http.Reply reply = Http.execute(new Request.Builder().url(github.webUrl() + "/login/oauth/access_token")
-        .header("Accept", "application/json")
-        .post(okhttp3.RequestBody.create(json, okhttp3.MediaType.get("application/json"))).build());
+    Http.Reply reply =
+        Http.execute(
+            new Request.Builder()
+                .url(github.webUrl() + "/login/oauth/access_token")
+                .header("Accept", "application/json")
+                .post(okhttp3.RequestBody.create(json, okhttp3.MediaType.get("application/json")))
+                .build());
 
     assertThat(reply.json().path("access_token").asText()).startsWith("ghu_");
   }
@@ -139,8 +188,13 @@ class FakeGithubOAuthTest {
   void aClassicOAuthAppGivesTokensThatDoNotExpire() {
     github.oauthApp("classic", "secret2");
 
-    JsonNode tokens = exchange(new FormBody.Builder().add("client_id", "classic").add("client_secret", "secret2")
-        .add("code", github.authorizeCode("alice", "classic")).build());
+    JsonNode tokens =
+        exchange(
+            new FormBody.Builder()
+                .add("client_id", "classic")
+                .add("client_secret", "secret2")
+                .add("code", github.authorizeCode("alice", "classic"))
+                .build());
 
     assertThat(tokens.path("access_token").asText()).startsWith("gho_");
     assertThat(tokens.has("refresh_token")).isFalse();
@@ -151,7 +205,8 @@ class FakeGithubOAuthTest {
   void authorizeCodeNeedsTheClientNamedWhenThereAreSeveral() {
     github.oauthApp("classic", "secret2");
 
-    assertThatThrownBy(() -> github.authorizeCode("alice")).isInstanceOf(IllegalStateException.class)
+    assertThatThrownBy(() -> github.authorizeCode("alice"))
+        .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("authorizeCode(login, clientId)");
   }
 
@@ -159,16 +214,30 @@ class FakeGithubOAuthTest {
   void authorizeRedirectsTheSignedInUserWithACodeAndTheState() {
     github.signIn("alice");
 
-    Http.Reply reply = Http.execute(new Request.Builder().url(HttpUrl.get(github.webUrl() + "/login/oauth/authorize").newBuilder()
-        .addQueryParameter("client_id", "Iv1.client").addQueryParameter("state", "s t")
-        .addQueryParameter("redirect_uri", "https://bot.example/github/oauth").build()).build());
+    Http.Reply reply =
+        Http.execute(
+            new Request.Builder()
+                .url(
+                    HttpUrl.get(github.webUrl() + "/login/oauth/authorize")
+                        .newBuilder()
+                        .addQueryParameter("client_id", "Iv1.client")
+                        .addQueryParameter("state", "s t")
+                        .addQueryParameter("redirect_uri", "https://bot.example/github/oauth")
+                        .build())
+                .build());
 
     HttpUrl location = HttpUrl.get(reply.header("Location"));
     assertThat(reply.status()).isEqualTo(302);
     assertThat(location.host()).isEqualTo("bot.example");
     assertThat(location.queryParameter("state")).isEqualTo("s t");
-    JsonNode tokens = exchange(new FormBody.Builder().add("client_id", "Iv1.client").add("client_secret", "s3cret")
-        .add("code", location.queryParameter("code")).add("redirect_uri", "https://bot.example/github/oauth").build());
+    JsonNode tokens =
+        exchange(
+            new FormBody.Builder()
+                .add("client_id", "Iv1.client")
+                .add("client_secret", "s3cret")
+                .add("code", location.queryParameter("code"))
+                .add("redirect_uri", "https://bot.example/github/oauth")
+                .build());
     assertThat(tokens.has("access_token")).isTrue();
   }
 
@@ -182,12 +251,21 @@ class FakeGithubOAuthTest {
   }
 
   private static FormBody form(String name, String value) {
-    return new FormBody.Builder().add("client_id", "Iv1.client").add("client_secret", "s3cret").add(name, value).build();
+    return new FormBody.Builder()
+        .add("client_id", "Iv1.client")
+        .add("client_secret", "s3cret")
+        .add(name, value)
+        .build();
   }
 
   private JsonNode exchange(FormBody body) {
-    Http.Reply reply = Http.execute(new Request.Builder().url(github.webUrl() + "/login/oauth/access_token")
-        .header("Accept", "application/json").post(body).build());
+    Http.Reply reply =
+        Http.execute(
+            new Request.Builder()
+                .url(github.webUrl() + "/login/oauth/access_token")
+                .header("Accept", "application/json")
+                .post(body)
+                .build());
     assertThat(reply.status()).isEqualTo(200);
     return reply.json();
   }

@@ -57,8 +57,12 @@ class FakeGithubTest {
   void acceptsTheTokenSchemeToo() {
     github.user("alice").token("ghp_alice");
 
-    Http.Reply reply = Http.execute(new Request.Builder().url(github.apiUrl() + "/user")
-        .header("Authorization", "token ghp_alice").build());
+    Http.Reply reply =
+        Http.execute(
+            new Request.Builder()
+                .url(github.apiUrl() + "/user")
+                .header("Authorization", "token ghp_alice")
+                .build());
 
     assertThat(reply.status()).isEqualTo(200);
   }
@@ -69,7 +73,8 @@ class FakeGithubTest {
 
     assertThat(reply.status()).isEqualTo(401);
     assertThat(reply.json().path("message").asText()).isEqualTo("Bad credentials");
-    assertThat(reply.json().path("documentation_url").asText()).isEqualTo("https://docs.github.com/rest");
+    assertThat(reply.json().path("documentation_url").asText())
+        .isEqualTo("https://docs.github.com/rest");
   }
 
   @Test
@@ -109,7 +114,8 @@ class FakeGithubTest {
   @Test
   void repoAnswersTheSeededRepositoryWithTheCallersPermissions() {
     github.user("bob").token("ghp_bob");
-    FakeRepo repo = github.repo("alice/secret").privateRepo().defaultBranch("trunk").permission("bob", "write");
+    FakeRepo repo =
+        github.repo("alice/secret").privateRepo().defaultBranch("trunk").permission("bob", "write");
 
     Http.Reply reply = http.get("/repos/alice/secret", "ghp_bob");
 
@@ -121,8 +127,11 @@ class FakeGithubTest {
     assertThat(json.path("private").asBoolean()).isTrue();
     assertThat(json.path("default_branch").asText()).isEqualTo("trunk");
     assertThat(json.path("html_url").asText()).isEqualTo(github.webUrl() + "/alice/secret");
-    assertThat(json.path("issues_url").asText()).isEqualTo(github.apiUrl() + "/repos/alice/secret/issues{/number}");
-    assertThat(json.path("permissions").toString()).isEqualTo("{\"admin\":false,\"maintain\":false,\"push\":true,\"triage\":true,\"pull\":true}");
+    assertThat(json.path("issues_url").asText())
+        .isEqualTo(github.apiUrl() + "/repos/alice/secret/issues{/number}");
+    assertThat(json.path("permissions").toString())
+        .isEqualTo(
+            "{\"admin\":false,\"maintain\":false,\"push\":true,\"triage\":true,\"pull\":true}");
   }
 
   @Test
@@ -132,30 +141,47 @@ class FakeGithubTest {
     JsonNode json = http.get("/repos/alice/hello", null).json();
 
     List<String> expected = fieldNames(GithubCorpus.get().openApiExample("repos/get", 200));
-    expected.removeAll(List.of("parent", "source", "template_repository", "mirror_url", "organization", "permissions"));
+    expected.removeAll(
+        List.of(
+            "parent",
+            "source",
+            "template_repository",
+            "mirror_url",
+            "organization",
+            "permissions"));
     assertThat(fieldNames(json)).isEqualTo(expected);
   }
 
   @Test
   void aRepositoryMayBeSeededWithTheIdsOfAWebhookExample() {
-    JsonNode payload = GithubCorpus.get().webhookExamples().stream()
-        .filter(e -> e.label().equals("issues.opened#15")).findFirst().orElseThrow().json();
+    JsonNode payload =
+        GithubCorpus.get().webhookExamples().stream()
+            .filter(e -> e.label().equals("issues.opened#15"))
+            .findFirst()
+            .orElseThrow()
+            .json();
     JsonNode repository = payload.path("repository");
-    github.user(repository.path("owner").path("login").asText(), repository.path("owner").path("id").asLong());
+    github.user(
+        repository.path("owner").path("login").asText(),
+        repository.path("owner").path("id").asLong());
     github.repo(repository.path("full_name").asText(), repository.path("id").asLong());
 
     JsonNode json = http.get("/repos/" + repository.path("full_name").asText(), null).json();
 
     assertThat(json.path("id").asLong()).isEqualTo(repository.path("id").asLong());
-    assertThat(json.path("owner").path("id").asLong()).isEqualTo(repository.path("owner").path("id").asLong());
+    assertThat(json.path("owner").path("id").asLong())
+        .isEqualTo(repository.path("owner").path("id").asLong());
   }
 
   @Test
   void aSeededIdMustBeFree() {
     github.repo("alice/one", 77);
 
-    assertThatThrownBy(() -> github.repo("alice/two", 77)).isInstanceOf(IllegalStateException.class).hasMessageContaining("77");
-    assertThatThrownBy(() -> github.repo("alice/one", 78)).isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(() -> github.repo("alice/two", 77))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("77");
+    assertThatThrownBy(() -> github.repo("alice/one", 78))
+        .isInstanceOf(IllegalStateException.class);
   }
 
   @Test
@@ -168,7 +194,8 @@ class FakeGithubTest {
     assertThat(permission("mia")).isEqualTo("write/maintain");
     assertThat(permission("tom")).isEqualTo("read/triage");
     assertThat(permission("stranger")).isEqualTo("read/read");
-    assertThat(http.get("/repos/alice/hello/collaborators/ghost/permission", "ghp_alice").status()).isEqualTo(404);
+    assertThat(http.get("/repos/alice/hello/collaborators/ghost/permission", "ghp_alice").status())
+        .isEqualTo(404);
   }
 
   @Test
@@ -177,7 +204,8 @@ class FakeGithubTest {
     github.repo("alice/secret").privateRepo();
     github.user("stranger");
 
-    JsonNode json = http.get("/repos/alice/secret/collaborators/stranger/permission", "ghp_alice").json();
+    JsonNode json =
+        http.get("/repos/alice/secret/collaborators/stranger/permission", "ghp_alice").json();
 
     assertThat(json.path("permission").asText()).isEqualTo("none");
     assertThat(json.path("user").path("login").asText()).isEqualTo("stranger");
@@ -219,11 +247,22 @@ class FakeGithubTest {
 
     String base = github.apiUrl() + "/orgs/octo/repos?per_page=2&page=";
     assertThat(first.json().findValuesAsText("name")).containsExactly("repo1", "repo2");
-    assertThat(first.header("Link")).isEqualTo("<" + base + "2>; rel=\"next\", <" + base + "3>; rel=\"last\"");
-    assertThat(middle.header("Link")).isEqualTo(
-        "<" + base + "1>; rel=\"prev\", <" + base + "3>; rel=\"next\", <" + base + "3>; rel=\"last\", <" + base + "1>; rel=\"first\"");
+    assertThat(first.header("Link"))
+        .isEqualTo("<" + base + "2>; rel=\"next\", <" + base + "3>; rel=\"last\"");
+    assertThat(middle.header("Link"))
+        .isEqualTo(
+            "<"
+                + base
+                + "1>; rel=\"prev\", <"
+                + base
+                + "3>; rel=\"next\", <"
+                + base
+                + "3>; rel=\"last\", <"
+                + base
+                + "1>; rel=\"first\"");
     assertThat(last.json().findValuesAsText("name")).containsExactly("repo5");
-    assertThat(last.header("Link")).isEqualTo("<" + base + "2>; rel=\"prev\", <" + base + "1>; rel=\"first\"");
+    assertThat(last.header("Link"))
+        .isEqualTo("<" + base + "2>; rel=\"prev\", <" + base + "1>; rel=\"first\"");
   }
 
   @Test
@@ -243,7 +282,9 @@ class FakeGithubTest {
     http.post("/repos/alice/hello/issues", "ghp_alice", "{\"title\":\"Bug\"}");
 
     List<RecordedCall> calls = github.requests();
-    assertThat(calls).extracting(RecordedCall::toString).containsExactly("GET /user?x=1", "POST /repos/alice/hello/issues");
+    assertThat(calls)
+        .extracting(RecordedCall::toString)
+        .containsExactly("GET /user?x=1", "POST /repos/alice/hello/issues");
     assertThat(calls.get(0).header("authorization")).isEqualTo("Bearer ghp_alice");
     assertThat(calls.get(0).queryParameter("x")).isEqualTo("1");
     assertThat(calls.get(1).json().path("title").asText()).isEqualTo("Bug");
@@ -254,7 +295,8 @@ class FakeGithubTest {
 
   @Test
   void takeRequestFailsWhenNothingComes() {
-    assertThatThrownBy(() -> github.takeRequest(Duration.ofMillis(50))).isInstanceOf(AssertionError.class);
+    assertThatThrownBy(() -> github.takeRequest(Duration.ofMillis(50)))
+        .isInstanceOf(AssertionError.class);
   }
 
   @Test
@@ -278,7 +320,8 @@ class FakeGithubTest {
 
     assertThat(reply.status()).isEqualTo(403);
     assertThat(reply.header("Retry-After")).isEqualTo("7");
-    assertThat(reply.json().path("message").asText()).startsWith("You have exceeded a secondary rate limit");
+    assertThat(reply.json().path("message").asText())
+        .startsWith("You have exceeded a secondary rate limit");
   }
 
   @Test
@@ -290,7 +333,8 @@ class FakeGithubTest {
   }
 
   static String permission(Http http, String login) {
-    JsonNode json = http.get("/repos/alice/hello/collaborators/" + login + "/permission", "ghp_alice").json();
+    JsonNode json =
+        http.get("/repos/alice/hello/collaborators/" + login + "/permission", "ghp_alice").json();
     return json.path("permission").asText() + "/" + json.path("role_name").asText();
   }
 

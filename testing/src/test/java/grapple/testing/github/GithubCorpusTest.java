@@ -28,10 +28,16 @@ class GithubCorpusTest {
   void labelsAreUniqueAndNameEventAndAction() {
     List<GithubCorpus.Example> examples = corpus.webhookExamples();
 
-    assertThat(examples.stream().map(GithubCorpus.Example::label).collect(Collectors.toSet())).hasSize(329);
-    assertThat(examples).allSatisfy(e ->
-        assertThat(e.label()).startsWith(e.event() + (e.action() == null ? "#" : "." + e.action() + "#")));
-    assertThat(examples).extracting(GithubCorpus.Example::label).contains("push#0", "ping#3", "issues.opened#15", "repository_dispatch.on-demand-test#0");
+    assertThat(examples.stream().map(GithubCorpus.Example::label).collect(Collectors.toSet()))
+        .hasSize(329);
+    assertThat(examples)
+        .allSatisfy(
+            e ->
+                assertThat(e.label())
+                    .startsWith(e.event() + (e.action() == null ? "#" : "." + e.action() + "#")));
+    assertThat(examples)
+        .extracting(GithubCorpus.Example::label)
+        .contains("push#0", "ping#3", "issues.opened#15", "repository_dispatch.on-demand-test#0");
   }
 
   @Test
@@ -46,12 +52,16 @@ class GithubCorpusTest {
 
   @Test
   void pushExamplesHaveNoActionButARepository() {
-    List<GithubCorpus.Example> pushes = corpus.webhookExamples().stream().filter(e -> e.event().equals("push")).toList();
+    List<GithubCorpus.Example> pushes =
+        corpus.webhookExamples().stream().filter(e -> e.event().equals("push")).toList();
 
-    assertThat(pushes).hasSize(7).allSatisfy(push -> {
-      assertThat(push.action()).isNull();
-      assertThat(push.json().has("repository")).isTrue();
-    });
+    assertThat(pushes)
+        .hasSize(7)
+        .allSatisfy(
+            push -> {
+              assertThat(push.action()).isNull();
+              assertThat(push.json().has("repository")).isTrue();
+            });
   }
 
   @Test
@@ -73,27 +83,34 @@ class GithubCorpusTest {
 
   @Test
   void eachExampleIsAFreshCopy() {
-    ((com.fasterxml.jackson.databind.node.ObjectNode) corpus.openApiExample("users/get-authenticated", 200)).put("login", "changed");
+    ((com.fasterxml.jackson.databind.node.ObjectNode)
+            corpus.openApiExample("users/get-authenticated", 200))
+        .put("login", "changed");
 
-    assertThat(corpus.openApiExample("users/get-authenticated", 200).path("login").asText()).isEqualTo("octocat");
+    assertThat(corpus.openApiExample("users/get-authenticated", 200).path("login").asText())
+        .isEqualTo("octocat");
   }
 
   @Test
   void aStatusWithoutAnExampleIsRefusedNamingTheStatusesThereAre() {
     assertThatThrownBy(() -> corpus.openApiExample("issues/create", 404))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("issues/create 404").hasMessageContaining("201");
+        .hasMessageContaining("issues/create 404")
+        .hasMessageContaining("201");
   }
 
   @Test
   void anUnknownOperationIsRefused() {
     assertThatThrownBy(() -> corpus.openApiExample("issues/frobnicate", 200))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("issues/frobnicate");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("issues/frobnicate");
   }
 
   @Test
   void aFailedFetchNamesTheScriptAndTheCacheDirectory(@TempDir Path dir) throws IOException {
-    Path script = Files.writeString(dir.resolve("fetch.sh"), "echo 'npm: registry unreachable' >&2; exit 1\n");
+    Path script =
+        Files.writeString(
+            dir.resolve("fetch.sh"), "echo 'npm: registry unreachable' >&2; exit 1\n");
     Path cache = dir.resolve("cache");
 
     assertThatThrownBy(() -> GithubCorpus.load(cache, script))
@@ -114,10 +131,15 @@ class GithubCorpusTest {
 
   @Test
   void eventsWithoutARepositoryAreTheAccountAndAppLevelOnes() {
-    Set<String> without = corpus.webhookExamples().stream()
-        .filter(e -> !e.json().has("repository")).map(GithubCorpus.Example::event).collect(Collectors.toSet());
+    Set<String> without =
+        corpus.webhookExamples().stream()
+            .filter(e -> !e.json().has("repository"))
+            .map(GithubCorpus.Example::event)
+            .collect(Collectors.toSet());
 
-    assertThat(without).contains("installation", "installation_repositories", "github_app_authorization", "organization")
+    assertThat(without)
+        .contains(
+            "installation", "installation_repositories", "github_app_authorization", "organization")
         .doesNotContain("issues", "push", "pull_request", "issue_comment", "workflow_run");
   }
 }

@@ -5,7 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
-/** The vectors of /work/shared/reference/corpora.md §B1: GitHub's docs and octokit/webhooks-methods.js. */
+/**
+ * The vectors of /work/shared/reference/corpora.md §B1: GitHub's docs and
+ * octokit/webhooks-methods.js.
+ */
 class GithubSignerTest {
   @Test
   void signsGithubsDocumentedExample() {
@@ -21,7 +24,10 @@ class GithubSignerTest {
 
   @Test
   void signsTheUtf8BytesOfEscapesAndHearts() {
-    String body = "{\"foo\":\"Foo\\n\\u001B[34mbar: " + "\u2665".repeat(8) + "\\nthis-is-lost\\u001B[0m\\u001B[2K\"}";
+    String body =
+        "{\"foo\":\"Foo\\n\\u001B[34mbar: "
+            + "\u2665".repeat(8)
+            + "\\nthis-is-lost\\u001B[0m\\u001B[2K\"}";
 
     assertThat(GithubSigner.sign("development", utf8(body)))
         .isEqualTo("sha256=afecc3caa27548bb90d51a50384cb2868b9a3327b4ad6a01c9bd4ed0f8b0b12c");

@@ -48,11 +48,20 @@ final class Http {
     return send("PATCH", path, token, json);
   }
 
-  /** A REST call; {@code token} goes as {@code Authorization: Bearer} (null: none), {@code json} as the body (null: none). */
+  /**
+   * A REST call; {@code token} goes as {@code Authorization: Bearer} (null: none), {@code json} as
+   * the body (null: none).
+   */
   Reply send(String method, String path, String token, String json) {
-    Request.Builder request = new Request.Builder().url(github.apiUrl() + path)
-        .header("Accept", "application/vnd.github+json")
-        .method(method, json == null && method.equals("GET") ? null : RequestBody.create(json == null ? "" : json, JSON_TYPE));
+    Request.Builder request =
+        new Request.Builder()
+            .url(github.apiUrl() + path)
+            .header("Accept", "application/vnd.github+json")
+            .method(
+                method,
+                json == null && method.equals("GET")
+                    ? null
+                    : RequestBody.create(json == null ? "" : json, JSON_TYPE));
     if (token != null) request.header("Authorization", "Bearer " + token);
     return execute(request.build());
   }

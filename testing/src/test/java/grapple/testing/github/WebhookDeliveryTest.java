@@ -14,10 +14,17 @@ class WebhookDeliveryTest {
 
     WebhookDelivery delivery = WebhookDelivery.signed("ping", body, "secret");
 
-    assertThat(delivery.headers()).containsKeys("User-Agent", "X-GitHub-Event", "X-GitHub-Delivery", "X-GitHub-Hook-ID",
-        "X-Hub-Signature", "X-Hub-Signature-256");
+    assertThat(delivery.headers())
+        .containsKeys(
+            "User-Agent",
+            "X-GitHub-Event",
+            "X-GitHub-Delivery",
+            "X-GitHub-Hook-ID",
+            "X-Hub-Signature",
+            "X-Hub-Signature-256");
     assertThat(delivery.headers().get("X-GitHub-Event")).isEqualTo("ping");
-    assertThat(delivery.headers().get("X-Hub-Signature-256")).isEqualTo(GithubSigner.sign("secret", body));
+    assertThat(delivery.headers().get("X-Hub-Signature-256"))
+        .isEqualTo(GithubSigner.sign("secret", body));
     assertThat(delivery.deliveryId()).matches("[0-9a-f-]{36}");
   }
 
@@ -38,7 +45,8 @@ class WebhookDeliveryTest {
     Buffer sent = new Buffer();
     request.body().writeTo(sent);
     assertThat(sent.readByteArray()).isEqualTo(example.body());
-    assertThat(request.header("X-Hub-Signature-256")).isEqualTo(GithubSigner.sign("secret", example.body()));
+    assertThat(request.header("X-Hub-Signature-256"))
+        .isEqualTo(GithubSigner.sign("secret", example.body()));
     assertThat(request.body().contentType().toString()).isEqualTo("application/json");
   }
 }
