@@ -11,9 +11,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import okhttp3.ConnectionPool;
 import okhttp3.OkHttpClient;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Runs Grapple's benchmarks and fault scenarios against the built jar and the loopback Synapse:
@@ -21,19 +23,28 @@ import okhttp3.OkHttpClient;
  */
 public final class Bench {
   static boolean quick;
-  static Path repo;
-  static Path work;
-  static String runId;
-  /** The client of every bench user: enough pooled connections for the concurrent senders, no silent retries. */
-  private static final OkHttpClient MATRIX_HTTP = new OkHttpClient.Builder()
-      .connectionPool(new ConnectionPool(128, 5, TimeUnit.MINUTES))
-      .readTimeout(Duration.ofSeconds(60))
-      .callTimeout(Duration.ofSeconds(90))
-      .retryOnConnectionFailure(false)
-      .build();
-  private static Homeserver synapse;
-  private static MatrixUser owner;
-  private static MatrixUser reader;
+
+  /** Set once by main, before any scenario runs (read through {@link #work()} and the like). */
+  private static @Nullable Path repo;
+
+  private static @Nullable Path work;
+  private static @Nullable String runId;
+
+  /**
+   * The client of every bench user: enough pooled connections for the concurrent senders, no silent
+   * retries.
+   */
+  private static final OkHttpClient MATRIX_HTTP =
+      new OkHttpClient.Builder()
+          .connectionPool(new ConnectionPool(128, 5, TimeUnit.MINUTES))
+          .readTimeout(Duration.ofSeconds(60))
+          .callTimeout(Duration.ofSeconds(90))
+          .retryOnConnectionFailure(false)
+          .build();
+
+  private static @Nullable Homeserver synapse;
+  private static @Nullable MatrixUser owner;
+  private static @Nullable MatrixUser reader;
 
   /** A scenario: runs, writes its JSON through the report, returns false if it crashed. */
   interface Scenario {
@@ -57,20 +68,31 @@ public final class Bench {
     if (chosen == null) {
       usage();
       System.exit(2);
+      return;
     }
     repo = Checkout.root();
-    runId = System.getProperty("grapple.bench.run", Long.toString(System.currentTimeMillis() % 100_000_000L, 36));
+    runId =
+        System.getProperty(
+            "grapple.bench.run", Long.toString(System.currentTimeMillis() % 100_000_000L, 36));
     work = repo.resolve("bench/target/run-" + runId);
     Files.createDirectories(work);
     if (System.getProperty("grapple.bench.run") == null && runFromCopy(args)) return;
-    System.out.println("grapple bench: run " + runId + (quick ? " (--quick)" : "") + ", " + Proc.cores()
-        + " cores, java " + System.getProperty("java.version") + ", work dir " + work);
+    System.out.println(
+        "grapple bench: run "
+            + runId
+            + (quick ? " (--quick)" : "")
+            + ", "
+            + Proc.cores()
+            + " cores, java "
+            + System.getProperty("java.version")
+            + ", work dir "
+            + work);
     Report report = new Report(repo.resolve("bench/results"));
     int crashed = 0;
     for (String name : chosen) {
       System.out.println("\n=== " + name + " ===");
       try {
-        all.get(name).run(report);
+        Objects.requireNonNull(all.get(name), name).run(report); // expand() checked the names
       } catch (Exception | Error e) {
         crashed++;
         System.out.println("scenario " + name + " crashed: " + e);
@@ -89,10 +111,13 @@ public final class Bench {
   private static boolean runFromCopy(String[] args) throws Exception {
     Path jar = Path.of(Bench.class.getProtectionDomain().getCodeSource().getLocation().toURI());
     if (!jar.toString().endsWith(".jar")) return false;
-    Path copy = work.resolve("grapple-bench.jar");
+    Path copy = work().resolve("grapple-bench.jar");
     Files.copy(jar, copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Dgrapple.bench.run=" + runId));
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dgrapple.bench.run=" + runId));
     System.getProperties().stringPropertyNames().stream()
         .filter(k -> k.startsWith("grapple.bench.") && !k.equals("grapple.bench.run"))
         .forEach(k -> command.add("-D" + k + "=" + System.getProperty(k)));
@@ -107,6 +132,7 @@ public final class Bench {
     Map<String, Scenario> m = new LinkedHashMap<>();
     m.put("jmh", JmhScenario::run);
     m.put("intake", IntakeScenario::run);
+    m.put("github", GithubScenario::run);
     m.put("hostile", HostileScenario::run);
     m.put("scale", ScaleScenario::run);
     m.put("feeds", FeedScenario::run);
@@ -120,7 +146,10 @@ public final class Bench {
     return m;
   }
 
-  /** The scenarios that need PostgreSQL (GRAPPLE_TEST_POSTGRES); without it they report themselves skipped. */
+  /**
+   * The scenarios that need PostgreSQL (GRAPPLE_TEST_POSTGRES); without it they report themselves
+   * skipped.
+   */
   private static Map<String, Scenario> needingPostgres() {
     Map<String, Scenario> m = new LinkedHashMap<>();
     m.put("postgres", PostgresScenario::run);
@@ -128,7 +157,7 @@ public final class Bench {
     return m;
   }
 
-  private static List<String> expand(List<String> names, Map<String, Scenario> all) {
+  private static @Nullable List<String> expand(List<String> names, Map<String, Scenario> all) {
     List<String> out = new ArrayList<>();
     for (String n : names) {
       switch (n) {
@@ -147,14 +176,30 @@ public final class Bench {
   }
 
   private static void usage() {
-    System.out.println("""
+    System.out.println(
+        """
         usage: java -jar bench/target/grapple-bench.jar [SCENARIO...] [--quick]
-          SCENARIO: all (default) | intake | hostile | delivery | command | scale | feeds | jmh
+          SCENARIO: all (default) | intake | github | hostile | delivery | command | scale | feeds | jmh
                     | faults (= kill9 outage ratelimit readonly) | kill9 | outage | ratelimit | readonly
                     | postgres | failover (need PostgreSQL: GRAPPLE_TEST_POSTGRES, else skipped)
           --quick   smaller counts and shorter levels: a full pass in a few minutes
         Needs bot/target/grapple.jar (mvn -q -DskipTests package). Starts Synapse with
         testing/synapse/synapse.sh if it is not running. Writes bench/results/<scenario>.json.""");
+  }
+
+  /** The checkout the bench runs in. */
+  static Path repo() {
+    return Objects.requireNonNull(repo, "repo");
+  }
+
+  /** This run's work directory, bench/target/run-ID. */
+  static Path work() {
+    return Objects.requireNonNull(work, "work");
+  }
+
+  /** This run's id: in names of users, databases and directories. */
+  static String runId() {
+    return Objects.requireNonNull(runId, "runId");
   }
 
   static synchronized Homeserver synapse() {

@@ -12,7 +12,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The built bot ({@code bot/target/grapple.jar}) as a separate process, run from a copy of the jar
@@ -22,6 +24,7 @@ final class BotProcess implements AutoCloseable {
   static final String SECRET = "grapple-bench-provisioning-secret";
   static final String HOOK_EVENT_TYPE = "uk.half-shot.matrix-hookshot.generic.hook";
   private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
+
   /**
    * Every bot the bench starts runs crash-only, as meant for production (see grapple.state.Fatal):
    * after an OutOfMemoryError the JVM exits at once, a supervisor would restart it, and the outbox
@@ -38,7 +41,7 @@ final class BotProcess implements AutoCloseable {
   private final Path log;
   private final String head;
   private final String database;
-  private Process process;
+  private @Nullable Process process;
 
   private BotProcess(Path dir, String userId, String head, String database) {
     this.dir = dir;
@@ -57,13 +60,26 @@ final class BotProcess implements AutoCloseable {
 
   /**
    * A bot in Matrix mode as {@code bot}, talking to {@code homeserverUrl} (Synapse or a proxy), on
-   * {@code database} (the config's database section: {@link #sqlite} or {@link PostgresDatabase#yaml}).
+   * {@code database} (the config's database section: {@link #sqlite} or {@link
+   * PostgresDatabase#yaml}).
    */
   static BotProcess matrix(Path dir, String homeserverUrl, MatrixUser bot, String database) {
-    return new BotProcess(dir, bot.userId, """
+    return matrix(dir, homeserverUrl, bot, database, "");
+  }
+
+  /** As above, with extra top-level config sections, e.g. {@code github: {...}}. */
+  static BotProcess matrix(
+      Path dir, String homeserverUrl, MatrixUser bot, String database, String extraYaml) {
+    return new BotProcess(
+        dir,
+        bot.userId,
+        """
         homeserver: {url: "%s", domain: localhost}
         bot: {userId: "%s", accessToken: "%s"}
-        """.formatted(homeserverUrl, bot.userId, bot.accessToken()), database);
+        """
+                .formatted(homeserverUrl, bot.userId, bot.accessToken())
+            + extraYaml,
+        database);
   }
 
   /** A bot in local mode (console room !console:localhost, no homeserver). */
@@ -73,7 +89,8 @@ final class BotProcess implements AutoCloseable {
 
   /** A bot in local mode with extra top-level config sections, e.g. {@code feeds: {...}}. */
   static BotProcess local(Path dir, String database, String extraYaml) {
-    return new BotProcess(dir, "@grapple:localhost", "homeserver: {domain: localhost}\n" + extraYaml, database);
+    return new BotProcess(
+        dir, "@grapple:localhost", "homeserver: {domain: localhost}\n" + extraYaml, database);
   }
 
   /**
@@ -85,19 +102,29 @@ final class BotProcess implements AutoCloseable {
   }
 
   private void prepare() {
-    String yaml = head + """
+    String yaml =
+        head
+            + """
         database: %s
         listeners: {webhooks: {port: %d}, provisioning: {port: %d}, metrics: {port: %d}}
         provisioning: {secret: "%s"}
         generic: {urlPrefix: "http://127.0.0.1:%d/webhook/"}
         permissions: [{actor: localhost, services: [{service: "*", level: admin}]}]
         logging: {level: %s}
-        """.formatted(database, webhookPort, provisioningPort, metricsPort, SECRET, webhookPort,
-        System.getProperty("grapple.bench.logLevel", "info"));
+        """
+                .formatted(
+                    database,
+                    webhookPort,
+                    provisioningPort,
+                    metricsPort,
+                    SECRET,
+                    webhookPort,
+                    System.getProperty("grapple.bench.logLevel", "info"));
     try {
       Files.createDirectories(dir);
       Files.writeString(dir.resolve("config.yml"), yaml);
-      Files.copy(Bench.repo.resolve("bot/target/grapple.jar"), jar, StandardCopyOption.REPLACE_EXISTING);
+      Files.copy(
+          Bench.repo().resolve("bot/target/grapple.jar"), jar, StandardCopyOption.REPLACE_EXISTING);
     } catch (IOException e) {
       throw new UncheckedIOException("could not prepare " + dir, e);
     }
@@ -108,7 +135,10 @@ final class BotProcess implements AutoCloseable {
 
   private List<String> jvmFlags = List.of();
 
-  /** JVM options for the next start besides {@link #ALWAYS_FLAGS}, e.g. the heap settings README recommends. */
+  /**
+   * JVM options for the next start besides {@link #ALWAYS_FLAGS}, e.g. the heap settings README
+   * recommends.
+   */
   BotProcess jvmFlags(List<String> flags) {
     this.jvmFlags = List.copyOf(flags);
     return this;
@@ -116,40 +146,54 @@ final class BotProcess implements AutoCloseable {
 
   /** Starts the jar and waits for GET /ready → 200; returns the nanoseconds that took. */
   long start() {
-    List<String> command = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
-        .toString()));
+    List<String> command =
+        new java.util.ArrayList<>(
+            List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
     command.addAll(ALWAYS_FLAGS);
     command.addAll(jvmFlags);
     String extra = System.getProperty(EXTRA_FLAGS_PROPERTY, "").trim();
     if (!extra.isEmpty()) command.addAll(List.of(extra.split("\\s+")));
-    command.addAll(List.of("-jar", jar.toString(), "--config", dir.resolve("config.yml").toString(), "--no-console"));
+    command.addAll(
+        List.of(
+            "-jar",
+            jar.toString(),
+            "--config",
+            dir.resolve("config.yml").toString(),
+            "--no-console"));
     long t0 = System.nanoTime();
+    Process started;
     try {
-      process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
-          .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-          .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+      started =
+          new ProcessBuilder(command)
+              .directory(dir.toFile())
+              .redirectErrorStream(true)
+              .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+              .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+              .start();
     } catch (IOException e) {
       throw new UncheckedIOException("could not start " + command, e);
     }
-    awaitReady();
+    process = started;
+    awaitReady(started);
     return System.nanoTime() - t0;
   }
 
-  private void awaitReady() {
+  private void awaitReady(Process started) {
     long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
-    try (RawHttp http = new RawHttp(webhookPort)) {
-      while (System.nanoTime() < deadline) {
-        if (!process.isAlive()) throw new IllegalStateException("grapple exited with " + process.exitValue() + "; see " + log);
+    while (System.nanoTime() < deadline) {
+      if (!started.isAlive())
+        throw new IllegalStateException(
+            "grapple exited with " + started.exitValue() + "; see " + log);
+      try (RawHttp http = new RawHttp(webhookPort)) {
         if (Load.send(http, new Load.Call("GET", "/ready", "", null)) == 200) return;
-        http.close();
-        Bench.sleep(Duration.ofMillis(5));
       }
+      Bench.sleep(Duration.ofMillis(5));
     }
     throw new IllegalStateException("grapple not ready within " + READY_TIMEOUT + "; see " + log);
   }
 
   long pid() {
-    return process.pid();
+    return started().pid();
   }
 
   boolean isAlive() {
@@ -163,29 +207,38 @@ final class BotProcess implements AutoCloseable {
 
   /** kill -9, and wait until it is gone. */
   void kill() throws InterruptedException {
-    process.destroyForcibly();
-    process.waitFor(10, TimeUnit.SECONDS);
+    Process p = started();
+    p.destroyForcibly();
+    p.waitFor(10, TimeUnit.SECONDS);
   }
 
   /** SIGTERM; returns the exit code (or -1 after a kill when it would not stop in 20 s). */
   int stop() throws InterruptedException {
-    process.destroy();
-    if (process.waitFor(20, TimeUnit.SECONDS)) return process.exitValue();
+    Process p = started();
+    p.destroy();
+    if (p.waitFor(20, TimeUnit.SECONDS)) return p.exitValue();
     kill();
     return -1;
   }
 
-  @Override public void close() {
+  @Override
+  public void close() {
     if (!isAlive()) return;
     try {
       stop();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      process.destroyForcibly();
+      started().destroyForcibly();
     }
   }
 
-  /** True when GET /ready answers 200 with {@code "leader": true}; false when not, or not answering. */
+  private Process started() {
+    return Objects.requireNonNull(process, "not started");
+  }
+
+  /**
+   * True when GET /ready answers 200 with {@code "leader": true}; false when not, or not answering.
+   */
   boolean leads() {
     try (RawHttp http = new RawHttp(webhookPort, Duration.ofSeconds(5))) {
       RawHttp.Answer a = http.request("GET", "/ready", "", null);
@@ -197,8 +250,8 @@ final class BotProcess implements AutoCloseable {
 
   /**
    * Creates a webhook in the room through the provisioning API; returns its path /webhook/ID. The
-   * owner may see the bot's join before the bot's own sync has brought it (the API then answers
-   * 404 "not in the room"): that answer is retried for up to 30 s.
+   * owner may see the bot's join before the bot's own sync has brought it (the API then answers 404
+   * "not in the room"): that answer is retried for up to 30 s.
    */
   String createWebhook(String roomId, String userIdActing, String name) {
     long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
@@ -222,14 +275,20 @@ final class BotProcess implements AutoCloseable {
   }
 
   private String createWebhookOnce(String roomId, String userIdActing, String name) {
-    String path = "/v1/" + enc(roomId) + "/connections/" + HOOK_EVENT_TYPE + "?userId=" + enc(userIdActing);
+    String path =
+        "/v1/" + enc(roomId) + "/connections/" + HOOK_EVENT_TYPE + "?userId=" + enc(userIdActing);
     try (RawHttp http = new RawHttp(provisioningPort)) {
-      RawHttp.Answer a = http.request("PUT", path, Load.JSON_HEADERS + "Authorization: Bearer " + SECRET + "\r\n",
-          ("{\"name\":\"" + name + "\"}").getBytes(StandardCharsets.UTF_8));
+      RawHttp.Answer a =
+          http.request(
+              "PUT",
+              path,
+              Load.JSON_HEADERS + "Authorization: Bearer " + SECRET + "\r\n",
+              ("{\"name\":\"" + name + "\"}").getBytes(StandardCharsets.UTF_8));
       if (a.status() == 404 && a.body().contains("not in the room")) {
         throw new NotInRoomYet("create webhook: " + a.status() + " " + a.body());
       }
-      if (a.status() / 100 != 2) throw new IllegalStateException("create webhook: " + a.status() + " " + a.body());
+      if (a.status() / 100 != 2)
+        throw new IllegalStateException("create webhook: " + a.status() + " " + a.body());
       JsonNode json = Report.JSON.readTree(a.body());
       String url = json.path("secrets").path("url").asText();
       return url.substring(url.indexOf("/webhook/"));

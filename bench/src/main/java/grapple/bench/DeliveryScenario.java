@@ -33,8 +33,12 @@ final class DeliveryScenario {
 
     /** Two phases of the same sender as one (e.g. the halves of an interleaved run). */
     Phase plus(Phase other) {
-      return new Phase(count + other.count, seconds + other.seconds, botCpu + other.botCpu,
-          synapseCpu + other.synapseCpu, seen + other.seen);
+      return new Phase(
+          count + other.count,
+          seconds + other.seconds,
+          botCpu + other.botCpu,
+          synapseCpu + other.synapseCpu,
+          seen + other.seen);
     }
   }
 
@@ -47,36 +51,66 @@ final class DeliveryScenario {
       warmUp(rig);
       Phase g = bot(rig, Bench.texts("delivery", n), synapsePid, timeout);
       Phase b = plainClient(rig, Bench.texts("plain", n), synapsePid, timeout, 1);
-      Phase unordered = plainClient(rig, Bench.texts("plain16", n), synapsePid, timeout, CONCURRENCY);
+      Phase unordered =
+          plainClient(rig, Bench.texts("plain16", n), synapsePid, timeout, CONCURRENCY);
       print("grapple", g);
       print("plain client", b);
       print("plain x16", unordered);
-      r.with("figures").put("messages", n).put("concurrency", CONCURRENCY).put("seconds", g.seconds())
-          .put("messagesPerSecond", g.perSecond()).put("seen", g.seen())
-          .put("botCpuSecondsPer1000", g.per1000(g.botCpu())).put("synapseCpuSecondsPer1000", g.per1000(g.synapseCpu()));
-      r.with("baseline").put("what", "one user PUTting the same messages one at a time, in order (the bot's"
-              + " concurrency toward one room)")
-          .put("seconds", b.seconds()).put("messagesPerSecond", b.perSecond()).put("seen", b.seen())
+      r.withObjectProperty("figures")
+          .put("messages", n)
+          .put("concurrency", CONCURRENCY)
+          .put("seconds", g.seconds())
+          .put("messagesPerSecond", g.perSecond())
+          .put("seen", g.seen())
+          .put("botCpuSecondsPer1000", g.per1000(g.botCpu()))
+          .put("synapseCpuSecondsPer1000", g.per1000(g.synapseCpu()));
+      r.withObjectProperty("baseline")
+          .put(
+              "what",
+              "one user PUTting the same messages one at a time, in order (the bot's"
+                  + " concurrency toward one room)")
+          .put("seconds", b.seconds())
+          .put("messagesPerSecond", b.perSecond())
+          .put("seen", b.seen())
           .put("synapseCpuSecondsPer1000", b.per1000(b.synapseCpu()))
-          .put("unorderedConcurrency", CONCURRENCY).put("unorderedMessagesPerSecond", unordered.perSecond())
+          .put("unorderedConcurrency", CONCURRENCY)
+          .put("unorderedMessagesPerSecond", unordered.perSecond())
           .put("unorderedSynapseCpuSecondsPer1000", unordered.per1000(unordered.synapseCpu()));
       double ratio = g.perSecond() / b.perSecond();
-      r.with("ratio").put("messagesPerSecond", ratio);
-      r.with("goal").put("ratioToPlainClient", GOAL_RATIO);
-      r.put("met", ratio >= GOAL_RATIO && g.seen() == n).put("summary", String.format("%.1f vs %.1f msg/s", g.perSecond(), b.perSecond()));
-      report.row("delivery", n + " msgs webhook → seen by 2nd user, msg/s", Report.num(g.perSecond()), Report.num(b.perSecond()),
-          String.format("%.2f", ratio), "≥ 0.9× plain client");
-      report.row("delivery", "plain client, " + CONCURRENCY + " in flight (unordered), msg/s", "",
-          Report.num(unordered.perSecond()), String.format("%.2f", g.perSecond() / unordered.perSecond()), "(information)");
-      report.row("delivery", "bot CPU s / 1,000 delivered", Report.num(g.per1000(g.botCpu())), "", "", "");
-      report.row("delivery", "Synapse CPU s / 1,000 messages", Report.num(g.per1000(g.synapseCpu())),
-          Report.num(b.per1000(b.synapseCpu())), "", "");
+      r.withObjectProperty("ratio").put("messagesPerSecond", ratio);
+      r.withObjectProperty("goal").put("ratioToPlainClient", GOAL_RATIO);
+      r.put("met", ratio >= GOAL_RATIO && g.seen() == n)
+          .put("summary", String.format("%.1f vs %.1f msg/s", g.perSecond(), b.perSecond()));
+      report.row(
+          "delivery",
+          n + " msgs webhook → seen by 2nd user, msg/s",
+          Report.num(g.perSecond()),
+          Report.num(b.perSecond()),
+          String.format("%.2f", ratio),
+          "≥ 0.9× plain client");
+      report.row(
+          "delivery",
+          "plain client, " + CONCURRENCY + " in flight (unordered), msg/s",
+          "",
+          Report.num(unordered.perSecond()),
+          String.format("%.2f", g.perSecond() / unordered.perSecond()),
+          "(information)");
+      report.row(
+          "delivery", "bot CPU s / 1,000 delivered", Report.num(g.per1000(g.botCpu())), "", "", "");
+      report.row(
+          "delivery",
+          "Synapse CPU s / 1,000 messages",
+          Report.num(g.per1000(g.synapseCpu())),
+          Report.num(b.per1000(b.synapseCpu())),
+          "",
+          "");
     }
     report.write(r);
   }
 
   static void print(String who, Phase p) {
-    System.out.printf("  %-12s %d messages seen in %.2f s = %.1f msg/s; bot cpu %.2f s, synapse cpu %.2f s (%d seen)%n",
+    System.out.printf(
+        "  %-12s %d messages seen in %.2f s = %.1f msg/s; bot cpu %.2f s, synapse cpu %.2f s (%d seen)%n",
         who, p.count(), p.seconds(), p.perSecond(), p.botCpu(), p.synapseCpu(), p.seen());
   }
 
@@ -84,56 +118,92 @@ final class DeliveryScenario {
   static void warmUp(Rig rig) throws InterruptedException {
     List<String> texts = Bench.texts("delivery-warmup", 20);
     RoomReader reader = rig.reader();
-    Load.postEach(rig.bot.webhookPort, rig.hookPath, texts, 4, () -> false, Duration.ZERO, Duration.ofSeconds(30));
+    Load.postEach(
+        rig.bot.webhookPort,
+        rig.hookPath,
+        texts,
+        4,
+        () -> false,
+        Duration.ZERO,
+        Duration.ofSeconds(30));
     for (int i = 0; i < 20; i++) rig.owner.sendText(rig.roomId, "plain warm-up " + i);
-    reader.pollUntil(x -> x.countSeen(new HashSet<>(texts)) == texts.size(), Duration.ofSeconds(60));
+    reader.pollUntil(
+        x -> x.countSeen(new HashSet<>(texts)) == texts.size(), Duration.ofSeconds(60));
   }
 
-  static Phase bot(Rig rig, List<String> texts, long synapsePid, Duration timeout) throws InterruptedException {
-    return timed(rig, texts, synapsePid, timeout, () -> {
-      try {
-        Load.postEach(rig.bot.webhookPort, rig.hookPath, texts, CONCURRENCY, () -> false, Duration.ZERO, timeout);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    });
-  }
-
-  static Phase plainClient(Rig rig, List<String> texts, long synapsePid, Duration timeout, int concurrency)
+  static Phase bot(Rig rig, List<String> texts, long synapsePid, Duration timeout)
       throws InterruptedException {
-    return timed(rig, texts, synapsePid, timeout, () -> {
-      AtomicInteger next = new AtomicInteger();
-      CountDownLatch done = new CountDownLatch(concurrency);
-      for (int w = 0; w < concurrency; w++) {
-        Thread t = new Thread(() -> {
+    return timed(
+        rig,
+        texts,
+        synapsePid,
+        timeout,
+        () -> {
           try {
-            for (int i = next.getAndIncrement(); i < texts.size(); i = next.getAndIncrement()) {
-              rig.owner.sendText(rig.roomId, texts.get(i));
-            }
-          } finally {
-            done.countDown();
+            Load.postEach(
+                rig.bot.webhookPort,
+                rig.hookPath,
+                texts,
+                CONCURRENCY,
+                () -> false,
+                Duration.ZERO,
+                timeout);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
           }
         });
-        t.setDaemon(true);
-        t.start();
-      }
-      try {
-        done.await();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    });
   }
 
-  /** Sends with {@code send} while the reader (a second user) watches; the clock stops at the last one seen. */
-  private static Phase timed(Rig rig, List<String> texts, long synapsePid, Duration timeout, Runnable send)
+  static Phase plainClient(
+      Rig rig, List<String> texts, long synapsePid, Duration timeout, int concurrency)
+      throws InterruptedException {
+    return timed(
+        rig,
+        texts,
+        synapsePid,
+        timeout,
+        () -> {
+          AtomicInteger next = new AtomicInteger();
+          CountDownLatch done = new CountDownLatch(concurrency);
+          for (int w = 0; w < concurrency; w++) {
+            Thread t =
+                new Thread(
+                    () -> {
+                      try {
+                        for (int i = next.getAndIncrement();
+                            i < texts.size();
+                            i = next.getAndIncrement()) {
+                          rig.owner.sendText(rig.roomId, texts.get(i));
+                        }
+                      } finally {
+                        done.countDown();
+                      }
+                    });
+            t.setDaemon(true);
+            t.start();
+          }
+          try {
+            done.await();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        });
+  }
+
+  /**
+   * Sends with {@code send} while the reader (a second user) watches; the clock stops at the last
+   * one seen.
+   */
+  private static Phase timed(
+      Rig rig, List<String> texts, long synapsePid, Duration timeout, Runnable send)
       throws InterruptedException {
     Set<String> wanted = new HashSet<>(texts);
     RoomReader reader = rig.reader();
     Proc.Meter bot = new Proc.Meter(rig.bot.pid());
     Proc.Meter synapse = new Proc.Meter(synapsePid);
     long t0 = System.nanoTime();
-    Thread watcher = new Thread(() -> reader.pollUntil(x -> x.countSeen(wanted) == wanted.size(), timeout));
+    Thread watcher =
+        new Thread(() -> reader.pollUntil(x -> x.countSeen(wanted) == wanted.size(), timeout));
     watcher.start();
     send.run();
     watcher.join();

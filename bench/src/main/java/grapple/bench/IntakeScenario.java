@@ -5,7 +5,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
+import java.util.Objects;
+import java.util.function.BiFunction;
+import java.util.function.IntFunction;
 
 /**
  * Webhook intake: POST /webhook/{id} answered 202 once durably queued, at concurrency 1/16/64,
@@ -14,12 +16,18 @@ import java.util.List;
 final class IntakeScenario {
   static final String CONSOLE_ROOM = "!console:localhost";
   static final String CONSOLE_USER = "@console:localhost";
+
   /** Concurrency levels; {@code -Dgrapple.bench.intakeLevels=16,64} measures only those. */
-  static final int[] LEVELS = java.util.Arrays.stream(System.getProperty("grapple.bench.intakeLevels", "1,16,64")
-      .split(",")).mapToInt(x -> Integer.parseInt(x.trim())).toArray();
+  static final int[] LEVELS =
+      java.util.Arrays.stream(
+              System.getProperty("grapple.bench.intakeLevels", "1,16,64").split(","))
+          .mapToInt(x -> Integer.parseInt(x.trim()))
+          .toArray();
+
   static final double GOAL_RPS = 10_000;
   static final double GOAL_P99_MS = 10;
   static final double GOAL_RATIO = 0.5;
+
   /** Each level's measured time is split into this many alternating grapple/bare slices. */
   static final int SLICES = 5;
 
@@ -28,13 +36,13 @@ final class IntakeScenario {
   static void run(Report report) throws Exception {
     Duration warmup = Bench.pick(Duration.ofSeconds(1), Duration.ofSeconds(3));
     Duration measure = Bench.pick(Duration.ofSeconds(3), Duration.ofSeconds(10));
-    Path dir = Bench.work.resolve("intake");
+    Path dir = Bench.work().resolve("intake");
     ObjectNode r = Report.result("intake");
     try (BotProcess bot = BotProcess.local(dir, BotProcess.sqlite(dir.resolve("grapple.db")));
-         Bare bare = Bare.start(dir)) {
+        Bare bare = Bare.start(dir)) {
       bot.start();
       String hook = bot.createWebhook(CONSOLE_ROOM, CONSOLE_USER, "intake");
-      String runTag = Bench.runId;
+      String runTag = Bench.runId();
       boolean anyLevelMet = false;
       Target grapple = new Target("grapple", bot.webhookPort, hook, bot.pid());
       Target bareTarget = new Target("bare", bare.port, "/webhook/bare", bare.process.pid());
@@ -42,103 +50,220 @@ final class IntakeScenario {
         Pair pair = measure(grapple, bareTarget, c, warmup, measure, runTag);
         Load.Result g = pair.measured();
         Load.Result b = pair.baseline();
-        boolean met = g.perSecond() >= GOAL_RPS && g.latency().percentileMillis(99) <= GOAL_P99_MS
-            && g.perSecond() / b.perSecond() >= GOAL_RATIO;
+        boolean met =
+            g.perSecond() >= GOAL_RPS
+                && g.latency().percentileMillis(99) <= GOAL_P99_MS
+                && g.perSecond() / b.perSecond() >= GOAL_RATIO;
         anyLevelMet |= met;
         record(report, r, c, pair, met);
       }
-      r.with("goal").put("reqPerSecond", GOAL_RPS).put("p99Millis", GOAL_P99_MS).put("ratioToBare", GOAL_RATIO)
+      r.withObjectProperty("goal")
+          .put("reqPerSecond", GOAL_RPS)
+          .put("p99Millis", GOAL_P99_MS)
+          .put("ratioToBare", GOAL_RATIO)
           .put("rule", "met when at least one concurrency level reaches all three");
-      r.with("figures").put("mode", "local (no homeserver; delivery to the console log runs alongside)")
+      r.withObjectProperty("figures")
+          .put("mode", "local (no homeserver; delivery to the console log runs alongside)")
           .put("durationSecondsPerLevel", measure.toSeconds());
-      r.with("baseline").put("server", "bare Jetty server (own process, the webhook listener's thread setup):"
-          + " reads the body, parses the JSON, answers 202, stores nothing");
+      r.withObjectProperty("baseline")
+          .put(
+              "server",
+              "bare Jetty server (own process, the webhook listener's thread setup):"
+                  + " reads the body, parses the JSON, answers 202, stores nothing");
       r.put("met", anyLevelMet);
       r.put("summary", "see c1/c16/c64 rows");
     }
     report.write(r);
   }
 
-  /** A server under load: its name in the output, where webhooks go, and the process whose CPU is metered. */
+  /**
+   * A server under load: its name in the output, where webhooks go, and the process whose CPU is
+   * metered.
+   */
   record Target(String name, int port, String path, long pid) {}
 
   /** The figures of a server and of its baseline at one concurrency level. */
-  record Pair(Load.Result measured, Load.Result baseline, double measuredCpuSeconds, double baselineCpuSeconds) {}
+  record Pair(
+      Load.Result measured,
+      Load.Result baseline,
+      double measuredCpuSeconds,
+      double baselineCpuSeconds) {}
 
   /**
-   * Warms both servers up, then measures them in alternating slices, so that a change in the
-   * shared machine's load during the level weighs on both sides alike.
+   * Warms both servers up, then measures them in alternating slices, so that a change in the shared
+   * machine's load during the level weighs on both sides alike.
    */
-  static Pair measure(Target measured, Target baseline, int c, Duration warmup, Duration measure, String tag)
+  static Pair measure(
+      Target measured, Target baseline, int c, Duration warmup, Duration measure, String tag)
+      throws InterruptedException {
+    return measure(
+        measured, baseline, c, warmup, measure, tag, (target, t) -> call(target.path(), t));
+  }
+
+  /**
+   * As above, with the requests {@code calls} makes for a target and a tag (unique per target,
+   * slice and level).
+   */
+  static Pair measure(
+      Target measured,
+      Target baseline,
+      int c,
+      Duration warmup,
+      Duration measure,
+      String tag,
+      BiFunction<Target, String, IntFunction<Load.Call>> calls)
       throws InterruptedException {
     Duration slice = measure.dividedBy(SLICES);
-    Load.run(measured.port(), c, warmup, 202, call(measured.path(), tag + "-" + measured.name() + "-w"), 0);
-    Load.run(baseline.port(), c, warmup, 202, call(baseline.path(), tag + "-" + baseline.name() + "-w"), 0);
+    Load.run(
+        measured.port(),
+        c,
+        warmup,
+        202,
+        calls.apply(measured, tag + "-" + measured.name() + "-w"),
+        0);
+    Load.run(
+        baseline.port(),
+        c,
+        warmup,
+        202,
+        calls.apply(baseline, tag + "-" + baseline.name() + "-w"),
+        0);
     Load.Result m = null;
     Load.Result b = null;
     double mCpu = 0;
     double bCpu = 0;
     for (int i = 0; i < SLICES; i++) {
       Proc.Meter mm = new Proc.Meter(measured.pid());
-      m = Load.run(measured.port(), c, slice, 202, call(measured.path(), tag + "-" + measured.name() + i), 0).plus(m);
+      m =
+          Load.run(
+                  measured.port(),
+                  c,
+                  slice,
+                  202,
+                  calls.apply(measured, tag + "-" + measured.name() + i),
+                  0)
+              .plus(m);
       mCpu += mm.cpuSeconds();
       Proc.Meter bm = new Proc.Meter(baseline.pid());
-      b = Load.run(baseline.port(), c, slice, 202, call(baseline.path(), tag + "-" + baseline.name() + i), 0).plus(b);
+      b =
+          Load.run(
+                  baseline.port(),
+                  c,
+                  slice,
+                  202,
+                  calls.apply(baseline, tag + "-" + baseline.name() + i),
+                  0)
+              .plus(b);
       bCpu += bm.cpuSeconds();
     }
-    print(measured.name(), m, mCpu);
-    print(baseline.name(), b, bCpu);
-    return new Pair(m, b, mCpu, bCpu);
+    Load.Result measuredResult = Objects.requireNonNull(m, "no slices");
+    Load.Result baselineResult = Objects.requireNonNull(b, "no slices");
+    print(measured.name(), measuredResult, mCpu);
+    print(baseline.name(), baselineResult, bCpu);
+    return new Pair(measuredResult, baselineResult, mCpu, bCpu);
   }
 
-  private static java.util.function.IntFunction<Load.Call> call(String path, String tag) {
-    return i -> Load.Call.postJson(path, "{\"text\":\"bench-" + tag + "-" + i + "\",\"username\":\"ci\"}");
+  private static IntFunction<Load.Call> call(String path, String tag) {
+    return i ->
+        Load.Call.postJson(path, "{\"text\":\"bench-" + tag + "-" + i + "\",\"username\":\"ci\"}");
   }
 
-  private static void print(String who, Load.Result r, double cpuSeconds) {
-    System.out.printf("  %-8s c=%-3d %,10.0f req/s  p50 %6.2f ms  p99 %6.2f ms  failed %d  server cpu %5.1f µs/req  client cpu %.0f%% %s%n",
-        who, r.concurrency(), r.perSecond(), r.latency().percentileMillis(50), r.latency().percentileMillis(99),
-        r.failed(), 1e6 * cpuSeconds / Math.max(1, r.ok()), 100 * r.generatorCpuShare(), r.statuses());
+  static void print(String who, Load.Result r, double cpuSeconds) {
+    System.out.printf(
+        "  %-8s c=%-3d %,10.0f req/s  p50 %6.2f ms  p99 %6.2f ms  failed %d  server cpu %5.1f µs/req  client cpu %.0f%% %s%n",
+        who,
+        r.concurrency(),
+        r.perSecond(),
+        r.latency().percentileMillis(50),
+        r.latency().percentileMillis(99),
+        r.failed(),
+        1e6 * cpuSeconds / Math.max(1, r.ok()),
+        100 * r.generatorCpuShare(),
+        r.statuses());
   }
 
   private static void record(Report report, ObjectNode r, int c, Pair pair, boolean met) {
     String level = "c" + c;
     Load.Result g = pair.measured();
     Load.Result b = pair.baseline();
-    put(r.with("figures").putObject(level), g).put("goalMet", met)
+    put(r.withObjectProperty("figures").putObject(level), g)
+        .put("goalMet", met)
         .put("serverCpuMicrosPerRequest", 1e6 * pair.measuredCpuSeconds() / Math.max(1, g.ok()));
-    put(r.with("baseline").putObject(level), b)
+    put(r.withObjectProperty("baseline").putObject(level), b)
         .put("serverCpuMicrosPerRequest", 1e6 * pair.baselineCpuSeconds() / Math.max(1, b.ok()));
-    r.with("ratio").putObject(level).put("reqPerSecond", g.perSecond() / b.perSecond())
-        .put("p99", g.latency().percentileMillis(99) / Math.max(1e-9, b.latency().percentileMillis(99)));
-    report.row("intake", level + " req/s", Report.num(g.perSecond()), Report.num(b.perSecond()),
-        String.format("%.2f", g.perSecond() / b.perSecond()), "≥10,000, ≥0.5× bare");
-    report.row("intake", level + " p50 / p99 ms", String.format("%.2f / %.2f", g.latency().percentileMillis(50),
-        g.latency().percentileMillis(99)), String.format("%.2f / %.2f", b.latency().percentileMillis(50),
-        b.latency().percentileMillis(99)), "", "p99 ≤ 10 ms");
-    report.row("intake", level + " server CPU µs per request",
+    r.withObjectProperty("ratio")
+        .putObject(level)
+        .put("reqPerSecond", g.perSecond() / b.perSecond())
+        .put(
+            "p99",
+            g.latency().percentileMillis(99) / Math.max(1e-9, b.latency().percentileMillis(99)));
+    report.row(
+        "intake",
+        level + " req/s",
+        Report.num(g.perSecond()),
+        Report.num(b.perSecond()),
+        String.format("%.2f", g.perSecond() / b.perSecond()),
+        "≥10,000, ≥0.5× bare");
+    report.row(
+        "intake",
+        level + " p50 / p99 ms",
+        String.format(
+            "%.2f / %.2f", g.latency().percentileMillis(50), g.latency().percentileMillis(99)),
+        String.format(
+            "%.2f / %.2f", b.latency().percentileMillis(50), b.latency().percentileMillis(99)),
+        "",
+        "p99 ≤ 10 ms");
+    report.row(
+        "intake",
+        level + " server CPU µs per request",
         String.format("%.1f", 1e6 * pair.measuredCpuSeconds() / Math.max(1, g.ok())),
-        String.format("%.1f", 1e6 * pair.baselineCpuSeconds() / Math.max(1, b.ok())), "", "");
-    report.row("intake", level + " load generator CPU share", Report.num(100 * g.generatorCpuShare()) + "%",
-        Report.num(100 * b.generatorCpuShare()) + "%", "", "");
+        String.format("%.1f", 1e6 * pair.baselineCpuSeconds() / Math.max(1, b.ok())),
+        "",
+        "");
+    report.row(
+        "intake",
+        level + " load generator CPU share",
+        Report.num(100 * g.generatorCpuShare()) + "%",
+        Report.num(100 * b.generatorCpuShare()) + "%",
+        "",
+        "");
   }
 
   static ObjectNode put(ObjectNode o, Load.Result x) {
-    return o.put("reqPerSecond", x.perSecond()).put("ok", x.ok()).put("failed", x.failed())
-        .put("seconds", x.seconds()).put("p50Millis", x.latency().percentileMillis(50))
-        .put("p99Millis", x.latency().percentileMillis(99)).put("maxMillis", x.latency().maxMillis())
-        .put("loadGeneratorCpuShare", x.generatorCpuShare()).put("statuses", x.statuses().toString());
+    return o.put("reqPerSecond", x.perSecond())
+        .put("ok", x.ok())
+        .put("failed", x.failed())
+        .put("seconds", x.seconds())
+        .put("p50Millis", x.latency().percentileMillis(50))
+        .put("p99Millis", x.latency().percentileMillis(99))
+        .put("maxMillis", x.latency().maxMillis())
+        .put("loadGeneratorCpuShare", x.generatorCpuShare())
+        .put("statuses", x.statuses().toString());
   }
 
   /** The baseline server as a child process. */
   record Bare(Process process, int port) implements AutoCloseable {
     static Bare start(Path dir) {
       int port = BotProcess.freePort();
-      String jar = Path.of(IntakeScenario.class.getProtectionDomain().getCodeSource().getLocation().getPath()).toString();
+      String jar =
+          Path.of(
+                  IntakeScenario.class
+                      .getProtectionDomain()
+                      .getCodeSource()
+                      .getLocation()
+                      .getPath())
+              .toString();
       try {
-        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            "-cp", jar, BareServer.class.getName(), Integer.toString(port))
-            .redirectErrorStream(true).redirectOutput(dir.resolve("bare.log").toFile()).start();
+        Process p =
+            new ProcessBuilder(
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-cp",
+                    jar,
+                    BareServer.class.getName(),
+                    Integer.toString(port))
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("bare.log").toFile())
+                .start();
         awaitListening(port);
         return new Bare(p, port);
       } catch (IOException e) {
@@ -156,7 +281,8 @@ final class IntakeScenario {
       throw new IllegalStateException("bare server did not listen on " + port);
     }
 
-    @Override public void close() {
+    @Override
+    public void close() {
       process.destroyForcibly();
     }
   }

@@ -10,7 +10,10 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
-/** kill -9 the bot at random moments during a webhook load, restart it each time: nothing lost or doubled. */
+/**
+ * kill -9 the bot at random moments during a webhook load, restart it each time: nothing lost or
+ * doubled.
+ */
 final class KillNineFault {
   private static final int CONCURRENCY = 16;
   private static final int MAX_KILL_GAP_MILLIS = 3_000;
@@ -29,48 +32,80 @@ final class KillNineFault {
       AtomicReference<Exception> killerFailed = new AtomicReference<>();
       long seed = System.nanoTime();
       int[] killsDone = {0};
-      Thread killer = new Thread(() -> {
-        Random random = new Random(seed);
-        try {
-          for (int k = 0; k < kills; k++) {
-            Bench.sleep(Duration.ofMillis(300 + random.nextInt(MAX_KILL_GAP_MILLIS - 300)));
-            down.set(true);
-            rig.bot.kill();
-            rig.bot.start();
-            down.set(false);
-            killsDone[0]++;
-            System.out.printf("  kill -9 #%d done, restarted%n", killsDone[0]);
-          }
-        } catch (Exception e) {
-          killerFailed.set(e);
-          down.set(false);
-        }
-      }, "killer");
-      // Paced so that the posting spans the kills (some kills land while posting, some while draining).
+      Thread killer =
+          new Thread(
+              () -> {
+                Random random = new Random(seed);
+                try {
+                  for (int k = 0; k < kills; k++) {
+                    Bench.sleep(Duration.ofMillis(300 + random.nextInt(MAX_KILL_GAP_MILLIS - 300)));
+                    down.set(true);
+                    rig.bot.kill();
+                    rig.bot.start();
+                    down.set(false);
+                    killsDone[0]++;
+                    System.out.printf("  kill -9 #%d done, restarted%n", killsDone[0]);
+                  }
+                } catch (Exception e) {
+                  killerFailed.set(e);
+                  down.set(false);
+                }
+              },
+              "killer");
+      // Paced so that the posting spans the kills (some kills land while posting, some while
+      // draining).
       Duration pace = Duration.ofMillis((long) kills * MAX_KILL_GAP_MILLIS / 2 * CONCURRENCY / n);
       long t0 = System.nanoTime();
       killer.start();
-      Map<String, Integer> statuses = Load.postEach(rig.bot.webhookPort, rig.hookPath, texts, CONCURRENCY, down::get,
-          pace, Duration.ofMinutes(10));
+      Map<String, Integer> statuses =
+          Load.postEach(
+              rig.bot.webhookPort,
+              rig.hookPath,
+              texts,
+              CONCURRENCY,
+              down::get,
+              pace,
+              Duration.ofMinutes(10));
       killer.join(Duration.ofMinutes(5).toMillis());
       Set<String> acked = new HashSet<>();
-      statuses.forEach((t, s) -> { if (s == 202) acked.add(t); });
+      statuses.forEach(
+          (t, s) -> {
+            if (s == 202) acked.add(t);
+          });
       long drainStart = System.nanoTime();
-      boolean drained = reader.pollUntil(x -> x.countSeen(acked) == acked.size(), Duration.ofSeconds(Bench.pick(180, 900)));
+      boolean drained =
+          reader.pollUntil(
+              x -> x.countSeen(acked) == acked.size(), Duration.ofSeconds(Bench.pick(180, 900)));
       double drainSeconds = (System.nanoTime() - drainStart) / 1e9;
       reader.pollFor(Duration.ofSeconds(5)); // late duplicates would show up here
       Verdict.Count c = Verdict.Count.of(statuses, reader.bodyCounts());
-      v.check(killerFailed.get() == null && killsDone[0] == kills, "killed with -9 and restarted " + killsDone[0] + " of " + kills + " times"
-          + (killerFailed.get() == null ? "" : " (" + killerFailed.get() + ")"));
+      v.check(
+          killerFailed.get() == null && killsDone[0] == kills,
+          "killed with -9 and restarted "
+              + killsDone[0]
+              + " of "
+              + kills
+              + " times"
+              + (killerFailed.get() == null ? "" : " (" + killerFailed.get() + ")"));
       v.check(c.acknowledged() > 0, "webhooks were acknowledged (" + c.acknowledged() + ")");
       v.check(c.lost() == 0, "lost = 0 (was " + c.lost() + ")");
       v.check(c.duplicated() == 0, "duplicated = 0 (was " + c.duplicated() + ")");
-      c.into(r.with("figures"));
-      r.with("figures").put("kills", killsDone[0]).put("drained", drained).put("drainSecondsAfterLastPost", drainSeconds)
-          .put("totalSeconds", (System.nanoTime() - t0) / 1e9).put("seed", seed);
-      r.with("baseline").put("note", "none: exact counts");
-      r.with("goal").put("lost", 0).put("duplicated", 0);
-      report.row("kill9", "acked / lost / duplicated", c.acknowledged() + " / " + c.lost() + " / " + c.duplicated(), "", "", "lost 0, dup 0");
+      c.into(r.withObjectProperty("figures"));
+      r.withObjectProperty("figures")
+          .put("kills", killsDone[0])
+          .put("drained", drained)
+          .put("drainSecondsAfterLastPost", drainSeconds)
+          .put("totalSeconds", (System.nanoTime() - t0) / 1e9)
+          .put("seed", seed);
+      r.withObjectProperty("baseline").put("note", "none: exact counts");
+      r.withObjectProperty("goal").put("lost", 0).put("duplicated", 0);
+      report.row(
+          "kill9",
+          "acked / lost / duplicated",
+          c.acknowledged() + " / " + c.lost() + " / " + c.duplicated(),
+          "",
+          "",
+          "lost 0, dup 0");
       v.finish(r, report, c.toString());
     }
     report.write(r);

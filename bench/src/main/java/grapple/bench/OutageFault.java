@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -32,13 +33,24 @@ final class OutageFault {
       Duration span = BEFORE.plus(outage).plusSeconds(5);
       Duration pace = Duration.ofMillis(span.toMillis() * CONCURRENCY / n);
       AtomicReference<Map<String, Integer>> statuses = new AtomicReference<>();
-      Thread poster = new Thread(() -> {
-        try {
-          statuses.set(Load.postEach(rig.bot.webhookPort, rig.hookPath, texts, CONCURRENCY, () -> false, pace, Duration.ofMinutes(5)));
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }, "outage-poster");
+      Thread poster =
+          new Thread(
+              () -> {
+                try {
+                  statuses.set(
+                      Load.postEach(
+                          rig.bot.webhookPort,
+                          rig.hookPath,
+                          texts,
+                          CONCURRENCY,
+                          () -> false,
+                          pace,
+                          Duration.ofMinutes(5)));
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                }
+              },
+              "outage-poster");
       poster.start();
       Bench.sleep(BEFORE);
       long restarted;
@@ -52,23 +64,48 @@ final class OutageFault {
         System.out.println("  Synapse started again");
       }
       poster.join();
+      Map<String, Integer> sent = Objects.requireNonNull(statuses.get(), "the poster failed");
       Set<String> acked = new HashSet<>();
-      statuses.get().forEach((t, s) -> { if (s == 202) acked.add(t); });
-      boolean drained = reader.pollUntil(x -> x.countSeen(acked) == acked.size(), Duration.ofSeconds(Bench.pick(180, 600)));
+      sent.forEach(
+          (t, s) -> {
+            if (s == 202) acked.add(t);
+          });
+      boolean drained =
+          reader.pollUntil(
+              x -> x.countSeen(acked) == acked.size(), Duration.ofSeconds(Bench.pick(180, 600)));
       long last = reader.lastSeenNanos(acked);
       double drainSeconds = last < 0 ? -1 : (last - restarted) / 1e9;
       reader.pollFor(Duration.ofSeconds(5));
-      Verdict.Count c = Verdict.Count.of(statuses.get(), reader.bodyCounts());
-      v.check(c.acknowledged() == n, "every webhook got 202 during the outage too (" + c.acknowledged() + " of " + n + ")");
+      Verdict.Count c = Verdict.Count.of(sent, reader.bodyCounts());
+      v.check(
+          c.acknowledged() == n,
+          "every webhook got 202 during the outage too (" + c.acknowledged() + " of " + n + ")");
       v.check(c.lost() == 0, "lost = 0 (was " + c.lost() + ")");
       v.check(c.duplicated() == 0, "duplicated = 0 (was " + c.duplicated() + ")");
-      v.check(drained, "drained after Synapse came back" + (drained ? String.format(" in %.1f s", drainSeconds) : ""));
-      c.into(r.with("figures"));
-      r.with("figures").put("outageSeconds", outage.toSeconds()).put("drainSecondsAfterRestart", drainSeconds);
-      r.with("baseline").put("note", "none: exact counts");
-      r.with("goal").put("lost", 0).put("duplicated", 0);
-      report.row("outage", "time to drain after Synapse is back (s)", Report.num(drainSeconds), "", "", "");
-      report.row("outage", "acked / lost / duplicated", c.acknowledged() + " / " + c.lost() + " / " + c.duplicated(), "", "", "lost 0, dup 0");
+      v.check(
+          drained,
+          "drained after Synapse came back"
+              + (drained ? String.format(" in %.1f s", drainSeconds) : ""));
+      c.into(r.withObjectProperty("figures"));
+      r.withObjectProperty("figures")
+          .put("outageSeconds", outage.toSeconds())
+          .put("drainSecondsAfterRestart", drainSeconds);
+      r.withObjectProperty("baseline").put("note", "none: exact counts");
+      r.withObjectProperty("goal").put("lost", 0).put("duplicated", 0);
+      report.row(
+          "outage",
+          "time to drain after Synapse is back (s)",
+          Report.num(drainSeconds),
+          "",
+          "",
+          "");
+      report.row(
+          "outage",
+          "acked / lost / duplicated",
+          c.acknowledged() + " / " + c.lost() + " / " + c.duplicated(),
+          "",
+          "",
+          "lost 0, dup 0");
       v.finish(r, report, c + String.format(", drain %.1f s", drainSeconds));
     }
     report.write(r);

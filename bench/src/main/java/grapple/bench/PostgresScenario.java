@@ -10,7 +10,8 @@ import java.time.Duration;
 /**
  * Intake and delivery on PostgreSQL next to SQLite, in one run on the same machine: the intake and
  * delivery scenarios' own measurements, with a bot on each database (figures: PostgreSQL; baseline:
- * SQLite). The CPU figures are the bot's process only: PostgreSQL's server processes are not counted.
+ * SQLite). The CPU figures are the bot's process only: PostgreSQL's server processes are not
+ * counted.
  */
 final class PostgresScenario {
   private PostgresScenario() {}
@@ -18,61 +19,93 @@ final class PostgresScenario {
   static void run(Report report) throws Exception {
     ObjectNode r = Report.result("postgres");
     if (PostgresDatabase.missing(report, r)) return;
-    report.row("postgres", "(columns: PostgreSQL, SQLite, PG/SQLite)", "PostgreSQL", "SQLite", "PG/SQLite", "");
+    report.row(
+        "postgres",
+        "(columns: PostgreSQL, SQLite, PG/SQLite)",
+        "PostgreSQL",
+        "SQLite",
+        "PG/SQLite",
+        "");
     boolean allAnswered = intake(report, r);
     boolean allDelivered = delivery(report, r);
-    r.with("goal").put("rule", "none set: met when every request was answered 202 and every message delivered,"
-        + " on both databases");
-    r.with("baseline").put("database", "SQLite (a file in the bot's directory)");
-    r.with("figures").put("database", "PostgreSQL (a fresh database on " + PostgresDatabase.SERVER_ENV + "'s server)");
+    r.withObjectProperty("goal")
+        .put(
+            "rule",
+            "none set: met when every request was answered 202 and every message delivered,"
+                + " on both databases");
+    r.withObjectProperty("baseline").put("database", "SQLite (a file in the bot's directory)");
+    r.withObjectProperty("figures")
+        .put(
+            "database",
+            "PostgreSQL (a fresh database on " + PostgresDatabase.SERVER_ENV + "'s server)");
     r.put("met", allAnswered && allDelivered).put("summary", summary(r));
     report.write(r);
   }
 
-  /** E.g. "PostgreSQL vs SQLite: intake c1 900 vs 1,500 req/s, ...; delivery 10.1 vs 10.2 msg/s". */
+  /**
+   * E.g. "PostgreSQL vs SQLite: intake c1 900 vs 1,500 req/s, ...; delivery 10.1 vs 10.2 msg/s".
+   */
   private static String summary(ObjectNode r) {
     StringBuilder b = new StringBuilder("PostgreSQL vs SQLite: intake");
     for (int c : IntakeScenario.LEVELS) {
-      b.append(" c").append(c).append(' ')
-          .append(Report.num(r.path("figures").path("intake").path("c" + c).path("reqPerSecond").asDouble()))
+      b.append(" c")
+          .append(c)
+          .append(' ')
+          .append(
+              Report.num(
+                  r.path("figures").path("intake").path("c" + c).path("reqPerSecond").asDouble()))
           .append(" vs ")
-          .append(Report.num(r.path("baseline").path("intake").path("c" + c).path("reqPerSecond").asDouble()))
+          .append(
+              Report.num(
+                  r.path("baseline").path("intake").path("c" + c).path("reqPerSecond").asDouble()))
           .append(" req/s,");
     }
     b.setLength(b.length() - 1);
     return b.append("; delivery ")
-        .append(Report.num(r.path("figures").path("delivery").path("messagesPerSecond").asDouble())).append(" vs ")
-        .append(Report.num(r.path("baseline").path("delivery").path("messagesPerSecond").asDouble())).append(" msg/s")
+        .append(Report.num(r.path("figures").path("delivery").path("messagesPerSecond").asDouble()))
+        .append(" vs ")
+        .append(
+            Report.num(r.path("baseline").path("delivery").path("messagesPerSecond").asDouble()))
+        .append(" msg/s")
         .toString();
   }
 
-  /** Two local-mode bots, one on each database, measured in alternating slices; true if every request got 202. */
+  /**
+   * Two local-mode bots, one on each database, measured in alternating slices; true if every
+   * request got 202.
+   */
   private static boolean intake(Report report, ObjectNode r) throws Exception {
     Duration warmup = Bench.pick(Duration.ofSeconds(1), Duration.ofSeconds(3));
     Duration measure = Bench.pick(Duration.ofSeconds(3), Duration.ofSeconds(10));
-    Path dir = Bench.work.resolve("postgres");
+    Path dir = Bench.work().resolve("postgres");
     boolean allAnswered = true;
     try (PostgresDatabase db = PostgresDatabase.create("intake");
-         BotProcess sqlite = BotProcess.local(dir.resolve("intake-sqlite"),
-             BotProcess.sqlite(dir.resolve("intake-sqlite/grapple.db")));
-         BotProcess postgres = BotProcess.local(dir.resolve("intake-postgres"), db.yaml())) {
+        BotProcess sqlite =
+            BotProcess.local(
+                dir.resolve("intake-sqlite"),
+                BotProcess.sqlite(dir.resolve("intake-sqlite/grapple.db")));
+        BotProcess postgres = BotProcess.local(dir.resolve("intake-postgres"), db.yaml())) {
       sqlite.start();
       postgres.start();
       Target s = target("sqlite", sqlite);
       Target p = target("postgres", postgres);
       for (int c : IntakeScenario.LEVELS) {
-        Pair pair = IntakeScenario.measure(p, s, c, warmup, measure, Bench.runId + "-pg");
+        Pair pair = IntakeScenario.measure(p, s, c, warmup, measure, Bench.runId() + "-pg");
         allAnswered &= pair.measured().failed() == 0 && pair.baseline().failed() == 0;
         record(report, r, "c" + c, pair);
       }
-      r.with("figures").with("intake").put("mode", "local (no homeserver)")
+      r.withObjectProperty("figures")
+          .withObjectProperty("intake")
+          .put("mode", "local (no homeserver)")
           .put("durationSecondsPerLevel", measure.toSeconds());
     }
     return allAnswered;
   }
 
   private static Target target(String name, BotProcess bot) {
-    String hook = bot.createWebhook(IntakeScenario.CONSOLE_ROOM, IntakeScenario.CONSOLE_USER, "intake-" + name);
+    String hook =
+        bot.createWebhook(
+            IntakeScenario.CONSOLE_ROOM, IntakeScenario.CONSOLE_USER, "intake-" + name);
     return new Target(name, bot.webhookPort, hook, bot.pid());
   }
 
@@ -81,17 +114,42 @@ final class PostgresScenario {
     Load.Result s = pair.baseline();
     double pCpu = 1e6 * pair.measuredCpuSeconds() / Math.max(1, p.ok());
     double sCpu = 1e6 * pair.baselineCpuSeconds() / Math.max(1, s.ok());
-    IntakeScenario.put(r.with("figures").with("intake").putObject(level), p).put("botCpuMicrosPerRequest", pCpu);
-    IntakeScenario.put(r.with("baseline").with("intake").putObject(level), s).put("botCpuMicrosPerRequest", sCpu);
-    r.with("ratio").with("intake").putObject(level).put("reqPerSecond", p.perSecond() / s.perSecond())
-        .put("p99", p.latency().percentileMillis(99) / Math.max(1e-9, s.latency().percentileMillis(99)));
-    report.row("postgres", "intake " + level + " req/s", Report.num(p.perSecond()), Report.num(s.perSecond()),
-        String.format("%.2f", p.perSecond() / s.perSecond()), "");
-    report.row("postgres", "intake " + level + " p50 / p99 ms", String.format("%.2f / %.2f",
-        p.latency().percentileMillis(50), p.latency().percentileMillis(99)), String.format("%.2f / %.2f",
-        s.latency().percentileMillis(50), s.latency().percentileMillis(99)), "", "");
-    report.row("postgres", "intake " + level + " bot CPU µs/request", String.format("%.1f", pCpu),
-        String.format("%.1f", sCpu), "", "(PostgreSQL's own CPU not counted)");
+    IntakeScenario.put(
+            r.withObjectProperty("figures").withObjectProperty("intake").putObject(level), p)
+        .put("botCpuMicrosPerRequest", pCpu);
+    IntakeScenario.put(
+            r.withObjectProperty("baseline").withObjectProperty("intake").putObject(level), s)
+        .put("botCpuMicrosPerRequest", sCpu);
+    r.withObjectProperty("ratio")
+        .withObjectProperty("intake")
+        .putObject(level)
+        .put("reqPerSecond", p.perSecond() / s.perSecond())
+        .put(
+            "p99",
+            p.latency().percentileMillis(99) / Math.max(1e-9, s.latency().percentileMillis(99)));
+    report.row(
+        "postgres",
+        "intake " + level + " req/s",
+        Report.num(p.perSecond()),
+        Report.num(s.perSecond()),
+        String.format("%.2f", p.perSecond() / s.perSecond()),
+        "");
+    report.row(
+        "postgres",
+        "intake " + level + " p50 / p99 ms",
+        String.format(
+            "%.2f / %.2f", p.latency().percentileMillis(50), p.latency().percentileMillis(99)),
+        String.format(
+            "%.2f / %.2f", s.latency().percentileMillis(50), s.latency().percentileMillis(99)),
+        "",
+        "");
+    report.row(
+        "postgres",
+        "intake " + level + " bot CPU µs/request",
+        String.format("%.1f", pCpu),
+        String.format("%.1f", sCpu),
+        "",
+        "(PostgreSQL's own CPU not counted)");
   }
 
   /**
@@ -103,32 +161,48 @@ final class PostgresScenario {
     int n = Bench.pick(100, 500);
     Duration timeout = Duration.ofSeconds(Bench.pick(120, 600));
     try (PostgresDatabase db = PostgresDatabase.create("delivery");
-         Rig sqlite = Rig.start("postgres_sqlite", Bench.synapse().url, null);
-         Rig postgres = Rig.start("postgres_pg", Bench.synapse().url, db.yaml())) {
+        Rig sqlite = Rig.start("postgres_sqlite", Bench.synapse().url, null);
+        Rig postgres = Rig.start("postgres_pg", Bench.synapse().url, db.yaml())) {
       long synapsePid = Bench.synapse().pid();
       DeliveryScenario.warmUp(sqlite);
       DeliveryScenario.warmUp(postgres);
       Phase s = DeliveryScenario.bot(sqlite, Bench.texts("pg-sqlite-1", n), synapsePid, timeout);
-      Phase p = DeliveryScenario.bot(postgres, Bench.texts("pg-postgres-1", n), synapsePid, timeout);
-      p = p.plus(DeliveryScenario.bot(postgres, Bench.texts("pg-postgres-2", n), synapsePid, timeout));
+      Phase p =
+          DeliveryScenario.bot(postgres, Bench.texts("pg-postgres-1", n), synapsePid, timeout);
+      p =
+          p.plus(
+              DeliveryScenario.bot(postgres, Bench.texts("pg-postgres-2", n), synapsePid, timeout));
       s = s.plus(DeliveryScenario.bot(sqlite, Bench.texts("pg-sqlite-2", n), synapsePid, timeout));
       DeliveryScenario.print("postgres", p);
       DeliveryScenario.print("sqlite", s);
-      put(r.with("figures").putObject("delivery"), p);
-      put(r.with("baseline").putObject("delivery"), s);
+      put(r.withObjectProperty("figures").putObject("delivery"), p);
+      put(r.withObjectProperty("baseline").putObject("delivery"), s);
       double ratio = p.perSecond() / s.perSecond();
-      r.with("ratio").putObject("delivery").put("messagesPerSecond", ratio);
-      report.row("postgres", "delivery " + 2 * n + " msgs → 2nd user, msg/s", Report.num(p.perSecond()),
-          Report.num(s.perSecond()), String.format("%.2f", ratio), "");
-      report.row("postgres", "delivery bot CPU s / 1,000 delivered", Report.num(p.per1000(p.botCpu())),
-          Report.num(s.per1000(s.botCpu())), "", "(PostgreSQL's own CPU not counted)");
+      r.withObjectProperty("ratio").putObject("delivery").put("messagesPerSecond", ratio);
+      report.row(
+          "postgres",
+          "delivery " + 2 * n + " msgs → 2nd user, msg/s",
+          Report.num(p.perSecond()),
+          Report.num(s.perSecond()),
+          String.format("%.2f", ratio),
+          "");
+      report.row(
+          "postgres",
+          "delivery bot CPU s / 1,000 delivered",
+          Report.num(p.per1000(p.botCpu())),
+          Report.num(s.per1000(s.botCpu())),
+          "",
+          "(PostgreSQL's own CPU not counted)");
       return p.seen() == p.count() && s.seen() == s.count();
     }
   }
 
   private static void put(ObjectNode o, Phase x) {
-    o.put("messages", x.count()).put("concurrency", DeliveryScenario.CONCURRENCY).put("seconds", x.seconds())
-        .put("messagesPerSecond", x.perSecond()).put("seen", x.seen())
+    o.put("messages", x.count())
+        .put("concurrency", DeliveryScenario.CONCURRENCY)
+        .put("seconds", x.seconds())
+        .put("messagesPerSecond", x.perSecond())
+        .put("seen", x.seen())
         .put("botCpuSecondsPer1000", x.per1000(x.botCpu()))
         .put("synapseCpuSecondsPer1000", x.per1000(x.synapseCpu()));
   }

@@ -22,8 +22,9 @@ final class Proc {
   }
 
   /**
-   * CPU seconds the JVM's JIT compiler threads (named "C1/C2 CompilerThread…") have used so far, or -1
-   * if the process is gone: a one-time warm-up cost that a short measurement would otherwise count as work.
+   * CPU seconds the JVM's JIT compiler threads (named "C1/C2 CompilerThread…") have used so far, or
+   * -1 if the process is gone: a one-time warm-up cost that a short measurement would otherwise
+   * count as work.
    */
   static double compilerCpuSeconds(long pid) {
     try (Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
@@ -64,7 +65,8 @@ final class Proc {
   static double rssMib(long pid) {
     try {
       for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
-        if (line.startsWith("VmRSS:")) return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
+        if (line.startsWith("VmRSS:"))
+          return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
       }
       return -1;
     } catch (IOException | RuntimeException e) {

@@ -26,22 +26,28 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class RateLimitProxy implements AutoCloseable {
   private final HttpServer server;
   private final ExecutorService executor = Executors.newCachedThreadPool();
-  private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-      .connectTimeout(Duration.ofSeconds(5)).build();
+  private final HttpClient client =
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(5))
+          .build();
   private final String upstream;
   private final double share;
   private final int minWaitMillis;
   private final int maxWaitMillis;
   private final Random random = new Random();
+
   /** Transaction id → System.nanoTime() before which the bot was told not to retry it. */
   private final Map<String, Long> notBefore = new ConcurrentHashMap<>();
+
   final AtomicInteger limited = new AtomicInteger();
   final AtomicInteger retries = new AtomicInteger();
   final AtomicInteger earlyRetries = new AtomicInteger();
   final AtomicInteger forwarded = new AtomicInteger();
   private volatile long shortestMarginNanos = Long.MAX_VALUE;
 
-  RateLimitProxy(String upstream, double share, int minWaitMillis, int maxWaitMillis) throws IOException {
+  RateLimitProxy(String upstream, double share, int minWaitMillis, int maxWaitMillis)
+      throws IOException {
     this.upstream = upstream;
     this.share = share;
     this.minWaitMillis = minWaitMillis;
@@ -97,8 +103,11 @@ final class RateLimitProxy implements AutoCloseable {
     // Recorded before the answer is written, so the bot's clock can only start later than ours.
     notBefore.put(txn, System.nanoTime() + wait * 1_000_000L);
     limited.incrementAndGet();
-    byte[] answer = ("{\"errcode\":\"M_LIMIT_EXCEEDED\",\"error\":\"Too Many Requests\",\"retry_after_ms\":" + wait + "}")
-        .getBytes(StandardCharsets.UTF_8);
+    byte[] answer =
+        ("{\"errcode\":\"M_LIMIT_EXCEEDED\",\"error\":\"Too Many Requests\",\"retry_after_ms\":"
+                + wait
+                + "}")
+            .getBytes(StandardCharsets.UTF_8);
     exchange.getResponseHeaders().set("Content-Type", "application/json");
     exchange.sendResponseHeaders(429, answer.length);
     try (OutputStream out = exchange.getResponseBody()) {
@@ -108,10 +117,14 @@ final class RateLimitProxy implements AutoCloseable {
 
   private void forward(HttpExchange exchange, byte[] body) throws IOException {
     forwarded.incrementAndGet();
-    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(upstream + exchange.getRequestURI()))
-        .timeout(Duration.ofSeconds(120))
-        .method(exchange.getRequestMethod(), body.length == 0 && !hasBody(exchange)
-            ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create(upstream + exchange.getRequestURI()))
+            .timeout(Duration.ofMinutes(2))
+            .method(
+                exchange.getRequestMethod(),
+                body.length == 0 && !hasBody(exchange)
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofByteArray(body));
     for (String h : new String[] {"Authorization", "Content-Type"}) {
       String value = exchange.getRequestHeaders().getFirst(h);
       if (value != null) request.header(h, value);
@@ -126,7 +139,10 @@ final class RateLimitProxy implements AutoCloseable {
       exchange.sendResponseHeaders(502, -1); // Synapse unreachable: the bot treats it as transient
       return;
     }
-    response.headers().firstValue("Content-Type").ifPresent(v -> exchange.getResponseHeaders().set("Content-Type", v));
+    response
+        .headers()
+        .firstValue("Content-Type")
+        .ifPresent(v -> exchange.getResponseHeaders().set("Content-Type", v));
     byte[] answer = response.body();
     exchange.sendResponseHeaders(response.statusCode(), answer.length == 0 ? -1 : answer.length);
     try (OutputStream out = exchange.getResponseBody()) {
@@ -139,7 +155,8 @@ final class RateLimitProxy implements AutoCloseable {
     return m.equals("POST") || m.equals("PUT");
   }
 
-  @Override public void close() {
+  @Override
+  public void close() {
     server.stop(0);
     executor.shutdownNow();
   }

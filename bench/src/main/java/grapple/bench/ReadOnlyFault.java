@@ -3,16 +3,19 @@ package grapple.bench;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The database becomes unwritable during a webhook load: no 202 may be given for what was not
@@ -30,7 +33,7 @@ final class ReadOnlyFault {
 
   static void run(Report report) throws Exception {
     ObjectNode r = Report.result("readonly");
-    Path mount = Path.of("/tmp/grapple-bench-db-" + Bench.runId);
+    Path mount = Path.of("/tmp/grapple-bench-db-" + Bench.runId());
     Files.createDirectories(mount);
     String mountError = sh("mount", "-t", "tmpfs", "-o", "size=48m", "tmpfs", mount.toString());
     if (mountError != null) {
@@ -49,20 +52,34 @@ final class ReadOnlyFault {
     Verdict v = new Verdict("readonly");
     int n = Bench.pick(1_000, 3_000);
     // Paced so the posting spans before, during and after the unwritable window (about 9 s).
-    Duration pace = Duration.ofMillis(BEFORE.plus(UNWRITABLE).plusSeconds(3).toMillis() * CONCURRENCY / n);
-    try (Rig rig = Rig.start("readonly", Bench.synapse().url, BotProcess.sqlite(mount.resolve("grapple.db")))) {
+    Duration pace =
+        Duration.ofMillis(BEFORE.plus(UNWRITABLE).plusSeconds(3).toMillis() * CONCURRENCY / n);
+    try (Rig rig =
+        Rig.start(
+            "readonly", Bench.synapse().url, BotProcess.sqlite(mount.resolve("grapple.db")))) {
       RoomReader reader = rig.reader();
       List<String> texts = Bench.texts("readonly", n);
       Map<String, long[]> times = new ConcurrentHashMap<>();
       AtomicReference<Map<String, Integer>> statuses = new AtomicReference<>();
-      Thread poster = new Thread(() -> {
-        try {
-          statuses.set(Load.postEach(rig.bot.webhookPort, rig.hookPath, texts, CONCURRENCY, () -> false,
-              pace, Duration.ofSeconds(60), times));
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }, "readonly-poster");
+      Thread poster =
+          new Thread(
+              () -> {
+                try {
+                  statuses.set(
+                      Load.postEach(
+                          rig.bot.webhookPort,
+                          rig.hookPath,
+                          texts,
+                          CONCURRENCY,
+                          () -> false,
+                          pace,
+                          Duration.ofSeconds(60),
+                          times));
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                }
+              },
+              "readonly-poster");
       poster.start();
       Bench.sleep(BEFORE);
       String how;
@@ -84,28 +101,51 @@ final class ReadOnlyFault {
       poster.join();
       int exit = rig.bot.stop();
       rig.bot.start();
+      Map<String, Integer> sent = Objects.requireNonNull(statuses.get(), "the poster failed");
       Set<String> acked = new HashSet<>();
-      statuses.get().forEach((t, s) -> { if (s == 202) acked.add(t); });
-      boolean drained = reader.pollUntil(x -> x.countSeen(acked) == acked.size(), Duration.ofSeconds(Bench.pick(240, 600)));
+      sent.forEach(
+          (t, s) -> {
+            if (s == 202) acked.add(t);
+          });
+      boolean drained =
+          reader.pollUntil(
+              x -> x.countSeen(acked) == acked.size(), Duration.ofSeconds(Bench.pick(240, 600)));
       reader.pollFor(Duration.ofSeconds(3));
-      Verdict.Count c = Verdict.Count.of(statuses.get(), reader.bodyCounts());
-      Window w = Window.of(statuses.get(), times, from, to);
+      Verdict.Count c = Verdict.Count.of(sent, reader.bodyCounts());
+      Window w = Window.of(sent, times, from, to);
       System.out.println("  while unwritable: " + w);
       if (w.refused503 == 0) {
         report.skip(r, how + " made no commit fail: no 503 while unwritable (" + w + ")");
         return;
       }
-      v.check(c.lost() == 0 && drained, "every 202 was delivered after the restart: lost = 0 (was " + c.lost() + ")");
+      v.check(
+          c.lost() == 0 && drained,
+          "every 202 was delivered after the restart: lost = 0 (was " + c.lost() + ")");
       v.check(c.duplicated() == 0, "duplicated = 0 (was " + c.duplicated() + ")");
       v.check(w.refused503 > 0, "refused with 503 while unwritable (" + w.refused503 + ")");
       v.check(w.other == 0, "no other status while unwritable (" + w.other + ")");
-      c.into(r.with("figures"));
-      r.with("figures").put("mechanism", how).put("unwritableSeconds", UNWRITABLE.toSeconds())
-          .put("windowPosts", w.total).put("window202", w.accepted202).put("window503", w.refused503)
-          .put("windowOther", w.other).put("exitCodeOfStopAfterwards", exit);
-      r.with("baseline").put("note", "none: exact counts");
-      r.with("goal").put("lost", 0).put("note", "a 202 inside the window is fine only if it was stored (then it is delivered)");
-      report.row("readonly", "in window: 202 / 503 / other", w.accepted202 + " / " + w.refused503 + " / " + w.other, "", "", "");
+      c.into(r.withObjectProperty("figures"));
+      r.withObjectProperty("figures")
+          .put("mechanism", how)
+          .put("unwritableSeconds", UNWRITABLE.toSeconds())
+          .put("windowPosts", w.total)
+          .put("window202", w.accepted202)
+          .put("window503", w.refused503)
+          .put("windowOther", w.other)
+          .put("exitCodeOfStopAfterwards", exit);
+      r.withObjectProperty("baseline").put("note", "none: exact counts");
+      r.withObjectProperty("goal")
+          .put("lost", 0)
+          .put(
+              "note",
+              "a 202 inside the window is fine only if it was stored (then it is delivered)");
+      report.row(
+          "readonly",
+          "in window: 202 / 503 / other",
+          w.accepted202 + " / " + w.refused503 + " / " + w.other,
+          "",
+          "",
+          "");
       v.finish(r, report, c + "; while unwritable " + w);
     }
     report.write(r);
@@ -129,8 +169,10 @@ final class ReadOnlyFault {
       return new Window(total, ok, refused, other);
     }
 
-    @Override public String toString() {
-      return String.format("%d posts: %d × 202, %d × 503, %d other", total, accepted202, refused503, other);
+    @Override
+    public String toString() {
+      return String.format(
+          "%d posts: %d × 202, %d × 503, %d other", total, accepted202, refused503, other);
     }
   }
 
@@ -145,10 +187,10 @@ final class ReadOnlyFault {
   }
 
   /** Runs a command; returns null on success, else what it printed. */
-  private static String sh(String... command) {
+  private static @Nullable String sh(String... command) {
     try {
       Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-      String out = new String(p.getInputStream().readAllBytes());
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       if (!p.waitFor(30, TimeUnit.SECONDS)) return "timed out";
       return p.exitValue() == 0 ? null : "exit " + p.exitValue() + ": " + out.trim();
     } catch (IOException e) {

@@ -32,8 +32,10 @@ final class Report {
     r.putObject("goal");
     r.put("met", false);
     ObjectNode env = r.putObject("environment");
-    env.put("cores", Proc.cores()).put("java", System.getProperty("java.version"))
-        .put("timestamp", Instant.now().toString()).put("quick", Bench.quick);
+    env.put("cores", Proc.cores())
+        .put("java", System.getProperty("java.version"))
+        .put("timestamp", Instant.now().toString())
+        .put("quick", Bench.quick);
     return r;
   }
 
@@ -46,7 +48,10 @@ final class Report {
     } catch (IOException e) {
       throw new UncheckedIOException("could not write " + file, e);
     }
-    String met = result.path("skipped").asBoolean(false) ? "SKIPPED" : result.get("met").asBoolean() ? "met" : "NOT met";
+    String met =
+        result.path("skipped").asBoolean(false)
+            ? "SKIPPED"
+            : result.get("met").asBoolean() ? "met" : "NOT met";
     verdicts.add(String.format("%-10s %-8s %s", scenario, met, result.path("summary").asText("")));
     System.out.println("  -> " + file + " (" + met + ")");
   }

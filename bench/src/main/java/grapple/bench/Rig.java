@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A bot in Matrix mode with a fresh room on the loopback Synapse: the owner (power 100) made it,
@@ -17,7 +18,8 @@ final class Rig implements AutoCloseable {
   final MatrixUser owner;
   final MatrixUser readerUser;
 
-  private Rig(BotProcess bot, String roomId, String hookPath, MatrixUser owner, MatrixUser readerUser) {
+  private Rig(
+      BotProcess bot, String roomId, String hookPath, MatrixUser owner, MatrixUser readerUser) {
     this.bot = bot;
     this.roomId = roomId;
     this.hookPath = hookPath;
@@ -26,18 +28,25 @@ final class Rig implements AutoCloseable {
   }
 
   /**
-   * Registers a bot user for this scenario, starts it (against {@code homeserverUrl}) on {@code database}
-   * (the config's database section; null for a SQLite file in the scenario's directory) and builds the room.
+   * Registers a bot user for this scenario, starts it (against {@code homeserverUrl}) on {@code
+   * database} (the config's database section; null for a SQLite file in the scenario's directory)
+   * and builds the room.
    */
-  static Rig start(String scenario, String homeserverUrl, String database) {
-    MatrixUser botUser = Bench.register("bench_bot_" + scenario + "_" + Bench.runId);
-    Path dir = Bench.work.resolve(scenario);
-    BotProcess bot = BotProcess.matrix(dir, homeserverUrl, botUser,
-        database != null ? database : BotProcess.sqlite(dir.resolve("grapple.db")));
+  static Rig start(String scenario, String homeserverUrl, @Nullable String database) {
+    MatrixUser botUser = Bench.register("bench_bot_" + scenario + "_" + Bench.runId());
+    Path dir = Bench.work().resolve(scenario);
+    BotProcess bot =
+        BotProcess.matrix(
+            dir,
+            homeserverUrl,
+            botUser,
+            database != null ? database : BotProcess.sqlite(dir.resolve("grapple.db")));
     bot.start();
     MatrixUser owner = Bench.owner();
     MatrixUser reader = Bench.reader();
-    String roomId = owner.createRoom(Map.of(owner.userId, 100, bot.userId, 50), List.of(bot.userId, reader.userId));
+    String roomId =
+        owner.createRoom(
+            Map.of(owner.userId, 100, bot.userId, 50), List.of(bot.userId, reader.userId));
     reader.join(roomId);
     owner.awaitMembership(roomId, bot.userId, "join", Duration.ofSeconds(60));
     String hook = bot.createWebhook(roomId, owner.userId, "bench-" + scenario);
@@ -48,7 +57,8 @@ final class Rig implements AutoCloseable {
     return new RoomReader(readerUser, roomId);
   }
 
-  @Override public void close() {
+  @Override
+  public void close() {
     bot.close();
   }
 }

@@ -35,26 +35,38 @@ final class RoomReader {
   RoomReader(MatrixUser user, String roomId) {
     this.user = user;
     this.roomId = roomId;
-    this.filter = "{\"room\":{\"rooms\":[\"" + roomId + "\"],\"timeline\":{\"limit\":1000},\"state\":{\"lazy_load_members\":true}},"
-        + "\"presence\":{\"types\":[]},\"account_data\":{\"types\":[]}}";
+    this.filter =
+        "{\"room\":{\"rooms\":[\""
+            + roomId
+            + "\"],\"timeline\":{\"limit\":1000},\"state\":{\"lazy_load_members\":true}},"
+            + "\"presence\":{\"types\":[]},\"account_data\":{\"types\":[]}}";
     prime();
   }
 
   /** Starts from now: what the room held before is marked seen and not counted. */
   private void prime() {
     JsonNode answer = sync(Duration.ZERO);
-    answer.path("rooms").path("join").path(roomId).path("timeline").path("events")
+    answer
+        .path("rooms")
+        .path("join")
+        .path(roomId)
+        .path("timeline")
+        .path("events")
         .forEach(e -> eventIds.add(e.path("event_id").asText()));
     since = answer.path("next_batch").asText();
   }
 
-  /** Long-polls once (a homeserver that is down costs a short pause); returns how many new messages. */
+  /**
+   * Long-polls once (a homeserver that is down costs a short pause); returns how many new messages.
+   */
   synchronized int poll(Duration wait) {
     JsonNode answer;
     try {
       answer = sync(wait);
     } catch (UncheckedIOException | MatrixUser.ApiError e) {
-      Bench.sleep(Duration.ofMillis(500)); // homeserver down (outage scenario): the caller's deadline bounds this
+      Bench.sleep(
+          Duration.ofMillis(
+              500)); // homeserver down (outage scenario): the caller's deadline bounds this
       return 0;
     }
     long now = System.nanoTime();
@@ -91,8 +103,12 @@ final class RoomReader {
     List<JsonNode> missed = new ArrayList<>();
     outer:
     for (int page = 0; page < MAX_BACKFILL_PAGES && from != null; page++) {
-      HttpUrl url = user.api("rooms", roomId, "messages").addQueryParameter("dir", "b")
-          .addQueryParameter("limit", "1000").addQueryParameter("from", from).build();
+      HttpUrl url =
+          user.api("rooms", roomId, "messages")
+              .addQueryParameter("dir", "b")
+              .addQueryParameter("limit", "1000")
+              .addQueryParameter("from", from)
+              .build();
       JsonNode answer = user.request("GET", url, null);
       if (answer.path("chunk").isEmpty()) break;
       for (JsonNode e : answer.path("chunk")) {
@@ -110,14 +126,21 @@ final class RoomReader {
     if (!e.path("type").asText().equals("m.room.message")) return;
     JsonNode content = e.path("content");
     String body = content.path("body").asText("");
-    seen.add(new Seen(e.path("event_id").asText(), e.path("sender").asText(), body,
-        content.path("m.relates_to").path("m.in_reply_to").path("event_id").asText(""), now));
+    seen.add(
+        new Seen(
+            e.path("event_id").asText(),
+            e.path("sender").asText(),
+            body,
+            content.path("m.relates_to").path("m.in_reply_to").path("event_id").asText(""),
+            now));
     bodyCounts.merge(body, 1, Integer::sum);
   }
 
   private JsonNode sync(Duration wait) {
-    HttpUrl.Builder url = user.api("sync").addQueryParameter("filter", filter)
-        .addQueryParameter("timeout", Long.toString(wait.toMillis()));
+    HttpUrl.Builder url =
+        user.api("sync")
+            .addQueryParameter("filter", filter)
+            .addQueryParameter("timeout", Long.toString(wait.toMillis()));
     if (since != null) url.addQueryParameter("since", since);
     return user.request("GET", url.build(), null);
   }

@@ -24,7 +24,8 @@ public final class Stats {
     int j = 0;
     int k = 0;
     while (i < sortedNanos.length && j < other.sortedNanos.length) {
-      merged[k++] = sortedNanos[i] <= other.sortedNanos[j] ? sortedNanos[i++] : other.sortedNanos[j++];
+      merged[k++] =
+          sortedNanos[i] <= other.sortedNanos[j] ? sortedNanos[i++] : other.sortedNanos[j++];
     }
     while (i < sortedNanos.length) merged[k++] = sortedNanos[i++];
     while (j < other.sortedNanos.length) merged[k++] = other.sortedNanos[j++];
@@ -36,11 +37,12 @@ public final class Stats {
   }
 
   /**
-   * The nearest-rank percentile: the smallest value that at least {@code p}% of the values are
-   * at or below. Returns 0 when nothing was recorded.
+   * The nearest-rank percentile: the smallest value that at least {@code p}% of the values are at
+   * or below. Returns 0 when nothing was recorded.
    */
   public long percentileNanos(double p) {
-    if (p <= 0 || p > 100) throw new IllegalArgumentException("percentile must be in (0, 100], was " + p);
+    if (p <= 0 || p > 100)
+      throw new IllegalArgumentException("percentile must be in (0, 100], was " + p);
     if (sortedNanos.length == 0) return 0;
     int rank = (int) Math.ceil(p / 100.0 * sortedNanos.length);
     return sortedNanos[Math.max(0, rank - 1)];

@@ -7,7 +7,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-/** The checks of one fault scenario, printed as "N passed, N failed", plus the exactly-once counts. */
+/**
+ * The checks of one fault scenario, printed as "N passed, N failed", plus the exactly-once counts.
+ */
 final class Verdict {
   private final String scenario;
   private final List<String> passed = new ArrayList<>();
@@ -23,7 +25,14 @@ final class Verdict {
   }
 
   /** What a reader saw of the posted texts: acknowledged (202) vs messages in the room. */
-  record Count(int posted, int acknowledged, int refused, int connectionFailed, int delivered, int lost, int duplicated,
+  record Count(
+      int posted,
+      int acknowledged,
+      int refused,
+      int connectionFailed,
+      int delivered,
+      int lost,
+      int duplicated,
       int deliveredWithoutAck) {
     static Count of(Map<String, Integer> statuses, Map<String, Integer> seenBodies) {
       Set<String> acked = new HashSet<>();
@@ -45,19 +54,42 @@ final class Verdict {
         if (acked.contains(text) && times == 0) lost++;
         if (!acked.contains(text) && times > 0) withoutAck++;
       }
-      return new Count(statuses.size(), acked.size(), refused, connectionFailed, delivered, lost, duplicated, withoutAck);
+      return new Count(
+          statuses.size(),
+          acked.size(),
+          refused,
+          connectionFailed,
+          delivered,
+          lost,
+          duplicated,
+          withoutAck);
     }
 
     void into(ObjectNode figures) {
-      figures.put("posted", posted).put("acknowledged202", acknowledged).put("refusedNon2xx", refused)
-          .put("connectionFailed", connectionFailed).put("deliveredDistinct", delivered).put("lost", lost)
-          .put("duplicated", duplicated).put("deliveredWithoutAck", deliveredWithoutAck);
+      figures
+          .put("posted", posted)
+          .put("acknowledged202", acknowledged)
+          .put("refusedNon2xx", refused)
+          .put("connectionFailed", connectionFailed)
+          .put("deliveredDistinct", delivered)
+          .put("lost", lost)
+          .put("duplicated", duplicated)
+          .put("deliveredWithoutAck", deliveredWithoutAck);
     }
 
-    @Override public String toString() {
-      return String.format("posted %d, acknowledged %d, refused %d, connection failed %d, delivered %d, lost %d, "
-          + "duplicated %d, delivered without a 202 %d", posted, acknowledged, refused, connectionFailed, delivered, lost,
-          duplicated, deliveredWithoutAck);
+    @Override
+    public String toString() {
+      return String.format(
+          "posted %d, acknowledged %d, refused %d, connection failed %d, delivered %d, lost %d, "
+              + "duplicated %d, delivered without a 202 %d",
+          posted,
+          acknowledged,
+          refused,
+          connectionFailed,
+          delivered,
+          lost,
+          duplicated,
+          deliveredWithoutAck);
     }
   }
 
@@ -65,8 +97,11 @@ final class Verdict {
   void finish(ObjectNode result, Report report, String counts) {
     String line = passed.size() + " passed, " + failed.size() + " failed";
     System.out.println("  " + scenario + ": " + line + " — " + counts);
-    result.with("figures").put("checksPassed", passed.size()).put("checksFailed", failed.size());
-    result.with("figures").putPOJO("failedChecks", failed);
+    result
+        .withObjectProperty("figures")
+        .put("checksPassed", passed.size())
+        .put("checksFailed", failed.size());
+    result.withObjectProperty("figures").putPOJO("failedChecks", failed);
     result.put("met", failed.isEmpty()).put("summary", line + "; " + counts);
     report.row(scenario, "checks", line, "", "", "all pass");
   }

@@ -6,9 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import org.junit.jupiter.api.Test;
 
 class StatsTest {
-  @Test void nearestRankPercentilesOfOneToHundred() {
+  @Test
+  void nearestRankPercentilesOfOneToHundred() {
     long[] values = new long[100];
-    for (int i = 0; i < 100; i++) values[i] = 100 - i;
+    for (int i = 0; i < 100; i++) values[i] = 100L - i;
 
     Stats stats = Stats.of(values, 100);
 
@@ -17,19 +18,23 @@ class StatsTest {
     assertThat(stats.percentileNanos(100)).isEqualTo(100);
   }
 
-  @Test void onlyTheFirstCountValuesAreUsed() {
+  @Test
+  void onlyTheFirstCountValuesAreUsed() {
     Stats stats = Stats.of(new long[] {7, 3, 1000, 1000}, 2);
 
     assertThat(stats.count()).isEqualTo(2);
     assertThat(stats.percentileNanos(100)).isEqualTo(7);
   }
 
-  @Test void emptyGivesZero() {
+  @Test
+  void emptyGivesZero() {
     assertThat(Stats.of(new long[0], 0).percentileNanos(99)).isZero();
   }
 
-  @Test void rejectsPercentileOutsideRange() {
-    assertThatThrownBy(() -> Stats.of(new long[] {1}, 1).percentileNanos(0)).isInstanceOf(IllegalArgumentException.class);
+  @Test
+  void rejectsPercentileOutsideRange() {
+    assertThatThrownBy(() -> Stats.of(new long[] {1}, 1).percentileNanos(0))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test

@@ -13,6 +13,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class BotRooms {
   private static final Logger log = LoggerFactory.getLogger(BotRooms.class);
+
   /** Rooms named in the start-up warning; the rest are counted. */
   private static final int ROOMS_NAMED = 10;
 
@@ -25,12 +26,18 @@ public final class BotRooms {
     this.botUserId = botUserId;
   }
 
-  /** True once the rooms are loaded and the bot is not joined to {@code roomId}; false while unknown. */
+  /**
+   * True once the rooms are loaded and the bot is not joined to {@code roomId}; false while
+   * unknown.
+   */
   public boolean notIn(String roomId) {
     return loaded && !rooms.isJoined(roomId, botUserId);
   }
 
-  /** The rooms are loaded: from now on {@link #notIn} knows. Warns once about connections that do nothing. */
+  /**
+   * The rooms are loaded: from now on {@link #notIn} knows. Warns once about connections that do
+   * nothing.
+   */
   void loaded(Connections connections) {
     loaded = true;
     Map<String, Integer> stranded = new TreeMap<>();
@@ -39,14 +46,24 @@ public final class BotRooms {
     }
     if (stranded.isEmpty()) return;
     int count = stranded.values().stream().mapToInt(Integer::intValue).sum();
-    log.warn("{} connection(s) in {} room(s) the bot is not in do nothing until it joins them (their webhooks"
-        + " answer 410): {}", count, stranded.size(), describe(stranded));
+    log.warn(
+        "{} connection(s) in {} room(s) the bot is not in do nothing until it joins them (their webhooks"
+            + " answer 410): {}",
+        count,
+        stranded.size(),
+        describe(stranded));
   }
 
   private static String describe(Map<String, Integer> stranded) {
-    List<String> named = stranded.entrySet().stream().limit(ROOMS_NAMED)
-        .map(e -> e.getKey() + " (" + e.getValue() + ")").toList();
-    String more = stranded.size() > ROOMS_NAMED ? ", and " + (stranded.size() - ROOMS_NAMED) + " more room(s)" : "";
+    List<String> named =
+        stranded.entrySet().stream()
+            .limit(ROOMS_NAMED)
+            .map(e -> e.getKey() + " (" + e.getValue() + ")")
+            .toList();
+    String more =
+        stranded.size() > ROOMS_NAMED
+            ? ", and " + (stranded.size() - ROOMS_NAMED) + " more room(s)"
+            : "";
     return String.join(", ", named) + more;
   }
 }

@@ -6,12 +6,14 @@ import grapple.commands.Markdown;
 import grapple.state.BadInput;
 import grapple.state.Json;
 import java.io.IOException;
+import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
- * How commands and the API change connections: check the content, write the room state (the
- * source of truth) without holding any lock while the homeserver answers, then put it in effect
- * at once; the state's echo from the homeserver then changes nothing.
+ * How commands and the API change connections: check the content, write the room state (the source
+ * of truth) without holding any lock while the homeserver answers, then put it in effect at once;
+ * the state's echo from the homeserver then changes nothing.
  */
 public final class Changes {
   private final Connections connections;
@@ -23,7 +25,7 @@ public final class Changes {
   }
 
   /** Who asks for a change: a user, and the provisioning API key they came with (or null). */
-  public record Actor(String userId, String key) {
+  public record Actor(String userId, @Nullable String key) {
     public static Actor user(String userId) {
       return new Actor(userId, null);
     }
@@ -34,45 +36,64 @@ public final class Changes {
 
   /** A connection of that type and state key exists already in the room. */
   public static final class AlreadyExists extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
     AlreadyExists(ConnectionKind<?> kind, String stateKey) {
       super(kind.name() + " " + Markdown.code(stateKey) + " already exists in this room.");
     }
+
+    /** The sentence for the user; never null. */
+    @Override
+    public String getMessage() {
+      return Objects.requireNonNull(super.getMessage());
+    }
   }
 
-  /** Creates a connection; throws BadInput (invalid, or refused by the outside check) or AlreadyExists. */
-  public <C> Applied create(String roomId, ConnectionKind<C> kind, String stateKey, ObjectNode content, Actor actor)
+  /**
+   * Creates a connection; throws BadInput (invalid, or refused by the outside check) or
+   * AlreadyExists.
+   */
+  public <C> Applied create(
+      String roomId, ConnectionKind<C> kind, String stateKey, ObjectNode content, Actor actor)
       throws IOException {
-    if (connections.find(roomId, kind, stateKey).isPresent()) throw new AlreadyExists(kind, stateKey);
-    Change<C> change = checked(Change.of(roomId, kind, stateKey, content));
+    if (connections.find(roomId, kind, stateKey).isPresent())
+      throw new AlreadyExists(kind, stateKey);
+    Change<C> change = checked(Change.of(roomId, kind, stateKey, kind.contentForNew(content)));
     // No lock meanwhile: a slow outside check (a feed fetch) or homeserver holds up nobody else.
-    kind.checkNew(stateKey, change.config());
+    kind.checkNew(stateKey, change.config(), actor.userId());
     Active active = write(change, actor, true);
     return new Applied(active, Connections.welcomeOf(active));
   }
 
   /** Replaces a connection's content; throws BadInput naming the field and the rule. */
   public Applied update(Active existing, ObjectNode content, Actor actor) throws IOException {
-    Change<?> change = checked(Change.of(existing.roomId(), existing.kind(), existing.stateKey(), content));
+    Change<?> change =
+        checked(Change.of(existing.roomId(), existing.kind(), existing.stateKey(), content));
     return new Applied(write(change, actor, false), Optional.empty());
   }
 
   /** Removes a connection by emptying its room state. */
   public void remove(Active existing, String actor) throws IOException {
     ObjectNode empty = Json.object();
-    connections.expectOwnWrite(existing.roomId(), existing.kind(), existing.stateKey(), empty, false);
+    connections.expectOwnWrite(
+        existing.roomId(), existing.kind(), existing.stateKey(), empty, false);
     putState(existing.roomId(), existing.kind(), existing.stateKey(), empty);
     connections.forget(existing, actor);
     connections.ownWriteApplied(existing.roomId(), existing.kind(), existing.stateKey());
   }
 
   private static <C> Change<C> checked(Change<C> change) {
-    BadInput.check(Json.depth(change.content()) <= Json.MAX_DEPTH, "content", "must not be nested deeper than %d levels",
+    BadInput.check(
+        Json.depth(change.content()) <= Json.MAX_DEPTH,
+        "content",
+        "must not be nested deeper than %d levels",
         Json.MAX_DEPTH);
     return change;
   }
 
   private Active write(Change<?> change, Actor actor, boolean creating) throws IOException {
-    connections.expectOwnWrite(change.roomId(), change.kind(), change.stateKey(), change.content(), creating);
+    connections.expectOwnWrite(
+        change.roomId(), change.kind(), change.stateKey(), change.content(), creating);
     putState(change.roomId(), change.kind(), change.stateKey(), change.content());
     Active active = connections.apply(change, actor);
     connections.ownWriteApplied(change.roomId(), change.kind(), change.stateKey());

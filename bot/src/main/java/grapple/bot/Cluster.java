@@ -13,20 +13,25 @@ import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * What keeps several instances on one PostgreSQL database in step. The leader keeps the rooms'
- * authority (members, power levels, create) in the database as it syncs; every instance reads
- * the change log on from where it was and reloads what another instance changed: a room's
- * connections, or one authority event. With SQLite there is one instance and none of this runs.
+ * authority (members, power levels, create) in the database as it syncs; every instance reads the
+ * change log on from where it was and reloads what another instance changed: a room's connections,
+ * or one authority event. With SQLite there is one instance and none of this runs.
  */
 final class Cluster implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Cluster.class);
-  private static final Set<String> AUTHORITY = Set.of("m.room.member", "m.room.power_levels", "m.room.create");
+  private static final Set<String> AUTHORITY =
+      Set.of("m.room.member", "m.room.power_levels", "m.room.create");
   private static final int PAGE = 500;
-  /** Change log entries older than this are deleted: every live instance has read them long since. */
+
+  /**
+   * Change log entries older than this are deleted: every live instance has read them long since.
+   */
   private static final Duration KEEP_CHANGES = Duration.ofHours(1);
 
   private final ChangeLog changes;
@@ -35,15 +40,22 @@ final class Cluster implements AutoCloseable {
   private final RoomStates rooms;
   private final Clock clock;
   private final Object reading = new Object();
+
   /** The last change log entry taken in; guarded by {@link #reading}. */
   private long horizon;
+
   private boolean wanted;
   private volatile boolean closed;
   private volatile boolean leading;
   private long prunedAtMillis;
-  private Thread reader;
+  private @Nullable Thread reader;
 
-  Cluster(ChangeLog changes, RoomStateStore authority, Connections connections, RoomStates rooms, Clock clock) {
+  Cluster(
+      ChangeLog changes,
+      RoomStateStore authority,
+      Connections connections,
+      RoomStates rooms,
+      Clock clock) {
     this.changes = changes;
     this.authority = authority;
     this.connections = connections;
@@ -86,15 +98,22 @@ final class Cluster implements AutoCloseable {
   /** A state event the leader took in: authority events are kept for the other instances. */
   void seen(RoomEvent.State e) {
     if (!leading || !AUTHORITY.contains(e.eventType())) return;
-    ObjectNode content = e.eventType().equals("m.room.member")
-        ? Json.object().put("membership", e.content().path("membership").asText("leave"))
-        : e.content();
-    authority.put(new RoomStateStore.Row(e.roomId(), e.eventType(), e.stateKey(), e.sender(), content))
-        .exceptionally(failure -> {
-          log.error("room {}: could not keep {} '{}' for the other instances: {}", e.roomId(), e.eventType(),
-              e.stateKey(), failure.getMessage());
-          return null;
-        });
+    ObjectNode content =
+        e.eventType().equals("m.room.member")
+            ? Json.object().put("membership", e.content().path("membership").asText("leave"))
+            : e.content();
+    authority
+        .put(new RoomStateStore.Row(e.roomId(), e.eventType(), e.stateKey(), e.sender(), content))
+        .exceptionally(
+            failure -> {
+              log.error(
+                  "room {}: could not keep {} '{}' for the other instances: {}",
+                  e.roomId(),
+                  e.eventType(),
+                  e.stateKey(),
+                  failure.getMessage());
+              return null;
+            });
   }
 
   private void wake() {
@@ -135,10 +154,12 @@ final class Cluster implements AutoCloseable {
         for (ChangeLog.Entry entry : page) {
           horizon = entry.seq();
           if (entry.instance().equals(changes.instance())) continue;
-          if (entry.connections()) {
-            roomsChanged.add(entry.roomId());
+          String eventType = entry.eventType();
+          String stateKey = entry.stateKey();
+          if (eventType == null || stateKey == null) {
+            roomsChanged.add(entry.roomId()); // The room's connections changed.
           } else {
-            authority.get(entry.roomId(), entry.eventType(), entry.stateKey()).ifPresent(this::apply);
+            authority.get(entry.roomId(), eventType, stateKey).ifPresent(this::apply);
           }
         }
         roomsChanged.forEach(connections::reload);
@@ -148,8 +169,9 @@ final class Cluster implements AutoCloseable {
   }
 
   private void apply(RoomStateStore.Row row) {
-    rooms.apply(new RoomEvent.State(row.roomId(), "$stored", row.sender(), row.eventType(), row.stateKey(),
-        row.content()));
+    rooms.apply(
+        new RoomEvent.State(
+            row.roomId(), "$stored", row.sender(), row.eventType(), row.stateKey(), row.content()));
   }
 
   private void pruneNowAndThen() {

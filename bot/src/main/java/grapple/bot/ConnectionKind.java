@@ -27,6 +27,14 @@ public interface ConnectionKind<C> {
   /** Reads state content for {@code stateKey}; throws BadInput naming the field and the rule. */
   C parse(String stateKey, ObjectNode content);
 
+  /**
+   * The content a new connection (from a command or the API) is written with: by default as given;
+   * a service may merge its configured defaults under it.
+   */
+  default ObjectNode contentForNew(ObjectNode content) {
+    return content;
+  }
+
   /** The state key a connection created through the API gets from its content; BadInput if none. */
   String stateKeyFor(ObjectNode content);
 
@@ -38,8 +46,16 @@ public interface ConnectionKind<C> {
   default void checkNew(String stateKey, C config) {}
 
   /**
-   * Makes the live object of a connection: {@code created} when a command, the API or a hand
-   * edit just made it (not when it was loaded at start or changed).
+   * As {@link #checkNew(String, Object)}, knowing who asks ({@code userId}): a forge checks that
+   * user's permission on the repository with their linked account.
+   */
+  default void checkNew(String stateKey, C config, String userId) {
+    checkNew(stateKey, config);
+  }
+
+  /**
+   * Makes the live object of a connection: {@code created} when a command, the API or a hand edit
+   * just made it (not when it was loaded at start or changed).
    */
   LiveConnection open(Connection connection, C config, boolean created);
 }

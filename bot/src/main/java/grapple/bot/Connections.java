@@ -41,12 +41,18 @@ public final class Connections {
   private final Outbox outbox;
   private final Clock clock;
   private final Map<String, Active> byId = new ConcurrentHashMap<>();
+
   /** Room id → (connection id → connection): a room's list without scanning every connection. */
   private final Map<String, Map<String, Active>> byRoom = new ConcurrentHashMap<>();
+
   /** How long the leader waits for another instance to store a state write it made. */
   private static final long PEER_WAIT_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(2);
+
   private volatile Peers peers = Peers.NONE;
-  /** The bot's latest state write per room/type/key whose echo has not come back; guarded by this. */
+
+  /**
+   * The bot's latest state write per room/type/key whose echo has not come back; guarded by this.
+   */
   private final Map<String, OwnWrite> ownWrites = new HashMap<>();
 
   /** A state write of the bot's: what it wrote, and whether the hub applied it already. */
@@ -74,8 +80,15 @@ public final class Connections {
     this.peers = peers;
   }
 
-  /** What every connection change needs: where it is stored, what the kinds are, and how it is told. */
-  record Parts(ConnectionStore store, Kinds kinds, RoomGateway gateway, Permissions permissions, Outbox outbox) {}
+  /**
+   * What every connection change needs: where it is stored, what the kinds are, and how it is told.
+   */
+  record Parts(
+      ConnectionStore store,
+      Kinds kinds,
+      RoomGateway gateway,
+      Permissions permissions,
+      Outbox outbox) {}
 
   Connections(Parts parts, Clock clock) {
     this.store = parts.store();
@@ -97,8 +110,13 @@ public final class Connections {
       try {
         index(open(Change.of(c.roomId(), kind.get(), c.stateKey(), c.config()), c, false));
       } catch (BadInput e) {
-        log.warn("room {}: stored {} '{}' ({}) no longer validates and is not in effect: {}", c.roomId(),
-            kind.get().name(), c.stateKey(), c.id(), e.getMessage());
+        log.warn(
+            "room {}: stored {} '{}' ({}) no longer validates and is not in effect: {}",
+            c.roomId(),
+            kind.get().name(),
+            c.stateKey(),
+            c.id(),
+            e.getMessage());
       }
     }
     log.info("loaded {} connection(s) from the database", byId.size());
@@ -119,7 +137,8 @@ public final class Connections {
   /** The room's connections, by type and state key. */
   public List<Active> inRoom(String roomId) {
     return byRoom.getOrDefault(roomId, Map.of()).values().stream()
-        .sorted(Comparator.comparing((Active a) -> a.kind().name()).thenComparing(Active::stateKey)).toList();
+        .sorted(Comparator.comparing((Active a) -> a.kind().name()).thenComparing(Active::stateKey))
+        .toList();
   }
 
   /** Every connection of {@code kind}, in every room (e.g. to route an event by repository). */
@@ -144,14 +163,21 @@ public final class Connections {
     return out;
   }
 
-  /** Hands a room message to each of the room's connections; one failing does not stop the others. */
+  /**
+   * Hands a room message to each of the room's connections; one failing does not stop the others.
+   */
   void onMessage(RoomEvent.Message message) {
     for (Active a : inRoom(message.roomId())) {
       try {
         a.live().onMessage(message);
       } catch (RuntimeException e) {
-        log.error("room {}: {} '{}' failed on message {}", message.roomId(), a.kind().name(), a.stateKey(),
-            message.eventId(), e);
+        log.error(
+            "room {}: {} '{}' failed on message {}",
+            message.roomId(),
+            a.kind().name(),
+            a.stateKey(),
+            message.eventId(),
+            e);
       }
     }
   }
@@ -176,13 +202,14 @@ public final class Connections {
   }
 
   /**
-   * True for a state write of the bot's account that another instance made: that instance stores
-   * it a moment after the homeserver took it, and the change log brings it here. Applying it from
-   * the room instead would open it a second time (a webhook would get a second secret URL), so
-   * the change log is read until it shows, for up to two seconds (once, for events of the first
-   * sync: those are old).
+   * True for a state write of the bot's account that another instance made: that instance stores it
+   * a moment after the homeserver took it, and the change log brings it here. Applying it from the
+   * room instead would open it a second time (a webhook would get a second secret URL), so the
+   * change log is read until it shows, for up to two seconds (once, for events of the first sync:
+   * those are old).
    */
-  private boolean madeByAnotherInstance(RoomEvent.State e, ConnectionKind<?> kind, boolean initial) {
+  private boolean madeByAnotherInstance(
+      RoomEvent.State e, ConnectionKind<?> kind, boolean initial) {
     if (peers == Peers.NONE || !e.sender().equals(gateway.botUserId())) return false;
     synchronized (this) {
       if (ownWrites.containsKey(key(e.roomId(), e.eventType(), e.stateKey()))) return false;
@@ -209,9 +236,9 @@ public final class Connections {
   }
 
   /**
-   * Brings the room's connections in step with the database, where another instance changed
-   * them: what is new or changed is opened (not as created: its maker told its creator), what is
-   * gone is closed.
+   * Brings the room's connections in step with the database, where another instance changed them:
+   * what is new or changed is opened (not as created: its maker told its creator), what is gone is
+   * closed.
    */
   synchronized void reload(String roomId) {
     Map<String, Active> had = new HashMap<>(byRoom.getOrDefault(roomId, Map.of()));
@@ -224,11 +251,21 @@ public final class Connections {
         Active now = open(Change.of(roomId, kind.get(), c.stateKey(), c.config()), c, false);
         index(now);
         if (before != null) before.live().closed(true);
-        log.info("room {}: {} {} '{}' ({}) as another instance stored it", roomId,
-            before == null ? "took up" : "updated", kind.get().name(), c.stateKey(), c.id());
+        log.info(
+            "room {}: {} {} '{}' ({}) as another instance stored it",
+            roomId,
+            before == null ? "took up" : "updated",
+            kind.get().name(),
+            c.stateKey(),
+            c.id());
       } catch (BadInput bad) {
-        log.warn("room {}: stored {} '{}' ({}) does not validate here and is not in effect: {}", roomId,
-            kind.get().name(), c.stateKey(), c.id(), bad.getMessage());
+        log.warn(
+            "room {}: stored {} '{}' ({}) does not validate here and is not in effect: {}",
+            roomId,
+            kind.get().name(),
+            c.stateKey(),
+            c.id(),
+            bad.getMessage());
         if (before != null) {
           unindex(before);
           before.live().closed(false);
@@ -238,27 +275,36 @@ public final class Connections {
     for (Active gone : had.values()) {
       unindex(gone);
       gone.live().closed(false);
-      log.info("room {}: {} '{}' ({}) removed by another instance", roomId, gone.kind().name(), gone.stateKey(),
+      log.info(
+          "room {}: {} '{}' ({}) removed by another instance",
+          roomId,
+          gone.kind().name(),
+          gone.stateKey(),
           gone.id());
     }
   }
 
   /** The same stored version: same content, changed at the same millisecond. */
   private static boolean sameVersion(Connection a, Connection b) {
-    return a.config().equals(b.config()) && a.updated().at().toEpochMilli() == b.updated().at().toEpochMilli();
+    return a.config().equals(b.config())
+        && a.updated().at().toEpochMilli() == b.updated().at().toEpochMilli();
   }
 
   /** Applies the event if its sender may; returns the content to put back if they may not. */
-  private Optional<ObjectNode> reconcile(RoomEvent.State e, ConnectionKind<?> kind, boolean initial) {
+  private Optional<ObjectNode> reconcile(
+      RoomEvent.State e, ConnectionKind<?> kind, boolean initial) {
     Optional<Active> existing = find(e.roomId(), kind, e.stateKey());
     boolean removal = isRemoval(e.content());
     if (removal && existing.isEmpty()) return Optional.empty();
-    if (!removal && existing.isPresent() && existing.get().connection().config().equals(e.content())) {
+    if (!removal
+        && existing.isPresent()
+        && existing.get().connection().config().equals(e.content())) {
       return Optional.empty();
     }
     if (!mayManage(e.sender(), e.roomId(), kind)) {
       ObjectNode previous = existing.map(a -> a.connection().config()).orElseGet(Json::object);
-      ownWrites.put(key(e.roomId(), e.eventType(), e.stateKey()), new OwnWrite(previous.deepCopy(), true));
+      ownWrites.put(
+          key(e.roomId(), e.eventType(), e.stateKey()), new OwnWrite(previous.deepCopy(), true));
       return Optional.of(previous);
     }
     if (removal) {
@@ -289,18 +335,31 @@ public final class Connections {
 
   private void applyFromState(RoomEvent.State e, ConnectionKind<?> kind, boolean initial) {
     try {
-      BadInput.check(Json.depth(e.content()) <= Json.MAX_DEPTH, "content", "must not be nested deeper than %d levels",
+      BadInput.check(
+          Json.depth(e.content()) <= Json.MAX_DEPTH,
+          "content",
+          "must not be nested deeper than %d levels",
           Json.MAX_DEPTH);
-      Active active = apply(Change.of(e.roomId(), kind, e.stateKey(), e.content()), Changes.Actor.user(e.sender()));
+      Active active =
+          apply(
+              Change.of(e.roomId(), kind, e.stateKey(), e.content()),
+              Changes.Actor.user(e.sender()));
       if (!e.sender().equals(gateway.botUserId())) {
         welcomeOf(active).ifPresent(dm -> outbox.directMessage(e.sender(), Messages.notice(dm)));
       }
     } catch (BadInput bad) {
-      log.info("room {}: {} '{}' from {} is invalid: {}", e.roomId(), kind.name(), e.stateKey(), e.sender(),
+      log.info(
+          "room {}: {} '{}' from {} is invalid: {}",
+          e.roomId(),
+          kind.name(),
+          e.stateKey(),
+          e.sender(),
           bad.getMessage());
-      // Said once, when it arrives: state from before this run is replayed at every start (logged only).
+      // Said once, when it arrives: state from before this run is replayed at every start (logged
+      // only).
       if (initial) return;
-      outbox.post(e.roomId(), Messages.notice(Notices.invalid(kind, e.stateKey(), bad.getMessage())));
+      outbox.post(
+          e.roomId(), Messages.notice(Notices.invalid(kind, e.stateKey(), bad.getMessage())));
     }
   }
 
@@ -311,15 +370,25 @@ public final class Connections {
 
   /** Puts back the last accepted content (or {@code {}}) and says who was refused and why. */
   private void putBack(RoomEvent.State e, ConnectionKind<?> kind, ObjectNode previous) {
-    log.warn("room {}: {} may not manage {} connections; restoring {} '{}'", e.roomId(), e.sender(), kind.service(),
-        kind.name(), e.stateKey());
+    log.warn(
+        "room {}: {} may not manage {} connections; restoring {} '{}'",
+        e.roomId(),
+        e.sender(),
+        kind.service(),
+        kind.name(),
+        e.stateKey());
     try {
       gateway.putState(e.roomId(), e.eventType(), e.stateKey(), previous);
     } catch (IOException io) {
       synchronized (this) {
         ownWrites.remove(key(e.roomId(), e.eventType(), e.stateKey()));
       }
-      log.error("room {}: could not restore {} '{}': {}", e.roomId(), kind.name(), e.stateKey(), io.getMessage());
+      log.error(
+          "room {}: could not restore {} '{}': {}",
+          e.roomId(),
+          kind.name(),
+          e.stateKey(),
+          io.getMessage());
     }
     outbox.post(e.roomId(), Messages.notice(Notices.restored(e.sender(), kind, e.stateKey())));
   }
@@ -330,7 +399,11 @@ public final class Connections {
    * Notes a state write the bot is about to make, before it is made (so its echo is known) and
    * refuses a creation that another creation of the same key is already making.
    */
-  synchronized void expectOwnWrite(String roomId, ConnectionKind<?> kind, String stateKey, ObjectNode content,
+  synchronized void expectOwnWrite(
+      String roomId,
+      ConnectionKind<?> kind,
+      String stateKey,
+      ObjectNode content,
       boolean creating) {
     String key = key(roomId, kind.eventType(), stateKey);
     if (creating && (find(roomId, kind, stateKey).isPresent() || pendingCreation(key))) {
@@ -360,15 +433,30 @@ public final class Connections {
     Optional<Active> previous = find(change.roomId(), change.kind(), change.stateKey());
     Connection.Audit audit = new Connection.Audit(actor.userId(), actor.key(), clock.instant());
     ObjectNode content = change.content().deepCopy();
-    Connection current = previous.map(p -> p.connection().withConfig(content, audit))
-        .orElseGet(() -> Connection.create(change.roomId(), change.kind().name(), change.kind().eventType(),
-            change.stateKey(), content, audit));
+    Connection current =
+        previous
+            .map(p -> p.connection().withConfig(content, audit))
+            .orElseGet(
+                () ->
+                    Connection.create(
+                        change.roomId(),
+                        change.kind().name(),
+                        change.kind().eventType(),
+                        change.stateKey(),
+                        content,
+                        audit));
     store.put(current);
     Active active = open(change, current, previous.isEmpty());
     previous.ifPresent(p -> p.live().closed(true));
     index(active);
-    log.info("room {}: {} {} '{}' ({}) by {}{}", change.roomId(), previous.isPresent() ? "updated" : "created",
-        change.kind().name(), change.stateKey(), current.id(), actor.userId(),
+    log.info(
+        "room {}: {} {} '{}' ({}) by {}{}",
+        change.roomId(),
+        previous.isPresent() ? "updated" : "created",
+        change.kind().name(),
+        change.stateKey(),
+        current.id(),
+        actor.userId(),
         actor.key() == null ? "" : " with API key " + actor.key());
     return active;
   }
@@ -378,8 +466,13 @@ public final class Connections {
     store.remove(active.roomId(), active.id());
     unindex(active);
     active.live().closed(false);
-    log.info("room {}: removed {} '{}' ({}) by {}", active.roomId(), active.kind().name(), active.stateKey(),
-        active.id(), actor);
+    log.info(
+        "room {}: removed {} '{}' ({}) by {}",
+        active.roomId(),
+        active.kind().name(),
+        active.stateKey(),
+        active.id(),
+        actor);
   }
 
   /** The creator's private message of a connection just created, e.g. its secret URL. */
@@ -388,7 +481,10 @@ public final class Connections {
   }
 
   private static <C> Active open(Change<C> change, Connection connection, boolean created) {
-    return new Active(connection, change.kind(), change.config(),
+    return new Active(
+        connection,
+        change.kind(),
+        change.config(),
         change.kind().open(connection, change.config(), created));
   }
 
@@ -399,10 +495,12 @@ public final class Connections {
 
   private void unindex(Active a) {
     byId.remove(a.id());
-    byRoom.computeIfPresent(a.roomId(), (r, inRoom) -> {
-      inRoom.remove(a.id());
-      return inRoom.isEmpty() ? null : inRoom;
-    });
+    byRoom.computeIfPresent(
+        a.roomId(),
+        (r, inRoom) -> {
+          inRoom.remove(a.id());
+          return inRoom.isEmpty() ? null : inRoom;
+        });
   }
 
   private static String key(String roomId, String eventType, String stateKey) {

@@ -19,27 +19,48 @@ final class CoreCommands {
   }
 
   List<Command> commands() {
-    return List.of(new Command("list", "[json]", "List every connection in this room", "*",
-        PermissionLevel.COMMANDS, this::list));
+    return List.of(
+        new Command(
+            "list",
+            "[json]",
+            "List every connection in this room",
+            "*",
+            PermissionLevel.COMMANDS,
+            this::list));
   }
 
   private Reply list(Invocation call) {
     call.requireAtMost(1);
-    boolean json = call.optionalArg(0).map(a -> {
-      if (!a.equalsIgnoreCase("json")) {
-        throw new BadInput("format", "Unknown format " + Markdown.code(a) + ". Usage: `" + call.usage() + "`");
-      }
-      return true;
-    }).orElse(false);
+    boolean json =
+        call.optionalArg(0)
+            .map(
+                a -> {
+                  if (!a.equalsIgnoreCase("json")) {
+                    throw new BadInput(
+                        "format",
+                        "Unknown format " + Markdown.code(a) + ". Usage: `" + call.usage() + "`");
+                  }
+                  return true;
+                })
+            .orElse(false);
     List<Active> all = connections.inRoom(call.roomId());
     if (json) return Reply.text(Markdown.codeBlock("json", Json.write(asJson(all))));
     if (all.isEmpty()) {
-      return Reply.text("This room has no connections. %s shows how to add one.", Markdown.code(call.prefix() + " help"));
+      return Reply.text(
+          "This room has no connections. %s shows how to add one.",
+          Markdown.code(call.prefix() + " help"));
     }
     StringBuilder out = new StringBuilder("Connections in this room:\n\n");
     for (Active a : all) {
-      out.append("- ").append(a.kind().name()).append(' ').append(Markdown.code(a.stateKey())).append(" (id `")
-          .append(a.id()).append("`) — ").append(a.live().summary()).append('\n');
+      out.append("- ")
+          .append(a.kind().name())
+          .append(' ')
+          .append(Markdown.code(a.stateKey()))
+          .append(" (id `")
+          .append(a.id())
+          .append("`) — ")
+          .append(a.live().summary())
+          .append('\n');
     }
     return Reply.text(out.toString().stripTrailing());
   }
@@ -47,8 +68,12 @@ final class CoreCommands {
   private static ArrayNode asJson(List<Active> all) {
     ArrayNode out = Json.MAPPER.createArrayNode();
     for (Active a : all) {
-      out.addObject().put("type", a.kind().name()).put("eventType", a.kind().eventType()).put("stateKey", a.stateKey())
-          .put("id", a.id()).set("config", a.connection().config().deepCopy());
+      out.addObject()
+          .put("type", a.kind().name())
+          .put("eventType", a.kind().eventType())
+          .put("stateKey", a.stateKey())
+          .put("id", a.id())
+          .set("config", a.connection().config().deepCopy());
     }
     return out;
   }

@@ -17,15 +17,17 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * {@code java -jar grapple.jar db copy --from <sqlite file> --to <postgresql url> [--config FILE]}:
- * moves an installation to PostgreSQL. The target's login comes from the URL's user info, else
- * from the config's {@code database.user}/{@code database.password}; GRAPPLE_DATABASE_PASSWORD
- * wins over both. Stop Grapple first: the copy reads the file as it is.
+ * moves an installation to PostgreSQL. The target's login comes from the URL's user info, else from
+ * the config's {@code database.user}/{@code database.password}; GRAPPLE_DATABASE_PASSWORD wins over
+ * both. Stop Grapple first: the copy reads the file as it is.
  */
 final class DatabaseCommand {
-  static final String USAGE = """
+  static final String USAGE =
+      """
       Usage: java -jar grapple.jar db copy --from <sqlite file> --to <postgresql url> [--config FILE]
 
         Copies an installation into an empty PostgreSQL database, table by table, with a line per
@@ -46,7 +48,10 @@ final class DatabaseCommand {
       return Main.EXIT_CONFIG;
     }
     if (!Files.isRegularFile(copy.from())) {
-      err.println("grapple: db copy: " + copy.from() + " is not a file (--from names the SQLite database to copy)");
+      err.println(
+          "grapple: db copy: "
+              + copy.from()
+              + " is not a file (--from names the SQLite database to copy)");
       return Main.EXIT_CONFIG;
     }
     Location.Postgres to;
@@ -61,13 +66,16 @@ final class DatabaseCommand {
     }
     out.println("db copy: from " + copy.from() + " to " + to.describe());
     try {
-      DatabaseCopy.copy(Location.sqlite(copy.from()), to, migrations(), line -> out.println("db copy: " + line));
+      DatabaseCopy.copy(
+          Location.sqlite(copy.from()), to, migrations(), line -> out.println("db copy: " + line));
     } catch (DatabaseCopy.NotEmpty | StorageException e) {
       err.println("grapple: db copy: " + e.getMessage());
       return Main.EXIT_STARTUP;
     }
-    out.println("db copy: done. Set database.url to " + to.describe().replaceFirst("//[^@]*@", "//")
-        + " (with database.user and database.password) and start Grapple.");
+    out.println(
+        "db copy: done. Set database.url to "
+            + to.describe().replaceFirst("//[^@]*@", "//")
+            + " (with database.user and database.password) and start Grapple.");
     return 0;
   }
 
@@ -91,8 +99,10 @@ final class DatabaseCommand {
     String[] inUrl = userInfo(copy.to());
     String user = inUrl[0] != null ? null : configUser;
     String envPassword = env.get(PASSWORD_ENV);
-    String password = envPassword != null && !envPassword.isEmpty() ? envPassword : inUrl[1] != null ? null
-        : configPassword;
+    String password =
+        envPassword != null && !envPassword.isEmpty()
+            ? envPassword
+            : inUrl[1] != null ? null : configPassword;
     return Location.postgres("--to", copy.to(), user, password, 2);
   }
 
@@ -102,17 +112,20 @@ final class DatabaseCommand {
       String info = new URI(url.replaceFirst("^jdbc:", "")).getRawUserInfo();
       if (info == null) return new String[] {null, null};
       int colon = info.indexOf(':');
-      return colon < 0 ? new String[] {info, null} : new String[] {info.substring(0, colon), info.substring(colon + 1)};
+      return colon < 0
+          ? new String[] {info, null}
+          : new String[] {info.substring(0, colon), info.substring(colon + 1)};
     } catch (URISyntaxException e) {
       return new String[] {null, null}; // Location.postgres names what is wrong with it
     }
   }
 
   /** {@code copy --from PATH --to URL [--config FILE]}. */
-  record Copy(Path from, String to, Path config) {
+  record Copy(Path from, String to, @Nullable Path config) {
     static Copy parse(List<String> args) {
       if (args.isEmpty() || !args.get(0).equals("copy")) {
-        throw new IllegalArgumentException(args.isEmpty() ? "what to do? (copy)" : "unknown command '" + args.get(0) + "'");
+        throw new IllegalArgumentException(
+            args.isEmpty() ? "what to do? (copy)" : "unknown command '" + args.get(0) + "'");
       }
       Path from = null;
       String to = null;

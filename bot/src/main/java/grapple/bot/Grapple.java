@@ -6,6 +6,7 @@ import grapple.bot.config.ServiceSettings;
 import grapple.bot.console.ConsoleGateway;
 import grapple.bot.console.LocalStateStore;
 import grapple.bot.feed.FeedService;
+import grapple.bot.github.GithubService;
 import grapple.bot.http.HttpListener;
 import grapple.bot.http.InFlight;
 import grapple.bot.http.RequestObserver;
@@ -33,6 +34,7 @@ import grapple.state.Migration;
 import grapple.state.Migrations;
 import grapple.state.OutboxStore;
 import grapple.state.RoomStateStore;
+import grapple.state.SecretBox;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
@@ -41,6 +43,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,31 +61,45 @@ import org.slf4j.LoggerFactory;
  */
 public final class Grapple implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Grapple.class);
+
   /** Webhook requests worked on at once; no thread waits on a slow client or the database. */
   private static final int WEBHOOK_THREADS = 8;
-  /** API requests worked on at once: a create waits for the homeserver's answer to its state write. */
+
+  /**
+   * API requests worked on at once: a create waits for the homeserver's answer to its state write.
+   */
   private static final int PROVISIONING_THREADS = 16;
+
   private static final int METRICS_THREADS = 2;
 
   /** Every service Grapple has. A new service is one line here. */
   public static List<Service> services() {
-    return List.of(new WebhookService(), new FeedService());
+    return List.of(new WebhookService(), new FeedService(), new GithubService());
   }
 
   /**
    * The contract's services that are not built yet: their API routes and connection types answer
    * "disabled" (HS_DISABLED_FEATURE), not "unknown". Each leaves this list when its service lands.
    */
-  static final List<ServiceInfo> PLANNED = List.of(
-      new ServiceInfo("github", Set.of(), List.of("uk.half-shot.matrix-hookshot.github.repository",
-          "uk.half-shot.matrix-github.repository"),
-          List.of("/oauth", "/account", "/orgs/{org}/repositories", "/repositories")),
-      new ServiceInfo("gitlab", Set.of(), List.of("uk.half-shot.matrix-hookshot.gitlab.repository"), List.of()),
-      new ServiceInfo("gitea", Set.of("forgejo"), List.of("org.grapple.gitea.repository"), List.of()),
-      new ServiceInfo("jira", Set.of(), List.of("uk.half-shot.matrix-hookshot.jira.project"),
-          List.of("/oauth", "/account", "/instances/{name}/projects")),
-      new ServiceInfo("genericOutbound", Set.of("outbound", "outbound-hook"),
-          List.of("uk.half-shot.matrix-hookshot.outbound-hook"), List.of()));
+  static final List<ServiceInfo> PLANNED =
+      List.of(
+          new ServiceInfo(
+              "gitlab",
+              Set.of(),
+              List.of("uk.half-shot.matrix-hookshot.gitlab.repository"),
+              List.of()),
+          new ServiceInfo(
+              "gitea", Set.of("forgejo"), List.of("org.grapple.gitea.repository"), List.of()),
+          new ServiceInfo(
+              "jira",
+              Set.of(),
+              List.of("uk.half-shot.matrix-hookshot.jira.project"),
+              List.of("/oauth", "/account", "/instances/{name}/projects")),
+          new ServiceInfo(
+              "genericOutbound",
+              Set.of("outbound", "outbound-hook"),
+              List.of("uk.half-shot.matrix-hookshot.outbound-hook"),
+              List.of()));
 
   /** The config sections of {@code services}, for the config loader. */
   public static List<SectionReader> configSections(List<Service> services) {
@@ -100,8 +118,14 @@ public final class Grapple implements AutoCloseable {
   private final List<Started> running;
   private final Leading leading;
 
-  /** The HTTP listeners ({@code provisioning} is null when the API is off) and what /ready reports. */
-  private record Serving(HttpListener webhooks, HttpListener provisioning, HttpListener metrics, Watchdog watchdog) {
+  /**
+   * The HTTP listeners ({@code provisioning} is null when the API is off) and what /ready reports.
+   */
+  private record Serving(
+      HttpListener webhooks,
+      @Nullable HttpListener provisioning,
+      HttpListener metrics,
+      Watchdog watchdog) {
     List<HttpListener> all() {
       List<HttpListener> out = new ArrayList<>(List.of(webhooks, metrics));
       if (provisioning != null) out.add(1, provisioning);
@@ -134,7 +158,9 @@ public final class Grapple implements AutoCloseable {
     return start(config, console, services());
   }
 
-  /** As {@link #start(Config, ConsoleGateway.Console)}, with these services (tests add their own). */
+  /**
+   * As {@link #start(Config, ConsoleGateway.Console)}, with these services (tests add their own).
+   */
   public static Grapple start(Config config, ConsoleGateway.Console console, List<Service> services)
       throws IOException, LoginFailed, InterruptedException {
     Database db = Database.open(config.database().location(), Migrations.all(migrations(services)));
@@ -155,20 +181,46 @@ public final class Grapple implements AutoCloseable {
   }
 
   /** What every door (commands, room state, API, webhooks) shares. */
-  private record Hub(RoomGateway gateway, Outbox outbox, Connections connections, Changes changes,
-      Permissions permissions, ChangeLog changeLog) {}
+  private record Hub(
+      RoomGateway gateway,
+      Outbox outbox,
+      Connections connections,
+      Changes changes,
+      Permissions permissions,
+      ChangeLog changeLog) {}
 
-  private static Grapple wire(Config config, ConsoleGateway.Console console, Database db, List<Service> services,
-      List<Started> running) throws IOException, LoginFailed, InterruptedException {
+  private static Grapple wire(
+      Config config,
+      ConsoleGateway.Console console,
+      Database db,
+      List<Service> services,
+      List<Started> running)
+      throws IOException, LoginFailed, InterruptedException {
     Hub hub = hub(config, console, db, services);
     RoomStates rooms = new RoomStates();
     BotRooms botRooms = new BotRooms(rooms, hub.gateway().botUserId());
-    start(config, services, new ServiceContext(db, hub.outbox(), hub.connections(), hub.changes(), botRooms,
-        Clock.systemUTC()), running);
+    start(
+        config,
+        services,
+        new ServiceContext(
+            db,
+            hub.outbox(),
+            hub.connections(),
+            hub.changes(),
+            botRooms,
+            Clock.systemUTC(),
+            hub.permissions(),
+            secrets(config, db)),
+        running);
     running.forEach(r -> hub.connections().kinds().add(r.running().kinds()));
     boolean shared = config.database().shared();
-    Cluster cluster = new Cluster(hub.changeLog(), new RoomStateStore(db, hub.changeLog()), hub.connections(), rooms,
-        Clock.systemUTC());
+    Cluster cluster =
+        new Cluster(
+            hub.changeLog(),
+            new RoomStateStore(db, hub.changeLog()),
+            hub.connections(),
+            rooms,
+            Clock.systemUTC());
     cluster.mark();
     hub.connections().load();
     if (shared) cluster.loadAuthority();
@@ -179,23 +231,35 @@ public final class Grapple implements AutoCloseable {
     hub.gateway().threads().forEach(watchdog::watch);
     Leadership leadership = Leadership.of(db);
     watchdog.leadership(leadership::leading);
-    Serving serving = listen(config, new Listening(hub, rooms, services, running, metrics), watchdog);
+    Serving serving =
+        listen(config, new Listening(hub, rooms, services, running, metrics), watchdog);
     measure(metrics, hub, running, watchdog);
-    metrics.gauge("grapple_leader", "1 on the instance that runs the sync and delivery", () -> leadership.leading() ? 1 : 0);
+    metrics.gauge(
+        "grapple_leader",
+        "1 on the instance that runs the sync and delivery",
+        () -> leadership.leading() ? 1 : 0);
     Grapple app = new Grapple(db, hub, serving, running, new Leading(leadership, cluster));
-    Runnable onLoaded = () -> {
-      botRooms.loaded(hub.connections());
-      watchdog.markReady();
-      log.info("ready: rooms loaded{}", shared ? " from the database; one instance at a time leads (syncs and delivers)"
-          : "");
-    };
+    Runnable onLoaded =
+        () -> {
+          botRooms.loaded(hub.connections());
+          watchdog.markReady();
+          log.info(
+              "ready: rooms loaded{}",
+              shared
+                  ? " from the database; one instance at a time leads (syncs and delivers)"
+                  : "");
+        };
     try {
       if (shared) {
         cluster.follow(db);
         watchdog.watch("change reader", cluster::readerAlive);
       }
-      connect(config, new Connecting(db, hub, rooms, commands(hub.connections(), running), onLoaded, running),
-          leadership, cluster, shared);
+      connect(
+          config,
+          new Connecting(db, hub, rooms, commands(hub.connections(), running), onLoaded, running),
+          leadership,
+          cluster,
+          shared);
       return app;
     } catch (LoginFailed | InterruptedException | RuntimeException e) {
       serving.all().forEach(HttpListener::close);
@@ -205,23 +269,56 @@ public final class Grapple implements AutoCloseable {
     }
   }
 
+  /**
+   * The key that seals tokens, loaded when a service first asks. With SQLite a missing or other key
+   * file gives up the old tokens (logged); instances sharing PostgreSQL refuse to start instead, as
+   * one instance with another key would lock the others out.
+   */
+  private static Supplier<SecretBox> secrets(Config config, Database db) {
+    return new Supplier<>() {
+      private @Nullable SecretBox box;
+
+      @Override
+      public synchronized SecretBox get() {
+        if (box == null) {
+          box =
+              SecretBox.load(
+                  config.secrets().keyFile(),
+                  config.secrets().base64Key(),
+                  db,
+                  !config.database().shared());
+        }
+        return box;
+      }
+    };
+  }
+
   /** Who leads, and what keeps the instances in step. */
   private record Leading(Leadership leadership, Cluster cluster) {}
 
-  private static Hub hub(Config config, ConsoleGateway.Console console, Database db, List<Service> services) {
+  private static Hub hub(
+      Config config, ConsoleGateway.Console console, Database db, List<Service> services) {
     RoomGateway gateway = gateway(config, console, db);
-    Outbox outbox = new Outbox(new OutboxStore(db), gateway, config.outbox().concurrency(),
-        config.outbox().maxRetryDelay());
+    Outbox outbox =
+        new Outbox(
+            new OutboxStore(db),
+            gateway,
+            config.outbox().concurrency(),
+            config.outbox().maxRetryDelay());
     Permissions permissions = new Permissions(config.permissions(), names(services));
     ChangeLog changeLog = new ChangeLog(db, ChangeLog.newInstanceId());
-    Connections connections = new Connections(new Connections.Parts(new ConnectionStore(db, changeLog), new Kinds(),
-        gateway, permissions, outbox), Clock.systemUTC());
-    return new Hub(gateway, outbox, connections, new Changes(connections, gateway), permissions, changeLog);
+    Connections connections =
+        new Connections(
+            new Connections.Parts(
+                new ConnectionStore(db, changeLog), new Kinds(), gateway, permissions, outbox),
+            Clock.systemUTC());
+    return new Hub(
+        gateway, outbox, connections, new Changes(connections, gateway), permissions, changeLog);
   }
 
   /** Each enabled service, started; a disabled one is only known (its routes say it is off). */
-  private static void start(Config config, List<Service> services, ServiceContext context,
-      List<Started> running) {
+  private static void start(
+      Config config, List<Service> services, ServiceContext context, List<Started> running) {
     for (Service service : services) {
       ServiceSettings settings = config.settings(service.info().name());
       if (!settings.enabled()) continue;
@@ -230,7 +327,9 @@ public final class Grapple implements AutoCloseable {
     }
   }
 
-  /** Every service's names and aliases, built and planned, for permission rules and {@code help}. */
+  /**
+   * Every service's names and aliases, built and planned, for permission rules and {@code help}.
+   */
   private static ServiceNames names(List<Service> services) {
     Map<String, Set<String>> aliases = new LinkedHashMap<>();
     services.forEach(s -> aliases.put(s.info().name(), s.info().aliases()));
@@ -239,10 +338,13 @@ public final class Grapple implements AutoCloseable {
   }
 
   /** What the listeners serve. */
-  private record Listening(Hub hub, RoomStates rooms, List<Service> services, List<Started> running,
-      Metrics metrics) {}
+  private record Listening(
+      Hub hub, RoomStates rooms, List<Service> services, List<Started> running, Metrics metrics) {}
 
-  /** The webhook listener, the provisioning API (when configured) and metrics; none if one cannot bind. */
+  /**
+   * The webhook listener, the provisioning API (when configured) and metrics; none if one cannot
+   * bind.
+   */
   private static Serving listen(Config config, Listening l, Watchdog watchdog) throws IOException {
     List<HttpListener> opened = new ArrayList<>();
     try {
@@ -254,8 +356,8 @@ public final class Grapple implements AutoCloseable {
     }
   }
 
-  private static Serving open(Config config, Listening l, Watchdog watchdog, List<HttpListener> opened)
-      throws IOException {
+  private static Serving open(
+      Config config, Listening l, Watchdog watchdog, List<HttpListener> opened) throws IOException {
     Router webhookRoutes = new Router();
     List<Routes.ApiRoute> apiRoutes = new ArrayList<>();
     for (Started r : l.running()) {
@@ -264,24 +366,50 @@ public final class Grapple implements AutoCloseable {
       apiRoutes.addAll(routes.apiRoutes());
     }
     InFlight budget = new InFlight(config.listeners().maxBytesInFlight());
-    HttpListener.Shared measured = new HttpListener.Shared(watchdog, l.metrics(), budget, HttpListener.Limits.DEFAULT);
-    HttpListener webhooks = HttpListener.start(new HttpListener.Settings("webhooks",
-        address(config.listeners().webhooks()), WEBHOOK_THREADS, (status, message, id) -> Response.error(status, message),
-        path -> maskPath(l.services(), path)), webhookRoutes, measured);
+    HttpListener.Shared measured =
+        new HttpListener.Shared(watchdog, l.metrics(), budget, HttpListener.Limits.DEFAULT);
+    HttpListener webhooks =
+        HttpListener.start(
+            new HttpListener.Settings(
+                "webhooks",
+                address(config.listeners().webhooks()),
+                WEBHOOK_THREADS,
+                (status, message, id) -> Response.error(status, message),
+                path -> maskPath(l.services(), path)),
+            webhookRoutes,
+            measured);
     opened.add(webhooks);
     HttpListener provisioning = null;
     if (config.provisioning().enabled()) {
-      ProvisioningApi api = new ProvisioningApi(config.provisioning(), new ProvisioningApi.Doors(l.hub().connections(),
-          l.hub().changes(), l.rooms(), l.hub().permissions()), known(l.services()));
-      provisioning = HttpListener.start(new HttpListener.Settings("provisioning",
-          address(config.listeners().provisioning()), PROVISIONING_THREADS, ProvisioningApi::listenerError,
-          path -> path), api.router(apiRoutes), measured);
+      ProvisioningApi api =
+          new ProvisioningApi(
+              config.provisioning(),
+              new ProvisioningApi.Doors(
+                  l.hub().connections(), l.hub().changes(), l.rooms(), l.hub().permissions()),
+              known(l.services()));
+      provisioning =
+          HttpListener.start(
+              new HttpListener.Settings(
+                  "provisioning",
+                  address(config.listeners().provisioning()),
+                  PROVISIONING_THREADS,
+                  ProvisioningApi::listenerError,
+                  path -> path),
+              api.router(apiRoutes),
+              measured);
       opened.add(provisioning);
     }
-    HttpListener metricsListener = HttpListener.start(new HttpListener.Settings("metrics",
-        address(config.listeners().metrics()), METRICS_THREADS, (status, message, id) -> Response.error(status, message),
-        path -> path), l.metrics().router(),
-        new HttpListener.Shared(watchdog, RequestObserver.NONE, budget, HttpListener.Limits.DEFAULT));
+    HttpListener metricsListener =
+        HttpListener.start(
+            new HttpListener.Settings(
+                "metrics",
+                address(config.listeners().metrics()),
+                METRICS_THREADS,
+                (status, message, id) -> Response.error(status, message),
+                path -> path),
+            l.metrics().router(),
+            new HttpListener.Shared(
+                watchdog, RequestObserver.NONE, budget, HttpListener.Limits.DEFAULT));
     return new Serving(webhooks, provisioning, metricsListener, watchdog);
   }
 
@@ -305,17 +433,28 @@ public final class Grapple implements AutoCloseable {
 
   private static void measure(Metrics metrics, Hub hub, List<Started> running, Watchdog watchdog) {
     metrics.gauge("grapple_ready", "1 once rooms are loaded", () -> watchdog.ready() ? 1 : 0);
-    metrics.gauge("grapple_outbox_backlog", "Messages waiting for delivery", () -> hub.outbox().backlog());
-    metrics.counter("grapple_outbox_delivered", "Messages the homeserver accepted since start",
+    metrics.gauge(
+        "grapple_outbox_backlog", "Messages waiting for delivery", () -> hub.outbox().backlog());
+    metrics.counter(
+        "grapple_outbox_delivered",
+        "Messages the homeserver accepted since start",
         () -> hub.outbox().deliveredCount());
-    metrics.counter("grapple_outbox_refused", "Messages the homeserver refused for good since start",
+    metrics.counter(
+        "grapple_outbox_refused",
+        "Messages the homeserver refused for good since start",
         () -> hub.outbox().refusedCount());
-    metrics.gauge("grapple_connections", "Connections, by type", "type", hub.connections()::countByType);
+    metrics.gauge(
+        "grapple_connections", "Connections, by type", "type", hub.connections()::countByType);
     running.forEach(r -> r.running().measure(metrics));
   }
 
   /** What starting to lead needs. */
-  private record Connecting(Database db, Hub hub, RoomStates rooms, List<Command> commands, Runnable onLoaded,
+  private record Connecting(
+      Database db,
+      Hub hub,
+      RoomStates rooms,
+      List<Command> commands,
+      Runnable onLoaded,
       List<Started> running) {}
 
   /**
@@ -324,36 +463,51 @@ public final class Grapple implements AutoCloseable {
    * sync loaded the rooms; with PostgreSQL every instance is ready once loaded from the database,
    * and a follower starts leading when the leader is gone.
    */
-  private static void connect(Config config, Connecting c, Leadership leadership, Cluster cluster, boolean shared)
+  private static void connect(
+      Config config, Connecting c, Leadership leadership, Cluster cluster, boolean shared)
       throws LoginFailed, InterruptedException {
     Hub hub = c.hub();
-    Dispatcher dispatcher = new Dispatcher(c.commands(), hub.permissions(),
-        new Dispatcher.Settings(config.bot().commandPrefixes(), hub.gateway().botUserId()), c.rooms(),
-        Clock.systemUTC());
+    Dispatcher dispatcher =
+        new Dispatcher(
+            c.commands(),
+            hub.permissions(),
+            new Dispatcher.Settings(config.bot().commandPrefixes(), hub.gateway().botUserId()),
+            c.rooms(),
+            Clock.systemUTC());
     hub.gateway().follow(stateTypes(hub.connections().kinds()));
     hub.gateway().connect();
-    Core core = new Core(c.rooms(), hub.connections(), dispatcher, hub.outbox(),
-        new Invites(hub.gateway(), hub.permissions()), cluster::seen);
+    Core core =
+        new Core(
+            c.rooms(),
+            hub.connections(),
+            dispatcher,
+            hub.outbox(),
+            new Invites(hub.gateway(), hub.permissions()),
+            cluster::seen,
+            hub.gateway());
     if (shared) c.onLoaded().run();
-    leadership.start(new Leadership.Listener() {
-      @Override
-      public void elected() {
-        cluster.leading(true);
-        hub.outbox().start(c.db());
-        // Only now, logged in and leading: polling runs on one instance, and a start refused
-        // before this has polled nothing and recorded no backoff.
-        c.running().forEach(r -> r.running().lead());
-        hub.gateway().start(core, shared ? () -> log.info("sync: rooms loaded") : c.onLoaded());
-      }
+    leadership.start(
+        new Leadership.Listener() {
+          @Override
+          public void elected() {
+            cluster.leading(true);
+            hub.outbox().start(c.db());
+            // Only now, logged in and leading: polling runs on one instance, and a start refused
+            // before this has polled nothing and recorded no backoff.
+            c.running().forEach(r -> r.running().lead());
+            hub.gateway().start(core, shared ? () -> log.info("sync: rooms loaded") : c.onLoaded());
+          }
 
-      @Override
-      public void lost(String why) {
-        // Another instance may lead by now: going on could post twice. A supervisor restarts this
-        // one, which then joins as a follower.
-        System.err.println("grapple: stopped leading (" + why + "); exiting so that a supervisor restarts it");
-        Runtime.getRuntime().halt(LOST_LEADERSHIP_STATUS);
-      }
-    });
+          @Override
+          public void lost(String why) {
+            // Another instance may lead by now: going on could post twice. A supervisor restarts
+            // this
+            // one, which then joins as a follower.
+            System.err.println(
+                "grapple: stopped leading (" + why + "); exiting so that a supervisor restarts it");
+            Runtime.getRuntime().halt(LOST_LEADERSHIP_STATUS);
+          }
+        });
   }
 
   /** The exit status of an instance that lost the leader lock. */
@@ -361,16 +515,20 @@ public final class Grapple implements AutoCloseable {
 
   private static RoomGateway gateway(Config config, ConsoleGateway.Console console, Database db) {
     if (config.localMode()) {
-      return new ConsoleGateway(config.homeserver().domain(), config.bot().userId(), new LocalStateStore(db), console);
+      return new ConsoleGateway(
+          config.homeserver().domain(), config.bot().userId(), new LocalStateStore(db), console);
     }
-    MatrixGateway.Stores stores = new MatrixGateway.Stores(new SyncStore(db), new KeyValueStore(db),
-        new DirectRoomStore(db));
+    MatrixGateway.Stores stores =
+        new MatrixGateway.Stores(new SyncStore(db), new KeyValueStore(db), new DirectRoomStore(db));
     return new MatrixGateway(config, stores);
   }
 
-  /** The state event types the bot follows: authority, and every connection kind's (with aliases). */
+  /**
+   * The state event types the bot follows: authority, and every connection kind's (with aliases).
+   */
   private static List<String> stateTypes(Kinds kinds) {
-    List<String> types = new ArrayList<>(List.of("m.room.member", "m.room.power_levels", "m.room.create"));
+    List<String> types =
+        new ArrayList<>(List.of("m.room.member", "m.room.power_levels", "m.room.create"));
     types.addAll(kinds.eventTypes());
     return types;
   }
@@ -410,7 +568,9 @@ public final class Grapple implements AutoCloseable {
     return serving.watchdog().ready();
   }
 
-  /** Stops taking webhooks, finishes what is in flight, stops syncing and delivering, closes SQLite. */
+  /**
+   * Stops taking webhooks, finishes what is in flight, stops syncing and delivering, closes SQLite.
+   */
   @Override
   public void close() {
     log.info("shutting down");

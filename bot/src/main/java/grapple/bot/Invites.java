@@ -8,7 +8,10 @@ import java.io.IOException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Answers invitations: joins when the inviter has the login permission, declines with a reason otherwise. */
+/**
+ * Answers invitations: joins when the inviter has the login permission, declines with a reason
+ * otherwise.
+ */
 final class Invites {
   private static final Logger log = LoggerFactory.getLogger(Invites.class);
 
@@ -27,12 +30,22 @@ final class Invites {
         log.info("room {}: joined on invite from {}", invite.roomId(), invite.sender());
         return;
       }
-      gateway.leave(invite.roomId(), "Grapple declined: " + invite.sender()
-          + " does not have the login permission in Grapple's config.");
-      log.info("room {}: declined invite from {} (no login permission)", invite.roomId(), invite.sender());
+      gateway.leave(
+          invite.roomId(),
+          "Grapple declined: "
+              + invite.sender()
+              + " does not have the login permission in Grapple's config.");
+      log.info(
+          "room {}: declined invite from {} (no login permission)",
+          invite.roomId(),
+          invite.sender());
     } catch (IOException e) {
       // The invite stays pending on the homeserver; the next sync offers it again.
-      log.warn("room {}: could not answer the invite from {}: {}", invite.roomId(), invite.sender(), e.getMessage());
+      log.warn(
+          "room {}: could not answer the invite from {}: {}",
+          invite.roomId(),
+          invite.sender(),
+          e.getMessage());
     }
   }
 }

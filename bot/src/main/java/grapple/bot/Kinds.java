@@ -6,12 +6,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** The connection kinds of the running services, found by state event type (legacy aliases too) or name. */
+/**
+ * The connection kinds of the running services, found by state event type (legacy aliases too) or
+ * name.
+ */
 public final class Kinds {
   private final List<ConnectionKind<?>> all = new ArrayList<>();
   private final Map<String, ConnectionKind<?>> byEventType = new HashMap<>();
 
-  /** Adds a service's kinds; a state event type claimed twice fails start-up, naming both services. */
+  /**
+   * Adds a service's kinds; a state event type claimed twice fails start-up, naming both services.
+   */
   void add(List<ConnectionKind<?>> kinds) {
     for (ConnectionKind<?> kind : kinds) {
       register(kind.eventType(), kind);
@@ -23,8 +28,17 @@ public final class Kinds {
   private void register(String eventType, ConnectionKind<?> kind) {
     ConnectionKind<?> other = byEventType.putIfAbsent(eventType, kind);
     if (other != null) {
-      throw new IllegalStateException("the services " + other.service() + " (" + other.name() + ") and "
-          + kind.service() + " (" + kind.name() + ") both claim the state event type " + eventType);
+      throw new IllegalStateException(
+          "the services "
+              + other.service()
+              + " ("
+              + other.name()
+              + ") and "
+              + kind.service()
+              + " ("
+              + kind.name()
+              + ") both claim the state event type "
+              + eventType);
     }
   }
 

@@ -14,14 +14,19 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** {@code java -jar grapple.jar [--config PATH] [--no-console] ...}: starts Grapple until SIGTERM or Ctrl-C. */
+/**
+ * {@code java -jar grapple.jar [--config PATH] [--no-console] ...}: starts Grapple until SIGTERM or
+ * Ctrl-C.
+ */
 public final class Main {
   static final int EXIT_CONFIG = 2;
   static final int EXIT_STARTUP = 1;
-  private static final String USAGE = """
+  private static final String USAGE =
+      """
       Usage: java -jar grapple.jar [--config PATH] [--no-console] [--check-config] [--version] [--help]
              java -jar grapple.jar db copy --from <sqlite file> --to <postgresql url> [--config FILE]
 
@@ -39,8 +44,15 @@ public final class Main {
 
   /** The parsed command line. */
   record Options(Path config, boolean console, Action action) {
-    /** What the run does: start the bot, or only check the config, print the version or the help. */
-    enum Action { RUN, CHECK_CONFIG, VERSION, HELP }
+    /**
+     * What the run does: start the bot, or only check the config, print the version or the help.
+     */
+    enum Action {
+      RUN,
+      CHECK_CONFIG,
+      VERSION,
+      HELP
+    }
 
     static Options parse(String[] args) {
       Path config = Path.of("config.yml");
@@ -75,8 +87,12 @@ public final class Main {
 
   public static void main(String[] args) {
     if (args.length > 0 && args[0].equals("db")) {
-      System.exit(DatabaseCommand.run(java.util.Arrays.asList(args).subList(1, args.length), System.getenv(),
-          System.out, System.err));
+      System.exit(
+          DatabaseCommand.run(
+              java.util.Arrays.asList(args).subList(1, args.length),
+              System.getenv(),
+              System.out,
+              System.err));
       return;
     }
     Options options;
@@ -95,13 +111,18 @@ public final class Main {
     }
   }
 
-  /** The version in the jar's manifest, or {@code development} when run from classes (tests, an IDE). */
-  static String version(Package pkg) {
+  /**
+   * The version in the jar's manifest, or {@code development} when run from classes (tests, an
+   * IDE).
+   */
+  static String version(@Nullable Package pkg) {
     String version = pkg == null ? null : pkg.getImplementationVersion();
     return version == null || version.isBlank() ? "development" : version;
   }
 
-  /** Validates the config without starting anything: 0 if valid, 2 with the problems on {@code err}. */
+  /**
+   * Validates the config without starting anything: 0 if valid, 2 with the problems on {@code err}.
+   */
   static int checkConfig(Path file, PrintStream out, PrintStream err) {
     Config config;
     try {
@@ -125,10 +146,11 @@ public final class Main {
     }
     setLogLevel(config.logging().level());
     Logger log = LoggerFactory.getLogger(Main.class);
-    Thread.setDefaultUncaughtExceptionHandler((thread, failure) -> {
-      Fatal.haltIfFatal(failure);
-      log.error("thread {} died", thread.getName(), failure);
-    });
+    Thread.setDefaultUncaughtExceptionHandler(
+        (thread, failure) -> {
+          Fatal.haltIfFatal(failure);
+          log.error("thread {} died", thread.getName(), failure);
+        });
     Grapple app;
     try {
       app = Grapple.start(config, console(config, options));
@@ -144,6 +166,10 @@ public final class Main {
     return 0;
   }
 
+  // Java 17-21: console() is null unless stdin and stdout are a terminal. From 22 on it never is,
+  // and
+  // Console.isTerminal() (22) says so instead; it does not exist at release 17.
+  @SuppressWarnings("SystemConsoleNull")
   private static ConsoleGateway.Console console(Config config, Options options) throws IOException {
     if (!config.localMode() || !options.console()) return ConsoleGateway.headless(System.out);
     if (System.console() != null) {
@@ -159,16 +185,21 @@ public final class Main {
   private static void awaitTermination(Grapple app) {
     CountDownLatch stop = new CountDownLatch(1);
     CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      stop.countDown();
-      try {
-        stopped.await();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      // A signal's default exit status is 128+n; a clean shutdown after SIGTERM reports 0.
-      Runtime.getRuntime().halt(0);
-    }, "shutdown"));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  stop.countDown();
+                  try {
+                    stopped.await();
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
+                  // A signal's default exit status is 128+n; a clean shutdown after SIGTERM reports
+                  // 0.
+                  Runtime.getRuntime().halt(0);
+                },
+                "shutdown"));
     try {
       stop.await();
     } catch (InterruptedException e) {
@@ -183,17 +214,20 @@ public final class Main {
 
   private static void setLogLevel(String level) {
     org.slf4j.Logger root = LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-    if (root instanceof ch.qos.logback.classic.Logger logback) logback.setLevel(Level.toLevel(level, Level.INFO));
+    if (root instanceof ch.qos.logback.classic.Logger logback)
+      logback.setLevel(Level.toLevel(level, Level.INFO));
     org.slf4j.Logger http = LoggerFactory.getLogger("okhttp3");
     if (http instanceof ch.qos.logback.classic.Logger logback) logback.setLevel(Level.INFO);
-    // Jetty's debug lines carry full request URIs, and a webhook's URI is its secret: never below WARN.
+    // Jetty's debug lines carry full request URIs, and a webhook's URI is its secret: never below
+    // WARN.
     org.slf4j.Logger jetty = LoggerFactory.getLogger("org.eclipse.jetty");
     if (jetty instanceof ch.qos.logback.classic.Logger logback) logback.setLevel(Level.WARN);
     // A line per webhook or scrape is noise at thousands a second: shown only at debug.
     boolean verbose = level.equals("debug") || level.equals("trace");
     for (String name : new String[] {"access.webhooks", "access.metrics"}) {
       org.slf4j.Logger access = LoggerFactory.getLogger(name);
-      if (access instanceof ch.qos.logback.classic.Logger logback) logback.setLevel(verbose ? Level.INFO : Level.WARN);
+      if (access instanceof ch.qos.logback.classic.Logger logback)
+        logback.setLevel(verbose ? Level.INFO : Level.WARN);
     }
   }
 }

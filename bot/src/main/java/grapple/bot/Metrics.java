@@ -23,45 +23,75 @@ import java.util.function.Supplier;
 public final class Metrics implements RequestObserver {
   private final PrometheusRegistry registry = new PrometheusRegistry();
   private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
-  private final Counter requests = Counter.builder().name("grapple_http_requests_total")
-      .help("HTTP requests answered, by listener and status").labelNames("listener", "status").withoutExemplars()
-      .register(registry);
-  private final Histogram durations = Histogram.builder().name("grapple_http_request_duration_seconds")
-      .help("Time to answer an HTTP request, by listener").labelNames("listener").classicOnly()
-      .classicUpperBounds(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10)
-      .withoutExemplars().register(registry);
+  private final Counter requests =
+      Counter.builder()
+          .name("grapple_http_requests_total")
+          .help("HTTP requests answered, by listener and status")
+          .labelNames("listener", "status")
+          .withoutExemplars()
+          .register(registry);
+  private final Histogram durations =
+      Histogram.builder()
+          .name("grapple_http_request_duration_seconds")
+          .help("Time to answer an HTTP request, by listener")
+          .labelNames("listener")
+          .classicOnly()
+          .classicUpperBounds(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10)
+          .withoutExemplars()
+          .register(registry);
 
   public Metrics() {
     JvmMetrics.builder().register(registry);
   }
 
-  /** The data points each listener's answers land in, found once (a label lookup per request shows up at 20k/s). */
+  /**
+   * The data points each listener's answers land in, found once (a label lookup per request shows
+   * up at 20k/s).
+   */
   private final Map<String, io.prometheus.metrics.core.datapoints.CounterDataPoint> requestPoints =
       new java.util.concurrent.ConcurrentHashMap<>();
-  private final Map<String, io.prometheus.metrics.core.datapoints.DistributionDataPoint> durationPoints =
-      new java.util.concurrent.ConcurrentHashMap<>();
+
+  private final Map<String, io.prometheus.metrics.core.datapoints.DistributionDataPoint>
+      durationPoints = new java.util.concurrent.ConcurrentHashMap<>();
 
   @Override
   public void served(String listener, int status, long nanos) {
-    requestPoints.computeIfAbsent(listener + ' ' + status,
-        key -> requests.labelValues(listener, Integer.toString(status))).inc();
-    durationPoints.computeIfAbsent(listener, key -> durations.labelValues(listener)).observe(nanos / 1e9);
+    requestPoints
+        .computeIfAbsent(
+            listener + ' ' + status,
+            key -> requests.labelValues(listener, Integer.toString(status)))
+        .inc();
+    durationPoints
+        .computeIfAbsent(listener, key -> durations.labelValues(listener))
+        .observe(nanos / 1e9);
   }
 
   /** A value read when scraped, e.g. the outbox backlog. */
   public void gauge(String name, String help, DoubleSupplier value) {
-    GaugeWithCallback.builder().name(name).help(help).callback(cb -> cb.call(value.getAsDouble())).register(registry);
+    GaugeWithCallback.builder()
+        .name(name)
+        .help(help)
+        .callback(cb -> cb.call(value.getAsDouble()))
+        .register(registry);
   }
 
   /** A gauge with one label, read when scraped, e.g. connections by type. */
   public void gauge(String name, String help, String label, Supplier<Map<String, Long>> values) {
-    GaugeWithCallback.builder().name(name).help(help).labelNames(label)
-        .callback(cb -> values.get().forEach((k, v) -> cb.call(v, k))).register(registry);
+    GaugeWithCallback.builder()
+        .name(name)
+        .help(help)
+        .labelNames(label)
+        .callback(cb -> values.get().forEach((k, v) -> cb.call(v, k)))
+        .register(registry);
   }
 
   /** A count kept elsewhere (an AtomicLong), read when scraped. */
   public void counter(String name, String help, DoubleSupplier value) {
-    CounterWithCallback.builder().name(name).help(help).callback(cb -> cb.call(value.getAsDouble())).register(registry);
+    CounterWithCallback.builder()
+        .name(name)
+        .help(help)
+        .callback(cb -> cb.call(value.getAsDouble()))
+        .register(registry);
   }
 
   public Router router() {

@@ -10,9 +10,9 @@ import java.util.Map;
 import java.util.function.BooleanSupplier;
 
 /**
- * Everything Grapple knows about one outside system (webhooks, feeds, a forge): its config
- * section, its tables, its connection kinds, its commands and HTTP routes, and what it runs in
- * the background. The wiring lists one of each in {@link Grapple#services}; nothing else names a
+ * Everything Grapple knows about one outside system (webhooks, feeds, a forge): its config section,
+ * its tables, its connection kinds, its commands and HTTP routes, and what it runs in the
+ * background. The wiring lists one of each in {@link Grapple#services}; nothing else names a
  * service. To add one, write its package (one public class implementing this) and add it there.
  */
 public interface Service {
@@ -27,7 +27,9 @@ public interface Service {
     return List.of();
   }
 
-  /** A path of one of this service's routes as logs may show it (secrets masked); others unchanged. */
+  /**
+   * A path of one of this service's routes as logs may show it (secrets masked); others unchanged.
+   */
   default String maskPath(String path) {
     return path;
   }

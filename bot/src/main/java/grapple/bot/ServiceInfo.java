@@ -9,7 +9,8 @@ import java.util.Set;
  * other names permission rules may use, its connection types' state event types, and its routes
  * under {@code /v1/<name>}.
  */
-public record ServiceInfo(String name, Set<String> aliases, List<String> eventTypes, List<String> apiRoutes) {
+public record ServiceInfo(
+    String name, Set<String> aliases, List<String> eventTypes, List<String> apiRoutes) {
   public ServiceInfo {
     aliases = Set.copyOf(aliases);
     eventTypes = List.copyOf(eventTypes);

@@ -35,7 +35,9 @@ class ClusterTest {
   private static final String HOOK_EVENT = "uk.half-shot.matrix-hookshot.generic.hook";
   private static final Duration WITHIN_A_SECOND = Duration.ofSeconds(1);
   private static final List<PermissionRule> RULES =
-      List.of(new PermissionRule(ADMIN, List.of(new PermissionRule.ServiceLevel("*", PermissionLevel.ADMIN))));
+      List.of(
+          new PermissionRule(
+              ADMIN, List.of(new PermissionRule.ServiceLevel("*", PermissionLevel.ADMIN))));
 
   @TempDir Path dir;
   private final HttpClient http = HttpClient.newHttpClient();
@@ -49,7 +51,8 @@ class ClusterTest {
     Location.Postgres where = TestPostgres.newDatabase();
     String yaml = "generic: {urlPrefix: 'https://hooks.example/webhook/'}";
     leader = new TestHub(where, dir.resolve("a"), List.of(new WebhookService()), yaml, RULES, true);
-    follower = new TestHub(where, dir.resolve("b"), List.of(new WebhookService()), yaml, RULES, false);
+    follower =
+        new TestHub(where, dir.resolve("b"), List.of(new WebhookService()), yaml, RULES, false);
     leader.joined(ADMIN);
     leaderHooks = leader.listenForWebhooks();
     followerHooks = follower.listenForWebhooks();
@@ -64,7 +67,8 @@ class ClusterTest {
 
   private Changes.Applied createOn(TestHub hub, String name) throws Exception {
     ConnectionKind<?> kind = hub.connections.kinds().byEventType(HOOK_EVENT).orElseThrow();
-    return hub.changes.create(TestHub.ROOM, kind, name, Json.object().put("name", name), Changes.Actor.user(ADMIN));
+    return hub.changes.create(
+        TestHub.ROOM, kind, name, Json.object().put("name", name), Changes.Actor.user(ADMIN));
   }
 
   /** The secret id at the end of the URL the creator was told. */
@@ -75,15 +79,19 @@ class ClusterTest {
   }
 
   private int post(HttpListener listener, String hookId, String text) throws Exception {
-    HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + listener.port() + "/webhook/" + hookId))
-        .header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(Json.object().put("text", text).toString())).build();
+    HttpRequest request =
+        HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + listener.port() + "/webhook/" + hookId))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(Json.object().put("text", text).toString()))
+            .build();
     return http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
   }
 
   @Test
   void theLeaderKeepsRoomAuthorityForTheFollower() {
-    leader.state("m.room.member", "@carol:test", "@carol:test", Json.object().put("membership", "join"));
+    leader.state(
+        "m.room.member", "@carol:test", "@carol:test", Json.object().put("membership", "join"));
 
     Await.until(WITHIN_A_SECOND, () -> follower.rooms.isJoined(TestHub.ROOM, "@carol:test"));
   }
@@ -96,7 +104,8 @@ class ClusterTest {
     Await.until(WITHIN_A_SECOND, () -> leader.connections.byId(made.active().id()).isPresent());
 
     assertThat(post(leaderHooks, hookId, "via the leader")).isEqualTo(202);
-    assertThat(leader.gateway.takeSent().content().path("body").asText()).contains("via the leader");
+    assertThat(leader.gateway.takeSent().content().path("body").asText())
+        .contains("via the leader");
   }
 
   @Test
@@ -106,7 +115,8 @@ class ClusterTest {
 
     assertThat(post(followerHooks, hookId, "via the follower")).isEqualTo(202);
 
-    assertThat(leader.gateway.takeSent().content().path("body").asText()).contains("via the follower");
+    assertThat(leader.gateway.takeSent().content().path("body").asText())
+        .contains("via the follower");
     assertThat(follower.gateway.takeSent(Duration.ofMillis(300))).isNull();
   }
 
@@ -130,17 +140,30 @@ class ClusterTest {
   @Test
   void theLeaderDoesNotApplyAnEchoOfTheFollowersWriteASecondTime() throws Exception {
     follower.gateway.holdStateWrites();
-    CompletableFuture<Changes.Applied> creating = CompletableFuture.supplyAsync(() -> {
-      try {
-        return createOn(follower, "ci");
-      } catch (Exception e) {
-        throw new IllegalStateException(e);
-      }
-    });
+    CompletableFuture<Changes.Applied> creating =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return createOn(follower, "ci");
+              } catch (Exception e) {
+                throw new IllegalStateException(e);
+              }
+            });
     assertThat(follower.gateway.awaitStateWriteStarted(Duration.ofSeconds(5))).isTrue();
-    // The homeserver took the write: its echo reaches the leader's sync while the follower waits for the answer.
-    CompletableFuture<Void> echo = CompletableFuture.runAsync(() -> leader.core.onEvent(new RoomEvent.State(
-        TestHub.ROOM, "$echo", leader.gateway.botUserId(), HOOK_EVENT, "ci", Json.object().put("name", "ci")), false));
+    // The homeserver took the write: its echo reaches the leader's sync while the follower waits
+    // for the answer.
+    CompletableFuture<Void> echo =
+        CompletableFuture.runAsync(
+            () ->
+                leader.core.onEvent(
+                    new RoomEvent.State(
+                        TestHub.ROOM,
+                        "$echo",
+                        leader.gateway.botUserId(),
+                        HOOK_EVENT,
+                        "ci",
+                        Json.object().put("name", "ci")),
+                    false));
     Thread.sleep(200);
     follower.gateway.releaseStateWrites();
 
@@ -149,7 +172,8 @@ class ClusterTest {
 
     Active onLeader = leader.connections.byId(made.active().id()).orElseThrow();
     assertThat(onLeader.connection().created().by()).isEqualTo(ADMIN);
-    assertThat(new ConnectionStore(leader.db).secrets("hookId")).containsOnlyKeys(made.active().id())
+    assertThat(new ConnectionStore(leader.db).secrets("hookId"))
+        .containsOnlyKeys(made.active().id())
         .containsValue(hookId(made));
     assertThat(post(leaderHooks, hookId(made), "still the one URL")).isEqualTo(202);
   }

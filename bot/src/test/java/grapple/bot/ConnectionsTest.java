@@ -22,11 +22,30 @@ class ConnectionsTest {
   private static final class RecordingKind implements ConnectionKind<ObjectNode> {
     final List<String> opened = new ArrayList<>();
 
-    @Override public String name() { return "Recorded"; }
-    @Override public String service() { return "recorded"; }
-    @Override public String eventType() { return "org.example.recorded"; }
-    @Override public ObjectNode parse(String stateKey, ObjectNode content) { return content.deepCopy(); }
-    @Override public String stateKeyFor(ObjectNode content) { return "k"; }
+    @Override
+    public String name() {
+      return "Recorded";
+    }
+
+    @Override
+    public String service() {
+      return "recorded";
+    }
+
+    @Override
+    public String eventType() {
+      return "org.example.recorded";
+    }
+
+    @Override
+    public ObjectNode parse(String stateKey, ObjectNode content) {
+      return content.deepCopy();
+    }
+
+    @Override
+    public String stateKeyFor(ObjectNode content) {
+      return "k";
+    }
 
     @Override
     public LiveConnection open(Connection connection, ObjectNode config, boolean created) {
@@ -48,8 +67,14 @@ class ConnectionsTest {
     try (Database db = Database.open(dir.resolve("grapple.db"))) {
       ConnectionStore store = new ConnectionStore(db);
       for (String key : List.of("a", "b")) {
-        store.put(Connection.create("!r:test", kind.name(), kind.eventType(), key, Json.object(),
-            new Connection.Audit("@u:test", Instant.now())));
+        store.put(
+            Connection.create(
+                "!r:test",
+                kind.name(),
+                kind.eventType(),
+                key,
+                Json.object(),
+                new Connection.Audit("@u:test", Instant.now())));
       }
     }
     try (TestHub hub = hub(dir, kind)) {
@@ -65,20 +90,29 @@ class ConnectionsTest {
     RecordingKind kind = new RecordingKind();
     try (TestHub hub = hub(dir, kind)) {
       ObjectNode content = Json.object().put("name", "doomed");
-      Active created = hub.changes.create("!r:test", kind, "doomed", content, Changes.Actor.user("@admin:test"))
-          .active();
+      Active created =
+          hub.changes
+              .create("!r:test", kind, "doomed", content, Changes.Actor.user("@admin:test"))
+              .active();
       hub.changes.remove(created, "@admin:test");
       String bot = hub.gateway.botUserId();
 
       // The homeserver's echoes of both writes arrive after both were done, in order.
-      hub.connections.onState(new RoomEvent.State("!r:test", "$1", bot, kind.eventType(), "doomed", content), false);
+      hub.connections.onState(
+          new RoomEvent.State("!r:test", "$1", bot, kind.eventType(), "doomed", content), false);
       assertThat(hub.connections.inRoom("!r:test")).isEmpty();
-      hub.connections.onState(new RoomEvent.State("!r:test", "$2", bot, kind.eventType(), "doomed", Json.object()), false);
+      hub.connections.onState(
+          new RoomEvent.State("!r:test", "$2", bot, kind.eventType(), "doomed", Json.object()),
+          false);
       assertThat(hub.connections.inRoom("!r:test")).isEmpty();
 
-      // Caught up: state the bot wrote that the hub does not know (e.g. before a restart) is taken in.
-      hub.connections.onState(new RoomEvent.State("!r:test", "$3", bot, kind.eventType(), "doomed", content), false);
-      assertThat(hub.connections.inRoom("!r:test")).extracting(Active::stateKey).containsExactly("doomed");
+      // Caught up: state the bot wrote that the hub does not know (e.g. before a restart) is taken
+      // in.
+      hub.connections.onState(
+          new RoomEvent.State("!r:test", "$3", bot, kind.eventType(), "doomed", content), false);
+      assertThat(hub.connections.inRoom("!r:test"))
+          .extracting(Active::stateKey)
+          .containsExactly("doomed");
     }
   }
 }

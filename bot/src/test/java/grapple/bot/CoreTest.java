@@ -1,23 +1,15 @@
 package grapple.bot;
 
-import grapple.bot.room.RoomStates;
-import grapple.bot.room.RoomEvent;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import grapple.bot.config.Config;
-import grapple.bot.outbox.Outbox;
+import grapple.bot.room.RoomEvent;
 import grapple.bot.webhook.WebhookService;
-import grapple.commands.Dispatcher;
 import grapple.commands.PermissionLevel;
 import grapple.commands.PermissionRule;
-import grapple.commands.Permissions;
 import grapple.state.ConnectionStore;
-import grapple.state.Database;
 import grapple.state.Json;
-import grapple.state.OutboxStore;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -40,9 +32,16 @@ class CoreTest {
 
   @BeforeEach
   void setUp() {
-    hub = new TestHub(dir, List.of(new WebhookService()), "generic: {urlPrefix: \"http://hooks.test/webhook/\"}",
-        List.of(new PermissionRule(ADMIN, List.of(new PermissionRule.ServiceLevel("*", PermissionLevel.ADMIN)))))
-        .joined(ADMIN, GUEST);
+    hub =
+        new TestHub(
+                dir,
+                List.of(new WebhookService()),
+                "generic: {urlPrefix: \"http://hooks.test/webhook/\"}",
+                List.of(
+                    new PermissionRule(
+                        ADMIN,
+                        List.of(new PermissionRule.ServiceLevel("*", PermissionLevel.ADMIN)))))
+            .joined(ADMIN, GUEST);
     gateway = hub.gateway;
     store = new ConnectionStore(hub.db);
     core = hub.core;
@@ -65,7 +64,9 @@ class CoreTest {
   void stateWrittenByAnAdminCreatesAHookAndDirectMessagesItsUrl() throws Exception {
     state(HOOK, "hand", ADMIN, Json.object().put("name", "hand"));
 
-    assertThat(store.all()).singleElement().satisfies(c -> assertThat(c.stateKey()).isEqualTo("hand"));
+    assertThat(store.all())
+        .singleElement()
+        .satisfies(c -> assertThat(c.stateKey()).isEqualTo("hand"));
     FakeGateway.Sent dm = gateway.takeSent();
     assertThat(dm.roomId()).isEqualTo("!dm-" + ADMIN);
     assertThat(dm.content().get("body").asText()).contains("http://hooks.test/webhook/");
@@ -73,9 +74,12 @@ class CoreTest {
 
   @Test
   void stateFromTheLegacyEventTypeIsReadToo() {
-    state("uk.half-shot.matrix-github.generic.hook", "old", ADMIN, Json.object().put("name", "old"));
+    state(
+        "uk.half-shot.matrix-github.generic.hook", "old", ADMIN, Json.object().put("name", "old"));
 
-    assertThat(store.all()).singleElement().satisfies(c -> assertThat(c.eventType()).isEqualTo(HOOK));
+    assertThat(store.all())
+        .singleElement()
+        .satisfies(c -> assertThat(c.eventType()).isEqualTo(HOOK));
   }
 
   @Test
@@ -83,9 +87,12 @@ class CoreTest {
     state(HOOK, "sneaky", GUEST, Json.object().put("name", "sneaky"));
 
     assertThat(store.all()).isEmpty();
-    assertThat(gateway.stateWrites()).singleElement()
+    assertThat(gateway.stateWrites())
+        .singleElement()
         .satisfies(w -> assertThat(w.content()).isEqualTo(Json.object()));
-    assertThat(gateway.takeSent().content().get("body").asText()).contains(GUEST).contains("manageConnections");
+    assertThat(gateway.takeSent().content().get("body").asText())
+        .contains(GUEST)
+        .contains("manageConnections");
   }
 
   @Test
@@ -96,7 +103,9 @@ class CoreTest {
     state(HOOK, "keep", GUEST, Json.object());
 
     assertThat(store.all()).hasSize(1);
-    assertThat(gateway.stateWrites()).last().satisfies(w -> assertThat(w.content().get("name").asText()).isEqualTo("keep"));
+    assertThat(gateway.stateWrites())
+        .last()
+        .satisfies(w -> assertThat(w.content().get("name").asText()).isEqualTo("keep"));
   }
 
   @Test
@@ -105,14 +114,17 @@ class CoreTest {
 
     assertThat(store.all()).isEmpty();
     assertThat(gateway.takeSent().content().get("body").asText())
-        .isEqualTo("Webhook `x`: 'name' must be 2-64 characters, was 1. The connection was not changed.");
+        .isEqualTo(
+            "Webhook `x`: 'name' must be 2-64 characters, was 1. The connection was not changed.");
   }
 
   @Test
   void invalidStateReplayedAtTheNextStartIsNotAnnouncedAgain() throws Exception {
-    RoomEvent.State invalid = new RoomEvent.State(ROOM, "$bad", ADMIN, HOOK, "x", Json.object().put("name", "x"));
+    RoomEvent.State invalid =
+        new RoomEvent.State(ROOM, "$bad", ADMIN, HOOK, "x", Json.object().put("name", "x"));
     core.onEvent(invalid, false);
-    assertThat(gateway.takeSent().content().get("body").asText()).contains("The connection was not changed.");
+    assertThat(gateway.takeSent().content().get("body").asText())
+        .contains("The connection was not changed.");
 
     core.onEvent(invalid, true); // What the first sync after a restart replays.
 
@@ -152,7 +164,8 @@ class CoreTest {
     FakeGateway.Sent second = gateway.takeSent();
     FakeGateway.Sent reply = first.roomId().equals(ROOM) ? first : second;
     FakeGateway.Sent dm = first.roomId().equals(ROOM) ? second : first;
-    assertThat(reply.content().path("m.relates_to").path("m.in_reply_to").path("event_id").asText()).startsWith("$cmd");
+    assertThat(reply.content().path("m.relates_to").path("m.in_reply_to").path("event_id").asText())
+        .startsWith("$cmd");
     assertThat(reply.content().get("body").asText()).doesNotContain("http://hooks.test");
     assertThat(dm.content().get("body").asText()).contains("http://hooks.test/webhook/");
   }
@@ -165,7 +178,9 @@ class CoreTest {
 
     message(ADMIN, "!grapple webhook ci");
 
-    assertThat(gateway.takeSent().content().get("body").asText()).contains("power level").contains("is 0");
+    assertThat(gateway.takeSent().content().get("body").asText())
+        .contains("power level")
+        .contains("is 0");
   }
 
   @Test
@@ -176,7 +191,8 @@ class CoreTest {
 
     message(ADMIN, "!grapple webhook ci");
 
-    assertThat(gateway.takeSent().content().get("body").asText()).startsWith("I can't do that here")
+    assertThat(gateway.takeSent().content().get("body").asText())
+        .startsWith("I can't do that here")
         .contains(gateway.botUserId());
   }
 
@@ -191,13 +207,19 @@ class CoreTest {
   void anInviteFromAnyoneElseIsDeclinedWithAReason() {
     core.onEvent(new RoomEvent.Invite("!new:test", GUEST), false);
 
-    assertThat(gateway.membership()).singleElement().asString()
-        .startsWith("leave !new:test: ").contains(GUEST).contains("login");
+    assertThat(gateway.membership())
+        .singleElement()
+        .asString()
+        .startsWith("leave !new:test: ")
+        .contains(GUEST)
+        .contains("login");
   }
 
   @Test
   void messagesFromBeforeTheStartAreNotAnswered() throws Exception {
-    core.onEvent(new RoomEvent.Message(ROOM, "$old", ADMIN, Json.object().put("body", "!grapple help")), true);
+    core.onEvent(
+        new RoomEvent.Message(ROOM, "$old", ADMIN, Json.object().put("body", "!grapple help")),
+        true);
 
     assertThat(gateway.takeSent(Duration.ofMillis(300))).isNull();
   }

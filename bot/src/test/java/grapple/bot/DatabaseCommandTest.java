@@ -26,7 +26,10 @@ class DatabaseCommandTest {
   private final ByteArrayOutputStream err = new ByteArrayOutputStream();
 
   private int db(Map<String, String> env, String... args) {
-    return DatabaseCommand.run(List.of(args), env, new PrintStream(out, true, StandardCharsets.UTF_8),
+    return DatabaseCommand.run(
+        List.of(args),
+        env,
+        new PrintStream(out, true, StandardCharsets.UTF_8),
         new PrintStream(err, true, StandardCharsets.UTF_8));
   }
 
@@ -42,16 +45,29 @@ class DatabaseCommandTest {
   private Path installation() {
     Path file = dir.resolve("grapple.db");
     try (Database db = Database.open(file, Migrations.all(List.of()))) {
-      new ConnectionStore(db).put(grapple.state.Connection.create("!r:x", "Webhook",
-          "uk.half-shot.matrix-hookshot.generic.hook", "ci", Json.object().put("name", "ci"),
-          new grapple.state.Connection.Audit("@a:x", Instant.now())));
+      new ConnectionStore(db)
+          .put(
+              grapple.state.Connection.create(
+                  "!r:x",
+                  "Webhook",
+                  "uk.half-shot.matrix-hookshot.generic.hook",
+                  "ci",
+                  Json.object().put("name", "ci"),
+                  new grapple.state.Connection.Audit("@a:x", Instant.now())));
     }
     return file;
   }
 
   private static String url(Location.Postgres p, boolean withLogin) {
-    return "postgresql://" + (withLogin ? p.user() + ":" + p.password() + "@" : "") + p.host() + ":" + p.port() + "/"
-        + p.database() + "?" + p.parameters();
+    return "postgresql://"
+        + (withLogin ? p.user() + ":" + p.password() + "@" : "")
+        + p.host()
+        + ":"
+        + p.port()
+        + "/"
+        + p.database()
+        + "?"
+        + p.parameters();
   }
 
   @Test
@@ -62,24 +78,40 @@ class DatabaseCommandTest {
     int status = db(Map.of(), "copy", "--from", sqlite.toString(), "--to", url(target, true));
 
     assertThat(status).as(err()).isZero();
-    assertThat(out()).contains("db copy: from " + sqlite).contains("db copy: connections").contains("1 row(s)")
-        .contains("db copy: done.").doesNotContain(":" + target.password() + "@");
+    assertThat(out())
+        .contains("db copy: from " + sqlite)
+        .contains("db copy: connections")
+        .contains("1 row(s)")
+        .contains("db copy: done.")
+        .doesNotContain(":" + target.password() + "@");
     try (Database pg = Database.open(target, Migrations.all(List.of()))) {
-      assertThat(new ConnectionStore(pg).all()).singleElement()
+      assertThat(new ConnectionStore(pg).all())
+          .singleElement()
           .satisfies(c -> assertThat(c.stateKey()).isEqualTo("ci"));
     }
   }
 
   @Test
-  void theLoginComesFromTheConfigWhenTheUrlHasNoneAndTheEnvironmentsPasswordWins() throws Exception {
+  void theLoginComesFromTheConfigWhenTheUrlHasNoneAndTheEnvironmentsPasswordWins()
+      throws Exception {
     Path sqlite = installation();
     Location.Postgres target = TestPostgres.newDatabase();
     Path config = dir.resolve("config.yml");
-    Files.writeString(config, "database: {url: 'postgresql://elsewhere/db', user: " + target.user()
-        + ", password: wrong-password}\n");
+    Files.writeString(
+        config,
+        "database: {url: 'postgresql://elsewhere/db', user: "
+            + target.user()
+            + ", password: wrong-password}\n");
 
-    int status = db(Map.of("GRAPPLE_DATABASE_PASSWORD", target.password()), "copy", "--from", sqlite.toString(),
-        "--to", url(target, false), "--config=" + config);
+    int status =
+        db(
+            Map.of("GRAPPLE_DATABASE_PASSWORD", target.password()),
+            "copy",
+            "--from",
+            sqlite.toString(),
+            "--to",
+            url(target, false),
+            "--config=" + config);
 
     assertThat(status).as(err()).isZero();
   }
@@ -88,7 +120,8 @@ class DatabaseCommandTest {
   void aNonEmptyTargetIsRefusedWithExitStatusOne() throws Exception {
     Path sqlite = installation();
     Location.Postgres target = TestPostgres.newDatabase();
-    try (java.sql.Connection c = TestPostgres.connect(target); Statement s = c.createStatement()) {
+    try (java.sql.Connection c = TestPostgres.connect(target);
+        Statement s = c.createStatement()) {
       s.execute("CREATE TABLE kept (x INTEGER)");
       s.execute("INSERT INTO kept VALUES (1)");
     }
@@ -102,14 +135,17 @@ class DatabaseCommandTest {
   @Test
   void wrongArgumentsAreNamedWithTheUsage() {
     assertThat(db(Map.of(), "copy", "--to", "postgresql://h/db")).isEqualTo(2);
-    assertThat(err()).contains("--from <sqlite file> is required").contains("Usage: java -jar grapple.jar db copy");
+    assertThat(err())
+        .contains("--from <sqlite file> is required")
+        .contains("Usage: java -jar grapple.jar db copy");
   }
 
   @Test
   void aMissingSourceFileIsNamedAndNotCreated() {
     Path missing = dir.resolve("nope.db");
 
-    assertThat(db(Map.of(), "copy", "--from", missing.toString(), "--to", "postgresql://u@h/db")).isEqualTo(2);
+    assertThat(db(Map.of(), "copy", "--from", missing.toString(), "--to", "postgresql://u@h/db"))
+        .isEqualTo(2);
     assertThat(err()).contains(missing + " is not a file");
     assertThat(missing).doesNotExist();
   }

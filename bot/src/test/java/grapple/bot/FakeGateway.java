@@ -1,9 +1,9 @@
 package grapple.bot;
 
-import grapple.bot.room.RoomEvents;
-import grapple.bot.room.RoomGateway;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.room.MatrixException;
+import grapple.bot.room.RoomEvents;
+import grapple.bot.room.RoomGateway;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -17,7 +17,8 @@ import java.util.concurrent.TimeUnit;
 /** A homeserver stand-in: records what was sent, and fails sends as a test scripts it. */
 public final class FakeGateway implements RoomGateway {
   /** One accepted send. */
-  public record Sent(String roomId, String eventType, ObjectNode content, String txnId, long atNanos) {}
+  public record Sent(
+      String roomId, String eventType, ObjectNode content, String txnId, long atNanos) {}
 
   private final BlockingQueue<Sent> sent = new LinkedBlockingQueue<>();
   private final Deque<IOException> failures = new ArrayDeque<>();
@@ -25,7 +26,8 @@ public final class FakeGateway implements RoomGateway {
   private final List<Long> attemptNanos = new ArrayList<>();
   private volatile String poisonBody;
   private volatile Error poison;
-  private volatile java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(0);
+  private volatile java.util.concurrent.CountDownLatch gate =
+      new java.util.concurrent.CountDownLatch(0);
 
   @Override
   public String botUserId() {
@@ -55,8 +57,10 @@ public final class FakeGateway implements RoomGateway {
     gate.countDown();
   }
 
-  private volatile java.util.concurrent.CountDownLatch stateGate = new java.util.concurrent.CountDownLatch(0);
-  private final java.util.concurrent.CountDownLatch stateWriteStarted = new java.util.concurrent.CountDownLatch(1);
+  private volatile java.util.concurrent.CountDownLatch stateGate =
+      new java.util.concurrent.CountDownLatch(0);
+  private final java.util.concurrent.CountDownLatch stateWriteStarted =
+      new java.util.concurrent.CountDownLatch(1);
 
   /** State writes wait until {@link #releaseStateWrites}, as a slow homeserver's would. */
   public FakeGateway holdStateWrites() {
@@ -74,7 +78,8 @@ public final class FakeGateway implements RoomGateway {
   }
 
   public static MatrixException rateLimited(long retryAfterMs) {
-    return new MatrixException(429, "M_LIMIT_EXCEEDED", "Too many requests", Duration.ofMillis(retryAfterMs));
+    return new MatrixException(
+        429, "M_LIMIT_EXCEEDED", "Too many requests", Duration.ofMillis(retryAfterMs));
   }
 
   public static MatrixException forbidden() {
@@ -82,7 +87,8 @@ public final class FakeGateway implements RoomGateway {
   }
 
   @Override
-  public String send(String roomId, String eventType, ObjectNode content, String txnId) throws IOException {
+  public String send(String roomId, String eventType, ObjectNode content, String txnId)
+      throws IOException {
     try {
       gate.await();
     } catch (InterruptedException e) {
@@ -124,7 +130,8 @@ public final class FakeGateway implements RoomGateway {
   private final List<String> membership = new ArrayList<>();
 
   @Override
-  public void putState(String roomId, String eventType, String stateKey, ObjectNode content) throws IOException {
+  public void putState(String roomId, String eventType, String stateKey, ObjectNode content)
+      throws IOException {
     stateWriteStarted.countDown();
     try {
       stateGate.await();
@@ -135,7 +142,8 @@ public final class FakeGateway implements RoomGateway {
     recordState(roomId, eventType, stateKey, content);
   }
 
-  private synchronized void recordState(String roomId, String eventType, String stateKey, ObjectNode content) {
+  private synchronized void recordState(
+      String roomId, String eventType, String stateKey, ObjectNode content) {
     stateWrites.add(new StateWrite(roomId, eventType, stateKey, content.deepCopy()));
   }
 
@@ -156,6 +164,11 @@ public final class FakeGateway implements RoomGateway {
   @Override
   public synchronized void join(String roomId) {
     membership.add("join " + roomId);
+  }
+
+  @Override
+  public synchronized void redact(String roomId, String eventId, String reason, String txnId) {
+    membership.add("redact " + roomId + " " + eventId + ": " + reason);
   }
 
   @Override

@@ -23,11 +23,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A bounded, seeded fuzz of the three doors a stranger can knock on: webhook bodies, command lines
- * and provisioning API calls, against Grapple in local mode over real sockets. Every request must be
- * answered, with no 5xx but the documented 503; no command may fail inside; and afterwards every
- * thread Grapple needs is alive and a plain webhook and command still work.
- * {@code -Dgrapple.fuzz.cases=N} (default 150 per door) and {@code -Dgrapple.fuzz.seed=S} widen or
- * replay a run; a failure names the seed and the input.
+ * and provisioning API calls, against Grapple in local mode over real sockets. Every request must
+ * be answered, with no 5xx but the documented 503; no command may fail inside; and afterwards every
+ * thread Grapple needs is alive and a plain webhook and command still work. {@code
+ * -Dgrapple.fuzz.cases=N} (default 150 per door) and {@code -Dgrapple.fuzz.seed=S} widen or replay
+ * a run; a failure names the seed and the input.
  */
 class FuzzTest {
   private static final int CASES = Integer.getInteger("grapple.fuzz.cases", 150);
@@ -46,14 +46,18 @@ class FuzzTest {
   @BeforeEach
   void start() throws Exception {
     console = new ScriptedConsole();
-    String yaml = """
+    String yaml =
+        """
         database: {path: "%s"}
         listeners: {webhooks: {port: 0}, provisioning: {port: 0}, metrics: {port: 0}}
         provisioning: {secret: "%s"}
         generic: {enableHttpGet: true}
         logging: {level: error}
-        """.formatted(dir.resolve("grapple.db"), SECRET);
-    app = Grapple.start(ConfigLoader.parse(yaml, dir, Map.of(), grapple.bot.Grapple.configSections()), console);
+        """
+            .formatted(dir.resolve("grapple.db"), SECRET);
+    app =
+        Grapple.start(
+            ConfigLoader.parse(yaml, dir, Map.of(), grapple.bot.Grapple.configSections()), console);
     console.type("!grapple webhook fuzz");
     Matcher m = HOOK_ID.matcher(console.awaitPrinted("/webhook/"));
     assertThat(m.find()).isTrue();
@@ -80,7 +84,10 @@ class FuzzTest {
     assertThat(failed).as("commands that failed inside (seed %d)", SEED).isEmpty();
     assertThat(raw(app.webhookPort(), "GET /live HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"))
         .startsWith("HTTP/1.1 200");
-    assertThat(raw(app.webhookPort(), post("/webhook/" + hookId, "application/json", "{\"text\":\"still here\"}")))
+    assertThat(
+            raw(
+                app.webhookPort(),
+                post("/webhook/" + hookId, "application/json", "{\"text\":\"still here\"}")))
         .startsWith("HTTP/1.1 202");
     console.awaitPrinted("still here");
   }
@@ -89,7 +96,8 @@ class FuzzTest {
   private void check(List<String> problems, String door, Request request) {
     String answer;
     try {
-      answer = raw(door.equals("api") ? app.provisioningPort() : app.webhookPort(), request.bytes());
+      answer =
+          raw(door.equals("api") ? app.provisioningPort() : app.webhookPort(), request.bytes());
     } catch (IOException e) {
       problems.add(door + ": no answer (" + e + ") to " + request.describe());
       return;
@@ -99,7 +107,8 @@ class FuzzTest {
       return;
     }
     int status = Integer.parseInt(answer.substring(9, 12));
-    if (status >= 500 && status != 503) problems.add(door + ": " + status + " to " + request.describe() + ": " + answerBody(answer));
+    if (status >= 500 && status != 503)
+      problems.add(door + ": " + status + " to " + request.describe() + ": " + answerBody(answer));
   }
 
   /** What the console printed about commands that failed inside, until {@code last} is printed. */
@@ -110,9 +119,11 @@ class FuzzTest {
       String printed = console.nextPrinted(500);
       if (printed == null) continue;
       if (printed.contains(last)) return failed;
-      if (printed.contains(" failed: ")) failed.add(printed.length() > 300 ? printed.substring(0, 300) : printed);
+      if (printed.contains(" failed: "))
+        failed.add(printed.length() > 300 ? printed.substring(0, 300) : printed);
     }
-    throw new AssertionError("the console never printed '" + last + "': its thread is stuck or dead");
+    throw new AssertionError(
+        "the console never printed '" + last + "': its thread is stuck or dead");
   }
 
   // ---- generators
@@ -121,53 +132,72 @@ class FuzzTest {
   private record Request(byte[] bytes, String describe) {}
 
   private Request webhookRequest() {
-    String path = switch (random.nextInt(10)) {
-      case 0 -> "/webhook/" + randomWord(20);
-      case 1 -> "/webhook//" + hookId;
-      case 2 -> "/webhook/" + hookId + "%zz";
-      case 3 -> "/webhook/" + hookId + "?" + randomQuery();
-      default -> "/webhook/" + hookId;
-    };
+    String path =
+        switch (random.nextInt(10)) {
+          case 0 -> "/webhook/" + randomWord(20);
+          case 1 -> "/webhook//" + hookId;
+          case 2 -> "/webhook/" + hookId + "%zz";
+          case 3 -> "/webhook/" + hookId + "?" + randomQuery();
+          default -> "/webhook/" + hookId;
+        };
     String method = pick("POST", "POST", "POST", "PUT", "GET", "DELETE", "PATCH");
-    String type = pick("application/json", "application/json", "text/plain", "application/xml", "text/xml",
-        "application/x-www-form-urlencoded", "application/vnd.fuzz+json", "image/png", "",
-        "text/plain; charset=bogus", "application/json; charset=utf-16");
+    String type =
+        pick(
+            "application/json",
+            "application/json",
+            "text/plain",
+            "application/xml",
+            "text/xml",
+            "application/x-www-form-urlencoded",
+            "application/vnd.fuzz+json",
+            "image/png",
+            "",
+            "text/plain; charset=bogus",
+            "application/json; charset=utf-16");
     byte[] body = body(type);
-    return new Request(request(method, path, type, body), method + " " + path + " " + type + " " + body.length
-        + " bytes: " + preview(body));
+    return new Request(
+        request(method, path, type, body),
+        method + " " + path + " " + type + " " + body.length + " bytes: " + preview(body));
   }
 
   private Request apiRequest() {
     String id = random.nextBoolean() ? randomWord(8) : "%zz";
-    String path = switch (random.nextInt(8)) {
-      case 0 -> "/v1/health";
-      case 1 -> "/v1/connectiontypes";
-      case 2 -> "/v1/" + ROOM_PATH + "/connections/" + id + "?userId=%40console%3Alocalhost";
-      case 3 -> "/v1/" + randomWord(10) + "/connections?userId=" + randomQueryValue();
-      case 4 -> "/v1/github/repositories?userId=%40console%3Alocalhost";
-      default -> "/v1/" + ROOM_PATH + "/connections/uk.half-shot.matrix-hookshot.generic.hook"
-          + "?userId=%40console%3Alocalhost";
-    };
+    String path =
+        switch (random.nextInt(8)) {
+          case 0 -> "/v1/health";
+          case 1 -> "/v1/connectiontypes";
+          case 2 -> "/v1/" + ROOM_PATH + "/connections/" + id + "?userId=%40console%3Alocalhost";
+          case 3 -> "/v1/" + randomWord(10) + "/connections?userId=" + randomQueryValue();
+          case 4 -> "/v1/github/repositories?userId=%40console%3Alocalhost";
+          default ->
+              "/v1/"
+                  + ROOM_PATH
+                  + "/connections/uk.half-shot.matrix-hookshot.generic.hook"
+                  + "?userId=%40console%3Alocalhost";
+        };
     String method = pick("GET", "PUT", "PUT", "PATCH", "DELETE", "POST");
-    byte[] body = method.equals("GET") || method.equals("DELETE") ? new byte[0] : body("application/json");
+    byte[] body =
+        method.equals("GET") || method.equals("DELETE") ? new byte[0] : body("application/json");
     String auth = random.nextInt(10) == 0 ? "Bearer wrong" : "Bearer " + SECRET;
-    return new Request(request(method, path, "application/json", body, "Authorization: " + auth),
+    return new Request(
+        request(method, path, "application/json", body, "Authorization: " + auth),
         method + " " + path + " " + body.length + " bytes: " + preview(body));
   }
 
   private String commandLine() {
     String prefix = pick("!grapple ", "!hookshot ", "!GRAPPLE ", "!grapple", "hello ");
-    String command = switch (random.nextInt(9)) {
-      case 0 -> "webhook " + argument() + " " + duration();
-      case 1 -> "webhook " + argument();
-      case 2 -> "webhook remove " + argument();
-      case 3 -> "feed " + argument() + " " + argument() + " " + argument();
-      case 4 -> "feed remove " + argument();
-      case 5 -> "list " + argument();
-      case 6 -> "help " + argument();
-      case 7 -> "feed list " + argument();
-      default -> argument() + " " + argument();
-    };
+    String command =
+        switch (random.nextInt(9)) {
+          case 0 -> "webhook " + argument() + " " + duration();
+          case 1 -> "webhook " + argument();
+          case 2 -> "webhook remove " + argument();
+          case 3 -> "feed " + argument() + " " + argument() + " " + argument();
+          case 4 -> "feed remove " + argument();
+          case 5 -> "list " + argument();
+          case 6 -> "help " + argument();
+          case 7 -> "feed list " + argument();
+          default -> argument() + " " + argument();
+        };
     return (prefix + command).replace('\n', ' ');
   }
 
@@ -176,7 +206,16 @@ class FuzzTest {
     return switch (random.nextInt(6)) {
       case 0 -> randomWord(1 + random.nextInt(10));
       case 1 -> "\"" + hostileText(random.nextInt(60)).replace("\"", "") + "\"";
-      case 2 -> pick("x`", "`", "\"", "'", "[a](javascript:b)", "[a](https://x)", "http://127.0.0.1/feed", "\\");
+      case 2 ->
+          pick(
+              "x`",
+              "`",
+              "\"",
+              "'",
+              "[a](javascript:b)",
+              "[a](https://x)",
+              "http://127.0.0.1/feed",
+              "\\");
       case 3 -> hostileText(random.nextInt(3) == 0 ? 40_000 : 40).replace(" ", "");
       default -> pick("json", "yaml", "ci", "list", "remove", "generic", "feeds");
     };
@@ -192,37 +231,76 @@ class FuzzTest {
   }
 
   private byte[] body(String type) {
-    String text = switch (random.nextInt(12)) {
-      case 0 -> "[".repeat(random.nextInt(6_000)) + "]".repeat(random.nextInt(6_000));
-      case 1 -> "<a>".repeat(random.nextInt(6_000)) + "</a>".repeat(random.nextInt(6_000));
-      case 2 -> "{\"n\":" + "9".repeat(random.nextInt(2_000)) + "}";
-      case 3 -> "{\"text\":\"" + hostileText(random.nextInt(300_000)) + "\"}";
-      case 4 -> hostileText(random.nextInt(300_000));
-      case 5 -> "{\"text\":\"x\",\"html\":\"" + "<a href=\\\"javascript:x\\\">".repeat(random.nextInt(2_000)) + "\"}";
-      case 6 -> "<?xml version=\"1.0\"?><!DOCTYPE r [<!ENTITY x SYSTEM \"file:///etc/passwd\">]><r>&x;</r>";
-      case 7 -> randomJson(random.nextInt(150));
-      case 8 -> "{\"name\":\"" + randomWord(random.nextInt(80)) + "\",\"waitForComplete\":" + pick("true", "1", "\"x\"")
-          + ",\"expirationDate\":\"" + randomWord(10) + "\"}";
-      case 9 -> randomWord(random.nextInt(200)) + "=" + "%zz" + "&a=" + randomWord(5);
-      case 10 -> new String(randomBytes(random.nextInt(5_000)), StandardCharsets.ISO_8859_1);
-      default -> "{\"text\":\"hello\",\"username\":\"" + hostileText(30) + "\"}";
-    };
-    return text.getBytes(type.contains("utf-16") ? StandardCharsets.UTF_16 : StandardCharsets.UTF_8);
+    String text =
+        switch (random.nextInt(12)) {
+          case 0 -> "[".repeat(random.nextInt(6_000)) + "]".repeat(random.nextInt(6_000));
+          case 1 -> "<a>".repeat(random.nextInt(6_000)) + "</a>".repeat(random.nextInt(6_000));
+          case 2 -> "{\"n\":" + "9".repeat(random.nextInt(2_000)) + "}";
+          case 3 -> "{\"text\":\"" + hostileText(random.nextInt(300_000)) + "\"}";
+          case 4 -> hostileText(random.nextInt(300_000));
+          case 5 ->
+              "{\"text\":\"x\",\"html\":\""
+                  + "<a href=\\\"javascript:x\\\">".repeat(random.nextInt(2_000))
+                  + "\"}";
+          case 6 ->
+              "<?xml version=\"1.0\"?><!DOCTYPE r [<!ENTITY x SYSTEM \"file:///etc/passwd\">]><r>&x;</r>";
+          case 7 -> randomJson(random.nextInt(150));
+          case 8 ->
+              "{\"name\":\""
+                  + randomWord(random.nextInt(80))
+                  + "\",\"waitForComplete\":"
+                  + pick("true", "1", "\"x\"")
+                  + ",\"expirationDate\":\""
+                  + randomWord(10)
+                  + "\"}";
+          case 9 -> randomWord(random.nextInt(200)) + "=" + "%zz" + "&a=" + randomWord(5);
+          case 10 -> new String(randomBytes(random.nextInt(5_000)), StandardCharsets.ISO_8859_1);
+          default -> "{\"text\":\"hello\",\"username\":\"" + hostileText(30) + "\"}";
+        };
+    return text.getBytes(
+        type.contains("utf-16") ? StandardCharsets.UTF_16 : StandardCharsets.UTF_8);
   }
 
-  /** Text made of what renderers and parsers found hard: markup openers, backticks, escapes, odd Unicode. */
+  /**
+   * Text made of what renderers and parsers found hard: markup openers, backticks, escapes, odd
+   * Unicode.
+   */
   private String hostileText(int length) {
-    String[] units = {"\u2039", "<", "[", "](", "*a", "_", "`", "\\\\", "&#", "![", "> ", "- ", "\\n", "\\u0000", "%",
-        "\\\"", "<a ", "<!--", "{{", "\ud83d\ude00", "é"};
+    String[] units = {
+      "\u2039",
+      "<",
+      "[",
+      "](",
+      "*a",
+      "_",
+      "`",
+      "\\\\",
+      "&#",
+      "![",
+      "> ",
+      "- ",
+      "\\n",
+      "\\u0000",
+      "%",
+      "\\\"",
+      "<a ",
+      "<!--",
+      "{{",
+      "\ud83d\ude00",
+      "é"
+    };
     String unit = units[random.nextInt(units.length)];
     StringBuilder out = new StringBuilder(length);
-    while (out.length() < length) out.append(random.nextInt(5) == 0 ? units[random.nextInt(units.length)] : unit);
+    while (out.length() < length)
+      out.append(random.nextInt(5) == 0 ? units[random.nextInt(units.length)] : unit);
     return out.toString();
   }
 
   private String randomJson(int depth) {
     if (depth <= 0) return pick("1", "\"s\"", "null", "true", "-0.5e300", "\"\\ud800\"");
-    return random.nextBoolean() ? "[" + randomJson(depth - 1) + "]" : "{\"k\":" + randomJson(depth - 1) + "}";
+    return random.nextBoolean()
+        ? "[" + randomJson(depth - 1) + "]"
+        : "{\"k\":" + randomJson(depth - 1) + "}";
   }
 
   private String randomQuery() {
@@ -234,7 +312,8 @@ class FuzzTest {
   }
 
   private String randomWord(int length) {
-    String alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.~!$'()*+,;=:@";
+    String alphabet =
+        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.~!$'()*+,;=:@";
     StringBuilder out = new StringBuilder(length);
     for (int i = 0; i < length; i++) out.append(alphabet.charAt(random.nextInt(alphabet.length())));
     return out.toString();
@@ -252,8 +331,10 @@ class FuzzTest {
 
   // ---- raw HTTP
 
-  private static byte[] request(String method, String path, String type, byte[] body, String... headers) {
-    StringBuilder head = new StringBuilder(method + " " + path + " HTTP/1.1\r\nHost: fuzz\r\nConnection: close\r\n");
+  private static byte[] request(
+      String method, String path, String type, byte[] body, String... headers) {
+    StringBuilder head =
+        new StringBuilder(method + " " + path + " HTTP/1.1\r\nHost: fuzz\r\nConnection: close\r\n");
     if (!type.isEmpty()) head.append("Content-Type: ").append(type).append("\r\n");
     for (String h : headers) head.append(h).append("\r\n");
     head.append("Content-Length: ").append(body.length).append("\r\n\r\n");
@@ -281,7 +362,8 @@ class FuzzTest {
         out.write(request);
         out.flush();
       } catch (IOException e) {
-        // The server may answer (413, 503) and close before the whole body is sent; read what it said.
+        // The server may answer (413, 503) and close before the whole body is sent; read what it
+        // said.
       }
       InputStream in = socket.getInputStream();
       try {

@@ -9,7 +9,8 @@ class GrappleTest {
   void everyWebhookPathIsMaskedInLogsEvenWithAnEmptySegment() {
     assertThat(Grapple.maskPath(Grapple.services(), "/webhook/s3cr3t")).isEqualTo("/webhook/***");
     assertThat(Grapple.maskPath(Grapple.services(), "/webhook//s3cr3t")).isEqualTo("/webhook/***");
-    assertThat(Grapple.maskPath(Grapple.services(), "/webhook/s3cr3t/extra")).isEqualTo("/webhook/***");
+    assertThat(Grapple.maskPath(Grapple.services(), "/webhook/s3cr3t/extra"))
+        .isEqualTo("/webhook/***");
     assertThat(Grapple.maskPath(Grapple.services(), "/v1/health")).isEqualTo("/v1/health");
   }
 }

@@ -1,27 +1,17 @@
 package grapple.bot;
 
-import grapple.bot.room.Messages;
-import grapple.bot.room.RoomStates;
-import grapple.bot.room.RoomEvent;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import grapple.bot.config.Config;
-import grapple.bot.outbox.Outbox;
+import grapple.bot.room.Messages;
 import grapple.bot.webhook.WebhookService;
-import grapple.commands.Dispatcher;
 import grapple.commands.PermissionLevel;
 import grapple.commands.PermissionRule;
-import grapple.commands.Permissions;
 import grapple.state.ConnectionStore;
-import grapple.state.Database;
 import grapple.state.Json;
-import grapple.state.OutboxStore;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -29,12 +19,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Inputs a hostile room member can send, through the core as the sync thread hands them over:
- * each is answered or refused, no link reaches the bot's own messages, and the next event is
- * handled as usual.
+ * Inputs a hostile room member can send, through the core as the sync thread hands them over: each
+ * is answered or refused, no link reaches the bot's own messages, and the next event is handled as
+ * usual.
  */
 class HostileInputTest {
-  private static final String ROOM = "!room:test";
   private static final String ADMIN = "@admin:test";
   private static final String GUEST = "@guest:test";
 
@@ -45,10 +34,19 @@ class HostileInputTest {
 
   @BeforeEach
   void setUp() {
-    hub = new TestHub(dir, List.of(new WebhookService()), "generic: {urlPrefix: \"http://hooks.test/webhook/\"}",
-        List.of(new PermissionRule(ADMIN, List.of(new PermissionRule.ServiceLevel("*", PermissionLevel.ADMIN))),
-            new PermissionRule(GUEST, List.of(new PermissionRule.ServiceLevel("*", PermissionLevel.COMMANDS)))))
-        .joined(ADMIN, GUEST);
+    hub =
+        new TestHub(
+                dir,
+                List.of(new WebhookService()),
+                "generic: {urlPrefix: \"http://hooks.test/webhook/\"}",
+                List.of(
+                    new PermissionRule(
+                        ADMIN,
+                        List.of(new PermissionRule.ServiceLevel("*", PermissionLevel.ADMIN))),
+                    new PermissionRule(
+                        GUEST,
+                        List.of(new PermissionRule.ServiceLevel("*", PermissionLevel.COMMANDS)))))
+            .joined(ADMIN, GUEST);
     gateway = hub.gateway;
     store = new ConnectionStore(hub.db);
   }
@@ -71,7 +69,8 @@ class HostileInputTest {
   }
 
   @Test
-  void aFortyKilobyteDurationFromAPowerLevelZeroUserIsRefusedAndTheNextCommandAnswered() throws Exception {
+  void aFortyKilobyteDurationFromAPowerLevelZeroUserIsRefusedAndTheNextCommandAnswered()
+      throws Exception {
     message(GUEST, "!grapple webhook abc " + "1s".repeat(20_000));
     message(GUEST, "!grapple list");
 
@@ -84,7 +83,9 @@ class HostileInputTest {
     message(ADMIN, "!grapple webhook abc " + "1s".repeat(20_000));
 
     ObjectNode reply = nextReply();
-    assertThat(reply.get("body").asText()).contains("Invalid duration").contains("use a number and a unit");
+    assertThat(reply.get("body").asText())
+        .contains("Invalid duration")
+        .contains("use a number and a unit");
     assertThat(Messages.size(reply)).isLessThan(Messages.MAX_CONTENT_BYTES);
   }
 
@@ -95,16 +96,24 @@ class HostileInputTest {
 
     for (int i = 0; i < 2; i++) {
       String html = nextReply().get("formatted_body").asText();
-      assertThat(html).contains("Unknown command <code>x` [Verify your account](").doesNotContain("<a");
+      assertThat(html)
+          .contains("Unknown command <code>x` [Verify your account](")
+          .doesNotContain("<a");
     }
   }
 
   @Test
   void aStateKeyEchoedInANoticeStaysLiteral() throws Exception {
-    state("uk.half-shot.matrix-hookshot.generic.hook", "x` [pwn](https://evil.example) `", ADMIN, Json.object().put("name", "x"));
+    state(
+        "uk.half-shot.matrix-hookshot.generic.hook",
+        "x` [pwn](https://evil.example) `",
+        ADMIN,
+        Json.object().put("name", "x"));
 
     String html = nextReply().get("formatted_body").asText();
-    assertThat(html).contains("Webhook <code>x` [pwn](https://evil.example) `</code>").doesNotContain("<a");
+    assertThat(html)
+        .contains("Webhook <code>x` [pwn](https://evil.example) `</code>")
+        .doesNotContain("<a");
   }
 
   @Test
@@ -114,7 +123,11 @@ class HostileInputTest {
     for (int i = 0; i < 5_000; i++) nested = nested.addArray();
 
     state("uk.half-shot.matrix-hookshot.generic.hook", "deep", ADMIN, deep);
-    state("uk.half-shot.matrix-hookshot.generic.hook", "fine", ADMIN, Json.object().put("name", "fine"));
+    state(
+        "uk.half-shot.matrix-hookshot.generic.hook",
+        "fine",
+        ADMIN,
+        Json.object().put("name", "fine"));
 
     assertThat(store.all()).extracting(c -> c.stateKey()).containsExactly("fine");
   }
@@ -123,7 +136,11 @@ class HostileInputTest {
   void aListTooLongForOneEventIsCutNotRefusedByTheHomeserver() throws Exception {
     for (int i = 0; i < 1_500; i++) {
       String name = "hook-with-a-rather-long-name-" + i;
-      state("uk.half-shot.matrix-hookshot.generic.hook", name, ADMIN, Json.object().put("name", name));
+      state(
+          "uk.half-shot.matrix-hookshot.generic.hook",
+          name,
+          ADMIN,
+          Json.object().put("name", name));
     }
     while (gateway.takeSent(Duration.ofMillis(500)) != null) {
       // The direct messages with the hooks' URLs.

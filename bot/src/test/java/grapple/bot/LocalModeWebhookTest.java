@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
 
 /** The webhook listener's contract (CONTRACT §6), in local mode, over real sockets and SQLite. */
 class LocalModeWebhookTest {
-  private static final Pattern URL = Pattern.compile("http://127\\.0\\.0\\.1:\\d+/webhook/[A-Za-z0-9_-]+");
+  private static final Pattern URL =
+      Pattern.compile("http://127\\.0\\.0\\.1:\\d+/webhook/[A-Za-z0-9_-]+");
   private static final MediaType JSON = MediaType.get("application/json");
 
   @TempDir Path dir;
@@ -44,13 +45,18 @@ class LocalModeWebhookTest {
   }
 
   private Grapple start(String extraGeneric, String domain) throws Exception {
-    Config config = ConfigLoader.parse("""
+    Config config =
+        ConfigLoader.parse(
+            """
         homeserver: {domain: %s}
         database: {path: "%s"}
         listeners: {webhooks: {port: 0}, provisioning: {port: 0}, metrics: {port: 0}}
         generic: {payloadSizeLimit: 4kb%s}
-        """.formatted(domain, dir.resolve("grapple.db"), extraGeneric), dir, Map.of(),
-        grapple.bot.Grapple.configSections());
+        """
+                .formatted(domain, dir.resolve("grapple.db"), extraGeneric),
+            dir,
+            Map.of(),
+            grapple.bot.Grapple.configSections());
     return Grapple.start(config, console);
   }
 
@@ -67,8 +73,12 @@ class LocalModeWebhookTest {
   }
 
   private Response post(String url, String contentType, String body) throws IOException {
-    return http.newCall(new Request.Builder().url(url)
-        .post(RequestBody.create(body, MediaType.get(contentType))).build()).execute();
+    return http.newCall(
+            new Request.Builder()
+                .url(url)
+                .post(RequestBody.create(body, MediaType.get(contentType)))
+                .build())
+        .execute();
   }
 
   @Test
@@ -84,7 +94,8 @@ class LocalModeWebhookTest {
 
   @Test
   void anUnknownHookIs404WithTheContractsBody() throws Exception {
-    try (Response r = post("http://127.0.0.1:" + app.webhookPort() + "/webhook/nope", "application/json", "{}")) {
+    try (Response r =
+        post("http://127.0.0.1:" + app.webhookPort() + "/webhook/nope", "application/json", "{}")) {
       assertThat(r.code()).isEqualTo(404);
       assertThat(r.body().string()).isEqualTo("{\"ok\":false,\"error\":\"Webhook not found\"}");
     }
@@ -93,9 +104,12 @@ class LocalModeWebhookTest {
   @Test
   void anExpiredHookIs404SayingSo() throws Exception {
     String url = createHook("old");
-    console.type("/state uk.half-shot.matrix-hookshot.generic.hook old "
-        + "{\"name\":\"old\",\"expirationDate\":\"2020-01-01T00:00:00Z\"}");
-    console.type("/state"); // the console takes lines in order: once this one's usage note is out, the state is in
+    console.type(
+        "/state uk.half-shot.matrix-hookshot.generic.hook old "
+            + "{\"name\":\"old\",\"expirationDate\":\"2020-01-01T00:00:00Z\"}");
+    console.type(
+        "/state"); // the console takes lines in order: once this one's usage note is out, the state
+    // is in
     console.awaitPrinted("Usage: /state");
 
     try (Response r = post(url, "application/json", "{}")) {
@@ -118,19 +132,21 @@ class LocalModeWebhookTest {
   @Test
   void aChunkedBodyOverTheLimitIs413Too() throws Exception {
     String url = createHook("chunky");
-    RequestBody chunked = new RequestBody() {
-      @Override
-      public MediaType contentType() {
-        return JSON;
-      }
+    RequestBody chunked =
+        new RequestBody() {
+          @Override
+          public MediaType contentType() {
+            return JSON;
+          }
 
-      @Override
-      public void writeTo(BufferedSink sink) throws IOException {
-        for (int i = 0; i < 100; i++) sink.writeUtf8("x".repeat(100));
-      }
-    };
+          @Override
+          public void writeTo(BufferedSink sink) throws IOException {
+            for (int i = 0; i < 100; i++) sink.writeUtf8("x".repeat(100));
+          }
+        };
 
-    try (Response r = http.newCall(new Request.Builder().url(url).post(chunked).build()).execute()) {
+    try (Response r =
+        http.newCall(new Request.Builder().url(url).post(chunked).build()).execute()) {
       assertThat(r.code()).isEqualTo(413);
     }
   }
@@ -204,11 +220,16 @@ class LocalModeWebhookTest {
 
       try (Response r = post(url, "text/plain", "anyone there?")) {
         assertThat(r.code()).isEqualTo(410);
-        assertThat(r.body().string()).isEqualTo("{\"ok\":false,\"error\":\"This hook's room !console:localhost"
-            + " is one the bot is not in; nothing was accepted\"}");
+        assertThat(r.body().string())
+            .isEqualTo(
+                "{\"ok\":false,\"error\":\"This hook's room !console:localhost"
+                    + " is one the bot is not in; nothing was accepted\"}");
       }
-      assertThat(log.list).extracting(ILoggingEvent::getFormattedMessage).containsExactly("1 connection(s) in 1 room(s)"
-          + " the bot is not in do nothing until it joins them (their webhooks answer 410): !console:localhost (1)");
+      assertThat(log.list)
+          .extracting(ILoggingEvent::getFormattedMessage)
+          .containsExactly(
+              "1 connection(s) in 1 room(s)"
+                  + " the bot is not in do nothing until it joins them (their webhooks answer 410): !console:localhost (1)");
     } finally {
       botRooms.detachAppender(log);
     }
@@ -217,10 +238,13 @@ class LocalModeWebhookTest {
   @Test
   void liveAndReadyAnswer() throws Exception {
     for (String path : new String[] {"/live", "/ready"}) {
-      try (Response r = http.newCall(new Request.Builder()
-          .url("http://127.0.0.1:" + app.webhookPort() + path).build()).execute()) {
+      try (Response r =
+          http.newCall(
+                  new Request.Builder().url("http://127.0.0.1:" + app.webhookPort() + path).build())
+              .execute()) {
         assertThat(r.code()).isEqualTo(200);
-        assertThat(r.body().string()).isEqualTo(path.equals("/ready") ? "{\"ok\":true,\"leader\":true}" : "{\"ok\":true}");
+        assertThat(r.body().string())
+            .isEqualTo(path.equals("/ready") ? "{\"ok\":true,\"leader\":true}" : "{\"ok\":true}");
       }
     }
   }
@@ -233,11 +257,16 @@ class LocalModeWebhookTest {
     }
     console.awaitPrinted("count me");
 
-    try (Response r = http.newCall(new Request.Builder()
-        .url("http://127.0.0.1:" + app.metricsPort() + "/metrics").build()).execute()) {
+    try (Response r =
+        http.newCall(
+                new Request.Builder()
+                    .url("http://127.0.0.1:" + app.metricsPort() + "/metrics")
+                    .build())
+            .execute()) {
       String text = r.body().string();
       assertThat(r.code()).isEqualTo(200);
-      assertThat(text).contains("grapple_http_requests_total{listener=\"webhooks\",status=\"202\"} 1.0")
+      assertThat(text)
+          .contains("grapple_http_requests_total{listener=\"webhooks\",status=\"202\"} 1.0")
           .contains("grapple_connections{type=\"Webhook\"} 1.0")
           .containsPattern("grapple_outbox_delivered_total [1-9]")
           .contains("grapple_ready 1.0")

@@ -27,7 +27,8 @@ class MainTest {
 
   @Test
   void configPathMayFollowAnEqualsSign() {
-    assertThat(parse("--config=/etc/grapple/config.yml").config()).isEqualTo(Path.of("/etc/grapple/config.yml"));
+    assertThat(parse("--config=/etc/grapple/config.yml").config())
+        .isEqualTo(Path.of("/etc/grapple/config.yml"));
   }
 
   @Test
@@ -43,7 +44,8 @@ class MainTest {
   @Test
   void versionAndCheckConfigAreActions() {
     assertThat(parse("--version").action()).isEqualTo(Main.Options.Action.VERSION);
-    assertThat(parse("--check-config", "--config=x.yml").action()).isEqualTo(Main.Options.Action.CHECK_CONFIG);
+    assertThat(parse("--check-config", "--config=x.yml").action())
+        .isEqualTo(Main.Options.Action.CHECK_CONFIG);
     assertThat(parse().action()).isEqualTo(Main.Options.Action.RUN);
   }
 
@@ -56,13 +58,16 @@ class MainTest {
   @Test
   void checkConfigSaysAValidConfigIsValidAndStartsNothing() throws IOException {
     Path db = dir.resolve("grapple.db");
-    Path file = Files.writeString(dir.resolve("config.yml"), "homeserver: {domain: example.org}\n"
-        + "database: {path: \"" + db + "\"}\n");
+    Path file =
+        Files.writeString(
+            dir.resolve("config.yml"),
+            "homeserver: {domain: example.org}\n" + "database: {path: \"" + db + "\"}\n");
 
     int status = Main.checkConfig(file, print(out), print(err));
 
     assertThat(status).isZero();
-    assertThat(text(out)).isEqualTo("config: " + file + " is valid (local mode, bot @grapple:example.org)\n");
+    assertThat(text(out))
+        .isEqualTo("config: " + file + " is valid (local mode, bot @grapple:example.org)\n");
     assertThat(db).as("no database was opened").doesNotExist();
   }
 
@@ -73,7 +78,8 @@ class MainTest {
     int status = Main.checkConfig(file, print(out), print(err));
 
     assertThat(status).isEqualTo(2);
-    assertThat(text(err)).isEqualTo("config: feeds.pollIntervalSeconds: must be at least 60, was 5\n");
+    assertThat(text(err))
+        .isEqualTo("config: feeds.pollIntervalSeconds: must be at least 60, was 5\n");
   }
 
   @Test
@@ -83,8 +89,13 @@ class MainTest {
     int status = Main.checkConfig(file, print(out), print(err));
 
     assertThat(status).isEqualTo(2);
-    assertThat(text(err)).isEqualTo("config: file not found: " + file + " (copy config.sample.yml to " + file
-        + " to start)\n");
+    assertThat(text(err))
+        .isEqualTo(
+            "config: file not found: "
+                + file
+                + " (copy config.sample.yml to "
+                + file
+                + " to start)\n");
   }
 
   @Test
@@ -95,23 +106,33 @@ class MainTest {
       int status = runCapturingStderr(config("webhooks: {port: " + port + "}, metrics: {port: 0}"));
 
       assertThat(status).isEqualTo(Main.EXIT_STARTUP);
-      String expected = "grapple: cannot start: the webhooks listener cannot listen on 127.0.0.1:" + port + ":";
+      String expected =
+          "grapple: cannot start: the webhooks listener cannot listen on 127.0.0.1:" + port + ":";
       assertThat(text(err)).containsOnlyOnce("cannot listen on").contains(expected);
     }
   }
 
   @Test
-  void aBindAddressThatIsNotThisMachinesStopsTheStartNamingItAndFreesTheOtherPorts() throws IOException {
+  void aBindAddressThatIsNotThisMachinesStopsTheStartNamingItAndFreesTheOtherPorts()
+      throws IOException {
     int webhookPort = freePort();
 
-    int status = runCapturingStderr(config("webhooks: {port: " + webhookPort + "}, "
-        + "metrics: {bindAddress: 192.0.2.1, port: 0}"));
+    int status =
+        runCapturingStderr(
+            config(
+                "webhooks: {port: "
+                    + webhookPort
+                    + "}, "
+                    + "metrics: {bindAddress: 192.0.2.1, port: 0}"));
 
     assertThat(status).isEqualTo(Main.EXIT_STARTUP);
-    assertThat(text(err)).containsOnlyOnce("cannot listen on")
+    assertThat(text(err))
+        .containsOnlyOnce("cannot listen on")
         .contains("grapple: cannot start: the metrics listener cannot listen on 192.0.2.1:0: ");
     try (ServerSocket again = new ServerSocket(webhookPort, 1, InetAddress.getLoopbackAddress())) {
-      assertThat(again.getLocalPort()).as("the webhook listener bound before let go of its port").isEqualTo(webhookPort);
+      assertThat(again.getLocalPort())
+          .as("the webhook listener bound before let go of its port")
+          .isEqualTo(webhookPort);
     }
   }
 
@@ -123,15 +144,19 @@ class MainTest {
 
   /** A local-mode config in {@link #dir} with these listeners (the others on free ports). */
   private Path config(String listeners) throws IOException {
-    return Files.writeString(dir.resolve("config.yml"), """
+    return Files.writeString(
+        dir.resolve("config.yml"),
+        """
         database: {path: "%s"}
         listeners: {provisioning: {port: 0}, %s}
-        """.formatted(dir.resolve("grapple.db"), listeners));
+        """
+            .formatted(dir.resolve("grapple.db"), listeners));
   }
 
   /** Runs Main headless, with stderr (where the log goes too) captured in {@link #err}. */
   private int runCapturingStderr(Path config) {
-    return capturingStderr(() -> Main.run(new Main.Options(config, false, Main.Options.Action.RUN)));
+    return capturingStderr(
+        () -> Main.run(new Main.Options(config, false, Main.Options.Action.RUN)));
   }
 
   private int capturingStderr(IntSupplier run) {

@@ -20,7 +20,9 @@ public final class ScriptedConsole implements ConsoleGateway.Console {
     typed.add(END);
   }
 
-  /** The next printed text containing {@code fragment}, skipping others; fails after five seconds. */
+  /**
+   * The next printed text containing {@code fragment}, skipping others; fails after five seconds.
+   */
   public String awaitPrinted(String fragment) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
     while (System.nanoTime() < deadline) {

@@ -26,34 +26,64 @@ class SlowHomeserverTest {
   @TempDir Path dir;
 
   @Test
-  void aStateWriteWaitingOnASlowHomeserverHoldsUpNeitherAnotherRoomsCommandNorAWebhook() throws Exception {
-    try (TestHub hub = new TestHub(dir, List.of(new WebhookService()), "",
-        List.of(new PermissionRule(ADMIN, List.of(new PermissionRule.ServiceLevel("*", PermissionLevel.ADMIN)))))) {
+  void aStateWriteWaitingOnASlowHomeserverHoldsUpNeitherAnotherRoomsCommandNorAWebhook()
+      throws Exception {
+    try (TestHub hub =
+        new TestHub(
+            dir,
+            List.of(new WebhookService()),
+            "",
+            List.of(
+                new PermissionRule(
+                    ADMIN,
+                    List.of(new PermissionRule.ServiceLevel("*", PermissionLevel.ADMIN)))))) {
       hub.joined(ADMIN).joinedIn(OTHER_ROOM, ADMIN);
       hub.message(OTHER_ROOM, ADMIN, "!grapple webhook ready");
       String url = hookUrlFrom(hub);
       int port = hub.listenForWebhooks().port();
       hub.gateway.holdStateWrites();
 
-      CompletableFuture<Void> slow = CompletableFuture.runAsync(() -> hub.message(ADMIN, "!grapple webhook slow"));
+      CompletableFuture<Void> slow =
+          CompletableFuture.runAsync(() -> hub.message(ADMIN, "!grapple webhook slow"));
       assertThat(hub.gateway.awaitStateWriteStarted(Duration.ofSeconds(5))).isTrue();
       // The sync thread's next event, in another room, is taken in while that write waits.
-      CompletableFuture.runAsync(() -> hub.state(OTHER_ROOM, "uk.half-shot.matrix-hookshot.generic.hook", "byhand",
-          ADMIN, Json.object().put("name", "byhand"))).get(5, TimeUnit.SECONDS);
+      CompletableFuture.runAsync(
+              () ->
+                  hub.state(
+                      OTHER_ROOM,
+                      "uk.half-shot.matrix-hookshot.generic.hook",
+                      "byhand",
+                      ADMIN,
+                      Json.object().put("name", "byhand")))
+          .get(5, TimeUnit.SECONDS);
       hub.message(OTHER_ROOM, ADMIN, "!grapple list");
-      HttpResponse<String> posted = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-          URI.create("http://127.0.0.1:" + port + "/webhook/" + url.substring(url.lastIndexOf('/') + 1)))
-          .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{\"text\":\"hi\"}"))
-          .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> posted =
+          HttpClient.newHttpClient()
+              .send(
+                  HttpRequest.newBuilder(
+                          URI.create(
+                              "http://127.0.0.1:"
+                                  + port
+                                  + "/webhook/"
+                                  + url.substring(url.lastIndexOf('/') + 1)))
+                      .header("Content-Type", "application/json")
+                      .POST(HttpRequest.BodyPublishers.ofString("{\"text\":\"hi\"}"))
+                      .timeout(Duration.ofSeconds(5))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString());
 
       assertThat(posted.statusCode()).isEqualTo(202);
-      assertThat(hub.connections.inRoom(OTHER_ROOM)).extracting(Active::stateKey).containsExactly("byhand", "ready");
+      assertThat(hub.connections.inRoom(OTHER_ROOM))
+          .extracting(Active::stateKey)
+          .containsExactly("byhand", "ready");
       assertThat(nextBodyIn(hub, OTHER_ROOM)).startsWith("Connections in this room");
       assertThat(nextBodyIn(hub, OTHER_ROOM)).isEqualTo("hi");
       assertThat(slow).isNotDone();
       hub.gateway.releaseStateWrites();
       slow.get(5, TimeUnit.SECONDS);
-      assertThat(hub.connections.inRoom(TestHub.ROOM)).extracting(Active::stateKey).containsExactly("slow");
+      assertThat(hub.connections.inRoom(TestHub.ROOM))
+          .extracting(Active::stateKey)
+          .containsExactly("slow");
     }
   }
 

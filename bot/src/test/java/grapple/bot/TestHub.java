@@ -13,8 +13,8 @@ import grapple.commands.Permissions;
 import grapple.commands.ServiceNames;
 import grapple.state.ChangeLog;
 import grapple.state.ConnectionStore;
-import grapple.state.Dialect;
 import grapple.state.Database;
+import grapple.state.Dialect;
 import grapple.state.Json;
 import grapple.state.Location;
 import grapple.state.Migrations;
@@ -29,8 +29,8 @@ import java.util.Map;
 
 /**
  * The hub as Grapple wires it (connections, changes, core, dispatcher, outbox) on a real SQLite
- * file (or PostgreSQL database) and a {@link FakeGateway}, with the given services started from their config sections:
- * what tests of commands, room state and services drive.
+ * file (or PostgreSQL database) and a {@link FakeGateway}, with the given services started from
+ * their config sections: what tests of commands, room state and services drive.
  */
 final class TestHub implements AutoCloseable {
   static final String ROOM = "!room:test";
@@ -47,31 +47,58 @@ final class TestHub implements AutoCloseable {
   private final List<Service> services;
   private final List<grapple.bot.http.HttpListener> listeners = new ArrayList<>();
 
-  /** {@code yaml}: config sections of the services (e.g. {@code generic: {urlPrefix: ...}}); may be empty. */
+  /**
+   * {@code yaml}: config sections of the services (e.g. {@code generic: {urlPrefix: ...}}); may be
+   * empty.
+   */
   TestHub(Path dir, List<Service> services, String yaml, List<PermissionRule> rules) {
     this(Location.sqlite(dir.resolve("grapple.db")), dir, services, yaml, rules, true);
   }
 
   /**
    * A hub on {@code where}; with PostgreSQL it follows the other instances' changes like Grapple
-   * does, and when it {@code leads} it delivers, keeps room authority and runs the services' lead().
+   * does, and when it {@code leads} it delivers, keeps room authority and runs the services'
+   * lead().
    */
-  TestHub(Location where, Path dir, List<Service> services, String yaml, List<PermissionRule> rules, boolean leads) {
+  TestHub(
+      Location where,
+      Path dir,
+      List<Service> services,
+      String yaml,
+      List<PermissionRule> rules,
+      boolean leads) {
     this.services = List.copyOf(services);
-    db = Database.open(where, Migrations.all(services.stream().flatMap(s -> s.migrations().stream()).toList()));
+    db =
+        Database.open(
+            where,
+            Migrations.all(services.stream().flatMap(s -> s.migrations().stream()).toList()));
     outbox = new Outbox(new OutboxStore(db), gateway, 2, Duration.ofMillis(100));
     if (leads) outbox.start(db);
     Map<String, List<String>> aliases = new java.util.HashMap<>();
     services.forEach(s -> aliases.put(s.info().name(), List.copyOf(s.info().aliases())));
     Permissions permissions = new Permissions(rules, new ServiceNames(aliases));
     ChangeLog changeLog = new ChangeLog(db, ChangeLog.newInstanceId());
-    connections = new Connections(new Connections.Parts(new ConnectionStore(db, changeLog), new Kinds(), gateway,
-        permissions, outbox), Clock.systemUTC());
-    cluster = new Cluster(changeLog, new RoomStateStore(db, changeLog), connections, rooms, Clock.systemUTC());
+    connections =
+        new Connections(
+            new Connections.Parts(
+                new ConnectionStore(db, changeLog), new Kinds(), gateway, permissions, outbox),
+            Clock.systemUTC());
+    cluster =
+        new Cluster(
+            changeLog, new RoomStateStore(db, changeLog), connections, rooms, Clock.systemUTC());
     changes = new Changes(connections, gateway);
     Config config = ConfigLoader.parse(yaml, dir, Map.of(), Grapple.configSections(services));
     BotRooms botRooms = new BotRooms(rooms, gateway.botUserId());
-    ServiceContext context = new ServiceContext(db, outbox, connections, changes, botRooms, Clock.systemUTC());
+    ServiceContext context =
+        new ServiceContext(
+            db,
+            outbox,
+            connections,
+            changes,
+            botRooms,
+            Clock.systemUTC(),
+            permissions,
+            () -> grapple.state.SecretBox.of(new byte[32]));
     List<Command> commands = new ArrayList<>(new CoreCommands(connections).commands());
     for (Service service : services) {
       Service.Running r = service.start(config.settings(service.info().name()), context);
@@ -88,19 +115,39 @@ final class TestHub implements AutoCloseable {
       cluster.follow(db);
     }
     botRooms.loaded(connections);
-    Dispatcher dispatcher = new Dispatcher(commands, permissions,
-        new Dispatcher.Settings(List.of("!grapple"), gateway.botUserId()), rooms, Clock.systemUTC());
-    core = new Core(rooms, connections, dispatcher, outbox, new Invites(gateway, permissions), cluster::seen);
+    Dispatcher dispatcher =
+        new Dispatcher(
+            commands,
+            permissions,
+            new Dispatcher.Settings(List.of("!grapple"), gateway.botUserId()),
+            rooms,
+            Clock.systemUTC());
+    core =
+        new Core(
+            rooms,
+            connections,
+            dispatcher,
+            outbox,
+            new Invites(gateway, permissions),
+            cluster::seen,
+            gateway);
   }
 
   /** A webhook listener on a free port serving the services' receivers. */
   grapple.bot.http.HttpListener listenForWebhooks() throws java.io.IOException {
     grapple.bot.http.Router router = new grapple.bot.http.Router();
-    for (int i = 0; i < running.size(); i++) running.get(i).routes(new Routes(router, services.get(i).info().name()));
-    grapple.bot.http.HttpListener listener = grapple.bot.http.HttpListener.start(new grapple.bot.http.HttpListener.Settings(
-        "webhooks", new java.net.InetSocketAddress("127.0.0.1", 0), 4,
-        (status, message, id) -> grapple.bot.http.Response.error(status, message), path -> path), router,
-        grapple.bot.http.TestListeners.shared());
+    for (int i = 0; i < running.size(); i++)
+      running.get(i).routes(new Routes(router, services.get(i).info().name()));
+    grapple.bot.http.HttpListener listener =
+        grapple.bot.http.HttpListener.start(
+            new grapple.bot.http.HttpListener.Settings(
+                "webhooks",
+                new java.net.InetSocketAddress("127.0.0.1", 0),
+                4,
+                (status, message, id) -> grapple.bot.http.Response.error(status, message),
+                path -> path),
+            router,
+            grapple.bot.http.TestListeners.shared());
     listeners.add(listener);
     return listener;
   }
@@ -114,11 +161,17 @@ final class TestHub implements AutoCloseable {
   TestHub joinedIn(String room, String admin, String... others) {
     ObjectNode levels = Json.object().put("state_default", 50);
     levels.putObject("users").put(admin, 100).put(gateway.botUserId(), 50);
-    state(room, "m.room.create", "", admin, Json.object().put("room_version", "11").put("creator", admin));
+    state(
+        room,
+        "m.room.create",
+        "",
+        admin,
+        Json.object().put("room_version", "11").put("creator", admin));
     state(room, "m.room.power_levels", "", admin, levels);
     List<String> members = new ArrayList<>(List.of(admin, gateway.botUserId()));
     members.addAll(List.of(others));
-    for (String user : members) state(room, "m.room.member", user, user, Json.object().put("membership", "join"));
+    for (String user : members)
+      state(room, "m.room.member", user, user, Json.object().put("membership", "join"));
     return this;
   }
 
@@ -127,7 +180,8 @@ final class TestHub implements AutoCloseable {
   }
 
   void state(String room, String type, String key, String sender, ObjectNode content) {
-    core.onEvent(new RoomEvent.State(room, "$" + System.nanoTime(), sender, type, key, content), false);
+    core.onEvent(
+        new RoomEvent.State(room, "$" + System.nanoTime(), sender, type, key, content), false);
   }
 
   void message(String sender, String body) {
@@ -135,8 +189,13 @@ final class TestHub implements AutoCloseable {
   }
 
   void message(String room, String sender, String body) {
-    core.onEvent(new RoomEvent.Message(room, "$cmd" + System.nanoTime(), sender,
-        Json.object().put("msgtype", "m.text").put("body", body)), false);
+    core.onEvent(
+        new RoomEvent.Message(
+            room,
+            "$cmd" + System.nanoTime(),
+            sender,
+            Json.object().put("msgtype", "m.text").put("body", body)),
+        false);
   }
 
   @Override

@@ -9,7 +9,32 @@ import java.util.Objects;
  * the service and level it needs, and the handler. Commands are data; help is generated from them.
  */
 public record Command(
-    String words, String usage, String help, String service, PermissionLevel level, Handler handler) {
+    String words,
+    String usage,
+    String help,
+    String service,
+    PermissionLevel level,
+    Handler handler,
+    boolean secretArguments) {
+
+  /** A command whose arguments may be shown, logged and left in the room. */
+  public Command(
+      String words,
+      String usage,
+      String help,
+      String service,
+      PermissionLevel level,
+      Handler handler) {
+    this(words, usage, help, service, level, handler, false);
+  }
+
+  /**
+   * This command, taking a secret (a token) as an argument: outside a direct message with the bot
+   * it does not run, and the message that carried the secret is redacted.
+   */
+  public Command withSecretArguments() {
+    return new Command(words, usage, help, service, level, handler, true);
+  }
 
   public Command {
     Objects.requireNonNull(words, "words");

@@ -16,7 +16,8 @@ public record CommandLine(String prefix, List<String> words) {
    * space or the end; returns empty for ordinary chat. Throws BadInput for an unclosed quote.
    */
   public static Optional<CommandLine> parse(List<String> prefixes, String body) {
-    return prefix(prefixes, body).map(p -> new CommandLine(p, split(body.strip().substring(p.length()))));
+    return prefix(prefixes, body)
+        .map(p -> new CommandLine(p, split(body.strip().substring(p.length()))));
   }
 
   /** The prefix {@code body} starts with, if it is a command at all (nothing is split yet). */
@@ -41,7 +42,10 @@ public record CommandLine(String prefix, List<String> words) {
       if (quote != 0) {
         if (ch == quote) {
           quote = 0;
-        } else if (ch == '\\' && quote == '"' && i + 1 < text.length() && isEscapable(text.charAt(i + 1))) {
+        } else if (ch == '\\'
+            && quote == '"'
+            && i + 1 < text.length()
+            && isEscapable(text.charAt(i + 1))) {
           word.append(text.charAt(++i));
         } else {
           word.append(ch);
@@ -61,7 +65,8 @@ public record CommandLine(String prefix, List<String> words) {
         inWord = true;
       }
     }
-    if (quote != 0) throw new BadInput("command", "The command has an unclosed " + quote + " quote.");
+    if (quote != 0)
+      throw new BadInput("command", "The command has an unclosed " + quote + " quote.");
     if (inWord) words.add(word.toString());
     return words;
   }

@@ -24,7 +24,8 @@ public final class CommandTable {
     for (int i = 0; i < commands.size(); i++) {
       for (int j = i + 1; j < commands.size(); j++) {
         if (commands.get(i).wordList().equals(commands.get(j).wordList())) {
-          throw new IllegalStateException("two commands are called '" + commands.get(i).words() + "'");
+          throw new IllegalStateException(
+              "two commands are called '" + commands.get(i).words() + "'");
         }
       }
     }
@@ -67,8 +68,9 @@ public final class CommandTable {
       }
     }
     // A one-letter word is no typo of anything; the same word means the rest of the line was wrong.
-    boolean typo = closestDistance > 0 && closestDistance <= Math.min(MAX_TYPO_EDITS, typed.length() - 1);
-    return typo ? Optional.of(closest) : Optional.empty();
+    boolean typo =
+        closestDistance > 0 && closestDistance <= Math.min(MAX_TYPO_EDITS, typed.length() - 1);
+    return typo ? Optional.ofNullable(closest) : Optional.empty();
   }
 
   /** Levenshtein edit distance (as the config checker's did-you-mean). */
@@ -89,8 +91,11 @@ public final class CommandTable {
     return previous[b.length()];
   }
 
-  /** Markdown help listing the commands {@code allowed} lets through, optionally for one service. */
-  public String help(String prefix, Predicate<Command> allowed, Optional<String> service, ServiceNames names) {
+  /**
+   * Markdown help listing the commands {@code allowed} lets through, optionally for one service.
+   */
+  public String help(
+      String prefix, Predicate<Command> allowed, Optional<String> service, ServiceNames names) {
     StringBuilder out = new StringBuilder("Commands you can use here:\n\n");
     int shown = 0;
     for (Command c : commands.stream().sorted(Comparator.comparing(Command::words)).toList()) {
@@ -99,8 +104,10 @@ public final class CommandTable {
       out.append("- `").append(c.usageLine(prefix)).append("` — ").append(c.help()).append('\n');
       shown++;
     }
-    if (shown == 0) return service.map(s -> "No commands for " + Markdown.code(s) + " that you can use here.")
-        .orElse("There are no commands you can use here.");
+    if (shown == 0)
+      return service
+          .map(s -> "No commands for " + Markdown.code(s) + " that you can use here.")
+          .orElse("There are no commands you can use here.");
     return out.toString().stripTrailing();
   }
 }

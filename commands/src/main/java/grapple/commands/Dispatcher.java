@@ -31,14 +31,36 @@ public final class Dispatcher {
   /** The command prefixes and the bot's own user id. */
   public record Settings(List<String> prefixes, String botUserId) {}
 
-  /** A reply to post in the room and private messages to the sender. */
-  public record Outcome(Reply reply, List<String> directMessages) {}
+  /**
+   * A reply to post in the room and private messages to the sender; {@code redact} when the message
+   * that asked held a secret in a room where it must not stay.
+   */
+  public record Outcome(Reply reply, List<String> directMessages, boolean redact) {
+    public Outcome(Reply reply, List<String> directMessages) {
+      this(reply, directMessages, false);
+    }
+  }
 
-  public Dispatcher(List<Command> commands, Permissions permissions, Settings settings,
-      RoomAuthority authority, Clock clock) {
+  static final String SECRET_IN_ROOM =
+      "Never send a token in a room: everyone in it (and every server in it) has"
+          + " seen it. I redacted your message if I could. Revoke that token, make a new one, and send the command"
+          + " to me in a direct message.";
+
+  public Dispatcher(
+      List<Command> commands,
+      Permissions permissions,
+      Settings settings,
+      RoomAuthority authority,
+      Clock clock) {
     List<Command> all = new ArrayList<>(commands);
-    all.add(new Command("help", "[service]", "Show the commands you can use here", "*",
-        PermissionLevel.COMMANDS, this::help));
+    all.add(
+        new Command(
+            "help",
+            "[service]",
+            "Show the commands you can use here",
+            "*",
+            PermissionLevel.COMMANDS,
+            this::help));
     this.table = new CommandTable(all);
     this.permissions = permissions;
     this.settings = settings;
@@ -50,20 +72,66 @@ public final class Dispatcher {
     return table;
   }
 
-  /** Handles a message body; empty when it is not a command or the answer is withheld. */
+  /** Handles a message body in a room; empty when it is not a command or the answer is withheld. */
   public Optional<Outcome> handle(String roomId, String sender, String eventId, String body) {
     if (CommandLine.prefix(settings.prefixes(), body).isEmpty()) return Optional.empty();
+    return handle(roomId, sender, eventId, body, false);
+  }
+
+  /**
+   * Handles a message body in a direct chat of {@code sender} with the bot, where commands work
+   * with or without the prefix; without it, only a message that starts with a command's words is
+   * one.
+   */
+  public Optional<Outcome> handleDirect(String roomId, String sender, String eventId, String body) {
+    if (CommandLine.prefix(settings.prefixes(), body).isEmpty() && !startsWithCommand(body))
+      return Optional.empty();
+    return handle(roomId, sender, eventId, body, true);
+  }
+
+  private boolean startsWithCommand(String body) {
+    try {
+      return table.match(CommandLine.split(body)).isPresent();
+    } catch (BadInput e) {
+      return false;
+    }
+  }
+
+  private Optional<Outcome> handle(
+      String roomId, String sender, String eventId, String body, boolean direct) {
+    CommandLine line;
+    try {
+      line =
+          CommandLine.parse(settings.prefixes(), body)
+              .orElseGet(
+                  () -> new CommandLine(settings.prefixes().get(0), CommandLine.split(body)));
+    } catch (BadInput e) {
+      if (!permissions.allowsAnyService(sender, roomId, PermissionLevel.COMMANDS)) {
+        return refuseAtMostOncePerMinute(roomId, sender);
+      }
+      return Optional.of(new Outcome(Reply.error(e.getMessage()), List.of()));
+    }
+    if (!direct && holdsSecret(line))
+      return Optional.of(new Outcome(Reply.error(SECRET_IN_ROOM), List.of(), true));
     if (!permissions.allowsAnyService(sender, roomId, PermissionLevel.COMMANDS)) {
       return refuseAtMostOncePerMinute(roomId, sender);
     }
-    CommandLine line;
-    try {
-      line = CommandLine.parse(settings.prefixes(), body).orElseThrow();
-    } catch (BadInput e) {
-      return Optional.of(new Outcome(Reply.error(e.getMessage()), List.of()));
-    }
-    return Optional.of(run(new Invocation.Context(roomId, sender, eventId, line.prefix(), settings.botUserId()),
-        line.words()));
+    return Optional.of(
+        run(
+            new Invocation.Context(
+                roomId, sender, eventId, line.prefix(), settings.botUserId(), direct),
+            line.words()));
+  }
+
+  /**
+   * A command that takes a secret, with its argument given (asking for its usage gives nothing
+   * away).
+   */
+  private boolean holdsSecret(CommandLine line) {
+    Optional<CommandTable.Match> match = table.match(line.words());
+    return match.isPresent()
+        && match.get().command().secretArguments()
+        && !match.get().args().isEmpty();
   }
 
   private Outcome run(Invocation.Context context, List<String> words) {
@@ -72,19 +140,31 @@ public final class Dispatcher {
     if (match.isEmpty()) return new Outcome(unknown(context, effective), List.of());
     Command command = match.get().command();
     if (!allowed(command, context.sender(), context.roomId())) {
-      return new Outcome(Reply.error("%s may not use %s: that needs the %s permission for %s in Grapple's config.",
-          Markdown.code(context.sender()), Markdown.code(command.words()), command.level().wire(), command.service()),
+      return new Outcome(
+          Reply.error(
+              "%s may not use %s: that needs the %s permission for %s in Grapple's config.",
+              Markdown.code(context.sender()),
+              Markdown.code(command.words()),
+              command.level().wire(),
+              command.service()),
           List.of());
     }
     return invoke(command, new Invocation(context, command, match.get().args(), authority));
   }
 
-  /** Names what was typed, suggests the command it is a typo of (one the sender may use), points to help. */
+  /**
+   * Names what was typed, suggests the command it is a typo of (one the sender may use), points to
+   * help.
+   */
   private Reply unknown(Invocation.Context context, List<String> words) {
-    Optional<String> meant = table.closestWord(words.get(0), c -> allowed(c, context.sender(), context.roomId()));
+    Optional<String> meant =
+        table.closestWord(words.get(0), c -> allowed(c, context.sender(), context.roomId()));
     String suggestion = meant.map(w -> " Did you mean " + Markdown.code(w) + "?").orElse("");
-    return Reply.error("Unknown command %s.%s Type %s for the commands you can use.",
-        Markdown.code(String.join(" ", words)), suggestion, Markdown.code(context.prefix() + " help"));
+    return Reply.error(
+        "Unknown command %s.%s Type %s for the commands you can use.",
+        Markdown.code(String.join(" ", words)),
+        suggestion,
+        Markdown.code(context.prefix() + " help"));
   }
 
   /** Runs the handler; a failed command sends no private messages (they may hold secrets). */
@@ -97,14 +177,19 @@ public final class Dispatcher {
       // Whatever a command raises on any input (a StackOverflowError included) is that command's
       // failure: the thread that reads room messages goes on to the next one.
       Fatal.haltIfFatal(e);
-      log.error("room {}: command '{}' from {} failed", call.roomId(), command.words(), call.sender(), e);
-      return new Outcome(Reply.error("Sorry, %s failed: %s. The bot's log has the details.",
-          Markdown.code(command.words()), e.getClass().getSimpleName()), List.of());
+      log.error(
+          "room {}: command '{}' from {} failed", call.roomId(), command.words(), call.sender(), e);
+      return new Outcome(
+          Reply.error(
+              "Sorry, %s failed: %s. The bot's log has the details.",
+              Markdown.code(command.words()), e.getClass().getSimpleName()),
+          List.of());
     }
   }
 
   private boolean allowed(Command command, String sender, String roomId) {
-    if (command.service().equals("*")) return permissions.allowsAnyService(sender, roomId, command.level());
+    if (command.service().equals("*"))
+      return permissions.allowsAnyService(sender, roomId, command.level());
     return permissions.allows(sender, roomId, command.service(), command.level());
   }
 
@@ -114,14 +199,22 @@ public final class Dispatcher {
     Instant last = lastRefusal.get(key);
     if (last != null && last.plus(REFUSAL_INTERVAL).isAfter(now)) return Optional.empty();
     lastRefusal.put(key, now);
-    return Optional.of(new Outcome(Reply.error(
-        "Sorry %s, you don't have permission to use Grapple in this room (no `permissions` rule in its config"
-            + " covers you). Ask the bot's operator.", Markdown.code(sender)), List.of()));
+    return Optional.of(
+        new Outcome(
+            Reply.error(
+                "Sorry %s, you don't have permission to use Grapple in this room (no `permissions` rule in its config"
+                    + " covers you). Ask the bot's operator.",
+                Markdown.code(sender)),
+            List.of()));
   }
 
   private Reply help(Invocation call) {
     call.requireAtMost(1);
-    return Reply.text(table.help(call.prefix(), c -> allowed(c, call.sender(), call.roomId()), call.optionalArg(0),
-        permissions.names()));
+    return Reply.text(
+        table.help(
+            call.prefix(),
+            c -> allowed(c, call.sender(), call.roomId()),
+            call.optionalArg(0),
+            permissions.names()));
   }
 }

@@ -14,7 +14,17 @@ public final class Invocation {
   private final List<String> directMessages = new ArrayList<>();
 
   /** Where a command came from. */
-  public record Context(String roomId, String sender, String eventId, String prefix, String botUserId) {}
+  /**
+   * Where a command came from; {@code direct} when the room is a direct chat of the sender with the
+   * bot.
+   */
+  public record Context(
+      String roomId,
+      String sender,
+      String eventId,
+      String prefix,
+      String botUserId,
+      boolean direct) {}
 
   public Invocation(Context context, Command command, List<String> args, RoomAuthority authority) {
     this.context = context;
@@ -39,6 +49,11 @@ public final class Invocation {
     return context.prefix();
   }
 
+  /** True in a direct chat of the sender with the bot. */
+  public boolean direct() {
+    return context.direct();
+  }
+
   public List<String> args() {
     return args;
   }
@@ -56,8 +71,13 @@ public final class Invocation {
   /** Refuses extra words, so a typo is not silently ignored. */
   public void requireAtMost(int count) {
     if (args.size() <= count) return;
-    throw new BadInput("arguments", "Too many arguments (" + args.size() + "). Usage: `" + usage()
-        + "` (quote words that contain spaces)");
+    throw new BadInput(
+        "arguments",
+        "Too many arguments ("
+            + args.size()
+            + "). Usage: `"
+            + usage()
+            + "` (quote words that contain spaces)");
   }
 
   public String usage() {
@@ -69,12 +89,18 @@ public final class Invocation {
    * contract orders the checks; a refusal says which and why.
    */
   public void requireMaySendState(String eventType) {
-    authority.whyMayNotSendState(roomId(), sender(), eventType).ifPresent(why -> {
-      throw new BadInput("power level", why);
-    });
-    authority.whyMayNotSendState(roomId(), context.botUserId(), eventType).ifPresent(why -> {
-      throw new BadInput("power level", "I can't do that here: " + why);
-    });
+    authority
+        .whyMayNotSendState(roomId(), sender(), eventType)
+        .ifPresent(
+            why -> {
+              throw new BadInput("power level", why);
+            });
+    authority
+        .whyMayNotSendState(roomId(), context.botUserId(), eventType)
+        .ifPresent(
+            why -> {
+              throw new BadInput("power level", "I can't do that here: " + why);
+            });
   }
 
   /** Queues a private message (Markdown) to the sender, e.g. a secret URL. */

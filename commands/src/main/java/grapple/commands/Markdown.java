@@ -7,9 +7,15 @@ package grapple.commands;
  * are Markdown; every value echoed into them goes through here.
  */
 public final class Markdown {
-  /** Characters CommonMark may read as markup (all ASCII punctuation, as its spec allows escaping). */
+  /**
+   * Characters CommonMark may read as markup (all ASCII punctuation, as its spec allows escaping).
+   */
   private static final String PUNCTUATION = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~";
-  /** Echoed values longer than this are cut: a reply is read by people, and events have a size limit. */
+
+  /**
+   * Echoed values longer than this are cut: a reply is read by people, and events have a size
+   * limit.
+   */
   static final int MAX_ECHO_CHARS = 200;
 
   private Markdown() {}

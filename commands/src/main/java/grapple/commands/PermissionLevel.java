@@ -26,7 +26,9 @@ public enum PermissionLevel {
     return compareTo(other) >= 0;
   }
 
-  /** Parses a config value case-insensitively; throws IllegalArgumentException naming the choices. */
+  /**
+   * Parses a config value case-insensitively; throws IllegalArgumentException naming the choices.
+   */
   public static PermissionLevel parse(String value) {
     for (PermissionLevel level : values()) {
       if (level.wire.equalsIgnoreCase(value)) return level;

@@ -44,6 +44,10 @@ public final class Permissions {
     if (actor.startsWith("@")) return actor.equals(userId);
     if (actor.startsWith("!")) return actor.equals(roomId);
     int colon = userId.indexOf(':');
-    return colon > 0 && userId.substring(colon + 1).toLowerCase(Locale.ROOT).equals(actor.toLowerCase(Locale.ROOT));
+    return colon > 0
+        && userId
+            .substring(colon + 1)
+            .toLowerCase(Locale.ROOT)
+            .equals(actor.toLowerCase(Locale.ROOT));
   }
 }

@@ -5,8 +5,8 @@ import java.util.Optional;
 /** What the room's power levels allow, as the homeserver would judge it. */
 public interface RoomAuthority {
   /**
-   * Why {@code userId} may not send a state event of {@code eventType} in {@code roomId}, in words a
-   * room admin understands; empty when it may.
+   * Why {@code userId} may not send a state event of {@code eventType} in {@code roomId}, in words
+   * a room admin understands; empty when it may.
    */
   Optional<String> whyMayNotSendState(String roomId, String userId, String eventType);
 }

@@ -5,19 +5,20 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Service names and the other names permission rules and {@code help} may use for them
- * ({@code webhooks} = {@code generic}, {@code feed} = {@code feeds}), as the services declare them.
+ * Service names and the other names permission rules and {@code help} may use for them ({@code
+ * webhooks} = {@code generic}, {@code feed} = {@code feeds}), as the services declare them.
  */
 public final class ServiceNames {
   private final Map<String, String> canonical = new HashMap<>();
 
   /** {@code aliases}: each service's name → the other names it goes by. */
   public ServiceNames(Map<String, ? extends Iterable<String>> aliases) {
-    aliases.forEach((service, others) -> {
-      String name = service.toLowerCase(Locale.ROOT);
-      canonical.put(name, name);
-      for (String alias : others) canonical.put(alias.toLowerCase(Locale.ROOT), name);
-    });
+    aliases.forEach(
+        (service, others) -> {
+          String name = service.toLowerCase(Locale.ROOT);
+          canonical.put(name, name);
+          for (String alias : others) canonical.put(alias.toLowerCase(Locale.ROOT), name);
+        });
   }
 
   /** No aliases at all: every name stands for itself. */

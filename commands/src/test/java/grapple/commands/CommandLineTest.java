@@ -97,7 +97,8 @@ class CommandLineTest {
 
   @Test
   void doubleQuotesGroupWords() {
-    List<String> words = CommandLine.split("feed https://example.org \"My feed\" \"{title}: {link}\"");
+    List<String> words =
+        CommandLine.split("feed https://example.org \"My feed\" \"{title}: {link}\"");
 
     assertThat(words).containsExactly("feed", "https://example.org", "My feed", "{title}: {link}");
   }
@@ -181,8 +182,9 @@ class CommandLineTest {
 
   @Test
   void anUnclosedDoubleQuoteIsBadInput() {
-    BadInput bad = catchThrowableOfType(BadInput.class,
-        () -> CommandLine.parse(PREFIXES, "!grapple feed url \"My feed"));
+    BadInput bad =
+        catchThrowableOfType(
+            BadInput.class, () -> CommandLine.parse(PREFIXES, "!grapple feed url \"My feed"));
 
     assertThat(bad.field()).isEqualTo("command");
     assertThat(bad).hasMessageContaining("unclosed").hasMessageContaining("\"");

@@ -8,15 +8,22 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class CommandTableTest {
-  private static final Command WEBHOOK = command("webhook", "<name> [duration]", "generic", PermissionLevel.MANAGE_CONNECTIONS);
-  private static final Command WEBHOOK_LIST = command("webhook list", "", "generic", PermissionLevel.COMMANDS);
-  private static final Command WEBHOOK_REMOVE = command("webhook remove", "<name>", "generic", PermissionLevel.MANAGE_CONNECTIONS);
-  private static final Command FEED = command("feed", "<url> [label] [template]", "feeds", PermissionLevel.MANAGE_CONNECTIONS);
-  private static final Command FEED_LIST = command("feed list", "[json|yaml]", "feeds", PermissionLevel.COMMANDS);
-  private static final Command GITHUB_REPO = command("github repo", "<url>", "github", PermissionLevel.MANAGE_CONNECTIONS);
+  private static final Command WEBHOOK =
+      command("webhook", "<name> [duration]", "generic", PermissionLevel.MANAGE_CONNECTIONS);
+  private static final Command WEBHOOK_LIST =
+      command("webhook list", "", "generic", PermissionLevel.COMMANDS);
+  private static final Command WEBHOOK_REMOVE =
+      command("webhook remove", "<name>", "generic", PermissionLevel.MANAGE_CONNECTIONS);
+  private static final Command FEED =
+      command("feed", "<url> [label] [template]", "feeds", PermissionLevel.MANAGE_CONNECTIONS);
+  private static final Command FEED_LIST =
+      command("feed list", "[json|yaml]", "feeds", PermissionLevel.COMMANDS);
+  private static final Command GITHUB_REPO =
+      command("github repo", "<url>", "github", PermissionLevel.MANAGE_CONNECTIONS);
 
   private final CommandTable table =
-      new CommandTable(List.of(WEBHOOK, WEBHOOK_LIST, WEBHOOK_REMOVE, FEED, FEED_LIST, GITHUB_REPO));
+      new CommandTable(
+          List.of(WEBHOOK, WEBHOOK_LIST, WEBHOOK_REMOVE, FEED, FEED_LIST, GITHUB_REPO));
 
   @Test
   void theLongestMatchWins() {
@@ -85,13 +92,22 @@ class CommandTableTest {
 
   @Test
   void duplicateCommandsAreRejected() {
-    assertThatThrownBy(() -> new CommandTable(List.of(WEBHOOK, command("webhook", "", "generic", PermissionLevel.ADMIN))))
-        .isInstanceOf(IllegalStateException.class).hasMessageContaining("webhook");
+    assertThatThrownBy(
+            () ->
+                new CommandTable(
+                    List.of(WEBHOOK, command("webhook", "", "generic", PermissionLevel.ADMIN))))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("webhook");
   }
 
   @Test
   void duplicatesDifferingOnlyInCaseAreRejected() {
-    assertThatThrownBy(() -> new CommandTable(List.of(WEBHOOK_LIST, command("Webhook LIST", "", "generic", PermissionLevel.ADMIN))))
+    assertThatThrownBy(
+            () ->
+                new CommandTable(
+                    List.of(
+                        WEBHOOK_LIST,
+                        command("Webhook LIST", "", "generic", PermissionLevel.ADMIN))))
         .isInstanceOf(IllegalStateException.class);
   }
 
@@ -99,16 +115,24 @@ class CommandTableTest {
   void helpListsAllowedCommandsWithUsageAndHelpText() {
     String help = table.help("!grapple", c -> true, Optional.empty(), TestNames.NAMES);
 
-    assertThat(help).contains("- `!grapple webhook <name> [duration]` — Help for webhook")
+    assertThat(help)
+        .contains("- `!grapple webhook <name> [duration]` — Help for webhook")
         .contains("- `!grapple webhook list` — Help for webhook list");
   }
 
   @Test
   void helpLeavesOutCommandsThatAreNotAllowed() {
-    String help = table.help("!grapple", c -> c.level() == PermissionLevel.COMMANDS, Optional.empty(), TestNames.NAMES);
+    String help =
+        table.help(
+            "!grapple",
+            c -> c.level() == PermissionLevel.COMMANDS,
+            Optional.empty(),
+            TestNames.NAMES);
 
-    assertThat(help).contains("`!grapple webhook list`", "`!grapple feed list [json|yaml]`")
-        .doesNotContain("`!grapple webhook <name>", "`!grapple feed <url>", "github repo", "webhook remove");
+    assertThat(help)
+        .contains("`!grapple webhook list`", "`!grapple feed list [json|yaml]`")
+        .doesNotContain(
+            "`!grapple webhook <name>", "`!grapple feed <url>", "github repo", "webhook remove");
   }
 
   @Test
@@ -122,8 +146,14 @@ class CommandTableTest {
   void helpListsCommandsAlphabetically() {
     String help = table.help("!grapple", c -> true, Optional.empty(), TestNames.NAMES);
 
-    assertThat(help).containsSubsequence("`!grapple feed <url>", "`!grapple feed list", "`!grapple github repo",
-        "`!grapple webhook <name>", "`!grapple webhook list", "`!grapple webhook remove");
+    assertThat(help)
+        .containsSubsequence(
+            "`!grapple feed <url>",
+            "`!grapple feed list",
+            "`!grapple github repo",
+            "`!grapple webhook <name>",
+            "`!grapple webhook list",
+            "`!grapple webhook remove");
   }
 
   @Test
@@ -137,7 +167,8 @@ class CommandTableTest {
   void helpForTheWebhooksAliasListsGenericCommands() {
     String help = table.help("!grapple", c -> true, Optional.of("webhooks"), TestNames.NAMES);
 
-    assertThat(help).contains("`!grapple webhook list`", "`!grapple webhook remove <name>`")
+    assertThat(help)
+        .contains("`!grapple webhook list`", "`!grapple webhook remove <name>`")
         .doesNotContain("feed", "github");
   }
 
@@ -145,7 +176,8 @@ class CommandTableTest {
   void helpForTheFeedAliasListsFeedsCommands() {
     String help = table.help("!grapple", c -> true, Optional.of("feed"), TestNames.NAMES);
 
-    assertThat(help).contains("`!grapple feed <url> [label] [template]`", "`!grapple feed list [json|yaml]`")
+    assertThat(help)
+        .contains("`!grapple feed <url> [label] [template]`", "`!grapple feed list [json|yaml]`")
         .doesNotContain("webhook", "github");
   }
 
@@ -165,7 +197,12 @@ class CommandTableTest {
 
   @Test
   void helpForAServiceSaysSoWhenNothingIsAllowed() {
-    String help = table.help("!grapple", c -> c.level() == PermissionLevel.COMMANDS, Optional.of("github"), TestNames.NAMES);
+    String help =
+        table.help(
+            "!grapple",
+            c -> c.level() == PermissionLevel.COMMANDS,
+            Optional.of("github"),
+            TestNames.NAMES);
 
     assertThat(help).isEqualTo("No commands for `github` that you can use here.");
   }
@@ -180,7 +217,9 @@ class CommandTableTest {
     assertThat(WEBHOOK.usageLine("!grapple")).isEqualTo("!grapple webhook <name> [duration]");
   }
 
-  private static Command command(String words, String usage, String service, PermissionLevel level) {
-    return new Command(words, usage, "Help for " + words, service, level, call -> Reply.text("ran " + words));
+  private static Command command(
+      String words, String usage, String service, PermissionLevel level) {
+    return new Command(
+        words, usage, "Help for " + words, service, level, call -> Reply.text("ran " + words));
   }
 }

@@ -9,7 +9,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 class DispatcherTest {
@@ -23,8 +22,13 @@ class DispatcherTest {
   private final FakeClock clock = new FakeClock(Instant.parse("2024-05-01T12:00:00Z"));
   private final FakeRoomAuthority authority = new FakeRoomAuthority();
   private final List<Invocation> calls = new ArrayList<>();
-  private final Dispatcher dispatcher = new Dispatcher(commands(), permissions(),
-      new Dispatcher.Settings(List.of("!grapple", "!hookshot"), BOT), authority, clock);
+  private final Dispatcher dispatcher =
+      new Dispatcher(
+          commands(),
+          permissions(),
+          new Dispatcher.Settings(List.of("!grapple", "!hookshot"), BOT),
+          authority,
+          clock);
 
   @Test
   void ordinaryChatIsIgnored() {
@@ -58,20 +62,25 @@ class DispatcherTest {
   void theHandlerSeesWhereTheCommandCameFromAndItsArguments() {
     dispatcher.handle(ROOM, ADMIN, "$e42", "!GRAPPLE Webhook \"My Hook\" 30d");
 
-    assertThat(calls).singleElement().satisfies(call -> {
-      assertThat(call.roomId()).isEqualTo(ROOM);
-      assertThat(call.sender()).isEqualTo(ADMIN);
-      assertThat(call.eventId()).isEqualTo("$e42");
-      assertThat(call.prefix()).isEqualTo("!grapple");
-      assertThat(call.args()).containsExactly("My Hook", "30d");
-    });
+    assertThat(calls)
+        .singleElement()
+        .satisfies(
+            call -> {
+              assertThat(call.roomId()).isEqualTo(ROOM);
+              assertThat(call.sender()).isEqualTo(ADMIN);
+              assertThat(call.eventId()).isEqualTo("$e42");
+              assertThat(call.prefix()).isEqualTo("!grapple");
+              assertThat(call.args()).containsExactly("My Hook", "30d");
+            });
   }
 
   @Test
   void directMessagesFromTheHandlerComeBackWithTheReply() {
-    Optional<Dispatcher.Outcome> outcome = dispatcher.handle(ROOM, ADMIN, "$e1", "!grapple webhook ci");
+    Optional<Dispatcher.Outcome> outcome =
+        dispatcher.handle(ROOM, ADMIN, "$e1", "!grapple webhook ci");
 
-    assertThat(outcome).map(Dispatcher.Outcome::directMessages)
+    assertThat(outcome)
+        .map(Dispatcher.Outcome::directMessages)
         .contains(List.of("Send your webhook to https://hooks.example.org/secret"));
   }
 
@@ -88,7 +97,8 @@ class DispatcherTest {
     dispatcher.handle(ROOM, STRANGER, "$e1", "!grapple help");
     clock.advance(Duration.ofSeconds(59));
 
-    Optional<Dispatcher.Outcome> outcome = dispatcher.handle(ROOM, STRANGER, "$e2", "!grapple webhook ci");
+    Optional<Dispatcher.Outcome> outcome =
+        dispatcher.handle(ROOM, STRANGER, "$e2", "!grapple webhook ci");
 
     assertThat(outcome).isEmpty();
   }
@@ -100,7 +110,8 @@ class DispatcherTest {
     dispatcher.handle(ROOM, STRANGER, "$e2", "!grapple help");
     clock.advance(Duration.ofSeconds(1));
 
-    Optional<Dispatcher.Outcome> outcome = dispatcher.handle(ROOM, STRANGER, "$e3", "!grapple help");
+    Optional<Dispatcher.Outcome> outcome =
+        dispatcher.handle(ROOM, STRANGER, "$e3", "!grapple help");
 
     assertThat(outcome).map(o -> o.reply().isError()).contains(true);
   }
@@ -109,7 +120,8 @@ class DispatcherTest {
   void theRefusalLimitIsPerRoom() {
     dispatcher.handle(ROOM, STRANGER, "$e1", "!grapple help");
 
-    Optional<Dispatcher.Outcome> outcome = dispatcher.handle("!other:example.org", STRANGER, "$e2", "!grapple help");
+    Optional<Dispatcher.Outcome> outcome =
+        dispatcher.handle("!other:example.org", STRANGER, "$e2", "!grapple help");
 
     assertThat(outcome).isPresent();
   }
@@ -118,7 +130,8 @@ class DispatcherTest {
   void theRefusalLimitIsPerSender() {
     dispatcher.handle(ROOM, STRANGER, "$e1", "!grapple help");
 
-    Optional<Dispatcher.Outcome> outcome = dispatcher.handle(ROOM, "@other:elsewhere.net", "$e2", "!grapple help");
+    Optional<Dispatcher.Outcome> outcome =
+        dispatcher.handle(ROOM, "@other:elsewhere.net", "$e2", "!grapple help");
 
     assertThat(outcome).isPresent();
   }
@@ -134,7 +147,8 @@ class DispatcherTest {
   void aStrangersUnclosedQuotesAreRefusedAtMostOncePerMinuteToo() {
     dispatcher.handle(ROOM, STRANGER, "$e1", "!grapple help");
 
-    Optional<Dispatcher.Outcome> outcome = dispatcher.handle(ROOM, STRANGER, "$e2", "!grapple feed \"oops");
+    Optional<Dispatcher.Outcome> outcome =
+        dispatcher.handle(ROOM, STRANGER, "$e2", "!grapple feed \"oops");
 
     assertThat(outcome).isEmpty();
   }
@@ -151,8 +165,11 @@ class DispatcherTest {
   void aMistypedCommandSuggestsTheCommandItIsATypoOf() {
     Reply reply = reply(ADMIN, "!grapple wehbook ci");
 
-    assertThat(reply).isEqualTo(Reply.error("Unknown command `wehbook ci`. Did you mean `webhook`?"
-        + " Type `!grapple help` for the commands you can use."));
+    assertThat(reply)
+        .isEqualTo(
+            Reply.error(
+                "Unknown command `wehbook ci`. Did you mean `webhook`?"
+                    + " Type `!grapple help` for the commands you can use."));
   }
 
   @Test
@@ -164,9 +181,11 @@ class DispatcherTest {
 
   @Test
   void onlyCommandsTheSenderMayUseAreSuggested() {
-    assertThat(reply(ADMIN, "!grapple fede https://example.org").markdown()).contains("Did you mean `feed`?");
+    assertThat(reply(ADMIN, "!grapple fede https://example.org").markdown())
+        .contains("Did you mean `feed`?");
 
-    assertThat(reply(USER, "!grapple fede https://example.org").markdown()).doesNotContain("Did you mean");
+    assertThat(reply(USER, "!grapple fede https://example.org").markdown())
+        .doesNotContain("Did you mean");
   }
 
   @Test
@@ -181,7 +200,10 @@ class DispatcherTest {
     Reply reply = reply(USER, "!grapple webhook ci");
 
     assertThat(reply.isError()).isTrue();
-    assertThat(reply.markdown()).contains("manageConnections").contains("generic").contains("`webhook`");
+    assertThat(reply.markdown())
+        .contains("manageConnections")
+        .contains("generic")
+        .contains("`webhook`");
   }
 
   @Test
@@ -210,7 +232,8 @@ class DispatcherTest {
   void aHandlersBadInputBecomesAnErrorReplyWithItsMessage() {
     Reply reply = reply(ADMIN, "!grapple feed ftp://example.org/feed");
 
-    assertThat(reply).isEqualTo(Reply.error("'url' must start with https://, was 'ftp://example.org/feed'"));
+    assertThat(reply)
+        .isEqualTo(Reply.error("'url' must start with https://, was 'ftp://example.org/feed'"));
   }
 
   @Test
@@ -248,15 +271,20 @@ class DispatcherTest {
   void helpLeavesOutCommandsTheSenderMayNotUse() {
     Reply reply = reply(USER, "!grapple help");
 
-    assertThat(reply.markdown()).doesNotContain("`!grapple webhook <name>", "`!grapple feed <url>", "crash");
+    assertThat(reply.markdown())
+        .doesNotContain("`!grapple webhook <name>", "`!grapple feed <url>", "crash");
   }
 
   @Test
   void helpShowsEverythingToAnAdmin() {
     Reply reply = reply(ADMIN, "!grapple help");
 
-    assertThat(reply.markdown()).contains("`!grapple webhook <name> [duration]`", "`!grapple feed <url>`",
-        "`!grapple webhook list`", "`!grapple crash`");
+    assertThat(reply.markdown())
+        .contains(
+            "`!grapple webhook <name> [duration]`",
+            "`!grapple feed <url>`",
+            "`!grapple webhook list`",
+            "`!grapple crash`");
   }
 
   @Test
@@ -285,14 +313,17 @@ class DispatcherTest {
     Reply reply = reply(USER, "!grapple help feeds github");
 
     assertThat(reply.isError()).isTrue();
-    assertThat(reply.markdown()).startsWith("Too many arguments").contains("`!grapple help [service]`");
+    assertThat(reply.markdown())
+        .startsWith("Too many arguments")
+        .contains("`!grapple help [service]`");
   }
 
   @Test
   void aMissingArgumentIsNamedWithTheUsage() {
     Reply reply = reply(ADMIN, "!grapple webhook");
 
-    assertThat(reply).isEqualTo(Reply.error("Missing <name>. Usage: `!grapple webhook <name> [duration]`"));
+    assertThat(reply)
+        .isEqualTo(Reply.error("Missing <name>. Usage: `!grapple webhook <name> [duration]`"));
   }
 
   @Test
@@ -300,7 +331,9 @@ class DispatcherTest {
     Reply reply = reply(ADMIN, "!grapple webhook ci 30d extra");
 
     assertThat(reply.isError()).isTrue();
-    assertThat(reply.markdown()).startsWith("Too many arguments").contains("`!grapple webhook <name> [duration]`");
+    assertThat(reply.markdown())
+        .startsWith("Too many arguments")
+        .contains("`!grapple webhook <name> [duration]`");
   }
 
   @Test
@@ -309,7 +342,9 @@ class DispatcherTest {
 
     Reply reply = reply(ADMIN, "!grapple webhook ci");
 
-    assertThat(reply).isEqualTo(Reply.error("You need power level 50 to change room settings here; you have 0."));
+    assertThat(reply)
+        .isEqualTo(
+            Reply.error("You need power level 50 to change room settings here; you have 0."));
   }
 
   @Test
@@ -318,7 +353,8 @@ class DispatcherTest {
 
     Reply reply = reply(ADMIN, "!grapple webhook ci");
 
-    assertThat(reply).isEqualTo(Reply.error("I can't do that here: the bot needs power level 50; it has 0."));
+    assertThat(reply)
+        .isEqualTo(Reply.error("I can't do that here: the bot needs power level 50; it has 0."));
   }
 
   @Test
@@ -335,16 +371,17 @@ class DispatcherTest {
   void powerLevelsAreCheckedForTheSenderThenTheBotInThisRoom() {
     reply(ADMIN, "!grapple webhook ci");
 
-    assertThat(authority.asked()).containsExactly(
-        ADMIN + " " + HOOK_EVENT + " in " + ROOM,
-        BOT + " " + HOOK_EVENT + " in " + ROOM);
+    assertThat(authority.asked())
+        .containsExactly(
+            ADMIN + " " + HOOK_EVENT + " in " + ROOM, BOT + " " + HOOK_EVENT + " in " + ROOM);
   }
 
   @Test
   void aPowerLevelRefusalSendsNoDirectMessage() {
     authority.refuse(BOT, "bot too low");
 
-    Optional<Dispatcher.Outcome> outcome = dispatcher.handle(ROOM, ADMIN, "$e1", "!grapple webhook ci");
+    Optional<Dispatcher.Outcome> outcome =
+        dispatcher.handle(ROOM, ADMIN, "$e1", "!grapple webhook ci");
 
     assertThat(outcome).map(Dispatcher.Outcome::directMessages).contains(List.of());
   }
@@ -362,7 +399,8 @@ class DispatcherTest {
 
   @Test
   void aFailedCommandSendsNoPrivateMessages() {
-    Dispatcher.Outcome outcome = dispatcher.handle(ROOM, ADMIN, "$e1", "!grapple half").orElseThrow();
+    Dispatcher.Outcome outcome =
+        dispatcher.handle(ROOM, ADMIN, "$e1", "!grapple half").orElseThrow();
 
     assertThat(outcome.reply().isError()).isTrue();
     assertThat(outcome.directMessages()).isEmpty();
@@ -370,27 +408,63 @@ class DispatcherTest {
 
   private List<Command> commands() {
     return List.of(
-        new Command("webhook", "<name> [duration]", "Create an inbound webhook", "generic",
-            PermissionLevel.MANAGE_CONNECTIONS, this::createWebhook),
-        new Command("webhook list", "", "List webhooks", "webhooks", PermissionLevel.COMMANDS, call -> {
-          call.requireAtMost(0);
-          return Reply.text("No webhooks yet.");
-        }),
-        new Command("feed", "<url>", "Follow a feed", "feeds", PermissionLevel.MANAGE_CONNECTIONS, call -> {
-          String url = call.arg(0, "url");
-          BadInput.check(url.startsWith("https://"), "url", "must start with https://, was '%s'", url);
-          return Reply.text("Following %s", url);
-        }),
-        new Command("crash", "", "Fails", "generic", PermissionLevel.ADMIN, call -> {
-          throw new IllegalStateException("connection refused: token=s3cret");
-        }),
-        new Command("overflow", "", "Overflows the stack", "generic", PermissionLevel.ADMIN, call -> {
-          throw new StackOverflowError();
-        }),
-        new Command("half", "", "Queues a secret, then fails", "generic", PermissionLevel.ADMIN, call -> {
-          call.directMessage("secret URL");
-          throw new BadInput("half", "Half-done commands send nothing private.");
-        }));
+        new Command(
+            "webhook",
+            "<name> [duration]",
+            "Create an inbound webhook",
+            "generic",
+            PermissionLevel.MANAGE_CONNECTIONS,
+            this::createWebhook),
+        new Command(
+            "webhook list",
+            "",
+            "List webhooks",
+            "webhooks",
+            PermissionLevel.COMMANDS,
+            call -> {
+              call.requireAtMost(0);
+              return Reply.text("No webhooks yet.");
+            }),
+        new Command(
+            "feed",
+            "<url>",
+            "Follow a feed",
+            "feeds",
+            PermissionLevel.MANAGE_CONNECTIONS,
+            call -> {
+              String url = call.arg(0, "url");
+              BadInput.check(
+                  url.startsWith("https://"), "url", "must start with https://, was '%s'", url);
+              return Reply.text("Following %s", url);
+            }),
+        new Command(
+            "crash",
+            "",
+            "Fails",
+            "generic",
+            PermissionLevel.ADMIN,
+            call -> {
+              throw new IllegalStateException("connection refused: token=s3cret");
+            }),
+        new Command(
+            "overflow",
+            "",
+            "Overflows the stack",
+            "generic",
+            PermissionLevel.ADMIN,
+            call -> {
+              throw new StackOverflowError();
+            }),
+        new Command(
+            "half",
+            "",
+            "Queues a secret, then fails",
+            "generic",
+            PermissionLevel.ADMIN,
+            call -> {
+              call.directMessage("secret URL");
+              throw new BadInput("half", "Half-done commands send nothing private.");
+            }));
   }
 
   private Reply createWebhook(Invocation call) {
@@ -403,11 +477,13 @@ class DispatcherTest {
   }
 
   private static Permissions permissions() {
-    return new Permissions(List.of(
-        rule(ADMIN, "*", PermissionLevel.ADMIN),
-        rule(USER, "*", PermissionLevel.COMMANDS),
-        rule("@feeder:example.org", "feeds", PermissionLevel.MANAGE_CONNECTIONS),
-        rule("@hooker:example.org", "webhooks", PermissionLevel.MANAGE_CONNECTIONS)), TestNames.NAMES);
+    return new Permissions(
+        List.of(
+            rule(ADMIN, "*", PermissionLevel.ADMIN),
+            rule(USER, "*", PermissionLevel.COMMANDS),
+            rule("@feeder:example.org", "feeds", PermissionLevel.MANAGE_CONNECTIONS),
+            rule("@hooker:example.org", "webhooks", PermissionLevel.MANAGE_CONNECTIONS)),
+        TestNames.NAMES);
   }
 
   private static PermissionRule rule(String actor, String service, PermissionLevel level) {
@@ -428,6 +504,7 @@ class DispatcherTest {
   void anUnknownCommandIsEchoedInACodeSpanItCannotClose() {
     Reply reply = reply(USER, "!grapple x` [Verify](https://evil.example) `y");
 
-    assertThat(reply.markdown()).startsWith("Unknown command ``x` [Verify](https://evil.example) `y``.");
+    assertThat(reply.markdown())
+        .startsWith("Unknown command ``x` [Verify](https://evil.example) `y``.");
   }
 }

@@ -21,8 +21,8 @@ class MarkdownTest {
 
   @Test
   void escapingMakesEveryPunctuationCharacterLiteral() {
-    assertThat(Markdown.escape("[x](javascript:y) *a* <b> `c`")).isEqualTo(
-        "\\[x\\]\\(javascript\\:y\\) \\*a\\* \\<b\\> \\`c\\`");
+    assertThat(Markdown.escape("[x](javascript:y) *a* <b> `c`"))
+        .isEqualTo("\\[x\\]\\(javascript\\:y\\) \\*a\\* \\<b\\> \\`c\\`");
   }
 
   @Test
@@ -37,7 +37,8 @@ class MarkdownTest {
 
   @Test
   void aCodeBlockFenceOutgrowsFencesInside() {
-    assertThat(Markdown.codeBlock("json", "{\"a\":\"```\"}")).isEqualTo("````json\n{\"a\":\"```\"}\n````");
+    assertThat(Markdown.codeBlock("json", "{\"a\":\"```\"}"))
+        .isEqualTo("````json\n{\"a\":\"```\"}\n````");
     assertThat(Markdown.codeBlock("", "x")).isEqualTo("```\nx\n```");
   }
 }

@@ -24,7 +24,9 @@ class PermissionsTest {
   void starActorMatchesEveryone() {
     Permissions permissions = permissions(rule("*", "*", PermissionLevel.COMMANDS));
 
-    assertThat(permissions.allows("@anyone:elsewhere.net", ROOM, "generic", PermissionLevel.COMMANDS)).isTrue();
+    assertThat(
+            permissions.allows("@anyone:elsewhere.net", ROOM, "generic", PermissionLevel.COMMANDS))
+        .isTrue();
   }
 
   @Test
@@ -38,60 +40,74 @@ class PermissionsTest {
   void userActorDoesNotMatchOtherUsersOnTheSameServer() {
     Permissions permissions = permissions(rule(ALICE, "*", PermissionLevel.ADMIN));
 
-    assertThat(permissions.allows("@bob:example.org", ROOM, "generic", PermissionLevel.COMMANDS)).isFalse();
+    assertThat(permissions.allows("@bob:example.org", ROOM, "generic", PermissionLevel.COMMANDS))
+        .isFalse();
   }
 
   @Test
   void serverActorMatchesUsersOnThatServer() {
     Permissions permissions = permissions(rule("example.org", "*", PermissionLevel.COMMANDS));
 
-    assertThat(permissions.allows("@bob:example.org", ROOM, "generic", PermissionLevel.COMMANDS)).isTrue();
+    assertThat(permissions.allows("@bob:example.org", ROOM, "generic", PermissionLevel.COMMANDS))
+        .isTrue();
   }
 
   @Test
   void serverActorIgnoresCase() {
     Permissions permissions = permissions(rule("Example.ORG", "*", PermissionLevel.COMMANDS));
 
-    assertThat(permissions.allows("@bob:example.org", ROOM, "generic", PermissionLevel.COMMANDS)).isTrue();
+    assertThat(permissions.allows("@bob:example.org", ROOM, "generic", PermissionLevel.COMMANDS))
+        .isTrue();
   }
 
   @Test
   void serverActorDoesNotMatchUsersOnOtherServers() {
     Permissions permissions = permissions(rule("example.org", "*", PermissionLevel.COMMANDS));
 
-    assertThat(permissions.allows("@bob:notexample.org", ROOM, "generic", PermissionLevel.COMMANDS)).isFalse();
-    assertThat(permissions.allows("@bob:example.org.evil", ROOM, "generic", PermissionLevel.COMMANDS)).isFalse();
+    assertThat(permissions.allows("@bob:notexample.org", ROOM, "generic", PermissionLevel.COMMANDS))
+        .isFalse();
+    assertThat(
+            permissions.allows("@bob:example.org.evil", ROOM, "generic", PermissionLevel.COMMANDS))
+        .isFalse();
   }
 
   @Test
   void serverActorDoesNotMatchAUserWhoseLocalpartLooksLikeIt() {
     Permissions permissions = permissions(rule("example.org", "*", PermissionLevel.COMMANDS));
 
-    assertThat(permissions.allows("@example.org:evil.net", ROOM, "generic", PermissionLevel.COMMANDS)).isFalse();
+    assertThat(
+            permissions.allows("@example.org:evil.net", ROOM, "generic", PermissionLevel.COMMANDS))
+        .isFalse();
   }
 
   @Test
   void roomActorMatchesEveryoneInThatRoom() {
     Permissions permissions = permissions(rule(ROOM, "*", PermissionLevel.COMMANDS));
 
-    assertThat(permissions.allows("@visitor:elsewhere.net", ROOM, "generic", PermissionLevel.COMMANDS)).isTrue();
+    assertThat(
+            permissions.allows("@visitor:elsewhere.net", ROOM, "generic", PermissionLevel.COMMANDS))
+        .isTrue();
   }
 
   @Test
   void roomActorDoesNotMatchOtherRooms() {
     Permissions permissions = permissions(rule(ROOM, "*", PermissionLevel.COMMANDS));
 
-    assertThat(permissions.allows(ALICE, "!other:example.org", "generic", PermissionLevel.COMMANDS)).isFalse();
+    assertThat(permissions.allows(ALICE, "!other:example.org", "generic", PermissionLevel.COMMANDS))
+        .isFalse();
   }
 
   @Test
   void levelsAreOrderedFromCommandsToAdmin() {
-    assertThat(PermissionLevel.values()).extracting(PermissionLevel::wire)
+    assertThat(PermissionLevel.values())
+        .extracting(PermissionLevel::wire)
         .containsExactly("commands", "login", "notifications", "manageConnections", "admin");
   }
 
   @ParameterizedTest
-  @EnumSource(value = PermissionLevel.class, names = {"COMMANDS", "LOGIN", "NOTIFICATIONS"})
+  @EnumSource(
+      value = PermissionLevel.class,
+      names = {"COMMANDS", "LOGIN", "NOTIFICATIONS"})
   void aLevelIncludesEveryLowerLevel(PermissionLevel lower) {
     Permissions permissions = permissions(rule(ALICE, "generic", PermissionLevel.NOTIFICATIONS));
 
@@ -99,7 +115,9 @@ class PermissionsTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = PermissionLevel.class, names = {"MANAGE_CONNECTIONS", "ADMIN"})
+  @EnumSource(
+      value = PermissionLevel.class,
+      names = {"MANAGE_CONNECTIONS", "ADMIN"})
   void aLevelExcludesEveryHigherLevel(PermissionLevel higher) {
     Permissions permissions = permissions(rule(ALICE, "generic", PermissionLevel.NOTIFICATIONS));
 
@@ -111,7 +129,12 @@ class PermissionsTest {
     Permissions permissions = permissions(rule(ALICE, "*", PermissionLevel.MANAGE_CONNECTIONS));
 
     assertThat(List.of("generic", "feeds", "github", "gitlab", "jira", "genericOutbound"))
-        .allSatisfy(service -> assertThat(permissions.allows(ALICE, ROOM, service, PermissionLevel.MANAGE_CONNECTIONS)).isTrue());
+        .allSatisfy(
+            service ->
+                assertThat(
+                        permissions.allows(
+                            ALICE, ROOM, service, PermissionLevel.MANAGE_CONNECTIONS))
+                    .isTrue());
   }
 
   @Test
@@ -123,49 +146,65 @@ class PermissionsTest {
 
   @Test
   void webhooksInARuleMeansGeneric() {
-    Permissions permissions = permissions(rule(ALICE, "webhooks", PermissionLevel.MANAGE_CONNECTIONS));
+    Permissions permissions =
+        permissions(rule(ALICE, "webhooks", PermissionLevel.MANAGE_CONNECTIONS));
 
-    assertThat(permissions.allows(ALICE, ROOM, "generic", PermissionLevel.MANAGE_CONNECTIONS)).isTrue();
+    assertThat(permissions.allows(ALICE, ROOM, "generic", PermissionLevel.MANAGE_CONNECTIONS))
+        .isTrue();
   }
 
   @Test
   void genericInARuleCoversACommandThatSaysWebhooks() {
-    Permissions permissions = permissions(rule(ALICE, "generic", PermissionLevel.MANAGE_CONNECTIONS));
+    Permissions permissions =
+        permissions(rule(ALICE, "generic", PermissionLevel.MANAGE_CONNECTIONS));
 
-    assertThat(permissions.allows(ALICE, ROOM, "webhooks", PermissionLevel.MANAGE_CONNECTIONS)).isTrue();
+    assertThat(permissions.allows(ALICE, ROOM, "webhooks", PermissionLevel.MANAGE_CONNECTIONS))
+        .isTrue();
   }
 
   @Test
   void feedInARuleMeansFeeds() {
     Permissions permissions = permissions(rule(ALICE, "feed", PermissionLevel.MANAGE_CONNECTIONS));
 
-    assertThat(permissions.allows(ALICE, ROOM, "feeds", PermissionLevel.MANAGE_CONNECTIONS)).isTrue();
+    assertThat(permissions.allows(ALICE, ROOM, "feeds", PermissionLevel.MANAGE_CONNECTIONS))
+        .isTrue();
   }
 
   @Test
   void serviceNamesIgnoreCase() {
-    Permissions permissions = permissions(rule(ALICE, "GitHub", PermissionLevel.MANAGE_CONNECTIONS));
+    Permissions permissions =
+        permissions(rule(ALICE, "GitHub", PermissionLevel.MANAGE_CONNECTIONS));
 
-    assertThat(permissions.allows(ALICE, ROOM, "github", PermissionLevel.MANAGE_CONNECTIONS)).isTrue();
+    assertThat(permissions.allows(ALICE, ROOM, "github", PermissionLevel.MANAGE_CONNECTIONS))
+        .isTrue();
   }
 
   @Test
   void rulesAreOred() {
-    Permissions permissions = permissions(
-        rule("*", "*", PermissionLevel.COMMANDS),
-        rule("example.org", "generic", PermissionLevel.MANAGE_CONNECTIONS));
+    Permissions permissions =
+        permissions(
+            rule("*", "*", PermissionLevel.COMMANDS),
+            rule("example.org", "generic", PermissionLevel.MANAGE_CONNECTIONS));
 
-    assertThat(permissions.allows(ALICE, ROOM, "generic", PermissionLevel.MANAGE_CONNECTIONS)).isTrue();
+    assertThat(permissions.allows(ALICE, ROOM, "generic", PermissionLevel.MANAGE_CONNECTIONS))
+        .isTrue();
   }
 
   @Test
   void oneRuleMayGiveDifferentLevelsPerService() {
-    Permissions permissions = new Permissions(List.of(new PermissionRule(ALICE, List.of(
-        new PermissionRule.ServiceLevel("feeds", PermissionLevel.COMMANDS),
-        new PermissionRule.ServiceLevel("generic", PermissionLevel.ADMIN)))), TestNames.NAMES);
+    Permissions permissions =
+        new Permissions(
+            List.of(
+                new PermissionRule(
+                    ALICE,
+                    List.of(
+                        new PermissionRule.ServiceLevel("feeds", PermissionLevel.COMMANDS),
+                        new PermissionRule.ServiceLevel("generic", PermissionLevel.ADMIN)))),
+            TestNames.NAMES);
 
     assertThat(permissions.allows(ALICE, ROOM, "generic", PermissionLevel.ADMIN)).isTrue();
-    assertThat(permissions.allows(ALICE, ROOM, "feeds", PermissionLevel.MANAGE_CONNECTIONS)).isFalse();
+    assertThat(permissions.allows(ALICE, ROOM, "feeds", PermissionLevel.MANAGE_CONNECTIONS))
+        .isFalse();
   }
 
   @Test
@@ -184,14 +223,16 @@ class PermissionsTest {
 
   @Test
   void levelParsingIgnoresCase() {
-    assertThat(PermissionLevel.parse("MANAGECONNECTIONS")).isEqualTo(PermissionLevel.MANAGE_CONNECTIONS);
+    assertThat(PermissionLevel.parse("MANAGECONNECTIONS"))
+        .isEqualTo(PermissionLevel.MANAGE_CONNECTIONS);
   }
 
   @Test
   void levelParsingNamesTheChoicesAndTheValue() {
     assertThatThrownBy(() -> PermissionLevel.parse("manage"))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("must be one of commands, login, notifications, manageConnections, admin, was 'manage'");
+        .hasMessage(
+            "must be one of commands, login, notifications, manageConnections, admin, was 'manage'");
   }
 
   @Test

@@ -4,8 +4,12 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Set;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
-/** What differs between SQLite and PostgreSQL below {@link Database}: connections, transactions, notices. */
+/**
+ * What differs between SQLite and PostgreSQL below {@link Database}: connections, transactions,
+ * notices.
+ */
 interface Backend {
   Location location();
 
@@ -18,15 +22,21 @@ interface Backend {
   /** The statement that opens a write transaction. */
   String begin();
 
-  /** True when every task needs a savepoint, even one statement (PostgreSQL aborts the whole transaction on an error). */
+  /**
+   * True when every task needs a savepoint, even one statement (PostgreSQL aborts the whole
+   * transaction on an error).
+   */
   boolean savepointEveryTask();
 
-  <T> T read(SqlWork<T> work) throws SQLException;
+  <T> @Nullable T read(SqlWork<T> work) throws SQLException;
 
   /** Inside the writer's transaction: tells other instances of {@code topics} once it commits. */
   void announce(Connection writer, Set<String> topics) throws SQLException;
 
-  /** Starts (once) hearing other instances' announcements; {@code heard} gets null for "anything may have changed". */
+  /**
+   * Starts (once) hearing other instances' announcements; {@code heard} gets null for "anything may
+   * have changed".
+   */
   void listen(Consumer<String> heard);
 
   /** True when {@code e} means the connection is gone (not that the statement was wrong). */

@@ -1,7 +1,13 @@
 package grapple.state;
 
+import com.google.errorprone.annotations.FormatMethod;
+import com.google.errorprone.annotations.FormatString;
+import java.util.Objects;
+
 /** A user mistake: names the field and the rule it broke, in words the user can act on. */
 public final class BadInput extends RuntimeException {
+  private static final long serialVersionUID = 1L;
+
   private final String field;
 
   public BadInput(String field, String message) {
@@ -10,8 +16,15 @@ public final class BadInput extends RuntimeException {
   }
 
   /** Throws a BadInput for {@code field} unless {@code ok}; the message is {@code 'field' rule}. */
-  public static void check(boolean ok, String field, String rule, Object... args) {
+  @FormatMethod
+  public static void check(boolean ok, String field, @FormatString String rule, Object... args) {
     if (!ok) throw new BadInput(field, "'" + field + "' " + String.format(rule, args));
+  }
+
+  /** The sentence for the user; never null. */
+  @Override
+  public String getMessage() {
+    return Objects.requireNonNull(super.getMessage());
   }
 
   public String field() {

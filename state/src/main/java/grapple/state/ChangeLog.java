@@ -6,11 +6,12 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 
 /**
- * Which room's connections or authority changed, in commit order, written in the same
- * transaction as the change: every other instance on the database reads on from the last entry
- * it saw and reloads what changed, so a connection made through one instance works on all.
+ * Which room's connections or authority changed, in commit order, written in the same transaction
+ * as the change: every other instance on the database reads on from the last entry it saw and
+ * reloads what changed, so a connection made through one instance works on all.
  */
 public final class ChangeLog {
   /** Announced by every write that adds an entry. */
@@ -19,7 +20,9 @@ public final class ChangeLog {
   private final Database db;
   private final String instance;
 
-  /** {@code instance} names this process in the entries it writes (its own are skipped when read). */
+  /**
+   * {@code instance} names this process in the entries it writes (its own are skipped when read).
+   */
   public ChangeLog(Database db, String instance) {
     this.db = db;
     this.instance = instance;
@@ -40,7 +43,12 @@ public final class ChangeLog {
   }
 
   /** One entry: a room's connections ({@code eventType} null) or one authority event of it. */
-  public record Entry(long seq, String roomId, String eventType, String stateKey, String instance) {
+  public record Entry(
+      long seq,
+      String roomId,
+      @Nullable String eventType,
+      @Nullable String stateKey,
+      String instance) {
     public boolean connections() {
       return eventType == null;
     }
@@ -57,15 +65,19 @@ public final class ChangeLog {
     add(c, roomId, eventType, stateKey);
   }
 
-  private void add(java.sql.Connection c, String roomId, String eventType, String stateKey) throws SQLException {
+  private void add(
+      java.sql.Connection c, String roomId, @Nullable String eventType, @Nullable String stateKey)
+      throws SQLException {
     if (db.dialect() == Dialect.POSTGRESQL) {
       // One writer at a time adds entries, so they become visible in seq order (see OutboxStore).
-      try (PreparedStatement lock = c.prepareStatement("SELECT pg_advisory_xact_lock(" + Locks.CHANGE_ORDER + ")")) {
+      try (PreparedStatement lock =
+          c.prepareStatement("SELECT pg_advisory_xact_lock(" + Locks.CHANGE_ORDER + ")")) {
         lock.execute();
       }
     }
-    try (PreparedStatement s = c.prepareStatement(
-        "INSERT INTO change_log (room_id, event_type, state_key, instance, at) VALUES (?, ?, ?, ?, ?)")) {
+    try (PreparedStatement s =
+        c.prepareStatement(
+            "INSERT INTO change_log (room_id, event_type, state_key, instance, at) VALUES (?, ?, ?, ?, ?)")) {
       s.setString(1, roomId);
       s.setString(2, eventType);
       s.setString(3, stateKey);
@@ -78,38 +90,52 @@ public final class ChangeLog {
 
   /** Up to {@code limit} entries after {@code seq}, oldest first. */
   public List<Entry> after(long seq, int limit) {
-    return db.read(c -> {
-      try (PreparedStatement s = c.prepareStatement("SELECT seq, room_id, event_type, state_key, instance"
-          + " FROM change_log WHERE seq > ? ORDER BY seq LIMIT ?")) {
-        s.setLong(1, seq);
-        s.setInt(2, limit);
-        ResultSet rs = s.executeQuery();
-        List<Entry> out = new ArrayList<>();
-        while (rs.next()) {
-          out.add(new Entry(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5)));
-        }
-        return out;
-      }
-    });
+    return db.read(
+        c -> {
+          try (PreparedStatement s =
+              c.prepareStatement(
+                  "SELECT seq, room_id, event_type, state_key, instance"
+                      + " FROM change_log WHERE seq > ? ORDER BY seq LIMIT ?")) {
+            s.setLong(1, seq);
+            s.setInt(2, limit);
+            ResultSet rs = s.executeQuery();
+            List<Entry> out = new ArrayList<>();
+            while (rs.next()) {
+              out.add(
+                  new Entry(
+                      rs.getLong(1),
+                      rs.getString(2),
+                      rs.getString(3),
+                      rs.getString(4),
+                      rs.getString(5)));
+            }
+            return out;
+          }
+        });
   }
 
-  /** The last entry's seq, 0 when there is none: where a reader that has loaded everything starts. */
+  /**
+   * The last entry's seq, 0 when there is none: where a reader that has loaded everything starts.
+   */
   public long latest() {
-    return db.read(c -> {
-      try (PreparedStatement s = c.prepareStatement("SELECT coalesce(max(seq), 0) FROM change_log")) {
-        ResultSet rs = s.executeQuery();
-        return rs.next() ? rs.getLong(1) : 0L;
-      }
-    });
+    return db.read(
+        c -> {
+          try (PreparedStatement s =
+              c.prepareStatement("SELECT coalesce(max(seq), 0) FROM change_log")) {
+            ResultSet rs = s.executeQuery();
+            return rs.next() ? rs.getLong(1) : 0L;
+          }
+        });
   }
 
   /** Forgets entries older than {@code cutoffMillis}: every instance has read them long since. */
   public void prune(long cutoffMillis) {
-    db.write(c -> {
-      try (PreparedStatement s = c.prepareStatement("DELETE FROM change_log WHERE at < ?")) {
-        s.setLong(1, cutoffMillis);
-        return s.executeUpdate();
-      }
-    });
+    db.write(
+        c -> {
+          try (PreparedStatement s = c.prepareStatement("DELETE FROM change_log WHERE at < ?")) {
+            s.setLong(1, cutoffMillis);
+            return s.executeUpdate();
+          }
+        });
   }
 }

@@ -3,11 +3,12 @@ package grapple.state;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Instant;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A link between a room and an outside source: (room, state event type, state key) and the state
- * content in effect. {@code eventType} is the type's canonical event type even when the room used
- * a legacy alias.
+ * content in effect. {@code eventType} is the type's canonical event type even when the room used a
+ * legacy alias.
  */
 public record Connection(
     String id,
@@ -33,8 +34,15 @@ public record Connection(
   /** A new connection, created and last updated by {@code by}. */
   public static Connection create(
       String roomId, String type, String eventType, String stateKey, ObjectNode config, Audit by) {
-    return new Connection(ConnectionId.of(roomId, eventType, stateKey), roomId, type, eventType,
-        stateKey, config, by, by);
+    return new Connection(
+        ConnectionId.of(roomId, eventType, stateKey),
+        roomId,
+        type,
+        eventType,
+        stateKey,
+        config,
+        by,
+        by);
   }
 
   public Connection withConfig(ObjectNode newConfig, Audit by) {
@@ -42,10 +50,10 @@ public record Connection(
   }
 
   /**
-   * Who changed a connection and when: a user id, and the name of the provisioning API key used,
-   * or null when none was (a command, room state, or the plain secret).
+   * Who changed a connection and when: a user id, and the name of the provisioning API key used, or
+   * null when none was (a command, room state, or the plain secret).
    */
-  public record Audit(String by, String key, Instant at) {
+  public record Audit(String by, @Nullable String key, Instant at) {
     public Audit {
       Objects.requireNonNull(by, "by");
       Objects.requireNonNull(at, "at");

@@ -11,8 +11,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Connections and their secrets. Each change is logged ({@link ChangeLog}) in its own
- * transaction, so the other instances on the database take it up.
+ * Connections and their secrets. Each change is logged ({@link ChangeLog}) in its own transaction,
+ * so the other instances on the database take it up.
  */
 public final class ConnectionStore {
   private final Database db;
@@ -29,104 +29,123 @@ public final class ConnectionStore {
   }
 
   public List<Connection> all() {
-    return db.read(c -> {
-      try (PreparedStatement s = c.prepareStatement("SELECT * FROM connections ORDER BY room_id, created_at")) {
-        return readAll(s.executeQuery());
-      }
-    });
+    return db.read(
+        c -> {
+          try (PreparedStatement s =
+              c.prepareStatement("SELECT * FROM connections ORDER BY room_id, created_at")) {
+            return readAll(s.executeQuery());
+          }
+        });
   }
 
   /** The room's connections, as stored. */
   public List<Connection> inRoom(String roomId) {
-    return db.read(c -> {
-      try (PreparedStatement s = c.prepareStatement("SELECT * FROM connections WHERE room_id = ? ORDER BY created_at")) {
-        s.setString(1, roomId);
-        return readAll(s.executeQuery());
-      }
-    });
+    return db.read(
+        c -> {
+          try (PreparedStatement s =
+              c.prepareStatement(
+                  "SELECT * FROM connections WHERE room_id = ? ORDER BY created_at")) {
+            s.setString(1, roomId);
+            return readAll(s.executeQuery());
+          }
+        });
   }
 
   /** Inserts or replaces the connection with this id; waits until it is durable. */
   public void put(Connection connection) {
-    db.writeAndWait(c -> {
-      try (PreparedStatement s = c.prepareStatement("""
+    db.writeAndWait(
+        c -> {
+          try (PreparedStatement s =
+              c.prepareStatement(
+                  """
           INSERT INTO connections (id, room_id, type, event_type, state_key, config,
                                    created_by, created_at, updated_by, updated_at, created_key, updated_key)
           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
           ON CONFLICT (id) DO UPDATE SET config = excluded.config,
             updated_by = excluded.updated_by, updated_at = excluded.updated_at,
             updated_key = excluded.updated_key""")) {
-        bind(s, connection);
-        s.executeUpdate();
-      }
-      changes.connectionsChanged(c, connection.roomId());
-      return null;
-    });
+            bind(s, connection);
+            s.executeUpdate();
+          }
+          changes.connectionsChanged(c, connection.roomId());
+          return null;
+        });
   }
 
   /** Removes the connection of {@code roomId} and its secrets. */
   public void remove(String roomId, String connectionId) {
-    db.writeAndWait(c -> {
-      try (PreparedStatement a = c.prepareStatement("DELETE FROM connections WHERE id = ?");
-           PreparedStatement b = c.prepareStatement("DELETE FROM secrets WHERE connection_id = ?")) {
-        a.setString(1, connectionId);
-        b.setString(1, connectionId);
-        a.executeUpdate();
-        b.executeUpdate();
-      }
-      changes.connectionsChanged(c, roomId);
-      return null;
-    });
+    db.writeAndWait(
+        c -> {
+          try (PreparedStatement a = c.prepareStatement("DELETE FROM connections WHERE id = ?");
+              PreparedStatement b =
+                  c.prepareStatement("DELETE FROM secrets WHERE connection_id = ?")) {
+            a.setString(1, connectionId);
+            b.setString(1, connectionId);
+            a.executeUpdate();
+            b.executeUpdate();
+          }
+          changes.connectionsChanged(c, roomId);
+          return null;
+        });
   }
 
   public Optional<String> secret(String connectionId, String name) {
-    return db.read(c -> {
-      try (PreparedStatement s = c.prepareStatement(
-          "SELECT value FROM secrets WHERE connection_id = ? AND name = ?")) {
-        s.setString(1, connectionId);
-        s.setString(2, name);
-        ResultSet rs = s.executeQuery();
-        return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
-      }
-    });
+    return db.read(
+        c -> {
+          try (PreparedStatement s =
+              c.prepareStatement(
+                  "SELECT value FROM secrets WHERE connection_id = ? AND name = ?")) {
+            s.setString(1, connectionId);
+            s.setString(2, name);
+            ResultSet rs = s.executeQuery();
+            return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+          }
+        });
   }
 
   /** All secrets called {@code name}, as connection id → value. */
   public java.util.Map<String, String> secrets(String name) {
-    return db.read(c -> {
-      try (PreparedStatement s = c.prepareStatement("SELECT connection_id, value FROM secrets WHERE name = ?")) {
-        s.setString(1, name);
-        ResultSet rs = s.executeQuery();
-        java.util.Map<String, String> out = new java.util.HashMap<>();
-        while (rs.next()) out.put(rs.getString(1), rs.getString(2));
-        return out;
-      }
-    });
+    return db.read(
+        c -> {
+          try (PreparedStatement s =
+              c.prepareStatement("SELECT connection_id, value FROM secrets WHERE name = ?")) {
+            s.setString(1, name);
+            ResultSet rs = s.executeQuery();
+            java.util.Map<String, String> out = new java.util.HashMap<>();
+            while (rs.next()) out.put(rs.getString(1), rs.getString(2));
+            return out;
+          }
+        });
   }
 
   /** The connection whose secret {@code name} is {@code value}, if any. */
   public Optional<String> connectionWithSecret(String name, String value) {
-    return db.read(c -> {
-      try (PreparedStatement s = c.prepareStatement("SELECT connection_id FROM secrets WHERE name = ? AND value = ?")) {
-        s.setString(1, name);
-        s.setString(2, value);
-        ResultSet rs = s.executeQuery();
-        return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
-      }
-    });
+    return db.read(
+        c -> {
+          try (PreparedStatement s =
+              c.prepareStatement(
+                  "SELECT connection_id FROM secrets WHERE name = ? AND value = ?")) {
+            s.setString(1, name);
+            s.setString(2, value);
+            ResultSet rs = s.executeQuery();
+            return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+          }
+        });
   }
 
   public void putSecret(String connectionId, String name, String value) {
-    db.writeAndWait(c -> {
-      try (PreparedStatement s = c.prepareStatement(
-          "INSERT INTO secrets (connection_id, name, value) VALUES (?, ?, ?)"
-          + " ON CONFLICT (connection_id, name) DO UPDATE SET value = excluded.value")) {
-        s.setString(1, connectionId);
-        s.setString(2, name);
-        s.setString(3, value);
-        return s.executeUpdate();
-      }
-    });
+    db.writeAndWait(
+        c -> {
+          try (PreparedStatement s =
+              c.prepareStatement(
+                  "INSERT INTO secrets (connection_id, name, value) VALUES (?, ?, ?)"
+                      + " ON CONFLICT (connection_id, name) DO UPDATE SET value = excluded.value")) {
+            s.setString(1, connectionId);
+            s.setString(2, name);
+            s.setString(3, value);
+            return s.executeUpdate();
+          }
+        });
   }
 
   /**
@@ -134,22 +153,28 @@ public final class ConnectionStore {
    * instance made it a moment before); returns the one stored.
    */
   public String secretOrPut(String connectionId, String name, String value) {
-    return db.writeAndWait(c -> {
-      try (PreparedStatement s = c.prepareStatement("INSERT INTO secrets (connection_id, name, value) VALUES (?, ?, ?)"
-          + " ON CONFLICT (connection_id, name) DO NOTHING")) {
-        s.setString(1, connectionId);
-        s.setString(2, name);
-        s.setString(3, value);
-        s.executeUpdate();
-      }
-      try (PreparedStatement s = c.prepareStatement("SELECT value FROM secrets WHERE connection_id = ? AND name = ?")) {
-        s.setString(1, connectionId);
-        s.setString(2, name);
-        ResultSet rs = s.executeQuery();
-        if (!rs.next()) throw new SQLException("secret " + name + " of " + connectionId + " vanished");
-        return rs.getString(1);
-      }
-    });
+    return db.writeAndWait(
+        c -> {
+          try (PreparedStatement s =
+              c.prepareStatement(
+                  "INSERT INTO secrets (connection_id, name, value) VALUES (?, ?, ?)"
+                      + " ON CONFLICT (connection_id, name) DO NOTHING")) {
+            s.setString(1, connectionId);
+            s.setString(2, name);
+            s.setString(3, value);
+            s.executeUpdate();
+          }
+          try (PreparedStatement s =
+              c.prepareStatement(
+                  "SELECT value FROM secrets WHERE connection_id = ? AND name = ?")) {
+            s.setString(1, connectionId);
+            s.setString(2, name);
+            ResultSet rs = s.executeQuery();
+            if (!rs.next())
+              throw new SQLException("secret " + name + " of " + connectionId + " vanished");
+            return rs.getString(1);
+          }
+        });
   }
 
   private static void bind(PreparedStatement s, Connection x) throws SQLException {
@@ -177,19 +202,30 @@ public final class ConnectionStore {
     while (rs.next()) {
       Connection.Audit created = audit(rs, "created", pool);
       Connection.Audit updated = audit(rs, "updated", pool);
-      out.add(new Connection(rs.getString("id"), shared(pool, rs.getString("room_id")), shared(pool, rs.getString("type")),
-          shared(pool, rs.getString("event_type")), rs.getString("state_key"), Json.readObject(rs.getString("config")),
-          created, updated.equals(created) ? created : updated));
+      out.add(
+          new Connection(
+              rs.getString("id"),
+              shared(pool, rs.getString("room_id")),
+              shared(pool, rs.getString("type")),
+              shared(pool, rs.getString("event_type")),
+              rs.getString("state_key"),
+              Json.readObject(rs.getString("config")),
+              created,
+              updated.equals(created) ? created : updated));
     }
     return out;
   }
 
-  private static Connection.Audit audit(ResultSet rs, String which, Map<String, String> pool) throws SQLException {
-    return new Connection.Audit(shared(pool, rs.getString(which + "_by")), shared(pool, rs.getString(which + "_key")),
+  private static Connection.Audit audit(ResultSet rs, String which, Map<String, String> pool)
+      throws SQLException {
+    String key = rs.getString(which + "_key"); // null when no API key was used
+    return new Connection.Audit(
+        shared(pool, rs.getString(which + "_by")),
+        key == null ? null : shared(pool, key),
         Instant.ofEpochMilli(rs.getLong(which + "_at")));
   }
 
   private static String shared(Map<String, String> pool, String value) {
-    return value == null ? null : pool.computeIfAbsent(value, v -> v);
+    return pool.computeIfAbsent(value, v -> v);
   }
 }

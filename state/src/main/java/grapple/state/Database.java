@@ -18,6 +18,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,12 +36,16 @@ public final class Database implements AutoCloseable {
   private final Backend backend;
   private final BlockingQueue<Task<?>> queue = new LinkedBlockingQueue<>();
   private final Thread writerThread;
+
   /** The writer's compiled statements, by SQL; touched by the writer thread only. */
   private final Map<String, PreparedStatement> writerStatements = new HashMap<>();
+
   /** Topics the current batch's successful tasks announced; writer thread only. */
   private final Set<String> announced = new LinkedHashSet<>();
+
   /** Topics the task running now announced; kept only if it succeeds. Writer thread only. */
   private final Set<String> announcing = new LinkedHashSet<>();
+
   private final Map<String, List<Runnable>> listeners = new ConcurrentHashMap<>();
   private volatile boolean closed;
 
@@ -56,7 +61,9 @@ public final class Database implements AutoCloseable {
     return open(Location.sqlite(file), Migrations.core());
   }
 
-  /** Opens (creating with mode 0600) and migrates the database file through {@code steps}, in order. */
+  /**
+   * Opens (creating with mode 0600) and migrates the database file through {@code steps}, in order.
+   */
   public static Database open(Path file, List<Migration> steps) {
     return open(Location.sqlite(file), steps);
   }
@@ -68,7 +75,8 @@ public final class Database implements AutoCloseable {
    */
   public static Database open(Location where, List<Migration> steps) {
     Objects.requireNonNull(where, "where");
-    if (where instanceof Location.Postgres postgres) return new Database(PostgresBackend.open(postgres, steps));
+    if (where instanceof Location.Postgres postgres)
+      return new Database(PostgresBackend.open(postgres, steps));
     return new Database(SqliteBackend.open((Location.Sqlite) where, steps));
   }
 
@@ -107,7 +115,8 @@ public final class Database implements AutoCloseable {
 
   private <T> CompletableFuture<T> queue(Task<T> task) {
     if (closed) {
-      task.result.completeExceptionally(new StorageException("database " + describe() + " is closed"));
+      task.result.completeExceptionally(
+          new StorageException("database " + describe() + " is closed"));
       return task.result;
     }
     queue.add(task);
@@ -148,8 +157,8 @@ public final class Database implements AutoCloseable {
 
   /**
    * Calls {@code listener} after each commit that announced {@code topic}, on whichever instance;
-   * with PostgreSQL also every few seconds and after the database comes back, so that nothing
-   * waits on a missed notification. The listener must return quickly (it wakes someone up).
+   * with PostgreSQL also every few seconds and after the database comes back, so that nothing waits
+   * on a missed notification. The listener must return quickly (it wakes someone up).
    */
   public void onAnnouncement(String topic, Runnable listener) {
     listeners.computeIfAbsent(topic, t -> new CopyOnWriteArrayList<>()).add(listener);
@@ -157,7 +166,7 @@ public final class Database implements AutoCloseable {
   }
 
   /** A topic was announced (or null: anything may have changed, e.g. after a reconnect). */
-  private void heard(String topic) {
+  private void heard(@Nullable String topic) {
     if (topic == null) {
       listeners.values().forEach(this::tell);
     } else {
@@ -184,7 +193,7 @@ public final class Database implements AutoCloseable {
   /** Runs {@code work} on a read connection (sees committed data only, cannot write). */
   public <T> T read(SqlWork<T> work) {
     try {
-      return backend.read(work);
+      return Objects.requireNonNull(backend.read(work), "read work returned null");
     } catch (SQLException e) {
       throw new StorageException("database " + describe() + ": read failed: " + e.getMessage(), e);
     }
@@ -237,9 +246,13 @@ public final class Database implements AutoCloseable {
     } catch (Throwable e) {
       Fatal.haltIfFatal(e);
       rollbackQuietly(e);
-      StorageException failure = new StorageException(
-          "database " + describe() + ": write failed: " + e.getMessage(), e);
-      log.error("database {}: a transaction of {} writes failed: {}", describe(), batch.size(), e.toString());
+      StorageException failure =
+          new StorageException("database " + describe() + ": write failed: " + e.getMessage(), e);
+      log.error(
+          "database {}: a transaction of {} writes failed: {}",
+          describe(),
+          batch.size(),
+          e.toString());
       for (Task<?> task : batch) task.result.completeExceptionally(failure);
       return;
     }
@@ -247,7 +260,9 @@ public final class Database implements AutoCloseable {
     for (String topic : announced) heard(topic);
   }
 
-  /** Runs one task, in a savepoint unless it is a single statement; returns how to tell its caller. */
+  /**
+   * Runs one task, in a savepoint unless it is a single statement; returns how to tell its caller.
+   */
   private <T> Runnable run(Task<T> task) throws SQLException {
     Connection writer = backend.writer();
     announcing.clear();
@@ -308,10 +323,12 @@ public final class Database implements AutoCloseable {
 
   private RuntimeException unwrap(CompletionException e) {
     Throwable cause = e.getCause();
+    if (cause == null) return e;
     if (cause instanceof BadInput bad) return bad;
     if (cause instanceof StorageException storage) return storage;
     if (cause instanceof RuntimeException runtime) return runtime;
-    return new StorageException("database " + describe() + ": write failed: " + cause.getMessage(), cause);
+    return new StorageException(
+        "database " + describe() + ": write failed: " + cause.getMessage(), cause);
   }
 
   /** Finishes queued writes, then closes every connection. */
@@ -325,7 +342,8 @@ public final class Database implements AutoCloseable {
     }
     // A write that raced with close() may have been queued after the writer stopped: fail it.
     for (Task<?> late = queue.poll(); late != null; late = queue.poll()) {
-      late.result.completeExceptionally(new StorageException("database " + describe() + " is closed"));
+      late.result.completeExceptionally(
+          new StorageException("database " + describe() + " is closed"));
     }
     closeStatements();
     backend.close();

@@ -18,6 +18,7 @@ import java.util.function.Consumer;
  */
 public final class DatabaseCopy {
   private static final int BATCH = 1_000;
+
   /** Tables the databases keep for themselves. */
   private static final List<String> OWN = List.of("sqlite_sequence", "grapple_schema");
 
@@ -33,20 +34,28 @@ public final class DatabaseCopy {
   }
 
   /**
-   * Copies every table of {@code from} into {@code to}, both migrated through {@code steps};
-   * {@code progress} hears one line per table. Throws NotEmpty, naming a table that has rows, when
-   * the target is not empty.
+   * Copies every table of {@code from} into {@code to}, both migrated through {@code steps}; {@code
+   * progress} hears one line per table. Throws NotEmpty, naming a table that has rows, when the
+   * target is not empty.
    */
-  public static void copy(Location from, Location to, List<Migration> steps, Consumer<String> progress) {
+  public static void copy(
+      Location from, Location to, List<Migration> steps, Consumer<String> progress) {
     refuseUnlessEmpty(to);
-    try (Database source = Database.open(from, steps); Database target = Database.open(to, steps)) {
+    try (Database source = Database.open(from, steps);
+        Database target = Database.open(to, steps)) {
       List<String> tables = tables(source);
       int done = 0;
       for (String table : tables) {
         long rows = copyTable(source, target, table);
         done++;
-        progress.accept(String.format(Locale.ROOT, "%-18s %,10d row(s)   (%d/%d tables)", table, rows, done,
-            tables.size()));
+        progress.accept(
+            String.format(
+                Locale.ROOT,
+                "%-18s %,10d row(s)   (%d/%d tables)",
+                table,
+                rows,
+                done,
+                tables.size()));
       }
       carryOverSequences(source, target);
     }
@@ -55,85 +64,106 @@ public final class DatabaseCopy {
   /** Fails, writing nothing, if any table in the target (as the URL's login sees it) has a row. */
   static void refuseUnlessEmpty(Location to) {
     if (!(to instanceof Location.Postgres postgres)) {
-      throw new IllegalArgumentException("db copy writes to PostgreSQL only, not to " + to.describe());
+      throw new IllegalArgumentException(
+          "db copy writes to PostgreSQL only, not to " + to.describe());
     }
     try (Connection c = PostgresBackend.connect(postgres, "db copy");
-         Statement s = c.createStatement();
-         ResultSet rs = s.executeQuery("SELECT table_name FROM information_schema.tables"
-             + " WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name")) {
+        Statement s = c.createStatement();
+        ResultSet rs =
+            s.executeQuery(
+                "SELECT table_name FROM information_schema.tables"
+                    + " WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name")) {
       List<String> tables = new ArrayList<>();
       while (rs.next()) tables.add(rs.getString(1));
       for (String table : tables) {
         if (OWN.contains(table)) continue;
         try (Statement count = c.createStatement();
-             ResultSet any = count.executeQuery("SELECT EXISTS (SELECT 1 FROM \"" + table.replace("\"", "\"\"")
-                 + "\")")) {
+            ResultSet any =
+                count.executeQuery(
+                    "SELECT EXISTS (SELECT 1 FROM \"" + table.replace("\"", "\"\"") + "\")")) {
           if (any.next() && any.getBoolean(1)) {
-            throw new NotEmpty("database " + to.describe() + " is not empty (table " + table
-                + " has rows): db copy only fills an empty database, and wrote nothing");
+            throw new NotEmpty(
+                "database "
+                    + to.describe()
+                    + " is not empty (table "
+                    + table
+                    + " has rows): db copy only fills an empty database, and wrote nothing");
           }
         }
       }
     } catch (SQLException e) {
-      throw new StorageException("database " + to.describe() + ": cannot connect: " + PostgresBackend.oneLine(e), e);
+      throw new StorageException(
+          "database " + to.describe() + ": cannot connect: " + PostgresBackend.oneLine(e), e);
     }
   }
 
   /** The source's tables, in the order they were made. */
   private static List<String> tables(Database source) {
-    return source.read(c -> {
-      List<String> out = new ArrayList<>();
-      String sql = source.dialect() == Dialect.SQLITE
-          ? "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY rowid"
-          : "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
-              + " AND table_type = 'BASE TABLE' ORDER BY table_name";
-      try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-        while (rs.next()) {
-          if (!OWN.contains(rs.getString(1))) out.add(rs.getString(1));
-        }
-      }
-      return out;
-    });
+    return source.read(
+        c -> {
+          List<String> out = new ArrayList<>();
+          String sql =
+              source.dialect() == Dialect.SQLITE
+                  ? "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY rowid"
+                  : "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
+                      + " AND table_type = 'BASE TABLE' ORDER BY table_name";
+          try (Statement s = c.createStatement();
+              ResultSet rs = s.executeQuery(sql)) {
+            while (rs.next()) {
+              if (!OWN.contains(rs.getString(1))) out.add(rs.getString(1));
+            }
+          }
+          return out;
+        });
   }
 
   /** Copies one table in transactions of {@link #BATCH} rows; returns how many. */
   private static long copyTable(Database source, Database target, String table) {
-    return source.read(c -> {
-      long copied = 0;
-      try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT * FROM " + table)) {
-        ResultSetMetaData meta = rs.getMetaData();
-        int columns = meta.getColumnCount();
-        List<String> names = new ArrayList<>();
-        for (int i = 1; i <= columns; i++) names.add(meta.getColumnName(i));
-        String insert = "INSERT INTO " + table + " (" + String.join(", ", names) + ") VALUES ("
-            + String.join(", ", java.util.Collections.nCopies(columns, "?")) + ")";
-        List<Object[]> batch = new ArrayList<>(BATCH);
-        while (rs.next()) {
-          Object[] row = new Object[columns];
-          for (int i = 0; i < columns; i++) row[i] = rs.getObject(i + 1);
-          batch.add(row);
-          if (batch.size() == BATCH) {
-            copied += insert(target, insert, batch);
-            batch = new ArrayList<>(BATCH);
+    return source.read(
+        c -> {
+          long copied = 0;
+          try (Statement s = c.createStatement();
+              ResultSet rs = s.executeQuery("SELECT * FROM " + table)) {
+            ResultSetMetaData meta = rs.getMetaData();
+            int columns = meta.getColumnCount();
+            List<String> names = new ArrayList<>();
+            for (int i = 1; i <= columns; i++) names.add(meta.getColumnName(i));
+            String insert =
+                "INSERT INTO "
+                    + table
+                    + " ("
+                    + String.join(", ", names)
+                    + ") VALUES ("
+                    + String.join(", ", java.util.Collections.nCopies(columns, "?"))
+                    + ")";
+            List<Object[]> batch = new ArrayList<>(BATCH);
+            while (rs.next()) {
+              Object[] row = new Object[columns];
+              for (int i = 0; i < columns; i++) row[i] = rs.getObject(i + 1);
+              batch.add(row);
+              if (batch.size() == BATCH) {
+                copied += insert(target, insert, batch);
+                batch = new ArrayList<>(BATCH);
+              }
+            }
+            if (!batch.isEmpty()) copied += insert(target, insert, batch);
           }
-        }
-        if (!batch.isEmpty()) copied += insert(target, insert, batch);
-      }
-      return copied;
-    });
+          return copied;
+        });
   }
 
   private static int insert(Database target, String sql, List<Object[]> rows) {
-    return target.writeAndWait(c -> {
-      try (PreparedStatement s = c.prepareStatement(sql)) {
-        for (Object[] row : rows) {
-          for (int i = 0; i < row.length; i++) s.setObject(i + 1, row[i]);
-          s.addBatch();
-        }
-        s.executeBatch();
-      }
-      return rows.size();
-    });
+    return target.writeAndWait(
+        c -> {
+          try (PreparedStatement s = c.prepareStatement(sql)) {
+            for (Object[] row : rows) {
+              for (int i = 0; i < row.length; i++) s.setObject(i + 1, row[i]);
+              s.addBatch();
+            }
+            s.executeBatch();
+          }
+          return rows.size();
+        });
   }
 
   /**
@@ -142,29 +172,34 @@ public final class DatabaseCopy {
    */
   private static void carryOverSequences(Database source, Database target) {
     for (String table : List.of("outbox", "change_log")) {
-      long highest = source.read(c -> {
-        long max = 0;
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT coalesce(max(seq), 0) FROM "
-            + table)) {
-          if (rs.next()) max = rs.getLong(1);
-        }
-        if (source.dialect() == Dialect.SQLITE) {
-          try (PreparedStatement s = c.prepareStatement("SELECT seq FROM sqlite_sequence WHERE name = ?")) {
-            s.setString(1, table);
-            ResultSet rs = s.executeQuery();
-            if (rs.next()) max = Math.max(max, rs.getLong(1));
-          }
-        }
-        return max;
-      });
-      target.writeAndWait(c -> {
-        try (PreparedStatement s = c.prepareStatement("SELECT setval(pg_get_serial_sequence(?, 'seq'), ?, true)")) {
-          s.setString(1, table);
-          s.setLong(2, Math.max(1, highest));
-          s.execute();
-        }
-        return null;
-      });
+      long highest =
+          source.read(
+              c -> {
+                long max = 0;
+                try (Statement s = c.createStatement();
+                    ResultSet rs = s.executeQuery("SELECT coalesce(max(seq), 0) FROM " + table)) {
+                  if (rs.next()) max = rs.getLong(1);
+                }
+                if (source.dialect() == Dialect.SQLITE) {
+                  try (PreparedStatement s =
+                      c.prepareStatement("SELECT seq FROM sqlite_sequence WHERE name = ?")) {
+                    s.setString(1, table);
+                    ResultSet rs = s.executeQuery();
+                    if (rs.next()) max = Math.max(max, rs.getLong(1));
+                  }
+                }
+                return max;
+              });
+      target.writeAndWait(
+          c -> {
+            try (PreparedStatement s =
+                c.prepareStatement("SELECT setval(pg_get_serial_sequence(?, 'seq'), ?, true)")) {
+              s.setString(1, table);
+              s.setLong(2, Math.max(1, highest));
+              s.execute();
+            }
+            return null;
+          });
     }
   }
 }

@@ -2,9 +2,9 @@ package grapple.state;
 
 /**
  * The crash-only rule for errors no thread can survive. Loop and request boundaries catch
- * everything a bad input can raise ({@link StackOverflowError} included: its frames are gone
- * once caught) and go on; but after an {@link OutOfMemoryError} or an internal JVM error nothing
- * can be trusted, so the process stops at once, a supervisor restarts it, and the outbox delivers
+ * everything a bad input can raise ({@link StackOverflowError} included: its frames are gone once
+ * caught) and go on; but after an {@link OutOfMemoryError} or an internal JVM error nothing can be
+ * trusted, so the process stops at once, a supervisor restarts it, and the outbox delivers
  * everything that was acknowledged. (With {@code -XX:+ExitOnOutOfMemoryError}, as the README
  * recommends, the JVM does this itself before any catch runs.)
  */
@@ -18,8 +18,12 @@ public final class Fatal {
   public static void haltIfFatal(Throwable failure) {
     if (!isFatal(failure)) return;
     try {
-      System.err.println("grapple: fatal " + failure.getClass().getName() + " in thread "
-          + Thread.currentThread().getName() + "; exiting at once so that a supervisor restarts the bot");
+      System.err.println(
+          "grapple: fatal "
+              + failure.getClass().getName()
+              + " in thread "
+              + Thread.currentThread().getName()
+              + "; exiting at once so that a supervisor restarts the bot");
     } finally {
       Runtime.getRuntime().halt(EXIT_STATUS);
     }

@@ -11,31 +11,44 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /** The one Jackson mapper Grapple uses for stored and wire JSON. */
 public final class Json {
-  /** Refuses anything after the first value: {@code {"a":1} }} is malformed, not {@code {"a":1}}. */
-  public static final ObjectMapper MAPPER = new ObjectMapper()
-      .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+  /**
+   * Refuses anything after the first value: {@code {"a":1} }} is malformed, not {@code {"a":1}}.
+   */
+  public static final ObjectMapper MAPPER =
+      new ObjectMapper()
+          .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
   /** How deep JSON from outside may nest: far more than any real payload, far less than a stack. */
   public static final int MAX_DEPTH = 100;
+
   public static final int MAX_NUMBER_DIGITS = 1000;
 
   /** Reads JSON from outside (webhook bodies, API calls): nesting and number length bounded. */
-  public static final JsonFactory UNTRUSTED_FACTORY = JsonFactory.builder()
-      .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH)
-          .maxNumberLength(MAX_NUMBER_DIGITS).build())
-      // A stranger's field names are not interned or kept in the shared symbol table: 100,000
-      // distinct names in one body cost 10x the parse through String.intern, and would fill it.
-      .disable(JsonFactory.Feature.INTERN_FIELD_NAMES)
-      .disable(JsonFactory.Feature.CANONICALIZE_FIELD_NAMES)
-      .build();
-  public static final ObjectMapper UNTRUSTED = new ObjectMapper(UNTRUSTED_FACTORY)
-      .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+  public static final JsonFactory UNTRUSTED_FACTORY =
+      JsonFactory.builder()
+          .streamReadConstraints(
+              StreamReadConstraints.builder()
+                  .maxNestingDepth(MAX_DEPTH)
+                  .maxNumberLength(MAX_NUMBER_DIGITS)
+                  .build())
+          // A stranger's field names are not interned or kept in the shared symbol table: 100,000
+          // distinct names in one body cost 10x the parse through String.intern, and would fill it.
+          .disable(JsonFactory.Feature.INTERN_FIELD_NAMES)
+          .disable(JsonFactory.Feature.CANONICALIZE_FIELD_NAMES)
+          .build();
+
+  public static final ObjectMapper UNTRUSTED =
+      new ObjectMapper(UNTRUSTED_FACTORY)
+          .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
   private Json() {}
 
   /** What is wrong with unreadable JSON and where, in words (none of Jackson's internals). */
   public static String problem(JsonProcessingException e) {
-    String why = e instanceof StreamConstraintsException ? limitBroken(e.getOriginalMessage()) : e.getOriginalMessage();
+    String why =
+        e instanceof StreamConstraintsException
+            ? limitBroken(e.getOriginalMessage())
+            : e.getOriginalMessage();
     JsonLocation at = e.getLocation();
     if (at == null || at.getLineNr() < 0) return why;
     return why + " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")";
@@ -44,11 +57,14 @@ public final class Json {
   private static String limitBroken(String message) {
     String m = message == null ? "" : message;
     if (m.contains("nesting depth")) return "it is nested deeper than " + MAX_DEPTH + " levels";
-    if (m.contains("Number value length")) return "it holds a number longer than " + MAX_NUMBER_DIGITS + " digits";
+    if (m.contains("Number value length"))
+      return "it holds a number longer than " + MAX_NUMBER_DIGITS + " digits";
     return "it is larger than allowed";
   }
 
-  /** The deepest nesting of {@code node}, counted without recursion (so any depth is safe to ask). */
+  /**
+   * The deepest nesting of {@code node}, counted without recursion (so any depth is safe to ask).
+   */
   public static int depth(JsonNode node) {
     int deepest = 0;
     java.util.ArrayDeque<JsonNode> nodes = new java.util.ArrayDeque<>();

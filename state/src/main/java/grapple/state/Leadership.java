@@ -4,23 +4,27 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Which instance runs what must not run twice (the Matrix sync, delivery, feed polling). With
- * SQLite there is one instance, and it leads. With PostgreSQL each instance keeps trying to take
- * an advisory lock on a connection of its own; the one that holds it leads until its session
- * ends, which PostgreSQL notices at once when the process dies, so another takes over within about
- * a second. A leader that loses its session cannot know whether another has taken over, so it is
- * told to stop at once ({@code lost}).
+ * SQLite there is one instance, and it leads. With PostgreSQL each instance keeps trying to take an
+ * advisory lock on a connection of its own; the one that holds it leads until its session ends,
+ * which PostgreSQL notices at once when the process dies, so another takes over within about a
+ * second. A leader that loses its session cannot know whether another has taken over, so it is told
+ * to stop at once ({@code lost}).
  */
 public abstract class Leadership implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Leadership.class);
+
   /** How often a follower tries for the lock, and the leader checks its session. */
   static final long CHECK_MILLIS = 1_000;
 
-  /** What to do when this instance starts leading, and when it stops leading without being closed. */
+  /**
+   * What to do when this instance starts leading, and when it stops leading without being closed.
+   */
   public interface Listener {
     void elected();
 
@@ -70,8 +74,8 @@ public abstract class Leadership implements AutoCloseable {
     private final PostgresBackend backend;
     private volatile boolean leading;
     private volatile boolean closed;
-    private volatile Connection session;
-    private Thread thread;
+    private volatile @Nullable Connection session;
+    private @Nullable Thread thread;
 
     Elected(PostgresBackend backend) {
       this.backend = backend;
@@ -110,11 +114,15 @@ public abstract class Leadership implements AutoCloseable {
         } catch (SQLException e) {
           if (closed) return;
           if (leading) {
-            lose(listener, "the connection holding the leader lock broke: " + PostgresBackend.oneLine(e));
+            lose(
+                listener,
+                "the connection holding the leader lock broke: " + PostgresBackend.oneLine(e));
             return;
           }
           if (!warned) {
-            log.warn("database {}: cannot try for leadership ({}); retrying", backend.location().describe(),
+            log.warn(
+                "database {}: cannot try for leadership ({}); retrying",
+                backend.location().describe(),
                 PostgresBackend.oneLine(e));
             warned = true;
           }
@@ -128,16 +136,18 @@ public abstract class Leadership implements AutoCloseable {
 
     private static boolean tryLock(Connection c) throws SQLException {
       try (Statement s = c.createStatement();
-           ResultSet rs = s.executeQuery("SELECT pg_try_advisory_lock(" + Locks.LEADER + ")")) {
+          ResultSet rs = s.executeQuery("SELECT pg_try_advisory_lock(" + Locks.LEADER + ")")) {
         return rs.next() && rs.getBoolean(1);
       }
     }
 
     private static boolean stillHeld(Connection c) throws SQLException {
       try (Statement s = c.createStatement();
-           ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
-               + " AND pid = pg_backend_pid() AND granted AND ((classid::bigint << 32) | objid::bigint) = "
-               + Locks.LEADER)) {
+          ResultSet rs =
+              s.executeQuery(
+                  "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
+                      + " AND pid = pg_backend_pid() AND granted AND ((classid::bigint << 32) | objid::bigint) = "
+                      + Locks.LEADER)) {
         return rs.next() && rs.getLong(1) > 0;
       }
     }
@@ -145,7 +155,8 @@ public abstract class Leadership implements AutoCloseable {
     private void lose(Listener listener, String why) {
       leading = false;
       dropSession();
-      log.error("database {}: this instance stopped leading: {}", backend.location().describe(), why);
+      log.error(
+          "database {}: this instance stopped leading: {}", backend.location().describe(), why);
       listener.lost(why);
     }
 

@@ -6,6 +6,7 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /** Where the database is: a SQLite file (one instance), or a PostgreSQL server (any number). */
 public sealed interface Location {
@@ -20,24 +21,43 @@ public sealed interface Location {
 
   /**
    * A PostgreSQL database from a URL as operators write it, {@code postgresql://host:port/db},
-   * optionally with {@code user:password@} (used when {@code user} or {@code password} is null)
-   * and driver parameters ({@code ?sslmode=require}). Throws BadInput naming {@code field}.
+   * optionally with {@code user:password@} (used when {@code user} or {@code password} is null) and
+   * driver parameters ({@code ?sslmode=require}). Throws BadInput naming {@code field}.
    */
-  static Postgres postgres(String field, String url, String user, String password, int poolSize) {
+  static Postgres postgres(
+      String field, String url, @Nullable String user, @Nullable String password, int poolSize) {
     URI uri = parse(field, url);
     String[] login = userInfo(uri);
     String host = uri.getHost();
     String database = uri.getPath() == null ? "" : uri.getPath().replaceFirst("^/", "");
-    BadInput.check(host != null && !host.isEmpty(), field, "needs a host: postgresql://host:port/database, was '%s'",
+    BadInput.check(
+        host != null && !host.isEmpty(),
+        field,
+        "needs a host: postgresql://host:port/database, was '%s'",
         masked(url));
-    BadInput.check(!database.isEmpty() && !database.contains("/"), field,
-        "needs one database name after the host: postgresql://host:port/database, was '%s'", masked(url));
-    BadInput.check(poolSize >= 2 && poolSize <= 100, "database.poolSize", "must be 2 to 100, was %d", poolSize);
+    BadInput.check(
+        !database.isEmpty() && !database.contains("/"),
+        field,
+        "needs one database name after the host: postgresql://host:port/database, was '%s'",
+        masked(url));
+    BadInput.check(
+        poolSize >= 2 && poolSize <= 100,
+        "database.poolSize",
+        "must be 2 to 100, was %d",
+        poolSize);
     int port = uri.getPort() == -1 ? 5432 : uri.getPort();
     String chosenUser = user != null ? user : login[0];
-    BadInput.check(chosenUser != null && !chosenUser.isEmpty(), "database.user",
+    BadInput.check(
+        chosenUser != null && !chosenUser.isEmpty(),
+        "database.user",
         "is required with database.url (or give it in the URL: postgresql://user@host/database)");
-    return new Postgres(host, port, database, uri.getRawQuery(), chosenUser, password != null ? password : login[1],
+    return new Postgres(
+        host,
+        port,
+        database,
+        uri.getRawQuery(),
+        chosenUser,
+        password != null ? password : login[1],
         poolSize);
   }
 
@@ -46,11 +66,15 @@ public sealed interface Location {
     String plain = url.startsWith("jdbc:") ? url.substring("jdbc:".length()) : url;
     try {
       URI uri = new URI(plain);
-      BadInput.check("postgresql".equals(uri.getScheme()) || "postgres".equals(uri.getScheme()), field,
-          "must start with postgresql://, was '%s'", masked(url));
+      BadInput.check(
+          "postgresql".equals(uri.getScheme()) || "postgres".equals(uri.getScheme()),
+          field,
+          "must start with postgresql://, was '%s'",
+          masked(url));
       return uri;
     } catch (URISyntaxException e) {
-      throw new BadInput(field, "'" + field + "' is not a URL (" + e.getReason() + "): '" + masked(url) + "'");
+      throw new BadInput(
+          field, "'" + field + "' is not a URL (" + e.getReason() + "): '" + masked(url) + "'");
     }
   }
 
@@ -90,8 +114,15 @@ public sealed interface Location {
   }
 
   /** A PostgreSQL database; {@code toString} leaves the password out. */
-  record Postgres(String host, int port, String database, String parameters, String user, String password,
-      int poolSize) implements Location {
+  record Postgres(
+      String host,
+      int port,
+      String database,
+      @Nullable String parameters,
+      String user,
+      @Nullable String password,
+      int poolSize)
+      implements Location {
     @Override
     public Dialect dialect() {
       return Dialect.POSTGRESQL;
@@ -104,7 +135,13 @@ public sealed interface Location {
 
     /** The driver's URL: no login in it (that goes as properties). */
     public String jdbcUrl() {
-      return "jdbc:postgresql://" + host + ":" + port + "/" + database + (parameters == null ? "" : "?" + parameters);
+      return "jdbc:postgresql://"
+          + host
+          + ":"
+          + port
+          + "/"
+          + database
+          + (parameters == null ? "" : "?" + parameters);
     }
 
     /** The same server and login with another pool size. */

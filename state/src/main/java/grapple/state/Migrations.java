@@ -3,8 +3,8 @@ package grapple.state;
 import java.util.List;
 
 /**
- * The core's schema steps (connections, secrets, the outbox, sync position, ...); services add
- * the steps of their own tables ({@link Migration}), and {@link #all} puts them in order.
+ * The core's schema steps (connections, secrets, the outbox, sync position, ...); services add the
+ * steps of their own tables ({@link Migration}), and {@link #all} puts them in order.
  */
 public final class Migrations {
   private Migrations() {}
@@ -28,21 +28,29 @@ public final class Migrations {
     for (Migration m : contributed) {
       Migration other = byNumber.putIfAbsent(m.number(), m);
       if (other != null) {
-        throw new IllegalStateException("migration " + m.number() + " is taken twice: '" + other.description()
-            + "' and '" + m.description() + "'");
+        throw new IllegalStateException(
+            "migration "
+                + m.number()
+                + " is taken twice: '"
+                + other.description()
+                + "' and '"
+                + m.description()
+                + "'");
       }
     }
     int expected = 1;
     for (int number : byNumber.keySet()) {
-      if (number != expected) throw new IllegalStateException("migration " + expected + " is missing");
+      if (number != expected)
+        throw new IllegalStateException("migration " + expected + " is missing");
       expected++;
     }
     return List.copyOf(byNumber.values());
   }
 
   /** The SQL of the first four steps as first written (SQLite). */
-  static final List<String> STEPS = List.of(
-      """
+  static final List<String> STEPS =
+      List.of(
+          """
       CREATE TABLE connections (
         id          TEXT PRIMARY KEY,
         room_id     TEXT NOT NULL,
@@ -99,11 +107,11 @@ public final class Migrations {
         PRIMARY KEY (room_id, event_type, state_key)
       );
       """,
-      """
+          """
       ALTER TABLE connections ADD COLUMN created_key TEXT;
       ALTER TABLE connections ADD COLUMN updated_key TEXT;
       """,
-      """
+          """
       CREATE TABLE feed_urls (
         url             TEXT PRIMARY KEY,
         etag            TEXT,
@@ -126,10 +134,11 @@ public final class Migrations {
         failing       INTEGER NOT NULL DEFAULT 0
       );
       """,
-      // The outbox without the UNIQUE index on txn_id: nothing looks rows up by it, ids are 128
-      // random bits, and its random keys dirtied a different index page for every queued message.
-      // The AUTOINCREMENT high-water mark is carried over, so no seq is ever used twice.
-      """
+          // The outbox without the UNIQUE index on txn_id: nothing looks rows up by it, ids are 128
+          // random bits, and its random keys dirtied a different index page for every queued
+          // message.
+          // The AUTOINCREMENT high-water mark is carried over, so no seq is ever used twice.
+          """
       CREATE TABLE outbox_new (
         seq        INTEGER PRIMARY KEY AUTOINCREMENT,
         target     TEXT NOT NULL,
@@ -155,8 +164,9 @@ public final class Migrations {
       """);
 
   /** Steps 1 to 4 in PostgreSQL's words: the same tables, columns and indexes. */
-  static final List<String> POSTGRESQL_STEPS = List.of(
-      """
+  static final List<String> POSTGRESQL_STEPS =
+      List.of(
+          """
       CREATE TABLE connections (
         id          TEXT PRIMARY KEY,
         room_id     TEXT NOT NULL,
@@ -213,11 +223,11 @@ public final class Migrations {
         PRIMARY KEY (room_id, event_type, state_key)
       );
       """,
-      """
+          """
       ALTER TABLE connections ADD COLUMN created_key TEXT;
       ALTER TABLE connections ADD COLUMN updated_key TEXT;
       """,
-      """
+          """
       CREATE TABLE feed_urls (
         url             TEXT PRIMARY KEY,
         etag            TEXT,
@@ -240,17 +250,18 @@ public final class Migrations {
         failing       INTEGER NOT NULL DEFAULT 0
       );
       """,
-      """
+          """
       ALTER TABLE outbox DROP CONSTRAINT outbox_txn_id_key;
       """);
 
   /**
-   * Step 5: what several instances share besides connections. The change log says, in commit
-   * order, which room's connections (no event type) or which authority event changed, so the other
+   * Step 5: what several instances share besides connections. The change log says, in commit order,
+   * which room's connections (no event type) or which authority event changed, so the other
    * instances reload it; room state holds the authority events (members, power levels, create) the
    * leader saw.
    */
-  static final String CLUSTER_SQLITE = """
+  static final String CLUSTER_SQLITE =
+      """
       CREATE TABLE change_log (
         seq        INTEGER PRIMARY KEY AUTOINCREMENT,
         room_id    TEXT NOT NULL,
@@ -269,7 +280,8 @@ public final class Migrations {
       );
       """;
 
-  static final String CLUSTER_POSTGRESQL = """
+  static final String CLUSTER_POSTGRESQL =
+      """
       CREATE TABLE change_log (
         seq        BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
         room_id    TEXT NOT NULL,
@@ -289,17 +301,84 @@ public final class Migrations {
       """;
 
   /**
+   * Step 6, what every forge service shares: the Matrix users' linked accounts (tokens sealed by
+   * {@link SecretBox}), the pending OAuth logins, and the delivery ids of forge webhooks already
+   * taken in (a redelivery posts nothing twice). Portable SQL: SQLite reads BIGINT as INTEGER.
+   */
+  static final String FORGES =
+      """
+      CREATE TABLE linked_accounts (
+        service            TEXT NOT NULL,
+        instance           TEXT NOT NULL,
+        matrix_user        TEXT NOT NULL,
+        login              TEXT NOT NULL,
+        login_key          TEXT NOT NULL,
+        forge_id           TEXT,
+        token              TEXT NOT NULL,
+        refresh_token      TEXT,
+        expires_at         BIGINT,
+        refresh_expires_at BIGINT,
+        linked_at          BIGINT NOT NULL,
+        updated_at         BIGINT NOT NULL,
+        PRIMARY KEY (service, instance, matrix_user)
+      );
+      CREATE INDEX linked_accounts_by_login ON linked_accounts (service, instance, login_key);
+      CREATE TABLE oauth_states (
+        state       TEXT PRIMARY KEY,
+        service     TEXT NOT NULL,
+        instance    TEXT NOT NULL,
+        matrix_user TEXT NOT NULL,
+        created_at  BIGINT NOT NULL
+      );
+      CREATE TABLE forge_deliveries (
+        service     TEXT NOT NULL,
+        delivery_id TEXT NOT NULL,
+        received_at BIGINT NOT NULL,
+        PRIMARY KEY (service, delivery_id)
+      );
+      CREATE INDEX forge_deliveries_by_age ON forge_deliveries (received_at);
+      CREATE TABLE github_label_batches (
+        repo       TEXT NOT NULL,
+        number     BIGINT NOT NULL,
+        event      TEXT NOT NULL,
+        payload    TEXT NOT NULL,
+        labels     TEXT NOT NULL,
+        due_at     BIGINT NOT NULL,
+        version    BIGINT NOT NULL,
+        PRIMARY KEY (repo, number)
+      );
+      CREATE INDEX github_label_batches_due ON github_label_batches (due_at);
+      """;
+
+  /**
    * The steps written before services contributed their own; they stay here, numbered as every
    * existing database knows them.
    */
-  private static final List<Migration> CORE = List.of(
-      new Migration(1, "connections, secrets, key-value, handled events, outbox, direct rooms, local state",
-          step(0), POSTGRESQL_STEPS.get(0)),
-      new Migration(2, "who created and changed a connection with which API key", step(1), POSTGRESQL_STEPS.get(1)),
-      new Migration(3, "feed URLs, items seen, feed connections", step(2), POSTGRESQL_STEPS.get(2)),
-      new Migration(4, "outbox without the index on transaction ids", step(3), POSTGRESQL_STEPS.get(3)),
-      new Migration(5, "change log and room authority, shared by several instances", CLUSTER_SQLITE,
-          CLUSTER_POSTGRESQL));
+  private static final List<Migration> CORE =
+      List.of(
+          new Migration(
+              1,
+              "connections, secrets, key-value, handled events, outbox, direct rooms, local state",
+              step(0),
+              POSTGRESQL_STEPS.get(0)),
+          new Migration(
+              2,
+              "who created and changed a connection with which API key",
+              step(1),
+              POSTGRESQL_STEPS.get(1)),
+          new Migration(
+              3, "feed URLs, items seen, feed connections", step(2), POSTGRESQL_STEPS.get(2)),
+          new Migration(
+              4, "outbox without the index on transaction ids", step(3), POSTGRESQL_STEPS.get(3)),
+          new Migration(
+              5,
+              "change log and room authority, shared by several instances",
+              CLUSTER_SQLITE,
+              CLUSTER_POSTGRESQL),
+          new Migration(
+              6,
+              "linked forge accounts, OAuth states, forge deliveries seen, GitHub label batches",
+              FORGES));
 
   static int latest() {
     return CORE.size();

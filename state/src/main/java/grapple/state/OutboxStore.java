@@ -8,18 +8,21 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import org.jspecify.annotations.Nullable;
 
 /**
- * Messages the bot has decided to post, durable before anyone is told they were accepted. Each
- * row carries the transaction id it is sent with, so a resend after a crash is idempotent.
+ * Messages the bot has decided to post, durable before anyone is told they were accepted. Each row
+ * carries the transaction id it is sent with, so a resend after a crash is idempotent.
  */
 public final class OutboxStore {
   /** Announced by every write that adds to the outbox ({@link Database#announce}). */
   public static final String TOPIC = "outbox";
 
   private final Database db;
-  private final java.util.Queue<Delete> deletes = new java.util.concurrent.ConcurrentLinkedQueue<>();
-  private final java.util.concurrent.atomic.AtomicBoolean deleteQueued = new java.util.concurrent.atomic.AtomicBoolean();
+  private final java.util.Queue<Delete> deletes =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
+  private final java.util.concurrent.atomic.AtomicBoolean deleteQueued =
+      new java.util.concurrent.atomic.AtomicBoolean();
 
   public OutboxStore(Database db) {
     this.db = db;
@@ -32,14 +35,21 @@ public final class OutboxStore {
    * A queued message; {@code content} is null when it was left in the database to keep memory
    * bounded ({@link #content} reads it), {@code size} is its length as stored JSON.
    */
-  public record Entry(long seq, String target, String txnId, String eventType, ObjectNode content, int size) {
+  public record Entry(
+      long seq,
+      String target,
+      String txnId,
+      String eventType,
+      @Nullable ObjectNode content,
+      int size) {
     public Entry withoutContent() {
       return new Entry(seq, target, txnId, eventType, null, size);
     }
   }
 
   /** A message the homeserver refused for good. */
-  public record Failure(long seq, String target, String eventType, String error, long failedAtMillis) {}
+  public record Failure(
+      long seq, String target, String eventType, String error, long failedAtMillis) {}
 
   /** Queues the drafts in one transaction; completes once they are durable. */
   public CompletableFuture<List<Entry>> enqueue(List<Draft> drafts) {
@@ -54,7 +64,7 @@ public final class OutboxStore {
     return queue(drafts, java.util.Objects.requireNonNull(alongside, "alongside"));
   }
 
-  private CompletableFuture<List<Entry>> queue(List<Draft> drafts, SqlWork<?> alongside) {
+  private CompletableFuture<List<Entry>> queue(List<Draft> drafts, @Nullable SqlWork<?> alongside) {
     long now = System.currentTimeMillis();
     // Ids and JSON are made here, on the caller's thread: the single writer thread only writes.
     List<String> txnIds = drafts.stream().map(d -> newTxnId()).toList();
@@ -63,13 +73,15 @@ public final class OutboxStore {
       // One message is one INSERT: the writer runs it without a savepoint.
       return db.writeStatement(c -> insert(drafts, txnIds, contents, now));
     }
-    return db.write(c -> {
-      if (alongside != null) alongside.run(c);
-      return insert(drafts, txnIds, contents, now);
-    });
+    return db.write(
+        c -> {
+          if (alongside != null) alongside.run(c);
+          return insert(drafts, txnIds, contents, now);
+        });
   }
 
-  private List<Entry> insert(List<Draft> drafts, List<String> txnIds, List<String> contents, long now)
+  private List<Entry> insert(
+      List<Draft> drafts, List<String> txnIds, List<String> contents, long now)
       throws SQLException {
     List<Entry> out = new ArrayList<>(drafts.size());
     if (db.dialect() == Dialect.POSTGRESQL) {
@@ -78,8 +90,9 @@ public final class OutboxStore {
       db.writerStatement("SELECT pg_advisory_xact_lock(" + Locks.OUTBOX_ORDER + ")").execute();
     }
     db.announce(TOPIC);
-    PreparedStatement s = db.writerStatement(
-        "INSERT INTO outbox (target, txn_id, event_type, content, created_at) VALUES (?, ?, ?, ?, ?) RETURNING seq");
+    PreparedStatement s =
+        db.writerStatement(
+            "INSERT INTO outbox (target, txn_id, event_type, content, created_at) VALUES (?, ?, ?, ?, ?) RETURNING seq");
     for (int i = 0; i < drafts.size(); i++) {
       Draft d = drafts.get(i);
       s.setString(1, d.target());
@@ -89,8 +102,14 @@ public final class OutboxStore {
       s.setLong(5, now);
       try (ResultSet seq = s.executeQuery()) {
         if (!seq.next()) throw new SQLException("INSERT ... RETURNING gave no seq");
-        out.add(new Entry(seq.getLong(1), d.target(), txnIds.get(i), d.eventType(), d.content(),
-            contents.get(i).length()));
+        out.add(
+            new Entry(
+                seq.getLong(1),
+                d.target(),
+                txnIds.get(i),
+                d.eventType(),
+                d.content(),
+                contents.get(i).length()));
       }
     }
     return out;
@@ -98,19 +117,27 @@ public final class OutboxStore {
 
   /** Everything not yet delivered, oldest first. */
   public List<Entry> pending() {
-    return db.read(c -> {
-      try (PreparedStatement s = c.prepareStatement(
-          "SELECT seq, target, txn_id, event_type, content FROM outbox WHERE status = 'pending' ORDER BY seq")) {
-        ResultSet rs = s.executeQuery();
-        List<Entry> out = new ArrayList<>();
-        while (rs.next()) {
-          String json = rs.getString(5);
-          out.add(new Entry(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), Json.readObject(json),
-              json.length()));
-        }
-        return out;
-      }
-    });
+    return db.read(
+        c -> {
+          try (PreparedStatement s =
+              c.prepareStatement(
+                  "SELECT seq, target, txn_id, event_type, content FROM outbox WHERE status = 'pending' ORDER BY seq")) {
+            ResultSet rs = s.executeQuery();
+            List<Entry> out = new ArrayList<>();
+            while (rs.next()) {
+              String json = rs.getString(5);
+              out.add(
+                  new Entry(
+                      rs.getLong(1),
+                      rs.getString(2),
+                      rs.getString(3),
+                      rs.getString(4),
+                      Json.readObject(json),
+                      json.length()));
+            }
+            return out;
+          }
+        });
   }
 
   /**
@@ -119,46 +146,69 @@ public final class OutboxStore {
    * the last seq seen never skips one.
    */
   public List<Entry> pendingAfter(long after, int limit) {
-    return db.read(c -> {
-      try (PreparedStatement s = c.prepareStatement("SELECT seq, target, txn_id, event_type, length(content)"
-          + " FROM outbox WHERE status = 'pending' AND seq > ? ORDER BY seq LIMIT ?")) {
-        s.setLong(1, after);
-        s.setInt(2, limit);
-        ResultSet rs = s.executeQuery();
-        List<Entry> out = new ArrayList<>();
-        while (rs.next()) {
-          out.add(new Entry(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), null, rs.getInt(5)));
-        }
-        return out;
-      }
-    });
+    return db.read(
+        c -> {
+          try (PreparedStatement s =
+              c.prepareStatement(
+                  "SELECT seq, target, txn_id, event_type, length(content)"
+                      + " FROM outbox WHERE status = 'pending' AND seq > ? ORDER BY seq LIMIT ?")) {
+            s.setLong(1, after);
+            s.setInt(2, limit);
+            ResultSet rs = s.executeQuery();
+            List<Entry> out = new ArrayList<>();
+            while (rs.next()) {
+              out.add(
+                  new Entry(
+                      rs.getLong(1),
+                      rs.getString(2),
+                      rs.getString(3),
+                      rs.getString(4),
+                      null,
+                      rs.getInt(5)));
+            }
+            return out;
+          }
+        });
   }
 
   /** Everything not yet delivered, oldest first, without contents (a backlog may be large). */
   public List<Entry> pendingWithoutContent() {
-    return db.read(c -> {
-      try (PreparedStatement s = c.prepareStatement("SELECT seq, target, txn_id, event_type, length(content)"
-          + " FROM outbox WHERE status = 'pending' ORDER BY seq")) {
-        ResultSet rs = s.executeQuery();
-        List<Entry> out = new ArrayList<>();
-        while (rs.next()) {
-          out.add(new Entry(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), null, rs.getInt(5)));
-        }
-        return out;
-      }
-    });
+    return db.read(
+        c -> {
+          try (PreparedStatement s =
+              c.prepareStatement(
+                  "SELECT seq, target, txn_id, event_type, length(content)"
+                      + " FROM outbox WHERE status = 'pending' ORDER BY seq")) {
+            ResultSet rs = s.executeQuery();
+            List<Entry> out = new ArrayList<>();
+            while (rs.next()) {
+              out.add(
+                  new Entry(
+                      rs.getLong(1),
+                      rs.getString(2),
+                      rs.getString(3),
+                      rs.getString(4),
+                      null,
+                      rs.getInt(5)));
+            }
+            return out;
+          }
+        });
   }
 
   /** The content of a queued message, read back from the database. */
   public ObjectNode content(long seq) {
-    return db.read(c -> {
-      try (PreparedStatement s = c.prepareStatement("SELECT content FROM outbox WHERE seq = ?")) {
-        s.setLong(1, seq);
-        ResultSet rs = s.executeQuery();
-        if (!rs.next()) throw new IllegalStateException("outbox #" + seq + " is not in the database");
-        return Json.readObject(rs.getString(1));
-      }
-    });
+    return db.read(
+        c -> {
+          try (PreparedStatement s =
+              c.prepareStatement("SELECT content FROM outbox WHERE seq = ?")) {
+            s.setLong(1, seq);
+            ResultSet rs = s.executeQuery();
+            if (!rs.next())
+              throw new IllegalStateException("outbox #" + seq + " is not in the database");
+            return Json.readObject(rs.getString(1));
+          }
+        });
   }
 
   /**
@@ -170,19 +220,26 @@ public final class OutboxStore {
     deletes.add(delete);
     if (deleteQueued.compareAndSet(false, true)) {
       List<Delete> taken = new ArrayList<>();
-      db.write(c -> {
-        deleteQueued.set(false); // Before draining: a delivery added after this point queues its own write.
-        PreparedStatement s = db.writerStatement("DELETE FROM outbox WHERE seq = ?");
-        for (Delete d = deletes.poll(); d != null; d = deletes.poll()) {
-          s.setLong(1, d.seq());
-          s.executeUpdate();
-          taken.add(d);
-        }
-        return null;
-      }).whenComplete((ignored, failure) -> taken.forEach(d -> {
-        if (failure == null) d.done().complete(null);
-        else d.done().completeExceptionally(failure);
-      }));
+      db.write(
+              c -> {
+                deleteQueued.set(
+                    false); // Before draining: a delivery added after this point queues its own
+                // write.
+                PreparedStatement s = db.writerStatement("DELETE FROM outbox WHERE seq = ?");
+                for (Delete d = deletes.poll(); d != null; d = deletes.poll()) {
+                  s.setLong(1, d.seq());
+                  s.executeUpdate();
+                  taken.add(d);
+                }
+                return null;
+              })
+          .whenComplete(
+              (ignored, failure) ->
+                  taken.forEach(
+                      d -> {
+                        if (failure == null) d.done().complete(null);
+                        else d.done().completeExceptionally(failure);
+                      }));
     }
     return delete.done();
   }
@@ -192,35 +249,52 @@ public final class OutboxStore {
 
   /** Records that the homeserver refused the message for good; it is kept for the operator. */
   public CompletableFuture<Integer> failed(long seq, String error) {
-    return db.write(c -> {
-      try (PreparedStatement s = c.prepareStatement(
-          "UPDATE outbox SET status = 'failed', error = ?, done_at = ? WHERE seq = ?")) {
-        s.setString(1, error);
-        s.setLong(2, System.currentTimeMillis());
-        s.setLong(3, seq);
-        return s.executeUpdate();
-      }
-    });
+    return db.write(
+        c -> {
+          try (PreparedStatement s =
+              c.prepareStatement(
+                  "UPDATE outbox SET status = 'failed', error = ?, done_at = ? WHERE seq = ?")) {
+            s.setString(1, error);
+            s.setLong(2, System.currentTimeMillis());
+            s.setLong(3, seq);
+            return s.executeUpdate();
+          }
+        });
   }
 
   public List<Failure> failures() {
-    return db.read(c -> {
-      try (PreparedStatement s = c.prepareStatement(
-          "SELECT seq, target, event_type, error, done_at FROM outbox WHERE status = 'failed' ORDER BY seq")) {
-        ResultSet rs = s.executeQuery();
-        List<Failure> out = new ArrayList<>();
-        while (rs.next()) {
-          out.add(new Failure(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getLong(5)));
-        }
-        return out;
-      }
-    });
+    return db.read(
+        c -> {
+          try (PreparedStatement s =
+              c.prepareStatement(
+                  "SELECT seq, target, event_type, error, done_at FROM outbox WHERE status = 'failed' ORDER BY seq")) {
+            ResultSet rs = s.executeQuery();
+            List<Failure> out = new ArrayList<>();
+            while (rs.next()) {
+              out.add(
+                  new Failure(
+                      rs.getLong(1),
+                      rs.getString(2),
+                      rs.getString(3),
+                      rs.getString(4),
+                      rs.getLong(5)));
+            }
+            return out;
+          }
+        });
   }
 
-  /** 128 random bits: unique is all a transaction id must be (not secret), so no SecureRandom lock. */
+  /**
+   * 128 random bits: unique is all a transaction id must be (not secret), so no SecureRandom lock.
+   */
   private static String newTxnId() {
-    java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
-    byte[] bytes = java.nio.ByteBuffer.allocate(16).putLong(random.nextLong()).putLong(random.nextLong()).array();
+    java.util.concurrent.ThreadLocalRandom random =
+        java.util.concurrent.ThreadLocalRandom.current();
+    byte[] bytes =
+        java.nio.ByteBuffer.allocate(16)
+            .putLong(random.nextLong())
+            .putLong(random.nextLong())
+            .array();
     return "grapple." + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
   }
 }

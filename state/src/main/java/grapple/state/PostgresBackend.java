@@ -13,6 +13,7 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
 import org.slf4j.Logger;
@@ -21,23 +22,27 @@ import org.slf4j.LoggerFactory;
 /**
  * A PostgreSQL database shared by any number of instances: the writer has a connection of its own
  * (opened anew when it breaks), reads borrow read-only connections from a HikariCP pool, and
- * announcements travel as NOTIFY on the channel {@code grapple}, heard by a listening connection
- * of each instance's own.
+ * announcements travel as NOTIFY on the channel {@code grapple}, heard by a listening connection of
+ * each instance's own.
  */
 final class PostgresBackend implements Backend {
   private static final Logger log = LoggerFactory.getLogger(PostgresBackend.class);
   static final String CHANNEL = "grapple";
+
   /** How long the listener waits for a notification before telling everyone to look anyway. */
   private static final int LISTEN_TICK_MILLIS = 2_000;
-  /** After a failed connect, the writer fails writes at once for this long instead of trying again. */
+
+  /**
+   * After a failed connect, the writer fails writes at once for this long instead of trying again.
+   */
   private static final long RECONNECT_PAUSE_NANOS = 1_000_000_000L;
 
   private final Location.Postgres location;
   private final HikariDataSource readers;
   private final AtomicBoolean listening = new AtomicBoolean();
   private volatile boolean closed;
-  private Connection writer;
-  private SQLException lastConnectFailure;
+  private @Nullable Connection writer;
+  private @Nullable SQLException lastConnectFailure;
   private long lastConnectFailureNanos;
 
   private PostgresBackend(Location.Postgres location, Connection writer) {
@@ -51,7 +56,8 @@ final class PostgresBackend implements Backend {
     try {
       writer = connect(location, "writer");
     } catch (SQLException e) {
-      throw new StorageException("database " + location.describe() + ": cannot connect: " + oneLine(e), e);
+      throw new StorageException(
+          "database " + location.describe() + ": cannot connect: " + oneLine(e), e);
     }
     try {
       migrate(location, writer, steps);
@@ -59,7 +65,8 @@ final class PostgresBackend implements Backend {
     } catch (SQLException | RuntimeException e) {
       closeQuietly(writer);
       if (e instanceof StorageException storage) throw storage;
-      throw new StorageException("database " + location.describe() + ": cannot migrate: " + oneLine(e), e);
+      throw new StorageException(
+          "database " + location.describe() + ": cannot migrate: " + oneLine(e), e);
     }
   }
 
@@ -90,7 +97,8 @@ final class PostgresBackend implements Backend {
     config.setMinimumIdle(1);
     config.setReadOnly(true);
     config.setConnectionTimeout(5_000);
-    // The writer connected a moment ago; a pool that cannot connect now fails each read, not the start.
+    // The writer connected a moment ago; a pool that cannot connect now fails each read, not the
+    // start.
     config.setInitializationFailTimeout(-1);
     config.addDataSourceProperty("readOnlyMode", "always");
     config.addDataSourceProperty("ApplicationName", "grapple reader");
@@ -111,7 +119,8 @@ final class PostgresBackend implements Backend {
    * Migrates under an advisory lock, so instances starting together take turns; each step is one
    * transaction (PostgreSQL's DDL is transactional), recorded in {@code grapple_schema}.
    */
-  private static void migrate(Location.Postgres location, Connection c, List<Migration> steps) throws SQLException {
+  private static void migrate(Location.Postgres location, Connection c, List<Migration> steps)
+      throws SQLException {
     try (Statement s = c.createStatement()) {
       s.execute("SELECT pg_advisory_lock(" + Locks.MIGRATION + ")");
       try {
@@ -119,9 +128,14 @@ final class PostgresBackend implements Backend {
         int version = version(s);
         int latest = steps.size();
         if (version > latest) {
-          throw new StorageException("database " + location.describe() + " has schema version " + version
-              + ", newer than this Grapple understands (" + latest
-              + "): run the newer Grapple that wrote it, or restore a backup");
+          throw new StorageException(
+              "database "
+                  + location.describe()
+                  + " has schema version "
+                  + version
+                  + ", newer than this Grapple understands ("
+                  + latest
+                  + "): run the newer Grapple that wrote it, or restore a backup");
         }
         for (Migration step : steps.subList(version, latest)) {
           s.execute("BEGIN");
@@ -133,10 +147,21 @@ final class PostgresBackend implements Backend {
             s.execute("COMMIT");
           } catch (SQLException e) {
             s.execute("ROLLBACK");
-            throw new StorageException("database " + location.describe() + ": schema step " + step.number() + " ("
-                + step.description() + ") failed: " + oneLine(e), e);
+            throw new StorageException(
+                "database "
+                    + location.describe()
+                    + ": schema step "
+                    + step.number()
+                    + " ("
+                    + step.description()
+                    + ") failed: "
+                    + oneLine(e),
+                e);
           }
-          log.info("database {}: migrated to schema version {} ({})", location.describe(), step.number(),
+          log.info(
+              "database {}: migrated to schema version {} ({})",
+              location.describe(),
+              step.number(),
               step.description());
         }
       } finally {
@@ -161,7 +186,8 @@ final class PostgresBackend implements Backend {
   @Override
   public Connection writer() throws SQLException {
     if (writer != null) return writer;
-    if (lastConnectFailure != null && System.nanoTime() - lastConnectFailureNanos < RECONNECT_PAUSE_NANOS) {
+    if (lastConnectFailure != null
+        && System.nanoTime() - lastConnectFailureNanos < RECONNECT_PAUSE_NANOS) {
       throw lastConnectFailure;
     }
     try {
@@ -179,7 +205,9 @@ final class PostgresBackend implements Backend {
   @Override
   public void discardWriter() {
     if (writer == null) return;
-    log.warn("database {}: the writer's connection broke; connecting anew for the next write", location.describe());
+    log.warn(
+        "database {}: the writer's connection broke; connecting anew for the next write",
+        location.describe());
     closeQuietly(writer);
     writer = null;
   }
@@ -195,7 +223,7 @@ final class PostgresBackend implements Backend {
   }
 
   @Override
-  public <T> T read(SqlWork<T> work) throws SQLException {
+  public <T> @Nullable T read(SqlWork<T> work) throws SQLException {
     try (Connection c = readers.getConnection()) {
       return work.run(c);
     }
@@ -226,9 +254,11 @@ final class PostgresBackend implements Backend {
   private void listenLoop(Consumer<String> heard) {
     Backoff backoff = new Backoff();
     while (!closed) {
-      try (Connection c = connect("listener"); Statement s = c.createStatement()) {
+      try (Connection c = connect("listener");
+          Statement s = c.createStatement()) {
         s.execute("LISTEN " + CHANNEL);
-        if (backoff.failures > 0) log.info("database {}: listening for other instances again", location.describe());
+        if (backoff.failures > 0)
+          log.info("database {}: listening for other instances again", location.describe());
         backoff.failures = 0;
         heard.accept(null);
         PGConnection pg = c.unwrap(PGConnection.class);
@@ -243,7 +273,10 @@ final class PostgresBackend implements Backend {
       } catch (SQLException e) {
         if (closed) return;
         if (backoff.failures++ == 0) {
-          log.warn("database {}: not hearing other instances ({}); retrying", location.describe(), oneLine(e));
+          log.warn(
+              "database {}: not hearing other instances ({}); retrying",
+              location.describe(),
+              oneLine(e));
         }
         backoff.sleep();
       } catch (RuntimeException e) {

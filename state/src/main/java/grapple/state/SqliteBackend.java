@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,6 +28,9 @@ final class SqliteBackend implements Backend {
   private final String url;
   private final Connection writer;
   private final List<Connection> readers = new CopyOnWriteArrayList<>();
+
+  @SuppressWarnings(
+      "ThreadLocalUsage") // Per instance on purpose: one reader connection per thread per database.
   private final ThreadLocal<Connection> reader = new ThreadLocal<>();
 
   private SqliteBackend(Location.Sqlite location, Connection writer) {
@@ -47,12 +51,13 @@ final class SqliteBackend implements Backend {
     } catch (SQLException | StorageException e) {
       closeAfterFailure(writer);
       if (e instanceof StorageException storage) throw storage;
-      throw new StorageException("database " + file + ": cannot open for writing: " + e.getMessage(), e);
+      throw new StorageException(
+          "database " + file + ": cannot open for writing: " + e.getMessage(), e);
     }
   }
 
   /** Undoes a half-done migration and lets go of the file, so the next opener is not locked out. */
-  private static void closeAfterFailure(Connection writer) {
+  private static void closeAfterFailure(@Nullable Connection writer) {
     if (writer == null) return;
     try (Statement s = writer.createStatement()) {
       s.executeUpdate("ROLLBACK");
@@ -67,9 +72,12 @@ final class SqliteBackend implements Backend {
       Path parent = file.toAbsolutePath().getParent();
       if (parent != null) Files.createDirectories(parent);
       if (Files.notExists(file)) {
-        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Files.createFile(
+            file,
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
       }
-      if (!Files.isWritable(file)) throw new StorageException("database " + file + ": file is not writable");
+      if (!Files.isWritable(file))
+        throw new StorageException("database " + file + ": file is not writable");
     } catch (IOException e) {
       throw new StorageException("database " + file + ": cannot create: " + e, e);
     } catch (UnsupportedOperationException e) {
@@ -95,9 +103,14 @@ final class SqliteBackend implements Backend {
     int version = userVersion(c);
     int latest = steps.size();
     if (version > latest) {
-      throw new StorageException("database " + file + " has schema version " + version
-          + ", newer than this Grapple understands (" + latest
-          + "): run the newer Grapple that wrote it, or restore a backup");
+      throw new StorageException(
+          "database "
+              + file
+              + " has schema version "
+              + version
+              + ", newer than this Grapple understands ("
+              + latest
+              + "): run the newer Grapple that wrote it, or restore a backup");
     }
     for (Migration step : steps.subList(version, latest)) {
       try (Statement s = c.createStatement()) {
@@ -107,13 +120,18 @@ final class SqliteBackend implements Backend {
         }
         s.executeUpdate("PRAGMA user_version = " + step.number());
         s.executeUpdate("COMMIT");
-        log.info("database {}: migrated to schema version {} ({})", file, step.number(), step.description());
+        log.info(
+            "database {}: migrated to schema version {} ({})",
+            file,
+            step.number(),
+            step.description());
       }
     }
   }
 
   static int userVersion(Connection c) throws SQLException {
-    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("PRAGMA user_version")) {
+    try (Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("PRAGMA user_version")) {
       return rs.getInt(1);
     }
   }
@@ -144,7 +162,7 @@ final class SqliteBackend implements Backend {
   }
 
   @Override
-  public <T> T read(SqlWork<T> work) throws SQLException {
+  public <T> @Nullable T read(SqlWork<T> work) throws SQLException {
     return work.run(readConnection());
   }
 

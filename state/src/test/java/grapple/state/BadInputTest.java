@@ -15,31 +15,41 @@ class BadInputTest {
 
   @Test
   void checkMessageQuotesTheFieldThenStatesTheRule() {
-    BadInput bad = catchThrowableOfType(BadInput.class,
-        () -> BadInput.check(false, "name", "must be 2-64 characters, was %d", 1));
+    BadInput bad =
+        catchThrowableOfType(
+            BadInput.class,
+            () -> BadInput.check(false, "name", "must be 2-64 characters, was %d", 1));
 
     assertThat(bad).hasMessage("'name' must be 2-64 characters, was 1");
   }
 
   @Test
   void checkNamesTheField() {
-    BadInput bad = catchThrowableOfType(BadInput.class,
-        () -> BadInput.check(false, "url", "must start with https://, was '%s'", "ftp://x"));
+    BadInput bad =
+        catchThrowableOfType(
+            BadInput.class,
+            () -> BadInput.check(false, "url", "must start with https://, was '%s'", "ftp://x"));
 
     assertThat(bad.field()).isEqualTo("url");
   }
 
   @Test
   void checkFormatsEveryArgument() {
-    BadInput bad = catchThrowableOfType(BadInput.class,
-        () -> BadInput.check(false, "duration", "must be between %s and %s, was '%s'", "1h", "365d", "0h"));
+    BadInput bad =
+        catchThrowableOfType(
+            BadInput.class,
+            () ->
+                BadInput.check(
+                    false, "duration", "must be between %s and %s, was '%s'", "1h", "365d", "0h"));
 
     assertThat(bad).hasMessage("'duration' must be between 1h and 365d, was '0h'");
   }
 
   @Test
   void checkWithoutArgumentsKeepsTheRuleAsWritten() {
-    BadInput bad = catchThrowableOfType(BadInput.class, () -> BadInput.check(false, "name", "must not be empty"));
+    BadInput bad =
+        catchThrowableOfType(
+            BadInput.class, () -> BadInput.check(false, "name", "must not be empty"));
 
     assertThat(bad).hasMessage("'name' must not be empty");
   }

@@ -38,15 +38,24 @@ class ChangeLogTest {
   void storingAndRemovingAConnectionLogsItsRoomInOrder() {
     ConnectionStore store = new ConnectionStore(db, log);
     long before = log.latest();
-    Connection hook = Connection.create(ROOM, "webhook", "uk.half-shot.matrix-hookshot.generic.hook", "ci",
-        Json.object().put("name", "ci"), new Connection.Audit("@a:x", Instant.ofEpochMilli(1)));
+    Connection hook =
+        Connection.create(
+            ROOM,
+            "webhook",
+            "uk.half-shot.matrix-hookshot.generic.hook",
+            "ci",
+            Json.object().put("name", "ci"),
+            new Connection.Audit("@a:x", Instant.ofEpochMilli(1)));
 
     store.put(hook);
     store.remove(ROOM, hook.id());
 
-    assertThat(log.after(before, 10)).extracting(ChangeLog.Entry::roomId, ChangeLog.Entry::connections,
-        ChangeLog.Entry::instance).containsExactly(
-            org.assertj.core.groups.Tuple.tuple(ROOM, true, "me"), org.assertj.core.groups.Tuple.tuple(ROOM, true, "me"));
+    assertThat(log.after(before, 10))
+        .extracting(
+            ChangeLog.Entry::roomId, ChangeLog.Entry::connections, ChangeLog.Entry::instance)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple(ROOM, true, "me"),
+            org.assertj.core.groups.Tuple.tuple(ROOM, true, "me"));
     assertThat(log.latest()).isEqualTo(log.after(before, 10).get(1).seq());
   }
 
@@ -56,22 +65,36 @@ class ChangeLogTest {
     ObjectNode joined = Json.object().put("membership", "join");
 
     rooms.put(new RoomStateStore.Row(ROOM, "m.room.member", "@a:x", "@a:x", joined)).join();
-    rooms.put(new RoomStateStore.Row(ROOM, "m.room.member", "@a:x", "@a:x", Json.object().put("membership", "leave")))
+    rooms
+        .put(
+            new RoomStateStore.Row(
+                ROOM, "m.room.member", "@a:x", "@a:x", Json.object().put("membership", "leave")))
         .join();
 
-    assertThat(rooms.get(ROOM, "m.room.member", "@a:x")).get()
-        .extracting(r -> r.content().path("membership").asText()).isEqualTo("leave");
+    assertThat(rooms.get(ROOM, "m.room.member", "@a:x"))
+        .get()
+        .extracting(r -> r.content().path("membership").asText())
+        .isEqualTo("leave");
     assertThat(rooms.all()).hasSize(1);
-    assertThat(log.after(0, 10)).extracting(ChangeLog.Entry::eventType, ChangeLog.Entry::stateKey)
-        .containsOnly(org.assertj.core.groups.Tuple.tuple("m.room.member", "@a:x")).hasSize(2);
+    assertThat(log.after(0, 10))
+        .extracting(ChangeLog.Entry::eventType, ChangeLog.Entry::stateKey)
+        .containsOnly(org.assertj.core.groups.Tuple.tuple("m.room.member", "@a:x"))
+        .hasSize(2);
   }
 
   @Test
   void afterReadsOnInPagesAndPruneForgetsOldEntries() {
     RoomStateStore rooms = new RoomStateStore(db, log);
     for (int i = 0; i < 5; i++) {
-      rooms.put(new RoomStateStore.Row(ROOM, "m.room.member", "@u" + i + ":x", "@u" + i + ":x",
-          Json.object().put("membership", "join"))).join();
+      rooms
+          .put(
+              new RoomStateStore.Row(
+                  ROOM,
+                  "m.room.member",
+                  "@u" + i + ":x",
+                  "@u" + i + ":x",
+                  Json.object().put("membership", "join")))
+          .join();
     }
 
     long third = log.after(0, 3).get(2).seq();

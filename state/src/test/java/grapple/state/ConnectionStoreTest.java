@@ -78,20 +78,41 @@ class ConnectionStoreTest {
 
     store.put(webhook("ci", BOB));
 
-    assertThat(store.all()).singleElement().satisfies(c -> {
-      assertThat(c.created()).isEqualTo(ALICE);
-      assertThat(c.updated()).isEqualTo(BOB);
-    });
+    assertThat(store.all())
+        .singleElement()
+        .satisfies(
+            c -> {
+              assertThat(c.created()).isEqualTo(ALICE);
+              assertThat(c.updated()).isEqualTo(BOB);
+            });
   }
 
   @Test
   void allListsConnectionsByRoomThenCreationTime() {
-    Connection later = Connection.create("!a:example.org", "Webhook", HOOK_EVENT, "later", Json.object(),
-        new Connection.Audit("@alice:example.org", Instant.ofEpochMilli(2_000)));
-    Connection earlier = Connection.create("!a:example.org", "Webhook", HOOK_EVENT, "earlier", Json.object(),
-        new Connection.Audit("@alice:example.org", Instant.ofEpochMilli(1_000)));
-    Connection otherRoom = Connection.create("!b:example.org", "Webhook", HOOK_EVENT, "first", Json.object(),
-        new Connection.Audit("@alice:example.org", Instant.ofEpochMilli(500)));
+    Connection later =
+        Connection.create(
+            "!a:example.org",
+            "Webhook",
+            HOOK_EVENT,
+            "later",
+            Json.object(),
+            new Connection.Audit("@alice:example.org", Instant.ofEpochMilli(2_000)));
+    Connection earlier =
+        Connection.create(
+            "!a:example.org",
+            "Webhook",
+            HOOK_EVENT,
+            "earlier",
+            Json.object(),
+            new Connection.Audit("@alice:example.org", Instant.ofEpochMilli(1_000)));
+    Connection otherRoom =
+        Connection.create(
+            "!b:example.org",
+            "Webhook",
+            HOOK_EVENT,
+            "first",
+            Json.object(),
+            new Connection.Audit("@alice:example.org", Instant.ofEpochMilli(500)));
     store.put(otherRoom);
     store.put(later);
     store.put(earlier);
@@ -184,9 +205,10 @@ class ConnectionStoreTest {
     store.putSecret("id2", "hookId", "two");
     store.putSecret("id3", "token", "other");
 
-    assertThat(store.secrets("hookId")).containsOnly(
-        org.assertj.core.api.Assertions.entry("id1", "one"),
-        org.assertj.core.api.Assertions.entry("id2", "two"));
+    assertThat(store.secrets("hookId"))
+        .containsOnly(
+            org.assertj.core.api.Assertions.entry("id1", "one"),
+            org.assertj.core.api.Assertions.entry("id2", "two"));
   }
 
   @Test
@@ -234,12 +256,14 @@ class ConnectionStoreTest {
 
   @Test
   void connectionIdDiffersByEventType() {
-    assertThat(ConnectionId.of(ROOM, HOOK_EVENT, "ci")).isNotEqualTo(ConnectionId.of(ROOM, FEED_EVENT, "ci"));
+    assertThat(ConnectionId.of(ROOM, HOOK_EVENT, "ci"))
+        .isNotEqualTo(ConnectionId.of(ROOM, FEED_EVENT, "ci"));
   }
 
   @Test
   void connectionIdDiffersByStateKey() {
-    assertThat(ConnectionId.of(ROOM, HOOK_EVENT, "ci")).isNotEqualTo(ConnectionId.of(ROOM, HOOK_EVENT, "cd"));
+    assertThat(ConnectionId.of(ROOM, HOOK_EVENT, "ci"))
+        .isNotEqualTo(ConnectionId.of(ROOM, HOOK_EVENT, "cd"));
   }
 
   @Test
@@ -248,6 +272,7 @@ class ConnectionStoreTest {
   }
 
   private static Connection webhook(String name, Connection.Audit by) {
-    return Connection.create(ROOM, "Webhook", HOOK_EVENT, name, Json.object().put("name", name), by);
+    return Connection.create(
+        ROOM, "Webhook", HOOK_EVENT, name, Json.object().put("name", name), by);
   }
 }

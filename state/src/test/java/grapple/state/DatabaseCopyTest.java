@@ -16,36 +16,60 @@ class DatabaseCopyTest {
   private static final String ROOM = "!room:example.org";
   @TempDir Path dir;
 
-  /** A SQLite installation with a row in every table, and one delivered outbox message (its seq gone). */
+  /**
+   * A SQLite installation with a row in every table, and one delivered outbox message (its seq
+   * gone).
+   */
   private Path installation() {
     Path file = dir.resolve("grapple.db");
     try (Database db = Database.open(file)) {
       ChangeLog log = new ChangeLog(db, "old");
       ConnectionStore connections = new ConnectionStore(db, log);
-      Connection hook = Connection.create(ROOM, "webhook", "uk.half-shot.matrix-hookshot.generic.hook", "ci",
-          Json.object().put("name", "ci"), new Connection.Audit("@a:x", "ci-key", Instant.ofEpochMilli(1_700_000_000_000L)));
+      Connection hook =
+          Connection.create(
+              ROOM,
+              "webhook",
+              "uk.half-shot.matrix-hookshot.generic.hook",
+              "ci",
+              Json.object().put("name", "ci"),
+              new Connection.Audit("@a:x", "ci-key", Instant.ofEpochMilli(1_700_000_000_000L)));
       connections.put(hook);
       connections.putSecret(hook.id(), "hookId", "s3cret");
       new KeyValueStore(db).put("sync.since", "s42");
       OutboxStore outbox = new OutboxStore(db);
-      List<OutboxStore.Entry> queued = outbox.enqueue(List.of(
-          new OutboxStore.Draft(ROOM, "m.room.message", Json.object().put("body", "one")),
-          new OutboxStore.Draft(ROOM, "m.room.message", Json.object().put("body", "two")))).join();
+      List<OutboxStore.Entry> queued =
+          outbox
+              .enqueue(
+                  List.of(
+                      new OutboxStore.Draft(
+                          ROOM, "m.room.message", Json.object().put("body", "one")),
+                      new OutboxStore.Draft(
+                          ROOM, "m.room.message", Json.object().put("body", "two"))))
+              .join();
       outbox.delivered(queued.get(1).seq()).join();
-      new RoomStateStore(db, log).put(new RoomStateStore.Row(ROOM, "m.room.member", "@a:x", "@a:x",
-          Json.object().put("membership", "join"))).join();
-      db.writeAndWait(c -> {
-        try (Statement s = c.createStatement()) {
-          s.executeUpdate("INSERT INTO processed_events (event_id, processed_at) VALUES ('$e', 1)");
-          s.executeUpdate("INSERT INTO dm_rooms (user_id, room_id) VALUES ('@a:x', '!dm:x')");
-          s.executeUpdate("INSERT INTO local_state (room_id, event_type, state_key, sender, content)"
-              + " VALUES ('!r:x', 't', '', '@a:x', '{}')");
-          s.executeUpdate("INSERT INTO feed_urls (url, next_poll_at, last_poll_at) VALUES ('https://x/feed', 5, 4)");
-          s.executeUpdate("INSERT INTO feed_seen (connection_id, item_id, seen_at) VALUES ('c', 'i', 3)");
-          s.executeUpdate("INSERT INTO feed_connections (connection_id, primed, failing) VALUES ('c', 1, 0)");
-        }
-        return null;
-      });
+      new RoomStateStore(db, log)
+          .put(
+              new RoomStateStore.Row(
+                  ROOM, "m.room.member", "@a:x", "@a:x", Json.object().put("membership", "join")))
+          .join();
+      db.writeAndWait(
+          c -> {
+            try (Statement s = c.createStatement()) {
+              s.executeUpdate(
+                  "INSERT INTO processed_events (event_id, processed_at) VALUES ('$e', 1)");
+              s.executeUpdate("INSERT INTO dm_rooms (user_id, room_id) VALUES ('@a:x', '!dm:x')");
+              s.executeUpdate(
+                  "INSERT INTO local_state (room_id, event_type, state_key, sender, content)"
+                      + " VALUES ('!r:x', 't', '', '@a:x', '{}')");
+              s.executeUpdate(
+                  "INSERT INTO feed_urls (url, next_poll_at, last_poll_at) VALUES ('https://x/feed', 5, 4)");
+              s.executeUpdate(
+                  "INSERT INTO feed_seen (connection_id, item_id, seen_at) VALUES ('c', 'i', 3)");
+              s.executeUpdate(
+                  "INSERT INTO feed_connections (connection_id, primed, failing) VALUES ('c', 1, 0)");
+            }
+            return null;
+          });
     }
     return file;
   }
@@ -58,24 +82,36 @@ class DatabaseCopyTest {
 
     DatabaseCopy.copy(Location.sqlite(sqlite), target, Migrations.core(), progress::add);
 
-    assertThat(progress).hasSize(12).anySatisfy(line -> assertThat(line).startsWith("connections").contains("1 row(s)"))
+    assertThat(progress)
+        .hasSize(16)
+        .anySatisfy(line -> assertThat(line).startsWith("connections").contains("1 row(s)"))
         .anySatisfy(line -> assertThat(line).startsWith("outbox").contains("1 row(s)"));
     try (Database pg = Database.open(target, Migrations.core())) {
       ConnectionStore connections = new ConnectionStore(pg);
-      assertThat(connections.all()).singleElement().satisfies(c -> {
-        assertThat(c.config().path("name").asText()).isEqualTo("ci");
-        assertThat(c.created().key()).isEqualTo("ci-key");
-        assertThat(c.created().at()).isEqualTo(Instant.ofEpochMilli(1_700_000_000_000L));
-      });
+      assertThat(connections.all())
+          .singleElement()
+          .satisfies(
+              c -> {
+                assertThat(c.config().path("name").asText()).isEqualTo("ci");
+                assertThat(c.created().key()).isEqualTo("ci-key");
+                assertThat(c.created().at()).isEqualTo(Instant.ofEpochMilli(1_700_000_000_000L));
+              });
       assertThat(connections.connectionWithSecret("hookId", "s3cret")).isPresent();
       assertThat(new KeyValueStore(pg).get("sync.since")).contains("s42");
       OutboxStore outbox = new OutboxStore(pg);
-      assertThat(outbox.pending()).singleElement().satisfies(e -> {
-        assertThat(e.seq()).isEqualTo(1);
-        assertThat(e.content().path("body").asText()).isEqualTo("one");
-      });
-      long next = outbox.enqueue(List.of(new OutboxStore.Draft(ROOM, "m.room.message", Json.object()))).join()
-          .get(0).seq();
+      assertThat(outbox.pending())
+          .singleElement()
+          .satisfies(
+              e -> {
+                assertThat(e.seq()).isEqualTo(1);
+                assertThat(e.content().path("body").asText()).isEqualTo("one");
+              });
+      long next =
+          outbox
+              .enqueue(List.of(new OutboxStore.Draft(ROOM, "m.room.message", Json.object())))
+              .join()
+              .get(0)
+              .seq();
       assertThat(next).isEqualTo(3); // 2 was delivered on SQLite: never used again
       assertThat(new RoomStateStore(pg, ChangeLog.of(pg)).all()).hasSize(1);
       assertThat(count(pg, "feed_connections")).isEqualTo(1);
@@ -86,19 +122,27 @@ class DatabaseCopyTest {
   void aNonEmptyTargetIsRefusedAndNothingIsWrittenToIt() throws Exception {
     Path sqlite = installation();
     Location.Postgres target = TestPostgres.newDatabase();
-    try (java.sql.Connection c = TestPostgres.connect(target); Statement s = c.createStatement()) {
+    try (java.sql.Connection c = TestPostgres.connect(target);
+        Statement s = c.createStatement()) {
       s.execute("CREATE TABLE something (x INTEGER)");
       s.execute("INSERT INTO something VALUES (1)");
     }
 
-    assertThatThrownBy(() -> DatabaseCopy.copy(Location.sqlite(sqlite), target, Migrations.core(), line -> {}))
+    assertThatThrownBy(
+            () -> DatabaseCopy.copy(Location.sqlite(sqlite), target, Migrations.core(), line -> {}))
         .isInstanceOf(DatabaseCopy.NotEmpty.class)
-        .hasMessage("database " + target.describe() + " is not empty (table something has rows):"
-            + " db copy only fills an empty database, and wrote nothing");
+        .hasMessage(
+            "database "
+                + target.describe()
+                + " is not empty (table something has rows):"
+                + " db copy only fills an empty database, and wrote nothing");
 
-    try (java.sql.Connection c = TestPostgres.connect(target); Statement s = c.createStatement();
-         ResultSet rs = s.executeQuery("SELECT count(*) FROM information_schema.tables"
-             + " WHERE table_schema = current_schema()")) {
+    try (java.sql.Connection c = TestPostgres.connect(target);
+        Statement s = c.createStatement();
+        ResultSet rs =
+            s.executeQuery(
+                "SELECT count(*) FROM information_schema.tables"
+                    + " WHERE table_schema = current_schema()")) {
       rs.next();
       assertThat(rs.getInt(1)).isEqualTo(1);
     }
@@ -110,16 +154,20 @@ class DatabaseCopyTest {
     Location.Postgres target = TestPostgres.newDatabase();
     DatabaseCopy.copy(Location.sqlite(sqlite), target, Migrations.core(), line -> {});
 
-    assertThatThrownBy(() -> DatabaseCopy.copy(Location.sqlite(sqlite), target, Migrations.core(), line -> {}))
-        .isInstanceOf(DatabaseCopy.NotEmpty.class).hasMessageContaining("is not empty");
+    assertThatThrownBy(
+            () -> DatabaseCopy.copy(Location.sqlite(sqlite), target, Migrations.core(), line -> {}))
+        .isInstanceOf(DatabaseCopy.NotEmpty.class)
+        .hasMessageContaining("is not empty");
   }
 
   private static long count(Database db, String table) {
-    return db.read(c -> {
-      try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM " + table)) {
-        rs.next();
-        return rs.getLong(1);
-      }
-    });
+    return db.read(
+        c -> {
+          try (Statement s = c.createStatement();
+              ResultSet rs = s.executeQuery("SELECT count(*) FROM " + table)) {
+            rs.next();
+            return rs.getLong(1);
+          }
+        });
   }
 }

@@ -25,7 +25,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -43,8 +42,10 @@ class DatabaseTest {
 
   /** A new database of {@code dialect} (PostgreSQL: skipped without a server). */
   private Database open(Dialect dialect) {
-    Database db = dialect == Dialect.SQLITE ? Database.open(dir.resolve("grapple.db"))
-        : Database.open(TestPostgres.newDatabase(), Migrations.core());
+    Database db =
+        dialect == Dialect.SQLITE
+            ? Database.open(dir.resolve("grapple.db"))
+            : Database.open(TestPostgres.newDatabase(), Migrations.core());
     opened.add(db);
     return db;
   }
@@ -61,7 +62,8 @@ class DatabaseTest {
 
     open(file);
 
-    assertThat(Files.getPosixFilePermissions(file)).containsExactlyInAnyOrder(OWNER_READ, OWNER_WRITE);
+    assertThat(Files.getPosixFilePermissions(file))
+        .containsExactlyInAnyOrder(OWNER_READ, OWNER_WRITE);
   }
 
   @Test
@@ -73,7 +75,8 @@ class DatabaseTest {
 
     Path wal = dir.resolve("grapple.db-wal");
     assertThat(wal).exists();
-    assertThat(Files.getPosixFilePermissions(wal)).containsExactlyInAnyOrder(OWNER_READ, OWNER_WRITE);
+    assertThat(Files.getPosixFilePermissions(wal))
+        .containsExactlyInAnyOrder(OWNER_READ, OWNER_WRITE);
   }
 
   @Test
@@ -101,7 +104,8 @@ class DatabaseTest {
 
     open(file);
 
-    assertThat(rawQuery(file, "PRAGMA user_version")).isEqualTo(String.valueOf(Migrations.latest()));
+    assertThat(rawQuery(file, "PRAGMA user_version"))
+        .isEqualTo(String.valueOf(Migrations.latest()));
   }
 
   @Test
@@ -110,8 +114,15 @@ class DatabaseTest {
 
     open(file);
 
-    assertThat(tables(file)).contains(
-        "connections", "secrets", "kv", "processed_events", "outbox", "dm_rooms", "local_state");
+    assertThat(tables(file))
+        .contains(
+            "connections",
+            "secrets",
+            "kv",
+            "processed_events",
+            "outbox",
+            "dm_rooms",
+            "local_state");
   }
 
   @Test
@@ -121,13 +132,15 @@ class DatabaseTest {
 
     open(file);
 
-    assertThat(rawQuery(file, "PRAGMA user_version")).isEqualTo(String.valueOf(Migrations.latest()));
+    assertThat(rawQuery(file, "PRAGMA user_version"))
+        .isEqualTo(String.valueOf(Migrations.latest()));
   }
 
   @Test
   void theOutboxLosesItsTxnIdIndexButKeepsItsRowsAndNeverReusesASeq() throws SQLException {
     Path file = dir.resolve("grapple.db");
-    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement s = c.createStatement()) {
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+        Statement s = c.createStatement()) {
       for (int step = 0; step < 3; step++) {
         for (String sql : Migrations.STEPS.get(step).split(";\\s*\\n")) {
           if (!sql.isBlank()) s.executeUpdate(sql);
@@ -135,8 +148,12 @@ class DatabaseTest {
       }
       s.executeUpdate("PRAGMA user_version = 3");
       for (int i = 1; i <= 3; i++) {
-        s.executeUpdate("INSERT INTO outbox (target, txn_id, event_type, content, created_at) VALUES ('!r:x', 't" + i
-            + "', 'm.room.message', '{\"body\":\"" + i + "\"}', 0)");
+        s.executeUpdate(
+            "INSERT INTO outbox (target, txn_id, event_type, content, created_at) VALUES ('!r:x', 't"
+                + i
+                + "', 'm.room.message', '{\"body\":\""
+                + i
+                + "\"}', 0)");
       }
       s.executeUpdate("DELETE FROM outbox WHERE seq = 3"); // delivered: its seq must not come back
     }
@@ -146,10 +163,20 @@ class DatabaseTest {
 
     assertThat(outbox.pending()).extracting(OutboxStore.Entry::seq).containsExactly(1L, 2L);
     assertThat(outbox.pending()).extracting(OutboxStore.Entry::txnId).containsExactly("t1", "t2");
-    long next = outbox.enqueue(List.of(new OutboxStore.Draft("!r:x", "m.room.message",
-        Json.object().put("body", "new")))).join().get(0).seq();
+    long next =
+        outbox
+            .enqueue(
+                List.of(
+                    new OutboxStore.Draft(
+                        "!r:x", "m.room.message", Json.object().put("body", "new"))))
+            .join()
+            .get(0)
+            .seq();
     assertThat(next).isEqualTo(4);
-    assertThat(rawQuery(file, "SELECT group_concat(name) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'outbox'"))
+    assertThat(
+            rawQuery(
+                file,
+                "SELECT group_concat(name) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'outbox'"))
         .isEqualTo("outbox_pending");
   }
 
@@ -175,7 +202,8 @@ class DatabaseTest {
 
     String message = thrown.getMessage();
     assertThat(message).contains(file.toString()).contains(String.valueOf(newer));
-    String withoutFileAndNewer = message.replace(file.toString(), "").replace(String.valueOf(newer), "");
+    String withoutFileAndNewer =
+        message.replace(file.toString(), "").replace(String.valueOf(newer), "");
     assertThat(withoutFileAndNewer).contains(String.valueOf(Migrations.latest()));
   }
 
@@ -218,7 +246,9 @@ class DatabaseTest {
     Path file = dir.resolve("grapple.db");
     Database.open(file).close();
     Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("r--------"));
-    assumeThat(Files.isWritable(file)).as("permissions are enforced (not running as root)").isFalse();
+    assumeThat(Files.isWritable(file))
+        .as("permissions are enforced (not running as root)")
+        .isFalse();
 
     Throwable thrown = catchStorageException(() -> Database.open(file));
 
@@ -231,7 +261,9 @@ class DatabaseTest {
     Path file = readOnly.resolve("grapple.db");
     Files.setPosixFilePermissions(readOnly, PosixFilePermissions.fromString("r-x------"));
     try {
-      assumeThat(Files.isWritable(readOnly)).as("permissions are enforced (not running as root)").isFalse();
+      assumeThat(Files.isWritable(readOnly))
+          .as("permissions are enforced (not running as root)")
+          .isFalse();
 
       Throwable thrown = catchStorageException(() -> Database.open(file));
 
@@ -301,13 +333,14 @@ class DatabaseTest {
     List<CompletableFuture<Integer>> futures = new CopyOnWriteArrayList<>();
     for (int t = 0; t < 8; t++) {
       int thread = t;
-      threads.execute(() -> {
-        awaitQuietly(start);
-        for (int i = 0; i < 25; i++) {
-          String key = "t" + thread + "-" + i;
-          futures.add(db.write(c -> KeyValueStore.put(c, key, "v")));
-        }
-      });
+      threads.execute(
+          () -> {
+            awaitQuietly(start);
+            for (int i = 0; i < 25; i++) {
+              String key = "t" + thread + "-" + i;
+              futures.add(db.write(c -> KeyValueStore.put(c, key, "v")));
+            }
+          });
     }
 
     start.countDown();
@@ -325,18 +358,22 @@ class DatabaseTest {
     Database db = open(dialect);
     CountDownLatch release = blockWriter(db);
     CompletableFuture<Integer> before = db.write(c -> KeyValueStore.put(c, "before", "1"));
-    CompletableFuture<Integer> failing = db.write(c -> {
-      KeyValueStore.put(c, "failing", "2");
-      throw new SQLException("boom");
-    });
+    CompletableFuture<Integer> failing =
+        db.write(
+            c -> {
+              KeyValueStore.put(c, "failing", "2");
+              throw new SQLException("boom");
+            });
     CompletableFuture<Integer> after = db.write(c -> KeyValueStore.put(c, "after", "3"));
 
     release.countDown();
 
     assertThat(before.join()).isEqualTo(1);
     assertThat(after.join()).isEqualTo(1);
-    assertThatThrownBy(failing::join).isInstanceOf(CompletionException.class)
-        .hasCauseInstanceOf(SQLException.class).hasRootCauseMessage("boom");
+    assertThatThrownBy(failing::join)
+        .isInstanceOf(CompletionException.class)
+        .hasCauseInstanceOf(SQLException.class)
+        .hasRootCauseMessage("boom");
   }
 
   @ParameterizedTest
@@ -346,10 +383,12 @@ class DatabaseTest {
     KeyValueStore kv = new KeyValueStore(db);
     CountDownLatch release = blockWriter(db);
     CompletableFuture<Integer> before = db.write(c -> KeyValueStore.put(c, "before", "1"));
-    CompletableFuture<Integer> failing = db.write(c -> {
-      KeyValueStore.put(c, "failing", "2");
-      throw new IllegalStateException("boom");
-    });
+    CompletableFuture<Integer> failing =
+        db.write(
+            c -> {
+              KeyValueStore.put(c, "failing", "2");
+              throw new IllegalStateException("boom");
+            });
     CompletableFuture<Integer> after = db.write(c -> KeyValueStore.put(c, "after", "3"));
 
     release.countDown();
@@ -368,12 +407,15 @@ class DatabaseTest {
     KeyValueStore kv = new KeyValueStore(db);
     CountDownLatch release = blockWriter(db);
     CompletableFuture<Integer> before = db.writeStatement(c -> KeyValueStore.put(c, "before", "1"));
-    CompletableFuture<Integer> failing = db.writeStatement(c -> {
-      try (Statement s = c.createStatement()) {
-        // Two rows, the second breaks the primary key: SQLite undoes the whole statement.
-        return s.executeUpdate("INSERT INTO kv (key, value) VALUES ('half', '1'), ('half', '2')");
-      }
-    });
+    CompletableFuture<Integer> failing =
+        db.writeStatement(
+            c -> {
+              try (Statement s = c.createStatement()) {
+                // Two rows, the second breaks the primary key: SQLite undoes the whole statement.
+                return s.executeUpdate(
+                    "INSERT INTO kv (key, value) VALUES ('half', '1'), ('half', '2')");
+              }
+            });
     CompletableFuture<Integer> after = db.writeStatement(c -> KeyValueStore.put(c, "after", "3"));
 
     release.countDown();
@@ -392,20 +434,24 @@ class DatabaseTest {
     KeyValueStore kv = new KeyValueStore(db);
     String sql = "INSERT INTO kv (key, value) VALUES (?, ?)";
 
-    java.sql.PreparedStatement first = db.writeAndWait(c -> {
-      java.sql.PreparedStatement s = db.writerStatement(sql);
-      s.setString(1, "a");
-      s.setString(2, "1");
-      s.executeUpdate();
-      return s;
-    });
-    java.sql.PreparedStatement second = db.writeAndWait(c -> {
-      java.sql.PreparedStatement s = db.writerStatement(sql);
-      s.setString(1, "b");
-      s.setString(2, "2");
-      s.executeUpdate();
-      return s;
-    });
+    java.sql.PreparedStatement first =
+        db.writeAndWait(
+            c -> {
+              java.sql.PreparedStatement s = db.writerStatement(sql);
+              s.setString(1, "a");
+              s.setString(2, "1");
+              s.executeUpdate();
+              return s;
+            });
+    java.sql.PreparedStatement second =
+        db.writeAndWait(
+            c -> {
+              java.sql.PreparedStatement s = db.writerStatement(sql);
+              s.setString(1, "b");
+              s.setString(2, "2");
+              s.executeUpdate();
+              return s;
+            });
 
     assertThat(second).isSameAs(first);
     assertThat(kv.get("a")).contains("1");
@@ -417,7 +463,8 @@ class DatabaseTest {
   void aWriterStatementIsRefusedOutsideWriteWork(Dialect dialect) {
     Database db = open(dialect);
 
-    assertThatThrownBy(() -> db.writerStatement("DELETE FROM kv")).isInstanceOf(IllegalStateException.class)
+    assertThatThrownBy(() -> db.writerStatement("DELETE FROM kv"))
+        .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("writer thread");
   }
 
@@ -427,9 +474,13 @@ class DatabaseTest {
     Database db = open(dialect);
     BadInput bad = new BadInput("name", "'name' must be 2-64 characters, was 1");
 
-    Throwable thrown = catchThrowable(() -> db.writeAndWait(c -> {
-      throw bad;
-    }));
+    Throwable thrown =
+        catchThrowable(
+            () ->
+                db.writeAndWait(
+                    c -> {
+                      throw bad;
+                    }));
 
     assertThat(thrown).isSameAs(bad);
   }
@@ -440,9 +491,13 @@ class DatabaseTest {
     Database db = open(dialect);
     IllegalStateException bug = new IllegalStateException("caller bug");
 
-    Throwable thrown = catchThrowable(() -> db.writeAndWait(c -> {
-      throw bug;
-    }));
+    Throwable thrown =
+        catchThrowable(
+            () ->
+                db.writeAndWait(
+                    c -> {
+                      throw bug;
+                    }));
 
     assertThat(thrown).isSameAs(bug);
   }
@@ -453,12 +508,18 @@ class DatabaseTest {
     Database db = open(dialect);
     SQLException failure = new SQLException("constraint failed");
 
-    Throwable thrown = catchThrowable(() -> db.writeAndWait(c -> {
-      throw failure;
-    }));
+    Throwable thrown =
+        catchThrowable(
+            () ->
+                db.writeAndWait(
+                    c -> {
+                      throw failure;
+                    }));
 
-    assertThat(thrown).isInstanceOf(StorageException.class)
-        .hasMessageContaining("constraint failed").hasCause(failure);
+    assertThat(thrown)
+        .isInstanceOf(StorageException.class)
+        .hasMessageContaining("constraint failed")
+        .hasCause(failure);
   }
 
   @Test
@@ -466,9 +527,13 @@ class DatabaseTest {
     Path file = dir.resolve("grapple.db");
     Database db = open(file);
 
-    Throwable thrown = catchThrowable(() -> db.writeAndWait(c -> {
-      throw new SQLException("constraint failed");
-    }));
+    Throwable thrown =
+        catchThrowable(
+            () ->
+                db.writeAndWait(
+                    c -> {
+                      throw new SQLException("constraint failed");
+                    }));
 
     assertThat(thrown).isInstanceOf(StorageException.class).hasMessageContaining(file.toString());
   }
@@ -478,11 +543,15 @@ class DatabaseTest {
     Path file = dir.resolve("grapple.db");
     Database db = open(file);
 
-    Throwable thrown = catchThrowable(() -> db.read(c -> {
-      try (Statement s = c.createStatement()) {
-        return s.executeQuery("SELECT * FROM no_such_table").next();
-      }
-    }));
+    Throwable thrown =
+        catchThrowable(
+            () ->
+                db.read(
+                    c -> {
+                      try (Statement s = c.createStatement()) {
+                        return s.executeQuery("SELECT * FROM no_such_table").next();
+                      }
+                    }));
 
     assertThat(thrown).isInstanceOf(StorageException.class).hasMessageContaining(file.toString());
   }
@@ -522,7 +591,8 @@ class DatabaseTest {
 
     CompletableFuture<Integer> write = db.write(c -> KeyValueStore.put(c, "k", "v"));
 
-    assertThatThrownBy(write::join).hasCauseInstanceOf(StorageException.class)
+    assertThatThrownBy(write::join)
+        .hasCauseInstanceOf(StorageException.class)
         .hasMessageContaining(file.toString());
   }
 
@@ -539,11 +609,12 @@ class DatabaseTest {
   private static CountDownLatch blockWriter(Database db) {
     CountDownLatch running = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
-    db.write(c -> {
-      running.countDown();
-      awaitQuietly(release);
-      return 0;
-    });
+    db.write(
+        c -> {
+          running.countDown();
+          awaitQuietly(release);
+          return 0;
+        });
     awaitQuietly(running);
     return release;
   }
@@ -558,12 +629,14 @@ class DatabaseTest {
   }
 
   private static long count(Database db, String table) {
-    return db.read(c -> {
-      try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM " + table)) {
-        rs.next();
-        return rs.getLong(1);
-      }
-    });
+    return db.read(
+        c -> {
+          try (Statement s = c.createStatement();
+              ResultSet rs = s.executeQuery("SELECT count(*) FROM " + table)) {
+            rs.next();
+            return rs.getLong(1);
+          }
+        });
   }
 
   private static Throwable catchStorageException(Runnable action) {
@@ -578,23 +651,23 @@ class DatabaseTest {
 
   private static String rawQuery(Path file, String sql) throws SQLException {
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
-         Statement s = c.createStatement();
-         ResultSet rs = s.executeQuery(sql)) {
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery(sql)) {
       return rs.getString(1);
     }
   }
 
   private static void rawUpdate(Path file, String sql) throws SQLException {
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
-         Statement s = c.createStatement()) {
+        Statement s = c.createStatement()) {
       s.executeUpdate(sql);
     }
   }
 
   private static List<String> tables(Path file) throws SQLException {
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
-         Statement s = c.createStatement();
-         ResultSet rs = s.executeQuery("SELECT name FROM sqlite_master WHERE type = 'table'")) {
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT name FROM sqlite_master WHERE type = 'table'")) {
       List<String> names = new ArrayList<>();
       while (rs.next()) names.add(rs.getString(1));
       return names;
@@ -604,14 +677,18 @@ class DatabaseTest {
   @Test
   void aWriteThatOverflowsTheStackFailsAloneAndTheWriterGoesOn() throws Exception {
     try (Database db = Database.open(dir.resolve("errors.db"))) {
-      var bad = db.write(c -> {
-        throw new StackOverflowError();
-      });
-      var good = db.write(c -> {
-        try (var s = c.prepareStatement("INSERT INTO kv (key, value) VALUES ('k', 'v')")) {
-          return s.executeUpdate();
-        }
-      });
+      var bad =
+          db.write(
+              c -> {
+                throw new StackOverflowError();
+              });
+      var good =
+          db.write(
+              c -> {
+                try (var s = c.prepareStatement("INSERT INTO kv (key, value) VALUES ('k', 'v')")) {
+                  return s.executeUpdate();
+                }
+              });
 
       assertThat(bad).failsWithin(java.time.Duration.ofSeconds(5));
       assertThat(good.get(5, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(1);

@@ -9,7 +9,9 @@ import org.junit.jupiter.api.Test;
 class LocationTest {
   @Test
   void aPostgresUrlGivesHostPortDatabaseAndTheDriversUrl() {
-    Location.Postgres p = Location.postgres("database.url", "postgresql://db.example.org:5433/grapple", "bot", "pw", 10);
+    Location.Postgres p =
+        Location.postgres(
+            "database.url", "postgresql://db.example.org:5433/grapple", "bot", "pw", 10);
 
     assertThat(p.host()).isEqualTo("db.example.org");
     assertThat(p.port()).isEqualTo(5433);
@@ -21,15 +23,18 @@ class LocationTest {
 
   @Test
   void thePortDefaultsTo5432AndDriverParametersPassThrough() {
-    Location.Postgres p = Location.postgres("database.url", "postgres://h/db?sslmode=require", "u", null, 10);
+    Location.Postgres p =
+        Location.postgres("database.url", "postgres://h/db?sslmode=require", "u", null, 10);
 
     assertThat(p.jdbcUrl()).isEqualTo("jdbc:postgresql://h:5432/db?sslmode=require");
   }
 
   @Test
   void theLoginMayComeFromTheUrlButTheConfigsWins() {
-    Location.Postgres fromUrl = Location.postgres("database.url", "postgresql://alice:s%40cret@h/db", null, null, 10);
-    Location.Postgres fromConfig = Location.postgres("database.url", "postgresql://alice:s%40cret@h/db", "bob", "pw", 10);
+    Location.Postgres fromUrl =
+        Location.postgres("database.url", "postgresql://alice:s%40cret@h/db", null, null, 10);
+    Location.Postgres fromConfig =
+        Location.postgres("database.url", "postgresql://alice:s%40cret@h/db", "bob", "pw", 10);
 
     assertThat(fromUrl.user()).isEqualTo("alice");
     assertThat(fromUrl.password()).isEqualTo("s@cret");
@@ -39,7 +44,8 @@ class LocationTest {
 
   @Test
   void neitherDescribeNorToStringShowsThePassword() {
-    Location.Postgres p = Location.postgres("database.url", "postgresql://alice:hunter22@h/db", null, null, 10);
+    Location.Postgres p =
+        Location.postgres("database.url", "postgresql://alice:hunter22@h/db", null, null, 10);
 
     assertThat(p.describe()).isEqualTo("postgresql://alice@h:5432/db").doesNotContain("hunter22");
     assertThat(p.toString()).doesNotContain("hunter22");
@@ -47,17 +53,23 @@ class LocationTest {
 
   @Test
   void aWrongUrlNamesTheFieldAndTheRuleWithoutThePassword() {
-    assertThatThrownBy(() -> Location.postgres("database.url", "mysql://u:hunter22@h/db", null, null, 10))
-        .isInstanceOf(BadInput.class).hasMessageContaining("'database.url' must start with postgresql://")
+    assertThatThrownBy(
+            () -> Location.postgres("database.url", "mysql://u:hunter22@h/db", null, null, 10))
+        .isInstanceOf(BadInput.class)
+        .hasMessageContaining("'database.url' must start with postgresql://")
         .hasMessageNotContaining("hunter22");
     assertThatThrownBy(() -> Location.postgres("database.url", "postgresql://h", "u", null, 10))
-        .isInstanceOf(BadInput.class).hasMessageContaining("needs one database name");
+        .isInstanceOf(BadInput.class)
+        .hasMessageContaining("needs one database name");
     assertThatThrownBy(() -> Location.postgres("database.url", "postgresql:///db", "u", null, 10))
-        .isInstanceOf(BadInput.class).hasMessageContaining("needs a host");
+        .isInstanceOf(BadInput.class)
+        .hasMessageContaining("needs a host");
     assertThatThrownBy(() -> Location.postgres("database.url", "postgresql://h/db", null, null, 10))
-        .isInstanceOf(BadInput.class).hasMessageContaining("'database.user' is required");
+        .isInstanceOf(BadInput.class)
+        .hasMessageContaining("'database.user' is required");
     assertThatThrownBy(() -> Location.postgres("database.url", "postgresql://h/db", "u", null, 1))
-        .isInstanceOf(BadInput.class).hasMessageContaining("'database.poolSize' must be 2 to 100, was 1");
+        .isInstanceOf(BadInput.class)
+        .hasMessageContaining("'database.poolSize' must be 2 to 100, was 1");
   }
 
   @Test

@@ -41,16 +41,20 @@ class OutboxStoreTest {
 
     List<OutboxStore.Entry> entries = outbox.enqueue(List.of(draft)).join();
 
-    assertThat(entries).singleElement().satisfies(e -> {
-      assertThat(e.target()).isEqualTo(ROOM);
-      assertThat(e.eventType()).isEqualTo("m.room.message");
-      assertThat(e.content()).isEqualTo(draft.content());
-    });
+    assertThat(entries)
+        .singleElement()
+        .satisfies(
+            e -> {
+              assertThat(e.target()).isEqualTo(ROOM);
+              assertThat(e.eventType()).isEqualTo("m.room.message");
+              assertThat(e.content()).isEqualTo(draft.content());
+            });
   }
 
   @Test
   void enqueueGivesIncreasingSequenceNumbers() {
-    List<OutboxStore.Entry> first = outbox.enqueue(List.of(message(ROOM, "a"), message(ROOM, "b"))).join();
+    List<OutboxStore.Entry> first =
+        outbox.enqueue(List.of(message(ROOM, "a"), message(ROOM, "b"))).join();
 
     List<OutboxStore.Entry> second = outbox.enqueue(List.of(message(ROOM, "c"))).join();
 
@@ -63,8 +67,14 @@ class OutboxStoreTest {
     List<OutboxStore.Entry> entries =
         outbox.enqueue(List.of(message(ROOM, "a"), message(ROOM, "b"), message(ROOM, "c"))).join();
 
-    assertThat(entries).extracting(OutboxStore.Entry::txnId).doesNotHaveDuplicates().allSatisfy(
-        txnId -> assertThat(txnId).startsWith("grapple.").hasSizeGreaterThan("grapple.".length() + 16));
+    assertThat(entries)
+        .extracting(OutboxStore.Entry::txnId)
+        .doesNotHaveDuplicates()
+        .allSatisfy(
+            txnId ->
+                assertThat(txnId)
+                    .startsWith("grapple.")
+                    .hasSizeGreaterThan("grapple.".length() + 16));
   }
 
   @Test
@@ -82,7 +92,8 @@ class OutboxStoreTest {
 
   @Test
   void pendingListsEntriesInSequenceOrder() {
-    List<OutboxStore.Entry> first = outbox.enqueue(List.of(message(ROOM, "a"), message("dm:@bob:x", "b"))).join();
+    List<OutboxStore.Entry> first =
+        outbox.enqueue(List.of(message(ROOM, "a"), message("dm:@bob:x", "b"))).join();
     List<OutboxStore.Entry> second = outbox.enqueue(List.of(message(ROOM, "c"))).join();
 
     List<OutboxStore.Entry> pending = outbox.pending();
@@ -92,7 +103,8 @@ class OutboxStoreTest {
 
   @Test
   void pendingSurvivesReopeningTheDatabaseFile() {
-    List<OutboxStore.Entry> entries = outbox.enqueue(List.of(message(ROOM, "a"), message(ROOM, "b"))).join();
+    List<OutboxStore.Entry> entries =
+        outbox.enqueue(List.of(message(ROOM, "a"), message(ROOM, "b"))).join();
     db.close();
 
     db = TestDatabases.reopen(db);
@@ -103,7 +115,8 @@ class OutboxStoreTest {
 
   @Test
   void deliveredRemovesTheEntry() {
-    List<OutboxStore.Entry> entries = outbox.enqueue(List.of(message(ROOM, "a"), message(ROOM, "b"))).join();
+    List<OutboxStore.Entry> entries =
+        outbox.enqueue(List.of(message(ROOM, "a"), message(ROOM, "b"))).join();
 
     outbox.delivered(entries.get(0).seq()).join();
 
@@ -125,9 +138,11 @@ class OutboxStoreTest {
     List<OutboxStore.Draft> drafts = new java.util.ArrayList<>();
     for (int i = 0; i < 2_000; i++) drafts.add(message(ROOM, "m" + i));
     List<OutboxStore.Entry> entries = outbox.enqueue(drafts).join();
-    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newFixedThreadPool(8);
     try {
-      List<java.util.concurrent.Future<java.util.concurrent.CompletableFuture<Void>>> calls = new java.util.ArrayList<>();
+      List<java.util.concurrent.Future<java.util.concurrent.CompletableFuture<Void>>> calls =
+          new java.util.ArrayList<>();
       for (OutboxStore.Entry e : entries) calls.add(pool.submit(() -> outbox.delivered(e.seq())));
       for (var call : calls) call.get().get(10, java.util.concurrent.TimeUnit.SECONDS);
     } finally {
@@ -139,7 +154,8 @@ class OutboxStoreTest {
 
   @Test
   void theSequenceNumbersOfQueuedMessagesKeepGrowing() {
-    long first = outbox.enqueue(List.of(message(ROOM, "a"), message(ROOM, "b"))).join().get(1).seq();
+    long first =
+        outbox.enqueue(List.of(message(ROOM, "a"), message(ROOM, "b"))).join().get(1).seq();
     long next = outbox.enqueue(List.of(message(ROOM, "c"))).join().get(0).seq();
 
     assertThat(next).isGreaterThan(first);
@@ -147,7 +163,8 @@ class OutboxStoreTest {
 
   @Test
   void failedMovesTheEntryOutOfPending() {
-    List<OutboxStore.Entry> entries = outbox.enqueue(List.of(message(ROOM, "a"), message(ROOM, "b"))).join();
+    List<OutboxStore.Entry> entries =
+        outbox.enqueue(List.of(message(ROOM, "a"), message(ROOM, "b"))).join();
 
     outbox.failed(entries.get(0).seq(), "M_FORBIDDEN: not in room").join();
 
@@ -162,13 +179,16 @@ class OutboxStoreTest {
     outbox.failed(entry.seq(), "M_FORBIDDEN: not in room").join();
 
     long after = System.currentTimeMillis();
-    assertThat(outbox.failures()).singleElement().satisfies(f -> {
-      assertThat(f.seq()).isEqualTo(entry.seq());
-      assertThat(f.target()).isEqualTo(ROOM);
-      assertThat(f.eventType()).isEqualTo("m.room.message");
-      assertThat(f.error()).isEqualTo("M_FORBIDDEN: not in room");
-      assertThat(f.failedAtMillis()).isBetween(before, after);
-    });
+    assertThat(outbox.failures())
+        .singleElement()
+        .satisfies(
+            f -> {
+              assertThat(f.seq()).isEqualTo(entry.seq());
+              assertThat(f.target()).isEqualTo(ROOM);
+              assertThat(f.eventType()).isEqualTo("m.room.message");
+              assertThat(f.error()).isEqualTo("M_FORBIDDEN: not in room");
+              assertThat(f.failedAtMillis()).isBetween(before, after);
+            });
   }
 
   @Test
@@ -179,11 +199,13 @@ class OutboxStoreTest {
     outbox.failed(entries.get(2).seq(), "late").join();
     outbox.failed(entries.get(0).seq(), "early").join();
 
-    assertThat(outbox.failures()).extracting(OutboxStore.Failure::error).containsExactly("early", "late");
+    assertThat(outbox.failures())
+        .extracting(OutboxStore.Failure::error)
+        .containsExactly("early", "late");
   }
 
   private static OutboxStore.Draft message(String target, String body) {
-    return new OutboxStore.Draft(target, "m.room.message",
-        Json.object().put("msgtype", "m.notice").put("body", body));
+    return new OutboxStore.Draft(
+        target, "m.room.message", Json.object().put("msgtype", "m.notice").put("body", body));
   }
 }

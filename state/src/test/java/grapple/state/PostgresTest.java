@@ -45,38 +45,61 @@ class PostgresTest {
 
   @Test
   void aRefusedConnectionStopsTheStartWithOneLineNamingTheDatabase() {
-    Location.Postgres nowhere = new Location.Postgres("127.0.0.1", 1, "grapple", null, "grapple", "x", 4);
+    Location.Postgres nowhere =
+        new Location.Postgres("127.0.0.1", 1, "grapple", null, "grapple", "x", 4);
 
-    assertThatThrownBy(() -> Database.open(nowhere, Migrations.core())).isInstanceOf(StorageException.class)
-        .hasMessageStartingWith("database postgresql://grapple@127.0.0.1:1/grapple: cannot connect:")
-        .hasMessageContaining("refused").satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
+    assertThatThrownBy(() -> Database.open(nowhere, Migrations.core()))
+        .isInstanceOf(StorageException.class)
+        .hasMessageStartingWith(
+            "database postgresql://grapple@127.0.0.1:1/grapple: cannot connect:")
+        .hasMessageContaining("refused")
+        .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
   }
 
   @Test
   void aRefusedLoginSaysSoAndNotThePassword() {
-    Location.Postgres wrong = new Location.Postgres(location.host(), location.port(), location.database(), null,
-        location.user(), "not-the-password", 4);
+    Location.Postgres wrong =
+        new Location.Postgres(
+            location.host(),
+            location.port(),
+            location.database(),
+            null,
+            location.user(),
+            "not-the-password",
+            4);
 
-    assertThatThrownBy(() -> Database.open(wrong, Migrations.core())).isInstanceOf(StorageException.class)
-        .hasMessageContaining("password authentication failed").hasMessageNotContaining("not-the-password")
+    assertThatThrownBy(() -> Database.open(wrong, Migrations.core()))
+        .isInstanceOf(StorageException.class)
+        .hasMessageContaining("password authentication failed")
+        .hasMessageNotContaining("not-the-password")
         .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
   }
 
   @Test
   void aMissingDatabaseIsNamed() {
-    Location.Postgres missing = new Location.Postgres(location.host(), location.port(), "no_such_grapple_db", null,
-        location.user(), location.password(), 4);
+    Location.Postgres missing =
+        new Location.Postgres(
+            location.host(),
+            location.port(),
+            "no_such_grapple_db",
+            null,
+            location.user(),
+            location.password(),
+            4);
 
-    assertThatThrownBy(() -> Database.open(missing, Migrations.core())).isInstanceOf(StorageException.class)
-        .hasMessageContaining("no_such_grapple_db").hasMessageContaining("does not exist");
+    assertThatThrownBy(() -> Database.open(missing, Migrations.core()))
+        .isInstanceOf(StorageException.class)
+        .hasMessageContaining("no_such_grapple_db")
+        .hasMessageContaining("does not exist");
   }
 
   @Test
   void migratesToTheLatestVersionAndRecordsIt() throws Exception {
     open();
 
-    try (Connection c = TestPostgres.connect(location); Statement s = c.createStatement();
-         ResultSet rs = s.executeQuery("SELECT version FROM grapple_schema")) {
+    try (Connection c = TestPostgres.connect(location);
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT version FROM grapple_schema")) {
       assertThat(rs.next()).isTrue();
       assertThat(rs.getInt(1)).isEqualTo(Migrations.latest());
     }
@@ -85,12 +108,14 @@ class PostgresTest {
   @Test
   void instancesStartingTogetherMigrateOnce() throws Exception {
     List<CompletableFuture<Database>> starting = new ArrayList<>();
-    for (int i = 0; i < 3; i++) starting.add(CompletableFuture.supplyAsync(() -> Database.open(location, Migrations.core())));
+    for (int i = 0; i < 3; i++)
+      starting.add(CompletableFuture.supplyAsync(() -> Database.open(location, Migrations.core())));
 
     for (CompletableFuture<Database> f : starting) opened.add(f.get(30, TimeUnit.SECONDS));
 
-    try (Connection c = TestPostgres.connect(location); Statement s = c.createStatement();
-         ResultSet rs = s.executeQuery("SELECT count(*), max(version) FROM grapple_schema")) {
+    try (Connection c = TestPostgres.connect(location);
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT count(*), max(version) FROM grapple_schema")) {
       rs.next();
       assertThat(rs.getInt(1)).isEqualTo(1);
       assertThat(rs.getInt(2)).isEqualTo(Migrations.latest());
@@ -101,24 +126,32 @@ class PostgresTest {
   void refusesASchemaNewerThanThisGrapple() throws Exception {
     open().close();
     opened.clear();
-    try (Connection c = TestPostgres.connect(location); Statement s = c.createStatement()) {
+    try (Connection c = TestPostgres.connect(location);
+        Statement s = c.createStatement()) {
       s.executeUpdate("UPDATE grapple_schema SET version = 99");
     }
 
-    assertThatThrownBy(() -> Database.open(location, Migrations.core())).isInstanceOf(StorageException.class)
-        .hasMessageContaining("schema version 99, newer than this Grapple understands (" + Migrations.latest() + ")");
+    assertThatThrownBy(() -> Database.open(location, Migrations.core()))
+        .isInstanceOf(StorageException.class)
+        .hasMessageContaining(
+            "schema version 99, newer than this Grapple understands (" + Migrations.latest() + ")");
   }
 
   @Test
   void aFailedStepIsUndoneAndNamed() throws Exception {
     List<Migration> steps = new ArrayList<>(Migrations.core());
-    steps.add(new Migration(steps.size() + 1, "a broken step", "CREATE TABLE ok (x INTEGER);\nCREATE TABLE (;\n"));
+    steps.add(
+        new Migration(
+            steps.size() + 1, "a broken step", "CREATE TABLE ok (x INTEGER);\nCREATE TABLE (;\n"));
 
-    assertThatThrownBy(() -> Database.open(location, steps)).isInstanceOf(StorageException.class)
+    assertThatThrownBy(() -> Database.open(location, steps))
+        .isInstanceOf(StorageException.class)
         .hasMessageContaining("schema step " + steps.size() + " (a broken step) failed");
 
-    try (Connection c = TestPostgres.connect(location); Statement s = c.createStatement();
-         ResultSet rs = s.executeQuery("SELECT version, to_regclass('ok') IS NULL FROM grapple_schema")) {
+    try (Connection c = TestPostgres.connect(location);
+        Statement s = c.createStatement();
+        ResultSet rs =
+            s.executeQuery("SELECT version, to_regclass('ok') IS NULL FROM grapple_schema")) {
       rs.next();
       assertThat(rs.getInt(1)).isEqualTo(Migrations.latest());
       assertThat(rs.getBoolean(2)).isTrue();
@@ -129,21 +162,31 @@ class PostgresTest {
   void anAnnouncementIsHeardByAnotherInstanceOnlyOnceTheWriteCommits() throws Exception {
     Database writer = open();
     Database other = open();
-    java.util.concurrent.BlockingQueue<String> topics = new java.util.concurrent.LinkedBlockingQueue<>();
+    java.util.concurrent.BlockingQueue<String> topics =
+        new java.util.concurrent.LinkedBlockingQueue<>();
     CountDownLatch listening = new CountDownLatch(1);
-    other.backend().listen(topic -> {
-      if (topic == null) listening.countDown(); else topics.add(topic);
-    });
+    other
+        .backend()
+        .listen(
+            topic -> {
+              if (topic == null) listening.countDown();
+              else topics.add(topic);
+            });
     assertThat(listening.await(10, TimeUnit.SECONDS)).isTrue();
 
-    writer.write(c -> {
-      writer.announce("rolled-back");
-      throw new java.sql.SQLException("undone");
-    }).handle((v, e) -> null).join();
-    writer.writeAndWait(c -> {
-      writer.announce("outbox");
-      return null;
-    });
+    writer
+        .write(
+            c -> {
+              writer.announce("rolled-back");
+              throw new java.sql.SQLException("undone");
+            })
+        .handle((v, e) -> null)
+        .join();
+    writer.writeAndWait(
+        c -> {
+          writer.announce("outbox");
+          return null;
+        });
 
     assertThat(topics.poll(5, TimeUnit.SECONDS)).isEqualTo("outbox");
     assertThat(topics).isEmpty();
@@ -153,17 +196,22 @@ class PostgresTest {
   void theWriterConnectsAgainAfterItsSessionIsKilled() throws Exception {
     Database db = open();
     KeyValueStore kv = new KeyValueStore(db);
-    int pid = db.writeAndWait(c -> {
-      try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT pg_backend_pid()")) {
-        rs.next();
-        return rs.getInt(1);
-      }
-    });
-    try (Connection c = TestPostgres.connect(location); Statement s = c.createStatement()) {
+    int pid =
+        db.writeAndWait(
+            c -> {
+              try (Statement s = c.createStatement();
+                  ResultSet rs = s.executeQuery("SELECT pg_backend_pid()")) {
+                rs.next();
+                return rs.getInt(1);
+              }
+            });
+    try (Connection c = TestPostgres.connect(location);
+        Statement s = c.createStatement()) {
       s.execute("SELECT pg_terminate_backend(" + pid + ")");
     }
 
-    // The first write after may fail (its connection is gone); the writer connects anew for the next.
+    // The first write after may fail (its connection is gone); the writer connects anew for the
+    // next.
     db.write(c -> KeyValueStore.put(c, "lost?", "maybe")).handle((v, e) -> null).join();
     kv.put("after", "yes");
 
@@ -203,10 +251,12 @@ class PostgresTest {
     assertThat(aLeads.await(10, TimeUnit.SECONDS)).isTrue();
     lead(b, listener(bLeads, new CountDownLatch(1)));
 
-    try (Connection c = TestPostgres.connect(location); Statement s = c.createStatement()) {
-      s.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'grapple leader election'"
-          + " AND pid IN (SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted)"
-          + " AND datname = current_database()");
+    try (Connection c = TestPostgres.connect(location);
+        Statement s = c.createStatement()) {
+      s.execute(
+          "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'grapple leader election'"
+              + " AND pid IN (SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted)"
+              + " AND datname = current_database()");
     }
 
     assertThat(aLost.await(10, TimeUnit.SECONDS)).isTrue();

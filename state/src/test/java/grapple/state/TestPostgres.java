@@ -11,11 +11,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Assumptions;
 
 /**
- * A PostgreSQL server for tests: {@code GRAPPLE_TEST_POSTGRES} (default
- * {@code postgresql://grapple:grapple@127.0.0.1:5432/grapple}, the login {@code .ci/run} makes),
- * with a new empty database for each test, dropped when the JVM exits. Without a reachable server
- * the tests that need one are skipped, and say so on stderr ({@code testing/postgres/postgres.sh
- * start} makes one).
+ * A PostgreSQL server for tests: {@code GRAPPLE_TEST_POSTGRES} (default {@code
+ * postgresql://grapple:grapple@127.0.0.1:5432/grapple}, the login {@code .ci/run} makes), with a
+ * new empty database for each test, dropped when the JVM exits. Without a reachable server the
+ * tests that need one are skipped, and say so on stderr ({@code testing/postgres/postgres.sh start}
+ * makes one).
  */
 public final class TestPostgres {
   private static final String DEFAULT = "postgresql://grapple:grapple@127.0.0.1:5432/grapple";
@@ -33,15 +33,21 @@ public final class TestPostgres {
     String url = System.getenv().getOrDefault("GRAPPLE_TEST_POSTGRES", DEFAULT);
     try {
       Location.Postgres location = Location.postgres("GRAPPLE_TEST_POSTGRES", url, null, null, 4);
-      try (Connection c = admin(location)) {
-        server = location;
-        Runtime.getRuntime().addShutdownHook(new Thread(TestPostgres::dropAll, "drop-test-databases"));
-      }
+      admin(location).close();
+      server = location;
+      Runtime.getRuntime()
+          .addShutdownHook(new Thread(TestPostgres::dropAll, "drop-test-databases"));
     } catch (SQLException | RuntimeException e) {
-      unavailable = "PostgreSQL is not reachable at " + Location.masked(url) + " (" + e.getMessage().lines()
-          .findFirst().orElse("") + ")";
-      System.err.println("SKIPPED: tests against PostgreSQL: " + unavailable
-          + ". Install and start it (.ci/run does), or set GRAPPLE_TEST_POSTGRES.");
+      unavailable =
+          "PostgreSQL is not reachable at "
+              + Location.masked(url)
+              + " ("
+              + e.getMessage().lines().findFirst().orElse("")
+              + ")";
+      System.err.println(
+          "SKIPPED: tests against PostgreSQL: "
+              + unavailable
+              + ". Install and start it (.ci/run does), or set GRAPPLE_TEST_POSTGRES.");
     }
     return server;
   }
@@ -64,8 +70,8 @@ public final class TestPostgres {
 
   /**
    * A new, empty schema of this JVM's test database, as a location whose connections work in it
-   * (skips the test without a server). One database per JVM keeps advisory locks and
-   * notifications apart from other test runs; a schema per test is quick to make.
+   * (skips the test without a server). One database per JVM keeps advisory locks and notifications
+   * apart from other test runs; a schema per test is quick to make.
    */
   public static synchronized Location.Postgres newDatabase() {
     assumeAvailable();
@@ -73,22 +79,33 @@ public final class TestPostgres {
     String schema = "t" + COUNTER.incrementAndGet();
     try {
       if (database == null) database = createDatabase(s);
-      try (Connection c = admin(database); Statement st = c.createStatement()) {
+      try (Connection c = admin(database);
+          Statement st = c.createStatement()) {
         st.execute("CREATE SCHEMA " + schema);
       }
     } catch (SQLException e) {
-      throw new IllegalStateException("cannot make test schema " + schema + ": " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "cannot make test schema " + schema + ": " + e.getMessage(), e);
     }
-    return new Location.Postgres(s.host(), s.port(), database.database(), "currentSchema=" + schema, s.user(),
-        s.password(), s.poolSize());
+    return new Location.Postgres(
+        s.host(),
+        s.port(),
+        database.database(),
+        "currentSchema=" + schema,
+        s.user(),
+        s.password(),
+        s.poolSize());
   }
 
   /** This JVM's database, after dropping those left by test JVMs that are gone. */
   private static Location.Postgres createDatabase(Location.Postgres s) throws SQLException {
     String name = "grapple_test_" + ProcessHandle.current().pid();
-    try (Connection c = admin(s); Statement st = c.createStatement()) {
+    try (Connection c = admin(s);
+        Statement st = c.createStatement()) {
       List<String> stale = new java.util.ArrayList<>();
-      try (var rs = st.executeQuery("SELECT datname FROM pg_database WHERE datname LIKE 'grapple\\_test\\_%'")) {
+      try (var rs =
+          st.executeQuery(
+              "SELECT datname FROM pg_database WHERE datname LIKE 'grapple\\_test\\_%'")) {
         while (rs.next()) stale.add(rs.getString(1));
       }
       for (String old : stale) {
@@ -101,7 +118,8 @@ public final class TestPostgres {
       st.execute("CREATE DATABASE " + name);
       CREATED.add(name);
     }
-    return new Location.Postgres(s.host(), s.port(), name, null, s.user(), s.password(), s.poolSize());
+    return new Location.Postgres(
+        s.host(), s.port(), name, null, s.user(), s.password(), s.poolSize());
   }
 
   /** A connection to the server's own database, for setting tests up. */
@@ -121,7 +139,8 @@ public final class TestPostgres {
   private static void dropAll() {
     Location.Postgres s = server;
     if (s == null) return;
-    try (Connection c = admin(s); Statement st = c.createStatement()) {
+    try (Connection c = admin(s);
+        Statement st = c.createStatement()) {
       for (String name : CREATED) st.execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
     } catch (SQLException e) {
       System.err.println("could not drop the test databases: " + e.getMessage());

@@ -11,17 +11,29 @@ public final class Await {
 
   private Await() {}
 
-  /** Polls {@code condition} until it holds; throws an AssertionError if it still does not after {@code timeout}. */
+  /**
+   * Polls {@code condition} until it holds; throws an AssertionError if it still does not after
+   * {@code timeout}.
+   */
   public static void until(Duration timeout, BooleanSupplier condition) {
-    poll(timeout, "condition still false", () -> condition.getAsBoolean() ? Optional.of(true) : Optional.empty());
+    poll(
+        timeout,
+        "condition still false",
+        () -> condition.getAsBoolean() ? Optional.of(true) : Optional.empty());
   }
 
-  /** Polls {@code value} until it is present and returns it; throws an AssertionError after {@code timeout}. */
+  /**
+   * Polls {@code value} until it is present and returns it; throws an AssertionError after {@code
+   * timeout}.
+   */
   public static <T> T value(Duration timeout, Supplier<Optional<T>> value) {
     return poll(timeout, "value still empty", value);
   }
 
-  /** Sleeps for {@code duration}, for a wait that lets time pass on purpose; an interrupt ends it with an exception. */
+  /**
+   * Sleeps for {@code duration}, for a wait that lets time pass on purpose; an interrupt ends it
+   * with an exception.
+   */
   public static void pause(Duration duration) {
     try {
       Thread.sleep(duration.toMillis());
@@ -37,7 +49,8 @@ public final class Await {
       Optional<T> found = value.get();
       if (found.isPresent()) return found.get();
       if (System.nanoTime() - started >= timeout.toNanos()) {
-        throw new AssertionError(failure + " after " + timeout.toMillis() + " ms (polled " + polls + " times)");
+        throw new AssertionError(
+            failure + " after " + timeout.toMillis() + " ms (polled " + polls + " times)");
       }
       pause(POLL_INTERVAL);
     }

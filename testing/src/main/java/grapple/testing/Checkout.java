@@ -11,8 +11,10 @@ public final class Checkout {
   public static Path root() {
     Path start = Path.of("").toAbsolutePath();
     for (Path dir = start; dir != null; dir = dir.getParent()) {
-      if (Files.isRegularFile(dir.resolve("pom.xml")) && Files.isDirectory(dir.resolve("bot"))) return dir;
+      if (Files.isRegularFile(dir.resolve("pom.xml")) && Files.isDirectory(dir.resolve("bot")))
+        return dir;
     }
-    throw new IllegalStateException("run from inside the grapple checkout (no pom.xml + bot/ at or above " + start + ")");
+    throw new IllegalStateException(
+        "run from inside the grapple checkout (no pom.xml + bot/ at or above " + start + ")");
   }
 }

@@ -8,8 +8,8 @@ import java.time.ZoneOffset;
 import java.util.Objects;
 
 /**
- * A clock that stands still until a test moves it. Not final: a test may override
- * {@link #instant()} to make the clock misbehave (e.g. throw once).
+ * A clock that stands still until a test moves it. Not final: a test may override {@link
+ * #instant()} to make the clock misbehave (e.g. throw once).
  */
 public class FakeClock extends Clock {
   private volatile Instant now;

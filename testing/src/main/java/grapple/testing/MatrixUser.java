@@ -22,6 +22,7 @@ import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
+import org.jspecify.annotations.Nullable;
 
 /** A real user of the test homeserver, speaking the Matrix client-server API over HTTP. */
 public final class MatrixUser {
@@ -29,9 +30,14 @@ public final class MatrixUser {
   public static final ObjectMapper JSON = new ObjectMapper();
 
   private static final MediaType JSON_TYPE = MediaType.get("application/json");
-  /** A big timeline limit so /sync rarely skips events; when it does, {@link #backfill} fills in. */
-  private static final String SYNC_FILTER = """
+
+  /**
+   * A big timeline limit so /sync rarely skips events; when it does, {@link #backfill} fills in.
+   */
+  private static final String SYNC_FILTER =
+      """
       {"room":{"timeline":{"limit":500}},"presence":{"types":[]},"account_data":{"types":[]}}""";
+
   private static final Duration LONG_POLL = Duration.ofSeconds(5);
   private static final Duration POLL_INTERVAL = Duration.ofMillis(300);
   private static final int MAX_PAGES = 40;
@@ -44,7 +50,7 @@ public final class MatrixUser {
   private final Set<String> seenEventIds = new HashSet<>();
   private final Set<String> invitedRoomIds = new HashSet<>();
   private final Set<String> joinedRoomIds = new HashSet<>();
-  private String since;
+  private @Nullable String since;
   private long lastSeq;
 
   /** A user who sends with {@code http}: one client per user, or one that many users share. */
@@ -99,15 +105,22 @@ public final class MatrixUser {
       return !invite && type().equals("m.room.message") && sender().equals(sender);
     }
 
-    @Override public String toString() {
+    @Override
+    public String toString() {
       String text = event.toString();
-      return "#" + seq + (invite ? " invite " : " ") + roomId + " "
+      return "#"
+          + seq
+          + (invite ? " invite " : " ")
+          + roomId
+          + " "
           + (text.length() > 600 ? text.substring(0, 600) + "…" : text);
     }
   }
 
   /** Thrown when the homeserver answers with an error status. */
   public static final class ApiError extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
     private final int code;
 
     ApiError(int code, String message) {
@@ -125,14 +138,20 @@ public final class MatrixUser {
 
   /** Creates a private room with these users in the power levels (plus state_default 50). */
   public String createRoom(Map<String, Integer> powerLevels, List<String> invite) {
-    Map<String, Object> levels = Map.of("users", powerLevels, "state_default", 50, "users_default", 0);
-    Map<String, Object> body = Map.of(
-        "preset", "private_chat", "invite", invite, "power_level_content_override", levels);
-    return request("POST", api("createRoom").build(), JSON.valueToTree(body)).path("room_id").asText();
+    Map<String, Object> levels =
+        Map.of("users", powerLevels, "state_default", 50, "users_default", 0);
+    Map<String, Object> body =
+        Map.of("preset", "private_chat", "invite", invite, "power_level_content_override", levels);
+    return request("POST", api("createRoom").build(), JSON.valueToTree(body))
+        .path("room_id")
+        .asText();
   }
 
   public void invite(String roomId, String invitee) {
-    request("POST", api("rooms", roomId, "invite").build(), JSON.createObjectNode().put("user_id", invitee));
+    request(
+        "POST",
+        api("rooms", roomId, "invite").build(),
+        JSON.createObjectNode().put("user_id", invitee));
   }
 
   public void join(String roomId) {
@@ -149,7 +168,8 @@ public final class MatrixUser {
   /** Sends an {@code m.text} message and returns its event id. */
   public String sendText(String roomId, String body) {
     ObjectNode content = JSON.createObjectNode().put("msgtype", "m.text").put("body", body);
-    HttpUrl url = api("rooms", roomId, "send", "m.room.message", UUID.randomUUID().toString()).build();
+    HttpUrl url =
+        api("rooms", roomId, "send", "m.room.message", UUID.randomUUID().toString()).build();
     return request("PUT", url, content).path("event_id").asText();
   }
 
@@ -162,7 +182,8 @@ public final class MatrixUser {
   /** Returns the content of a state event, or empty if the room has no such state. */
   public Optional<JsonNode> stateContent(String roomId, String type, String stateKey) {
     try {
-      return Optional.of(request("GET", api("rooms", roomId, "state", type, stateKey).build(), null));
+      return Optional.of(
+          request("GET", api("rooms", roomId, "state", type, stateKey).build(), null));
     } catch (ApiError e) {
       if (e.code() == 404) return Optional.empty();
       throw e;
@@ -178,13 +199,21 @@ public final class MatrixUser {
 
   private Optional<JsonNode> stateEvent(String roomId, String type, String stateKey) {
     return roomState(roomId).stream()
-        .filter(e -> e.path("type").asText().equals(type) && e.path("state_key").asText().equals(stateKey))
+        .filter(
+            e ->
+                e.path("type").asText().equals(type)
+                    && e.path("state_key").asText().equals(stateKey))
         .findFirst();
   }
 
   /** Polls the room's state until the event (type, key) matches, and returns that event. */
-  public JsonNode awaitStateEvent(String roomId, String type, String stateKey, String what,
-      Predicate<JsonNode> match, Duration timeout) {
+  public JsonNode awaitStateEvent(
+      String roomId,
+      String type,
+      String stateKey,
+      String what,
+      Predicate<JsonNode> match,
+      Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     Optional<JsonNode> last = Optional.empty();
     while (System.nanoTime() < deadline) {
@@ -192,13 +221,30 @@ public final class MatrixUser {
       if (last.isPresent() && match.test(last.get())) return last.get();
       Await.pause(POLL_INTERVAL);
     }
-    throw new AssertionError("state " + type + "/" + stateKey + " in " + roomId + " never became "
-        + what + " within " + timeout.toSeconds() + " s; last: " + last.map(JsonNode::toString).orElse("(none)"));
+    throw new AssertionError(
+        "state "
+            + type
+            + "/"
+            + stateKey
+            + " in "
+            + roomId
+            + " never became "
+            + what
+            + " within "
+            + timeout.toSeconds()
+            + " s; last: "
+            + last.map(JsonNode::toString).orElse("(none)"));
   }
 
-  public JsonNode awaitMembership(String roomId, String member, String membership, Duration timeout) {
-    return awaitStateEvent(roomId, "m.room.member", member, "membership " + membership,
-        e -> e.path("content").path("membership").asText().equals(membership), timeout);
+  public JsonNode awaitMembership(
+      String roomId, String member, String membership, Duration timeout) {
+    return awaitStateEvent(
+        roomId,
+        "m.room.member",
+        member,
+        "membership " + membership,
+        e -> e.path("content").path("membership").asText().equals(membership),
+        timeout);
   }
 
   public void setPowerLevel(String roomId, String member, int level) {
@@ -221,10 +267,11 @@ public final class MatrixUser {
     return newestFirst;
   }
 
-  private JsonNode messagesBackwards(String roomId, String from) {
-    HttpUrl.Builder url = api("rooms", roomId, "messages")
-        .addQueryParameter("dir", "b")
-        .addQueryParameter("limit", "500");
+  private JsonNode messagesBackwards(String roomId, @Nullable String from) {
+    HttpUrl.Builder url =
+        api("rooms", roomId, "messages")
+            .addQueryParameter("dir", "b")
+            .addQueryParameter("limit", "500");
     if (from != null) url.addQueryParameter("from", from);
     return request("GET", url.build(), null);
   }
@@ -243,8 +290,10 @@ public final class MatrixUser {
   }
 
   /** Returns the first event seen after {@code after} in the room that matches. */
-  public Seen awaitEvent(long after, String roomId, String what, Predicate<Seen> match, Duration timeout) {
-    return await(after, what + " in " + roomId, s -> s.roomId().equals(roomId) && match.test(s), timeout);
+  public Seen awaitEvent(
+      long after, String roomId, String what, Predicate<Seen> match, Duration timeout) {
+    return await(
+        after, what + " in " + roomId, s -> s.roomId().equals(roomId) && match.test(s), timeout);
   }
 
   public synchronized Seen await(long after, String what, Predicate<Seen> match, Duration timeout) {
@@ -254,8 +303,16 @@ public final class MatrixUser {
       if (found.isPresent()) return found.get();
       long leftNanos = deadline - System.nanoTime();
       if (leftNanos <= 0) {
-        throw new AssertionError(userId + " saw no " + what + " within " + timeout.toSeconds()
-            + " s. Last events seen after #" + after + ":\n" + describeLast(after, 15));
+        throw new AssertionError(
+            userId
+                + " saw no "
+                + what
+                + " within "
+                + timeout.toSeconds()
+                + " s. Last events seen after #"
+                + after
+                + ":\n"
+                + describeLast(after, 15));
       }
       syncOnce(Duration.ofNanos(Math.min(leftNanos, LONG_POLL.toNanos())));
     }
@@ -274,7 +331,9 @@ public final class MatrixUser {
   }
 
   public synchronized List<Seen> seenInRoom(long after, String roomId) {
-    return seen.stream().filter(s -> s.seq() > after && s.roomId().equals(roomId)).collect(Collectors.toList());
+    return seen.stream()
+        .filter(s -> s.seq() > after && s.roomId().equals(roomId))
+        .collect(Collectors.toList());
   }
 
   public synchronized String describeLast(long after, int count) {
@@ -284,21 +343,34 @@ public final class MatrixUser {
         .collect(Collectors.joining("\n"));
   }
 
-  /** Long-polls /sync once; a homeserver that is down (the outage test) just costs a short pause. */
+  /**
+   * Long-polls /sync once; a homeserver that is down (the outage test) just costs a short pause.
+   */
   public synchronized void syncOnce(Duration wait) {
-    HttpUrl.Builder url = api("sync")
-        .addQueryParameter("filter", SYNC_FILTER)
-        .addQueryParameter("timeout", String.valueOf(wait.toMillis()));
+    HttpUrl.Builder url =
+        api("sync")
+            .addQueryParameter("filter", SYNC_FILTER)
+            .addQueryParameter("timeout", String.valueOf(wait.toMillis()));
     if (since != null) url.addQueryParameter("since", since);
     JsonNode answer;
     try {
       answer = request("GET", url.build(), null);
     } catch (UncheckedIOException e) {
-      Await.pause(Duration.ofMillis(500)); // homeserver unreachable: the caller's deadline bounds the retries
+      Await.pause(
+          Duration.ofMillis(
+              500)); // homeserver unreachable: the caller's deadline bounds the retries
       return;
     }
-    answer.path("rooms").path("join").properties().forEach(e -> joinedRoom(e.getKey(), e.getValue()));
-    answer.path("rooms").path("invite").properties().forEach(e -> invitedRoom(e.getKey(), e.getValue()));
+    answer
+        .path("rooms")
+        .path("join")
+        .properties()
+        .forEach(e -> joinedRoom(e.getKey(), e.getValue()));
+    answer
+        .path("rooms")
+        .path("invite")
+        .properties()
+        .forEach(e -> invitedRoom(e.getKey(), e.getValue()));
     since = answer.path("next_batch").asText();
   }
 
@@ -335,8 +407,9 @@ public final class MatrixUser {
   private void invitedRoom(String roomId, JsonNode room) {
     if (!invitedRoomIds.add(roomId)) return;
     for (JsonNode event : room.path("invite_state").path("events")) {
-      boolean mine = event.path("type").asText().equals("m.room.member")
-          && event.path("state_key").asText().equals(userId);
+      boolean mine =
+          event.path("type").asText().equals("m.room.member")
+              && event.path("state_key").asText().equals(userId);
       if (mine) record(roomId, event, true);
     }
   }
@@ -357,22 +430,33 @@ public final class MatrixUser {
   }
 
   /** Sends one request as this user; throws {@link ApiError} for an error status. */
-  public JsonNode request(String method, HttpUrl url, JsonNode body) {
+  public JsonNode request(String method, HttpUrl url, @Nullable JsonNode body) {
     RequestBody requestBody = body == null ? null : RequestBody.create(toBytes(body), JSON_TYPE);
-    Request request = new Request.Builder()
-        .url(url)
-        .header("Authorization", "Bearer " + accessToken)
-        .method(method, requestBody)
-        .build();
+    Request request =
+        new Request.Builder()
+            .url(url)
+            .header("Authorization", "Bearer " + accessToken)
+            .method(method, requestBody)
+            .build();
     try (Response response = http.newCall(request).execute()) {
       String text = response.body().string();
       if (!response.isSuccessful()) {
-        throw new ApiError(response.code(), userId + ": " + method + " " + url.encodedPath()
-            + " answered " + response.code() + " " + text);
+        throw new ApiError(
+            response.code(),
+            userId
+                + ": "
+                + method
+                + " "
+                + url.encodedPath()
+                + " answered "
+                + response.code()
+                + " "
+                + text);
       }
       return JSON.readTree(text);
     } catch (IOException e) {
-      throw new UncheckedIOException(userId + ": " + method + " " + url.encodedPath() + " failed", e);
+      throw new UncheckedIOException(
+          userId + ": " + method + " " + url.encodedPath() + " failed", e);
     }
   }
 

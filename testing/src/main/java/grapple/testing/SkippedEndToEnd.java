@@ -1,16 +1,21 @@
 package grapple.testing;
 
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
-/** How many end-to-end tests a run skipped because Synapse was not running, and the banner that says so. */
+/**
+ * How many end-to-end tests a run skipped because Synapse was not running, and the banner that says
+ * so.
+ */
 final class SkippedEndToEnd {
   private long tests;
 
   /**
    * Counts {@code tests} (a test, or the tests of a class whose setup was aborted) if they were
-   * aborted because Synapse is not running; other aborts, e.g. a unit test's assumption, do not count.
+   * aborted because Synapse is not running; other aborts, e.g. a unit test's assumption, do not
+   * count.
    */
-  void aborted(String message, long tests) {
+  void aborted(@Nullable String message, long tests) {
     if (message != null && message.startsWith(Homeserver.NOT_RUNNING)) this.tests += tests;
   }
 

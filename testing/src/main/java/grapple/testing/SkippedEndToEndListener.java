@@ -6,18 +6,20 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 import org.junit.platform.engine.TestExecutionResult;
 import org.junit.platform.launcher.TestExecutionListener;
 import org.junit.platform.launcher.TestIdentifier;
 import org.junit.platform.launcher.TestPlan;
 
 /**
- * A JUnit Platform listener that prints, when a test run ends, how many end-to-end tests it
- * skipped because Synapse was not running. A module registers it in its test resources
- * ({@code META-INF/services/org.junit.platform.launcher.TestExecutionListener}). When the system
- * property {@value #SUMMARY_FILE_PROPERTY} names a file, the banner is also written there (or the
- * file deleted if nothing was skipped), so that the build can print it again as its last lines.
+ * A JUnit Platform listener that prints, when a test run ends, how many end-to-end tests it skipped
+ * because Synapse was not running. A module registers it in its test resources ({@code
+ * META-INF/services/org.junit.platform.launcher.TestExecutionListener}). When the system property
+ * {@value #SUMMARY_FILE_PROPERTY} names a file, the banner is also written there (or the file
+ * deleted if nothing was skipped), so that the build can print it again as its last lines.
  */
 public final class SkippedEndToEndListener implements TestExecutionListener {
   public static final String SUMMARY_FILE_PROPERTY = "grapple.e2e.skippedSummary";
@@ -25,7 +27,7 @@ public final class SkippedEndToEndListener implements TestExecutionListener {
   private final SkippedEndToEnd skipped = new SkippedEndToEnd();
   private final PrintStream out;
   private final Optional<Path> summaryFile;
-  private TestPlan plan;
+  private @Nullable TestPlan plan;
 
   /** For the JUnit Platform's service loader. */
   public SkippedEndToEndListener() {
@@ -50,13 +52,16 @@ public final class SkippedEndToEndListener implements TestExecutionListener {
   @Override
   public void executionFinished(TestIdentifier identifier, TestExecutionResult result) {
     if (result.getStatus() != TestExecutionResult.Status.ABORTED) return;
-    skipped.aborted(result.getThrowable().map(Throwable::getMessage).orElse(null), testsIn(identifier));
+    skipped.aborted(
+        result.getThrowable().map(Throwable::getMessage).orElse(null), testsIn(identifier));
   }
 
   /** A test counts one; an aborted class counts the tests under it, which never started. */
   private long testsIn(TestIdentifier identifier) {
     if (identifier.isTest()) return 1;
-    return plan.getDescendants(identifier).stream().filter(TestIdentifier::isTest).count();
+    TestPlan started =
+        Objects.requireNonNull(plan, "plan"); // JUnit starts the plan before any test ends
+    return started.getDescendants(identifier).stream().filter(TestIdentifier::isTest).count();
   }
 
   @Override

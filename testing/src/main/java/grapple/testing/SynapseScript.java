@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
 
 /** The harness script {@code synapse.sh}: runs one command of it and says what it printed. */
 final class SynapseScript {
-  private static final Duration TIMEOUT = Duration.ofSeconds(180);
+  private static final Duration TIMEOUT = Duration.ofMinutes(3);
 
   final Path path;
 
@@ -24,7 +24,8 @@ final class SynapseScript {
   /** What one command printed and how it exited; {@code command} names it without a password. */
   record Result(String command, int exitCode, String out, String err) {
     Result requireSuccess() {
-      if (exitCode != 0) throw new IllegalStateException(command + " exited " + exitCode + "\n" + out + err);
+      if (exitCode != 0)
+        throw new IllegalStateException(command + " exited " + exitCode + "\n" + out + err);
       return this;
     }
   }
@@ -33,9 +34,13 @@ final class SynapseScript {
     return Files.isRegularFile(path);
   }
 
-  /** Output goes to files, not pipes: {@code start} leaves Synapse running with inherited descriptors. */
+  /**
+   * Output goes to files, not pipes: {@code start} leaves Synapse running with inherited
+   * descriptors.
+   */
   Result run(String... args) {
-    String name = "synapse.sh " + String.join(" ", List.of(args).subList(0, Math.min(2, args.length)));
+    String name =
+        "synapse.sh " + String.join(" ", List.of(args).subList(0, Math.min(2, args.length)));
     try {
       Path out = Files.createTempFile("synapse-sh-", ".out");
       Path err = Files.createTempFile("synapse-sh-", ".err");
@@ -53,19 +58,25 @@ final class SynapseScript {
     }
   }
 
-  private Result run(String name, String[] args, Path out, Path err) throws IOException, InterruptedException {
+  private Result run(String name, String[] args, Path out, Path err)
+      throws IOException, InterruptedException {
     List<String> command = new ArrayList<>(List.of("bash", path.toString()));
     command.addAll(List.of(args));
-    Process process = new ProcessBuilder(command)
-        .redirectOutput(out.toFile())
-        .redirectError(err.toFile())
-        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-        .start();
+    Process process =
+        new ProcessBuilder(command)
+            .redirectOutput(out.toFile())
+            .redirectError(err.toFile())
+            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+            .start();
     if (!process.waitFor(TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
       process.destroyForcibly();
-      throw new IllegalStateException(name + " did not finish within " + TIMEOUT.toSeconds() + " s");
+      throw new IllegalStateException(
+          name + " did not finish within " + TIMEOUT.toSeconds() + " s");
     }
-    return new Result(name, process.exitValue(),
-        Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
+    return new Result(
+        name,
+        process.exitValue(),
+        Files.readString(out, StandardCharsets.UTF_8),
+        Files.readString(err, StandardCharsets.UTF_8));
   }
 }

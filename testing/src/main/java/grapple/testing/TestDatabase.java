@@ -14,6 +14,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * A real SQLite database with the core migrations, in a temporary directory of its own, for one
  * test. As an instance field with {@code @RegisterExtension} it is closed and deleted after each
  * test, so a store can be built in a field initializer:
+ *
  * <pre>{@code
  * @RegisterExtension final TestDatabase database = TestDatabase.open();
  * private final KeyValueStore kv = new KeyValueStore(database.db());

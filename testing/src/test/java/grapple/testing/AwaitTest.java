@@ -13,10 +13,12 @@ class AwaitTest {
   @Test
   void untilReturnsOnceAnotherThreadMakesTheConditionTrue() {
     AtomicBoolean done = new AtomicBoolean();
-    new Thread(() -> {
-      Await.pause(Duration.ofMillis(50));
-      done.set(true);
-    }).start();
+    new Thread(
+            () -> {
+              Await.pause(Duration.ofMillis(50));
+              done.set(true);
+            })
+        .start();
 
     Await.until(Duration.ofSeconds(10), done::get);
 
@@ -34,8 +36,10 @@ class AwaitTest {
   void valueReturnsTheFirstValuePresent() {
     AtomicInteger polls = new AtomicInteger();
 
-    String value = Await.value(Duration.ofSeconds(10),
-        () -> polls.incrementAndGet() < 3 ? Optional.empty() : Optional.of("third"));
+    String value =
+        Await.value(
+            Duration.ofSeconds(10),
+            () -> polls.incrementAndGet() < 3 ? Optional.empty() : Optional.of("third"));
 
     assertThat(value).isEqualTo("third");
     assertThat(polls).hasValue(3);
@@ -52,9 +56,14 @@ class AwaitTest {
   void aConditionThatThrowsEndsTheWaitAtOnce() {
     long started = System.nanoTime();
 
-    assertThatThrownBy(() -> Await.until(Duration.ofSeconds(10), () -> {
-      throw new IllegalStateException("broken");
-    })).hasMessage("broken");
+    assertThatThrownBy(
+            () ->
+                Await.until(
+                    Duration.ofSeconds(10),
+                    () -> {
+                      throw new IllegalStateException("broken");
+                    }))
+        .hasMessage("broken");
 
     assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(5));
   }

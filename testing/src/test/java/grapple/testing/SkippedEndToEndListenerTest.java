@@ -27,7 +27,8 @@ class SkippedEndToEndListenerTest {
   void countsEveryTestOfAClassWhoseSetupFoundNoSynapse() {
     run(Optional.empty(), NoSynapse.class, OneTestWithoutSynapse.class);
 
-    assertThat(printed()).contains("!!!  END-TO-END TESTS SKIPPED: Synapse is not running (3 tests)\n");
+    assertThat(printed())
+        .contains("!!!  END-TO-END TESTS SKIPPED: Synapse is not running (3 tests)\n");
   }
 
   @Test
@@ -43,7 +44,8 @@ class SkippedEndToEndListenerTest {
 
     run(Optional.of(summary), OneTestWithoutSynapse.class);
 
-    assertThat(Files.readString(summary)).contains("END-TO-END TESTS SKIPPED: Synapse is not running (1 test)");
+    assertThat(Files.readString(summary))
+        .contains("END-TO-END TESTS SKIPPED: Synapse is not running (1 test)");
   }
 
   @Test
@@ -56,13 +58,15 @@ class SkippedEndToEndListenerTest {
   }
 
   private void run(Optional<Path> summaryFile, Class<?>... classes) {
-    Launcher launcher = LauncherFactory.create(LauncherConfig.builder()
-        .enableTestExecutionListenerAutoRegistration(false)
-        .build());
+    Launcher launcher =
+        LauncherFactory.create(
+            LauncherConfig.builder().enableTestExecutionListenerAutoRegistration(false).build());
     LauncherDiscoveryRequestBuilder request = LauncherDiscoveryRequestBuilder.request();
     for (Class<?> c : classes) request.selectors(selectClass(c));
-    launcher.execute(request.build(),
-        new SkippedEndToEndListener(new PrintStream(printed, true, StandardCharsets.UTF_8), summaryFile));
+    launcher.execute(
+        request.build(),
+        new SkippedEndToEndListener(
+            new PrintStream(printed, true, StandardCharsets.UTF_8), summaryFile));
   }
 
   private String printed() {

@@ -17,8 +17,10 @@ import org.openjdk.jmh.annotations.State;
 @OutputTimeUnit(TimeUnit.SECONDS)
 public class CommandLineBench {
   private final List<String> prefixes = List.of("!grapple", "!hookshot");
-  private final String command = "!grapple feed https://example.org/feed.xml \"Example feed\" '$TITLE $LINK'";
-  private final String chat = "good morning everyone, has anyone seen the deploy logs from last night?";
+  private final String command =
+      "!grapple feed https://example.org/feed.xml \"Example feed\" '$TITLE $LINK'";
+  private final String chat =
+      "good morning everyone, has anyone seen the deploy logs from last night?";
 
   @Benchmark
   public Optional<CommandLine> parseCommand() {

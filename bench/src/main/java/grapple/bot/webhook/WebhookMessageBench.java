@@ -13,28 +13,32 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.State;
 
 /**
- * Webhook body → Matrix message, the per-request work of intake. Lives in the bot's package (in
- * the bench module) so it can call the package-private {@link WebhookMessage#build}.
+ * Webhook body → Matrix message, the per-request work of intake. Lives in the bot's package (in the
+ * bench module) so it can call the package-private {@link WebhookMessage#build}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
 public class WebhookMessageBench {
-  private final byte[] textBody = "{\"text\":\"Build **#1234** of `main` passed in 3m12s\",\"username\":\"ci\"}"
-      .getBytes(StandardCharsets.UTF_8);
-  private final byte[] objectBody = ("{\"event\":\"push\",\"ref\":\"refs/heads/main\",\"commits\":[{\"id\":\"a1b2c3\","
-      + "\"message\":\"Fix the thing\",\"author\":{\"name\":\"Alice\",\"email\":\"alice@example.org\"}}],\"count\":1}")
-      .getBytes(StandardCharsets.UTF_8);
+  private final byte[] textBody =
+      "{\"text\":\"Build **#1234** of `main` passed in 3m12s\",\"username\":\"ci\"}"
+          .getBytes(StandardCharsets.UTF_8);
+  private final byte[] objectBody =
+      ("{\"event\":\"push\",\"ref\":\"refs/heads/main\",\"commits\":[{\"id\":\"a1b2c3\","
+              + "\"message\":\"Fix the thing\",\"author\":{\"name\":\"Alice\",\"email\":\"alice@example.org\"}}],\"count\":1}")
+          .getBytes(StandardCharsets.UTF_8);
 
   @Benchmark
   public ObjectNode textWebhook() throws Exception {
-    return WebhookMessage.build(new Payload.Whole(Json.MAPPER.readTree(textBody)), true, textBody.length);
+    return WebhookMessage.build(
+        new Payload.Whole(Json.MAPPER.readTree(textBody)), true, textBody.length);
   }
 
   /** An object without text: pretty-printed into a JSON code block. */
   @Benchmark
   public ObjectNode objectWebhook() throws Exception {
-    return WebhookMessage.build(new Payload.Whole(Json.MAPPER.readTree(objectBody)), true, objectBody.length);
+    return WebhookMessage.build(
+        new Payload.Whole(Json.MAPPER.readTree(objectBody)), true, objectBody.length);
   }
 
   /** Baseline: only the Jackson parse of the text body, the floor under textWebhook. */

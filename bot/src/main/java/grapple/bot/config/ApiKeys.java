@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /** Reads the config's {@code provisioning.tokens}: scoped API keys for the provisioning API. */
 final class ApiKeys {
@@ -28,7 +29,8 @@ final class ApiKeys {
    * Returns the keys of {@code provisioning.tokens}. Names and tokens must be unique, and no token
    * may equal {@code secret} (the resolved provisioning secret, or null).
    */
-  static List<Config.ApiKey> read(Section provisioning, String secret, Map<String, String> env) {
+  static List<Config.ApiKey> read(
+      Section provisioning, @Nullable String secret, Map<String, String> env) {
     Map<String, String> nameOwners = new HashMap<>();
     Map<String, String> tokenOwners = new HashMap<>();
     if (secret != null) tokenOwners.put(secret, provisioning.pathOf("secret"));
@@ -44,13 +46,15 @@ final class ApiKeys {
     return List.copyOf(keys);
   }
 
-  /** The variable whose value replaces the file's token: {@code ci-deploy} → {@code ..._CI_DEPLOY}. */
+  /**
+   * The variable whose value replaces the file's token: {@code ci-deploy} → {@code ..._CI_DEPLOY}.
+   */
   static String envVariable(String name) {
     return TOKEN_ENV_PREFIX + name.toUpperCase(Locale.ROOT).replace('-', '_').replace('.', '_');
   }
 
   /** Returns the name, or null if it is absent or malformed (that is reported). */
-  private static String name(Section entry, Map<String, String> owners) {
+  private static @Nullable String name(Section entry, Map<String, String> owners) {
     String name = entry.matching("name", null, NAME, NAME_RULE);
     if (!entry.isSet("name")) entry.problem("name", "is required");
     if (name == null) return null;
@@ -62,15 +66,16 @@ final class ApiKeys {
   }
 
   /** Returns the token (the environment's wins), or null if it is missing or unusable. */
-  private static String token(
-      Section entry, String name, Map<String, String> env, Map<String, String> owners) {
+  private static @Nullable String token(
+      Section entry, @Nullable String name, Map<String, String> env, Map<String, String> owners) {
     String variable = name == null ? null : envVariable(name);
     String fromEnv = variable == null ? null : env.get(variable);
     String fromFile = entry.secret("token");
     boolean useEnv = fromEnv != null && !fromEnv.isEmpty();
     String token = useEnv ? fromEnv : fromFile;
     if (token == null && !entry.isSet("token")) {
-      entry.problem("token", "is required" + (variable == null ? "" : " (or set " + variable + ")"));
+      entry.problem(
+          "token", "is required" + (variable == null ? "" : " (or set " + variable + ")"));
     }
     if (token == null) return null;
     String source = useEnv ? " (from " + variable + ")" : "";
@@ -81,8 +86,14 @@ final class ApiKeys {
   private static boolean isUsable(
       Section entry, String token, String source, Map<String, String> owners) {
     if (token.length() < MIN_TOKEN_CHARS) {
-      entry.problem("token", "must be at least " + MIN_TOKEN_CHARS + " characters, was "
-          + token.length() + " characters" + source);
+      entry.problem(
+          "token",
+          "must be at least "
+              + MIN_TOKEN_CHARS
+              + " characters, was "
+              + token.length()
+              + " characters"
+              + source);
       return false;
     }
     String owner = owners.putIfAbsent(token, entry.pathOf("token"));
@@ -104,8 +115,8 @@ final class ApiKeys {
     }
     for (int i = 0; i < scopes.size(); i++) {
       if (Config.ApiKey.SCOPES.contains(scopes.get(i))) continue;
-      entry.problem("scopes[" + i + "]",
-          "must be one of " + SCOPE_CHOICES + ", was '" + scopes.get(i) + "'");
+      entry.problem(
+          "scopes[" + i + "]", "must be one of " + SCOPE_CHOICES + ", was '" + scopes.get(i) + "'");
     }
     return new LinkedHashSet<>(scopes);
   }

@@ -1,12 +1,12 @@
 package grapple.bot.config;
 
-import grapple.state.Location;
-
 import grapple.commands.PermissionRule;
+import grapple.state.Location;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /** Grapple's whole configuration, validated; built by {@link ConfigLoader}. */
 public record Config(
@@ -18,6 +18,7 @@ public record Config(
     List<PermissionRule> permissions,
     Logging logging,
     Outbox outbox,
+    Secrets secrets,
     Map<String, ServiceSettings> services) {
 
   public Config {
@@ -27,13 +28,24 @@ public record Config(
   /** The settings a service read from its section; throws when no section of that name was read. */
   public ServiceSettings settings(String service) {
     ServiceSettings settings = services.get(service);
-    if (settings == null) throw new IllegalStateException("no config section was read for " + service);
+    if (settings == null)
+      throw new IllegalStateException("no config section was read for " + service);
     return settings;
   }
 
   /** This config with the services' settings as read (the core sections stay as they are). */
   public Config withServices(Map<String, ServiceSettings> read) {
-    return new Config(homeserver, bot, database, listeners, provisioning, permissions, logging, outbox, read);
+    return new Config(
+        homeserver,
+        bot,
+        database,
+        listeners,
+        provisioning,
+        permissions,
+        logging,
+        outbox,
+        secrets,
+        read);
   }
 
   /** True when no homeserver is configured: the bot talks to a console room instead. */
@@ -42,28 +54,38 @@ public record Config(
   }
 
   /** {@code url} is null in local mode; {@code domain} is the server name (default localhost). */
-  public record Homeserver(String url, String domain) {}
+  public record Homeserver(@Nullable String url, String domain) {}
 
-  /** {@code accessToken} and {@code password} may be null (at most one is needed in matrix mode). */
+  /**
+   * {@code accessToken} and {@code password} may be null (at most one is needed in matrix mode).
+   */
   public record Bot(
       String userId,
-      String accessToken,
-      String password,
+      @Nullable String accessToken,
+      @Nullable String password,
       String displayName,
       List<String> commandPrefixes) {
     /** Never prints the token or password (configs get logged). */
     @Override
     public String toString() {
-      return "Bot[userId=" + userId + ", accessToken=" + (accessToken == null ? "unset" : "***")
-          + ", password=" + (password == null ? "unset" : "***") + ", displayName=" + displayName
-          + ", commandPrefixes=" + commandPrefixes + "]";
+      return "Bot[userId="
+          + userId
+          + ", accessToken="
+          + (accessToken == null ? "unset" : "***")
+          + ", password="
+          + (password == null ? "unset" : "***")
+          + ", displayName="
+          + displayName
+          + ", commandPrefixes="
+          + commandPrefixes
+          + "]";
     }
   }
 
   /** Where the database is: SQLite's file, or a PostgreSQL server that several instances share. */
   public record Database(Location location) {
     /** The SQLite file; null with PostgreSQL. */
-    public Path path() {
+    public @Nullable Path path() {
       return location instanceof Location.Sqlite sqlite ? sqlite.file() : null;
     }
 
@@ -76,14 +98,15 @@ public record Config(
   public record Listener(String bindAddress, int port) {}
 
   /** Where each listener binds, and the request bytes all of them may hold in memory at once. */
-  public record Listeners(Listener webhooks, Listener provisioning, Listener metrics, long maxBytesInFlight) {}
+  public record Listeners(
+      Listener webhooks, Listener provisioning, Listener metrics, long maxBytesInFlight) {}
 
   /** {@code secret} may be null (the provisioning API is then off). */
   /**
    * The provisioning API: the one full-access {@code secret} (hookshot-compatible, may be null) and
    * scoped API keys. The API is served when either is set.
    */
-  public record Provisioning(String secret, List<ApiKey> tokens) {
+  public record Provisioning(@Nullable String secret, List<ApiKey> tokens) {
     public Provisioning {
       tokens = List.copyOf(tokens);
     }
@@ -94,17 +117,23 @@ public record Config(
 
     @Override
     public String toString() {
-      return "Provisioning[secret=" + (secret == null ? "unset" : "***") + ", tokens=" + tokens + "]";
+      return "Provisioning[secret="
+          + (secret == null ? "unset" : "***")
+          + ", tokens="
+          + tokens
+          + "]";
     }
   }
 
   /**
-   * A scoped API key: a name (shown in audit fields and logs), the token, its scopes
-   * ({@code connections:read}, {@code connections:write}, {@code admin}) and an optional room
-   * allow-list (empty = every room).
+   * A scoped API key: a name (shown in audit fields and logs), the token, its scopes ({@code
+   * connections:read}, {@code connections:write}, {@code admin}) and an optional room allow-list
+   * (empty = every room).
    */
-  public record ApiKey(String name, String token, java.util.Set<String> scopes, List<String> rooms) {
-    public static final java.util.Set<String> SCOPES = java.util.Set.of("connections:read", "connections:write", "admin");
+  public record ApiKey(
+      String name, String token, java.util.Set<String> scopes, List<String> rooms) {
+    public static final java.util.Set<String> SCOPES =
+        java.util.Set.of("connections:read", "connections:write", "admin");
 
     public ApiKey {
       scopes = java.util.Set.copyOf(scopes);
@@ -122,4 +151,19 @@ public record Config(
 
   /** Delivery worker: rooms delivered to at once, and the longest wait between retries. */
   public record Outbox(int concurrency, Duration maxRetryDelay) {}
+
+  /**
+   * The key that seals forge tokens at rest: {@code base64Key} (GRAPPLE_SECRET_KEY) when set, else
+   * the file {@code keyFile}, made at first use.
+   */
+  public record Secrets(Path keyFile, @Nullable String base64Key) {
+    @Override
+    public String toString() {
+      return "Secrets[keyFile="
+          + keyFile
+          + ", base64Key="
+          + (base64Key == null ? "unset" : "***")
+          + "]";
+    }
+  }
 }

@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
 
 /**
@@ -33,6 +34,7 @@ public final class ConfigLoader {
   static final String PASSWORD_ENV = "GRAPPLE_PASSWORD";
   static final String DATABASE_PASSWORD_ENV = "GRAPPLE_DATABASE_PASSWORD";
   static final String PROVISIONING_SECRET_ENV = "GRAPPLE_PROVISIONING_SECRET";
+  static final String SECRET_KEY_ENV = "GRAPPLE_SECRET_KEY";
 
   private static final ObjectMapper YAML =
       new ObjectMapper(new YAMLFactory()).enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
@@ -41,6 +43,7 @@ public final class ConfigLoader {
   private static final List<String> LOG_LEVELS = List.of("trace", "debug", "info", "warn", "error");
   private static final int MIN_SECRET_CHARS = 16;
   private static final int MAX_OUTBOX_CONCURRENCY = 64;
+
   /** A document that reaches every key, list entries included; see {@link #knownKeyPaths}. */
   private static final String EVERY_KEY =
       "permissions: [{actor: '*', services: [{service: '*', level: admin}]}]\n"
@@ -49,8 +52,8 @@ public final class ConfigLoader {
   private ConfigLoader() {}
 
   /**
-   * Reads and validates the config file, the services' sections by {@code services}; env is
-   * usually {@code System.getenv()}.
+   * Reads and validates the config file, the services' sections by {@code services}; env is usually
+   * {@code System.getenv()}.
    */
   public static Config load(Path file, Map<String, String> env, List<SectionReader> services) {
     Objects.requireNonNull(file, "file");
@@ -59,10 +62,11 @@ public final class ConfigLoader {
 
   /**
    * Validates config text. {@code baseDir} is where the text came from; relative paths in the
-   * config are deliberately NOT resolved against it: like most daemons, they stay relative to
-   * the working directory.
+   * config are deliberately NOT resolved against it: like most daemons, they stay relative to the
+   * working directory.
    */
-  public static Config parse(String yaml, Path baseDir, Map<String, String> env, List<SectionReader> services) {
+  public static Config parse(
+      String yaml, Path baseDir, Map<String, String> env, List<SectionReader> services) {
     return parse(yaml, "<config>", env, services);
   }
 
@@ -73,10 +77,12 @@ public final class ConfigLoader {
     return Set.copyOf(walk.leafPaths);
   }
 
-  private static Config parse(String yaml, String source, Map<String, String> env, List<SectionReader> services) {
+  private static Config parse(
+      String yaml, String source, Map<String, String> env, List<SectionReader> services) {
     Objects.requireNonNull(yaml, "yaml");
     Objects.requireNonNull(env, "env");
     Section.Walk walk = new Section.Walk();
+    walk.env = env;
     Config config = build(Section.root(tree(yaml, source), walk), env, services);
     if (!walk.problems.isEmpty()) throw new ConfigException(walk.problems);
     return config;
@@ -86,8 +92,8 @@ public final class ConfigLoader {
     try {
       return Files.readString(file);
     } catch (NoSuchFileException e) {
-      throw new ConfigException("config: file not found: " + file + " (copy config.sample.yml to " + file
-          + " to start)");
+      throw new ConfigException(
+          "config: file not found: " + file + " (copy config.sample.yml to " + file + " to start)");
     } catch (CharacterCodingException e) {
       throw new ConfigException("config: " + file + ": not UTF-8 text");
     } catch (IOException e) {
@@ -104,9 +110,11 @@ public final class ConfigLoader {
     }
     if (tree == null || tree.isMissingNode() || tree.isNull()) return YAML.createObjectNode();
     if (tree.isObject()) return (ObjectNode) tree;
-    throw new ConfigException("config: " + source
-        + ": must be a mapping of sections (homeserver:, bot:, ...), was "
-        + Section.describe(tree));
+    throw new ConfigException(
+        "config: "
+            + source
+            + ": must be a mapping of sections (homeserver:, bot:, ...), was "
+            + Section.describe(tree));
   }
 
   /** SnakeYAML knows where the problem is; Jackson's own location can point elsewhere. */
@@ -114,13 +122,21 @@ public final class ConfigLoader {
     if (e.getCause() instanceof MarkedYAMLException) {
       MarkedYAMLException yaml = (MarkedYAMLException) e.getCause();
       String context = yaml.getContext() == null ? "" : " (" + yaml.getContext() + ")";
-      return "not valid YAML at line " + (yaml.getProblemMark().getLine() + 1)
-          + ", column " + (yaml.getProblemMark().getColumn() + 1)
-          + ": " + yaml.getProblem() + context;
+      return "not valid YAML at line "
+          + (yaml.getProblemMark().getLine() + 1)
+          + ", column "
+          + (yaml.getProblemMark().getColumn() + 1)
+          + ": "
+          + yaml.getProblem()
+          + context;
     }
     String problem = e.getOriginalMessage().replace("Duplicate field", "duplicate key");
-    return "not valid YAML at line " + e.getLocation().getLineNr()
-        + ", column " + e.getLocation().getColumnNr() + ": " + problem;
+    return "not valid YAML at line "
+        + e.getLocation().getLineNr()
+        + ", column "
+        + e.getLocation().getColumnNr()
+        + ": "
+        + problem;
   }
 
   private static Config build(Section root, Map<String, String> env, List<SectionReader> services) {
@@ -132,8 +148,19 @@ public final class ConfigLoader {
     List<PermissionRule> permissions = PermissionRules.read(root, homeserver.domain());
     Config.Logging logging = logging(root.section("logging"));
     Config.Outbox outbox = outbox(root.section("outbox"));
-    Config core = new Config(homeserver, bot, database, listeners, provisioning, permissions, logging, outbox,
-        Map.of());
+    Config.Secrets secrets = secrets(root.section("secrets"), database, env);
+    Config core =
+        new Config(
+            homeserver,
+            bot,
+            database,
+            listeners,
+            provisioning,
+            permissions,
+            logging,
+            outbox,
+            secrets,
+            Map.of());
     Map<String, ServiceSettings> read = new java.util.LinkedHashMap<>();
     for (SectionReader service : services) {
       read.put(service.name(), service.read().apply(root.section(service.name()), core));
@@ -150,7 +177,7 @@ public final class ConfigLoader {
   }
 
   /** Returns the URL without trailing slashes, or null (local mode) if absent or empty. */
-  private static String homeserverUrl(Section s) {
+  private static @Nullable String homeserverUrl(Section s) {
     String url = s.string("url", "");
     if (url.isEmpty()) return null;
     if (!Section.HTTP_URL.matcher(url).matches()) {
@@ -158,23 +185,34 @@ public final class ConfigLoader {
       return null;
     }
     if (url.contains("/_matrix")) {
-      // Grapple adds /_matrix/client/v3/... itself: a URL copied with it would ask for the path twice.
-      s.reject("url", "must be the homeserver's base URL, without /_matrix/... (e.g. https://matrix.example.org)");
+      // Grapple adds /_matrix/client/v3/... itself: a URL copied with it would ask for the path
+      // twice.
+      s.reject(
+          "url",
+          "must be the homeserver's base URL, without /_matrix/... (e.g. https://matrix.example.org)");
       return null;
     }
     return stripTrailingSlashes(url);
   }
 
   private static Config.Bot bot(Section s, Config.Homeserver homeserver, Map<String, String> env) {
-    String userId = s.matching("userId", "@grapple:" + homeserver.domain(), USER_ID,
-        "must look like @localpart:server");
+    String userId =
+        s.matching(
+            "userId",
+            "@grapple:" + homeserver.domain(),
+            USER_ID,
+            "must look like @localpart:server");
     String accessToken = firstSet(env.get(ACCESS_TOKEN_ENV), s.string("accessToken", null));
     String password = firstSet(env.get(PASSWORD_ENV), s.string("password", null));
     String displayName = s.string("displayName", "Grapple");
     List<String> commandPrefixes = commandPrefixes(s);
     if (homeserver.url() != null && accessToken == null && password == null) {
-      s.problem("accessToken", "is required when homeserver.url is set"
-          + " (or set " + ACCESS_TOKEN_ENV + ", or bot.password)");
+      s.problem(
+          "accessToken",
+          "is required when homeserver.url is set"
+              + " (or set "
+              + ACCESS_TOKEN_ENV
+              + ", or bot.password)");
     }
     s.finish();
     return new Config.Bot(userId, accessToken, password, displayName, commandPrefixes);
@@ -198,7 +236,10 @@ public final class ConfigLoader {
     }
   }
 
-  /** SQLite by {@code path} (the default), or PostgreSQL by {@code url} with its login and pool size. */
+  /**
+   * SQLite by {@code path} (the default), or PostgreSQL by {@code url} with its login and pool
+   * size.
+   */
   private static Config.Database database(Section s, Map<String, String> env) {
     if (!s.isSet("url")) {
       for (String key : List.of("user", "password", "poolSize")) {
@@ -217,7 +258,9 @@ public final class ConfigLoader {
       }
     }
     if (s.isSet("path")) {
-      s.problem("path", "cannot be set together with database.url: give path for SQLite or url for PostgreSQL");
+      s.problem(
+          "path",
+          "cannot be set together with database.url: give path for SQLite or url for PostgreSQL");
     }
     String url = s.secret("url");
     String user = s.string("user", null);
@@ -226,11 +269,31 @@ public final class ConfigLoader {
     s.string("path", null);
     s.finish();
     try {
-      return new Config.Database(Location.postgres("database.url", url == null ? "" : url, user, password, poolSize));
+      return new Config.Database(
+          Location.postgres("database.url", url == null ? "" : url, user, password, poolSize));
     } catch (BadInput bad) {
       String field = bad.field();
-      s.problem(field.substring("database.".length()), bad.getMessage().replace("'" + field + "' ", ""));
+      s.problem(
+          field.substring("database.".length()), bad.getMessage().replace("'" + field + "' ", ""));
       return new Config.Database(Location.sqlite(Path.of("grapple.db")));
+    }
+  }
+
+  /**
+   * The key file: {@code keyFile}, by default {@code grapple.key} beside the SQLite file (else
+   * here).
+   */
+  private static Config.Secrets secrets(
+      Section s, Config.Database database, Map<String, String> env) {
+    Path beside = database.path() == null ? null : database.path().toAbsolutePath().getParent();
+    String fallback = beside == null ? "grapple.key" : beside.resolve("grapple.key").toString();
+    String keyFile = s.nonEmptyString("keyFile", fallback);
+    s.finish();
+    try {
+      return new Config.Secrets(Path.of(keyFile), emptyToNull(env.get(SECRET_KEY_ENV)));
+    } catch (InvalidPathException e) {
+      s.reject("keyFile", "must be a file path (" + e.getReason() + ")");
+      return new Config.Secrets(Path.of(fallback), null);
     }
   }
 
@@ -241,23 +304,22 @@ public final class ConfigLoader {
     return new Config.Provisioning(secret, tokens);
   }
 
-  private static String provisioningSecret(Section s, Map<String, String> env) {
+  private static @Nullable String provisioningSecret(Section s, Map<String, String> env) {
     String fromEnv = emptyToNull(env.get(PROVISIONING_SECRET_ENV));
     String secret = firstSet(fromEnv, s.secret("secret"));
     if (secret != null && secret.length() < MIN_SECRET_CHARS) {
       String source = fromEnv == null ? "" : " (from " + PROVISIONING_SECRET_ENV + ")";
-      s.problem("secret", "must be at least " + MIN_SECRET_CHARS + " characters, was "
-          + secret.length() + " characters" + source);
+      s.problem(
+          "secret",
+          "must be at least "
+              + MIN_SECRET_CHARS
+              + " characters, was "
+              + secret.length()
+              + " characters"
+              + source);
     }
     return secret;
   }
-
-
-
-
-
-
-
 
   private static Config.Logging logging(Section s) {
     String level = s.string("level", "info").toLowerCase(Locale.ROOT);
@@ -271,18 +333,17 @@ public final class ConfigLoader {
 
   private static Config.Outbox outbox(Section s) {
     int concurrency = s.integer("concurrency", 4, 1, MAX_OUTBOX_CONCURRENCY);
-    Duration maxRetryDelay = s.duration("maxRetryDelay", "30s", Duration.ofSeconds(1), "must be at least 1s");
+    Duration maxRetryDelay =
+        s.duration("maxRetryDelay", "30s", Duration.ofSeconds(1), "must be at least 1s");
     s.finish();
     return new Config.Outbox(concurrency, maxRetryDelay);
   }
 
-
-
-  private static String firstSet(String preferred, String other) {
+  private static @Nullable String firstSet(@Nullable String preferred, @Nullable String other) {
     return emptyToNull(preferred) != null ? preferred : emptyToNull(other);
   }
 
-  private static String emptyToNull(String value) {
+  private static @Nullable String emptyToNull(@Nullable String value) {
     return value == null || value.isEmpty() ? null : value;
   }
 

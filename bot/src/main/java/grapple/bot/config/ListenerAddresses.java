@@ -2,7 +2,10 @@ package grapple.bot.config;
 
 import java.util.List;
 
-/** Reads the config's {@code listeners} section: where each HTTP listener binds, and their memory budget. */
+/**
+ * Reads the config's {@code listeners} section: where each HTTP listener binds, and their memory
+ * budget.
+ */
 final class ListenerAddresses {
   private static final List<String> LISTENERS = List.of("webhooks", "provisioning", "metrics");
   private static final String DEFAULT_IN_FLIGHT = "32mb";
@@ -25,10 +28,12 @@ final class ListenerAddresses {
   /** Request bodies held in memory at once, across listeners; over it, requests get 503. */
   private static long maxBytesInFlight(Section s) {
     long bytes = Quantities.bytes(s.string("maxBytesInFlight", DEFAULT_IN_FLIGHT));
-    String rule = bytes < 0 ? Quantities.SIZE_RULE
-        : bytes < MIN_IN_FLIGHT_BYTES ? "must be at least 1mb"
-        : bytes > MAX_IN_FLIGHT_BYTES ? "must be at most 1gb"
-        : null;
+    String rule =
+        bytes < 0
+            ? Quantities.SIZE_RULE
+            : bytes < MIN_IN_FLIGHT_BYTES
+                ? "must be at least 1mb"
+                : bytes > MAX_IN_FLIGHT_BYTES ? "must be at most 1gb" : null;
     if (rule == null) return bytes;
     s.reject("maxBytesInFlight", rule);
     return Quantities.bytes(DEFAULT_IN_FLIGHT);
@@ -46,8 +51,12 @@ final class ListenerAddresses {
     Config.Listener listener = all.get(later);
     for (int earlier = 0; earlier < later; earlier++) {
       if (sharesPort(all.get(earlier), listener)) {
-        s.problem(LISTENERS.get(later) + ".port", "must differ from "
-            + s.pathOf(LISTENERS.get(earlier) + ".port") + ", was " + listener.port());
+        s.problem(
+            LISTENERS.get(later) + ".port",
+            "must differ from "
+                + s.pathOf(LISTENERS.get(earlier) + ".port")
+                + ", was "
+                + listener.port());
         return;
       }
     }
@@ -57,7 +66,8 @@ final class ListenerAddresses {
   private static boolean sharesPort(Config.Listener a, Config.Listener b) {
     if (a.port() == 0 || a.port() != b.port()) return false;
     return a.bindAddress().equals(b.bindAddress())
-        || isWildcard(a.bindAddress()) || isWildcard(b.bindAddress());
+        || isWildcard(a.bindAddress())
+        || isWildcard(b.bindAddress());
   }
 
   private static boolean isWildcard(String bindAddress) {

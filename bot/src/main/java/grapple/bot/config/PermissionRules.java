@@ -6,6 +6,7 @@ import grapple.commands.PermissionRule.ServiceLevel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /** Reads the config's {@code permissions} list (CONTRACT §4). */
 final class PermissionRules {
@@ -35,7 +36,7 @@ final class PermissionRules {
   }
 
   /** Returns the rule, or null if it has problems (they are reported). */
-  private static PermissionRule rule(Section entry) {
+  private static @Nullable PermissionRule rule(Section entry) {
     String actor = entry.matching("actor", null, ACTOR, ACTOR_RULE);
     if (!entry.isSet("actor")) entry.problem("actor", "is required");
     List<ServiceLevel> services = services(entry);
@@ -45,7 +46,7 @@ final class PermissionRules {
   }
 
   /** Returns the entry's services, or null if any has problems (they are reported). */
-  private static List<ServiceLevel> services(Section entry) {
+  private static @Nullable List<ServiceLevel> services(Section entry) {
     List<Section> services = entry.sections("services");
     if (!entry.isSet("services")) entry.problem("services", "is required");
     if (entry.isSet("services") && services.isEmpty()) {
@@ -59,7 +60,7 @@ final class PermissionRules {
     return result.isEmpty() || result.size() < services.size() ? null : result;
   }
 
-  private static ServiceLevel serviceLevel(Section entry) {
+  private static @Nullable ServiceLevel serviceLevel(Section entry) {
     String service = entry.nonEmptyString("service", null);
     if (!entry.isSet("service")) entry.problem("service", "is required");
     PermissionLevel level = level(entry);
@@ -68,7 +69,7 @@ final class PermissionRules {
     return new ServiceLevel(service, level);
   }
 
-  private static PermissionLevel level(Section entry) {
+  private static @Nullable PermissionLevel level(Section entry) {
     String level = entry.string("level", null);
     if (level == null) {
       entry.problem("level", "is required, one of " + PermissionLevel.choices());
@@ -77,7 +78,7 @@ final class PermissionRules {
     try {
       return PermissionLevel.parse(level);
     } catch (IllegalArgumentException e) {
-      entry.problem("level", e.getMessage());
+      entry.problem("level", String.valueOf(e.getMessage()));
       return null;
     }
   }

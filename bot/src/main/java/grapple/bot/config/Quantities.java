@@ -3,8 +3,10 @@ package grapple.bot.config;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /** Parses the config's size ({@code 512kb}) and duration ({@code 1d12h}) strings. */
 final class Quantities {
@@ -30,7 +32,8 @@ final class Quantities {
     if (!matcher.matches()) return -1;
     String unit = matcher.group(2) == null ? "" : matcher.group(2);
     try {
-      return Math.multiplyExact(Long.parseLong(matcher.group(1)), BYTES_PER_UNIT.get(unit));
+      return Math.multiplyExact(
+          Long.parseLong(matcher.group(1)), Objects.requireNonNull(BYTES_PER_UNIT.get(unit)));
     } catch (ArithmeticException | NumberFormatException tooLarge) {
       return Long.MAX_VALUE;
     }
@@ -39,14 +42,14 @@ final class Quantities {
   /** {@code 1kb}, {@code 100mb}, {@code 1gb}: the largest unit that divides evenly. */
   static String describeBytes(long bytes) {
     for (String unit : new String[] {"gb", "mb", "kb"}) {
-      long per = BYTES_PER_UNIT.get(unit);
+      long per = Objects.requireNonNull(BYTES_PER_UNIT.get(unit));
       if (bytes % per == 0) return bytes / per + unit;
     }
     return bytes + "b";
   }
 
   /** Returns the sum of the {@code <int><unit>} parts, or null if text is not a duration. */
-  static Duration duration(String text) {
+  static @Nullable Duration duration(String text) {
     // Bounded before the regex: a repeated group over a long value recurses deeply.
     if (text.length() > 64 || !DURATION.matcher(text).matches()) return null;
     Matcher part = DURATION_PART.matcher(text);
@@ -54,7 +57,7 @@ final class Quantities {
     try {
       while (part.find()) {
         long amount = Long.parseLong(part.group(1));
-        long unitSeconds = SECONDS_PER_UNIT.get(part.group(2));
+        long unitSeconds = Objects.requireNonNull(SECONDS_PER_UNIT.get(part.group(2)));
         seconds = Math.addExact(seconds, Math.multiplyExact(amount, unitSeconds));
       }
     } catch (ArithmeticException | NumberFormatException tooLong) {

@@ -8,12 +8,16 @@ import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.regex.Pattern;
+import org.jetbrains.annotations.Contract;
+import org.jspecify.annotations.Nullable;
 
 /**
- * One YAML mapping of the config being read: typed getters that fall back to a default, note
- * which keys exist, and report problems by key path instead of throwing.
+ * One YAML mapping of the config being read: typed getters that fall back to a default, note which
+ * keys exist, and report problems by key path instead of throwing.
  */
 public final class Section {
   /** An http or https URL with a host, as config values that are URLs must be. */
@@ -33,6 +37,9 @@ public final class Section {
     final List<String> problems = new ArrayList<>();
     final Set<String> leafPaths = new LinkedHashSet<>();
 
+    /** The environment the config is read with (secrets may come from it). */
+    Map<String, String> env = Map.of();
+
     void problem(String keyPath, String rule) {
       problems.add("config: " + keyPath + ": " + rule);
     }
@@ -48,6 +55,16 @@ public final class Section {
 
   static Section root(ObjectNode node, Walk walk) {
     return new Section("", "", node, walk);
+  }
+
+  /**
+   * The environment variable {@code name} when it is set and not empty, else the secret at {@code
+   * key} (the environment wins, so a secret need not be in the file).
+   */
+  public @Nullable String secretOrEnv(String key, String name) {
+    String fromFile = secret(key);
+    String fromEnv = walk.env.get(name);
+    return fromEnv != null && !fromEnv.isEmpty() ? fromEnv : fromFile;
   }
 
   /** Returns this section's own key path, e.g. {@code provisioning.tokens[1]}; "" for the root. */
@@ -77,6 +94,17 @@ public final class Section {
     return new Section(pathOf(key), childPattern, emptyNode(), walk);
   }
 
+  /**
+   * Returns the nested mapping as it is, for a value whose keys the service checks itself (such as
+   * default options of new connections); a copy, empty when absent.
+   */
+  public ObjectNode mapping(String key) {
+    JsonNode value = leaf(key);
+    if (value != null && value.isObject()) return ((ObjectNode) value).deepCopy();
+    if (!isAbsent(value)) reject(key, "must be a mapping");
+    return emptyNode();
+  }
+
   /** Returns the entries of a list of mappings; empty if absent. Bad entries are reported. */
   public List<Section> sections(String key) {
     knownKeys.add(key);
@@ -95,7 +123,7 @@ public final class Section {
   }
 
   /** Returns the list entry as a section, or null if it is not a mapping (that is reported). */
-  private Section entry(String key, int index, JsonNode entry) {
+  private @Nullable Section entry(String key, int index, JsonNode entry) {
     String entryPath = pathOf(key) + "[" + index + "]";
     if (entry.isObject()) {
       return new Section(entryPath, join(pattern, key) + "[]", (ObjectNode) entry, walk);
@@ -105,7 +133,8 @@ public final class Section {
   }
 
   /** Returns a scalar as text (numbers and booleans too), or fallback if absent or null. */
-  public String string(String key, String fallback) {
+  @Contract("_, !null -> !null")
+  public @Nullable String string(String key, @Nullable String fallback) {
     JsonNode value = leaf(key);
     if (isAbsent(value)) return fallback;
     if (value.isValueNode()) return value.asText();
@@ -114,7 +143,7 @@ public final class Section {
   }
 
   /** Like {@link #string}, but a wrongly typed value is reported without showing it. */
-  public String secret(String key) {
+  public @Nullable String secret(String key) {
     JsonNode value = leaf(key);
     if (isAbsent(value)) return null;
     if (value.isValueNode()) return value.asText();
@@ -123,7 +152,8 @@ public final class Section {
   }
 
   /** Like {@link #string}, but an empty string is a problem. */
-  public String nonEmptyString(String key, String fallback) {
+  @Contract("_, !null -> !null")
+  public @Nullable String nonEmptyString(String key, @Nullable String fallback) {
     String value = string(key, fallback);
     if (value != null && value.isEmpty()) {
       reject(key, "must not be empty");
@@ -133,7 +163,9 @@ public final class Section {
   }
 
   /** Like {@link #string}, but a value that does not match is a problem described by rule. */
-  public String matching(String key, String fallback, Pattern format, String rule) {
+  @Contract("_, !null, _, _ -> !null")
+  public @Nullable String matching(
+      String key, @Nullable String fallback, Pattern format, String rule) {
     String value = string(key, fallback);
     if (value != null && !format.matcher(value).matches()) {
       reject(key, rule);
@@ -164,16 +196,19 @@ public final class Section {
       return fallback;
     }
     if (number < min || number > max) {
-      reject(key, max == Integer.MAX_VALUE
-          ? "must be at least " + min
-          : "must be between " + min + " and " + max);
+      reject(
+          key,
+          max == Integer.MAX_VALUE
+              ? "must be at least " + min
+              : "must be between " + min + " and " + max);
       return fallback;
     }
     return number.intValue();
   }
 
   /** Returns a list of strings, or fallback if absent; non-scalar entries are reported. */
-  public List<String> strings(String key, List<String> fallback) {
+  @Contract("_, !null -> !null")
+  public @Nullable List<String> strings(String key, @Nullable List<String> fallback) {
     JsonNode value = leaf(key);
     if (isAbsent(value)) return fallback;
     if (!value.isArray()) {
@@ -200,27 +235,32 @@ public final class Section {
   }
 
   /** Reports every key of this mapping that no getter asked for. Call after reading all keys. */
-  /** A size between {@code min} and {@code max} bytes, written like 512kb or 1mb; the default when invalid. */
+  /**
+   * A size between {@code min} and {@code max} bytes, written like 512kb or 1mb; the default when
+   * invalid.
+   */
   public long size(String key, String fallback, long min, long max) {
     long bytes = Quantities.bytes(string(key, fallback));
-    String rule = bytes < 0 ? Quantities.SIZE_RULE
-        : bytes < min ? "must be at least " + Quantities.describeBytes(min)
-        : bytes > max ? "must be at most " + Quantities.describeBytes(max)
-        : null;
+    String rule =
+        bytes < 0
+            ? Quantities.SIZE_RULE
+            : bytes < min
+                ? "must be at least " + Quantities.describeBytes(min)
+                : bytes > max ? "must be at most " + Quantities.describeBytes(max) : null;
     if (rule == null) return bytes;
     reject(key, rule);
     return Quantities.bytes(fallback);
   }
 
-  /** A duration of at least {@code minimum}, written like 30d or 1d12h; the default when invalid. */
-  public java.time.Duration duration(String key, String fallback, java.time.Duration minimum, String minimumRule) {
+  /**
+   * A duration of at least {@code minimum}, written like 30d or 1d12h; the default when invalid.
+   */
+  public java.time.Duration duration(
+      String key, String fallback, java.time.Duration minimum, String minimumRule) {
     java.time.Duration value = Quantities.duration(string(key, fallback));
-    String rule = value == null ? Quantities.DURATION_RULE
-        : value.compareTo(minimum) < 0 ? minimumRule
-        : null;
-    if (rule == null) return value;
-    reject(key, rule);
-    return Quantities.duration(fallback);
+    if (value != null && value.compareTo(minimum) >= 0) return value;
+    reject(key, value == null ? Quantities.DURATION_RULE : minimumRule);
+    return Objects.requireNonNull(Quantities.duration(fallback), "fallback");
   }
 
   public void finish() {
@@ -270,7 +310,7 @@ public final class Section {
   }
 
   /** Returns the value as a long, or null if it is not a whole number. Huge values saturate. */
-  private static Long wholeNumber(JsonNode value) {
+  private static @Nullable Long wholeNumber(JsonNode value) {
     if (value.isIntegralNumber()) {
       if (value.canConvertToLong()) return value.longValue();
       return value.bigIntegerValue().signum() < 0 ? Long.MIN_VALUE : Long.MAX_VALUE;

@@ -8,23 +8,24 @@ import grapple.bot.room.RoomEvents;
 import grapple.bot.room.RoomGateway;
 import grapple.state.Fatal;
 import grapple.state.Json;
-import grapple.bot.console.LocalStateStore;
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Local mode: one console room whose member {@code @console:<domain>} (an admin) is whoever types.
- * Each line is a room message; {@code /state TYPE KEY JSON} edits room state by hand. Everything the
- * bot posts is printed. The room's state lives in SQLite.
+ * Each line is a room message; {@code /state TYPE KEY JSON} edits room state by hand. Everything
+ * the bot posts is printed. The room's state lives in SQLite.
  */
 public final class ConsoleGateway implements RoomGateway {
   private static final Logger log = LoggerFactory.getLogger(ConsoleGateway.class);
@@ -35,8 +36,8 @@ public final class ConsoleGateway implements RoomGateway {
   private final LocalStateStore state;
   private final Console console;
   private final AtomicLong eventCounter = new AtomicLong();
-  private RoomEvents events;
-  private Thread reader;
+  private @Nullable RoomEvents events;
+  private @Nullable Thread reader;
 
   /** Where lines come from and go to: a jline terminal, plain streams, or nothing (headless). */
   public interface Console {
@@ -45,7 +46,9 @@ public final class ConsoleGateway implements RoomGateway {
 
     void print(String text);
 
-    /** False when nobody can type (headless): the start-up banner then says no more than it must. */
+    /**
+     * False when nobody can type (headless): the start-up banner then says no more than it must.
+     */
     default boolean interactive() {
       return true;
     }
@@ -103,6 +106,11 @@ public final class ConsoleGateway implements RoomGateway {
   }
 
   @Override
+  public void redact(String room, String eventId, String reason, String txnId) {
+    // The console keeps no history to redact; the refusal reply says what to do.
+  }
+
+  @Override
   public void leave(String room, String reason) {
     // Nothing invites the bot in local mode.
   }
@@ -112,7 +120,10 @@ public final class ConsoleGateway implements RoomGateway {
     this.events = events;
     for (RoomEvent.State s : baseState()) events.onEvent(s, true);
     for (LocalStateStore.StateEvent s : state.all(roomId)) {
-      events.onEvent(new RoomEvent.State(roomId, nextEventId(), s.sender(), s.eventType(), s.stateKey(), s.content()), true);
+      events.onEvent(
+          new RoomEvent.State(
+              roomId, nextEventId(), s.sender(), s.eventType(), s.stateKey(), s.content()),
+          true);
     }
     onLoaded.run();
     console.print(banner());
@@ -123,9 +134,14 @@ public final class ConsoleGateway implements RoomGateway {
 
   private String banner() {
     if (!console.interactive()) {
-      return "Grapple is running in local mode without console input; messages to " + roomId + " are printed.";
+      return "Grapple is running in local mode without console input; messages to "
+          + roomId
+          + " are printed.";
     }
-    return "Grapple is running in local mode. You are " + userId + " (admin) in " + roomId
+    return "Grapple is running in local mode. You are "
+        + userId
+        + " (admin) in "
+        + roomId
         + ". Type `!grapple help`, or /state TYPE KEY JSON to edit room state.";
   }
 
@@ -133,10 +149,26 @@ public final class ConsoleGateway implements RoomGateway {
     ObjectNode powerLevels = Json.object().put("state_default", 50).put("users_default", 0);
     powerLevels.putObject("users").put(userId, 100).put(botUserId, 100);
     return List.of(
-        new RoomEvent.State(roomId, nextEventId(), userId, "m.room.create", "", Json.object().put("room_version", "10")
-            .put("creator", userId)),
-        new RoomEvent.State(roomId, nextEventId(), userId, "m.room.member", userId, Json.object().put("membership", "join")),
-        new RoomEvent.State(roomId, nextEventId(), botUserId, "m.room.member", botUserId,
+        new RoomEvent.State(
+            roomId,
+            nextEventId(),
+            userId,
+            "m.room.create",
+            "",
+            Json.object().put("room_version", "10").put("creator", userId)),
+        new RoomEvent.State(
+            roomId,
+            nextEventId(),
+            userId,
+            "m.room.member",
+            userId,
+            Json.object().put("membership", "join")),
+        new RoomEvent.State(
+            roomId,
+            nextEventId(),
+            botUserId,
+            "m.room.member",
+            botUserId,
             Json.object().put("membership", "join")),
         new RoomEvent.State(roomId, nextEventId(), userId, "m.room.power_levels", "", powerLevels));
   }
@@ -149,9 +181,10 @@ public final class ConsoleGateway implements RoomGateway {
         return;
       }
       ObjectNode content = Json.object().put("msgtype", "m.text").put("body", line);
-      events.onEvent(new RoomEvent.Message(roomId, nextEventId(), userId, content), false);
+      started().onEvent(new RoomEvent.Message(roomId, nextEventId(), userId, content), false);
     } catch (Throwable e) {
-      // One line never stops the console: whatever handling it raised is logged, the next line is read.
+      // One line never stops the console: whatever handling it raised is logged, the next line is
+      // read.
       Fatal.haltIfFatal(e);
       log.error("console: could not handle a line of {} characters", line.length(), e);
     }
@@ -166,14 +199,22 @@ public final class ConsoleGateway implements RoomGateway {
     ObjectNode content;
     try {
       JsonNode parsed = parts.length == 4 ? Json.MAPPER.readTree(parts[3]) : Json.object();
-      if (!parsed.isObject()) throw new IllegalArgumentException("state content must be a JSON object");
+      if (!parsed.isObject())
+        throw new IllegalArgumentException("state content must be a JSON object");
       content = (ObjectNode) parsed;
     } catch (JsonProcessingException | IllegalArgumentException e) {
       console.print("Not a JSON object: " + e.getMessage());
       return;
     }
     state.put(new LocalStateStore.StateEvent(roomId, parts[1], parts[2], userId, content));
-    events.onEvent(new RoomEvent.State(roomId, nextEventId(), userId, parts[1], parts[2], content), false);
+    started()
+        .onEvent(
+            new RoomEvent.State(roomId, nextEventId(), userId, parts[1], parts[2], content), false);
+  }
+
+  /** Lines are read only once start() has set the events to hand them to. */
+  private RoomEvents started() {
+    return Objects.requireNonNull(events, "events");
   }
 
   private String nextEventId() {
@@ -186,12 +227,16 @@ public final class ConsoleGateway implements RoomGateway {
     console.close();
   }
 
-  /** Lines from a stream (a pipe or file) and output to a print stream: for a stdin that is no terminal. */
+  /**
+   * Lines from a stream (a pipe or file) and output to a print stream: for a stdin that is no
+   * terminal.
+   */
   public static Console plain(InputStream in, PrintStream out) {
     return new Console() {
       @Override
       public void readLines(Consumer<String> onLine) {
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+        try (BufferedReader r =
+            new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
           for (String line = r.readLine(); line != null; line = r.readLine()) onLine.accept(line);
         } catch (IOException e) {
           log.warn("console: input ended with an error: {}", e.getMessage());

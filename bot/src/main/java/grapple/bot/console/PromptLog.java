@@ -27,10 +27,14 @@ public final class PromptLog extends AppenderBase<ILoggingEvent> {
 
   /** Sends the log above {@code console}'s prompt instead of to stderr (same line format). */
   public static void install(TerminalConsole console) {
-    if (LoggerFactory.getILoggerFactory() instanceof LoggerContext context) install(console, context);
+    if (LoggerFactory.getILoggerFactory() instanceof LoggerContext context)
+      install(console, context);
   }
 
-  /** As {@link #install(TerminalConsole)}; a logback setup without Grapple's stderr appender is left alone. */
+  /**
+   * As {@link #install(TerminalConsole)}; a logback setup without Grapple's stderr appender is left
+   * alone.
+   */
   static void install(TerminalConsole console, LoggerContext context) {
     ch.qos.logback.classic.Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
     if (!(root.getAppender(STDERR) instanceof ConsoleAppender<ILoggingEvent> stderr)

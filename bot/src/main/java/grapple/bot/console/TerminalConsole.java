@@ -13,8 +13,8 @@ import org.jline.terminal.TerminalBuilder;
 
 /**
  * The interactive console: a jline prompt, with the bot's output (and its log) printed above it.
- * Ctrl-C stops the bot whether the prompt is open or not; end of input (Ctrl-D) closes the terminal,
- * which hands SIGINT back to the JVM, so a later Ctrl-C stops the bot cleanly too.
+ * Ctrl-C stops the bot whether the prompt is open or not; end of input (Ctrl-D) closes the
+ * terminal, which hands SIGINT back to the JVM, so a later Ctrl-C stops the bot cleanly too.
  */
 public final class TerminalConsole implements ConsoleGateway.Console {
   private final Terminal terminal;
@@ -39,7 +39,8 @@ public final class TerminalConsole implements ConsoleGateway.Console {
 
   /** The process's terminal; Ctrl-C runs {@code onInterrupt}. */
   public static TerminalConsole open(Runnable onInterrupt) throws IOException {
-    return new TerminalConsole(TerminalBuilder.builder().system(true).build(), onInterrupt, System.out);
+    return new TerminalConsole(
+        TerminalBuilder.builder().system(true).build(), onInterrupt, System.out);
   }
 
   @Override
@@ -69,7 +70,10 @@ public final class TerminalConsole implements ConsoleGateway.Console {
     printAbove(text, afterClose);
   }
 
-  /** A log line (it may end with a line break): above the prompt while the terminal is open, else to stderr. */
+  /**
+   * A log line (it may end with a line break): above the prompt while the terminal is open, else to
+   * stderr.
+   */
   void printLog(String line) {
     printAbove(line.stripTrailing(), System.err);
   }
@@ -80,7 +84,8 @@ public final class TerminalConsole implements ConsoleGateway.Console {
       otherwise.flush();
       return;
     }
-    // printAbove redraws the prompt and the line being typed below the text when the prompt is open.
+    // printAbove redraws the prompt and the line being typed below the text when the prompt is
+    // open.
     reader.printAbove(text);
   }
 

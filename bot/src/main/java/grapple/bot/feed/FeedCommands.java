@@ -18,7 +18,9 @@ import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Locale;
 
-/** {@code feed <url> [label] [template]}, {@code feed list [json|yaml]}, {@code feed remove <url>}. */
+/**
+ * {@code feed <url> [label] [template]}, {@code feed list [json|yaml]}, {@code feed remove <url>}.
+ */
 final class FeedCommands {
   private static final YAMLMapper YAML = new YAMLMapper();
 
@@ -33,11 +35,27 @@ final class FeedCommands {
   List<Command> commands() {
     PermissionLevel manage = PermissionLevel.MANAGE_CONNECTIONS;
     return List.of(
-        new Command("feed", "<url> [label] [template]", "Post new items of an RSS, Atom or JSON feed here",
-            FeedService.NAME, manage, this::add),
-        new Command("feed list", "[json|yaml]", "List this room's feeds and how they are doing", FeedService.NAME,
-            PermissionLevel.COMMANDS, this::list),
-        new Command("feed remove", "<url>", "Stop following a feed", FeedService.NAME, manage, this::remove));
+        new Command(
+            "feed",
+            "<url> [label] [template]",
+            "Post new items of an RSS, Atom or JSON feed here",
+            FeedService.NAME,
+            manage,
+            this::add),
+        new Command(
+            "feed list",
+            "[json|yaml]",
+            "List this room's feeds and how they are doing",
+            FeedService.NAME,
+            PermissionLevel.COMMANDS,
+            this::list),
+        new Command(
+            "feed remove",
+            "<url>",
+            "Stop following a feed",
+            FeedService.NAME,
+            manage,
+            this::remove));
   }
 
   private Reply add(Invocation call) {
@@ -49,7 +67,9 @@ final class FeedCommands {
     FeedConfig.from(url, content);
     call.requireMaySendState(FeedService.EVENT_TYPE);
     try {
-      context.changes().create(call.roomId(), feeds, url, content, Changes.Actor.user(call.sender()));
+      context
+          .changes()
+          .create(call.roomId(), feeds, url, content, Changes.Actor.user(call.sender()));
     } catch (Changes.AlreadyExists e) {
       throw new BadInput("url", "This room already follows " + Markdown.code(url) + ".");
     } catch (IOException e) {
@@ -60,25 +80,35 @@ final class FeedCommands {
 
   private Reply list(Invocation call) {
     call.requireAtMost(1);
-    List<Active> inRoom = context.connections().inRoom(call.roomId()).stream().filter(a -> a.kind() == feeds).toList();
+    List<Active> inRoom =
+        context.connections().inRoom(call.roomId()).stream()
+            .filter(a -> a.kind() == feeds)
+            .toList();
     String format = call.optionalArg(0).orElse("text").toLowerCase(Locale.ROOT);
     return switch (format) {
       case "json" -> Reply.text(Markdown.codeBlock("json", Json.write(describe(inRoom))));
       case "yaml" -> Reply.text(Markdown.codeBlock("yaml", yaml(describe(inRoom))));
       case "text" -> text(call, inRoom);
-      default -> throw new BadInput("format", "Unknown format " + Markdown.code(format) + ". Usage: `" + call.usage()
-          + "`");
+      default ->
+          throw new BadInput(
+              "format",
+              "Unknown format " + Markdown.code(format) + ". Usage: `" + call.usage() + "`");
     };
   }
 
   private Reply text(Invocation call, List<Active> inRoom) {
     if (inRoom.isEmpty()) {
-      return Reply.text("This room follows no feeds. Add one with %s.", Markdown.code(call.prefix() + " feed <url>"));
+      return Reply.text(
+          "This room follows no feeds. Add one with %s.",
+          Markdown.code(call.prefix() + " feed <url>"));
     }
     StringBuilder out = new StringBuilder("Feeds in this room:\n\n");
     for (Active a : inRoom) {
       // A code span keeps the URL literal without backslashes, so the plain body reads as it is.
-      out.append("- ").append(Markdown.code(a.stateKey())).append(" — ").append(a.live().summary())
+      out.append("- ")
+          .append(Markdown.code(a.stateKey()))
+          .append(" — ")
+          .append(a.live().summary())
           .append('\n');
     }
     return Reply.text(out.toString().stripTrailing());
@@ -106,9 +136,19 @@ final class FeedCommands {
   private Reply remove(Invocation call) {
     call.requireAtMost(1);
     String url = call.arg(0, "url");
-    Active feed = context.connections().find(call.roomId(), feeds, url).orElseThrow(() ->
-        new BadInput("url", "This room does not follow " + Markdown.code(url) + ". "
-            + Markdown.code(call.prefix() + " feed list") + " shows what it follows."));
+    Active feed =
+        context
+            .connections()
+            .find(call.roomId(), feeds, url)
+            .orElseThrow(
+                () ->
+                    new BadInput(
+                        "url",
+                        "This room does not follow "
+                            + Markdown.code(url)
+                            + ". "
+                            + Markdown.code(call.prefix() + " feed list")
+                            + " shows what it follows."));
     call.requireMaySendState(FeedService.EVENT_TYPE);
     try {
       context.changes().remove(feed, call.sender());

@@ -13,8 +13,13 @@ import java.util.Optional;
  * URL), validated: {@code {url, label?, template?, notifyOnFailure?, showUrlPreviews?, include?,
  * exclude?}}.
  */
-record FeedConfig(String url, Optional<String> label, Optional<String> template, boolean notifyOnFailure,
-    boolean showUrlPreviews, FeedFilter filter) {
+record FeedConfig(
+    String url,
+    Optional<String> label,
+    Optional<String> template,
+    boolean notifyOnFailure,
+    boolean showUrlPreviews,
+    FeedFilter filter) {
 
   static final int MAX_LABEL = 256;
   static final int MAX_TEMPLATE = 2048;
@@ -22,11 +27,21 @@ record FeedConfig(String url, Optional<String> label, Optional<String> template,
   static FeedConfig from(String stateKey, ObjectNode content) {
     String url = content.has("url") ? text(content.get("url"), "url") : stateKey;
     checkUrl(url);
-    BadInput.check(url.equals(stateKey), "url", "cannot be changed (it is the state key '%s'), was '%s'", stateKey, url);
+    BadInput.check(
+        url.equals(stateKey),
+        "url",
+        "cannot be changed (it is the state key '%s'), was '%s'",
+        stateKey,
+        url);
     Optional<String> label = optionalText(content, "label", MAX_LABEL);
     Optional<String> template = optionalText(content, "template", MAX_TEMPLATE);
     FeedFilter filter = new FeedFilter(strings(content, "include"), strings(content, "exclude"));
-    return new FeedConfig(url, label, template, bool(content, "notifyOnFailure"), bool(content, "showUrlPreviews"),
+    return new FeedConfig(
+        url,
+        label,
+        template,
+        bool(content, "notifyOnFailure"),
+        bool(content, "showUrlPreviews"),
         filter);
   }
 
@@ -37,8 +52,10 @@ record FeedConfig(String url, Optional<String> label, Optional<String> template,
     } catch (java.net.URISyntaxException e) {
       throw new BadInput("url", "'url' must be an http or https URL, was '" + url + "'");
     }
-    boolean web = "http".equalsIgnoreCase(uri.getScheme()) || "https".equalsIgnoreCase(uri.getScheme());
-    BadInput.check(web && uri.getHost() != null, "url", "must be an http or https URL, was '%s'", url);
+    boolean web =
+        "http".equalsIgnoreCase(uri.getScheme()) || "https".equalsIgnoreCase(uri.getScheme());
+    BadInput.check(
+        web && uri.getHost() != null, "url", "must be an http or https URL, was '%s'", url);
   }
 
   private static String text(JsonNode node, String field) {
@@ -50,7 +67,8 @@ record FeedConfig(String url, Optional<String> label, Optional<String> template,
     JsonNode node = content.get(field);
     if (node == null || node.isNull()) return Optional.empty();
     String value = text(node, field);
-    BadInput.check(value.length() <= max, field, "must be at most %d characters, was %d", max, value.length());
+    BadInput.check(
+        value.length() <= max, field, "must be at most %d characters, was %d", max, value.length());
     return value.isBlank() ? Optional.empty() : Optional.of(value);
   }
 

@@ -1,6 +1,5 @@
 package grapple.bot.feed;
 
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
@@ -12,42 +11,52 @@ import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
 import okhttp3.ResponseBody;
+import org.jspecify.annotations.Nullable;
 
 /**
- * Fetches feed documents: conditional GET (ETag, Last-Modified), gzip (OkHttp's transparent),
- * a size cap, at most five redirects each checked like the first URL, a whole-call timeout, and
+ * Fetches feed documents: conditional GET (ETag, Last-Modified), gzip (OkHttp's transparent), a
+ * size cap, at most five redirects each checked like the first URL, a whole-call timeout, and
  * {@code Retry-After} passed on.
  */
 final class FeedFetcher implements FeedSource {
   static final int MAX_REDIRECTS = 5;
-  private static final String ACCEPT = "application/rss+xml, application/atom+xml, application/feed+json, "
-      + "application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, */*;q=0.5";
+  private static final String ACCEPT =
+      "application/rss+xml, application/atom+xml, application/feed+json, "
+          + "application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, */*;q=0.5";
 
   private final OkHttpClient http;
   private final FeedSettings settings;
 
   FeedFetcher(FeedSettings settings) {
     this.settings = settings;
-    OkHttpClient.Builder b = new OkHttpClient.Builder()
-        .followRedirects(false)
-        .followSslRedirects(false)
-        .callTimeout(settings.pollTimeoutSeconds(), TimeUnit.SECONDS)
-        .connectTimeout(settings.pollTimeoutSeconds(), TimeUnit.SECONDS)
-        .readTimeout(settings.pollTimeoutSeconds(), TimeUnit.SECONDS);
+    OkHttpClient.Builder b =
+        new OkHttpClient.Builder()
+            .followRedirects(false)
+            .followSslRedirects(false)
+            .callTimeout(settings.pollTimeoutSeconds(), TimeUnit.SECONDS)
+            .connectTimeout(settings.pollTimeoutSeconds(), TimeUnit.SECONDS)
+            .readTimeout(settings.pollTimeoutSeconds(), TimeUnit.SECONDS);
     if (!settings.allowPrivateAddresses()) b.dns(new AddressGuard());
     this.http = b.build();
   }
 
   /** What a fetch gave: a new document, "not modified", or a failure with the server's wait. */
-  record Result(int status, byte[] body, String contentType, String etag, String lastModified, Duration retryAfter,
-      String location) {
+  record Result(
+      int status,
+      byte[] body,
+      @Nullable String contentType,
+      @Nullable String etag,
+      @Nullable String lastModified,
+      @Nullable Duration retryAfter,
+      @Nullable String location) {
     boolean notModified() {
       return status == 304;
     }
   }
 
   @Override
-  public Result fetch(String url, String etag, String lastModified) throws FeedException {
+  public Result fetch(String url, @Nullable String etag, @Nullable String lastModified)
+      throws FeedException {
     HttpUrl current = parse(url);
     Set<HttpUrl> visited = new HashSet<>();
     for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
@@ -59,21 +68,32 @@ final class FeedFetcher implements FeedSource {
     throw new FeedException("more than " + MAX_REDIRECTS + " redirects");
   }
 
-  private Result once(HttpUrl url, String etag, String lastModified) throws FeedException {
+  private Result once(HttpUrl url, @Nullable String etag, @Nullable String lastModified)
+      throws FeedException {
     if (!settings.allowPrivateAddresses()) guardLiteral(url);
-    Request.Builder request = new Request.Builder().url(url).header("Accept", ACCEPT)
-        .header("User-Agent", "Grapple feed reader (+https://github.com/)");
+    Request.Builder request =
+        new Request.Builder()
+            .url(url)
+            .header("Accept", ACCEPT)
+            .header("User-Agent", "Grapple feed reader (+https://github.com/)");
     if (etag != null) request.header("If-None-Match", etag);
     if (lastModified != null) request.header("If-Modified-Since", lastModified);
     try (Response response = http.newCall(request.build()).execute()) {
-      return new Result(response.code(), body(response), response.header("Content-Type"), response.header("ETag"),
-          response.header("Last-Modified"), retryAfter(response.header("Retry-After")), response.header("Location"));
+      return new Result(
+          response.code(),
+          body(response),
+          response.header("Content-Type"),
+          response.header("ETag"),
+          response.header("Last-Modified"),
+          retryAfter(response.header("Retry-After")),
+          response.header("Location"));
     } catch (AddressGuard.Refused e) {
       throw new FeedException(e.getMessage(), e);
     } catch (java.io.InterruptedIOException e) {
       throw new FeedException("no answer within " + settings.pollTimeoutSeconds() + " s", e);
     } catch (IOException e) {
-      throw new FeedException(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage(), e);
+      throw new FeedException(
+          e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage(), e);
     }
   }
 
@@ -81,7 +101,8 @@ final class FeedFetcher implements FeedSource {
     ResponseBody body = response.body();
     if (body == null || isRedirect(response.code()) || response.code() == 304) return new byte[0];
     try (InputStream in = body.byteStream()) {
-      byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, settings.maxFeedBytes() + 1));
+      byte[] bytes =
+          in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, settings.maxFeedBytes() + 1));
       if (bytes.length > settings.maxFeedBytes()) {
         throw new FeedException("the feed is larger than " + settings.maxFeedBytes() + " bytes");
       }
@@ -91,7 +112,14 @@ final class FeedFetcher implements FeedSource {
 
   private static Result checked(Result result) throws FeedException {
     if (result.status() == 200 || result.notModified()) return result;
-    return new Result(result.status(), result.body(), result.contentType(), null, null, result.retryAfter(), null);
+    return new Result(
+        result.status(),
+        result.body(),
+        result.contentType(),
+        null,
+        null,
+        result.retryAfter(),
+        null);
   }
 
   private static boolean isRedirect(int status) {
@@ -99,9 +127,12 @@ final class FeedFetcher implements FeedSource {
   }
 
   private static HttpUrl redirectTarget(HttpUrl from, Result result) throws FeedException {
-    if (result.location() == null) throw new FeedException("HTTP " + result.status() + " redirect without a Location");
+    if (result.location() == null)
+      throw new FeedException("HTTP " + result.status() + " redirect without a Location");
     HttpUrl next = from.resolve(result.location());
-    if (next == null) throw new FeedException("redirect to '" + result.location() + "', which is not an http(s) URL");
+    if (next == null)
+      throw new FeedException(
+          "redirect to '" + result.location() + "', which is not an http(s) URL");
     return next;
   }
 
@@ -119,7 +150,7 @@ final class FeedFetcher implements FeedSource {
     return parsed;
   }
 
-  private static Duration retryAfter(String header) {
+  private static @Nullable Duration retryAfter(@Nullable String header) {
     if (header == null || !header.strip().matches("\\d{1,9}")) return null;
     return Duration.ofSeconds(Long.parseLong(header.strip()));
   }

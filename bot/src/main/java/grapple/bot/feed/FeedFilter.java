@@ -7,6 +7,7 @@ import grapple.state.BadInput;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.jspecify.annotations.Nullable;
 
 /**
  * {@code include} / {@code exclude}: keywords (case-insensitive) or {@code /regex/} (optionally
@@ -23,14 +24,20 @@ final class FeedFilter {
   static final int MAX_MATCHED_CHARS = 64 * 1024;
   static final int MAX_RULES = 50;
   static final int MAX_RULE_CHARS = 256;
+
   /** Bounds what RE2/J builds before it builds it: {n} compiles to n copies of what it repeats. */
   static final long MAX_REPETITION_PRODUCT = 1_000;
-  /** RE2/J's time per character grows with the compiled program; this keeps a field's under ~1 s per 64 KiB. */
+
+  /**
+   * RE2/J's time per character grows with the compiled program; this keeps a field's under ~1 s per
+   * 64 KiB.
+   */
   static final int MAX_PROGRAM_SIZE = 500;
+
   private static final Pattern COUNTED_REPETITION = Pattern.compile("\\{([0-9]+)(?:,([0-9]*))?\\}");
 
   /** One rule: a keyword (lower case) or a regex. */
-  private record Rule(String keyword, Pattern regex) {
+  private record Rule(@Nullable String keyword, @Nullable Pattern regex) {
     boolean matches(String text, String lowerText) {
       return regex == null ? lowerText.contains(keyword) : regex.matcher(text).find();
     }
@@ -51,58 +58,86 @@ final class FeedFilter {
     return included && exclude.stream().noneMatch(r -> r.matches(text, lower));
   }
 
-  /** Title and summary, cut to {@value #MAX_MATCHED_CHARS} characters (never inside a surrogate pair). */
+  /**
+   * Title and summary, cut to {@value #MAX_MATCHED_CHARS} characters (never inside a surrogate
+   * pair).
+   */
   private static String matchedText(FeedItem item) {
-    String text = (item.title() == null ? "" : item.title()) + "\n" + (item.summary() == null ? "" : item.summary());
+    String text =
+        (item.title() == null ? "" : item.title())
+            + "\n"
+            + (item.summary() == null ? "" : item.summary());
     if (text.length() <= MAX_MATCHED_CHARS) return text;
-    int end = Character.isHighSurrogate(text.charAt(MAX_MATCHED_CHARS - 1)) ? MAX_MATCHED_CHARS - 1 : MAX_MATCHED_CHARS;
+    int end =
+        Character.isHighSurrogate(text.charAt(MAX_MATCHED_CHARS - 1))
+            ? MAX_MATCHED_CHARS - 1
+            : MAX_MATCHED_CHARS;
     return text.substring(0, end);
   }
 
   private static List<Rule> compile(List<String> rules, String field) {
-    BadInput.check(rules.size() <= MAX_RULES, field, "has %d rules (at most %d)", rules.size(), MAX_RULES);
+    BadInput.check(
+        rules.size() <= MAX_RULES, field, "has %d rules (at most %d)", rules.size(), MAX_RULES);
     List<Rule> out = new ArrayList<>();
     int programSize = 0;
     for (String rule : rules) {
       BadInput.check(!rule.isBlank(), field, "must not contain empty keywords");
-      BadInput.check(rule.length() <= MAX_RULE_CHARS, field, "has a rule of %d characters (at most %d)",
-          rule.length(), MAX_RULE_CHARS);
+      BadInput.check(
+          rule.length() <= MAX_RULE_CHARS,
+          field,
+          "has a rule of %d characters (at most %d)",
+          rule.length(),
+          MAX_RULE_CHARS);
       Rule compiled = rule(rule, field);
       if (compiled.regex() != null) programSize += compiled.regex().programSize();
       out.add(compiled);
     }
-    BadInput.check(programSize <= MAX_PROGRAM_SIZE, field, "has regular expressions too large to match quickly: "
-        + "together they compile to %s instructions (at most %s); use fewer or simpler ones",
-        FeedText.count(programSize), FeedText.count(MAX_PROGRAM_SIZE));
+    BadInput.check(
+        programSize <= MAX_PROGRAM_SIZE,
+        field,
+        "has regular expressions too large to match quickly: "
+            + "together they compile to %s instructions (at most %s); use fewer or simpler ones",
+        FeedText.count(programSize),
+        FeedText.count(MAX_PROGRAM_SIZE));
     return out;
   }
 
   private static Rule rule(String rule, String field) {
-    boolean regex = rule.length() >= 2 && rule.startsWith("/") && (rule.endsWith("/") || rule.endsWith("/i"));
+    boolean regex =
+        rule.length() >= 2 && rule.startsWith("/") && (rule.endsWith("/") || rule.endsWith("/i"));
     if (!regex) return new Rule(rule.toLowerCase(Locale.ROOT), null);
     boolean ignoreCase = rule.endsWith("/i");
     String body = rule.substring(1, rule.length() - (ignoreCase ? 2 : 1));
     long repetitions = repetitionProduct(body);
-    BadInput.check(repetitions <= MAX_REPETITION_PRODUCT, field, "has a regular expression too large to match "
-        + "quickly, %s: its counted repetitions multiply to %s (at most %s)", rule, FeedText.count(repetitions),
+    BadInput.check(
+        repetitions <= MAX_REPETITION_PRODUCT,
+        field,
+        "has a regular expression too large to match "
+            + "quickly, %s: its counted repetitions multiply to %s (at most %s)",
+        rule,
+        FeedText.count(repetitions),
         FeedText.count(MAX_REPETITION_PRODUCT));
     try {
       return new Rule(null, Pattern.compile(body, ignoreCase ? Pattern.CASE_INSENSITIVE : 0));
     } catch (PatternSyntaxException e) {
-      throw new BadInput(field, "'" + field + "' has an invalid regular expression " + rule + ": " + reason(e));
+      throw new BadInput(
+          field, "'" + field + "' has an invalid regular expression " + rule + ": " + reason(e));
     }
   }
 
-  /** RE2/J's reason and the part of the pattern it refers to, e.g. {@code invalid escape sequence: `\1`}. */
+  /**
+   * RE2/J's reason and the part of the pattern it refers to, e.g. {@code invalid escape sequence:
+   * `\1`}.
+   */
   private static String reason(PatternSyntaxException e) {
     String at = e.getPattern();
     return at == null || at.isEmpty() ? e.getDescription() : e.getDescription() + ": `" + at + "`";
   }
 
   /**
-   * The product of the counts of every {@code {n}}, {@code {n,}} and {@code {n,m}} in {@code regex}:
-   * an upper bound on how many times RE2/J copies any part of it. Escaped braces count too (a
-   * harmless overestimate).
+   * The product of the counts of every {@code {n}}, {@code {n,}} and {@code {n,m}} in {@code
+   * regex}: an upper bound on how many times RE2/J copies any part of it. Escaped braces count too
+   * (a harmless overestimate).
    */
   static long repetitionProduct(String regex) {
     long product = 1;

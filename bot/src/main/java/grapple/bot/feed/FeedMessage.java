@@ -7,7 +7,9 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 import org.jsoup.nodes.Entities;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A feed item as a room message. The template (default {@code New post in $FEEDNAME: $LINK}) is
@@ -17,18 +19,23 @@ import org.jsoup.nodes.Entities;
 final class FeedMessage {
   static final String DEFAULT_TEMPLATE = "New post in $FEEDNAME: $LINK";
   static final int MAX_SUMMARY = 512;
-  private static final String[] TOKENS =
-      {"$FEEDNAME", "$FEEDURL", "$FEEDTITLE", "$TITLE", "$URL", "$LINK", "$AUTHOR", "$DATE", "$SUMMARY"};
-  private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'")
-      .withZone(ZoneOffset.UTC);
+  private static final String[] TOKENS = {
+    "$FEEDNAME", "$FEEDURL", "$FEEDTITLE", "$TITLE", "$URL", "$LINK", "$AUTHOR", "$DATE", "$SUMMARY"
+  };
+  private static final DateTimeFormatter DATE =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'").withZone(ZoneOffset.UTC);
 
   private FeedMessage() {}
 
   static ObjectNode render(FeedConfig config, ParsedFeed feed, FeedItem item) {
     Map<String, String> values = values(config, feed, item);
     String template = config.template().orElse(DEFAULT_TEMPLATE);
-    ObjectNode content = Json.object().put("msgtype", "m.notice").put("body", plain(template, values, item))
-        .put("format", "org.matrix.custom.html").put("formatted_body", html(template, values, item));
+    ObjectNode content =
+        Json.object()
+            .put("msgtype", "m.notice")
+            .put("body", plain(template, values, item))
+            .put("format", "org.matrix.custom.html")
+            .put("formatted_body", html(template, values, item));
     if (!config.showUrlPreviews()) content.putArray("com.beeper.linkpreviews");
     return content;
   }
@@ -53,7 +60,7 @@ final class FeedMessage {
   }
 
   /** The summary cut at {@value #MAX_SUMMARY} characters on a word boundary. */
-  static String summary(String text) {
+  static String summary(@Nullable String text) {
     if (text == null) return "";
     if (text.length() <= MAX_SUMMARY) return text;
     int cut = text.lastIndexOf(' ', MAX_SUMMARY);
@@ -61,9 +68,11 @@ final class FeedMessage {
   }
 
   private static String plain(String template, Map<String, String> values, FeedItem item) {
-    String link = item.url() == null ? values.get("$TITLE") : values.get("$TITLE") + " (" + item.url() + ")";
+    String link =
+        item.url() == null ? values.get("$TITLE") : values.get("$TITLE") + " (" + item.url() + ")";
     String out = template.replace("$LINK", link);
-    for (Map.Entry<String, String> e : values.entrySet()) out = out.replace(e.getKey(), e.getValue());
+    for (Map.Entry<String, String> e : values.entrySet())
+      out = out.replace(e.getKey(), e.getValue());
     return out;
   }
 
@@ -72,13 +81,16 @@ final class FeedMessage {
     String marked = template;
     for (int i = 0; i < TOKENS.length; i++) marked = marked.replace(TOKENS[i], placeholder(i));
     String html = Messages.renderTemplate(marked);
-    for (int i = 0; i < TOKENS.length; i++) html = html.replace(placeholder(i), htmlValue(TOKENS[i], values, item));
+    for (int i = 0; i < TOKENS.length; i++)
+      html = html.replace(placeholder(i), htmlValue(TOKENS[i], values, item));
     return Messages.sanitize(html);
   }
 
   private static String htmlValue(String token, Map<String, String> values, FeedItem item) {
-    if (!token.equals("$LINK")) return Entities.escape(values.get(token));
-    String title = Entities.escape(values.get("$TITLE"));
+    // values has every token but $LINK.
+    if (!token.equals("$LINK"))
+      return Entities.escape(Objects.requireNonNull(values.get(token), token));
+    String title = Entities.escape(Objects.requireNonNull(values.get("$TITLE")));
     if (item.url() == null) return title;
     return "<a href=\"" + Entities.escape(item.url()) + "\">" + title + "</a>";
   }

@@ -23,6 +23,7 @@ import java.util.Date;
 import java.util.List;
 import java.util.Locale;
 import org.jsoup.Jsoup;
+import org.jspecify.annotations.Nullable;
 
 /**
  * RSS 0.9x/1.0/2.0 and Atom 0.3/1.0 (through ROME, DOCTYPEs refused) and JSON Feed 1.0/1.1, with
@@ -32,17 +33,20 @@ import org.jsoup.Jsoup;
 final class FeedParser {
   private FeedParser() {}
 
-  static ParsedFeed parse(byte[] body, String contentType, URI feedUrl) throws FeedException {
+  static ParsedFeed parse(byte[] body, @Nullable String contentType, URI feedUrl)
+      throws FeedException {
     try {
       return parseAny(body, contentType, feedUrl);
     } catch (StackOverflowError e) {
       // The depth limits keep documents shallow; a parser that still recurses too deep for this
-      // thread's stack fails the feed, not the thread (the subscribe check runs on a command thread).
+      // thread's stack fails the feed, not the thread (the subscribe check runs on a command
+      // thread).
       throw new FeedException("not a feed: nested too deeply to read", e);
     }
   }
 
-  private static ParsedFeed parseAny(byte[] body, String contentType, URI feedUrl) throws FeedException {
+  private static ParsedFeed parseAny(byte[] body, @Nullable String contentType, URI feedUrl)
+      throws FeedException {
     byte[] trimmed = stripLeadingWhitespace(body);
     if (trimmed.length == 0) throw new FeedException("the response is empty");
     String type = contentType == null ? "" : contentType.toLowerCase(Locale.ROOT);
@@ -50,13 +54,18 @@ final class FeedParser {
     return xml(trimmed, contentType, feedUrl);
   }
 
-  /** Deeper nesting than any real feed has; building such a tree is slow (quadratic) or overflows the stack. */
+  /**
+   * Deeper nesting than any real feed has; building such a tree is slow (quadratic) or overflows
+   * the stack.
+   */
   static final int MAX_XML_DEPTH = 200;
 
-  private static ParsedFeed xml(byte[] body, String contentType, URI feedUrl) throws FeedException {
+  private static ParsedFeed xml(byte[] body, @Nullable String contentType, URI feedUrl)
+      throws FeedException {
     String text = decode(body, contentType);
     if (XmlDepth.exceeds(text, MAX_XML_DEPTH)) {
-      throw new FeedException("not a feed: XML nested more than " + MAX_XML_DEPTH + " elements deep");
+      throw new FeedException(
+          "not a feed: XML nested more than " + MAX_XML_DEPTH + " elements deep");
     }
     SyndFeed feed = build(withRssVersion(text));
     URI base = resolve(feedUrl, siteLink(feed));
@@ -69,9 +78,10 @@ final class FeedParser {
    * The document as the characters the parser reads, decoded as ROME decodes (byte order mark, XML
    * declaration, Content-Type charset), so that the depth scan sees what the parser will see.
    */
-  private static String decode(byte[] body, String contentType) throws FeedException {
+  private static String decode(byte[] body, @Nullable String contentType) throws FeedException {
     InputStream in = new ByteArrayInputStream(body);
-    try (XmlReader reader = contentType == null ? new XmlReader(in, true) : new XmlReader(in, contentType, true)) {
+    try (XmlReader reader =
+        contentType == null ? new XmlReader(in, true) : new XmlReader(in, contentType, true)) {
       StringWriter out = new StringWriter(body.length);
       reader.transferTo(out);
       return out.toString();
@@ -94,7 +104,10 @@ final class FeedParser {
     }
   }
 
-  /** Some generators write {@code <rss version="">}, which ROME refuses; such feeds are RSS 2.0 in practice. */
+  /**
+   * Some generators write {@code <rss version="">}, which ROME refuses; such feeds are RSS 2.0 in
+   * practice.
+   */
   private static String withRssVersion(String text) {
     int head = Math.min(text.length(), 4096);
     String start = text.substring(0, head);
@@ -102,8 +115,11 @@ final class FeedParser {
     return fixed.equals(start) ? text : fixed + text.substring(head);
   }
 
-  /** The site's link: Atom's rel="alternate" (not rel="self", the feed itself), else the feed's link. */
-  private static String siteLink(SyndFeed feed) {
+  /**
+   * The site's link: Atom's rel="alternate" (not rel="self", the feed itself), else the feed's
+   * link.
+   */
+  private static @Nullable String siteLink(SyndFeed feed) {
     for (SyndLink link : feed.getLinks()) {
       if (link.getRel() == null || link.getRel().equals("alternate")) return link.getHref();
     }
@@ -112,7 +128,8 @@ final class FeedParser {
 
   private static String readable(Exception e) {
     String message = firstLine(e.getMessage());
-    if (message.contains("DOCTYPE")) return "DOCTYPE declarations are not allowed (they can read other files)";
+    if (message.contains("DOCTYPE"))
+      return "DOCTYPE declarations are not allowed (they can read other files)";
     return message;
   }
 
@@ -123,31 +140,42 @@ final class FeedParser {
     String title = text(e.getTitle());
     Instant date = instant(published(e));
     String summary = summary(e);
-    String id = firstNonBlank(e.getUri(), url == null ? null : url.toString(),
-        title == null && date == null ? null : title + "|" + date, contentId(summary));
-    return new FeedItem(id, title, url == null ? null : url.toString(), blankToNull(e.getAuthor()), date, summary);
+    String id =
+        firstNonBlank(
+            e.getUri(),
+            url == null ? null : url.toString(),
+            title == null && date == null ? null : title + "|" + date,
+            contentId(summary));
+    return new FeedItem(
+        id, title, url == null ? null : url.toString(), blankToNull(e.getAuthor()), date, summary);
   }
 
-  /** Atom 0.3's {@code <issued>} is the publication date; ROME files {@code <modified>} there instead. */
-  private static Date published(SyndEntry e) {
-    if (e.getWireEntry() instanceof com.rometools.rome.feed.atom.Entry atom && atom.getIssued() != null) {
+  /**
+   * Atom 0.3's {@code <issued>} is the publication date; ROME files {@code <modified>} there
+   * instead.
+   */
+  private static @Nullable Date published(SyndEntry e) {
+    if (e.getWireEntry() instanceof com.rometools.rome.feed.atom.Entry atom
+        && atom.getIssued() != null) {
       return atom.getIssued();
     }
     return e.getPublishedDate() != null ? e.getPublishedDate() : e.getUpdatedDate();
   }
 
   /** The last resort for an item with no id, link, title or date (legal in RSS 0.92): its text. */
-  static String contentId(String summary) {
+  static @Nullable String contentId(@Nullable String summary) {
     if (summary == null) return null;
     try {
-      byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(summary.getBytes(StandardCharsets.UTF_8));
+      byte[] digest =
+          java.security.MessageDigest.getInstance("SHA-256")
+              .digest(summary.getBytes(StandardCharsets.UTF_8));
       return "content:" + java.util.HexFormat.of().formatHex(digest, 0, 16);
     } catch (java.security.NoSuchAlgorithmException ex) {
       throw new IllegalStateException("every JDK has SHA-256", ex);
     }
   }
 
-  private static String summary(SyndEntry e) {
+  private static @Nullable String summary(SyndEntry e) {
     SyndContent description = e.getDescription();
     if (description != null && description.getValue() != null) return text(description.getValue());
     if (!e.getContents().isEmpty()) return text(e.getContents().get(0).getValue());
@@ -155,14 +183,14 @@ final class FeedParser {
   }
 
   /** Plain text of a value that may hold HTML (titles often do), white space folded. */
-  static String text(String value) {
+  static @Nullable String text(@Nullable String value) {
     if (value == null) return null;
     String plain = Jsoup.parse(value).text().strip();
     return plain.isEmpty() ? null : plain;
   }
 
   /** {@code link} made absolute against {@code base}; null when missing or unusable. */
-  static URI resolve(URI base, String link) {
+  static @Nullable URI resolve(@Nullable URI base, @Nullable String link) {
     if (link == null || link.isBlank()) return null;
     try {
       URI uri = new URI(link.strip().replace(" ", "%20"));
@@ -172,11 +200,11 @@ final class FeedParser {
     }
   }
 
-  static Instant instant(Date date) {
+  static @Nullable Instant instant(@Nullable Date date) {
     return date == null ? null : date.toInstant();
   }
 
-  static Instant instant(String iso) {
+  static @Nullable Instant instant(@Nullable String iso) {
     if (iso == null || iso.isBlank()) return null;
     try {
       return OffsetDateTime.parse(iso.strip()).toInstant();
@@ -185,25 +213,31 @@ final class FeedParser {
     }
   }
 
-  static String firstNonBlank(String... values) {
+  static @Nullable String firstNonBlank(@Nullable String... values) {
     for (String v : values) {
       if (v != null && !v.isBlank()) return v.strip();
     }
     return null;
   }
 
-  static String blankToNull(String value) {
+  static @Nullable String blankToNull(@Nullable String value) {
     return value == null || value.isBlank() ? null : value.strip();
   }
 
-  private static String firstLine(String message) {
+  private static String firstLine(@Nullable String message) {
     return message == null ? "unreadable" : message.lines().findFirst().orElse("unreadable");
   }
 
-  /** Skips a UTF-8 byte order mark and leading white space, which some servers send before {@code <?xml}. */
+  /**
+   * Skips a UTF-8 byte order mark and leading white space, which some servers send before {@code
+   * <?xml}.
+   */
   private static byte[] stripLeadingWhitespace(byte[] body) {
     int start = 0;
-    if (body.length >= 3 && (body[0] & 0xff) == 0xEF && (body[1] & 0xff) == 0xBB && (body[2] & 0xff) == 0xBF) start = 3;
+    if (body.length >= 3
+        && (body[0] & 0xff) == 0xEF
+        && (body[1] & 0xff) == 0xBB
+        && (body[2] & 0xff) == 0xBF) start = 3;
     while (start < body.length && Character.isWhitespace(body[start])) start++;
     return java.util.Arrays.copyOfRange(body, start, body.length);
   }
@@ -217,33 +251,51 @@ final class FeedParser {
       } catch (IOException e) {
         throw new FeedException("not a valid JSON feed: " + firstLine(e.getMessage()), e);
       }
-      if (root == null || !root.path("version").asText("").startsWith("https://jsonfeed.org/version/")) {
+      if (root == null
+          || !root.path("version").asText("").startsWith("https://jsonfeed.org/version/")) {
         throw new FeedException("not a feed: JSON without a jsonfeed.org version");
       }
       URI base = resolve(feedUrl, root.path("home_page_url").asText(null));
       String feedAuthor = author(root);
       List<FeedItem> items = new ArrayList<>();
-      for (JsonNode item : root.path("items")) items.add(item(item, base == null ? feedUrl : base, feedAuthor));
-      return new ParsedFeed(text(root.path("title").asText(null)), base == null ? null : base.toString(), items);
+      for (JsonNode item : root.path("items"))
+        items.add(item(item, base == null ? feedUrl : base, feedAuthor));
+      return new ParsedFeed(
+          text(root.path("title").asText(null)), base == null ? null : base.toString(), items);
     }
 
-    private static FeedItem item(JsonNode item, URI base, String feedAuthor) {
-      URI url = resolve(base, firstNonBlank(item.path("url").asText(null), item.path("external_url").asText(null)));
+    private static FeedItem item(JsonNode item, URI base, @Nullable String feedAuthor) {
+      URI url =
+          resolve(
+              base,
+              firstNonBlank(item.path("url").asText(null), item.path("external_url").asText(null)));
       String title = text(item.path("title").asText(null));
-      Instant date = instant(firstNonBlank(item.path("date_published").asText(null),
-          item.path("date_modified").asText(null)));
-      String summary = text(firstNonBlank(item.path("summary").asText(null), item.path("content_text").asText(null),
-          item.path("content_html").asText(null)));
-      String id = firstNonBlank(item.path("id").asText(null), url == null ? null : url.toString(),
-          title == null && date == null ? null : title + "|" + date, contentId(summary));
+      Instant date =
+          instant(
+              firstNonBlank(
+                  item.path("date_published").asText(null),
+                  item.path("date_modified").asText(null)));
+      String summary =
+          text(
+              firstNonBlank(
+                  item.path("summary").asText(null),
+                  item.path("content_text").asText(null),
+                  item.path("content_html").asText(null)));
+      String id =
+          firstNonBlank(
+              item.path("id").asText(null),
+              url == null ? null : url.toString(),
+              title == null && date == null ? null : title + "|" + date,
+              contentId(summary));
       String author = firstNonBlank(author(item), feedAuthor);
       return new FeedItem(id, title, url == null ? null : url.toString(), author, date, summary);
     }
 
     /** An item's (or the feed's) author: 1.1's {@code authors[0]}, else 1.0's {@code author}. */
-    private static String author(JsonNode item) {
+    private static @Nullable String author(JsonNode item) {
       JsonNode authors = item.path("authors");
-      if (authors.isArray() && !authors.isEmpty()) return blankToNull(authors.get(0).path("name").asText(null));
+      if (authors.isArray() && !authors.isEmpty())
+        return blankToNull(authors.get(0).path("name").asText(null));
       return blankToNull(item.path("author").path("name").asText(null));
     }
   }

@@ -1,11 +1,8 @@
 package grapple.bot.feed;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import grapple.bot.outbox.Outbox;
-import grapple.state.BadInput;
 import grapple.state.Connection;
-import grapple.bot.feed.FeedStore;
 import grapple.state.OutboxStore;
 import java.net.URI;
 import java.time.Clock;
@@ -15,7 +12,6 @@ import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -23,6 +19,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,7 +62,8 @@ final class FeedPoller implements AutoCloseable {
     }
   }
 
-  FeedPoller(FeedSettings settings, FeedSource fetcher, FeedStore store, Outbox outbox, Clock clock) {
+  FeedPoller(
+      FeedSettings settings, FeedSource fetcher, FeedStore store, Outbox outbox, Clock clock) {
     this.settings = settings;
     this.fetcher = fetcher;
     this.store = store;
@@ -82,12 +80,16 @@ final class FeedPoller implements AutoCloseable {
     ticker.scheduleWithFixedDelay(this::tick, 1, 1, TimeUnit.SECONDS);
   }
 
-  /** Follows a connection; a new one (not primed) is polled at once, to mark what the feed holds now as seen. */
+  /**
+   * Follows a connection; a new one (not primed) is polled at once, to mark what the feed holds now
+   * as seen.
+   */
   void register(Subscription s, boolean isNew) {
     subscriptions.put(s.id(), s);
     String url = s.url();
     // Not primed yet: made a moment ago, here or on another instance (which does not poll), or
-    // before a crash. Polled at once, so what the feed holds now is marked seen and later items post.
+    // before a crash. Polled at once, so what the feed holds now is marked seen and later items
+    // post.
     if (isNew || !store.state(s.id()).primed()) {
       nextPollAt.put(url, 0L);
       return;
@@ -95,9 +97,14 @@ final class FeedPoller implements AutoCloseable {
     nextPollAt.computeIfAbsent(url, this::firstPollAt);
   }
 
-  /** A restart keeps a URL's stored next poll (and backoff); a URL never polled gets a spread slot. */
+  /**
+   * A restart keeps a URL's stored next poll (and backoff); a URL never polled gets a spread slot.
+   */
   private long firstPollAt(String url) {
-    return store.url(url).map(FeedStore.UrlState::nextPollAt).filter(at -> at > 0)
+    return store
+        .url(url)
+        .map(FeedStore.UrlState::nextPollAt)
+        .filter(at -> at > 0)
         .orElseGet(() -> clock.millis() + Math.floorMod(url.hashCode(), intervalMillis()));
   }
 
@@ -109,6 +116,7 @@ final class FeedPoller implements AutoCloseable {
 
   /** When the scheduler last ticked (System.nanoTime), for the watchdog. */
   private volatile long tickedAtNanos = System.nanoTime();
+
   /** Polling starts when this instance leads. */
   private volatile boolean started;
 
@@ -117,7 +125,9 @@ final class FeedPoller implements AutoCloseable {
    * {@link #start} (while the bot waits for the homeserver at start) there is nothing to watch.
    */
   boolean ticking() {
-    return !started || ticker.isShutdown() || System.nanoTime() - tickedAtNanos < TimeUnit.MINUTES.toNanos(1);
+    return !started
+        || ticker.isShutdown()
+        || System.nanoTime() - tickedAtNanos < TimeUnit.MINUTES.toNanos(1);
   }
 
   /** Runs under scheduleWithFixedDelay, where anything thrown would cancel every later tick. */
@@ -126,7 +136,8 @@ final class FeedPoller implements AutoCloseable {
     try {
       long now = clock.millis();
       for (Map.Entry<String, Long> e : nextPollAt.entrySet()) {
-        if (e.getValue() <= now && inFlight.add(e.getKey())) workers.execute(() -> poll(e.getKey()));
+        if (e.getValue() <= now && inFlight.add(e.getKey()))
+          workers.execute(() -> poll(e.getKey()));
       }
     } catch (Throwable t) {
       rethrowIfFatal(t);
@@ -139,7 +150,8 @@ final class FeedPoller implements AutoCloseable {
       pollOnce(url);
     } catch (Throwable t) {
       rethrowIfFatal(t);
-      // One bad feed never stops the poller, not even a parser's StackOverflowError on hostile input:
+      // One bad feed never stops the poller, not even a parser's StackOverflowError on hostile
+      // input:
       // log, back off like any failure, carry on.
       log.error("feed {}: poll failed unexpectedly", url, t);
       recordFailure(url, "internal error: " + t);
@@ -152,7 +164,8 @@ final class FeedPoller implements AutoCloseable {
     try {
       failed(url, store.url(url).orElse(FeedStore.UrlState.fresh(url)), reason, null);
     } catch (RuntimeException e) {
-      // The database is failing too: back off in memory at least, so the URL is not fetched every second.
+      // The database is failing too: back off in memory at least, so the URL is not fetched every
+      // second.
       log.error("feed {}: could not record the failure", url, e);
       nextPollAt.computeIfPresent(url, (u, old) -> clock.millis() + intervalMillis());
     }
@@ -166,7 +179,9 @@ final class FeedPoller implements AutoCloseable {
     if (t instanceof VirtualMachineError fatal && !(t instanceof StackOverflowError)) throw fatal;
   }
 
-  /** Polls one URL now and waits for the outcome to be stored (used by tests and the first poll). */
+  /**
+   * Polls one URL now and waits for the outcome to be stored (used by tests and the first poll).
+   */
   void pollOnce(String url) {
     List<Subscription> subscribers = subscribers(url);
     if (subscribers.isEmpty()) {
@@ -176,16 +191,18 @@ final class FeedPoller implements AutoCloseable {
     FeedStore.UrlState state = store.url(url).orElse(FeedStore.UrlState.fresh(url));
     boolean unprimed = subscribers.stream().anyMatch(s -> !store.state(s.id()).primed());
     try {
-      FeedFetcher.Result r = unprimed ? fetcher.fetch(url, null, null)
-          : fetcher.fetch(url, state.etag(), state.lastModified());
+      FeedFetcher.Result r =
+          unprimed
+              ? fetcher.fetch(url, null, null)
+              : fetcher.fetch(url, state.etag(), state.lastModified());
       if (r.notModified()) {
-        succeeded(url, state, state.etag(), state.lastModified(), subscribers);
+        succeeded(url, state.etag(), state.lastModified(), subscribers);
       } else if (r.status() != 200) {
         failed(url, state, "HTTP " + r.status(), r.retryAfter());
       } else {
         ParsedFeed feed = FeedParser.parse(r.body(), r.contentType(), URI.create(url));
         for (Subscription s : subscribers) deliver(s, feed);
-        succeeded(url, state, r.etag(), r.lastModified(), subscribers);
+        succeeded(url, r.etag(), r.lastModified(), subscribers);
       }
     } catch (FeedException e) {
       failed(url, state, e.getMessage(), null);
@@ -213,14 +230,28 @@ final class FeedPoller implements AutoCloseable {
     List<OutboxStore.Draft> drafts = new ArrayList<>();
     for (FeedItem item : toPost) drafts.add(draft(c, FeedMessage.render(config, feed, item)));
     if (more > 0) drafts.add(draft(c, moreItems(more, cap, FeedMessage.feedName(config, feed))));
-    outbox.postAll(drafts, FeedStore.markSeen(c.id(), ids, new FeedStore.ConnectionState(true, state.failing())))
+    outbox
+        .postAll(
+            drafts,
+            FeedStore.markSeen(c.id(), ids, new FeedStore.ConnectionState(true, state.failing())))
         .join();
     if (drafts.isEmpty() && state.primed()) return;
-    String rest = !state.primed() ? ", " + ids.size() + " existing marked seen" : more > 0 ? ", " + more + " more" : "";
-    log.info("room {}: feed {} ({}): {} new item(s) posted{}", c.roomId(), c.stateKey(), c.id(), toPost.size(), rest);
+    String rest =
+        !state.primed()
+            ? ", " + ids.size() + " existing marked seen"
+            : more > 0 ? ", " + more + " more" : "";
+    log.info(
+        "room {}: feed {} ({}): {} new item(s) posted{}",
+        c.roomId(),
+        c.stateKey(),
+        c.id(),
+        toPost.size(),
+        rest);
   }
 
-  /** The feed's items the connection has not seen, oldest first; {@code ids} gets every item's id. */
+  /**
+   * The feed's items the connection has not seen, oldest first; {@code ids} gets every item's id.
+   */
   private List<FeedItem> unseen(Connection c, ParsedFeed feed, Set<String> ids) {
     Set<String> seen = store.seen(c.id());
     List<FeedItem> fresh = new ArrayList<>();
@@ -237,8 +268,13 @@ final class FeedPoller implements AutoCloseable {
 
   /** The notice after a poll that had more new items than it posts. */
   private static ObjectNode moreItems(int more, int cap, String feedName) {
-    String format = "… and " + FeedText.count(more) + (more == 1 ? " more new item" : " more new items")
-        + " in %s (only the newest " + (cap == 1 ? "is" : cap + " are") + " posted per poll).";
+    String format =
+        "… and "
+            + FeedText.count(more)
+            + (more == 1 ? " more new item" : " more new items")
+            + " in %s (only the newest "
+            + (cap == 1 ? "is" : cap + " are")
+            + " posted per poll).";
     return FeedText.notice(format, feedName);
   }
 
@@ -259,7 +295,10 @@ final class FeedPoller implements AutoCloseable {
     return "summary:" + Integer.toHexString(String.valueOf(item.summary()).hashCode());
   }
 
-  private void succeeded(String url, FeedStore.UrlState state, String etag, String lastModified,
+  private void succeeded(
+      String url,
+      @Nullable String etag,
+      @Nullable String lastModified,
       List<Subscription> subscribers) {
     long now = clock.millis();
     long next = now + intervalMillis();
@@ -273,22 +312,39 @@ final class FeedPoller implements AutoCloseable {
     }
   }
 
-  private void failed(String url, FeedStore.UrlState state, String reason, Duration retryAfter) {
+  private void failed(
+      String url, FeedStore.UrlState state, String reason, @Nullable Duration retryAfter) {
     long now = clock.millis();
     int failures = state.failures() + 1;
     long delay = Math.min(intervalMillis() << Math.min(failures - 1, 20), MAX_BACKOFF.toMillis());
     if (retryAfter != null) delay = Math.max(delay, retryAfter.toMillis());
     long next = now + delay;
-    store.saveUrl(new FeedStore.UrlState(url, state.etag(), state.lastModified(), failures, next, now,
-        state.lastSuccessAt(), reason));
+    store.saveUrl(
+        new FeedStore.UrlState(
+            url,
+            state.etag(),
+            state.lastModified(),
+            failures,
+            next,
+            now,
+            state.lastSuccessAt(),
+            reason));
     nextPollAt.computeIfPresent(url, (u, old) -> next);
-    log.warn("feed {}: failed ({}), failure {} in a row; next try in {} s", url, reason, failures, delay / 1000);
+    log.warn(
+        "feed {}: failed ({}), failure {} in a row; next try in {} s",
+        url,
+        reason,
+        failures,
+        delay / 1000);
     for (Subscription s : subscribers(url)) {
       FeedStore.ConnectionState cs = store.state(s.id());
       if (cs.failing()) continue;
       store.setState(s.id(), new FeedStore.ConnectionState(cs.primed(), true));
-      notify(s, FeedText.notice("Feed %s is failing: %s. I will keep trying and tell you when it works again.",
-          s.name(), reason));
+      notify(
+          s,
+          FeedText.notice(
+              "Feed %s is failing: %s. I will keep trying and tell you when it works again.",
+              s.name(), reason));
     }
   }
 

@@ -14,11 +14,15 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
 
-/** RSS, Atom and JSON Feed subscriptions ({@code feeds}): new items are posted to the room, once each. */
+/**
+ * RSS, Atom and JSON Feed subscriptions ({@code feeds}): new items are posted to the room, once
+ * each.
+ */
 public final class FeedService implements Service {
   static final String NAME = "feeds";
   static final String EVENT_TYPE = "uk.half-shot.matrix-hookshot.feed";
-  private static final ServiceInfo INFO = new ServiceInfo(NAME, Set.of("feed"), List.of(EVENT_TYPE), List.of());
+  private static final ServiceInfo INFO =
+      new ServiceInfo(NAME, Set.of("feed"), List.of(EVENT_TYPE), List.of());
 
   @Override
   public ServiceInfo info() {
@@ -68,7 +72,8 @@ public final class FeedService implements Service {
 
     @Override
     public void measure(Metrics metrics) {
-      metrics.gauge("grapple_feeds_failing", "Feed URLs whose last poll failed", store::failingCount);
+      metrics.gauge(
+          "grapple_feeds_failing", "Feed URLs whose last poll failed", store::failingCount);
     }
 
     @Override

@@ -1,8 +1,7 @@
 package grapple.bot.feed;
 
-import grapple.state.Connection;
-import grapple.state.SqlWork;
 import grapple.state.Database;
+import grapple.state.SqlWork;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -11,6 +10,7 @@ import java.util.Collection;
 import java.util.HashSet;
 import java.util.Optional;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What feed polling must remember across restarts: per URL the HTTP validators, failures and the
@@ -25,94 +25,125 @@ public final class FeedStore {
   }
 
   /** One feed URL's fetch state; times in epoch milliseconds, null when never. */
-  public record UrlState(String url, String etag, String lastModified, int failures, long nextPollAt,
-      Long lastPollAt, Long lastSuccessAt, String lastError) {
+  public record UrlState(
+      String url,
+      @Nullable String etag,
+      @Nullable String lastModified,
+      int failures,
+      long nextPollAt,
+      @Nullable Long lastPollAt,
+      @Nullable Long lastSuccessAt,
+      @Nullable String lastError) {
     public static UrlState fresh(String url) {
       return new UrlState(url, null, null, 0, 0, null, null, null);
     }
   }
 
-  /** A connection's feed state: primed once its existing items were marked seen; failing since a failed poll. */
+  /**
+   * A connection's feed state: primed once its existing items were marked seen; failing since a
+   * failed poll.
+   */
   public record ConnectionState(boolean primed, boolean failing) {}
 
   public Optional<UrlState> url(String url) {
-    return db.read(c -> {
-      try (PreparedStatement s = c.prepareStatement("SELECT * FROM feed_urls WHERE url = ?")) {
-        s.setString(1, url);
-        ResultSet rs = s.executeQuery();
-        if (!rs.next()) return Optional.empty();
-        return Optional.of(new UrlState(url, rs.getString("etag"), rs.getString("last_modified"),
-            rs.getInt("failures"), rs.getLong("next_poll_at"), nullableLong(rs, "last_poll_at"),
-            nullableLong(rs, "last_success_at"), rs.getString("last_error")));
-      }
-    });
+    return db.read(
+        c -> {
+          try (PreparedStatement s = c.prepareStatement("SELECT * FROM feed_urls WHERE url = ?")) {
+            s.setString(1, url);
+            ResultSet rs = s.executeQuery();
+            if (!rs.next()) return Optional.empty();
+            return Optional.of(
+                new UrlState(
+                    url,
+                    rs.getString("etag"),
+                    rs.getString("last_modified"),
+                    rs.getInt("failures"),
+                    rs.getLong("next_poll_at"),
+                    nullableLong(rs, "last_poll_at"),
+                    nullableLong(rs, "last_success_at"),
+                    rs.getString("last_error")));
+          }
+        });
   }
 
   public void saveUrl(UrlState u) {
-    db.writeAndWait(c -> {
-      try (PreparedStatement s = c.prepareStatement("""
+    db.writeAndWait(
+        c -> {
+          try (PreparedStatement s =
+              c.prepareStatement(
+                  """
           INSERT INTO feed_urls
             (url, etag, last_modified, failures, next_poll_at, last_poll_at, last_success_at, last_error)
           VALUES (?, ?, ?, ?, ?, ?, ?, ?)
           ON CONFLICT (url) DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified,
             failures = excluded.failures, next_poll_at = excluded.next_poll_at, last_poll_at = excluded.last_poll_at,
             last_success_at = excluded.last_success_at, last_error = excluded.last_error""")) {
-        s.setString(1, u.url());
-        s.setString(2, u.etag());
-        s.setString(3, u.lastModified());
-        s.setInt(4, u.failures());
-        s.setLong(5, u.nextPollAt());
-        s.setObject(6, u.lastPollAt());
-        s.setObject(7, u.lastSuccessAt());
-        s.setString(8, u.lastError());
-        return s.executeUpdate();
-      }
-    });
+            s.setString(1, u.url());
+            s.setString(2, u.etag());
+            s.setString(3, u.lastModified());
+            s.setInt(4, u.failures());
+            s.setLong(5, u.nextPollAt());
+            s.setObject(6, u.lastPollAt());
+            s.setObject(7, u.lastSuccessAt());
+            s.setString(8, u.lastError());
+            return s.executeUpdate();
+          }
+        });
   }
 
   /** Feed URLs whose last poll failed. */
   public long failingCount() {
-    return db.read(c -> {
-      try (PreparedStatement s = c.prepareStatement("SELECT count(*) FROM feed_urls WHERE last_error IS NOT NULL")) {
-        ResultSet rs = s.executeQuery();
-        return rs.next() ? rs.getLong(1) : 0L;
-      }
-    });
+    return db.read(
+        c -> {
+          try (PreparedStatement s =
+              c.prepareStatement("SELECT count(*) FROM feed_urls WHERE last_error IS NOT NULL")) {
+            ResultSet rs = s.executeQuery();
+            return rs.next() ? rs.getLong(1) : 0L;
+          }
+        });
   }
 
   public ConnectionState state(String connectionId) {
-    return db.read(c -> {
-      try (PreparedStatement s = c.prepareStatement(
-          "SELECT primed, failing FROM feed_connections WHERE connection_id = ?")) {
-        s.setString(1, connectionId);
-        ResultSet rs = s.executeQuery();
-        return rs.next() ? new ConnectionState(rs.getInt(1) == 1, rs.getInt(2) == 1) : new ConnectionState(false, false);
-      }
-    });
+    return db.read(
+        c -> {
+          try (PreparedStatement s =
+              c.prepareStatement(
+                  "SELECT primed, failing FROM feed_connections WHERE connection_id = ?")) {
+            s.setString(1, connectionId);
+            ResultSet rs = s.executeQuery();
+            return rs.next()
+                ? new ConnectionState(rs.getInt(1) == 1, rs.getInt(2) == 1)
+                : new ConnectionState(false, false);
+          }
+        });
   }
 
   public Set<String> seen(String connectionId) {
-    return db.read(c -> {
-      try (PreparedStatement s = c.prepareStatement("SELECT item_id FROM feed_seen WHERE connection_id = ?")) {
-        s.setString(1, connectionId);
-        ResultSet rs = s.executeQuery();
-        Set<String> out = new HashSet<>();
-        while (rs.next()) out.add(rs.getString(1));
-        return out;
-      }
-    });
+    return db.read(
+        c -> {
+          try (PreparedStatement s =
+              c.prepareStatement("SELECT item_id FROM feed_seen WHERE connection_id = ?")) {
+            s.setString(1, connectionId);
+            ResultSet rs = s.executeQuery();
+            Set<String> out = new HashSet<>();
+            while (rs.next()) out.add(rs.getString(1));
+            return out;
+          }
+        });
   }
 
   /**
    * Marks items seen (refreshing the time of those still in the feed) and records the connection's
    * state, on a transaction the caller holds (the outbox's, so posts and marks commit together).
    */
-  public static SqlWork<Void> markSeen(String connectionId, Collection<String> itemIds, ConnectionState state) {
+  public static SqlWork<Void> markSeen(
+      String connectionId, Collection<String> itemIds, ConnectionState state) {
     long now = System.currentTimeMillis();
     return c -> {
-      try (PreparedStatement s = c.prepareStatement(
-          "INSERT INTO feed_seen (connection_id, item_id, seen_at) VALUES (?, ?, ?)"
-              + " ON CONFLICT (connection_id, item_id) DO UPDATE SET seen_at = excluded.seen_at")) {
+      try (PreparedStatement s =
+          c.prepareStatement(
+              "INSERT INTO feed_seen (connection_id, item_id, seen_at) VALUES (?, ?, ?)"
+                  + " ON CONFLICT (connection_id, item_id) DO UPDATE SET seen_at = excluded.seen_at")) {
         for (String id : itemIds) {
           s.setString(1, connectionId);
           s.setString(2, id);
@@ -128,28 +159,34 @@ public final class FeedStore {
   }
 
   public void setState(String connectionId, ConnectionState state) {
-    db.writeAndWait(c -> {
-      putState(c, connectionId, state);
-      return null;
-    });
+    db.writeAndWait(
+        c -> {
+          putState(c, connectionId, state);
+          return null;
+        });
   }
 
   /** Forgets a removed connection's seen items and state. */
   public void forget(String connectionId) {
-    db.writeAndWait(c -> {
-      try (PreparedStatement a = c.prepareStatement("DELETE FROM feed_seen WHERE connection_id = ?");
-           PreparedStatement b = c.prepareStatement("DELETE FROM feed_connections WHERE connection_id = ?")) {
-        a.setString(1, connectionId);
-        b.setString(1, connectionId);
-        return a.executeUpdate() + b.executeUpdate();
-      }
-    });
+    db.writeAndWait(
+        c -> {
+          try (PreparedStatement a =
+                  c.prepareStatement("DELETE FROM feed_seen WHERE connection_id = ?");
+              PreparedStatement b =
+                  c.prepareStatement("DELETE FROM feed_connections WHERE connection_id = ?")) {
+            a.setString(1, connectionId);
+            b.setString(1, connectionId);
+            return a.executeUpdate() + b.executeUpdate();
+          }
+        });
   }
 
-  private static void putState(java.sql.Connection c, String connectionId, ConnectionState state) throws SQLException {
-    try (PreparedStatement s = c.prepareStatement(
-        "INSERT INTO feed_connections (connection_id, primed, failing) VALUES (?, ?, ?)"
-            + " ON CONFLICT (connection_id) DO UPDATE SET primed = excluded.primed, failing = excluded.failing")) {
+  private static void putState(java.sql.Connection c, String connectionId, ConnectionState state)
+      throws SQLException {
+    try (PreparedStatement s =
+        c.prepareStatement(
+            "INSERT INTO feed_connections (connection_id, primed, failing) VALUES (?, ?, ?)"
+                + " ON CONFLICT (connection_id) DO UPDATE SET primed = excluded.primed, failing = excluded.failing")) {
       s.setString(1, connectionId);
       s.setInt(2, state.primed() ? 1 : 0);
       s.setInt(3, state.failing() ? 1 : 0);
@@ -158,15 +195,17 @@ public final class FeedStore {
   }
 
   /** Items not in the feed for 90 days are forgotten; one still listed is refreshed each poll. */
-  private static void forgetOld(java.sql.Connection c, String connectionId, long cutoff) throws SQLException {
-    try (PreparedStatement s = c.prepareStatement("DELETE FROM feed_seen WHERE connection_id = ? AND seen_at < ?")) {
+  private static void forgetOld(java.sql.Connection c, String connectionId, long cutoff)
+      throws SQLException {
+    try (PreparedStatement s =
+        c.prepareStatement("DELETE FROM feed_seen WHERE connection_id = ? AND seen_at < ?")) {
       s.setString(1, connectionId);
       s.setLong(2, cutoff);
       s.executeUpdate();
     }
   }
 
-  private static Long nullableLong(ResultSet rs, String column) throws SQLException {
+  private static @Nullable Long nullableLong(ResultSet rs, String column) throws SQLException {
     long value = rs.getLong(column);
     return rs.wasNull() ? null : value;
   }

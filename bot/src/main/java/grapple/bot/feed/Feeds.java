@@ -44,7 +44,8 @@ final class Feeds implements ConnectionKind<FeedConfig> {
 
   @Override
   public String stateKeyFor(ObjectNode content) {
-    BadInput.check(content.path("url").isTextual(), "url", "is required (the feed's http or https URL)");
+    BadInput.check(
+        content.path("url").isTextual(), "url", "is required (the feed's http or https URL)");
     return content.get("url").asText();
   }
 
@@ -72,11 +73,16 @@ final class Feeds implements ConnectionKind<FeedConfig> {
    * in code spans (literal, and no backslashes in the plain body), our own words as they are.
    */
   static String summary(String label, Status status) {
-    String shown = status.detail().isEmpty() ? status.words() : status.words() + " " + Markdown.code(status.detail());
+    String shown =
+        status.detail().isEmpty()
+            ? status.words()
+            : status.words() + " " + Markdown.code(status.detail());
     return label.isEmpty() ? shown : Markdown.code(label) + ", " + shown;
   }
 
-  /** How a feed is doing: our words, and the detail (a time, or the feed server's error) after them. */
+  /**
+   * How a feed is doing: our words, and the detail (a time, or the feed server's error) after them.
+   */
   record Status(String words, String detail) {
     @Override
     public String toString() {
@@ -87,9 +93,11 @@ final class Feeds implements ConnectionKind<FeedConfig> {
   /** How the feed is doing, for {@code list} and {@code feed list}. */
   Status status(String url) {
     Optional<FeedStore.UrlState> state = store.url(url);
-    if (state.isEmpty() || state.get().lastPollAt() == null) return new Status("not polled yet", "");
+    if (state.isEmpty() || state.get().lastPollAt() == null)
+      return new Status("not polled yet", "");
     FeedStore.UrlState s = state.get();
-    if (s.lastError() != null) return new Status("failing since " + s.failures() + " poll(s):", s.lastError());
+    if (s.lastError() != null)
+      return new Status("failing since " + s.failures() + " poll(s):", s.lastError());
     return new Status("OK, last read", Instant.ofEpochMilli(s.lastSuccessAt()).toString());
   }
 

@@ -1,13 +1,13 @@
 package grapple.bot.feed;
 
 /**
- * A linear scan for element nesting depth, run before the XML parser so that a document built to
- * be pathological (tags nested thousands deep) is refused in milliseconds instead of tying up a
- * poll thread. It tokenizes as XML does: quoted attribute values (which may hold {@code >} and
- * {@code />}), comments, CDATA sections, processing instructions, declarations (a DOCTYPE with its
- * internal subset) and end tags. It runs on the decoded text the parser reads, so no encoding
- * hides markup from it. For a well-formed document it is exact; on a malformed one the parser
- * fails at the first error, before any nesting the scan did not see.
+ * A linear scan for element nesting depth, run before the XML parser so that a document built to be
+ * pathological (tags nested thousands deep) is refused in milliseconds instead of tying up a poll
+ * thread. It tokenizes as XML does: quoted attribute values (which may hold {@code >} and {@code
+ * />}), comments, CDATA sections, processing instructions, declarations (a DOCTYPE with its
+ * internal subset) and end tags. It runs on the decoded text the parser reads, so no encoding hides
+ * markup from it. For a well-formed document it is exact; on a malformed one the parser fails at
+ * the first error, before any nesting the scan did not see.
  */
 final class XmlDepth {
   private XmlDepth() {}
@@ -38,13 +38,18 @@ final class XmlDepth {
     return false;
   }
 
-  /** The index just after the next {@code end} at or after {@code from}, or the end of the input. */
+  /**
+   * The index just after the next {@code end} at or after {@code from}, or the end of the input.
+   */
   private static int after(String xml, int from, String end) {
     int at = xml.indexOf(end, from);
     return at < 0 ? xml.length() : at + end.length();
   }
 
-  /** The index of the {@code >} that ends the tag starting before {@code from}, or -1; quoted values are skipped. */
+  /**
+   * The index of the {@code >} that ends the tag starting before {@code from}, or -1; quoted values
+   * are skipped.
+   */
   private static int endOfTag(String xml, int from) {
     for (int i = from; i < xml.length(); i++) {
       char c = xml.charAt(i);
@@ -59,9 +64,9 @@ final class XmlDepth {
   }
 
   /**
-   * The index just after a {@code <!...>} declaration whose body starts at {@code from}: a DOCTYPE's
-   * internal subset ({@code [...]}) may hold {@code >} in quoted values, comments, processing
-   * instructions and markup declarations of its own.
+   * The index just after a {@code <!...>} declaration whose body starts at {@code from}: a
+   * DOCTYPE's internal subset ({@code [...]}) may hold {@code >} in quoted values, comments,
+   * processing instructions and markup declarations of its own.
    */
   private static int afterDeclaration(String xml, int from) {
     int brackets = 0;

@@ -6,12 +6,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.util.thread.Scheduler;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Reads one request body as it arrives, without a thread waiting on the socket in between: Jetty
- * calls back when bytes come. Bounded in size (the route's limit), in memory (the shared
- * {@link InFlight} budget, taken before bytes are kept) and in time (the whole body within
- * {@code timeoutMillis}). Exactly one outcome is reported.
+ * calls back when bytes come. Bounded in size (the route's limit), in memory (the shared {@link
+ * InFlight} budget, taken before bytes are kept) and in time (the whole body within {@code
+ * timeoutMillis}). Exactly one outcome is reported.
  */
 final class BodyReader implements Runnable {
   /** How a read ended. */
@@ -38,9 +39,10 @@ final class BodyReader implements Runnable {
   private byte[] buffer;
   private int size;
   private long reserved;
-  private volatile Scheduler.Task timeout;
+  private volatile Scheduler.@Nullable Task timeout;
 
-  BodyReader(Content.Source source, long declaredLength, long limit, InFlight budget, Outcome outcome) {
+  BodyReader(
+      Content.Source source, long declaredLength, long limit, InFlight budget, Outcome outcome) {
     this.source = source;
     this.limit = limit;
     this.budget = budget;
@@ -112,7 +114,9 @@ final class BodyReader implements Runnable {
       }
       reserved += more;
     }
-    if (size + n > buffer.length) buffer = Arrays.copyOf(buffer, (int) Math.min(limit + 1, Math.max(size + n, 2L * buffer.length)));
+    if (size + n > buffer.length)
+      buffer =
+          Arrays.copyOf(buffer, (int) Math.min(limit + 1, Math.max(size + n, 2L * buffer.length)));
     bytes.get(buffer, size, n);
     size += n;
     return true;

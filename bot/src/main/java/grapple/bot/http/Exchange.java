@@ -15,8 +15,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One request and its answer: written once, with the request id, then counted and logged.
- * Writing never blocks: Jetty sends what the client reads and keeps the rest.
+ * One request and its answer: written once, with the request id, then counted and logged. Writing
+ * never blocks: Jetty sends what the client reads and keeps the rest.
  */
 final class Exchange {
   private static final Logger log = LoggerFactory.getLogger(Exchange.class);
@@ -32,8 +32,13 @@ final class Exchange {
   private final AtomicBoolean answered = new AtomicBoolean();
   private volatile boolean close;
 
-  Exchange(HttpListener.Settings settings, org.eclipse.jetty.server.Request request,
-      org.eclipse.jetty.server.Response response, Callback callback, RequestObserver observer, Logger accessLog) {
+  Exchange(
+      HttpListener.Settings settings,
+      org.eclipse.jetty.server.Request request,
+      org.eclipse.jetty.server.Response response,
+      Callback callback,
+      RequestObserver observer,
+      Logger accessLog) {
     this.settings = settings;
     this.request = request;
     this.response = response;
@@ -67,8 +72,8 @@ final class Exchange {
   }
 
   /**
-   * Answers when {@code pending} completes: at once when it already has, else through
-   * {@code answers}, so the thread that completes it (e.g. the database writer) only queues it.
+   * Answers when {@code pending} completes: at once when it already has, else through {@code
+   * answers}, so the thread that completes it (e.g. the database writer) only queues it.
    */
   void answerWhenDone(CompletableFuture<Response> pending, Answers answers) {
     if (pending.isDone()) {
@@ -83,9 +88,17 @@ final class Exchange {
   }
 
   Response crashed(Throwable failure) {
-    Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-    log.error("{}: {} {} failed (request {})", settings.name(), request.getMethod(), settings.logPath().apply(path()),
-        requestId, cause);
+    Throwable cause =
+        failure instanceof CompletionException && failure.getCause() != null
+            ? failure.getCause()
+            : failure;
+    log.error(
+        "{}: {} {} failed (request {})",
+        settings.name(),
+        request.getMethod(),
+        settings.logPath().apply(path()),
+        requestId,
+        cause);
     return settings.errors().error(500, "Internal error (request " + requestId + ")", requestId);
   }
 
@@ -96,12 +109,15 @@ final class Exchange {
       HttpFields.Mutable headers = response.getHeaders();
       headers.add(HttpHeader.CONTENT_TYPE, answer.contentType());
       headers.add("X-Request-Id", requestId);
-      for (Map.Entry<String, String> h : answer.headers().entrySet()) headers.put(h.getKey(), h.getValue());
+      for (Map.Entry<String, String> h : answer.headers().entrySet())
+        headers.put(h.getKey(), h.getValue());
       if (close) headers.put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
-      headers.add(new HttpField.LongValueHttpField(HttpHeader.CONTENT_LENGTH, answer.body().length));
+      headers.add(
+          new HttpField.LongValueHttpField(HttpHeader.CONTENT_LENGTH, answer.body().length));
       response.write(true, ByteBuffer.wrap(answer.body()), callback);
     } catch (RuntimeException e) {
-      // The response was already committed or the connection is gone; nothing left to tell the client.
+      // The response was already committed or the connection is gone; nothing left to tell the
+      // client.
       log.debug("{}: could not answer request {}: {}", settings.name(), requestId, e.toString());
       callback.failed(e);
     }
@@ -120,8 +136,14 @@ final class Exchange {
     long nanos = System.nanoTime() - startedNanos;
     observer.served(settings.name(), status, nanos);
     if (accessLog.isInfoEnabled()) {
-      accessLog.info("{} {} {} {} {}ms req={}", settings.name(), request.getMethod(), settings.logPath().apply(path()),
-          status, TimeUnit.NANOSECONDS.toMillis(nanos), requestId);
+      accessLog.info(
+          "{} {} {} {} {}ms req={}",
+          settings.name(),
+          request.getMethod(),
+          settings.logPath().apply(path()),
+          status,
+          TimeUnit.NANOSECONDS.toMillis(nanos),
+          requestId);
     }
   }
 }

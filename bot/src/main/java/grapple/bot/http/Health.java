@@ -2,7 +2,9 @@ package grapple.bot.http;
 
 import java.util.Optional;
 
-/** What {@code /live} and {@code /ready} report: loaded yet, and whether a needed thread has died. */
+/**
+ * What {@code /live} and {@code /ready} report: loaded yet, and whether a needed thread has died.
+ */
 public interface Health {
   /** True once the bot has loaded its rooms. */
   boolean ready();

@@ -1,8 +1,7 @@
 package grapple.bot.http;
 
-import grapple.state.Json;
-
 import grapple.state.Fatal;
+import grapple.state.Json;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
@@ -21,22 +20,25 @@ import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One HTTP listener (webhooks, provisioning or metrics) on Jetty 12, with {@code /live} and
- * {@code /ready}, a request id per request, an access log line, and errors mapped to a status
- * once, here, in the listener's own error shape. Jetty reads requests without holding a thread
- * while bytes are on their way, so a slow or stalled client costs a socket, not a thread; the
- * head and the body must each arrive within their {@link Limits}, and bodies in memory stay within
- * a budget shared by every listener. A handler may answer later
- * ({@link Router.AsyncHandler}); no thread waits for it meanwhile.
+ * One HTTP listener (webhooks, provisioning or metrics) on Jetty 12, with {@code /live} and {@code
+ * /ready}, a request id per request, an access log line, and errors mapped to a status once, here,
+ * in the listener's own error shape. Jetty reads requests without holding a thread while bytes are
+ * on their way, so a slow or stalled client costs a socket, not a thread; the head and the body
+ * must each arrive within their {@link Limits}, and bodies in memory stay within a budget shared by
+ * every listener. A handler may answer later ({@link Router.AsyncHandler}); no thread waits for it
+ * meanwhile.
  */
 public final class HttpListener implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(HttpListener.class);
+
   /** The request line and every header together; larger heads get 431. */
   static final int MAX_HEAD_BYTES = 16 * 1024;
+
   static final int MAX_HEADERS = 100;
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(5);
 
@@ -46,23 +48,32 @@ public final class HttpListener implements AutoCloseable {
   }
 
   /**
-   * What a listener is: its name, where it binds, how many requests it works on at once, its
-   * error shape, and how its paths appear in logs ({@code logPath} hides secrets such as webhook ids).
+   * What a listener is: its name, where it binds, how many requests it works on at once, its error
+   * shape, and how its paths appear in logs ({@code logPath} hides secrets such as webhook ids).
    */
-  public record Settings(String name, InetSocketAddress address, int threads, ErrorStyle errors,
+  public record Settings(
+      String name,
+      InetSocketAddress address,
+      int threads,
+      ErrorStyle errors,
       UnaryOperator<String> logPath) {}
 
   /** How long a client may take: to send its request head, its body, and between two reads. */
   public record Limits(Duration headerTimeout, Duration bodyTimeout, Duration idleTimeout) {
-    public static final Limits DEFAULT = new Limits(Duration.ofSeconds(10), Duration.ofSeconds(30),
-        Duration.ofSeconds(30));
+    public static final Limits DEFAULT =
+        new Limits(Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(30));
   }
 
-  /** What every listener shares: health for /live and /ready, metrics, the memory budget, the time limits. */
+  /**
+   * What every listener shares: health for /live and /ready, metrics, the memory budget, the time
+   * limits.
+   */
   public record Shared(Health health, RequestObserver observer, InFlight budget, Limits limits) {}
 
   /** The listener could not bind: the message names the listener and the address. */
   public static final class CannotBind extends IOException {
+    private static final long serialVersionUID = 1L;
+
     CannotBind(String message, Throwable cause) {
       super(message, cause);
     }
@@ -73,7 +84,8 @@ public final class HttpListener implements AutoCloseable {
   private final ServerConnector connector;
   private final SlowHeaders slowHeaders;
 
-  private HttpListener(Settings settings, Server server, ServerConnector connector, SlowHeaders slowHeaders) {
+  private HttpListener(
+      Settings settings, Server server, ServerConnector connector, SlowHeaders slowHeaders) {
     this.settings = settings;
     this.server = server;
     this.connector = connector;
@@ -81,16 +93,25 @@ public final class HttpListener implements AutoCloseable {
   }
 
   /** Binds and starts serving {@code router}. */
-  public static HttpListener start(Settings settings, Router router, Shared shared) throws IOException {
+  public static HttpListener start(Settings settings, Router router, Shared shared)
+      throws IOException {
     QueuedThreadPool threads = new QueuedThreadPool(settings.threads() + 2, 2, 60_000);
     threads.setName(settings.name() + "-http");
     threads.setDaemon(true);
     threads.setReservedThreads(0);
     Server server = new Server(threads);
-    ScheduledExecutorScheduler scheduler = new ScheduledExecutorScheduler(settings.name() + "-timer", true);
+    ScheduledExecutorScheduler scheduler =
+        new ScheduledExecutorScheduler(settings.name() + "-timer", true);
     Limits limits = shared.limits();
-    ServerConnector connector = new ServerConnector(server, null, scheduler, null, 1, 1,
-        new HttpConnectionFactory(httpConfiguration(limits)));
+    ServerConnector connector =
+        new ServerConnector(
+            server,
+            null,
+            scheduler,
+            null,
+            1,
+            1,
+            new HttpConnectionFactory(httpConfiguration(limits)));
     connector.setHost(settings.address().getHostString());
     connector.setPort(settings.address().getPort());
     connector.setIdleTimeout(limits.idleTimeout().toMillis());
@@ -98,13 +119,19 @@ public final class HttpListener implements AutoCloseable {
     SlowHeaders slowHeaders = new SlowHeaders(settings.name(), limits.headerTimeout(), scheduler);
     connector.addEventListener(slowHeaders);
     server.addConnector(connector);
-    server.setHandler(new GracefulHandler(new Dispatch(settings, router, shared, scheduler, new Answers(threads))));
+    server.setHandler(
+        new GracefulHandler(
+            new Dispatch(settings, router, shared, scheduler, new Answers(threads))));
     server.setErrorHandler(new JsonErrors(settings.errors()));
     server.setStopTimeout(STOP_TIMEOUT.toMillis());
     HttpListener listener = new HttpListener(settings, server, connector, slowHeaders);
     listener.bind();
     slowHeaders.start();
-    log.info("{} listener on http://{}:{}", settings.name(), settings.address().getHostString(), listener.port());
+    log.info(
+        "{} listener on http://{}:{}",
+        settings.name(),
+        settings.address().getHostString(),
+        listener.port());
     return listener;
   }
 
@@ -125,10 +152,17 @@ public final class HttpListener implements AutoCloseable {
       server.start();
     } catch (Exception e) {
       stopQuietly();
-      Throwable cause = e instanceof IOException && e.getCause() instanceof BindException ? e.getCause() : e;
+      Throwable cause =
+          e instanceof IOException && e.getCause() instanceof BindException ? e.getCause() : e;
       String address = settings.address().getHostString() + ":" + settings.address().getPort();
-      throw new CannotBind("the " + settings.name() + " listener cannot listen on " + address + ": "
-          + (cause.getMessage() == null ? cause.toString() : cause.getMessage()), e);
+      throw new CannotBind(
+          "the "
+              + settings.name()
+              + " listener cannot listen on "
+              + address
+              + ": "
+              + (cause.getMessage() == null ? cause.toString() : cause.getMessage()),
+          e);
     }
   }
 
@@ -168,7 +202,12 @@ public final class HttpListener implements AutoCloseable {
     private final Answers answers;
     private final Logger accessLog;
 
-    Dispatch(Settings settings, Router router, Shared shared, ScheduledExecutorScheduler scheduler, Answers answers) {
+    Dispatch(
+        Settings settings,
+        Router router,
+        Shared shared,
+        ScheduledExecutorScheduler scheduler,
+        Answers answers) {
       this.settings = settings;
       this.router = router;
       this.shared = shared;
@@ -178,9 +217,12 @@ public final class HttpListener implements AutoCloseable {
     }
 
     @Override
-    public boolean handle(org.eclipse.jetty.server.Request request, org.eclipse.jetty.server.Response response,
+    public boolean handle(
+        org.eclipse.jetty.server.Request request,
+        org.eclipse.jetty.server.Response response,
         Callback callback) {
-      Exchange exchange = new Exchange(settings, request, response, callback, shared.observer(), accessLog);
+      Exchange exchange =
+          new Exchange(settings, request, response, callback, shared.observer(), accessLog);
       try {
         dispatch(exchange, request);
       } catch (Throwable e) {
@@ -194,8 +236,11 @@ public final class HttpListener implements AutoCloseable {
       String method = request.getMethod();
       String path = exchange.path();
       if (request.getHeaders().size() > MAX_HEADERS) {
-        exchange.answerAndClose(settings.errors().error(431, "Too many headers (at most " + MAX_HEADERS + ")",
-            exchange.requestId()));
+        exchange.answerAndClose(
+            settings
+                .errors()
+                .error(
+                    431, "Too many headers (at most " + MAX_HEADERS + ")", exchange.requestId()));
         return;
       }
       if (method.equals("GET") && path.equals("/live")) {
@@ -221,19 +266,27 @@ public final class HttpListener implements AutoCloseable {
     }
 
     private Response live() {
-      return shared.health().failure().map(why -> Response.error(503, "Not live: " + why)).orElse(Response.ok(200));
+      return shared
+          .health()
+          .failure()
+          .map(why -> Response.error(503, "Not live: " + why))
+          .orElse(Response.ok(200));
     }
 
     private Response ready() {
       if (shared.health().failure().isPresent()) return live();
       if (!shared.health().ready()) return Response.error(503, "Not ready: still loading rooms");
-      return Response.json(200, Json.object().put("ok", true).put("leader", shared.health().leading()));
+      return Response.json(
+          200, Json.object().put("ok", true).put("leader", shared.health().leading()));
     }
 
     private Response notRouted(Router.Match match, String requestId) {
       if (match.allowed().isEmpty()) return settings.errors().error(404, "Not found", requestId);
       String allowed = String.join(", ", match.allowed());
-      return settings.errors().error(405, "Method not allowed; use " + allowed, requestId).withHeader("Allow", allowed);
+      return settings
+          .errors()
+          .error(405, "Method not allowed; use " + allowed, requestId)
+          .withHeader("Allow", allowed);
     }
   }
 
@@ -246,9 +299,13 @@ public final class HttpListener implements AutoCloseable {
     private final Duration bodyTimeout;
     private final ScheduledExecutorScheduler scheduler;
     private final Answers answers;
-    private BodyReader reader;
+    private @Nullable BodyReader reader;
 
-    Intake(Exchange exchange, org.eclipse.jetty.server.Request request, Router.Match match, Dispatch dispatch) {
+    Intake(
+        Exchange exchange,
+        org.eclipse.jetty.server.Request request,
+        Router.Match match,
+        Dispatch dispatch) {
       this.exchange = exchange;
       this.request = request;
       this.match = match;
@@ -284,46 +341,72 @@ public final class HttpListener implements AutoCloseable {
       try {
         run(new Request.Body(body, match.route().orElseThrow().maxBodyBytes()));
       } finally {
-        budget.release(reader.reserved());
+        release();
       }
     }
 
     @Override
     public void tooLarge() {
-      budget.release(reader.reserved());
+      release();
       exchange.closeAfterAnswer();
       run(Request.Body.tooLarge(match.route().orElseThrow().maxBodyBytes()));
     }
 
     @Override
     public void busy() {
-      if (reader != null) budget.release(reader.reserved());
-      exchange.answerAndClose(exchange.style().error(503, "Too much data in flight right now; nothing was accepted."
-          + " Try again shortly.", exchange.requestId()).withHeader("Retry-After", "1"));
+      release();
+      exchange.answerAndClose(
+          exchange
+              .style()
+              .error(
+                  503,
+                  "Too much data in flight right now; nothing was accepted."
+                      + " Try again shortly.",
+                  exchange.requestId())
+              .withHeader("Retry-After", "1"));
     }
 
     @Override
     public void timedOut() {
-      budget.release(reader.reserved());
-      exchange.answerAndClose(exchange.style().error(408, "The request body did not arrive within "
-          + bodyTimeout.toSeconds() + " s", exchange.requestId()));
+      release();
+      exchange.answerAndClose(
+          exchange
+              .style()
+              .error(
+                  408,
+                  "The request body did not arrive within " + bodyTimeout.toSeconds() + " s",
+                  exchange.requestId()));
     }
 
     @Override
     public void failed(Throwable failure) {
-      budget.release(reader.reserved());
+      release();
       exchange.abandon(failure);
+    }
+
+    /** Gives back what the reader reserved (it exists: it is what reports these outcomes). */
+    private void release() {
+      if (reader != null) budget.release(reader.reserved());
     }
 
     /** Runs the handler; what it throws is answered as a crash, here, once. */
     private void run(Request.Body body) {
       CompletableFuture<Response> pending;
       try {
-        Request r = new Request(request.getMethod(), exchange.path(), match.params(),
-            Request.parseQuery(request.getHttpURI().getQuery()), request.getHeaders(), exchange.requestId(), body);
+        Request r =
+            new Request(
+                request.getMethod(),
+                exchange.path(),
+                match.params(),
+                Request.parseQuery(request.getHttpURI().getQuery()),
+                request.getHeaders(),
+                exchange.requestId(),
+                body);
         pending = match.route().orElseThrow().handler().handle(r);
       } catch (Request.Malformed e) {
-        pending = CompletableFuture.completedFuture(exchange.style().error(400, e.getMessage(), exchange.requestId()));
+        pending =
+            CompletableFuture.completedFuture(
+                exchange.style().error(400, e.getMessage(), exchange.requestId()));
       } catch (Throwable e) {
         Fatal.haltIfFatal(e);
         pending = CompletableFuture.failedFuture(e);

@@ -1,8 +1,6 @@
 package grapple.bot.http;
 
 import java.nio.ByteBuffer;
-import org.eclipse.jetty.http.HttpField;
-import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.server.handler.ErrorHandler;
@@ -20,17 +18,13 @@ final class JsonErrors extends ErrorHandler {
   }
 
   @Override
-  public ByteBuffer badMessageError(int status, String reason, HttpFields.Mutable fields) {
-    String requestId = HttpListener.newRequestId();
-    Response answer = style.error(status, sentence(status, reason), requestId);
-    fields.put(new HttpField(HttpHeader.CONTENT_TYPE, answer.contentType()));
-    fields.put(new HttpField("X-Request-Id", requestId));
-    return ByteBuffer.wrap(answer.body());
-  }
-
-  @Override
-  protected void generateResponse(org.eclipse.jetty.server.Request request, org.eclipse.jetty.server.Response response,
-      int status, String message, Throwable cause, Callback callback) {
+  protected void generateResponse(
+      org.eclipse.jetty.server.Request request,
+      org.eclipse.jetty.server.Response response,
+      int status,
+      String message,
+      Throwable cause,
+      Callback callback) {
     String requestId = HttpListener.newRequestId();
     Response answer = style.error(status, sentence(status, message), requestId);
     response.getHeaders().put(HttpHeader.CONTENT_TYPE, answer.contentType());

@@ -5,13 +5,15 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import org.eclipse.jetty.http.HttpFields;
+import org.jspecify.annotations.Nullable;
 
 /**
- * An HTTP request as a handler sees it: method, path parameters, query, headers and the body,
- * which the listener has already read (without holding a thread while the client sent it), up to
- * the route's limit.
+ * An HTTP request as a handler sees it: method, path parameters, query, headers and the body, which
+ * the listener has already read (without holding a thread while the client sent it), up to the
+ * route's limit.
  */
 public final class Request {
   private final String method;
@@ -23,7 +25,7 @@ public final class Request {
   private final Body body;
 
   /** What the listener read: the bytes, or the limit they went over (then nothing is kept). */
-  record Body(byte[] bytes, long limit) {
+  record Body(byte @Nullable [] bytes, long limit) {
     static final Body EMPTY = new Body(new byte[0], Long.MAX_VALUE);
 
     static Body tooLarge(long limit) {
@@ -31,8 +33,14 @@ public final class Request {
     }
   }
 
-  Request(String method, String path, Map<String, String> pathParams, Map<String, String> query, HttpFields headers,
-      String requestId, Body body) {
+  Request(
+      String method,
+      String path,
+      Map<String, String> pathParams,
+      Map<String, String> query,
+      HttpFields headers,
+      String requestId,
+      Body body) {
     this.method = method;
     this.path = path;
     this.pathParams = Map.copyOf(pathParams);
@@ -91,6 +99,8 @@ public final class Request {
 
   /** The body was larger than the limit. */
   public static final class BodyTooLarge extends IOException {
+    private static final long serialVersionUID = 1L;
+
     public BodyTooLarge(long maxBytes) {
       super("body is larger than " + maxBytes + " bytes");
     }
@@ -98,12 +108,20 @@ public final class Request {
 
   /** A query or path that cannot be decoded (a malformed %-escape); answered 400. */
   static final class Malformed extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
     Malformed(String message) {
       super(message);
     }
+
+    /** What is malformed; never null. */
+    @Override
+    public String getMessage() {
+      return Objects.requireNonNull(super.getMessage());
+    }
   }
 
-  static Map<String, String> parseQuery(String raw) {
+  static Map<String, String> parseQuery(@Nullable String raw) {
     Map<String, String> out = new LinkedHashMap<>();
     if (raw == null || raw.isEmpty()) return out;
     for (String pair : raw.split("&")) {

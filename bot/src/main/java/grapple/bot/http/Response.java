@@ -8,7 +8,8 @@ import java.util.Map;
 /** What a handler answers: a status, a content type, a body and extra headers. */
 public record Response(int status, String contentType, byte[] body, Map<String, String> headers) {
   public static Response json(int status, JsonNode body) {
-    return new Response(status, "application/json", Json.write(body).getBytes(StandardCharsets.UTF_8), Map.of());
+    return new Response(
+        status, "application/json", Json.write(body).getBytes(StandardCharsets.UTF_8), Map.of());
   }
 
   /** {@code {"ok":false,"error":...}}, the webhook listener's error shape. */

@@ -40,7 +40,10 @@ public final class Router {
   record Match(Optional<Route> route, Map<String, String> params, Set<String> allowed) {}
 
   public Router add(String method, String pattern, Handler handler) {
-    return addAsync(method, pattern, DEFAULT_MAX_BODY_BYTES,
+    return addAsync(
+        method,
+        pattern,
+        DEFAULT_MAX_BODY_BYTES,
         request -> CompletableFuture.completedFuture(handler.handle(request)));
   }
 
@@ -56,7 +59,8 @@ public final class Router {
     for (Route route : routes) {
       Optional<Map<String, String>> params = bind(route.segments(), path);
       if (params.isEmpty()) continue;
-      if (route.method().equals(method)) return new Match(Optional.of(route), params.get(), allowed);
+      if (route.method().equals(method))
+        return new Match(Optional.of(route), params.get(), allowed);
       allowed.add(route.method());
     }
     return new Match(Optional.empty(), Map.of(), allowed);
@@ -71,7 +75,8 @@ public final class Router {
       String segment = path.get(i);
       if (p.startsWith("{") && p.endsWith("}")) {
         if (segment.isEmpty()) return Optional.empty();
-        params.put(p.substring(1, p.length() - 1), Request.decode(segment.replace("+", "%2B"), "path"));
+        params.put(
+            p.substring(1, p.length() - 1), Request.decode(segment.replace("+", "%2B"), "path"));
       } else if (!p.equals(segment)) {
         return Optional.empty();
       }
@@ -80,8 +85,8 @@ public final class Router {
   }
 
   /**
-   * The segments between slashes, empty ones included: {@code /webhook//x} is not
-   * {@code /webhook/x}. One trailing slash is ignored.
+   * The segments between slashes, empty ones included: {@code /webhook//x} is not {@code
+   * /webhook/x}. One trailing slash is ignored.
    */
   static List<String> segments(String path) {
     String trimmed = path.startsWith("/") ? path.substring(1) : path;

@@ -13,9 +13,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Closes connections whose request line and headers take longer than {@code timeout} to arrive.
- * Jetty reads headers without holding a thread, so a slow sender costs a socket, not a thread;
- * this bounds how long it can keep even that socket (the idle timeout alone does not, since one
- * byte a second keeps a connection from being idle).
+ * Jetty reads headers without holding a thread, so a slow sender costs a socket, not a thread; this
+ * bounds how long it can keep even that socket (the idle timeout alone does not, since one byte a
+ * second keeps a connection from being idle).
  */
 final class SlowHeaders implements Connection.Listener {
   private static final Logger log = LoggerFactory.getLogger(SlowHeaders.class);
@@ -27,7 +27,9 @@ final class SlowHeaders implements Connection.Listener {
   private final Scheduler scheduler;
   private volatile boolean stopped;
 
-  /** When the current request head started to arrive, and how many requests the connection had then. */
+  /**
+   * When the current request head started to arrive, and how many requests the connection had then.
+   */
   private static final class Head {
     long sinceNanos;
     long messages = -1;
@@ -84,7 +86,9 @@ final class SlowHeaders implements Connection.Listener {
       return;
     }
     if (now - head.sinceNanos < timeoutNanos) return;
-    log.info("{}: closed a connection from {} that sent its request headers too slowly", listener,
+    log.info(
+        "{}: closed a connection from {} that sent its request headers too slowly",
+        listener,
         connection.getEndPoint().getRemoteSocketAddress());
     receiving.remove(connection);
     connection.getEndPoint().close();

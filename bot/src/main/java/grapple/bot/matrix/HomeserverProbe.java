@@ -27,7 +27,9 @@ final class HomeserverProbe {
   private final HttpUrl base;
   private final OkHttpClient http;
 
-  /** {@code http}'s timeouts bound each check: a TLS handshake with a plain-http server never ends. */
+  /**
+   * {@code http}'s timeouts bound each check: a TLS handshake with a plain-http server never ends.
+   */
   HomeserverProbe(String baseUrl, OkHttpClient http) {
     this.url = baseUrl;
     this.base = HttpUrl.get(baseUrl);
@@ -35,8 +37,13 @@ final class HomeserverProbe {
   }
 
   static HomeserverProbe of(String baseUrl) {
-    return new HomeserverProbe(baseUrl, MatrixClient.defaultHttp().newBuilder()
-        .connectTimeout(TIMEOUT).readTimeout(TIMEOUT).build());
+    return new HomeserverProbe(
+        baseUrl,
+        MatrixClient.defaultHttp()
+            .newBuilder()
+            .connectTimeout(TIMEOUT)
+            .readTimeout(TIMEOUT)
+            .build());
   }
 
   /**
@@ -46,25 +53,42 @@ final class HomeserverProbe {
   void check() throws IOException, LoginFailed {
     try (Response response = http.newCall(get(base)).execute()) {
       int status = response.code();
-      if (status == 429 || status >= 500) throw new IOException("GET /" + VERSIONS + " answered " + status);
+      if (status == 429 || status >= 500)
+        throw new IOException("GET /" + VERSIONS + " answered " + status);
       if (response.isSuccessful() && listsVersions(response.body())) return;
-      throw new LoginFailed(url + " does not look like a Matrix homeserver (GET /" + VERSIONS + " answered "
-          + status + (response.isSuccessful() ? " without a list of versions" : "") + ")" + pathHint());
+      throw new LoginFailed(
+          url
+              + " does not look like a Matrix homeserver (GET /"
+              + VERSIONS
+              + " answered "
+              + status
+              + (response.isSuccessful() ? " without a list of versions" : "")
+              + ")"
+              + pathHint());
     } catch (SSLException | SocketTimeoutException e) {
       HttpUrl plain = base.newBuilder().scheme("http").port(base.port()).build();
       if (base.isHttps() && answers(plain)) {
-        throw new LoginFailed("the homeserver at " + origin(base) + " does not speak TLS: it answers plain HTTP"
-            + " (try " + origin(plain) + ")");
+        throw new LoginFailed(
+            "the homeserver at "
+                + origin(base)
+                + " does not speak TLS: it answers plain HTTP"
+                + " (try "
+                + origin(plain)
+                + ")");
       }
       if (e instanceof SSLHandshakeException) {
-        throw new LoginFailed("the TLS handshake with " + origin(base) + " failed: " + e.getMessage());
+        throw new LoginFailed(
+            "the TLS handshake with " + origin(base) + " failed: " + e.getMessage());
       }
       throw e;
     }
   }
 
   private static Request get(HttpUrl base) {
-    return new Request.Builder().url(base.newBuilder().addPathSegments(VERSIONS).build()).get().build();
+    return new Request.Builder()
+        .url(base.newBuilder().addPathSegments(VERSIONS).build())
+        .get()
+        .build();
   }
 
   private static boolean listsVersions(ResponseBody body) {
@@ -78,7 +102,8 @@ final class HomeserverProbe {
 
   /** Whether {@code url} answers at all. */
   private boolean answers(HttpUrl url) {
-    try (Response ignored = http.newCall(get(url)).execute()) {
+    try {
+      http.newCall(get(url)).execute().close();
       return true;
     } catch (IOException e) {
       return false; // Nothing answers plain HTTP either: the TLS failure stands as it was.
@@ -88,7 +113,9 @@ final class HomeserverProbe {
   /** Names the URL's path when it has one: the usual mistake is a URL copied with /_matrix/... */
   private String pathHint() {
     if (base.encodedPath().equals("/")) return "";
-    return "; homeserver.url has the path " + base.encodedPath() + ": give the homeserver's base URL, e.g. "
+    return "; homeserver.url has the path "
+        + base.encodedPath()
+        + ": give the homeserver's base URL, e.g. "
         + origin(base);
   }
 

@@ -1,11 +1,11 @@
 package grapple.bot.matrix;
 
-import grapple.bot.room.MatrixException;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.room.MatrixException;
 import grapple.state.Json;
 import java.io.IOException;
 import java.time.Duration;
@@ -17,23 +17,29 @@ import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
 import okhttp3.ResponseBody;
+import org.jspecify.annotations.Nullable;
 
 /** The client-server API calls Grapple makes, one method each, on OkHttp and Jackson. */
 public final class MatrixClient {
   private static final MediaType JSON = MediaType.get("application/json");
   private static final Duration SYNC_GRACE = Duration.ofSeconds(30);
+
   /**
    * Reads the homeserver's answers. A room member can send an event nested thousands deep (events
    * may be 64 KiB); the sync batch carrying it must still parse (Jackson builds trees without
    * recursion), and the sync loop then skips that one event.
    */
-  private static final ObjectMapper READER = new ObjectMapper(JsonFactory.builder()
-      .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(1_000_000).build()).build());
+  private static final ObjectMapper READER =
+      new ObjectMapper(
+          JsonFactory.builder()
+              .streamReadConstraints(
+                  StreamReadConstraints.builder().maxNestingDepth(1_000_000).build())
+              .build());
 
   private final HttpUrl base;
   private final OkHttpClient http;
   private volatile String accessToken;
-  private volatile okhttp3.Call currentSync;
+  private volatile okhttp3.@Nullable Call currentSync;
 
   public MatrixClient(String baseUrl, String accessToken, OkHttpClient http) {
     this.base = HttpUrl.get(baseUrl);
@@ -64,8 +70,11 @@ public final class MatrixClient {
 
   /** Logs in with a password; returns the new access token. */
   public String login(String userId, String password) throws IOException {
-    ObjectNode body = Json.object().put("type", "m.login.password").put("password", password)
-        .put("initial_device_display_name", "Grapple");
+    ObjectNode body =
+        Json.object()
+            .put("type", "m.login.password")
+            .put("password", password)
+            .put("initial_device_display_name", "Grapple");
     body.putObject("identifier").put("type", "m.id.user").put("user", userId);
     return call(post("login", body, false)).path("access_token").asText();
   }
@@ -75,9 +84,12 @@ public final class MatrixClient {
   }
 
   /** {@code fullState} asks for every joined room's whole state even with a {@code since} token. */
-  public JsonNode sync(String since, String filterId, Duration timeout, boolean fullState) throws IOException {
-    HttpUrl.Builder url = url("sync").addQueryParameter("filter", filterId)
-        .addQueryParameter("timeout", Long.toString(timeout.toMillis()));
+  public JsonNode sync(@Nullable String since, String filterId, Duration timeout, boolean fullState)
+      throws IOException {
+    HttpUrl.Builder url =
+        url("sync")
+            .addQueryParameter("filter", filterId)
+            .addQueryParameter("timeout", Long.toString(timeout.toMillis()));
     if (since != null) url.addQueryParameter("since", since);
     if (fullState && since != null) url.addQueryParameter("full_state", "true");
     OkHttpClient longPoll = http.newBuilder().readTimeout(timeout.plus(SYNC_GRACE)).build();
@@ -97,14 +109,22 @@ public final class MatrixClient {
   }
 
   /** Sends a room event with a transaction id; a resend with the same id is not posted twice. */
-  public String send(String roomId, String eventType, String txnId, ObjectNode content) throws IOException {
+  public String send(String roomId, String eventType, String txnId, ObjectNode content)
+      throws IOException {
     HttpUrl url = segments("rooms", roomId, "send", eventType, txnId);
     return call(http, authed(url).put(body(content)).build()).path("event_id").asText();
   }
 
-  public String putState(String roomId, String eventType, String stateKey, ObjectNode content) throws IOException {
+  public String putState(String roomId, String eventType, String stateKey, ObjectNode content)
+      throws IOException {
     HttpUrl url = segments("rooms", roomId, "state", eventType, stateKey);
     return call(http, authed(url).put(body(content)).build()).path("event_id").asText();
+  }
+
+  public void redact(String roomId, String eventId, String reason, String txnId)
+      throws IOException {
+    HttpUrl url = segments("rooms", roomId, "redact", eventId, txnId);
+    call(http, authed(url).put(body(Json.object().put("reason", reason))).build());
   }
 
   public void join(String roomId) throws IOException {
@@ -112,12 +132,20 @@ public final class MatrixClient {
   }
 
   public void leave(String roomId, String reason) throws IOException {
-    call(http, authed(segments("rooms", roomId, "leave")).post(body(Json.object().put("reason", reason))).build());
+    call(
+        http,
+        authed(segments("rooms", roomId, "leave"))
+            .post(body(Json.object().put("reason", reason)))
+            .build());
   }
 
   /** Creates a private room flagged as direct with {@code userId} invited; returns its id. */
   public String createDirectRoom(String userId, String name) throws IOException {
-    ObjectNode body = Json.object().put("preset", "trusted_private_chat").put("is_direct", true).put("name", name);
+    ObjectNode body =
+        Json.object()
+            .put("preset", "trusted_private_chat")
+            .put("is_direct", true)
+            .put("name", name);
     body.putArray("invite").add(userId);
     return call(post("createRoom", body, true)).path("room_id").asText();
   }
@@ -132,7 +160,8 @@ public final class MatrixClient {
   }
 
   private Request post(String path, ObjectNode content, boolean auth) {
-    Request.Builder b = auth ? authed(url(path).build()) : new Request.Builder().url(url(path).build());
+    Request.Builder b =
+        auth ? authed(url(path).build()) : new Request.Builder().url(url(path).build());
     return b.post(body(content)).build();
   }
 
@@ -156,13 +185,17 @@ public final class MatrixClient {
   private static MatrixException error(Response response, String text) {
     JsonNode body = parseOrEmpty(text);
     Duration retryAfter = null;
-    if (body.has("retry_after_ms")) retryAfter = Duration.ofMillis(body.get("retry_after_ms").asLong());
+    if (body.has("retry_after_ms"))
+      retryAfter = Duration.ofMillis(body.get("retry_after_ms").asLong());
     String header = response.header("Retry-After");
     if (retryAfter == null && header != null && header.matches("\\d+")) {
       retryAfter = Duration.ofSeconds(Long.parseLong(header));
     }
-    return new MatrixException(response.code(), body.path("errcode").asText("M_UNKNOWN"),
-        body.path("error").asText(response.message()), retryAfter);
+    return new MatrixException(
+        response.code(),
+        body.path("errcode").asText("M_UNKNOWN"),
+        body.path("error").asText(response.message()),
+        retryAfter);
   }
 
   private static JsonNode parseOrEmpty(String text) {

@@ -1,19 +1,19 @@
 package grapple.bot.matrix;
 
-import grapple.bot.room.MatrixException;
-import grapple.bot.room.Backoff;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import grapple.bot.room.RoomEvents;
-import grapple.bot.room.LoginFailed;
-import grapple.bot.room.RoomGateway;
 import grapple.bot.config.Config;
-import grapple.bot.matrix.DirectRoomStore;
+import grapple.bot.room.Backoff;
+import grapple.bot.room.LoginFailed;
+import grapple.bot.room.MatrixException;
+import grapple.bot.room.RoomEvents;
+import grapple.bot.room.RoomGateway;
 import grapple.state.KeyValueStore;
-import grapple.bot.matrix.SyncStore;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,8 +28,8 @@ public final class MatrixGateway implements RoomGateway {
   private final Config.Bot bot;
   private final Stores stores;
   private volatile List<String> stateTypes = List.of();
-  private volatile SyncLoop syncLoop;
-  private volatile Thread syncThread;
+  private volatile @Nullable SyncLoop syncLoop;
+  private volatile @Nullable Thread syncThread;
   private volatile boolean stopped;
 
   /** The SQLite stores the gateway keeps its position, token and DM rooms in. */
@@ -38,9 +38,11 @@ public final class MatrixGateway implements RoomGateway {
   public MatrixGateway(Config config, Stores stores) {
     this.bot = config.bot();
     this.stores = stores;
-    String token = bot.accessToken() != null ? bot.accessToken() : stores.kv().get(TOKEN_KEY).orElse("");
-    this.client = new MatrixClient(config.homeserver().url(), token, MatrixClient.defaultHttp());
-    this.homeserverUrl = config.homeserver().url();
+    String token =
+        bot.accessToken() != null ? bot.accessToken() : stores.kv().get(TOKEN_KEY).orElse("");
+    this.homeserverUrl =
+        Objects.requireNonNull(config.homeserver().url(), "homeserver.url"); // Not local mode.
+    this.client = new MatrixClient(homeserverUrl, token, MatrixClient.defaultHttp());
     this.probe = HomeserverProbe.of(homeserverUrl);
   }
 
@@ -78,15 +80,21 @@ public final class MatrixGateway implements RoomGateway {
       me = client.whoami();
     }
     if (!me.userId().equals(bot.userId())) {
-      throw new LoginFailed("bot.userId is " + bot.userId() + " but the access token belongs to " + me.userId()
-          + "; fix one of them");
+      throw new LoginFailed(
+          "bot.userId is "
+              + bot.userId()
+              + " but the access token belongs to "
+              + me.userId()
+              + "; fix one of them");
     }
     log.info("logged in to the homeserver as {} (device {})", me.userId(), me.deviceId());
     setDisplayName();
   }
 
   private void passwordLogin() throws IOException {
-    String token = client.login(bot.userId(), bot.password());
+    // The config requires bot.password when there is no access token.
+    String token =
+        client.login(bot.userId(), Objects.requireNonNull(bot.password(), "bot.password"));
     client.useAccessToken(token);
     stores.kv().put(TOKEN_KEY, token);
   }
@@ -102,14 +110,17 @@ public final class MatrixGateway implements RoomGateway {
 
   private static String describe(MatrixException e) {
     if (e.status() == 401) {
-      return "the homeserver refused bot.accessToken (" + e.errcode() + "); check the token or GRAPPLE_ACCESS_TOKEN";
+      return "the homeserver refused bot.accessToken ("
+          + e.errcode()
+          + "); check the token or GRAPPLE_ACCESS_TOKEN";
     }
     return "the homeserver refused the bot's login: " + e.getMessage();
   }
 
   private static void waitFor(Backoff backoff, Exception e) throws InterruptedException {
     Duration wait = backoff.next();
-    log.warn("homeserver unreachable at start ({}); retrying in {} ms", e.getMessage(), wait.toMillis());
+    log.warn(
+        "homeserver unreachable at start ({}); retrying in {} ms", e.getMessage(), wait.toMillis());
     Thread.sleep(wait.toMillis());
   }
 
@@ -125,12 +136,20 @@ public final class MatrixGateway implements RoomGateway {
   }
 
   @Override
-  public String send(String roomId, String eventType, ObjectNode content, String txnId) throws IOException {
+  public String send(String roomId, String eventType, ObjectNode content, String txnId)
+      throws IOException {
     return client.send(roomId, eventType, txnId, content);
   }
 
   @Override
-  public void putState(String roomId, String eventType, String stateKey, ObjectNode content) throws IOException {
+  public void redact(String roomId, String eventId, String reason, String txnId)
+      throws IOException {
+    client.redact(roomId, eventId, reason, txnId);
+  }
+
+  @Override
+  public void putState(String roomId, String eventType, String stateKey, ObjectNode content)
+      throws IOException {
     client.putState(roomId, eventType, stateKey, content);
   }
 
@@ -176,11 +195,13 @@ public final class MatrixGateway implements RoomGateway {
   @Override
   public void stop() {
     stopped = true;
-    if (syncLoop == null) return;
-    syncLoop.stop();
-    syncThread.interrupt();
+    SyncLoop loop = syncLoop;
+    Thread thread = syncThread;
+    if (loop == null || thread == null) return;
+    loop.stop();
+    thread.interrupt();
     try {
-      syncThread.join(5_000);
+      thread.join(5_000);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

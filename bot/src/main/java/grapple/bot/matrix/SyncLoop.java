@@ -1,18 +1,16 @@
 package grapple.bot.matrix;
 
-import grapple.bot.room.MatrixException;
-import grapple.bot.room.Backoff;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.room.Backoff;
+import grapple.bot.room.MatrixException;
 import grapple.bot.room.RoomEvent;
 import grapple.bot.room.RoomEvents;
 import grapple.state.Fatal;
 import grapple.state.Json;
-import grapple.bot.matrix.SyncStore;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -38,7 +36,12 @@ final class SyncLoop implements Runnable {
   private volatile boolean running = true;
   private long prunedAtNanos;
 
-  SyncLoop(MatrixClient client, SyncStore store, String botUserId, List<String> stateTypes, RoomEvents events,
+  SyncLoop(
+      MatrixClient client,
+      SyncStore store,
+      String botUserId,
+      List<String> stateTypes,
+      RoomEvents events,
       Runnable onLoaded) {
     this.client = client;
     this.store = store;
@@ -87,7 +90,10 @@ final class SyncLoop implements Runnable {
     }
   }
 
-  /** Forgets old handled event ids after the first batch of a run, then hourly: the table stays small. */
+  /**
+   * Forgets old handled event ids after the first batch of a run, then hourly: the table stays
+   * small.
+   */
   private void pruneNowAndThen() {
     long now = System.nanoTime();
     if (prunedAtNanos != 0 && now - prunedAtNanos < PRUNE_EVERY.toNanos()) return;
@@ -97,7 +103,10 @@ final class SyncLoop implements Runnable {
 
   private void pause(Exception e) {
     if (!running) return;
-    Duration wait = e instanceof MatrixException m && m.retryAfter().isPresent() ? m.retryAfter().get() : backoff.next();
+    Duration wait =
+        e instanceof MatrixException m && m.retryAfter().isPresent()
+            ? m.retryAfter().get()
+            : backoff.next();
     log.warn("sync failed ({}); retrying in {} ms", e.getMessage(), wait.toMillis());
     try {
       Thread.sleep(wait.toMillis());
@@ -114,25 +123,25 @@ final class SyncLoop implements Runnable {
   private List<String> process(JsonNode batch, boolean initial, boolean firstOfRun) {
     List<String> handled = new ArrayList<>();
     JsonNode rooms = batch.path("rooms");
-    for (Iterator<Map.Entry<String, JsonNode>> it = rooms.path("join").fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> room = it.next();
+    for (Map.Entry<String, JsonNode> room : rooms.path("join").properties()) {
       joinedRoom(room.getKey(), room.getValue(), initial, firstOfRun, handled);
     }
-    for (Iterator<Map.Entry<String, JsonNode>> it = rooms.path("invite").fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> room = it.next();
+    for (Map.Entry<String, JsonNode> room : rooms.path("invite").properties()) {
       invitedRoom(room.getKey(), room.getValue());
     }
     return handled;
   }
 
   /**
-   * A joined room's state then timeline. Its state section is loaded state ({@code initial}) only in
-   * the run's first batch; later, it is news: a room just joined, or the state in a gap of a
+   * A joined room's state then timeline. Its state section is loaded state ({@code initial}) only
+   * in the run's first batch; later, it is news: a room just joined, or the state in a gap of a
    * limited timeline.
    */
-  private void joinedRoom(String roomId, JsonNode room, boolean initial, boolean firstOfRun, List<String> handled) {
+  private void joinedRoom(
+      String roomId, JsonNode room, boolean initial, boolean firstOfRun, List<String> handled) {
     for (JsonNode e : room.path("state").path("events")) {
-      if (e.has("state_key")) deliver(roomId, e, () -> events.onEvent(state(roomId, e), firstOfRun));
+      if (e.has("state_key"))
+        deliver(roomId, e, () -> events.onEvent(state(roomId, e), firstOfRun));
     }
     for (JsonNode e : room.path("timeline").path("events")) {
       String eventId = e.path("event_id").asText();
@@ -147,7 +156,8 @@ final class SyncLoop implements Runnable {
       events.onEvent(state(roomId, e), initial);
     } else if (e.path("type").asText().equals("m.room.message")) {
       boolean old = initial || e.path("origin_server_ts").asLong() < startedAtMillis;
-      events.onEvent(new RoomEvent.Message(roomId, eventId, e.path("sender").asText(), content(e)), old);
+      events.onEvent(
+          new RoomEvent.Message(roomId, eventId, e.path("sender").asText(), content(e)), old);
     }
   }
 
@@ -159,29 +169,44 @@ final class SyncLoop implements Runnable {
   private void deliver(String roomId, JsonNode e, Runnable handle) {
     try {
       if (Json.depth(e.path("content")) > Json.MAX_DEPTH) {
-        log.warn("room {}: ignored event {} from {}: its content is nested deeper than {} levels", roomId,
-            e.path("event_id").asText(), e.path("sender").asText(), Json.MAX_DEPTH);
+        log.warn(
+            "room {}: ignored event {} from {}: its content is nested deeper than {} levels",
+            roomId,
+            e.path("event_id").asText(),
+            e.path("sender").asText(),
+            Json.MAX_DEPTH);
         return;
       }
       handle.run();
     } catch (Throwable failure) {
       Fatal.haltIfFatal(failure);
-      log.error("room {}: handling event {} ({}) failed; skipped", roomId, e.path("event_id").asText(),
-          e.path("type").asText(), failure);
+      log.error(
+          "room {}: handling event {} ({}) failed; skipped",
+          roomId,
+          e.path("event_id").asText(),
+          e.path("type").asText(),
+          failure);
     }
   }
 
   private void invitedRoom(String roomId, JsonNode room) {
     for (JsonNode e : room.path("invite_state").path("events")) {
-      boolean forBot = e.path("type").asText().equals("m.room.member") && e.path("state_key").asText().equals(botUserId)
-          && e.path("content").path("membership").asText().equals("invite");
+      boolean forBot =
+          e.path("type").asText().equals("m.room.member")
+              && e.path("state_key").asText().equals(botUserId)
+              && e.path("content").path("membership").asText().equals("invite");
       if (forBot) events.onEvent(new RoomEvent.Invite(roomId, e.path("sender").asText()), false);
     }
   }
 
   private static RoomEvent.State state(String roomId, JsonNode e) {
-    return new RoomEvent.State(roomId, e.path("event_id").asText(), e.path("sender").asText(), e.path("type").asText(),
-        e.path("state_key").asText(), content(e));
+    return new RoomEvent.State(
+        roomId,
+        e.path("event_id").asText(),
+        e.path("sender").asText(),
+        e.path("type").asText(),
+        e.path("state_key").asText(),
+        content(e));
   }
 
   private static ObjectNode content(JsonNode e) {

@@ -1,7 +1,7 @@
 package grapple.bot.matrix;
 
-import grapple.state.KeyValueStore;
 import grapple.state.Database;
+import grapple.state.KeyValueStore;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
@@ -28,40 +28,46 @@ public final class SyncStore {
   }
 
   public boolean processed(String eventId) {
-    return db.read(c -> {
-      try (PreparedStatement s = c.prepareStatement("SELECT 1 FROM processed_events WHERE event_id = ?")) {
-        s.setString(1, eventId);
-        ResultSet rs = s.executeQuery();
-        return rs.next();
-      }
-    });
+    return db.read(
+        c -> {
+          try (PreparedStatement s =
+              c.prepareStatement("SELECT 1 FROM processed_events WHERE event_id = ?")) {
+            s.setString(1, eventId);
+            ResultSet rs = s.executeQuery();
+            return rs.next();
+          }
+        });
   }
 
   /** Stores the next batch token with the events handled in this batch; waits for the commit. */
   public void commit(String nextBatch, Collection<String> handledEventIds) {
     long now = System.currentTimeMillis();
-    db.writeAndWait(c -> {
-      try (PreparedStatement s = c.prepareStatement(
-          "INSERT INTO processed_events (event_id, processed_at) VALUES (?, ?) ON CONFLICT (event_id) DO NOTHING")) {
-        for (String id : handledEventIds) {
-          s.setString(1, id);
-          s.setLong(2, now);
-          s.addBatch();
-        }
-        s.executeBatch();
-      }
-      return KeyValueStore.put(c, SINCE_KEY, nextBatch);
-    });
+    db.writeAndWait(
+        c -> {
+          try (PreparedStatement s =
+              c.prepareStatement(
+                  "INSERT INTO processed_events (event_id, processed_at) VALUES (?, ?) ON CONFLICT (event_id) DO NOTHING")) {
+            for (String id : handledEventIds) {
+              s.setString(1, id);
+              s.setLong(2, now);
+              s.addBatch();
+            }
+            s.executeBatch();
+          }
+          return KeyValueStore.put(c, SINCE_KEY, nextBatch);
+        });
   }
 
   /** Forgets handled events older than a few days (a replay never reaches that far back). */
   public void prune() {
     long cutoff = System.currentTimeMillis() - KEEP_PROCESSED.toMillis();
-    db.write(c -> {
-      try (PreparedStatement s = c.prepareStatement("DELETE FROM processed_events WHERE processed_at < ?")) {
-        s.setLong(1, cutoff);
-        return s.executeUpdate();
-      }
-    });
+    db.write(
+        c -> {
+          try (PreparedStatement s =
+              c.prepareStatement("DELETE FROM processed_events WHERE processed_at < ?")) {
+            s.setLong(1, cutoff);
+            return s.executeUpdate();
+          }
+        });
   }
 }

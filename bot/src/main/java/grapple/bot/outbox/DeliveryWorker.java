@@ -1,9 +1,9 @@
 package grapple.bot.outbox;
 
-import grapple.bot.room.RoomGateway;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.room.Backoff;
 import grapple.bot.room.MatrixException;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.room.RoomGateway;
 import grapple.state.Fatal;
 import grapple.state.OutboxStore;
 import java.io.IOException;
@@ -13,34 +13,39 @@ import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Sends queued messages: one at a time per target (room or DM), several targets at once. A
- * transient failure (network, 5xx, 429) pauses every target together, for the homeserver's
- * {@code retry_after_ms} or a capped backoff, so an outage costs no busy loop; a permanent refusal
- * (other 4xx) is recorded and the target moves on.
+ * transient failure (network, 5xx, 429) pauses every target together, for the homeserver's {@code
+ * retry_after_ms} or a capped backoff, so an outage costs no busy loop; a permanent refusal (other
+ * 4xx) is recorded and the target moves on.
  */
 final class DeliveryWorker implements AutoCloseable {
   static final String DM_PREFIX = "dm:";
+
   /**
    * Contents of queued messages kept in memory at most; beyond it a message waits as its row only
    * and is read back when its turn comes, so an outage's backlog does not grow the heap.
    */
   static final long MAX_RESIDENT_BYTES = 8L * 1024 * 1024;
+
   /** A send that fails with something other than an I/O or homeserver error is tried this often. */
   static final int MAX_UNEXPECTED_FAILURES = 3;
+
   private static final Logger log = LoggerFactory.getLogger(DeliveryWorker.class);
 
   /** Told when a message is settled: its event id, or why it failed for good. */
   interface Settled {
-    void settled(long seq, String eventId, Throwable failure);
+    void settled(long seq, @Nullable String eventId, @Nullable Throwable failure);
   }
 
   private final OutboxStore store;
@@ -51,22 +56,32 @@ final class DeliveryWorker implements AutoCloseable {
   private final Map<String, Deque<OutboxStore.Entry>> queues = new HashMap<>();
   private final Set<String> active = new HashSet<>();
   private final AtomicInteger backlog = new AtomicInteger();
-  private final java.util.concurrent.atomic.AtomicLong resident = new java.util.concurrent.atomic.AtomicLong();
-  private final Map<Long, Integer> unexpectedFailures = new java.util.concurrent.ConcurrentHashMap<>();
+  private final java.util.concurrent.atomic.AtomicLong resident =
+      new java.util.concurrent.atomic.AtomicLong();
+  private final Map<Long, Integer> unexpectedFailures =
+      new java.util.concurrent.ConcurrentHashMap<>();
   private volatile long pausedUntilNanos = System.nanoTime();
   private volatile boolean closed;
 
-  DeliveryWorker(OutboxStore store, RoomGateway gateway, int concurrency, Duration maxRetryDelay, Settled settled) {
+  DeliveryWorker(
+      OutboxStore store,
+      RoomGateway gateway,
+      int concurrency,
+      Duration maxRetryDelay,
+      Settled settled) {
     this.store = store;
     this.gateway = gateway;
     this.settled = settled;
     this.backoff = new Backoff(maxRetryDelay);
     AtomicInteger n = new AtomicInteger();
-    this.executor = Executors.newScheduledThreadPool(concurrency, r -> {
-      Thread t = new Thread(r, "delivery-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
+    this.executor =
+        Executors.newScheduledThreadPool(
+            concurrency,
+            r -> {
+              Thread t = new Thread(r, "delivery-" + n.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
   }
 
   int backlog() {
@@ -122,18 +137,26 @@ final class DeliveryWorker implements AutoCloseable {
       Fatal.haltIfFatal(e);
       int failures = unexpectedFailures.merge(entry.seq(), 1, Integer::sum);
       if (failures < MAX_UNEXPECTED_FAILURES) {
-        log.error("outbox: #{} to {} failed unexpectedly; will retry", entry.seq(), describe(entry.target()), e);
+        log.error(
+            "outbox: #{} to {} failed unexpectedly; will retry",
+            entry.seq(),
+            describe(entry.target()),
+            e);
         return pause(entry, new IOException(e.toString(), e), null);
       }
-      log.error("outbox: #{} to {} failed {} times unexpectedly; recorded as failed, not retried", entry.seq(),
-          describe(entry.target()), failures, e);
+      log.error(
+          "outbox: #{} to {} failed {} times unexpectedly; recorded as failed, not retried",
+          entry.seq(),
+          describe(entry.target()),
+          failures,
+          e);
       unexpectedFailures.remove(entry.seq());
       recordFailed(entry, e);
       return true;
     }
   }
 
-  private synchronized OutboxStore.Entry peek(String target) {
+  private synchronized OutboxStore.@Nullable Entry peek(String target) {
     Deque<OutboxStore.Entry> queue = queues.get(target);
     if (queue != null && !queue.isEmpty()) return queue.peekFirst();
     queues.remove(target);
@@ -142,7 +165,7 @@ final class DeliveryWorker implements AutoCloseable {
   }
 
   private synchronized void settleHead(String target) {
-    OutboxStore.Entry settled = queues.get(target).pollFirst();
+    OutboxStore.Entry settled = Objects.requireNonNull(queues.get(target), target).pollFirst();
     if (settled != null && settled.content() != null) resident.addAndGet(-settled.size());
     backlog.decrementAndGet();
   }
@@ -172,29 +195,41 @@ final class DeliveryWorker implements AutoCloseable {
     return gateway.directRoom(target.substring(DM_PREFIX.length()));
   }
 
-  private boolean pause(OutboxStore.Entry entry, Exception why, Duration asked) {
+  private boolean pause(OutboxStore.Entry entry, Exception why, @Nullable Duration asked) {
     Duration wait = asked != null ? asked : backoff.next();
     pausedUntilNanos = Math.max(pausedUntilNanos, System.nanoTime() + wait.toNanos());
-    log.warn("outbox: #{} to {} not delivered ({}); retrying in {} ms, {} waiting",
-        entry.seq(), describe(entry.target()), why.getMessage(), wait.toMillis(), backlog.get());
+    log.warn(
+        "outbox: #{} to {} not delivered ({}); retrying in {} ms, {} waiting",
+        entry.seq(),
+        describe(entry.target()),
+        why.getMessage(),
+        wait.toMillis(),
+        backlog.get());
     return false;
   }
 
   private void refusedForGood(OutboxStore.Entry entry, MatrixException e) {
-    log.error("outbox: the homeserver refused #{} for {} for good ({}); recorded, not retried",
-        entry.seq(), describe(entry.target()), e.getMessage());
+    log.error(
+        "outbox: the homeserver refused #{} for {} for good ({}); recorded, not retried",
+        entry.seq(),
+        describe(entry.target()),
+        e.getMessage());
     recordFailed(entry, e);
   }
 
   private void recordFailed(OutboxStore.Entry entry, Throwable e) {
     // Recorded before anyone waiting is told, so what they then read includes it.
-    store.failed(entry.seq(), e instanceof MatrixException ? e.getMessage() : e.toString()).join();
+    store
+        .failed(entry.seq(), e instanceof MatrixException m ? m.getMessage() : e.toString())
+        .join();
     settled.settled(entry.seq(), null, e);
   }
 
   /** A target for logs: room ids as they are, DM targets by user. */
   private static String describe(String target) {
-    return target.startsWith(DM_PREFIX) ? "a DM to " + target.substring(DM_PREFIX.length()) : "room " + target;
+    return target.startsWith(DM_PREFIX)
+        ? "a DM to " + target.substring(DM_PREFIX.length())
+        : "room " + target;
   }
 
   @Override

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,14 +22,16 @@ import org.slf4j.LoggerFactory;
  * caller learns it is durable), then delivered in order per room by {@link DeliveryWorker}, with
  * the stored transaction id, until the homeserver accepts or refuses it for good.
  *
- * <p>Delivery runs on one instance only (the leader), which reads the outbox in seq order: what
- * any instance queued reaches it the same way. What this instance queued is handed over with its
+ * <p>Delivery runs on one instance only (the leader), which reads the outbox in seq order: what any
+ * instance queued reaches it the same way. What this instance queued is handed over with its
  * content, so the leader's own messages are not read back from the database.
  */
 public final class Outbox implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Outbox.class);
+
   /** Rows read from the outbox at a time. */
   private static final int READ_BATCH = 1_000;
+
   /** Messages held in the delivery queues at most; beyond it the rest wait in the database. */
   static final int MAX_QUEUED = 100_000;
 
@@ -37,14 +40,18 @@ public final class Outbox implements AutoCloseable {
   private final Map<Long, CompletableFuture<String>> waiting = new ConcurrentHashMap<>();
   private final AtomicLong delivered = new AtomicLong();
   private final AtomicLong refused = new AtomicLong();
+
   /** Guards {@link #handedOver}, {@link #horizon} and {@link #wanted}. */
   private final Object feed = new Object();
+
   /** Messages this instance queued, by seq, until the reader passes them; only while delivering. */
   private final Map<Long, OutboxStore.Entry> handedOver = new HashMap<>();
+
   /** The highest seq read from the outbox so far. */
   private long horizon;
+
   private boolean wanted;
-  private volatile Thread reader;
+  private volatile @Nullable Thread reader;
   private volatile boolean closed;
 
   public Outbox(OutboxStore store, RoomGateway gateway, int concurrency, Duration maxRetryDelay) {
@@ -52,7 +59,9 @@ public final class Outbox implements AutoCloseable {
     this.worker = new DeliveryWorker(store, gateway, concurrency, maxRetryDelay, this::settled);
   }
 
-  /** A queued message: durable once {@code queued} completes; {@code delivered} gives its event id. */
+  /**
+   * A queued message: durable once {@code queued} completes; {@code delivered} gives its event id.
+   */
   public record Posting(CompletableFuture<Void> queued, CompletableFuture<String> delivered) {}
 
   /**
@@ -83,7 +92,8 @@ public final class Outbox implements AutoCloseable {
 
   /** Queues a private message to {@code userId}, in the bot's direct room with them. */
   public Posting directMessage(String userId, ObjectNode content) {
-    return enqueue(new OutboxStore.Draft(DeliveryWorker.DM_PREFIX + userId, "m.room.message", content));
+    return enqueue(
+        new OutboxStore.Draft(DeliveryWorker.DM_PREFIX + userId, "m.room.message", content));
   }
 
   /**
@@ -96,16 +106,21 @@ public final class Outbox implements AutoCloseable {
 
   private Posting enqueue(OutboxStore.Draft draft) {
     CompletableFuture<String> delivered = new CompletableFuture<>();
-    CompletableFuture<Void> queued = store.enqueue(List.of(draft)).thenAccept(entries -> {
-      OutboxStore.Entry entry = entries.get(0);
-      // Only the instance that delivers can tell; elsewhere the caller's wait runs out.
-      if (delivering()) waiting.put(entry.seq(), delivered);
-      handOver(entry);
-    });
-    queued.exceptionally(e -> {
-      delivered.completeExceptionally(e);
-      return null;
-    });
+    CompletableFuture<Void> queued =
+        store
+            .enqueue(List.of(draft))
+            .thenAccept(
+                entries -> {
+                  OutboxStore.Entry entry = entries.get(0);
+                  // Only the instance that delivers can tell; elsewhere the caller's wait runs out.
+                  if (delivering()) waiting.put(entry.seq(), delivered);
+                  handOver(entry);
+                });
+    queued.exceptionally(
+        e -> {
+          delivered.completeExceptionally(e);
+          return null;
+        });
     return new Posting(queued, delivered);
   }
 
@@ -158,7 +173,8 @@ public final class Outbox implements AutoCloseable {
       after = horizon;
     }
     List<OutboxStore.Entry> rows = store.pendingAfter(after, READ_BATCH);
-    if (first && !rows.isEmpty()) log.info("outbox: delivering message(s) queued before this instance led");
+    if (first && !rows.isEmpty())
+      log.info("outbox: delivering message(s) queued before this instance led");
     for (OutboxStore.Entry row : rows) {
       OutboxStore.Entry entry;
       synchronized (feed) {
@@ -183,7 +199,7 @@ public final class Outbox implements AutoCloseable {
     }
   }
 
-  private void settled(long seq, String eventId, Throwable failure) {
+  private void settled(long seq, @Nullable String eventId, @Nullable Throwable failure) {
     (failure == null ? delivered : refused).incrementAndGet();
     CompletableFuture<String> future = waiting.remove(seq);
     if (future == null) return;

@@ -8,9 +8,9 @@ import java.util.Base64;
 import java.util.Optional;
 
 /**
- * Checks {@code Authorization}: {@code Bearer <secret or API key>}, or HTTP Basic with user
- * {@code apikey} and the key as password. Every known token is compared, in constant time, so
- * the answer's timing tells nothing about which one nearly matched.
+ * Checks {@code Authorization}: {@code Bearer <secret or API key>}, or HTTP Basic with user {@code
+ * apikey} and the key as password. Every known token is compared, in constant time, so the answer's
+ * timing tells nothing about which one nearly matched.
  */
 final class ApiAuth {
   private static final String BASIC_USER = "apikey";
@@ -21,15 +21,22 @@ final class ApiAuth {
   }
 
   Caller authenticate(Request request) {
-    String presented = token(request).orElseThrow(() -> new ApiException(ErrorCode.BAD_TOKEN,
-        "Missing credentials: send Authorization: Bearer <token>."));
+    String presented =
+        token(request)
+            .orElseThrow(
+                () ->
+                    new ApiException(
+                        ErrorCode.BAD_TOKEN,
+                        "Missing credentials: send Authorization: Bearer <token>."));
     byte[] given = presented.getBytes(StandardCharsets.UTF_8);
     Caller found = null;
-    if (settings.secret() != null && matches(given, settings.secret())) found = Caller.plainSecret();
+    if (settings.secret() != null && matches(given, settings.secret()))
+      found = Caller.plainSecret();
     for (Config.ApiKey key : settings.tokens()) {
       if (matches(given, key.token())) found = new Caller(key.name(), key.scopes(), key.rooms());
     }
-    if (found == null) throw new ApiException(ErrorCode.BAD_TOKEN, "The token is not valid for this bot.");
+    if (found == null)
+      throw new ApiException(ErrorCode.BAD_TOKEN, "The token is not valid for this bot.");
     return found;
   }
 
@@ -41,8 +48,10 @@ final class ApiAuth {
     Optional<String> header = request.header("Authorization").map(String::strip);
     if (header.isEmpty()) return Optional.empty();
     String value = header.get();
-    if (value.regionMatches(true, 0, "Bearer ", 0, 7)) return Optional.of(value.substring(7).strip());
-    if (value.regionMatches(true, 0, "Basic ", 0, 6)) return basicPassword(value.substring(6).strip());
+    if (value.regionMatches(true, 0, "Bearer ", 0, 7))
+      return Optional.of(value.substring(7).strip());
+    if (value.regionMatches(true, 0, "Basic ", 0, 6))
+      return basicPassword(value.substring(6).strip());
     return Optional.empty();
   }
 

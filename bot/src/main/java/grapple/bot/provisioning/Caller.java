@@ -2,12 +2,13 @@ package grapple.bot.provisioning;
 
 import java.util.List;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Who is calling: the plain secret (full access, hookshot's answers) or a named API key with its
  * scopes and room allow-list.
  */
-public record Caller(String keyName, Set<String> scopes, List<String> rooms) {
+public record Caller(@Nullable String keyName, Set<String> scopes, List<String> rooms) {
   public static final String READ = "connections:read";
   public static final String WRITE = "connections:write";
   public static final String ADMIN = "admin";
@@ -23,13 +24,15 @@ public record Caller(String keyName, Set<String> scopes, List<String> rooms) {
   /** Throws HS_FORBIDDEN_TOKEN unless the key has {@code scope} (or admin). */
   public void require(String scope) {
     if (scopes.contains(ADMIN) || scopes.contains(scope)) return;
-    throw new ApiException(ErrorCode.FORBIDDEN_TOKEN, "The API key '" + keyName + "' does not have the " + scope
-        + " scope.");
+    throw new ApiException(
+        ErrorCode.FORBIDDEN_TOKEN,
+        "The API key '" + keyName + "' does not have the " + scope + " scope.");
   }
 
   public void requireRoom(String roomId) {
     if (rooms.isEmpty() || rooms.contains(roomId)) return;
-    throw new ApiException(ErrorCode.FORBIDDEN_TOKEN, "The API key '" + keyName + "' may not be used for room "
-        + roomId + ".");
+    throw new ApiException(
+        ErrorCode.FORBIDDEN_TOKEN,
+        "The API key '" + keyName + "' may not be used for room " + roomId + ".");
   }
 }

@@ -6,11 +6,14 @@ import grapple.bot.ConnectionKind;
 import grapple.state.Connection;
 import grapple.state.Json;
 
-/** A connection as the API shows it: the seed's fields, in the seed's order, then Grapple's audit. */
+/**
+ * A connection as the API shows it: the seed's fields, in the seed's order, then Grapple's audit.
+ */
 final class ConnectionJson {
   /** One precision for every timestamp the API shows: UTC, milliseconds, as they are stored. */
   static final java.time.format.DateTimeFormatter TIME =
-      java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(java.time.ZoneOffset.UTC);
+      java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'")
+          .withZone(java.time.ZoneOffset.UTC);
 
   private ConnectionJson() {}
 
@@ -18,8 +21,13 @@ final class ConnectionJson {
   static ObjectNode withAudit(Active a, String botUserId) {
     Connection c = a.connection();
     ConnectionKind<?> kind = a.kind();
-    ObjectNode out = Json.object().put("type", kind.name()).put("eventType", kind.eventType()).put("id", c.id())
-        .put("service", kind.service()).put("botUserId", botUserId);
+    ObjectNode out =
+        Json.object()
+            .put("type", kind.name())
+            .put("eventType", kind.eventType())
+            .put("id", c.id())
+            .put("service", kind.service())
+            .put("botUserId", botUserId);
     out.set("config", c.config().deepCopy());
     out.put("createdBy", c.created().by()).put("createdAt", TIME.format(c.created().at()));
     if (c.created().key() != null) out.put("createdByKey", c.created().key());
@@ -29,7 +37,10 @@ final class ConnectionJson {
   }
 
   static ObjectNode type(ConnectionKind<?> kind, String botUserId) {
-    return Json.object().put("type", kind.name()).put("eventType", kind.eventType()).put("service", kind.service())
+    return Json.object()
+        .put("type", kind.name())
+        .put("eventType", kind.eventType())
+        .put("service", kind.service())
         .put("botUserId", botUserId);
   }
 }

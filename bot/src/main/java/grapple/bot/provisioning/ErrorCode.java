@@ -15,6 +15,8 @@ public enum ErrorCode {
   CONFLICT("HS_CONFLICTING_CONNECTION", 409),
   TOO_LARGE("HS_BAD_VALUE", 413),
   DISABLED_FEATURE("HS_DISABLED_FEATURE", 400),
+  /** The user must act first (log in to a forge, install its app); the message says what. */
+  ADDITIONAL_ACTION_REQUIRED("HS_ADDITIONAL_ACTION_REQUIRED", 400),
   UNKNOWN("HS_UNKNOWN", 500);
 
   private final String wire;

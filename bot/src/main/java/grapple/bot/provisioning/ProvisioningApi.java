@@ -19,43 +19,52 @@ import grapple.state.BadInput;
 import grapple.state.Json;
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The {@code /v1} provisioning API (hookshot's, which hookshot 7 removed): widgets and scripts list,
- * create, change and remove a room's connections through the same {@link Changes} as commands and
- * room state. A service adds its own routes under {@code /v1/<service>}; a service that is off (or
- * not built yet) answers HS_DISABLED_FEATURE on its routes and connection types, from here.
+ * The {@code /v1} provisioning API (hookshot's, which hookshot 7 removed): widgets and scripts
+ * list, create, change and remove a room's connections through the same {@link Changes} as commands
+ * and room state. A service adds its own routes under {@code /v1/<service>}; a service that is off
+ * (or not built yet) answers HS_DISABLED_FEATURE on its routes and connection types, from here.
  */
 public final class ProvisioningApi {
   private static final Logger log = LoggerFactory.getLogger(ProvisioningApi.class);
   static final long MAX_BODY_BYTES = Router.DEFAULT_MAX_BODY_BYTES;
 
   private final ApiAuth auth;
-  private final Doors doors;
-  private final RoomAccess access;
+  private final @Nullable Doors doors;
+  private final @Nullable RoomAccess access;
   private final List<ServiceInfo> known;
 
   /** What the API works on: the connections, how they change, and who may see and change them. */
-  public record Doors(Connections connections, Changes changes, RoomStates rooms, Permissions permissions) {}
+  public record Doors(
+      Connections connections, Changes changes, RoomStates rooms, Permissions permissions) {}
 
-  /** {@code known}: every service Grapple knows of, running or not. */
-  public ProvisioningApi(Config.Provisioning settings, Doors doors, List<ServiceInfo> known) {
+  /**
+   * {@code known}: every service Grapple knows of, running or not. {@code doors} is null only in an
+   * API built to list its routes (OpenApiConformanceTest), which serves no request.
+   */
+  public ProvisioningApi(
+      Config.Provisioning settings, @Nullable Doors doors, List<ServiceInfo> known) {
     this.auth = new ApiAuth(settings);
     this.doors = doors;
-    this.access = doors == null ? null
-        : new RoomAccess(doors.rooms(), doors.permissions(), doors.connections().botUserId());
+    this.access =
+        doors == null
+            ? null
+            : new RoomAccess(doors.rooms(), doors.permissions(), doors.connections().botUserId());
     this.known = List.copyOf(known);
   }
 
   /** The API's error body: {@code {"errcode": ..., "error": ...}}. */
   public static Response error(ErrorCode code, String message) {
-    return Response.json(code.status(), Json.object().put("errcode", code.wire()).put("error", message));
+    return Response.json(
+        code.status(), Json.object().put("errcode", code.wire()).put("error", message));
   }
 
   /** How the provisioning listener words routing errors and crashes. */
@@ -88,15 +97,19 @@ public final class ProvisioningApi {
     }
     for (ServiceInfo service : known) {
       for (String path : service.apiRoutes()) {
-        boolean served = routes.stream().anyMatch(x -> x.service().equals(service.name()) && x.path().equals(path));
-        if (!served) r.add("GET", "/v1/" + service.name() + path, guarded(disabled(service.name())));
+        boolean served =
+            routes.stream()
+                .anyMatch(x -> x.service().equals(service.name()) && x.path().equals(path));
+        if (!served)
+          r.add("GET", "/v1/" + service.name() + path, guarded(disabled(service.name())));
       }
     }
   }
 
   private static ApiHandler disabled(String service) {
     return (request, caller) -> {
-      throw new ApiException(ErrorCode.DISABLED_FEATURE, "The " + service + " service is not enabled on this bot.");
+      throw new ApiException(
+          ErrorCode.DISABLED_FEATURE, "The " + service + " service is not enabled on this bot.");
     };
   }
 
@@ -112,9 +125,18 @@ public final class ProvisioningApi {
       } catch (Changes.AlreadyExists e) {
         return error(ErrorCode.CONFLICT, e.getMessage());
       } catch (IOException | RuntimeException e) {
-        log.error("provisioning: {} {} failed (request {})", request.method(), request.path(), request.requestId(), e);
-        return error(ErrorCode.UNKNOWN, "Something went wrong (request " + request.requestId() + "); the bot's log"
-            + " has the details.");
+        log.error(
+            "provisioning: {} {} failed (request {})",
+            request.method(),
+            request.path(),
+            request.requestId(),
+            e);
+        return error(
+            ErrorCode.UNKNOWN,
+            "Something went wrong (request "
+                + request.requestId()
+                + "); the bot's log"
+                + " has the details.");
       }
     };
   }
@@ -125,7 +147,7 @@ public final class ProvisioningApi {
 
   private Response connectionTypes(Request request, Caller caller) {
     ObjectNode out = Json.object();
-    for (ConnectionKind<?> kind : doors.connections().kinds().all()) {
+    for (ConnectionKind<?> kind : doors().connections().kinds().all()) {
       out.set(kind.name(), ConnectionJson.type(kind, botUserId()));
     }
     return Response.json(200, out);
@@ -133,29 +155,37 @@ public final class ProvisioningApi {
 
   private Response list(Request request, Caller caller) {
     caller.require(Caller.READ);
-    String roomId = access.room(request, caller);
-    access.member(request, roomId);
+    String roomId = access().room(request, caller);
+    access().member(request, roomId);
     ArrayNode out = Json.MAPPER.createArrayNode();
-    for (Active a : doors.connections().inRoom(roomId)) out.add(ConnectionJson.withAudit(a, botUserId()));
+    for (Active a : doors().connections().inRoom(roomId))
+      out.add(ConnectionJson.withAudit(a, botUserId()));
     return Response.json(200, out);
   }
 
   private Response get(Request request, Caller caller) {
     caller.require(Caller.READ);
-    String roomId = access.room(request, caller);
-    access.member(request, roomId);
+    String roomId = access().room(request, caller);
+    access().member(request, roomId);
     return Response.json(200, ConnectionJson.withAudit(connection(request, roomId), botUserId()));
   }
 
   private Response create(Request request, Caller caller) throws IOException {
     caller.require(Caller.WRITE);
-    String roomId = access.room(request, caller);
-    String userId = access.member(request, roomId);
+    String roomId = access().room(request, caller);
+    String userId = access().member(request, roomId);
     ConnectionKind<?> kind = kindFor(request.pathParam("eventType"));
     ObjectNode body = body(request);
-    access.requireMayWrite(roomId, userId, kind);
-    Changes.Applied applied = doors.changes().create(roomId, kind, kind.stateKeyFor(body), body,
-        new Changes.Actor(userId, caller.keyName()));
+    access().requireMayWrite(roomId, userId, kind);
+    Changes.Applied applied =
+        doors()
+            .changes()
+            .create(
+                roomId,
+                kind,
+                kind.stateKeyFor(body),
+                body,
+                new Changes.Actor(userId, caller.keyName()));
     ObjectNode out = ConnectionJson.withAudit(applied.active(), botUserId());
     ObjectNode secrets = out.putObject("secrets");
     applied.active().live().secrets().forEach(secrets::put);
@@ -165,30 +195,30 @@ public final class ProvisioningApi {
 
   private Response update(Request request, Caller caller) throws IOException {
     caller.require(Caller.WRITE);
-    String roomId = access.room(request, caller);
-    String userId = access.member(request, roomId);
+    String roomId = access().room(request, caller);
+    String userId = access().member(request, roomId);
     Active existing = connection(request, roomId);
     ObjectNode merged = merge(existing.connection().config(), body(request));
-    access.requireMayWrite(roomId, userId, existing.kind());
-    Changes.Applied applied = doors.changes().update(existing, merged, new Changes.Actor(userId, caller.keyName()));
+    access().requireMayWrite(roomId, userId, existing.kind());
+    Changes.Applied applied =
+        doors().changes().update(existing, merged, new Changes.Actor(userId, caller.keyName()));
     return Response.json(200, ConnectionJson.withAudit(applied.active(), botUserId()));
   }
 
   private Response delete(Request request, Caller caller) throws IOException {
     caller.require(Caller.WRITE);
-    String roomId = access.room(request, caller);
-    String userId = access.member(request, roomId);
+    String roomId = access().room(request, caller);
+    String userId = access().member(request, roomId);
     Active existing = connection(request, roomId);
-    access.requireMayWrite(roomId, userId, existing.kind());
-    doors.changes().remove(existing, userId);
+    access().requireMayWrite(roomId, userId, existing.kind());
+    doors().changes().remove(existing, userId);
     return Response.json(200, Json.object().put("ok", true));
   }
 
   /** JSON merge patch (RFC 7396) at the top level: a key set to null is removed. */
   static ObjectNode merge(ObjectNode config, ObjectNode patch) {
     ObjectNode merged = config.deepCopy();
-    for (Iterator<Map.Entry<String, JsonNode>> it = patch.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> field = it.next();
+    for (Map.Entry<String, JsonNode> field : patch.properties()) {
       if (field.getValue().isNull()) {
         merged.remove(field.getKey());
       } else {
@@ -200,23 +230,42 @@ public final class ProvisioningApi {
 
   private Active connection(Request request, String roomId) {
     String id = request.pathParam("id");
-    return doors.connections().byId(id).filter(a -> a.roomId().equals(roomId)).orElseThrow(() ->
-        new ApiException(ErrorCode.NOT_FOUND, "No connection '" + id + "' in " + roomId + "."));
+    return doors()
+        .connections()
+        .byId(id)
+        .filter(a -> a.roomId().equals(roomId))
+        .orElseThrow(
+            () ->
+                new ApiException(
+                    ErrorCode.NOT_FOUND, "No connection '" + id + "' in " + roomId + "."));
   }
 
-  /** The kind of a state event type; a type of a service that is off says so rather than "unknown". */
+  /**
+   * The kind of a state event type; a type of a service that is off says so rather than "unknown".
+   */
   private ConnectionKind<?> kindFor(String eventType) {
-    Optional<ConnectionKind<?>> kind = doors.connections().kinds().byEventType(eventType);
+    Optional<ConnectionKind<?>> kind = doors().connections().kinds().byEventType(eventType);
     if (kind.isPresent()) return kind.get();
-    Optional<ServiceInfo> off = known.stream().filter(s -> s.eventTypes().contains(eventType)).findFirst();
+    Optional<ServiceInfo> off =
+        known.stream().filter(s -> s.eventTypes().contains(eventType)).findFirst();
     if (off.isPresent()) {
-      throw new ApiException(ErrorCode.DISABLED_FEATURE, "The " + off.get().name() + " service is not enabled on this bot.");
+      throw new ApiException(
+          ErrorCode.DISABLED_FEATURE,
+          "The " + off.get().name() + " service is not enabled on this bot.");
     }
     throw new ApiException(ErrorCode.NOT_FOUND, "Unknown connection type '" + eventType + "'.");
   }
 
+  private Doors doors() {
+    return Objects.requireNonNull(doors, "doors");
+  }
+
+  private RoomAccess access() {
+    return Objects.requireNonNull(access, "doors");
+  }
+
   private String botUserId() {
-    return doors.connections().botUserId();
+    return doors().connections().botUserId();
   }
 
   private static ObjectNode body(Request request) throws IOException {
@@ -224,10 +273,12 @@ public final class ProvisioningApi {
     try {
       bytes = request.body();
     } catch (Request.BodyTooLarge e) {
-      throw new ApiException(ErrorCode.TOO_LARGE, "The body is larger than " + MAX_BODY_BYTES + " bytes.");
+      throw new ApiException(
+          ErrorCode.TOO_LARGE, "The body is larger than " + MAX_BODY_BYTES + " bytes.");
     }
     if (bytes.length == 0) {
-      throw new ApiException(ErrorCode.BAD_VALUE, "The body is empty: send the connection's config as a JSON object.");
+      throw new ApiException(
+          ErrorCode.BAD_VALUE, "The body is empty: send the connection's config as a JSON object.");
     }
     JsonNode parsed;
     try {
@@ -236,13 +287,17 @@ public final class ProvisioningApi {
       throw new ApiException(ErrorCode.BAD_VALUE, "The body is not valid JSON: " + Json.problem(e));
     }
     if (parsed == null || !parsed.isObject()) {
-      throw new ApiException(ErrorCode.BAD_VALUE, "The body must be a JSON object (the connection's config).");
+      throw new ApiException(
+          ErrorCode.BAD_VALUE, "The body must be a JSON object (the connection's config).");
     }
     return (ObjectNode) parsed;
   }
 
   private static String location(String roomId, String id) {
-    return "/v1/" + java.net.URLEncoder.encode(roomId, java.nio.charset.StandardCharsets.UTF_8) + "/connections/" + id;
+    return "/v1/"
+        + java.net.URLEncoder.encode(roomId, java.nio.charset.StandardCharsets.UTF_8)
+        + "/connections/"
+        + id;
   }
 
   private static Response openApi() throws IOException {

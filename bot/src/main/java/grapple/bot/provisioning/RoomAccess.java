@@ -1,10 +1,10 @@
 package grapple.bot.provisioning;
 
 import grapple.bot.ConnectionKind;
+import grapple.bot.http.Request;
 import grapple.bot.room.RoomStates;
 import grapple.commands.PermissionLevel;
 import grapple.commands.Permissions;
-import grapple.bot.http.Request;
 import java.util.regex.Pattern;
 
 /** Who may see and change a room's connections: membership, config permission, power levels. */
@@ -26,7 +26,8 @@ final class RoomAccess {
   String room(Request request, Caller caller) {
     String roomId = request.pathParam("roomId");
     if (!ROOM_ID.matcher(roomId).matches()) {
-      throw new ApiException(ErrorCode.BAD_VALUE, "roomId must look like !opaque:server.name, was '" + roomId + "'");
+      throw new ApiException(
+          ErrorCode.BAD_VALUE, "roomId must look like !opaque:server.name, was '" + roomId + "'");
     }
     caller.requireRoom(roomId);
     if (!rooms.isJoined(roomId, botUserId)) {
@@ -39,10 +40,12 @@ final class RoomAccess {
   String member(Request request, String roomId) {
     String userId = request.query().get("userId");
     if (userId == null || userId.isEmpty()) {
-      throw new ApiException(ErrorCode.BAD_VALUE, "userId is required: add ?userId=@user:server to the URL.");
+      throw new ApiException(
+          ErrorCode.BAD_VALUE, "userId is required: add ?userId=@user:server to the URL.");
     }
     if (!USER_ID.matcher(userId).matches()) {
-      throw new ApiException(ErrorCode.BAD_VALUE, "userId must look like @user:server.name, was '" + userId + "'");
+      throw new ApiException(
+          ErrorCode.BAD_VALUE, "userId must look like @user:server.name, was '" + userId + "'");
     }
     if (!rooms.isJoined(roomId, userId)) {
       throw new ApiException(ErrorCode.NOT_IN_ROOM, userId + " is not joined to " + roomId + ".");
@@ -50,17 +53,29 @@ final class RoomAccess {
     return userId;
   }
 
-  /** Checks, in the contract's order, that the user and then the bot may write this type's state. */
+  /**
+   * Checks, in the contract's order, that the user and then the bot may write this type's state.
+   */
   void requireMayWrite(String roomId, String userId, ConnectionKind<?> type) {
     if (!permissions.allows(userId, roomId, type.service(), PermissionLevel.MANAGE_CONNECTIONS)) {
-      throw new ApiException(ErrorCode.FORBIDDEN_USER, userId + " may not manage " + type.service()
-          + " connections: that needs the manageConnections permission in Grapple's config.");
+      throw new ApiException(
+          ErrorCode.FORBIDDEN_USER,
+          userId
+              + " may not manage "
+              + type.service()
+              + " connections: that needs the manageConnections permission in Grapple's config.");
     }
-    rooms.whyMayNotSendState(roomId, userId, type.eventType()).ifPresent(why -> {
-      throw new ApiException(ErrorCode.FORBIDDEN_USER, why);
-    });
-    rooms.whyMayNotSendState(roomId, botUserId, type.eventType()).ifPresent(why -> {
-      throw new ApiException(ErrorCode.FORBIDDEN_BOT, "Grapple cannot write this: " + why);
-    });
+    rooms
+        .whyMayNotSendState(roomId, userId, type.eventType())
+        .ifPresent(
+            why -> {
+              throw new ApiException(ErrorCode.FORBIDDEN_USER, why);
+            });
+    rooms
+        .whyMayNotSendState(roomId, botUserId, type.eventType())
+        .ifPresent(
+            why -> {
+              throw new ApiException(ErrorCode.FORBIDDEN_BOT, "Grapple cannot write this: " + why);
+            });
   }
 }

@@ -3,7 +3,10 @@ package grapple.bot.room;
 import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
 
-/** Capped exponential backoff with jitter: about 0.5 s, 1 s, 2 s, ... up to {@code max}, each between half and all of its step. */
+/**
+ * Capped exponential backoff with jitter: about 0.5 s, 1 s, 2 s, ... up to {@code max}, each
+ * between half and all of its step.
+ */
 public final class Backoff {
   private static final Duration BASE = Duration.ofMillis(500);
   private final Duration max;

@@ -2,19 +2,29 @@ package grapple.bot.room;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /** The homeserver answered with an error: HTTP status, Matrix errcode, and any retry hint. */
 public final class MatrixException extends IOException {
+  private static final long serialVersionUID = 1L;
+
   private final int status;
   private final String errcode;
-  private final Duration retryAfter;
+  private final @Nullable Duration retryAfter;
 
-  public MatrixException(int status, String errcode, String error, Duration retryAfter) {
+  public MatrixException(int status, String errcode, String error, @Nullable Duration retryAfter) {
     super("HTTP " + status + " " + errcode + ": " + error);
     this.status = status;
     this.errcode = errcode;
     this.retryAfter = retryAfter;
+  }
+
+  /** Status, errcode and the homeserver's words; never null. */
+  @Override
+  public String getMessage() {
+    return Objects.requireNonNull(super.getMessage());
   }
 
   public int status() {

@@ -19,47 +19,97 @@ import org.commonmark.renderer.html.HtmlWriter;
 import org.jsoup.Jsoup;
 import org.jsoup.nodes.Document;
 import org.jsoup.safety.Safelist;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Builds Matrix message content: Markdown rendered to HTML, HTML cut down to what clients render.
- * Every {@code formatted_body} the bot writes follows one link policy: links may go to http,
- * https and mailto addresses (matrix.to is https), images may come from {@code mxc:} only;
- * anything else (javascript:, data:, relative links) is shown as its text.
+ * Every {@code formatted_body} the bot writes follows one link policy: links may go to http, https
+ * and mailto addresses (matrix.to is https), images may come from {@code mxc:} only; anything else
+ * (javascript:, data:, relative links) is shown as its text.
  */
 public final class Messages {
-  /** Synapse refuses events over 65,536 bytes; the rest of the event (ids, signatures) needs room. */
+  /**
+   * Synapse refuses events over 65,536 bytes; the rest of the event (ids, signatures) needs room.
+   */
   public static final int MAX_CONTENT_BYTES = 65_536 - 4_096;
+
   private static final String CUT_MARK = "… (cut: the message was too long)";
 
   private static final Parser MARKDOWN = Parser.builder().build();
-  private static final HtmlRenderer ESCAPING = HtmlRenderer.builder().escapeHtml(true)
-      .nodeRendererFactory(PolicedLinks::new).build();
-  private static final HtmlRenderer PASSING = HtmlRenderer.builder().nodeRendererFactory(PolicedLinks::new).build();
-  /** For templates whose link targets are placeholders until after rendering: see {@link #renderTemplate}. */
+  private static final HtmlRenderer ESCAPING =
+      HtmlRenderer.builder().escapeHtml(true).nodeRendererFactory(PolicedLinks::new).build();
+  private static final HtmlRenderer PASSING =
+      HtmlRenderer.builder().nodeRendererFactory(PolicedLinks::new).build();
+
+  /**
+   * For templates whose link targets are placeholders until after rendering: see {@link
+   * #renderTemplate}.
+   */
   private static final HtmlRenderer TEMPLATE = HtmlRenderer.builder().escapeHtml(true).build();
 
   /** The tags and attributes the Matrix spec suggests clients render (m.room.message, HTML). */
-  private static final Safelist MATRIX_HTML = new Safelist()
-      .addTags("font", "del", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "p", "a", "ul", "ol",
-          "sup", "sub", "li", "b", "i", "u", "strong", "em", "s", "code", "hr", "br", "div", "table",
-          "thead", "tbody", "tr", "th", "td", "caption", "pre", "span", "img", "details", "summary")
-      .addAttributes("font", "data-mx-bg-color", "data-mx-color", "color")
-      .addAttributes("span", "data-mx-bg-color", "data-mx-color", "data-mx-spoiler")
-      .addAttributes("a", "href", "target")
-      .addAttributes("img", "width", "height", "alt", "title", "src")
-      .addAttributes("ol", "start")
-      .addAttributes("code", "class")
-      .addProtocols("a", "href", "https", "http", "mailto")
-      .addProtocols("img", "src", "mxc")
-      .preserveRelativeLinks(false);
+  private static final Safelist MATRIX_HTML =
+      new Safelist()
+          .addTags(
+              "font",
+              "del",
+              "h1",
+              "h2",
+              "h3",
+              "h4",
+              "h5",
+              "h6",
+              "blockquote",
+              "p",
+              "a",
+              "ul",
+              "ol",
+              "sup",
+              "sub",
+              "li",
+              "b",
+              "i",
+              "u",
+              "strong",
+              "em",
+              "s",
+              "code",
+              "hr",
+              "br",
+              "div",
+              "table",
+              "thead",
+              "tbody",
+              "tr",
+              "th",
+              "td",
+              "caption",
+              "pre",
+              "span",
+              "img",
+              "details",
+              "summary")
+          .addAttributes("font", "data-mx-bg-color", "data-mx-color", "color")
+          .addAttributes("span", "data-mx-bg-color", "data-mx-color", "data-mx-spoiler")
+          .addAttributes("a", "href", "target")
+          .addAttributes("img", "width", "height", "alt", "title", "src")
+          .addAttributes("ol", "start")
+          .addAttributes("code", "class")
+          .addProtocols("a", "href", "https", "http", "mailto")
+          .addProtocols("img", "src", "mxc")
+          .preserveRelativeLinks(false);
 
   private Messages() {}
 
   /** An {@code m.notice} from Markdown the bot wrote (any HTML in it is shown as text). */
   public static ObjectNode notice(String markdown) {
     String source = cutSource(markdown);
-    ObjectNode content = Json.object().put("msgtype", "m.notice").put("body", source)
-        .put("format", "org.matrix.custom.html").put("formatted_body", renderEscapedMarkdown(source));
+    ObjectNode content =
+        Json.object()
+            .put("msgtype", "m.notice")
+            .put("body", source)
+            .put("format", "org.matrix.custom.html")
+            .put("formatted_body", renderEscapedMarkdown(source));
     return fitToLimit(content);
   }
 
@@ -70,24 +120,26 @@ public final class Messages {
     return content;
   }
 
-  /** Renders Markdown the bot or a room admin wrote (e.g. a template): raw HTML in it shows as text. */
+  /**
+   * Renders Markdown the bot or a room admin wrote (e.g. a template): raw HTML in it shows as text.
+   */
   public static String renderEscapedMarkdown(String markdown) {
     return ESCAPING.render(MARKDOWN.parse(markdown)).strip();
   }
 
   /**
-   * Renders a template whose values (link targets among them) are still placeholders: links are
-   * not policed here, so the caller must put the values in and then {@link #sanitize} the result,
-   * which applies the link policy to the real targets.
+   * Renders a template whose values (link targets among them) are still placeholders: links are not
+   * policed here, so the caller must put the values in and then {@link #sanitize} the result, which
+   * applies the link policy to the real targets.
    */
   public static String renderTemplate(String markdown) {
     return TEMPLATE.render(MARKDOWN.parse(markdown)).strip();
   }
 
   /**
-   * Renders user Markdown, keeping inline HTML, then sanitises the result. Without {@code <} in
-   * the source, CommonMark emits only tags Matrix allows (links policed by the renderer), so the
-   * costly HTML clean-up is skipped on that common path.
+   * Renders user Markdown, keeping inline HTML, then sanitises the result. Without {@code <} in the
+   * source, CommonMark emits only tags Matrix allows (links policed by the renderer), so the costly
+   * HTML clean-up is skipped on that common path.
    */
   public static String renderUserMarkdown(String markdown) {
     String html = PASSING.render(MARKDOWN.parse(markdown)).strip();
@@ -96,11 +148,11 @@ public final class Messages {
   }
 
   /**
-   * The HTML for {@code **name**: text} (just {@code text} when {@code name} is null), as
-   * {@link #renderUserMarkdown} gives it. Plain words, the common webhook message, are built
-   * directly: for them CommonMark's output is one paragraph of the escaped text.
+   * The HTML for {@code **name**: text} (just {@code text} when {@code name} is null), as {@link
+   * #renderUserMarkdown} gives it. Plain words, the common webhook message, are built directly: for
+   * them CommonMark's output is one paragraph of the escaped text.
    */
-  public static String renderNamedText(String name, String text) {
+  public static String renderNamedText(@Nullable String name, String text) {
     if (isPlainText(text) && (name == null || isPlainName(name))) {
       String strong = name == null ? "" : "<strong>" + escapeHtml(name) + "</strong>: ";
       return "<p>" + strong + escapeHtml(text) + "</p>";
@@ -113,11 +165,13 @@ public final class Messages {
 
   /**
    * True when CommonMark reads {@code text} as one paragraph of literal text: it starts with a
-   * letter (no list, heading or quote marker), ends without a space, and holds only letters,
-   * digits and punctuation that has no meaning inside a line.
+   * letter (no list, heading or quote marker), ends without a space, and holds only letters, digits
+   * and punctuation that has no meaning inside a line.
    */
   static boolean isPlainText(String text) {
-    if (text.isEmpty() || !Character.isLetter(text.charAt(0)) || text.charAt(text.length() - 1) == ' ') return false;
+    if (text.isEmpty()
+        || !Character.isLetter(text.charAt(0))
+        || text.charAt(text.length() - 1) == ' ') return false;
     for (int i = 0; i < text.length(); i++) {
       char c = text.charAt(i);
       if (!Character.isLetterOrDigit(c) && INERT_PUNCTUATION.indexOf(c) < 0) return false;
@@ -127,7 +181,8 @@ public final class Messages {
 
   /** A name that stays literal between {@code **}: letters, digits, inner spaces, '-' and '.'. */
   static boolean isPlainName(String name) {
-    if (name.isEmpty() || name.charAt(0) == ' ' || name.charAt(name.length() - 1) == ' ') return false;
+    if (name.isEmpty() || name.charAt(0) == ' ' || name.charAt(name.length() - 1) == ' ')
+      return false;
     for (int i = 0; i < name.length(); i++) {
       char c = name.charAt(i);
       if (!Character.isLetterOrDigit(c) && c != ' ' && c != '-' && c != '.') return false;
@@ -137,7 +192,10 @@ public final class Messages {
 
   /** CommonMark's text escaping: {@code & < > "}. */
   public static String escapeHtml(String text) {
-    if (text.indexOf('"') < 0 && text.indexOf('&') < 0 && text.indexOf('<') < 0 && text.indexOf('>') < 0) return text;
+    if (text.indexOf('"') < 0
+        && text.indexOf('&') < 0
+        && text.indexOf('<') < 0
+        && text.indexOf('>') < 0) return text;
     StringBuilder out = new StringBuilder(text.length() + 32);
     for (int i = 0; i < text.length(); i++) {
       char c = text.charAt(i);
@@ -152,7 +210,10 @@ public final class Messages {
     return out.toString();
   }
 
-  /** Keeps only the HTML Matrix clients render; scripts, styles, handlers and other links are dropped. */
+  /**
+   * Keeps only the HTML Matrix clients render; scripts, styles, handlers and other links are
+   * dropped.
+   */
   public static String sanitize(String html) {
     Document.OutputSettings out = new Document.OutputSettings().prettyPrint(false);
     return Jsoup.clean(html, "", MATRIX_HTML, out);
@@ -164,7 +225,9 @@ public final class Messages {
     return scheme.equals("http") || scheme.equals("https") || scheme.equals("mailto");
   }
 
-  /** True for an image source the bot may write: the homeserver's media repository ({@code mxc:}). */
+  /**
+   * True for an image source the bot may write: the homeserver's media repository ({@code mxc:}).
+   */
   static boolean allowedImage(String url) {
     return scheme(url).equals("mxc");
   }
@@ -276,7 +339,8 @@ public final class Messages {
         if (link.getTitle() != null) attrs.put("title", link.getTitle());
         html.tag("a", context.extendAttributes(link, "a", attrs));
       }
-      for (Node child = link.getFirstChild(); child != null; child = child.getNext()) context.render(child);
+      for (Node child = link.getFirstChild(); child != null; child = child.getNext())
+        context.render(child);
       if (allowed) html.tag("/a");
     }
 
@@ -297,11 +361,13 @@ public final class Messages {
     private static String altText(Node image) {
       StringBuilder out = new StringBuilder();
       java.util.ArrayDeque<Node> stack = new java.util.ArrayDeque<>();
-      for (Node child = image.getLastChild(); child != null; child = child.getPrevious()) stack.push(child);
+      for (Node child = image.getLastChild(); child != null; child = child.getPrevious())
+        stack.push(child);
       while (!stack.isEmpty()) {
         Node n = stack.pop();
         if (n instanceof Text t) out.append(t.getLiteral());
-        for (Node child = n.getLastChild(); child != null; child = child.getPrevious()) stack.push(child);
+        for (Node child = n.getLastChild(); child != null; child = child.getPrevious())
+          stack.push(child);
       }
       return out.toString();
     }

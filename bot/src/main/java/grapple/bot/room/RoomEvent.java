@@ -9,11 +9,18 @@ public sealed interface RoomEvent {
   String sender();
 
   /** A state event; {@code content} is {@code {}} when the state was emptied. */
-  record State(String roomId, String eventId, String sender, String eventType, String stateKey,
-      ObjectNode content) implements RoomEvent {}
+  record State(
+      String roomId,
+      String eventId,
+      String sender,
+      String eventType,
+      String stateKey,
+      ObjectNode content)
+      implements RoomEvent {}
 
   /** An {@code m.room.message}. */
-  record Message(String roomId, String eventId, String sender, ObjectNode content) implements RoomEvent {
+  record Message(String roomId, String eventId, String sender, ObjectNode content)
+      implements RoomEvent {
     public String body() {
       return content.path("body").asText("");
     }

@@ -11,12 +11,21 @@ public interface RoomGateway {
   String send(String roomId, String eventType, ObjectNode content, String txnId) throws IOException;
 
   /** Writes a state event as the bot. */
-  void putState(String roomId, String eventType, String stateKey, ObjectNode content) throws IOException;
+  void putState(String roomId, String eventType, String stateKey, ObjectNode content)
+      throws IOException;
 
   /** The one direct-message room with {@code userId}, created on first use. */
   String directRoom(String userId) throws IOException;
 
   void join(String roomId) throws IOException;
+
+  /**
+   * Redacts an event (e.g. a message that held a token), saying why; idempotent per transaction id.
+   */
+  default void redact(String roomId, String eventId, String reason, String txnId)
+      throws IOException {
+    throw new IOException("this gateway cannot redact");
+  }
 
   /** Leaves (or declines an invite to) a room, saying why. */
   void leave(String roomId, String reason) throws IOException;
@@ -25,8 +34,8 @@ public interface RoomGateway {
   default void follow(java.util.List<String> stateTypes) {}
 
   /**
-   * Makes sure the gateway can act as the bot (a homeserver checks the access token), waiting
-   * while it is unreachable; a refusal is fatal.
+   * Makes sure the gateway can act as the bot (a homeserver checks the access token), waiting while
+   * it is unreachable; a refusal is fatal.
    */
   default void connect() throws LoginFailed, InterruptedException {}
 

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What Grapple knows of each room's membership and power levels, kept current from room state;
@@ -18,8 +19,8 @@ public final class RoomStates implements RoomAuthority {
   private final Map<String, Room> rooms = new ConcurrentHashMap<>();
 
   private static final class Room {
-    JsonNode powerLevels;
-    String creator;
+    @Nullable JsonNode powerLevels;
+    @Nullable String creator;
     final Set<String> extraCreators = new HashSet<>();
     boolean creatorsOutrank;
     final Map<String, String> membership = new HashMap<>();
@@ -31,9 +32,12 @@ public final class RoomStates implements RoomAuthority {
     synchronized (room) {
       switch (e.eventType()) {
         case "m.room.power_levels" -> room.powerLevels = e.content();
-        case "m.room.member" -> room.membership.put(e.stateKey(), e.content().path("membership").asText("leave"));
+        case "m.room.member" ->
+            room.membership.put(e.stateKey(), e.content().path("membership").asText("leave"));
         case "m.room.create" -> applyCreate(room, e);
-        default -> { /* other state does not affect authority */ }
+        default -> {
+          /* other state does not affect authority */
+        }
       }
     }
   }
@@ -58,17 +62,43 @@ public final class RoomStates implements RoomAuthority {
     }
   }
 
+  /**
+   * True when {@code botUserId} and {@code userId} are the room's only members, joined, with nobody
+   * else invited or knocking (who could read a secret sent there later): their direct chat.
+   */
+  public boolean isDirectChat(String roomId, String botUserId, String userId) {
+    Room room = rooms.get(roomId);
+    if (room == null) return false;
+    synchronized (room) {
+      long members =
+          room.membership.values().stream()
+              .filter(m -> m.equals("join") || m.equals("invite") || m.equals("knock"))
+              .count();
+      return members == 2
+          && "join".equals(room.membership.get(botUserId))
+          && "join".equals(room.membership.get(userId));
+    }
+  }
+
   @Override
   public Optional<String> whyMayNotSendState(String roomId, String userId, String eventType) {
     Room room = rooms.get(roomId);
     if (room == null) return Optional.of("I don't know the room " + roomId + " (am I in it?)");
     synchronized (room) {
-      if (!"join".equals(room.membership.get(userId))) return Optional.of(userId + " is not in this room");
+      if (!"join".equals(room.membership.get(userId)))
+        return Optional.of(userId + " is not in this room");
       long have = level(room, userId);
       long need = stateLevel(room, eventType);
       if (have >= need) return Optional.empty();
-      return Optional.of(userId + "'s power level in this room is " + have + ", but changing " + eventType
-          + " needs " + need + ". A room admin can raise it in the room settings.");
+      return Optional.of(
+          userId
+              + "'s power level in this room is "
+              + have
+              + ", but changing "
+              + eventType
+              + " needs "
+              + need
+              + ". A room admin can raise it in the room settings.");
     }
   }
 

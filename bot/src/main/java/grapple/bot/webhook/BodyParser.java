@@ -18,18 +18,20 @@ import java.nio.charset.IllegalCharsetNameException;
 import java.nio.charset.StandardCharsets;
 import java.nio.charset.UnsupportedCharsetException;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Turns a webhook body into data by its content type (CONTRACT §6): JSON, form, text or XML.
- * Work and memory stay bounded by the body's size: JSON nests at most {@value Json#MAX_DEPTH} levels,
- * a JSON body over {@value #WHOLE_JSON_BYTES} bytes is read as a stream instead of a tree (its
- * message could not carry it whole anyway), and a text body is decoded only as far as a message
- * can show.
+ * Turns a webhook body into data by its content type (CONTRACT §6): JSON, form, text or XML. Work
+ * and memory stay bounded by the body's size: JSON nests at most {@value Json#MAX_DEPTH} levels, a
+ * JSON body over {@value #WHOLE_JSON_BYTES} bytes is read as a stream instead of a tree (its
+ * message could not carry it whole anyway), and a text body is decoded only as far as a message can
+ * show.
  */
 final class BodyParser {
   /** JSON bodies up to this size are kept whole (and may be attached to the message). */
   static final int WHOLE_JSON_BYTES = 64 * 1024;
+
   /** Text bodies are decoded this far: more than one event can hold. */
   static final int TEXT_CHARS = 64 * 1024;
 
@@ -37,8 +39,16 @@ final class BodyParser {
 
   /** The content type is not one webhooks take. */
   static final class Unsupported extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
     Unsupported(String message) {
       super(message);
+    }
+
+    /** What is not taken; never null. */
+    @Override
+    public String getMessage() {
+      return Objects.requireNonNull(super.getMessage());
     }
   }
 
@@ -51,13 +61,18 @@ final class BodyParser {
     if (mime.equals("application/json") || mime.endsWith("+json")) {
       return body.length <= WHOLE_JSON_BYTES ? new Payload.Whole(json(body)) : LargeJson.read(body);
     }
-    if (mime.equals("application/x-www-form-urlencoded")) return new Payload.Whole(form(new String(body, charset)));
-    if (mime.endsWith("/xml") || mime.endsWith("+xml")) return new Payload.Whole(XmlToJson.parse(body));
+    if (mime.equals("application/x-www-form-urlencoded"))
+      return new Payload.Whole(form(new String(body, charset)));
+    if (mime.endsWith("/xml") || mime.endsWith("+xml"))
+      return new Payload.Whole(XmlToJson.parse(body));
     if (mime.startsWith("text/")) return new Payload.Whole(TextNode.valueOf(text(body, charset)));
-    throw new Unsupported(mime.isEmpty()
-        ? "Missing Content-Type: send application/json, application/x-www-form-urlencoded, text/* or XML"
-        : "Unsupported Content-Type '" + mime + "': send application/json, application/x-www-form-urlencoded,"
-            + " text/* or XML");
+    throw new Unsupported(
+        mime.isEmpty()
+            ? "Missing Content-Type: send application/json, application/x-www-form-urlencoded, text/* or XML"
+            : "Unsupported Content-Type '"
+                + mime
+                + "': send application/json, application/x-www-form-urlencoded,"
+                + " text/* or XML");
   }
 
   static JsonNode json(byte[] body) {
@@ -83,8 +98,10 @@ final class BodyParser {
       if (pair.isEmpty()) continue;
       int eq = pair.indexOf('=');
       try {
-        String key = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-        String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+        String key =
+            URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+        String value =
+            eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
         out.put(key, value);
       } catch (IllegalArgumentException e) {
         throw new BadInput("body", "Body is not valid form data: " + e.getMessage());
@@ -95,9 +112,12 @@ final class BodyParser {
 
   /** The first {@value #TEXT_CHARS} characters of a text body (no more can be shown). */
   private static String text(byte[] body, Charset charset) {
-    CharsetDecoder decoder = charset.newDecoder().onMalformedInput(CodingErrorAction.REPLACE)
-        .onUnmappableCharacter(CodingErrorAction.REPLACE);
-    CharBuffer out = CharBuffer.allocate((int) Math.min(TEXT_CHARS, body.length));
+    CharsetDecoder decoder =
+        charset
+            .newDecoder()
+            .onMalformedInput(CodingErrorAction.REPLACE)
+            .onUnmappableCharacter(CodingErrorAction.REPLACE);
+    CharBuffer out = CharBuffer.allocate(Math.min(TEXT_CHARS, body.length));
     decoder.decode(ByteBuffer.wrap(body), out, true);
     out.flip();
     return out.toString();

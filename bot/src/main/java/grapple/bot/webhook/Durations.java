@@ -4,6 +4,7 @@ import grapple.commands.Markdown;
 import grapple.state.BadInput;
 import java.time.Duration;
 import java.util.Locale;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Durations as users type them: {@code 30d}, {@code 12h}, {@code 1d12h}, {@code 90m}, {@code 2w}.
@@ -32,7 +33,8 @@ final class Durations {
       i++;
     }
     if (total.isZero()) {
-      throw new BadInput(field, "Invalid " + field + " " + Markdown.code(text) + ": must be longer than 0.");
+      throw new BadInput(
+          field, "Invalid " + field + " " + Markdown.code(text) + ": must be longer than 0.");
     }
     return total;
   }
@@ -42,12 +44,17 @@ final class Durations {
   }
 
   private static BadInput invalid(String text, String field) {
-    return new BadInput(field, "Invalid " + field + " " + Markdown.code(text)
-        + ": use a number and a unit (s, m, h, d, w), like 30d, 12h or 1d12h.");
+    return new BadInput(
+        field,
+        "Invalid "
+            + field
+            + " "
+            + Markdown.code(text)
+            + ": use a number and a unit (s, m, h, d, w), like 30d, 12h or 1d12h.");
   }
 
   /** The length of one unit, or null for a character that is not one. */
-  private static Duration unit(char unit) {
+  private static @Nullable Duration unit(char unit) {
     return switch (unit) {
       case 's' -> Duration.ofSeconds(1);
       case 'm' -> Duration.ofMinutes(1);

@@ -20,7 +20,9 @@ final class HookIds {
 
   HookIds(ConnectionStore store) {
     this.store = store;
-    store.secrets(SECRET_NAME).forEach((connectionId, hookId) -> connectionByHookId.put(hookId, connectionId));
+    store
+        .secrets(SECRET_NAME)
+        .forEach((connectionId, hookId) -> connectionByHookId.put(hookId, connectionId));
   }
 
   Optional<String> connectionId(String hookId) {
@@ -38,8 +40,11 @@ final class HookIds {
     byte[] bytes = new byte[24];
     RANDOM.nextBytes(bytes);
     // Another instance may be making one at the same moment: the first stored is the one.
-    String hookId = store.secretOrPut(connectionId, SECRET_NAME,
-        Base64.getUrlEncoder().withoutPadding().encodeToString(bytes));
+    String hookId =
+        store.secretOrPut(
+            connectionId,
+            SECRET_NAME,
+            Base64.getUrlEncoder().withoutPadding().encodeToString(bytes));
     connectionByHookId.put(hookId, connectionId);
     return hookId;
   }

@@ -49,16 +49,24 @@ final class Hooks implements ConnectionKind<WebhookConfig> {
   public WebhookConfig parse(String stateKey, ObjectNode content) {
     WebhookConfig config = WebhookConfig.from(stateKey, content);
     if (!config.name().equals(stateKey)) {
-      throw new BadInput("name", "'name' must be the webhook's state key " + Markdown.code(stateKey)
-          + " (a webhook cannot be renamed), was " + Markdown.code(config.name()));
+      throw new BadInput(
+          "name",
+          "'name' must be the webhook's state key "
+              + Markdown.code(stateKey)
+              + " (a webhook cannot be renamed), was "
+              + Markdown.code(config.name()));
     }
     return config;
   }
 
   @Override
   public String stateKeyFor(ObjectNode content) {
-    BadInput.check(content.path("name").isTextual(), "name", "is required (a string of %d-%d characters)",
-        WebhookConfig.MIN_NAME, WebhookConfig.MAX_NAME);
+    BadInput.check(
+        content.path("name").isTextual(),
+        "name",
+        "is required (a string of %d-%d characters)",
+        WebhookConfig.MIN_NAME,
+        WebhookConfig.MAX_NAME);
     return content.get("name").asText();
   }
 
@@ -99,7 +107,9 @@ final class Hooks implements ConnectionKind<WebhookConfig> {
 
     @Override
     public String summary() {
-      return config.expirationDate().map(at -> (at.isBefore(clock.instant()) ? "expired " : "expires ") + at)
+      return config
+          .expirationDate()
+          .map(at -> (at.isBefore(clock.instant()) ? "expired " : "expires ") + at)
           .orElse("no expiry");
     }
 
@@ -110,8 +120,14 @@ final class Hooks implements ConnectionKind<WebhookConfig> {
 
     @Override
     public Optional<String> welcome() {
-      return Optional.of("Webhook " + Markdown.code(connection.stateKey()) + " in " + Markdown.code(connection.roomId())
-          + " is ready. Send to:\n\n" + url() + "\n\nKeep this URL secret: anyone who has it can post to the room.");
+      return Optional.of(
+          "Webhook "
+              + Markdown.code(connection.stateKey())
+              + " in "
+              + Markdown.code(connection.roomId())
+              + " is ready. Send to:\n\n"
+              + url()
+              + "\n\nKeep this URL secret: anyone who has it can post to the room.");
     }
 
     @Override

@@ -9,12 +9,13 @@ import java.io.IOException;
 import java.io.Writer;
 import java.util.Optional;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Reads a JSON body too large to keep as a tree in one pass: checks it is well-formed (within the
- * webhook limits), keeps its top-level {@code text}, {@code username} and {@code html} strings,
- * and writes its start pretty-printed until a message's worth is written. Memory beyond the body
- * itself stays a few hundred kilobytes whatever the document holds.
+ * webhook limits), keeps its top-level {@code text}, {@code username} and {@code html} strings, and
+ * writes its start pretty-printed until a message's worth is written. Memory beyond the body itself
+ * stays a few hundred kilobytes whatever the document holds.
  */
 final class LargeJson {
   private static final Set<String> FIELDS = Set.of("text", "username", "html");
@@ -33,16 +34,20 @@ final class LargeJson {
     } catch (IOException e) {
       throw new BadInput("body", "Body is not valid JSON: " + e.getMessage());
     }
-    return new Payload.Large(Optional.ofNullable(fields.string), Optional.ofNullable(fields.text),
-        Optional.ofNullable(fields.username), Optional.ofNullable(fields.html), out.toString());
+    return new Payload.Large(
+        Optional.ofNullable(fields.string),
+        Optional.ofNullable(fields.text),
+        Optional.ofNullable(fields.username),
+        Optional.ofNullable(fields.html),
+        out.toString());
   }
 
   /** The top-level strings kept from the document. */
   private static final class Fields {
-    String string;
-    String text;
-    String username;
-    String html;
+    @Nullable String string;
+    @Nullable String text;
+    @Nullable String username;
+    @Nullable String html;
 
     void keep(String name, String value) {
       switch (name) {
@@ -54,7 +59,8 @@ final class LargeJson {
     }
   }
 
-  private static void walk(JsonParser parser, JsonGenerator pretty, BoundedWriter out, Fields fields)
+  private static void walk(
+      JsonParser parser, JsonGenerator pretty, BoundedWriter out, Fields fields)
       throws IOException {
     JsonToken token = parser.nextToken();
     if (token == null) throw new BadInput("body", "Body is not valid JSON: it is empty");
@@ -68,18 +74,24 @@ final class LargeJson {
         case END_OBJECT, END_ARRAY -> depth--;
         case FIELD_NAME -> field = depth == 1 && rootIsObject ? parser.currentName() : null;
         case VALUE_STRING -> keep(parser, depth, field, fields);
-        default -> { /* numbers, booleans, null: only pretty-printed */ }
+        default -> {
+          /* numbers, booleans, null: only pretty-printed */
+        }
       }
       if (depth == 0) break;
       token = parser.nextToken();
     }
     if (parser.nextToken() != null) {
-      throw new BadInput("body", "Body is not valid JSON: unexpected content after the document (line "
-          + parser.currentLocation().getLineNr() + ")");
+      throw new BadInput(
+          "body",
+          "Body is not valid JSON: unexpected content after the document (line "
+              + parser.currentLocation().getLineNr()
+              + ")");
     }
   }
 
-  private static void keep(JsonParser parser, int depth, String field, Fields fields) throws IOException {
+  private static void keep(JsonParser parser, int depth, @Nullable String field, Fields fields)
+      throws IOException {
     if (depth == 0) {
       fields.string = parser.getText();
     } else if (depth == 1 && field != null && FIELDS.contains(field)) {

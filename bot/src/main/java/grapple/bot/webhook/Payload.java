@@ -14,6 +14,11 @@ sealed interface Payload {
    * top-level string fields of an object; {@code pretty} is the start of the document written as
    * {@code JSON.stringify(data, null, 2)} would write it.
    */
-  record Large(Optional<String> string, Optional<String> text, Optional<String> username, Optional<String> html,
-      String pretty) implements Payload {}
+  record Large(
+      Optional<String> string,
+      Optional<String> text,
+      Optional<String> username,
+      Optional<String> html,
+      String pretty)
+      implements Payload {}
 }

@@ -12,7 +12,10 @@ import java.util.Optional;
  * The state content of one inbound webhook ({@code uk.half-shot.matrix-hookshot.generic.hook}),
  * validated: {@code {name, waitForComplete?, includeHookBody?, expirationDate?}}.
  */
-record WebhookConfig(String name, Optional<Boolean> waitForComplete, Optional<Boolean> includeHookBody,
+record WebhookConfig(
+    String name,
+    Optional<Boolean> waitForComplete,
+    Optional<Boolean> includeHookBody,
     Optional<Instant> expirationDate) {
 
   static final int MIN_NAME = 2;
@@ -21,15 +24,25 @@ record WebhookConfig(String name, Optional<Boolean> waitForComplete, Optional<Bo
   static WebhookConfig from(String stateKey, ObjectNode content) {
     String name = content.has("name") ? text(content.get("name"), "name") : stateKey;
     checkName(name);
-    BadInput.check(!content.has("transformationFunction"), "transformationFunction",
+    BadInput.check(
+        !content.has("transformationFunction"),
+        "transformationFunction",
         "is not supported by Grapple yet; remove it");
-    return new WebhookConfig(name, bool(content, "waitForComplete"), bool(content, "includeHookBody"),
+    return new WebhookConfig(
+        name,
+        bool(content, "waitForComplete"),
+        bool(content, "includeHookBody"),
         instant(content, "expirationDate"));
   }
 
   static void checkName(String name) {
-    BadInput.check(name.length() >= MIN_NAME && name.length() <= MAX_NAME, "name",
-        "must be %d-%d characters, was %d", MIN_NAME, MAX_NAME, name.length());
+    BadInput.check(
+        name.length() >= MIN_NAME && name.length() <= MAX_NAME,
+        "name",
+        "must be %d-%d characters, was %d",
+        MIN_NAME,
+        MAX_NAME,
+        name.length());
   }
 
   boolean expired(Instant now) {
@@ -37,7 +50,9 @@ record WebhookConfig(String name, Optional<Boolean> waitForComplete, Optional<Bo
   }
 
   private static String text(JsonNode node, String field) {
-    if (!node.isTextual()) throw new BadInput(field, "'" + field + "' must be a string, was " + Markdown.code(node.toString()));
+    if (!node.isTextual())
+      throw new BadInput(
+          field, "'" + field + "' must be a string, was " + Markdown.code(node.toString()));
     return node.asText();
   }
 
@@ -45,7 +60,8 @@ record WebhookConfig(String name, Optional<Boolean> waitForComplete, Optional<Bo
     JsonNode node = content.get(field);
     if (node == null || node.isNull()) return Optional.empty();
     if (!node.isBoolean()) {
-      throw new BadInput(field, "'" + field + "' must be true or false, was " + Markdown.code(node.toString()));
+      throw new BadInput(
+          field, "'" + field + "' must be true or false, was " + Markdown.code(node.toString()));
     }
     return Optional.of(node.asBoolean());
   }
@@ -57,8 +73,12 @@ record WebhookConfig(String name, Optional<Boolean> waitForComplete, Optional<Bo
     try {
       return Optional.of(Instant.parse(text));
     } catch (DateTimeParseException e) {
-      throw new BadInput(field, "'" + field + "' must be an ISO 8601 UTC time like 2026-12-31T23:59:59Z, was "
-          + Markdown.code(text));
+      throw new BadInput(
+          field,
+          "'"
+              + field
+              + "' must be an ISO 8601 UTC time like 2026-12-31T23:59:59Z, was "
+              + Markdown.code(text));
     }
   }
 }

@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Webhook data → Matrix message (CONTRACT §6), never over the homeserver's event size limit. Work
@@ -21,8 +22,10 @@ import java.util.Optional;
 final class WebhookMessage {
   static final String DATA_KEY = "uk.half-shot.hookshot.webhook_data";
   static final int MAX_CONTENT_BYTES = Messages.MAX_CONTENT_BYTES;
+
   /** Pretty JSON beyond this many characters could not be shown in one event. */
   static final int MAX_PRETTY_CHARS = MAX_CONTENT_BYTES;
+
   /**
    * Text longer than this (in UTF-8 bytes) leaves no room for its HTML beside it in one event, so
    * it is sent without {@code formatted_body}; it also bounds the time Markdown rendering takes.
@@ -30,21 +33,27 @@ final class WebhookMessage {
   static final int MAX_RENDERED_BYTES = 24 * 1024;
 
   /** Pretty JSON as JavaScript's {@code JSON.stringify(data, null, 2)} writes it. */
-  private static final DefaultPrettyPrinter PRETTY = new DefaultPrettyPrinter()
-      .withObjectIndenter(new DefaultIndenter("  ", "\n"))
-      .withArrayIndenter(new DefaultIndenter("  ", "\n"))
-      .withSeparators(Separators.createDefaultInstance()
-          .withObjectFieldValueSpacing(Separators.Spacing.AFTER)
-          .withObjectEmptySeparator("")
-          .withArrayEmptySeparator(""));
+  private static final DefaultPrettyPrinter PRETTY =
+      new DefaultPrettyPrinter()
+          .withObjectIndenter(new DefaultIndenter("  ", "\n"))
+          .withArrayIndenter(new DefaultIndenter("  ", "\n"))
+          .withSeparators(
+              Separators.createDefaultInstance()
+                  .withObjectFieldValueSpacing(Separators.Spacing.AFTER)
+                  .withObjectEmptySeparator("")
+                  .withArrayEmptySeparator(""));
 
   private WebhookMessage() {}
 
   /** {@code receivedBytes} is the size of what was received, a bound for the attached data. */
   static ObjectNode build(Payload payload, boolean includeBody, long receivedBytes) {
-    ObjectNode content = payload instanceof Payload.Whole whole ? fromData(whole.data())
-        : fromLarge((Payload.Large) payload);
-    if (includeBody && payload instanceof Payload.Whole whole && receivedBytes <= BodyParser.WHOLE_JSON_BYTES) {
+    ObjectNode content =
+        payload instanceof Payload.Whole whole
+            ? fromData(whole.data())
+            : fromLarge((Payload.Large) payload);
+    if (includeBody
+        && payload instanceof Payload.Whole whole
+        && receivedBytes <= BodyParser.WHOLE_JSON_BYTES) {
       content.set(DATA_KEY, whole.data());
     }
     return fitToLimit(content, receivedBytes);
@@ -53,7 +62,8 @@ final class WebhookMessage {
   private static ObjectNode fromData(JsonNode data) {
     Optional<String> username = string(data, "username");
     if (data.isTextual()) return received(username, data.asText());
-    if (data.path("text").isTextual()) return named(username, data.get("text").asText(), string(data, "html"));
+    if (data.path("text").isTextual())
+      return named(username, data.get("text").asText(), string(data, "html"));
     return json(username, pretty(data));
   }
 
@@ -73,27 +83,41 @@ final class WebhookMessage {
     return notice(text, renderable(text) ? Messages.renderUserMarkdown(text) : null);
   }
 
-  /** An object with {@code text}: that text (its {@code html} if given), after the sender's name. */
-  private static ObjectNode named(Optional<String> username, String given, Optional<String> givenHtml) {
+  /**
+   * An object with {@code text}: that text (its {@code html} if given), after the sender's name.
+   */
+  private static ObjectNode named(
+      Optional<String> username, String given, Optional<String> givenHtml) {
     String text = cut(prefix(username) + given);
     String html = null;
     if (givenHtml.isPresent()) {
-      if (renderable(givenHtml.get())) html = htmlPrefix(username) + Messages.sanitize(givenHtml.get());
+      if (renderable(givenHtml.get()))
+        html = htmlPrefix(username) + Messages.sanitize(givenHtml.get());
     } else if (renderable(text)) {
       html = Messages.renderNamedText(username.orElse(null), cut(given));
     }
     return notice(text, html);
   }
 
-  /** Anything else: a JSON code block; its HTML is built directly (the hot path for JSON payloads). */
+  /**
+   * Anything else: a JSON code block; its HTML is built directly (the hot path for JSON payloads).
+   */
   private static ObjectNode json(Optional<String> username, String json) {
-    String text = cut(prefix(username) + "Received webhook data:\n\n```json\n\n" + json + "\n\n```");
-    String html = renderable(json) ? "<p>" + htmlPrefix(username) + "Received webhook data:</p>\n"
-        + "<pre><code class=\"language-json\">\n" + Messages.escapeHtml(json) + "\n\n</code></pre>" : null;
+    String text =
+        cut(prefix(username) + "Received webhook data:\n\n```json\n\n" + json + "\n\n```");
+    String html =
+        renderable(json)
+            ? "<p>"
+                + htmlPrefix(username)
+                + "Received webhook data:</p>\n"
+                + "<pre><code class=\"language-json\">\n"
+                + Messages.escapeHtml(json)
+                + "\n\n</code></pre>"
+            : null;
     return notice(text, html);
   }
 
-  private static ObjectNode notice(String text, String html) {
+  private static ObjectNode notice(String text, @Nullable String html) {
     ObjectNode content = Json.object().put("msgtype", "m.notice").put("body", text);
     if (html != null) content.put("format", "org.matrix.custom.html").put("formatted_body", html);
     return content;
@@ -115,7 +139,8 @@ final class WebhookMessage {
   /** {@code text} cut to what one event can hold (a cheap check first: most messages are short). */
   private static String cut(String text) {
     if (text.length() * 6L <= MAX_CONTENT_BYTES - 1024) return text;
-    String bounded = text.length() > MAX_CONTENT_BYTES ? text.substring(0, MAX_CONTENT_BYTES) : text;
+    String bounded =
+        text.length() > MAX_CONTENT_BYTES ? text.substring(0, MAX_CONTENT_BYTES) : text;
     int bytes = Messages.utf8Length(bounded);
     if (bytes <= MAX_CONTENT_BYTES - 1024 && bounded.length() == text.length()) return text;
     return Messages.cutToBytes(bounded, MAX_CONTENT_BYTES - 1024);
@@ -147,7 +172,8 @@ final class WebhookMessage {
 
   /** Drops the attached body, then the HTML, then cuts the text, until the event fits. */
   static ObjectNode fitToLimit(ObjectNode content, long receivedBytes) {
-    if (surelySmall(content, receivedBytes) || Messages.size(content) <= MAX_CONTENT_BYTES) return content;
+    if (surelySmall(content, receivedBytes) || Messages.size(content) <= MAX_CONTENT_BYTES)
+      return content;
     content.remove(DATA_KEY);
     return Messages.fitToLimit(content);
   }
@@ -157,7 +183,9 @@ final class WebhookMessage {
    * six bytes in JSON (an escape), and the attached data is at most six bytes per byte received.
    */
   private static boolean surelySmall(ObjectNode content, long receivedBytes) {
-    long chars = content.get("body").asText().length() + content.path("formatted_body").asText("").length();
+    long chars =
+        (long) content.get("body").asText().length()
+            + content.path("formatted_body").asText("").length();
     long dataBytes = content.has(DATA_KEY) ? receivedBytes * 6 : 0;
     return (chars + 256) * 6 + dataBytes <= MAX_CONTENT_BYTES;
   }

@@ -24,8 +24,10 @@ import org.slf4j.LoggerFactory;
  */
 final class WebhookReceiver {
   private static final Logger log = LoggerFactory.getLogger(WebhookReceiver.class);
+
   /** How long a {@code waitForComplete} hook waits for the homeserver before answering 202. */
   static final Duration WAIT_FOR_COMPLETE = Duration.ofSeconds(30);
+
   private static final Response ACCEPTED = Response.ok(202);
   private static final Response DELIVERED = Response.ok(200);
   private static final Response STORE_FAILED =
@@ -38,13 +40,18 @@ final class WebhookReceiver {
   private final Duration waitForComplete;
 
   /**
-   * Where a hook id leads: {@code hooks} finds its live hook; {@code botNotIn} says whether the bot is
-   * known not to be in a room (then nothing it is sent could ever be delivered).
+   * Where a hook id leads: {@code hooks} finds its live hook; {@code botNotIn} says whether the bot
+   * is known not to be in a room (then nothing it is sent could ever be delivered).
    */
   record Lookup(Function<String, Optional<Hooks.Hook>> hooks, Predicate<String> botNotIn) {}
 
   /** {@code waitForComplete} bounds a 200's wait. */
-  WebhookReceiver(WebhookSettings settings, Lookup lookup, Outbox outbox, Clock clock, Duration waitForComplete) {
+  WebhookReceiver(
+      WebhookSettings settings,
+      Lookup lookup,
+      Outbox outbox,
+      Clock clock,
+      Duration waitForComplete) {
     this.settings = settings;
     this.lookup = lookup;
     this.outbox = outbox;
@@ -52,7 +59,10 @@ final class WebhookReceiver {
     this.waitForComplete = waitForComplete;
   }
 
-  /** Answers once the message is durable (or delivered, with waitForComplete); frees the HTTP thread at once. */
+  /**
+   * Answers once the message is durable (or delivered, with waitForComplete); frees the HTTP thread
+   * at once.
+   */
   CompletableFuture<Response> receive(Request request) throws Exception {
     Optional<Hooks.Hook> hook = lookup.hooks().apply(request.pathParam("hookId"));
     if (hook.isEmpty()) return now(Response.error(404, "Webhook not found"));
@@ -64,11 +74,19 @@ final class WebhookReceiver {
     try {
       received = request.method().equals("GET") ? query(request) : body(request);
     } catch (Request.BodyTooLarge e) {
-      log.info("room {}: webhook '{}' refused a body over {} bytes", connection.roomId(), connection.stateKey(),
+      log.info(
+          "room {}: webhook '{}' refused a body over {} bytes",
+          connection.roomId(),
+          connection.stateKey(),
           settings.payloadSizeLimitBytes());
       // The rest of the body is never read, so this connection cannot carry another request.
-      return now(Response.error(413, "Body is larger than this webhook's limit of " + settings.payloadSizeLimitBytes()
-          + " bytes").withHeader("Connection", "close"));
+      return now(
+          Response.error(
+                  413,
+                  "Body is larger than this webhook's limit of "
+                      + settings.payloadSizeLimitBytes()
+                      + " bytes")
+              .withHeader("Connection", "close"));
     } catch (BadInput e) {
       return now(Response.error(400, e.getMessage()));
     } catch (BodyParser.Unsupported e) {
@@ -77,12 +95,21 @@ final class WebhookReceiver {
     return post(connection, config, received);
   }
 
-  /** 410: a room the bot is not in refuses every message, so the hook takes none it could not deliver. */
+  /**
+   * 410: a room the bot is not in refuses every message, so the hook takes none it could not
+   * deliver.
+   */
   private static Response notInRoom(Connection connection) {
-    log.debug("room {}: webhook '{}' refused a request: the bot is not in the room", connection.roomId(),
+    log.debug(
+        "room {}: webhook '{}' refused a request: the bot is not in the room",
+        connection.roomId(),
         connection.stateKey());
-    return Response.error(410, "This hook's room " + connection.roomId() + " is one the bot is not in;"
-        + " nothing was accepted");
+    return Response.error(
+        410,
+        "This hook's room "
+            + connection.roomId()
+            + " is one the bot is not in;"
+            + " nothing was accepted");
   }
 
   private static CompletableFuture<Response> now(Response response) {
@@ -103,35 +130,59 @@ final class WebhookReceiver {
     return new Received(new Payload.Whole(out), request.path().length() + out.toString().length());
   }
 
-  private CompletableFuture<Response> post(Connection connection, WebhookConfig config, Received received) {
+  private CompletableFuture<Response> post(
+      Connection connection, WebhookConfig config, Received received) {
     boolean includeBody = config.includeHookBody().orElse(settings.includeHookBody());
     ObjectNode content = WebhookMessage.build(received.payload(), includeBody, received.bytes());
     Outbox.Posting posting = outbox.post(connection.roomId(), content);
     boolean waitForDelivery = config.waitForComplete().orElse(settings.waitForComplete());
-    return posting.queued().handle((stored, failure) -> failure).thenCompose(failure -> {
-      if (failure != null) {
-        log.error("room {}: webhook '{}' message could not be stored: {}", connection.roomId(), connection.stateKey(),
-            cause(failure).getMessage());
-        return now(STORE_FAILED);
-      }
-      log.debug("room {}: webhook '{}' ({}) queued a message", connection.roomId(), connection.stateKey(),
-          connection.id());
-      return waitForDelivery ? awaitDelivery(connection, posting) : now(ACCEPTED);
-    });
+    return posting
+        .queued()
+        .handle((stored, failure) -> failure)
+        .thenCompose(
+            failure -> {
+              if (failure != null) {
+                log.error(
+                    "room {}: webhook '{}' message could not be stored: {}",
+                    connection.roomId(),
+                    connection.stateKey(),
+                    cause(failure).getMessage());
+                return now(STORE_FAILED);
+              }
+              log.debug(
+                  "room {}: webhook '{}' ({}) queued a message",
+                  connection.roomId(),
+                  connection.stateKey(),
+                  connection.id());
+              return waitForDelivery ? awaitDelivery(connection, posting) : now(ACCEPTED);
+            });
   }
 
-  /** 200 once delivered; 202 if still queued after the wait (it will be delivered); 502 if refused. */
+  /**
+   * 200 once delivered; 202 if still queued after the wait (it will be delivered); 502 if refused.
+   */
   private CompletableFuture<Response> awaitDelivery(Connection connection, Outbox.Posting posting) {
-    return posting.delivered().thenApply(eventId -> DELIVERED).exceptionally(failure -> {
-      Throwable cause = cause(failure);
-      log.warn("room {}: webhook '{}' message was refused by the homeserver: {}", connection.roomId(),
-          connection.stateKey(), cause.getMessage());
-      return Response.error(502, "The homeserver refused the message: " + cause.getMessage());
-    }).completeOnTimeout(ACCEPTED, waitForComplete.toMillis(), TimeUnit.MILLISECONDS);
+    return posting
+        .delivered()
+        .thenApply(eventId -> DELIVERED)
+        .exceptionally(
+            failure -> {
+              Throwable cause = cause(failure);
+              log.warn(
+                  "room {}: webhook '{}' message was refused by the homeserver: {}",
+                  connection.roomId(),
+                  connection.stateKey(),
+                  cause.getMessage());
+              return Response.error(
+                  502, "The homeserver refused the message: " + cause.getMessage());
+            })
+        .completeOnTimeout(ACCEPTED, waitForComplete.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   /** The failure itself, not the CompletionException a dependent stage wraps it in. */
   private static Throwable cause(Throwable failure) {
-    return failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+    return failure instanceof CompletionException && failure.getCause() != null
+        ? failure.getCause()
+        : failure;
   }
 }

@@ -13,13 +13,17 @@ import grapple.state.ConnectionStore;
 import java.util.List;
 import java.util.Set;
 
-/** Inbound webhooks ({@code generic}): a secret URL per hook, whose POSTs become messages in the room. */
+/**
+ * Inbound webhooks ({@code generic}): a secret URL per hook, whose POSTs become messages in the
+ * room.
+ */
 public final class WebhookService implements Service {
   static final String NAME = "generic";
   static final String EVENT_TYPE = "uk.half-shot.matrix-hookshot.generic.hook";
   static final String LEGACY_EVENT_TYPE = "uk.half-shot.matrix-github.generic.hook";
-  private static final ServiceInfo INFO = new ServiceInfo(NAME, Set.of("webhook", "webhooks"),
-      List.of(EVENT_TYPE, LEGACY_EVENT_TYPE), List.of());
+  private static final ServiceInfo INFO =
+      new ServiceInfo(
+          NAME, Set.of("webhook", "webhooks"), List.of(EVENT_TYPE, LEGACY_EVENT_TYPE), List.of());
 
   @Override
   public ServiceInfo info() {
@@ -51,7 +55,9 @@ public final class WebhookService implements Service {
     Started(WebhookSettings settings, ServiceContext context) {
       this.settings = settings;
       this.context = context;
-      this.hooks = new Hooks(settings, new HookIds(new ConnectionStore(context.database())), context.clock());
+      this.hooks =
+          new Hooks(
+              settings, new HookIds(new ConnectionStore(context.database())), context.clock());
     }
 
     @Override
@@ -66,13 +72,20 @@ public final class WebhookService implements Service {
 
     @Override
     public void routes(Routes routes) {
-      WebhookReceiver.Lookup lookup = new WebhookReceiver.Lookup(hooks::byHookId, context.botRooms()::notIn);
-      WebhookReceiver receiver = new WebhookReceiver(settings, lookup, context.outbox(), context.clock(),
-          WebhookReceiver.WAIT_FOR_COMPLETE);
+      WebhookReceiver.Lookup lookup =
+          new WebhookReceiver.Lookup(hooks::byHookId, context.botRooms()::notIn);
+      WebhookReceiver receiver =
+          new WebhookReceiver(
+              settings,
+              lookup,
+              context.outbox(),
+              context.clock(),
+              WebhookReceiver.WAIT_FOR_COMPLETE);
       long limit = settings.payloadSizeLimitBytes();
       routes.webhooks().addAsync("POST", "/webhook/{hookId}", limit, receiver::receive);
       routes.webhooks().addAsync("PUT", "/webhook/{hookId}", limit, receiver::receive);
-      if (settings.enableHttpGet()) routes.webhooks().addAsync("GET", "/webhook/{hookId}", limit, receiver::receive);
+      if (settings.enableHttpGet())
+        routes.webhooks().addAsync("GET", "/webhook/{hookId}", limit, receiver::receive);
     }
   }
 }

@@ -13,7 +13,8 @@ record WebhookSettings(
     boolean enableHttpGet,
     boolean includeHookBody,
     long payloadSizeLimitBytes,
-    Duration maxExpiry) implements ServiceSettings {
+    Duration maxExpiry)
+    implements ServiceSettings {
 
   static final long MIN_PAYLOAD_BYTES = 1024;
   static final long MAX_PAYLOAD_BYTES = 100L * 1024 * 1024;
@@ -21,19 +22,28 @@ record WebhookSettings(
   /** Reads the section; the URL prefix defaults to the webhook listener's own address. */
   static WebhookSettings read(Section s, Config config) {
     boolean enabled = s.bool("enabled", true);
-    String urlPrefix = urlPrefix(s, "http://127.0.0.1:" + config.listeners().webhooks().port() + "/webhook/");
+    String urlPrefix =
+        urlPrefix(s, "http://127.0.0.1:" + config.listeners().webhooks().port() + "/webhook/");
     boolean waitForComplete = s.bool("waitForComplete", false);
     boolean enableHttpGet = s.bool("enableHttpGet", false);
     boolean includeHookBody = s.bool("includeHookBody", true);
-    long payloadSizeLimitBytes = s.size("payloadSizeLimit", "1mb", MIN_PAYLOAD_BYTES, MAX_PAYLOAD_BYTES);
+    long payloadSizeLimitBytes =
+        s.size("payloadSizeLimit", "1mb", MIN_PAYLOAD_BYTES, MAX_PAYLOAD_BYTES);
     Duration maxExpiry = s.duration("maxExpiry", "365d", Duration.ofSeconds(1), "must be positive");
     s.finish();
-    return new WebhookSettings(enabled, urlPrefix, waitForComplete, enableHttpGet, includeHookBody,
-        payloadSizeLimitBytes, maxExpiry);
+    return new WebhookSettings(
+        enabled,
+        urlPrefix,
+        waitForComplete,
+        enableHttpGet,
+        includeHookBody,
+        payloadSizeLimitBytes,
+        maxExpiry);
   }
 
   private static String urlPrefix(Section s, String fallback) {
-    String urlPrefix = s.matching("urlPrefix", fallback, Section.HTTP_URL, "must start with http:// or https://");
+    String urlPrefix =
+        s.matching("urlPrefix", fallback, Section.HTTP_URL, "must start with http:// or https://");
     return urlPrefix.endsWith("/") ? urlPrefix : urlPrefix + "/";
   }
 }

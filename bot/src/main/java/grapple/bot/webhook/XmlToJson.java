@@ -13,12 +13,13 @@ import javax.xml.stream.XMLInputFactory;
 import javax.xml.stream.XMLStreamConstants;
 import javax.xml.stream.XMLStreamException;
 import javax.xml.stream.XMLStreamReader;
+import org.jspecify.annotations.Nullable;
 
 /**
- * XML to JSON the way hookshot's XML body parser (xml2js defaults) shaped it: tag names lower-cased,
- * every child element in an array, attributes under {@code $}, text beside children under
- * {@code _}, a text-only element as its trimmed text. DOCTYPEs are refused (no XXE). Read as a
- * stream with an explicit stack, so nesting costs no Java stack; at most {@value #MAX_DEPTH}
+ * XML to JSON the way hookshot's XML body parser (xml2js defaults) shaped it: tag names
+ * lower-cased, every child element in an array, attributes under {@code $}, text beside children
+ * under {@code _}, a text-only element as its trimmed text. DOCTYPEs are refused (no XXE). Read as
+ * a stream with an explicit stack, so nesting costs no Java stack; at most {@value #MAX_DEPTH}
  * levels and {@value #MAX_ELEMENTS} elements are taken, so the tree and its JSON stay bounded.
  */
 final class XmlToJson {
@@ -28,14 +29,17 @@ final class XmlToJson {
 
   private XmlToJson() {}
 
-  /** One open element: its name, attributes, children so far and text so far (made when first needed). */
+  /**
+   * One open element: its name, attributes, children so far and text so far (made when first
+   * needed).
+   */
   private static final class Open {
     final String name;
-    final ObjectNode attributes;
-    ObjectNode children;
-    StringBuilder text;
+    final @Nullable ObjectNode attributes;
+    @Nullable ObjectNode children;
+    @Nullable StringBuilder text;
 
-    Open(String name, ObjectNode attributes) {
+    Open(String name, @Nullable ObjectNode attributes) {
       this.name = name;
       this.attributes = attributes;
     }
@@ -78,15 +82,20 @@ final class XmlToJson {
     int elements = 0;
     while (reader.hasNext()) {
       switch (reader.next()) {
-        case XMLStreamConstants.DTD -> throw new BadInput("body",
-            "Body is not valid XML: DOCTYPE declarations are not allowed (they can read other files)");
+        case XMLStreamConstants.DTD ->
+            throw new BadInput(
+                "body",
+                "Body is not valid XML: DOCTYPE declarations are not allowed (they can read other files)");
         case XMLStreamConstants.START_ELEMENT -> {
-          if (open.size() >= MAX_DEPTH) throw limit("nested deeper than " + MAX_DEPTH + " elements");
+          if (open.size() >= MAX_DEPTH)
+            throw limit("nested deeper than " + MAX_DEPTH + " elements");
           if (++elements > MAX_ELEMENTS) throw limit("more than " + MAX_ELEMENTS + " elements");
           open.push(new Open(name(reader.getLocalName(), reader.getPrefix()), attributes(reader)));
         }
         case XMLStreamConstants.CHARACTERS, XMLStreamConstants.CDATA, XMLStreamConstants.SPACE -> {
-          if (!open.isEmpty()) open.peek().text(reader.getTextCharacters(), reader.getTextStart(), reader.getTextLength());
+          if (!open.isEmpty())
+            open.peek()
+                .text(reader.getTextCharacters(), reader.getTextStart(), reader.getTextLength());
         }
         case XMLStreamConstants.END_ELEMENT -> {
           Open done = open.pop();
@@ -94,19 +103,23 @@ final class XmlToJson {
           if (open.isEmpty()) return Json.object().set(done.name, value);
           open.peek().child(done.name, value);
         }
-        default -> { /* comments, processing instructions: not data */ }
+        default -> {
+          /* comments, processing instructions: not data */
+        }
       }
     }
     throw new BadInput("body", "Body is not valid XML: no root element");
   }
 
-  private static ObjectNode attributes(XMLStreamReader reader) {
+  private static @Nullable ObjectNode attributes(XMLStreamReader reader) {
     if (reader.getAttributeCount() == 0) return null;
     ObjectNode attrs = Json.object();
     for (int i = 0; i < reader.getAttributeCount(); i++) {
       String prefix = reader.getAttributePrefix(i);
       String local = reader.getAttributeLocalName(i);
-      attrs.put(prefix == null || prefix.isEmpty() ? local : prefix + ":" + local, reader.getAttributeValue(i));
+      attrs.put(
+          prefix == null || prefix.isEmpty() ? local : prefix + ":" + local,
+          reader.getAttributeValue(i));
     }
     return attrs;
   }
@@ -149,12 +162,22 @@ final class XmlToJson {
   /** The parser's sentence (its message's last line) and where it stopped. */
   private static String reason(XMLStreamException e) {
     String message = e.getMessage() == null ? "unreadable" : e.getMessage();
-    String sentence = message.lines().reduce((first, second) -> second).orElse(message).replaceFirst("^Message: ", "");
+    String sentence =
+        message
+            .lines()
+            .reduce((first, second) -> second)
+            .orElse(message)
+            .replaceFirst("^Message: ", "");
     if (e.getLocation() == null) return sentence;
-    return sentence + " (line " + e.getLocation().getLineNumber() + ", column " + e.getLocation().getColumnNumber() + ")";
+    return sentence
+        + " (line "
+        + e.getLocation().getLineNumber()
+        + ", column "
+        + e.getLocation().getColumnNumber()
+        + ")";
   }
 
-  private static void close(XMLStreamReader reader) {
+  private static void close(@Nullable XMLStreamReader reader) {
     if (reader == null) return;
     try {
       reader.close();

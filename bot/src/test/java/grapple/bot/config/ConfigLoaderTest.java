@@ -14,7 +14,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -22,7 +21,6 @@ import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class ConfigLoaderTest {
@@ -72,16 +70,19 @@ class ConfigLoaderTest {
   void homeserverUrlMustStartWithHttpOrHttps() {
     List<String> problems = problems("homeserver: {url: matrix.example.org}");
 
-    assertThat(problems).containsExactly(
-        "config: homeserver.url: must start with http:// or https://, was 'matrix.example.org'");
+    assertThat(problems)
+        .containsExactly(
+            "config: homeserver.url: must start with http:// or https://, was 'matrix.example.org'");
   }
 
   @Test
   void homeserverUrlMustNotCarryTheClientApiPath() {
     List<String> problems = problems(matrix("https://matrix.example.org/_matrix/client"));
 
-    assertThat(problems).containsExactly("config: homeserver.url: must be the homeserver's base URL, without"
-        + " /_matrix/... (e.g. https://matrix.example.org), was 'https://matrix.example.org/_matrix/client'");
+    assertThat(problems)
+        .containsExactly(
+            "config: homeserver.url: must be the homeserver's base URL, without"
+                + " /_matrix/... (e.g. https://matrix.example.org), was 'https://matrix.example.org/_matrix/client'");
   }
 
   @Test
@@ -104,16 +105,19 @@ class ConfigLoaderTest {
   void botUserIdMustLookLikeAMatrixUserId(String userId) {
     List<String> problems = problems("bot: {userId: '" + userId + "'}");
 
-    assertThat(problems).containsExactly(
-        "config: bot.userId: must look like @localpart:server, was '" + userId + "'");
+    assertThat(problems)
+        .containsExactly(
+            "config: bot.userId: must look like @localpart:server, was '" + userId + "'");
   }
 
   @Test
   void matrixModeWithoutTokenOrPasswordIsAnError() {
     List<String> problems = problems("homeserver: {url: 'http://127.0.0.1:8008'}");
 
-    assertThat(problems).containsExactly("config: bot.accessToken: is required when "
-        + "homeserver.url is set (or set GRAPPLE_ACCESS_TOKEN, or bot.password)");
+    assertThat(problems)
+        .containsExactly(
+            "config: bot.accessToken: is required when "
+                + "homeserver.url is set (or set GRAPPLE_ACCESS_TOKEN, or bot.password)");
   }
 
   @Test
@@ -173,16 +177,18 @@ class ConfigLoaderTest {
   void commandPrefixMustNotContainWhitespace() {
     List<String> problems = problems("bot: {commandPrefixes: ['!grapple', '! hs']}");
 
-    assertThat(problems).containsExactly(
-        "config: bot.commandPrefixes[1]: must not contain whitespace, was '! hs'");
+    assertThat(problems)
+        .containsExactly("config: bot.commandPrefixes[1]: must not contain whitespace, was '! hs'");
   }
 
   @Test
   void unquotedBangPrefixIsReportedAsEmpty() {
     List<String> problems = problems("bot:\n  commandPrefixes:\n    - !grapple\n");
 
-    assertThat(problems).containsExactly("config: bot.commandPrefixes[0]: must not be empty"
-        + " (quote prefixes that start with !), was ''");
+    assertThat(problems)
+        .containsExactly(
+            "config: bot.commandPrefixes[0]: must not be empty"
+                + " (quote prefixes that start with !), was ''");
   }
 
   // ---- database
@@ -191,7 +197,9 @@ class ConfigLoaderTest {
   void relativeDatabasePathStaysRelativeToTheWorkingDirectory() {
     String yaml = "database: {path: data/bot.db}";
 
-    Config config = ConfigLoader.parse(yaml, Path.of("/etc/grapple"), NO_ENV, grapple.bot.Grapple.configSections());
+    Config config =
+        ConfigLoader.parse(
+            yaml, Path.of("/etc/grapple"), NO_ENV, grapple.bot.Grapple.configSections());
 
     assertThat(config.database().path()).isEqualTo(Path.of("data/bot.db"));
   }
@@ -204,39 +212,54 @@ class ConfigLoaderTest {
 
   @Test
   void aDatabaseUrlMeansPostgresqlWithItsLoginAndPoolSize() {
-    Config config = parse("database: {url: 'postgresql://db.internal:5433/grapple', user: bot, password: pw, poolSize: 4}");
+    Config config =
+        parse(
+            "database: {url: 'postgresql://db.internal:5433/grapple', user: bot, password: pw, poolSize: 4}");
 
     assertThat(config.database().shared()).isTrue();
     assertThat(config.database().path()).isNull();
-    assertThat(config.database().location()).isEqualTo(
-        new grapple.state.Location.Postgres("db.internal", 5433, "grapple", null, "bot", "pw", 4));
+    assertThat(config.database().location())
+        .isEqualTo(
+            new grapple.state.Location.Postgres(
+                "db.internal", 5433, "grapple", null, "bot", "pw", 4));
   }
 
   @Test
   void theDatabasePasswordFromTheEnvironmentWins() {
-    Config config = ConfigLoader.parse("database: {url: 'postgresql://h/db', user: bot, password: fromfile}",
-        Path.of("."), Map.of("GRAPPLE_DATABASE_PASSWORD", "fromenv"), grapple.bot.Grapple.configSections());
+    Config config =
+        ConfigLoader.parse(
+            "database: {url: 'postgresql://h/db', user: bot, password: fromfile}",
+            Path.of("."),
+            Map.of("GRAPPLE_DATABASE_PASSWORD", "fromenv"),
+            grapple.bot.Grapple.configSections());
 
-    assertThat(((grapple.state.Location.Postgres) config.database().location()).password()).isEqualTo("fromenv");
+    assertThat(((grapple.state.Location.Postgres) config.database().location()).password())
+        .isEqualTo("fromenv");
   }
 
   @Test
   void pathAndUrlTogetherOrPostgresKeysWithoutUrlAreProblems() {
-    assertThat(problems("database: {path: a.db, url: 'postgresql://h/db', user: u}")).containsExactly(
-        "config: database.path: cannot be set together with database.url: give path for SQLite or url for PostgreSQL");
-    assertThat(problems("database: {user: u, poolSize: 3}")).containsExactly(
-        "config: database.user: is for PostgreSQL: set database.url too, or remove it",
-        "config: database.poolSize: is for PostgreSQL: set database.url too, or remove it");
+    assertThat(problems("database: {path: a.db, url: 'postgresql://h/db', user: u}"))
+        .containsExactly(
+            "config: database.path: cannot be set together with database.url: give path for SQLite or url for PostgreSQL");
+    assertThat(problems("database: {user: u, poolSize: 3}"))
+        .containsExactly(
+            "config: database.user: is for PostgreSQL: set database.url too, or remove it",
+            "config: database.poolSize: is for PostgreSQL: set database.url too, or remove it");
   }
 
   @Test
   void aWrongDatabaseUrlNamesTheKeyAndTheRuleButNotThePassword() {
-    assertThat(problems("database: {url: 'mysql://u:hunter22@h/db'}")).singleElement().asString()
-        .startsWith("config: database.url: must start with postgresql://").doesNotContain("hunter22");
-    assertThat(problems("database: {url: 'postgresql://h/db'}")).containsExactly(
-        "config: database.user: is required with database.url (or give it in the URL: postgresql://user@host/database)");
-    assertThat(problems("database: {url: 'postgresql://h/db', user: u, poolSize: 500}")).containsExactly(
-        "config: database.poolSize: must be between 2 and 100, was 500");
+    assertThat(problems("database: {url: 'mysql://u:hunter22@h/db'}"))
+        .singleElement()
+        .asString()
+        .startsWith("config: database.url: must start with postgresql://")
+        .doesNotContain("hunter22");
+    assertThat(problems("database: {url: 'postgresql://h/db'}"))
+        .containsExactly(
+            "config: database.user: is required with database.url (or give it in the URL: postgresql://user@host/database)");
+    assertThat(problems("database: {url: 'postgresql://h/db', user: u, poolSize: 500}"))
+        .containsExactly("config: database.poolSize: must be between 2 and 100, was 500");
   }
 
   // ---- listeners
@@ -254,8 +277,9 @@ class ConfigLoaderTest {
   void portMustBeBetweenZeroAnd65535(int port) {
     List<String> problems = problems("listeners: {metrics: {port: " + port + "}}");
 
-    assertThat(problems).containsExactly(
-        "config: listeners.metrics.port: must be between 0 and 65535, was " + port);
+    assertThat(problems)
+        .containsExactly(
+            "config: listeners.metrics.port: must be between 0 and 65535, was " + port);
   }
 
   @Test
@@ -281,16 +305,18 @@ class ConfigLoaderTest {
   void listenersOnTheSameAddressMustUseDifferentPorts() {
     List<String> problems = problems("listeners: {provisioning: {port: 9000}}");
 
-    assertThat(problems).containsExactly(
-        "config: listeners.provisioning.port: must differ from listeners.webhooks.port, was 9000");
+    assertThat(problems)
+        .containsExactly(
+            "config: listeners.provisioning.port: must differ from listeners.webhooks.port, was 9000");
   }
 
   @Test
   void portClashIsReportedAtTheLaterListener() {
     List<String> problems = problems("listeners: {webhooks: {port: 9002}}");
 
-    assertThat(problems).containsExactly(
-        "config: listeners.metrics.port: must differ from listeners.webhooks.port, was 9002");
+    assertThat(problems)
+        .containsExactly(
+            "config: listeners.metrics.port: must differ from listeners.webhooks.port, was 9002");
   }
 
   @Test
@@ -306,8 +332,9 @@ class ConfigLoaderTest {
   void wildcardAddressClashesWithEveryAddressOnTheSamePort() {
     String yaml = "listeners: {webhooks: {bindAddress: 0.0.0.0}, provisioning: {port: 9000}}";
 
-    assertThat(problems(yaml)).containsExactly(
-        "config: listeners.provisioning.port: must differ from listeners.webhooks.port, was 9000");
+    assertThat(problems(yaml))
+        .containsExactly(
+            "config: listeners.provisioning.port: must differ from listeners.webhooks.port, was 9000");
   }
 
   @Test
@@ -325,8 +352,9 @@ class ConfigLoaderTest {
   void provisioningSecretShorterThan16CharactersIsReportedWithoutItsValue() {
     List<String> problems = problems("provisioning: {secret: tooShort}");
 
-    assertThat(problems).containsExactly(
-        "config: provisioning.secret: must be at least 16 characters, was 8 characters");
+    assertThat(problems)
+        .containsExactly(
+            "config: provisioning.secret: must be at least 16 characters, was 8 characters");
   }
 
   @Test
@@ -342,15 +370,18 @@ class ConfigLoaderTest {
   void shortProvisioningSecretFromTheEnvironmentNamesTheVariable() {
     Map<String, String> env = Map.of("GRAPPLE_PROVISIONING_SECRET", "short");
 
-    assertThat(problems("", env)).containsExactly("config: provisioning.secret: must be at least"
-        + " 16 characters, was 5 characters (from GRAPPLE_PROVISIONING_SECRET)");
+    assertThat(problems("", env))
+        .containsExactly(
+            "config: provisioning.secret: must be at least"
+                + " 16 characters, was 5 characters (from GRAPPLE_PROVISIONING_SECRET)");
   }
 
   // ---- provisioning API keys
 
   @Test
   void apiKeysAreRead() {
-    String yaml = """
+    String yaml =
+        """
         provisioning:
           tokens:
             - name: ci-deploy
@@ -366,17 +397,22 @@ class ConfigLoaderTest {
 
     assertThat(provisioning.secret()).isNull();
     assertThat(provisioning.enabled()).isTrue();
-    assertThat(provisioning.tokens()).containsExactly(
-        new Config.ApiKey("ci-deploy", "0123456789abcdef-ci",
-            Set.of("connections:read", "connections:write"),
-            List.of("!ops:example.org", "!dev:example.org")),
-        new Config.ApiKey("Ops.Admin_2", "0123456789abcdef-ops", Set.of("admin"), List.of()));
+    assertThat(provisioning.tokens())
+        .containsExactly(
+            new Config.ApiKey(
+                "ci-deploy",
+                "0123456789abcdef-ci",
+                Set.of("connections:read", "connections:write"),
+                List.of("!ops:example.org", "!dev:example.org")),
+            new Config.ApiKey("Ops.Admin_2", "0123456789abcdef-ops", Set.of("admin"), List.of()));
   }
 
   @Test
   void apiKeysAreReadAlongsideTheSecret() {
-    String yaml = "provisioning: {secret: 0123456789abcdef-secret, tokens: ["
-        + apiKey("ci", "0123456789abcdef-ci") + "]}";
+    String yaml =
+        "provisioning: {secret: 0123456789abcdef-secret, tokens: ["
+            + apiKey("ci", "0123456789abcdef-ci")
+            + "]}";
 
     Config.Provisioning provisioning = parse(yaml).provisioning();
 
@@ -396,16 +432,23 @@ class ConfigLoaderTest {
   void apiKeyEntryNeedsNameTokenAndScopes() {
     List<String> problems = problems("provisioning: {tokens: [{}]}");
 
-    assertThat(problems).containsExactly(
-        "config: provisioning.tokens[0].name: is required",
-        "config: provisioning.tokens[0].token: is required",
-        "config: provisioning.tokens[0].scopes: is required, one or more of admin,"
-            + " connections:read, connections:write");
+    assertThat(problems)
+        .containsExactly(
+            "config: provisioning.tokens[0].name: is required",
+            "config: provisioning.tokens[0].token: is required",
+            "config: provisioning.tokens[0].scopes: is required, one or more of admin,"
+                + " connections:read, connections:write");
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"a", "ci-deploy", "ops.bot_2", "CI",
-      "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijkl"})
+  @ValueSource(
+      strings = {
+        "a",
+        "ci-deploy",
+        "ops.bot_2",
+        "CI",
+        "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijkl"
+      })
   void apiKeyNameMayUseLettersDigitsDotsUnderscoresAndDashes(String name) {
     Config config = parse(tokens(apiKey(name, "0123456789abcdef")));
 
@@ -413,37 +456,53 @@ class ConfigLoaderTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"", "ci deploy", "ci/deploy", "café", "@ci:example.org",
-      "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklm"})
+  @ValueSource(
+      strings = {
+        "",
+        "ci deploy",
+        "ci/deploy",
+        "café",
+        "@ci:example.org",
+        "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklm"
+      })
   void apiKeyNameMustBe1To64SafeCharacters(String name) {
     List<String> problems = problems(tokens(apiKey(name, "0123456789abcdef")));
 
-    assertThat(problems).containsExactly("config: provisioning.tokens[0].name: must be 1-64"
-        + " characters of A-Z, a-z, 0-9, '.', '_', '-', was '" + name + "'");
+    assertThat(problems)
+        .containsExactly(
+            "config: provisioning.tokens[0].name: must be 1-64"
+                + " characters of A-Z, a-z, 0-9, '.', '_', '-', was '"
+                + name
+                + "'");
   }
 
   @Test
   void apiKeyNamesMustBeUnique() {
     String yaml = tokens(apiKey("ci", "0123456789abcdef-1"), apiKey("ci", "0123456789abcdef-2"));
 
-    assertThat(problems(yaml)).containsExactly("config: provisioning.tokens[1].name:"
-        + " must be unique, 'ci' is used by provisioning.tokens[0]");
+    assertThat(problems(yaml))
+        .containsExactly(
+            "config: provisioning.tokens[1].name:"
+                + " must be unique, 'ci' is used by provisioning.tokens[0]");
   }
 
   @Test
   void apiKeyWithoutATokenNamesTheEnvironmentVariable() {
     List<String> problems = problems(tokens("{name: ci-deploy, scopes: [admin]}"));
 
-    assertThat(problems).containsExactly("config: provisioning.tokens[0].token:"
-        + " is required (or set GRAPPLE_PROVISIONING_TOKEN_CI_DEPLOY)");
+    assertThat(problems)
+        .containsExactly(
+            "config: provisioning.tokens[0].token:"
+                + " is required (or set GRAPPLE_PROVISIONING_TOKEN_CI_DEPLOY)");
   }
 
   @Test
   void apiKeyTokenShorterThan16CharactersIsReportedWithoutItsValue() {
     List<String> problems = problems(tokens(apiKey("ci", "tooShortToken")));
 
-    assertThat(problems).containsExactly(
-        "config: provisioning.tokens[0].token: must be at least 16 characters, was 13 characters");
+    assertThat(problems)
+        .containsExactly(
+            "config: provisioning.tokens[0].token: must be at least 16 characters, was 13 characters");
   }
 
   @Test
@@ -460,17 +519,21 @@ class ConfigLoaderTest {
 
     List<String> problems = problems(yaml);
 
-    assertThat(problems).containsExactly(
-        "config: provisioning.tokens[1].token: must differ from provisioning.tokens[0].token");
+    assertThat(problems)
+        .containsExactly(
+            "config: provisioning.tokens[1].token: must differ from provisioning.tokens[0].token");
   }
 
   @Test
   void apiKeyTokenMustDifferFromTheSecret() {
-    String yaml = "provisioning: {secret: 0123456789abcdef, tokens: ["
-        + apiKey("ci", "0123456789abcdef") + "]}";
+    String yaml =
+        "provisioning: {secret: 0123456789abcdef, tokens: ["
+            + apiKey("ci", "0123456789abcdef")
+            + "]}";
 
-    assertThat(problems(yaml)).containsExactly(
-        "config: provisioning.tokens[0].token: must differ from provisioning.secret");
+    assertThat(problems(yaml))
+        .containsExactly(
+            "config: provisioning.tokens[0].token: must differ from provisioning.secret");
   }
 
   @Test
@@ -479,8 +542,9 @@ class ConfigLoaderTest {
 
     List<String> problems = problems(tokens(apiKey("ci", "0123456789abcdef")), env);
 
-    assertThat(problems).containsExactly(
-        "config: provisioning.tokens[0].token: must differ from provisioning.secret");
+    assertThat(problems)
+        .containsExactly(
+            "config: provisioning.tokens[0].token: must differ from provisioning.secret");
   }
 
   @Test
@@ -517,50 +581,65 @@ class ConfigLoaderTest {
 
     List<String> problems = problems(tokens("{name: ci, scopes: [admin]}"), env);
 
-    assertThat(problems).containsExactly("config: provisioning.tokens[0].token: must be at least"
-        + " 16 characters, was 5 characters (from GRAPPLE_PROVISIONING_TOKEN_CI)");
+    assertThat(problems)
+        .containsExactly(
+            "config: provisioning.tokens[0].token: must be at least"
+                + " 16 characters, was 5 characters (from GRAPPLE_PROVISIONING_TOKEN_CI)");
   }
 
   @Test
   void apiKeyScopesMustNotBeEmpty() {
-    List<String> problems =
-        problems(tokens("{name: ci, token: 0123456789abcdef, scopes: []}"));
+    List<String> problems = problems(tokens("{name: ci, token: 0123456789abcdef, scopes: []}"));
 
-    assertThat(problems).containsExactly("config: provisioning.tokens[0].scopes: must not be"
-        + " empty (one or more of admin, connections:read, connections:write), was []");
+    assertThat(problems)
+        .containsExactly(
+            "config: provisioning.tokens[0].scopes: must not be"
+                + " empty (one or more of admin, connections:read, connections:write), was []");
   }
 
   @Test
   void apiKeyScopeErrorNamesTheChoicesAndTheValue() {
     String yaml = tokens("{name: ci, token: 0123456789abcdef, scopes: [admin, 'connections:all']}");
 
-    assertThat(problems(yaml)).containsExactly("config: provisioning.tokens[0].scopes[1]:"
-        + " must be one of admin, connections:read, connections:write, was 'connections:all'");
+    assertThat(problems(yaml))
+        .containsExactly(
+            "config: provisioning.tokens[0].scopes[1]:"
+                + " must be one of admin, connections:read, connections:write, was 'connections:all'");
   }
 
   @Test
   void apiKeyScopesMustBeAList() {
-    List<String> problems =
-        problems(tokens("{name: ci, token: 0123456789abcdef, scopes: admin}"));
+    List<String> problems = problems(tokens("{name: ci, token: 0123456789abcdef, scopes: admin}"));
 
     assertThat(problems)
         .containsExactly("config: provisioning.tokens[0].scopes: must be a list, was 'admin'");
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"#ops:example.org", "ops:example.org", "!ops", "!:example.org",
-      "!ops :example.org"})
+  @ValueSource(
+      strings = {
+        "#ops:example.org",
+        "ops:example.org",
+        "!ops",
+        "!:example.org",
+        "!ops :example.org"
+      })
   void apiKeyRoomsMustBeRoomIds(String room) {
-    String yaml = tokens("{name: ci, token: 0123456789abcdef, scopes: [admin], rooms: ['"
-        + room + "']}");
+    String yaml =
+        tokens("{name: ci, token: 0123456789abcdef, scopes: [admin], rooms: ['" + room + "']}");
 
-    assertThat(problems(yaml)).containsExactly("config: provisioning.tokens[0].rooms[0]:"
-        + " must be a room id like !room:example.org, was '" + room + "'");
+    assertThat(problems(yaml))
+        .containsExactly(
+            "config: provisioning.tokens[0].rooms[0]:"
+                + " must be a room id like !room:example.org, was '"
+                + room
+                + "'");
   }
 
   @Test
   void unquotedApiKeyRoomIsReportedAsEmpty() {
-    String yaml = """
+    String yaml =
+        """
         provisioning:
           tokens:
             - name: ci
@@ -570,24 +649,29 @@ class ConfigLoaderTest {
                 - !ops:example.org
         """;
 
-    assertThat(problems(yaml)).containsExactly("config: provisioning.tokens[0].rooms[0]:"
-        + " must be a room id like !room:example.org (quote room ids: they start with !), was ''");
+    assertThat(problems(yaml))
+        .containsExactly(
+            "config: provisioning.tokens[0].rooms[0]:"
+                + " must be a room id like !room:example.org (quote room ids: they start with !), was ''");
   }
 
   @Test
   void unknownKeyInsideAnApiKeySuggestsTheClosestKnownKey() {
     String yaml = tokens("{name: ci, token: 0123456789abcdef, scopes: [admin], room: []}");
 
-    assertThat(problems(yaml)).containsExactly(
-        "config: provisioning.tokens[0].room: unknown key (did you mean 'rooms'?)");
+    assertThat(problems(yaml))
+        .containsExactly(
+            "config: provisioning.tokens[0].room: unknown key (did you mean 'rooms'?)");
   }
 
   @Test
   void unknownKeyInsideAnApiKeyWithoutACloseMatchListsTheKnownKeys() {
     String yaml = tokens("{name: ci, token: 0123456789abcdef, scopes: [admin], expires: 1d}");
 
-    assertThat(problems(yaml)).containsExactly("config: provisioning.tokens[0].expires:"
-        + " unknown key (known: name, token, scopes, rooms)");
+    assertThat(problems(yaml))
+        .containsExactly(
+            "config: provisioning.tokens[0].expires:"
+                + " unknown key (known: name, token, scopes, rooms)");
   }
 
   @Test
@@ -611,8 +695,10 @@ class ConfigLoaderTest {
   void withoutPermissionsTheHomeserverDomainIsAdminOfEverything() {
     Config config = parse("homeserver: {domain: example.org}");
 
-    assertThat(config.permissions()).containsExactly(
-        new PermissionRule("example.org", List.of(new ServiceLevel("*", PermissionLevel.ADMIN))));
+    assertThat(config.permissions())
+        .containsExactly(
+            new PermissionRule(
+                "example.org", List.of(new ServiceLevel("*", PermissionLevel.ADMIN))));
   }
 
   @Test
@@ -624,7 +710,8 @@ class ConfigLoaderTest {
 
   @Test
   void permissionRulesAreRead() {
-    String yaml = """
+    String yaml =
+        """
         permissions:
           - actor: "@alice:example.org"
             services:
@@ -636,11 +723,14 @@ class ConfigLoaderTest {
 
     List<PermissionRule> rules = parse(yaml).permissions();
 
-    assertThat(rules).containsExactly(
-        new PermissionRule("@alice:example.org", List.of(
-            new ServiceLevel("generic", PermissionLevel.MANAGE_CONNECTIONS),
-            new ServiceLevel("feeds", PermissionLevel.COMMANDS))),
-        new PermissionRule("*", List.of(new ServiceLevel("*", PermissionLevel.COMMANDS))));
+    assertThat(rules)
+        .containsExactly(
+            new PermissionRule(
+                "@alice:example.org",
+                List.of(
+                    new ServiceLevel("generic", PermissionLevel.MANAGE_CONNECTIONS),
+                    new ServiceLevel("feeds", PermissionLevel.COMMANDS))),
+            new PermissionRule("*", List.of(new ServiceLevel("*", PermissionLevel.COMMANDS))));
   }
 
   @ParameterizedTest
@@ -657,18 +747,23 @@ class ConfigLoaderTest {
   void permissionActorMustBeEveryoneAUserARoomOrAServer(String actor) {
     List<String> problems = problems(permission(actor, "{service: '*', level: admin}"));
 
-    assertThat(problems).containsExactly("config: permissions[0].actor: must be '*', a user id"
-        + " like @alice:example.org, a room id like !room:example.org or a server name like"
-        + " example.org, was '" + actor + "'");
+    assertThat(problems)
+        .containsExactly(
+            "config: permissions[0].actor: must be '*', a user id"
+                + " like @alice:example.org, a room id like !room:example.org or a server name like"
+                + " example.org, was '"
+                + actor
+                + "'");
   }
 
   @Test
   void permissionEntryNeedsActorAndServices() {
     List<String> problems = problems("permissions: [{}]");
 
-    assertThat(problems).containsExactly(
-        "config: permissions[0].actor: is required",
-        "config: permissions[0].services: is required");
+    assertThat(problems)
+        .containsExactly(
+            "config: permissions[0].actor: is required",
+            "config: permissions[0].services: is required");
   }
 
   @Test
@@ -687,8 +782,10 @@ class ConfigLoaderTest {
   void permissionLevelErrorNamesTheChoices() {
     List<String> problems = problems(permission("example.org", "{service: feeds, level: owner}"));
 
-    assertThat(problems).containsExactly("config: permissions[0].services[0].level: must be one of"
-        + " commands, login, notifications, manageConnections, admin, was 'owner'");
+    assertThat(problems)
+        .containsExactly(
+            "config: permissions[0].services[0].level: must be one of"
+                + " commands, login, notifications, manageConnections, admin, was 'owner'");
   }
 
   @Test
@@ -714,15 +811,17 @@ class ConfigLoaderTest {
 
   @Test
   void logLevelMustBeAKnownLevel() {
-    assertThat(problems("logging: {level: verbose}")).containsExactly(
-        "config: logging.level: must be one of trace, debug, info, warn, error, was 'verbose'");
+    assertThat(problems("logging: {level: verbose}"))
+        .containsExactly(
+            "config: logging.level: must be one of trace, debug, info, warn, error, was 'verbose'");
   }
 
   @ParameterizedTest
   @ValueSource(ints = {0, 65})
   void outboxConcurrencyMustBeBetween1And64(int concurrency) {
-    assertThat(problems("outbox: {concurrency: " + concurrency + "}")).containsExactly(
-        "config: outbox.concurrency: must be between 1 and 64, was " + concurrency);
+    assertThat(problems("outbox: {concurrency: " + concurrency + "}"))
+        .containsExactly(
+            "config: outbox.concurrency: must be between 1 and 64, was " + concurrency);
   }
 
   @Test
@@ -754,8 +853,9 @@ class ConfigLoaderTest {
 
   @Test
   void unknownKeySuggestsTheClosestKnownKey() {
-    assertThat(problems("feeds: {pollIntervalSecond: 600}")).containsExactly(
-        "config: feeds.pollIntervalSecond: unknown key (did you mean 'pollIntervalSeconds'?)");
+    assertThat(problems("feeds: {pollIntervalSecond: 600}"))
+        .containsExactly(
+            "config: feeds.pollIntervalSecond: unknown key (did you mean 'pollIntervalSeconds'?)");
   }
 
   @Test
@@ -766,8 +866,9 @@ class ConfigLoaderTest {
 
   @Test
   void unknownKeyWithoutACloseMatchListsTheKnownKeys() {
-    assertThat(problems("outbox: {parallelism: 2}")).containsExactly(
-        "config: outbox.parallelism: unknown key (known: concurrency, maxRetryDelay)");
+    assertThat(problems("outbox: {parallelism: 2}"))
+        .containsExactly(
+            "config: outbox.parallelism: unknown key (known: concurrency, maxRetryDelay)");
   }
 
   @Test
@@ -789,16 +890,18 @@ class ConfigLoaderTest {
 
     List<String> problems = problems(yaml);
 
-    assertThat(problems).containsExactly(
-        "config: permissions[0].services[0].level: is required, one of commands, login,"
-            + " notifications, manageConnections, admin",
-        "config: permissions[0].services[0].levle: unknown key (did you mean 'level'?)",
-        "config: permissions[0].roles: unknown key (known: actor, services)");
+    assertThat(problems)
+        .containsExactly(
+            "config: permissions[0].services[0].level: is required, one of commands, login,"
+                + " notifications, manageConnections, admin",
+            "config: permissions[0].services[0].levle: unknown key (did you mean 'level'?)",
+            "config: permissions[0].roles: unknown key (known: actor, services)");
   }
 
   @Test
   void allProblemsAreReportedTogether() {
-    String yaml = """
+    String yaml =
+        """
         feeds: {pollIntervalSeconds: 5}
         logging: {level: loud}
         outbox: {concurrency: 0}
@@ -813,7 +916,9 @@ class ConfigLoaderTest {
 
   @Test
   void topLevelListIsAnError() {
-    assertThat(problems("- homeserver\n")).singleElement().asString()
+    assertThat(problems("- homeserver\n"))
+        .singleElement()
+        .asString()
         .startsWith("config: <config>: must be a mapping of sections");
   }
 
@@ -834,7 +939,12 @@ class ConfigLoaderTest {
 
     assertThatThrownBy(() -> ConfigLoader.load(file, NO_ENV, Grapple.configSections()))
         .isInstanceOf(ConfigException.class)
-        .hasMessage("config: file not found: " + file + " (copy config.sample.yml to " + file + " to start)");
+        .hasMessage(
+            "config: file not found: "
+                + file
+                + " (copy config.sample.yml to "
+                + file
+                + " to start)");
   }
 
   @Test
@@ -849,7 +959,8 @@ class ConfigLoaderTest {
   @Test
   void duplicateKeyIsAYamlError() {
     assertThat(problems("feeds: {enabled: true}\nfeeds: {enabled: false}\n"))
-        .singleElement().asString()
+        .singleElement()
+        .asString()
         .startsWith("config: <config>: not valid YAML at line 2")
         .contains("duplicate key 'feeds'");
   }
@@ -866,14 +977,19 @@ class ConfigLoaderTest {
 
   @Test
   void aCopyOfTheSampleForAnotherServerFollowsItsDomain() throws IOException {
-    String copy = Files.readString(sampleConfig()).replace("\n  domain: localhost\n", "\n  domain: example.org\n");
+    String copy =
+        Files.readString(sampleConfig())
+            .replace("\n  domain: localhost\n", "\n  domain: example.org\n");
 
     Config config = parse(copy);
 
     assertThat(config.homeserver().domain()).isEqualTo("example.org");
     assertThat(config.bot().userId()).isEqualTo("@grapple:example.org");
-    assertThat(config.permissions()).as("everyone on the new domain is admin, as without the key").containsExactly(
-        new PermissionRule("example.org", List.of(new ServiceLevel("*", PermissionLevel.ADMIN))));
+    assertThat(config.permissions())
+        .as("everyone on the new domain is admin, as without the key")
+        .containsExactly(
+            new PermissionRule(
+                "example.org", List.of(new ServiceLevel("*", PermissionLevel.ADMIN))));
   }
 
   @Test
@@ -885,9 +1001,11 @@ class ConfigLoaderTest {
 
   @Test
   void sampleConfigExamplesAreValidWhenUncommented() throws IOException {
-    // database.url replaces database.path (the two cannot be set together): uncommented, url is in effect.
-    String sample = withCommentedKeysEnabled(Files.readString(sampleConfig()))
-        .replaceFirst("(?m)^  path: grapple.db\n", "");
+    // database.url replaces database.path (the two cannot be set together): uncommented, url is in
+    // effect.
+    String sample =
+        withCommentedKeysEnabled(Files.readString(sampleConfig()))
+            .replaceFirst("(?m)^  path: grapple.db\n", "");
 
     Config config = parse(sample);
 
@@ -898,11 +1016,17 @@ class ConfigLoaderTest {
 
   @Test
   void knownKeyPathsIncludeListEntryKeys() {
-    assertThat(ConfigLoader.knownKeyPaths(Grapple.configSections())).contains("generic.payloadSizeLimit",
-        "listeners.metrics.bindAddress", "permissions[].actor",
-        "permissions[].services[].service", "permissions[].services[].level",
-        "provisioning.tokens[].name", "provisioning.tokens[].token",
-        "provisioning.tokens[].scopes", "provisioning.tokens[].rooms");
+    assertThat(ConfigLoader.knownKeyPaths(Grapple.configSections()))
+        .contains(
+            "generic.payloadSizeLimit",
+            "listeners.metrics.bindAddress",
+            "permissions[].actor",
+            "permissions[].services[].service",
+            "permissions[].services[].level",
+            "provisioning.tokens[].name",
+            "provisioning.tokens[].token",
+            "provisioning.tokens[].scopes",
+            "provisioning.tokens[].rooms");
   }
 
   // ---- helpers
@@ -949,7 +1073,8 @@ class ConfigLoaderTest {
   }
 
   private static Path sampleConfig() {
-    for (Path dir = Path.of(System.getProperty("user.dir")).toAbsolutePath(); dir != null;
+    for (Path dir = Path.of(System.getProperty("user.dir")).toAbsolutePath();
+        dir != null;
         dir = dir.getParent()) {
       Path sample = dir.resolve("config.sample.yml");
       if (Files.isRegularFile(sample)) return sample;
@@ -958,8 +1083,8 @@ class ConfigLoaderTest {
   }
 
   /**
-   * Turns {@code  # url: http://...} into {@code  url: http://...}, and commented list entries
-   * ({@code  #   - name: ci}, {@code  #     token: ...}) into entries; prose comments stay.
+   * Turns {@code # url: http://...} into {@code url: http://...}, and commented list entries
+   * ({@code # - name: ci}, {@code # token: ...}) into entries; prose comments stay.
    */
   private static String withCommentedKeysEnabled(String yaml) {
     return yaml.replaceAll("(?m)^([ \\t]*)# ([ \\t]*(?:- )?[a-z][A-Za-z]*:(?: |$))", "$1$2");
@@ -973,10 +1098,11 @@ class ConfigLoaderTest {
   }
 
   private static void collectKeyPaths(JsonNode node, String path, Set<String> paths) {
-    if (node.isObject()) {
-      Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
-      while (fields.hasNext()) {
-        Map.Entry<String, JsonNode> field = fields.next();
+    if (node.isObject() && node.isEmpty() && !path.isEmpty()) {
+      paths.add(
+          path); // a mapping whose keys the service checks itself, e.g. github.defaultOptions: {}
+    } else if (node.isObject()) {
+      for (Map.Entry<String, JsonNode> field : node.properties()) {
         String childPath = path.isEmpty() ? field.getKey() : path + "." + field.getKey();
         collectKeyPaths(field.getValue(), childPath, paths);
       }

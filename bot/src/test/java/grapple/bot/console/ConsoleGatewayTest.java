@@ -30,14 +30,16 @@ class ConsoleGatewayTest {
   }
 
   private String startWith(ConsoleGateway.Console console) {
-    gateway = new ConsoleGateway("localhost", "@grapple:localhost", new LocalStateStore(db), console);
-    gateway.start((event, initial) -> { }, () -> { });
+    gateway =
+        new ConsoleGateway("localhost", "@grapple:localhost", new LocalStateStore(db), console);
+    gateway.start((event, initial) -> {}, () -> {});
     return out.toString(StandardCharsets.UTF_8);
   }
 
   @Test
   void anInteractiveConsoleSaysWhatToType() {
-    String printed = startWith(ConsoleGateway.plain(new java.io.ByteArrayInputStream(new byte[0]), print()));
+    String printed =
+        startWith(ConsoleGateway.plain(new java.io.ByteArrayInputStream(new byte[0]), print()));
 
     assertThat(printed).contains("Type `!grapple help`");
   }
@@ -46,7 +48,10 @@ class ConsoleGatewayTest {
   void aHeadlessConsoleDoesNotAskForInputNobodyCanType() {
     String printed = startWith(ConsoleGateway.headless(print()));
 
-    assertThat(printed).contains("local mode").contains("!console:localhost").doesNotContain("Type");
+    assertThat(printed)
+        .contains("local mode")
+        .contains("!console:localhost")
+        .doesNotContain("Type");
   }
 
   private PrintStream print() {

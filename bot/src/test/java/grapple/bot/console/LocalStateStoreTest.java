@@ -1,8 +1,8 @@
 package grapple.bot.console;
 
-import grapple.state.Json;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import grapple.state.Json;
 import grapple.testing.TestDatabase;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -21,8 +21,9 @@ class LocalStateStoreTest {
 
   @Test
   void putThenAllRoundTripsTheEvent() {
-    LocalStateStore.StateEvent event = new LocalStateStore.StateEvent(
-        ROOM, HOOK_EVENT, "ci", "@console:localhost", Json.object().put("name", "ci"));
+    LocalStateStore.StateEvent event =
+        new LocalStateStore.StateEvent(
+            ROOM, HOOK_EVENT, "ci", "@console:localhost", Json.object().put("name", "ci"));
 
     state.put(event);
 
@@ -41,8 +42,10 @@ class LocalStateStoreTest {
 
   @Test
   void keepsEventsWithDifferentKeysApart() {
-    LocalStateStore.StateEvent ci = hook("ci", "@console:localhost", Json.object().put("name", "ci"));
-    LocalStateStore.StateEvent deploy = hook("deploy", "@console:localhost", Json.object().put("name", "deploy"));
+    LocalStateStore.StateEvent ci =
+        hook("ci", "@console:localhost", Json.object().put("name", "ci"));
+    LocalStateStore.StateEvent deploy =
+        hook("deploy", "@console:localhost", Json.object().put("name", "deploy"));
 
     state.put(ci);
     state.put(deploy);
@@ -53,8 +56,9 @@ class LocalStateStoreTest {
   @Test
   void keepsEventsWithDifferentTypesButTheSameKeyApart() {
     LocalStateStore.StateEvent hook = hook("", "@console:localhost", Json.object());
-    LocalStateStore.StateEvent name = new LocalStateStore.StateEvent(
-        ROOM, "m.room.name", "", "@console:localhost", Json.object().put("name", "Console"));
+    LocalStateStore.StateEvent name =
+        new LocalStateStore.StateEvent(
+            ROOM, "m.room.name", "", "@console:localhost", Json.object().put("name", "Console"));
 
     state.put(hook);
     state.put(name);
@@ -67,13 +71,15 @@ class LocalStateStoreTest {
     LocalStateStore.StateEvent here = hook("ci", "@console:localhost", Json.object());
     state.put(here);
 
-    state.put(new LocalStateStore.StateEvent(
-        "!elsewhere:localhost", HOOK_EVENT, "ci", "@console:localhost", Json.object()));
+    state.put(
+        new LocalStateStore.StateEvent(
+            "!elsewhere:localhost", HOOK_EVENT, "ci", "@console:localhost", Json.object()));
 
     assertThat(state.all(ROOM)).containsExactly(here);
   }
 
-  private static LocalStateStore.StateEvent hook(String key, String sender, com.fasterxml.jackson.databind.node.ObjectNode content) {
+  private static LocalStateStore.StateEvent hook(
+      String key, String sender, com.fasterxml.jackson.databind.node.ObjectNode content) {
     return new LocalStateStore.StateEvent(ROOM, HOOK_EVENT, key, sender, content);
   }
 }

@@ -39,8 +39,14 @@ class TerminalConsoleTest {
 
   @BeforeEach
   void open() throws IOException {
-    terminal = new ExternalTerminal("test", "xterm", new PipedInputStream(keys, 4096), screen, StandardCharsets.UTF_8);
-    console = new TerminalConsole(terminal, interrupted::countDown, new PrintStream(afterClose, true, StandardCharsets.UTF_8));
+    terminal =
+        new ExternalTerminal(
+            "test", "xterm", new PipedInputStream(keys, 4096), screen, StandardCharsets.UTF_8);
+    console =
+        new TerminalConsole(
+            terminal,
+            interrupted::countDown,
+            new PrintStream(afterClose, true, StandardCharsets.UTF_8));
   }
 
   @AfterEach
@@ -49,10 +55,13 @@ class TerminalConsoleTest {
   }
 
   private void startReading() throws InterruptedException {
-    Thread reader = new Thread(() -> {
-      console.readLines(lines::add);
-      readingEnded.countDown();
-    }, "console-test");
+    Thread reader =
+        new Thread(
+            () -> {
+              console.readLines(lines::add);
+              readingEnded.countDown();
+            },
+            "console-test");
     reader.setDaemon(true);
     reader.start();
     awaitOnScreen("> ");
@@ -108,7 +117,8 @@ class TerminalConsoleTest {
 
     assertThat(readingEnded.await(5, TimeUnit.SECONDS)).isTrue();
     console.print("a webhook message");
-    assertThat(screen()).contains("End of input; still serving webhooks (stop with Ctrl-C or SIGTERM).")
+    assertThat(screen())
+        .contains("End of input; still serving webhooks (stop with Ctrl-C or SIGTERM).")
         .doesNotContain("a webhook message");
     assertThat(afterClose.toString(StandardCharsets.UTF_8)).contains("a webhook message");
     assertThat(interrupted.getCount()).isEqualTo(1);
@@ -127,7 +137,8 @@ class TerminalConsoleTest {
 
     awaitOnScreen("INFO  test: feed polled");
     String afterLog = screen().substring(screen().indexOf("feed polled"));
-    assertThat(afterLog).as("the prompt and the half-typed line are drawn again below the log line")
+    assertThat(afterLog)
+        .as("the prompt and the half-typed line are drawn again below the log line")
         .contains("> half a comm");
     assertThat(context.getLogger(Logger.ROOT_LOGGER_NAME).getAppender(PromptLog.STDERR)).isNull();
   }

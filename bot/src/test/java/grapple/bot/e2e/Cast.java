@@ -5,23 +5,28 @@ import grapple.testing.MatrixUser;
 import java.security.SecureRandom;
 
 /**
- * The people of every scenario, registered once per test run under names unique to the run:
- * alice (config admin, creates the rooms), bob (no permission at all), carol (config level
- * {@code commands} only) and dave (config admin, power level 0 in the rooms).
+ * The people of every scenario, registered once per test run under names unique to the run: alice
+ * (config admin, creates the rooms), bob (no permission at all), carol (config level {@code
+ * commands} only) and dave (config admin, power level 0 in the rooms).
  */
 record Cast(String runId, MatrixUser alice, MatrixUser bob, MatrixUser carol, MatrixUser dave) {
   private static Cast registered;
 
-  /** The cast on the running homeserver; aborts or fails the calling test as {@link Homeserver#require()} does. */
+  /**
+   * The cast on the running homeserver; aborts or fails the calling test as {@link
+   * Homeserver#require()} does.
+   */
   static synchronized Cast require() {
     if (registered != null) return registered;
     Homeserver homeserver = Homeserver.require();
     String runId = newRunId();
-    registered = new Cast(runId,
-        homeserver.register("alice_" + runId),
-        homeserver.register("bob_" + runId),
-        homeserver.register("carol_" + runId),
-        homeserver.register("dave_" + runId));
+    registered =
+        new Cast(
+            runId,
+            homeserver.register("alice_" + runId),
+            homeserver.register("bob_" + runId),
+            homeserver.register("carol_" + runId),
+            homeserver.register("dave_" + runId));
     return registered;
   }
 
@@ -35,7 +40,8 @@ record Cast(String runId, MatrixUser alice, MatrixUser bob, MatrixUser carol, Ma
             services: [{service: "*", level: admin}]
           - actor: "%s"
             services: [{service: "*", level: commands}]
-        """.formatted(alice.userId, dave.userId, carol.userId);
+        """
+        .formatted(alice.userId, dave.userId, carol.userId);
   }
 
   private static String newRunId() {

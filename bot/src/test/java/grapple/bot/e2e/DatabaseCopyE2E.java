@@ -18,7 +18,8 @@ class DatabaseCopyE2E {
 
   private final WebhookPoster poster = new WebhookPoster();
 
-  @Test void anInstallationCopiedToPostgresqlWorksThereAsBefore() throws Exception {
+  @Test
+  void anInstallationCopiedToPostgresqlWorksThereAsBefore() throws Exception {
     Location.Postgres pg = TestPostgres.newDatabase();
     Cast cast = Cast.require();
     GrappleProcess bot = watched.watch(GrappleProcess.launch("dbcopy", cast));
@@ -29,10 +30,13 @@ class DatabaseCopyE2E {
     assertThat(room.awaitBotMessage(mark).body()).isEqualTo("on sqlite");
     assertThat(bot.stop()).isZero();
 
-    String target = "postgresql://%s:%s@%s:%d/%s?%s".formatted(pg.user(), pg.password(), pg.host(), pg.port(),
-        pg.database(), pg.parameters());
-    GrappleProcess.ToolRun copy = bot.runJar("db", "copy", "--from", bot.dir.resolve("grapple.db").toString(),
-        "--to", target);
+    String target =
+        "postgresql://%s:%s@%s:%d/%s?%s"
+            .formatted(
+                pg.user(), pg.password(), pg.host(), pg.port(), pg.database(), pg.parameters());
+    GrappleProcess.ToolRun copy =
+        bot.runJar(
+            "db", "copy", "--from", bot.dir.resolve("grapple.db").toString(), "--to", target);
     assertThat(copy.status()).as("db copy output:\n%s", copy.output()).isZero();
     assertThat(copy.output()).contains("db copy: connections").contains("db copy: done.");
 
@@ -41,11 +45,22 @@ class DatabaseCopyE2E {
     // A new client: the old one's kept-alive connection went with the stopped process.
     Answer answer = new WebhookPoster().postJson(url, "{\"text\":\"on postgresql\"}");
 
-    assertThat(answer.code()).as("status of the old URL on PostgreSQL: %s", answer.body()).isEqualTo(202);
+    assertThat(answer.code())
+        .as("status of the old URL on PostgreSQL: %s", answer.body())
+        .isEqualTo(202);
     assertThat(room.awaitBotMessage(mark).body()).isEqualTo("on postgresql");
     String list = room.awaitReplyTo(room.send(cast.alice(), "!grapple list")).body();
     assertThat(list).as("the connections after the move").contains("moved");
-    assertThat(bot.runJar("db", "copy", "--from", bot.dir.resolve("grapple.db").toString(), "--to", target).output())
-        .as("copying again").contains("is not empty");
+    assertThat(
+            bot.runJar(
+                    "db",
+                    "copy",
+                    "--from",
+                    bot.dir.resolve("grapple.db").toString(),
+                    "--to",
+                    target)
+                .output())
+        .as("copying again")
+        .contains("is not empty");
   }
 }

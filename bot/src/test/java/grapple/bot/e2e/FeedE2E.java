@@ -3,6 +3,7 @@ package grapple.bot.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.google.errorprone.annotations.FormatMethod;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import grapple.testing.MatrixUser;
@@ -35,11 +36,11 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * RSS feeds (CONTRACT.md §2, §3, §7) polled by the real jar from a feed server in this test, with the
- * shortest poll interval the config allows (60 s). One bot serves the whole class: room A follows
- * {@code a.xml} (scenarios 1-3, 5, 6); room B follows the flaky {@code b.xml} (scenario 4), which is
- * subscribed in the setup and answers from a script (OK, 500, 500, OK…), so that its slow backoff
- * schedule runs while the other scenarios do, across the restart of scenario 2.
+ * RSS feeds (CONTRACT.md §2, §3, §7) polled by the real jar from a feed server in this test, with
+ * the shortest poll interval the config allows (60 s). One bot serves the whole class: room A
+ * follows {@code a.xml} (scenarios 1-3, 5, 6); room B follows the flaky {@code b.xml} (scenario 4),
+ * which is subscribed in the setup and answers from a script (OK, 500, 500, OK…), so that its slow
+ * backoff schedule runs while the other scenarios do, across the restart of scenario 2.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -49,18 +50,26 @@ class FeedE2E {
   private static final String FEEDS_YAML =
       "feeds: {pollIntervalSeconds: 60, allowPrivateAddresses: true, pollTimeoutSeconds: 5}\n";
   private static final Duration POLL_INTERVAL = Duration.ofSeconds(60);
+
   /** A post is due within one interval of the change; 15 s for the tick, the fetch and delivery. */
   private static final Duration ONE_POLL = Duration.ofSeconds(75);
+
   /** The longest any single wait for a poll may take before the test gives up. */
   private static final Duration POLL_WAIT = Duration.ofSeconds(100);
+
   private static final Duration QUIET_AFTER_SUBSCRIBE = Duration.ofSeconds(5);
   private static final Duration DUPLICATE_GRACE = Duration.ofSeconds(10);
   private static final Duration BACKOFF_SLACK = Duration.ofSeconds(2);
-  /** b.xml's expected gaps: OK → 500 one interval, 500 → 500 one interval, 500 → OK two intervals. */
+
+  /**
+   * b.xml's expected gaps: OK → 500 one interval, 500 → 500 one interval, 500 → OK two intervals.
+   */
   private static final List<Duration> FLAKY_GAPS =
       List.of(POLL_INTERVAL, POLL_INTERVAL, POLL_INTERVAL.multipliedBy(2));
+
   /** How late a poll may come (the restart of scenario 2 can delay one by a few seconds). */
   private static final Duration LATE_POLL = Duration.ofSeconds(40);
+
   private static final String FLAKY = "Flaky";
   private static final String FAILING = "Feed Flaky is failing";
   private static final String WORKING_AGAIN = "Feed Flaky is working again.";
@@ -77,7 +86,8 @@ class FeedE2E {
   private long flakyMark;
   private long flakySubscribedAt;
 
-  @BeforeAll void startBotWithTwoRoomsAndTheFlakyFeed() {
+  @BeforeAll
+  void startBotWithTwoRoomsAndTheFlakyFeed() {
     Cast cast = Cast.require();
     alice = cast.alice();
     server = FeedServer.start();
@@ -96,29 +106,41 @@ class FeedE2E {
    */
   private void subscribeFlakyFeed() {
     String ok = rss("Flaky feed", List.of(item("b-2", "Flaky two"), item("b-1", "Flaky one")));
-    server.script("/b.xml", new Answer(200, ok), new Answer(500, "broken"), new Answer(500, "still broken"),
+    server.script(
+        "/b.xml",
+        new Answer(200, ok),
+        new Answer(500, "broken"),
+        new Answer(500, "still broken"),
         new Answer(200, ok));
     flakyMark = alice.mark();
-    JsonNode content = MatrixUser.JSON.createObjectNode()
-        .put("url", urlB).put("label", FLAKY).put("notifyOnFailure", true);
+    JsonNode content =
+        MatrixUser.JSON
+            .createObjectNode()
+            .put("url", urlB)
+            .put("label", FLAKY)
+            .put("notifyOnFailure", true);
     alice.putState(roomB.id, FEED_EVENT_TYPE, urlB, content);
     flakySubscribedAt = server.awaitRequests("/b.xml", 1, MatrixUser.DEFAULT_TIMEOUT).get(0);
     timing("b.xml subscribed by room state and polled once");
   }
 
   /** A test that failed halfway may have left the bot stopped. */
-  @BeforeEach void botIsRunning() {
+  @BeforeEach
+  void botIsRunning() {
     if (!bot.isAlive()) bot.start();
   }
 
-  @AfterAll void stopBotAndFeedServer() {
+  @AfterAll
+  void stopBotAndFeedServer() {
     if (bot != null) bot.close();
     if (server != null) server.close();
   }
 
   // ---- 1. Subscribe by command ----
 
-  @Test @Order(1) void subscribedFeedPostsOnlyItemsAddedLaterExactlyOnce() {
+  @Test
+  @Order(1)
+  void subscribedFeedPostsOnlyItemsAddedLaterExactlyOnce() {
     publishA(item("a-1", "First"), item("a-2", "Second"));
     long mark = alice.mark();
 
@@ -134,19 +156,28 @@ class FeedE2E {
     timing("a.xml item a-3 posted %d s after it was added", took.toSeconds());
     alice.syncFor(DUPLICATE_GRACE);
 
-    assertThat(requests).as("requests for a.xml by the end of the quiet %d s", QUIET_AFTER_SUBSCRIBE.toSeconds())
+    assertThat(requests)
+        .as("requests for a.xml by the end of the quiet %d s", QUIET_AFTER_SUBSCRIBE.toSeconds())
         .isPositive();
-    assertThat(early).as("posts in the %d s after subscribing (the 2 existing items must not be posted)",
-        QUIET_AFTER_SUBSCRIBE.toSeconds()).isEmpty();
-    assertThat(post.content().path("msgtype").asText()).as("msgtype of %s", post).isEqualTo("m.notice");
+    assertThat(early)
+        .as(
+            "posts in the %d s after subscribing (the 2 existing items must not be posted)",
+            QUIET_AFTER_SUBSCRIBE.toSeconds())
+        .isEmpty();
+    assertThat(post.content().path("msgtype").asText())
+        .as("msgtype of %s", post)
+        .isEqualTo("m.notice");
     assertThat(took).as("time from adding the item to its post").isLessThanOrEqualTo(ONE_POLL);
-    assertThat(feedPosts(roomA, mark)).as("feed posts in room A, %d s after the first", DUPLICATE_GRACE.toSeconds())
+    assertThat(feedPosts(roomA, mark))
+        .as("feed posts in room A, %d s after the first", DUPLICATE_GRACE.toSeconds())
         .containsExactly(postBody("News", third));
   }
 
   // ---- 2. Restart ----
 
-  @Test @Order(2) void itemAddedWhileTheBotWasDownIsPostedOnceAfterARestart() {
+  @Test
+  @Order(2)
+  void itemAddedWhileTheBotWasDownIsPostedOnceAfterARestart() {
     long mark = alice.mark();
 
     int exitCode = bot.stop();
@@ -161,61 +192,83 @@ class FeedE2E {
 
     assertThat(exitCode).as("exit code after SIGTERM").isZero();
     assertThat(took).as("time from the restart to the post").isLessThanOrEqualTo(ONE_POLL);
-    assertThat(feedPosts(roomA, mark)).as("feed posts in room A since the restart")
+    assertThat(feedPosts(roomA, mark))
+        .as("feed posts in room A since the restart")
         .containsExactly(postBody("News", fourth));
-    assertThat(historyFeedPosts(roomA)).as("feed posts in room A's whole history")
+    assertThat(historyFeedPosts(roomA))
+        .as("feed posts in room A's whole history")
         .containsExactly(postBody("News", itemsA.get(2)), postBody("News", fourth));
   }
 
   // ---- 3. Bad URLs ----
 
-  @Test @Order(3) void unreadableFeedIsRefusedAtSubscribe() {
+  @Test
+  @Order(3)
+  void unreadableFeedIsRefusedAtSubscribe() {
     String missing = server.url("/missing.xml");
 
     Seen reply = command(roomA, "!grapple feed " + missing);
 
-    assertThat(reply.body()).as("reply to subscribing to a 404").startsWith("Could not read feed from URL:");
+    assertThat(reply.body())
+        .as("reply to subscribing to a 404")
+        .startsWith("Could not read feed from URL:");
     assertThat(server.requests("/missing.xml")).as("requests for missing.xml").isNotEmpty();
-    assertThat(alice.stateContent(roomA.id, FEED_EVENT_TYPE, missing)).as("room state for " + missing).isEmpty();
+    assertThat(alice.stateContent(roomA.id, FEED_EVENT_TYPE, missing))
+        .as("room state for " + missing)
+        .isEmpty();
   }
 
-  @Test @Order(3) void malformedUrlIsRefusedNamingTheField() {
+  @Test
+  @Order(3)
+  void malformedUrlIsRefusedNamingTheField() {
     Seen reply = command(roomA, "!grapple feed notaurl");
 
     assertThat(reply.body()).as("reply to subscribing to 'notaurl'").contains("'url'");
-    assertThat(alice.stateContent(roomA.id, FEED_EVENT_TYPE, "notaurl")).as("room state for notaurl").isEmpty();
+    assertThat(alice.stateContent(roomA.id, FEED_EVENT_TYPE, "notaurl"))
+        .as("room state for notaurl")
+        .isEmpty();
   }
 
   // ---- 4. notifyOnFailure (subscribed in the setup) ----
 
-  @Test @Order(4) void failingFeedIsReportedOnceAndItsRecoveryOnce() {
+  @Test
+  @Order(4)
+  void failingFeedIsReportedOnceAndItsRecoveryOnce() {
     Seen failing = awaitFlakyNotice(FAILING, 3);
     timing("failure notice seen: %s", failing.body());
     Seen recovered = awaitFlakyNotice(WORKING_AGAIN, 4);
     timing("recovery notice seen");
     alice.syncFor(DUPLICATE_GRACE);
     List<Long> polls = server.requests("/b.xml");
-    timing("b.xml polled at %s s after subscribing", polls.stream()
-        .map(t -> String.valueOf(Duration.ofNanos(t - flakySubscribedAt).toSeconds())).toList());
+    timing(
+        "b.xml polled at %s s after subscribing",
+        polls.stream()
+            .map(t -> String.valueOf(Duration.ofNanos(t - flakySubscribedAt).toSeconds()))
+            .toList());
 
     List<String> notices = botBodies(roomB, flakyMark);
-    assertThat(notices.stream().filter(b -> b.contains(FAILING))).as("failure notices in room B: %s", notices)
+    assertThat(notices.stream().filter(b -> b.contains(FAILING)))
+        .as("failure notices in room B: %s", notices)
         .hasSize(1);
-    assertThat(notices.stream().filter(b -> b.startsWith("New post in"))).as("feed posts in room B").isEmpty();
-    assertThat(notices.stream().filter(b -> b.equals(WORKING_AGAIN))).as("recovery notices in room B: %s", notices)
+    assertThat(notices.stream().filter(b -> b.startsWith("New post in")))
+        .as("feed posts in room B")
+        .isEmpty();
+    assertThat(notices.stream().filter(b -> b.equals(WORKING_AGAIN)))
+        .as("recovery notices in room B: %s", notices)
         .hasSize(1);
     assertThat(failing.content().path("msgtype").asText()).isEqualTo("m.notice");
     assertThat(recovered.content().path("msgtype").asText()).isEqualTo("m.notice");
     assertThat(polls).as("polls of b.xml (OK, 500, 500, OK)").hasSizeGreaterThanOrEqualTo(4);
     for (int i = 1; i <= 3; i++) {
-      assertThat(gap(polls, i)).as("gap before b.xml poll %d of %s", i + 1, polls)
+      assertThat(gap(polls, i))
+          .as("gap before b.xml poll %d of %s", i + 1, polls)
           .isGreaterThanOrEqualTo(FLAKY_GAPS.get(i - 1).minus(BACKOFF_SLACK));
     }
   }
 
   /**
-   * Waits for b.xml's poll number {@code poll} (1-based; each within its expected gap plus
-   * {@link #LATE_POLL} of the one before), then for the notice containing {@code text}.
+   * Waits for b.xml's poll number {@code poll} (1-based; each within its expected gap plus {@link
+   * #LATE_POLL} of the one before), then for the notice containing {@code text}.
    */
   private Seen awaitFlakyNotice(String text, int poll) {
     for (int n = 2; n <= poll; n++) {
@@ -223,26 +276,37 @@ class FeedE2E {
       Duration left = FLAKY_GAPS.get(n - 2).plus(LATE_POLL).minus(since(previous));
       server.awaitRequests("/b.xml", n, left.isNegative() ? Duration.ofSeconds(1) : left);
     }
-    return alice.awaitEvent(flakyMark, roomB.id, "notice '" + text + "'",
-        s -> s.isMessageFrom(bot.userId) && s.body().contains(text), MatrixUser.DEFAULT_TIMEOUT);
+    return alice.awaitEvent(
+        flakyMark,
+        roomB.id,
+        "notice '" + text + "'",
+        s -> s.isMessageFrom(bot.userId) && s.body().contains(text),
+        MatrixUser.DEFAULT_TIMEOUT);
   }
 
   // ---- 5. List ----
 
-  @Test @Order(5) void listShowsTheFeedWithItsStatus() {
+  @Test
+  @Order(5)
+  void listShowsTheFeedWithItsStatus() {
     Seen reply = command(roomA, "!grapple feed list");
 
-    List<String> lines = Arrays.stream(reply.body().split("\n")).filter(l -> l.contains(urlA)).toList();
+    List<String> lines =
+        Arrays.stream(reply.body().split("\n")).filter(l -> l.contains(urlA)).toList();
     assertThat(lines).as("lines naming %s in %s", urlA, reply.body()).hasSize(1);
     assertThat(lines.get(0)).contains("OK, last read `");
   }
 
-  @Test @Order(5) void listJsonIsACodeBlockNamingTheUrl() throws IOException {
+  @Test
+  @Order(5)
+  void listJsonIsACodeBlockNamingTheUrl() throws IOException {
     Seen reply = command(roomA, "!grapple feed list json");
 
     String body = reply.body();
     assertThat(body).as("reply").startsWith("```json\n").endsWith("\n```");
-    JsonNode feeds = MatrixUser.JSON.readTree(body.substring("```json\n".length(), body.length() - "\n```".length()));
+    JsonNode feeds =
+        MatrixUser.JSON.readTree(
+            body.substring("```json\n".length(), body.length() - "\n```".length()));
     List<String> urls = new ArrayList<>();
     feeds.forEach(f -> urls.add(f.path("url").asText()));
     assertThat(urls).as("urls in %s", body).containsExactly(urlA);
@@ -250,12 +314,22 @@ class FeedE2E {
 
   // ---- 6. Remove ----
 
-  @Test @Order(6) void removeStopsFollowingAndEmptiesTheState() {
+  @Test
+  @Order(6)
+  void removeStopsFollowingAndEmptiesTheState() {
     Seen reply = command(roomA, "!grapple feed remove " + urlA);
 
-    assertThat(reply.body()).as("reply to feed remove").isEqualTo("Stopped following `" + urlA + "`.");
-    JsonNode state = alice.awaitStateEvent(roomA.id, FEED_EVENT_TYPE, urlA, "{}",
-        e -> e.path("content").isObject() && e.path("content").isEmpty(), MatrixUser.DEFAULT_TIMEOUT);
+    assertThat(reply.body())
+        .as("reply to feed remove")
+        .isEqualTo("Stopped following `" + urlA + "`.");
+    JsonNode state =
+        alice.awaitStateEvent(
+            roomA.id,
+            FEED_EVENT_TYPE,
+            urlA,
+            "{}",
+            e -> e.path("content").isObject() && e.path("content").isEmpty(),
+            MatrixUser.DEFAULT_TIMEOUT);
     assertThat(state.path("content").toString()).isEqualTo("{}");
   }
 
@@ -265,7 +339,9 @@ class FeedE2E {
     return room.awaitReplyTo(room.send(alice, text));
   }
 
-  /** Adds items on top of a.xml (newest first, as feeds list them) and returns the last one added. */
+  /**
+   * Adds items on top of a.xml (newest first, as feeds list them) and returns the last one added.
+   */
   private Item publishA(Item... items) {
     itemsA.addAll(List.of(items));
     List<Item> newestFirst = new ArrayList<>(itemsA);
@@ -287,8 +363,12 @@ class FeedE2E {
   }
 
   private Seen awaitFeedPost(TestRoom room, long after, Duration timeout) {
-    return alice.awaitEvent(after, room.id, "feed post from " + bot.userId,
-        s -> s.isMessageFrom(bot.userId) && isFeedPost(s.body()), timeout);
+    return alice.awaitEvent(
+        after,
+        room.id,
+        "feed post from " + bot.userId,
+        s -> s.isMessageFrom(bot.userId) && isFeedPost(s.body()),
+        timeout);
   }
 
   private List<String> botBodies(TestRoom room, long after) {
@@ -301,9 +381,12 @@ class FeedE2E {
 
   /** The bot's feed posts over the room's whole history, read with /messages. */
   private List<String> historyFeedPosts(TestRoom room) {
-    Predicate<JsonNode> fromBot = e -> e.path("type").asText().equals("m.room.message")
-        && e.path("sender").asText().equals(bot.userId);
-    return alice.history(room.id).stream().filter(fromBot)
+    Predicate<JsonNode> fromBot =
+        e ->
+            e.path("type").asText().equals("m.room.message")
+                && e.path("sender").asText().equals(bot.userId);
+    return alice.history(room.id).stream()
+        .filter(fromBot)
         .map(e -> e.path("content").path("body").asText(""))
         .filter(FeedE2E::isFeedPost)
         .collect(Collectors.toList());
@@ -317,19 +400,30 @@ class FeedE2E {
     return Duration.ofNanos(System.nanoTime() - nanoTime);
   }
 
+  @FormatMethod
   private void timing(String format, Object... args) {
-    System.err.printf("[FeedE2E %5.1f s] %s%n", since(classStart).toMillis() / 1000.0, String.format(format, args));
+    System.err.printf(
+        "[FeedE2E %5.1f s] %s%n",
+        since(classStart).toMillis() / 1000.0, String.format(format, args));
   }
 
   private static String rss(String title, List<Item> items) {
-    StringBuilder xml = new StringBuilder("""
+    StringBuilder xml =
+        new StringBuilder(
+            """
         <?xml version="1.0" encoding="UTF-8"?>
         <rss version="2.0"><channel>
         <title>%s</title><link>http://127.0.0.1/</link><description>test feed</description>
-        """.formatted(title));
+        """
+                .formatted(title));
     for (Item i : items) {
-      xml.append("<item><guid isPermaLink=\"false\">").append(i.guid()).append("</guid><title>")
-          .append(i.title()).append("</title><link>").append(i.link()).append("</link></item>\n");
+      xml.append("<item><guid isPermaLink=\"false\">")
+          .append(i.guid())
+          .append("</guid><title>")
+          .append(i.title())
+          .append("</title><link>")
+          .append(i.link())
+          .append("</link></item>\n");
     }
     return xml.append("</channel></rss>\n").toString();
   }
@@ -356,7 +450,8 @@ class FeedE2E {
 
     static FeedServer start() {
       try {
-        HttpServer http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        HttpServer http =
+            HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         FeedServer server = new FeedServer(http);
         http.createContext("/", server::handle);
         http.start();
@@ -389,8 +484,15 @@ class FeedE2E {
       while (requests(path).size() < count) {
         long left = deadline - System.nanoTime();
         if (left <= 0) {
-          throw new AssertionError("the feed server got " + requests(path).size() + " request(s) for " + path
-              + " within " + timeout.toSeconds() + " s, not " + count);
+          throw new AssertionError(
+              "the feed server got "
+                  + requests(path).size()
+                  + " request(s) for "
+                  + path
+                  + " within "
+                  + timeout.toSeconds()
+                  + " s, not "
+                  + count);
         }
         try {
           wait(Math.max(1, left / 1_000_000));
@@ -421,7 +523,8 @@ class FeedE2E {
       return script.size() > 1 ? script.poll() : script.peek();
     }
 
-    @Override public void close() {
+    @Override
+    public void close() {
       http.stop(0);
     }
   }

@@ -20,8 +20,8 @@ import okhttp3.Request;
 import okhttp3.Response;
 
 /**
- * The built bot ({@code bot/target/grapple.jar}) running as a child process, with its own bot
- * user, config, database, log and copy of the jar under {@code bot/target/e2e/<tag>-<run>/}.
+ * The built bot ({@code bot/target/grapple.jar}) running as a child process, with its own bot user,
+ * config, database, log and copy of the jar under {@code bot/target/e2e/<tag>-<run>/}.
  */
 final class GrappleProcess implements AutoCloseable {
   private static final Duration READY_TIMEOUT = Duration.ofSeconds(30);
@@ -37,14 +37,16 @@ final class GrappleProcess implements AutoCloseable {
   private final Path jar;
   private final Path config;
   private final Path log;
-  private final OkHttpClient http = new OkHttpClient.Builder()
-      .callTimeout(Duration.ofSeconds(2))
-      .retryOnConnectionFailure(false)
-      .build();
+  private final OkHttpClient http =
+      new OkHttpClient.Builder()
+          .callTimeout(Duration.ofSeconds(2))
+          .retryOnConnectionFailure(false)
+          .build();
   private Process process;
   private String databaseYaml;
 
-  private GrappleProcess(Path dir, String userId, String accessToken, String homeserverUrl, Cast cast) {
+  private GrappleProcess(
+      Path dir, String userId, String accessToken, String homeserverUrl, Cast cast) {
     this.dir = dir;
     this.userId = userId;
     this.accessToken = accessToken;
@@ -75,8 +77,8 @@ final class GrappleProcess implements AutoCloseable {
   }
 
   /**
-   * Another instance of the same bot (same user and token), with its own directory, ports and
-   * log: for several instances on one database ({@link #database}).
+   * Another instance of the same bot (same user and token), with its own directory, ports and log:
+   * for several instances on one database ({@link #database}).
    */
   GrappleProcess sibling(String tag) {
     Path siblingDir = dir.resolveSibling(tag + "-" + cast.runId());
@@ -85,20 +87,25 @@ final class GrappleProcess implements AutoCloseable {
     return other;
   }
 
-  /** The config's database section instead of the default SQLite file, e.g. {url: ..., user: ...}. */
+  /**
+   * The config's database section instead of the default SQLite file, e.g. {url: ..., user: ...}.
+   */
   GrappleProcess database(String yaml) {
     this.databaseYaml = yaml;
     return this;
   }
 
-  /** The webhook URL of the same hook on this instance (hook ids are the same on every instance). */
+  /**
+   * The webhook URL of the same hook on this instance (hook ids are the same on every instance).
+   */
   String onThisInstance(String url) {
     return urlPrefix() + url.substring(url.lastIndexOf('/') + 1);
   }
 
   /** GET /ready's JSON, or null while not ready. */
   com.fasterxml.jackson.databind.JsonNode readiness() {
-    Request request = new Request.Builder().url("http://127.0.0.1:" + webhookPort + "/ready").build();
+    Request request =
+        new Request.Builder().url("http://127.0.0.1:" + webhookPort + "/ready").build();
     try (Response response = http.newCall(request).execute()) {
       if (response.code() != 200) return null;
       return new com.fasterxml.jackson.databind.ObjectMapper().readTree(response.body().string());
@@ -113,7 +120,9 @@ final class GrappleProcess implements AutoCloseable {
     return ready != null && ready.path("leader").asBoolean(false);
   }
 
-  /** Writes the config plus {@code extraYaml} (whole top-level sections), then starts until /ready. */
+  /**
+   * Writes the config plus {@code extraYaml} (whole top-level sections), then starts until /ready.
+   */
   GrappleProcess launch(String extraYaml) {
     writeConfig(extraYaml);
     copyJar();
@@ -132,15 +141,26 @@ final class GrappleProcess implements AutoCloseable {
   }
 
   private void writeConfig(String extraYaml) {
-    String yaml = """
+    String yaml =
+        """
         homeserver: {url: "%s", domain: localhost}
         bot: {userId: "%s", accessToken: "%s"}
         database: %s
         listeners: {webhooks: {port: %d}, provisioning: {port: %d}, metrics: {port: %d}}
         generic: {urlPrefix: "%s", payloadSizeLimit: 64kb}
         %s%slogging: {level: debug}
-        """.formatted(homeserverUrl, userId, accessToken, databaseYaml,
-            webhookPort, provisioningPort, freePort(), urlPrefix(), cast.permissionsYaml(), extraYaml);
+        """
+            .formatted(
+                homeserverUrl,
+                userId,
+                accessToken,
+                databaseYaml,
+                webhookPort,
+                provisioningPort,
+                freePort(),
+                urlPrefix(),
+                cast.permissionsYaml(),
+                extraYaml);
     try {
       Files.createDirectories(dir);
       Files.writeString(config, yaml, StandardCharsets.UTF_8);
@@ -150,13 +170,14 @@ final class GrappleProcess implements AutoCloseable {
   }
 
   /**
-   * Runs a copy of the built jar, so that a rebuild during the run (mvn package in another
-   * shell) cannot swap classes under a running bot or between its restarts.
+   * Runs a copy of the built jar, so that a rebuild during the run (mvn package in another shell)
+   * cannot swap classes under a running bot or between its restarts.
    */
   private void copyJar() {
     Path built = Checkout.root().resolve("bot/target/grapple.jar");
     if (!Files.isRegularFile(built)) {
-      throw new IllegalStateException(built + " does not exist: build it with mvn package (mvn verify does)");
+      throw new IllegalStateException(
+          built + " does not exist: build it with mvn package (mvn verify does)");
     }
     try {
       Files.copy(built, jar, StandardCopyOption.REPLACE_EXISTING);
@@ -168,14 +189,23 @@ final class GrappleProcess implements AutoCloseable {
   /** Starts the jar (appending to the same log) and waits until GET /ready answers 200. */
   void start() {
     // The flags the README recommends: a heap limit, and crash-only on OutOfMemoryError.
-    List<String> command = List.of(javaBinary(), "-Xmx160m", "-XX:+ExitOnOutOfMemoryError", "-jar", jar.toString(),
-        "--config", config.toString(), "--no-console");
+    List<String> command =
+        List.of(
+            javaBinary(),
+            "-Xmx160m",
+            "-XX:+ExitOnOutOfMemoryError",
+            "-jar",
+            jar.toString(),
+            "--config",
+            config.toString(),
+            "--no-console");
     try {
-      process = new ProcessBuilder(command)
-          .directory(dir.toFile())
-          .redirectErrorStream(true)
-          .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-          .start();
+      process =
+          new ProcessBuilder(command)
+              .directory(dir.toFile())
+              .redirectErrorStream(true)
+              .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+              .start();
     } catch (IOException e) {
       throw new UncheckedIOException("could not start " + command, e);
     }
@@ -186,18 +216,25 @@ final class GrappleProcess implements AutoCloseable {
     long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
     while (System.nanoTime() < deadline) {
       if (!process.isAlive()) {
-        throw new AssertionError("grapple exited with code " + process.exitValue()
-            + " before it was ready. " + logTail(80));
+        throw new AssertionError(
+            "grapple exited with code "
+                + process.exitValue()
+                + " before it was ready. "
+                + logTail(80));
       }
       if (isReady()) return;
       Await.pause(Duration.ofMillis(200));
     }
-    throw new AssertionError("grapple was not ready (GET /ready → 200) within "
-        + READY_TIMEOUT.toSeconds() + " s. " + logTail(80));
+    throw new AssertionError(
+        "grapple was not ready (GET /ready → 200) within "
+            + READY_TIMEOUT.toSeconds()
+            + " s. "
+            + logTail(80));
   }
 
   private boolean isReady() {
-    Request request = new Request.Builder().url("http://127.0.0.1:" + webhookPort + "/ready").build();
+    Request request =
+        new Request.Builder().url("http://127.0.0.1:" + webhookPort + "/ready").build();
     try (Response response = http.newCall(request).execute()) {
       return response.code() == 200;
     } catch (IOException e) {
@@ -205,18 +242,23 @@ final class GrappleProcess implements AutoCloseable {
     }
   }
 
-  /** The jar run once with {@code args} (e.g. {@code db copy ...}) in this instance's directory: exit status and output. */
+  /**
+   * The jar run once with {@code args} (e.g. {@code db copy ...}) in this instance's directory:
+   * exit status and output.
+   */
   record ToolRun(int status, String output) {}
 
   ToolRun runJar(String... args) {
     List<String> command = new java.util.ArrayList<>(List.of(javaBinary(), "-jar", jar.toString()));
     command.addAll(List.of(args));
     try {
-      Process tool = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+      Process tool =
+          new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
       String output = new String(tool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       if (!tool.waitFor(60, TimeUnit.SECONDS)) {
         tool.destroyForcibly();
-        throw new AssertionError("grapple " + String.join(" ", args) + " did not finish within 60 s:\n" + output);
+        throw new AssertionError(
+            "grapple " + String.join(" ", args) + " did not finish within 60 s:\n" + output);
       }
       return new ToolRun(tool.exitValue(), output);
     } catch (IOException e) {
@@ -237,8 +279,11 @@ final class GrappleProcess implements AutoCloseable {
     if (!waitForExit()) {
       process.destroyForcibly();
       waitForExit();
-      throw new AssertionError("grapple did not exit within " + STOP_TIMEOUT.toSeconds()
-          + " s of SIGTERM. " + logTail(60));
+      throw new AssertionError(
+          "grapple did not exit within "
+              + STOP_TIMEOUT.toSeconds()
+              + " s of SIGTERM. "
+              + logTail(60));
     }
     return process.exitValue();
   }
@@ -258,7 +303,8 @@ final class GrappleProcess implements AutoCloseable {
     }
   }
 
-  @Override public void close() {
+  @Override
+  public void close() {
     if (!isAlive()) return;
     process.destroy();
     if (!waitForExit()) {

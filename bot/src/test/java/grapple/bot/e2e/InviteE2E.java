@@ -19,12 +19,14 @@ class InviteE2E {
   private Cast cast;
   private GrappleProcess bot;
 
-  @BeforeAll void startBot() {
+  @BeforeAll
+  void startBot() {
     cast = Cast.require();
     bot = watched.watch(GrappleProcess.launch("invite", cast));
   }
 
-  @Test void botJoinsWhenAConfigAdminInvitesIt() {
+  @Test
+  void botJoinsWhenAConfigAdminInvitesIt() {
     MatrixUser alice = cast.alice();
     String roomId = alice.createRoom(Map.of(alice.userId, 100), List.of());
 
@@ -33,7 +35,8 @@ class InviteE2E {
     alice.awaitMembership(roomId, bot.userId, "join", MatrixUser.DEFAULT_TIMEOUT);
   }
 
-  @Test void botDeclinesAnInviteFromAUserWithoutPermissionAndSaysWhy() {
+  @Test
+  void botDeclinesAnInviteFromAUserWithoutPermissionAndSaysWhy() {
     MatrixUser bob = cast.bob();
     String roomId = bob.createRoom(Map.of(bob.userId, 100), List.of());
 

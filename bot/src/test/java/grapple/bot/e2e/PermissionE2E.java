@@ -21,13 +21,15 @@ class PermissionE2E {
   private GrappleProcess bot;
   private TestRoom room;
 
-  @BeforeAll void startBotInARoomWithEveryone() {
+  @BeforeAll
+  void startBotInARoomWithEveryone() {
     cast = Cast.require();
     bot = watched.watch(GrappleProcess.launch("permission", cast));
     room = TestRoom.create(cast.alice(), bot, cast.bob(), cast.carol(), cast.dave());
   }
 
-  @Test void userWithoutManageConnectionsIsToldSo() {
+  @Test
+  void userWithoutManageConnectionsIsToldSo() {
     String command = room.send(cast.carol(), "!grapple webhook nope");
 
     Seen reply = room.awaitReplyTo(command);
@@ -36,7 +38,8 @@ class PermissionE2E {
     assertThat(room.hookState("nope")).as("state for nope").isEmpty();
   }
 
-  @Test void configAdminWithoutPowerLevelIsToldSo() {
+  @Test
+  void configAdminWithoutPowerLevelIsToldSo() {
     String command = room.send(cast.dave(), "!grapple webhook dave1");
 
     Seen reply = room.awaitReplyTo(command);
@@ -45,7 +48,8 @@ class PermissionE2E {
     assertThat(room.hookState("dave1")).as("state for dave1").isEmpty();
   }
 
-  @Test void userWithoutAnyPermissionGetsOneRefusalAMinute() {
+  @Test
+  void userWithoutAnyPermissionGetsOneRefusalAMinute() {
     long mark = room.owner.mark();
     String first = room.send(cast.bob(), "!grapple webhook x1");
     String second = room.send(cast.bob(), "!grapple webhook x1");
@@ -53,8 +57,11 @@ class PermissionE2E {
     room.owner.syncFor(REFUSAL_WINDOW);
 
     List<Seen> replies = room.botMessagesAfter(mark);
-    assertThat(replies).as("the bot's messages within %s s of bob's two commands", REFUSAL_WINDOW.toSeconds())
+    assertThat(replies)
+        .as("the bot's messages within %s s of bob's two commands", REFUSAL_WINDOW.toSeconds())
         .hasSize(1);
-    assertThat(replies.get(0).inReplyTo()).as("what the refusal replies to").isIn(Set.of(first, second));
+    assertThat(replies.get(0).inReplyTo())
+        .as("what the refusal replies to")
+        .isIn(Set.of(first, second));
   }
 }

@@ -28,8 +28,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * The {@code /v1} provisioning API of the real jar against Synapse (CONTRACT.md §5): the plain
  * secret, scoped API keys, and the room's membership and power levels behind each answer.
  *
- * <p>Room A holds alice (100), the bot (50), bob and dave (0, config admin); room B holds alice
- * and the bot. Both exist before the bot starts, so that an API key can be limited to room A.
+ * <p>Room A holds alice (100), the bot (50), bob and dave (0, config admin); room B holds alice and
+ * the bot. Both exist before the bot starts, so that an API key can be limited to room A.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ProvisioningE2E {
@@ -39,10 +39,11 @@ class ProvisioningE2E {
   private static final Duration POLL_INTERVAL = Duration.ofMillis(250);
   private static final MediaType JSON_TYPE = MediaType.get("application/json");
 
-  private final OkHttpClient http = new OkHttpClient.Builder()
-      .callTimeout(Duration.ofSeconds(30))
-      .retryOnConnectionFailure(false)
-      .build();
+  private final OkHttpClient http =
+      new OkHttpClient.Builder()
+          .callTimeout(Duration.ofSeconds(30))
+          .retryOnConnectionFailure(false)
+          .build();
   private final WebhookPoster poster = new WebhookPoster();
   private Cast cast;
   private MatrixUser outsider;
@@ -54,7 +55,8 @@ class ProvisioningE2E {
   private String roomAToken;
   private String writeToken;
 
-  @BeforeAll void startBotWithKeysForTwoRooms() {
+  @BeforeAll
+  void startBotWithKeysForTwoRooms() {
     cast = Cast.require();
     outsider = Homeserver.require().register("erin_" + cast.runId());
     bot = watched.watch(GrappleProcess.prepare("provisioning", cast));
@@ -80,21 +82,27 @@ class ProvisioningE2E {
             - {name: reader, token: "%s", scopes: ["connections:read"]}
             - {name: room-a, token: "%s", scopes: [admin], rooms: ["%s"]}
             - {name: writer, token: "%s", scopes: ["connections:write"]}
-        """.formatted(secret, readToken, roomAToken, roomA.id, writeToken);
+        """
+        .formatted(secret, readToken, roomAToken, roomA.id, writeToken);
   }
 
   /** The bot joined on Synapse; wait until its own room state says so too. */
   private void awaitApiKnowsRoom(TestRoom room) {
-    ApiAnswer last = awaitAnswer(secret, "GET", connections(room, cast.alice()), null, a -> a.code() == 200);
-    assertThat(last.code()).as("GET connections of %s once the bot joined: %s", room.id, last).isEqualTo(200);
+    ApiAnswer last =
+        awaitAnswer(secret, "GET", connections(room, cast.alice()), null, a -> a.code() == 200);
+    assertThat(last.code())
+        .as("GET connections of %s once the bot joined: %s", room.id, last)
+        .isEqualTo(200);
   }
 
   // ---- 1. Create with the plain secret ----
 
-  @Test void putWithTheSecretCreatesAWebhookThatOthersSeeAndThatPosts() throws IOException {
+  @Test
+  void putWithTheSecretCreatesAWebhookThatOthersSeeAndThatPosts() throws IOException {
     MatrixUser bob = cast.bob();
 
-    ApiAnswer created = call(secret, "PUT", connection(roomA, HOOK, cast.alice()), "{\"name\":\"api-hook\"}");
+    ApiAnswer created =
+        call(secret, "PUT", connection(roomA, HOOK, cast.alice()), "{\"name\":\"api-hook\"}");
 
     assertThat(created.code()).as("PUT answer %s", created).isEqualTo(200);
     assertThat(created.json().path("type").asText()).isEqualTo("Webhook");
@@ -102,46 +110,68 @@ class ProvisioningE2E {
     assertThat(created.json().path("config").path("name").asText()).isEqualTo("api-hook");
     String url = created.json().path("secrets").path("url").asText("");
     assertThat(url).as("secrets.url in %s", created).startsWith(bot.urlPrefix());
-    assertThat(bob.stateContent(roomA.id, HOOK, "api-hook")).as("state api-hook as bob reads it")
+    assertThat(bob.stateContent(roomA.id, HOOK, "api-hook"))
+        .as("state api-hook as bob reads it")
         .contains(json("{\"name\":\"api-hook\"}"));
 
     long mark = bob.mark();
     Answer posted = poster.postJson(url, "{\"text\":\"via api\"}");
 
     assertThat(posted.code()).as("webhook answer, body %s", posted.body()).isEqualTo(202);
-    Seen message = bob.awaitEvent(mark, roomA.id, "the message 'via api' from " + bot.userId,
-        s -> s.isMessageFrom(bot.userId) && s.body().equals("via api"), MatrixUser.DEFAULT_TIMEOUT);
+    Seen message =
+        bob.awaitEvent(
+            mark,
+            roomA.id,
+            "the message 'via api' from " + bot.userId,
+            s -> s.isMessageFrom(bot.userId) && s.body().equals("via api"),
+            MatrixUser.DEFAULT_TIMEOUT);
     assertThat(message.body()).isEqualTo("via api");
   }
 
   // ---- 2-4. Membership and power levels ----
 
-  @Test void userWhoNeverJoinedIsNotInTheRoom() {
+  @Test
+  void userWhoNeverJoinedIsNotInTheRoom() {
     ApiAnswer answer = call(secret, "GET", connections(roomA, outsider), null);
 
     assertError(answer, 403, "HS_NOT_IN_ROOM");
   }
 
-  @Test void configAdminWithoutPowerLevelIsAForbiddenUser() {
-    ApiAnswer answer = call(secret, "PUT", connection(roomA, HOOK, cast.dave()), "{\"name\":\"dave-api\"}");
+  @Test
+  void configAdminWithoutPowerLevelIsAForbiddenUser() {
+    ApiAnswer answer =
+        call(secret, "PUT", connection(roomA, HOOK, cast.dave()), "{\"name\":\"dave-api\"}");
 
     assertError(answer, 403, "HS_FORBIDDEN_USER");
-    assertThat(cast.alice().stateContent(roomA.id, HOOK, "dave-api")).as("state dave-api").isEmpty();
+    assertThat(cast.alice().stateContent(roomA.id, HOOK, "dave-api"))
+        .as("state dave-api")
+        .isEmpty();
   }
 
-  @Test void demotedBotIsAForbiddenBot() {
+  @Test
+  void demotedBotIsAForbiddenBot() {
     MatrixUser alice = cast.alice();
-    ApiAnswer existing = call(secret, "PUT", connection(roomB, HOOK, alice), "{\"name\":\"b-existing\"}");
-    assertThat(existing.code()).as("PUT b-existing before the demotion: %s", existing).isEqualTo(200);
+    ApiAnswer existing =
+        call(secret, "PUT", connection(roomB, HOOK, alice), "{\"name\":\"b-existing\"}");
+    assertThat(existing.code())
+        .as("PUT b-existing before the demotion: %s", existing)
+        .isEqualTo(200);
 
     alice.setPowerLevel(roomB.id, bot.userId, 0);
     try {
-      // A PUT of an existing name answers 409 until the bot has seen its demotion, and writes nothing.
-      ApiAnswer seen = awaitAnswer(secret, "PUT", connection(roomB, HOOK, alice), "{\"name\":\"b-existing\"}",
-          a -> a.code() != 409);
+      // A PUT of an existing name answers 409 until the bot has seen its demotion, and writes
+      // nothing.
+      ApiAnswer seen =
+          awaitAnswer(
+              secret,
+              "PUT",
+              connection(roomB, HOOK, alice),
+              "{\"name\":\"b-existing\"}",
+              a -> a.code() != 409);
       assertError(seen, 403, "HS_FORBIDDEN_BOT");
 
-      ApiAnswer answer = call(secret, "PUT", connection(roomB, HOOK, alice), "{\"name\":\"b-new\"}");
+      ApiAnswer answer =
+          call(secret, "PUT", connection(roomB, HOOK, alice), "{\"name\":\"b-new\"}");
 
       assertError(answer, 403, "HS_FORBIDDEN_BOT");
       assertThat(alice.stateContent(roomB.id, HOOK, "b-new")).as("state b-new").isEmpty();
@@ -152,21 +182,38 @@ class ProvisioningE2E {
 
   // ---- 5-6. Hand-edited state and removal ----
 
-  @Test void stateWrittenByHandIsListedWithItsAuthor() {
+  @Test
+  void stateWrittenByHandIsListedWithItsAuthor() {
     MatrixUser alice = cast.alice();
 
     alice.putState(roomA.id, HOOK, "hand-api", json("{\"name\":\"hand-api\"}"));
 
-    ApiAnswer list = awaitAnswer(secret, "GET", connections(roomA, alice), null,
-        a -> a.code() == 200 && byName(a.json(), "hand-api").isPresent());
-    JsonNode found = byName(list.json(), "hand-api").orElseThrow(() -> new AssertionError(
-        "hand-api not listed within " + SEEN_BY_BOT_TIMEOUT.toSeconds() + " s: " + list));
-    assertThat(found.path("createdBy").asText()).as("createdBy in %s", found).isEqualTo(alice.userId);
+    ApiAnswer list =
+        awaitAnswer(
+            secret,
+            "GET",
+            connections(roomA, alice),
+            null,
+            a -> a.code() == 200 && byName(a.json(), "hand-api").isPresent());
+    JsonNode found =
+        byName(list.json(), "hand-api")
+            .orElseThrow(
+                () ->
+                    new AssertionError(
+                        "hand-api not listed within "
+                            + SEEN_BY_BOT_TIMEOUT.toSeconds()
+                            + " s: "
+                            + list));
+    assertThat(found.path("createdBy").asText())
+        .as("createdBy in %s", found)
+        .isEqualTo(alice.userId);
   }
 
-  @Test void deleteEmptiesTheStateAndForgetsTheId() {
+  @Test
+  void deleteEmptiesTheStateAndForgetsTheId() {
     MatrixUser alice = cast.alice();
-    ApiAnswer created = call(secret, "PUT", connection(roomA, HOOK, alice), "{\"name\":\"doomed\"}");
+    ApiAnswer created =
+        call(secret, "PUT", connection(roomA, HOOK, alice), "{\"name\":\"doomed\"}");
     assertThat(created.code()).as("PUT doomed: %s", created).isEqualTo(200);
     String id = created.json().path("id").asText();
 
@@ -174,22 +221,29 @@ class ProvisioningE2E {
 
     assertThat(deleted.code()).as("DELETE answer %s", deleted).isEqualTo(200);
     assertThat(deleted.json()).isEqualTo(json("{\"ok\":true}"));
-    assertThat(alice.stateContent(roomA.id, HOOK, "doomed")).as("state doomed").contains(json("{}"));
+    assertThat(alice.stateContent(roomA.id, HOOK, "doomed"))
+        .as("state doomed")
+        .contains(json("{}"));
     assertError(call(secret, "GET", connection(roomA, id, alice), null), 404, "HS_NOTFOUND");
   }
 
   // ---- 7-9. Scoped API keys ----
 
-  @Test void readKeyMayListButNotCreate() {
+  @Test
+  void readKeyMayListButNotCreate() {
     ApiAnswer list = call(readToken, "GET", connections(roomA, cast.alice()), null);
-    ApiAnswer put = call(readToken, "PUT", connection(roomA, HOOK, cast.alice()), "{\"name\":\"read-api\"}");
+    ApiAnswer put =
+        call(readToken, "PUT", connection(roomA, HOOK, cast.alice()), "{\"name\":\"read-api\"}");
 
     assertThat(list.code()).as("GET with the read key: %s", list).isEqualTo(200);
     assertError(put, 403, "HS_FORBIDDEN_TOKEN");
-    assertThat(cast.alice().stateContent(roomA.id, HOOK, "read-api")).as("state read-api").isEmpty();
+    assertThat(cast.alice().stateContent(roomA.id, HOOK, "read-api"))
+        .as("state read-api")
+        .isEmpty();
   }
 
-  @Test void keyLimitedToRoomAIsRefusedInRoomB() {
+  @Test
+  void keyLimitedToRoomAIsRefusedInRoomB() {
     ApiAnswer inA = call(roomAToken, "GET", connections(roomA, cast.alice()), null);
     ApiAnswer inB = call(roomAToken, "GET", connections(roomB, cast.alice()), null);
 
@@ -197,30 +251,37 @@ class ProvisioningE2E {
     assertError(inB, 403, "HS_FORBIDDEN_TOKEN");
   }
 
-  @Test void writeKeyCreatesWithALocationThatNamesTheKey() {
+  @Test
+  void writeKeyCreatesWithALocationThatNamesTheKey() {
     MatrixUser alice = cast.alice();
 
-    ApiAnswer created = call(writeToken, "PUT", connection(roomA, HOOK, alice), "{\"name\":\"by-key\"}");
+    ApiAnswer created =
+        call(writeToken, "PUT", connection(roomA, HOOK, alice), "{\"name\":\"by-key\"}");
 
     assertThat(created.code()).as("PUT with the write key: %s", created).isEqualTo(201);
     assertThat(created.location()).as("Location of %s", created).isNotNull();
     // The write key lacks connections:read, so the location is read with the secret.
-    ApiAnswer read = call(secret, "GET", created.location() + "?userId=" + encode(alice.userId), null);
+    ApiAnswer read =
+        call(secret, "GET", created.location() + "?userId=" + encode(alice.userId), null);
     assertThat(read.code()).as("GET %s: %s", created.location(), read).isEqualTo(200);
     assertThat(read.json().path("id").asText()).isEqualTo(created.json().path("id").asText());
-    assertThat(read.json().path("createdByKey").asText()).as("createdByKey in %s", read).isEqualTo("writer");
+    assertThat(read.json().path("createdByKey").asText())
+        .as("createdByKey in %s", read)
+        .isEqualTo("writer");
   }
 
   // ---- 10. Health and authentication ----
 
-  @Test void healthAnswersAnEmptyObject() {
+  @Test
+  void healthAnswersAnEmptyObject() {
     ApiAnswer answer = call(secret, "GET", "/v1/health", null);
 
     assertThat(answer.code()).as("health: %s", answer).isEqualTo(200);
     assertThat(answer.json()).isEqualTo(json("{}"));
   }
 
-  @Test void wrongTokenIsABadToken() {
+  @Test
+  void wrongTokenIsABadToken() {
     ApiAnswer answer = call("not-the-secret-" + cast.runId(), "GET", "/v1/health", null);
 
     assertError(answer, 401, "HS_BAD_TOKEN");
@@ -244,22 +305,31 @@ class ProvisioningE2E {
   }
 
   private static String connection(TestRoom room, String idOrEventType, MatrixUser user) {
-    return "/v1/" + encode(room.id) + "/connections/" + encode(idOrEventType) + "?userId=" + encode(user.userId);
+    return "/v1/"
+        + encode(room.id)
+        + "/connections/"
+        + encode(idOrEventType)
+        + "?userId="
+        + encode(user.userId);
   }
 
-  /** Room and user ids go into URLs percent-encoded: {@code !} as %21, {@code :} as %3A, {@code @} as %40. */
+  /**
+   * Room and user ids go into URLs percent-encoded: {@code !} as %21, {@code :} as %3A, {@code @}
+   * as %40.
+   */
   private static String encode(String value) {
     return URLEncoder.encode(value, StandardCharsets.UTF_8);
   }
 
   private ApiAnswer call(String token, String method, String pathAndQuery, String body) {
-    RequestBody requestBody = body == null ? null
-        : RequestBody.create(body.getBytes(StandardCharsets.UTF_8), JSON_TYPE);
-    Request request = new Request.Builder()
-        .url(bot.provisioningUrl() + pathAndQuery)
-        .header("Authorization", "Bearer " + token)
-        .method(method, requestBody)
-        .build();
+    RequestBody requestBody =
+        body == null ? null : RequestBody.create(body.getBytes(StandardCharsets.UTF_8), JSON_TYPE);
+    Request request =
+        new Request.Builder()
+            .url(bot.provisioningUrl() + pathAndQuery)
+            .header("Authorization", "Bearer " + token)
+            .method(method, requestBody)
+            .build();
     try (Response response = http.newCall(request).execute()) {
       return new ApiAnswer(response.code(), response.body().string(), response.header("Location"));
     } catch (IOException e) {
@@ -268,8 +338,8 @@ class ProvisioningE2E {
   }
 
   /** Repeats the call until the answer matches or 10 s pass, and returns the last answer. */
-  private ApiAnswer awaitAnswer(String token, String method, String pathAndQuery, String body,
-      Predicate<ApiAnswer> done) {
+  private ApiAnswer awaitAnswer(
+      String token, String method, String pathAndQuery, String body, Predicate<ApiAnswer> done) {
     long deadline = System.nanoTime() + SEEN_BY_BOT_TIMEOUT.toNanos();
     ApiAnswer last = call(token, method, pathAndQuery, body);
     while (!done.test(last) && System.nanoTime() < deadline) {
@@ -281,7 +351,9 @@ class ProvisioningE2E {
 
   private static void assertError(ApiAnswer answer, int status, String errcode) {
     assertThat(answer.code()).as("status of %s", answer).isEqualTo(status);
-    assertThat(answer.json().path("errcode").asText()).as("errcode in %s", answer).isEqualTo(errcode);
+    assertThat(answer.json().path("errcode").asText())
+        .as("errcode in %s", answer)
+        .isEqualTo(errcode);
     assertThat(answer.json().path("error").asText("")).as("error in %s", answer).isNotBlank();
   }
 

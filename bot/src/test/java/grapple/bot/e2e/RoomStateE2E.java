@@ -22,16 +22,19 @@ class RoomStateE2E {
   private GrappleProcess bot;
   private TestRoom room;
 
-  @BeforeAll void startBotInARoomWithCarol() {
+  @BeforeAll
+  void startBotInARoomWithCarol() {
     cast = Cast.require();
     bot = watched.watch(GrappleProcess.launch("roomstate", cast));
     room = TestRoom.create(cast.alice(), bot, cast.carol());
   }
 
-  @Test void hookAddedAsStateSendsItsUrlByDirectMessageAndWorks() throws Exception {
+  @Test
+  void hookAddedAsStateSendsItsUrlByDirectMessageAndWorks() throws Exception {
     long mark = room.owner.mark();
 
-    room.owner.putState(room.id, TestRoom.HOOK_EVENT_TYPE, "hand", WebhookE2E.json("{\"name\":\"hand\"}"));
+    room.owner.putState(
+        room.id, TestRoom.HOOK_EVENT_TYPE, "hand", WebhookE2E.json("{\"name\":\"hand\"}"));
 
     SecretUrl secret = room.awaitSecretUrl(mark);
     long posted = room.owner.mark();
@@ -40,30 +43,52 @@ class RoomStateE2E {
     assertThat(room.awaitBotMessage(posted).body()).isEqualTo("by hand");
   }
 
-  @Test void invalidHookStateIsReportedInTheRoom() {
+  @Test
+  void invalidHookStateIsReportedInTheRoom() {
     long mark = room.owner.mark();
 
-    room.owner.putState(room.id, TestRoom.HOOK_EVENT_TYPE, "x", WebhookE2E.json("{\"name\":\"x\"}"));
+    room.owner.putState(
+        room.id, TestRoom.HOOK_EVENT_TYPE, "x", WebhookE2E.json("{\"name\":\"x\"}"));
 
-    Seen notice = room.owner.awaitEvent(mark, room.id, "notice about the name rule",
-        s -> s.isMessageFrom(bot.userId) && s.body().contains("'name' must be 2-64 characters"),
-        MatrixUser.DEFAULT_TIMEOUT);
+    Seen notice =
+        room.owner.awaitEvent(
+            mark,
+            room.id,
+            "notice about the name rule",
+            s -> s.isMessageFrom(bot.userId) && s.body().contains("'name' must be 2-64 characters"),
+            MatrixUser.DEFAULT_TIMEOUT);
     assertThat(notice.content().path("msgtype").asText()).isEqualTo("m.notice");
   }
 
-  @Test void stateFromASenderWithoutPermissionIsRestored() {
+  @Test
+  void stateFromASenderWithoutPermissionIsRestored() {
     MatrixUser carol = cast.carol();
     room.owner.setPowerLevel(room.id, carol.userId, 50);
     long mark = room.owner.mark();
 
-    carol.putState(room.id, TestRoom.HOOK_EVENT_TYPE, "carolhook", WebhookE2E.json("{\"name\":\"carolhook\"}"));
+    carol.putState(
+        room.id,
+        TestRoom.HOOK_EVENT_TYPE,
+        "carolhook",
+        WebhookE2E.json("{\"name\":\"carolhook\"}"));
 
-    JsonNode restored = room.owner.awaitStateEvent(room.id, TestRoom.HOOK_EVENT_TYPE, "carolhook",
-        "{} sent by the bot", e -> e.path("sender").asText().equals(bot.userId)
-            && e.path("content").isObject() && e.path("content").isEmpty(),
-        MatrixUser.DEFAULT_TIMEOUT);
+    JsonNode restored =
+        room.owner.awaitStateEvent(
+            room.id,
+            TestRoom.HOOK_EVENT_TYPE,
+            "carolhook",
+            "{} sent by the bot",
+            e ->
+                e.path("sender").asText().equals(bot.userId)
+                    && e.path("content").isObject()
+                    && e.path("content").isEmpty(),
+            MatrixUser.DEFAULT_TIMEOUT);
     assertThat(restored.path("content").isEmpty()).isTrue();
-    room.owner.awaitEvent(mark, room.id, "notice naming " + carol.userId,
-        s -> s.isMessageFrom(bot.userId) && s.body().contains(carol.userId), MatrixUser.DEFAULT_TIMEOUT);
+    room.owner.awaitEvent(
+        mark,
+        room.id,
+        "notice naming " + carol.userId,
+        s -> s.isMessageFrom(bot.userId) && s.body().contains(carol.userId),
+        MatrixUser.DEFAULT_TIMEOUT);
   }
 }

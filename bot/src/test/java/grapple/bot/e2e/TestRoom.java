@@ -43,7 +43,8 @@ final class TestRoom {
    * may not be running yet); call {@link #awaitBotJoined()} once it is.
    */
   static TestRoom open(MatrixUser owner, GrappleProcess bot, MatrixUser... members) {
-    Map<String, Integer> powerLevels = new HashMap<>(Map.of(owner.userId, 100, bot.userId, BOT_POWER_LEVEL));
+    Map<String, Integer> powerLevels =
+        new HashMap<>(Map.of(owner.userId, 100, bot.userId, BOT_POWER_LEVEL));
     List<String> invite = new ArrayList<>(List.of(bot.userId));
     for (MatrixUser member : members) invite.add(member.userId);
     String roomId = owner.createRoom(powerLevels, invite);
@@ -62,8 +63,12 @@ final class TestRoom {
 
   /** The bot's reply (m.relates_to / m.in_reply_to) to the given event. */
   Seen awaitReplyTo(String eventId) {
-    return owner.awaitEvent(0, id, "reply from " + botUserId + " to " + eventId,
-        s -> s.isMessageFrom(botUserId) && s.inReplyTo().equals(eventId), MatrixUser.DEFAULT_TIMEOUT);
+    return owner.awaitEvent(
+        0,
+        id,
+        "reply from " + botUserId + " to " + eventId,
+        s -> s.isMessageFrom(botUserId) && s.inReplyTo().equals(eventId),
+        MatrixUser.DEFAULT_TIMEOUT);
   }
 
   /** The first message the bot posted in this room after the mark. */
@@ -72,7 +77,8 @@ final class TestRoom {
   }
 
   Seen awaitBotMessage(long after, Duration timeout) {
-    return owner.awaitEvent(after, id, "message from " + botUserId, s -> s.isMessageFrom(botUserId), timeout);
+    return owner.awaitEvent(
+        after, id, "message from " + botUserId, s -> s.isMessageFrom(botUserId), timeout);
   }
 
   List<Seen> botMessagesAfter(long after) {
@@ -85,7 +91,9 @@ final class TestRoom {
     return owner.stateContent(id, HOOK_EVENT_TYPE, name);
   }
 
-  /** Sends {@code !grapple webhook <args>} and waits for the reply and the URL by direct message. */
+  /**
+   * Sends {@code !grapple webhook <args>} and waits for the reply and the URL by direct message.
+   */
   CreatedHook createWebhook(String args) {
     long mark = owner.mark();
     String command = send(owner, "!grapple webhook " + args);
@@ -114,9 +122,16 @@ final class TestRoom {
       Optional<SecretUrl> found = findSecretUrl(after);
       if (found.isPresent()) return found.get();
       if (System.nanoTime() > deadline) {
-        throw new AssertionError(owner.userId + " got no webhook URL (" + hookUrl + ") in a direct message from "
-            + botUserId + " within " + MatrixUser.DEFAULT_TIMEOUT.toSeconds() + " s. Last events seen:\n"
-            + owner.describeLast(after, 15));
+        throw new AssertionError(
+            owner.userId
+                + " got no webhook URL ("
+                + hookUrl
+                + ") in a direct message from "
+                + botUserId
+                + " within "
+                + MatrixUser.DEFAULT_TIMEOUT.toSeconds()
+                + " s. Last events seen:\n"
+                + owner.describeLast(after, 15));
       }
       owner.syncOnce(Duration.ofSeconds(2));
     }
@@ -141,10 +156,13 @@ final class TestRoom {
       if (!dmRooms.contains(message.roomId()) || !message.isMessageFrom(botUserId)) continue;
       Matcher url = hookUrl.matcher(message.body());
       if (!url.find()) continue;
-      Seen newInvite = invites.stream()
-          .filter(i -> i.roomId().equals(message.roomId()) && i.seq() > after)
-          .findFirst().orElse(null);
-      return Optional.of(new SecretUrl(url.group(), url.group(1), message.roomId(), newInvite, message));
+      Seen newInvite =
+          invites.stream()
+              .filter(i -> i.roomId().equals(message.roomId()) && i.seq() > after)
+              .findFirst()
+              .orElse(null);
+      return Optional.of(
+          new SecretUrl(url.group(), url.group(1), message.roomId(), newInvite, message));
     }
     return Optional.empty();
   }

@@ -10,7 +10,8 @@ import org.opentest4j.TestAbortedException;
  * The bot a test class started: the end of its log goes to stderr when a test, or the class's
  * setup, fails, and the bot is stopped after the class.
  */
-final class WatchedBot implements TestWatcher, LifecycleMethodExecutionExceptionHandler, AfterAllCallback {
+final class WatchedBot
+    implements TestWatcher, LifecycleMethodExecutionExceptionHandler, AfterAllCallback {
   private static final int LINES = 150;
   private volatile GrappleProcess bot;
 
@@ -20,23 +21,27 @@ final class WatchedBot implements TestWatcher, LifecycleMethodExecutionException
     return bot;
   }
 
-  @Override public void testFailed(ExtensionContext context, Throwable cause) {
+  @Override
+  public void testFailed(ExtensionContext context, Throwable cause) {
     print(context.getDisplayName());
   }
 
-  @Override public void handleBeforeAllMethodExecutionException(ExtensionContext context, Throwable failure)
+  @Override
+  public void handleBeforeAllMethodExecutionException(ExtensionContext context, Throwable failure)
       throws Throwable {
     if (!(failure instanceof TestAbortedException)) print("setup of " + context.getDisplayName());
     throw failure;
   }
 
-  @Override public void handleBeforeEachMethodExecutionException(ExtensionContext context, Throwable failure)
+  @Override
+  public void handleBeforeEachMethodExecutionException(ExtensionContext context, Throwable failure)
       throws Throwable {
     if (!(failure instanceof TestAbortedException)) print("setup of " + context.getDisplayName());
     throw failure;
   }
 
-  @Override public void afterAll(ExtensionContext context) {
+  @Override
+  public void afterAll(ExtensionContext context) {
     GrappleProcess watched = bot;
     if (watched != null) watched.close();
   }
@@ -44,6 +49,7 @@ final class WatchedBot implements TestWatcher, LifecycleMethodExecutionException
   private void print(String what) {
     GrappleProcess watched = bot;
     if (watched == null) return;
-    System.err.println("\n---- " + what + " failed. " + watched.logTail(LINES) + "\n---- end of grapple log\n");
+    System.err.println(
+        "\n---- " + what + " failed. " + watched.logTail(LINES) + "\n---- end of grapple log\n");
   }
 }

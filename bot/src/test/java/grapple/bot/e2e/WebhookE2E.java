@@ -16,8 +16,8 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Inbound webhooks made with commands, and what a POST to one turns into (CONTRACT.md §3, §6).
- * The hooks {@code ci} and {@code deploy} are made once, by whichever test needs them first.
+ * Inbound webhooks made with commands, and what a POST to one turns into (CONTRACT.md §3, §6). The
+ * hooks {@code ci} and {@code deploy} are made once, by whichever test needs them first.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class WebhookE2E {
@@ -34,7 +34,8 @@ class WebhookE2E {
   private CreatedHook deploy;
   private int markers;
 
-  @BeforeAll void startBotInARoom() {
+  @BeforeAll
+  void startBotInARoom() {
     cast = Cast.require();
     bot = watched.watch(GrappleProcess.launch("webhook", cast));
     room = TestRoom.create(cast.alice(), bot);
@@ -42,7 +43,8 @@ class WebhookE2E {
 
   /** Made by the first test that needs it; a failure is remembered, not retried by every test. */
   private CreatedHook ci() {
-    if (ciFailure != null) throw new AssertionError("making the webhook ci failed earlier", ciFailure);
+    if (ciFailure != null)
+      throw new AssertionError("making the webhook ci failed earlier", ciFailure);
     try {
       if (ci == null) ci = room.createWebhook("ci");
       return ci;
@@ -60,36 +62,51 @@ class WebhookE2E {
 
   // ---- Creating webhooks with commands ----
 
-  @Test void webhookCommandGetsAnHtmlReplyToTheCommand() {
+  @Test
+  void webhookCommandGetsAnHtmlReplyToTheCommand() {
     CreatedHook hook = ci();
 
     Seen reply = hook.reply();
-    assertThat(reply.content().path("msgtype").asText()).as("msgtype of %s", reply).isEqualTo("m.notice");
+    assertThat(reply.content().path("msgtype").asText())
+        .as("msgtype of %s", reply)
+        .isEqualTo("m.notice");
     assertThat(reply.inReplyTo()).isEqualTo(hook.commandEventId());
     assertThat(reply.content().path("format").asText()).as("format of %s", reply).isEqualTo(HTML);
-    assertThat(reply.content().path("formatted_body").asText("")).as("formatted_body of %s", reply).isNotBlank();
+    assertThat(reply.content().path("formatted_body").asText(""))
+        .as("formatted_body of %s", reply)
+        .isNotBlank();
   }
 
-  @Test void webhookUrlArrivesInANewDirectMessageRoom() {
+  @Test
+  void webhookUrlArrivesInANewDirectMessageRoom() {
     CreatedHook hook = ci();
 
     assertThat(hook.secret().invite()).as("the bot's DM invite").isNotNull();
     assertThat(hook.secret().invite().content().path("is_direct").asBoolean(false))
         .as("is_direct in %s", hook.secret().invite())
         .isTrue();
-    assertThat(hook.url()).matches("http://127\\.0\\.0\\.1:" + bot.webhookPort + "/webhook/[A-Za-z0-9_-]+");
+    assertThat(hook.url())
+        .matches("http://127\\.0\\.0\\.1:" + bot.webhookPort + "/webhook/[A-Za-z0-9_-]+");
   }
 
-  @Test void webhookIsRoomStateUnderItsName() {
+  @Test
+  void webhookIsRoomStateUnderItsName() {
     ci();
 
-    JsonNode event = room.owner.awaitStateEvent(room.id, TestRoom.HOOK_EVENT_TYPE, "ci", "a hook named ci",
-        e -> e.path("content").path("name").asText().equals("ci"), MatrixUser.DEFAULT_TIMEOUT);
+    JsonNode event =
+        room.owner.awaitStateEvent(
+            room.id,
+            TestRoom.HOOK_EVENT_TYPE,
+            "ci",
+            "a hook named ci",
+            e -> e.path("content").path("name").asText().equals("ci"),
+            MatrixUser.DEFAULT_TIMEOUT);
 
     assertThat(event.path("content").path("name").asText()).isEqualTo("ci");
   }
 
-  @Test void webhookIdAppearsNowhereInTheRoom() {
+  @Test
+  void webhookIdAppearsNowhereInTheRoom() {
     String hookId = ci().secret().hookId();
 
     String state = room.owner.roomState(room.id).toString();
@@ -99,15 +116,19 @@ class WebhookE2E {
     assertThat(timeline).doesNotContain(hookId);
   }
 
-  @Test void webhookIdNeverAppearsInTheBotsLog() {
+  @Test
+  void webhookIdNeverAppearsInTheBotsLog() {
     String hookId = ci().secret().hookId();
 
     String log = bot.logText();
 
-    assertThat(log).as("the bot's log (CONTRACT.md §2: secrets never go into logs)").doesNotContain(hookId);
+    assertThat(log)
+        .as("the bot's log (CONTRACT.md §2: secrets never go into logs)")
+        .doesNotContain(hookId);
   }
 
-  @Test void secondWebhookUrlArrivesInTheSameDirectMessageRoom() {
+  @Test
+  void secondWebhookUrlArrivesInTheSameDirectMessageRoom() {
     CreatedHook first = ci();
 
     CreatedHook second = deploy();
@@ -117,7 +138,8 @@ class WebhookE2E {
     assertThat(second.url()).isNotEqualTo(first.url());
   }
 
-  @Test void webhookListNamesEveryWebhook() {
+  @Test
+  void webhookListNamesEveryWebhook() {
     deploy();
 
     String command = room.send(room.owner, "!grapple webhook list");
@@ -126,7 +148,8 @@ class WebhookE2E {
     assertThat(body).contains("ci").contains("deploy");
   }
 
-  @Test void hookshotPrefixWorksToo() {
+  @Test
+  void hookshotPrefixWorksToo() {
     deploy();
 
     String command = room.send(room.owner, "!hookshot webhook list");
@@ -137,54 +160,70 @@ class WebhookE2E {
 
   // ---- What a POST becomes ----
 
-  @Test void jsonTextIsRenderedAsMarkdown() throws Exception {
+  @Test
+  void jsonTextIsRenderedAsMarkdown() throws Exception {
     Seen message = postAndAwait("application/json", "{\"text\":\"hello **world**\"}");
 
     assertThat(message.body()).isEqualTo("hello **world**");
     assertThat(message.content().path("format").asText()).isEqualTo(HTML);
-    assertThat(message.content().path("formatted_body").asText()).isEqualTo("<p>hello <strong>world</strong></p>");
-    assertThat(message.content().path(WEBHOOK_DATA)).isEqualTo(json("{\"text\":\"hello **world**\"}"));
+    assertThat(message.content().path("formatted_body").asText())
+        .isEqualTo("<p>hello <strong>world</strong></p>");
+    assertThat(message.content().path(WEBHOOK_DATA))
+        .isEqualTo(json("{\"text\":\"hello **world**\"}"));
   }
 
-  @Test void htmlIsUsedInsteadOfRenderedMarkdown() throws Exception {
-    Seen message = postAndAwait("application/json", "{\"text\":\"plain\",\"html\":\"<b>bold</b>\"}");
+  @Test
+  void htmlIsUsedInsteadOfRenderedMarkdown() throws Exception {
+    Seen message =
+        postAndAwait("application/json", "{\"text\":\"plain\",\"html\":\"<b>bold</b>\"}");
 
     assertThat(message.body()).isEqualTo("plain");
     assertThat(message.content().path("formatted_body").asText()).isEqualTo("<b>bold</b>");
   }
 
-  @Test void usernamePrefixesTheText() throws Exception {
-    Seen message = postAndAwait("application/json", "{\"text\":\"deployed\",\"username\":\"ci-bot\"}");
+  @Test
+  void usernamePrefixesTheText() throws Exception {
+    Seen message =
+        postAndAwait("application/json", "{\"text\":\"deployed\",\"username\":\"ci-bot\"}");
 
     assertThat(message.body()).isEqualTo("**ci-bot**: deployed");
-    assertThat(message.content().path("formatted_body").asText()).isEqualTo("<p><strong>ci-bot</strong>: deployed</p>");
+    assertThat(message.content().path("formatted_body").asText())
+        .isEqualTo("<p><strong>ci-bot</strong>: deployed</p>");
   }
 
-  @Test void plainTextIsPostedAsReceivedData() throws Exception {
+  @Test
+  void plainTextIsPostedAsReceivedData() throws Exception {
     Seen message = postAndAwait("text/plain", "hello there");
 
     assertThat(message.body()).isEqualTo("Received webhook data: hello there");
   }
 
-  @Test void formBodyIsPostedAsAJsonCodeBlock() throws Exception {
+  @Test
+  void formBodyIsPostedAsAJsonCodeBlock() throws Exception {
     Seen message = postAndAwait("application/x-www-form-urlencoded", "a=1&b=two");
 
     assertThat(message.content().path(WEBHOOK_DATA)).isEqualTo(json("{\"a\":\"1\",\"b\":\"two\"}"));
     assertThat(message.body())
-        .isEqualTo("Received webhook data:\n\n```json\n\n{\n  \"a\": \"1\",\n  \"b\": \"two\"\n}\n\n```");
-    assertThat(message.content().path("formatted_body").asText()).contains("<pre><code class=\"language-json\">");
+        .isEqualTo(
+            "Received webhook data:\n\n```json\n\n{\n  \"a\": \"1\",\n  \"b\": \"two\"\n}\n\n```");
+    assertThat(message.content().path("formatted_body").asText())
+        .contains("<pre><code class=\"language-json\">");
   }
 
-  @Test void xmlBodyBecomesAnObject() throws Exception {
+  @Test
+  void xmlBodyBecomesAnObject() throws Exception {
     Seen message = postAndAwait("application/xml", "<build><status>ok</status></build>");
 
-    assertThat(message.content().path(WEBHOOK_DATA)).isEqualTo(json("{\"build\":{\"status\":[\"ok\"]}}"));
+    assertThat(message.content().path(WEBHOOK_DATA))
+        .isEqualTo(json("{\"build\":{\"status\":[\"ok\"]}}"));
   }
 
-  @Test void jsonArrayIsPostedAsAJsonCodeBlock() throws Exception {
+  @Test
+  void jsonArrayIsPostedAsAJsonCodeBlock() throws Exception {
     Seen message = postAndAwait("application/json", "[1,\"two\"]");
 
-    assertThat(message.body()).isEqualTo("Received webhook data:\n\n```json\n\n[\n  1,\n  \"two\"\n]\n\n```");
+    assertThat(message.body())
+        .isEqualTo("Received webhook data:\n\n```json\n\n[\n  1,\n  \"two\"\n]\n\n```");
   }
 
   private Seen postAndAwait(String contentType, String body) throws Exception {
@@ -195,7 +234,9 @@ class WebhookE2E {
 
     assertAccepted(answer);
     Seen message = room.awaitBotMessage(mark);
-    assertThat(message.content().path("msgtype").asText()).as("msgtype of %s", message).isEqualTo("m.notice");
+    assertThat(message.content().path("msgtype").asText())
+        .as("msgtype of %s", message)
+        .isEqualTo("m.notice");
     return message;
   }
 
@@ -206,18 +247,21 @@ class WebhookE2E {
 
   // ---- Bad requests: an answer, and nothing in the room ----
 
-  @Test void oversizedBodyIsRefusedWith413() throws Exception {
+  @Test
+  void oversizedBodyIsRefusedWith413() throws Exception {
     String url = ci().url();
     long mark = room.owner.mark();
 
-    byte[] body = ("{\"text\":\"" + "a".repeat(100 * 1024) + "\"}").getBytes(StandardCharsets.UTF_8);
+    byte[] body =
+        ("{\"text\":\"" + "a".repeat(100 * 1024) + "\"}").getBytes(StandardCharsets.UTF_8);
     Answer answer = poster.sendAndClose("POST", url, "application/json", body);
 
     assertThat(answer.code()).as("status, body %s", answer.body()).isEqualTo(413);
     assertNothingPostedSince(mark);
   }
 
-  @Test void malformedJsonIsRefusedWith400AndAReason() throws Exception {
+  @Test
+  void malformedJsonIsRefusedWith400AndAReason() throws Exception {
     String url = ci().url();
     long mark = room.owner.mark();
 
@@ -226,11 +270,14 @@ class WebhookE2E {
     assertThat(answer.code()).as("status, body %s", answer.body()).isEqualTo(400);
     assertThat(answer.json().path("ok").isBoolean()).as("ok in %s", answer.body()).isTrue();
     assertThat(answer.json().path("ok").asBoolean()).isFalse();
-    assertThat(answer.json().path("error").asText("")).as("error in %s", answer.body()).isNotBlank();
+    assertThat(answer.json().path("error").asText(""))
+        .as("error in %s", answer.body())
+        .isNotBlank();
     assertNothingPostedSince(mark);
   }
 
-  @Test void unsupportedContentTypeIsRefusedWith415() throws Exception {
+  @Test
+  void unsupportedContentTypeIsRefusedWith415() throws Exception {
     String url = ci().url();
     long mark = room.owner.mark();
 
@@ -240,7 +287,8 @@ class WebhookE2E {
     assertNothingPostedSince(mark);
   }
 
-  @Test void deleteIsRefusedWith405() throws Exception {
+  @Test
+  void deleteIsRefusedWith405() throws Exception {
     String url = ci().url();
     long mark = room.owner.mark();
 
@@ -250,7 +298,8 @@ class WebhookE2E {
     assertNothingPostedSince(mark);
   }
 
-  @Test void unknownHookIsRefusedWith404() throws Exception {
+  @Test
+  void unknownHookIsRefusedWith404() throws Exception {
     ci();
     long mark = room.owner.mark();
 
@@ -263,17 +312,20 @@ class WebhookE2E {
 
   /** Posts a marker and checks it is the bot's first message in the room since the mark. */
   private void assertNothingPostedSince(long mark) throws Exception {
-    String marker = "marker-" + cast.runId() + "-" + (++markers);
+    String marker = "marker-" + cast.runId() + "-" + ++markers;
     assertAccepted(poster.postJson(ci().url(), "{\"text\":\"" + marker + "\"}"));
 
     Seen next = room.awaitBotMessage(mark);
 
-    assertThat(next.body()).as("the bot's next message after the bad request: %s", next).isEqualTo(marker);
+    assertThat(next.body())
+        .as("the bot's next message after the bad request: %s", next)
+        .isEqualTo(marker);
   }
 
   // ---- Expiry and bad arguments ----
 
-  @Test void expiredWebhookAnswers404() throws Exception {
+  @Test
+  void expiredWebhookAnswers404() throws Exception {
     ci(); // so that ci, not temp, is the hook that opens the DM room
     CreatedHook temp = room.createWebhook("temp 2s");
 
@@ -284,7 +336,8 @@ class WebhookE2E {
     assertThat(answer.json()).isEqualTo(json("{\"ok\":false,\"error\":\"This hook has expired\"}"));
   }
 
-  @Test void badDurationIsRefusedWithoutCreatingState() {
+  @Test
+  void badDurationIsRefusedWithoutCreatingState() {
     String command = room.send(room.owner, "!grapple webhook t2 soon");
 
     Seen reply = room.awaitReplyTo(command);
@@ -293,7 +346,8 @@ class WebhookE2E {
     assertThat(room.hookState("t2")).as("state for t2").isEmpty();
   }
 
-  @Test void tooShortNameIsRefused() {
+  @Test
+  void tooShortNameIsRefused() {
     String command = room.send(room.owner, "!grapple webhook x");
 
     Seen reply = room.awaitReplyTo(command);

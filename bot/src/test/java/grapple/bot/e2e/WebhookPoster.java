@@ -14,13 +14,14 @@ import okhttp3.Response;
 /** Calls webhook URLs the way CI systems and scripts do, and reads the bot's answer. */
 final class WebhookPoster {
   /**
-   * No silent retries: a retried POST would be a second delivery made by the test, not the bot,
-   * and would spoil the exactly-once checks.
+   * No silent retries: a retried POST would be a second delivery made by the test, not the bot, and
+   * would spoil the exactly-once checks.
    */
-  private final OkHttpClient http = new OkHttpClient.Builder()
-      .callTimeout(Duration.ofSeconds(30))
-      .retryOnConnectionFailure(false)
-      .build();
+  private final OkHttpClient http =
+      new OkHttpClient.Builder()
+          .callTimeout(Duration.ofSeconds(30))
+          .retryOnConnectionFailure(false)
+          .build();
 
   /** The status and body of one answer. */
   record Answer(int code, String body) {
@@ -48,20 +49,26 @@ final class WebhookPoster {
 
   /** Sends JSON with {@code Authorization: Bearer <token>}, as the provisioning API wants. */
   Answer sendWithToken(String method, String url, String token, String json) throws IOException {
-    return execute(request(method, url, "application/json", json.getBytes(StandardCharsets.UTF_8))
-        .header("Authorization", "Bearer " + token).build());
+    return execute(
+        request(method, url, "application/json", json.getBytes(StandardCharsets.UTF_8))
+            .header("Authorization", "Bearer " + token)
+            .build());
   }
 
   /**
    * Sends on a connection that is closed afterwards. For requests the server may answer before
-   * reading the whole body (413): it may then drop the connection, which must not fail the next call.
+   * reading the whole body (413): it may then drop the connection, which must not fail the next
+   * call.
    */
-  Answer sendAndClose(String method, String url, String contentType, byte[] body) throws IOException {
+  Answer sendAndClose(String method, String url, String contentType, byte[] body)
+      throws IOException {
     return execute(request(method, url, contentType, body).header("Connection", "close").build());
   }
 
-  private static Request.Builder request(String method, String url, String contentType, byte[] body) {
-    RequestBody requestBody = body == null ? null : RequestBody.create(body, MediaType.get(contentType));
+  private static Request.Builder request(
+      String method, String url, String contentType, byte[] body) {
+    RequestBody requestBody =
+        body == null ? null : RequestBody.create(body, MediaType.get(contentType));
     return new Request.Builder().url(url).method(method, requestBody);
   }
 

@@ -16,28 +16,97 @@ class AddressGuardTest {
       "; feeds may not reach those (set feeds.allowPrivateAddresses: true to allow them)";
 
   @ParameterizedTest
-  @ValueSource(strings = {
-      "0.0.0.0", "0.255.255.255", "10.1.2.3", "100.64.0.1", "100.127.255.255", "127.0.0.1", "127.255.255.254",
-      "169.254.169.254", "172.16.0.1", "172.31.255.255", "192.0.0.1", "192.0.0.255", "192.0.2.1", "192.88.99.1",
-      "192.168.1.1", "198.18.0.0", "198.19.255.255", "198.51.100.7", "203.0.113.9", "224.0.0.1", "239.255.255.255",
-      "240.0.0.1", "255.255.255.255",
-      "::", "::1", "::127.0.0.1", "::8.8.8.8", "::ffff:127.0.0.1", "::ffff:10.0.0.1", "64:ff9b::7f00:1",
-      "64:ff9b::808:808", "64:ff9b:1::1", "100::1", "100::ffff:ffff:ffff:ffff", "2001::1", "2001:0:ffff::1",
-      "2001:2::1", "2001:db8::1", "2001:db8:ffff::1", "2002::1", "2002:7f00:1::1", "2002:ffff::1", "3fff::1",
-      "5f00::1", "fc00::1", "fd12:3456::1", "fe80::1", "febf::1", "fec0::1", "ff02::1"})
+  @ValueSource(
+      strings = {
+        "0.0.0.0",
+        "0.255.255.255",
+        "10.1.2.3",
+        "100.64.0.1",
+        "100.127.255.255",
+        "127.0.0.1",
+        "127.255.255.254",
+        "169.254.169.254",
+        "172.16.0.1",
+        "172.31.255.255",
+        "192.0.0.1",
+        "192.0.0.255",
+        "192.0.2.1",
+        "192.88.99.1",
+        "192.168.1.1",
+        "198.18.0.0",
+        "198.19.255.255",
+        "198.51.100.7",
+        "203.0.113.9",
+        "224.0.0.1",
+        "239.255.255.255",
+        "240.0.0.1",
+        "255.255.255.255",
+        "::",
+        "::1",
+        "::127.0.0.1",
+        "::8.8.8.8",
+        "::ffff:127.0.0.1",
+        "::ffff:10.0.0.1",
+        "64:ff9b::7f00:1",
+        "64:ff9b::808:808",
+        "64:ff9b:1::1",
+        "100::1",
+        "100::ffff:ffff:ffff:ffff",
+        "2001::1",
+        "2001:0:ffff::1",
+        "2001:2::1",
+        "2001:db8::1",
+        "2001:db8:ffff::1",
+        "2002::1",
+        "2002:7f00:1::1",
+        "2002:ffff::1",
+        "3fff::1",
+        "5f00::1",
+        "fc00::1",
+        "fd12:3456::1",
+        "fe80::1",
+        "febf::1",
+        "fec0::1",
+        "ff02::1"
+      })
   void aLiteralInANonPublicBlockIsRefused(String ip) throws Exception {
     assertThat(AddressGuard.internal(InetAddress.getByName(ip))).as(ip).isTrue();
-    assertThatThrownBy(() -> AddressGuard.checkLiteral(ip)).as(ip)
-        .isInstanceOf(AddressGuard.Refused.class).hasMessageStartingWith(ip + " is a ").hasMessageEndingWith(ALLOW);
+    assertThatThrownBy(() -> AddressGuard.checkLiteral(ip))
+        .as(ip)
+        .isInstanceOf(AddressGuard.Refused.class)
+        .hasMessageStartingWith(ip + " is a ")
+        .hasMessageEndingWith(ALLOW);
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {
-      "1.1.1.1", "8.8.8.8", "93.184.216.34", "100.63.255.255", "100.128.0.0", "172.32.0.0", "192.0.1.0",
-      "192.0.3.0", "198.17.255.255", "198.20.0.0", "198.51.99.255", "203.0.112.255", "203.0.114.0",
-      "223.255.255.255",
-      "2606:4700:4700::1111", "2001:4860:4860::8888", "2001:1::1", "2001:db7:ffff::1", "2001:db9::1", "2003::1",
-      "64:ff9a::1", "64:ff9b:2::1", "100:0:0:1::1", "3ffe:ffff::1", "4000::1"})
+  @ValueSource(
+      strings = {
+        "1.1.1.1",
+        "8.8.8.8",
+        "93.184.216.34",
+        "100.63.255.255",
+        "100.128.0.0",
+        "172.32.0.0",
+        "192.0.1.0",
+        "192.0.3.0",
+        "198.17.255.255",
+        "198.20.0.0",
+        "198.51.99.255",
+        "203.0.112.255",
+        "203.0.114.0",
+        "223.255.255.255",
+        "2606:4700:4700::1111",
+        "2001:4860:4860::8888",
+        "2001:1::1",
+        "2001:db7:ffff::1",
+        "2001:db9::1",
+        "2003::1",
+        "64:ff9a::1",
+        "64:ff9b:2::1",
+        "100:0:0:1::1",
+        "3ffe:ffff::1",
+        "4000::1"
+      })
   void aLiteralOnThePublicInternetIsAllowed(String ip) throws Exception {
     assertThat(AddressGuard.internal(InetAddress.getByName(ip))).as(ip).isFalse();
     assertThatCode(() -> AddressGuard.checkLiteral(ip)).as(ip).doesNotThrowAnyException();
@@ -54,10 +123,14 @@ class AddressGuardTest {
 
   @Test
   void theRefusalOfALiteralNamesTheBlockAndTheConfigKeyThatAllowsIt() {
-    assertThatThrownBy(() -> AddressGuard.checkLiteral("127.0.0.1")).hasMessage(
-        "127.0.0.1 is a loopback, private or link-local address (127.0.0.0/8, loopback)" + ALLOW);
-    assertThatThrownBy(() -> AddressGuard.checkLiteral("[::ffff:a00:1]")).hasMessage(
-        "[::ffff:a00:1] is a loopback, private or link-local address (10.0.0.0/8, private)" + ALLOW);
+    assertThatThrownBy(() -> AddressGuard.checkLiteral("127.0.0.1"))
+        .hasMessage(
+            "127.0.0.1 is a loopback, private or link-local address (127.0.0.0/8, loopback)"
+                + ALLOW);
+    assertThatThrownBy(() -> AddressGuard.checkLiteral("[::ffff:a00:1]"))
+        .hasMessage(
+            "[::ffff:a00:1] is a loopback, private or link-local address (10.0.0.0/8, private)"
+                + ALLOW);
   }
 
   @Test

@@ -23,19 +23,22 @@ class FeedConfigTest {
   @Test
   void theUrlCannotBeChanged() {
     assertThatThrownBy(() -> from("{\"url\":\"https://other.example/feed\"}"))
-        .isInstanceOf(BadInput.class).hasMessageContaining("'url' cannot be changed");
+        .isInstanceOf(BadInput.class)
+        .hasMessageContaining("'url' cannot be changed");
   }
 
   @Test
   void theUrlMustBeHttpOrHttps() {
-    assertThatThrownBy(() -> FeedConfig.from("ftp://x/feed", Json.object().put("url", "ftp://x/feed")))
+    assertThatThrownBy(
+            () -> FeedConfig.from("ftp://x/feed", Json.object().put("url", "ftp://x/feed")))
         .hasMessage("'url' must be an http or https URL, was 'ftp://x/feed'");
   }
 
   @Test
   void anInvalidRegexIsRefusedWithTheReason() {
     assertThatThrownBy(() -> from("{\"include\":[\"/(unclosed/\"]}"))
-        .isInstanceOf(BadInput.class).hasMessageStartingWith("'include' has an invalid regular expression /(unclosed/: ");
+        .isInstanceOf(BadInput.class)
+        .hasMessageStartingWith("'include' has an invalid regular expression /(unclosed/: ");
   }
 
   @Test

@@ -3,6 +3,7 @@ package grapple.bot.feed;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
@@ -30,19 +31,35 @@ class FeedFetcherTest {
   @Test
   void loopbackIsRefusedUnlessAllowed() {
     assertThatThrownBy(() -> fetcher(false, 1 << 20).fetch(server.url("/f").toString(), null, null))
-        .isInstanceOf(FeedException.class).hasMessageContaining("loopback, private or link-local");
+        .isInstanceOf(FeedException.class)
+        .hasMessageContaining("loopback, private or link-local");
   }
 
   @Test
   void aNameResolvingToLoopbackIsRefused() {
-    assertThatThrownBy(() -> fetcher(false, 1 << 20).fetch("http://localhost:" + server.getPort() + "/f", null, null))
-        .isInstanceOf(FeedException.class).hasMessageContaining("resolves to 127.0.0.1");
+    assertThatThrownBy(
+            () ->
+                fetcher(false, 1 << 20)
+                    .fetch("http://localhost:" + server.getPort() + "/f", null, null))
+        .isInstanceOf(FeedException.class)
+        .hasMessageContaining("resolves to 127.0.0.1");
   }
 
   @Test
   void privateAndLinkLocalRangesAreInternal() throws Exception {
-    for (String ip : new String[] {"10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0",
-        "::1", "fe80::1", "fd00::1", "::ffff:127.0.0.1"}) {
+    for (String ip :
+        new String[] {
+          "10.1.2.3",
+          "172.16.0.1",
+          "192.168.1.1",
+          "169.254.169.254",
+          "100.64.0.1",
+          "0.0.0.0",
+          "::1",
+          "fe80::1",
+          "fd00::1",
+          "::ffff:127.0.0.1"
+        }) {
       assertThat(AddressGuard.internal(java.net.InetAddress.getByName(ip))).as(ip).isTrue();
     }
     assertThat(AddressGuard.internal(java.net.InetAddress.getByName("93.184.216.34"))).isFalse();
@@ -53,17 +70,23 @@ class FeedFetcherTest {
     server.enqueue(new MockResponse.Builder().code(200).body("x".repeat(5000)).build());
 
     assertThatThrownBy(() -> fetcher(true, 4096).fetch(server.url("/f").toString(), null, null))
-        .isInstanceOf(FeedException.class).hasMessageContaining("larger than 4096 bytes");
+        .isInstanceOf(FeedException.class)
+        .hasMessageContaining("larger than 4096 bytes");
   }
 
   @Test
   void aRedirectLoopIsRefused() {
     for (int i = 0; i < 4; i++) {
-      server.enqueue(new MockResponse.Builder().code(302).addHeader("Location", i % 2 == 0 ? "/b" : "/a").build());
+      server.enqueue(
+          new MockResponse.Builder()
+              .code(302)
+              .addHeader("Location", i % 2 == 0 ? "/b" : "/a")
+              .build());
     }
 
     assertThatThrownBy(() -> fetcher(true, 1 << 20).fetch(server.url("/a").toString(), null, null))
-        .isInstanceOf(FeedException.class).hasMessageContaining("redirect loop");
+        .isInstanceOf(FeedException.class)
+        .hasMessageContaining("redirect loop");
   }
 
   @Test
@@ -74,15 +97,22 @@ class FeedFetcherTest {
     FeedFetcher.Result r = fetcher(true, 1 << 20).fetch(server.url("/old").toString(), null, null);
 
     assertThat(r.status()).isEqualTo(200);
-    assertThat(new String(r.body())).isEqualTo("<rss/>");
+    assertThat(new String(r.body(), StandardCharsets.UTF_8)).isEqualTo("<rss/>");
   }
 
   @Test
   void aSlowServerTimesOut() {
-    server.enqueue(new MockResponse.Builder().code(200).body("<rss/>").headersDelay(3, TimeUnit.SECONDS).build());
+    server.enqueue(
+        new MockResponse.Builder()
+            .code(200)
+            .body("<rss/>")
+            .headersDelay(3, TimeUnit.SECONDS)
+            .build());
 
-    assertThatThrownBy(() -> fetcher(true, 1 << 20).fetch(server.url("/slow").toString(), null, null))
-        .isInstanceOf(FeedException.class).hasMessageContaining("no answer within 1 s");
+    assertThatThrownBy(
+            () -> fetcher(true, 1 << 20).fetch(server.url("/slow").toString(), null, null))
+        .isInstanceOf(FeedException.class)
+        .hasMessageContaining("no answer within 1 s");
   }
 
   @Test
@@ -91,10 +121,15 @@ class FeedFetcherTest {
     try (okio.BufferedSink sink = okio.Okio.buffer(new okio.GzipSink(gz))) {
       sink.writeUtf8("<rss version=\"2.0\"/>");
     }
-    server.enqueue(new MockResponse.Builder().code(200).addHeader("Content-Encoding", "gzip").body(gz).build());
+    server.enqueue(
+        new MockResponse.Builder()
+            .code(200)
+            .addHeader("Content-Encoding", "gzip")
+            .body(gz)
+            .build());
 
     FeedFetcher.Result r = fetcher(true, 1 << 20).fetch(server.url("/gz").toString(), null, null);
 
-    assertThat(new String(r.body())).isEqualTo("<rss version=\"2.0\"/>");
+    assertThat(new String(r.body(), StandardCharsets.UTF_8)).isEqualTo("<rss version=\"2.0\"/>");
   }
 }

@@ -12,7 +12,10 @@ import java.util.Collections;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** Filters written by room admins, matched on text written by feed servers: neither may stall a poll. */
+/**
+ * Filters written by room admins, matched on text written by feed servers: neither may stall a
+ * poll.
+ */
 class FeedFilterTest {
   private static final Duration QUICKLY = Duration.ofSeconds(5);
 
@@ -48,34 +51,44 @@ class FeedFilterTest {
   void aBackreferenceIsRefusedNamingTheFieldAndTheReason() {
     assertThatThrownBy(() -> include("/(a)\\1/"))
         .isInstanceOf(BadInput.class)
-        .hasMessage("'include' has an invalid regular expression /(a)\\1/: invalid escape sequence: `\\1`")
-        .extracting(e -> ((BadInput) e).field()).isEqualTo("include");
+        .hasMessage(
+            "'include' has an invalid regular expression /(a)\\1/: invalid escape sequence: `\\1`")
+        .extracting(e -> ((BadInput) e).field())
+        .isEqualTo("include");
   }
 
   @Test
   void aLookaheadIsRefusedNamingTheFieldAndTheReason() {
     assertThatThrownBy(() -> new FeedFilter(List.of(), List.of("/foo(?!bar)/i")))
         .isInstanceOf(BadInput.class)
-        .hasMessage("'exclude' has an invalid regular expression /foo(?!bar)/i: "
-            + "invalid or unsupported Perl syntax: `(?!`");
+        .hasMessage(
+            "'exclude' has an invalid regular expression /foo(?!bar)/i: "
+                + "invalid or unsupported Perl syntax: `(?!`");
   }
 
   @Test
   void repetitionsThatWouldCompileToAHugeProgramAreRefusedBeforeCompiling() {
     String rule = "/((a{1000}){1000}){1000}/";
 
-    Throwable refused = assertTimeoutPreemptively(QUICKLY, () -> catchThrowable(() -> include(rule)));
+    Throwable refused =
+        assertTimeoutPreemptively(QUICKLY, () -> catchThrowable(() -> include(rule)));
 
-    assertThat(refused).isInstanceOf(BadInput.class).hasMessage("'include' has a regular expression too large to "
-        + "match quickly, " + rule + ": its counted repetitions multiply to 1,000,000,000 (at most 1,000)");
+    assertThat(refused)
+        .isInstanceOf(BadInput.class)
+        .hasMessage(
+            "'include' has a regular expression too large to "
+                + "match quickly, "
+                + rule
+                + ": its counted repetitions multiply to 1,000,000,000 (at most 1,000)");
   }
 
   @Test
   void regularExpressionsTooLargeTogetherAreRefused() {
     assertThatThrownBy(() -> include("/[a-z]{300}/", "/[0-9]{300}/"))
         .isInstanceOf(BadInput.class)
-        .hasMessage("'include' has regular expressions too large to match quickly: together they compile to "
-            + "604 instructions (at most 500); use fewer or simpler ones");
+        .hasMessage(
+            "'include' has regular expressions too large to match quickly: together they compile to "
+                + "604 instructions (at most 500); use fewer or simpler ones");
   }
 
   @Test

@@ -9,12 +9,20 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class FeedMessageTest {
-  private static final ParsedFeed FEED = new ParsedFeed("Blog <i>of</i> Bob", "https://blog.example/", List.of());
-  private static final FeedItem ITEM = new FeedItem("1", "Hello *world* <script>", "https://blog.example/p/1?a=1&b=2",
-      "Bob", Instant.parse("2026-11-02T10:00:00Z"), "A summary");
+  private static final ParsedFeed FEED =
+      new ParsedFeed("Blog <i>of</i> Bob", "https://blog.example/", List.of());
+  private static final FeedItem ITEM =
+      new FeedItem(
+          "1",
+          "Hello *world* <script>",
+          "https://blog.example/p/1?a=1&b=2",
+          "Bob",
+          Instant.parse("2026-11-02T10:00:00Z"),
+          "A summary");
 
   private static FeedConfig config(String extra) throws Exception {
-    return FeedConfig.from("https://blog.example/feed",
+    return FeedConfig.from(
+        "https://blog.example/feed",
         (ObjectNode) Json.MAPPER.readTree("{\"url\":\"https://blog.example/feed\"" + extra + "}"));
   }
 
@@ -24,9 +32,12 @@ class FeedMessageTest {
 
     assertThat(content.get("msgtype").asText()).isEqualTo("m.notice");
     assertThat(content.get("body").asText())
-        .isEqualTo("New post in Blog <i>of</i> Bob: Hello *world* <script> (https://blog.example/p/1?a=1&b=2)");
-    assertThat(content.get("formatted_body").asText()).isEqualTo("<p>New post in Blog &lt;i&gt;of&lt;/i&gt; Bob: "
-        + "<a href=\"https://blog.example/p/1?a=1&amp;b=2\">Hello *world* &lt;script&gt;</a></p>");
+        .isEqualTo(
+            "New post in Blog <i>of</i> Bob: Hello *world* <script> (https://blog.example/p/1?a=1&b=2)");
+    assertThat(content.get("formatted_body").asText())
+        .isEqualTo(
+            "<p>New post in Blog &lt;i&gt;of&lt;/i&gt; Bob: "
+                + "<a href=\"https://blog.example/p/1?a=1&amp;b=2\">Hello *world* &lt;script&gt;</a></p>");
   }
 
   @Test
@@ -39,15 +50,21 @@ class FeedMessageTest {
   void everyTemplateTokenIsFilled() throws Exception {
     String template = "$FEEDNAME|$FEEDURL|$FEEDTITLE|$TITLE|$URL|$AUTHOR|$DATE|$SUMMARY";
 
-    String body = FeedMessage.render(config(",\"template\":\"" + template + "\""), FEED, ITEM).get("body").asText();
+    String body =
+        FeedMessage.render(config(",\"template\":\"" + template + "\""), FEED, ITEM)
+            .get("body")
+            .asText();
 
-    assertThat(body).isEqualTo("Blog <i>of</i> Bob|https://blog.example/feed|Blog <i>of</i> Bob|Hello *world* <script>|"
-        + "https://blog.example/p/1?a=1&b=2|Bob|2026-11-02 10:00 UTC|A summary");
+    assertThat(body)
+        .isEqualTo(
+            "Blog <i>of</i> Bob|https://blog.example/feed|Blog <i>of</i> Bob|Hello *world* <script>|"
+                + "https://blog.example/p/1?a=1&b=2|Bob|2026-11-02 10:00 UTC|A summary");
   }
 
   @Test
   void templateMarkdownIsRenderedButValuesAreNot() throws Exception {
-    ObjectNode content = FeedMessage.render(config(",\"template\":\"**$TITLE** by $AUTHOR\""), FEED, ITEM);
+    ObjectNode content =
+        FeedMessage.render(config(",\"template\":\"**$TITLE** by $AUTHOR\""), FEED, ITEM);
 
     assertThat(content.get("formatted_body").asText())
         .isEqualTo("<p><strong>Hello *world* &lt;script&gt;</strong> by Bob</p>");
@@ -73,7 +90,9 @@ class FeedMessageTest {
   @Test
   void urlPreviewsAreOffUnlessAskedFor() throws Exception {
     assertThat(FeedMessage.render(config(""), FEED, ITEM).has("com.beeper.linkpreviews")).isTrue();
-    assertThat(FeedMessage.render(config(",\"showUrlPreviews\":true"), FEED, ITEM).has("com.beeper.linkpreviews"))
+    assertThat(
+            FeedMessage.render(config(",\"showUrlPreviews\":true"), FEED, ITEM)
+                .has("com.beeper.linkpreviews"))
         .isFalse();
   }
 

@@ -17,7 +17,6 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -41,13 +40,16 @@ class FeedParserTest {
     assertThat(first.id()).isEqualTo("http://writetheweb.com/read.php?item=24");
     assertThat(first.date()).isNull();
     assertThat(first.author()).isNull();
-    assertThat(first.summary()).isEqualTo("WorldOS is a framework on which to build programs that work like"
-        + " Freenet or Gnutella -allowing distributed applications using peer-to-peer routing.");
+    assertThat(first.summary())
+        .isEqualTo(
+            "WorldOS is a framework on which to build programs that work like"
+                + " Freenet or Gnutella -allowing distributed applications using peer-to-peer routing.");
   }
 
   @Test
   void keepsRss092ItemsThatHaveOnlyADescription() throws Exception {
-    ParsedFeed feed = parse("rss092_grateful_dead.xml", "http://www.scripting.com/blog/gratefulDead.xml");
+    ParsedFeed feed =
+        parse("rss092_grateful_dead.xml", "http://www.scripting.com/blog/gratefulDead.xml");
 
     assertThat(feed.title()).isEqualTo("Dave Winer: Grateful Dead");
     assertThat(feed.link()).isEqualTo("http://www.scripting.com/blog/categories/gratefulDead.html");
@@ -56,13 +58,17 @@ class FeedParserTest {
     assertThat(first.title()).isNull();
     assertThat(first.url()).isNull();
     assertThat(first.date()).isNull();
-    assertThat(first.summary()).startsWith("It's been a few days since I added a song")
+    assertThat(first.summary())
+        .startsWith("It's been a few days since I added a song")
         .endsWith("A little change, the wind and rain.");
-    assertThat(feed.items().get(3).summary()).isEqualTo("This is a test of a change I just made. Still diggin..");
+    assertThat(feed.items().get(3).summary())
+        .isEqualTo("This is a test of a change I just made. Still diggin..");
   }
+
   @Test
   void givesRss092DescriptionOnlyItemsDistinctIds() throws Exception {
-    ParsedFeed feed = parse("rss092_grateful_dead.xml", "http://www.scripting.com/blog/gratefulDead.xml");
+    ParsedFeed feed =
+        parse("rss092_grateful_dead.xml", "http://www.scripting.com/blog/gratefulDead.xml");
 
     List<String> ids = feed.items().stream().map(FeedItem::id).toList();
 
@@ -81,9 +87,11 @@ class FeedParserTest {
     assertThat(first.title()).isEqualTo("Processing Inclusions with XSLT");
     assertThat(first.url()).isEqualTo("http://xml.com/pub/2000/08/09/xslt/xslt.html");
     assertThat(first.date()).isNull();
-    assertThat(first.summary()).isEqualTo("Processing document inclusions with general XML tools can be"
-        + " problematic. This article proposes a way of preserving inclusion information through SAX-based"
-        + " processing.");
+    assertThat(first.summary())
+        .isEqualTo(
+            "Processing document inclusions with general XML tools can be"
+                + " problematic. This article proposes a way of preserving inclusion information through SAX-based"
+                + " processing.");
   }
 
   @Test
@@ -108,18 +116,24 @@ class FeedParserTest {
 
     List<String> ids = feed.items().stream().map(FeedItem::id).toList();
 
-    assertThat(ids).doesNotHaveDuplicates()
+    assertThat(ids)
+        .doesNotHaveDuplicates()
         .allSatisfy(id -> assertThat(id).startsWith("http://writetheweb.com/read.php?item="));
   }
 
   @Test
   void usesTitleAndDateAsIdWhenThereIsNoGuidOrLink() throws Exception {
-    byte[] body = """
+    byte[] body =
+        """
         <rss version="2.0"><channel><title>t</title>
         <item><title>Only a title</title><pubDate>Sun, 06 Sep 2019 16:20:00 +0000</pubDate></item>
-        </channel></rss>""".getBytes(StandardCharsets.UTF_8);
+        </channel></rss>"""
+            .getBytes(StandardCharsets.UTF_8);
 
-    FeedItem item = FeedParser.parse(body, "application/rss+xml", URI.create("https://example.org/feed")).items().get(0);
+    FeedItem item =
+        FeedParser.parse(body, "application/rss+xml", URI.create("https://example.org/feed"))
+            .items()
+            .get(0);
 
     assertThat(item.url()).isNull();
     assertThat(item.id()).isEqualTo("Only a title|2019-09-06T16:20:00Z");
@@ -141,6 +155,7 @@ class FeedParserTest {
     assertThat(first.date()).isNotNull();
     assertThat(feed.items().get(1).date()).isEqualTo(Instant.parse("2026-05-04T16:56:28Z"));
   }
+
   @Test
   void datesAtom03EntryByIssued() throws Exception {
     ParsedFeed feed = parse("atom03_dates.xml", "http://example.com/atom.xml");
@@ -150,7 +165,8 @@ class FeedParserTest {
 
   @Test
   void readsAtom10EntryFromGitHubReleases() throws Exception {
-    ParsedFeed feed = parse("atom10_github_releases.xml", "https://github.com/feed-rs/feed-rs/releases.atom");
+    ParsedFeed feed =
+        parse("atom10_github_releases.xml", "https://github.com/feed-rs/feed-rs/releases.atom");
 
     assertThat(feed.title()).isEqualTo("Release notes from feed-rs");
     assertThat(feed.items()).hasSize(2);
@@ -160,12 +176,15 @@ class FeedParserTest {
     assertThat(first.url()).isEqualTo("https://github.com/feed-rs/feed-rs/releases/tag/v0.2.0");
     assertThat(first.author()).isEqualTo("markpritchard");
     assertThat(first.date()).isEqualTo(Instant.parse("2020-01-19T05:08:59Z"));
-    assertThat(first.summary()).startsWith("A range of maintenance work, including: migrate to Rust 2018 edition")
+    assertThat(first.summary())
+        .startsWith("A range of maintenance work, including: migrate to Rust 2018 edition")
         .doesNotContain("<");
   }
+
   @Test
   void usesAtomAlternateLinkAsSiteLink() throws Exception {
-    ParsedFeed feed = parse("atom10_github_releases.xml", "https://github.com/feed-rs/feed-rs/releases.atom");
+    ParsedFeed feed =
+        parse("atom10_github_releases.xml", "https://github.com/feed-rs/feed-rs/releases.atom");
 
     assertThat(feed.link()).isEqualTo("https://github.com/feed-rs/feed-rs/releases");
   }
@@ -179,12 +198,15 @@ class FeedParserTest {
 
   @Test
   void turnsHtmlInRssTitleIntoPlainText() throws Exception {
-    byte[] body = """
+    byte[] body =
+        """
         <rss version="2.0"><channel><title>Feed &lt;i&gt;of&lt;/i&gt; things</title>
         <item><title><![CDATA[<b>Breaking:</b> news &amp; views]]></title><link>https://example.org/1</link></item>
-        </channel></rss>""".getBytes(StandardCharsets.UTF_8);
+        </channel></rss>"""
+            .getBytes(StandardCharsets.UTF_8);
 
-    ParsedFeed feed = FeedParser.parse(body, "application/rss+xml", URI.create("https://example.org/feed"));
+    ParsedFeed feed =
+        FeedParser.parse(body, "application/rss+xml", URI.create("https://example.org/feed"));
 
     assertThat(feed.title()).isEqualTo("Feed of things");
     assertThat(feed.items().get(0).title()).isEqualTo("Breaking: news & views");
@@ -194,7 +216,8 @@ class FeedParserTest {
 
   @Test
   void readsJsonFeed10ItemAuthor() throws Exception {
-    ParsedFeed feed = parse("jsonfeed10_hypercritical.json", "http://hypercritical.co/feeds/main.json");
+    ParsedFeed feed =
+        parse("jsonfeed10_hypercritical.json", "http://hypercritical.co/feeds/main.json");
 
     assertThat(feed.title()).isEqualTo("Hypercritical");
     assertThat(feed.link()).isEqualTo("http://hypercritical.co");
@@ -205,7 +228,8 @@ class FeedParserTest {
     assertThat(item.url()).isEqualTo("http://hypercritical.co/2016/04/22/canonical-bagel-flavors");
     assertThat(item.author()).isEqualTo("John Siracusa");
     assertThat(item.date()).isEqualTo(Instant.parse("2016-04-22T17:41:23Z"));
-    assertThat(item.summary()).startsWith("These are the canonical bagel flavors: Plain Poppy Sesame")
+    assertThat(item.summary())
+        .startsWith("These are the canonical bagel flavors: Plain Poppy Sesame")
         .endsWith("Also: Bialys");
   }
 
@@ -221,6 +245,7 @@ class FeedParserTest {
     assertThat(item.date()).isEqualTo(Instant.parse("2017-05-17T15:02:12Z"));
     assertThat(item.summary()).startsWith("We — Manton Reece and Brent Simmons — have noticed");
   }
+
   @Test
   void jsonFeedItemInheritsTopLevelAuthor() throws Exception {
     ParsedFeed feed = parse("jsonfeed10_jsonfeed_blog.json", "https://jsonfeed.org/feed.json");
@@ -230,18 +255,22 @@ class FeedParserTest {
 
   @Test
   void readsJsonFeed11Authors() throws Exception {
-    ParsedFeed feed = parse("jsonfeed11_daring_fireball.json", "https://daringfireball.net/feeds/json");
+    ParsedFeed feed =
+        parse("jsonfeed11_daring_fireball.json", "https://daringfireball.net/feeds/json");
 
     assertThat(feed.title()).isEqualTo("Daring Fireball");
     assertThat(feed.link()).isEqualTo("https://daringfireball.net/");
     assertThat(feed.items()).hasSize(2);
     FeedItem first = feed.items().get(0);
-    assertThat(first.id()).isEqualTo("https://daringfireball.net/linked/2021/02/26/mailtrackerblocker");
+    assertThat(first.id())
+        .isEqualTo("https://daringfireball.net/linked/2021/02/26/mailtrackerblocker");
     assertThat(first.title()).isEqualTo("MailTrackerBlocker for Apple Mail on MacOS");
-    assertThat(first.url()).isEqualTo("https://daringfireball.net/linked/2021/02/26/mailtrackerblocker");
+    assertThat(first.url())
+        .isEqualTo("https://daringfireball.net/linked/2021/02/26/mailtrackerblocker");
     assertThat(first.author()).isEqualTo("John Gruber");
     assertThat(first.date()).isEqualTo(Instant.parse("2021-02-27T01:06:30Z"));
-    assertThat(first.summary()).startsWith("Open source plugin for Apple Mail on MacOS, by Aaron Lee:")
+    assertThat(first.summary())
+        .startsWith("Open source plugin for Apple Mail on MacOS, by Aaron Lee:")
         .doesNotContain("<p>");
   }
 
@@ -251,17 +280,21 @@ class FeedParserTest {
   void parsesFeedStartingWithByteOrderMark() throws Exception {
     byte[] body = bytes("rss20_bom.xml");
 
-    ParsedFeed feed = FeedParser.parse(body, "application/rss+xml", URI.create("http://www.example.com/rss.xml"));
+    ParsedFeed feed =
+        FeedParser.parse(body, "application/rss+xml", URI.create("http://www.example.com/rss.xml"));
 
     assertThat(body).startsWith(0xEF, 0xBB, 0xBF);
     assertThat(feed.title()).isEqualTo("本当に簡単なシンジケーションの例");
-    assertThat(feed.items()).singleElement().extracting(FeedItem::id)
+    assertThat(feed.items())
+        .singleElement()
+        .extracting(FeedItem::id)
         .isEqualTo("7bd204c6-1655-4c27-aeee-53f933c5395f");
   }
 
   @Test
   void parsesFeedWithWhiteSpaceBeforeXmlDeclaration() throws Exception {
-    ParsedFeed feed = parse("atom10_leading_whitespace.xml", "https://github.com/feed-rs/feed-rs/releases.atom");
+    ParsedFeed feed =
+        parse("atom10_leading_whitespace.xml", "https://github.com/feed-rs/feed-rs/releases.atom");
 
     assertThat(feed.title()).isEqualTo("Release notes from feed-rs");
     assertThat(feed.items()).hasSize(2);
@@ -276,23 +309,29 @@ class FeedParserTest {
     body[2] = (byte) 0xBF;
     System.arraycopy(json, 0, body, 3, json.length);
 
-    ParsedFeed feed = FeedParser.parse(body, "text/plain", URI.create("https://daringfireball.net/feeds/json"));
+    ParsedFeed feed =
+        FeedParser.parse(body, "text/plain", URI.create("https://daringfireball.net/feeds/json"));
 
     assertThat(feed.title()).isEqualTo("Daring Fireball");
   }
 
   @Test
   void makesRelativeItemLinksAbsoluteAgainstTheSiteLink() throws Exception {
-    ParsedFeed feed = parse("rss20_relative_links.xml", "https://feeds.example.net/rusty/index.xml");
+    ParsedFeed feed =
+        parse("rss20_relative_links.xml", "https://feeds.example.net/rusty/index.xml");
 
     assertThat(feed.link()).isEqualTo("https://rusty.pro/");
-    assertThat(feed.items()).extracting(FeedItem::url).containsExactly(
-        "https://rusty.pro/publishing-new-posts-to-mastodon/", "https://rusty.pro/2023/fixing-rss/");
+    assertThat(feed.items())
+        .extracting(FeedItem::url)
+        .containsExactly(
+            "https://rusty.pro/publishing-new-posts-to-mastodon/",
+            "https://rusty.pro/2023/fixing-rss/");
   }
 
   @Test
   void makesRelativeChannelLinkAbsoluteAgainstTheFeedUrl() throws Exception {
-    ParsedFeed feed = parse("rss20_relative_channel_link.xml", "http://127.0.0.1:8097/feeds/rss.xml");
+    ParsedFeed feed =
+        parse("rss20_relative_channel_link.xml", "http://127.0.0.1:8097/feeds/rss.xml");
 
     assertThat(feed.link()).isEqualTo("http://127.0.0.1:8097/relative/uri");
     assertThat(feed.items()).isEmpty();
@@ -314,24 +353,32 @@ class FeedParserTest {
     ParsedFeed feed = parse("rss20_odd_dates.xml", "http://www.example.com/rss.xml");
 
     assertThat(feed.items()).hasSize(4);
-    assertThat(feed.items()).extracting(FeedItem::date)
+    assertThat(feed.items())
+        .extracting(FeedItem::date)
         .containsExactly(null, null, null, Instant.parse("2019-09-06T16:20:00Z"));
     assertThat(feed.items()).extracting(FeedItem::title).doesNotContainNull();
   }
 
   @Test
   void keepsJsonFeedItemWithOddDateWithoutADate() throws Exception {
-    byte[] body = """
+    byte[] body =
+        """
         {"version": "https://jsonfeed.org/version/1.1", "title": "t",
          "items": [{"id": "1", "title": "x", "date_published": "Tuesday, 3 PM"}]}
-        """.getBytes(StandardCharsets.UTF_8);
+        """
+            .getBytes(StandardCharsets.UTF_8);
 
-    ParsedFeed feed = FeedParser.parse(body, "application/feed+json", URI.create("https://example.org/feed.json"));
+    ParsedFeed feed =
+        FeedParser.parse(
+            body, "application/feed+json", URI.create("https://example.org/feed.json"));
 
-    assertThat(feed.items()).singleElement().satisfies(item -> {
-      assertThat(item.id()).isEqualTo("1");
-      assertThat(item.date()).isNull();
-    });
+    assertThat(feed.items())
+        .singleElement()
+        .satisfies(
+            item -> {
+              assertThat(item.id()).isEqualTo("1");
+              assertThat(item.date()).isNull();
+            });
   }
 
   @Test
@@ -340,33 +387,44 @@ class FeedParserTest {
 
     assertThat(feed.title()).isEqualTo("SPIEGEL Update – Die Nachrichten");
     FeedItem item = feed.items().get(0);
-    assertThat(item.title()).isEqualTo(
-        "07.02. – die Wochenvorschau: Lockdown-Verlängerung, Kriegsverbrecher vor Gericht, Super Bowl, Karneval");
+    assertThat(item.title())
+        .isEqualTo(
+            "07.02. – die Wochenvorschau: Lockdown-Verlängerung, Kriegsverbrecher vor Gericht, Super Bowl, Karneval");
     assertThat(item.id()).isEqualTo("c7e3cca2-665e-4bc4-bcac-acc6011b9fa2");
-    assertThat(item.url()).isEqualTo(
-        "https://omny.fm/shows/spiegel-update-die-nachrichten/07-02-die-wochenvorschau-lockdown-verl-ngerung-kri");
+    assertThat(item.url())
+        .isEqualTo(
+            "https://omny.fm/shows/spiegel-update-die-nachrichten/07-02-die-wochenvorschau-lockdown-verl-ngerung-kri");
     assertThat(item.date()).isEqualTo(Instant.parse("2021-02-06T23:01:00Z"));
-    assertThat(item.summary()).isEqualTo(
-        "Die wichtigsten Nachrichten aus der SPIEGEL-Redaktion. See omnystudio.com/listener for privacy information.");
+    assertThat(item.summary())
+        .isEqualTo(
+            "Die wichtigsten Nachrichten aus der SPIEGEL-Redaktion. See omnystudio.com/listener for privacy information.");
   }
+
   @Test
   void decodesIso88591NamedOnlyInContentType() throws Exception {
     byte[] body = bytes("rss20_iso8859_charset_in_header_only.xml");
 
-    ParsedFeed feed = FeedParser.parse(body, "application/rss+xml; charset=ISO-8859-1",
-        URI.create("https://www.omnycontent.com/podcast.rss"));
+    ParsedFeed feed =
+        FeedParser.parse(
+            body,
+            "application/rss+xml; charset=ISO-8859-1",
+            URI.create("https://www.omnycontent.com/podcast.rss"));
 
     assertThat(feed.items().get(0).title()).contains("Lockdown-Verlängerung");
   }
+
   @Test
   void readsRssWithEmptyVersionAttribute() throws Exception {
     ParsedFeed feed = parse("rss20_iprogrammer.xml", "https://www.i-programmer.info/feed");
 
     assertThat(feed.title()).isEqualTo("I Programmer - full contents");
-    assertThat(feed.items()).singleElement().satisfies(item -> {
-      assertThat(item.title()).isEqualTo("MotionDisco For Extreme LocoManipulation");
-      assertThat(item.date()).isEqualTo(Instant.parse("2026-06-14T22:18:31Z"));
-    });
+    assertThat(feed.items())
+        .singleElement()
+        .satisfies(
+            item -> {
+              assertThat(item.title()).isEqualTo("MotionDisco For Extreme LocoManipulation");
+              assertThat(item.date()).isEqualTo(Instant.parse("2026-06-14T22:18:31Z"));
+            });
   }
 
   // Refusals
@@ -383,10 +441,16 @@ class FeedParserTest {
     try (MockWebServer server = new MockWebServer()) {
       server.enqueue(new MockResponse.Builder().body("SECRET-FROM-ENTITY").build());
       server.start();
-      String body = text("xxe_external_entity.xml").replace("XXE_TARGET", server.url("/secret").toString());
+      String body =
+          text("xxe_external_entity.xml").replace("XXE_TARGET", server.url("/secret").toString());
 
-      Throwable thrown = catchThrowable(() -> FeedParser.parse(body.getBytes(StandardCharsets.UTF_8),
-          "application/rss+xml", URI.create("http://www.example.com/rss.xml")));
+      Throwable thrown =
+          catchThrowable(
+              () ->
+                  FeedParser.parse(
+                      body.getBytes(StandardCharsets.UTF_8),
+                      "application/rss+xml",
+                      URI.create("http://www.example.com/rss.xml")));
 
       assertThat(thrown).isInstanceOf(FeedException.class);
       assertThat(thrown.getMessage()).doesNotContain("SECRET-FROM-ENTITY");
@@ -395,7 +459,12 @@ class FeedParserTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"malformed_unclosed_root.xml", "malformed_stray_end_tag.xml", "rss10_truncated.rdf"})
+  @ValueSource(
+      strings = {
+        "malformed_unclosed_root.xml",
+        "malformed_stray_end_tag.xml",
+        "rss10_truncated.rdf"
+      })
   void refusesMalformedXmlWithReadableReason(String name) {
     assertThatThrownBy(() -> parse(name, "https://example.org/feed"))
         .isInstanceOf(FeedException.class)
@@ -407,7 +476,9 @@ class FeedParserTest {
     byte[] whole = bytes("jsonfeed11_daring_fireball.json");
     byte[] cut = Arrays.copyOf(whole, whole.length / 2);
 
-    assertThatThrownBy(() -> FeedParser.parse(cut, "application/feed+json", URI.create("https://example.org/f")))
+    assertThatThrownBy(
+            () ->
+                FeedParser.parse(cut, "application/feed+json", URI.create("https://example.org/f")))
         .isInstanceOf(FeedException.class)
         .satisfies(e -> assertReadable(e.getMessage()));
   }
@@ -415,14 +486,19 @@ class FeedParserTest {
   @ParameterizedTest
   @ValueSource(strings = {"text/html; charset=utf-8", ""})
   void refusesHtmlPage(String contentType) {
-    assertThatThrownBy(() -> FeedParser.parse(bytes("html_page.html"), contentType, URI.create("https://example.org/")))
+    assertThatThrownBy(
+            () ->
+                FeedParser.parse(
+                    bytes("html_page.html"), contentType, URI.create("https://example.org/")))
         .isInstanceOf(FeedException.class)
         .satisfies(e -> assertReadable(e.getMessage()));
   }
 
   @Test
   void refusesWellFormedXmlThatIsNotAFeed() {
-    byte[] body = "<?xml version=\"1.0\"?><html><body><p>hello</p></body></html>".getBytes(StandardCharsets.UTF_8);
+    byte[] body =
+        "<?xml version=\"1.0\"?><html><body><p>hello</p></body></html>"
+            .getBytes(StandardCharsets.UTF_8);
 
     assertThatThrownBy(() -> FeedParser.parse(body, "text/xml", URI.create("https://example.org/")))
         .isInstanceOf(FeedException.class)
@@ -432,15 +508,21 @@ class FeedParserTest {
   @ParameterizedTest
   @ValueSource(strings = {"", " \r\n\t ", "\uFEFF"})
   void refusesEmptyBody(String body) {
-    assertThatThrownBy(() -> FeedParser.parse(body.getBytes(StandardCharsets.UTF_8), "application/rss+xml",
-        URI.create("https://example.org/feed")))
+    assertThatThrownBy(
+            () ->
+                FeedParser.parse(
+                    body.getBytes(StandardCharsets.UTF_8),
+                    "application/rss+xml",
+                    URI.create("https://example.org/feed")))
         .isInstanceOf(FeedException.class)
         .hasMessage("the response is empty");
   }
 
   @Test
   void refusesJsonThatIsNotAJsonFeed() {
-    assertThatThrownBy(() -> parse("not_a_jsonfeed.json", "https://example.org/feeds.json", "application/json"))
+    assertThatThrownBy(
+            () ->
+                parse("not_a_jsonfeed.json", "https://example.org/feeds.json", "application/json"))
         .isInstanceOf(FeedException.class)
         .satisfies(e -> assertReadable(e.getMessage()));
   }
@@ -449,7 +531,8 @@ class FeedParserTest {
   void refusesJsonObjectWithoutJsonFeedVersion() {
     byte[] body = "{\"title\": \"x\", \"items\": []}".getBytes(StandardCharsets.UTF_8);
 
-    assertThatThrownBy(() -> FeedParser.parse(body, "application/json", URI.create("https://example.org/f")))
+    assertThatThrownBy(
+            () -> FeedParser.parse(body, "application/json", URI.create("https://example.org/f")))
         .isInstanceOf(FeedException.class)
         .hasMessage("not a feed: JSON without a jsonfeed.org version");
   }
@@ -457,58 +540,85 @@ class FeedParserTest {
   // Pathological input
   @Test
   void unclosedNestedTagsFailFastWithFeedException() {
-    byte[] body = nested("<rss version=\"2.0\"><channel><title>t</title><item><description>", "<a>", "", "");
+    byte[] body =
+        nested("<rss version=\"2.0\"><channel><title>t</title><item><description>", "<a>", "", "");
 
     assertFailsFastOrParses(body, "application/rss+xml");
   }
+
   @Test
   void closedNestedXhtmlContentFailsFastOrParses() {
-    byte[] body = nested("<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>t</title><entry><id>1</id>"
-            + "<content type=\"xhtml\"><div xmlns=\"http://www.w3.org/1999/xhtml\">",
-        "<b>", "</b>", "</div></content></entry></feed>");
+    byte[] body =
+        nested(
+            "<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>t</title><entry><id>1</id>"
+                + "<content type=\"xhtml\"><div xmlns=\"http://www.w3.org/1999/xhtml\">",
+            "<b>",
+            "</b>",
+            "</div></content></entry></feed>");
 
     assertFailsFastOrParses(body, "application/atom+xml");
   }
+
   @Test
   void deeplyNestedXhtmlContentThrowsOnlyFeedException() {
-    String head = "<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>t</title><entry><id>1</id>"
-        + "<content type=\"xhtml\"><div xmlns=\"http://www.w3.org/1999/xhtml\">";
-    byte[] body = (head + "<b>".repeat(20_000) + "</b>".repeat(20_000) + "</div></content></entry></feed>")
-        .getBytes(StandardCharsets.UTF_8);
+    String head =
+        "<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>t</title><entry><id>1</id>"
+            + "<content type=\"xhtml\"><div xmlns=\"http://www.w3.org/1999/xhtml\">";
+    byte[] body =
+        (head + "<b>".repeat(20_000) + "</b>".repeat(20_000) + "</div></content></entry></feed>")
+            .getBytes(StandardCharsets.UTF_8);
 
     assertFailsFastOrParses(body, "application/atom+xml");
   }
 
   @Test
   void deeplyNestedJsonFailsFastWithFeedException() {
-    byte[] body = nested("{\"version\":\"https://jsonfeed.org/version/1.1\",\"items\":", "[", "]", "}");
+    byte[] body =
+        nested("{\"version\":\"https://jsonfeed.org/version/1.1\",\"items\":", "[", "]", "}");
 
     assertFailsFastOrParses(body, "application/feed+json");
   }
 
   @Test
   void aStackOverflowWhileParsingIsAFeedExceptionCausedByIt() throws Exception {
-    String head = "<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>t</title><entry><id>1</id>"
-        + "<content type=\"xhtml\"><div xmlns=\"http://www.w3.org/1999/xhtml\">";
-    byte[] body = (head + "<b>".repeat(190) + "</b>".repeat(190) + "</div></content></entry></feed>")
-        .getBytes(StandardCharsets.UTF_8);
+    String head =
+        "<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>t</title><entry><id>1</id>"
+            + "<content type=\"xhtml\"><div xmlns=\"http://www.w3.org/1999/xhtml\">";
+    byte[] body =
+        (head + "<b>".repeat(190) + "</b>".repeat(190) + "</div></content></entry></feed>")
+            .getBytes(StandardCharsets.UTF_8);
     URI url = URI.create("https://example.org/feed");
-    // Load every class the parse needs on this thread: one first initialised on a starved stack stays broken.
+    // Load every class the parse needs on this thread: one first initialised on a starved stack
+    // stays broken.
     FeedParser.parse(body, "application/atom+xml", url);
     AtomicReference<Throwable> thrown = new AtomicReference<>();
-    Thread starved = new Thread(null, () -> thrown.set(catchThrowable(
-        () -> FeedParser.parse(body, "application/atom+xml", url))), "starved-stack", 64 * 1024);
+    Thread starved =
+        new Thread(
+            null,
+            () ->
+                thrown.set(
+                    catchThrowable(() -> FeedParser.parse(body, "application/atom+xml", url))),
+            "starved-stack",
+            64 * 1024);
 
     starved.start();
     starved.join();
 
-    assertThat(thrown.get()).isInstanceOf(FeedException.class).hasMessage("not a feed: nested too deeply to read")
+    assertThat(thrown.get())
+        .isInstanceOf(FeedException.class)
+        .hasMessage("not a feed: nested too deeply to read")
         .hasCauseInstanceOf(StackOverflowError.class);
   }
 
   private static void assertFailsFastOrParses(byte[] body, String contentType) {
-    Throwable thrown = assertTimeoutPreemptively(Duration.ofSeconds(10),
-        () -> catchThrowable(() -> FeedParser.parse(body, contentType, URI.create("https://example.org/feed"))));
+    Throwable thrown =
+        assertTimeoutPreemptively(
+            Duration.ofSeconds(10),
+            () ->
+                catchThrowable(
+                    () ->
+                        FeedParser.parse(
+                            body, contentType, URI.create("https://example.org/feed"))));
 
     if (thrown != null) {
       assertThat(thrown).isInstanceOf(FeedException.class);
@@ -519,70 +629,103 @@ class FeedParserTest {
   // The depth pre-scan must see the nesting the XML parser will see.
 
   private static final String DEPTH_REFUSAL = "not a feed: XML nested more than 200 elements deep";
-  private static final String RSS_HEAD = "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>t</title>"
-      + "<item><title>x</title><description>";
+  private static final String RSS_HEAD =
+      "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>t</title>"
+          + "<item><title>x</title><description>";
   private static final String RSS_TAIL = "</description></item></channel></rss>";
 
   @Test
   void aSelfClosingLookalikeInADoubleQuotedAttributeDoesNotHideDeepNesting() {
-    byte[] body = (RSS_HEAD + "<x a=\"/>\">".repeat(100_000) + RSS_TAIL).getBytes(StandardCharsets.UTF_8);
+    byte[] body =
+        (RSS_HEAD + "<x a=\"/>\">".repeat(100_000) + RSS_TAIL).getBytes(StandardCharsets.UTF_8);
 
     assertRefusedQuicklyAsTooDeep(body, "application/rss+xml");
   }
 
   @Test
   void aSelfClosingLookalikeInASingleQuotedAttributeDoesNotHideDeepNesting() {
-    byte[] body = (RSS_HEAD + "<x a='/>'>".repeat(100_000) + RSS_TAIL).getBytes(StandardCharsets.UTF_8);
+    byte[] body =
+        (RSS_HEAD + "<x a='/>'>".repeat(100_000) + RSS_TAIL).getBytes(StandardCharsets.UTF_8);
 
     assertRefusedQuicklyAsTooDeep(body, "application/rss+xml");
   }
 
   @Test
   void deepNestingInAnEncodingNamedOnlyInTheContentTypeIsRefusedBeforeParsing() {
-    byte[] body = (RSS_HEAD + "<b>".repeat(100_000) + RSS_TAIL).getBytes(java.nio.charset.Charset.forName("IBM037"));
+    byte[] body =
+        (RSS_HEAD + "<b>".repeat(100_000) + RSS_TAIL)
+            .getBytes(java.nio.charset.Charset.forName("IBM037"));
 
     assertRefusedQuicklyAsTooDeep(body, "application/rss+xml; charset=IBM037");
   }
 
   @Test
   void aGreaterThanSignInAnAttributeValueDoesNotEndTheTag() throws Exception {
-    String items = "<item><title>x</title><guid>g</guid><enclosure url=\"https://e.example/?a>b\" length=\"1\" "
-        + "type=\"audio/mpeg\"/></item>";
-    byte[] body = ("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>t</title>" + items.repeat(300)
-        + "</channel></rss>").getBytes(StandardCharsets.UTF_8);
+    String items =
+        "<item><title>x</title><guid>g</guid><enclosure url=\"https://e.example/?a>b\" length=\"1\" "
+            + "type=\"audio/mpeg\"/></item>";
+    byte[] body =
+        ("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>t</title>"
+                + items.repeat(300)
+                + "</channel></rss>")
+            .getBytes(StandardCharsets.UTF_8);
 
-    ParsedFeed feed = FeedParser.parse(body, "application/rss+xml", URI.create("https://example.org/feed"));
+    ParsedFeed feed =
+        FeedParser.parse(body, "application/rss+xml", URI.create("https://example.org/feed"));
 
     assertThat(feed.items()).hasSize(300);
   }
 
   @Test
   void aUtf16FeedIsReadLikeAnyOther() throws Exception {
-    String doc = "<?xml version=\"1.0\" encoding=\"UTF-16\"?><rss version=\"2.0\"><channel><title>t</title>"
-        + "<item><title>x</title><guid>g</guid></item>".repeat(300) + "</channel></rss>";
+    String doc =
+        "<?xml version=\"1.0\" encoding=\"UTF-16\"?><rss version=\"2.0\"><channel><title>t</title>"
+            + "<item><title>x</title><guid>g</guid></item>".repeat(300)
+            + "</channel></rss>";
 
-    ParsedFeed feed = FeedParser.parse(doc.getBytes(StandardCharsets.UTF_16), "application/rss+xml",
-        URI.create("https://example.org/feed"));
+    ParsedFeed feed =
+        FeedParser.parse(
+            doc.getBytes(StandardCharsets.UTF_16),
+            "application/rss+xml",
+            URI.create("https://example.org/feed"));
 
     assertThat(feed.items()).hasSize(300);
   }
 
   @Test
   void markupInsideCommentsCdataProcessingInstructionsAndDoctypesIsNotNesting() {
-    String doc = "<!DOCTYPE a [<!ENTITY e \"<b><b>\"><!-- <b> --><?p <b>?>]><a><!-- <b><b> --><![CDATA[<b><b>]]>"
-        + "<?p 1 > 0 <b><b> ?><c a='/' b=\">\"/><d></d ></a>";
+    String doc =
+        "<!DOCTYPE a [<!ENTITY e \"<b><b>\"><!-- <b> --><?p <b>?>]><a><!-- <b><b> --><![CDATA[<b><b>]]>"
+            + "<?p 1 > 0 <b><b> ?><c a='/' b=\">\"/><d></d ></a>";
 
     assertThat(XmlDepth.exceeds(doc, 2)).isFalse();
     assertThat(XmlDepth.exceeds(doc.replace("<d></d >", "<d><e/></d >"), 2)).isTrue();
   }
 
-  /** Every well-formed sample (rss20_iprogrammer.xml has a bare {@code &}, which only ROME's healer reads). */
+  /**
+   * Every well-formed sample (rss20_iprogrammer.xml has a bare {@code &}, which only ROME's healer
+   * reads).
+   */
   @ParameterizedTest
-  @ValueSource(strings = {"atom03_dates.xml", "atom03_relative_link.xml", "atom10_github_releases.xml",
-      "atom10_html_title.xml", "atom10_leading_whitespace.xml", "rss091_writetheweb.xml", "rss092_grateful_dead.xml",
-      "rss10_xmlcom.rdf", "rss20_bom.xml", "rss20_example_japanese.xml", "rss20_guid.xml",
-      "rss20_iso8859_charset_in_header_only.xml", "rss20_iso8859_spiegel.xml", "rss20_odd_dates.xml",
-      "rss20_relative_channel_link.xml", "rss20_relative_links.xml"})
+  @ValueSource(
+      strings = {
+        "atom03_dates.xml",
+        "atom03_relative_link.xml",
+        "atom10_github_releases.xml",
+        "atom10_html_title.xml",
+        "atom10_leading_whitespace.xml",
+        "rss091_writetheweb.xml",
+        "rss092_grateful_dead.xml",
+        "rss10_xmlcom.rdf",
+        "rss20_bom.xml",
+        "rss20_example_japanese.xml",
+        "rss20_guid.xml",
+        "rss20_iso8859_charset_in_header_only.xml",
+        "rss20_iso8859_spiegel.xml",
+        "rss20_odd_dates.xml",
+        "rss20_relative_channel_link.xml",
+        "rss20_relative_links.xml"
+      })
   void theDepthScanAgreesWithAnXmlParserOnRealFeeds(String name) throws Exception {
     String xml = new String(bytes(name), StandardCharsets.ISO_8859_1).replaceFirst("^\\W*<", "<");
     int depth = parserDepth(xml);
@@ -596,7 +739,8 @@ class FeedParserTest {
     javax.xml.stream.XMLInputFactory factory = javax.xml.stream.XMLInputFactory.newFactory();
     factory.setProperty(javax.xml.stream.XMLInputFactory.SUPPORT_DTD, false);
     factory.setProperty(javax.xml.stream.XMLInputFactory.IS_REPLACING_ENTITY_REFERENCES, false);
-    javax.xml.stream.XMLStreamReader reader = factory.createXMLStreamReader(new java.io.StringReader(xml));
+    javax.xml.stream.XMLStreamReader reader =
+        factory.createXMLStreamReader(new java.io.StringReader(xml));
     int depth = 0;
     int max = 0;
     while (reader.hasNext()) {
@@ -608,16 +752,27 @@ class FeedParserTest {
   }
 
   private static void assertRefusedQuicklyAsTooDeep(byte[] body, String contentType) {
-    Throwable thrown = assertTimeoutPreemptively(Duration.ofSeconds(5),
-        () -> catchThrowable(() -> FeedParser.parse(body, contentType, URI.create("https://example.org/feed"))));
+    Throwable thrown =
+        assertTimeoutPreemptively(
+            Duration.ofSeconds(5),
+            () ->
+                catchThrowable(
+                    () ->
+                        FeedParser.parse(
+                            body, contentType, URI.create("https://example.org/feed"))));
 
     assertThat(thrown).isInstanceOf(FeedException.class).hasMessage(DEPTH_REFUSAL);
   }
 
-  /** {@code head}, then {@code open} and {@code close} repeated until the body is about 5 MB, then {@code tail}. */
+  /**
+   * {@code head}, then {@code open} and {@code close} repeated until the body is about 5 MB, then
+   * {@code tail}.
+   */
   private static byte[] nested(String head, String open, String close, String tail) {
-    int depth = (PATHOLOGICAL_BYTES - head.length() - tail.length()) / (open.length() + close.length());
-    return (head + open.repeat(depth) + close.repeat(depth) + tail).getBytes(StandardCharsets.UTF_8);
+    int depth =
+        (PATHOLOGICAL_BYTES - head.length() - tail.length()) / (open.length() + close.length());
+    return (head + open.repeat(depth) + close.repeat(depth) + tail)
+        .getBytes(StandardCharsets.UTF_8);
   }
 
   private static void assertReadable(String message) {
@@ -629,7 +784,8 @@ class FeedParserTest {
     return parse(name, feedUrl, contentType);
   }
 
-  private static ParsedFeed parse(String name, String feedUrl, String contentType) throws FeedException {
+  private static ParsedFeed parse(String name, String feedUrl, String contentType)
+      throws FeedException {
     return FeedParser.parse(bytes(name), contentType, URI.create(feedUrl));
   }
 

@@ -9,7 +9,6 @@ import grapple.bot.FakeGateway;
 import grapple.bot.outbox.Outbox;
 import grapple.state.Connection;
 import grapple.state.Database;
-import grapple.bot.feed.FeedStore;
 import grapple.state.Json;
 import grapple.state.OutboxStore;
 import grapple.testing.Await;
@@ -97,30 +96,52 @@ class FeedPollerTest {
   }
 
   private static Connection connection(String url, String extra) throws Exception {
-    var config = (com.fasterxml.jackson.databind.node.ObjectNode) Json.MAPPER.readTree(
-        "{\"url\":\"" + url + "\"" + extra + "}");
-    return Connection.create(ROOM, "Feed", FeedService.EVENT_TYPE, url, config,
+    var config =
+        (com.fasterxml.jackson.databind.node.ObjectNode)
+            Json.MAPPER.readTree("{\"url\":\"" + url + "\"" + extra + "}");
+    return Connection.create(
+        ROOM,
+        "Feed",
+        FeedService.EVENT_TYPE,
+        url,
+        config,
         new Connection.Audit("@a:test", Instant.now()));
   }
 
   private static String rss(String... items) {
-    StringBuilder out = new StringBuilder("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Blog</title>"
-        + "<link>https://blog.example/</link>");
+    StringBuilder out =
+        new StringBuilder(
+            "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Blog</title>"
+                + "<link>https://blog.example/</link>");
     for (String id : items) {
-      out.append("<item><title>Post ").append(id).append("</title><link>/p/").append(id).append("</link><guid>")
-          .append(id).append("</guid><description>About ").append(id).append("</description></item>");
+      out.append("<item><title>Post ")
+          .append(id)
+          .append("</title><link>/p/")
+          .append(id)
+          .append("</link><guid>")
+          .append(id)
+          .append("</guid><description>About ")
+          .append(id)
+          .append("</description></item>");
     }
     return out.append("</channel></rss>").toString();
   }
 
   private void serve(String body) {
-    server.enqueue(new MockResponse.Builder().code(200).addHeader("Content-Type", "application/rss+xml")
-        .addHeader("ETag", "\"v" + body.length() + "\"").body(body).build());
+    server.enqueue(
+        new MockResponse.Builder()
+            .code(200)
+            .addHeader("Content-Type", "application/rss+xml")
+            .addHeader("ETag", "\"v" + body.length() + "\"")
+            .body(body)
+            .build());
   }
 
   private List<String> posted(Duration wait) throws Exception {
     List<String> bodies = new ArrayList<>();
-    for (FakeGateway.Sent s = gateway.takeSent(wait); s != null; s = gateway.takeSent(Duration.ofMillis(300))) {
+    for (FakeGateway.Sent s = gateway.takeSent(wait);
+        s != null;
+        s = gateway.takeSent(Duration.ofMillis(300))) {
       bodies.add(s.content().get("body").asText());
     }
     return bodies;
@@ -137,7 +158,8 @@ class FeedPollerTest {
 
     poller.pollOnce(url());
 
-    assertThat(posted(Duration.ofSeconds(3))).containsExactly("New post in Blog: Post 3 (https://blog.example/p/3)");
+    assertThat(posted(Duration.ofSeconds(3)))
+        .containsExactly("New post in Blog: Post 3 (https://blog.example/p/3)");
   }
 
   @Test
@@ -148,8 +170,10 @@ class FeedPollerTest {
 
     poller.pollOnce(url());
 
-    assertThat(posted(Duration.ofSeconds(3))).containsExactly(
-        "New post in Blog: Post 2 (https://blog.example/p/2)", "New post in Blog: Post 3 (https://blog.example/p/3)");
+    assertThat(posted(Duration.ofSeconds(3)))
+        .containsExactly(
+            "New post in Blog: Post 2 (https://blog.example/p/2)",
+            "New post in Blog: Post 3 (https://blog.example/p/3)");
   }
 
   @Test
@@ -160,8 +184,10 @@ class FeedPollerTest {
 
     poller.pollOnce(url());
 
-    assertThat(posted(Duration.ofSeconds(3))).containsExactly(
-        "New post in Blog: Post 1 (https://blog.example/p/1)", "New post in Blog: Post 3 (https://blog.example/p/3)");
+    assertThat(posted(Duration.ofSeconds(3)))
+        .containsExactly(
+            "New post in Blog: Post 1 (https://blog.example/p/1)",
+            "New post in Blog: Post 3 (https://blog.example/p/3)");
   }
 
   @Test
@@ -178,8 +204,10 @@ class FeedPollerTest {
 
     List<String> posted = posted(Duration.ofSeconds(3));
     assertThat(posted).hasSize(11);
-    assertThat(posted.get(0)).isEqualTo("New post in Blog: Post 2991 (https://blog.example/p/2991)");
-    assertThat(posted.get(9)).isEqualTo("New post in Blog: Post 3000 (https://blog.example/p/3000)");
+    assertThat(posted.get(0))
+        .isEqualTo("New post in Blog: Post 2991 (https://blog.example/p/2991)");
+    assertThat(posted.get(9))
+        .isEqualTo("New post in Blog: Post 3000 (https://blog.example/p/3000)");
     assertThat(posted.get(10))
         .isEqualTo("… and 2,990 more new items in Blog (only the newest 10 are posted per poll).");
   }
@@ -198,14 +226,17 @@ class FeedPollerTest {
 
     List<String> bodies = new ArrayList<>();
     List<String> html = new ArrayList<>();
-    for (FakeGateway.Sent s = gateway.takeSent(Duration.ofSeconds(3)); s != null;
+    for (FakeGateway.Sent s = gateway.takeSent(Duration.ofSeconds(3));
+        s != null;
         s = gateway.takeSent(Duration.ofMillis(300))) {
       bodies.add(s.content().get("body").asText());
       html.add(s.content().get("formatted_body").asText());
     }
-    assertThat(bodies).containsExactly("New post in *Blog*: Post 4 (https://blog.example/p/4)",
-        "… and 2 more new items in *Blog* (only the newest is posted per poll).",
-        "New post in *Blog*: Post 5 (https://blog.example/p/5)");
+    assertThat(bodies)
+        .containsExactly(
+            "New post in *Blog*: Post 4 (https://blog.example/p/4)",
+            "… and 2 more new items in *Blog* (only the newest is posted per poll).",
+            "New post in *Blog*: Post 5 (https://blog.example/p/5)");
     assertThat(html.get(1))
         .isEqualTo("<p>… and 2 more new items in *Blog* (only the newest is posted per poll).</p>");
   }
@@ -227,10 +258,14 @@ class FeedPollerTest {
 
     second.pollOnce(url());
 
-    assertThat(posted(Duration.ofSeconds(3))).containsExactly("New post in Blog: Post 2 (https://blog.example/p/2)");
+    assertThat(posted(Duration.ofSeconds(3)))
+        .containsExactly("New post in Blog: Post 2 (https://blog.example/p/2)");
   }
 
-  /** Made on another instance, which does not poll: the leader takes it up as not new, and must still prime it at once. */
+  /**
+   * Made on another instance, which does not poll: the leader takes it up as not new, and must
+   * still prime it at once.
+   */
   @Test
   void aConnectionTakenUpUnprimedIsPolledAtOnceNotAtItsSlot() throws Exception {
     FeedPoller poller = poller(0);
@@ -254,21 +289,24 @@ class FeedPollerTest {
     poller.pollOnce(url());
 
     RecordedRequest second = server.takeRequest();
-    assertThat(second.getHeaders().get("If-None-Match")).isEqualTo("\"v" + rss("1").length() + "\"");
+    assertThat(second.getHeaders().get("If-None-Match"))
+        .isEqualTo("\"v" + rss("1").length() + "\"");
     assertThat(posted(Duration.ofMillis(500))).isEmpty();
   }
 
   @Test
   void filtersDecideWhatIsPostedAndFilteredItemsStaySeen() throws Exception {
     FeedPoller poller = poller(0);
-    poller.register(sub(connection(",\"include\":[\"/Post [24]/\"],\"exclude\":[\"about 4\"]")), true);
+    poller.register(
+        sub(connection(",\"include\":[\"/Post [24]/\"],\"exclude\":[\"about 4\"]")), true);
     serve(rss("1"));
     poller.pollOnce(url());
     serve(rss("4", "3", "2", "1"));
 
     poller.pollOnce(url());
 
-    assertThat(posted(Duration.ofSeconds(3))).containsExactly("New post in Blog: Post 2 (https://blog.example/p/2)");
+    assertThat(posted(Duration.ofSeconds(3)))
+        .containsExactly("New post in Blog: Post 2 (https://blog.example/p/2)");
   }
 
   @Test
@@ -285,9 +323,10 @@ class FeedPollerTest {
 
     poller.pollOnce(url());
 
-    assertThat(posted(Duration.ofSeconds(3))).containsExactly(
-        "Feed News is failing: HTTP 500. I will keep trying and tell you when it works again.",
-        "Feed News is working again.");
+    assertThat(posted(Duration.ofSeconds(3)))
+        .containsExactly(
+            "Feed News is failing: HTTP 500. I will keep trying and tell you when it works again.",
+            "Feed News is working again.");
   }
 
   @Test
@@ -301,16 +340,25 @@ class FeedPollerTest {
 
     FakeGateway.Sent notice = gateway.takeSent(Duration.ofSeconds(3));
     String reason = "redirect to '" + location + "', which is not an http(s) URL";
-    assertThat(notice.content().get("formatted_body").asText()).doesNotContain("<a")
-        .isEqualTo("<p>Feed News is failing: " + reason + ". I will keep trying and tell you when it works again.</p>");
+    assertThat(notice.content().get("formatted_body").asText())
+        .doesNotContain("<a")
+        .isEqualTo(
+            "<p>Feed News is failing: "
+                + reason
+                + ". I will keep trying and tell you when it works again.</p>");
     assertThat(notice.content().get("body").asText())
-        .isEqualTo("Feed News is failing: " + reason + ". I will keep trying and tell you when it works again.");
+        .isEqualTo(
+            "Feed News is failing: "
+                + reason
+                + ". I will keep trying and tell you when it works again.");
   }
 
   @Test
   void aLabelIsShownLiterallyInNotices() throws Exception {
     FeedPoller poller = poller(0);
-    poller.register(sub(connection(",\"notifyOnFailure\":true,\"label\":\"*News* [x](https://e.example)\"")), true);
+    poller.register(
+        sub(connection(",\"notifyOnFailure\":true,\"label\":\"*News* [x](https://e.example)\"")),
+        true);
     server.enqueue(new MockResponse.Builder().code(500).build());
 
     poller.pollOnce(url());
@@ -345,15 +393,20 @@ class FeedPollerTest {
 
     poller.pollOnce(url());
 
-    assertThat(store.url(url()).orElseThrow().nextPollAt() - before).isBetween(7_200_000L, 7_260_000L);
+    assertThat(store.url(url()).orElseThrow().nextPollAt() - before)
+        .isBetween(7_200_000L, 7_260_000L);
   }
 
   @Test
   void aMalformedFeedIsARecordedFailureNotACrash() throws Exception {
     FeedPoller poller = poller(0);
     poller.register(sub(connection("")), true);
-    server.enqueue(new MockResponse.Builder().code(200).addHeader("Content-Type", "application/rss+xml")
-        .body("<rss><channel><item>").build());
+    server.enqueue(
+        new MockResponse.Builder()
+            .code(200)
+            .addHeader("Content-Type", "application/rss+xml")
+            .body("<rss><channel><item>")
+            .build());
 
     poller.pollOnce(url());
 
@@ -364,7 +417,9 @@ class FeedPollerTest {
   void oneFetchServesEveryRoomFollowingTheUrl() throws Exception {
     FeedPoller poller = poller(0);
     Connection a = connection("");
-    Connection b = Connection.create("!other:test", "Feed", FeedService.EVENT_TYPE, url(), a.config(), a.created());
+    Connection b =
+        Connection.create(
+            "!other:test", "Feed", FeedService.EVENT_TYPE, url(), a.config(), a.created());
     poller.register(sub(a), true);
     poller.register(sub(b), true);
     serve(rss("1"));
@@ -381,18 +436,21 @@ class FeedPollerTest {
   void aStackOverflowWhilePollingIsThatUrlsRecordedFailureWithBackoff() throws Exception {
     String other = server.url("/other.xml").toString();
     AtomicInteger overflows = new AtomicInteger();
-    FeedSource source = (url, etag, lastModified) -> {
-      if (url.equals(url())) {
-        overflows.incrementAndGet();
-        throw new StackOverflowError();
-      }
-      return new FeedFetcher.Result(200, rss("1").getBytes(UTF_8), "application/rss+xml", null, null, null, null);
-    };
+    FeedSource source =
+        (url, etag, lastModified) -> {
+          if (url.equals(url())) {
+            overflows.incrementAndGet();
+            throw new StackOverflowError();
+          }
+          return new FeedFetcher.Result(
+              200, rss("1").getBytes(UTF_8), "application/rss+xml", null, null, null, null);
+        };
     FeedPoller poller = poller(source, Clock.systemUTC(), settings(0, 10));
     poller.register(sub(connection("")), true);
     poller.start();
 
-    FeedStore.UrlState failed = Await.value(WAIT, () -> store.url(url()).filter(s -> s.failures() == 1));
+    FeedStore.UrlState failed =
+        Await.value(WAIT, () -> store.url(url()).filter(s -> s.failures() == 1));
     poller.register(sub(connection(other, "")), true);
     Await.value(WAIT, () -> store.url(other).filter(s -> s.lastSuccessAt() != null));
 
@@ -404,20 +462,22 @@ class FeedPollerTest {
   @Test
   void aTickThatThrowsDoesNotStopTheTicksAfterIt() throws Exception {
     AtomicBoolean failNext = new AtomicBoolean(true);
-    FakeClock clock = new FakeClock(Instant.now()) {
-      @Override
-      public Instant instant() {
-        if (failNext.getAndSet(false)) throw new NoClassDefFoundError("simulated");
-        return super.instant();
-      }
-    };
+    FakeClock clock =
+        new FakeClock(Instant.now()) {
+          @Override
+          public Instant instant() {
+            if (failNext.getAndSet(false)) throw new NoClassDefFoundError("simulated");
+            return super.instant();
+          }
+        };
     FeedSettings settings = settings(0, 10);
     FeedPoller poller = poller(new FeedFetcher(settings), clock, settings);
     poller.register(sub(connection("")), true);
     serve(rss("1"));
     poller.start();
 
-    FeedStore.UrlState polled = Await.value(WAIT, () -> store.url(url()).filter(s -> s.lastSuccessAt() != null));
+    FeedStore.UrlState polled =
+        Await.value(WAIT, () -> store.url(url()).filter(s -> s.lastSuccessAt() != null));
 
     assertThat(failNext).isFalse();
     assertThat(polled.failures()).isZero();
@@ -425,10 +485,15 @@ class FeedPollerTest {
 
   @Test
   void outOfMemoryAndOtherVirtualMachineErrorsAreRethrownButAStackOverflowIsNot() {
-    assertThatThrownBy(() -> FeedPoller.rethrowIfFatal(new OutOfMemoryError("x"))).isInstanceOf(OutOfMemoryError.class);
-    assertThatThrownBy(() -> FeedPoller.rethrowIfFatal(new InternalError("x"))).isInstanceOf(InternalError.class);
-    assertThatCode(() -> FeedPoller.rethrowIfFatal(new StackOverflowError())).doesNotThrowAnyException();
-    assertThatCode(() -> FeedPoller.rethrowIfFatal(new NoClassDefFoundError())).doesNotThrowAnyException();
-    assertThatCode(() -> FeedPoller.rethrowIfFatal(new IllegalStateException())).doesNotThrowAnyException();
+    assertThatThrownBy(() -> FeedPoller.rethrowIfFatal(new OutOfMemoryError("x")))
+        .isInstanceOf(OutOfMemoryError.class);
+    assertThatThrownBy(() -> FeedPoller.rethrowIfFatal(new InternalError("x")))
+        .isInstanceOf(InternalError.class);
+    assertThatCode(() -> FeedPoller.rethrowIfFatal(new StackOverflowError()))
+        .doesNotThrowAnyException();
+    assertThatCode(() -> FeedPoller.rethrowIfFatal(new NoClassDefFoundError()))
+        .doesNotThrowAnyException();
+    assertThatCode(() -> FeedPoller.rethrowIfFatal(new IllegalStateException()))
+        .doesNotThrowAnyException();
   }
 }

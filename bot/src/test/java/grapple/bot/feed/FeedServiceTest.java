@@ -35,18 +35,23 @@ class FeedServiceTest {
 
   @BeforeEach
   void startServers() throws Exception {
-    homeserver.setDispatcher(new Dispatcher() {
-      @Override
-      public MockResponse dispatch(RecordedRequest request) {
-        if (request.getUrl().encodedPath().equals("/_matrix/client/versions")) {
-          return json(200, "{\"versions\":[\"v1.11\"]}");
-        }
-        // The login takes a while, then is refused: time enough for the feed scheduler's first ticks.
-        return new MockResponse.Builder().code(401).headersDelay(2500, TimeUnit.MILLISECONDS)
-            .addHeader("Content-Type", "application/json")
-            .body("{\"errcode\":\"M_UNKNOWN_TOKEN\",\"error\":\"Invalid token\"}").build();
-      }
-    });
+    homeserver.setDispatcher(
+        new Dispatcher() {
+          @Override
+          public MockResponse dispatch(RecordedRequest request) {
+            if (request.getUrl().encodedPath().equals("/_matrix/client/versions")) {
+              return json(200, "{\"versions\":[\"v1.11\"]}");
+            }
+            // The login takes a while, then is refused: time enough for the feed scheduler's first
+            // ticks.
+            return new MockResponse.Builder()
+                .code(401)
+                .headersDelay(2500, TimeUnit.MILLISECONDS)
+                .addHeader("Content-Type", "application/json")
+                .body("{\"errcode\":\"M_UNKNOWN_TOKEN\",\"error\":\"Invalid token\"}")
+                .build();
+          }
+        });
     homeserver.start();
     feedServer.enqueue(new MockResponse.Builder().code(500).build());
     feedServer.start();
@@ -59,7 +64,11 @@ class FeedServiceTest {
   }
 
   private static MockResponse json(int code, String body) {
-    return new MockResponse.Builder().code(code).addHeader("Content-Type", "application/json").body(body).build();
+    return new MockResponse.Builder()
+        .code(code)
+        .addHeader("Content-Type", "application/json")
+        .body(body)
+        .build();
   }
 
   @Test
@@ -67,19 +76,29 @@ class FeedServiceTest {
     String url = feedServer.url("/feed.xml").toString();
     Path file = dir.resolve("grapple.db");
     dueFeed(file, url);
-    Config config = ConfigLoader.parse("""
+    Config config =
+        ConfigLoader.parse(
+            """
         homeserver: {url: "%s", domain: test}
         bot: {userId: "@bot:test", accessToken: "wrong"}
         database: {path: "%s"}
         listeners: {webhooks: {port: 0}, provisioning: {port: 0}, metrics: {port: 0}}
         feeds: {allowPrivateAddresses: true}
-        """.formatted(homeserver.url("/"), file), dir, Map.of(), Grapple.configSections());
+        """
+                .formatted(homeserver.url("/"), file),
+            dir,
+            Map.of(),
+            Grapple.configSections());
 
-    assertThatThrownBy(() -> Grapple.start(config, new ScriptedConsole())).isInstanceOf(LoginFailed.class);
+    assertThatThrownBy(() -> Grapple.start(config, new ScriptedConsole()))
+        .isInstanceOf(LoginFailed.class);
 
-    assertThat(feedServer.getRequestCount()).as("feed fetches before the login was refused").isZero();
+    assertThat(feedServer.getRequestCount())
+        .as("feed fetches before the login was refused")
+        .isZero();
     try (Database db = Database.open(file)) {
-      assertThat(new FeedStore(db).url(url)).hasValueSatisfying(u -> assertThat(u.failures()).isZero());
+      assertThat(new FeedStore(db).url(url))
+          .hasValueSatisfying(u -> assertThat(u.failures()).isZero());
     }
   }
 
@@ -87,8 +106,10 @@ class FeedServiceTest {
   private static void dueFeed(Path file, String url) {
     try (Database db = Database.open(file)) {
       Connection.Audit audit = new Connection.Audit("@admin:test", null, Instant.EPOCH);
-      new ConnectionStore(db).put(Connection.create(ROOM, "Feed", FeedService.EVENT_TYPE, url,
-          Json.object().put("url", url), audit));
+      new ConnectionStore(db)
+          .put(
+              Connection.create(
+                  ROOM, "Feed", FeedService.EVENT_TYPE, url, Json.object().put("url", url), audit));
       new FeedStore(db).saveUrl(new FeedStore.UrlState(url, null, null, 0, 1, null, null, null));
     }
   }

@@ -7,13 +7,9 @@ import grapple.bot.config.Config;
 import grapple.bot.config.ConfigException;
 import grapple.bot.config.ConfigLoader;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.params.provider.ValueSource;
 
 /** The {@code feeds} config section, read by the service. */
 class FeedSettingsTest {
@@ -46,8 +42,10 @@ class FeedSettingsTest {
 
   @Test
   void feedPollingKeysAreReadWithTheirUnits() {
-    FeedSettings config = settings("feeds: {pollConcurrency: 8, pollTimeoutSeconds: 30, postLatestOnSubscribe: 3,"
-        + " maxItemsPerPoll: 25, allowPrivateAddresses: true, maxFeedSize: 2mb}");
+    FeedSettings config =
+        settings(
+            "feeds: {pollConcurrency: 8, pollTimeoutSeconds: 30, postLatestOnSubscribe: 3,"
+                + " maxItemsPerPoll: 25, allowPrivateAddresses: true, maxFeedSize: 2mb}");
 
     assertThat(config).isEqualTo(new FeedSettings(true, 600, 8, 30, 3, 25, true, 2L * 1024 * 1024));
   }
@@ -68,7 +66,9 @@ class FeedSettingsTest {
 
   @Test
   void aBadFeedSizeIsRefusedNamingTheRule() {
-    assertThat(problems("feeds: {maxFeedSize: lots}")).singleElement().asString()
+    assertThat(problems("feeds: {maxFeedSize: lots}"))
+        .singleElement()
+        .asString()
         .startsWith("config: feeds.maxFeedSize: must be a size like 512kb or 1mb");
   }
 

@@ -13,7 +13,8 @@ class FeedTextTest {
 
   @Test
   void everyAsciiPunctuationCharacterIsBackslashEscaped() {
-    for (char c : ASCII_PUNCTUATION.toCharArray()) {
+    for (int i = 0; i < ASCII_PUNCTUATION.length(); i++) {
+      char c = ASCII_PUNCTUATION.charAt(i);
       assertThat(FeedText.escapeMarkdown("a" + c + "b")).as("%s", c).isEqualTo("a\\" + c + "b");
     }
   }
@@ -29,27 +30,51 @@ class FeedTextTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"[click](javascript:alert(1))", "x](javascript:alert(1)) [y", "![i](https://e.example/i.png)",
-      "<https://e.example>", "<script>alert(1)</script>", "**bold** _it_ `code` ~~s~~", "# h", "1. one", "- item",
-      "> quote", "&amp; &copy; &#42;", "a\\b\\", "| a | b |", "[ref]: https://e.example", "***", "a  \nb"})
+  @ValueSource(
+      strings = {
+        "[click](javascript:alert(1))",
+        "x](javascript:alert(1)) [y",
+        "![i](https://e.example/i.png)",
+        "<https://e.example>",
+        "<script>alert(1)</script>",
+        "**bold** _it_ `code` ~~s~~",
+        "# h",
+        "1. one",
+        "- item",
+        "> quote",
+        "&amp; &copy; &#42;",
+        "a\\b\\",
+        "| a | b |",
+        "[ref]: https://e.example",
+        "***",
+        "a  \nb"
+      })
   void escapedTextRendersAsItselfInsideANotice(String text) {
-    String html = Messages.renderEscapedMarkdown("Feed " + FeedText.escapeMarkdown(text) + " is failing.");
+    String html =
+        Messages.renderEscapedMarkdown("Feed " + FeedText.escapeMarkdown(text) + " is failing.");
 
-    assertThat(html).isEqualTo("<p>Feed " + htmlEscaped(text.replace('\n', ' ')) + " is failing.</p>");
+    assertThat(html)
+        .isEqualTo("<p>Feed " + htmlEscaped(text.replace('\n', ' ')) + " is failing.</p>");
   }
 
   @Test
   void aNoticeEscapesValuesInItsMarkdownAndShowsThemAsTheyAreInItsBody() {
-    ObjectNode notice = FeedText.notice("Feed %s is failing: %s.", "*News*", "redirect to 'x:[a](javascript:1)'\nnow");
+    ObjectNode notice =
+        FeedText.notice(
+            "Feed %s is failing: %s.", "*News*", "redirect to 'x:[a](javascript:1)'\nnow");
 
     assertThat(notice.get("msgtype").asText()).isEqualTo("m.notice");
-    assertThat(notice.get("body").asText()).isEqualTo("Feed *News* is failing: redirect to 'x:[a](javascript:1)' now.");
+    assertThat(notice.get("body").asText())
+        .isEqualTo("Feed *News* is failing: redirect to 'x:[a](javascript:1)' now.");
     assertThat(notice.get("formatted_body").asText())
         .isEqualTo("<p>Feed *News* is failing: redirect to 'x:[a](javascript:1)' now.</p>");
   }
 
   /** What CommonMark escapes in text. */
   private static String htmlEscaped(String text) {
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    return text.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace("\"", "&quot;");
   }
 }

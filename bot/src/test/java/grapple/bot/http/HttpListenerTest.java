@@ -29,10 +29,11 @@ import org.junit.jupiter.api.Test;
 
 class HttpListenerTest {
   private static final Duration WAIT = Duration.ofSeconds(10);
-  private static final HttpListener.Limits SHORT = new HttpListener.Limits(Duration.ofSeconds(1),
-      Duration.ofSeconds(1), Duration.ofSeconds(5));
+  private static final HttpListener.Limits SHORT =
+      new HttpListener.Limits(Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(5));
 
-  private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final HttpClient client =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final List<String> answeredOn = new CopyOnWriteArrayList<>();
   private final List<Socket> sockets = new ArrayList<>();
   private final AtomicReference<Optional<String>> failure = new AtomicReference<>(Optional.empty());
@@ -49,15 +50,28 @@ class HttpListenerTest {
     start(router, threads, new InFlight(64L * 1024 * 1024), HttpListener.Limits.DEFAULT);
   }
 
-  private void start(Router router, int threads, InFlight budget, HttpListener.Limits limits) throws Exception {
+  private void start(Router router, int threads, InFlight budget, HttpListener.Limits limits)
+      throws Exception {
     Health health = TestListeners.readyWith(failure::get);
-    listener = HttpListener.start(new HttpListener.Settings("test", new InetSocketAddress("127.0.0.1", 0), threads,
-        (status, message, id) -> Response.error(status, message + " [" + id + "]"), path -> path), router,
-        new HttpListener.Shared(health, (name, status, nanos) -> answeredOn.add(Thread.currentThread().getName()),
-            budget, limits));
+    listener =
+        HttpListener.start(
+            new HttpListener.Settings(
+                "test",
+                new InetSocketAddress("127.0.0.1", 0),
+                threads,
+                (status, message, id) -> Response.error(status, message + " [" + id + "]"),
+                path -> path),
+            router,
+            new HttpListener.Shared(
+                health,
+                (name, status, nanos) -> answeredOn.add(Thread.currentThread().getName()),
+                budget,
+                limits));
   }
 
-  /** Answers with {@code answer} once it is completed, counting the requests that have reached it. */
+  /**
+   * Answers with {@code answer} once it is completed, counting the requests that have reached it.
+   */
   private Router.AsyncHandler answerLater(CompletableFuture<Response> answer) {
     return request -> {
       arrived.incrementAndGet();
@@ -66,18 +80,27 @@ class HttpListenerTest {
   }
 
   private HttpResponse<String> get(String path) throws Exception {
-    return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + listener.port() + path))
-        .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+    return client.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + listener.port() + path))
+            .timeout(Duration.ofSeconds(10))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   private CompletableFuture<HttpResponse<String>> getLater(String path) {
-    return client.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + listener.port() + path))
-        .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+    return client.sendAsync(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + listener.port() + path))
+            .timeout(Duration.ofSeconds(10))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   private HttpResponse<String> post(String path, String body) throws Exception {
-    return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + listener.port() + path))
-        .timeout(Duration.ofSeconds(10)).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+    return client.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + listener.port() + path))
+            .timeout(Duration.ofSeconds(10))
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build(),
         HttpResponse.BodyHandlers.ofString());
   }
 
@@ -102,8 +125,11 @@ class HttpListenerTest {
   }
 
   private static Router echo() {
-    return new Router().add("POST", "/echo", request -> Response.json(200,
-        Json.object().put("bytes", request.body().length)));
+    return new Router()
+        .add(
+            "POST",
+            "/echo",
+            request -> Response.json(200, Json.object().put("bytes", request.body().length)));
   }
 
   @Test
@@ -119,7 +145,8 @@ class HttpListenerTest {
     HttpResponse<String> done = response.get(10, TimeUnit.SECONDS);
     assertThat(done.statusCode()).isEqualTo(202);
     assertThat(done.body()).isEqualTo("{\"ok\":true}");
-    assertThat(done.headers().firstValue("X-Request-Id")).hasValueSatisfying(id -> assertThat(id).hasSize(8));
+    assertThat(done.headers().firstValue("X-Request-Id"))
+        .hasValueSatisfying(id -> assertThat(id).hasSize(8));
   }
 
   @Test
@@ -129,7 +156,8 @@ class HttpListenerTest {
 
     CompletableFuture<HttpResponse<String>> response = getLater("/later");
     Await.until(WAIT, () -> arrived.get() == 1);
-    Thread completer = new Thread(() -> answer.complete(Response.ok(202)), "database-writer-stand-in");
+    Thread completer =
+        new Thread(() -> answer.complete(Response.ok(202)), "database-writer-stand-in");
     completer.start();
 
     assertThat(response.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(202);
@@ -139,7 +167,10 @@ class HttpListenerTest {
   @Test
   void aWaitingAnswerDoesNotHoldTheListenersOnlyThread() throws Exception {
     CompletableFuture<Response> answer = new CompletableFuture<>();
-    start(new Router().addAsync("GET", "/later", 0, answerLater(answer)).add("GET", "/now", request -> Response.ok(200)),
+    start(
+        new Router()
+            .addAsync("GET", "/later", 0, answerLater(answer))
+            .add("GET", "/now", request -> Response.ok(200)),
         1);
 
     CompletableFuture<HttpResponse<String>> waiting = getLater("/later");
@@ -163,14 +194,22 @@ class HttpListenerTest {
     HttpResponse<String> done = response.get(10, TimeUnit.SECONDS);
     assertThat(done.statusCode()).isEqualTo(500);
     String id = done.headers().firstValue("X-Request-Id").orElseThrow();
-    assertThat(done.body()).contains("Internal error (request " + id + ")").contains("[" + id + "]");
+    assertThat(done.body())
+        .contains("Internal error (request " + id + ")")
+        .contains("[" + id + "]");
   }
 
   @Test
   void aHandlerThatThrowsIsA500() throws Exception {
-    start(new Router().add("GET", "/crash", request -> {
-      throw new IllegalStateException("boom");
-    }), 2);
+    start(
+        new Router()
+            .add(
+                "GET",
+                "/crash",
+                request -> {
+                  throw new IllegalStateException("boom");
+                }),
+        2);
 
     HttpResponse<String> response = get("/crash");
 
@@ -180,9 +219,16 @@ class HttpListenerTest {
 
   @Test
   void aHandlerThatOverflowsTheStackIsA500AndTheListenerGoesOn() throws Exception {
-    start(new Router().add("GET", "/deep", request -> {
-      throw new StackOverflowError();
-    }).add("GET", "/fine", request -> Response.ok(200)), 1);
+    start(
+        new Router()
+            .add(
+                "GET",
+                "/deep",
+                request -> {
+                  throw new StackOverflowError();
+                })
+            .add("GET", "/fine", request -> Response.ok(200)),
+        1);
 
     assertThat(get("/deep").statusCode()).isEqualTo(500);
     assertThat(get("/deep").statusCode()).isEqualTo(500);
@@ -213,8 +259,10 @@ class HttpListenerTest {
   void aMalformedEscapeIsA400InTheListenersShape() throws Exception {
     start(new Router().add("GET", "/things/{id}", request -> Response.ok(200)), 2);
 
-    Socket inPath = rawConnection("GET /things/%zz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
-    Socket inQuery = rawConnection("GET /things/a?x=%zz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    Socket inPath =
+        rawConnection("GET /things/%zz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    Socket inQuery =
+        rawConnection("GET /things/a?x=%zz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
 
     for (Socket socket : List.of(inPath, inQuery)) {
       String answer = readAll(socket);
@@ -228,7 +276,10 @@ class HttpListenerTest {
     start(new Router().add("GET", "/x", request -> Response.ok(200)), 2);
     StringBuilder many = new StringBuilder("GET /x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n");
     for (int i = 0; i < 150; i++) many.append("X-").append(i).append(": 1\r\n");
-    String huge = "GET /x HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Big: " + "a".repeat(40_000) + "\r\n\r\n";
+    String huge =
+        "GET /x HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Big: "
+            + "a".repeat(40_000)
+            + "\r\n\r\n";
 
     String tooMany = readAll(rawConnection(many.append("\r\n").toString()));
     String tooLarge = readAll(rawConnection(huge));
@@ -241,7 +292,11 @@ class HttpListenerTest {
 
   @Test
   void slowSendersOfHeadersStarveNobodyAndAreCutOff() throws Exception {
-    start(new Router().add("GET", "/x", request -> Response.ok(200)), 1, new InFlight(1 << 20), SHORT);
+    start(
+        new Router().add("GET", "/x", request -> Response.ok(200)),
+        1,
+        new InFlight(1 << 20),
+        SHORT);
     List<Socket> slow = new ArrayList<>();
     for (int i = 0; i < 16; i++) slow.add(rawConnection("GET /x HTTP/1.1\r\nHo"));
 
@@ -256,7 +311,8 @@ class HttpListenerTest {
   @Test
   void aStalledBodyGets408AndHoldsNoThread() throws Exception {
     start(echo().add("GET", "/x", request -> Response.ok(200)), 1, new InFlight(1 << 20), SHORT);
-    Socket stalled = rawConnection("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n0123456789");
+    Socket stalled =
+        rawConnection("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n0123456789");
 
     assertThat(get("/x").statusCode()).isEqualTo(200);
 
@@ -270,25 +326,41 @@ class HttpListenerTest {
     start(echo(), 2);
 
     assertThat(post("/echo", "x".repeat(10_000)).body()).isEqualTo("{\"bytes\":10000}");
-    String chunked = readAll(rawConnection("POST /echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
-        + "Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"));
+    String chunked =
+        readAll(
+            rawConnection(
+                "POST /echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                    + "Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"));
     assertThat(chunked).startsWith("HTTP/1.1 200").endsWith("{\"bytes\":11}");
   }
 
   @Test
   void aBodyOverTheRouteLimitIsRefusedByTheHandlerWithoutBeingRead() throws Exception {
-    start(new Router().addAsync("POST", "/small", 1024, request -> {
-      try {
-        request.body();
-        return CompletableFuture.completedFuture(Response.ok(200));
-      } catch (Request.BodyTooLarge e) {
-        return CompletableFuture.completedFuture(Response.error(413, e.getMessage()));
-      }
-    }), 2);
+    start(
+        new Router()
+            .addAsync(
+                "POST",
+                "/small",
+                1024,
+                request -> {
+                  try {
+                    request.body();
+                    return CompletableFuture.completedFuture(Response.ok(200));
+                  } catch (Request.BodyTooLarge e) {
+                    return CompletableFuture.completedFuture(Response.error(413, e.getMessage()));
+                  }
+                }),
+        2);
 
-    String declared = readAll(rawConnection("POST /small HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n"));
-    String chunked = readAll(rawConnection("POST /small HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
-        + "800\r\n" + "a".repeat(0x800) + "\r\n"));
+    String declared =
+        readAll(rawConnection("POST /small HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n"));
+    String chunked =
+        readAll(
+            rawConnection(
+                "POST /small HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    + "800\r\n"
+                    + "a".repeat(0x800)
+                    + "\r\n"));
 
     assertThat(declared).startsWith("HTTP/1.1 413").containsIgnoringCase("Connection: close");
     assertThat(chunked).startsWith("HTTP/1.1 413");
@@ -298,14 +370,25 @@ class HttpListenerTest {
   void overTheBudgetOfBytesInFlightIsA503WithRetryAfterAndNothingIsRead() throws Exception {
     List<Integer> handled = new CopyOnWriteArrayList<>();
     InFlight budget = new InFlight(10_000);
-    start(new Router().addAsync("POST", "/in", 1 << 20, request -> {
-      handled.add(request.body().length);
-      return CompletableFuture.completedFuture(Response.ok(202));
-    }), 2, budget, HttpListener.Limits.DEFAULT);
-    Socket holding = rawConnection("POST /in HTTP/1.1\r\nHost: x\r\nContent-Length: 8000\r\n\r\nabc");
+    start(
+        new Router()
+            .addAsync(
+                "POST",
+                "/in",
+                1 << 20,
+                request -> {
+                  handled.add(request.body().length);
+                  return CompletableFuture.completedFuture(Response.ok(202));
+                }),
+        2,
+        budget,
+        HttpListener.Limits.DEFAULT);
+    Socket holding =
+        rawConnection("POST /in HTTP/1.1\r\nHost: x\r\nContent-Length: 8000\r\n\r\nabc");
     Await.until(WAIT, () -> budget.used() == 8000);
 
-    String refused = readAll(rawConnection("POST /in HTTP/1.1\r\nHost: x\r\nContent-Length: 8000\r\n\r\n"));
+    String refused =
+        readAll(rawConnection("POST /in HTTP/1.1\r\nHost: x\r\nContent-Length: 8000\r\n\r\n"));
 
     assertThat(refused).startsWith("HTTP/1.1 503").contains("Retry-After: 1");
     assertThat(jsonBody(refused).path("error").asText()).contains("nothing was accepted");
@@ -314,7 +397,9 @@ class HttpListenerTest {
     rest.flush();
     assertThat(readLine(holding)).startsWith("HTTP/1.1 202");
     assertThat(handled).containsExactly(8000);
-    assertThat(post("/in", "y".repeat(9000)).statusCode()).as("the budget was given back").isEqualTo(202);
+    assertThat(post("/in", "y".repeat(9000)).statusCode())
+        .as("the budget was given back")
+        .isEqualTo(202);
   }
 
   @Test

@@ -7,8 +7,10 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class RouterTest {
-  private final Router router = new Router().add("GET", "/webhook/{hookId}", request -> Response.ok(200))
-      .add("GET", "/v1/{roomId}/connections", request -> Response.ok(200));
+  private final Router router =
+      new Router()
+          .add("GET", "/webhook/{hookId}", request -> Response.ok(200))
+          .add("GET", "/v1/{roomId}/connections", request -> Response.ok(200));
 
   @Test
   void emptySegmentsAreKeptSoADoubleSlashRoutesNowhere() {
@@ -26,7 +28,8 @@ class RouterTest {
 
   @Test
   void aMalformedEscapeInAParameterIsMalformedNotACrash() {
-    assertThatThrownBy(() -> router.match("GET", "/webhook/%zz")).isInstanceOf(Request.Malformed.class)
+    assertThatThrownBy(() -> router.match("GET", "/webhook/%zz"))
+        .isInstanceOf(Request.Malformed.class)
         .hasMessageContaining("malformed %-escape");
   }
 

@@ -30,8 +30,13 @@ class HomeserverProbeTest {
 
   private HomeserverProbe probe(String url) {
     Duration quick = Duration.ofSeconds(1);
-    return new HomeserverProbe(url, new OkHttpClient.Builder().connectTimeout(quick).readTimeout(quick)
-        .retryOnConnectionFailure(false).build());
+    return new HomeserverProbe(
+        url,
+        new OkHttpClient.Builder()
+            .connectTimeout(quick)
+            .readTimeout(quick)
+            .retryOnConnectionFailure(false)
+            .build());
   }
 
   private String base() {
@@ -39,12 +44,17 @@ class HomeserverProbeTest {
   }
 
   private static MockResponse answer(int code, String contentType, String body) {
-    return new MockResponse.Builder().code(code).addHeader("Content-Type", contentType).body(body).build();
+    return new MockResponse.Builder()
+        .code(code)
+        .addHeader("Content-Type", contentType)
+        .body(body)
+        .build();
   }
 
   @Test
   void aHomeserverListingItsVersionsPasses() {
-    server.enqueue(answer(200, "application/json", "{\"versions\":[\"v1.11\"],\"unstable_features\":{}}"));
+    server.enqueue(
+        answer(200, "application/json", "{\"versions\":[\"v1.11\"],\"unstable_features\":{}}"));
 
     assertThatCode(() -> probe(base()).check()).doesNotThrowAnyException();
   }
@@ -53,27 +63,36 @@ class HomeserverProbeTest {
   void aServerThatIsNotMatrixIsNamedForWhatItAnswered() {
     server.enqueue(answer(404, "text/html", "<h1>Not Found</h1>"));
 
-    assertThatThrownBy(() -> probe(base()).check()).isInstanceOf(LoginFailed.class)
-        .hasMessage(base() + " does not look like a Matrix homeserver (GET /_matrix/client/versions answered 404)");
+    assertThatThrownBy(() -> probe(base()).check())
+        .isInstanceOf(LoginFailed.class)
+        .hasMessage(
+            base()
+                + " does not look like a Matrix homeserver (GET /_matrix/client/versions answered 404)");
   }
 
   @Test
   void aWebPageWhereTheVersionsShouldBeIsNotMatrixEither() {
     server.enqueue(answer(200, "text/html", "<html>Element</html>"));
 
-    assertThatThrownBy(() -> probe(base()).check()).isInstanceOf(LoginFailed.class)
-        .hasMessageContaining("does not look like a Matrix homeserver (GET /_matrix/client/versions answered 200"
-            + " without a list of versions)");
+    assertThatThrownBy(() -> probe(base()).check())
+        .isInstanceOf(LoginFailed.class)
+        .hasMessageContaining(
+            "does not look like a Matrix homeserver (GET /_matrix/client/versions answered 200"
+                + " without a list of versions)");
   }
 
   @Test
   void aUrlWithAPathIsToldToLoseIt() throws Exception {
     server.enqueue(answer(404, "application/json", "{\"errcode\":\"M_UNRECOGNIZED\"}"));
 
-    assertThatThrownBy(() -> probe(base() + "/_matrix/client").check()).isInstanceOf(LoginFailed.class)
-        .hasMessageEndingWith("; homeserver.url has the path /_matrix/client: give the homeserver's base URL,"
-            + " e.g. http://127.0.0.1:" + server.getPort());
-    assertThat(server.takeRequest().getUrl().encodedPath()).isEqualTo("/_matrix/client/_matrix/client/versions");
+    assertThatThrownBy(() -> probe(base() + "/_matrix/client").check())
+        .isInstanceOf(LoginFailed.class)
+        .hasMessageEndingWith(
+            "; homeserver.url has the path /_matrix/client: give the homeserver's base URL,"
+                + " e.g. http://127.0.0.1:"
+                + server.getPort());
+    assertThat(server.takeRequest().getUrl().encodedPath())
+        .isEqualTo("/_matrix/client/_matrix/client/versions");
   }
 
   @Test
@@ -81,15 +100,23 @@ class HomeserverProbeTest {
     for (int i = 0; i < 3; i++) server.enqueue(answer(404, "text/plain", "not found"));
     String https = "https://127.0.0.1:" + server.getPort();
 
-    assertThatThrownBy(() -> probe(https).check()).isInstanceOf(LoginFailed.class)
-        .hasMessage("the homeserver at " + https + " does not speak TLS: it answers plain HTTP (try " + base() + ")");
+    assertThatThrownBy(() -> probe(https).check())
+        .isInstanceOf(LoginFailed.class)
+        .hasMessage(
+            "the homeserver at "
+                + https
+                + " does not speak TLS: it answers plain HTTP (try "
+                + base()
+                + ")");
   }
 
   @Test
   void aServerErrorIsWorthRetrying() {
     server.enqueue(answer(502, "text/html", "<h1>Bad Gateway</h1>"));
 
-    assertThatThrownBy(() -> probe(base()).check()).isInstanceOf(IOException.class)
-        .isNotInstanceOf(LoginFailed.class).hasMessage("GET /_matrix/client/versions answered 502");
+    assertThatThrownBy(() -> probe(base()).check())
+        .isInstanceOf(IOException.class)
+        .isNotInstanceOf(LoginFailed.class)
+        .hasMessage("GET /_matrix/client/versions answered 502");
   }
 }

@@ -1,17 +1,15 @@
 package grapple.bot.matrix;
 
-import grapple.bot.room.MatrixException;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import grapple.bot.room.RoomEvent;
 import grapple.bot.config.Config;
 import grapple.bot.config.ConfigLoader;
+import grapple.bot.room.MatrixException;
+import grapple.bot.room.RoomEvent;
 import grapple.state.Database;
-import grapple.bot.matrix.DirectRoomStore;
 import grapple.state.Json;
 import grapple.state.KeyValueStore;
-import grapple.bot.matrix.SyncStore;
 import grapple.testing.Await;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -41,11 +39,20 @@ class MatrixGatewayTest {
     server.start();
     db = Database.open(dir.resolve("grapple.db"));
     syncStore = new SyncStore(db);
-    Config config = ConfigLoader.parse("""
+    Config config =
+        ConfigLoader.parse(
+            """
         homeserver: {url: "%s", domain: test}
         bot: {userId: "@bot:test", accessToken: "tok"}
-        """.formatted(server.url("/").toString()), dir, Map.of(), grapple.bot.Grapple.configSections());
-    gateway = new MatrixGateway(config, new MatrixGateway.Stores(syncStore, new KeyValueStore(db), new DirectRoomStore(db)));
+        """
+                .formatted(server.url("/").toString()),
+            dir,
+            Map.of(),
+            grapple.bot.Grapple.configSections());
+    gateway =
+        new MatrixGateway(
+            config,
+            new MatrixGateway.Stores(syncStore, new KeyValueStore(db), new DirectRoomStore(db)));
     gateway.follow(List.of("m.room.member", "uk.half-shot.matrix-hookshot.generic.hook"));
   }
 
@@ -57,10 +64,17 @@ class MatrixGatewayTest {
   }
 
   private static MockResponse json(int code, String body) {
-    return new MockResponse.Builder().code(code).addHeader("Content-Type", "application/json").body(body).build();
+    return new MockResponse.Builder()
+        .code(code)
+        .addHeader("Content-Type", "application/json")
+        .body(body)
+        .build();
   }
 
-  /** What a homeserver answers to GET /_matrix/client/versions, which the gateway asks before logging in. */
+  /**
+   * What a homeserver answers to GET /_matrix/client/versions, which the gateway asks before
+   * logging in.
+   */
   private static MockResponse versions() {
     return json(200, "{\"versions\":[\"v1.11\"]}");
   }
@@ -70,8 +84,10 @@ class MatrixGatewayTest {
     server.enqueue(versions());
     server.enqueue(json(401, "{\"errcode\":\"M_UNKNOWN_TOKEN\",\"error\":\"Invalid token\"}"));
 
-    assertThatThrownBy(gateway::connect).isInstanceOf(grapple.bot.room.LoginFailed.class)
-        .hasMessageContaining("refused bot.accessToken").hasMessageContaining("M_UNKNOWN_TOKEN");
+    assertThatThrownBy(gateway::connect)
+        .isInstanceOf(grapple.bot.room.LoginFailed.class)
+        .hasMessageContaining("refused bot.accessToken")
+        .hasMessageContaining("M_UNKNOWN_TOKEN");
   }
 
   @Test
@@ -79,8 +95,10 @@ class MatrixGatewayTest {
     server.enqueue(versions());
     server.enqueue(json(200, "{\"user_id\":\"@someone:test\"}"));
 
-    assertThatThrownBy(gateway::connect).isInstanceOf(grapple.bot.room.LoginFailed.class)
-        .hasMessageContaining("@bot:test").hasMessageContaining("@someone:test");
+    assertThatThrownBy(gateway::connect)
+        .isInstanceOf(grapple.bot.room.LoginFailed.class)
+        .hasMessageContaining("@bot:test")
+        .hasMessageContaining("@someone:test");
   }
 
   @Test
@@ -94,7 +112,8 @@ class MatrixGatewayTest {
     gateway.connect();
 
     assertThat(server.takeRequest().getUrl().encodedPath()).isEqualTo("/_matrix/client/versions");
-    assertThat(server.takeRequest().getUrl().encodedPath()).isEqualTo("/_matrix/client/v3/account/whoami");
+    assertThat(server.takeRequest().getUrl().encodedPath())
+        .isEqualTo("/_matrix/client/v3/account/whoami");
     server.takeRequest();
     assertThat(server.takeRequest().getHeaders().get("Authorization")).isEqualTo("Bearer tok");
   }
@@ -103,51 +122,70 @@ class MatrixGatewayTest {
   void aServerThatIsNotAHomeserverIsFatalSayingSoNotThatItRefusedTheLogin() {
     server.enqueue(json(404, "{}"));
 
-    assertThatThrownBy(gateway::connect).isInstanceOf(grapple.bot.room.LoginFailed.class)
-        .hasMessageContaining("does not look like a Matrix homeserver (GET /_matrix/client/versions answered 404)")
+    assertThatThrownBy(gateway::connect)
+        .isInstanceOf(grapple.bot.room.LoginFailed.class)
+        .hasMessageContaining(
+            "does not look like a Matrix homeserver (GET /_matrix/client/versions answered 404)")
         .hasMessageNotContaining("refused");
   }
 
   @Test
   void aRateLimitCarriesTheWaitTheServerAskedFor() {
-    server.enqueue(json(429, "{\"errcode\":\"M_LIMIT_EXCEEDED\",\"error\":\"slow down\",\"retry_after_ms\":1234}"));
+    server.enqueue(
+        json(
+            429,
+            "{\"errcode\":\"M_LIMIT_EXCEEDED\",\"error\":\"slow down\",\"retry_after_ms\":1234}"));
 
     assertThatThrownBy(() -> gateway.send("!r:test", "m.room.message", Json.object(), "t1"))
-        .isInstanceOfSatisfying(MatrixException.class, e -> {
-          assertThat(e.isTransient()).isTrue();
-          assertThat(e.retryAfter()).contains(Duration.ofMillis(1234));
-        });
+        .isInstanceOfSatisfying(
+            MatrixException.class,
+            e -> {
+              assertThat(e.isTransient()).isTrue();
+              assertThat(e.retryAfter()).contains(Duration.ofMillis(1234));
+            });
   }
 
   @Test
   void sendsUseTheTransactionIdInThePathWithRoomIdsEncoded() throws Exception {
     server.enqueue(json(200, "{\"event_id\":\"$e\"}"));
 
-    assertThat(gateway.send("!r:test", "m.room.message", Json.object().put("body", "x"), "txn-1")).isEqualTo("$e");
+    assertThat(gateway.send("!r:test", "m.room.message", Json.object().put("body", "x"), "txn-1"))
+        .isEqualTo("$e");
 
     RecordedRequest request = server.takeRequest();
     assertThat(request.getMethod()).isEqualTo("PUT");
-    assertThat(request.getUrl().encodedPath()).isEqualTo("/_matrix/client/v3/rooms/!r:test/send/m.room.message/txn-1");
+    assertThat(request.getUrl().encodedPath())
+        .isEqualTo("/_matrix/client/v3/rooms/!r:test/send/m.room.message/txn-1");
   }
 
   @Test
-  void theFirstSyncLoadsStateWithoutAnsweringOldMessagesAndStoresSinceAfterTheBatch() throws Exception {
+  void theFirstSyncLoadsStateWithoutAnsweringOldMessagesAndStoresSinceAfterTheBatch()
+      throws Exception {
     long now = System.currentTimeMillis();
     server.enqueue(json(200, "{\"filter_id\":\"f1\"}"));
-    server.enqueue(json(200, """
+    server.enqueue(
+        json(
+            200,
+            """
         {"next_batch":"s1","rooms":{"join":{"!r:test":{
           "state":{"events":[{"type":"m.room.member","state_key":"@a:test","sender":"@a:test","event_id":"$m",
                               "content":{"membership":"join"}}]},
           "timeline":{"events":[{"type":"m.room.message","sender":"@a:test","event_id":"$old",
                                  "origin_server_ts":1,"content":{"body":"!grapple help"}}]}}}}}"""));
-    server.enqueue(json(200, """
+    server.enqueue(
+        json(
+            200,
+            """
         {"next_batch":"s2","rooms":{"join":{"!r:test":{"timeline":{"events":[
           {"type":"m.room.message","sender":"@a:test","event_id":"$new","origin_server_ts":%d,
-           "content":{"body":"!grapple list"}}]}}}}}""".formatted(now + 60_000)));
+           "content":{"body":"!grapple list"}}]}}}}}"""
+                .formatted(now + 60_000)));
     BlockingQueue<String> seen = new LinkedBlockingQueue<>();
     CountDownLatch loaded = new CountDownLatch(1);
 
-    gateway.start((event, initial) -> seen.add(describe(event) + (initial ? " (initial)" : "")), loaded::countDown);
+    gateway.start(
+        (event, initial) -> seen.add(describe(event) + (initial ? " (initial)" : "")),
+        loaded::countDown);
 
     assertThat(seen.poll(5, TimeUnit.SECONDS)).isEqualTo("state m.room.member (initial)");
     assertThat(seen.poll(5, TimeUnit.SECONDS)).isEqualTo("message $old (initial)");
@@ -170,21 +208,29 @@ class MatrixGatewayTest {
   @Test
   void roomStateInALaterBatchIsNewsNotLoadedState() throws Exception {
     server.enqueue(json(200, "{\"filter_id\":\"f1\"}"));
-    server.enqueue(json(200, """
+    server.enqueue(
+        json(
+            200,
+            """
         {"next_batch":"s1","rooms":{"join":{"!r:test":{"state":{"events":[
           {"type":"m.room.member","state_key":"@a:test","sender":"@a:test","event_id":"$m1","content":{"membership":"join"}}
         ]}}}}}"""));
-    server.enqueue(json(200, """
+    server.enqueue(
+        json(
+            200,
+            """
         {"next_batch":"s2","rooms":{"join":{"!joined-now:test":{"state":{"events":[
           {"type":"uk.half-shot.matrix-hookshot.generic.hook","state_key":"x","sender":"@a:test","event_id":"$h",
            "content":{"name":"x"}}
         ]}}}}}"""));
     BlockingQueue<String> seen = new LinkedBlockingQueue<>();
 
-    gateway.start((event, initial) -> seen.add(describe(event) + (initial ? " (initial)" : "")), () -> { });
+    gateway.start(
+        (event, initial) -> seen.add(describe(event) + (initial ? " (initial)" : "")), () -> {});
 
     assertThat(seen.poll(5, TimeUnit.SECONDS)).isEqualTo("state m.room.member (initial)");
-    assertThat(seen.poll(5, TimeUnit.SECONDS)).as("the state of a room the bot just joined")
+    assertThat(seen.poll(5, TimeUnit.SECONDS))
+        .as("the state of a room the bot just joined")
         .isEqualTo("state uk.half-shot.matrix-hookshot.generic.hook");
   }
 
@@ -192,7 +238,7 @@ class MatrixGatewayTest {
   void theSyncFilterAsksOnlyForWhatTheBotReads() throws Exception {
     server.enqueue(json(200, "{\"filter_id\":\"f1\"}"));
 
-    gateway.start((event, initial) -> { }, () -> { });
+    gateway.start((event, initial) -> {}, () -> {});
 
     var filter = Json.MAPPER.readTree(server.takeRequest().getBody().utf8());
     assertThat(filter.path("presence").path("not_types").get(0).asText()).isEqualTo("*");
@@ -203,14 +249,18 @@ class MatrixGatewayTest {
   @Test
   void anInviteForTheBotIsPassedOnWithTheInviter() throws Exception {
     server.enqueue(json(200, "{\"filter_id\":\"f1\"}"));
-    server.enqueue(json(200, """
+    server.enqueue(
+        json(
+            200,
+            """
         {"next_batch":"s1","rooms":{"invite":{"!i:test":{"invite_state":{"events":[
           {"type":"m.room.member","state_key":"@bot:test","sender":"@a:test","content":{"membership":"invite"}}]}}}}}"""));
     BlockingQueue<RoomEvent> seen = new LinkedBlockingQueue<>();
 
-    gateway.start((event, initial) -> seen.add(event), () -> { });
+    gateway.start((event, initial) -> seen.add(event), () -> {});
 
-    assertThat(seen.poll(5, TimeUnit.SECONDS)).isEqualTo(new RoomEvent.Invite("!i:test", "@a:test"));
+    assertThat(seen.poll(5, TimeUnit.SECONDS))
+        .isEqualTo(new RoomEvent.Invite("!i:test", "@a:test"));
   }
 
   @Test
@@ -220,7 +270,7 @@ class MatrixGatewayTest {
     server.enqueue(json(200, "{\"next_batch\":\"s10\"}"));
     CountDownLatch loaded = new CountDownLatch(1);
 
-    gateway.start((event, initial) -> { }, loaded::countDown);
+    gateway.start((event, initial) -> {}, loaded::countDown);
 
     assertThat(loaded.await(5, TimeUnit.SECONDS)).isTrue();
     server.takeRequest();
@@ -233,17 +283,20 @@ class MatrixGatewayTest {
   @Test
   void handledEventIdsOlderThanAFewDaysAreForgottenAfterTheFirstBatch() throws Exception {
     long longAgo = System.currentTimeMillis() - Duration.ofDays(10).toMillis();
-    db.writeAndWait(c -> {
-      try (var s = c.prepareStatement("INSERT INTO processed_events (event_id, processed_at) VALUES ('$old', ?)")) {
-        s.setLong(1, longAgo);
-        return s.executeUpdate();
-      }
-    });
+    db.writeAndWait(
+        c -> {
+          try (var s =
+              c.prepareStatement(
+                  "INSERT INTO processed_events (event_id, processed_at) VALUES ('$old', ?)")) {
+            s.setLong(1, longAgo);
+            return s.executeUpdate();
+          }
+        });
     server.enqueue(json(200, "{\"filter_id\":\"f1\"}"));
     server.enqueue(json(200, "{\"next_batch\":\"s1\"}"));
     CountDownLatch loaded = new CountDownLatch(1);
 
-    gateway.start((event, initial) -> { }, loaded::countDown);
+    gateway.start((event, initial) -> {}, loaded::countDown);
 
     assertThat(loaded.await(5, TimeUnit.SECONDS)).isTrue();
     Await.until(Duration.ofSeconds(5), () -> !syncStore.processed("$old"));
@@ -255,19 +308,26 @@ class MatrixGatewayTest {
     String deep = "[".repeat(30_000) + "]".repeat(30_000);
     server.enqueue(json(200, "{\"filter_id\":\"f1\"}"));
     server.enqueue(json(200, "{\"next_batch\":\"s1\"}"));
-    server.enqueue(json(200, """
+    server.enqueue(
+        json(
+            200,
+            """
         {"next_batch":"s2","rooms":{"join":{"!r:test":{"timeline":{"events":[
           {"type":"m.room.message","sender":"@a:test","event_id":"$bomb","origin_server_ts":%d,"content":{"body":"x"}},
           {"type":"m.room.message","sender":"@a:test","event_id":"$deep","origin_server_ts":%d,
            "content":{"body":"y","x":%s}},
           {"type":"m.room.message","sender":"@a:test","event_id":"$fine","origin_server_ts":%d,"content":{"body":"z"}}
-        ]}}}}}""".formatted(now, now, deep, now)));
+        ]}}}}}"""
+                .formatted(now, now, deep, now)));
     BlockingQueue<String> handled = new LinkedBlockingQueue<>();
 
-    gateway.start((event, initial) -> {
-      if (event instanceof RoomEvent.Message m && m.eventId().equals("$bomb")) throw new StackOverflowError();
-      if (event instanceof RoomEvent.Message m) handled.add(m.eventId());
-    }, () -> { });
+    gateway.start(
+        (event, initial) -> {
+          if (event instanceof RoomEvent.Message m && m.eventId().equals("$bomb"))
+            throw new StackOverflowError();
+          if (event instanceof RoomEvent.Message m) handled.add(m.eventId());
+        },
+        () -> {});
 
     assertThat(handled.poll(5, TimeUnit.SECONDS)).isEqualTo("$fine");
     awaitSince("s2");

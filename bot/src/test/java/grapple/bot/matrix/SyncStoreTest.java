@@ -86,23 +86,32 @@ class SyncStoreTest {
     sync.commit("s1", List.of("$a"));
 
     sync.prune();
-    database.db().writeAndWait(c -> 0); // the writer runs tasks in order: prune is done once this returns
+    database
+        .db()
+        .writeAndWait(c -> 0); // the writer runs tasks in order: prune is done once this returns
 
     assertThat(sync.processed("$a")).isTrue();
   }
 
   @Test
   void pruneForgetsEventsProcessedLongAgo() {
-    database.db().writeAndWait(c -> {
-      try (var s = c.prepareStatement("INSERT INTO processed_events (event_id, processed_at) VALUES (?, ?)")) {
-        s.setString(1, "$old");
-        s.setLong(2, System.currentTimeMillis() - java.time.Duration.ofDays(30).toMillis());
-        return s.executeUpdate();
-      }
-    });
+    database
+        .db()
+        .writeAndWait(
+            c -> {
+              try (var s =
+                  c.prepareStatement(
+                      "INSERT INTO processed_events (event_id, processed_at) VALUES (?, ?)")) {
+                s.setString(1, "$old");
+                s.setLong(2, System.currentTimeMillis() - java.time.Duration.ofDays(30).toMillis());
+                return s.executeUpdate();
+              }
+            });
 
     sync.prune();
-    database.db().writeAndWait(c -> 0); // the writer runs tasks in order: prune is done once this returns
+    database
+        .db()
+        .writeAndWait(c -> 0); // the writer runs tasks in order: prune is done once this returns
 
     assertThat(sync.processed("$old")).isFalse();
   }

@@ -45,7 +45,8 @@ class OutboxTest {
 
     for (int i = 0; i < 50; i++) outbox.post("!a:test", Messages.notice("m" + i)).queued().join();
 
-    for (int i = 0; i < 50; i++) assertThat(gateway.takeSent().content().get("body").asText()).isEqualTo("m" + i);
+    for (int i = 0; i < 50; i++)
+      assertThat(gateway.takeSent().content().get("body").asText()).isEqualTo("m" + i);
   }
 
   @Test
@@ -69,7 +70,8 @@ class OutboxTest {
 
     assertThat(gateway.takeSent()).isNotNull();
     List<Long> attempts = gateway.attemptNanos();
-    assertThat(TimeUnit.NANOSECONDS.toMillis(attempts.get(1) - attempts.get(0))).isGreaterThanOrEqualTo(700);
+    assertThat(TimeUnit.NANOSECONDS.toMillis(attempts.get(1) - attempts.get(0)))
+        .isGreaterThanOrEqualTo(700);
   }
 
   @Test
@@ -82,7 +84,9 @@ class OutboxTest {
 
     assertThat(gateway.takeSent().content().get("body").asText()).isEqualTo("next");
     assertThat(refused.delivered()).failsWithin(Duration.ofSeconds(5));
-    assertThat(outbox.failures()).singleElement().satisfies(f -> assertThat(f.error()).contains("M_FORBIDDEN"));
+    assertThat(outbox.failures())
+        .singleElement()
+        .satisfies(f -> assertThat(f.error()).contains("M_FORBIDDEN"));
   }
 
   @Test
@@ -90,16 +94,23 @@ class OutboxTest {
     FakeGateway gateway = new FakeGateway();
     Outbox outbox = outbox(db(), gateway);
 
-    String eventId = outbox.post("!a:test", Messages.notice("x")).delivered().get(5, TimeUnit.SECONDS);
+    String eventId =
+        outbox.post("!a:test", Messages.notice("x")).delivered().get(5, TimeUnit.SECONDS);
 
     assertThat(eventId).startsWith("$grapple.");
   }
 
   @Test
-  void whatWasQueuedBeforeARestartIsDeliveredAfterItWithItsOriginalTransactionId() throws Exception {
+  void whatWasQueuedBeforeARestartIsDeliveredAfterItWithItsOriginalTransactionId()
+      throws Exception {
     Database first = Database.open(dir.resolve("grapple.db"));
-    List<OutboxStore.Entry> queued = new OutboxStore(first)
-        .enqueue(List.of(new OutboxStore.Draft("!a:test", "m.room.message", Messages.notice("survivor")))).join();
+    List<OutboxStore.Entry> queued =
+        new OutboxStore(first)
+            .enqueue(
+                List.of(
+                    new OutboxStore.Draft(
+                        "!a:test", "m.room.message", Messages.notice("survivor"))))
+            .join();
     first.close();
     FakeGateway gateway = new FakeGateway();
 
@@ -121,7 +132,8 @@ class OutboxTest {
   }
 
   @Test
-  void aMessageThatKeepsFailingUnexpectedlyIsRecordedAfterAFewTriesAndTheRoomMovesOn() throws Exception {
+  void aMessageThatKeepsFailingUnexpectedlyIsRecordedAfterAFewTriesAndTheRoomMovesOn()
+      throws Exception {
     FakeGateway gateway = new FakeGateway().poison("poison", new StackOverflowError());
     Outbox outbox = outbox(db(), gateway);
 
@@ -132,7 +144,9 @@ class OutboxTest {
     assertThat(next).isNotNull();
     assertThat(next.content().get("body").asText()).isEqualTo("next");
     assertThat(poisoned.delivered()).failsWithin(Duration.ofSeconds(5));
-    assertThat(outbox.failures()).singleElement().satisfies(f -> assertThat(f.error()).contains("StackOverflowError"));
+    assertThat(outbox.failures())
+        .singleElement()
+        .satisfies(f -> assertThat(f.error()).contains("StackOverflowError"));
   }
 
   @Test
@@ -142,7 +156,8 @@ class OutboxTest {
     String padding = "x".repeat(50_000);
     int count = (int) (DeliveryWorker.MAX_RESIDENT_BYTES / 50_000) + 40;
 
-    for (int i = 0; i < count; i++) outbox.post("!a:test", Messages.notice(i + " " + padding)).queued().join();
+    for (int i = 0; i < count; i++)
+      outbox.post("!a:test", Messages.notice(i + " " + padding)).queued().join();
     gateway.release();
 
     for (int i = 0; i < count; i++) {

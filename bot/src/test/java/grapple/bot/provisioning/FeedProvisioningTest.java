@@ -14,14 +14,15 @@ import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Feeds through the provisioning API, against a fake feed server on this machine. */
 class FeedProvisioningTest {
-  private static final String PUT_FEED = connections("/uk.half-shot.matrix-hookshot.feed" + AS_ADMIN);
-  private static final String RSS = """
+  private static final String PUT_FEED =
+      connections("/uk.half-shot.matrix-hookshot.feed" + AS_ADMIN);
+  private static final String RSS =
+      """
       <?xml version="1.0"?><rss version="2.0"><channel><title>Blog</title><link>https://blog.example/</link>\
       <item><title>Post 1</title><link>https://blog.example/1</link><guid>1</guid></item></channel></rss>""";
 
@@ -32,7 +33,8 @@ class FeedProvisioningTest {
   @BeforeEach
   void start() throws Exception {
     feeds.start();
-    grapple = LocalGrapple.start(dir, "feeds: {allowPrivateAddresses: true, pollTimeoutSeconds: 10}");
+    grapple =
+        LocalGrapple.start(dir, "feeds: {allowPrivateAddresses: true, pollTimeoutSeconds: 10}");
   }
 
   @AfterEach
@@ -42,8 +44,12 @@ class FeedProvisioningTest {
   }
 
   private MockResponse rss(Duration delay) {
-    return new MockResponse.Builder().code(200).addHeader("Content-Type", "application/rss+xml").body(RSS)
-        .headersDelay(delay.toMillis(), TimeUnit.MILLISECONDS).build();
+    return new MockResponse.Builder()
+        .code(200)
+        .addHeader("Content-Type", "application/rss+xml")
+        .body(RSS)
+        .headersDelay(delay.toMillis(), TimeUnit.MILLISECONDS)
+        .build();
   }
 
   private String feedBody() {
@@ -68,8 +74,10 @@ class FeedProvisioningTest {
   void aSlowFeedDoesNotHoldUpAWebhookCreatedMeanwhile() throws Exception {
     feeds.enqueue(rss(Duration.ofSeconds(3)));
     feeds.enqueue(rss(Duration.ZERO));
-    CompletableFuture<Answer> slow = CompletableFuture.supplyAsync(() -> grapple.put(PUT_FEED, feedBody()));
-    Await.until(Duration.ofSeconds(10), () -> feeds.getRequestCount() == 1); // the slow fetch has begun
+    CompletableFuture<Answer> slow =
+        CompletableFuture.supplyAsync(() -> grapple.put(PUT_FEED, feedBody()));
+    Await.until(
+        Duration.ofSeconds(10), () -> feeds.getRequestCount() == 1); // the slow fetch has begun
 
     long started = System.nanoTime();
     Answer hook = grapple.put(connections("/" + WEBHOOK + AS_ADMIN), "{\"name\":\"meanwhile\"}");

@@ -9,16 +9,30 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * A small JSON Schema checker for the keywords openapi.json uses: type (a name or a list, so
- * {@code ["string", "null"]} is nullable), properties, required, additionalProperties, items,
- * enum, pattern, minLength, maxLength, minimum, $ref to {@code #/...}, allOf, anyOf and oneOf.
- * A keyword it does not know fails loudly rather than passing silently.
+ * A small JSON Schema checker for the keywords openapi.json uses: type (a name or a list, so {@code
+ * ["string", "null"]} is nullable), properties, required, additionalProperties, items, enum,
+ * pattern, minLength, maxLength, minimum, $ref to {@code #/...}, allOf, anyOf and oneOf. A keyword
+ * it does not know fails loudly rather than passing silently.
  */
 final class JsonSchemaChecker {
-  private static final Set<String> ANNOTATIONS = Set.of("description", "example", "examples", "format", "title",
-      "default", "summary");
-  private static final Set<String> KEYWORDS = Set.of("type", "properties", "required", "additionalProperties",
-      "items", "enum", "pattern", "minLength", "maxLength", "minimum", "$ref", "allOf", "anyOf", "oneOf");
+  private static final Set<String> ANNOTATIONS =
+      Set.of("description", "example", "examples", "format", "title", "default", "summary");
+  private static final Set<String> KEYWORDS =
+      Set.of(
+          "type",
+          "properties",
+          "required",
+          "additionalProperties",
+          "items",
+          "enum",
+          "pattern",
+          "minLength",
+          "maxLength",
+          "minimum",
+          "$ref",
+          "allOf",
+          "anyOf",
+          "oneOf");
 
   private final JsonNode document;
 
@@ -35,7 +49,8 @@ final class JsonSchemaChecker {
 
   /** The node a local reference such as {@code #/components/schemas/Error} points at. */
   JsonNode resolve(String ref) {
-    if (!ref.startsWith("#/")) throw new IllegalStateException("only local $refs are supported, was " + ref);
+    if (!ref.startsWith("#/"))
+      throw new IllegalStateException("only local $refs are supported, was " + ref);
     JsonNode node = document.at(ref.substring(1));
     if (node.isMissingNode()) throw new IllegalStateException("$ref " + ref + " points at nothing");
     return node;
@@ -49,7 +64,8 @@ final class JsonSchemaChecker {
     for (Iterator<String> it = schema.fieldNames(); it.hasNext(); ) {
       String keyword = it.next();
       if (!KEYWORDS.contains(keyword) && !ANNOTATIONS.contains(keyword)) {
-        throw new IllegalStateException("the checker does not know the keyword '" + keyword + "' (at " + at + ")");
+        throw new IllegalStateException(
+            "the checker does not know the keyword '" + keyword + "' (at " + at + ")");
       }
     }
     if (schema.has("$ref")) check(resolve(schema.get("$ref").asText()), value, at, out);
@@ -61,12 +77,15 @@ final class JsonSchemaChecker {
       out.add(at + ": must be one of " + schema.get("enum") + ", was " + value);
     }
     if (value.isTextual()) checkString(schema, value.asText(), at, out);
-    if (value.isNumber() && schema.has("minimum") && value.asDouble() < schema.get("minimum").asDouble()) {
+    if (value.isNumber()
+        && schema.has("minimum")
+        && value.asDouble() < schema.get("minimum").asDouble()) {
       out.add(at + ": must be at least " + schema.get("minimum") + ", was " + value);
     }
     if (value.isObject()) checkObject(schema, value, at, out);
     if (value.isArray() && schema.has("items")) {
-      for (int i = 0; i < value.size(); i++) check(schema.get("items"), value.get(i), at + "[" + i + "]", out);
+      for (int i = 0; i < value.size(); i++)
+        check(schema.get("items"), value.get(i), at + "[" + i + "]", out);
     }
     checkCombinations(schema, value, at, out);
   }
@@ -100,24 +119,29 @@ final class JsonSchemaChecker {
   }
 
   private static void checkString(JsonNode schema, String text, String at, List<String> out) {
-    if (schema.has("pattern") && !Pattern.compile(schema.get("pattern").asText()).matcher(text).find()) {
+    if (schema.has("pattern")
+        && !Pattern.compile(schema.get("pattern").asText()).matcher(text).find()) {
       out.add(at + ": must match " + schema.get("pattern").asText() + ", was '" + text + "'");
     }
-    if (schema.has("minLength") && text.codePointCount(0, text.length()) < schema.get("minLength").asInt()) {
-      out.add(at + ": must be at least " + schema.get("minLength") + " characters, was '" + text + "'");
+    if (schema.has("minLength")
+        && text.codePointCount(0, text.length()) < schema.get("minLength").asInt()) {
+      out.add(
+          at + ": must be at least " + schema.get("minLength") + " characters, was '" + text + "'");
     }
-    if (schema.has("maxLength") && text.codePointCount(0, text.length()) > schema.get("maxLength").asInt()) {
-      out.add(at + ": must be at most " + schema.get("maxLength") + " characters, was '" + text + "'");
+    if (schema.has("maxLength")
+        && text.codePointCount(0, text.length()) > schema.get("maxLength").asInt()) {
+      out.add(
+          at + ": must be at most " + schema.get("maxLength") + " characters, was '" + text + "'");
     }
   }
 
   private void checkObject(JsonNode schema, JsonNode value, String at, List<String> out) {
     JsonNode properties = schema.path("properties");
     for (JsonNode name : schema.path("required")) {
-      if (!value.has(name.asText())) out.add(at + ": lacks the required key '" + name.asText() + "'");
+      if (!value.has(name.asText()))
+        out.add(at + ": lacks the required key '" + name.asText() + "'");
     }
-    for (Iterator<Map.Entry<String, JsonNode>> it = value.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> field = it.next();
+    for (Map.Entry<String, JsonNode> field : value.properties()) {
       String where = at + "." + field.getKey();
       if (properties.has(field.getKey())) {
         check(properties.get(field.getKey()), field.getValue(), where, out);
@@ -134,7 +158,8 @@ final class JsonSchemaChecker {
     }
     if (schema.has("oneOf")) {
       int matches = matching(schema.get("oneOf"), value);
-      if (matches != 1) out.add(at + ": must match exactly one of oneOf, matched " + matches + ", was " + value);
+      if (matches != 1)
+        out.add(at + ": must match exactly one of oneOf, matched " + matches + ", was " + value);
     }
   }
 

@@ -1,8 +1,7 @@
 package grapple.bot.provisioning;
 
-import grapple.bot.ScriptedConsole;
-
 import grapple.bot.Grapple;
+import grapple.bot.ScriptedConsole;
 import grapple.bot.config.ConfigLoader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -19,8 +18,8 @@ import okhttp3.RequestBody;
 import okhttp3.Response;
 
 /**
- * Grapple in local mode, in-process, with its provisioning API on a real port; an OkHttp client
- * for it that keeps every answer (so they can be checked against openapi.json afterwards).
+ * Grapple in local mode, in-process, with its provisioning API on a real port; an OkHttp client for
+ * it that keeps every answer (so they can be checked against openapi.json afterwards).
  */
 final class LocalGrapple implements AutoCloseable {
   static final String ROOM = "!console:localhost";
@@ -33,9 +32,14 @@ final class LocalGrapple implements AutoCloseable {
   static final String READER = "reader-token-0123456789";
   static final String WRITER = "writer-token-0123456789";
   static final String ELSEWHERE = "elsewhere-token-0123456789";
+
+  /** A key with connections:write alone: every read is refused it. */
+  static final String WRITE_ONLY = "write-only-token-0123456789";
+
   static final MediaType JSON = MediaType.get("application/json");
 
-  private static final String CONFIG = """
+  private static final String CONFIG =
+      """
       database: {path: "%s"}
       listeners: {webhooks: {port: 0}, provisioning: {port: 0}, metrics: {port: 0}}
       provisioning:
@@ -44,6 +48,7 @@ final class LocalGrapple implements AutoCloseable {
           - {name: reader, token: "reader-token-0123456789", scopes: ["connections:read"]}
           - {name: writer, token: "writer-token-0123456789", scopes: ["connections:write", "connections:read"]}
           - {name: elsewhere, token: "elsewhere-token-0123456789", scopes: ["admin"], rooms: ["!other:localhost"]}
+          - {name: write-only, token: "write-only-token-0123456789", scopes: ["connections:write"]}
       %s
       """;
 
@@ -61,7 +66,10 @@ final class LocalGrapple implements AutoCloseable {
   static LocalGrapple start(Path dir, String extraYaml) throws Exception {
     ScriptedConsole console = new ScriptedConsole();
     String yaml = CONFIG.formatted(dir.resolve("grapple.db"), extraYaml);
-    return new LocalGrapple(Grapple.start(ConfigLoader.parse(yaml, dir, Map.of(), grapple.bot.Grapple.configSections()), console), console);
+    return new LocalGrapple(
+        Grapple.start(
+            ConfigLoader.parse(yaml, dir, Map.of(), grapple.bot.Grapple.configSections()), console),
+        console);
   }
 
   static LocalGrapple start(Path dir) throws Exception {
@@ -73,7 +81,9 @@ final class LocalGrapple implements AutoCloseable {
   }
 
   static String basic(String user, String password) {
-    return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+    return "Basic "
+        + Base64.getEncoder()
+            .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
   }
 
   /** {@code /v1/<console room>/connections<suffix>}. */
@@ -100,7 +110,8 @@ final class LocalGrapple implements AutoCloseable {
   /** Creates a webhook with the plain secret, as the console user. */
   Answer createHook(String name) {
     Answer a = put(connections("/" + WEBHOOK + AS_ADMIN), "{\"name\":\"" + name + "\"}");
-    if (a.status() != 200) throw new IllegalStateException("could not create hook " + name + ": " + a);
+    if (a.status() != 200)
+      throw new IllegalStateException("could not create hook " + name + ": " + a);
     return a;
   }
 
@@ -132,6 +143,20 @@ final class LocalGrapple implements AutoCloseable {
       return r.code();
     } catch (IOException e) {
       throw new UncheckedIOException("POST " + url, e);
+    }
+  }
+
+  /**
+   * GETs {@code path} on the webhook listener (e.g. an OAuth callback); not kept among {@link
+   * #answers()}.
+   */
+  Answer getOnWebhooks(String path) {
+    Request request =
+        new Request.Builder().url("http://127.0.0.1:" + app.webhookPort() + path).get().build();
+    try (Response r = http.newCall(request).execute()) {
+      return new Answer("GET", path, r.code(), r.headers(), r.body().string());
+    } catch (IOException e) {
+      throw new UncheckedIOException("GET " + path, e);
     }
   }
 

@@ -1,12 +1,14 @@
 package grapple.bot.provisioning;
 
+import static grapple.bot.provisioning.LocalGithub.AS_ALICE;
+import static grapple.bot.provisioning.LocalGithub.AS_NOBODY;
 import static grapple.bot.provisioning.LocalGrapple.AS_ADMIN;
-import static grapple.bot.provisioning.LocalGrapple.BOT;
 import static grapple.bot.provisioning.LocalGrapple.ELSEWHERE;
 import static grapple.bot.provisioning.LocalGrapple.READER;
 import static grapple.bot.provisioning.LocalGrapple.SECRET;
 import static grapple.bot.provisioning.LocalGrapple.WEBHOOK;
 import static grapple.bot.provisioning.LocalGrapple.WRITER;
+import static grapple.bot.provisioning.LocalGrapple.WRITE_ONLY;
 import static grapple.bot.provisioning.LocalGrapple.bearer;
 import static grapple.bot.provisioning.LocalGrapple.connections;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -15,12 +17,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import grapple.bot.Grapple;
 import grapple.bot.config.Config;
+import grapple.bot.github.GithubService;
 import grapple.bot.http.Router;
 import grapple.state.Json;
+import grapple.testing.github.GithubAppKey;
 import java.io.InputStream;
 import java.lang.reflect.Field;
 import java.lang.reflect.Method;
+import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -36,9 +42,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * openapi.json against the API as built: the document is OpenAPI 3.1, names every route the
- * router serves, and every answer the API gives (each route, each status) fits the response the
- * document lists for that path, method and status.
+ * openapi.json against the API as built: the document is OpenAPI 3.1, names every route the router
+ * serves, and every answer the API gives (each route, each status) fits the response the document
+ * lists for that path, method and status. One Grapple runs with the github service disabled,
+ * another with it enabled against a local GitHub.
  */
 class OpenApiConformanceTest {
   private static final String PUT_HOOK = connections("/" + WEBHOOK + AS_ADMIN);
@@ -46,15 +53,18 @@ class OpenApiConformanceTest {
 
   @TempDir static Path dir;
   private static LocalGrapple grapple;
+  private static LocalGithub github;
 
   @BeforeAll
   static void start() throws Exception {
     grapple = LocalGrapple.start(dir);
+    github = LocalGithub.start(Files.createDirectory(dir.resolve("github")));
   }
 
   @AfterAll
   static void stop() {
     grapple.close();
+    if (github != null) github.close();
   }
 
   private static List<String> problems(List<Answer> answers) {
@@ -97,11 +107,17 @@ class OpenApiConformanceTest {
   void everyOperationListsItsStatusesAndTheRequestIdHeader() {
     for (String template : document.templates()) {
       for (String method : document.methods(template)) {
-        JsonNode responses = document.root.path("paths").path(template).path(method.toLowerCase(Locale.ROOT))
-            .path("responses");
+        JsonNode responses =
+            document
+                .root
+                .path("paths")
+                .path(template)
+                .path(method.toLowerCase(Locale.ROOT))
+                .path("responses");
         assertThat(responses.size()).as(method + " " + template).isPositive();
         for (JsonNode response : responses) {
-          assertThat(document.deref(response).path("headers").has("X-Request-Id")).as(method + " " + template)
+          assertThat(document.deref(response).path("headers").has("X-Request-Id"))
+              .as(method + " " + template)
               .isTrue();
         }
       }
@@ -111,10 +127,18 @@ class OpenApiConformanceTest {
   @Test
   void theErrorSchemaListsExactlyTheErrorCodes() {
     Set<String> documented = new TreeSet<>();
-    document.checker.resolve("#/components/schemas/Error").path("properties").path("errcode").path("enum")
+    document
+        .checker
+        .resolve("#/components/schemas/Error")
+        .path("properties")
+        .path("errcode")
+        .path("enum")
         .forEach(code -> documented.add(code.asText()));
 
-    Set<String> built = Arrays.stream(ErrorCode.values()).map(ErrorCode::wire).collect(Collectors.toCollection(TreeSet::new));
+    Set<String> built =
+        Arrays.stream(ErrorCode.values())
+            .map(ErrorCode::wire)
+            .collect(Collectors.toCollection(TreeSet::new));
 
     assertThat(documented).isEqualTo(built);
   }
@@ -125,7 +149,15 @@ class OpenApiConformanceTest {
 
     assertThat(schemes.path("bearer").path("scheme").asText()).isEqualTo("bearer");
     assertThat(schemes.path("basic").path("scheme").asText()).isEqualTo("basic");
-    assertThat(document.root.path("paths").path("/v1/openapi.json").path("get").path("security").isEmpty()).isTrue();
+    assertThat(
+            document
+                .root
+                .path("paths")
+                .path("/v1/openapi.json")
+                .path("get")
+                .path("security")
+                .isEmpty())
+        .isTrue();
   }
 
   // The document against the router.
@@ -138,17 +170,23 @@ class OpenApiConformanceTest {
 
     Set<String> documented = new TreeSet<>();
     for (String template : document.templates()) {
-      for (String method : document.methods(template)) documented.add(method + " " + anonymous(template));
+      for (String method : document.methods(template))
+        documented.add(method + " " + anonymous(template));
     }
 
     assertThat(documented).isEqualTo(served);
   }
 
-  /** {@code METHOD /v1/{}/connections}: the router's routes, read from the real router (it has no public list). */
+  /**
+   * {@code METHOD /v1/{}/connections}: the router's routes, read from the real router (it has no
+   * public list).
+   */
   @SuppressWarnings("unchecked")
   private static Set<String> servedRoutes() throws Exception {
-    Router router = new ProvisioningApi(new Config.Provisioning(SECRET, List.of()), null, Grapple.knownServices())
-        .router(List.of());
+    Router router =
+        new ProvisioningApi(
+                new Config.Provisioning(SECRET, List.of()), null, Grapple.knownServices())
+            .router(List.of());
     Field field = Router.class.getDeclaredField("routes");
     field.setAccessible(true);
     Set<String> out = new TreeSet<>();
@@ -157,12 +195,18 @@ class OpenApiConformanceTest {
       Method segments = route.getClass().getDeclaredMethod("segments");
       method.setAccessible(true);
       segments.setAccessible(true);
-      out.add(method.invoke(route) + " " + anonymous("/" + String.join("/", (List<String>) segments.invoke(route))));
+      out.add(
+          method.invoke(route)
+              + " "
+              + anonymous("/" + String.join("/", (List<String>) segments.invoke(route))));
     }
     return out;
   }
 
-  /** A template with its parameter names dropped: OpenAPI allows one name per position, the router another. */
+  /**
+   * A template with its parameter names dropped: OpenAPI allows one name per position, the router
+   * another.
+   */
   private static String anonymous(String template) {
     return template.replaceAll("\\{[^}]*}", "{}");
   }
@@ -180,8 +224,11 @@ class OpenApiConformanceTest {
   }
 
   private static String example(String template) {
-    return template.replace("{roomId}", LocalGrapple.ROOM_PATH).replace("{id}", "AAAAAAAAAAAAAAAA")
-        .replace("{org}", "acme").replace("{name}", "acme");
+    return template
+        .replace("{roomId}", LocalGrapple.ROOM_PATH)
+        .replace("{id}", "AAAAAAAAAAAAAAAA")
+        .replace("{org}", "acme")
+        .replace("{name}", "acme");
   }
 
   @Test
@@ -200,15 +247,16 @@ class OpenApiConformanceTest {
 
   @Test
   void theMetaRoutesMatchTheDocument() {
-    List<Answer> answers = List.of(
-        grapple.get("/v1/health"),
-        grapple.call("GET", "/v1/health", null, null),
-        grapple.get("/v1/connectiontypes"),
-        grapple.call("GET", "/v1/connectiontypes", bearer("wrong-token-0123456789"), null),
-        grapple.call("GET", "/live", null, null),
-        grapple.call("GET", "/ready", null, null),
-        grapple.get("/v1/nope"),
-        grapple.get("/v1/nope/connections/x/y"));
+    List<Answer> answers =
+        List.of(
+            grapple.get("/v1/health"),
+            grapple.call("GET", "/v1/health", null, null),
+            grapple.get("/v1/connectiontypes"),
+            grapple.call("GET", "/v1/connectiontypes", bearer("wrong-token-0123456789"), null),
+            grapple.call("GET", "/live", null, null),
+            grapple.call("GET", "/ready", null, null),
+            grapple.get("/v1/nope"),
+            grapple.get("/v1/nope/connections/x/y"));
 
     assertThat(statuses(answers)).containsExactly(200, 401, 200, 401, 200, 200, 404, 404);
     assertThat(problems(answers)).isEmpty();
@@ -219,13 +267,16 @@ class OpenApiConformanceTest {
     Answer plain = grapple.put(PUT_HOOK, "{\"name\":\"doc-plain\"}");
     Answer keyed = grapple.call("PUT", PUT_HOOK, bearer(WRITER), "{\"name\":\"doc-keyed\"}");
     String id = keyed.json().get("id").asText();
-    List<Answer> answers = List.of(plain, keyed,
-        grapple.get(connections(AS_ADMIN)),
-        grapple.get(one(id)),
-        grapple.call("PATCH", one(id), bearer(WRITER), "{\"includeHookBody\":false}"),
-        grapple.get(one(id)),
-        grapple.patch(one(id), "{\"includeHookBody\":null}"),
-        grapple.delete(one(plain.json().get("id").asText())));
+    List<Answer> answers =
+        List.of(
+            plain,
+            keyed,
+            grapple.get(connections(AS_ADMIN)),
+            grapple.get(one(id)),
+            grapple.call("PATCH", one(id), bearer(WRITER), "{\"includeHookBody\":false}"),
+            grapple.get(one(id)),
+            grapple.patch(one(id), "{\"includeHookBody\":null}"),
+            grapple.delete(one(plain.json().get("id").asText())));
 
     assertThat(statuses(answers)).containsExactly(200, 201, 200, 200, 200, 200, 200, 200);
     assertThat(answers.get(3).json().has("createdByKey")).isTrue();
@@ -244,9 +295,11 @@ class OpenApiConformanceTest {
     answers.add(grapple.put(PUT_HOOK, "{\"name\":\"doc-refusals\"}"));
     answers.add(grapple.put(PUT_HOOK, "{\"name\":\"x\"}"));
     answers.add(grapple.put(connections("/uk.half-shot.matrix-hookshot.feed" + AS_ADMIN), "{}"));
-    answers.add(grapple.put(connections("/uk.half-shot.matrix-hookshot.jira.project" + AS_ADMIN), "{}"));
+    answers.add(
+        grapple.put(connections("/uk.half-shot.matrix-hookshot.jira.project" + AS_ADMIN), "{}"));
     answers.add(grapple.put(connections("/org.example.nothing" + AS_ADMIN), "{}"));
-    answers.add(grapple.put(PUT_HOOK, "{\"name\":\"doc-big\",\"x\":\"" + "x".repeat(70 * 1024) + "\"}"));
+    answers.add(
+        grapple.put(PUT_HOOK, "{\"name\":\"doc-big\",\"x\":\"" + "x".repeat(70 * 1024) + "\"}"));
     answers.add(grapple.patch(one(id), "{\"x\":\"" + "x".repeat(70 * 1024) + "\"}"));
     answers.add(grapple.patch(one(id), "{\"name\":\"renamed\"}"));
     answers.add(grapple.patch(one(id), "["));
@@ -276,7 +329,10 @@ class OpenApiConformanceTest {
         grapple.call(method, path, null, body),
         grapple.call(method, bare, bearer(SECRET), body),
         grapple.call(method, bare + "?userId=%40stranger%3Alocalhost", bearer(SECRET), body),
-        grapple.call(method, bare.replace(LocalGrapple.ROOM_PATH, "%21nope%3Alocalhost") + AS_ADMIN, bearer(SECRET),
+        grapple.call(
+            method,
+            bare.replace(LocalGrapple.ROOM_PATH, "%21nope%3Alocalhost") + AS_ADMIN,
+            bearer(SECRET),
             body),
         grapple.call(method, path, bearer(READER), body),
         grapple.call(method, path, bearer(ELSEWHERE), body));
@@ -284,7 +340,10 @@ class OpenApiConformanceTest {
 
   @Test
   void aConfigRefusalMatchesTheDocument(@TempDir Path other) throws Exception {
-    try (LocalGrapple limited = LocalGrapple.start(other, """
+    try (LocalGrapple limited =
+        LocalGrapple.start(
+            other,
+            """
         permissions:
           - actor: "@console:localhost"
             services: [{service: "*", level: commands}]
@@ -307,6 +366,199 @@ class OpenApiConformanceTest {
 
     assertThat(answers).hasSize(14);
     assertThat(statuses(answers)).containsOnly(400, 401);
+    assertThat(answers)
+        .filteredOn(a -> a.status() == 400)
+        .extracting(Answer::errcode)
+        .containsOnly("HS_DISABLED_FEATURE");
+    assertThat(problems(answers)).isEmpty();
+  }
+
+  @Test
+  void whileGithubIsDisabledItsRoutesAnswerDisabledWhateverTheParameters() {
+    List<Answer> answers = new ArrayList<>();
+    for (String template : githubTemplates()) {
+      answers.add(grapple.get(example(template)));
+      answers.add(
+          grapple.get(
+              example(template).replace("acme", "-bad") + "?userId=bob&page=0&perPage=500"));
+      answers.add(grapple.call("GET", example(template) + AS_ADMIN, bearer(WRITE_ONLY), null));
+    }
+
+    assertThat(answers).hasSize(12).extracting(Answer::errcode).containsOnly("HS_DISABLED_FEATURE");
+    assertThat(problems(answers)).isEmpty();
+  }
+
+  private static List<String> githubTemplates() {
+    return document.templates().stream().filter(t -> t.startsWith("/v1/github/")).toList();
+  }
+
+  // The github routes, enabled, against a local GitHub.
+
+  @Test
+  void withGithubEnabledItsRoutesAreTheDocumentedOnes() {
+    List<Answer> answers = new ArrayList<>();
+    for (String template : githubTemplates()) {
+      answers.add(github.grapple.call("OPTIONS", example(template), bearer(SECRET), null));
+      answers.add(github.grapple.call("GET", example(template), null, null));
+    }
+    List<String> served =
+        new GithubService().info().apiRoutes().stream().map(path -> "/v1/github" + path).toList();
+
+    assertThat(served).containsExactlyInAnyOrderElementsOf(githubTemplates());
+    assertThat(statuses(answers)).containsExactly(405, 401, 405, 401, 405, 401, 405, 401);
+    assertThat(problems(answers)).isEmpty();
+  }
+
+  @Test
+  void theGithubOAuthRouteMatchesTheDocument() {
+    Answer links = github.grapple.get("/v1/github/oauth" + AS_NOBODY);
+    List<Answer> answers =
+        List.of(
+            links,
+            github.grapple.call("GET", "/v1/github/oauth" + AS_NOBODY, bearer(READER), null),
+            github.grapple.get("/v1/github/oauth"),
+            github.grapple.get("/v1/github/oauth?userId=nobody"),
+            github.grapple.call("GET", "/v1/github/oauth" + AS_NOBODY, null, null),
+            github.grapple.call("GET", "/v1/github/oauth" + AS_NOBODY, bearer(WRITE_ONLY), null));
+
+    assertThat(statuses(answers)).containsExactly(200, 200, 400, 400, 401, 403);
+    assertThat(links.keys()).containsExactly("user_url", "org_url");
+    assertThat(links.json().get("user_url").asText())
+        .startsWith(
+            github.fake.webUrl()
+                + "/login/oauth/authorize?client_id="
+                + LocalGithub.CLIENT_ID
+                + "&redirect_uri="
+                + URLEncoder.encode(LocalGithub.REDIRECT_URI, StandardCharsets.UTF_8)
+                + "&state=");
+    assertThat(links.json().get("org_url").asText())
+        .isEqualTo(github.fake.webUrl() + "/apps/" + LocalGithub.APP_SLUG + "/installations/new");
+    assertThat(answers.get(1).json().get("user_url")).isNotEqualTo(links.json().get("user_url"));
+    assertThat(answers.get(2).errcode()).isEqualTo("HS_BAD_VALUE");
+    assertThat(answers.get(5).errcode()).isEqualTo("HS_FORBIDDEN_TOKEN");
+    assertThat(problems(answers)).isEmpty();
+  }
+
+  @Test
+  void withoutAnOAuthClientTheGithubOAuthRouteIsDisabled(@TempDir Path other) throws Exception {
+    Path keyFile = Files.writeString(other.resolve("app.pem"), GithubAppKey.generate().pkcs1Pem());
+    try (LocalGrapple noOAuth =
+        LocalGrapple.start(other, LocalGithub.config(github.fake, keyFile, false))) {
+      Answer a = noOAuth.get("/v1/github/oauth" + AS_NOBODY);
+
+      assertThat(a.status()).isEqualTo(400);
+      assertThat(a.errcode()).isEqualTo("HS_DISABLED_FEATURE");
+      assertThat(a.error()).contains("github.oauth");
+      assertThat(problems(List.of(a))).isEmpty();
+    }
+  }
+
+  @Test
+  void theGithubAccountRouteMatchesTheDocument() {
+    Answer octo = github.grapple.get("/v1/github/account" + AS_ADMIN);
+    Answer onePage = github.grapple.get("/v1/github/account" + AS_ADMIN + "&perPage=1");
+    Answer nobody = github.grapple.get("/v1/github/account" + AS_NOBODY);
+    Answer alice = github.grapple.get("/v1/github/account" + AS_ALICE);
+    github.fake.failNext("GET", "/user/installations", 1, 401);
+    List<Answer> answers =
+        List.of(
+            octo,
+            onePage,
+            nobody,
+            alice,
+            github.grapple.get("/v1/github/account" + AS_ADMIN),
+            github.grapple.get("/v1/github/account" + AS_ADMIN + "&page=0"),
+            github.grapple.get("/v1/github/account?userId=%40"),
+            github.grapple.call("GET", "/v1/github/account" + AS_ADMIN, null, null),
+            github.grapple.call("GET", "/v1/github/account" + AS_ADMIN, bearer(WRITE_ONLY), null));
+
+    assertThat(statuses(answers)).containsExactly(200, 200, 200, 200, 400, 400, 400, 401, 403);
+    assertThat(octo.keys()).containsExactly("loggedIn", "username", "organisations");
+    assertThat(octo.json().get("username").asText()).isEqualTo("octo");
+    assertThat(octo.json().get("organisations").findValuesAsText("name"))
+        .containsExactlyInAnyOrder("acme", "octo");
+    assertThat(onePage.json().get("organisations")).hasSize(1);
+    assertThat(nobody.body()).isEqualTo("{\"loggedIn\":false}");
+    assertThat(alice.body())
+        .isEqualTo("{\"loggedIn\":true,\"username\":\"alice\",\"organisations\":[]}");
+    assertThat(answers.get(4).errcode()).isEqualTo("HS_ADDITIONAL_ACTION_REQUIRED");
+    assertThat(answers.get(5).errcode()).isEqualTo("HS_BAD_VALUE");
+    assertThat(answers.get(5).error()).contains("page");
+    assertThat(problems(answers)).isEmpty();
+  }
+
+  @Test
+  void theGithubRepositoryRoutesAnswersMatchTheDocument() {
+    String mine = "/v1/github/repositories" + AS_ADMIN;
+    String acme = "/v1/github/orgs/acme/repositories" + AS_ADMIN;
+    List<Answer> answers =
+        List.of(
+            github.grapple.get(mine),
+            github.grapple.get(mine + "&perPage=1"),
+            github.grapple.get(mine + "&page=2&perPage=1"),
+            github.grapple.get(acme),
+            github.grapple.get(acme + "&perPage=1&page=1"),
+            github.grapple.call("GET", acme, bearer(READER), null),
+            github.grapple.get("/v1/github/repositories" + AS_ALICE));
+
+    assertThat(statuses(answers)).containsOnly(200);
+    assertThat(answers).allSatisfy(a -> assertThat(a.json().get("loggedIn").asBoolean()).isTrue());
+    assertThat(answers.get(0).json().get("repositories").findValuesAsText("fullName"))
+        .containsExactlyInAnyOrder("octo/one", "octo/two", "acme/widgets");
+    assertThat(answers.get(0).json().get("page").asInt()).isEqualTo(1);
+    assertThat(answers.get(0).json().has("nextPage")).isFalse();
+    assertThat(answers.get(0).json().get("changeSelectionUrl").asText())
+        .isEqualTo(github.fake.webUrl() + "/apps/" + LocalGithub.APP_SLUG + "/installations/new");
+    assertThat(answers.get(1).json().get("repositories")).hasSize(1);
+    assertThat(answers.get(1).json().get("nextPage").asInt()).isEqualTo(2);
+    assertThat(answers.get(2).json().get("page").asInt()).isEqualTo(2);
+    assertThat(answers.get(2).json().get("nextPage").asInt()).isEqualTo(3);
+    assertThat(answers.get(3).json().get("repositories").findValuesAsText("fullName"))
+        .containsExactlyInAnyOrder("acme/widgets", "acme/gadgets");
+    assertThat(answers.get(3).json().get("repositories"))
+        .allSatisfy(
+            r -> {
+              assertThat(Answer.keysOf(r))
+                  .containsExactly("name", "owner", "fullName", "avatarUrl", "description");
+              assertThat(r.get("owner").asText()).isEqualTo("acme");
+              assertThat(r.get("avatarUrl").asText())
+                  .startsWith(github.fake.webUrl() + "/avatars/");
+              assertThat(r.get("description").asText())
+                  .isEqualTo(
+                      r.get("name").asText().equals("widgets") ? "Widgets for everyone" : "");
+            });
+    assertThat(answers.get(4).json().get("nextPage").asInt()).isEqualTo(2);
+    assertThat(answers.get(6).json().get("repositories")).isEmpty();
+    assertThat(problems(answers)).isEmpty();
+  }
+
+  @Test
+  void theGithubRepositoryRoutesRefusalsMatchTheDocument() {
+    List<Answer> answers = new ArrayList<>();
+    for (String path : List.of("/v1/github/repositories", "/v1/github/orgs/acme/repositories")) {
+      answers.add(github.grapple.get(path + AS_NOBODY));
+      answers.add(github.grapple.call("GET", path + AS_ADMIN, bearer(WRITE_ONLY), null));
+      answers.add(github.grapple.call("GET", path + AS_ADMIN, null, null));
+      answers.add(github.grapple.get(path));
+      answers.add(github.grapple.get(path + AS_ADMIN + "&perPage=101"));
+      answers.add(github.grapple.get(path + AS_ADMIN + "&page=abc"));
+    }
+    answers.add(github.grapple.get("/v1/github/orgs/-acme/repositories" + AS_ADMIN));
+    answers.add(github.grapple.get("/v1/github/orgs/nope/repositories" + AS_ADMIN));
+    github.fake.failNext("GET", "/user/repos", 1, 401);
+    answers.add(github.grapple.get("/v1/github/repositories" + AS_ADMIN));
+
+    assertThat(statuses(answers))
+        .containsExactly(403, 403, 401, 400, 400, 400, 403, 403, 401, 400, 400, 400, 400, 400, 400);
+    assertThat(answers.get(0).errcode()).isEqualTo("HS_FORBIDDEN_USER");
+    assertThat(answers.get(0).error()).isEqualTo("Not logged in");
+    assertThat(answers.get(1).errcode()).isEqualTo("HS_FORBIDDEN_TOKEN");
+    assertThat(answers.get(4).error()).contains("perPage");
+    assertThat(answers.get(12).errcode()).isEqualTo("HS_BAD_VALUE");
+    assertThat(answers.get(12).error()).contains("org");
+    assertThat(answers.subList(13, 15))
+        .extracting(Answer::errcode)
+        .containsOnly("HS_ADDITIONAL_ACTION_REQUIRED");
     assertThat(problems(answers)).isEmpty();
   }
 
@@ -316,13 +568,15 @@ class OpenApiConformanceTest {
 
   // The checker catches drift (so the tests above mean something).
 
-  private static Answer answer(String method, String path, int status, String body, String... headers) {
+  private static Answer answer(
+      String method, String path, int status, String body, String... headers) {
     List<String> all = new ArrayList<>(List.of("X-Request-Id", "0123abcd"));
     all.addAll(List.of(headers));
     return new Answer(method, path, status, Headers.of(all.toArray(new String[0])), body);
   }
 
-  private static final String CONNECTION = """
+  private static final String CONNECTION =
+      """
       {"type":"Webhook","eventType":"%s","id":"abc","service":"generic","botUserId":"@grapple:localhost",\
       "config":{"name":"ci"},"createdBy":"@a:localhost","createdAt":"2026-12-02T10:00:00.000Z",\
       "updatedBy":"@a:localhost","updatedAt":"2026-12-02T10:00:00.000Z"%s}""";
@@ -336,7 +590,8 @@ class OpenApiConformanceTest {
 
   @Test
   void theCheckerRejectsAnExtraKey() {
-    Answer extra = answer("PATCH", one("abc"), 200, CONNECTION.formatted(WEBHOOK, ",\"secrets\":{}"));
+    Answer extra =
+        answer("PATCH", one("abc"), 200, CONNECTION.formatted(WEBHOOK, ",\"secrets\":{}"));
 
     assertThat(document.problems(extra)).singleElement().asString().contains("secrets");
   }
@@ -345,7 +600,8 @@ class OpenApiConformanceTest {
   void theCheckerRejectsAMissingKeyAndAWrongType() {
     Answer missing = answer("PATCH", one("abc"), 200, "{\"type\":\"Webhook\",\"id\":1}");
 
-    assertThat(document.problems(missing)).anySatisfy(p -> assertThat(p).contains("'eventType'"))
+    assertThat(document.problems(missing))
+        .anySatisfy(p -> assertThat(p).contains("'eventType'"))
         .anySatisfy(p -> assertThat(p).contains("$.id: must be \"string\""));
   }
 
@@ -353,28 +609,42 @@ class OpenApiConformanceTest {
   void theCheckerRejectsAnUndocumentedStatus() {
     Answer teapot = answer("GET", "/v1/health", 418, "{}");
 
-    assertThat(document.problems(teapot)).singleElement().asString().contains("does not list this status");
+    assertThat(document.problems(teapot))
+        .singleElement()
+        .asString()
+        .contains("does not list this status");
   }
 
   @Test
   void theCheckerRejectsAnErrcodeThatTheStatusDoesNotDocument() {
-    Answer wrong = answer("GET", connections(AS_ADMIN), 401, "{\"errcode\":\"HS_NOTFOUND\",\"error\":\"x\"}");
+    Answer wrong =
+        answer("GET", connections(AS_ADMIN), 401, "{\"errcode\":\"HS_NOTFOUND\",\"error\":\"x\"}");
 
     assertThat(document.problems(wrong)).singleElement().asString().contains("HS_BAD_TOKEN");
   }
 
   @Test
   void theCheckerRejectsAMissingRequiredHeader() {
-    Answer noLocation = answer("PUT", PUT_HOOK, 201,
-        CONNECTION.formatted(WEBHOOK, ",\"secrets\":{\"url\":\"http://x\"}"));
+    Answer noLocation =
+        answer(
+            "PUT",
+            PUT_HOOK,
+            201,
+            CONNECTION.formatted(WEBHOOK, ",\"secrets\":{\"url\":\"http://x\"}"));
 
     assertThat(document.problems(noLocation)).singleElement().asString().contains("Location");
   }
 
   @Test
   void theCheckerRejectsA405WhoseAllowDiffersFromTheDocument() {
-    Answer a = answer("POST", connections(""), 405, "{\"errcode\":\"HS_METHOD_NOT_ALLOWED\",\"error\":\"x\"}",
-        "Allow", "GET, PUT");
+    Answer a =
+        answer(
+            "POST",
+            connections(""),
+            405,
+            "{\"errcode\":\"HS_METHOD_NOT_ALLOWED\",\"error\":\"x\"}",
+            "Allow",
+            "GET, PUT");
 
     assertThat(document.problems(a)).singleElement().asString().contains("Allow");
   }
@@ -382,14 +652,22 @@ class OpenApiConformanceTest {
   @Test
   void theCheckerKnowsNullableTypesAnyOfAndOneOf() throws Exception {
     JsonSchemaChecker checker = new JsonSchemaChecker(Json.object());
-    JsonNode schema = Json.MAPPER.readTree("""
+    JsonNode schema =
+        Json.MAPPER.readTree(
+            """
         {"oneOf": [{"type": ["string", "null"]}, {"type": "integer", "minimum": 1}],
          "anyOf": [{"enum": [null, "a", 2]}, {"type": "integer"}]}""");
 
     assertThat(checker.problems(schema, Json.MAPPER.readTree("null"))).isEmpty();
     assertThat(checker.problems(schema, Json.MAPPER.readTree("\"a\""))).isEmpty();
-    assertThat(checker.problems(schema, Json.MAPPER.readTree("\"b\""))).singleElement().asString().contains("anyOf");
-    assertThat(checker.problems(schema, Json.MAPPER.readTree("0"))).singleElement().asString().contains("oneOf");
+    assertThat(checker.problems(schema, Json.MAPPER.readTree("\"b\"")))
+        .singleElement()
+        .asString()
+        .contains("anyOf");
+    assertThat(checker.problems(schema, Json.MAPPER.readTree("0")))
+        .singleElement()
+        .asString()
+        .contains("oneOf");
     assertThat(checker.problems(schema, Json.MAPPER.readTree("true"))).hasSize(2);
   }
 
@@ -398,6 +676,7 @@ class OpenApiConformanceTest {
     JsonSchemaChecker checker = new JsonSchemaChecker(Json.object());
     JsonNode schema = Json.MAPPER.readTree("{\"unevaluatedProperties\": false}");
 
-    assertThatThrownBy(() -> checker.problems(schema, Json.object())).hasMessageContaining("unevaluatedProperties");
+    assertThatThrownBy(() -> checker.problems(schema, Json.object()))
+        .hasMessageContaining("unevaluatedProperties");
   }
 }

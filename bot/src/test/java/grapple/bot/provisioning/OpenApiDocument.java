@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -16,7 +15,8 @@ import java.util.TreeSet;
 
 /** The provisioning API's openapi.json, and how a real answer measures up to it. */
 final class OpenApiDocument {
-  static final Set<String> METHODS = Set.of("get", "put", "post", "delete", "patch", "head", "options", "trace");
+  static final Set<String> METHODS =
+      Set.of("get", "put", "post", "delete", "patch", "head", "options", "trace");
 
   final JsonNode root;
   final JsonSchemaChecker checker;
@@ -43,12 +43,18 @@ final class OpenApiDocument {
     return out;
   }
 
-  /** The methods documented for a template, upper case and sorted, as an Allow header lists them. */
+  /**
+   * The methods documented for a template, upper case and sorted, as an Allow header lists them.
+   */
   Set<String> methods(String template) {
     Set<String> out = new TreeSet<>();
-    root.path("paths").path(template).fieldNames().forEachRemaining(name -> {
-      if (METHODS.contains(name)) out.add(name.toUpperCase(Locale.ROOT));
-    });
+    root.path("paths")
+        .path(template)
+        .fieldNames()
+        .forEachRemaining(
+            name -> {
+              if (METHODS.contains(name)) out.add(name.toUpperCase(Locale.ROOT));
+            });
     return out;
   }
 
@@ -87,27 +93,30 @@ final class OpenApiDocument {
   List<String> problems(Answer answer) {
     Optional<String> template = template(answer.rawPath());
     if (template.isEmpty()) return unrouted(answer);
-    JsonNode operation = root.path("paths").path(template.get()).path(answer.method().toLowerCase(Locale.ROOT));
+    JsonNode operation =
+        root.path("paths").path(template.get()).path(answer.method().toLowerCase(Locale.ROOT));
     if (operation.isMissingNode()) return methodNotAllowed(answer, template.get());
     JsonNode response = operation.path("responses").path(Integer.toString(answer.status()));
     String where = answer.method() + " " + template.get() + " " + answer.status();
     if (response.isMissingNode()) {
-      return List.of(where + ": the document does not list this status (answered " + answer.body() + ")");
+      return List.of(
+          where + ": the document does not list this status (answered " + answer.body() + ")");
     }
     return responseProblems(where, deref(response), answer);
   }
 
   private List<String> responseProblems(String where, JsonNode response, Answer answer) {
     List<String> out = new ArrayList<>();
-    for (Iterator<Map.Entry<String, JsonNode>> it = response.path("headers").fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> header = it.next();
-      if (deref(header.getValue()).path("required").asBoolean(false) && answer.header(header.getKey()) == null) {
+    for (Map.Entry<String, JsonNode> header : response.path("headers").properties()) {
+      if (deref(header.getValue()).path("required").asBoolean(false)
+          && answer.header(header.getKey()) == null) {
         out.add(where + ": lacks the required header " + header.getKey());
       }
     }
     JsonNode schema = response.path("content").path("application/json").path("schema");
     if (schema.isMissingNode()) {
-      if (!answer.body().isEmpty()) out.add(where + ": documents no body, but answered " + answer.body());
+      if (!answer.body().isEmpty())
+        out.add(where + ": documents no body, but answered " + answer.body());
       return out;
     }
     for (String problem : checker.problems(schema, answer.json())) out.add(where + ": " + problem);
@@ -117,19 +126,35 @@ final class OpenApiDocument {
   /** A path no template covers must be the router's 404 in the API's error shape. */
   private List<String> unrouted(Answer answer) {
     List<String> out = new ArrayList<>(errorProblems(answer, "HS_NOTFOUND"));
-    if (answer.status() != 404) out.add(answer.method() + " " + answer.rawPath() + ": undocumented path answered "
-        + answer.status() + " rather than 404");
+    if (answer.status() != 404)
+      out.add(
+          answer.method()
+              + " "
+              + answer.rawPath()
+              + ": undocumented path answered "
+              + answer.status()
+              + " rather than 404");
     return out;
   }
 
-  /** A documented path with an undocumented method must be 405, allowing exactly the documented methods. */
+  /**
+   * A documented path with an undocumented method must be 405, allowing exactly the documented
+   * methods.
+   */
   private List<String> methodNotAllowed(Answer answer, String template) {
     List<String> out = new ArrayList<>(errorProblems(answer, "HS_METHOD_NOT_ALLOWED"));
     String where = answer.method() + " " + template;
-    if (answer.status() != 405) out.add(where + ": undocumented method answered " + answer.status() + ", not 405");
+    if (answer.status() != 405)
+      out.add(where + ": undocumented method answered " + answer.status() + ", not 405");
     String allowed = String.join(", ", methods(template));
     if (!allowed.equals(answer.header("Allow"))) {
-      out.add(where + ": Allow was '" + answer.header("Allow") + "', the document has '" + allowed + "'");
+      out.add(
+          where
+              + ": Allow was '"
+              + answer.header("Allow")
+              + "', the document has '"
+              + allowed
+              + "'");
     }
     return out;
   }
@@ -137,10 +162,12 @@ final class OpenApiDocument {
   private List<String> errorProblems(Answer answer, String errcode) {
     List<String> out = new ArrayList<>();
     String where = answer.method() + " " + answer.rawPath() + " " + answer.status();
-    for (String p : checker.problems(checker.resolve("#/components/schemas/Error"), answer.json())) {
+    for (String p :
+        checker.problems(checker.resolve("#/components/schemas/Error"), answer.json())) {
       out.add(where + ": " + p);
     }
-    if (!errcode.equals(answer.errcode())) out.add(where + ": errcode must be " + errcode + ", was " + answer.errcode());
+    if (!errcode.equals(answer.errcode()))
+      out.add(where + ": errcode must be " + errcode + ", was " + answer.errcode());
     if (answer.header("X-Request-Id") == null) out.add(where + ": lacks X-Request-Id");
     return out;
   }

@@ -25,7 +25,6 @@ import java.util.concurrent.Future;
 import okhttp3.RequestBody;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,8 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
  * sockets: one bot for the class, so each test uses its own webhook names.
  */
 class ProvisioningApiTest {
-  private static final List<String> CONNECTION_KEYS = List.of("type", "eventType", "id", "service", "botUserId",
-      "config");
+  private static final List<String> CONNECTION_KEYS =
+      List.of("type", "eventType", "id", "service", "botUserId", "config");
   private static final String PUT_HOOK = connections("/" + WEBHOOK + AS_ADMIN);
 
   @TempDir static Path dir;
@@ -52,7 +51,9 @@ class ProvisioningApiTest {
       OpenApiDocument document = OpenApiDocument.load();
       List<String> problems = new ArrayList<>();
       for (Answer a : grapple.answers()) problems.addAll(document.problems(a));
-      assertThat(problems).as("answers of this class that openapi.json does not describe").isEmpty();
+      assertThat(problems)
+          .as("answers of this class that openapi.json does not describe")
+          .isEmpty();
     } finally {
       grapple.close();
     }
@@ -87,7 +88,8 @@ class ProvisioningApiTest {
     assertThat(webhook.get("eventType").asText()).isEqualTo(WEBHOOK);
     assertThat(webhook.get("service").asText()).isEqualTo("generic");
     assertThat(webhook.get("botUserId").asText()).isEqualTo(BOT);
-    assertThat(a.json().get("Feed").get("eventType").asText()).isEqualTo("uk.half-shot.matrix-hookshot.feed");
+    assertThat(a.json().get("Feed").get("eventType").asText())
+        .isEqualTo("uk.half-shot.matrix-hookshot.feed");
     assertThat(a.json().get("Feed").get("service").asText()).isEqualTo("feeds");
   }
 
@@ -96,8 +98,19 @@ class ProvisioningApiTest {
     Answer a = grapple.put(PUT_HOOK, hook("made"));
 
     assertThat(a.status()).isEqualTo(200);
-    assertThat(a.keys()).containsExactly("type", "eventType", "id", "service", "botUserId", "config", "createdBy",
-        "createdAt", "updatedBy", "updatedAt", "secrets");
+    assertThat(a.keys())
+        .containsExactly(
+            "type",
+            "eventType",
+            "id",
+            "service",
+            "botUserId",
+            "config",
+            "createdBy",
+            "createdAt",
+            "updatedBy",
+            "updatedAt",
+            "secrets");
     assertThat(a.json().get("type").asText()).isEqualTo("Webhook");
     assertThat(a.json().get("eventType").asText()).isEqualTo(WEBHOOK);
     assertThat(a.json().get("service").asText()).isEqualTo("generic");
@@ -114,12 +127,15 @@ class ProvisioningApiTest {
     int status = grapple.postToHook(url, "{\"text\":\"hello from the api\"}");
 
     assertThat(status).isEqualTo(202);
-    assertThat(grapple.console.awaitPrinted("hello from the api")).isEqualTo("grapple: hello from the api");
+    assertThat(grapple.console.awaitPrinted("hello from the api"))
+        .isEqualTo("grapple: hello from the api");
   }
 
   @Test
   void aLegacyEventTypeCreatesTheCanonicalType() {
-    Answer a = grapple.put(connections("/uk.half-shot.matrix-github.generic.hook" + AS_ADMIN), hook("legacy"));
+    Answer a =
+        grapple.put(
+            connections("/uk.half-shot.matrix-github.generic.hook" + AS_ADMIN), hook("legacy"));
 
     assertThat(a.status()).isEqualTo(200);
     assertThat(a.json().get("eventType").asText()).isEqualTo(WEBHOOK);
@@ -133,8 +149,18 @@ class ProvisioningApiTest {
 
     assertThat(a.status()).isEqualTo(200);
     JsonNode listed = find(a.json(), id);
-    assertThat(Answer.keysOf(listed)).containsExactly("type", "eventType", "id", "service", "botUserId", "config",
-        "createdBy", "createdAt", "updatedBy", "updatedAt");
+    assertThat(Answer.keysOf(listed))
+        .containsExactly(
+            "type",
+            "eventType",
+            "id",
+            "service",
+            "botUserId",
+            "config",
+            "createdBy",
+            "createdAt",
+            "updatedBy",
+            "updatedAt");
     assertThat(listed.get("createdBy").asText()).isEqualTo(ADMIN);
     assertThat(listed.get("updatedBy").asText()).isEqualTo(ADMIN);
   }
@@ -176,8 +202,21 @@ class ProvisioningApiTest {
     Answer made = grapple.call("PUT", PUT_HOOK, bearer(WRITER), hook("located"));
 
     assertThat(made.status()).isEqualTo(201);
-    assertThat(made.keys()).containsExactly("type", "eventType", "id", "service", "botUserId", "config", "createdBy",
-        "createdAt", "createdByKey", "updatedBy", "updatedAt", "updatedByKey", "secrets");
+    assertThat(made.keys())
+        .containsExactly(
+            "type",
+            "eventType",
+            "id",
+            "service",
+            "botUserId",
+            "config",
+            "createdBy",
+            "createdAt",
+            "createdByKey",
+            "updatedBy",
+            "updatedAt",
+            "updatedByKey",
+            "secrets");
     String location = made.header("Location");
     assertThat(location).isEqualTo(connections("/" + made.json().get("id").asText()));
     Answer got = grapple.call("GET", location + AS_ADMIN, bearer(WRITER), null);
@@ -192,9 +231,20 @@ class ProvisioningApiTest {
     Answer a = grapple.patch(one(id), "{\"waitForComplete\":true}");
 
     assertThat(a.status()).isEqualTo(200);
-    assertThat(a.keys()).containsExactly("type", "eventType", "id", "service", "botUserId", "config", "createdBy",
-        "createdAt", "updatedBy", "updatedAt");
-    assertThat(a.json().get("config").toString()).isEqualTo("{\"name\":\"merged\",\"waitForComplete\":true}");
+    assertThat(a.keys())
+        .containsExactly(
+            "type",
+            "eventType",
+            "id",
+            "service",
+            "botUserId",
+            "config",
+            "createdBy",
+            "createdAt",
+            "updatedBy",
+            "updatedAt");
+    assertThat(a.json().get("config").toString())
+        .isEqualTo("{\"name\":\"merged\",\"waitForComplete\":true}");
     assertThat(grapple.get(one(id)).json().get("config")).isEqualTo(a.json().get("config"));
   }
 
@@ -218,7 +268,8 @@ class ProvisioningApiTest {
     assertThat(a.status()).isEqualTo(400);
     assertThat(a.errcode()).isEqualTo("HS_BAD_VALUE");
     assertThat(a.error()).contains("'name'");
-    assertThat(grapple.get(one(id)).json().get("config").toString()).isEqualTo("{\"name\":\"fixed\"}");
+    assertThat(grapple.get(one(id)).json().get("config").toString())
+        .isEqualTo("{\"name\":\"fixed\"}");
   }
 
   @Test
@@ -250,7 +301,9 @@ class ProvisioningApiTest {
 
     grapple.delete(one(made.json().get("id").asText()));
 
-    assertThat(grapple.postToHook(made.json().get("secrets").get("url").asText(), "{\"text\":\"late\"}"))
+    assertThat(
+            grapple.postToHook(
+                made.json().get("secrets").get("url").asText(), "{\"text\":\"late\"}"))
         .isEqualTo(404);
   }
 
@@ -260,7 +313,8 @@ class ProvisioningApiTest {
 
     grapple.console.type("!grapple list");
 
-    assertThat(grapple.console.awaitPrinted("`console-seen`")).contains("Webhook `console-seen` (id `" + id + "`)");
+    assertThat(grapple.console.awaitPrinted("`console-seen`"))
+        .contains("Webhook `console-seen` (id `" + id + "`)");
   }
 
   // Authentication and scopes.
@@ -275,7 +329,8 @@ class ProvisioningApiTest {
 
   @Test
   void aWrongTokenIs401() {
-    Answer a = grapple.call("GET", connections(AS_ADMIN), bearer("not-the-secret-0123456789"), null);
+    Answer a =
+        grapple.call("GET", connections(AS_ADMIN), bearer("not-the-secret-0123456789"), null);
 
     assertThat(a.status()).isEqualTo(401);
     assertThat(a.errcode()).isEqualTo("HS_BAD_TOKEN");
@@ -344,12 +399,19 @@ class ProvisioningApiTest {
 
   @Test
   void everyAnswerCarriesARequestId() {
-    List<Answer> answers = List.of(grapple.get("/v1/health"), grapple.call("GET", "/v1/health", null, null),
-        grapple.get("/v1/nope"), grapple.call("POST", "/v1/health", bearer(SECRET), "{}"),
-        grapple.get(connections("")), grapple.get("/live"));
+    List<Answer> answers =
+        List.of(
+            grapple.get("/v1/health"),
+            grapple.call("GET", "/v1/health", null, null),
+            grapple.get("/v1/nope"),
+            grapple.call("POST", "/v1/health", bearer(SECRET), "{}"),
+            grapple.get(connections("")),
+            grapple.get("/live"));
 
-    for (Answer a : answers) assertThat(a.header("X-Request-Id")).as(a.toString()).matches("[0-9a-f]{8}");
-    assertThat(answers.stream().map(a -> a.header("X-Request-Id")).distinct()).hasSize(answers.size());
+    for (Answer a : answers)
+      assertThat(a.header("X-Request-Id")).as(a.toString()).matches("[0-9a-f]{8}");
+    assertThat(answers.stream().map(a -> a.header("X-Request-Id")).distinct())
+        .hasSize(answers.size());
   }
 
   // Bad values.
@@ -447,19 +509,20 @@ class ProvisioningApiTest {
 
   @Test
   void aChunkedBodyOver64KiBIs413Too() {
-    RequestBody chunked = new RequestBody() {
-      @Override
-      public okhttp3.MediaType contentType() {
-        return LocalGrapple.JSON;
-      }
+    RequestBody chunked =
+        new RequestBody() {
+          @Override
+          public okhttp3.MediaType contentType() {
+            return LocalGrapple.JSON;
+          }
 
-      @Override
-      public void writeTo(okio.BufferedSink sink) throws java.io.IOException {
-        sink.writeUtf8("{\"name\":\"chunky\",\"padding\":\"");
-        for (int i = 0; i < 70; i++) sink.writeUtf8("x".repeat(1024));
-        sink.writeUtf8("\"}");
-      }
-    };
+          @Override
+          public void writeTo(okio.BufferedSink sink) throws java.io.IOException {
+            sink.writeUtf8("{\"name\":\"chunky\",\"padding\":\"");
+            for (int i = 0; i < 70; i++) sink.writeUtf8("x".repeat(1024));
+            sink.writeUtf8("\"}");
+          }
+        };
 
     Answer a = grapple.send("PUT", PUT_HOOK, bearer(SECRET), chunked);
 
@@ -470,7 +533,9 @@ class ProvisioningApiTest {
 
   @Test
   void aUserNotInTheRoomIs403NotInRoom() {
-    Answer a = grapple.put(connections("/" + WEBHOOK + "?userId=%40stranger%3Alocalhost"), hook("strange"));
+    Answer a =
+        grapple.put(
+            connections("/" + WEBHOOK + "?userId=%40stranger%3Alocalhost"), hook("strange"));
 
     assertThat(a.status()).isEqualTo(403);
     assertThat(a.errcode()).isEqualTo("HS_NOT_IN_ROOM");
@@ -479,7 +544,10 @@ class ProvisioningApiTest {
 
   @Test
   void aUserWithoutManageConnectionsIs403ForbiddenUser(@TempDir Path other) throws Exception {
-    try (LocalGrapple limited = LocalGrapple.start(other, """
+    try (LocalGrapple limited =
+        LocalGrapple.start(
+            other,
+            """
         permissions:
           - actor: "@console:localhost"
             services: [{service: "*", level: commands}]
@@ -513,8 +581,9 @@ class ProvisioningApiTest {
 
   @Test
   void aKeysAllowedRoomThatTheBotIsNotInIs404() {
-    Answer a = grapple.call("GET", "/v1/%21other%3Alocalhost/connections" + AS_ADMIN, bearer(ELSEWHERE),
-        null);
+    Answer a =
+        grapple.call(
+            "GET", "/v1/%21other%3Alocalhost/connections" + AS_ADMIN, bearer(ELSEWHERE), null);
 
     assertThat(a.status()).isEqualTo(404);
     assertThat(a.errcode()).isEqualTo("HS_NOTFOUND");
@@ -524,7 +593,8 @@ class ProvisioningApiTest {
   void anUnknownConnectionIdIs404ForGetPatchAndDelete() {
     String path = one("AAAAAAAAAAAAAAAA");
 
-    List<Answer> answers = List.of(grapple.get(path), grapple.patch(path, "{}"), grapple.delete(path));
+    List<Answer> answers =
+        List.of(grapple.get(path), grapple.patch(path, "{}"), grapple.delete(path));
 
     for (Answer a : answers) {
       assertThat(a.status()).as(a.toString()).isEqualTo(404);
@@ -551,8 +621,10 @@ class ProvisioningApiTest {
 
   @Test
   void aTypeWhoseServiceIsNotBuiltIs400DisabledFeature() {
-    Answer a = grapple.put(connections("/uk.half-shot.matrix-hookshot.github.repository" + AS_ADMIN),
-        "{\"org\":\"acme\",\"repo\":\"widgets\"}");
+    Answer a =
+        grapple.put(
+            connections("/uk.half-shot.matrix-hookshot.github.repository" + AS_ADMIN),
+            "{\"org\":\"acme\",\"repo\":\"widgets\"}");
 
     assertThat(a.status()).isEqualTo(400);
     assertThat(a.errcode()).isEqualTo("HS_DISABLED_FEATURE");
@@ -562,8 +634,10 @@ class ProvisioningApiTest {
   @Test
   void aServiceDisabledInConfigIs400DisabledFeature(@TempDir Path other) throws Exception {
     try (LocalGrapple noFeeds = LocalGrapple.start(other, "feeds: {enabled: false}")) {
-      Answer a = noFeeds.put(connections("/uk.half-shot.matrix-hookshot.feed" + AS_ADMIN),
-          "{\"url\":\"https://example.org/feed.xml\"}");
+      Answer a =
+          noFeeds.put(
+              connections("/uk.half-shot.matrix-hookshot.feed" + AS_ADMIN),
+              "{\"url\":\"https://example.org/feed.xml\"}");
 
       assertThat(a.status()).isEqualTo(400);
       assertThat(a.errcode()).isEqualTo("HS_DISABLED_FEATURE");
@@ -575,8 +649,10 @@ class ProvisioningApiTest {
 
   @Test
   void aFeedAtAPrivateAddressIs400NamingUrl() {
-    Answer a = grapple.put(connections("/uk.half-shot.matrix-hookshot.feed" + AS_ADMIN),
-        "{\"url\":\"http://127.0.0.1:1/feed.xml\"}");
+    Answer a =
+        grapple.put(
+            connections("/uk.half-shot.matrix-hookshot.feed" + AS_ADMIN),
+            "{\"url\":\"http://127.0.0.1:1/feed.xml\"}");
 
     assertThat(a.status()).isEqualTo(400);
     assertThat(a.errcode()).isEqualTo("HS_BAD_VALUE");
@@ -585,12 +661,19 @@ class ProvisioningApiTest {
 
   @Test
   void theGitHubAndJiraRoutesAre400DisabledFeature() {
-    List<String> paths = List.of("/v1/github/oauth", "/v1/github/account", "/v1/github/orgs/acme/repositories",
-        "/v1/github/repositories?page=2&perPage=5", "/v1/jira/oauth", "/v1/jira/account",
-        "/v1/jira/instances/acme/projects");
+    List<String> paths =
+        List.of(
+            "/v1/github/oauth",
+            "/v1/github/account",
+            "/v1/github/orgs/acme/repositories",
+            "/v1/github/repositories?page=2&perPage=5",
+            "/v1/jira/oauth",
+            "/v1/jira/account",
+            "/v1/jira/instances/acme/projects");
 
     for (String path : paths) {
-      Answer a = grapple.get(path + (path.contains("?") ? "&" : "?") + "userId=%40console%3Alocalhost");
+      Answer a =
+          grapple.get(path + (path.contains("?") ? "&" : "?") + "userId=%40console%3Alocalhost");
 
       assertThat(a.status()).as(path).isEqualTo(400);
       assertThat(a.errcode()).as(path).isEqualTo("HS_DISABLED_FEATURE");
@@ -623,10 +706,11 @@ class ProvisioningApiTest {
     CountDownLatch go = new CountDownLatch(1);
     List<Future<Answer>> futures = new ArrayList<>();
     for (int i = 0; i < 8; i++) {
-      Callable<Answer> put = () -> {
-        go.await();
-        return grapple.put(PUT_HOOK, hook("racy"));
-      };
+      Callable<Answer> put =
+          () -> {
+            go.await();
+            return grapple.put(PUT_HOOK, hook("racy"));
+          };
       futures.add(pool.submit(put));
     }
 

@@ -1,27 +1,31 @@
 package grapple.bot.room;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class MessagesTest {
   /** Letters, digits, the punctuation the fast path lets through, and Markdown it must not. */
   private static final String ALPHABET = "aZé1 ,.;:?'\"()/@%$=+-*_`[]!<>&#\\~\n\t|";
+
   private static final String NAME_ALPHABET = "ab1 -.*_<&";
 
   @Test
   void plainWordsAreOneEscapedParagraph() {
-    assertThat(Messages.renderNamedText(null, "Build 42 passed (main)")).isEqualTo("<p>Build 42 passed (main)</p>");
-    assertThat(Messages.renderNamedText("ci", "say \"hi\"")).isEqualTo("<p><strong>ci</strong>: say &quot;hi&quot;</p>");
+    assertThat(Messages.renderNamedText(null, "Build 42 passed (main)"))
+        .isEqualTo("<p>Build 42 passed (main)</p>");
+    assertThat(Messages.renderNamedText("ci", "say \"hi\""))
+        .isEqualTo("<p><strong>ci</strong>: say &quot;hi&quot;</p>");
   }
 
   @Test
   void markdownIsStillRendered() {
     assertThat(Messages.renderNamedText(null, "**bold** and `code`"))
         .isEqualTo("<p><strong>bold</strong> and <code>code</code></p>");
-    assertThat(Messages.renderNamedText("ci", "1. first")).isEqualTo(Messages.renderUserMarkdown("**ci**: 1. first"));
+    assertThat(Messages.renderNamedText("ci", "1. first"))
+        .isEqualTo(Messages.renderUserMarkdown("**ci**: 1. first"));
   }
 
   @Test
@@ -34,7 +38,8 @@ class MessagesTest {
       String markdown = (name == null ? "" : "**" + name + "**: ") + text;
       if (Messages.isPlainText(text) && (name == null || Messages.isPlainName(name))) direct++;
 
-      assertThat(Messages.renderNamedText(name, text)).as("name %s, text %s", name, text)
+      assertThat(Messages.renderNamedText(name, text))
+          .as("name %s, text %s", name, text)
           .isEqualTo(Messages.renderUserMarkdown(markdown));
     }
     assertThat(direct).as("inputs that took the direct path").isGreaterThan(200);
@@ -45,20 +50,35 @@ class MessagesTest {
     StringBuilder out = new StringBuilder();
     // Mostly letters, so that plain strings are common enough to test the direct path.
     for (int i = 0; i < length; i++) {
-      out.append(random.nextInt(3) == 0 ? alphabet.charAt(random.nextInt(alphabet.length()))
-          : (char) ('a' + random.nextInt(26)));
+      out.append(
+          random.nextInt(3) == 0
+              ? alphabet.charAt(random.nextInt(alphabet.length()))
+              : (char) ('a' + random.nextInt(26)));
     }
     return out.toString();
   }
 
   @Test
   void linksGoOnlyToWebAndMailAddresses() {
-    assertThat(Messages.renderUserMarkdown("[a](https://x.example) [b](http://y.example) [c](mailto:a@b.example)"))
-        .contains("href=\"https://x.example\"").contains("href=\"http://y.example\"")
+    assertThat(
+            Messages.renderUserMarkdown(
+                "[a](https://x.example) [b](http://y.example) [c](mailto:a@b.example)"))
+        .contains("href=\"https://x.example\"")
+        .contains("href=\"http://y.example\"")
         .contains("href=\"mailto:a@b.example\"");
-    for (String target : new String[] {"javascript:alert(1)", "data:text/html,x", "/relative", "ftp://x.example",
-        "JaVaScRiPt:alert(1)", "vbscript:x", "matrix:r/room"}) {
-      assertThat(Messages.renderUserMarkdown("[click](" + target + ")")).as(target).isEqualTo("<p>click</p>");
+    for (String target :
+        new String[] {
+          "javascript:alert(1)",
+          "data:text/html,x",
+          "/relative",
+          "ftp://x.example",
+          "JaVaScRiPt:alert(1)",
+          "vbscript:x",
+          "matrix:r/room"
+        }) {
+      assertThat(Messages.renderUserMarkdown("[click](" + target + ")"))
+          .as(target)
+          .isEqualTo("<p>click</p>");
     }
   }
 
@@ -66,15 +86,21 @@ class MessagesTest {
   void imagesComeOnlyFromTheMediaRepository() {
     assertThat(Messages.renderUserMarkdown("![cat](mxc://example.org/abc)"))
         .isEqualTo("<p><img src=\"mxc://example.org/abc\" alt=\"cat\" /></p>");
-    assertThat(Messages.renderUserMarkdown("![a *cat*](https://tracker.example/pixel.png)")).isEqualTo("<p>a cat</p>");
+    assertThat(Messages.renderUserMarkdown("![a *cat*](https://tracker.example/pixel.png)"))
+        .isEqualTo("<p>a cat</p>");
   }
 
   @Test
   void rawHtmlLinksAndImagesFollowTheSamePolicy() {
-    String html = Messages.renderUserMarkdown("<a href=\"javascript:x\">a</a> <img src=\"https://t.example/p.png\">"
-        + " <a href=\"https://ok.example\">b</a> <img src=\"mxc://m.example/1\">");
+    String html =
+        Messages.renderUserMarkdown(
+            "<a href=\"javascript:x\">a</a> <img src=\"https://t.example/p.png\">"
+                + " <a href=\"https://ok.example\">b</a> <img src=\"mxc://m.example/1\">");
 
-    assertThat(html).doesNotContain("javascript").doesNotContain("t.example").contains("https://ok.example")
+    assertThat(html)
+        .doesNotContain("javascript")
+        .doesNotContain("t.example")
+        .contains("https://ok.example")
         .contains("mxc://m.example/1");
   }
 
@@ -90,6 +116,7 @@ class MessagesTest {
   void deeplyNestedQuotesAndListsRenderWithoutOverflowingTheStack() {
     assertThat(Messages.renderEscapedMarkdown("> ".repeat(20_000) + "a")).contains("a");
     assertThat(Messages.renderUserMarkdown("- ".repeat(20_000) + "a")).contains("a");
-    assertThat(Messages.renderUserMarkdown("[".repeat(20_000) + "a" + "]".repeat(20_000))).contains("a");
+    assertThat(Messages.renderUserMarkdown("[".repeat(20_000) + "a" + "]".repeat(20_000)))
+        .contains("a");
   }
 }

@@ -33,16 +33,16 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * A service that exists only in tests, to show what adding one takes: this package and one line
- * in the list of services. It has a config section ({@code sample: {greeting}}), a table of its own,
- * a connection kind ({@code Sample}, state {@code org.example.sample}, key = a name), a command
- * ({@code sample <name>}), a per-connection prefix ({@code !<name> ping}), a receiver
- * ({@code POST /sample/<name>}) and an API route ({@code GET /v1/sample/greeting}).
+ * A service that exists only in tests, to show what adding one takes: this package and one line in
+ * the list of services. It has a config section ({@code sample: {greeting}}), a table of its own, a
+ * connection kind ({@code Sample}, state {@code org.example.sample}, key = a name), a command
+ * ({@code sample <name>}), a per-connection prefix ({@code !<name> ping}), a receiver ({@code POST
+ * /sample/<name>}) and an API route ({@code GET /v1/sample/greeting}).
  */
 public final class SampleService implements Service {
   static final String EVENT_TYPE = "org.example.sample";
-  private static final ServiceInfo INFO = new ServiceInfo("sample", Set.of("samples"), List.of(EVENT_TYPE),
-      List.of("/greeting"));
+  private static final ServiceInfo INFO =
+      new ServiceInfo("sample", Set.of("samples"), List.of(EVENT_TYPE), List.of("/greeting"));
 
   /** The {@code sample} section. */
   record Settings(boolean enabled, String greeting) implements ServiceSettings {}
@@ -65,8 +65,11 @@ public final class SampleService implements Service {
 
   @Override
   public List<Migration> migrations() {
-    return List.of(new Migration(Migrations.core().size() + 1, "sample pings",
-        "CREATE TABLE sample_pings (name TEXT NOT NULL, at INTEGER NOT NULL)"));
+    return List.of(
+        new Migration(
+            Migrations.core().size() + 1,
+            "sample pings",
+            "CREATE TABLE sample_pings (name TEXT NOT NULL, at INTEGER NOT NULL)"));
   }
 
   @Override
@@ -91,32 +94,60 @@ public final class SampleService implements Service {
 
     @Override
     public List<Command> commands() {
-      return List.of(new Command("sample", "<name>", "Create a sample connection", "sample",
-          PermissionLevel.MANAGE_CONNECTIONS, call -> {
-            String name = call.arg(0, "name");
-            try {
-              context.changes().create(call.roomId(), kind, name, Json.object().put("name", name),
-                  Changes.Actor.user(call.sender()));
-            } catch (IOException e) {
-              throw new UncheckedIOException(e);
-            }
-            return Reply.text("Sample %s created.", Markdown.code(name));
-          }));
+      return List.of(
+          new Command(
+              "sample",
+              "<name>",
+              "Create a sample connection",
+              "sample",
+              PermissionLevel.MANAGE_CONNECTIONS,
+              call -> {
+                String name = call.arg(0, "name");
+                try {
+                  context
+                      .changes()
+                      .create(
+                          call.roomId(),
+                          kind,
+                          name,
+                          Json.object().put("name", name),
+                          Changes.Actor.user(call.sender()));
+                } catch (IOException e) {
+                  throw new UncheckedIOException(e);
+                }
+                return Reply.text("Sample %s created.", Markdown.code(name));
+              }));
     }
 
     @Override
     public void routes(Routes routes) {
-      routes.webhooks().addAsync("POST", "/sample/{name}", 1024, request -> {
-        String name = request.pathParam("name");
-        Optional<Active> target = context.connections().ofKind(kind).stream()
-            .filter(a -> a.stateKey().equals(name)).findFirst();
-        if (target.isEmpty()) return CompletableFuture.completedFuture(Response.error(404, "no sample " + name));
-        String text = new String(request.body(), StandardCharsets.UTF_8);
-        return context.outbox().post(target.get().roomId(), Messages.notice(settings.greeting() + ": " + text)).queued()
-            .thenApply(ignored -> Response.ok(202));
-      });
-      routes.api("GET", "/greeting", (request, caller) -> Response.json(200,
-          Json.object().put("greeting", settings.greeting())));
+      routes
+          .webhooks()
+          .addAsync(
+              "POST",
+              "/sample/{name}",
+              1024,
+              request -> {
+                String name = request.pathParam("name");
+                Optional<Active> target =
+                    context.connections().ofKind(kind).stream()
+                        .filter(a -> a.stateKey().equals(name))
+                        .findFirst();
+                if (target.isEmpty())
+                  return CompletableFuture.completedFuture(
+                      Response.error(404, "no sample " + name));
+                String text = new String(request.body(), StandardCharsets.UTF_8);
+                return context
+                    .outbox()
+                    .post(target.get().roomId(), Messages.notice(settings.greeting() + ": " + text))
+                    .queued()
+                    .thenApply(ignored -> Response.ok(202));
+              });
+      routes.api(
+          "GET",
+          "/greeting",
+          (request, caller) ->
+              Response.json(200, Json.object().put("greeting", settings.greeting())));
     }
 
     /** The {@code Sample} kind. */
@@ -138,7 +169,10 @@ public final class SampleService implements Service {
 
       @Override
       public SampleConfig parse(String stateKey, ObjectNode content) {
-        BadInput.check(content.path("name").asText("").equals(stateKey), "name", "must be the state key %s",
+        BadInput.check(
+            content.path("name").asText("").equals(stateKey),
+            "name",
+            "must be the state key %s",
             Markdown.code(stateKey));
         return new SampleConfig(stateKey);
       }
@@ -159,8 +193,11 @@ public final class SampleService implements Service {
           @Override
           public void onMessage(RoomEvent.Message message) {
             if (!message.body().equals("!" + config.name() + " ping")) return;
-            context.outbox().post(connection.roomId(), Messages.reply("pong from " + Markdown.code(config.name()),
-                message.eventId()));
+            context
+                .outbox()
+                .post(
+                    connection.roomId(),
+                    Messages.reply("pong from " + Markdown.code(config.name()), message.eventId()));
           }
         };
       }

@@ -23,7 +23,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A service added by its package and one line works in every door: commands, room state, the API, its routes. */
+/**
+ * A service added by its package and one line works in every door: commands, room state, the API,
+ * its routes.
+ */
 class SampleServiceTest {
   private static final String SECRET = "sample-secret-0123456789";
   private static final String ROOM = "%21console%3Alocalhost";
@@ -39,13 +42,19 @@ class SampleServiceTest {
     // The one line: the sample service joins the list.
     List<Service> services = new ArrayList<>(Grapple.services());
     services.add(new SampleService());
-    String yaml = """
+    String yaml =
+        """
         database: {path: "%s"}
         listeners: {webhooks: {port: 0}, provisioning: {port: 0}, metrics: {port: 0}}
         provisioning: {secret: "%s"}
         %s
-        """.formatted(dir.resolve("grapple.db"), SECRET, sampleSection);
-    app = Grapple.start(ConfigLoader.parse(yaml, dir, Map.of(), Grapple.configSections(services)), console, services);
+        """
+            .formatted(dir.resolve("grapple.db"), SECRET, sampleSection);
+    app =
+        Grapple.start(
+            ConfigLoader.parse(yaml, dir, Map.of(), Grapple.configSections(services)),
+            console,
+            services);
   }
 
   @AfterEach
@@ -54,8 +63,10 @@ class SampleServiceTest {
   }
 
   private JsonNode api(String method, String path, String body) throws IOException {
-    Request.Builder request = new Request.Builder().url("http://127.0.0.1:" + app.provisioningPort() + path)
-        .header("Authorization", "Bearer " + SECRET);
+    Request.Builder request =
+        new Request.Builder()
+            .url("http://127.0.0.1:" + app.provisioningPort() + path)
+            .header("Authorization", "Bearer " + SECRET);
     request.method(method, body == null ? null : RequestBody.create(body, JSON));
     try (Response response = http.newCall(request.build()).execute()) {
       return Json.MAPPER.readTree(response.body().string());
@@ -65,7 +76,8 @@ class SampleServiceTest {
   private List<String> sampleKeys() throws IOException {
     List<String> keys = new ArrayList<>();
     for (JsonNode c : api("GET", "/v1/" + ROOM + "/connections" + AS_CONSOLE, null)) {
-      if (c.path("type").asText().equals("Sample")) keys.add(c.path("config").path("name").asText());
+      if (c.path("type").asText().equals("Sample"))
+        keys.add(c.path("config").path("name").asText());
     }
     return keys;
   }
@@ -77,8 +89,11 @@ class SampleServiceTest {
     console.type("!grapple sample one");
     console.awaitPrinted("Sample `one` created.");
     console.type("/state org.example.sample two {\"name\":\"two\"}");
-    JsonNode created = api("PUT", "/v1/" + ROOM + "/connections/" + SampleService.EVENT_TYPE + AS_CONSOLE,
-        "{\"name\":\"three\"}");
+    JsonNode created =
+        api(
+            "PUT",
+            "/v1/" + ROOM + "/connections/" + SampleService.EVENT_TYPE + AS_CONSOLE,
+            "{\"name\":\"three\"}");
 
     assertThat(created.path("type").asText()).isEqualTo("Sample");
     assertThat(sampleKeys()).containsExactlyInAnyOrder("one", "two", "three");
@@ -91,8 +106,11 @@ class SampleServiceTest {
     console.type("!grapple sample one");
     console.awaitPrinted("Sample `one` created.");
 
-    Request post = new Request.Builder().url("http://127.0.0.1:" + app.webhookPort() + "/sample/one")
-        .post(RequestBody.create("there", MediaType.get("text/plain"))).build();
+    Request post =
+        new Request.Builder()
+            .url("http://127.0.0.1:" + app.webhookPort() + "/sample/one")
+            .post(RequestBody.create("there", MediaType.get("text/plain")))
+            .build();
     try (Response response = http.newCall(post).execute()) {
       assertThat(response.code()).isEqualTo(202);
     }
@@ -110,7 +128,9 @@ class SampleServiceTest {
     app = null;
 
     try (var c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("grapple.db"));
-        var rs = c.createStatement().executeQuery("SELECT name FROM sqlite_master WHERE name = 'sample_pings'")) {
+        var rs =
+            c.createStatement()
+                .executeQuery("SELECT name FROM sqlite_master WHERE name = 'sample_pings'")) {
       assertThat(rs.next()).isTrue();
     }
   }
@@ -120,8 +140,11 @@ class SampleServiceTest {
     start("sample: {enabled: false}");
 
     JsonNode route = api("GET", "/v1/sample/greeting", null);
-    JsonNode type = api("PUT", "/v1/" + ROOM + "/connections/" + SampleService.EVENT_TYPE + AS_CONSOLE,
-        "{\"name\":\"x\"}");
+    JsonNode type =
+        api(
+            "PUT",
+            "/v1/" + ROOM + "/connections/" + SampleService.EVENT_TYPE + AS_CONSOLE,
+            "{\"name\":\"x\"}");
 
     assertThat(route.path("errcode").asText()).isEqualTo("HS_DISABLED_FEATURE");
     assertThat(type.path("errcode").asText()).isEqualTo("HS_DISABLED_FEATURE");

@@ -12,13 +12,15 @@ import org.junit.jupiter.api.Test;
 
 class BodyParserTest {
   private static JsonNode parse(String contentType, String body) {
-    Payload payload = BodyParser.parse(Optional.ofNullable(contentType), body.getBytes(StandardCharsets.UTF_8));
+    Payload payload =
+        BodyParser.parse(Optional.ofNullable(contentType), body.getBytes(StandardCharsets.UTF_8));
     return ((Payload.Whole) payload).data();
   }
 
   @Test
   void jsonIsParsed() throws Exception {
-    assertThat(parse("application/json; charset=utf-8", "{\"a\":[1]}")).isEqualTo(Json.MAPPER.readTree("{\"a\":[1]}"));
+    assertThat(parse("application/json; charset=utf-8", "{\"a\":[1]}"))
+        .isEqualTo(Json.MAPPER.readTree("{\"a\":[1]}"));
   }
 
   @Test
@@ -29,7 +31,9 @@ class BodyParserTest {
   @Test
   void malformedJsonIsABadInputSayingWhere() {
     assertThatThrownBy(() -> parse("application/json", "{\"text\":"))
-        .isInstanceOf(BadInput.class).hasMessageStartingWith("Body is not valid JSON").hasMessageContaining("line 1");
+        .isInstanceOf(BadInput.class)
+        .hasMessageStartingWith("Body is not valid JSON")
+        .hasMessageContaining("line 1");
   }
 
   @Test
@@ -59,51 +63,68 @@ class BodyParserTest {
   @Test
   void anUnsupportedContentTypeIsRefusedNamingIt() {
     assertThatThrownBy(() -> parse("image/png", "xx"))
-        .isInstanceOf(BodyParser.Unsupported.class).hasMessageContaining("image/png");
+        .isInstanceOf(BodyParser.Unsupported.class)
+        .hasMessageContaining("image/png");
   }
 
   @Test
   void aMissingContentTypeWithABodyIsRefused() {
     assertThatThrownBy(() -> parse(null, "xx"))
-        .isInstanceOf(BodyParser.Unsupported.class).hasMessageContaining("Missing Content-Type");
+        .isInstanceOf(BodyParser.Unsupported.class)
+        .hasMessageContaining("Missing Content-Type");
   }
 
   @Test
   void jsonNestedDeeperThanTheLimitIsABadInputNamingIt() {
     String deep = "[".repeat(5_000) + "]".repeat(5_000);
 
-    assertThatThrownBy(() -> parse("application/json", deep)).isInstanceOf(BadInput.class)
+    assertThatThrownBy(() -> parse("application/json", deep))
+        .isInstanceOf(BadInput.class)
         .hasMessageContaining("nested deeper than 100 levels");
-    assertThatThrownBy(() -> parse("application/json", "{\"pad\":\"" + "x".repeat(70_000) + "\",\"a\":" + deep + "}"))
-        .as("a body streamed because it is large").isInstanceOf(BadInput.class)
+    assertThatThrownBy(
+            () ->
+                parse(
+                    "application/json",
+                    "{\"pad\":\"" + "x".repeat(70_000) + "\",\"a\":" + deep + "}"))
+        .as("a body streamed because it is large")
+        .isInstanceOf(BadInput.class)
         .hasMessageContaining("nested deeper than 100 levels");
   }
 
   @Test
   void aNumberOfMoreThanAThousandDigitsIsABadInputNamingIt() {
     assertThatThrownBy(() -> parse("application/json", "{\"n\":" + "9".repeat(1_001) + "}"))
-        .isInstanceOf(BadInput.class).hasMessageContaining("number longer than 1000 digits");
+        .isInstanceOf(BadInput.class)
+        .hasMessageContaining("number longer than 1000 digits");
   }
 
   @Test
   void aLargeJsonBodyIsReadAsAStreamKeepingItsTextFields() {
-    String body = "{\"username\":\"ci\",\"text\":\"deployed\",\"log\":\"" + "x".repeat(200_000) + "\"}";
+    String body =
+        "{\"username\":\"ci\",\"text\":\"deployed\",\"log\":\"" + "x".repeat(200_000) + "\"}";
 
-    Payload payload = BodyParser.parse(Optional.of("application/json"), body.getBytes(StandardCharsets.UTF_8));
+    Payload payload =
+        BodyParser.parse(Optional.of("application/json"), body.getBytes(StandardCharsets.UTF_8));
 
-    assertThat(payload).isInstanceOfSatisfying(Payload.Large.class, large -> {
-      assertThat(large.text()).contains("deployed");
-      assertThat(large.username()).contains("ci");
-      assertThat(large.pretty()).startsWith("{\n  \"username\": \"ci\",\n  \"text\": \"deployed\",");
-      assertThat(large.pretty().length()).isLessThanOrEqualTo(WebhookMessage.MAX_PRETTY_CHARS);
-    });
+    assertThat(payload)
+        .isInstanceOfSatisfying(
+            Payload.Large.class,
+            large -> {
+              assertThat(large.text()).contains("deployed");
+              assertThat(large.username()).contains("ci");
+              assertThat(large.pretty())
+                  .startsWith("{\n  \"username\": \"ci\",\n  \"text\": \"deployed\",");
+              assertThat(large.pretty().length())
+                  .isLessThanOrEqualTo(WebhookMessage.MAX_PRETTY_CHARS);
+            });
   }
 
   @Test
   void aLargeJsonBodyWithTrailingGarbageIsABadInput() {
     String body = "{\"a\":\"" + "x".repeat(70_000) + "\"} {}";
 
-    assertThatThrownBy(() -> parse("application/json", body)).isInstanceOf(BadInput.class)
+    assertThatThrownBy(() -> parse("application/json", body))
+        .isInstanceOf(BadInput.class)
         .hasMessageContaining("after the document");
   }
 

@@ -19,7 +19,9 @@ class DurationsTest {
   @Test
   void refusesWordsNamingTheValueAndTheForm() {
     assertThatThrownBy(() -> Durations.parse("soon", "duration"))
-        .isInstanceOf(BadInput.class).hasMessageContaining("`soon`").hasMessageContaining("30d");
+        .isInstanceOf(BadInput.class)
+        .hasMessageContaining("`soon`")
+        .hasMessageContaining("30d");
   }
 
   @Test
@@ -27,13 +29,17 @@ class DurationsTest {
     String hostile = "1s".repeat(20_000);
 
     assertThatThrownBy(() -> Durations.parse(hostile, "duration"))
-        .isInstanceOf(BadInput.class).hasMessageContaining("use a number and a unit");
+        .isInstanceOf(BadInput.class)
+        .hasMessageContaining("use a number and a unit");
   }
 
   @Test
   void refusesMissingUnitsDigitsAndUnknownUnits() {
-    for (String bad : new String[] {"12", "d", "1x", "1d2", "1234567890d", "1d 2h", "-1d", "1.5h"}) {
-      assertThatThrownBy(() -> Durations.parse(bad, "duration")).as(bad).isInstanceOf(BadInput.class);
+    for (String bad :
+        new String[] {"12", "d", "1x", "1d2", "1234567890d", "1d 2h", "-1d", "1.5h"}) {
+      assertThatThrownBy(() -> Durations.parse(bad, "duration"))
+          .as(bad)
+          .isInstanceOf(BadInput.class);
     }
   }
 

@@ -12,7 +12,8 @@ class WebhookConfigTest {
   @Test
   void rejectsANameShorterThanTwoCharactersNamingFieldAndRule() {
     assertThatThrownBy(() -> WebhookConfig.from("x", Json.object().put("name", "x")))
-        .isInstanceOf(BadInput.class).hasMessage("'name' must be 2-64 characters, was 1");
+        .isInstanceOf(BadInput.class)
+        .hasMessage("'name' must be 2-64 characters, was 1");
   }
 
   @Test
@@ -36,13 +37,15 @@ class WebhookConfigTest {
 
   @Test
   void rejectsABadExpirationDate() {
-    assertThatThrownBy(() -> WebhookConfig.from("ci", Json.object().put("expirationDate", "tomorrow")))
+    assertThatThrownBy(
+            () -> WebhookConfig.from("ci", Json.object().put("expirationDate", "tomorrow")))
         .hasMessageStartingWith("'expirationDate' must be an ISO 8601 UTC time");
   }
 
   @Test
   void isExpiredOnlyAfterItsDate() {
-    WebhookConfig config = WebhookConfig.from("ci", Json.object().put("expirationDate", "2026-01-01T00:00:00Z"));
+    WebhookConfig config =
+        WebhookConfig.from("ci", Json.object().put("expirationDate", "2026-01-01T00:00:00Z"));
 
     assertThat(config.expired(Instant.parse("2025-12-31T23:59:59Z"))).isFalse();
     assertThat(config.expired(Instant.parse("2026-01-01T00:00:01Z"))).isTrue();
@@ -50,7 +53,8 @@ class WebhookConfigTest {
 
   @Test
   void refusesTransformationFunctionsItCannotRun() {
-    assertThatThrownBy(() -> WebhookConfig.from("ci", Json.object().put("transformationFunction", "x")))
+    assertThatThrownBy(
+            () -> WebhookConfig.from("ci", Json.object().put("transformationFunction", "x")))
         .hasMessageContaining("'transformationFunction' is not supported");
   }
 }

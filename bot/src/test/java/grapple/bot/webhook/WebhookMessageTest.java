@@ -1,7 +1,7 @@
 package grapple.bot.webhook;
 
-import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -23,17 +23,21 @@ class WebhookMessageTest {
 
   @Test
   void textIsRenderedAsMarkdown() throws Exception {
-    ObjectNode content = WebhookMessage.build(whole(json("{\"text\":\"hello **world**\"}")), true, RECEIVED);
+    ObjectNode content =
+        WebhookMessage.build(whole(json("{\"text\":\"hello **world**\"}")), true, RECEIVED);
 
     assertThat(content.get("msgtype").asText()).isEqualTo("m.notice");
     assertThat(content.get("body").asText()).isEqualTo("hello **world**");
     assertThat(content.get("format").asText()).isEqualTo("org.matrix.custom.html");
-    assertThat(content.get("formatted_body").asText()).isEqualTo("<p>hello <strong>world</strong></p>");
+    assertThat(content.get("formatted_body").asText())
+        .isEqualTo("<p>hello <strong>world</strong></p>");
   }
 
   @Test
   void givenHtmlIsUsedInsteadOfRenderedMarkdown() throws Exception {
-    ObjectNode content = WebhookMessage.build(whole(json("{\"text\":\"plain\",\"html\":\"<b>bold</b>\"}")), true, RECEIVED);
+    ObjectNode content =
+        WebhookMessage.build(
+            whole(json("{\"text\":\"plain\",\"html\":\"<b>bold</b>\"}")), true, RECEIVED);
 
     assertThat(content.get("body").asText()).isEqualTo("plain");
     assertThat(content.get("formatted_body").asText()).isEqualTo("<b>bold</b>");
@@ -41,34 +45,47 @@ class WebhookMessageTest {
 
   @Test
   void givenHtmlIsSanitised() throws Exception {
-    ObjectNode content = WebhookMessage.build(whole(
-        json("{\"text\":\"x\",\"html\":\"<b onclick=\\\"evil()\\\">hi</b><script>alert(1)</script>\"}")), true, RECEIVED);
+    ObjectNode content =
+        WebhookMessage.build(
+            whole(
+                json(
+                    "{\"text\":\"x\",\"html\":\"<b onclick=\\\"evil()\\\">hi</b><script>alert(1)</script>\"}")),
+            true,
+            RECEIVED);
 
     assertThat(content.get("formatted_body").asText()).isEqualTo("<b>hi</b>");
   }
 
   @Test
   void usernamePrefixesTheText() throws Exception {
-    ObjectNode content = WebhookMessage.build(whole(json("{\"text\":\"deployed\",\"username\":\"ci-bot\"}")), true, RECEIVED);
+    ObjectNode content =
+        WebhookMessage.build(
+            whole(json("{\"text\":\"deployed\",\"username\":\"ci-bot\"}")), true, RECEIVED);
 
     assertThat(content.get("body").asText()).isEqualTo("**ci-bot**: deployed");
-    assertThat(content.get("formatted_body").asText()).isEqualTo("<p><strong>ci-bot</strong>: deployed</p>");
+    assertThat(content.get("formatted_body").asText())
+        .isEqualTo("<p><strong>ci-bot</strong>: deployed</p>");
   }
 
   @Test
   void aStringIsAnnouncedAsReceivedData() {
-    ObjectNode content = WebhookMessage.build(whole(TextNode.valueOf("hello there")), true, RECEIVED);
+    ObjectNode content =
+        WebhookMessage.build(whole(TextNode.valueOf("hello there")), true, RECEIVED);
 
     assertThat(content.get("body").asText()).isEqualTo("Received webhook data: hello there");
   }
 
   @Test
   void anObjectWithoutTextBecomesAJsonCodeBlockAsJavaScriptWouldIndentIt() throws Exception {
-    ObjectNode content = WebhookMessage.build(whole(json("{\"a\":\"1\",\"b\":\"two\",\"c\":{},\"d\":[]}")), true, RECEIVED);
+    ObjectNode content =
+        WebhookMessage.build(
+            whole(json("{\"a\":\"1\",\"b\":\"two\",\"c\":{},\"d\":[]}")), true, RECEIVED);
 
-    assertThat(content.get("body").asText()).isEqualTo(
-        "Received webhook data:\n\n```json\n\n{\n  \"a\": \"1\",\n  \"b\": \"two\",\n  \"c\": {},\n  \"d\": []\n}\n\n```");
-    assertThat(content.get("formatted_body").asText()).contains("<pre><code class=\"language-json\">");
+    assertThat(content.get("body").asText())
+        .isEqualTo(
+            "Received webhook data:\n\n```json\n\n{\n  \"a\": \"1\",\n  \"b\": \"two\",\n  \"c\": {},\n  \"d\": []\n}\n\n```");
+    assertThat(content.get("formatted_body").asText())
+        .contains("<pre><code class=\"language-json\">");
   }
 
   @Test
@@ -85,8 +102,10 @@ class WebhookMessageTest {
 
     long received = data.toString().length();
 
-    assertThat(WebhookMessage.build(whole(data), true, received).get(WebhookMessage.DATA_KEY)).isEqualTo(data);
-    assertThat(WebhookMessage.build(whole(data), false, received).has(WebhookMessage.DATA_KEY)).isFalse();
+    assertThat(WebhookMessage.build(whole(data), true, received).get(WebhookMessage.DATA_KEY))
+        .isEqualTo(data);
+    assertThat(WebhookMessage.build(whole(data), false, received).has(WebhookMessage.DATA_KEY))
+        .isFalse();
   }
 
   @Test
@@ -108,53 +127,73 @@ class WebhookMessageTest {
     ObjectNode content = WebhookMessage.build(whole(data), true, RECEIVED);
 
     assertThat(content.has("formatted_body")).isFalse();
-    assertThat(content.get("body").asText()).startsWith("ééé").endsWith("(cut: the message was too long)");
+    assertThat(content.get("body").asText())
+        .startsWith("ééé")
+        .endsWith("(cut: the message was too long)");
     assertThat(WebhookMessage.size(content)).isLessThanOrEqualTo(WebhookMessage.MAX_CONTENT_BYTES);
   }
 
   @Test
   void aUsernameOnACodeBlockStaysInsideTheFirstParagraph() throws Exception {
-    ObjectNode content = WebhookMessage.build(whole(json("{\"username\":\"<ci>\",\"n\":1}")), true, RECEIVED);
+    ObjectNode content =
+        WebhookMessage.build(whole(json("{\"username\":\"<ci>\",\"n\":1}")), true, RECEIVED);
 
     assertThat(content.get("body").asText()).startsWith("**<ci>**: Received webhook data:");
     assertThat(content.get("formatted_body").asText())
-        .startsWith("<p><strong>&lt;ci&gt;</strong>: Received webhook data:</p>\n<pre><code class=\"language-json\">");
+        .startsWith(
+            "<p><strong>&lt;ci&gt;</strong>: Received webhook data:</p>\n<pre><code class=\"language-json\">");
   }
 
   @Test
   void codeBlockHtmlIsEscaped() throws Exception {
-    ObjectNode content = WebhookMessage.build(whole(json("{\"x\":\"</code><script>\"}")), true, RECEIVED);
+    ObjectNode content =
+        WebhookMessage.build(whole(json("{\"x\":\"</code><script>\"}")), true, RECEIVED);
 
-    assertThat(content.get("formatted_body").asText()).contains("&lt;/code&gt;&lt;script&gt;").doesNotContain("<script>");
+    assertThat(content.get("formatted_body").asText())
+        .contains("&lt;/code&gt;&lt;script&gt;")
+        .doesNotContain("<script>");
   }
 
   @Test
   void markdownLinksToScriptsAreNotLinked() throws Exception {
-    ObjectNode content = WebhookMessage.build(whole(json("{\"text\":\"[click](javascript:alert(1))\"}")), true, RECEIVED);
+    ObjectNode content =
+        WebhookMessage.build(
+            whole(json("{\"text\":\"[click](javascript:alert(1))\"}")), true, RECEIVED);
 
     assertThat(content.get("formatted_body").asText()).doesNotContain("javascript:");
   }
 
   @Test
   void aMegabyteOfTextIsCutBeforeItIsRendered() {
-    ObjectNode content = assertTimeoutPreemptively(java.time.Duration.ofSeconds(10),
-        () -> WebhookMessage.build(whole(TextNode.valueOf("\u2039".repeat(1 << 20))), true, 3L << 20));
+    ObjectNode content =
+        assertTimeoutPreemptively(
+            java.time.Duration.ofSeconds(10),
+            () ->
+                WebhookMessage.build(
+                    whole(TextNode.valueOf("\u2039".repeat(1 << 20))), true, 3L << 20));
 
     assertThat(content.has("formatted_body")).isFalse();
-    assertThat(content.get("body").asText()).startsWith("Received webhook data: \u2039\u2039")
+    assertThat(content.get("body").asText())
+        .startsWith("Received webhook data: \u2039\u2039")
         .endsWith("(cut: the message was too long)");
     assertThat(WebhookMessage.size(content)).isLessThanOrEqualTo(WebhookMessage.MAX_CONTENT_BYTES);
   }
 
   @Test
   void aLargeJsonDocumentBecomesACutCodeBlockWithoutItsData() {
-    Payload large = new Payload.Large(java.util.Optional.empty(), java.util.Optional.empty(),
-        java.util.Optional.of("ci"), java.util.Optional.empty(), "{\n  \"a\": \"" + "x".repeat(70_000));
+    Payload large =
+        new Payload.Large(
+            java.util.Optional.empty(),
+            java.util.Optional.empty(),
+            java.util.Optional.of("ci"),
+            java.util.Optional.empty(),
+            "{\n  \"a\": \"" + "x".repeat(70_000));
 
     ObjectNode content = WebhookMessage.build(large, true, 200_000);
 
     assertThat(content.has(WebhookMessage.DATA_KEY)).isFalse();
-    assertThat(content.get("body").asText()).startsWith("**ci**: Received webhook data:\n\n```json");
+    assertThat(content.get("body").asText())
+        .startsWith("**ci**: Received webhook data:\n\n```json");
     assertThat(WebhookMessage.size(content)).isLessThanOrEqualTo(WebhookMessage.MAX_CONTENT_BYTES);
   }
 

@@ -4,15 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.FakeGateway;
-import grapple.bot.room.RoomEvents;
-import grapple.bot.room.RoomGateway;
-import grapple.bot.config.Config;
 import grapple.bot.http.HttpListener;
-import grapple.bot.http.RequestObserver;
-import grapple.bot.http.TestListeners;
 import grapple.bot.http.Response;
 import grapple.bot.http.Router;
+import grapple.bot.http.TestListeners;
 import grapple.bot.outbox.Outbox;
+import grapple.bot.room.RoomEvents;
+import grapple.bot.room.RoomGateway;
 import grapple.state.Connection;
 import grapple.state.ConnectionStore;
 import grapple.state.Database;
@@ -39,8 +37,7 @@ class WebhookReceiverTest {
   private static final String ROOM = "!room:test";
   private static final Duration WAIT = Duration.ofMillis(500);
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private final HttpClient client = HttpClient.newHttpClient();
   private final CountDownLatch sendsMayGo = new CountDownLatch(1);
@@ -48,6 +45,7 @@ class WebhookReceiverTest {
   private Database db;
   private Outbox outbox;
   private HttpListener listener;
+
   /** A room the bot is known not to be in. */
   private String roomWithoutBot = "!left:test";
 
@@ -62,33 +60,63 @@ class WebhookReceiverTest {
   /** Serves one hook, "ci", with {@code waitForComplete} set as given. */
   private void serve(boolean waitForComplete, boolean holdSends) throws IOException {
     db = Database.open(dir.resolve("grapple.db"));
-    outbox = new Outbox(new OutboxStore(db), holdSends ? held(homeserver) : homeserver, 1, Duration.ofMillis(50));
+    outbox =
+        new Outbox(
+            new OutboxStore(db),
+            holdSends ? held(homeserver) : homeserver,
+            1,
+            Duration.ofMillis(50));
     outbox.start(db);
     ObjectNode hookConfig = Json.object().put("name", "ci").put("waitForComplete", waitForComplete);
     Connection.Audit audit = new Connection.Audit("@admin:test", null, Instant.EPOCH);
-    Connection hook = new Connection("c1", ROOM, "generic", "uk.half-shot.matrix-hookshot.generic.hook", "ci",
-        hookConfig, audit, audit);
-    WebhookSettings settings = new WebhookSettings(true, "http://127.0.0.1/webhook/", false, false, true, 1 << 20,
-        Duration.ofDays(365));
+    Connection hook =
+        new Connection(
+            "c1",
+            ROOM,
+            "generic",
+            "uk.half-shot.matrix-hookshot.generic.hook",
+            "ci",
+            hookConfig,
+            audit,
+            audit);
+    WebhookSettings settings =
+        new WebhookSettings(
+            true, "http://127.0.0.1/webhook/", false, false, true, 1 << 20, Duration.ofDays(365));
     Hooks hooks = new Hooks(settings, new HookIds(new ConnectionStore(db)), Clock.systemUTC());
     Hooks.Hook live = (Hooks.Hook) hooks.open(hook, hooks.parse("ci", hookConfig), false);
-    WebhookReceiver.Lookup lookup = new WebhookReceiver.Lookup(
-        hookId -> hookId.equals("secret") ? Optional.of(live) : Optional.empty(), roomId -> roomId.equals(roomWithoutBot));
-    WebhookReceiver receiver = new WebhookReceiver(settings, lookup, outbox, Clock.systemUTC(), WAIT);
-    listener = HttpListener.start(new HttpListener.Settings("webhooks", new InetSocketAddress("127.0.0.1", 0), 2,
-        (status, message, id) -> Response.error(status, message), path -> path),
-        new Router().addAsync("POST", "/webhook/{hookId}", settings.payloadSizeLimitBytes(), receiver::receive),
-        TestListeners.shared());
+    WebhookReceiver.Lookup lookup =
+        new WebhookReceiver.Lookup(
+            hookId -> hookId.equals("secret") ? Optional.of(live) : Optional.empty(),
+            roomId -> roomId.equals(roomWithoutBot));
+    WebhookReceiver receiver =
+        new WebhookReceiver(settings, lookup, outbox, Clock.systemUTC(), WAIT);
+    listener =
+        HttpListener.start(
+            new HttpListener.Settings(
+                "webhooks",
+                new InetSocketAddress("127.0.0.1", 0),
+                2,
+                (status, message, id) -> Response.error(status, message),
+                path -> path),
+            new Router()
+                .addAsync(
+                    "POST",
+                    "/webhook/{hookId}",
+                    settings.payloadSizeLimitBytes(),
+                    receiver::receive),
+            TestListeners.shared());
   }
 
   /** A homeserver whose sends wait until the test lets them go. */
   private RoomGateway held(FakeGateway inner) {
     return new RoomGateway() {
-      @Override public String botUserId() {
+      @Override
+      public String botUserId() {
         return inner.botUserId();
       }
 
-      @Override public String send(String roomId, String eventType, ObjectNode content, String txnId)
+      @Override
+      public String send(String roomId, String eventType, ObjectNode content, String txnId)
           throws IOException {
         try {
           sendsMayGo.await();
@@ -99,26 +127,37 @@ class WebhookReceiverTest {
         return inner.send(roomId, eventType, content, txnId);
       }
 
-      @Override public void putState(String roomId, String eventType, String stateKey, ObjectNode content) {}
+      @Override
+      public void putState(String roomId, String eventType, String stateKey, ObjectNode content) {}
 
-      @Override public String directRoom(String userId) {
+      @Override
+      public String directRoom(String userId) {
         return "!dm:test";
       }
 
-      @Override public void join(String roomId) {}
+      @Override
+      public void join(String roomId) {}
 
-      @Override public void leave(String roomId, String reason) {}
+      @Override
+      public void leave(String roomId, String reason) {}
 
-      @Override public void start(RoomEvents events, Runnable onLoaded) {}
+      @Override
+      public void start(RoomEvents events, Runnable onLoaded) {}
 
-      @Override public void stop() {}
+      @Override
+      public void stop() {}
     };
   }
 
   private HttpResponse<String> post(String json) throws Exception {
-    return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + listener.port() + "/webhook/secret"))
-        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json))
-        .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+    return client.send(
+        HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + listener.port() + "/webhook/secret"))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(json))
+            .timeout(Duration.ofSeconds(10))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   @Test
@@ -129,7 +168,9 @@ class WebhookReceiverTest {
 
     assertThat(response.statusCode()).isEqualTo(202);
     assertThat(response.body()).isEqualTo("{\"ok\":true}");
-    assertThat(new OutboxStore(db).pending()).extracting(e -> e.content().get("body").asText()).containsExactly("stored");
+    assertThat(new OutboxStore(db).pending())
+        .extracting(e -> e.content().get("body").asText())
+        .containsExactly("stored");
   }
 
   @Test
@@ -182,9 +223,13 @@ class WebhookReceiverTest {
   void anUnknownHookIs404() throws Exception {
     serve(false, false);
 
-    HttpResponse<String> response = client.send(HttpRequest.newBuilder(
-        URI.create("http://127.0.0.1:" + listener.port() + "/webhook/other"))
-        .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> response =
+        client.send(
+            HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + listener.port() + "/webhook/other"))
+                .POST(HttpRequest.BodyPublishers.ofString("{}"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
 
     assertThat(response.statusCode()).isEqualTo(404);
     assertThat(response.body()).isEqualTo("{\"ok\":false,\"error\":\"Webhook not found\"}");
@@ -198,8 +243,10 @@ class WebhookReceiverTest {
     HttpResponse<String> response = post("{\"text\":\"into the void\"}");
 
     assertThat(response.statusCode()).isEqualTo(410);
-    assertThat(response.body()).isEqualTo("{\"ok\":false,\"error\":\"This hook's room !room:test is one the bot"
-        + " is not in; nothing was accepted\"}");
+    assertThat(response.body())
+        .isEqualTo(
+            "{\"ok\":false,\"error\":\"This hook's room !room:test is one the bot"
+                + " is not in; nothing was accepted\"}");
     assertThat(new OutboxStore(db).pending()).isEmpty();
   }
 }

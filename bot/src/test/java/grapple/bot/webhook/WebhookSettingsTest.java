@@ -23,7 +23,8 @@ class WebhookSettingsTest {
 
   @Test
   void genericSettingsAreRead() {
-    String yaml = """
+    String yaml =
+        """
         generic:
           enabled: false
           waitForComplete: true
@@ -66,13 +67,23 @@ class WebhookSettingsTest {
 
   @Test
   void urlPrefixMustStartWithHttpOrHttps() {
-    assertThat(problems("generic: {urlPrefix: 'ftp://example.org/'}")).containsExactly(
-        "config: generic.urlPrefix: must start with http:// or https://, was 'ftp://example.org/'");
+    assertThat(problems("generic: {urlPrefix: 'ftp://example.org/'}"))
+        .containsExactly(
+            "config: generic.urlPrefix: must start with http:// or https://, was 'ftp://example.org/'");
   }
 
   @ParameterizedTest
-  @CsvSource({"1kb, 1024", "1KB, 1024", "512kb, 524288", "1mb, 1048576", "2Mb, 2097152",
-      "100mb, 104857600", "2048b, 2048", "4096, 4096", "'1 mb', 1048576"})
+  @CsvSource({
+    "1kb, 1024",
+    "1KB, 1024",
+    "512kb, 524288",
+    "1mb, 1048576",
+    "2Mb, 2097152",
+    "100mb, 104857600",
+    "2048b, 2048",
+    "4096, 4096",
+    "'1 mb', 1048576"
+  })
   void payloadSizeLimitAcceptsSizesWithUnits(String size, long bytes) {
     WebhookSettings config = settings("generic: {payloadSizeLimit: '" + size + "'}");
 
@@ -95,16 +106,20 @@ class WebhookSettingsTest {
   @ParameterizedTest
   @ValueSource(strings = {"101mb", "1gb", "99999999999999999999gb"})
   void payloadSizeLimitMustBeAtMost100Megabytes(String size) {
-    assertThat(problems("generic: {payloadSizeLimit: " + size + "}")).containsExactly(
-        "config: generic.payloadSizeLimit: must be at most 100mb, was '" + size + "'");
+    assertThat(problems("generic: {payloadSizeLimit: " + size + "}"))
+        .containsExactly(
+            "config: generic.payloadSizeLimit: must be at most 100mb, was '" + size + "'");
   }
 
   @ParameterizedTest
   @ValueSource(strings = {"1.5mb", "1 megabyte", "mb", "-1kb"})
   void payloadSizeLimitMustBeASize(String size) {
-    assertThat(problems("generic: {payloadSizeLimit: '" + size + "'}")).containsExactly(
-        "config: generic.payloadSizeLimit: must be a size like 512kb or 1mb (units b, kb, mb, gb),"
-            + " was '" + size + "'");
+    assertThat(problems("generic: {payloadSizeLimit: '" + size + "'}"))
+        .containsExactly(
+            "config: generic.payloadSizeLimit: must be a size like 512kb or 1mb (units b, kb, mb, gb),"
+                + " was '"
+                + size
+                + "'");
   }
 
   @ParameterizedTest
@@ -126,10 +141,13 @@ class WebhookSettingsTest {
   void maxExpiryMustBeADuration(String text) {
     List<String> problems = problems("generic: {maxExpiry: '" + text + "'}");
 
-    assertThat(problems).containsExactly("config: generic.maxExpiry: must be a duration like 30d"
-        + " or 1d12h (units s, m, h, d, w), was '" + text + "'");
+    assertThat(problems)
+        .containsExactly(
+            "config: generic.maxExpiry: must be a duration like 30d"
+                + " or 1d12h (units s, m, h, d, w), was '"
+                + text
+                + "'");
   }
-
 
   private static Config parse(String yaml) {
     return ConfigLoader.parse(yaml, Path.of("."), Map.of(), Grapple.configSections());
@@ -149,7 +167,9 @@ class WebhookSettingsTest {
   }
 
   private static Path sampleConfig() {
-    for (Path dir = Path.of(System.getProperty("user.dir")).toAbsolutePath(); dir != null; dir = dir.getParent()) {
+    for (Path dir = Path.of(System.getProperty("user.dir")).toAbsolutePath();
+        dir != null;
+        dir = dir.getParent()) {
       Path sample = dir.resolve("config.sample.yml");
       if (Files.isRegularFile(sample)) return sample;
     }

@@ -22,7 +22,8 @@ class XmlToJsonTest {
 
   @Test
   void repeatedChildrenShareOneArray() throws Exception {
-    assertThat(parse("<r><i>1</i><i>2</i></r>")).isEqualTo(Json.MAPPER.readTree("{\"r\":{\"i\":[\"1\",\"2\"]}}"));
+    assertThat(parse("<r><i>1</i><i>2</i></r>"))
+        .isEqualTo(Json.MAPPER.readTree("{\"r\":{\"i\":[\"1\",\"2\"]}}"));
   }
 
   @Test
@@ -33,9 +34,12 @@ class XmlToJsonTest {
 
   @Test
   void aDoctypeIsRefusedSoNoExternalEntityIsRead() {
-    String xxe = "<?xml version=\"1.0\"?><!DOCTYPE r [<!ENTITY x SYSTEM \"file:///etc/passwd\">]><r>&x;</r>";
+    String xxe =
+        "<?xml version=\"1.0\"?><!DOCTYPE r [<!ENTITY x SYSTEM \"file:///etc/passwd\">]><r>&x;</r>";
 
-    assertThatThrownBy(() -> parse(xxe)).isInstanceOf(BadInput.class).hasMessageStartingWith("Body is not valid XML");
+    assertThatThrownBy(() -> parse(xxe))
+        .isInstanceOf(BadInput.class)
+        .hasMessageStartingWith("Body is not valid XML");
   }
 
   @Test
@@ -48,7 +52,9 @@ class XmlToJsonTest {
     for (int depth : new int[] {500, 4_000, 5_000, 100_000}) {
       String xml = "<a>".repeat(depth) + "</a>".repeat(depth);
 
-      assertThatThrownBy(() -> parse(xml)).as("depth %d", depth).isInstanceOf(BadInput.class)
+      assertThatThrownBy(() -> parse(xml))
+          .as("depth %d", depth)
+          .isInstanceOf(BadInput.class)
           .hasMessageContaining("nested deeper than 100 elements");
     }
   }
@@ -57,7 +63,9 @@ class XmlToJsonTest {
   void xmlWithMoreElementsThanTheLimitIsRefused() {
     String xml = "<r>" + "<i/>".repeat(XmlToJson.MAX_ELEMENTS) + "</r>";
 
-    assertThatThrownBy(() -> parse(xml)).isInstanceOf(BadInput.class).hasMessageContaining("more than 20000 elements");
+    assertThatThrownBy(() -> parse(xml))
+        .isInstanceOf(BadInput.class)
+        .hasMessageContaining("more than 20000 elements");
   }
 
   @Test
@@ -69,7 +77,10 @@ class XmlToJsonTest {
 
   @Test
   void prefixedNamesKeepTheirPrefixLowerCased() throws Exception {
-    assertThat(parse("<soap:Envelope xmlns:soap=\"urn:x\"><soap:Body>1</soap:Body></soap:Envelope>"))
-        .isEqualTo(Json.MAPPER.readTree("{\"soap:envelope\":{\"$\":{\"xmlns:soap\":\"urn:x\"},\"soap:body\":[\"1\"]}}"));
+    assertThat(
+            parse("<soap:Envelope xmlns:soap=\"urn:x\"><soap:Body>1</soap:Body></soap:Envelope>"))
+        .isEqualTo(
+            Json.MAPPER.readTree(
+                "{\"soap:envelope\":{\"$\":{\"xmlns:soap\":\"urn:x\"},\"soap:body\":[\"1\"]}}"));
   }
 }

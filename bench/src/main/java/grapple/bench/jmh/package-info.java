@@ -1,0 +1,4 @@
+@NullMarked
+package grapple.bench.jmh;
+
+import org.jspecify.annotations.NullMarked;

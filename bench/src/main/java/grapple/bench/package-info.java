@@ -1,0 +1,4 @@
+@NullMarked
+package grapple.bench;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package grapple.bot.config;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package grapple.bot.console;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package grapple.bot.feed;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,193 @@
+package grapple.bot.github;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import grapple.state.LinkedAccounts;
+import grapple.state.LinkedAccounts.Account;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The GitHub accounts Matrix users linked: by personal token or by the OAuth web flow, each token
+ * checked with GitHub before it is stored; expiring user tokens (GitHub Apps' user tokens last 8
+ * hours) refreshed before use and, on the leader, ahead of time. Also who on Matrix a GitHub login
+ * is, for mentions.
+ */
+final class GithubAccounts implements Mentions {
+  private static final Logger log = LoggerFactory.getLogger(GithubAccounts.class);
+  static final String SERVICE = "github";
+  private static final String INSTANCE = "";
+
+  /** A token this close to expiring is refreshed before it is used. */
+  private static final Duration REFRESH_MARGIN = Duration.ofMinutes(5);
+
+  /** The leader refreshes tokens expiring within this. */
+  static final Duration REFRESH_AHEAD = Duration.ofMinutes(30);
+
+  private final LinkedAccounts store;
+  private final GithubClient client;
+  private final GithubSettings settings;
+  private final Clock clock;
+
+  GithubAccounts(LinkedAccounts store, GithubClient client, GithubSettings settings, Clock clock) {
+    this.store = store;
+    this.client = client;
+    this.settings = settings;
+    this.clock = clock;
+  }
+
+  /** Checks a personal access token with GitHub and links it; returns the account. */
+  Account linkToken(String matrixUser, String token) throws GithubException {
+    JsonNode user = client.user(token);
+    Account account =
+        new Account(
+            SERVICE,
+            INSTANCE,
+            matrixUser,
+            user.path("login").asText(),
+            user.path("id").asText(),
+            token,
+            null,
+            null,
+            null);
+    store.link(account);
+    log.info(
+        "github: {} linked the GitHub account {} with a personal token",
+        matrixUser,
+        account.login());
+    return account;
+  }
+
+  /**
+   * Exchanges an OAuth code for tokens, checks them with GitHub and links them; returns the
+   * account.
+   */
+  Account linkCode(String matrixUser, String code) throws GithubException {
+    GithubSettings.OAuth oauth =
+        settings.oauth().orElseThrow(() -> new GithubException(0, "OAuth is not configured"));
+    JsonNode tokens =
+        client.oauthToken(oauth, Map.of("code", code, "redirect_uri", oauth.redirectUri()));
+    String token = tokens.path("access_token").asText();
+    JsonNode user = client.user(token);
+    Account account =
+        withTokens(
+            new Account(
+                SERVICE,
+                INSTANCE,
+                matrixUser,
+                user.path("login").asText(),
+                user.path("id").asText(),
+                token,
+                null,
+                null,
+                null),
+            tokens);
+    store.link(account);
+    log.info("github: {} linked the GitHub account {} by OAuth", matrixUser, account.login());
+    return account;
+  }
+
+  private Account withTokens(Account a, JsonNode tokens) {
+    Instant now = clock.instant();
+    String refresh = tokens.path("refresh_token").asText(null);
+    Instant expires =
+        tokens.has("expires_in") ? now.plusSeconds(tokens.get("expires_in").asLong()) : null;
+    Instant refreshExpires =
+        tokens.has("refresh_token_expires_in")
+            ? now.plusSeconds(tokens.get("refresh_token_expires_in").asLong())
+            : null;
+    return new Account(
+        a.service(),
+        a.instance(),
+        a.matrixUser(),
+        a.login(),
+        a.forgeId(),
+        tokens.path("access_token").asText(a.token()),
+        refresh,
+        expires,
+        refreshExpires);
+  }
+
+  Optional<Account> account(String matrixUser) {
+    return store.get(SERVICE, INSTANCE, matrixUser);
+  }
+
+  /**
+   * The user's token, refreshed first when it is about to expire; empty when not linked (or the
+   * link can no longer be used: then it is removed and the user must link again).
+   */
+  Optional<String> token(String matrixUser) throws GithubException {
+    Optional<Account> account = account(matrixUser);
+    if (account.isEmpty()) return Optional.empty();
+    if (!account.get().expiresWithin(REFRESH_MARGIN, clock.instant()))
+      return Optional.of(account.get().token());
+    return refresh(account.get()).map(Account::token);
+  }
+
+  /**
+   * Refreshes one account's token; empty (and unlinked) when GitHub refuses the refresh token.
+   * Synchronized, and re-reading the link first: GitHub takes a refresh token once, so a second
+   * refresh with the same (stale) account would be refused and unlink the account just renewed.
+   */
+  synchronized Optional<Account> refresh(Account account) throws GithubException {
+    Optional<Account> stored = account(account.matrixUser());
+    if (stored.isPresent() && renewedSince(account, stored.get())) return stored;
+    if (account.refreshToken() == null || settings.oauth().isEmpty()) {
+      unlink(account, "its token expired and cannot be refreshed");
+      return Optional.empty();
+    }
+    JsonNode tokens;
+    try {
+      tokens =
+          client.oauthToken(
+              settings.oauth().get(),
+              Map.of("grant_type", "refresh_token", "refresh_token", account.refreshToken()));
+    } catch (GithubException e) {
+      if (e.status() == 0 || e.status() >= 500) throw e;
+      Optional<Account> now = account(account.matrixUser());
+      if (now.isPresent() && renewedSince(account, now.get()))
+        return now; // another instance renewed it meanwhile
+      unlink(account, "GitHub refused to refresh its token (" + e.getMessage() + ")");
+      return Optional.empty();
+    }
+    Account fresh = withTokens(account, tokens);
+    store.link(fresh);
+    return Optional.of(fresh);
+  }
+
+  private static boolean renewedSince(Account read, Account stored) {
+    return stored.refreshToken() != null && !stored.refreshToken().equals(read.refreshToken());
+  }
+
+  /** Leader's chore: refreshes every token that expires soon. */
+  void refreshExpiring() {
+    for (Account account : store.refreshableBefore(SERVICE, clock.instant().plus(REFRESH_AHEAD))) {
+      try {
+        refresh(account);
+      } catch (GithubException e) {
+        log.warn(
+            "github: could not refresh the token of {} yet: {}",
+            account.matrixUser(),
+            e.getMessage());
+      }
+    }
+  }
+
+  private void unlink(Account account, String why) {
+    store.unlink(SERVICE, INSTANCE, account.matrixUser());
+    log.info("github: unlinked {} ({}): {}", account.matrixUser(), account.login(), why);
+  }
+
+  boolean logout(String matrixUser) {
+    return store.unlink(SERVICE, INSTANCE, matrixUser);
+  }
+
+  @Override
+  public Optional<String> matrixUserFor(String githubLogin) {
+    return store.matrixUserFor(SERVICE, INSTANCE, githubLogin);
+  }
+}

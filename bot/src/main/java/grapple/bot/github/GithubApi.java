@@ -1,0 +1,187 @@
+package grapple.bot.github;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.Routes;
+import grapple.bot.http.Request;
+import grapple.bot.http.Response;
+import grapple.bot.provisioning.ApiException;
+import grapple.bot.provisioning.Caller;
+import grapple.bot.provisioning.ErrorCode;
+import grapple.state.BadInput;
+import grapple.state.Json;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * The seed's {@code /v1/github} routes (CONTRACT §10): the login links, the user's account and
+ * installations, and the repositories they can see, paged. Each answers for the Matrix user named
+ * by {@code userId}, with that user's linked account.
+ */
+final class GithubApi {
+  private static final Pattern USER_ID = Pattern.compile("@[^:\\s]+:\\S+");
+  private static final Pattern ORG = Pattern.compile("[A-Za-z0-9][A-Za-z0-9-]{0,38}");
+  private static final int MAX_PER_PAGE = 100;
+  private static final int DEFAULT_PER_PAGE = 10;
+
+  private final GithubParts parts;
+  private final GithubCommands commands;
+
+  GithubApi(GithubParts parts, GithubCommands commands) {
+    this.parts = parts;
+    this.commands = commands;
+  }
+
+  void routes(Routes routes) {
+    routes.api("GET", "/oauth", this::oauth);
+    routes.api("GET", "/account", this::account);
+    routes.api("GET", "/orgs/{org}/repositories", this::orgRepositories);
+    routes.api("GET", "/repositories", this::repositories);
+  }
+
+  private Response oauth(Request request, Caller caller) {
+    caller.require(Caller.READ);
+    String userId = userId(request);
+    if (parts.settings().oauth().isEmpty()) {
+      throw new ApiException(
+          ErrorCode.DISABLED_FEATURE, "GitHub OAuth is not configured on this bot (github.oauth).");
+    }
+    ObjectNode out = Json.object().put("user_url", commands.authorizeUrl(userId));
+    parts.settings().installUrl().ifPresent(url -> out.put("org_url", url));
+    return Response.json(200, out);
+  }
+
+  private Response account(Request request, Caller caller) {
+    caller.require(Caller.READ);
+    String userId = userId(request);
+    Optional<String> token = token(userId, false);
+    if (token.isEmpty()) return Response.json(200, Json.object().put("loggedIn", false));
+    Paging paging = paging(request);
+    try {
+      GithubClient.Page page = installations(token.get(), paging);
+      ObjectNode out =
+          Json.object()
+              .put("loggedIn", true)
+              .put("username", parts.accounts().account(userId).map(a -> a.login()).orElse(""));
+      ArrayNode orgs = out.putArray("organisations");
+      for (JsonNode installation : page.items()) {
+        JsonNode account = installation.path("account");
+        orgs.addObject()
+            .put("name", account.path("login").asText())
+            .put("avatarUrl", account.path("avatar_url").asText());
+      }
+      return Response.json(200, out);
+    } catch (GithubException e) {
+      throw refused(e);
+    }
+  }
+
+  /**
+   * The app installations the user can see; none for a personal token (GitHub answers those 403).
+   */
+  private GithubClient.Page installations(String token, Paging paging) throws GithubException {
+    try {
+      return parts.client().installations(token, paging.page(), paging.perPage());
+    } catch (GithubException e) {
+      if (e.status() == 403) return new GithubClient.Page(java.util.List.of(), false);
+      throw e;
+    }
+  }
+
+  private Response orgRepositories(Request request, Caller caller) {
+    caller.require(Caller.READ);
+    String org = request.pathParam("org");
+    BadInput.check(
+        ORG.matcher(org).matches(),
+        "org",
+        "must be a GitHub organisation or user name, was '%s'",
+        org);
+    return list(
+        request, (token, p) -> parts.client().orgRepositories(token, org, p.page(), p.perPage()));
+  }
+
+  private Response repositories(Request request, Caller caller) {
+    caller.require(Caller.READ);
+    return list(
+        request, (token, p) -> parts.client().userRepositories(token, p.page(), p.perPage()));
+  }
+
+  private interface Lister {
+    GithubClient.Page list(String token, Paging paging) throws GithubException;
+  }
+
+  private Response list(Request request, Lister lister) {
+    String userId = userId(request);
+    String token = token(userId, true).orElseThrow();
+    Paging paging = paging(request);
+    try {
+      GithubClient.Page page = lister.list(token, paging);
+      ObjectNode out = Json.object().put("loggedIn", true).put("page", paging.page());
+      ArrayNode repos = out.putArray("repositories");
+      for (JsonNode r : page.items()) {
+        repos
+            .addObject()
+            .put("name", r.path("name").asText())
+            .put("owner", r.path("owner").path("login").asText())
+            .put("fullName", r.path("full_name").asText())
+            .put("avatarUrl", r.path("owner").path("avatar_url").asText())
+            .put("description", r.path("description").asText(""));
+      }
+      if (page.hasNext()) out.put("nextPage", paging.page() + 1);
+      parts.settings().installUrl().ifPresent(url -> out.put("changeSelectionUrl", url));
+      return Response.json(200, out);
+    } catch (GithubException e) {
+      throw refused(e);
+    }
+  }
+
+  private Optional<String> token(String userId, boolean required) {
+    try {
+      Optional<String> token = parts.accounts().token(userId);
+      if (token.isEmpty() && required)
+        throw new ApiException(ErrorCode.FORBIDDEN_USER, "Not logged in");
+      return token;
+    } catch (GithubException e) {
+      throw refused(e);
+    }
+  }
+
+  private static ApiException refused(GithubException e) {
+    return new ApiException(
+        ErrorCode.ADDITIONAL_ACTION_REQUIRED, "GitHub refused the request: " + e.getMessage());
+  }
+
+  private static String userId(Request request) {
+    String userId = request.query().get("userId");
+    if (userId == null || !USER_ID.matcher(userId).matches()) {
+      throw new BadInput(
+          "userId",
+          "must be a Matrix user id like @alice:example.org, was "
+              + (userId == null ? "missing" : "'" + userId + "'"));
+    }
+    return userId;
+  }
+
+  /** {@code page} from 1, {@code perPage} 1-100 (default 10). */
+  private record Paging(int page, int perPage) {}
+
+  private static Paging paging(Request request) {
+    return new Paging(
+        number(request, "page", 1, 1, 10_000),
+        number(request, "perPage", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE));
+  }
+
+  private static int number(Request request, String name, int fallback, int min, int max) {
+    String text = request.query().get(name);
+    if (text == null || text.isEmpty()) return fallback;
+    BadInput.check(
+        text.matches("\\d{1,6}") && Integer.parseInt(text) >= min && Integer.parseInt(text) <= max,
+        name,
+        "must be a whole number from %d to %d, was '%s'",
+        min,
+        max,
+        text);
+    return Integer.parseInt(text);
+  }
+}

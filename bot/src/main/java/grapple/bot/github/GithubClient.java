@@ -1,0 +1,324 @@
+package grapple.bot.github;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.state.Json;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import okhttp3.FormBody;
+import okhttp3.HttpUrl;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import okhttp3.ResponseBody;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The GitHub REST calls Grapple makes, each with a token (a user's, an installation's, or the app's
+ * JWT): JSON in, JSON out, a whole-call timeout, answers capped in size. Works against GitHub
+ * Enterprise through {@code apiUrl} and {@code webUrl}.
+ */
+final class GithubClient {
+  private static final MediaType JSON = MediaType.get("application/json; charset=utf-8");
+  private static final long MAX_ANSWER_BYTES = 8L * 1024 * 1024;
+  private static final String API_VERSION = "2022-11-28";
+
+  private final OkHttpClient http;
+  private final HttpUrl apiUrl;
+  private final HttpUrl webUrl;
+
+  GithubClient(HttpUrl apiUrl, HttpUrl webUrl) {
+    this.apiUrl = apiUrl;
+    this.webUrl = webUrl;
+    this.http =
+        new OkHttpClient.Builder()
+            .callTimeout(Duration.ofSeconds(20))
+            .followRedirects(false)
+            .build();
+  }
+
+  HttpUrl webUrl() {
+    return webUrl;
+  }
+
+  /** A page of a list: the items and whether GitHub has more ({@code Link: rel="next"}). */
+  record Page(List<JsonNode> items, boolean hasNext) {}
+
+  JsonNode user(String token) throws GithubException {
+    return get(token, api("user").build());
+  }
+
+  JsonNode repo(String token, String owner, String repo) throws GithubException {
+    return get(token, api("repos").addPathSegment(owner).addPathSegment(repo).build());
+  }
+
+  /** {@code admin}, {@code write} ({@code maintain} counts), {@code read}, {@code none}. */
+  String permission(String token, String owner, String repo, String login) throws GithubException {
+    HttpUrl url =
+        api("repos")
+            .addPathSegment(owner)
+            .addPathSegment(repo)
+            .addPathSegment("collaborators")
+            .addPathSegment(login)
+            .addPathSegment("permission")
+            .build();
+    return get(token, url).path("permission").asText("none");
+  }
+
+  Page installations(String token, int page, int perPage) throws GithubException {
+    return page(token, paged(api("user/installations"), page, perPage), "installations");
+  }
+
+  Page userRepositories(String token, int page, int perPage) throws GithubException {
+    return page(
+        token, paged(api("user/repos"), page, perPage).addQueryParameter("sort", "updated"), null);
+  }
+
+  Page orgRepositories(String token, String org, int page, int perPage) throws GithubException {
+    return page(
+        token, paged(api("orgs").addPathSegment(org).addPathSegment("repos"), page, perPage), null);
+  }
+
+  JsonNode issue(String token, String owner, String repo, long number) throws GithubException {
+    return get(token, issues(owner, repo).addPathSegment(Long.toString(number)).build());
+  }
+
+  JsonNode createIssue(String token, String owner, String repo, ObjectNode issue)
+      throws GithubException {
+    return send(token, "POST", issues(owner, repo).build(), issue);
+  }
+
+  JsonNode updateIssue(String token, String owner, String repo, long number, ObjectNode change)
+      throws GithubException {
+    return send(
+        token, "PATCH", issues(owner, repo).addPathSegment(Long.toString(number)).build(), change);
+  }
+
+  JsonNode addAssignees(String token, String owner, String repo, long number, List<String> logins)
+      throws GithubException {
+    ObjectNode body = Json.object();
+    logins.forEach(body.putArray("assignees")::add);
+    return send(
+        token,
+        "POST",
+        issues(owner, repo)
+            .addPathSegment(Long.toString(number))
+            .addPathSegment("assignees")
+            .build(),
+        body);
+  }
+
+  JsonNode comment(String token, String owner, String repo, long number, String text)
+      throws GithubException {
+    return send(
+        token,
+        "POST",
+        issues(owner, repo)
+            .addPathSegment(Long.toString(number))
+            .addPathSegment("comments")
+            .build(),
+        Json.object().put("body", text));
+  }
+
+  /**
+   * The repository's latest issue or pull request (for {@code assign} without a number), if any.
+   */
+  JsonNode latestIssues(String token, String owner, String repo) throws GithubException {
+    return get(
+        token,
+        issues(owner, repo)
+            .addQueryParameter("per_page", "1")
+            .addQueryParameter("state", "all")
+            .build());
+  }
+
+  Page workflows(String token, String owner, String repo) throws GithubException {
+    HttpUrl.Builder url =
+        api("repos")
+            .addPathSegment(owner)
+            .addPathSegment(repo)
+            .addPathSegments("actions/workflows");
+    return page(token, paged(url, 1, 100), "workflows");
+  }
+
+  void dispatchWorkflow(
+      String token,
+      String owner,
+      String repo,
+      long workflowId,
+      String ref,
+      Map<String, String> inputs)
+      throws GithubException {
+    ObjectNode body = Json.object().put("ref", ref);
+    ObjectNode in = body.putObject("inputs");
+    inputs.forEach(in::put);
+    HttpUrl url =
+        api("repos")
+            .addPathSegment(owner)
+            .addPathSegment(repo)
+            .addPathSegments("actions/workflows")
+            .addPathSegment(Long.toString(workflowId))
+            .addPathSegment("dispatches")
+            .build();
+    send(token, "POST", url, body);
+  }
+
+  /** A pull request's diff, at most {@code maxBytes}. */
+  String pullRequestDiff(String token, String owner, String repo, long number, int maxBytes)
+      throws GithubException {
+    HttpUrl url =
+        api("repos")
+            .addPathSegment(owner)
+            .addPathSegment(repo)
+            .addPathSegment("pulls")
+            .addPathSegment(Long.toString(number))
+            .build();
+    Request request =
+        authed(token, url).header("Accept", "application/vnd.github.diff").get().build();
+    return text(request, maxBytes);
+  }
+
+  /** The installation of the app on a repository (app JWT). */
+  JsonNode repoInstallation(String jwt, String owner, String repo) throws GithubException {
+    return get(
+        jwt,
+        api("repos")
+            .addPathSegment(owner)
+            .addPathSegment(repo)
+            .addPathSegment("installation")
+            .build());
+  }
+
+  /** {@code {token, expires_at}} for one installation (app JWT). */
+  JsonNode installationToken(String jwt, long installationId) throws GithubException {
+    HttpUrl url =
+        api("app/installations")
+            .addPathSegment(Long.toString(installationId))
+            .addPathSegment("access_tokens")
+            .build();
+    return send(jwt, "POST", url, Json.object());
+  }
+
+  /**
+   * Exchanges an OAuth code (or, with {@code grantType} refresh_token, a refresh token) for tokens.
+   */
+  JsonNode oauthToken(GithubSettings.OAuth oauth, Map<String, String> grant)
+      throws GithubException {
+    FormBody.Builder form =
+        new FormBody.Builder()
+            .add("client_id", oauth.clientId())
+            .add("client_secret", oauth.clientSecret());
+    grant.forEach(form::add);
+    Request request =
+        new Request.Builder()
+            .url(webUrl.newBuilder().addPathSegments("login/oauth/access_token").build())
+            .header("Accept", "application/json")
+            .post(form.build())
+            .build();
+    JsonNode answer = json(request);
+    if (answer.has("error")) {
+      throw new GithubException(
+          400, answer.path("error_description").asText(answer.path("error").asText()));
+    }
+    return answer;
+  }
+
+  private HttpUrl.Builder api(String path) {
+    return apiUrl.newBuilder().addPathSegments(path);
+  }
+
+  private HttpUrl.Builder issues(String owner, String repo) {
+    return api("repos").addPathSegment(owner).addPathSegment(repo).addPathSegment("issues");
+  }
+
+  private static HttpUrl.Builder paged(HttpUrl.Builder url, int page, int perPage) {
+    return url.addQueryParameter("page", Integer.toString(page))
+        .addQueryParameter("per_page", Integer.toString(perPage));
+  }
+
+  private JsonNode get(String token, HttpUrl url) throws GithubException {
+    return json(authed(token, url).get().build());
+  }
+
+  private JsonNode send(String token, String method, HttpUrl url, ObjectNode body)
+      throws GithubException {
+    return json(
+        authed(token, url).method(method, RequestBody.create(Json.write(body), JSON)).build());
+  }
+
+  private Page page(String token, HttpUrl.Builder url, @Nullable String field)
+      throws GithubException {
+    Request request = authed(token, url.build()).get().build();
+    try (Response response = http.newCall(request).execute()) {
+      JsonNode answer = answer(response);
+      JsonNode list = field == null ? answer : answer.path(field);
+      List<JsonNode> items = new java.util.ArrayList<>();
+      list.forEach(items::add);
+      String link = response.header("Link", "");
+      return new Page(items, link.contains("rel=\"next\""));
+    } catch (IOException e) {
+      throw unreachable(e);
+    }
+  }
+
+  private Request.Builder authed(String token, HttpUrl url) {
+    return new Request.Builder()
+        .url(url)
+        .header("Authorization", "Bearer " + token)
+        .header("Accept", "application/vnd.github+json")
+        .header("X-GitHub-Api-Version", API_VERSION)
+        .header("User-Agent", "Grapple");
+  }
+
+  private JsonNode json(Request request) throws GithubException {
+    try (Response response = http.newCall(request).execute()) {
+      return answer(response);
+    } catch (IOException e) {
+      throw unreachable(e);
+    }
+  }
+
+  private String text(Request request, int maxBytes) throws GithubException {
+    try (Response response = http.newCall(request).execute()) {
+      if (!response.isSuccessful()) answer(response);
+      okio.BufferedSource source = response.body().source();
+      source.request(maxBytes);
+      return source.getBuffer().readUtf8(Math.min(maxBytes, source.getBuffer().size()));
+    } catch (IOException e) {
+      throw unreachable(e);
+    }
+  }
+
+  /** The JSON answer of a 2xx; GitHub's {@code message} as a GithubException otherwise. */
+  private static JsonNode answer(Response response) throws IOException, GithubException {
+    ResponseBody body = response.body();
+    if (body.contentLength() > MAX_ANSWER_BYTES)
+      throw new GithubException(502, "GitHub's answer is too large");
+    body.source().request(MAX_ANSWER_BYTES + 1);
+    if (body.source().getBuffer().size() > MAX_ANSWER_BYTES) {
+      throw new GithubException(502, "GitHub's answer is too large");
+    }
+    String text = body.string();
+    JsonNode json = text.isEmpty() ? Json.object() : parse(text, response.code());
+    if (response.isSuccessful()) return json;
+    String message = json.path("message").asText("HTTP " + response.code());
+    throw new GithubException(response.code(), message);
+  }
+
+  private static JsonNode parse(String text, int status) throws GithubException {
+    try {
+      return Json.UNTRUSTED.readTree(text);
+    } catch (IOException e) {
+      throw new GithubException(
+          status >= 400 ? status : 502, "GitHub answered with no JSON (HTTP " + status + ")");
+    }
+  }
+
+  private static GithubException unreachable(IOException e) {
+    return new GithubException(0, "GitHub could not be reached: " + e.getClass().getSimpleName());
+  }
+}

@@ -1,0 +1,256 @@
+package grapple.bot.github;
+
+import grapple.bot.Active;
+import grapple.bot.Changes;
+import grapple.commands.Command;
+import grapple.commands.Invocation;
+import grapple.commands.Markdown;
+import grapple.commands.PermissionLevel;
+import grapple.commands.Reply;
+import grapple.state.BadInput;
+import grapple.state.Json;
+import grapple.state.LinkedAccounts.Account;
+import grapple.state.OAuthStates;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import okhttp3.HttpUrl;
+
+/**
+ * The {@code github} commands: connecting a room to a repository ({@code repo}, {@code list},
+ * {@code remove}) and linking the sender's GitHub account ({@code login}, {@code setpersonaltoken},
+ * {@code status}, {@code logout}), which work in a direct chat with the bot.
+ */
+final class GithubCommands {
+  private final GithubParts parts;
+  private final GithubRepos repos;
+  private final OAuthStates states;
+
+  GithubCommands(GithubParts parts, GithubRepos repos, OAuthStates states) {
+    this.parts = parts;
+    this.repos = repos;
+    this.states = states;
+  }
+
+  List<Command> commands() {
+    String s = GithubService.NAME;
+    PermissionLevel manage = PermissionLevel.MANAGE_CONNECTIONS;
+    return List.of(
+        new Command(
+            "github repo",
+            "<url>",
+            "Follow a GitHub repository in this room",
+            s,
+            manage,
+            this::repo),
+        new Command(
+            "github list",
+            "",
+            "List the GitHub repositories this room follows",
+            s,
+            PermissionLevel.COMMANDS,
+            this::list),
+        new Command(
+            "github remove",
+            "<url>",
+            "Stop following a GitHub repository",
+            s,
+            manage,
+            this::remove),
+        new Command(
+            "github login",
+            "",
+            "Link your GitHub account (a link to GitHub, by direct message)",
+            s,
+            PermissionLevel.LOGIN,
+            this::login),
+        new Command(
+                "github setpersonaltoken",
+                "<token>",
+                "Link your GitHub account with a personal access token"
+                    + " (in a direct message with me)",
+                s,
+                PermissionLevel.LOGIN,
+                this::setToken)
+            .withSecretArguments(),
+        new Command(
+            "github status",
+            "",
+            "Show which GitHub account you linked",
+            s,
+            PermissionLevel.LOGIN,
+            this::status),
+        new Command(
+            "github logout",
+            "",
+            "Unlink your GitHub account and forget its token",
+            s,
+            PermissionLevel.LOGIN,
+            this::logout));
+  }
+
+  private Reply repo(Invocation call) {
+    call.requireAtMost(1);
+    String[] name = parseUrl(call.arg(0, "url"));
+    call.requireMaySendState(GithubRepos.EVENT_TYPE);
+    String stateKey = (name[0] + "/" + name[1]).toLowerCase(Locale.ROOT);
+    try {
+      parts
+          .context()
+          .changes()
+          .create(
+              call.roomId(),
+              repos,
+              stateKey,
+              Json.object().put("org", name[0]).put("repo", name[1]),
+              Changes.Actor.user(call.sender()));
+    } catch (Changes.AlreadyExists e) {
+      throw new BadInput("url", "This room already follows " + Markdown.code(stateKey) + ".");
+    } catch (IOException e) {
+      throw new UncheckedIOException("writing the repository's room state", e);
+    }
+    return Reply.text("Room configured to bridge %s", Markdown.code(name[0] + "/" + name[1]));
+  }
+
+  /** {@code <webUrl>/<org>/<repo>} (a trailing slash or {@code .git} allowed) → {org, repo}. */
+  String[] parseUrl(String text) {
+    HttpUrl web = parts.settings().webUrl();
+    HttpUrl url = HttpUrl.parse(text.strip());
+    String expected = web + "/<org>/<repo>";
+    if (url == null || !url.host().equalsIgnoreCase(web.host()) || url.port() != web.port()) {
+      throw new BadInput(
+          "url",
+          "must be a repository URL like "
+              + Markdown.code(expected)
+              + ", was "
+              + Markdown.code(text));
+    }
+    List<String> segments = url.pathSegments().stream().filter(p -> !p.isEmpty()).toList();
+    int base = web.pathSegments().stream().filter(p -> !p.isEmpty()).toList().size();
+    if (segments.size() != base + 2) {
+      throw new BadInput(
+          "url",
+          "must be a repository URL like "
+              + Markdown.code(expected)
+              + ", was "
+              + Markdown.code(text));
+    }
+    String repo = segments.get(base + 1).replaceFirst("\\.git$", "");
+    return new String[] {segments.get(base), repo};
+  }
+
+  private Reply list(Invocation call) {
+    call.requireAtMost(0);
+    List<Active> inRoom =
+        parts.context().connections().inRoom(call.roomId()).stream()
+            .filter(a -> a.kind() == repos)
+            .toList();
+    if (inRoom.isEmpty()) {
+      return Reply.text(
+          "This room follows no GitHub repository. Add one with %s.",
+          Markdown.code(
+              call.prefix() + " github repo " + parts.settings().webUrl() + "/<org>/<repo>"));
+    }
+    StringBuilder out = new StringBuilder("GitHub repositories this room follows:\n\n");
+    inRoom.forEach(a -> out.append("- ").append(a.live().summary()).append('\n'));
+    return Reply.text(out.toString().stripTrailing());
+  }
+
+  private Reply remove(Invocation call) {
+    call.requireAtMost(1);
+    String[] name = parseUrl(call.arg(0, "url"));
+    String stateKey = (name[0] + "/" + name[1]).toLowerCase(Locale.ROOT);
+    Active active =
+        parts
+            .context()
+            .connections()
+            .find(call.roomId(), repos, stateKey)
+            .orElseThrow(
+                () ->
+                    new BadInput(
+                        "url",
+                        "This room does not follow "
+                            + Markdown.code(stateKey)
+                            + ". "
+                            + Markdown.code(call.prefix() + " github list")
+                            + " shows what it follows."));
+    call.requireMaySendState(GithubRepos.EVENT_TYPE);
+    try {
+      parts.context().changes().remove(active, call.sender());
+    } catch (IOException e) {
+      throw new UncheckedIOException("removing the repository's room state", e);
+    }
+    return Reply.text("This room no longer follows %s.", Markdown.code(stateKey));
+  }
+
+  /**
+   * The authorize link goes by direct message only: whoever follows it links their GitHub to the
+   * sender.
+   */
+  private Reply login(Invocation call) {
+    call.requireAtMost(0);
+    if (parts.settings().oauth().isEmpty()) {
+      return Reply.error(
+          "Logging in through GitHub is not set up on this bot (no `github.oauth` in its config). Make"
+              + " a personal access token on GitHub and send me, in a direct message: `github setpersonaltoken <token>`");
+    }
+    String link = authorizeUrl(call.sender());
+    String text = "Open this link to link your GitHub account (valid 30 minutes, once): " + link;
+    if (call.direct()) return Reply.text(text);
+    call.directMessage(text);
+    return Reply.text("I sent you a link to log in to GitHub in a direct message.");
+  }
+
+  /**
+   * {@code <webUrl>/login/oauth/authorize?client_id&redirect_uri&state}, the state bound to {@code
+   * userId}.
+   */
+  String authorizeUrl(String userId) {
+    GithubSettings.OAuth oauth = parts.settings().oauth().orElseThrow();
+    String state = states.issue(GithubService.NAME, "", userId);
+    return parts
+        .settings()
+        .webUrl()
+        .newBuilder()
+        .addPathSegments("login/oauth/authorize")
+        .addQueryParameter("client_id", oauth.clientId())
+        .addQueryParameter("redirect_uri", oauth.redirectUri())
+        .addQueryParameter("state", state)
+        .build()
+        .toString();
+  }
+
+  private Reply setToken(Invocation call) {
+    call.requireAtMost(1);
+    String token = call.arg(0, "token");
+    try {
+      Account account = parts.accounts().linkToken(call.sender(), token);
+      return Reply.text("Connected as %s. Token stored.", Markdown.code(account.login()));
+    } catch (GithubException e) {
+      if (e.badCredentials()) {
+        throw new BadInput(
+            "token",
+            "GitHub does not accept that token (Bad credentials). Check it, or make a new one.");
+      }
+      throw new BadInput(
+          "token", "The token could not be checked: " + e.getMessage() + ". Nothing was stored.");
+    }
+  }
+
+  private Reply status(Invocation call) {
+    call.requireAtMost(0);
+    Optional<Account> account = parts.accounts().account(call.sender());
+    if (account.isEmpty()) return Reply.text(GithubParts.NOT_LINKED);
+    return Reply.text("You are logged in to GitHub as %s.", Markdown.code(account.get().login()));
+  }
+
+  private Reply logout(Invocation call) {
+    call.requireAtMost(0);
+    if (!parts.accounts().logout(call.sender()))
+      return Reply.text("You had not linked a GitHub account.");
+    return Reply.text(
+        "Logged out of GitHub: your token is deleted here. You can also revoke it on GitHub.");
+  }
+}

@@ -1,0 +1,67 @@
+package grapple.bot.github;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/** One webhook event being rendered for one connection, with what rendering it needs. */
+record GithubEvent(
+    JsonNode payload, GithubRepoConfig config, Mentions mentions, GithubMessages.Extras extras) {
+
+  String action() {
+    return payload.path("action").asText("");
+  }
+
+  /** {@code org/repo} as GitHub spells it. */
+  String repoName() {
+    return payload.path("repository").path("full_name").asText();
+  }
+
+  String sender() {
+    return login(payload.path("sender"));
+  }
+
+  /** True if none of {@code hooks} is enabled: the event is not shown. */
+  boolean skip(String... hooks) {
+    return !config.hooks().enabled(hooks);
+  }
+
+  Notice notice() {
+    return new Notice(mentions);
+  }
+
+  /** {@code org/repo#12} for an issue or PR. */
+  String ref(JsonNode item) {
+    return repoName() + "#" + item.path("number").asText();
+  }
+
+  ObjectNode withRepo(ObjectNode content) {
+    return GithubKeys.repo(content, payload.path("repository"));
+  }
+
+  /** An issue or PR with what every notice about it shows: a number and a web address. */
+  static boolean complete(JsonNode item) {
+    return item.path("number").isIntegralNumber() && item.path("html_url").isTextual();
+  }
+
+  static String login(JsonNode user) {
+    return user.path("login").asText("");
+  }
+
+  static String title(JsonNode item) {
+    return item.path("title").asText("");
+  }
+
+  static String url(JsonNode item) {
+    return item.path("html_url").asText("");
+  }
+
+  /**
+   * The first {@code max} characters of {@code text} and "…" if there were more (a pair never
+   * split).
+   */
+  static String cut(String text, int max) {
+    if (text.length() <= max) return text;
+    int end = Character.isHighSurrogate(text.charAt(max - 1)) ? max - 1 : max;
+    return text.substring(0, end) + "…";
+  }
+}

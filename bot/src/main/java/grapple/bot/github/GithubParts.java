@@ -1,0 +1,51 @@
+package grapple.bot.github;
+
+import grapple.bot.ServiceContext;
+import java.util.Optional;
+
+/**
+ * What the GitHub service's pieces share: its settings, GitHub's API, the linked accounts, the app.
+ */
+record GithubParts(
+    GithubSettings settings,
+    GithubClient client,
+    GithubAccounts accounts,
+    Optional<AppTokens> app,
+    ServiceContext context) {
+  static final String NOT_LINKED =
+      "You are not logged into GitHub. Start a DM with this bot and use the command"
+          + " `github login` (or `github setpersonaltoken <token>`).";
+
+  /**
+   * A token to act for the bot on a repository (hotlinks, lookups): the app's installation token,
+   * else the token of {@code userId} when linked; empty when there is neither.
+   */
+  Optional<String> botToken(String owner, String repo, String userId) throws GithubException {
+    if (app.isPresent()) {
+      Optional<String> installation = app.get().forRepo(owner, repo);
+      if (installation.isPresent()) return installation;
+    }
+    return accounts.token(userId);
+  }
+
+  /** What to tell a user GitHub refused: what to do about it, in one sentence. */
+  static String explain(GithubException e, String repo) {
+    if (e.badCredentials()) {
+      return "GitHub no longer accepts your token. Link your account again: in a DM with me, `github login` or"
+          + " `github setpersonaltoken <token>`.";
+    }
+    if (e.rateLimited())
+      return "GitHub is rate limiting requests ("
+          + e.getMessage()
+          + "). Try again in a few minutes.";
+    if (e.noAccess()) {
+      return "GitHub refused ("
+          + e.getMessage()
+          + "): your account needs access to "
+          + repo
+          + " (ask one of its maintainers for push access).";
+    }
+    if (e.status() == 0) return e.getMessage() + ". Try again in a moment.";
+    return "GitHub refused: " + e.getMessage() + ".";
+  }
+}

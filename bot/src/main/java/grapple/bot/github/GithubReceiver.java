@@ -1,0 +1,220 @@
+package grapple.bot.github;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.Active;
+import grapple.bot.http.Request;
+import grapple.bot.http.Response;
+import grapple.state.ForgeDeliveries;
+import grapple.state.Json;
+import grapple.state.OutboxStore;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code POST /github/webhook}: checks GitHub's signature on the raw bytes before anything else,
+ * answers {@code ping}, and turns every other event into the messages of the rooms following its
+ * repository. The messages and the delivery id are committed in one transaction before the 202, so
+ * a delivery GitHub retries (same {@code X-GitHub-Delivery}) is posted once.
+ */
+final class GithubReceiver {
+  private static final Logger log = LoggerFactory.getLogger(GithubReceiver.class);
+
+  /** GitHub caps webhook payloads at 25 MB. */
+  static final long MAX_BODY_BYTES = 25L * 1024 * 1024;
+
+  private static final Response ACCEPTED = Response.json(202, Json.object().put("ok", true));
+  private static final Response STORE_FAILED =
+      Response.error(
+          503, "Could not store the event's messages; nothing was accepted. GitHub will retry.");
+
+  private final GithubParts parts;
+  private final GithubRepos repos;
+  private final ForgeDeliveries deliveries;
+  private final LabelBatches labels;
+  private final byte[] secret;
+
+  GithubReceiver(
+      GithubParts parts, GithubRepos repos, ForgeDeliveries deliveries, LabelBatches labels) {
+    this.parts = parts;
+    this.repos = repos;
+    this.deliveries = deliveries;
+    this.labels = labels;
+    this.secret = parts.settings().webhookSecret().getBytes(StandardCharsets.UTF_8);
+  }
+
+  CompletableFuture<Response> receive(Request request) throws IOException {
+    byte[] body;
+    try {
+      body = request.body();
+    } catch (Request.BodyTooLarge e) {
+      return now(
+          Response.error(413, "Body is larger than " + MAX_BODY_BYTES + " bytes")
+              .withHeader("Connection", "close"));
+    }
+    if (!Signatures.matches(secret, request.header("X-Hub-Signature-256"), body)) {
+      log.info("github: refused a webhook with a missing or wrong X-Hub-Signature-256");
+      return now(Response.error(401, "Missing or wrong X-Hub-Signature-256"));
+    }
+    Optional<String> event = request.header("X-GitHub-Event");
+    if (event.isEmpty() || event.get().isBlank())
+      return now(Response.error(400, "Missing X-GitHub-Event"));
+    if (event.get().equals("ping")) return now(Response.json(200, Json.object().put("ok", true)));
+    JsonNode payload;
+    try {
+      payload = Json.UNTRUSTED.readTree(body);
+    } catch (IOException e) {
+      return now(Response.error(400, "The body is not JSON"));
+    }
+    String delivery =
+        request.header("X-GitHub-Delivery").filter(d -> !d.isBlank()).orElseGet(() -> digest(body));
+    return handle(event.get(), delivery, payload);
+  }
+
+  private static String digest(byte[] body) {
+    try {
+      return "sha256:"
+          + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(body));
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("SHA-256", e);
+    }
+  }
+
+  private CompletableFuture<Response> handle(String event, String delivery, JsonNode payload) {
+    String fullName = payload.path("repository").path("full_name").asText("");
+    List<Active> following =
+        fullName.isEmpty()
+            ? List.of()
+            : repos.following(fullName).stream()
+                .filter(a -> !parts.context().botRooms().notIn(a.roomId()))
+                .toList();
+    if (following.isEmpty()) {
+      log.debug(
+          "github: {} event for {}: no room follows it",
+          event,
+          fullName.isEmpty() ? "no repository" : fullName);
+      return now(ACCEPTED);
+    }
+    if (deliveries.taken(GithubService.NAME, delivery)) return now(ACCEPTED);
+    if (isLabeled(event, payload)) {
+      // Labels given as the issue is opened show in the "created" notice already (as in hookshot).
+      if (GithubMessages.labeledTooSoon(payload, parts.context().clock().instant()))
+        return now(ACCEPTED);
+      return batchLabel(event, delivery, payload, fullName);
+    }
+    List<OutboxStore.Draft> drafts = drafts(event, payload, following);
+    if (drafts.isEmpty()) return now(ACCEPTED);
+    return commit(drafts, delivery, event, fullName);
+  }
+
+  private static boolean isLabeled(String event, JsonNode payload) {
+    return event.equals("issues")
+        && payload.path("action").asText("").equals("labeled")
+        && payload.path("label").path("name").isTextual();
+  }
+
+  private CompletableFuture<Response> batchLabel(
+      String event, String delivery, JsonNode payload, String fullName) {
+    long number = payload.path("issue").path("number").asLong();
+    String label = payload.path("label").path("name").asText();
+    var work = labels.add(fullName.toLowerCase(Locale.ROOT), number, event, payload, label);
+    return parts
+        .context()
+        .database()
+        .write(
+            c -> {
+              deliveries.claim(GithubService.NAME, delivery).run(c);
+              return work.run(c);
+            })
+        .handle((done, failure) -> answer(failure, delivery, event, fullName));
+  }
+
+  /** One message per following connection whose filters take the event. */
+  List<OutboxStore.Draft> drafts(String event, JsonNode payload, List<Active> following) {
+    List<OutboxStore.Draft> out = new ArrayList<>();
+    for (Active active : following) {
+      GithubRepoConfig config = (GithubRepoConfig) active.config();
+      GithubMessages.render(
+              event, payload, config, parts.accounts(), extras(event, payload, config))
+          .ifPresent(content -> out.add(draft(active.roomId(), content)));
+    }
+    return out;
+  }
+
+  private GithubMessages.Extras extras(String event, JsonNode payload, GithubRepoConfig config) {
+    if (!GithubMessages.wantsDiff(event, payload, config)) return GithubMessages.Extras.NONE;
+    return diff(payload, config)
+        .map(GithubMessages.Extras.NONE::withDiff)
+        .orElse(GithubMessages.Extras.NONE);
+  }
+
+  /**
+   * The new PR's diff, fetched with the bot's token; none when it cannot be had (the notice goes
+   * without).
+   */
+  private Optional<String> diff(JsonNode payload, GithubRepoConfig config) {
+    try {
+      Optional<String> token =
+          parts.app().isPresent()
+              ? parts.app().get().forRepo(config.org(), config.repo())
+              : Optional.empty();
+      if (token.isEmpty()) return Optional.empty();
+      long number = payload.path("pull_request").path("number").asLong();
+      int maxBytes = Math.min(64 * 1024, config.prDiff().maxLines() * 400);
+      return Optional.of(
+          parts
+              .client()
+              .pullRequestDiff(token.get(), config.org(), config.repo(), number, maxBytes));
+    } catch (GithubException e) {
+      log.debug(
+          "github: no diff for a new pull request of {}/{}: {}",
+          config.org(),
+          config.repo(),
+          e.getMessage());
+      return Optional.empty();
+    }
+  }
+
+  static OutboxStore.Draft draft(String roomId, ObjectNode content) {
+    return new OutboxStore.Draft(roomId, "m.room.message", content);
+  }
+
+  private CompletableFuture<Response> commit(
+      List<OutboxStore.Draft> drafts, String delivery, String event, String fullName) {
+    return parts
+        .context()
+        .outbox()
+        .postAll(drafts, deliveries.claim(GithubService.NAME, delivery))
+        .handle((done, failure) -> answer(failure, delivery, event, fullName));
+  }
+
+  private static Response answer(
+      Throwable failure, String delivery, String event, String fullName) {
+    if (failure == null) {
+      log.debug("github: {} event {} for {} taken in", event, delivery, fullName);
+      return ACCEPTED;
+    }
+    Throwable cause =
+        failure instanceof CompletionException && failure.getCause() != null
+            ? failure.getCause()
+            : failure;
+    if (cause instanceof ForgeDeliveries.AlreadyTaken) return ACCEPTED;
+    log.error("github: {} event for {} could not be stored: {}", event, fullName, cause.toString());
+    return STORE_FAILED;
+  }
+
+  private static CompletableFuture<Response> now(Response response) {
+    return CompletableFuture.completedFuture(response);
+  }
+}

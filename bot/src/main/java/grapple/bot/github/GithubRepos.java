@@ -1,0 +1,112 @@
+package grapple.bot.github;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.Active;
+import grapple.bot.ConnectionKind;
+import grapple.bot.LiveConnection;
+import grapple.bot.room.RoomEvent;
+import grapple.commands.Markdown;
+import grapple.state.BadInput;
+import grapple.state.Connection;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Consumer;
+
+/**
+ * The {@code GithubRepo} connection kind: a room following one repository's events (hookshot's
+ * state, CONTRACT §10). A new connection gets {@code github.defaultOptions} under its content, and
+ * the one who asks for it must have push access to the repository with their linked account.
+ */
+final class GithubRepos implements ConnectionKind<GithubRepoConfig> {
+  static final String EVENT_TYPE = "uk.half-shot.matrix-hookshot.github.repository";
+  static final String LEGACY_EVENT_TYPE = "uk.half-shot.matrix-github.repository";
+
+  private final GithubParts parts;
+  private final RepoCommands commands;
+
+  GithubRepos(GithubParts parts, RepoCommands commands) {
+    this.parts = parts;
+    this.commands = commands;
+  }
+
+  @Override
+  public String name() {
+    return "GithubRepo";
+  }
+
+  @Override
+  public String service() {
+    return GithubService.NAME;
+  }
+
+  @Override
+  public String eventType() {
+    return EVENT_TYPE;
+  }
+
+  @Override
+  public List<String> legacyEventTypes() {
+    return List.of(LEGACY_EVENT_TYPE);
+  }
+
+  /**
+   * Room state in effect is read leniently (hookshot's older forms); new content is checked fully.
+   */
+  @Override
+  public GithubRepoConfig parse(String stateKey, ObjectNode content) {
+    GithubRepoConfig config = GithubRepoConfig.parse(content, false);
+    BadInput.check(
+        config.stateKey().equals(stateKey.toLowerCase(Locale.ROOT)),
+        "state_key",
+        "must be org/repo of the content (%s), was %s",
+        config.stateKey(),
+        stateKey);
+    return config;
+  }
+
+  @Override
+  public ObjectNode contentForNew(ObjectNode content) {
+    return GithubRepoConfig.withDefaults(parts.settings().defaultOptions(), content);
+  }
+
+  @Override
+  public String stateKeyFor(ObjectNode content) {
+    return GithubRepoConfig.parse(contentForNew(content), true).stateKey();
+  }
+
+  @Override
+  public void checkNew(String stateKey, GithubRepoConfig config, String userId) {
+    RepoAccess.requirePushAccess(parts, config.org(), config.repo(), userId);
+  }
+
+  @Override
+  public LiveConnection open(Connection connection, GithubRepoConfig config, boolean created) {
+    return new Repo(connection, config, message -> commands.onMessage(connection, config, message));
+  }
+
+  /** The connections following {@code fullName} ({@code org/repo}, any case). */
+  List<Active> following(String fullName) {
+    String key = fullName.toLowerCase(Locale.ROOT);
+    return parts.context().connections().ofKind(this).stream()
+        .filter(a -> a.stateKey().equals(key))
+        .toList();
+  }
+
+  /** One room following one repository. */
+  private record Repo(
+      Connection connection, GithubRepoConfig config, Consumer<RoomEvent.Message> messages)
+      implements LiveConnection {
+    @Override
+    public String summary() {
+      return Markdown.code(config.org() + "/" + config.repo())
+          + " (commands: "
+          + Markdown.code(config.commandPrefix())
+          + ")";
+    }
+
+    @Override
+    public void onMessage(RoomEvent.Message message) {
+      messages.accept(message);
+    }
+  }
+}

@@ -1,0 +1,195 @@
+package grapple.bot.github;
+
+import grapple.bot.Active;
+import grapple.bot.ConnectionKind;
+import grapple.bot.Routes;
+import grapple.bot.Service;
+import grapple.bot.ServiceContext;
+import grapple.bot.ServiceInfo;
+import grapple.bot.config.Config;
+import grapple.bot.config.Section;
+import grapple.bot.config.ServiceSettings;
+import grapple.commands.Command;
+import grapple.state.BadInput;
+import grapple.state.ForgeDeliveries;
+import grapple.state.LinkedAccounts;
+import grapple.state.OAuthStates;
+import grapple.state.OutboxStore;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * GitHub ({@code github}, CONTRACT §10): rooms following repositories, GitHub's webhooks turned
+ * into hookshot's notices, linked accounts (OAuth or personal tokens, sealed at rest), commands
+ * that act on GitHub with the sender's account, and the seed's {@code /v1/github} routes.
+ */
+public final class GithubService implements Service {
+  private static final Logger log = LoggerFactory.getLogger(GithubService.class);
+  static final String NAME = "github";
+  private static final ServiceInfo INFO =
+      new ServiceInfo(
+          NAME,
+          Set.of(),
+          List.of(GithubRepos.EVENT_TYPE, GithubRepos.LEGACY_EVENT_TYPE),
+          List.of("/oauth", "/account", "/orgs/{org}/repositories", "/repositories"));
+
+  @Override
+  public ServiceInfo info() {
+    return INFO;
+  }
+
+  @Override
+  public ServiceSettings settings(Section section, Config config) {
+    GithubSettings settings = GithubSettings.read(section, config);
+    try {
+      GithubRepoConfig.checkDefaultOptions(settings.defaultOptions());
+    } catch (BadInput e) {
+      String named = NAME + ".defaultOptions: "; // the section puts the path in front itself
+      section.problem(
+          "defaultOptions",
+          e.getMessage().startsWith(named)
+              ? e.getMessage().substring(named.length())
+              : e.getMessage());
+    }
+    return settings;
+  }
+
+  @Override
+  public Running start(ServiceSettings settings, ServiceContext context) {
+    return new Started((GithubSettings) settings, context);
+  }
+
+  /** The GitHub service at work. */
+  private static final class Started implements Running {
+    private final GithubParts parts;
+    private final GithubRepos repos;
+    private final GithubCommands commands;
+    private final ForgeDeliveries deliveries;
+    private final LabelBatches labels;
+    private final OAuthStates states;
+    private final ExecutorService commandThreads =
+        Executors.newFixedThreadPool(2, named("github-commands"));
+    private final ScheduledExecutorService chores =
+        Executors.newSingleThreadScheduledExecutor(named("github-chores"));
+
+    Started(GithubSettings settings, ServiceContext context) {
+      GithubClient client = new GithubClient(settings.apiUrl(), settings.webUrl());
+      LinkedAccounts linked =
+          new LinkedAccounts(context.database(), context.secrets().get(), context.clock());
+      Optional<AppTokens> app = settings.app().map(a -> new AppTokens(a, client, context.clock()));
+      this.parts =
+          new GithubParts(
+              settings,
+              client,
+              new GithubAccounts(linked, client, settings, context.clock()),
+              app,
+              context);
+      this.repos = new GithubRepos(parts, new RepoCommands(parts, commandThreads));
+      this.states = new OAuthStates(context.database(), context.clock());
+      this.commands = new GithubCommands(parts, repos, states);
+      this.deliveries = new ForgeDeliveries(context.database(), context.clock());
+      this.labels = new LabelBatches(context.database(), context.clock());
+    }
+
+    private static java.util.concurrent.ThreadFactory named(String name) {
+      return r -> {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+      };
+    }
+
+    @Override
+    public List<ConnectionKind<?>> kinds() {
+      return List.of(repos);
+    }
+
+    @Override
+    public List<Command> commands() {
+      return commands.commands();
+    }
+
+    @Override
+    public void routes(Routes routes) {
+      GithubReceiver receiver = new GithubReceiver(parts, repos, deliveries, labels);
+      routes
+          .webhooks()
+          .addAsync("POST", "/github/webhook", GithubReceiver.MAX_BODY_BYTES, receiver::receive);
+      OAuthCallback callback = new OAuthCallback(parts, states);
+      routes.webhooks().add("GET", "/oauth/github", callback::handle);
+      new GithubApi(parts, commands).routes(routes);
+    }
+
+    /**
+     * The leader posts gathered label changes, refreshes expiring tokens and forgets old delivery
+     * ids.
+     */
+    @Override
+    public void lead() {
+      chores.scheduleWithFixedDelay(
+          () -> chore("posting label changes", this::postDueLabels), 1, 1, TimeUnit.SECONDS);
+      chores.scheduleWithFixedDelay(
+          () -> chore("refreshing tokens", parts.accounts()::refreshExpiring),
+          0,
+          Duration.ofMinutes(5).toSeconds(),
+          TimeUnit.SECONDS);
+      chores.scheduleWithFixedDelay(
+          () -> chore("forgetting old deliveries", deliveries::prune),
+          1,
+          Duration.ofHours(6).toSeconds(),
+          TimeUnit.SECONDS);
+    }
+
+    private static void chore(String what, Runnable work) {
+      try {
+        work.run();
+      } catch (RuntimeException e) {
+        log.warn("github: {} failed (tried again later): {}", what, e.toString());
+      }
+    }
+
+    private void postDueLabels() {
+      for (LabelBatches.Batch batch : labels.due()) {
+        List<OutboxStore.Draft> drafts = new ArrayList<>();
+        for (Active active : repos.following(batch.repo())) {
+          if (parts.context().botRooms().notIn(active.roomId())) continue;
+          GithubMessages.render(
+                  batch.event(),
+                  batch.payload(),
+                  (GithubRepoConfig) active.config(),
+                  parts.accounts(),
+                  GithubMessages.Extras.NONE.withAddedLabels(batch.labels()))
+              .ifPresent(content -> drafts.add(GithubReceiver.draft(active.roomId(), content)));
+        }
+        try {
+          parts.context().outbox().postAll(drafts, labels.remove(batch)).join();
+        } catch (CompletionException e) {
+          if (!(e.getCause() instanceof LabelBatches.Superseded)) throw e;
+        }
+      }
+    }
+
+    @Override
+    public Map<String, BooleanSupplier> threads() {
+      return Map.of();
+    }
+
+    @Override
+    public void close() {
+      chores.shutdownNow();
+      commandThreads.shutdownNow();
+    }
+  }
+}

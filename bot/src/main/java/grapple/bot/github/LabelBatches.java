@@ -1,0 +1,137 @@
+package grapple.bot.github;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import grapple.state.Database;
+import grapple.state.Json;
+import grapple.state.SqlWork;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Label changes to one issue, gathered for a few seconds so that adding five labels makes one
+ * notice, not five. Kept in the database (an acknowledged event survives a crash): each {@code
+ * labeled} event adds its label and pushes the batch's due time on; the leader posts due batches
+ * and deletes them in the same transaction. (Its table came with the core's forge step: service
+ * steps are numbered after the core's, and every Grapple must agree on them whichever services
+ * run.)
+ */
+final class LabelBatches {
+  static final Duration QUIET_FOR = Duration.ofSeconds(5);
+
+  private final Database db;
+  private final Clock clock;
+
+  /** A batch that is due: the latest payload and every label added meanwhile. */
+  record Batch(
+      String repo, long number, String event, JsonNode payload, Set<String> labels, long version) {}
+
+  LabelBatches(Database db, Clock clock) {
+    this.db = db;
+    this.clock = clock;
+  }
+
+  /** Work that adds one labeled event to its issue's batch (run with the delivery's claim). */
+  SqlWork<Void> add(String repo, long number, String event, JsonNode payload, String label) {
+    long due = clock.millis() + QUIET_FOR.toMillis();
+    return c -> {
+      Set<String> labels = new LinkedHashSet<>();
+      try (PreparedStatement s =
+          c.prepareStatement(
+              "SELECT labels FROM github_label_batches WHERE repo = ? AND number = ?")) {
+        s.setString(1, repo);
+        s.setLong(2, number);
+        ResultSet rs = s.executeQuery();
+        if (rs.next()) Json.MAPPER.readTree(rs.getString(1)).forEach(l -> labels.add(l.asText()));
+      } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        throw new IllegalStateException("github_label_batches: unreadable labels", e);
+      }
+      labels.add(label);
+      ArrayNode array = Json.MAPPER.createArrayNode();
+      labels.forEach(array::add);
+      try (PreparedStatement s =
+          c.prepareStatement(
+              """
+          INSERT INTO github_label_batches (repo, number, event, payload, labels, due_at, version)
+          VALUES (?, ?, ?, ?, ?, ?, 1)
+          ON CONFLICT (repo, number) DO UPDATE SET event = excluded.event, payload = excluded.payload,
+            labels = excluded.labels, due_at = excluded.due_at, version = github_label_batches.version + 1
+          """)) {
+        s.setString(1, repo);
+        s.setLong(2, number);
+        s.setString(3, event);
+        s.setString(4, Json.write(payload));
+        s.setString(5, Json.write(array));
+        s.setLong(6, due);
+        s.executeUpdate();
+      }
+      return null;
+    };
+  }
+
+  /** The batches whose quiet time is over. */
+  List<Batch> due() {
+    long now = clock.millis();
+    return db.read(
+        c -> {
+          List<Batch> out = new ArrayList<>();
+          try (PreparedStatement s =
+              c.prepareStatement(
+                  "SELECT repo, number, event, payload, labels, version"
+                      + " FROM github_label_batches WHERE due_at <= ? ORDER BY due_at LIMIT 100")) {
+            s.setLong(1, now);
+            ResultSet rs = s.executeQuery();
+            while (rs.next()) out.add(batch(rs));
+          }
+          return out;
+        });
+  }
+
+  private static Batch batch(ResultSet rs) throws java.sql.SQLException {
+    try {
+      Set<String> labels = new LinkedHashSet<>();
+      Json.MAPPER.readTree(rs.getString(5)).forEach(l -> labels.add(l.asText()));
+      return new Batch(
+          rs.getString(1),
+          rs.getLong(2),
+          rs.getString(3),
+          Json.UNTRUSTED.readTree(rs.getString(4)),
+          labels,
+          rs.getLong(6));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException("github_label_batches: unreadable row", e);
+    }
+  }
+
+  /** Work that deletes the batch, unless a newer label came meanwhile (then it waits on). */
+  SqlWork<Void> remove(Batch batch) {
+    return c -> {
+      try (PreparedStatement s =
+          c.prepareStatement(
+              "DELETE FROM github_label_batches WHERE repo = ? AND number = ? AND version = ?")) {
+        s.setString(1, batch.repo());
+        s.setLong(2, batch.number());
+        s.setLong(3, batch.version());
+        if (s.executeUpdate() == 0) throw new Superseded();
+      }
+      return null;
+    };
+  }
+
+  /**
+   * A newer label joined the batch while it was being posted: nothing is posted, the batch waits.
+   */
+  static final class Superseded extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    Superseded() {
+      super("the label batch changed while it was posted");
+    }
+  }
+}

@@ -1,0 +1,171 @@
+package grapple.bot.github;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.room.Messages;
+import grapple.commands.Markdown;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * Notices for {@code pull_request} (opened or drafted, closed, merged, reopened, ready_for_review,
+ * converted_to_draft) and {@code pull_request_review} (submitted: approved or changes requested).
+ */
+final class PullRequestEvents {
+  /**
+   * A diff is cut to this many characters whatever {@code prDiff.maxLines} allows: one event must
+   * hold it.
+   */
+  static final int MAX_DIFF_CHARS = 16_000;
+
+  private PullRequestEvents() {}
+
+  static Optional<ObjectNode> pullRequest(GithubEvent e) {
+    JsonNode pr = e.payload().path("pull_request");
+    if (!GithubEvent.complete(pr) || !e.config().matchesLabels(pr.path("labels")))
+      return Optional.empty();
+    return switch (e.action()) {
+      case "opened" -> opened(e, pr);
+      case "closed" -> closed(e, pr);
+      case "reopened" -> reopened(e, pr);
+      case "ready_for_review" -> marked(e, pr, "🔬 ", " as ready to review ");
+      case "converted_to_draft" -> marked(e, pr, "⚪ ", " as a draft ");
+      default -> Optional.empty();
+    };
+  }
+
+  /**
+   * {@code 🔵 **u** opened a new PR [o/r#2](url): "title" with labels x}, or {@code ⚪ … drafted …};
+   * the diff below.
+   */
+  private static Optional<ObjectNode> opened(GithubEvent e, JsonNode pr) {
+    if (e.skip("pull_request.opened", "pull_request")) return Optional.empty();
+    boolean draft = pr.path("draft").asBoolean(false);
+    Notice n =
+        e.notice()
+            .text(draft ? "⚪ " : "🔵 ")
+            .actor(e.sender())
+            .text(draft ? " drafted a new PR " : " opened a new PR ")
+            .link(e.ref(pr), GithubEvent.url(pr))
+            .text(": ")
+            .title(GithubEvent.title(pr))
+            .labels(pr.path("labels"));
+    if (e.config().prDiff().enabled())
+      e.extras().diff().ifPresent(diff -> diff(n, diff, e.config().prDiff().maxLines()));
+    return Optional.of(keys(e, n.build(), pr));
+  }
+
+  /**
+   * A fenced diff block of at most {@code maxLines} lines, and a line saying how many more there
+   * were.
+   */
+  static void diff(Notice n, String diff, int maxLines) {
+    String text = diff.endsWith("\n") ? diff.substring(0, diff.length() - 1) : diff;
+    String[] lines = text.split("\n", -1);
+    if (lines.length > maxLines) {
+      text =
+          String.join("\n", java.util.Arrays.copyOf(lines, maxLines))
+              + "\n… "
+              + (lines.length - maxLines)
+              + " more lines";
+    }
+    text = GithubEvent.cut(text, MAX_DIFF_CHARS);
+    n.block(
+        "\n" + Markdown.codeBlock(" diff", text),
+        "<pre><code class=\"language-diff\">" + Messages.escapeHtml(text) + "\n</code></pre>");
+  }
+
+  /**
+   * {@code ✳️ **u** merged PR [o/r#2](url): "title"} or {@code ⚫ … closed PR …}. A merge checks
+   * {@code pull_request.merged} as well as hookshot's {@code pull_request.closed}.
+   */
+  private static Optional<ObjectNode> closed(GithubEvent e, JsonNode pr) {
+    boolean merged = pr.path("merged").asBoolean(false);
+    boolean skip =
+        merged
+            ? e.skip("pull_request.merged", "pull_request.closed", "pull_request")
+            : e.skip("pull_request.closed", "pull_request");
+    if (skip) return Optional.empty();
+    Notice n =
+        e.notice()
+            .text(merged ? "✳️ " : "⚫ ")
+            .actor(e.sender())
+            .text(merged ? " merged PR " : " closed PR ")
+            .link(e.ref(pr), GithubEvent.url(pr))
+            .text(": ")
+            .title(GithubEvent.title(pr));
+    if (!merged) IssueEvents.withComment(e, n);
+    return Optional.of(keys(e, n.build(), pr));
+  }
+
+  /**
+   * {@code 🔷 **u** reopened PR [o/r#2](url): "title"} (hookshot shows no reopened PRs; this is the
+   * issue form).
+   */
+  private static Optional<ObjectNode> reopened(GithubEvent e, JsonNode pr) {
+    if (e.skip("pull_request.opened", "pull_request")) return Optional.empty();
+    Notice n =
+        e.notice()
+            .text("🔷 ")
+            .actor(e.sender())
+            .text(" reopened PR ")
+            .link(e.ref(pr), GithubEvent.url(pr))
+            .text(": ")
+            .title(GithubEvent.title(pr));
+    return Optional.of(keys(e, n.build(), pr));
+  }
+
+  /**
+   * {@code 🔬 **u** has marked [o/r#2](url) as ready to review "title"}, and its opposite, {@code ⚪
+   * … as a draft …}.
+   */
+  private static Optional<ObjectNode> marked(GithubEvent e, JsonNode pr, String icon, String as) {
+    if (e.skip("pull_request.ready_for_review", "pull_request")) return Optional.empty();
+    Notice n =
+        e.notice()
+            .text(icon)
+            .actor(e.sender())
+            .text(" has marked ")
+            .link(e.ref(pr), GithubEvent.url(pr))
+            .text(as)
+            .title(GithubEvent.title(pr));
+    return Optional.of(keys(e, n.build(), pr));
+  }
+
+  /**
+   * {@code ✅ **u** approved [o/r#2](url) "title"} or {@code 🔴 **u** changes_requested …}; other
+   * reviews show nothing.
+   */
+  static Optional<ObjectNode> review(GithubEvent e) {
+    JsonNode pr = e.payload().path("pull_request");
+    if (!e.action().equals("submitted") || !GithubEvent.complete(pr)) return Optional.empty();
+    if (e.skip("pull_request.reviewed", "pull_request")
+        || !e.config().matchesLabels(pr.path("labels"))) {
+      return Optional.empty();
+    }
+    String state = e.payload().path("review").path("state").asText("").toLowerCase(Locale.ROOT);
+    String icon =
+        switch (state) {
+          case "approved" -> "✅ ";
+          case "changes_requested" -> "🔴 ";
+          default -> "";
+        };
+    if (icon.isEmpty()) return Optional.empty();
+    Notice n =
+        e.notice()
+            .text(icon)
+            .actor(e.sender())
+            .text(" " + state + " ")
+            .link(e.ref(pr), GithubEvent.url(pr))
+            .text(" ")
+            .title(GithubEvent.title(pr));
+    return Optional.of(keys(e, n.build(), pr));
+  }
+
+  /**
+   * A PR carries both keys: hookshot's reactions read the issue key, its review replies the PR key.
+   */
+  private static ObjectNode keys(GithubEvent e, ObjectNode content, JsonNode pr) {
+    return e.withRepo(GithubKeys.pullRequest(GithubKeys.issue(content, pr), pr));
+  }
+}

@@ -1,0 +1,48 @@
+package grapple.bot.github;
+
+import grapple.commands.Markdown;
+import grapple.state.BadInput;
+import java.util.Optional;
+
+/** Who may connect a room to a repository: a linked user with push (or admin) access to it. */
+final class RepoAccess {
+  private RepoAccess() {}
+
+  /** Throws BadInput saying what to do when {@code userId} may not connect {@code owner/repo}. */
+  static void requirePushAccess(GithubParts parts, String owner, String repo, String userId) {
+    String name = owner + "/" + repo;
+    try {
+      Optional<String> token = parts.accounts().token(userId);
+      if (token.isEmpty()) throw new BadInput("github", GithubParts.NOT_LINKED);
+      String login = parts.accounts().account(userId).orElseThrow().login();
+      String permission = parts.client().permission(token.get(), owner, repo, login);
+      if (!permission.equals("admin")
+          && !permission.equals("write")
+          && !permission.equals("maintain")) {
+        throw new BadInput(
+            "github",
+            "You must at least have write permissions to bridge this repository: GitHub says "
+                + Markdown.code(login)
+                + " has "
+                + Markdown.code(permission)
+                + " access to "
+                + Markdown.code(name)
+                + ".");
+      }
+      if (parts.app().isPresent() && !parts.app().get().installedOn(owner, repo)) {
+        throw new BadInput(
+            "github",
+            "The GitHub App is not installed on "
+                + Markdown.code(name)
+                + ". "
+                + parts
+                    .settings()
+                    .installUrl()
+                    .map(u -> "Install it: " + u)
+                    .orElse("Ask the bot's operator to install it."));
+      }
+    } catch (GithubException e) {
+      throw new BadInput("github", GithubParts.explain(e, name));
+    }
+  }
+}

@@ -1,0 +1,4 @@
+@NullMarked
+package grapple.bot.github;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package grapple.bot.http;
+
+import org.jspecify.annotations.NullMarked;

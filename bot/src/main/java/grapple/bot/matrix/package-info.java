@@ -1,0 +1,4 @@
+@NullMarked
+package grapple.bot.matrix;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package grapple.bot.outbox;
+
+import org.jspecify.annotations.NullMarked;

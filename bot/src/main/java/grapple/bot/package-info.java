@@ -1,0 +1,4 @@
+@NullMarked
+package grapple.bot;
+
+import org.jspecify.annotations.NullMarked;

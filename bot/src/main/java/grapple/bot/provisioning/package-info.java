@@ -1,0 +1,4 @@
+@NullMarked
+package grapple.bot.provisioning;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package grapple.bot.room;
+
+import org.jspecify.annotations.NullMarked;

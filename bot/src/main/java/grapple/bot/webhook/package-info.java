@@ -1,0 +1,4 @@
+@NullMarked
+package grapple.bot.webhook;
+
+import org.jspecify.annotations.NullMarked;

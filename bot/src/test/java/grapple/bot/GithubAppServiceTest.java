@@ -1,0 +1,127 @@
+package grapple.bot;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import grapple.bot.github.GithubService;
+import grapple.commands.PermissionLevel;
+import grapple.commands.PermissionRule;
+import grapple.testing.github.FakeGithub;
+import grapple.testing.github.GithubAppKey;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The github service with a GitHub App configured (its key in a PKCS#1 file): installation checks
+ * and tokens.
+ */
+class GithubAppServiceTest {
+  private static final GithubAppKey KEY = GithubAppKey.generate();
+  private static final String ALICE = "@alice:test";
+  private static final String BOB = "@bob:test";
+  private static final String DM = "!dm-alice:test";
+  private static final String TOKEN = "ghp_alice_token_000000000000000000000";
+  private static final Duration WAIT = Duration.ofSeconds(5);
+  private static final List<PermissionRule> RULES =
+      List.of(
+          new PermissionRule(
+              "*", List.of(new PermissionRule.ServiceLevel("*", PermissionLevel.ADMIN))));
+
+  @TempDir Path dir;
+  private FakeGithub github;
+  private TestHub hub;
+
+  @BeforeEach
+  void start() throws Exception {
+    github = FakeGithub.start();
+    github.app(42, KEY).slug("grapple-test");
+    github.user("alice").token(TOKEN);
+    github.repo("o/r").permission("alice", "write");
+    github.repo("o/noapp").permission("alice", "write");
+    github.installation(7, "o").repos("o/r");
+    Path key = Files.writeString(dir.resolve("app.pem"), KEY.pkcs1Pem());
+    String yaml =
+        "github: {enabled: true, webhook: {secret: 'webhook-secret-0123'}, apiUrl: '"
+            + github.apiUrl()
+            + "', webUrl: '"
+            + github.webUrl()
+            + "', app: {id: 42, slug: grapple-test, privateKeyFile: '"
+            + key
+            + "'}}";
+    hub = new TestHub(dir, List.of(new GithubService()), yaml, RULES);
+    hub.joined(ALICE, BOB);
+    hub.joinedIn(DM, ALICE);
+    assertThat(reply(DM, ALICE, "github setpersonaltoken " + TOKEN))
+        .isEqualTo("Connected as `alice`. Token stored.");
+  }
+
+  @AfterEach
+  void stop() {
+    if (hub != null) hub.close();
+    if (github != null) github.close();
+  }
+
+  @Test
+  void followingARepoTheAppIsNotInstalledOnSaysWhereToInstallIt() throws Exception {
+    String answer =
+        reply(TestHub.ROOM, ALICE, "!grapple github repo " + github.webUrl() + "/o/noapp");
+
+    assertThat(answer)
+        .contains("The GitHub App is not installed on `o/noapp`")
+        .contains(github.webUrl() + "/apps/grapple-test/installations/new");
+    assertThat(hub.gateway.stateWrites()).isEmpty();
+  }
+
+  @Test
+  void followingARepoTheAppIsInstalledOnWorks() throws Exception {
+    assertThat(reply(TestHub.ROOM, ALICE, "!grapple github repo " + github.webUrl() + "/o/r"))
+        .isEqualTo("Room configured to bridge `o/r`");
+    assertThat(github.requestsTo("GET", "/repos/o/r/installation"))
+        .singleElement()
+        .satisfies(call -> assertThat(call.header("Authorization")).startsWith("Bearer eyJ"));
+  }
+
+  @Test
+  void installingTheAppAfterARefusalLetsTheNextTryThrough() throws Exception {
+    assertThat(reply(TestHub.ROOM, ALICE, "!grapple github repo " + github.webUrl() + "/o/noapp"))
+        .contains("not installed");
+    github.installation(7, "o").repos("o/noapp");
+
+    assertThat(reply(TestHub.ROOM, ALICE, "!grapple github repo " + github.webUrl() + "/o/noapp"))
+        .isEqualTo("Room configured to bridge `o/noapp`");
+  }
+
+  @Test
+  void hotlinksUseTheInstallationTokenForSomeoneWhoLinkedNothing() throws Exception {
+    assertThat(reply(TestHub.ROOM, ALICE, "!grapple github repo " + github.webUrl() + "/o/r"))
+        .isEqualTo("Room configured to bridge `o/r`");
+    int number = github.repo("o/r").issue("Broken thing", "alice");
+
+    String answer = reply(TestHub.ROOM, BOB, "what about #" + number + "?");
+
+    assertThat(answer)
+        .isEqualTo(
+            "Issue [#"
+                + number
+                + "]("
+                + github.webUrl()
+                + "/o/r/issues/"
+                + number
+                + "): Broken thing (open)");
+    assertThat(github.requestsTo("GET", "/repos/o/r/issues/" + number))
+        .singleElement()
+        .satisfies(call -> assertThat(call.header("Authorization")).startsWith("Bearer ghs_"));
+  }
+
+  private String reply(String room, String sender, String body) throws InterruptedException {
+    hub.message(room, sender, body);
+    FakeGateway.Sent sent = hub.gateway.takeSent(WAIT);
+    assertThat(sent).as("a reply to " + body).isNotNull();
+    return sent.content().path("body").asText();
+  }
+}

@@ -1,0 +1,167 @@
+package grapple.bot;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.github.GithubService;
+import grapple.commands.PermissionLevel;
+import grapple.commands.PermissionRule;
+import grapple.state.Json;
+import grapple.testing.github.GithubSigner;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code issues.labeled} deliveries gathered for 5 s per issue and posted by the leader's chore as
+ * one notice, only when the room's {@code includingLabels} asks for a label; a redelivery adds
+ * nothing.
+ */
+class GithubLabelBatchTest {
+  private static final String SECRET = "webhook-secret-0123";
+  private static final String ALICE = "@alice:test";
+  private static final Duration QUIET_FOR = Duration.ofSeconds(5);
+
+  /** The quiet time, the chore's 1 s period and slack for a loaded machine. */
+  private static final Duration BATCH_WAIT = Duration.ofSeconds(15);
+
+  private static final List<PermissionRule> RULES =
+      List.of(
+          new PermissionRule(
+              "*", List.of(new PermissionRule.ServiceLevel("*", PermissionLevel.ADMIN))));
+
+  @TempDir Path dir;
+  private final HttpClient http = HttpClient.newHttpClient();
+  private TestHub hub;
+  private int port;
+
+  @BeforeEach
+  void start() throws Exception {
+    String yaml = "github: {enabled: true, webhook: {secret: '" + SECRET + "'}}";
+    hub = new TestHub(dir, List.of(new GithubService()), yaml, RULES);
+    hub.joined(ALICE);
+    ObjectNode content = Json.object().put("org", "o").put("repo", "r");
+    content.putArray("includingLabels").add("bug").add("urgent");
+    hub.state("uk.half-shot.matrix-hookshot.github.repository", "o/r", ALICE, content);
+    port = hub.listenForWebhooks().port();
+  }
+
+  @AfterEach
+  void stop() {
+    if (hub != null) hub.close();
+  }
+
+  @Test
+  void twoLabelsOnOneIssueBecomeOneNoticeAfterTheQuietTime() throws Exception {
+    assertThat(post("d1", labeled(7, "bug", "bug"))).isEqualTo(202);
+    assertThat(post("d2", labeled(7, "urgent", "bug", "urgent"))).isEqualTo(202);
+    long lastPost = System.nanoTime();
+
+    FakeGateway.Sent notice = hub.gateway.takeSent(BATCH_WAIT);
+
+    assertThat(notice).as("the batch's notice").isNotNull();
+    assertThat(notice.roomId()).isEqualTo(TestHub.ROOM);
+    assertThat(notice.content().path("body").asText())
+        .startsWith("🗃 ")
+        .contains(" labeled issue ")
+        .contains("o/r#7")
+        .contains("bug")
+        .contains("urgent");
+    assertThat(Duration.ofNanos(notice.atNanos() - lastPost))
+        .isGreaterThanOrEqualTo(QUIET_FOR.minusMillis(500));
+    assertThat(hub.gateway.takeSent(Duration.ofMillis(1500))).as("a second notice").isNull();
+  }
+
+  @Test
+  void aLabelTheRoomDidNotAskForPostsNothing() throws Exception {
+    assertThat(post("d1", labeled(7, "chore", "chore"))).isEqualTo(202);
+    assertThat(post("d2", labeled(8, "bug", "bug"))).isEqualTo(202);
+
+    FakeGateway.Sent notice = hub.gateway.takeSent(BATCH_WAIT);
+
+    assertThat(notice.content().path("body").asText()).contains("o/r#8");
+    assertThat(hub.gateway.takeSent(Duration.ofMillis(1500))).as("a notice for #7").isNull();
+  }
+
+  @Test
+  void aRedeliveredLabeledEventAddsNothing() throws Exception {
+    byte[] first = labeled(7, "bug", "bug");
+    assertThat(post("d1", first)).isEqualTo(202);
+    assertThat(hub.gateway.takeSent(BATCH_WAIT)).as("the first notice").isNotNull();
+
+    assertThat(post("d1", first)).isEqualTo(202);
+    assertThat(post("d2", labeled(8, "urgent", "urgent"))).isEqualTo(202);
+    FakeGateway.Sent next = hub.gateway.takeSent(BATCH_WAIT);
+
+    assertThat(next.content().path("body").asText()).contains("o/r#8");
+    assertThat(hub.gateway.takeSent(Duration.ofMillis(1500)))
+        .as("a notice for the redelivery")
+        .isNull();
+  }
+
+  /**
+   * GitHub sends {@code labeled} right after {@code opened} for labels given at creation; the
+   * opened notice shows them.
+   */
+  @Test
+  void aLabelGivenAsTheIssueIsOpenedPostsNoLabeledNotice() throws Exception {
+    assertThat(post("d1", labeledAt(9, java.time.Instant.now(), "bug"))).isEqualTo(202);
+    assertThat(post("d2", labeled(8, "bug", "bug"))).isEqualTo(202);
+
+    FakeGateway.Sent notice = hub.gateway.takeSent(BATCH_WAIT);
+
+    assertThat(notice.content().path("body").asText()).contains("o/r#8");
+    assertThat(hub.gateway.takeSent(Duration.ofMillis(1500)))
+        .as("a labeled notice for the new issue #9")
+        .isNull();
+  }
+
+  private static byte[] labeledAt(int number, java.time.Instant created, String label)
+      throws Exception {
+    ObjectNode payload = (ObjectNode) Json.MAPPER.readTree(labeled(number, label, label));
+    ((ObjectNode) payload.get("issue"))
+        .put("created_at", created.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
+    return Json.write(payload).getBytes(StandardCharsets.UTF_8);
+  }
+
+  /**
+   * Octokit's issues.labeled example on o/r issue {@code number}: {@code label} added, the issue
+   * now with {@code labels}.
+   */
+  private static byte[] labeled(int number, String label, String... labels) throws Exception {
+    ObjectNode payload;
+    try (InputStream in =
+        GithubLabelBatchTest.class.getResourceAsStream("/github/issues.labeled.json")) {
+      payload = (ObjectNode) Json.MAPPER.readTree(in);
+    }
+    ((ObjectNode) payload.get("repository")).put("full_name", "o/r").put("name", "r");
+    ObjectNode issue = (ObjectNode) payload.get("issue");
+    issue.put("number", number).put("html_url", "https://github.com/o/r/issues/" + number);
+    var array = issue.putArray("labels");
+    for (String name : labels) array.addObject().put("name", name).put("color", "d73a4a");
+    ((ObjectNode) payload.get("label")).put("name", label);
+    return Json.write(payload).getBytes(StandardCharsets.UTF_8);
+  }
+
+  private int post(String delivery, byte[] body) throws Exception {
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/github/webhook"))
+            .header("Content-Type", "application/json")
+            .header("X-GitHub-Event", "issues")
+            .header("X-GitHub-Delivery", delivery)
+            .header("X-Hub-Signature-256", GithubSigner.sign(SECRET, body))
+            .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+            .build();
+    return http.send(request, HttpResponse.BodyHandlers.ofString()).statusCode();
+  }
+}

@@ -1,0 +1,201 @@
+package grapple.bot;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import grapple.bot.github.GithubService;
+import grapple.commands.PermissionLevel;
+import grapple.commands.PermissionRule;
+import grapple.testing.github.FakeGithub;
+import grapple.testing.github.GithubAppKey;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import okhttp3.HttpUrl;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The OAuth web flow as Grapple wires it: {@code github login} hands out GitHub's authorize link
+ * (by direct message only), and {@code GET /oauth/github} on the webhook listener links the
+ * account.
+ */
+class GithubOAuthTest {
+  private static final String ALICE = "@alice:test";
+  private static final String DM = "!dm-alice:test";
+
+  /** Where the outbox sends Alice's direct messages (FakeGateway.directRoom). */
+  private static final String ALICES_DM = "!dm-" + ALICE;
+
+  private static final String CLIENT_ID = "Iv1.grapple";
+  private static final String REDIRECT_URI = "https://bot.example.org/oauth/github";
+  private static final Duration WAIT = Duration.ofSeconds(5);
+  private static final GithubAppKey KEY = GithubAppKey.generate();
+  private static final List<PermissionRule> RULES =
+      List.of(
+          new PermissionRule(
+              "*", List.of(new PermissionRule.ServiceLevel("*", PermissionLevel.ADMIN))));
+
+  @TempDir Path dir;
+  private final HttpClient http = HttpClient.newHttpClient();
+  private FakeGithub github;
+  private TestHub hub;
+  private int port;
+
+  @BeforeEach
+  void start() throws Exception {
+    github = FakeGithub.start();
+    github.app(1, KEY).oauth(CLIENT_ID, "client-secret-0123");
+    github.user("alice");
+    String yaml =
+        "github: {enabled: true, webhook: {secret: 'webhook-secret-0123'}, apiUrl: '"
+            + github.apiUrl()
+            + "', webUrl: '"
+            + github.webUrl()
+            + "', oauth: {clientId: '"
+            + CLIENT_ID
+            + "', clientSecret: 'client-secret-0123', redirectUri: '"
+            + REDIRECT_URI
+            + "'}}";
+    hub = new TestHub(dir, List.of(new GithubService()), yaml, RULES);
+    hub.joined(ALICE, "@bob:test");
+    hub.joinedIn(DM, ALICE);
+    port = hub.listenForWebhooks().port();
+  }
+
+  @AfterEach
+  void stop() {
+    if (hub != null) hub.close();
+    if (github != null) github.close();
+  }
+
+  @Test
+  void loginInADirectChatRepliesWithGithubsAuthorizeLink() throws Exception {
+    hub.message(DM, ALICE, "github login");
+    FakeGateway.Sent sent = hub.gateway.takeSent(WAIT);
+    HttpUrl link = linkIn(sent.content().path("body").asText());
+
+    assertThat(sent.content().path("formatted_body").asText())
+        .as("the link in the HTML, Markdown left no mark on it")
+        .contains(link.toString().replace("&", "&amp;"));
+
+    assertThat(link.toString()).startsWith(github.webUrl() + "/login/oauth/authorize?");
+    assertThat(link.queryParameter("client_id")).isEqualTo(CLIENT_ID);
+    assertThat(link.queryParameter("redirect_uri")).isEqualTo(REDIRECT_URI);
+    assertThat(link.queryParameter("state")).hasSizeGreaterThanOrEqualTo(32);
+  }
+
+  @Test
+  void loginInARoomSendsTheLinkByDirectMessageOnly() throws Exception {
+    hub.message(TestHub.ROOM, ALICE, "!grapple github login");
+    List<FakeGateway.Sent> sent =
+        new ArrayList<>(List.of(hub.gateway.takeSent(WAIT), hub.gateway.takeSent(WAIT)));
+    sent.sort(Comparator.comparing(FakeGateway.Sent::roomId));
+
+    assertThat(sent.get(0).roomId()).isEqualTo(ALICES_DM);
+    assertThat(linkIn(sent.get(0).content().path("body").asText()).queryParameter("state"))
+        .isNotEmpty();
+    assertThat(sent.get(1).roomId()).isEqualTo(TestHub.ROOM);
+    assertThat(sent.get(1).content().path("body").asText())
+        .isEqualTo("I sent you a link to log in to GitHub in a direct message.")
+        .doesNotContain("state=");
+  }
+
+  @Test
+  void theCallbackLinksTheAccountAndTheSameStateCannotBeUsedAgain() throws Exception {
+    String state = linkIn(reply(DM, ALICE, "github login")).queryParameter("state");
+
+    HttpResponse<String> page = callback(github.authorizeCode("alice"), state);
+
+    assertThat(page.statusCode()).isEqualTo(200);
+    assertThat(page.body()).contains("Linked as alice. You can close this page.");
+    FakeGateway.Sent dm = hub.gateway.takeSent(WAIT);
+    assertThat(dm.roomId()).isEqualTo(ALICES_DM);
+    assertThat(dm.content().path("body").asText()).isEqualTo("Connected as `alice`. Token stored.");
+    assertThat(reply(DM, ALICE, "github status"))
+        .isEqualTo("You are logged in to GitHub as `alice`.");
+
+    HttpResponse<String> replay = callback(github.authorizeCode("alice"), state);
+
+    assertThat(replay.statusCode()).isEqualTo(404);
+    assertThat(replay.body()).contains("Link expired");
+    assertThat(github.requestsTo("POST", "/login/oauth/access_token")).hasSize(1);
+    assertThat(hub.gateway.takeSent(Duration.ofMillis(300))).isNull();
+    assertThat(reply(DM, ALICE, "github status"))
+        .isEqualTo("You are logged in to GitHub as `alice`.");
+  }
+
+  @Test
+  void approvingOnGithubSendsTheBrowserBackWithCodeAndStateThatLink() throws Exception {
+    github.signIn("alice");
+    HttpUrl link = linkIn(reply(DM, ALICE, "github login"));
+
+    HttpResponse<String> approved =
+        http.send(
+            HttpRequest.newBuilder(link.uri()).GET().build(), HttpResponse.BodyHandlers.ofString());
+    HttpUrl back = HttpUrl.get(approved.headers().firstValue("Location").orElseThrow());
+    HttpResponse<String> page = callback(back.queryParameter("code"), back.queryParameter("state"));
+
+    assertThat(approved.statusCode()).isEqualTo(302);
+    assertThat(back.toString()).startsWith(REDIRECT_URI + "?");
+    assertThat(back.queryParameter("state")).isEqualTo(link.queryParameter("state"));
+    assertThat(page.statusCode()).isEqualTo(200);
+    assertThat(hub.gateway.takeSent(WAIT).roomId()).isEqualTo(ALICES_DM);
+    assertThat(reply(DM, ALICE, "github status"))
+        .isEqualTo("You are logged in to GitHub as `alice`.");
+  }
+
+  @Test
+  void anUnknownStateIs404AndAsksGithubNothing() throws Exception {
+    HttpResponse<String> page =
+        callback(github.authorizeCode("alice"), "no-such-state-0000000000000000");
+
+    assertThat(page.statusCode()).isEqualTo(404);
+    assertThat(github.requests()).isEmpty();
+    assertThat(reply(DM, ALICE, "github status")).contains("You are not logged into GitHub");
+  }
+
+  @Test
+  void theAccountLinkedByOauthActsOnGithub() throws Exception {
+    github.repo("o/r").permission("alice", "write");
+    String state = linkIn(reply(DM, ALICE, "github login")).queryParameter("state");
+    assertThat(callback(github.authorizeCode("alice"), state).statusCode()).isEqualTo(200);
+    hub.gateway.takeSent(WAIT);
+
+    String answer = reply(TestHub.ROOM, ALICE, "!grapple github repo " + github.webUrl() + "/o/r");
+
+    assertThat(answer).isEqualTo("Room configured to bridge `o/r`");
+    assertThat(github.requestsTo("GET", "/repos/o/r/collaborators/alice/permission"))
+        .singleElement()
+        .satisfies(call -> assertThat(call.header("Authorization")).startsWith("Bearer ghu_"));
+  }
+
+  private String reply(String room, String sender, String body) throws InterruptedException {
+    hub.message(room, sender, body);
+    FakeGateway.Sent sent = hub.gateway.takeSent(WAIT);
+    assertThat(sent).as("a reply to " + body).isNotNull();
+    return sent.content().path("body").asText();
+  }
+
+  private static HttpUrl linkIn(String text) {
+    int at = text.indexOf("http");
+    assertThat(at).as("a link in: " + text).isNotNegative();
+    HttpUrl url = HttpUrl.parse(text.substring(at).split("\\s")[0]);
+    assertThat(url).as("a link in: " + text).isNotNull();
+    return url;
+  }
+
+  private HttpResponse<String> callback(String code, String state) throws Exception {
+    URI uri =
+        URI.create("http://127.0.0.1:" + port + "/oauth/github?code=" + code + "&state=" + state);
+    return http.send(
+        HttpRequest.newBuilder(uri).GET().build(), HttpResponse.BodyHandlers.ofString());
+  }
+}

@@ -1,0 +1,361 @@
+package grapple.bot;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import grapple.bot.github.GithubService;
+import grapple.commands.PermissionLevel;
+import grapple.commands.PermissionRule;
+import grapple.testing.github.FakeGithub;
+import grapple.testing.github.WorkflowDispatch;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A room's repository connection answering {@code !gh assign} and {@code !gh workflow run} with the
+ * sender's linked account, saying what to do when GitHub refuses, and ignoring users without the
+ * {@code commands} permission; {@code github.defaultOptions} under a new connection.
+ */
+class GithubRepoCommandsTest {
+  private static final String ALICE = "@alice:test";
+  private static final String BOB = "@bob:test";
+
+  /** In the room, with no permission at all. */
+  private static final String MALLORY = "@mallory:test";
+
+  private static final String DM = "!dm-alice:test";
+  private static final String BOBS_DM = "!dm-bob:test";
+  private static final String TOKEN = "ghp_alice_token_000000000000000000000";
+  private static final String BOB_TOKEN = "ghp_bob_token_00000000000000000000000";
+  private static final String EVENT_TYPE = "uk.half-shot.matrix-hookshot.github.repository";
+  private static final Duration WAIT = Duration.ofSeconds(5);
+  private static final List<PermissionRule> RULES =
+      List.of(
+          new PermissionRule(
+              ALICE, List.of(new PermissionRule.ServiceLevel("*", PermissionLevel.ADMIN))),
+          new PermissionRule(
+              BOB, List.of(new PermissionRule.ServiceLevel("*", PermissionLevel.ADMIN))));
+
+  @TempDir Path dir;
+  private FakeGithub github;
+  private TestHub hub;
+
+  @BeforeEach
+  void start() {
+    github = FakeGithub.start();
+    github.user("alice").token(TOKEN);
+    github.user("bob").token(BOB_TOKEN);
+    github
+        .repo("o/r")
+        .permission("alice", "write")
+        .permission("bob", "write")
+        .permission("carol", "write")
+        .defaultBranch("trunk")
+        .workflow("deploy.yml", "Deploy")
+        .workflowWithoutDispatch("ci.yml", "CI");
+  }
+
+  @AfterEach
+  void stop() {
+    if (hub != null) hub.close();
+    if (github != null) github.close();
+  }
+
+  // ---- assign
+
+  @Test
+  void assignWithoutArgumentsAssignsTheSenderToTheLatestIssue() throws Exception {
+    follow("");
+    github.repo("o/r").issue("Older", "carol");
+    int latest = github.repo("o/r").issue("Newest", "carol");
+
+    String answer = reply(ALICE, "!gh assign");
+
+    assertThat(answer)
+        .isEqualTo(
+            "Assigned `alice` to [o/r#"
+                + latest
+                + "]("
+                + github.webUrl()
+                + "/o/r/issues/"
+                + latest
+                + ").");
+    assertThat(github.issue("o/r", latest).assignees()).containsExactly("alice");
+    assertThat(github.issue("o/r", latest - 1).assignees()).isEmpty();
+  }
+
+  @Test
+  void assignWithANumberAndUsersTakesLoginsAndLinkedMatrixIds() throws Exception {
+    follow("");
+    assertThat(reply(BOBS_DM, BOB, "github setpersonaltoken " + BOB_TOKEN))
+        .startsWith("Connected as `bob`");
+    int number = github.repo("o/r").issue("Broken", "carol");
+    github.repo("o/r").issue("Later", "carol");
+
+    String answer = reply(ALICE, "!gh assign #" + number + " carol " + BOB);
+
+    assertThat(answer).startsWith("Assigned `carol`, `bob` to [o/r#" + number + "]");
+    assertThat(github.issue("o/r", number).assignees()).containsExactly("carol", "bob");
+  }
+
+  /**
+   * GitHub silently drops assignees without access to the repository; the reply must not claim
+   * them.
+   */
+  @Test
+  void assignSaysWhomGithubDidNotAssign() throws Exception {
+    follow("");
+    github.user("stranger");
+    int number = github.repo("o/r").issue("Broken", "carol");
+
+    String answer = reply(ALICE, "!gh assign " + number + " carol stranger");
+
+    assertThat(github.issue("o/r", number).assignees()).containsExactly("carol");
+    assertThat(answer)
+        .startsWith("Assigned `carol` to [o/r#" + number + "]")
+        .contains("`stranger`")
+        .doesNotContain("Assigned `carol`, `stranger`");
+  }
+
+  @Test
+  void assignToAMatrixUserWhoLinkedNothingSaysToNameTheLogin() throws Exception {
+    follow("");
+    int number = github.repo("o/r").issue("Broken", "carol");
+
+    String answer = reply(ALICE, "!gh assign " + number + " @nobody:test");
+
+    assertThat(answer)
+        .contains("`@nobody:test` has not linked a GitHub account")
+        .contains("GitHub login");
+    assertThat(github.issue("o/r", number).assignees()).isEmpty();
+  }
+
+  @Test
+  void assignWithoutIssuesAsksForANumber() throws Exception {
+    follow("");
+
+    assertThat(reply(ALICE, "!gh assign")).contains("o/r has no issues yet: give a number.");
+  }
+
+  // ---- workflow run
+
+  @Test
+  void workflowRunDispatchesOnTheDefaultBranchWithInputs() throws Exception {
+    follow("");
+
+    String answer = reply(ALICE, "!gh workflow run Deploy env=prod,dry=false");
+
+    assertThat(answer).isEqualTo("Started the workflow `Deploy` on `trunk`.");
+    WorkflowDispatch dispatch = github.dispatches("o/r").get(0);
+    assertThat(dispatch.workflowId()).isEqualTo(github.repo("o/r").workflowId("deploy.yml"));
+    assertThat(dispatch.ref()).isEqualTo("trunk");
+    assertThat(dispatch.inputs().path("env").asText()).isEqualTo("prod");
+    assertThat(dispatch.inputs().path("dry").asText()).isEqualTo("false");
+    assertThat(dispatch.actor()).isEqualTo("alice");
+  }
+
+  @Test
+  void workflowRunByFileNameOnAGivenRef() throws Exception {
+    follow("");
+
+    String answer = reply(ALICE, "!gh workflow run deploy.yml version=1.2 release/1.2");
+
+    assertThat(answer).isEqualTo("Started the workflow `Deploy` on `release/1.2`.");
+    assertThat(github.dispatches("o/r"))
+        .singleElement()
+        .satisfies(
+            d -> {
+              assertThat(d.ref()).isEqualTo("release/1.2");
+              assertThat(d.inputs().path("version").asText()).isEqualTo("1.2");
+            });
+    assertThat(github.requestsTo("GET", "/repos/o/r"))
+        .noneMatch(call -> call.path().equals("/repos/o/r"));
+  }
+
+  @Test
+  void anUnknownWorkflowSaysHowToNameOne() throws Exception {
+    follow("");
+
+    String answer = reply(ALICE, "!gh workflow run Nope");
+
+    assertThat(answer).contains("No workflow `Nope` in o/r").contains("file name");
+    assertThat(github.dispatches("o/r")).isEmpty();
+  }
+
+  @Test
+  void aWorkflowGithubWillNotDispatchRepliesWithGithubsReason() throws Exception {
+    follow("");
+
+    String answer = reply(ALICE, "!gh workflow run CI");
+
+    assertThat(answer).startsWith("GitHub refused").contains("workflow_dispatch");
+  }
+
+  @Test
+  void badInputsAreRefusedBeforeAnythingIsDispatched() throws Exception {
+    follow("");
+
+    assertThat(reply(ALICE, "!gh workflow run Deploy nonsense")).contains("k=v");
+    assertThat(github.dispatches("o/r")).isEmpty();
+  }
+
+  // ---- refusals
+
+  @Test
+  void aUserWithoutTheCommandsPermissionGetsNoReplyAndGithubIsNotAsked() throws Exception {
+    follow("");
+    int before = github.requests().size();
+
+    hub.message(MALLORY, "!gh create \"Spam\"");
+
+    assertThat(hub.gateway.takeSent(Duration.ofMillis(700))).isNull();
+    assertThat(github.requests()).hasSize(before);
+    assertThat(github.issues("o/r")).isEmpty();
+  }
+
+  @Test
+  void aTokenGithubNoLongerAcceptsSaysToLinkAgain() throws Exception {
+    follow("");
+    github.expire(TOKEN);
+
+    String answer = reply(ALICE, "!gh create \"Title\"");
+
+    assertThat(answer).contains("GitHub no longer accepts your token").contains("github login");
+    assertThat(github.issues("o/r")).isEmpty();
+  }
+
+  @Test
+  void aNotFoundFromGithubSaysWhichAccessIsNeeded() throws Exception {
+    follow("");
+    github.failNext("POST", "/repos/o/r/issues", 1, 404);
+
+    String answer = reply(ALICE, "!gh create \"Title\"");
+
+    assertThat(answer).startsWith("GitHub refused").contains("access to o/r");
+  }
+
+  @Test
+  void aRateLimitSaysToWaitRatherThanToAskForAccess() throws Exception {
+    follow("");
+    github.rateLimitNext("POST", "/repos/o/r/issues", 1, Duration.ofSeconds(60));
+
+    String answer = reply(ALICE, "!gh create \"Title\"");
+
+    assertThat(answer).contains("rate limit").contains("Try again").doesNotContain("push access");
+  }
+
+  @Test
+  void anUnknownSubcommandPointsToHelp() throws Exception {
+    follow("");
+
+    assertThat(reply(ALICE, "!gh frobnicate"))
+        .contains("Unknown command `!gh frobnicate`")
+        .contains("`!gh help`");
+  }
+
+  // ---- defaultOptions
+
+  @Test
+  void defaultOptionsAreWrittenUnderANewConnection() throws Exception {
+    follow(", defaultOptions: {commandPrefix: '!repo'}");
+
+    assertThat(hub.gateway.stateWrites())
+        .filteredOn(w -> w.eventType().equals(EVENT_TYPE))
+        .singleElement()
+        .satisfies(
+            w -> {
+              assertThat(w.stateKey()).isEqualTo("o/r");
+              assertThat(w.content().path("commandPrefix").asText()).isEqualTo("!repo");
+              assertThat(w.content().path("org").asText()).isEqualTo("o");
+            });
+    assertThat(reply(ALICE, "!repo help")).contains("!repo create <title>");
+    hub.message(ALICE, "!gh help");
+    assertThat(hub.gateway.takeSent(Duration.ofMillis(500))).isNull();
+  }
+
+  @Test
+  void createAddsTheConnectionsNewIssueLabelsToTheGivenOnes() throws Exception {
+    follow(", defaultOptions: {newIssue: {labels: [triage]}}");
+
+    String answer = reply(ALICE, "!gh create \"Title\" \"Body text\" \"bug, ui,triage\"");
+
+    assertThat(answer).startsWith("Created issue [o/r#1]");
+    assertThat(github.issue("o/r", 1).labels()).containsExactly("triage", "bug", "ui");
+    assertThat(github.issue("o/r", 1).body()).isEqualTo("Body text");
+  }
+
+  @Test
+  void hotlinksAnswerWithTheSendersTokenAndNothingForSomeoneUnlinked() throws Exception {
+    follow("");
+    int number = github.repo("o/r").issue("Broken", "carol");
+
+    assertThat(reply(ALICE, "is #" + number + " fixed?")).startsWith("Issue [#" + number + "]");
+    hub.message(MALLORY, "and #" + number + "?");
+    assertThat(hub.gateway.takeSent(Duration.ofMillis(500)))
+        .as("a hotlink for someone who linked nothing")
+        .isNull();
+  }
+
+  @Test
+  void hotlinksOffInDefaultOptionsAnswerNothing() throws Exception {
+    follow(", defaultOptions: {hotlinkIssues: false}");
+    int number = github.repo("o/r").issue("Broken", "carol");
+
+    hub.message(ALICE, "is #" + number + " fixed?");
+
+    assertThat(hub.gateway.takeSent(Duration.ofMillis(700))).isNull();
+    assertThat(github.requestsTo("GET", "/repos/o/r/issues/")).isEmpty();
+  }
+
+  @Test
+  void defaultOptionsNeverReplaceTheRepositoryOfTheCommand() throws Exception {
+    follow(", defaultOptions: {org: other, repo: thing, commandPrefix: '!repo'}");
+
+    assertThat(hub.gateway.stateWrites())
+        .filteredOn(w -> w.eventType().equals(EVENT_TYPE))
+        .singleElement()
+        .satisfies(
+            w -> {
+              assertThat(w.stateKey()).isEqualTo("o/r");
+              assertThat(w.content().path("org").asText()).isEqualTo("o");
+              assertThat(w.content().path("repo").asText()).isEqualTo("r");
+            });
+  }
+
+  /**
+   * A hub with {@code extraYaml} in its github section, Alice linked and the room following o/r.
+   */
+  private void follow(String extraYaml) throws InterruptedException {
+    String yaml =
+        "github: {enabled: true, webhook: {secret: 'webhook-secret-0123'}, apiUrl: '"
+            + github.apiUrl()
+            + "', webUrl: '"
+            + github.webUrl()
+            + "'"
+            + extraYaml
+            + "}";
+    hub = new TestHub(dir, List.of(new GithubService()), yaml, RULES);
+    hub.joined(ALICE, BOB, MALLORY);
+    hub.joinedIn(DM, ALICE);
+    hub.joinedIn(BOBS_DM, BOB);
+    assertThat(reply(DM, ALICE, "github setpersonaltoken " + TOKEN))
+        .isEqualTo("Connected as `alice`. Token stored.");
+    assertThat(reply(TestHub.ROOM, ALICE, "!grapple github repo " + github.webUrl() + "/o/r"))
+        .isEqualTo("Room configured to bridge `o/r`");
+  }
+
+  private String reply(String sender, String body) throws InterruptedException {
+    return reply(TestHub.ROOM, sender, body);
+  }
+
+  private String reply(String room, String sender, String body) throws InterruptedException {
+    hub.message(room, sender, body);
+    FakeGateway.Sent sent = hub.gateway.takeSent(WAIT);
+    assertThat(sent).as("a reply to " + body).isNotNull();
+    return sent.content().path("body").asText();
+  }
+}

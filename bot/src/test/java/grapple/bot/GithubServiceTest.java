@@ -1,0 +1,356 @@
+package grapple.bot;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.github.GithubService;
+import grapple.commands.PermissionLevel;
+import grapple.commands.PermissionRule;
+import grapple.state.Json;
+import grapple.testing.github.FakeGithub;
+import grapple.testing.github.GithubCorpus;
+import grapple.testing.github.GithubSigner;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The github service as Grapple wires it, on a real SQLite file, a real webhook listener and a
+ * local GitHub (FakeGithub): linking accounts, connecting rooms, the receiver, the repository
+ * commands.
+ */
+class GithubServiceTest {
+  private static final String SECRET = "webhook-secret-0123";
+
+  /** A member of the room who has linked no GitHub account (Alice is the room's admin). */
+  private static final String ADMIN = "@bob:test";
+
+  private static final String ALICE = "@alice:test";
+  private static final String DM = "!dm-alice:test";
+  private static final String TOKEN = "ghp_alice_token_000000000000000000000";
+  private static final Duration WAIT = Duration.ofSeconds(5);
+  private static final List<PermissionRule> RULES =
+      List.of(
+          new PermissionRule(
+              "*", List.of(new PermissionRule.ServiceLevel("*", PermissionLevel.ADMIN))));
+
+  @TempDir Path dir;
+  private final HttpClient http = HttpClient.newHttpClient();
+  private FakeGithub github;
+  private TestHub hub;
+  private int port;
+
+  @BeforeEach
+  void start() throws Exception {
+    github = FakeGithub.start();
+    github.user("alice").token(TOKEN);
+    github.repo("o/r").permission("alice", "write");
+    github.repo("o/readonly").permission("alice", "read");
+    String yaml =
+        "github: {enabled: true, webhook: {secret: '"
+            + SECRET
+            + "'}, apiUrl: '"
+            + github.apiUrl()
+            + "', webUrl: '"
+            + github.webUrl()
+            + "'}";
+    hub = new TestHub(dir, List.of(new GithubService()), yaml, RULES);
+    hub.joined(ALICE, ADMIN);
+    hub.joinedIn(DM, ALICE);
+    port = hub.listenForWebhooks().port();
+  }
+
+  @AfterEach
+  void stop() {
+    if (hub != null) hub.close();
+    if (github != null) github.close();
+  }
+
+  private String reply(String room, String sender, String body) throws InterruptedException {
+    hub.message(room, sender, body);
+    FakeGateway.Sent sent = hub.gateway.takeSent(WAIT);
+    assertThat(sent).as("a reply to " + body).isNotNull();
+    return sent.content().path("body").asText();
+  }
+
+  private void link() throws InterruptedException {
+    assertThat(reply(DM, ALICE, "github setpersonaltoken " + TOKEN))
+        .isEqualTo("Connected as `alice`. Token stored.");
+  }
+
+  private void follow() throws InterruptedException {
+    link();
+    assertThat(reply(TestHub.ROOM, ALICE, "!grapple github repo " + github.webUrl() + "/o/r"))
+        .isEqualTo("Room configured to bridge `o/r`");
+  }
+
+  @Test
+  void aTokenSentInADirectChatIsCheckedAndLinked() throws Exception {
+    link();
+    assertThat(github.requestsTo("GET", "/user"))
+        .singleElement()
+        .satisfies(call -> assertThat(call.header("Authorization")).isEqualTo("Bearer " + TOKEN));
+    assertThat(reply(DM, ALICE, "github status"))
+        .isEqualTo("You are logged in to GitHub as `alice`.");
+    assertThat(reply(DM, ALICE, "!grapple github logout")).startsWith("Logged out of GitHub");
+    assertThat(reply(DM, ALICE, "github status")).contains("You are not logged into GitHub");
+  }
+
+  @Test
+  void aTokenSentInARoomIsRedactedRefusedAndNotStored() throws Exception {
+    String answer = reply(TestHub.ROOM, ALICE, "!grapple github setpersonaltoken " + TOKEN);
+    assertThat(answer).startsWith("Never send a token in a room").doesNotContain(TOKEN);
+    assertThat(hub.gateway.membership())
+        .anyMatch(m -> m.startsWith("redact " + TestHub.ROOM + " $cmd"));
+    assertThat(github.requestsTo("GET", "/user")).isEmpty();
+    assertThat(reply(DM, ALICE, "github status")).contains("You are not logged into GitHub");
+  }
+
+  @Test
+  void aTokenGithubRefusesIsNotStored() throws Exception {
+    assertThat(reply(DM, ALICE, "github setpersonaltoken ghp_wrong"))
+        .contains("GitHub does not accept that token");
+    assertThat(reply(DM, ALICE, "github status")).contains("You are not logged into GitHub");
+  }
+
+  @Test
+  void loginWithoutOauthSetUpSaysToSendAPersonalToken() throws Exception {
+    String answer = reply(DM, ALICE, "github login");
+
+    assertThat(answer).contains("not set up").contains("github setpersonaltoken <token>");
+    assertThat(github.requests()).isEmpty();
+  }
+
+  @Test
+  void followingARepoNeedsALinkedAccountWithPushAccess() throws Exception {
+    assertThat(reply(TestHub.ROOM, ALICE, "!grapple github repo " + github.webUrl() + "/o/r"))
+        .contains("You are not logged into GitHub");
+    link();
+    assertThat(
+            reply(TestHub.ROOM, ALICE, "!grapple github repo " + github.webUrl() + "/o/readonly"))
+        .contains("You must at least have write permissions")
+        .contains("`read`");
+    assertThat(reply(TestHub.ROOM, ALICE, "!grapple github repo https://elsewhere.example/o/r"))
+        .contains("must be a repository URL like");
+    assertThat(reply(TestHub.ROOM, ALICE, "!grapple github repo " + github.webUrl() + "/o/r"))
+        .isEqualTo("Room configured to bridge `o/r`");
+    assertThat(hub.gateway.stateWrites())
+        .anyMatch(
+            w ->
+                w.eventType().equals("uk.half-shot.matrix-hookshot.github.repository")
+                    && w.stateKey().equals("o/r"));
+    assertThat(reply(TestHub.ROOM, ALICE, "!grapple github list")).contains("`o/r`");
+  }
+
+  @Test
+  void aRepoUrlWithDotGitOrASlashIsTheSameRepoAndCannotBeFollowedTwice() throws Exception {
+    follow();
+
+    assertThat(reply(TestHub.ROOM, ALICE, "!grapple github repo " + github.webUrl() + "/O/r.git"))
+        .contains("This room already follows `o/r`.");
+    assertThat(reply(TestHub.ROOM, ALICE, "!grapple github repo " + github.webUrl() + "/o/r/"))
+        .contains("This room already follows `o/r`.");
+    assertThat(hub.gateway.stateWrites()).hasSize(1);
+  }
+
+  @Test
+  void listShowsTheRepoAndRemoveStopsItsCommandsAndEvents() throws Exception {
+    follow();
+    assertThat(reply(TestHub.ROOM, ALICE, "!grapple github list"))
+        .isEqualTo("GitHub repositories this room follows:\n\n- `o/r` (commands: `!gh`)");
+
+    assertThat(reply(TestHub.ROOM, ALICE, "!grapple github remove " + github.webUrl() + "/O/R"))
+        .isEqualTo("This room no longer follows `o/r`.");
+
+    assertThat(reply(TestHub.ROOM, ALICE, "!grapple github list"))
+        .startsWith("This room follows no GitHub repository.");
+    assertThat(reply(TestHub.ROOM, ALICE, "!grapple github remove " + github.webUrl() + "/o/r"))
+        .contains("This room does not follow `o/r`.");
+    hub.message(TestHub.ROOM, ALICE, "!gh help");
+    byte[] body = example("issues", "opened");
+    assertThat(post("issues", "after-removal", body, GithubSigner.sign(SECRET, body)).statusCode())
+        .isEqualTo(202);
+    assertThat(hub.gateway.takeSent(Duration.ofMillis(700))).isNull();
+  }
+
+  @Test
+  void aSignedEventBecomesOneNoticeEvenWhenRedelivered() throws Exception {
+    follow();
+    byte[] body = example("issues", "opened");
+    assertThat(post("issues", "delivery-1", body, GithubSigner.sign(SECRET, body)).statusCode())
+        .isEqualTo(202);
+    FakeGateway.Sent notice = hub.gateway.takeSent(WAIT);
+    assertThat(notice.roomId()).isEqualTo(TestHub.ROOM);
+    assertThat(notice.content().path("msgtype").asText()).isEqualTo("m.notice");
+    assertThat(notice.content().path("body").asText()).startsWith("📥 **");
+    assertThat(notice.content().has("uk.half-shot.matrix-hookshot.github.repo")).isTrue();
+    assertThat(
+            notice
+                .content()
+                .path("uk.half-shot.matrix-hookshot.github.issue")
+                .path("number")
+                .asLong())
+        .isPositive();
+    assertThat(post("issues", "delivery-1", body, GithubSigner.sign(SECRET, body)).statusCode())
+        .isEqualTo(202);
+    assertThat(hub.gateway.takeSent(Duration.ofMillis(500))).as("the redelivery").isNull();
+  }
+
+  @Test
+  void theLinkedActorIsMentionedAsAPillAndNobodyElseIsPinged() throws Exception {
+    follow();
+    github.user("Codertocat").token("ghp_codertocat_token_0000000000000000");
+    hub.joinedIn("!dm-bob:test", ADMIN);
+    assertThat(
+            reply(
+                "!dm-bob:test",
+                ADMIN,
+                "github setpersonaltoken ghp_codertocat_token_0000000000000000"))
+        .isEqualTo("Connected as `Codertocat`. Token stored.");
+    byte[] body = example("issues", "opened");
+    assertThat(post("issues", "delivery-m", body, GithubSigner.sign(SECRET, body)).statusCode())
+        .isEqualTo(202);
+    ObjectNode content = hub.gateway.takeSent(WAIT).content();
+    assertThat(content.path("formatted_body").asText()).contains("https://matrix.to/#/" + ADMIN);
+    assertThat(content.path("m.mentions").path("user_ids"))
+        .extracting(JsonNode::asText)
+        .containsExactly(ADMIN);
+  }
+
+  @Test
+  void aWrongMissingOrSha1SignatureIsRefusedAndNothingPosted() throws Exception {
+    follow();
+    byte[] body = example("issues", "opened");
+    byte[] changed = body.clone();
+    changed[changed.length / 2] ^= 1;
+    assertThat(post("issues", "d1", changed, GithubSigner.sign(SECRET, body)).statusCode())
+        .isEqualTo(401);
+    assertThat(post("issues", "d2", body, null).statusCode()).isEqualTo(401);
+    assertThat(post("issues", "d3", body, GithubSigner.signSha1(SECRET, body)).statusCode())
+        .isEqualTo(401);
+    assertThat(post("issues", "d4", body, GithubSigner.sign("another secret", body)).statusCode())
+        .isEqualTo(401);
+    assertThat(post("ping", "d5", "{}".getBytes(StandardCharsets.UTF_8), null).statusCode())
+        .isEqualTo(401);
+    byte[] ping =
+        "{\"zen\":\"Keep it logically awesome.\",\"hook_id\":1}".getBytes(StandardCharsets.UTF_8);
+    HttpResponse<String> pong = post("ping", "d6", ping, GithubSigner.sign(SECRET, ping));
+    assertThat(pong.statusCode()).isEqualTo(200);
+    assertThat(pong.body()).isEqualTo("{\"ok\":true}");
+    assertThat(hub.gateway.takeSent(Duration.ofMillis(500))).isNull();
+  }
+
+  @Test
+  void everyOctokitExampleIsAcceptedAndTheHandledKindsPostAMessage() throws Exception {
+    ObjectNode content = Json.object().put("org", "o").put("repo", "r");
+    List.of("issue", "issue.comment", "pull_request", "push", "release", "workflow")
+        .forEach(content.putArray("enableHooks")::add);
+    hub.state("uk.half-shot.matrix-hookshot.github.repository", "o/r", ALICE, content);
+    Map<String, Integer> answered = new TreeMap<>();
+    List<GithubCorpus.Example> examples = GithubCorpus.get().webhookExamples();
+    assertThat(examples).hasSize(329);
+    int i = 0;
+    for (GithubCorpus.Example example : examples) {
+      byte[] body = toRepo(example.json(), "o/r");
+      int status =
+          post(example.event(), "example-" + i++, body, GithubSigner.sign(SECRET, body))
+              .statusCode();
+      answered.merge(example.event() + " " + status, 1, Integer::sum);
+      assertThat(status).as(example.label()).isEqualTo(example.event().equals("ping") ? 200 : 202);
+    }
+    List<String> posted = new ArrayList<>();
+    for (FakeGateway.Sent s; (s = hub.gateway.takeSent(Duration.ofSeconds(8))) != null; ) {
+      posted.add(s.content().path("body").asText());
+    }
+    assertThat(posted)
+        .anyMatch(b -> b.startsWith("📥"))
+        .anyMatch(b -> b.contains(" pushed "))
+        .anyMatch(b -> b.startsWith("🗣"))
+        .anyMatch(b -> b.startsWith("🔵"))
+        .anyMatch(b -> b.startsWith("📣"))
+        .anyMatch(b -> b.contains("Workflow"));
+    assertThat(posted.size()).isBetween(40, 329);
+  }
+
+  @Test
+  void createActsWithTheSendersTokenAndRepliesWithTheLink() throws Exception {
+    follow();
+    String answer = reply(TestHub.ROOM, ALICE, "!gh create \"Title here\" \"The body\"");
+    assertThat(answer).startsWith("Created issue [o/r#").contains(": Title here");
+    assertThat(github.issues("o/r"))
+        .anySatisfy(
+            issue -> {
+              assertThat(issue.title()).isEqualTo("Title here");
+              assertThat(issue.body()).isEqualTo("The body");
+              assertThat(issue.author()).isEqualTo("alice");
+            });
+    assertThat(github.requestsTo("POST", "/repos/o/r/issues"))
+        .singleElement()
+        .satisfies(call -> assertThat(call.header("Authorization")).isEqualTo("Bearer " + TOKEN));
+    assertThat(reply(TestHub.ROOM, ADMIN, "!gh create \"Not linked\""))
+        .contains("You are not logged into GitHub");
+  }
+
+  @Test
+  void closeAndHelpAndHotlinks() throws Exception {
+    follow();
+    int number = github.repo("o/r").issue("Broken thing", "alice");
+    assertThat(reply(TestHub.ROOM, ALICE, "!gh close " + number + " fixed now"))
+        .startsWith("Closed [o/r#" + number);
+    assertThat(github.issue("o/r", number).isOpen()).isFalse();
+    assertThat(github.comments("o/r")).anySatisfy(c -> assertThat(c.body()).isEqualTo("fixed now"));
+    assertThat(reply(TestHub.ROOM, ALICE, "!gh help")).contains("!gh create <title>");
+    assertThat(reply(TestHub.ROOM, ALICE, "is #" + number + " done?"))
+        .isEqualTo(
+            "Issue [#"
+                + number
+                + "]("
+                + github.webUrl()
+                + "/o/r/issues/"
+                + number
+                + "): Broken thing (closed)");
+  }
+
+  private byte[] example(String event, String action) {
+    GithubCorpus.Example found =
+        GithubCorpus.get().webhookExamples().stream()
+            .filter(e -> e.event().equals(event) && action.equals(e.action()))
+            .findFirst()
+            .orElseThrow();
+    return toRepo(found.json(), "o/r");
+  }
+
+  private static byte[] toRepo(JsonNode payload, String fullName) {
+    if (payload.path("repository").isObject()) {
+      ((ObjectNode) payload.get("repository"))
+          .put("full_name", fullName)
+          .put("name", fullName.split("/")[1]);
+    }
+    return Json.write(payload).getBytes(StandardCharsets.UTF_8);
+  }
+
+  private HttpResponse<String> post(String event, String delivery, byte[] body, String signature)
+      throws Exception {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/github/webhook"))
+            .header("Content-Type", "application/json")
+            .header("X-GitHub-Event", event)
+            .header("X-GitHub-Delivery", delivery)
+            .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+    if (signature != null) b.header("X-Hub-Signature-256", signature);
+    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+}

@@ -1,0 +1,4 @@
+@NullMarked
+package grapple.bot.e2e;
+
+import org.jspecify.annotations.NullMarked;

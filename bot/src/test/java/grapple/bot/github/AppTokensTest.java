@@ -1,0 +1,152 @@
+package grapple.bot.github;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import grapple.state.Json;
+import grapple.testing.FakeClock;
+import grapple.testing.github.FakeGithub;
+import grapple.testing.github.GithubAppKey;
+import java.nio.charset.StandardCharsets;
+import java.security.Signature;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.Optional;
+import okhttp3.HttpUrl;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The GitHub App's JWT and installation tokens, against the fake GitHub on a fake clock. */
+class AppTokensTest {
+  private static final GithubAppKey KEY = GithubAppKey.generate();
+  private static final long APP_ID = 42;
+  private static final String TOKENS = "/app/installations/7/access_tokens";
+
+  private final FakeClock clock = new FakeClock(Instant.parse("2026-03-01T10:00:00Z"));
+  private FakeGithub github;
+  private AppTokens app;
+
+  @BeforeEach
+  void start() {
+    github = FakeGithub.start(clock);
+    github.app(APP_ID, KEY);
+    github.repo("o/r");
+    github.repo("o/elsewhere");
+    github.installation(7, "o").repos("o/r");
+    GithubClient client =
+        new GithubClient(HttpUrl.get(github.apiUrl()), HttpUrl.get(github.webUrl()));
+    app =
+        new AppTokens(
+            new GithubSettings.App(APP_ID, "grapple-test", KEY.privateKey()), client, clock);
+  }
+
+  @AfterEach
+  void stop() {
+    github.close();
+  }
+
+  @Test
+  void theJwtIsRs256ForTheAppAndVerifiesWithItsPublicKey() throws Exception {
+    String[] parts = app.jwt().split("\\.");
+
+    assertThat(parts).hasSize(3);
+    assertThat(decode(parts[0]).path("alg").asText()).isEqualTo("RS256");
+    JsonNode claims = decode(parts[1]);
+    assertThat(claims.path("iss").asText()).isEqualTo("42");
+    long iat = claims.path("iat").asLong();
+    long exp = claims.path("exp").asLong();
+    assertThat(iat).isLessThanOrEqualTo(clock.instant().getEpochSecond());
+    assertThat(exp).isGreaterThan(clock.instant().getEpochSecond());
+    assertThat(exp - iat).isLessThanOrEqualTo(Duration.ofMinutes(10).toSeconds());
+    Signature rsa = Signature.getInstance("SHA256withRSA");
+    rsa.initVerify(KEY.publicKey());
+    rsa.update((parts[0] + "." + parts[1]).getBytes(StandardCharsets.US_ASCII));
+    assertThat(rsa.verify(Base64.getUrlDecoder().decode(parts[2]))).isTrue();
+  }
+
+  @Test
+  void anInstallationTokenIsFetchedOnceAndCached() throws Exception {
+    Optional<String> first = app.forRepo("o", "r");
+    int requests = github.requests().size();
+
+    Optional<String> second = app.forRepo("O", "R");
+
+    assertThat(first).hasValueSatisfying(token -> assertThat(token).startsWith("ghs_"));
+    assertThat(second).isEqualTo(first);
+    assertThat(github.requests()).hasSize(requests);
+    assertThat(github.requestsTo("POST", TOKENS))
+        .singleElement()
+        .satisfies(call -> assertThat(call.header("Authorization")).startsWith("Bearer eyJ"));
+  }
+
+  @Test
+  void theTokenIsRenewedFiveMinutesBeforeItExpires() throws Exception {
+    String first = app.forRepo("o", "r").orElseThrow();
+
+    clock.advance(Duration.ofMinutes(54).plusSeconds(59));
+    String stillCached = app.forRepo("o", "r").orElseThrow();
+    clock.advance(Duration.ofSeconds(1));
+    String renewed = app.forRepo("o", "r").orElseThrow();
+
+    assertThat(stillCached).isEqualTo(first);
+    assertThat(renewed).isNotEqualTo(first).startsWith("ghs_");
+    assertThat(github.requestsTo("POST", TOKENS)).hasSize(2);
+  }
+
+  @Test
+  void aRepositoryWithoutTheAppHasNoToken() throws Exception {
+    assertThat(app.forRepo("o", "elsewhere")).isEmpty();
+    assertThat(app.installedOn("o", "elsewhere")).isFalse();
+    assertThat(app.installedOn("o", "r")).isTrue();
+    assertThat(github.requestsTo("POST", "/app/installations")).isEmpty();
+  }
+
+  @Test
+  void whereTheAppIsInstalledIsRememberedForAWhile() throws Exception {
+    app.forRepo("o", "r");
+    clock.advance(Duration.ofMinutes(9));
+    app.forRepo("o", "r");
+    clock.advance(Duration.ofMinutes(2));
+    app.forRepo("o", "r");
+
+    assertThat(github.requestsTo("GET", "/repos/o/r/installation")).hasSize(2);
+  }
+
+  /**
+   * The setup check tells whoever connects a room to install the app; once they did, trying again
+   * must not meet the remembered "not installed" for ten more minutes.
+   */
+  @Test
+  void theSetupCheckSeesAnInstallationMadeAfterItRefused() throws Exception {
+    assertThat(app.installedOn("o", "elsewhere")).isFalse();
+    github.installation(7, "o").repos("o/elsewhere");
+
+    clock.advance(Duration.ofSeconds(30));
+
+    assertThat(app.installedOn("o", "elsewhere")).isTrue();
+    assertThat(app.forRepo("o", "elsewhere")).isPresent();
+  }
+
+  @Test
+  void aFailedLookupIsNotRememberedAsNotInstalled() throws Exception {
+    github.failNext("GET", "/repos/o/r/installation", 1, 502);
+
+    assertThatThrownBy(() -> app.forRepo("o", "r")).isInstanceOf(GithubException.class);
+    assertThat(app.forRepo("o", "r")).isPresent();
+  }
+
+  @Test
+  void aSuspendedInstallationIsAnError() {
+    github.installation(7, "o").suspend();
+
+    assertThatThrownBy(() -> app.forRepo("o", "r"))
+        .isInstanceOfSatisfying(GithubException.class, e -> assertThat(e.status()).isEqualTo(403));
+  }
+
+  private static JsonNode decode(String part) throws Exception {
+    return Json.MAPPER.readTree(Base64.getUrlDecoder().decode(part));
+  }
+}

@@ -1,0 +1,230 @@
+package grapple.bot.github;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import grapple.state.Database;
+import grapple.state.Json;
+import grapple.state.LinkedAccounts;
+import grapple.state.LinkedAccounts.Account;
+import grapple.state.SecretBox;
+import grapple.testing.FakeClock;
+import grapple.testing.github.FakeGithub;
+import grapple.testing.github.GithubAppKey;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import okhttp3.HttpUrl;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Linked accounts with expiring GitHub App user tokens: refreshed before use, ahead of time, or
+ * unlinked.
+ */
+class GithubAccountsTest {
+  private static final String ALICE = "@alice:test";
+  private static final String BOB = "@bob:test";
+  private static final String CLIENT_ID = "Iv1.grapple";
+  private static final String CLIENT_SECRET = "client-secret-0123";
+  private static final String TOKEN_URL = "/login/oauth/access_token";
+  private static final Duration USER_TOKEN_LIFETIME = Duration.ofHours(8);
+  private static final GithubAppKey KEY = GithubAppKey.generate();
+
+  @TempDir Path dir;
+  private final FakeClock clock = new FakeClock(Instant.parse("2026-03-01T10:00:00Z"));
+  private FakeGithub github;
+  private Database db;
+  private LinkedAccounts store;
+  private GithubClient client;
+  private GithubAccounts accounts;
+
+  @BeforeEach
+  void start() {
+    github = FakeGithub.start(clock);
+    github.app(1, KEY).oauth(CLIENT_ID, CLIENT_SECRET);
+    github.user("alice");
+    github.user("bob");
+    db = Database.open(dir.resolve("grapple.db"));
+    store = new LinkedAccounts(db, SecretBox.of(new byte[32]), clock);
+    client = new GithubClient(HttpUrl.get(github.apiUrl()), HttpUrl.get(github.webUrl()));
+    accounts = accounts(CLIENT_ID, CLIENT_SECRET);
+  }
+
+  @AfterEach
+  void stop() {
+    db.close();
+    github.close();
+  }
+
+  @Test
+  void aCodeLinksAnExpiringTokenWithItsRefreshToken() throws Exception {
+    Account account = accounts.linkCode(ALICE, github.authorizeCode("alice"));
+
+    assertThat(account.login()).isEqualTo("alice");
+    assertThat(account.token()).startsWith("ghu_");
+    assertThat(account.refreshToken()).startsWith("ghr_");
+    assertThat(account.expiresAt()).isEqualTo(clock.instant().plus(USER_TOKEN_LIFETIME));
+    assertThat(accounts.account(ALICE))
+        .hasValueSatisfying(a -> assertThat(a.token()).isEqualTo(account.token()));
+    assertThat(accounts.matrixUserFor("ALICE")).hasValue(ALICE);
+  }
+
+  @Test
+  void aClassicOauthAppsTokenDoesNotExpire() throws Exception {
+    github.oauthApp("classic", "classic-secret");
+    GithubAccounts classic = accounts("classic", "classic-secret");
+
+    Account account = classic.linkCode(ALICE, github.authorizeCode("alice", "classic"));
+    clock.advance(Duration.ofDays(400));
+
+    assertThat(account.token()).startsWith("gho_");
+    assertThat(account.expiresAt()).isNull();
+    assertThat(classic.token(ALICE)).hasValue(account.token());
+  }
+
+  @Test
+  void aCodeGithubRefusesLinksNothing() {
+    assertThatThrownBy(() -> accounts.linkCode(ALICE, "not-a-code"))
+        .isInstanceOf(GithubException.class)
+        .hasMessageContaining("incorrect or expired");
+
+    assertThat(accounts.account(ALICE)).isEmpty();
+  }
+
+  @Test
+  void aTokenFarFromExpiryIsUsedAsItIs() throws Exception {
+    Account linked = accounts.linkCode(ALICE, github.authorizeCode("alice"));
+
+    clock.advance(USER_TOKEN_LIFETIME.minusMinutes(5));
+
+    assertThat(accounts.token(ALICE)).hasValue(linked.token());
+    assertThat(github.requestsTo("POST", TOKEN_URL)).hasSize(1);
+  }
+
+  @Test
+  void aTokenWithinFiveMinutesOfExpiryIsRefreshedAndStored() throws Exception {
+    Account linked = accounts.linkCode(ALICE, github.authorizeCode("alice"));
+    clock.advance(USER_TOKEN_LIFETIME.minusMinutes(5).plusSeconds(1));
+
+    String token = accounts.token(ALICE).orElseThrow();
+
+    assertThat(token).startsWith("ghu_").isNotEqualTo(linked.token());
+    Account stored = accounts.account(ALICE).orElseThrow();
+    assertThat(stored.token()).isEqualTo(token);
+    assertThat(stored.refreshToken()).startsWith("ghr_").isNotEqualTo(linked.refreshToken());
+    assertThat(stored.expiresAt()).isEqualTo(clock.instant().plus(USER_TOKEN_LIFETIME));
+    assertThat(client.user(token).path("login").asText()).isEqualTo("alice");
+    assertThat(github.requestsTo("POST", TOKEN_URL).get(1).bodyUtf8())
+        .contains("grant_type=refresh_token")
+        .contains("refresh_token=" + linked.refreshToken());
+  }
+
+  @Test
+  void aRefusedRefreshUnlinks() throws Exception {
+    Account linked = accounts.linkCode(ALICE, github.authorizeCode("alice"));
+    github.expire(linked.refreshToken());
+    clock.advance(USER_TOKEN_LIFETIME.minusMinutes(1));
+
+    Optional<String> token = accounts.token(ALICE);
+
+    assertThat(token).isEmpty();
+    assertThat(accounts.account(ALICE)).isEmpty();
+  }
+
+  @Test
+  void anOutageDuringRefreshKeepsTheLink() throws Exception {
+    accounts.linkCode(ALICE, github.authorizeCode("alice"));
+    github.failNext("POST", TOKEN_URL, 1, 502);
+    clock.advance(USER_TOKEN_LIFETIME.minusMinutes(1));
+
+    assertThatThrownBy(() -> accounts.token(ALICE)).isInstanceOf(GithubException.class);
+
+    assertThat(accounts.account(ALICE)).isPresent();
+    assertThat(accounts.token(ALICE)).isPresent();
+  }
+
+  @Test
+  void anExpiringTokenWithoutRefreshTokenIsUnlinked() throws Exception {
+    store.link(
+        new Account(
+            "github",
+            "",
+            ALICE,
+            "alice",
+            "1",
+            "ghu_old",
+            null,
+            clock.instant().plusSeconds(60),
+            null));
+
+    assertThat(accounts.token(ALICE)).isEmpty();
+    assertThat(accounts.account(ALICE)).isEmpty();
+  }
+
+  @Test
+  void theLeaderRefreshesTokensExpiringWithinThirtyMinutes() throws Exception {
+    Account alice = accounts.linkCode(ALICE, github.authorizeCode("alice"));
+    clock.advance(Duration.ofHours(2));
+    Account bob = accounts.linkCode(BOB, github.authorizeCode("bob"));
+    clock.advance(Duration.ofHours(5).plusMinutes(31));
+
+    accounts.refreshExpiring();
+
+    assertThat(accounts.account(ALICE).orElseThrow().token()).isNotEqualTo(alice.token());
+    assertThat(accounts.account(ALICE).orElseThrow().expiresAt())
+        .isEqualTo(clock.instant().plus(USER_TOKEN_LIFETIME));
+    assertThat(accounts.account(BOB).orElseThrow().token()).isEqualTo(bob.token());
+    assertThat(github.requestsTo("POST", TOKEN_URL)).hasSize(3);
+  }
+
+  @Test
+  void theLeadersRefreshLeavesPersonalTokensAlone() throws Exception {
+    github.user("alice").token("ghp_personal_0000000000000000000000000");
+    accounts.linkToken(ALICE, "ghp_personal_0000000000000000000000000");
+    clock.advance(Duration.ofDays(30));
+
+    accounts.refreshExpiring();
+
+    assertThat(accounts.token(ALICE)).hasValue("ghp_personal_0000000000000000000000000");
+    assertThat(github.requestsTo("POST", TOKEN_URL)).isEmpty();
+  }
+
+  /**
+   * A command and the leader's chore (or two commands) may refresh the same account at once; GitHub
+   * takes a refresh token only once, so the later refresh is refused. That must not unlink the
+   * account the earlier refresh just renewed.
+   */
+  @Test
+  void aRefreshRacingAnotherOneKeepsTheRenewedLink() throws Exception {
+    accounts.linkCode(ALICE, github.authorizeCode("alice"));
+    clock.advance(USER_TOKEN_LIFETIME.minusMinutes(10));
+    Account readByBoth = accounts.account(ALICE).orElseThrow();
+
+    Optional<Account> first = accounts.refresh(readByBoth);
+    Optional<Account> second = accounts.refresh(readByBoth);
+
+    assertThat(first).isPresent();
+    assertThat(accounts.account(ALICE)).as("the link after the second refresh").isPresent();
+    assertThat(second)
+        .hasValueSatisfying(a -> assertThat(a.token()).isEqualTo(first.get().token()));
+  }
+
+  private GithubAccounts accounts(String clientId, String clientSecret) {
+    GithubSettings settings =
+        new GithubSettings(
+            true,
+            "webhook-secret-0123",
+            HttpUrl.get(github.apiUrl()),
+            HttpUrl.get(github.webUrl()),
+            Optional.empty(),
+            Optional.of(
+                new GithubSettings.OAuth(
+                    clientId, clientSecret, "https://bot.example.org/oauth/github")),
+            Json.object());
+    return new GithubAccounts(store, client, settings, clock);
+  }
+}

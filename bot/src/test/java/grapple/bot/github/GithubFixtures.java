@@ -1,0 +1,72 @@
+package grapple.bot.github;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.state.Json;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Payloads from {@code src/test/resources/github/} (octokit's examples) and configs for the github
+ * tests.
+ */
+final class GithubFixtures {
+  private GithubFixtures() {}
+
+  /** A fresh, changeable copy of {@code /github/<name>.json}. */
+  static ObjectNode payload(String name) {
+    try (InputStream in = GithubFixtures.class.getResourceAsStream("/github/" + name + ".json")) {
+      if (in == null) throw new IllegalArgumentException("no payload " + name);
+      return (ObjectNode) Json.MAPPER.readTree(in);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  static ObjectNode json(String json) {
+    try {
+      return (ObjectNode) Json.MAPPER.readTree(json);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * The example repo's connection with {@code extra} fields (JSON object members, or "") as new
+   * state.
+   */
+  static GithubRepoConfig config(String extra) {
+    String members = extra.isEmpty() ? "" : "," + extra;
+    return GithubRepoConfig.parse(
+        json("{\"org\":\"Codertocat\",\"repo\":\"Hello-World\"" + members + "}"), true);
+  }
+
+  static GithubRepoConfig defaults() {
+    return config("");
+  }
+
+  /** Only {@code hooks} enabled. */
+  static GithubRepoConfig enabling(String... hooks) {
+    StringBuilder list = new StringBuilder();
+    for (String hook : hooks)
+      list.append(list.length() == 0 ? "" : ",").append('"').append(hook).append('"');
+    return config("\"enableHooks\":[" + list + "]");
+  }
+
+  static Optional<ObjectNode> render(String event, JsonNode payload, GithubRepoConfig config) {
+    return GithubMessages.render(event, payload, config, Mentions.NONE);
+  }
+
+  /** The content an event renders to; fails if it renders nothing. */
+  static ObjectNode rendered(String event, JsonNode payload, GithubRepoConfig config) {
+    return render(event, payload, config)
+        .orElseThrow(() -> new AssertionError(event + " rendered nothing"));
+  }
+
+  static Mentions linked(Map<String, String> logins) {
+    return login -> Optional.ofNullable(logins.get(login));
+  }
+}

@@ -1,0 +1,89 @@
+package grapple.bot.github;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import grapple.state.Database;
+import grapple.state.Dialect;
+import grapple.state.Json;
+import grapple.state.Location;
+import grapple.state.Migrations;
+import grapple.state.TestPostgres;
+import grapple.testing.FakeClock;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CompletionException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** Label changes gathered per issue, on SQLite and PostgreSQL. */
+@ParameterizedClass
+@EnumSource(Dialect.class)
+class LabelBatchesTest {
+  @Parameter Dialect dialect;
+  @TempDir Path dir;
+  private final FakeClock clock = new FakeClock(Instant.parse("2026-12-02T10:00:00Z"));
+  private Database db;
+  private LabelBatches batches;
+
+  @BeforeEach
+  void open() {
+    Location where =
+        dialect == Dialect.SQLITE
+            ? Location.sqlite(dir.resolve("grapple.db"))
+            : TestPostgres.newDatabase();
+    db = Database.open(where, Migrations.core());
+    batches = new LabelBatches(db, clock);
+  }
+
+  @AfterEach
+  void close() {
+    db.close();
+  }
+
+  private void label(long number, String label) {
+    db.write(batches.add("o/r", number, "issues", Json.object().put("label", label), label)).join();
+  }
+
+  @Test
+  void labelsOfOneIssueGatherUntilItIsQuietFor5Seconds() {
+    label(1, "bug");
+    clock.advance(Duration.ofSeconds(3));
+    label(1, "urgent");
+    label(2, "docs");
+    clock.advance(Duration.ofSeconds(4));
+    assertThat(batches.due()).isEmpty();
+    clock.advance(Duration.ofSeconds(1));
+
+    List<LabelBatches.Batch> due = batches.due();
+    assertThat(due).hasSize(2);
+    LabelBatches.Batch first = due.stream().filter(b -> b.number() == 1).findFirst().orElseThrow();
+    assertThat(first.labels()).containsExactly("bug", "urgent");
+    assertThat(first.payload().path("label").asText()).isEqualTo("urgent");
+    db.write(batches.remove(first)).join();
+    assertThat(batches.due()).extracting(LabelBatches.Batch::number).containsExactly(2L);
+  }
+
+  @Test
+  void aBatchThatGrewWhileItWasPostedIsNotRemoved() {
+    label(1, "bug");
+    clock.advance(Duration.ofSeconds(6));
+    LabelBatches.Batch seen = batches.due().get(0);
+    label(1, "urgent");
+
+    assertThatThrownBy(() -> db.write(batches.remove(seen)).join())
+        .isInstanceOf(CompletionException.class)
+        .hasCauseInstanceOf(LabelBatches.Superseded.class);
+    clock.advance(Duration.ofSeconds(6));
+    assertThat(batches.due())
+        .singleElement()
+        .satisfies(b -> assertThat(b.labels()).containsExactly("bug", "urgent"));
+  }
+}

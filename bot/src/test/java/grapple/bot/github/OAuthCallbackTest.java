@@ -1,0 +1,174 @@
+package grapple.bot.github;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import grapple.bot.FakeGateway;
+import grapple.bot.ServiceContext;
+import grapple.bot.http.HttpListener;
+import grapple.bot.http.Response;
+import grapple.bot.http.Router;
+import grapple.bot.http.TestListeners;
+import grapple.bot.outbox.Outbox;
+import grapple.state.Database;
+import grapple.state.Json;
+import grapple.state.LinkedAccounts;
+import grapple.state.OAuthStates;
+import grapple.state.OutboxStore;
+import grapple.state.SecretBox;
+import grapple.testing.FakeClock;
+import grapple.testing.github.FakeGithub;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import okhttp3.HttpUrl;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code GET /oauth/github} on a fake clock: the state's 30 minutes, and what GitHub refusing the
+ * code does.
+ */
+class OAuthCallbackTest {
+  private static final String ALICE = "@alice:test";
+  private static final String CLIENT_ID = "Iv1.classic";
+
+  @TempDir Path dir;
+  private final FakeClock clock = new FakeClock(Instant.parse("2026-03-01T10:00:00Z"));
+  private final FakeGateway gateway = new FakeGateway();
+  private final HttpClient http = HttpClient.newHttpClient();
+  private FakeGithub github;
+  private Database db;
+  private Outbox outbox;
+  private GithubAccounts accounts;
+  private OAuthStates states;
+  private HttpListener listener;
+
+  @BeforeEach
+  void start() throws Exception {
+    github = FakeGithub.start(clock);
+    github.oauthApp(CLIENT_ID, "client-secret");
+    github.user("alice");
+    db = Database.open(dir.resolve("grapple.db"));
+    outbox = new Outbox(new OutboxStore(db), gateway, 2, Duration.ofMillis(100));
+    outbox.start(db);
+    GithubSettings settings =
+        new GithubSettings(
+            true,
+            "webhook-secret-0123",
+            HttpUrl.get(github.apiUrl()),
+            HttpUrl.get(github.webUrl()),
+            Optional.empty(),
+            Optional.of(
+                new GithubSettings.OAuth(
+                    CLIENT_ID, "client-secret", "https://bot.example.org/oauth/github")),
+            Json.object());
+    GithubClient client = new GithubClient(settings.apiUrl(), settings.webUrl());
+    accounts =
+        new GithubAccounts(
+            new LinkedAccounts(db, SecretBox.of(new byte[32]), clock), client, settings, clock);
+    states = new OAuthStates(db, clock);
+    ServiceContext context = new ServiceContext(db, outbox, null, null, null, clock, null, null);
+    OAuthCallback callback =
+        new OAuthCallback(
+            new GithubParts(settings, client, accounts, Optional.empty(), context), states);
+    Router router = new Router().add("GET", "/oauth/github", callback::handle);
+    listener =
+        HttpListener.start(
+            new HttpListener.Settings(
+                "webhooks",
+                new InetSocketAddress("127.0.0.1", 0),
+                4,
+                (status, message, id) -> Response.error(status, message),
+                path -> path),
+            router,
+            TestListeners.shared());
+  }
+
+  @AfterEach
+  void stop() {
+    listener.close();
+    outbox.close();
+    db.close();
+    github.close();
+  }
+
+  @Test
+  void aStateOlderThanThirtyMinutesIsRefusedAndNothingIsLinked() throws Exception {
+    String state = states.issue("github", "", ALICE);
+    clock.advance(Duration.ofMinutes(31));
+
+    HttpResponse<String> page =
+        callback("code=" + github.authorizeCode("alice") + "&state=" + state);
+
+    assertThat(page.statusCode()).isEqualTo(404);
+    assertThat(page.body()).contains("unknown, used or expired").contains("github login");
+    assertThat(accounts.account(ALICE)).isEmpty();
+    assertThat(github.requestsTo("POST", "/login/oauth/access_token")).isEmpty();
+  }
+
+  @Test
+  void aStateStillInsideItsThirtyMinutesLinks() throws Exception {
+    String state = states.issue("github", "", ALICE);
+    clock.advance(Duration.ofMinutes(29));
+
+    HttpResponse<String> page =
+        callback("code=" + github.authorizeCode("alice") + "&state=" + state);
+
+    assertThat(page.statusCode()).isEqualTo(200);
+    assertThat(page.headers().firstValue("Content-Type"))
+        .hasValueSatisfying(t -> assertThat(t).startsWith("text/html"));
+    assertThat(page.headers().firstValue("Cache-Control")).hasValue("no-store");
+    assertThat(page.body()).contains("Linked as alice. You can close this page.");
+    assertThat(accounts.account(ALICE))
+        .hasValueSatisfying(a -> assertThat(a.login()).isEqualTo("alice"));
+    FakeGateway.Sent dm = gateway.takeSent();
+    assertThat(dm.roomId()).isEqualTo("!dm-" + ALICE);
+    assertThat(dm.content().path("body").asText()).isEqualTo("Connected as `alice`. Token stored.");
+  }
+
+  @Test
+  void aCodeGithubRefusesIsA502PageAndTheStateIsSpent() throws Exception {
+    String state = states.issue("github", "", ALICE);
+
+    HttpResponse<String> refused = callback("code=made-up&state=" + state);
+    HttpResponse<String> again =
+        callback("code=" + github.authorizeCode("alice") + "&state=" + state);
+
+    assertThat(refused.statusCode()).isEqualTo(502);
+    assertThat(refused.body()).contains("GitHub refused the login").contains("github login");
+    assertThat(again.statusCode()).isEqualTo(404);
+    assertThat(accounts.account(ALICE)).isEmpty();
+    assertThat(gateway.takeSent(Duration.ofMillis(300))).isNull();
+  }
+
+  @Test
+  void aCallbackWithoutCodeOrStateIs400() throws Exception {
+    String state = states.issue("github", "", ALICE);
+
+    assertThat(callback("state=" + state).statusCode()).isEqualTo(400);
+    assertThat(callback("code=abc").statusCode()).isEqualTo(400);
+    assertThat(callback("").statusCode()).isEqualTo(400);
+    assertThat(callback("code=" + github.authorizeCode("alice") + "&state=" + state).statusCode())
+        .as("the state a page without a code left alone")
+        .isEqualTo(200);
+  }
+
+  private HttpResponse<String> callback(String query) throws Exception {
+    URI uri =
+        URI.create(
+            "http://127.0.0.1:"
+                + listener.port()
+                + "/oauth/github"
+                + (query.isEmpty() ? "" : "?" + query));
+    return http.send(
+        HttpRequest.newBuilder(uri).GET().build(), HttpResponse.BodyHandlers.ofString());
+  }
+}

@@ -1,0 +1,4 @@
+@NullMarked
+package grapple.bot.sample;
+
+import org.jspecify.annotations.NullMarked;

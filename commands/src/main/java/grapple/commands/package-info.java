@@ -1,0 +1,4 @@
+@NullMarked
+package grapple.commands;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,217 @@
+package grapple.state;
+
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The forge accounts Matrix users linked (by OAuth or a personal token), one per user, service and
+ * forge instance; tokens are sealed by the {@link SecretBox} and opened only when used. Every forge
+ * service stores its links here.
+ */
+public final class LinkedAccounts {
+  private static final Logger log = LoggerFactory.getLogger(LinkedAccounts.class);
+
+  private final Database db;
+  private final SecretBox box;
+  private final Clock clock;
+
+  public LinkedAccounts(Database db, SecretBox box, Clock clock) {
+    this.db = db;
+    this.box = box;
+    this.clock = clock;
+  }
+
+  /**
+   * One link. {@code instance} names the forge server for services with several (GitLab, JIRA);
+   * {@code ""} for one. {@code refreshToken} and the expiries are null for tokens that do not
+   * expire.
+   */
+  public record Account(
+      String service,
+      String instance,
+      String matrixUser,
+      String login,
+      String forgeId,
+      String token,
+      @Nullable String refreshToken,
+      @Nullable Instant expiresAt,
+      @Nullable Instant refreshExpiresAt) {
+    /** True when the token expires within {@code margin} of {@code now} (or has). */
+    public boolean expiresWithin(java.time.Duration margin, Instant now) {
+      return expiresAt != null && expiresAt.isBefore(now.plus(margin));
+    }
+
+    @Override
+    public String toString() {
+      return "Account["
+          + service
+          + (instance.isEmpty() ? "" : "/" + instance)
+          + ", "
+          + matrixUser
+          + " as "
+          + login
+          + "]";
+    }
+  }
+
+  /** Stores (or replaces) the link; waits until it is durable. */
+  public void link(Account a) {
+    long now = clock.millis();
+    String token = box.seal(a.token(), context(a.service(), a.instance(), a.matrixUser(), "token"));
+    String refresh =
+        a.refreshToken() == null
+            ? null
+            : box.seal(
+                a.refreshToken(), context(a.service(), a.instance(), a.matrixUser(), "refresh"));
+    db.writeAndWait(
+        c -> {
+          try (PreparedStatement s =
+              c.prepareStatement(
+                  """
+          INSERT INTO linked_accounts (service, instance, matrix_user, login, login_key, forge_id, token,
+            refresh_token, expires_at, refresh_expires_at, linked_at, updated_at)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+          ON CONFLICT (service, instance, matrix_user) DO UPDATE SET login = excluded.login,
+            login_key = excluded.login_key, forge_id = excluded.forge_id, token = excluded.token,
+            refresh_token = excluded.refresh_token, expires_at = excluded.expires_at,
+            refresh_expires_at = excluded.refresh_expires_at, updated_at = excluded.updated_at""")) {
+            s.setString(1, a.service());
+            s.setString(2, a.instance());
+            s.setString(3, a.matrixUser());
+            s.setString(4, a.login());
+            s.setString(5, a.login().toLowerCase(Locale.ROOT));
+            s.setString(6, a.forgeId());
+            s.setString(7, token);
+            s.setString(8, refresh);
+            s.setObject(9, a.expiresAt() == null ? null : a.expiresAt().toEpochMilli());
+            s.setObject(
+                10, a.refreshExpiresAt() == null ? null : a.refreshExpiresAt().toEpochMilli());
+            s.setLong(11, now);
+            s.setLong(12, now);
+            return s.executeUpdate();
+          }
+        });
+  }
+
+  /**
+   * The user's link, with its tokens opened; empty when not linked, or when its token cannot be
+   * opened (sealed with another key: logged, and the user must link again).
+   */
+  public Optional<Account> get(String service, String instance, String matrixUser) {
+    return db.read(
+        c -> {
+          try (PreparedStatement s =
+              c.prepareStatement(
+                  "SELECT * FROM linked_accounts"
+                      + " WHERE service = ? AND instance = ? AND matrix_user = ?")) {
+            s.setString(1, service);
+            s.setString(2, instance);
+            s.setString(3, matrixUser);
+            ResultSet rs = s.executeQuery();
+            return rs.next() ? opened(rs) : Optional.<Account>empty();
+          }
+        });
+  }
+
+  /** The Matrix user who linked the forge login {@code login} (case-insensitive), if anyone did. */
+  public Optional<String> matrixUserFor(String service, String instance, String login) {
+    return db.read(
+        c -> {
+          try (PreparedStatement s =
+              c.prepareStatement(
+                  "SELECT matrix_user FROM linked_accounts"
+                      + " WHERE service = ? AND instance = ? AND login_key = ? ORDER BY updated_at DESC LIMIT 1")) {
+            s.setString(1, service);
+            s.setString(2, instance);
+            s.setString(3, login.toLowerCase(Locale.ROOT));
+            ResultSet rs = s.executeQuery();
+            return rs.next() ? Optional.of(rs.getString(1)) : Optional.<String>empty();
+          }
+        });
+  }
+
+  /** Every link of the service whose token expires before {@code before} and can be refreshed. */
+  public List<Account> refreshableBefore(String service, Instant before) {
+    return db.read(
+        c -> {
+          try (PreparedStatement s =
+              c.prepareStatement(
+                  "SELECT * FROM linked_accounts WHERE service = ?"
+                      + " AND refresh_token IS NOT NULL AND expires_at IS NOT NULL AND expires_at < ?")) {
+            s.setString(1, service);
+            s.setLong(2, before.toEpochMilli());
+            ResultSet rs = s.executeQuery();
+            List<Account> out = new ArrayList<>();
+            while (rs.next()) opened(rs).ifPresent(out::add);
+            return out;
+          }
+        });
+  }
+
+  /** Removes the link; true if there was one. */
+  public boolean unlink(String service, String instance, String matrixUser) {
+    return db.writeAndWait(
+        c -> {
+          try (PreparedStatement s =
+              c.prepareStatement(
+                  "DELETE FROM linked_accounts"
+                      + " WHERE service = ? AND instance = ? AND matrix_user = ?")) {
+            s.setString(1, service);
+            s.setString(2, instance);
+            s.setString(3, matrixUser);
+            return s.executeUpdate() > 0;
+          }
+        });
+  }
+
+  private Optional<Account> opened(ResultSet rs) throws SQLException {
+    String service = rs.getString("service");
+    String instance = rs.getString("instance");
+    String user = rs.getString("matrix_user");
+    Optional<String> token =
+        box.open(rs.getString("token"), context(service, instance, user, "token"));
+    if (token.isEmpty()) {
+      log.warn(
+          "secrets: the {} token of {} cannot be opened with the key from {}; they must link again",
+          service,
+          user,
+          box.source());
+      return Optional.empty();
+    }
+    String sealedRefresh = rs.getString("refresh_token");
+    @Nullable String refresh =
+        sealedRefresh == null
+            ? null
+            : box.open(sealedRefresh, context(service, instance, user, "refresh")).orElse(null);
+    return Optional.of(
+        new Account(
+            service,
+            instance,
+            user,
+            rs.getString("login"),
+            rs.getString("forge_id"),
+            token.get(),
+            refresh,
+            instant(rs, "expires_at"),
+            instant(rs, "refresh_expires_at")));
+  }
+
+  private static @Nullable Instant instant(ResultSet rs, String column) throws SQLException {
+    long millis = rs.getLong(column);
+    return rs.wasNull() ? null : Instant.ofEpochMilli(millis);
+  }
+
+  private static String context(String service, String instance, String user, String what) {
+    return service + " " + what + " of " + user + (instance.isEmpty() ? "" : " at " + instance);
+  }
+}

@@ -1,0 +1,78 @@
+package grapple.state;
+
+import java.security.SecureRandom;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.Optional;
+
+/**
+ * The {@code state} of OAuth logins in progress: random, bound to the Matrix user who asked, valid
+ * 30 minutes and usable once, so a callback cannot be replayed or forged for someone else.
+ */
+public final class OAuthStates {
+  public static final Duration VALID_FOR = Duration.ofMinutes(30);
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private final Database db;
+  private final Clock clock;
+
+  public OAuthStates(Database db, Clock clock) {
+    this.db = db;
+    this.clock = clock;
+  }
+
+  /** A login that was started: who, for which service and forge instance. */
+  public record Pending(String service, String instance, String matrixUser) {}
+
+  /** A new state for {@code matrixUser}'s login; durable when returned. */
+  public String issue(String service, String instance, String matrixUser) {
+    byte[] bytes = new byte[24];
+    RANDOM.nextBytes(bytes);
+    // Hex, not base64url: '_' and '-' in a link sent as Markdown can turn into emphasis
+    // ("state=-_ab_")
+    String state = HexFormat.of().formatHex(bytes);
+    long now = clock.millis();
+    db.writeAndWait(
+        c -> {
+          try (PreparedStatement s =
+              c.prepareStatement(
+                  "INSERT INTO oauth_states (state, service, instance, matrix_user, created_at) VALUES (?, ?, ?, ?, ?)")) {
+            s.setString(1, state);
+            s.setString(2, service);
+            s.setString(3, instance);
+            s.setString(4, matrixUser);
+            s.setLong(5, now);
+            s.executeUpdate();
+          }
+          try (PreparedStatement s =
+              c.prepareStatement("DELETE FROM oauth_states WHERE created_at < ?")) {
+            s.setLong(1, now - VALID_FOR.toMillis());
+            return s.executeUpdate();
+          }
+        });
+    return state;
+  }
+
+  /**
+   * Takes the state (it cannot be used again): the login it belongs to, if it exists and is fresh.
+   */
+  public Optional<Pending> take(String service, String state) {
+    long oldest = clock.millis() - VALID_FOR.toMillis();
+    return db.writeAndWait(
+        c -> {
+          try (PreparedStatement s =
+              c.prepareStatement(
+                  "DELETE FROM oauth_states WHERE state = ? AND service = ?"
+                      + " RETURNING instance, matrix_user, created_at")) {
+            s.setString(1, state);
+            s.setString(2, service);
+            ResultSet rs = s.executeQuery();
+            if (!rs.next() || rs.getLong(3) < oldest) return Optional.<Pending>empty();
+            return Optional.of(new Pending(service, rs.getString(1), rs.getString(2)));
+          }
+        });
+  }
+}

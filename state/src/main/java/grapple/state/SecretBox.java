@@ -1,0 +1,189 @@
+package grapple.state;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.Optional;
+import javax.crypto.Cipher;
+import javax.crypto.spec.GCMParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Seals secrets at rest (forge tokens, refresh tokens, outbound tokens) with AES-256-GCM under one
+ * key that lives outside the database: a database copied without the key yields no token. Each
+ * sealed value is bound to a context (e.g. {@code github token of @alice:example.org}), so a value
+ * moved to another row does not open.
+ */
+public final class SecretBox {
+  private static final Logger log = LoggerFactory.getLogger(SecretBox.class);
+  private static final String PREFIX = "v1.";
+  private static final int KEY_BYTES = 32;
+  private static final int NONCE_BYTES = 12;
+  private static final int TAG_BITS = 128;
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  /**
+   * What the key check seals, in the key-value table: tells a wrong key from a right one at start.
+   */
+  static final String CHECK_KEY = "secrets.keyCheck";
+
+  private static final String CHECK_CONTEXT = "grapple key check";
+
+  private final SecretKeySpec key;
+  private final String source;
+
+  private SecretBox(byte[] key, String source) {
+    this.key = new SecretKeySpec(key, "AES");
+    this.source = source;
+  }
+
+  /** A box with this key (32 bytes), for tests and tools. */
+  public static SecretBox of(byte[] key) {
+    if (key.length != KEY_BYTES)
+      throw new IllegalArgumentException("the key must be 32 bytes, was " + key.length);
+    return new SecretBox(key.clone(), "a given key");
+  }
+
+  /**
+   * The key from {@code base64Key} (GRAPPLE_SECRET_KEY) when given, else from {@code keyFile}, made
+   * (32 random bytes, base64, mode 0600) when it does not exist and {@code mayCreate}. Checked
+   * against the database's key check: a key that cannot open it is refused (tokens sealed with
+   * another key would all be unreadable), unless {@code mayReplace}, where it is logged and the old
+   * tokens are given up. Throws StorageException with one sentence saying what to do.
+   */
+  public static SecretBox load(
+      Path keyFile, @Nullable String base64Key, Database db, boolean mayReplace) {
+    KeyValueStore kv = new KeyValueStore(db);
+    Optional<String> check = kv.get(CHECK_KEY);
+    SecretBox box;
+    if (base64Key != null && !base64Key.isBlank()) {
+      box = new SecretBox(decode(base64Key.trim(), "GRAPPLE_SECRET_KEY"), "GRAPPLE_SECRET_KEY");
+    } else if (Files.exists(keyFile)) {
+      box = new SecretBox(read(keyFile), keyFile.toString());
+    } else if (check.isPresent() && !mayReplace) {
+      throw new StorageException(
+          "secrets: "
+              + keyFile
+              + " does not exist, but the database holds secrets sealed"
+              + " with a key: give every instance the same key (the file, or GRAPPLE_SECRET_KEY)");
+    } else {
+      box = new SecretBox(create(keyFile), keyFile.toString());
+      if (check.isPresent()) {
+        log.error(
+            "secrets: {} was missing, so a new key was made; the tokens stored before cannot be read:"
+                + " users must link their accounts again (or stop, put the old key file back, and start)",
+            keyFile);
+      } else {
+        log.info(
+            "secrets: made the key {} (mode 0600); keep it with the database's backups", keyFile);
+      }
+      kv.put(CHECK_KEY, box.seal("grapple", CHECK_CONTEXT));
+      return box;
+    }
+    if (check.isEmpty()) {
+      kv.put(CHECK_KEY, box.seal("grapple", CHECK_CONTEXT));
+    } else if (box.open(check.get(), CHECK_CONTEXT).isEmpty()) {
+      if (!mayReplace) {
+        throw new StorageException(
+            "secrets: the key from "
+                + box.source
+                + " is not the key the database's secrets"
+                + " were sealed with: use that key (the file, or GRAPPLE_SECRET_KEY)");
+      }
+      log.error(
+          "secrets: the key from {} is not the one the stored tokens were sealed with; they cannot be read:"
+              + " users must link their accounts again (or stop, restore the old key, and start)",
+          box.source);
+      kv.put(CHECK_KEY, box.seal("grapple", CHECK_CONTEXT));
+    }
+    return box;
+  }
+
+  private static byte[] read(Path keyFile) {
+    try {
+      return decode(
+          Files.readString(keyFile, StandardCharsets.US_ASCII).trim(), keyFile.toString());
+    } catch (IOException e) {
+      throw new StorageException("secrets: cannot read " + keyFile + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static byte[] decode(String base64, String where) {
+    byte[] key;
+    try {
+      key = Base64.getDecoder().decode(base64);
+    } catch (IllegalArgumentException e) {
+      throw new StorageException("secrets: " + where + " is not base64");
+    }
+    if (key.length != KEY_BYTES) {
+      throw new StorageException(
+          "secrets: " + where + " must hold 32 bytes (base64), held " + key.length);
+    }
+    return key;
+  }
+
+  private static byte[] create(Path keyFile) {
+    byte[] key = new byte[KEY_BYTES];
+    RANDOM.nextBytes(key);
+    try {
+      Path parent = keyFile.toAbsolutePath().getParent();
+      if (parent != null) Files.createDirectories(parent);
+      Files.createFile(
+          keyFile,
+          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      Files.writeString(
+          keyFile, Base64.getEncoder().encodeToString(key) + "\n", StandardCharsets.US_ASCII);
+      return key;
+    } catch (IOException e) {
+      throw new StorageException("secrets: cannot create " + keyFile + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * {@code plaintext} sealed for {@code context}: {@code v1.<base64url(nonce | ciphertext | tag)>}.
+   */
+  public String seal(String plaintext, String context) {
+    try {
+      byte[] nonce = new byte[NONCE_BYTES];
+      RANDOM.nextBytes(nonce);
+      Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
+      cipher.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, nonce));
+      cipher.updateAAD(context.getBytes(StandardCharsets.UTF_8));
+      byte[] sealed = cipher.doFinal(plaintext.getBytes(StandardCharsets.UTF_8));
+      byte[] out = ByteBuffer.allocate(NONCE_BYTES + sealed.length).put(nonce).put(sealed).array();
+      return PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(out);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("AES-GCM is part of every JDK", e);
+    }
+  }
+
+  /** The plaintext, or empty when it was sealed with another key or context, or changed. */
+  public Optional<String> open(String sealed, String context) {
+    if (sealed == null || !sealed.startsWith(PREFIX)) return Optional.empty();
+    try {
+      byte[] in = Base64.getUrlDecoder().decode(sealed.substring(PREFIX.length()));
+      if (in.length < NONCE_BYTES + TAG_BITS / 8) return Optional.empty();
+      Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
+      cipher.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, in, 0, NONCE_BYTES));
+      cipher.updateAAD(context.getBytes(StandardCharsets.UTF_8));
+      byte[] plain = cipher.doFinal(in, NONCE_BYTES, in.length - NONCE_BYTES);
+      return Optional.of(new String(plain, StandardCharsets.UTF_8));
+    } catch (GeneralSecurityException | IllegalArgumentException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** Where the key came from (a file path or GRAPPLE_SECRET_KEY), for logs. */
+  public String source() {
+    return source;
+  }
+}

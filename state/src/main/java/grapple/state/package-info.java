@@ -1,0 +1,4 @@
+@NullMarked
+package grapple.state;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,165 @@
+package grapple.state;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.concurrent.CompletionException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** Linked accounts, OAuth states and forge deliveries, against SQLite and PostgreSQL. */
+@ParameterizedClass
+@EnumSource(Dialect.class)
+class ForgeStoresTest {
+  private static final Instant NOW = Instant.parse("2026-12-02T10:00:00Z");
+  @Parameter Dialect dialect;
+  @TempDir Path dir;
+  private Database db;
+  private final SecretBox box = SecretBox.of(new byte[32]);
+  private Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
+
+  @BeforeEach
+  void openDatabase() {
+    db = TestDatabases.open(dialect, dir);
+  }
+
+  @AfterEach
+  void closeDatabase() {
+    db.close();
+  }
+
+  private static LinkedAccounts.Account alice(String token) {
+    return new LinkedAccounts.Account(
+        "github",
+        "",
+        "@alice:x",
+        "Alice-GH",
+        "42",
+        token,
+        "ghr_refresh",
+        NOW.plus(Duration.ofHours(8)),
+        NOW.plus(Duration.ofDays(180)));
+  }
+
+  @Test
+  void aLinkIsStoredSealedAndOpenedWhenRead() {
+    LinkedAccounts accounts = new LinkedAccounts(db, box, clock);
+
+    accounts.link(alice("ghu_token"));
+
+    assertThat(accounts.get("github", "", "@alice:x"))
+        .get()
+        .satisfies(
+            a -> {
+              assertThat(a.token()).isEqualTo("ghu_token");
+              assertThat(a.refreshToken()).isEqualTo("ghr_refresh");
+              assertThat(a.login()).isEqualTo("Alice-GH");
+              assertThat(a.expiresAt()).isEqualTo(NOW.plus(Duration.ofHours(8)));
+            });
+    String stored =
+        db.read(
+            c -> {
+              var rs =
+                  c.createStatement()
+                      .executeQuery("SELECT token, refresh_token FROM linked_accounts");
+              rs.next();
+              return rs.getString(1) + rs.getString(2);
+            });
+    assertThat(stored).doesNotContain("ghu_token").doesNotContain("ghr_refresh");
+    assertThat(accounts.get("gitlab", "", "@alice:x")).isEmpty();
+  }
+
+  @Test
+  void relinkingReplacesAndTheLoginFindsTheMatrixUserWhateverItsCase() {
+    LinkedAccounts accounts = new LinkedAccounts(db, box, clock);
+    accounts.link(alice("first"));
+    accounts.link(alice("second"));
+
+    assertThat(accounts.get("github", "", "@alice:x"))
+        .get()
+        .extracting(LinkedAccounts.Account::token)
+        .isEqualTo("second");
+    assertThat(accounts.matrixUserFor("github", "", "alice-gh")).contains("@alice:x");
+    assertThat(accounts.matrixUserFor("github", "", "bob")).isEmpty();
+  }
+
+  @Test
+  void aTokenSealedWithAnotherKeyIsNotLinked() {
+    new LinkedAccounts(db, box, clock).link(alice("t"));
+    byte[] other = new byte[32];
+    other[0] = 1;
+
+    assertThat(new LinkedAccounts(db, SecretBox.of(other), clock).get("github", "", "@alice:x"))
+        .isEmpty();
+  }
+
+  @Test
+  void unlinkAndRefreshable() {
+    LinkedAccounts accounts = new LinkedAccounts(db, box, clock);
+    accounts.link(alice("t"));
+
+    assertThat(accounts.refreshableBefore("github", NOW.plus(Duration.ofHours(9)))).hasSize(1);
+    assertThat(accounts.refreshableBefore("github", NOW.plus(Duration.ofHours(7)))).isEmpty();
+    assertThat(accounts.unlink("github", "", "@alice:x")).isTrue();
+    assertThat(accounts.unlink("github", "", "@alice:x")).isFalse();
+    assertThat(accounts.get("github", "", "@alice:x")).isEmpty();
+  }
+
+  @Test
+  void anOAuthStateIsUsableOnceForItsServiceWithinThirtyMinutes() {
+    OAuthStates states = new OAuthStates(db, clock);
+    String state = states.issue("github", "", "@alice:x");
+    String other = states.issue("github", "", "@bob:x");
+
+    assertThat(states.take("jira", state)).as("another service").isEmpty();
+    assertThat(states.take("github", state))
+        .contains(new OAuthStates.Pending("github", "", "@alice:x"));
+    assertThat(states.take("github", state)).as("used twice").isEmpty();
+    assertThat(
+            new OAuthStates(db, Clock.offset(clock, Duration.ofMinutes(31))).take("github", other))
+        .as("expired")
+        .isEmpty();
+    assertThat(state).hasSizeGreaterThanOrEqualTo(32).matches("[0-9a-f]+");
+  }
+
+  @Test
+  void aDeliveryIsClaimedOnceAndItsRepeatUndoesItsWrite() {
+    ForgeDeliveries deliveries = new ForgeDeliveries(db, clock);
+    OutboxStore outbox = new OutboxStore(db);
+    List<OutboxStore.Draft> drafts =
+        List.of(new OutboxStore.Draft("!r:x", "m.room.message", Json.object()));
+
+    outbox.enqueue(drafts, deliveries.claim("github", "d-1")).join();
+
+    assertThatThrownBy(() -> outbox.enqueue(drafts, deliveries.claim("github", "d-1")).join())
+        .isInstanceOf(CompletionException.class)
+        .hasCauseInstanceOf(ForgeDeliveries.AlreadyTaken.class);
+    assertThat(outbox.pending()).hasSize(1);
+    assertThat(deliveries.taken("github", "d-1")).isTrue();
+    assertThat(deliveries.taken("gitlab", "d-1")).isFalse();
+  }
+
+  @Test
+  void deliveriesAreForgottenAfterEightDays() {
+    new OutboxStore(db)
+        .enqueue(List.of(), new ForgeDeliveries(db, clock).claim("github", "old"))
+        .join();
+
+    ForgeDeliveries later = new ForgeDeliveries(db, Clock.offset(clock, Duration.ofDays(9)));
+    later.prune();
+    db.writeAndWait(c -> null);
+
+    assertThat(later.taken("github", "old")).isFalse();
+  }
+}

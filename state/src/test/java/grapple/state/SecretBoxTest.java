@@ -1,0 +1,126 @@
+package grapple.state;
+
+import static java.nio.file.attribute.PosixFilePermission.OWNER_READ;
+import static java.nio.file.attribute.PosixFilePermission.OWNER_WRITE;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Base64;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SecretBoxTest {
+  @TempDir Path dir;
+  private Database db;
+
+  @BeforeEach
+  void open() {
+    db = Database.open(dir.resolve("grapple.db"));
+  }
+
+  @AfterEach
+  void close() {
+    db.close();
+  }
+
+  private static byte[] key(int fill) {
+    byte[] key = new byte[32];
+    java.util.Arrays.fill(key, (byte) fill);
+    return key;
+  }
+
+  @Test
+  void aSealedValueOpensOnlyWithItsKeyAndContextAndUnchanged() {
+    SecretBox box = SecretBox.of(key(1));
+    String sealed = box.seal("ghp_secret", "github token of @a:x");
+
+    assertThat(sealed).startsWith("v1.").doesNotContain("ghp_secret");
+    assertThat(box.open(sealed, "github token of @a:x")).contains("ghp_secret");
+    assertThat(box.open(sealed, "github token of @b:x")).as("another row's context").isEmpty();
+    assertThat(SecretBox.of(key(2)).open(sealed, "github token of @a:x"))
+        .as("another key")
+        .isEmpty();
+    String changed =
+        sealed.substring(0, sealed.length() - 2) + (sealed.endsWith("A") ? "BB" : "AA");
+    assertThat(box.open(changed, "github token of @a:x")).as("one byte changed").isEmpty();
+    assertThat(box.open("garbage", "x")).isEmpty();
+  }
+
+  @Test
+  void sealingTwiceGivesDifferentText() {
+    SecretBox box = SecretBox.of(key(1));
+
+    assertThat(box.seal("same", "c")).isNotEqualTo(box.seal("same", "c"));
+  }
+
+  @Test
+  void theFirstStartMakesAKeyFileReadableOnlyByItsOwner() throws Exception {
+    Path keyFile = dir.resolve("grapple.key");
+
+    SecretBox box = SecretBox.load(keyFile, null, db, false);
+
+    assertThat(Files.getPosixFilePermissions(keyFile))
+        .containsExactlyInAnyOrder(OWNER_READ, OWNER_WRITE);
+    assertThat(Base64.getDecoder().decode(Files.readString(keyFile).trim())).hasSize(32);
+    assertThat(SecretBox.load(keyFile, null, db, false).open(box.seal("t", "c"), "c"))
+        .contains("t");
+  }
+
+  @Test
+  void theEnvironmentsKeyWinsOverTheFile() {
+    String base64 = Base64.getEncoder().encodeToString(key(7));
+
+    SecretBox box = SecretBox.load(dir.resolve("never-made.key"), base64, db, false);
+
+    assertThat(SecretBox.of(key(7)).open(box.seal("t", "c"), "c")).contains("t");
+    assertThat(dir.resolve("never-made.key")).doesNotExist();
+  }
+
+  @Test
+  void aKeyOtherThanTheDatabasesIsRefusedWithWhatToDo() {
+    SecretBox.load(dir.resolve("grapple.key"), null, db, false);
+
+    assertThatThrownBy(
+            () ->
+                SecretBox.load(
+                    dir.resolve("other.key"),
+                    Base64.getEncoder().encodeToString(key(9)),
+                    db,
+                    false))
+        .isInstanceOf(StorageException.class)
+        .hasMessageContaining("is not the key the database's secrets")
+        .hasMessageContaining("GRAPPLE_SECRET_KEY");
+  }
+
+  @Test
+  void aMissingKeyFileForADatabaseWithSecretsIsRefusedUnlessReplacingIsAllowed() throws Exception {
+    Path keyFile = dir.resolve("grapple.key");
+    SecretBox first = SecretBox.load(keyFile, null, db, false);
+    String sealed = first.seal("old token", "c");
+    Files.delete(keyFile);
+
+    assertThatThrownBy(() -> SecretBox.load(keyFile, null, db, false))
+        .isInstanceOf(StorageException.class)
+        .hasMessageContaining("does not exist, but the database holds secrets");
+    SecretBox replaced = SecretBox.load(keyFile, null, db, true);
+
+    assertThat(replaced.open(sealed, "c")).as("a token sealed with the lost key").isEmpty();
+    assertThat(SecretBox.load(keyFile, null, db, false).open(replaced.seal("new", "c"), "c"))
+        .contains("new");
+  }
+
+  @Test
+  void aKeyThatIsNotBase64Or32BytesIsNamed() {
+    assertThatThrownBy(() -> SecretBox.load(dir.resolve("k"), "not base64!", db, false))
+        .hasMessageContaining("GRAPPLE_SECRET_KEY is not base64");
+    assertThatThrownBy(
+            () ->
+                SecretBox.load(
+                    dir.resolve("k"), Base64.getEncoder().encodeToString(new byte[16]), db, false))
+        .hasMessageContaining("must hold 32 bytes");
+  }
+}

@@ -1,0 +1,57 @@
+package grapple.testing.github;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+
+/**
+ * Trouble a test asked for: the next N requests to a route fail with a status, or hit a rate limit.
+ */
+final class Faults {
+  private static final String SECONDARY_RATE_LIMIT =
+      "You have exceeded a secondary rate limit. Please wait a few minutes before "
+          + "you try again. If you reach out to GitHub Support for help, please include the request ID.";
+
+  /** One planned failure: the answer to give the next {@code remaining} matching requests. */
+  private static final class Fault {
+    final String method;
+    final String pathPrefix;
+    final Answer answer;
+    int remaining;
+
+    Fault(String method, String pathPrefix, int remaining, Answer answer) {
+      this.method = method;
+      this.pathPrefix = pathPrefix;
+      this.remaining = remaining;
+      this.answer = answer;
+    }
+  }
+
+  private final List<Fault> planned = new ArrayList<>();
+
+  synchronized void failNext(String method, String pathPrefix, int times, int status) {
+    planned.add(
+        new Fault(method, pathPrefix, times, Answer.error(new ApiFailure(status, "Server Error"))));
+  }
+
+  synchronized void rateLimitNext(
+      String method, String pathPrefix, int times, Duration retryAfter) {
+    Answer answer =
+        Answer.error(new ApiFailure(403, SECONDARY_RATE_LIMIT))
+            .withHeader("Retry-After", String.valueOf(retryAfter.toSeconds()));
+    planned.add(new Fault(method, pathPrefix, times, answer));
+  }
+
+  /** The planned failure for this request, used up by one; or null. */
+  synchronized Answer next(RecordedCall call) {
+    Iterator<Fault> faults = planned.iterator();
+    while (faults.hasNext()) {
+      Fault fault = faults.next();
+      if (!call.is(fault.method, fault.pathPrefix)) continue;
+      if (--fault.remaining <= 0) faults.remove();
+      return fault.answer;
+    }
+    return null;
+  }
+}

@@ -1,0 +1,4 @@
+@NullMarked
+package grapple.testing;
+
+import org.jspecify.annotations.NullMarked;

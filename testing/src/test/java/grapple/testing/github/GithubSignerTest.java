@@ -1,0 +1,51 @@
+package grapple.testing.github;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The vectors of /work/shared/reference/corpora.md §B1: GitHub's docs and
+ * octokit/webhooks-methods.js.
+ */
+class GithubSignerTest {
+  @Test
+  void signsGithubsDocumentedExample() {
+    assertThat(GithubSigner.sign("It's a Secret to Everybody", utf8("Hello, World!")))
+        .isEqualTo("sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17");
+  }
+
+  @Test
+  void signsOctokitsJsonExample() {
+    assertThat(GithubSigner.sign("mysecret", utf8("{\"foo\":\"bar\"}")))
+        .isEqualTo("sha256=4864d2759938a15468b5df9ade20bf161da9b4f737ea61794142f3484236bda3");
+  }
+
+  @Test
+  void signsTheUtf8BytesOfEscapesAndHearts() {
+    String body =
+        "{\"foo\":\"Foo\\n\\u001B[34mbar: "
+            + "\u2665".repeat(8)
+            + "\\nthis-is-lost\\u001B[0m\\u001B[2K\"}";
+
+    assertThat(GithubSigner.sign("development", utf8(body)))
+        .isEqualTo("sha256=afecc3caa27548bb90d51a50384cb2868b9a3327b4ad6a01c9bd4ed0f8b0b12c");
+  }
+
+  @Test
+  void signsAnEscapedBackslashAsTwoBackslashes() {
+    assertThat(GithubSigner.sign("development", utf8("{\"foo\":\"\\\\u001b\"}")))
+        .isEqualTo("sha256=6f8326efbacfbd04e870cea25b5652e635be8c9807f2fd5348ef60753c9e96ed");
+  }
+
+  @Test
+  void legacySignatureIsHexSha1() {
+    assertThat(GithubSigner.signSha1("It's a Secret to Everybody", utf8("Hello, World!")))
+        .matches("sha1=[0-9a-f]{40}");
+  }
+
+  private static byte[] utf8(String text) {
+    return text.getBytes(StandardCharsets.UTF_8);
+  }
+}
