@@ -78,13 +78,16 @@ final class GithubApi {
   }
 
   /**
-   * The app installations the user can see; none for a personal token (GitHub answers those 403).
+   * The app installations the user can see; none for a personal token (GitHub answers those 403; a
+   * rate limit's 403 is an error still).
    */
   private GithubClient.Page installations(String token, Paging paging) throws GithubException {
     try {
       return parts.client().installations(token, paging.page(), paging.perPage());
     } catch (GithubException e) {
-      if (e.status() == 403) return new GithubClient.Page(java.util.List.of(), false);
+      if (e.status() == 403 && !e.rateLimited()) {
+        return new GithubClient.Page(java.util.List.of(), false);
+      }
       throw e;
     }
   }
@@ -97,6 +100,13 @@ final class GithubApi {
         "org",
         "must be a GitHub organisation or user name, was '%s'",
         org);
+    String userId = userId(request);
+    boolean own =
+        parts.accounts().account(userId).map(a -> a.login().equalsIgnoreCase(org)).orElse(false);
+    // /account lists the user's own account among the organisations: its repositories are theirs.
+    if (own)
+      return list(
+          request, (token, p) -> parts.client().ownRepositories(token, p.page(), p.perPage()));
     return list(
         request, (token, p) -> parts.client().orgRepositories(token, org, p.page(), p.perPage()));
   }

@@ -78,6 +78,16 @@ final class GithubClient {
         token, paged(api("user/repos"), page, perPage).addQueryParameter("sort", "updated"), null);
   }
 
+  /** The user's own repositories ({@code /orgs/<login>/repos} knows only organisations). */
+  Page ownRepositories(String token, int page, int perPage) throws GithubException {
+    return page(
+        token,
+        paged(api("user/repos"), page, perPage)
+            .addQueryParameter("affiliation", "owner")
+            .addQueryParameter("sort", "updated"),
+        null);
+  }
+
   Page orgRepositories(String token, String org, int page, int perPage) throws GithubException {
     return page(
         token, paged(api("orgs").addPathSegment(org).addPathSegment("repos"), page, perPage), null);

@@ -488,6 +488,16 @@ class OpenApiConformanceTest {
   }
 
   @Test
+  void aRateLimitedAccountRouteIsAnErrorNotAnEmptyList() {
+    github.fake.rateLimitNext("GET", "/user/installations", 1, java.time.Duration.ofSeconds(30));
+    Answer limited = github.grapple.get("/v1/github/account" + AS_ADMIN);
+
+    assertThat(limited.status()).isEqualTo(400);
+    assertThat(limited.errcode()).isEqualTo("HS_ADDITIONAL_ACTION_REQUIRED");
+    assertThat(problems(List.of(limited))).isEmpty();
+  }
+
+  @Test
   void theGithubRepositoryRoutesAnswersMatchTheDocument() {
     String mine = "/v1/github/repositories" + AS_ADMIN;
     String acme = "/v1/github/orgs/acme/repositories" + AS_ADMIN;
@@ -499,9 +509,13 @@ class OpenApiConformanceTest {
             github.grapple.get(acme),
             github.grapple.get(acme + "&perPage=1&page=1"),
             github.grapple.call("GET", acme, bearer(READER), null),
-            github.grapple.get("/v1/github/repositories" + AS_ALICE));
+            github.grapple.get("/v1/github/repositories" + AS_ALICE),
+            github.grapple.get("/v1/github/orgs/octo/repositories" + AS_ADMIN));
 
     assertThat(statuses(answers)).containsOnly(200);
+    assertThat(answers.get(7).json().get("repositories").findValuesAsText("fullName"))
+        .as("the user's own account, which /account lists among the organisations")
+        .containsExactlyInAnyOrder("octo/one", "octo/two");
     assertThat(answers).allSatisfy(a -> assertThat(a.json().get("loggedIn").asBoolean()).isTrue());
     assertThat(answers.get(0).json().get("repositories").findValuesAsText("fullName"))
         .containsExactlyInAnyOrder("octo/one", "octo/two", "acme/widgets");

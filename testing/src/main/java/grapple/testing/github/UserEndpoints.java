@@ -84,8 +84,12 @@ final class UserEndpoints {
   /** The repositories the user owns or collaborates on. */
   private Answer userRepos(Routes.Call call) {
     FakeAccount user = Access.requireUser(call.caller());
+    // affiliation=owner: only the user's own repositories (GitHub also takes collaborator,
+    // organization_member).
+    boolean ownOnly = "owner".equals(call.request().queryParameter("affiliation"));
     List<FakeRepo> repos = new ArrayList<>();
     for (FakeRepo repo : world.repos()) {
+      if (ownOnly && repo.owner != user) continue;
       if (repo.roleOf(user.login()) != Role.NONE) repos.add(repo);
     }
     return list(
