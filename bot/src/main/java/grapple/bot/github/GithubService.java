@@ -18,7 +18,6 @@ import grapple.state.OutboxStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletionException;
@@ -26,7 +25,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -179,11 +177,6 @@ public final class GithubService implements Service {
           if (!(e.getCause() instanceof LabelBatches.Superseded)) throw e;
         }
       }
-    }
-
-    @Override
-    public Map<String, BooleanSupplier> threads() {
-      return Map.of();
     }
 
     @Override

@@ -89,10 +89,9 @@ final class IssueActions {
   private String assign(GithubRepoConfig config, String sender, String token, List<String> args)
       throws GithubException {
     List<String> rest = new ArrayList<>(args);
-    long number =
-        !rest.isEmpty() && rest.get(0).matches("#?\\d{1,10}")
-            ? Long.parseLong(rest.remove(0).replace("#", ""))
-            : latest(config, token);
+    Optional<Long> given = rest.isEmpty() ? Optional.empty() : number(rest.get(0));
+    if (given.isPresent()) rest.remove(0);
+    long number = given.isPresent() ? given.get() : latest(config, token);
     List<String> logins = new ArrayList<>();
     for (String who : rest.isEmpty() ? List.of(sender) : rest) logins.add(login(who));
     BadInput.check(
@@ -161,10 +160,11 @@ final class IssueActions {
 
   private String close(GithubRepoConfig config, String token, List<String> args)
       throws GithubException {
-    if (args.isEmpty() || !args.get(0).matches("#?\\d{1,10}")) {
-      throw new BadInput("number", "Missing <number>. Usage: `close <number> [comment]`");
-    }
-    long number = Long.parseLong(args.get(0).replace("#", ""));
+    long number =
+        (args.isEmpty() ? Optional.<Long>empty() : number(args.get(0)))
+            .orElseThrow(
+                () ->
+                    new BadInput("number", "Missing <number>. Usage: `close <number> [comment]`"));
     if (args.size() > 1) {
       parts
           .client()
@@ -248,7 +248,8 @@ final class IssueActions {
         + ")"; // org and repo names need no escaping
   }
 
-  static Optional<Long> number(String text) {
+  /** An issue number as typed: {@code 12} or {@code #12}. */
+  private static Optional<Long> number(String text) {
     return text.matches("#?\\d{1,10}")
         ? Optional.of(Long.parseLong(text.replace("#", "")))
         : Optional.empty();
