@@ -230,6 +230,47 @@ class GithubServiceTest {
         .containsExactly(ADMIN);
   }
 
+  /**
+   * Hostile but correctly signed bodies (a leaked secret, or GitHub itself sending the unexpected):
+   * truncated and bit-flipped payloads, wrong types, deep nesting, a huge title. Each is answered
+   * 202 or 400, never 5xx, every posted notice fits one event, and a good event still posts after.
+   */
+  @Test
+  void signedHostileBodiesAreAnsweredAndTheReceiverKeepsWorking() throws Exception {
+    follow();
+    byte[] good = example("issues", "opened");
+    java.util.Random random = new java.util.Random(Long.getLong("grapple.fuzz.seed", 20261202L));
+    List<byte[]> bodies = new ArrayList<>();
+    for (int i = 0; i < Integer.getInteger("grapple.fuzz.cases", 150); i++) {
+      byte[] b = java.util.Arrays.copyOf(good, 1 + random.nextInt(good.length));
+      if (random.nextBoolean()) b[random.nextInt(b.length)] ^= (byte) (1 << random.nextInt(8));
+      bodies.add(b);
+    }
+    bodies.add(("[".repeat(20_000) + "]".repeat(20_000)).getBytes(StandardCharsets.UTF_8));
+    ObjectNode huge = (ObjectNode) Json.UNTRUSTED.readTree(good);
+    ((ObjectNode) huge.get("issue")).put("title", "<b>x</b>".repeat(200_000));
+    bodies.add(Json.write(huge).getBytes(StandardCharsets.UTF_8));
+    ObjectNode wrong = (ObjectNode) Json.UNTRUSTED.readTree(good);
+    wrong.set("issue", Json.object().putArray("number").add(1));
+    ((ObjectNode) wrong.get("repository")).putArray("name");
+    bodies.add(Json.write(wrong).getBytes(StandardCharsets.UTF_8));
+
+    int i = 0;
+    for (byte[] body : bodies) {
+      int status =
+          post("issues", "hostile-" + i++, body, GithubSigner.sign(SECRET, body)).statusCode();
+      assertThat(status).as("hostile body %d", i).isIn(202, 400);
+    }
+    for (FakeGateway.Sent s; (s = hub.gateway.takeSent(Duration.ofSeconds(2))) != null; ) {
+      assertThat(grapple.bot.room.Messages.size(s.content()))
+          .isLessThanOrEqualTo(grapple.bot.room.Messages.MAX_CONTENT_BYTES);
+    }
+    assertThat(
+            post("issues", "after-the-storm", good, GithubSigner.sign(SECRET, good)).statusCode())
+        .isEqualTo(202);
+    assertThat(hub.gateway.takeSent(WAIT)).as("a good event after the hostile ones").isNotNull();
+  }
+
   @Test
   void aWrongMissingOrSha1SignatureIsRefusedAndNothingPosted() throws Exception {
     follow();

@@ -64,10 +64,16 @@ final class GithubKeys {
     return node.isNumber() ? node : NullNode.getInstance();
   }
 
+  private static final int MAX_TITLE_CHARS = 256;
+  private static final int MAX_URL_CHARS = 2048;
+
   private static ObjectNode item(JsonNode item) {
     ObjectNode out = Json.object();
     out.set("id", number(item.path("id")));
     out.set("number", number(item.path("number")));
-    return out.put("title", item.path("title").asText()).put("url", item.path("html_url").asText());
+    // GitHub caps titles at 256 characters; a longer one (a hostile sender) is cut, not carried
+    // whole.
+    return out.put("title", GithubEvent.cut(item.path("title").asText(), MAX_TITLE_CHARS))
+        .put("url", GithubEvent.cut(item.path("html_url").asText(), MAX_URL_CHARS));
   }
 }

@@ -261,7 +261,11 @@ public final class Messages {
     int over = size(content) - MAX_CONTENT_BYTES;
     if (over <= 0) return content;
     String body = content.path("body").asText("");
-    content.put("body", cutToBytes(body, utf8Length(body) - over - 256));
+    content.put("body", cutToBytes(body, Math.max(0, utf8Length(body) - over - 256)));
+    if (size(content) <= MAX_CONTENT_BYTES) return content;
+    // Still too large: the rest is extra keys a service added (machine keys); they go, the text
+    // stays.
+    content.retain("msgtype", "body", "m.relates_to", "m.mentions");
     return content;
   }
 

@@ -13,6 +13,20 @@ class MessagesTest {
   private static final String NAME_ALPHABET = "ab1 -.*_<&";
 
   @Test
+  void fitToLimitDropsExtraKeysThatAloneAreTooLarge() {
+    ObjectNode content = Messages.notice("a short text");
+    content.putObject("org.example.machine").put("title", "x".repeat(200_000));
+    content.putObject("m.mentions");
+
+    ObjectNode fitted = Messages.fitToLimit(content);
+
+    assertThat(Messages.size(fitted)).isLessThanOrEqualTo(Messages.MAX_CONTENT_BYTES);
+    assertThat(fitted.has("org.example.machine")).isFalse();
+    assertThat(fitted.has("m.mentions")).isTrue();
+    assertThat(fitted.path("msgtype").asText()).isEqualTo("m.notice");
+  }
+
+  @Test
   void plainWordsAreOneEscapedParagraph() {
     assertThat(Messages.renderNamedText(null, "Build 42 passed (main)"))
         .isEqualTo("<p>Build 42 passed (main)</p>");
