@@ -186,7 +186,7 @@ final class IssueActions {
   private String workflow(GithubRepoConfig config, String token, List<String> args)
       throws GithubException {
     if (args.size() < 2 || !args.get(0).equalsIgnoreCase("run")) {
-      throw new BadInput("workflow", "Usage: `workflow run <name> [inputs k=v,k2=v2] [ref]`");
+      throw new BadInput("workflow", "Usage: `workflow run <name> [k=v,k2=v2] [ref]`");
     }
     String name = args.get(1);
     JsonNode workflow = findWorkflow(config, token, name);

@@ -131,7 +131,7 @@ final class RepoCommands {
             + " (users: GitHub logins or linked Matrix ids;"
             + " default: the latest issue and yourself)",
         "- " + Markdown.code(prefix + " close <number> [comment]"),
-        "- " + Markdown.code(prefix + " workflow run <name> [inputs k=v,k2=v2] [ref]"),
+        "- " + Markdown.code(prefix + " workflow run <name> [k=v,k2=v2] [ref]"),
         "- " + Markdown.code(prefix + " help"));
   }
 }
