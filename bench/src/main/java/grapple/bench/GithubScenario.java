@@ -83,7 +83,7 @@ final class GithubScenario {
 
   private static boolean intake(Report report, ObjectNode r, List<Payload> payloads)
       throws Exception {
-    Duration warmup = Bench.pick(Duration.ofSeconds(1), Duration.ofSeconds(3));
+    Duration warmup = Bench.pick(Duration.ofSeconds(10), Duration.ofSeconds(30));
     Duration measure = Bench.pick(Duration.ofSeconds(3), Duration.ofSeconds(10));
     Path dir = Bench.work().resolve("github");
     Path db = dir.resolve("grapple.db");

@@ -34,7 +34,7 @@ final class IntakeScenario {
   private IntakeScenario() {}
 
   static void run(Report report) throws Exception {
-    Duration warmup = Bench.pick(Duration.ofSeconds(1), Duration.ofSeconds(3));
+    Duration warmup = Bench.pick(Duration.ofSeconds(10), Duration.ofSeconds(30));
     Duration measure = Bench.pick(Duration.ofSeconds(3), Duration.ofSeconds(10));
     Path dir = Bench.work().resolve("intake");
     ObjectNode r = Report.result("intake");
@@ -114,20 +114,8 @@ final class IntakeScenario {
       BiFunction<Target, String, IntFunction<Load.Call>> calls)
       throws InterruptedException {
     Duration slice = measure.dividedBy(SLICES);
-    Load.run(
-        measured.port(),
-        c,
-        warmup,
-        202,
-        calls.apply(measured, tag + "-" + measured.name() + "-w"),
-        0);
-    Load.run(
-        baseline.port(),
-        c,
-        warmup,
-        202,
-        calls.apply(baseline, tag + "-" + baseline.name() + "-w"),
-        0);
+    warmUp(measured, c, warmup, calls.apply(measured, tag + "-" + measured.name() + "-w"));
+    warmUp(baseline, c, warmup, calls.apply(baseline, tag + "-" + baseline.name() + "-w"));
     Load.Result m = null;
     Load.Result b = null;
     double mCpu = 0;
@@ -161,6 +149,38 @@ final class IntakeScenario {
     print(measured.name(), measuredResult, mCpu);
     print(baseline.name(), baselineResult, bCpu);
     return new Pair(measuredResult, baselineResult, mCpu, bCpu);
+  }
+
+  /** One warm-up round; rounds go on until two in a row agree within {@link #SETTLED}. */
+  private static final Duration ROUND = Duration.ofSeconds(1);
+
+  private static final double SETTLED = 0.05;
+
+  /**
+   * Loads {@code target} in one-second rounds until two rounds in a row agree within 5%, for at
+   * most {@code atMost}: the JIT goes on compiling for several seconds after the first requests (20
+   * s at c=64 on two cores), and a level measured before it settles measures the compiler.
+   */
+  static void warmUp(Target target, int c, Duration atMost, IntFunction<Load.Call> calls)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + atMost.toNanos();
+    double previous = 0;
+    int rounds = 0;
+    int offset = 0;
+    while (true) {
+      Load.Result r = Load.run(target.port(), c, ROUND, 202, calls, offset);
+      offset += r.ok() + r.failed();
+      rounds++;
+      double rate = r.perSecond();
+      boolean settled = previous > 0 && Math.abs(rate - previous) <= SETTLED * previous;
+      if (settled || System.nanoTime() >= deadline) {
+        System.out.printf(
+            "  %-8s c=%-3d warmed up in %d s (%s, last round %,.0f req/s)%n",
+            target.name(), c, rounds, settled ? "settled" : "time limit", rate);
+        return;
+      }
+      previous = rate;
+    }
   }
 
   private static IntFunction<Load.Call> call(String path, String tag) {

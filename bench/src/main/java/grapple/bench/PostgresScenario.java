@@ -75,7 +75,7 @@ final class PostgresScenario {
    * request got 202.
    */
   private static boolean intake(Report report, ObjectNode r) throws Exception {
-    Duration warmup = Bench.pick(Duration.ofSeconds(1), Duration.ofSeconds(3));
+    Duration warmup = Bench.pick(Duration.ofSeconds(10), Duration.ofSeconds(30));
     Duration measure = Bench.pick(Duration.ofSeconds(3), Duration.ofSeconds(10));
     Path dir = Bench.work().resolve("postgres");
     boolean allAnswered = true;
