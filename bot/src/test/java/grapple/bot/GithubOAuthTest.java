@@ -89,6 +89,9 @@ class GithubOAuthTest {
     assertThat(link.toString()).startsWith(github.webUrl() + "/login/oauth/authorize?");
     assertThat(link.queryParameter("client_id")).isEqualTo(CLIENT_ID);
     assertThat(link.queryParameter("redirect_uri")).isEqualTo(REDIRECT_URI);
+    assertThat(link.queryParameter("scope"))
+        .as("a classic OAuth app grants what the commands need only when asked")
+        .isEqualTo("repo read:org");
     assertThat(link.queryParameter("state")).hasSizeGreaterThanOrEqualTo(32);
   }
 

@@ -9,6 +9,7 @@ import grapple.bot.http.Response;
 import grapple.bot.provisioning.ApiException;
 import grapple.bot.provisioning.Caller;
 import grapple.bot.provisioning.ErrorCode;
+import grapple.commands.PermissionLevel;
 import grapple.state.BadInput;
 import grapple.state.Json;
 import java.util.Optional;
@@ -43,6 +44,15 @@ final class GithubApi {
   private Response oauth(Request request, Caller caller) {
     caller.require(Caller.READ);
     String userId = userId(request);
+    // As the `github login` command: linking an account needs the `login` level (no room here).
+    if (!parts
+        .context()
+        .permissions()
+        .allows(userId, "", GithubService.NAME, PermissionLevel.LOGIN)) {
+      throw new ApiException(
+          ErrorCode.FORBIDDEN_USER,
+          userId + " may not link a GitHub account (needs the `login` permission for github)");
+    }
     if (parts.settings().oauth().isEmpty()) {
       throw new ApiException(
           ErrorCode.DISABLED_FEATURE, "GitHub OAuth is not configured on this bot (github.oauth).");
@@ -106,22 +116,28 @@ final class GithubApi {
     // /account lists the user's own account among the organisations: its repositories are theirs.
     if (own)
       return list(
-          request, (token, p) -> parts.client().ownRepositories(token, p.page(), p.perPage()));
+          request,
+          Optional.of(org),
+          (token, p) -> parts.client().ownRepositories(token, p.page(), p.perPage()));
     return list(
-        request, (token, p) -> parts.client().orgRepositories(token, org, p.page(), p.perPage()));
+        request,
+        Optional.of(org),
+        (token, p) -> parts.client().orgRepositories(token, org, p.page(), p.perPage()));
   }
 
   private Response repositories(Request request, Caller caller) {
     caller.require(Caller.READ);
     return list(
-        request, (token, p) -> parts.client().userRepositories(token, p.page(), p.perPage()));
+        request,
+        Optional.empty(),
+        (token, p) -> parts.client().userRepositories(token, p.page(), p.perPage()));
   }
 
   private interface Lister {
     GithubClient.Page list(String token, Paging paging) throws GithubException;
   }
 
-  private Response list(Request request, Lister lister) {
+  private Response list(Request request, Optional<String> account, Lister lister) {
     String userId = userId(request);
     String token = token(userId, true).orElseThrow();
     Paging paging = paging(request);
@@ -139,11 +155,33 @@ final class GithubApi {
             .put("description", r.path("description").asText(""));
       }
       if (page.hasNext()) out.put("nextPage", paging.page() + 1);
-      parts.settings().installUrl().ifPresent(url -> out.put("changeSelectionUrl", url));
+      changeSelectionUrl(token, account).ifPresent(url -> out.put("changeSelectionUrl", url));
       return Response.json(200, out);
     } catch (GithubException e) {
       throw refused(e);
     }
+  }
+
+  /**
+   * Where the user changes which repositories the App may see: for one account's listing, the
+   * settings page of the App's installation on it (GitHub's {@code html_url} of the installation);
+   * else, or when the user's token cannot list installations, the page that installs the App.
+   */
+  private Optional<String> changeSelectionUrl(String token, Optional<String> account) {
+    Optional<String> install = parts.settings().installUrl();
+    if (install.isEmpty() || account.isEmpty()) return install;
+    try {
+      for (JsonNode installation : parts.client().installations(token, 1, MAX_PER_PAGE).items()) {
+        String login = installation.path("account").path("login").asText();
+        String page = installation.path("html_url").asText("");
+        if (login.equalsIgnoreCase(account.get()) && page.startsWith("http")) {
+          return Optional.of(page);
+        }
+      }
+    } catch (GithubException e) {
+      // A personal or classic OAuth token may not list installations: the install page will do.
+    }
+    return install;
   }
 
   private Optional<String> token(String userId, boolean required) {
@@ -157,7 +195,16 @@ final class GithubApi {
     }
   }
 
+  /**
+   * GitHub's refusal asks the user to act (log in again, grant access): 400; GitHub down or
+   * unreachable is not theirs to fix: 502, and trying again later may work.
+   */
   private static ApiException refused(GithubException e) {
+    if (e.status() == 0 || e.status() >= 500) {
+      return new ApiException(
+          ErrorCode.FORGE_UNAVAILABLE,
+          "GitHub did not answer the request; try again later: " + e.getMessage());
+    }
     return new ApiException(
         ErrorCode.ADDITIONAL_ACTION_REQUIRED, "GitHub refused the request: " + e.getMessage());
   }

@@ -24,6 +24,9 @@ import okhttp3.HttpUrl;
  * {@code status}, {@code logout}), which work in a direct chat with the bot.
  */
 final class GithubCommands {
+  /** The scopes asked of a classic OAuth app; see {@link #authorizeUrl}. */
+  static final String OAUTH_SCOPES = "repo read:org";
+
   private final GithubParts parts;
   private final GithubRepos repos;
   private final OAuthStates states;
@@ -204,8 +207,10 @@ final class GithubCommands {
   }
 
   /**
-   * {@code <webUrl>/login/oauth/authorize?client_id&redirect_uri&state}, the state bound to {@code
-   * userId}.
+   * {@code <webUrl>/login/oauth/authorize?client_id&redirect_uri&scope&state}, the state bound to
+   * {@code userId}. The scopes are what the room commands and the API need of a classic OAuth app
+   * (issues, assignees, workflow runs: {@code repo}; organisations: {@code read:org}); GitHub
+   * ignores them for a GitHub App, whose installation grants its permissions.
    */
   String authorizeUrl(String userId) {
     GithubSettings.OAuth oauth = parts.settings().oauth().orElseThrow();
@@ -217,6 +222,7 @@ final class GithubCommands {
         .addPathSegments("login/oauth/authorize")
         .addQueryParameter("client_id", oauth.clientId())
         .addQueryParameter("redirect_uri", oauth.redirectUri())
+        .addQueryParameter("scope", OAUTH_SCOPES)
         .addQueryParameter("state", state)
         .build()
         .toString();

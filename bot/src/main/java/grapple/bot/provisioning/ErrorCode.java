@@ -17,6 +17,8 @@ public enum ErrorCode {
   DISABLED_FEATURE("HS_DISABLED_FEATURE", 400),
   /** The user must act first (log in to a forge, install its app); the message says what. */
   ADDITIONAL_ACTION_REQUIRED("HS_ADDITIONAL_ACTION_REQUIRED", 400),
+  /** Grapple's own: the forge could not be reached or failed (5xx); trying again may work. */
+  FORGE_UNAVAILABLE("HS_UNKNOWN", 502),
   UNKNOWN("HS_UNKNOWN", 500);
 
   private final String wire;

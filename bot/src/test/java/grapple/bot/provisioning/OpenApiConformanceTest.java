@@ -36,6 +36,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 import okhttp3.Headers;
+import okhttp3.HttpUrl;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -430,13 +431,27 @@ class OpenApiConformanceTest {
                 + LocalGithub.CLIENT_ID
                 + "&redirect_uri="
                 + URLEncoder.encode(LocalGithub.REDIRECT_URI, StandardCharsets.UTF_8)
-                + "&state=");
+                + "&scope=");
+    HttpUrl userUrl = HttpUrl.get(links.json().get("user_url").asText());
+    assertThat(userUrl.queryParameter("scope")).isEqualTo("repo read:org");
+    assertThat(userUrl.queryParameter("state")).hasSizeGreaterThanOrEqualTo(32);
     assertThat(links.json().get("org_url").asText())
         .isEqualTo(github.fake.webUrl() + "/apps/" + LocalGithub.APP_SLUG + "/installations/new");
     assertThat(answers.get(1).json().get("user_url")).isNotEqualTo(links.json().get("user_url"));
     assertThat(answers.get(2).errcode()).isEqualTo("HS_BAD_VALUE");
     assertThat(answers.get(5).errcode()).isEqualTo("HS_FORBIDDEN_TOKEN");
     assertThat(problems(answers)).isEmpty();
+  }
+
+  @Test
+  void theGithubOAuthRouteNeedsTheLoginPermission() {
+    // The config gives everyone on localhost every level; a user of another server has none.
+    Answer a = github.grapple.get("/v1/github/oauth?userId=%40mallory%3Aelsewhere.example");
+
+    assertThat(a.status()).isEqualTo(403);
+    assertThat(a.errcode()).isEqualTo("HS_FORBIDDEN_USER");
+    assertThat(a.json().get("error").asText()).contains("`login`");
+    assertThat(problems(List.of(a))).isEmpty();
   }
 
   @Test
@@ -542,6 +557,14 @@ class OpenApiConformanceTest {
                       r.get("name").asText().equals("widgets") ? "Widgets for everyone" : "");
             });
     assertThat(answers.get(4).json().get("nextPage").asInt()).isEqualTo(2);
+    assertThat(answers.get(3).json().get("changeSelectionUrl").asText())
+        .as("the App's installation on acme, where its repository selection is changed")
+        .isEqualTo(github.fake.webUrl() + "/organizations/acme/settings/installations/1");
+    assertThat(answers.get(7).json().get("changeSelectionUrl").asText())
+        .isEqualTo(github.fake.webUrl() + "/settings/installations/2");
+    assertThat(answers.get(6).json().get("changeSelectionUrl").asText())
+        .as("alice's classic OAuth token cannot list installations: the install page")
+        .isEqualTo(github.fake.webUrl() + "/apps/" + LocalGithub.APP_SLUG + "/installations/new");
     assertThat(answers.get(6).json().get("repositories")).isEmpty();
     assertThat(problems(answers)).isEmpty();
   }
@@ -561,9 +584,12 @@ class OpenApiConformanceTest {
     answers.add(github.grapple.get("/v1/github/orgs/nope/repositories" + AS_ADMIN));
     github.fake.failNext("GET", "/user/repos", 1, 401);
     answers.add(github.grapple.get("/v1/github/repositories" + AS_ADMIN));
+    github.fake.failNext("GET", "/user/repos", 1, 503);
+    answers.add(github.grapple.get("/v1/github/repositories" + AS_ADMIN));
 
     assertThat(statuses(answers))
-        .containsExactly(403, 403, 401, 400, 400, 400, 403, 403, 401, 400, 400, 400, 400, 400, 400);
+        .containsExactly(
+            403, 403, 401, 400, 400, 400, 403, 403, 401, 400, 400, 400, 400, 400, 400, 502);
     assertThat(answers.get(0).errcode()).isEqualTo("HS_FORBIDDEN_USER");
     assertThat(answers.get(0).error()).isEqualTo("Not logged in");
     assertThat(answers.get(1).errcode()).isEqualTo("HS_FORBIDDEN_TOKEN");
@@ -573,6 +599,10 @@ class OpenApiConformanceTest {
     assertThat(answers.subList(13, 15))
         .extracting(Answer::errcode)
         .containsOnly("HS_ADDITIONAL_ACTION_REQUIRED");
+    assertThat(answers.get(15).errcode())
+        .as("GitHub failing is not the user's to fix: no 'additional action'")
+        .isEqualTo("HS_UNKNOWN");
+    assertThat(answers.get(15).error()).contains("try again later");
     assertThat(problems(answers)).isEmpty();
   }
 
