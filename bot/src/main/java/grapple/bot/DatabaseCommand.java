@@ -7,14 +7,12 @@ import grapple.state.BadInput;
 import grapple.state.DatabaseCopy;
 import grapple.state.Location;
 import grapple.state.Migration;
-import grapple.state.Migrations;
 import grapple.state.StorageException;
 import java.io.PrintStream;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
@@ -80,9 +78,7 @@ final class DatabaseCommand {
   }
 
   private static List<Migration> migrations() {
-    List<Migration> steps = new ArrayList<>();
-    Grapple.services().forEach(s -> steps.addAll(s.migrations()));
-    return Migrations.all(steps);
+    return Grapple.migrations(Grapple.services());
   }
 
   /** The target with its login: the URL's, else the config's; the environment's password wins. */

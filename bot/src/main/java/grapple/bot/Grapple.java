@@ -163,7 +163,7 @@ public final class Grapple implements AutoCloseable {
    */
   public static Grapple start(Config config, ConsoleGateway.Console console, List<Service> services)
       throws IOException, LoginFailed, InterruptedException {
-    Database db = Database.open(config.database().location(), Migrations.all(migrations(services)));
+    Database db = Database.open(config.database().location(), migrations(services));
     List<Started> running = new ArrayList<>();
     try {
       return wire(config, console, db, services, running);
@@ -174,10 +174,17 @@ public final class Grapple implements AutoCloseable {
     }
   }
 
-  private static List<Migration> migrations(List<Service> services) {
+  /**
+   * The schema: the core's steps, then each service's own, numbered by the service from 1 and
+   * recorded under its name.
+   */
+  static List<Migration> migrations(List<Service> services) {
     List<Migration> out = new ArrayList<>();
-    services.forEach(s -> out.addAll(s.migrations()));
-    return out;
+    for (Service s : services) {
+      String name = s.info().name();
+      s.migrations().forEach(m -> out.add(m.ownedBy(name)));
+    }
+    return Migrations.all(out);
   }
 
   /** What every door (commands, room state, API, webhooks) shares. */

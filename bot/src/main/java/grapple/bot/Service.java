@@ -22,7 +22,11 @@ public interface Service {
   /** Reads this service's config section: defaults, rules, problems reported on the section. */
   ServiceSettings settings(Section section, Config config);
 
-  /** The steps of this service's own tables, numbered after the ones before them. */
+  /**
+   * The steps of this service's own tables, numbered 1, 2, 3, ... by the service alone (the
+   * database records them under the service's name, so no other service's steps get in the way). A
+   * step once released is never changed: a new table or column is a new step.
+   */
   default List<Migration> migrations() {
     return List.of();
   }

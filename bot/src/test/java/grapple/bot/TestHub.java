@@ -17,7 +17,6 @@ import grapple.state.Database;
 import grapple.state.Dialect;
 import grapple.state.Json;
 import grapple.state.Location;
-import grapple.state.Migrations;
 import grapple.state.OutboxStore;
 import grapple.state.RoomStateStore;
 import java.nio.file.Path;
@@ -68,10 +67,7 @@ final class TestHub implements AutoCloseable {
       List<PermissionRule> rules,
       boolean leads) {
     this.services = List.copyOf(services);
-    db =
-        Database.open(
-            where,
-            Migrations.all(services.stream().flatMap(s -> s.migrations().stream()).toList()));
+    db = Database.open(where, Grapple.migrations(services));
     outbox = new Outbox(new OutboxStore(db), gateway, 2, Duration.ofMillis(100));
     if (leads) outbox.start(db);
     Map<String, List<String>> aliases = new java.util.HashMap<>();

@@ -20,7 +20,8 @@ public final class DatabaseCopy {
   private static final int BATCH = 1_000;
 
   /** Tables the databases keep for themselves. */
-  private static final List<String> OWN = List.of("sqlite_sequence", "grapple_schema");
+  private static final List<String> OWN =
+      List.of("sqlite_sequence", "grapple_schema", ServiceSchema.TABLE);
 
   private DatabaseCopy() {}
 

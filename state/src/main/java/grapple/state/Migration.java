@@ -4,12 +4,16 @@ import java.util.Objects;
 
 /**
  * One numbered step of the schema, in SQLite's SQL and PostgreSQL's (the same text when it is
- * portable). The core's steps are in {@link Migrations}; a service contributes the steps of its own
- * tables; together they must number 1, 2, 3, ... without gaps, and a database records the last step
- * applied (SQLite in its user_version, PostgreSQL in the table grapple_schema).
+ * portable). The core's steps are in {@link Migrations} ({@code owner} empty), numbered 1, 2, 3,
+ * ... and recorded as the database's schema version (SQLite's user_version, PostgreSQL's table
+ * grapple_schema). A service numbers the steps of its own tables from 1 too, on its own: {@code
+ * owner} is the service's name and the table grapple_service_schema records how far each service's
+ * steps went, so services added in any order never compete for a number.
  */
-public record Migration(int number, String description, String sqlite, String postgresql) {
+public record Migration(
+    String owner, int number, String description, String sqlite, String postgresql) {
   public Migration {
+    Objects.requireNonNull(owner, "owner");
     if (number < 1)
       throw new IllegalArgumentException("migration numbers start at 1, was " + number);
     Objects.requireNonNull(description, "description");
@@ -17,9 +21,25 @@ public record Migration(int number, String description, String sqlite, String po
     Objects.requireNonNull(postgresql, "postgresql");
   }
 
+  /** A step of the core, in each database's SQL. */
+  public Migration(int number, String description, String sqlite, String postgresql) {
+    this("", number, description, sqlite, postgresql);
+  }
+
   /** A step whose SQL both databases read alike. */
   public Migration(int number, String description, String sql) {
     this(number, description, sql, sql);
+  }
+
+  /** This step as one of {@code service}'s own (the wiring tags what a service contributes). */
+  public Migration ownedBy(String service) {
+    if (service.isEmpty()) throw new IllegalArgumentException("a service has a name");
+    return new Migration(service, number, description, sqlite, postgresql);
+  }
+
+  /** True for the core's steps, false for a service's. */
+  public boolean core() {
+    return owner.isEmpty();
   }
 
   public String sql(Dialect dialect) {

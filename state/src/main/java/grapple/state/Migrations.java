@@ -19,17 +19,25 @@ public final class Migrations {
   }
 
   /**
-   * The core's steps and {@code contributed}, in order; throws when a number is taken twice or
-   * missing, naming the steps (a service's step was numbered wrongly: a programming error).
+   * The core's steps, then {@code contributed} (each owned by a service, see {@link
+   * Migration#ownedBy}) by service and number; throws when a service's numbers are not 1, 2, 3, ...
+   * (a service's step was numbered wrongly: a programming error).
    */
   public static List<Migration> all(List<Migration> contributed) {
-    java.util.TreeMap<Integer, Migration> byNumber = new java.util.TreeMap<>();
-    for (Migration m : CORE) byNumber.put(m.number(), m);
+    java.util.TreeMap<String, java.util.TreeMap<Integer, Migration>> byOwner =
+        new java.util.TreeMap<>();
     for (Migration m : contributed) {
-      Migration other = byNumber.putIfAbsent(m.number(), m);
+      if (m.core())
+        throw new IllegalStateException(
+            "migration '" + m.description() + "' names no service (Migration.ownedBy)");
+      Migration other =
+          byOwner
+              .computeIfAbsent(m.owner(), o -> new java.util.TreeMap<>())
+              .putIfAbsent(m.number(), m);
       if (other != null) {
         throw new IllegalStateException(
-            "migration "
+            m.owner()
+                + " migration "
                 + m.number()
                 + " is taken twice: '"
                 + other.description()
@@ -38,13 +46,18 @@ public final class Migrations {
                 + "'");
       }
     }
-    int expected = 1;
-    for (int number : byNumber.keySet()) {
-      if (number != expected)
-        throw new IllegalStateException("migration " + expected + " is missing");
-      expected++;
-    }
-    return List.copyOf(byNumber.values());
+    List<Migration> out = new java.util.ArrayList<>(CORE);
+    byOwner.forEach(
+        (owner, steps) -> {
+          int expected = 1;
+          for (int number : steps.keySet()) {
+            if (number != expected)
+              throw new IllegalStateException(owner + " migration " + expected + " is missing");
+            expected++;
+          }
+          out.addAll(steps.values());
+        });
+    return List.copyOf(out);
   }
 
   /** The SQL of the first four steps as first written (SQLite). */

@@ -119,8 +119,9 @@ final class PostgresBackend implements Backend {
    * Migrates under an advisory lock, so instances starting together take turns; each step is one
    * transaction (PostgreSQL's DDL is transactional), recorded in {@code grapple_schema}.
    */
-  private static void migrate(Location.Postgres location, Connection c, List<Migration> steps)
+  private static void migrate(Location.Postgres location, Connection c, List<Migration> all)
       throws SQLException {
+    List<Migration> steps = all.stream().filter(Migration::core).toList();
     try (Statement s = c.createStatement()) {
       s.execute("SELECT pg_advisory_lock(" + Locks.MIGRATION + ")");
       try {
@@ -164,6 +165,7 @@ final class PostgresBackend implements Backend {
               step.number(),
               step.description());
         }
+        ServiceSchema.migrate(location.describe(), c, Dialect.POSTGRESQL, all);
       } finally {
         s.execute("SELECT pg_advisory_unlock(" + Locks.MIGRATION + ")");
       }

@@ -99,7 +99,8 @@ final class SqliteBackend implements Backend {
     }
   }
 
-  private static void migrate(Path file, Connection c, List<Migration> steps) throws SQLException {
+  private static void migrate(Path file, Connection c, List<Migration> all) throws SQLException {
+    List<Migration> steps = all.stream().filter(Migration::core).toList();
     int version = userVersion(c);
     int latest = steps.size();
     if (version > latest) {
@@ -127,6 +128,7 @@ final class SqliteBackend implements Backend {
             step.description());
       }
     }
+    ServiceSchema.migrate(file.toString(), c, Dialect.SQLITE, all);
   }
 
   static int userVersion(Connection c) throws SQLException {
