@@ -41,6 +41,27 @@ public final class Json {
       new ObjectMapper(UNTRUSTED_FACTORY)
           .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
+  /**
+   * Reads JSON whose sender proved who it is before it was parsed (a forge's HMAC signature over
+   * the raw body): the same limits as {@link #UNTRUSTED}, but field names go through Jackson's byte
+   * symbol table (canonical, never interned), which lets Jackson parse the UTF-8 bytes directly;
+   * without canonical names it decodes them to characters first and parses those, 1.5 to 2 times
+   * slower on a forge's 20-60 KB payloads. Jackson's table is bounded (a table grown past its limit
+   * is dropped) and a flood of colliding names fails the parse rather than slowing it; a stranger's
+   * body still goes through {@link #UNTRUSTED}.
+   */
+  public static final ObjectMapper AUTHENTICATED =
+      new ObjectMapper(
+              JsonFactory.builder()
+                  .streamReadConstraints(
+                      StreamReadConstraints.builder()
+                          .maxNestingDepth(MAX_DEPTH)
+                          .maxNumberLength(MAX_NUMBER_DIGITS)
+                          .build())
+                  .disable(JsonFactory.Feature.INTERN_FIELD_NAMES)
+                  .build())
+          .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
   private Json() {}
 
   /** What is wrong with unreadable JSON and where, in words (none of Jackson's internals). */
