@@ -23,7 +23,6 @@ import grapple.state.BadInput;
 import grapple.state.Connection;
 import grapple.state.Json;
 import grapple.state.Migration;
-import grapple.state.Migrations;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -67,7 +66,7 @@ public final class SampleService implements Service {
   public List<Migration> migrations() {
     return List.of(
         new Migration(
-            Migrations.core().size() + 1,
+            1, // a service numbers its own steps; the database records them under its name
             "sample pings",
             "CREATE TABLE sample_pings (name TEXT NOT NULL, at INTEGER NOT NULL)"));
   }
