@@ -139,7 +139,9 @@ final class GiteaCommands {
     } catch (IOException e) {
       throw new UncheckedIOException("removing the repository's room state", e);
     }
-    String hook = repos.following(url.key()).isEmpty() ? hooks.remove(url, call.sender()) : "";
+    GiteaRepoConfig config = (GiteaRepoConfig) active.config();
+    RepoUrl named = new RepoUrl(url.instance(), url.base(), config.owner(), config.repo());
+    String hook = repos.following(url.key()).isEmpty() ? hooks.remove(named, call.sender()) : "";
     return Reply.text(
         "This room no longer follows %s.%s",
         Markdown.code(url.key()), hook.isEmpty() ? "" : " " + hook);
