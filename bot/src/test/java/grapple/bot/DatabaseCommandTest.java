@@ -44,7 +44,11 @@ class DatabaseCommandTest {
   /** A SQLite installation made by this release, with one webhook. */
   private Path installation() {
     Path file = dir.resolve("grapple.db");
-    try (Database db = Database.open(file, Migrations.all(List.of()))) {
+    try (Database db =
+        Database.open(
+            file,
+            Migrations.all(
+                Grapple.services().stream().flatMap(s -> s.migrations().stream()).toList()))) {
       new ConnectionStore(db)
           .put(
               grapple.state.Connection.create(
@@ -84,7 +88,11 @@ class DatabaseCommandTest {
         .contains("1 row(s)")
         .contains("db copy: done.")
         .doesNotContain(":" + target.password() + "@");
-    try (Database pg = Database.open(target, Migrations.all(List.of()))) {
+    try (Database pg =
+        Database.open(
+            target,
+            Migrations.all(
+                Grapple.services().stream().flatMap(s -> s.migrations().stream()).toList()))) {
       assertThat(new ConnectionStore(pg).all())
           .singleElement()
           .satisfies(c -> assertThat(c.stateKey()).isEqualTo("ci"));

@@ -186,6 +186,25 @@ class GiteaServiceTest {
   }
 
   @Test
+  void aSecondRoomSharesTheHookWhichStaysUntilTheLastRoomLetsGo() throws Exception {
+    follow();
+    hub.joinedIn("!other:test", ALICE);
+
+    assertThat(reply("!other:test", ALICE, "!grapple gitea repo " + gitea.url() + "/o/r"))
+        .endsWith("The webhook I added to o/r earlier sends its events here.");
+    assertThat(gitea.hooks("o/r")).hasSize(1);
+    assertThat(reply("!other:test", ALICE, "!grapple gitea remove " + gitea.url() + "/o/r"))
+        .isEqualTo("This room no longer follows `forge/o/r`.");
+    assertThat(gitea.hooks("o/r")).hasSize(1);
+    byte[] body = payload("woodpecker-gitea-HookPush.json");
+    assertThat(post("gitea", "push", "shared-1", body, SECRET).statusCode()).isEqualTo(202);
+    assertThat(hub.gateway.takeSent(WAIT).roomId()).isEqualTo(TestHub.ROOM);
+    assertThat(reply(TestHub.ROOM, ALICE, "!grapple gitea remove " + gitea.url() + "/o/r"))
+        .endsWith("I deleted the webhook I had added to o/r.");
+    assertThat(gitea.hooks("o/r")).isEmpty();
+  }
+
+  @Test
   void aWriterWhoIsNoAdminGetsExactInstructionsAndNoHook() throws Exception {
     gitea.repo("o/w", "alice", FakeGitea.Access.WRITE);
     link();
@@ -337,11 +356,9 @@ class GiteaServiceTest {
     assertThat(hub.gateway.takeSent(Duration.ofMillis(500))).isNull();
   }
 
-  /**
-   * Hostile but correctly signed bodies: truncated and bit-flipped payloads, deep nesting, wrong
-   * types, a huge title. Each is answered 202 or 400, never 5xx; every notice fits one event; a
-   * good event still posts after.
-   */
+  // Hostile but correctly signed bodies: truncated and bit-flipped payloads, deep nesting, wrong
+  // types, a huge title. Each is answered 202 or 400, never 5xx; every notice fits one event; a
+  // good event still posts after.
   @Test
   void signedHostileBodiesAreAnsweredAndTheReceiverKeepsWorking() throws Exception {
     follow();
