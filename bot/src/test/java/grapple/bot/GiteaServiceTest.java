@@ -449,11 +449,24 @@ class GiteaServiceTest {
   }
 
   @Test
+  void createTakesLabelsByName() throws Exception {
+    gitea.label("o/r", "bug", "ee0701").label("o/r", "Help Wanted", "128a0c");
+    follow();
+
+    assertThat(reply(TestHub.ROOM, ALICE, "!gt create Crash \"It crashes\" \"BUG,help wanted\""))
+        .startsWith("Created issue [o/r#1](");
+    assertThat(gitea.issues("o/r").get(0).labels()).containsExactly("bug", "Help Wanted");
+    assertThat(reply(TestHub.ROOM, ALICE, "!gt create Other \"\" nope"))
+        .isEqualTo("o/r has no label `nope` (labels: bug, Help Wanted).");
+    assertThat(gitea.issues("o/r")).hasSize(1);
+  }
+
+  @Test
   void helpNeedsNoTokenAndOtherCommandsDo() throws Exception {
     follow();
 
     assertThat(reply(TestHub.ROOM, BOB, "!gt help"))
-        .contains("!gt create <title> [description]")
+        .contains("!gt create <title> [description] [labels,comma,separated]")
         .contains("!gt close <number> [comment]");
     assertThat(reply(TestHub.ROOM, BOB, "!gt create \"Not linked\""))
         .contains("You are not logged into Gitea instance forge");

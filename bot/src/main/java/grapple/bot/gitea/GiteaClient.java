@@ -52,6 +52,16 @@ final class GiteaClient {
     call(token, "DELETE", url, null);
   }
 
+  /** {@code GET /api/v1/repos/{owner}/{repo}/labels}: the first 50 labels. */
+  JsonNode labels(HttpUrl instance, String token, String owner, String repo) throws GiteaException {
+    HttpUrl url =
+        repos(instance, owner, repo)
+            .addPathSegment("labels")
+            .addQueryParameter("limit", "50")
+            .build();
+    return call(token, "GET", url, null);
+  }
+
   /** {@code POST /api/v1/repos/{owner}/{repo}/issues}. */
   JsonNode createIssue(HttpUrl instance, String token, String owner, String repo, ObjectNode issue)
       throws GiteaException {

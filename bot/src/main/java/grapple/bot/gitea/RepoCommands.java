@@ -11,6 +11,7 @@ import grapple.state.BadInput;
 import grapple.state.Connection;
 import grapple.state.Fatal;
 import grapple.state.Json;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -103,16 +104,52 @@ final class RepoCommands {
   private String create(GiteaRepoConfig config, String token, List<String> args)
       throws GiteaException {
     if (args.isEmpty() || args.get(0).isBlank())
-      throw new BadInput("title", "Missing <title>. Usage: `create <title> [description]`");
-    BadInput.check(args.size() <= 2, "arguments", "at most a title and a description (quote them)");
+      throw new BadInput(
+          "title",
+          "Missing <title>. Usage: `create <title> [description] [labels,comma,separated]`");
+    BadInput.check(
+        args.size() <= 3, "arguments", "at most a title, a description and labels (quote them)");
     ObjectNode issue = Json.object().put("title", args.get(0));
     if (args.size() > 1) issue.put("body", args.get(1));
+    if (args.size() > 2) {
+      List<Long> ids = labelIds(config, token, args.get(2));
+      if (!ids.isEmpty()) ids.forEach(issue.putArray("labels")::add);
+    }
     JsonNode created =
         parts.client().createIssue(base(config), token, config.owner(), config.repo(), issue);
     return "Created issue "
         + link(config, created)
         + ": "
         + Markdown.escape(created.path("title").asText());
+  }
+
+  /** Gitea takes label ids: the names given (any case), looked up; BadInput for an unknown one. */
+  private List<Long> labelIds(GiteaRepoConfig config, String token, String names)
+      throws GiteaException {
+    JsonNode labels = parts.client().labels(base(config), token, config.owner(), config.repo());
+    List<Long> ids = new ArrayList<>();
+    for (String name : names.split(",")) {
+      if (name.isBlank()) continue;
+      Optional<JsonNode> found = Optional.empty();
+      for (JsonNode label : labels) {
+        if (label.path("name").asText("").equalsIgnoreCase(name.strip()))
+          found = Optional.of(label);
+      }
+      if (found.isEmpty()) {
+        List<String> known = new ArrayList<>();
+        labels.forEach(l -> known.add(l.path("name").asText()));
+        throw new BadInput(
+            "labels",
+            config.fullName()
+                + " has no label "
+                + Markdown.code(name.strip())
+                + " (labels: "
+                + (known.isEmpty() ? "none" : String.join(", ", known))
+                + ").");
+      }
+      ids.add(found.get().path("id").asLong());
+    }
+    return ids;
   }
 
   private String close(GiteaRepoConfig config, String token, List<String> args)
@@ -156,7 +193,7 @@ final class RepoCommands {
     return String.join(
         "\n",
         "Commands for this repository (with your linked Gitea account):",
-        "- " + Markdown.code(prefix + " create <title> [description]"),
+        "- " + Markdown.code(prefix + " create <title> [description] [labels,comma,separated]"),
         "- " + Markdown.code(prefix + " close <number> [comment]"),
         "- " + Markdown.code(prefix + " help"));
   }

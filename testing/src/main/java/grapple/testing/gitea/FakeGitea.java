@@ -63,9 +63,22 @@ public final class FakeGitea implements AutoCloseable {
       List<String> events,
       boolean active) {}
 
-  /** An issue; {@code comments} are their bodies. */
+  /** An issue; {@code comments} are their bodies, {@code labels} the names of its labels. */
   public record Issue(
-      int number, String title, String body, String author, boolean open, List<String> comments) {}
+      int number,
+      String title,
+      String body,
+      String author,
+      boolean open,
+      List<String> comments,
+      List<String> labels) {
+    Issue with(boolean open, List<String> comments) {
+      return new Issue(number, title, body, author, open, comments, labels);
+    }
+  }
+
+  /** A repository label. */
+  public record Label(long id, String name, String color) {}
 
   /** A repository and what is on it. */
   static final class Repo {
@@ -75,6 +88,7 @@ public final class FakeGitea implements AutoCloseable {
     final Map<String, Access> access = new HashMap<>();
     final List<Hook> hooks = new ArrayList<>();
     final List<Issue> issues = new ArrayList<>();
+    final List<Label> labels = new ArrayList<>();
 
     Repo(long id, String owner, String name) {
       this.id = id;
@@ -158,8 +172,14 @@ public final class FakeGitea implements AutoCloseable {
   public synchronized int issue(String fullName, String title, String author) {
     Repo repo = repoOrNew(fullName);
     int number = repo.issues.size() + 1;
-    repo.issues.add(new Issue(number, title, "", author, true, List.of()));
+    repo.issues.add(new Issue(number, title, "", author, true, List.of(), List.of()));
     return number;
+  }
+
+  /** A label of the repository, e.g. ("o/r", "bug", "ee0701"). */
+  public synchronized FakeGitea label(String fullName, String name, String color) {
+    repoOrNew(fullName).labels.add(new Label(nextId++, name, color));
+    return this;
   }
 
   public synchronized List<Hook> hooks(String fullName) {
@@ -265,6 +285,7 @@ public final class FakeGitea implements AutoCloseable {
     if (rest.equals("/hooks") && method.equals("POST")) return createHook(call, repo, access);
     if (rest.matches("/hooks/\\d+") && method.equals("DELETE"))
       return deleteHook(repo, access, Long.parseLong(rest.substring(7)));
+    if (rest.equals("/labels") && method.equals("GET")) return labels(repo);
     if (rest.equals("/issues") && method.equals("POST")) return createIssue(call, repo, login);
     if (rest.matches("/issues/\\d{1,9}") && method.equals("PATCH"))
       return editIssue(call, repo, access, login, Integer.parseInt(rest.substring(8)));
@@ -310,14 +331,33 @@ public final class FakeGitea implements AutoCloseable {
     return removed ? new Answer(204, null) : error(404, "The target couldn't be found.");
   }
 
+  private Answer labels(Repo repo) {
+    com.fasterxml.jackson.databind.node.ArrayNode out = Json.MAPPER.createArrayNode();
+    repo.labels.forEach(l -> out.add(bodies.label(repo, l)));
+    return new Answer(200, out);
+  }
+
   private Answer createIssue(GiteaCall call, Repo repo, String login) {
     JsonNode body = call.json();
     if (body == null || !body.isObject()) return error(422, "invalid json");
     String title = body.path("title").asText("");
     if (title.isBlank()) return error(422, "[Title]: Required");
+    List<String> names = new ArrayList<>();
+    for (JsonNode id : body.path("labels")) {
+      Optional<Label> label = repo.labels.stream().filter(l -> l.id() == id.asLong()).findFirst();
+      if (label.isEmpty())
+        return error(422, "label does not exist [label_id: " + id.asLong() + "]");
+      names.add(label.get().name());
+    }
     Issue issue =
         new Issue(
-            repo.issues.size() + 1, title, body.path("body").asText(""), login, true, List.of());
+            repo.issues.size() + 1,
+            title,
+            body.path("body").asText(""),
+            login,
+            true,
+            List.of(),
+            List.copyOf(names));
     repo.issues.add(issue);
     return new Answer(201, bodies.issue(repo, issue, idOf(login)));
   }
@@ -332,7 +372,9 @@ public final class FakeGitea implements AutoCloseable {
     if (body == null || !body.isObject()) return error(422, "invalid json");
     boolean open = body.has("state") ? !body.path("state").asText().equals("closed") : issue.open();
     String title = body.path("title").asText(issue.title());
-    Issue changed = new Issue(number, title, issue.body(), issue.author(), open, issue.comments());
+    Issue changed =
+        new Issue(
+            number, title, issue.body(), issue.author(), open, issue.comments(), issue.labels());
     repo.issues.set(number - 1, changed);
     return new Answer(201, bodies.issue(repo, changed, idOf(issue.author())));
   }
@@ -345,15 +387,7 @@ public final class FakeGitea implements AutoCloseable {
     Issue issue = repo.issues.get(number - 1);
     List<String> comments = new ArrayList<>(issue.comments());
     comments.add(body.path("body").asText());
-    repo.issues.set(
-        number - 1,
-        new Issue(
-            number,
-            issue.title(),
-            issue.body(),
-            issue.author(),
-            issue.open(),
-            List.copyOf(comments)));
+    repo.issues.set(number - 1, issue.with(issue.open(), List.copyOf(comments)));
     ObjectNode out =
         bodies.comment(repo, number, nextId++, body.path("body").asText(), login, idOf(login));
     return new Answer(201, out);

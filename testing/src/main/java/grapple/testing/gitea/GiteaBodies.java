@@ -125,7 +125,13 @@ final class GiteaBodies {
         .put("body", issue.body())
         .put("ref", "");
     out.putArray("assets");
-    out.putArray("labels");
+    com.fasterxml.jackson.databind.node.ArrayNode labels = out.putArray("labels");
+    for (String name : issue.labels()) {
+      repo.labels.stream()
+          .filter(l -> l.name().equals(name))
+          .findFirst()
+          .ifPresent(l -> labels.add(label(repo, l)));
+    }
     out.putNull("milestone");
     out.putNull("assignee");
     out.putNull("assignees");
@@ -159,6 +165,18 @@ final class GiteaBodies {
     out.put("original_author", "").put("original_author_id", 0).put("body", body);
     out.putArray("assets");
     return out.put("created_at", CREATED).put("updated_at", CREATED);
+  }
+
+  /** Gitea's {@code Label}. */
+  ObjectNode label(FakeGitea.Repo repo, FakeGitea.Label label) {
+    return Json.object()
+        .put("id", label.id())
+        .put("name", label.name())
+        .put("exclusive", false)
+        .put("is_archived", false)
+        .put("color", label.color())
+        .put("description", "")
+        .put("url", web + "/api/v1/repos/" + repo.fullName() + "/labels/" + label.id());
   }
 
   /** Gitea's {@code APIError}. */
