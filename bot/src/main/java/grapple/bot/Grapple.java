@@ -6,6 +6,7 @@ import grapple.bot.config.ServiceSettings;
 import grapple.bot.console.ConsoleGateway;
 import grapple.bot.console.LocalStateStore;
 import grapple.bot.feed.FeedService;
+import grapple.bot.gitea.GiteaService;
 import grapple.bot.github.GithubService;
 import grapple.bot.http.HttpListener;
 import grapple.bot.http.InFlight;
@@ -74,7 +75,8 @@ public final class Grapple implements AutoCloseable {
 
   /** Every service Grapple has. A new service is one line here. */
   public static List<Service> services() {
-    return List.of(new WebhookService(), new FeedService(), new GithubService());
+    return List.of(
+        new WebhookService(), new FeedService(), new GithubService(), new GiteaService());
   }
 
   /**
@@ -88,8 +90,6 @@ public final class Grapple implements AutoCloseable {
               Set.of(),
               List.of("uk.half-shot.matrix-hookshot.gitlab.repository"),
               List.of()),
-          new ServiceInfo(
-              "gitea", Set.of("forgejo"), List.of("org.grapple.gitea.repository"), List.of()),
           new ServiceInfo(
               "jira",
               Set.of(),
@@ -178,7 +178,7 @@ public final class Grapple implements AutoCloseable {
    * The schema: the core's steps, then each service's own, numbered by the service from 1 and
    * recorded under its name.
    */
-  static List<Migration> migrations(List<Service> services) {
+  public static List<Migration> migrations(List<Service> services) {
     List<Migration> out = new ArrayList<>();
     for (Service s : services) {
       String name = s.info().name();

@@ -6,7 +6,6 @@ import grapple.state.ConnectionStore;
 import grapple.state.Database;
 import grapple.state.Json;
 import grapple.state.Location;
-import grapple.state.Migrations;
 import grapple.state.TestPostgres;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -44,7 +43,7 @@ class DatabaseCommandTest {
   /** A SQLite installation made by this release, with one webhook. */
   private Path installation() {
     Path file = dir.resolve("grapple.db");
-    try (Database db = Database.open(file, Migrations.all(List.of()))) {
+    try (Database db = Database.open(file, Grapple.migrations(Grapple.services()))) {
       new ConnectionStore(db)
           .put(
               grapple.state.Connection.create(
@@ -84,7 +83,7 @@ class DatabaseCommandTest {
         .contains("1 row(s)")
         .contains("db copy: done.")
         .doesNotContain(":" + target.password() + "@");
-    try (Database pg = Database.open(target, Migrations.all(List.of()))) {
+    try (Database pg = Database.open(target, Grapple.migrations(Grapple.services()))) {
       assertThat(new ConnectionStore(pg).all())
           .singleElement()
           .satisfies(c -> assertThat(c.stateKey()).isEqualTo("ci"));

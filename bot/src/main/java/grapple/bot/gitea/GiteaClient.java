@@ -1,0 +1,143 @@
+package grapple.bot.gitea;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.state.Json;
+import java.io.IOException;
+import java.time.Duration;
+import okhttp3.HttpUrl;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import okhttp3.ResponseBody;
+
+/**
+ * The Gitea REST API v1 calls Grapple makes on an instance (the same on Forgejo), each with a
+ * user's token ({@code Authorization: token …}): JSON in, JSON out, a whole-call timeout, answers
+ * capped in size.
+ */
+final class GiteaClient {
+  private static final MediaType JSON = MediaType.get("application/json; charset=utf-8");
+  private static final long MAX_ANSWER_BYTES = 8L * 1024 * 1024;
+
+  private final OkHttpClient http =
+      new OkHttpClient.Builder().callTimeout(Duration.ofSeconds(20)).followRedirects(false).build();
+
+  /** {@code GET /api/v1/user}: the token's own account. */
+  JsonNode user(HttpUrl instance, String token) throws GiteaException {
+    return call(token, "GET", api(instance, "user").build(), null);
+  }
+
+  /** {@code GET /api/v1/repos/{owner}/{repo}}, with the token user's {@code permissions}. */
+  JsonNode repo(HttpUrl instance, String token, String owner, String repo) throws GiteaException {
+    return call(token, "GET", repos(instance, owner, repo).build(), null);
+  }
+
+  /** {@code POST /api/v1/repos/{owner}/{repo}/hooks}: a {@code gitea} hook; returns the hook. */
+  JsonNode createHook(HttpUrl instance, String token, String owner, String repo, ObjectNode hook)
+      throws GiteaException {
+    return call(token, "POST", repos(instance, owner, repo).addPathSegment("hooks").build(), hook);
+  }
+
+  /** {@code DELETE /api/v1/repos/{owner}/{repo}/hooks/{id}}. */
+  void deleteHook(HttpUrl instance, String token, String owner, String repo, long id)
+      throws GiteaException {
+    HttpUrl url =
+        repos(instance, owner, repo)
+            .addPathSegment("hooks")
+            .addPathSegment(Long.toString(id))
+            .build();
+    call(token, "DELETE", url, null);
+  }
+
+  /** {@code GET /api/v1/repos/{owner}/{repo}/labels}: the first 50 labels. */
+  JsonNode labels(HttpUrl instance, String token, String owner, String repo) throws GiteaException {
+    HttpUrl url =
+        repos(instance, owner, repo)
+            .addPathSegment("labels")
+            .addQueryParameter("limit", "50")
+            .build();
+    return call(token, "GET", url, null);
+  }
+
+  /** {@code POST /api/v1/repos/{owner}/{repo}/issues}. */
+  JsonNode createIssue(HttpUrl instance, String token, String owner, String repo, ObjectNode issue)
+      throws GiteaException {
+    return call(token, "POST", issues(instance, owner, repo).build(), issue);
+  }
+
+  /** {@code PATCH /api/v1/repos/{owner}/{repo}/issues/{index}}. */
+  JsonNode editIssue(
+      HttpUrl instance, String token, String owner, String repo, long number, ObjectNode change)
+      throws GiteaException {
+    HttpUrl url = issues(instance, owner, repo).addPathSegment(Long.toString(number)).build();
+    return call(token, "PATCH", url, change);
+  }
+
+  /** {@code POST /api/v1/repos/{owner}/{repo}/issues/{index}/comments}. */
+  JsonNode comment(
+      HttpUrl instance, String token, String owner, String repo, long number, String body)
+      throws GiteaException {
+    HttpUrl url =
+        issues(instance, owner, repo)
+            .addPathSegment(Long.toString(number))
+            .addPathSegment("comments")
+            .build();
+    return call(token, "POST", url, Json.object().put("body", body));
+  }
+
+  private static HttpUrl.Builder api(HttpUrl instance, String path) {
+    return instance.newBuilder().addPathSegments("api/v1").addPathSegments(path);
+  }
+
+  private static HttpUrl.Builder repos(HttpUrl instance, String owner, String repo) {
+    return api(instance, "repos").addPathSegment(owner).addPathSegment(repo);
+  }
+
+  private static HttpUrl.Builder issues(HttpUrl instance, String owner, String repo) {
+    return repos(instance, owner, repo).addPathSegment("issues");
+  }
+
+  private JsonNode call(
+      String token, String method, HttpUrl url, @org.jspecify.annotations.Nullable ObjectNode body)
+      throws GiteaException {
+    Request request =
+        new Request.Builder()
+            .url(url)
+            .header("Authorization", "token " + token)
+            .header("Accept", "application/json")
+            .header("User-Agent", "Grapple")
+            .method(method, body == null ? null : RequestBody.create(Json.write(body), JSON))
+            .build();
+    try (Response response = http.newCall(request).execute()) {
+      return answer(response);
+    } catch (IOException e) {
+      throw new GiteaException(0, "Gitea could not be reached: " + e.getClass().getSimpleName());
+    }
+  }
+
+  /** The JSON answer of a 2xx (empty for 204); Gitea's {@code message} otherwise. */
+  private static JsonNode answer(Response response) throws IOException, GiteaException {
+    ResponseBody body = response.body();
+    body.source().request(MAX_ANSWER_BYTES + 1);
+    if (body.source().getBuffer().size() > MAX_ANSWER_BYTES)
+      throw new GiteaException(502, "Gitea's answer is too large");
+    String text = body.string();
+    JsonNode json = text.isBlank() ? Json.object() : parse(text, response.code());
+    if (response.isSuccessful()) return json;
+    String message = json.path("message").asText("");
+    throw new GiteaException(
+        response.code(), message.isBlank() ? "HTTP " + response.code() : message);
+  }
+
+  private static JsonNode parse(String text, int status) throws GiteaException {
+    try {
+      return Json.UNTRUSTED.readTree(text);
+    } catch (IOException e) {
+      throw new GiteaException(
+          status >= 400 ? status : 502, "Gitea answered with no JSON (HTTP " + status + ")");
+    }
+  }
+}

@@ -1,0 +1,197 @@
+package grapple.bot.gitea;
+
+import grapple.bot.Active;
+import grapple.bot.Changes;
+import grapple.commands.Command;
+import grapple.commands.Invocation;
+import grapple.commands.Markdown;
+import grapple.commands.PermissionLevel;
+import grapple.commands.Reply;
+import grapple.state.BadInput;
+import grapple.state.LinkedAccounts.Account;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The {@code gitea} commands: following a repository in a room ({@code repo}, {@code list}, {@code
+ * remove}), with the bot adding (and later deleting) the repository's webhook when it can, and
+ * linking the sender's account on an instance by token ({@code token}, {@code hastoken}, {@code
+ * logout}), which work in a direct chat with the bot.
+ */
+final class GiteaCommands {
+  private final GiteaParts parts;
+  private final GiteaRepos repos;
+  private final RepoHooks hooks;
+
+  GiteaCommands(GiteaParts parts, GiteaRepos repos) {
+    this.parts = parts;
+    this.repos = repos;
+    this.hooks = new RepoHooks(parts);
+  }
+
+  List<Command> commands() {
+    String s = GiteaService.NAME;
+    PermissionLevel manage = PermissionLevel.MANAGE_CONNECTIONS;
+    return List.of(
+        new Command(
+            "gitea repo",
+            "<url>",
+            "Follow a Gitea or Forgejo repository in this room",
+            s,
+            manage,
+            this::repo),
+        new Command(
+            "gitea list",
+            "",
+            "List the Gitea repositories this room follows",
+            s,
+            PermissionLevel.COMMANDS,
+            this::list),
+        new Command(
+            "gitea remove", "<url>", "Stop following a Gitea repository", s, manage, this::remove),
+        new Command(
+                "gitea token",
+                "<instance> <token>",
+                "Link your account on a Gitea instance with an access token (in a direct message with me)",
+                s,
+                PermissionLevel.LOGIN,
+                this::token)
+            .withSecretArguments(),
+        new Command(
+            "gitea hastoken",
+            "<instance>",
+            "Show whether you linked an account on a Gitea instance",
+            s,
+            PermissionLevel.LOGIN,
+            this::hasToken),
+        new Command(
+            "gitea logout",
+            "<instance>",
+            "Unlink your account on a Gitea instance and forget its token",
+            s,
+            PermissionLevel.LOGIN,
+            this::logout));
+  }
+
+  private Reply repo(Invocation call) {
+    call.requireAtMost(1);
+    RepoUrl url = RepoUrl.parse(parts.settings(), call.arg(0, "url"));
+    call.requireMaySendState(GiteaRepos.EVENT_TYPE);
+    try {
+      parts
+          .context()
+          .changes()
+          .create(
+              call.roomId(),
+              repos,
+              url.key(),
+              GiteaRepoConfig.content(url.instance(), url.owner(), url.repo()),
+              Changes.Actor.user(call.sender()));
+    } catch (Changes.AlreadyExists e) {
+      throw new BadInput("url", "This room already follows " + Markdown.code(url.key()) + ".");
+    } catch (IOException e) {
+      throw new UncheckedIOException("writing the repository's room state", e);
+    }
+    return Reply.text(
+        "Room configured to bridge %s. %s",
+        Markdown.code(url.instance() + "/" + url.owner() + "/" + url.repo()),
+        hooks.add(url, call.sender()));
+  }
+
+  private Reply list(Invocation call) {
+    call.requireAtMost(0);
+    List<Active> inRoom =
+        parts.context().connections().inRoom(call.roomId()).stream()
+            .filter(a -> a.kind() == repos)
+            .toList();
+    if (inRoom.isEmpty()) {
+      return Reply.text(
+          "This room follows no Gitea repository. Add one with %s.",
+          Markdown.code(call.prefix() + " gitea repo <url of the repository>"));
+    }
+    StringBuilder out = new StringBuilder("Gitea repositories this room follows:\n\n");
+    inRoom.forEach(a -> out.append("- ").append(a.live().summary()).append('\n'));
+    return Reply.text(out.toString().stripTrailing());
+  }
+
+  private Reply remove(Invocation call) {
+    call.requireAtMost(1);
+    RepoUrl url = RepoUrl.parse(parts.settings(), call.arg(0, "url"));
+    Active active =
+        parts
+            .context()
+            .connections()
+            .find(call.roomId(), repos, url.key())
+            .orElseThrow(
+                () ->
+                    new BadInput(
+                        "url",
+                        "This room does not follow "
+                            + Markdown.code(url.key())
+                            + ". "
+                            + Markdown.code(call.prefix() + " gitea list")
+                            + " shows what it follows."));
+    call.requireMaySendState(GiteaRepos.EVENT_TYPE);
+    try {
+      parts.context().changes().remove(active, call.sender());
+    } catch (IOException e) {
+      throw new UncheckedIOException("removing the repository's room state", e);
+    }
+    GiteaRepoConfig config = (GiteaRepoConfig) active.config();
+    RepoUrl named = new RepoUrl(url.instance(), url.base(), config.owner(), config.repo());
+    String hook = repos.following(url.key()).isEmpty() ? hooks.remove(named, call.sender()) : "";
+    return Reply.text(
+        "This room no longer follows %s.%s",
+        Markdown.code(url.key()), hook.isEmpty() ? "" : " " + hook);
+  }
+
+  private Reply token(Invocation call) {
+    call.requireAtMost(2);
+    String instance = instance(call.arg(0, "instance"));
+    String token = call.arg(1, "token");
+    try {
+      Account account = parts.accounts().linkToken(instance, call.sender(), token);
+      return Reply.text(
+          "Connected as %s on %s. Token stored.",
+          Markdown.code(account.login()), Markdown.code(instance));
+    } catch (GiteaException e) {
+      if (e.badCredentials()) {
+        throw new BadInput(
+            "token",
+            "Gitea does not accept that token ("
+                + e.getMessage()
+                + "). Check it, or make a new one. Nothing was stored.");
+      }
+      throw new BadInput(
+          "token", "The token could not be checked: " + e.getMessage() + ". Nothing was stored.");
+    }
+  }
+
+  private Reply hasToken(Invocation call) {
+    call.requireAtMost(1);
+    String instance = instance(call.arg(0, "instance"));
+    Optional<Account> account = parts.accounts().account(instance, call.sender());
+    if (account.isEmpty()) return Reply.text(GiteaParts.notLinked(instance));
+    return Reply.text(
+        "You are logged in to %s as %s.",
+        Markdown.code(instance), Markdown.code(account.get().login()));
+  }
+
+  private Reply logout(Invocation call) {
+    call.requireAtMost(1);
+    String instance = instance(call.arg(0, "instance"));
+    if (!parts.accounts().logout(instance, call.sender()))
+      return Reply.text("You had not linked an account on %s.", Markdown.code(instance));
+    return Reply.text(
+        "Logged out of %s: your token is deleted here. You can also revoke it in Gitea's settings"
+            + " (Applications).",
+        Markdown.code(instance));
+  }
+
+  private String instance(String given) {
+    parts.settings().instance(given, "instance");
+    return given;
+  }
+}

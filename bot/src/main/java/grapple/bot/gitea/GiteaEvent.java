@@ -1,0 +1,87 @@
+package grapple.bot.gitea;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/** One Gitea webhook event being rendered for one connection, with what rendering it needs. */
+record GiteaEvent(JsonNode payload, GiteaRepoConfig config, Mentions mentions) {
+
+  String action() {
+    return payload.path("action").asText("");
+  }
+
+  /** {@code owner/repo} as Gitea spells it. */
+  String repoName() {
+    return payload.path("repository").path("full_name").asText();
+  }
+
+  String sender() {
+    return login(payload.path("sender"));
+  }
+
+  /** True if none of {@code hooks} is enabled: the event is not shown. */
+  boolean skip(String... hooks) {
+    return !config.enabled(hooks);
+  }
+
+  Notice notice() {
+    return new Notice(mentions);
+  }
+
+  /** {@code owner/repo#12} for an issue or pull request. */
+  String ref(JsonNode item) {
+    return repoName() + "#" + item.path("number").asText();
+  }
+
+  /**
+   * The item's web page: its {@code html_url}, or (older Gitea sends none on issues) the
+   * repository's page and {@code issues/<n>} or {@code pulls/<n>}.
+   */
+  String url(JsonNode item, boolean pull) {
+    String own = item.path("html_url").asText("");
+    if (!own.isEmpty()) return own;
+    return payload.path("repository").path("html_url").asText("")
+        + (pull ? "/pulls/" : "/issues/")
+        + item.path("number").asText();
+  }
+
+  /**
+   * The payload's pull request, with the payload's {@code number} when it carries none (older Gitea
+   * sent the number beside it only).
+   */
+  JsonNode pullRequest() {
+    JsonNode pr = payload.path("pull_request");
+    if (!pr.isObject() || pr.path("number").isIntegralNumber()) return pr;
+    if (!payload.path("number").isIntegralNumber()) return pr;
+    return ((ObjectNode) pr.deepCopy()).set("number", payload.get("number"));
+  }
+
+  ObjectNode withRepo(ObjectNode content) {
+    return GiteaKeys.repo(content, payload.path("repository"), config.instance());
+  }
+
+  /** An issue or pull request with a number, which every notice about it shows. */
+  static boolean complete(JsonNode item) {
+    return item.path("number").isIntegralNumber();
+  }
+
+  /** A user's login: Gitea sends {@code login} and (older versions only) {@code username}. */
+  static String login(JsonNode user) {
+    String login = user.path("login").asText("");
+    return login.isEmpty() ? user.path("username").asText("") : login;
+  }
+
+  static String title(JsonNode item) {
+    return item.path("title").asText("");
+  }
+
+  /**
+   * The first {@code max} characters of {@code text} and "…" if there were more (a pair never
+   * split).
+   */
+  static String cut(String text, int max) {
+    if (text.length() <= max) return text;
+    int end = Character.isHighSurrogate(text.charAt(max - 1)) ? max - 1 : max;
+    return text.substring(0, end) + "…";
+  }
+}

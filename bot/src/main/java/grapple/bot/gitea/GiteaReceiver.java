@@ -1,0 +1,199 @@
+package grapple.bot.gitea;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.Active;
+import grapple.bot.http.Request;
+import grapple.bot.http.Response;
+import grapple.state.ForgeDeliveries;
+import grapple.state.Json;
+import grapple.state.OutboxStore;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import okhttp3.HttpUrl;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code POST /gitea/webhook}: checks the signature ({@code X-Gitea-Signature} or {@code
+ * X-Forgejo-Signature}, the hex HMAC-SHA256 of the raw body, no prefix) before anything else, finds
+ * the instance by the repository's web address, and turns the event into the messages of the rooms
+ * following the repository. The messages and the delivery id are committed together before the 202,
+ * so a redelivery (same {@code X-Gitea-Delivery}) posts nothing twice.
+ */
+final class GiteaReceiver {
+  private static final Logger log = LoggerFactory.getLogger(GiteaReceiver.class);
+
+  /** Gitea's own limit on a webhook payload is far below this. */
+  static final long MAX_BODY_BYTES = 25L * 1024 * 1024;
+
+  private static final Response ACCEPTED = Response.json(202, Json.object().put("ok", true));
+  private static final Response STORE_FAILED =
+      Response.error(
+          503, "Could not store the event's messages; nothing was accepted. Gitea will retry.");
+
+  private final GiteaParts parts;
+  private final GiteaRepos repos;
+  private final ForgeDeliveries deliveries;
+  private final byte[] secret;
+
+  GiteaReceiver(GiteaParts parts, GiteaRepos repos, ForgeDeliveries deliveries) {
+    this.parts = parts;
+    this.repos = repos;
+    this.deliveries = deliveries;
+    this.secret = parts.settings().webhookSecret().getBytes(StandardCharsets.UTF_8);
+  }
+
+  CompletableFuture<Response> receive(Request request) throws IOException {
+    byte[] body;
+    try {
+      body = request.body();
+    } catch (Request.BodyTooLarge e) {
+      return now(
+          Response.error(413, "Body is larger than " + MAX_BODY_BYTES + " bytes")
+              .withHeader("Connection", "close"));
+    }
+    if (!signed(request, body)) {
+      log.info("gitea: refused a webhook with a missing or wrong signature");
+      return now(Response.error(401, "Missing or wrong X-Gitea-Signature"));
+    }
+    Optional<String> event = either(request, "Event");
+    if (event.isEmpty()) return now(Response.error(400, "Missing X-Gitea-Event"));
+    JsonNode payload;
+    try {
+      payload = Json.UNTRUSTED.readTree(body);
+    } catch (IOException e) {
+      return now(Response.error(400, "The body is not JSON"));
+    }
+    if (payload == null || !payload.isObject())
+      return now(Response.error(400, "The body is not a JSON object"));
+    String delivery = either(request, "Delivery").orElseGet(() -> digest(body));
+    return handle(event.get(), delivery, payload);
+  }
+
+  /** Either signature header, if it is the HMAC of exactly {@code body}. */
+  private boolean signed(Request request, byte[] body) {
+    byte[] expected = hmac(secret, body);
+    for (String name : List.of("X-Gitea-Signature", "X-Forgejo-Signature")) {
+      Optional<String> given = request.header(name);
+      if (given.isPresent() && matches(expected, given.get())) return true;
+    }
+    return false;
+  }
+
+  private static boolean matches(byte[] expected, String hex) {
+    try {
+      return MessageDigest.isEqual(
+          expected, HexFormat.of().parseHex(hex.strip().toLowerCase(Locale.ROOT)));
+    } catch (IllegalArgumentException e) {
+      return false; // not hex: not a signature
+    }
+  }
+
+  static byte[] hmac(byte[] secret, byte[] body) {
+    try {
+      Mac mac = Mac.getInstance("HmacSHA256");
+      mac.init(new SecretKeySpec(secret, "HmacSHA256"));
+      return mac.doFinal(body);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("HmacSHA256", e);
+    }
+  }
+
+  /** {@code X-Gitea-<suffix>}, else {@code X-Forgejo-<suffix>}; blank counts as missing. */
+  private static Optional<String> either(Request request, String suffix) {
+    Optional<String> gitea = request.header("X-Gitea-" + suffix).filter(v -> !v.isBlank());
+    return gitea.isPresent()
+        ? gitea
+        : request.header("X-Forgejo-" + suffix).filter(v -> !v.isBlank());
+  }
+
+  private static String digest(byte[] body) {
+    try {
+      return "sha256:"
+          + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(body));
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("SHA-256", e);
+    }
+  }
+
+  /** {@code instance/owner/repo} of the payload's repository, if an instance serves it. */
+  Optional<String> key(JsonNode payload) {
+    JsonNode repository = payload.path("repository");
+    String fullName = repository.path("full_name").asText("");
+    if (fullName.isEmpty()) return Optional.empty();
+    HttpUrl page = HttpUrl.parse(repository.path("html_url").asText(""));
+    Optional<String> instance = page == null ? Optional.empty() : parts.settings().instanceOf(page);
+    if (instance.isEmpty() && parts.settings().instances().size() == 1)
+      instance = Optional.of(parts.settings().instances().keySet().iterator().next());
+    return instance.map(name -> name + "/" + fullName);
+  }
+
+  private CompletableFuture<Response> handle(String event, String delivery, JsonNode payload) {
+    Optional<String> key = key(payload);
+    List<Active> following =
+        key.isEmpty()
+            ? List.of()
+            : repos.following(key.get()).stream()
+                .filter(a -> !parts.context().botRooms().notIn(a.roomId()))
+                .toList();
+    String what = key.orElse("no known repository");
+    if (following.isEmpty()) {
+      log.debug("gitea: {} event for {}: no room follows it", event, what);
+      return now(ACCEPTED);
+    }
+    if (deliveries.taken(GiteaService.NAME, delivery)) return now(ACCEPTED);
+    List<OutboxStore.Draft> drafts = new ArrayList<>();
+    for (Active active : following) {
+      GiteaRepoConfig config = (GiteaRepoConfig) active.config();
+      GiteaMessages.render(event, payload, config, parts.accounts().on(config.instance()))
+          .ifPresent(content -> drafts.add(draft(active.roomId(), content)));
+    }
+    if (drafts.isEmpty()) {
+      log.debug("gitea: {} event for {}: nothing to show", event, what);
+      return now(ACCEPTED);
+    }
+    return parts
+        .context()
+        .outbox()
+        .postAll(drafts, deliveries.claim(GiteaService.NAME, delivery))
+        .handle((done, failure) -> answer(failure, delivery, event, what));
+  }
+
+  static OutboxStore.Draft draft(String roomId, ObjectNode content) {
+    return new OutboxStore.Draft(roomId, "m.room.message", content);
+  }
+
+  private static Response answer(
+      @org.jspecify.annotations.Nullable Throwable failure,
+      String delivery,
+      String event,
+      String what) {
+    if (failure == null) {
+      log.debug("gitea: {} event {} for {} taken in", event, delivery, what);
+      return ACCEPTED;
+    }
+    Throwable cause =
+        failure instanceof CompletionException && failure.getCause() != null
+            ? failure.getCause()
+            : failure;
+    if (cause instanceof ForgeDeliveries.AlreadyTaken) return ACCEPTED;
+    log.error("gitea: {} event for {} could not be stored: {}", event, what, cause.toString());
+    return STORE_FAILED;
+  }
+
+  private static CompletableFuture<Response> now(Response response) {
+    return CompletableFuture.completedFuture(response);
+  }
+}

@@ -1,0 +1,98 @@
+package grapple.bot.gitea;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.Active;
+import grapple.bot.ConnectionKind;
+import grapple.bot.LiveConnection;
+import grapple.bot.room.RoomEvent;
+import grapple.commands.Markdown;
+import grapple.state.BadInput;
+import grapple.state.Connection;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Consumer;
+
+/**
+ * The {@code GiteaRepo} connection kind: a room following one repository of a Gitea or Forgejo
+ * instance (state {@code org.grapple.gitea.repository}, key {@code <instance>/<owner>/<repo>}). The
+ * one who asks for a new one must have push permission on it with their linked account.
+ */
+final class GiteaRepos implements ConnectionKind<GiteaRepoConfig> {
+  static final String EVENT_TYPE = "org.grapple.gitea.repository";
+
+  private final GiteaParts parts;
+  private final RepoCommands commands;
+
+  GiteaRepos(GiteaParts parts, RepoCommands commands) {
+    this.parts = parts;
+    this.commands = commands;
+  }
+
+  @Override
+  public String name() {
+    return "GiteaRepo";
+  }
+
+  @Override
+  public String service() {
+    return GiteaService.NAME;
+  }
+
+  @Override
+  public String eventType() {
+    return EVENT_TYPE;
+  }
+
+  @Override
+  public GiteaRepoConfig parse(String stateKey, ObjectNode content) {
+    GiteaRepoConfig config = GiteaRepoConfig.parse(content);
+    parts.settings().instance(config.instance(), "instance");
+    BadInput.check(
+        config.stateKey().equals(stateKey.toLowerCase(Locale.ROOT)),
+        "state_key",
+        "must be instance/owner/repo of the content (%s), was %s",
+        config.stateKey(),
+        stateKey);
+    return config;
+  }
+
+  @Override
+  public String stateKeyFor(ObjectNode content) {
+    return GiteaRepoConfig.parse(content).stateKey();
+  }
+
+  @Override
+  public void checkNew(String stateKey, GiteaRepoConfig config, String userId) {
+    RepoAccess.requirePush(parts, config, userId);
+  }
+
+  @Override
+  public LiveConnection open(Connection connection, GiteaRepoConfig config, boolean created) {
+    return new Repo(config, message -> commands.onMessage(connection, config, message));
+  }
+
+  /** The connections following {@code key} ({@code instance/owner/repo}, any case). */
+  List<Active> following(String key) {
+    String lower = key.toLowerCase(Locale.ROOT);
+    return parts.context().connections().ofKind(this).stream()
+        .filter(a -> a.stateKey().equals(lower))
+        .toList();
+  }
+
+  /** One room following one repository. */
+  private record Repo(GiteaRepoConfig config, Consumer<RoomEvent.Message> messages)
+      implements LiveConnection {
+    @Override
+    public String summary() {
+      return Markdown.code(config.instance() + "/" + config.fullName())
+          + " (commands: "
+          + Markdown.code(config.commandPrefix())
+          + ")";
+    }
+
+    @Override
+    public void onMessage(RoomEvent.Message message) {
+      messages.accept(message);
+    }
+  }
+}

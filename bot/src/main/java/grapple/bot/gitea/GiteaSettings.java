@@ -1,0 +1,139 @@
+package grapple.bot.gitea;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.config.Section;
+import grapple.bot.config.ServiceSettings;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import okhttp3.HttpUrl;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The {@code gitea} config section (CONTRACT §11): the webhook secret (required when enabled), the
+ * public URL of the webhook listener (set: the bot adds repository hooks itself), and the Gitea or
+ * Forgejo instances by name, each with its web address (the API is under {@code /api/v1}).
+ */
+record GiteaSettings(
+    boolean enabled,
+    String webhookSecret,
+    Optional<HttpUrl> publicUrl,
+    Map<String, HttpUrl> instances)
+    implements ServiceSettings {
+  static final String WEBHOOK_SECRET_ENV = "GRAPPLE_GITEA_WEBHOOK_SECRET";
+  private static final int MIN_SECRET_CHARS = 8;
+  private static final Pattern INSTANCE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
+
+  GiteaSettings {
+    instances = Map.copyOf(instances);
+  }
+
+  @Override
+  public String toString() {
+    return "GiteaSettings[enabled="
+        + enabled
+        + ", webhookSecret=***, publicUrl="
+        + publicUrl
+        + ", instances="
+        + instances
+        + "]";
+  }
+
+  static GiteaSettings read(Section s) {
+    boolean enabled = s.bool("enabled", false);
+    Section webhook = s.section("webhook");
+    String given = webhook.secretOrEnv("secret", WEBHOOK_SECRET_ENV);
+    String secret = given == null ? "" : given;
+    if (enabled && secret.isEmpty()) {
+      webhook.problem(
+          "secret", "is required when gitea.enabled is true (or set " + WEBHOOK_SECRET_ENV + ")");
+    } else if (enabled && secret.length() < MIN_SECRET_CHARS) {
+      webhook.problem("secret", "must be at least " + MIN_SECRET_CHARS + " characters");
+    }
+    String publicUrl =
+        webhook.matching("publicUrl", "", ANY_OR_HTTP, "must be an http:// or https:// URL");
+    webhook.finish();
+    Map<String, HttpUrl> instances = instances(s, s.mapping("instances"));
+    s.finish();
+    if (enabled && instances.isEmpty())
+      s.problem(
+          "instances",
+          "must name at least one instance, e.g. {codeberg: {url: https://codeberg.org}}");
+    return new GiteaSettings(enabled, secret, Optional.ofNullable(url(publicUrl)), instances);
+  }
+
+  private static final Pattern ANY_OR_HTTP = Pattern.compile("|" + Section.HTTP_URL.pattern());
+
+  /** {@code instances: {name: {url: ...}}}; a problem names the key of each bad entry. */
+  private static Map<String, HttpUrl> instances(Section s, ObjectNode node) {
+    Map<String, HttpUrl> out = new LinkedHashMap<>();
+    for (Map.Entry<String, JsonNode> entry : node.properties()) {
+      String name = entry.getKey();
+      String path = "instances." + name;
+      if (!INSTANCE_NAME.matcher(name).matches()) {
+        s.problem(path, "an instance name must be letters, digits, '_', '.' or '-' (at most 64)");
+        continue;
+      }
+      JsonNode value = entry.getValue();
+      if (!value.isObject()) {
+        s.problem(path, "must be a mapping like {url: https://codeberg.org}");
+        continue;
+      }
+      value
+          .fieldNames()
+          .forEachRemaining(
+              key -> {
+                if (!key.equals("url")) s.problem(path + "." + key, "unknown key (known: url)");
+              });
+      String text = value.path("url").asText("");
+      HttpUrl url = Section.HTTP_URL.matcher(text).matches() ? url(text) : null;
+      if (url == null) {
+        s.problem(
+            path + ".url",
+            "must be an http:// or https:// URL, was '" + text.replaceAll("\\s", " ") + "'");
+        continue;
+      }
+      out.put(name, url);
+    }
+    return out;
+  }
+
+  private static @Nullable HttpUrl url(String text) {
+    if (text.isEmpty()) return null;
+    return HttpUrl.parse(text.replaceAll("/+$", ""));
+  }
+
+  /** The instance's web address (no trailing slash); BadInput naming {@code field} if unknown. */
+  HttpUrl instance(String name, String field) {
+    HttpUrl url = instances.get(name);
+    if (url != null) return url;
+    throw new grapple.state.BadInput(
+        field,
+        "unknown Gitea instance '"
+            + name
+            + "' (known: "
+            + String.join(", ", instances.keySet())
+            + ")");
+  }
+
+  /** The name of the instance whose web address {@code url} is under, if any. */
+  Optional<String> instanceOf(HttpUrl url) {
+    for (Map.Entry<String, HttpUrl> e : instances.entrySet()) {
+      if (under(url, e.getValue())) return Optional.of(e.getKey());
+    }
+    return Optional.empty();
+  }
+
+  static boolean under(HttpUrl url, HttpUrl base) {
+    if (!url.host().equalsIgnoreCase(base.host()) || url.port() != base.port()) return false;
+    String prefix = base.encodedPath().replaceAll("/+$", "") + "/";
+    return url.encodedPath().startsWith(prefix);
+  }
+
+  /** Path segments of {@code base}'s own path (an instance under a sub-path). */
+  static int baseSegments(HttpUrl base) {
+    return (int) base.pathSegments().stream().filter(p -> !p.isEmpty()).count();
+  }
+}

@@ -1,0 +1,200 @@
+package grapple.bot.gitea;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.room.Messages;
+import grapple.bot.room.RoomEvent;
+import grapple.commands.CommandLine;
+import grapple.commands.Markdown;
+import grapple.commands.PermissionLevel;
+import grapple.state.BadInput;
+import grapple.state.Connection;
+import grapple.state.Fatal;
+import grapple.state.Json;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What a {@code GiteaRepo} connection answers in its room: commands on its prefix ({@code !gt
+ * create}, {@code close}, {@code help}), acting with the sender's linked account on the
+ * connection's instance. Gitea is called off the thread that reads room messages.
+ */
+final class RepoCommands {
+  private static final Logger log = LoggerFactory.getLogger(RepoCommands.class);
+
+  private final GiteaParts parts;
+  private final ExecutorService executor;
+
+  RepoCommands(GiteaParts parts, ExecutorService executor) {
+    this.parts = parts;
+    this.executor = executor;
+  }
+
+  void onMessage(Connection connection, GiteaRepoConfig config, RoomEvent.Message message) {
+    Optional<String> prefix = CommandLine.prefix(List.of(config.commandPrefix()), message.body());
+    if (prefix.isEmpty()) return;
+    try {
+      executor.execute(() -> safely(connection, config, message, prefix.get()));
+    } catch (RejectedExecutionException e) {
+      log.debug("room {}: gitea is shutting down; a message was not answered", connection.roomId());
+    }
+  }
+
+  private void safely(
+      Connection connection, GiteaRepoConfig config, RoomEvent.Message message, String prefix) {
+    try {
+      command(connection, config, message, prefix);
+    } catch (Throwable e) {
+      Fatal.haltIfFatal(e);
+      log.error("room {}: gitea command from {} failed", connection.roomId(), message.sender(), e);
+    }
+  }
+
+  private void command(
+      Connection connection, GiteaRepoConfig config, RoomEvent.Message message, String prefix) {
+    if (!parts
+        .context()
+        .permissions()
+        .allows(message.sender(), connection.roomId(), GiteaService.NAME, PermissionLevel.COMMANDS))
+      return; // no refusal per message: anyone could make the bot talk
+    String reply;
+    try {
+      List<String> words = CommandLine.split(message.body().strip().substring(prefix.length()));
+      reply = run(config, message.sender(), words, prefix);
+    } catch (BadInput e) {
+      reply = e.getMessage();
+    }
+    parts.context().outbox().post(connection.roomId(), Messages.reply(reply, message.eventId()));
+  }
+
+  /** Runs {@code words} (after the prefix); returns the reply. Throws BadInput for a mistake. */
+  String run(GiteaRepoConfig config, String sender, List<String> words, String prefix) {
+    String verb = words.isEmpty() ? "help" : words.get(0).toLowerCase(Locale.ROOT);
+    List<String> args = words.isEmpty() ? List.of() : words.subList(1, words.size());
+    if (verb.equals("help")) return help(prefix);
+    String token =
+        parts
+            .accounts()
+            .token(config.instance(), sender)
+            .orElseThrow(() -> new BadInput("gitea", GiteaParts.notLinked(config.instance())));
+    try {
+      return switch (verb) {
+        case "create" -> create(config, token, args);
+        case "close" -> close(config, token, args);
+        default ->
+            throw new BadInput(
+                "command",
+                "Unknown command "
+                    + Markdown.code(prefix + " " + verb)
+                    + ". Type "
+                    + Markdown.code(prefix + " help")
+                    + " for the commands of this repository.");
+      };
+    } catch (GiteaException e) {
+      return GiteaParts.explain(e, config.instance(), config.fullName());
+    }
+  }
+
+  private String create(GiteaRepoConfig config, String token, List<String> args)
+      throws GiteaException {
+    if (args.isEmpty() || args.get(0).isBlank())
+      throw new BadInput(
+          "title",
+          "Missing <title>. Usage: `create <title> [description] [labels,comma,separated]`");
+    BadInput.check(
+        args.size() <= 3, "arguments", "at most a title, a description and labels (quote them)");
+    ObjectNode issue = Json.object().put("title", args.get(0));
+    if (args.size() > 1) issue.put("body", args.get(1));
+    if (args.size() > 2) {
+      List<Long> ids = labelIds(config, token, args.get(2));
+      if (!ids.isEmpty()) ids.forEach(issue.putArray("labels")::add);
+    }
+    JsonNode created =
+        parts.client().createIssue(base(config), token, config.owner(), config.repo(), issue);
+    return "Created issue "
+        + link(config, created)
+        + ": "
+        + Markdown.escape(created.path("title").asText());
+  }
+
+  /** Gitea takes label ids: the names given (any case), looked up; BadInput for an unknown one. */
+  private List<Long> labelIds(GiteaRepoConfig config, String token, String names)
+      throws GiteaException {
+    JsonNode labels = parts.client().labels(base(config), token, config.owner(), config.repo());
+    List<Long> ids = new ArrayList<>();
+    for (String name : names.split(",")) {
+      if (name.isBlank()) continue;
+      Optional<JsonNode> found = Optional.empty();
+      for (JsonNode label : labels) {
+        if (label.path("name").asText("").equalsIgnoreCase(name.strip()))
+          found = Optional.of(label);
+      }
+      if (found.isEmpty()) {
+        List<String> known = new ArrayList<>();
+        labels.forEach(l -> known.add(l.path("name").asText()));
+        throw new BadInput(
+            "labels",
+            config.fullName()
+                + " has no label "
+                + Markdown.code(name.strip())
+                + " (labels: "
+                + (known.isEmpty() ? "none" : String.join(", ", known))
+                + ").");
+      }
+      ids.add(found.get().path("id").asLong());
+    }
+    return ids;
+  }
+
+  private String close(GiteaRepoConfig config, String token, List<String> args)
+      throws GiteaException {
+    String given = args.isEmpty() ? "" : args.get(0);
+    if (!given.matches("#?\\d{1,10}"))
+      throw new BadInput("number", "Missing <number>. Usage: `close <number> [comment]`");
+    long number = Long.parseLong(given.replace("#", ""));
+    if (args.size() > 1) {
+      String comment = String.join(" ", args.subList(1, args.size()));
+      parts.client().comment(base(config), token, config.owner(), config.repo(), number, comment);
+    }
+    JsonNode issue =
+        parts
+            .client()
+            .editIssue(
+                base(config),
+                token,
+                config.owner(),
+                config.repo(),
+                number,
+                Json.object().put("state", "closed"));
+    return "Closed " + link(config, issue) + ".";
+  }
+
+  private okhttp3.HttpUrl base(GiteaRepoConfig config) {
+    return parts.settings().instance(config.instance(), "instance");
+  }
+
+  private static String link(GiteaRepoConfig config, JsonNode issue) {
+    return "["
+        + config.fullName()
+        + "#"
+        + issue.path("number").asText()
+        + "]("
+        + issue.path("html_url").asText()
+        + ")";
+  }
+
+  static String help(String prefix) {
+    return String.join(
+        "\n",
+        "Commands for this repository (with your linked Gitea account):",
+        "- " + Markdown.code(prefix + " create <title> [description] [labels,comma,separated]"),
+        "- " + Markdown.code(prefix + " close <number> [comment]"),
+        "- " + Markdown.code(prefix + " help"));
+  }
+}

@@ -1,0 +1,135 @@
+package grapple.bot.gitea;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.commands.Markdown;
+import grapple.state.Json;
+import java.util.List;
+import java.util.Optional;
+import okhttp3.HttpUrl;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The repository webhook a room needs: added by the bot with the sender's token when {@code
+ * gitea.webhook.publicUrl} is set and the sender is an admin of the repository, else exact
+ * instructions; deleted again when the last room stops following the repository (only a hook the
+ * bot added). Each method answers with the sentence for the user.
+ */
+final class RepoHooks {
+  private static final Logger log = LoggerFactory.getLogger(RepoHooks.class);
+
+  /** Gitea's hook events for what the notices show (reviews arrive by their own names). */
+  static final List<String> EVENTS =
+      List.of(
+          "create",
+          "push",
+          "issues",
+          "issue_comment",
+          "pull_request",
+          "pull_request_comment",
+          "pull_request_review_approved",
+          "pull_request_review_rejected",
+          "pull_request_review_comment",
+          "release");
+
+  private final GiteaParts parts;
+
+  RepoHooks(GiteaParts parts) {
+    this.parts = parts;
+  }
+
+  String add(RepoUrl url, String userId) {
+    Optional<HttpUrl> publicUrl = parts.settings().publicUrl();
+    if (publicUrl.isEmpty()) return "To get its events here, " + instructions(url);
+    Optional<String> token = parts.accounts().token(url.instance(), userId);
+    if (token.isEmpty()) return "To get its events here, " + instructions(url);
+    try {
+      JsonNode repo = parts.client().repo(url.base(), token.get(), url.owner(), url.repo());
+      if (!repo.path("permissions").path("admin").asBoolean(false)) {
+        return "Only an admin of "
+            + url.fullName()
+            + " can add its webhook, which I would have done for one. Ask one to "
+            + instructions(url);
+      }
+      if (parts.hooks().find(url.instance(), url.fullName()).isPresent())
+        return "The webhook I added to " + url.fullName() + " earlier sends its events here.";
+      JsonNode hook =
+          parts.client().createHook(url.base(), token.get(), url.owner(), url.repo(), hookBody());
+      parts.hooks().remember(url.instance(), url.fullName(), hook.path("id").asLong(), userId);
+      log.info(
+          "gitea: added webhook {} to {}/{}",
+          hook.path("id").asLong(),
+          url.instance(),
+          url.fullName());
+      return "I added a webhook to " + url.fullName() + ": its events arrive here.";
+    } catch (GiteaException e) {
+      return "I could not add the webhook (Gitea said: "
+          + e.getMessage()
+          + "). To get its events here, "
+          + instructions(url);
+    }
+  }
+
+  private ObjectNode hookBody() {
+    ObjectNode hook = Json.object().put("type", "gitea").put("active", true);
+    hook.putObject("config")
+        .put("url", target())
+        .put("content_type", "json")
+        .put("secret", parts.settings().webhookSecret());
+    EVENTS.forEach(hook.putArray("events")::add);
+    return hook;
+  }
+
+  private String target() {
+    return parts
+        .settings()
+        .publicUrl()
+        .map(u -> u.newBuilder().addPathSegments("gitea/webhook").build().toString())
+        .orElse("<this bot's webhook listener>/gitea/webhook");
+  }
+
+  /** What to add where, by hand; the secret itself is never shown in a room. */
+  private String instructions(RepoUrl url) {
+    String settings =
+        url.base()
+            .newBuilder()
+            .addPathSegment(url.owner())
+            .addPathSegment(url.repo())
+            .addPathSegments("settings/hooks")
+            .build()
+            .toString();
+    return "add a webhook in "
+        + settings
+        + " (Add webhook → Gitea or Forgejo): target URL "
+        + Markdown.code(target())
+        + ", HTTP method POST, content type "
+        + Markdown.code("application/json")
+        + ", secret: the bot's "
+        + Markdown.code("gitea.webhook.secret")
+        + " (ask its operator), trigger on custom events: Create, Push, Issues, Issue comment,"
+        + " Pull request, Pull request comment, Pull request reviewed, Release.";
+  }
+
+  /** Deletes the hook the bot added to the repository, if it added one; "" when it did not. */
+  String remove(RepoUrl url, String userId) {
+    Optional<Long> id = parts.hooks().find(url.instance(), url.fullName());
+    if (id.isEmpty()) return "";
+    Optional<String> token = parts.accounts().token(url.instance(), userId);
+    String byHand = "delete it in " + url.base() + "/" + url.fullName() + "/settings/hooks.";
+    if (token.isEmpty())
+      return "I could not delete the webhook I had added (you have no linked account): " + byHand;
+    try {
+      parts.client().deleteHook(url.base(), token.get(), url.owner(), url.repo(), id.get());
+    } catch (GiteaException e) {
+      if (e.status() != 404)
+        return "I could not delete the webhook I had added (Gitea said: "
+            + e.getMessage()
+            + "): "
+            + byHand;
+    }
+    parts.hooks().forget(url.instance(), url.fullName());
+    log.info("gitea: deleted webhook {} of {}/{}", id.get(), url.instance(), url.fullName());
+    return "I deleted the webhook I had added to " + url.fullName() + ".";
+  }
+}

@@ -1,0 +1,50 @@
+package grapple.bot.gitea;
+
+import grapple.commands.Markdown;
+import grapple.state.BadInput;
+import java.util.List;
+import java.util.Optional;
+import okhttp3.HttpUrl;
+
+/** A repository's web address on a configured instance: {@code <instance url>/<owner>/<repo>}. */
+record RepoUrl(String instance, HttpUrl base, String owner, String repo) {
+  String key() {
+    return GiteaRepoConfig.key(instance, owner, repo);
+  }
+
+  String fullName() {
+    return owner + "/" + repo;
+  }
+
+  /** Reads {@code text} (a trailing slash or {@code .git} allowed); BadInput naming {@code url}. */
+  static RepoUrl parse(GiteaSettings settings, String text) {
+    HttpUrl url = HttpUrl.parse(text.strip());
+    Optional<String> instance = url == null ? Optional.empty() : settings.instanceOf(url);
+    if (url == null || instance.isEmpty()) {
+      throw new BadInput(
+          "url",
+          "must be the address of a repository on a configured instance ("
+              + String.join(
+                  ", ",
+                  settings.instances().values().stream()
+                      .map(u -> Markdown.code(u + "/<owner>/<repo>"))
+                      .toList())
+              + "), was "
+              + Markdown.code(text));
+    }
+    HttpUrl base = settings.instance(instance.get(), "url");
+    List<String> segments = url.pathSegments().stream().filter(p -> !p.isEmpty()).toList();
+    int skip = GiteaSettings.baseSegments(base);
+    if (segments.size() != skip + 2) {
+      throw new BadInput(
+          "url",
+          "must be a repository address like "
+              + Markdown.code(base + "/<owner>/<repo>")
+              + ", was "
+              + Markdown.code(text));
+    }
+    String repo = segments.get(skip + 1).replaceFirst("\\.git$", "");
+    GiteaRepoConfig.parse(GiteaRepoConfig.content(instance.get(), segments.get(skip), repo));
+    return new RepoUrl(instance.get(), base, segments.get(skip), repo);
+  }
+}

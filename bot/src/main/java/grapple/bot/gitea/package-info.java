@@ -1,0 +1,4 @@
+@NullMarked
+package grapple.bot.gitea;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,500 @@
+package grapple.bot;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.gitea.GiteaService;
+import grapple.commands.PermissionLevel;
+import grapple.commands.PermissionRule;
+import grapple.state.Json;
+import grapple.testing.gitea.FakeGitea;
+import grapple.testing.gitea.GiteaPayloads;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The gitea service as Grapple wires it, on a real SQLite file, a real webhook listener and a local
+ * Gitea (FakeGitea): linking accounts by token, following repositories (with the hook the bot adds
+ * and deletes), the receiver with real Gitea and Forgejo payloads, the {@code !gt} commands.
+ */
+class GiteaServiceTest {
+  private static final String SECRET = "gitea-webhook-secret-0123";
+  private static final String ALICE = "@alice:test";
+  private static final String BOB = "@bob:test";
+  private static final String DM = "!dm-alice:test";
+  private static final String TOKEN = "gitea_alice_token_0000000000000000";
+  private static final String BOB_TOKEN = "gitea_bob_token_00000000000000000";
+  private static final Duration WAIT = Duration.ofSeconds(5);
+  private static final List<PermissionRule> RULES =
+      List.of(
+          new PermissionRule(
+              "*", List.of(new PermissionRule.ServiceLevel("*", PermissionLevel.ADMIN))));
+
+  @TempDir Path dir;
+  private final HttpClient http = HttpClient.newHttpClient();
+  private FakeGitea gitea;
+  private TestHub hub;
+  private int port;
+
+  @BeforeEach
+  void start() throws Exception {
+    gitea = FakeGitea.start();
+    gitea.user("alice", TOKEN).user("bob", BOB_TOKEN);
+    gitea.repo("o/r", "alice", FakeGitea.Access.ADMIN);
+    gitea.repo("o/r", "bob", FakeGitea.Access.WRITE);
+    gitea.repo("o/readonly", "alice", FakeGitea.Access.READ);
+    startHub("publicUrl: 'http://127.0.0.1:1/hooks-here'");
+  }
+
+  private void startHub(String webhookExtra) throws Exception {
+    String yaml =
+        "gitea: {enabled: true, webhook: {secret: '"
+            + SECRET
+            + "', "
+            + webhookExtra
+            + "}, instances: {forge: {url: '"
+            + gitea.url()
+            + "'}}}";
+    hub = new TestHub(dir, List.of(new GiteaService()), yaml, RULES);
+    hub.joined(ALICE, BOB);
+    hub.joinedIn(DM, ALICE);
+    port = hub.listenForWebhooks().port();
+  }
+
+  @AfterEach
+  void stop() {
+    if (hub != null) hub.close();
+    if (gitea != null) gitea.close();
+  }
+
+  private String reply(String room, String sender, String body) throws InterruptedException {
+    hub.message(room, sender, body);
+    FakeGateway.Sent sent = hub.gateway.takeSent(WAIT);
+    assertThat(sent).as("a reply to " + body).isNotNull();
+    return sent.content().path("body").asText();
+  }
+
+  private void link() throws InterruptedException {
+    assertThat(reply(DM, ALICE, "gitea token forge " + TOKEN))
+        .isEqualTo("Connected as `alice` on `forge`. Token stored.");
+  }
+
+  private String follow() throws InterruptedException {
+    link();
+    String answer = reply(TestHub.ROOM, ALICE, "!grapple gitea repo " + gitea.url() + "/o/r");
+    assertThat(answer).startsWith("Room configured to bridge `forge/o/r`.");
+    return answer;
+  }
+
+  // ---- Linking
+
+  @Test
+  void aTokenIsCheckedWithTheInstanceStoredAndForgotten() throws Exception {
+    link();
+
+    assertThat(gitea.callsTo("GET", "/api/v1/user"))
+        .singleElement()
+        .satisfies(c -> assertThat(c.header("Authorization")).isEqualTo("token " + TOKEN));
+    assertThat(reply(DM, ALICE, "gitea hastoken forge"))
+        .isEqualTo("You are logged in to `forge` as `alice`.");
+    assertThat(reply(DM, ALICE, "gitea logout forge")).startsWith("Logged out of `forge`");
+    assertThat(reply(DM, ALICE, "gitea hastoken forge"))
+        .contains("You are not logged into Gitea instance forge");
+    assertThat(reply(DM, ALICE, "gitea logout forge"))
+        .isEqualTo("You had not linked an account on `forge`.");
+  }
+
+  @Test
+  void aTokenTheInstanceRefusesOrAnUnknownInstanceStoresNothing() throws Exception {
+    assertThat(reply(DM, ALICE, "gitea token forge wrong-token"))
+        .contains("Gitea does not accept that token")
+        .doesNotContain("wrong-token");
+    assertThat(reply(DM, ALICE, "gitea token nowhere " + TOKEN))
+        .contains("unknown Gitea instance 'nowhere' (known: forge)");
+    assertThat(reply(DM, ALICE, "gitea hastoken forge")).contains("You are not logged into");
+  }
+
+  @Test
+  void aTokenSentInARoomIsRedactedRefusedAndNotStored() throws Exception {
+    String answer = reply(TestHub.ROOM, ALICE, "!grapple gitea token forge " + TOKEN);
+
+    assertThat(answer).startsWith("Never send a token in a room").doesNotContain(TOKEN);
+    assertThat(hub.gateway.membership())
+        .anyMatch(m -> m.startsWith("redact " + TestHub.ROOM + " $cmd"));
+    assertThat(gitea.callsTo("GET", "/api/v1/user")).isEmpty();
+  }
+
+  // ---- Following a repository
+
+  @Test
+  void anAdminFollowingARepoGetsTheHookAddedWithTheSecret() throws Exception {
+    String answer = follow();
+
+    assertThat(answer).endsWith("I added a webhook to o/r: its events arrive here.");
+    assertThat(gitea.hooks("o/r"))
+        .singleElement()
+        .satisfies(
+            hook -> {
+              assertThat(hook.url()).isEqualTo("http://127.0.0.1:1/hooks-here/gitea/webhook");
+              assertThat(hook.secret()).isEqualTo(SECRET);
+              assertThat(hook.contentType()).isEqualTo("json");
+              assertThat(hook.active()).isTrue();
+              assertThat(hook.events())
+                  .contains("issues", "issue_comment", "pull_request", "push", "create", "release")
+                  .contains("pull_request_review_approved", "pull_request_review_rejected");
+            });
+    assertThat(answer).doesNotContain(SECRET);
+    assertThat(hub.gateway.stateWrites())
+        .singleElement()
+        .satisfies(
+            w -> {
+              assertThat(w.eventType()).isEqualTo("org.grapple.gitea.repository");
+              assertThat(w.stateKey()).isEqualTo("forge/o/r");
+              assertThat(w.content().path("instance").asText()).isEqualTo("forge");
+              assertThat(w.content().toString()).doesNotContain(SECRET);
+            });
+    assertThat(reply(TestHub.ROOM, ALICE, "!grapple gitea list"))
+        .isEqualTo("Gitea repositories this room follows:\n\n- `forge/o/r` (commands: `!gt`)");
+  }
+
+  @Test
+  void removingTheLastConnectionDeletesTheHookTheBotAdded() throws Exception {
+    follow();
+
+    assertThat(reply(TestHub.ROOM, ALICE, "!grapple gitea remove " + gitea.url() + "/O/R.git"))
+        .isEqualTo(
+            "This room no longer follows `forge/o/r`. I deleted the webhook I had added to o/r.");
+    assertThat(gitea.hooks("o/r")).isEmpty();
+    assertThat(gitea.calls())
+        .anyMatch(
+            c -> c.method().equals("DELETE") && c.path().startsWith("/api/v1/repos/o/r/hooks/"));
+    assertThat(reply(TestHub.ROOM, ALICE, "!grapple gitea list"))
+        .startsWith("This room follows no Gitea repository.");
+  }
+
+  @Test
+  void aSecondRoomSharesTheHookWhichStaysUntilTheLastRoomLetsGo() throws Exception {
+    follow();
+    hub.joinedIn("!other:test", ALICE);
+
+    assertThat(reply("!other:test", ALICE, "!grapple gitea repo " + gitea.url() + "/o/r"))
+        .endsWith("The webhook I added to o/r earlier sends its events here.");
+    assertThat(gitea.hooks("o/r")).hasSize(1);
+    assertThat(reply("!other:test", ALICE, "!grapple gitea remove " + gitea.url() + "/o/r"))
+        .isEqualTo("This room no longer follows `forge/o/r`.");
+    assertThat(gitea.hooks("o/r")).hasSize(1);
+    byte[] body = payload("woodpecker-gitea-HookPush.json");
+    assertThat(post("gitea", "push", "shared-1", body, SECRET).statusCode()).isEqualTo(202);
+    assertThat(hub.gateway.takeSent(WAIT).roomId()).isEqualTo(TestHub.ROOM);
+    assertThat(reply(TestHub.ROOM, ALICE, "!grapple gitea remove " + gitea.url() + "/o/r"))
+        .endsWith("I deleted the webhook I had added to o/r.");
+    assertThat(gitea.hooks("o/r")).isEmpty();
+  }
+
+  @Test
+  void aWriterWhoIsNoAdminGetsExactInstructionsAndNoHook() throws Exception {
+    gitea.repo("o/w", "alice", FakeGitea.Access.WRITE);
+    link();
+
+    String answer = reply(TestHub.ROOM, ALICE, "!grapple gitea repo " + gitea.url() + "/o/w");
+
+    assertThat(answer)
+        .startsWith(
+            "Room configured to bridge `forge/o/w`. Only an admin of o/w can add its webhook")
+        .contains(gitea.url() + "/o/w/settings/hooks")
+        .contains("`http://127.0.0.1:1/hooks-here/gitea/webhook`")
+        .contains("`application/json`")
+        .contains("`gitea.webhook.secret`")
+        .doesNotContain(SECRET);
+    assertThat(gitea.hooks("o/w")).isEmpty();
+  }
+
+  @Test
+  void withoutAPublicUrlTheReplySaysWhatToAddWhere() throws Exception {
+    hub.close();
+    startHub("publicUrl: ''");
+
+    String answer = follow();
+
+    assertThat(answer)
+        .contains("To get its events here, add a webhook in " + gitea.url() + "/o/r/settings/hooks")
+        .contains("`<this bot's webhook listener>/gitea/webhook`");
+    assertThat(gitea.calls()).noneMatch(c -> c.path().endsWith("/hooks"));
+  }
+
+  @Test
+  void followingNeedsALinkedAccountWithPushPermissionOnAKnownInstance() throws Exception {
+    assertThat(reply(TestHub.ROOM, ALICE, "!grapple gitea repo " + gitea.url() + "/o/r"))
+        .contains("You are not logged into Gitea instance forge");
+    link();
+    assertThat(reply(TestHub.ROOM, ALICE, "!grapple gitea repo " + gitea.url() + "/o/readonly"))
+        .contains("You must at least have push permission");
+    assertThat(reply(TestHub.ROOM, ALICE, "!grapple gitea repo " + gitea.url() + "/o/missing"))
+        .contains("Gitea refused (The target couldn't be found.)");
+    assertThat(reply(TestHub.ROOM, ALICE, "!grapple gitea repo https://elsewhere.example/o/r"))
+        .contains("must be the address of a repository on a configured instance");
+    assertThat(hub.gateway.stateWrites()).isEmpty();
+    follow();
+    assertThat(reply(TestHub.ROOM, ALICE, "!grapple gitea repo " + gitea.url() + "/O/r/"))
+        .contains("This room already follows `forge/o/r`.");
+  }
+
+  // ---- The receiver
+
+  @Test
+  void aSignedEventBecomesOneNoticeEvenWhenRedelivered() throws Exception {
+    follow();
+    byte[] body = payload("woodpecker-gitea-HookPullRequestMerged.json");
+
+    assertThat(post("gitea", "pull_request", "d-1", body, SECRET).statusCode()).isEqualTo(202);
+    FakeGateway.Sent notice = hub.gateway.takeSent(WAIT);
+    assertThat(notice.roomId()).isEqualTo(TestHub.ROOM);
+    assertThat(notice.content().path("body").asText())
+        .startsWith("✳️ **anbraten** merged PR [o/r#1](" + gitea.url() + "/o/r/pulls/1)");
+    assertThat(notice.content().path("org.grapple.gitea.pull_request").path("number").asInt())
+        .isEqualTo(1);
+    assertThat(post("gitea", "pull_request", "d-1", body, SECRET).statusCode()).isEqualTo(202);
+    assertThat(hub.gateway.takeSent(Duration.ofMillis(500))).as("the redelivery").isNull();
+  }
+
+  @Test
+  void forgejoHeadersAreReadAsWell() throws Exception {
+    follow();
+    byte[] body = payload("woodpecker-forgejo-HookRelease.json");
+
+    assertThat(post("forgejo", "release", "f-1", body, SECRET).statusCode()).isEqualTo(202);
+
+    assertThat(hub.gateway.takeSent(WAIT).content().path("body").asText())
+        .startsWith("📣 **anbraten** released [")
+        .contains(" for o/r");
+  }
+
+  @Test
+  void aWrongOrMissingSignatureIsRefusedAndNothingPosted() throws Exception {
+    follow();
+    byte[] body = payload("zulip-gitea-issues__opened.json");
+    byte[] changed = body.clone();
+    changed[changed.length / 2] ^= 1;
+
+    assertThat(post("gitea", "issues", "s-1", body, "another secret").statusCode()).isEqualTo(401);
+    HttpRequest.Builder wrongBody = request(Map.of("X-Gitea-Event", "issues"), changed);
+    wrongBody.header("X-Gitea-Signature", GiteaPayloads.sign(SECRET, body));
+    assertThat(http.send(wrongBody.build(), HttpResponse.BodyHandlers.ofString()).statusCode())
+        .isEqualTo(401);
+    HttpRequest.Builder prefixed = request(Map.of("X-Gitea-Event", "issues"), body);
+    prefixed.header("X-Gitea-Signature", "sha256=" + GiteaPayloads.sign(SECRET, body));
+    assertThat(http.send(prefixed.build(), HttpResponse.BodyHandlers.ofString()).statusCode())
+        .isEqualTo(401);
+    HttpRequest.Builder unsigned = request(Map.of("X-Gitea-Event", "issues"), body);
+    assertThat(http.send(unsigned.build(), HttpResponse.BodyHandlers.ofString()).statusCode())
+        .isEqualTo(401);
+    assertThat(hub.gateway.takeSent(Duration.ofMillis(500))).isNull();
+    assertThat(post("gitea", "issues", "s-2", body, SECRET).statusCode()).isEqualTo(202);
+    assertThat(hub.gateway.takeSent(WAIT).content().path("body").asText())
+        .startsWith("📥 **kostekIV** created new issue [o/r#3]");
+  }
+
+  @Test
+  void everyPayloadIsAcceptedAndTheHandledOnesPostANotice() throws Exception {
+    follow();
+    List<String> posted = new ArrayList<>();
+    int i = 0;
+    for (GiteaPayloads.Payload p : GiteaPayloads.ALL) {
+      byte[] body = GiteaPayloads.toRepo(p.json(), gitea.url(), "o/r");
+      assertThat(post(p.forge(), p.event(), "all-" + i++, body, SECRET).statusCode())
+          .as(p.toString())
+          .isEqualTo(202);
+    }
+    for (FakeGateway.Sent s; (s = hub.gateway.takeSent(Duration.ofSeconds(3))) != null; ) {
+      posted.add(s.content().path("body").asText());
+    }
+
+    assertThat(posted).hasSize(GiteaPayloads.ALL.size() - 1); // a review that only comments: none
+    assertThat(posted)
+        .anyMatch(b -> b.startsWith("📥"))
+        .anyMatch(b -> b.startsWith("🗣"))
+        .anyMatch(b -> b.startsWith("🔵"))
+        .anyMatch(b -> b.startsWith("⚫"))
+        .anyMatch(b -> b.startsWith("✳️"))
+        .anyMatch(b -> b.startsWith("🔷"))
+        .anyMatch(b -> b.startsWith("✅"))
+        .anyMatch(b -> b.startsWith("🔴"))
+        .anyMatch(b -> b.contains(" pushed [") && b.contains(" commit"))
+        .anyMatch(b -> b.startsWith("🏷"))
+        .anyMatch(b -> b.startsWith("📣"));
+  }
+
+  @Test
+  void anEventOfARepoNobodyFollowsOrAnUnknownEventPostsNothing() throws Exception {
+    follow();
+    byte[] other =
+        GiteaPayloads.toRepo(
+            GiteaPayloads.get("woodpecker-gitea-HookPush.json").json(), gitea.url(), "o/other");
+
+    assertThat(post("gitea", "push", "n-1", other, SECRET).statusCode()).isEqualTo(202);
+    assertThat(
+            post("gitea", "wiki", "n-2", payload("woodpecker-gitea-HookPush.json"), SECRET)
+                .statusCode())
+        .isEqualTo(202);
+    assertThat(
+            post("gitea", "push", "n-3", "not json".getBytes(StandardCharsets.UTF_8), SECRET)
+                .statusCode())
+        .isEqualTo(400);
+    assertThat(hub.gateway.takeSent(Duration.ofMillis(500))).isNull();
+  }
+
+  // Hostile but correctly signed bodies: truncated and bit-flipped payloads, deep nesting, wrong
+  // types, a huge title. Each is answered 202 or 400, never 5xx; every notice fits one event; a
+  // good event still posts after.
+  @Test
+  void signedHostileBodiesAreAnsweredAndTheReceiverKeepsWorking() throws Exception {
+    follow();
+    byte[] good = payload("woodpecker-gitea-HookPullRequestMerged.json");
+    java.util.Random random = new java.util.Random(Long.getLong("grapple.fuzz.seed", 20261202L));
+    List<byte[]> bodies = new ArrayList<>();
+    for (int i = 0; i < Integer.getInteger("grapple.fuzz.cases", 150); i++) {
+      byte[] b = java.util.Arrays.copyOf(good, 1 + random.nextInt(good.length));
+      if (random.nextBoolean()) b[random.nextInt(b.length)] ^= (byte) (1 << random.nextInt(8));
+      bodies.add(b);
+    }
+    bodies.add(("[".repeat(20_000) + "]".repeat(20_000)).getBytes(StandardCharsets.UTF_8));
+    ObjectNode huge = (ObjectNode) Json.UNTRUSTED.readTree(good);
+    ((ObjectNode) huge.get("pull_request")).put("title", "<b>x</b>".repeat(200_000));
+    bodies.add(Json.write(huge).getBytes(StandardCharsets.UTF_8));
+    ObjectNode wrong = (ObjectNode) Json.UNTRUSTED.readTree(good);
+    wrong.set("pull_request", Json.object().putArray("number").add(1));
+    ((ObjectNode) wrong.get("repository")).putArray("html_url");
+    bodies.add(Json.write(wrong).getBytes(StandardCharsets.UTF_8));
+    ObjectNode commits =
+        (ObjectNode) Json.UNTRUSTED.readTree(payload("woodpecker-gitea-HookPush.json"));
+    for (int i = 0; i < 5000; i++)
+      commits.withArray("commits").addObject().put("id", "x".repeat(100));
+    bodies.add(Json.write(commits).getBytes(StandardCharsets.UTF_8));
+
+    int i = 0;
+    for (byte[] body : bodies) {
+      assertThat(
+              post("gitea", i % 2 == 0 ? "pull_request" : "push", "hostile-" + i++, body, SECRET)
+                  .statusCode())
+          .as("hostile body %d", i)
+          .isIn(202, 400);
+    }
+    for (FakeGateway.Sent s; (s = hub.gateway.takeSent(Duration.ofSeconds(2))) != null; ) {
+      assertThat(grapple.bot.room.Messages.size(s.content()))
+          .isLessThanOrEqualTo(grapple.bot.room.Messages.MAX_CONTENT_BYTES);
+    }
+    assertThat(post("gitea", "pull_request", "after-the-storm", good, SECRET).statusCode())
+        .isEqualTo(202);
+    assertThat(hub.gateway.takeSent(WAIT)).as("a good event after the hostile ones").isNotNull();
+  }
+
+  @Test
+  void theLinkedSenderIsMentioned() throws Exception {
+    follow();
+    ObjectNode merged = GiteaPayloads.get("woodpecker-gitea-HookPullRequestMerged.json").json();
+    ((ObjectNode) merged.get("sender")).put("login", "alice");
+
+    assertThat(
+            post(
+                    "gitea",
+                    "pull_request",
+                    "m-1",
+                    GiteaPayloads.toRepo(merged, gitea.url(), "o/r"),
+                    SECRET)
+                .statusCode())
+        .isEqualTo(202);
+
+    JsonNode content = hub.gateway.takeSent(WAIT).content();
+    assertThat(content.path("formatted_body").asText()).contains("https://matrix.to/#/" + ALICE);
+    assertThat(content.path("m.mentions").path("user_ids").get(0).asText()).isEqualTo(ALICE);
+  }
+
+  // ---- Room commands
+
+  @Test
+  void createAndCloseActWithTheSendersToken() throws Exception {
+    follow();
+
+    assertThat(reply(TestHub.ROOM, ALICE, "!gt create \"Title here\" \"The body\""))
+        .isEqualTo("Created issue [o/r#1](" + gitea.url() + "/o/r/issues/1): Title here");
+    assertThat(gitea.issues("o/r"))
+        .singleElement()
+        .satisfies(
+            issue -> {
+              assertThat(issue.title()).isEqualTo("Title here");
+              assertThat(issue.body()).isEqualTo("The body");
+              assertThat(issue.author()).isEqualTo("alice");
+            });
+    assertThat(gitea.callsTo("POST", "/api/v1/repos/o/r/issues"))
+        .singleElement()
+        .satisfies(c -> assertThat(c.header("Authorization")).isEqualTo("token " + TOKEN));
+
+    assertThat(reply(TestHub.ROOM, ALICE, "!gt close 1 fixed now"))
+        .isEqualTo("Closed [o/r#1](" + gitea.url() + "/o/r/issues/1).");
+    assertThat(gitea.issues("o/r").get(0).open()).isFalse();
+    assertThat(gitea.issues("o/r").get(0).comments()).containsExactly("fixed now");
+  }
+
+  @Test
+  void createTakesLabelsByName() throws Exception {
+    gitea.label("o/r", "bug", "ee0701").label("o/r", "Help Wanted", "128a0c");
+    follow();
+
+    assertThat(reply(TestHub.ROOM, ALICE, "!gt create Crash \"It crashes\" \"BUG,help wanted\""))
+        .startsWith("Created issue [o/r#1](");
+    assertThat(gitea.issues("o/r").get(0).labels()).containsExactly("bug", "Help Wanted");
+    assertThat(reply(TestHub.ROOM, ALICE, "!gt create Other \"\" nope"))
+        .isEqualTo("o/r has no label `nope` (labels: bug, Help Wanted).");
+    assertThat(gitea.issues("o/r")).hasSize(1);
+  }
+
+  @Test
+  void helpNeedsNoTokenAndOtherCommandsDo() throws Exception {
+    follow();
+
+    assertThat(reply(TestHub.ROOM, BOB, "!gt help"))
+        .contains("!gt create <title> [description] [labels,comma,separated]")
+        .contains("!gt close <number> [comment]");
+    assertThat(reply(TestHub.ROOM, BOB, "!gt create \"Not linked\""))
+        .contains("You are not logged into Gitea instance forge");
+    assertThat(reply(TestHub.ROOM, ALICE, "!gt close")).contains("Missing <number>");
+    assertThat(reply(TestHub.ROOM, ALICE, "!gt frobnicate"))
+        .contains("Unknown command `!gt frobnicate`");
+    assertThat(reply(TestHub.ROOM, ALICE, "!gt close 99"))
+        .contains("Gitea refused (The target couldn't be found.)");
+  }
+
+  private byte[] payload(String file) {
+    return GiteaPayloads.toRepo(GiteaPayloads.get(file).json(), gitea.url(), "o/r");
+  }
+
+  private HttpRequest.Builder request(Map<String, String> headers, byte[] body) {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/gitea/webhook"))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+    headers.forEach(b::header);
+    return b;
+  }
+
+  private HttpResponse<String> post(
+      String forge, String event, String delivery, byte[] body, String secret) throws Exception {
+    Map<String, String> headers =
+        new java.util.LinkedHashMap<>(GiteaPayloads.headers(forge, event, delivery, secret, body));
+    headers.remove("Content-Type");
+    return http.send(request(headers, body).build(), HttpResponse.BodyHandlers.ofString());
+  }
+}

@@ -1,0 +1,120 @@
+package grapple.bot.gitea;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import grapple.bot.Grapple;
+import grapple.bot.config.Config;
+import grapple.bot.config.ConfigException;
+import grapple.bot.config.ConfigLoader;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import okhttp3.HttpUrl;
+import org.junit.jupiter.api.Test;
+
+/** The {@code gitea} config section, read by the service through the config loader. */
+class GiteaSettingsTest {
+  private static final Map<String, String> NO_ENV = Map.of();
+
+  @Test
+  void severalInstancesAreReadWithoutTrailingSlashes() {
+    GiteaSettings settings =
+        settings(
+            "gitea: {enabled: true, webhook: {secret: 'webhook-secret-0123', publicUrl:"
+                + " 'https://bot.example.org/'}, instances: {codeberg: {url: 'https://codeberg.org/'},"
+                + " work: {url: 'https://git.example.com/forge'}}}",
+            NO_ENV);
+
+    assertThat(settings.instances())
+        .containsEntry("codeberg", HttpUrl.get("https://codeberg.org/"))
+        .containsEntry("work", HttpUrl.get("https://git.example.com/forge"));
+    assertThat(settings.publicUrl()).contains(HttpUrl.get("https://bot.example.org/"));
+    assertThat(settings.instanceOf(HttpUrl.get("https://git.example.com/forge/o/r")))
+        .contains("work");
+    assertThat(settings.instanceOf(HttpUrl.get("https://git.example.com/o/r"))).isEmpty();
+    assertThat(settings.toString()).doesNotContain("webhook-secret-0123");
+  }
+
+  @Test
+  void anInstanceUrlThatIsNotHttpNamesItsKey() {
+    List<String> problems =
+        problems(
+            "gitea: {enabled: true, webhook: {secret: 'webhook-secret-0123'}, instances:"
+                + " {codeberg: {url: 'ftp://codeberg.org'}}}",
+            NO_ENV);
+
+    assertThat(problems)
+        .anySatisfy(
+            p ->
+                assertThat(p)
+                    .startsWith("config: gitea.instances.codeberg.url:")
+                    .contains("http:// or https://")
+                    .contains("ftp://codeberg.org"));
+  }
+
+  @Test
+  void anUnknownKeyInAnInstanceIsNamed() {
+    assertThat(
+            problems(
+                "gitea: {enabled: true, webhook: {secret: 'webhook-secret-0123'}, instances:"
+                    + " {codeberg: {url: 'https://codeberg.org', token: x}}}",
+                NO_ENV))
+        .singleElement()
+        .asString()
+        .startsWith("config: gitea.instances.codeberg.token: unknown key");
+  }
+
+  @Test
+  void enabledNeedsASecretAndAnInstance() {
+    assertThat(problems("gitea: {enabled: true}", NO_ENV))
+        .anySatisfy(
+            p ->
+                assertThat(p)
+                    .startsWith("config: gitea.webhook.secret:")
+                    .contains("GRAPPLE_GITEA_WEBHOOK_SECRET"))
+        .anySatisfy(p -> assertThat(p).startsWith("config: gitea.instances:"));
+  }
+
+  @Test
+  void theEnvironmentVariableGivesTheSecretAndAPublicUrlMustBeHttp() {
+    GiteaSettings settings =
+        settings(
+            "gitea: {enabled: true, instances: {c: {url: 'https://codeberg.org'}}}",
+            Map.of("GRAPPLE_GITEA_WEBHOOK_SECRET", "from-the-environment"));
+    assertThat(settings.webhookSecret()).isEqualTo("from-the-environment");
+
+    assertThat(
+            problems(
+                "gitea: {enabled: true, webhook: {secret: 'webhook-secret-0123', publicUrl:"
+                    + " 'bot.example.org'}, instances: {c: {url: 'https://codeberg.org'}}}",
+                NO_ENV))
+        .singleElement()
+        .asString()
+        .startsWith("config: gitea.webhook.publicUrl:");
+  }
+
+  @Test
+  void disabledNeedsNothing() {
+    GiteaSettings settings = settings("gitea: {enabled: false}", NO_ENV);
+
+    assertThat(settings.enabled()).isFalse();
+    assertThat(settings.instances()).isEmpty();
+  }
+
+  private static Config parse(String yaml, Map<String, String> env) {
+    return ConfigLoader.parse(yaml, Path.of("."), env, Grapple.configSections());
+  }
+
+  private static GiteaSettings settings(String yaml, Map<String, String> env) {
+    return (GiteaSettings) parse(yaml, env).settings("gitea");
+  }
+
+  private static List<String> problems(String yaml, Map<String, String> env) {
+    try {
+      Config config = parse(yaml, env);
+      throw new AssertionError("expected config problems, got " + config);
+    } catch (ConfigException e) {
+      return e.problems();
+    }
+  }
+}
