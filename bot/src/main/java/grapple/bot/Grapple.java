@@ -7,6 +7,7 @@ import grapple.bot.console.ConsoleGateway;
 import grapple.bot.console.LocalStateStore;
 import grapple.bot.feed.FeedService;
 import grapple.bot.github.GithubService;
+import grapple.bot.gitlab.GitlabService;
 import grapple.bot.http.HttpListener;
 import grapple.bot.http.InFlight;
 import grapple.bot.http.RequestObserver;
@@ -74,7 +75,8 @@ public final class Grapple implements AutoCloseable {
 
   /** Every service Grapple has. A new service is one line here. */
   public static List<Service> services() {
-    return List.of(new WebhookService(), new FeedService(), new GithubService());
+    return List.of(
+        new WebhookService(), new FeedService(), new GithubService(), new GitlabService());
   }
 
   /**
@@ -83,11 +85,6 @@ public final class Grapple implements AutoCloseable {
    */
   static final List<ServiceInfo> PLANNED =
       List.of(
-          new ServiceInfo(
-              "gitlab",
-              Set.of(),
-              List.of("uk.half-shot.matrix-hookshot.gitlab.repository"),
-              List.of()),
           new ServiceInfo(
               "gitea", Set.of("forgejo"), List.of("org.grapple.gitea.repository"), List.of()),
           new ServiceInfo(
