@@ -98,7 +98,7 @@ final class GitlabMessages {
       JsonNode p, GitlabRepoConfig config, Mentions mentions) {
     JsonNode mr = p.path("object_attributes");
     String action = mr.path("action").asText("");
-    if (!config.matchesLabels(p.path("labels"))) return Optional.empty();
+    if (!complete(mr) || !config.matchesLabels(p.path("labels"))) return Optional.empty();
     GitlabNotice n = new GitlabNotice(mentions);
     String ref = projectPath(p) + "!" + mr.path("iid").asText();
     String url = mr.path("url").asText("");
@@ -156,6 +156,11 @@ final class GitlabMessages {
           && !change.path("current").asBoolean(true)) return true;
     }
     return false;
+  }
+
+  /** An MR or issue with what every notice about it shows: a number and a web address. */
+  static boolean complete(JsonNode item) {
+    return item.path("iid").isIntegralNumber() && item.path("url").isTextual();
   }
 
   // ---- pushes, tags, releases, wiki
@@ -270,6 +275,7 @@ final class GitlabMessages {
       JsonNode p, GitlabRepoConfig config, Mentions mentions) {
     JsonNode issue = p.path("object_attributes");
     if (confidential(p, issue)) return Optional.empty(); // never shown in a room
+    if (!complete(issue)) return Optional.empty();
     String action = issue.path("action").asText("");
     if (!List.of("open", "close", "reopen", "update").contains(action)) return Optional.empty();
     if (!config.enabled("issue", "issue." + action)) return Optional.empty();
@@ -408,13 +414,16 @@ final class GitlabMessages {
     String user = payload.path("user").path("username").asText("");
     String name = payload.path("user").path("name").asText(user);
     String count = bodies.size() == 1 ? "1 comment" : bodies.size() + " comments";
+    // A note event's MR or issue has no url in older GitLab versions: the note's, less its anchor.
+    String url =
+        item.path("url")
+            .asText(
+                payload.path("object_attributes").path("url").asText("").replaceFirst("#.*$", ""));
     GitlabNotice n =
         new GitlabNotice(mentions)
             .actor(user, name)
             .text(mr ? " reviewed MR " : " commented on issue ")
-            .link(
-                projectPath(payload) + (mr ? "!" : "#") + item.path("iid").asText(),
-                item.path("url").asText(""))
+            .link(projectPath(payload) + (mr ? "!" : "#") + item.path("iid").asText(), url)
             .text(": ")
             .title(cut(item.path("title").asText(""), MAX_TITLE))
             .text(" with " + count);
@@ -427,7 +436,7 @@ final class GitlabMessages {
         n.quote(shown);
       }
     }
-    return Optional.of(finish(n.build(), config, item.path("url").asText("")));
+    return Optional.of(finish(n.build(), config, url));
   }
 
   /**
