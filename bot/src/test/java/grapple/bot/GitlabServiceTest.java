@@ -475,12 +475,12 @@ class GitlabServiceTest {
         j + "issue/milestone-deleted.json",
         "**ii_ivanov** updated issue [indev/gitlabtomatrix#17]("
             + ru
-            + "17): \"Test title\" (milestone id)");
+            + "17): \"Test title\" (milestone)");
     out.put(
         j + "issue/milestone-updated.json",
         "**ii_ivanov** updated issue [indev/gitlabtomatrix#17]("
             + ru
-            + "17): \"Test title\" (milestone id)");
+            + "17): \"Test title\" (milestone)");
     out.put(
         j + "issue/new-assign.json",
         "**ii_ivanov** updated issue [indev/gitlabtomatrix#17]("

@@ -298,16 +298,33 @@ final class GitlabMessages {
     if (action.equals("update")) {
       Set<String> changed = new LinkedHashSet<>();
       p.path("changes").fieldNames().forEachRemaining(changed::add);
-      changed.removeAll(
-          Set.of("updated_at", "updated_by_id", "last_edited_at", "last_edited_by_id"));
+      changed.removeAll(BOOKKEEPING);
       if (changed.isEmpty()) return Optional.empty(); // nothing a reader would see
-      n.text(
-          " ("
-              + String.join(", ", changed.stream().limit(8).map(c -> c.replace('_', ' ')).toList())
-              + ")");
+      List<String> names =
+          changed.stream()
+              .limit(8)
+              .map(c -> cut(c.replaceFirst("_ids?$", "").replace('_', ' '), 40))
+              .distinct()
+              .toList();
+      n.text(" (" + String.join(", ", names) + ")");
     }
     return Optional.of(n.build());
   }
+
+  /** Changes GitLab reports with every edit, or that another notice already tells. */
+  private static final Set<String> BOOKKEEPING =
+      Set.of(
+          "updated_at",
+          "updated_by_id",
+          "last_edited_at",
+          "last_edited_by_id",
+          "state_id",
+          "closed_at",
+          "total_time_spent",
+          "time_change",
+          "time_estimate",
+          "relative_position",
+          "health_status_id");
 
   static boolean confidential(JsonNode p, JsonNode item) {
     String type = p.path("event_type").asText("");

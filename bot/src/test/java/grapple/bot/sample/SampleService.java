@@ -67,7 +67,10 @@ public final class SampleService implements Service {
   public List<Migration> migrations() {
     return List.of(
         new Migration(
-            Migrations.core().size() + 1,
+            // after the core's steps and those of the services Grapple ships
+            Migrations.core().size()
+                + grapple.bot.Grapple.services().stream().mapToInt(s -> s.migrations().size()).sum()
+                + 1,
             "sample pings",
             "CREATE TABLE sample_pings (name TEXT NOT NULL, at INTEGER NOT NULL)"));
   }
