@@ -84,7 +84,11 @@ class DatabaseCommandTest {
         .contains("1 row(s)")
         .contains("db copy: done.")
         .doesNotContain(":" + target.password() + "@");
-    try (Database pg = Database.open(target, Migrations.all(List.of()))) {
+    try (Database pg =
+        Database.open(
+            target,
+            Migrations.all(
+                Grapple.services().stream().flatMap(s -> s.migrations().stream()).toList()))) {
       assertThat(new ConnectionStore(pg).all())
           .singleElement()
           .satisfies(c -> assertThat(c.stateKey()).isEqualTo("ci"));
