@@ -161,21 +161,20 @@ final class GitlabCommands {
               + ", was "
               + Markdown.code(text));
     }
-    String path =
-        found
-            .get()
-            .getValue()
-            .replaceFirst("/-(/.*)?$", "")
-            .replaceAll("/+$", "")
-            .replaceFirst("\\.git$", "");
-    path = HttpUrl.parse("http://x/" + path) == null ? path : decoded(path);
+    // The project's path: the segments after the instance's own, up to GitLab's "-" separator.
+    int skip = nonEmpty(parts.instanceUrl(found.get().getKey()).pathSegments()).size();
+    List<String> rest = nonEmpty(url.pathSegments());
+    List<String> project = new java.util.ArrayList<>();
+    for (String segment : rest.subList(Math.min(skip, rest.size()), rest.size())) {
+      if (segment.equals("-")) break;
+      project.add(segment);
+    }
+    String path = String.join("/", project).replaceFirst("\\.git$", "");
     return new String[] {found.get().getKey(), path};
   }
 
-  private static String decoded(String path) {
-    return String.join(
-        "/",
-        HttpUrl.get("http://x/" + path).pathSegments().stream().filter(p -> !p.isEmpty()).toList());
+  private static List<String> nonEmpty(List<String> segments) {
+    return segments.stream().filter(p -> !p.isEmpty()).toList();
   }
 
   private Reply project(Invocation call) {

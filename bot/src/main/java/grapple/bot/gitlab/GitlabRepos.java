@@ -67,12 +67,9 @@ final class GitlabRepos implements ConnectionKind<GitlabRepoConfig> {
     return GitlabRepoConfig.parse(content, true).stateKey();
   }
 
-  /** Checks new content strictly, the instance exists, and the user may bridge the project. */
+  /** Checks the instance exists and the user may bridge the project (Developer or better). */
   @Override
   public void checkNew(String stateKey, GitlabRepoConfig config, String userId) {
-    GitlabRepoConfig.parse(
-        grapple.state.Json.object().put("instance", config.instance()).put("path", config.path()),
-        true);
     requireAccess(config.instance(), config.path(), userId, GitlabClient.DEVELOPER);
   }
 
