@@ -131,6 +131,16 @@ class GitlabMessagesTest {
   }
 
   @Test
+  void aPushTagsRegexThatBacktracksWithoutEndGivesUpInsteadOfHoldingTheThread() {
+    ObjectNode tag = payload(V + "tag_push.json").put("ref", "refs/tags/" + "a".repeat(60) + "!");
+    long start = System.nanoTime();
+    assertThat(render("tag_push", tag, config("\"pushTagsRegex\":\"^(a+)+$\""))).isEmpty();
+    assertThat(java.time.Duration.ofNanos(System.nanoTime() - start))
+        .isLessThan(java.time.Duration.ofSeconds(2));
+    assertThat(GitlabMessages.finds(java.util.regex.Pattern.compile("^v\\d"), "v1.0")).isTrue();
+  }
+
+  @Test
   void aPushOfOneCommitIsOneLineAndABranchDeletionSaysNothing() {
     ObjectNode push = payload(V + "push.json");
     push.put("total_commits_count", 1);
