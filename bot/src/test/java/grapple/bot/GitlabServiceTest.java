@@ -205,6 +205,30 @@ class GitlabServiceTest {
   }
 
   @Test
+  void aSecondRoomSharesTheHookWhichStaysUntilTheLastRoomLetsGo() throws Exception {
+    start("publicUrl");
+    link();
+    hub.joinedIn("!second:test", ALICE);
+    String url = gitlab.url() + "/group/app";
+    assertThat(reply(TestHub.ROOM, ALICE, "!grapple gitlab project " + url))
+        .endsWith("I added a project hook on GitLab that sends its events here.");
+    assertThat(reply("!second:test", ALICE, "!grapple gitlab project " + url))
+        .isEqualTo(
+            "Room configured to bridge `lab/group/app`. The project hook I added before serves this"
+                + " room too.");
+    assertThat(gitlab.hooks("group/app")).hasSize(1);
+
+    assertThat(reply(TestHub.ROOM, ALICE, "!grapple gitlab remove " + url))
+        .isEqualTo(
+            "This room no longer follows `lab/group/app`. The project hook I added stays: other"
+                + " rooms follow the project.");
+    assertThat(gitlab.hooks("group/app")).hasSize(1);
+    assertThat(reply("!second:test", ALICE, "!grapple gitlab remove " + url))
+        .endsWith("I deleted the project hook I had added on GitLab.");
+    assertThat(gitlab.hooks("group/app")).isEmpty();
+  }
+
+  @Test
   void aDeveloperFollowsAProjectAndIsToldWhatHookToAddWhere() throws Exception {
     start("publicUrl");
     assertThat(reply("!dm-bob:test", BOB, "gitlab personaltoken lab " + BOB_TOKEN))
