@@ -8,6 +8,7 @@ import grapple.bot.console.LocalStateStore;
 import grapple.bot.feed.FeedService;
 import grapple.bot.gitea.GiteaService;
 import grapple.bot.github.GithubService;
+import grapple.bot.gitlab.GitlabService;
 import grapple.bot.http.HttpListener;
 import grapple.bot.http.InFlight;
 import grapple.bot.http.RequestObserver;
@@ -76,7 +77,11 @@ public final class Grapple implements AutoCloseable {
   /** Every service Grapple has. A new service is one line here. */
   public static List<Service> services() {
     return List.of(
-        new WebhookService(), new FeedService(), new GithubService(), new GiteaService());
+        new WebhookService(),
+        new FeedService(),
+        new GithubService(),
+        new GitlabService(),
+        new GiteaService());
   }
 
   /**
@@ -85,11 +90,6 @@ public final class Grapple implements AutoCloseable {
    */
   static final List<ServiceInfo> PLANNED =
       List.of(
-          new ServiceInfo(
-              "gitlab",
-              Set.of(),
-              List.of("uk.half-shot.matrix-hookshot.gitlab.repository"),
-              List.of()),
           new ServiceInfo(
               "jira",
               Set.of(),

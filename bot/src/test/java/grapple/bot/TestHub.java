@@ -54,6 +54,11 @@ final class TestHub implements AutoCloseable {
     this(Location.sqlite(dir.resolve("grapple.db")), dir, services, yaml, rules, true);
   }
 
+  /** As above, the services telling the time by {@code clock} (e.g. a FakeClock). */
+  TestHub(Path dir, List<Service> services, String yaml, List<PermissionRule> rules, Clock clock) {
+    this(Location.sqlite(dir.resolve("grapple.db")), dir, services, yaml, rules, true, clock);
+  }
+
   /**
    * A hub on {@code where}; with PostgreSQL it follows the other instances' changes like Grapple
    * does, and when it {@code leads} it delivers, keeps room authority and runs the services'
@@ -66,6 +71,17 @@ final class TestHub implements AutoCloseable {
       String yaml,
       List<PermissionRule> rules,
       boolean leads) {
+    this(where, dir, services, yaml, rules, leads, Clock.systemUTC());
+  }
+
+  private TestHub(
+      Location where,
+      Path dir,
+      List<Service> services,
+      String yaml,
+      List<PermissionRule> rules,
+      boolean leads,
+      Clock serviceClock) {
     this.services = List.copyOf(services);
     db = Database.open(where, Grapple.migrations(services));
     outbox = new Outbox(new OutboxStore(db), gateway, 2, Duration.ofMillis(100));
@@ -92,7 +108,7 @@ final class TestHub implements AutoCloseable {
             connections,
             changes,
             botRooms,
-            Clock.systemUTC(),
+            serviceClock,
             permissions,
             () -> grapple.state.SecretBox.of(new byte[32]));
     List<Command> commands = new ArrayList<>(new CoreCommands(connections).commands());

@@ -105,6 +105,32 @@ public final class Section {
     return emptyNode();
   }
 
+  /**
+   * Returns the mappings of a mapping keyed by names the user chooses (e.g. {@code instances: {a:
+   * {url: ...}}}), in order; empty if absent. Their keys are known as {@code <key>.*.<name>}; an
+   * entry that is not a mapping is reported.
+   */
+  public Map<String, Section> namedSections(String key) {
+    Section outer = section(key);
+    Map<String, Section> out = new java.util.LinkedHashMap<>();
+    for (Map.Entry<String, JsonNode> entry : outer.node.properties()) {
+      outer.knownKeys.add(entry.getKey());
+      if (entry.getValue().isObject()) {
+        out.put(
+            entry.getKey(),
+            new Section(
+                outer.pathOf(entry.getKey()),
+                join(outer.pattern, "*"),
+                (ObjectNode) entry.getValue(),
+                walk));
+      } else {
+        walk.problem(
+            outer.pathOf(entry.getKey()), "must be a mapping, was " + describe(entry.getValue()));
+      }
+    }
+    return out;
+  }
+
   /** Returns the entries of a list of mappings; empty if absent. Bad entries are reported. */
   public List<Section> sections(String key) {
     knownKeys.add(key);

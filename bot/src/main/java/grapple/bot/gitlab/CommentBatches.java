@@ -1,0 +1,144 @@
+package grapple.bot.gitlab;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import grapple.state.Database;
+import grapple.state.Json;
+import grapple.state.SqlWork;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Comments one person makes on one MR or issue, gathered for {@code gitlab.commentDebounceMs} so a
+ * review of ten comments makes one notice. Kept in the database (an acknowledged event survives a
+ * crash): each comment joins its batch and pushes the batch's due time on; the leader posts due
+ * batches and deletes them in the same transaction.
+ */
+final class CommentBatches {
+  private static final int MAX_BODIES = 50;
+
+  private final Database db;
+  private final Clock clock;
+  private final Duration quietFor;
+
+  /** A batch that is due: the last comment's event, every comment's text, and its version. */
+  record Batch(String key, String instance, JsonNode payload, List<String> bodies, long version) {}
+
+  CommentBatches(Database db, Clock clock, Duration quietFor) {
+    this.db = db;
+    this.clock = clock;
+    this.quietFor = quietFor;
+  }
+
+  /** {@code <instance>/<path>/<MergeRequest|Issue>/<iid>/<author>}: one person on one item. */
+  static String key(String instance, JsonNode payload) {
+    JsonNode note = payload.path("object_attributes");
+    String type = note.path("noteable_type").asText("");
+    JsonNode item = payload.path(type.equals("MergeRequest") ? "merge_request" : "issue");
+    return GitlabRepoConfig.stateKey(instance, GitlabMessages.projectPath(payload))
+        + "/"
+        + type
+        + "/"
+        + item.path("iid").asText()
+        + "/"
+        + payload.path("user").path("username").asText(note.path("author_id").asText());
+  }
+
+  /** Work that adds one comment to its batch (run with the delivery's claim). */
+  SqlWork<Void> add(String instance, JsonNode payload) {
+    long due = clock.millis() + quietFor.toMillis();
+    String key = key(instance, payload);
+    String body =
+        GitlabMessages.cut(
+            payload.path("object_attributes").path("note").asText(""), GitlabMessages.MAX_TEXT);
+    return c -> {
+      ArrayNode bodies = Json.MAPPER.createArrayNode();
+      try (PreparedStatement s =
+          c.prepareStatement("SELECT bodies FROM gitlab_comment_batches WHERE batch_key = ?")) {
+        s.setString(1, key);
+        ResultSet rs = s.executeQuery();
+        if (rs.next()) Json.MAPPER.readTree(rs.getString(1)).forEach(bodies::add);
+      } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        throw new IllegalStateException("gitlab_comment_batches: unreadable bodies", e);
+      }
+      if (bodies.size() < MAX_BODIES) bodies.add(body);
+      try (PreparedStatement s =
+          c.prepareStatement(
+              """
+          INSERT INTO gitlab_comment_batches (batch_key, instance, payload, bodies, due_at, version)
+          VALUES (?, ?, ?, ?, ?, 1)
+          ON CONFLICT (batch_key) DO UPDATE SET payload = excluded.payload, bodies = excluded.bodies,
+            due_at = excluded.due_at, version = gitlab_comment_batches.version + 1
+          """)) {
+        s.setString(1, key);
+        s.setString(2, instance);
+        s.setString(3, Json.write(payload));
+        s.setString(4, Json.write(bodies));
+        s.setLong(5, due);
+        s.executeUpdate();
+      }
+      return null;
+    };
+  }
+
+  /** The batches whose quiet time is over. */
+  List<Batch> due() {
+    long now = clock.millis();
+    return db.read(
+        c -> {
+          List<Batch> out = new ArrayList<>();
+          try (PreparedStatement s =
+              c.prepareStatement(
+                  "SELECT batch_key, instance, payload, bodies, version FROM gitlab_comment_batches"
+                      + " WHERE due_at <= ? ORDER BY due_at LIMIT 100")) {
+            s.setLong(1, now);
+            ResultSet rs = s.executeQuery();
+            while (rs.next()) out.add(batch(rs));
+          }
+          return out;
+        });
+  }
+
+  private static Batch batch(ResultSet rs) throws SQLException {
+    try {
+      List<String> bodies = new ArrayList<>();
+      Json.MAPPER.readTree(rs.getString(4)).forEach(b -> bodies.add(b.asText()));
+      return new Batch(
+          rs.getString(1),
+          rs.getString(2),
+          Json.UNTRUSTED.readTree(rs.getString(3)),
+          bodies,
+          rs.getLong(5));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException("gitlab_comment_batches: unreadable row", e);
+    }
+  }
+
+  /** Work that deletes the batch, unless a newer comment came meanwhile (then it waits on). */
+  SqlWork<Void> remove(Batch batch) {
+    return c -> {
+      try (PreparedStatement s =
+          c.prepareStatement(
+              "DELETE FROM gitlab_comment_batches WHERE batch_key = ? AND version = ?")) {
+        s.setString(1, batch.key());
+        s.setLong(2, batch.version());
+        if (s.executeUpdate() == 0) throw new Superseded();
+      }
+      return null;
+    };
+  }
+
+  /** A newer comment joined the batch while it was being posted: nothing is posted, it waits. */
+  static final class Superseded extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    Superseded() {
+      super("the comment batch changed while it was posted");
+    }
+  }
+}

@@ -1,0 +1,63 @@
+package grapple.bot.gitlab;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import grapple.state.LinkedAccounts;
+import grapple.state.LinkedAccounts.Account;
+import java.util.Optional;
+import okhttp3.HttpUrl;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The GitLab accounts Matrix users linked, one per instance, by personal access token: each token
+ * is checked with the instance's {@code /api/v4/user} before it is stored (sealed, in the shared
+ * linked accounts). Also who on Matrix a GitLab username is, for mentions.
+ */
+final class GitlabAccounts {
+  private static final Logger log = LoggerFactory.getLogger(GitlabAccounts.class);
+  static final String SERVICE = "gitlab";
+
+  private final LinkedAccounts store;
+  private final GitlabClient client;
+
+  GitlabAccounts(LinkedAccounts store, GitlabClient client) {
+    this.store = store;
+    this.client = client;
+  }
+
+  /** Checks the token with GitLab and links it; returns the account. */
+  Account linkToken(String instance, HttpUrl url, String matrixUser, String token)
+      throws GitlabException {
+    JsonNode user = client.user(url, token);
+    String username = user.path("username").asText("");
+    if (username.isEmpty()) throw new GitlabException(502, "GitLab's /user named nobody");
+    Account account =
+        new Account(
+            SERVICE,
+            instance,
+            matrixUser,
+            username,
+            user.path("id").asText(),
+            token,
+            null,
+            null,
+            null);
+    store.link(account);
+    log.info("gitlab: {} linked the {} account {}", matrixUser, instance, username);
+    return account;
+  }
+
+  Optional<Account> account(String instance, String matrixUser) {
+    return store.get(SERVICE, instance, matrixUser);
+  }
+
+  boolean logout(String instance, String matrixUser) {
+    return store.unlink(SERVICE, instance, matrixUser);
+  }
+
+  /** Who linked GitLab user {@code username} on {@code instance}, for mentions. */
+  Optional<String> matrixUserFor(String instance, String username) {
+    if (username.isEmpty()) return Optional.empty();
+    return store.matrixUserFor(SERVICE, instance, username);
+  }
+}

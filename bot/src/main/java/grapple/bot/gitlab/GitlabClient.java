@@ -1,0 +1,152 @@
+package grapple.bot.gitlab;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.state.Json;
+import java.io.IOException;
+import java.time.Duration;
+import okhttp3.HttpUrl;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import okhttp3.ResponseBody;
+
+/**
+ * The GitLab REST v4 calls Grapple makes, each with a user's personal access token ({@code
+ * PRIVATE-TOKEN}) against one instance's {@code <url>/api/v4}: JSON in, JSON out, a whole-call
+ * timeout, answers capped in size. Projects are named by their URL-encoded path.
+ */
+final class GitlabClient {
+  private static final MediaType JSON = MediaType.get("application/json; charset=utf-8");
+  private static final long MAX_ANSWER_BYTES = 8L * 1024 * 1024;
+
+  /** GitLab's access levels (Developer may bridge a project, Maintainer may add its hooks). */
+  static final int DEVELOPER = 30;
+
+  static final int MAINTAINER = 40;
+
+  private final OkHttpClient http =
+      new OkHttpClient.Builder().callTimeout(Duration.ofSeconds(20)).followRedirects(false).build();
+
+  /** {@code GET /user}: the token's own account. */
+  JsonNode user(HttpUrl instance, String token) throws GitlabException {
+    return call(token, "GET", api(instance).addPathSegment("user").build(), null);
+  }
+
+  /** {@code GET /projects/:path}: the project, with the token's {@code permissions}. */
+  JsonNode project(HttpUrl instance, String token, String path) throws GitlabException {
+    return call(token, "GET", project(instance, path).build(), null);
+  }
+
+  /** The token's access level on a project as {@link #project} answered it (0: none). */
+  static int accessLevel(JsonNode project) {
+    JsonNode permissions = project.path("permissions");
+    return Math.max(
+        permissions.path("project_access").path("access_level").asInt(0),
+        permissions.path("group_access").path("access_level").asInt(0));
+  }
+
+  /** {@code POST /projects/:path/hooks}. */
+  JsonNode addHook(HttpUrl instance, String token, String path, ObjectNode hook)
+      throws GitlabException {
+    return call(token, "POST", project(instance, path).addPathSegment("hooks").build(), hook);
+  }
+
+  /** {@code DELETE /projects/:path/hooks/:id}. */
+  void deleteHook(HttpUrl instance, String token, String path, long hookId) throws GitlabException {
+    call(
+        token,
+        "DELETE",
+        project(instance, path)
+            .addPathSegment("hooks")
+            .addPathSegment(Long.toString(hookId))
+            .build(),
+        null);
+  }
+
+  /** {@code POST /projects/:path/issues}. */
+  JsonNode createIssue(HttpUrl instance, String token, String path, ObjectNode issue)
+      throws GitlabException {
+    return call(token, "POST", project(instance, path).addPathSegment("issues").build(), issue);
+  }
+
+  /** {@code PUT /projects/:path/issues/:iid} with {@code state_event: close}. */
+  JsonNode closeIssue(HttpUrl instance, String token, String path, long iid)
+      throws GitlabException {
+    return call(
+        token,
+        "PUT",
+        issue(instance, path, iid).build(),
+        Json.object().put("state_event", "close"));
+  }
+
+  /** {@code POST /projects/:path/issues/:iid/notes}. */
+  JsonNode comment(HttpUrl instance, String token, String path, long iid, String body)
+      throws GitlabException {
+    return call(
+        token,
+        "POST",
+        issue(instance, path, iid).addPathSegment("notes").build(),
+        Json.object().put("body", body));
+  }
+
+  private static HttpUrl.Builder api(HttpUrl instance) {
+    return instance.newBuilder().addPathSegments("api/v4");
+  }
+
+  /** The project's path is one segment, its slashes encoded ({@code group%2Fproject}). */
+  private static HttpUrl.Builder project(HttpUrl instance, String path) {
+    return api(instance).addPathSegment("projects").addPathSegment(path);
+  }
+
+  private static HttpUrl.Builder issue(HttpUrl instance, String path, long iid) {
+    return project(instance, path).addPathSegment("issues").addPathSegment(Long.toString(iid));
+  }
+
+  private JsonNode call(
+      String token, String method, HttpUrl url, @org.jspecify.annotations.Nullable ObjectNode body)
+      throws GitlabException {
+    Request request =
+        new Request.Builder()
+            .url(url)
+            .header("PRIVATE-TOKEN", token)
+            .header("Accept", "application/json")
+            .method(method, body == null ? null : RequestBody.create(Json.write(body), JSON))
+            .build();
+    try (Response response = http.newCall(request).execute()) {
+      return answer(response);
+    } catch (IOException e) {
+      throw new GitlabException(0, "GitLab could not be reached: " + e.getClass().getSimpleName());
+    }
+  }
+
+  /** The JSON answer of a 2xx; GitLab's {@code message} or {@code error} as an exception else. */
+  private static JsonNode answer(Response response) throws IOException, GitlabException {
+    ResponseBody body = response.body();
+    body.source().request(MAX_ANSWER_BYTES + 1);
+    if (body.source().getBuffer().size() > MAX_ANSWER_BYTES)
+      throw new GitlabException(502, "GitLab's answer is too large");
+    String text = body.string();
+    JsonNode json;
+    try {
+      json = text.isBlank() ? Json.object() : Json.UNTRUSTED.readTree(text);
+    } catch (IOException e) {
+      if (response.isSuccessful())
+        throw new GitlabException(
+            502, "GitLab answered with no JSON (HTTP " + response.code() + ")");
+      json = Json.object();
+    }
+    if (response.isSuccessful()) return json;
+    JsonNode message = json.has("message") ? json.get("message") : json.path("error");
+    String said =
+        message.isTextual() ? message.asText() : message.isMissingNode() ? "" : message.toString();
+    throw new GitlabException(
+        response.code(), said.isEmpty() ? "HTTP " + response.code() : cut(said, 300));
+  }
+
+  private static String cut(String text, int max) {
+    return text.length() <= max ? text : text.substring(0, max) + "…";
+  }
+}

@@ -1,0 +1,86 @@
+package grapple.bot.gitlab;
+
+import grapple.state.Database;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Clock;
+import java.util.Optional;
+
+/**
+ * The project hooks the bot added itself, one per project and instance (every room following the
+ * project is served by it), so that removing the last connection deletes the hook it made and
+ * nothing a person made.
+ */
+final class GitlabHooks {
+  private final Database db;
+  private final Clock clock;
+
+  GitlabHooks(Database db, Clock clock) {
+    this.db = db;
+    this.clock = clock;
+  }
+
+  /** The id of the hook the bot added to the project, if it did. */
+  Optional<Long> hookOf(String instance, String path) {
+    return db.read(
+        c -> {
+          try (PreparedStatement s =
+              c.prepareStatement(
+                  "SELECT hook_id FROM gitlab_hooks WHERE instance = ? AND project = ?")) {
+            s.setString(1, instance);
+            s.setString(2, GitlabRepoConfig.stateKey(instance, path));
+            ResultSet rs = s.executeQuery();
+            return rs.next() ? Optional.of(rs.getLong(1)) : Optional.<Long>empty();
+          }
+        });
+  }
+
+  void added(String instance, String path, long hookId) {
+    db.writeAndWait(
+        c -> {
+          try (PreparedStatement s =
+              c.prepareStatement(
+                  "INSERT INTO gitlab_hooks (instance, project, hook_id, created_at)"
+                      + " VALUES (?, ?, ?, ?) ON CONFLICT (instance, project) DO UPDATE"
+                      + " SET hook_id = excluded.hook_id, created_at = excluded.created_at")) {
+            s.setString(1, instance);
+            s.setString(2, GitlabRepoConfig.stateKey(instance, path));
+            s.setLong(3, hookId);
+            s.setLong(4, clock.millis());
+            return s.executeUpdate();
+          }
+        });
+  }
+
+  void removed(String instance, String path) {
+    db.writeAndWait(
+        c -> {
+          try (PreparedStatement s =
+              c.prepareStatement("DELETE FROM gitlab_hooks WHERE instance = ? AND project = ?")) {
+            s.setString(1, instance);
+            s.setString(2, GitlabRepoConfig.stateKey(instance, path));
+            return s.executeUpdate();
+          }
+        });
+  }
+
+  /** Step 7: this service's tables (the lead renumbers at merge). */
+  static final String TABLES =
+      """
+      CREATE TABLE gitlab_hooks (
+        instance   TEXT NOT NULL,
+        project    TEXT NOT NULL,
+        hook_id    BIGINT NOT NULL,
+        created_at BIGINT NOT NULL,
+        PRIMARY KEY (instance, project)
+      );
+      CREATE TABLE gitlab_comment_batches (
+        batch_key TEXT PRIMARY KEY,
+        instance  TEXT NOT NULL,
+        payload   TEXT NOT NULL,
+        bodies    TEXT NOT NULL,
+        due_at    BIGINT NOT NULL,
+        version   BIGINT NOT NULL
+      );
+      CREATE INDEX gitlab_comment_batches_by_due ON gitlab_comment_batches (due_at)""";
+}

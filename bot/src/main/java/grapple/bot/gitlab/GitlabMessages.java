@@ -1,0 +1,561 @@
+package grapple.bot.gitlab;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.room.Messages;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * GitLab webhook events → the {@code m.notice} a project connection posts, in hookshot's forms
+ * (merge requests, pushes, tags, releases, wiki pages), plus issues and pipelines, which hookshot
+ * lacks; or nothing when the connection's hooks and filters do not want the event. Pure. Comments
+ * are not rendered here one by one: the receiver gathers them ({@link CommentBatches}) and {@link
+ * #comments} renders a batch.
+ */
+final class GitlabMessages {
+  /** At most this many commits of a push are listed (hookshot's 5). */
+  static final int MAX_COMMITS = 5;
+
+  static final int MAX_TITLE = 256;
+  static final int MAX_TEXT = 1000;
+  private static final int MAX_REF = 255;
+  private static final String NO_COMMIT = "0000000000000000000000000000000000000000";
+
+  private GitlabMessages() {}
+
+  /** Who on Matrix a GitLab username is; empty for nobody. */
+  interface Mentions extends Function<String, Optional<String>> {
+    Mentions NONE = username -> Optional.empty();
+  }
+
+  /**
+   * The event's kind: {@code object_kind}, else {@code event_name} (system hooks), else from the
+   * {@code X-Gitlab-Event} header ({@code Pipeline Hook} → {@code pipeline}).
+   */
+  static String kind(JsonNode payload, String header) {
+    String kind = payload.path("object_kind").asText("");
+    if (kind.isEmpty()) kind = payload.path("event_name").asText("");
+    if (kind.isEmpty()) {
+      kind =
+          header
+              .toLowerCase(Locale.ROOT)
+              .replaceFirst(" hook$", "")
+              .replace("merge request", "merge_request")
+              .replace("tag push", "tag_push")
+              .replace("wiki page", "wiki_page")
+              .replace(' ', '_');
+    }
+    return kind.equals("work_item") ? "issue" : kind;
+  }
+
+  /** The project the event is about ({@code path_with_namespace}); empty when it names none. */
+  static String projectPath(JsonNode payload) {
+    JsonNode project = payload.path("project");
+    String path = project.path("path_with_namespace").asText("");
+    return path.isEmpty() ? payload.path("path_with_namespace").asText("") : path;
+  }
+
+  /** The project's web page; empty when the payload has none. */
+  static String projectUrl(JsonNode payload) {
+    JsonNode project = payload.path("project");
+    String url = project.path("web_url").asText("");
+    return url.isEmpty() ? project.path("homepage").asText("") : url;
+  }
+
+  /** True for a comment ({@code note}) event, which the receiver gathers instead. */
+  static boolean isComment(String kind) {
+    return kind.equals("note");
+  }
+
+  static Optional<ObjectNode> render(
+      String kind, JsonNode payload, GitlabRepoConfig config, Mentions mentions) {
+    if (projectPath(payload).isEmpty()) return Optional.empty();
+    Optional<ObjectNode> content =
+        switch (kind) {
+          case "merge_request" -> mergeRequest(payload, config, mentions);
+          case "push" -> push(payload, config, mentions);
+          case "tag_push" -> tagPush(payload, config, mentions);
+          case "release" -> release(payload, config, mentions);
+          case "wiki_page" -> wiki(payload, config, mentions);
+          case "issue" -> issue(payload, config, mentions);
+          case "pipeline" -> pipeline(payload, config, mentions);
+          default -> Optional.empty();
+        };
+    return content.map(c -> finish(c, config, itemUrl(kind, payload)));
+  }
+
+  // ---- merge requests
+
+  private static Optional<ObjectNode> mergeRequest(
+      JsonNode p, GitlabRepoConfig config, Mentions mentions) {
+    JsonNode mr = p.path("object_attributes");
+    String action = mr.path("action").asText("");
+    if (!complete(mr) || !config.matchesLabels(p.path("labels"))) return Optional.empty();
+    GitlabNotice n = new GitlabNotice(mentions);
+    String ref = projectPath(p) + "!" + mr.path("iid").asText();
+    String url = mr.path("url").asText("");
+    String title = cut(mr.path("title").asText(""), MAX_TITLE);
+    String user = p.path("user").path("username").asText("");
+    switch (action) {
+      case "open", "reopen", "close", "merge" -> {
+        if (!config.enabled("merge_request", "merge_request." + action)) return Optional.empty();
+        String verb =
+            switch (action) {
+              case "open" -> " opened a new MR ";
+              case "reopen" -> " reopened MR ";
+              case "close" -> " closed MR ";
+              default -> " merged MR ";
+            };
+        n.actor(user, user).text(verb).link(ref, url).text(": ").title(title);
+      }
+      case "approved", "unapproved", "approval", "unapproval" -> {
+        boolean approved = action.startsWith("approv");
+        if (!config.enabled(
+            "merge_request", "merge_request.review", "merge_request.review.individual"))
+          return Optional.empty();
+        n.actor(user, user)
+            .text(approved ? " ✅ approved MR " : " 🔴 unapproved MR ")
+            .link(ref, url)
+            .text(": ")
+            .title(title);
+      }
+      case "update" -> {
+        if (!readyForReview(p)) return Optional.empty();
+        if (!config.enabled("merge_request", "merge_request.ready_for_review"))
+          return Optional.empty();
+        n.actor(user, user)
+            .text(" marked MR ")
+            .link(ref, url)
+            .text(" as ready for review ")
+            .title(title);
+      }
+      default -> {
+        return Optional.empty();
+      }
+    }
+    return Optional.of(n.build());
+  }
+
+  /**
+   * An update that took the MR out of draft ({@code draft} or the older {@code work_in_progress}).
+   */
+  static boolean readyForReview(JsonNode p) {
+    JsonNode changes = p.path("changes");
+    for (String field : List.of("draft", "work_in_progress")) {
+      JsonNode change = changes.path(field);
+      if (change.path("previous").asBoolean(false)
+          && change.has("current")
+          && !change.path("current").asBoolean(true)) return true;
+    }
+    return false;
+  }
+
+  /** An MR or issue with what every notice about it shows: a number and a web address. */
+  static boolean complete(JsonNode item) {
+    return item.path("iid").isIntegralNumber() && item.path("url").isTextual();
+  }
+
+  // ---- pushes, tags, releases, wiki
+
+  private static Optional<ObjectNode> push(JsonNode p, GitlabRepoConfig config, Mentions mentions) {
+    if (!config.enabled("push")) return Optional.empty();
+    int total = p.path("total_commits_count").asInt(p.path("commits").size());
+    if (total <= 0 || p.path("after").asText("").equals(NO_COMMIT)) return Optional.empty();
+    String home = projectUrl(p);
+    String branch = cut(p.path("ref").asText("").replaceFirst("^refs/heads/", ""), MAX_REF);
+    List<JsonNode> commits = new ArrayList<>();
+    p.path("commits").forEach(commits::add);
+    java.util.Collections.reverse(commits); // GitLab lists the newest last; show the newest first
+    boolean named =
+        commits.stream()
+                .map(c -> c.path("author").path("name").asText(""))
+                .collect(java.util.stream.Collectors.toSet())
+                .size()
+            > 1;
+    GitlabNotice n =
+        new GitlabNotice(mentions)
+            .actor(p.path("user_username").asText(""), p.path("user_name").asText(""))
+            .text(" pushed ")
+            .link(
+                total + " commit" + (total == 1 ? "" : "s"),
+                home + "/-/commit/" + p.path("after").asText(""))
+            .text(" to ")
+            .codeLink(branch, home + "/-/tree/" + branch)
+            .text(" for " + projectPath(p));
+    List<GitlabNotice> lines = new ArrayList<>();
+    for (JsonNode commit : commits.subList(0, Math.min(MAX_COMMITS, commits.size()))) {
+      String id = commit.path("id").asText("");
+      GitlabNotice line =
+          new GitlabNotice(mentions)
+              .link(id.substring(0, Math.min(8, id.length())), home + "/-/commit/" + id)
+              .text(" " + cut(commitTitle(commit), MAX_TITLE));
+      if (named) line.text(" by " + commit.path("author").path("name").asText(""));
+      lines.add(line);
+    }
+    if (lines.size() == 1) n.text(" - ").append(lines.get(0));
+    else n.list(lines);
+    return Optional.of(n.build());
+  }
+
+  private static String commitTitle(JsonNode commit) {
+    String title = commit.path("title").asText("");
+    if (!title.isEmpty()) return title;
+    return commit.path("message").asText("").lines().findFirst().orElse("");
+  }
+
+  private static Optional<ObjectNode> tagPush(
+      JsonNode p, GitlabRepoConfig config, Mentions mentions) {
+    if (!config.enabled("tag_push")) return Optional.empty();
+    if (p.path("after").asText("").equals(NO_COMMIT)) return Optional.empty(); // a deleted tag
+    String tag = cut(p.path("ref").asText("").replaceFirst("^refs/tags/", ""), MAX_REF);
+    if (tag.isEmpty()) return Optional.empty();
+    if (config.pushTagsRegex().isPresent() && !finds(config.pushTagsRegex().get(), tag))
+      return Optional.empty();
+    return Optional.of(
+        new GitlabNotice(mentions)
+            .actor(p.path("user_username").asText(""), p.path("user_name").asText(""))
+            .text(" pushed tag ")
+            .codeLink(tag, projectUrl(p) + "/-/tree/" + tag)
+            .text(" for " + projectPath(p))
+            .build());
+  }
+
+  /** Steps a regular expression may take on one tag name before it counts as not matching. */
+  static final int MAX_REGEX_STEPS = 200_000;
+
+  /**
+   * {@code pattern.matcher(text).find()}, but a pattern from room state that backtracks without end
+   * on a tag name from a webhook gives up (not matching) instead of holding a thread.
+   */
+  static boolean finds(java.util.regex.Pattern pattern, String text) {
+    try {
+      return pattern.matcher(new Bounded(text)).find();
+    } catch (Bounded.TooManySteps e) {
+      return false;
+    }
+  }
+
+  /** A string that counts the characters read from it and stops a matcher that reads too many. */
+  private static final class Bounded implements CharSequence {
+    private final String text;
+    private final int[] steps;
+
+    Bounded(String text) {
+      this(text, new int[1]);
+    }
+
+    private Bounded(String text, int[] steps) {
+      this.text = text;
+      this.steps = steps;
+    }
+
+    static final class TooManySteps extends RuntimeException {
+      private static final long serialVersionUID = 1L;
+
+      TooManySteps() {
+        super("the regular expression took too many steps", null, false, false);
+      }
+    }
+
+    @Override
+    public char charAt(int index) {
+      if (++steps[0] > MAX_REGEX_STEPS) throw new TooManySteps();
+      return text.charAt(index);
+    }
+
+    @Override
+    public int length() {
+      return text.length();
+    }
+
+    @Override
+    public CharSequence subSequence(int start, int end) {
+      return new Bounded(text.substring(start, end), steps);
+    }
+
+    @Override
+    public String toString() {
+      return text;
+    }
+  }
+
+  private static Optional<ObjectNode> release(
+      JsonNode p, GitlabRepoConfig config, Mentions mentions) {
+    if (!config.enabled("release", "release.created")) return Optional.empty();
+    String action = p.path("action").asText("create");
+    if (!action.equals("create")) return Optional.empty();
+    String author = p.path("commit").path("author").path("name").asText("");
+    GitlabNotice n =
+        new GitlabNotice(mentions)
+            .actor("", author.isEmpty() ? projectPath(p) : author)
+            .text(" 🪄 released ")
+            .link(
+                cut(p.path("name").asText(p.path("tag").asText("")), MAX_TITLE),
+                p.path("url").asText(""))
+            .text(" for " + projectPath(p));
+    String description = p.path("description").asText("");
+    if (!description.isBlank()) n.paragraph(cut(description, MAX_TEXT));
+    return Optional.of(n.build());
+  }
+
+  private static Optional<ObjectNode> wiki(JsonNode p, GitlabRepoConfig config, Mentions mentions) {
+    JsonNode page = p.path("object_attributes");
+    String action = page.path("action").asText("");
+    if (!config.enabled("wiki", "wiki." + action)) return Optional.empty();
+    String statement =
+        switch (action) {
+          case "create" -> " created new wiki page ";
+          case "delete" -> " deleted wiki page ";
+          default -> " updated wiki page ";
+        };
+    String user = p.path("user").path("username").asText("");
+    GitlabNotice n =
+        new GitlabNotice(mentions)
+            .actor(user, user)
+            .text(statement + "\"")
+            .link(cut(page.path("title").asText(""), MAX_TITLE), page.path("url").asText(""))
+            .text("\" for " + projectPath(p));
+    String message = page.path("message").asText("");
+    if (!message.isEmpty()) n.text(" ").title(cut(message, MAX_TITLE));
+    return Optional.of(n.build());
+  }
+
+  // ---- issues (hookshot lacks them)
+
+  private static Optional<ObjectNode> issue(
+      JsonNode p, GitlabRepoConfig config, Mentions mentions) {
+    JsonNode issue = p.path("object_attributes");
+    if (confidential(p, issue)) return Optional.empty(); // never shown in a room
+    if (!complete(issue)) return Optional.empty();
+    String action = issue.path("action").asText("");
+    if (!List.of("open", "close", "reopen", "update").contains(action)) return Optional.empty();
+    if (!config.enabled("issue", "issue." + action)) return Optional.empty();
+    if (!config.matchesLabels(p.path("labels"))) return Optional.empty();
+    String user = p.path("user").path("username").asText("");
+    String verb =
+        switch (action) {
+          case "open" -> " created new issue ";
+          case "close" -> " closed issue ";
+          case "reopen" -> " reopened issue ";
+          default -> " updated issue ";
+        };
+    GitlabNotice n =
+        new GitlabNotice(mentions)
+            .actor(user, user)
+            .text(verb)
+            .link(projectPath(p) + "#" + issue.path("iid").asText(), issue.path("url").asText(""))
+            .text(": ")
+            .title(cut(issue.path("title").asText(""), MAX_TITLE));
+    if (action.equals("update")) {
+      Set<String> changed = new LinkedHashSet<>();
+      p.path("changes").fieldNames().forEachRemaining(changed::add);
+      changed.removeAll(BOOKKEEPING);
+      if (changed.isEmpty()) return Optional.empty(); // nothing a reader would see
+      List<String> names =
+          changed.stream()
+              .limit(8)
+              .map(c -> cut(c.replaceFirst("_ids?$", "").replace('_', ' '), 40))
+              .distinct()
+              .toList();
+      n.text(" (" + String.join(", ", names) + ")");
+    }
+    return Optional.of(n.build());
+  }
+
+  /** Changes GitLab reports with every edit, or that another notice already tells. */
+  private static final Set<String> BOOKKEEPING =
+      Set.of(
+          "updated_at",
+          "updated_by_id",
+          "last_edited_at",
+          "last_edited_by_id",
+          "state_id",
+          "closed_at",
+          "total_time_spent",
+          "time_change",
+          "time_estimate",
+          "relative_position",
+          "health_status_id");
+
+  static boolean confidential(JsonNode p, JsonNode item) {
+    String type = p.path("event_type").asText("");
+    return type.startsWith("confidential_") || item.path("confidential").asBoolean(false);
+  }
+
+  // ---- pipelines (hookshot lacks them)
+
+  private static Optional<ObjectNode> pipeline(
+      JsonNode p, GitlabRepoConfig config, Mentions mentions) {
+    JsonNode pipeline = p.path("object_attributes");
+    String status =
+        switch (pipeline.path("status").asText("")) {
+          case "success" -> "success";
+          case "failed", "fail" -> "failed";
+          case "canceled", "cancelled" -> "canceled";
+          default -> "";
+        };
+    if (status.isEmpty() || !config.enabled("pipeline", "pipeline." + status))
+      return Optional.empty();
+    String id = pipeline.path("id").asText("");
+    String url = pipeline.path("url").asText("");
+    if (url.isEmpty()) url = projectUrl(p) + "/-/pipelines/" + id;
+    String ref = cut(pipeline.path("ref").asText(""), MAX_REF);
+    String icon =
+        switch (status) {
+          case "success" -> "✅";
+          case "failed" -> "❌";
+          default -> "⏹️";
+        };
+    String said =
+        switch (status) {
+          case "success" -> " passed";
+          case "failed" -> " failed";
+          default -> " was canceled";
+        };
+    GitlabNotice n =
+        new GitlabNotice(mentions).text(icon + " Pipeline ").link("#" + id, url).text(" for ");
+    if (!ref.isEmpty()) n.code(ref).text(" of ");
+    n.text(projectPath(p) + said);
+    if (pipeline.path("duration").isNumber())
+      n.text(" in " + duration(pipeline.path("duration").asLong()));
+    String user = p.path("user").path("username").asText("");
+    if (!user.isEmpty()) n.text(" (by ").actor(user, user).text(")");
+    if (status.equals("failed")) {
+      Map<String, List<String>> failed = failedJobs(p.path("builds"));
+      if (!failed.isEmpty()) {
+        n.text(": failed ");
+        boolean first = true;
+        for (Map.Entry<String, List<String>> stage : failed.entrySet()) {
+          if (!first) n.text("; ");
+          first = false;
+          n.text("stage ").code(stage.getKey());
+          n.text(stage.getValue().size() == 1 ? " (job " : " (jobs ");
+          for (int i = 0; i < stage.getValue().size(); i++) {
+            if (i > 0) n.text(", ");
+            n.code(stage.getValue().get(i));
+          }
+          n.text(")");
+        }
+      }
+    }
+    return Optional.of(n.build());
+  }
+
+  /** The failed jobs of a pipeline by stage, in the order of the payload (at most 10 shown). */
+  static Map<String, List<String>> failedJobs(JsonNode builds) {
+    Map<String, List<String>> out = new LinkedHashMap<>();
+    int shown = 0;
+    for (JsonNode build : builds) {
+      if (!build.path("status").asText("").equals("failed")) continue;
+      if (build.path("allow_failure").asBoolean(false)) continue;
+      if (shown++ >= 10) break;
+      out.computeIfAbsent(cut(build.path("stage").asText("?"), 100), s -> new ArrayList<>())
+          .add(cut(build.path("name").asText("?"), 100));
+    }
+    return out;
+  }
+
+  /** {@code 45s}, {@code 2m 45s}, {@code 1h 2m}. */
+  static String duration(long seconds) {
+    if (seconds < 60) return seconds + "s";
+    if (seconds < 3600) return seconds / 60 + "m " + seconds % 60 + "s";
+    return seconds / 3600 + "h " + seconds % 3600 / 60 + "m";
+  }
+
+  // ---- comments, gathered
+
+  /**
+   * The notice for comments one person made on one MR or issue in a burst: {@code payload} is the
+   * last comment's event, {@code bodies} every comment's text.
+   */
+  static Optional<ObjectNode> comments(
+      JsonNode payload, List<String> bodies, GitlabRepoConfig config, Mentions mentions) {
+    String type = payload.path("object_attributes").path("noteable_type").asText("");
+    boolean mr = type.equals("MergeRequest");
+    JsonNode item = payload.path(mr ? "merge_request" : "issue");
+    if (mr
+        && !config.enabled(
+            "merge_request", "merge_request.review", "merge_request.review.comments"))
+      return Optional.empty();
+    if (!mr && !config.enabled("issue", "issue.comments")) return Optional.empty();
+    if (!config.matchesLabels(item.path("labels"))) return Optional.empty();
+    String user = payload.path("user").path("username").asText("");
+    String name = payload.path("user").path("name").asText(user);
+    String count = bodies.size() == 1 ? "1 comment" : bodies.size() + " comments";
+    // A note event's MR or issue has no url in older GitLab versions: the note's, less its anchor.
+    String url =
+        item.path("url")
+            .asText(
+                payload.path("object_attributes").path("url").asText("").replaceFirst("#.*$", ""));
+    GitlabNotice n =
+        new GitlabNotice(mentions)
+            .actor(user, name)
+            .text(mr ? " reviewed MR " : " commented on issue ")
+            .link(projectPath(payload) + (mr ? "!" : "#") + item.path("iid").asText(), url)
+            .text(": ")
+            .title(cut(item.path("title").asText(""), MAX_TITLE))
+            .text(" with " + count);
+    if (config.includeCommentBody()) {
+      int room = MAX_TEXT * 4;
+      for (String body : bodies) {
+        if (room <= 0) break;
+        String shown = cut(body, Math.min(MAX_TEXT, room));
+        room -= shown.length();
+        n.quote(shown);
+      }
+    }
+    return Optional.of(finish(n.build(), config, url));
+  }
+
+  /**
+   * Whether a comment event is one a room may hear of: on an MR or an issue that is not
+   * confidential, and (as hookshot) not the MR's author answering on their own MR.
+   */
+  static boolean wantedComment(JsonNode p) {
+    JsonNode note = p.path("object_attributes");
+    String type = note.path("noteable_type").asText("");
+    if (confidential(p, note)) return false;
+    if (type.equals("MergeRequest")) {
+      JsonNode mr = p.path("merge_request");
+      return mr.isObject()
+          && !(note.path("author_id").isNumber()
+              && note.path("author_id").asLong() == mr.path("author_id").asLong(-1));
+    }
+    if (type.equals("Issue")) {
+      JsonNode issue = p.path("issue");
+      return issue.isObject() && !issue.path("confidential").asBoolean(false);
+    }
+    return false;
+  }
+
+  private static String itemUrl(String kind, JsonNode p) {
+    return switch (kind) {
+      case "merge_request", "issue", "wiki_page" ->
+          p.path("object_attributes").path("url").asText("");
+      case "release" -> p.path("url").asText("");
+      default -> projectUrl(p);
+    };
+  }
+
+  private static ObjectNode finish(ObjectNode content, GitlabRepoConfig config, String url) {
+    if (!url.isEmpty()) content.put("external_url", cut(url, 2048));
+    if (config.showUrlPreviews().equals(Optional.of(false)))
+      content.putArray("com.beeper.linkpreviews");
+    return Messages.fitToLimit(content);
+  }
+
+  /** The first {@code max} characters of {@code text} and "…" if there were more. */
+  static String cut(String text, int max) {
+    if (text.length() <= max) return text;
+    int end = Character.isHighSurrogate(text.charAt(max - 1)) ? max - 1 : max;
+    return text.substring(0, end) + "…";
+  }
+}

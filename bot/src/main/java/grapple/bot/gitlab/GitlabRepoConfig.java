@@ -1,0 +1,245 @@
+package grapple.bot.gitlab;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.commands.Markdown;
+import grapple.state.BadInput;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+/**
+ * The state content of one GitLab project connection ({@code
+ * uk.half-shot.matrix-hookshot.gitlab.repository}, state key {@code <instance>/<path>}), validated
+ * as hookshot's schema does, with Grapple's hook names for issues and pipelines added. Other keys
+ * are allowed (the stored content keeps them).
+ */
+record GitlabRepoConfig(
+    String instance,
+    String path,
+    Set<String> hooks,
+    String commandPrefix,
+    Optional<Pattern> pushTagsRegex,
+    List<String> includingLabels,
+    List<String> excludingLabels,
+    boolean includeCommentBody,
+    Optional<Boolean> showUrlPreviews) {
+
+  static final String DEFAULT_COMMAND_PREFIX = "!gl";
+  static final int MIN_COMMAND_PREFIX = 2;
+  static final int MAX_COMMAND_PREFIX = 24;
+  private static final int MAX_PATH = 255;
+  private static final int MAX_REGEX = 256;
+
+  /** Every hook name {@code enableHooks} and {@code ignoreHooks} accept; all are on by default. */
+  static final List<String> HOOKS =
+      List.of(
+          "merge_request",
+          "merge_request.open",
+          "merge_request.reopen",
+          "merge_request.close",
+          "merge_request.merge",
+          "merge_request.review",
+          "merge_request.review.individual",
+          "merge_request.ready_for_review",
+          "merge_request.review.comments",
+          "tag_push",
+          "push",
+          "wiki",
+          "wiki.create",
+          "wiki.update",
+          "wiki.delete",
+          "release",
+          "release.created",
+          "issue",
+          "issue.open",
+          "issue.close",
+          "issue.reopen",
+          "issue.update",
+          "issue.comments",
+          "pipeline",
+          "pipeline.success",
+          "pipeline.failed",
+          "pipeline.canceled");
+
+  GitlabRepoConfig {
+    hooks = Set.copyOf(hooks);
+    includingLabels = List.copyOf(includingLabels);
+    excludingLabels = List.copyOf(excludingLabels);
+  }
+
+  /**
+   * Reads state content; {@code isNew} checks hook names strictly (old state is read leniently).
+   */
+  static GitlabRepoConfig parse(JsonNode content, boolean isNew) {
+    String instance = requiredText(content, "instance");
+    BadInput.check(
+        instance.matches("[A-Za-z0-9._-]{1,64}"),
+        "instance",
+        "must be the name of a GitLab instance in Grapple's config, was %s",
+        echo(content.get("instance")));
+    String path = requiredText(content, "path").replaceAll("^/+|/+$", "");
+    boolean pathOk =
+        !path.isEmpty()
+            && path.length() <= MAX_PATH
+            && path.matches("[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)+")
+            && !List.of(path.split("/")).contains("..");
+    BadInput.check(
+        pathOk,
+        "path",
+        "must be a project path like group/project (letters, digits, '.', '_', '-'), was %s",
+        echo(content.get("path")));
+    present(content, "priority")
+        .ifPresent(
+            p -> BadInput.check(p.isNumber(), "priority", "must be a number, was %s", echo(p)));
+    Optional<List<String>> enabled = optionalStrings(content, "enableHooks");
+    Optional<List<String>> ignored = optionalStrings(content, "ignoreHooks");
+    if (isNew) {
+      List<String> unknown = new ArrayList<>();
+      enabled.orElse(List.of()).forEach(h -> addUnknown(unknown, h));
+      ignored.orElse(List.of()).forEach(h -> addUnknown(unknown, h));
+      BadInput.check(
+          unknown.isEmpty(),
+          enabled.isPresent() ? "enableHooks" : "ignoreHooks",
+          "must only contain allowed values. Found invalid values %s (allowed: %s)",
+          String.join(", ", unknown.stream().map(Markdown::code).toList()),
+          String.join(", ", HOOKS));
+    }
+    Set<String> hooks = new LinkedHashSet<>(enabled.orElse(HOOKS));
+    for (String name : ignored.orElse(List.of())) {
+      hooks.remove(name);
+      hooks.removeIf(h -> h.startsWith(name + "."));
+    }
+    String prefix = optionalText(content, "commandPrefix").orElse(DEFAULT_COMMAND_PREFIX);
+    int length = prefix.codePointCount(0, prefix.length());
+    BadInput.check(
+        length >= MIN_COMMAND_PREFIX && length <= MAX_COMMAND_PREFIX,
+        "commandPrefix",
+        "must be %d-%d characters, was %d",
+        MIN_COMMAND_PREFIX,
+        MAX_COMMAND_PREFIX,
+        length);
+    return new GitlabRepoConfig(
+        instance,
+        path,
+        hooks,
+        prefix,
+        regex(content),
+        optionalStrings(content, "includingLabels").orElse(List.of()),
+        optionalStrings(content, "excludingLabels").orElse(List.of()),
+        optionalBool(content, "includeCommentBody").orElse(false),
+        optionalBool(content, "showUrlPreviews"));
+  }
+
+  /** {@code <instance>/<path>}, the state key, in lower case (GitLab paths ignore case). */
+  String stateKey() {
+    return stateKey(instance, path);
+  }
+
+  static String stateKey(String instance, String path) {
+    return (instance + "/" + path).toLowerCase(Locale.ROOT);
+  }
+
+  /** True if at least one of {@code names} is enabled. */
+  boolean enabled(String... names) {
+    for (String name : names) if (hooks.contains(name)) return true;
+    return false;
+  }
+
+  /**
+   * Hookshot's label filter ({@code labels}: GitLab's array of {@code {title}}): none may be
+   * excluded; with {@code includingLabels}, one must be included.
+   */
+  boolean matchesLabels(JsonNode labels) {
+    Set<String> names = new HashSet<>();
+    for (JsonNode label : labels) names.add(label.path("title").asText(""));
+    for (String excluded : excludingLabels) if (names.contains(excluded)) return false;
+    return includingLabels.isEmpty() || includingLabels.stream().anyMatch(names::contains);
+  }
+
+  private static void addUnknown(List<String> unknown, String name) {
+    if (!HOOKS.contains(name) && !unknown.contains(name)) unknown.add(name);
+  }
+
+  private static Optional<Pattern> regex(JsonNode content) {
+    Optional<String> text = optionalText(content, "pushTagsRegex");
+    if (text.isEmpty() || text.get().isEmpty()) return Optional.empty();
+    BadInput.check(
+        text.get().length() <= MAX_REGEX,
+        "pushTagsRegex",
+        "must be at most %d characters, was %d",
+        MAX_REGEX,
+        text.get().length());
+    try {
+      return Optional.of(Pattern.compile(text.get()));
+    } catch (PatternSyntaxException e) {
+      throw new BadInput(
+          "pushTagsRegex",
+          "must be a regular expression: "
+              + Markdown.code(text.get())
+              + " is not ("
+              + e.getDescription()
+              + ")");
+    }
+  }
+
+  // ---- typed reads of state fields: a missing or null field is absent
+
+  private static Optional<JsonNode> present(JsonNode parent, String field) {
+    JsonNode node = parent.get(field);
+    return node == null || node.isNull() ? Optional.empty() : Optional.of(node);
+  }
+
+  private static String requiredText(JsonNode parent, String field) {
+    return optionalText(parent, field)
+        .orElseThrow(() -> new BadInput(field, "'" + field + "' is required"));
+  }
+
+  private static Optional<String> optionalText(JsonNode parent, String field) {
+    return present(parent, field)
+        .map(
+            node -> {
+              BadInput.check(node.isTextual(), field, "must be a string, was %s", echo(node));
+              return node.asText();
+            });
+  }
+
+  private static Optional<Boolean> optionalBool(JsonNode parent, String field) {
+    return present(parent, field)
+        .map(
+            node -> {
+              BadInput.check(node.isBoolean(), field, "must be true or false, was %s", echo(node));
+              return node.asBoolean();
+            });
+  }
+
+  private static Optional<List<String>> optionalStrings(JsonNode parent, String field) {
+    return present(parent, field)
+        .map(
+            node -> {
+              BadInput.check(
+                  node.isArray(), field, "must be a list of strings, was %s", echo(node));
+              List<String> out = new ArrayList<>();
+              for (JsonNode item : node) {
+                BadInput.check(
+                    item.isTextual(), field, "must be a list of strings, but holds %s", echo(item));
+                out.add(item.asText());
+              }
+              return List.copyOf(out);
+            });
+  }
+
+  private static String echo(@org.jspecify.annotations.Nullable JsonNode node) {
+    return Markdown.code(String.valueOf(node));
+  }
+
+  static ObjectNode content(String instance, String path) {
+    return grapple.state.Json.object().put("instance", instance).put("path", path);
+  }
+}

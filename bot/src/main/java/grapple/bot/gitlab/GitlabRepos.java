@@ -1,0 +1,132 @@
+package grapple.bot.gitlab;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.Active;
+import grapple.bot.ConnectionKind;
+import grapple.bot.LiveConnection;
+import grapple.bot.room.RoomEvent;
+import grapple.commands.Markdown;
+import grapple.state.BadInput;
+import grapple.state.Connection;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Consumer;
+
+/**
+ * The {@code GitLabRepo} connection kind: a room following one GitLab project's events (hookshot's
+ * state, CONTRACT §11). Whoever asks for a new one must have Developer access or better to the
+ * project with the account they linked on its instance.
+ */
+final class GitlabRepos implements ConnectionKind<GitlabRepoConfig> {
+  static final String EVENT_TYPE = "uk.half-shot.matrix-hookshot.gitlab.repository";
+  static final String LEGACY_EVENT_TYPE = "uk.half-shot.matrix-github.gitlab.repository";
+
+  private final GitlabParts parts;
+  private final ProjectCommands commands;
+
+  GitlabRepos(GitlabParts parts, ProjectCommands commands) {
+    this.parts = parts;
+    this.commands = commands;
+  }
+
+  @Override
+  public String name() {
+    return "GitLabRepo";
+  }
+
+  @Override
+  public String service() {
+    return GitlabService.NAME;
+  }
+
+  @Override
+  public String eventType() {
+    return EVENT_TYPE;
+  }
+
+  @Override
+  public List<String> legacyEventTypes() {
+    return List.of(LEGACY_EVENT_TYPE);
+  }
+
+  @Override
+  public GitlabRepoConfig parse(String stateKey, ObjectNode content) {
+    GitlabRepoConfig config = GitlabRepoConfig.parse(content, false);
+    BadInput.check(
+        config.stateKey().equals(stateKey.toLowerCase(Locale.ROOT)),
+        "state_key",
+        "must be <instance>/<path> of the content (%s), was %s",
+        config.stateKey(),
+        stateKey);
+    return config;
+  }
+
+  @Override
+  public String stateKeyFor(ObjectNode content) {
+    return GitlabRepoConfig.parse(content, true).stateKey();
+  }
+
+  /** Checks the instance exists and the user may bridge the project (Developer or better). */
+  @Override
+  public void checkNew(String stateKey, GitlabRepoConfig config, String userId) {
+    requireAccess(config.instance(), config.path(), userId, GitlabClient.DEVELOPER);
+  }
+
+  /**
+   * The project as the user's token sees it, when their access is at least {@code level}; BadInput
+   * saying what is missing otherwise.
+   */
+  JsonNode requireAccess(String instance, String path, String userId, int level) {
+    var url = parts.instanceUrl(instance);
+    var account = parts.account(instance, userId);
+    try {
+      JsonNode project = parts.client().project(url, account.token(), path);
+      if (GitlabClient.accessLevel(project) < level) {
+        throw new BadInput(
+            "gitlab",
+            "You must at least have developer access to bridge this project: GitLab says "
+                + Markdown.code(account.login())
+                + " has access level "
+                + GitlabClient.accessLevel(project)
+                + " on "
+                + Markdown.code(path)
+                + " (Developer is 30).");
+      }
+      return project;
+    } catch (GitlabException e) {
+      throw new BadInput("gitlab", GitlabParts.explain(e, instance, path));
+    }
+  }
+
+  @Override
+  public LiveConnection open(Connection connection, GitlabRepoConfig config, boolean created) {
+    return new Project(config, message -> commands.onMessage(connection, config, message));
+  }
+
+  /** The connections following {@code path} on {@code instance} (any case). */
+  List<Active> following(String instance, String path) {
+    String key = GitlabRepoConfig.stateKey(instance, path);
+    return parts.context().connections().ofKind(this).stream()
+        .filter(a -> a.stateKey().toLowerCase(Locale.ROOT).equals(key))
+        .filter(a -> !parts.context().botRooms().notIn(a.roomId()))
+        .toList();
+  }
+
+  /** One room following one project. */
+  private record Project(GitlabRepoConfig config, Consumer<RoomEvent.Message> messages)
+      implements LiveConnection {
+    @Override
+    public String summary() {
+      return Markdown.code(config.instance() + "/" + config.path())
+          + " (commands: "
+          + Markdown.code(config.commandPrefix())
+          + ")";
+    }
+
+    @Override
+    public void onMessage(RoomEvent.Message message) {
+      messages.accept(message);
+    }
+  }
+}

@@ -1,0 +1,171 @@
+package grapple.bot.gitlab;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.room.Messages;
+import grapple.bot.room.RoomEvent;
+import grapple.commands.CommandLine;
+import grapple.commands.Markdown;
+import grapple.commands.PermissionLevel;
+import grapple.state.BadInput;
+import grapple.state.Connection;
+import grapple.state.Fatal;
+import grapple.state.Json;
+import grapple.state.LinkedAccounts.Account;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import okhttp3.HttpUrl;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What a {@code GitLabRepo} connection answers in its room, on its prefix ({@code !gl create},
+ * {@code create-confidential}, {@code close}, {@code help}), acting with the sender's linked
+ * account on the project's instance. GitLab is called off the thread that reads room messages.
+ */
+final class ProjectCommands {
+  private static final Logger log = LoggerFactory.getLogger(ProjectCommands.class);
+  private static final int MAX_TITLE = 255;
+
+  private final GitlabParts parts;
+  private final ExecutorService executor;
+
+  ProjectCommands(GitlabParts parts, ExecutorService executor) {
+    this.parts = parts;
+    this.executor = executor;
+  }
+
+  void onMessage(Connection connection, GitlabRepoConfig config, RoomEvent.Message message) {
+    Optional<String> prefix = CommandLine.prefix(List.of(config.commandPrefix()), message.body());
+    if (prefix.isEmpty()) return;
+    if (!parts
+        .context()
+        .permissions()
+        .allows(
+            message.sender(), connection.roomId(), GitlabService.NAME, PermissionLevel.COMMANDS)) {
+      return; // no refusal per message: anyone could make the bot talk
+    }
+    try {
+      executor.execute(() -> answer(connection, config, message, prefix.get()));
+    } catch (RejectedExecutionException e) {
+      log.debug(
+          "room {}: gitlab is shutting down; a command was not answered", connection.roomId());
+    }
+  }
+
+  private void answer(
+      Connection connection, GitlabRepoConfig config, RoomEvent.Message message, String prefix) {
+    String reply;
+    try {
+      List<String> words = CommandLine.split(message.body().strip().substring(prefix.length()));
+      reply = run(config, message.sender(), words, prefix);
+    } catch (BadInput e) {
+      reply = e.getMessage();
+    } catch (Throwable e) {
+      Fatal.haltIfFatal(e);
+      log.error("room {}: gitlab command from {} failed", connection.roomId(), message.sender(), e);
+      reply = "Failed to handle command.";
+    }
+    parts.context().outbox().post(connection.roomId(), Messages.reply(reply, message.eventId()));
+  }
+
+  /** Runs {@code words} (after the prefix); returns the reply (Markdown). */
+  String run(GitlabRepoConfig config, String sender, List<String> words, String prefix) {
+    String verb = words.isEmpty() ? "help" : words.get(0).toLowerCase(Locale.ROOT);
+    List<String> args = words.subList(Math.min(1, words.size()), words.size());
+    if (verb.equals("help")) return help(prefix);
+    if (!List.of("create", "create-confidential", "close").contains(verb)) {
+      return "Unknown command "
+          + Markdown.code(verb)
+          + ". "
+          + Markdown.code(prefix + " help")
+          + " lists the commands.";
+    }
+    HttpUrl url = parts.instanceUrl(config.instance());
+    Account account = parts.account(config.instance(), sender);
+    try {
+      return verb.equals("close")
+          ? close(config, url, account, args, prefix)
+          : create(config, url, account, args, verb.equals("create-confidential"), prefix);
+    } catch (GitlabException e) {
+      return GitlabParts.explain(e, config.instance(), config.path());
+    }
+  }
+
+  private String create(
+      GitlabRepoConfig config,
+      HttpUrl url,
+      Account account,
+      List<String> args,
+      boolean confidential,
+      String prefix)
+      throws GitlabException {
+    if (args.isEmpty() || args.get(0).isBlank() || args.size() > 3) {
+      throw new BadInput(
+          "title",
+          "Usage: "
+              + Markdown.code(
+                  prefix
+                      + (confidential ? " create-confidential" : " create")
+                      + " <title> [description] [labels,comma,separated]")
+              + " (quote a title or description with spaces).");
+    }
+    String title = args.get(0).strip();
+    BadInput.check(
+        title.length() <= MAX_TITLE, "title", "must be at most %d characters", MAX_TITLE);
+    ObjectNode issue = Json.object().put("title", title);
+    if (args.size() > 1) issue.put("description", args.get(1));
+    if (args.size() > 2) {
+      String labels =
+          String.join(
+              ",",
+              Arrays.stream(args.get(2).split(","))
+                  .map(String::strip)
+                  .filter(l -> !l.isEmpty())
+                  .toList());
+      if (!labels.isEmpty()) issue.put("labels", labels);
+    }
+    if (confidential) issue.put("confidential", true);
+    JsonNode created = parts.client().createIssue(url, account.token(), config.path(), issue);
+    return "Created " + (confidential ? "confidential " : "") + "issue " + link(config, created);
+  }
+
+  private String close(
+      GitlabRepoConfig config, HttpUrl url, Account account, List<String> args, String prefix)
+      throws GitlabException {
+    if (args.isEmpty() || !args.get(0).matches("#?\\d{1,10}") || args.size() > 2) {
+      throw new BadInput("number", "Usage: " + Markdown.code(prefix + " close <number> [comment]"));
+    }
+    long iid = Long.parseLong(args.get(0).replace("#", ""));
+    if (args.size() > 1 && !args.get(1).isBlank())
+      parts.client().comment(url, account.token(), config.path(), iid, args.get(1));
+    JsonNode closed = parts.client().closeIssue(url, account.token(), config.path(), iid);
+    return "Closed issue " + link(config, closed) + ".";
+  }
+
+  private static String link(GitlabRepoConfig config, JsonNode issue) {
+    return "["
+        + config.path()
+        + "#"
+        + issue.path("iid").asText()
+        + "]("
+        + issue.path("web_url").asText()
+        + ")";
+  }
+
+  static String help(String prefix) {
+    return String.join(
+        "\n",
+        "Commands for this project (with your linked GitLab account):",
+        "- " + Markdown.code(prefix + " create <title> [description] [labels,comma,separated]"),
+        "- "
+            + Markdown.code(
+                prefix + " create-confidential <title> [description] [labels,comma,separated]"),
+        "- " + Markdown.code(prefix + " close <number> [comment]"),
+        "- " + Markdown.code(prefix + " help"));
+  }
+}

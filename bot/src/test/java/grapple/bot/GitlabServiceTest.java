@@ -1,0 +1,663 @@
+package grapple.bot;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.gitlab.GitlabService;
+import grapple.commands.PermissionLevel;
+import grapple.commands.PermissionRule;
+import grapple.state.Json;
+import grapple.testing.gitlab.FakeGitlab;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The gitlab service as Grapple wires it, on a real SQLite file, a real webhook listener and a
+ * local GitLab (FakeGitlab): linking accounts, following projects (the hook added and deleted), the
+ * receiver with every payload of the corpus, redeliveries, comment batches, room commands.
+ */
+class GitlabServiceTest {
+  static final String SECRET = "gitlab-webhook-secret-0123";
+  private static final String ALICE = "@alice:test";
+  private static final String BOB = "@bob:test";
+  private static final String DM = "!dm-alice:test";
+  private static final String TOKEN = "glpat-alice-000000000000";
+  private static final String BOB_TOKEN = "glpat-bob-00000000000000";
+  private static final Duration WAIT = Duration.ofSeconds(5);
+  static final String STATE = "uk.half-shot.matrix-hookshot.gitlab.repository";
+  private static final List<PermissionRule> RULES =
+      List.of(
+          new PermissionRule(
+              "*", List.of(new PermissionRule.ServiceLevel("*", PermissionLevel.ADMIN))));
+
+  @TempDir Path dir;
+  private final HttpClient http = HttpClient.newHttpClient();
+  private FakeGitlab gitlab;
+  private TestHub hub;
+  private int port;
+
+  private void start(String extra) throws Exception {
+    gitlab = FakeGitlab.start();
+    gitlab.user("alice").token(TOKEN);
+    gitlab.user("bob").token(BOB_TOKEN);
+    gitlab
+        .project("group/app")
+        .member("alice", FakeGitlab.MAINTAINER)
+        .member("bob", FakeGitlab.DEVELOPER);
+    gitlab.project("group/seen").member("alice", FakeGitlab.REPORTER);
+    String yaml =
+        "gitlab: {enabled: true, webhook: {secret: '"
+            + SECRET
+            + "'"
+            + (extra.contains("publicUrl") ? ", publicUrl: 'https://bot.example.org/hooks'" : "")
+            + "}, instances: {lab: {url: '"
+            + gitlab.url()
+            + "'}, other: {url: 'https://gitlab.example.net'}}"
+            + (extra.contains("debounce") ? ", commentDebounceMs: 200" : "")
+            + "}";
+    hub = new TestHub(dir, List.of(new GitlabService()), yaml, RULES);
+    hub.joined(ALICE, BOB);
+    hub.joinedIn(DM, ALICE);
+    hub.joinedIn("!dm-bob:test", BOB);
+    port = hub.listenForWebhooks().port();
+  }
+
+  @AfterEach
+  void stop() {
+    if (hub != null) hub.close();
+    if (gitlab != null) gitlab.close();
+  }
+
+  private String reply(String room, String sender, String body) throws InterruptedException {
+    hub.message(room, sender, body);
+    FakeGateway.Sent sent = hub.gateway.takeSent(WAIT);
+    assertThat(sent).as("a reply to " + body).isNotNull();
+    return sent.content().path("body").asText();
+  }
+
+  private void link() throws InterruptedException {
+    assertThat(reply(DM, ALICE, "gitlab personaltoken lab " + TOKEN))
+        .isEqualTo("Connected as `alice` on `lab`. Token stored.");
+  }
+
+  private HttpResponse<String> post(String event, String uuid, byte[] body, String token)
+      throws Exception {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/gitlab/webhook"))
+            .header("Content-Type", "application/json")
+            .header("X-Gitlab-Event", event)
+            .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+    if (!uuid.isEmpty()) request.header("X-Gitlab-Event-UUID", uuid);
+    if (!token.isEmpty()) request.header("X-Gitlab-Token", token);
+    return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private void follow(String instance, String path) {
+    hub.state(
+        STATE,
+        instance + "/" + path,
+        ALICE,
+        Json.object().put("instance", instance).put("path", path));
+  }
+
+  /** A payload of the corpus moved onto the fake's {@code group/app} on instance {@code lab}. */
+  private byte[] onApp(String file) {
+    ObjectNode p = GitlabCorpus.payload(file);
+    ObjectNode project = (ObjectNode) p.path("project");
+    project.put("path_with_namespace", "group/app").put("web_url", gitlab.url() + "/group/app");
+    project.put("homepage", gitlab.url() + "/group/app");
+    return Json.write(p).getBytes(StandardCharsets.UTF_8);
+  }
+
+  // ---- linking
+
+  @Test
+  void aTokenSentInADirectChatIsCheckedWithTheInstanceAndLinked() throws Exception {
+    start("");
+    link();
+    assertThat(gitlab.callsTo("GET", "/user"))
+        .singleElement()
+        .satisfies(c -> assertThat(c.header("PRIVATE-TOKEN")).isEqualTo(TOKEN));
+    assertThat(reply(DM, ALICE, "gitlab hastoken lab"))
+        .isEqualTo("You are logged in to GitLab `lab` as `alice`.");
+    assertThat(reply(DM, ALICE, "gitlab hastoken other"))
+        .contains("You are not logged into GitLab `other`");
+    assertThat(reply(DM, ALICE, "gitlab logout lab")).startsWith("Logged out of GitLab `lab`");
+    assertThat(reply(DM, ALICE, "gitlab hastoken lab")).contains("You are not logged into GitLab");
+  }
+
+  @Test
+  void aTokenTheInstanceRefusesOrForAnUnknownInstanceIsNotStored() throws Exception {
+    start("");
+    assertThat(reply(DM, ALICE, "gitlab personaltoken lab glpat-wrong"))
+        .contains("does not accept that token")
+        .contains("Nothing was stored");
+    assertThat(reply(DM, ALICE, "gitlab personaltoken nowhere " + TOKEN))
+        .contains("no GitLab instance named `nowhere`")
+        .doesNotContain(TOKEN);
+    assertThat(reply(DM, ALICE, "gitlab hastoken lab")).contains("You are not logged into GitLab");
+  }
+
+  @Test
+  void aTokenSentInARoomIsRedactedRefusedAndNotStored() throws Exception {
+    start("");
+    String answer = reply(TestHub.ROOM, ALICE, "!grapple gitlab personaltoken lab " + TOKEN);
+    assertThat(answer).startsWith("Never send a token in a room").doesNotContain(TOKEN);
+    assertThat(hub.gateway.membership())
+        .anyMatch(m -> m.startsWith("redact " + TestHub.ROOM + " $cmd"));
+    assertThat(gitlab.calls()).isEmpty();
+  }
+
+  // ---- following projects
+
+  @Test
+  void aMaintainerFollowsAProjectAndTheBotAddsTheHookWithTheSecretThenRemovesIt() throws Exception {
+    start("publicUrl");
+    link();
+    assertThat(reply(TestHub.ROOM, ALICE, "!grapple gitlab project " + gitlab.url() + "/group/app"))
+        .isEqualTo(
+            "Room configured to bridge `lab/group/app`. I added a project hook on GitLab that"
+                + " sends its events here.");
+    assertThat(gitlab.callsTo("GET", "/projects/group%2Fapp")).isNotEmpty();
+    ObjectNode hook = gitlab.hooks("group/app").get(0);
+    assertThat(hook.path("url").asText()).isEqualTo("https://bot.example.org/hooks/gitlab/webhook");
+    assertThat(hook.path("token").asText()).isEqualTo(SECRET);
+    for (String e :
+        List.of(
+            "push_events",
+            "tag_push_events",
+            "merge_requests_events",
+            "issues_events",
+            "note_events",
+            "pipeline_events",
+            "wiki_page_events",
+            "releases_events")) assertThat(hook.path(e).asBoolean()).as(e).isTrue();
+    assertThat(hook.path("confidential_issues_events").asBoolean()).isFalse();
+    assertThat(hub.gateway.stateWrites())
+        .anyMatch(w -> w.eventType().equals(STATE) && w.stateKey().equals("lab/group/app"));
+    assertThat(Json.write(hub.gateway.stateWrites().get(0).content())).doesNotContain(SECRET);
+    assertThat(reply(TestHub.ROOM, ALICE, "!grapple gitlab list"))
+        .isEqualTo("GitLab projects this room follows:\n\n- `lab/group/app` (commands: `!gl`)");
+    assertThat(
+            reply(TestHub.ROOM, ALICE, "!grapple gitlab project " + gitlab.url() + "/group/app/"))
+        .isEqualTo("A GitLab repo connection for this project already exists.");
+
+    assertThat(reply(TestHub.ROOM, ALICE, "!grapple gitlab remove " + gitlab.url() + "/group/app"))
+        .isEqualTo(
+            "This room no longer follows `lab/group/app`. I deleted the project hook I had added"
+                + " on GitLab.");
+    assertThat(gitlab.hooks("group/app")).isEmpty();
+    assertThat(gitlab.callsTo("DELETE", "/projects/group%2Fapp/hooks/")).hasSize(1);
+  }
+
+  @Test
+  void aSecondRoomSharesTheHookWhichStaysUntilTheLastRoomLetsGo() throws Exception {
+    start("publicUrl");
+    link();
+    hub.joinedIn("!second:test", ALICE);
+    String url = gitlab.url() + "/group/app";
+    assertThat(reply(TestHub.ROOM, ALICE, "!grapple gitlab project " + url))
+        .endsWith("I added a project hook on GitLab that sends its events here.");
+    assertThat(reply("!second:test", ALICE, "!grapple gitlab project " + url))
+        .isEqualTo(
+            "Room configured to bridge `lab/group/app`. The project hook I added before serves this"
+                + " room too.");
+    assertThat(gitlab.hooks("group/app")).hasSize(1);
+
+    assertThat(reply(TestHub.ROOM, ALICE, "!grapple gitlab remove " + url))
+        .isEqualTo(
+            "This room no longer follows `lab/group/app`. The project hook I added stays: other"
+                + " rooms follow the project.");
+    assertThat(gitlab.hooks("group/app")).hasSize(1);
+    assertThat(reply("!second:test", ALICE, "!grapple gitlab remove " + url))
+        .endsWith("I deleted the project hook I had added on GitLab.");
+    assertThat(gitlab.hooks("group/app")).isEmpty();
+  }
+
+  @Test
+  void aDeveloperFollowsAProjectAndIsToldWhatHookToAddWhere() throws Exception {
+    start("publicUrl");
+    assertThat(reply("!dm-bob:test", BOB, "gitlab personaltoken lab " + BOB_TOKEN))
+        .startsWith("Connected as `bob`");
+    hub.joinedIn("!bobs:test", BOB);
+    String answer =
+        reply("!bobs:test", BOB, "!grapple gitlab project " + gitlab.url() + "/group/app/-/issues");
+    assertThat(answer)
+        .startsWith("Room configured to bridge `lab/group/app`. Cannot create webhook")
+        .contains("needs Maintainer access")
+        .contains(gitlab.url() + "/group/app/-/hooks")
+        .contains("`https://bot.example.org/hooks/gitlab/webhook`")
+        .doesNotContain(SECRET);
+    assertThat(gitlab.callsTo("POST", "/projects/group%2Fapp/hooks")).isEmpty();
+  }
+
+  @Test
+  void withoutAPublicUrlTheReplySaysHowToAddTheHook() throws Exception {
+    start("");
+    link();
+    assertThat(reply(TestHub.ROOM, ALICE, "!grapple gitlab project " + gitlab.url() + "/group/app"))
+        .contains("Cannot create webhook: I do not know my public address")
+        .contains("/gitlab/webhook")
+        .doesNotContain(SECRET);
+    assertThat(gitlab.hooks("group/app")).isEmpty();
+  }
+
+  @Test
+  void followingNeedsALinkedAccountDeveloperAccessAndAKnownInstance() throws Exception {
+    start("");
+    assertThat(reply(TestHub.ROOM, ALICE, "!grapple gitlab project " + gitlab.url() + "/group/app"))
+        .contains("You are not logged into GitLab `lab`");
+    link();
+    assertThat(
+            reply(TestHub.ROOM, ALICE, "!grapple gitlab project " + gitlab.url() + "/group/seen"))
+        .contains("You must at least have developer access to bridge this project");
+    assertThat(
+            reply(TestHub.ROOM, ALICE, "!grapple gitlab project " + gitlab.url() + "/group/none"))
+        .contains("404 Project Not Found");
+    assertThat(reply(TestHub.ROOM, ALICE, "!grapple gitlab project https://elsewhere.example/a/b"))
+        .contains("No instance found that matches the provided URL.");
+    assertThat(hub.gateway.stateWrites()).isEmpty();
+  }
+
+  // ---- the receiver
+
+  @Test
+  void aWrongOrMissingTokenIs401AndPostsNothing() throws Exception {
+    start("");
+    follow("lab", "group/app");
+    byte[] body = onApp("client-go-0.123.0/webhooks/merge_request.json");
+    assertThat(post("Merge Request Hook", "u1", body, "wrong-secret-0000").statusCode())
+        .isEqualTo(401);
+    assertThat(post("Merge Request Hook", "u2", body, "").statusCode()).isEqualTo(401);
+    assertThat(post("Merge Request Hook", "u3", body, SECRET + "x").statusCode()).isEqualTo(401);
+    assertThat(hub.gateway.takeSent(Duration.ofMillis(500))).isNull();
+    // and the same delivery with the right token still goes through: nothing was stored
+    assertThat(post("Merge Request Hook", "u1", body, SECRET).statusCode()).isEqualTo(202);
+    assertThat(hub.gateway.takeSent(WAIT)).isNotNull();
+  }
+
+  @Test
+  void aDeliveryGitlabRetriesIsPostedOnce() throws Exception {
+    start("");
+    follow("lab", "group/app");
+    byte[] body = onApp("client-go-0.123.0/webhooks/merge_request.json");
+    assertThat(post("Merge Request Hook", "same-uuid", body, SECRET).statusCode()).isEqualTo(202);
+    FakeGateway.Sent first = hub.gateway.takeSent(WAIT);
+    assertThat(first.content().path("body").asText())
+        .isEqualTo(
+            "**user1** opened a new MR [group/app!1](http://example.com/diaspora/merge_requests/1):"
+                + " \"MS-Viewport\"");
+    assertThat(post("Merge Request Hook", "same-uuid", body, SECRET).statusCode()).isEqualTo(202);
+    assertThat(hub.gateway.takeSent(Duration.ofMillis(700))).isNull();
+  }
+
+  @Test
+  void aGroupHooksEventsReachTheRoomsOfTheirOwnProjects() throws Exception {
+    start("");
+    hub.joinedIn("!lib:test", ALICE);
+    follow("lab", "group/app");
+    hub.state(
+        "!lib:test",
+        STATE,
+        "lab/group/sub/lib",
+        ALICE,
+        Json.object().put("instance", "lab").put("path", "group/sub/lib"));
+    // One group hook on "group" sends the events of every project under it, each naming its own.
+    ObjectNode lib = GitlabCorpus.payload("client-go-0.123.0/webhooks/tag_push.json");
+    ((ObjectNode) lib.path("project"))
+        .put("path_with_namespace", "group/sub/lib")
+        .put("web_url", gitlab.url() + "/group/sub/lib");
+    assertThat(
+            post("Tag Push Hook", "g1", Json.write(lib).getBytes(StandardCharsets.UTF_8), SECRET)
+                .statusCode())
+        .isEqualTo(202);
+    FakeGateway.Sent first = hub.gateway.takeSent(WAIT);
+    assertThat(first.roomId()).isEqualTo("!lib:test");
+    assertThat(first.content().path("body").asText()).endsWith("for group/sub/lib");
+    assertThat(
+            post("Push Hook", "g2", onApp("client-go-0.123.0/webhooks/push.json"), SECRET)
+                .statusCode())
+        .isEqualTo(202);
+    FakeGateway.Sent second = hub.gateway.takeSent(WAIT);
+    assertThat(second.roomId()).isEqualTo(TestHub.ROOM);
+    assertThat(second.content().path("body").asText()).contains("for group/app");
+    assertThat(hub.gateway.takeSent(Duration.ofMillis(500))).isNull();
+  }
+
+  @Test
+  void aFailedPipelineNamesItsFailedStageAndJob() throws Exception {
+    start("");
+    follow("lab", "group/app");
+    byte[] body = onApp("jira-to-matrix/pipe-failed.json");
+    assertThat(post("Pipeline Hook", "p1", body, SECRET).statusCode()).isEqualTo(202);
+    assertThat(hub.gateway.takeSent(WAIT).content().path("body").asText())
+        .isEqualTo(
+            "❌ Pipeline [#75933]("
+                + gitlab.url()
+                + "/group/app/-/pipelines/75933) for `pipeline-to-chat` of group/app failed in 2m"
+                + " 45s (by **ii_ivanov**): failed stage `build-release` (job `release-image-dind`)");
+  }
+
+  @Test
+  void commentsOnOneMergeRequestBecomeOneNoticeAfterTheQuietTime() throws Exception {
+    start("debounce");
+    follow("lab", "group/app");
+    for (int i = 0; i < 3; i++) {
+      ObjectNode p =
+          (ObjectNode)
+              Json.MAPPER.readTree(onApp("client-go-0.123.0/webhooks/note_merge_request.json"));
+      ((ObjectNode) p.path("object_attributes")).put("note", "Comment " + i);
+      assertThat(
+              post("Note Hook", "n" + i, Json.write(p).getBytes(StandardCharsets.UTF_8), SECRET)
+                  .statusCode())
+          .isEqualTo(202);
+    }
+    assertThat(
+            post(
+                    "Note Hook",
+                    "n1",
+                    onApp("client-go-0.123.0/webhooks/note_merge_request.json"),
+                    SECRET)
+                .statusCode())
+        .as("a redelivery adds nothing")
+        .isEqualTo(202);
+    FakeGateway.Sent notice = hub.gateway.takeSent(WAIT);
+    assertThat(notice.content().path("body").asText())
+        .isEqualTo(
+            "**Administrator** reviewed MR"
+                + " [group/app!1](http://example.com/gitlab-org/gitlab-test/merge_requests/1):"
+                + " \"Tempora et eos debitis quae laborum et.\" with 3 comments");
+    assertThat(hub.gateway.takeSent(Duration.ofMillis(700))).isNull();
+  }
+
+  @Test
+  void everyPayloadOfTheCorpusIsAcceptedAndEachHandledKindPostsItsNotice() throws Exception {
+    gitlab = FakeGitlab.start();
+    String yaml =
+        "gitlab: {enabled: true, webhook: {secret: '"
+            + SECRET
+            + "'}, commentDebounceMs: 0, instances: "
+            + GitlabCorpus.INSTANCES
+            + "}";
+    hub = new TestHub(dir, List.of(new GitlabService()), yaml, RULES);
+    hub.joined(ALICE);
+    port = hub.listenForWebhooks().port();
+    Map<String, String> seen = new LinkedHashMap<>();
+    for (String file : GitlabCorpus.files()) {
+      JsonNode p = GitlabCorpus.payload(file);
+      String web =
+          p.path("project").path("web_url").asText(p.path("project").path("homepage").asText(""));
+      String path = p.path("project").path("path_with_namespace").asText("");
+      String instance = instanceOf(web);
+      if (!path.isEmpty() && instance != null && !seen.containsKey(instance + "/" + path)) {
+        follow(instance, path);
+        seen.put(instance + "/" + path, file);
+      }
+    }
+    Map<String, String> rendered = new LinkedHashMap<>();
+    int i = 0;
+    for (String file : GitlabCorpus.files()) {
+      byte[] body = GitlabCorpus.bytes(file);
+      HttpResponse<String> answer =
+          post(
+              GitlabCorpus.header(file, GitlabCorpus.payload(file)), "corpus-" + i++, body, SECRET);
+      assertThat(answer.statusCode()).as(file + ": " + answer.body()).isEqualTo(202);
+      FakeGateway.Sent sent =
+          hub.gateway.takeSent(
+              Duration.ofMillis(
+                  file.contains("note") || file.contains("comment") || file.contains("upload")
+                      ? 2500
+                      : 400));
+      rendered.put(file, sent == null ? "" : sent.content().path("body").asText());
+    }
+    Map<String, String> expected = expectedCorpusNotices();
+    rendered.forEach(
+        (file, body) -> {
+          String want = expected.getOrDefault(file, "");
+          if (want.isEmpty()) assertThat(body).as(file + " posts nothing").isEmpty();
+          else assertThat(body).as(file).startsWith(want);
+        });
+    assertThat(expected.keySet()).allSatisfy(f -> assertThat(rendered).containsKey(f));
+  }
+
+  /**
+   * What each payload of the corpus posts (the start of its body); every other payload posts
+   * nothing: events Grapple does not handle (system events, jobs, deployments, feature flags,
+   * tokens, members, subgroups, repository updates), comments on commits and snippets, an MR update
+   * that is not "ready for review", the system hook's MR (it has no action), and the group MR
+   * sample (its keys end in spaces in the testdata: no iid or title).
+   */
+  private static Map<String, String> expectedCorpusNotices() {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (String v : List.of("client-go-0.123.0/", "go-gitlab-0.73.1/")) {
+      out.put(
+          v + "systemhooks/push.json",
+          "**John Smith** pushed [1 commit](http://example.com/mike/diaspora/-/commit/da1560886d4f094c3e6c9ef40349f7d38b5d27d7) to [`master`](http://example.com/mike/diaspora/-/tree/master) for mike/diaspora - [c5feabde]");
+      out.put(
+          v + "systemhooks/tag_push.json",
+          "**John Smith** pushed tag [`v1.0.0`](http://example.com/jsmith/example/-/tree/v1.0.0) for jsmith/example");
+      out.put(
+          v + "webhooks/issue.json",
+          "**"
+              + (v.startsWith("client") ? "root" : "user1")
+              + "** created new issue [gitlabhq/gitlab-test#23](http://example.com/diaspora/issues/23): \"New API: create/update/delete file\"");
+      out.put(
+          v + "webhooks/merge_request.json",
+          "**user1** opened a new MR [gitlabhq/gitlab-test!1](http://example.com/diaspora/merge_requests/1): \"MS-Viewport\"");
+      out.put(
+          v + "webhooks/note_issue.json",
+          "**User1** commented on issue [gitlab-org/gitlab-test#17](http://example.com/gitlab-org/gitlab-test/issues/17): \"test_issue\" with 1 comment");
+      out.put(
+          v + "webhooks/note_merge_request.json",
+          "**"
+              + (v.startsWith("client") ? "Administrator" : "User1")
+              + "** reviewed MR [gitlab-org/gitlab-test!1](http://example.com/gitlab-org/gitlab-test/merge_requests/1): \"Tempora et eos debitis quae laborum et.\" with 1 comment");
+      out.put(
+          v + "webhooks/pipeline.json",
+          "✅ Pipeline [#31](http://192.168.64.1:3005/gitlab-org/gitlab-test/-/pipelines/31) for `master` of gitlab-org/gitlab-test passed in 1m 3s (by **user1**)");
+      out.put(
+          v + "webhooks/push.json",
+          "**John Smith** pushed [4 commits](http://example.com/mike/diaspora/-/commit/da1560886d4f094c3e6c9ef40349f7d38b5d27d7) to [`master`](http://example.com/mike/diaspora/-/tree/master) for mike/diaspora\n - [da156088](http://example.com/mike/diaspora/-/commit/da1560886d4f094c3e6c9ef40349f7d38b5d27d7) fixed readme by GitLab dev user\n - [b6568db1]");
+      out.put(
+          v + "webhooks/release.json",
+          "**User** 🪄 released [1.0.0](http://example.com/exm-namespace/example-project/-/releases/1.0.0) for exm-namespace/example-project\n\nRelease!");
+      out.put(
+          v + "webhooks/tag_push.json",
+          "**John Smith** pushed tag [`v1.0.0`](http://example.com/jsmith/example/-/tree/v1.0.0) for jsmith/example");
+      out.put(
+          v + "webhooks/wiki_page.json",
+          "**user1** created new wiki page \"[Awesome](http://example.com/root/awesome-project/wikis/awesome)\" for root/awesome-project \"adding an awesome page to the wiki\"");
+    }
+    String j = "jira-to-matrix/";
+    String ru = "https://gitlab.test-example.ru/indev/gitlabtomatrix/issues/";
+    out.put(
+        j + "commented.json",
+        "**Иванов Иван Иванович** commented on issue [indev/gitlabtomatrix#17](http://example.com/indev/gitlabtomatrix/issues/17): \"test\" with 1 comment");
+    out.put(
+        j + "issue/closed.json",
+        "**ii_ivanov** closed issue [indev/gitlabtomatrix#41]("
+            + ru
+            + "41): \"Develop Open/Close\"");
+    out.put(
+        j + "issue/created.json",
+        "**ii_ivanov** created new issue [indev/gitlabtomatrix#17](" + ru + "17): \"Test title\"");
+    out.put(
+        j + "issue/milestone-deleted.json",
+        "**ii_ivanov** updated issue [indev/gitlabtomatrix#17]("
+            + ru
+            + "17): \"Test title\" (milestone)");
+    out.put(
+        j + "issue/milestone-updated.json",
+        "**ii_ivanov** updated issue [indev/gitlabtomatrix#17]("
+            + ru
+            + "17): \"Test title\" (milestone)");
+    out.put(
+        j + "issue/new-assign.json",
+        "**ii_ivanov** updated issue [indev/gitlabtomatrix#17]("
+            + ru
+            + "18): \"Test issue with new bot\" (assignees)");
+    out.put(
+        j + "issue/reopened.json",
+        "**ii_ivanov** reopened issue [indev/gitlabtomatrix#26]("
+            + ru
+            + "26): \"Development show open status\"");
+    out.put(
+        j + "issue/updated.json",
+        "**ii_ivanov** updated issue [indev/gitlabtomatrix#16]("
+            + ru
+            + "16): \"Test issue 2 updated\" (title)");
+    out.put(
+        j + "multi-upload.json",
+        "**Иванов Иван Иванович** commented on issue [indev/gitlabtomatrix#17](https://gitlab.example.com/indev/gitlabtomatrix/issues/20): \"Тестовая задача\" with 1 comment");
+    out.put(
+        j + "pipe-failed.json",
+        "❌ Pipeline [#75933](https://gitlab.example.com/indev/gitlabtomatrix/-/pipelines/75933) for `pipeline-to-chat` of indev/gitlabtomatrix failed in 2m 45s (by **ii_ivanov**): failed stage `build-release` (job `release-image-dind`)");
+    out.put(
+        j + "pipe-success.json",
+        "✅ Pipeline [#75933](https://gitlab.example.com/indev/gitlabtomatrix/-/pipelines/75933) for `pipeline-to-chat` of indev/gitlabtomatrix passed in 2m 45s (by **ii_ivanov**)");
+    out.put(
+        j + "push-event.json",
+        "**Иванов Иван Иванович** pushed [1 commit](https://vcs.gitlab.example.com/indev/gitlabtomatrix/-/commit/00e36ed8a14dc0d35b92384680ba99284df9814a) to [`add-colors`](https://vcs.gitlab.example.com/indev/gitlabtomatrix/-/tree/add-colors) for indev/gitlabtomatrix - [00e36ed8]");
+    out.put(
+        j + "upload-bin.json",
+        "**Иванов Иван Иванович** commented on issue [indev/application/taskmanagment2chat/testing-gitlab-issues#5]");
+    out.put(
+        j + "upload.json",
+        "**Иванов Иван Иванович** commented on issue [indev/gitlabtomatrix#17](https://gitlab.example.com/indev/gitlabtomatrix/issues/20): \"Тестовая задача\" with 1 comment");
+    return out;
+  }
+
+  private static String instanceOf(String web) {
+    Map<String, String> bases = new LinkedHashMap<>();
+    bases.put("example", "http://example.com/");
+    bases.put("secure", "https://example.com/");
+    bases.put("lab", "http://192.168.64.1:3005/");
+    bases.put("deploy", "http://10.126.0.2:3000/");
+    bases.put("wood", "http://10.40.8.5:3200/");
+    bases.put("ru", "https://gitlab.test-example.ru/");
+    bases.put("gex", "https://gitlab.example.com/");
+    bases.put("vcsg", "https://vcs.gitlab.example.com/");
+    bases.put("vcs", "https://vcs.example.com/");
+    for (var e : bases.entrySet()) if (web.startsWith(e.getValue())) return e.getKey();
+    return null;
+  }
+
+  // ---- room commands
+
+  @Test
+  void roomCommandsCreateIssuesConfidentialOnesAndCloseThemWithTheSendersAccount()
+      throws Exception {
+    start("");
+    link();
+    follow("lab", "group/app");
+    assertThat(reply(TestHub.ROOM, ALICE, "!gl create \"Crash on start\" \"It crashes.\" bug,ui"))
+        .isEqualTo("Created issue [group/app#1](" + gitlab.url() + "/group/app/-/issues/1)");
+    ObjectNode issue = gitlab.issues("group/app").get(0);
+    assertThat(issue.path("title").asText()).isEqualTo("Crash on start");
+    assertThat(issue.path("description").asText()).isEqualTo("It crashes.");
+    assertThat(issue.path("labels").toString()).isEqualTo("[\"bug\",\"ui\"]");
+    assertThat(issue.path("author").path("username").asText()).isEqualTo("alice");
+    assertThat(reply(TestHub.ROOM, ALICE, "!gl create-confidential \"Leaked key\""))
+        .startsWith("Created confidential issue [group/app#2]");
+    assertThat(gitlab.issues("group/app").get(1).path("confidential").asBoolean()).isTrue();
+    assertThat(reply(TestHub.ROOM, ALICE, "!gl close 1 \"Fixed in main\""))
+        .isEqualTo("Closed issue [group/app#1](" + gitlab.url() + "/group/app/-/issues/1).");
+    assertThat(gitlab.issues("group/app").get(0).path("state").asText()).isEqualTo("closed");
+    assertThat(gitlab.notes("group/app"))
+        .singleElement()
+        .satisfies(n -> assertThat(n.path("body").asText()).isEqualTo("Fixed in main"));
+    assertThat(reply(TestHub.ROOM, ALICE, "!gl help")).contains("!gl create-confidential <title>");
+    assertThat(reply(TestHub.ROOM, BOB, "!gl create Nope"))
+        .contains("You are not logged into GitLab `lab`");
+    assertThat(reply(TestHub.ROOM, ALICE, "!gl close x"))
+        .contains("Usage: `!gl close <number> [comment]`");
+  }
+
+  // ---- hostile bodies
+
+  @Test
+  void hostileBodiesWithTheRightTokenNeitherCrashNorHang() throws Exception {
+    start("");
+    follow("lab", "group/app");
+    Random random = new Random(14);
+    List<byte[]> seeds = new ArrayList<>();
+    for (String f :
+        List.of(
+            "client-go-0.123.0/webhooks/merge_request.json",
+            "client-go-0.123.0/webhooks/push.json",
+            "client-go-0.123.0/webhooks/pipeline.json",
+            "client-go-0.123.0/webhooks/note_issue.json",
+            "jira-to-matrix/pipe-failed.json")) seeds.add(onApp(f));
+    List<String> events =
+        List.of("Merge Request Hook", "Push Hook", "Pipeline Hook", "Note Hook", "Bogus");
+    for (int i = 0; i < 200; i++) {
+      byte[] seed = seeds.get(random.nextInt(seeds.size()));
+      byte[] body = mutate(seed, random, i);
+      HttpResponse<String> answer =
+          post(events.get(random.nextInt(events.size())), "fuzz-" + i, body, SECRET);
+      assertThat(answer.statusCode()).as("case " + i).isIn(202, 400, 413);
+    }
+    // the receiver still works afterwards
+    assertThat(
+            post(
+                    "Merge Request Hook",
+                    "after-fuzz",
+                    onApp("client-go-0.123.0/webhooks/merge_request.json"),
+                    SECRET)
+                .statusCode())
+        .isEqualTo(202);
+  }
+
+  private static byte[] mutate(byte[] seed, Random random, int i) {
+    switch (i % 6) {
+      case 0:
+        return java.util.Arrays.copyOf(seed, random.nextInt(seed.length));
+      case 1:
+        {
+          byte[] out = seed.clone();
+          for (int k = 0; k < 10; k++)
+            out[random.nextInt(out.length)] ^= (byte) (1 << random.nextInt(8));
+          return out;
+        }
+      case 2:
+        return ("{\"object_kind\":\"merge_request\",\"project\":"
+                + "[".repeat(3000)
+                + "]".repeat(3000)
+                + "}")
+            .getBytes(StandardCharsets.UTF_8);
+      case 3:
+        {
+          String text =
+              new String(seed, StandardCharsets.UTF_8)
+                  .replace("\"title\": \"", "\"title\": \"" + "<a href=x>".repeat(20000));
+          return text.getBytes(StandardCharsets.UTF_8);
+        }
+      case 4:
+        {
+          String text =
+              new String(seed, StandardCharsets.UTF_8)
+                  .replaceAll(
+                      "\"(iid|id|duration|total_commits_count)\": ?\\d+", "\"$1\": {\"x\": [1,2]}");
+          return text.getBytes(StandardCharsets.UTF_8);
+        }
+      default:
+        return new String(seed, StandardCharsets.UTF_8)
+            .replaceAll("\"(commits|builds|labels)\": ?\\[", "\"$1\": \"not a list\", \"_x\": [")
+            .getBytes(StandardCharsets.UTF_8);
+    }
+  }
+}

@@ -1,0 +1,253 @@
+package grapple.bot.gitlab;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.state.Json;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** Each GitLab event's notice in hookshot's form, and what the connection's options filter out. */
+class GitlabMessagesTest {
+  private static final String V = "client-go-0.123.0/webhooks/";
+
+  static ObjectNode payload(String file) {
+    try (InputStream in = GitlabMessagesTest.class.getResourceAsStream("/gitlab/" + file)) {
+      if (in == null) throw new IllegalArgumentException(file);
+      return (ObjectNode) Json.MAPPER.readTree(in);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  static GitlabRepoConfig config(String extra) {
+    try {
+      return GitlabRepoConfig.parse(
+          Json.MAPPER.readTree(
+              "{\"instance\":\"example\",\"path\":\"gitlabhq/gitlab-test\""
+                  + (extra.isEmpty() ? "" : "," + extra)
+                  + "}"),
+          true);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static Optional<ObjectNode> render(String kind, JsonNode p, GitlabRepoConfig config) {
+    return GitlabMessages.render(kind, p, config, GitlabMessages.Mentions.NONE);
+  }
+
+  private static String body(String kind, JsonNode p) {
+    return render(kind, p, config("")).orElseThrow().path("body").asText();
+  }
+
+  private static ObjectNode mr(String action) {
+    ObjectNode p = payload(V + "merge_request.json");
+    ((ObjectNode) p.path("object_attributes")).put("action", action);
+    return p;
+  }
+
+  @Test
+  void mergeRequestsOpenReopenCloseMergeApproveAndUnapprove() {
+    String link = "[gitlabhq/gitlab-test!1](http://example.com/diaspora/merge_requests/1)";
+    assertThat(body("merge_request", mr("open")))
+        .isEqualTo("**user1** opened a new MR " + link + ": \"MS-Viewport\"");
+    assertThat(body("merge_request", mr("reopen")))
+        .isEqualTo("**user1** reopened MR " + link + ": \"MS-Viewport\"");
+    assertThat(body("merge_request", mr("close")))
+        .isEqualTo("**user1** closed MR " + link + ": \"MS-Viewport\"");
+    assertThat(body("merge_request", mr("merge")))
+        .isEqualTo("**user1** merged MR " + link + ": \"MS-Viewport\"");
+    assertThat(body("merge_request", mr("approved")))
+        .isEqualTo("**user1** ✅ approved MR " + link + ": \"MS-Viewport\"");
+    assertThat(body("merge_request", mr("unapproved")))
+        .isEqualTo("**user1** 🔴 unapproved MR " + link + ": \"MS-Viewport\"");
+    ObjectNode content = render("merge_request", mr("open"), config("")).orElseThrow();
+    assertThat(content.path("msgtype").asText()).isEqualTo("m.notice");
+    assertThat(content.path("formatted_body").asText())
+        .isEqualTo(
+            "<strong>user1</strong> opened a new MR <a"
+                + " href=\"http://example.com/diaspora/merge_requests/1\">gitlabhq/gitlab-test!1</a>:"
+                + " &quot;MS-Viewport&quot;");
+    assertThat(content.path("external_url").asText())
+        .isEqualTo("http://example.com/diaspora/merge_requests/1");
+    assertThat(content.path("m.mentions").isObject()).isTrue();
+  }
+
+  @Test
+  void anMrTakenOutOfDraftIsReadyForReviewAndOtherUpdatesSayNothing() {
+    ObjectNode p = mr("update");
+    ObjectNode draft = ((ObjectNode) p.path("changes")).putObject("draft");
+    draft.put("previous", true).put("current", false);
+    assertThat(body("merge_request", p))
+        .isEqualTo(
+            "**user1** marked MR [gitlabhq/gitlab-test!1](http://example.com/diaspora/merge_requests/1)"
+                + " as ready for review \"MS-Viewport\"");
+    assertThat(render("merge_request", mr("update"), config(""))).isEmpty();
+    draft.put("previous", false).put("current", true);
+    assertThat(render("merge_request", p, config(""))).as("into draft").isEmpty();
+  }
+
+  @Test
+  void hooksAndLabelFiltersDecideWhatIsShown() {
+    assertThat(render("merge_request", mr("open"), config("\"enableHooks\":[\"push\"]"))).isEmpty();
+    assertThat(
+            render("merge_request", mr("open"), config("\"enableHooks\":[\"merge_request.open\"]")))
+        .isPresent();
+    assertThat(
+            render(
+                "merge_request", mr("merge"), config("\"enableHooks\":[\"merge_request.open\"]")))
+        .isEmpty();
+    assertThat(render("merge_request", mr("merge"), config("\"ignoreHooks\":[\"merge_request\"]")))
+        .as("old state's ignoreHooks drops the name and every name under it")
+        .isEmpty();
+    assertThat(render("merge_request", mr("open"), config("\"excludingLabels\":[\"API\"]")))
+        .isEmpty();
+    assertThat(render("merge_request", mr("open"), config("\"includingLabels\":[\"Platform\"]")))
+        .isEmpty();
+    assertThat(render("merge_request", mr("open"), config("\"includingLabels\":[\"API\"]")))
+        .isPresent();
+  }
+
+  @Test
+  void tagPushesFollowPushTagsRegexAndDeletedTagsSayNothing() {
+    ObjectNode tag = payload(V + "tag_push.json");
+    assertThat(
+            render("tag_push", tag, config("\"pushTagsRegex\":\"^v\\\\d+\\\\.\""))
+                .orElseThrow()
+                .path("body")
+                .asText())
+        .isEqualTo(
+            "**John Smith** pushed tag [`v1.0.0`](http://example.com/jsmith/example/-/tree/v1.0.0)"
+                + " for jsmith/example");
+    assertThat(render("tag_push", tag, config("\"pushTagsRegex\":\"^release-\""))).isEmpty();
+    tag.put("after", "0000000000000000000000000000000000000000");
+    assertThat(render("tag_push", tag, config(""))).isEmpty();
+  }
+
+  @Test
+  void aPushTagsRegexThatBacktracksWithoutEndGivesUpInsteadOfHoldingTheThread() {
+    ObjectNode tag = payload(V + "tag_push.json").put("ref", "refs/tags/" + "a".repeat(60) + "!");
+    long start = System.nanoTime();
+    assertThat(render("tag_push", tag, config("\"pushTagsRegex\":\"^(a+)+$\""))).isEmpty();
+    assertThat(java.time.Duration.ofNanos(System.nanoTime() - start))
+        .isLessThan(java.time.Duration.ofSeconds(2));
+    assertThat(GitlabMessages.finds(java.util.regex.Pattern.compile("^v\\d"), "v1.0")).isTrue();
+  }
+
+  @Test
+  void aPushOfOneCommitIsOneLineAndABranchDeletionSaysNothing() {
+    ObjectNode push = payload(V + "push.json");
+    push.put("total_commits_count", 1);
+    ((com.fasterxml.jackson.databind.node.ArrayNode) push.path("commits")).remove(1);
+    assertThat(body("push", push))
+        .isEqualTo(
+            "**John Smith** pushed [1"
+                + " commit](http://example.com/mike/diaspora/-/commit/da1560886d4f094c3e6c9ef40349f7d38b5d27d7)"
+                + " to [`master`](http://example.com/mike/diaspora/-/tree/master) for mike/diaspora -"
+                + " [b6568db1](http://example.com/mike/diaspora/-/commit/b6568db1bc1dcd7f8b4d5a946b0b91f9dacd7327)"
+                + " Merge branch 'some-feature' into 'master'");
+    push.put("total_commits_count", 0);
+    assertThat(render("push", push, config(""))).isEmpty();
+  }
+
+  @Test
+  void wikiAndReleaseInHookshotsForms() {
+    ObjectNode wiki = payload(V + "wiki_page.json");
+    ((ObjectNode) wiki.path("object_attributes")).put("action", "delete");
+    assertThat(body("wiki_page", wiki)).startsWith("**user1** deleted wiki page \"[Awesome](");
+    assertThat(render("wiki_page", wiki, config("\"enableHooks\":[\"wiki.create\"]"))).isEmpty();
+    ObjectNode release = payload(V + "release.json");
+    assertThat(body("release", release)).startsWith("**User** 🪄 released [1.0.0](");
+    release.put("action", "update");
+    assertThat(render("release", release, config(""))).isEmpty();
+  }
+
+  @Test
+  void issuesOpenCloseReopenAndUpdateButNeverConfidentialOnes() {
+    ObjectNode issue = payload(V + "issue.json");
+    String link = "[gitlabhq/gitlab-test#23](http://example.com/diaspora/issues/23)";
+    assertThat(body("issue", issue))
+        .isEqualTo(
+            "**root** created new issue " + link + ": \"New API: create/update/delete file\"");
+    ((ObjectNode) issue.path("object_attributes")).put("action", "close");
+    assertThat(body("issue", issue)).startsWith("**root** closed issue " + link);
+    ((ObjectNode) issue.path("object_attributes")).put("action", "reopen");
+    assertThat(body("issue", issue)).startsWith("**root** reopened issue " + link);
+    assertThat(render("issue", issue, config("\"enableHooks\":[\"issue.open\"]"))).isEmpty();
+    ((ObjectNode) issue.path("object_attributes")).put("action", "update");
+    assertThat(body("issue", issue)).endsWith("(labels, description, title)");
+    ((ObjectNode) issue.path("object_attributes")).put("confidential", true);
+    assertThat(render("issue", issue, config(""))).isEmpty();
+    ObjectNode hidden = payload(V + "issue.json").put("event_type", "confidential_issue");
+    assertThat(render("issue", hidden, config(""))).isEmpty();
+  }
+
+  @Test
+  void pipelinesSucceedFailOrAreCanceledAndRunningOnesSayNothing() {
+    ObjectNode p = payload(V + "pipeline.json");
+    assertThat(body("pipeline", p))
+        .isEqualTo(
+            "✅ Pipeline [#31](http://192.168.64.1:3005/gitlab-org/gitlab-test/-/pipelines/31) for"
+                + " `master` of gitlab-org/gitlab-test passed in 1m 3s (by **user1**)");
+    ObjectNode attributes = (ObjectNode) p.path("object_attributes");
+    attributes.put("status", "failed").put("duration", 3725);
+    ((ObjectNode) p.path("builds").get(1)).put("status", "failed");
+    ((ObjectNode) p.path("builds").get(2)).put("status", "failed");
+    ((ObjectNode) p.path("builds").get(3)).put("status", "failed");
+    assertThat(body("pipeline", p))
+        .isEqualTo(
+            "❌ Pipeline [#31](http://192.168.64.1:3005/gitlab-org/gitlab-test/-/pipelines/31) for"
+                + " `master` of gitlab-org/gitlab-test failed in 1h 2m (by **user1**): failed stage"
+                + " `test` (jobs `test-image`, `test-build`); stage `build` (job `build-image`)");
+    attributes.put("status", "canceled").putNull("duration");
+    assertThat(body("pipeline", p)).startsWith("⏹️ Pipeline [#31](").contains(" was canceled (by");
+    assertThat(render("pipeline", p, config("\"enableHooks\":[\"pipeline.failed\"]"))).isEmpty();
+    attributes.put("status", "running");
+    assertThat(render("pipeline", p, config(""))).isEmpty();
+  }
+
+  @Test
+  void valuesCanAddNoMarkupAndLinkedPeopleArePills() {
+    ObjectNode p = mr("open");
+    ((ObjectNode) p.path("object_attributes"))
+        .put("title", "<img src=x onerror=alert(1)> **bold**");
+    ObjectNode content =
+        GitlabMessages.render(
+                "merge_request",
+                p,
+                config(""),
+                u -> u.equals("user1") ? Optional.of("@user1:test") : Optional.empty())
+            .orElseThrow();
+    assertThat(content.path("formatted_body").asText())
+        .contains("&lt;img src=x onerror=alert(1)&gt; **bold**")
+        .doesNotContain("<img")
+        .startsWith("<strong><a href=\"https://matrix.to/#/@user1:test\">user1</a></strong>");
+    assertThat(content.path("m.mentions").path("user_ids").toString())
+        .isEqualTo("[\"@user1:test\"]");
+  }
+
+  @Test
+  void showUrlPreviewsFalseTurnsPreviewsOff() {
+    ObjectNode content =
+        render("merge_request", mr("open"), config("\"showUrlPreviews\":false")).orElseThrow();
+    assertThat(content.path("com.beeper.linkpreviews").isArray()).isTrue();
+  }
+
+  @Test
+  void theKindComesFromObjectKindEventNameOrTheHeader() {
+    assertThat(GitlabMessages.kind(Json.object().put("object_kind", "work_item"), ""))
+        .isEqualTo("issue");
+    assertThat(GitlabMessages.kind(Json.object().put("event_name", "tag_push"), "System Hook"))
+        .isEqualTo("tag_push");
+    assertThat(GitlabMessages.kind(Json.object(), "Merge Request Hook")).isEqualTo("merge_request");
+    assertThat(GitlabMessages.kind(Json.object(), "Pipeline Hook")).isEqualTo("pipeline");
+    assertThat(List.of(GitlabMessages.duration(45), GitlabMessages.duration(165)))
+        .containsExactly("45s", "2m 45s");
+  }
+}

@@ -1,0 +1,107 @@
+package grapple.bot.gitlab;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.state.Database;
+import grapple.state.Dialect;
+import grapple.state.Location;
+import grapple.state.TestPostgres;
+import grapple.testing.FakeClock;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CompletionException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The gitlab tables (its own migration step): comment batches and added hooks, on both databases.
+ */
+@ParameterizedClass
+@EnumSource(Dialect.class)
+class GitlabStoresTest {
+  @Parameter Dialect dialect;
+  @TempDir Path dir;
+  private final FakeClock clock = new FakeClock(Instant.parse("2026-12-02T10:00:00Z"));
+  private Database db;
+  private CommentBatches batches;
+  private GitlabHooks hooks;
+
+  @BeforeEach
+  void open() {
+    Location where =
+        dialect == Dialect.SQLITE
+            ? Location.sqlite(dir.resolve("grapple.db"))
+            : TestPostgres.newDatabase();
+    db =
+        Database.open(
+            where, grapple.bot.Grapple.migrations(java.util.List.of(new GitlabService())));
+    batches = new CommentBatches(db, clock, Duration.ofSeconds(5));
+    hooks = new GitlabHooks(db, clock);
+  }
+
+  @AfterEach
+  void close() {
+    db.close();
+  }
+
+  private void comment(String file, String text) {
+    ObjectNode p = GitlabMessagesTest.payload(file);
+    ((ObjectNode) p.path("object_attributes")).put("note", text);
+    db.write(batches.add("example", p)).join();
+  }
+
+  @Test
+  void commentsOfOnePersonOnOneItemGatherUntilItIsQuiet() {
+    comment("client-go-0.123.0/webhooks/note_issue.json", "one");
+    clock.advance(Duration.ofSeconds(3));
+    comment("client-go-0.123.0/webhooks/note_issue.json", "two");
+    comment("client-go-0.123.0/webhooks/note_merge_request.json", "on the MR");
+    clock.advance(Duration.ofSeconds(4));
+    assertThat(batches.due()).as("4 s after the last comments").isEmpty();
+    clock.advance(Duration.ofSeconds(1));
+
+    List<CommentBatches.Batch> due = batches.due();
+    assertThat(due).hasSize(2);
+    CommentBatches.Batch issue =
+        due.stream().filter(b -> b.key().contains("/Issue/")).findFirst().orElseThrow();
+    assertThat(issue.bodies()).containsExactly("one", "two");
+    assertThat(issue.instance()).isEqualTo("example");
+    assertThat(issue.key()).isEqualTo("example/gitlab-org/gitlab-test/Issue/17/user1");
+    db.write(batches.remove(issue)).join();
+    assertThat(batches.due()).hasSize(1);
+  }
+
+  @Test
+  void aBatchThatGrewWhileItWasPostedIsNotRemoved() {
+    comment("client-go-0.123.0/webhooks/note_issue.json", "one");
+    clock.advance(Duration.ofSeconds(6));
+    CommentBatches.Batch seen = batches.due().get(0);
+    comment("client-go-0.123.0/webhooks/note_issue.json", "two");
+
+    assertThatThrownBy(() -> db.write(batches.remove(seen)).join())
+        .isInstanceOf(CompletionException.class)
+        .hasCauseInstanceOf(CommentBatches.Superseded.class);
+    clock.advance(Duration.ofSeconds(6));
+    assertThat(batches.due().get(0).bodies()).containsExactly("one", "two");
+  }
+
+  @Test
+  void theHookTheBotAddedIsRememberedPerProjectUntilRemoved() {
+    assertThat(hooks.hookOf("work", "Group/App")).isEmpty();
+    hooks.added("work", "Group/App", 41);
+    hooks.added("work", "group/app", 42);
+    assertThat(hooks.hookOf("work", "group/APP")).contains(42L);
+    assertThat(hooks.hookOf("other", "group/app")).isEmpty();
+    hooks.removed("work", "group/app");
+    assertThat(hooks.hookOf("work", "group/app")).isEmpty();
+  }
+}
