@@ -12,6 +12,7 @@ import grapple.bot.http.InFlight;
 import grapple.bot.http.RequestObserver;
 import grapple.bot.http.Response;
 import grapple.bot.http.Router;
+import grapple.bot.jira.JiraService;
 import grapple.bot.matrix.DirectRoomStore;
 import grapple.bot.matrix.MatrixGateway;
 import grapple.bot.matrix.SyncStore;
@@ -74,7 +75,7 @@ public final class Grapple implements AutoCloseable {
 
   /** Every service Grapple has. A new service is one line here. */
   public static List<Service> services() {
-    return List.of(new WebhookService(), new FeedService(), new GithubService());
+    return List.of(new WebhookService(), new FeedService(), new GithubService(), new JiraService());
   }
 
   /**
@@ -90,11 +91,6 @@ public final class Grapple implements AutoCloseable {
               List.of()),
           new ServiceInfo(
               "gitea", Set.of("forgejo"), List.of("org.grapple.gitea.repository"), List.of()),
-          new ServiceInfo(
-              "jira",
-              Set.of(),
-              List.of("uk.half-shot.matrix-hookshot.jira.project"),
-              List.of("/oauth", "/account", "/instances/{name}/projects")),
           new ServiceInfo(
               "genericOutbound",
               Set.of("outbound", "outbound-hook"),
