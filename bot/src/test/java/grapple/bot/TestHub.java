@@ -55,6 +55,11 @@ final class TestHub implements AutoCloseable {
     this(Location.sqlite(dir.resolve("grapple.db")), dir, services, yaml, rules, true);
   }
 
+  /** As above, the services telling the time by {@code clock} (token expiry, OAuth states). */
+  TestHub(Path dir, List<Service> services, String yaml, List<PermissionRule> rules, Clock clock) {
+    this(Location.sqlite(dir.resolve("grapple.db")), dir, services, yaml, rules, true, clock);
+  }
+
   /**
    * A hub on {@code where}; with PostgreSQL it follows the other instances' changes like Grapple
    * does, and when it {@code leads} it delivers, keeps room authority and runs the services'
@@ -67,6 +72,17 @@ final class TestHub implements AutoCloseable {
       String yaml,
       List<PermissionRule> rules,
       boolean leads) {
+    this(where, dir, services, yaml, rules, leads, Clock.systemUTC());
+  }
+
+  private TestHub(
+      Location where,
+      Path dir,
+      List<Service> services,
+      String yaml,
+      List<PermissionRule> rules,
+      boolean leads,
+      Clock serviceClock) {
     this.services = List.copyOf(services);
     db =
         Database.open(
@@ -96,7 +112,7 @@ final class TestHub implements AutoCloseable {
             connections,
             changes,
             botRooms,
-            Clock.systemUTC(),
+            serviceClock,
             permissions,
             () -> grapple.state.SecretBox.of(new byte[32]));
     List<Command> commands = new ArrayList<>(new CoreCommands(connections).commands());

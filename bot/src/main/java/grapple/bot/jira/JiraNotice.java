@@ -47,10 +47,18 @@ final class JiraNotice {
             .put("msgtype", "m.notice")
             .put("body", body.toString())
             .put("format", "org.matrix.custom.html")
-            .put("formatted_body", Messages.renderEscapedMarkdown(safe.toString()));
+            .put("formatted_body", html());
     content.setAll(keys);
     content.putObject("m.mentions");
     return Messages.fitToLimit(content);
+  }
+
+  /** One line renders inline, as hookshot's {@code renderInline}: no enclosing paragraph. */
+  private String html() {
+    String html = Messages.renderEscapedMarkdown(safe.toString());
+    boolean oneParagraph =
+        html.startsWith("<p>") && html.endsWith("</p>") && html.indexOf("<p>", 1) < 0;
+    return safe.indexOf("\n") < 0 && oneParagraph ? html.substring(3, html.length() - 4) : html;
   }
 
   /** Backslash-escapes what CommonMark reads as markup; line breaks become spaces. */
