@@ -79,6 +79,8 @@ final class JiraProjects implements ConnectionKind<JiraProjectConfig> {
     try {
       if (!parts.accounts().linked(userId)) throw new BadInput("url", JiraParts.NOT_LINKED);
       Optional<Site> site = parts.accounts().site(userId, config.authority());
+      if (site.isEmpty() && !parts.accounts().linked(userId))
+        throw new BadInput("url", JiraParts.NOT_LINKED); // the Cloud login just expired
       if (site.isEmpty()) {
         throw new BadInput(
             "url",

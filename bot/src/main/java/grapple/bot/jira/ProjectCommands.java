@@ -99,17 +99,17 @@ final class ProjectCommands {
 
   private Site site(JiraProjectConfig config, String sender) throws JiraException {
     if (!parts.accounts().linked(sender)) throw new BadInput("jira", JiraParts.NOT_LINKED);
-    return parts
-        .accounts()
-        .site(sender, config.authority())
-        .orElseThrow(
-            () ->
-                new BadInput(
-                    "jira",
-                    "None of your linked JIRA accounts reaches "
-                        + config.authority()
-                        + ". Link one that does in a DM with me (`jira login` or `jira token"
-                        + " <instance> <token>`)."));
+    Optional<Site> site = parts.accounts().site(sender, config.authority());
+    if (site.isEmpty() && !parts.accounts().linked(sender))
+      throw new BadInput("jira", JiraParts.NOT_LINKED); // the Cloud login just expired
+    return site.orElseThrow(
+        () ->
+            new BadInput(
+                "jira",
+                "None of your linked JIRA accounts reaches "
+                    + config.authority()
+                    + ". Link one that does in a DM with me (`jira login` or `jira token"
+                    + " <instance> <token>`)."));
   }
 
   private List<String> issueTypes(JiraProjectConfig config, Site site) throws JiraException {
