@@ -38,13 +38,13 @@ final class JiraMarkup {
 
   /** Wiki markup as plain text: markup dropped, links as {@code label (url)}, mentions as @name. */
   static String wiki(String markup) {
-    String text = BLOCK_TAG.matcher(markup).replaceAll("");
+    String text = MONOSPACE.matcher(markup).replaceAll("$1");
+    text = BLOCK_TAG.matcher(text).replaceAll("");
     text = COLOR.matcher(text).replaceAll("");
     text = HEADING.matcher(text).replaceAll("");
     text = MENTION.matcher(text).replaceAll("@$1");
     text = LINK.matcher(text).replaceAll("$1 ($2)");
     text = BARE_LINK.matcher(text).replaceAll("$1");
-    text = MONOSPACE.matcher(text).replaceAll("$1");
     text = STRONG.matcher(text).replaceAll("$1");
     text = EMPHASIS.matcher(text).replaceAll("$1");
     text = BULLET.matcher(text).replaceAll("- ");
