@@ -409,7 +409,9 @@ public final class FakeJira implements AutoCloseable {
               rest,
               issue.get(),
               projects.getOrDefault(
-                  issue.get().projectKey(), new Project("0", issue.get().projectKey(), issue.get().projectKey(), List.of()))));
+                  issue.get().projectKey(),
+                  new Project(
+                      "0", issue.get().projectKey(), issue.get().projectKey(), List.of()))));
     }
     return Answer.error(404, "No REST route for " + call.method() + " " + path);
   }
