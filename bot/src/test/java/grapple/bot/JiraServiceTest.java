@@ -295,6 +295,36 @@ class JiraServiceTest {
     assertThat(hub.gateway.takeSent(WAIT)).as("a good event after the hostile ones").isNotNull();
   }
 
+  @Test
+  void peopleWhoLinkedJiraAreMentionedAndNobodyElseIsPinged() throws Exception {
+    assertThat(reply(BOBS_DM, BOB, "jira token acme bob-personal-access-token-0002"))
+        .startsWith("Connected");
+    follow(jira.url() + "/projects/ACME", "issue_updated");
+    ObjectNode payload =
+        (ObjectNode)
+            Json.UNTRUSTED.readTree(JiraCorpus.server("issue/updated/issue-assigned.json"));
+    payload.set("user", Json.object().put("name", "bob").put("displayName", "Bob Builder"));
+    ObjectNode issue = (ObjectNode) payload.get("issue");
+    issue.put("self", jira.url() + "/rest/api/2/issue/19435").put("key", "ACME-3");
+    ((ObjectNode) issue.path("fields").path("project"))
+        .put("self", jira.url() + "/rest/api/2/project/10105")
+        .put("key", "ACME");
+    ObjectNode item = (ObjectNode) payload.path("changelog").path("items").get(0);
+    item.put("to", "carol").put("toString", "Carol Unlinked");
+
+    signed("mention-1", Json.write(payload).getBytes(StandardCharsets.UTF_8));
+
+    ObjectNode content = hub.gateway.takeSent(WAIT).content();
+    assertThat(content.path("body").asText())
+        .startsWith("Bob Builder updated JIRA [ACME-3](" + jira.url() + "/browse/ACME-3)");
+    assertThat(content.path("formatted_body").asText())
+        .startsWith("<a href=\"https://matrix.to/#/@bob:test\">Bob Builder</a> updated JIRA")
+        .contains("'Carol Unlinked'");
+    assertThat(content.path("m.mentions").path("user_ids"))
+        .extracting(JsonNode::asText)
+        .containsExactly(BOB);
+  }
+
   // ---- Accounts and connections
 
   @Test

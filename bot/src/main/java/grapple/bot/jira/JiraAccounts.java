@@ -176,6 +176,18 @@ final class JiraAccounts {
         .filter(id -> !id.isEmpty());
   }
 
+  /**
+   * The Matrix user who linked the JIRA user {@code jiraUserId} (Cloud accountId, Data Center name)
+   * on the JIRA at {@code authority}: a configured Data Center instance there, else Cloud.
+   */
+  Optional<String> matrixUserFor(String authority, String jiraUserId) {
+    if (jiraUserId.isEmpty()) return Optional.empty();
+    String instance = CLOUD;
+    for (Map.Entry<String, HttpUrl> i : settings.instances().entrySet())
+      if (JiraProjectConfig.authority(i.getValue()).equals(authority)) instance = i.getKey();
+    return store.matrixUserForForgeId(SERVICE, instance, jiraUserId);
+  }
+
   private List<Site> cloudSites(JiraSettings.OAuth oauth, String token) throws JiraException {
     List<Site> out = new ArrayList<>();
     for (JsonNode resource : client.accessibleResources(oauth, token)) {

@@ -6,6 +6,7 @@ import grapple.state.Json;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 import okhttp3.HttpUrl;
 
 /**
@@ -25,24 +26,36 @@ final class JiraMessages {
 
   private JiraMessages() {}
 
-  /** The notice for {@code config}, or empty when it does not want the event. */
+  /** The notice for {@code config}, or empty when it does not want the event; mentions nobody. */
   static Optional<ObjectNode> render(JiraEvent event, JsonNode payload, JiraProjectConfig config) {
+    return render(event, payload, config, id -> Optional.empty());
+  }
+
+  /**
+   * The notice for {@code config}, or empty when it does not want the event; {@code mentions} gives
+   * the Matrix user who linked a JIRA user id (they become pills).
+   */
+  static Optional<ObjectNode> render(
+      JiraEvent event,
+      JsonNode payload,
+      JiraProjectConfig config,
+      Function<String, Optional<String>> mentions) {
     if (!config.wants(event.name())) return Optional.empty();
     return switch (event.name()) {
-      case "issue_created" -> created(payload);
-      case "issue_updated" -> updated(payload);
-      case "comment_created" -> comment(payload);
+      case "issue_created" -> created(payload, new JiraNotice(mentions));
+      case "issue_updated" -> updated(payload, new JiraNotice(mentions));
+      case "comment_created" -> comment(payload, new JiraNotice(mentions));
       default -> version(event.name(), payload, config);
     };
   }
 
-  private static Optional<ObjectNode> created(JsonNode payload) {
+  private static Optional<ObjectNode> created(JsonNode payload, JiraNotice notice) {
     JsonNode issue = payload.path("issue");
-    String name =
-        issue.path("fields").path("creator").path("displayName").asText(actor(payload, "user"));
+    JsonNode creator = issue.path("fields").path("creator");
+    JsonNode who = creator.isObject() ? creator : payload.path("user");
     return Optional.of(
-        new JiraNotice()
-            .text(name)
+        notice
+            .person(name(who), id(who))
             .markup(" created a new JIRA issue ")
             .link(issue.path("key").asText(), browse(issue))
             .markup(": \"")
@@ -51,14 +64,14 @@ final class JiraMessages {
             .build(keys(issue)));
   }
 
-  private static Optional<ObjectNode> updated(JsonNode payload) {
+  private static Optional<ObjectNode> updated(JsonNode payload, JiraNotice start) {
     List<JsonNode> items = new ArrayList<>();
     payload.path("changelog").path("items").forEach(items::add);
     if (items.isEmpty()) return Optional.empty();
     JsonNode issue = payload.path("issue");
     JiraNotice notice =
-        new JiraNotice()
-            .text(actor(payload, "user"))
+        start
+            .person(name(payload.path("user")), id(payload.path("user")))
             .markup(" updated JIRA ")
             .link(issue.path("key").asText(), browse(issue))
             .markup(": ");
@@ -70,16 +83,22 @@ final class JiraMessages {
     return Optional.of(notice.build(keys(issue)));
   }
 
-  /** {@code **field** changed from 'a' to 'b'}, values read for people. */
+  /**
+   * {@code **field** changed from 'a' to 'b'}, values read for people (a newly assigned person who
+   * linked JIRA is mentioned).
+   */
   static JiraNotice change(JiraNotice notice, JsonNode item) {
     String field = item.path("field").asText("?");
-    return notice
+    notice
         .strong(field)
         .markup(" changed from '")
         .text(value(field, item.path("fromString")))
-        .markup("' to '")
-        .text(value(field, item.path("toString")))
-        .markup("'");
+        .markup("' to '");
+    String to = value(field, item.path("toString"));
+    if (field.equalsIgnoreCase("assignee") && item.path("to").isTextual())
+      notice.person(to, item.path("to").asText());
+    else notice.text(to);
+    return notice.markup("'");
   }
 
   private static String value(String field, JsonNode value) {
@@ -95,15 +114,17 @@ final class JiraMessages {
     return text.length() <= MAX_RAW_CHARS ? text : text.substring(0, MAX_RAW_CHARS);
   }
 
-  private static Optional<ObjectNode> comment(JsonNode payload) {
+  private static Optional<ObjectNode> comment(JsonNode payload, JiraNotice notice) {
     JsonNode issue = payload.path("issue");
     JsonNode comment = payload.path("comment");
     if (!issue.path("key").isTextual() || !comment.isObject()) return Optional.empty();
     JsonNode body = comment.path("body");
     String text = body.isTextual() ? JiraMarkup.wiki(raw(body.asText())) : JiraMarkup.text(body);
+    JsonNode author =
+        comment.path("author").isObject() ? comment.path("author") : payload.path("user");
     return Optional.of(
-        new JiraNotice()
-            .text(comment.path("author").path("displayName").asText(actor(payload, "user")))
+        notice
+            .person(name(author), id(author))
             .markup(" commented on JIRA ")
             .link(issue.path("key").asText(), browse(issue))
             .markup(": \"")
@@ -136,9 +157,13 @@ final class JiraMessages {
     return Optional.of(notice.build(Json.object()));
   }
 
-  private static String actor(JsonNode payload, String field) {
-    JsonNode user = payload.path(field);
+  private static String name(JsonNode user) {
     return user.path("displayName").asText(user.path("name").asText("Someone"));
+  }
+
+  /** A JIRA user's id: Cloud's accountId, Data Center's user name. */
+  private static String id(JsonNode user) {
+    return user.path("accountId").asText(user.path("name").asText(""));
   }
 
   /** {@code <scheme>://<host>/browse/KEY-1}, as hookshot links an issue (from its {@code self}). */

@@ -3,6 +3,11 @@ package grapple.bot.jira;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.room.Messages;
 import grapple.state.Json;
+import java.util.LinkedHashSet;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.regex.Pattern;
 
 /**
  * Builds one {@code m.notice} in hookshot's form: {@code body} is the Markdown source hookshot
@@ -10,8 +15,47 @@ import grapple.state.Json;
  * value escaped, so a summary or a name can never add markup or a link.
  */
 final class JiraNotice {
+  /** At most this many linked people are looked up (and pinged) per message. */
+  private static final int MAX_MENTIONS = 10;
+
+  /** A user id safe in a link target: {@code @local:server}, no spaces, quotes or brackets. */
+  private static final Pattern USER_ID =
+      Pattern.compile("@[^\\s:\"'<>&()\\[\\]]+:[^\\s\"'<>&()\\[\\]]+");
+
   private final StringBuilder body = new StringBuilder();
   private final StringBuilder safe = new StringBuilder();
+  private final Function<String, Optional<String>> mentions;
+  private final Set<String> userIds = new LinkedHashSet<>();
+  private int looked;
+
+  /** A notice that mentions nobody. */
+  JiraNotice() {
+    this(id -> Optional.empty());
+  }
+
+  /** {@code mentions}: the Matrix user who linked a JIRA user id, if anyone did. */
+  JiraNotice(Function<String, Optional<String>> mentions) {
+    this.mentions = mentions;
+  }
+
+  /**
+   * A person JIRA names ({@code shown}, with their JIRA id): a pill when they linked JIRA to
+   * Matrix, else plain text.
+   */
+  JiraNotice person(String shown, String jiraUserId) {
+    Optional<String> userId = Optional.empty();
+    if (!jiraUserId.isEmpty() && looked++ < MAX_MENTIONS)
+      userId = mentions.apply(jiraUserId).filter(id -> USER_ID.matcher(id).matches());
+    if (userId.isEmpty()) return text(shown);
+    userIds.add(userId.get());
+    body.append(shown);
+    safe.append('[')
+        .append(escape(shown))
+        .append("](https://matrix.to/#/")
+        .append(userId.get())
+        .append(')');
+    return this;
+  }
 
   /** Words of the bot's own, Markdown as written. */
   JiraNotice markup(String markdown) {
@@ -49,7 +93,8 @@ final class JiraNotice {
             .put("format", "org.matrix.custom.html")
             .put("formatted_body", html());
     content.setAll(keys);
-    content.putObject("m.mentions");
+    ObjectNode mentioned = content.putObject("m.mentions");
+    if (!userIds.isEmpty()) userIds.forEach(mentioned.putArray("user_ids")::add);
     return Messages.fitToLimit(content);
   }
 

@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * {@code POST /jira/webhook}: checks {@code ?secret=} or {@code X-Hub-Signature: sha256=…} (HMAC of
  * the raw body) before reading anything, then turns the event into the notices of the rooms
  * following its project. The notices and the delivery id ({@code X-Atlassian-Webhook-Identifier})
- * are committed together before the 202, so a redelivery is posted once.
+ * are committed together before the 202, so a redelivery is posted once. (Logs show paths without
+ * their query, so {@code ?secret=} is never logged.)
  */
 final class JiraReceiver {
   private static final Logger log = LoggerFactory.getLogger(JiraReceiver.class);
@@ -148,7 +149,11 @@ final class JiraReceiver {
     for (JiraEvent event : events) {
       for (Active active : projects.following(event)) {
         if (parts.context().botRooms().notIn(active.roomId())) continue;
-        JiraMessages.render(event, payload, (JiraProjectConfig) active.config())
+        JiraMessages.render(
+                event,
+                payload,
+                (JiraProjectConfig) active.config(),
+                id -> parts.accounts().matrixUserFor(event.authority(), id))
             .ifPresent(
                 content ->
                     out.add(new OutboxStore.Draft(active.roomId(), "m.room.message", content)));

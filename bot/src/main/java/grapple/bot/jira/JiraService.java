@@ -50,12 +50,6 @@ public final class JiraService implements Service {
     return JiraSettings.read(section, config);
   }
 
-  /** {@code ?secret=} of the receiver never reaches a log. */
-  @Override
-  public String maskPath(String path) {
-    return path.startsWith("/jira/webhook?") ? "/jira/webhook?***" : path;
-  }
-
   @Override
   public Running start(ServiceSettings settings, ServiceContext context) {
     return new Started((JiraSettings) settings, context);
