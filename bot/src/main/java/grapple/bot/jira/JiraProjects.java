@@ -63,6 +63,16 @@ final class JiraProjects implements ConnectionKind<JiraProjectConfig> {
     return config;
   }
 
+  /** A new connection's content carries the normalised URL, whatever form it was given in. */
+  @Override
+  public ObjectNode contentForNew(ObjectNode content) {
+    JsonNode url = content.get("url");
+    if (url == null || !url.isTextual()) return content; // parse names the problem
+    ObjectNode out = content.deepCopy();
+    out.put("url", JiraProjectConfig.normalise(url.asText()).url());
+    return out;
+  }
+
   @Override
   public String stateKeyFor(ObjectNode content) {
     return JiraProjectConfig.parse(content, true).url();

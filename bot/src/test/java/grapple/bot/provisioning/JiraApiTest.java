@@ -149,6 +149,27 @@ class JiraApiTest {
   }
 
   @Test
+  void aProjectConnectionThroughTheApiNeedsAnAccountThatSeesTheProject() throws Exception {
+    String path =
+        LocalGrapple.connections(
+            "/uk.half-shot.matrix-hookshot.jira.project" + LocalGrapple.AS_ADMIN);
+    String body =
+        "{\"url\": \"" + dataCenter.url() + "/browse/OPS-4\", \"events\": [\"issue_updated\"]}";
+
+    Answer notLinked = grapple.put(path, body);
+    grapple.console.type("jira token acme " + PAT);
+    grapple.console.awaitPrinted("Connected to acme");
+    Answer created = grapple.put(path, body);
+
+    assertThat(notLinked.errcode()).isEqualTo("HS_BAD_VALUE");
+    assertThat(notLinked.error()).contains("not logged into JIRA");
+    assertThat(created.status()).isEqualTo(200);
+    assertThat(created.json().path("config").path("url").asText())
+        .isEqualTo(dataCenter.url() + "/projects/OPS");
+    assertThat(created.json().path("type").asText()).isEqualTo("JiraProject");
+  }
+
+  @Test
   void projectsOfSomeoneNotLinkedOrOfAnInstanceTheyDoNotReachAreForbidden() throws Exception {
     Answer nobody = grapple.get("/v1/jira/instances/acme/projects" + AS_NOBODY);
     linkAliceByOAuth();
