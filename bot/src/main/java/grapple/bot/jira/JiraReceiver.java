@@ -128,9 +128,10 @@ final class JiraReceiver {
   private CompletableFuture<Response> handle(String delivery, JsonNode payload) {
     List<JiraEvent> events = JiraEvent.of(payload);
     if (events.isEmpty()) {
+      // Quoted as JSON: the name comes from the body and must not forge log lines.
       log.debug(
-          "jira: {} event: not one we post, or no project in it",
-          Json.UNTRUSTED.getNodeFactory().textNode(payload.path("webhookEvent").asText("?")));
+          "jira: event {}: not one we post, or no project in it",
+          Json.write(payload.path("webhookEvent")));
       return now(ACCEPTED);
     }
     List<OutboxStore.Draft> drafts = drafts(events, payload);
