@@ -14,6 +14,7 @@ import grapple.bot.http.InFlight;
 import grapple.bot.http.RequestObserver;
 import grapple.bot.http.Response;
 import grapple.bot.http.Router;
+import grapple.bot.jira.JiraService;
 import grapple.bot.matrix.DirectRoomStore;
 import grapple.bot.matrix.MatrixGateway;
 import grapple.bot.matrix.SyncStore;
@@ -81,7 +82,8 @@ public final class Grapple implements AutoCloseable {
         new FeedService(),
         new GithubService(),
         new GitlabService(),
-        new GiteaService());
+        new GiteaService(),
+        new JiraService());
   }
 
   /**
@@ -90,11 +92,6 @@ public final class Grapple implements AutoCloseable {
    */
   static final List<ServiceInfo> PLANNED =
       List.of(
-          new ServiceInfo(
-              "jira",
-              Set.of(),
-              List.of("uk.half-shot.matrix-hookshot.jira.project"),
-              List.of("/oauth", "/account", "/instances/{name}/projects")),
           new ServiceInfo(
               "genericOutbound",
               Set.of("outbound", "outbound-hook"),

@@ -140,6 +140,26 @@ public final class LinkedAccounts {
         });
   }
 
+  /**
+   * The Matrix user who linked the forge account with id {@code forgeId} (exact), if anyone did:
+   * for forges whose events name people by id (JIRA Cloud's accountId).
+   */
+  public Optional<String> matrixUserForForgeId(String service, String instance, String forgeId) {
+    return db.read(
+        c -> {
+          try (PreparedStatement s =
+              c.prepareStatement(
+                  "SELECT matrix_user FROM linked_accounts"
+                      + " WHERE service = ? AND instance = ? AND forge_id = ? ORDER BY updated_at DESC LIMIT 1")) {
+            s.setString(1, service);
+            s.setString(2, instance);
+            s.setString(3, forgeId);
+            ResultSet rs = s.executeQuery();
+            return rs.next() ? Optional.of(rs.getString(1)) : Optional.<String>empty();
+          }
+        });
+  }
+
   /** Every link of the service whose token expires before {@code before} and can be refreshed. */
   public List<Account> refreshableBefore(String service, Instant before) {
     return db.read(

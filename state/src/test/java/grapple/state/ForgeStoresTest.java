@@ -95,6 +95,17 @@ class ForgeStoresTest {
   }
 
   @Test
+  void theForgeIdFindsTheMatrixUserExactlyWithinItsInstance() {
+    LinkedAccounts accounts = new LinkedAccounts(db, box, clock);
+    accounts.link(alice("token"));
+
+    assertThat(accounts.matrixUserForForgeId("github", "", "42")).contains("@alice:x");
+    assertThat(accounts.matrixUserForForgeId("github", "", "4")).isEmpty();
+    assertThat(accounts.matrixUserForForgeId("github", "other", "42")).isEmpty();
+    assertThat(accounts.matrixUserForForgeId("jira", "", "42")).isEmpty();
+  }
+
+  @Test
   void aTokenSealedWithAnotherKeyIsNotLinked() {
     new LinkedAccounts(db, box, clock).link(alice("t"));
     byte[] other = new byte[32];

@@ -1,0 +1,287 @@
+package grapple.bot.jira;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import grapple.state.Json;
+import grapple.state.LinkedAccounts;
+import grapple.state.LinkedAccounts.Account;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.BiConsumer;
+import okhttp3.HttpUrl;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The JIRA accounts Matrix users linked: one JIRA Cloud login by OAuth 2.0 (3LO; its access token
+ * lasts an hour and is refreshed with the rotating refresh token before use) reaching the sites
+ * Atlassian lists as its accessible resources, and Data Center personal access tokens, one per
+ * configured instance, each checked with {@code myself} before it is stored.
+ */
+final class JiraAccounts {
+  private static final Logger log = LoggerFactory.getLogger(JiraAccounts.class);
+  static final String SERVICE = "jira";
+
+  /** The instance name the Cloud login is stored under (not a valid configured name). */
+  static final String CLOUD = "@cloud";
+
+  static final String SCOPES = "read:jira-work write:jira-work read:jira-user offline_access";
+
+  /** A token this close to expiring is refreshed before it is used. */
+  private static final Duration REFRESH_MARGIN = Duration.ofMinutes(5);
+
+  /** The leader refreshes tokens expiring within this. */
+  static final Duration REFRESH_AHEAD = Duration.ofMinutes(15);
+
+  private final LinkedAccounts store;
+  private final JiraClient client;
+  private final JiraSettings settings;
+  private final Clock clock;
+  private final BiConsumer<String, String> tell;
+
+  /** {@code tell}: sends a user a direct message (Markdown), e.g. that their login expired. */
+  JiraAccounts(
+      LinkedAccounts store,
+      JiraClient client,
+      JiraSettings settings,
+      Clock clock,
+      BiConsumer<String, String> tell) {
+    this.store = store;
+    this.client = client;
+    this.settings = settings;
+    this.clock = clock;
+    this.tell = tell;
+  }
+
+  /** Checks a Data Center token with the instance's {@code myself} and links it. */
+  Account linkToken(String matrixUser, String instance, String token) throws JiraException {
+    HttpUrl url = settings.instances().get(instance);
+    if (url == null) throw new JiraException(404, "no JIRA instance named " + instance);
+    JsonNode me = client.myself(dataCenter(instance, url, token));
+    Account account =
+        new Account(
+            SERVICE,
+            instance,
+            matrixUser,
+            me.path("displayName").asText(me.path("name").asText("")),
+            me.path("name").asText(me.path("key").asText("")),
+            token,
+            null,
+            null,
+            null);
+    store.link(account);
+    log.info("jira: {} linked a token for the instance {}", matrixUser, instance);
+    return account;
+  }
+
+  /** Exchanges an OAuth code for tokens, finds the user's Cloud sites and links the login. */
+  Account linkCode(String matrixUser, String code) throws JiraException {
+    JiraSettings.OAuth oauth = oauth();
+    JsonNode tokens =
+        client.token(
+            oauth,
+            Json.object()
+                .put("grant_type", "authorization_code")
+                .put("code", code)
+                .put("redirect_uri", oauth.redirectUri()));
+    String token = tokens.path("access_token").asText("");
+    if (token.isEmpty()) throw new JiraException(502, "Atlassian answered without an access token");
+    List<Site> sites = cloudSites(oauth, token);
+    if (sites.isEmpty())
+      throw new JiraException(403, "this Atlassian account reaches no JIRA Cloud site");
+    JsonNode me = client.myself(sites.get(0));
+    Account account =
+        withTokens(
+            new Account(
+                SERVICE,
+                CLOUD,
+                matrixUser,
+                me.path("displayName").asText(""),
+                me.path("accountId").asText(""),
+                token,
+                null,
+                null,
+                null),
+            tokens);
+    store.link(account);
+    log.info("jira: {} linked a JIRA Cloud login ({} sites)", matrixUser, sites.size());
+    return account;
+  }
+
+  private JiraSettings.OAuth oauth() throws JiraException {
+    return settings.oauth().orElseThrow(() -> new JiraException(0, "OAuth is not configured"));
+  }
+
+  private Account withTokens(Account a, JsonNode tokens) {
+    Instant expires =
+        tokens.has("expires_in")
+            ? clock.instant().plusSeconds(tokens.get("expires_in").asLong())
+            : null;
+    return new Account(
+        a.service(),
+        a.instance(),
+        a.matrixUser(),
+        a.login(),
+        a.forgeId(),
+        tokens.path("access_token").asText(a.token()),
+        tokens.path("refresh_token").asText(a.refreshToken()),
+        expires,
+        null);
+  }
+
+  /** The user's links: the Cloud login first (if any), then Data Center instances by name. */
+  List<Account> accounts(String matrixUser) {
+    List<Account> out = new ArrayList<>();
+    store.get(SERVICE, CLOUD, matrixUser).ifPresent(out::add);
+    for (String instance : settings.instances().keySet())
+      store.get(SERVICE, instance, matrixUser).ifPresent(out::add);
+    return out;
+  }
+
+  boolean linked(String matrixUser) {
+    return !accounts(matrixUser).isEmpty();
+  }
+
+  /**
+   * Every JIRA the user can act on: their Cloud login's sites (asked of Atlassian, with a fresh
+   * token) and their linked Data Center instances.
+   */
+  List<Site> sites(String matrixUser) throws JiraException {
+    List<Site> out = new ArrayList<>();
+    Optional<String> cloud = cloudToken(matrixUser);
+    if (cloud.isPresent()) out.addAll(cloudSites(oauth(), cloud.get()));
+    for (Map.Entry<String, HttpUrl> instance : settings.instances().entrySet()) {
+      store
+          .get(SERVICE, instance.getKey(), matrixUser)
+          .ifPresent(a -> out.add(dataCenter(instance.getKey(), instance.getValue(), a.token())));
+    }
+    return out;
+  }
+
+  /** The user's site on {@code authority} ({@code host[:port]}), if they reach one there. */
+  Optional<Site> site(String matrixUser, String authority) throws JiraException {
+    return sites(matrixUser).stream().filter(s -> s.authority().equals(authority)).findFirst();
+  }
+
+  /** The JIRA user id (Cloud accountId, Data Center name) a Matrix user linked on this site. */
+  Optional<String> jiraUserFor(String matrixUser, Site site) {
+    String instance = site.cloud() ? CLOUD : site.name();
+    return store
+        .get(SERVICE, instance, matrixUser)
+        .map(Account::forgeId)
+        .filter(id -> !id.isEmpty());
+  }
+
+  /**
+   * The Matrix user who linked the JIRA user {@code jiraUserId} (Cloud accountId, Data Center name)
+   * on the JIRA at {@code authority}: a configured Data Center instance there, else Cloud.
+   */
+  Optional<String> matrixUserFor(String authority, String jiraUserId) {
+    if (jiraUserId.isEmpty()) return Optional.empty();
+    String instance = CLOUD;
+    for (Map.Entry<String, HttpUrl> i : settings.instances().entrySet())
+      if (JiraProjectConfig.authority(i.getValue()).equals(authority)) instance = i.getKey();
+    return store.matrixUserForForgeId(SERVICE, instance, jiraUserId);
+  }
+
+  private List<Site> cloudSites(JiraSettings.OAuth oauth, String token) throws JiraException {
+    List<Site> out = new ArrayList<>();
+    for (JsonNode resource : client.accessibleResources(oauth, token)) {
+      HttpUrl url = HttpUrl.parse(resource.path("url").asText(""));
+      String id = resource.path("id").asText("");
+      if (url == null || id.isEmpty()) continue;
+      HttpUrl rest =
+          oauth
+              .apiUrl()
+              .newBuilder()
+              .addPathSegments("ex/jira")
+              .addPathSegment(id)
+              .addPathSegments("rest/api/3")
+              .build();
+      out.add(new Site(resource.path("name").asText(url.host()), url, rest, true, token));
+    }
+    return out;
+  }
+
+  private static Site dataCenter(String name, HttpUrl url, String token) {
+    return new Site(
+        name, url, url.newBuilder().addPathSegments("rest/api/2").build(), false, token);
+  }
+
+  /**
+   * The Cloud access token, refreshed first when it is about to expire; empty when not linked or
+   * when Atlassian refused the refresh (then the link is gone and the user was told once).
+   */
+  Optional<String> cloudToken(String matrixUser) throws JiraException {
+    Optional<Account> account = store.get(SERVICE, CLOUD, matrixUser);
+    if (account.isEmpty()) return Optional.empty();
+    if (!account.get().expiresWithin(REFRESH_MARGIN, clock.instant()))
+      return Optional.of(account.get().token());
+    return refresh(account.get()).map(Account::token);
+  }
+
+  /**
+   * Refreshes one Cloud login. Synchronized and re-reading the link first: Atlassian's refresh
+   * tokens rotate, so a second refresh with a stale one would be refused.
+   */
+  synchronized Optional<Account> refresh(Account account) throws JiraException {
+    Optional<Account> stored = store.get(SERVICE, CLOUD, account.matrixUser());
+    if (stored.isEmpty()) return Optional.empty();
+    if (!stored.get().expiresWithin(REFRESH_MARGIN, clock.instant())) return stored;
+    String refresh = stored.get().refreshToken();
+    if (refresh == null || settings.oauth().isEmpty()) {
+      expired(stored.get(), "its token expired and cannot be refreshed");
+      return Optional.empty();
+    }
+    JsonNode tokens;
+    try {
+      tokens =
+          client.token(
+              oauth(),
+              Json.object().put("grant_type", "refresh_token").put("refresh_token", refresh));
+    } catch (JiraException e) {
+      if (e.transient_()) throw e;
+      expired(stored.get(), "Atlassian refused the refresh (" + e.getMessage() + ")");
+      return Optional.empty();
+    }
+    Account fresh = withTokens(stored.get(), tokens);
+    store.link(fresh);
+    log.debug("jira: refreshed the Cloud token of {}", account.matrixUser());
+    return Optional.of(fresh);
+  }
+
+  /** Leader's chore: refreshes every Cloud token that expires soon. */
+  void refreshExpiring() {
+    for (Account account : store.refreshableBefore(SERVICE, clock.instant().plus(REFRESH_AHEAD))) {
+      try {
+        refresh(account);
+      } catch (JiraException e) {
+        log.warn(
+            "jira: could not refresh the token of {} yet: {}",
+            account.matrixUser(),
+            e.getMessage());
+      }
+    }
+  }
+
+  private void expired(Account account, String why) {
+    if (!store.unlink(SERVICE, CLOUD, account.matrixUser())) return; // told already
+    log.info("jira: unlinked the Cloud login of {}: {}", account.matrixUser(), why);
+    tell.accept(
+        account.matrixUser(),
+        "Your JIRA Cloud login has expired and could not be renewed. Log in again with `jira"
+            + " login` here.");
+  }
+
+  /** Forgets every JIRA link of the user; true if there was one. */
+  boolean logout(String matrixUser) {
+    boolean any = store.unlink(SERVICE, CLOUD, matrixUser);
+    for (String instance : settings.instances().keySet())
+      any |= store.unlink(SERVICE, instance, matrixUser);
+    return any;
+  }
+}

@@ -1,0 +1,125 @@
+package grapple.bot.jira;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.Routes;
+import grapple.bot.http.Request;
+import grapple.bot.http.Response;
+import grapple.bot.provisioning.ApiException;
+import grapple.bot.provisioning.Caller;
+import grapple.bot.provisioning.ErrorCode;
+import grapple.state.BadInput;
+import grapple.state.Json;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * The seed's {@code /v1/jira} routes (CONTRACT §12): the Cloud login link, the user's account and
+ * the JIRA sites it reaches, and a site's projects (all pages). Each answers for the Matrix user
+ * named by {@code userId}, with that user's linked accounts.
+ */
+final class JiraApi {
+  private static final Pattern USER_ID = Pattern.compile("@[^:\\s]+:\\S+");
+
+  private final JiraParts parts;
+  private final JiraCommands commands;
+
+  JiraApi(JiraParts parts, JiraCommands commands) {
+    this.parts = parts;
+    this.commands = commands;
+  }
+
+  void routes(Routes routes) {
+    routes.api("GET", "/oauth", this::oauth);
+    routes.api("GET", "/account", this::account);
+    routes.api("GET", "/instances/{name}/projects", this::projects);
+  }
+
+  private Response oauth(Request request, Caller caller) {
+    caller.require(Caller.READ);
+    String userId = userId(request);
+    if (parts.settings().oauth().isEmpty()) {
+      throw new ApiException(
+          ErrorCode.DISABLED_FEATURE,
+          "JIRA Cloud OAuth is not configured on this bot (jira.oauth).");
+    }
+    return Response.json(200, Json.object().put("url", commands.authorizeUrl(userId)));
+  }
+
+  private Response account(Request request, Caller caller) {
+    caller.require(Caller.READ);
+    String userId = userId(request);
+    if (!parts.accounts().linked(userId))
+      return Response.json(200, Json.object().put("loggedIn", false));
+    List<Site> sites = sites(userId);
+    if (sites.isEmpty()) return Response.json(200, Json.object().put("loggedIn", false));
+    ObjectNode out = Json.object().put("loggedIn", true);
+    ArrayNode instances = out.putArray("instances");
+    for (Site site : sites)
+      instances
+          .addObject()
+          .put("name", site.name())
+          .put("url", site.url().toString().replaceAll("/$", ""));
+    return Response.json(200, out);
+  }
+
+  private Response projects(Request request, Caller caller) {
+    caller.require(Caller.READ);
+    String userId = userId(request);
+    String name = request.pathParam("name");
+    if (!parts.accounts().linked(userId))
+      throw new ApiException(ErrorCode.FORBIDDEN_USER, "User is not authenticated with JIRA");
+    Site site =
+        sites(userId).stream()
+            .filter(s -> s.name().equals(name))
+            .findFirst()
+            .orElseThrow(
+                () ->
+                    new ApiException(
+                        ErrorCode.FORBIDDEN_USER,
+                        "Instance not known or not accessible to this user."));
+    ArrayNode out = Json.object().arrayNode();
+    try {
+      String base = site.url().toString().replaceAll("/$", "");
+      for (JsonNode project : parts.client().projects(site)) {
+        String key = project.path("key").asText();
+        out.addObject()
+            .put("key", key)
+            .put("name", project.path("name").asText())
+            .put("url", base + "/projects/" + key)
+            .put("id", project.path("id").asText());
+      }
+    } catch (JiraException e) {
+      throw refused(e);
+    }
+    return Response.json(200, out);
+  }
+
+  private List<Site> sites(String userId) {
+    try {
+      return parts.accounts().sites(userId);
+    } catch (JiraException e) {
+      throw refused(e);
+    }
+  }
+
+  private static ApiException refused(JiraException e) {
+    if (e.badCredentials())
+      return new ApiException(
+          ErrorCode.FORBIDDEN_USER,
+          "JIRA no longer accepts the user's login; they must log in again.");
+    return new ApiException(ErrorCode.UNKNOWN, "Could not fetch from JIRA: " + e.getMessage());
+  }
+
+  private static String userId(Request request) {
+    String userId = request.query().get("userId");
+    if (userId == null || !USER_ID.matcher(userId).matches()) {
+      throw new BadInput(
+          "userId",
+          "must be a Matrix user id like @alice:example.org, was "
+              + (userId == null ? "missing" : "'" + userId + "'"));
+    }
+    return userId;
+  }
+}

@@ -1,0 +1,178 @@
+package grapple.bot.jira;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.state.Json;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import okhttp3.HttpUrl;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import okhttp3.ResponseBody;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The JIRA REST calls Grapple makes (Cloud v3 through {@code api.atlassian.com/ex/jira/<cloudId>},
+ * Data Center v2 on the instance) and Atlassian's OAuth 2.0 token and accessible-resources calls:
+ * JSON in, JSON out, a whole-call timeout, answers capped in size.
+ */
+final class JiraClient {
+  private static final MediaType JSON = MediaType.get("application/json; charset=utf-8");
+  private static final long MAX_ANSWER_BYTES = 8L * 1024 * 1024;
+  private static final int PAGE_SIZE = 50;
+  private static final int MAX_PAGES = 200;
+
+  private final OkHttpClient http =
+      new OkHttpClient.Builder().callTimeout(Duration.ofSeconds(20)).followRedirects(false).build();
+
+  /** {@code POST <authUrl>/oauth/token}: a code or a refresh token for new tokens. */
+  JsonNode token(JiraSettings.OAuth oauth, ObjectNode grant) throws JiraException {
+    grant.put("client_id", oauth.clientId()).put("client_secret", oauth.clientSecret());
+    HttpUrl url = oauth.authUrl().newBuilder().addPathSegments("oauth/token").build();
+    return json(
+        new Request.Builder()
+            .url(url)
+            .header("Accept", "application/json")
+            .post(RequestBody.create(Json.write(grant), JSON))
+            .build());
+  }
+
+  /** {@code GET <apiUrl>/oauth/token/accessible-resources}: the Cloud sites the token reaches. */
+  JsonNode accessibleResources(JiraSettings.OAuth oauth, String token) throws JiraException {
+    HttpUrl url =
+        oauth.apiUrl().newBuilder().addPathSegments("oauth/token/accessible-resources").build();
+    return get(token, url);
+  }
+
+  JsonNode myself(Site site) throws JiraException {
+    return get(site.token(), rest(site, "myself").build());
+  }
+
+  JsonNode project(Site site, String key) throws JiraException {
+    return get(site.token(), rest(site, "project").addPathSegment(key).build());
+  }
+
+  /**
+   * Every project the user can see: Cloud's {@code project/search} paged through until {@code
+   * isLast}; Data Center's {@code project} list (one answer).
+   */
+  List<JsonNode> projects(Site site) throws JiraException {
+    List<JsonNode> out = new ArrayList<>();
+    if (!site.cloud()) {
+      get(site.token(), rest(site, "project").build()).forEach(out::add);
+      return out;
+    }
+    for (int page = 0; page < MAX_PAGES; page++) {
+      HttpUrl url =
+          rest(site, "project/search")
+              .addQueryParameter("startAt", Integer.toString(out.size()))
+              .addQueryParameter("maxResults", Integer.toString(PAGE_SIZE))
+              .build();
+      JsonNode answer = get(site.token(), url);
+      answer.path("values").forEach(out::add);
+      if (answer.path("isLast").asBoolean(true) || answer.path("values").isEmpty()) return out;
+    }
+    return out;
+  }
+
+  JsonNode createIssue(Site site, ObjectNode issue) throws JiraException {
+    return send(site.token(), "POST", rest(site, "issue").build(), issue);
+  }
+
+  JsonNode issue(Site site, String key) throws JiraException {
+    return get(site.token(), rest(site, "issue").addPathSegment(key).build());
+  }
+
+  /** Users who may be assigned {@code issueKey} matching {@code query}. */
+  JsonNode assignable(Site site, String issueKey, String query) throws JiraException {
+    HttpUrl url =
+        rest(site, "user/assignable/search")
+            .addQueryParameter("issueKey", issueKey)
+            .addQueryParameter(site.cloud() ? "query" : "username", query)
+            .addQueryParameter("maxResults", "2")
+            .build();
+    return get(site.token(), url);
+  }
+
+  /** Assigns by Cloud {@code accountId} or Data Center user {@code name}. */
+  void assign(Site site, String issueKey, String user) throws JiraException {
+    ObjectNode body = Json.object().put(site.cloud() ? "accountId" : "name", user);
+    send(
+        site.token(),
+        "PUT",
+        rest(site, "issue").addPathSegment(issueKey).addPathSegment("assignee").build(),
+        body);
+  }
+
+  private static HttpUrl.Builder rest(Site site, String path) {
+    return site.rest().newBuilder().addPathSegments(path);
+  }
+
+  private JsonNode get(String token, HttpUrl url) throws JiraException {
+    return json(authed(token, url).get().build());
+  }
+
+  private JsonNode send(String token, String method, HttpUrl url, ObjectNode body)
+      throws JiraException {
+    return json(
+        authed(token, url).method(method, RequestBody.create(Json.write(body), JSON)).build());
+  }
+
+  private static Request.Builder authed(String token, HttpUrl url) {
+    return new Request.Builder()
+        .url(url)
+        .header("Authorization", "Bearer " + token)
+        .header("Accept", "application/json")
+        .header("User-Agent", "Grapple");
+  }
+
+  private JsonNode json(Request request) throws JiraException {
+    try (Response response = http.newCall(request).execute()) {
+      return answer(response);
+    } catch (IOException e) {
+      throw new JiraException(0, "JIRA could not be reached: " + e.getClass().getSimpleName());
+    }
+  }
+
+  /** The JSON of a 2xx; JIRA's error text as a JiraException otherwise. */
+  private static JsonNode answer(Response response) throws IOException, JiraException {
+    ResponseBody body = response.body();
+    body.source().request(MAX_ANSWER_BYTES + 1);
+    if (body.source().getBuffer().size() > MAX_ANSWER_BYTES)
+      throw new JiraException(502, "JIRA's answer is too large");
+    String text = body.string();
+    JsonNode json = parse(text);
+    if (response.isSuccessful()) return json == null ? Json.object() : json;
+    throw new JiraException(response.code(), message(json, response.code()));
+  }
+
+  private static @Nullable JsonNode parse(String text) {
+    if (text.isBlank()) return null;
+    try {
+      return Json.UNTRUSTED.readTree(text);
+    } catch (IOException e) {
+      return null; // an HTML error page: the status says enough
+    }
+  }
+
+  /**
+   * JIRA's {@code errorMessages}/{@code errors}, OAuth's {@code error_description}, or the status.
+   */
+  private static String message(@Nullable JsonNode json, int status) {
+    if (json == null) return "HTTP " + status;
+    List<String> parts = new ArrayList<>();
+    json.path("errorMessages").forEach(m -> parts.add(m.asText()));
+    for (Map.Entry<String, JsonNode> e : json.path("errors").properties())
+      parts.add(e.getKey() + ": " + e.getValue().asText());
+    if (json.hasNonNull("error_description")) parts.add(json.get("error_description").asText());
+    else if (json.path("error").isTextual()) parts.add(json.get("error").asText());
+    if (json.path("message").isTextual()) parts.add(json.get("message").asText());
+    return parts.isEmpty() ? "HTTP " + status : String.join("; ", parts);
+  }
+}

@@ -1,0 +1,233 @@
+package grapple.bot.jira;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.Active;
+import grapple.bot.Changes;
+import grapple.commands.Command;
+import grapple.commands.Invocation;
+import grapple.commands.Markdown;
+import grapple.commands.PermissionLevel;
+import grapple.commands.Reply;
+import grapple.state.BadInput;
+import grapple.state.LinkedAccounts.Account;
+import grapple.state.OAuthStates;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+
+/**
+ * The {@code jira} commands: connecting a room to a project ({@code project}, {@code list project},
+ * {@code remove project}) and linking the sender's JIRA accounts ({@code login} for Cloud, {@code
+ * token} for Data Center, {@code whoami}, {@code logout}), which work in a direct chat with the
+ * bot.
+ */
+final class JiraCommands {
+  private final JiraParts parts;
+  private final JiraProjects projects;
+  private final OAuthStates states;
+
+  JiraCommands(JiraParts parts, JiraProjects projects, OAuthStates states) {
+    this.parts = parts;
+    this.projects = projects;
+    this.states = states;
+  }
+
+  List<Command> commands() {
+    String s = JiraService.NAME;
+    PermissionLevel manage = PermissionLevel.MANAGE_CONNECTIONS;
+    PermissionLevel login = PermissionLevel.LOGIN;
+    return List.of(
+        new Command(
+            "jira project",
+            "<url>",
+            "Follow a JIRA project in this room",
+            s,
+            manage,
+            this::project),
+        new Command(
+            "jira list project",
+            "",
+            "List the JIRA projects this room follows",
+            s,
+            PermissionLevel.COMMANDS,
+            this::list),
+        new Command(
+            "jira remove project",
+            "<url>",
+            "Stop following a JIRA project",
+            s,
+            manage,
+            this::remove),
+        new Command(
+            "jira login",
+            "",
+            "Link your JIRA Cloud account (a link to Atlassian, by direct message)",
+            s,
+            login,
+            this::login),
+        new Command(
+                "jira token",
+                "<instance> <token>",
+                "Link your JIRA Data Center account with a personal access token (in a direct"
+                    + " message with me)",
+                s,
+                login,
+                this::token)
+            .withSecretArguments(),
+        new Command(
+            "jira whoami", "", "Show which JIRA accounts you linked", s, login, this::whoami),
+        new Command(
+            "jira logout",
+            "",
+            "Unlink your JIRA accounts and forget their tokens",
+            s,
+            login,
+            this::logout));
+  }
+
+  private Reply project(Invocation call) {
+    call.requireAtMost(1);
+    JiraProjectConfig.Project wanted = JiraProjectConfig.normalise(call.arg(0, "url"));
+    call.requireMaySendState(JiraProjects.EVENT_TYPE);
+    JiraProjectConfig config =
+        JiraProjectConfig.parse(grapple.state.Json.object().put("url", wanted.url()), true);
+    JsonNode project = projects.project(call.sender(), config);
+    ObjectNode content = grapple.state.Json.object().put("url", wanted.url());
+    if (project.path("id").isTextual()) content.put("id", project.path("id").asText());
+    try {
+      parts
+          .context()
+          .changes()
+          .create(
+              call.roomId(), projects, wanted.url(), content, Changes.Actor.user(call.sender()));
+    } catch (Changes.AlreadyExists e) {
+      throw new BadInput("url", "This room already follows " + Markdown.code(wanted.url()) + ".");
+    } catch (IOException e) {
+      throw new UncheckedIOException("writing the project's room state", e);
+    }
+    return Reply.text("Room configured to bridge Jira project %s.", wanted.key());
+  }
+
+  private Reply list(Invocation call) {
+    call.requireAtMost(0);
+    List<Active> inRoom =
+        parts.context().connections().inRoom(call.roomId()).stream()
+            .filter(a -> a.kind() == projects)
+            .toList();
+    if (inRoom.isEmpty()) return Reply.text("Not connected to any JIRA projects");
+    StringBuilder out = new StringBuilder("Currently connected to these JIRA projects:\n\n");
+    inRoom.forEach(a -> out.append("- ").append(a.live().summary()).append('\n'));
+    return Reply.text(out.toString().stripTrailing());
+  }
+
+  private Reply remove(Invocation call) {
+    call.requireAtMost(1);
+    String url = JiraProjectConfig.normalise(call.arg(0, "url")).url();
+    Active active =
+        parts
+            .context()
+            .connections()
+            .find(call.roomId(), projects, url)
+            .orElseThrow(
+                () ->
+                    new BadInput(
+                        "url",
+                        "This room does not follow "
+                            + Markdown.code(url)
+                            + ". "
+                            + Markdown.code(call.prefix() + " jira list project")
+                            + " shows what it follows."));
+    call.requireMaySendState(JiraProjects.EVENT_TYPE);
+    try {
+      parts.context().changes().remove(active, call.sender());
+    } catch (IOException e) {
+      throw new UncheckedIOException("removing the project's room state", e);
+    }
+    return Reply.text("Room no longer bridged to Jira project %s.", Markdown.code(url));
+  }
+
+  /** The authorize link goes by direct message only: whoever follows it links their JIRA. */
+  private Reply login(Invocation call) {
+    call.requireAtMost(0);
+    if (parts.settings().oauth().isEmpty()) {
+      return Reply.error(
+          "Logging in to JIRA Cloud is not set up on this bot (no `jira.oauth` in its config)."
+              + " For JIRA Data Center, make a personal access token and send me, in a direct"
+              + " message: `jira token <instance> <token>`");
+    }
+    String text =
+        "Open this link to link your JIRA Cloud account (valid 30 minutes, once): "
+            + authorizeUrl(call.sender());
+    if (call.direct()) return Reply.text(text);
+    call.directMessage(text);
+    return Reply.text("I sent you a link to log in to JIRA in a direct message.");
+  }
+
+  /** Atlassian's authorize URL with the 3LO parameters and a state bound to {@code userId}. */
+  String authorizeUrl(String userId) {
+    JiraSettings.OAuth oauth = parts.settings().oauth().orElseThrow();
+    String state = states.issue(JiraService.NAME, JiraAccounts.CLOUD, userId);
+    return oauth
+        .authUrl()
+        .newBuilder()
+        .addPathSegment("authorize")
+        .addQueryParameter("audience", "api.atlassian.com")
+        .addQueryParameter("client_id", oauth.clientId())
+        .addQueryParameter("scope", JiraAccounts.SCOPES)
+        .addQueryParameter("redirect_uri", oauth.redirectUri())
+        .addQueryParameter("state", state)
+        .addQueryParameter("response_type", "code")
+        .addQueryParameter("prompt", "consent")
+        .build()
+        .toString();
+  }
+
+  private Reply token(Invocation call) {
+    call.requireAtMost(2);
+    String instance = call.arg(0, "instance");
+    String token = call.arg(1, "token");
+    if (!parts.settings().instances().containsKey(instance)) {
+      throw new BadInput(
+          "instance",
+          "No JIRA instance is named "
+              + Markdown.code(instance)
+              + (parts.settings().instances().isEmpty()
+                  ? "; this bot has none configured (jira.instances)."
+                  : "; known: " + String.join(", ", parts.settings().instances().keySet()) + "."));
+    }
+    try {
+      Account account = parts.accounts().linkToken(call.sender(), instance, token);
+      return Reply.text(
+          "Connected to %s as %s. Token stored.", instance, Markdown.code(account.login()));
+    } catch (JiraException e) {
+      if (e.badCredentials()) {
+        throw new BadInput(
+            "token", "JIRA does not accept that token (401). Check it, or make a new one.");
+      }
+      throw new BadInput(
+          "token", "The token could not be checked: " + e.getMessage() + ". Nothing was stored.");
+    }
+  }
+
+  private Reply whoami(Invocation call) {
+    call.requireAtMost(0);
+    List<Account> accounts = parts.accounts().accounts(call.sender());
+    if (accounts.isEmpty()) return Reply.text(JiraParts.NOT_LINKED);
+    StringBuilder out = new StringBuilder("You are logged in to JIRA:\n");
+    for (Account a : accounts) {
+      String where =
+          a.instance().equals(JiraAccounts.CLOUD) ? "JIRA Cloud" : "instance " + a.instance();
+      out.append("\n- ").append(where).append(" as ").append(Markdown.code(a.login()));
+    }
+    return Reply.text(out.toString());
+  }
+
+  private Reply logout(Invocation call) {
+    call.requireAtMost(0);
+    if (!parts.accounts().logout(call.sender()))
+      return Reply.text("You had not linked a JIRA account.");
+    return Reply.text(
+        "Logged out of JIRA: your tokens are deleted here. You can also revoke them in JIRA.");
+  }
+}

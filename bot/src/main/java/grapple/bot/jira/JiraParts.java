@@ -1,0 +1,22 @@
+package grapple.bot.jira;
+
+import grapple.bot.ServiceContext;
+
+/** What the JIRA service's pieces share: its settings, JIRA's API, the linked accounts. */
+record JiraParts(
+    JiraSettings settings, JiraClient client, JiraAccounts accounts, ServiceContext context) {
+  static final String NOT_LINKED =
+      "You are not logged into JIRA. Start a DM with this bot and use the command `jira login`"
+          + " (JIRA Cloud) or `jira token <instance> <token>` (JIRA Data Center).";
+
+  /** What to tell a user JIRA refused: what to do about it, in one sentence. */
+  static String explain(JiraException e) {
+    if (e.badCredentials()) {
+      return "JIRA no longer accepts your login. Link your account again in a DM with me: `jira"
+          + " login` or `jira token <instance> <token>`.";
+    }
+    if (e.status() == 0) return e.getMessage() + ". Try again in a moment.";
+    if (e.status() == 429) return "JIRA is rate limiting requests. Try again in a few minutes.";
+    return "JIRA refused: " + e.getMessage() + ".";
+  }
+}

@@ -1,0 +1,140 @@
+package grapple.bot.jira;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.Active;
+import grapple.bot.ConnectionKind;
+import grapple.bot.LiveConnection;
+import grapple.bot.room.RoomEvent;
+import grapple.commands.Markdown;
+import grapple.state.BadInput;
+import grapple.state.Connection;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * The {@code JiraProject} connection kind: a room following one JIRA project (hookshot's state,
+ * CONTRACT §12), keyed by the normalised project URL. Whoever creates one must see the project with
+ * their linked JIRA account.
+ */
+final class JiraProjects implements ConnectionKind<JiraProjectConfig> {
+  static final String EVENT_TYPE = "uk.half-shot.matrix-hookshot.jira.project";
+  static final String LEGACY_EVENT_TYPE = "uk.half-shot.matrix-github.jira.project";
+
+  private final JiraParts parts;
+  private final ProjectCommands commands;
+
+  JiraProjects(JiraParts parts, ProjectCommands commands) {
+    this.parts = parts;
+    this.commands = commands;
+  }
+
+  @Override
+  public String name() {
+    return "JiraProject";
+  }
+
+  @Override
+  public String service() {
+    return JiraService.NAME;
+  }
+
+  @Override
+  public String eventType() {
+    return EVENT_TYPE;
+  }
+
+  @Override
+  public List<String> legacyEventTypes() {
+    return List.of(LEGACY_EVENT_TYPE);
+  }
+
+  @Override
+  public JiraProjectConfig parse(String stateKey, ObjectNode content) {
+    JiraProjectConfig config = JiraProjectConfig.parse(content, false);
+    BadInput.check(
+        config.url().equals(stateKey)
+            || JiraProjectConfig.normalise(stateKey).url().equals(config.url()),
+        "state_key",
+        "must be the normalised project URL of the content (%s), was %s",
+        config.url(),
+        stateKey);
+    return config;
+  }
+
+  /** A new connection's content carries the normalised URL, whatever form it was given in. */
+  @Override
+  public ObjectNode contentForNew(ObjectNode content) {
+    JsonNode url = content.get("url");
+    if (url == null || !url.isTextual()) return content; // parse names the problem
+    ObjectNode out = content.deepCopy();
+    out.put("url", JiraProjectConfig.normalise(url.asText()).url());
+    return out;
+  }
+
+  @Override
+  public String stateKeyFor(ObjectNode content) {
+    return JiraProjectConfig.parse(content, true).url();
+  }
+
+  /** The user must see the project on a JIRA they linked. */
+  @Override
+  public void checkNew(String stateKey, JiraProjectConfig config, String userId) {
+    project(userId, config);
+  }
+
+  /** The project as the user's JIRA shows it; BadInput saying what to do when it cannot. */
+  JsonNode project(String userId, JiraProjectConfig config) {
+    try {
+      if (!parts.accounts().linked(userId)) throw new BadInput("url", JiraParts.NOT_LINKED);
+      Optional<Site> site = parts.accounts().site(userId, config.authority());
+      if (site.isEmpty() && !parts.accounts().linked(userId))
+        throw new BadInput("url", JiraParts.NOT_LINKED); // the Cloud login just expired
+      if (site.isEmpty()) {
+        throw new BadInput(
+            "url",
+            "None of your linked JIRA accounts reaches "
+                + config.authority()
+                + ". Link it first (`jira login` for JIRA Cloud, `jira token <instance> <token>` for"
+                + " Data Center).");
+      }
+      return parts.client().project(site.get(), config.key());
+    } catch (JiraException e) {
+      if (e.status() == 404 || e.status() == 403)
+        throw new BadInput("url", "Requested project was not found");
+      throw new BadInput("url", JiraParts.explain(e));
+    }
+  }
+
+  @Override
+  public LiveConnection open(Connection connection, JiraProjectConfig config, boolean created) {
+    return new Project(config, message -> commands.onMessage(connection, config, message));
+  }
+
+  /** The connections following the project an event belongs to. */
+  List<Active> following(JiraEvent event) {
+    return parts.context().connections().ofKind(this).stream()
+        .filter(a -> event.concerns((JiraProjectConfig) a.config()))
+        .toList();
+  }
+
+  /** One room following one project. */
+  private record Project(JiraProjectConfig config, Consumer<RoomEvent.Message> messages)
+      implements LiveConnection {
+    @Override
+    public String summary() {
+      return Markdown.code(config.url())
+          + " ("
+          + String.join(", ", config.events())
+          + "; commands: "
+          + Markdown.code(config.commandPrefix())
+          + ")";
+    }
+
+    @Override
+    public void onMessage(RoomEvent.Message message) {
+      messages.accept(message);
+    }
+  }
+}

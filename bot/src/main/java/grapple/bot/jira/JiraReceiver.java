@@ -1,0 +1,185 @@
+package grapple.bot.jira;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import grapple.bot.Active;
+import grapple.bot.http.Request;
+import grapple.bot.http.Response;
+import grapple.state.ForgeDeliveries;
+import grapple.state.Json;
+import grapple.state.OutboxStore;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code POST /jira/webhook}: checks {@code ?secret=} or {@code X-Hub-Signature: sha256=…} (HMAC of
+ * the raw body) before reading anything, then turns the event into the notices of the rooms
+ * following its project. The notices and the delivery id ({@code X-Atlassian-Webhook-Identifier})
+ * are committed together before the 202, so a redelivery is posted once. (Logs show paths without
+ * their query, so {@code ?secret=} is never logged.)
+ */
+final class JiraReceiver {
+  private static final Logger log = LoggerFactory.getLogger(JiraReceiver.class);
+
+  /** JIRA Cloud caps webhook bodies far below this; Data Center does not say. */
+  static final long MAX_BODY_BYTES = 8L * 1024 * 1024;
+
+  private static final String SIGNATURE_PREFIX = "sha256=";
+  private static final Response ACCEPTED = Response.json(202, Json.object().put("ok", true));
+  private static final Response STORE_FAILED =
+      Response.error(503, "Could not store the event's messages; nothing was accepted.");
+
+  private final JiraParts parts;
+  private final JiraProjects projects;
+  private final ForgeDeliveries deliveries;
+  private final byte[] secret;
+
+  JiraReceiver(JiraParts parts, JiraProjects projects, ForgeDeliveries deliveries) {
+    this.parts = parts;
+    this.projects = projects;
+    this.deliveries = deliveries;
+    this.secret = parts.settings().webhookSecret().getBytes(StandardCharsets.UTF_8);
+  }
+
+  CompletableFuture<Response> receive(Request request) throws IOException {
+    byte[] body;
+    try {
+      body = request.body();
+    } catch (Request.BodyTooLarge e) {
+      return now(
+          Response.error(413, "Body is larger than " + MAX_BODY_BYTES + " bytes")
+              .withHeader("Connection", "close"));
+    }
+    Optional<String> refused = authenticate(request, body);
+    if (refused.isPresent()) {
+      log.info("jira: refused a webhook: {}", refused.get());
+      return now(Response.error(401, refused.get()));
+    }
+    JsonNode payload;
+    try {
+      payload = Json.UNTRUSTED.readTree(body);
+    } catch (IOException e) {
+      return now(Response.error(400, "The body is not JSON"));
+    }
+    if (payload == null || !payload.isObject())
+      return now(Response.error(400, "The body is not a JSON object"));
+    String delivery =
+        request
+            .header("X-Atlassian-Webhook-Identifier")
+            .filter(d -> !d.isBlank())
+            .orElseGet(() -> digest(body));
+    return handle(delivery, payload);
+  }
+
+  /** Why the request is refused (hookshot's words), or empty when it carries the secret. */
+  Optional<String> authenticate(Request request, byte[] body) {
+    String query = request.query().get("secret");
+    if (query != null && !query.isEmpty()) {
+      boolean same = MessageDigest.isEqual(query.getBytes(StandardCharsets.UTF_8), secret);
+      return same ? Optional.empty() : Optional.of("Invalid secret");
+    }
+    Optional<String> header = request.header("X-Hub-Signature");
+    if (header.isEmpty() || !header.get().startsWith(SIGNATURE_PREFIX))
+      return Optional.of("Invalid secret");
+    byte[] given;
+    try {
+      given =
+          HexFormat.of()
+              .parseHex(header.get().substring(SIGNATURE_PREFIX.length()).toLowerCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      return Optional.of("Signature did not match");
+    }
+    return MessageDigest.isEqual(hmac(secret, body), given)
+        ? Optional.empty()
+        : Optional.of("Signature did not match");
+  }
+
+  static byte[] hmac(byte[] secret, byte[] body) {
+    try {
+      Mac mac = Mac.getInstance("HmacSHA256");
+      mac.init(new SecretKeySpec(secret, "HmacSHA256"));
+      return mac.doFinal(body);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("HmacSHA256", e);
+    }
+  }
+
+  private static String digest(byte[] body) {
+    try {
+      return "sha256:"
+          + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(body));
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("SHA-256", e);
+    }
+  }
+
+  private CompletableFuture<Response> handle(String delivery, JsonNode payload) {
+    List<JiraEvent> events = JiraEvent.of(payload);
+    if (events.isEmpty()) {
+      // Quoted as JSON: the name comes from the body and must not forge log lines.
+      log.debug(
+          "jira: event {}: not one we post, or no project in it",
+          Json.write(payload.path("webhookEvent")));
+      return now(ACCEPTED);
+    }
+    List<OutboxStore.Draft> drafts = drafts(events, payload);
+    if (drafts.isEmpty()) return now(ACCEPTED);
+    if (deliveries.taken(JiraService.NAME, delivery)) return now(ACCEPTED);
+    return parts
+        .context()
+        .outbox()
+        .postAll(drafts, deliveries.claim(JiraService.NAME, delivery))
+        .handle((done, failure) -> answer(failure, events.get(0)));
+  }
+
+  /** One notice per event and following connection that wants it. */
+  List<OutboxStore.Draft> drafts(List<JiraEvent> events, JsonNode payload) {
+    List<OutboxStore.Draft> out = new ArrayList<>();
+    for (JiraEvent event : events) {
+      for (Active active : projects.following(event)) {
+        if (parts.context().botRooms().notIn(active.roomId())) continue;
+        JiraMessages.render(
+                event,
+                payload,
+                (JiraProjectConfig) active.config(),
+                id -> parts.accounts().matrixUserFor(event.authority(), id))
+            .ifPresent(
+                content ->
+                    out.add(new OutboxStore.Draft(active.roomId(), "m.room.message", content)));
+      }
+    }
+    return out;
+  }
+
+  private static Response answer(Throwable failure, JiraEvent event) {
+    if (failure == null) return ACCEPTED;
+    Throwable cause =
+        failure instanceof CompletionException && failure.getCause() != null
+            ? failure.getCause()
+            : failure;
+    if (cause instanceof ForgeDeliveries.AlreadyTaken) return ACCEPTED;
+    log.error(
+        "jira: {} event for {} {} could not be stored: {}",
+        event.name(),
+        event.authority(),
+        event.projectKey(),
+        cause.toString());
+    return STORE_FAILED;
+  }
+
+  private static CompletableFuture<Response> now(Response response) {
+    return CompletableFuture.completedFuture(response);
+  }
+}

@@ -1,0 +1,145 @@
+package grapple.bot.jira;
+
+import grapple.bot.ConnectionKind;
+import grapple.bot.Routes;
+import grapple.bot.Service;
+import grapple.bot.ServiceContext;
+import grapple.bot.ServiceInfo;
+import grapple.bot.config.Config;
+import grapple.bot.config.Section;
+import grapple.bot.config.ServiceSettings;
+import grapple.bot.room.Messages;
+import grapple.commands.Command;
+import grapple.state.ForgeDeliveries;
+import grapple.state.LinkedAccounts;
+import grapple.state.OAuthStates;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * JIRA ({@code jira}, CONTRACT §12): rooms following JIRA projects, JIRA's webhooks (Cloud and Data
+ * Center) turned into hookshot's notices, linked accounts (Cloud by OAuth 2.0 with refreshed
+ * tokens, Data Center by personal access token, sealed at rest), room commands that act on JIRA
+ * with the sender's account, and the seed's {@code /v1/jira} routes.
+ */
+public final class JiraService implements Service {
+  private static final Logger log = LoggerFactory.getLogger(JiraService.class);
+  static final String NAME = "jira";
+  private static final ServiceInfo INFO =
+      new ServiceInfo(
+          NAME,
+          Set.of(),
+          List.of(JiraProjects.EVENT_TYPE, JiraProjects.LEGACY_EVENT_TYPE),
+          List.of("/oauth", "/account", "/instances/{name}/projects"));
+
+  @Override
+  public ServiceInfo info() {
+    return INFO;
+  }
+
+  @Override
+  public ServiceSettings settings(Section section, Config config) {
+    return JiraSettings.read(section, config);
+  }
+
+  @Override
+  public Running start(ServiceSettings settings, ServiceContext context) {
+    return new Started((JiraSettings) settings, context);
+  }
+
+  /** The JIRA service at work. */
+  private static final class Started implements Running {
+    private final JiraParts parts;
+    private final JiraProjects projects;
+    private final JiraCommands commands;
+    private final ForgeDeliveries deliveries;
+    private final OAuthStates states;
+    private final ExecutorService commandThreads =
+        Executors.newFixedThreadPool(2, named("jira-commands"));
+    private final ScheduledExecutorService chores =
+        Executors.newSingleThreadScheduledExecutor(named("jira-chores"));
+
+    Started(JiraSettings settings, ServiceContext context) {
+      JiraClient client = new JiraClient();
+      LinkedAccounts linked =
+          new LinkedAccounts(context.database(), context.secrets().get(), context.clock());
+      JiraAccounts accounts =
+          new JiraAccounts(
+              linked,
+              client,
+              settings,
+              context.clock(),
+              (user, text) -> context.outbox().directMessage(user, Messages.notice(text)));
+      this.parts = new JiraParts(settings, client, accounts, context);
+      this.projects = new JiraProjects(parts, new ProjectCommands(parts, commandThreads));
+      this.states = new OAuthStates(context.database(), context.clock());
+      this.commands = new JiraCommands(parts, projects, states);
+      this.deliveries = new ForgeDeliveries(context.database(), context.clock());
+    }
+
+    private static ThreadFactory named(String name) {
+      return r -> {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+      };
+    }
+
+    @Override
+    public List<ConnectionKind<?>> kinds() {
+      return List.of(projects);
+    }
+
+    @Override
+    public List<Command> commands() {
+      return commands.commands();
+    }
+
+    @Override
+    public void routes(Routes routes) {
+      JiraReceiver receiver = new JiraReceiver(parts, projects, deliveries);
+      routes
+          .webhooks()
+          .addAsync("POST", "/jira/webhook", JiraReceiver.MAX_BODY_BYTES, receiver::receive);
+      routes.webhooks().add("GET", "/oauth/jira", new OAuthCallback(parts, states)::handle);
+      new JiraApi(parts, commands).routes(routes);
+    }
+
+    /** The leader refreshes expiring Cloud tokens and forgets old delivery ids. */
+    @Override
+    public void lead() {
+      chores.scheduleWithFixedDelay(
+          () -> chore("refreshing tokens", parts.accounts()::refreshExpiring),
+          0,
+          Duration.ofMinutes(5).toSeconds(),
+          TimeUnit.SECONDS);
+      chores.scheduleWithFixedDelay(
+          () -> chore("forgetting old deliveries", deliveries::prune),
+          1,
+          Duration.ofHours(6).toSeconds(),
+          TimeUnit.SECONDS);
+    }
+
+    private static void chore(String what, Runnable work) {
+      try {
+        work.run();
+      } catch (RuntimeException e) {
+        log.warn("jira: {} failed (tried again later): {}", what, e.toString());
+      }
+    }
+
+    @Override
+    public void close() {
+      chores.shutdownNow();
+      commandThreads.shutdownNow();
+    }
+  }
+}

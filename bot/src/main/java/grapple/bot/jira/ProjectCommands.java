@@ -1,0 +1,246 @@
+package grapple.bot.jira;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.room.Messages;
+import grapple.bot.room.RoomEvent;
+import grapple.commands.CommandLine;
+import grapple.commands.Markdown;
+import grapple.commands.PermissionLevel;
+import grapple.state.BadInput;
+import grapple.state.Connection;
+import grapple.state.Fatal;
+import grapple.state.Json;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What a {@code JiraProject} connection answers in its room on its prefix ({@code !jira create},
+ * {@code issue-types}, {@code assign}, {@code help}), acting with the sender's linked JIRA account.
+ * JIRA is called off the thread that reads room messages.
+ */
+final class ProjectCommands {
+  private static final Logger log = LoggerFactory.getLogger(ProjectCommands.class);
+  private static final Pattern ISSUE_KEY = Pattern.compile("[A-Za-z][A-Za-z0-9_]*-\\d{1,12}");
+  private static final Pattern MATRIX_ID = Pattern.compile("@[^:\\s]+:\\S+");
+
+  private final JiraParts parts;
+  private final ExecutorService executor;
+
+  ProjectCommands(JiraParts parts, ExecutorService executor) {
+    this.parts = parts;
+    this.executor = executor;
+  }
+
+  void onMessage(Connection connection, JiraProjectConfig config, RoomEvent.Message message) {
+    Optional<String> prefix = CommandLine.prefix(List.of(config.commandPrefix()), message.body());
+    if (prefix.isEmpty()) return;
+    if (!parts
+        .context()
+        .permissions()
+        .allows(
+            message.sender(), connection.roomId(), JiraService.NAME, PermissionLevel.COMMANDS)) {
+      return; // no refusal per message: anyone could make the bot talk
+    }
+    try {
+      executor.execute(() -> answer(connection, config, message, prefix.get()));
+    } catch (RejectedExecutionException e) {
+      log.debug("room {}: jira is shutting down; a message was not answered", connection.roomId());
+    }
+  }
+
+  private void answer(
+      Connection connection, JiraProjectConfig config, RoomEvent.Message message, String prefix) {
+    String reply;
+    try {
+      List<String> words = CommandLine.split(message.body().strip().substring(prefix.length()));
+      reply = run(config, message.sender(), words, prefix);
+    } catch (BadInput e) {
+      reply = e.getMessage();
+    } catch (RuntimeException e) {
+      Fatal.haltIfFatal(e);
+      log.error("room {}: jira command from {} failed", connection.roomId(), message.sender(), e);
+      reply = "That failed on my side; try again, and tell the bot's admin if it keeps failing.";
+    }
+    parts.context().outbox().post(connection.roomId(), Messages.reply(reply, message.eventId()));
+  }
+
+  String run(JiraProjectConfig config, String sender, List<String> words, String prefix) {
+    String verb = words.isEmpty() ? "help" : words.get(0).toLowerCase(Locale.ROOT);
+    List<String> args = words.isEmpty() ? List.of() : words.subList(1, words.size());
+    if (verb.equals("help")) return help(prefix);
+    try {
+      Site site = site(config, sender);
+      return switch (verb) {
+        case "create" -> create(config, site, args, prefix);
+        case "issue-types" -> "Issue types: " + String.join(", ", issueTypes(config, site));
+        case "assign" -> assign(config, site, args, prefix);
+        default ->
+            throw new BadInput(
+                "command",
+                "Unknown command "
+                    + Markdown.code(prefix + " " + verb)
+                    + ". Type "
+                    + Markdown.code(prefix + " help")
+                    + " for the commands of this project.");
+      };
+    } catch (JiraException e) {
+      if (e.status() == 404) return "JIRA does not know that (" + e.getMessage() + ").";
+      return JiraParts.explain(e);
+    }
+  }
+
+  private Site site(JiraProjectConfig config, String sender) throws JiraException {
+    if (!parts.accounts().linked(sender)) throw new BadInput("jira", JiraParts.NOT_LINKED);
+    Optional<Site> site = parts.accounts().site(sender, config.authority());
+    if (site.isEmpty() && !parts.accounts().linked(sender))
+      throw new BadInput("jira", JiraParts.NOT_LINKED); // the Cloud login just expired
+    return site.orElseThrow(
+        () ->
+            new BadInput(
+                "jira",
+                "None of your linked JIRA accounts reaches "
+                    + config.authority()
+                    + ". Link one that does in a DM with me (`jira login` or `jira token"
+                    + " <instance> <token>`)."));
+  }
+
+  private List<String> issueTypes(JiraProjectConfig config, Site site) throws JiraException {
+    List<String> out = new ArrayList<>();
+    for (JsonNode type : parts.client().project(site, config.key()).path("issueTypes")) {
+      if (!type.path("subtask").asBoolean(false)) out.add(type.path("name").asText());
+    }
+    return out;
+  }
+
+  private String create(JiraProjectConfig config, Site site, List<String> args, String prefix)
+      throws JiraException {
+    if (args.size() < 2 || args.size() > 4) {
+      throw new BadInput(
+          "summary",
+          "Usage: "
+              + Markdown.code(prefix + " create <type> <summary> [description] [labels]")
+              + ", e.g. "
+              + Markdown.code(prefix + " create Task \"Fix the login page\""));
+    }
+    JsonNode project = parts.client().project(site, config.key());
+    String typeId = typeId(project, args.get(0), prefix);
+    ObjectNode fields = Json.object();
+    fields.putObject("project").put("key", config.key());
+    fields.putObject("issuetype").put("id", typeId);
+    fields.put("summary", args.get(1));
+    if (args.size() > 2 && !args.get(2).isBlank())
+      fields.set("description", description(site, args.get(2)));
+    if (args.size() > 3) {
+      var labels = fields.putArray("labels");
+      for (String label : args.get(3).split(","))
+        if (!label.isBlank()) labels.add(label.strip().replace(' ', '_'));
+    }
+    ObjectNode issue = Json.object();
+    issue.set("fields", fields);
+    JsonNode created = parts.client().createIssue(site, issue);
+    String key = created.path("key").asText();
+    return "Created JIRA issue " + key + ": [" + site.browse(key) + "](" + site.browse(key) + ")";
+  }
+
+  /** Cloud's REST v3 takes the description as an ADF document; Data Center's v2 as text. */
+  private static JsonNode description(Site site, String text) {
+    if (!site.cloud()) return Json.object().textNode(text);
+    ObjectNode doc = Json.object().put("type", "doc").put("version", 1);
+    doc.putArray("content")
+        .addObject()
+        .put("type", "paragraph")
+        .putArray("content")
+        .addObject()
+        .put("type", "text")
+        .put("text", text);
+    return doc;
+  }
+
+  private static String typeId(JsonNode project, String name, String prefix) {
+    List<String> names = new ArrayList<>();
+    for (JsonNode type : project.path("issueTypes")) {
+      if (type.path("name").asText().equalsIgnoreCase(name)) return type.path("id").asText();
+      names.add(type.path("name").asText());
+    }
+    if (names.isEmpty())
+      throw new BadInput("type", "Cannot create issue, project has no issue types");
+    throw new BadInput(
+        "type",
+        "You must specify a valid issue type (one of "
+            + String.join(", ", names)
+            + "). E.g. "
+            + Markdown.code(prefix + " create " + names.get(0) + " \"Summary\""));
+  }
+
+  private String assign(JiraProjectConfig config, Site site, List<String> args, String prefix)
+      throws JiraException {
+    if (args.size() != 2 || !ISSUE_KEY.matcher(args.get(0)).matches()) {
+      throw new BadInput(
+          "issueKey",
+          "Usage: "
+              + Markdown.code(prefix + " assign <KEY-n> <user>")
+              + " (user: a JIRA name, or the Matrix id of someone who linked JIRA), e.g. "
+              + Markdown.code(prefix + " assign " + config.key() + "-1 alice"));
+    }
+    String issueKey = args.get(0).toUpperCase(Locale.ROOT);
+    String who = args.get(1);
+    parts.client().issue(site, issueKey);
+    String user = jiraUser(site, issueKey, who);
+    parts.client().assign(site, issueKey, user);
+    return "Assigned "
+        + Markdown.code(who)
+        + " to ["
+        + issueKey
+        + "]("
+        + site.browse(issueKey)
+        + ").";
+  }
+
+  /** A Matrix id that linked JIRA on this site, else the best match JIRA finds among assignees. */
+  private String jiraUser(Site site, String issueKey, String who) throws JiraException {
+    if (MATRIX_ID.matcher(who).matches()) {
+      return parts
+          .accounts()
+          .jiraUserFor(who, site)
+          .orElseThrow(
+              () ->
+                  new BadInput(
+                      "user",
+                      Markdown.code(who)
+                          + " has not linked a JIRA account here. Name their JIRA user instead."));
+    }
+    JsonNode found = parts.client().assignable(site, issueKey, who);
+    if (!found.isArray() || found.isEmpty())
+      throw new BadInput(
+          "user",
+          "Could not find a user matching "
+              + Markdown.code(who)
+              + " who may be assigned "
+              + issueKey
+              + ".");
+    JsonNode first = found.get(0);
+    return site.cloud() ? first.path("accountId").asText() : first.path("name").asText();
+  }
+
+  static String help(String prefix) {
+    return String.join(
+        "\n",
+        "Commands for this JIRA project (with your linked JIRA account):",
+        "- "
+            + Markdown.code(
+                prefix + " create <type> <summary> [description] [labels,comma,separated]"),
+        "- " + Markdown.code(prefix + " issue-types"),
+        "- "
+            + Markdown.code(prefix + " assign <KEY-n> <user>")
+            + " (a JIRA user, or the Matrix id of someone who linked JIRA)",
+        "- " + Markdown.code(prefix + " help"));
+  }
+}

@@ -1,0 +1,4 @@
+@NullMarked
+package grapple.bot.jira;
+
+import org.jspecify.annotations.NullMarked;

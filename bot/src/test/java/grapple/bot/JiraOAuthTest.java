@@ -1,0 +1,219 @@
+package grapple.bot;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import grapple.bot.jira.JiraService;
+import grapple.commands.PermissionLevel;
+import grapple.commands.PermissionRule;
+import grapple.testing.FakeClock;
+import grapple.testing.jira.FakeJira;
+import grapple.testing.jira.JiraCall;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import okhttp3.HttpUrl;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * JIRA Cloud's OAuth 2.0 (3LO) as Grapple wires it, on a fake clock: {@code jira login} hands out
+ * Atlassian's authorize link, the browser follows it to {@code GET /oauth/jira}, the code becomes
+ * tokens; states are single-use and expire; an expired access token is refreshed before use, and a
+ * refused refresh unlinks the user and tells them once.
+ */
+class JiraOAuthTest {
+  private static final String ALICE = "@alice:test";
+  private static final String DM = "!dm-alice:test";
+  private static final String ALICES_DM = "!dm-" + ALICE;
+  private static final String CLIENT_ID = "jira-client-id";
+  private static final String CLIENT_SECRET = "jira-client-secret-0123";
+  private static final String REDIRECT_URI = "https://bot.example.org/oauth/jira";
+  private static final Duration WAIT = Duration.ofSeconds(5);
+  private static final List<PermissionRule> RULES =
+      List.of(
+          new PermissionRule(
+              "*", List.of(new PermissionRule.ServiceLevel("*", PermissionLevel.ADMIN))));
+
+  @TempDir Path dir;
+  private final HttpClient http = HttpClient.newHttpClient();
+  private final FakeClock clock = new FakeClock(Instant.parse("2026-12-02T10:00:00Z"));
+  private FakeJira jira;
+  private TestHub hub;
+  private int port;
+
+  @BeforeEach
+  void start() throws Exception {
+    jira = FakeJira.start(clock);
+    jira.oauthApp(CLIENT_ID, CLIENT_SECRET);
+    jira.user("5b10a2844c20165700ede21g", "Alice Liddell");
+    jira.signIn("5b10a2844c20165700ede21g");
+    jira.project("ACME", "Acme Rockets");
+    String yaml =
+        "jira: {enabled: true, webhook: {secret: 'jira-webhook-secret-01'}, oauth: {clientId: '"
+            + CLIENT_ID
+            + "', clientSecret: '"
+            + CLIENT_SECRET
+            + "', redirectUri: '"
+            + REDIRECT_URI
+            + "', authUrl: '"
+            + jira.url()
+            + "', apiUrl: '"
+            + jira.url()
+            + "'}}";
+    hub = new TestHub(dir, List.of(new JiraService()), yaml, RULES, clock);
+    hub.joined(ALICE);
+    hub.joinedIn(DM, ALICE);
+    port = hub.listenForWebhooks().port();
+  }
+
+  @AfterEach
+  void stop() {
+    if (hub != null) hub.close();
+    if (jira != null) jira.close();
+  }
+
+  private String reply(String room, String body) throws InterruptedException {
+    hub.message(room, ALICE, body);
+    FakeGateway.Sent sent = hub.gateway.takeSent(WAIT);
+    assertThat(sent).as("a reply to " + body).isNotNull();
+    return sent.content().path("body").asText();
+  }
+
+  private HttpUrl authorizeLink() throws InterruptedException {
+    String text = reply(DM, "jira login");
+    return HttpUrl.get(text.substring(text.indexOf("http")).strip());
+  }
+
+  /** Follows the authorize link as a browser: Atlassian redirects back to the redirect URI. */
+  private HttpUrl consent(HttpUrl link) throws Exception {
+    HttpResponse<String> page =
+        http.send(
+            HttpRequest.newBuilder(URI.create(link.toString())).build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(page.statusCode()).isEqualTo(302);
+    return HttpUrl.get(page.headers().firstValue("Location").orElseThrow());
+  }
+
+  private HttpResponse<String> callback(HttpUrl redirected) throws Exception {
+    String url = "http://127.0.0.1:" + port + "/oauth/jira?" + redirected.encodedQuery();
+    return http.send(
+        HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private void login() throws Exception {
+    HttpResponse<String> page = callback(consent(authorizeLink()));
+    assertThat(page.statusCode()).isEqualTo(200);
+    assertThat(page.body()).contains("Linked as Alice Liddell. You can close this page.");
+    FakeGateway.Sent told = hub.gateway.takeSent(WAIT);
+    assertThat(told.roomId()).isEqualTo(ALICES_DM);
+    assertThat(told.content().path("body").asText())
+        .isEqualTo("Connected to JIRA Cloud as `Alice Liddell`. Token stored.");
+  }
+
+  @Test
+  void loginAnswersAtlassiansAuthorizeLinkWithThe3loParameters() throws Exception {
+    HttpUrl link = authorizeLink();
+
+    assertThat(link.toString()).startsWith(jira.url() + "/authorize?");
+    assertThat(link.queryParameter("audience")).isEqualTo("api.atlassian.com");
+    assertThat(link.queryParameter("client_id")).isEqualTo(CLIENT_ID);
+    assertThat(link.queryParameter("scope"))
+        .isEqualTo("read:jira-work write:jira-work read:jira-user offline_access");
+    assertThat(link.queryParameter("redirect_uri")).isEqualTo(REDIRECT_URI);
+    assertThat(link.queryParameter("response_type")).isEqualTo("code");
+    assertThat(link.queryParameter("prompt")).isEqualTo("consent");
+    assertThat(link.queryParameter("state")).hasSizeGreaterThanOrEqualTo(32);
+  }
+
+  @Test
+  void theCallbackExchangesTheCodeAndFindsTheSites() throws Exception {
+    login();
+
+    JiraCall exchange = jira.callsTo("POST", "/oauth/token").get(0);
+    assertThat(exchange.json().path("grant_type").asText()).isEqualTo("authorization_code");
+    assertThat(exchange.json().path("redirect_uri").asText()).isEqualTo(REDIRECT_URI);
+    assertThat(jira.callsTo("GET", "/oauth/token/accessible-resources")).hasSize(1);
+    assertThat(jira.callsTo("GET", "/ex/jira/" + jira.cloudId() + "/rest/api/3/myself")).hasSize(1);
+    assertThat(reply(DM, "jira whoami"))
+        .isEqualTo("You are logged in to JIRA:\n\n- JIRA Cloud as `Alice Liddell`");
+  }
+
+  @Test
+  void aStateIsUsableOnce() throws Exception {
+    HttpUrl redirected = consent(authorizeLink());
+    assertThat(callback(redirected).statusCode()).isEqualTo(200);
+    hub.gateway.takeSent(WAIT);
+
+    HttpResponse<String> again = callback(redirected);
+
+    assertThat(again.statusCode()).isEqualTo(404);
+    assertThat(again.body()).contains("unknown, used or expired");
+  }
+
+  @Test
+  void anExpiredStateIs404AndNothingIsStored() throws Exception {
+    HttpUrl redirected = consent(authorizeLink());
+    clock.advance(Duration.ofMinutes(31));
+
+    assertThat(callback(redirected).statusCode()).isEqualTo(404);
+
+    assertThat(jira.callsTo("POST", "/oauth/token")).isEmpty();
+    assertThat(reply(DM, "jira whoami")).startsWith("You are not logged into JIRA");
+  }
+
+  @Test
+  void anExpiredAccessTokenIsRefreshedBeforeUse() throws Exception {
+    login();
+    clock.advance(Duration.ofMinutes(58));
+
+    assertThat(reply(TestHub.ROOM, "!grapple jira project " + jira.url() + "/projects/ACME"))
+        .isEqualTo("Room configured to bridge Jira project ACME.");
+
+    List<JiraCall> tokens = jira.callsTo("POST", "/oauth/token");
+    assertThat(tokens).hasSize(2);
+    assertThat(tokens.get(1).json().path("grant_type").asText()).isEqualTo("refresh_token");
+    List<JiraCall> project = jira.callsTo("GET", "/rest/api/3/project/ACME");
+    assertThat(project).isNotEmpty();
+    assertThat(project.get(0).authorization())
+        .as("the project was asked for with the refreshed token")
+        .isNotEqualTo(jira.callsTo("GET", "/rest/api/3/myself").get(0).authorization());
+  }
+
+  @Test
+  void aRefusedRefreshUnlinksAndTellsTheUserOnce() throws Exception {
+    login();
+    jira.revokeRefreshTokens();
+    clock.advance(Duration.ofHours(2));
+
+    hub.message(TestHub.ROOM, ALICE, "!grapple jira project " + jira.url() + "/projects/ACME");
+    List<FakeGateway.Sent> sent =
+        new ArrayList<>(List.of(hub.gateway.takeSent(WAIT), hub.gateway.takeSent(WAIT)));
+    assertThat(sent)
+        .anyMatch(
+            s ->
+                s.roomId().equals(ALICES_DM)
+                    && s.content()
+                        .path("body")
+                        .asText()
+                        .startsWith("Your JIRA Cloud login has expired"))
+        .anyMatch(
+            s ->
+                s.roomId().equals(TestHub.ROOM)
+                    && s.content()
+                        .path("body")
+                        .asText()
+                        .startsWith("You are not logged into JIRA"));
+
+    assertThat(reply(TestHub.ROOM, "!grapple jira project " + jira.url() + "/projects/ACME"))
+        .startsWith("You are not logged into JIRA");
+    assertThat(hub.gateway.takeSent(Duration.ofMillis(500))).as("told once").isNull();
+  }
+}

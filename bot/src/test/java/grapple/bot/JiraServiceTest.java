@@ -1,0 +1,488 @@
+package grapple.bot;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.jira.JiraService;
+import grapple.commands.PermissionLevel;
+import grapple.commands.PermissionRule;
+import grapple.state.Json;
+import grapple.testing.jira.FakeJira;
+import grapple.testing.jira.JiraCorpus;
+import grapple.testing.jira.JiraSigner;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The jira service as Grapple wires it, on real SQLite, a real webhook listener and a local JIRA
+ * Data Center (FakeJira): the receiver over every payload of the corpora, its secret and signature
+ * checks and redeliveries; token links; connecting rooms; the room commands.
+ */
+class JiraServiceTest {
+  private static final String SECRET = "jira-webhook-secret-01";
+  private static final String ALICE = "@alice:test";
+  private static final String BOB = "@bob:test";
+  private static final String DM = "!dm-alice:test";
+  private static final String BOBS_DM = "!dm-bob:test";
+  private static final String PAT = "alice-personal-access-token-0001";
+  private static final String EVENT_TYPE = "uk.half-shot.matrix-hookshot.jira.project";
+  private static final Duration WAIT = Duration.ofSeconds(5);
+  private static final List<PermissionRule> RULES =
+      List.of(
+          new PermissionRule(
+              "*", List.of(new PermissionRule.ServiceLevel("*", PermissionLevel.ADMIN))));
+
+  @TempDir Path dir;
+  private final HttpClient http = HttpClient.newHttpClient();
+  private FakeJira jira;
+  private TestHub hub;
+  private int port;
+
+  @BeforeEach
+  void start() throws Exception {
+    jira = FakeJira.start();
+    jira.user("alice", "Alice Liddell");
+    jira.user("bob", "Bob Builder");
+    jira.personalToken("alice", PAT).personalToken("bob", "bob-personal-access-token-0002");
+    jira.project("ACME", "Acme Rockets");
+    String yaml =
+        "jira: {enabled: true, webhook: {secret: '"
+            + SECRET
+            + "'}, instances: {acme: {url: '"
+            + jira.url()
+            + "'}}}";
+    hub = new TestHub(dir, List.of(new JiraService()), yaml, RULES);
+    hub.joined(ALICE, BOB);
+    hub.joinedIn(DM, ALICE);
+    hub.joinedIn(BOBS_DM, BOB);
+    port = hub.listenForWebhooks().port();
+  }
+
+  @AfterEach
+  void stop() {
+    if (hub != null) hub.close();
+    if (jira != null) jira.close();
+  }
+
+  private String reply(String room, String sender, String body) throws InterruptedException {
+    hub.message(room, sender, body);
+    FakeGateway.Sent sent = hub.gateway.takeSent(WAIT);
+    assertThat(sent).as("a reply to " + body).isNotNull();
+    return sent.content().path("body").asText();
+  }
+
+  private HttpResponse<String> post(
+      String query, @Nullable String delivery, byte[] body, @Nullable String signature)
+      throws Exception {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/jira/webhook" + query))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+    if (delivery != null) request.header("X-Atlassian-Webhook-Identifier", delivery);
+    if (signature != null) request.header("X-Hub-Signature", signature);
+    return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private HttpResponse<String> signed(String delivery, byte[] body) throws Exception {
+    return post("", delivery, body, JiraSigner.signature(SECRET, body));
+  }
+
+  private void follow(String url, String... events) {
+    ObjectNode content = Json.object().put("url", url);
+    if (events.length > 0) List.of(events).forEach(content.putArray("events")::add);
+    hub.state(EVENT_TYPE, url, ALICE, content);
+  }
+
+  private void link() throws InterruptedException {
+    assertThat(reply(DM, ALICE, "jira token acme " + PAT))
+        .isEqualTo("Connected to acme as `Alice Liddell`. Token stored.");
+  }
+
+  private List<String> drain() throws InterruptedException {
+    List<String> out = new ArrayList<>();
+    for (FakeGateway.Sent s; (s = hub.gateway.takeSent(Duration.ofSeconds(2))) != null; )
+      out.add(s.content().path("body").asText());
+    return out;
+  }
+
+  // ---- The receiver
+
+  @Test
+  void everyServerCaptureIsAcceptedAndTheIssueEventsPostHookshotsNotices() throws Exception {
+    Set<String> projects = new LinkedHashSet<>();
+    for (String name : JiraCorpus.SERVER) {
+      JsonNode project =
+          Json.UNTRUSTED
+              .readTree(JiraCorpus.server(name))
+              .path("issue")
+              .path("fields")
+              .path("project");
+      if (project.has("key")) projects.add(project.path("key").asText());
+    }
+    for (String key : projects)
+      follow(
+          "https://jira.test-example.ru/projects/" + key,
+          "issue_created",
+          "issue_updated",
+          "comment_created");
+
+    int i = 0;
+    for (String name : JiraCorpus.SERVER)
+      assertThat(signed("server-" + i++, JiraCorpus.server(name)).statusCode())
+          .as(name)
+          .isEqualTo(202);
+
+    List<String> posted = drain();
+    assertThat(posted)
+        .contains(
+            "Иванов Иван Иванович created a new JIRA issue"
+                + " [BBCOM-1398](https://jira.test-example.ru/browse/BBCOM-1398): \"Prueba de"
+                + " creación de tareas en un proyecto público\"",
+            "jira_test updated JIRA [INDEV-6](https://jira.test-example.ru/browse/INDEV-6):"
+                + " **status** changed from 'To Do' to 'In Progress'")
+        .anyMatch(b -> b.contains("**assignee** changed from 'not set' to 'Иванов Иван Иванович'"))
+        .anyMatch(b -> b.contains(" commented on JIRA [BBCOM-") && b.endsWith(": \"111\""))
+        .anyMatch(b -> b.contains("\n - **status** changed from 'In progress' to 'Paused'"));
+    // created (issue, epic) + 7 updates with changes (+1 comment) = 10; links, projects, bare
+    // comments: none
+    assertThat(posted).hasSize(10);
+  }
+
+  @Test
+  void theCloudShapedPayloadPostsHookshotsExpectedNoticeWithMachineKeys() throws Exception {
+    follow("https://example.org/projects/TP");
+    byte[] body = JiraCorpus.cloudIssueCreated();
+
+    assertThat(post("?secret=" + SECRET, "cloud-1", body, null).statusCode()).isEqualTo(202);
+
+    ObjectNode content = hub.gateway.takeSent(WAIT).content();
+    assertThat(content.path("body").asText())
+        .isEqualTo(
+            "Test User created a new JIRA issue [TP-8](https://example.org/browse/TP-8): \"Test issue\"");
+    assertThat(content.path("msgtype").asText()).isEqualTo("m.notice");
+    assertThat(content.path("formatted_body").asText())
+        .isEqualTo(
+            "Test User created a new JIRA issue <a href=\"https://example.org/browse/TP-8\">TP-8</a>: &quot;Test issue&quot;");
+    assertThat(content.path("uk.half-shot.matrix-hookshot.jira.issue"))
+        .isEqualTo(
+            Json.object()
+                .put("id", "10007")
+                .put("key", "TP-8")
+                .put("api_url", "https://example.org/TP-8"));
+    assertThat(content.path("uk.half-shot.matrix-hookshot.jira.project"))
+        .isEqualTo(
+            Json.object()
+                .put("id", "12345")
+                .put("key", "TP")
+                .put("api_url", "https://example.org/my/test/project/TP"));
+    assertThat(content.path("external_url").asText()).isEqualTo("https://example.org/browse/TP-8");
+  }
+
+  @Test
+  void aWrongOrMissingSecretOrSignatureIs401AndPostsNothing() throws Exception {
+    follow("https://example.org/projects/TP");
+    byte[] body = JiraCorpus.cloudIssueCreated();
+    byte[] changed = body.clone();
+    changed[changed.length / 2] ^= 1;
+
+    HttpResponse<String> wrongSecret = post("?secret=not-the-secret", "a", body, null);
+    assertThat(wrongSecret.statusCode()).isEqualTo(401);
+    assertThat(wrongSecret.body()).contains("Invalid secret");
+    assertThat(post("", "b", body, null).statusCode()).isEqualTo(401);
+    HttpResponse<String> tampered = post("", "c", changed, JiraSigner.signature(SECRET, body));
+    assertThat(tampered.statusCode()).isEqualTo(401);
+    assertThat(tampered.body()).contains("Signature did not match");
+    assertThat(post("", "d", body, JiraSigner.signature("another-secret", body)).statusCode())
+        .isEqualTo(401);
+    assertThat(post("", "e", body, "sha256=zz").statusCode()).isEqualTo(401);
+    assertThat(post("", "f", body, "sha1=" + "0".repeat(40)).statusCode()).isEqualTo(401);
+
+    assertThat(hub.gateway.takeSent(Duration.ofMillis(700))).isNull();
+    assertThat(signed("a", body).statusCode()).as("the ids refused are not spent").isEqualTo(202);
+    assertThat(hub.gateway.takeSent(WAIT)).isNotNull();
+  }
+
+  @Test
+  void aRedeliveryIsPostedOnce() throws Exception {
+    follow("https://example.org/projects/TP");
+    byte[] body = JiraCorpus.cloudIssueCreated();
+
+    assertThat(signed("delivery-1", body).statusCode()).isEqualTo(202);
+    assertThat(signed("delivery-1", body).statusCode()).isEqualTo(202);
+    assertThat(post("?secret=" + SECRET, "delivery-1", body, null).statusCode()).isEqualTo(202);
+
+    assertThat(drain()).hasSize(1);
+  }
+
+  @Test
+  void theEventsFilterDecidesWhatARoomGets() throws Exception {
+    follow("https://jira.test-example.ru/projects/INDEV", "issue_updated");
+    follow("https://jira.test-example.ru/projects/BBCOM");
+
+    signed("1", JiraCorpus.server("issue/updated/status-changed.json"));
+    signed("2", JiraCorpus.server("issue/created.json"));
+    signed("3", JiraCorpus.server("issue/updated/generic.json"));
+
+    assertThat(drain())
+        .hasSize(2)
+        .anyMatch(b -> b.contains("[INDEV-6]"))
+        .anyMatch(b -> b.contains("created a new JIRA issue [BBCOM-1398]"));
+  }
+
+  /**
+   * Hostile but authenticated bodies: truncated and bit-flipped captures, deep nesting, wrong
+   * types, huge values. Each is answered 202 or 400, every notice fits one event, and a good event
+   * still posts after.
+   */
+  @Test
+  void signedHostileBodiesAreAnsweredAndTheReceiverKeepsWorking() throws Exception {
+    follow(
+        "https://jira.test-example.ru/projects/INDEV",
+        "issue_created",
+        "issue_updated",
+        "comment_created");
+    byte[] good = JiraCorpus.server("issue/updated/generic.json");
+    java.util.Random random = new java.util.Random(Long.getLong("grapple.fuzz.seed", 20261202L));
+    List<byte[]> bodies = new ArrayList<>();
+    for (int i = 0; i < Integer.getInteger("grapple.fuzz.cases", 120); i++) {
+      byte[] b = java.util.Arrays.copyOf(good, 1 + random.nextInt(good.length));
+      if (random.nextBoolean()) b[random.nextInt(b.length)] ^= (byte) (1 << random.nextInt(8));
+      bodies.add(b);
+    }
+    bodies.add(("[".repeat(20_000) + "]".repeat(20_000)).getBytes(StandardCharsets.UTF_8));
+    ObjectNode huge =
+        (ObjectNode)
+            Json.UNTRUSTED.readTree(JiraCorpus.server("issue/updated/status-changed.json"));
+    ObjectNode item = (ObjectNode) huge.path("changelog").path("items").get(0);
+    item.put("field", "description").put("toString", "*{code}[x|y]_".repeat(200_000));
+    ((ObjectNode) huge.path("user")).put("displayName", "<b>x</b>".repeat(100_000));
+    bodies.add(Json.write(huge).getBytes(StandardCharsets.UTF_8));
+    ObjectNode wrong = (ObjectNode) Json.UNTRUSTED.readTree(good);
+    wrong.set("issue", Json.object().putArray("fields").add(1));
+    wrong.set("changelog", Json.object().put("items", "none"));
+    bodies.add(Json.write(wrong).getBytes(StandardCharsets.UTF_8));
+    bodies.add("\"just a string\"".getBytes(StandardCharsets.UTF_8));
+
+    int i = 0;
+    for (byte[] body : bodies)
+      assertThat(signed("hostile-" + i++, body).statusCode())
+          .as("hostile body %d", i)
+          .isIn(202, 400);
+    for (FakeGateway.Sent s; (s = hub.gateway.takeSent(Duration.ofSeconds(2))) != null; )
+      assertThat(grapple.bot.room.Messages.size(s.content()))
+          .isLessThanOrEqualTo(grapple.bot.room.Messages.MAX_CONTENT_BYTES);
+
+    assertThat(
+            signed("after-the-storm", JiraCorpus.server("issue/updated/status-changed.json"))
+                .statusCode())
+        .isEqualTo(202);
+    assertThat(hub.gateway.takeSent(WAIT)).as("a good event after the hostile ones").isNotNull();
+  }
+
+  @Test
+  void peopleWhoLinkedJiraAreMentionedAndNobodyElseIsPinged() throws Exception {
+    assertThat(reply(BOBS_DM, BOB, "jira token acme bob-personal-access-token-0002"))
+        .startsWith("Connected");
+    follow(jira.url() + "/projects/ACME", "issue_updated");
+    ObjectNode payload =
+        (ObjectNode)
+            Json.UNTRUSTED.readTree(JiraCorpus.server("issue/updated/issue-assigned.json"));
+    payload.set("user", Json.object().put("name", "bob").put("displayName", "Bob Builder"));
+    ObjectNode issue = (ObjectNode) payload.get("issue");
+    issue.put("self", jira.url() + "/rest/api/2/issue/19435").put("key", "ACME-3");
+    ((ObjectNode) issue.path("fields").path("project"))
+        .put("self", jira.url() + "/rest/api/2/project/10105")
+        .put("key", "ACME");
+    ObjectNode item = (ObjectNode) payload.path("changelog").path("items").get(0);
+    item.put("to", "carol").put("toString", "Carol Unlinked");
+
+    signed("mention-1", Json.write(payload).getBytes(StandardCharsets.UTF_8));
+
+    ObjectNode content = hub.gateway.takeSent(WAIT).content();
+    assertThat(content.path("body").asText())
+        .startsWith("Bob Builder updated JIRA [ACME-3](" + jira.url() + "/browse/ACME-3)");
+    assertThat(content.path("formatted_body").asText())
+        .startsWith("<a href=\"https://matrix.to/#/@bob:test\">Bob Builder</a> updated JIRA")
+        .contains("'Carol Unlinked'");
+    assertThat(content.path("m.mentions").path("user_ids"))
+        .extracting(JsonNode::asText)
+        .containsExactly(BOB);
+  }
+
+  // ---- Accounts and connections
+
+  @Test
+  void aDataCenterTokenIsCheckedWithMyselfAndLinked() throws Exception {
+    link();
+    assertThat(jira.callsTo("GET", "/rest/api/2/myself"))
+        .singleElement()
+        .satisfies(c -> assertThat(c.authorization()).isEqualTo("Bearer " + PAT));
+    assertThat(reply(DM, ALICE, "jira whoami"))
+        .isEqualTo("You are logged in to JIRA:\n\n- instance acme as `Alice Liddell`");
+    assertThat(reply(DM, ALICE, "jira logout")).startsWith("Logged out of JIRA");
+    assertThat(reply(DM, ALICE, "jira whoami")).startsWith("You are not logged into JIRA");
+  }
+
+  @Test
+  void aTokenJiraRefusesOrForAnUnknownInstanceIsNotStored() throws Exception {
+    assertThat(reply(DM, ALICE, "jira token acme wrong-token"))
+        .contains("JIRA does not accept that token");
+    assertThat(reply(DM, ALICE, "jira token nowhere " + PAT))
+        .contains("No JIRA instance is named `nowhere`; known: acme.");
+    assertThat(reply(DM, ALICE, "jira whoami")).startsWith("You are not logged into JIRA");
+  }
+
+  @Test
+  void aTokenSentInARoomIsRedactedRefusedAndNotStored() throws Exception {
+    String answer = reply(TestHub.ROOM, ALICE, "!grapple jira token acme " + PAT);
+
+    assertThat(answer).startsWith("Never send a token in a room").doesNotContain(PAT);
+    assertThat(jira.calls()).isEmpty();
+  }
+
+  @Test
+  void projectAcceptsEveryUrlFormAndNeedsALinkedAccountThatSeesTheProject() throws Exception {
+    String base = jira.url();
+    assertThat(reply(TestHub.ROOM, ALICE, "!grapple jira project " + base + "/projects/ACME"))
+        .startsWith("You are not logged into JIRA");
+    link();
+    assertThat(reply(TestHub.ROOM, ALICE, "!grapple jira project " + base + "/projects/NOPE"))
+        .isEqualTo("Requested project was not found");
+    assertThat(reply(TestHub.ROOM, ALICE, "!grapple jira project " + base + "/browse/ACME-12"))
+        .isEqualTo("Room configured to bridge Jira project ACME.");
+    assertThat(hub.gateway.stateWrites())
+        .singleElement()
+        .satisfies(
+            w -> {
+              assertThat(w.stateKey()).isEqualTo(base + "/projects/ACME");
+              assertThat(w.content().path("url").asText()).isEqualTo(base + "/projects/ACME");
+              assertThat(w.content().path("id").asText()).isNotEmpty();
+            });
+    for (String form :
+        List.of(
+            "/projects/acme",
+            "/jira/software/c/projects/ACME/boards/1",
+            "/secure/RapidBoard.jspa?rapidView=1&projectKey=ACME")) {
+      assertThat(reply(TestHub.ROOM, ALICE, "!grapple jira project " + base + form))
+          .as(form)
+          .contains("This room already follows `" + base + "/projects/ACME`");
+    }
+    assertThat(reply(TestHub.ROOM, ALICE, "!grapple jira project https://jira.example.org/wiki"))
+        .contains("must name the project");
+    assertThat(reply(TestHub.ROOM, ALICE, "!grapple jira list project"))
+        .startsWith("Currently connected to these JIRA projects:")
+        .contains(base + "/projects/ACME");
+    assertThat(
+            reply(TestHub.ROOM, ALICE, "!grapple jira remove project " + base + "/browse/ACME-1"))
+        .isEqualTo("Room no longer bridged to Jira project `" + base + "/projects/ACME`.");
+    assertThat(reply(TestHub.ROOM, ALICE, "!grapple jira list project"))
+        .isEqualTo("Not connected to any JIRA projects");
+  }
+
+  // ---- Room commands
+
+  private void followAcme() throws InterruptedException {
+    link();
+    assertThat(reply(TestHub.ROOM, ALICE, "!grapple jira project " + jira.url() + "/projects/ACME"))
+        .isEqualTo("Room configured to bridge Jira project ACME.");
+  }
+
+  @Test
+  void createFilesTheIssueWithTheSendersTokenAndRepliesWithItsLink() throws Exception {
+    followAcme();
+
+    String answer =
+        reply(
+            TestHub.ROOM,
+            ALICE,
+            "!jira create task \"Fix the rocket\" \"It wobbles\" \"urgent, launch\"");
+
+    assertThat(answer)
+        .isEqualTo(
+            "Created JIRA issue ACME-1: ["
+                + jira.url()
+                + "/browse/ACME-1]("
+                + jira.url()
+                + "/browse/ACME-1)");
+    assertThat(jira.issues())
+        .singleElement()
+        .satisfies(
+            issue -> {
+              assertThat(issue.summary()).isEqualTo("Fix the rocket");
+              assertThat(issue.typeId()).isEqualTo("10001");
+              assertThat(issue.description().asText()).isEqualTo("It wobbles");
+              assertThat(issue.labels()).containsExactly("urgent", "launch");
+              assertThat(issue.token()).isEqualTo(PAT);
+            });
+  }
+
+  @Test
+  void createWithAnUnknownTypeNamesTheTypesAndIssueTypesListsThem() throws Exception {
+    followAcme();
+
+    assertThat(reply(TestHub.ROOM, ALICE, "!jira create Saga \"Too big\""))
+        .isEqualTo(
+            "You must specify a valid issue type (one of Task, Bug, Story, Sub-task). E.g. `!jira create Task \"Summary\"`");
+    assertThat(reply(TestHub.ROOM, ALICE, "!jira issue-types"))
+        .isEqualTo("Issue types: Task, Bug, Story");
+    assertThat(reply(TestHub.ROOM, ALICE, "!jira create Task"))
+        .startsWith("Usage: `!jira create <type> <summary>");
+    assertThat(jira.issues()).isEmpty();
+  }
+
+  @Test
+  void assignTakesAJiraNameOrALinkedMatrixId() throws Exception {
+    followAcme();
+    reply(TestHub.ROOM, ALICE, "!jira create Task First");
+    assertThat(reply(BOBS_DM, BOB, "jira token acme bob-personal-access-token-0002"))
+        .startsWith("Connected");
+
+    assertThat(reply(TestHub.ROOM, ALICE, "!jira assign ACME-1 alice"))
+        .isEqualTo("Assigned `alice` to [ACME-1](" + jira.url() + "/browse/ACME-1).");
+    assertThat(jira.issues().get(0).assignee()).isEqualTo("alice");
+    assertThat(reply(TestHub.ROOM, ALICE, "!jira assign acme-1 " + BOB))
+        .startsWith("Assigned `@bob:test`");
+    assertThat(jira.issues().get(0).assignee()).isEqualTo("bob");
+    assertThat(reply(TestHub.ROOM, ALICE, "!jira assign ACME-1 @carol:test"))
+        .contains("has not linked a JIRA account");
+    assertThat(reply(TestHub.ROOM, ALICE, "!jira assign ACME-9 alice"))
+        .startsWith("JIRA does not know that");
+    assertThat(reply(TestHub.ROOM, ALICE, "!jira assign ACME-1 zed"))
+        .contains("Could not find a user matching `zed`");
+    assertThat(reply(TestHub.ROOM, ALICE, "!jira assign"))
+        .startsWith("Usage: `!jira assign <KEY-n> <user>`");
+  }
+
+  @Test
+  void commandsOfSomeoneNotLinkedSayHowToLinkAndHelpListsThem() throws Exception {
+    followAcme();
+
+    assertThat(reply(TestHub.ROOM, BOB, "!jira issue-types"))
+        .startsWith("You are not logged into JIRA");
+    assertThat(reply(TestHub.ROOM, BOB, "!jira help"))
+        .contains("!jira create <type> <summary>")
+        .contains("!jira assign <KEY-n> <user>");
+    assertThat(reply(TestHub.ROOM, ALICE, "!jira frobnicate"))
+        .contains("Unknown command `!jira frobnicate`");
+  }
+
+  static String encode(String s) {
+    return URLEncoder.encode(s, StandardCharsets.UTF_8);
+  }
+}

@@ -1,0 +1,189 @@
+package grapple.bot.jira;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.state.Json;
+import grapple.testing.jira.JiraCorpus;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The notices of JIRA events: hookshot's forms, each changelog field type read for people. */
+class JiraMessagesTest {
+  private static final JiraProjectConfig ALL =
+      JiraProjectConfig.parse(
+          (ObjectNode)
+              Json.UNTRUSTED.valueToTree(
+                  java.util.Map.of(
+                      "url",
+                      "https://jira.test-example.ru/projects/INDEV",
+                      "id",
+                      "10105",
+                      "events",
+                      JiraProjectConfig.EVENTS)),
+          true);
+
+  private static String change(String field, String from, String to) {
+    ObjectNode item = Json.object().put("field", field).put("fieldtype", "jira");
+    if (from != null) item.put("fromString", from);
+    if (to != null) item.put("toString", to);
+    return JiraMessages.change(new JiraNotice(), item).build(Json.object()).path("body").asText();
+  }
+
+  @Test
+  void everyChangelogFieldOfTheCorporaRendersAsHookshotsLine() throws Exception {
+    List<String> lines = new ArrayList<>();
+    for (String name : JiraCorpus.SERVER) {
+      JsonNode payload = Json.UNTRUSTED.readTree(JiraCorpus.server(name));
+      for (JsonNode item : payload.path("changelog").path("items"))
+        lines.add(
+            JiraMessages.change(new JiraNotice(), item).build(Json.object()).path("body").asText());
+    }
+
+    assertThat(lines)
+        .hasSize(20)
+        .contains(
+            "**status** changed from 'To Do' to 'In Progress'",
+            "**assignee** changed from 'not set' to 'Иванов Иван Иванович'",
+            "**description** changed from 'Лалалалл' to 'Лалалалл 11233'",
+            "**Rank** changed from 'not set' to 'Ranked lower'",
+            "**Start date** changed from '30/Mar/18' to '19/Mar/18'",
+            "**Epic Link** changed from 'not set' to 'BBCOM-801'",
+            "**issuetype** changed from 'Task' to 'Story'",
+            "**Key** changed from 'TCP-2' to 'INDEV-130'",
+            "**priority** changed from 'not set' to 'Medium'",
+            "**Статус** changed from 'not set' to 'To Do'");
+  }
+
+  @Test
+  void labelsFixVersionsPriorityAndSummaryAreReadable() {
+    assertThat(change("labels", "backend", "backend urgent"))
+        .isEqualTo("**labels** changed from 'backend' to 'backend, urgent'");
+    assertThat(change("Fix Version", null, "2.0.1"))
+        .isEqualTo("**Fix Version** changed from 'not set' to '2.0.1'");
+    assertThat(change("priority", "Medium", "Highest"))
+        .isEqualTo("**priority** changed from 'Medium' to 'Highest'");
+    assertThat(change("summary", "Old", "x".repeat(500))).endsWith("'" + "x".repeat(199) + "…'");
+  }
+
+  @Test
+  void aDescriptionIsShortenedAndItsWikiMarkupDropped() {
+    String body =
+        change(
+            "description",
+            "h1. Steps\n*bold* and _it_ with [the docs|https://example.org] and {{code}} for [~alice]",
+            "{code:java}int x;{code} " + "long ".repeat(50));
+
+    assertThat(body)
+        .startsWith(
+            "**description** changed from 'Steps\nbold and it with the docs (https://example.org) and code for @alice' to 'int x; long long");
+    assertThat(body).endsWith("…'");
+  }
+
+  @Test
+  void severalChangesAreAListAndOneIsInline() throws Exception {
+    JsonNode generic = Json.UNTRUSTED.readTree(JiraCorpus.server("issue/updated/generic.json"));
+    JiraProjectConfig bbcom =
+        JiraProjectConfig.parse(
+            Json.object()
+                .put("url", "https://jira.test-example.ru/projects/BBCOM")
+                .set("events", Json.object().arrayNode().add("issue_updated")),
+            true);
+
+    ObjectNode notice =
+        JiraMessages.render(JiraEvent.of(generic).get(0), generic, bbcom).orElseThrow();
+
+    assertThat(notice.path("body").asText())
+        .isEqualTo(
+            "jira_test updated JIRA [BBCOM-1233](https://jira.test-example.ru/browse/BBCOM-1233): \n"
+                + " - **status** changed from 'In progress' to 'Paused'\n"
+                + " - **description** changed from 'gfasg<dfa' to 'new description'\n"
+                + " - **Key** changed from 'RN-83' to 'BBCOM-1233'");
+    assertThat(notice.path("formatted_body").asText())
+        .contains("<li><strong>status</strong> changed from 'In progress' to 'Paused'</li>")
+        .contains("gfasg&lt;dfa")
+        .doesNotContain("<dfa");
+  }
+
+  @Test
+  void aVersionReleasedNoticeLinksTheProjectAndTheVersion() {
+    ObjectNode payload =
+        Json.object().put("timestamp", 1).put("webhookEvent", "jira:version_released");
+    payload
+        .putObject("version")
+        .put("self", "https://jira.test-example.ru/rest/api/2/version/10200")
+        .put("id", "10200")
+        .put("description", "The *big* one")
+        .put("name", "2.0")
+        .put("released", true)
+        .put("projectId", 10105);
+
+    List<JiraEvent> events = JiraEvent.of(payload);
+    ObjectNode notice = JiraMessages.render(events.get(0), payload, ALL).orElseThrow();
+
+    assertThat(events.get(0).concerns(ALL)).isTrue();
+    assertThat(notice.path("body").asText())
+        .isEqualTo(
+            "Version **released** for project [INDEV](https://jira.test-example.ru/projects/INDEV):"
+                + " [2.0](https://jira.test-example.ru/projects/10105/versions/10200) (_The *big* one_)");
+  }
+
+  @Test
+  void aCloudCommentWithAnAdfBodyIsReadableText() {
+    ObjectNode payload = Json.object().put("webhookEvent", "comment_created");
+    payload
+        .putObject("issue")
+        .put("id", "10007")
+        .put("self", "https://jira.test-example.ru/rest/api/2/issue/10007")
+        .put("key", "INDEV-8");
+    ObjectNode comment = payload.putObject("comment");
+    comment.putObject("author").put("accountId", "1").put("displayName", "Test User");
+    ObjectNode doc = comment.putObject("body").put("type", "doc").put("version", 1);
+    var para = doc.putArray("content").addObject().put("type", "paragraph").putArray("content");
+    para.addObject().put("type", "text").put("text", "Looks good, ");
+    para.addObject().put("type", "mention").putObject("attrs").put("id", "2").put("text", "@Bob");
+    para.addObject().put("type", "hardBreak");
+    para.addObject()
+        .put("type", "text")
+        .put("text", "ship it")
+        .putArray("marks")
+        .addObject()
+        .put("type", "strong");
+
+    List<JiraEvent> events = JiraEvent.of(payload);
+    ObjectNode notice = JiraMessages.render(events.get(0), payload, ALL).orElseThrow();
+
+    assertThat(notice.path("body").asText())
+        .isEqualTo(
+            "Test User commented on JIRA [INDEV-8](https://jira.test-example.ru/browse/INDEV-8): \"Looks good, @Bob\nship it\"");
+  }
+
+  @Test
+  void markupInValuesCannotAddLinksOrHtml() {
+    ObjectNode payload = Json.object().put("webhookEvent", "jira:issue_created");
+    ObjectNode issue =
+        payload
+            .putObject("issue")
+            .put("id", "1")
+            .put("key", "INDEV-1")
+            .put("self", "https://jira.test-example.ru/rest/api/2/issue/1");
+    ObjectNode fields =
+        issue.putObject("fields").put("summary", "[click](https://evil.example) <img src=x>");
+    fields.putObject("creator").put("displayName", "**Mallory**");
+    fields
+        .putObject("project")
+        .put("key", "INDEV")
+        .put("self", "https://jira.test-example.ru/rest/api/2/project/10105");
+
+    ObjectNode notice =
+        JiraMessages.render(JiraEvent.of(payload).get(0), payload, ALL).orElseThrow();
+
+    assertThat(notice.path("formatted_body").asText())
+        .doesNotContain("evil.example\"")
+        .doesNotContain("<img")
+        .doesNotContain("<strong>")
+        .contains("**Mallory**");
+  }
+}

@@ -1,0 +1,54 @@
+package grapple.bot.jira;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import grapple.state.BadInput;
+import grapple.state.Json;
+import org.junit.jupiter.api.Test;
+
+/** Project URLs in every form JIRA shows them, normalised as CONTRACT §12; state content rules. */
+class JiraProjectConfigTest {
+  @Test
+  void everyUrlFormNormalisesToTheProjectsUrl() {
+    for (String url :
+        new String[] {
+          "https://jira.acme.org/projects/KEY",
+          "https://JIRA.acme.org/projects/key/summary",
+          "https://jira.acme.org/browse/KEY-1",
+          "https://jira.acme.org/jira/browse/key-123?focusedCommentId=1",
+          "https://jira.acme.org/secure/RapidBoard.jspa?rapidView=3&projectKey=KEY",
+          "https://acme.atlassian.net/jira/software/c/projects/KEY/boards/1",
+        }) {
+      JiraProjectConfig.Project project = JiraProjectConfig.normalise(url);
+      assertThat(project.key()).as(url).isEqualTo("KEY");
+    }
+    assertThat(JiraProjectConfig.normalise("https://jira.acme.org/browse/KEY-1").url())
+        .isEqualTo("https://jira.acme.org/projects/KEY");
+    assertThat(JiraProjectConfig.normalise("http://127.0.0.1:8080/projects/K2").url())
+        .isEqualTo("http://127.0.0.1:8080/projects/K2");
+  }
+
+  @Test
+  void aUrlWithoutAProjectIsRefusedNamingTheForms() {
+    assertThatThrownBy(() -> JiraProjectConfig.normalise("https://jira.acme.org/dashboard"))
+        .isInstanceOf(BadInput.class)
+        .hasMessageContaining("…/projects/KEY, …/browse/KEY-1 or …?projectKey=KEY");
+    assertThatThrownBy(() -> JiraProjectConfig.normalise("not a url")).isInstanceOf(BadInput.class);
+  }
+
+  @Test
+  void eventsDefaultToIssueCreatedAndUnknownOnesAreRefused() {
+    var content = Json.object().put("url", "https://jira.acme.org/projects/KEY");
+    assertThat(JiraProjectConfig.parse(content, true).events()).containsExactly("issue_created");
+    content.putArray("events").add("issue.created");
+    assertThat(JiraProjectConfig.parse(content, true).events()).containsExactly("issue_created");
+    content.putArray("events").add("issue_updated").add("issue_deleted");
+    assertThatThrownBy(() -> JiraProjectConfig.parse(content, true))
+        .hasMessageContaining("'events' can only contain issue_created, issue_updated");
+    content.remove("events");
+    content.put("commandPrefix", "!");
+    assertThatThrownBy(() -> JiraProjectConfig.parse(content, true))
+        .hasMessageContaining("2-24 characters");
+  }
+}

@@ -1,0 +1,62 @@
+package grapple.testing.jira;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One request the fake JIRA received, whole: method, path (as sent, e.g. {@code
+ * /ex/jira/<cloudId>/rest/api/3/myself}), raw query, the Authorization header and the body.
+ */
+public record JiraCall(
+    String method, String path, String query, @Nullable String authorization, byte[] body) {
+  static final ObjectMapper JSON = new ObjectMapper();
+
+  public String bodyUtf8() {
+    return new String(body, StandardCharsets.UTF_8);
+  }
+
+  /** The body as JSON; a missing node when empty or not JSON. */
+  public JsonNode json() {
+    try {
+      return body.length == 0 ? JSON.missingNode() : JSON.readTree(body);
+    } catch (IOException e) {
+      return JSON.missingNode();
+    }
+  }
+
+  /** The first value of a query parameter, or null. */
+  public @Nullable String queryParameter(String name) {
+    return form(query).get(name);
+  }
+
+  /** True for {@code method} on a path ending with {@code suffix}, e.g. ("POST", "/issue"). */
+  public boolean is(String method, String suffix) {
+    return this.method.equalsIgnoreCase(method) && path.endsWith(suffix);
+  }
+
+  @Override
+  public String toString() {
+    return method + " " + path + (query.isEmpty() ? "" : "?" + query);
+  }
+
+  static Map<String, String> form(String encoded) {
+    Map<String, String> values = new LinkedHashMap<>();
+    if (encoded.isEmpty()) return values;
+    for (String pair : encoded.split("&")) {
+      int equals = pair.indexOf('=');
+      String name = decode(equals < 0 ? pair : pair.substring(0, equals));
+      values.putIfAbsent(name, equals < 0 ? "" : decode(pair.substring(equals + 1)));
+    }
+    return values;
+  }
+
+  private static String decode(String text) {
+    return URLDecoder.decode(text, StandardCharsets.UTF_8);
+  }
+}

@@ -1,0 +1,4 @@
+@NullMarked
+package grapple.testing.jira;
+
+import org.jspecify.annotations.NullMarked;
