@@ -15,6 +15,7 @@ import grapple.bot.http.Router;
 import grapple.bot.matrix.DirectRoomStore;
 import grapple.bot.matrix.MatrixGateway;
 import grapple.bot.matrix.SyncStore;
+import grapple.bot.outbound.OutboundService;
 import grapple.bot.outbox.Outbox;
 import grapple.bot.provisioning.ProvisioningApi;
 import grapple.bot.room.LoginFailed;
@@ -74,7 +75,8 @@ public final class Grapple implements AutoCloseable {
 
   /** Every service Grapple has. A new service is one line here. */
   public static List<Service> services() {
-    return List.of(new WebhookService(), new FeedService(), new GithubService());
+    return List.of(
+        new WebhookService(), new FeedService(), new GithubService(), new OutboundService());
   }
 
   /**
@@ -94,16 +96,11 @@ public final class Grapple implements AutoCloseable {
               "jira",
               Set.of(),
               List.of("uk.half-shot.matrix-hookshot.jira.project"),
-              List.of("/oauth", "/account", "/instances/{name}/projects")),
-          new ServiceInfo(
-              "genericOutbound",
-              Set.of("outbound", "outbound-hook"),
-              List.of("uk.half-shot.matrix-hookshot.outbound-hook"),
-              List.of()));
+              List.of("/oauth", "/account", "/instances/{name}/projects")));
 
   /** The config sections of {@code services}, for the config loader. */
   public static List<SectionReader> configSections(List<Service> services) {
-    return services.stream().map(s -> new SectionReader(s.info().name(), s::settings)).toList();
+    return services.stream().map(s -> new SectionReader(s.configSection(), s::settings)).toList();
   }
 
   /** The config sections of every service Grapple has. */
@@ -210,7 +207,8 @@ public final class Grapple implements AutoCloseable {
             botRooms,
             Clock.systemUTC(),
             hub.permissions(),
-            secrets(config, db)),
+            secrets(config, db),
+            hub.gateway()),
         running);
     running.forEach(r -> hub.connections().kinds().add(r.running().kinds()));
     boolean shared = config.database().shared();
@@ -320,7 +318,7 @@ public final class Grapple implements AutoCloseable {
   private static void start(
       Config config, List<Service> services, ServiceContext context, List<Started> running) {
     for (Service service : services) {
-      ServiceSettings settings = config.settings(service.info().name());
+      ServiceSettings settings = config.settings(service.configSection());
       if (!settings.enabled()) continue;
       running.add(new Started(service, service.start(settings, context)));
       log.info("service {} started", service.info().name());
@@ -484,7 +482,8 @@ public final class Grapple implements AutoCloseable {
             hub.outbox(),
             new Invites(hub.gateway(), hub.permissions()),
             cluster::seen,
-            hub.gateway());
+            hub.gateway(),
+            c.db());
     if (shared) c.onLoaded().run();
     leadership.start(
         new Leadership.Listener() {
