@@ -280,7 +280,7 @@ final class OutboundQueue {
 
   /** A removed connection: its queue and tally go. */
   void forget(String connectionId) {
-    db.write(
+    db.writeAndWait(
         c -> {
           for (String table : List.of("outbound_queue", "outbound_status")) {
             try (PreparedStatement s =
