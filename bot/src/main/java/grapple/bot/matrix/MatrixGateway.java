@@ -57,6 +57,11 @@ public final class MatrixGateway implements RoomGateway {
     return client.download(mxcUri, maxBytes);
   }
 
+  @Override
+  public String upload(byte[] bytes, String contentType, String fileName) throws IOException {
+    return client.upload(bytes, contentType, fileName);
+  }
+
   /** The sync loop commits what the core queued with the sync position. */
   @Override
   public boolean batchesWrites() {

@@ -36,6 +36,11 @@ public interface RoomGateway {
     throw new IOException("this gateway has no media repository");
   }
 
+  /** Uploads a file to the media repository; returns its {@code mxc://} URI. */
+  default String upload(byte[] bytes, String contentType, String fileName) throws IOException {
+    throw new IOException("this gateway has no media repository");
+  }
+
   /**
    * True when the gateway commits {@link RoomEvents#takeWrites} with its sync position itself;
    * otherwise the core commits them after each event.

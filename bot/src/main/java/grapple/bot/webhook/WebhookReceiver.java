@@ -19,6 +19,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.Predicate;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,6 +44,7 @@ final class WebhookReceiver {
   private final Clock clock;
   private final Duration waitForComplete;
   private final Executor scripts;
+  private final WebhookFile.@Nullable Uploader uploader;
 
   /**
    * Where a hook id leads: {@code hooks} finds its live hook; {@code botNotIn} says whether the bot
@@ -57,8 +59,10 @@ final class WebhookReceiver {
       Outbox outbox,
       Clock clock,
       Duration waitForComplete,
-      Executor scripts) {
+      Executor scripts,
+      WebhookFile.@Nullable Uploader uploader) {
     this.scripts = scripts;
+    this.uploader = uploader;
     this.settings = settings;
     this.lookup = lookup;
     this.outbox = outbox;
@@ -79,6 +83,9 @@ final class WebhookReceiver {
     if (lookup.botNotIn().test(connection.roomId())) return now(notInRoom(connection));
     Received received;
     try {
+      if (!request.method().equals("GET") && WebhookFile.isFile(request.header("Content-Type")))
+        return file(
+            connection, config, WebhookFile.read(request.header("Content-Type"), request.body()));
       received = request.method().equals("GET") ? query(request) : body(request);
     } catch (Request.BodyTooLarge e) {
       log.info(
@@ -102,6 +109,54 @@ final class WebhookReceiver {
     if (hook.get().script().isPresent())
       return transform(connection, config, hook.get().script().get(), received);
     return post(connection, config, received);
+  }
+
+  /**
+   * Uploads the file to the media repository (on the scripts' threads: the homeserver may be slow),
+   * then queues its message; 202 only once both are done, so a sender that got no answer sends
+   * again and the file is posted once. No homeserver, or one that refuses: 503, nothing accepted.
+   */
+  private CompletableFuture<Response> file(
+      Connection connection, WebhookConfig config, WebhookFile file) {
+    WebhookFile.Uploader up = uploader;
+    if (up == null)
+      return now(
+          Response.error(415, "Files need a homeserver's media repository (not in local mode)"));
+    boolean waiting = config.waitForComplete().orElse(settings.waitForComplete());
+    CompletableFuture<String> uploaded = new CompletableFuture<>();
+    try {
+      scripts.execute(
+          () -> {
+            try {
+              uploaded.complete(up.upload(file.bytes(), file.contentType(), file.fileName()));
+            } catch (java.io.IOException | RuntimeException e) {
+              uploaded.completeExceptionally(e);
+            }
+          });
+    } catch (RejectedExecutionException e) {
+      return now(
+          Response.error(503, "Too many uploads at once; try again.")
+              .withHeader("Retry-After", "1"));
+    }
+    return uploaded
+        .handle(
+            (mxc, failure) -> {
+              if (failure != null) {
+                log.warn(
+                    "room {}: webhook '{}' could not upload a file: {}",
+                    connection.roomId(),
+                    connection.stateKey(),
+                    cause(failure).getMessage());
+                return now(
+                    Response.error(
+                            503,
+                            "Could not upload the file to the homeserver; nothing was accepted. Try"
+                                + " again.")
+                        .withHeader("Retry-After", "5"));
+              }
+              return queue(connection, file.message(mxc), waiting);
+            })
+        .thenCompose(r -> r);
   }
 
   /**

@@ -103,7 +103,8 @@ public final class WebhookService implements Service {
               context.outbox(),
               context.clock(),
               WebhookReceiver.WAIT_FOR_COMPLETE,
-              scripts);
+              scripts,
+              context.gateway() == null ? null : context.gateway()::upload);
       long limit = settings.payloadSizeLimitBytes();
       routes.webhooks().addAsync("POST", "/webhook/{hookId}", limit, receiver::receive);
       routes.webhooks().addAsync("PUT", "/webhook/{hookId}", limit, receiver::receive);

@@ -108,7 +108,8 @@ class WebhookReceiverTest {
             hookId -> hookId.equals("secret") ? Optional.of(live) : Optional.empty(),
             roomId -> roomId.equals(roomWithoutBot));
     WebhookReceiver receiver =
-        new WebhookReceiver(settings, lookup, outbox, Clock.systemUTC(), WAIT, scripts);
+        new WebhookReceiver(
+            settings, lookup, outbox, Clock.systemUTC(), WAIT, scripts, homeserver::upload);
     listener =
         HttpListener.start(
             new HttpListener.Settings(
@@ -273,6 +274,86 @@ class WebhookReceiverTest {
     FakeGateway.Sent sent = homeserver.takeSent(Duration.ofSeconds(5));
     assertThat(sent.content().path("msgtype").asText()).isEqualTo("m.notice");
     assertThat(sent.content().path("m.mentions").path("room").asBoolean()).isTrue();
+  }
+
+  private HttpResponse<String> postBytes(String contentType, byte[] body) throws Exception {
+    return client.send(
+        HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + listener.port() + "/webhook/secret"))
+            .header("Content-Type", contentType)
+            .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+            .timeout(Duration.ofSeconds(10))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static final byte[] PNG = {
+    (byte) 0x89, 'P', 'N', 'G', 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 'I', 'H', 'D', 'R'
+  };
+
+  @Test
+  void anImageBodyIsUploadedAndPostedAsAnImage() throws Exception {
+    serve(false, false);
+
+    HttpResponse<String> response = postBytes("image/png", PNG);
+
+    assertThat(response.statusCode()).isEqualTo(202);
+    FakeGateway.Sent sent = homeserver.takeSent(Duration.ofSeconds(5));
+    assertThat(sent.content().path("msgtype").asText()).isEqualTo("m.image");
+    String mxc = sent.content().path("url").asText();
+    assertThat(homeserver.media.get(mxc)).isEqualTo(PNG);
+    assertThat(sent.content().path("info").path("mimetype").asText()).isEqualTo("image/png");
+    assertThat(sent.content().path("info").path("size").asInt()).isEqualTo(PNG.length);
+  }
+
+  @Test
+  void aMultipartFileWithTextIsPostedAsAFileWithItsCaption() throws Exception {
+    serve(false, false);
+    byte[] pdf =
+        "%PDF-1.4\n1 0 obj\n<<>>\nendobj\n%%EOF\n"
+            .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    okhttp3.MultipartBody body =
+        new okhttp3.MultipartBody.Builder("b0undary")
+            .setType(okhttp3.MultipartBody.FORM)
+            .addFormDataPart("text", "the report")
+            .addFormDataPart(
+                "file",
+                "report.pdf",
+                okhttp3.RequestBody.create(pdf, okhttp3.MediaType.get("application/pdf")))
+            .build();
+    okio.Buffer bytes = new okio.Buffer();
+    body.writeTo(bytes);
+
+    HttpResponse<String> response = postBytes(body.contentType().toString(), bytes.readByteArray());
+
+    assertThat(response.statusCode()).isEqualTo(202);
+    FakeGateway.Sent sent = homeserver.takeSent(Duration.ofSeconds(5));
+    assertThat(sent.content().path("msgtype").asText()).isEqualTo("m.file");
+    assertThat(sent.content().path("body").asText()).isEqualTo("the report");
+    assertThat(sent.content().path("filename").asText()).isEqualTo("report.pdf");
+    assertThat(homeserver.media.get(sent.content().path("url").asText())).isEqualTo(pdf);
+  }
+
+  @Test
+  void anImageThatIsNotOneIs415AndAFileOverTheLimitIs413() throws Exception {
+    serve(false, false);
+
+    HttpResponse<String> fake =
+        postBytes("image/png", "<html>".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    HttpResponse<String> big = postBytes("image/png", new byte[(1 << 20) + 1]);
+    HttpResponse<String> noFile =
+        postBytes(
+            "multipart/form-data; boundary=x",
+            "--x\r\nContent-Disposition: form-data; name=\"text\"\r\n\r\nhi\r\n--x--\r\n"
+                .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+
+    assertThat(fake.statusCode()).isEqualTo(415);
+    assertThat(fake.body()).contains("not a image/png image");
+    assertThat(big.statusCode()).isEqualTo(413);
+    assertThat(noFile.statusCode()).isEqualTo(400);
+    assertThat(noFile.body()).contains("'file' part");
+    assertThat(homeserver.media).isEmpty();
+    assertThat(homeserver.takeSent(Duration.ofMillis(300))).isNull();
   }
 
   @Test
