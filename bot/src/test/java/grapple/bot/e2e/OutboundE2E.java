@@ -125,6 +125,98 @@ class OutboundE2E {
     assertThat(deliveries.get(0)).isEqualTo(deliveries.get(1));
   }
 
+  private static final byte[] PNG =
+      HexFormat.of()
+          .parseHex(
+              "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+                  + "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082");
+
+  private final okhttp3.OkHttpClient http = new okhttp3.OkHttpClient();
+
+  private okhttp3.Response call(okhttp3.Request.Builder request) throws Exception {
+    return http.newCall(
+            request.header("Authorization", "Bearer " + cast.alice().accessToken()).build())
+        .execute();
+  }
+
+  @Test
+  void anImageMessageCarriesItsBytesFetchedFromTheHomeserver() throws Exception {
+    String homeserver = grapple.testing.Homeserver.require().url;
+    String mxc;
+    try (okhttp3.Response up =
+        call(
+            new okhttp3.Request.Builder()
+                .url(homeserver + "/_matrix/media/v3/upload?filename=dot.png")
+                .post(okhttp3.RequestBody.create(PNG, okhttp3.MediaType.get("image/png"))))) {
+      assertThat(up.code()).isEqualTo(200);
+      mxc = grapple.state.Json.MAPPER.readTree(up.body().string()).path("content_uri").asText();
+    }
+    com.fasterxml.jackson.databind.node.ObjectNode content =
+        grapple.state.Json.object()
+            .put("msgtype", "m.image")
+            .put("body", "dot.png")
+            .put("url", mxc);
+    String eventId;
+    try (okhttp3.Response sent =
+        call(
+            new okhttp3.Request.Builder()
+                .url(
+                    homeserver
+                        + "/_matrix/client/v3/rooms/"
+                        + java.net.URLEncoder.encode(room.id, StandardCharsets.UTF_8)
+                        + "/send/m.room.message/img"
+                        + System.nanoTime())
+                .put(
+                    okhttp3.RequestBody.create(
+                        grapple.state.Json.write(content),
+                        okhttp3.MediaType.get("application/json"))))) {
+      assertThat(sent.code()).isEqualTo(200);
+      eventId = grapple.state.Json.MAPPER.readTree(sent.body().string()).path("event_id").asText();
+    }
+
+    Await.until(Duration.ofSeconds(30), () -> firstByEvent().containsKey(eventId));
+
+    RecordedRequest r = firstByEvent().get(eventId);
+    String type = r.getHeaders().get("Content-Type");
+    String boundary = type.substring(type.indexOf("boundary=") + "boundary=".length());
+    byte[] media = null;
+    try (okhttp3.MultipartReader reader =
+        new okhttp3.MultipartReader(new okio.Buffer().write(r.getBody()), boundary)) {
+      okhttp3.MultipartReader.Part part;
+      while ((part = reader.nextPart()) != null) {
+        if (part.headers().get("Content-Disposition").contains("name=\"media\""))
+          media = part.body().readByteArray();
+      }
+    }
+    assertThat(media).as("the media part").isEqualTo(PNG);
+  }
+
+  @Test
+  void aPngPostedToAnInboundWebhookIsPostedAsAnImageAndDownloadable() throws Exception {
+    TestRoom.CreatedHook hook = room.createWebhook("files");
+    long mark = cast.alice().mark();
+    try (okhttp3.Response posted =
+        http.newCall(
+                new okhttp3.Request.Builder()
+                    .url(hook.url())
+                    .post(okhttp3.RequestBody.create(PNG, okhttp3.MediaType.get("image/png")))
+                    .build())
+            .execute()) {
+      assertThat(posted.code()).isEqualTo(202);
+    }
+    MatrixUser.Seen image = room.awaitBotMessage(mark);
+    assertThat(image.content().path("msgtype").asText()).isEqualTo("m.image");
+    String mxc = image.content().path("url").asText();
+    String homeserver = grapple.testing.Homeserver.require().url;
+    try (okhttp3.Response got =
+        call(
+            new okhttp3.Request.Builder()
+                .url(homeserver + "/_matrix/client/v1/media/download/" + mxc.substring(6)))) {
+      assertThat(got.code()).isEqualTo(200);
+      assertThat(got.body().bytes()).isEqualTo(PNG);
+    }
+  }
+
   @Test
   void aKillDuringABurstLosesNothing() throws Exception {
     MatrixUser alice = cast.alice();
