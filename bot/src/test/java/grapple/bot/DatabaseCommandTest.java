@@ -44,7 +44,7 @@ class DatabaseCommandTest {
   /** A SQLite installation made by this release, with one webhook. */
   private Path installation() {
     Path file = dir.resolve("grapple.db");
-    try (Database db = Database.open(file, Migrations.all(List.of()))) {
+    try (Database db = Database.open(file, everyStep())) {
       new ConnectionStore(db)
           .put(
               grapple.state.Connection.create(
@@ -84,7 +84,7 @@ class DatabaseCommandTest {
         .contains("1 row(s)")
         .contains("db copy: done.")
         .doesNotContain(":" + target.password() + "@");
-    try (Database pg = Database.open(target, Migrations.all(List.of()))) {
+    try (Database pg = Database.open(target, everyStep())) {
       assertThat(new ConnectionStore(pg).all())
           .singleElement()
           .satisfies(c -> assertThat(c.stateKey()).isEqualTo("ci"));
@@ -148,5 +148,11 @@ class DatabaseCommandTest {
         .isEqualTo(2);
     assertThat(err()).contains(missing + " is not a file");
     assertThat(missing).doesNotExist();
+  }
+
+  /** The schema steps of the core and every built service, as Grapple leaves a database. */
+  private static List<grapple.state.Migration> everyStep() {
+    return Migrations.all(
+        Grapple.services().stream().flatMap(s -> s.migrations().stream()).toList());
   }
 }

@@ -96,7 +96,7 @@ class FeedServiceTest {
     assertThat(feedServer.getRequestCount())
         .as("feed fetches before the login was refused")
         .isZero();
-    try (Database db = Database.open(file)) {
+    try (Database db = Database.open(file, everyStep())) {
       assertThat(new FeedStore(db).url(url))
           .hasValueSatisfying(u -> assertThat(u.failures()).isZero());
     }
@@ -104,7 +104,7 @@ class FeedServiceTest {
 
   /** A stored feed connection whose next poll is overdue, as an earlier run left it. */
   private static void dueFeed(Path file, String url) {
-    try (Database db = Database.open(file)) {
+    try (Database db = Database.open(file, everyStep())) {
       Connection.Audit audit = new Connection.Audit("@admin:test", null, Instant.EPOCH);
       new ConnectionStore(db)
           .put(
@@ -112,5 +112,11 @@ class FeedServiceTest {
                   ROOM, "Feed", FeedService.EVENT_TYPE, url, Json.object().put("url", url), audit));
       new FeedStore(db).saveUrl(new FeedStore.UrlState(url, null, null, 0, 1, null, null, null));
     }
+  }
+
+  /** The schema steps of the core and every built service, as Grapple.start leaves the file. */
+  private static java.util.List<grapple.state.Migration> everyStep() {
+    return grapple.state.Migrations.all(
+        Grapple.services().stream().flatMap(s -> s.migrations().stream()).toList());
   }
 }

@@ -67,7 +67,12 @@ public final class SampleService implements Service {
   public List<Migration> migrations() {
     return List.of(
         new Migration(
-            Migrations.core().size() + 1,
+            // After the core's steps and those of every built service (the first free number).
+            Migrations.core().size()
+                + 1
+                + grapple.bot.Grapple.services().stream()
+                    .mapToInt(service -> service.migrations().size())
+                    .sum(),
             "sample pings",
             "CREATE TABLE sample_pings (name TEXT NOT NULL, at INTEGER NOT NULL)"));
   }
