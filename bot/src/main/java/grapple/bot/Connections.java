@@ -14,6 +14,7 @@ import grapple.state.ConnectionStore;
 import grapple.state.Json;
 import java.io.IOException;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -180,6 +181,28 @@ public final class Connections {
             e);
       }
     }
+  }
+
+  /**
+   * Hands a raw room event to each of the room's connections; returns what they queued for it. One
+   * failing does not stop the others.
+   */
+  List<LiveConnection.Queued> onRoomEvent(String roomId, ObjectNode event) {
+    List<LiveConnection.Queued> out = new ArrayList<>();
+    for (Active a : inRoom(roomId)) {
+      try {
+        a.live().onRoomEvent(event).ifPresent(out::add);
+      } catch (RuntimeException e) {
+        log.error(
+            "room {}: {} '{}' failed on event {}",
+            roomId,
+            a.kind().name(),
+            a.stateKey(),
+            event.path("event_id").asText(),
+            e);
+      }
+    }
+    return out;
   }
 
   // ---- reconciliation with room state (the sync thread)

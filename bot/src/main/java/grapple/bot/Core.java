@@ -1,13 +1,20 @@
 package grapple.bot;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.outbox.Outbox;
+import grapple.bot.room.BatchWrites;
 import grapple.bot.room.Messages;
 import grapple.bot.room.RoomEvent;
 import grapple.bot.room.RoomEvents;
 import grapple.bot.room.RoomGateway;
 import grapple.bot.room.RoomStates;
 import grapple.commands.Dispatcher;
+import grapple.state.Database;
+import grapple.state.Json;
+import grapple.state.SqlWork;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,6 +34,10 @@ final class Core implements RoomEvents {
   private final Invites invites;
   private final RoomGateway gateway;
   private final java.util.function.Consumer<RoomEvent.State> authoritySeen;
+  private final Database db;
+
+  /** What the connections queued for the events of the batch being handled (sync thread only). */
+  private final List<LiveConnection.Queued> queued = new ArrayList<>();
 
   /**
    * {@code authoritySeen} hears every state event once the rooms' authority took it in (for the
@@ -39,8 +50,10 @@ final class Core implements RoomEvents {
       Outbox outbox,
       Invites invites,
       java.util.function.Consumer<RoomEvent.State> authoritySeen,
-      RoomGateway gateway) {
+      RoomGateway gateway,
+      Database db) {
     this.gateway = gateway;
+    this.db = db;
     this.rooms = rooms;
     this.authoritySeen = authoritySeen;
     this.connections = connections;
@@ -56,10 +69,53 @@ final class Core implements RoomEvents {
       authoritySeen.accept(s);
       connections.onState(s, initial);
     } else if (event instanceof RoomEvent.Message m) {
+      if (!initial && !gateway.batchesWrites()) onRoomEvent(m.roomId(), raw(m));
       if (!initial && !m.sender().equals(connections.botUserId())) onMessage(m);
     } else if (event instanceof RoomEvent.Invite i) {
       invites.onInvite(i);
     }
+  }
+
+  /**
+   * Lets the room's connections queue work for an event that is not the bot's own. A gateway that
+   * batches commits it with its sync position; for the others it is committed at once.
+   */
+  @Override
+  public void onRoomEvent(String roomId, ObjectNode event) {
+    if (event.path("sender").asText().equals(connections.botUserId())) return;
+    queued.addAll(connections.onRoomEvent(roomId, event));
+    if (gateway.batchesWrites() || queued.isEmpty()) return;
+    BatchWrites writes = takeWrites();
+    db.writeAndWait(
+        c -> {
+          for (SqlWork<?> w : writes.work()) w.run(c);
+          return null;
+        });
+    writes.afterCommit();
+  }
+
+  @Override
+  public BatchWrites takeWrites() {
+    if (queued.isEmpty()) return BatchWrites.NONE;
+    BatchWrites out =
+        new BatchWrites(
+            queued.stream().<SqlWork<?>>map(LiveConnection.Queued::work).toList(),
+            queued.stream().map(LiveConnection.Queued::committed).toList());
+    queued.clear();
+    return out;
+  }
+
+  /** A message as a homeserver would send it, for gateways that hand over no raw events. */
+  private static ObjectNode raw(RoomEvent.Message m) {
+    ObjectNode raw =
+        Json.object()
+            .put("type", "m.room.message")
+            .put("event_id", m.eventId())
+            .put("sender", m.sender())
+            .put("room_id", m.roomId())
+            .put("origin_server_ts", System.currentTimeMillis());
+    raw.set("content", m.content().deepCopy());
+    return raw;
   }
 
   /** In a direct chat with the bot every message is a command; elsewhere those with the prefix. */

@@ -18,6 +18,7 @@ import grapple.bot.jira.JiraService;
 import grapple.bot.matrix.DirectRoomStore;
 import grapple.bot.matrix.MatrixGateway;
 import grapple.bot.matrix.SyncStore;
+import grapple.bot.outbound.OutboundService;
 import grapple.bot.outbox.Outbox;
 import grapple.bot.provisioning.ProvisioningApi;
 import grapple.bot.room.LoginFailed;
@@ -83,24 +84,19 @@ public final class Grapple implements AutoCloseable {
         new GithubService(),
         new GitlabService(),
         new GiteaService(),
-        new JiraService());
+        new JiraService(),
+        new OutboundService());
   }
 
   /**
    * The contract's services that are not built yet: their API routes and connection types answer
    * "disabled" (HS_DISABLED_FEATURE), not "unknown". Each leaves this list when its service lands.
    */
-  static final List<ServiceInfo> PLANNED =
-      List.of(
-          new ServiceInfo(
-              "genericOutbound",
-              Set.of("outbound", "outbound-hook"),
-              List.of("uk.half-shot.matrix-hookshot.outbound-hook"),
-              List.of()));
+  static final List<ServiceInfo> PLANNED = List.of();
 
   /** The config sections of {@code services}, for the config loader. */
   public static List<SectionReader> configSections(List<Service> services) {
-    return services.stream().map(s -> new SectionReader(s.info().name(), s::settings)).toList();
+    return services.stream().map(s -> new SectionReader(s.configSection(), s::settings)).toList();
   }
 
   /** The config sections of every service Grapple has. */
@@ -214,7 +210,8 @@ public final class Grapple implements AutoCloseable {
             botRooms,
             Clock.systemUTC(),
             hub.permissions(),
-            secrets(config, db)),
+            secrets(config, db),
+            hub.gateway()),
         running);
     running.forEach(r -> hub.connections().kinds().add(r.running().kinds()));
     boolean shared = config.database().shared();
@@ -324,7 +321,7 @@ public final class Grapple implements AutoCloseable {
   private static void start(
       Config config, List<Service> services, ServiceContext context, List<Started> running) {
     for (Service service : services) {
-      ServiceSettings settings = config.settings(service.info().name());
+      ServiceSettings settings = config.settings(service.configSection());
       if (!settings.enabled()) continue;
       running.add(new Started(service, service.start(settings, context)));
       log.info("service {} started", service.info().name());
@@ -488,7 +485,8 @@ public final class Grapple implements AutoCloseable {
             hub.outbox(),
             new Invites(hub.gateway(), hub.permissions()),
             cluster::seen,
-            hub.gateway());
+            hub.gateway(),
+            c.db());
     if (shared) c.onLoaded().run();
     leadership.start(
         new Leadership.Listener() {

@@ -1,6 +1,9 @@
 package grapple.bot;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.room.BatchWrites;
 import grapple.bot.room.RoomEvent;
+import grapple.state.SqlWork;
 import java.util.Map;
 import java.util.Optional;
 
@@ -24,6 +27,23 @@ public interface LiveConnection {
 
   /** A message in its room from someone other than the bot, in room order. */
   default void onMessage(RoomEvent.Message message) {}
+
+  /**
+   * Any room event that is not state (raw, with {@code room_id}), from someone other than the bot,
+   * in room order, including those a restart fetches again: what to queue for it, committed with
+   * the sync position (see {@link BatchWrites}).
+   */
+  default Optional<Queued> onRoomEvent(ObjectNode event) {
+    return Optional.empty();
+  }
+
+  /** Work to commit with the sync position, and what to do once it has committed. */
+  record Queued(SqlWork<?> work, Runnable committed) {}
+
+  /** How it is doing, for the API's {@code status} (e.g. deliveries queued and failed). */
+  default Optional<ObjectNode> apiStatus() {
+    return Optional.empty();
+  }
 
   /** It was removed (or replaced by a changed config: then {@code replaced} is true). */
   default void closed(boolean replaced) {}

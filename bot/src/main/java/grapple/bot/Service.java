@@ -19,6 +19,11 @@ public interface Service {
   /** What the rest of Grapple knows of this service even while it is off. */
   ServiceInfo info();
 
+  /** The key of its config section: its name unless it says otherwise. */
+  default String configSection() {
+    return info().name();
+  }
+
   /** Reads this service's config section: defaults, rules, problems reported on the section. */
   ServiceSettings settings(Section section, Config config);
 

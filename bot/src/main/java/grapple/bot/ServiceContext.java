@@ -1,17 +1,20 @@
 package grapple.bot;
 
 import grapple.bot.outbox.Outbox;
+import grapple.bot.room.RoomGateway;
 import grapple.commands.Permissions;
 import grapple.state.Database;
 import grapple.state.SecretBox;
 import java.time.Clock;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What a service gets to work with: the database (its own tables), the outbox (every message it
  * posts), the connections (lookups, and changes for its commands), the rooms the bot is in, the
- * clock, the config's permissions (for commands a connection answers itself), and the key that
- * seals tokens at rest (loaded, or made, on first use).
+ * clock, the config's permissions (for commands a connection answers itself), the key that seals
+ * tokens at rest (loaded, or made, on first use), and the room gateway (media downloads; posting
+ * goes through the outbox).
  */
 public record ServiceContext(
     Database database,
@@ -21,4 +24,18 @@ public record ServiceContext(
     BotRooms botRooms,
     Clock clock,
     Permissions permissions,
-    Supplier<SecretBox> secrets) {}
+    Supplier<SecretBox> secrets,
+    @Nullable RoomGateway gateway) {
+  /** Without a gateway: a service that needs none. */
+  public ServiceContext(
+      Database database,
+      Outbox outbox,
+      Connections connections,
+      Changes changes,
+      BotRooms botRooms,
+      Clock clock,
+      Permissions permissions,
+      Supplier<SecretBox> secrets) {
+    this(database, outbox, connections, changes, botRooms, clock, permissions, secrets, null);
+  }
+}

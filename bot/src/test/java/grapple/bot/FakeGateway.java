@@ -156,6 +156,16 @@ public final class FakeGateway implements RoomGateway {
     return List.copyOf(membership);
   }
 
+  /** Files uploaded, by their mxc URI. */
+  public final java.util.Map<String, byte[]> media = new java.util.concurrent.ConcurrentHashMap<>();
+
+  @Override
+  public String upload(byte[] bytes, String contentType, String fileName) {
+    String mxc = "mxc://test/m" + media.size();
+    media.put(mxc, bytes.clone());
+    return mxc;
+  }
+
   @Override
   public String directRoom(String userId) {
     return "!dm-" + userId;

@@ -110,10 +110,11 @@ final class TestHub implements AutoCloseable {
             botRooms,
             serviceClock,
             permissions,
-            () -> grapple.state.SecretBox.of(new byte[32]));
+            () -> grapple.state.SecretBox.of(new byte[32]),
+            gateway);
     List<Command> commands = new ArrayList<>(new CoreCommands(connections).commands());
     for (Service service : services) {
-      Service.Running r = service.start(config.settings(service.info().name()), context);
+      Service.Running r = service.start(config.settings(service.configSection()), context);
       running.add(r);
       if (leads) r.lead();
       connections.kinds().add(r.kinds());
@@ -142,7 +143,8 @@ final class TestHub implements AutoCloseable {
             outbox,
             new Invites(gateway, permissions),
             cluster::seen,
-            gateway);
+            gateway,
+            db);
   }
 
   /** A webhook listener on a free port serving the services' receivers. */

@@ -41,6 +41,23 @@ public class WebhookMessageBench {
         new Payload.Whole(Json.MAPPER.readTree(objectBody)), true, objectBody.length);
   }
 
+  /** The same body through a simple v2 script: the cost a transformationFunction adds. */
+  private final Transformation script =
+      Transformation.compile(
+          "result = {version: 'v2', plain: '**' + data.username + '**: ' + data.text,"
+              + " msgtype: 'm.notice'};");
+
+  @Benchmark
+  public ObjectNode textWebhookWithScript() throws Exception {
+    Payload.Whole payload = new Payload.Whole(Json.MAPPER.readTree(textBody));
+    return WebhookMessage.fromScript(
+        script.run(payload.data(), java.time.Duration.ofMillis(500)),
+        payload,
+        true,
+        textBody.length,
+        false);
+  }
+
   /** Baseline: only the Jackson parse of the text body, the floor under textWebhook. */
   @Benchmark
   public JsonNode baselineParseOnly() throws Exception {

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.room.MatrixException;
+import grapple.bot.room.Media;
+import grapple.bot.room.MediaTooLarge;
 import grapple.state.Json;
 import java.io.IOException;
 import java.time.Duration;
@@ -148,6 +150,65 @@ public final class MatrixClient {
             .put("name", name);
     body.putArray("invite").add(userId);
     return call(post("createRoom", body, true)).path("room_id").asText();
+  }
+
+  /**
+   * Downloads {@code mxc://server/id} through the authenticated media endpoint ({@code
+   * /_matrix/client/v1/media/download}); a file over {@code maxBytes} is an IOException.
+   */
+  public Media download(String mxcUri, long maxBytes) throws IOException {
+    if (!mxcUri.startsWith("mxc://")) throw new IOException("not an mxc:// URI: " + mxcUri);
+    String[] parts = mxcUri.substring("mxc://".length()).split("/", 2);
+    if (parts.length != 2 || parts[0].isEmpty() || parts[1].isEmpty())
+      throw new IOException("not an mxc://server/id URI: " + mxcUri);
+    HttpUrl url =
+        base.newBuilder()
+            .addPathSegments("_matrix/client/v1/media/download")
+            .addPathSegment(parts[0])
+            .addPathSegment(parts[1])
+            .build();
+    try (Response response = http.newCall(authed(url).get().build()).execute()) {
+      ResponseBody body = response.body();
+      if (!response.isSuccessful()) throw error(response, body == null ? "" : cut(body));
+      if (body == null) throw new IOException("the homeserver sent no body for " + mxcUri);
+      okio.BufferedSource source = body.source();
+      okio.Buffer out = new okio.Buffer();
+      while (out.size() <= maxBytes && source.read(out, 8192) != -1) {
+        // Reads on, up to one chunk over the limit.
+      }
+      if (out.size() > maxBytes)
+        throw new MediaTooLarge(mxcUri + " is larger than " + maxBytes + " bytes");
+      MediaType type = body.contentType();
+      String name = fileName(response.header("Content-Disposition"));
+      return new Media(
+          out.readByteArray(),
+          type == null ? "application/octet-stream" : type.toString(),
+          name == null ? parts[1] : name);
+    }
+  }
+
+  /** Uploads a file to the media repository; returns its {@code mxc://} URI. */
+  public String upload(byte[] bytes, String contentType, String fileName) throws IOException {
+    HttpUrl url =
+        base.newBuilder()
+            .addPathSegments("_matrix/media/v3/upload")
+            .addQueryParameter("filename", fileName)
+            .build();
+    RequestBody body = RequestBody.create(bytes, MediaType.parse(contentType));
+    return call(authed(url).post(body).build()).path("content_uri").asText();
+  }
+
+  private static String cut(ResponseBody body) throws IOException {
+    okio.BufferedSource source = body.source();
+    source.request(4096);
+    return source.getBuffer().readUtf8(Math.min(source.getBuffer().size(), 4096));
+  }
+
+  private static @Nullable String fileName(@Nullable String disposition) {
+    if (disposition == null) return null;
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("filename=\"?([^\";]+)\"?").matcher(disposition);
+    return m.find() ? m.group(1) : null;
   }
 
   public void setDisplayName(String userId, String displayName) throws IOException {

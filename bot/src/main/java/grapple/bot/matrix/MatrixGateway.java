@@ -5,6 +5,7 @@ import grapple.bot.config.Config;
 import grapple.bot.room.Backoff;
 import grapple.bot.room.LoginFailed;
 import grapple.bot.room.MatrixException;
+import grapple.bot.room.Media;
 import grapple.bot.room.RoomEvents;
 import grapple.bot.room.RoomGateway;
 import grapple.state.KeyValueStore;
@@ -51,6 +52,22 @@ public final class MatrixGateway implements RoomGateway {
    * the password first if needed), waiting with backoff while the homeserver is unreachable; a URL
    * that is not a homeserver's, a refused token or a wrong user is fatal.
    */
+  @Override
+  public Media download(String mxcUri, long maxBytes) throws IOException {
+    return client.download(mxcUri, maxBytes);
+  }
+
+  @Override
+  public String upload(byte[] bytes, String contentType, String fileName) throws IOException {
+    return client.upload(bytes, contentType, fileName);
+  }
+
+  /** The sync loop commits what the core queued with the sync position. */
+  @Override
+  public boolean batchesWrites() {
+    return true;
+  }
+
   @Override
   public void connect() throws LoginFailed, InterruptedException {
     log.info("connecting to the homeserver at {}", homeserverUrl);

@@ -3,6 +3,7 @@ package grapple.bot.matrix;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.room.Backoff;
+import grapple.bot.room.BatchWrites;
 import grapple.bot.room.MatrixException;
 import grapple.bot.room.RoomEvent;
 import grapple.bot.room.RoomEvents;
@@ -67,9 +68,14 @@ final class SyncLoop implements Runnable {
         // The first sync of a run returns at once (so /ready does not wait out a long poll) and
         // carries every joined room's whole state: members and power levels live in memory only.
         JsonNode batch = client.sync(since, filterId, loaded ? POLL : Duration.ZERO, !loaded);
+        // Work left by a batch that failed before its commit: that batch comes again, and makes it
+        // again.
+        events.takeWrites();
         List<String> handled = process(batch, since == null, !loaded);
         since = batch.path("next_batch").asText();
-        store.commit(since, handled);
+        BatchWrites writes = events.takeWrites();
+        store.commit(since, handled, writes.work());
+        writes.afterCommit();
         pruneNowAndThen();
         if (backoff.failures() > 0) log.info("homeserver reachable again; syncing");
         backoff.reset();
@@ -152,6 +158,11 @@ final class SyncLoop implements Runnable {
   }
 
   private void timelineEvent(String roomId, JsonNode e, String eventId, boolean initial) {
+    if (!initial && !e.has("state_key") && e.isObject()) {
+      ObjectNode raw = ((ObjectNode) e).deepCopy();
+      raw.put("room_id", roomId);
+      events.onRoomEvent(roomId, raw);
+    }
     if (e.has("state_key")) {
       events.onEvent(state(roomId, e), initial);
     } else if (e.path("type").asText().equals("m.room.message")) {

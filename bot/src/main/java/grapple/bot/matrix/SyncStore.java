@@ -2,10 +2,12 @@ package grapple.bot.matrix;
 
 import grapple.state.Database;
 import grapple.state.KeyValueStore;
+import grapple.state.SqlWork;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.Collection;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -41,6 +43,15 @@ public final class SyncStore {
 
   /** Stores the next batch token with the events handled in this batch; waits for the commit. */
   public void commit(String nextBatch, Collection<String> handledEventIds) {
+    commit(nextBatch, handledEventIds, List.of());
+  }
+
+  /**
+   * As {@link #commit(String, Collection)}, with {@code alongside}: work the batch's events queued
+   * (outbound deliveries), in the same transaction, so a crash neither loses nor repeats it.
+   */
+  public void commit(
+      String nextBatch, Collection<String> handledEventIds, List<SqlWork<?>> alongside) {
     long now = System.currentTimeMillis();
     db.writeAndWait(
         c -> {
@@ -54,6 +65,7 @@ public final class SyncStore {
             }
             s.executeBatch();
           }
+          for (SqlWork<?> work : alongside) work.run(c);
           return KeyValueStore.put(c, SINCE_KEY, nextBatch);
         });
   }

@@ -33,6 +33,7 @@ final class ConnectionJson {
     if (c.created().key() != null) out.put("createdByKey", c.created().key());
     out.put("updatedBy", c.updated().by()).put("updatedAt", TIME.format(c.updated().at()));
     if (c.updated().key() != null) out.put("updatedByKey", c.updated().key());
+    a.live().apiStatus().ifPresent(status -> out.set("status", status));
     return out;
   }
 

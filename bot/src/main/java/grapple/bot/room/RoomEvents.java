@@ -1,7 +1,22 @@
 package grapple.bot.room;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
 /** The core's entry for room events; gateways call it from one thread, in room order. */
 public interface RoomEvents {
   /** {@code initial} is true while loading state that existed before the bot started. */
   void onEvent(RoomEvent event, boolean initial);
+
+  /**
+   * Every timeline event that is not state, as the homeserver sent it (with {@code room_id} added),
+   * whoever sent it and however old, except the history of the very first sync: called before
+   * {@link #onEvent} for the same event, in room order. What it queues is taken by {@link
+   * #takeWrites} and committed with the sync position.
+   */
+  default void onRoomEvent(String roomId, ObjectNode event) {}
+
+  /** The database work queued by the events handled since the last call, to commit with them. */
+  default BatchWrites takeWrites() {
+    return BatchWrites.NONE;
+  }
 }

@@ -27,6 +27,28 @@ public interface RoomGateway {
     throw new IOException("this gateway cannot redact");
   }
 
+  /**
+   * Downloads {@code mxcUri} from the homeserver's media repository (authenticated media), at most
+   * {@code maxBytes}; an IOException when it cannot (a MatrixException when the homeserver says
+   * why).
+   */
+  default Media download(String mxcUri, long maxBytes) throws IOException {
+    throw new IOException("this gateway has no media repository");
+  }
+
+  /** Uploads a file to the media repository; returns its {@code mxc://} URI. */
+  default String upload(byte[] bytes, String contentType, String fileName) throws IOException {
+    throw new IOException("this gateway has no media repository");
+  }
+
+  /**
+   * True when the gateway commits {@link RoomEvents#takeWrites} with its sync position itself;
+   * otherwise the core commits them after each event.
+   */
+  default boolean batchesWrites() {
+    return false;
+  }
+
   /** Leaves (or declines an invite to) a room, saying why. */
   void leave(String roomId, String reason) throws IOException;
 

@@ -19,6 +19,11 @@ final class Hooks implements ConnectionKind<WebhookConfig> {
   private final Clock clock;
   private final Map<String, Hook> byConnectionId = new ConcurrentHashMap<>();
 
+  private static final int MAX_PENDING_SCRIPTS = 64;
+
+  /** Scripts compiled by {@link #parse}, by source, until {@link #open} takes them. */
+  private final Map<String, Transformation> compiled = new ConcurrentHashMap<>();
+
   Hooks(WebhookSettings settings, HookIds hookIds, Clock clock) {
     this.settings = settings;
     this.hookIds = hookIds;
@@ -45,9 +50,26 @@ final class Hooks implements ConnectionKind<WebhookConfig> {
     return List.of(WebhookService.LEGACY_EVENT_TYPE);
   }
 
+  /**
+   * Reads the content; a script is refused while {@code generic.allowJsTransformationFunctions} is
+   * off, and compiled once here (a syntax error refuses the change, naming the field, and the room
+   * hears it as a notice).
+   */
   @Override
   public WebhookConfig parse(String stateKey, ObjectNode content) {
     WebhookConfig config = WebhookConfig.from(stateKey, content);
+    if (config.transformationFunction().isPresent()) {
+      if (!settings.allowJsTransformationFunctions()) {
+        throw new BadInput(
+            "transformationFunction",
+            "Transformation functions are not allowed: this bot's config has"
+                + " generic.allowJsTransformationFunctions off");
+      }
+      if (compiled.size() > MAX_PENDING_SCRIPTS) compiled.clear();
+      compiled.put(
+          config.transformationFunction().get(),
+          Transformation.compile(config.transformationFunction().get()));
+    }
     if (!config.name().equals(stateKey)) {
       throw new BadInput(
           "name",
@@ -72,7 +94,15 @@ final class Hooks implements ConnectionKind<WebhookConfig> {
 
   @Override
   public LiveConnection open(Connection connection, WebhookConfig config, boolean created) {
-    Hook hook = new Hook(connection, config);
+    Optional<Transformation> script =
+        config
+            .transformationFunction()
+            .map(
+                source -> {
+                  Transformation t = compiled.remove(source);
+                  return t != null ? t : Transformation.compile(source);
+                });
+    Hook hook = new Hook(connection, config, script);
     byConnectionId.put(connection.id(), hook);
     return hook;
   }
@@ -86,10 +116,17 @@ final class Hooks implements ConnectionKind<WebhookConfig> {
   final class Hook implements LiveConnection {
     private final Connection connection;
     private final WebhookConfig config;
+    private final Optional<Transformation> script;
 
-    Hook(Connection connection, WebhookConfig config) {
+    Hook(Connection connection, WebhookConfig config, Optional<Transformation> script) {
       this.connection = connection;
       this.config = config;
+      this.script = script;
+    }
+
+    /** The compiled {@code transformationFunction}, if it has one. */
+    Optional<Transformation> script() {
+      return script;
     }
 
     Connection connection() {
@@ -108,9 +145,10 @@ final class Hooks implements ConnectionKind<WebhookConfig> {
     @Override
     public String summary() {
       return config
-          .expirationDate()
-          .map(at -> (at.isBefore(clock.instant()) ? "expired " : "expires ") + at)
-          .orElse("no expiry");
+              .expirationDate()
+              .map(at -> (at.isBefore(clock.instant()) ? "expired " : "expires ") + at)
+              .orElse("no expiry")
+          + (script.isPresent() ? ", with a transformation function" : "");
     }
 
     @Override

@@ -10,13 +10,17 @@ import java.util.Optional;
 
 /**
  * The state content of one inbound webhook ({@code uk.half-shot.matrix-hookshot.generic.hook}),
- * validated: {@code {name, waitForComplete?, includeHookBody?, expirationDate?}}.
+ * validated: {@code {name, waitForComplete?, includeHookBody?, expirationDate?,
+ * transformationFunction?, allowRoomMentions?}}. The script is kept as text here; {@link Hooks}
+ * compiles it (when the config allows scripts).
  */
 record WebhookConfig(
     String name,
     Optional<Boolean> waitForComplete,
     Optional<Boolean> includeHookBody,
-    Optional<Instant> expirationDate) {
+    Optional<Instant> expirationDate,
+    Optional<String> transformationFunction,
+    boolean allowRoomMentions) {
 
   static final int MIN_NAME = 2;
   static final int MAX_NAME = 64;
@@ -24,15 +28,18 @@ record WebhookConfig(
   static WebhookConfig from(String stateKey, ObjectNode content) {
     String name = content.has("name") ? text(content.get("name"), "name") : stateKey;
     checkName(name);
-    BadInput.check(
-        !content.has("transformationFunction"),
-        "transformationFunction",
-        "is not supported by Grapple yet; remove it");
+    JsonNode script = content.get("transformationFunction");
+    Optional<String> transformationFunction =
+        script == null || script.isNull() || script.asText().isBlank()
+            ? Optional.empty()
+            : Optional.of(text(script, "transformationFunction"));
     return new WebhookConfig(
         name,
         bool(content, "waitForComplete"),
         bool(content, "includeHookBody"),
-        instant(content, "expirationDate"));
+        instant(content, "expirationDate"),
+        transformationFunction,
+        bool(content, "allowRoomMentions").orElse(false));
   }
 
   static void checkName(String name) {

@@ -45,12 +45,81 @@ final class WebhookMessage {
 
   private WebhookMessage() {}
 
-  /** {@code receivedBytes} is the size of what was received, a bound for the attached data. */
+  /** The message types a webhook may choose (hookshot #1322). */
+  static final java.util.Set<String> MSGTYPES = java.util.Set.of("m.notice", "m.text", "m.emote");
+
+  private static final java.util.regex.Pattern USER_ID =
+      java.util.regex.Pattern.compile("@[^:\\s]{1,255}:[^\\s]{1,255}");
+
+  /** As {@link #build(Payload, boolean, long, boolean)} without room mentions. */
   static ObjectNode build(Payload payload, boolean includeBody, long receivedBytes) {
+    return build(payload, includeBody, receivedBytes, false);
+  }
+
+  /**
+   * {@code receivedBytes} is the size of what was received, a bound for the attached data. A JSON
+   * object's {@code msgtype} (m.notice, m.text, m.emote; others are ignored) and {@code mentions}
+   * ({@code {user_ids, room}} → {@code m.mentions}; {@code room} only when {@code
+   * allowRoomMentions}) are honoured.
+   */
+  static ObjectNode build(
+      Payload payload, boolean includeBody, long receivedBytes, boolean allowRoomMentions) {
     ObjectNode content =
         payload instanceof Payload.Whole whole
             ? fromData(whole.data())
             : fromLarge((Payload.Large) payload);
+    if (payload instanceof Payload.Whole whole && whole.data().isObject()) {
+      JsonNode msgtype = whole.data().get("msgtype");
+      if (msgtype != null && MSGTYPES.contains(msgtype.asText()))
+        content.put("msgtype", msgtype.asText());
+      mentions(whole.data().get("mentions"), allowRoomMentions)
+          .ifPresent(m -> content.set("m.mentions", m));
+    }
+    return withBody(content, payload, includeBody, receivedBytes);
+  }
+
+  /**
+   * A script's message: its {@code plain} text, its {@code html} (sanitised) or the text rendered
+   * as Markdown, its msgtype (default m.notice) and mentions.
+   */
+  static ObjectNode fromScript(
+      Transformation.Result result,
+      Payload.Whole payload,
+      boolean includeBody,
+      long receivedBytes,
+      boolean allowRoomMentions) {
+    String text = cut(result.plain());
+    String html =
+        result.html().isPresent()
+            ? (renderable(result.html().get()) ? Messages.sanitize(result.html().get()) : null)
+            : (renderable(text) ? Messages.renderUserMarkdown(text) : null);
+    ObjectNode content = notice(text, html);
+    result.msgtype().filter(MSGTYPES::contains).ifPresent(type -> content.put("msgtype", type));
+    result
+        .mentions()
+        .flatMap(m -> mentions(m, allowRoomMentions))
+        .ifPresent(m -> content.set("m.mentions", m));
+    return withBody(content, payload, includeBody, receivedBytes);
+  }
+
+  /**
+   * {@code m.mentions} from a webhook's {@code mentions}: valid user ids (at most 100), and {@code
+   * room: true} only when the connection allows room mentions.
+   */
+  static Optional<ObjectNode> mentions(@Nullable JsonNode given, boolean allowRoomMentions) {
+    if (given == null || !given.isObject()) return Optional.empty();
+    ObjectNode out = Json.object();
+    com.fasterxml.jackson.databind.node.ArrayNode ids = out.putArray("user_ids");
+    for (JsonNode id : given.path("user_ids")) {
+      if (ids.size() < 100 && id.isTextual() && USER_ID.matcher(id.asText()).matches())
+        ids.add(id.asText());
+    }
+    if (allowRoomMentions && given.path("room").asBoolean(false)) out.put("room", true);
+    return Optional.of(out);
+  }
+
+  private static ObjectNode withBody(
+      ObjectNode content, Payload payload, boolean includeBody, long receivedBytes) {
     if (includeBody
         && payload instanceof Payload.Whole whole
         && receivedBytes <= BodyParser.WHOLE_JSON_BYTES) {

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.http.Request;
 import grapple.bot.http.Response;
 import grapple.bot.outbox.Outbox;
+import grapple.bot.room.Messages;
+import grapple.commands.Markdown;
 import grapple.state.BadInput;
 import grapple.state.Connection;
 import grapple.state.Json;
@@ -12,9 +14,12 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.Predicate;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,6 +43,8 @@ final class WebhookReceiver {
   private final Outbox outbox;
   private final Clock clock;
   private final Duration waitForComplete;
+  private final Executor scripts;
+  private final WebhookFile.@Nullable Uploader uploader;
 
   /**
    * Where a hook id leads: {@code hooks} finds its live hook; {@code botNotIn} says whether the bot
@@ -51,7 +58,11 @@ final class WebhookReceiver {
       Lookup lookup,
       Outbox outbox,
       Clock clock,
-      Duration waitForComplete) {
+      Duration waitForComplete,
+      Executor scripts,
+      WebhookFile.@Nullable Uploader uploader) {
+    this.scripts = scripts;
+    this.uploader = uploader;
     this.settings = settings;
     this.lookup = lookup;
     this.outbox = outbox;
@@ -72,6 +83,9 @@ final class WebhookReceiver {
     if (lookup.botNotIn().test(connection.roomId())) return now(notInRoom(connection));
     Received received;
     try {
+      if (!request.method().equals("GET") && WebhookFile.isFile(request.header("Content-Type")))
+        return file(
+            connection, config, WebhookFile.read(request.header("Content-Type"), request.body()));
       received = request.method().equals("GET") ? query(request) : body(request);
     } catch (Request.BodyTooLarge e) {
       log.info(
@@ -92,7 +106,139 @@ final class WebhookReceiver {
     } catch (BodyParser.Unsupported e) {
       return now(Response.error(415, e.getMessage()));
     }
+    if (hook.get().script().isPresent())
+      return transform(connection, config, hook.get().script().get(), received);
     return post(connection, config, received);
+  }
+
+  /**
+   * Uploads the file to the media repository (on the scripts' threads: the homeserver may be slow),
+   * then queues its message; 202 only once both are done, so a sender that got no answer sends
+   * again and the file is posted once. No homeserver, or one that refuses: 503, nothing accepted.
+   */
+  private CompletableFuture<Response> file(
+      Connection connection, WebhookConfig config, WebhookFile file) {
+    WebhookFile.Uploader up = uploader;
+    if (up == null)
+      return now(
+          Response.error(415, "Files need a homeserver's media repository (not in local mode)"));
+    boolean waiting = config.waitForComplete().orElse(settings.waitForComplete());
+    CompletableFuture<String> uploaded = new CompletableFuture<>();
+    try {
+      scripts.execute(
+          () -> {
+            try {
+              uploaded.complete(up.upload(file.bytes(), file.contentType(), file.fileName()));
+            } catch (java.io.IOException | RuntimeException e) {
+              uploaded.completeExceptionally(e);
+            }
+          });
+    } catch (RejectedExecutionException e) {
+      return now(
+          Response.error(503, "Too many uploads at once; try again.")
+              .withHeader("Retry-After", "1"));
+    }
+    return uploaded
+        .handle(
+            (mxc, failure) -> {
+              if (failure != null) {
+                log.warn(
+                    "room {}: webhook '{}' could not upload a file: {}",
+                    connection.roomId(),
+                    connection.stateKey(),
+                    cause(failure).getMessage());
+                return now(
+                    Response.error(
+                            503,
+                            "Could not upload the file to the homeserver; nothing was accepted. Try"
+                                + " again.")
+                        .withHeader("Retry-After", "5"));
+              }
+              return queue(connection, file.message(mxc), waiting);
+            })
+        .thenCompose(r -> r);
+  }
+
+  /**
+   * Runs the hook's script on the scripts' own threads (a slow script holds no HTTP thread), then
+   * posts what it made. A script that fails answers 500 to a waiting sender, else posts a notice
+   * saying so and answers 202.
+   */
+  private CompletableFuture<Response> transform(
+      Connection connection, WebhookConfig config, Transformation script, Received received) {
+    if (!(received.payload() instanceof Payload.Whole whole)) {
+      return now(
+          Response.error(
+              413,
+              "Body is too large for this webhook's transformation function (over "
+                  + BodyParser.WHOLE_JSON_BYTES
+                  + " bytes)"));
+    }
+    boolean waiting = config.waitForComplete().orElse(settings.waitForComplete());
+    CompletableFuture<Transformation.Result> ran = new CompletableFuture<>();
+    try {
+      scripts.execute(
+          () -> {
+            try {
+              ran.complete(script.run(whole.data(), settings.scriptTimeout()));
+            } catch (Transformation.Failed | RuntimeException e) {
+              ran.completeExceptionally(e);
+            }
+          });
+    } catch (RejectedExecutionException e) {
+      return now(
+          Response.error(503, "Too many webhook scripts are running; try again.")
+              .withHeader("Retry-After", "1"));
+    }
+    return ran.handle(
+            (result, failure) -> {
+              if (failure == null) return posted(connection, config, received, result, waiting);
+              String why = cause(failure).getMessage();
+              log.info(
+                  "room {}: webhook '{}' transformation failed: {}",
+                  connection.roomId(),
+                  connection.stateKey(),
+                  why);
+              if (waiting) return now(Response.error(500, String.valueOf(why)));
+              ObjectNode notice =
+                  Messages.notice(
+                      "Webhook received but failed to process via transformation function: "
+                          + Markdown.escape(String.valueOf(why)));
+              return outbox
+                  .post(connection.roomId(), notice)
+                  .queued()
+                  .handle((ok, e) -> e == null ? ACCEPTED : STORE_FAILED);
+            })
+        .thenCompose(r -> r);
+  }
+
+  /** The script's message posted (nothing for {@code empty}), answered as it asked when waiting. */
+  private CompletableFuture<Response> posted(
+      Connection connection,
+      WebhookConfig config,
+      Received received,
+      Transformation.Result result,
+      boolean waiting) {
+    Optional<Response> chosen = result.webhookResponse().map(WebhookReceiver::scriptResponse);
+    if (result.empty()) return now(waiting ? chosen.orElse(DELIVERED) : ACCEPTED);
+    boolean includeBody = config.includeHookBody().orElse(settings.includeHookBody());
+    ObjectNode content =
+        WebhookMessage.fromScript(
+            result,
+            (Payload.Whole) received.payload(),
+            includeBody,
+            received.bytes(),
+            config.allowRoomMentions());
+    return queue(connection, content, waiting)
+        .thenApply(r -> r.status() == 200 && chosen.isPresent() ? chosen.get() : r);
+  }
+
+  private static Response scriptResponse(Transformation.WebhookResponse r) {
+    return new Response(
+        r.statusCode().orElse(200),
+        r.contentType().orElse("text/plain; charset=utf-8"),
+        r.body().getBytes(java.nio.charset.StandardCharsets.UTF_8),
+        java.util.Map.of());
   }
 
   /**
@@ -133,9 +279,17 @@ final class WebhookReceiver {
   private CompletableFuture<Response> post(
       Connection connection, WebhookConfig config, Received received) {
     boolean includeBody = config.includeHookBody().orElse(settings.includeHookBody());
-    ObjectNode content = WebhookMessage.build(received.payload(), includeBody, received.bytes());
-    Outbox.Posting posting = outbox.post(connection.roomId(), content);
+    ObjectNode content =
+        WebhookMessage.build(
+            received.payload(), includeBody, received.bytes(), config.allowRoomMentions());
     boolean waitForDelivery = config.waitForComplete().orElse(settings.waitForComplete());
+    return queue(connection, content, waitForDelivery);
+  }
+
+  /** Queues {@code content}; answers once durable (202) or, waiting, once delivered (200). */
+  private CompletableFuture<Response> queue(
+      Connection connection, ObjectNode content, boolean waitForDelivery) {
+    Outbox.Posting posting = outbox.post(connection.roomId(), content);
     return posting
         .queued()
         .handle((stored, failure) -> failure)

@@ -12,12 +12,17 @@ import grapple.commands.Command;
 import grapple.state.ConnectionStore;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Inbound webhooks ({@code generic}): a secret URL per hook, whose POSTs become messages in the
  * room.
  */
 public final class WebhookService implements Service {
+  private static final int SCRIPT_THREADS = Math.max(2, Runtime.getRuntime().availableProcessors());
+
   static final String NAME = "generic";
   static final String EVENT_TYPE = "uk.half-shot.matrix-hookshot.generic.hook";
   static final String LEGACY_EVENT_TYPE = "uk.half-shot.matrix-github.generic.hook";
@@ -52,6 +57,23 @@ public final class WebhookService implements Service {
     private final ServiceContext context;
     private final Hooks hooks;
 
+    /**
+     * Where scripts run: as many as there are cores, a bounded queue (a flood is refused with 503),
+     * so HTTP threads never wait on one.
+     */
+    private final ThreadPoolExecutor scripts =
+        new ThreadPoolExecutor(
+            SCRIPT_THREADS,
+            SCRIPT_THREADS,
+            1,
+            TimeUnit.MINUTES,
+            new ArrayBlockingQueue<>(256),
+            r -> {
+              Thread t = new Thread(r, "webhook-script");
+              t.setDaemon(true);
+              return t;
+            });
+
     Started(WebhookSettings settings, ServiceContext context) {
       this.settings = settings;
       this.context = context;
@@ -80,12 +102,19 @@ public final class WebhookService implements Service {
               lookup,
               context.outbox(),
               context.clock(),
-              WebhookReceiver.WAIT_FOR_COMPLETE);
+              WebhookReceiver.WAIT_FOR_COMPLETE,
+              scripts,
+              context.gateway() == null ? null : context.gateway()::upload);
       long limit = settings.payloadSizeLimitBytes();
       routes.webhooks().addAsync("POST", "/webhook/{hookId}", limit, receiver::receive);
       routes.webhooks().addAsync("PUT", "/webhook/{hookId}", limit, receiver::receive);
       if (settings.enableHttpGet())
         routes.webhooks().addAsync("GET", "/webhook/{hookId}", limit, receiver::receive);
+    }
+
+    @Override
+    public void close() {
+      scripts.shutdownNow();
     }
   }
 }

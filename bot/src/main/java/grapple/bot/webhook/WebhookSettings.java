@@ -13,7 +13,9 @@ record WebhookSettings(
     boolean enableHttpGet,
     boolean includeHookBody,
     long payloadSizeLimitBytes,
-    Duration maxExpiry)
+    Duration maxExpiry,
+    boolean allowJsTransformationFunctions,
+    Duration scriptTimeout)
     implements ServiceSettings {
 
   static final long MIN_PAYLOAD_BYTES = 1024;
@@ -30,6 +32,8 @@ record WebhookSettings(
     long payloadSizeLimitBytes =
         s.size("payloadSizeLimit", "1mb", MIN_PAYLOAD_BYTES, MAX_PAYLOAD_BYTES);
     Duration maxExpiry = s.duration("maxExpiry", "365d", Duration.ofSeconds(1), "must be positive");
+    boolean allowJs = s.bool("allowJsTransformationFunctions", false);
+    int scriptTimeoutMs = s.integer("scriptTimeoutMs", 500, 10, 10_000);
     s.finish();
     return new WebhookSettings(
         enabled,
@@ -38,7 +42,9 @@ record WebhookSettings(
         enableHttpGet,
         includeHookBody,
         payloadSizeLimitBytes,
-        maxExpiry);
+        maxExpiry,
+        allowJs,
+        Duration.ofMillis(scriptTimeoutMs));
   }
 
   private static String urlPrefix(Section s, String fallback) {

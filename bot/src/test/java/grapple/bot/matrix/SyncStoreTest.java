@@ -1,8 +1,12 @@
 package grapple.bot.matrix;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import grapple.state.KeyValueStore;
+import grapple.state.SqlWork;
 import grapple.testing.TestDatabase;
+import java.sql.SQLException;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -10,6 +14,35 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class SyncStoreTest {
   @RegisterExtension final TestDatabase database = TestDatabase.open();
   private final SyncStore sync = new SyncStore(database.db());
+
+  @Test
+  void workQueuedByTheBatchCommitsWithTheSyncPosition() {
+    List<SqlWork<?>> alongside = List.of(c -> KeyValueStore.put(c, "queued.for.$a", "delivery"));
+
+    sync.commit("s1", List.of("$a"), alongside);
+
+    assertThat(new KeyValueStore(database.db()).get("queued.for.$a")).contains("delivery");
+    assertThat(sync.since()).contains("s1");
+  }
+
+  @Test
+  void whenTheQueuedWorkFailsNeitherItNorTheSyncPositionIsStored() {
+    sync.commit("s1", List.of());
+    List<SqlWork<?>> alongside =
+        List.of(
+            c -> KeyValueStore.put(c, "queued.for.$b", "delivery"),
+            c -> {
+              throw new SQLException("disk full");
+            });
+
+    assertThatThrownBy(() -> sync.commit("s2", List.of("$b"), alongside))
+        .isInstanceOf(RuntimeException.class);
+
+    // The batch is fetched again from s1 and queues its events again: none lost, none twice.
+    assertThat(sync.since()).contains("s1");
+    assertThat(sync.processed("$b")).isFalse();
+    assertThat(new KeyValueStore(database.db()).get("queued.for.$b")).isEmpty();
+  }
 
   @Test
   void sinceIsAbsentAtFirst() {

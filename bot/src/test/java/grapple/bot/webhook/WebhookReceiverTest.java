@@ -49,8 +49,12 @@ class WebhookReceiverTest {
   /** A room the bot is known not to be in. */
   private String roomWithoutBot = "!left:test";
 
+  private final java.util.concurrent.ExecutorService scripts =
+      java.util.concurrent.Executors.newFixedThreadPool(2);
+
   @AfterEach
   void stop() {
+    scripts.shutdownNow();
     sendsMayGo.countDown();
     if (listener != null) listener.close();
     if (outbox != null) outbox.close();
@@ -59,6 +63,12 @@ class WebhookReceiverTest {
 
   /** Serves one hook, "ci", with {@code waitForComplete} set as given. */
   private void serve(boolean waitForComplete, boolean holdSends) throws IOException {
+    serve(waitForComplete, holdSends, Json.object());
+  }
+
+  /** As {@link #serve(boolean, boolean)}, with more of the hook's content (a script). */
+  private void serve(boolean waitForComplete, boolean holdSends, ObjectNode more)
+      throws IOException {
     db = Database.open(dir.resolve("grapple.db"));
     outbox =
         new Outbox(
@@ -68,6 +78,7 @@ class WebhookReceiverTest {
             Duration.ofMillis(50));
     outbox.start(db);
     ObjectNode hookConfig = Json.object().put("name", "ci").put("waitForComplete", waitForComplete);
+    hookConfig.setAll(more);
     Connection.Audit audit = new Connection.Audit("@admin:test", null, Instant.EPOCH);
     Connection hook =
         new Connection(
@@ -81,7 +92,15 @@ class WebhookReceiverTest {
             audit);
     WebhookSettings settings =
         new WebhookSettings(
-            true, "http://127.0.0.1/webhook/", false, false, true, 1 << 20, Duration.ofDays(365));
+            true,
+            "http://127.0.0.1/webhook/",
+            false,
+            false,
+            true,
+            1 << 20,
+            Duration.ofDays(365),
+            true,
+            Duration.ofMillis(500));
     Hooks hooks = new Hooks(settings, new HookIds(new ConnectionStore(db)), Clock.systemUTC());
     Hooks.Hook live = (Hooks.Hook) hooks.open(hook, hooks.parse("ci", hookConfig), false);
     WebhookReceiver.Lookup lookup =
@@ -89,7 +108,8 @@ class WebhookReceiverTest {
             hookId -> hookId.equals("secret") ? Optional.of(live) : Optional.empty(),
             roomId -> roomId.equals(roomWithoutBot));
     WebhookReceiver receiver =
-        new WebhookReceiver(settings, lookup, outbox, Clock.systemUTC(), WAIT);
+        new WebhookReceiver(
+            settings, lookup, outbox, Clock.systemUTC(), WAIT, scripts, homeserver::upload);
     listener =
         HttpListener.start(
             new HttpListener.Settings(
@@ -158,6 +178,182 @@ class WebhookReceiverTest {
             .timeout(Duration.ofSeconds(10))
             .build(),
         HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static ObjectNode script(String source) {
+    return Json.object().put("transformationFunction", source);
+  }
+
+  @Test
+  void aV2ScriptShapesTheMessage() throws Exception {
+    serve(
+        false,
+        false,
+        script(
+            "result = {version: 'v2', plain: '**' + data.who + '** did it', msgtype: 'm.text',"
+                + " mentions: {user_ids: ['@a:test'], room: true}}"));
+
+    HttpResponse<String> response = post("{\"who\":\"ann\"}");
+
+    assertThat(response.statusCode()).isEqualTo(202);
+    FakeGateway.Sent sent = homeserver.takeSent(Duration.ofSeconds(5));
+    assertThat(sent.content().path("body").asText()).isEqualTo("**ann** did it");
+    assertThat(sent.content().path("formatted_body").asText()).contains("<strong>ann</strong>");
+    assertThat(sent.content().path("msgtype").asText()).isEqualTo("m.text");
+    // room mentions need allowRoomMentions on the hook
+    assertThat(sent.content().path("m.mentions").toString())
+        .isEqualTo("{\"user_ids\":[\"@a:test\"]}");
+    assertThat(sent.content().path(WebhookMessage.DATA_KEY).path("who").asText()).isEqualTo("ann");
+  }
+
+  @Test
+  void aWaitingSenderGetsTheScriptsWebhookResponse() throws Exception {
+    serve(
+        true,
+        false,
+        script(
+            "result = {version: 'v2', plain: 'x', webhookResponse: {body: 'thanks',"
+                + " contentType: 'text/plain', statusCode: 201}}"));
+
+    HttpResponse<String> response = post("{}");
+
+    assertThat(response.statusCode()).isEqualTo(201);
+    assertThat(response.body()).isEqualTo("thanks");
+    assertThat(response.headers().firstValue("Content-Type")).contains("text/plain");
+  }
+
+  @Test
+  void anEmptyResultPostsNothing() throws Exception {
+    serve(false, false, script("result = {version: 'v2', empty: true}"));
+
+    assertThat(post("{}").statusCode()).isEqualTo(202);
+    assertThat(homeserver.takeSent(Duration.ofMillis(300))).isNull();
+  }
+
+  @Test
+  void aFailingScriptIs500WhenWaiting() throws Exception {
+    serve(true, false, script("while (true) {}"));
+    long started = System.nanoTime();
+    HttpResponse<String> waiting = post("{}");
+    assertThat(waiting.statusCode()).isEqualTo(500);
+    assertThat(waiting.body()).contains("longer than 500 ms");
+    assertThat((System.nanoTime() - started) / 1_000_000).isLessThan(3000);
+    assertThat(homeserver.takeSent(Duration.ofMillis(300))).isNull();
+  }
+
+  @Test
+  void aFailingScriptPostsANoticeWhenNotWaiting() throws Exception {
+    serve(false, false, script("throw new Error('bad data')"));
+    assertThat(post("{}").statusCode()).isEqualTo(202);
+    FakeGateway.Sent sent = homeserver.takeSent(Duration.ofSeconds(5));
+    assertThat(sent.content().path("body").asText())
+        .startsWith("Webhook received but failed to process via transformation function")
+        .contains("bad data");
+  }
+
+  @Test
+  void aPlainJsonBodysMsgtypeAndMentionsAreHonoured() throws Exception {
+    serve(false, false);
+
+    post(
+        "{\"text\":\"hi\",\"msgtype\":\"m.emote\",\"mentions\":{\"user_ids\":[\"@b:test\","
+            + "\"not a user\"],\"room\":true}}");
+
+    FakeGateway.Sent sent = homeserver.takeSent(Duration.ofSeconds(5));
+    assertThat(sent.content().path("msgtype").asText()).isEqualTo("m.emote");
+    assertThat(sent.content().path("m.mentions").toString())
+        .isEqualTo("{\"user_ids\":[\"@b:test\"]}");
+  }
+
+  @Test
+  void roomMentionsPassWhenTheHookAllowsThem() throws Exception {
+    serve(false, false, Json.object().put("allowRoomMentions", true));
+
+    post("{\"text\":\"all\",\"msgtype\":\"m.bogus\",\"mentions\":{\"room\":true}}");
+
+    FakeGateway.Sent sent = homeserver.takeSent(Duration.ofSeconds(5));
+    assertThat(sent.content().path("msgtype").asText()).isEqualTo("m.notice");
+    assertThat(sent.content().path("m.mentions").path("room").asBoolean()).isTrue();
+  }
+
+  private HttpResponse<String> postBytes(String contentType, byte[] body) throws Exception {
+    return client.send(
+        HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + listener.port() + "/webhook/secret"))
+            .header("Content-Type", contentType)
+            .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+            .timeout(Duration.ofSeconds(10))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static final byte[] PNG = {
+    (byte) 0x89, 'P', 'N', 'G', 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 'I', 'H', 'D', 'R'
+  };
+
+  @Test
+  void anImageBodyIsUploadedAndPostedAsAnImage() throws Exception {
+    serve(false, false);
+
+    HttpResponse<String> response = postBytes("image/png", PNG);
+
+    assertThat(response.statusCode()).isEqualTo(202);
+    FakeGateway.Sent sent = homeserver.takeSent(Duration.ofSeconds(5));
+    assertThat(sent.content().path("msgtype").asText()).isEqualTo("m.image");
+    String mxc = sent.content().path("url").asText();
+    assertThat(homeserver.media.get(mxc)).isEqualTo(PNG);
+    assertThat(sent.content().path("info").path("mimetype").asText()).isEqualTo("image/png");
+    assertThat(sent.content().path("info").path("size").asInt()).isEqualTo(PNG.length);
+  }
+
+  @Test
+  void aMultipartFileWithTextIsPostedAsAFileWithItsCaption() throws Exception {
+    serve(false, false);
+    byte[] pdf =
+        "%PDF-1.4\n1 0 obj\n<<>>\nendobj\n%%EOF\n"
+            .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    okhttp3.MultipartBody body =
+        new okhttp3.MultipartBody.Builder("b0undary")
+            .setType(okhttp3.MultipartBody.FORM)
+            .addFormDataPart("text", "the report")
+            .addFormDataPart(
+                "file",
+                "report.pdf",
+                okhttp3.RequestBody.create(pdf, okhttp3.MediaType.get("application/pdf")))
+            .build();
+    okio.Buffer bytes = new okio.Buffer();
+    body.writeTo(bytes);
+
+    HttpResponse<String> response = postBytes(body.contentType().toString(), bytes.readByteArray());
+
+    assertThat(response.statusCode()).isEqualTo(202);
+    FakeGateway.Sent sent = homeserver.takeSent(Duration.ofSeconds(5));
+    assertThat(sent.content().path("msgtype").asText()).isEqualTo("m.file");
+    assertThat(sent.content().path("body").asText()).isEqualTo("the report");
+    assertThat(sent.content().path("filename").asText()).isEqualTo("report.pdf");
+    assertThat(homeserver.media.get(sent.content().path("url").asText())).isEqualTo(pdf);
+  }
+
+  @Test
+  void anImageThatIsNotOneIs415AndAFileOverTheLimitIs413() throws Exception {
+    serve(false, false);
+
+    HttpResponse<String> fake =
+        postBytes("image/png", "<html>".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    HttpResponse<String> big = postBytes("image/png", new byte[(1 << 20) + 1]);
+    HttpResponse<String> noFile =
+        postBytes(
+            "multipart/form-data; boundary=x",
+            "--x\r\nContent-Disposition: form-data; name=\"text\"\r\n\r\nhi\r\n--x--\r\n"
+                .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+
+    assertThat(fake.statusCode()).isEqualTo(415);
+    assertThat(fake.body()).contains("not a image/png image");
+    assertThat(big.statusCode()).isEqualTo(413);
+    assertThat(noFile.statusCode()).isEqualTo(400);
+    assertThat(noFile.body()).contains("'file' part");
+    assertThat(homeserver.media).isEmpty();
+    assertThat(homeserver.takeSent(Duration.ofMillis(300))).isNull();
   }
 
   @Test

@@ -1,0 +1,77 @@
+package grapple.bot.outbound;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.commands.Markdown;
+import grapple.state.BadInput;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.Locale;
+
+/**
+ * The state content of one outbound webhook ({@code uk.half-shot.matrix-hookshot.outbound-hook}),
+ * validated: {@code {name, url, method: "PUT"|"POST" (default PUT)}}.
+ */
+record OutboundConfig(String name, URI url, String method) {
+  static final int MIN_NAME = 2;
+  static final int MAX_NAME = 64;
+
+  static OutboundConfig from(String stateKey, ObjectNode content) {
+    JsonNode nameNode = content.get("name");
+    String name = nameNode == null || nameNode.isNull() ? stateKey : text(nameNode, "name");
+    checkName(name);
+    JsonNode urlNode = content.get("url");
+    if (urlNode == null || urlNode.isNull())
+      throw new BadInput("url", "'url' is required (an http or https URL)");
+    if (!urlNode.isTextual()) throw new BadInput("url", "Outbound URL must be a string");
+    URI url = url(urlNode.asText());
+    JsonNode methodNode = content.get("method");
+    String method = "PUT";
+    if (methodNode != null && !methodNode.isNull()) {
+      method = methodNode.isTextual() ? methodNode.asText().toUpperCase(Locale.ROOT) : "";
+      if (!method.equals("PUT") && !method.equals("POST")) {
+        throw new BadInput(
+            "method",
+            "Outbound Method must be one of PUT,POST, was " + Markdown.code(methodNode.toString()));
+      }
+    }
+    return new OutboundConfig(name, url, method);
+  }
+
+  static void checkName(String name) {
+    BadInput.check(
+        name.length() >= MIN_NAME && name.length() <= MAX_NAME,
+        "name",
+        "must be %d-%d characters, was %d",
+        MIN_NAME,
+        MAX_NAME,
+        name.length());
+  }
+
+  /** An absolute http(s) URL with a host; BadInput in hookshot's words otherwise. */
+  static URI url(String text) {
+    URI url;
+    try {
+      url = new URI(text);
+    } catch (URISyntaxException e) {
+      throw new BadInput("url", "Outbound URL is invalid: " + Markdown.code(text));
+    }
+    String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
+    if (!scheme.equals("http") && !scheme.equals("https"))
+      throw new BadInput(
+          "url", "Outbound URL protocol must be http or https, was " + Markdown.code(text));
+    if (url.getHost() == null || url.getHost().isEmpty())
+      throw new BadInput("url", "Outbound URL is invalid (no host): " + Markdown.code(text));
+    if (url.getUserInfo() != null)
+      throw new BadInput(
+          "url", "Outbound URL must not carry a user and password (the token authenticates)");
+    return url;
+  }
+
+  private static String text(JsonNode node, String field) {
+    if (!node.isTextual())
+      throw new BadInput(
+          field, "'" + field + "' must be a string, was " + Markdown.code(node.toString()));
+    return node.asText();
+  }
+}

@@ -1,0 +1,241 @@
+package grapple.bot.outbound;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.ConnectionKind;
+import grapple.bot.Connections;
+import grapple.bot.LiveConnection;
+import grapple.commands.Markdown;
+import grapple.state.BadInput;
+import grapple.state.Connection;
+import grapple.state.ConnectionStore;
+import grapple.state.Json;
+import grapple.state.SecretBox;
+import java.net.UnknownHostException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Supplier;
+
+/**
+ * The {@code OutboundWebhook} connection kind: validates the content, refuses internal targets when
+ * a hook is made, keeps each hook's token sealed in the database, and queues the room's events.
+ */
+final class OutboundHooks implements ConnectionKind<OutboundConfig> {
+  static final String TOKEN_SECRET = "outboundToken";
+  static final String TOKEN_PREFIX = "hs-ob-";
+
+  private final OutboundSettings settings;
+  private final ConnectionStore store;
+  private final Supplier<SecretBox> secrets;
+  private final OutboundQueue queue;
+  private final Clock clock;
+  private final Runnable wake;
+
+  OutboundHooks(
+      OutboundSettings settings,
+      ConnectionStore store,
+      Supplier<SecretBox> secrets,
+      OutboundQueue queue,
+      Clock clock,
+      Runnable wake) {
+    this.settings = settings;
+    this.store = store;
+    this.secrets = secrets;
+    this.queue = queue;
+    this.clock = clock;
+    this.wake = wake;
+  }
+
+  @Override
+  public String name() {
+    return "OutboundWebhook";
+  }
+
+  @Override
+  public String service() {
+    return OutboundService.NAME;
+  }
+
+  @Override
+  public String eventType() {
+    return OutboundService.EVENT_TYPE;
+  }
+
+  @Override
+  public OutboundConfig parse(String stateKey, ObjectNode content) {
+    OutboundConfig config = OutboundConfig.from(stateKey, content);
+    if (!config.name().equals(stateKey)) {
+      throw new BadInput(
+          "name",
+          "'name' must be the outbound hook's state key "
+              + Markdown.code(stateKey)
+              + " (a hook cannot be renamed), was "
+              + Markdown.code(config.name()));
+    }
+    return config;
+  }
+
+  @Override
+  public String stateKeyFor(ObjectNode content) {
+    BadInput.check(
+        content.path("name").isTextual(),
+        "name",
+        "is required (a string of %d-%d characters)",
+        OutboundConfig.MIN_NAME,
+        OutboundConfig.MAX_NAME);
+    return content.get("name").asText();
+  }
+
+  /** A target on a loopback, private or link-local address is refused unless allowed. */
+  @Override
+  public void checkNew(String stateKey, OutboundConfig config) {
+    if (settings.allowPrivateAddresses()) return;
+    String host = config.url().getHost();
+    try {
+      AddressGuard.checkLiteral(host);
+      new AddressGuard().lookup(host);
+    } catch (AddressGuard.Refused e) {
+      throw new BadInput("url", "Outbound URL refused: " + e.getMessage());
+    } catch (UnknownHostException e) {
+      throw new BadInput(
+          "url", "Outbound URL's host " + Markdown.code(host) + " does not resolve to an address");
+    }
+  }
+
+  @Override
+  public LiveConnection open(Connection connection, OutboundConfig config, boolean created) {
+    return new Hook(connection, config);
+  }
+
+  /** The token of a connection, made and stored (sealed) the first time it is asked for. */
+  String tokenFor(String connectionId) {
+    String context = sealContext(connectionId);
+    Optional<String> sealed = store.secret(connectionId, TOKEN_SECRET);
+    if (sealed.isPresent()) {
+      return secrets
+          .get()
+          .open(sealed.get(), context)
+          .orElseThrow(
+              () ->
+                  new IllegalStateException(
+                      "the token cannot be opened with this secret key; remove the hook and"
+                          + " create it again"));
+    }
+    String token = TOKEN_PREFIX + UUID.randomUUID();
+    String stored =
+        store.secretOrPut(connectionId, TOKEN_SECRET, secrets.get().seal(token, context));
+    return secrets.get().open(stored, context).orElse(token);
+  }
+
+  private static String sealContext(String connectionId) {
+    return "outbound-token:" + connectionId;
+  }
+
+  /** Where deliveries for {@code connectionId} go now. */
+  OutboundSender.Lookup target(Connections connections, String connectionId) {
+    Optional<grapple.bot.Active> active = connections.byId(connectionId);
+    if (active.isEmpty() || active.get().kind() != this) return new OutboundSender.Lookup.Gone();
+    OutboundConfig config = (OutboundConfig) active.get().config();
+    try {
+      return new OutboundSender.Lookup.Found(
+          new OutboundSender.Target(
+              active.get().roomId(), config.name(), config, tokenFor(connectionId)));
+    } catch (IllegalStateException e) {
+      return new OutboundSender.Lookup.Broken(String.valueOf(e.getMessage()));
+    }
+  }
+
+  /** One outbound hook at work. */
+  final class Hook implements LiveConnection {
+    private final Connection connection;
+    private final OutboundConfig config;
+
+    Hook(Connection connection, OutboundConfig config) {
+      this.connection = connection;
+      this.config = config;
+    }
+
+    @Override
+    public Optional<Queued> onRoomEvent(ObjectNode event) {
+      if (event.has("state_key")) return Optional.empty();
+      return Optional.of(
+          new Queued(
+              OutboundQueue.enqueue(
+                  connection.id(),
+                  connection.roomId(),
+                  event.path("event_id").asText(),
+                  Json.write(event),
+                  clock.millis()),
+              wake));
+    }
+
+    /** Method and host only: a URL's path or query may carry the target's own key. */
+    @Override
+    public String summary() {
+      OutboundQueue.Status s = queue.status(connection.id());
+      StringBuilder out =
+          new StringBuilder(config.method())
+              .append(" to ")
+              .append(Markdown.code(config.url().getScheme() + "://" + config.url().getAuthority()))
+              .append(" — ")
+              .append(s.delivered())
+              .append(" delivered, ")
+              .append(s.queued())
+              .append(" queued, ")
+              .append(s.failed())
+              .append(" failed");
+      if (s.lastError() != null && s.lastFailedAt() != null) {
+        out.append(" (last failure ")
+            .append(Instant.ofEpochMilli(s.lastFailedAt()))
+            .append(": ")
+            .append(Markdown.escape(s.lastError()))
+            .append(')');
+      }
+      return out.toString();
+    }
+
+    @Override
+    public Optional<ObjectNode> apiStatus() {
+      OutboundQueue.Status s = queue.status(connection.id());
+      ObjectNode out =
+          Json.object()
+              .put("delivered", s.delivered())
+              .put("queued", s.queued())
+              .put("failed", s.failed());
+      if (s.lastError() != null) out.put("lastError", s.lastError());
+      if (s.lastFailedAt() != null)
+        out.put("lastFailedAt", Instant.ofEpochMilli(s.lastFailedAt()).toString());
+      if (s.lastFailedEvent() != null) out.put("lastFailedEventId", s.lastFailedEvent());
+      return Optional.of(out);
+    }
+
+    @Override
+    public Map<String, String> secrets() {
+      return Map.of("token", tokenFor(connection.id()));
+    }
+
+    @Override
+    public Optional<String> welcome() {
+      return Optional.of(
+          "Outbound hook "
+              + Markdown.code(connection.stateKey())
+              + " in "
+              + Markdown.code(connection.roomId())
+              + " is ready: every event in the room goes to "
+              + Markdown.code(config.url().getScheme() + "://" + config.url().getAuthority())
+              + ".\n\nPlease use the secret token "
+              + Markdown.code(tokenFor(connection.id()))
+              + " when validating the request: it comes in the header"
+              + " `X-Matrix-Hookshot-Token`, and `X-Grapple-Signature-256` is"
+              + " `sha256=<hex HMAC-SHA256(token, body)>`. `X-Grapple-Delivery` is the same on every"
+              + " retry of one delivery.");
+    }
+
+    @Override
+    public void closed(boolean replaced) {
+      if (!replaced) queue.forget(connection.id());
+    }
+  }
+}

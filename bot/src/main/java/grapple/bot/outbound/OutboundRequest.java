@@ -1,0 +1,202 @@
+package grapple.bot.outbound;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.room.MatrixException;
+import grapple.bot.room.Media;
+import grapple.bot.room.MediaTooLarge;
+import grapple.state.Json;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.HexFormat;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import okhttp3.MediaType;
+import okhttp3.MultipartBody;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import okio.Buffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One outbound delivery on the wire: the event as {@code multipart/form-data} (part {@code event},
+ * file {@code event_data.json}; part {@code media} for files, fetched from the homeserver), the
+ * hookshot headers, the HMAC signature and the delivery id, sent with a bounded timeout, no
+ * redirects, and (unless private addresses are allowed) only to public addresses.
+ */
+final class OutboundRequest {
+  private static final Logger log = LoggerFactory.getLogger(OutboundRequest.class);
+  static final Set<String> MEDIA_TYPES = Set.of("m.image", "m.file", "m.audio", "m.video");
+  private static final MediaType JSON = MediaType.get("application/json");
+  private static final Duration MAX_RETRY_AFTER = Duration.ofHours(1);
+  static final String USER_AGENT = "Grapple (matrix-hookshot compatible outbound webhook)";
+
+  /** Fetches a file from the homeserver. */
+  interface MediaSource {
+    Media download(String mxcUri, long maxBytes) throws IOException;
+  }
+
+  /** What became of one attempt. */
+  sealed interface Outcome {
+    /** The target answered 2xx. */
+    record Delivered(int status) implements Outcome {}
+
+    /** Worth trying again (5xx, 429, a network error), after {@code retryAfter} if it said. */
+    record Retry(String error, Optional<Duration> retryAfter) implements Outcome {}
+
+    /** Trying again will not help (4xx, a refused address, an unreadable token). */
+    record Fail(String error) implements Outcome {}
+  }
+
+  /** The request as built, before sending: for tests and the signature. */
+  record Built(byte[] body, String contentType) {}
+
+  private final OkHttpClient http;
+  private final MediaSource media;
+  private final OutboundSettings settings;
+
+  OutboundRequest(OutboundSettings settings, MediaSource media) {
+    this.settings = settings;
+    this.media = media;
+    OkHttpClient.Builder b =
+        new OkHttpClient.Builder()
+            .callTimeout(settings.timeout().toMillis(), TimeUnit.MILLISECONDS)
+            .connectTimeout(settings.timeout().toMillis(), TimeUnit.MILLISECONDS)
+            .readTimeout(settings.timeout().toMillis(), TimeUnit.MILLISECONDS)
+            .writeTimeout(settings.timeout().toMillis(), TimeUnit.MILLISECONDS)
+            .followRedirects(false)
+            .followSslRedirects(false)
+            .retryOnConnectionFailure(false);
+    if (!settings.allowPrivateAddresses()) b.dns(new AddressGuard());
+    this.http = b.build();
+  }
+
+  /** Sends {@code entry} to {@code target}; never throws for what the target or network do. */
+  Outcome send(OutboundSender.Target target, OutboundQueue.Entry entry) {
+    URI url = target.config().url();
+    if (!settings.allowPrivateAddresses()) {
+      try {
+        AddressGuard.checkLiteral(url.getHost());
+      } catch (AddressGuard.Refused e) {
+        return new Outcome.Fail(e.getMessage());
+      }
+    }
+    Built built;
+    try {
+      built = build(entry, target.token());
+    } catch (MediaTooLarge e) {
+      return new Outcome.Fail("its file could not be attached: " + e.getMessage());
+    } catch (MatrixException e) {
+      if (e.status() == 429 || e.status() >= 500)
+        return new Outcome.Retry("fetching its file: " + e.getMessage(), e.retryAfter());
+      return new Outcome.Fail("fetching its file: " + e.getMessage());
+    } catch (IOException e) {
+      return new Outcome.Retry("fetching its file: " + e, Optional.empty());
+    }
+    Request request =
+        new Request.Builder()
+            .url(url.toString())
+            .method(
+                target.config().method(),
+                RequestBody.create(built.body(), MediaType.get(built.contentType())))
+            .header("User-Agent", USER_AGENT)
+            .header("X-Matrix-Hookshot-RoomId", entry.roomId())
+            .header("X-Matrix-Hookshot-EventId", entry.eventId())
+            .header("X-Matrix-Hookshot-Token", target.token())
+            .header("X-Grapple-Signature-256", signature(target.token(), built.body()))
+            .header("X-Grapple-Delivery", entry.deliveryId())
+            .build();
+    try (Response response = http.newCall(request).execute()) {
+      int code = response.code();
+      if (code >= 200 && code < 300) return new Outcome.Delivered(code);
+      String error = "HTTP " + code + " from " + url.getHost();
+      if (code == 429 || code == 408 || code >= 500)
+        return new Outcome.Retry(error, retryAfter(response.header("Retry-After")));
+      return new Outcome.Fail(error);
+    } catch (AddressGuard.Refused e) {
+      return new Outcome.Fail(e.getMessage());
+    } catch (IOException e) {
+      return new Outcome.Retry(describe(e, url), Optional.empty());
+    }
+  }
+
+  /**
+   * The multipart body: the boundary is made from the delivery id, so every attempt sends the same
+   * bytes (and signature).
+   */
+  Built build(OutboundQueue.Entry entry, String token) throws IOException {
+    ObjectNode event = Json.readObject(entry.event());
+    MultipartBody.Builder multipart =
+        new MultipartBody.Builder("grapple-" + entry.deliveryId()).setType(MultipartBody.FORM);
+    JsonNode content = event.path("content");
+    Media file = null;
+    if (MEDIA_TYPES.contains(content.path("msgtype").asText())
+        && content.path("url").asText().startsWith("mxc://")) {
+      file = media.download(content.path("url").asText(), settings.maxMediaBytes());
+    }
+    multipart.addFormDataPart(
+        "event",
+        "event_data.json",
+        RequestBody.create(entry.event().getBytes(StandardCharsets.UTF_8), JSON));
+    if (file != null) {
+      String name = content.path("filename").asText(content.path("body").asText(file.fileName()));
+      multipart.addFormDataPart(
+          "media",
+          name.isBlank() ? file.fileName() : name,
+          RequestBody.create(file.bytes(), MediaType.parse(file.contentType())));
+    }
+    MultipartBody body = multipart.build();
+    Buffer out = new Buffer();
+    body.writeTo(out);
+    return new Built(out.readByteArray(), body.contentType().toString());
+  }
+
+  /** {@code sha256=<hex HMAC-SHA256(token, body)>}. */
+  static String signature(String token, byte[] body) {
+    try {
+      Mac mac = Mac.getInstance("HmacSHA256");
+      mac.init(new SecretKeySpec(token.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+      return "sha256=" + HexFormat.of().formatHex(mac.doFinal(body));
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("HmacSHA256 is part of every JDK", e);
+    }
+  }
+
+  /** Seconds or an HTTP date; capped at an hour; empty when absent or unreadable. */
+  static Optional<Duration> retryAfter(@org.jspecify.annotations.Nullable String header) {
+    if (header == null || header.isBlank()) return Optional.empty();
+    String h = header.trim();
+    Duration d;
+    if (h.matches("\\d{1,9}")) {
+      d = Duration.ofSeconds(Long.parseLong(h));
+    } else {
+      try {
+        ZonedDateTime at = ZonedDateTime.parse(h, DateTimeFormatter.RFC_1123_DATE_TIME);
+        d = Duration.between(java.time.Instant.now(), at.toInstant());
+        if (d.isNegative()) d = Duration.ZERO;
+      } catch (DateTimeParseException e) {
+        log.debug("ignored an unreadable Retry-After: {}", h);
+        return Optional.empty();
+      }
+    }
+    return Optional.of(d.compareTo(MAX_RETRY_AFTER) > 0 ? MAX_RETRY_AFTER : d);
+  }
+
+  private static String describe(IOException e, URI url) {
+    String what = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    if (e instanceof java.io.InterruptedIOException) what = "no answer in time (" + what + ")";
+    return url.getHost() + ": " + what;
+  }
+}

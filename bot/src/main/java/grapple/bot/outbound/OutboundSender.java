@@ -1,0 +1,287 @@
+package grapple.bot.outbound;
+
+import grapple.state.Fatal;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import java.util.random.RandomGenerator;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Delivers the queue: one delivery at a time per connection, in order, each connection on its own
+ * worker, so a slow or dead target holds up only its own hook (and each attempt is bounded by the
+ * request timeout). A failed attempt is tried again after a capped, jittered, doubling backoff (or
+ * the target's Retry-After); after {@code maxAttempts} the delivery is recorded as failed, reported
+ * in the room once per streak of failures, and the next one goes.
+ */
+final class OutboundSender implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(OutboundSender.class);
+  private static final Duration FIRST_RETRY = Duration.ofSeconds(1);
+  private static final Duration IDLE_CHECK = Duration.ofSeconds(1);
+
+  /** Where a connection's deliveries go, with its token in the clear (memory only). */
+  record Target(String roomId, String name, OutboundConfig config, String token) {}
+
+  /** Why a connection has no target: gone, or its token cannot be read. */
+  sealed interface Lookup {
+    record Found(Target target) implements Lookup {}
+
+    record Gone() implements Lookup {}
+
+    record Broken(String why) implements Lookup {}
+  }
+
+  /** Tells the room that deliveries of one of its hooks fail. */
+  interface Reporter {
+    void failed(Target target, OutboundQueue.Entry entry, int attempts, String error);
+  }
+
+  private final OutboundQueue queue;
+  private final Function<String, Lookup> targets;
+  private final OutboundRequest request;
+  private final OutboundSettings settings;
+  private final Clock clock;
+  private final RandomGenerator random;
+  private final Reporter reporter;
+  private final Set<String> busy = ConcurrentHashMap.newKeySet();
+  private final ExecutorService workers;
+  private final AtomicLong delivered = new AtomicLong();
+  private final AtomicLong failed = new AtomicLong();
+  private final AtomicLong retried = new AtomicLong();
+  private final Object signal = new Object();
+  private boolean woken;
+  private volatile boolean running;
+  private volatile @Nullable Thread thread;
+
+  OutboundSender(
+      OutboundQueue queue,
+      Function<String, Lookup> targets,
+      OutboundRequest request,
+      OutboundSettings settings,
+      Clock clock,
+      RandomGenerator random,
+      Reporter reporter) {
+    this.queue = queue;
+    this.targets = targets;
+    this.request = request;
+    this.settings = settings;
+    this.clock = clock;
+    this.random = random;
+    this.reporter = reporter;
+    AtomicInteger n = new AtomicInteger();
+    this.workers =
+        Executors.newCachedThreadPool(
+            r -> {
+              Thread t = new Thread(r, "outbound-" + n.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
+  }
+
+  /** Starts the thread that hands due deliveries to the workers. */
+  void start() {
+    if (thread != null) return;
+    running = true;
+    Thread t = new Thread(this::loop, "outbound-sender");
+    t.setDaemon(true);
+    thread = t;
+    t.start();
+  }
+
+  boolean alive() {
+    Thread t = thread;
+    return t == null || t.isAlive();
+  }
+
+  /** New deliveries were committed, or one finished: look again at once. */
+  void wake() {
+    synchronized (signal) {
+      woken = true;
+      signal.notifyAll();
+    }
+  }
+
+  private void loop() {
+    while (running) {
+      try {
+        Duration wait = startDue().nextIn();
+        synchronized (signal) {
+          if (!woken && running) {
+            long ms = Math.max(1, Math.min(wait.toMillis(), IDLE_CHECK.toMillis()));
+            signal.wait(ms);
+          }
+          woken = false;
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      } catch (Throwable e) {
+        Fatal.haltIfFatal(e);
+        log.error("outbound: checking the queue failed; trying again", e);
+        try {
+          Thread.sleep(IDLE_CHECK.toMillis());
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
+    }
+  }
+
+  /** The deliveries just started (one per connection), and when the next one not yet due is. */
+  record Round(List<CompletableFuture<Void>> started, Duration nextIn) {
+    void await() {
+      CompletableFuture.allOf(started.toArray(CompletableFuture[]::new)).join();
+    }
+  }
+
+  /** Starts the due first delivery of every connection that has none in flight. */
+  synchronized Round startDue() {
+    long now = clock.millis();
+    long next = Long.MAX_VALUE;
+    List<CompletableFuture<Void>> started = new ArrayList<>();
+    for (OutboundQueue.Entry head : queue.heads()) {
+      if (busy.contains(head.connectionId())) continue;
+      if (head.nextAt() > now) {
+        next = Math.min(next, head.nextAt());
+        continue;
+      }
+      busy.add(head.connectionId());
+      started.add(
+          CompletableFuture.runAsync(() -> deliverHead(head.connectionId()), workers)
+              .whenComplete(
+                  (ok, e) -> {
+                    busy.remove(head.connectionId());
+                    if (e != null) log.error("outbound: a delivery failed unexpectedly", e);
+                    wake();
+                  }));
+    }
+    return new Round(
+        started, next == Long.MAX_VALUE ? IDLE_CHECK : Duration.ofMillis(Math.max(0, next - now)));
+  }
+
+  /**
+   * Delivers the connection's first queued event if it is due: read again here, as the round's view
+   * may be older than a delivery that just finished.
+   */
+  private void deliverHead(String connectionId) {
+    Optional<OutboundQueue.Entry> head = queue.head(connectionId);
+    if (head.isPresent() && head.get().nextAt() <= clock.millis()) deliver(head.get());
+  }
+
+  private void deliver(OutboundQueue.Entry entry) {
+    Lookup lookup = targets.apply(entry.connectionId());
+    if (lookup instanceof Lookup.Gone) {
+      log.info("outbound: connection {} is gone; dropping its queue", entry.connectionId());
+      queue.forget(entry.connectionId());
+      return;
+    }
+    if (lookup instanceof Lookup.Broken b) {
+      fail(null, entry, entry.attempts() + 1, b.why());
+      return;
+    }
+    Target target = ((Lookup.Found) lookup).target();
+    OutboundRequest.Outcome outcome = request.send(target, entry);
+    int attempts = entry.attempts() + 1;
+    if (outcome instanceof OutboundRequest.Outcome.Delivered d) {
+      queue.delivered(entry);
+      delivered.incrementAndGet();
+      log.info(
+          "outbound: hook '{}' in {} took event {} (HTTP {}, attempt {})",
+          target.name(),
+          target.roomId(),
+          entry.eventId(),
+          d.status(),
+          attempts);
+    } else if (outcome instanceof OutboundRequest.Outcome.Retry r
+        && attempts < settings.maxAttempts()) {
+      Duration wait = r.retryAfter().orElseGet(() -> backoff(attempts));
+      queue.retryLater(entry, clock.millis() + wait.toMillis(), r.error());
+      retried.incrementAndGet();
+      log.warn(
+          "outbound: hook '{}' in {}: attempt {} of {} for event {} failed ({}); next in {} ms",
+          target.name(),
+          target.roomId(),
+          attempts,
+          settings.maxAttempts(),
+          entry.eventId(),
+          r.error(),
+          wait.toMillis());
+    } else {
+      String error =
+          outcome instanceof OutboundRequest.Outcome.Retry r
+              ? r.error()
+              : ((OutboundRequest.Outcome.Fail) outcome).error();
+      fail(target, entry, attempts, error);
+    }
+  }
+
+  private void fail(
+      @Nullable Target target, OutboundQueue.Entry entry, int attempts, String error) {
+    boolean first = queue.failed(entry, error, clock.millis());
+    failed.incrementAndGet();
+    log.warn(
+        "outbound: connection {}: event {} failed for good after {} attempt(s): {}",
+        entry.connectionId(),
+        entry.eventId(),
+        attempts,
+        error);
+    if (first && target != null) reporter.failed(target, entry, attempts, error);
+  }
+
+  /**
+   * Before attempt {@code attempts + 1}: 1 s doubled per failure, capped at {@code maxRetryDelay},
+   * then a random share of up to half of it taken off (so many hooks do not retry in step).
+   */
+  Duration backoff(int attempts) {
+    long cap = settings.maxRetryDelay().toMillis();
+    long base = FIRST_RETRY.toMillis();
+    long delay = attempts >= 40 ? cap : Math.min(cap, base << Math.max(0, attempts - 1));
+    long jitter = delay / 2 == 0 ? 0 : random.nextLong(delay / 2 + 1);
+    return Duration.ofMillis(delay - jitter);
+  }
+
+  long deliveredCount() {
+    return delivered.get();
+  }
+
+  long failedCount() {
+    return failed.get();
+  }
+
+  long retriedCount() {
+    return retried.get();
+  }
+
+  Optional<Thread> thread() {
+    return Optional.ofNullable(thread);
+  }
+
+  @Override
+  public void close() {
+    running = false;
+    wake();
+    Thread t = thread;
+    if (t != null) t.interrupt();
+    workers.shutdownNow();
+    try {
+      if (!workers.awaitTermination(5, TimeUnit.SECONDS))
+        log.warn("outbound: deliveries still in flight at shutdown; they are sent again at start");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

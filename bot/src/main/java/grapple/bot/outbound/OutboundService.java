@@ -1,0 +1,174 @@
+package grapple.bot.outbound;
+
+import grapple.bot.ConnectionKind;
+import grapple.bot.Metrics;
+import grapple.bot.Service;
+import grapple.bot.ServiceContext;
+import grapple.bot.ServiceInfo;
+import grapple.bot.config.Config;
+import grapple.bot.config.Section;
+import grapple.bot.config.ServiceSettings;
+import grapple.bot.room.Messages;
+import grapple.bot.room.RoomGateway;
+import grapple.commands.Command;
+import grapple.commands.Markdown;
+import grapple.state.ConnectionStore;
+import grapple.state.Migration;
+import java.io.IOException;
+import java.security.SecureRandom;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Outbound webhooks ({@code genericOutbound}, config section {@code outbound}): every event of a
+ * room, queued with the sync position, sent to a URL as hookshot sends it, signed, in order, and
+ * retried until the target takes it or {@code maxAttempts} is reached.
+ */
+public final class OutboundService implements Service {
+  static final String NAME = "genericOutbound";
+  static final String EVENT_TYPE = "uk.half-shot.matrix-hookshot.outbound-hook";
+  private static final ServiceInfo INFO =
+      new ServiceInfo(NAME, Set.of("outbound", "outbound-hook"), List.of(EVENT_TYPE), List.of());
+
+  @Override
+  public ServiceInfo info() {
+    return INFO;
+  }
+
+  @Override
+  public String configSection() {
+    return "outbound";
+  }
+
+  @Override
+  public ServiceSettings settings(Section section, Config config) {
+    return OutboundSettings.read(section, config);
+  }
+
+  @Override
+  public List<Migration> migrations() {
+    return List.of(OutboundQueue.migration(1));
+  }
+
+  @Override
+  public Running start(ServiceSettings settings, ServiceContext context) {
+    return new Started((OutboundSettings) settings, context);
+  }
+
+  /** The service at work: its kind, commands, sender and metrics. */
+  static final class Started implements Running {
+    private final ServiceContext context;
+    private final OutboundHooks hooks;
+    private final OutboundQueue queue;
+    private final OutboundSender sender;
+
+    Started(OutboundSettings settings, ServiceContext context) {
+      this.context = context;
+      this.queue = new OutboundQueue(context.database());
+      OutboundSender[] holder = new OutboundSender[1];
+      this.hooks =
+          new OutboundHooks(
+              settings,
+              new ConnectionStore(context.database()),
+              context.secrets(),
+              queue,
+              context.clock(),
+              () -> {
+                if (holder[0] != null) holder[0].wake();
+              });
+      RoomGateway gateway = context.gateway();
+      OutboundRequest.MediaSource media =
+          (mxc, max) -> {
+            if (gateway == null) throw new IOException("no homeserver to fetch " + mxc + " from");
+            return gateway.download(mxc, max);
+          };
+      this.sender =
+          new OutboundSender(
+              queue,
+              id -> hooks.target(context.connections(), id),
+              new OutboundRequest(settings, media),
+              settings,
+              context.clock(),
+              new SecureRandom(),
+              this::report);
+      holder[0] = sender;
+    }
+
+    /** Once per streak of failures: the room hears that its hook's deliveries fail. */
+    private void report(
+        OutboundSender.Target target, OutboundQueue.Entry entry, int attempts, String error) {
+      context
+          .outbox()
+          .post(
+              target.roomId(),
+              Messages.notice(
+                  "Outbound hook "
+                      + Markdown.code(target.name())
+                      + " could not deliver event "
+                      + Markdown.code(entry.eventId())
+                      + " after "
+                      + attempts
+                      + (attempts == 1 ? " attempt: " : " attempts: ")
+                      + Markdown.escape(error)
+                      + ". Later failures are not reported here until a delivery succeeds;"
+                      + " `outbound-hook list` shows them."));
+    }
+
+    OutboundSender sender() {
+      return sender;
+    }
+
+    OutboundHooks hooks() {
+      return hooks;
+    }
+
+    OutboundQueue queue() {
+      return queue;
+    }
+
+    @Override
+    public List<ConnectionKind<?>> kinds() {
+      return List.of(hooks);
+    }
+
+    @Override
+    public List<Command> commands() {
+      return new OutboundCommands(hooks, context).commands();
+    }
+
+    @Override
+    public void measure(Metrics metrics) {
+      metrics.gauge(
+          "grapple_outbound_backlog", "Outbound webhook deliveries waiting", queue::backlog);
+      metrics.counter(
+          "grapple_outbound_delivered",
+          "Outbound webhook deliveries the target took since start",
+          sender::deliveredCount);
+      metrics.counter(
+          "grapple_outbound_failed",
+          "Outbound webhook deliveries that failed for good since start",
+          sender::failedCount);
+      metrics.counter(
+          "grapple_outbound_retried",
+          "Outbound webhook attempts that failed and were tried again since start",
+          sender::retriedCount);
+    }
+
+    @Override
+    public void lead() {
+      sender.start();
+    }
+
+    @Override
+    public Map<String, BooleanSupplier> threads() {
+      return Map.of("outbound sender", sender::alive);
+    }
+
+    @Override
+    public void close() {
+      sender.close();
+    }
+  }
+}

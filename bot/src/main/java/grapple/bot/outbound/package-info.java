@@ -1,0 +1,4 @@
+@NullMarked
+package grapple.bot.outbound;
+
+import org.jspecify.annotations.NullMarked;

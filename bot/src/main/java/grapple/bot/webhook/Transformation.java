@@ -1,0 +1,342 @@
+package grapple.bot.webhook;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.state.BadInput;
+import grapple.state.Json;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.jspecify.annotations.Nullable;
+import org.mozilla.javascript.ClassShutter;
+import org.mozilla.javascript.Context;
+import org.mozilla.javascript.ContextFactory;
+import org.mozilla.javascript.EvaluatorException;
+import org.mozilla.javascript.NativeArray;
+import org.mozilla.javascript.RhinoException;
+import org.mozilla.javascript.Script;
+import org.mozilla.javascript.Scriptable;
+import org.mozilla.javascript.ScriptableObject;
+import org.mozilla.javascript.Undefined;
+import org.mozilla.javascript.json.JsonParser;
+
+/**
+ * A webhook's {@code transformationFunction}, compiled once per change and run per request with
+ * hookshot's semantics: globals {@code data} (the body) and {@code HookshotApiVersion = "v2"}; the
+ * script sets {@code result}, a string (v1) or {@code {version: "v2", ...}}.
+ *
+ * <p>The sandbox: Rhino's safe standard objects only (no {@code Packages}, {@code java}, {@code
+ * load}, no host objects at all), a class shutter that lets no Java class through, the built-ins
+ * sealed and shared read-only between calls, interpreted mode with an instruction counter that ends
+ * the call at its time limit, a bounded stack depth, and bounded output. No I/O and no timers exist
+ * in the scope, so nothing outlives the call.
+ */
+final class Transformation {
+  /** Longest script accepted. */
+  static final int MAX_SCRIPT_CHARS = 64 * 1024;
+
+  /** Longest string a result field may hold (plain, html, the response body). */
+  static final int MAX_OUTPUT_CHARS = 64 * 1024;
+
+  /** Deepest JavaScript call stack. */
+  static final int MAX_STACK_DEPTH = 256;
+
+  /** Instructions between two checks of the clock. */
+  private static final int CHECK_EVERY = 10_000;
+
+  /** Longest string the built-ins that make one string out of a count may make. */
+  static final int MAX_BUILT_STRING = 1 << 22;
+
+  /**
+   * The built-ins that build a string of any length from a small call ({@code "x".repeat(1e9)},
+   * {@code "".padEnd(1e9)}, {@code new Array(1e9).join()}) refuse one longer than {@link
+   * #MAX_BUILT_STRING}: one such call is one instruction, which the clock cannot interrupt.
+   */
+  private static final String BOUNDED_BUILT_INS =
+      """
+      (function (max) {
+        function guard(proto, name, tooLong) {
+          var original = proto[name];
+          Object.defineProperty(proto, name, {
+            value: function () {
+              if (tooLong(this, arguments)) throw new RangeError(name + ": the string would be longer than " + max + " characters");
+              return original.apply(this, arguments);
+            },
+            writable: false, configurable: false, enumerable: false
+          });
+        }
+        guard(String.prototype, "repeat", function (s, a) { return String(s).length * Number(a[0]) > max; });
+        guard(String.prototype, "padStart", function (s, a) { return Number(a[0]) > max; });
+        guard(String.prototype, "padEnd", function (s, a) { return Number(a[0]) > max; });
+        guard(Array.prototype, "join", function (s, a) {
+          return s.length * Math.max(1, a[0] === undefined ? 1 : String(a[0]).length) > max;
+        });
+      })(%d);
+      """
+          .formatted(MAX_BUILT_STRING);
+
+  private static final Sandbox SANDBOX = new Sandbox();
+  private static final ScriptableObject SHARED =
+      SANDBOX.call(
+          cx -> {
+            ScriptableObject scope = cx.initSafeStandardObjects(null, true);
+            // Nothing may reach outside or run later: these are not in the safe objects, but make
+            // sure.
+            for (String name : List.of("Packages", "java", "javax", "load", "JavaAdapter"))
+              scope.delete(name);
+            cx.evaluateString(scope, BOUNDED_BUILT_INS, "sandbox", 1, null);
+            scope.sealObject();
+            return scope;
+          });
+
+  private final Script script;
+
+  private Transformation(Script script) {
+    this.script = script;
+  }
+
+  /** Compiles {@code source}; a syntax error is BadInput naming the field, with Rhino's message. */
+  static Transformation compile(String source) {
+    BadInput.check(
+        source.length() <= MAX_SCRIPT_CHARS,
+        "transformationFunction",
+        "must be at most %d characters, was %d",
+        MAX_SCRIPT_CHARS,
+        source.length());
+    try {
+      return SANDBOX.call(
+          cx -> new Transformation(cx.compileString(source, "transformationFunction", 1, null)));
+    } catch (EvaluatorException e) {
+      throw new BadInput(
+          "transformationFunction",
+          "Could not compile transformation function: "
+              + e.details()
+              + " (line "
+              + e.lineNumber()
+              + ")");
+    }
+  }
+
+  /** What a script made of the data: nothing ({@code empty}), or a message and maybe an answer. */
+  record Result(
+      boolean empty,
+      String plain,
+      Optional<String> html,
+      Optional<String> msgtype,
+      Optional<ObjectNode> mentions,
+      Optional<WebhookResponse> webhookResponse) {}
+
+  /** The HTTP answer a script chose for a waiting sender. */
+  record WebhookResponse(String body, Optional<String> contentType, Optional<Integer> statusCode) {}
+
+  /** A script that threw, ran too long, or returned what hookshot refuses; the message says why. */
+  static final class Failed extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    Failed(String message) {
+      super(message);
+    }
+
+    @Override
+    public String getMessage() {
+      return String.valueOf(super.getMessage());
+    }
+  }
+
+  /** Thrown by the instruction observer; scripts cannot catch an Error. */
+  private static final class TimeUp extends Error {
+    private static final long serialVersionUID = 1L;
+
+    TimeUp() {
+      super("time limit", null, false, false);
+    }
+  }
+
+  /** Runs the script on {@code data} within {@code limit}. */
+  Result run(JsonNode data, Duration limit) throws Failed {
+    try {
+      Object result =
+          SANDBOX.call(
+              cx -> {
+                cx.putThreadLocal(Sandbox.DEADLINE, System.nanoTime() + limit.toNanos());
+                Scriptable scope = cx.newObject(SHARED);
+                scope.setPrototype(SHARED);
+                scope.setParentScope(null);
+                Object jsData;
+                try {
+                  jsData = new JsonParser(cx, scope).parseValue(Json.write(data));
+                } catch (JsonParser.ParseException e) {
+                  throw new IllegalStateException("Jackson wrote JSON Rhino cannot read", e);
+                }
+                ScriptableObject.putProperty(scope, "data", jsData);
+                ScriptableObject.putProperty(scope, "HookshotApiVersion", "v2");
+                script.exec(cx, scope);
+                return ScriptableObject.getProperty(scope, "result");
+              });
+      return interpret(result);
+    } catch (TimeUp e) {
+      throw new Failed(
+          "Transformation failed to run: it took longer than " + limit.toMillis() + " ms");
+    } catch (RhinoException e) {
+      throw new Failed("Transformation failed to run: " + describe(e));
+    } catch (StackOverflowError e) {
+      throw new Failed("Transformation failed to run: it recursed too deeply");
+    } catch (RuntimeException e) {
+      throw new Failed("Transformation failed to run: " + e.getClass().getSimpleName());
+    }
+  }
+
+  private static String describe(RhinoException e) {
+    String details = e.details();
+    if (details.length() > 500) details = details.substring(0, 500) + "…";
+    return details + (e.lineNumber() > 0 ? " (line " + e.lineNumber() + ")" : "");
+  }
+
+  /** Hookshot's reading of {@code result}. */
+  private static Result interpret(@Nullable Object result) throws Failed {
+    if (result instanceof CharSequence s) {
+      return message("Received webhook: " + bounded(s, "result"));
+    }
+    if (!(result instanceof Scriptable object) || result instanceof Undefined) {
+      if (result == null) throw noVersion(); // typeof null is "object"
+      return message("No content");
+    }
+    if (!"v2".equals(string(object, "version"))) throw noVersion();
+    Object empty = ScriptableObject.getProperty(object, "empty");
+    if (empty != Scriptable.NOT_FOUND && Context.toBoolean(empty)) {
+      return new Result(
+          true, "", Optional.empty(), Optional.empty(), Optional.empty(), response(object));
+    }
+    Object plain = ScriptableObject.getProperty(object, "plain");
+    if (!(plain instanceof CharSequence p))
+      throw new Failed(
+          "Result returned from transformation didn't provide a string value for plain");
+    return new Result(
+        false,
+        bounded(p, "plain"),
+        optionalString(object, "html"),
+        optionalString(object, "msgtype"),
+        mentions(object),
+        response(object));
+  }
+
+  private static Result message(String plain) {
+    return new Result(
+        false, plain, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());
+  }
+
+  private static Failed noVersion() {
+    return new Failed("Result returned from transformation didn't specify version = v2");
+  }
+
+  private static @Nullable String string(Scriptable object, String key) {
+    Object v = ScriptableObject.getProperty(object, key);
+    return v instanceof CharSequence s && s.length() <= MAX_OUTPUT_CHARS ? s.toString() : null;
+  }
+
+  private static Optional<String> optionalString(Scriptable object, String key) throws Failed {
+    Object v = ScriptableObject.getProperty(object, key);
+    if (v == Scriptable.NOT_FOUND || v instanceof Undefined) return Optional.empty();
+    if (!(v instanceof CharSequence s))
+      throw new Failed(
+          "Result returned from transformation didn't provide a string value for " + key);
+    return Optional.of(bounded(s, key));
+  }
+
+  private static String bounded(CharSequence s, String key) throws Failed {
+    if (s.length() > MAX_OUTPUT_CHARS)
+      throw new Failed(
+          "Result returned from transformation has a "
+              + key
+              + " longer than "
+              + MAX_OUTPUT_CHARS
+              + " characters ("
+              + s.length()
+              + ")");
+    return s.toString();
+  }
+
+  private static Optional<ObjectNode> mentions(Scriptable object) throws Failed {
+    Object v = ScriptableObject.getProperty(object, "mentions");
+    if (v == Scriptable.NOT_FOUND || v instanceof Undefined) return Optional.empty();
+    if (!(v instanceof Scriptable m) || v instanceof NativeArray)
+      throw new Failed("Result returned from transformation didn't provide an object for mentions");
+    ObjectNode out = Json.object();
+    Object room = ScriptableObject.getProperty(m, "room");
+    if (room != Scriptable.NOT_FOUND && !(room instanceof Undefined)) {
+      if (!(room instanceof Boolean b))
+        throw new Failed(
+            "Result returned from transformation has a mentions.room that is not a boolean");
+      out.put("room", b);
+    }
+    Object ids = ScriptableObject.getProperty(m, "user_ids");
+    if (ids != Scriptable.NOT_FOUND && !(ids instanceof Undefined)) {
+      if (!(ids instanceof NativeArray array) || array.getLength() > 100)
+        throw new Failed(
+            "Result returned from transformation has a mentions.user_ids that is not a list of"
+                + " at most 100 user ids");
+      ArrayNode list = out.putArray("user_ids");
+      for (Object id : array) {
+        if (!(id instanceof CharSequence s) || s.length() > 255)
+          throw new Failed(
+              "Result returned from transformation has a mentions.user_ids entry that is not a"
+                  + " user id");
+        list.add(s.toString());
+      }
+    }
+    return Optional.of(out);
+  }
+
+  private static Optional<WebhookResponse> response(Scriptable object) throws Failed {
+    Object v = ScriptableObject.getProperty(object, "webhookResponse");
+    if (v == Scriptable.NOT_FOUND || v instanceof Undefined) return Optional.empty();
+    if (!(v instanceof Scriptable r))
+      throw new Failed(
+          "Result returned from transformation didn't provide an object for webhookResponse");
+    Object body = ScriptableObject.getProperty(r, "body");
+    if (!(body instanceof CharSequence b))
+      throw new Failed(
+          "Result returned from transformation didn't provide a string value for"
+              + " webhookResponse.body");
+    Optional<String> contentType = optionalString(r, "contentType");
+    Object status = ScriptableObject.getProperty(r, "statusCode");
+    Optional<Integer> statusCode = Optional.empty();
+    if (status != Scriptable.NOT_FOUND && !(status instanceof Undefined)) {
+      if (!(status instanceof Number n)
+          || n.doubleValue() != Math.rint(n.doubleValue())
+          || n.intValue() < 200
+          || n.intValue() > 599)
+        throw new Failed(
+            "Result returned from transformation didn't provide a status code between 200 and 599"
+                + " for webhookResponse.statusCode");
+      statusCode = Optional.of(n.intValue());
+    }
+    return Optional.of(
+        new WebhookResponse(bounded(b, "webhookResponse.body"), contentType, statusCode));
+  }
+
+  /** Contexts that interpret (so the instruction counter and stack limit work) and see no Java. */
+  private static final class Sandbox extends ContextFactory {
+    static final Object DEADLINE = new Object();
+    private static final ClassShutter NO_JAVA = className -> false;
+
+    @Override
+    protected Context makeContext() {
+      Context cx = super.makeContext();
+      cx.setLanguageVersion(Context.VERSION_ES6);
+      cx.setInterpretedMode(true);
+      cx.setInstructionObserverThreshold(CHECK_EVERY);
+      cx.setMaximumInterpreterStackDepth(MAX_STACK_DEPTH);
+      cx.setClassShutter(NO_JAVA);
+      cx.setGeneratingDebug(false);
+      return cx;
+    }
+
+    @Override
+    protected void observeInstructionCount(Context cx, int instructionCount) {
+      Object deadline = cx.getThreadLocal(DEADLINE);
+      if (deadline instanceof Long d && System.nanoTime() - d > 0) throw new TimeUp();
+    }
+  }
+}

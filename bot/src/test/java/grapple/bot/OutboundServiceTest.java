@@ -1,0 +1,192 @@
+package grapple.bot;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import grapple.bot.outbound.OutboundService;
+import grapple.bot.room.RoomEvent;
+import grapple.commands.PermissionLevel;
+import grapple.commands.PermissionRule;
+import grapple.state.Json;
+import grapple.testing.Await;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.RecordedRequest;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Outbound hooks through the hub: made by command (token by DM, sealed in the database), fed by
+ * room messages, delivered to a local receiver, listed with their tallies, removed; internal
+ * targets refused when a hook is made.
+ */
+class OutboundServiceTest {
+  private static final String ALICE = "@alice:test";
+  private static final String BOB = "@bob:test";
+  private static final Duration WAIT = Duration.ofSeconds(5);
+  private static final List<PermissionRule> RULES =
+      List.of(
+          new PermissionRule(
+              ALICE, List.of(new PermissionRule.ServiceLevel("*", PermissionLevel.ADMIN))));
+
+  @TempDir Path dir;
+  private final MockWebServer receiver = new MockWebServer();
+  private TestHub hub;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    receiver.start();
+  }
+
+  @AfterEach
+  void tearDown() {
+    if (hub != null) hub.close();
+    receiver.close();
+  }
+
+  private void start(String outboundYaml) {
+    hub = new TestHub(dir, List.of(new OutboundService()), "outbound: " + outboundYaml, RULES);
+    hub.joined(ALICE, BOB);
+  }
+
+  /** Every message the bot sent within {@code count} sends. */
+  private List<FakeGateway.Sent> sent(int count) throws InterruptedException {
+    List<FakeGateway.Sent> out = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      FakeGateway.Sent s = hub.gateway.takeSent(WAIT);
+      assertThat(s).as("send " + (i + 1) + " of " + count).isNotNull();
+      out.add(s);
+    }
+    return out;
+  }
+
+  private String createHook(String name, String url) throws InterruptedException {
+    hub.message(ALICE, "!grapple outbound-hook " + name + " " + url + " POST");
+    List<FakeGateway.Sent> two = sent(2);
+    FakeGateway.Sent reply =
+        two.stream().filter(s -> s.roomId().equals(TestHub.ROOM)).findFirst().orElseThrow();
+    FakeGateway.Sent dm =
+        two.stream().filter(s -> s.roomId().equals("!dm-" + ALICE)).findFirst().orElseThrow();
+    assertThat(reply.content().path("body").asText())
+        .startsWith("Outbound hook `" + name + "` created");
+    String body = dm.content().path("body").asText();
+    Matcher m = Pattern.compile("hs-ob-[0-9a-f-]{36}").matcher(body);
+    assertThat(m.find()).as(body).isTrue();
+    assertThat(reply.content().toString()).doesNotContain(m.group());
+    return m.group();
+  }
+
+  @Test
+  void aRoomMessageReachesTheReceiverWithTheTokenFromTheDm() throws Exception {
+    start("{enabled: true, allowPrivateAddresses: true}");
+    String token = createHook("ci", receiver.url("/in").toString());
+    assertThat(hub.gateway.stateWrites())
+        .anySatisfy(
+            w -> {
+              assertThat(w.eventType()).isEqualTo("uk.half-shot.matrix-hookshot.outbound-hook");
+              assertThat(w.content().path("method").asText()).isEqualTo("POST");
+              assertThat(w.content().toString()).doesNotContain(token);
+            });
+    String stored =
+        hub.db.read(
+            c -> {
+              try (var s =
+                  c.prepareStatement("SELECT value FROM secrets WHERE name = 'outboundToken'")) {
+                var rs = s.executeQuery();
+                StringBuilder all = new StringBuilder();
+                while (rs.next()) all.append(rs.getString(1));
+                return all.toString();
+              }
+            });
+    assertThat(stored).startsWith("v1.").as("the token is sealed at rest").doesNotContain(token);
+    receiver.enqueue(new MockResponse.Builder().code(200).build());
+
+    hub.message(BOB, "deploy please");
+
+    RecordedRequest r = receiver.takeRequest(5, TimeUnit.SECONDS);
+    assertThat(r).isNotNull();
+    assertThat(r.getMethod()).isEqualTo("POST");
+    assertThat(r.getHeaders().get("X-Matrix-Hookshot-Token")).isEqualTo(token);
+    assertThat(r.getHeaders().get("X-Matrix-Hookshot-RoomId")).isEqualTo(TestHub.ROOM);
+    assertThat(r.getBody().utf8()).contains("deploy please").contains(BOB);
+  }
+
+  @Test
+  void theBotsOwnEventsAreNotSentAndListShowsTheTallies() throws Exception {
+    start("{enabled: true, allowPrivateAddresses: true}");
+    createHook("ci", receiver.url("/in").toString());
+    receiver.enqueue(new MockResponse.Builder().code(200).build());
+
+    hub.core.onEvent(
+        new RoomEvent.Message(
+            TestHub.ROOM,
+            "$own",
+            hub.gateway.botUserId(),
+            Json.object().put("msgtype", "m.notice").put("body", "mine")),
+        false);
+    hub.message(BOB, "hello");
+
+    RecordedRequest r = receiver.takeRequest(5, TimeUnit.SECONDS);
+    assertThat(r).isNotNull();
+    assertThat(r.getBody().utf8()).contains("hello").doesNotContain("mine");
+    Await.until(WAIT, () -> receiver.getRequestCount() == 1);
+    // The commands themselves are room events too: Alice's command was sent before Bob's message.
+    hub.message(ALICE, "!grapple outbound-hook list");
+    String list = sent(1).get(0).content().path("body").asText();
+    assertThat(list).contains("`ci`").contains("POST to").contains("1 delivered");
+  }
+
+  @Test
+  void anInternalTargetIsRefusedWhenTheHookIsMade() throws Exception {
+    start("{enabled: true}");
+
+    hub.message(ALICE, "!grapple outbound-hook ci http://127.0.0.1:" + receiver.getPort() + "/");
+
+    String reply = sent(1).get(0).content().path("body").asText();
+    assertThat(reply).contains("Outbound URL refused").contains("loopback");
+    assertThat(hub.connections.inRoom(TestHub.ROOM)).isEmpty();
+  }
+
+  @Test
+  void badContentIsRefusedNamingTheField() throws Exception {
+    start("{enabled: true, allowPrivateAddresses: true}");
+
+    hub.message(ALICE, "!grapple outbound-hook ci ftp://example.org/");
+    assertThat(sent(1).get(0).content().path("body").asText())
+        .contains("Outbound URL protocol must be http or https");
+    hub.message(ALICE, "!grapple outbound-hook ci " + receiver.url("/") + " GET");
+    assertThat(sent(1).get(0).content().path("body").asText())
+        .contains("Outbound Method must be one of PUT,POST");
+  }
+
+  @Test
+  void removingAHookDropsItsQueue() throws Exception {
+    start("{enabled: true, allowPrivateAddresses: true, maxAttempts: 5}");
+    createHook("ci", receiver.url("/in").toString());
+    receiver.enqueue(new MockResponse.Builder().code(503).build());
+    hub.message(BOB, "one");
+    assertThat(receiver.takeRequest(5, TimeUnit.SECONDS)).isNotNull();
+
+    hub.message(ALICE, "!grapple outbound-hook remove ci");
+
+    assertThat(sent(1).get(0).content().path("body").asText()).contains("removed");
+    long queued =
+        hub.db.read(
+            c -> {
+              try (var s = c.prepareStatement("SELECT COUNT(*) FROM outbound_queue")) {
+                var rs = s.executeQuery();
+                rs.next();
+                return rs.getLong(1);
+              }
+            });
+    assertThat(queued).isZero();
+  }
+}

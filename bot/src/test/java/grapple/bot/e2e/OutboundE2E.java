@@ -1,0 +1,244 @@
+package grapple.bot.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import grapple.testing.Await;
+import grapple.testing.MatrixUser;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import mockwebserver3.Dispatcher;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.RecordedRequest;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Outbound hooks on the shared Synapse, to a receiver on loopback (allowPrivateAddresses): room
+ * messages arrive in order, signed with the token, a 500 is retried with the same delivery id, and
+ * a kill -9 during a burst loses none (repeats are counted and printed).
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class OutboundE2E {
+  @RegisterExtension static final WatchedBot watched = new WatchedBot();
+
+  private final MockWebServer receiver = new MockWebServer();
+  private final List<RecordedRequest> received = new CopyOnWriteArrayList<>();
+  private final AtomicBoolean failedOnce = new AtomicBoolean();
+  private Cast cast;
+  private GrappleProcess bot;
+  private TestRoom room;
+
+  @BeforeAll
+  void start() throws Exception {
+    receiver.setDispatcher(
+        new Dispatcher() {
+          @Override
+          public MockResponse dispatch(RecordedRequest request) {
+            received.add(request);
+            boolean retryMe = request.getBody().utf8().contains("retry-me");
+            if (retryMe && failedOnce.compareAndSet(false, true))
+              return new MockResponse.Builder().code(500).build();
+            return new MockResponse.Builder().code(200).build();
+          }
+        });
+    receiver.start();
+    cast = Cast.require();
+    bot =
+        watched.watch(
+            GrappleProcess.prepare("outbound", cast)
+                .launch(
+                    "outbound: {enabled: true, allowPrivateAddresses: true, maxRetryDelay: 2s}\n"));
+    room = TestRoom.create(cast.alice(), bot);
+    String command =
+        room.send(cast.alice(), "!grapple outbound-hook ci " + receiver.url("/in") + " POST");
+    assertThat(room.awaitReplyTo(command).body()).contains("Outbound hook `ci` created");
+  }
+
+  @AfterAll
+  void stop() {
+    receiver.close();
+  }
+
+  /** The first request for each event id, in arrival order. */
+  private Map<String, RecordedRequest> firstByEvent() {
+    Map<String, RecordedRequest> out = new LinkedHashMap<>();
+    for (RecordedRequest r : received) {
+      String id = r.getHeaders().get("X-Matrix-Hookshot-EventId");
+      if (id != null) out.putIfAbsent(id, r);
+    }
+    return out;
+  }
+
+  private static String hmac(String token, byte[] body) throws Exception {
+    Mac mac = Mac.getInstance("HmacSHA256");
+    mac.init(new SecretKeySpec(token.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+    return "sha256=" + HexFormat.of().formatHex(mac.doFinal(body));
+  }
+
+  private void awaitAll(List<String> ids) {
+    Await.until(Duration.ofSeconds(60), () -> firstByEvent().keySet().containsAll(ids));
+    List<String> order = new ArrayList<>(firstByEvent().keySet());
+    order.retainAll(ids);
+    assertThat(order).as("first arrivals in room order").isEqualTo(ids);
+  }
+
+  @Test
+  void messagesArriveInOrderSignedAndARetryKeepsItsDeliveryId() throws Exception {
+    MatrixUser alice = cast.alice();
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < 5; i++) ids.add(room.send(alice, (i == 2 ? "retry-me " : "hello ") + i));
+
+    awaitAll(ids);
+
+    for (String id : ids) {
+      RecordedRequest r = firstByEvent().get(id);
+      assertThat(r.getHeaders().get("X-Matrix-Hookshot-RoomId")).isNotBlank();
+      String token = r.getHeaders().get("X-Matrix-Hookshot-Token");
+      assertThat(token).startsWith("hs-ob-");
+      assertThat(r.getHeaders().get("X-Grapple-Signature-256"))
+          .isEqualTo(hmac(token, r.getBody().toByteArray()));
+      assertThat(r.getHeaders().get("Content-Type")).startsWith("multipart/form-data");
+      assertThat(r.getBody().utf8()).contains("event_data.json").contains(id);
+    }
+    Await.until(
+        Duration.ofSeconds(30),
+        () -> received.stream().filter(r -> r.getBody().utf8().contains("retry-me")).count() == 2);
+    List<String> deliveries =
+        received.stream()
+            .filter(r -> r.getBody().utf8().contains("retry-me"))
+            .map(r -> r.getHeaders().get("X-Grapple-Delivery"))
+            .toList();
+    assertThat(deliveries).hasSize(2);
+    assertThat(deliveries.get(0)).isEqualTo(deliveries.get(1));
+  }
+
+  private static final byte[] PNG =
+      HexFormat.of()
+          .parseHex(
+              "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+                  + "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082");
+
+  private final okhttp3.OkHttpClient http = new okhttp3.OkHttpClient();
+
+  private okhttp3.Response call(okhttp3.Request.Builder request) throws Exception {
+    return http.newCall(
+            request.header("Authorization", "Bearer " + cast.alice().accessToken()).build())
+        .execute();
+  }
+
+  @Test
+  void anImageMessageCarriesItsBytesFetchedFromTheHomeserver() throws Exception {
+    String homeserver = grapple.testing.Homeserver.require().url;
+    String mxc;
+    try (okhttp3.Response up =
+        call(
+            new okhttp3.Request.Builder()
+                .url(homeserver + "/_matrix/media/v3/upload?filename=dot.png")
+                .post(okhttp3.RequestBody.create(PNG, okhttp3.MediaType.get("image/png"))))) {
+      assertThat(up.code()).isEqualTo(200);
+      mxc = grapple.state.Json.MAPPER.readTree(up.body().string()).path("content_uri").asText();
+    }
+    com.fasterxml.jackson.databind.node.ObjectNode content =
+        grapple.state.Json.object()
+            .put("msgtype", "m.image")
+            .put("body", "dot.png")
+            .put("url", mxc);
+    String eventId;
+    try (okhttp3.Response sent =
+        call(
+            new okhttp3.Request.Builder()
+                .url(
+                    homeserver
+                        + "/_matrix/client/v3/rooms/"
+                        + java.net.URLEncoder.encode(room.id, StandardCharsets.UTF_8)
+                        + "/send/m.room.message/img"
+                        + System.nanoTime())
+                .put(
+                    okhttp3.RequestBody.create(
+                        grapple.state.Json.write(content),
+                        okhttp3.MediaType.get("application/json"))))) {
+      assertThat(sent.code()).isEqualTo(200);
+      eventId = grapple.state.Json.MAPPER.readTree(sent.body().string()).path("event_id").asText();
+    }
+
+    Await.until(Duration.ofSeconds(30), () -> firstByEvent().containsKey(eventId));
+
+    RecordedRequest r = firstByEvent().get(eventId);
+    String type = r.getHeaders().get("Content-Type");
+    String boundary = type.substring(type.indexOf("boundary=") + "boundary=".length());
+    byte[] media = null;
+    try (okhttp3.MultipartReader reader =
+        new okhttp3.MultipartReader(new okio.Buffer().write(r.getBody()), boundary)) {
+      okhttp3.MultipartReader.Part part;
+      while ((part = reader.nextPart()) != null) {
+        if (part.headers().get("Content-Disposition").contains("name=\"media\""))
+          media = part.body().readByteArray();
+      }
+    }
+    assertThat(media).as("the media part").isEqualTo(PNG);
+  }
+
+  @Test
+  void aPngPostedToAnInboundWebhookIsPostedAsAnImageAndDownloadable() throws Exception {
+    TestRoom.CreatedHook hook = room.createWebhook("files");
+    long mark = cast.alice().mark();
+    try (okhttp3.Response posted =
+        http.newCall(
+                new okhttp3.Request.Builder()
+                    .url(hook.url())
+                    .post(okhttp3.RequestBody.create(PNG, okhttp3.MediaType.get("image/png")))
+                    .build())
+            .execute()) {
+      assertThat(posted.code()).isEqualTo(202);
+    }
+    MatrixUser.Seen image = room.awaitBotMessage(mark);
+    assertThat(image.content().path("msgtype").asText()).isEqualTo("m.image");
+    String mxc = image.content().path("url").asText();
+    String homeserver = grapple.testing.Homeserver.require().url;
+    try (okhttp3.Response got =
+        call(
+            new okhttp3.Request.Builder()
+                .url(homeserver + "/_matrix/client/v1/media/download/" + mxc.substring(6)))) {
+      assertThat(got.code()).isEqualTo(200);
+      assertThat(got.body().bytes()).isEqualTo(PNG);
+    }
+  }
+
+  @Test
+  void aKillDuringABurstLosesNothing() throws Exception {
+    MatrixUser alice = cast.alice();
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < 30; i++) {
+      ids.add(room.send(alice, "burst " + i));
+      if (i == 12) bot.kill();
+    }
+    bot.start();
+
+    awaitAll(ids);
+
+    Map<String, Integer> perDelivery = new LinkedHashMap<>();
+    for (RecordedRequest r : received) {
+      String id = r.getHeaders().get("X-Matrix-Hookshot-EventId");
+      if (ids.contains(id))
+        perDelivery.merge(r.getHeaders().get("X-Grapple-Delivery"), 1, Integer::sum);
+    }
+    long repeated = perDelivery.values().stream().filter(n -> n > 1).count();
+    System.err.printf(
+        "outbound kill -9 test: %d events, %d deliveries, %d repeated%n",
+        ids.size(), perDelivery.size(), repeated);
+    assertThat(perDelivery).as("one delivery id per event").hasSize(ids.size());
+  }
+}

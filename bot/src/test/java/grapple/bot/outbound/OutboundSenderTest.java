@@ -1,0 +1,380 @@
+package grapple.bot.outbound;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.room.Media;
+import grapple.state.Database;
+import grapple.state.Json;
+import grapple.state.Migrations;
+import grapple.testing.FakeClock;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.RecordedRequest;
+import okhttp3.MultipartReader;
+import okio.Buffer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The sender against a real local receiver (MockWebServer) and a real SQLite queue, on a FakeClock:
+ * wire shape, signature, retries with one delivery id, Retry-After, failures reported once, order,
+ * isolation of a slow target, and internal addresses refused at send.
+ */
+class OutboundSenderTest {
+  private static final String ROOM = "!room:test";
+  private static final String TOKEN = "hs-ob-00000000-0000-0000-0000-000000000001";
+
+  @TempDir Path dir;
+  private final MockWebServer server = new MockWebServer();
+  private final MockWebServer slow = new MockWebServer();
+  private final FakeClock clock = new FakeClock(Instant.parse("2026-12-02T12:00:00Z"));
+  private final Map<String, OutboundSender.Target> targets = new HashMap<>();
+  private final List<String> reports = new ArrayList<>();
+  private final Map<String, Media> mediaRepo = new HashMap<>();
+  private Database db;
+  private OutboundQueue queue;
+  private OutboundSender sender;
+  private int seq;
+
+  @BeforeEach
+  void setUp() throws IOException {
+    server.start();
+    slow.start();
+    db =
+        Database.open(
+            dir.resolve("grapple.db"),
+            Migrations.all(List.of(OutboundQueue.migration(1).ownedBy(OutboundService.NAME))));
+    queue = new OutboundQueue(db);
+    sender = sender(true, 3);
+  }
+
+  private OutboundSender sender(boolean allowPrivate, int maxAttempts) {
+    OutboundSettings settings =
+        new OutboundSettings(
+            true,
+            allowPrivate,
+            maxAttempts,
+            Duration.ofSeconds(2),
+            Duration.ofSeconds(60),
+            1 << 20);
+    return new OutboundSender(
+        queue,
+        id ->
+            targets.containsKey(id)
+                ? new OutboundSender.Lookup.Found(targets.get(id))
+                : new OutboundSender.Lookup.Gone(),
+        new OutboundRequest(
+            settings,
+            (mxc, max) -> {
+              Media m = mediaRepo.get(mxc);
+              if (m == null) throw new IOException("no such media " + mxc);
+              return m;
+            }),
+        settings,
+        clock,
+        new Random(7),
+        (target, entry, attempts, error) ->
+            reports.add(target.name() + " " + entry.eventId() + " " + attempts + " " + error));
+  }
+
+  @AfterEach
+  void tearDown() {
+    sender.close();
+    db.close();
+    server.close();
+    slow.close();
+  }
+
+  private void hook(String connectionId, String name, String url, String method) {
+    targets.put(
+        connectionId,
+        new OutboundSender.Target(
+            ROOM, name, new OutboundConfig(name, URI.create(url), method), TOKEN));
+  }
+
+  private String queueEvent(String connectionId, ObjectNode content) {
+    seq++;
+    String eventId = "$e" + seq;
+    ObjectNode event =
+        Json.object()
+            .put("type", "m.room.message")
+            .put("event_id", eventId)
+            .put("sender", "@alice:test")
+            .put("room_id", ROOM)
+            .put("origin_server_ts", 1);
+    event.set("content", content);
+    db.writeAndWait(
+        OutboundQueue.enqueue(connectionId, ROOM, eventId, Json.write(event), clock.millis()));
+    return eventId;
+  }
+
+  private static ObjectNode text(String body) {
+    return Json.object().put("msgtype", "m.text").put("body", body);
+  }
+
+  private static Map<String, byte[]> parts(RecordedRequest r, Map<String, String> names)
+      throws IOException {
+    String type = r.getHeaders().get("Content-Type");
+    assertNotNull(type);
+    String boundary = type.substring(type.indexOf("boundary=") + "boundary=".length());
+    Map<String, byte[]> out = new HashMap<>();
+    try (MultipartReader reader = new MultipartReader(new Buffer().write(r.getBody()), boundary)) {
+      MultipartReader.Part part;
+      while ((part = reader.nextPart()) != null) {
+        String disposition = part.headers().get("Content-Disposition");
+        assertNotNull(disposition);
+        String name = disposition.replaceAll("^form-data; name=\"([^\"]+)\".*", "$1");
+        names.put(name, disposition);
+        out.put(name, part.body().readByteArray());
+      }
+    }
+    return out;
+  }
+
+  @Test
+  void sendsTheEventAsSignedMultipartWithHookshotHeaders() throws Exception {
+    hook("c1", "ci", server.url("/hook").toString(), "PUT");
+    String eventId = queueEvent("c1", text("hello"));
+    server.enqueue(new MockResponse.Builder().code(200).build());
+
+    sender.startDue().await();
+
+    RecordedRequest r = server.takeRequest(5, TimeUnit.SECONDS);
+    assertNotNull(r);
+    assertEquals("PUT", r.getMethod());
+    assertEquals(ROOM, r.getHeaders().get("X-Matrix-Hookshot-RoomId"));
+    assertEquals(eventId, r.getHeaders().get("X-Matrix-Hookshot-EventId"));
+    assertEquals(TOKEN, r.getHeaders().get("X-Matrix-Hookshot-Token"));
+    assertNotNull(r.getHeaders().get("X-Grapple-Delivery"));
+    byte[] body = r.getBody().toByteArray();
+    assertEquals(
+        OutboundRequest.signature(TOKEN, body), r.getHeaders().get("X-Grapple-Signature-256"));
+    // Verifiable independently: HMAC-SHA256 with the token as key.
+    javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+    mac.init(
+        new javax.crypto.spec.SecretKeySpec(TOKEN.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+    assertEquals(
+        "sha256=" + java.util.HexFormat.of().formatHex(mac.doFinal(body)),
+        r.getHeaders().get("X-Grapple-Signature-256"));
+    assertTrue(r.getHeaders().get("Content-Type").startsWith("multipart/form-data; boundary="));
+    Map<String, String> dispositions = new HashMap<>();
+    Map<String, byte[]> parts = parts(r, dispositions);
+    assertEquals(List.of("event"), List.copyOf(parts.keySet()));
+    assertTrue(dispositions.get("event").contains("filename=\"event_data.json\""));
+    ObjectNode sent = Json.readObject(new String(parts.get("event"), StandardCharsets.UTF_8));
+    assertEquals(eventId, sent.path("event_id").asText());
+    assertEquals("hello", sent.path("content").path("body").asText());
+    assertEquals(0, queue.backlog());
+    assertEquals(1, queue.status("c1").delivered());
+  }
+
+  @Test
+  void anImageMessageCarriesItsBytesInTheMediaPart() throws Exception {
+    byte[] png = {(byte) 0x89, 'P', 'N', 'G', 13, 10, 26, 10, 0, 0, 0, 13};
+    mediaRepo.put("mxc://test/abc", new Media(png, "image/png", "abc"));
+    hook("c1", "ci", server.url("/hook").toString(), "POST");
+    queueEvent(
+        "c1",
+        Json.object()
+            .put("msgtype", "m.image")
+            .put("body", "cat.png")
+            .put("url", "mxc://test/abc"));
+    server.enqueue(new MockResponse.Builder().code(204).build());
+
+    sender.startDue().await();
+
+    RecordedRequest r = server.takeRequest(5, TimeUnit.SECONDS);
+    assertNotNull(r);
+    assertEquals("POST", r.getMethod());
+    Map<String, String> dispositions = new HashMap<>();
+    Map<String, byte[]> parts = parts(r, dispositions);
+    assertArrayEquals(png, parts.get("media"));
+    assertTrue(dispositions.get("media").contains("filename=\"cat.png\""));
+  }
+
+  @Test
+  void aFailureThenSuccessSendsTheSameDeliveryIdTwiceAndReportsNothing() throws Exception {
+    hook("c1", "ci", server.url("/hook").toString(), "PUT");
+    queueEvent("c1", text("once"));
+    server.enqueue(new MockResponse.Builder().code(500).build());
+    server.enqueue(new MockResponse.Builder().code(200).build());
+
+    sender.startDue().await();
+    RecordedRequest first = server.takeRequest(5, TimeUnit.SECONDS);
+    assertEquals(1, queue.backlog());
+    OutboundQueue.Entry waiting = queue.head("c1").orElseThrow();
+    assertEquals(1, waiting.attempts());
+    long wait = waiting.nextAt() - clock.millis();
+    assertTrue(wait >= 500 && wait <= 1000, "first retry after 0.5-1 s, was " + wait);
+    // Not due yet: nothing is sent.
+    assertTrue(sender.startDue().started().isEmpty());
+
+    clock.advance(Duration.ofMillis(wait));
+    sender.startDue().await();
+    RecordedRequest second = server.takeRequest(5, TimeUnit.SECONDS);
+
+    assertNotNull(first);
+    assertNotNull(second);
+    assertEquals(
+        first.getHeaders().get("X-Grapple-Delivery"),
+        second.getHeaders().get("X-Grapple-Delivery"));
+    assertEquals(first.getBody(), second.getBody());
+    assertEquals(0, queue.backlog());
+    assertTrue(reports.isEmpty());
+  }
+
+  @Test
+  void retryAfterIsHonoured() throws Exception {
+    hook("c1", "ci", server.url("/hook").toString(), "PUT");
+    queueEvent("c1", text("x"));
+    server.enqueue(new MockResponse.Builder().code(429).addHeader("Retry-After", "42").build());
+
+    sender.startDue().await();
+
+    assertEquals(clock.millis() + 42_000, queue.head("c1").orElseThrow().nextAt());
+  }
+
+  @Test
+  void afterMaxAttemptsTheDeliveryFailsIsRecordedAndTheStreakIsReportedOnce() throws Exception {
+    hook("c1", "ci", server.url("/hook").toString(), "PUT");
+    queueEvent("c1", text("a"));
+    queueEvent("c1", text("b"));
+    for (int i = 0; i < 6; i++) server.enqueue(new MockResponse.Builder().code(503).build());
+
+    for (int round = 0; round < 6; round++) {
+      sender.startDue().await();
+      clock.advance(Duration.ofMinutes(2));
+    }
+
+    assertEquals(6, server.getRequestCount());
+    assertEquals(0, queue.backlog());
+    OutboundQueue.Status status = queue.status("c1");
+    assertEquals(2, status.failed());
+    assertEquals("HTTP 503 from " + server.getHostName(), status.lastError());
+    assertEquals(1, reports.size(), reports.toString());
+    assertTrue(reports.get(0).startsWith("ci $e1 3 HTTP 503"), reports.get(0));
+
+    // A success ends the streak: the next failure is reported again.
+    queueEvent("c1", text("c"));
+    server.enqueue(new MockResponse.Builder().code(200).build());
+    sender.startDue().await();
+    queueEvent("c1", text("d"));
+    server.enqueue(new MockResponse.Builder().code(404).build());
+    sender.startDue().await();
+    assertEquals(2, reports.size(), reports.toString());
+    assertTrue(reports.get(1).startsWith("ci $e4 1 HTTP 404"), reports.get(1));
+  }
+
+  @Test
+  void deliversInOrderPerConnection() throws Exception {
+    hook("c1", "ci", server.url("/hook").toString(), "PUT");
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < 5; i++) ids.add(queueEvent("c1", text("m" + i)));
+    for (int i = 0; i < 5; i++) server.enqueue(new MockResponse.Builder().code(200).build());
+
+    for (int i = 0; i < 5; i++) sender.startDue().await();
+
+    List<String> seen = new ArrayList<>();
+    for (int i = 0; i < 5; i++)
+      seen.add(
+          server.takeRequest(5, TimeUnit.SECONDS).getHeaders().get("X-Matrix-Hookshot-EventId"));
+    assertEquals(ids, seen);
+  }
+
+  @Test
+  void aSlowTargetDoesNotHoldUpAnotherHook() throws Exception {
+    hook("slow", "slow", slow.url("/hook").toString(), "PUT");
+    hook("fast", "fast", server.url("/hook").toString(), "PUT");
+    queueEvent("slow", text("s"));
+    queueEvent("fast", text("f"));
+    slow.enqueue(
+        new MockResponse.Builder().code(200).headersDelay(1500, TimeUnit.MILLISECONDS).build());
+    server.enqueue(new MockResponse.Builder().code(200).build());
+
+    long started = System.nanoTime();
+    OutboundSender.Round round = sender.startDue();
+    assertEquals(2, round.started().size());
+    assertNotNull(server.takeRequest(5, TimeUnit.SECONDS));
+    grapple.testing.Await.until(Duration.ofSeconds(5), () -> queue.queued("fast").isEmpty());
+    long fastMs = (System.nanoTime() - started) / 1_000_000;
+    assertTrue(fastMs < 1200, "the fast hook waited for the slow one: " + fastMs + " ms");
+    assertEquals(1, queue.queued("slow").size());
+    round.await();
+    assertEquals(0, queue.backlog());
+  }
+
+  @Test
+  void aTargetThatNeverAnswersTimesOutAndIsRetried() throws Exception {
+    hook("c1", "ci", slow.url("/hook").toString(), "PUT");
+    queueEvent("c1", text("x"));
+    slow.enqueue(new MockResponse.Builder().code(200).headersDelay(10, TimeUnit.SECONDS).build());
+
+    long started = System.nanoTime();
+    sender.startDue().await();
+
+    assertTrue((System.nanoTime() - started) / 1_000_000 < 6000);
+    OutboundQueue.Entry waiting = queue.head("c1").orElseThrow();
+    assertEquals(1, waiting.attempts());
+  }
+
+  @Test
+  void internalAddressesAreRefusedAtEverySendUnlessAllowed() throws Exception {
+    sender.close();
+    sender = sender(false, 3);
+    hook("c1", "ci", server.url("/hook").toString(), "PUT"); // 127.0.0.1 or localhost
+    hook("c2", "named", "http://localhost:" + server.getPort() + "/hook", "PUT");
+    queueEvent("c1", text("x"));
+    queueEvent("c2", text("y"));
+
+    sender.startDue().await();
+
+    assertEquals(0, server.getRequestCount());
+    assertEquals(1, queue.status("c1").failed());
+    assertEquals(1, queue.status("c2").failed());
+    assertTrue(queue.status("c2").lastError().contains("loopback"), queue.status("c2").lastError());
+    assertEquals(2, reports.size());
+  }
+
+  @Test
+  void aRemovedConnectionsQueueIsDropped() {
+    queueEvent("gone", text("x"));
+
+    sender.startDue().await();
+
+    assertEquals(0, queue.backlog());
+    assertNull(queue.statuses().get("gone"));
+    assertFalse(queue.head("gone").isPresent());
+  }
+
+  @Test
+  void backoffDoublesIsCappedAndJittered() {
+    for (int attempts = 1; attempts < 50; attempts++) {
+      long cap = Math.min(60_000, 1000L << Math.min(attempts - 1, 30));
+      long d = sender.backoff(attempts).toMillis();
+      assertTrue(d >= cap / 2 && d <= cap, attempts + ": " + d);
+    }
+    assertEquals(Optional.of(Duration.ofHours(1)), OutboundRequest.retryAfter("999999"));
+    assertEquals(Optional.empty(), OutboundRequest.retryAfter("soon"));
+  }
+}

@@ -1,0 +1,200 @@
+package grapple.bot.webhook;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import grapple.state.BadInput;
+import grapple.state.Json;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** Hookshot's documented examples, every v2 field, and hostile scripts that must end in time. */
+class TransformationTest {
+  private static final Duration LIMIT = Duration.ofMillis(500);
+
+  /** The v2 example of hookshot's docs (docs/setup/webhooks.md), verbatim. */
+  private static final String HOOKSHOT_V2_EXAMPLE =
+      """
+      if (data.counter === undefined) {
+        // The API didn't give us a counter, send no message.
+        result = {empty: true, version: "v2"};
+      } else if (data.counter > data.maxValue) {
+        result = {plain: `**Oh no!** The counter has gone over by ${data.counter - data.maxValue}`, version: "v2"};
+      } else {
+        result = {plain: `*Everything is fine*, the counter is under by ${data.maxValue - data.counter}`, version: "v2"};
+      }
+      """;
+
+  /** The v1 example of hookshot's docs. */
+  private static final String HOOKSHOT_V1_EXAMPLE =
+      """
+      if (data.counter > data.maxValue) {
+        result = `**Oh no!** The counter has gone over by ${data.counter - data.maxValue}`
+      } else {
+        result = `*Everything is fine*, the counter is under by ${data.maxValue - data.counter}`
+      }
+      """;
+
+  private static JsonNode json(String text) {
+    try {
+      return Json.MAPPER.readTree(text);
+    } catch (Exception e) {
+      throw new IllegalArgumentException(e);
+    }
+  }
+
+  private static Transformation.Result run(String script, String data)
+      throws Transformation.Failed {
+    return Transformation.compile(script).run(json(data), LIMIT);
+  }
+
+  @Test
+  void hookshotsV2ExampleRunsAsDocumented() throws Exception {
+    assertThat(run(HOOKSHOT_V2_EXAMPLE, "{\"counter\": 5, \"maxValue\": 4}").plain())
+        .isEqualTo("**Oh no!** The counter has gone over by 1");
+    assertThat(run(HOOKSHOT_V2_EXAMPLE, "{\"counter\": 1, \"maxValue\": 4}").plain())
+        .isEqualTo("*Everything is fine*, the counter is under by 3");
+    assertThat(run(HOOKSHOT_V2_EXAMPLE, "{\"maxValue\": 4}").empty()).isTrue();
+  }
+
+  @Test
+  void hookshotsV1ExampleIsPrefixedAsHookshotDoes() throws Exception {
+    assertThat(run(HOOKSHOT_V1_EXAMPLE, "{\"counter\": 5, \"maxValue\": 4}").plain())
+        .isEqualTo("Received webhook: **Oh no!** The counter has gone over by 1");
+  }
+
+  @Test
+  void noResultIsNoContent() throws Exception {
+    assertThat(run("var x = 1;", "{}").plain()).isEqualTo("No content");
+    assertThat(run("result = 42;", "{}").plain()).isEqualTo("No content");
+  }
+
+  @Test
+  void everyV2FieldIsRead() throws Exception {
+    Transformation.Result r =
+        run(
+            """
+            result = {version: "v2", plain: "p " + HookshotApiVersion, html: "<b>h</b>",
+              msgtype: "m.text", mentions: {room: true, user_ids: ["@a:x", "@b:x"]},
+              webhookResponse: {body: "thanks", contentType: "text/plain", statusCode: 201}};
+            """,
+            "{}");
+    assertThat(r.plain()).isEqualTo("p v2");
+    assertThat(r.html()).contains("<b>h</b>");
+    assertThat(r.msgtype()).contains("m.text");
+    assertThat(r.mentions().orElseThrow().toString())
+        .isEqualTo("{\"room\":true,\"user_ids\":[\"@a:x\",\"@b:x\"]}");
+    Transformation.WebhookResponse response = r.webhookResponse().orElseThrow();
+    assertThat(response.body()).isEqualTo("thanks");
+    assertThat(response.contentType()).contains("text/plain");
+    assertThat(response.statusCode()).contains(201);
+  }
+
+  @Test
+  void resultsHookshotRefusesAreErrorsInItsWords() {
+    assertThatThrownBy(() -> run("result = {plain: 'x'}", "{}"))
+        .hasMessage("Result returned from transformation didn't specify version = v2");
+    assertThatThrownBy(() -> run("result = null", "{}"))
+        .hasMessage("Result returned from transformation didn't specify version = v2");
+    assertThatThrownBy(() -> run("result = {version: 'v2', plain: 1}", "{}"))
+        .hasMessage("Result returned from transformation didn't provide a string value for plain");
+    assertThatThrownBy(() -> run("result = {version: 'v2', plain: 'x', html: 2}", "{}"))
+        .hasMessage("Result returned from transformation didn't provide a string value for html");
+    assertThatThrownBy(() -> run("result = {version: 'v2', plain: 'x', msgtype: {}}", "{}"))
+        .hasMessage(
+            "Result returned from transformation didn't provide a string value for msgtype");
+  }
+
+  @Test
+  void aSyntaxErrorIsRefusedNamingTheField() {
+    assertThatThrownBy(() -> Transformation.compile("result = {"))
+        .isInstanceOf(BadInput.class)
+        .hasMessageContaining("Could not compile transformation function");
+  }
+
+  @Test
+  void aThrowingScriptFailsWithItsMessage() {
+    assertThatThrownBy(() -> run("throw new Error('nope')", "{}"))
+        .isInstanceOf(Transformation.Failed.class)
+        .hasMessageContaining("nope");
+  }
+
+  private static void endsInTime(String script, String expected) {
+    long started = System.nanoTime();
+    assertThatThrownBy(() -> run(script, "{\"a\": 1}"))
+        .isInstanceOf(Transformation.Failed.class)
+        .hasMessageContaining(expected);
+    assertThat((System.nanoTime() - started) / 1_000_000).isLessThan(3000);
+  }
+
+  @Test
+  void anInfiniteLoopEndsAtTheTimeLimit() {
+    endsInTime("while (true) {}", "longer than 500 ms");
+    endsInTime("for (;;) { try { while(true){} } catch (e) {} }", "longer than 500 ms");
+  }
+
+  @Test
+  void aStringThatDoublesForeverEnds() {
+    endsInTime("var s = 'x'; while (true) { s += s; }", "Transformation failed");
+    endsInTime("var s = 'x'; while (true) { s = s + s; s.length; }", "Transformation failed");
+    endsInTime("result = 'x'.repeat(1 << 30)", "Transformation failed");
+    endsInTime("result = new Array(1 << 28).join('x')", "Transformation failed");
+  }
+
+  @Test
+  void deepRecursionEnds() {
+    endsInTime("function f(n) { return f(n + 1) + 1; } result = f(0);", "Transformation failed");
+  }
+
+  @Test
+  void javaIsOutOfReach() {
+    endsInTime("java.lang.System.exit(1)", "Transformation failed");
+    endsInTime("Packages.java.lang.System.exit(1)", "Transformation failed");
+    endsInTime("load('/etc/passwd')", "Transformation failed");
+    endsInTime(
+        "result = {version: 'v2', plain: String(this.getClass)}; this.getClass().forName('x')",
+        "Transformation failed");
+    endsInTime("eval('while(true){}')", "longer than 500 ms");
+    endsInTime(
+        "var s = 'x'; for (var i = 0; i < 40; i++) s += s; eval(s)", "Transformation failed");
+  }
+
+  @Test
+  void otherScriptsRunWhileOneLoops() throws Exception {
+    Transformation loop = Transformation.compile("while (true) {}");
+    Transformation quick = Transformation.compile("result = {version: 'v2', plain: 'ok'}");
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    try {
+      CompletableFuture<Object> looping =
+          CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  return loop.run(json("{}"), Duration.ofSeconds(2));
+                } catch (Transformation.Failed e) {
+                  return e;
+                }
+              },
+              pool);
+      long started = System.nanoTime();
+      for (int i = 0; i < 50; i++) assertThat(quick.run(json("{}"), LIMIT).plain()).isEqualTo("ok");
+      assertThat((System.nanoTime() - started) / 1_000_000).isLessThan(1500);
+      assertThat(looping.get(5, TimeUnit.SECONDS)).isInstanceOf(Transformation.Failed.class);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void builtInsChangedByOneCallAreNotSeenByTheNext() throws Exception {
+    run("try { Object.prototype.evil = 1; } catch (e) {} x = 5;", "{}");
+    assertThat(
+            run("result = {version: 'v2', plain: String(({}).evil) + ' ' + typeof x}", "{}")
+                .plain())
+        .isEqualTo("undefined undefined");
+  }
+}
