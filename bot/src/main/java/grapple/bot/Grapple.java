@@ -20,6 +20,9 @@ import grapple.bot.provisioning.ProvisioningApi;
 import grapple.bot.room.LoginFailed;
 import grapple.bot.room.RoomGateway;
 import grapple.bot.room.RoomStates;
+import grapple.bot.rpc.CoreMethods;
+import grapple.bot.rpc.JsonRpc;
+import grapple.bot.rpc.RpcMethod;
 import grapple.bot.webhook.WebhookService;
 import grapple.commands.Command;
 import grapple.commands.Dispatcher;
@@ -387,6 +390,8 @@ public final class Grapple implements AutoCloseable {
               new ProvisioningApi.Doors(
                   l.hub().connections(), l.hub().changes(), l.rooms(), l.hub().permissions()),
               known(l.services()));
+      Router router = api.router(apiRoutes);
+      new JsonRpc(api::authenticate, methods(api, l)).addTo(router);
       provisioning =
           HttpListener.start(
               new HttpListener.Settings(
@@ -395,7 +400,7 @@ public final class Grapple implements AutoCloseable {
                   PROVISIONING_THREADS,
                   ProvisioningApi::listenerError,
                   path -> path),
-              api.router(apiRoutes),
+              router,
               measured);
       opened.add(provisioning);
     }
@@ -411,6 +416,14 @@ public final class Grapple implements AutoCloseable {
             new HttpListener.Shared(
                 watchdog, RequestObserver.NONE, budget, HttpListener.Limits.DEFAULT));
     return new Serving(webhooks, provisioning, metricsListener, watchdog);
+  }
+
+  /** The JSON-RPC methods: the core's, then each running service's. */
+  private static List<RpcMethod> methods(ProvisioningApi api, Listening l) {
+    List<RpcMethod> out =
+        new ArrayList<>(new CoreMethods(api.operations(), l.hub().outbox()).table());
+    l.running().forEach(r -> out.addAll(r.running().methods()));
+    return out;
   }
 
   /** A path as logs show it: each service masks the secrets in its own routes. */
