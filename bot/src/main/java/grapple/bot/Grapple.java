@@ -16,6 +16,7 @@ import grapple.bot.matrix.DirectRoomStore;
 import grapple.bot.matrix.MatrixGateway;
 import grapple.bot.matrix.SyncStore;
 import grapple.bot.outbox.Outbox;
+import grapple.bot.provisioning.IdentityLinks;
 import grapple.bot.provisioning.ProvisioningApi;
 import grapple.bot.room.LoginFailed;
 import grapple.bot.room.RoomGateway;
@@ -36,6 +37,7 @@ import grapple.state.Leadership;
 import grapple.state.Migration;
 import grapple.state.Migrations;
 import grapple.state.OutboxStore;
+import grapple.state.PeopleLinks;
 import grapple.state.RoomStateStore;
 import grapple.state.SecretBox;
 import java.io.IOException;
@@ -190,7 +192,8 @@ public final class Grapple implements AutoCloseable {
       Connections connections,
       Changes changes,
       Permissions permissions,
-      ChangeLog changeLog) {}
+      ChangeLog changeLog,
+      PeopleLinks people) {}
 
   private static Grapple wire(
       Config config,
@@ -316,7 +319,13 @@ public final class Grapple implements AutoCloseable {
                 new ConnectionStore(db, changeLog), new Kinds(), gateway, permissions, outbox),
             Clock.systemUTC());
     return new Hub(
-        gateway, outbox, connections, new Changes(connections, gateway), permissions, changeLog);
+        gateway,
+        outbox,
+        connections,
+        new Changes(connections, gateway),
+        permissions,
+        changeLog,
+        new PeopleLinks(db, Clock.systemUTC()));
   }
 
   /** Each enabled service, started; a disabled one is only known (its routes say it is off). */
@@ -391,7 +400,9 @@ public final class Grapple implements AutoCloseable {
                   l.hub().connections(), l.hub().changes(), l.rooms(), l.hub().permissions()),
               known(l.services()));
       Router router = api.router(apiRoutes);
-      new JsonRpc(api::authenticate, methods(api, l)).addTo(router);
+      IdentityLinks links = new IdentityLinks(l.hub().people());
+      api.addLinks(router, links);
+      new JsonRpc(api::authenticate, methods(api, links, l)).addTo(router);
       provisioning =
           HttpListener.start(
               new HttpListener.Settings(
@@ -419,9 +430,9 @@ public final class Grapple implements AutoCloseable {
   }
 
   /** The JSON-RPC methods: the core's, then each running service's. */
-  private static List<RpcMethod> methods(ProvisioningApi api, Listening l) {
+  private static List<RpcMethod> methods(ProvisioningApi api, IdentityLinks links, Listening l) {
     List<RpcMethod> out =
-        new ArrayList<>(new CoreMethods(api.operations(), l.hub().outbox()).table());
+        new ArrayList<>(new CoreMethods(api.operations(), l.hub().outbox(), links).table());
     l.running().forEach(r -> out.addAll(r.running().methods()));
     return out;
   }

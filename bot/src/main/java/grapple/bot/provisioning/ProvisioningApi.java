@@ -203,7 +203,20 @@ public final class ProvisioningApi {
     return auth.check(token);
   }
 
+  /**
+   * Adds the identity-links routes (CONTRACT §14) to {@code router}, authenticated and answered in
+   * this API's error shape. Not among {@link #router}'s: they are not {@code /v1} routes.
+   */
+  public void addLinks(Router router, IdentityLinks links) {
+    new LinkRoutes(links).addTo(router, this::guarded);
+  }
+
   private static ObjectNode body(Request request) {
+    return body(request, "the connection's config");
+  }
+
+  /** The body as a JSON object ({@code what} it must hold, for the error). */
+  static ObjectNode body(Request request, String what) {
     byte[] bytes;
     try {
       bytes = request.body();
@@ -213,7 +226,7 @@ public final class ProvisioningApi {
     }
     if (bytes.length == 0) {
       throw new ApiException(
-          ErrorCode.BAD_VALUE, "The body is empty: send the connection's config as a JSON object.");
+          ErrorCode.BAD_VALUE, "The body is empty: send " + what + " as a JSON object.");
     }
     JsonNode parsed;
     try {
@@ -224,8 +237,7 @@ public final class ProvisioningApi {
       throw new UncheckedIOException(e); // Reading bytes in memory: not expected.
     }
     if (parsed == null || !parsed.isObject()) {
-      throw new ApiException(
-          ErrorCode.BAD_VALUE, "The body must be a JSON object (the connection's config).");
+      throw new ApiException(ErrorCode.BAD_VALUE, "The body must be a JSON object (" + what + ").");
     }
     return (ObjectNode) parsed;
   }

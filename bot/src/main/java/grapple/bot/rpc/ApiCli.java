@@ -126,7 +126,7 @@ public final class ApiCli {
     if (line.help() || line.words().isEmpty() || line.words().get(0).equals("help")) {
       out.print(USAGE);
       out.println();
-      out.print(ApiHelp.methods(new CoreMethods(null, null).table()));
+      out.print(ApiHelp.methods(new CoreMethods(null, null, null).table()));
       return line.help() || !line.words().isEmpty() ? EXIT_OK : EXIT_USAGE;
     }
     String first = line.words().get(0);
@@ -283,7 +283,7 @@ public final class ApiCli {
             k -> {
               throw new IllegalStateException("listing only");
             },
-            new CoreMethods(null, null).table())
+            new CoreMethods(null, null, null).table())
         .describe();
   }
 }

@@ -10,6 +10,7 @@ import grapple.bot.outbox.Outbox;
 import grapple.bot.provisioning.ApiException;
 import grapple.bot.provisioning.Caller;
 import grapple.bot.provisioning.ErrorCode;
+import grapple.bot.provisioning.IdentityLinks;
 import grapple.bot.provisioning.RoomConnections;
 import grapple.bot.rpc.RpcMethod.Arg;
 import grapple.state.Json;
@@ -45,11 +46,14 @@ public final class CoreMethods {
 
   private final @Nullable RoomConnections rooms;
   private final @Nullable Outbox outbox;
+  private final @Nullable IdentityLinks links;
 
-  /** Both are null only for a table built to list the methods (the CLI's help), not to run. */
-  public CoreMethods(@Nullable RoomConnections rooms, @Nullable Outbox outbox) {
+  /** All are null only for a table built to list the methods (the CLI's help), not to run. */
+  public CoreMethods(
+      @Nullable RoomConnections rooms, @Nullable Outbox outbox, @Nullable IdentityLinks links) {
     this.rooms = rooms;
     this.outbox = outbox;
+    this.links = links;
   }
 
   public List<RpcMethod> table() {
@@ -137,7 +141,63 @@ public final class CoreMethods {
             "Queues the refused messages again",
             List.of(optional("roomid", RpcMethod.Type.STRING, "only this room's")),
             Caller.ADMIN,
-            this::retryFailed));
+            this::retryFailed),
+        new RpcMethod(
+            "get_links",
+            "Every identity link: Matrix users and their forge accounts",
+            List.of(
+                new Arg(
+                    "showOrganizations",
+                    RpcMethod.Type.BOOLEAN,
+                    true,
+                    Json.MAPPER.getNodeFactory().booleanNode(true),
+                    "false leaves out the GitHub organizations")),
+            Caller.LINKS,
+            c -> array(links().all(c.bool("showOrganizations")))),
+        new RpcMethod(
+            "get_link",
+            "One identity link by its id",
+            List.of(required("linkid", RpcMethod.Type.STRING, "the link's id (linkId)")),
+            Caller.LINKS,
+            this::getLink),
+        new RpcMethod(
+            "create_link",
+            "Links a Matrix user to forge logins (no token: for mentions and assign)",
+            List.of(
+                required("matrix", RpcMethod.Type.OBJECT, "{\"userId\": \"@user:server\"}"),
+                optional("github", RpcMethod.Type.OBJECT, "{\"login\", \"id\"}"),
+                optional("gitlab", RpcMethod.Type.OBJECT, "{\"login\", \"id\"}"),
+                optional("gitea", RpcMethod.Type.OBJECT, "{\"login\", \"id\"}"),
+                optional("jira", RpcMethod.Type.OBJECT, "{\"login\", \"id\"}")),
+            Caller.LINK,
+            this::createLink));
+  }
+
+  private JsonNode getLink(RpcCall c) {
+    String id = c.string("linkid");
+    return links()
+        .byId(id, true)
+        .orElseThrow(() -> new ApiException(ErrorCode.NOT_FOUND, "No link '" + id + "'."));
+  }
+
+  private JsonNode createLink(RpcCall c) {
+    ObjectNode body = Json.object();
+    body.set("matrix", c.object("matrix"));
+    for (String forge : IdentityLinks.FORGES) {
+      if (c.optionalObject(forge) != null) body.set(forge, c.optionalObject(forge));
+    }
+    String id = links().create(c.caller(), body);
+    return links().byId(id, true).orElseThrow(() -> new IllegalStateException("link vanished"));
+  }
+
+  private static ArrayNode array(List<ObjectNode> nodes) {
+    ArrayNode out = Json.MAPPER.createArrayNode();
+    nodes.forEach(out::add);
+    return out;
+  }
+
+  private IdentityLinks links() {
+    return Objects.requireNonNull(links, "links");
   }
 
   private JsonNode getRooms(RpcCall c) {

@@ -40,6 +40,12 @@ public final class RpcCall {
     return ((ObjectNode) value).deepCopy();
   }
 
+  /** An object arg, or null when it is optional and was not given. */
+  public @Nullable ObjectNode optionalObject(String name) {
+    JsonNode value = arg(name);
+    return value.isNull() ? null : object(name);
+  }
+
   public boolean bool(String name) {
     return arg(name).asBoolean();
   }
