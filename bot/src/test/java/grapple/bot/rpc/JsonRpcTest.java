@@ -424,6 +424,17 @@ class JsonRpcTest {
   }
 
   @Test
+  void aBodyOver64KibIsAnsweredWithAnErrorNotRead() {
+    String big =
+        "{\"id\":5,\"api_key\":\"" + SECRET + "\",\"method\":\"" + "x".repeat(70_000) + "\"}";
+
+    LocalRpc.Answer a = grapple.post(big);
+
+    assertThat(a.status()).isEqualTo(200);
+    assertThat(error(a.json())).isEqualTo("The request is larger than 65536 bytes.");
+  }
+
+  @Test
   void getIsNotAllowedOnTheEndpoint() {
     LocalRpc.Answer a = grapple.send("GET", JsonRpc.PATH, null, null);
 
