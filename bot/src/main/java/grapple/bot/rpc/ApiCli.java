@@ -126,7 +126,7 @@ public final class ApiCli {
     if (line.help() || line.words().isEmpty() || line.words().get(0).equals("help")) {
       out.print(USAGE);
       out.println();
-      out.print(ApiHelp.methods(new CoreMethods(null, null, null).table()));
+      out.print(ApiHelp.methods(listingOnly().methods()));
       return line.help() || !line.words().isEmpty() ? EXIT_OK : EXIT_USAGE;
     }
     String first = line.words().get(0);
@@ -268,6 +268,15 @@ public final class ApiCli {
     return EXIT_OK;
   }
 
+  /** The jar's own table (the core's methods), to list, not to call. */
+  private static JsonRpc listingOnly() {
+    return new JsonRpc(
+        key -> {
+          throw new IllegalStateException("a table to list methods takes no calls");
+        },
+        new CoreMethods(null, null, null).table());
+  }
+
   /** The bot's own table when it answers (services' methods too), else the core's. */
   private JsonNode methodsForCompletion(Line line) {
     try {
@@ -279,11 +288,6 @@ public final class ApiCli {
     } catch (IOException | IllegalArgumentException e) {
       // No config or no answer: the methods this jar knows are complete enough.
     }
-    return new JsonRpc(
-            k -> {
-              throw new IllegalStateException("listing only");
-            },
-            new CoreMethods(null, null, null).table())
-        .describe();
+    return listingOnly().describe();
   }
 }

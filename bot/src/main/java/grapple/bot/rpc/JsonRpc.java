@@ -56,6 +56,11 @@ public final class JsonRpc {
     router.add("POST", PATH, this::handle);
   }
 
+  /** Every method, {@code get_methods} included, in the order declared. */
+  public List<RpcMethod> methods() {
+    return List.copyOf(methods.values());
+  }
+
   /** The table as {@code get_methods} answers it. */
   public ArrayNode describe() {
     ArrayNode out = Json.MAPPER.createArrayNode();
