@@ -136,6 +136,7 @@ public final class Bench {
     m.put("hostile", HostileScenario::run);
     m.put("scale", ScaleScenario::run);
     m.put("feeds", FeedScenario::run);
+    m.put("rpc", RpcScenario::run);
     m.put("command", CommandScenario::run);
     m.put("delivery", DeliveryScenario::run);
     m.put("kill9", KillNineFault::run);
@@ -179,7 +180,7 @@ public final class Bench {
     System.out.println(
         """
         usage: java -jar bench/target/grapple-bench.jar [SCENARIO...] [--quick]
-          SCENARIO: all (default) | intake | github | hostile | delivery | command | scale | feeds | jmh
+          SCENARIO: all (default) | intake | github | hostile | delivery | command | scale | feeds | rpc | jmh
                     | faults (= kill9 outage ratelimit readonly) | kill9 | outage | ratelimit | readonly
                     | postgres | failover (need PostgreSQL: GRAPPLE_TEST_POSTGRES, else skipped)
           --quick   smaller counts and shorter levels: a full pass in a few minutes

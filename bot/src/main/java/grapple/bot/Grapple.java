@@ -20,10 +20,14 @@ import grapple.bot.matrix.MatrixGateway;
 import grapple.bot.matrix.SyncStore;
 import grapple.bot.outbound.OutboundService;
 import grapple.bot.outbox.Outbox;
+import grapple.bot.provisioning.IdentityLinks;
 import grapple.bot.provisioning.ProvisioningApi;
 import grapple.bot.room.LoginFailed;
 import grapple.bot.room.RoomGateway;
 import grapple.bot.room.RoomStates;
+import grapple.bot.rpc.CoreMethods;
+import grapple.bot.rpc.JsonRpc;
+import grapple.bot.rpc.RpcMethod;
 import grapple.bot.webhook.WebhookService;
 import grapple.commands.Command;
 import grapple.commands.Dispatcher;
@@ -37,6 +41,7 @@ import grapple.state.Leadership;
 import grapple.state.Migration;
 import grapple.state.Migrations;
 import grapple.state.OutboxStore;
+import grapple.state.PeopleLinks;
 import grapple.state.RoomStateStore;
 import grapple.state.SecretBox;
 import java.io.IOException;
@@ -187,7 +192,8 @@ public final class Grapple implements AutoCloseable {
       Connections connections,
       Changes changes,
       Permissions permissions,
-      ChangeLog changeLog) {}
+      ChangeLog changeLog,
+      PeopleLinks people) {}
 
   private static Grapple wire(
       Config config,
@@ -314,7 +320,13 @@ public final class Grapple implements AutoCloseable {
                 new ConnectionStore(db, changeLog), new Kinds(), gateway, permissions, outbox),
             Clock.systemUTC());
     return new Hub(
-        gateway, outbox, connections, new Changes(connections, gateway), permissions, changeLog);
+        gateway,
+        outbox,
+        connections,
+        new Changes(connections, gateway),
+        permissions,
+        changeLog,
+        new PeopleLinks(db, Clock.systemUTC()));
   }
 
   /** Each enabled service, started; a disabled one is only known (its routes say it is off). */
@@ -388,6 +400,10 @@ public final class Grapple implements AutoCloseable {
               new ProvisioningApi.Doors(
                   l.hub().connections(), l.hub().changes(), l.rooms(), l.hub().permissions()),
               known(l.services()));
+      Router router = api.router(apiRoutes);
+      IdentityLinks links = new IdentityLinks(l.hub().people());
+      api.addLinks(router, links);
+      new JsonRpc(api::authenticate, methods(api, links, l)).addTo(router);
       provisioning =
           HttpListener.start(
               new HttpListener.Settings(
@@ -396,7 +412,7 @@ public final class Grapple implements AutoCloseable {
                   PROVISIONING_THREADS,
                   ProvisioningApi::listenerError,
                   path -> path),
-              api.router(apiRoutes),
+              router,
               measured);
       opened.add(provisioning);
     }
@@ -412,6 +428,14 @@ public final class Grapple implements AutoCloseable {
             new HttpListener.Shared(
                 watchdog, RequestObserver.NONE, budget, HttpListener.Limits.DEFAULT));
     return new Serving(webhooks, provisioning, metricsListener, watchdog);
+  }
+
+  /** The JSON-RPC methods: the core's, then each running service's. */
+  private static List<RpcMethod> methods(ProvisioningApi api, IdentityLinks links, Listening l) {
+    List<RpcMethod> out =
+        new ArrayList<>(new CoreMethods(api.operations(), l.hub().outbox(), links).table());
+    l.running().forEach(r -> out.addAll(r.running().methods()));
+    return out;
   }
 
   /** A path as logs show it: each service masks the secrets in its own routes. */

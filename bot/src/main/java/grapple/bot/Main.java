@@ -29,6 +29,7 @@ public final class Main {
       """
       Usage: java -jar grapple.jar [--config PATH] [--no-console] [--check-config] [--version] [--help]
              java -jar grapple.jar db copy --from <sqlite file> --to <postgresql url> [--config FILE]
+             java -jar grapple.jar api <method> [name:value ...]   (the JSON-RPC client; api --help)
 
         --config PATH   the YAML config (default: config.yml); also --config=PATH; see config.sample.yml
         --no-console    in local mode, run headless: no console input, output still printed
@@ -86,6 +87,15 @@ public final class Main {
   }
 
   public static void main(String[] args) {
+    if (args.length > 0 && args[0].equals("api")) {
+      System.exit(
+          grapple.bot.rpc.ApiCli.run(
+              java.util.Arrays.asList(args).subList(1, args.length),
+              System.getenv(),
+              System.out,
+              System.err));
+      return;
+    }
     if (args.length > 0 && args[0].equals("db")) {
       System.exit(
           DatabaseCommand.run(

@@ -3,6 +3,7 @@ package grapple.bot;
 import grapple.bot.config.Config;
 import grapple.bot.config.Section;
 import grapple.bot.config.ServiceSettings;
+import grapple.bot.rpc.RpcMethod;
 import grapple.commands.Command;
 import grapple.state.Migration;
 import java.util.List;
@@ -57,6 +58,11 @@ public interface Service {
 
     /** Receivers and callbacks on the webhook listener, routes under {@code /v1/<service>/}. */
     default void routes(Routes routes) {}
+
+    /** Its JSON-RPC methods (e.g. {@code get_feeds}), beside the core's on {@code /_admin/api}. */
+    default List<RpcMethod> methods() {
+      return List.of();
+    }
 
     /** Gauges and counters of its own. */
     default void measure(Metrics metrics) {}

@@ -102,6 +102,24 @@ class GithubRepoCommandsTest {
     assertThat(github.issue("o/r", number).assignees()).containsExactly("carol", "bob");
   }
 
+  @Test
+  void assignByMatrixIdUsesAnAdministratorsLinkWhenTheUserLinkedNoAccount() throws Exception {
+    follow("");
+    new grapple.state.PeopleLinks(hub.db, java.time.Clock.systemUTC())
+        .create(
+            "link-carol",
+            List.of(
+                new grapple.state.PeopleLinks.Identity(
+                    "link-carol", "github", "", "@carol:test", "carol", null)),
+            "key ops");
+    int number = github.repo("o/r").issue("Broken", "alice");
+
+    String answer = reply(ALICE, "!gh assign #" + number + " @carol:test");
+
+    assertThat(answer).startsWith("Assigned `carol` to [o/r#" + number + "]");
+    assertThat(github.issue("o/r", number).assignees()).containsExactly("carol");
+  }
+
   /**
    * GitHub silently drops assignees without access to the repository; the reply must not claim
    * them.

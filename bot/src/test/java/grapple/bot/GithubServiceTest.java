@@ -230,6 +230,28 @@ class GithubServiceTest {
         .containsExactly(ADMIN);
   }
 
+  @Test
+  void anActorLinkedByAnAdministratorIsMentionedAsAPill() throws Exception {
+    follow();
+    new grapple.state.PeopleLinks(hub.db, java.time.Clock.systemUTC())
+        .create(
+            "link-carol",
+            List.of(
+                new grapple.state.PeopleLinks.Identity(
+                    "link-carol", "github", "", "@carol:test", "codertocat", null)),
+            "key ops");
+    byte[] body = example("issues", "opened");
+
+    assertThat(post("issues", "delivery-a", body, GithubSigner.sign(SECRET, body)).statusCode())
+        .isEqualTo(202);
+
+    ObjectNode content = hub.gateway.takeSent(WAIT).content();
+    assertThat(content.path("formatted_body").asText()).contains("https://matrix.to/#/@carol:test");
+    assertThat(content.path("m.mentions").path("user_ids"))
+        .extracting(JsonNode::asText)
+        .containsExactly("@carol:test");
+  }
+
   /**
    * Hostile but correctly signed bodies (a leaked secret, or GitHub itself sending the unexpected):
    * truncated and bit-flipped payloads, wrong types, deep nesting, a huge title. Each is answered

@@ -364,6 +364,28 @@ public final class Migrations {
       """;
 
   /**
+   * Step 7, identity links made by administrators through the links API (CONTRACT §14): a Matrix
+   * user joined to forge logins, without a token; one row per link and forge service.
+   */
+  static final String PEOPLE_LINKS =
+      """
+      CREATE TABLE people_links (
+        link_id     TEXT NOT NULL,
+        service     TEXT NOT NULL,
+        instance    TEXT NOT NULL,
+        matrix_user TEXT NOT NULL,
+        login       TEXT NOT NULL,
+        login_key   TEXT NOT NULL,
+        forge_id    TEXT,
+        created_by  TEXT NOT NULL,
+        created_at  BIGINT NOT NULL,
+        PRIMARY KEY (link_id, service)
+      );
+      CREATE INDEX people_links_by_login ON people_links (service, instance, login_key);
+      CREATE INDEX people_links_by_matrix_user ON people_links (matrix_user);
+      """;
+
+  /**
    * The steps written before services contributed their own; they stay here, numbered as every
    * existing database knows them.
    */
@@ -391,7 +413,8 @@ public final class Migrations {
           new Migration(
               6,
               "linked forge accounts, OAuth states, forge deliveries seen, GitHub label batches",
-              FORGES));
+              FORGES),
+          new Migration(7, "identity links made by administrators", PEOPLE_LINKS));
 
   static int latest() {
     return CORE.size();

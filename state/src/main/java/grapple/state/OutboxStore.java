@@ -262,6 +262,32 @@ public final class OutboxStore {
         });
   }
 
+  /**
+   * Queues the refused messages {@code failed} again, as new messages (new transaction ids, so the
+   * homeserver takes them as new), and forgets the refusals, in one transaction. A refusal already
+   * retried by someone else is skipped: its row is gone.
+   */
+  public CompletableFuture<List<Entry>> requeue(List<Failure> failed) {
+    List<Draft> drafts = new ArrayList<>();
+    List<Long> seqs = new ArrayList<>();
+    for (Failure f : failed) {
+      drafts.add(new Draft(f.target(), f.eventType(), content(f.seq())));
+      seqs.add(f.seq());
+    }
+    return enqueue(
+        drafts,
+        c -> {
+          try (PreparedStatement s =
+              c.prepareStatement("DELETE FROM outbox WHERE seq = ? AND status = 'failed'")) {
+            for (long seq : seqs) {
+              s.setLong(1, seq);
+              s.executeUpdate();
+            }
+          }
+          return null;
+        });
+  }
+
   public List<Failure> failures() {
     return db.read(
         c -> {

@@ -67,6 +67,10 @@ class DatabaseCopyTest {
                   "INSERT INTO feed_seen (connection_id, item_id, seen_at) VALUES ('c', 'i', 3)");
               s.executeUpdate(
                   "INSERT INTO feed_connections (connection_id, primed, failing) VALUES ('c', 1, 0)");
+              s.executeUpdate(
+                  "INSERT INTO people_links (link_id, service, instance, matrix_user, login,"
+                      + " login_key, forge_id, created_by, created_at)"
+                      + " VALUES ('link-1', 'github', '', '@a:x', 'Ann', 'ann', '7', 'key ops', 2)");
             }
             return null;
           });
@@ -83,7 +87,7 @@ class DatabaseCopyTest {
     DatabaseCopy.copy(Location.sqlite(sqlite), target, Migrations.core(), progress::add);
 
     assertThat(progress)
-        .hasSize(16)
+        .hasSize(17)
         .anySatisfy(line -> assertThat(line).startsWith("connections").contains("1 row(s)"))
         .anySatisfy(line -> assertThat(line).startsWith("outbox").contains("1 row(s)"));
     try (Database pg = Database.open(target, Migrations.core())) {
@@ -98,6 +102,9 @@ class DatabaseCopyTest {
               });
       assertThat(connections.connectionWithSecret("hookId", "s3cret")).isPresent();
       assertThat(new KeyValueStore(pg).get("sync.since")).contains("s42");
+      assertThat(
+              new PeopleLinks(pg, java.time.Clock.systemUTC()).matrixUserFor("github", "", "ANN"))
+          .contains("@a:x");
       OutboxStore outbox = new OutboxStore(pg);
       assertThat(outbox.pending())
           .singleElement()

@@ -172,6 +172,28 @@ class OutboxStoreTest {
   }
 
   @Test
+  void requeueQueuesARefusedMessageAgainAsANewOneAndForgetsTheRefusal() {
+    OutboxStore.Draft draft = message(ROOM, "again");
+    OutboxStore.Entry entry = outbox.enqueue(List.of(draft)).join().get(0);
+    outbox.failed(entry.seq(), "M_FORBIDDEN: not in room").join();
+
+    List<OutboxStore.Entry> requeued = outbox.requeue(outbox.failures()).join();
+
+    assertThat(outbox.failures()).isEmpty();
+    assertThat(requeued)
+        .singleElement()
+        .satisfies(
+            e -> {
+              assertThat(e.seq()).isGreaterThan(entry.seq());
+              assertThat(e.txnId()).isNotEqualTo(entry.txnId());
+              assertThat(e.content()).isEqualTo(draft.content());
+            });
+    assertThat(outbox.pending())
+        .extracting(OutboxStore.Entry::seq)
+        .containsExactly(requeued.get(0).seq());
+  }
+
+  @Test
   void failedKeepsTheEntryWithItsErrorForTheOperator() {
     long before = System.currentTimeMillis();
     OutboxStore.Entry entry = outbox.enqueue(List.of(message(ROOM, "a"))).join().get(0);

@@ -133,7 +133,7 @@ public record Config(
   public record ApiKey(
       String name, String token, java.util.Set<String> scopes, List<String> rooms) {
     public static final java.util.Set<String> SCOPES =
-        java.util.Set.of("connections:read", "connections:write", "admin");
+        java.util.Set.of("connections:read", "connections:write", "admin", "links", "link");
 
     public ApiKey {
       scopes = java.util.Set.copyOf(scopes);

@@ -8,6 +8,8 @@ import grapple.bot.ServiceInfo;
 import grapple.bot.config.Config;
 import grapple.bot.config.Section;
 import grapple.bot.config.ServiceSettings;
+import grapple.bot.provisioning.Caller;
+import grapple.bot.rpc.RpcMethod;
 import grapple.commands.Command;
 import java.util.List;
 import java.util.Map;
@@ -68,6 +70,17 @@ public final class FeedService implements Service {
     @Override
     public List<Command> commands() {
       return new FeedCommands(feeds, context).commands();
+    }
+
+    @Override
+    public List<RpcMethod> methods() {
+      return List.of(
+          new RpcMethod(
+              "get_feeds",
+              "Every feed a room follows, with how its polling is doing",
+              List.of(),
+              Caller.READ,
+              call -> feeds.describe(context.connections(), call.caller().rooms())));
     }
 
     @Override

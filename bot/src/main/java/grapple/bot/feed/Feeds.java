@@ -1,13 +1,18 @@
 package grapple.bot.feed;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.Active;
 import grapple.bot.ConnectionKind;
+import grapple.bot.Connections;
 import grapple.bot.LiveConnection;
 import grapple.commands.Markdown;
 import grapple.state.BadInput;
 import grapple.state.Connection;
+import grapple.state.Json;
 import java.net.URI;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 
 /** The {@code Feed} connection kind: a room following an RSS, Atom or JSON feed. */
@@ -88,6 +93,23 @@ final class Feeds implements ConnectionKind<FeedConfig> {
     public String toString() {
       return detail.isEmpty() ? words : words + " " + detail;
     }
+  }
+
+  /**
+   * Every feed connection (in {@code rooms}, or everywhere when empty) for {@code get_feeds}: room,
+   * id, URL, label and how its polling is doing.
+   */
+  ArrayNode describe(Connections connections, List<String> rooms) {
+    ArrayNode out = Json.MAPPER.createArrayNode();
+    for (Active a : connections.ofKind(this)) {
+      if (!rooms.isEmpty() && !rooms.contains(a.roomId())) continue;
+      String url = a.connection().stateKey();
+      Status status = status(url);
+      ObjectNode feed = out.addObject().put("roomId", a.roomId()).put("id", a.id()).put("url", url);
+      feed.put("label", a.connection().config().path("label").asText(null));
+      feed.put("status", status.words()).put("detail", status.detail());
+    }
+    return out;
   }
 
   /** How the feed is doing, for {@code list} and {@code feed list}. */

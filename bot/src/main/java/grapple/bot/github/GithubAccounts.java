@@ -3,6 +3,7 @@ package grapple.bot.github;
 import com.fasterxml.jackson.databind.JsonNode;
 import grapple.state.LinkedAccounts;
 import grapple.state.LinkedAccounts.Account;
+import grapple.state.PeopleLinks;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -29,12 +30,19 @@ final class GithubAccounts implements Mentions {
   static final Duration REFRESH_AHEAD = Duration.ofMinutes(30);
 
   private final LinkedAccounts store;
+  private final PeopleLinks people;
   private final GithubClient client;
   private final GithubSettings settings;
   private final Clock clock;
 
-  GithubAccounts(LinkedAccounts store, GithubClient client, GithubSettings settings, Clock clock) {
+  GithubAccounts(
+      LinkedAccounts store,
+      PeopleLinks people,
+      GithubClient client,
+      GithubSettings settings,
+      Clock clock) {
     this.store = store;
+    this.people = people;
     this.client = client;
     this.settings = settings;
     this.clock = clock;
@@ -186,8 +194,24 @@ final class GithubAccounts implements Mentions {
     return store.unlink(SERVICE, INSTANCE, matrixUser);
   }
 
+  /**
+   * The Matrix user of a GitHub login: who linked it, else whom an administrator linked it to
+   * (CONTRACT §14: such links serve mentions).
+   */
   @Override
   public Optional<String> matrixUserFor(String githubLogin) {
-    return store.matrixUserFor(SERVICE, INSTANCE, githubLogin);
+    Optional<String> linked = store.matrixUserFor(SERVICE, INSTANCE, githubLogin);
+    if (linked.isPresent()) return linked;
+    return people.matrixUserFor(SERVICE, INSTANCE, githubLogin);
+  }
+
+  /**
+   * The GitHub login of a Matrix user, for {@code assign}: their linked account's, else the one an
+   * administrator linked to them.
+   */
+  Optional<String> loginOf(String matrixUser) {
+    Optional<Account> linked = account(matrixUser);
+    if (linked.isPresent()) return Optional.of(linked.get().login());
+    return people.loginFor(SERVICE, INSTANCE, matrixUser);
   }
 }

@@ -15,6 +15,7 @@ import grapple.state.ForgeDeliveries;
 import grapple.state.LinkedAccounts;
 import grapple.state.OAuthStates;
 import grapple.state.OutboxStore;
+import grapple.state.PeopleLinks;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -91,7 +92,12 @@ public final class GithubService implements Service {
           new GithubParts(
               settings,
               client,
-              new GithubAccounts(linked, client, settings, context.clock()),
+              new GithubAccounts(
+                  linked,
+                  new PeopleLinks(context.database(), context.clock()),
+                  client,
+                  settings,
+                  context.clock()),
               app,
               context);
       this.repos = new GithubRepos(parts, new RepoCommands(parts, commandThreads));

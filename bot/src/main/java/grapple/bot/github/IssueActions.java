@@ -148,8 +148,7 @@ final class IssueActions {
       return who.startsWith("@") ? who.substring(1) : who;
     return parts
         .accounts()
-        .account(who)
-        .map(a -> a.login())
+        .loginOf(who)
         .orElseThrow(
             () ->
                 new BadInput(

@@ -229,6 +229,18 @@ public final class Outbox implements AutoCloseable {
     return store.failures();
   }
 
+  /** Queues the refused messages {@code failed} again; returns how many were queued. */
+  public CompletableFuture<Integer> retry(List<OutboxStore.Failure> failed) {
+    if (failed.isEmpty()) return CompletableFuture.completedFuture(0);
+    return store
+        .requeue(failed)
+        .thenApply(
+            entries -> {
+              entries.forEach(this::handOver);
+              return entries.size();
+            });
+  }
+
   @Override
   public void close() {
     closed = true;

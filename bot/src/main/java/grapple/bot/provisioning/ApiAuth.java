@@ -9,8 +9,9 @@ import java.util.Optional;
 
 /**
  * Checks {@code Authorization}: {@code Bearer <secret or API key>}, or HTTP Basic with user {@code
- * apikey} and the key as password. Every known token is compared, in constant time, so the answer's
- * timing tells nothing about which one nearly matched.
+ * apikey} and the key as password (or the key as user and any password, as the corporate portal's
+ * clients send it). Every known token is compared, in constant time, so the answer's timing tells
+ * nothing about which one nearly matched.
  */
 final class ApiAuth {
   private static final String BASIC_USER = "apikey";
@@ -28,6 +29,11 @@ final class ApiAuth {
                     new ApiException(
                         ErrorCode.BAD_TOKEN,
                         "Missing credentials: send Authorization: Bearer <token>."));
+    return check(presented);
+  }
+
+  /** Who {@code presented} is: the plain secret or one of the keys; else HS_BAD_TOKEN. */
+  Caller check(String presented) {
     byte[] given = presented.getBytes(StandardCharsets.UTF_8);
     Caller found = null;
     if (settings.secret() != null && matches(given, settings.secret()))
@@ -59,8 +65,10 @@ final class ApiAuth {
     try {
       String pair = new String(Base64.getDecoder().decode(encoded), StandardCharsets.UTF_8);
       int colon = pair.indexOf(':');
-      if (colon < 0 || !pair.substring(0, colon).equals(BASIC_USER)) return Optional.empty();
-      return Optional.of(pair.substring(colon + 1));
+      if (colon < 0) return Optional.empty();
+      String user = pair.substring(0, colon);
+      if (user.equals(BASIC_USER)) return Optional.of(pair.substring(colon + 1));
+      return user.isEmpty() ? Optional.empty() : Optional.of(user);
     } catch (IllegalArgumentException e) {
       return Optional.empty(); // Not Base64: no usable credentials, answered as a bad token.
     }

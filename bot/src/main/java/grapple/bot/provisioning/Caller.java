@@ -13,6 +13,12 @@ public record Caller(@Nullable String keyName, Set<String> scopes, List<String> 
   public static final String WRITE = "connections:write";
   public static final String ADMIN = "admin";
 
+  /** Reads identity links (CONTRACT §14). */
+  public static final String LINKS = "links";
+
+  /** Creates identity links. */
+  public static final String LINK = "link";
+
   static Caller plainSecret() {
     return new Caller(null, Set.of(ADMIN), List.of());
   }
@@ -21,9 +27,14 @@ public record Caller(@Nullable String keyName, Set<String> scopes, List<String> 
     return keyName == null;
   }
 
+  /** True when the key has {@code scope}, or admin (which has every scope). */
+  public boolean has(String scope) {
+    return scopes.contains(ADMIN) || scopes.contains(scope);
+  }
+
   /** Throws HS_FORBIDDEN_TOKEN unless the key has {@code scope} (or admin). */
   public void require(String scope) {
-    if (scopes.contains(ADMIN) || scopes.contains(scope)) return;
+    if (has(scope)) return;
     throw new ApiException(
         ErrorCode.FORBIDDEN_TOKEN,
         "The API key '" + keyName + "' does not have the " + scope + " scope.");

@@ -13,6 +13,8 @@ public enum ErrorCode {
   /** Grapple's own: the route exists, the method does not. */
   METHOD_NOT_ALLOWED("HS_METHOD_NOT_ALLOWED", 405),
   CONFLICT("HS_CONFLICTING_CONNECTION", 409),
+  /** Grapple's own: an administrator's identity link for that forge login exists already. */
+  LINK_EXISTS("HS_CONFLICTING_LINK", 409),
   TOO_LARGE("HS_BAD_VALUE", 413),
   DISABLED_FEATURE("HS_DISABLED_FEATURE", 400),
   /** The user must act first (log in to a forge, install its app); the message says what. */

@@ -1,11 +1,8 @@
 package grapple.bot.provisioning;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import grapple.bot.Active;
 import grapple.bot.Changes;
-import grapple.bot.ConnectionKind;
 import grapple.bot.Connections;
 import grapple.bot.Routes;
 import grapple.bot.ServiceInfo;
@@ -19,10 +16,10 @@ import grapple.state.BadInput;
 import grapple.state.Json;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,8 +35,7 @@ public final class ProvisioningApi {
   static final long MAX_BODY_BYTES = Router.DEFAULT_MAX_BODY_BYTES;
 
   private final ApiAuth auth;
-  private final @Nullable Doors doors;
-  private final @Nullable RoomAccess access;
+  private final @Nullable RoomConnections operations;
   private final List<ServiceInfo> known;
 
   /** What the API works on: the connections, how they change, and who may see and change them. */
@@ -53,11 +49,7 @@ public final class ProvisioningApi {
   public ProvisioningApi(
       Config.Provisioning settings, @Nullable Doors doors, List<ServiceInfo> known) {
     this.auth = new ApiAuth(settings);
-    this.doors = doors;
-    this.access =
-        doors == null
-            ? null
-            : new RoomAccess(doors.rooms(), doors.permissions(), doors.connections().botUserId());
+    this.operations = doors == null ? null : new RoomConnections(doors, known);
     this.known = List.copyOf(known);
   }
 
@@ -146,129 +138,85 @@ public final class ProvisioningApi {
   }
 
   private Response connectionTypes(Request request, Caller caller) {
-    ObjectNode out = Json.object();
-    for (ConnectionKind<?> kind : doors().connections().kinds().all()) {
-      out.set(kind.name(), ConnectionJson.type(kind, botUserId()));
-    }
-    return Response.json(200, out);
+    return Response.json(200, operations().types());
   }
 
   private Response list(Request request, Caller caller) {
-    caller.require(Caller.READ);
-    String roomId = access().room(request, caller);
-    access().member(request, roomId);
-    ArrayNode out = Json.MAPPER.createArrayNode();
-    for (Active a : doors().connections().inRoom(roomId))
-      out.add(ConnectionJson.withAudit(a, botUserId()));
-    return Response.json(200, out);
+    return Response.json(200, operations().list(caller, roomId(request), userId(request)));
   }
 
   private Response get(Request request, Caller caller) {
-    caller.require(Caller.READ);
-    String roomId = access().room(request, caller);
-    access().member(request, roomId);
-    return Response.json(200, ConnectionJson.withAudit(connection(request, roomId), botUserId()));
+    return Response.json(
+        200, operations().get(caller, roomId(request), userId(request), request.pathParam("id")));
   }
 
   private Response create(Request request, Caller caller) throws IOException {
-    caller.require(Caller.WRITE);
-    String roomId = access().room(request, caller);
-    String userId = access().member(request, roomId);
-    ConnectionKind<?> kind = kindFor(request.pathParam("eventType"));
-    ObjectNode body = body(request);
-    access().requireMayWrite(roomId, userId, kind);
-    Changes.Applied applied =
-        doors()
-            .changes()
+    RoomConnections.Created created =
+        operations()
             .create(
-                roomId,
-                kind,
-                kind.stateKeyFor(body),
-                body,
-                new Changes.Actor(userId, caller.keyName()));
-    ObjectNode out = ConnectionJson.withAudit(applied.active(), botUserId());
-    ObjectNode secrets = out.putObject("secrets");
-    applied.active().live().secrets().forEach(secrets::put);
-    if (caller.isPlainSecret()) return Response.json(200, out);
-    return Response.json(201, out).withHeader("Location", location(roomId, applied.active().id()));
+                caller,
+                roomId(request),
+                userId(request),
+                request.pathParam("eventType"),
+                () -> body(request));
+    if (caller.isPlainSecret()) return Response.json(200, created.connection());
+    return Response.json(201, created.connection()).withHeader("Location", created.location());
   }
 
   private Response update(Request request, Caller caller) throws IOException {
-    caller.require(Caller.WRITE);
-    String roomId = access().room(request, caller);
-    String userId = access().member(request, roomId);
-    Active existing = connection(request, roomId);
-    ObjectNode merged = merge(existing.connection().config(), body(request));
-    access().requireMayWrite(roomId, userId, existing.kind());
-    Changes.Applied applied =
-        doors().changes().update(existing, merged, new Changes.Actor(userId, caller.keyName()));
-    return Response.json(200, ConnectionJson.withAudit(applied.active(), botUserId()));
+    return Response.json(
+        200,
+        operations()
+            .update(
+                caller,
+                roomId(request),
+                userId(request),
+                request.pathParam("id"),
+                () -> body(request)));
   }
 
   private Response delete(Request request, Caller caller) throws IOException {
-    caller.require(Caller.WRITE);
-    String roomId = access().room(request, caller);
-    String userId = access().member(request, roomId);
-    Active existing = connection(request, roomId);
-    access().requireMayWrite(roomId, userId, existing.kind());
-    doors().changes().remove(existing, userId);
+    operations().delete(caller, roomId(request), userId(request), request.pathParam("id"));
     return Response.json(200, Json.object().put("ok", true));
+  }
+
+  private static String roomId(Request request) {
+    return request.pathParam("roomId");
+  }
+
+  private static @Nullable String userId(Request request) {
+    return request.query().get("userId");
   }
 
   /** JSON merge patch (RFC 7396) at the top level: a key set to null is removed. */
   static ObjectNode merge(ObjectNode config, ObjectNode patch) {
-    ObjectNode merged = config.deepCopy();
-    for (Map.Entry<String, JsonNode> field : patch.properties()) {
-      if (field.getValue().isNull()) {
-        merged.remove(field.getKey());
-      } else {
-        merged.set(field.getKey(), field.getValue());
-      }
-    }
-    return merged;
+    return RoomConnections.merge(config, patch);
   }
 
-  private Active connection(Request request, String roomId) {
-    String id = request.pathParam("id");
-    return doors()
-        .connections()
-        .byId(id)
-        .filter(a -> a.roomId().equals(roomId))
-        .orElseThrow(
-            () ->
-                new ApiException(
-                    ErrorCode.NOT_FOUND, "No connection '" + id + "' in " + roomId + "."));
+  /** What the API does, for the other doors (JSON-RPC) to call; throws when it has no doors. */
+  public RoomConnections operations() {
+    return Objects.requireNonNull(operations, "doors");
+  }
+
+  /** Who is calling with {@code token}, or an HS_BAD_TOKEN ApiException. */
+  public Caller authenticate(String token) {
+    return auth.check(token);
   }
 
   /**
-   * The kind of a state event type; a type of a service that is off says so rather than "unknown".
+   * Adds the identity-links routes (CONTRACT §14) to {@code router}, authenticated and answered in
+   * this API's error shape. Not among {@link #router}'s: they are not {@code /v1} routes.
    */
-  private ConnectionKind<?> kindFor(String eventType) {
-    Optional<ConnectionKind<?>> kind = doors().connections().kinds().byEventType(eventType);
-    if (kind.isPresent()) return kind.get();
-    Optional<ServiceInfo> off =
-        known.stream().filter(s -> s.eventTypes().contains(eventType)).findFirst();
-    if (off.isPresent()) {
-      throw new ApiException(
-          ErrorCode.DISABLED_FEATURE,
-          "The " + off.get().name() + " service is not enabled on this bot.");
-    }
-    throw new ApiException(ErrorCode.NOT_FOUND, "Unknown connection type '" + eventType + "'.");
+  public void addLinks(Router router, IdentityLinks links) {
+    new LinkRoutes(links).addTo(router, this::guarded);
   }
 
-  private Doors doors() {
-    return Objects.requireNonNull(doors, "doors");
+  private static ObjectNode body(Request request) {
+    return body(request, "the connection's config");
   }
 
-  private RoomAccess access() {
-    return Objects.requireNonNull(access, "doors");
-  }
-
-  private String botUserId() {
-    return doors().connections().botUserId();
-  }
-
-  private static ObjectNode body(Request request) throws IOException {
+  /** The body as a JSON object ({@code what} it must hold, for the error). */
+  static ObjectNode body(Request request, String what) {
     byte[] bytes;
     try {
       bytes = request.body();
@@ -278,26 +226,20 @@ public final class ProvisioningApi {
     }
     if (bytes.length == 0) {
       throw new ApiException(
-          ErrorCode.BAD_VALUE, "The body is empty: send the connection's config as a JSON object.");
+          ErrorCode.BAD_VALUE, "The body is empty: send " + what + " as a JSON object.");
     }
     JsonNode parsed;
     try {
       parsed = Json.UNTRUSTED.readTree(bytes);
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new ApiException(ErrorCode.BAD_VALUE, "The body is not valid JSON: " + Json.problem(e));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // Reading bytes in memory: not expected.
     }
     if (parsed == null || !parsed.isObject()) {
-      throw new ApiException(
-          ErrorCode.BAD_VALUE, "The body must be a JSON object (the connection's config).");
+      throw new ApiException(ErrorCode.BAD_VALUE, "The body must be a JSON object (" + what + ").");
     }
     return (ObjectNode) parsed;
-  }
-
-  private static String location(String roomId, String id) {
-    return "/v1/"
-        + java.net.URLEncoder.encode(roomId, java.nio.charset.StandardCharsets.UTF_8)
-        + "/connections/"
-        + id;
   }
 
   private static Response openApi() throws IOException {

@@ -1,11 +1,11 @@
 package grapple.bot.provisioning;
 
 import grapple.bot.ConnectionKind;
-import grapple.bot.http.Request;
 import grapple.bot.room.RoomStates;
 import grapple.commands.PermissionLevel;
 import grapple.commands.Permissions;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /** Who may see and change a room's connections: membership, config permission, power levels. */
 final class RoomAccess {
@@ -22,9 +22,8 @@ final class RoomAccess {
     this.botUserId = botUserId;
   }
 
-  /** The room id of the path, checked: well-formed, allowed for the key, and the bot is in it. */
-  String room(Request request, Caller caller) {
-    String roomId = request.pathParam("roomId");
+  /** The room id, checked: well-formed, allowed for the key, and the bot is in it. */
+  String room(String roomId, Caller caller) {
     if (!ROOM_ID.matcher(roomId).matches()) {
       throw new ApiException(
           ErrorCode.BAD_VALUE, "roomId must look like !opaque:server.name, was '" + roomId + "'");
@@ -36,9 +35,10 @@ final class RoomAccess {
     return roomId;
   }
 
-  /** The {@code userId} the call is made for, who must be joined to the room. */
-  String member(Request request, String roomId) {
-    String userId = request.query().get("userId");
+  /**
+   * The {@code userId} the call is made for (null when not given), who must be joined to the room.
+   */
+  String member(@Nullable String userId, String roomId) {
     if (userId == null || userId.isEmpty()) {
       throw new ApiException(
           ErrorCode.BAD_VALUE, "userId is required: add ?userId=@user:server to the URL.");

@@ -54,6 +54,18 @@ public final class RoomStates implements RoomAuthority {
     rooms.remove(roomId);
   }
 
+  /** The rooms {@code userId} is joined to, as far as the state seen says. */
+  public java.util.List<String> joinedBy(String userId) {
+    java.util.List<String> out = new java.util.ArrayList<>();
+    rooms.forEach(
+        (id, room) -> {
+          synchronized (room) {
+            if ("join".equals(room.membership.get(userId))) out.add(id);
+          }
+        });
+    return out;
+  }
+
   public boolean isJoined(String roomId, String userId) {
     Room room = rooms.get(roomId);
     if (room == null) return false;

@@ -437,7 +437,7 @@ class ConfigLoaderTest {
             "config: provisioning.tokens[0].name: is required",
             "config: provisioning.tokens[0].token: is required",
             "config: provisioning.tokens[0].scopes: is required, one or more of admin,"
-                + " connections:read, connections:write");
+                + " connections:read, connections:write, link, links");
   }
 
   @ParameterizedTest
@@ -594,7 +594,7 @@ class ConfigLoaderTest {
     assertThat(problems)
         .containsExactly(
             "config: provisioning.tokens[0].scopes: must not be"
-                + " empty (one or more of admin, connections:read, connections:write), was []");
+                + " empty (one or more of admin, connections:read, connections:write, link, links), was []");
   }
 
   @Test
@@ -604,7 +604,7 @@ class ConfigLoaderTest {
     assertThat(problems(yaml))
         .containsExactly(
             "config: provisioning.tokens[0].scopes[1]:"
-                + " must be one of admin, connections:read, connections:write, was 'connections:all'");
+                + " must be one of admin, connections:read, connections:write, link, links, was 'connections:all'");
   }
 
   @Test

@@ -7,6 +7,7 @@ import grapple.state.Database;
 import grapple.state.Json;
 import grapple.state.LinkedAccounts;
 import grapple.state.LinkedAccounts.Account;
+import grapple.state.PeopleLinks;
 import grapple.state.SecretBox;
 import grapple.testing.FakeClock;
 import grapple.testing.github.FakeGithub;
@@ -14,6 +15,7 @@ import grapple.testing.github.GithubAppKey;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import okhttp3.HttpUrl;
 import org.junit.jupiter.api.AfterEach;
@@ -58,6 +60,35 @@ class GithubAccountsTest {
   void stop() {
     db.close();
     github.close();
+  }
+
+  @Test
+  void anAdministratorsLinkServesMentionsAndAssignByMatrixId() throws Exception {
+    new PeopleLinks(db, clock)
+        .create(
+            "link-1",
+            List.of(new PeopleLinks.Identity("link-1", "github", "", "@bob:test", "Bob", "7")),
+            "key ops");
+
+    assertThat(accounts.matrixUserFor("BOB")).hasValue("@bob:test");
+    assertThat(accounts.loginOf("@bob:test")).hasValue("Bob");
+    assertThat(accounts.token("@bob:test"))
+        .as("an administrator's link carries no token")
+        .isEmpty();
+  }
+
+  @Test
+  void aUsersOwnLinkWinsOverAnAdministratorsForTheSameLogin() throws Exception {
+    new PeopleLinks(db, clock)
+        .create(
+            "link-2",
+            List.of(new PeopleLinks.Identity("link-2", "github", "", "@other:test", "alice", null)),
+            "key ops");
+
+    accounts.linkCode(ALICE, github.authorizeCode("alice"));
+
+    assertThat(accounts.matrixUserFor("alice")).hasValue(ALICE);
+    assertThat(accounts.loginOf(ALICE)).hasValue("alice");
   }
 
   @Test
@@ -225,6 +256,6 @@ class GithubAccountsTest {
                 new GithubSettings.OAuth(
                     clientId, clientSecret, "https://bot.example.org/oauth/github")),
             Json.object());
-    return new GithubAccounts(store, client, settings, clock);
+    return new GithubAccounts(store, new PeopleLinks(db, clock), client, settings, clock);
   }
 }

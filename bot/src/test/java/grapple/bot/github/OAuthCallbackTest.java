@@ -14,6 +14,7 @@ import grapple.state.Json;
 import grapple.state.LinkedAccounts;
 import grapple.state.OAuthStates;
 import grapple.state.OutboxStore;
+import grapple.state.PeopleLinks;
 import grapple.state.SecretBox;
 import grapple.testing.FakeClock;
 import grapple.testing.github.FakeGithub;
@@ -73,7 +74,11 @@ class OAuthCallbackTest {
     GithubClient client = new GithubClient(settings.apiUrl(), settings.webUrl());
     accounts =
         new GithubAccounts(
-            new LinkedAccounts(db, SecretBox.of(new byte[32]), clock), client, settings, clock);
+            new LinkedAccounts(db, SecretBox.of(new byte[32]), clock),
+            new PeopleLinks(db, clock),
+            client,
+            settings,
+            clock);
     states = new OAuthStates(db, clock);
     ServiceContext context = new ServiceContext(db, outbox, null, null, null, clock, null, null);
     OAuthCallback callback =

@@ -1,0 +1,189 @@
+package grapple.bot.provisioning;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.state.BadInput;
+import grapple.state.Json;
+import grapple.state.PeopleLinks;
+import grapple.state.PeopleLinks.Identity;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Identity links (CONTRACT §14, the corporate portal's people links): a Matrix user joined to forge
+ * identities. The accounts a user linked (§9) make one link per user; each administrator's link is
+ * its own. Shared by the links routes and the JSON-RPC methods, so both answer alike.
+ */
+public final class IdentityLinks {
+  /** The forge services a link may name, in the order a link shows them. */
+  public static final List<String> FORGES = List.of("github", "gitlab", "gitea", "jira");
+
+  private static final String ACCOUNT_PREFIX = "account-";
+  private static final String ADMIN_PREFIX = "link-";
+  private static final Pattern USER_ID = Pattern.compile("^@[^:\\s]+:\\S+$");
+  private static final Pattern LOGIN = Pattern.compile("^[^\\s/]{1,100}$");
+  private static final Pattern FORGE_ID = Pattern.compile("^[A-Za-z0-9._:-]{1,100}$");
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private final PeopleLinks store;
+
+  public IdentityLinks(PeopleLinks store) {
+    this.store = store;
+  }
+
+  /** Every link: the users' own accounts first (oldest first), then administrators' links. */
+  public List<ObjectNode> all(boolean organizations) {
+    List<ObjectNode> out = new ArrayList<>();
+    for (List<Identity> link : grouped().values()) out.add(json(link, organizations));
+    return out;
+  }
+
+  public Optional<ObjectNode> byId(String linkId, boolean organizations) {
+    return Optional.ofNullable(grouped().get(linkId)).map(link -> json(link, organizations));
+  }
+
+  /** The link with {@code login} on {@code service} (case-insensitive); the users' own first. */
+  public Optional<ObjectNode> byLogin(String service, String login, boolean organizations) {
+    for (List<Identity> link : grouped().values()) {
+      for (Identity i : link) {
+        if (i.service().equals(service) && i.login().equalsIgnoreCase(login))
+          return Optional.of(json(link, organizations));
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** Every link of the Matrix user; empty when none. */
+  public List<ObjectNode> byMatrixUser(String userId, boolean organizations) {
+    List<ObjectNode> out = new ArrayList<>();
+    for (List<Identity> link : grouped().values()) {
+      if (link.get(0).matrixUser().equals(userId)) out.add(json(link, organizations));
+    }
+    return out;
+  }
+
+  /**
+   * Makes an administrator's link from {@code {"matrix": {"userId"}, "github": {"login", "id"?},
+   * ...}}; returns its id. Throws BadInput naming the field, or LINK_EXISTS.
+   */
+  public String create(Caller caller, ObjectNode body) {
+    caller.require(Caller.LINK);
+    for (String key : (Iterable<String>) body::fieldNames) {
+      BadInput.check(
+          key.equals("matrix") || FORGES.contains(key),
+          key,
+          "is not a link field (known: matrix, %s)",
+          String.join(", ", FORGES));
+    }
+    String userId = body.path("matrix").path("userId").asText("");
+    BadInput.check(
+        USER_ID.matcher(userId).matches(),
+        "matrix.userId",
+        "is required and must look like @user:server.name, was '%s'",
+        userId);
+    List<Identity> identities = new ArrayList<>();
+    String linkId = ADMIN_PREFIX + HexFormat.of().formatHex(randomBytes());
+    for (String service : FORGES) {
+      if (body.has(service)) identities.add(identity(linkId, service, userId, body.get(service)));
+    }
+    BadInput.check(
+        !identities.isEmpty(),
+        "github",
+        "a link needs at least one forge identity (%s), with its login",
+        String.join(", ", FORGES));
+    String by = caller.isPlainSecret() ? "provisioning secret" : "key " + caller.keyName();
+    store.create(linkId, identities, by);
+    return linkId;
+  }
+
+  private Identity identity(String linkId, String service, String userId, JsonNode given) {
+    BadInput.check(given.isObject(), service, "must be an object {\"login\", \"id\"}");
+    String login = given.path("login").asText("");
+    BadInput.check(
+        LOGIN.matcher(login).matches(),
+        service + ".login",
+        "is required (mentions and assign match it): 1-100 characters, no spaces or '/', was '%s'",
+        login);
+    JsonNode id = given.path("id");
+    String forgeId = id.isMissingNode() || id.isNull() ? null : id.asText();
+    BadInput.check(
+        forgeId == null
+            || ((id.isTextual() || id.isIntegralNumber()) && FORGE_ID.matcher(forgeId).matches()),
+        service + ".id",
+        "must be the account's id as a string (letters, digits, . _ : -), was %s",
+        Json.write(id));
+    if (store.matrixUserFor(service, "", login).isPresent()) {
+      throw new ApiException(
+          ErrorCode.LINK_EXISTS, "The " + service + " login '" + login + "' is linked already.");
+    }
+    return new Identity(linkId, service, "", userId, login, forgeId);
+  }
+
+  private static byte[] randomBytes() {
+    byte[] bytes = new byte[8];
+    RANDOM.nextBytes(bytes);
+    return bytes;
+  }
+
+  /**
+   * The links by id: each user's own accounts under one id, each administrator's link under its.
+   */
+  private Map<String, List<Identity>> grouped() {
+    Map<String, List<Identity>> out = new LinkedHashMap<>();
+    for (Identity i : store.accounts())
+      out.computeIfAbsent(accountLinkId(i.matrixUser()), k -> new ArrayList<>()).add(i);
+    for (Identity i : store.adminLinks())
+      out.computeIfAbsent(String.valueOf(i.linkId()), k -> new ArrayList<>()).add(i);
+    return out;
+  }
+
+  /** A stable id for a user's own accounts, not showing the user id in URLs. */
+  static String accountLinkId(String matrixUser) {
+    try {
+      byte[] hash =
+          MessageDigest.getInstance("SHA-256").digest(matrixUser.getBytes(StandardCharsets.UTF_8));
+      return ACCOUNT_PREFIX + HexFormat.of().formatHex(hash, 0, 8);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every Java has SHA-256", e);
+    }
+  }
+
+  /** The seed's link shape: {@code {linkId, source, matrix: {userId, displayName}, github: …}}. */
+  private static ObjectNode json(List<Identity> link, boolean organizations) {
+    Identity first = link.get(0);
+    ObjectNode out =
+        Json.object()
+            .put(
+                "linkId",
+                first.linkId() == null ? accountLinkId(first.matrixUser()) : first.linkId())
+            .put("source", first.linkId() == null ? "account" : "administrator");
+    out.putObject("matrix").put("userId", first.matrixUser()).putNull("displayName");
+    for (String service : FORGES) {
+      for (Identity i : link) {
+        if (!i.service().equals(service)) continue;
+        ObjectNode forge = out.putObject(service).put("id", i.forgeId()).put("login", i.login());
+        if (organizations) forge.putArray("organizations");
+        forge.put("avatar", avatar(i));
+      }
+    }
+    return out;
+  }
+
+  /** GitHub serves every account's avatar at a URL made of its numeric id; others: unknown. */
+  private static @Nullable String avatar(Identity i) {
+    String id = i.forgeId();
+    if (i.service().equals("github") && id != null && id.chars().allMatch(Character::isDigit))
+      return "https://avatars.githubusercontent.com/u/" + id;
+    return null;
+  }
+}

@@ -1,0 +1,186 @@
+package grapple.bot.provisioning;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.Active;
+import grapple.bot.Changes;
+import grapple.bot.ConnectionKind;
+import grapple.bot.Connections;
+import grapple.bot.ServiceInfo;
+import grapple.bot.room.RoomStates;
+import grapple.state.Json;
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What the API does to a room's connections, whichever door the call came in by ({@code /v1} or
+ * JSON-RPC): each operation checks the key's scope and rooms, the user's membership, config
+ * permission and power level, and the bot's, then works through the same {@link Changes} as
+ * commands. Failures are {@link ApiException}s (or BadInput, or {@link Changes.AlreadyExists}).
+ */
+public final class RoomConnections {
+  private final Connections connections;
+  private final Changes changes;
+  private final RoomStates rooms;
+  private final RoomAccess access;
+  private final List<ServiceInfo> known;
+
+  RoomConnections(ProvisioningApi.Doors doors, List<ServiceInfo> known) {
+    this.connections = doors.connections();
+    this.changes = doors.changes();
+    this.rooms = doors.rooms();
+    this.access =
+        new RoomAccess(doors.rooms(), doors.permissions(), doors.connections().botUserId());
+    this.known = List.copyOf(known);
+  }
+
+  /** A connection just made, and where the API shows it. */
+  public record Created(ObjectNode connection, String location) {}
+
+  public String botUserId() {
+    return connections.botUserId();
+  }
+
+  /** {@code {"<type>": {type, eventType, service, botUserId}}} for the running services. */
+  public ObjectNode types() {
+    ObjectNode out = Json.object();
+    for (ConnectionKind<?> kind : connections.kinds().all()) {
+      out.set(kind.name(), ConnectionJson.type(kind, botUserId()));
+    }
+    return out;
+  }
+
+  /** The rooms the bot is joined to that the key may see, sorted, with their connection counts. */
+  public Map<String, Integer> rooms(Caller caller) {
+    caller.require(Caller.READ);
+    Map<String, Integer> out = new java.util.TreeMap<>();
+    for (String room : rooms.joinedBy(botUserId())) {
+      if (caller.rooms().isEmpty() || caller.rooms().contains(room))
+        out.put(room, connections.inRoom(room).size());
+    }
+    return out;
+  }
+
+  /** The room's connections as {@code userId} may see them, each with its audit fields. */
+  public ArrayNode list(Caller caller, String roomId, @Nullable String userId) {
+    caller.require(Caller.READ);
+    String room = access.room(roomId, caller);
+    access.member(userId, room);
+    ArrayNode out = Json.MAPPER.createArrayNode();
+    for (Active a : connections.inRoom(room)) out.add(ConnectionJson.withAudit(a, botUserId()));
+    return out;
+  }
+
+  public ObjectNode get(Caller caller, String roomId, @Nullable String userId, String id) {
+    caller.require(Caller.READ);
+    String room = access.room(roomId, caller);
+    access.member(userId, room);
+    return ConnectionJson.withAudit(connection(room, id), botUserId());
+  }
+
+  /**
+   * Creates a connection of {@code eventType} with the config {@code body} gives (read after the
+   * room, user and type are checked, as /v1 always did); its answer carries the secrets.
+   */
+  public Created create(
+      Caller caller,
+      String roomId,
+      @Nullable String userId,
+      String eventType,
+      Supplier<ObjectNode> body)
+      throws IOException {
+    caller.require(Caller.WRITE);
+    String room = access.room(roomId, caller);
+    String user = access.member(userId, room);
+    ConnectionKind<?> kind = kindFor(eventType);
+    ObjectNode config = body.get();
+    access.requireMayWrite(room, user, kind);
+    Changes.Applied applied =
+        changes.create(
+            room,
+            kind,
+            kind.stateKeyFor(config),
+            config,
+            new Changes.Actor(user, caller.keyName()));
+    ObjectNode out = ConnectionJson.withAudit(applied.active(), botUserId());
+    ObjectNode secrets = out.putObject("secrets");
+    applied.active().live().secrets().forEach(secrets::put);
+    return new Created(out, location(room, applied.active().id()));
+  }
+
+  /** Merges {@code patch} into the connection's config (a key set to null is removed). */
+  public ObjectNode update(
+      Caller caller, String roomId, @Nullable String userId, String id, Supplier<ObjectNode> patch)
+      throws IOException {
+    caller.require(Caller.WRITE);
+    String room = access.room(roomId, caller);
+    String user = access.member(userId, room);
+    Active existing = connection(room, id);
+    ObjectNode merged = merge(existing.connection().config(), patch.get());
+    access.requireMayWrite(room, user, existing.kind());
+    Changes.Applied applied =
+        changes.update(existing, merged, new Changes.Actor(user, caller.keyName()));
+    return ConnectionJson.withAudit(applied.active(), botUserId());
+  }
+
+  public void delete(Caller caller, String roomId, @Nullable String userId, String id)
+      throws IOException {
+    caller.require(Caller.WRITE);
+    String room = access.room(roomId, caller);
+    String user = access.member(userId, room);
+    Active existing = connection(room, id);
+    access.requireMayWrite(room, user, existing.kind());
+    changes.remove(existing, user);
+  }
+
+  /** JSON merge patch (RFC 7396) at the top level: a key set to null is removed. */
+  static ObjectNode merge(ObjectNode config, ObjectNode patch) {
+    ObjectNode merged = config.deepCopy();
+    for (Map.Entry<String, JsonNode> field : patch.properties()) {
+      if (field.getValue().isNull()) {
+        merged.remove(field.getKey());
+      } else {
+        merged.set(field.getKey(), field.getValue());
+      }
+    }
+    return merged;
+  }
+
+  private Active connection(String roomId, String id) {
+    return connections
+        .byId(id)
+        .filter(a -> a.roomId().equals(roomId))
+        .orElseThrow(
+            () ->
+                new ApiException(
+                    ErrorCode.NOT_FOUND, "No connection '" + id + "' in " + roomId + "."));
+  }
+
+  /**
+   * The kind of a state event type; a type of a service that is off says so rather than "unknown".
+   */
+  private ConnectionKind<?> kindFor(String eventType) {
+    Optional<ConnectionKind<?>> kind = connections.kinds().byEventType(eventType);
+    if (kind.isPresent()) return kind.get();
+    Optional<ServiceInfo> off =
+        known.stream().filter(s -> s.eventTypes().contains(eventType)).findFirst();
+    if (off.isPresent()) {
+      throw new ApiException(
+          ErrorCode.DISABLED_FEATURE,
+          "The " + off.get().name() + " service is not enabled on this bot.");
+    }
+    throw new ApiException(ErrorCode.NOT_FOUND, "Unknown connection type '" + eventType + "'.");
+  }
+
+  private static String location(String roomId, String id) {
+    return "/v1/"
+        + java.net.URLEncoder.encode(roomId, java.nio.charset.StandardCharsets.UTF_8)
+        + "/connections/"
+        + id;
+  }
+}

@@ -1,0 +1,293 @@
+package grapple.bot.rpc;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.state.Json;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * {@code java -jar grapple.jar api ...}: the JSON-RPC client of the seed ({@code rhodecode-api}).
+ * Saves the key and host with {@code _create_config}, sends {@code <method> [name:value ...]},
+ * prints what it sends (key masked) and what Grapple said; exit 0 when {@code error} is null.
+ */
+public final class ApiCli {
+  public static final int EXIT_OK = 0;
+  public static final int EXIT_API_ERROR = 1;
+  public static final int EXIT_USAGE = 2;
+  public static final int EXIT_UNREACHABLE = 3;
+  private static final MediaType JSON = MediaType.get("application/json");
+  private static final Duration CALL_TIMEOUT = Duration.ofSeconds(60);
+  private static final Duration COMPLETION_TIMEOUT = Duration.ofSeconds(3);
+  private static final String MASK = "********";
+
+  static final String USAGE =
+      """
+      Usage: java -jar grapple.jar api _create_config --apikey=<key> --apihost=<url>
+             java -jar grapple.jar api [--apikey=<key>] [--apihost=<url>] [--format=text|json] \
+      <method> [name:value ...]
+             java -jar grapple.jar api _completion bash
+             java -jar grapple.jar api --help
+
+        _create_config  save the key and host to $XDG_CONFIG_HOME/grapple/api.json (mode 0600)
+        --apikey        the provisioning secret or a key of provisioning.tokens (overrides the saved)
+        --apihost       Grapple's provisioning listener, e.g. http://127.0.0.1:9002 (overrides)
+        --format json   print only the response, as JSON, for scripts
+        name:value      an arg; the value is JSON when it parses as JSON, else a string
+        _completion     print a bash completion script: eval "$(grapple api _completion bash)"
+
+      Exit status: 0 when Grapple answered without error, 1 when it answered an error, 2 for a
+      mistake on this command line, 3 when Grapple could not be reached.
+      """;
+
+  private final Map<String, String> env;
+  private final PrintStream out;
+  private final PrintStream err;
+
+  ApiCli(Map<String, String> env, PrintStream out, PrintStream err) {
+    this.env = env;
+    this.out = out;
+    this.err = err;
+  }
+
+  /** Runs {@code args} (after {@code api}); returns the exit status. */
+  public static int run(
+      List<String> args, Map<String, String> env, PrintStream out, PrintStream err) {
+    return new ApiCli(env, out, err).run(args);
+  }
+
+  /** The command line, parsed: options, then the method and its args. */
+  record Line(
+      @Nullable String apikey,
+      @Nullable String apihost,
+      boolean json,
+      boolean help,
+      List<String> words) {
+    static Line parse(List<String> args) {
+      String apikey = null;
+      String apihost = null;
+      boolean json = false;
+      boolean help = false;
+      List<String> words = new ArrayList<>();
+      for (int i = 0; i < args.size(); i++) {
+        String arg = args.get(i);
+        String name = arg.contains("=") ? arg.substring(0, arg.indexOf('=')) : arg;
+        boolean option =
+            name.equals("--apikey") || name.equals("--apihost") || name.equals("--format");
+        if (!option) {
+          if (arg.equals("--help") || arg.equals("-h")) help = true;
+          else if (arg.startsWith("--"))
+            throw new IllegalArgumentException("unknown option '" + arg + "'");
+          else words.add(arg);
+          continue;
+        }
+        String value;
+        if (arg.contains("=")) {
+          value = arg.substring(arg.indexOf('=') + 1);
+        } else {
+          if (i + 1 >= args.size()) throw new IllegalArgumentException(name + " needs a value");
+          value = args.get(++i);
+        }
+        switch (name) {
+          case "--apikey" -> apikey = value;
+          case "--apihost" -> apihost = value;
+          default -> {
+            if (!value.equals("json") && !value.equals("text"))
+              throw new IllegalArgumentException(
+                  "--format must be json or text, was '" + value + "'");
+            json = value.equals("json");
+          }
+        }
+      }
+      return new Line(apikey, apihost, json, help, List.copyOf(words));
+    }
+  }
+
+  int run(List<String> args) {
+    Line line;
+    try {
+      line = Line.parse(args);
+    } catch (IllegalArgumentException e) {
+      err.println("grapple api: " + e.getMessage() + "\n\n" + USAGE);
+      return EXIT_USAGE;
+    }
+    if (line.help() || line.words().isEmpty() || line.words().get(0).equals("help")) {
+      out.print(USAGE);
+      out.println();
+      out.print(ApiHelp.methods(listingOnly().methods()));
+      return line.help() || !line.words().isEmpty() ? EXIT_OK : EXIT_USAGE;
+    }
+    String first = line.words().get(0);
+    try {
+      return switch (first) {
+        case "_create_config" -> createConfig(line);
+        case "_completion" -> completion(line);
+        default -> call(line);
+      };
+    } catch (IllegalArgumentException e) {
+      err.println("grapple api: " + e.getMessage());
+      return EXIT_USAGE;
+    }
+  }
+
+  private int createConfig(Line line) {
+    if (line.apikey() == null || line.apikey().isEmpty() || line.apihost() == null)
+      throw new IllegalArgumentException(
+          "_create_config needs both --apikey=<key> and --apihost=<url>");
+    ApiConfig config = new ApiConfig(line.apikey(), ApiConfig.checkedHost(line.apihost()));
+    Path file = ApiConfig.file(env);
+    try {
+      config.save(file);
+    } catch (IOException e) {
+      err.println("grapple api: cannot write " + file + ": " + e.getMessage());
+      return EXIT_USAGE;
+    }
+    out.println("Wrote the key and host for " + config.apihost() + " to " + file + " (mode 0600).");
+    return EXIT_OK;
+  }
+
+  /** The saved config with the command line's overrides; throws when something is missing. */
+  private ApiConfig config(Line line) {
+    Path file = ApiConfig.file(env);
+    ApiConfig saved;
+    try {
+      saved = ApiConfig.load(file);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot read " + file + ": " + e.getMessage());
+    }
+    String key = line.apikey() != null ? line.apikey() : saved == null ? null : saved.apikey();
+    String host = line.apihost() != null ? line.apihost() : saved == null ? null : saved.apihost();
+    if (key == null || host == null) {
+      throw new IllegalArgumentException(
+          "no "
+              + (key == null ? "API key" : "API host")
+              + ": run `grapple api _create_config --apikey=<key> --apihost=<url>` (it saves to "
+              + file
+              + ") or give --apikey and --apihost");
+    }
+    return new ApiConfig(key, ApiConfig.checkedHost(host));
+  }
+
+  private int call(Line line) {
+    ApiConfig config = config(line);
+    String method = line.words().get(0);
+    ObjectNode args = args(line.words().subList(1, line.words().size()));
+    ObjectNode request = Json.object().put("api_key", config.apikey());
+    request.put("id", ThreadLocalRandom.current().nextInt(1, 1000));
+    request.set("args", args);
+    request.put("method", method);
+    if (!line.json()) {
+      ObjectNode shown = request.deepCopy().put("api_key", MASK);
+      out.println("calling " + Json.write(shown) + " to " + config.apihost());
+    }
+    JsonNode answer;
+    try {
+      answer = post(config, request, CALL_TIMEOUT);
+    } catch (IOException e) {
+      err.println("grapple api: cannot reach " + config.endpoint() + ": " + e.getMessage());
+      return EXIT_UNREACHABLE;
+    }
+    if (!line.json()) out.println("grapple said:");
+    out.println(pretty(answer));
+    return answer.path("error").isNull() ? EXIT_OK : EXIT_API_ERROR;
+  }
+
+  private static String pretty(JsonNode answer) {
+    try {
+      return Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(answer);
+    } catch (IOException e) {
+      throw new IllegalStateException("a parsed answer could not be written back", e);
+    }
+  }
+
+  /** {@code name:value} words as the call's args. */
+  static ObjectNode args(List<String> words) {
+    ObjectNode args = Json.object();
+    for (String word : words) {
+      int colon = word.indexOf(':');
+      if (colon <= 0) throw new IllegalArgumentException("args are name:value, was '" + word + "'");
+      args.set(word.substring(0, colon), value(word.substring(colon + 1)));
+    }
+    return args;
+  }
+
+  /** JSON when it parses as JSON ({@code 12}, {@code {"a":1}}, {@code true}), else the text. */
+  private static JsonNode value(String text) {
+    try {
+      JsonNode parsed = Json.UNTRUSTED.readTree(text);
+      if (parsed != null && !parsed.isMissingNode()) return parsed;
+    } catch (IOException e) {
+      // Not JSON: the text itself is the value.
+    }
+    return Json.MAPPER.getNodeFactory().textNode(text);
+  }
+
+  /** Sends one call; throws when Grapple cannot be reached or answers something else than JSON. */
+  static JsonNode post(ApiConfig config, ObjectNode request, Duration timeout) throws IOException {
+    OkHttpClient http = new OkHttpClient.Builder().callTimeout(timeout).build();
+    Request post =
+        new Request.Builder()
+            .url(config.endpoint())
+            .post(RequestBody.create(Json.write(request), JSON))
+            .build();
+    try (Response response = http.newCall(post).execute()) {
+      String body = response.body() == null ? "" : response.body().string();
+      try {
+        JsonNode answer = Json.UNTRUSTED.readTree(body);
+        if (answer != null && answer.isObject() && answer.has("error")) return answer;
+      } catch (IOException e) {
+        // Not the API's answer: reported below with the status.
+      }
+      throw new IOException(
+          "HTTP "
+              + response.code()
+              + " without a JSON-RPC answer (is this Grapple's provisioning listener?)");
+    } finally {
+      http.dispatcher().executorService().shutdown();
+      http.connectionPool().evictAll();
+    }
+  }
+
+  private int completion(Line line) {
+    List<String> words = line.words();
+    if (words.size() != 2 || !words.get(1).equals("bash"))
+      throw new IllegalArgumentException("_completion takes one shell: bash");
+    out.print(ApiHelp.bashCompletion(methodsForCompletion(line)));
+    return EXIT_OK;
+  }
+
+  /** The jar's own table (the core's methods), to list, not to call. */
+  private static JsonRpc listingOnly() {
+    return new JsonRpc(
+        key -> {
+          throw new IllegalStateException("a table to list methods takes no calls");
+        },
+        new CoreMethods(null, null, null).table());
+  }
+
+  /** The bot's own table when it answers (services' methods too), else the core's. */
+  private JsonNode methodsForCompletion(Line line) {
+    try {
+      ApiConfig config = config(line);
+      ObjectNode request =
+          Json.object().put("id", 1).put("api_key", config.apikey()).put("method", "get_methods");
+      JsonNode answer = post(config, request, COMPLETION_TIMEOUT);
+      if (answer.path("result").isArray()) return answer.get("result");
+    } catch (IOException | IllegalArgumentException e) {
+      // No config or no answer: the methods this jar knows are complete enough.
+    }
+    return listingOnly().describe();
+  }
+}

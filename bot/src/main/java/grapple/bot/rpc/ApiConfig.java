@@ -1,0 +1,94 @@
+package grapple.bot.rpc;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import grapple.state.Json;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What {@code grapple api _create_config} saves: the key and the host, in {@code
+ * $XDG_CONFIG_HOME/grapple/api.json} (default {@code ~/.config}), readable by its owner alone.
+ */
+record ApiConfig(String apikey, String apihost) {
+  @Override
+  public String toString() {
+    return "ApiConfig[apikey=***, apihost=" + apihost + "]";
+  }
+
+  /** Where the config lives: XDG's config directory when set (and absolute), else ~/.config. */
+  static Path file(Map<String, String> env) {
+    String xdg = env.get("XDG_CONFIG_HOME");
+    Path base;
+    if (xdg != null && !xdg.isEmpty() && Path.of(xdg).isAbsolute()) {
+      base = Path.of(xdg);
+    } else {
+      String home = env.getOrDefault("HOME", System.getProperty("user.home"));
+      base = Path.of(home, ".config");
+    }
+    return base.resolve("grapple").resolve("api.json");
+  }
+
+  /** The JSON-RPC endpoint on the host. */
+  String endpoint() {
+    String host = apihost.endsWith("/") ? apihost.substring(0, apihost.length() - 1) : apihost;
+    return host.endsWith(JsonRpc.PATH) ? host : host + JsonRpc.PATH;
+  }
+
+  /** The host, checked: an http or https URL. */
+  static String checkedHost(String host) {
+    try {
+      URI uri = new URI(host);
+      String scheme = uri.getScheme();
+      if (("http".equals(scheme) || "https".equals(scheme)) && uri.getHost() != null) return host;
+    } catch (URISyntaxException e) {
+      // Reported below with the rule.
+    }
+    throw new IllegalArgumentException(
+        "--apihost must be an http or https URL like http://127.0.0.1:9002, was '" + host + "'");
+  }
+
+  /**
+   * Writes the file through a temporary one made 0600 before any byte is in it, then moved into
+   * place, so the key is never readable by others, not even for a moment.
+   */
+  void save(Path file) throws IOException {
+    Files.createDirectories(file.getParent());
+    Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
+    Files.deleteIfExists(temporary);
+    try {
+      Files.createFile(
+          temporary,
+          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    } catch (UnsupportedOperationException | FileAlreadyExistsException e) {
+      throw new IOException("cannot create " + temporary + " readable by its owner alone", e);
+    }
+    String json = Json.write(Json.object().put("apikey", apikey).put("apihost", apihost));
+    Files.writeString(temporary, json + "\n", StandardCharsets.UTF_8);
+    Files.move(
+        temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  /** The saved config, or null when there is none. */
+  static @Nullable ApiConfig load(Path file) throws IOException {
+    if (!Files.exists(file)) return null;
+    JsonNode saved;
+    try {
+      saved = Json.UNTRUSTED.readTree(Files.readString(file, StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new IOException("it is not the JSON _create_config writes", e);
+    }
+    if (saved == null || !saved.path("apikey").isTextual() || !saved.path("apihost").isTextual())
+      throw new IOException(
+          "it needs \"apikey\" and \"apihost\" strings; run _create_config again");
+    return new ApiConfig(saved.get("apikey").asText(), saved.get("apihost").asText());
+  }
+}

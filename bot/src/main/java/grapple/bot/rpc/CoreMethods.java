@@ -1,0 +1,297 @@
+package grapple.bot.rpc;
+
+import static grapple.bot.rpc.RpcMethod.Arg.optional;
+import static grapple.bot.rpc.RpcMethod.Arg.required;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.outbox.Outbox;
+import grapple.bot.provisioning.ApiException;
+import grapple.bot.provisioning.Caller;
+import grapple.bot.provisioning.ErrorCode;
+import grapple.bot.provisioning.IdentityLinks;
+import grapple.bot.provisioning.RoomConnections;
+import grapple.bot.rpc.RpcMethod.Arg;
+import grapple.state.Json;
+import grapple.state.OutboxStore;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The core's JSON-RPC methods (CONTRACT §14): each one calls what {@code /v1} calls ({@link
+ * RoomConnections}), so the checks, audit fields and errors are the same.
+ */
+public final class CoreMethods {
+  private static final long RETRY_WAIT_SECONDS = 10;
+  private static final Arg ROOM =
+      required("roomid", RpcMethod.Type.STRING, "the room id, !opaque:server");
+  private static final Arg USER =
+      required(
+          "userid",
+          RpcMethod.Type.STRING,
+          "the Matrix user the call is made for; must be in the room");
+  private static final Arg CONNECTION =
+      required("connectionid", RpcMethod.Type.STRING, "the connection's id");
+  private static final Arg CONFIG =
+      required(
+          "config", RpcMethod.Type.OBJECT, "the connection's config (its state event content)");
+
+  private final @Nullable RoomConnections rooms;
+  private final @Nullable Outbox outbox;
+  private final @Nullable IdentityLinks links;
+
+  /** All are null only for a table built to list the methods (the CLI's help), not to run. */
+  public CoreMethods(
+      @Nullable RoomConnections rooms, @Nullable Outbox outbox, @Nullable IdentityLinks links) {
+    this.rooms = rooms;
+    this.outbox = outbox;
+    this.links = links;
+  }
+
+  public List<RpcMethod> table() {
+    return List.of(
+        new RpcMethod("get_health", "{} when the API answers", List.of(), null, c -> Json.object()),
+        new RpcMethod(
+            "get_connection_types",
+            "The connection types of the running services",
+            List.of(),
+            null,
+            c -> rooms().types()),
+        new RpcMethod(
+            "get_rooms",
+            "The rooms Grapple is in (that the key may see), with their connection counts",
+            List.of(),
+            Caller.READ,
+            this::getRooms),
+        new RpcMethod(
+            "get_room",
+            "One room and its connections",
+            List.of(ROOM, USER),
+            Caller.READ,
+            this::getRoom),
+        new RpcMethod(
+            "get_connections",
+            "A room's connections, with who made and changed them",
+            List.of(
+                ROOM,
+                USER,
+                optional("type", RpcMethod.Type.STRING, "only this type or event type")),
+            Caller.READ,
+            this::getConnections),
+        new RpcMethod(
+            "get_connection",
+            "One connection",
+            List.of(ROOM, CONNECTION, USER),
+            Caller.READ,
+            c ->
+                rooms()
+                    .get(
+                        c.caller(),
+                        c.string("roomid"),
+                        c.string("userid"),
+                        c.string("connectionid"))),
+        new RpcMethod(
+            "create_connection",
+            "Creates a connection (its secrets, e.g. a webhook URL, are in the answer)",
+            List.of(
+                ROOM,
+                required(
+                    "type",
+                    RpcMethod.Type.STRING,
+                    "the type (e.g. Webhook) or its state event type"),
+                CONFIG,
+                USER),
+            Caller.WRITE,
+            this::create),
+        new RpcMethod(
+            "update_connection",
+            "Merges config into the connection's (a key set to null is removed)",
+            List.of(ROOM, CONNECTION, CONFIG, USER),
+            Caller.WRITE,
+            c ->
+                rooms()
+                    .update(
+                        c.caller(),
+                        c.string("roomid"),
+                        c.string("userid"),
+                        c.string("connectionid"),
+                        () -> c.object("config"))),
+        new RpcMethod(
+            "delete_connection",
+            "Removes a connection",
+            List.of(ROOM, CONNECTION, USER),
+            Caller.WRITE,
+            this::delete),
+        new RpcMethod(
+            "get_outbox",
+            "Messages waiting for delivery, and those the homeserver refused",
+            List.of(optional("roomid", RpcMethod.Type.STRING, "only this room's refused messages")),
+            Caller.ADMIN,
+            this::getOutbox),
+        new RpcMethod(
+            "retry_failed",
+            "Queues the refused messages again",
+            List.of(optional("roomid", RpcMethod.Type.STRING, "only this room's")),
+            Caller.ADMIN,
+            this::retryFailed),
+        new RpcMethod(
+            "get_links",
+            "Every identity link: Matrix users and their forge accounts",
+            List.of(
+                new Arg(
+                    "showOrganizations",
+                    RpcMethod.Type.BOOLEAN,
+                    true,
+                    Json.MAPPER.getNodeFactory().booleanNode(true),
+                    "false leaves out the GitHub organizations")),
+            Caller.LINKS,
+            c -> array(links().all(c.bool("showOrganizations")))),
+        new RpcMethod(
+            "get_link",
+            "One identity link by its id",
+            List.of(required("linkid", RpcMethod.Type.STRING, "the link's id (linkId)")),
+            Caller.LINKS,
+            this::getLink),
+        new RpcMethod(
+            "create_link",
+            "Links a Matrix user to forge logins (no token: for mentions and assign)",
+            List.of(
+                required("matrix", RpcMethod.Type.OBJECT, "{\"userId\": \"@user:server\"}"),
+                optional("github", RpcMethod.Type.OBJECT, "{\"login\", \"id\"}"),
+                optional("gitlab", RpcMethod.Type.OBJECT, "{\"login\", \"id\"}"),
+                optional("gitea", RpcMethod.Type.OBJECT, "{\"login\", \"id\"}"),
+                optional("jira", RpcMethod.Type.OBJECT, "{\"login\", \"id\"}")),
+            Caller.LINK,
+            this::createLink));
+  }
+
+  private JsonNode getLink(RpcCall c) {
+    String id = c.string("linkid");
+    return links()
+        .byId(id, true)
+        .orElseThrow(() -> new ApiException(ErrorCode.NOT_FOUND, "No link '" + id + "'."));
+  }
+
+  private JsonNode createLink(RpcCall c) {
+    ObjectNode body = Json.object();
+    body.set("matrix", c.object("matrix"));
+    for (String forge : IdentityLinks.FORGES) {
+      if (c.optionalObject(forge) != null) body.set(forge, c.optionalObject(forge));
+    }
+    String id = links().create(c.caller(), body);
+    return links().byId(id, true).orElseThrow(() -> new IllegalStateException("link vanished"));
+  }
+
+  private static ArrayNode array(List<ObjectNode> nodes) {
+    ArrayNode out = Json.MAPPER.createArrayNode();
+    nodes.forEach(out::add);
+    return out;
+  }
+
+  private IdentityLinks links() {
+    return Objects.requireNonNull(links, "links");
+  }
+
+  private JsonNode getRooms(RpcCall c) {
+    ArrayNode out = Json.MAPPER.createArrayNode();
+    for (Map.Entry<String, Integer> room : rooms().rooms(c.caller()).entrySet())
+      out.addObject().put("roomId", room.getKey()).put("connections", room.getValue());
+    return out;
+  }
+
+  private JsonNode getRoom(RpcCall c) {
+    ObjectNode out = Json.object().put("roomId", c.string("roomid"));
+    out.set("connections", rooms().list(c.caller(), c.string("roomid"), c.string("userid")));
+    return out;
+  }
+
+  private JsonNode getConnections(RpcCall c) {
+    ArrayNode all = rooms().list(c.caller(), c.string("roomid"), c.string("userid"));
+    String type = c.optionalString("type");
+    if (type == null) return all;
+    ArrayNode out = Json.MAPPER.createArrayNode();
+    for (JsonNode connection : all) {
+      if (connection.path("type").asText().equalsIgnoreCase(type)
+          || connection.path("eventType").asText().equals(type)) out.add(connection);
+    }
+    return out;
+  }
+
+  private JsonNode create(RpcCall c) throws IOException {
+    return rooms()
+        .create(
+            c.caller(),
+            c.string("roomid"),
+            c.string("userid"),
+            eventType(c.string("type")),
+            () -> c.object("config"))
+        .connection();
+  }
+
+  /** A type's name (Webhook, case-insensitive) as its state event type; other words unchanged. */
+  private String eventType(String type) {
+    for (JsonNode kind : rooms().types()) {
+      if (kind.path("type").asText().equalsIgnoreCase(type)) return kind.path("eventType").asText();
+    }
+    return type;
+  }
+
+  private JsonNode delete(RpcCall c) throws IOException {
+    rooms().delete(c.caller(), c.string("roomid"), c.string("userid"), c.string("connectionid"));
+    return Json.object().put("ok", true);
+  }
+
+  private JsonNode getOutbox(RpcCall c) {
+    ObjectNode out = Json.object().put("backlog", outbox().backlog());
+    ArrayNode failed = out.putArray("failed");
+    for (OutboxStore.Failure f : failures(c)) {
+      failed
+          .addObject()
+          .put("seq", f.seq())
+          .put("target", f.target())
+          .put("eventType", f.eventType())
+          .put("error", f.error())
+          .put("failedAt", Instant.ofEpochMilli(f.failedAtMillis()).toString());
+    }
+    return out;
+  }
+
+  private JsonNode retryFailed(RpcCall c) {
+    try {
+      int queued = outbox().retry(failures(c)).get(RETRY_WAIT_SECONDS, TimeUnit.SECONDS);
+      return Json.object().put("retried", queued);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ApiException(ErrorCode.UNKNOWN, "Interrupted while queueing the messages again.");
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException("queueing refused messages again failed", e);
+    }
+  }
+
+  /** The refused messages of {@code roomid} (or every room), within the key's rooms. */
+  private List<OutboxStore.Failure> failures(RpcCall c) {
+    String room = c.optionalString("roomid");
+    if (room != null) c.caller().requireRoom(room);
+    List<String> allowed = c.caller().rooms();
+    return outbox().failures().stream()
+        .filter(f -> room == null || f.target().equals(room))
+        .filter(f -> allowed.isEmpty() || allowed.contains(f.target()))
+        .toList();
+  }
+
+  private RoomConnections rooms() {
+    return Objects.requireNonNull(rooms, "rooms");
+  }
+
+  private Outbox outbox() {
+    return Objects.requireNonNull(outbox, "outbox");
+  }
+}

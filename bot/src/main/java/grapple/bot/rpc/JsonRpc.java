@@ -1,0 +1,225 @@
+package grapple.bot.rpc;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.Changes;
+import grapple.bot.http.Request;
+import grapple.bot.http.Response;
+import grapple.bot.http.Router;
+import grapple.bot.provisioning.ApiException;
+import grapple.bot.provisioning.Caller;
+import grapple.bot.provisioning.ErrorCode;
+import grapple.state.BadInput;
+import grapple.state.Json;
+import java.io.IOException;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code POST /_admin/api} (CONTRACT §14): {@code {"id", "api_key", "method", "args"}} in, always
+ * HTTP 200 with {@code {"id", "result", "error"}} out, the id echoed whatever its type. The key is
+ * checked as {@code /v1} checks it; the methods are a table ({@link RpcMethod}), looked up by name.
+ */
+public final class JsonRpc {
+  private static final Logger log = LoggerFactory.getLogger(JsonRpc.class);
+  public static final String PATH = "/_admin/api";
+
+  private final Function<String, Caller> keys;
+  private final Map<String, RpcMethod> methods = new LinkedHashMap<>();
+
+  /** {@code keys}: who an api_key is (an ApiException with HS_BAD_TOKEN when nobody). */
+  public JsonRpc(Function<String, Caller> keys, List<RpcMethod> table) {
+    this.keys = keys;
+    for (RpcMethod m : table) {
+      if (methods.putIfAbsent(m.name(), m) != null)
+        throw new IllegalStateException("the JSON-RPC method " + m.name() + " is declared twice");
+    }
+    RpcMethod describe =
+        new RpcMethod(
+            "get_methods",
+            "Every method: its args (optional ones with their default) and the scope it needs",
+            List.of(),
+            null,
+            call -> describe());
+    methods.putIfAbsent(describe.name(), describe);
+  }
+
+  public void addTo(Router router) {
+    router.add("POST", PATH, this::handle);
+  }
+
+  /** Every method, {@code get_methods} included, in the order declared. */
+  public List<RpcMethod> methods() {
+    return List.copyOf(methods.values());
+  }
+
+  /** The table as {@code get_methods} answers it. */
+  public ArrayNode describe() {
+    ArrayNode out = Json.MAPPER.createArrayNode();
+    methods.values().forEach(m -> out.add(m.describe()));
+    return out;
+  }
+
+  private Response handle(Request request) {
+    byte[] bytes;
+    try {
+      bytes = request.body();
+    } catch (Request.BodyTooLarge e) {
+      return answer(
+          null, null, "The request is larger than " + Router.DEFAULT_MAX_BODY_BYTES + " bytes.");
+    }
+    JsonNode parsed;
+    try {
+      parsed = Json.UNTRUSTED.readTree(bytes);
+    } catch (JsonProcessingException e) {
+      return answer(null, null, "The request is not valid JSON: " + Json.problem(e));
+    } catch (IOException e) {
+      return answer(null, null, "The request could not be read: " + e.getMessage());
+    }
+    if (parsed == null || !parsed.isObject()) {
+      return answer(
+          null,
+          null,
+          "The request must be a JSON object: {\"id\", \"api_key\", \"method\", \"args\"}.");
+    }
+    JsonNode id = parsed.get("id");
+    try {
+      return answer(id, call((ObjectNode) parsed, request.requestId()), null);
+    } catch (RpcError e) {
+      return answer(id, null, e.getMessage());
+    }
+  }
+
+  /** A mistake of the caller's, answered as {@code error}. */
+  private static final class RpcError extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    RpcError(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  private JsonNode call(ObjectNode request, String requestId) {
+    Caller caller = caller(request.get("api_key"));
+    RpcMethod method = method(request.get("method"));
+    if (method.scope() != null && !caller.has(method.scope()))
+      throw new RpcError("API key lacks scope " + method.scope());
+    RpcCall call = new RpcCall(caller, args(method, request.get("args")));
+    try {
+      return method.handler().call(call);
+    } catch (ApiException e) {
+      throw new RpcError(e.getMessage());
+    } catch (BadInput e) {
+      throw new RpcError(e.getMessage());
+    } catch (Changes.AlreadyExists e) {
+      throw new RpcError(e.getMessage());
+    } catch (IOException | RuntimeException e) {
+      log.error("json-rpc: {} failed (request {})", method.name(), requestId, e);
+      throw new RpcError(
+          "Something went wrong (request " + requestId + "); the bot's log has the details.");
+    }
+  }
+
+  private RpcMethod method(@Nullable JsonNode name) {
+    if (name == null || name.isNull())
+      throw new RpcError("Missing `method` in JSON DATA (get_methods lists them).");
+    if (!name.isTextual())
+      throw new RpcError("`method` must be a string, was " + Json.write(name) + ".");
+    RpcMethod method = methods.get(name.asText());
+    if (method != null) return method;
+    String near = DidYouMean.closest(name.asText(), methods.keySet());
+    throw new RpcError(
+        "unknown method '"
+            + name.asText()
+            + "' ("
+            + (near == null ? "get_methods lists them" : "did you mean " + near + "?")
+            + ")");
+  }
+
+  private Caller caller(@Nullable JsonNode key) {
+    if (key == null || key.isNull() || (key.isTextual() && key.asText().isEmpty()))
+      throw new RpcError("Missing `api_key` in JSON DATA.");
+    if (!key.isTextual()) throw new RpcError("Invalid API key");
+    try {
+      return keys.apply(key.asText());
+    } catch (ApiException e) {
+      if (e.code() == ErrorCode.BAD_TOKEN) throw new RpcError("Invalid API key");
+      throw new RpcError(e.getMessage());
+    }
+  }
+
+  /** The args, checked against the method's declaration, with the defaults filled in. */
+  private static Map<String, JsonNode> args(RpcMethod method, @Nullable JsonNode given) {
+    if (given != null && !given.isNull() && !given.isObject()) {
+      throw new RpcError("`args` must be a JSON object of name: value, was " + kind(given) + ".");
+    }
+    ObjectNode args = given == null || given.isNull() ? Json.object() : (ObjectNode) given;
+    Map<String, JsonNode> out = new LinkedHashMap<>();
+    for (RpcMethod.Arg arg : method.args()) {
+      JsonNode value = args.get(arg.name());
+      if (value == null || value.isNull()) {
+        if (!arg.optional())
+          throw new RpcError("Missing non optional `" + arg.name() + "` arg in JSON DATA");
+        out.put(arg.name(), arg.defaultValue());
+        continue;
+      }
+      if (!arg.type().accepts(value)) {
+        throw new RpcError(
+            "`" + arg.name() + "` must be " + article(arg.type()) + ", was " + kind(value) + ".");
+      }
+      out.put(arg.name(), value);
+    }
+    for (Iterator<String> names = args.fieldNames(); names.hasNext(); ) {
+      String name = names.next();
+      if (out.containsKey(name)) continue;
+      throw new RpcError(
+          "unknown arg `"
+              + name
+              + "` for "
+              + method.name()
+              + " (known: "
+              + (method.args().isEmpty()
+                  ? "none"
+                  : String.join(", ", method.args().stream().map(RpcMethod.Arg::name).toList()))
+              + ")");
+    }
+    return out;
+  }
+
+  private static String article(RpcMethod.Type type) {
+    return (type == RpcMethod.Type.OBJECT || type == RpcMethod.Type.INTEGER ? "an " : "a ")
+        + type.word();
+  }
+
+  /** What a value is, in words, with the value when it is short. */
+  private static String kind(JsonNode value) {
+    String type =
+        switch (value.getNodeType()) {
+          case ARRAY -> "an array";
+          case OBJECT -> "an object";
+          case STRING -> "a string";
+          case NUMBER -> "a number";
+          case BOOLEAN -> "a boolean";
+          default -> "null";
+        };
+    String shown = Json.write(value);
+    return shown.length() <= 40 ? type + " " + shown : type;
+  }
+
+  private static Response answer(
+      @Nullable JsonNode id, @Nullable JsonNode result, @Nullable String error) {
+    ObjectNode out = Json.object();
+    out.set("id", id == null ? Json.MAPPER.nullNode() : id);
+    out.set("result", result == null ? Json.MAPPER.nullNode() : result);
+    out.put("error", error);
+    return Response.json(200, out);
+  }
+}

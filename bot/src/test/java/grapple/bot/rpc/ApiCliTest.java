@@ -1,0 +1,245 @@
+package grapple.bot.rpc;
+
+import static grapple.bot.rpc.LocalRpc.ADMIN;
+import static grapple.bot.rpc.LocalRpc.READER;
+import static grapple.bot.rpc.LocalRpc.ROOM;
+import static grapple.bot.rpc.LocalRpc.WRITER;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import grapple.state.Json;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code grapple api}, run as its own process ({@code java ... grapple.bot.Main api ...}) with a
+ * temporary XDG config directory, against a Grapple running in this test.
+ */
+class ApiCliTest {
+  @TempDir static Path dir;
+  private static LocalRpc grapple;
+  private static Path xdg;
+
+  @BeforeAll
+  static void start() throws Exception {
+    grapple = LocalRpc.start(Files.createDirectory(dir.resolve("bot")));
+    xdg = Files.createDirectory(dir.resolve("xdg"));
+    Run created = cli("_create_config", "--apikey=" + WRITER, "--apihost=" + grapple.url());
+    if (created.status() != 0) throw new IllegalStateException("_create_config failed: " + created);
+  }
+
+  @AfterAll
+  static void stop() {
+    grapple.close();
+  }
+
+  /** What one run of the CLI printed, and its exit status. */
+  record Run(int status, String out, String err) {
+    JsonNode json() {
+      try {
+        return Json.MAPPER.readTree(out);
+      } catch (IOException e) {
+        throw new AssertionError("stdout is not JSON: " + out, e);
+      }
+    }
+  }
+
+  static Run cli(String... args) throws Exception {
+    return cli(xdg, args);
+  }
+
+  static Run cli(Path configHome, String... args) throws Exception {
+    List<String> command = new ArrayList<>();
+    command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
+    command.add("-cp");
+    command.add(System.getProperty("java.class.path"));
+    command.add("grapple.bot.Main");
+    command.add("api");
+    command.addAll(List.of(args));
+    Path out = Files.createTempFile(dir, "out", ".txt");
+    Path err = Files.createTempFile(dir, "err", ".txt");
+    ProcessBuilder builder =
+        new ProcessBuilder(command)
+            .redirectOutput(out.toFile())
+            .redirectError(err.toFile())
+            .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+    builder.environment().put("XDG_CONFIG_HOME", configHome.toString());
+    builder.environment().put("HOME", dir.toString());
+    Process p = builder.start();
+    if (!p.waitFor(60, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new AssertionError("grapple api " + List.of(args) + " did not finish");
+    }
+    return new Run(
+        p.exitValue(),
+        Files.readString(out, StandardCharsets.UTF_8),
+        Files.readString(err, StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void createConfigWritesTheUsersConfigDirectoryOwnerOnlyAndSaysWhere() throws Exception {
+    Path home = Files.createDirectory(dir.resolve("another-xdg"));
+
+    Run run = cli(home, "_create_config", "--apikey=" + READER, "--apihost=" + grapple.url());
+
+    Path file = home.resolve("grapple/api.json");
+    assertThat(run.status()).isZero();
+    assertThat(run.out()).contains(file.toString()).contains("0600");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file)))
+        .isEqualTo("rw-------");
+    JsonNode saved = Json.MAPPER.readTree(Files.readString(file));
+    assertThat(saved.get("apikey").asText()).isEqualTo(READER);
+    assertThat(saved.get("apihost").asText()).isEqualTo(grapple.url());
+  }
+
+  @Test
+  void aCallPrintsWhatItSendsWithTheKeyMaskedThenWhatGrappleSaid() throws Exception {
+    Run run = cli("get_health");
+
+    assertThat(run.status()).isZero();
+    assertThat(run.out())
+        .startsWith("calling {\"api_key\":\"********\",\"id\":")
+        .contains("\"method\":\"get_health\"} to " + grapple.url())
+        .contains("grapple said:\n{")
+        .contains("\"error\" : null")
+        .doesNotContain(WRITER);
+  }
+
+  @Test
+  void aMissingArgExitsOneWithGrapplesError() throws Exception {
+    Run run = cli("get_room");
+
+    assertThat(run.status()).isEqualTo(1);
+    assertThat(run.out()).contains("Missing non optional `roomid` arg in JSON DATA");
+  }
+
+  @Test
+  void argsAreJsonWhenTheyParseElseStrings() throws Exception {
+    Run run =
+        cli(
+            "create_connection",
+            "roomid:" + ROOM,
+            "type:Webhook",
+            "config:{\"name\":\"from-cli\"}",
+            "userid:" + ADMIN,
+            "--format=json");
+
+    JsonNode result = run.json().get("result");
+    assertThat(run.status()).as(run.toString()).isZero();
+    assertThat(result.get("config").toString()).isEqualTo("{\"name\":\"from-cli\"}");
+    assertThat(result.get("createdByKey").asText()).isEqualTo("writer");
+  }
+
+  @Test
+  void formatJsonPrintsOnlyTheResponseForAJsonParser() throws Exception {
+    Run run = cli("--format", "json", "get_rooms");
+
+    JsonNode answer = run.json();
+    assertThat(run.status()).isZero();
+    assertThat(answer.get("error").isNull()).isTrue();
+    assertThat(answer.get("result").get(0).get("roomId").asText()).isEqualTo(ROOM);
+  }
+
+  @Test
+  void theApikeyOptionOverridesTheSavedKey() throws Exception {
+    Run run =
+        cli(
+            "--apikey=" + READER,
+            "--format=json",
+            "delete_connection",
+            "roomid:" + ROOM,
+            "connectionid:x",
+            "userid:" + ADMIN);
+
+    assertThat(run.status()).isEqualTo(1);
+    assertThat(run.json().get("error").asText()).isEqualTo("API key lacks scope connections:write");
+  }
+
+  @Test
+  void theApihostOptionOverridesTheSavedHost() throws Exception {
+    Run run = cli("--apihost=http://127.0.0.1:1", "get_health");
+
+    assertThat(run.status()).isEqualTo(3);
+    assertThat(run.err()).contains("cannot reach http://127.0.0.1:1/_admin/api");
+  }
+
+  @Test
+  void aWrongKeyExitsOne() throws Exception {
+    Run run = cli("--apikey=wrong-key-0123456789", "--format=json", "get_health");
+
+    assertThat(run.status()).isEqualTo(1);
+    assertThat(run.json().get("error").asText()).isEqualTo("Invalid API key");
+  }
+
+  @Test
+  void withoutAConfigItSaysHowToMakeOne() throws Exception {
+    Path empty = Files.createDirectory(dir.resolve("empty-xdg"));
+
+    Run run = cli(empty, "get_health");
+
+    assertThat(run.status()).isEqualTo(2);
+    assertThat(run.err())
+        .contains("_create_config --apikey=<key> --apihost=<url>")
+        .contains(empty.resolve("grapple/api.json").toString());
+  }
+
+  @Test
+  void anArgWithoutAColonIsAUsageError() throws Exception {
+    Run run = cli("get_room", "roomid");
+
+    assertThat(run.status()).isEqualTo(2);
+    assertThat(run.err()).contains("args are name:value, was 'roomid'");
+  }
+
+  @Test
+  void getMethodsListsTheBotsMethodsServicesIncluded() throws Exception {
+    Run run = cli("--format=json", "get_methods");
+
+    assertThat(run.status()).isZero();
+    assertThat(run.out()).contains("\"get_feeds\"").contains("\"create_connection\"");
+  }
+
+  @Test
+  void theBashCompletionCompletesMethodNamesFromTheBot() throws Exception {
+    Run run = cli("_completion", "bash");
+    Path script = dir.resolve("completion.bash");
+    Files.writeString(script, run.out());
+
+    Process bash =
+        new ProcessBuilder(
+                "bash",
+                "-c",
+                "source "
+                    + script
+                    + "; COMP_WORDS=(grapple api get_fe); COMP_CWORD=2; _grapple_api;"
+                    + " echo \"${COMPREPLY[@]}\"")
+            .redirectErrorStream(true)
+            .start();
+    String completed = new String(bash.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+
+    assertThat(run.status()).isZero();
+    assertThat(bash.waitFor()).isZero();
+    assertThat(completed.strip()).isEqualTo("get_feeds");
+  }
+
+  @Test
+  void helpListsTheMethodsFromTheTable() throws Exception {
+    Run run = cli("--help");
+
+    assertThat(run.status()).isZero();
+    assertThat(run.out())
+        .contains(
+            "get_connections(roomid, userid, type = Optional(null))  [scope connections:read]");
+  }
+}

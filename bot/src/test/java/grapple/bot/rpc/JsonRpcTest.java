@@ -1,0 +1,443 @@
+package grapple.bot.rpc;
+
+import static grapple.bot.rpc.LocalRpc.ADMIN;
+import static grapple.bot.rpc.LocalRpc.ELSEWHERE;
+import static grapple.bot.rpc.LocalRpc.READER;
+import static grapple.bot.rpc.LocalRpc.ROOM;
+import static grapple.bot.rpc.LocalRpc.ROOM_PATH;
+import static grapple.bot.rpc.LocalRpc.SECRET;
+import static grapple.bot.rpc.LocalRpc.WEBHOOK;
+import static grapple.bot.rpc.LocalRpc.WRITER;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import grapple.state.Json;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code POST /_admin/api} (CONTRACT §14) over real sockets against Grapple in local mode: the
+ * request and response shapes, every error, and each method answering as {@code /v1} does.
+ */
+class JsonRpcTest {
+  private static final String AS_ADMIN = "?userId=%40console%3Alocalhost";
+
+  @TempDir static Path dir;
+  private static LocalRpc grapple;
+
+  @BeforeAll
+  static void start() throws Exception {
+    grapple = LocalRpc.start(dir);
+  }
+
+  @AfterAll
+  static void stop() {
+    grapple.close();
+  }
+
+  private static String hookArgs(String name) {
+    return "{\"roomid\":\""
+        + ROOM
+        + "\",\"type\":\"Webhook\",\"config\":{\"name\":\""
+        + name
+        + "\"},\"userid\":\""
+        + ADMIN
+        + "\"}";
+  }
+
+  private static String inRoom(String more) {
+    return "{\"roomid\":\"" + ROOM + "\",\"userid\":\"" + ADMIN + "\"" + more + "}";
+  }
+
+  private static String error(JsonNode answer) {
+    return answer.path("error").asText(null);
+  }
+
+  // The shapes.
+
+  @Test
+  void getHealthAnswersIdResultAndNullError() {
+    JsonNode a = grapple.rpc(SECRET, "get_health", "{}");
+
+    assertThat(a.toString()).isEqualTo("{\"id\":1,\"result\":{},\"error\":null}");
+  }
+
+  @Test
+  void theIdIsEchoedWhateverItsType() throws Exception {
+    for (String id : List.of("\"abc\"", "7.5", "{\"a\":[1]}", "[1,2]", "true", "null")) {
+      String body = "{\"id\":" + id + ",\"api_key\":\"" + SECRET + "\",\"method\":\"get_health\"}";
+
+      LocalRpc.Answer a = grapple.post(body);
+
+      assertThat(a.status()).isEqualTo(200);
+      assertThat(a.json().get("id")).isEqualTo(Json.MAPPER.readTree(id));
+    }
+  }
+
+  @Test
+  void errorsAreHttp200WithANullResultAndTheIdEchoed() {
+    LocalRpc.Answer a =
+        grapple.post("{\"id\":\"x9\",\"api_key\":\"" + SECRET + "\",\"method\":\"get_rom\"}");
+
+    assertThat(a.status()).isEqualTo(200);
+    List<String> keys = new ArrayList<>();
+    a.json().fieldNames().forEachRemaining(keys::add);
+    assertThat(keys).containsExactly("id", "result", "error");
+    assertThat(a.json().get("id").asText()).isEqualTo("x9");
+    assertThat(a.json().get("result").isNull()).isTrue();
+  }
+
+  // Each error in words.
+
+  @Test
+  void aBodyThatIsNotJsonSaysSo() {
+    LocalRpc.Answer a = grapple.post("{\"id\": 1, \"method\": ");
+
+    assertThat(a.status()).isEqualTo(200);
+    assertThat(a.json().get("id").isNull()).isTrue();
+    assertThat(error(a.json())).startsWith("The request is not valid JSON");
+  }
+
+  @Test
+  void aBodyThatIsNotAnObjectSaysWhatItMustBe() {
+    LocalRpc.Answer a = grapple.post("[1, 2]");
+
+    assertThat(error(a.json()))
+        .isEqualTo(
+            "The request must be a JSON object: {\"id\", \"api_key\", \"method\", \"args\"}.");
+  }
+
+  @Test
+  void aMissingMethodSaysSo() {
+    LocalRpc.Answer a = grapple.post("{\"id\":2,\"api_key\":\"" + SECRET + "\"}");
+
+    assertThat(a.json().get("id").asInt()).isEqualTo(2);
+    assertThat(error(a.json()))
+        .isEqualTo("Missing `method` in JSON DATA (get_methods lists them).");
+  }
+
+  @Test
+  void argsThatAreNotAnObjectSaySo() {
+    LocalRpc.Answer a =
+        grapple.post(
+            "{\"id\":3,\"api_key\":\"" + SECRET + "\",\"method\":\"get_health\",\"args\":[1]}");
+
+    assertThat(error(a.json()))
+        .isEqualTo("`args` must be a JSON object of name: value, was an array [1].");
+  }
+
+  @Test
+  void anUnknownMethodSuggestsTheNearestOne() {
+    JsonNode a = grapple.rpc(SECRET, "get_rom", "{}");
+
+    assertThat(error(a)).isEqualTo("unknown method 'get_rom' (did you mean get_room?)");
+  }
+
+  @Test
+  void anUnknownMethodFarFromAnyPointsAtGetMethods() {
+    JsonNode a = grapple.rpc(SECRET, "launch_rockets", "{}");
+
+    assertThat(error(a)).isEqualTo("unknown method 'launch_rockets' (get_methods lists them)");
+  }
+
+  @Test
+  void aMissingNonOptionalArgIsNamed() {
+    JsonNode a = grapple.rpc(SECRET, "get_room", "{}");
+
+    assertThat(error(a)).isEqualTo("Missing non optional `roomid` arg in JSON DATA");
+  }
+
+  @Test
+  void anArgOfTheWrongTypeIsNamedWithWhatItWas() {
+    JsonNode a = grapple.rpc(SECRET, "get_room", "{\"roomid\": 12, \"userid\": \"@a:b\"}");
+
+    assertThat(error(a)).isEqualTo("`roomid` must be a string, was a number 12.");
+  }
+
+  @Test
+  void anObjectArgGivenAStringIsRefused() {
+    JsonNode a =
+        grapple.rpc(
+            WRITER, "create_connection", hookArgs("x").replace("{\"name\":\"x\"}", "\"name\""));
+
+    assertThat(error(a)).isEqualTo("`config` must be an object, was a string \"name\".");
+  }
+
+  @Test
+  void anUnknownArgIsNamedWithTheKnownOnes() {
+    JsonNode a = grapple.rpc(SECRET, "get_health", "{\"verbose\": true}");
+
+    assertThat(error(a)).isEqualTo("unknown arg `verbose` for get_health (known: none)");
+  }
+
+  @Test
+  void aWrongKeyIsAnInvalidApiKey() {
+    JsonNode a = grapple.rpc("not-a-key-0123456789", "get_health", "{}");
+
+    assertThat(error(a)).isEqualTo("Invalid API key");
+    assertThat(a.get("result").isNull()).isTrue();
+  }
+
+  @Test
+  void aMissingKeySaysSo() {
+    LocalRpc.Answer a = grapple.post("{\"id\":4,\"method\":\"get_health\"}");
+
+    assertThat(error(a.json())).isEqualTo("Missing `api_key` in JSON DATA.");
+  }
+
+  @Test
+  void aKeyWithoutTheScopeIsToldWhichScopeItLacks() {
+    JsonNode a = grapple.rpc(READER, "create_connection", hookArgs("unread"));
+
+    assertThat(error(a)).isEqualTo("API key lacks scope connections:write");
+  }
+
+  @Test
+  void aReaderKeyLacksAdminForTheOutbox() {
+    JsonNode a = grapple.rpc(READER, "get_outbox", "{}");
+
+    assertThat(error(a)).isEqualTo("API key lacks scope admin");
+  }
+
+  // Same checks and errors as /v1.
+
+  @Test
+  void aKeyLimitedToOtherRoomsGetsTheSameErrorAsOnV1() {
+    JsonNode a = grapple.rpc(ELSEWHERE, "get_connections", inRoom(""));
+    LocalRpc.Answer v1 =
+        grapple.send(
+            "GET", "/v1/" + ROOM_PATH + "/connections" + AS_ADMIN, "Bearer " + ELSEWHERE, null);
+
+    assertThat(v1.status()).isEqualTo(403);
+    assertThat(error(a)).isEqualTo(v1.json().get("error").asText());
+    assertThat(error(a)).contains("may not be used for room " + ROOM);
+  }
+
+  @Test
+  void aUserNotInTheRoomGetsTheSameErrorAsOnV1() {
+    JsonNode a =
+        grapple.rpc(
+            SECRET,
+            "get_connections",
+            "{\"roomid\":\"" + ROOM + "\",\"userid\":\"@stranger:localhost\"}");
+    LocalRpc.Answer v1 =
+        grapple.send(
+            "GET",
+            "/v1/" + ROOM_PATH + "/connections?userId=%40stranger%3Alocalhost",
+            "Bearer " + SECRET,
+            null);
+
+    assertThat(v1.status()).isEqualTo(403);
+    assertThat(error(a)).isEqualTo(v1.json().get("error").asText());
+    assertThat(error(a)).isEqualTo("@stranger:localhost is not joined to " + ROOM + ".");
+  }
+
+  @Test
+  void aMalformedRoomIdIsTheV1BadValue() {
+    JsonNode a =
+        grapple.rpc(
+            SECRET, "get_connections", "{\"roomid\":\"lobby\",\"userid\":\"" + ADMIN + "\"}");
+
+    assertThat(error(a)).isEqualTo("roomId must look like !opaque:server.name, was 'lobby'");
+  }
+
+  @Test
+  void creatingTheSameConnectionTwiceIsTheV1Conflict() {
+    grapple.rpc(WRITER, "create_connection", hookArgs("twice"));
+
+    JsonNode again = grapple.rpc(WRITER, "create_connection", hookArgs("twice"));
+    LocalRpc.Answer v1 =
+        grapple.send(
+            "PUT",
+            "/v1/" + ROOM_PATH + "/connections/" + WEBHOOK + AS_ADMIN,
+            "Bearer " + WRITER,
+            "{\"name\":\"twice\"}");
+
+    assertThat(v1.status()).isEqualTo(409);
+    assertThat(error(again)).isEqualTo(v1.json().get("error").asText());
+  }
+
+  @Test
+  void anUnknownConnectionTypeIsTheV1NotFound() {
+    JsonNode a = grapple.rpc(WRITER, "create_connection", hookArgs("x").replace("Webhook", "Hook"));
+
+    assertThat(error(a)).isEqualTo("Unknown connection type 'Hook'.");
+  }
+
+  @Test
+  void anInvalidConfigNamesTheField() {
+    JsonNode a = grapple.rpc(WRITER, "create_connection", hookArgs("x").replace("\"x\"", "\"\""));
+
+    assertThat(error(a)).contains("name");
+    assertThat(a.get("result").isNull()).isTrue();
+  }
+
+  // The methods.
+
+  @Test
+  void createGetUpdateAndDeleteAConnectionWithTheAuditOfV1() {
+    JsonNode created =
+        grapple.rpc(WRITER, "create_connection", hookArgs("lifecycle")).get("result");
+    String id = created.get("id").asText();
+    String one = ",\"connectionid\":\"" + id + "\"";
+
+    JsonNode got = grapple.rpc(READER, "get_connection", inRoom(one)).get("result");
+    JsonNode updated =
+        grapple
+            .rpc(WRITER, "update_connection", inRoom(one + ",\"config\":{\"includeBody\":true}"))
+            .get("result");
+    JsonNode deleted = grapple.rpc(WRITER, "delete_connection", inRoom(one));
+    JsonNode gone = grapple.rpc(READER, "get_connection", inRoom(one));
+
+    assertThat(created.get("eventType").asText()).isEqualTo(WEBHOOK);
+    assertThat(created.get("createdBy").asText()).isEqualTo(ADMIN);
+    assertThat(created.get("createdByKey").asText()).isEqualTo("writer");
+    assertThat(created.get("secrets").get("url").asText()).contains("/webhook/");
+    assertThat(got.get("config")).isEqualTo(created.get("config"));
+    assertThat(got.has("secrets")).isFalse();
+    assertThat(updated.get("config").toString())
+        .isEqualTo("{\"name\":\"lifecycle\",\"includeBody\":true}");
+    assertThat(updated.get("updatedByKey").asText()).isEqualTo("writer");
+    assertThat(deleted.get("result").toString()).isEqualTo("{\"ok\":true}");
+    assertThat(error(gone)).isEqualTo("No connection '" + id + "' in " + ROOM + ".");
+  }
+
+  @Test
+  void getConnectionsIsWhatV1Lists() {
+    grapple.rpc(WRITER, "create_connection", hookArgs("listed"));
+
+    JsonNode rpc = grapple.rpc(READER, "get_connections", inRoom("")).get("result");
+    JsonNode v1 =
+        grapple
+            .send("GET", "/v1/" + ROOM_PATH + "/connections" + AS_ADMIN, "Bearer " + READER, null)
+            .json();
+
+    assertThat(rpc).isEqualTo(v1);
+    assertThat(rpc.toString()).contains("\"listed\"");
+  }
+
+  @Test
+  void getConnectionsFiltersByType() {
+    grapple.rpc(WRITER, "create_connection", hookArgs("typed"));
+
+    JsonNode hooks =
+        grapple.rpc(READER, "get_connections", inRoom(",\"type\":\"webhook\"")).get("result");
+    JsonNode feeds =
+        grapple.rpc(READER, "get_connections", inRoom(",\"type\":\"Feed\"")).get("result");
+
+    assertThat(hooks.size()).isGreaterThan(0);
+    hooks.forEach(h -> assertThat(h.get("type").asText()).isEqualTo("Webhook"));
+    assertThat(feeds.size()).isZero();
+  }
+
+  @Test
+  void getRoomsListsTheConsoleRoomWithItsConnectionCount() {
+    JsonNode rooms = grapple.rpc(READER, "get_rooms", "{}").get("result");
+
+    assertThat(rooms.get(0).get("roomId").asText()).isEqualTo(ROOM);
+    assertThat(rooms.get(0).get("connections").isInt()).isTrue();
+  }
+
+  @Test
+  void getRoomsShowsAKeyOnlyItsRooms() {
+    JsonNode rooms = grapple.rpc(ELSEWHERE, "get_rooms", "{}").get("result");
+
+    assertThat(rooms.size()).isZero();
+  }
+
+  @Test
+  void getRoomShowsTheRoomAndItsConnections() {
+    JsonNode room = grapple.rpc(READER, "get_room", inRoom("")).get("result");
+
+    assertThat(room.get("roomId").asText()).isEqualTo(ROOM);
+    assertThat(room.get("connections").isArray()).isTrue();
+  }
+
+  @Test
+  void getConnectionTypesIsV1sConnectionTypes() {
+    JsonNode rpc = grapple.rpc(READER, "get_connection_types", "{}").get("result");
+    JsonNode v1 = grapple.send("GET", "/v1/connectiontypes", "Bearer " + READER, null).json();
+
+    assertThat(rpc).isEqualTo(v1);
+  }
+
+  @Test
+  void getOutboxShowsTheBacklogAndNoRefusals() {
+    JsonNode outbox = grapple.rpc(SECRET, "get_outbox", "{}").get("result");
+
+    assertThat(outbox.get("backlog").isInt()).isTrue();
+    assertThat(outbox.get("failed").isArray()).isTrue();
+  }
+
+  @Test
+  void retryFailedWithNothingRefusedRetriesNothing() {
+    JsonNode a = grapple.rpc(SECRET, "retry_failed", "{\"roomid\":\"" + ROOM + "\"}");
+
+    assertThat(a.get("result").toString()).isEqualTo("{\"retried\":0}");
+  }
+
+  @Test
+  void getFeedsComesFromTheFeedService() {
+    JsonNode a = grapple.rpc(READER, "get_feeds", "{}");
+
+    assertThat(error(a)).isNull();
+    assertThat(a.get("result").isArray()).isTrue();
+  }
+
+  @Test
+  void getMethodsListsEachMethodWithItsArgsDefaultsAndScope() {
+    JsonNode methods = grapple.rpc(READER, "get_methods", "{}").get("result");
+    List<String> names = new ArrayList<>();
+    methods.forEach(m -> names.add(m.get("name").asText()));
+    JsonNode list = find(methods, "get_connections");
+
+    assertThat(names)
+        .contains(
+            "get_health",
+            "get_connection_types",
+            "get_rooms",
+            "get_room",
+            "get_connections",
+            "get_connection",
+            "create_connection",
+            "update_connection",
+            "delete_connection",
+            "get_outbox",
+            "retry_failed",
+            "get_feeds",
+            "get_methods");
+    assertThat(list.get("scope").asText()).isEqualTo("connections:read");
+    assertThat(list.get("args").get("roomid").get("optional").asBoolean()).isFalse();
+    assertThat(list.get("args").get("type").get("optional").asBoolean()).isTrue();
+    assertThat(list.get("args").get("type").get("default").isNull()).isTrue();
+    assertThat(find(methods, "get_health").get("scope").isNull()).isTrue();
+  }
+
+  private static JsonNode find(JsonNode methods, String name) {
+    for (JsonNode m : methods) if (m.get("name").asText().equals(name)) return m;
+    throw new AssertionError(name + " is not in " + methods);
+  }
+
+  @Test
+  void aBodyOver64KibIsAnsweredWithAnErrorNotRead() {
+    String big =
+        "{\"id\":5,\"api_key\":\"" + SECRET + "\",\"method\":\"" + "x".repeat(70_000) + "\"}";
+
+    LocalRpc.Answer a = grapple.post(big);
+
+    assertThat(a.status()).isEqualTo(200);
+    assertThat(error(a.json())).isEqualTo("The request is larger than 65536 bytes.");
+  }
+
+  @Test
+  void getIsNotAllowedOnTheEndpoint() {
+    LocalRpc.Answer a = grapple.send("GET", JsonRpc.PATH, null, null);
+
+    assertThat(a.status()).isEqualTo(405);
+  }
+}

@@ -1,0 +1,328 @@
+package grapple.bot.rpc;
+
+import static grapple.bot.rpc.LocalRpc.ADMIN;
+import static grapple.bot.rpc.LocalRpc.LINKER;
+import static grapple.bot.rpc.LocalRpc.LINK_READER;
+import static grapple.bot.rpc.LocalRpc.READER;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import grapple.testing.github.FakeGithub;
+import grapple.testing.github.GithubAppKey;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Base64;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Identity links (CONTRACT §14) over real sockets: the people-links routes with their API version,
+ * scopes and auth forms, and the JSON-RPC link methods; the console user links the GitHub account
+ * {@code octo} with {@code github setpersonaltoken} against a local GitHub first.
+ */
+class LinksApiTest {
+  private static final String OCTO_TOKEN = "ghp_octo_0123456789abcdef0123456789ab";
+  private static final String LINKS = "/api/people/links";
+  private static final String V = "?api-version=2026-12-01";
+
+  @TempDir static Path dir;
+  private static FakeGithub github;
+  private static LocalRpc grapple;
+
+  @BeforeAll
+  static void start() throws Exception {
+    github = FakeGithub.start();
+    GithubAppKey key = GithubAppKey.generate();
+    github.app(4242, key).slug("grapple-links");
+    github.user("octo").token(OCTO_TOKEN);
+    Path keyFile = Files.writeString(dir.resolve("app.pem"), key.pkcs1Pem());
+    grapple =
+        LocalRpc.start(
+            dir,
+            "github: {enabled: true, webhook: {secret: 'webhook-secret-0123456789'}, apiUrl: '"
+                + github.apiUrl()
+                + "', webUrl: '"
+                + github.webUrl()
+                + "', app: {id: 4242, slug: grapple-links, privateKeyFile: '"
+                + keyFile
+                + "'}}");
+    grapple.console.type("github setpersonaltoken " + OCTO_TOKEN);
+    grapple.console.awaitPrinted("Connected as `octo`");
+  }
+
+  @AfterAll
+  static void stop() {
+    grapple.close();
+    github.close();
+  }
+
+  private static String bearer(String token) {
+    return "Bearer " + token;
+  }
+
+  private static String basic(String user, String password) {
+    return "Basic "
+        + Base64.getEncoder()
+            .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static LocalRpc.Answer get(String path) {
+    return grapple.send("GET", path, bearer(LINK_READER), null);
+  }
+
+  private static LocalRpc.Answer post(String body) {
+    return grapple.send("POST", LINKS + V, bearer(LINKER), body);
+  }
+
+  private static String linkOf(String userId, String login) {
+    return "{\"matrix\":{\"userId\":\""
+        + userId
+        + "\"},\"github\":{\"id\":\"1001\",\"login\":\""
+        + login
+        + "\"}}";
+  }
+
+  // Versions.
+
+  @Test
+  void aMissingVersionIs400NamingTheSupportedOnes() {
+    LocalRpc.Answer a = get(LINKS);
+
+    assertThat(a.status()).isEqualTo(400);
+    assertThat(a.json().get("errcode").asText()).isEqualTo("HS_BAD_VALUE");
+    assertThat(a.json().get("error").asText())
+        .isEqualTo(
+            "api-version is required, as a header or a query parameter (supported: 2026-12-01).");
+  }
+
+  @Test
+  void anUnknownVersionIs400NamingTheSupportedOnes() {
+    LocalRpc.Answer a = get(LINKS + "?api-version=2016-12-01");
+
+    assertThat(a.status()).isEqualTo(400);
+    assertThat(a.json().get("error").asText())
+        .isEqualTo("api-version '2016-12-01' is not supported (supported: 2026-12-01).");
+  }
+
+  @Test
+  void theVersionMayBeAHeader() throws Exception {
+    okhttp3.Request request =
+        new okhttp3.Request.Builder()
+            .url(grapple.url() + LINKS)
+            .header("Authorization", bearer(LINK_READER))
+            .header("api-version", "2026-12-01")
+            .build();
+
+    try (okhttp3.Response r = new okhttp3.OkHttpClient().newCall(request).execute()) {
+      assertThat(r.code()).isEqualTo(200);
+    }
+  }
+
+  // Scopes and auth.
+
+  @Test
+  void aKeyWithoutTheLinksScopeIs403() {
+    LocalRpc.Answer a = grapple.send("GET", LINKS + V, bearer(READER), null);
+
+    assertThat(a.status()).isEqualTo(403);
+    assertThat(a.json().get("errcode").asText()).isEqualTo("HS_FORBIDDEN_TOKEN");
+    assertThat(a.json().get("error").asText()).contains("links");
+  }
+
+  @Test
+  void aKeyWithLinksButNotLinkCannotCreate() {
+    LocalRpc.Answer a =
+        grapple.send("POST", LINKS + V, bearer(LINK_READER), linkOf("@x:localhost", "xgh"));
+
+    assertThat(a.status()).isEqualTo(403);
+    assertThat(a.json().get("error").asText()).contains("the link scope");
+  }
+
+  @Test
+  void basicAuthWithUserApikeyWorks() {
+    assertThat(grapple.send("GET", LINKS + V, basic("apikey", LINK_READER), null).status())
+        .isEqualTo(200);
+  }
+
+  @Test
+  void basicAuthWithTheTokenAsUsernameWorks() {
+    assertThat(grapple.send("GET", LINKS + V, basic(LINK_READER, ""), null).status())
+        .isEqualTo(200);
+    assertThat(grapple.send("GET", LINKS + V, basic(LINK_READER, "anything"), null).status())
+        .isEqualTo(200);
+  }
+
+  @Test
+  void basicAuthWithAWrongTokenIs401() {
+    LocalRpc.Answer a = grapple.send("GET", LINKS + V, basic("apikey", "wrong-0123456789"), null);
+
+    assertThat(a.status()).isEqualTo(401);
+    assertThat(a.json().get("errcode").asText()).isEqualTo("HS_BAD_TOKEN");
+  }
+
+  @Test
+  void noCredentialsIs401() {
+    assertThat(grapple.send("GET", LINKS + V, null, null).status()).isEqualTo(401);
+  }
+
+  // Reading.
+
+  @Test
+  void theAccountLinkedBySetpersonaltokenIsInTheList() {
+    JsonNode links = get(LINKS + V).json();
+
+    JsonNode octo = null;
+    for (JsonNode link : links) {
+      if (link.path("github").path("login").asText().equals("octo")) octo = link;
+    }
+    assertThat(octo).as("octo in %s", links).isNotNull();
+    assertThat(octo.get("matrix").get("userId").asText()).isEqualTo(ADMIN);
+    assertThat(octo.get("source").asText()).isEqualTo("account");
+    assertThat(octo.get("github").get("organizations").isArray()).isTrue();
+    assertThat(octo.toString()).doesNotContain(OCTO_TOKEN);
+  }
+
+  @Test
+  void showOrganizationsFalseOrZeroDropsThem() {
+    JsonNode off = get(LINKS + V + "&showOrganizations=false").json();
+    JsonNode zero = get(LINKS + V + "&showOrganizations=0").json();
+
+    assertThat(off.get(0).get("github").has("organizations")).isFalse();
+    assertThat(zero.get(0).get("github").has("organizations")).isFalse();
+    assertThat(off.get(0).get("github").get("login").isTextual()).isTrue();
+  }
+
+  @Test
+  void aGithubLoginIsLookedUpIgnoringCase() {
+    LocalRpc.Answer a = get(LINKS + "/github/OcTo" + V);
+
+    assertThat(a.status()).isEqualTo(200);
+    assertThat(a.json().get("github").get("login").asText()).isEqualTo("octo");
+    assertThat(a.json().get("matrix").get("userId").asText()).isEqualTo(ADMIN);
+  }
+
+  @Test
+  void anUnknownGithubLoginIs404() {
+    LocalRpc.Answer a = get(LINKS + "/github/nobody-here" + V);
+
+    assertThat(a.status()).isEqualTo(404);
+    assertThat(a.json().get("errcode").asText()).isEqualTo("HS_NOTFOUND");
+  }
+
+  @Test
+  void aMatrixUserGivesAnArrayOfLinks() {
+    LocalRpc.Answer a = get(LINKS + "/matrix/%40console%3Alocalhost" + V);
+
+    assertThat(a.status()).isEqualTo(200);
+    assertThat(a.json().isArray()).isTrue();
+    assertThat(a.json().get(0).get("github").get("login").asText()).isEqualTo("octo");
+  }
+
+  @Test
+  void aMatrixUserWithoutLinksIs404NotAnEmptyArray() {
+    LocalRpc.Answer a = get(LINKS + "/matrix/%40lonely%3Alocalhost" + V);
+
+    assertThat(a.status()).isEqualTo(404);
+    assertThat(a.json().isObject()).isTrue();
+  }
+
+  @Test
+  void anUnknownLinkIdIs404() {
+    assertThat(get(LINKS + "/link-0000" + V).status()).isEqualTo(404);
+  }
+
+  // Creating.
+
+  @Test
+  void aCreatedLinkIs201WithALocationThatGetsItBack() {
+    LocalRpc.Answer created = post(linkOf("@carol:localhost", "CarolGH"));
+
+    LocalRpc.Answer back = get(created.location() + V);
+
+    assertThat(created.status()).isEqualTo(201);
+    assertThat(created.location()).startsWith(LINKS + "/link-");
+    assertThat(back.status()).isEqualTo(200);
+    assertThat(back.json()).isEqualTo(created.json());
+    assertThat(back.json().get("source").asText()).isEqualTo("administrator");
+    assertThat(back.json().get("github").get("avatar").asText())
+        .isEqualTo("https://avatars.githubusercontent.com/u/1001");
+    assertThat(get(LINKS + "/github/carolgh" + V).json()).isEqualTo(created.json());
+    assertThat(get(LINKS + "/matrix/%40carol%3Alocalhost" + V).json().size()).isEqualTo(1);
+  }
+
+  @Test
+  void aLoginLinkedAlreadyIs409() {
+    post(linkOf("@dave:localhost", "davegh"));
+
+    LocalRpc.Answer again = post(linkOf("@erin:localhost", "DaveGH"));
+
+    assertThat(again.status()).isEqualTo(409);
+    assertThat(again.json().get("error").asText()).contains("'DaveGH'").contains("linked already");
+  }
+
+  @Test
+  void aLinkWithoutAMatrixUserIs400NamingTheField() {
+    LocalRpc.Answer a = post("{\"github\":{\"login\":\"x\"}}");
+
+    assertThat(a.status()).isEqualTo(400);
+    assertThat(a.json().get("error").asText()).startsWith("'matrix.userId' is required");
+  }
+
+  @Test
+  void aLinkWithoutALoginIs400NamingTheField() {
+    LocalRpc.Answer a =
+        post("{\"matrix\":{\"userId\":\"@f:localhost\"},\"github\":{\"id\":\"5\"}}");
+
+    assertThat(a.status()).isEqualTo(400);
+    assertThat(a.json().get("error").asText()).startsWith("'github.login' is required");
+  }
+
+  @Test
+  void aLinkWithoutAnyForgeIs400() {
+    LocalRpc.Answer a = post("{\"matrix\":{\"userId\":\"@g:localhost\"}}");
+
+    assertThat(a.status()).isEqualTo(400);
+    assertThat(a.json().get("error").asText()).contains("at least one forge identity");
+  }
+
+  @Test
+  void aBodyThatIsNotJsonIs400() {
+    LocalRpc.Answer a = post("{nope");
+
+    assertThat(a.status()).isEqualTo(400);
+    assertThat(a.json().get("error").asText()).startsWith("The body is not valid JSON");
+  }
+
+  // The same through JSON-RPC.
+
+  @Test
+  void jsonRpcCreatesAndReadsLinks() {
+    JsonNode created =
+        grapple.rpc(
+            LINKER,
+            "create_link",
+            "{\"matrix\":{\"userId\":\"@henry:localhost\"},\"github\":{\"login\":\"henrygh\"}}");
+    String id = created.get("result").get("linkId").asText();
+
+    JsonNode one = grapple.rpc(LINK_READER, "get_link", "{\"linkid\":\"" + id + "\"}");
+    JsonNode all = grapple.rpc(LINK_READER, "get_links", "{\"showOrganizations\":false}");
+
+    assertThat(created.get("error").isNull()).isTrue();
+    assertThat(one.get("result")).isEqualTo(created.get("result"));
+    assertThat(all.get("result").toString()).contains("henrygh").doesNotContain("organizations");
+  }
+
+  @Test
+  void jsonRpcCreateLinkNeedsTheLinkScope() {
+    JsonNode a =
+        grapple.rpc(
+            LINK_READER,
+            "create_link",
+            "{\"matrix\":{\"userId\":\"@i:localhost\"},\"github\":{\"login\":\"igh\"}}");
+
+    assertThat(a.get("error").asText()).isEqualTo("API key lacks scope link");
+  }
+}

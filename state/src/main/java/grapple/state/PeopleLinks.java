@@ -1,0 +1,134 @@
+package grapple.state;
+
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Who is who across Matrix and the forges (CONTRACT §14): the identities of the accounts Matrix
+ * users linked themselves ({@link LinkedAccounts}, read here without opening a token), and the
+ * links administrators made through the links API, which carry no token and serve mentions and
+ * {@code assign} by Matrix id.
+ */
+public final class PeopleLinks {
+  private final Database db;
+  private final Clock clock;
+
+  public PeopleLinks(Database db, Clock clock) {
+    this.db = db;
+    this.clock = clock;
+  }
+
+  /**
+   * One forge identity of a Matrix user. {@code linkId} is null for an account the user linked
+   * (those are grouped by user), the administrator's link id otherwise.
+   */
+  public record Identity(
+      @Nullable String linkId,
+      String service,
+      String instance,
+      String matrixUser,
+      String login,
+      @Nullable String forgeId) {}
+
+  /** Every account Matrix users linked, oldest first. */
+  public List<Identity> accounts() {
+    return query(
+        "SELECT CAST(NULL AS TEXT), service, instance, matrix_user, login, forge_id FROM linked_accounts"
+            + " ORDER BY linked_at, matrix_user, service");
+  }
+
+  /** Every link administrators made, oldest first. */
+  public List<Identity> adminLinks() {
+    return query(
+        "SELECT link_id, service, instance, matrix_user, login, forge_id FROM people_links"
+            + " ORDER BY created_at, link_id, service");
+  }
+
+  /** Stores an administrator's link: one identity per forge service, all under {@code linkId}. */
+  public void create(String linkId, List<Identity> identities, String createdBy) {
+    long now = clock.millis();
+    db.writeAndWait(
+        c -> {
+          try (PreparedStatement s =
+              c.prepareStatement(
+                  """
+                  INSERT INTO people_links (link_id, service, instance, matrix_user, login,
+                    login_key, forge_id, created_by, created_at)
+                  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""")) {
+            for (Identity i : identities) {
+              s.setString(1, linkId);
+              s.setString(2, i.service());
+              s.setString(3, i.instance());
+              s.setString(4, i.matrixUser());
+              s.setString(5, i.login());
+              s.setString(6, i.login().toLowerCase(Locale.ROOT));
+              s.setString(7, i.forgeId());
+              s.setString(8, createdBy);
+              s.setLong(9, now);
+              s.executeUpdate();
+            }
+          }
+          return null;
+        });
+  }
+
+  /** The Matrix user an administrator linked to the forge login (case-insensitive), if any. */
+  public Optional<String> matrixUserFor(String service, String instance, String login) {
+    return first(
+        "SELECT matrix_user FROM people_links WHERE service = ? AND instance = ? AND login_key = ?"
+            + " ORDER BY created_at DESC",
+        service,
+        instance,
+        login.toLowerCase(Locale.ROOT));
+  }
+
+  /** The forge login an administrator linked to the Matrix user, if any (the newest link). */
+  public Optional<String> loginFor(String service, String instance, String matrixUser) {
+    return first(
+        "SELECT login FROM people_links WHERE service = ? AND instance = ? AND matrix_user = ?"
+            + " ORDER BY created_at DESC",
+        service,
+        instance,
+        matrixUser);
+  }
+
+  private Optional<String> first(String sql, String... params) {
+    return db.read(
+        c -> {
+          try (PreparedStatement s = c.prepareStatement(sql)) {
+            for (int i = 0; i < params.length; i++) s.setString(i + 1, params[i]);
+            ResultSet rs = s.executeQuery();
+            return rs.next() ? Optional.of(rs.getString(1)) : Optional.<String>empty();
+          }
+        });
+  }
+
+  private List<Identity> query(String sql) {
+    return db.read(
+        c -> {
+          try (PreparedStatement s = c.prepareStatement(sql)) {
+            ResultSet rs = s.executeQuery();
+            List<Identity> out = new ArrayList<>();
+            while (rs.next()) out.add(identity(rs));
+            return out;
+          }
+        });
+  }
+
+  private static Identity identity(ResultSet rs) throws SQLException {
+    return new Identity(
+        rs.getString(1),
+        rs.getString(2),
+        rs.getString(3),
+        rs.getString(4),
+        rs.getString(5),
+        rs.getString(6));
+  }
+}
