@@ -7,8 +7,10 @@ import grapple.state.PeopleLinks;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,6 +36,22 @@ final class GithubAccounts implements Mentions {
   private final GithubClient client;
   private final GithubSettings settings;
   private final Clock clock;
+
+  /**
+   * How long an answer of {@link #matrixUserFor} is reused. An event names several people and each
+   * is two database reads (a linked account, then an administrator's link), most of them for people
+   * nobody linked; links made here clear the answers at once, links made by another instance or
+   * through the links API show in mentions within this time.
+   */
+  static final Duration MENTION_TTL = Duration.ofSeconds(10);
+
+  /** Answers kept at most; beyond it they are all dropped (a flood of names cannot grow memory). */
+  private static final int MENTIONS_KEPT = 10_000;
+
+  private final Map<String, Mention> mentions = new ConcurrentHashMap<>();
+
+  /** Whom a login mentions, and until when that answer holds. */
+  private record Mention(Optional<String> matrixUser, Instant until) {}
 
   GithubAccounts(
       LinkedAccounts store,
@@ -63,6 +81,7 @@ final class GithubAccounts implements Mentions {
             null,
             null);
     store.link(account);
+    mentions.clear();
     log.info(
         "github: {} linked the GitHub account {} with a personal token",
         matrixUser,
@@ -95,6 +114,7 @@ final class GithubAccounts implements Mentions {
                 null),
             tokens);
     store.link(account);
+    mentions.clear();
     log.info("github: {} linked the GitHub account {} by OAuth", matrixUser, account.login());
     return account;
   }
@@ -187,11 +207,14 @@ final class GithubAccounts implements Mentions {
 
   private void unlink(Account account, String why) {
     store.unlink(SERVICE, INSTANCE, account.matrixUser());
+    mentions.clear();
     log.info("github: unlinked {} ({}): {}", account.matrixUser(), account.login(), why);
   }
 
   boolean logout(String matrixUser) {
-    return store.unlink(SERVICE, INSTANCE, matrixUser);
+    boolean unlinked = store.unlink(SERVICE, INSTANCE, matrixUser);
+    mentions.clear();
+    return unlinked;
   }
 
   /**
@@ -200,6 +223,17 @@ final class GithubAccounts implements Mentions {
    */
   @Override
   public Optional<String> matrixUserFor(String githubLogin) {
+    String key = githubLogin.toLowerCase(Locale.ROOT);
+    Instant now = clock.instant();
+    Mention kept = mentions.get(key);
+    if (kept != null && now.isBefore(kept.until())) return kept.matrixUser();
+    Optional<String> found = lookUp(githubLogin);
+    if (mentions.size() >= MENTIONS_KEPT) mentions.clear();
+    mentions.put(key, new Mention(found, now.plus(MENTION_TTL)));
+    return found;
+  }
+
+  private Optional<String> lookUp(String githubLogin) {
     Optional<String> linked = store.matrixUserFor(SERVICE, INSTANCE, githubLogin);
     if (linked.isPresent()) return linked;
     return people.matrixUserFor(SERVICE, INSTANCE, githubLogin);

@@ -63,6 +63,26 @@ class GithubAccountsTest {
   }
 
   @Test
+  void mentionAnswersAreReusedForAWhileAndLinksMadeHereShowAtOnce() throws Exception {
+    assertThat(accounts.matrixUserFor("carol")).isEmpty();
+    // Another instance links carol: this one still answers from what it looked up...
+    store.link(
+        new LinkedAccounts.Account(
+            "github", "", "@carol:test", "carol", "3", "ghp_carol", null, null, null));
+    assertThat(accounts.matrixUserFor("Carol")).isEmpty();
+    // ...until the answer is older than MENTION_TTL.
+    clock.advance(GithubAccounts.MENTION_TTL);
+    assertThat(accounts.matrixUserFor("Carol")).hasValue("@carol:test");
+
+    assertThat(accounts.matrixUserFor("dave")).isEmpty();
+    github.user("dave").token("ghp_dave_0123456789");
+    accounts.linkToken("@dave:test", "ghp_dave_0123456789");
+    assertThat(accounts.matrixUserFor("dave")).as("linked here: at once").hasValue("@dave:test");
+    accounts.logout("@dave:test");
+    assertThat(accounts.matrixUserFor("dave")).as("unlinked here: at once").isEmpty();
+  }
+
+  @Test
   void anAdministratorsLinkServesMentionsAndAssignByMatrixId() throws Exception {
     new PeopleLinks(db, clock)
         .create(
