@@ -1,5 +1,6 @@
 package grapple.bot.feed;
 
+import grapple.bot.http.AddressGuard;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
@@ -19,6 +20,9 @@ import org.jspecify.annotations.Nullable;
  * {@code Retry-After} passed on.
  */
 final class FeedFetcher implements FeedSource {
+  /** Keeps fetches off internal addresses unless feeds.allowPrivateAddresses. */
+  static final AddressGuard GUARD = new AddressGuard("feeds", "feeds.allowPrivateAddresses");
+
   static final int MAX_REDIRECTS = 5;
   private static final String ACCEPT =
       "application/rss+xml, application/atom+xml, application/feed+json, "
@@ -36,7 +40,7 @@ final class FeedFetcher implements FeedSource {
             .callTimeout(settings.pollTimeoutSeconds(), TimeUnit.SECONDS)
             .connectTimeout(settings.pollTimeoutSeconds(), TimeUnit.SECONDS)
             .readTimeout(settings.pollTimeoutSeconds(), TimeUnit.SECONDS);
-    if (!settings.allowPrivateAddresses()) b.dns(new AddressGuard());
+    if (!settings.allowPrivateAddresses()) b.dns(GUARD);
     this.http = b.build();
   }
 
@@ -138,7 +142,7 @@ final class FeedFetcher implements FeedSource {
 
   private static void guardLiteral(HttpUrl url) throws FeedException {
     try {
-      AddressGuard.checkLiteral(url.host());
+      GUARD.checkLiteral(url.host());
     } catch (AddressGuard.Refused e) {
       throw new FeedException(e.getMessage(), e);
     }

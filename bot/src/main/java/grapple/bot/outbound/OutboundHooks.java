@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.ConnectionKind;
 import grapple.bot.Connections;
 import grapple.bot.LiveConnection;
+import grapple.bot.http.AddressGuard;
 import grapple.commands.Markdown;
 import grapple.state.BadInput;
 import grapple.state.Connection;
@@ -23,6 +24,10 @@ import java.util.function.Supplier;
  * a hook is made, keeps each hook's token sealed in the database, and queues the room's events.
  */
 final class OutboundHooks implements ConnectionKind<OutboundConfig> {
+  /** Keeps deliveries off internal addresses unless outbound.allowPrivateAddresses. */
+  static final AddressGuard GUARD =
+      new AddressGuard("outbound hooks", "outbound.allowPrivateAddresses");
+
   static final String TOKEN_SECRET = "outboundToken";
   static final String TOKEN_PREFIX = "hs-ob-";
 
@@ -94,8 +99,8 @@ final class OutboundHooks implements ConnectionKind<OutboundConfig> {
     if (settings.allowPrivateAddresses()) return;
     String host = config.url().getHost();
     try {
-      AddressGuard.checkLiteral(host);
-      new AddressGuard().lookup(host);
+      GUARD.checkLiteral(host);
+      GUARD.lookup(host);
     } catch (AddressGuard.Refused e) {
       throw new BadInput("url", "Outbound URL refused: " + e.getMessage());
     } catch (UnknownHostException e) {

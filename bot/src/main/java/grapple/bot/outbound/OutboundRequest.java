@@ -2,6 +2,7 @@ package grapple.bot.outbound;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.http.AddressGuard;
 import grapple.bot.room.MatrixException;
 import grapple.bot.room.Media;
 import grapple.bot.room.MediaTooLarge;
@@ -79,7 +80,7 @@ final class OutboundRequest {
             .followRedirects(false)
             .followSslRedirects(false)
             .retryOnConnectionFailure(false);
-    if (!settings.allowPrivateAddresses()) b.dns(new AddressGuard());
+    if (!settings.allowPrivateAddresses()) b.dns(OutboundHooks.GUARD);
     this.http = b.build();
   }
 
@@ -88,7 +89,7 @@ final class OutboundRequest {
     URI url = target.config().url();
     if (!settings.allowPrivateAddresses()) {
       try {
-        AddressGuard.checkLiteral(url.getHost());
+        OutboundHooks.GUARD.checkLiteral(url.getHost());
       } catch (AddressGuard.Refused e) {
         return new Outcome.Fail(e.getMessage());
       }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import grapple.bot.http.AddressGuard;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import org.junit.jupiter.api.Test;
@@ -12,6 +13,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /** What feeds may not reach: every special-purpose block that is not the public internet. */
 class AddressGuardTest {
+  private static final AddressGuard FEEDS = FeedFetcher.GUARD;
+
   private static final String ALLOW =
       "; feeds may not reach those (set feeds.allowPrivateAddresses: true to allow them)";
 
@@ -71,7 +74,7 @@ class AddressGuardTest {
       })
   void aLiteralInANonPublicBlockIsRefused(String ip) throws Exception {
     assertThat(AddressGuard.internal(InetAddress.getByName(ip))).as(ip).isTrue();
-    assertThatThrownBy(() -> AddressGuard.checkLiteral(ip))
+    assertThatThrownBy(() -> FEEDS.checkLiteral(ip))
         .as(ip)
         .isInstanceOf(AddressGuard.Refused.class)
         .hasMessageStartingWith(ip + " is a ")
@@ -109,7 +112,7 @@ class AddressGuardTest {
       })
   void aLiteralOnThePublicInternetIsAllowed(String ip) throws Exception {
     assertThat(AddressGuard.internal(InetAddress.getByName(ip))).as(ip).isFalse();
-    assertThatCode(() -> AddressGuard.checkLiteral(ip)).as(ip).doesNotThrowAnyException();
+    assertThatCode(() -> FEEDS.checkLiteral(ip)).as(ip).doesNotThrowAnyException();
   }
 
   @Test
@@ -123,11 +126,11 @@ class AddressGuardTest {
 
   @Test
   void theRefusalOfALiteralNamesTheBlockAndTheConfigKeyThatAllowsIt() {
-    assertThatThrownBy(() -> AddressGuard.checkLiteral("127.0.0.1"))
+    assertThatThrownBy(() -> FEEDS.checkLiteral("127.0.0.1"))
         .hasMessage(
             "127.0.0.1 is a loopback, private or link-local address (127.0.0.0/8, loopback)"
                 + ALLOW);
-    assertThatThrownBy(() -> AddressGuard.checkLiteral("[::ffff:a00:1]"))
+    assertThatThrownBy(() -> FEEDS.checkLiteral("[::ffff:a00:1]"))
         .hasMessage(
             "[::ffff:a00:1] is a loopback, private or link-local address (10.0.0.0/8, private)"
                 + ALLOW);
@@ -135,7 +138,7 @@ class AddressGuardTest {
 
   @Test
   void theRefusalOfANameNamesTheAddressItResolvesToAndTheConfigKey() {
-    assertThatThrownBy(() -> new AddressGuard().lookup("localhost"))
+    assertThatThrownBy(() -> FEEDS.lookup("localhost"))
         .isInstanceOf(AddressGuard.Refused.class)
         .hasMessageStartingWith("localhost resolves to ")
         .hasMessageContaining(", a loopback, private or link-local address (")

@@ -3,6 +3,7 @@ package grapple.bot.feed;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import grapple.bot.http.AddressGuard;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 import mockwebserver3.MockResponse;

@@ -1,4 +1,4 @@
-package grapple.bot.outbound;
+package grapple.bot.http;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -9,15 +9,19 @@ import okhttp3.Dns;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Keeps outbound deliveries off loopback, private, link-local and other internal addresses. As the
- * DNS of the HTTP client it filters every lookup, and the client connects to the address it
- * returned, so a name that resolves somewhere internal later (DNS rebinding) is refused at that
- * send too; IP literals are checked before each request. (A copy of the feeds' guard, with its own
- * advice.)
+ * Keeps outgoing requests (feed fetches, outbound hooks) off loopback, private, link-local and
+ * other internal addresses. As the DNS of the HTTP client it filters every lookup, and the client
+ * connects to the address it returned, so a name that later resolves somewhere internal (DNS
+ * rebinding) is refused at that request too; IP literals are checked before the request.
  */
-final class AddressGuard implements Dns {
-  private static final String ALLOW =
-      "; outbound hooks may not reach those (set outbound.allowPrivateAddresses: true to allow them)";
+public final class AddressGuard implements Dns {
+  /** The end of every refusal: who may not reach such addresses, and the key that allows it. */
+  private final String allow;
+
+  /** A guard for {@code who} (e.g. "feeds"), whose config key {@code allowKey} lifts it. */
+  public AddressGuard(String who, String allowKey) {
+    this.allow = "; " + who + " may not reach those (set " + allowKey + ": true to allow them)";
+  }
 
   /**
    * The blocks IANA's special-purpose address registries (RFC 6890) mark as not globally reachable,
@@ -58,8 +62,8 @@ final class AddressGuard implements Dns {
           Block.of("fec0::/10", "site-local"),
           Block.of("ff00::/8", "multicast"));
 
-  /** Thrown for an address outbound hooks may not reach. */
-  static final class Refused extends UnknownHostException {
+  /** Thrown for an address the guard refuses. */
+  public static final class Refused extends UnknownHostException {
     private static final long serialVersionUID = 1L;
 
     Refused(String message) {
@@ -109,20 +113,20 @@ final class AddressGuard implements Dns {
               + ", a loopback, private or link-local address ("
               + block(first)
               + ")"
-              + ALLOW);
+              + allow);
     }
     return allowed;
   }
 
   /** Refuses an IP-literal host that is internal (no DNS lookup happens for those). */
-  static void checkLiteral(String host) throws Refused {
+  public void checkLiteral(String host) throws Refused {
     String bare = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
     if (!bare.matches("[0-9.]+") && !bare.contains(":")) return;
     try {
       String block = block(InetAddress.getByName(bare));
       if (block != null) {
         throw new Refused(
-            host + " is a loopback, private or link-local address (" + block + ")" + ALLOW);
+            host + " is a loopback, private or link-local address (" + block + ")" + allow);
       }
     } catch (Refused e) {
       throw e;
@@ -131,7 +135,7 @@ final class AddressGuard implements Dns {
     }
   }
 
-  static boolean internal(InetAddress a) {
+  public static boolean internal(InetAddress a) {
     return block(a) != null;
   }
 
