@@ -96,6 +96,9 @@ final class SqliteBackend implements Backend {
       s.execute("PRAGMA journal_mode = WAL");
       s.execute("PRAGMA synchronous = FULL");
       s.execute("PRAGMA foreign_keys = ON");
+      // Deleted rows are overwritten with zeros: a token sent by DM leaves the outbox once
+      // delivered, and must not linger in free pages of the file.
+      s.execute("PRAGMA secure_delete = ON");
     }
   }
 

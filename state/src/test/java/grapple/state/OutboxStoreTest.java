@@ -125,6 +125,23 @@ class OutboxStoreTest {
   }
 
   @Test
+  void aDeliveredMessageLeavesNoTraceInTheDatabaseFile() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(dialect == Dialect.SQLITE, "a file of our own");
+    String secret = "hs-ob-" + java.util.UUID.randomUUID();
+    List<OutboxStore.Entry> entries =
+        outbox.enqueue(List.of(message(ROOM, "your token: " + secret))).join();
+
+    outbox.delivered(entries.get(0).seq()).join();
+    db.close();
+    db = TestDatabases.reopen(db); // closing checkpoints the WAL into the file and removes it
+
+    byte[] file = java.nio.file.Files.readAllBytes(dir.resolve("grapple.db"));
+    assertThat(new String(file, java.nio.charset.StandardCharsets.ISO_8859_1))
+        .doesNotContain(secret)
+        .doesNotContain("your token");
+  }
+
+  @Test
   void deliveredOfAnUnknownSequenceChangesNothing() {
     List<OutboxStore.Entry> entries = outbox.enqueue(List.of(message(ROOM, "a"))).join();
 
