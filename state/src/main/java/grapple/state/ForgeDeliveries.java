@@ -36,15 +36,15 @@ public final class ForgeDeliveries {
   public SqlWork<Void> claim(String service, String deliveryId) {
     long now = clock.millis();
     return c -> {
-      try (PreparedStatement s =
-          c.prepareStatement(
+      // The writer's own prepared statement: every forge event runs this.
+      PreparedStatement s =
+          db.writerStatement(
               "INSERT INTO forge_deliveries (service, delivery_id, received_at)"
-                  + " VALUES (?, ?, ?) ON CONFLICT (service, delivery_id) DO NOTHING")) {
-        s.setString(1, service);
-        s.setString(2, deliveryId);
-        s.setLong(3, now);
-        if (s.executeUpdate() == 0) throw new AlreadyTaken(service, deliveryId);
-      }
+                  + " VALUES (?, ?, ?) ON CONFLICT (service, delivery_id) DO NOTHING");
+      s.setString(1, service);
+      s.setString(2, deliveryId);
+      s.setLong(3, now);
+      if (s.executeUpdate() == 0) throw new AlreadyTaken(service, deliveryId);
       return null;
     };
   }
