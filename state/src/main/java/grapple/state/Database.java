@@ -46,6 +46,14 @@ public final class Database implements AutoCloseable {
   /** Topics the task running now announced; kept only if it succeeds. Writer thread only. */
   private final Set<String> announcing = new LinkedHashSet<>();
 
+  /**
+   * What the current batch's successful tasks asked to run after its commit. Writer thread only.
+   */
+  private final List<Runnable> committed = new ArrayList<>();
+
+  /** What the task running now asked to run after commit; kept only if it succeeds. */
+  private final List<Runnable> committing = new ArrayList<>();
+
   private final Map<String, List<Runnable>> listeners = new ConcurrentHashMap<>();
   private volatile boolean closed;
 
@@ -156,6 +164,16 @@ public final class Database implements AutoCloseable {
   }
 
   /**
+   * Inside write work: runs {@code action} on the writer thread once this write's transaction has
+   * committed, before its caller is told, in the order the writes ran; never if the write fails.
+   * The action must be quick and must not wait on the database.
+   */
+  public void afterCommit(Runnable action) {
+    requireWriterThread("afterCommit");
+    committing.add(action);
+  }
+
+  /**
    * Calls {@code listener} after each commit that announced {@code topic}, on whichever instance;
    * with PostgreSQL also every few seconds and after the database comes back, so that nothing waits
    * on a missed notification. The listener must return quickly (it wakes someone up).
@@ -238,6 +256,7 @@ public final class Database implements AutoCloseable {
   private void commit(List<Task<?>> batch) {
     List<Runnable> completions = new ArrayList<>(batch.size());
     announced.clear();
+    committed.clear();
     try {
       writerStatement(backend.begin()).executeUpdate();
       for (Task<?> task : batch) completions.add(run(task));
@@ -256,6 +275,13 @@ public final class Database implements AutoCloseable {
       for (Task<?> task : batch) task.result.completeExceptionally(failure);
       return;
     }
+    for (Runnable action : committed) {
+      try {
+        action.run();
+      } catch (RuntimeException e) {
+        log.error("database {}: an after-commit action failed", describe(), e);
+      }
+    }
     completions.forEach(Runnable::run);
     for (String topic : announced) heard(topic);
   }
@@ -266,10 +292,12 @@ public final class Database implements AutoCloseable {
   private <T> Runnable run(Task<T> task) throws SQLException {
     Connection writer = backend.writer();
     announcing.clear();
+    committing.clear();
     if (!task.savepoint()) {
       try {
         T value = task.work.run(writer);
         announced.addAll(announcing);
+        committed.addAll(committing);
         return () -> task.result.complete(value);
       } catch (Throwable e) {
         Fatal.haltIfFatal(e);
@@ -281,6 +309,7 @@ public final class Database implements AutoCloseable {
       T value = task.work.run(writer);
       writerStatement("RELEASE SAVEPOINT task").executeUpdate();
       announced.addAll(announcing);
+      committed.addAll(committing);
       return () -> task.result.complete(value);
     } catch (Throwable e) {
       Fatal.haltIfFatal(e);

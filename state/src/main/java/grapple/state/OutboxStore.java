@@ -24,8 +24,24 @@ public final class OutboxStore {
   private final java.util.concurrent.atomic.AtomicBoolean deleteQueued =
       new java.util.concurrent.atomic.AtomicBoolean();
 
+  private volatile @Nullable Queued queued;
+
   public OutboxStore(Database db) {
     this.db = db;
+  }
+
+  /** Told of each message queued through this store once it is durable. */
+  public interface Queued {
+    /**
+     * Called on the database's writer thread, after the commit and before the caller is told, in
+     * the order the messages were written (with SQLite, seq order); must be quick.
+     */
+    void queued(Draft draft, Entry entry);
+  }
+
+  /** Sets who is told of each message queued from now on (one listener; a new one replaces it). */
+  public void onQueued(Queued listener) {
+    this.queued = listener;
   }
 
   /** A message to queue: target is a room id, or {@code dm:<userId>} for a direct message. */
@@ -111,6 +127,13 @@ public final class OutboxStore {
                 d.content(),
                 contents.get(i).length()));
       }
+    }
+    Queued listener = queued;
+    if (listener != null) {
+      db.afterCommit(
+          () -> {
+            for (int i = 0; i < out.size(); i++) listener.queued(drafts.get(i), out.get(i));
+          });
     }
     return out;
   }

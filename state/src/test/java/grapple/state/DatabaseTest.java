@@ -583,6 +583,43 @@ class DatabaseTest {
     assertThat(count(open(file), "kv")).isEqualTo(50);
   }
 
+  @ParameterizedTest
+  @EnumSource(Dialect.class)
+  void afterCommitRunsOnceCommittedInWriteOrderBeforeTheCallerIsToldAndNeverForAFailedWrite(
+      Dialect dialect) {
+    Database db = open(dialect);
+    CountDownLatch release = blockWriter(db);
+    List<String> ran = java.util.Collections.synchronizedList(new ArrayList<>());
+    List<CompletableFuture<String>> writes = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      String key = "k" + i;
+      boolean fails = i == 2;
+      CompletableFuture<String> write =
+          db.write(
+              c -> {
+                KeyValueStore.put(c, key, "v");
+                db.afterCommit(() -> ran.add(key + (committed(db, key) ? " committed" : " not")));
+                if (fails) throw new SQLException("refused");
+                return key;
+              });
+      // Told after the action ran: what the caller sees is what the action saw.
+      writes.add(write.thenApply(k -> k + " told after " + ran.size()));
+    }
+
+    release.countDown();
+
+    assertThat(writes.get(4).join()).isEqualTo("k4 told after 4");
+    assertThat(writes.get(2)).isCompletedExceptionally();
+    assertThat(ran).containsExactly("k0 committed", "k1 committed", "k3 committed", "k4 committed");
+    assertThatThrownBy(() -> db.afterCommit(() -> {}))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("writer thread");
+  }
+
+  private static boolean committed(Database db, String key) {
+    return new KeyValueStore(db).get(key).isPresent();
+  }
+
   @Test
   void aWriteAfterCloseFailsWithAStorageException() {
     Path file = dir.resolve("grapple.db");

@@ -24,7 +24,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Delivery runs on one instance only (the leader), which reads the outbox in seq order: what any
  * instance queued reaches it the same way. What this instance queued is handed over with its
- * content, so the leader's own messages are not read back from the database.
+ * content, so the leader's own messages are not read back from the database. With SQLite this
+ * process is the outbox's only writer: once the reader has caught up with what earlier runs left,
+ * each message goes to delivery as its transaction commits (in seq order, on the writer thread),
+ * and the outbox is read again only when the delivery queues are full.
  */
 public final class Outbox implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Outbox.class);
@@ -37,11 +40,17 @@ public final class Outbox implements AutoCloseable {
 
   private final OutboxStore store;
   private final DeliveryWorker worker;
+  private final int maxQueued;
   private final Map<Long, CompletableFuture<String>> waiting = new ConcurrentHashMap<>();
+
+  /** Callers waiting for a message not yet committed, by its draft (the very object). */
+  private final Map<OutboxStore.Draft, CompletableFuture<String>> awaiting =
+      java.util.Collections.synchronizedMap(new java.util.IdentityHashMap<>());
+
   private final AtomicLong delivered = new AtomicLong();
   private final AtomicLong refused = new AtomicLong();
 
-  /** Guards {@link #handedOver}, {@link #horizon} and {@link #wanted}. */
+  /** Guards {@link #handedOver}, {@link #horizon}, {@link #wanted} and {@link #direct}. */
   private final Object feed = new Object();
 
   /** Messages this instance queued, by seq, until the reader passes them; only while delivering. */
@@ -51,12 +60,31 @@ public final class Outbox implements AutoCloseable {
   private long horizon;
 
   private boolean wanted;
+
+  /** True while this instance's commits go straight to delivery (SQLite, caught up, room left). */
+  private boolean direct;
+
+  /** True when this process is the outbox's only writer (SQLite). */
+  private volatile boolean soleWriter;
+
   private volatile @Nullable Thread reader;
   private volatile boolean closed;
 
   public Outbox(OutboxStore store, RoomGateway gateway, int concurrency, Duration maxRetryDelay) {
+    this(store, gateway, concurrency, maxRetryDelay, MAX_QUEUED);
+  }
+
+  /** With a bound on the delivery queues other than {@link #MAX_QUEUED} (tests). */
+  Outbox(
+      OutboxStore store,
+      RoomGateway gateway,
+      int concurrency,
+      Duration maxRetryDelay,
+      int maxQueued) {
+    this.maxQueued = maxQueued;
     this.store = store;
     this.worker = new DeliveryWorker(store, gateway, concurrency, maxRetryDelay, this::settled);
+    store.onQueued(this::queued);
   }
 
   /**
@@ -75,6 +103,7 @@ public final class Outbox implements AutoCloseable {
       t.setDaemon(true);
       reader = t;
       wanted = true;
+      soleWriter = db.dialect() == grapple.state.Dialect.SQLITE;
     }
     db.onAnnouncement(OutboxStore.TOPIC, this::wake);
     reader.start();
@@ -101,34 +130,42 @@ public final class Outbox implements AutoCloseable {
    * future completes once all of it is durable.
    */
   public CompletableFuture<Void> postAll(List<OutboxStore.Draft> drafts, SqlWork<?> alongside) {
-    return store.enqueue(drafts, alongside).thenAccept(entries -> entries.forEach(this::handOver));
+    return store.enqueue(drafts, alongside).thenAccept(entries -> {});
   }
 
   private Posting enqueue(OutboxStore.Draft draft) {
     CompletableFuture<String> delivered = new CompletableFuture<>();
-    CompletableFuture<Void> queued =
-        store
-            .enqueue(List.of(draft))
-            .thenAccept(
-                entries -> {
-                  OutboxStore.Entry entry = entries.get(0);
-                  // Only the instance that delivers can tell; elsewhere the caller's wait runs out.
-                  if (delivering()) waiting.put(entry.seq(), delivered);
-                  handOver(entry);
-                });
+    // Only the instance that delivers can tell; elsewhere the caller's wait runs out.
+    if (delivering()) awaiting.put(draft, delivered);
+    CompletableFuture<Void> queued = store.enqueue(List.of(draft)).thenAccept(entries -> {});
     queued.exceptionally(
         e -> {
+          awaiting.remove(draft);
           delivered.completeExceptionally(e);
           return null;
         });
     return new Posting(queued, delivered);
   }
 
-  /** Gives the reader the content of a message queued here, unless it has read that row already. */
-  private void handOver(OutboxStore.Entry entry) {
+  /**
+   * A message queued here is durable (the writer thread, in commit order): straight to delivery
+   * when this process is the only writer and the reader has caught up, else handed to the reader
+   * with its content, unless it has read that row already.
+   */
+  private void queued(OutboxStore.Draft draft, OutboxStore.Entry entry) {
+    CompletableFuture<String> delivered = awaiting.remove(draft);
+    if (delivered != null) waiting.put(entry.seq(), delivered);
     if (reader == null) return;
     synchronized (feed) {
-      if (entry.seq() > horizon) handedOver.put(entry.seq(), entry);
+      if (entry.seq() <= horizon) return;
+      if (direct && worker.backlog() < maxQueued) {
+        horizon = entry.seq();
+        worker.add(entry);
+        return;
+      }
+      // Full queues: this row waits in the database; the reader takes over until it catches up.
+      direct = false;
+      handedOver.put(entry.seq(), entry);
       wanted = true;
       feed.notifyAll();
     }
@@ -136,6 +173,7 @@ public final class Outbox implements AutoCloseable {
 
   private void wake() {
     synchronized (feed) {
+      if (direct) return; // what was announced is this process's own, delivered as it committed
       wanted = true;
       feed.notifyAll();
     }
@@ -148,7 +186,7 @@ public final class Outbox implements AutoCloseable {
       try {
         synchronized (feed) {
           // A full queue is looked at again each second: deliveries make room without a word.
-          while (!closed && (!wanted || worker.backlog() >= MAX_QUEUED)) feed.wait(1_000);
+          while (!closed && (!wanted || worker.backlog() >= maxQueued)) feed.wait(1_000);
           wanted = false;
         }
         if (closed) return;
@@ -187,8 +225,26 @@ public final class Outbox implements AutoCloseable {
     synchronized (feed) {
       // What was handed over at or below the horizon is either read above or delivered and gone.
       handedOver.keySet().removeIf(seq -> seq <= horizon);
+      if (soleWriter && rows.size() < READ_BATCH) goDirect();
     }
     return rows.size();
+  }
+
+  /**
+   * Caught up with the database, and this process is its only writer: every row after the horizon
+   * is this process's own and was (or will be) told to {@link #queued} in seq order, so what was
+   * handed over since the read goes to delivery now, and the rest as it commits. Holds {@link
+   * #feed}.
+   */
+  private void goDirect() {
+    List<Long> seqs = new java.util.ArrayList<>(handedOver.keySet());
+    java.util.Collections.sort(seqs);
+    for (long seq : seqs) {
+      horizon = seq;
+      worker.add(java.util.Objects.requireNonNull(handedOver.get(seq)));
+    }
+    handedOver.clear();
+    direct = true;
   }
 
   private static void sleepQuietly() {
@@ -232,13 +288,7 @@ public final class Outbox implements AutoCloseable {
   /** Queues the refused messages {@code failed} again; returns how many were queued. */
   public CompletableFuture<Integer> retry(List<OutboxStore.Failure> failed) {
     if (failed.isEmpty()) return CompletableFuture.completedFuture(0);
-    return store
-        .requeue(failed)
-        .thenApply(
-            entries -> {
-              entries.forEach(this::handOver);
-              return entries.size();
-            });
+    return store.requeue(failed).thenApply(List::size);
   }
 
   @Override

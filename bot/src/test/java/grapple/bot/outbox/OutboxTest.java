@@ -50,6 +50,66 @@ class OutboxTest {
   }
 
   @Test
+  void messagesFromManyThreadsAreEachDeliveredOnceInTheOrderEachThreadQueuedThem()
+      throws Exception {
+    FakeGateway gateway = new FakeGateway();
+    Outbox outbox = outbox(db(), gateway);
+    int threads = 8;
+    int each = 100;
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newFixedThreadPool(threads);
+    try {
+      List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        int thread = t;
+        done.add(
+            pool.submit(
+                () -> {
+                  for (int i = 0; i < each; i++)
+                    outbox.post("!a:test", Messages.notice(thread + ":" + i)).queued().join();
+                }));
+      }
+      for (var f : done) f.get(30, TimeUnit.SECONDS);
+    } finally {
+      pool.shutdown();
+    }
+
+    int[] next = new int[threads];
+    for (int n = 0; n < threads * each; n++) {
+      String[] body = gateway.takeSent().content().get("body").asText().split(":");
+      int thread = Integer.parseInt(body[0]);
+      assertThat(Integer.parseInt(body[1])).as("thread %d's order", thread).isEqualTo(next[thread]);
+      next[thread]++;
+    }
+    assertThat(next).containsOnly(each);
+    assertThat(gateway.takeSent(Duration.ofMillis(200))).as("nothing twice").isNull();
+  }
+
+  @Test
+  void whenTheDeliveryQueuesAreFullTheRestWaitsInTheDatabaseAndFollowsInOrder() throws Exception {
+    Database db = db();
+    FakeGateway gateway = new FakeGateway().hold();
+    Outbox outbox = new Outbox(new OutboxStore(db), gateway, 4, Duration.ofMillis(200), 5);
+    open.add(0, outbox);
+    outbox.start(db);
+    List<Outbox.Posting> posted = new ArrayList<>();
+
+    for (int i = 0; i < 40; i++) {
+      Outbox.Posting p = outbox.post("!a:test", Messages.notice("m" + i));
+      p.queued().join();
+      posted.add(p);
+    }
+    assertThat(outbox.backlog()).isLessThanOrEqualTo(5);
+    gateway.release();
+
+    for (int i = 0; i < 40; i++)
+      assertThat(gateway.takeSent().content().get("body").asText()).isEqualTo("m" + i);
+    for (Outbox.Posting p : posted) assertThat(p.delivered()).succeedsWithin(Duration.ofSeconds(5));
+    assertThat(gateway.takeSent(Duration.ofMillis(200))).as("nothing twice").isNull();
+    assertThat(outbox.backlog()).isZero();
+  }
+
+  @Test
   void retriesATransientFailureWithTheSameTransactionId() throws Exception {
     FakeGateway gateway = new FakeGateway().failNext(new IOException("connection refused"));
     Outbox outbox = outbox(db(), gateway);
