@@ -140,27 +140,7 @@ public final class OutboxStore {
 
   /** Everything not yet delivered, oldest first. */
   public List<Entry> pending() {
-    return db.read(
-        c -> {
-          try (PreparedStatement s =
-              c.prepareStatement(
-                  "SELECT seq, target, txn_id, event_type, content FROM outbox WHERE status = 'pending' ORDER BY seq")) {
-            ResultSet rs = s.executeQuery();
-            List<Entry> out = new ArrayList<>();
-            while (rs.next()) {
-              String json = rs.getString(5);
-              out.add(
-                  new Entry(
-                      rs.getLong(1),
-                      rs.getString(2),
-                      rs.getString(3),
-                      rs.getString(4),
-                      Json.readObject(json),
-                      json.length()));
-            }
-            return out;
-          }
-        });
+    return pending("content", "", Long.MIN_VALUE, Integer.MAX_VALUE);
   }
 
   /**
@@ -169,50 +149,39 @@ public final class OutboxStore {
    * the last seq seen never skips one.
    */
   public List<Entry> pendingAfter(long after, int limit) {
-    return db.read(
-        c -> {
-          try (PreparedStatement s =
-              c.prepareStatement(
-                  "SELECT seq, target, txn_id, event_type, length(content)"
-                      + " FROM outbox WHERE status = 'pending' AND seq > ? ORDER BY seq LIMIT ?")) {
-            s.setLong(1, after);
-            s.setInt(2, limit);
-            ResultSet rs = s.executeQuery();
-            List<Entry> out = new ArrayList<>();
-            while (rs.next()) {
-              out.add(
-                  new Entry(
-                      rs.getLong(1),
-                      rs.getString(2),
-                      rs.getString(3),
-                      rs.getString(4),
-                      null,
-                      rs.getInt(5)));
-            }
-            return out;
-          }
-        });
+    return pending("length(content)", " AND seq > ?", after, limit);
   }
 
-  /** Everything not yet delivered, oldest first, without contents (a backlog may be large). */
-  public List<Entry> pendingWithoutContent() {
+  /**
+   * The pending rows; {@code content} is the column or its length (then entries carry no content),
+   * {@code after} is bound when {@code where} has a parameter.
+   */
+  private List<Entry> pending(String content, String where, long after, int limit) {
+    boolean withContent = content.equals("content");
     return db.read(
         c -> {
           try (PreparedStatement s =
               c.prepareStatement(
-                  "SELECT seq, target, txn_id, event_type, length(content)"
-                      + " FROM outbox WHERE status = 'pending' ORDER BY seq")) {
+                  "SELECT seq, target, txn_id, event_type, "
+                      + content
+                      + " FROM outbox WHERE status = 'pending'"
+                      + where
+                      + " ORDER BY seq LIMIT ?")) {
+            int i = 1;
+            if (!where.isEmpty()) s.setLong(i++, after);
+            s.setInt(i, limit);
             ResultSet rs = s.executeQuery();
             List<Entry> out = new ArrayList<>();
             while (rs.next()) {
+              String json = withContent ? rs.getString(5) : null;
               out.add(
                   new Entry(
                       rs.getLong(1),
                       rs.getString(2),
                       rs.getString(3),
                       rs.getString(4),
-                      null,
-                      rs.getInt(5)));
+                      json != null ? Json.readObject(json) : null,
+                      json != null ? json.length() : rs.getInt(5)));
             }
             return out;
           }
