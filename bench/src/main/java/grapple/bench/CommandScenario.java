@@ -18,7 +18,7 @@ final class CommandScenario {
     int rounds = Bench.pick(10, 40);
     ObjectNode r = Report.result("command");
     try (Rig rig = Rig.start("command", Bench.synapse().url, null)) {
-      RoomReader reader = new RoomReader(rig.owner, rig.roomId);
+      RoomReader reader = new RoomReader(rig.owner(), rig.roomId());
       round(
           rig,
           reader,
@@ -86,10 +86,10 @@ final class CommandScenario {
    */
   private static long round(Rig rig, RoomReader reader, String text, boolean command) {
     long t0 = System.nanoTime();
-    String eventId = rig.owner.sendText(rig.roomId, text);
+    String eventId = rig.owner().sendText(rig.roomId(), text);
     Predicate<RoomReader.Seen> match =
         command
-            ? s -> s.sender().equals(rig.bot.userId) && s.inReplyTo().equals(eventId)
+            ? s -> s.sender().equals(rig.bot().userId) && s.inReplyTo().equals(eventId)
             : s -> s.eventId().equals(eventId);
     reader.pollUntil(x -> find(x, match).isPresent(), ROUND_TIMEOUT);
     return find(reader, match).map(s -> s.seenAtNanos() - t0).orElse(ROUND_TIMEOUT.toNanos() * 10);

@@ -119,14 +119,14 @@ final class DeliveryScenario {
     List<String> texts = Bench.texts("delivery-warmup", 20);
     RoomReader reader = rig.reader();
     Load.postEach(
-        rig.bot.webhookPort,
-        rig.hookPath,
+        rig.bot().webhookPort,
+        rig.hookPath(),
         texts,
         4,
         () -> false,
         Duration.ZERO,
         Duration.ofSeconds(30));
-    for (int i = 0; i < 20; i++) rig.owner.sendText(rig.roomId, "plain warm-up " + i);
+    for (int i = 0; i < 20; i++) rig.owner().sendText(rig.roomId(), "plain warm-up " + i);
     reader.pollUntil(
         x -> x.countSeen(new HashSet<>(texts)) == texts.size(), Duration.ofSeconds(60));
   }
@@ -141,8 +141,8 @@ final class DeliveryScenario {
         () -> {
           try {
             Load.postEach(
-                rig.bot.webhookPort,
-                rig.hookPath,
+                rig.bot().webhookPort,
+                rig.hookPath(),
                 texts,
                 CONCURRENCY,
                 () -> false,
@@ -173,7 +173,7 @@ final class DeliveryScenario {
                         for (int i = next.getAndIncrement();
                             i < texts.size();
                             i = next.getAndIncrement()) {
-                          rig.owner.sendText(rig.roomId, texts.get(i));
+                          rig.owner().sendText(rig.roomId(), texts.get(i));
                         }
                       } finally {
                         done.countDown();
@@ -199,7 +199,7 @@ final class DeliveryScenario {
       throws InterruptedException {
     Set<String> wanted = new HashSet<>(texts);
     RoomReader reader = rig.reader();
-    Proc.Meter bot = new Proc.Meter(rig.bot.pid());
+    Proc.Meter bot = new Proc.Meter(rig.bot().pid());
     Proc.Meter synapse = new Proc.Meter(synapsePid);
     long t0 = System.nanoTime();
     Thread watcher =

@@ -57,17 +57,17 @@ final class FailoverFault {
     Verdict v = new Verdict("failover");
     try (PostgresDatabase db = PostgresDatabase.create("failover");
         Rig rig = Rig.start("failover", Bench.synapse().url, db.yaml());
-        BotProcess second = rig.bot.sibling(Bench.work().resolve("failover-b"))) {
-      v.check(whenTrue(rig.bot::leads, ROUND_TIMEOUT) >= 0, "the first instance (a) leads");
+        BotProcess second = rig.bot().sibling(Bench.work().resolve("failover-b"))) {
+      v.check(whenTrue(rig.bot()::leads, ROUND_TIMEOUT) >= 0, "the first instance (a) leads");
       second.start();
       v.check(!second.leads(), "the second instance (b) is ready as a follower");
       RoomReader reader = rig.reader();
       List<Round> rounds = new ArrayList<>();
-      Poster poster = new Poster(List.of(rig.bot, second), rig.hookPath);
+      Poster poster = new Poster(List.of(rig.bot(), second), rig.hookPath());
       try {
         for (int k = 0; k < kills; k++) {
           Bench.sleep(STEADY);
-          Round round = killTheLeader(rig.bot, second, reader, poster);
+          Round round = killTheLeader(rig.bot(), second, reader, poster);
           rounds.add(round);
           System.out.printf(
               "  kill -9 #%d of %s: the other leads after %.2f s, first message posted after the kill"
@@ -78,7 +78,7 @@ final class FailoverFault {
               round.failoverSeconds(),
               round.killed(),
               round.rejoinedAsFollower() ? "as a follower" : "and LEADS");
-          if (!rig.bot.isAlive() || !second.isAlive()) break;
+          if (!rig.bot().isAlive() || !second.isAlive()) break;
         }
         Bench.sleep(STEADY);
       } finally {
@@ -94,8 +94,9 @@ final class FailoverFault {
       boolean drained = reader.pollUntil(x -> x.countSeen(acked) == acked.size(), drainTimeout);
       reader.pollFor(Duration.ofSeconds(5)); // late duplicates would show up here
       Verdict.Count c =
-          Verdict.Count.of(statuses, bodies(rig.readerUser.history(rig.roomId), rig.bot.userId));
-      judge(v, rounds, kills, c, rig.bot.isAlive() && second.isAlive());
+          Verdict.Count.of(
+              statuses, bodies(rig.readerUser().history(rig.roomId()), rig.bot().userId));
+      judge(v, rounds, kills, c, rig.bot().isAlive() && second.isAlive());
       record(r, report, rounds, c, drained);
       v.finish(r, report, c + String.format(", failover %s s", spread(rounds)));
     }

@@ -40,8 +40,8 @@ final class KillNineFault {
                   for (int k = 0; k < kills; k++) {
                     Bench.sleep(Duration.ofMillis(300 + random.nextInt(MAX_KILL_GAP_MILLIS - 300)));
                     down.set(true);
-                    rig.bot.kill();
-                    rig.bot.start();
+                    rig.bot().kill();
+                    rig.bot().start();
                     down.set(false);
                     killsDone[0]++;
                     System.out.printf("  kill -9 #%d done, restarted%n", killsDone[0]);
@@ -59,8 +59,8 @@ final class KillNineFault {
       killer.start();
       Map<String, Integer> statuses =
           Load.postEach(
-              rig.bot.webhookPort,
-              rig.hookPath,
+              rig.bot().webhookPort,
+              rig.hookPath(),
               texts,
               CONCURRENCY,
               down::get,

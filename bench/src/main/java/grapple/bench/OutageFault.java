@@ -39,8 +39,8 @@ final class OutageFault {
                 try {
                   statuses.set(
                       Load.postEach(
-                          rig.bot.webhookPort,
-                          rig.hookPath,
+                          rig.bot().webhookPort,
+                          rig.hookPath(),
                           texts,
                           CONCURRENCY,
                           () -> false,

@@ -26,8 +26,8 @@ final class RateLimitFault {
       long t0 = System.nanoTime();
       Map<String, Integer> statuses =
           Load.postEach(
-              rig.bot.webhookPort,
-              rig.hookPath,
+              rig.bot().webhookPort,
+              rig.hookPath(),
               texts,
               4,
               () -> false,

@@ -67,8 +67,8 @@ final class ReadOnlyFault {
                 try {
                   statuses.set(
                       Load.postEach(
-                          rig.bot.webhookPort,
-                          rig.hookPath,
+                          rig.bot().webhookPort,
+                          rig.hookPath(),
                           texts,
                           CONCURRENCY,
                           () -> false,
@@ -99,8 +99,8 @@ final class ReadOnlyFault {
       else Files.deleteIfExists(filler);
       System.out.println("  database writable again");
       poster.join();
-      int exit = rig.bot.stop();
-      rig.bot.start();
+      int exit = rig.bot().stop();
+      rig.bot().start();
       Map<String, Integer> sent = Objects.requireNonNull(statuses.get(), "the poster failed");
       Set<String> acked = new HashSet<>();
       sent.forEach(

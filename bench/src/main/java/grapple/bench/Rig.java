@@ -11,22 +11,8 @@ import org.jspecify.annotations.Nullable;
  * A bot in Matrix mode with a fresh room on the loopback Synapse: the owner (power 100) made it,
  * the bot joined with power 50, a second user (the reader) joined, and a webhook exists.
  */
-final class Rig implements AutoCloseable {
-  final BotProcess bot;
-  final String roomId;
-  final String hookPath;
-  final MatrixUser owner;
-  final MatrixUser readerUser;
-
-  private Rig(
-      BotProcess bot, String roomId, String hookPath, MatrixUser owner, MatrixUser readerUser) {
-    this.bot = bot;
-    this.roomId = roomId;
-    this.hookPath = hookPath;
-    this.owner = owner;
-    this.readerUser = readerUser;
-  }
-
+record Rig(BotProcess bot, String roomId, String hookPath, MatrixUser owner, MatrixUser readerUser)
+    implements AutoCloseable {
   /**
    * Registers a bot user for this scenario, starts it (against {@code homeserverUrl}) on {@code
    * database} (the config's database section; null for a SQLite file in the scenario's directory)

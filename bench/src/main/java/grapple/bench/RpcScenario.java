@@ -21,25 +21,25 @@ final class RpcScenario {
     ObjectNode r = Report.result("rpc");
     try (Rig rig = Rig.start("rpc", Bench.synapse().url, null)) {
       for (int i = 0; i < HOOKS; i++)
-        rig.bot.createWebhook(rig.roomId, rig.owner.userId, "rpc-" + i);
+        rig.bot().createWebhook(rig.roomId(), rig.owner().userId, "rpc-" + i);
       String v1 =
           "/v1/"
-              + BotProcess.enc(rig.roomId)
+              + BotProcess.enc(rig.roomId())
               + "/connections?userId="
-              + BotProcess.enc(rig.owner.userId);
+              + BotProcess.enc(rig.owner().userId);
       byte[] call =
           ("{\"id\":1,\"api_key\":\""
                   + BotProcess.SECRET
                   + "\",\"method\":\"get_connections\",\"args\":{\"roomid\":\""
-                  + rig.roomId
+                  + rig.roomId()
                   + "\",\"userid\":\""
-                  + rig.owner.userId
+                  + rig.owner().userId
                   + "\"}}")
               .getBytes(StandardCharsets.UTF_8);
       long v1Nanos = 0;
       long rpcNanos = 0;
-      try (RawHttp rest = new RawHttp(rig.bot.provisioningPort);
-          RawHttp rpc = new RawHttp(rig.bot.provisioningPort)) {
+      try (RawHttp rest = new RawHttp(rig.bot().provisioningPort);
+          RawHttp rpc = new RawHttp(rig.bot().provisioningPort)) {
         time(rest, rpc, v1, call, perRound); // warm-up: both paths compiled before counting
         for (int i = 0; i < rounds; i++) {
           long[] t = time(rest, rpc, v1, call, perRound);
