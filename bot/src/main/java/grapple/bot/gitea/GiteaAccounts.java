@@ -1,6 +1,7 @@
 package grapple.bot.gitea;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import grapple.bot.forge.Mentions;
 import grapple.state.LinkedAccounts;
 import grapple.state.LinkedAccounts.Account;
 import java.util.Optional;

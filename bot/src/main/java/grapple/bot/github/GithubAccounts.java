@@ -1,6 +1,7 @@
 package grapple.bot.github;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import grapple.bot.forge.Mentions;
 import grapple.state.LinkedAccounts;
 import grapple.state.LinkedAccounts.Account;
 import grapple.state.PeopleLinks;

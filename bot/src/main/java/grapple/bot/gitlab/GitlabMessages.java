@@ -2,6 +2,7 @@ package grapple.bot.gitlab;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.forge.Mentions;
 import grapple.bot.room.Messages;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -11,7 +12,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.Function;
 
 /**
  * GitLab webhook events → the {@code m.notice} a project connection posts, in hookshot's forms
@@ -30,11 +30,6 @@ final class GitlabMessages {
   private static final String NO_COMMIT = "0000000000000000000000000000000000000000";
 
   private GitlabMessages() {}
-
-  /** Who on Matrix a GitLab username is; empty for nobody. */
-  interface Mentions extends Function<String, Optional<String>> {
-    Mentions NONE = username -> Optional.empty();
-  }
 
   /**
    * The event's kind: {@code object_kind}, else {@code event_name} (system hooks), else from the

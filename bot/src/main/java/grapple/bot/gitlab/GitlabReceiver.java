@@ -2,6 +2,7 @@ package grapple.bot.gitlab;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import grapple.bot.Active;
+import grapple.bot.forge.Mentions;
 import grapple.bot.http.Request;
 import grapple.bot.http.Response;
 import grapple.state.ForgeDeliveries;
@@ -128,7 +129,7 @@ final class GitlabReceiver {
           .handle((done, failure) -> answer(failure, kind, where));
     }
     List<OutboxStore.Draft> drafts = new ArrayList<>();
-    GitlabMessages.Mentions mentions = mentions(instance.get());
+    Mentions mentions = mentions(instance.get());
     for (Active active : following) {
       GitlabMessages.render(kind, payload, (GitlabRepoConfig) active.config(), mentions)
           .ifPresent(c -> drafts.add(new OutboxStore.Draft(active.roomId(), "m.room.message", c)));
@@ -144,7 +145,7 @@ final class GitlabReceiver {
         .handle((done, failure) -> answer(failure, kind, where));
   }
 
-  GitlabMessages.Mentions mentions(String instance) {
+  Mentions mentions(String instance) {
     return username -> parts.accounts().matrixUserFor(instance, username);
   }
 

@@ -9,6 +9,7 @@ import grapple.bot.ServiceInfo;
 import grapple.bot.config.Config;
 import grapple.bot.config.Section;
 import grapple.bot.config.ServiceSettings;
+import grapple.bot.forge.Mentions;
 import grapple.commands.Command;
 import grapple.state.ForgeDeliveries;
 import grapple.state.LinkedAccounts;
@@ -159,8 +160,7 @@ public final class GitlabService implements Service {
       for (CommentBatches.Batch batch : comments.due()) {
         List<OutboxStore.Draft> drafts = new ArrayList<>();
         String path = GitlabMessages.projectPath(batch.payload());
-        GitlabMessages.Mentions mentions =
-            username -> parts.accounts().matrixUserFor(batch.instance(), username);
+        Mentions mentions = username -> parts.accounts().matrixUserFor(batch.instance(), username);
         for (Active active : repos.following(batch.instance(), path)) {
           GitlabMessages.comments(
                   batch.payload(), batch.bodies(), (GitlabRepoConfig) active.config(), mentions)

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.forge.Mentions;
 import grapple.state.Json;
 import java.io.IOException;
 import java.io.InputStream;
@@ -39,7 +40,7 @@ class GitlabMessagesTest {
   }
 
   private static Optional<ObjectNode> render(String kind, JsonNode p, GitlabRepoConfig config) {
-    return GitlabMessages.render(kind, p, config, GitlabMessages.Mentions.NONE);
+    return GitlabMessages.render(kind, p, config, Mentions.NONE);
   }
 
   private static String body(String kind, JsonNode p) {
