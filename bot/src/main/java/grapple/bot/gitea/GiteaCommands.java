@@ -2,6 +2,7 @@ package grapple.bot.gitea;
 
 import grapple.bot.Active;
 import grapple.bot.Changes;
+import grapple.bot.forge.ForgeException;
 import grapple.commands.Command;
 import grapple.commands.Invocation;
 import grapple.commands.Markdown;
@@ -156,7 +157,7 @@ final class GiteaCommands {
       return Reply.text(
           "Connected as %s on %s. Token stored.",
           Markdown.code(account.login()), Markdown.code(instance));
-    } catch (GiteaException e) {
+    } catch (ForgeException e) {
       if (e.badCredentials()) {
         throw new BadInput(
             "token",

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.Routes;
+import grapple.bot.forge.ForgeException;
 import grapple.bot.http.Request;
 import grapple.bot.http.Response;
 import grapple.bot.provisioning.ApiException;
@@ -82,7 +83,7 @@ final class GithubApi {
             .put("avatarUrl", account.path("avatar_url").asText());
       }
       return Response.json(200, out);
-    } catch (GithubException e) {
+    } catch (ForgeException e) {
       throw refused(e);
     }
   }
@@ -91,10 +92,10 @@ final class GithubApi {
    * The app installations the user can see; none for a personal token (GitHub answers those 403; a
    * rate limit's 403 is an error still).
    */
-  private GithubClient.Page installations(String token, Paging paging) throws GithubException {
+  private GithubClient.Page installations(String token, Paging paging) throws ForgeException {
     try {
       return parts.client().installations(token, paging.page(), paging.perPage());
-    } catch (GithubException e) {
+    } catch (ForgeException e) {
       if (e.status() == 403 && !e.rateLimited()) {
         return new GithubClient.Page(java.util.List.of(), false);
       }
@@ -134,7 +135,7 @@ final class GithubApi {
   }
 
   private interface Lister {
-    GithubClient.Page list(String token, Paging paging) throws GithubException;
+    GithubClient.Page list(String token, Paging paging) throws ForgeException;
   }
 
   private Response list(Request request, Optional<String> account, Lister lister) {
@@ -157,7 +158,7 @@ final class GithubApi {
       if (page.hasNext()) out.put("nextPage", paging.page() + 1);
       changeSelectionUrl(token, account).ifPresent(url -> out.put("changeSelectionUrl", url));
       return Response.json(200, out);
-    } catch (GithubException e) {
+    } catch (ForgeException e) {
       throw refused(e);
     }
   }
@@ -178,7 +179,7 @@ final class GithubApi {
           return Optional.of(page);
         }
       }
-    } catch (GithubException e) {
+    } catch (ForgeException e) {
       // A personal or classic OAuth token may not list installations: the install page will do.
     }
     return install;
@@ -190,7 +191,7 @@ final class GithubApi {
       if (token.isEmpty() && required)
         throw new ApiException(ErrorCode.FORBIDDEN_USER, "Not logged in");
       return token;
-    } catch (GithubException e) {
+    } catch (ForgeException e) {
       throw refused(e);
     }
   }
@@ -199,7 +200,7 @@ final class GithubApi {
    * GitHub's refusal asks the user to act (log in again, grant access): 400; GitHub down or
    * unreachable is not theirs to fix: 502, and trying again later may work.
    */
-  private static ApiException refused(GithubException e) {
+  private static ApiException refused(ForgeException e) {
     if (e.status() == 0 || e.status() >= 500) {
       return new ApiException(
           ErrorCode.FORGE_UNAVAILABLE,

@@ -2,6 +2,7 @@ package grapple.bot.github;
 
 import grapple.bot.Active;
 import grapple.bot.Changes;
+import grapple.bot.forge.ForgeException;
 import grapple.commands.Command;
 import grapple.commands.Invocation;
 import grapple.commands.Markdown;
@@ -234,7 +235,7 @@ final class GithubCommands {
     try {
       Account account = parts.accounts().linkToken(call.sender(), token);
       return Reply.text("Connected as %s. Token stored.", Markdown.code(account.login()));
-    } catch (GithubException e) {
+    } catch (ForgeException e) {
       if (e.badCredentials()) {
         throw new BadInput(
             "token",

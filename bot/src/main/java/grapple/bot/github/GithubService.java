@@ -9,6 +9,8 @@ import grapple.bot.ServiceInfo;
 import grapple.bot.config.Config;
 import grapple.bot.config.Section;
 import grapple.bot.config.ServiceSettings;
+import grapple.bot.forge.Intake;
+import grapple.bot.forge.OAuthCallback;
 import grapple.commands.Command;
 import grapple.state.BadInput;
 import grapple.state.ForgeDeliveries;
@@ -131,7 +133,12 @@ public final class GithubService implements Service {
       routes
           .webhooks()
           .addAsync("POST", "/github/webhook", GithubReceiver.MAX_BODY_BYTES, receiver::receive);
-      OAuthCallback callback = new OAuthCallback(parts, states);
+      OAuthCallback callback =
+          new OAuthCallback(
+              new OAuthCallback.Wording(NAME, "GitHub", "GitHub", "Connected as "),
+              parts.accounts()::linkCode,
+              parts.context().outbox(),
+              states);
       routes.webhooks().add("GET", "/oauth/github", callback::handle);
       new GithubApi(parts, commands).routes(routes);
     }
@@ -175,7 +182,7 @@ public final class GithubService implements Service {
                   (GithubRepoConfig) active.config(),
                   parts.accounts(),
                   GithubMessages.Extras.NONE.withAddedLabels(batch.labels()))
-              .ifPresent(content -> drafts.add(GithubReceiver.draft(active.roomId(), content)));
+              .ifPresent(content -> drafts.add(Intake.draft(active.roomId(), content)));
         }
         try {
           parts.context().outbox().postAll(drafts, labels.remove(batch)).join();

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.Active;
 import grapple.bot.Changes;
+import grapple.bot.forge.ForgeException;
 import grapple.commands.Command;
 import grapple.commands.Invocation;
 import grapple.commands.Markdown;
@@ -107,7 +108,7 @@ final class GitlabCommands {
       return Reply.text(
           "Connected as %s on %s. Token stored.",
           Markdown.code(account.login()), Markdown.code(instance));
-    } catch (GitlabException e) {
+    } catch (ForgeException e) {
       if (e.badCredentials()) {
         throw new BadInput(
             "token",
@@ -246,7 +247,7 @@ final class GitlabCommands {
       parts.hooks().added(instance, path, added.path("id").asLong());
       log.info("gitlab: added hook {} to {}/{}", added.path("id").asLong(), instance, path);
       return "I added a project hook on GitLab that sends its events here.";
-    } catch (GitlabException e) {
+    } catch (ForgeException e) {
       return "Cannot create webhook (" + GitlabParts.explain(e, instance, path) + "); " + manual;
     }
   }
@@ -318,7 +319,7 @@ final class GitlabCommands {
           .deleteHook(parts.instanceUrl(instance), account.get().token(), path, hookId.get());
       parts.hooks().removed(instance, path);
       return " I deleted the project hook I had added on GitLab.";
-    } catch (GitlabException e) {
+    } catch (ForgeException e) {
       return " I could not delete the project hook I added: "
           + GitlabParts.explain(e, instance, path);
     }

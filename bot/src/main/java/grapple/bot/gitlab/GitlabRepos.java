@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.Active;
 import grapple.bot.ConnectionKind;
 import grapple.bot.LiveConnection;
+import grapple.bot.forge.ForgeException;
 import grapple.bot.room.RoomEvent;
 import grapple.commands.Markdown;
 import grapple.state.BadInput;
@@ -94,7 +95,7 @@ final class GitlabRepos implements ConnectionKind<GitlabRepoConfig> {
                 + " (Developer is 30).");
       }
       return project;
-    } catch (GitlabException e) {
+    } catch (ForgeException e) {
       throw new BadInput("gitlab", GitlabParts.explain(e, instance, path));
     }
   }

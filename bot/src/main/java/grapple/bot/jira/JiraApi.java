@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.Routes;
+import grapple.bot.forge.ForgeException;
 import grapple.bot.http.Request;
 import grapple.bot.http.Response;
 import grapple.bot.provisioning.ApiException;
@@ -90,7 +91,7 @@ final class JiraApi {
             .put("url", base + "/projects/" + key)
             .put("id", project.path("id").asText());
       }
-    } catch (JiraException e) {
+    } catch (ForgeException e) {
       throw refused(e);
     }
     return Response.json(200, out);
@@ -99,12 +100,12 @@ final class JiraApi {
   private List<Site> sites(String userId) {
     try {
       return parts.accounts().sites(userId);
-    } catch (JiraException e) {
+    } catch (ForgeException e) {
       throw refused(e);
     }
   }
 
-  private static ApiException refused(JiraException e) {
+  private static ApiException refused(ForgeException e) {
     if (e.badCredentials())
       return new ApiException(
           ErrorCode.FORBIDDEN_USER,

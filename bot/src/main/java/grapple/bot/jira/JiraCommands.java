@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.Active;
 import grapple.bot.Changes;
+import grapple.bot.forge.ForgeException;
 import grapple.commands.Command;
 import grapple.commands.Invocation;
 import grapple.commands.Markdown;
@@ -200,7 +201,7 @@ final class JiraCommands {
       Account account = parts.accounts().linkToken(call.sender(), instance, token);
       return Reply.text(
           "Connected to %s as %s. Token stored.", instance, Markdown.code(account.login()));
-    } catch (JiraException e) {
+    } catch (ForgeException e) {
       if (e.badCredentials()) {
         throw new BadInput(
             "token", "JIRA does not accept that token (401). Check it, or make a new one.");

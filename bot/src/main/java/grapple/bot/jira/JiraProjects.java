@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.Active;
 import grapple.bot.ConnectionKind;
 import grapple.bot.LiveConnection;
+import grapple.bot.forge.ForgeException;
 import grapple.bot.room.RoomEvent;
 import grapple.commands.Markdown;
 import grapple.state.BadInput;
@@ -100,7 +101,7 @@ final class JiraProjects implements ConnectionKind<JiraProjectConfig> {
                 + " Data Center).");
       }
       return parts.client().project(site.get(), config.key());
-    } catch (JiraException e) {
+    } catch (ForgeException e) {
       if (e.status() == 404 || e.status() == 403)
         throw new BadInput("url", "Requested project was not found");
       throw new BadInput("url", JiraParts.explain(e));

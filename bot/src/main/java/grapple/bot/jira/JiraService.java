@@ -8,6 +8,7 @@ import grapple.bot.ServiceInfo;
 import grapple.bot.config.Config;
 import grapple.bot.config.Section;
 import grapple.bot.config.ServiceSettings;
+import grapple.bot.forge.OAuthCallback;
 import grapple.bot.room.Messages;
 import grapple.commands.Command;
 import grapple.state.ForgeDeliveries;
@@ -109,7 +110,13 @@ public final class JiraService implements Service {
       routes
           .webhooks()
           .addAsync("POST", "/jira/webhook", JiraReceiver.MAX_BODY_BYTES, receiver::receive);
-      routes.webhooks().add("GET", "/oauth/jira", new OAuthCallback(parts, states)::handle);
+      OAuthCallback callback =
+          new OAuthCallback(
+              new OAuthCallback.Wording(NAME, "JIRA", "Atlassian", "Connected to JIRA Cloud as "),
+              parts.accounts()::linkCode,
+              parts.context().outbox(),
+              states);
+      routes.webhooks().add("GET", "/oauth/jira", callback::handle);
       new JiraApi(parts, commands).routes(routes);
     }
 
