@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.Routes;
 import grapple.bot.forge.ForgeException;
+import grapple.bot.forge.UserIdParam;
 import grapple.bot.http.Request;
 import grapple.bot.http.Response;
 import grapple.bot.provisioning.ApiException;
@@ -22,7 +23,6 @@ import java.util.regex.Pattern;
  * by {@code userId}, with that user's linked account.
  */
 final class GithubApi {
-  private static final Pattern USER_ID = Pattern.compile("@[^:\\s]+:\\S+");
   private static final Pattern ORG = Pattern.compile("[A-Za-z0-9][A-Za-z0-9-]{0,38}");
   private static final int MAX_PER_PAGE = 100;
   private static final int DEFAULT_PER_PAGE = 10;
@@ -44,7 +44,7 @@ final class GithubApi {
 
   private Response oauth(Request request, Caller caller) {
     caller.require(Caller.READ);
-    String userId = userId(request);
+    String userId = UserIdParam.of(request);
     // As the `github login` command: linking an account needs the `login` level (no room here).
     if (!parts
         .context()
@@ -65,7 +65,7 @@ final class GithubApi {
 
   private Response account(Request request, Caller caller) {
     caller.require(Caller.READ);
-    String userId = userId(request);
+    String userId = UserIdParam.of(request);
     Optional<String> token = token(userId, false);
     if (token.isEmpty()) return Response.json(200, Json.object().put("loggedIn", false));
     Paging paging = paging(request);
@@ -111,7 +111,7 @@ final class GithubApi {
         "org",
         "must be a GitHub organisation or user name, was '%s'",
         org);
-    String userId = userId(request);
+    String userId = UserIdParam.of(request);
     boolean own =
         parts.accounts().account(userId).map(a -> a.login().equalsIgnoreCase(org)).orElse(false);
     // /account lists the user's own account among the organisations: its repositories are theirs.
@@ -139,7 +139,7 @@ final class GithubApi {
   }
 
   private Response list(Request request, Optional<String> account, Lister lister) {
-    String userId = userId(request);
+    String userId = UserIdParam.of(request);
     String token = token(userId, true).orElseThrow();
     Paging paging = paging(request);
     try {
@@ -208,17 +208,6 @@ final class GithubApi {
     }
     return new ApiException(
         ErrorCode.ADDITIONAL_ACTION_REQUIRED, "GitHub refused the request: " + e.getMessage());
-  }
-
-  private static String userId(Request request) {
-    String userId = request.query().get("userId");
-    if (userId == null || !USER_ID.matcher(userId).matches()) {
-      throw new BadInput(
-          "userId",
-          "must be a Matrix user id like @alice:example.org, was "
-              + (userId == null ? "missing" : "'" + userId + "'"));
-    }
-    return userId;
   }
 
   /** {@code page} from 1, {@code perPage} 1-100 (default 10). */

@@ -5,15 +5,14 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.Routes;
 import grapple.bot.forge.ForgeException;
+import grapple.bot.forge.UserIdParam;
 import grapple.bot.http.Request;
 import grapple.bot.http.Response;
 import grapple.bot.provisioning.ApiException;
 import grapple.bot.provisioning.Caller;
 import grapple.bot.provisioning.ErrorCode;
-import grapple.state.BadInput;
 import grapple.state.Json;
 import java.util.List;
-import java.util.regex.Pattern;
 
 /**
  * The seed's {@code /v1/jira} routes (CONTRACT §12): the Cloud login link, the user's account and
@@ -21,7 +20,6 @@ import java.util.regex.Pattern;
  * named by {@code userId}, with that user's linked accounts.
  */
 final class JiraApi {
-  private static final Pattern USER_ID = Pattern.compile("@[^:\\s]+:\\S+");
 
   private final JiraParts parts;
   private final JiraCommands commands;
@@ -39,7 +37,7 @@ final class JiraApi {
 
   private Response oauth(Request request, Caller caller) {
     caller.require(Caller.READ);
-    String userId = userId(request);
+    String userId = UserIdParam.of(request);
     if (parts.settings().oauth().isEmpty()) {
       throw new ApiException(
           ErrorCode.DISABLED_FEATURE,
@@ -50,7 +48,7 @@ final class JiraApi {
 
   private Response account(Request request, Caller caller) {
     caller.require(Caller.READ);
-    String userId = userId(request);
+    String userId = UserIdParam.of(request);
     if (!parts.accounts().linked(userId))
       return Response.json(200, Json.object().put("loggedIn", false));
     List<Site> sites = sites(userId);
@@ -67,7 +65,7 @@ final class JiraApi {
 
   private Response projects(Request request, Caller caller) {
     caller.require(Caller.READ);
-    String userId = userId(request);
+    String userId = UserIdParam.of(request);
     String name = request.pathParam("name");
     if (!parts.accounts().linked(userId))
       throw new ApiException(ErrorCode.FORBIDDEN_USER, "User is not authenticated with JIRA");
@@ -111,16 +109,5 @@ final class JiraApi {
           ErrorCode.FORBIDDEN_USER,
           "JIRA no longer accepts the user's login; they must log in again.");
     return new ApiException(ErrorCode.UNKNOWN, "Could not fetch from JIRA: " + e.getMessage());
-  }
-
-  private static String userId(Request request) {
-    String userId = request.query().get("userId");
-    if (userId == null || !USER_ID.matcher(userId).matches()) {
-      throw new BadInput(
-          "userId",
-          "must be a Matrix user id like @alice:example.org, was "
-              + (userId == null ? "missing" : "'" + userId + "'"));
-    }
-    return userId;
   }
 }
