@@ -2,6 +2,7 @@ package grapple.bot.gitea;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.forge.AnswerBody;
 import grapple.bot.forge.ForgeException;
 import grapple.state.Json;
 import java.io.IOException;
@@ -12,7 +13,6 @@ import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
-import okhttp3.ResponseBody;
 
 /**
  * The Gitea REST API v1 calls Grapple makes on an instance (the same on Forgejo), each with a
@@ -21,7 +21,6 @@ import okhttp3.ResponseBody;
  */
 final class GiteaClient {
   private static final MediaType JSON = MediaType.get("application/json; charset=utf-8");
-  private static final long MAX_ANSWER_BYTES = 8L * 1024 * 1024;
 
   private final OkHttpClient http =
       new OkHttpClient.Builder().callTimeout(Duration.ofSeconds(20)).followRedirects(false).build();
@@ -121,11 +120,7 @@ final class GiteaClient {
 
   /** The JSON answer of a 2xx (empty for 204); Gitea's {@code message} otherwise. */
   private static JsonNode answer(Response response) throws IOException, ForgeException {
-    ResponseBody body = response.body();
-    body.source().request(MAX_ANSWER_BYTES + 1);
-    if (body.source().getBuffer().size() > MAX_ANSWER_BYTES)
-      throw new ForgeException(502, "Gitea's answer is too large");
-    String text = body.string();
+    String text = AnswerBody.text(response.body(), "Gitea");
     JsonNode json = text.isBlank() ? Json.object() : parse(text, response.code());
     if (response.isSuccessful()) return json;
     String message = json.path("message").asText("");

@@ -2,6 +2,7 @@ package grapple.bot.github;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.forge.AnswerBody;
 import grapple.bot.forge.ForgeException;
 import grapple.state.Json;
 import java.io.IOException;
@@ -15,7 +16,6 @@ import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
-import okhttp3.ResponseBody;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -25,7 +25,6 @@ import org.jspecify.annotations.Nullable;
  */
 final class GithubClient {
   private static final MediaType JSON = MediaType.get("application/json; charset=utf-8");
-  private static final long MAX_ANSWER_BYTES = 8L * 1024 * 1024;
   private static final String API_VERSION = "2022-11-28";
 
   private final OkHttpClient http;
@@ -305,14 +304,7 @@ final class GithubClient {
 
   /** The JSON answer of a 2xx; GitHub's {@code message} as a ForgeException otherwise. */
   private static JsonNode answer(Response response) throws IOException, ForgeException {
-    ResponseBody body = response.body();
-    if (body.contentLength() > MAX_ANSWER_BYTES)
-      throw new ForgeException(502, "GitHub's answer is too large");
-    body.source().request(MAX_ANSWER_BYTES + 1);
-    if (body.source().getBuffer().size() > MAX_ANSWER_BYTES) {
-      throw new ForgeException(502, "GitHub's answer is too large");
-    }
-    String text = body.string();
+    String text = AnswerBody.text(response.body(), "GitHub");
     JsonNode json = text.isEmpty() ? Json.object() : parse(text, response.code());
     if (response.isSuccessful()) return json;
     String message = json.path("message").asText("HTTP " + response.code());

@@ -2,6 +2,7 @@ package grapple.bot.gitlab;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.forge.AnswerBody;
 import grapple.bot.forge.ForgeException;
 import grapple.state.Json;
 import java.io.IOException;
@@ -12,7 +13,6 @@ import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
-import okhttp3.ResponseBody;
 
 /**
  * The GitLab REST v4 calls Grapple makes, each with a user's personal access token ({@code
@@ -21,7 +21,6 @@ import okhttp3.ResponseBody;
  */
 final class GitlabClient {
   private static final MediaType JSON = MediaType.get("application/json; charset=utf-8");
-  private static final long MAX_ANSWER_BYTES = 8L * 1024 * 1024;
 
   /** GitLab's access levels (Developer may bridge a project, Maintainer may add its hooks). */
   static final int DEVELOPER = 30;
@@ -124,11 +123,7 @@ final class GitlabClient {
 
   /** The JSON answer of a 2xx; GitLab's {@code message} or {@code error} as an exception else. */
   private static JsonNode answer(Response response) throws IOException, ForgeException {
-    ResponseBody body = response.body();
-    body.source().request(MAX_ANSWER_BYTES + 1);
-    if (body.source().getBuffer().size() > MAX_ANSWER_BYTES)
-      throw new ForgeException(502, "GitLab's answer is too large");
-    String text = body.string();
+    String text = AnswerBody.text(response.body(), "GitLab");
     JsonNode json;
     try {
       json = text.isBlank() ? Json.object() : Json.UNTRUSTED.readTree(text);

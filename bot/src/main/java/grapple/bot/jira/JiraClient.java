@@ -2,6 +2,7 @@ package grapple.bot.jira;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.forge.AnswerBody;
 import grapple.bot.forge.ForgeException;
 import grapple.state.Json;
 import java.io.IOException;
@@ -15,7 +16,6 @@ import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
-import okhttp3.ResponseBody;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -25,7 +25,6 @@ import org.jspecify.annotations.Nullable;
  */
 final class JiraClient {
   private static final MediaType JSON = MediaType.get("application/json; charset=utf-8");
-  private static final long MAX_ANSWER_BYTES = 8L * 1024 * 1024;
   private static final int PAGE_SIZE = 50;
   private static final int MAX_PAGES = 200;
 
@@ -143,11 +142,7 @@ final class JiraClient {
 
   /** The JSON of a 2xx; JIRA's error text as a ForgeException otherwise. */
   private static JsonNode answer(Response response) throws IOException, ForgeException {
-    ResponseBody body = response.body();
-    body.source().request(MAX_ANSWER_BYTES + 1);
-    if (body.source().getBuffer().size() > MAX_ANSWER_BYTES)
-      throw new ForgeException(502, "JIRA's answer is too large");
-    String text = body.string();
+    String text = AnswerBody.text(response.body(), "JIRA");
     JsonNode json = parse(text);
     if (response.isSuccessful()) return json == null ? Json.object() : json;
     throw new ForgeException(response.code(), message(json, response.code()));
