@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.gitea.GiteaService;
-import grapple.commands.PermissionLevel;
-import grapple.commands.PermissionRule;
 import grapple.state.Json;
 import grapple.testing.gitea.FakeGitea;
 import grapple.testing.gitea.GiteaPayloads;
@@ -38,10 +36,6 @@ class GiteaServiceTest {
   private static final String TOKEN = "gitea_alice_token_0000000000000000";
   private static final String BOB_TOKEN = "gitea_bob_token_00000000000000000";
   private static final Duration WAIT = Duration.ofSeconds(5);
-  private static final List<PermissionRule> RULES =
-      List.of(
-          new PermissionRule(
-              "*", List.of(new PermissionRule.ServiceLevel("*", PermissionLevel.ADMIN))));
 
   @TempDir Path dir;
   private final HttpClient http = HttpClient.newHttpClient();
@@ -68,7 +62,7 @@ class GiteaServiceTest {
             + "}, instances: {forge: {url: '"
             + gitea.url()
             + "'}}}";
-    hub = new TestHub(dir, List.of(new GiteaService()), yaml, RULES);
+    hub = new TestHub(dir, List.of(new GiteaService()), yaml, TestHub.EVERYONE_ADMIN);
     hub.joined(ALICE, BOB);
     hub.joinedIn(DM, ALICE);
     port = hub.listenForWebhooks().port();
@@ -80,21 +74,14 @@ class GiteaServiceTest {
     if (gitea != null) gitea.close();
   }
 
-  private String reply(String room, String sender, String body) throws InterruptedException {
-    hub.message(room, sender, body);
-    FakeGateway.Sent sent = hub.gateway.takeSent(WAIT);
-    assertThat(sent).as("a reply to " + body).isNotNull();
-    return sent.content().path("body").asText();
-  }
-
   private void link() throws InterruptedException {
-    assertThat(reply(DM, ALICE, "gitea token forge " + TOKEN))
+    assertThat(hub.reply(DM, ALICE, "gitea token forge " + TOKEN))
         .isEqualTo("Connected as `alice` on `forge`. Token stored.");
   }
 
   private String follow() throws InterruptedException {
     link();
-    String answer = reply(TestHub.ROOM, ALICE, "!grapple gitea repo " + gitea.url() + "/o/r");
+    String answer = hub.reply(TestHub.ROOM, ALICE, "!grapple gitea repo " + gitea.url() + "/o/r");
     assertThat(answer).startsWith("Room configured to bridge `forge/o/r`.");
     return answer;
   }
@@ -108,28 +95,28 @@ class GiteaServiceTest {
     assertThat(gitea.callsTo("GET", "/api/v1/user"))
         .singleElement()
         .satisfies(c -> assertThat(c.header("Authorization")).isEqualTo("token " + TOKEN));
-    assertThat(reply(DM, ALICE, "gitea hastoken forge"))
+    assertThat(hub.reply(DM, ALICE, "gitea hastoken forge"))
         .isEqualTo("You are logged in to `forge` as `alice`.");
-    assertThat(reply(DM, ALICE, "gitea logout forge")).startsWith("Logged out of `forge`");
-    assertThat(reply(DM, ALICE, "gitea hastoken forge"))
+    assertThat(hub.reply(DM, ALICE, "gitea logout forge")).startsWith("Logged out of `forge`");
+    assertThat(hub.reply(DM, ALICE, "gitea hastoken forge"))
         .contains("You are not logged into Gitea instance forge");
-    assertThat(reply(DM, ALICE, "gitea logout forge"))
+    assertThat(hub.reply(DM, ALICE, "gitea logout forge"))
         .isEqualTo("You had not linked an account on `forge`.");
   }
 
   @Test
   void aTokenTheInstanceRefusesOrAnUnknownInstanceStoresNothing() throws Exception {
-    assertThat(reply(DM, ALICE, "gitea token forge wrong-token"))
+    assertThat(hub.reply(DM, ALICE, "gitea token forge wrong-token"))
         .contains("Gitea does not accept that token")
         .doesNotContain("wrong-token");
-    assertThat(reply(DM, ALICE, "gitea token nowhere " + TOKEN))
+    assertThat(hub.reply(DM, ALICE, "gitea token nowhere " + TOKEN))
         .contains("unknown Gitea instance 'nowhere' (known: forge)");
-    assertThat(reply(DM, ALICE, "gitea hastoken forge")).contains("You are not logged into");
+    assertThat(hub.reply(DM, ALICE, "gitea hastoken forge")).contains("You are not logged into");
   }
 
   @Test
   void aTokenSentInARoomIsRedactedRefusedAndNotStored() throws Exception {
-    String answer = reply(TestHub.ROOM, ALICE, "!grapple gitea token forge " + TOKEN);
+    String answer = hub.reply(TestHub.ROOM, ALICE, "!grapple gitea token forge " + TOKEN);
 
     assertThat(answer).startsWith("Never send a token in a room").doesNotContain(TOKEN);
     assertThat(hub.gateway.membership())
@@ -166,7 +153,7 @@ class GiteaServiceTest {
               assertThat(w.content().path("instance").asText()).isEqualTo("forge");
               assertThat(w.content().toString()).doesNotContain(SECRET);
             });
-    assertThat(reply(TestHub.ROOM, ALICE, "!grapple gitea list"))
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple gitea list"))
         .isEqualTo("Gitea repositories this room follows:\n\n- `forge/o/r` (commands: `!gt`)");
   }
 
@@ -174,14 +161,14 @@ class GiteaServiceTest {
   void removingTheLastConnectionDeletesTheHookTheBotAdded() throws Exception {
     follow();
 
-    assertThat(reply(TestHub.ROOM, ALICE, "!grapple gitea remove " + gitea.url() + "/O/R.git"))
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple gitea remove " + gitea.url() + "/O/R.git"))
         .isEqualTo(
             "This room no longer follows `forge/o/r`. I deleted the webhook I had added to o/r.");
     assertThat(gitea.hooks("o/r")).isEmpty();
     assertThat(gitea.calls())
         .anyMatch(
             c -> c.method().equals("DELETE") && c.path().startsWith("/api/v1/repos/o/r/hooks/"));
-    assertThat(reply(TestHub.ROOM, ALICE, "!grapple gitea list"))
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple gitea list"))
         .startsWith("This room follows no Gitea repository.");
   }
 
@@ -190,16 +177,16 @@ class GiteaServiceTest {
     follow();
     hub.joinedIn("!other:test", ALICE);
 
-    assertThat(reply("!other:test", ALICE, "!grapple gitea repo " + gitea.url() + "/o/r"))
+    assertThat(hub.reply("!other:test", ALICE, "!grapple gitea repo " + gitea.url() + "/o/r"))
         .endsWith("The webhook I added to o/r earlier sends its events here.");
     assertThat(gitea.hooks("o/r")).hasSize(1);
-    assertThat(reply("!other:test", ALICE, "!grapple gitea remove " + gitea.url() + "/o/r"))
+    assertThat(hub.reply("!other:test", ALICE, "!grapple gitea remove " + gitea.url() + "/o/r"))
         .isEqualTo("This room no longer follows `forge/o/r`.");
     assertThat(gitea.hooks("o/r")).hasSize(1);
     byte[] body = payload("woodpecker-gitea-HookPush.json");
     assertThat(post("gitea", "push", "shared-1", body, SECRET).statusCode()).isEqualTo(202);
     assertThat(hub.gateway.takeSent(WAIT).roomId()).isEqualTo(TestHub.ROOM);
-    assertThat(reply(TestHub.ROOM, ALICE, "!grapple gitea remove " + gitea.url() + "/o/r"))
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple gitea remove " + gitea.url() + "/o/r"))
         .endsWith("I deleted the webhook I had added to o/r.");
     assertThat(gitea.hooks("o/r")).isEmpty();
   }
@@ -209,7 +196,7 @@ class GiteaServiceTest {
     gitea.repo("o/w", "alice", FakeGitea.Access.WRITE);
     link();
 
-    String answer = reply(TestHub.ROOM, ALICE, "!grapple gitea repo " + gitea.url() + "/o/w");
+    String answer = hub.reply(TestHub.ROOM, ALICE, "!grapple gitea repo " + gitea.url() + "/o/w");
 
     assertThat(answer)
         .startsWith(
@@ -237,18 +224,18 @@ class GiteaServiceTest {
 
   @Test
   void followingNeedsALinkedAccountWithPushPermissionOnAKnownInstance() throws Exception {
-    assertThat(reply(TestHub.ROOM, ALICE, "!grapple gitea repo " + gitea.url() + "/o/r"))
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple gitea repo " + gitea.url() + "/o/r"))
         .contains("You are not logged into Gitea instance forge");
     link();
-    assertThat(reply(TestHub.ROOM, ALICE, "!grapple gitea repo " + gitea.url() + "/o/readonly"))
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple gitea repo " + gitea.url() + "/o/readonly"))
         .contains("You must at least have push permission");
-    assertThat(reply(TestHub.ROOM, ALICE, "!grapple gitea repo " + gitea.url() + "/o/missing"))
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple gitea repo " + gitea.url() + "/o/missing"))
         .contains("Gitea refused (The target couldn't be found.)");
-    assertThat(reply(TestHub.ROOM, ALICE, "!grapple gitea repo https://elsewhere.example/o/r"))
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple gitea repo https://elsewhere.example/o/r"))
         .contains("must be the address of a repository on a configured instance");
     assertThat(hub.gateway.stateWrites()).isEmpty();
     follow();
-    assertThat(reply(TestHub.ROOM, ALICE, "!grapple gitea repo " + gitea.url() + "/O/r/"))
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple gitea repo " + gitea.url() + "/O/r/"))
         .contains("This room already follows `forge/o/r`.");
   }
 
@@ -428,7 +415,7 @@ class GiteaServiceTest {
   void createAndCloseActWithTheSendersToken() throws Exception {
     follow();
 
-    assertThat(reply(TestHub.ROOM, ALICE, "!gt create \"Title here\" \"The body\""))
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!gt create \"Title here\" \"The body\""))
         .isEqualTo("Created issue [o/r#1](" + gitea.url() + "/o/r/issues/1): Title here");
     assertThat(gitea.issues("o/r"))
         .singleElement()
@@ -442,7 +429,7 @@ class GiteaServiceTest {
         .singleElement()
         .satisfies(c -> assertThat(c.header("Authorization")).isEqualTo("token " + TOKEN));
 
-    assertThat(reply(TestHub.ROOM, ALICE, "!gt close 1 fixed now"))
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!gt close 1 fixed now"))
         .isEqualTo("Closed [o/r#1](" + gitea.url() + "/o/r/issues/1).");
     assertThat(gitea.issues("o/r").get(0).open()).isFalse();
     assertThat(gitea.issues("o/r").get(0).comments()).containsExactly("fixed now");
@@ -453,10 +440,11 @@ class GiteaServiceTest {
     gitea.label("o/r", "bug", "ee0701").label("o/r", "Help Wanted", "128a0c");
     follow();
 
-    assertThat(reply(TestHub.ROOM, ALICE, "!gt create Crash \"It crashes\" \"BUG,help wanted\""))
+    assertThat(
+            hub.reply(TestHub.ROOM, ALICE, "!gt create Crash \"It crashes\" \"BUG,help wanted\""))
         .startsWith("Created issue [o/r#1](");
     assertThat(gitea.issues("o/r").get(0).labels()).containsExactly("bug", "Help Wanted");
-    assertThat(reply(TestHub.ROOM, ALICE, "!gt create Other \"\" nope"))
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!gt create Other \"\" nope"))
         .isEqualTo("o/r has no label `nope` (labels: bug, Help Wanted).");
     assertThat(gitea.issues("o/r")).hasSize(1);
   }
@@ -465,15 +453,15 @@ class GiteaServiceTest {
   void helpNeedsNoTokenAndOtherCommandsDo() throws Exception {
     follow();
 
-    assertThat(reply(TestHub.ROOM, BOB, "!gt help"))
+    assertThat(hub.reply(TestHub.ROOM, BOB, "!gt help"))
         .contains("!gt create <title> [description] [labels,comma,separated]")
         .contains("!gt close <number> [comment]");
-    assertThat(reply(TestHub.ROOM, BOB, "!gt create \"Not linked\""))
+    assertThat(hub.reply(TestHub.ROOM, BOB, "!gt create \"Not linked\""))
         .contains("You are not logged into Gitea instance forge");
-    assertThat(reply(TestHub.ROOM, ALICE, "!gt close")).contains("Missing <number>");
-    assertThat(reply(TestHub.ROOM, ALICE, "!gt frobnicate"))
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!gt close")).contains("Missing <number>");
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!gt frobnicate"))
         .contains("Unknown command `!gt frobnicate`");
-    assertThat(reply(TestHub.ROOM, ALICE, "!gt close 99"))
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!gt close 99"))
         .contains("Gitea refused (The target couldn't be found.)");
   }
 

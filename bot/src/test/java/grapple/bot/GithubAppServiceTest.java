@@ -3,13 +3,10 @@ package grapple.bot;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import grapple.bot.github.GithubService;
-import grapple.commands.PermissionLevel;
-import grapple.commands.PermissionRule;
 import grapple.testing.github.FakeGithub;
 import grapple.testing.github.GithubAppKey;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -26,11 +23,6 @@ class GithubAppServiceTest {
   private static final String BOB = "@bob:test";
   private static final String DM = "!dm-alice:test";
   private static final String TOKEN = "ghp_alice_token_000000000000000000000";
-  private static final Duration WAIT = Duration.ofSeconds(5);
-  private static final List<PermissionRule> RULES =
-      List.of(
-          new PermissionRule(
-              "*", List.of(new PermissionRule.ServiceLevel("*", PermissionLevel.ADMIN))));
 
   @TempDir Path dir;
   private FakeGithub github;
@@ -53,10 +45,10 @@ class GithubAppServiceTest {
             + "', app: {id: 42, slug: grapple-test, privateKeyFile: '"
             + key
             + "'}}";
-    hub = new TestHub(dir, List.of(new GithubService()), yaml, RULES);
+    hub = new TestHub(dir, List.of(new GithubService()), yaml, TestHub.EVERYONE_ADMIN);
     hub.joined(ALICE, BOB);
     hub.joinedIn(DM, ALICE);
-    assertThat(reply(DM, ALICE, "github setpersonaltoken " + TOKEN))
+    assertThat(hub.reply(DM, ALICE, "github setpersonaltoken " + TOKEN))
         .isEqualTo("Connected as `alice`. Token stored.");
   }
 
@@ -69,7 +61,7 @@ class GithubAppServiceTest {
   @Test
   void followingARepoTheAppIsNotInstalledOnSaysWhereToInstallIt() throws Exception {
     String answer =
-        reply(TestHub.ROOM, ALICE, "!grapple github repo " + github.webUrl() + "/o/noapp");
+        hub.reply(TestHub.ROOM, ALICE, "!grapple github repo " + github.webUrl() + "/o/noapp");
 
     assertThat(answer)
         .contains("The GitHub App is not installed on `o/noapp`")
@@ -79,7 +71,7 @@ class GithubAppServiceTest {
 
   @Test
   void followingARepoTheAppIsInstalledOnWorks() throws Exception {
-    assertThat(reply(TestHub.ROOM, ALICE, "!grapple github repo " + github.webUrl() + "/o/r"))
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple github repo " + github.webUrl() + "/o/r"))
         .isEqualTo("Room configured to bridge `o/r`");
     assertThat(github.requestsTo("GET", "/repos/o/r/installation"))
         .singleElement()
@@ -88,21 +80,23 @@ class GithubAppServiceTest {
 
   @Test
   void installingTheAppAfterARefusalLetsTheNextTryThrough() throws Exception {
-    assertThat(reply(TestHub.ROOM, ALICE, "!grapple github repo " + github.webUrl() + "/o/noapp"))
+    assertThat(
+            hub.reply(TestHub.ROOM, ALICE, "!grapple github repo " + github.webUrl() + "/o/noapp"))
         .contains("not installed");
     github.installation(7, "o").repos("o/noapp");
 
-    assertThat(reply(TestHub.ROOM, ALICE, "!grapple github repo " + github.webUrl() + "/o/noapp"))
+    assertThat(
+            hub.reply(TestHub.ROOM, ALICE, "!grapple github repo " + github.webUrl() + "/o/noapp"))
         .isEqualTo("Room configured to bridge `o/noapp`");
   }
 
   @Test
   void hotlinksUseTheInstallationTokenForSomeoneWhoLinkedNothing() throws Exception {
-    assertThat(reply(TestHub.ROOM, ALICE, "!grapple github repo " + github.webUrl() + "/o/r"))
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple github repo " + github.webUrl() + "/o/r"))
         .isEqualTo("Room configured to bridge `o/r`");
     int number = github.repo("o/r").issue("Broken thing", "alice");
 
-    String answer = reply(TestHub.ROOM, BOB, "what about #" + number + "?");
+    String answer = hub.reply(TestHub.ROOM, BOB, "what about #" + number + "?");
 
     assertThat(answer)
         .isEqualTo(
@@ -116,12 +110,5 @@ class GithubAppServiceTest {
     assertThat(github.requestsTo("GET", "/repos/o/r/issues/" + number))
         .singleElement()
         .satisfies(call -> assertThat(call.header("Authorization")).startsWith("Bearer ghs_"));
-  }
-
-  private String reply(String room, String sender, String body) throws InterruptedException {
-    hub.message(room, sender, body);
-    FakeGateway.Sent sent = hub.gateway.takeSent(WAIT);
-    assertThat(sent).as("a reply to " + body).isNotNull();
-    return sent.content().path("body").asText();
   }
 }

@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.github.GithubService;
-import grapple.commands.PermissionLevel;
-import grapple.commands.PermissionRule;
 import grapple.state.Json;
 import grapple.testing.github.GithubSigner;
 import java.io.InputStream;
@@ -35,11 +33,6 @@ class GithubLabelBatchTest {
   /** The quiet time, the chore's 1 s period and slack for a loaded machine. */
   private static final Duration BATCH_WAIT = Duration.ofSeconds(15);
 
-  private static final List<PermissionRule> RULES =
-      List.of(
-          new PermissionRule(
-              "*", List.of(new PermissionRule.ServiceLevel("*", PermissionLevel.ADMIN))));
-
   @TempDir Path dir;
   private final HttpClient http = HttpClient.newHttpClient();
   private TestHub hub;
@@ -48,7 +41,7 @@ class GithubLabelBatchTest {
   @BeforeEach
   void start() throws Exception {
     String yaml = "github: {enabled: true, webhook: {secret: '" + SECRET + "'}}";
-    hub = new TestHub(dir, List.of(new GithubService()), yaml, RULES);
+    hub = new TestHub(dir, List.of(new GithubService()), yaml, TestHub.EVERYONE_ADMIN);
     hub.joined(ALICE);
     ObjectNode content = Json.object().put("org", "o").put("repo", "r");
     content.putArray("includingLabels").add("bug").add("urgent");

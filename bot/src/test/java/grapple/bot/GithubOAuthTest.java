@@ -3,8 +3,6 @@ package grapple.bot;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import grapple.bot.github.GithubService;
-import grapple.commands.PermissionLevel;
-import grapple.commands.PermissionRule;
 import grapple.testing.github.FakeGithub;
 import grapple.testing.github.GithubAppKey;
 import java.net.URI;
@@ -38,10 +36,6 @@ class GithubOAuthTest {
   private static final String REDIRECT_URI = "https://bot.example.org/oauth/github";
   private static final Duration WAIT = Duration.ofSeconds(5);
   private static final GithubAppKey KEY = GithubAppKey.generate();
-  private static final List<PermissionRule> RULES =
-      List.of(
-          new PermissionRule(
-              "*", List.of(new PermissionRule.ServiceLevel("*", PermissionLevel.ADMIN))));
 
   @TempDir Path dir;
   private final HttpClient http = HttpClient.newHttpClient();
@@ -64,7 +58,7 @@ class GithubOAuthTest {
             + "', clientSecret: 'client-secret-0123', redirectUri: '"
             + REDIRECT_URI
             + "'}}";
-    hub = new TestHub(dir, List.of(new GithubService()), yaml, RULES);
+    hub = new TestHub(dir, List.of(new GithubService()), yaml, TestHub.EVERYONE_ADMIN);
     hub.joined(ALICE, "@bob:test");
     hub.joinedIn(DM, ALICE);
     port = hub.listenForWebhooks().port();
@@ -113,7 +107,7 @@ class GithubOAuthTest {
 
   @Test
   void theCallbackLinksTheAccountAndTheSameStateCannotBeUsedAgain() throws Exception {
-    String state = linkIn(reply(DM, ALICE, "github login")).queryParameter("state");
+    String state = linkIn(hub.reply(DM, ALICE, "github login")).queryParameter("state");
 
     HttpResponse<String> page = callback(github.authorizeCode("alice"), state);
 
@@ -122,7 +116,7 @@ class GithubOAuthTest {
     FakeGateway.Sent dm = hub.gateway.takeSent(WAIT);
     assertThat(dm.roomId()).isEqualTo(ALICES_DM);
     assertThat(dm.content().path("body").asText()).isEqualTo("Connected as `alice`. Token stored.");
-    assertThat(reply(DM, ALICE, "github status"))
+    assertThat(hub.reply(DM, ALICE, "github status"))
         .isEqualTo("You are logged in to GitHub as `alice`.");
 
     HttpResponse<String> replay = callback(github.authorizeCode("alice"), state);
@@ -131,14 +125,14 @@ class GithubOAuthTest {
     assertThat(replay.body()).contains("Link expired");
     assertThat(github.requestsTo("POST", "/login/oauth/access_token")).hasSize(1);
     assertThat(hub.gateway.takeSent(Duration.ofMillis(300))).isNull();
-    assertThat(reply(DM, ALICE, "github status"))
+    assertThat(hub.reply(DM, ALICE, "github status"))
         .isEqualTo("You are logged in to GitHub as `alice`.");
   }
 
   @Test
   void approvingOnGithubSendsTheBrowserBackWithCodeAndStateThatLink() throws Exception {
     github.signIn("alice");
-    HttpUrl link = linkIn(reply(DM, ALICE, "github login"));
+    HttpUrl link = linkIn(hub.reply(DM, ALICE, "github login"));
 
     HttpResponse<String> approved =
         http.send(
@@ -151,7 +145,7 @@ class GithubOAuthTest {
     assertThat(back.queryParameter("state")).isEqualTo(link.queryParameter("state"));
     assertThat(page.statusCode()).isEqualTo(200);
     assertThat(hub.gateway.takeSent(WAIT).roomId()).isEqualTo(ALICES_DM);
-    assertThat(reply(DM, ALICE, "github status"))
+    assertThat(hub.reply(DM, ALICE, "github status"))
         .isEqualTo("You are logged in to GitHub as `alice`.");
   }
 
@@ -162,29 +156,23 @@ class GithubOAuthTest {
 
     assertThat(page.statusCode()).isEqualTo(404);
     assertThat(github.requests()).isEmpty();
-    assertThat(reply(DM, ALICE, "github status")).contains("You are not logged into GitHub");
+    assertThat(hub.reply(DM, ALICE, "github status")).contains("You are not logged into GitHub");
   }
 
   @Test
   void theAccountLinkedByOauthActsOnGithub() throws Exception {
     github.repo("o/r").permission("alice", "write");
-    String state = linkIn(reply(DM, ALICE, "github login")).queryParameter("state");
+    String state = linkIn(hub.reply(DM, ALICE, "github login")).queryParameter("state");
     assertThat(callback(github.authorizeCode("alice"), state).statusCode()).isEqualTo(200);
     hub.gateway.takeSent(WAIT);
 
-    String answer = reply(TestHub.ROOM, ALICE, "!grapple github repo " + github.webUrl() + "/o/r");
+    String answer =
+        hub.reply(TestHub.ROOM, ALICE, "!grapple github repo " + github.webUrl() + "/o/r");
 
     assertThat(answer).isEqualTo("Room configured to bridge `o/r`");
     assertThat(github.requestsTo("GET", "/repos/o/r/collaborators/alice/permission"))
         .singleElement()
         .satisfies(call -> assertThat(call.header("Authorization")).startsWith("Bearer ghu_"));
-  }
-
-  private String reply(String room, String sender, String body) throws InterruptedException {
-    hub.message(room, sender, body);
-    FakeGateway.Sent sent = hub.gateway.takeSent(WAIT);
-    assertThat(sent).as("a reply to " + body).isNotNull();
-    return sent.content().path("body").asText();
   }
 
   private static HttpUrl linkIn(String text) {

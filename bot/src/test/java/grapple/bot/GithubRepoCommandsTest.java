@@ -32,7 +32,6 @@ class GithubRepoCommandsTest {
   private static final String TOKEN = "ghp_alice_token_000000000000000000000";
   private static final String BOB_TOKEN = "ghp_bob_token_00000000000000000000000";
   private static final String EVENT_TYPE = "uk.half-shot.matrix-hookshot.github.repository";
-  private static final Duration WAIT = Duration.ofSeconds(5);
   private static final List<PermissionRule> RULES =
       List.of(
           new PermissionRule(
@@ -91,7 +90,7 @@ class GithubRepoCommandsTest {
   @Test
   void assignWithANumberAndUsersTakesLoginsAndLinkedMatrixIds() throws Exception {
     follow("");
-    assertThat(reply(BOBS_DM, BOB, "github setpersonaltoken " + BOB_TOKEN))
+    assertThat(hub.reply(BOBS_DM, BOB, "github setpersonaltoken " + BOB_TOKEN))
         .startsWith("Connected as `bob`");
     int number = github.repo("o/r").issue("Broken", "carol");
     github.repo("o/r").issue("Later", "carol");
@@ -360,20 +359,13 @@ class GithubRepoCommandsTest {
     hub.joined(ALICE, BOB, MALLORY);
     hub.joinedIn(DM, ALICE);
     hub.joinedIn(BOBS_DM, BOB);
-    assertThat(reply(DM, ALICE, "github setpersonaltoken " + TOKEN))
+    assertThat(hub.reply(DM, ALICE, "github setpersonaltoken " + TOKEN))
         .isEqualTo("Connected as `alice`. Token stored.");
-    assertThat(reply(TestHub.ROOM, ALICE, "!grapple github repo " + github.webUrl() + "/o/r"))
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple github repo " + github.webUrl() + "/o/r"))
         .isEqualTo("Room configured to bridge `o/r`");
   }
 
   private String reply(String sender, String body) throws InterruptedException {
-    return reply(TestHub.ROOM, sender, body);
-  }
-
-  private String reply(String room, String sender, String body) throws InterruptedException {
-    hub.message(room, sender, body);
-    FakeGateway.Sent sent = hub.gateway.takeSent(WAIT);
-    assertThat(sent).as("a reply to " + body).isNotNull();
-    return sent.content().path("body").asText();
+    return hub.reply(TestHub.ROOM, sender, body);
   }
 }

@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.github.GithubService;
-import grapple.commands.PermissionLevel;
-import grapple.commands.PermissionRule;
 import grapple.state.Json;
 import grapple.testing.github.FakeGithub;
 import grapple.testing.github.GithubCorpus;
@@ -42,10 +40,6 @@ class GithubServiceTest {
   private static final String DM = "!dm-alice:test";
   private static final String TOKEN = "ghp_alice_token_000000000000000000000";
   private static final Duration WAIT = Duration.ofSeconds(5);
-  private static final List<PermissionRule> RULES =
-      List.of(
-          new PermissionRule(
-              "*", List.of(new PermissionRule.ServiceLevel("*", PermissionLevel.ADMIN))));
 
   @TempDir Path dir;
   private final HttpClient http = HttpClient.newHttpClient();
@@ -67,7 +61,7 @@ class GithubServiceTest {
             + "', webUrl: '"
             + github.webUrl()
             + "'}";
-    hub = new TestHub(dir, List.of(new GithubService()), yaml, RULES);
+    hub = new TestHub(dir, List.of(new GithubService()), yaml, TestHub.EVERYONE_ADMIN);
     hub.joined(ALICE, ADMIN);
     hub.joinedIn(DM, ALICE);
     port = hub.listenForWebhooks().port();
@@ -79,21 +73,14 @@ class GithubServiceTest {
     if (github != null) github.close();
   }
 
-  private String reply(String room, String sender, String body) throws InterruptedException {
-    hub.message(room, sender, body);
-    FakeGateway.Sent sent = hub.gateway.takeSent(WAIT);
-    assertThat(sent).as("a reply to " + body).isNotNull();
-    return sent.content().path("body").asText();
-  }
-
   private void link() throws InterruptedException {
-    assertThat(reply(DM, ALICE, "github setpersonaltoken " + TOKEN))
+    assertThat(hub.reply(DM, ALICE, "github setpersonaltoken " + TOKEN))
         .isEqualTo("Connected as `alice`. Token stored.");
   }
 
   private void follow() throws InterruptedException {
     link();
-    assertThat(reply(TestHub.ROOM, ALICE, "!grapple github repo " + github.webUrl() + "/o/r"))
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple github repo " + github.webUrl() + "/o/r"))
         .isEqualTo("Room configured to bridge `o/r`");
   }
 
@@ -103,32 +90,32 @@ class GithubServiceTest {
     assertThat(github.requestsTo("GET", "/user"))
         .singleElement()
         .satisfies(call -> assertThat(call.header("Authorization")).isEqualTo("Bearer " + TOKEN));
-    assertThat(reply(DM, ALICE, "github status"))
+    assertThat(hub.reply(DM, ALICE, "github status"))
         .isEqualTo("You are logged in to GitHub as `alice`.");
-    assertThat(reply(DM, ALICE, "!grapple github logout")).startsWith("Logged out of GitHub");
-    assertThat(reply(DM, ALICE, "github status")).contains("You are not logged into GitHub");
+    assertThat(hub.reply(DM, ALICE, "!grapple github logout")).startsWith("Logged out of GitHub");
+    assertThat(hub.reply(DM, ALICE, "github status")).contains("You are not logged into GitHub");
   }
 
   @Test
   void aTokenSentInARoomIsRedactedRefusedAndNotStored() throws Exception {
-    String answer = reply(TestHub.ROOM, ALICE, "!grapple github setpersonaltoken " + TOKEN);
+    String answer = hub.reply(TestHub.ROOM, ALICE, "!grapple github setpersonaltoken " + TOKEN);
     assertThat(answer).startsWith("Never send a token in a room").doesNotContain(TOKEN);
     assertThat(hub.gateway.membership())
         .anyMatch(m -> m.startsWith("redact " + TestHub.ROOM + " $cmd"));
     assertThat(github.requestsTo("GET", "/user")).isEmpty();
-    assertThat(reply(DM, ALICE, "github status")).contains("You are not logged into GitHub");
+    assertThat(hub.reply(DM, ALICE, "github status")).contains("You are not logged into GitHub");
   }
 
   @Test
   void aTokenGithubRefusesIsNotStored() throws Exception {
-    assertThat(reply(DM, ALICE, "github setpersonaltoken ghp_wrong"))
+    assertThat(hub.reply(DM, ALICE, "github setpersonaltoken ghp_wrong"))
         .contains("GitHub does not accept that token");
-    assertThat(reply(DM, ALICE, "github status")).contains("You are not logged into GitHub");
+    assertThat(hub.reply(DM, ALICE, "github status")).contains("You are not logged into GitHub");
   }
 
   @Test
   void loginWithoutOauthSetUpSaysToSendAPersonalToken() throws Exception {
-    String answer = reply(DM, ALICE, "github login");
+    String answer = hub.reply(DM, ALICE, "github login");
 
     assertThat(answer).contains("not set up").contains("github setpersonaltoken <token>");
     assertThat(github.requests()).isEmpty();
@@ -136,32 +123,34 @@ class GithubServiceTest {
 
   @Test
   void followingARepoNeedsALinkedAccountWithPushAccess() throws Exception {
-    assertThat(reply(TestHub.ROOM, ALICE, "!grapple github repo " + github.webUrl() + "/o/r"))
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple github repo " + github.webUrl() + "/o/r"))
         .contains("You are not logged into GitHub");
     link();
     assertThat(
-            reply(TestHub.ROOM, ALICE, "!grapple github repo " + github.webUrl() + "/o/readonly"))
+            hub.reply(
+                TestHub.ROOM, ALICE, "!grapple github repo " + github.webUrl() + "/o/readonly"))
         .contains("You must at least have write permissions")
         .contains("`read`");
-    assertThat(reply(TestHub.ROOM, ALICE, "!grapple github repo https://elsewhere.example/o/r"))
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple github repo https://elsewhere.example/o/r"))
         .contains("must be a repository URL like");
-    assertThat(reply(TestHub.ROOM, ALICE, "!grapple github repo " + github.webUrl() + "/o/r"))
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple github repo " + github.webUrl() + "/o/r"))
         .isEqualTo("Room configured to bridge `o/r`");
     assertThat(hub.gateway.stateWrites())
         .anyMatch(
             w ->
                 w.eventType().equals("uk.half-shot.matrix-hookshot.github.repository")
                     && w.stateKey().equals("o/r"));
-    assertThat(reply(TestHub.ROOM, ALICE, "!grapple github list")).contains("`o/r`");
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple github list")).contains("`o/r`");
   }
 
   @Test
   void aRepoUrlWithDotGitOrASlashIsTheSameRepoAndCannotBeFollowedTwice() throws Exception {
     follow();
 
-    assertThat(reply(TestHub.ROOM, ALICE, "!grapple github repo " + github.webUrl() + "/O/r.git"))
+    assertThat(
+            hub.reply(TestHub.ROOM, ALICE, "!grapple github repo " + github.webUrl() + "/O/r.git"))
         .contains("This room already follows `o/r`.");
-    assertThat(reply(TestHub.ROOM, ALICE, "!grapple github repo " + github.webUrl() + "/o/r/"))
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple github repo " + github.webUrl() + "/o/r/"))
         .contains("This room already follows `o/r`.");
     assertThat(hub.gateway.stateWrites()).hasSize(1);
   }
@@ -169,15 +158,15 @@ class GithubServiceTest {
   @Test
   void listShowsTheRepoAndRemoveStopsItsCommandsAndEvents() throws Exception {
     follow();
-    assertThat(reply(TestHub.ROOM, ALICE, "!grapple github list"))
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple github list"))
         .isEqualTo("GitHub repositories this room follows:\n\n- `o/r` (commands: `!gh`)");
 
-    assertThat(reply(TestHub.ROOM, ALICE, "!grapple github remove " + github.webUrl() + "/O/R"))
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple github remove " + github.webUrl() + "/O/R"))
         .isEqualTo("This room no longer follows `o/r`.");
 
-    assertThat(reply(TestHub.ROOM, ALICE, "!grapple github list"))
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple github list"))
         .startsWith("This room follows no GitHub repository.");
-    assertThat(reply(TestHub.ROOM, ALICE, "!grapple github remove " + github.webUrl() + "/o/r"))
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple github remove " + github.webUrl() + "/o/r"))
         .contains("This room does not follow `o/r`.");
     hub.message(TestHub.ROOM, ALICE, "!gh help");
     byte[] body = example("issues", "opened");
@@ -215,7 +204,7 @@ class GithubServiceTest {
     github.user("Codertocat").token("ghp_codertocat_token_0000000000000000");
     hub.joinedIn("!dm-bob:test", ADMIN);
     assertThat(
-            reply(
+            hub.reply(
                 "!dm-bob:test",
                 ADMIN,
                 "github setpersonaltoken ghp_codertocat_token_0000000000000000"))
@@ -351,7 +340,7 @@ class GithubServiceTest {
   @Test
   void createActsWithTheSendersTokenAndRepliesWithTheLink() throws Exception {
     follow();
-    String answer = reply(TestHub.ROOM, ALICE, "!gh create \"Title here\" \"The body\"");
+    String answer = hub.reply(TestHub.ROOM, ALICE, "!gh create \"Title here\" \"The body\"");
     assertThat(answer).startsWith("Created issue [o/r#").contains(": Title here");
     assertThat(github.issues("o/r"))
         .anySatisfy(
@@ -363,7 +352,7 @@ class GithubServiceTest {
     assertThat(github.requestsTo("POST", "/repos/o/r/issues"))
         .singleElement()
         .satisfies(call -> assertThat(call.header("Authorization")).isEqualTo("Bearer " + TOKEN));
-    assertThat(reply(TestHub.ROOM, ADMIN, "!gh create \"Not linked\""))
+    assertThat(hub.reply(TestHub.ROOM, ADMIN, "!gh create \"Not linked\""))
         .contains("You are not logged into GitHub");
   }
 
@@ -371,12 +360,12 @@ class GithubServiceTest {
   void closeAndHelpAndHotlinks() throws Exception {
     follow();
     int number = github.repo("o/r").issue("Broken thing", "alice");
-    assertThat(reply(TestHub.ROOM, ALICE, "!gh close " + number + " fixed now"))
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!gh close " + number + " fixed now"))
         .startsWith("Closed [o/r#" + number);
     assertThat(github.issue("o/r", number).isOpen()).isFalse();
     assertThat(github.comments("o/r")).anySatisfy(c -> assertThat(c.body()).isEqualTo("fixed now"));
-    assertThat(reply(TestHub.ROOM, ALICE, "!gh help")).contains("!gh create <title>");
-    assertThat(reply(TestHub.ROOM, ALICE, "is #" + number + " done?"))
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!gh help")).contains("!gh create <title>");
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "is #" + number + " done?"))
         .isEqualTo(
             "Issue [#"
                 + number

@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.gitlab.GitlabService;
-import grapple.commands.PermissionLevel;
-import grapple.commands.PermissionRule;
 import grapple.state.Json;
 import grapple.testing.FakeClock;
 import java.net.URI;
@@ -30,10 +28,6 @@ import org.junit.jupiter.api.io.TempDir;
 class GitlabCommentBatchTest {
   private static final String ALICE = "@alice:test";
   private static final Duration WAIT = Duration.ofSeconds(5);
-  private static final List<PermissionRule> RULES =
-      List.of(
-          new PermissionRule(
-              "*", List.of(new PermissionRule.ServiceLevel("*", PermissionLevel.ADMIN))));
 
   @TempDir Path dir;
   private final HttpClient http = HttpClient.newHttpClient();
@@ -47,7 +41,7 @@ class GitlabCommentBatchTest {
         "gitlab: {enabled: true, webhook: {secret: '"
             + GitlabServiceTest.SECRET
             + "'}, commentDebounceMs: 5000, instances: {example: {url: 'http://example.com'}}}";
-    hub = new TestHub(dir, List.of(new GitlabService()), yaml, RULES, clock);
+    hub = new TestHub(dir, List.of(new GitlabService()), yaml, TestHub.EVERYONE_ADMIN, clock);
     hub.joined(ALICE);
     hub.state(
         GitlabServiceTest.STATE,

@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.gitlab.GitlabService;
-import grapple.commands.PermissionLevel;
-import grapple.commands.PermissionRule;
 import grapple.state.Json;
 import grapple.testing.gitlab.FakeGitlab;
 import java.net.URI;
@@ -39,10 +37,6 @@ class GitlabServiceTest {
   private static final String BOB_TOKEN = "glpat-bob-00000000000000";
   private static final Duration WAIT = Duration.ofSeconds(5);
   static final String STATE = "uk.half-shot.matrix-hookshot.gitlab.repository";
-  private static final List<PermissionRule> RULES =
-      List.of(
-          new PermissionRule(
-              "*", List.of(new PermissionRule.ServiceLevel("*", PermissionLevel.ADMIN))));
 
   @TempDir Path dir;
   private final HttpClient http = HttpClient.newHttpClient();
@@ -69,7 +63,7 @@ class GitlabServiceTest {
             + "'}, other: {url: 'https://gitlab.example.net'}}"
             + (extra.contains("debounce") ? ", commentDebounceMs: 200" : "")
             + "}";
-    hub = new TestHub(dir, List.of(new GitlabService()), yaml, RULES);
+    hub = new TestHub(dir, List.of(new GitlabService()), yaml, TestHub.EVERYONE_ADMIN);
     hub.joined(ALICE, BOB);
     hub.joinedIn(DM, ALICE);
     hub.joinedIn("!dm-bob:test", BOB);
@@ -82,15 +76,8 @@ class GitlabServiceTest {
     if (gitlab != null) gitlab.close();
   }
 
-  private String reply(String room, String sender, String body) throws InterruptedException {
-    hub.message(room, sender, body);
-    FakeGateway.Sent sent = hub.gateway.takeSent(WAIT);
-    assertThat(sent).as("a reply to " + body).isNotNull();
-    return sent.content().path("body").asText();
-  }
-
   private void link() throws InterruptedException {
-    assertThat(reply(DM, ALICE, "gitlab personaltoken lab " + TOKEN))
+    assertThat(hub.reply(DM, ALICE, "gitlab personaltoken lab " + TOKEN))
         .isEqualTo("Connected as `alice` on `lab`. Token stored.");
   }
 
@@ -132,30 +119,32 @@ class GitlabServiceTest {
     assertThat(gitlab.callsTo("GET", "/user"))
         .singleElement()
         .satisfies(c -> assertThat(c.header("PRIVATE-TOKEN")).isEqualTo(TOKEN));
-    assertThat(reply(DM, ALICE, "gitlab hastoken lab"))
+    assertThat(hub.reply(DM, ALICE, "gitlab hastoken lab"))
         .isEqualTo("You are logged in to GitLab `lab` as `alice`.");
-    assertThat(reply(DM, ALICE, "gitlab hastoken other"))
+    assertThat(hub.reply(DM, ALICE, "gitlab hastoken other"))
         .contains("You are not logged into GitLab `other`");
-    assertThat(reply(DM, ALICE, "gitlab logout lab")).startsWith("Logged out of GitLab `lab`");
-    assertThat(reply(DM, ALICE, "gitlab hastoken lab")).contains("You are not logged into GitLab");
+    assertThat(hub.reply(DM, ALICE, "gitlab logout lab")).startsWith("Logged out of GitLab `lab`");
+    assertThat(hub.reply(DM, ALICE, "gitlab hastoken lab"))
+        .contains("You are not logged into GitLab");
   }
 
   @Test
   void aTokenTheInstanceRefusesOrForAnUnknownInstanceIsNotStored() throws Exception {
     start("");
-    assertThat(reply(DM, ALICE, "gitlab personaltoken lab glpat-wrong"))
+    assertThat(hub.reply(DM, ALICE, "gitlab personaltoken lab glpat-wrong"))
         .contains("does not accept that token")
         .contains("Nothing was stored");
-    assertThat(reply(DM, ALICE, "gitlab personaltoken nowhere " + TOKEN))
+    assertThat(hub.reply(DM, ALICE, "gitlab personaltoken nowhere " + TOKEN))
         .contains("no GitLab instance named `nowhere`")
         .doesNotContain(TOKEN);
-    assertThat(reply(DM, ALICE, "gitlab hastoken lab")).contains("You are not logged into GitLab");
+    assertThat(hub.reply(DM, ALICE, "gitlab hastoken lab"))
+        .contains("You are not logged into GitLab");
   }
 
   @Test
   void aTokenSentInARoomIsRedactedRefusedAndNotStored() throws Exception {
     start("");
-    String answer = reply(TestHub.ROOM, ALICE, "!grapple gitlab personaltoken lab " + TOKEN);
+    String answer = hub.reply(TestHub.ROOM, ALICE, "!grapple gitlab personaltoken lab " + TOKEN);
     assertThat(answer).startsWith("Never send a token in a room").doesNotContain(TOKEN);
     assertThat(hub.gateway.membership())
         .anyMatch(m -> m.startsWith("redact " + TestHub.ROOM + " $cmd"));
@@ -168,7 +157,9 @@ class GitlabServiceTest {
   void aMaintainerFollowsAProjectAndTheBotAddsTheHookWithTheSecretThenRemovesIt() throws Exception {
     start("publicUrl");
     link();
-    assertThat(reply(TestHub.ROOM, ALICE, "!grapple gitlab project " + gitlab.url() + "/group/app"))
+    assertThat(
+            hub.reply(
+                TestHub.ROOM, ALICE, "!grapple gitlab project " + gitlab.url() + "/group/app"))
         .isEqualTo(
             "Room configured to bridge `lab/group/app`. I added a project hook on GitLab that"
                 + " sends its events here.");
@@ -190,13 +181,15 @@ class GitlabServiceTest {
     assertThat(hub.gateway.stateWrites())
         .anyMatch(w -> w.eventType().equals(STATE) && w.stateKey().equals("lab/group/app"));
     assertThat(Json.write(hub.gateway.stateWrites().get(0).content())).doesNotContain(SECRET);
-    assertThat(reply(TestHub.ROOM, ALICE, "!grapple gitlab list"))
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple gitlab list"))
         .isEqualTo("GitLab projects this room follows:\n\n- `lab/group/app` (commands: `!gl`)");
     assertThat(
-            reply(TestHub.ROOM, ALICE, "!grapple gitlab project " + gitlab.url() + "/group/app/"))
+            hub.reply(
+                TestHub.ROOM, ALICE, "!grapple gitlab project " + gitlab.url() + "/group/app/"))
         .isEqualTo("A GitLab repo connection for this project already exists.");
 
-    assertThat(reply(TestHub.ROOM, ALICE, "!grapple gitlab remove " + gitlab.url() + "/group/app"))
+    assertThat(
+            hub.reply(TestHub.ROOM, ALICE, "!grapple gitlab remove " + gitlab.url() + "/group/app"))
         .isEqualTo(
             "This room no longer follows `lab/group/app`. I deleted the project hook I had added"
                 + " on GitLab.");
@@ -210,20 +203,20 @@ class GitlabServiceTest {
     link();
     hub.joinedIn("!second:test", ALICE);
     String url = gitlab.url() + "/group/app";
-    assertThat(reply(TestHub.ROOM, ALICE, "!grapple gitlab project " + url))
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple gitlab project " + url))
         .endsWith("I added a project hook on GitLab that sends its events here.");
-    assertThat(reply("!second:test", ALICE, "!grapple gitlab project " + url))
+    assertThat(hub.reply("!second:test", ALICE, "!grapple gitlab project " + url))
         .isEqualTo(
             "Room configured to bridge `lab/group/app`. The project hook I added before serves this"
                 + " room too.");
     assertThat(gitlab.hooks("group/app")).hasSize(1);
 
-    assertThat(reply(TestHub.ROOM, ALICE, "!grapple gitlab remove " + url))
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple gitlab remove " + url))
         .isEqualTo(
             "This room no longer follows `lab/group/app`. The project hook I added stays: other"
                 + " rooms follow the project.");
     assertThat(gitlab.hooks("group/app")).hasSize(1);
-    assertThat(reply("!second:test", ALICE, "!grapple gitlab remove " + url))
+    assertThat(hub.reply("!second:test", ALICE, "!grapple gitlab remove " + url))
         .endsWith("I deleted the project hook I had added on GitLab.");
     assertThat(gitlab.hooks("group/app")).isEmpty();
   }
@@ -231,11 +224,12 @@ class GitlabServiceTest {
   @Test
   void aDeveloperFollowsAProjectAndIsToldWhatHookToAddWhere() throws Exception {
     start("publicUrl");
-    assertThat(reply("!dm-bob:test", BOB, "gitlab personaltoken lab " + BOB_TOKEN))
+    assertThat(hub.reply("!dm-bob:test", BOB, "gitlab personaltoken lab " + BOB_TOKEN))
         .startsWith("Connected as `bob`");
     hub.joinedIn("!bobs:test", BOB);
     String answer =
-        reply("!bobs:test", BOB, "!grapple gitlab project " + gitlab.url() + "/group/app/-/issues");
+        hub.reply(
+            "!bobs:test", BOB, "!grapple gitlab project " + gitlab.url() + "/group/app/-/issues");
     assertThat(answer)
         .startsWith("Room configured to bridge `lab/group/app`. Cannot create webhook")
         .contains("needs Maintainer access")
@@ -249,7 +243,9 @@ class GitlabServiceTest {
   void withoutAPublicUrlTheReplySaysHowToAddTheHook() throws Exception {
     start("");
     link();
-    assertThat(reply(TestHub.ROOM, ALICE, "!grapple gitlab project " + gitlab.url() + "/group/app"))
+    assertThat(
+            hub.reply(
+                TestHub.ROOM, ALICE, "!grapple gitlab project " + gitlab.url() + "/group/app"))
         .contains("Cannot create webhook: I do not know my public address")
         .contains("/gitlab/webhook")
         .doesNotContain(SECRET);
@@ -259,16 +255,21 @@ class GitlabServiceTest {
   @Test
   void followingNeedsALinkedAccountDeveloperAccessAndAKnownInstance() throws Exception {
     start("");
-    assertThat(reply(TestHub.ROOM, ALICE, "!grapple gitlab project " + gitlab.url() + "/group/app"))
+    assertThat(
+            hub.reply(
+                TestHub.ROOM, ALICE, "!grapple gitlab project " + gitlab.url() + "/group/app"))
         .contains("You are not logged into GitLab `lab`");
     link();
     assertThat(
-            reply(TestHub.ROOM, ALICE, "!grapple gitlab project " + gitlab.url() + "/group/seen"))
+            hub.reply(
+                TestHub.ROOM, ALICE, "!grapple gitlab project " + gitlab.url() + "/group/seen"))
         .contains("You must at least have developer access to bridge this project");
     assertThat(
-            reply(TestHub.ROOM, ALICE, "!grapple gitlab project " + gitlab.url() + "/group/none"))
+            hub.reply(
+                TestHub.ROOM, ALICE, "!grapple gitlab project " + gitlab.url() + "/group/none"))
         .contains("404 Project Not Found");
-    assertThat(reply(TestHub.ROOM, ALICE, "!grapple gitlab project https://elsewhere.example/a/b"))
+    assertThat(
+            hub.reply(TestHub.ROOM, ALICE, "!grapple gitlab project https://elsewhere.example/a/b"))
         .contains("No instance found that matches the provided URL.");
     assertThat(hub.gateway.stateWrites()).isEmpty();
   }
@@ -393,7 +394,7 @@ class GitlabServiceTest {
             + "'}, commentDebounceMs: 0, instances: "
             + GitlabCorpus.INSTANCES
             + "}";
-    hub = new TestHub(dir, List.of(new GitlabService()), yaml, RULES);
+    hub = new TestHub(dir, List.of(new GitlabService()), yaml, TestHub.EVERYONE_ADMIN);
     hub.joined(ALICE);
     port = hub.listenForWebhooks().port();
     Map<String, String> seen = new LinkedHashMap<>();
@@ -564,26 +565,28 @@ class GitlabServiceTest {
     start("");
     link();
     follow("lab", "group/app");
-    assertThat(reply(TestHub.ROOM, ALICE, "!gl create \"Crash on start\" \"It crashes.\" bug,ui"))
+    assertThat(
+            hub.reply(TestHub.ROOM, ALICE, "!gl create \"Crash on start\" \"It crashes.\" bug,ui"))
         .isEqualTo("Created issue [group/app#1](" + gitlab.url() + "/group/app/-/issues/1)");
     ObjectNode issue = gitlab.issues("group/app").get(0);
     assertThat(issue.path("title").asText()).isEqualTo("Crash on start");
     assertThat(issue.path("description").asText()).isEqualTo("It crashes.");
     assertThat(issue.path("labels").toString()).isEqualTo("[\"bug\",\"ui\"]");
     assertThat(issue.path("author").path("username").asText()).isEqualTo("alice");
-    assertThat(reply(TestHub.ROOM, ALICE, "!gl create-confidential \"Leaked key\""))
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!gl create-confidential \"Leaked key\""))
         .startsWith("Created confidential issue [group/app#2]");
     assertThat(gitlab.issues("group/app").get(1).path("confidential").asBoolean()).isTrue();
-    assertThat(reply(TestHub.ROOM, ALICE, "!gl close 1 \"Fixed in main\""))
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!gl close 1 \"Fixed in main\""))
         .isEqualTo("Closed issue [group/app#1](" + gitlab.url() + "/group/app/-/issues/1).");
     assertThat(gitlab.issues("group/app").get(0).path("state").asText()).isEqualTo("closed");
     assertThat(gitlab.notes("group/app"))
         .singleElement()
         .satisfies(n -> assertThat(n.path("body").asText()).isEqualTo("Fixed in main"));
-    assertThat(reply(TestHub.ROOM, ALICE, "!gl help")).contains("!gl create-confidential <title>");
-    assertThat(reply(TestHub.ROOM, BOB, "!gl create Nope"))
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!gl help"))
+        .contains("!gl create-confidential <title>");
+    assertThat(hub.reply(TestHub.ROOM, BOB, "!gl create Nope"))
         .contains("You are not logged into GitLab `lab`");
-    assertThat(reply(TestHub.ROOM, ALICE, "!gl close x"))
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!gl close x"))
         .contains("Usage: `!gl close <number> [comment]`");
   }
 

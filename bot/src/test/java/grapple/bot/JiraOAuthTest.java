@@ -3,8 +3,6 @@ package grapple.bot;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import grapple.bot.jira.JiraService;
-import grapple.commands.PermissionLevel;
-import grapple.commands.PermissionRule;
 import grapple.testing.FakeClock;
 import grapple.testing.jira.FakeJira;
 import grapple.testing.jira.JiraCall;
@@ -37,10 +35,6 @@ class JiraOAuthTest {
   private static final String CLIENT_SECRET = "jira-client-secret-0123";
   private static final String REDIRECT_URI = "https://bot.example.org/oauth/jira";
   private static final Duration WAIT = Duration.ofSeconds(5);
-  private static final List<PermissionRule> RULES =
-      List.of(
-          new PermissionRule(
-              "*", List.of(new PermissionRule.ServiceLevel("*", PermissionLevel.ADMIN))));
 
   @TempDir Path dir;
   private final HttpClient http = HttpClient.newHttpClient();
@@ -68,7 +62,7 @@ class JiraOAuthTest {
             + "', apiUrl: '"
             + jira.url()
             + "'}}";
-    hub = new TestHub(dir, List.of(new JiraService()), yaml, RULES, clock);
+    hub = new TestHub(dir, List.of(new JiraService()), yaml, TestHub.EVERYONE_ADMIN, clock);
     hub.joined(ALICE);
     hub.joinedIn(DM, ALICE);
     port = hub.listenForWebhooks().port();

@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.jira.JiraService;
-import grapple.commands.PermissionLevel;
-import grapple.commands.PermissionRule;
 import grapple.state.Json;
 import grapple.testing.jira.FakeJira;
 import grapple.testing.jira.JiraCorpus;
@@ -43,10 +41,6 @@ class JiraServiceTest {
   private static final String PAT = "alice-personal-access-token-0001";
   private static final String EVENT_TYPE = "uk.half-shot.matrix-hookshot.jira.project";
   private static final Duration WAIT = Duration.ofSeconds(5);
-  private static final List<PermissionRule> RULES =
-      List.of(
-          new PermissionRule(
-              "*", List.of(new PermissionRule.ServiceLevel("*", PermissionLevel.ADMIN))));
 
   @TempDir Path dir;
   private final HttpClient http = HttpClient.newHttpClient();
@@ -67,7 +61,7 @@ class JiraServiceTest {
             + "'}, instances: {acme: {url: '"
             + jira.url()
             + "'}}}";
-    hub = new TestHub(dir, List.of(new JiraService()), yaml, RULES);
+    hub = new TestHub(dir, List.of(new JiraService()), yaml, TestHub.EVERYONE_ADMIN);
     hub.joined(ALICE, BOB);
     hub.joinedIn(DM, ALICE);
     hub.joinedIn(BOBS_DM, BOB);
@@ -78,13 +72,6 @@ class JiraServiceTest {
   void stop() {
     if (hub != null) hub.close();
     if (jira != null) jira.close();
-  }
-
-  private String reply(String room, String sender, String body) throws InterruptedException {
-    hub.message(room, sender, body);
-    FakeGateway.Sent sent = hub.gateway.takeSent(WAIT);
-    assertThat(sent).as("a reply to " + body).isNotNull();
-    return sent.content().path("body").asText();
   }
 
   private HttpResponse<String> post(
@@ -110,7 +97,7 @@ class JiraServiceTest {
   }
 
   private void link() throws InterruptedException {
-    assertThat(reply(DM, ALICE, "jira token acme " + PAT))
+    assertThat(hub.reply(DM, ALICE, "jira token acme " + PAT))
         .isEqualTo("Connected to acme as `Alice Liddell`. Token stored.");
   }
 
@@ -297,7 +284,7 @@ class JiraServiceTest {
 
   @Test
   void peopleWhoLinkedJiraAreMentionedAndNobodyElseIsPinged() throws Exception {
-    assertThat(reply(BOBS_DM, BOB, "jira token acme bob-personal-access-token-0002"))
+    assertThat(hub.reply(BOBS_DM, BOB, "jira token acme bob-personal-access-token-0002"))
         .startsWith("Connected");
     follow(jira.url() + "/projects/ACME", "issue_updated");
     ObjectNode payload =
@@ -333,24 +320,24 @@ class JiraServiceTest {
     assertThat(jira.callsTo("GET", "/rest/api/2/myself"))
         .singleElement()
         .satisfies(c -> assertThat(c.authorization()).isEqualTo("Bearer " + PAT));
-    assertThat(reply(DM, ALICE, "jira whoami"))
+    assertThat(hub.reply(DM, ALICE, "jira whoami"))
         .isEqualTo("You are logged in to JIRA:\n\n- instance acme as `Alice Liddell`");
-    assertThat(reply(DM, ALICE, "jira logout")).startsWith("Logged out of JIRA");
-    assertThat(reply(DM, ALICE, "jira whoami")).startsWith("You are not logged into JIRA");
+    assertThat(hub.reply(DM, ALICE, "jira logout")).startsWith("Logged out of JIRA");
+    assertThat(hub.reply(DM, ALICE, "jira whoami")).startsWith("You are not logged into JIRA");
   }
 
   @Test
   void aTokenJiraRefusesOrForAnUnknownInstanceIsNotStored() throws Exception {
-    assertThat(reply(DM, ALICE, "jira token acme wrong-token"))
+    assertThat(hub.reply(DM, ALICE, "jira token acme wrong-token"))
         .contains("JIRA does not accept that token");
-    assertThat(reply(DM, ALICE, "jira token nowhere " + PAT))
+    assertThat(hub.reply(DM, ALICE, "jira token nowhere " + PAT))
         .contains("No JIRA instance is named `nowhere`; known: acme.");
-    assertThat(reply(DM, ALICE, "jira whoami")).startsWith("You are not logged into JIRA");
+    assertThat(hub.reply(DM, ALICE, "jira whoami")).startsWith("You are not logged into JIRA");
   }
 
   @Test
   void aTokenSentInARoomIsRedactedRefusedAndNotStored() throws Exception {
-    String answer = reply(TestHub.ROOM, ALICE, "!grapple jira token acme " + PAT);
+    String answer = hub.reply(TestHub.ROOM, ALICE, "!grapple jira token acme " + PAT);
 
     assertThat(answer).startsWith("Never send a token in a room").doesNotContain(PAT);
     assertThat(jira.calls()).isEmpty();
@@ -359,12 +346,12 @@ class JiraServiceTest {
   @Test
   void projectAcceptsEveryUrlFormAndNeedsALinkedAccountThatSeesTheProject() throws Exception {
     String base = jira.url();
-    assertThat(reply(TestHub.ROOM, ALICE, "!grapple jira project " + base + "/projects/ACME"))
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple jira project " + base + "/projects/ACME"))
         .startsWith("You are not logged into JIRA");
     link();
-    assertThat(reply(TestHub.ROOM, ALICE, "!grapple jira project " + base + "/projects/NOPE"))
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple jira project " + base + "/projects/NOPE"))
         .isEqualTo("Requested project was not found");
-    assertThat(reply(TestHub.ROOM, ALICE, "!grapple jira project " + base + "/browse/ACME-12"))
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple jira project " + base + "/browse/ACME-12"))
         .isEqualTo("Room configured to bridge Jira project ACME.");
     assertThat(hub.gateway.stateWrites())
         .singleElement()
@@ -379,19 +366,21 @@ class JiraServiceTest {
             "/projects/acme",
             "/jira/software/c/projects/ACME/boards/1",
             "/secure/RapidBoard.jspa?rapidView=1&projectKey=ACME")) {
-      assertThat(reply(TestHub.ROOM, ALICE, "!grapple jira project " + base + form))
+      assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple jira project " + base + form))
           .as(form)
           .contains("This room already follows `" + base + "/projects/ACME`");
     }
-    assertThat(reply(TestHub.ROOM, ALICE, "!grapple jira project https://jira.example.org/wiki"))
+    assertThat(
+            hub.reply(TestHub.ROOM, ALICE, "!grapple jira project https://jira.example.org/wiki"))
         .contains("must name the project");
-    assertThat(reply(TestHub.ROOM, ALICE, "!grapple jira list project"))
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple jira list project"))
         .startsWith("Currently connected to these JIRA projects:")
         .contains(base + "/projects/ACME");
     assertThat(
-            reply(TestHub.ROOM, ALICE, "!grapple jira remove project " + base + "/browse/ACME-1"))
+            hub.reply(
+                TestHub.ROOM, ALICE, "!grapple jira remove project " + base + "/browse/ACME-1"))
         .isEqualTo("Room no longer bridged to Jira project `" + base + "/projects/ACME`.");
-    assertThat(reply(TestHub.ROOM, ALICE, "!grapple jira list project"))
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple jira list project"))
         .isEqualTo("Not connected to any JIRA projects");
   }
 
@@ -399,7 +388,9 @@ class JiraServiceTest {
 
   private void followAcme() throws InterruptedException {
     link();
-    assertThat(reply(TestHub.ROOM, ALICE, "!grapple jira project " + jira.url() + "/projects/ACME"))
+    assertThat(
+            hub.reply(
+                TestHub.ROOM, ALICE, "!grapple jira project " + jira.url() + "/projects/ACME"))
         .isEqualTo("Room configured to bridge Jira project ACME.");
   }
 
@@ -408,7 +399,7 @@ class JiraServiceTest {
     followAcme();
 
     String answer =
-        reply(
+        hub.reply(
             TestHub.ROOM,
             ALICE,
             "!jira create task \"Fix the rocket\" \"It wobbles\" \"urgent, launch\"");
@@ -436,12 +427,12 @@ class JiraServiceTest {
   void createWithAnUnknownTypeNamesTheTypesAndIssueTypesListsThem() throws Exception {
     followAcme();
 
-    assertThat(reply(TestHub.ROOM, ALICE, "!jira create Saga \"Too big\""))
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!jira create Saga \"Too big\""))
         .isEqualTo(
             "You must specify a valid issue type (one of Task, Bug, Story, Sub-task). E.g. `!jira create Task \"Summary\"`");
-    assertThat(reply(TestHub.ROOM, ALICE, "!jira issue-types"))
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!jira issue-types"))
         .isEqualTo("Issue types: Task, Bug, Story");
-    assertThat(reply(TestHub.ROOM, ALICE, "!jira create Task"))
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!jira create Task"))
         .startsWith("Usage: `!jira create <type> <summary>");
     assertThat(jira.issues()).isEmpty();
   }
@@ -449,23 +440,23 @@ class JiraServiceTest {
   @Test
   void assignTakesAJiraNameOrALinkedMatrixId() throws Exception {
     followAcme();
-    reply(TestHub.ROOM, ALICE, "!jira create Task First");
-    assertThat(reply(BOBS_DM, BOB, "jira token acme bob-personal-access-token-0002"))
+    hub.reply(TestHub.ROOM, ALICE, "!jira create Task First");
+    assertThat(hub.reply(BOBS_DM, BOB, "jira token acme bob-personal-access-token-0002"))
         .startsWith("Connected");
 
-    assertThat(reply(TestHub.ROOM, ALICE, "!jira assign ACME-1 alice"))
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!jira assign ACME-1 alice"))
         .isEqualTo("Assigned `alice` to [ACME-1](" + jira.url() + "/browse/ACME-1).");
     assertThat(jira.issues().get(0).assignee()).isEqualTo("alice");
-    assertThat(reply(TestHub.ROOM, ALICE, "!jira assign acme-1 " + BOB))
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!jira assign acme-1 " + BOB))
         .startsWith("Assigned `@bob:test`");
     assertThat(jira.issues().get(0).assignee()).isEqualTo("bob");
-    assertThat(reply(TestHub.ROOM, ALICE, "!jira assign ACME-1 @carol:test"))
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!jira assign ACME-1 @carol:test"))
         .contains("has not linked a JIRA account");
-    assertThat(reply(TestHub.ROOM, ALICE, "!jira assign ACME-9 alice"))
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!jira assign ACME-9 alice"))
         .startsWith("JIRA does not know that");
-    assertThat(reply(TestHub.ROOM, ALICE, "!jira assign ACME-1 zed"))
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!jira assign ACME-1 zed"))
         .contains("Could not find a user matching `zed`");
-    assertThat(reply(TestHub.ROOM, ALICE, "!jira assign"))
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!jira assign"))
         .startsWith("Usage: `!jira assign <KEY-n> <user>`");
   }
 
@@ -473,12 +464,12 @@ class JiraServiceTest {
   void commandsOfSomeoneNotLinkedSayHowToLinkAndHelpListsThem() throws Exception {
     followAcme();
 
-    assertThat(reply(TestHub.ROOM, BOB, "!jira issue-types"))
+    assertThat(hub.reply(TestHub.ROOM, BOB, "!jira issue-types"))
         .startsWith("You are not logged into JIRA");
-    assertThat(reply(TestHub.ROOM, BOB, "!jira help"))
+    assertThat(hub.reply(TestHub.ROOM, BOB, "!jira help"))
         .contains("!jira create <type> <summary>")
         .contains("!jira assign <KEY-n> <user>");
-    assertThat(reply(TestHub.ROOM, ALICE, "!jira frobnicate"))
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!jira frobnicate"))
         .contains("Unknown command `!jira frobnicate`");
   }
 

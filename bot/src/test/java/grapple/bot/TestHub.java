@@ -1,5 +1,7 @@
 package grapple.bot;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.config.Config;
 import grapple.bot.config.ConfigLoader;
@@ -8,6 +10,7 @@ import grapple.bot.room.RoomEvent;
 import grapple.bot.room.RoomStates;
 import grapple.commands.Command;
 import grapple.commands.Dispatcher;
+import grapple.commands.PermissionLevel;
 import grapple.commands.PermissionRule;
 import grapple.commands.Permissions;
 import grapple.commands.ServiceNames;
@@ -33,6 +36,15 @@ import java.util.Map;
  */
 final class TestHub implements AutoCloseable {
   static final String ROOM = "!room:test";
+
+  /** Everyone is admin of every service: the permissions the service tests run with. */
+  static final List<PermissionRule> EVERYONE_ADMIN =
+      List.of(
+          new PermissionRule(
+              "*", List.of(new PermissionRule.ServiceLevel("*", PermissionLevel.ADMIN))));
+
+  /** How long {@link #reply} waits for the bot's answer. */
+  private static final Duration REPLY_WAIT = Duration.ofSeconds(5);
 
   final Database db;
   final FakeGateway gateway = new FakeGateway();
@@ -210,6 +222,14 @@ final class TestHub implements AutoCloseable {
             sender,
             Json.object().put("msgtype", "m.text").put("body", body)),
         false);
+  }
+
+  /** The body of the bot's answer to {@code body}; fails when none comes within 5 seconds. */
+  String reply(String room, String sender, String body) throws InterruptedException {
+    message(room, sender, body);
+    FakeGateway.Sent sent = gateway.takeSent(REPLY_WAIT);
+    assertThat(sent).as("a reply to " + body).isNotNull();
+    return sent.content().path("body").asText();
   }
 
   @Override

@@ -1,6 +1,8 @@
 package grapple.bot.gitea;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import grapple.bot.forge.ForgeException;
+import grapple.bot.forge.Mentions;
 import grapple.state.LinkedAccounts;
 import grapple.state.LinkedAccounts.Account;
 import java.util.Optional;
@@ -27,10 +29,10 @@ final class GiteaAccounts {
   }
 
   /** Checks a token with the instance and links it; returns the account. */
-  Account linkToken(String instance, String matrixUser, String token) throws GiteaException {
+  Account linkToken(String instance, String matrixUser, String token) throws ForgeException {
     JsonNode user = client.user(settings.instance(instance, "instance"), token);
     String login = user.path("login").asText(user.path("username").asText(""));
-    if (login.isEmpty()) throw new GiteaException(502, "Gitea's /api/v1/user named no login");
+    if (login.isEmpty()) throw new ForgeException(502, "Gitea's /api/v1/user named no login");
     Account account =
         new Account(
             SERVICE,

@@ -2,6 +2,8 @@ package grapple.bot.gitea;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.forge.AnswerBody;
+import grapple.bot.forge.ForgeException;
 import grapple.state.Json;
 import java.io.IOException;
 import java.time.Duration;
@@ -11,7 +13,6 @@ import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
-import okhttp3.ResponseBody;
 
 /**
  * The Gitea REST API v1 calls Grapple makes on an instance (the same on Forgejo), each with a
@@ -20,30 +21,29 @@ import okhttp3.ResponseBody;
  */
 final class GiteaClient {
   private static final MediaType JSON = MediaType.get("application/json; charset=utf-8");
-  private static final long MAX_ANSWER_BYTES = 8L * 1024 * 1024;
 
   private final OkHttpClient http =
       new OkHttpClient.Builder().callTimeout(Duration.ofSeconds(20)).followRedirects(false).build();
 
   /** {@code GET /api/v1/user}: the token's own account. */
-  JsonNode user(HttpUrl instance, String token) throws GiteaException {
+  JsonNode user(HttpUrl instance, String token) throws ForgeException {
     return call(token, "GET", api(instance, "user").build(), null);
   }
 
   /** {@code GET /api/v1/repos/{owner}/{repo}}, with the token user's {@code permissions}. */
-  JsonNode repo(HttpUrl instance, String token, String owner, String repo) throws GiteaException {
+  JsonNode repo(HttpUrl instance, String token, String owner, String repo) throws ForgeException {
     return call(token, "GET", repos(instance, owner, repo).build(), null);
   }
 
   /** {@code POST /api/v1/repos/{owner}/{repo}/hooks}: a {@code gitea} hook; returns the hook. */
   JsonNode createHook(HttpUrl instance, String token, String owner, String repo, ObjectNode hook)
-      throws GiteaException {
+      throws ForgeException {
     return call(token, "POST", repos(instance, owner, repo).addPathSegment("hooks").build(), hook);
   }
 
   /** {@code DELETE /api/v1/repos/{owner}/{repo}/hooks/{id}}. */
   void deleteHook(HttpUrl instance, String token, String owner, String repo, long id)
-      throws GiteaException {
+      throws ForgeException {
     HttpUrl url =
         repos(instance, owner, repo)
             .addPathSegment("hooks")
@@ -53,7 +53,7 @@ final class GiteaClient {
   }
 
   /** {@code GET /api/v1/repos/{owner}/{repo}/labels}: the first 50 labels. */
-  JsonNode labels(HttpUrl instance, String token, String owner, String repo) throws GiteaException {
+  JsonNode labels(HttpUrl instance, String token, String owner, String repo) throws ForgeException {
     HttpUrl url =
         repos(instance, owner, repo)
             .addPathSegment("labels")
@@ -64,14 +64,14 @@ final class GiteaClient {
 
   /** {@code POST /api/v1/repos/{owner}/{repo}/issues}. */
   JsonNode createIssue(HttpUrl instance, String token, String owner, String repo, ObjectNode issue)
-      throws GiteaException {
+      throws ForgeException {
     return call(token, "POST", issues(instance, owner, repo).build(), issue);
   }
 
   /** {@code PATCH /api/v1/repos/{owner}/{repo}/issues/{index}}. */
   JsonNode editIssue(
       HttpUrl instance, String token, String owner, String repo, long number, ObjectNode change)
-      throws GiteaException {
+      throws ForgeException {
     HttpUrl url = issues(instance, owner, repo).addPathSegment(Long.toString(number)).build();
     return call(token, "PATCH", url, change);
   }
@@ -79,7 +79,7 @@ final class GiteaClient {
   /** {@code POST /api/v1/repos/{owner}/{repo}/issues/{index}/comments}. */
   JsonNode comment(
       HttpUrl instance, String token, String owner, String repo, long number, String body)
-      throws GiteaException {
+      throws ForgeException {
     HttpUrl url =
         issues(instance, owner, repo)
             .addPathSegment(Long.toString(number))
@@ -102,7 +102,7 @@ final class GiteaClient {
 
   private JsonNode call(
       String token, String method, HttpUrl url, @org.jspecify.annotations.Nullable ObjectNode body)
-      throws GiteaException {
+      throws ForgeException {
     Request request =
         new Request.Builder()
             .url(url)
@@ -114,29 +114,25 @@ final class GiteaClient {
     try (Response response = http.newCall(request).execute()) {
       return answer(response);
     } catch (IOException e) {
-      throw new GiteaException(0, "Gitea could not be reached: " + e.getClass().getSimpleName());
+      throw new ForgeException(0, "Gitea could not be reached: " + e.getClass().getSimpleName());
     }
   }
 
   /** The JSON answer of a 2xx (empty for 204); Gitea's {@code message} otherwise. */
-  private static JsonNode answer(Response response) throws IOException, GiteaException {
-    ResponseBody body = response.body();
-    body.source().request(MAX_ANSWER_BYTES + 1);
-    if (body.source().getBuffer().size() > MAX_ANSWER_BYTES)
-      throw new GiteaException(502, "Gitea's answer is too large");
-    String text = body.string();
+  private static JsonNode answer(Response response) throws IOException, ForgeException {
+    String text = AnswerBody.text(response.body(), "Gitea");
     JsonNode json = text.isBlank() ? Json.object() : parse(text, response.code());
     if (response.isSuccessful()) return json;
     String message = json.path("message").asText("");
-    throw new GiteaException(
+    throw new ForgeException(
         response.code(), message.isBlank() ? "HTTP " + response.code() : message);
   }
 
-  private static JsonNode parse(String text, int status) throws GiteaException {
+  private static JsonNode parse(String text, int status) throws ForgeException {
     try {
       return Json.UNTRUSTED.readTree(text);
     } catch (IOException e) {
-      throw new GiteaException(
+      throw new ForgeException(
           status >= 400 ? status : 502, "Gitea answered with no JSON (HTTP " + status + ")");
     }
   }

@@ -2,6 +2,8 @@ package grapple.bot.gitea;
 
 import grapple.bot.Active;
 import grapple.bot.Changes;
+import grapple.bot.forge.Following;
+import grapple.bot.forge.ForgeException;
 import grapple.commands.Command;
 import grapple.commands.Invocation;
 import grapple.commands.Markdown;
@@ -23,11 +25,13 @@ import java.util.Optional;
 final class GiteaCommands {
   private final GiteaParts parts;
   private final GiteaRepos repos;
+  private final Following following;
   private final RepoHooks hooks;
 
   GiteaCommands(GiteaParts parts, GiteaRepos repos) {
     this.parts = parts;
     this.repos = repos;
+    this.following = new Following(parts.context(), repos, "gitea list");
     this.hooks = new RepoHooks(parts);
   }
 
@@ -101,44 +105,19 @@ final class GiteaCommands {
   }
 
   private Reply list(Invocation call) {
-    call.requireAtMost(0);
-    List<Active> inRoom =
-        parts.context().connections().inRoom(call.roomId()).stream()
-            .filter(a -> a.kind() == repos)
-            .toList();
-    if (inRoom.isEmpty()) {
-      return Reply.text(
-          "This room follows no Gitea repository. Add one with %s.",
-          Markdown.code(call.prefix() + " gitea repo <url of the repository>"));
-    }
-    StringBuilder out = new StringBuilder("Gitea repositories this room follows:\n\n");
-    inRoom.forEach(a -> out.append("- ").append(a.live().summary()).append('\n'));
-    return Reply.text(out.toString().stripTrailing());
+    return following.list(
+        call,
+        "Gitea repositories this room follows:",
+        Reply.text(
+            "This room follows no Gitea repository. Add one with %s.",
+            Markdown.code(call.prefix() + " gitea repo <url of the repository>")));
   }
 
   private Reply remove(Invocation call) {
     call.requireAtMost(1);
     RepoUrl url = RepoUrl.parse(parts.settings(), call.arg(0, "url"));
-    Active active =
-        parts
-            .context()
-            .connections()
-            .find(call.roomId(), repos, url.key())
-            .orElseThrow(
-                () ->
-                    new BadInput(
-                        "url",
-                        "This room does not follow "
-                            + Markdown.code(url.key())
-                            + ". "
-                            + Markdown.code(call.prefix() + " gitea list")
-                            + " shows what it follows."));
-    call.requireMaySendState(GiteaRepos.EVENT_TYPE);
-    try {
-      parts.context().changes().remove(active, call.sender());
-    } catch (IOException e) {
-      throw new UncheckedIOException("removing the repository's room state", e);
-    }
+    Active active = following.find(call, url.key(), url.key());
+    following.remove(call, active, "repository");
     GiteaRepoConfig config = (GiteaRepoConfig) active.config();
     RepoUrl named = new RepoUrl(url.instance(), url.base(), config.owner(), config.repo());
     String hook = repos.following(url.key()).isEmpty() ? hooks.remove(named, call.sender()) : "";
@@ -156,7 +135,7 @@ final class GiteaCommands {
       return Reply.text(
           "Connected as %s on %s. Token stored.",
           Markdown.code(account.login()), Markdown.code(instance));
-    } catch (GiteaException e) {
+    } catch (ForgeException e) {
       if (e.badCredentials()) {
         throw new BadInput(
             "token",

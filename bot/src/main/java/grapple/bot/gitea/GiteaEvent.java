@@ -2,6 +2,8 @@ package grapple.bot.gitea;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.forge.Mentions;
+import grapple.bot.forge.Notice;
 
 /** One Gitea webhook event being rendered for one connection, with what rendering it needs. */
 record GiteaEvent(JsonNode payload, GiteaRepoConfig config, Mentions mentions) {

@@ -1,6 +1,7 @@
 package grapple.bot.gitea;
 
 import grapple.bot.ServiceContext;
+import grapple.bot.forge.ForgeException;
 
 /** What the Gitea service's pieces share: settings, the API client, linked accounts, hooks made. */
 record GiteaParts(
@@ -20,7 +21,7 @@ record GiteaParts(
   }
 
   /** What to tell a user Gitea refused: what to do about it, in one sentence. */
-  static String explain(GiteaException e, String instance, String repo) {
+  static String explain(ForgeException e, String instance, String repo) {
     if (e.badCredentials()) {
       return "Gitea no longer accepts your token. Link your account again: in a DM with me, `gitea token "
           + instance

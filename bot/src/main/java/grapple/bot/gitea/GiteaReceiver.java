@@ -1,8 +1,12 @@
 package grapple.bot.gitea;
 
+import static grapple.bot.forge.Intake.ACCEPTED;
+import static grapple.bot.forge.Intake.now;
+
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.Active;
+import grapple.bot.forge.Intake;
+import grapple.bot.forge.Signatures;
 import grapple.bot.http.Request;
 import grapple.bot.http.Response;
 import grapple.state.ForgeDeliveries;
@@ -10,17 +14,10 @@ import grapple.state.Json;
 import grapple.state.OutboxStore;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
-import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import okhttp3.HttpUrl;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,32 +35,24 @@ final class GiteaReceiver {
   /** Gitea's own limit on a webhook payload is far below this. */
   static final long MAX_BODY_BYTES = 25L * 1024 * 1024;
 
-  private static final Response ACCEPTED = Response.json(202, Json.object().put("ok", true));
-  private static final Response STORE_FAILED =
-      Response.error(
-          503, "Could not store the event's messages; nothing was accepted. Gitea will retry.");
-
   private final GiteaParts parts;
   private final GiteaRepos repos;
-  private final ForgeDeliveries deliveries;
+  private final Intake intake;
   private final byte[] secret;
 
   GiteaReceiver(GiteaParts parts, GiteaRepos repos, ForgeDeliveries deliveries) {
     this.parts = parts;
     this.repos = repos;
-    this.deliveries = deliveries;
+    this.intake =
+        new Intake(GiteaService.NAME, " Gitea will retry.", parts.context().outbox(), deliveries);
     this.secret = parts.settings().webhookSecret().getBytes(StandardCharsets.UTF_8);
   }
 
   CompletableFuture<Response> receive(Request request) throws IOException {
-    byte[] body;
-    try {
-      body = request.body();
-    } catch (Request.BodyTooLarge e) {
-      return now(
-          Response.error(413, "Body is larger than " + MAX_BODY_BYTES + " bytes")
-              .withHeader("Connection", "close"));
-    }
+    return Intake.withBody(request, MAX_BODY_BYTES, body -> receive(request, body));
+  }
+
+  private CompletableFuture<Response> receive(Request request, byte[] body) {
     if (!signed(request, body)) {
       log.info("gitea: refused a webhook with a missing or wrong signature");
       return now(Response.error(401, "Missing or wrong X-Gitea-Signature"));
@@ -78,37 +67,18 @@ final class GiteaReceiver {
     }
     if (payload == null || !payload.isObject())
       return now(Response.error(400, "The body is not a JSON object"));
-    String delivery = either(request, "Delivery").orElseGet(() -> digest(body));
+    String delivery = either(request, "Delivery").orElseGet(() -> Intake.digestId(body));
     return handle(event.get(), delivery, payload);
   }
 
   /** Either signature header, if it is the HMAC of exactly {@code body}. */
   private boolean signed(Request request, byte[] body) {
-    byte[] expected = hmac(secret, body);
+    byte[] expected = Signatures.hmac(secret, body);
     for (String name : List.of("X-Gitea-Signature", "X-Forgejo-Signature")) {
       Optional<String> given = request.header(name);
-      if (given.isPresent() && matches(expected, given.get())) return true;
+      if (given.isPresent() && Signatures.hexMatches(expected, given.get().strip())) return true;
     }
     return false;
-  }
-
-  private static boolean matches(byte[] expected, String hex) {
-    try {
-      return MessageDigest.isEqual(
-          expected, HexFormat.of().parseHex(hex.strip().toLowerCase(Locale.ROOT)));
-    } catch (IllegalArgumentException e) {
-      return false; // not hex: not a signature
-    }
-  }
-
-  static byte[] hmac(byte[] secret, byte[] body) {
-    try {
-      Mac mac = Mac.getInstance("HmacSHA256");
-      mac.init(new SecretKeySpec(secret, "HmacSHA256"));
-      return mac.doFinal(body);
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("HmacSHA256", e);
-    }
   }
 
   /** {@code X-Gitea-<suffix>}, else {@code X-Forgejo-<suffix>}; blank counts as missing. */
@@ -117,15 +87,6 @@ final class GiteaReceiver {
     return gitea.isPresent()
         ? gitea
         : request.header("X-Forgejo-" + suffix).filter(v -> !v.isBlank());
-  }
-
-  private static String digest(byte[] body) {
-    try {
-      return "sha256:"
-          + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(body));
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("SHA-256", e);
-    }
   }
 
   /** {@code instance/owner/repo} of the payload's repository, if an instance serves it. */
@@ -153,47 +114,17 @@ final class GiteaReceiver {
       log.debug("gitea: {} event for {}: no room follows it", event, what);
       return now(ACCEPTED);
     }
-    if (deliveries.taken(GiteaService.NAME, delivery)) return now(ACCEPTED);
+    if (intake.taken(delivery)) return now(ACCEPTED);
     List<OutboxStore.Draft> drafts = new ArrayList<>();
     for (Active active : following) {
       GiteaRepoConfig config = (GiteaRepoConfig) active.config();
       GiteaMessages.render(event, payload, config, parts.accounts().on(config.instance()))
-          .ifPresent(content -> drafts.add(draft(active.roomId(), content)));
+          .ifPresent(content -> drafts.add(Intake.draft(active.roomId(), content)));
     }
     if (drafts.isEmpty()) {
       log.debug("gitea: {} event for {}: nothing to show", event, what);
       return now(ACCEPTED);
     }
-    return parts
-        .context()
-        .outbox()
-        .postAll(drafts, deliveries.claim(GiteaService.NAME, delivery))
-        .handle((done, failure) -> answer(failure, delivery, event, what));
-  }
-
-  static OutboxStore.Draft draft(String roomId, ObjectNode content) {
-    return new OutboxStore.Draft(roomId, "m.room.message", content);
-  }
-
-  private static Response answer(
-      @org.jspecify.annotations.Nullable Throwable failure,
-      String delivery,
-      String event,
-      String what) {
-    if (failure == null) {
-      log.debug("gitea: {} event {} for {} taken in", event, delivery, what);
-      return ACCEPTED;
-    }
-    Throwable cause =
-        failure instanceof CompletionException && failure.getCause() != null
-            ? failure.getCause()
-            : failure;
-    if (cause instanceof ForgeDeliveries.AlreadyTaken) return ACCEPTED;
-    log.error("gitea: {} event for {} could not be stored: {}", event, what, cause.toString());
-    return STORE_FAILED;
-  }
-
-  private static CompletableFuture<Response> now(Response response) {
-    return CompletableFuture.completedFuture(response);
+    return intake.commit(drafts, delivery, event + " event " + delivery + " for " + what);
   }
 }

@@ -4,13 +4,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.Active;
 import grapple.bot.ConnectionKind;
 import grapple.bot.LiveConnection;
-import grapple.bot.room.RoomEvent;
-import grapple.commands.Markdown;
+import grapple.bot.forge.Followed;
 import grapple.state.BadInput;
 import grapple.state.Connection;
 import java.util.List;
 import java.util.Locale;
-import java.util.function.Consumer;
 
 /**
  * The {@code GiteaRepo} connection kind: a room following one repository of a Gitea or Forgejo
@@ -68,7 +66,9 @@ final class GiteaRepos implements ConnectionKind<GiteaRepoConfig> {
 
   @Override
   public LiveConnection open(Connection connection, GiteaRepoConfig config, boolean created) {
-    return new Repo(config, message -> commands.onMessage(connection, config, message));
+    return new Followed(
+        Followed.summary(config.instance() + "/" + config.fullName(), config.commandPrefix()),
+        message -> commands.onMessage(connection, config, message));
   }
 
   /** The connections following {@code key} ({@code instance/owner/repo}, any case). */
@@ -77,22 +77,5 @@ final class GiteaRepos implements ConnectionKind<GiteaRepoConfig> {
     return parts.context().connections().ofKind(this).stream()
         .filter(a -> a.stateKey().equals(lower))
         .toList();
-  }
-
-  /** One room following one repository. */
-  private record Repo(GiteaRepoConfig config, Consumer<RoomEvent.Message> messages)
-      implements LiveConnection {
-    @Override
-    public String summary() {
-      return Markdown.code(config.instance() + "/" + config.fullName())
-          + " (commands: "
-          + Markdown.code(config.commandPrefix())
-          + ")";
-    }
-
-    @Override
-    public void onMessage(RoomEvent.Message message) {
-      messages.accept(message);
-    }
   }
 }

@@ -8,20 +8,13 @@ import grapple.bot.ServiceInfo;
 import grapple.bot.config.Config;
 import grapple.bot.config.Section;
 import grapple.bot.config.ServiceSettings;
+import grapple.bot.forge.ForgeThreads;
 import grapple.commands.Command;
 import grapple.state.ForgeDeliveries;
 import grapple.state.LinkedAccounts;
 import grapple.state.Migration;
-import java.time.Duration;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.TimeUnit;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Gitea and Forgejo ({@code gitea}, CONTRACT §11): rooms following repositories of configured
@@ -30,7 +23,6 @@ import org.slf4j.LoggerFactory;
  * that act with the sender's account.
  */
 public final class GiteaService implements Service {
-  private static final Logger log = LoggerFactory.getLogger(GiteaService.class);
   static final String NAME = "gitea";
   private static final ServiceInfo INFO =
       new ServiceInfo(NAME, Set.of("forgejo"), List.of(GiteaRepos.EVENT_TYPE), List.of());
@@ -61,10 +53,7 @@ public final class GiteaService implements Service {
     private final GiteaRepos repos;
     private final GiteaCommands commands;
     private final ForgeDeliveries deliveries;
-    private final ExecutorService commandThreads =
-        Executors.newFixedThreadPool(2, named("gitea-commands"));
-    private final ScheduledExecutorService chores =
-        Executors.newSingleThreadScheduledExecutor(named("gitea-chores"));
+    private final ForgeThreads threads = new ForgeThreads(NAME);
 
     Started(GiteaSettings settings, ServiceContext context) {
       GiteaClient client = new GiteaClient();
@@ -77,17 +66,9 @@ public final class GiteaService implements Service {
               new GiteaAccounts(linked, client, settings),
               new GiteaHooks(context.database(), context.clock()),
               context);
-      this.repos = new GiteaRepos(parts, new RepoCommands(parts, commandThreads));
+      this.repos = new GiteaRepos(parts, new RepoCommands(parts, threads.commands()));
       this.commands = new GiteaCommands(parts, repos);
       this.deliveries = new ForgeDeliveries(context.database(), context.clock());
-    }
-
-    private static ThreadFactory named(String name) {
-      return r -> {
-        Thread t = new Thread(r, name);
-        t.setDaemon(true);
-        return t;
-      };
     }
 
     @Override
@@ -111,22 +92,12 @@ public final class GiteaService implements Service {
     /** The leader forgets old delivery ids. */
     @Override
     public void lead() {
-      chores.scheduleWithFixedDelay(
-          this::prune, 1, Duration.ofHours(6).toSeconds(), TimeUnit.SECONDS);
-    }
-
-    private void prune() {
-      try {
-        deliveries.prune();
-      } catch (RuntimeException e) {
-        log.warn("gitea: forgetting old deliveries failed (tried again later): {}", e.toString());
-      }
+      threads.pruneEvery6Hours(deliveries);
     }
 
     @Override
     public void close() {
-      chores.shutdownNow();
-      commandThreads.shutdownNow();
+      threads.close();
     }
   }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.config.Section;
 import grapple.bot.config.ServiceSettings;
+import grapple.bot.forge.WebhookSecret;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -23,7 +24,6 @@ record GiteaSettings(
     Map<String, HttpUrl> instances)
     implements ServiceSettings {
   static final String WEBHOOK_SECRET_ENV = "GRAPPLE_GITEA_WEBHOOK_SECRET";
-  private static final int MIN_SECRET_CHARS = 8;
   private static final Pattern INSTANCE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
 
   GiteaSettings {
@@ -44,14 +44,7 @@ record GiteaSettings(
   static GiteaSettings read(Section s) {
     boolean enabled = s.bool("enabled", false);
     Section webhook = s.section("webhook");
-    String given = webhook.secretOrEnv("secret", WEBHOOK_SECRET_ENV);
-    String secret = given == null ? "" : given;
-    if (enabled && secret.isEmpty()) {
-      webhook.problem(
-          "secret", "is required when gitea.enabled is true (or set " + WEBHOOK_SECRET_ENV + ")");
-    } else if (enabled && secret.length() < MIN_SECRET_CHARS) {
-      webhook.problem("secret", "must be at least " + MIN_SECRET_CHARS + " characters");
-    }
+    String secret = WebhookSecret.read(webhook, "gitea", enabled, WEBHOOK_SECRET_ENV);
     String publicUrl =
         webhook.matching("publicUrl", "", ANY_OR_HTTP, "must be an http:// or https:// URL");
     webhook.finish();

@@ -2,6 +2,7 @@ package grapple.bot.gitea;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.forge.Notice;
 import java.util.Optional;
 
 /**

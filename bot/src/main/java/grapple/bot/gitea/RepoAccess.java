@@ -1,6 +1,7 @@
 package grapple.bot.gitea;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import grapple.bot.forge.ForgeException;
 import grapple.commands.Markdown;
 import grapple.state.BadInput;
 
@@ -39,7 +40,7 @@ final class RepoAccess {
                 + ".");
       }
       return repo;
-    } catch (GiteaException e) {
+    } catch (ForgeException e) {
       throw new BadInput("gitea", GiteaParts.explain(e, instance, config.fullName()));
     }
   }

@@ -2,6 +2,7 @@ package grapple.bot.gitea;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.forge.ForgeException;
 import grapple.bot.room.Messages;
 import grapple.bot.room.RoomEvent;
 import grapple.commands.CommandLine;
@@ -96,13 +97,13 @@ final class RepoCommands {
                     + Markdown.code(prefix + " help")
                     + " for the commands of this repository.");
       };
-    } catch (GiteaException e) {
+    } catch (ForgeException e) {
       return GiteaParts.explain(e, config.instance(), config.fullName());
     }
   }
 
   private String create(GiteaRepoConfig config, String token, List<String> args)
-      throws GiteaException {
+      throws ForgeException {
     if (args.isEmpty() || args.get(0).isBlank())
       throw new BadInput(
           "title",
@@ -125,7 +126,7 @@ final class RepoCommands {
 
   /** Gitea takes label ids: the names given (any case), looked up; BadInput for an unknown one. */
   private List<Long> labelIds(GiteaRepoConfig config, String token, String names)
-      throws GiteaException {
+      throws ForgeException {
     JsonNode labels = parts.client().labels(base(config), token, config.owner(), config.repo());
     List<Long> ids = new ArrayList<>();
     for (String name : names.split(",")) {
@@ -153,7 +154,7 @@ final class RepoCommands {
   }
 
   private String close(GiteaRepoConfig config, String token, List<String> args)
-      throws GiteaException {
+      throws ForgeException {
     String given = args.isEmpty() ? "" : args.get(0);
     if (!given.matches("#?\\d{1,10}"))
       throw new BadInput("number", "Missing <number>. Usage: `close <number> [comment]`");

@@ -2,6 +2,7 @@ package grapple.bot.gitea;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.forge.ForgeException;
 import grapple.commands.Markdown;
 import grapple.state.Json;
 import java.util.List;
@@ -63,7 +64,7 @@ final class RepoHooks {
           url.instance(),
           url.fullName());
       return "I added a webhook to " + url.fullName() + ": its events arrive here.";
-    } catch (GiteaException e) {
+    } catch (ForgeException e) {
       return "I could not add the webhook (Gitea said: "
           + e.getMessage()
           + "). To get its events here, "
@@ -121,7 +122,7 @@ final class RepoHooks {
       return "I could not delete the webhook I had added (you have no linked account): " + byHand;
     try {
       parts.client().deleteHook(url.base(), token.get(), url.owner(), url.repo(), id.get());
-    } catch (GiteaException e) {
+    } catch (ForgeException e) {
       if (e.status() != 404)
         return "I could not delete the webhook I had added (Gitea said: "
             + e.getMessage()

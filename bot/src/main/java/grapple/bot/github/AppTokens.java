@@ -1,6 +1,7 @@
 package grapple.bot.github;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import grapple.bot.forge.ForgeException;
 import grapple.state.Json;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -74,7 +75,7 @@ final class AppTokens {
   }
 
   /** An installation token for the repository; empty when the app is not installed on it. */
-  Optional<String> forRepo(String owner, String repo) throws GithubException {
+  Optional<String> forRepo(String owner, String repo) throws ForgeException {
     long installation = installationOf(owner, repo);
     if (installation == 0) return Optional.empty();
     return Optional.of(forInstallation(installation));
@@ -84,7 +85,7 @@ final class AppTokens {
    * True when the app is installed on the repository. Asks GitHub afresh: the setup check that says
    * "install the app" is tried again right after the user installed it.
    */
-  boolean installedOn(String owner, String repo) throws GithubException {
+  boolean installedOn(String owner, String repo) throws ForgeException {
     installations.remove(key(owner, repo));
     return installationOf(owner, repo) != 0;
   }
@@ -93,14 +94,14 @@ final class AppTokens {
     return (owner + "/" + repo).toLowerCase(Locale.ROOT);
   }
 
-  private long installationOf(String owner, String repo) throws GithubException {
+  private long installationOf(String owner, String repo) throws ForgeException {
     String key = key(owner, repo);
     Installation known = installations.get(key);
     if (known != null && known.until().isAfter(clock.instant())) return known.id();
     long id;
     try {
       id = client.repoInstallation(jwt(), owner, repo).path("id").asLong(0);
-    } catch (GithubException e) {
+    } catch (ForgeException e) {
       if (e.status() != 404) throw e;
       id = 0;
     }
@@ -108,7 +109,7 @@ final class AppTokens {
     return id;
   }
 
-  private String forInstallation(long installation) throws GithubException {
+  private String forInstallation(long installation) throws ForgeException {
     Token cached = tokens.get(installation);
     if (cached != null && cached.expiresAt().isAfter(clock.instant().plus(RENEW_BEFORE_EXPIRY)))
       return cached.token();

@@ -1,6 +1,8 @@
 package grapple.bot.github;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import grapple.bot.forge.ForgeException;
+import grapple.bot.forge.Mentions;
 import grapple.state.LinkedAccounts;
 import grapple.state.LinkedAccounts.Account;
 import grapple.state.PeopleLinks;
@@ -67,7 +69,7 @@ final class GithubAccounts implements Mentions {
   }
 
   /** Checks a personal access token with GitHub and links it; returns the account. */
-  Account linkToken(String matrixUser, String token) throws GithubException {
+  Account linkToken(String matrixUser, String token) throws ForgeException {
     JsonNode user = client.user(token);
     Account account =
         new Account(
@@ -93,9 +95,9 @@ final class GithubAccounts implements Mentions {
    * Exchanges an OAuth code for tokens, checks them with GitHub and links them; returns the
    * account.
    */
-  Account linkCode(String matrixUser, String code) throws GithubException {
+  Account linkCode(String matrixUser, String code) throws ForgeException {
     GithubSettings.OAuth oauth =
-        settings.oauth().orElseThrow(() -> new GithubException(0, "OAuth is not configured"));
+        settings.oauth().orElseThrow(() -> new ForgeException(0, "OAuth is not configured"));
     JsonNode tokens =
         client.oauthToken(oauth, Map.of("code", code, "redirect_uri", oauth.redirectUri()));
     String token = tokens.path("access_token").asText();
@@ -148,7 +150,7 @@ final class GithubAccounts implements Mentions {
    * The user's token, refreshed first when it is about to expire; empty when not linked (or the
    * link can no longer be used: then it is removed and the user must link again).
    */
-  Optional<String> token(String matrixUser) throws GithubException {
+  Optional<String> token(String matrixUser) throws ForgeException {
     Optional<Account> account = account(matrixUser);
     if (account.isEmpty()) return Optional.empty();
     if (!account.get().expiresWithin(REFRESH_MARGIN, clock.instant()))
@@ -161,7 +163,7 @@ final class GithubAccounts implements Mentions {
    * Synchronized, and re-reading the link first: GitHub takes a refresh token once, so a second
    * refresh with the same (stale) account would be refused and unlink the account just renewed.
    */
-  synchronized Optional<Account> refresh(Account account) throws GithubException {
+  synchronized Optional<Account> refresh(Account account) throws ForgeException {
     Optional<Account> stored = account(account.matrixUser());
     if (stored.isPresent() && renewedSince(account, stored.get())) return stored;
     if (account.refreshToken() == null || settings.oauth().isEmpty()) {
@@ -174,7 +176,7 @@ final class GithubAccounts implements Mentions {
           client.oauthToken(
               settings.oauth().get(),
               Map.of("grant_type", "refresh_token", "refresh_token", account.refreshToken()));
-    } catch (GithubException e) {
+    } catch (ForgeException e) {
       if (e.status() == 0 || e.status() >= 500) throw e;
       Optional<Account> now = account(account.matrixUser());
       if (now.isPresent() && renewedSince(account, now.get()))
@@ -196,7 +198,7 @@ final class GithubAccounts implements Mentions {
     for (Account account : store.refreshableBefore(SERVICE, clock.instant().plus(REFRESH_AHEAD))) {
       try {
         refresh(account);
-      } catch (GithubException e) {
+      } catch (ForgeException e) {
         log.warn(
             "github: could not refresh the token of {} yet: {}",
             account.matrixUser(),

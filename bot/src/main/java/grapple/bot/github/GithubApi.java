@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.Routes;
+import grapple.bot.forge.ForgeException;
+import grapple.bot.forge.UserIdParam;
 import grapple.bot.http.Request;
 import grapple.bot.http.Response;
 import grapple.bot.provisioning.ApiException;
@@ -21,7 +23,6 @@ import java.util.regex.Pattern;
  * by {@code userId}, with that user's linked account.
  */
 final class GithubApi {
-  private static final Pattern USER_ID = Pattern.compile("@[^:\\s]+:\\S+");
   private static final Pattern ORG = Pattern.compile("[A-Za-z0-9][A-Za-z0-9-]{0,38}");
   private static final int MAX_PER_PAGE = 100;
   private static final int DEFAULT_PER_PAGE = 10;
@@ -43,7 +44,7 @@ final class GithubApi {
 
   private Response oauth(Request request, Caller caller) {
     caller.require(Caller.READ);
-    String userId = userId(request);
+    String userId = UserIdParam.of(request);
     // As the `github login` command: linking an account needs the `login` level (no room here).
     if (!parts
         .context()
@@ -64,7 +65,7 @@ final class GithubApi {
 
   private Response account(Request request, Caller caller) {
     caller.require(Caller.READ);
-    String userId = userId(request);
+    String userId = UserIdParam.of(request);
     Optional<String> token = token(userId, false);
     if (token.isEmpty()) return Response.json(200, Json.object().put("loggedIn", false));
     Paging paging = paging(request);
@@ -82,7 +83,7 @@ final class GithubApi {
             .put("avatarUrl", account.path("avatar_url").asText());
       }
       return Response.json(200, out);
-    } catch (GithubException e) {
+    } catch (ForgeException e) {
       throw refused(e);
     }
   }
@@ -91,10 +92,10 @@ final class GithubApi {
    * The app installations the user can see; none for a personal token (GitHub answers those 403; a
    * rate limit's 403 is an error still).
    */
-  private GithubClient.Page installations(String token, Paging paging) throws GithubException {
+  private GithubClient.Page installations(String token, Paging paging) throws ForgeException {
     try {
       return parts.client().installations(token, paging.page(), paging.perPage());
-    } catch (GithubException e) {
+    } catch (ForgeException e) {
       if (e.status() == 403 && !e.rateLimited()) {
         return new GithubClient.Page(java.util.List.of(), false);
       }
@@ -110,7 +111,7 @@ final class GithubApi {
         "org",
         "must be a GitHub organisation or user name, was '%s'",
         org);
-    String userId = userId(request);
+    String userId = UserIdParam.of(request);
     boolean own =
         parts.accounts().account(userId).map(a -> a.login().equalsIgnoreCase(org)).orElse(false);
     // /account lists the user's own account among the organisations: its repositories are theirs.
@@ -134,11 +135,11 @@ final class GithubApi {
   }
 
   private interface Lister {
-    GithubClient.Page list(String token, Paging paging) throws GithubException;
+    GithubClient.Page list(String token, Paging paging) throws ForgeException;
   }
 
   private Response list(Request request, Optional<String> account, Lister lister) {
-    String userId = userId(request);
+    String userId = UserIdParam.of(request);
     String token = token(userId, true).orElseThrow();
     Paging paging = paging(request);
     try {
@@ -157,7 +158,7 @@ final class GithubApi {
       if (page.hasNext()) out.put("nextPage", paging.page() + 1);
       changeSelectionUrl(token, account).ifPresent(url -> out.put("changeSelectionUrl", url));
       return Response.json(200, out);
-    } catch (GithubException e) {
+    } catch (ForgeException e) {
       throw refused(e);
     }
   }
@@ -178,7 +179,7 @@ final class GithubApi {
           return Optional.of(page);
         }
       }
-    } catch (GithubException e) {
+    } catch (ForgeException e) {
       // A personal or classic OAuth token may not list installations: the install page will do.
     }
     return install;
@@ -190,7 +191,7 @@ final class GithubApi {
       if (token.isEmpty() && required)
         throw new ApiException(ErrorCode.FORBIDDEN_USER, "Not logged in");
       return token;
-    } catch (GithubException e) {
+    } catch (ForgeException e) {
       throw refused(e);
     }
   }
@@ -199,7 +200,7 @@ final class GithubApi {
    * GitHub's refusal asks the user to act (log in again, grant access): 400; GitHub down or
    * unreachable is not theirs to fix: 502, and trying again later may work.
    */
-  private static ApiException refused(GithubException e) {
+  private static ApiException refused(ForgeException e) {
     if (e.status() == 0 || e.status() >= 500) {
       return new ApiException(
           ErrorCode.FORGE_UNAVAILABLE,
@@ -207,17 +208,6 @@ final class GithubApi {
     }
     return new ApiException(
         ErrorCode.ADDITIONAL_ACTION_REQUIRED, "GitHub refused the request: " + e.getMessage());
-  }
-
-  private static String userId(Request request) {
-    String userId = request.query().get("userId");
-    if (userId == null || !USER_ID.matcher(userId).matches()) {
-      throw new BadInput(
-          "userId",
-          "must be a Matrix user id like @alice:example.org, was "
-              + (userId == null ? "missing" : "'" + userId + "'"));
-    }
-    return userId;
   }
 
   /** {@code page} from 1, {@code perPage} 1-100 (default 10). */

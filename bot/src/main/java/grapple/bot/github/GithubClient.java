@@ -2,6 +2,8 @@ package grapple.bot.github;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.forge.AnswerBody;
+import grapple.bot.forge.ForgeException;
 import grapple.state.Json;
 import java.io.IOException;
 import java.time.Duration;
@@ -14,7 +16,6 @@ import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
-import okhttp3.ResponseBody;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -24,7 +25,6 @@ import org.jspecify.annotations.Nullable;
  */
 final class GithubClient {
   private static final MediaType JSON = MediaType.get("application/json; charset=utf-8");
-  private static final long MAX_ANSWER_BYTES = 8L * 1024 * 1024;
   private static final String API_VERSION = "2022-11-28";
 
   private final OkHttpClient http;
@@ -48,16 +48,16 @@ final class GithubClient {
   /** A page of a list: the items and whether GitHub has more ({@code Link: rel="next"}). */
   record Page(List<JsonNode> items, boolean hasNext) {}
 
-  JsonNode user(String token) throws GithubException {
+  JsonNode user(String token) throws ForgeException {
     return get(token, api("user").build());
   }
 
-  JsonNode repo(String token, String owner, String repo) throws GithubException {
+  JsonNode repo(String token, String owner, String repo) throws ForgeException {
     return get(token, api("repos").addPathSegment(owner).addPathSegment(repo).build());
   }
 
   /** {@code admin}, {@code write} ({@code maintain} counts), {@code read}, {@code none}. */
-  String permission(String token, String owner, String repo, String login) throws GithubException {
+  String permission(String token, String owner, String repo, String login) throws ForgeException {
     HttpUrl url =
         api("repos")
             .addPathSegment(owner)
@@ -69,17 +69,17 @@ final class GithubClient {
     return get(token, url).path("permission").asText("none");
   }
 
-  Page installations(String token, int page, int perPage) throws GithubException {
+  Page installations(String token, int page, int perPage) throws ForgeException {
     return page(token, paged(api("user/installations"), page, perPage), "installations");
   }
 
-  Page userRepositories(String token, int page, int perPage) throws GithubException {
+  Page userRepositories(String token, int page, int perPage) throws ForgeException {
     return page(
         token, paged(api("user/repos"), page, perPage).addQueryParameter("sort", "updated"), null);
   }
 
   /** The user's own repositories ({@code /orgs/<login>/repos} knows only organisations). */
-  Page ownRepositories(String token, int page, int perPage) throws GithubException {
+  Page ownRepositories(String token, int page, int perPage) throws ForgeException {
     return page(
         token,
         paged(api("user/repos"), page, perPage)
@@ -88,28 +88,28 @@ final class GithubClient {
         null);
   }
 
-  Page orgRepositories(String token, String org, int page, int perPage) throws GithubException {
+  Page orgRepositories(String token, String org, int page, int perPage) throws ForgeException {
     return page(
         token, paged(api("orgs").addPathSegment(org).addPathSegment("repos"), page, perPage), null);
   }
 
-  JsonNode issue(String token, String owner, String repo, long number) throws GithubException {
+  JsonNode issue(String token, String owner, String repo, long number) throws ForgeException {
     return get(token, issues(owner, repo).addPathSegment(Long.toString(number)).build());
   }
 
   JsonNode createIssue(String token, String owner, String repo, ObjectNode issue)
-      throws GithubException {
+      throws ForgeException {
     return send(token, "POST", issues(owner, repo).build(), issue);
   }
 
   JsonNode updateIssue(String token, String owner, String repo, long number, ObjectNode change)
-      throws GithubException {
+      throws ForgeException {
     return send(
         token, "PATCH", issues(owner, repo).addPathSegment(Long.toString(number)).build(), change);
   }
 
   JsonNode addAssignees(String token, String owner, String repo, long number, List<String> logins)
-      throws GithubException {
+      throws ForgeException {
     ObjectNode body = Json.object();
     logins.forEach(body.putArray("assignees")::add);
     return send(
@@ -123,7 +123,7 @@ final class GithubClient {
   }
 
   JsonNode comment(String token, String owner, String repo, long number, String text)
-      throws GithubException {
+      throws ForgeException {
     return send(
         token,
         "POST",
@@ -137,7 +137,7 @@ final class GithubClient {
   /**
    * The repository's latest issue or pull request (for {@code assign} without a number), if any.
    */
-  JsonNode latestIssues(String token, String owner, String repo) throws GithubException {
+  JsonNode latestIssues(String token, String owner, String repo) throws ForgeException {
     return get(
         token,
         issues(owner, repo)
@@ -146,7 +146,7 @@ final class GithubClient {
             .build());
   }
 
-  Page workflows(String token, String owner, String repo) throws GithubException {
+  Page workflows(String token, String owner, String repo) throws ForgeException {
     HttpUrl.Builder url =
         api("repos")
             .addPathSegment(owner)
@@ -162,7 +162,7 @@ final class GithubClient {
       long workflowId,
       String ref,
       Map<String, String> inputs)
-      throws GithubException {
+      throws ForgeException {
     ObjectNode body = Json.object().put("ref", ref);
     ObjectNode in = body.putObject("inputs");
     inputs.forEach(in::put);
@@ -179,7 +179,7 @@ final class GithubClient {
 
   /** A pull request's diff, at most {@code maxBytes}. */
   String pullRequestDiff(String token, String owner, String repo, long number, int maxBytes)
-      throws GithubException {
+      throws ForgeException {
     HttpUrl url =
         api("repos")
             .addPathSegment(owner)
@@ -193,7 +193,7 @@ final class GithubClient {
   }
 
   /** The installation of the app on a repository (app JWT). */
-  JsonNode repoInstallation(String jwt, String owner, String repo) throws GithubException {
+  JsonNode repoInstallation(String jwt, String owner, String repo) throws ForgeException {
     return get(
         jwt,
         api("repos")
@@ -204,7 +204,7 @@ final class GithubClient {
   }
 
   /** {@code {token, expires_at}} for one installation (app JWT). */
-  JsonNode installationToken(String jwt, long installationId) throws GithubException {
+  JsonNode installationToken(String jwt, long installationId) throws ForgeException {
     HttpUrl url =
         api("app/installations")
             .addPathSegment(Long.toString(installationId))
@@ -216,8 +216,7 @@ final class GithubClient {
   /**
    * Exchanges an OAuth code (or, with {@code grantType} refresh_token, a refresh token) for tokens.
    */
-  JsonNode oauthToken(GithubSettings.OAuth oauth, Map<String, String> grant)
-      throws GithubException {
+  JsonNode oauthToken(GithubSettings.OAuth oauth, Map<String, String> grant) throws ForgeException {
     FormBody.Builder form =
         new FormBody.Builder()
             .add("client_id", oauth.clientId())
@@ -231,7 +230,7 @@ final class GithubClient {
             .build();
     JsonNode answer = json(request);
     if (answer.has("error")) {
-      throw new GithubException(
+      throw new ForgeException(
           400, answer.path("error_description").asText(answer.path("error").asText()));
     }
     return answer;
@@ -250,18 +249,18 @@ final class GithubClient {
         .addQueryParameter("per_page", Integer.toString(perPage));
   }
 
-  private JsonNode get(String token, HttpUrl url) throws GithubException {
+  private JsonNode get(String token, HttpUrl url) throws ForgeException {
     return json(authed(token, url).get().build());
   }
 
   private JsonNode send(String token, String method, HttpUrl url, ObjectNode body)
-      throws GithubException {
+      throws ForgeException {
     return json(
         authed(token, url).method(method, RequestBody.create(Json.write(body), JSON)).build());
   }
 
   private Page page(String token, HttpUrl.Builder url, @Nullable String field)
-      throws GithubException {
+      throws ForgeException {
     Request request = authed(token, url.build()).get().build();
     try (Response response = http.newCall(request).execute()) {
       JsonNode answer = answer(response);
@@ -284,7 +283,7 @@ final class GithubClient {
         .header("User-Agent", "Grapple");
   }
 
-  private JsonNode json(Request request) throws GithubException {
+  private JsonNode json(Request request) throws ForgeException {
     try (Response response = http.newCall(request).execute()) {
       return answer(response);
     } catch (IOException e) {
@@ -292,7 +291,7 @@ final class GithubClient {
     }
   }
 
-  private String text(Request request, int maxBytes) throws GithubException {
+  private String text(Request request, int maxBytes) throws ForgeException {
     try (Response response = http.newCall(request).execute()) {
       if (!response.isSuccessful()) answer(response);
       okio.BufferedSource source = response.body().source();
@@ -303,32 +302,25 @@ final class GithubClient {
     }
   }
 
-  /** The JSON answer of a 2xx; GitHub's {@code message} as a GithubException otherwise. */
-  private static JsonNode answer(Response response) throws IOException, GithubException {
-    ResponseBody body = response.body();
-    if (body.contentLength() > MAX_ANSWER_BYTES)
-      throw new GithubException(502, "GitHub's answer is too large");
-    body.source().request(MAX_ANSWER_BYTES + 1);
-    if (body.source().getBuffer().size() > MAX_ANSWER_BYTES) {
-      throw new GithubException(502, "GitHub's answer is too large");
-    }
-    String text = body.string();
+  /** The JSON answer of a 2xx; GitHub's {@code message} as a ForgeException otherwise. */
+  private static JsonNode answer(Response response) throws IOException, ForgeException {
+    String text = AnswerBody.text(response.body(), "GitHub");
     JsonNode json = text.isEmpty() ? Json.object() : parse(text, response.code());
     if (response.isSuccessful()) return json;
     String message = json.path("message").asText("HTTP " + response.code());
-    throw new GithubException(response.code(), message);
+    throw new ForgeException(response.code(), message);
   }
 
-  private static JsonNode parse(String text, int status) throws GithubException {
+  private static JsonNode parse(String text, int status) throws ForgeException {
     try {
       return Json.UNTRUSTED.readTree(text);
     } catch (IOException e) {
-      throw new GithubException(
+      throw new ForgeException(
           status >= 400 ? status : 502, "GitHub answered with no JSON (HTTP " + status + ")");
     }
   }
 
-  private static GithubException unreachable(IOException e) {
-    return new GithubException(0, "GitHub could not be reached: " + e.getClass().getSimpleName());
+  private static ForgeException unreachable(IOException e) {
+    return new ForgeException(0, "GitHub could not be reached: " + e.getClass().getSimpleName());
   }
 }

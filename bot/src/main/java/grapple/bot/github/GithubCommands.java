@@ -1,7 +1,8 @@
 package grapple.bot.github;
 
-import grapple.bot.Active;
 import grapple.bot.Changes;
+import grapple.bot.forge.Following;
+import grapple.bot.forge.ForgeException;
 import grapple.commands.Command;
 import grapple.commands.Invocation;
 import grapple.commands.Markdown;
@@ -29,11 +30,13 @@ final class GithubCommands {
 
   private final GithubParts parts;
   private final GithubRepos repos;
+  private final Following following;
   private final OAuthStates states;
 
   GithubCommands(GithubParts parts, GithubRepos repos, OAuthStates states) {
     this.parts = parts;
     this.repos = repos;
+    this.following = new Following(parts.context(), repos, "github list");
     this.states = states;
   }
 
@@ -145,46 +148,20 @@ final class GithubCommands {
   }
 
   private Reply list(Invocation call) {
-    call.requireAtMost(0);
-    List<Active> inRoom =
-        parts.context().connections().inRoom(call.roomId()).stream()
-            .filter(a -> a.kind() == repos)
-            .toList();
-    if (inRoom.isEmpty()) {
-      return Reply.text(
-          "This room follows no GitHub repository. Add one with %s.",
-          Markdown.code(
-              call.prefix() + " github repo " + parts.settings().webUrl() + "/<org>/<repo>"));
-    }
-    StringBuilder out = new StringBuilder("GitHub repositories this room follows:\n\n");
-    inRoom.forEach(a -> out.append("- ").append(a.live().summary()).append('\n'));
-    return Reply.text(out.toString().stripTrailing());
+    return following.list(
+        call,
+        "GitHub repositories this room follows:",
+        Reply.text(
+            "This room follows no GitHub repository. Add one with %s.",
+            Markdown.code(
+                call.prefix() + " github repo " + parts.settings().webUrl() + "/<org>/<repo>")));
   }
 
   private Reply remove(Invocation call) {
     call.requireAtMost(1);
     String[] name = parseUrl(call.arg(0, "url"));
     String stateKey = (name[0] + "/" + name[1]).toLowerCase(Locale.ROOT);
-    Active active =
-        parts
-            .context()
-            .connections()
-            .find(call.roomId(), repos, stateKey)
-            .orElseThrow(
-                () ->
-                    new BadInput(
-                        "url",
-                        "This room does not follow "
-                            + Markdown.code(stateKey)
-                            + ". "
-                            + Markdown.code(call.prefix() + " github list")
-                            + " shows what it follows."));
-    call.requireMaySendState(GithubRepos.EVENT_TYPE);
-    try {
-      parts.context().changes().remove(active, call.sender());
-    } catch (IOException e) {
-      throw new UncheckedIOException("removing the repository's room state", e);
-    }
+    following.remove(call, following.find(call, stateKey, stateKey), "repository");
     return Reply.text("This room no longer follows %s.", Markdown.code(stateKey));
   }
 
@@ -234,7 +211,7 @@ final class GithubCommands {
     try {
       Account account = parts.accounts().linkToken(call.sender(), token);
       return Reply.text("Connected as %s. Token stored.", Markdown.code(account.login()));
-    } catch (GithubException e) {
+    } catch (ForgeException e) {
       if (e.badCredentials()) {
         throw new BadInput(
             "token",

@@ -2,6 +2,7 @@ package grapple.bot.github;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.forge.Mentions;
 import grapple.bot.room.Messages;
 import java.time.Duration;
 import java.time.Instant;

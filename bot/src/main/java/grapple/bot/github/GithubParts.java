@@ -1,6 +1,7 @@
 package grapple.bot.github;
 
 import grapple.bot.ServiceContext;
+import grapple.bot.forge.ForgeException;
 import java.util.Optional;
 
 /**
@@ -20,7 +21,7 @@ record GithubParts(
    * A token to act for the bot on a repository (hotlinks, lookups): the app's installation token,
    * else the token of {@code userId} when linked; empty when there is neither.
    */
-  Optional<String> botToken(String owner, String repo, String userId) throws GithubException {
+  Optional<String> botToken(String owner, String repo, String userId) throws ForgeException {
     if (app.isPresent()) {
       Optional<String> installation = app.get().forRepo(owner, repo);
       if (installation.isPresent()) return installation;
@@ -29,7 +30,7 @@ record GithubParts(
   }
 
   /** What to tell a user GitHub refused: what to do about it, in one sentence. */
-  static String explain(GithubException e, String repo) {
+  static String explain(ForgeException e, String repo) {
     if (e.badCredentials()) {
       return "GitHub no longer accepts your token. Link your account again: in a DM with me, `github login` or"
           + " `github setpersonaltoken <token>`.";

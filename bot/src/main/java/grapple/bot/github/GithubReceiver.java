@@ -1,8 +1,13 @@
 package grapple.bot.github;
 
+import static grapple.bot.forge.Intake.ACCEPTED;
+import static grapple.bot.forge.Intake.now;
+
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.Active;
+import grapple.bot.forge.ForgeException;
+import grapple.bot.forge.Intake;
+import grapple.bot.forge.Signatures;
 import grapple.bot.http.Request;
 import grapple.bot.http.Response;
 import grapple.state.ForgeDeliveries;
@@ -10,15 +15,11 @@ import grapple.state.Json;
 import grapple.state.OutboxStore;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
-import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,14 +35,9 @@ final class GithubReceiver {
   /** GitHub caps webhook payloads at 25 MB. */
   static final long MAX_BODY_BYTES = 25L * 1024 * 1024;
 
-  private static final Response ACCEPTED = Response.json(202, Json.object().put("ok", true));
-  private static final Response STORE_FAILED =
-      Response.error(
-          503, "Could not store the event's messages; nothing was accepted. GitHub will retry.");
-
   private final GithubParts parts;
   private final GithubRepos repos;
-  private final ForgeDeliveries deliveries;
+  private final Intake intake;
   private final LabelBatches labels;
   private final byte[] secret;
 
@@ -49,20 +45,17 @@ final class GithubReceiver {
       GithubParts parts, GithubRepos repos, ForgeDeliveries deliveries, LabelBatches labels) {
     this.parts = parts;
     this.repos = repos;
-    this.deliveries = deliveries;
+    this.intake =
+        new Intake(GithubService.NAME, " GitHub will retry.", parts.context().outbox(), deliveries);
     this.labels = labels;
     this.secret = parts.settings().webhookSecret().getBytes(StandardCharsets.UTF_8);
   }
 
   CompletableFuture<Response> receive(Request request) throws IOException {
-    byte[] body;
-    try {
-      body = request.body();
-    } catch (Request.BodyTooLarge e) {
-      return now(
-          Response.error(413, "Body is larger than " + MAX_BODY_BYTES + " bytes")
-              .withHeader("Connection", "close"));
-    }
+    return Intake.withBody(request, MAX_BODY_BYTES, body -> receive(request, body));
+  }
+
+  private CompletableFuture<Response> receive(Request request, byte[] body) {
     if (!Signatures.matches(secret, request.header("X-Hub-Signature-256"), body)) {
       log.info("github: refused a webhook with a missing or wrong X-Hub-Signature-256");
       return now(Response.error(401, "Missing or wrong X-Hub-Signature-256"));
@@ -78,17 +71,11 @@ final class GithubReceiver {
       return now(Response.error(400, "The body is not JSON"));
     }
     String delivery =
-        request.header("X-GitHub-Delivery").filter(d -> !d.isBlank()).orElseGet(() -> digest(body));
+        request
+            .header("X-GitHub-Delivery")
+            .filter(d -> !d.isBlank())
+            .orElseGet(() -> Intake.digestId(body));
     return handle(event.get(), delivery, payload);
-  }
-
-  private static String digest(byte[] body) {
-    try {
-      return "sha256:"
-          + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(body));
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("SHA-256", e);
-    }
   }
 
   private CompletableFuture<Response> handle(String event, String delivery, JsonNode payload) {
@@ -106,7 +93,7 @@ final class GithubReceiver {
           fullName.isEmpty() ? "no repository" : fullName);
       return now(ACCEPTED);
     }
-    if (deliveries.taken(GithubService.NAME, delivery)) return now(ACCEPTED);
+    if (intake.taken(delivery)) return now(ACCEPTED);
     if (isLabeled(event, payload)) {
       // Labels given as the issue is opened show in the "created" notice already (as in hookshot).
       if (GithubMessages.labeledTooSoon(payload, parts.context().clock().instant()))
@@ -115,7 +102,7 @@ final class GithubReceiver {
     }
     List<OutboxStore.Draft> drafts = drafts(event, payload, following);
     if (drafts.isEmpty()) return now(ACCEPTED);
-    return commit(drafts, delivery, event, fullName);
+    return intake.commit(drafts, delivery, what(event, delivery, fullName));
   }
 
   private static boolean isLabeled(String event, JsonNode payload) {
@@ -129,15 +116,16 @@ final class GithubReceiver {
     long number = payload.path("issue").path("number").asLong();
     String label = payload.path("label").path("name").asText();
     var work = labels.add(fullName.toLowerCase(Locale.ROOT), number, event, payload, label);
-    return parts
-        .context()
-        .database()
-        .write(
-            c -> {
-              deliveries.claim(GithubService.NAME, delivery).run(c);
-              return work.run(c);
-            })
-        .handle((done, failure) -> answer(failure, delivery, event, fullName));
+    var stored =
+        parts
+            .context()
+            .database()
+            .write(
+                c -> {
+                  intake.claim(delivery).run(c);
+                  return work.run(c);
+                });
+    return intake.answer(stored, what(event, delivery, fullName));
   }
 
   /** One message per following connection whose filters take the event. */
@@ -147,7 +135,7 @@ final class GithubReceiver {
       GithubRepoConfig config = (GithubRepoConfig) active.config();
       GithubMessages.render(
               event, payload, config, parts.accounts(), extras(event, payload, config))
-          .ifPresent(content -> out.add(draft(active.roomId(), content)));
+          .ifPresent(content -> out.add(Intake.draft(active.roomId(), content)));
     }
     return out;
   }
@@ -176,7 +164,7 @@ final class GithubReceiver {
           parts
               .client()
               .pullRequestDiff(token.get(), config.org(), config.repo(), number, maxBytes));
-    } catch (GithubException e) {
+    } catch (ForgeException e) {
       log.debug(
           "github: no diff for a new pull request of {}/{}: {}",
           config.org(),
@@ -186,35 +174,7 @@ final class GithubReceiver {
     }
   }
 
-  static OutboxStore.Draft draft(String roomId, ObjectNode content) {
-    return new OutboxStore.Draft(roomId, "m.room.message", content);
-  }
-
-  private CompletableFuture<Response> commit(
-      List<OutboxStore.Draft> drafts, String delivery, String event, String fullName) {
-    return parts
-        .context()
-        .outbox()
-        .postAll(drafts, deliveries.claim(GithubService.NAME, delivery))
-        .handle((done, failure) -> answer(failure, delivery, event, fullName));
-  }
-
-  private static Response answer(
-      Throwable failure, String delivery, String event, String fullName) {
-    if (failure == null) {
-      log.debug("github: {} event {} for {} taken in", event, delivery, fullName);
-      return ACCEPTED;
-    }
-    Throwable cause =
-        failure instanceof CompletionException && failure.getCause() != null
-            ? failure.getCause()
-            : failure;
-    if (cause instanceof ForgeDeliveries.AlreadyTaken) return ACCEPTED;
-    log.error("github: {} event for {} could not be stored: {}", event, fullName, cause.toString());
-    return STORE_FAILED;
-  }
-
-  private static CompletableFuture<Response> now(Response response) {
-    return CompletableFuture.completedFuture(response);
+  private static String what(String event, String delivery, String fullName) {
+    return event + " event " + delivery + " for " + fullName;
   }
 }

@@ -4,13 +4,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.Active;
 import grapple.bot.ConnectionKind;
 import grapple.bot.LiveConnection;
-import grapple.bot.room.RoomEvent;
-import grapple.commands.Markdown;
+import grapple.bot.forge.Followed;
 import grapple.state.BadInput;
 import grapple.state.Connection;
 import java.util.List;
 import java.util.Locale;
-import java.util.function.Consumer;
 
 /**
  * The {@code GithubRepo} connection kind: a room following one repository's events (hookshot's
@@ -81,7 +79,9 @@ final class GithubRepos implements ConnectionKind<GithubRepoConfig> {
 
   @Override
   public LiveConnection open(Connection connection, GithubRepoConfig config, boolean created) {
-    return new Repo(connection, config, message -> commands.onMessage(connection, config, message));
+    return new Followed(
+        Followed.summary(config.org() + "/" + config.repo(), config.commandPrefix()),
+        message -> commands.onMessage(connection, config, message));
   }
 
   /** The connections following {@code fullName} ({@code org/repo}, any case). */
@@ -90,23 +90,5 @@ final class GithubRepos implements ConnectionKind<GithubRepoConfig> {
     return parts.context().connections().ofKind(this).stream()
         .filter(a -> a.stateKey().equals(key))
         .toList();
-  }
-
-  /** One room following one repository. */
-  private record Repo(
-      Connection connection, GithubRepoConfig config, Consumer<RoomEvent.Message> messages)
-      implements LiveConnection {
-    @Override
-    public String summary() {
-      return Markdown.code(config.org() + "/" + config.repo())
-          + " (commands: "
-          + Markdown.code(config.commandPrefix())
-          + ")";
-    }
-
-    @Override
-    public void onMessage(RoomEvent.Message message) {
-      messages.accept(message);
-    }
   }
 }

@@ -9,6 +9,10 @@ import grapple.bot.ServiceInfo;
 import grapple.bot.config.Config;
 import grapple.bot.config.Section;
 import grapple.bot.config.ServiceSettings;
+import grapple.bot.forge.Batches;
+import grapple.bot.forge.ForgeThreads;
+import grapple.bot.forge.Intake;
+import grapple.bot.forge.OAuthCallback;
 import grapple.commands.Command;
 import grapple.state.BadInput;
 import grapple.state.ForgeDeliveries;
@@ -21,13 +25,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * GitHub ({@code github}, CONTRACT §10): rooms following repositories, GitHub's webhooks turned
@@ -35,7 +32,6 @@ import org.slf4j.LoggerFactory;
  * that act on GitHub with the sender's account, and the seed's {@code /v1/github} routes.
  */
 public final class GithubService implements Service {
-  private static final Logger log = LoggerFactory.getLogger(GithubService.class);
   static final String NAME = "github";
   private static final ServiceInfo INFO =
       new ServiceInfo(
@@ -78,10 +74,7 @@ public final class GithubService implements Service {
     private final ForgeDeliveries deliveries;
     private final LabelBatches labels;
     private final OAuthStates states;
-    private final ExecutorService commandThreads =
-        Executors.newFixedThreadPool(2, named("github-commands"));
-    private final ScheduledExecutorService chores =
-        Executors.newSingleThreadScheduledExecutor(named("github-chores"));
+    private final ForgeThreads threads = new ForgeThreads(NAME);
 
     Started(GithubSettings settings, ServiceContext context) {
       GithubClient client = new GithubClient(settings.apiUrl(), settings.webUrl());
@@ -100,19 +93,11 @@ public final class GithubService implements Service {
                   context.clock()),
               app,
               context);
-      this.repos = new GithubRepos(parts, new RepoCommands(parts, commandThreads));
+      this.repos = new GithubRepos(parts, new RepoCommands(parts, threads.commands()));
       this.states = new OAuthStates(context.database(), context.clock());
       this.commands = new GithubCommands(parts, repos, states);
       this.deliveries = new ForgeDeliveries(context.database(), context.clock());
       this.labels = new LabelBatches(context.database(), context.clock());
-    }
-
-    private static java.util.concurrent.ThreadFactory named(String name) {
-      return r -> {
-        Thread t = new Thread(r, name);
-        t.setDaemon(true);
-        return t;
-      };
     }
 
     @Override
@@ -131,7 +116,12 @@ public final class GithubService implements Service {
       routes
           .webhooks()
           .addAsync("POST", "/github/webhook", GithubReceiver.MAX_BODY_BYTES, receiver::receive);
-      OAuthCallback callback = new OAuthCallback(parts, states);
+      OAuthCallback callback =
+          new OAuthCallback(
+              new OAuthCallback.Wording(NAME, "GitHub", "GitHub", "Connected as "),
+              parts.accounts()::linkCode,
+              parts.context().outbox(),
+              states);
       routes.webhooks().add("GET", "/oauth/github", callback::handle);
       new GithubApi(parts, commands).routes(routes);
     }
@@ -142,26 +132,17 @@ public final class GithubService implements Service {
      */
     @Override
     public void lead() {
-      chores.scheduleWithFixedDelay(
-          () -> chore("posting label changes", this::postDueLabels), 1, 1, TimeUnit.SECONDS);
-      chores.scheduleWithFixedDelay(
-          () -> chore("refreshing tokens", parts.accounts()::refreshExpiring),
-          0,
-          Duration.ofMinutes(5).toSeconds(),
-          TimeUnit.SECONDS);
-      chores.scheduleWithFixedDelay(
-          () -> chore("forgetting old deliveries", deliveries::prune),
-          1,
-          Duration.ofHours(6).toSeconds(),
-          TimeUnit.SECONDS);
-    }
-
-    private static void chore(String what, Runnable work) {
-      try {
-        work.run();
-      } catch (RuntimeException e) {
-        log.warn("github: {} failed (tried again later): {}", what, e.toString());
-      }
+      threads.every(
+          Duration.ofSeconds(1),
+          Duration.ofSeconds(1),
+          "posting label changes",
+          this::postDueLabels);
+      threads.every(
+          Duration.ofMinutes(5),
+          Duration.ZERO,
+          "refreshing tokens",
+          parts.accounts()::refreshExpiring);
+      threads.pruneEvery6Hours(deliveries);
     }
 
     private void postDueLabels() {
@@ -175,20 +156,15 @@ public final class GithubService implements Service {
                   (GithubRepoConfig) active.config(),
                   parts.accounts(),
                   GithubMessages.Extras.NONE.withAddedLabels(batch.labels()))
-              .ifPresent(content -> drafts.add(GithubReceiver.draft(active.roomId(), content)));
+              .ifPresent(content -> drafts.add(Intake.draft(active.roomId(), content)));
         }
-        try {
-          parts.context().outbox().postAll(drafts, labels.remove(batch)).join();
-        } catch (CompletionException e) {
-          if (!(e.getCause() instanceof LabelBatches.Superseded)) throw e;
-        }
+        Batches.post(parts.context().outbox(), drafts, labels.remove(batch));
       }
     }
 
     @Override
     public void close() {
-      chores.shutdownNow();
-      commandThreads.shutdownNow();
+      threads.close();
     }
   }
 }

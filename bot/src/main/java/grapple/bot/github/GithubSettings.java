@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.config.Config;
 import grapple.bot.config.Section;
 import grapple.bot.config.ServiceSettings;
+import grapple.bot.forge.WebhookSecret;
 import java.security.interfaces.RSAPrivateKey;
 import java.util.Optional;
 import okhttp3.HttpUrl;
@@ -25,7 +26,6 @@ record GithubSettings(
     implements ServiceSettings {
   static final String WEBHOOK_SECRET_ENV = "GRAPPLE_GITHUB_WEBHOOK_SECRET";
   static final String OAUTH_SECRET_ENV = "GRAPPLE_GITHUB_OAUTH_SECRET";
-  private static final int MIN_SECRET_CHARS = 8;
 
   /**
    * A GitHub App: its id, its slug (for the install link) and its private key (for the app's JWT).
@@ -66,14 +66,7 @@ record GithubSettings(
   static GithubSettings read(Section s, Config config) {
     boolean enabled = s.bool("enabled", false);
     Section webhook = s.section("webhook");
-    String given = webhook.secretOrEnv("secret", WEBHOOK_SECRET_ENV);
-    String secret = given == null ? "" : given;
-    if (enabled && secret.isEmpty()) {
-      webhook.problem(
-          "secret", "is required when github.enabled is true (or set " + WEBHOOK_SECRET_ENV + ")");
-    } else if (enabled && secret.length() < MIN_SECRET_CHARS) {
-      webhook.problem("secret", "must be at least " + MIN_SECRET_CHARS + " characters");
-    }
+    String secret = WebhookSecret.read(webhook, "github", enabled, WEBHOOK_SECRET_ENV);
     webhook.finish();
     HttpUrl apiUrl = url(s, "apiUrl", "https://api.github.com");
     HttpUrl webUrl = url(s, "webUrl", "https://github.com");

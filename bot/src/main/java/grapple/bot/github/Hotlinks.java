@@ -2,6 +2,8 @@ package grapple.bot.github;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.forge.Mentions;
+import grapple.bot.forge.Notice;
 import grapple.bot.room.Messages;
 import java.util.ArrayList;
 import java.util.List;

@@ -2,6 +2,7 @@ package grapple.bot.github;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.forge.ForgeException;
 import grapple.commands.Markdown;
 import grapple.state.BadInput;
 import grapple.state.Json;
@@ -47,7 +48,7 @@ final class IssueActions {
                     + Markdown.code(prefix + " help")
                     + " for the commands of this repository.");
       };
-    } catch (GithubException e) {
+    } catch (ForgeException e) {
       return GithubParts.explain(e, config.org() + "/" + config.repo());
     }
   }
@@ -58,7 +59,7 @@ final class IssueActions {
           .accounts()
           .token(sender)
           .orElseThrow(() -> new BadInput("github", GithubParts.NOT_LINKED));
-    } catch (GithubException e) {
+    } catch (ForgeException e) {
       throw new BadInput(
           "github",
           "Your GitHub token could not be refreshed: " + e.getMessage() + ". Try again later.");
@@ -66,7 +67,7 @@ final class IssueActions {
   }
 
   private String create(GithubRepoConfig config, String token, List<String> args)
-      throws GithubException {
+      throws ForgeException {
     if (args.isEmpty())
       throw new BadInput(
           "title", "Missing <title>. Usage: `create <title> [description] [labels]`");
@@ -87,7 +88,7 @@ final class IssueActions {
   }
 
   private String assign(GithubRepoConfig config, String sender, String token, List<String> args)
-      throws GithubException {
+      throws ForgeException {
     List<String> rest = new ArrayList<>(args);
     Optional<Long> given = rest.isEmpty() ? Optional.empty() : number(rest.get(0));
     if (given.isPresent()) rest.remove(0);
@@ -133,7 +134,7 @@ final class IssueActions {
     return String.join(", ", logins.stream().map(Markdown::code).toList());
   }
 
-  private long latest(GithubRepoConfig config, String token) throws GithubException {
+  private long latest(GithubRepoConfig config, String token) throws ForgeException {
     JsonNode latest = parts.client().latestIssues(token, config.org(), config.repo());
     if (!latest.isArray() || latest.isEmpty()) {
       throw new BadInput(
@@ -158,7 +159,7 @@ final class IssueActions {
   }
 
   private String close(GithubRepoConfig config, String token, List<String> args)
-      throws GithubException {
+      throws ForgeException {
     long number =
         (args.isEmpty() ? Optional.<Long>empty() : number(args.get(0)))
             .orElseThrow(
@@ -183,7 +184,7 @@ final class IssueActions {
   }
 
   private String workflow(GithubRepoConfig config, String token, List<String> args)
-      throws GithubException {
+      throws ForgeException {
     if (args.size() < 2 || !args.get(0).equalsIgnoreCase("run")) {
       throw new BadInput("workflow", "Usage: `workflow run <name> [k=v,k2=v2] [ref]`");
     }
@@ -210,7 +211,7 @@ final class IssueActions {
   }
 
   private JsonNode findWorkflow(GithubRepoConfig config, String token, String name)
-      throws GithubException {
+      throws ForgeException {
     for (JsonNode w : parts.client().workflows(token, config.org(), config.repo()).items()) {
       String file = w.path("path").asText("");
       if (w.path("name").asText("").equalsIgnoreCase(name) || file.endsWith("/" + name)) return w;

@@ -2,6 +2,7 @@ package grapple.bot.github;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import grapple.bot.forge.Batches;
 import grapple.state.Database;
 import grapple.state.Json;
 import grapple.state.SqlWork;
@@ -118,20 +119,9 @@ final class LabelBatches {
         s.setString(1, batch.repo());
         s.setLong(2, batch.number());
         s.setLong(3, batch.version());
-        if (s.executeUpdate() == 0) throw new Superseded();
+        if (s.executeUpdate() == 0) throw new Batches.Superseded("label");
       }
       return null;
     };
-  }
-
-  /**
-   * A newer label joined the batch while it was being posted: nothing is posted, the batch waits.
-   */
-  static final class Superseded extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-
-    Superseded() {
-      super("the label batch changed while it was posted");
-    }
   }
 }

@@ -1,5 +1,6 @@
 package grapple.bot.github;
 
+import grapple.bot.forge.ForgeException;
 import grapple.commands.Markdown;
 import grapple.state.BadInput;
 import java.util.Optional;
@@ -41,7 +42,7 @@ final class RepoAccess {
                     .map(u -> "Install it: " + u)
                     .orElse("Ask the bot's operator to install it."));
       }
-    } catch (GithubException e) {
+    } catch (ForgeException e) {
       throw new BadInput("github", GithubParts.explain(e, name));
     }
   }

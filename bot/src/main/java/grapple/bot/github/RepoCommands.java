@@ -2,6 +2,7 @@ package grapple.bot.github;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.forge.ForgeException;
 import grapple.bot.room.Messages;
 import grapple.bot.room.RoomEvent;
 import grapple.commands.CommandLine;
@@ -95,7 +96,7 @@ final class RepoCommands {
     Optional<String> token;
     try {
       token = parts.botToken(config.org(), config.repo(), message.sender());
-    } catch (GithubException e) {
+    } catch (ForgeException e) {
       log.debug("room {}: no token for hotlinks: {}", connection.roomId(), e.getMessage());
       return;
     }
@@ -109,7 +110,7 @@ final class RepoCommands {
             .putObject("m.in_reply_to")
             .put("event_id", message.eventId());
         parts.context().outbox().post(connection.roomId(), content);
-      } catch (GithubException e) {
+      } catch (ForgeException e) {
         log.debug(
             "room {}: hotlink #{} of {}/{}: {}",
             connection.roomId(),

@@ -2,6 +2,7 @@ package grapple.bot.gitlab;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import grapple.bot.forge.Batches;
 import grapple.state.Database;
 import grapple.state.Json;
 import grapple.state.SqlWork;
@@ -127,18 +128,9 @@ final class CommentBatches {
               "DELETE FROM gitlab_comment_batches WHERE batch_key = ? AND version = ?")) {
         s.setString(1, batch.key());
         s.setLong(2, batch.version());
-        if (s.executeUpdate() == 0) throw new Superseded();
+        if (s.executeUpdate() == 0) throw new Batches.Superseded("comment");
       }
       return null;
     };
-  }
-
-  /** A newer comment joined the batch while it was being posted: nothing is posted, it waits. */
-  static final class Superseded extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-
-    Superseded() {
-      super("the comment batch changed while it was posted");
-    }
   }
 }

@@ -1,6 +1,7 @@
 package grapple.bot.gitlab;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import grapple.bot.forge.ForgeException;
 import grapple.state.LinkedAccounts;
 import grapple.state.LinkedAccounts.Account;
 import java.util.Optional;
@@ -27,10 +28,10 @@ final class GitlabAccounts {
 
   /** Checks the token with GitLab and links it; returns the account. */
   Account linkToken(String instance, HttpUrl url, String matrixUser, String token)
-      throws GitlabException {
+      throws ForgeException {
     JsonNode user = client.user(url, token);
     String username = user.path("username").asText("");
-    if (username.isEmpty()) throw new GitlabException(502, "GitLab's /user named nobody");
+    if (username.isEmpty()) throw new ForgeException(502, "GitLab's /user named nobody");
     Account account =
         new Account(
             SERVICE,

@@ -2,6 +2,8 @@ package grapple.bot.gitlab;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.forge.AnswerBody;
+import grapple.bot.forge.ForgeException;
 import grapple.state.Json;
 import java.io.IOException;
 import java.time.Duration;
@@ -11,7 +13,6 @@ import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
-import okhttp3.ResponseBody;
 
 /**
  * The GitLab REST v4 calls Grapple makes, each with a user's personal access token ({@code
@@ -20,7 +21,6 @@ import okhttp3.ResponseBody;
  */
 final class GitlabClient {
   private static final MediaType JSON = MediaType.get("application/json; charset=utf-8");
-  private static final long MAX_ANSWER_BYTES = 8L * 1024 * 1024;
 
   /** GitLab's access levels (Developer may bridge a project, Maintainer may add its hooks). */
   static final int DEVELOPER = 30;
@@ -31,12 +31,12 @@ final class GitlabClient {
       new OkHttpClient.Builder().callTimeout(Duration.ofSeconds(20)).followRedirects(false).build();
 
   /** {@code GET /user}: the token's own account. */
-  JsonNode user(HttpUrl instance, String token) throws GitlabException {
+  JsonNode user(HttpUrl instance, String token) throws ForgeException {
     return call(token, "GET", api(instance).addPathSegment("user").build(), null);
   }
 
   /** {@code GET /projects/:path}: the project, with the token's {@code permissions}. */
-  JsonNode project(HttpUrl instance, String token, String path) throws GitlabException {
+  JsonNode project(HttpUrl instance, String token, String path) throws ForgeException {
     return call(token, "GET", project(instance, path).build(), null);
   }
 
@@ -50,12 +50,12 @@ final class GitlabClient {
 
   /** {@code POST /projects/:path/hooks}. */
   JsonNode addHook(HttpUrl instance, String token, String path, ObjectNode hook)
-      throws GitlabException {
+      throws ForgeException {
     return call(token, "POST", project(instance, path).addPathSegment("hooks").build(), hook);
   }
 
   /** {@code DELETE /projects/:path/hooks/:id}. */
-  void deleteHook(HttpUrl instance, String token, String path, long hookId) throws GitlabException {
+  void deleteHook(HttpUrl instance, String token, String path, long hookId) throws ForgeException {
     call(
         token,
         "DELETE",
@@ -68,13 +68,12 @@ final class GitlabClient {
 
   /** {@code POST /projects/:path/issues}. */
   JsonNode createIssue(HttpUrl instance, String token, String path, ObjectNode issue)
-      throws GitlabException {
+      throws ForgeException {
     return call(token, "POST", project(instance, path).addPathSegment("issues").build(), issue);
   }
 
   /** {@code PUT /projects/:path/issues/:iid} with {@code state_event: close}. */
-  JsonNode closeIssue(HttpUrl instance, String token, String path, long iid)
-      throws GitlabException {
+  JsonNode closeIssue(HttpUrl instance, String token, String path, long iid) throws ForgeException {
     return call(
         token,
         "PUT",
@@ -84,7 +83,7 @@ final class GitlabClient {
 
   /** {@code POST /projects/:path/issues/:iid/notes}. */
   JsonNode comment(HttpUrl instance, String token, String path, long iid, String body)
-      throws GitlabException {
+      throws ForgeException {
     return call(
         token,
         "POST",
@@ -107,7 +106,7 @@ final class GitlabClient {
 
   private JsonNode call(
       String token, String method, HttpUrl url, @org.jspecify.annotations.Nullable ObjectNode body)
-      throws GitlabException {
+      throws ForgeException {
     Request request =
         new Request.Builder()
             .url(url)
@@ -118,23 +117,19 @@ final class GitlabClient {
     try (Response response = http.newCall(request).execute()) {
       return answer(response);
     } catch (IOException e) {
-      throw new GitlabException(0, "GitLab could not be reached: " + e.getClass().getSimpleName());
+      throw new ForgeException(0, "GitLab could not be reached: " + e.getClass().getSimpleName());
     }
   }
 
   /** The JSON answer of a 2xx; GitLab's {@code message} or {@code error} as an exception else. */
-  private static JsonNode answer(Response response) throws IOException, GitlabException {
-    ResponseBody body = response.body();
-    body.source().request(MAX_ANSWER_BYTES + 1);
-    if (body.source().getBuffer().size() > MAX_ANSWER_BYTES)
-      throw new GitlabException(502, "GitLab's answer is too large");
-    String text = body.string();
+  private static JsonNode answer(Response response) throws IOException, ForgeException {
+    String text = AnswerBody.text(response.body(), "GitLab");
     JsonNode json;
     try {
       json = text.isBlank() ? Json.object() : Json.UNTRUSTED.readTree(text);
     } catch (IOException e) {
       if (response.isSuccessful())
-        throw new GitlabException(
+        throw new ForgeException(
             502, "GitLab answered with no JSON (HTTP " + response.code() + ")");
       json = Json.object();
     }
@@ -142,7 +137,7 @@ final class GitlabClient {
     JsonNode message = json.has("message") ? json.get("message") : json.path("error");
     String said =
         message.isTextual() ? message.asText() : message.isMissingNode() ? "" : message.toString();
-    throw new GitlabException(
+    throw new ForgeException(
         response.code(), said.isEmpty() ? "HTTP " + response.code() : cut(said, 300));
   }
 

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.Active;
 import grapple.bot.Changes;
+import grapple.bot.forge.Following;
+import grapple.bot.forge.ForgeException;
 import grapple.commands.Command;
 import grapple.commands.Invocation;
 import grapple.commands.Markdown;
@@ -44,10 +46,12 @@ final class GitlabCommands {
 
   private final GitlabParts parts;
   private final GitlabRepos repos;
+  private final Following following;
 
   GitlabCommands(GitlabParts parts, GitlabRepos repos) {
     this.parts = parts;
     this.repos = repos;
+    this.following = new Following(parts.context(), repos, "gitlab list");
   }
 
   List<Command> commands() {
@@ -107,7 +111,7 @@ final class GitlabCommands {
       return Reply.text(
           "Connected as %s on %s. Token stored.",
           Markdown.code(account.login()), Markdown.code(instance));
-    } catch (GitlabException e) {
+    } catch (ForgeException e) {
       if (e.badCredentials()) {
         throw new BadInput(
             "token",
@@ -246,7 +250,7 @@ final class GitlabCommands {
       parts.hooks().added(instance, path, added.path("id").asLong());
       log.info("gitlab: added hook {} to {}/{}", added.path("id").asLong(), instance, path);
       return "I added a project hook on GitLab that sends its events here.";
-    } catch (GitlabException e) {
+    } catch (ForgeException e) {
       return "Cannot create webhook (" + GitlabParts.explain(e, instance, path) + "); " + manual;
     }
   }
@@ -256,19 +260,12 @@ final class GitlabCommands {
   }
 
   private Reply list(Invocation call) {
-    call.requireAtMost(0);
-    List<Active> inRoom =
-        parts.context().connections().inRoom(call.roomId()).stream()
-            .filter(a -> a.kind() == repos)
-            .toList();
-    if (inRoom.isEmpty()) {
-      return Reply.text(
-          "This room follows no GitLab project. Add one with %s.",
-          Markdown.code(call.prefix() + " gitlab project <url>"));
-    }
-    StringBuilder out = new StringBuilder("GitLab projects this room follows:\n\n");
-    inRoom.forEach(a -> out.append("- ").append(a.live().summary()).append('\n'));
-    return Reply.text(out.toString().stripTrailing());
+    return following.list(
+        call,
+        "GitLab projects this room follows:",
+        Reply.text(
+            "This room follows no GitLab project. Add one with %s.",
+            Markdown.code(call.prefix() + " gitlab project <url>")));
   }
 
   private Reply remove(Invocation call) {
@@ -278,24 +275,11 @@ final class GitlabCommands {
     String path = name[1];
     String key = GitlabRepoConfig.stateKey(instance, path);
     Active active =
-        parts.context().connections().inRoom(call.roomId()).stream()
-            .filter(a -> a.kind() == repos && a.stateKey().equalsIgnoreCase(key))
+        following.inRoom(call).stream()
+            .filter(a -> a.stateKey().equalsIgnoreCase(key))
             .findFirst()
-            .orElseThrow(
-                () ->
-                    new BadInput(
-                        "url",
-                        "This room does not follow "
-                            + Markdown.code(instance + "/" + path)
-                            + ". "
-                            + Markdown.code(call.prefix() + " gitlab list")
-                            + " shows what it follows."));
-    call.requireMaySendState(GitlabRepos.EVENT_TYPE);
-    try {
-      parts.context().changes().remove(active, call.sender());
-    } catch (IOException e) {
-      throw new UncheckedIOException("removing the project's room state", e);
-    }
+            .orElseThrow(() -> following.notFollowed(call, instance + "/" + path));
+    following.remove(call, active, "project");
     String done = "This room no longer follows " + Markdown.code(instance + "/" + path) + ".";
     return Reply.text(done + unhook(instance, path, call.sender(), active));
   }
@@ -318,7 +302,7 @@ final class GitlabCommands {
           .deleteHook(parts.instanceUrl(instance), account.get().token(), path, hookId.get());
       parts.hooks().removed(instance, path);
       return " I deleted the project hook I had added on GitLab.";
-    } catch (GitlabException e) {
+    } catch (ForgeException e) {
       return " I could not delete the project hook I added: "
           + GitlabParts.explain(e, instance, path);
     }

@@ -2,6 +2,7 @@ package grapple.bot.gitlab;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.forge.Mentions;
 import grapple.bot.room.Messages;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -11,7 +12,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.Function;
 
 /**
  * GitLab webhook events → the {@code m.notice} a project connection posts, in hookshot's forms
@@ -30,11 +30,6 @@ final class GitlabMessages {
   private static final String NO_COMMIT = "0000000000000000000000000000000000000000";
 
   private GitlabMessages() {}
-
-  /** Who on Matrix a GitLab username is; empty for nobody. */
-  interface Mentions extends Function<String, Optional<String>> {
-    Mentions NONE = username -> Optional.empty();
-  }
 
   /**
    * The event's kind: {@code object_kind}, else {@code event_name} (system hooks), else from the
@@ -217,7 +212,7 @@ final class GitlabMessages {
     if (p.path("after").asText("").equals(NO_COMMIT)) return Optional.empty(); // a deleted tag
     String tag = cut(p.path("ref").asText("").replaceFirst("^refs/tags/", ""), MAX_REF);
     if (tag.isEmpty()) return Optional.empty();
-    if (config.pushTagsRegex().isPresent() && !finds(config.pushTagsRegex().get(), tag))
+    if (config.pushTagsRegex().isPresent() && !config.pushTagsRegex().get().matcher(tag).find())
       return Optional.empty();
     return Optional.of(
         new GitlabNotice(mentions)
@@ -226,65 +221,6 @@ final class GitlabMessages {
             .codeLink(tag, projectUrl(p) + "/-/tree/" + tag)
             .text(" for " + projectPath(p))
             .build());
-  }
-
-  /** Steps a regular expression may take on one tag name before it counts as not matching. */
-  static final int MAX_REGEX_STEPS = 200_000;
-
-  /**
-   * {@code pattern.matcher(text).find()}, but a pattern from room state that backtracks without end
-   * on a tag name from a webhook gives up (not matching) instead of holding a thread.
-   */
-  static boolean finds(java.util.regex.Pattern pattern, String text) {
-    try {
-      return pattern.matcher(new Bounded(text)).find();
-    } catch (Bounded.TooManySteps e) {
-      return false;
-    }
-  }
-
-  /** A string that counts the characters read from it and stops a matcher that reads too many. */
-  private static final class Bounded implements CharSequence {
-    private final String text;
-    private final int[] steps;
-
-    Bounded(String text) {
-      this(text, new int[1]);
-    }
-
-    private Bounded(String text, int[] steps) {
-      this.text = text;
-      this.steps = steps;
-    }
-
-    static final class TooManySteps extends RuntimeException {
-      private static final long serialVersionUID = 1L;
-
-      TooManySteps() {
-        super("the regular expression took too many steps", null, false, false);
-      }
-    }
-
-    @Override
-    public char charAt(int index) {
-      if (++steps[0] > MAX_REGEX_STEPS) throw new TooManySteps();
-      return text.charAt(index);
-    }
-
-    @Override
-    public int length() {
-      return text.length();
-    }
-
-    @Override
-    public CharSequence subSequence(int start, int end) {
-      return new Bounded(text.substring(start, end), steps);
-    }
-
-    @Override
-    public String toString() {
-      return text;
-    }
   }
 
   private static Optional<ObjectNode> release(

@@ -1,6 +1,7 @@
 package grapple.bot.gitlab;
 
 import grapple.bot.ServiceContext;
+import grapple.bot.forge.ForgeException;
 import grapple.state.BadInput;
 import grapple.state.LinkedAccounts.Account;
 import okhttp3.HttpUrl;
@@ -44,7 +45,7 @@ record GitlabParts(
   }
 
   /** What to tell a user GitLab refused: what to do about it, in one sentence. */
-  static String explain(GitlabException e, String instance, String path) {
+  static String explain(ForgeException e, String instance, String path) {
     if (e.badCredentials()) {
       return "GitLab no longer accepts your token for "
           + instance

@@ -1,7 +1,12 @@
 package grapple.bot.gitlab;
 
+import static grapple.bot.forge.Intake.ACCEPTED;
+import static grapple.bot.forge.Intake.now;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import grapple.bot.Active;
+import grapple.bot.forge.Intake;
+import grapple.bot.forge.Mentions;
 import grapple.bot.http.Request;
 import grapple.bot.http.Response;
 import grapple.state.ForgeDeliveries;
@@ -9,15 +14,12 @@ import grapple.state.Json;
 import grapple.state.OutboxStore;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import okhttp3.HttpUrl;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,14 +38,9 @@ final class GitlabReceiver {
   /** GitLab caps webhook payloads at 25 MB by default. */
   static final long MAX_BODY_BYTES = 25L * 1024 * 1024;
 
-  private static final Response ACCEPTED = Response.json(202, Json.object().put("ok", true));
-  private static final Response STORE_FAILED =
-      Response.error(
-          503, "Could not store the event's messages; nothing was accepted. GitLab will retry.");
-
   private final GitlabParts parts;
   private final GitlabRepos repos;
-  private final ForgeDeliveries deliveries;
+  private final Intake intake;
   private final CommentBatches comments;
   private final byte[] secret;
 
@@ -51,24 +48,22 @@ final class GitlabReceiver {
       GitlabParts parts, GitlabRepos repos, ForgeDeliveries deliveries, CommentBatches comments) {
     this.parts = parts;
     this.repos = repos;
-    this.deliveries = deliveries;
+    this.intake =
+        new Intake(GitlabService.NAME, " GitLab will retry.", parts.context().outbox(), deliveries);
     this.comments = comments;
-    this.secret = digest(parts.settings().webhookSecret().getBytes(StandardCharsets.UTF_8));
+    this.secret = Intake.sha256(parts.settings().webhookSecret().getBytes(StandardCharsets.UTF_8));
   }
 
   CompletableFuture<Response> receive(Request request) throws IOException {
-    byte[] body;
-    try {
-      body = request.body();
-    } catch (Request.BodyTooLarge e) {
-      return now(
-          Response.error(413, "Body is larger than " + MAX_BODY_BYTES + " bytes")
-              .withHeader("Connection", "close"));
-    }
+    return Intake.withBody(request, MAX_BODY_BYTES, body -> receive(request, body));
+  }
+
+  private CompletableFuture<Response> receive(Request request, byte[] body) {
     Optional<String> token = request.header("X-Gitlab-Token");
     // Both sides digested first: the comparison takes the same time whatever the token's length.
     if (token.isEmpty()
-        || !MessageDigest.isEqual(secret, digest(token.get().getBytes(StandardCharsets.UTF_8)))) {
+        || !MessageDigest.isEqual(
+            secret, Intake.sha256(token.get().getBytes(StandardCharsets.UTF_8)))) {
       log.info("gitlab: refused a webhook with a missing or wrong X-Gitlab-Token");
       return now(Response.error(401, "Missing or wrong X-Gitlab-Token"));
     }
@@ -87,16 +82,8 @@ final class GitlabReceiver {
             .or(() -> request.header("Idempotency-Key"))
             .filter(d -> !d.isBlank())
             .map(d -> GitlabMessages.cut(d, 200))
-            .orElseGet(() -> "sha256:" + HexFormat.of().formatHex(digest(body)));
+            .orElseGet(() -> Intake.digestId(body));
     return handle(kind, delivery, payload, request.header("X-Gitlab-Instance"));
-  }
-
-  private static byte[] digest(byte[] bytes) {
-    try {
-      return MessageDigest.getInstance("SHA-256").digest(bytes);
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("SHA-256", e);
-    }
   }
 
   private CompletableFuture<Response> handle(
@@ -112,39 +99,36 @@ final class GitlabReceiver {
           path.isEmpty() ? "no project" : instance.orElse("an unknown instance") + "/" + path);
       return now(ACCEPTED);
     }
-    if (deliveries.taken(GitlabService.NAME, delivery)) return now(ACCEPTED);
+    if (intake.taken(delivery)) return now(ACCEPTED);
     String where = instance.get() + "/" + path;
     if (GitlabMessages.isComment(kind)) {
       if (!GitlabMessages.wantedComment(payload)) return now(ACCEPTED);
       var work = comments.add(instance.get(), payload);
-      return parts
-          .context()
-          .database()
-          .write(
-              c -> {
-                deliveries.claim(GitlabService.NAME, delivery).run(c);
-                return work.run(c);
-              })
-          .handle((done, failure) -> answer(failure, kind, where));
+      var stored =
+          parts
+              .context()
+              .database()
+              .write(
+                  c -> {
+                    intake.claim(delivery).run(c);
+                    return work.run(c);
+                  });
+      return intake.answer(stored, kind + " event for " + where);
     }
     List<OutboxStore.Draft> drafts = new ArrayList<>();
-    GitlabMessages.Mentions mentions = mentions(instance.get());
+    Mentions mentions = mentions(instance.get());
     for (Active active : following) {
       GitlabMessages.render(kind, payload, (GitlabRepoConfig) active.config(), mentions)
-          .ifPresent(c -> drafts.add(new OutboxStore.Draft(active.roomId(), "m.room.message", c)));
+          .ifPresent(c -> drafts.add(Intake.draft(active.roomId(), c)));
     }
     if (drafts.isEmpty()) {
       log.debug("gitlab: {} event for {}: nothing to post", kind, where);
       return now(ACCEPTED);
     }
-    return parts
-        .context()
-        .outbox()
-        .postAll(drafts, deliveries.claim(GitlabService.NAME, delivery))
-        .handle((done, failure) -> answer(failure, kind, where));
+    return intake.commit(drafts, delivery, kind + " event for " + where);
   }
 
-  GitlabMessages.Mentions mentions(String instance) {
+  Mentions mentions(String instance) {
     return username -> parts.accounts().matrixUserFor(instance, username);
   }
 
@@ -161,23 +145,5 @@ final class GitlabReceiver {
     HttpUrl named = header.map(h -> HttpUrl.parse(h.replaceAll("/+$", "") + "/x")).orElse(null);
     if (named == null) return Optional.empty();
     return parts.settings().locate(named).map(Map.Entry::getKey);
-  }
-
-  private static Response answer(Throwable failure, String kind, String where) {
-    if (failure == null) {
-      log.debug("gitlab: {} event for {} taken in", kind, where);
-      return ACCEPTED;
-    }
-    Throwable cause =
-        failure instanceof CompletionException && failure.getCause() != null
-            ? failure.getCause()
-            : failure;
-    if (cause instanceof ForgeDeliveries.AlreadyTaken) return ACCEPTED;
-    log.error("gitlab: {} event for {} could not be stored: {}", kind, where, cause.toString());
-    return STORE_FAILED;
-  }
-
-  private static CompletableFuture<Response> now(Response response) {
-    return CompletableFuture.completedFuture(response);
   }
 }

@@ -2,6 +2,8 @@ package grapple.bot.gitlab;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.re2j.Pattern;
+import com.google.re2j.PatternSyntaxException;
 import grapple.commands.Markdown;
 import grapple.state.BadInput;
 import java.util.ArrayList;
@@ -11,8 +13,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 
 /**
  * The state content of one GitLab project connection ({@code

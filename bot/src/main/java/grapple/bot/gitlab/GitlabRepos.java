@@ -5,13 +5,13 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.Active;
 import grapple.bot.ConnectionKind;
 import grapple.bot.LiveConnection;
-import grapple.bot.room.RoomEvent;
+import grapple.bot.forge.Followed;
+import grapple.bot.forge.ForgeException;
 import grapple.commands.Markdown;
 import grapple.state.BadInput;
 import grapple.state.Connection;
 import java.util.List;
 import java.util.Locale;
-import java.util.function.Consumer;
 
 /**
  * The {@code GitLabRepo} connection kind: a room following one GitLab project's events (hookshot's
@@ -94,14 +94,16 @@ final class GitlabRepos implements ConnectionKind<GitlabRepoConfig> {
                 + " (Developer is 30).");
       }
       return project;
-    } catch (GitlabException e) {
+    } catch (ForgeException e) {
       throw new BadInput("gitlab", GitlabParts.explain(e, instance, path));
     }
   }
 
   @Override
   public LiveConnection open(Connection connection, GitlabRepoConfig config, boolean created) {
-    return new Project(config, message -> commands.onMessage(connection, config, message));
+    return new Followed(
+        Followed.summary(config.instance() + "/" + config.path(), config.commandPrefix()),
+        message -> commands.onMessage(connection, config, message));
   }
 
   /** The connections following {@code path} on {@code instance} (any case). */
@@ -111,22 +113,5 @@ final class GitlabRepos implements ConnectionKind<GitlabRepoConfig> {
         .filter(a -> a.stateKey().toLowerCase(Locale.ROOT).equals(key))
         .filter(a -> !parts.context().botRooms().notIn(a.roomId()))
         .toList();
-  }
-
-  /** One room following one project. */
-  private record Project(GitlabRepoConfig config, Consumer<RoomEvent.Message> messages)
-      implements LiveConnection {
-    @Override
-    public String summary() {
-      return Markdown.code(config.instance() + "/" + config.path())
-          + " (commands: "
-          + Markdown.code(config.commandPrefix())
-          + ")";
-    }
-
-    @Override
-    public void onMessage(RoomEvent.Message message) {
-      messages.accept(message);
-    }
   }
 }

@@ -9,6 +9,10 @@ import grapple.bot.ServiceInfo;
 import grapple.bot.config.Config;
 import grapple.bot.config.Section;
 import grapple.bot.config.ServiceSettings;
+import grapple.bot.forge.Batches;
+import grapple.bot.forge.ForgeThreads;
+import grapple.bot.forge.Intake;
+import grapple.bot.forge.Mentions;
 import grapple.commands.Command;
 import grapple.state.ForgeDeliveries;
 import grapple.state.LinkedAccounts;
@@ -18,14 +22,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.TimeUnit;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * GitLab ({@code gitlab}, CONTRACT §11): rooms following projects on one or more GitLab instances,
@@ -34,7 +30,6 @@ import org.slf4j.LoggerFactory;
  * itself when it can, and room commands acting with the sender's account.
  */
 public final class GitlabService implements Service {
-  private static final Logger log = LoggerFactory.getLogger(GitlabService.class);
   static final String NAME = "gitlab";
 
   /** The first step of this service's own tables (a service numbers its steps alone). */
@@ -76,10 +71,7 @@ public final class GitlabService implements Service {
     private final GitlabCommands commands;
     private final ForgeDeliveries deliveries;
     private final CommentBatches comments;
-    private final ExecutorService commandThreads =
-        Executors.newFixedThreadPool(2, named("gitlab-commands"));
-    private final ScheduledExecutorService chores =
-        Executors.newSingleThreadScheduledExecutor(named("gitlab-chores"));
+    private final ForgeThreads threads = new ForgeThreads(NAME);
 
     Started(GitlabSettings settings, ServiceContext context) {
       GitlabClient client = new GitlabClient();
@@ -92,20 +84,12 @@ public final class GitlabService implements Service {
               new GitlabAccounts(linked, client),
               new GitlabHooks(context.database(), context.clock()),
               context);
-      this.repos = new GitlabRepos(parts, new ProjectCommands(parts, commandThreads));
+      this.repos = new GitlabRepos(parts, new ProjectCommands(parts, threads.commands()));
       this.commands = new GitlabCommands(parts, repos);
       this.deliveries = new ForgeDeliveries(context.database(), context.clock());
       this.comments =
           new CommentBatches(
               context.database(), context.clock(), Duration.ofMillis(settings.commentDebounceMs()));
-    }
-
-    private static ThreadFactory named(String name) {
-      return r -> {
-        Thread t = new Thread(r, name);
-        t.setDaemon(true);
-        return t;
-      };
     }
 
     @Override
@@ -133,25 +117,11 @@ public final class GitlabService implements Service {
     /** The leader posts comment batches that have been quiet long enough, and forgets old ids. */
     @Override
     public void lead() {
-      long period = Math.max(100, Math.min(1000, parts.settings().commentDebounceMs() / 2));
-      chores.scheduleWithFixedDelay(
-          () -> chore("posting comments", this::postDueComments),
-          period,
-          period,
-          TimeUnit.MILLISECONDS);
-      chores.scheduleWithFixedDelay(
-          () -> chore("forgetting old deliveries", deliveries::prune),
-          1,
-          Duration.ofHours(6).toSeconds(),
-          TimeUnit.SECONDS);
-    }
-
-    private static void chore(String what, Runnable work) {
-      try {
-        work.run();
-      } catch (RuntimeException e) {
-        log.warn("gitlab: {} failed (tried again later): {}", what, e.toString());
-      }
+      Duration period =
+          Duration.ofMillis(
+              Math.max(100, Math.min(1000, parts.settings().commentDebounceMs() / 2)));
+      threads.every(period, period, "posting comments", this::postDueComments);
+      threads.pruneEvery6Hours(deliveries);
     }
 
     /** Posts every due comment batch to the rooms following its project; one pass. */
@@ -159,26 +129,19 @@ public final class GitlabService implements Service {
       for (CommentBatches.Batch batch : comments.due()) {
         List<OutboxStore.Draft> drafts = new ArrayList<>();
         String path = GitlabMessages.projectPath(batch.payload());
-        GitlabMessages.Mentions mentions =
-            username -> parts.accounts().matrixUserFor(batch.instance(), username);
+        Mentions mentions = username -> parts.accounts().matrixUserFor(batch.instance(), username);
         for (Active active : repos.following(batch.instance(), path)) {
           GitlabMessages.comments(
                   batch.payload(), batch.bodies(), (GitlabRepoConfig) active.config(), mentions)
-              .ifPresent(
-                  c -> drafts.add(new OutboxStore.Draft(active.roomId(), "m.room.message", c)));
+              .ifPresent(c -> drafts.add(Intake.draft(active.roomId(), c)));
         }
-        try {
-          parts.context().outbox().postAll(drafts, comments.remove(batch)).join();
-        } catch (CompletionException e) {
-          if (!(e.getCause() instanceof CommentBatches.Superseded)) throw e;
-        }
+        Batches.post(parts.context().outbox(), drafts, comments.remove(batch));
       }
     }
 
     @Override
     public void close() {
-      chores.shutdownNow();
-      commandThreads.shutdownNow();
+      threads.close();
     }
   }
 }

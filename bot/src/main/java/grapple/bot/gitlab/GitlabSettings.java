@@ -3,6 +3,7 @@ package grapple.bot.gitlab;
 import grapple.bot.config.Config;
 import grapple.bot.config.Section;
 import grapple.bot.config.ServiceSettings;
+import grapple.bot.forge.WebhookSecret;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -24,7 +25,6 @@ record GitlabSettings(
   static final String RECEIVER_PATH = "/gitlab/webhook";
   static final long DEFAULT_DEBOUNCE_MS = 5000;
   private static final long MAX_DEBOUNCE_MS = 3_600_000;
-  private static final int MIN_SECRET_CHARS = 8;
   private static final int MAX_INSTANCE_NAME = 64;
 
   GitlabSettings {
@@ -47,14 +47,7 @@ record GitlabSettings(
   static GitlabSettings read(Section s, Config config) {
     boolean enabled = s.bool("enabled", false);
     Section webhook = s.section("webhook");
-    String given = webhook.secretOrEnv("secret", WEBHOOK_SECRET_ENV);
-    String secret = given == null ? "" : given;
-    if (enabled && secret.isEmpty()) {
-      webhook.problem(
-          "secret", "is required when gitlab.enabled is true (or set " + WEBHOOK_SECRET_ENV + ")");
-    } else if (enabled && secret.length() < MIN_SECRET_CHARS) {
-      webhook.problem("secret", "must be at least " + MIN_SECRET_CHARS + " characters");
-    }
+    String secret = WebhookSecret.read(webhook, "gitlab", enabled, WEBHOOK_SECRET_ENV);
     String publicText =
         webhook.matching(
             "publicUrl", "", EMPTY_OR_URL, "must be empty or an http:// or https:// URL");

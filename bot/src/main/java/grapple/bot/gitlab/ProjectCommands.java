@@ -2,6 +2,7 @@ package grapple.bot.gitlab;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.forge.ForgeException;
 import grapple.bot.room.Messages;
 import grapple.bot.room.RoomEvent;
 import grapple.commands.CommandLine;
@@ -91,7 +92,7 @@ final class ProjectCommands {
       return verb.equals("close")
           ? close(config, url, account, args, prefix)
           : create(config, url, account, args, verb.equals("create-confidential"), prefix);
-    } catch (GitlabException e) {
+    } catch (ForgeException e) {
       return GitlabParts.explain(e, config.instance(), config.path());
     }
   }
@@ -103,7 +104,7 @@ final class ProjectCommands {
       List<String> args,
       boolean confidential,
       String prefix)
-      throws GitlabException {
+      throws ForgeException {
     if (args.isEmpty() || args.get(0).isBlank() || args.size() > 3) {
       throw new BadInput(
           "title",
@@ -136,7 +137,7 @@ final class ProjectCommands {
 
   private String close(
       GitlabRepoConfig config, HttpUrl url, Account account, List<String> args, String prefix)
-      throws GitlabException {
+      throws ForgeException {
     if (args.isEmpty() || !args.get(0).matches("#?\\d{1,10}") || args.size() > 2) {
       throw new BadInput("number", "Usage: " + Markdown.code(prefix + " close <number> [comment]"));
     }

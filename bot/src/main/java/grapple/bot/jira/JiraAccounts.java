@@ -1,6 +1,7 @@
 package grapple.bot.jira;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import grapple.bot.forge.ForgeException;
 import grapple.state.Json;
 import grapple.state.LinkedAccounts;
 import grapple.state.LinkedAccounts.Account;
@@ -58,9 +59,9 @@ final class JiraAccounts {
   }
 
   /** Checks a Data Center token with the instance's {@code myself} and links it. */
-  Account linkToken(String matrixUser, String instance, String token) throws JiraException {
+  Account linkToken(String matrixUser, String instance, String token) throws ForgeException {
     HttpUrl url = settings.instances().get(instance);
-    if (url == null) throw new JiraException(404, "no JIRA instance named " + instance);
+    if (url == null) throw new ForgeException(404, "no JIRA instance named " + instance);
     JsonNode me = client.myself(dataCenter(instance, url, token));
     Account account =
         new Account(
@@ -79,7 +80,7 @@ final class JiraAccounts {
   }
 
   /** Exchanges an OAuth code for tokens, finds the user's Cloud sites and links the login. */
-  Account linkCode(String matrixUser, String code) throws JiraException {
+  Account linkCode(String matrixUser, String code) throws ForgeException {
     JiraSettings.OAuth oauth = oauth();
     JsonNode tokens =
         client.token(
@@ -89,10 +90,11 @@ final class JiraAccounts {
                 .put("code", code)
                 .put("redirect_uri", oauth.redirectUri()));
     String token = tokens.path("access_token").asText("");
-    if (token.isEmpty()) throw new JiraException(502, "Atlassian answered without an access token");
+    if (token.isEmpty())
+      throw new ForgeException(502, "Atlassian answered without an access token");
     List<Site> sites = cloudSites(oauth, token);
     if (sites.isEmpty())
-      throw new JiraException(403, "this Atlassian account reaches no JIRA Cloud site");
+      throw new ForgeException(403, "this Atlassian account reaches no JIRA Cloud site");
     JsonNode me = client.myself(sites.get(0));
     Account account =
         withTokens(
@@ -112,8 +114,8 @@ final class JiraAccounts {
     return account;
   }
 
-  private JiraSettings.OAuth oauth() throws JiraException {
-    return settings.oauth().orElseThrow(() -> new JiraException(0, "OAuth is not configured"));
+  private JiraSettings.OAuth oauth() throws ForgeException {
+    return settings.oauth().orElseThrow(() -> new ForgeException(0, "OAuth is not configured"));
   }
 
   private Account withTokens(Account a, JsonNode tokens) {
@@ -150,7 +152,7 @@ final class JiraAccounts {
    * Every JIRA the user can act on: their Cloud login's sites (asked of Atlassian, with a fresh
    * token) and their linked Data Center instances.
    */
-  List<Site> sites(String matrixUser) throws JiraException {
+  List<Site> sites(String matrixUser) throws ForgeException {
     List<Site> out = new ArrayList<>();
     Optional<String> cloud = cloudToken(matrixUser);
     if (cloud.isPresent()) out.addAll(cloudSites(oauth(), cloud.get()));
@@ -163,7 +165,7 @@ final class JiraAccounts {
   }
 
   /** The user's site on {@code authority} ({@code host[:port]}), if they reach one there. */
-  Optional<Site> site(String matrixUser, String authority) throws JiraException {
+  Optional<Site> site(String matrixUser, String authority) throws ForgeException {
     return sites(matrixUser).stream().filter(s -> s.authority().equals(authority)).findFirst();
   }
 
@@ -188,7 +190,7 @@ final class JiraAccounts {
     return store.matrixUserForForgeId(SERVICE, instance, jiraUserId);
   }
 
-  private List<Site> cloudSites(JiraSettings.OAuth oauth, String token) throws JiraException {
+  private List<Site> cloudSites(JiraSettings.OAuth oauth, String token) throws ForgeException {
     List<Site> out = new ArrayList<>();
     for (JsonNode resource : client.accessibleResources(oauth, token)) {
       HttpUrl url = HttpUrl.parse(resource.path("url").asText(""));
@@ -216,7 +218,7 @@ final class JiraAccounts {
    * The Cloud access token, refreshed first when it is about to expire; empty when not linked or
    * when Atlassian refused the refresh (then the link is gone and the user was told once).
    */
-  Optional<String> cloudToken(String matrixUser) throws JiraException {
+  Optional<String> cloudToken(String matrixUser) throws ForgeException {
     Optional<Account> account = store.get(SERVICE, CLOUD, matrixUser);
     if (account.isEmpty()) return Optional.empty();
     if (!account.get().expiresWithin(REFRESH_MARGIN, clock.instant()))
@@ -228,7 +230,7 @@ final class JiraAccounts {
    * Refreshes one Cloud login. Synchronized and re-reading the link first: Atlassian's refresh
    * tokens rotate, so a second refresh with a stale one would be refused.
    */
-  synchronized Optional<Account> refresh(Account account) throws JiraException {
+  synchronized Optional<Account> refresh(Account account) throws ForgeException {
     Optional<Account> stored = store.get(SERVICE, CLOUD, account.matrixUser());
     if (stored.isEmpty()) return Optional.empty();
     if (!stored.get().expiresWithin(REFRESH_MARGIN, clock.instant())) return stored;
@@ -243,7 +245,7 @@ final class JiraAccounts {
           client.token(
               oauth(),
               Json.object().put("grant_type", "refresh_token").put("refresh_token", refresh));
-    } catch (JiraException e) {
+    } catch (ForgeException e) {
       if (e.transient_()) throw e;
       expired(stored.get(), "Atlassian refused the refresh (" + e.getMessage() + ")");
       return Optional.empty();
@@ -259,7 +261,7 @@ final class JiraAccounts {
     for (Account account : store.refreshableBefore(SERVICE, clock.instant().plus(REFRESH_AHEAD))) {
       try {
         refresh(account);
-      } catch (JiraException e) {
+      } catch (ForgeException e) {
         log.warn(
             "jira: could not refresh the token of {} yet: {}",
             account.matrixUser(),

@@ -4,15 +4,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.Routes;
+import grapple.bot.forge.ForgeException;
+import grapple.bot.forge.UserIdParam;
 import grapple.bot.http.Request;
 import grapple.bot.http.Response;
 import grapple.bot.provisioning.ApiException;
 import grapple.bot.provisioning.Caller;
 import grapple.bot.provisioning.ErrorCode;
-import grapple.state.BadInput;
 import grapple.state.Json;
 import java.util.List;
-import java.util.regex.Pattern;
 
 /**
  * The seed's {@code /v1/jira} routes (CONTRACT §12): the Cloud login link, the user's account and
@@ -20,7 +20,6 @@ import java.util.regex.Pattern;
  * named by {@code userId}, with that user's linked accounts.
  */
 final class JiraApi {
-  private static final Pattern USER_ID = Pattern.compile("@[^:\\s]+:\\S+");
 
   private final JiraParts parts;
   private final JiraCommands commands;
@@ -38,7 +37,7 @@ final class JiraApi {
 
   private Response oauth(Request request, Caller caller) {
     caller.require(Caller.READ);
-    String userId = userId(request);
+    String userId = UserIdParam.of(request);
     if (parts.settings().oauth().isEmpty()) {
       throw new ApiException(
           ErrorCode.DISABLED_FEATURE,
@@ -49,7 +48,7 @@ final class JiraApi {
 
   private Response account(Request request, Caller caller) {
     caller.require(Caller.READ);
-    String userId = userId(request);
+    String userId = UserIdParam.of(request);
     if (!parts.accounts().linked(userId))
       return Response.json(200, Json.object().put("loggedIn", false));
     List<Site> sites = sites(userId);
@@ -66,7 +65,7 @@ final class JiraApi {
 
   private Response projects(Request request, Caller caller) {
     caller.require(Caller.READ);
-    String userId = userId(request);
+    String userId = UserIdParam.of(request);
     String name = request.pathParam("name");
     if (!parts.accounts().linked(userId))
       throw new ApiException(ErrorCode.FORBIDDEN_USER, "User is not authenticated with JIRA");
@@ -90,7 +89,7 @@ final class JiraApi {
             .put("url", base + "/projects/" + key)
             .put("id", project.path("id").asText());
       }
-    } catch (JiraException e) {
+    } catch (ForgeException e) {
       throw refused(e);
     }
     return Response.json(200, out);
@@ -99,27 +98,16 @@ final class JiraApi {
   private List<Site> sites(String userId) {
     try {
       return parts.accounts().sites(userId);
-    } catch (JiraException e) {
+    } catch (ForgeException e) {
       throw refused(e);
     }
   }
 
-  private static ApiException refused(JiraException e) {
+  private static ApiException refused(ForgeException e) {
     if (e.badCredentials())
       return new ApiException(
           ErrorCode.FORBIDDEN_USER,
           "JIRA no longer accepts the user's login; they must log in again.");
     return new ApiException(ErrorCode.UNKNOWN, "Could not fetch from JIRA: " + e.getMessage());
-  }
-
-  private static String userId(Request request) {
-    String userId = request.query().get("userId");
-    if (userId == null || !USER_ID.matcher(userId).matches()) {
-      throw new BadInput(
-          "userId",
-          "must be a Matrix user id like @alice:example.org, was "
-              + (userId == null ? "missing" : "'" + userId + "'"));
-    }
-    return userId;
   }
 }

@@ -2,6 +2,8 @@ package grapple.bot.jira;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.forge.AnswerBody;
+import grapple.bot.forge.ForgeException;
 import grapple.state.Json;
 import java.io.IOException;
 import java.time.Duration;
@@ -14,7 +16,6 @@ import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
-import okhttp3.ResponseBody;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -24,7 +25,6 @@ import org.jspecify.annotations.Nullable;
  */
 final class JiraClient {
   private static final MediaType JSON = MediaType.get("application/json; charset=utf-8");
-  private static final long MAX_ANSWER_BYTES = 8L * 1024 * 1024;
   private static final int PAGE_SIZE = 50;
   private static final int MAX_PAGES = 200;
 
@@ -32,7 +32,7 @@ final class JiraClient {
       new OkHttpClient.Builder().callTimeout(Duration.ofSeconds(20)).followRedirects(false).build();
 
   /** {@code POST <authUrl>/oauth/token}: a code or a refresh token for new tokens. */
-  JsonNode token(JiraSettings.OAuth oauth, ObjectNode grant) throws JiraException {
+  JsonNode token(JiraSettings.OAuth oauth, ObjectNode grant) throws ForgeException {
     grant.put("client_id", oauth.clientId()).put("client_secret", oauth.clientSecret());
     HttpUrl url = oauth.authUrl().newBuilder().addPathSegments("oauth/token").build();
     return json(
@@ -44,17 +44,17 @@ final class JiraClient {
   }
 
   /** {@code GET <apiUrl>/oauth/token/accessible-resources}: the Cloud sites the token reaches. */
-  JsonNode accessibleResources(JiraSettings.OAuth oauth, String token) throws JiraException {
+  JsonNode accessibleResources(JiraSettings.OAuth oauth, String token) throws ForgeException {
     HttpUrl url =
         oauth.apiUrl().newBuilder().addPathSegments("oauth/token/accessible-resources").build();
     return get(token, url);
   }
 
-  JsonNode myself(Site site) throws JiraException {
+  JsonNode myself(Site site) throws ForgeException {
     return get(site.token(), rest(site, "myself").build());
   }
 
-  JsonNode project(Site site, String key) throws JiraException {
+  JsonNode project(Site site, String key) throws ForgeException {
     return get(site.token(), rest(site, "project").addPathSegment(key).build());
   }
 
@@ -62,7 +62,7 @@ final class JiraClient {
    * Every project the user can see: Cloud's {@code project/search} paged through until {@code
    * isLast}; Data Center's {@code project} list (one answer).
    */
-  List<JsonNode> projects(Site site) throws JiraException {
+  List<JsonNode> projects(Site site) throws ForgeException {
     List<JsonNode> out = new ArrayList<>();
     if (!site.cloud()) {
       get(site.token(), rest(site, "project").build()).forEach(out::add);
@@ -81,16 +81,16 @@ final class JiraClient {
     return out;
   }
 
-  JsonNode createIssue(Site site, ObjectNode issue) throws JiraException {
+  JsonNode createIssue(Site site, ObjectNode issue) throws ForgeException {
     return send(site.token(), "POST", rest(site, "issue").build(), issue);
   }
 
-  JsonNode issue(Site site, String key) throws JiraException {
+  JsonNode issue(Site site, String key) throws ForgeException {
     return get(site.token(), rest(site, "issue").addPathSegment(key).build());
   }
 
   /** Users who may be assigned {@code issueKey} matching {@code query}. */
-  JsonNode assignable(Site site, String issueKey, String query) throws JiraException {
+  JsonNode assignable(Site site, String issueKey, String query) throws ForgeException {
     HttpUrl url =
         rest(site, "user/assignable/search")
             .addQueryParameter("issueKey", issueKey)
@@ -101,7 +101,7 @@ final class JiraClient {
   }
 
   /** Assigns by Cloud {@code accountId} or Data Center user {@code name}. */
-  void assign(Site site, String issueKey, String user) throws JiraException {
+  void assign(Site site, String issueKey, String user) throws ForgeException {
     ObjectNode body = Json.object().put(site.cloud() ? "accountId" : "name", user);
     send(
         site.token(),
@@ -114,12 +114,12 @@ final class JiraClient {
     return site.rest().newBuilder().addPathSegments(path);
   }
 
-  private JsonNode get(String token, HttpUrl url) throws JiraException {
+  private JsonNode get(String token, HttpUrl url) throws ForgeException {
     return json(authed(token, url).get().build());
   }
 
   private JsonNode send(String token, String method, HttpUrl url, ObjectNode body)
-      throws JiraException {
+      throws ForgeException {
     return json(
         authed(token, url).method(method, RequestBody.create(Json.write(body), JSON)).build());
   }
@@ -132,24 +132,20 @@ final class JiraClient {
         .header("User-Agent", "Grapple");
   }
 
-  private JsonNode json(Request request) throws JiraException {
+  private JsonNode json(Request request) throws ForgeException {
     try (Response response = http.newCall(request).execute()) {
       return answer(response);
     } catch (IOException e) {
-      throw new JiraException(0, "JIRA could not be reached: " + e.getClass().getSimpleName());
+      throw new ForgeException(0, "JIRA could not be reached: " + e.getClass().getSimpleName());
     }
   }
 
-  /** The JSON of a 2xx; JIRA's error text as a JiraException otherwise. */
-  private static JsonNode answer(Response response) throws IOException, JiraException {
-    ResponseBody body = response.body();
-    body.source().request(MAX_ANSWER_BYTES + 1);
-    if (body.source().getBuffer().size() > MAX_ANSWER_BYTES)
-      throw new JiraException(502, "JIRA's answer is too large");
-    String text = body.string();
+  /** The JSON of a 2xx; JIRA's error text as a ForgeException otherwise. */
+  private static JsonNode answer(Response response) throws IOException, ForgeException {
+    String text = AnswerBody.text(response.body(), "JIRA");
     JsonNode json = parse(text);
     if (response.isSuccessful()) return json == null ? Json.object() : json;
-    throw new JiraException(response.code(), message(json, response.code()));
+    throw new ForgeException(response.code(), message(json, response.code()));
   }
 
   private static @Nullable JsonNode parse(String text) {

@@ -2,8 +2,9 @@ package grapple.bot.jira;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import grapple.bot.Active;
 import grapple.bot.Changes;
+import grapple.bot.forge.Following;
+import grapple.bot.forge.ForgeException;
 import grapple.commands.Command;
 import grapple.commands.Invocation;
 import grapple.commands.Markdown;
@@ -25,11 +26,13 @@ import java.util.List;
 final class JiraCommands {
   private final JiraParts parts;
   private final JiraProjects projects;
+  private final Following following;
   private final OAuthStates states;
 
   JiraCommands(JiraParts parts, JiraProjects projects, OAuthStates states) {
     this.parts = parts;
     this.projects = projects;
+    this.following = new Following(parts.context(), projects, "jira list project");
     this.states = states;
   }
 
@@ -110,40 +113,16 @@ final class JiraCommands {
   }
 
   private Reply list(Invocation call) {
-    call.requireAtMost(0);
-    List<Active> inRoom =
-        parts.context().connections().inRoom(call.roomId()).stream()
-            .filter(a -> a.kind() == projects)
-            .toList();
-    if (inRoom.isEmpty()) return Reply.text("Not connected to any JIRA projects");
-    StringBuilder out = new StringBuilder("Currently connected to these JIRA projects:\n\n");
-    inRoom.forEach(a -> out.append("- ").append(a.live().summary()).append('\n'));
-    return Reply.text(out.toString().stripTrailing());
+    return following.list(
+        call,
+        "Currently connected to these JIRA projects:",
+        Reply.text("Not connected to any JIRA projects"));
   }
 
   private Reply remove(Invocation call) {
     call.requireAtMost(1);
     String url = JiraProjectConfig.normalise(call.arg(0, "url")).url();
-    Active active =
-        parts
-            .context()
-            .connections()
-            .find(call.roomId(), projects, url)
-            .orElseThrow(
-                () ->
-                    new BadInput(
-                        "url",
-                        "This room does not follow "
-                            + Markdown.code(url)
-                            + ". "
-                            + Markdown.code(call.prefix() + " jira list project")
-                            + " shows what it follows."));
-    call.requireMaySendState(JiraProjects.EVENT_TYPE);
-    try {
-      parts.context().changes().remove(active, call.sender());
-    } catch (IOException e) {
-      throw new UncheckedIOException("removing the project's room state", e);
-    }
+    following.remove(call, following.find(call, url, url), "project");
     return Reply.text("Room no longer bridged to Jira project %s.", Markdown.code(url));
   }
 
@@ -200,7 +179,7 @@ final class JiraCommands {
       Account account = parts.accounts().linkToken(call.sender(), instance, token);
       return Reply.text(
           "Connected to %s as %s. Token stored.", instance, Markdown.code(account.login()));
-    } catch (JiraException e) {
+    } catch (ForgeException e) {
       if (e.badCredentials()) {
         throw new BadInput(
             "token", "JIRA does not accept that token (401). Check it, or make a new one.");

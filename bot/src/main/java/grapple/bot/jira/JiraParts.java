@@ -1,6 +1,7 @@
 package grapple.bot.jira;
 
 import grapple.bot.ServiceContext;
+import grapple.bot.forge.ForgeException;
 
 /** What the JIRA service's pieces share: its settings, JIRA's API, the linked accounts. */
 record JiraParts(
@@ -10,7 +11,7 @@ record JiraParts(
           + " (JIRA Cloud) or `jira token <instance> <token>` (JIRA Data Center).";
 
   /** What to tell a user JIRA refused: what to do about it, in one sentence. */
-  static String explain(JiraException e) {
+  static String explain(ForgeException e) {
     if (e.badCredentials()) {
       return "JIRA no longer accepts your login. Link your account again in a DM with me: `jira"
           + " login` or `jira token <instance> <token>`.";

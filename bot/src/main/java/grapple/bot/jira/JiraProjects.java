@@ -5,13 +5,13 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.Active;
 import grapple.bot.ConnectionKind;
 import grapple.bot.LiveConnection;
-import grapple.bot.room.RoomEvent;
+import grapple.bot.forge.Followed;
+import grapple.bot.forge.ForgeException;
 import grapple.commands.Markdown;
 import grapple.state.BadInput;
 import grapple.state.Connection;
 import java.util.List;
 import java.util.Optional;
-import java.util.function.Consumer;
 
 /**
  * The {@code JiraProject} connection kind: a room following one JIRA project (hookshot's state,
@@ -100,7 +100,7 @@ final class JiraProjects implements ConnectionKind<JiraProjectConfig> {
                 + " Data Center).");
       }
       return parts.client().project(site.get(), config.key());
-    } catch (JiraException e) {
+    } catch (ForgeException e) {
       if (e.status() == 404 || e.status() == 403)
         throw new BadInput("url", "Requested project was not found");
       throw new BadInput("url", JiraParts.explain(e));
@@ -109,7 +109,14 @@ final class JiraProjects implements ConnectionKind<JiraProjectConfig> {
 
   @Override
   public LiveConnection open(Connection connection, JiraProjectConfig config, boolean created) {
-    return new Project(config, message -> commands.onMessage(connection, config, message));
+    String summary =
+        Markdown.code(config.url())
+            + " ("
+            + String.join(", ", config.events())
+            + "; commands: "
+            + Markdown.code(config.commandPrefix())
+            + ")";
+    return new Followed(summary, message -> commands.onMessage(connection, config, message));
   }
 
   /** The connections following the project an event belongs to. */
@@ -117,24 +124,5 @@ final class JiraProjects implements ConnectionKind<JiraProjectConfig> {
     return parts.context().connections().ofKind(this).stream()
         .filter(a -> event.concerns((JiraProjectConfig) a.config()))
         .toList();
-  }
-
-  /** One room following one project. */
-  private record Project(JiraProjectConfig config, Consumer<RoomEvent.Message> messages)
-      implements LiveConnection {
-    @Override
-    public String summary() {
-      return Markdown.code(config.url())
-          + " ("
-          + String.join(", ", config.events())
-          + "; commands: "
-          + Markdown.code(config.commandPrefix())
-          + ")";
-    }
-
-    @Override
-    public void onMessage(RoomEvent.Message message) {
-      messages.accept(message);
-    }
   }
 }

@@ -1,7 +1,12 @@
 package grapple.bot.jira;
 
+import static grapple.bot.forge.Intake.ACCEPTED;
+import static grapple.bot.forge.Intake.now;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import grapple.bot.Active;
+import grapple.bot.forge.Intake;
+import grapple.bot.forge.Signatures;
 import grapple.bot.http.Request;
 import grapple.bot.http.Response;
 import grapple.state.ForgeDeliveries;
@@ -9,17 +14,11 @@ import grapple.state.Json;
 import grapple.state.OutboxStore;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,31 +36,24 @@ final class JiraReceiver {
   static final long MAX_BODY_BYTES = 8L * 1024 * 1024;
 
   private static final String SIGNATURE_PREFIX = "sha256=";
-  private static final Response ACCEPTED = Response.json(202, Json.object().put("ok", true));
-  private static final Response STORE_FAILED =
-      Response.error(503, "Could not store the event's messages; nothing was accepted.");
 
   private final JiraParts parts;
   private final JiraProjects projects;
-  private final ForgeDeliveries deliveries;
+  private final Intake intake;
   private final byte[] secret;
 
   JiraReceiver(JiraParts parts, JiraProjects projects, ForgeDeliveries deliveries) {
     this.parts = parts;
     this.projects = projects;
-    this.deliveries = deliveries;
+    this.intake = new Intake(JiraService.NAME, "", parts.context().outbox(), deliveries);
     this.secret = parts.settings().webhookSecret().getBytes(StandardCharsets.UTF_8);
   }
 
   CompletableFuture<Response> receive(Request request) throws IOException {
-    byte[] body;
-    try {
-      body = request.body();
-    } catch (Request.BodyTooLarge e) {
-      return now(
-          Response.error(413, "Body is larger than " + MAX_BODY_BYTES + " bytes")
-              .withHeader("Connection", "close"));
-    }
+    return Intake.withBody(request, MAX_BODY_BYTES, body -> receive(request, body));
+  }
+
+  private CompletableFuture<Response> receive(Request request, byte[] body) {
     Optional<String> refused = authenticate(request, body);
     if (refused.isPresent()) {
       log.info("jira: refused a webhook: {}", refused.get());
@@ -79,7 +71,7 @@ final class JiraReceiver {
         request
             .header("X-Atlassian-Webhook-Identifier")
             .filter(d -> !d.isBlank())
-            .orElseGet(() -> digest(body));
+            .orElseGet(() -> Intake.digestId(body));
     return handle(delivery, payload);
   }
 
@@ -93,36 +85,9 @@ final class JiraReceiver {
     Optional<String> header = request.header("X-Hub-Signature");
     if (header.isEmpty() || !header.get().startsWith(SIGNATURE_PREFIX))
       return Optional.of("Invalid secret");
-    byte[] given;
-    try {
-      given =
-          HexFormat.of()
-              .parseHex(header.get().substring(SIGNATURE_PREFIX.length()).toLowerCase(Locale.ROOT));
-    } catch (IllegalArgumentException e) {
-      return Optional.of("Signature did not match");
-    }
-    return MessageDigest.isEqual(hmac(secret, body), given)
+    return Signatures.matches(secret, header, body)
         ? Optional.empty()
         : Optional.of("Signature did not match");
-  }
-
-  static byte[] hmac(byte[] secret, byte[] body) {
-    try {
-      Mac mac = Mac.getInstance("HmacSHA256");
-      mac.init(new SecretKeySpec(secret, "HmacSHA256"));
-      return mac.doFinal(body);
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("HmacSHA256", e);
-    }
-  }
-
-  private static String digest(byte[] body) {
-    try {
-      return "sha256:"
-          + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(body));
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("SHA-256", e);
-    }
   }
 
   private CompletableFuture<Response> handle(String delivery, JsonNode payload) {
@@ -136,12 +101,18 @@ final class JiraReceiver {
     }
     List<OutboxStore.Draft> drafts = drafts(events, payload);
     if (drafts.isEmpty()) return now(ACCEPTED);
-    if (deliveries.taken(JiraService.NAME, delivery)) return now(ACCEPTED);
-    return parts
-        .context()
-        .outbox()
-        .postAll(drafts, deliveries.claim(JiraService.NAME, delivery))
-        .handle((done, failure) -> answer(failure, events.get(0)));
+    if (intake.taken(delivery)) return now(ACCEPTED);
+    JiraEvent first = events.get(0);
+    return intake.commit(
+        drafts,
+        delivery,
+        first.name()
+            + " event "
+            + delivery
+            + " for "
+            + first.authority()
+            + " "
+            + first.projectKey());
   }
 
   /** One notice per event and following connection that wants it. */
@@ -155,31 +126,9 @@ final class JiraReceiver {
                 payload,
                 (JiraProjectConfig) active.config(),
                 id -> parts.accounts().matrixUserFor(event.authority(), id))
-            .ifPresent(
-                content ->
-                    out.add(new OutboxStore.Draft(active.roomId(), "m.room.message", content)));
+            .ifPresent(content -> out.add(Intake.draft(active.roomId(), content)));
       }
     }
     return out;
-  }
-
-  private static Response answer(Throwable failure, JiraEvent event) {
-    if (failure == null) return ACCEPTED;
-    Throwable cause =
-        failure instanceof CompletionException && failure.getCause() != null
-            ? failure.getCause()
-            : failure;
-    if (cause instanceof ForgeDeliveries.AlreadyTaken) return ACCEPTED;
-    log.error(
-        "jira: {} event for {} {} could not be stored: {}",
-        event.name(),
-        event.authority(),
-        event.projectKey(),
-        cause.toString());
-    return STORE_FAILED;
-  }
-
-  private static CompletableFuture<Response> now(Response response) {
-    return CompletableFuture.completedFuture(response);
   }
 }

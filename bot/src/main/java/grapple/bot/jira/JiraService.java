@@ -8,6 +8,8 @@ import grapple.bot.ServiceInfo;
 import grapple.bot.config.Config;
 import grapple.bot.config.Section;
 import grapple.bot.config.ServiceSettings;
+import grapple.bot.forge.ForgeThreads;
+import grapple.bot.forge.OAuthCallback;
 import grapple.bot.room.Messages;
 import grapple.commands.Command;
 import grapple.state.ForgeDeliveries;
@@ -16,13 +18,6 @@ import grapple.state.OAuthStates;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.TimeUnit;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * JIRA ({@code jira}, CONTRACT §12): rooms following JIRA projects, JIRA's webhooks (Cloud and Data
@@ -31,7 +26,6 @@ import org.slf4j.LoggerFactory;
  * with the sender's account, and the seed's {@code /v1/jira} routes.
  */
 public final class JiraService implements Service {
-  private static final Logger log = LoggerFactory.getLogger(JiraService.class);
   static final String NAME = "jira";
   private static final ServiceInfo INFO =
       new ServiceInfo(
@@ -62,10 +56,7 @@ public final class JiraService implements Service {
     private final JiraCommands commands;
     private final ForgeDeliveries deliveries;
     private final OAuthStates states;
-    private final ExecutorService commandThreads =
-        Executors.newFixedThreadPool(2, named("jira-commands"));
-    private final ScheduledExecutorService chores =
-        Executors.newSingleThreadScheduledExecutor(named("jira-chores"));
+    private final ForgeThreads threads = new ForgeThreads(NAME);
 
     Started(JiraSettings settings, ServiceContext context) {
       JiraClient client = new JiraClient();
@@ -79,18 +70,10 @@ public final class JiraService implements Service {
               context.clock(),
               (user, text) -> context.outbox().directMessage(user, Messages.notice(text)));
       this.parts = new JiraParts(settings, client, accounts, context);
-      this.projects = new JiraProjects(parts, new ProjectCommands(parts, commandThreads));
+      this.projects = new JiraProjects(parts, new ProjectCommands(parts, threads.commands()));
       this.states = new OAuthStates(context.database(), context.clock());
       this.commands = new JiraCommands(parts, projects, states);
       this.deliveries = new ForgeDeliveries(context.database(), context.clock());
-    }
-
-    private static ThreadFactory named(String name) {
-      return r -> {
-        Thread t = new Thread(r, name);
-        t.setDaemon(true);
-        return t;
-      };
     }
 
     @Override
@@ -109,37 +92,30 @@ public final class JiraService implements Service {
       routes
           .webhooks()
           .addAsync("POST", "/jira/webhook", JiraReceiver.MAX_BODY_BYTES, receiver::receive);
-      routes.webhooks().add("GET", "/oauth/jira", new OAuthCallback(parts, states)::handle);
+      OAuthCallback callback =
+          new OAuthCallback(
+              new OAuthCallback.Wording(NAME, "JIRA", "Atlassian", "Connected to JIRA Cloud as "),
+              parts.accounts()::linkCode,
+              parts.context().outbox(),
+              states);
+      routes.webhooks().add("GET", "/oauth/jira", callback::handle);
       new JiraApi(parts, commands).routes(routes);
     }
 
     /** The leader refreshes expiring Cloud tokens and forgets old delivery ids. */
     @Override
     public void lead() {
-      chores.scheduleWithFixedDelay(
-          () -> chore("refreshing tokens", parts.accounts()::refreshExpiring),
-          0,
-          Duration.ofMinutes(5).toSeconds(),
-          TimeUnit.SECONDS);
-      chores.scheduleWithFixedDelay(
-          () -> chore("forgetting old deliveries", deliveries::prune),
-          1,
-          Duration.ofHours(6).toSeconds(),
-          TimeUnit.SECONDS);
-    }
-
-    private static void chore(String what, Runnable work) {
-      try {
-        work.run();
-      } catch (RuntimeException e) {
-        log.warn("jira: {} failed (tried again later): {}", what, e.toString());
-      }
+      threads.every(
+          Duration.ofMinutes(5),
+          Duration.ZERO,
+          "refreshing tokens",
+          parts.accounts()::refreshExpiring);
+      threads.pruneEvery6Hours(deliveries);
     }
 
     @Override
     public void close() {
-      chores.shutdownNow();
-      commandThreads.shutdownNow();
+      threads.close();
     }
   }
 }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.config.Config;
 import grapple.bot.config.Section;
 import grapple.bot.config.ServiceSettings;
+import grapple.bot.forge.WebhookSecret;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -21,7 +22,6 @@ record JiraSettings(
     implements ServiceSettings {
   static final String WEBHOOK_SECRET_ENV = "GRAPPLE_JIRA_WEBHOOK_SECRET";
   static final String OAUTH_SECRET_ENV = "GRAPPLE_JIRA_OAUTH_SECRET";
-  private static final int MIN_SECRET_CHARS = 8;
   static final Pattern INSTANCE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
 
   JiraSettings {
@@ -59,14 +59,7 @@ record JiraSettings(
   static JiraSettings read(Section s, Config config) {
     boolean enabled = s.bool("enabled", false);
     Section webhook = s.section("webhook");
-    String given = webhook.secretOrEnv("secret", WEBHOOK_SECRET_ENV);
-    String secret = given == null ? "" : given;
-    if (enabled && secret.isEmpty()) {
-      webhook.problem(
-          "secret", "is required when jira.enabled is true (or set " + WEBHOOK_SECRET_ENV + ")");
-    } else if (enabled && secret.length() < MIN_SECRET_CHARS) {
-      webhook.problem("secret", "must be at least " + MIN_SECRET_CHARS + " characters");
-    }
+    String secret = WebhookSecret.read(webhook, "jira", enabled, WEBHOOK_SECRET_ENV);
     webhook.finish();
     Optional<OAuth> oauth = oauth(s.section("oauth"));
     Map<String, HttpUrl> instances = instances(s);

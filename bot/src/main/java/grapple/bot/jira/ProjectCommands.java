@@ -2,6 +2,7 @@ package grapple.bot.jira;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.forge.ForgeException;
 import grapple.bot.room.Messages;
 import grapple.bot.room.RoomEvent;
 import grapple.commands.CommandLine;
@@ -91,13 +92,13 @@ final class ProjectCommands {
                     + Markdown.code(prefix + " help")
                     + " for the commands of this project.");
       };
-    } catch (JiraException e) {
+    } catch (ForgeException e) {
       if (e.status() == 404) return "JIRA does not know that (" + e.getMessage() + ").";
       return JiraParts.explain(e);
     }
   }
 
-  private Site site(JiraProjectConfig config, String sender) throws JiraException {
+  private Site site(JiraProjectConfig config, String sender) throws ForgeException {
     if (!parts.accounts().linked(sender)) throw new BadInput("jira", JiraParts.NOT_LINKED);
     Optional<Site> site = parts.accounts().site(sender, config.authority());
     if (site.isEmpty() && !parts.accounts().linked(sender))
@@ -112,7 +113,7 @@ final class ProjectCommands {
                     + " <instance> <token>`)."));
   }
 
-  private List<String> issueTypes(JiraProjectConfig config, Site site) throws JiraException {
+  private List<String> issueTypes(JiraProjectConfig config, Site site) throws ForgeException {
     List<String> out = new ArrayList<>();
     for (JsonNode type : parts.client().project(site, config.key()).path("issueTypes")) {
       if (!type.path("subtask").asBoolean(false)) out.add(type.path("name").asText());
@@ -121,7 +122,7 @@ final class ProjectCommands {
   }
 
   private String create(JiraProjectConfig config, Site site, List<String> args, String prefix)
-      throws JiraException {
+      throws ForgeException {
     if (args.size() < 2 || args.size() > 4) {
       throw new BadInput(
           "summary",
@@ -181,7 +182,7 @@ final class ProjectCommands {
   }
 
   private String assign(JiraProjectConfig config, Site site, List<String> args, String prefix)
-      throws JiraException {
+      throws ForgeException {
     if (args.size() != 2 || !ISSUE_KEY.matcher(args.get(0)).matches()) {
       throw new BadInput(
           "issueKey",
@@ -205,7 +206,7 @@ final class ProjectCommands {
   }
 
   /** A Matrix id that linked JIRA on this site, else the best match JIRA finds among assignees. */
-  private String jiraUser(Site site, String issueKey, String who) throws JiraException {
+  private String jiraUser(Site site, String issueKey, String who) throws ForgeException {
     if (MATRIX_ID.matcher(who).matches()) {
       return parts
           .accounts()

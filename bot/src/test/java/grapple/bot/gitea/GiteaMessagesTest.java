@@ -3,6 +3,7 @@ package grapple.bot.gitea;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.forge.Mentions;
 import grapple.state.Json;
 import grapple.testing.gitea.GiteaPayloads;
 import java.util.List;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import grapple.bot.forge.ForgeException;
 import grapple.state.Json;
 import grapple.testing.FakeClock;
 import grapple.testing.github.FakeGithub;
@@ -134,7 +135,7 @@ class AppTokensTest {
   void aFailedLookupIsNotRememberedAsNotInstalled() throws Exception {
     github.failNext("GET", "/repos/o/r/installation", 1, 502);
 
-    assertThatThrownBy(() -> app.forRepo("o", "r")).isInstanceOf(GithubException.class);
+    assertThatThrownBy(() -> app.forRepo("o", "r")).isInstanceOf(ForgeException.class);
     assertThat(app.forRepo("o", "r")).isPresent();
   }
 
@@ -143,7 +144,7 @@ class AppTokensTest {
     github.installation(7, "o").suspend();
 
     assertThatThrownBy(() -> app.forRepo("o", "r"))
-        .isInstanceOfSatisfying(GithubException.class, e -> assertThat(e.status()).isEqualTo(403));
+        .isInstanceOfSatisfying(ForgeException.class, e -> assertThat(e.status()).isEqualTo(403));
   }
 
   private static JsonNode decode(String part) throws Exception {

@@ -3,6 +3,7 @@ package grapple.bot.github;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import grapple.bot.forge.ForgeException;
 import grapple.state.Database;
 import grapple.state.Json;
 import grapple.state.LinkedAccounts;
@@ -140,7 +141,7 @@ class GithubAccountsTest {
   @Test
   void aCodeGithubRefusesLinksNothing() {
     assertThatThrownBy(() -> accounts.linkCode(ALICE, "not-a-code"))
-        .isInstanceOf(GithubException.class)
+        .isInstanceOf(ForgeException.class)
         .hasMessageContaining("incorrect or expired");
 
     assertThat(accounts.account(ALICE)).isEmpty();
@@ -192,7 +193,7 @@ class GithubAccountsTest {
     github.failNext("POST", TOKEN_URL, 1, 502);
     clock.advance(USER_TOKEN_LIFETIME.minusMinutes(1));
 
-    assertThatThrownBy(() -> accounts.token(ALICE)).isInstanceOf(GithubException.class);
+    assertThatThrownBy(() -> accounts.token(ALICE)).isInstanceOf(ForgeException.class);
 
     assertThat(accounts.account(ALICE)).isPresent();
     assertThat(accounts.token(ALICE)).isPresent();

@@ -9,6 +9,7 @@ import static grapple.bot.github.GithubFixtures.rendered;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.forge.Mentions;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 

@@ -3,6 +3,7 @@ package grapple.bot.github;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import grapple.bot.forge.Batches;
 import grapple.state.Database;
 import grapple.state.Dialect;
 import grapple.state.Json;
@@ -80,7 +81,7 @@ class LabelBatchesTest {
 
     assertThatThrownBy(() -> db.write(batches.remove(seen)).join())
         .isInstanceOf(CompletionException.class)
-        .hasCauseInstanceOf(LabelBatches.Superseded.class);
+        .hasCauseInstanceOf(Batches.Superseded.class);
     clock.advance(Duration.ofSeconds(6));
     assertThat(batches.due())
         .singleElement()

@@ -9,6 +9,8 @@ import static grapple.bot.github.GithubFixtures.rendered;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.forge.Mentions;
+import grapple.bot.forge.Pills;
 import grapple.bot.room.Messages;
 import java.util.ArrayList;
 import java.util.List;
@@ -194,8 +196,8 @@ class NoticeTest {
     ObjectNode content =
         GithubMessages.render("issues", payload, defaults(), mentions).orElseThrow();
 
-    assertThat(asked).hasSize(Notice.MAX_MENTIONS);
-    assertThat(content.get("m.mentions").get("user_ids")).hasSize(Notice.MAX_MENTIONS);
+    assertThat(asked).hasSize(Pills.MAX_MENTIONS);
+    assertThat(content.get("m.mentions").get("user_ids")).hasSize(Pills.MAX_MENTIONS);
   }
 
   @Test

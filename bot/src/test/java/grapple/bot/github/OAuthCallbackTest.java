@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import grapple.bot.FakeGateway;
 import grapple.bot.ServiceContext;
+import grapple.bot.forge.OAuthCallback;
 import grapple.bot.http.HttpListener;
 import grapple.bot.http.Response;
 import grapple.bot.http.Router;
@@ -81,9 +82,13 @@ class OAuthCallbackTest {
             clock);
     states = new OAuthStates(db, clock);
     ServiceContext context = new ServiceContext(db, outbox, null, null, null, clock, null, null);
+    GithubParts parts = new GithubParts(settings, client, accounts, Optional.empty(), context);
     OAuthCallback callback =
         new OAuthCallback(
-            new GithubParts(settings, client, accounts, Optional.empty(), context), states);
+            new OAuthCallback.Wording("github", "GitHub", "GitHub", "Connected as "),
+            parts.accounts()::linkCode,
+            outbox,
+            states);
     Router router = new Router().add("GET", "/oauth/github", callback::handle);
     listener =
         HttpListener.start(

@@ -19,6 +19,15 @@ class GitlabRepoConfigTest {
   }
 
   @Test
+  void aBackreferenceIsRefusedNamingTheFieldAsRe2jCannotRunIt() {
+    assertThatThrownBy(() -> GitlabMessagesTest.config("\"pushTagsRegex\":\"(v)\\\\1\""))
+        .isInstanceOf(BadInput.class)
+        .hasMessageContaining("must be a regular expression: `(v)\\1` is not")
+        .extracting(e -> ((BadInput) e).field())
+        .isEqualTo("pushTagsRegex");
+  }
+
+  @Test
   void badFieldsAreNamed() {
     assertThatThrownBy(() -> GitlabMessagesTest.config("\"enableHooks\":[\"push\",\"nope\"]"))
         .isInstanceOf(BadInput.class)

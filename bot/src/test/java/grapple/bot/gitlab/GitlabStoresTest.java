@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.forge.Batches;
 import grapple.state.Database;
 import grapple.state.Dialect;
 import grapple.state.Location;
@@ -89,7 +90,7 @@ class GitlabStoresTest {
 
     assertThatThrownBy(() -> db.write(batches.remove(seen)).join())
         .isInstanceOf(CompletionException.class)
-        .hasCauseInstanceOf(CommentBatches.Superseded.class);
+        .hasCauseInstanceOf(Batches.Superseded.class);
     clock.advance(Duration.ofSeconds(6));
     assertThat(batches.due().get(0).bodies()).containsExactly("one", "two");
   }

@@ -1,4 +1,4 @@
-package grapple.bot.gitea;
+package grapple.bot.forge;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import grapple.bot.room.Messages;
@@ -7,19 +7,21 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Gitea labels as hookshot shows GitHub's (the same form in every forge): names joined by ", " in
+ * Forge labels as hookshot shows GitHub's (the same form in every forge): names joined by ", " in
  * the text, and in HTML a span per label with the label's colour as background and black or white
  * text, whichever reads better (WCAG contrast with black above 4.5: black).
  */
-final class Labels {
+public final class Labels {
   private Labels() {}
 
-  /** {@code labels}: Gitea's array of {@code {name, color}}; entries without a name are skipped. */
-  static String plain(JsonNode labels) {
+  /**
+   * {@code labels}: the forge's array of {@code {name, color}}; entries without a name are skipped.
+   */
+  public static String plain(JsonNode labels) {
     return String.join(", ", names(labels));
   }
 
-  static String html(JsonNode labels) {
+  public static String html(JsonNode labels) {
     List<String> spans = new ArrayList<>();
     for (JsonNode label : labels) {
       if (!label.path("name").isTextual()) continue;
@@ -34,7 +36,7 @@ final class Labels {
     return String.join(" ", spans);
   }
 
-  static List<String> names(JsonNode labels) {
+  public static List<String> names(JsonNode labels) {
     List<String> out = new ArrayList<>();
     for (JsonNode label : labels) {
       if (label.path("name").isTextual()) out.add(label.get("name").asText());

@@ -1,10 +1,13 @@
-package grapple.bot.github;
+package grapple.bot.forge;
 
-import static grapple.bot.github.GithubFixtures.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import grapple.state.Json;
 import org.junit.jupiter.api.Test;
 
+/** Labels in text and HTML, as every forge shows them. */
 class LabelsTest {
   @Test
   void plainTextJoinsTheNames() {
@@ -40,5 +43,13 @@ class LabelsTest {
   void githubsBlueTakesWhiteText() {
     assertThat(Labels.textColor("0075ca")).isEqualTo("#FFFFFF");
     assertThat(Labels.textColor("a2eeef")).isEqualTo("#000000");
+  }
+
+  private static JsonNode json(String json) {
+    try {
+      return Json.MAPPER.readTree(json);
+    } catch (JsonProcessingException e) {
+      throw new AssertionError(e);
+    }
   }
 }

@@ -1,4 +1,4 @@
-package grapple.bot.github;
+package grapple.bot.forge;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,0 +1,81 @@
+package grapple.bot.forge;
+
+import grapple.bot.Active;
+import grapple.bot.ConnectionKind;
+import grapple.bot.ServiceContext;
+import grapple.commands.Invocation;
+import grapple.commands.Markdown;
+import grapple.commands.Reply;
+import grapple.state.BadInput;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+
+/**
+ * What a room follows of one forge connection kind, as the {@code list} and {@code remove} commands
+ * of every forge use it.
+ */
+public final class Following {
+  private final ServiceContext context;
+  private final ConnectionKind<?> kind;
+  private final String listCommand;
+
+  /** {@code listCommand}: the command that lists them, as a refusal names it ("github list"). */
+  public Following(ServiceContext context, ConnectionKind<?> kind, String listCommand) {
+    this.context = context;
+    this.kind = kind;
+    this.listCommand = listCommand;
+  }
+
+  /** The connections of this kind in the call's room. */
+  public List<Active> inRoom(Invocation call) {
+    return context.connections().inRoom(call.roomId()).stream()
+        .filter(a -> a.kind() == kind)
+        .toList();
+  }
+
+  /**
+   * {@code heading} and a line per connection in the call's room (its summary), or {@code none}
+   * when there is none.
+   */
+  public Reply list(Invocation call, String heading, Reply none) {
+    call.requireAtMost(0);
+    List<Active> inRoom = inRoom(call);
+    if (inRoom.isEmpty()) return none;
+    StringBuilder out = new StringBuilder(heading).append("\n\n");
+    inRoom.forEach(a -> out.append("- ").append(a.live().summary()).append('\n'));
+    return Reply.text(out.toString().stripTrailing());
+  }
+
+  /** The room's connection with {@code stateKey}; a refusal naming {@code shown} if none. */
+  public Active find(Invocation call, String stateKey, String shown) {
+    return context
+        .connections()
+        .find(call.roomId(), kind, stateKey)
+        .orElseThrow(() -> notFollowed(call, shown));
+  }
+
+  /** The refusal for a room that does not follow {@code shown}. */
+  public BadInput notFollowed(Invocation call, String shown) {
+    return new BadInput(
+        "url",
+        "This room does not follow "
+            + Markdown.code(shown)
+            + ". "
+            + Markdown.code(call.prefix() + " " + listCommand)
+            + " shows what it follows.");
+  }
+
+  /**
+   * Removes {@code active}'s room state as the sender, who must be allowed to send it; {@code what}
+   * names it if the homeserver fails ("repository").
+   */
+  public void remove(Invocation call, Active active, String what) {
+    call.requireMaySendState(kind.eventType());
+    try {
+      context.changes().remove(active, call.sender());
+    } catch (IOException e) {
+      throw new UncheckedIOException("removing the " + what + "'s room state", e);
+    }
+  }
+}

@@ -1,0 +1,48 @@
+package grapple.bot.forge;
+
+import java.util.Objects;
+
+/**
+ * A forge (or its auth server) refused a call or could not be reached: {@code status} is the HTTP
+ * status (0 when no answer came), the message is the forge's own error text or what went wrong,
+ * never a token.
+ */
+public final class ForgeException extends Exception {
+  private static final long serialVersionUID = 1L;
+  private final int status;
+
+  public ForgeException(int status, String message) {
+    super(message);
+    this.status = status;
+  }
+
+  /** What went wrong; never null. */
+  @Override
+  public String getMessage() {
+    return Objects.requireNonNull(super.getMessage());
+  }
+
+  public int status() {
+    return status;
+  }
+
+  /** The token is not (or no longer) valid. */
+  public boolean badCredentials() {
+    return status == 401;
+  }
+
+  /** GitHub's primary (429, or 403 "API rate limit exceeded") or secondary rate limit (403). */
+  public boolean rateLimited() {
+    return status == 429 || (status == 403 && getMessage().contains("rate limit"));
+  }
+
+  /** GitHub, GitLab and Gitea hide what a token may not see behind 404 (and refuse with 403). */
+  public boolean noAccess() {
+    return status == 404 || status == 403;
+  }
+
+  /** Worth trying again later: the forge did not answer, or failed itself (as JIRA is read). */
+  public boolean transient_() {
+    return status == 0 || status >= 500 || status == 429;
+  }
+}

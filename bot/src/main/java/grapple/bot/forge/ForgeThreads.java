@@ -1,0 +1,76 @@
+package grapple.bot.forge;
+
+import grapple.state.ForgeDeliveries;
+import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The threads of one forge service (docs/THREADS.md): two daemon threads {@code <service>-commands}
+ * for the per-connection commands that call the forge, and one {@code <service>-chores} for the
+ * leader's chores. {@link #close()} stops both.
+ */
+public final class ForgeThreads implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ForgeThreads.class);
+
+  /** How often, and how long after the start, old delivery ids are forgotten. */
+  private static final Duration PRUNE_EVERY = Duration.ofHours(6);
+
+  private static final Duration PRUNE_FIRST = Duration.ofSeconds(1);
+
+  private final String service;
+  private final ExecutorService commands;
+  private final ScheduledExecutorService chores;
+
+  public ForgeThreads(String service) {
+    this.service = service;
+    this.commands = Executors.newFixedThreadPool(2, named(service + "-commands"));
+    this.chores = Executors.newSingleThreadScheduledExecutor(named(service + "-chores"));
+  }
+
+  /** Where per-connection commands run. */
+  public ExecutorService commands() {
+    return commands;
+  }
+
+  /**
+   * Runs {@code work} on the chores thread {@code first} after now and then {@code every} after
+   * each run ends; a failure is logged ({@code what} failed) and the chore runs again next time.
+   */
+  public void every(Duration every, Duration first, String what, Runnable work) {
+    chores.scheduleWithFixedDelay(
+        () -> chore(what, work), first.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** Forgets delivery ids older than {@link ForgeDeliveries#KEEP}, every 6 hours. */
+  public void pruneEvery6Hours(ForgeDeliveries deliveries) {
+    every(PRUNE_EVERY, PRUNE_FIRST, "forgetting old deliveries", deliveries::prune);
+  }
+
+  private void chore(String what, Runnable work) {
+    try {
+      work.run();
+    } catch (RuntimeException e) {
+      log.warn("{}: {} failed (tried again later): {}", service, what, e.toString());
+    }
+  }
+
+  @Override
+  public void close() {
+    chores.shutdownNow();
+    commands.shutdownNow();
+  }
+
+  private static ThreadFactory named(String name) {
+    return r -> {
+      Thread t = new Thread(r, name);
+      t.setDaemon(true);
+      return t;
+    };
+  }
+}

@@ -1,0 +1,128 @@
+package grapple.bot.forge;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.http.Request;
+import grapple.bot.http.Response;
+import grapple.bot.outbox.Outbox;
+import grapple.state.ForgeDeliveries;
+import grapple.state.Json;
+import grapple.state.OutboxStore;
+import grapple.state.SqlWork;
+import java.io.IOException;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What every forge receiver does around its own checks: reads the body within a limit (413 beyond
+ * it), and commits one delivery's messages together with its id before it answers 202, so a
+ * redelivery is posted once (CONTRACT §6, §9).
+ */
+public final class Intake {
+  private static final Logger log = LoggerFactory.getLogger(Intake.class);
+
+  /** Taken in (or nothing to do): {@code {"ok":true}}. */
+  public static final Response ACCEPTED = Response.json(202, Json.object().put("ok", true));
+
+  /** What a receiver does with a body that fits. */
+  public interface Handler {
+    CompletableFuture<Response> handle(byte[] body) throws IOException;
+  }
+
+  private final String service;
+  private final Outbox outbox;
+  private final ForgeDeliveries deliveries;
+  private final Response storeFailed;
+
+  /**
+   * {@code retry}: what the 503 adds when the forge retries a failed delivery ({@code " GitHub will
+   * retry."}), else "".
+   */
+  public Intake(String service, String retry, Outbox outbox, ForgeDeliveries deliveries) {
+    this.service = service;
+    this.outbox = outbox;
+    this.deliveries = deliveries;
+    this.storeFailed =
+        Response.error(503, "Could not store the event's messages; nothing was accepted." + retry);
+  }
+
+  /** {@code handler}'s answer to the body, or 413 when the body is over {@code maxBytes}. */
+  public static CompletableFuture<Response> withBody(
+      Request request, long maxBytes, Handler handler) throws IOException {
+    byte[] body;
+    try {
+      body = request.body();
+    } catch (Request.BodyTooLarge e) {
+      return now(
+          Response.error(413, "Body is larger than " + maxBytes + " bytes")
+              .withHeader("Connection", "close"));
+    }
+    return handler.handle(body);
+  }
+
+  /** True if this delivery's messages were committed before. */
+  public boolean taken(String delivery) {
+    return deliveries.taken(service, delivery);
+  }
+
+  /**
+   * Posts {@code drafts} in the transaction that claims {@code delivery}; {@code what} names the
+   * event in logs.
+   */
+  public CompletableFuture<Response> commit(
+      List<OutboxStore.Draft> drafts, String delivery, String what) {
+    return answer(outbox.postAll(drafts, deliveries.claim(service, delivery)), what);
+  }
+
+  /** Work that claims {@code delivery} (for a receiver that stores something else with it). */
+  public SqlWork<Void> claim(String delivery) {
+    return deliveries.claim(service, delivery);
+  }
+
+  /** 202 once {@code stored} (or when the delivery was taken before), 503 when it failed. */
+  public CompletableFuture<Response> answer(CompletableFuture<?> stored, String what) {
+    return stored.handle((done, failure) -> answer(failure, what));
+  }
+
+  private Response answer(@Nullable Throwable failure, String what) {
+    if (failure == null) {
+      log.debug("{}: {} taken in", service, what);
+      return ACCEPTED;
+    }
+    Throwable cause =
+        failure instanceof CompletionException && failure.getCause() != null
+            ? failure.getCause()
+            : failure;
+    if (cause instanceof ForgeDeliveries.AlreadyTaken) return ACCEPTED;
+    log.error("{}: {} could not be stored: {}", service, what, cause.toString());
+    return storeFailed;
+  }
+
+  public static CompletableFuture<Response> now(Response response) {
+    return CompletableFuture.completedFuture(response);
+  }
+
+  /** A message for {@code roomId}. */
+  public static OutboxStore.Draft draft(String roomId, ObjectNode content) {
+    return new OutboxStore.Draft(roomId, "m.room.message", content);
+  }
+
+  /** The delivery id of a body that came without one: {@code sha256:<hex>}. */
+  public static String digestId(byte[] body) {
+    return "sha256:" + HexFormat.of().formatHex(sha256(body));
+  }
+
+  public static byte[] sha256(byte[] bytes) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(bytes);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("SHA-256", e);
+    }
+  }
+}

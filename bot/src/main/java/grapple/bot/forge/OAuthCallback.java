@@ -1,0 +1,111 @@
+package grapple.bot.forge;
+
+import grapple.bot.http.Request;
+import grapple.bot.http.Response;
+import grapple.bot.outbox.Outbox;
+import grapple.bot.room.Messages;
+import grapple.commands.Markdown;
+import grapple.state.LinkedAccounts.Account;
+import grapple.state.OAuthStates;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code GET /oauth/<service>?code&state} on the webhook listener, where the forge sends the
+ * browser back: the state (random, bound to one Matrix user, 30 minutes, once) says whose login it
+ * is; the code becomes that user's token. Answers a small HTML page and tells the user by direct
+ * message.
+ */
+public final class OAuthCallback {
+  private static final Logger log = LoggerFactory.getLogger(OAuthCallback.class);
+
+  /** Turns the code of {@code matrixUser}'s login into their linked account. */
+  public interface Linker {
+    Account linkCode(String matrixUser, String code) throws ForgeException;
+  }
+
+  /**
+   * How the pages name things: {@code service} ("github", also the command word), {@code forge}
+   * ("GitHub"), {@code refuser} (who refused a code: "GitHub", "Atlassian") and the direct
+   * message's opening words ({@code "Connected as "}).
+   */
+  public record Wording(String service, String forge, String refuser, String connected) {}
+
+  private final Wording wording;
+  private final Linker linker;
+  private final Outbox outbox;
+  private final OAuthStates states;
+
+  public OAuthCallback(Wording wording, Linker linker, Outbox outbox, OAuthStates states) {
+    this.wording = wording;
+    this.linker = linker;
+    this.outbox = outbox;
+    this.states = states;
+  }
+
+  public Response handle(Request request) {
+    Map<String, String> query = request.query();
+    String state = query.getOrDefault("state", "");
+    String code = query.getOrDefault("code", "");
+    if (state.isEmpty() || code.isEmpty()) {
+      return page(
+          400,
+          wording.forge() + " login failed",
+          "This link lacks its code or state. Start again with " + startAgain());
+    }
+    Optional<OAuthStates.Pending> pending = states.take(wording.service(), state);
+    if (pending.isEmpty()) {
+      return page(
+          404,
+          "Link expired",
+          "This login link is unknown, used or expired. Start again with " + startAgain());
+    }
+    return link(pending.get().matrixUser(), code);
+  }
+
+  private Response link(String userId, String code) {
+    try {
+      Account account = linker.linkCode(userId, code);
+      outbox.directMessage(
+          userId,
+          Messages.notice(
+              wording.connected() + Markdown.code(account.login()) + ". Token stored."));
+      return page(
+          200,
+          wording.forge() + " linked",
+          "Linked as " + Messages.escapeHtml(account.login()) + ". You can close this page.");
+    } catch (ForgeException e) {
+      log.info("{}: the OAuth login of {} failed: {}", wording.service(), userId, e.getMessage());
+      return page(
+          502,
+          wording.forge() + " login failed",
+          wording.refuser()
+              + " refused the login: "
+              + Messages.escapeHtml(e.getMessage())
+              + ". Start again with <code>"
+              + wording.service()
+              + " login</code>.");
+    }
+  }
+
+  private String startAgain() {
+    return "<code>" + wording.service() + " login</code> in a direct message with the bot.";
+  }
+
+  private static Response page(int status, String title, String html) {
+    String body =
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>"
+            + title
+            + "</title></head><body><p>"
+            + html
+            + "</p></body></html>";
+    return new Response(
+        status,
+        "text/html; charset=utf-8",
+        body.getBytes(StandardCharsets.UTF_8),
+        Map.of("Cache-Control", "no-store"));
+  }
+}

@@ -1,0 +1,26 @@
+package grapple.bot.forge;
+
+import grapple.bot.config.Section;
+
+/** The {@code <service>.webhook.secret} that a forge's receiver checks signatures with. */
+public final class WebhookSecret {
+  private static final int MIN_SECRET_CHARS = 8;
+
+  private WebhookSecret() {}
+
+  /**
+   * {@code secret} of the {@code webhook} section, else the environment variable {@code env}; "" if
+   * neither. A problem when {@code service} is enabled and it is missing or shorter than 8.
+   */
+  public static String read(Section webhook, String service, boolean enabled, String env) {
+    String given = webhook.secretOrEnv("secret", env);
+    String secret = given == null ? "" : given;
+    if (enabled && secret.isEmpty()) {
+      webhook.problem(
+          "secret", "is required when " + service + ".enabled is true (or set " + env + ")");
+    } else if (enabled && secret.length() < MIN_SECRET_CHARS) {
+      webhook.problem("secret", "must be at least " + MIN_SECRET_CHARS + " characters");
+    }
+    return secret;
+  }
+}
