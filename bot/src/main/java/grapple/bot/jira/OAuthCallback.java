@@ -50,6 +50,7 @@ final class OAuthCallback {
     String userId = pending.get().matrixUser();
     try {
       Account account = parts.accounts().linkCode(userId, code);
+      parts.context().profiles().remember(userId);
       parts
           .context()
           .outbox()
