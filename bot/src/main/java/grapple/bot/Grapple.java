@@ -217,7 +217,8 @@ public final class Grapple implements AutoCloseable {
             Clock.systemUTC(),
             hub.permissions(),
             secrets(config, db),
-            hub.gateway()),
+            hub.gateway(),
+            new MatrixProfiles(rooms, hub.gateway(), hub.people())),
         running);
     running.forEach(r -> hub.connections().kinds().add(r.running().kinds()));
     boolean shared = config.database().shared();
@@ -401,7 +402,9 @@ public final class Grapple implements AutoCloseable {
                   l.hub().connections(), l.hub().changes(), l.rooms(), l.hub().permissions()),
               known(l.services()));
       Router router = api.router(apiRoutes);
-      IdentityLinks links = new IdentityLinks(l.hub().people());
+      IdentityLinks links =
+          new IdentityLinks(
+              l.hub().people(), new MatrixProfiles(l.rooms(), l.hub().gateway(), l.hub().people()));
       api.addLinks(router, links);
       new JsonRpc(api::authenticate, methods(api, links, l)).addTo(router);
       provisioning =

@@ -13,8 +13,9 @@ import org.jspecify.annotations.Nullable;
  * What a service gets to work with: the database (its own tables), the outbox (every message it
  * posts), the connections (lookups, and changes for its commands), the rooms the bot is in, the
  * clock, the config's permissions (for commands a connection answers itself), the key that seals
- * tokens at rest (loaded, or made, on first use), and the room gateway (media downloads; posting
- * goes through the outbox).
+ * tokens at rest (loaded, or made, on first use), the room gateway (media downloads; posting goes
+ * through the outbox), and the Matrix display names identity links show (a service that links an
+ * account asks for the user's).
  */
 public record ServiceContext(
     Database database,
@@ -25,7 +26,8 @@ public record ServiceContext(
     Clock clock,
     Permissions permissions,
     Supplier<SecretBox> secrets,
-    @Nullable RoomGateway gateway) {
+    @Nullable RoomGateway gateway,
+    MatrixProfiles profiles) {
   /** Without a gateway: a service that needs none. */
   public ServiceContext(
       Database database,
@@ -36,6 +38,19 @@ public record ServiceContext(
       Clock clock,
       Permissions permissions,
       Supplier<SecretBox> secrets) {
-    this(database, outbox, connections, changes, botRooms, clock, permissions, secrets, null);
+    this(
+        database,
+        outbox,
+        connections,
+        changes,
+        botRooms,
+        clock,
+        permissions,
+        secrets,
+        null,
+        new MatrixProfiles(
+            new grapple.bot.room.RoomStates(),
+            null,
+            new grapple.state.PeopleLinks(database, clock)));
   }
 }

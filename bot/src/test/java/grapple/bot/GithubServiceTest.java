@@ -9,6 +9,7 @@ import grapple.state.Json;
 import grapple.testing.github.FakeGithub;
 import grapple.testing.github.GithubCorpus;
 import grapple.testing.github.GithubSigner;
+import grapple.testing.github.RecordedCall;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -87,9 +88,12 @@ class GithubServiceTest {
   @Test
   void aTokenSentInADirectChatIsCheckedAndLinked() throws Exception {
     link();
+    // GET /user checks the token; GET /user/orgs, with it too, gives the link's organizations.
     assertThat(github.requestsTo("GET", "/user"))
-        .singleElement()
-        .satisfies(call -> assertThat(call.header("Authorization")).isEqualTo("Bearer " + TOKEN));
+        .extracting(RecordedCall::toString)
+        .containsExactly("GET /user", "GET /user/orgs?page=1&per_page=100");
+    assertThat(github.requestsTo("GET", "/user"))
+        .allSatisfy(call -> assertThat(call.header("Authorization")).isEqualTo("Bearer " + TOKEN));
     assertThat(hub.reply(DM, ALICE, "github status"))
         .isEqualTo("You are logged in to GitHub as `alice`.");
     assertThat(hub.reply(DM, ALICE, "!grapple github logout")).startsWith("Logged out of GitHub");

@@ -123,7 +123,8 @@ final class TestHub implements AutoCloseable {
             serviceClock,
             permissions,
             () -> grapple.state.SecretBox.of(new byte[32]),
-            gateway);
+            gateway,
+            new MatrixProfiles(rooms, gateway, new grapple.state.PeopleLinks(db, serviceClock)));
     List<Command> commands = new ArrayList<>(new CoreCommands(connections).commands());
     for (Service service : services) {
       Service.Running r = service.start(config.settings(service.configSection()), context);

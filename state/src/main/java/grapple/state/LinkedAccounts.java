@@ -64,8 +64,28 @@ public final class LinkedAccounts {
     }
   }
 
-  /** Stores (or replaces) the link; waits until it is durable. */
+  /**
+   * What a forge said of the account when it was linked, for identity links: its avatar URL and the
+   * names of its organizations (groups), each null when the forge did not say.
+   */
+  public record Profile(@Nullable String avatar, @Nullable List<String> organizations) {
+    public static final Profile UNKNOWN = new Profile(null, null);
+  }
+
+  /** Stores (or replaces) the link, keeping what was known of the account; waits until durable. */
   public void link(Account a) {
+    store(a, null);
+  }
+
+  /**
+   * Stores (or replaces) the link with what the forge said of the account now (replacing what was
+   * known before); waits until it is durable.
+   */
+  public void link(Account a, Profile profile) {
+    store(a, profile);
+  }
+
+  private void store(Account a, @Nullable Profile profile) {
     long now = clock.millis();
     String token = box.seal(a.token(), context(a.service(), a.instance(), a.matrixUser(), "token"));
     String refresh =
@@ -98,9 +118,30 @@ public final class LinkedAccounts {
                 10, a.refreshExpiresAt() == null ? null : a.refreshExpiresAt().toEpochMilli());
             s.setLong(11, now);
             s.setLong(12, now);
-            return s.executeUpdate();
+            s.executeUpdate();
           }
+          if (profile != null) describe(c, a, profile);
+          return null;
         });
+  }
+
+  private static void describe(java.sql.Connection c, Account a, Profile profile)
+      throws SQLException {
+    try (PreparedStatement s =
+        c.prepareStatement(
+            "UPDATE linked_accounts SET avatar = ?, organizations = ?"
+                + " WHERE service = ? AND instance = ? AND matrix_user = ?")) {
+      s.setString(1, profile.avatar());
+      s.setString(
+          2,
+          profile.organizations() == null
+              ? null
+              : Json.write(Json.MAPPER.valueToTree(profile.organizations())));
+      s.setString(3, a.service());
+      s.setString(4, a.instance());
+      s.setString(5, a.matrixUser());
+      s.executeUpdate();
+    }
   }
 
   /**

@@ -386,6 +386,22 @@ public final class Migrations {
       """;
 
   /**
+   * Step 8, what identity links show of a person (CONTRACT §14): the avatar and organizations a
+   * forge reported when the account was linked (organizations as a JSON array of names, null when
+   * unknown), and the Matrix display names seen when links were made. Portable SQL.
+   */
+  static final String LINK_PROFILES =
+      """
+      ALTER TABLE linked_accounts ADD COLUMN avatar TEXT;
+      ALTER TABLE linked_accounts ADD COLUMN organizations TEXT;
+      CREATE TABLE matrix_profiles (
+        matrix_user  TEXT PRIMARY KEY,
+        display_name TEXT NOT NULL,
+        updated_at   BIGINT NOT NULL
+      );
+      """;
+
+  /**
    * The steps written before services contributed their own; they stay here, numbered as every
    * existing database knows them.
    */
@@ -414,7 +430,11 @@ public final class Migrations {
               6,
               "linked forge accounts, OAuth states, forge deliveries seen, GitHub label batches",
               FORGES),
-          new Migration(7, "identity links made by administrators", PEOPLE_LINKS));
+          new Migration(7, "identity links made by administrators", PEOPLE_LINKS),
+          new Migration(
+              8,
+              "avatars and organizations of linked accounts, Matrix display names",
+              LINK_PROFILES));
 
   static int latest() {
     return CORE.size();

@@ -1,5 +1,7 @@
 package grapple.state;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -27,7 +29,10 @@ public final class PeopleLinks {
 
   /**
    * One forge identity of a Matrix user. {@code linkId} is null for an account the user linked
-   * (those are grouped by user), the administrator's link id otherwise.
+   * (those are grouped by user), the administrator's link id otherwise. {@code avatar} and {@code
+   * organizations} are what the forge said when the user linked the account (null when it did not,
+   * and always for an administrator's link, which has no token to ask with); {@code displayName} is
+   * the Matrix user's, as seen when a link was made (null when unknown).
    */
   public record Identity(
       @Nullable String linkId,
@@ -35,20 +40,61 @@ public final class PeopleLinks {
       String instance,
       String matrixUser,
       String login,
-      @Nullable String forgeId) {}
+      @Nullable String forgeId,
+      @Nullable String avatar,
+      @Nullable List<String> organizations,
+      @Nullable String displayName) {
+    /** An identity as an administrator gives it: nothing known beyond the login and id. */
+    public Identity(
+        @Nullable String linkId,
+        String service,
+        String instance,
+        String matrixUser,
+        String login,
+        @Nullable String forgeId) {
+      this(linkId, service, instance, matrixUser, login, forgeId, null, null, null);
+    }
+  }
 
   /** Every account Matrix users linked, oldest first. */
   public List<Identity> accounts() {
     return query(
-        "SELECT CAST(NULL AS TEXT), service, instance, matrix_user, login, forge_id FROM linked_accounts"
-            + " ORDER BY linked_at, matrix_user, service");
+        "SELECT CAST(NULL AS TEXT), service, instance, a.matrix_user, login, forge_id, avatar,"
+            + " organizations, p.display_name FROM linked_accounts a"
+            + " LEFT JOIN matrix_profiles p ON p.matrix_user = a.matrix_user"
+            + " ORDER BY linked_at, a.matrix_user, service");
   }
 
   /** Every link administrators made, oldest first. */
   public List<Identity> adminLinks() {
     return query(
-        "SELECT link_id, service, instance, matrix_user, login, forge_id FROM people_links"
+        "SELECT link_id, service, instance, l.matrix_user, login, forge_id, CAST(NULL AS TEXT),"
+            + " CAST(NULL AS TEXT), p.display_name FROM people_links l"
+            + " LEFT JOIN matrix_profiles p ON p.matrix_user = l.matrix_user"
             + " ORDER BY created_at, link_id, service");
+  }
+
+  /**
+   * Keeps the Matrix user's display name (replacing the one kept before), shown by every link of
+   * the user; waits until it is durable.
+   */
+  public void rememberDisplayName(String matrixUser, String displayName) {
+    long now = clock.millis();
+    db.writeAndWait(
+        c -> {
+          try (PreparedStatement s =
+              c.prepareStatement(
+                  """
+                  INSERT INTO matrix_profiles (matrix_user, display_name, updated_at)
+                  VALUES (?, ?, ?)
+                  ON CONFLICT (matrix_user) DO UPDATE SET display_name = excluded.display_name,
+                    updated_at = excluded.updated_at""")) {
+            s.setString(1, matrixUser);
+            s.setString(2, displayName);
+            s.setLong(3, now);
+            return s.executeUpdate();
+          }
+        });
   }
 
   /** Stores an administrator's link: one identity per forge service, all under {@code linkId}. */
@@ -129,6 +175,24 @@ public final class PeopleLinks {
         rs.getString(3),
         rs.getString(4),
         rs.getString(5),
-        rs.getString(6));
+        rs.getString(6),
+        rs.getString(7),
+        organizations(rs.getString(8)),
+        rs.getString(9));
+  }
+
+  /** The stored JSON array of names; null when none was stored (or it is not an array). */
+  private static @Nullable List<String> organizations(@Nullable String json) {
+    if (json == null) return null;
+    try {
+      JsonNode names = Json.MAPPER.readTree(json);
+      if (!names.isArray()) return null;
+      List<String> out = new ArrayList<>();
+      names.forEach(n -> out.add(n.asText()));
+      return List.copyOf(out);
+    } catch (JsonProcessingException e) {
+      // Only LinkedAccounts writes the column, from a list; unreadable means unknown.
+      return null;
+    }
   }
 }

@@ -71,6 +71,9 @@ class DatabaseCopyTest {
                   "INSERT INTO people_links (link_id, service, instance, matrix_user, login,"
                       + " login_key, forge_id, created_by, created_at)"
                       + " VALUES ('link-1', 'github', '', '@a:x', 'Ann', 'ann', '7', 'key ops', 2)");
+              s.executeUpdate(
+                  "INSERT INTO matrix_profiles (matrix_user, display_name, updated_at)"
+                      + " VALUES ('@a:x', 'Ann A.', 2)");
             }
             return null;
           });
@@ -87,7 +90,7 @@ class DatabaseCopyTest {
     DatabaseCopy.copy(Location.sqlite(sqlite), target, Migrations.core(), progress::add);
 
     assertThat(progress)
-        .hasSize(17)
+        .hasSize(18)
         .anySatisfy(line -> assertThat(line).startsWith("connections").contains("1 row(s)"))
         .anySatisfy(line -> assertThat(line).startsWith("outbox").contains("1 row(s)"));
     try (Database pg = Database.open(target, Migrations.core())) {
@@ -105,6 +108,9 @@ class DatabaseCopyTest {
       assertThat(
               new PeopleLinks(pg, java.time.Clock.systemUTC()).matrixUserFor("github", "", "ANN"))
           .contains("@a:x");
+      assertThat(new PeopleLinks(pg, java.time.Clock.systemUTC()).adminLinks())
+          .singleElement()
+          .satisfies(i -> assertThat(i.displayName()).isEqualTo("Ann A."));
       OutboxStore outbox = new OutboxStore(pg);
       assertThat(outbox.pending())
           .singleElement()

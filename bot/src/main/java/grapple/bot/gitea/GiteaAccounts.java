@@ -6,6 +6,7 @@ import grapple.bot.forge.Mentions;
 import grapple.state.LinkedAccounts;
 import grapple.state.LinkedAccounts.Account;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,9 +45,15 @@ final class GiteaAccounts {
             null,
             null,
             null);
-    store.link(account);
+    store.link(account, new LinkedAccounts.Profile(avatar(user), null));
     log.info("gitea: {} linked the {} account {}", matrixUser, instance, login);
     return account;
+  }
+
+  /** The avatar {@code /api/v1/user} gives (organizations are not asked). */
+  private static @Nullable String avatar(JsonNode user) {
+    JsonNode url = user.path("avatar_url");
+    return url.isTextual() && !url.asText().isEmpty() ? url.asText() : null;
   }
 
   Optional<Account> account(String instance, String matrixUser) {

@@ -132,6 +132,7 @@ final class GiteaCommands {
     String token = call.arg(1, "token");
     try {
       Account account = parts.accounts().linkToken(instance, call.sender(), token);
+      parts.context().profiles().remember(call.sender());
       return Reply.text(
           "Connected as %s on %s. Token stored.",
           Markdown.code(account.login()), Markdown.code(instance));

@@ -5,10 +5,13 @@ import grapple.bot.forge.ForgeException;
 import grapple.bot.forge.Mentions;
 import grapple.state.LinkedAccounts;
 import grapple.state.LinkedAccounts.Account;
+import grapple.state.LinkedAccounts.Profile;
 import grapple.state.PeopleLinks;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -82,7 +85,7 @@ final class GithubAccounts implements Mentions {
             null,
             null,
             null);
-    store.link(account);
+    store.link(account, profile(user, token));
     mentions.clear();
     log.info(
         "github: {} linked the GitHub account {} with a personal token",
@@ -115,10 +118,31 @@ final class GithubAccounts implements Mentions {
                 null,
                 null),
             tokens);
-    store.link(account);
+    store.link(account, profile(user, account.token()));
     mentions.clear();
     log.info("github: {} linked the GitHub account {} by OAuth", matrixUser, account.login());
     return account;
+  }
+
+  /**
+   * What identity links show of the account: the avatar from {@code /user} and the organizations'
+   * logins from {@code /user/orgs} (unknown when GitHub does not answer that; the link is made).
+   */
+  private Profile profile(JsonNode user, String token) {
+    String avatar = user.path("avatar_url").isTextual() ? user.get("avatar_url").asText() : null;
+    try {
+      List<String> orgs = new ArrayList<>();
+      for (JsonNode org : client.userOrganizations(token).items()) {
+        if (org.path("login").isTextual()) orgs.add(org.get("login").asText());
+      }
+      return new Profile(avatar, orgs);
+    } catch (ForgeException e) {
+      log.info(
+          "github: could not list the organizations of {}: {}",
+          user.path("login").asText(),
+          e.getMessage());
+      return new Profile(avatar, null);
+    }
   }
 
   private Account withTokens(Account a, JsonNode tokens) {

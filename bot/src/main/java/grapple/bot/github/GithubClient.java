@@ -52,6 +52,14 @@ final class GithubClient {
     return get(token, api("user").build());
   }
 
+  /**
+   * The organizations the token's user belongs to ({@code GET /user/orgs}), the first 100 (a
+   * classic token without {@code read:org} sees only public memberships).
+   */
+  Page userOrganizations(String token) throws ForgeException {
+    return page(token, paged(api("user/orgs"), 1, 100), null);
+  }
+
   JsonNode repo(String token, String owner, String repo) throws ForgeException {
     return get(token, api("repos").addPathSegment(owner).addPathSegment(repo).build());
   }

@@ -210,6 +210,7 @@ final class GithubCommands {
     String token = call.arg(0, "token");
     try {
       Account account = parts.accounts().linkToken(call.sender(), token);
+      parts.context().profiles().remember(call.sender());
       return Reply.text("Connected as %s. Token stored.", Markdown.code(account.login()));
     } catch (ForgeException e) {
       if (e.badCredentials()) {

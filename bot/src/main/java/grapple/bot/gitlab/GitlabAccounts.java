@@ -6,6 +6,7 @@ import grapple.state.LinkedAccounts;
 import grapple.state.LinkedAccounts.Account;
 import java.util.Optional;
 import okhttp3.HttpUrl;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,9 +44,15 @@ final class GitlabAccounts {
             null,
             null,
             null);
-    store.link(account);
+    store.link(account, new LinkedAccounts.Profile(avatar(user), null));
     log.info("gitlab: {} linked the {} account {}", matrixUser, instance, username);
     return account;
+  }
+
+  /** The avatar {@code /user} gives (groups are not asked: a list call per page, for little). */
+  private static @Nullable String avatar(JsonNode user) {
+    JsonNode url = user.path("avatar_url");
+    return url.isTextual() && !url.asText().isEmpty() ? url.asText() : null;
   }
 
   Optional<Account> account(String instance, String matrixUser) {

@@ -108,6 +108,7 @@ final class GitlabCommands {
     HttpUrl url = parts.instanceUrl(instance);
     try {
       Account account = parts.accounts().linkToken(instance, url, call.sender(), token);
+      parts.context().profiles().remember(call.sender());
       return Reply.text(
           "Connected as %s on %s. Token stored.",
           Markdown.code(account.login()), Markdown.code(instance));

@@ -52,6 +52,16 @@ public final class Router {
     return this;
   }
 
+  /**
+   * What the router serves, in the order added: {@code METHOD /pattern}, e.g. {@code GET
+   * /v1/{roomId}/connections} (for documentation and the test that holds it to the router).
+   */
+  public List<String> routes() {
+    List<String> out = new ArrayList<>();
+    for (Route route : routes) out.add(route.method() + " /" + String.join("/", route.segments()));
+    return out;
+  }
+
   /** Throws {@link Request.Malformed} when a path parameter has a malformed %-escape. */
   Match match(String method, String rawPath) {
     List<String> path = segments(rawPath);

@@ -177,6 +177,7 @@ final class JiraCommands {
     }
     try {
       Account account = parts.accounts().linkToken(call.sender(), instance, token);
+      parts.context().profiles().remember(call.sender());
       return Reply.text(
           "Connected to %s as %s. Token stored.", instance, Markdown.code(account.login()));
     } catch (ForgeException e) {

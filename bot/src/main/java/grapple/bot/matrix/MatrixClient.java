@@ -216,6 +216,23 @@ public final class MatrixClient {
     call(http, authed(url).put(body(Json.object().put("displayname", displayName))).build());
   }
 
+  /**
+   * {@code GET /_matrix/client/v3/profile/{userId}/displayname}: the user's display name; empty
+   * when they have none (404, or no {@code displayname}).
+   */
+  public java.util.Optional<String> displayName(String userId) throws IOException {
+    HttpUrl url = segments("profile", userId, "displayname");
+    try {
+      JsonNode name = call(authed(url).get().build()).path("displayname");
+      return name.isTextual() && !name.asText().isBlank()
+          ? java.util.Optional.of(name.asText())
+          : java.util.Optional.empty();
+    } catch (MatrixException e) {
+      if (e.status() == 404) return java.util.Optional.empty();
+      throw e;
+    }
+  }
+
   private Request get(String path) {
     return authed(url(path).build()).get().build();
   }

@@ -181,6 +181,11 @@ public final class MatrixGateway implements RoomGateway {
   }
 
   @Override
+  public java.util.Optional<String> displayName(String userId) throws IOException {
+    return client.displayName(userId);
+  }
+
+  @Override
   public void join(String roomId) throws IOException {
     client.join(roomId);
   }

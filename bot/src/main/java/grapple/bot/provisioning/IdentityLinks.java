@@ -1,7 +1,9 @@
 package grapple.bot.provisioning;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.MatrixProfiles;
 import grapple.state.BadInput;
 import grapple.state.Json;
 import grapple.state.PeopleLinks;
@@ -36,9 +38,11 @@ public final class IdentityLinks {
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private final PeopleLinks store;
+  private final MatrixProfiles profiles;
 
-  public IdentityLinks(PeopleLinks store) {
+  public IdentityLinks(PeopleLinks store, MatrixProfiles profiles) {
     this.store = store;
+    this.profiles = profiles;
   }
 
   /** Every link: the users' own accounts first (oldest first), then administrators' links. */
@@ -102,6 +106,7 @@ public final class IdentityLinks {
         "a link needs at least one forge identity (%s), with its login",
         String.join(", ", FORGES));
     String by = caller.isPlainSecret() ? "provisioning secret" : "key " + caller.keyName();
+    profiles.remember(userId);
     store.create(linkId, identities, by);
     return linkId;
   }
@@ -158,7 +163,10 @@ public final class IdentityLinks {
     }
   }
 
-  /** The seed's link shape: {@code {linkId, source, matrix: {userId, displayName}, github: …}}. */
+  /**
+   * The seed's link shape: {@code {linkId, source, matrix: {userId, displayName}, github: {id,
+   * login, organizations, avatar}, …}}.
+   */
   private static ObjectNode json(List<Identity> link, boolean organizations) {
     Identity first = link.get(0);
     ObjectNode out =
@@ -167,20 +175,30 @@ public final class IdentityLinks {
                 "linkId",
                 first.linkId() == null ? accountLinkId(first.matrixUser()) : first.linkId())
             .put("source", first.linkId() == null ? "account" : "administrator");
-    out.putObject("matrix").put("userId", first.matrixUser()).putNull("displayName");
+    out.putObject("matrix")
+        .put("userId", first.matrixUser())
+        .put("displayName", first.displayName());
     for (String service : FORGES) {
       for (Identity i : link) {
         if (!i.service().equals(service)) continue;
         ObjectNode forge = out.putObject(service).put("id", i.forgeId()).put("login", i.login());
-        if (organizations) forge.putArray("organizations");
+        if (organizations) {
+          ArrayNode names = forge.putArray("organizations");
+          List<String> known = i.organizations();
+          if (known != null) known.forEach(names::add);
+        }
         forge.put("avatar", avatar(i));
       }
     }
     return out;
   }
 
-  /** GitHub serves every account's avatar at a URL made of its numeric id; others: unknown. */
+  /**
+   * The avatar the forge gave when the account was linked; else, on GitHub, the URL GitHub serves
+   * every account's avatar at, made of its numeric id; else unknown.
+   */
   private static @Nullable String avatar(Identity i) {
+    if (i.avatar() != null) return i.avatar();
     String id = i.forgeId();
     if (i.service().equals("github") && id != null && id.chars().allMatch(Character::isDigit))
       return "https://avatars.githubusercontent.com/u/" + id;

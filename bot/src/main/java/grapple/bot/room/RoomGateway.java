@@ -49,6 +49,14 @@ public interface RoomGateway {
     return false;
   }
 
+  /**
+   * The user's display name from their profile on the homeserver; empty when they have none or the
+   * gateway has no profiles (an IOException when the homeserver cannot be asked).
+   */
+  default java.util.Optional<String> displayName(String userId) throws IOException {
+    return java.util.Optional.empty();
+  }
+
   /** Leaves (or declines an invite to) a room, saying why. */
   void leave(String roomId, String reason) throws IOException;
 

@@ -24,6 +24,7 @@ public final class RoomStates implements RoomAuthority {
     final Set<String> extraCreators = new HashSet<>();
     boolean creatorsOutrank;
     final Map<String, String> membership = new HashMap<>();
+    final Map<String, String> displayNames = new HashMap<>();
   }
 
   /** Takes in one state event (members, power levels and create are the ones that matter). */
@@ -32,14 +33,35 @@ public final class RoomStates implements RoomAuthority {
     synchronized (room) {
       switch (e.eventType()) {
         case "m.room.power_levels" -> room.powerLevels = e.content();
-        case "m.room.member" ->
-            room.membership.put(e.stateKey(), e.content().path("membership").asText("leave"));
+        case "m.room.member" -> applyMember(room, e);
         case "m.room.create" -> applyCreate(room, e);
         default -> {
           /* other state does not affect authority */
         }
       }
     }
+  }
+
+  private static void applyMember(Room room, RoomEvent.State e) {
+    room.membership.put(e.stateKey(), e.content().path("membership").asText("leave"));
+    JsonNode name = e.content().path("displayname");
+    if (name.isTextual() && !name.asText().isBlank())
+      room.displayNames.put(e.stateKey(), name.asText());
+    else room.displayNames.remove(e.stateKey());
+  }
+
+  /**
+   * A display name {@code userId} has in a room they are joined to, as member state says; empty
+   * when no such room gives one. (Rooms may differ; any one of them is as good.)
+   */
+  public Optional<String> displayName(String userId) {
+    for (Room room : rooms.values()) {
+      synchronized (room) {
+        String name = room.displayNames.get(userId);
+        if (name != null && "join".equals(room.membership.get(userId))) return Optional.of(name);
+      }
+    }
+    return Optional.empty();
   }
 
   private static void applyCreate(Room room, RoomEvent.State e) {

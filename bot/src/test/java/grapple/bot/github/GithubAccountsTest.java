@@ -279,4 +279,46 @@ class GithubAccountsTest {
             Json.object());
     return new GithubAccounts(store, new PeopleLinks(db, clock), client, settings, clock);
   }
+
+  private PeopleLinks.Identity githubIdentityOf(String matrixUser) {
+    return new PeopleLinks(db, clock)
+        .accounts().stream()
+            .filter(i -> i.matrixUser().equals(matrixUser) && i.service().equals("github"))
+            .findFirst()
+            .orElseThrow();
+  }
+
+  @Test
+  void anOAuthLinkKeepsTheAvatarAndOrganizationsGithubGives() throws Exception {
+    github.org("acme").member("alice");
+
+    accounts.linkCode(ALICE, github.authorizeCode("alice"));
+
+    PeopleLinks.Identity alice = githubIdentityOf(ALICE);
+    assertThat(alice.organizations()).containsExactly("acme");
+    assertThat(alice.avatar()).startsWith(github.webUrl() + "/avatars/u/");
+  }
+
+  @Test
+  void linkingAgainRefreshesTheOrganizations() throws Exception {
+    github.user("carol").token("ghp_carol_0123456789");
+    accounts.linkToken("@carol:test", "ghp_carol_0123456789");
+    github.org("newco").member("carol");
+
+    accounts.linkToken("@carol:test", "ghp_carol_0123456789");
+
+    assertThat(githubIdentityOf("@carol:test").organizations()).containsExactly("newco");
+  }
+
+  @Test
+  void organizationsGithubWillNotListLeaveThemUnknownAndTheAccountLinked() throws Exception {
+    github.user("erin").token("ghp_erin_0123456789");
+    github.failNext("GET", "/user/orgs", 1, 502);
+
+    Account erin = accounts.linkToken("@erin:test", "ghp_erin_0123456789");
+
+    assertThat(erin.login()).isEqualTo("erin");
+    assertThat(githubIdentityOf("@erin:test").organizations()).isNull();
+    assertThat(githubIdentityOf("@erin:test").avatar()).isNotNull();
+  }
 }

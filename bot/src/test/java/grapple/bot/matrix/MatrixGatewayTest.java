@@ -341,4 +341,33 @@ class MatrixGatewayTest {
     if (event instanceof RoomEvent.Message m) return "message " + m.eventId();
     return event.toString();
   }
+
+  @Test
+  void aDisplayNameComesFromTheProfileApi() throws Exception {
+    // The spec's example answer of GET /_matrix/client/v3/profile/{userId}/displayname.
+    server.enqueue(json(200, "{\"displayname\": \"Alice Margatroid\"}"));
+
+    assertThat(gateway.displayName("@alice:example.com")).contains("Alice Margatroid");
+
+    RecordedRequest request = server.takeRequest();
+    assertThat(request.getUrl().encodedPath())
+        .isEqualTo("/_matrix/client/v3/profile/@alice:example.com/displayname");
+    assertThat(request.getHeaders().get("Authorization")).isEqualTo("Bearer tok");
+  }
+
+  @Test
+  void aUserWithoutADisplayNameHasNone() throws Exception {
+    server.enqueue(json(404, "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"Profile was not found\"}"));
+
+    assertThat(gateway.displayName("@nobody:test")).isEmpty();
+  }
+
+  @Test
+  void aRefusedProfileLookupIsAnError() {
+    server.enqueue(json(403, "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"You are not allowed\"}"));
+
+    assertThatThrownBy(() -> gateway.displayName("@stranger:test"))
+        .isInstanceOf(MatrixException.class)
+        .hasMessageContaining("M_FORBIDDEN");
+  }
 }

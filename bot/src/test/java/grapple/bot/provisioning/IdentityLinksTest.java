@@ -3,7 +3,11 @@ package grapple.bot.provisioning;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.MatrixProfiles;
+import grapple.bot.room.RoomEvent;
+import grapple.bot.room.RoomStates;
 import grapple.state.BadInput;
 import grapple.state.Database;
 import grapple.state.Dialect;
@@ -39,6 +43,7 @@ class IdentityLinksTest {
   private Database db;
   private LinkedAccounts accounts;
   private IdentityLinks links;
+  private final RoomStates rooms = new RoomStates();
 
   @BeforeEach
   void open() {
@@ -48,7 +53,8 @@ class IdentityLinksTest {
             : TestPostgres.newDatabase();
     db = Database.open(where, Migrations.core());
     accounts = new LinkedAccounts(db, SecretBox.of(new byte[32]), clock);
-    links = new IdentityLinks(new PeopleLinks(db, clock));
+    PeopleLinks people = new PeopleLinks(db, clock);
+    links = new IdentityLinks(people, new MatrixProfiles(rooms, null, people));
   }
 
   @AfterEach
@@ -126,5 +132,78 @@ class IdentityLinksTest {
     assertThatThrownBy(() -> links.create(reader, body("@g:x", "gee")))
         .isInstanceOf(ApiException.class)
         .hasMessageContaining("link scope");
+  }
+
+  private void joined(String userId, String displayName) {
+    rooms.apply(
+        new RoomEvent.State(
+            "!room:x",
+            "$" + userId,
+            userId,
+            "m.room.member",
+            userId,
+            Json.object().put("membership", "join").put("displayname", displayName)));
+  }
+
+  private static LinkedAccounts.Account account(String user, String login) {
+    return new LinkedAccounts.Account("github", "", user, login, "42", "tok", null, null, null);
+  }
+
+  @Test
+  void anAdministratorsLinkShowsTheDisplayNameTheBotSeesInARoom() {
+    joined("@h:x", "Aitch Ex");
+
+    String id = links.create(LINKER, body("@h:x", "aitch"));
+
+    assertThat(links.byId(id, true).get().get("matrix").get("displayName").asText())
+        .isEqualTo("Aitch Ex");
+  }
+
+  @Test
+  void aUserNobodySeesHasNoDisplayNameAndIsLinkedAllTheSame() {
+    String id = links.create(LINKER, body("@unseen:x", "unseen"));
+
+    assertThat(links.byId(id, true).get().get("matrix").get("displayName").isNull()).isTrue();
+  }
+
+  @Test
+  void aLinkedAccountShowsTheAvatarAndOrganizationsTheForgeGave() {
+    accounts.link(
+        account("@i:x", "eye"),
+        new LinkedAccounts.Profile("https://forge/avatars/u/42", List.of("acme", "widgets")));
+
+    JsonNode github = links.byLogin("github", "eye", true).get().get("github");
+
+    assertThat(github.get("avatar").asText()).isEqualTo("https://forge/avatars/u/42");
+    assertThat(github.get("organizations").toString()).isEqualTo("[\"acme\",\"widgets\"]");
+    assertThat(links.byLogin("github", "eye", false).get().get("github").has("organizations"))
+        .isFalse();
+  }
+
+  @Test
+  void relinkingReplacesTheProfileAndATokenRefreshKeepsIt() {
+    accounts.link(
+        account("@j:x", "jay"), new LinkedAccounts.Profile("https://old", List.of("old-org")));
+    accounts.link(
+        account("@j:x", "jay"), new LinkedAccounts.Profile("https://new", List.of("new-org")));
+    accounts.link(account("@j:x", "jay"));
+
+    JsonNode github = links.byLogin("github", "jay", true).get().get("github");
+
+    assertThat(github.get("avatar").asText()).isEqualTo("https://new");
+    assertThat(github.get("organizations").toString()).isEqualTo("[\"new-org\"]");
+  }
+
+  @Test
+  void aDisplayNameKeptIsShownByEveryLinkOfTheUser() {
+    joined("@k:x", "Kay");
+    linkAccount("github", "@k:x", "kay");
+    links.create(LINKER, body("@k:x", "kay-work"));
+
+    List<ObjectNode> both = links.byMatrixUser("@k:x", true);
+
+    assertThat(both).hasSize(2);
+    assertThat(both)
+        .allSatisfy(l -> assertThat(l.get("matrix").get("displayName").asText()).isEqualTo("Kay"));
   }
 }

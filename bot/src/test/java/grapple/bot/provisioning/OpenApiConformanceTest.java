@@ -16,18 +16,23 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import grapple.bot.Grapple;
+import grapple.bot.MatrixProfiles;
 import grapple.bot.config.Config;
 import grapple.bot.github.GithubService;
 import grapple.bot.http.Router;
+import grapple.bot.room.RoomStates;
+import grapple.bot.rpc.JsonRpc;
+import grapple.state.Database;
 import grapple.state.Json;
+import grapple.state.Migrations;
+import grapple.state.PeopleLinks;
 import grapple.testing.github.GithubAppKey;
 import java.io.InputStream;
-import java.lang.reflect.Field;
-import java.lang.reflect.Method;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -164,7 +169,7 @@ class OpenApiConformanceTest {
   // The document against the router.
 
   @Test
-  void everyRouteTheRouterServesIsDocumentedAndNothingElse() throws Exception {
+  void everyRouteTheRouterServesIsDocumentedAndNothingElse() {
     Set<String> served = servedRoutes();
     served.add("GET /live");
     served.add("GET /ready");
@@ -179,28 +184,22 @@ class OpenApiConformanceTest {
   }
 
   /**
-   * {@code METHOD /v1/{}/connections}: the router's routes, read from the real router (it has no
-   * public list).
+   * {@code METHOD /v1/{}/connections}: the routes of the provisioning listener as Grapple wires
+   * them (the {@code /v1} API, the identity links, JSON-RPC), read from the router.
    */
-  @SuppressWarnings("unchecked")
-  private static Set<String> servedRoutes() throws Exception {
-    Router router =
+  private static Set<String> servedRoutes() {
+    ProvisioningApi api =
         new ProvisioningApi(
-                new Config.Provisioning(SECRET, List.of()), null, Grapple.knownServices())
-            .router(List.of());
-    Field field = Router.class.getDeclaredField("routes");
-    field.setAccessible(true);
-    Set<String> out = new TreeSet<>();
-    for (Object route : (List<?>) field.get(router)) {
-      Method method = route.getClass().getDeclaredMethod("method");
-      Method segments = route.getClass().getDeclaredMethod("segments");
-      method.setAccessible(true);
-      segments.setAccessible(true);
-      out.add(
-          method.invoke(route)
-              + " "
-              + anonymous("/" + String.join("/", (List<String>) segments.invoke(route))));
+            new Config.Provisioning(SECRET, List.of()), null, Grapple.knownServices());
+    Router router = api.router(List.of());
+    try (Database db = Database.open(dir.resolve("routes.db"), Migrations.core())) {
+      PeopleLinks people = new PeopleLinks(db, Clock.systemUTC());
+      api.addLinks(
+          router, new IdentityLinks(people, new MatrixProfiles(new RoomStates(), null, people)));
     }
+    new JsonRpc(api::authenticate, List.of()).addTo(router);
+    Set<String> out = new TreeSet<>();
+    for (String route : router.routes()) out.add(anonymous(route));
     return out;
   }
 
@@ -229,6 +228,10 @@ class OpenApiConformanceTest {
         .replace("{roomId}", LocalGrapple.ROOM_PATH)
         .replace("{id}", "AAAAAAAAAAAAAAAA")
         .replace("{org}", "acme")
+        .replace("{linkId}", "link-0000")
+        .replace("{userId}", "%40console%3Alocalhost")
+        .replace("{service}", "github")
+        .replace("{login}", "octo")
         .replace("{name}", "acme");
   }
 
@@ -260,6 +263,65 @@ class OpenApiConformanceTest {
             grapple.get("/v1/nope/connections/x/y"));
 
     assertThat(statuses(answers)).containsExactly(200, 401, 200, 401, 200, 200, 404, 404);
+    assertThat(problems(answers)).isEmpty();
+  }
+
+  @Test
+  void theLinkRoutesAnswersMatchTheDocument() {
+    String links = "/api/people/links?api-version=2026-12-01";
+    String octo = "{\"matrix\":{\"userId\":\"@doc:localhost\"},\"github\":{\"login\":\"doc-gh\"}}";
+    Answer created = grapple.call("POST", links, bearer(SECRET), octo);
+    String location = created.header("Location") + "?api-version=2026-12-01";
+    List<Answer> answers =
+        List.of(
+            created,
+            grapple.call("GET", links, bearer(SECRET), null),
+            grapple.call("GET", links + "&showOrganizations=0", bearer(SECRET), null),
+            grapple.call("GET", location, bearer(SECRET), null),
+            grapple.call(
+                "GET",
+                "/api/people/links/matrix/%40doc%3Alocalhost?api-version=2026-12-01",
+                bearer(SECRET),
+                null),
+            grapple.call(
+                "GET",
+                "/api/people/links/github/DOC-GH?api-version=2026-12-01",
+                bearer(SECRET),
+                null),
+            grapple.call("POST", links, bearer(SECRET), octo),
+            grapple.call("POST", links, bearer(SECRET), "{\"matrix\":{}}"),
+            grapple.call("GET", "/api/people/links", bearer(SECRET), null),
+            grapple.call("GET", links, null, null),
+            grapple.call("GET", links, bearer(READER), null),
+            grapple.call(
+                "GET", "/api/people/links/link-0000?api-version=2026-12-01", bearer(SECRET), null),
+            grapple.call(
+                "POST", links, bearer(SECRET), "{\"x\":\"" + "x".repeat(70 * 1024) + "\"}"));
+
+    assertThat(statuses(answers))
+        .containsExactly(201, 200, 200, 200, 200, 200, 409, 400, 400, 401, 403, 404, 413);
+    assertThat(problems(answers)).isEmpty();
+  }
+
+  @Test
+  void theJsonRpcAnswersMatchTheDocument() {
+    List<Answer> answers =
+        List.of(
+            grapple.call(
+                "POST",
+                "/_admin/api",
+                null,
+                "{\"id\":1,\"api_key\":\"" + SECRET + "\",\"method\":\"get_health\",\"args\":{}}"),
+            grapple.call(
+                "POST",
+                "/_admin/api",
+                null,
+                "{\"id\":\"x\",\"api_key\":\"nope\",\"method\":\"get_rooms\"}"),
+            grapple.call("POST", "/_admin/api", null, "not json"));
+
+    assertThat(statuses(answers)).containsExactly(200, 200, 200);
+    assertThat(answers.get(0).json().get("error").isNull()).isTrue();
+    assertThat(answers.get(1).json().get("error").asText()).isEqualTo("Invalid API key");
     assertThat(problems(answers)).isEmpty();
   }
 

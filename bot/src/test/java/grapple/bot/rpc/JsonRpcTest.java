@@ -12,7 +12,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import grapple.state.Json;
+import grapple.testing.Await;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -26,6 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class JsonRpcTest {
   private static final String AS_ADMIN = "?userId=%40console%3Alocalhost";
+  private static final String BOB = "@bob:localhost";
+  private static final String AS_BOB = "?userId=%40bob%3Alocalhost";
 
   @TempDir static Path dir;
   private static LocalRpc grapple;
@@ -33,6 +37,11 @@ class JsonRpcTest {
   @BeforeAll
   static void start() throws Exception {
     grapple = LocalRpc.start(dir);
+    // bob is joined with the room's default power level (0): he may read, not manage connections.
+    grapple.console.type("/state m.room.member " + BOB + " {\"membership\":\"join\"}");
+    Await.until(
+        Duration.ofSeconds(10),
+        () -> !grapple.rpc(SECRET, "get_connections", inRoomAs(BOB, "")).get("result").isNull());
   }
 
   @AfterAll
@@ -52,6 +61,10 @@ class JsonRpcTest {
 
   private static String inRoom(String more) {
     return "{\"roomid\":\"" + ROOM + "\",\"userid\":\"" + ADMIN + "\"" + more + "}";
+  }
+
+  private static String inRoomAs(String userId, String more) {
+    return "{\"roomid\":\"" + ROOM + "\",\"userid\":\"" + userId + "\"" + more + "}";
   }
 
   private static String error(JsonNode answer) {
@@ -238,6 +251,102 @@ class JsonRpcTest {
   }
 
   @Test
+  void aUserWithoutThePowerLevelCannotCreateAsOnV1() {
+    JsonNode a = grapple.rpc(WRITER, "create_connection", hookArgs("bobs").replace(ADMIN, BOB));
+    LocalRpc.Answer v1 =
+        grapple.send(
+            "PUT",
+            "/v1/" + ROOM_PATH + "/connections/" + WEBHOOK + AS_BOB,
+            "Bearer " + WRITER,
+            "{\"name\":\"bobs\"}");
+
+    assertThat(v1.status()).isEqualTo(403);
+    assertThat(error(a)).isEqualTo(v1.json().get("error").asText());
+  }
+
+  @Test
+  void aUserWithoutThePowerLevelCannotUpdateOrDeleteAsOnV1() {
+    String id =
+        grapple
+            .rpc(WRITER, "create_connection", hookArgs("not-bobs"))
+            .get("result")
+            .get("id")
+            .asText();
+    String one = ",\"connectionid\":\"" + id + "\"";
+
+    JsonNode update =
+        grapple.rpc(
+            WRITER, "update_connection", inRoomAs(BOB, one + ",\"config\":{\"includeBody\":true}"));
+    JsonNode delete = grapple.rpc(WRITER, "delete_connection", inRoomAs(BOB, one));
+    LocalRpc.Answer v1Update =
+        grapple.send(
+            "PATCH",
+            "/v1/" + ROOM_PATH + "/connections/" + id + AS_BOB,
+            "Bearer " + WRITER,
+            "{\"includeBody\":true}");
+    LocalRpc.Answer v1Delete =
+        grapple.send(
+            "DELETE", "/v1/" + ROOM_PATH + "/connections/" + id + AS_BOB, "Bearer " + WRITER, null);
+
+    assertThat(v1Update.status()).isEqualTo(403);
+    assertThat(error(update)).isEqualTo(v1Update.json().get("error").asText());
+    assertThat(v1Delete.status()).isEqualTo(403);
+    assertThat(error(delete)).isEqualTo(v1Delete.json().get("error").asText());
+    assertThat(grapple.rpc(READER, "get_connection", inRoom(one)).get("result").isObject())
+        .isTrue();
+  }
+
+  @Test
+  void aUserNotInTheRoomCannotUpdateOrDeleteAsOnV1() {
+    String id =
+        grapple
+            .rpc(WRITER, "create_connection", hookArgs("strangers"))
+            .get("result")
+            .get("id")
+            .asText();
+    String one = ",\"connectionid\":\"" + id + "\"";
+
+    JsonNode update =
+        grapple.rpc(
+            WRITER,
+            "update_connection",
+            inRoomAs("@stranger:localhost", one + ",\"config\":{\"includeBody\":true}"));
+    JsonNode delete =
+        grapple.rpc(WRITER, "delete_connection", inRoomAs("@stranger:localhost", one));
+
+    assertThat(error(update)).isEqualTo("@stranger:localhost is not joined to " + ROOM + ".");
+    assertThat(error(delete)).isEqualTo("@stranger:localhost is not joined to " + ROOM + ".");
+  }
+
+  @Test
+  void aMemberWithoutThePowerLevelMayReadAsOnV1() {
+    JsonNode rpc = grapple.rpc(READER, "get_connections", inRoomAs(BOB, ""));
+    LocalRpc.Answer v1 =
+        grapple.send("GET", "/v1/" + ROOM_PATH + "/connections" + AS_BOB, "Bearer " + READER, null);
+
+    assertThat(v1.status()).isEqualTo(200);
+    assertThat(error(rpc)).isNull();
+    assertThat(rpc.get("result")).isEqualTo(v1.json());
+  }
+
+  /**
+   * /v1 refuses a read without userId (400, hookshot's rule), so the read methods need userid too
+   * (CONTRACT §14's signatures leave it out; the lead decides which gives way).
+   */
+  @Test
+  void readMethodsNeedTheUserAsV1Does() {
+    String noUser = "{\"roomid\":\"" + ROOM + "\"}";
+    LocalRpc.Answer v1 =
+        grapple.send("GET", "/v1/" + ROOM_PATH + "/connections", "Bearer " + READER, null);
+
+    assertThat(v1.status()).isEqualTo(400);
+    assertThat(error(grapple.rpc(READER, "get_connections", noUser)))
+        .isEqualTo("Missing non optional `userid` arg in JSON DATA");
+    assertThat(error(grapple.rpc(READER, "get_room", noUser)))
+        .isEqualTo("Missing non optional `userid` arg in JSON DATA");
+  }
+
+  @Test
   void aMalformedRoomIdIsTheV1BadValue() {
     JsonNode a =
         grapple.rpc(
@@ -303,6 +412,7 @@ class JsonRpcTest {
     assertThat(updated.get("config").toString())
         .isEqualTo("{\"name\":\"lifecycle\",\"includeBody\":true}");
     assertThat(updated.get("updatedByKey").asText()).isEqualTo("writer");
+    assertThat(updated.get("updatedBy").asText()).isEqualTo(ADMIN);
     assertThat(deleted.get("result").toString()).isEqualTo("{\"ok\":true}");
     assertThat(error(gone)).isEqualTo("No connection '" + id + "' in " + ROOM + ".");
   }

@@ -38,6 +38,8 @@ class LinksApiTest {
     GithubAppKey key = GithubAppKey.generate();
     github.app(4242, key).slug("grapple-links");
     github.user("octo").token(OCTO_TOKEN);
+    github.org("acme").member("octo");
+    github.org("octo-labs").member("octo");
     Path keyFile = Files.writeString(dir.resolve("app.pem"), key.pkcs1Pem());
     grapple =
         LocalRpc.start(
@@ -49,8 +51,20 @@ class LinksApiTest {
                 + "', app: {id: 4242, slug: grapple-links, privateKeyFile: '"
                 + keyFile
                 + "'}}");
+    // Room member state with display names, as the bot would see it in a room.
+    grapple.console.type(
+        "/state m.room.member "
+            + ADMIN
+            + " {\"membership\":\"join\",\"displayname\":\"Octo Cat\"}");
     grapple.console.type("github setpersonaltoken " + OCTO_TOKEN);
     grapple.console.awaitPrinted("Connected as `octo`");
+    // Carol joins after the token went by (the console room is no direct chat once she is in);
+    // `github status` answers once her state is taken in.
+    grapple.console.type(
+        "/state m.room.member @carol:localhost"
+            + " {\"membership\":\"join\",\"displayname\":\"Carol Danvers\"}");
+    grapple.console.type("!grapple github status");
+    grapple.console.awaitPrinted("You are logged in to GitHub as `octo`");
   }
 
   @AfterAll
@@ -186,6 +200,18 @@ class LinksApiTest {
   }
 
   @Test
+  void aLinkBySetpersonaltokenCarriesTheDisplayNameOrganizationsAndAvatar() {
+    JsonNode octo = get(LINKS + "/github/octo" + V).json();
+
+    assertThat(octo.get("matrix").get("displayName").asText()).isEqualTo("Octo Cat");
+    assertThat(octo.get("github").get("organizations").toString())
+        .isEqualTo("[\"acme\",\"octo-labs\"]");
+    assertThat(octo.get("github").get("avatar").asText())
+        .isEqualTo(github.webUrl() + "/avatars/u/" + octo.get("github").get("id").asText());
+    assertThat(github.requestsTo("GET", "/user/orgs")).isNotEmpty();
+  }
+
+  @Test
   void showOrganizationsFalseOrZeroDropsThem() {
     JsonNode off = get(LINKS + V + "&showOrganizations=false").json();
     JsonNode zero = get(LINKS + V + "&showOrganizations=0").json();
@@ -247,6 +273,7 @@ class LinksApiTest {
     assertThat(back.status()).isEqualTo(200);
     assertThat(back.json()).isEqualTo(created.json());
     assertThat(back.json().get("source").asText()).isEqualTo("administrator");
+    assertThat(back.json().get("matrix").get("displayName").asText()).isEqualTo("Carol Danvers");
     assertThat(back.json().get("github").get("avatar").asText())
         .isEqualTo("https://avatars.githubusercontent.com/u/1001");
     assertThat(get(LINKS + "/github/carolgh" + V).json()).isEqualTo(created.json());

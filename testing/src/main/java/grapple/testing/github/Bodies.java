@@ -27,6 +27,7 @@ final class Bodies {
 
   static final Template SIMPLE_USER = new Template("issues/get", 200, "user");
   static final Template PRIVATE_USER = new Template("users/get-authenticated", 200, null);
+  static final Template ORGANIZATION = new Template("orgs/list-for-authenticated-user", 200, "[]");
   static final Template FULL_REPO = new Template("repos/get", 200, null);
   static final Template USER_REPO = new Template("repos/list-for-authenticated-user", 200, "[]");
   static final Template ORG_REPO = new Template("repos/list-for-org", 200, "[]");
@@ -92,6 +93,17 @@ final class Bodies {
     user.put("type", account.type());
     user.put("site_admin", false);
     return swapHosts(user);
+  }
+
+  /** An organization as {@code GET /user/orgs} lists it (GitHub's organization-simple). */
+  ObjectNode organization(FakeAccount org) {
+    ObjectNode json = template(ORGANIZATION);
+    rebase(json, apiUrl + "/orgs/" + org.login(), webUrl + "/" + org.login());
+    json.put("login", org.login());
+    json.put("id", org.id());
+    json.put("node_id", nodeId(org.type(), org.id()));
+    json.put("avatar_url", webUrl + "/avatars/u/" + org.id());
+    return swapHosts(json);
   }
 
   /**

@@ -46,6 +46,16 @@ public final class FakeAccount {
     return this;
   }
 
+  /**
+   * Makes the user {@code login} (created if new) a member of this organization: {@code GET
+   * /user/orgs} lists it for them.
+   */
+  public FakeAccount member(String login) {
+    if (!isOrganization()) throw new IllegalStateException(this.login + " is not an organization");
+    world.addMember(this, world.account(login, USER));
+    return this;
+  }
+
   /** The display name /user reports (default: the login). */
   public FakeAccount name(String name) {
     synchronized (world) {

@@ -27,6 +27,7 @@ final class UserEndpoints {
     routes.add("GET", "/user/installations/{id}/repositories", this::installationRepositories);
     routes.add("GET", "/installation/repositories", this::tokenRepositories);
     routes.add("GET", "/user/repos", this::userRepos);
+    routes.add("GET", "/user/orgs", this::userOrgs);
     routes.add("GET", "/orgs/{org}/repos", this::orgRepos);
   }
 
@@ -94,6 +95,12 @@ final class UserEndpoints {
     }
     return list(
         call, repos, r -> bodies.repo(Bodies.USER_REPO, r, Access.role(world, call.caller(), r)));
+  }
+
+  /** The organizations the user is a member of. */
+  private Answer userOrgs(Routes.Call call) {
+    FakeAccount user = Access.requireUser(call.caller());
+    return list(call, world.organizationsOf(user), bodies::organization);
   }
 
   private Answer orgRepos(Routes.Call call) {

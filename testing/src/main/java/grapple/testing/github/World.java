@@ -25,6 +25,7 @@ final class World {
   private final Set<Long> usedIds = new HashSet<>();
   private final Map<String, FakeAccount> accounts = new LinkedHashMap<>();
   private final Map<String, FakeRepo> repos = new LinkedHashMap<>();
+  private final Map<FakeAccount, java.util.Set<FakeAccount>> members = new LinkedHashMap<>();
   private final Map<Long, FakeInstallation> installations = new LinkedHashMap<>();
   private final Map<String, FakeOAuthApp> oauthApps = new LinkedHashMap<>();
   private final Map<String, Grant> tokens = new HashMap<>();
@@ -116,6 +117,21 @@ final class World {
       throw new IllegalStateException(
           login + " was seeded with id " + account.id() + ", not " + id);
     return account;
+  }
+
+  /** Makes {@code user} a member of {@code org}. */
+  synchronized void addMember(FakeAccount org, FakeAccount user) {
+    members.computeIfAbsent(org, o -> new java.util.LinkedHashSet<>()).add(user);
+  }
+
+  /** The organizations {@code user} is a member of, in the order they were joined. */
+  synchronized List<FakeAccount> organizationsOf(FakeAccount user) {
+    List<FakeAccount> out = new ArrayList<>();
+    members.forEach(
+        (org, users) -> {
+          if (users.contains(user)) out.add(org);
+        });
+    return out;
   }
 
   /** The account, or null. */
