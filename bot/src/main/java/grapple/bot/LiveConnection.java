@@ -29,9 +29,10 @@ public interface LiveConnection {
   default void onMessage(RoomEvent.Message message) {}
 
   /**
-   * Any room event that is not state (raw, with {@code room_id}), from someone other than the bot,
-   * in room order, including those a restart fetches again: what to queue for it, committed with
-   * the sync position (see {@link BatchWrites}).
+   * A room event of the timeline (raw, with {@code room_id}; state events too, of the types some
+   * running service asked for with {@link Service.Running#roomEventTypes}), from someone other than
+   * the bot, in room order, including those a restart fetches again: what to queue for it,
+   * committed with the sync position (see {@link BatchWrites}). Messages always come.
    */
   default Optional<Queued> onRoomEvent(ObjectNode event) {
     return Optional.empty();

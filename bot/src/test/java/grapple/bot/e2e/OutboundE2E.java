@@ -125,6 +125,53 @@ class OutboundE2E {
     assertThat(deliveries.get(0)).isEqualTo(deliveries.get(1));
   }
 
+  /** The {@code type} of the event in a delivery's {@code event} part. */
+  private static String eventType(RecordedRequest r) throws Exception {
+    String type = r.getHeaders().get("Content-Type");
+    String boundary = type.substring(type.indexOf("boundary=") + "boundary=".length());
+    try (okhttp3.MultipartReader reader =
+        new okhttp3.MultipartReader(new okio.Buffer().write(r.getBody()), boundary)) {
+      okhttp3.MultipartReader.Part part;
+      while ((part = reader.nextPart()) != null) {
+        if (part.headers().get("Content-Disposition").contains("name=\"event\""))
+          return grapple.state.Json.MAPPER.readTree(part.body().readUtf8()).path("type").asText();
+      }
+    }
+    return "";
+  }
+
+  @Test
+  void aReactionAndARedactionGoOutTooInRoomOrder() throws Exception {
+    MatrixUser alice = cast.alice();
+    String message = room.send(alice, "react to me");
+    String reaction =
+        alice
+            .request(
+                "PUT",
+                alice.api("rooms", room.id, "send", "m.reaction", "r" + System.nanoTime()).build(),
+                grapple.state.Json.readObject(
+                    """
+                    {"m.relates_to":{"rel_type":"m.annotation","event_id":"%s","key":"👍"}}"""
+                        .formatted(message)))
+            .path("event_id")
+            .asText();
+    String redaction =
+        alice
+            .request(
+                "PUT",
+                alice.api("rooms", room.id, "redact", reaction, "x" + System.nanoTime()).build(),
+                grapple.state.Json.object().put("reason", "changed my mind"))
+            .path("event_id")
+            .asText();
+
+    awaitAll(List.of(message, reaction, redaction));
+
+    assertThat(eventType(firstByEvent().get(message))).isEqualTo("m.room.message");
+    assertThat(eventType(firstByEvent().get(reaction))).isEqualTo("m.reaction");
+    assertThat(eventType(firstByEvent().get(redaction))).isEqualTo("m.room.redaction");
+    assertThat(firstByEvent().get(redaction).getBody().utf8()).contains(reaction);
+  }
+
   private static final byte[] PNG =
       HexFormat.of()
           .parseHex(
