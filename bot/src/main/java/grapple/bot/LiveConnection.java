@@ -25,6 +25,15 @@ public interface LiveConnection {
     return Optional.empty();
   }
 
+  /**
+   * A message (content) for its room when room state has just put it in effect (not at start, when
+   * all state is read again): what is wrong with its config that did not stop it, e.g. a webhook
+   * script that does not compile, which the hook runs without until it is fixed.
+   */
+  default Optional<ObjectNode> stateNotice() {
+    return Optional.empty();
+  }
+
   /** A message in its room from someone other than the bot, in room order. */
   default void onMessage(RoomEvent.Message message) {}
 

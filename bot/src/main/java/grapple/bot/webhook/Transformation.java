@@ -98,6 +98,18 @@ final class Transformation {
 
   /** Compiles {@code source}; a syntax error is BadInput naming the field, with Rhino's message. */
   static Transformation compile(String source) {
+    Compiled compiled = tryCompile(source);
+    if (compiled.error().isPresent())
+      throw new BadInput("transformationFunction", compiled.error().get().sentence());
+    return compiled.script().orElseThrow();
+  }
+
+  /**
+   * Compiles {@code source}, saying what is wrong with it instead of throwing: room state keeps a
+   * hook whose script does not compile, as hookshot does. A script over {@link #MAX_SCRIPT_CHARS}
+   * is still BadInput.
+   */
+  static Compiled tryCompile(String source) {
     BadInput.check(
         source.length() <= MAX_SCRIPT_CHARS,
         "transformationFunction",
@@ -105,16 +117,34 @@ final class Transformation {
         MAX_SCRIPT_CHARS,
         source.length());
     try {
-      return SANDBOX.call(
-          cx -> new Transformation(cx.compileString(source, "transformationFunction", 1, null)));
+      Script script =
+          SANDBOX.call(cx -> cx.compileString(source, "transformationFunction", 1, null));
+      return new Compiled(Optional.of(new Transformation(script)), Optional.empty());
     } catch (EvaluatorException e) {
-      throw new BadInput(
-          "transformationFunction",
-          "Could not compile transformation function: "
-              + e.details()
-              + " (line "
-              + e.lineNumber()
-              + ")");
+      return new Compiled(
+          Optional.empty(), Optional.of(new CompileError(e.details(), e.lineNumber())));
+    }
+  }
+
+  /** A script compiled, or why it does not compile (exactly one of the two). */
+  record Compiled(Optional<Transformation> script, Optional<CompileError> error) {}
+
+  /** Why a script does not compile: Rhino's message and the line it points at. */
+  record CompileError(String message, int line) {
+    /** For a refusal (commands, the API): names the rule and where. */
+    String sentence() {
+      return "Could not compile transformation function: "
+          + message
+          + " (line "
+          + line
+          + " of 'transformationFunction')";
+    }
+
+    /** As hookshot shows it: the error as an object, {@code JSON.stringify(e, null, 2)}. */
+    String json() {
+      ObjectNode error = Json.object().put("name", "SyntaxError").put("message", message);
+      error.put("line", line);
+      return WebhookMessage.pretty(error);
     }
   }
 
