@@ -100,7 +100,8 @@ class WebhookReceiverTest {
             1 << 20,
             Duration.ofDays(365),
             true,
-            Duration.ofMillis(500));
+            Duration.ofMillis(500),
+            64L * 1024 * 1024);
     Hooks hooks = new Hooks(settings, new HookIds(new ConnectionStore(db)), Clock.systemUTC());
     Hooks.Hook live = (Hooks.Hook) hooks.open(hook, hooks.parse("ci", hookConfig), false);
     WebhookReceiver.Lookup lookup =
