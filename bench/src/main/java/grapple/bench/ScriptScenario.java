@@ -39,7 +39,9 @@ final class ScriptScenario {
           new IntakeScenario.Target("script", bot.webhookPort, scripted, bot.pid());
       IntakeScenario.Target without =
           new IntakeScenario.Target("noscript", bot.webhookPort, plain, bot.pid());
-      boolean allMet = true;
+      boolean ran = scriptRuns(bot, scripted);
+      r.withObjectProperty("figures").put("scriptRan", ran);
+      boolean allMet = ran;
       for (int c : IntakeScenario.LEVELS) {
         IntakeScenario.Pair pair =
             IntakeScenario.measure(withScript, without, c, warmup, measure, Bench.runId());
@@ -60,6 +62,23 @@ final class ScriptScenario {
       r.put("summary", "see c1/c16/c64 rows");
     }
     report.write(r);
+  }
+
+  /**
+   * Posts one marked body to the scripted hook and waits for the script's message in the log: the
+   * load then measures the script running, not its failure notice.
+   */
+  private static boolean scriptRuns(BotProcess bot, String path) {
+    String marker = "scriptcheck" + Bench.runId() + "z";
+    try (RawHttp http = new RawHttp(bot.webhookPort)) {
+      int status = Load.send(http, Load.Call.postJson(path, "{\"text\":\"" + marker + "\"}"));
+      boolean ran =
+          status == 202
+              && GithubScenario.awaitInLog(bot.log(), "got " + marker, Duration.ofSeconds(10));
+      System.out.printf(
+          "  scripted hook: %d, %s%n", status, ran ? "script ran" : "SCRIPT DID NOT RUN");
+      return ran;
+    }
   }
 
   private static void record(
