@@ -132,6 +132,7 @@ public final class Bench {
     Map<String, Scenario> m = new LinkedHashMap<>();
     m.put("jmh", JmhScenario::run);
     m.put("intake", IntakeScenario::run);
+    m.put("script", ScriptScenario::run);
     m.put("github", GithubScenario::run);
     m.put("hostile", HostileScenario::run);
     m.put("scale", ScaleScenario::run);
@@ -180,7 +181,7 @@ public final class Bench {
     System.out.println(
         """
         usage: java -jar bench/target/grapple-bench.jar [SCENARIO...] [--quick]
-          SCENARIO: all (default) | intake | github | hostile | delivery | command | scale | feeds | rpc | jmh
+          SCENARIO: all (default) | intake | script | github | hostile | delivery | command | scale | feeds | rpc | jmh
                     | faults (= kill9 outage ratelimit readonly) | kill9 | outage | ratelimit | readonly
                     | postgres | failover (need PostgreSQL: GRAPPLE_TEST_POSTGRES, else skipped)
           --quick   smaller counts and shorter levels: a full pass in a few minutes

@@ -1,6 +1,7 @@
 package grapple.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.testing.MatrixUser;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -101,6 +102,10 @@ final class BotProcess implements AutoCloseable {
     return new BotProcess(siblingDir, userId, head, database);
   }
 
+  /**
+   * Writes the config: webhook URLs are the listener's own by default ({@code generic.urlPrefix}),
+   * so a scenario may bring its own {@code generic} section.
+   */
   private void prepare() {
     String yaml =
         head
@@ -108,7 +113,6 @@ final class BotProcess implements AutoCloseable {
         database: %s
         listeners: {webhooks: {port: %d}, provisioning: {port: %d}, metrics: {port: %d}}
         provisioning: {secret: "%s"}
-        generic: {urlPrefix: "http://127.0.0.1:%d/webhook/"}
         permissions: [{actor: localhost, services: [{service: "*", level: admin}]}]
         logging: {level: %s}
         """
@@ -118,7 +122,6 @@ final class BotProcess implements AutoCloseable {
                     provisioningPort,
                     metricsPort,
                     SECRET,
-                    webhookPort,
                     System.getProperty("grapple.bench.logLevel", "info"));
     try {
       Files.createDirectories(dir);
@@ -254,10 +257,17 @@ final class BotProcess implements AutoCloseable {
    * "not in the room"): that answer is retried for up to 30 s.
    */
   String createWebhook(String roomId, String userIdActing, String name) {
+    return createWebhook(roomId, userIdActing, name, Report.JSON.createObjectNode());
+  }
+
+  /** As above, the content having {@code more} fields, e.g. a {@code transformationFunction}. */
+  String createWebhook(String roomId, String userIdActing, String name, ObjectNode more) {
+    ObjectNode content = Report.JSON.createObjectNode().put("name", name);
+    content.setAll(more);
     long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
     while (true) {
       try {
-        return createWebhookOnce(roomId, userIdActing, name);
+        return createWebhookOnce(roomId, userIdActing, content);
       } catch (NotInRoomYet e) {
         if (System.nanoTime() > deadline) throw new IllegalStateException(e.getMessage(), e);
         Bench.sleep(Duration.ofMillis(200));
@@ -274,7 +284,7 @@ final class BotProcess implements AutoCloseable {
     }
   }
 
-  private String createWebhookOnce(String roomId, String userIdActing, String name) {
+  private String createWebhookOnce(String roomId, String userIdActing, ObjectNode content) {
     String path =
         "/v1/" + enc(roomId) + "/connections/" + HOOK_EVENT_TYPE + "?userId=" + enc(userIdActing);
     try (RawHttp http = new RawHttp(provisioningPort)) {
@@ -283,7 +293,7 @@ final class BotProcess implements AutoCloseable {
               "PUT",
               path,
               Load.JSON_HEADERS + "Authorization: Bearer " + SECRET + "\r\n",
-              ("{\"name\":\"" + name + "\"}").getBytes(StandardCharsets.UTF_8));
+              content.toString().getBytes(StandardCharsets.UTF_8));
       if (a.status() == 404 && a.body().contains("not in the room")) {
         throw new NotInRoomYet("create webhook: " + a.status() + " " + a.body());
       }

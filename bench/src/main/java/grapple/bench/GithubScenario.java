@@ -161,7 +161,8 @@ final class GithubScenario {
     return all;
   }
 
-  private static boolean awaitInLog(Path log, String text, Duration timeout) {
+  /** True once {@code text} shows in the bot's log, within {@code timeout}. */
+  static boolean awaitInLog(Path log, String text, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < deadline) {
       try {

@@ -13,4 +13,10 @@ record Change<C>(
       String roomId, ConnectionKind<C> kind, String stateKey, ObjectNode content) {
     return new Change<>(roomId, kind, stateKey, content, kind.parse(stateKey, content));
   }
+
+  /** Parses content that room state holds ({@link ConnectionKind#parseState}). */
+  static <C> Change<C> fromState(
+      String roomId, ConnectionKind<C> kind, String stateKey, ObjectNode content) {
+    return new Change<>(roomId, kind, stateKey, content, kind.parseState(stateKey, content));
+  }
 }

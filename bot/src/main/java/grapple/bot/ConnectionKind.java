@@ -28,6 +28,16 @@ public interface ConnectionKind<C> {
   C parse(String stateKey, ObjectNode content);
 
   /**
+   * Reads content that room state holds (written by hand, or stored from such state): as {@link
+   * #parse} unless the kind takes here what commands and the API refuse, where rooms built for
+   * hookshot rely on it (a webhook whose script does not compile runs without it, and says so
+   * through {@link LiveConnection#stateNotice}).
+   */
+  default C parseState(String stateKey, ObjectNode content) {
+    return parse(stateKey, content);
+  }
+
+  /**
    * The content a new connection (from a command or the API) is written with: by default as given;
    * a service may merge its configured defaults under it.
    */

@@ -109,7 +109,7 @@ public final class Connections {
       Optional<ConnectionKind<?>> kind = kinds.byEventType(c.eventType());
       if (kind.isEmpty()) continue; // Its service is off: the row waits until it is on again.
       try {
-        index(open(Change.of(c.roomId(), kind.get(), c.stateKey(), c.config()), c, false));
+        index(open(Change.fromState(c.roomId(), kind.get(), c.stateKey(), c.config()), c, false));
       } catch (BadInput e) {
         log.warn(
             "room {}: stored {} '{}' ({}) no longer validates and is not in effect: {}",
@@ -271,7 +271,7 @@ public final class Connections {
       Active before = had.remove(c.id());
       if (before != null && sameVersion(before.connection(), c)) continue;
       try {
-        Active now = open(Change.of(roomId, kind.get(), c.stateKey(), c.config()), c, false);
+        Active now = open(Change.fromState(roomId, kind.get(), c.stateKey(), c.config()), c, false);
         index(now);
         if (before != null) before.live().closed(true);
         log.info(
@@ -365,11 +365,13 @@ public final class Connections {
           Json.MAX_DEPTH);
       Active active =
           apply(
-              Change.of(e.roomId(), kind, e.stateKey(), e.content()),
+              Change.fromState(e.roomId(), kind, e.stateKey(), e.content()),
               Changes.Actor.user(e.sender()));
       if (!e.sender().equals(gateway.botUserId())) {
         welcomeOf(active).ifPresent(dm -> outbox.directMessage(e.sender(), Messages.notice(dm)));
       }
+      // Said once, when it arrives, as an invalid change is (below).
+      if (!initial) active.live().stateNotice().ifPresent(c -> outbox.post(e.roomId(), c));
     } catch (BadInput bad) {
       log.info(
           "room {}: {} '{}' from {} is invalid: {}",

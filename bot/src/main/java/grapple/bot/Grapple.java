@@ -503,6 +503,7 @@ public final class Grapple implements AutoCloseable {
             c.rooms(),
             Clock.systemUTC());
     hub.gateway().follow(stateTypes(hub.connections().kinds()));
+    hub.gateway().followRoomEvents(roomEventTypes(c.running()));
     hub.gateway().connect();
     Core core =
         new Core(
@@ -560,6 +561,11 @@ public final class Grapple implements AutoCloseable {
         new ArrayList<>(List.of("m.room.member", "m.room.power_levels", "m.room.create"));
     types.addAll(kinds.eventTypes());
     return types;
+  }
+
+  /** The timeline event types the running services take raw (e.g. outbound hooks: every one). */
+  private static List<String> roomEventTypes(List<Started> running) {
+    return running.stream().flatMap(r -> r.running().roomEventTypes().stream()).distinct().toList();
   }
 
   private static List<Command> commands(Connections connections, List<Started> running) {

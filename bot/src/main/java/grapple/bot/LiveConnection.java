@@ -25,13 +25,23 @@ public interface LiveConnection {
     return Optional.empty();
   }
 
+  /**
+   * A message (content) for its room when room state has just put it in effect (not at start, when
+   * all state is read again): what is wrong with its config that did not stop it, e.g. a webhook
+   * script that does not compile, which the hook runs without until it is fixed.
+   */
+  default Optional<ObjectNode> stateNotice() {
+    return Optional.empty();
+  }
+
   /** A message in its room from someone other than the bot, in room order. */
   default void onMessage(RoomEvent.Message message) {}
 
   /**
-   * Any room event that is not state (raw, with {@code room_id}), from someone other than the bot,
-   * in room order, including those a restart fetches again: what to queue for it, committed with
-   * the sync position (see {@link BatchWrites}).
+   * A room event of the timeline (raw, with {@code room_id}; state events too, of the types some
+   * running service asked for with {@link Service.Running#roomEventTypes}), from someone other than
+   * the bot, in room order, including those a restart fetches again: what to queue for it,
+   * committed with the sync position (see {@link BatchWrites}). Messages always come.
    */
   default Optional<Queued> onRoomEvent(ObjectNode event) {
     return Optional.empty();

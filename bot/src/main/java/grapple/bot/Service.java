@@ -64,6 +64,16 @@ public interface Service {
       return List.of();
     }
 
+    /**
+     * The types of room events its connections take in {@link LiveConnection#onRoomEvent}, in the
+     * homeserver's filter syntax ({@code *} matches any run of characters): the sync asks for these
+     * beside messages and the followed state. None by default; {@code List.of("*")} asks for every
+     * event of the room.
+     */
+    default List<String> roomEventTypes() {
+      return List.of();
+    }
+
     /** Gauges and counters of its own. */
     default void measure(Metrics metrics) {}
 

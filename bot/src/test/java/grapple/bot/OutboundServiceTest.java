@@ -144,6 +144,52 @@ class OutboundServiceTest {
     assertThat(list).contains("`ci`").contains("POST to").contains("1 delivered");
   }
 
+  private static com.fasterxml.jackson.databind.node.ObjectNode raw(
+      String type, String eventId, String content) {
+    var event =
+        Json.object()
+            .put("type", type)
+            .put("event_id", eventId)
+            .put("sender", BOB)
+            .put("room_id", TestHub.ROOM);
+    event.set("content", Json.readObject(content));
+    return event;
+  }
+
+  @Test
+  void reactionsRedactionsStickersAndStateGoOutInRoomOrderAndNoCommandAnswersThem()
+      throws Exception {
+    start("{enabled: true, allowPrivateAddresses: true}");
+    createHook("ci", receiver.url("/in").toString());
+    for (int i = 0; i < 4; i++) receiver.enqueue(new MockResponse.Builder().code(200).build());
+    var topic = raw("m.room.topic", "$topic", "{\"topic\":\"!grapple help\"}");
+    topic.put("state_key", "");
+
+    hub.core.onRoomEvent(
+        TestHub.ROOM,
+        raw(
+            "m.reaction",
+            "$react",
+            "{\"m.relates_to\":{\"rel_type\":\"m.annotation\",\"event_id\":\"$x\",\"key\":\"!grapple help\"}}"));
+    hub.core.onRoomEvent(
+        TestHub.ROOM, raw("m.room.redaction", "$redact", "{\"redacts\":\"$react\"}"));
+    hub.core.onRoomEvent(
+        TestHub.ROOM, raw("m.sticker", "$sticker", "{\"body\":\"cat\",\"url\":\"mxc://test/c\"}"));
+    hub.core.onRoomEvent(TestHub.ROOM, topic);
+
+    List<String> types = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      RecordedRequest r = receiver.takeRequest(5, TimeUnit.SECONDS);
+      assertThat(r).as("delivery " + (i + 1)).isNotNull();
+      types.add(r.getHeaders().get("X-Matrix-Hookshot-EventId"));
+      assertThat(r.getBody().utf8()).contains("event_data.json");
+    }
+    assertThat(types).containsExactly("$react", "$redact", "$sticker", "$topic");
+    assertThat(hub.gateway.takeSent(Duration.ofMillis(200)))
+        .as("no command answered a reaction or a topic")
+        .isNull();
+  }
+
   @Test
   void anInternalTargetIsRefusedWhenTheHookIsMade() throws Exception {
     start("{enabled: true}");

@@ -51,7 +51,9 @@ public class WebhookMessageBench {
   public ObjectNode textWebhookWithScript() throws Exception {
     Payload.Whole payload = new Payload.Whole(Json.MAPPER.readTree(textBody));
     return WebhookMessage.fromScript(
-        script.run(payload.data(), java.time.Duration.ofMillis(500)),
+        script.run(
+            payload.data(),
+            new Transformation.Limits(java.time.Duration.ofMillis(500), 64L * 1024 * 1024)),
         payload,
         true,
         textBody.length,

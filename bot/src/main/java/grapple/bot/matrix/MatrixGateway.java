@@ -29,6 +29,7 @@ public final class MatrixGateway implements RoomGateway {
   private final Config.Bot bot;
   private final Stores stores;
   private volatile List<String> stateTypes = List.of();
+  private volatile List<String> roomEventTypes = List.of();
   private volatile @Nullable SyncLoop syncLoop;
   private volatile @Nullable Thread syncThread;
   private volatile boolean stopped;
@@ -148,6 +149,11 @@ public final class MatrixGateway implements RoomGateway {
   }
 
   @Override
+  public void followRoomEvents(List<String> eventTypes) {
+    this.roomEventTypes = List.copyOf(eventTypes);
+  }
+
+  @Override
   public String botUserId() {
     return bot.userId();
   }
@@ -208,7 +214,14 @@ public final class MatrixGateway implements RoomGateway {
 
   @Override
   public void start(RoomEvents events, Runnable onLoaded) {
-    syncLoop = new SyncLoop(client, stores.sync(), bot.userId(), stateTypes, events, onLoaded);
+    syncLoop =
+        new SyncLoop(
+            client,
+            stores.sync(),
+            bot.userId(),
+            new SyncLoop.Wanted(stateTypes, roomEventTypes),
+            events,
+            onLoaded);
     syncThread = new Thread(syncLoop, "matrix-sync");
     syncThread.setDaemon(true);
     syncThread.start();

@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,7 +30,8 @@ final class SyncLoop implements Runnable {
   private final MatrixClient client;
   private final SyncStore store;
   private final String botUserId;
-  private final List<String> stateTypes;
+  private final Wanted wanted;
+  private final Set<String> stateTypes;
   private final RoomEvents events;
   private final Runnable onLoaded;
   private final long startedAtMillis = System.currentTimeMillis();
@@ -41,15 +43,27 @@ final class SyncLoop implements Runnable {
       MatrixClient client,
       SyncStore store,
       String botUserId,
-      List<String> stateTypes,
+      Wanted wanted,
       RoomEvents events,
       Runnable onLoaded) {
     this.client = client;
     this.store = store;
     this.botUserId = botUserId;
-    this.stateTypes = stateTypes;
+    this.wanted = wanted;
+    this.stateTypes = Set.copyOf(wanted.stateTypes());
     this.events = events;
     this.onLoaded = onLoaded;
+  }
+
+  /**
+   * What to sync: the state types the core follows, and the timeline event types services take raw
+   * beside messages and that state (filter syntax, {@code *} for any).
+   */
+  record Wanted(List<String> stateTypes, List<String> roomEventTypes) {
+    Wanted {
+      stateTypes = List.copyOf(stateTypes);
+      roomEventTypes = List.copyOf(roomEventTypes);
+    }
   }
 
   void stop() {
@@ -157,14 +171,19 @@ final class SyncLoop implements Runnable {
     }
   }
 
+  /**
+   * Every event goes raw to the services that asked for it; then followed state to the core, and
+   * messages to the core. Other state (asked for by a service, e.g. {@code *}) and other events
+   * (reactions, redactions) reach no one else: commands and connections see what they always did.
+   */
   private void timelineEvent(String roomId, JsonNode e, String eventId, boolean initial) {
-    if (!initial && !e.has("state_key") && e.isObject()) {
+    if (!initial && e.isObject()) {
       ObjectNode raw = ((ObjectNode) e).deepCopy();
       raw.put("room_id", roomId);
       events.onRoomEvent(roomId, raw);
     }
     if (e.has("state_key")) {
-      events.onEvent(state(roomId, e), initial);
+      if (stateTypes.contains(e.path("type").asText())) events.onEvent(state(roomId, e), initial);
     } else if (e.path("type").asText().equals("m.room.message")) {
       boolean old = initial || e.path("origin_server_ts").asLong() < startedAtMillis;
       events.onEvent(
@@ -225,7 +244,10 @@ final class SyncLoop implements Runnable {
     return content.isObject() ? (ObjectNode) content : Json.object();
   }
 
-  /** Only what the bot reads: messages and the state types that matter; no presence or receipts. */
+  /**
+   * Only what the bot reads: messages, the state types that matter and what services asked for; no
+   * presence or receipts.
+   */
   private ObjectNode filter() {
     ObjectNode filter = Json.object();
     filter.putObject("presence").putArray("not_types").add("*");
@@ -235,9 +257,10 @@ final class SyncLoop implements Runnable {
     room.putObject("account_data").putArray("not_types").add("*");
     ObjectNode timeline = room.putObject("timeline").put("limit", 100);
     timeline.putArray("types").add("m.room.message");
-    stateTypes.forEach(t -> timeline.withArray("types").add(t));
+    wanted.stateTypes().forEach(t -> timeline.withArray("types").add(t));
+    wanted.roomEventTypes().forEach(t -> timeline.withArray("types").add(t));
     ObjectNode state = room.putObject("state").put("lazy_load_members", false);
-    stateTypes.forEach(t -> state.withArray("types").add(t));
+    wanted.stateTypes().forEach(t -> state.withArray("types").add(t));
     return filter;
   }
 }

@@ -164,7 +164,6 @@ final class OutboundHooks implements ConnectionKind<OutboundConfig> {
 
     @Override
     public Optional<Queued> onRoomEvent(ObjectNode event) {
-      if (event.has("state_key")) return Optional.empty();
       return Optional.of(
           new Queued(
               OutboundQueue.enqueue(

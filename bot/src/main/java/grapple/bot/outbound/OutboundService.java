@@ -133,6 +133,12 @@ public final class OutboundService implements Service {
       return List.of(hooks);
     }
 
+    /** Every room event goes out, not only messages: reactions, redactions, stickers, state. */
+    @Override
+    public List<String> roomEventTypes() {
+      return List.of("*");
+    }
+
     @Override
     public List<Command> commands() {
       return new OutboundCommands(hooks, context).commands();

@@ -8,10 +8,11 @@ public interface RoomEvents {
   void onEvent(RoomEvent event, boolean initial);
 
   /**
-   * Every timeline event that is not state, as the homeserver sent it (with {@code room_id} added),
-   * whoever sent it and however old, except the history of the very first sync: called before
-   * {@link #onEvent} for the same event, in room order. What it queues is taken by {@link
-   * #takeWrites} and committed with the sync position.
+   * Every timeline event the sync asked for (messages, followed state and the types of {@link
+   * RoomGateway#followRoomEvents}), state events included, as the homeserver sent it (with {@code
+   * room_id} added), whoever sent it and however old, except the history of the very first sync:
+   * called before {@link #onEvent} for the same event, in room order. What it queues is taken by
+   * {@link #takeWrites} and committed with the sync position.
    */
   default void onRoomEvent(String roomId, ObjectNode event) {}
 

@@ -64,6 +64,12 @@ public interface RoomGateway {
   default void follow(java.util.List<String> stateTypes) {}
 
   /**
+   * The types of timeline events the services want beside messages and followed state (filter
+   * syntax: {@code *} matches any run of characters), for {@link RoomEvents#onRoomEvent}.
+   */
+  default void followRoomEvents(java.util.List<String> eventTypes) {}
+
+  /**
    * Makes sure the gateway can act as the bot (a homeserver checks the access token), waiting while
    * it is unreachable; a refusal is fatal.
    */

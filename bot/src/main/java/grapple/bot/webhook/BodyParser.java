@@ -67,12 +67,9 @@ final class BodyParser {
       return new Payload.Whole(XmlToJson.parse(body));
     if (mime.startsWith("text/")) return new Payload.Whole(TextNode.valueOf(text(body, charset)));
     throw new Unsupported(
-        mime.isEmpty()
-            ? "Missing Content-Type: send application/json, application/x-www-form-urlencoded, text/* or XML"
-            : "Unsupported Content-Type '"
-                + mime
-                + "': send application/json, application/x-www-form-urlencoded,"
-                + " text/* or XML");
+        (mime.isEmpty() ? "Missing Content-Type" : "Unsupported Content-Type '" + mime + "'")
+            + ": send application/json, application/x-www-form-urlencoded, text/* or XML; a file"
+            + " as image/* or as the 'file' part of multipart/form-data");
   }
 
   static JsonNode json(byte[] body) {

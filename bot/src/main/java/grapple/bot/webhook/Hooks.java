@@ -3,9 +3,11 @@ package grapple.bot.webhook;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.ConnectionKind;
 import grapple.bot.LiveConnection;
+import grapple.bot.room.Messages;
 import grapple.commands.Markdown;
 import grapple.state.BadInput;
 import grapple.state.Connection;
+import grapple.state.Json;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
@@ -21,8 +23,8 @@ final class Hooks implements ConnectionKind<WebhookConfig> {
 
   private static final int MAX_PENDING_SCRIPTS = 64;
 
-  /** Scripts compiled by {@link #parse}, by source, until {@link #open} takes them. */
-  private final Map<String, Transformation> compiled = new ConcurrentHashMap<>();
+  /** Scripts compiled by {@link #parseState}, by source, until {@link #open} takes them. */
+  private final Map<String, Transformation.Compiled> compiled = new ConcurrentHashMap<>();
 
   Hooks(WebhookSettings settings, HookIds hookIds, Clock clock) {
     this.settings = settings;
@@ -51,12 +53,25 @@ final class Hooks implements ConnectionKind<WebhookConfig> {
   }
 
   /**
-   * Reads the content; a script is refused while {@code generic.allowJsTransformationFunctions} is
-   * off, and compiled once here (a syntax error refuses the change, naming the field, and the room
-   * hears it as a notice).
+   * For commands and the API: as {@link #parseState}, and a script that does not compile is refused
+   * (400, naming {@code transformationFunction}) rather than kept unused.
    */
   @Override
   public WebhookConfig parse(String stateKey, ObjectNode content) {
+    WebhookConfig config = parseState(stateKey, content);
+    Optional<Transformation.CompileError> error =
+        config.transformationFunction().flatMap(source -> compiled(source).error());
+    if (error.isPresent()) throw new BadInput("transformationFunction", error.get().sentence());
+    return config;
+  }
+
+  /**
+   * Reads the content; a script is refused while {@code generic.allowJsTransformationFunctions} is
+   * off, and compiled once here. One that does not compile is kept as hookshot keeps it: the hook
+   * works without it and the room is told once ({@link Hook#stateNotice}).
+   */
+  @Override
+  public WebhookConfig parseState(String stateKey, ObjectNode content) {
     WebhookConfig config = WebhookConfig.from(stateKey, content);
     if (config.transformationFunction().isPresent()) {
       if (!settings.allowJsTransformationFunctions()) {
@@ -66,9 +81,8 @@ final class Hooks implements ConnectionKind<WebhookConfig> {
                 + " generic.allowJsTransformationFunctions off");
       }
       if (compiled.size() > MAX_PENDING_SCRIPTS) compiled.clear();
-      compiled.put(
-          config.transformationFunction().get(),
-          Transformation.compile(config.transformationFunction().get()));
+      String source = config.transformationFunction().get();
+      compiled.put(source, Transformation.tryCompile(source));
     }
     if (!config.name().equals(stateKey)) {
       throw new BadInput(
@@ -79,6 +93,12 @@ final class Hooks implements ConnectionKind<WebhookConfig> {
               + Markdown.code(config.name()));
     }
     return config;
+  }
+
+  /** The compiled script for {@code source}: the one {@link #parseState} made, or a new one. */
+  private Transformation.Compiled compiled(String source) {
+    Transformation.Compiled c = compiled.get(source);
+    return c != null ? c : Transformation.tryCompile(source);
   }
 
   @Override
@@ -94,15 +114,20 @@ final class Hooks implements ConnectionKind<WebhookConfig> {
 
   @Override
   public LiveConnection open(Connection connection, WebhookConfig config, boolean created) {
-    Optional<Transformation> script =
+    Optional<Transformation.Compiled> script =
         config
             .transformationFunction()
             .map(
                 source -> {
-                  Transformation t = compiled.remove(source);
-                  return t != null ? t : Transformation.compile(source);
+                  Transformation.Compiled c = compiled.remove(source);
+                  return c != null ? c : Transformation.tryCompile(source);
                 });
-    Hook hook = new Hook(connection, config, script);
+    Hook hook =
+        new Hook(
+            connection,
+            config,
+            script.flatMap(Transformation.Compiled::script),
+            script.flatMap(Transformation.Compiled::error));
     byConnectionId.put(connection.id(), hook);
     return hook;
   }
@@ -117,11 +142,17 @@ final class Hooks implements ConnectionKind<WebhookConfig> {
     private final Connection connection;
     private final WebhookConfig config;
     private final Optional<Transformation> script;
+    private final Optional<Transformation.CompileError> compileError;
 
-    Hook(Connection connection, WebhookConfig config, Optional<Transformation> script) {
+    Hook(
+        Connection connection,
+        WebhookConfig config,
+        Optional<Transformation> script,
+        Optional<Transformation.CompileError> compileError) {
       this.connection = connection;
       this.config = config;
       this.script = script;
+      this.compileError = compileError;
     }
 
     /** The compiled {@code transformationFunction}, if it has one. */
@@ -148,7 +179,31 @@ final class Hooks implements ConnectionKind<WebhookConfig> {
               .expirationDate()
               .map(at -> (at.isBefore(clock.instant()) ? "expired " : "expires ") + at)
               .orElse("no expiry")
-          + (script.isPresent() ? ", with a transformation function" : "");
+          + (script.isPresent() ? ", with a transformation function" : "")
+          + (compileError.isPresent()
+              ? ", with a transformation function that does not compile (not run until fixed)"
+              : "");
+    }
+
+    /** Hookshot's message for a script that does not compile: {@code m.text}, a json block. */
+    @Override
+    public Optional<ObjectNode> stateNotice() {
+      return compileError.map(
+          error -> {
+            String prefix = "Could not compile transformation function:";
+            String json = error.json();
+            return Json.object()
+                .put("msgtype", "m.text")
+                .put("body", prefix + "\n\n```json\n\n" + json + "\n\n```")
+                .put("format", "org.matrix.custom.html")
+                .put(
+                    "formatted_body",
+                    "<p>"
+                        + prefix
+                        + "</p><p><pre><code class=\"language-json\">"
+                        + Messages.escapeHtml(json)
+                        + "</code></pre></p>");
+          });
     }
 
     @Override

@@ -3,8 +3,10 @@ package grapple.bot.webhook;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.management.ThreadMXBean;
 import grapple.state.BadInput;
 import grapple.state.Json;
+import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -42,20 +44,30 @@ final class Transformation {
   /** Deepest JavaScript call stack. */
   static final int MAX_STACK_DEPTH = 256;
 
-  /** Instructions between two checks of the clock. */
-  private static final int CHECK_EVERY = 10_000;
+  /**
+   * Instructions between two checks of the clock and the allocation count. Each check costs about
+   * 0.1 µs; fewer instructions between them bound how much one loop of big allocations (a guarded
+   * {@code join} of 4 Mi characters is some 20 instructions) can take before it is stopped.
+   */
+  private static final int CHECK_EVERY = 1_000;
 
   /** Longest string the built-ins that make one string out of a count may make. */
   static final int MAX_BUILT_STRING = 1 << 22;
 
+  /** Most elements {@code Array.from} and {@code fill} may make in one call. */
+  static final int MAX_BUILT_ELEMENTS = 1 << 20;
+
   /**
    * The built-ins that build a string of any length from a small call ({@code "x".repeat(1e9)},
    * {@code "".padEnd(1e9)}, {@code new Array(1e9).join()}) refuse one longer than {@link
-   * #MAX_BUILT_STRING}: one such call is one instruction, which the clock cannot interrupt.
+   * #MAX_BUILT_STRING}: one such call is one instruction, which the clock cannot interrupt. So do
+   * those that make an array of a given length ({@code Array.from({length: 5e7})}, {@code new
+   * Array(5e7).fill(0)}), over {@link #MAX_BUILT_ELEMENTS}: unguarded, either runs for minutes
+   * inside one instruction and then exhausts the heap.
    */
   private static final String BOUNDED_BUILT_INS =
       """
-      (function (max) {
+      (function (max, maxElements) {
         function guard(proto, name, tooLong) {
           var original = proto[name];
           Object.defineProperty(proto, name, {
@@ -72,9 +84,38 @@ final class Transformation {
         guard(Array.prototype, "join", function (s, a) {
           return s.length * Math.max(1, a[0] === undefined ? 1 : String(a[0]).length) > max;
         });
-      })(%d);
+        function guardCount(owner, name, count) {
+          var original = owner[name];
+          Object.defineProperty(owner, name, {
+            value: function () {
+              if (count(this, arguments) > maxElements) throw new RangeError(name + ": would make more than " + maxElements + " elements");
+              return original.apply(this, arguments);
+            },
+            writable: false, configurable: false, enumerable: false
+          });
+        }
+        guardCount(Array, "from", function (s, a) { return a[0] == null ? 0 : Number(a[0].length) || 0; });
+        guardCount(Array.prototype, "fill", function (s, a) { return Number(s.length) || 0; });
+      })(%d, %d);
       """
-          .formatted(MAX_BUILT_STRING);
+          .formatted(MAX_BUILT_STRING, MAX_BUILT_ELEMENTS);
+
+  /** Binary buffers, taken out of the scope (see {@link #SHARED}). */
+  private static final List<String> TYPED_ARRAYS =
+      List.of(
+          "ArrayBuffer",
+          "DataView",
+          "Int8Array",
+          "Uint8Array",
+          "Uint8ClampedArray",
+          "Int16Array",
+          "Uint16Array",
+          "Int32Array",
+          "Uint32Array",
+          "Float32Array",
+          "Float64Array",
+          "BigInt64Array",
+          "BigUint64Array");
 
   private static final Sandbox SANDBOX = new Sandbox();
   private static final ScriptableObject SHARED =
@@ -85,6 +126,9 @@ final class Transformation {
             // sure.
             for (String name : List.of("Packages", "java", "javax", "load", "JavaAdapter"))
               scope.delete(name);
+            // A buffer of any size in one call (new ArrayBuffer(2e9)): out of reach of the
+            // instruction count; webhook scripts shape JSON and need no binary buffers.
+            for (String name : TYPED_ARRAYS) scope.delete(name);
             cx.evaluateString(scope, BOUNDED_BUILT_INS, "sandbox", 1, null);
             scope.sealObject();
             return scope;
@@ -98,6 +142,18 @@ final class Transformation {
 
   /** Compiles {@code source}; a syntax error is BadInput naming the field, with Rhino's message. */
   static Transformation compile(String source) {
+    Compiled compiled = tryCompile(source);
+    if (compiled.error().isPresent())
+      throw new BadInput("transformationFunction", compiled.error().get().sentence());
+    return compiled.script().orElseThrow();
+  }
+
+  /**
+   * Compiles {@code source}, saying what is wrong with it instead of throwing: room state keeps a
+   * hook whose script does not compile, as hookshot does. A script over {@link #MAX_SCRIPT_CHARS}
+   * is still BadInput.
+   */
+  static Compiled tryCompile(String source) {
     BadInput.check(
         source.length() <= MAX_SCRIPT_CHARS,
         "transformationFunction",
@@ -105,16 +161,34 @@ final class Transformation {
         MAX_SCRIPT_CHARS,
         source.length());
     try {
-      return SANDBOX.call(
-          cx -> new Transformation(cx.compileString(source, "transformationFunction", 1, null)));
+      Script script =
+          SANDBOX.call(cx -> cx.compileString(source, "transformationFunction", 1, null));
+      return new Compiled(Optional.of(new Transformation(script)), Optional.empty());
     } catch (EvaluatorException e) {
-      throw new BadInput(
-          "transformationFunction",
-          "Could not compile transformation function: "
-              + e.details()
-              + " (line "
-              + e.lineNumber()
-              + ")");
+      return new Compiled(
+          Optional.empty(), Optional.of(new CompileError(e.details(), e.lineNumber())));
+    }
+  }
+
+  /** A script compiled, or why it does not compile (exactly one of the two). */
+  record Compiled(Optional<Transformation> script, Optional<CompileError> error) {}
+
+  /** Why a script does not compile: Rhino's message and the line it points at. */
+  record CompileError(String message, int line) {
+    /** For a refusal (commands, the API): names the rule and where. */
+    String sentence() {
+      return "Could not compile transformation function: "
+          + message
+          + " (line "
+          + line
+          + " of 'transformationFunction')";
+    }
+
+    /** As hookshot shows it: the error as an object, {@code JSON.stringify(e, null, 2)}. */
+    String json() {
+      ObjectNode error = Json.object().put("name", "SyntaxError").put("message", message);
+      error.put("line", line);
+      return WebhookMessage.pretty(error);
     }
   }
 
@@ -144,6 +218,21 @@ final class Transformation {
     }
   }
 
+  /**
+   * What one call may spend: {@code time} (wall clock, checked every {@value #CHECK_EVERY}
+   * instructions) and {@code allocatedBytes}, the bytes the calling thread allocates meanwhile
+   * (checked as often; garbage counts too, so it bounds the work a call makes the collector do).
+   */
+  record Limits(Duration time, long allocatedBytes) {
+    Limits {
+      if (time.isNegative() || time.isZero())
+        throw new IllegalArgumentException("time must be positive, was " + time);
+      if (allocatedBytes <= 0)
+        throw new IllegalArgumentException(
+            "allocatedBytes must be positive, was " + allocatedBytes);
+    }
+  }
+
   /** Thrown by the instruction observer; scripts cannot catch an Error. */
   private static final class TimeUp extends Error {
     private static final long serialVersionUID = 1L;
@@ -153,13 +242,25 @@ final class Transformation {
     }
   }
 
-  /** Runs the script on {@code data} within {@code limit}. */
-  Result run(JsonNode data, Duration limit) throws Failed {
+  /** Thrown by the instruction observer once a call allocated more than its bound. */
+  private static final class MemoryUp extends Error {
+    private static final long serialVersionUID = 1L;
+
+    MemoryUp() {
+      super("memory limit", null, false, false);
+    }
+  }
+
+  /** Runs the script on {@code data} within {@code limits}. */
+  Result run(JsonNode data, Limits limits) throws Failed {
+    Duration limit = limits.time();
     try {
       Object result =
           SANDBOX.call(
               cx -> {
                 cx.putThreadLocal(Sandbox.DEADLINE, System.nanoTime() + limit.toNanos());
+                cx.putThreadLocal(
+                    Sandbox.ALLOCATION_LIMIT, Sandbox.allocated() + limits.allocatedBytes());
                 Scriptable scope = cx.newObject(SHARED);
                 scope.setPrototype(SHARED);
                 scope.setParentScope(null);
@@ -178,6 +279,11 @@ final class Transformation {
     } catch (TimeUp e) {
       throw new Failed(
           "Transformation failed to run: it took longer than " + limit.toMillis() + " ms");
+    } catch (MemoryUp e) {
+      throw new Failed(
+          "Transformation failed to run: it allocated more than "
+              + limits.allocatedBytes() / (1024 * 1024)
+              + " MiB");
     } catch (RhinoException e) {
       throw new Failed("Transformation failed to run: " + describe(e));
     } catch (StackOverflowError e) {
@@ -319,6 +425,24 @@ final class Transformation {
   /** Contexts that interpret (so the instruction counter and stack limit work) and see no Java. */
   private static final class Sandbox extends ContextFactory {
     static final Object DEADLINE = new Object();
+    static final Object ALLOCATION_LIMIT = new Object();
+
+    /** Counts what each thread allocates; HotSpot has it on by default. */
+    private static final @Nullable ThreadMXBean THREADS = threads();
+
+    private static @Nullable ThreadMXBean threads() {
+      if (!(ManagementFactory.getThreadMXBean() instanceof ThreadMXBean t)) return null;
+      if (!t.isThreadAllocatedMemorySupported()) return null;
+      if (!t.isThreadAllocatedMemoryEnabled()) t.setThreadAllocatedMemoryEnabled(true);
+      return t;
+    }
+
+    /** Bytes this thread has allocated so far (0 on a JVM that does not count them). */
+    static long allocated() {
+      ThreadMXBean t = THREADS;
+      return t == null ? 0 : t.getCurrentThreadAllocatedBytes();
+    }
+
     private static final ClassShutter NO_JAVA = className -> false;
 
     @Override
@@ -335,6 +459,10 @@ final class Transformation {
 
     @Override
     protected void observeInstructionCount(Context cx, int instructionCount) {
+      // Memory first: a call over both limits has usually run long because it allocated.
+      Object allocationLimit = cx.getThreadLocal(ALLOCATION_LIMIT);
+      if (allocationLimit instanceof Long max && THREADS != null && allocated() > max)
+        throw new MemoryUp();
       Object deadline = cx.getThreadLocal(DEADLINE);
       if (deadline instanceof Long d && System.nanoTime() - d > 0) throw new TimeUp();
     }

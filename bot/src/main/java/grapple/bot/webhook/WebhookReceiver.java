@@ -180,7 +180,7 @@ final class WebhookReceiver {
       scripts.execute(
           () -> {
             try {
-              ran.complete(script.run(whole.data(), settings.scriptTimeout()));
+              ran.complete(script.run(whole.data(), settings.scriptLimits()));
             } catch (Transformation.Failed | RuntimeException e) {
               ran.completeExceptionally(e);
             }

@@ -15,7 +15,8 @@ record WebhookSettings(
     long payloadSizeLimitBytes,
     Duration maxExpiry,
     boolean allowJsTransformationFunctions,
-    Duration scriptTimeout)
+    Duration scriptTimeout,
+    long scriptMemoryBytes)
     implements ServiceSettings {
 
   static final long MIN_PAYLOAD_BYTES = 1024;
@@ -34,6 +35,7 @@ record WebhookSettings(
     Duration maxExpiry = s.duration("maxExpiry", "365d", Duration.ofSeconds(1), "must be positive");
     boolean allowJs = s.bool("allowJsTransformationFunctions", false);
     int scriptTimeoutMs = s.integer("scriptTimeoutMs", 500, 10, 10_000);
+    int scriptMemoryMb = s.integer("scriptMemoryMb", 64, 1, 1024);
     s.finish();
     return new WebhookSettings(
         enabled,
@@ -44,7 +46,13 @@ record WebhookSettings(
         payloadSizeLimitBytes,
         maxExpiry,
         allowJs,
-        Duration.ofMillis(scriptTimeoutMs));
+        Duration.ofMillis(scriptTimeoutMs),
+        scriptMemoryMb * 1024L * 1024);
+  }
+
+  /** What one script call may spend. */
+  Transformation.Limits scriptLimits() {
+    return new Transformation.Limits(scriptTimeout, scriptMemoryBytes);
   }
 
   private static String urlPrefix(Section s, String fallback) {

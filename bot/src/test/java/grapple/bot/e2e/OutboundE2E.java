@@ -28,7 +28,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * Outbound hooks on the shared Synapse, to a receiver on loopback (allowPrivateAddresses): room
  * messages arrive in order, signed with the token, a 500 is retried with the same delivery id, and
- * a kill -9 during a burst loses none (repeats are counted and printed).
+ * a kill -9 during a burst loses none (repeats are counted and printed); reactions and redactions
+ * go out too. Files into inbound webhooks: a PNG and a multipart PDF posted and downloaded back.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class OutboundE2E {
@@ -125,6 +126,53 @@ class OutboundE2E {
     assertThat(deliveries.get(0)).isEqualTo(deliveries.get(1));
   }
 
+  /** The {@code type} of the event in a delivery's {@code event} part. */
+  private static String eventType(RecordedRequest r) throws Exception {
+    String type = r.getHeaders().get("Content-Type");
+    String boundary = type.substring(type.indexOf("boundary=") + "boundary=".length());
+    try (okhttp3.MultipartReader reader =
+        new okhttp3.MultipartReader(new okio.Buffer().write(r.getBody()), boundary)) {
+      okhttp3.MultipartReader.Part part;
+      while ((part = reader.nextPart()) != null) {
+        if (part.headers().get("Content-Disposition").contains("name=\"event\""))
+          return grapple.state.Json.MAPPER.readTree(part.body().readUtf8()).path("type").asText();
+      }
+    }
+    return "";
+  }
+
+  @Test
+  void aReactionAndARedactionGoOutTooInRoomOrder() throws Exception {
+    MatrixUser alice = cast.alice();
+    String message = room.send(alice, "react to me");
+    String reaction =
+        alice
+            .request(
+                "PUT",
+                alice.api("rooms", room.id, "send", "m.reaction", "r" + System.nanoTime()).build(),
+                grapple.state.Json.readObject(
+                    """
+                    {"m.relates_to":{"rel_type":"m.annotation","event_id":"%s","key":"👍"}}"""
+                        .formatted(message)))
+            .path("event_id")
+            .asText();
+    String redaction =
+        alice
+            .request(
+                "PUT",
+                alice.api("rooms", room.id, "redact", reaction, "x" + System.nanoTime()).build(),
+                grapple.state.Json.object().put("reason", "changed my mind"))
+            .path("event_id")
+            .asText();
+
+    awaitAll(List.of(message, reaction, redaction));
+
+    assertThat(eventType(firstByEvent().get(message))).isEqualTo("m.room.message");
+    assertThat(eventType(firstByEvent().get(reaction))).isEqualTo("m.reaction");
+    assertThat(eventType(firstByEvent().get(redaction))).isEqualTo("m.room.redaction");
+    assertThat(firstByEvent().get(redaction).getBody().utf8()).contains(reaction);
+  }
+
   private static final byte[] PNG =
       HexFormat.of()
           .parseHex(
@@ -214,6 +262,91 @@ class OutboundE2E {
                 .url(homeserver + "/_matrix/client/v1/media/download/" + mxc.substring(6)))) {
       assertThat(got.code()).isEqualTo(200);
       assertThat(got.body().bytes()).isEqualTo(PNG);
+    }
+  }
+
+  /**
+   * A one-page PDF ("Nightly report") with a correct cross-reference table: the offsets are counted
+   * as it is written, so readers that check them open it.
+   */
+  static byte[] pdf() {
+    List<String> objects =
+        List.of(
+            "<< /Type /Catalog /Pages 2 0 R >>",
+            "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 100] /Contents 4 0 R"
+                + " /Resources << /Font << /F1 5 0 R >> >> >>",
+            "<< /Length 44 >>\nstream\nBT /F1 12 Tf 20 50 Td (Nightly report) Tj ET\nendstream",
+            "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>");
+    StringBuilder out = new StringBuilder("%PDF-1.4\n");
+    List<Integer> offsets = new ArrayList<>();
+    for (int i = 0; i < objects.size(); i++) {
+      offsets.add(out.length());
+      out.append(i + 1).append(" 0 obj\n").append(objects.get(i)).append("\nendobj\n");
+    }
+    int xref = out.length();
+    out.append("xref\n0 ").append(objects.size() + 1).append("\n0000000000 65535 f \n");
+    for (int offset : offsets) out.append(String.format("%010d 00000 n \n", offset));
+    out.append("trailer\n<< /Size ")
+        .append(objects.size() + 1)
+        .append(" /Root 1 0 R >>\nstartxref\n")
+        .append(xref)
+        .append("\n%%EOF\n");
+    return out.toString().getBytes(StandardCharsets.US_ASCII);
+  }
+
+  @Test
+  void aPdfPostedAsMultipartIsPostedAsAFileAndDownloadableByteForByte() throws Exception {
+    TestRoom.CreatedHook hook = room.createWebhook("reports");
+    byte[] pdf = pdf();
+    long mark = cast.alice().mark();
+    okhttp3.MultipartBody form =
+        new okhttp3.MultipartBody.Builder()
+            .setType(okhttp3.MultipartBody.FORM)
+            .addFormDataPart("text", "Nightly report")
+            .addFormDataPart(
+                "file",
+                "report.pdf",
+                okhttp3.RequestBody.create(pdf, okhttp3.MediaType.get("application/pdf")))
+            .build();
+    try (okhttp3.Response posted =
+        http.newCall(new okhttp3.Request.Builder().url(hook.url()).post(form).build()).execute()) {
+      assertThat(posted.code()).isEqualTo(202);
+    }
+    MatrixUser.Seen file = room.awaitBotMessage(mark);
+    assertThat(file.content().path("msgtype").asText()).isEqualTo("m.file");
+    assertThat(file.content().path("body").asText()).isEqualTo("Nightly report");
+    assertThat(file.content().path("filename").asText()).isEqualTo("report.pdf");
+    assertThat(file.content().path("info").path("mimetype").asText()).isEqualTo("application/pdf");
+    assertThat(file.content().path("info").path("size").asInt()).isEqualTo(pdf.length);
+    String mxc = file.content().path("url").asText();
+    String homeserver = grapple.testing.Homeserver.require().url;
+    try (okhttp3.Response got =
+        call(
+            new okhttp3.Request.Builder()
+                .url(homeserver + "/_matrix/client/v1/media/download/" + mxc.substring(6)))) {
+      assertThat(got.code()).isEqualTo(200);
+      assertThat(got.header("Content-Type")).startsWith("application/pdf");
+      assertThat(got.body().bytes()).isEqualTo(pdf);
+    }
+  }
+
+  @Test
+  void aBarePdfBodyIsRefusedSayingToSendItAsMultipart() throws Exception {
+    TestRoom.CreatedHook hook = room.createWebhook("bare-pdf");
+
+    try (okhttp3.Response posted =
+        http.newCall(
+                new okhttp3.Request.Builder()
+                    .url(hook.url())
+                    .post(
+                        okhttp3.RequestBody.create(pdf(), okhttp3.MediaType.get("application/pdf")))
+                    .build())
+            .execute()) {
+      assertThat(posted.code()).isEqualTo(415);
+      assertThat(posted.body().string())
+          .contains("application/pdf")
+          .contains("'file' part of multipart/form-data");
     }
   }
 

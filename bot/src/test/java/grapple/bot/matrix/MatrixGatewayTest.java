@@ -3,16 +3,19 @@ package grapple.bot.matrix;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.config.Config;
 import grapple.bot.config.ConfigLoader;
 import grapple.bot.room.MatrixException;
 import grapple.bot.room.RoomEvent;
+import grapple.bot.room.RoomEvents;
 import grapple.state.Database;
 import grapple.state.Json;
 import grapple.state.KeyValueStore;
 import grapple.testing.Await;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
@@ -243,7 +246,72 @@ class MatrixGatewayTest {
     var filter = Json.MAPPER.readTree(server.takeRequest().getBody().utf8());
     assertThat(filter.path("presence").path("not_types").get(0).asText()).isEqualTo("*");
     assertThat(filter.path("room").path("timeline").path("types").toString())
-        .contains("m.room.message", "uk.half-shot.matrix-hookshot.generic.hook");
+        .contains("m.room.message", "uk.half-shot.matrix-hookshot.generic.hook")
+        .as("no service asked for every event")
+        .doesNotContain("\"*\"");
+  }
+
+  @Test
+  void roomEventTypesAServiceAsksForAreSyncedAndHandedOnRawWhileTheCoreSeesWhatItAlwaysDid()
+      throws Exception {
+    gateway.followRoomEvents(List.of("*"));
+    long now = System.currentTimeMillis() + 60_000;
+    server.enqueue(json(200, "{\"filter_id\":\"f1\"}"));
+    server.enqueue(json(200, "{\"next_batch\":\"s1\"}"));
+    server.enqueue(
+        json(
+            200,
+            """
+        {"next_batch":"s2","rooms":{"join":{"!r:test":{"timeline":{"events":[
+          {"type":"m.room.message","sender":"@a:test","event_id":"$msg","origin_server_ts":%d,
+           "content":{"msgtype":"m.text","body":"hi"}},
+          {"type":"m.reaction","sender":"@a:test","event_id":"$react","origin_server_ts":%d,
+           "content":{"m.relates_to":{"rel_type":"m.annotation","event_id":"$msg","key":"👍"}}},
+          {"type":"m.sticker","sender":"@a:test","event_id":"$sticker","origin_server_ts":%d,
+           "content":{"body":"cat","url":"mxc://test/cat","info":{}}},
+          {"type":"m.room.redaction","sender":"@a:test","event_id":"$redact","origin_server_ts":%d,
+           "redacts":"$react","content":{"redacts":"$react"}},
+          {"type":"m.room.topic","state_key":"","sender":"@a:test","event_id":"$topic",
+           "origin_server_ts":%d,"content":{"topic":"news"}},
+          {"type":"m.room.member","state_key":"@b:test","sender":"@b:test","event_id":"$join",
+           "origin_server_ts":%d,"content":{"membership":"join"}}
+        ]}}}}}"""
+                .formatted(now, now, now, now, now, now)));
+    BlockingQueue<String> raw = new LinkedBlockingQueue<>();
+    BlockingQueue<String> core = new LinkedBlockingQueue<>();
+
+    gateway.start(
+        new RoomEvents() {
+          @Override
+          public void onEvent(RoomEvent event, boolean initial) {
+            core.add(describe(event));
+          }
+
+          @Override
+          public void onRoomEvent(String roomId, ObjectNode event) {
+            raw.add(
+                roomId + " " + event.path("type").asText() + " " + event.path("event_id").asText());
+          }
+        },
+        () -> {});
+
+    var filter = Json.MAPPER.readTree(server.takeRequest().getBody().utf8());
+    assertThat(filter.path("room").path("timeline").path("types").toString())
+        .contains("\"*\"", "m.room.message");
+    assertThat(filter.path("room").path("state").path("types").toString()).doesNotContain("*");
+    awaitSince("s2");
+    assertThat(new ArrayList<>(raw))
+        .containsExactly(
+            "!r:test m.room.message $msg",
+            "!r:test m.reaction $react",
+            "!r:test m.sticker $sticker",
+            "!r:test m.room.redaction $redact",
+            "!r:test m.room.topic $topic",
+            "!r:test m.room.member $join");
+    assertThat(new ArrayList<>(core))
+        .as("commands and connections: the message and the followed state only")
+        .containsExactly("message $msg", "state m.room.member");
+    assertThat(syncStore.processed("$react")).isTrue();
   }
 
   @Test

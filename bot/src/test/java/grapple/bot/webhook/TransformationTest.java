@@ -15,7 +15,8 @@ import org.junit.jupiter.api.Test;
 
 /** Hookshot's documented examples, every v2 field, and hostile scripts that must end in time. */
 class TransformationTest {
-  private static final Duration LIMIT = Duration.ofMillis(500);
+  private static final Transformation.Limits LIMIT =
+      new Transformation.Limits(Duration.ofMillis(500), 64L * 1024 * 1024);
 
   /** The v2 example of hookshot's docs (docs/setup/webhooks.md), verbatim. */
   private static final String HOOKSHOT_V2_EXAMPLE =
@@ -174,7 +175,8 @@ class TransformationTest {
           CompletableFuture.supplyAsync(
               () -> {
                 try {
-                  return loop.run(json("{}"), Duration.ofSeconds(2));
+                  return loop.run(
+                      json("{}"), new Transformation.Limits(Duration.ofSeconds(2), 64L << 20));
                 } catch (Transformation.Failed e) {
                   return e;
                 }
@@ -187,6 +189,79 @@ class TransformationTest {
     } finally {
       pool.shutdownNow();
     }
+  }
+
+  /** Limits whose time is ample: what ends these calls is the memory bound. */
+  private static final Transformation.Limits MEMORY_BOUND =
+      new Transformation.Limits(Duration.ofSeconds(10), 64L * 1024 * 1024);
+
+  private static void endsAtTheMemoryBound(String script) {
+    long started = System.nanoTime();
+    assertThatThrownBy(() -> Transformation.compile(script).run(json("{}"), MEMORY_BOUND))
+        .as(script)
+        .isInstanceOf(Transformation.Failed.class)
+        .hasMessage("Transformation failed to run: it allocated more than 64 MiB");
+    assertThat((System.nanoTime() - started) / 1_000_000).as(script).isLessThan(3000);
+  }
+
+  @Test
+  void aCallThatAllocatesWithoutEndStopsAtTheMemoryBound() {
+    endsAtTheMemoryBound("var a = []; while (true) a.push(new Array(1000).join('x'));");
+    endsAtTheMemoryBound(
+        "var o = {}; for (var i = 0; ; i++) o['k' + i] = {a: i, b: [i, i + 1], c: 'v' + i};");
+    endsAtTheMemoryBound(
+        "var root = {}; var n = root; while (true) { n.next = {list: [1, 2, 3], s: 'x' + n}; n = n.next; }");
+    endsAtTheMemoryBound("var a = []; while (true) a.push(JSON.stringify({k: a.length}));");
+  }
+
+  @Test
+  void otherScriptsRunWhileOneAllocatesAndEachCallHasItsOwnBudget() throws Exception {
+    Transformation hog =
+        Transformation.compile("var a = []; while (true) a.push(new Array(1000).join('x'));");
+    Transformation quick = Transformation.compile("result = {version: 'v2', plain: 'ok'}");
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    try {
+      CompletableFuture<Object> hogging =
+          CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  return hog.run(json("{}"), MEMORY_BOUND);
+                } catch (Transformation.Failed e) {
+                  return e;
+                }
+              },
+              pool);
+      for (int i = 0; i < 50; i++) assertThat(quick.run(json("{}"), LIMIT).plain()).isEqualTo("ok");
+      assertThat(hogging.get(5, TimeUnit.SECONDS))
+          .isInstanceOfSatisfying(
+              Transformation.Failed.class,
+              e -> assertThat(e.getMessage()).contains("allocated more than 64 MiB"));
+    } finally {
+      pool.shutdownNow();
+    }
+
+    assertThatThrownBy(() -> hog.run(json("{}"), MEMORY_BOUND))
+        .hasMessageContaining("allocated more than 64 MiB");
+    assertThat(quick.run(json("{}"), LIMIT).plain()).isEqualTo("ok");
+  }
+
+  @Test
+  void builtInsThatMakeAHugeArrayInOneCallAreRefusedAtOnce() {
+    endsInTime("result = Array.from({length: 5e7}).length", "would make more than 1048576");
+    endsInTime("result = new Array(5e7).fill(0).length", "would make more than 1048576");
+    endsInTime("result = new ArrayBuffer(2e9)", "ArrayBuffer");
+    endsInTime("result = new Uint8Array(2e9)", "Uint8Array");
+  }
+
+  @Test
+  void anOrdinaryCallIsFarFromTheMemoryBound() throws Exception {
+    Transformation.Limits small = new Transformation.Limits(Duration.ofSeconds(2), 1024L * 1024);
+
+    assertThat(
+            Transformation.compile(HOOKSHOT_V1_EXAMPLE)
+                .run(json("{\"counter\": 5, \"maxValue\": 4}"), small)
+                .plain())
+        .contains("Oh no!");
   }
 
   @Test

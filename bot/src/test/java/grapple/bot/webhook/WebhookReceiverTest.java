@@ -100,7 +100,8 @@ class WebhookReceiverTest {
             1 << 20,
             Duration.ofDays(365),
             true,
-            Duration.ofMillis(500));
+            Duration.ofMillis(500),
+            64L * 1024 * 1024);
     Hooks hooks = new Hooks(settings, new HookIds(new ConnectionStore(db)), Clock.systemUTC());
     Hooks.Hook live = (Hooks.Hook) hooks.open(hook, hooks.parse("ci", hookConfig), false);
     WebhookReceiver.Lookup lookup =
@@ -239,6 +240,37 @@ class WebhookReceiverTest {
     assertThat(waiting.body()).contains("longer than 500 ms");
     assertThat((System.nanoTime() - started) / 1_000_000).isLessThan(3000);
     assertThat(homeserver.takeSent(Duration.ofMillis(300))).isNull();
+  }
+
+  @Test
+  void aScriptOverItsMemoryBoundIs500WhileOtherRequestsAreServed() throws Exception {
+    serve(
+        true,
+        false,
+        script(
+            "if (data.hog) { var a = []; while (true) a.push('x'.repeat(100000)); }"
+                + " result = {version: 'v2', plain: 'ok ' + data.n};"));
+    long started = System.nanoTime();
+
+    java.util.concurrent.CompletableFuture<HttpResponse<String>> hog =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return post("{\"hog\":true}");
+              } catch (Exception e) {
+                throw new IllegalStateException(e);
+              }
+            });
+    for (int i = 0; i < 5; i++) {
+      HttpResponse<String> fine = post("{\"n\":" + i + "}");
+      assertThat(fine.statusCode()).as("request " + i).isEqualTo(200);
+    }
+
+    HttpResponse<String> hogged = hog.get(10, java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(hogged.statusCode()).isEqualTo(500);
+    assertThat(hogged.body()).contains("allocated more than 64 MiB");
+    assertThat((System.nanoTime() - started) / 1_000_000).isLessThan(5000);
+    assertThat(post("{\"n\":9}").statusCode()).as("served after it too").isEqualTo(200);
   }
 
   @Test

@@ -66,6 +66,17 @@ class WebhookSettingsTest {
   }
 
   @Test
+  void scriptMemoryDefaultsTo64MibAndIsBounded() {
+    assertThat(settings("").scriptLimits().allocatedBytes()).isEqualTo(64L * 1024 * 1024);
+    assertThat(settings("generic: {scriptMemoryMb: 8}").scriptLimits().allocatedBytes())
+        .isEqualTo(8L * 1024 * 1024);
+    assertThat(problems("generic: {scriptMemoryMb: 0}"))
+        .singleElement()
+        .asString()
+        .contains("generic.scriptMemoryMb");
+  }
+
+  @Test
   void urlPrefixMustStartWithHttpOrHttps() {
     assertThat(problems("generic: {urlPrefix: 'ftp://example.org/'}"))
         .containsExactly(
