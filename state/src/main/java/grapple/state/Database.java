@@ -278,7 +278,9 @@ public final class Database implements AutoCloseable {
     for (Runnable action : committed) {
       try {
         action.run();
-      } catch (RuntimeException e) {
+      } catch (Throwable e) {
+        // The batch is committed: its other actions and every caller must still be told.
+        Fatal.haltIfFatal(e);
         log.error("database {}: an after-commit action failed", describe(), e);
       }
     }

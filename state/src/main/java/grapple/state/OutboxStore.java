@@ -15,6 +15,8 @@ import org.jspecify.annotations.Nullable;
  * carries the transaction id it is sent with, so a resend after a crash is idempotent.
  */
 public final class OutboxStore {
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(OutboxStore.class);
+
   /** Announced by every write that adds to the outbox ({@link Database#announce}). */
   public static final String TOPIC = "outbox";
 
@@ -132,7 +134,14 @@ public final class OutboxStore {
     if (listener != null) {
       db.afterCommit(
           () -> {
-            for (int i = 0; i < out.size(); i++) listener.queued(drafts.get(i), out.get(i));
+            for (int i = 0; i < out.size(); i++) {
+              try {
+                listener.queued(drafts.get(i), out.get(i));
+              } catch (RuntimeException e) {
+                // One message's trouble is its own; the rest of the write is still told.
+                log.error("outbox: telling of queued #{} failed", out.get(i).seq(), e);
+              }
+            }
           });
     }
     return out;

@@ -159,13 +159,19 @@ public final class Outbox implements AutoCloseable {
     synchronized (feed) {
       if (entry.seq() <= horizon) return;
       if (direct && worker.backlog() < maxQueued) {
-        horizon = entry.seq();
-        worker.add(entry);
-        return;
+        try {
+          worker.add(entry);
+          horizon = entry.seq();
+          return;
+        } catch (RuntimeException e) {
+          log.warn(
+              "outbox: #{} could not go to delivery directly; reading it back", entry.seq(), e);
+        }
       }
       // Full queues: this row waits in the database; the reader takes over until it catches up.
+      // Only the first rows keep their content here: the rest is read back when its turn comes.
       direct = false;
-      handedOver.put(entry.seq(), entry);
+      handedOver.put(entry.seq(), handedOver.size() < READ_BATCH ? entry : entry.withoutContent());
       wanted = true;
       feed.notifyAll();
     }
@@ -188,6 +194,7 @@ public final class Outbox implements AutoCloseable {
           // A full queue is looked at again each second: deliveries make room without a word.
           while (!closed && (!wanted || worker.backlog() >= maxQueued)) feed.wait(1_000);
           wanted = false;
+          if (direct) continue; // every new row reaches queued() in seq order
         }
         if (closed) return;
         int read = readOnce(first);
@@ -216,11 +223,12 @@ public final class Outbox implements AutoCloseable {
     for (OutboxStore.Entry row : rows) {
       OutboxStore.Entry entry;
       synchronized (feed) {
-        horizon = Math.max(horizon, row.seq());
+        if (row.seq() <= horizon) continue; // already handed to delivery as it committed
+        horizon = row.seq();
         OutboxStore.Entry local = handedOver.remove(row.seq());
         entry = local != null ? local : row;
+        worker.add(entry); // under feed: queued() adds under it too, so order holds
       }
-      worker.add(entry);
     }
     synchronized (feed) {
       // What was handed over at or below the horizon is either read above or delivered and gone.
