@@ -161,12 +161,20 @@ final class Transformation {
         MAX_SCRIPT_CHARS,
         source.length());
     try {
+      // Run as the body of a function, as hookshot does (`(() => { <script> })()`): a top-level
+      // `return` ends the script. The opening stays on the first line, so line numbers hold.
       Script script =
-          SANDBOX.call(cx -> cx.compileString(source, "transformationFunction", 1, null));
+          SANDBOX.call(
+              cx ->
+                  cx.compileString(
+                      "(function () {" + source + "\n})();", "transformationFunction", 1, null));
       return new Compiled(Optional.of(new Transformation(script)), Optional.empty());
     } catch (EvaluatorException e) {
+      // An error found at the wrapper's closing line is one at the end of the script.
+      int lastLine = (int) source.chars().filter(c -> c == '\n').count() + 1;
       return new Compiled(
-          Optional.empty(), Optional.of(new CompileError(e.details(), e.lineNumber())));
+          Optional.empty(),
+          Optional.of(new CompileError(e.details(), Math.min(e.lineNumber(), lastLine))));
     }
   }
 

@@ -70,6 +70,24 @@ class TransformationTest {
   }
 
   @Test
+  void aTopLevelReturnEndsTheScriptAsInHookshot() throws Exception {
+    // hookshot runs the script as the body of a function, so scripts written for it may return.
+    String script =
+        "if (data.skip) { result = {version: 'v2', empty: true}; return; }\n"
+            + "result = {version: 'v2', plain: 'got ' + data.text};";
+
+    assertThat(run(script, "{\"skip\": true}").empty()).isTrue();
+    assertThat(run(script, "{\"text\": \"hi\"}").plain()).isEqualTo("got hi");
+  }
+
+  @Test
+  void aSyntaxErrorNamesTheLineOfTheScript() {
+    assertThatThrownBy(() -> Transformation.compile("result = 1;\nresult = {;"))
+        .isInstanceOf(BadInput.class)
+        .hasMessageContaining("line 2");
+  }
+
+  @Test
   void noResultIsNoContent() throws Exception {
     assertThat(run("var x = 1;", "{}").plain()).isEqualTo("No content");
     assertThat(run("result = 42;", "{}").plain()).isEqualTo("No content");
