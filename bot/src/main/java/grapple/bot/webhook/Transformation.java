@@ -47,12 +47,12 @@ final class Transformation {
   /**
    * Instructions between two checks of the clock and the allocation count. Each check costs about
    * 0.1 µs; fewer instructions between them bound how much one loop of big allocations (a guarded
-   * {@code join} of 4 Mi characters is some 20 instructions) can take before it is stopped.
+   * {@code join} of 1 Mi characters is some 20 instructions) can take before it is stopped.
    */
   private static final int CHECK_EVERY = 1_000;
 
   /** Longest string the built-ins that make one string out of a count may make. */
-  static final int MAX_BUILT_STRING = 1 << 22;
+  static final int MAX_BUILT_STRING = 1 << 20;
 
   /** Most elements {@code Array.from} and {@code fill} may make in one call. */
   static final int MAX_BUILT_ELEMENTS = 1 << 20;

@@ -35,7 +35,7 @@ record WebhookSettings(
     Duration maxExpiry = s.duration("maxExpiry", "365d", Duration.ofSeconds(1), "must be positive");
     boolean allowJs = s.bool("allowJsTransformationFunctions", false);
     int scriptTimeoutMs = s.integer("scriptTimeoutMs", 500, 10, 10_000);
-    int scriptMemoryMb = s.integer("scriptMemoryMb", 64, 1, 1024);
+    int scriptMemoryMb = s.integer("scriptMemoryMb", 16, 1, 1024);
     s.finish();
     return new WebhookSettings(
         enabled,

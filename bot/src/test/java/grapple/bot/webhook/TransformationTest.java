@@ -233,6 +233,28 @@ class TransformationTest {
   }
 
   @Test
+  void aLoopOfTheLargestStringsAllowedOvershootsTheBoundByLittle() {
+    com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    int largest = Transformation.MAX_BUILT_STRING - 1;
+    Transformation.Limits bound = new Transformation.Limits(Duration.ofSeconds(5), 16L << 20);
+
+    for (String script :
+        java.util.List.of(
+            "var a = []; while (true) a.push('y'.repeat(" + largest + "));",
+            "var a = []; while (true) a.push(new Array(" + largest + ").join('z'));")) {
+      long before = threads.getCurrentThreadAllocatedBytes();
+      assertThatThrownBy(() -> Transformation.compile(script).run(json("{}"), bound))
+          .as(script)
+          .hasMessage("Transformation failed to run: it allocated more than 16 MiB");
+      // What one loop adds between two checks: a few of the largest strings.
+      assertThat(threads.getCurrentThreadAllocatedBytes() - before)
+          .as(script)
+          .isLessThan((16L << 20) + (12L << 20));
+    }
+  }
+
+  @Test
   void otherScriptsRunWhileOneAllocatesAndEachCallHasItsOwnBudget() throws Exception {
     Transformation hog =
         Transformation.compile("var a = []; while (true) a.push(new Array(1000).join('x'));");

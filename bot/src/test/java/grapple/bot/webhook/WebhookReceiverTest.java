@@ -101,7 +101,7 @@ class WebhookReceiverTest {
             Duration.ofDays(365),
             true,
             Duration.ofMillis(500),
-            64L * 1024 * 1024);
+            16L * 1024 * 1024);
     Hooks hooks = new Hooks(settings, new HookIds(new ConnectionStore(db)), Clock.systemUTC());
     Hooks.Hook live = (Hooks.Hook) hooks.open(hook, hooks.parse("ci", hookConfig), false);
     WebhookReceiver.Lookup lookup =
@@ -268,7 +268,7 @@ class WebhookReceiverTest {
 
     HttpResponse<String> hogged = hog.get(10, java.util.concurrent.TimeUnit.SECONDS);
     assertThat(hogged.statusCode()).isEqualTo(500);
-    assertThat(hogged.body()).contains("allocated more than 64 MiB");
+    assertThat(hogged.body()).contains("allocated more than 16 MiB");
     assertThat((System.nanoTime() - started) / 1_000_000).isLessThan(5000);
     assertThat(post("{\"n\":9}").statusCode()).as("served after it too").isEqualTo(200);
   }

@@ -66,8 +66,8 @@ class WebhookSettingsTest {
   }
 
   @Test
-  void scriptMemoryDefaultsTo64MibAndIsBounded() {
-    assertThat(settings("").scriptLimits().allocatedBytes()).isEqualTo(64L * 1024 * 1024);
+  void scriptMemoryDefaultsTo16MibAndIsBounded() {
+    assertThat(settings("").scriptLimits().allocatedBytes()).isEqualTo(16L * 1024 * 1024);
     assertThat(settings("generic: {scriptMemoryMb: 8}").scriptLimits().allocatedBytes())
         .isEqualTo(8L * 1024 * 1024);
     assertThat(problems("generic: {scriptMemoryMb: 0}"))
