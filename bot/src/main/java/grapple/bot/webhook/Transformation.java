@@ -49,7 +49,7 @@ final class Transformation {
    * 0.1 µs; fewer instructions between them bound how much one loop of big allocations (a guarded
    * {@code join} of 1 Mi characters is some 20 instructions) can take before it is stopped.
    */
-  private static final int CHECK_EVERY = 1_000;
+  private static final int CHECK_EVERY = 200;
 
   /** Longest string the built-ins that make one string out of a count may make. */
   static final int MAX_BUILT_STRING = 1 << 20;
