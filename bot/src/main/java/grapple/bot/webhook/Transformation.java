@@ -47,7 +47,8 @@ final class Transformation {
   /**
    * Instructions between two checks of the clock and the allocation count. Each check costs about
    * 0.1 µs; fewer instructions between them bound how much one loop of big allocations (a guarded
-   * {@code join} of 1 Mi characters is some 20 instructions) can take before it is stopped.
+   * {@code repeat} of 1 Mi characters is a few instructions and some 3 MB) can take before it is
+   * stopped.
    */
   private static final int CHECK_EVERY = 200;
 
