@@ -138,10 +138,24 @@ class OutboundServiceTest {
     assertThat(r).isNotNull();
     assertThat(r.getBody().utf8()).contains("hello").doesNotContain("mine");
     Await.until(WAIT, () -> receiver.getRequestCount() == 1);
+    // The receiver answered before the bot recorded it: wait for the record, not the request.
+    Await.until(WAIT, () -> deliveredTally() == 1);
     // The commands themselves are room events too: Alice's command was sent before Bob's message.
     hub.message(ALICE, "!grapple outbound-hook list");
     String list = sent(1).get(0).content().path("body").asText();
     assertThat(list).contains("`ci`").contains("POST to").contains("1 delivered");
+  }
+
+  private long deliveredTally() {
+    return hub.db.read(
+        c -> {
+          try (var s =
+                  c.prepareStatement("SELECT COALESCE(SUM(delivered), 0) FROM outbound_status");
+              var rs = s.executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
+          }
+        });
   }
 
   private static com.fasterxml.jackson.databind.node.ObjectNode raw(

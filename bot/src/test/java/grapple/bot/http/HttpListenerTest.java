@@ -161,6 +161,8 @@ class HttpListenerTest {
     completer.start();
 
     assertThat(response.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(202);
+    // The client may read the answer before the listener's thread reports it written.
+    Await.until(WAIT, () -> !answeredOn.isEmpty());
     assertThat(answeredOn).singleElement().asString().startsWith("test-http");
   }
 
