@@ -110,6 +110,7 @@ public final class Grapple implements AutoCloseable {
   }
 
   private final Database db;
+  private final FileOwner owner;
   private final RoomGateway gateway;
   private final Outbox outbox;
   private final Serving serving;
@@ -138,8 +139,15 @@ public final class Grapple implements AutoCloseable {
     }
   }
 
-  private Grapple(Database db, Hub hub, Serving serving, List<Started> running, Leading leading) {
+  private Grapple(
+      Database db,
+      FileOwner owner,
+      Hub hub,
+      Serving serving,
+      List<Started> running,
+      Leading leading) {
     this.db = db;
+    this.owner = owner;
     this.gateway = hub.gateway();
     this.outbox = hub.outbox();
     this.serving = serving;
@@ -161,13 +169,21 @@ public final class Grapple implements AutoCloseable {
    */
   public static Grapple start(Config config, ConsoleGateway.Console console, List<Service> services)
       throws IOException, LoginFailed, InterruptedException {
-    Database db = Database.open(config.database().location(), migrations(services));
+    FileOwner owner = FileOwner.claim(config.database().location());
+    Database db;
+    try {
+      db = Database.open(config.database().location(), migrations(services));
+    } catch (RuntimeException e) {
+      owner.close();
+      throw e;
+    }
     List<Started> running = new ArrayList<>();
     try {
-      return wire(config, console, db, services, running);
+      return wire(config, console, db, owner, services, running);
     } catch (IOException | LoginFailed | InterruptedException | RuntimeException e) {
       running.forEach(r -> r.running().close());
       db.close();
+      owner.close();
       throw e;
     }
   }
@@ -199,6 +215,7 @@ public final class Grapple implements AutoCloseable {
       Config config,
       ConsoleGateway.Console console,
       Database db,
+      FileOwner owner,
       List<Service> services,
       List<Started> running)
       throws IOException, LoginFailed, InterruptedException {
@@ -246,7 +263,7 @@ public final class Grapple implements AutoCloseable {
         "grapple_leader",
         "1 on the instance that runs the sync and delivery",
         () -> leadership.leading() ? 1 : 0);
-    Grapple app = new Grapple(db, hub, serving, running, new Leading(leadership, cluster));
+    Grapple app = new Grapple(db, owner, hub, serving, running, new Leading(leadership, cluster));
     Runnable onLoaded =
         () -> {
           botRooms.loaded(hub.connections());
@@ -616,6 +633,7 @@ public final class Grapple implements AutoCloseable {
     leading.cluster().close();
     leading.leadership().close();
     db.close();
+    owner.close();
     log.info("stopped; {} message(s) left queued for the next start", outbox.backlog());
   }
 }
