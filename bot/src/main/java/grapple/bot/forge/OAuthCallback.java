@@ -10,6 +10,7 @@ import grapple.state.OAuthStates;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,10 +37,17 @@ public final class OAuthCallback {
 
   private final Wording wording;
   private final Linker linker;
+  private final Consumer<String> linked;
   private final Outbox outbox;
   private final OAuthStates states;
 
-  public OAuthCallback(Wording wording, Linker linker, Outbox outbox, OAuthStates states) {
+  /**
+   * {@code linked} is told of each Matrix user whose account was just linked (e.g. to note their
+   * name).
+   */
+  public OAuthCallback(
+      Wording wording, Linker linker, Consumer<String> linked, Outbox outbox, OAuthStates states) {
+    this.linked = linked;
     this.wording = wording;
     this.linker = linker;
     this.outbox = outbox;
@@ -69,6 +77,7 @@ public final class OAuthCallback {
   private Response link(String userId, String code) {
     try {
       Account account = linker.linkCode(userId, code);
+      linked.accept(userId);
       outbox.directMessage(
           userId,
           Messages.notice(

@@ -119,11 +119,8 @@ public final class GithubService implements Service {
       OAuthCallback callback =
           new OAuthCallback(
               new OAuthCallback.Wording(NAME, "GitHub", "GitHub", "Connected as "),
-              (matrixUser, code) -> {
-                var account = parts.accounts().linkCode(matrixUser, code);
-                parts.context().profiles().remember(matrixUser); // the link's display name
-                return account;
-              },
+              parts.accounts()::linkCode,
+              parts.context().profiles()::remember,
               parts.context().outbox(),
               states);
       routes.webhooks().add("GET", "/oauth/github", callback::handle);

@@ -95,11 +95,8 @@ public final class JiraService implements Service {
       OAuthCallback callback =
           new OAuthCallback(
               new OAuthCallback.Wording(NAME, "JIRA", "Atlassian", "Connected to JIRA Cloud as "),
-              (matrixUser, code) -> {
-                var account = parts.accounts().linkCode(matrixUser, code);
-                parts.context().profiles().remember(matrixUser); // the link's display name
-                return account;
-              },
+              parts.accounts()::linkCode,
+              parts.context().profiles()::remember,
               parts.context().outbox(),
               states);
       routes.webhooks().add("GET", "/oauth/jira", callback::handle);

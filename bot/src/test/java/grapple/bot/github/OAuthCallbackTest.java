@@ -50,6 +50,7 @@ class OAuthCallbackTest {
   private Database db;
   private Outbox outbox;
   private GithubAccounts accounts;
+  private final java.util.List<String> linked = new java.util.concurrent.CopyOnWriteArrayList<>();
   private OAuthStates states;
   private HttpListener listener;
 
@@ -87,6 +88,7 @@ class OAuthCallbackTest {
         new OAuthCallback(
             new OAuthCallback.Wording("github", "GitHub", "GitHub", "Connected as "),
             parts.accounts()::linkCode,
+            linked::add,
             outbox,
             states);
     Router router = new Router().add("GET", "/oauth/github", callback::handle);
@@ -122,6 +124,7 @@ class OAuthCallbackTest {
     assertThat(page.body()).contains("unknown, used or expired").contains("github login");
     assertThat(accounts.account(ALICE)).isEmpty();
     assertThat(github.requestsTo("POST", "/login/oauth/access_token")).isEmpty();
+    assertThat(linked).as("no link, nobody told").isEmpty();
   }
 
   @Test
@@ -137,6 +140,9 @@ class OAuthCallbackTest {
         .hasValueSatisfying(t -> assertThat(t).startsWith("text/html"));
     assertThat(page.headers().firstValue("Cache-Control")).hasValue("no-store");
     assertThat(page.body()).contains("Linked as alice. You can close this page.");
+    assertThat(linked)
+        .as("told who was linked (their display name is noted)")
+        .containsExactly(ALICE);
     assertThat(accounts.account(ALICE))
         .hasValueSatisfying(a -> assertThat(a.login()).isEqualTo("alice"));
     FakeGateway.Sent dm = gateway.takeSent();
