@@ -119,9 +119,11 @@ final class IntakeScenario {
     Load.Result m = null;
     Load.Result b = null;
     double mCpu = 0;
+    java.util.Map<String, Double> mThreads = new java.util.TreeMap<>();
     double bCpu = 0;
     for (int i = 0; i < SLICES; i++) {
       Proc.Meter mm = new Proc.Meter(measured.pid());
+      java.util.Map<String, Double> threadsBefore = Proc.threadCpuSeconds(measured.pid());
       m =
           Load.run(
                   measured.port(),
@@ -132,6 +134,10 @@ final class IntakeScenario {
                   0)
               .plus(m);
       mCpu += mm.cpuSeconds();
+      Proc.threadCpuSeconds(measured.pid())
+          .forEach(
+              (family, cpu) ->
+                  mThreads.merge(family, cpu - threadsBefore.getOrDefault(family, 0.0), Double::sum));
       Proc.Meter bm = new Proc.Meter(baseline.pid());
       b =
           Load.run(
@@ -147,6 +153,7 @@ final class IntakeScenario {
     Load.Result measuredResult = Objects.requireNonNull(m, "no slices");
     Load.Result baselineResult = Objects.requireNonNull(b, "no slices");
     print(measured.name(), measuredResult, mCpu);
+    printThreads(measured.name(), measuredResult, mThreads);
     print(baseline.name(), baselineResult, bCpu);
     return new Pair(measuredResult, baselineResult, mCpu, bCpu);
   }
@@ -200,6 +207,21 @@ final class IntakeScenario {
         1e6 * cpuSeconds / Math.max(1, r.ok()),
         100 * r.generatorCpuShare(),
         r.statuses());
+  }
+
+  /** Where the server's CPU went, per thread family, in µs per answered request (the largest). */
+  static void printThreads(String who, Load.Result r, java.util.Map<String, Double> threads) {
+    StringBuilder line = new StringBuilder();
+    threads.entrySet().stream()
+        .filter(e -> e.getValue() > 0)
+        .sorted(java.util.Map.Entry.<String, Double>comparingByValue().reversed())
+        .limit(8)
+        .forEach(
+            e ->
+                line.append(
+                    String.format(
+                        "  %s %.1f", e.getKey(), 1e6 * e.getValue() / Math.max(1, r.ok()))));
+    System.out.printf("  %-8s c=%-3d µs/req by thread:%s%n", who, r.concurrency(), line);
   }
 
   private static void record(Report report, ObjectNode r, int c, Pair pair, boolean met) {

@@ -34,6 +34,28 @@ final class Proc {
     }
   }
 
+  /**
+   * CPU seconds each family of the process's threads has used so far (digits in a thread's name
+   * folded, so "webhooks-http-12" counts as "webhooks-http-N"); empty if the process is gone.
+   */
+  static java.util.Map<String, Double> threadCpuSeconds(long pid) {
+    java.util.Map<String, Double> families = new java.util.TreeMap<>();
+    try (Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+      tasks.forEach(
+          task -> {
+            try {
+              String name = Files.readString(task.resolve("comm")).strip().replaceAll("[0-9]+", "N");
+              families.merge(name, taskCpuSeconds(task), Double::sum);
+            } catch (IOException e) {
+              // the thread ended meanwhile; its time stays in the process's total
+            }
+          });
+    } catch (IOException | RuntimeException e) {
+      return java.util.Map.of(); // the process ended
+    }
+    return families;
+  }
+
   private static boolean isCompilerThread(Path task) {
     try {
       return Files.readString(task.resolve("comm")).strip().matches("C[12] CompilerThre.*");
