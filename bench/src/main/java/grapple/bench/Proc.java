@@ -44,7 +44,8 @@ final class Proc {
       tasks.forEach(
           task -> {
             try {
-              String name = Files.readString(task.resolve("comm")).strip().replaceAll("[0-9]+", "N");
+              String name =
+                  Files.readString(task.resolve("comm")).strip().replaceAll("[0-9]+", "N");
               families.merge(name, taskCpuSeconds(task), Double::sum);
             } catch (IOException e) {
               // the thread ended meanwhile; its time stays in the process's total

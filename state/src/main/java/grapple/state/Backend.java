@@ -22,12 +22,6 @@ interface Backend {
   /** The statement that opens a write transaction. */
   String begin();
 
-  /**
-   * True when every task needs a savepoint, even one statement (PostgreSQL aborts the whole
-   * transaction on an error).
-   */
-  boolean savepointEveryTask();
-
   <T> @Nullable T read(SqlWork<T> work) throws SQLException;
 
   /** Inside the writer's transaction: tells other instances of {@code topics} once it commits. */

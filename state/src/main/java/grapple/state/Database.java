@@ -110,15 +110,7 @@ public final class Database implements AutoCloseable {
 
   /** Queues {@code work} for the writer; the future completes once its transaction committed. */
   public <T> CompletableFuture<T> write(SqlWork<T> work) {
-    return queue(new Task<>(work, true, new CompletableFuture<>()));
-  }
-
-  /**
-   * Like {@link #write}, for work that is one SQL statement: SQLite undoes a failed statement by
-   * itself, so it runs without a savepoint of its own there (two statements fewer per write).
-   */
-  public <T> CompletableFuture<T> writeStatement(SqlWork<T> statement) {
-    return queue(new Task<>(statement, backend.savepointEveryTask(), new CompletableFuture<>()));
+    return queue(new Task<>(work, new CompletableFuture<>()));
   }
 
   private <T> CompletableFuture<T> queue(Task<T> task) {
@@ -249,10 +241,7 @@ public final class Database implements AutoCloseable {
     }
   }
 
-  /**
-   * Runs each task in its own savepoint (a single statement needs none on SQLite), so one failing
-   * task does not undo the others.
-   */
+  /** Runs each task in its own savepoint, so one failing task does not undo the others. */
   private void commit(List<Task<?>> batch) {
     List<Runnable> completions = new ArrayList<>(batch.size());
     announced.clear();
@@ -288,24 +277,11 @@ public final class Database implements AutoCloseable {
     for (String topic : announced) heard(topic);
   }
 
-  /**
-   * Runs one task, in a savepoint unless it is a single statement; returns how to tell its caller.
-   */
+  /** Runs one task in a savepoint; returns how to tell its caller. */
   private <T> Runnable run(Task<T> task) throws SQLException {
     Connection writer = backend.writer();
     announcing.clear();
     committing.clear();
-    if (!task.savepoint()) {
-      try {
-        T value = task.work.run(writer);
-        announced.addAll(announcing);
-        committed.addAll(committing);
-        return () -> task.result.complete(value);
-      } catch (Throwable e) {
-        Fatal.haltIfFatal(e);
-        return () -> task.result.completeExceptionally(e);
-      }
-    }
     writerStatement("SAVEPOINT task").executeUpdate();
     try {
       T value = task.work.run(writer);
@@ -380,6 +356,6 @@ public final class Database implements AutoCloseable {
     backend.close();
   }
 
-  /** A queued write; {@code savepoint} false for a single statement, which SQLite undoes alone. */
-  private record Task<T>(SqlWork<T> work, boolean savepoint, CompletableFuture<T> result) {}
+  /** A queued write and its caller's future. */
+  private record Task<T>(SqlWork<T> work, CompletableFuture<T> result) {}
 }

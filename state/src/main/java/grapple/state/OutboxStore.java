@@ -25,6 +25,10 @@ public final class OutboxStore {
       new java.util.concurrent.ConcurrentLinkedQueue<>();
   private final java.util.concurrent.atomic.AtomicBoolean deleteQueued =
       new java.util.concurrent.atomic.AtomicBoolean();
+  private final java.util.Queue<Single> singles =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
+  private final java.util.concurrent.atomic.AtomicBoolean singlesQueued =
+      new java.util.concurrent.atomic.AtomicBoolean();
 
   private volatile @Nullable Queued queued;
 
@@ -85,23 +89,69 @@ public final class OutboxStore {
   private CompletableFuture<List<Entry>> queue(List<Draft> drafts, @Nullable SqlWork<?> alongside) {
     long now = System.currentTimeMillis();
     // Ids and JSON are made here, on the caller's thread: the single writer thread only writes.
-    List<String> txnIds = drafts.stream().map(d -> newTxnId()).toList();
-    List<String> contents = drafts.stream().map(d -> Json.write(d.content())).toList();
-    if (alongside == null && drafts.size() == 1) {
-      // One message is one INSERT: the writer runs it without a savepoint.
-      return db.writeStatement(c -> insert(drafts, txnIds, contents, now));
-    }
+    List<Row> rows = new ArrayList<>(drafts.size());
+    for (Draft d : drafts) rows.add(Row.of(d, now));
     return db.write(
         c -> {
           if (alongside != null) alongside.run(c);
-          return insert(drafts, txnIds, contents, now);
+          return insert(rows);
         });
   }
 
-  private List<Entry> insert(
-      List<Draft> drafts, List<String> txnIds, List<String> contents, long now)
-      throws SQLException {
-    List<Entry> out = new ArrayList<>(drafts.size());
+  /**
+   * Queues one message on its own; completes once it is durable. Messages queued while the writer
+   * is busy share one write (as deliveries share one delete), so a burst of webhooks costs the
+   * writer one task, and the writer thread completes one future per message, no more.
+   */
+  public CompletableFuture<Void> enqueue(Draft draft) {
+    Single single =
+        new Single(Row.of(draft, System.currentTimeMillis()), new CompletableFuture<>());
+    singles.add(single);
+    if (singlesQueued.compareAndSet(false, true)) {
+      List<Single> taken = new ArrayList<>();
+      db.write(
+              c -> {
+                // Before draining: a message added after this point queues a write of its own.
+                singlesQueued.set(false);
+                for (Single next = singles.poll(); next != null; next = singles.poll()) {
+                  taken.add(next);
+                }
+                List<Row> rows = new ArrayList<>(taken.size());
+                for (Single t : taken) rows.add(t.row());
+                // A savepoint of its own: if one row fails, none of this write's rows is kept, and
+                // every caller in it hears so.
+                return insert(rows);
+              })
+          .whenComplete((entries, failure) -> settle(taken, failure));
+    }
+    return single.done();
+  }
+
+  /** Tells each caller of a shared write its outcome; a write that never ran fails the waiting. */
+  private void settle(List<Single> taken, @Nullable Throwable failure) {
+    if (failure != null && taken.isEmpty()) {
+      // The database refused the write before running it (closed): nobody else will take these.
+      for (Single next = singles.poll(); next != null; next = singles.poll()) taken.add(next);
+    }
+    for (Single t : taken) {
+      if (failure == null) t.done().complete(null);
+      else t.done().completeExceptionally(failure);
+    }
+  }
+
+  /** One message waiting to share a write, and its caller's future. */
+  private record Single(Row row, CompletableFuture<Void> done) {}
+
+  /** A message as it is stored: its transaction id and JSON made off the writer thread. */
+  private record Row(Draft draft, String txnId, String content, long createdAt) {
+    static Row of(Draft draft, long now) {
+      return new Row(draft, newTxnId(), Json.write(draft.content()), now);
+    }
+  }
+
+  private List<Entry> insert(List<Row> rows) throws SQLException {
+    List<Entry> out = new ArrayList<>(rows.size());
+    if (rows.isEmpty()) return out;
     if (db.dialect() == Dialect.POSTGRESQL) {
       // Instances commit one at a time while adding to the outbox, so whoever reads it in seq
       // order never passes a row that commits later with a smaller seq.
@@ -111,23 +161,23 @@ public final class OutboxStore {
     PreparedStatement s =
         db.writerStatement(
             "INSERT INTO outbox (target, txn_id, event_type, content, created_at) VALUES (?, ?, ?, ?, ?) RETURNING seq");
-    for (int i = 0; i < drafts.size(); i++) {
-      Draft d = drafts.get(i);
+    for (Row row : rows) {
+      Draft d = row.draft();
       s.setString(1, d.target());
-      s.setString(2, txnIds.get(i));
+      s.setString(2, row.txnId());
       s.setString(3, d.eventType());
-      s.setString(4, contents.get(i));
-      s.setLong(5, now);
+      s.setString(4, row.content());
+      s.setLong(5, row.createdAt());
       try (ResultSet seq = s.executeQuery()) {
         if (!seq.next()) throw new SQLException("INSERT ... RETURNING gave no seq");
         out.add(
             new Entry(
                 seq.getLong(1),
                 d.target(),
-                txnIds.get(i),
+                row.txnId(),
                 d.eventType(),
                 d.content(),
-                contents.get(i).length()));
+                row.content().length()));
       }
     }
     Queued listener = queued;
@@ -136,7 +186,7 @@ public final class OutboxStore {
           () -> {
             for (int i = 0; i < out.size(); i++) {
               try {
-                listener.queued(drafts.get(i), out.get(i));
+                listener.queued(rows.get(i).draft(), out.get(i));
               } catch (RuntimeException e) {
                 // One message's trouble is its own; the rest of the write is still told.
                 log.error("outbox: telling of queued #{} failed", out.get(i).seq(), e);
@@ -226,12 +276,8 @@ public final class OutboxStore {
                 deleteQueued.set(
                     false); // Before draining: a delivery added after this point queues its own
                 // write.
-                PreparedStatement s = db.writerStatement("DELETE FROM outbox WHERE seq = ?");
-                for (Delete d = deletes.poll(); d != null; d = deletes.poll()) {
-                  s.setLong(1, d.seq());
-                  s.executeUpdate();
-                  taken.add(d);
-                }
+                for (Delete d = deletes.poll(); d != null; d = deletes.poll()) taken.add(d);
+                deleteRuns(taken);
                 return null;
               })
           .whenComplete(
@@ -243,6 +289,23 @@ public final class OutboxStore {
                       }));
     }
     return delete.done();
+  }
+
+  /**
+   * Deletes the rows of {@code taken}, one statement per run of consecutive seqs: messages to one
+   * room are delivered in seq order, so a burst is usually one run.
+   */
+  private void deleteRuns(List<Delete> taken) throws SQLException {
+    long[] seqs = taken.stream().mapToLong(Delete::seq).sorted().toArray();
+    PreparedStatement s = db.writerStatement("DELETE FROM outbox WHERE seq BETWEEN ? AND ?");
+    int start = 0;
+    for (int i = 1; i <= seqs.length; i++) {
+      if (i < seqs.length && seqs[i] <= seqs[i - 1] + 1) continue;
+      s.setLong(1, seqs[start]);
+      s.setLong(2, seqs[i - 1]);
+      s.executeUpdate();
+      start = i;
+    }
   }
 
   /** A delivered message waiting for its row to be deleted. */

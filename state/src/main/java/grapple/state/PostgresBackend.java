@@ -220,11 +220,6 @@ final class PostgresBackend implements Backend {
   }
 
   @Override
-  public boolean savepointEveryTask() {
-    return true;
-  }
-
-  @Override
   public <T> @Nullable T read(SqlWork<T> work) throws SQLException {
     try (Connection c = readers.getConnection()) {
       return work.run(c);

@@ -162,11 +162,6 @@ final class SqliteBackend implements Backend {
   }
 
   @Override
-  public boolean savepointEveryTask() {
-    return false;
-  }
-
-  @Override
   public <T> @Nullable T read(SqlWork<T> work) throws SQLException {
     return work.run(readConnection());
   }

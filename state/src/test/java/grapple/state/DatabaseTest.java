@@ -402,33 +402,6 @@ class DatabaseTest {
 
   @ParameterizedTest
   @EnumSource(Dialect.class)
-  void aFailingSingleStatementLeavesNothingBehindWhileTheOthersInItsBatchCommit(Dialect dialect) {
-    Database db = open(dialect);
-    KeyValueStore kv = new KeyValueStore(db);
-    CountDownLatch release = blockWriter(db);
-    CompletableFuture<Integer> before = db.writeStatement(c -> KeyValueStore.put(c, "before", "1"));
-    CompletableFuture<Integer> failing =
-        db.writeStatement(
-            c -> {
-              try (Statement s = c.createStatement()) {
-                // Two rows, the second breaks the primary key: SQLite undoes the whole statement.
-                return s.executeUpdate(
-                    "INSERT INTO kv (key, value) VALUES ('half', '1'), ('half', '2')");
-              }
-            });
-    CompletableFuture<Integer> after = db.writeStatement(c -> KeyValueStore.put(c, "after", "3"));
-
-    release.countDown();
-    CompletableFuture.allOf(before, after).join();
-
-    assertThatThrownBy(failing::join).hasCauseInstanceOf(SQLException.class);
-    assertThat(kv.get("before")).contains("1");
-    assertThat(kv.get("after")).contains("3");
-    assertThat(kv.get("half")).isEmpty();
-  }
-
-  @ParameterizedTest
-  @EnumSource(Dialect.class)
   void aKeptWriterStatementIsReusedAcrossTransactions(Dialect dialect) {
     Database db = open(dialect);
     KeyValueStore kv = new KeyValueStore(db);

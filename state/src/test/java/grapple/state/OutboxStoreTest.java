@@ -243,6 +243,90 @@ class OutboxStoreTest {
         .containsExactly("early", "late");
   }
 
+  @Test
+  void singleMessagesFromManyThreadsAreEachDurableOnceToldAndToldInSequenceOrder()
+      throws Exception {
+    List<Long> told = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    outbox.onQueued((draft, entry) -> told.add(entry.seq()));
+    int threads = 8;
+    int each = 200;
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newFixedThreadPool(threads);
+    try {
+      List<java.util.concurrent.Future<List<String>>> senders = new java.util.ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        int thread = t;
+        senders.add(
+            pool.submit(
+                () -> {
+                  List<String> bodies = new java.util.ArrayList<>();
+                  for (int i = 0; i < each; i++) {
+                    String body = thread + "-" + i;
+                    outbox.enqueue(message(ROOM, body)).join();
+                    // Told it is durable: it is there for every reader from now on.
+                    bodies.add(body);
+                  }
+                  return bodies;
+                }));
+      }
+      for (java.util.concurrent.Future<List<String>> sender : senders)
+        assertThat(sender.get(60, java.util.concurrent.TimeUnit.SECONDS)).hasSize(each);
+    } finally {
+      pool.shutdownNow();
+    }
+
+    List<OutboxStore.Entry> pending = outbox.pending();
+    assertThat(pending).hasSize(threads * each);
+    assertThat(told)
+        .containsExactlyElementsOf(pending.stream().map(OutboxStore.Entry::seq).toList());
+    for (int t = 0; t < threads; t++) {
+      String prefix = t + "-";
+      // Each thread's messages are stored in the order it sent them.
+      assertThat(
+              pending.stream()
+                  .map(e -> java.util.Objects.requireNonNull(e.content()).get("body").asText())
+                  .filter(b -> b.startsWith(prefix))
+                  .map(b -> Integer.parseInt(b.substring(prefix.length())))
+                  .toList())
+          .isSorted()
+          .hasSize(each);
+    }
+  }
+
+  @Test
+  void aSingleMessageQueuedAfterTheDatabaseClosedFailsInsteadOfWaitingForever() {
+    db.close();
+
+    assertThat(outbox.enqueue(message(ROOM, "late")))
+        .failsWithin(java.time.Duration.ofSeconds(5))
+        .withThrowableOfType(java.util.concurrent.ExecutionException.class)
+        .withMessageContaining("closed");
+  }
+
+  @Test
+  void deliveringSomeOfARunDeletesExactlyThose() {
+    List<OutboxStore.Entry> entries =
+        outbox
+            .enqueue(
+                List.of(
+                    message(ROOM, "a"),
+                    message(ROOM, "b"),
+                    message(ROOM, "c"),
+                    message(ROOM, "d"),
+                    message(ROOM, "e")))
+            .join();
+
+    java.util.concurrent.CompletableFuture.allOf(
+            outbox.delivered(entries.get(0).seq()),
+            outbox.delivered(entries.get(1).seq()),
+            outbox.delivered(entries.get(3).seq()))
+        .join();
+
+    assertThat(outbox.pending())
+        .extracting(OutboxStore.Entry::seq)
+        .containsExactly(entries.get(2).seq(), entries.get(4).seq());
+  }
+
   private static OutboxStore.Draft message(String target, String body) {
     return new OutboxStore.Draft(
         target, "m.room.message", Json.object().put("msgtype", "m.notice").put("body", body));

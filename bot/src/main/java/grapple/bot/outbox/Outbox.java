@@ -133,11 +133,19 @@ public final class Outbox implements AutoCloseable {
     return store.enqueue(drafts, alongside).thenAccept(entries -> {});
   }
 
+  /**
+   * Queues an {@code m.room.message} for {@code roomId} when the caller will not wait for its
+   * delivery: completes once it is durable, and costs nothing more.
+   */
+  public CompletableFuture<Void> queue(String roomId, ObjectNode content) {
+    return store.enqueue(new OutboxStore.Draft(roomId, "m.room.message", content));
+  }
+
   private Posting enqueue(OutboxStore.Draft draft) {
     CompletableFuture<String> delivered = new CompletableFuture<>();
     // Only the instance that delivers can tell; elsewhere the caller's wait runs out.
     if (delivering()) awaiting.put(draft, delivered);
-    CompletableFuture<Void> queued = store.enqueue(List.of(draft)).thenAccept(entries -> {});
+    CompletableFuture<Void> queued = store.enqueue(draft);
     queued.exceptionally(
         e -> {
           awaiting.remove(draft);

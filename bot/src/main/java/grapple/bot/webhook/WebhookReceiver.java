@@ -289,27 +289,35 @@ final class WebhookReceiver {
   /** Queues {@code content}; answers once durable (202) or, waiting, once delivered (200). */
   private CompletableFuture<Response> queue(
       Connection connection, ObjectNode content, boolean waitForDelivery) {
+    if (!waitForDelivery) {
+      // The common case, one stage on the writer thread: durable, then 202.
+      return outbox
+          .queue(connection.roomId(), content)
+          .handle((stored, failure) -> stored(connection, failure) ? ACCEPTED : STORE_FAILED);
+    }
     Outbox.Posting posting = outbox.post(connection.roomId(), content);
     return posting
         .queued()
-        .handle((stored, failure) -> failure)
-        .thenCompose(
-            failure -> {
-              if (failure != null) {
-                log.error(
-                    "room {}: webhook '{}' message could not be stored: {}",
-                    connection.roomId(),
-                    connection.stateKey(),
-                    cause(failure).getMessage());
-                return now(STORE_FAILED);
-              }
-              log.debug(
-                  "room {}: webhook '{}' ({}) queued a message",
-                  connection.roomId(),
-                  connection.stateKey(),
-                  connection.id());
-              return waitForDelivery ? awaitDelivery(connection, posting) : now(ACCEPTED);
-            });
+        .handle((stored, failure) -> stored(connection, failure))
+        .thenCompose(stored -> stored ? awaitDelivery(connection, posting) : now(STORE_FAILED));
+  }
+
+  /** Logs how storing a hook's message went; true if it is durable. */
+  private static boolean stored(Connection connection, @Nullable Throwable failure) {
+    if (failure != null) {
+      log.error(
+          "room {}: webhook '{}' message could not be stored: {}",
+          connection.roomId(),
+          connection.stateKey(),
+          cause(failure).getMessage());
+      return false;
+    }
+    log.debug(
+        "room {}: webhook '{}' ({}) queued a message",
+        connection.roomId(),
+        connection.stateKey(),
+        connection.id());
+    return true;
   }
 
   /**
