@@ -1,8 +1,14 @@
 package grapple.bot.forge;
 
 import grapple.bot.outbox.Outbox;
+import grapple.state.Database;
 import grapple.state.OutboxStore;
 import grapple.state.SqlWork;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletionException;
 
@@ -24,6 +30,29 @@ public final class Batches {
     } catch (CompletionException e) {
       if (!(e.getCause() instanceof Superseded)) throw e;
     }
+  }
+
+  /** Reads one due batch from the current row of a {@link #due} query. */
+  public interface Row<T> {
+    T read(ResultSet rs) throws SQLException;
+  }
+
+  /**
+   * The batches whose quiet time is over: {@code select} takes the time now as its one parameter
+   * ({@code ... WHERE due_at <= ? ORDER BY due_at LIMIT 100}).
+   */
+  public static <T> List<T> due(Database db, Clock clock, String select, Row<T> row) {
+    long now = clock.millis();
+    return db.read(
+        c -> {
+          List<T> out = new ArrayList<>();
+          try (PreparedStatement s = c.prepareStatement(select)) {
+            s.setLong(1, now);
+            ResultSet rs = s.executeQuery();
+            while (rs.next()) out.add(row.read(rs));
+          }
+          return out;
+        });
   }
 
   /** Something newer joined the batch while it was being posted: nothing is posted, it waits. */

@@ -1,5 +1,6 @@
 package grapple.bot.forge;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.http.Request;
 import grapple.bot.http.Response;
@@ -64,6 +65,27 @@ public final class Intake {
               .withHeader("Connection", "close"));
     }
     return handler.handle(body);
+  }
+
+  /** What a receiver does with a body that is a JSON object. */
+  public interface PayloadHandler {
+    CompletableFuture<Response> handle(JsonNode payload);
+  }
+
+  /**
+   * {@code handler}'s answer to the body read (untrusted) as a JSON object; 400 when it is not JSON
+   * or not an object.
+   */
+  public static CompletableFuture<Response> withObject(byte[] body, PayloadHandler handler) {
+    JsonNode payload;
+    try {
+      payload = Json.UNTRUSTED.readTree(body);
+    } catch (IOException e) {
+      return now(Response.error(400, "The body is not JSON"));
+    }
+    if (payload == null || !payload.isObject())
+      return now(Response.error(400, "The body is not a JSON object"));
+    return handler.handle(payload);
   }
 
   /** True if this delivery's messages were committed before. */

@@ -10,7 +10,6 @@ import grapple.bot.forge.Signatures;
 import grapple.bot.http.Request;
 import grapple.bot.http.Response;
 import grapple.state.ForgeDeliveries;
-import grapple.state.Json;
 import grapple.state.OutboxStore;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -59,16 +58,8 @@ final class GiteaReceiver {
     }
     Optional<String> event = either(request, "Event");
     if (event.isEmpty()) return now(Response.error(400, "Missing X-Gitea-Event"));
-    JsonNode payload;
-    try {
-      payload = Json.UNTRUSTED.readTree(body);
-    } catch (IOException e) {
-      return now(Response.error(400, "The body is not JSON"));
-    }
-    if (payload == null || !payload.isObject())
-      return now(Response.error(400, "The body is not a JSON object"));
     String delivery = either(request, "Delivery").orElseGet(() -> Intake.digestId(body));
-    return handle(event.get(), delivery, payload);
+    return Intake.withObject(body, payload -> handle(event.get(), delivery, payload));
   }
 
   /** Either signature header, if it is the HMAC of exactly {@code body}. */

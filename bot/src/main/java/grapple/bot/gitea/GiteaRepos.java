@@ -2,10 +2,9 @@ package grapple.bot.gitea;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.Active;
-import grapple.bot.ConnectionKind;
 import grapple.bot.LiveConnection;
 import grapple.bot.forge.Followed;
-import grapple.state.BadInput;
+import grapple.bot.forge.ForgeKind;
 import grapple.state.Connection;
 import java.util.List;
 import java.util.Locale;
@@ -15,42 +14,23 @@ import java.util.Locale;
  * instance (state {@code org.grapple.gitea.repository}, key {@code <instance>/<owner>/<repo>}). The
  * one who asks for a new one must have push permission on it with their linked account.
  */
-final class GiteaRepos implements ConnectionKind<GiteaRepoConfig> {
+final class GiteaRepos extends ForgeKind<GiteaRepoConfig> {
   static final String EVENT_TYPE = "org.grapple.gitea.repository";
 
   private final GiteaParts parts;
   private final RepoCommands commands;
 
   GiteaRepos(GiteaParts parts, RepoCommands commands) {
+    super("GiteaRepo", GiteaService.NAME, EVENT_TYPE, List.of());
     this.parts = parts;
     this.commands = commands;
-  }
-
-  @Override
-  public String name() {
-    return "GiteaRepo";
-  }
-
-  @Override
-  public String service() {
-    return GiteaService.NAME;
-  }
-
-  @Override
-  public String eventType() {
-    return EVENT_TYPE;
   }
 
   @Override
   public GiteaRepoConfig parse(String stateKey, ObjectNode content) {
     GiteaRepoConfig config = GiteaRepoConfig.parse(content);
     parts.settings().instance(config.instance(), "instance");
-    BadInput.check(
-        config.stateKey().equals(stateKey.toLowerCase(Locale.ROOT)),
-        "state_key",
-        "must be instance/owner/repo of the content (%s), was %s",
-        config.stateKey(),
-        stateKey);
+    checkStateKey(config.stateKey(), stateKey, "instance/owner/repo");
     return config;
   }
 

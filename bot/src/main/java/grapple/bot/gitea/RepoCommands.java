@@ -3,23 +3,17 @@ package grapple.bot.gitea;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.forge.ForgeException;
-import grapple.bot.room.Messages;
+import grapple.bot.forge.RoomCommands;
 import grapple.bot.room.RoomEvent;
-import grapple.commands.CommandLine;
 import grapple.commands.Markdown;
-import grapple.commands.PermissionLevel;
 import grapple.state.BadInput;
 import grapple.state.Connection;
-import grapple.state.Fatal;
 import grapple.state.Json;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.RejectedExecutionException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * What a {@code GiteaRepo} connection answers in its room: commands on its prefix ({@code !gt
@@ -27,51 +21,21 @@ import org.slf4j.LoggerFactory;
  * connection's instance. Gitea is called off the thread that reads room messages.
  */
 final class RepoCommands {
-  private static final Logger log = LoggerFactory.getLogger(RepoCommands.class);
 
   private final GiteaParts parts;
-  private final ExecutorService executor;
+  private final RoomCommands commands;
 
   RepoCommands(GiteaParts parts, ExecutorService executor) {
     this.parts = parts;
-    this.executor = executor;
+    this.commands = new RoomCommands(parts.context(), executor, GiteaService.NAME, null);
   }
 
   void onMessage(Connection connection, GiteaRepoConfig config, RoomEvent.Message message) {
-    Optional<String> prefix = CommandLine.prefix(List.of(config.commandPrefix()), message.body());
-    if (prefix.isEmpty()) return;
-    try {
-      executor.execute(() -> safely(connection, config, message, prefix.get()));
-    } catch (RejectedExecutionException e) {
-      log.debug("room {}: gitea is shutting down; a message was not answered", connection.roomId());
-    }
-  }
-
-  private void safely(
-      Connection connection, GiteaRepoConfig config, RoomEvent.Message message, String prefix) {
-    try {
-      command(connection, config, message, prefix);
-    } catch (Throwable e) {
-      Fatal.haltIfFatal(e);
-      log.error("room {}: gitea command from {} failed", connection.roomId(), message.sender(), e);
-    }
-  }
-
-  private void command(
-      Connection connection, GiteaRepoConfig config, RoomEvent.Message message, String prefix) {
-    if (!parts
-        .context()
-        .permissions()
-        .allows(message.sender(), connection.roomId(), GiteaService.NAME, PermissionLevel.COMMANDS))
-      return; // no refusal per message: anyone could make the bot talk
-    String reply;
-    try {
-      List<String> words = CommandLine.split(message.body().strip().substring(prefix.length()));
-      reply = run(config, message.sender(), words, prefix);
-    } catch (BadInput e) {
-      reply = e.getMessage();
-    }
-    parts.context().outbox().post(connection.roomId(), Messages.reply(reply, message.eventId()));
+    commands.onMessage(
+        connection,
+        config.commandPrefix(),
+        message,
+        (sender, words, prefix) -> run(config, sender, words, prefix));
   }
 
   /** Runs {@code words} (after the prefix); returns the reply. Throws BadInput for a mistake. */

@@ -2,10 +2,9 @@ package grapple.bot.github;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.Active;
-import grapple.bot.ConnectionKind;
 import grapple.bot.LiveConnection;
 import grapple.bot.forge.Followed;
-import grapple.state.BadInput;
+import grapple.bot.forge.ForgeKind;
 import grapple.state.Connection;
 import java.util.List;
 import java.util.Locale;
@@ -15,7 +14,7 @@ import java.util.Locale;
  * state, CONTRACT §10). A new connection gets {@code github.defaultOptions} under its content, and
  * the one who asks for it must have push access to the repository with their linked account.
  */
-final class GithubRepos implements ConnectionKind<GithubRepoConfig> {
+final class GithubRepos extends ForgeKind<GithubRepoConfig> {
   static final String EVENT_TYPE = "uk.half-shot.matrix-hookshot.github.repository";
   static final String LEGACY_EVENT_TYPE = "uk.half-shot.matrix-github.repository";
 
@@ -23,28 +22,9 @@ final class GithubRepos implements ConnectionKind<GithubRepoConfig> {
   private final RepoCommands commands;
 
   GithubRepos(GithubParts parts, RepoCommands commands) {
+    super("GithubRepo", GithubService.NAME, EVENT_TYPE, List.of(LEGACY_EVENT_TYPE));
     this.parts = parts;
     this.commands = commands;
-  }
-
-  @Override
-  public String name() {
-    return "GithubRepo";
-  }
-
-  @Override
-  public String service() {
-    return GithubService.NAME;
-  }
-
-  @Override
-  public String eventType() {
-    return EVENT_TYPE;
-  }
-
-  @Override
-  public List<String> legacyEventTypes() {
-    return List.of(LEGACY_EVENT_TYPE);
   }
 
   /**
@@ -53,12 +33,7 @@ final class GithubRepos implements ConnectionKind<GithubRepoConfig> {
   @Override
   public GithubRepoConfig parse(String stateKey, ObjectNode content) {
     GithubRepoConfig config = GithubRepoConfig.parse(content, false);
-    BadInput.check(
-        config.stateKey().equals(stateKey.toLowerCase(Locale.ROOT)),
-        "state_key",
-        "must be org/repo of the content (%s), was %s",
-        config.stateKey(),
-        stateKey);
+    checkStateKey(config.stateKey(), stateKey, "org/repo");
     return config;
   }
 

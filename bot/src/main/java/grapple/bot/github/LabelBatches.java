@@ -10,7 +10,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -78,20 +77,12 @@ final class LabelBatches {
 
   /** The batches whose quiet time is over. */
   List<Batch> due() {
-    long now = clock.millis();
-    return db.read(
-        c -> {
-          List<Batch> out = new ArrayList<>();
-          try (PreparedStatement s =
-              c.prepareStatement(
-                  "SELECT repo, number, event, payload, labels, version"
-                      + " FROM github_label_batches WHERE due_at <= ? ORDER BY due_at LIMIT 100")) {
-            s.setLong(1, now);
-            ResultSet rs = s.executeQuery();
-            while (rs.next()) out.add(batch(rs));
-          }
-          return out;
-        });
+    return Batches.due(
+        db,
+        clock,
+        "SELECT repo, number, event, payload, labels, version"
+            + " FROM github_label_batches WHERE due_at <= ? ORDER BY due_at LIMIT 100",
+        LabelBatches::batch);
   }
 
   private static Batch batch(ResultSet rs) throws java.sql.SQLException {

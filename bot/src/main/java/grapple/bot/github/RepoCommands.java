@@ -3,18 +3,13 @@ package grapple.bot.github;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.forge.ForgeException;
-import grapple.bot.room.Messages;
+import grapple.bot.forge.RoomCommands;
 import grapple.bot.room.RoomEvent;
-import grapple.commands.CommandLine;
 import grapple.commands.Markdown;
-import grapple.commands.PermissionLevel;
-import grapple.state.BadInput;
 import grapple.state.Connection;
-import grapple.state.Fatal;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,64 +23,26 @@ final class RepoCommands {
   private static final Logger log = LoggerFactory.getLogger(RepoCommands.class);
 
   private final GithubParts parts;
-  private final ExecutorService executor;
+  private final RoomCommands commands;
   private final IssueActions actions;
 
   RepoCommands(GithubParts parts, ExecutorService executor) {
     this.parts = parts;
-    this.executor = executor;
+    this.commands = new RoomCommands(parts.context(), executor, GithubService.NAME, null);
     this.actions = new IssueActions(parts);
   }
 
   void onMessage(Connection connection, GithubRepoConfig config, RoomEvent.Message message) {
-    Optional<String> prefix = CommandLine.prefix(List.of(config.commandPrefix()), message.body());
-    if (prefix.isPresent()) {
-      run(connection, message, () -> command(connection, config, message, prefix.get()));
-    } else if (config.hotlinkPrefix().isPresent()) {
-      List<Long> numbers = Hotlinks.find(message.content(), config.hotlinkPrefix().get());
-      if (!numbers.isEmpty())
-        run(connection, message, () -> hotlinks(connection, config, message, numbers));
-    }
-  }
-
-  private void run(Connection connection, RoomEvent.Message message, Runnable work) {
-    try {
-      executor.execute(
-          () -> {
-            try {
-              work.run();
-            } catch (Throwable e) {
-              Fatal.haltIfFatal(e);
-              log.error(
-                  "room {}: github command from {} failed",
-                  connection.roomId(),
-                  message.sender(),
-                  e);
-            }
-          });
-    } catch (RejectedExecutionException e) {
-      log.debug(
-          "room {}: github is shutting down; a message was not answered", connection.roomId());
-    }
-  }
-
-  private void command(
-      Connection connection, GithubRepoConfig config, RoomEvent.Message message, String prefix) {
-    if (!parts
-        .context()
-        .permissions()
-        .allows(
-            message.sender(), connection.roomId(), GithubService.NAME, PermissionLevel.COMMANDS)) {
-      return; // no refusal per message: anyone could make the bot talk
-    }
-    String reply;
-    try {
-      List<String> words = CommandLine.split(message.body().strip().substring(prefix.length()));
-      reply = actions.run(config, message.sender(), words, prefix);
-    } catch (BadInput e) {
-      reply = e.getMessage();
-    }
-    parts.context().outbox().post(connection.roomId(), Messages.reply(reply, message.eventId()));
+    boolean command =
+        commands.onMessage(
+            connection,
+            config.commandPrefix(),
+            message,
+            (sender, words, prefix) -> actions.run(config, sender, words, prefix));
+    if (command || config.hotlinkPrefix().isEmpty()) return;
+    List<Long> numbers = Hotlinks.find(message.content(), config.hotlinkPrefix().get());
+    if (!numbers.isEmpty())
+      commands.execute(connection, message, () -> hotlinks(connection, config, message, numbers));
   }
 
   private void hotlinks(

@@ -89,20 +89,12 @@ final class CommentBatches {
 
   /** The batches whose quiet time is over. */
   List<Batch> due() {
-    long now = clock.millis();
-    return db.read(
-        c -> {
-          List<Batch> out = new ArrayList<>();
-          try (PreparedStatement s =
-              c.prepareStatement(
-                  "SELECT batch_key, instance, payload, bodies, version FROM gitlab_comment_batches"
-                      + " WHERE due_at <= ? ORDER BY due_at LIMIT 100")) {
-            s.setLong(1, now);
-            ResultSet rs = s.executeQuery();
-            while (rs.next()) out.add(batch(rs));
-          }
-          return out;
-        });
+    return Batches.due(
+        db,
+        clock,
+        "SELECT batch_key, instance, payload, bodies, version FROM gitlab_comment_batches"
+            + " WHERE due_at <= ? ORDER BY due_at LIMIT 100",
+        CommentBatches::batch);
   }
 
   private static Batch batch(ResultSet rs) throws SQLException {

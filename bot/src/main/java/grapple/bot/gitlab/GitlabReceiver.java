@@ -10,7 +10,6 @@ import grapple.bot.forge.Mentions;
 import grapple.bot.http.Request;
 import grapple.bot.http.Response;
 import grapple.state.ForgeDeliveries;
-import grapple.state.Json;
 import grapple.state.OutboxStore;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -67,15 +66,6 @@ final class GitlabReceiver {
       log.info("gitlab: refused a webhook with a missing or wrong X-Gitlab-Token");
       return now(Response.error(401, "Missing or wrong X-Gitlab-Token"));
     }
-    JsonNode payload;
-    try {
-      payload = Json.UNTRUSTED.readTree(body);
-    } catch (IOException e) {
-      return now(Response.error(400, "The body is not JSON"));
-    }
-    if (payload == null || !payload.isObject())
-      return now(Response.error(400, "The body is not a JSON object"));
-    String kind = GitlabMessages.kind(payload, request.header("X-Gitlab-Event").orElse(""));
     String delivery =
         request
             .header("X-Gitlab-Event-UUID")
@@ -83,7 +73,15 @@ final class GitlabReceiver {
             .filter(d -> !d.isBlank())
             .map(d -> GitlabMessages.cut(d, 200))
             .orElseGet(() -> Intake.digestId(body));
-    return handle(kind, delivery, payload, request.header("X-Gitlab-Instance"));
+    String event = request.header("X-Gitlab-Event").orElse("");
+    return Intake.withObject(
+        body,
+        payload ->
+            handle(
+                GitlabMessages.kind(payload, event),
+                delivery,
+                payload,
+                request.header("X-Gitlab-Instance")));
   }
 
   private CompletableFuture<Response> handle(

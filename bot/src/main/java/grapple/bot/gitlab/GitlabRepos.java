@@ -3,10 +3,10 @@ package grapple.bot.gitlab;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.Active;
-import grapple.bot.ConnectionKind;
 import grapple.bot.LiveConnection;
 import grapple.bot.forge.Followed;
 import grapple.bot.forge.ForgeException;
+import grapple.bot.forge.ForgeKind;
 import grapple.commands.Markdown;
 import grapple.state.BadInput;
 import grapple.state.Connection;
@@ -18,7 +18,7 @@ import java.util.Locale;
  * state, CONTRACT §11). Whoever asks for a new one must have Developer access or better to the
  * project with the account they linked on its instance.
  */
-final class GitlabRepos implements ConnectionKind<GitlabRepoConfig> {
+final class GitlabRepos extends ForgeKind<GitlabRepoConfig> {
   static final String EVENT_TYPE = "uk.half-shot.matrix-hookshot.gitlab.repository";
   static final String LEGACY_EVENT_TYPE = "uk.half-shot.matrix-github.gitlab.repository";
 
@@ -26,39 +26,15 @@ final class GitlabRepos implements ConnectionKind<GitlabRepoConfig> {
   private final ProjectCommands commands;
 
   GitlabRepos(GitlabParts parts, ProjectCommands commands) {
+    super("GitLabRepo", GitlabService.NAME, EVENT_TYPE, List.of(LEGACY_EVENT_TYPE));
     this.parts = parts;
     this.commands = commands;
   }
 
   @Override
-  public String name() {
-    return "GitLabRepo";
-  }
-
-  @Override
-  public String service() {
-    return GitlabService.NAME;
-  }
-
-  @Override
-  public String eventType() {
-    return EVENT_TYPE;
-  }
-
-  @Override
-  public List<String> legacyEventTypes() {
-    return List.of(LEGACY_EVENT_TYPE);
-  }
-
-  @Override
   public GitlabRepoConfig parse(String stateKey, ObjectNode content) {
     GitlabRepoConfig config = GitlabRepoConfig.parse(content, false);
-    BadInput.check(
-        config.stateKey().equals(stateKey.toLowerCase(Locale.ROOT)),
-        "state_key",
-        "must be <instance>/<path> of the content (%s), was %s",
-        config.stateKey(),
-        stateKey);
+    checkStateKey(config.stateKey(), stateKey, "<instance>/<path>");
     return config;
   }
 

@@ -3,25 +3,18 @@ package grapple.bot.gitlab;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.forge.ForgeException;
-import grapple.bot.room.Messages;
+import grapple.bot.forge.RoomCommands;
 import grapple.bot.room.RoomEvent;
-import grapple.commands.CommandLine;
 import grapple.commands.Markdown;
-import grapple.commands.PermissionLevel;
 import grapple.state.BadInput;
 import grapple.state.Connection;
-import grapple.state.Fatal;
 import grapple.state.Json;
 import grapple.state.LinkedAccounts.Account;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.Optional;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.RejectedExecutionException;
 import okhttp3.HttpUrl;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * What a {@code GitLabRepo} connection answers in its room, on its prefix ({@code !gl create},
@@ -29,49 +22,24 @@ import org.slf4j.LoggerFactory;
  * account on the project's instance. GitLab is called off the thread that reads room messages.
  */
 final class ProjectCommands {
-  private static final Logger log = LoggerFactory.getLogger(ProjectCommands.class);
   private static final int MAX_TITLE = 255;
 
   private final GitlabParts parts;
-  private final ExecutorService executor;
+  private final RoomCommands commands;
 
   ProjectCommands(GitlabParts parts, ExecutorService executor) {
     this.parts = parts;
-    this.executor = executor;
+    this.commands =
+        new RoomCommands(
+            parts.context(), executor, GitlabService.NAME, "Failed to handle command.");
   }
 
   void onMessage(Connection connection, GitlabRepoConfig config, RoomEvent.Message message) {
-    Optional<String> prefix = CommandLine.prefix(List.of(config.commandPrefix()), message.body());
-    if (prefix.isEmpty()) return;
-    if (!parts
-        .context()
-        .permissions()
-        .allows(
-            message.sender(), connection.roomId(), GitlabService.NAME, PermissionLevel.COMMANDS)) {
-      return; // no refusal per message: anyone could make the bot talk
-    }
-    try {
-      executor.execute(() -> answer(connection, config, message, prefix.get()));
-    } catch (RejectedExecutionException e) {
-      log.debug(
-          "room {}: gitlab is shutting down; a command was not answered", connection.roomId());
-    }
-  }
-
-  private void answer(
-      Connection connection, GitlabRepoConfig config, RoomEvent.Message message, String prefix) {
-    String reply;
-    try {
-      List<String> words = CommandLine.split(message.body().strip().substring(prefix.length()));
-      reply = run(config, message.sender(), words, prefix);
-    } catch (BadInput e) {
-      reply = e.getMessage();
-    } catch (Throwable e) {
-      Fatal.haltIfFatal(e);
-      log.error("room {}: gitlab command from {} failed", connection.roomId(), message.sender(), e);
-      reply = "Failed to handle command.";
-    }
-    parts.context().outbox().post(connection.roomId(), Messages.reply(reply, message.eventId()));
+    commands.onMessage(
+        connection,
+        config.commandPrefix(),
+        message,
+        (sender, words, prefix) -> run(config, sender, words, prefix));
   }
 
   /** Runs {@code words} (after the prefix); returns the reply (Markdown). */

@@ -3,10 +3,10 @@ package grapple.bot.jira;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.Active;
-import grapple.bot.ConnectionKind;
 import grapple.bot.LiveConnection;
 import grapple.bot.forge.Followed;
 import grapple.bot.forge.ForgeException;
+import grapple.bot.forge.ForgeKind;
 import grapple.commands.Markdown;
 import grapple.state.BadInput;
 import grapple.state.Connection;
@@ -18,7 +18,7 @@ import java.util.Optional;
  * CONTRACT §12), keyed by the normalised project URL. Whoever creates one must see the project with
  * their linked JIRA account.
  */
-final class JiraProjects implements ConnectionKind<JiraProjectConfig> {
+final class JiraProjects extends ForgeKind<JiraProjectConfig> {
   static final String EVENT_TYPE = "uk.half-shot.matrix-hookshot.jira.project";
   static final String LEGACY_EVENT_TYPE = "uk.half-shot.matrix-github.jira.project";
 
@@ -26,28 +26,9 @@ final class JiraProjects implements ConnectionKind<JiraProjectConfig> {
   private final ProjectCommands commands;
 
   JiraProjects(JiraParts parts, ProjectCommands commands) {
+    super("JiraProject", JiraService.NAME, EVENT_TYPE, List.of(LEGACY_EVENT_TYPE));
     this.parts = parts;
     this.commands = commands;
-  }
-
-  @Override
-  public String name() {
-    return "JiraProject";
-  }
-
-  @Override
-  public String service() {
-    return JiraService.NAME;
-  }
-
-  @Override
-  public String eventType() {
-    return EVENT_TYPE;
-  }
-
-  @Override
-  public List<String> legacyEventTypes() {
-    return List.of(LEGACY_EVENT_TYPE);
   }
 
   @Override

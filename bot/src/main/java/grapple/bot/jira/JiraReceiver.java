@@ -59,20 +59,14 @@ final class JiraReceiver {
       log.info("jira: refused a webhook: {}", refused.get());
       return now(Response.error(401, refused.get()));
     }
-    JsonNode payload;
-    try {
-      payload = Json.UNTRUSTED.readTree(body);
-    } catch (IOException e) {
-      return now(Response.error(400, "The body is not JSON"));
-    }
-    if (payload == null || !payload.isObject())
-      return now(Response.error(400, "The body is not a JSON object"));
-    String delivery =
-        request
-            .header("X-Atlassian-Webhook-Identifier")
-            .filter(d -> !d.isBlank())
-            .orElseGet(() -> Intake.digestId(body));
-    return handle(delivery, payload);
+    return Intake.withObject(body, payload -> handle(delivery(request, body), payload));
+  }
+
+  private static String delivery(Request request, byte[] body) {
+    return request
+        .header("X-Atlassian-Webhook-Identifier")
+        .filter(d -> !d.isBlank())
+        .orElseGet(() -> Intake.digestId(body));
   }
 
   /** Why the request is refused (hookshot's words), or empty when it carries the secret. */

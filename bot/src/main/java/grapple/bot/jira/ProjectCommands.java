@@ -3,24 +3,18 @@ package grapple.bot.jira;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.forge.ForgeException;
-import grapple.bot.room.Messages;
+import grapple.bot.forge.RoomCommands;
 import grapple.bot.room.RoomEvent;
-import grapple.commands.CommandLine;
 import grapple.commands.Markdown;
-import grapple.commands.PermissionLevel;
 import grapple.state.BadInput;
 import grapple.state.Connection;
-import grapple.state.Fatal;
 import grapple.state.Json;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.regex.Pattern;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * What a {@code JiraProject} connection answers in its room on its prefix ({@code !jira create},
@@ -28,49 +22,28 @@ import org.slf4j.LoggerFactory;
  * JIRA is called off the thread that reads room messages.
  */
 final class ProjectCommands {
-  private static final Logger log = LoggerFactory.getLogger(ProjectCommands.class);
   private static final Pattern ISSUE_KEY = Pattern.compile("[A-Za-z][A-Za-z0-9_]*-\\d{1,12}");
   private static final Pattern MATRIX_ID = Pattern.compile("@[^:\\s]+:\\S+");
 
   private final JiraParts parts;
-  private final ExecutorService executor;
+  private final RoomCommands commands;
 
   ProjectCommands(JiraParts parts, ExecutorService executor) {
     this.parts = parts;
-    this.executor = executor;
+    this.commands =
+        new RoomCommands(
+            parts.context(),
+            executor,
+            JiraService.NAME,
+            "That failed on my side; try again, and tell the bot's admin if it keeps failing.");
   }
 
   void onMessage(Connection connection, JiraProjectConfig config, RoomEvent.Message message) {
-    Optional<String> prefix = CommandLine.prefix(List.of(config.commandPrefix()), message.body());
-    if (prefix.isEmpty()) return;
-    if (!parts
-        .context()
-        .permissions()
-        .allows(
-            message.sender(), connection.roomId(), JiraService.NAME, PermissionLevel.COMMANDS)) {
-      return; // no refusal per message: anyone could make the bot talk
-    }
-    try {
-      executor.execute(() -> answer(connection, config, message, prefix.get()));
-    } catch (RejectedExecutionException e) {
-      log.debug("room {}: jira is shutting down; a message was not answered", connection.roomId());
-    }
-  }
-
-  private void answer(
-      Connection connection, JiraProjectConfig config, RoomEvent.Message message, String prefix) {
-    String reply;
-    try {
-      List<String> words = CommandLine.split(message.body().strip().substring(prefix.length()));
-      reply = run(config, message.sender(), words, prefix);
-    } catch (BadInput e) {
-      reply = e.getMessage();
-    } catch (RuntimeException e) {
-      Fatal.haltIfFatal(e);
-      log.error("room {}: jira command from {} failed", connection.roomId(), message.sender(), e);
-      reply = "That failed on my side; try again, and tell the bot's admin if it keeps failing.";
-    }
-    parts.context().outbox().post(connection.roomId(), Messages.reply(reply, message.eventId()));
+    commands.onMessage(
+        connection,
+        config.commandPrefix(),
+        message,
+        (sender, words, prefix) -> run(config, sender, words, prefix));
   }
 
   String run(JiraProjectConfig config, String sender, List<String> words, String prefix) {

@@ -2,6 +2,7 @@ package grapple.bot.outbound;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.forge.NamedHooks;
 import grapple.commands.Markdown;
 import grapple.state.BadInput;
 import java.net.URI;
@@ -13,13 +14,10 @@ import java.util.Locale;
  * validated: {@code {name, url, method: "PUT"|"POST" (default PUT)}}.
  */
 record OutboundConfig(String name, URI url, String method) {
-  static final int MIN_NAME = 2;
-  static final int MAX_NAME = 64;
-
   static OutboundConfig from(String stateKey, ObjectNode content) {
     JsonNode nameNode = content.get("name");
     String name = nameNode == null || nameNode.isNull() ? stateKey : text(nameNode, "name");
-    checkName(name);
+    NamedHooks.checkName(name);
     JsonNode urlNode = content.get("url");
     if (urlNode == null || urlNode.isNull())
       throw new BadInput("url", "'url' is required (an http or https URL)");
@@ -36,16 +34,6 @@ record OutboundConfig(String name, URI url, String method) {
       }
     }
     return new OutboundConfig(name, url, method);
-  }
-
-  static void checkName(String name) {
-    BadInput.check(
-        name.length() >= MIN_NAME && name.length() <= MAX_NAME,
-        "name",
-        "must be %d-%d characters, was %d",
-        MIN_NAME,
-        MAX_NAME,
-        name.length());
   }
 
   /** An absolute http(s) URL with a host; BadInput in hookshot's words otherwise. */

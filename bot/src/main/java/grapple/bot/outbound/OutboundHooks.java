@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.ConnectionKind;
 import grapple.bot.Connections;
 import grapple.bot.LiveConnection;
+import grapple.bot.forge.NamedHooks;
 import grapple.bot.http.AddressGuard;
 import grapple.commands.Markdown;
 import grapple.state.BadInput;
@@ -84,13 +85,7 @@ final class OutboundHooks implements ConnectionKind<OutboundConfig> {
 
   @Override
   public String stateKeyFor(ObjectNode content) {
-    BadInput.check(
-        content.path("name").isTextual(),
-        "name",
-        "is required (a string of %d-%d characters)",
-        OutboundConfig.MIN_NAME,
-        OutboundConfig.MAX_NAME);
-    return content.get("name").asText();
+    return NamedHooks.stateKeyFor(content);
   }
 
   /** A target on a loopback, private or link-local address is refused unless allowed. */

@@ -3,6 +3,7 @@ package grapple.bot.webhook;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.ConnectionKind;
 import grapple.bot.LiveConnection;
+import grapple.bot.forge.NamedHooks;
 import grapple.bot.room.Messages;
 import grapple.commands.Markdown;
 import grapple.state.BadInput;
@@ -103,13 +104,7 @@ final class Hooks implements ConnectionKind<WebhookConfig> {
 
   @Override
   public String stateKeyFor(ObjectNode content) {
-    BadInput.check(
-        content.path("name").isTextual(),
-        "name",
-        "is required (a string of %d-%d characters)",
-        WebhookConfig.MIN_NAME,
-        WebhookConfig.MAX_NAME);
-    return content.get("name").asText();
+    return NamedHooks.stateKeyFor(content);
   }
 
   @Override

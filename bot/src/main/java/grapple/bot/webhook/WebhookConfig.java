@@ -2,6 +2,7 @@ package grapple.bot.webhook;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.forge.NamedHooks;
 import grapple.commands.Markdown;
 import grapple.state.BadInput;
 import java.time.Instant;
@@ -22,12 +23,9 @@ record WebhookConfig(
     Optional<String> transformationFunction,
     boolean allowRoomMentions) {
 
-  static final int MIN_NAME = 2;
-  static final int MAX_NAME = 64;
-
   static WebhookConfig from(String stateKey, ObjectNode content) {
     String name = content.has("name") ? text(content.get("name"), "name") : stateKey;
-    checkName(name);
+    NamedHooks.checkName(name);
     JsonNode script = content.get("transformationFunction");
     Optional<String> transformationFunction =
         script == null || script.isNull() || script.asText().isBlank()
@@ -40,16 +38,6 @@ record WebhookConfig(
         instant(content, "expirationDate"),
         transformationFunction,
         bool(content, "allowRoomMentions").orElse(false));
-  }
-
-  static void checkName(String name) {
-    BadInput.check(
-        name.length() >= MIN_NAME && name.length() <= MAX_NAME,
-        "name",
-        "must be %d-%d characters, was %d",
-        MIN_NAME,
-        MAX_NAME,
-        name.length());
   }
 
   boolean expired(Instant now) {

@@ -1,0 +1,128 @@
+package grapple.bot.forge;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.Active;
+import grapple.bot.Changes;
+import grapple.bot.ConnectionKind;
+import grapple.bot.ServiceContext;
+import grapple.commands.Invocation;
+import grapple.commands.Markdown;
+import grapple.commands.Reply;
+import grapple.state.BadInput;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+
+/**
+ * A room's named hooks of one kind (inbound webhooks, outbound hooks): their name rule, and the
+ * create, list and remove steps their commands share. {@code word} is the command ({@code
+ * outbound-hook}), {@code noun} what replies call one ({@code outbound hook}).
+ */
+public final class NamedHooks {
+  public static final int MIN_NAME = 2;
+  public static final int MAX_NAME = 64;
+
+  private final ServiceContext context;
+  private final ConnectionKind<?> kind;
+  private final String word;
+  private final String noun;
+
+  public NamedHooks(ServiceContext context, ConnectionKind<?> kind, String word, String noun) {
+    this.context = context;
+    this.kind = kind;
+    this.word = word;
+    this.noun = noun;
+  }
+
+  public static void checkName(String name) {
+    BadInput.check(
+        name.length() >= MIN_NAME && name.length() <= MAX_NAME,
+        "name",
+        "must be %d-%d characters, was %d",
+        MIN_NAME,
+        MAX_NAME,
+        name.length());
+  }
+
+  /** The {@code name} of new content, which is its state key; BadInput if it has none. */
+  public static String stateKeyFor(ObjectNode content) {
+    BadInput.check(
+        content.path("name").isTextual(),
+        "name",
+        "is required (a string of %d-%d characters)",
+        MIN_NAME,
+        MAX_NAME);
+    return content.get("name").asText();
+  }
+
+  /** Writes the hook's room state; BadInput saying how to remove the one of that name first. */
+  public Changes.Applied create(Invocation call, String name, ObjectNode content) {
+    try {
+      return context
+          .changes()
+          .create(call.roomId(), kind, name, content, Changes.Actor.user(call.sender()));
+    } catch (Changes.AlreadyExists e) {
+      throw new BadInput(
+          "name",
+          e.getMessage()
+              + " Remove it first with "
+              + Markdown.code(call.prefix() + " " + word + " remove " + name)
+              + ".");
+    } catch (IOException e) {
+      throw new UncheckedIOException("writing the " + noun + "'s room state", e);
+    }
+  }
+
+  /** The room's hooks of this kind, one a line; {@code createUsage} says how to make one. */
+  public Reply list(Invocation call, String createUsage) {
+    call.requireAtMost(0);
+    List<Active> inRoom =
+        context.connections().inRoom(call.roomId()).stream().filter(a -> a.kind() == kind).toList();
+    if (inRoom.isEmpty()) {
+      return Reply.text(
+          "No %ss in this room. Create one with %s.",
+          noun, Markdown.code(call.prefix() + " " + createUsage));
+    }
+    StringBuilder out = new StringBuilder(capitalised(noun) + "s in this room:\n\n");
+    inRoom.forEach(
+        h ->
+            out.append("- ")
+                .append(Markdown.code(h.stateKey()))
+                .append(" — ")
+                .append(h.live().summary())
+                .append('\n'));
+    return Reply.text(out.toString().stripTrailing());
+  }
+
+  /** Removes the hook the call names and returns its name; BadInput if the room has none. */
+  public String remove(Invocation call) {
+    call.requireAtMost(1);
+    String name = call.arg(0, "name");
+    Active hook =
+        context
+            .connections()
+            .find(call.roomId(), kind, name)
+            .orElseThrow(
+                () ->
+                    new BadInput(
+                        "name",
+                        "No "
+                            + noun
+                            + " called "
+                            + Markdown.code(name)
+                            + " here. "
+                            + Markdown.code(call.prefix() + " " + word + " list")
+                            + " shows them."));
+    call.requireMaySendState(kind.eventType());
+    try {
+      context.changes().remove(hook, call.sender());
+    } catch (IOException e) {
+      throw new UncheckedIOException("removing the " + noun + "'s room state", e);
+    }
+    return name;
+  }
+
+  private static String capitalised(String text) {
+    return Character.toUpperCase(text.charAt(0)) + text.substring(1);
+  }
+}

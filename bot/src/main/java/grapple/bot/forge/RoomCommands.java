@@ -1,0 +1,102 @@
+package grapple.bot.forge;
+
+import grapple.bot.ServiceContext;
+import grapple.bot.room.Messages;
+import grapple.bot.room.RoomEvent;
+import grapple.commands.CommandLine;
+import grapple.commands.PermissionLevel;
+import grapple.state.BadInput;
+import grapple.state.Connection;
+import grapple.state.Fatal;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The commands a forge connection answers in its room on its {@code commandPrefix}, run off the
+ * thread that reads room messages (a slow forge holds up no other room): the sender must have the
+ * service's command permission; the reply, or the mistake a BadInput names, answers the message.
+ */
+public final class RoomCommands {
+  private static final Logger log = LoggerFactory.getLogger(RoomCommands.class);
+
+  /** Runs the words after the prefix for {@code sender}; returns the reply (Markdown). */
+  public interface Handler {
+    String run(String sender, List<String> words, String prefix);
+  }
+
+  private final ServiceContext context;
+  private final ExecutorService executor;
+  private final String service;
+  private final @Nullable String failureReply;
+
+  /** {@code failureReply} answers a command that failed on the bot's side; null: no answer. */
+  public RoomCommands(
+      ServiceContext context,
+      ExecutorService executor,
+      String service,
+      @Nullable String failureReply) {
+    this.context = context;
+    this.executor = executor;
+    this.service = service;
+    this.failureReply = failureReply;
+  }
+
+  /** Answers {@code message} when it starts with {@code commandPrefix}; returns whether it does. */
+  public boolean onMessage(
+      Connection connection, String commandPrefix, RoomEvent.Message message, Handler handler) {
+    Optional<String> prefix = CommandLine.prefix(List.of(commandPrefix), message.body());
+    if (prefix.isEmpty()) return false;
+    if (!context
+        .permissions()
+        .allows(message.sender(), connection.roomId(), service, PermissionLevel.COMMANDS)) {
+      return true; // no refusal per message: anyone could make the bot talk
+    }
+    execute(connection, message, () -> answer(connection, message, prefix.get(), handler));
+    return true;
+  }
+
+  /** Runs {@code work} for {@code message} off the reading thread; a failure is logged. */
+  public void execute(Connection connection, RoomEvent.Message message, Runnable work) {
+    try {
+      executor.execute(
+          () -> {
+            try {
+              work.run();
+            } catch (Throwable e) {
+              Fatal.haltIfFatal(e);
+              log.error(
+                  "room {}: {} command from {} failed",
+                  connection.roomId(),
+                  service,
+                  message.sender(),
+                  e);
+              if (failureReply != null) post(connection, message, failureReply);
+            }
+          });
+    } catch (RejectedExecutionException e) {
+      log.debug(
+          "room {}: {} is shutting down; a message was not answered", connection.roomId(), service);
+    }
+  }
+
+  private void answer(
+      Connection connection, RoomEvent.Message message, String prefix, Handler handler) {
+    String reply;
+    try {
+      List<String> words = CommandLine.split(message.body().strip().substring(prefix.length()));
+      reply = handler.run(message.sender(), words, prefix);
+    } catch (BadInput e) {
+      reply = e.getMessage();
+    }
+    post(connection, message, reply);
+  }
+
+  private void post(Connection connection, RoomEvent.Message message, String reply) {
+    context.outbox().post(connection.roomId(), Messages.reply(reply, message.eventId()));
+  }
+}
