@@ -37,6 +37,20 @@ public final class TestConfig {
     }
   }
 
+  /**
+   * Config text for Grapple in local mode: its database in {@code dir}, every listener on a free
+   * port, the provisioning {@code secret}, then {@code extraYaml} (top-level sections).
+   */
+  public static String local(Path dir, String secret, String extraYaml) {
+    return """
+        database: {path: "%s"}
+        listeners: {webhooks: {port: 0}, provisioning: {port: 0}, metrics: {port: 0}}
+        provisioning: {secret: "%s"}
+        %s
+        """
+        .formatted(dir.resolve("grapple.db"), secret, extraYaml);
+  }
+
   /** {@code config.sample.yml}, found in the working directory or above it. */
   public static Path sampleConfig() {
     for (Path dir = Path.of(System.getProperty("user.dir")).toAbsolutePath();
