@@ -148,22 +148,14 @@ class GithubSettingsTest {
   void aGarbageKeyFileIsAnErrorNamingTheFile() throws Exception {
     Path file = write("garbage.pem", "this is not a key\n");
 
-    assertThat(problems(ENABLED + ", app: {id: 42, privateKeyFile: '" + file + "'}}", NO_ENV))
-        .singleElement()
-        .asString()
-        .startsWith("config: github.app.privateKeyFile:")
-        .contains(file.toString());
+    assertTheOneProblemNamesTheKeyFile(file);
   }
 
   @Test
   void aMissingKeyFileIsAnErrorNamingTheFile() {
     Path file = dir.resolve("missing.pem");
 
-    assertThat(problems(ENABLED + ", app: {id: 42, privateKeyFile: '" + file + "'}}", NO_ENV))
-        .singleElement()
-        .asString()
-        .startsWith("config: github.app.privateKeyFile:")
-        .contains(file.toString());
+    assertTheOneProblemNamesTheKeyFile(file);
   }
 
   // ---- oauth
@@ -244,6 +236,14 @@ class GithubSettingsTest {
 
     assertThat(config.secrets().keyFile())
         .isEqualTo(db.toAbsolutePath().getParent().resolve("grapple.key"));
+  }
+
+  private static void assertTheOneProblemNamesTheKeyFile(Path file) {
+    assertThat(problems(ENABLED + ", app: {id: 42, privateKeyFile: '" + file + "'}}", NO_ENV))
+        .singleElement()
+        .asString()
+        .startsWith("config: github.app.privateKeyFile:")
+        .contains(file.toString());
   }
 
   private Path write(String name, String text) throws Exception {
