@@ -35,9 +35,7 @@ class ClusterTest {
   private static final String HOOK_EVENT = "uk.half-shot.matrix-hookshot.generic.hook";
   private static final Duration WITHIN_A_SECOND = Duration.ofSeconds(1);
   private static final List<PermissionRule> RULES =
-      List.of(
-          new PermissionRule(
-              ADMIN, List.of(new PermissionRule.ServiceLevel("*", PermissionLevel.ADMIN))));
+      List.of(TestHub.everyService(ADMIN, PermissionLevel.ADMIN));
 
   @TempDir Path dir;
   private final HttpClient http = HttpClient.newHttpClient();

@@ -4,14 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.room.RoomEvent;
-import grapple.bot.webhook.WebhookService;
 import grapple.commands.PermissionLevel;
-import grapple.commands.PermissionRule;
 import grapple.state.ConnectionStore;
 import grapple.state.Json;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -33,14 +30,7 @@ class CoreTest {
   @BeforeEach
   void setUp() {
     hub =
-        new TestHub(
-                dir,
-                List.of(new WebhookService()),
-                "generic: {urlPrefix: \"http://hooks.test/webhook/\"}",
-                List.of(
-                    new PermissionRule(
-                        ADMIN,
-                        List.of(new PermissionRule.ServiceLevel("*", PermissionLevel.ADMIN)))))
+        TestHub.webhooks(dir, TestHub.everyService(ADMIN, PermissionLevel.ADMIN))
             .joined(ADMIN, GUEST);
     gateway = hub.gateway;
     store = new ConnectionStore(hub.db);
@@ -52,17 +42,9 @@ class CoreTest {
     hub.close();
   }
 
-  private void state(String type, String key, String sender, ObjectNode content) {
-    hub.state(type, key, sender, content);
-  }
-
-  private void message(String sender, String body) {
-    hub.message(sender, body);
-  }
-
   @Test
   void stateWrittenByAnAdminCreatesAHookAndDirectMessagesItsUrl() throws Exception {
-    state(HOOK, "hand", ADMIN, Json.object().put("name", "hand"));
+    hub.state(HOOK, "hand", ADMIN, Json.object().put("name", "hand"));
 
     assertThat(store.all())
         .singleElement()
@@ -74,7 +56,7 @@ class CoreTest {
 
   @Test
   void stateFromTheLegacyEventTypeIsReadToo() {
-    state(
+    hub.state(
         "uk.half-shot.matrix-github.generic.hook", "old", ADMIN, Json.object().put("name", "old"));
 
     assertThat(store.all())
@@ -84,7 +66,7 @@ class CoreTest {
 
   @Test
   void stateFromASenderWithoutPermissionIsRestoredWithANotice() throws Exception {
-    state(HOOK, "sneaky", GUEST, Json.object().put("name", "sneaky"));
+    hub.state(HOOK, "sneaky", GUEST, Json.object().put("name", "sneaky"));
 
     assertThat(store.all()).isEmpty();
     assertThat(gateway.stateWrites())
@@ -97,10 +79,10 @@ class CoreTest {
 
   @Test
   void aRemovalWithoutPermissionPutsTheLastAcceptedContentBack() throws Exception {
-    state(HOOK, "keep", ADMIN, Json.object().put("name", "keep"));
+    hub.state(HOOK, "keep", ADMIN, Json.object().put("name", "keep"));
     gateway.takeSent();
 
-    state(HOOK, "keep", GUEST, Json.object());
+    hub.state(HOOK, "keep", GUEST, Json.object());
 
     assertThat(store.all()).hasSize(1);
     assertThat(gateway.stateWrites())
@@ -110,7 +92,7 @@ class CoreTest {
 
   @Test
   void invalidContentLeavesTheConnectionAloneAndSaysWhy() throws Exception {
-    state(HOOK, "x", ADMIN, Json.object().put("name", "x"));
+    hub.state(HOOK, "x", ADMIN, Json.object().put("name", "x"));
 
     assertThat(store.all()).isEmpty();
     assertThat(gateway.takeSent().content().get("body").asText())
@@ -134,23 +116,23 @@ class CoreTest {
 
   @Test
   void emptyContentOrDisabledRemovesTheConnection() {
-    state(HOOK, "a1", ADMIN, Json.object().put("name", "a1"));
-    state(HOOK, "b1", ADMIN, Json.object().put("name", "b1"));
+    hub.state(HOOK, "a1", ADMIN, Json.object().put("name", "a1"));
+    hub.state(HOOK, "b1", ADMIN, Json.object().put("name", "b1"));
 
-    state(HOOK, "a1", ADMIN, Json.object());
-    state(HOOK, "b1", ADMIN, Json.object().put("disabled", true));
+    hub.state(HOOK, "a1", ADMIN, Json.object());
+    hub.state(HOOK, "b1", ADMIN, Json.object().put("disabled", true));
 
     assertThat(store.all()).isEmpty();
   }
 
   @Test
   void theEchoOfTheBotsOwnWriteChangesNothing() throws Exception {
-    message(ADMIN, "!grapple webhook ci");
+    hub.message(ADMIN, "!grapple webhook ci");
     gateway.takeSent();
     gateway.takeSent();
     var before = store.all();
 
-    state(HOOK, "ci", gateway.botUserId(), gateway.stateWrites().get(0).content());
+    hub.state(HOOK, "ci", gateway.botUserId(), gateway.stateWrites().get(0).content());
 
     assertThat(store.all()).isEqualTo(before);
     assertThat(gateway.takeSent(Duration.ofMillis(300))).isNull();
@@ -158,7 +140,7 @@ class CoreTest {
 
   @Test
   void aCommandRepliesInThreadAndSendsTheUrlPrivately() throws Exception {
-    message(ADMIN, "!grapple webhook ci");
+    hub.message(ADMIN, "!grapple webhook ci");
 
     FakeGateway.Sent first = gateway.takeSent();
     FakeGateway.Sent second = gateway.takeSent();
@@ -174,9 +156,9 @@ class CoreTest {
   void aSenderWhosePowerLevelIsTooLowIsToldSo() throws Exception {
     ObjectNode levels = Json.object().put("state_default", 50);
     levels.putObject("users").put(gateway.botUserId(), 50);
-    state("m.room.power_levels", "", ADMIN, levels);
+    hub.state("m.room.power_levels", "", ADMIN, levels);
 
-    message(ADMIN, "!grapple webhook ci");
+    hub.message(ADMIN, "!grapple webhook ci");
 
     assertThat(gateway.takeSent().content().get("body").asText())
         .contains("power level")
@@ -187,9 +169,9 @@ class CoreTest {
   void aBotWhosePowerLevelIsTooLowSaysItCannot() throws Exception {
     ObjectNode levels = Json.object().put("state_default", 50);
     levels.putObject("users").put(ADMIN, 100);
-    state("m.room.power_levels", "", ADMIN, levels);
+    hub.state("m.room.power_levels", "", ADMIN, levels);
 
-    message(ADMIN, "!grapple webhook ci");
+    hub.message(ADMIN, "!grapple webhook ci");
 
     assertThat(gateway.takeSent().content().get("body").asText())
         .startsWith("I can't do that here")

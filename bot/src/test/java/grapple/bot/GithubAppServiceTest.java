@@ -100,13 +100,7 @@ class GithubAppServiceTest {
 
     assertThat(answer)
         .isEqualTo(
-            "Issue [#"
-                + number
-                + "]("
-                + github.webUrl()
-                + "/o/r/issues/"
-                + number
-                + "): Broken thing (open)");
+            "Issue [#" + number + "](" + github.issueUrl("o/r", number) + "): Broken thing (open)");
     assertThat(github.requestsTo("GET", "/repos/o/r/issues/" + number))
         .singleElement()
         .satisfies(call -> assertThat(call.header("Authorization")).startsWith("Bearer ghs_"));

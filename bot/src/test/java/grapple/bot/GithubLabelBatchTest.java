@@ -72,7 +72,7 @@ class GithubLabelBatchTest {
         .contains("urgent");
     assertThat(Duration.ofNanos(notice.atNanos() - lastPost))
         .isGreaterThanOrEqualTo(QUIET_FOR.minusMillis(500));
-    assertThat(hub.gateway.takeSent(Duration.ofMillis(1500))).as("a second notice").isNull();
+    assertNoNoticeFor("a second notice");
   }
 
   @Test
@@ -83,7 +83,7 @@ class GithubLabelBatchTest {
     FakeGateway.Sent notice = hub.gateway.takeSent(BATCH_WAIT);
 
     assertThat(notice.content().path("body").asText()).contains("o/r#8");
-    assertThat(hub.gateway.takeSent(Duration.ofMillis(1500))).as("a notice for #7").isNull();
+    assertNoNoticeFor("a notice for #7");
   }
 
   @Test
@@ -97,9 +97,7 @@ class GithubLabelBatchTest {
     FakeGateway.Sent next = hub.gateway.takeSent(BATCH_WAIT);
 
     assertThat(next.content().path("body").asText()).contains("o/r#8");
-    assertThat(hub.gateway.takeSent(Duration.ofMillis(1500)))
-        .as("a notice for the redelivery")
-        .isNull();
+    assertNoNoticeFor("a notice for the redelivery");
   }
 
   /**
@@ -114,9 +112,12 @@ class GithubLabelBatchTest {
     FakeGateway.Sent notice = hub.gateway.takeSent(BATCH_WAIT);
 
     assertThat(notice.content().path("body").asText()).contains("o/r#8");
-    assertThat(hub.gateway.takeSent(Duration.ofMillis(1500)))
-        .as("a labeled notice for the new issue #9")
-        .isNull();
+    assertNoNoticeFor("a labeled notice for the new issue #9");
+  }
+
+  /** Asserts that no notice comes within 1.5 s; {@code what} names the notice that must not. */
+  private void assertNoNoticeFor(String what) throws InterruptedException {
+    assertThat(hub.gateway.takeSent(Duration.ofMillis(1500))).as(what).isNull();
   }
 
   private static byte[] labeledAt(int number, java.time.Instant created, String label)

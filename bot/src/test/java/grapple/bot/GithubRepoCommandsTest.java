@@ -2,6 +2,7 @@ package grapple.bot;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.github.GithubService;
 import grapple.commands.PermissionLevel;
 import grapple.commands.PermissionRule;
@@ -34,10 +35,8 @@ class GithubRepoCommandsTest {
   private static final String EVENT_TYPE = "uk.half-shot.matrix-hookshot.github.repository";
   private static final List<PermissionRule> RULES =
       List.of(
-          new PermissionRule(
-              ALICE, List.of(new PermissionRule.ServiceLevel("*", PermissionLevel.ADMIN))),
-          new PermissionRule(
-              BOB, List.of(new PermissionRule.ServiceLevel("*", PermissionLevel.ADMIN))));
+          TestHub.everyService(ALICE, PermissionLevel.ADMIN),
+          TestHub.everyService(BOB, PermissionLevel.ADMIN));
 
   @TempDir Path dir;
   private FakeGithub github;
@@ -76,13 +75,7 @@ class GithubRepoCommandsTest {
 
     assertThat(answer)
         .isEqualTo(
-            "Assigned `alice` to [o/r#"
-                + latest
-                + "]("
-                + github.webUrl()
-                + "/o/r/issues/"
-                + latest
-                + ").");
+            "Assigned `alice` to [o/r#" + latest + "](" + github.issueUrl("o/r", latest) + ").");
     assertThat(github.issue("o/r", latest).assignees()).containsExactly("alice");
     assertThat(github.issue("o/r", latest - 1).assignees()).isEmpty();
   }
@@ -280,15 +273,9 @@ class GithubRepoCommandsTest {
   void defaultOptionsAreWrittenUnderANewConnection() throws Exception {
     follow(", defaultOptions: {commandPrefix: '!repo'}");
 
-    assertThat(hub.gateway.stateWrites())
-        .filteredOn(w -> w.eventType().equals(EVENT_TYPE))
-        .singleElement()
-        .satisfies(
-            w -> {
-              assertThat(w.stateKey()).isEqualTo("o/r");
-              assertThat(w.content().path("commandPrefix").asText()).isEqualTo("!repo");
-              assertThat(w.content().path("org").asText()).isEqualTo("o");
-            });
+    ObjectNode connection = theConnectionWrittenForOR();
+    assertThat(connection.path("commandPrefix").asText()).isEqualTo("!repo");
+    assertThat(connection.path("org").asText()).isEqualTo("o");
     assertThat(reply(ALICE, "!repo help")).contains("!repo create <title>");
     hub.message(ALICE, "!gh help");
     assertThat(hub.gateway.takeSent(Duration.ofMillis(500))).isNull();
@@ -332,15 +319,18 @@ class GithubRepoCommandsTest {
   void defaultOptionsNeverReplaceTheRepositoryOfTheCommand() throws Exception {
     follow(", defaultOptions: {org: other, repo: thing, commandPrefix: '!repo'}");
 
-    assertThat(hub.gateway.stateWrites())
-        .filteredOn(w -> w.eventType().equals(EVENT_TYPE))
-        .singleElement()
-        .satisfies(
-            w -> {
-              assertThat(w.stateKey()).isEqualTo("o/r");
-              assertThat(w.content().path("org").asText()).isEqualTo("o");
-              assertThat(w.content().path("repo").asText()).isEqualTo("r");
-            });
+    ObjectNode connection = theConnectionWrittenForOR();
+    assertThat(connection.path("org").asText()).isEqualTo("o");
+    assertThat(connection.path("repo").asText()).isEqualTo("r");
+  }
+
+  /** The content of the one connection state written, whose key is o/r. */
+  private ObjectNode theConnectionWrittenForOR() {
+    List<FakeGateway.StateWrite> writes =
+        hub.gateway.stateWrites().stream().filter(w -> w.eventType().equals(EVENT_TYPE)).toList();
+    assertThat(writes).hasSize(1);
+    assertThat(writes.get(0).stateKey()).isEqualTo("o/r");
+    return writes.get(0).content();
   }
 
   /**

@@ -374,9 +374,7 @@ class GithubServiceTest {
             "Issue [#"
                 + number
                 + "]("
-                + github.webUrl()
-                + "/o/r/issues/"
-                + number
+                + github.issueUrl("o/r", number)
                 + "): Broken thing (closed)");
   }
 

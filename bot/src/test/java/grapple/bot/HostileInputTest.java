@@ -5,14 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.room.Messages;
-import grapple.bot.webhook.WebhookService;
 import grapple.commands.PermissionLevel;
-import grapple.commands.PermissionRule;
 import grapple.state.ConnectionStore;
 import grapple.state.Json;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -35,17 +32,10 @@ class HostileInputTest {
   @BeforeEach
   void setUp() {
     hub =
-        new TestHub(
+        TestHub.webhooks(
                 dir,
-                List.of(new WebhookService()),
-                "generic: {urlPrefix: \"http://hooks.test/webhook/\"}",
-                List.of(
-                    new PermissionRule(
-                        ADMIN,
-                        List.of(new PermissionRule.ServiceLevel("*", PermissionLevel.ADMIN))),
-                    new PermissionRule(
-                        GUEST,
-                        List.of(new PermissionRule.ServiceLevel("*", PermissionLevel.COMMANDS)))))
+                TestHub.everyService(ADMIN, PermissionLevel.ADMIN),
+                TestHub.everyService(GUEST, PermissionLevel.COMMANDS))
             .joined(ADMIN, GUEST);
     gateway = hub.gateway;
     store = new ConnectionStore(hub.db);
@@ -56,14 +46,6 @@ class HostileInputTest {
     hub.close();
   }
 
-  private void state(String type, String key, String sender, ObjectNode content) {
-    hub.state(type, key, sender, content);
-  }
-
-  private void message(String sender, String body) {
-    hub.message(sender, body);
-  }
-
   private ObjectNode nextReply() throws InterruptedException {
     return gateway.takeSent(Duration.ofSeconds(5)).content();
   }
@@ -71,8 +53,8 @@ class HostileInputTest {
   @Test
   void aFortyKilobyteDurationFromAPowerLevelZeroUserIsRefusedAndTheNextCommandAnswered()
       throws Exception {
-    message(GUEST, "!grapple webhook abc " + "1s".repeat(20_000));
-    message(GUEST, "!grapple list");
+    hub.message(GUEST, "!grapple webhook abc " + "1s".repeat(20_000));
+    hub.message(GUEST, "!grapple list");
 
     assertThat(nextReply().get("body").asText()).contains("may not use");
     assertThat(nextReply().get("body").asText()).contains("This room has no connections");
@@ -80,7 +62,7 @@ class HostileInputTest {
 
   @Test
   void aFortyKilobyteDurationFromAnAdminIsRefusedNamingTheForm() throws Exception {
-    message(ADMIN, "!grapple webhook abc " + "1s".repeat(20_000));
+    hub.message(ADMIN, "!grapple webhook abc " + "1s".repeat(20_000));
 
     ObjectNode reply = nextReply();
     assertThat(reply.get("body").asText())
@@ -91,8 +73,8 @@ class HostileInputTest {
 
   @Test
   void aBacktickInAnUnknownCommandCannotBreakOutOfItsCodeSpanToPostALink() throws Exception {
-    message(GUEST, "!grapple x` [Verify your account](javascript:alert(1)) `y");
-    message(GUEST, "!grapple x` [Verify your account](https://evil.example/login) `y");
+    hub.message(GUEST, "!grapple x` [Verify your account](javascript:alert(1)) `y");
+    hub.message(GUEST, "!grapple x` [Verify your account](https://evil.example/login) `y");
 
     for (int i = 0; i < 2; i++) {
       String html = nextReply().get("formatted_body").asText();
@@ -104,7 +86,7 @@ class HostileInputTest {
 
   @Test
   void aStateKeyEchoedInANoticeStaysLiteral() throws Exception {
-    state(
+    hub.state(
         "uk.half-shot.matrix-hookshot.generic.hook",
         "x` [pwn](https://evil.example) `",
         ADMIN,
@@ -122,8 +104,8 @@ class HostileInputTest {
     ArrayNode nested = deep.putArray("x");
     for (int i = 0; i < 5_000; i++) nested = nested.addArray();
 
-    state("uk.half-shot.matrix-hookshot.generic.hook", "deep", ADMIN, deep);
-    state(
+    hub.state("uk.half-shot.matrix-hookshot.generic.hook", "deep", ADMIN, deep);
+    hub.state(
         "uk.half-shot.matrix-hookshot.generic.hook",
         "fine",
         ADMIN,
@@ -136,7 +118,7 @@ class HostileInputTest {
   void aListTooLongForOneEventIsCutNotRefusedByTheHomeserver() throws Exception {
     for (int i = 0; i < 1_500; i++) {
       String name = "hook-with-a-rather-long-name-" + i;
-      state(
+      hub.state(
           "uk.half-shot.matrix-hookshot.generic.hook",
           name,
           ADMIN,
@@ -146,7 +128,7 @@ class HostileInputTest {
       // The direct messages with the hooks' URLs.
     }
 
-    message(ADMIN, "!grapple list");
+    hub.message(ADMIN, "!grapple list");
 
     ObjectNode reply = nextReply();
     assertThat(Messages.size(reply)).isLessThanOrEqualTo(Messages.MAX_CONTENT_BYTES);

@@ -167,17 +167,9 @@ class JiraServiceTest {
         .isEqualTo(
             "Test User created a new JIRA issue <a href=\"https://example.org/browse/TP-8\">TP-8</a>: &quot;Test issue&quot;");
     assertThat(content.path("uk.half-shot.matrix-hookshot.jira.issue"))
-        .isEqualTo(
-            Json.object()
-                .put("id", "10007")
-                .put("key", "TP-8")
-                .put("api_url", "https://example.org/TP-8"));
+        .isEqualTo(reference("10007", "TP-8", "https://example.org/TP-8"));
     assertThat(content.path("uk.half-shot.matrix-hookshot.jira.project"))
-        .isEqualTo(
-            Json.object()
-                .put("id", "12345")
-                .put("key", "TP")
-                .put("api_url", "https://example.org/my/test/project/TP"));
+        .isEqualTo(reference("12345", "TP", "https://example.org/my/test/project/TP"));
     assertThat(content.path("external_url").asText()).isEqualTo("https://example.org/browse/TP-8");
   }
 
@@ -475,5 +467,10 @@ class JiraServiceTest {
 
   static String encode(String s) {
     return URLEncoder.encode(s, StandardCharsets.UTF_8);
+  }
+
+  /** The {id, key, api_url} object a JIRA notice carries for an issue or a project. */
+  private static ObjectNode reference(String id, String key, String apiUrl) {
+    return Json.object().put("id", id).put("key", key).put("api_url", apiUrl);
   }
 }

@@ -33,9 +33,7 @@ class OutboundServiceTest {
   private static final String BOB = "@bob:test";
   private static final Duration WAIT = Duration.ofSeconds(5);
   private static final List<PermissionRule> RULES =
-      List.of(
-          new PermissionRule(
-              ALICE, List.of(new PermissionRule.ServiceLevel("*", PermissionLevel.ADMIN))));
+      List.of(TestHub.everyService(ALICE, PermissionLevel.ADMIN));
 
   @TempDir Path dir;
   private final MockWebServer receiver = new MockWebServer();

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import grapple.bot.webhook.WebhookService;
 import grapple.commands.PermissionLevel;
-import grapple.commands.PermissionRule;
 import grapple.state.Json;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -33,10 +32,7 @@ class SlowHomeserverTest {
             dir,
             List.of(new WebhookService()),
             "",
-            List.of(
-                new PermissionRule(
-                    ADMIN,
-                    List.of(new PermissionRule.ServiceLevel("*", PermissionLevel.ADMIN)))))) {
+            List.of(TestHub.everyService(ADMIN, PermissionLevel.ADMIN)))) {
       hub.joined(ADMIN).joinedIn(OTHER_ROOM, ADMIN);
       hub.message(OTHER_ROOM, ADMIN, "!grapple webhook ready");
       String url = hookUrlFrom(hub);

@@ -8,6 +8,7 @@ import grapple.bot.config.ConfigLoader;
 import grapple.bot.outbox.Outbox;
 import grapple.bot.room.RoomEvent;
 import grapple.bot.room.RoomStates;
+import grapple.bot.webhook.WebhookService;
 import grapple.commands.Command;
 import grapple.commands.Dispatcher;
 import grapple.commands.PermissionLevel;
@@ -39,9 +40,21 @@ final class TestHub implements AutoCloseable {
 
   /** Everyone is admin of every service: the permissions the service tests run with. */
   static final List<PermissionRule> EVERYONE_ADMIN =
-      List.of(
-          new PermissionRule(
-              "*", List.of(new PermissionRule.ServiceLevel("*", PermissionLevel.ADMIN))));
+      List.of(everyService("*", PermissionLevel.ADMIN));
+
+  /** A hub with the webhook service alone, its URLs under http://hooks.test/webhook/. */
+  static TestHub webhooks(Path dir, PermissionRule... rules) {
+    return new TestHub(
+        dir,
+        List.of(new WebhookService()),
+        "generic: {urlPrefix: \"http://hooks.test/webhook/\"}",
+        List.of(rules));
+  }
+
+  /** A rule giving {@code actor} {@code level} in every service. */
+  static PermissionRule everyService(String actor, PermissionLevel level) {
+    return new PermissionRule(actor, List.of(new PermissionRule.ServiceLevel("*", level)));
+  }
 
   /** How long {@link #reply} waits for the bot's answer. */
   private static final Duration REPLY_WAIT = Duration.ofSeconds(5);

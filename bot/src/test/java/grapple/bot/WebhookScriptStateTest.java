@@ -23,9 +23,7 @@ class WebhookScriptStateTest {
   private static final String ADMIN = "@admin:test";
   private static final String TYPE = "uk.half-shot.matrix-hookshot.generic.hook";
   private static final List<PermissionRule> RULES =
-      List.of(
-          new PermissionRule(
-              ADMIN, List.of(new PermissionRule.ServiceLevel("*", PermissionLevel.ADMIN))));
+      List.of(TestHub.everyService(ADMIN, PermissionLevel.ADMIN));
 
   @TempDir Path dir;
   private TestHub hub;

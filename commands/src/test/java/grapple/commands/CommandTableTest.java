@@ -5,7 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class CommandTableTest {
   private static final Command WEBHOOK =
@@ -25,9 +30,11 @@ class CommandTableTest {
       new CommandTable(
           List.of(WEBHOOK, WEBHOOK_LIST, WEBHOOK_REMOVE, FEED, FEED_LIST, GITHUB_REPO));
 
-  @Test
-  void theLongestMatchWins() {
-    Optional<CommandTable.Match> match = table.match(List.of("webhook", "list"));
+  /** The longest command wins, its words matched in any case. */
+  @ParameterizedTest
+  @ValueSource(strings = {"webhook list", "WebHook LIST"})
+  void theLongestMatchWinsInAnyCase(String typed) {
+    Optional<CommandTable.Match> match = table.match(List.of(typed.split(" ")));
 
     assertThat(match).map(CommandTable.Match::command).contains(WEBHOOK_LIST);
   }
@@ -56,36 +63,21 @@ class CommandTableTest {
   }
 
   @Test
-  void matchingIsCaseInsensitive() {
-    Optional<CommandTable.Match> match = table.match(List.of("WebHook", "LIST"));
-
-    assertThat(match).map(CommandTable.Match::command).contains(WEBHOOK_LIST);
-  }
-
-  @Test
   void argumentsKeepTheirCase() {
     Optional<CommandTable.Match> match = table.match(List.of("WEBHOOK", "MyHook"));
 
     assertThat(match).map(CommandTable.Match::args).contains(List.of("MyHook"));
   }
 
-  @Test
-  void unknownWordsDoNotMatch() {
-    Optional<CommandTable.Match> match = table.match(List.of("frobnicate"));
-
-    assertThat(match).isEmpty();
+  /** Unknown words, part of a multi-word command, and no words at all. */
+  static Stream<List<String>> wordsOfNoCommand() {
+    return Stream.of(List.of("frobnicate"), List.of("github"), List.of());
   }
 
-  @Test
-  void aPartialMultiWordCommandDoesNotMatch() {
-    Optional<CommandTable.Match> match = table.match(List.of("github"));
-
-    assertThat(match).isEmpty();
-  }
-
-  @Test
-  void noWordsDoNotMatch() {
-    Optional<CommandTable.Match> match = table.match(List.of());
+  @ParameterizedTest
+  @MethodSource("wordsOfNoCommand")
+  void wordsOfNoCommandDoNotMatch(List<String> words) {
+    Optional<CommandTable.Match> match = table.match(words);
 
     assertThat(match).isEmpty();
   }
@@ -156,36 +148,28 @@ class CommandTableTest {
             "`!grapple webhook remove");
   }
 
-  @Test
-  void helpForAServiceListsOnlyThatService() {
-    String help = table.help("!grapple", c -> true, Optional.of("github"), TestNames.NAMES);
-
-    assertThat(help).contains("github repo").doesNotContain("webhook", "feed");
+  /** A service named as help's argument (an alias, any case): what help shows and leaves out. */
+  static Stream<Arguments> helpForOneService() {
+    return Stream.of(
+        Arguments.of("github", List.of("github repo"), List.of("webhook", "feed")),
+        Arguments.of("GitHub", List.of("github repo"), List.of("webhook", "feed")),
+        Arguments.of(
+            "webhooks",
+            List.of("`!grapple webhook list`", "`!grapple webhook remove <name>`"),
+            List.of("feed", "github")),
+        Arguments.of(
+            "feed",
+            List.of("`!grapple feed <url> [label] [template]`", "`!grapple feed list [json|yaml]`"),
+            List.of("webhook", "github")));
   }
 
-  @Test
-  void helpForTheWebhooksAliasListsGenericCommands() {
-    String help = table.help("!grapple", c -> true, Optional.of("webhooks"), TestNames.NAMES);
+  @ParameterizedTest
+  @MethodSource("helpForOneService")
+  void helpForAServiceListsOnlyThatServicesCommands(
+      String service, List<String> shown, List<String> leftOut) {
+    String help = table.help("!grapple", c -> true, Optional.of(service), TestNames.NAMES);
 
-    assertThat(help)
-        .contains("`!grapple webhook list`", "`!grapple webhook remove <name>`")
-        .doesNotContain("feed", "github");
-  }
-
-  @Test
-  void helpForTheFeedAliasListsFeedsCommands() {
-    String help = table.help("!grapple", c -> true, Optional.of("feed"), TestNames.NAMES);
-
-    assertThat(help)
-        .contains("`!grapple feed <url> [label] [template]`", "`!grapple feed list [json|yaml]`")
-        .doesNotContain("webhook", "github");
-  }
-
-  @Test
-  void helpServiceNamesAreCaseInsensitive() {
-    String help = table.help("!grapple", c -> true, Optional.of("GitHub"), TestNames.NAMES);
-
-    assertThat(help).contains("github repo");
+    assertThat(help).contains(shown).doesNotContain(leftOut.toArray(String[]::new));
   }
 
   @Test

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
 
 class PermissionsTest {
@@ -20,81 +21,43 @@ class PermissionsTest {
     assertThat(permissions.allowsAnyService(ALICE, ROOM, PermissionLevel.COMMANDS)).isFalse();
   }
 
-  @Test
-  void starActorMatchesEveryone() {
-    Permissions permissions = permissions(rule("*", "*", PermissionLevel.COMMANDS));
+  /**
+   * One rule (actor, service, level), then whether it allows a user in a room a service at a level.
+   */
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(
+      delimiter = '|',
+      textBlock =
+          """
+      star actor matches everyone                          | *                  | *        | COMMANDS           | @anyone:elsewhere.net  | !room:example.org  | generic  | COMMANDS           | true
+      user actor matches that user                         | @alice:example.org | *        | ADMIN              | @alice:example.org     | !room:example.org  | generic  | ADMIN              | true
+      user actor: not other users on the same server       | @alice:example.org | *        | ADMIN              | @bob:example.org       | !room:example.org  | generic  | COMMANDS           | false
+      server actor matches users on that server            | example.org        | *        | COMMANDS           | @bob:example.org       | !room:example.org  | generic  | COMMANDS           | true
+      server actor ignores case                            | Example.ORG        | *        | COMMANDS           | @bob:example.org       | !room:example.org  | generic  | COMMANDS           | true
+      server actor: not users on other servers             | example.org        | *        | COMMANDS           | @bob:notexample.org    | !room:example.org  | generic  | COMMANDS           | false
+      server actor: not a server it is a prefix of         | example.org        | *        | COMMANDS           | @bob:example.org.evil  | !room:example.org  | generic  | COMMANDS           | false
+      server actor: not a user whose localpart looks like it | example.org      | *        | COMMANDS           | @example.org:evil.net  | !room:example.org  | generic  | COMMANDS           | false
+      room actor matches everyone in that room             | !room:example.org  | *        | COMMANDS           | @visitor:elsewhere.net | !room:example.org  | generic  | COMMANDS           | true
+      room actor: not other rooms                          | !room:example.org  | *        | COMMANDS           | @alice:example.org     | !other:example.org | generic  | COMMANDS           | false
+      a service rule does not cover other services         | @alice:example.org | github   | ADMIN              | @alice:example.org     | !room:example.org  | gitlab   | COMMANDS           | false
+      webhooks in a rule means generic                     | @alice:example.org | webhooks | MANAGE_CONNECTIONS | @alice:example.org     | !room:example.org  | generic  | MANAGE_CONNECTIONS | true
+      generic in a rule covers a command that says webhooks | @alice:example.org | generic | MANAGE_CONNECTIONS | @alice:example.org     | !room:example.org  | webhooks | MANAGE_CONNECTIONS | true
+      feed in a rule means feeds                           | @alice:example.org | feed     | MANAGE_CONNECTIONS | @alice:example.org     | !room:example.org  | feeds    | MANAGE_CONNECTIONS | true
+      service names ignore case                            | @alice:example.org | GitHub   | MANAGE_CONNECTIONS | @alice:example.org     | !room:example.org  | github   | MANAGE_CONNECTIONS | true
+      """)
+  void oneRuleAllowsWhatItNames(
+      String behaviour,
+      String actor,
+      String ruleService,
+      PermissionLevel ruleLevel,
+      String user,
+      String room,
+      String service,
+      PermissionLevel level,
+      boolean allowed) {
+    Permissions permissions = permissions(rule(actor, ruleService, ruleLevel));
 
-    assertThat(
-            permissions.allows("@anyone:elsewhere.net", ROOM, "generic", PermissionLevel.COMMANDS))
-        .isTrue();
-  }
-
-  @Test
-  void userActorMatchesThatUser() {
-    Permissions permissions = permissions(rule(ALICE, "*", PermissionLevel.ADMIN));
-
-    assertThat(permissions.allows(ALICE, ROOM, "generic", PermissionLevel.ADMIN)).isTrue();
-  }
-
-  @Test
-  void userActorDoesNotMatchOtherUsersOnTheSameServer() {
-    Permissions permissions = permissions(rule(ALICE, "*", PermissionLevel.ADMIN));
-
-    assertThat(permissions.allows("@bob:example.org", ROOM, "generic", PermissionLevel.COMMANDS))
-        .isFalse();
-  }
-
-  @Test
-  void serverActorMatchesUsersOnThatServer() {
-    Permissions permissions = permissions(rule("example.org", "*", PermissionLevel.COMMANDS));
-
-    assertThat(permissions.allows("@bob:example.org", ROOM, "generic", PermissionLevel.COMMANDS))
-        .isTrue();
-  }
-
-  @Test
-  void serverActorIgnoresCase() {
-    Permissions permissions = permissions(rule("Example.ORG", "*", PermissionLevel.COMMANDS));
-
-    assertThat(permissions.allows("@bob:example.org", ROOM, "generic", PermissionLevel.COMMANDS))
-        .isTrue();
-  }
-
-  @Test
-  void serverActorDoesNotMatchUsersOnOtherServers() {
-    Permissions permissions = permissions(rule("example.org", "*", PermissionLevel.COMMANDS));
-
-    assertThat(permissions.allows("@bob:notexample.org", ROOM, "generic", PermissionLevel.COMMANDS))
-        .isFalse();
-    assertThat(
-            permissions.allows("@bob:example.org.evil", ROOM, "generic", PermissionLevel.COMMANDS))
-        .isFalse();
-  }
-
-  @Test
-  void serverActorDoesNotMatchAUserWhoseLocalpartLooksLikeIt() {
-    Permissions permissions = permissions(rule("example.org", "*", PermissionLevel.COMMANDS));
-
-    assertThat(
-            permissions.allows("@example.org:evil.net", ROOM, "generic", PermissionLevel.COMMANDS))
-        .isFalse();
-  }
-
-  @Test
-  void roomActorMatchesEveryoneInThatRoom() {
-    Permissions permissions = permissions(rule(ROOM, "*", PermissionLevel.COMMANDS));
-
-    assertThat(
-            permissions.allows("@visitor:elsewhere.net", ROOM, "generic", PermissionLevel.COMMANDS))
-        .isTrue();
-  }
-
-  @Test
-  void roomActorDoesNotMatchOtherRooms() {
-    Permissions permissions = permissions(rule(ROOM, "*", PermissionLevel.COMMANDS));
-
-    assertThat(permissions.allows(ALICE, "!other:example.org", "generic", PermissionLevel.COMMANDS))
-        .isFalse();
+    assertThat(permissions.allows(user, room, service, level)).isEqualTo(allowed);
   }
 
   @Test
@@ -135,48 +98,6 @@ class PermissionsTest {
                         permissions.allows(
                             ALICE, ROOM, service, PermissionLevel.MANAGE_CONNECTIONS))
                     .isTrue());
-  }
-
-  @Test
-  void aServiceRuleDoesNotCoverOtherServices() {
-    Permissions permissions = permissions(rule(ALICE, "github", PermissionLevel.ADMIN));
-
-    assertThat(permissions.allows(ALICE, ROOM, "gitlab", PermissionLevel.COMMANDS)).isFalse();
-  }
-
-  @Test
-  void webhooksInARuleMeansGeneric() {
-    Permissions permissions =
-        permissions(rule(ALICE, "webhooks", PermissionLevel.MANAGE_CONNECTIONS));
-
-    assertThat(permissions.allows(ALICE, ROOM, "generic", PermissionLevel.MANAGE_CONNECTIONS))
-        .isTrue();
-  }
-
-  @Test
-  void genericInARuleCoversACommandThatSaysWebhooks() {
-    Permissions permissions =
-        permissions(rule(ALICE, "generic", PermissionLevel.MANAGE_CONNECTIONS));
-
-    assertThat(permissions.allows(ALICE, ROOM, "webhooks", PermissionLevel.MANAGE_CONNECTIONS))
-        .isTrue();
-  }
-
-  @Test
-  void feedInARuleMeansFeeds() {
-    Permissions permissions = permissions(rule(ALICE, "feed", PermissionLevel.MANAGE_CONNECTIONS));
-
-    assertThat(permissions.allows(ALICE, ROOM, "feeds", PermissionLevel.MANAGE_CONNECTIONS))
-        .isTrue();
-  }
-
-  @Test
-  void serviceNamesIgnoreCase() {
-    Permissions permissions =
-        permissions(rule(ALICE, "GitHub", PermissionLevel.MANAGE_CONNECTIONS));
-
-    assertThat(permissions.allows(ALICE, ROOM, "github", PermissionLevel.MANAGE_CONNECTIONS))
-        .isTrue();
   }
 
   @Test

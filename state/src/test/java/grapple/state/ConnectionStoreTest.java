@@ -89,30 +89,9 @@ class ConnectionStoreTest {
 
   @Test
   void allListsConnectionsByRoomThenCreationTime() {
-    Connection later =
-        Connection.create(
-            "!a:example.org",
-            "Webhook",
-            HOOK_EVENT,
-            "later",
-            Json.object(),
-            new Connection.Audit("@alice:example.org", Instant.ofEpochMilli(2_000)));
-    Connection earlier =
-        Connection.create(
-            "!a:example.org",
-            "Webhook",
-            HOOK_EVENT,
-            "earlier",
-            Json.object(),
-            new Connection.Audit("@alice:example.org", Instant.ofEpochMilli(1_000)));
-    Connection otherRoom =
-        Connection.create(
-            "!b:example.org",
-            "Webhook",
-            HOOK_EVENT,
-            "first",
-            Json.object(),
-            new Connection.Audit("@alice:example.org", Instant.ofEpochMilli(500)));
+    Connection later = madeAt("!a:example.org", "later", 2_000);
+    Connection earlier = madeAt("!a:example.org", "earlier", 1_000);
+    Connection otherRoom = madeAt("!b:example.org", "first", 500);
     store.put(otherRoom);
     store.put(later);
     store.put(earlier);
@@ -122,10 +101,8 @@ class ConnectionStoreTest {
 
   @Test
   void removeDeletesTheConnection() {
-    Connection hook = webhook("ci", ALICE);
-    Connection other = webhook("deploy", ALICE);
-    store.put(hook);
-    store.put(other);
+    Connection hook = put(webhook("ci", ALICE));
+    Connection other = put(webhook("deploy", ALICE));
 
     store.remove(hook.roomId(), hook.id());
 
@@ -146,10 +123,8 @@ class ConnectionStoreTest {
 
   @Test
   void removeKeepsOtherConnectionsSecrets() {
-    Connection hook = webhook("ci", ALICE);
-    Connection other = webhook("deploy", ALICE);
-    store.put(hook);
-    store.put(other);
+    Connection hook = put(webhook("ci", ALICE));
+    Connection other = put(webhook("deploy", ALICE));
     store.putSecret(hook.id(), "hookId", "one");
     store.putSecret(other.id(), "hookId", "two");
 
@@ -269,6 +244,22 @@ class ConnectionStoreTest {
   @Test
   void connectionIdDoesNotConfuseWhereOnePartEndsAndTheNextBegins() {
     assertThat(ConnectionId.of("!ab", "c", "d")).isNotEqualTo(ConnectionId.of("!a", "bc", "d"));
+  }
+
+  private Connection put(Connection c) {
+    store.put(c);
+    return c;
+  }
+
+  /** A webhook with an empty config that alice made at {@code millis}. */
+  private static Connection madeAt(String room, String name, long millis) {
+    return Connection.create(
+        room,
+        "Webhook",
+        HOOK_EVENT,
+        name,
+        Json.object(),
+        new Connection.Audit("@alice:example.org", Instant.ofEpochMilli(millis)));
   }
 
   private static Connection webhook(String name, Connection.Audit by) {

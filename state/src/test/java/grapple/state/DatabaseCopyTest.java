@@ -127,7 +127,7 @@ class DatabaseCopyTest {
               .seq();
       assertThat(next).isEqualTo(3); // 2 was delivered on SQLite: never used again
       assertThat(new RoomStateStore(pg, ChangeLog.of(pg)).all()).hasSize(1);
-      assertThat(count(pg, "feed_connections")).isEqualTo(1);
+      assertThat(TestDatabases.count(pg, "feed_connections")).isEqualTo(1);
     }
   }
 
@@ -171,16 +171,5 @@ class DatabaseCopyTest {
             () -> DatabaseCopy.copy(Location.sqlite(sqlite), target, Migrations.core(), line -> {}))
         .isInstanceOf(DatabaseCopy.NotEmpty.class)
         .hasMessageContaining("is not empty");
-  }
-
-  private static long count(Database db, String table) {
-    return db.read(
-        c -> {
-          try (Statement s = c.createStatement();
-              ResultSet rs = s.executeQuery("SELECT count(*) FROM " + table)) {
-            rs.next();
-            return rs.getLong(1);
-          }
-        });
   }
 }

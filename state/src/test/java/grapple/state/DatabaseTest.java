@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -24,11 +25,14 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class DatabaseTest {
   @TempDir Path dir;
@@ -42,10 +46,7 @@ class DatabaseTest {
 
   /** A new database of {@code dialect} (PostgreSQL: skipped without a server). */
   private Database open(Dialect dialect) {
-    Database db =
-        dialect == Dialect.SQLITE
-            ? Database.open(dir.resolve("grapple.db"))
-            : Database.open(TestPostgres.newDatabase(), Migrations.core());
+    Database db = TestDatabases.open(dialect, dir);
     opened.add(db);
     return db;
   }
@@ -349,7 +350,7 @@ class DatabaseTest {
     CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
 
     assertThat(futures).hasSize(200).allSatisfy(f -> assertThat(f.join()).isEqualTo(1));
-    assertThat(count(db, "kv")).isEqualTo(200);
+    assertThat(TestDatabases.count(db, "kv")).isEqualTo(200);
   }
 
   @ParameterizedTest
@@ -357,20 +358,13 @@ class DatabaseTest {
   void aFailingTaskFailsOnlyItsOwnFuture(Dialect dialect) {
     Database db = open(dialect);
     CountDownLatch release = blockWriter(db);
-    CompletableFuture<Integer> before = db.write(c -> KeyValueStore.put(c, "before", "1"));
-    CompletableFuture<Integer> failing =
-        db.write(
-            c -> {
-              KeyValueStore.put(c, "failing", "2");
-              throw new SQLException("boom");
-            });
-    CompletableFuture<Integer> after = db.write(c -> KeyValueStore.put(c, "after", "3"));
+    Batch batch = writeBeforeFailingAndAfter(db, new SQLException("boom"));
 
     release.countDown();
 
-    assertThat(before.join()).isEqualTo(1);
-    assertThat(after.join()).isEqualTo(1);
-    assertThatThrownBy(failing::join)
+    assertThat(batch.before().join()).isEqualTo(1);
+    assertThat(batch.after().join()).isEqualTo(1);
+    assertThatThrownBy(batch.failing()::join)
         .isInstanceOf(CompletionException.class)
         .hasCauseInstanceOf(SQLException.class)
         .hasRootCauseMessage("boom");
@@ -382,18 +376,11 @@ class DatabaseTest {
     Database db = open(dialect);
     KeyValueStore kv = new KeyValueStore(db);
     CountDownLatch release = blockWriter(db);
-    CompletableFuture<Integer> before = db.write(c -> KeyValueStore.put(c, "before", "1"));
-    CompletableFuture<Integer> failing =
-        db.write(
-            c -> {
-              KeyValueStore.put(c, "failing", "2");
-              throw new IllegalStateException("boom");
-            });
-    CompletableFuture<Integer> after = db.write(c -> KeyValueStore.put(c, "after", "3"));
+    Batch batch = writeBeforeFailingAndAfter(db, new IllegalStateException("boom"));
 
     release.countDown();
-    CompletableFuture.allOf(before, after).join();
-    failing.handle((value, error) -> value).join();
+    CompletableFuture.allOf(batch.before(), batch.after()).join();
+    batch.failing().handle((value, error) -> value).join();
 
     assertThat(kv.get("before")).contains("1");
     assertThat(kv.get("after")).contains("3");
@@ -405,26 +392,9 @@ class DatabaseTest {
   void aKeptWriterStatementIsReusedAcrossTransactions(Dialect dialect) {
     Database db = open(dialect);
     KeyValueStore kv = new KeyValueStore(db);
-    String sql = "INSERT INTO kv (key, value) VALUES (?, ?)";
 
-    java.sql.PreparedStatement first =
-        db.writeAndWait(
-            c -> {
-              java.sql.PreparedStatement s = db.writerStatement(sql);
-              s.setString(1, "a");
-              s.setString(2, "1");
-              s.executeUpdate();
-              return s;
-            });
-    java.sql.PreparedStatement second =
-        db.writeAndWait(
-            c -> {
-              java.sql.PreparedStatement s = db.writerStatement(sql);
-              s.setString(1, "b");
-              s.setString(2, "2");
-              s.executeUpdate();
-              return s;
-            });
+    PreparedStatement first = putWithTheWriterStatement(db, "a", "1");
+    PreparedStatement second = putWithTheWriterStatement(db, "b", "2");
 
     assertThat(second).isSameAs(first);
     assertThat(kv.get("a")).contains("1");
@@ -441,38 +411,24 @@ class DatabaseTest {
         .hasMessageContaining("writer thread");
   }
 
-  @ParameterizedTest
-  @EnumSource(Dialect.class)
-  void writeAndWaitRethrowsTheTasksBadInput(Dialect dialect) {
-    Database db = open(dialect);
-    BadInput bad = new BadInput("name", "'name' must be 2-64 characters, was 1");
-
-    Throwable thrown =
-        catchThrowable(
-            () ->
-                db.writeAndWait(
-                    c -> {
-                      throw bad;
-                    }));
-
-    assertThat(thrown).isSameAs(bad);
+  /** Each dialect with each unchecked exception a task may throw: bad input and a caller bug. */
+  static Stream<Arguments> dialectsAndUncheckedFailures() {
+    return Stream.of(Dialect.values())
+        .flatMap(
+            d ->
+                Stream.of(
+                    Arguments.of(d, new BadInput("name", "'name' must be 2-64 characters, was 1")),
+                    Arguments.of(d, new IllegalStateException("caller bug"))));
   }
 
   @ParameterizedTest
-  @EnumSource(Dialect.class)
-  void writeAndWaitRethrowsTheTasksRuntimeException(Dialect dialect) {
+  @MethodSource("dialectsAndUncheckedFailures")
+  void writeAndWaitRethrowsTheTasksUncheckedException(Dialect dialect, RuntimeException failure) {
     Database db = open(dialect);
-    IllegalStateException bug = new IllegalStateException("caller bug");
 
-    Throwable thrown =
-        catchThrowable(
-            () ->
-                db.writeAndWait(
-                    c -> {
-                      throw bug;
-                    }));
+    Throwable thrown = writeThatThrows(db, failure);
 
-    assertThat(thrown).isSameAs(bug);
+    assertThat(thrown).isSameAs(failure);
   }
 
   @ParameterizedTest
@@ -481,13 +437,7 @@ class DatabaseTest {
     Database db = open(dialect);
     SQLException failure = new SQLException("constraint failed");
 
-    Throwable thrown =
-        catchThrowable(
-            () ->
-                db.writeAndWait(
-                    c -> {
-                      throw failure;
-                    }));
+    Throwable thrown = writeThatThrows(db, failure);
 
     assertThat(thrown)
         .isInstanceOf(StorageException.class)
@@ -500,13 +450,7 @@ class DatabaseTest {
     Path file = dir.resolve("grapple.db");
     Database db = open(file);
 
-    Throwable thrown =
-        catchThrowable(
-            () ->
-                db.writeAndWait(
-                    c -> {
-                      throw new SQLException("constraint failed");
-                    }));
+    Throwable thrown = writeThatThrows(db, new SQLException("constraint failed"));
 
     assertThat(thrown).isInstanceOf(StorageException.class).hasMessageContaining(file.toString());
   }
@@ -553,7 +497,7 @@ class DatabaseTest {
     release.countDown();
     db.close();
 
-    assertThat(count(open(file), "kv")).isEqualTo(50);
+    assertThat(TestDatabases.count(open(file), "kv")).isEqualTo(50);
   }
 
   @ParameterizedTest
@@ -638,15 +582,47 @@ class DatabaseTest {
     }
   }
 
-  private static long count(Database db, String table) {
-    return db.read(
+  /** Puts one key through a kept writer statement and returns that statement. */
+  private static PreparedStatement putWithTheWriterStatement(
+      Database db, String key, String value) {
+    return db.writeAndWait(
         c -> {
-          try (Statement s = c.createStatement();
-              ResultSet rs = s.executeQuery("SELECT count(*) FROM " + table)) {
-            rs.next();
-            return rs.getLong(1);
-          }
+          PreparedStatement s = db.writerStatement("INSERT INTO kv (key, value) VALUES (?, ?)");
+          s.setString(1, key);
+          s.setString(2, value);
+          s.executeUpdate();
+          return s;
         });
+  }
+
+  /** Three writes queued in one batch: the middle one puts a key, then throws {@code failure}. */
+  private record Batch(
+      CompletableFuture<Integer> before,
+      CompletableFuture<Integer> failing,
+      CompletableFuture<Integer> after) {}
+
+  private static Batch writeBeforeFailingAndAfter(Database db, Exception failure) {
+    return new Batch(
+        db.write(c -> KeyValueStore.put(c, "before", "1")),
+        db.write(
+            c -> {
+              KeyValueStore.put(c, "failing", "2");
+              return DatabaseTest.<Integer>failingWith(failure).run(c);
+            }),
+        db.write(c -> KeyValueStore.put(c, "after", "3")));
+  }
+
+  /** What writeAndWait throws when its task throws {@code failure}. */
+  private static Throwable writeThatThrows(Database db, Exception failure) {
+    return catchThrowable(() -> db.writeAndWait(failingWith(failure)));
+  }
+
+  /** Work that throws {@code failure}, checked ({@link SQLException}) or unchecked. */
+  private static <T> SqlWork<T> failingWith(Exception failure) {
+    return c -> {
+      if (failure instanceof SQLException sql) throw sql;
+      throw (RuntimeException) failure;
+    };
   }
 
   private static Throwable catchStorageException(Runnable action) {

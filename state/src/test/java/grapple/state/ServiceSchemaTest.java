@@ -23,9 +23,7 @@ class ServiceSchemaTest {
       new Migration(1, "boats", "CREATE TABLE boats (id TEXT PRIMARY KEY)").ownedBy("boats");
 
   private Location where(Dialect dialect) {
-    return dialect == Dialect.SQLITE
-        ? Location.sqlite(dir.resolve("grapple.db"))
-        : TestPostgres.newDatabase();
+    return TestDatabases.location(dialect, dir);
   }
 
   @ParameterizedTest

@@ -1,5 +1,9 @@
 package grapple.bot.config;
 
+import static grapple.bot.config.TestConfig.error;
+import static grapple.bot.config.TestConfig.parse;
+import static grapple.bot.config.TestConfig.problems;
+import static grapple.bot.config.TestConfig.sampleConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -1045,41 +1049,6 @@ class ConfigLoaderTest {
 
   private static String permission(String actor, String service) {
     return "permissions: [{actor: '" + actor + "', services: [" + service + "]}]";
-  }
-
-  private static Config parse(String yaml) {
-    return parse(yaml, NO_ENV);
-  }
-
-  private static Config parse(String yaml, Map<String, String> env) {
-    return ConfigLoader.parse(yaml, Path.of("."), env, Grapple.configSections());
-  }
-
-  private static List<String> problems(String yaml) {
-    return problems(yaml, NO_ENV);
-  }
-
-  private static List<String> problems(String yaml, Map<String, String> env) {
-    return error(yaml, env).problems();
-  }
-
-  private static ConfigException error(String yaml, Map<String, String> env) {
-    try {
-      Config config = parse(yaml, env);
-      throw new AssertionError("expected config problems, got " + config);
-    } catch (ConfigException e) {
-      return e;
-    }
-  }
-
-  private static Path sampleConfig() {
-    for (Path dir = Path.of(System.getProperty("user.dir")).toAbsolutePath();
-        dir != null;
-        dir = dir.getParent()) {
-      Path sample = dir.resolve("config.sample.yml");
-      if (Files.isRegularFile(sample)) return sample;
-    }
-    throw new AssertionError("config.sample.yml not found above " + System.getProperty("user.dir"));
   }
 
   /**

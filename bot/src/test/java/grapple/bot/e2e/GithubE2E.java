@@ -353,14 +353,7 @@ class GithubE2E {
     assertThat(unescaped)
         .as("the reply, Markdown escapes removed")
         .isEqualTo(
-            "Created issue [o/r#"
-                + number
-                + "]("
-                + github.webUrl()
-                + "/o/r/issues/"
-                + number
-                + "): "
-                + title);
+            "Created issue [o/r#" + number + "](" + github.issueUrl("o/r", number) + "): " + title);
   }
 
   @Test

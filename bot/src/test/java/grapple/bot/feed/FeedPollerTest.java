@@ -78,6 +78,14 @@ class FeedPollerTest {
     return poller;
   }
 
+  /** {@code poller} with one connection ({@code extra} config), primed on a feed of {@code ids}. */
+  private FeedPoller primed(FeedPoller poller, String extra, String... ids) throws Exception {
+    poller.register(sub(connection(extra)), true);
+    serve(rss(ids));
+    poller.pollOnce(url());
+    return poller;
+  }
+
   private static FeedSettings settings(int postLatest, int maxItemsPerPoll) {
     return new FeedSettings(true, 600, 2, 2, postLatest, maxItemsPerPoll, true, 1024 * 1024);
   }
@@ -149,11 +157,7 @@ class FeedPollerTest {
 
   @Test
   void aNewSubscriptionPostsNothingOldThenEachNewItemOnce() throws Exception {
-    FeedPoller poller = poller(0);
-    Connection c = connection("");
-    poller.register(sub(c), true);
-    serve(rss("2", "1"));
-    poller.pollOnce(url());
+    FeedPoller poller = primed(poller(0), "", "2", "1");
     serve(rss("3", "2", "1"));
 
     poller.pollOnce(url());
@@ -192,10 +196,7 @@ class FeedPollerTest {
 
   @Test
   void moreNewItemsThanMaxItemsPerPollPostsTheNewestThenSaysHowManyMore() throws Exception {
-    FeedPoller poller = poller(0);
-    poller.register(sub(connection("")), true);
-    serve(rss("0"));
-    poller.pollOnce(url());
+    FeedPoller poller = primed(poller(0), "", "0");
     String[] ids = new String[3001];
     for (int i = 0; i <= 3000; i++) ids[i] = String.valueOf(3000 - i);
     serve(rss(ids));
@@ -214,10 +215,7 @@ class FeedPollerTest {
 
   @Test
   void itemsOverMaxItemsPerPollAreMarkedSeenAndNeverPostedLater() throws Exception {
-    FeedPoller poller = poller(0, 1);
-    poller.register(sub(connection(",\"label\":\"*Blog*\"")), true);
-    serve(rss("1"));
-    poller.pollOnce(url());
+    FeedPoller poller = primed(poller(0, 1), ",\"label\":\"*Blog*\"", "1");
     serve(rss("4", "3", "2", "1"));
     poller.pollOnce(url());
     serve(rss("5", "4", "3", "2", "1"));
@@ -279,10 +277,7 @@ class FeedPollerTest {
 
   @Test
   void conditionalGetSendsTheStoredValidatorsAndA304PostsNothing() throws Exception {
-    FeedPoller poller = poller(0);
-    poller.register(sub(connection("")), true);
-    serve(rss("1"));
-    poller.pollOnce(url());
+    FeedPoller poller = primed(poller(0), "", "1");
     server.takeRequest();
     server.enqueue(new MockResponse.Builder().code(304).build());
 
@@ -296,11 +291,8 @@ class FeedPollerTest {
 
   @Test
   void filtersDecideWhatIsPostedAndFilteredItemsStaySeen() throws Exception {
-    FeedPoller poller = poller(0);
-    poller.register(
-        sub(connection(",\"include\":[\"/Post [24]/\"],\"exclude\":[\"about 4\"]")), true);
-    serve(rss("1"));
-    poller.pollOnce(url());
+    FeedPoller poller =
+        primed(poller(0), ",\"include\":[\"/Post [24]/\"],\"exclude\":[\"about 4\"]", "1");
     serve(rss("4", "3", "2", "1"));
 
     poller.pollOnce(url());
@@ -311,10 +303,7 @@ class FeedPollerTest {
 
   @Test
   void aFailingFeedNotifiesOnceAndOnceOnRecovery() throws Exception {
-    FeedPoller poller = poller(0);
-    poller.register(sub(connection(",\"notifyOnFailure\":true,\"label\":\"News\"")), true);
-    serve(rss("1"));
-    poller.pollOnce(url());
+    FeedPoller poller = primed(poller(0), ",\"notifyOnFailure\":true,\"label\":\"News\"", "1");
     server.enqueue(new MockResponse.Builder().code(500).build());
     server.enqueue(new MockResponse.Builder().code(500).build());
     poller.pollOnce(url());

@@ -1,5 +1,6 @@
 package grapple.bot.feed;
 
+import static grapple.bot.matrix.HomeserverAnswers.versions;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -40,7 +41,7 @@ class FeedServiceTest {
           @Override
           public MockResponse dispatch(RecordedRequest request) {
             if (request.getUrl().encodedPath().equals("/_matrix/client/versions")) {
-              return json(200, "{\"versions\":[\"v1.11\"]}");
+              return versions();
             }
             // The login takes a while, then is refused: time enough for the feed scheduler's first
             // ticks.
@@ -61,14 +62,6 @@ class FeedServiceTest {
   void stopServers() {
     homeserver.close();
     feedServer.close();
-  }
-
-  private static MockResponse json(int code, String body) {
-    return new MockResponse.Builder()
-        .code(code)
-        .addHeader("Content-Type", "application/json")
-        .body(body)
-        .build();
   }
 
   @Test

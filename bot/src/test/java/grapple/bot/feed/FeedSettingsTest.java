@@ -1,14 +1,9 @@
 package grapple.bot.feed;
 
+import static grapple.bot.config.TestConfig.parse;
+import static grapple.bot.config.TestConfig.problems;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import grapple.bot.Grapple;
-import grapple.bot.config.Config;
-import grapple.bot.config.ConfigException;
-import grapple.bot.config.ConfigLoader;
-import java.nio.file.Path;
-import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** The {@code feeds} config section, read by the service. */
@@ -72,20 +67,7 @@ class FeedSettingsTest {
         .startsWith("config: feeds.maxFeedSize: must be a size like 512kb or 1mb");
   }
 
-  private static Config parse(String yaml) {
-    return ConfigLoader.parse(yaml, Path.of("."), Map.of(), Grapple.configSections());
-  }
-
   private static FeedSettings settings(String yaml) {
     return (FeedSettings) parse(yaml).settings("feeds");
-  }
-
-  private static List<String> problems(String yaml) {
-    try {
-      Config config = parse(yaml);
-      throw new AssertionError("expected config problems, got " + config);
-    } catch (ConfigException e) {
-      return e.problems();
-    }
   }
 }

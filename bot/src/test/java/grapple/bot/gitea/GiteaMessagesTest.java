@@ -22,6 +22,14 @@ class GiteaMessagesTest {
     return render(file, ALL_HOOKS).orElseThrow().path("body").asText();
   }
 
+  /** The body line of {@code event} with {@code payload}, every hook on. */
+  private static String body(String event, ObjectNode payload) {
+    return GiteaMessages.render(event, payload, ALL_HOOKS, Mentions.NONE)
+        .orElseThrow()
+        .path("body")
+        .asText();
+  }
+
   private static Optional<ObjectNode> render(String file, GiteaRepoConfig config) {
     GiteaPayloads.Payload p = GiteaPayloads.get(file);
     return GiteaMessages.render(p.event(), p.json(), config, Mentions.NONE);
@@ -51,18 +59,9 @@ class GiteaMessagesTest {
     ObjectNode payload = GiteaPayloads.get("zulip-gitea-issues__opened.json").json();
     payload.put("action", "closed");
 
-    assertThat(
-            GiteaMessages.render("issues", payload, ALL_HOOKS, Mentions.NONE)
-                .orElseThrow()
-                .path("body")
-                .asText())
-        .startsWith("⬛ **kostekIV** closed issue [kostekIV/test#3]");
+    assertThat(body("issues", payload)).startsWith("⬛ **kostekIV** closed issue [kostekIV/test#3]");
     payload.put("action", "reopened");
-    assertThat(
-            GiteaMessages.render("issues", payload, ALL_HOOKS, Mentions.NONE)
-                .orElseThrow()
-                .path("body")
-                .asText())
+    assertThat(body("issues", payload))
         .startsWith("🔷 **kostekIV** reopened issue [kostekIV/test#3]");
   }
 

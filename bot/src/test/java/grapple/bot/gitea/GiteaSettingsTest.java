@@ -1,12 +1,9 @@
 package grapple.bot.gitea;
 
+import static grapple.bot.config.TestConfig.parse;
+import static grapple.bot.config.TestConfig.problems;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import grapple.bot.Grapple;
-import grapple.bot.config.Config;
-import grapple.bot.config.ConfigException;
-import grapple.bot.config.ConfigLoader;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import okhttp3.HttpUrl;
@@ -101,20 +98,7 @@ class GiteaSettingsTest {
     assertThat(settings.instances()).isEmpty();
   }
 
-  private static Config parse(String yaml, Map<String, String> env) {
-    return ConfigLoader.parse(yaml, Path.of("."), env, Grapple.configSections());
-  }
-
   private static GiteaSettings settings(String yaml, Map<String, String> env) {
     return (GiteaSettings) parse(yaml, env).settings("gitea");
-  }
-
-  private static List<String> problems(String yaml, Map<String, String> env) {
-    try {
-      Config config = parse(yaml, env);
-      throw new AssertionError("expected config problems, got " + config);
-    } catch (ConfigException e) {
-      return e.problems();
-    }
   }
 }

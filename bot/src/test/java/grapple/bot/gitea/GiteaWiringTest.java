@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import grapple.bot.Grapple;
 import grapple.bot.ScriptedConsole;
 import grapple.bot.config.ConfigLoader;
+import grapple.bot.config.TestConfig;
 import grapple.state.Json;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -38,14 +39,7 @@ class GiteaWiringTest {
   }
 
   private void start(String gitea) throws Exception {
-    String yaml =
-        """
-        database: {path: "%s"}
-        listeners: {webhooks: {port: 0}, provisioning: {port: 0}, metrics: {port: 0}}
-        provisioning: {secret: "%s"}
-        %s
-        """
-            .formatted(dir.resolve("grapple.db"), SECRET, gitea);
+    String yaml = TestConfig.local(dir, SECRET, gitea);
     app =
         Grapple.start(
             ConfigLoader.parse(yaml, dir, Map.of(), Grapple.configSections()),

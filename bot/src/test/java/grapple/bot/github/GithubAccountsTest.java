@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import grapple.bot.forge.ForgeException;
 import grapple.state.Database;
-import grapple.state.Json;
 import grapple.state.LinkedAccounts;
 import grapple.state.LinkedAccounts.Account;
 import grapple.state.PeopleLinks;
@@ -266,17 +265,7 @@ class GithubAccountsTest {
   }
 
   private GithubAccounts accounts(String clientId, String clientSecret) {
-    GithubSettings settings =
-        new GithubSettings(
-            true,
-            "webhook-secret-0123",
-            HttpUrl.get(github.apiUrl()),
-            HttpUrl.get(github.webUrl()),
-            Optional.empty(),
-            Optional.of(
-                new GithubSettings.OAuth(
-                    clientId, clientSecret, "https://bot.example.org/oauth/github")),
-            Json.object());
+    GithubSettings settings = GithubFixtures.oauthSettings(github, clientId, clientSecret);
     return new GithubAccounts(store, new PeopleLinks(db, clock), client, settings, clock);
   }
 

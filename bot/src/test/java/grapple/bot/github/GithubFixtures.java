@@ -4,11 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.forge.Mentions;
 import grapple.state.Json;
+import grapple.testing.github.FakeGithub;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.Map;
 import java.util.Optional;
+import okhttp3.HttpUrl;
 
 /**
  * Payloads from {@code src/test/resources/github/} (octokit's examples) and configs for the github
@@ -16,6 +18,20 @@ import java.util.Optional;
  */
 final class GithubFixtures {
   private GithubFixtures() {}
+
+  /** Settings against {@code github} (a fake) with the OAuth app {@code clientId}. */
+  static GithubSettings oauthSettings(FakeGithub github, String clientId, String clientSecret) {
+    return new GithubSettings(
+        true,
+        "webhook-secret-0123",
+        HttpUrl.get(github.apiUrl()),
+        HttpUrl.get(github.webUrl()),
+        Optional.empty(),
+        Optional.of(
+            new GithubSettings.OAuth(
+                clientId, clientSecret, "https://bot.example.org/oauth/github")),
+        Json.object());
+  }
 
   /** A fresh, changeable copy of {@code /github/<name>.json}. */
   static ObjectNode payload(String name) {

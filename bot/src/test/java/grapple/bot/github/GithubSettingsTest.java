@@ -1,11 +1,10 @@
 package grapple.bot.github;
 
+import static grapple.bot.config.TestConfig.parse;
+import static grapple.bot.config.TestConfig.problems;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import grapple.bot.Grapple;
 import grapple.bot.config.Config;
-import grapple.bot.config.ConfigException;
-import grapple.bot.config.ConfigLoader;
 import grapple.testing.github.GithubAppKey;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -149,22 +148,14 @@ class GithubSettingsTest {
   void aGarbageKeyFileIsAnErrorNamingTheFile() throws Exception {
     Path file = write("garbage.pem", "this is not a key\n");
 
-    assertThat(problems(ENABLED + ", app: {id: 42, privateKeyFile: '" + file + "'}}", NO_ENV))
-        .singleElement()
-        .asString()
-        .startsWith("config: github.app.privateKeyFile:")
-        .contains(file.toString());
+    assertTheOneProblemNamesTheKeyFile(file);
   }
 
   @Test
   void aMissingKeyFileIsAnErrorNamingTheFile() {
     Path file = dir.resolve("missing.pem");
 
-    assertThat(problems(ENABLED + ", app: {id: 42, privateKeyFile: '" + file + "'}}", NO_ENV))
-        .singleElement()
-        .asString()
-        .startsWith("config: github.app.privateKeyFile:")
-        .contains(file.toString());
+    assertTheOneProblemNamesTheKeyFile(file);
   }
 
   // ---- oauth
@@ -247,24 +238,19 @@ class GithubSettingsTest {
         .isEqualTo(db.toAbsolutePath().getParent().resolve("grapple.key"));
   }
 
+  private static void assertTheOneProblemNamesTheKeyFile(Path file) {
+    assertThat(problems(ENABLED + ", app: {id: 42, privateKeyFile: '" + file + "'}}", NO_ENV))
+        .singleElement()
+        .asString()
+        .startsWith("config: github.app.privateKeyFile:")
+        .contains(file.toString());
+  }
+
   private Path write(String name, String text) throws Exception {
     return Files.writeString(dir.resolve(name), text);
   }
 
-  private static Config parse(String yaml, Map<String, String> env) {
-    return ConfigLoader.parse(yaml, Path.of("."), env, Grapple.configSections());
-  }
-
   private static GithubSettings settings(String yaml, Map<String, String> env) {
     return (GithubSettings) parse(yaml, env).settings("github");
-  }
-
-  private static List<String> problems(String yaml, Map<String, String> env) {
-    try {
-      Config config = parse(yaml, env);
-      throw new AssertionError("expected config problems, got " + config);
-    } catch (ConfigException e) {
-      return e.problems();
-    }
   }
 }

@@ -9,7 +9,7 @@ import grapple.state.Dialect;
 import grapple.state.Json;
 import grapple.state.Location;
 import grapple.state.Migrations;
-import grapple.state.TestPostgres;
+import grapple.state.TestDatabases;
 import grapple.testing.FakeClock;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -36,10 +36,7 @@ class LabelBatchesTest {
 
   @BeforeEach
   void open() {
-    Location where =
-        dialect == Dialect.SQLITE
-            ? Location.sqlite(dir.resolve("grapple.db"))
-            : TestPostgres.newDatabase();
+    Location where = TestDatabases.location(dialect, dir);
     db = Database.open(where, Migrations.core());
     batches = new LabelBatches(db, clock);
   }

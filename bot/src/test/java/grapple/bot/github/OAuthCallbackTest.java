@@ -6,12 +6,10 @@ import grapple.bot.FakeGateway;
 import grapple.bot.ServiceContext;
 import grapple.bot.forge.OAuthCallback;
 import grapple.bot.http.HttpListener;
-import grapple.bot.http.Response;
 import grapple.bot.http.Router;
 import grapple.bot.http.TestListeners;
 import grapple.bot.outbox.Outbox;
 import grapple.state.Database;
-import grapple.state.Json;
 import grapple.state.LinkedAccounts;
 import grapple.state.OAuthStates;
 import grapple.state.OutboxStore;
@@ -19,7 +17,6 @@ import grapple.state.PeopleLinks;
 import grapple.state.SecretBox;
 import grapple.testing.FakeClock;
 import grapple.testing.github.FakeGithub;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -28,7 +25,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
-import okhttp3.HttpUrl;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -62,17 +58,7 @@ class OAuthCallbackTest {
     db = Database.open(dir.resolve("grapple.db"));
     outbox = new Outbox(new OutboxStore(db), gateway, 2, Duration.ofMillis(100));
     outbox.start(db);
-    GithubSettings settings =
-        new GithubSettings(
-            true,
-            "webhook-secret-0123",
-            HttpUrl.get(github.apiUrl()),
-            HttpUrl.get(github.webUrl()),
-            Optional.empty(),
-            Optional.of(
-                new GithubSettings.OAuth(
-                    CLIENT_ID, "client-secret", "https://bot.example.org/oauth/github")),
-            Json.object());
+    GithubSettings settings = GithubFixtures.oauthSettings(github, CLIENT_ID, "client-secret");
     GithubClient client = new GithubClient(settings.apiUrl(), settings.webUrl());
     accounts =
         new GithubAccounts(
@@ -92,16 +78,7 @@ class OAuthCallbackTest {
             outbox,
             states);
     Router router = new Router().add("GET", "/oauth/github", callback::handle);
-    listener =
-        HttpListener.start(
-            new HttpListener.Settings(
-                "webhooks",
-                new InetSocketAddress("127.0.0.1", 0),
-                4,
-                (status, message, id) -> Response.error(status, message),
-                path -> path),
-            router,
-            TestListeners.shared());
+    listener = TestListeners.start("webhooks", 4, router);
   }
 
   @AfterEach
@@ -114,11 +91,9 @@ class OAuthCallbackTest {
 
   @Test
   void aStateOlderThanThirtyMinutesIsRefusedAndNothingIsLinked() throws Exception {
-    String state = states.issue("github", "", ALICE);
-    clock.advance(Duration.ofMinutes(31));
+    String state = aliceStateIssuedAgo(Duration.ofMinutes(31));
 
-    HttpResponse<String> page =
-        callback("code=" + github.authorizeCode("alice") + "&state=" + state);
+    HttpResponse<String> page = callbackWithAlicesCode(state);
 
     assertThat(page.statusCode()).isEqualTo(404);
     assertThat(page.body()).contains("unknown, used or expired").contains("github login");
@@ -129,11 +104,9 @@ class OAuthCallbackTest {
 
   @Test
   void aStateStillInsideItsThirtyMinutesLinks() throws Exception {
-    String state = states.issue("github", "", ALICE);
-    clock.advance(Duration.ofMinutes(29));
+    String state = aliceStateIssuedAgo(Duration.ofMinutes(29));
 
-    HttpResponse<String> page =
-        callback("code=" + github.authorizeCode("alice") + "&state=" + state);
+    HttpResponse<String> page = callbackWithAlicesCode(state);
 
     assertThat(page.statusCode()).isEqualTo(200);
     assertThat(page.headers().firstValue("Content-Type"))
@@ -155,8 +128,7 @@ class OAuthCallbackTest {
     String state = states.issue("github", "", ALICE);
 
     HttpResponse<String> refused = callback("code=made-up&state=" + state);
-    HttpResponse<String> again =
-        callback("code=" + github.authorizeCode("alice") + "&state=" + state);
+    HttpResponse<String> again = callbackWithAlicesCode(state);
 
     assertThat(refused.statusCode()).isEqualTo(502);
     assertThat(refused.body()).contains("GitHub refused the login").contains("github login");
@@ -172,9 +144,21 @@ class OAuthCallbackTest {
     assertThat(callback("state=" + state).statusCode()).isEqualTo(400);
     assertThat(callback("code=abc").statusCode()).isEqualTo(400);
     assertThat(callback("").statusCode()).isEqualTo(400);
-    assertThat(callback("code=" + github.authorizeCode("alice") + "&state=" + state).statusCode())
+    assertThat(callbackWithAlicesCode(state).statusCode())
         .as("the state a page without a code left alone")
         .isEqualTo(200);
+  }
+
+  /** A state issued for alice's GitHub login, {@code ago} before now. */
+  private String aliceStateIssuedAgo(Duration ago) {
+    String state = states.issue("github", "", ALICE);
+    clock.advance(ago);
+    return state;
+  }
+
+  /** The callback with a code GitHub issued for alice and {@code state}. */
+  private HttpResponse<String> callbackWithAlicesCode(String state) throws Exception {
+    return callback("code=" + github.authorizeCode("alice") + "&state=" + state);
   }
 
   private HttpResponse<String> callback(String query) throws Exception {

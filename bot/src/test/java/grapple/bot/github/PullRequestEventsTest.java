@@ -10,7 +10,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.forge.Mentions;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Named;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class PullRequestEventsTest {
   private static final String PR_URL = "https://github.com/Codertocat/Hello-World/pull/2";
@@ -57,16 +62,7 @@ class PullRequestEventsTest {
 
   @Test
   void theDiffFollowsAsAFencedBlockWhenEnabled() {
-    GithubMessages.Extras extras = GithubMessages.Extras.NONE.withDiff(DIFF);
-
-    ObjectNode content =
-        GithubMessages.render(
-                "pull_request",
-                payload("pull_request.opened"),
-                config("\"prDiff\": {\"enabled\": true}"),
-                Mentions.NONE,
-                extras)
-            .orElseThrow();
+    ObjectNode content = openedWithDiff(DIFF, config("\"prDiff\": {\"enabled\": true}"));
 
     assertThat(content.get("body").asText())
         .endsWith(" with labels bug\n``` diff\n" + DIFF + "```");
@@ -79,16 +75,8 @@ class PullRequestEventsTest {
 
   @Test
   void theDiffIsCutToMaxLines() {
-    GithubMessages.Extras extras = GithubMessages.Extras.NONE.withDiff(DIFF);
-
     String body =
-        GithubMessages.render(
-                "pull_request",
-                payload("pull_request.opened"),
-                config("\"prDiff\": {\"enabled\": true, \"maxLines\": 2}"),
-                Mentions.NONE,
-                extras)
-            .orElseThrow()
+        openedWithDiff(DIFF, config("\"prDiff\": {\"enabled\": true, \"maxLines\": 2}"))
             .get("body")
             .asText();
 
@@ -99,16 +87,8 @@ class PullRequestEventsTest {
 
   @Test
   void aDiffHoldingAFenceGetsALongerFence() {
-    GithubMessages.Extras extras = GithubMessages.Extras.NONE.withDiff("+```\n+code\n+```");
-
     String body =
-        GithubMessages.render(
-                "pull_request",
-                payload("pull_request.opened"),
-                config("\"prDiff\": {\"enabled\": true}"),
-                Mentions.NONE,
-                extras)
-            .orElseThrow()
+        openedWithDiff("+```\n+code\n+```", config("\"prDiff\": {\"enabled\": true}"))
             .get("body")
             .asText();
 
@@ -117,14 +97,7 @@ class PullRequestEventsTest {
 
   @Test
   void noDiffIsShownUnlessEnabled() {
-    GithubMessages.Extras extras = GithubMessages.Extras.NONE.withDiff(DIFF);
-
-    String body =
-        GithubMessages.render(
-                "pull_request", payload("pull_request.opened"), defaults(), Mentions.NONE, extras)
-            .orElseThrow()
-            .get("body")
-            .asText();
+    String body = openedWithDiff(DIFF, defaults()).get("body").asText();
 
     assertThat(body).doesNotContain("diff");
     assertThat(GithubMessages.wantsDiff("pull_request", payload("pull_request.opened"), defaults()))
@@ -161,31 +134,31 @@ class PullRequestEventsTest {
     assertThat(GithubMessages.wantsClosingComment("pull_request", merged())).isFalse();
   }
 
-  @Test
-  void aReopenedPullRequest() {
-    assertThat(
-            rendered("pull_request", payload("pull_request.reopened"), defaults())
-                .get("body")
-                .asText())
-        .isEqualTo("🔷 **Codertocat** reopened PR " + LINK + ": " + TITLE);
+  /** The actions whose message is only a body line: each rendered under the defaults. */
+  static Stream<Arguments> bodyOnlyActions() {
+    return Stream.of(
+        Arguments.of(
+            "pull_request",
+            Named.of("reopened", payload("pull_request.reopened")),
+            "🔷 **Codertocat** reopened PR " + LINK + ": " + TITLE),
+        Arguments.of(
+            "pull_request",
+            Named.of("ready for review", payload("pull_request.ready_for_review")),
+            "🔬 **Codertocat** has marked " + LINK + " as ready to review " + TITLE),
+        Arguments.of(
+            "pull_request",
+            Named.of("converted to draft", payload("pull_request.converted_to_draft")),
+            "⚪ **Codertocat** has marked " + LINK + " as a draft " + TITLE),
+        Arguments.of(
+            "pull_request_review",
+            Named.of("changes requested", review("changes_requested")),
+            "🔴 **Codertocat** changes_requested " + LINK + " " + TITLE));
   }
 
-  @Test
-  void aPullRequestReadyForReview() {
-    assertThat(
-            rendered("pull_request", payload("pull_request.ready_for_review"), defaults())
-                .get("body")
-                .asText())
-        .isEqualTo("🔬 **Codertocat** has marked " + LINK + " as ready to review " + TITLE);
-  }
-
-  @Test
-  void aPullRequestConvertedToADraft() {
-    assertThat(
-            rendered("pull_request", payload("pull_request.converted_to_draft"), defaults())
-                .get("body")
-                .asText())
-        .isEqualTo("⚪ **Codertocat** has marked " + LINK + " as a draft " + TITLE);
+  @ParameterizedTest(name = "{0} {1}")
+  @MethodSource("bodyOnlyActions")
+  void anActionRendersItsBody(String event, ObjectNode payload, String body) {
+    assertThat(rendered(event, payload, defaults()).get("body").asText()).isEqualTo(body);
   }
 
   @Test
@@ -202,15 +175,6 @@ class PullRequestEventsTest {
     assertThat(
             content.get("uk.half-shot.matrix-hookshot.github.pull_request").get("number").asInt())
         .isEqualTo(2);
-  }
-
-  @Test
-  void aReviewRequestingChanges() {
-    assertThat(
-            rendered("pull_request_review", review("changes_requested"), defaults())
-                .get("body")
-                .asText())
-        .isEqualTo("🔴 **Codertocat** changes_requested " + LINK + " " + TITLE);
   }
 
   @Test
@@ -232,6 +196,17 @@ class PullRequestEventsTest {
                 payload("pull_request.opened"),
                 config("\"includingLabels\": [\"bug\"]")))
         .isPresent();
+  }
+
+  /** The opened pull request rendered with its fetched {@code diff} under {@code config}. */
+  private static ObjectNode openedWithDiff(String diff, GithubRepoConfig config) {
+    return GithubMessages.render(
+            "pull_request",
+            payload("pull_request.opened"),
+            config,
+            Mentions.NONE,
+            GithubMessages.Extras.NONE.withDiff(diff))
+        .orElseThrow();
   }
 
   static ObjectNode merged() {

@@ -8,7 +8,7 @@ import grapple.bot.forge.Batches;
 import grapple.state.Database;
 import grapple.state.Dialect;
 import grapple.state.Location;
-import grapple.state.TestPostgres;
+import grapple.state.TestDatabases;
 import grapple.testing.FakeClock;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -38,10 +38,7 @@ class GitlabStoresTest {
 
   @BeforeEach
   void open() {
-    Location where =
-        dialect == Dialect.SQLITE
-            ? Location.sqlite(dir.resolve("grapple.db"))
-            : TestPostgres.newDatabase();
+    Location where = TestDatabases.location(dialect, dir);
     db =
         Database.open(
             where, grapple.bot.Grapple.migrations(java.util.List.of(new GitlabService())));

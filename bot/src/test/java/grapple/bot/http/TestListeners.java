@@ -1,5 +1,7 @@
 package grapple.bot.http;
 
+import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.util.Optional;
 import java.util.function.Supplier;
 
@@ -15,6 +17,19 @@ public final class TestListeners {
         RequestObserver.NONE,
         new InFlight(64L * 1024 * 1024),
         HttpListener.Limits.DEFAULT);
+  }
+
+  /** A listener on a free local port with plain error pages, serving {@code router}. */
+  public static HttpListener start(String name, int threads, Router router) throws IOException {
+    return HttpListener.start(
+        new HttpListener.Settings(
+            name,
+            new InetSocketAddress("127.0.0.1", 0),
+            threads,
+            (status, message, id) -> Response.error(status, message),
+            path -> path),
+        router,
+        shared());
   }
 
   /** Health that is always ready and reports whatever failure {@code failure} gives. */

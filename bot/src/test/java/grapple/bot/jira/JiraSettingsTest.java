@@ -1,13 +1,9 @@
 package grapple.bot.jira;
 
+import static grapple.bot.config.TestConfig.parse;
+import static grapple.bot.config.TestConfig.problems;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import grapple.bot.Grapple;
-import grapple.bot.config.Config;
-import grapple.bot.config.ConfigException;
-import grapple.bot.config.ConfigLoader;
-import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -77,20 +73,7 @@ class JiraSettingsTest {
         .anyMatch(p -> p.contains("jira.instances.b c") && p.contains("name must be"));
   }
 
-  private static Config parse(String yaml, Map<String, String> env) {
-    return ConfigLoader.parse(yaml, Path.of("."), env, Grapple.configSections());
-  }
-
   private static JiraSettings settings(String yaml, Map<String, String> env) {
     return (JiraSettings) parse(yaml, env).settings("jira");
-  }
-
-  private static List<String> problems(String yaml, Map<String, String> env) {
-    try {
-      Config config = parse(yaml, env);
-      throw new AssertionError("expected config problems, got " + config);
-    } catch (ConfigException e) {
-      return e.problems();
-    }
   }
 }

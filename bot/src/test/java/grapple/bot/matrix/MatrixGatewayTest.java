@@ -1,5 +1,7 @@
 package grapple.bot.matrix;
 
+import static grapple.bot.matrix.HomeserverAnswers.json;
+import static grapple.bot.matrix.HomeserverAnswers.versions;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -22,13 +24,14 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class MatrixGatewayTest {
   @TempDir Path dir;
@@ -66,42 +69,23 @@ class MatrixGatewayTest {
     db.close();
   }
 
-  private static MockResponse json(int code, String body) {
-    return new MockResponse.Builder()
-        .code(code)
-        .addHeader("Content-Type", "application/json")
-        .body(body)
-        .build();
-  }
-
-  /**
-   * What a homeserver answers to GET /_matrix/client/versions, which the gateway asks before
-   * logging in.
-   */
-  private static MockResponse versions() {
-    return json(200, "{\"versions\":[\"v1.11\"]}");
-  }
-
-  @Test
-  void aRefusedTokenIsFatalWithAClearMessage() {
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      textBlock =
+          """
+      401 | {"errcode":"M_UNKNOWN_TOKEN","error":"Invalid token"} | refused bot.accessToken | M_UNKNOWN_TOKEN
+      200 | {"user_id":"@someone:test"}                            | @bot:test               | @someone:test
+      """)
+  void aRefusedTokenOrAnotherUsersIsFatalNamingWhy(
+      int status, String whoami, String named, String alsoNamed) {
     server.enqueue(versions());
-    server.enqueue(json(401, "{\"errcode\":\"M_UNKNOWN_TOKEN\",\"error\":\"Invalid token\"}"));
+    server.enqueue(json(status, whoami));
 
     assertThatThrownBy(gateway::connect)
         .isInstanceOf(grapple.bot.room.LoginFailed.class)
-        .hasMessageContaining("refused bot.accessToken")
-        .hasMessageContaining("M_UNKNOWN_TOKEN");
-  }
-
-  @Test
-  void aTokenOfAnotherUserIsFatalNamingBoth() {
-    server.enqueue(versions());
-    server.enqueue(json(200, "{\"user_id\":\"@someone:test\"}"));
-
-    assertThatThrownBy(gateway::connect)
-        .isInstanceOf(grapple.bot.room.LoginFailed.class)
-        .hasMessageContaining("@bot:test")
-        .hasMessageContaining("@someone:test");
+        .hasMessageContaining(named)
+        .hasMessageContaining(alsoNamed);
   }
 
   @Test
@@ -165,24 +149,18 @@ class MatrixGatewayTest {
   void theFirstSyncLoadsStateWithoutAnsweringOldMessagesAndStoresSinceAfterTheBatch()
       throws Exception {
     long now = System.currentTimeMillis();
-    server.enqueue(json(200, "{\"filter_id\":\"f1\"}"));
-    server.enqueue(
-        json(
-            200,
-            """
+    answerSyncs(
+        """
         {"next_batch":"s1","rooms":{"join":{"!r:test":{
           "state":{"events":[{"type":"m.room.member","state_key":"@a:test","sender":"@a:test","event_id":"$m",
                               "content":{"membership":"join"}}]},
           "timeline":{"events":[{"type":"m.room.message","sender":"@a:test","event_id":"$old",
-                                 "origin_server_ts":1,"content":{"body":"!grapple help"}}]}}}}}"""));
-    server.enqueue(
-        json(
-            200,
-            """
+                                 "origin_server_ts":1,"content":{"body":"!grapple help"}}]}}}}}""",
+        """
         {"next_batch":"s2","rooms":{"join":{"!r:test":{"timeline":{"events":[
           {"type":"m.room.message","sender":"@a:test","event_id":"$new","origin_server_ts":%d,
            "content":{"body":"!grapple list"}}]}}}}}"""
-                .formatted(now + 60_000)));
+            .formatted(now + 60_000));
     BlockingQueue<String> seen = new LinkedBlockingQueue<>();
     CountDownLatch loaded = new CountDownLatch(1);
 
@@ -204,28 +182,28 @@ class MatrixGatewayTest {
     assertThat(syncStore.processed("$new")).isTrue();
   }
 
+  /** The homeserver's answers to the filter upload and then to each sync, in order. */
+  private void answerSyncs(String... batches) {
+    server.enqueue(json(200, "{\"filter_id\":\"f1\"}"));
+    for (String batch : batches) server.enqueue(json(200, batch));
+  }
+
   private void awaitSince(String expected) {
     Await.until(Duration.ofSeconds(5), () -> syncStore.since().orElse("").equals(expected));
   }
 
   @Test
   void roomStateInALaterBatchIsNewsNotLoadedState() throws Exception {
-    server.enqueue(json(200, "{\"filter_id\":\"f1\"}"));
-    server.enqueue(
-        json(
-            200,
-            """
+    answerSyncs(
+        """
         {"next_batch":"s1","rooms":{"join":{"!r:test":{"state":{"events":[
           {"type":"m.room.member","state_key":"@a:test","sender":"@a:test","event_id":"$m1","content":{"membership":"join"}}
-        ]}}}}}"""));
-    server.enqueue(
-        json(
-            200,
-            """
+        ]}}}}}""",
+        """
         {"next_batch":"s2","rooms":{"join":{"!joined-now:test":{"state":{"events":[
           {"type":"uk.half-shot.matrix-hookshot.generic.hook","state_key":"x","sender":"@a:test","event_id":"$h",
            "content":{"name":"x"}}
-        ]}}}}}"""));
+        ]}}}}}""");
     BlockingQueue<String> seen = new LinkedBlockingQueue<>();
 
     gateway.start(
@@ -239,7 +217,7 @@ class MatrixGatewayTest {
 
   @Test
   void theSyncFilterAsksOnlyForWhatTheBotReads() throws Exception {
-    server.enqueue(json(200, "{\"filter_id\":\"f1\"}"));
+    answerSyncs();
 
     gateway.start((event, initial) -> {}, () -> {});
 
@@ -256,12 +234,9 @@ class MatrixGatewayTest {
       throws Exception {
     gateway.followRoomEvents(List.of("*"));
     long now = System.currentTimeMillis() + 60_000;
-    server.enqueue(json(200, "{\"filter_id\":\"f1\"}"));
-    server.enqueue(json(200, "{\"next_batch\":\"s1\"}"));
-    server.enqueue(
-        json(
-            200,
-            """
+    answerSyncs(
+        "{\"next_batch\":\"s1\"}",
+        """
         {"next_batch":"s2","rooms":{"join":{"!r:test":{"timeline":{"events":[
           {"type":"m.room.message","sender":"@a:test","event_id":"$msg","origin_server_ts":%d,
            "content":{"msgtype":"m.text","body":"hi"}},
@@ -276,7 +251,7 @@ class MatrixGatewayTest {
           {"type":"m.room.member","state_key":"@b:test","sender":"@b:test","event_id":"$join",
            "origin_server_ts":%d,"content":{"membership":"join"}}
         ]}}}}}"""
-                .formatted(now, now, now, now, now, now)));
+            .formatted(now, now, now, now, now, now));
     BlockingQueue<String> raw = new LinkedBlockingQueue<>();
     BlockingQueue<String> core = new LinkedBlockingQueue<>();
 
@@ -316,13 +291,10 @@ class MatrixGatewayTest {
 
   @Test
   void anInviteForTheBotIsPassedOnWithTheInviter() throws Exception {
-    server.enqueue(json(200, "{\"filter_id\":\"f1\"}"));
-    server.enqueue(
-        json(
-            200,
-            """
+    answerSyncs(
+        """
         {"next_batch":"s1","rooms":{"invite":{"!i:test":{"invite_state":{"events":[
-          {"type":"m.room.member","state_key":"@bot:test","sender":"@a:test","content":{"membership":"invite"}}]}}}}}"""));
+          {"type":"m.room.member","state_key":"@bot:test","sender":"@a:test","content":{"membership":"invite"}}]}}}}}""");
     BlockingQueue<RoomEvent> seen = new LinkedBlockingQueue<>();
 
     gateway.start((event, initial) -> seen.add(event), () -> {});
@@ -334,8 +306,7 @@ class MatrixGatewayTest {
   @Test
   void afterARestartTheFirstSyncAsksForEveryRoomsWholeState() throws Exception {
     syncStore.commit("s9", List.of());
-    server.enqueue(json(200, "{\"filter_id\":\"f1\"}"));
-    server.enqueue(json(200, "{\"next_batch\":\"s10\"}"));
+    answerSyncs("{\"next_batch\":\"s10\"}");
     CountDownLatch loaded = new CountDownLatch(1);
 
     gateway.start((event, initial) -> {}, loaded::countDown);
@@ -360,8 +331,7 @@ class MatrixGatewayTest {
             return s.executeUpdate();
           }
         });
-    server.enqueue(json(200, "{\"filter_id\":\"f1\"}"));
-    server.enqueue(json(200, "{\"next_batch\":\"s1\"}"));
+    answerSyncs("{\"next_batch\":\"s1\"}");
     CountDownLatch loaded = new CountDownLatch(1);
 
     gateway.start((event, initial) -> {}, loaded::countDown);
@@ -374,19 +344,16 @@ class MatrixGatewayTest {
   void anEventWhoseHandlingFailsIsSkippedAndTheSyncGoesOn() throws Exception {
     long now = System.currentTimeMillis() + 60_000;
     String deep = "[".repeat(30_000) + "]".repeat(30_000);
-    server.enqueue(json(200, "{\"filter_id\":\"f1\"}"));
-    server.enqueue(json(200, "{\"next_batch\":\"s1\"}"));
-    server.enqueue(
-        json(
-            200,
-            """
+    answerSyncs(
+        "{\"next_batch\":\"s1\"}",
+        """
         {"next_batch":"s2","rooms":{"join":{"!r:test":{"timeline":{"events":[
           {"type":"m.room.message","sender":"@a:test","event_id":"$bomb","origin_server_ts":%d,"content":{"body":"x"}},
           {"type":"m.room.message","sender":"@a:test","event_id":"$deep","origin_server_ts":%d,
            "content":{"body":"y","x":%s}},
           {"type":"m.room.message","sender":"@a:test","event_id":"$fine","origin_server_ts":%d,"content":{"body":"z"}}
         ]}}}}}"""
-                .formatted(now, now, deep, now)));
+            .formatted(now, now, deep, now));
     BlockingQueue<String> handled = new LinkedBlockingQueue<>();
 
     gateway.start(

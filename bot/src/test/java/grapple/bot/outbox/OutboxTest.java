@@ -11,10 +11,20 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Named;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class OutboxTest {
   @TempDir Path dir;
@@ -31,6 +41,31 @@ class OutboxTest {
     open.add(0, outbox);
     outbox.start(db);
     return outbox;
+  }
+
+  private Outbox outbox(Database db, FakeGateway gateway, Duration retry, int queueSize) {
+    Outbox outbox = new Outbox(new OutboxStore(db), gateway, 4, retry, queueSize);
+    open.add(0, outbox);
+    outbox.start(db);
+    return outbox;
+  }
+
+  /**
+   * Calls {@code post} for each i below {@code each} on each of {@code threads} threads at once.
+   */
+  private static void onThreads(
+      int threads, int each, Duration timeout, BiConsumer<Integer, Integer> post) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      List<Future<?>> done = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        int thread = t;
+        done.add(pool.submit(() -> IntStream.range(0, each).forEach(i -> post.accept(thread, i))));
+      }
+      for (Future<?> f : done) f.get(timeout.toSeconds(), TimeUnit.SECONDS);
+    } finally {
+      pool.shutdown();
+    }
   }
 
   @AfterEach
@@ -56,23 +91,11 @@ class OutboxTest {
     Outbox outbox = outbox(db(), gateway);
     int threads = 8;
     int each = 100;
-    java.util.concurrent.ExecutorService pool =
-        java.util.concurrent.Executors.newFixedThreadPool(threads);
-    try {
-      List<java.util.concurrent.Future<?>> done = new ArrayList<>();
-      for (int t = 0; t < threads; t++) {
-        int thread = t;
-        done.add(
-            pool.submit(
-                () -> {
-                  for (int i = 0; i < each; i++)
-                    outbox.post("!a:test", Messages.notice(thread + ":" + i)).queued().join();
-                }));
-      }
-      for (var f : done) f.get(30, TimeUnit.SECONDS);
-    } finally {
-      pool.shutdown();
-    }
+    onThreads(
+        threads,
+        each,
+        Duration.ofSeconds(30),
+        (thread, i) -> outbox.post("!a:test", Messages.notice(thread + ":" + i)).queued().join());
 
     int[] next = new int[threads];
     for (int n = 0; n < threads * each; n++) {
@@ -89,9 +112,7 @@ class OutboxTest {
   void whenTheDeliveryQueuesAreFullTheRestWaitsInTheDatabaseAndFollowsInOrder() throws Exception {
     Database db = db();
     FakeGateway gateway = new FakeGateway().hold();
-    Outbox outbox = new Outbox(new OutboxStore(db), gateway, 4, Duration.ofMillis(200), 5);
-    open.add(0, outbox);
-    outbox.start(db);
+    Outbox outbox = outbox(db, gateway, Duration.ofMillis(200), 5);
     List<Outbox.Posting> posted = new ArrayList<>();
 
     for (int i = 0; i < 40; i++) {
@@ -119,31 +140,18 @@ class OutboxTest {
       Database db = Database.open(dir.resolve("race" + run + ".db"));
       open.add(0, db);
       FakeGateway gateway = new FakeGateway();
-      Outbox outbox = new Outbox(new OutboxStore(db), gateway, 4, Duration.ofMillis(50), 5);
-      open.add(0, outbox);
-      outbox.start(db);
+      Outbox outbox = outbox(db, gateway, Duration.ofMillis(50), 5);
       int threads = 4;
       int each = 150;
-      java.util.concurrent.ExecutorService pool =
-          java.util.concurrent.Executors.newFixedThreadPool(threads);
-      try {
-        List<java.util.concurrent.Future<?>> done = new ArrayList<>();
-        for (int t = 0; t < threads; t++) {
-          int thread = t;
-          done.add(
-              pool.submit(
-                  () -> {
-                    for (int i = 0; i < each; i++)
-                      outbox
-                          .post("!r" + (i % 3) + ":test", Messages.notice(thread + ":" + i))
-                          .queued()
-                          .join();
-                  }));
-        }
-        for (var f : done) f.get(60, TimeUnit.SECONDS);
-      } finally {
-        pool.shutdown();
-      }
+      onThreads(
+          threads,
+          each,
+          Duration.ofSeconds(60),
+          (thread, i) ->
+              outbox
+                  .post("!r" + (i % 3) + ":test", Messages.notice(thread + ":" + i))
+                  .queued()
+                  .join());
 
       java.util.Map<String, Integer> last = new java.util.HashMap<>();
       for (int n = 0; n < threads * each; n++) {
@@ -188,21 +196,6 @@ class OutboxTest {
   }
 
   @Test
-  void recordsAPermanentRefusalAndMovesOn() throws Exception {
-    FakeGateway gateway = new FakeGateway().failNext(FakeGateway.forbidden());
-    Outbox outbox = outbox(db(), gateway);
-
-    Outbox.Posting refused = outbox.post("!a:test", Messages.notice("refused"));
-    outbox.post("!a:test", Messages.notice("next")).queued().join();
-
-    assertThat(gateway.takeSent().content().get("body").asText()).isEqualTo("next");
-    assertThat(refused.delivered()).failsWithin(Duration.ofSeconds(5));
-    assertThat(outbox.failures())
-        .singleElement()
-        .satisfies(f -> assertThat(f.error()).contains("M_FORBIDDEN"));
-  }
-
-  @Test
   void deliveredCompletesWithTheEventId() throws Exception {
     FakeGateway gateway = new FakeGateway();
     Outbox outbox = outbox(db(), gateway);
@@ -244,22 +237,40 @@ class OutboxTest {
     assertThat(gateway.takeSent().roomId()).isEqualTo("!dm-@alice:test");
   }
 
-  @Test
-  void aMessageThatKeepsFailingUnexpectedlyIsRecordedAfterAFewTriesAndTheRoomMovesOn()
+  /**
+   * A permanent refusal (M_FORBIDDEN), and a message that keeps failing unexpectedly (recorded
+   * after a few tries): each gateway fails the message named {@code failing}.
+   */
+  static Stream<Arguments> failuresThatAreRecorded() {
+    return Stream.of(
+        Arguments.of(
+            Named.of("a permanent refusal", new FakeGateway().failNext(FakeGateway.forbidden())),
+            "refused",
+            "M_FORBIDDEN"),
+        Arguments.of(
+            Named.of(
+                "a message that keeps failing unexpectedly",
+                new FakeGateway().poison("poison", new StackOverflowError())),
+            "poison",
+            "StackOverflowError"));
+  }
+
+  @ParameterizedTest
+  @MethodSource("failuresThatAreRecorded")
+  void aFailedMessageIsRecordedAndTheRoomMovesOn(FakeGateway gateway, String failing, String error)
       throws Exception {
-    FakeGateway gateway = new FakeGateway().poison("poison", new StackOverflowError());
     Outbox outbox = outbox(db(), gateway);
 
-    Outbox.Posting poisoned = outbox.post("!a:test", Messages.notice("poison"));
+    Outbox.Posting failed = outbox.post("!a:test", Messages.notice(failing));
     outbox.post("!a:test", Messages.notice("next")).queued().join();
 
     FakeGateway.Sent next = gateway.takeSent(Duration.ofSeconds(10));
     assertThat(next).isNotNull();
     assertThat(next.content().get("body").asText()).isEqualTo("next");
-    assertThat(poisoned.delivered()).failsWithin(Duration.ofSeconds(5));
+    assertThat(failed.delivered()).failsWithin(Duration.ofSeconds(5));
     assertThat(outbox.failures())
         .singleElement()
-        .satisfies(f -> assertThat(f.error()).contains("StackOverflowError"));
+        .satisfies(f -> assertThat(f.error()).contains(error));
   }
 
   @Test

@@ -17,7 +17,7 @@ import grapple.state.Location;
 import grapple.state.Migrations;
 import grapple.state.PeopleLinks;
 import grapple.state.SecretBox;
-import grapple.state.TestPostgres;
+import grapple.state.TestDatabases;
 import grapple.testing.FakeClock;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -47,10 +47,7 @@ class IdentityLinksTest {
 
   @BeforeEach
   void open() {
-    Location where =
-        dialect == Dialect.SQLITE
-            ? Location.sqlite(dir.resolve("grapple.db"))
-            : TestPostgres.newDatabase();
+    Location where = TestDatabases.location(dialect, dir);
     db = Database.open(where, Migrations.core());
     accounts = new LinkedAccounts(db, SecretBox.of(new byte[32]), clock);
     PeopleLinks people = new PeopleLinks(db, clock);

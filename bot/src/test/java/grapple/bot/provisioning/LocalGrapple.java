@@ -36,6 +36,14 @@ final class LocalGrapple implements AutoCloseable {
   /** A key with connections:write alone: every read is refused it. */
   static final String WRITE_ONLY = "write-only-token-0123456789";
 
+  /** Extra config in which the console user may use commands but not manage connections. */
+  static final String COMMANDS_ONLY =
+      """
+      permissions:
+        - actor: "@console:localhost"
+          services: [{service: "*", level: commands}]
+      """;
+
   static final MediaType JSON = MediaType.get("application/json");
 
   private static final String CONFIG =

@@ -3,6 +3,7 @@ package grapple.bot.provisioning;
 import static grapple.bot.provisioning.LocalGithub.AS_ALICE;
 import static grapple.bot.provisioning.LocalGithub.AS_NOBODY;
 import static grapple.bot.provisioning.LocalGrapple.AS_ADMIN;
+import static grapple.bot.provisioning.LocalGrapple.COMMANDS_ONLY;
 import static grapple.bot.provisioning.LocalGrapple.ELSEWHERE;
 import static grapple.bot.provisioning.LocalGrapple.READER;
 import static grapple.bot.provisioning.LocalGrapple.SECRET;
@@ -403,14 +404,7 @@ class OpenApiConformanceTest {
 
   @Test
   void aConfigRefusalMatchesTheDocument(@TempDir Path other) throws Exception {
-    try (LocalGrapple limited =
-        LocalGrapple.start(
-            other,
-            """
-        permissions:
-          - actor: "@console:localhost"
-            services: [{service: "*", level: commands}]
-        """)) {
+    try (LocalGrapple limited = LocalGrapple.start(other, COMMANDS_ONLY)) {
       Answer a = limited.put(PUT_HOOK, "{\"name\":\"doc-forbidden\"}");
 
       assertThat(a.errcode()).isEqualTo("HS_FORBIDDEN_USER");

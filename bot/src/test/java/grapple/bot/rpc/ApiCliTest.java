@@ -17,7 +17,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ApiCliTest {
   @TempDir static Path dir;
-  private static LocalRpc grapple;
+  @AutoClose private static LocalRpc grapple;
   private static Path xdg;
 
   @BeforeAll
@@ -37,11 +37,6 @@ class ApiCliTest {
     xdg = Files.createDirectory(dir.resolve("xdg"));
     Run created = cli("_create_config", "--apikey=" + WRITER, "--apihost=" + grapple.url());
     if (created.status() != 0) throw new IllegalStateException("_create_config failed: " + created);
-  }
-
-  @AfterAll
-  static void stop() {
-    grapple.close();
   }
 
   /** What one run of the CLI printed, and its exit status. */

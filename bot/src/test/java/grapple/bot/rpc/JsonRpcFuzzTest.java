@@ -10,7 +10,8 @@ import grapple.state.Json;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -24,37 +25,19 @@ class JsonRpcFuzzTest {
   private static final long SEED = 20261201L;
   private static final int CALLS = 400;
   private static final List<String> METHODS =
-      List.of(
-          "get_health",
-          "get_rooms",
-          "get_room",
-          "get_connections",
-          "get_connection",
-          "create_connection",
-          "update_connection",
-          "delete_connection",
-          "get_outbox",
-          "retry_failed",
-          "get_feeds",
-          "get_methods",
-          "get_links",
-          "get_link",
-          "create_link",
-          "nope");
+      Stream.concat(
+              LocalRpc.CORE_METHODS.stream(),
+              Stream.of("get_links", "get_link", "create_link", "nope"))
+          .toList();
   private static final List<String> ARG_NAMES =
       List.of("roomid", "userid", "type", "config", "connectionid", "linkid", "matrix", "github");
 
   @TempDir static Path dir;
-  private static LocalRpc grapple;
+  @AutoClose private static LocalRpc grapple;
 
   @BeforeAll
   static void start() throws Exception {
     grapple = LocalRpc.start(dir);
-  }
-
-  @AfterAll
-  static void stop() {
-    grapple.close();
   }
 
   @Test

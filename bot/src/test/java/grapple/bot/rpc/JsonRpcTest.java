@@ -17,10 +17,14 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * {@code POST /_admin/api} (CONTRACT §14) over real sockets against Grapple in local mode: the
@@ -32,7 +36,7 @@ class JsonRpcTest {
   private static final String AS_BOB = "?userId=%40bob%3Alocalhost";
 
   @TempDir static Path dir;
-  private static LocalRpc grapple;
+  @AutoClose private static LocalRpc grapple;
 
   @BeforeAll
   static void start() throws Exception {
@@ -42,11 +46,6 @@ class JsonRpcTest {
     Await.until(
         Duration.ofSeconds(10),
         () -> !grapple.rpc(SECRET, "get_connections", inRoomAs(BOB, "")).get("result").isNull());
-  }
-
-  @AfterAll
-  static void stop() {
-    grapple.close();
   }
 
   private static String hookArgs(String name) {
@@ -65,6 +64,41 @@ class JsonRpcTest {
 
   private static String inRoomAs(String userId, String more) {
     return "{\"roomid\":\"" + ROOM + "\",\"userid\":\"" + userId + "\"" + more + "}";
+  }
+
+  /** Calls {@code /v1/<room>/connections<suffix>} with {@code key} as the bearer token. */
+  private static LocalRpc.Answer v1(String method, String suffix, String key, String body) {
+    return grapple.send(
+        method, "/v1/" + ROOM_PATH + "/connections" + suffix, "Bearer " + key, body);
+  }
+
+  /** Asserts that /v1 answered {@code status} with the very error the RPC call gave. */
+  private static void assertSameErrorAsV1(JsonNode rpc, LocalRpc.Answer v1, int status) {
+    assertThat(v1.status()).isEqualTo(status);
+    assertThat(error(rpc)).isEqualTo(v1.json().get("error").asText());
+  }
+
+  /** Creates a webhook named {@code name} through RPC and returns its connection id. */
+  private static String createHook(String name) {
+    return grapple
+        .rpc(WRITER, "create_connection", hookArgs(name))
+        .get("result")
+        .get("id")
+        .asText();
+  }
+
+  /**
+   * The answers to updating (includeBody) and then deleting connection {@code id} as {@code
+   * userId}.
+   */
+  private static List<JsonNode> updateAndDeleteAs(String userId, String id) {
+    String one = ",\"connectionid\":\"" + id + "\"";
+    return List.of(
+        grapple.rpc(
+            WRITER,
+            "update_connection",
+            inRoomAs(userId, one + ",\"config\":{\"includeBody\":true}")),
+        grapple.rpc(WRITER, "delete_connection", inRoomAs(userId, one)));
   }
 
   private static String error(JsonNode answer) {
@@ -117,15 +151,6 @@ class JsonRpcTest {
   }
 
   @Test
-  void aBodyThatIsNotAnObjectSaysWhatItMustBe() {
-    LocalRpc.Answer a = grapple.post("[1, 2]");
-
-    assertThat(error(a.json()))
-        .isEqualTo(
-            "The request must be a JSON object: {\"id\", \"api_key\", \"method\", \"args\"}.");
-  }
-
-  @Test
   void aMissingMethodSaysSo() {
     LocalRpc.Answer a = grapple.post("{\"id\":2,\"api_key\":\"" + SECRET + "\"}");
 
@@ -134,87 +159,80 @@ class JsonRpcTest {
         .isEqualTo("Missing `method` in JSON DATA (get_methods lists them).");
   }
 
-  @Test
-  void argsThatAreNotAnObjectSaySo() {
-    LocalRpc.Answer a =
-        grapple.post(
-            "{\"id\":3,\"api_key\":\"" + SECRET + "\",\"method\":\"get_health\",\"args\":[1]}");
-
-    assertThat(error(a.json()))
-        .isEqualTo("`args` must be a JSON object of name: value, was an array [1].");
+  /** Each body the endpoint refuses, with the error it answers in words. */
+  static Stream<Arguments> refusedBodies() {
+    return Stream.of(
+        Arguments.of(
+            "[1, 2]",
+            "The request must be a JSON object: {\"id\", \"api_key\", \"method\", \"args\"}."),
+        Arguments.of(
+            "{\"id\":3,\"api_key\":\"" + SECRET + "\",\"method\":\"get_health\",\"args\":[1]}",
+            "`args` must be a JSON object of name: value, was an array [1]."),
+        Arguments.of("{\"id\":4,\"method\":\"get_health\"}", "Missing `api_key` in JSON DATA."));
   }
 
-  @Test
-  void anUnknownMethodSuggestsTheNearestOne() {
-    JsonNode a = grapple.rpc(SECRET, "get_rom", "{}");
+  @ParameterizedTest
+  @MethodSource("refusedBodies")
+  void aRefusedBodyIsAnsweredWithTheErrorInWords(String body, String error) {
+    LocalRpc.Answer a = grapple.post(body);
 
-    assertThat(error(a)).isEqualTo("unknown method 'get_rom' (did you mean get_room?)");
+    assertThat(error(a.json())).isEqualTo(error);
   }
 
-  @Test
-  void anUnknownMethodFarFromAnyPointsAtGetMethods() {
-    JsonNode a = grapple.rpc(SECRET, "launch_rockets", "{}");
-
-    assertThat(error(a)).isEqualTo("unknown method 'launch_rockets' (get_methods lists them)");
+  /** Each call refused: the key, the method and its args, and the error in words. */
+  static Stream<Arguments> refusedCalls() {
+    return Stream.of(
+        Arguments.of(SECRET, "get_rom", "{}", "unknown method 'get_rom' (did you mean get_room?)"),
+        Arguments.of(
+            SECRET,
+            "launch_rockets",
+            "{}",
+            "unknown method 'launch_rockets' (get_methods lists them)"),
+        Arguments.of(SECRET, "get_room", "{}", "Missing non optional `roomid` arg in JSON DATA"),
+        Arguments.of(
+            SECRET,
+            "get_room",
+            "{\"roomid\": 12, \"userid\": \"@a:b\"}",
+            "`roomid` must be a string, was a number 12."),
+        Arguments.of(
+            WRITER,
+            "create_connection",
+            hookArgs("x").replace("{\"name\":\"x\"}", "\"name\""),
+            "`config` must be an object, was a string \"name\"."),
+        Arguments.of(
+            SECRET,
+            "get_health",
+            "{\"verbose\": true}",
+            "unknown arg `verbose` for get_health (known: none)"),
+        Arguments.of("not-a-key-0123456789", "get_health", "{}", "Invalid API key"),
+        Arguments.of(
+            READER,
+            "create_connection",
+            hookArgs("unread"),
+            "API key lacks scope connections:write"),
+        Arguments.of(READER, "get_outbox", "{}", "API key lacks scope admin"),
+        // as /v1's bad value
+        Arguments.of(
+            SECRET,
+            "get_connections",
+            "{\"roomid\":\"lobby\",\"userid\":\"" + ADMIN + "\"}",
+            "roomId must look like !opaque:server.name, was 'lobby'"),
+        // as /v1's not found
+        Arguments.of(
+            WRITER,
+            "create_connection",
+            hookArgs("x").replace("Webhook", "Hook"),
+            "Unknown connection type 'Hook'."));
   }
 
-  @Test
-  void aMissingNonOptionalArgIsNamed() {
-    JsonNode a = grapple.rpc(SECRET, "get_room", "{}");
+  @ParameterizedTest
+  @MethodSource("refusedCalls")
+  void aRefusedCallHasANullResultAndTheErrorInWords(
+      String key, String method, String args, String error) {
+    JsonNode a = grapple.rpc(key, method, args);
 
-    assertThat(error(a)).isEqualTo("Missing non optional `roomid` arg in JSON DATA");
-  }
-
-  @Test
-  void anArgOfTheWrongTypeIsNamedWithWhatItWas() {
-    JsonNode a = grapple.rpc(SECRET, "get_room", "{\"roomid\": 12, \"userid\": \"@a:b\"}");
-
-    assertThat(error(a)).isEqualTo("`roomid` must be a string, was a number 12.");
-  }
-
-  @Test
-  void anObjectArgGivenAStringIsRefused() {
-    JsonNode a =
-        grapple.rpc(
-            WRITER, "create_connection", hookArgs("x").replace("{\"name\":\"x\"}", "\"name\""));
-
-    assertThat(error(a)).isEqualTo("`config` must be an object, was a string \"name\".");
-  }
-
-  @Test
-  void anUnknownArgIsNamedWithTheKnownOnes() {
-    JsonNode a = grapple.rpc(SECRET, "get_health", "{\"verbose\": true}");
-
-    assertThat(error(a)).isEqualTo("unknown arg `verbose` for get_health (known: none)");
-  }
-
-  @Test
-  void aWrongKeyIsAnInvalidApiKey() {
-    JsonNode a = grapple.rpc("not-a-key-0123456789", "get_health", "{}");
-
-    assertThat(error(a)).isEqualTo("Invalid API key");
+    assertThat(error(a)).isEqualTo(error);
     assertThat(a.get("result").isNull()).isTrue();
-  }
-
-  @Test
-  void aMissingKeySaysSo() {
-    LocalRpc.Answer a = grapple.post("{\"id\":4,\"method\":\"get_health\"}");
-
-    assertThat(error(a.json())).isEqualTo("Missing `api_key` in JSON DATA.");
-  }
-
-  @Test
-  void aKeyWithoutTheScopeIsToldWhichScopeItLacks() {
-    JsonNode a = grapple.rpc(READER, "create_connection", hookArgs("unread"));
-
-    assertThat(error(a)).isEqualTo("API key lacks scope connections:write");
-  }
-
-  @Test
-  void aReaderKeyLacksAdminForTheOutbox() {
-    JsonNode a = grapple.rpc(READER, "get_outbox", "{}");
-
-    assertThat(error(a)).isEqualTo("API key lacks scope admin");
   }
 
   // Same checks and errors as /v1.
@@ -222,12 +240,9 @@ class JsonRpcTest {
   @Test
   void aKeyLimitedToOtherRoomsGetsTheSameErrorAsOnV1() {
     JsonNode a = grapple.rpc(ELSEWHERE, "get_connections", inRoom(""));
-    LocalRpc.Answer v1 =
-        grapple.send(
-            "GET", "/v1/" + ROOM_PATH + "/connections" + AS_ADMIN, "Bearer " + ELSEWHERE, null);
+    LocalRpc.Answer v1 = v1("GET", AS_ADMIN, ELSEWHERE, null);
 
-    assertThat(v1.status()).isEqualTo(403);
-    assertThat(error(a)).isEqualTo(v1.json().get("error").asText());
+    assertSameErrorAsV1(a, v1, 403);
     assertThat(error(a)).contains("may not be used for room " + ROOM);
   }
 
@@ -238,91 +253,52 @@ class JsonRpcTest {
             SECRET,
             "get_connections",
             "{\"roomid\":\"" + ROOM + "\",\"userid\":\"@stranger:localhost\"}");
-    LocalRpc.Answer v1 =
-        grapple.send(
-            "GET",
-            "/v1/" + ROOM_PATH + "/connections?userId=%40stranger%3Alocalhost",
-            "Bearer " + SECRET,
-            null);
+    LocalRpc.Answer v1 = v1("GET", "?userId=%40stranger%3Alocalhost", SECRET, null);
 
-    assertThat(v1.status()).isEqualTo(403);
-    assertThat(error(a)).isEqualTo(v1.json().get("error").asText());
+    assertSameErrorAsV1(a, v1, 403);
     assertThat(error(a)).isEqualTo("@stranger:localhost is not joined to " + ROOM + ".");
   }
 
   @Test
   void aUserWithoutThePowerLevelCannotCreateAsOnV1() {
     JsonNode a = grapple.rpc(WRITER, "create_connection", hookArgs("bobs").replace(ADMIN, BOB));
-    LocalRpc.Answer v1 =
-        grapple.send(
-            "PUT",
-            "/v1/" + ROOM_PATH + "/connections/" + WEBHOOK + AS_BOB,
-            "Bearer " + WRITER,
-            "{\"name\":\"bobs\"}");
+    LocalRpc.Answer v1 = v1("PUT", "/" + WEBHOOK + AS_BOB, WRITER, "{\"name\":\"bobs\"}");
 
-    assertThat(v1.status()).isEqualTo(403);
-    assertThat(error(a)).isEqualTo(v1.json().get("error").asText());
+    assertSameErrorAsV1(a, v1, 403);
   }
 
   @Test
   void aUserWithoutThePowerLevelCannotUpdateOrDeleteAsOnV1() {
-    String id =
-        grapple
-            .rpc(WRITER, "create_connection", hookArgs("not-bobs"))
-            .get("result")
-            .get("id")
-            .asText();
+    String id = createHook("not-bobs");
     String one = ",\"connectionid\":\"" + id + "\"";
 
-    JsonNode update =
-        grapple.rpc(
-            WRITER, "update_connection", inRoomAs(BOB, one + ",\"config\":{\"includeBody\":true}"));
-    JsonNode delete = grapple.rpc(WRITER, "delete_connection", inRoomAs(BOB, one));
-    LocalRpc.Answer v1Update =
-        grapple.send(
-            "PATCH",
-            "/v1/" + ROOM_PATH + "/connections/" + id + AS_BOB,
-            "Bearer " + WRITER,
-            "{\"includeBody\":true}");
-    LocalRpc.Answer v1Delete =
-        grapple.send(
-            "DELETE", "/v1/" + ROOM_PATH + "/connections/" + id + AS_BOB, "Bearer " + WRITER, null);
+    List<JsonNode> updateAndDelete = updateAndDeleteAs(BOB, id);
+    LocalRpc.Answer v1Update = v1("PATCH", "/" + id + AS_BOB, WRITER, "{\"includeBody\":true}");
+    LocalRpc.Answer v1Delete = v1("DELETE", "/" + id + AS_BOB, WRITER, null);
 
-    assertThat(v1Update.status()).isEqualTo(403);
-    assertThat(error(update)).isEqualTo(v1Update.json().get("error").asText());
-    assertThat(v1Delete.status()).isEqualTo(403);
-    assertThat(error(delete)).isEqualTo(v1Delete.json().get("error").asText());
+    assertSameErrorAsV1(updateAndDelete.get(0), v1Update, 403);
+    assertSameErrorAsV1(updateAndDelete.get(1), v1Delete, 403);
     assertThat(grapple.rpc(READER, "get_connection", inRoom(one)).get("result").isObject())
         .isTrue();
   }
 
   @Test
   void aUserNotInTheRoomCannotUpdateOrDeleteAsOnV1() {
-    String id =
-        grapple
-            .rpc(WRITER, "create_connection", hookArgs("strangers"))
-            .get("result")
-            .get("id")
-            .asText();
-    String one = ",\"connectionid\":\"" + id + "\"";
+    String id = createHook("strangers");
 
-    JsonNode update =
-        grapple.rpc(
-            WRITER,
-            "update_connection",
-            inRoomAs("@stranger:localhost", one + ",\"config\":{\"includeBody\":true}"));
-    JsonNode delete =
-        grapple.rpc(WRITER, "delete_connection", inRoomAs("@stranger:localhost", one));
+    List<JsonNode> updateAndDelete = updateAndDeleteAs("@stranger:localhost", id);
 
-    assertThat(error(update)).isEqualTo("@stranger:localhost is not joined to " + ROOM + ".");
-    assertThat(error(delete)).isEqualTo("@stranger:localhost is not joined to " + ROOM + ".");
+    assertThat(updateAndDelete)
+        .extracting(JsonRpcTest::error)
+        .containsExactly(
+            "@stranger:localhost is not joined to " + ROOM + ".",
+            "@stranger:localhost is not joined to " + ROOM + ".");
   }
 
   @Test
   void aMemberWithoutThePowerLevelMayReadAsOnV1() {
     JsonNode rpc = grapple.rpc(READER, "get_connections", inRoomAs(BOB, ""));
-    LocalRpc.Answer v1 =
-        grapple.send("GET", "/v1/" + ROOM_PATH + "/connections" + AS_BOB, "Bearer " + READER, null);
+    LocalRpc.Answer v1 = v1("GET", AS_BOB, READER, null);
 
     assertThat(v1.status()).isEqualTo(200);
     assertThat(error(rpc)).isNull();
@@ -336,8 +312,7 @@ class JsonRpcTest {
   @Test
   void readMethodsNeedTheUserAsV1Does() {
     String noUser = "{\"roomid\":\"" + ROOM + "\"}";
-    LocalRpc.Answer v1 =
-        grapple.send("GET", "/v1/" + ROOM_PATH + "/connections", "Bearer " + READER, null);
+    LocalRpc.Answer v1 = v1("GET", "", READER, null);
 
     assertThat(v1.status()).isEqualTo(400);
     assertThat(error(grapple.rpc(READER, "get_connections", noUser)))
@@ -347,35 +322,13 @@ class JsonRpcTest {
   }
 
   @Test
-  void aMalformedRoomIdIsTheV1BadValue() {
-    JsonNode a =
-        grapple.rpc(
-            SECRET, "get_connections", "{\"roomid\":\"lobby\",\"userid\":\"" + ADMIN + "\"}");
-
-    assertThat(error(a)).isEqualTo("roomId must look like !opaque:server.name, was 'lobby'");
-  }
-
-  @Test
   void creatingTheSameConnectionTwiceIsTheV1Conflict() {
     grapple.rpc(WRITER, "create_connection", hookArgs("twice"));
 
     JsonNode again = grapple.rpc(WRITER, "create_connection", hookArgs("twice"));
-    LocalRpc.Answer v1 =
-        grapple.send(
-            "PUT",
-            "/v1/" + ROOM_PATH + "/connections/" + WEBHOOK + AS_ADMIN,
-            "Bearer " + WRITER,
-            "{\"name\":\"twice\"}");
+    LocalRpc.Answer v1 = v1("PUT", "/" + WEBHOOK + AS_ADMIN, WRITER, "{\"name\":\"twice\"}");
 
-    assertThat(v1.status()).isEqualTo(409);
-    assertThat(error(again)).isEqualTo(v1.json().get("error").asText());
-  }
-
-  @Test
-  void anUnknownConnectionTypeIsTheV1NotFound() {
-    JsonNode a = grapple.rpc(WRITER, "create_connection", hookArgs("x").replace("Webhook", "Hook"));
-
-    assertThat(error(a)).isEqualTo("Unknown connection type 'Hook'.");
+    assertSameErrorAsV1(again, v1, 409);
   }
 
   @Test
@@ -422,10 +375,7 @@ class JsonRpcTest {
     grapple.rpc(WRITER, "create_connection", hookArgs("listed"));
 
     JsonNode rpc = grapple.rpc(READER, "get_connections", inRoom("")).get("result");
-    JsonNode v1 =
-        grapple
-            .send("GET", "/v1/" + ROOM_PATH + "/connections" + AS_ADMIN, "Bearer " + READER, null)
-            .json();
+    JsonNode v1 = v1("GET", AS_ADMIN, READER, null).json();
 
     assertThat(rpc).isEqualTo(v1);
     assertThat(rpc.toString()).contains("\"listed\"");
@@ -506,21 +456,7 @@ class JsonRpcTest {
     methods.forEach(m -> names.add(m.get("name").asText()));
     JsonNode list = find(methods, "get_connections");
 
-    assertThat(names)
-        .contains(
-            "get_health",
-            "get_connection_types",
-            "get_rooms",
-            "get_room",
-            "get_connections",
-            "get_connection",
-            "create_connection",
-            "update_connection",
-            "delete_connection",
-            "get_outbox",
-            "retry_failed",
-            "get_feeds",
-            "get_methods");
+    assertThat(names).containsAll(LocalRpc.CORE_METHODS);
     assertThat(list.get("scope").asText()).isEqualTo("connections:read");
     assertThat(list.get("args").get("roomid").get("optional").asBoolean()).isFalse();
     assertThat(list.get("args").get("type").get("optional").asBoolean()).isTrue();

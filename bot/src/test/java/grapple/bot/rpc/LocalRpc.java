@@ -9,6 +9,7 @@ import grapple.state.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import okhttp3.MediaType;
@@ -32,6 +33,24 @@ final class LocalRpc implements AutoCloseable {
   static final String ELSEWHERE = "elsewhere-token-0123456789";
   static final String LINKER = "linker-token-0123456789";
   static final String LINK_READER = "links-reader-token-0123456789";
+
+  /** The methods of {@code /_admin/api} that are not about identity links. */
+  static final List<String> CORE_METHODS =
+      List.of(
+          "get_health",
+          "get_connection_types",
+          "get_rooms",
+          "get_room",
+          "get_connections",
+          "get_connection",
+          "create_connection",
+          "update_connection",
+          "delete_connection",
+          "get_outbox",
+          "retry_failed",
+          "get_feeds",
+          "get_methods");
+
   static final MediaType JSON = MediaType.get("application/json");
 
   private static final String CONFIG =

@@ -7,6 +7,7 @@ import grapple.bot.Grapple;
 import grapple.bot.ScriptedConsole;
 import grapple.bot.Service;
 import grapple.bot.config.ConfigLoader;
+import grapple.bot.config.TestConfig;
 import grapple.state.Json;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -42,14 +43,7 @@ class SampleServiceTest {
     // The one line: the sample service joins the list.
     List<Service> services = new ArrayList<>(Grapple.services());
     services.add(new SampleService());
-    String yaml =
-        """
-        database: {path: "%s"}
-        listeners: {webhooks: {port: 0}, provisioning: {port: 0}, metrics: {port: 0}}
-        provisioning: {secret: "%s"}
-        %s
-        """
-            .formatted(dir.resolve("grapple.db"), SECRET, sampleSection);
+    String yaml = TestConfig.local(dir, SECRET, sampleSection);
     app =
         Grapple.start(
             ConfigLoader.parse(yaml, dir, Map.of(), Grapple.configSections(services)),
@@ -60,6 +54,14 @@ class SampleServiceTest {
   @AfterEach
   void stop() {
     if (app != null) app.close();
+  }
+
+  /** Creates a sample connection named {@code name} through /v1, as the console user. */
+  private JsonNode putSample(String name) throws IOException {
+    return api(
+        "PUT",
+        "/v1/" + ROOM + "/connections/" + SampleService.EVENT_TYPE + AS_CONSOLE,
+        "{\"name\":\"" + name + "\"}");
   }
 
   private JsonNode api(String method, String path, String body) throws IOException {
@@ -89,11 +91,7 @@ class SampleServiceTest {
     console.type("!grapple sample one");
     console.awaitPrinted("Sample `one` created.");
     console.type("/state org.example.sample two {\"name\":\"two\"}");
-    JsonNode created =
-        api(
-            "PUT",
-            "/v1/" + ROOM + "/connections/" + SampleService.EVENT_TYPE + AS_CONSOLE,
-            "{\"name\":\"three\"}");
+    JsonNode created = putSample("three");
 
     assertThat(created.path("type").asText()).isEqualTo("Sample");
     assertThat(sampleKeys()).containsExactlyInAnyOrder("one", "two", "three");
@@ -140,11 +138,7 @@ class SampleServiceTest {
     start("sample: {enabled: false}");
 
     JsonNode route = api("GET", "/v1/sample/greeting", null);
-    JsonNode type =
-        api(
-            "PUT",
-            "/v1/" + ROOM + "/connections/" + SampleService.EVENT_TYPE + AS_CONSOLE,
-            "{\"name\":\"x\"}");
+    JsonNode type = putSample("x");
 
     assertThat(route.path("errcode").asText()).isEqualTo("HS_DISABLED_FEATURE");
     assertThat(type.path("errcode").asText()).isEqualTo("HS_DISABLED_FEATURE");

@@ -190,16 +190,7 @@ class TransformationTest {
     ExecutorService pool = Executors.newFixedThreadPool(2);
     try {
       CompletableFuture<Object> looping =
-          CompletableFuture.supplyAsync(
-              () -> {
-                try {
-                  return loop.run(
-                      json("{}"), new Transformation.Limits(Duration.ofSeconds(2), 64L << 20));
-                } catch (Transformation.Failed e) {
-                  return e;
-                }
-              },
-              pool);
+          runOnEmpty(loop, new Transformation.Limits(Duration.ofSeconds(2), 64L << 20), pool);
       long started = System.nanoTime();
       for (int i = 0; i < 50; i++) assertThat(quick.run(json("{}"), LIMIT).plain()).isEqualTo("ok");
       assertThat((System.nanoTime() - started) / 1_000_000).isLessThan(1500);
@@ -263,16 +254,7 @@ class TransformationTest {
     Transformation quick = Transformation.compile("result = {version: 'v2', plain: 'ok'}");
     ExecutorService pool = Executors.newFixedThreadPool(2);
     try {
-      CompletableFuture<Object> hogging =
-          CompletableFuture.supplyAsync(
-              () -> {
-                try {
-                  return hog.run(json("{}"), MEMORY_BOUND);
-                } catch (Transformation.Failed e) {
-                  return e;
-                }
-              },
-              pool);
+      CompletableFuture<Object> hogging = runOnEmpty(hog, MEMORY_BOUND, pool);
       for (int i = 0; i < 50; i++) assertThat(quick.run(json("{}"), LIMIT).plain()).isEqualTo("ok");
       assertThat(hogging.get(5, TimeUnit.SECONDS))
           .isInstanceOfSatisfying(
@@ -313,5 +295,19 @@ class TransformationTest {
             run("result = {version: 'v2', plain: String(({}).evil) + ' ' + typeof x}", "{}")
                 .plain())
         .isEqualTo("undefined undefined");
+  }
+
+  /** Runs {@code script} on {} in {@code pool}: its result, or the Failed it threw. */
+  private static CompletableFuture<Object> runOnEmpty(
+      Transformation script, Transformation.Limits limits, ExecutorService pool) {
+    return CompletableFuture.supplyAsync(
+        () -> {
+          try {
+            return script.run(json("{}"), limits);
+          } catch (Transformation.Failed e) {
+            return e;
+          }
+        },
+        pool);
   }
 }

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.FakeGateway;
 import grapple.bot.http.HttpListener;
-import grapple.bot.http.Response;
 import grapple.bot.http.Router;
 import grapple.bot.http.TestListeners;
 import grapple.bot.outbox.Outbox;
@@ -17,7 +16,6 @@ import grapple.state.Database;
 import grapple.state.Json;
 import grapple.state.OutboxStore;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -112,20 +110,15 @@ class WebhookReceiverTest {
         new WebhookReceiver(
             settings, lookup, outbox, Clock.systemUTC(), WAIT, scripts, homeserver::upload);
     listener =
-        HttpListener.start(
-            new HttpListener.Settings(
-                "webhooks",
-                new InetSocketAddress("127.0.0.1", 0),
-                2,
-                (status, message, id) -> Response.error(status, message),
-                path -> path),
+        TestListeners.start(
+            "webhooks",
+            2,
             new Router()
                 .addAsync(
                     "POST",
                     "/webhook/{hookId}",
                     settings.payloadSizeLimitBytes(),
-                    receiver::receive),
-            TestListeners.shared());
+                    receiver::receive));
   }
 
   /** A homeserver whose sends wait until the test lets them go. */

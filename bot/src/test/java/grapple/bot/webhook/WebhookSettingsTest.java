@@ -1,17 +1,14 @@
 package grapple.bot.webhook;
 
+import static grapple.bot.config.TestConfig.parse;
+import static grapple.bot.config.TestConfig.problems;
+import static grapple.bot.config.TestConfig.sampleConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import grapple.bot.Grapple;
-import grapple.bot.config.Config;
-import grapple.bot.config.ConfigException;
-import grapple.bot.config.ConfigLoader;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -160,30 +157,7 @@ class WebhookSettingsTest {
                 + "'");
   }
 
-  private static Config parse(String yaml) {
-    return ConfigLoader.parse(yaml, Path.of("."), Map.of(), Grapple.configSections());
-  }
-
   private static WebhookSettings settings(String yaml) {
     return (WebhookSettings) parse(yaml).settings("generic");
-  }
-
-  private static List<String> problems(String yaml) {
-    try {
-      Config config = parse(yaml);
-      throw new AssertionError("expected config problems, got " + config);
-    } catch (ConfigException e) {
-      return e.problems();
-    }
-  }
-
-  private static Path sampleConfig() {
-    for (Path dir = Path.of(System.getProperty("user.dir")).toAbsolutePath();
-        dir != null;
-        dir = dir.getParent()) {
-      Path sample = dir.resolve("config.sample.yml");
-      if (Files.isRegularFile(sample)) return sample;
-    }
-    throw new AssertionError("config.sample.yml not found above " + System.getProperty("user.dir"));
   }
 }

@@ -97,6 +97,11 @@ public final class FakeGithub implements AutoCloseable {
     return "http://127.0.0.1:" + server.getAddress().getPort();
   }
 
+  /** The html_url of issue {@code number} in {@code repo} ({@code owner/name}). */
+  public String issueUrl(String repo, int number) {
+    return webUrl() + "/" + repo + "/issues/" + number;
+  }
+
   // ---- Seeding ----
 
   /** The user {@code login}, created on first use with a fresh id. */

@@ -32,57 +32,30 @@ public record Issue(
   }
 
   Issue withText(String title, String body) {
-    return new Issue(
-        repo,
-        id,
-        number,
-        title,
-        body,
-        state,
-        stateReason,
-        labels,
-        assignees,
-        author,
-        pullRequest,
-        createdAt,
-        closedAt);
+    return with(title, body, labels, assignees, state, stateReason, closedAt);
   }
 
   Issue withState(String state, String stateReason, Instant closedAt) {
-    return new Issue(
-        repo,
-        id,
-        number,
-        title,
-        body,
-        state,
-        stateReason,
-        labels,
-        assignees,
-        author,
-        pullRequest,
-        createdAt,
-        closedAt);
+    return with(title, body, labels, assignees, state, stateReason, closedAt);
   }
 
   Issue withLabels(List<String> labels) {
-    return new Issue(
-        repo,
-        id,
-        number,
-        title,
-        body,
-        state,
-        stateReason,
-        labels,
-        assignees,
-        author,
-        pullRequest,
-        createdAt,
-        closedAt);
+    return with(title, body, labels, assignees, state, stateReason, closedAt);
   }
 
   Issue withAssignees(List<String> assignees) {
+    return with(title, body, labels, assignees, state, stateReason, closedAt);
+  }
+
+  /** This issue with the fields a call may change set again; the rest stay. */
+  private Issue with(
+      String title,
+      String body,
+      List<String> labels,
+      List<String> assignees,
+      String state,
+      String stateReason,
+      Instant closedAt) {
     return new Issue(
         repo,
         id,

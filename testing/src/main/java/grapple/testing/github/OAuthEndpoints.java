@@ -1,6 +1,7 @@
 package grapple.testing.github;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import grapple.testing.FormData;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -178,7 +179,7 @@ final class OAuthEndpoints {
 
   /** The parameters from the query, then a form or JSON body (GitHub takes either). */
   private static Map<String, String> params(RecordedCall request) {
-    Map<String, String> params = new LinkedHashMap<>(RecordedCall.form(request.query()));
+    Map<String, String> params = new LinkedHashMap<>(FormData.decode(request.query()));
     String type = String.valueOf(request.header("Content-Type"));
     if (type.contains("json")) {
       JsonNode body = request.json();
@@ -188,7 +189,7 @@ final class OAuthEndpoints {
         params.put(field.getKey(), field.getValue().asText());
       }
     } else {
-      params.putAll(RecordedCall.form(request.bodyUtf8()));
+      params.putAll(FormData.decode(request.bodyUtf8()));
     }
     return params;
   }

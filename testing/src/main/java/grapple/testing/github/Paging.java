@@ -2,6 +2,7 @@ package grapple.testing.github;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.testing.FormData;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -45,7 +46,7 @@ final class Paging {
 
   private static String otherParameters(RecordedCall call) {
     StringBuilder query = new StringBuilder();
-    for (Map.Entry<String, String> parameter : RecordedCall.form(call.query()).entrySet()) {
+    for (Map.Entry<String, String> parameter : FormData.decode(call.query()).entrySet()) {
       if (parameter.getKey().equals("page") || parameter.getKey().equals("per_page")) continue;
       query
           .append(encode(parameter.getKey()))

@@ -1,10 +1,9 @@
 package grapple.testing.github;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import grapple.testing.FormData;
 import java.io.IOException;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -39,7 +38,7 @@ public record RecordedCall(
 
   /** The first value of a query parameter, or null. */
   public String queryParameter(String name) {
-    return form(query).get(name);
+    return FormData.decode(query).get(name);
   }
 
   /**
@@ -53,21 +52,5 @@ public record RecordedCall(
   @Override
   public String toString() {
     return method + " " + path + (query.isEmpty() ? "" : "?" + query);
-  }
-
-  /** Decodes {@code a=1&b=2} (the first value of each name wins). */
-  static Map<String, String> form(String encoded) {
-    Map<String, String> values = new LinkedHashMap<>();
-    if (encoded == null || encoded.isEmpty()) return values;
-    for (String pair : encoded.split("&")) {
-      int equals = pair.indexOf('=');
-      String name = decode(equals < 0 ? pair : pair.substring(0, equals));
-      values.putIfAbsent(name, equals < 0 ? "" : decode(pair.substring(equals + 1)));
-    }
-    return values;
-  }
-
-  private static String decode(String text) {
-    return URLDecoder.decode(text, StandardCharsets.UTF_8);
   }
 }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import grapple.testing.FormData;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -301,7 +302,7 @@ public final class FakeJira implements AutoCloseable {
   // ---- OAuth 2.0 (3LO)
 
   private Answer authorize(JiraCall call) {
-    Map<String, String> q = JiraCall.form(call.query());
+    Map<String, String> q = FormData.decode(call.query());
     String scope = q.getOrDefault("scope", "");
     if (!clientId.equals(q.get("client_id"))
         || !"api.atlassian.com".equals(q.get("audience"))

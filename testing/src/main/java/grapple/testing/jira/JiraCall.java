@@ -2,11 +2,9 @@ package grapple.testing.jira;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import grapple.testing.FormData;
 import java.io.IOException;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -32,7 +30,7 @@ public record JiraCall(
 
   /** The first value of a query parameter, or null. */
   public @Nullable String queryParameter(String name) {
-    return form(query).get(name);
+    return FormData.decode(query).get(name);
   }
 
   /** True for {@code method} on a path ending with {@code suffix}, e.g. ("POST", "/issue"). */
@@ -43,20 +41,5 @@ public record JiraCall(
   @Override
   public String toString() {
     return method + " " + path + (query.isEmpty() ? "" : "?" + query);
-  }
-
-  static Map<String, String> form(String encoded) {
-    Map<String, String> values = new LinkedHashMap<>();
-    if (encoded.isEmpty()) return values;
-    for (String pair : encoded.split("&")) {
-      int equals = pair.indexOf('=');
-      String name = decode(equals < 0 ? pair : pair.substring(0, equals));
-      values.putIfAbsent(name, equals < 0 ? "" : decode(pair.substring(equals + 1)));
-    }
-    return values;
-  }
-
-  private static String decode(String text) {
-    return URLDecoder.decode(text, StandardCharsets.UTF_8);
   }
 }

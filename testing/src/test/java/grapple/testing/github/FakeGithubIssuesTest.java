@@ -34,12 +34,8 @@ class FakeGithubIssuesTest {
   @Test
   void createAnswers201WithTheIssueAndNumbersThemInTurn() {
     Http.Reply first =
-        http.post(
-            "/repos/alice/hello/issues",
-            "ghp_alice",
-            "{\"title\":\"Found a bug\",\"body\":\"It breaks\"}");
-    Http.Reply second =
-        http.post("/repos/alice/hello/issues", "ghp_alice", "{\"title\":\"Another\"}");
+        createIssue("ghp_alice", "{\"title\":\"Found a bug\",\"body\":\"It breaks\"}");
+    Http.Reply second = createIssue("ghp_alice", "{\"title\":\"Another\"}");
 
     assertThat(first.status()).isEqualTo(201);
     assertThat(first.json().path("number").asInt()).isEqualTo(1);
@@ -54,8 +50,7 @@ class FakeGithubIssuesTest {
 
   @Test
   void anIssueHasTheExamplesFieldsButNoPullRequest() {
-    JsonNode json =
-        http.post("/repos/alice/hello/issues", "ghp_alice", "{\"title\":\"Bug\"}").json();
+    JsonNode json = createIssue("ghp_alice", "{\"title\":\"Bug\"}").json();
 
     List<String> expected = fieldNames(GithubCorpus.get().openApiExample("issues/get", 200));
     expected.remove("pull_request");
@@ -64,8 +59,7 @@ class FakeGithubIssuesTest {
 
   @Test
   void createRecordsTheIssueWithLabelsAndAssignees() {
-    http.post(
-        "/repos/alice/hello/issues",
+    createIssue(
         "ghp_walt",
         "{\"title\":\"Bug\",\"body\":\"b\",\"labels\":[\"bug\",{\"name\":\"p1\"}],\"assignees\":[\"rita\"]}");
 
@@ -81,10 +75,8 @@ class FakeGithubIssuesTest {
   @Test
   void labelsAndAssigneesFromSomeoneBelowTriageAreDropped() {
     Http.Reply reply =
-        http.post(
-            "/repos/alice/hello/issues",
-            "ghp_rita",
-            "{\"title\":\"Bug\",\"labels\":[\"bug\"],\"assignees\":[\"walt\"]}");
+        createIssue(
+            "ghp_rita", "{\"title\":\"Bug\",\"labels\":[\"bug\"],\"assignees\":[\"walt\"]}");
 
     assertThat(reply.status()).isEqualTo(201);
     assertThat(reply.json().path("labels").size()).isZero();
@@ -93,8 +85,7 @@ class FakeGithubIssuesTest {
 
   @Test
   void createWithoutATitleIsValidationFailed() {
-    Http.Reply reply =
-        http.post("/repos/alice/hello/issues", "ghp_alice", "{\"body\":\"no title\"}");
+    Http.Reply reply = createIssue("ghp_alice", "{\"body\":\"no title\"}");
 
     assertThat(reply.status()).isEqualTo(422);
     assertThat(reply.json().path("message").asText()).isEqualTo("Validation Failed");
@@ -105,11 +96,7 @@ class FakeGithubIssuesTest {
   void createWithAnUnassignableLoginIsValidationFailed() {
     github.user("stranger");
 
-    Http.Reply reply =
-        http.post(
-            "/repos/alice/hello/issues",
-            "ghp_alice",
-            "{\"title\":\"Bug\",\"assignees\":[\"stranger\"]}");
+    Http.Reply reply = createIssue("ghp_alice", "{\"title\":\"Bug\",\"assignees\":[\"stranger\"]}");
 
     assertThat(reply.status()).isEqualTo(422);
     assertThat(github.issues("alice/hello")).isEmpty();
@@ -125,7 +112,7 @@ class FakeGithubIssuesTest {
 
   @Test
   void aBodyThatIsNotJsonIsABadRequest() {
-    Http.Reply reply = http.post("/repos/alice/hello/issues", "ghp_alice", "title=Bug");
+    Http.Reply reply = createIssue("ghp_alice", "title=Bug");
 
     assertThat(reply.status()).isEqualTo(400);
     assertThat(reply.json().path("message").asText()).isEqualTo("Problems parsing JSON");
@@ -202,16 +189,10 @@ class FakeGithubIssuesTest {
   void addAssigneesKeepsThoseThereAndIgnoresTheUnassignable() {
     int number = github.repo("alice/hello").issue("Bug", "rita");
     github.user("stranger");
-    http.post(
-        "/repos/alice/hello/issues/" + number + "/assignees",
-        "ghp_alice",
-        "{\"assignees\":[\"rita\"]}");
+    postToIssue(number, "assignees", "ghp_alice", "{\"assignees\":[\"rita\"]}");
 
     Http.Reply reply =
-        http.post(
-            "/repos/alice/hello/issues/" + number + "/assignees",
-            "ghp_alice",
-            "{\"assignees\":[\"walt\",\"stranger\"]}");
+        postToIssue(number, "assignees", "ghp_alice", "{\"assignees\":[\"walt\",\"stranger\"]}");
 
     assertThat(reply.status()).isEqualTo(201);
     assertThat(reply.json().path("assignees").findValuesAsText("login"))
@@ -224,11 +205,7 @@ class FakeGithubIssuesTest {
   void addAssigneesNeedsTriage() {
     int number = github.repo("alice/hello").issue("Bug", "alice");
 
-    Http.Reply reply =
-        http.post(
-            "/repos/alice/hello/issues/" + number + "/assignees",
-            "ghp_rita",
-            "{\"assignees\":[\"rita\"]}");
+    Http.Reply reply = postToIssue(number, "assignees", "ghp_rita", "{\"assignees\":[\"rita\"]}");
 
     assertThat(reply.status()).isEqualTo(403);
   }
@@ -237,11 +214,7 @@ class FakeGithubIssuesTest {
   void commentAnswers201AndIsRecorded() {
     int number = github.repo("alice/hello").issue("Bug", "alice");
 
-    Http.Reply reply =
-        http.post(
-            "/repos/alice/hello/issues/" + number + "/comments",
-            "ghp_rita",
-            "{\"body\":\"Me too\"}");
+    Http.Reply reply = postToIssue(number, "comments", "ghp_rita", "{\"body\":\"Me too\"}");
 
     IssueComment comment = github.comments("alice/hello").get(0);
     assertThat(reply.status()).isEqualTo(201);
@@ -333,5 +306,15 @@ class FakeGithubIssuesTest {
                 .status())
         .isEqualTo(404);
     assertThat(github.dispatches("alice/hello")).isEmpty();
+  }
+
+  /** Creates an issue in alice/hello as {@code token}. */
+  private Http.Reply createIssue(String token, String body) {
+    return http.post("/repos/alice/hello/issues", token, body);
+  }
+
+  /** POSTs {@code body} to {@code /repos/alice/hello/issues/<number>/<what>} as {@code token}. */
+  private Http.Reply postToIssue(int number, String what, String token, String body) {
+    return http.post("/repos/alice/hello/issues/" + number + "/" + what, token, body);
   }
 }

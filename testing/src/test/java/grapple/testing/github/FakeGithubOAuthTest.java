@@ -77,13 +77,7 @@ class FakeGithubOAuthTest {
   void aWrongSecretIsIncorrectClientCredentials() {
     String code = github.authorizeCode("alice");
 
-    JsonNode answer =
-        exchange(
-            new FormBody.Builder()
-                .add("client_id", "Iv1.client")
-                .add("client_secret", "nope")
-                .add("code", code)
-                .build());
+    JsonNode answer = exchange(clientForm("Iv1.client", "nope", "code", code));
 
     assertThat(answer.path("error").asText()).isEqualTo("incorrect_client_credentials");
   }
@@ -92,12 +86,7 @@ class FakeGithubOAuthTest {
   void aRedirectUriOffTheCallbackIsAMismatch() {
     JsonNode answer =
         exchange(
-            new FormBody.Builder()
-                .add("client_id", "Iv1.client")
-                .add("client_secret", "s3cret")
-                .add("code", github.authorizeCode("alice"))
-                .add("redirect_uri", "https://evil.example/")
-                .build());
+            form("code", github.authorizeCode("alice"), "redirect_uri", "https://evil.example/"));
 
     assertThat(answer.path("error").asText()).isEqualTo("redirect_uri_mismatch");
   }
@@ -106,12 +95,11 @@ class FakeGithubOAuthTest {
   void aRedirectUriUnderTheCallbackIsAccepted() {
     JsonNode answer =
         exchange(
-            new FormBody.Builder()
-                .add("client_id", "Iv1.client")
-                .add("client_secret", "s3cret")
-                .add("code", github.authorizeCode("alice"))
-                .add("redirect_uri", "https://bot.example/github/oauth?room=1")
-                .build());
+            form(
+                "code",
+                github.authorizeCode("alice"),
+                "redirect_uri",
+                "https://bot.example/github/oauth?room=1"));
 
     assertThat(answer.has("access_token")).isTrue();
   }
@@ -124,12 +112,11 @@ class FakeGithubOAuthTest {
     int expired = http.get("/user", first.path("access_token").asText()).status();
     JsonNode renewed =
         exchange(
-            new FormBody.Builder()
-                .add("client_id", "Iv1.client")
-                .add("client_secret", "s3cret")
-                .add("grant_type", "refresh_token")
-                .add("refresh_token", first.path("refresh_token").asText())
-                .build());
+            form(
+                "grant_type",
+                "refresh_token",
+                "refresh_token",
+                first.path("refresh_token").asText()));
 
     assertThat(expired).isEqualTo(401);
     assertThat(renewed.path("access_token").asText())
@@ -142,12 +129,7 @@ class FakeGithubOAuthTest {
   void aRefreshTokenWorksOnce() {
     JsonNode first = exchange(form("code", github.authorizeCode("alice")));
     FormBody refresh =
-        new FormBody.Builder()
-            .add("client_id", "Iv1.client")
-            .add("client_secret", "s3cret")
-            .add("grant_type", "refresh_token")
-            .add("refresh_token", first.path("refresh_token").asText())
-            .build();
+        form("grant_type", "refresh_token", "refresh_token", first.path("refresh_token").asText());
     exchange(refresh);
 
     assertThat(exchange(refresh).path("error").asText()).isEqualTo("bad_refresh_token");
@@ -190,11 +172,7 @@ class FakeGithubOAuthTest {
 
     JsonNode tokens =
         exchange(
-            new FormBody.Builder()
-                .add("client_id", "classic")
-                .add("client_secret", "secret2")
-                .add("code", github.authorizeCode("alice", "classic"))
-                .build());
+            clientForm("classic", "secret2", "code", github.authorizeCode("alice", "classic")));
 
     assertThat(tokens.path("access_token").asText()).startsWith("gho_");
     assertThat(tokens.has("refresh_token")).isFalse();
@@ -232,12 +210,11 @@ class FakeGithubOAuthTest {
     assertThat(location.queryParameter("state")).isEqualTo("s t");
     JsonNode tokens =
         exchange(
-            new FormBody.Builder()
-                .add("client_id", "Iv1.client")
-                .add("client_secret", "s3cret")
-                .add("code", location.queryParameter("code"))
-                .add("redirect_uri", "https://bot.example/github/oauth")
-                .build());
+            form(
+                "code",
+                location.queryParameter("code"),
+                "redirect_uri",
+                "https://bot.example/github/oauth"));
     assertThat(tokens.has("access_token")).isTrue();
   }
 
@@ -250,12 +227,17 @@ class FakeGithubOAuthTest {
     assertThat(call.bodyUtf8()).contains("client_id=Iv1.client");
   }
 
-  private static FormBody form(String name, String value) {
-    return new FormBody.Builder()
-        .add("client_id", "Iv1.client")
-        .add("client_secret", "s3cret")
-        .add(name, value)
-        .build();
+  /** A token request of the app Iv1.client with {@code namesAndValues} added. */
+  private static FormBody form(String... namesAndValues) {
+    return clientForm("Iv1.client", "s3cret", namesAndValues);
+  }
+
+  private static FormBody clientForm(String clientId, String secret, String... namesAndValues) {
+    FormBody.Builder form =
+        new FormBody.Builder().add("client_id", clientId).add("client_secret", secret);
+    for (int i = 0; i < namesAndValues.length; i += 2)
+      form.add(namesAndValues[i], namesAndValues[i + 1]);
+    return form.build();
   }
 
   private JsonNode exchange(FormBody body) {

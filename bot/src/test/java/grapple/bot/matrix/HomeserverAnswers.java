@@ -1,0 +1,21 @@
+package grapple.bot.matrix;
+
+import mockwebserver3.MockResponse;
+
+/** What a fake homeserver (a MockWebServer) answers: JSON bodies with their status. */
+public final class HomeserverAnswers {
+  private HomeserverAnswers() {}
+
+  public static MockResponse json(int code, String body) {
+    return new MockResponse.Builder()
+        .code(code)
+        .addHeader("Content-Type", "application/json")
+        .body(body)
+        .build();
+  }
+
+  /** The answer to GET /_matrix/client/versions, which the gateway asks before logging in. */
+  public static MockResponse versions() {
+    return json(200, "{\"versions\":[\"v1.11\"]}");
+  }
+}
