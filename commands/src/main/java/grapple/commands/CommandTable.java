@@ -56,39 +56,10 @@ public final class CommandTable {
    */
   public Optional<String> closestWord(String word, Predicate<Command> allowed) {
     String typed = word.toLowerCase(Locale.ROOT);
-    String closest = null;
-    int closestDistance = Integer.MAX_VALUE;
-    for (Command c : commands) {
-      if (!allowed.test(c)) continue;
-      String candidate = c.wordList().get(0);
-      int distance = distance(typed, candidate);
-      if (distance < closestDistance) {
-        closest = candidate;
-        closestDistance = distance;
-      }
-    }
+    List<String> words = commands.stream().filter(allowed).map(c -> c.wordList().get(0)).toList();
     // A one-letter word is no typo of anything; the same word means the rest of the line was wrong.
-    boolean typo =
-        closestDistance > 0 && closestDistance <= Math.min(MAX_TYPO_EDITS, typed.length() - 1);
-    return typo ? Optional.ofNullable(closest) : Optional.empty();
-  }
-
-  /** Levenshtein edit distance (as the config checker's did-you-mean). */
-  static int distance(String a, String b) {
-    int[] previous = new int[b.length() + 1];
-    int[] current = new int[b.length() + 1];
-    for (int j = 0; j <= b.length(); j++) previous[j] = j;
-    for (int i = 1; i <= a.length(); i++) {
-      current[0] = i;
-      for (int j = 1; j <= b.length(); j++) {
-        int substitution = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
-        current[j] = Math.min(substitution, Math.min(previous[j], current[j - 1]) + 1);
-      }
-      int[] swap = previous;
-      previous = current;
-      current = swap;
-    }
-    return previous[b.length()];
+    String closest = DidYouMean.closest(typed, words, Math.min(MAX_TYPO_EDITS, typed.length() - 1));
+    return Optional.ofNullable(closest).filter(w -> !w.equals(typed));
   }
 
   /**

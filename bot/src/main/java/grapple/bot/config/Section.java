@@ -3,6 +3,7 @@ package grapple.bot.config;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.commands.DidYouMean;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
@@ -304,35 +305,9 @@ public final class Section {
   }
 
   private String unknownKey(String name) {
-    String closest = null;
-    int closestDistance = MAX_SUGGESTION_DISTANCE + 1;
-    for (String known : knownKeys) {
-      int distance = distance(name.toLowerCase(Locale.ROOT), known.toLowerCase(Locale.ROOT));
-      if (distance < closestDistance) {
-        closest = known;
-        closestDistance = distance;
-      }
-    }
+    String closest = DidYouMean.closest(name, knownKeys, MAX_SUGGESTION_DISTANCE);
     if (closest != null) return "unknown key (did you mean '" + closest + "'?)";
     return "unknown key (known: " + String.join(", ", knownKeys) + ")";
-  }
-
-  /** Levenshtein edit distance. */
-  static int distance(String a, String b) {
-    int[] previous = new int[b.length() + 1];
-    int[] current = new int[b.length() + 1];
-    for (int j = 0; j <= b.length(); j++) previous[j] = j;
-    for (int i = 1; i <= a.length(); i++) {
-      current[0] = i;
-      for (int j = 1; j <= b.length(); j++) {
-        int substitution = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
-        current[j] = Math.min(substitution, Math.min(previous[j], current[j - 1]) + 1);
-      }
-      int[] swap = previous;
-      previous = current;
-      current = swap;
-    }
-    return previous[b.length()];
   }
 
   /** Returns the value as a long, or null if it is not a whole number. Huge values saturate. */

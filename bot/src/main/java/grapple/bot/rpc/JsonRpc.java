@@ -11,6 +11,7 @@ import grapple.bot.http.Router;
 import grapple.bot.provisioning.ApiException;
 import grapple.bot.provisioning.Caller;
 import grapple.bot.provisioning.ErrorCode;
+import grapple.commands.DidYouMean;
 import grapple.state.BadInput;
 import grapple.state.Json;
 import java.io.IOException;
@@ -29,6 +30,9 @@ import org.slf4j.LoggerFactory;
  * checked as {@code /v1} checks it; the methods are a table ({@link RpcMethod}), looked up by name.
  */
 public final class JsonRpc {
+  /** Further than this many edits is a different method, not a typo. */
+  private static final int MAX_TYPO_EDITS = 3;
+
   private static final Logger log = LoggerFactory.getLogger(JsonRpc.class);
   public static final String PATH = "/_admin/api";
 
@@ -135,7 +139,7 @@ public final class JsonRpc {
       throw new RpcError("`method` must be a string, was " + Json.write(name) + ".");
     RpcMethod method = methods.get(name.asText());
     if (method != null) return method;
-    String near = DidYouMean.closest(name.asText(), methods.keySet());
+    String near = DidYouMean.closest(name.asText(), methods.keySet(), MAX_TYPO_EDITS);
     throw new RpcError(
         "unknown method '"
             + name.asText()
