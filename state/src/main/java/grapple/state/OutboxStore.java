@@ -147,6 +147,11 @@ public final class OutboxStore {
     static Row of(Draft draft, long now) {
       return new Row(draft, newTxnId(), Json.write(draft.content()), now);
     }
+
+    Entry entry(long seq) {
+      return new Entry(
+          seq, draft.target(), txnId, draft.eventType(), draft.content(), content.length());
+    }
   }
 
   private List<Entry> insert(List<Row> rows) throws SQLException {
@@ -158,28 +163,8 @@ public final class OutboxStore {
       db.writerStatement("SELECT pg_advisory_xact_lock(" + Locks.OUTBOX_ORDER + ")").execute();
     }
     db.announce(TOPIC);
-    PreparedStatement s =
-        db.writerStatement(
-            "INSERT INTO outbox (target, txn_id, event_type, content, created_at) VALUES (?, ?, ?, ?, ?) RETURNING seq");
-    for (Row row : rows) {
-      Draft d = row.draft();
-      s.setString(1, d.target());
-      s.setString(2, row.txnId());
-      s.setString(3, d.eventType());
-      s.setString(4, row.content());
-      s.setLong(5, row.createdAt());
-      try (ResultSet seq = s.executeQuery()) {
-        if (!seq.next()) throw new SQLException("INSERT ... RETURNING gave no seq");
-        out.add(
-            new Entry(
-                seq.getLong(1),
-                d.target(),
-                row.txnId(),
-                d.eventType(),
-                d.content(),
-                row.content().length()));
-      }
-    }
+    if (db.dialect() == Dialect.SQLITE) insertRuns(rows, out);
+    else insertEach(rows, out);
     Queued listener = queued;
     if (listener != null) {
       db.afterCommit(
@@ -195,6 +180,65 @@ public final class OutboxStore {
           });
     }
     return out;
+  }
+
+  /** One statement a row, each returning its seq (PostgreSQL: seqs come from a sequence). */
+  private void insertEach(List<Row> rows, List<Entry> out) throws SQLException {
+    PreparedStatement s =
+        db.writerStatement(
+            "INSERT INTO outbox (target, txn_id, event_type, content, created_at) VALUES (?, ?, ?, ?, ?) RETURNING seq");
+    for (Row row : rows) {
+      bind(s, 0, row);
+      try (ResultSet seq = s.executeQuery()) {
+        if (!seq.next()) throw new SQLException("INSERT ... RETURNING gave no seq");
+        out.add(row.entry(seq.getLong(1)));
+      }
+    }
+  }
+
+  /**
+   * SQLite: the rows in statements of up to {@link #ROWS_PER_INSERT} rows each. This connection is
+   * the only writer and the table is AUTOINCREMENT, so one statement's rows take consecutive seqs
+   * in the order given, ending at {@code last_insert_rowid()}.
+   */
+  private void insertRuns(List<Row> rows, List<Entry> out) throws SQLException {
+    PreparedStatement lastSeq = db.writerStatement("SELECT last_insert_rowid()");
+    int i = 0;
+    while (i < rows.size()) {
+      int n = Integer.highestOneBit(Math.min(ROWS_PER_INSERT, rows.size() - i));
+      PreparedStatement s = db.writerStatement(multiRowInsert(n));
+      for (int k = 0; k < n; k++) bind(s, k * 5, rows.get(i + k));
+      s.executeUpdate();
+      long last;
+      try (ResultSet rs = lastSeq.executeQuery()) {
+        if (!rs.next()) throw new SQLException("last_insert_rowid() gave nothing");
+        last = rs.getLong(1);
+      }
+      for (int k = 0; k < n; k++) out.add(rows.get(i + k).entry(last - n + 1 + k));
+      i += n;
+    }
+  }
+
+  /**
+   * Rows per SQLite insert statement at most; a power of two (statements for 1, 2, 4, ... rows).
+   */
+  private static final int ROWS_PER_INSERT = 32;
+
+  private static String multiRowInsert(int rows) {
+    StringBuilder sql =
+        new StringBuilder(
+            "INSERT INTO outbox (target, txn_id, event_type, content, created_at) VALUES ");
+    for (int k = 0; k < rows; k++) sql.append(k == 0 ? "" : ", ").append("(?, ?, ?, ?, ?)");
+    return sql.toString();
+  }
+
+  private static void bind(PreparedStatement s, int offset, Row row) throws SQLException {
+    Draft d = row.draft();
+    s.setString(offset + 1, d.target());
+    s.setString(offset + 2, row.txnId());
+    s.setString(offset + 3, d.eventType());
+    s.setString(offset + 4, row.content());
+    s.setLong(offset + 5, row.createdAt());
   }
 
   /** Everything not yet delivered, oldest first. */

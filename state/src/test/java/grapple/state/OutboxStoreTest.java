@@ -62,6 +62,34 @@ class OutboxStoreTest {
     assertThat(first.get(1).seq()).isLessThan(second.get(0).seq());
   }
 
+  /** Batch sizes on both sides of the statements' row counts (SQLite inserts up to 32 a time). */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(ints = {1, 2, 3, 31, 32, 33, 100})
+  void eachEntryOfABatchIsTheRowStoredUnderItsSeq(int size) {
+    outbox.enqueue(List.of(message(ROOM, "before"))).join();
+    List<OutboxStore.Draft> drafts = new java.util.ArrayList<>();
+    for (int i = 0; i < size; i++) drafts.add(message(ROOM + i, "m" + i));
+
+    List<OutboxStore.Entry> entries = outbox.enqueue(drafts).join();
+
+    assertThat(entries).hasSize(size);
+    List<OutboxStore.Entry> stored = outbox.pending();
+    for (int i = 0; i < size; i++) {
+      OutboxStore.Entry told = entries.get(i);
+      assertThat(told.target()).isEqualTo(ROOM + i);
+      assertThat(outbox.content(told.seq())).isEqualTo(drafts.get(i).content());
+      assertThat(stored)
+          .filteredOn(e -> e.seq() == told.seq())
+          .singleElement()
+          .satisfies(
+              e -> {
+                assertThat(e.target()).isEqualTo(told.target());
+                assertThat(e.txnId()).isEqualTo(told.txnId());
+              });
+    }
+    assertThat(entries).extracting(OutboxStore.Entry::seq).isSorted().doesNotHaveDuplicates();
+  }
+
   @Test
   void enqueueGivesDistinctTransactionIds() {
     List<OutboxStore.Entry> entries =
