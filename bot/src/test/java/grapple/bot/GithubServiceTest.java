@@ -305,10 +305,7 @@ class GithubServiceTest {
       answered.merge(example.event() + " " + status, 1, Integer::sum);
       assertThat(status).as(example.label()).isEqualTo(example.event().equals("ping") ? 200 : 202);
     }
-    List<String> posted = new ArrayList<>();
-    for (FakeGateway.Sent s; (s = hub.gateway.takeSent(Duration.ofSeconds(8))) != null; ) {
-      posted.add(s.content().path("body").asText());
-    }
+    List<String> posted = hub.gateway.bodiesUntilQuiet(Duration.ofSeconds(8));
     assertThat(posted)
         .anyMatch(b -> b.startsWith("📥"))
         .anyMatch(b -> b.contains(" pushed "))

@@ -53,7 +53,7 @@ final class HostileBodies {
 
   /** Every message the gateway gets until two quiet seconds pass fits one Matrix event. */
   static void assertEverySentFits(FakeGateway gateway) throws InterruptedException {
-    for (FakeGateway.Sent s; (s = gateway.takeSent(Duration.ofSeconds(2))) != null; ) {
+    for (FakeGateway.Sent s : gateway.takeUntilQuiet(Duration.ofSeconds(2))) {
       assertThat(Messages.size(s.content())).isLessThanOrEqualTo(Messages.MAX_CONTENT_BYTES);
     }
   }

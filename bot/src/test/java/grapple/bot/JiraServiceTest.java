@@ -96,10 +96,7 @@ class JiraServiceTest {
   }
 
   private List<String> drain() throws InterruptedException {
-    List<String> out = new ArrayList<>();
-    for (FakeGateway.Sent s; (s = hub.gateway.takeSent(Duration.ofSeconds(2))) != null; )
-      out.add(s.content().path("body").asText());
-    return out;
+    return hub.gateway.bodiesUntilQuiet(Duration.ofSeconds(2));
   }
 
   // ---- The receiver
