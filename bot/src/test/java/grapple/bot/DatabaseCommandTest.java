@@ -12,7 +12,6 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Statement;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -118,12 +117,7 @@ class DatabaseCommandTest {
   @Test
   void aNonEmptyTargetIsRefusedWithExitStatusOne() throws Exception {
     Path sqlite = installation();
-    Location.Postgres target = TestPostgres.newDatabase();
-    try (java.sql.Connection c = TestPostgres.connect(target);
-        Statement s = c.createStatement()) {
-      s.execute("CREATE TABLE kept (x INTEGER)");
-      s.execute("INSERT INTO kept VALUES (1)");
-    }
+    Location.Postgres target = TestPostgres.newDatabaseWithARowIn("kept");
 
     int status = db(Map.of(), "copy", "--from", sqlite.toString(), "--to", url(target, true));
 

@@ -115,6 +115,20 @@ public final class FakeGateway implements RoomGateway {
     return sent.poll(wait.toMillis(), TimeUnit.MILLISECONDS);
   }
 
+  /** Takes every accepted send until none comes for {@code quiet}. */
+  public List<Sent> takeUntilQuiet(Duration quiet) throws InterruptedException {
+    List<Sent> taken = new ArrayList<>();
+    for (Sent s; (s = takeSent(quiet)) != null; ) taken.add(s);
+    return taken;
+  }
+
+  /** The bodies of every accepted send until none comes for {@code quiet}. */
+  public List<String> bodiesUntilQuiet(Duration quiet) throws InterruptedException {
+    List<String> bodies = new ArrayList<>();
+    for (Sent s : takeUntilQuiet(quiet)) bodies.add(s.content().path("body").asText());
+    return bodies;
+  }
+
   public synchronized List<Long> attemptNanos() {
     return List.copyOf(attemptNanos);
   }

@@ -18,7 +18,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,8 +39,8 @@ class GiteaServiceTest {
 
   @TempDir Path dir;
   private final HttpClient http = HttpClient.newHttpClient();
-  private FakeGitea gitea;
-  private TestHub hub;
+  @AutoClose private FakeGitea gitea;
+  @AutoClose private TestHub hub;
   private int port;
 
   @BeforeEach
@@ -66,12 +66,6 @@ class GiteaServiceTest {
     hub.joined(ALICE, BOB);
     hub.joinedIn(DM, ALICE);
     port = hub.listenForWebhooks().port();
-  }
-
-  @AfterEach
-  void stop() {
-    if (hub != null) hub.close();
-    if (gitea != null) gitea.close();
   }
 
   private void link() throws InterruptedException {
@@ -297,7 +291,6 @@ class GiteaServiceTest {
   @Test
   void everyPayloadIsAcceptedAndTheHandledOnesPostANotice() throws Exception {
     follow();
-    List<String> posted = new ArrayList<>();
     int i = 0;
     for (GiteaPayloads.Payload p : GiteaPayloads.ALL) {
       byte[] body = GiteaPayloads.toRepo(p.json(), gitea.url(), "o/r");
@@ -305,9 +298,7 @@ class GiteaServiceTest {
           .as(p.toString())
           .isEqualTo(202);
     }
-    for (FakeGateway.Sent s; (s = hub.gateway.takeSent(Duration.ofSeconds(3))) != null; ) {
-      posted.add(s.content().path("body").asText());
-    }
+    List<String> posted = hub.gateway.bodiesUntilQuiet(Duration.ofSeconds(3));
 
     assertThat(posted).hasSize(GiteaPayloads.ALL.size() - 1); // a review that only comments: none
     assertThat(posted)
@@ -350,26 +341,13 @@ class GiteaServiceTest {
   void signedHostileBodiesAreAnsweredAndTheReceiverKeepsWorking() throws Exception {
     follow();
     byte[] good = payload("woodpecker-gitea-HookPullRequestMerged.json");
-    java.util.Random random = new java.util.Random(Long.getLong("grapple.fuzz.seed", 20261202L));
-    List<byte[]> bodies = new ArrayList<>();
-    for (int i = 0; i < Integer.getInteger("grapple.fuzz.cases", 150); i++) {
-      byte[] b = java.util.Arrays.copyOf(good, 1 + random.nextInt(good.length));
-      if (random.nextBoolean()) b[random.nextInt(b.length)] ^= (byte) (1 << random.nextInt(8));
-      bodies.add(b);
-    }
-    bodies.add(("[".repeat(20_000) + "]".repeat(20_000)).getBytes(StandardCharsets.UTF_8));
-    ObjectNode huge = (ObjectNode) Json.UNTRUSTED.readTree(good);
-    ((ObjectNode) huge.get("pull_request")).put("title", "<b>x</b>".repeat(200_000));
-    bodies.add(Json.write(huge).getBytes(StandardCharsets.UTF_8));
-    ObjectNode wrong = (ObjectNode) Json.UNTRUSTED.readTree(good);
-    wrong.set("pull_request", Json.object().putArray("number").add(1));
-    ((ObjectNode) wrong.get("repository")).putArray("html_url");
-    bodies.add(Json.write(wrong).getBytes(StandardCharsets.UTF_8));
+    List<byte[]> bodies = new ArrayList<>(HostileBodies.damaged(good, 150));
+    bodies.addAll(HostileBodies.hugeTitleAndWrongTypes(good, "pull_request", "html_url"));
     ObjectNode commits =
         (ObjectNode) Json.UNTRUSTED.readTree(payload("woodpecker-gitea-HookPush.json"));
     for (int i = 0; i < 5000; i++)
       commits.withArray("commits").addObject().put("id", "x".repeat(100));
-    bodies.add(Json.write(commits).getBytes(StandardCharsets.UTF_8));
+    bodies.add(HostileBodies.utf8(commits));
 
     int i = 0;
     for (byte[] body : bodies) {
@@ -379,10 +357,7 @@ class GiteaServiceTest {
           .as("hostile body %d", i)
           .isIn(202, 400);
     }
-    for (FakeGateway.Sent s; (s = hub.gateway.takeSent(Duration.ofSeconds(2))) != null; ) {
-      assertThat(grapple.bot.room.Messages.size(s.content()))
-          .isLessThanOrEqualTo(grapple.bot.room.Messages.MAX_CONTENT_BYTES);
-    }
+    HostileBodies.assertEverySentFits(hub.gateway);
     assertThat(post("gitea", "pull_request", "after-the-storm", good, SECRET).statusCode())
         .isEqualTo(202);
     assertThat(hub.gateway.takeSent(WAIT)).as("a good event after the hostile ones").isNotNull();

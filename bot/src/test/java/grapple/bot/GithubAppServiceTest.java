@@ -8,7 +8,7 @@ import grapple.testing.github.GithubAppKey;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,8 +25,8 @@ class GithubAppServiceTest {
   private static final String TOKEN = "ghp_alice_token_000000000000000000000";
 
   @TempDir Path dir;
-  private FakeGithub github;
-  private TestHub hub;
+  @AutoClose private FakeGithub github;
+  @AutoClose private TestHub hub;
 
   @BeforeEach
   void start() throws Exception {
@@ -50,12 +50,6 @@ class GithubAppServiceTest {
     hub.joinedIn(DM, ALICE);
     assertThat(hub.reply(DM, ALICE, "github setpersonaltoken " + TOKEN))
         .isEqualTo("Connected as `alice`. Token stored.");
-  }
-
-  @AfterEach
-  void stop() {
-    if (hub != null) hub.close();
-    if (github != null) github.close();
   }
 
   @Test

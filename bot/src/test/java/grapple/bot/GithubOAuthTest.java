@@ -15,7 +15,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import okhttp3.HttpUrl;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,8 +39,8 @@ class GithubOAuthTest {
 
   @TempDir Path dir;
   private final HttpClient http = HttpClient.newHttpClient();
-  private FakeGithub github;
-  private TestHub hub;
+  @AutoClose private FakeGithub github;
+  @AutoClose private TestHub hub;
   private int port;
 
   @BeforeEach
@@ -62,12 +62,6 @@ class GithubOAuthTest {
     hub.joined(ALICE, "@bob:test");
     hub.joinedIn(DM, ALICE);
     port = hub.listenForWebhooks().port();
-  }
-
-  @AfterEach
-  void stop() {
-    if (hub != null) hub.close();
-    if (github != null) github.close();
   }
 
   @Test

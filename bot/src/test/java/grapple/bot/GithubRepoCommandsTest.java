@@ -11,7 +11,7 @@ import grapple.testing.github.WorkflowDispatch;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,8 +39,8 @@ class GithubRepoCommandsTest {
           TestHub.everyService(BOB, PermissionLevel.ADMIN));
 
   @TempDir Path dir;
-  private FakeGithub github;
-  private TestHub hub;
+  @AutoClose private FakeGithub github;
+  @AutoClose private TestHub hub;
 
   @BeforeEach
   void start() {
@@ -55,12 +55,6 @@ class GithubRepoCommandsTest {
         .defaultBranch("trunk")
         .workflow("deploy.yml", "Deploy")
         .workflowWithoutDispatch("ci.yml", "CI");
-  }
-
-  @AfterEach
-  void stop() {
-    if (hub != null) hub.close();
-    if (github != null) github.close();
   }
 
   // ---- assign

@@ -21,7 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -44,8 +44,8 @@ class GithubServiceTest {
 
   @TempDir Path dir;
   private final HttpClient http = HttpClient.newHttpClient();
-  private FakeGithub github;
-  private TestHub hub;
+  @AutoClose private FakeGithub github;
+  @AutoClose private TestHub hub;
   private int port;
 
   @BeforeEach
@@ -66,12 +66,6 @@ class GithubServiceTest {
     hub.joined(ALICE, ADMIN);
     hub.joinedIn(DM, ALICE);
     port = hub.listenForWebhooks().port();
-  }
-
-  @AfterEach
-  void stop() {
-    if (hub != null) hub.close();
-    if (github != null) github.close();
   }
 
   private void link() throws InterruptedException {
@@ -254,21 +248,8 @@ class GithubServiceTest {
   void signedHostileBodiesAreAnsweredAndTheReceiverKeepsWorking() throws Exception {
     follow();
     byte[] good = example("issues", "opened");
-    java.util.Random random = new java.util.Random(Long.getLong("grapple.fuzz.seed", 20261202L));
-    List<byte[]> bodies = new ArrayList<>();
-    for (int i = 0; i < Integer.getInteger("grapple.fuzz.cases", 150); i++) {
-      byte[] b = java.util.Arrays.copyOf(good, 1 + random.nextInt(good.length));
-      if (random.nextBoolean()) b[random.nextInt(b.length)] ^= (byte) (1 << random.nextInt(8));
-      bodies.add(b);
-    }
-    bodies.add(("[".repeat(20_000) + "]".repeat(20_000)).getBytes(StandardCharsets.UTF_8));
-    ObjectNode huge = (ObjectNode) Json.UNTRUSTED.readTree(good);
-    ((ObjectNode) huge.get("issue")).put("title", "<b>x</b>".repeat(200_000));
-    bodies.add(Json.write(huge).getBytes(StandardCharsets.UTF_8));
-    ObjectNode wrong = (ObjectNode) Json.UNTRUSTED.readTree(good);
-    wrong.set("issue", Json.object().putArray("number").add(1));
-    ((ObjectNode) wrong.get("repository")).putArray("name");
-    bodies.add(Json.write(wrong).getBytes(StandardCharsets.UTF_8));
+    List<byte[]> bodies = new ArrayList<>(HostileBodies.damaged(good, 150));
+    bodies.addAll(HostileBodies.hugeTitleAndWrongTypes(good, "issue", "name"));
 
     int i = 0;
     for (byte[] body : bodies) {
@@ -276,10 +257,7 @@ class GithubServiceTest {
           post("issues", "hostile-" + i++, body, GithubSigner.sign(SECRET, body)).statusCode();
       assertThat(status).as("hostile body %d", i).isIn(202, 400);
     }
-    for (FakeGateway.Sent s; (s = hub.gateway.takeSent(Duration.ofSeconds(2))) != null; ) {
-      assertThat(grapple.bot.room.Messages.size(s.content()))
-          .isLessThanOrEqualTo(grapple.bot.room.Messages.MAX_CONTENT_BYTES);
-    }
+    HostileBodies.assertEverySentFits(hub.gateway);
     assertThat(
             post("issues", "after-the-storm", good, GithubSigner.sign(SECRET, good)).statusCode())
         .isEqualTo(202);
@@ -327,10 +305,7 @@ class GithubServiceTest {
       answered.merge(example.event() + " " + status, 1, Integer::sum);
       assertThat(status).as(example.label()).isEqualTo(example.event().equals("ping") ? 200 : 202);
     }
-    List<String> posted = new ArrayList<>();
-    for (FakeGateway.Sent s; (s = hub.gateway.takeSent(Duration.ofSeconds(8))) != null; ) {
-      posted.add(s.content().path("body").asText());
-    }
+    List<String> posted = hub.gateway.bodiesUntilQuiet(Duration.ofSeconds(8));
     assertThat(posted)
         .anyMatch(b -> b.startsWith("📥"))
         .anyMatch(b -> b.contains(" pushed "))

@@ -19,7 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -40,8 +40,8 @@ class GitlabServiceTest {
 
   @TempDir Path dir;
   private final HttpClient http = HttpClient.newHttpClient();
-  private FakeGitlab gitlab;
-  private TestHub hub;
+  @AutoClose private FakeGitlab gitlab;
+  @AutoClose private TestHub hub;
   private int port;
 
   private void start(String extra) throws Exception {
@@ -68,12 +68,6 @@ class GitlabServiceTest {
     hub.joinedIn(DM, ALICE);
     hub.joinedIn("!dm-bob:test", BOB);
     port = hub.listenForWebhooks().port();
-  }
-
-  @AfterEach
-  void stop() {
-    if (hub != null) hub.close();
-    if (gitlab != null) gitlab.close();
   }
 
   private void link() throws InterruptedException {

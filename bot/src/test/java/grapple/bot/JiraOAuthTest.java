@@ -16,7 +16,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import okhttp3.HttpUrl;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,8 +39,8 @@ class JiraOAuthTest {
   @TempDir Path dir;
   private final HttpClient http = HttpClient.newHttpClient();
   private final FakeClock clock = new FakeClock(Instant.parse("2026-12-02T10:00:00Z"));
-  private FakeJira jira;
-  private TestHub hub;
+  @AutoClose private FakeJira jira;
+  @AutoClose private TestHub hub;
   private int port;
 
   @BeforeEach
@@ -66,12 +66,6 @@ class JiraOAuthTest {
     hub.joined(ALICE);
     hub.joinedIn(DM, ALICE);
     port = hub.listenForWebhooks().port();
-  }
-
-  @AfterEach
-  void stop() {
-    if (hub != null) hub.close();
-    if (jira != null) jira.close();
   }
 
   private String reply(String room, String body) throws InterruptedException {

@@ -22,7 +22,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -44,8 +44,8 @@ class JiraServiceTest {
 
   @TempDir Path dir;
   private final HttpClient http = HttpClient.newHttpClient();
-  private FakeJira jira;
-  private TestHub hub;
+  @AutoClose private FakeJira jira;
+  @AutoClose private TestHub hub;
   private int port;
 
   @BeforeEach
@@ -66,12 +66,6 @@ class JiraServiceTest {
     hub.joinedIn(DM, ALICE);
     hub.joinedIn(BOBS_DM, BOB);
     port = hub.listenForWebhooks().port();
-  }
-
-  @AfterEach
-  void stop() {
-    if (hub != null) hub.close();
-    if (jira != null) jira.close();
   }
 
   private HttpResponse<String> post(
@@ -102,10 +96,7 @@ class JiraServiceTest {
   }
 
   private List<String> drain() throws InterruptedException {
-    List<String> out = new ArrayList<>();
-    for (FakeGateway.Sent s; (s = hub.gateway.takeSent(Duration.ofSeconds(2))) != null; )
-      out.add(s.content().path("body").asText());
-    return out;
+    return hub.gateway.bodiesUntilQuiet(Duration.ofSeconds(2));
   }
 
   // ---- The receiver
@@ -237,25 +228,18 @@ class JiraServiceTest {
         "issue_updated",
         "comment_created");
     byte[] good = JiraCorpus.server("issue/updated/generic.json");
-    java.util.Random random = new java.util.Random(Long.getLong("grapple.fuzz.seed", 20261202L));
-    List<byte[]> bodies = new ArrayList<>();
-    for (int i = 0; i < Integer.getInteger("grapple.fuzz.cases", 120); i++) {
-      byte[] b = java.util.Arrays.copyOf(good, 1 + random.nextInt(good.length));
-      if (random.nextBoolean()) b[random.nextInt(b.length)] ^= (byte) (1 << random.nextInt(8));
-      bodies.add(b);
-    }
-    bodies.add(("[".repeat(20_000) + "]".repeat(20_000)).getBytes(StandardCharsets.UTF_8));
+    List<byte[]> bodies = new ArrayList<>(HostileBodies.damaged(good, 120));
     ObjectNode huge =
         (ObjectNode)
             Json.UNTRUSTED.readTree(JiraCorpus.server("issue/updated/status-changed.json"));
     ObjectNode item = (ObjectNode) huge.path("changelog").path("items").get(0);
     item.put("field", "description").put("toString", "*{code}[x|y]_".repeat(200_000));
     ((ObjectNode) huge.path("user")).put("displayName", "<b>x</b>".repeat(100_000));
-    bodies.add(Json.write(huge).getBytes(StandardCharsets.UTF_8));
+    bodies.add(HostileBodies.utf8(huge));
     ObjectNode wrong = (ObjectNode) Json.UNTRUSTED.readTree(good);
     wrong.set("issue", Json.object().putArray("fields").add(1));
     wrong.set("changelog", Json.object().put("items", "none"));
-    bodies.add(Json.write(wrong).getBytes(StandardCharsets.UTF_8));
+    bodies.add(HostileBodies.utf8(wrong));
     bodies.add("\"just a string\"".getBytes(StandardCharsets.UTF_8));
 
     int i = 0;
@@ -263,9 +247,7 @@ class JiraServiceTest {
       assertThat(signed("hostile-" + i++, body).statusCode())
           .as("hostile body %d", i)
           .isIn(202, 400);
-    for (FakeGateway.Sent s; (s = hub.gateway.takeSent(Duration.ofSeconds(2))) != null; )
-      assertThat(grapple.bot.room.Messages.size(s.content()))
-          .isLessThanOrEqualTo(grapple.bot.room.Messages.MAX_CONTENT_BYTES);
+    HostileBodies.assertEverySentFits(hub.gateway);
 
     assertThat(
             signed("after-the-storm", JiraCorpus.server("issue/updated/status-changed.json"))

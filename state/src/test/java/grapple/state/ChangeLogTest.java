@@ -39,13 +39,7 @@ class ChangeLogTest {
     ConnectionStore store = new ConnectionStore(db, log);
     long before = log.latest();
     Connection hook =
-        Connection.create(
-            ROOM,
-            "webhook",
-            "uk.half-shot.matrix-hookshot.generic.hook",
-            "ci",
-            Json.object().put("name", "ci"),
-            new Connection.Audit("@a:x", Instant.ofEpochMilli(1)));
+        TestConnections.webhook(ROOM, "ci", new Connection.Audit("@a:x", Instant.ofEpochMilli(1)));
 
     store.put(hook);
     store.remove(ROOM, hook.id());

@@ -26,12 +26,9 @@ class DatabaseCopyTest {
       ChangeLog log = new ChangeLog(db, "old");
       ConnectionStore connections = new ConnectionStore(db, log);
       Connection hook =
-          Connection.create(
+          TestConnections.webhook(
               ROOM,
-              "webhook",
-              "uk.half-shot.matrix-hookshot.generic.hook",
               "ci",
-              Json.object().put("name", "ci"),
               new Connection.Audit("@a:x", "ci-key", Instant.ofEpochMilli(1_700_000_000_000L)));
       connections.put(hook);
       connections.putSecret(hook.id(), "hookId", "s3cret");
@@ -134,12 +131,7 @@ class DatabaseCopyTest {
   @Test
   void aNonEmptyTargetIsRefusedAndNothingIsWrittenToIt() throws Exception {
     Path sqlite = installation();
-    Location.Postgres target = TestPostgres.newDatabase();
-    try (java.sql.Connection c = TestPostgres.connect(target);
-        Statement s = c.createStatement()) {
-      s.execute("CREATE TABLE something (x INTEGER)");
-      s.execute("INSERT INTO something VALUES (1)");
-    }
+    Location.Postgres target = TestPostgres.newDatabaseWithARowIn("something");
 
     assertThatThrownBy(
             () -> DatabaseCopy.copy(Location.sqlite(sqlite), target, Migrations.core(), line -> {}))

@@ -33,6 +33,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class DatabaseTest {
   @TempDir Path dir;
@@ -99,9 +100,12 @@ class DatabaseTest {
     assertThat(mode).isEqualToIgnoringCase("wal");
   }
 
-  @Test
-  void migratesANewFileToTheLatestVersion() throws SQLException {
+  /** A file that does not exist yet, and an empty SQLite file that does. */
+  @ParameterizedTest(name = "the file exists: {0}")
+  @ValueSource(booleans = {false, true})
+  void migratesANewOrAnEmptyExistingFileToTheLatestVersion(boolean exists) throws SQLException {
     Path file = dir.resolve("grapple.db");
+    if (exists) rawUpdate(file, "PRAGMA user_version = 0");
 
     open(file);
 
@@ -124,17 +128,6 @@ class DatabaseTest {
             "outbox",
             "dm_rooms",
             "local_state");
-  }
-
-  @Test
-  void migratesAnEmptyExistingSqliteFile() throws SQLException {
-    Path file = dir.resolve("grapple.db");
-    rawUpdate(file, "PRAGMA user_version = 0");
-
-    open(file);
-
-    assertThat(rawQuery(file, "PRAGMA user_version"))
-        .isEqualTo(String.valueOf(Migrations.latest()));
   }
 
   @Test

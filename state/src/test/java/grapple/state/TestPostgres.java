@@ -122,6 +122,17 @@ public final class TestPostgres {
         s.host(), s.port(), name, null, s.user(), s.password(), s.poolSize());
   }
 
+  /** A new database that is not empty: it has one table, {@code table}, with one row. */
+  public static Location.Postgres newDatabaseWithARowIn(String table) throws SQLException {
+    Location.Postgres target = newDatabase();
+    try (Connection c = connect(target);
+        Statement st = c.createStatement()) {
+      st.execute("CREATE TABLE " + table + " (x INTEGER)");
+      st.execute("INSERT INTO " + table + " VALUES (1)");
+    }
+    return target;
+  }
+
   /** A connection to the server's own database, for setting tests up. */
   public static Connection admin(Location.Postgres location) throws SQLException {
     Properties p = new Properties();

@@ -7,20 +7,16 @@ import grapple.bot.e2e.WebhookPoster.Answer;
 import grapple.state.Location;
 import grapple.state.TestPostgres;
 import grapple.testing.Await;
-import grapple.testing.MatrixUser.Seen;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -41,11 +37,8 @@ class ClusterE2E {
   @RegisterExtension static final WatchedBot watchedA = new WatchedBot();
   @RegisterExtension static final WatchedBot watchedB = new WatchedBot();
   private static final int BURST_MESSAGES = 300;
-  private static final int BURST_CLIENTS = 8;
   private static final int KILL_AFTER_ACKS = 100;
   private static final Duration TAKEOVER = Duration.ofSeconds(10);
-  private static final Duration DELIVERY_TIMEOUT = Duration.ofMinutes(3);
-  private static final Duration DUPLICATE_GRACE = Duration.ofSeconds(5);
 
   private final WebhookPoster poster = new WebhookPoster();
   private Cast cast;
@@ -140,7 +133,8 @@ class ClusterE2E {
         "cluster: the follower leads %d ms after the kill%n",
         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt));
 
-    assertPostedExactlyOnce(room, bodies, acknowledged);
+    assertThat(acknowledged).as("messages acknowledged").hasSizeGreaterThan(KILL_AFTER_ACKS);
+    ExactlyOnce.assertPostedExactlyOnce(room, bodies, acknowledged, ExactlyOnce.BODY);
   }
 
   @Test
@@ -157,8 +151,8 @@ class ClusterE2E {
   /** Posts message i to instance i % 2, with several clients; kills the leader (a) mid-burst. */
   private long burstAndKillTheLeader(String url, List<String> bodies) throws InterruptedException {
     AtomicInteger next = new AtomicInteger();
-    ExecutorService clients = Executors.newFixedThreadPool(BURST_CLIENTS);
-    for (int c = 0; c < BURST_CLIENTS; c++) {
+    ExecutorService clients = Executors.newFixedThreadPool(ExactlyOnce.BURST_CLIENTS);
+    for (int c = 0; c < ExactlyOnce.BURST_CLIENTS; c++) {
       clients.execute(
           () -> {
             for (int i = next.getAndIncrement(); i < bodies.size(); i = next.getAndIncrement()) {
@@ -187,31 +181,5 @@ class ClusterE2E {
     } catch (IOException e) {
       return -1; // not acknowledged (the instance was killed): may be posted, never twice
     }
-  }
-
-  private void assertPostedExactlyOnce(TestRoom room, List<String> bodies, Set<String> acked) {
-    Set<String> waiting = ConcurrentHashMap.newKeySet();
-    waiting.addAll(acked);
-    long deadline = System.nanoTime() + DELIVERY_TIMEOUT.toNanos();
-    while (!waiting.isEmpty() && System.nanoTime() < deadline) {
-      room.owner.syncOnce(Duration.ofSeconds(2));
-      room.botMessagesAfter(0).stream().map(Seen::body).forEach(waiting::remove);
-    }
-    room.owner.syncFor(DUPLICATE_GRACE);
-    Map<String, Long> counts =
-        room.owner.history(room.id).stream()
-            .filter(e -> e.path("type").asText().equals("m.room.message"))
-            .filter(e -> e.path("sender").asText().equals(room.botUserId))
-            .map(e -> e.path("content").path("body").asText(""))
-            .collect(Collectors.groupingBy(body -> body, Collectors.counting()));
-    List<String> lost = acked.stream().filter(body -> !counts.containsKey(body)).sorted().toList();
-    Map<String, Long> twice =
-        bodies.stream()
-            .filter(body -> counts.getOrDefault(body, 0L) > 1)
-            .collect(Collectors.toMap(body -> body, counts::get, (x, y) -> x, TreeMap::new));
-
-    assertThat(acked).as("messages acknowledged").hasSizeGreaterThan(KILL_AFTER_ACKS);
-    assertThat(lost).as("acknowledged but never posted (%d acknowledged)", acked.size()).isEmpty();
-    assertThat(twice).as("posted more than once").isEmpty();
   }
 }

@@ -19,15 +19,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Collectors;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
@@ -58,10 +50,7 @@ class GithubE2E {
   private static final String ISSUE_KEY = "uk.half-shot.matrix-hookshot.github.issue";
   private static final String LOGIN = "octo";
   private static final int BURST_EVENTS = 200;
-  private static final int BURST_CLIENTS = 8;
   private static final int KILL_AFTER_ACKS = 80;
-  private static final Duration DELIVERY_TIMEOUT = Duration.ofMinutes(3);
-  private static final Duration DUPLICATE_GRACE = Duration.ofSeconds(5);
 
   private final OkHttpClient http =
       new OkHttpClient.Builder()
@@ -481,7 +470,13 @@ class GithubE2E {
               "issues", issuesOpened("o/burst", 1000 + i, titles.get(i)), webhookSecret));
     }
 
-    Set<String> acknowledged = postConcurrentlyAndKill(titles, deliveries);
+    Set<String> acknowledged =
+        ExactlyOnce.postConcurrentlyAndKill(
+            titles,
+            i -> status(deliveries.get(i)) == 202,
+            bot,
+            KILL_AFTER_ACKS,
+            "github kill -9 test");
     bot.start();
     List<Integer> redelivered = new ArrayList<>();
     for (int i = 0; i < titles.size(); i++) {
@@ -492,41 +487,8 @@ class GithubE2E {
     assertThat(redelivered)
         .as("answers to GitHub redelivering the acknowledged ones after the restart")
         .containsOnly(202);
-    assertPostedExactlyOnce(burstRoom, titles, acknowledged);
-  }
-
-  /**
-   * Posts the deliveries with several clients, kills the bot mid-burst; returns the titles that got
-   * a 202.
-   */
-  private Set<String> postConcurrentlyAndKill(List<String> titles, List<WebhookDelivery> deliveries)
-      throws Exception {
-    Set<String> acknowledged = ConcurrentHashMap.newKeySet();
-    AtomicInteger next = new AtomicInteger();
-    ExecutorService clients = Executors.newFixedThreadPool(BURST_CLIENTS);
-    for (int c = 0; c < BURST_CLIENTS; c++) {
-      clients.execute(
-          () -> {
-            for (int i = next.getAndIncrement();
-                i < deliveries.size();
-                i = next.getAndIncrement()) {
-              if (status(deliveries.get(i)) == 202) acknowledged.add(titles.get(i));
-            }
-          });
-    }
-    clients.shutdown();
-    long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-    while (acknowledged.size() < KILL_AFTER_ACKS
-        && !clients.isTerminated()
-        && System.nanoTime() < deadline) {
-      Thread.sleep(5);
-    }
-    bot.kill();
-    assertThat(clients.awaitTermination(60, TimeUnit.SECONDS)).as("clients finished").isTrue();
-    System.err.printf(
-        "github kill -9 test: %d of %d acknowledged, killed after %d%n",
-        acknowledged.size(), titles.size(), KILL_AFTER_ACKS);
-    return acknowledged;
+    ExactlyOnce.assertPostedExactlyOnce(
+        burstRoom, titles, acknowledged, content -> content.path(ISSUE_KEY).path("title").asText());
   }
 
   /** The status, or -1 when the request failed (the bot was killed): not acknowledged. */
@@ -536,37 +498,6 @@ class GithubE2E {
     } catch (IOException e) {
       return -1; // not acknowledged: may or may not be posted, but never twice
     }
-  }
-
-  private void assertPostedExactlyOnce(
-      TestRoom where, List<String> titles, Set<String> acknowledged) {
-    Set<String> waiting = ConcurrentHashMap.newKeySet();
-    waiting.addAll(acknowledged);
-    long deadline = System.nanoTime() + DELIVERY_TIMEOUT.toNanos();
-    while (!waiting.isEmpty() && System.nanoTime() < deadline) {
-      where.owner.syncOnce(Duration.ofSeconds(2));
-      where
-          .botMessagesAfter(0)
-          .forEach(s -> waiting.remove(s.content().path(ISSUE_KEY).path("title").asText()));
-    }
-    where.owner.syncFor(DUPLICATE_GRACE);
-
-    Map<String, Long> counts =
-        where.owner.history(where.id).stream()
-            .filter(e -> e.path("type").asText().equals("m.room.message"))
-            .filter(e -> e.path("sender").asText().equals(bot.userId))
-            .map(e -> e.path("content").path(ISSUE_KEY).path("title").asText(""))
-            .filter(t -> !t.isEmpty())
-            .collect(Collectors.groupingBy(t -> t, Collectors.counting()));
-    List<String> lost = acknowledged.stream().filter(t -> !counts.containsKey(t)).sorted().toList();
-    Map<String, Long> twice =
-        titles.stream()
-            .filter(t -> counts.getOrDefault(t, 0L) > 1)
-            .collect(Collectors.toMap(t -> t, counts::get, (a, b) -> a, TreeMap::new));
-    assertThat(lost)
-        .as("acknowledged but never posted (%d acknowledged)", acknowledged.size())
-        .isEmpty();
-    assertThat(twice).as("posted more than once").isEmpty();
   }
 
   @Test

@@ -187,6 +187,17 @@ class OutboundE2E {
         .execute();
   }
 
+  /**
+   * Downloads from the homeserver the media that the bot's {@code message} carries (its mxc URL).
+   */
+  private okhttp3.Response download(MatrixUser.Seen message) throws Exception {
+    String mxc = message.content().path("url").asText();
+    String homeserver = grapple.testing.Homeserver.require().url;
+    return call(
+        new okhttp3.Request.Builder()
+            .url(homeserver + "/_matrix/client/v1/media/download/" + mxc.substring(6)));
+  }
+
   @Test
   void anImageMessageCarriesItsBytesFetchedFromTheHomeserver() throws Exception {
     String homeserver = grapple.testing.Homeserver.require().url;
@@ -254,12 +265,7 @@ class OutboundE2E {
     }
     MatrixUser.Seen image = room.awaitBotMessage(mark);
     assertThat(image.content().path("msgtype").asText()).isEqualTo("m.image");
-    String mxc = image.content().path("url").asText();
-    String homeserver = grapple.testing.Homeserver.require().url;
-    try (okhttp3.Response got =
-        call(
-            new okhttp3.Request.Builder()
-                .url(homeserver + "/_matrix/client/v1/media/download/" + mxc.substring(6)))) {
+    try (okhttp3.Response got = download(image)) {
       assertThat(got.code()).isEqualTo(200);
       assertThat(got.body().bytes()).isEqualTo(PNG);
     }
@@ -319,12 +325,7 @@ class OutboundE2E {
     assertThat(file.content().path("filename").asText()).isEqualTo("report.pdf");
     assertThat(file.content().path("info").path("mimetype").asText()).isEqualTo("application/pdf");
     assertThat(file.content().path("info").path("size").asInt()).isEqualTo(pdf.length);
-    String mxc = file.content().path("url").asText();
-    String homeserver = grapple.testing.Homeserver.require().url;
-    try (okhttp3.Response got =
-        call(
-            new okhttp3.Request.Builder()
-                .url(homeserver + "/_matrix/client/v1/media/download/" + mxc.substring(6)))) {
+    try (okhttp3.Response got = download(file)) {
       assertThat(got.code()).isEqualTo(200);
       assertThat(got.header("Content-Type")).startsWith("application/pdf");
       assertThat(got.body().bytes()).isEqualTo(pdf);

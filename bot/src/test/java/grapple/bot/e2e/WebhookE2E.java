@@ -14,6 +14,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Inbound webhooks made with commands, and what a POST to one turns into (CONTRACT.md §3, §6). The
@@ -138,21 +140,13 @@ class WebhookE2E {
     assertThat(second.url()).isNotEqualTo(first.url());
   }
 
-  @Test
-  void webhookListNamesEveryWebhook() {
+  /** Grapple's own prefix, and hookshot's too. */
+  @ParameterizedTest
+  @ValueSource(strings = {"!grapple", "!hookshot"})
+  void webhookListNamesEveryWebhook(String prefix) {
     deploy();
 
-    String command = room.send(room.owner, "!grapple webhook list");
-
-    String body = room.awaitReplyTo(command).body();
-    assertThat(body).contains("ci").contains("deploy");
-  }
-
-  @Test
-  void hookshotPrefixWorksToo() {
-    deploy();
-
-    String command = room.send(room.owner, "!hookshot webhook list");
+    String command = room.send(room.owner, prefix + " webhook list");
 
     String body = room.awaitReplyTo(command).body();
     assertThat(body).contains("ci").contains("deploy");

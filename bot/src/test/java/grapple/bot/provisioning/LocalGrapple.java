@@ -1,8 +1,12 @@
 package grapple.bot.provisioning;
 
+import static grapple.bot.LocalMode.ROOM_PATH;
+import static grapple.bot.LocalMode.SECRET;
+import static grapple.bot.LocalMode.WEBHOOK;
+
 import grapple.bot.Grapple;
+import grapple.bot.LocalMode;
 import grapple.bot.ScriptedConsole;
-import grapple.bot.config.ConfigLoader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -10,7 +14,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import java.util.Map;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
@@ -22,16 +25,8 @@ import okhttp3.Response;
  * it that keeps every answer (so they can be checked against openapi.json afterwards).
  */
 final class LocalGrapple implements AutoCloseable {
-  static final String ROOM = "!console:localhost";
-  static final String ROOM_PATH = "%21console%3Alocalhost";
-  static final String ADMIN = "@console:localhost";
   static final String AS_ADMIN = "?userId=%40console%3Alocalhost";
   static final String BOT = "@grapple:localhost";
-  static final String WEBHOOK = "uk.half-shot.matrix-hookshot.generic.hook";
-  static final String SECRET = "plain-secret-0123456789";
-  static final String READER = "reader-token-0123456789";
-  static final String WRITER = "writer-token-0123456789";
-  static final String ELSEWHERE = "elsewhere-token-0123456789";
 
   /** A key with connections:write alone: every read is refused it. */
   static final String WRITE_ONLY = "write-only-token-0123456789";
@@ -46,18 +41,10 @@ final class LocalGrapple implements AutoCloseable {
 
   static final MediaType JSON = MediaType.get("application/json");
 
-  private static final String CONFIG =
+  /** The write-only token, beside LocalMode's. */
+  private static final String MORE_TOKENS =
       """
-      database: {path: "%s"}
-      listeners: {webhooks: {port: 0}, provisioning: {port: 0}, metrics: {port: 0}}
-      provisioning:
-        secret: "plain-secret-0123456789"
-        tokens:
-          - {name: reader, token: "reader-token-0123456789", scopes: ["connections:read"]}
-          - {name: writer, token: "writer-token-0123456789", scopes: ["connections:write", "connections:read"]}
-          - {name: elsewhere, token: "elsewhere-token-0123456789", scopes: ["admin"], rooms: ["!other:localhost"]}
           - {name: write-only, token: "write-only-token-0123456789", scopes: ["connections:write"]}
-      %s
       """;
 
   final ScriptedConsole console;
@@ -73,11 +60,7 @@ final class LocalGrapple implements AutoCloseable {
   /** Starts with the test config plus {@code extraYaml} (top-level sections, e.g. permissions). */
   static LocalGrapple start(Path dir, String extraYaml) throws Exception {
     ScriptedConsole console = new ScriptedConsole();
-    String yaml = CONFIG.formatted(dir.resolve("grapple.db"), extraYaml);
-    return new LocalGrapple(
-        Grapple.start(
-            ConfigLoader.parse(yaml, dir, Map.of(), grapple.bot.Grapple.configSections()), console),
-        console);
+    return new LocalGrapple(LocalMode.start(dir, console, MORE_TOKENS, extraYaml), console);
   }
 
   static LocalGrapple start(Path dir) throws Exception {

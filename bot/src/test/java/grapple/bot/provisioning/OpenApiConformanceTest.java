@@ -1,14 +1,14 @@
 package grapple.bot.provisioning;
 
+import static grapple.bot.LocalMode.ELSEWHERE;
+import static grapple.bot.LocalMode.READER;
+import static grapple.bot.LocalMode.SECRET;
+import static grapple.bot.LocalMode.WEBHOOK;
+import static grapple.bot.LocalMode.WRITER;
 import static grapple.bot.provisioning.LocalGithub.AS_ALICE;
 import static grapple.bot.provisioning.LocalGithub.AS_NOBODY;
 import static grapple.bot.provisioning.LocalGrapple.AS_ADMIN;
 import static grapple.bot.provisioning.LocalGrapple.COMMANDS_ONLY;
-import static grapple.bot.provisioning.LocalGrapple.ELSEWHERE;
-import static grapple.bot.provisioning.LocalGrapple.READER;
-import static grapple.bot.provisioning.LocalGrapple.SECRET;
-import static grapple.bot.provisioning.LocalGrapple.WEBHOOK;
-import static grapple.bot.provisioning.LocalGrapple.WRITER;
 import static grapple.bot.provisioning.LocalGrapple.WRITE_ONLY;
 import static grapple.bot.provisioning.LocalGrapple.bearer;
 import static grapple.bot.provisioning.LocalGrapple.connections;
@@ -17,6 +17,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import grapple.bot.Grapple;
+import grapple.bot.LocalMode;
 import grapple.bot.MatrixProfiles;
 import grapple.bot.config.Config;
 import grapple.bot.github.GithubService;
@@ -226,7 +227,7 @@ class OpenApiConformanceTest {
 
   private static String example(String template) {
     return template
-        .replace("{roomId}", LocalGrapple.ROOM_PATH)
+        .replace("{roomId}", LocalMode.ROOM_PATH)
         .replace("{id}", "AAAAAAAAAAAAAAAA")
         .replace("{org}", "acme")
         .replace("{linkId}", "link-0000")
@@ -380,8 +381,8 @@ class OpenApiConformanceTest {
         grapple.call("GET", path, null, null),
         grapple.get(bare),
         grapple.get(bare + "?userId=console"),
-        grapple.get(bare.replace(LocalGrapple.ROOM_PATH, "%2521console%253Alocalhost") + AS_ADMIN),
-        grapple.get(bare.replace(LocalGrapple.ROOM_PATH, "%21nope%3Alocalhost") + AS_ADMIN),
+        grapple.get(bare.replace(LocalMode.ROOM_PATH, "%2521console%253Alocalhost") + AS_ADMIN),
+        grapple.get(bare.replace(LocalMode.ROOM_PATH, "%21nope%3Alocalhost") + AS_ADMIN),
         grapple.get(bare + "?userId=%40stranger%3Alocalhost"),
         grapple.call("GET", path, bearer(ELSEWHERE), null));
   }
@@ -395,7 +396,7 @@ class OpenApiConformanceTest {
         grapple.call(method, bare + "?userId=%40stranger%3Alocalhost", bearer(SECRET), body),
         grapple.call(
             method,
-            bare.replace(LocalGrapple.ROOM_PATH, "%21nope%3Alocalhost") + AS_ADMIN,
+            bare.replace(LocalMode.ROOM_PATH, "%21nope%3Alocalhost") + AS_ADMIN,
             bearer(SECRET),
             body),
         grapple.call(method, path, bearer(READER), body),

@@ -1,14 +1,14 @@
 package grapple.bot.provisioning;
 
-import static grapple.bot.provisioning.LocalGrapple.ADMIN;
+import static grapple.bot.LocalMode.ADMIN;
+import static grapple.bot.LocalMode.ELSEWHERE;
+import static grapple.bot.LocalMode.READER;
+import static grapple.bot.LocalMode.SECRET;
+import static grapple.bot.LocalMode.WEBHOOK;
+import static grapple.bot.LocalMode.WRITER;
 import static grapple.bot.provisioning.LocalGrapple.AS_ADMIN;
 import static grapple.bot.provisioning.LocalGrapple.BOT;
 import static grapple.bot.provisioning.LocalGrapple.COMMANDS_ONLY;
-import static grapple.bot.provisioning.LocalGrapple.ELSEWHERE;
-import static grapple.bot.provisioning.LocalGrapple.READER;
-import static grapple.bot.provisioning.LocalGrapple.SECRET;
-import static grapple.bot.provisioning.LocalGrapple.WEBHOOK;
-import static grapple.bot.provisioning.LocalGrapple.WRITER;
 import static grapple.bot.provisioning.LocalGrapple.basic;
 import static grapple.bot.provisioning.LocalGrapple.bearer;
 import static grapple.bot.provisioning.LocalGrapple.connections;

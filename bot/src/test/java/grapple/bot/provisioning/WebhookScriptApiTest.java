@@ -1,7 +1,7 @@
 package grapple.bot.provisioning;
 
+import static grapple.bot.LocalMode.WEBHOOK;
 import static grapple.bot.provisioning.LocalGrapple.AS_ADMIN;
-import static grapple.bot.provisioning.LocalGrapple.WEBHOOK;
 import static grapple.bot.provisioning.LocalGrapple.connections;
 import static org.assertj.core.api.Assertions.assertThat;
 

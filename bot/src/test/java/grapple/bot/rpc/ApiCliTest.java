@@ -1,9 +1,9 @@
 package grapple.bot.rpc;
 
-import static grapple.bot.rpc.LocalRpc.ADMIN;
-import static grapple.bot.rpc.LocalRpc.READER;
-import static grapple.bot.rpc.LocalRpc.ROOM;
-import static grapple.bot.rpc.LocalRpc.WRITER;
+import static grapple.bot.LocalMode.ADMIN;
+import static grapple.bot.LocalMode.READER;
+import static grapple.bot.LocalMode.ROOM;
+import static grapple.bot.LocalMode.WRITER;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;

@@ -1,6 +1,6 @@
 package grapple.bot.rpc;
 
-import static grapple.bot.rpc.LocalRpc.SECRET;
+import static grapple.bot.LocalMode.SECRET;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;

@@ -1,13 +1,13 @@
 package grapple.bot.rpc;
 
-import static grapple.bot.rpc.LocalRpc.ADMIN;
-import static grapple.bot.rpc.LocalRpc.ELSEWHERE;
-import static grapple.bot.rpc.LocalRpc.READER;
-import static grapple.bot.rpc.LocalRpc.ROOM;
-import static grapple.bot.rpc.LocalRpc.ROOM_PATH;
-import static grapple.bot.rpc.LocalRpc.SECRET;
-import static grapple.bot.rpc.LocalRpc.WEBHOOK;
-import static grapple.bot.rpc.LocalRpc.WRITER;
+import static grapple.bot.LocalMode.ADMIN;
+import static grapple.bot.LocalMode.ELSEWHERE;
+import static grapple.bot.LocalMode.READER;
+import static grapple.bot.LocalMode.ROOM;
+import static grapple.bot.LocalMode.ROOM_PATH;
+import static grapple.bot.LocalMode.SECRET;
+import static grapple.bot.LocalMode.WEBHOOK;
+import static grapple.bot.LocalMode.WRITER;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;

@@ -1,9 +1,9 @@
 package grapple.bot.rpc;
 
-import static grapple.bot.rpc.LocalRpc.ADMIN;
+import static grapple.bot.LocalMode.ADMIN;
+import static grapple.bot.LocalMode.READER;
 import static grapple.bot.rpc.LocalRpc.LINKER;
 import static grapple.bot.rpc.LocalRpc.LINK_READER;
-import static grapple.bot.rpc.LocalRpc.READER;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;

@@ -3,14 +3,13 @@ package grapple.bot.rpc;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.Grapple;
+import grapple.bot.LocalMode;
 import grapple.bot.ScriptedConsole;
-import grapple.bot.config.ConfigLoader;
 import grapple.state.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
@@ -23,14 +22,6 @@ import okhttp3.Response;
  * a real port, and an OkHttp client for it.
  */
 final class LocalRpc implements AutoCloseable {
-  static final String ROOM = "!console:localhost";
-  static final String ROOM_PATH = "%21console%3Alocalhost";
-  static final String ADMIN = "@console:localhost";
-  static final String WEBHOOK = "uk.half-shot.matrix-hookshot.generic.hook";
-  static final String SECRET = "plain-secret-0123456789";
-  static final String READER = "reader-token-0123456789";
-  static final String WRITER = "writer-token-0123456789";
-  static final String ELSEWHERE = "elsewhere-token-0123456789";
   static final String LINKER = "linker-token-0123456789";
   static final String LINK_READER = "links-reader-token-0123456789";
 
@@ -53,19 +44,11 @@ final class LocalRpc implements AutoCloseable {
 
   static final MediaType JSON = MediaType.get("application/json");
 
-  private static final String CONFIG =
+  /** The link tokens, beside LocalMode's. */
+  private static final String MORE_TOKENS =
       """
-      database: {path: "%s"}
-      listeners: {webhooks: {port: 0}, provisioning: {port: 0}, metrics: {port: 0}}
-      provisioning:
-        secret: "plain-secret-0123456789"
-        tokens:
-          - {name: reader, token: "reader-token-0123456789", scopes: ["connections:read"]}
-          - {name: writer, token: "writer-token-0123456789", scopes: ["connections:write", "connections:read"]}
-          - {name: elsewhere, token: "elsewhere-token-0123456789", scopes: ["admin"], rooms: ["!other:localhost"]}
           - {name: linker, token: "linker-token-0123456789", scopes: ["link", "links"]}
           - {name: links-reader, token: "links-reader-token-0123456789", scopes: ["links"]}
-      %s
       """;
 
   final ScriptedConsole console;
@@ -80,10 +63,7 @@ final class LocalRpc implements AutoCloseable {
 
   static LocalRpc start(Path dir, String extraYaml) throws Exception {
     ScriptedConsole console = new ScriptedConsole();
-    String yaml = CONFIG.formatted(dir.resolve("grapple.db"), extraYaml);
-    return new LocalRpc(
-        Grapple.start(ConfigLoader.parse(yaml, dir, Map.of(), Grapple.configSections()), console),
-        console);
+    return new LocalRpc(LocalMode.start(dir, console, MORE_TOKENS, extraYaml), console);
   }
 
   static LocalRpc start(Path dir) throws Exception {

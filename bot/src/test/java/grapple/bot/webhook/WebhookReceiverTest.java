@@ -8,8 +8,6 @@ import grapple.bot.http.HttpListener;
 import grapple.bot.http.Router;
 import grapple.bot.http.TestListeners;
 import grapple.bot.outbox.Outbox;
-import grapple.bot.room.RoomEvents;
-import grapple.bot.room.RoomGateway;
 import grapple.state.Connection;
 import grapple.state.ConnectionStore;
 import grapple.state.Database;
@@ -25,7 +23,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
-import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,7 +35,6 @@ class WebhookReceiverTest {
   @TempDir Path dir;
 
   private final HttpClient client = HttpClient.newHttpClient();
-  private final CountDownLatch sendsMayGo = new CountDownLatch(1);
   private final FakeGateway homeserver = new FakeGateway();
   private Database db;
   private Outbox outbox;
@@ -53,7 +49,7 @@ class WebhookReceiverTest {
   @AfterEach
   void stop() {
     scripts.shutdownNow();
-    sendsMayGo.countDown();
+    homeserver.release();
     if (listener != null) listener.close();
     if (outbox != null) outbox.close();
     if (db != null) db.close();
@@ -68,12 +64,8 @@ class WebhookReceiverTest {
   private void serve(boolean waitForComplete, boolean holdSends, ObjectNode more)
       throws IOException {
     db = Database.open(dir.resolve("grapple.db"));
-    outbox =
-        new Outbox(
-            new OutboxStore(db),
-            holdSends ? held(homeserver) : homeserver,
-            1,
-            Duration.ofMillis(50));
+    if (holdSends) homeserver.hold();
+    outbox = new Outbox(new OutboxStore(db), homeserver, 1, Duration.ofMillis(50));
     outbox.start(db);
     ObjectNode hookConfig = Json.object().put("name", "ci").put("waitForComplete", waitForComplete);
     hookConfig.setAll(more);
@@ -119,48 +111,6 @@ class WebhookReceiverTest {
                     "/webhook/{hookId}",
                     settings.payloadSizeLimitBytes(),
                     receiver::receive));
-  }
-
-  /** A homeserver whose sends wait until the test lets them go. */
-  private RoomGateway held(FakeGateway inner) {
-    return new RoomGateway() {
-      @Override
-      public String botUserId() {
-        return inner.botUserId();
-      }
-
-      @Override
-      public String send(String roomId, String eventType, ObjectNode content, String txnId)
-          throws IOException {
-        try {
-          sendsMayGo.await();
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new IOException("interrupted");
-        }
-        return inner.send(roomId, eventType, content, txnId);
-      }
-
-      @Override
-      public void putState(String roomId, String eventType, String stateKey, ObjectNode content) {}
-
-      @Override
-      public String directRoom(String userId) {
-        return "!dm:test";
-      }
-
-      @Override
-      public void join(String roomId) {}
-
-      @Override
-      public void leave(String roomId, String reason) {}
-
-      @Override
-      public void start(RoomEvents events, Runnable onLoaded) {}
-
-      @Override
-      public void stop() {}
-    };
   }
 
   private HttpResponse<String> post(String json) throws Exception {
@@ -413,7 +363,7 @@ class WebhookReceiverTest {
 
     assertThat(response.statusCode()).isEqualTo(202);
     assertThat(Duration.ofNanos(System.nanoTime() - started)).isGreaterThanOrEqualTo(WAIT);
-    sendsMayGo.countDown();
+    homeserver.release();
     assertThat(homeserver.takeSent().content().get("body").asText()).isEqualTo("slow");
   }
 
