@@ -37,11 +37,18 @@ final class GrappleProcess implements AutoCloseable {
   private final Path jar;
   private final Path config;
   private final Path log;
+
+  /**
+   * No pooled connections: the process is killed and restarted on the same port, and the listener
+   * closes idle ones, so a kept connection may be dead when the next probe takes it.
+   */
   private final OkHttpClient http =
       new OkHttpClient.Builder()
           .callTimeout(Duration.ofSeconds(2))
           .retryOnConnectionFailure(false)
+          .connectionPool(new okhttp3.ConnectionPool(0, 1, java.util.concurrent.TimeUnit.SECONDS))
           .build();
+
   private Process process;
   private String databaseYaml;
 
