@@ -118,14 +118,7 @@ final class DeliveryScenario {
   static void warmUp(Rig rig) throws InterruptedException {
     List<String> texts = Bench.texts("delivery-warmup", 20);
     RoomReader reader = rig.reader();
-    Load.postEach(
-        rig.bot().webhookPort,
-        rig.hookPath(),
-        texts,
-        4,
-        () -> false,
-        Duration.ZERO,
-        Duration.ofSeconds(30));
+    rig.postEach(texts, 4, () -> false, Duration.ZERO, Duration.ofSeconds(30));
     for (int i = 0; i < 20; i++) rig.owner().sendText(rig.roomId(), "plain warm-up " + i);
     reader.pollUntil(
         x -> x.countSeen(new HashSet<>(texts)) == texts.size(), Duration.ofSeconds(60));
@@ -140,14 +133,7 @@ final class DeliveryScenario {
         timeout,
         () -> {
           try {
-            Load.postEach(
-                rig.bot().webhookPort,
-                rig.hookPath(),
-                texts,
-                CONCURRENCY,
-                () -> false,
-                Duration.ZERO,
-                timeout);
+            rig.postEach(texts, CONCURRENCY, () -> false, Duration.ZERO, timeout);
           } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
           }

@@ -185,9 +185,9 @@ final class GithubScenario {
     Load.Result b = pair.baseline();
     double ratio = g.perSecond() / b.perSecond();
     IntakeScenario.put(r.withObjectProperty("figures").putObject(level), g)
-        .put("serverCpuMicrosPerRequest", 1e6 * pair.measuredCpuSeconds() / Math.max(1, g.ok()));
+        .put("serverCpuMicrosPerRequest", pair.measuredCpuMicros());
     IntakeScenario.put(r.withObjectProperty("baseline").putObject(level), b)
-        .put("serverCpuMicrosPerRequest", 1e6 * pair.baselineCpuSeconds() / Math.max(1, b.ok()));
+        .put("serverCpuMicrosPerRequest", pair.baselineCpuMicros());
     r.withObjectProperty("ratio")
         .putObject(level)
         .put("reqPerSecond", ratio)
@@ -201,24 +201,7 @@ final class GithubScenario {
         Report.num(b.perSecond()),
         String.format("%.2f", ratio),
         "≥ 0.5× bare");
-    report.row(
-        "github",
-        "intake " + level + " p50 / p99 ms",
-        millis(g.latency()),
-        millis(b.latency()),
-        "",
-        "");
-    report.row(
-        "github",
-        "intake " + level + " server CPU µs per request",
-        String.format("%.1f", 1e6 * pair.measuredCpuSeconds() / Math.max(1, g.ok())),
-        String.format("%.1f", 1e6 * pair.baselineCpuSeconds() / Math.max(1, b.ok())),
-        "",
-        "");
-  }
-
-  private static String millis(Stats s) {
-    return String.format("%.2f / %.2f", s.percentileMillis(50), s.percentileMillis(99));
+    pair.latencyAndCpuRows(report, "github", "intake " + level, "");
   }
 
   // ---- Latency through Synapse ----
@@ -354,8 +337,8 @@ final class GithubScenario {
     report.row(
         "github",
         n + " webhooks → seen by 2nd user, p50 / p99 ms",
-        millis(webhooks.latency()),
-        millis(plain.latency()),
+        IntakeScenario.millis(webhooks.latency()),
+        IntakeScenario.millis(plain.latency()),
         String.format(
             "%.2f",
             webhooks.latency().percentileMillis(50)

@@ -87,7 +87,40 @@ final class IntakeScenario {
       Load.Result measured,
       Load.Result baseline,
       double measuredCpuSeconds,
-      double baselineCpuSeconds) {}
+      double baselineCpuSeconds) {
+    /** The measured server's CPU per request answered, in µs. */
+    double measuredCpuMicros() {
+      return 1e6 * measuredCpuSeconds / Math.max(1, measured.ok());
+    }
+
+    /** The baseline server's CPU per request answered, in µs. */
+    double baselineCpuMicros() {
+      return 1e6 * baselineCpuSeconds / Math.max(1, baseline.ok());
+    }
+
+    /** The report's rows of both sides' latency (p50 / p99) and server CPU per request. */
+    void latencyAndCpuRows(Report report, String scenario, String level, String p99Goal) {
+      report.row(
+          scenario,
+          level + " p50 / p99 ms",
+          millis(measured.latency()),
+          millis(baseline.latency()),
+          "",
+          p99Goal);
+      report.row(
+          scenario,
+          level + " server CPU µs per request",
+          String.format("%.1f", measuredCpuMicros()),
+          String.format("%.1f", baselineCpuMicros()),
+          "",
+          "");
+    }
+  }
+
+  /** Latency as the report shows it: "p50 / p99" in milliseconds. */
+  static String millis(Stats s) {
+    return String.format("%.2f / %.2f", s.percentileMillis(50), s.percentileMillis(99));
+  }
 
   /**
    * Warms both servers up, then measures them in alternating slices, so that a change in the shared
@@ -243,9 +276,9 @@ final class IntakeScenario {
     Load.Result b = pair.baseline();
     put(r.withObjectProperty("figures").putObject(level), g)
         .put("goalMet", met)
-        .put("serverCpuMicrosPerRequest", 1e6 * pair.measuredCpuSeconds() / Math.max(1, g.ok()));
+        .put("serverCpuMicrosPerRequest", pair.measuredCpuMicros());
     put(r.withObjectProperty("baseline").putObject(level), b)
-        .put("serverCpuMicrosPerRequest", 1e6 * pair.baselineCpuSeconds() / Math.max(1, b.ok()));
+        .put("serverCpuMicrosPerRequest", pair.baselineCpuMicros());
     r.withObjectProperty("ratio")
         .putObject(level)
         .put("reqPerSecond", g.perSecond() / b.perSecond())
@@ -259,22 +292,7 @@ final class IntakeScenario {
         Report.num(b.perSecond()),
         String.format("%.2f", g.perSecond() / b.perSecond()),
         "≥10,000, ≥0.5× bare");
-    report.row(
-        "intake",
-        level + " p50 / p99 ms",
-        String.format(
-            "%.2f / %.2f", g.latency().percentileMillis(50), g.latency().percentileMillis(99)),
-        String.format(
-            "%.2f / %.2f", b.latency().percentileMillis(50), b.latency().percentileMillis(99)),
-        "",
-        "p99 ≤ 10 ms");
-    report.row(
-        "intake",
-        level + " server CPU µs per request",
-        String.format("%.1f", 1e6 * pair.measuredCpuSeconds() / Math.max(1, g.ok())),
-        String.format("%.1f", 1e6 * pair.baselineCpuSeconds() / Math.max(1, b.ok())),
-        "",
-        "");
+    pair.latencyAndCpuRows(report, "intake", level, "p99 ≤ 10 ms");
     report.row(
         "intake",
         level + " load generator CPU share",

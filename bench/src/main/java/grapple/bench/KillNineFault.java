@@ -2,7 +2,6 @@ package grapple.bench;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -58,20 +57,9 @@ final class KillNineFault {
       long t0 = System.nanoTime();
       killer.start();
       Map<String, Integer> statuses =
-          Load.postEach(
-              rig.bot().webhookPort,
-              rig.hookPath(),
-              texts,
-              CONCURRENCY,
-              down::get,
-              pace,
-              Duration.ofMinutes(10));
+          rig.postEach(texts, CONCURRENCY, down::get, pace, Duration.ofMinutes(10));
       killer.join(Duration.ofMinutes(5).toMillis());
-      Set<String> acked = new HashSet<>();
-      statuses.forEach(
-          (t, s) -> {
-            if (s == 202) acked.add(t);
-          });
+      Set<String> acked = Verdict.acked(statuses);
       long drainStart = System.nanoTime();
       boolean drained =
           reader.pollUntil(

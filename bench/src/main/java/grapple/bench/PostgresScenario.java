@@ -112,8 +112,8 @@ final class PostgresScenario {
   private static void record(Report report, ObjectNode r, String level, Pair pair) {
     Load.Result p = pair.measured();
     Load.Result s = pair.baseline();
-    double pCpu = 1e6 * pair.measuredCpuSeconds() / Math.max(1, p.ok());
-    double sCpu = 1e6 * pair.baselineCpuSeconds() / Math.max(1, s.ok());
+    double pCpu = pair.measuredCpuMicros();
+    double sCpu = pair.baselineCpuMicros();
     IntakeScenario.put(
             r.withObjectProperty("figures").withObjectProperty("intake").putObject(level), p)
         .put("botCpuMicrosPerRequest", pCpu);

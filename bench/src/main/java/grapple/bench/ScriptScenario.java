@@ -88,9 +88,9 @@ final class ScriptScenario {
     Load.Result n = pair.baseline();
     IntakeScenario.put(r.withObjectProperty("figures").putObject(level), s)
         .put("goalMet", ratio >= GOAL_RATIO)
-        .put("serverCpuMicrosPerRequest", 1e6 * pair.measuredCpuSeconds() / Math.max(1, s.ok()));
+        .put("serverCpuMicrosPerRequest", pair.measuredCpuMicros());
     IntakeScenario.put(r.withObjectProperty("baseline").putObject(level), n)
-        .put("serverCpuMicrosPerRequest", 1e6 * pair.baselineCpuSeconds() / Math.max(1, n.ok()));
+        .put("serverCpuMicrosPerRequest", pair.baselineCpuMicros());
     r.withObjectProperty("ratio").putObject(level).put("reqPerSecond", ratio);
     report.row(
         "script",
@@ -99,21 +99,6 @@ final class ScriptScenario {
         Report.num(n.perSecond()),
         String.format("%.2f", ratio),
         "≥0.5× no script");
-    report.row(
-        "script",
-        level + " p50 / p99 ms",
-        String.format(
-            "%.2f / %.2f", s.latency().percentileMillis(50), s.latency().percentileMillis(99)),
-        String.format(
-            "%.2f / %.2f", n.latency().percentileMillis(50), n.latency().percentileMillis(99)),
-        "",
-        "");
-    report.row(
-        "script",
-        level + " server CPU µs per request",
-        String.format("%.1f", 1e6 * pair.measuredCpuSeconds() / Math.max(1, s.ok())),
-        String.format("%.1f", 1e6 * pair.baselineCpuSeconds() / Math.max(1, n.ok())),
-        "",
-        "");
+    pair.latencyAndCpuRows(report, "script", level, "");
   }
 }

@@ -24,6 +24,16 @@ final class Verdict {
     System.out.println("  " + (ok ? "PASS " : "FAIL ") + what);
   }
 
+  /** The posted texts that were acknowledged (202), of {@link Load#postEach}'s body → status. */
+  static Set<String> acked(Map<String, Integer> statuses) {
+    Set<String> acked = new HashSet<>();
+    statuses.forEach(
+        (text, status) -> {
+          if (status == 202) acked.add(text);
+        });
+    return acked;
+  }
+
   /** What a reader saw of the posted texts: acknowledged (202) vs messages in the room. */
   record Count(
       int posted,
