@@ -234,13 +234,7 @@ final class FailoverFault {
         "",
         "",
         "");
-    report.row(
-        "failover",
-        "acked / lost / duplicated",
-        c.acknowledged() + " / " + c.lost() + " / " + c.duplicated(),
-        "",
-        "",
-        "lost 0, dup 0");
+    c.row(report, "failover");
   }
 
   /**

@@ -110,14 +110,11 @@ final class GithubScenario {
         anyLevelMet |= pair.measured().perSecond() / pair.baseline().perSecond() >= GOAL_RATIO;
         record(report, r, c, pair);
       }
-      r.withObjectProperty("figures")
-          .put("mode", "local (no homeserver; delivery to the console log runs alongside)")
-          .put("durationSecondsPerLevel", measure.toSeconds());
-      r.withObjectProperty("baseline")
-          .put(
-              "server",
-              "bare Jetty server (as intake's): on /github/webhook it checks"
-                  + " X-Hub-Signature-256 (HMAC-SHA256 of the raw body) and parses the JSON, answers 202, stores nothing");
+      IntakeScenario.describeLocalRun(
+          r,
+          measure,
+          "bare Jetty server (as intake's): on /github/webhook it checks"
+              + " X-Hub-Signature-256 (HMAC-SHA256 of the raw body) and parses the JSON, answers 202, stores nothing");
       return anyLevelMet && allRendered;
     }
   }

@@ -62,14 +62,11 @@ final class IntakeScenario {
           .put("p99Millis", GOAL_P99_MS)
           .put("ratioToBare", GOAL_RATIO)
           .put("rule", "met when at least one concurrency level reaches all three");
-      r.withObjectProperty("figures")
-          .put("mode", "local (no homeserver; delivery to the console log runs alongside)")
-          .put("durationSecondsPerLevel", measure.toSeconds());
-      r.withObjectProperty("baseline")
-          .put(
-              "server",
-              "bare Jetty server (own process, the webhook listener's thread setup):"
-                  + " reads the body, parses the JSON, answers 202, stores nothing");
+      describeLocalRun(
+          r,
+          measure,
+          "bare Jetty server (own process, the webhook listener's thread setup):"
+              + " reads the body, parses the JSON, answers 202, stores nothing");
       r.put("met", anyLevelMet);
       r.put("summary", "see c1/c16/c64 rows");
     }
@@ -115,6 +112,17 @@ final class IntakeScenario {
           "",
           "");
     }
+  }
+
+  /**
+   * Says in the result how a local measurement ran (the mode, each level's length) and against
+   * which baseline {@code server}.
+   */
+  static void describeLocalRun(ObjectNode r, Duration measure, String server) {
+    r.withObjectProperty("figures")
+        .put("mode", "local (no homeserver; delivery to the console log runs alongside)")
+        .put("durationSecondsPerLevel", measure.toSeconds());
+    r.withObjectProperty("baseline").put("server", server);
   }
 
   /** Latency as the report shows it: "p50 / p99" in milliseconds. */

@@ -78,22 +78,14 @@ final class KillNineFault {
       v.check(c.acknowledged() > 0, "webhooks were acknowledged (" + c.acknowledged() + ")");
       v.check(c.lost() == 0, "lost = 0 (was " + c.lost() + ")");
       v.check(c.duplicated() == 0, "duplicated = 0 (was " + c.duplicated() + ")");
-      c.into(r.withObjectProperty("figures"));
+      c.intoExactResult(r);
       r.withObjectProperty("figures")
           .put("kills", killsDone[0])
           .put("drained", drained)
           .put("drainSecondsAfterLastPost", drainSeconds)
           .put("totalSeconds", (System.nanoTime() - t0) / 1e9)
           .put("seed", seed);
-      r.withObjectProperty("baseline").put("note", "none: exact counts");
-      r.withObjectProperty("goal").put("lost", 0).put("duplicated", 0);
-      report.row(
-          "kill9",
-          "acked / lost / duplicated",
-          c.acknowledged() + " / " + c.lost() + " / " + c.duplicated(),
-          "",
-          "",
-          "lost 0, dup 0");
+      c.row(report, "kill9");
       v.finish(r, report, c.toString());
     }
     report.write(r);

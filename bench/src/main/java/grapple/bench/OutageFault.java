@@ -61,12 +61,10 @@ final class OutageFault {
           drained,
           "drained after Synapse came back"
               + (drained ? String.format(" in %.1f s", drainSeconds) : ""));
-      c.into(r.withObjectProperty("figures"));
+      c.intoExactResult(r);
       r.withObjectProperty("figures")
           .put("outageSeconds", outage.toSeconds())
           .put("drainSecondsAfterRestart", drainSeconds);
-      r.withObjectProperty("baseline").put("note", "none: exact counts");
-      r.withObjectProperty("goal").put("lost", 0).put("duplicated", 0);
       report.row(
           "outage",
           "time to drain after Synapse is back (s)",
@@ -74,13 +72,7 @@ final class OutageFault {
           "",
           "",
           "");
-      report.row(
-          "outage",
-          "acked / lost / duplicated",
-          c.acknowledged() + " / " + c.lost() + " / " + c.duplicated(),
-          "",
-          "",
-          "lost 0, dup 0");
+      c.row(report, "outage");
       v.finish(r, report, c + String.format(", drain %.1f s", drainSeconds));
     }
     report.write(r);

@@ -52,12 +52,9 @@ final class ScriptScenario {
       r.withObjectProperty("goal")
           .put("ratioToNoScript", GOAL_RATIO)
           .put("rule", "met when every concurrency level reaches it");
-      r.withObjectProperty("figures")
-          .put("script", SCRIPT)
-          .put("mode", "local (no homeserver; delivery to the console log runs alongside)")
-          .put("durationSecondsPerLevel", measure.toSeconds());
-      r.withObjectProperty("baseline")
-          .put("server", "the same bot, the same body, a hook without a transformationFunction");
+      r.withObjectProperty("figures").put("script", SCRIPT);
+      IntakeScenario.describeLocalRun(
+          r, measure, "the same bot, the same body, a hook without a transformationFunction");
       r.put("met", allMet);
       r.put("summary", "see c1/c16/c64 rows");
     }

@@ -87,6 +87,27 @@ final class Verdict {
           .put("deliveredWithoutAck", deliveredWithoutAck);
     }
 
+    /**
+     * Puts the counts in the figures of {@code r}, a scenario judged by exact counts: no baseline,
+     * the goal nothing lost and nothing duplicated.
+     */
+    void intoExactResult(ObjectNode r) {
+      into(r.withObjectProperty("figures"));
+      r.withObjectProperty("baseline").put("note", "none: exact counts");
+      r.withObjectProperty("goal").put("lost", 0).put("duplicated", 0);
+    }
+
+    /** The report's row of the counts that must be exact. */
+    void row(Report report, String scenario) {
+      report.row(
+          scenario,
+          "acked / lost / duplicated",
+          acknowledged + " / " + lost + " / " + duplicated,
+          "",
+          "",
+          "lost 0, dup 0");
+    }
+
     @Override
     public String toString() {
       return String.format(
