@@ -188,9 +188,7 @@ final class GithubScenario {
     r.withObjectProperty("ratio")
         .putObject(level)
         .put("reqPerSecond", ratio)
-        .put(
-            "p99",
-            g.latency().percentileMillis(99) / Math.max(1e-9, b.latency().percentileMillis(99)));
+        .put("p99", pair.p99Ratio());
     report.row(
         "github",
         "intake " + level + " req/s",

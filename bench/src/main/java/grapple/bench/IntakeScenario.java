@@ -95,6 +95,12 @@ final class IntakeScenario {
       return 1e6 * baselineCpuSeconds / Math.max(1, baseline.ok());
     }
 
+    /** The measured side's p99 latency as a multiple of the baseline's. */
+    double p99Ratio() {
+      return measured.latency().percentileMillis(99)
+          / Math.max(1e-9, baseline.latency().percentileMillis(99));
+    }
+
     /** The report's rows of both sides' latency (p50 / p99) and server CPU per request. */
     void latencyAndCpuRows(Report report, String scenario, String level, String p99Goal) {
       report.row(
@@ -290,9 +296,7 @@ final class IntakeScenario {
     r.withObjectProperty("ratio")
         .putObject(level)
         .put("reqPerSecond", g.perSecond() / b.perSecond())
-        .put(
-            "p99",
-            g.latency().percentileMillis(99) / Math.max(1e-9, b.latency().percentileMillis(99)));
+        .put("p99", pair.p99Ratio());
     report.row(
         "intake",
         level + " req/s",

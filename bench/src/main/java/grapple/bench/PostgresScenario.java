@@ -124,9 +124,7 @@ final class PostgresScenario {
         .withObjectProperty("intake")
         .putObject(level)
         .put("reqPerSecond", p.perSecond() / s.perSecond())
-        .put(
-            "p99",
-            p.latency().percentileMillis(99) / Math.max(1e-9, s.latency().percentileMillis(99)));
+        .put("p99", pair.p99Ratio());
     report.row(
         "postgres",
         "intake " + level + " req/s",
@@ -137,10 +135,8 @@ final class PostgresScenario {
     report.row(
         "postgres",
         "intake " + level + " p50 / p99 ms",
-        String.format(
-            "%.2f / %.2f", p.latency().percentileMillis(50), p.latency().percentileMillis(99)),
-        String.format(
-            "%.2f / %.2f", s.latency().percentileMillis(50), s.latency().percentileMillis(99)),
+        IntakeScenario.millis(p.latency()),
+        IntakeScenario.millis(s.latency()),
         "",
         "");
     report.row(
