@@ -129,24 +129,30 @@ public final class PeopleLinks {
 
   /** The Matrix user an administrator linked to the forge login (case-insensitive), if any. */
   public Optional<String> matrixUserFor(String service, String instance, String login) {
-    return db.first(
-        "SELECT matrix_user FROM people_links WHERE service = ? AND instance = ? AND login_key = ?"
-            + " ORDER BY created_at DESC",
-        rs -> rs.getString(1),
-        service,
-        instance,
-        login.toLowerCase(Locale.ROOT));
+    return newest("matrix_user", "login_key", service, instance, login.toLowerCase(Locale.ROOT));
   }
 
   /** The forge login an administrator linked to the Matrix user, if any (the newest link). */
   public Optional<String> loginFor(String service, String instance, String matrixUser) {
+    return newest("login", "matrix_user", service, instance, matrixUser);
+  }
+
+  /**
+   * The {@code column} of the newest administrator's link for the service and instance whose {@code
+   * key} column is {@code value}.
+   */
+  private Optional<String> newest(
+      String column, String key, String service, String instance, String value) {
     return db.first(
-        "SELECT login FROM people_links WHERE service = ? AND instance = ? AND matrix_user = ?"
-            + " ORDER BY created_at DESC",
+        "SELECT "
+            + column
+            + " FROM people_links WHERE service = ? AND instance = ? AND "
+            + key
+            + " = ? ORDER BY created_at DESC",
         rs -> rs.getString(1),
         service,
         instance,
-        matrixUser);
+        value);
   }
 
   private static Identity identity(ResultSet rs) throws SQLException {
