@@ -81,12 +81,11 @@ final class DeliveryScenario {
       r.withObjectProperty("goal").put("ratioToPlainClient", GOAL_RATIO);
       r.put("met", ratio >= GOAL_RATIO && g.seen() == n)
           .put("summary", String.format("%.1f vs %.1f msg/s", g.perSecond(), b.perSecond()));
-      report.row(
+      report.rates(
           "delivery",
           n + " msgs webhook → seen by 2nd user, msg/s",
-          Report.num(g.perSecond()),
-          Report.num(b.perSecond()),
-          String.format("%.2f", ratio),
+          g.perSecond(),
+          b.perSecond(),
           "≥ 0.9× plain client");
       report.row(
           "delivery",

@@ -189,13 +189,8 @@ final class GithubScenario {
         .putObject(level)
         .put("reqPerSecond", ratio)
         .put("p99", pair.p99Ratio());
-    report.row(
-        "github",
-        "intake " + level + " req/s",
-        Report.num(g.perSecond()),
-        Report.num(b.perSecond()),
-        String.format("%.2f", ratio),
-        "≥ 0.5× bare");
+    report.rates(
+        "github", "intake " + level + " req/s", g.perSecond(), b.perSecond(), "≥ 0.5× bare");
     pair.latencyAndCpuRows(report, "github", "intake " + level, "");
   }
 

@@ -297,13 +297,7 @@ final class IntakeScenario {
         .putObject(level)
         .put("reqPerSecond", g.perSecond() / b.perSecond())
         .put("p99", pair.p99Ratio());
-    report.row(
-        "intake",
-        level + " req/s",
-        Report.num(g.perSecond()),
-        Report.num(b.perSecond()),
-        String.format("%.2f", g.perSecond() / b.perSecond()),
-        "≥10,000, ≥0.5× bare");
+    report.rates("intake", level + " req/s", g.perSecond(), b.perSecond(), "≥10,000, ≥0.5× bare");
     pair.latencyAndCpuRows(report, "intake", level, "p99 ≤ 10 ms");
     report.row(
         "intake",

@@ -50,13 +50,7 @@ final class JmhScenario {
     r.put("met", score.size() == 6)
         .put(
             "summary", String.format("parse %,.0f ops/s, webhook build %,.0f ops/s", parse, build));
-    report.row(
-        "jmh",
-        "CommandLine.parse (command) ops/s",
-        Report.num(parse),
-        Report.num(split),
-        String.format("%.2f", parse / split),
-        "");
+    report.rates("jmh", "CommandLine.parse (command) ops/s", parse, split, "");
     report.row(
         "jmh",
         "CommandLine.parse (chat line) ops/s",
@@ -64,13 +58,7 @@ final class JmhScenario {
         "",
         "",
         "");
-    report.row(
-        "jmh",
-        "WebhookMessage.build text ops/s",
-        Report.num(build),
-        Report.num(jackson),
-        String.format("%.2f", build / jackson),
-        "");
+    report.rates("jmh", "WebhookMessage.build text ops/s", build, jackson, "");
     report.row(
         "jmh",
         "WebhookMessage.build object ops/s",

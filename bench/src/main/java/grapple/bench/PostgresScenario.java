@@ -125,13 +125,7 @@ final class PostgresScenario {
         .putObject(level)
         .put("reqPerSecond", p.perSecond() / s.perSecond())
         .put("p99", pair.p99Ratio());
-    report.row(
-        "postgres",
-        "intake " + level + " req/s",
-        Report.num(p.perSecond()),
-        Report.num(s.perSecond()),
-        String.format("%.2f", p.perSecond() / s.perSecond()),
-        "");
+    report.rates("postgres", "intake " + level + " req/s", p.perSecond(), s.perSecond(), "");
     report.row(
         "postgres",
         "intake " + level + " p50 / p99 ms",
@@ -175,12 +169,11 @@ final class PostgresScenario {
       put(r.withObjectProperty("baseline").putObject("delivery"), s);
       double ratio = p.perSecond() / s.perSecond();
       r.withObjectProperty("ratio").putObject("delivery").put("messagesPerSecond", ratio);
-      report.row(
+      report.rates(
           "postgres",
           "delivery " + 2 * n + " msgs → 2nd user, msg/s",
-          Report.num(p.perSecond()),
-          Report.num(s.perSecond()),
-          String.format("%.2f", ratio),
+          p.perSecond(),
+          s.perSecond(),
           "");
       report.row(
           "postgres",

@@ -89,12 +89,11 @@ final class ScriptScenario {
     IntakeScenario.put(r.withObjectProperty("baseline").putObject(level), n)
         .put("serverCpuMicrosPerRequest", pair.baselineCpuMicros());
     r.withObjectProperty("ratio").putObject(level).put("reqPerSecond", ratio);
-    report.row(
+    report.rates(
         "script",
         level + " req/s (script vs none)",
-        Report.num(s.perSecond()),
-        Report.num(n.perSecond()),
-        String.format("%.2f", ratio),
+        s.perSecond(),
+        n.perSecond(),
         "≥0.5× no script");
     pair.latencyAndCpuRows(report, "script", level, "");
   }
