@@ -50,7 +50,8 @@ record Rig(BotProcess bot, String roomId, String hookPath, MatrixUser owner, Mat
   Map<String, Integer> postEach(
       List<String> texts, int concurrency, BooleanSupplier paused, Duration pace, Duration timeout)
       throws InterruptedException {
-    return Load.postEach(bot.webhookPort, hookPath, texts, concurrency, paused, pace, timeout);
+    return Load.postEach(
+        bot.webhookPort, hookPath, texts, concurrency, paused, pace, timeout, null);
   }
 
   /**
