@@ -94,8 +94,7 @@ final class DeliveryScenario {
           Report.num(unordered.perSecond()),
           String.format("%.2f", g.perSecond() / unordered.perSecond()),
           "(information)");
-      report.row(
-          "delivery", "bot CPU s / 1,000 delivered", Report.num(g.per1000(g.botCpu())), "", "", "");
+      report.figure("delivery", "bot CPU s / 1,000 delivered", g.per1000(g.botCpu()));
       report.row(
           "delivery",
           "Synapse CPU s / 1,000 messages",

@@ -227,13 +227,10 @@ final class FailoverFault {
         "",
         "",
         "< 10 s");
-    report.row(
+    report.figure(
         "failover",
         "the other leads (/ready) after s, median",
-        Report.num(median(sorted(rounds, Round::leaderAfterSeconds))),
-        "",
-        "",
-        "");
+        median(sorted(rounds, Round::leaderAfterSeconds)));
     c.row(report, "failover");
   }
 

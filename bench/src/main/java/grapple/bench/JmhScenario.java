@@ -51,21 +51,15 @@ final class JmhScenario {
         .put(
             "summary", String.format("parse %,.0f ops/s, webhook build %,.0f ops/s", parse, build));
     report.rates("jmh", "CommandLine.parse (command) ops/s", parse, split, "");
-    report.row(
+    report.figure(
         "jmh",
         "CommandLine.parse (chat line) ops/s",
-        Report.num(score.getOrDefault("CommandLineBench.parseChatLine", -1.0)),
-        "",
-        "",
-        "");
+        score.getOrDefault("CommandLineBench.parseChatLine", -1.0));
     report.rates("jmh", "WebhookMessage.build text ops/s", build, jackson, "");
-    report.row(
+    report.figure(
         "jmh",
         "WebhookMessage.build object ops/s",
-        Report.num(score.getOrDefault("WebhookMessageBench.objectWebhook", -1.0)),
-        "",
-        "",
-        "");
+        score.getOrDefault("WebhookMessageBench.objectWebhook", -1.0));
     report.write(r);
   }
 }

@@ -65,13 +65,7 @@ final class OutageFault {
       r.withObjectProperty("figures")
           .put("outageSeconds", outage.toSeconds())
           .put("drainSecondsAfterRestart", drainSeconds);
-      report.row(
-          "outage",
-          "time to drain after Synapse is back (s)",
-          Report.num(drainSeconds),
-          "",
-          "",
-          "");
+      report.figure("outage", "time to drain after Synapse is back (s)", drainSeconds);
       c.row(report, "outage");
       v.finish(r, report, c + String.format(", drain %.1f s", drainSeconds));
     }

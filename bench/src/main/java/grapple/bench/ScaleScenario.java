@@ -74,13 +74,7 @@ final class ScaleScenario {
         "",
         "",
         "≤ 256 MiB");
-    report.row(
-        "scale",
-        "RSS after GET load, " + flags + " (MiB)",
-        Report.num(recommended.rssAfter()),
-        "",
-        "",
-        "");
+    report.figure("scale", "RSS after GET load, " + flags + " (MiB)", recommended.rssAfter());
     report.row(
         "scale",
         "RSS after start / load, JVM defaults (MiB)",
@@ -88,13 +82,7 @@ final class ScaleScenario {
         "",
         "",
         "(information)");
-    report.row(
-        "scale",
-        "GET /v1/{room}/connections req/s (c16)",
-        Report.num(recommended.get().perSecond()),
-        "",
-        "",
-        "");
+    report.figure("scale", "GET /v1/{room}/connections req/s (c16)", recommended.get().perSecond());
     report.write(r);
   }
 
