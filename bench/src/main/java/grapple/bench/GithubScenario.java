@@ -209,13 +209,9 @@ final class GithubScenario {
             BotProcess.sqlite(dir.resolve("grapple.db")),
             githubYaml())) {
       bot.start();
+      String roomId = Rig.room(bot);
       MatrixUser owner = Bench.owner();
       MatrixUser readerUser = Bench.reader();
-      String roomId =
-          owner.createRoom(
-              Map.of(owner.userId, 100, bot.userId, 50), List.of(bot.userId, readerUser.userId));
-      readerUser.join(roomId);
-      owner.awaitMembership(roomId, bot.userId, "join", Duration.ofSeconds(60));
       owner.putState(roomId, REPO_EVENT_TYPE, REPO, MatrixUser.JSON.readTree(FOLLOW_JSON));
       RoomReader reader = new RoomReader(readerUser, roomId);
       awaitFollowing(bot, reader, payloads.get(0));

@@ -31,6 +31,17 @@ record Rig(BotProcess bot, String roomId, String hookPath, MatrixUser owner, Mat
             botUser,
             database != null ? database : BotProcess.sqlite(dir.resolve("grapple.db")));
     bot.start();
+    String roomId = room(bot);
+    MatrixUser owner = Bench.owner();
+    String hook = bot.createWebhook(roomId, owner.userId, "bench-" + scenario);
+    return new Rig(bot, roomId, hook, owner, Bench.reader());
+  }
+
+  /**
+   * A fresh room the owner (power 100) made with {@code bot} (power 50) and the reader in it;
+   * returns its id once the bot has joined.
+   */
+  static String room(BotProcess bot) {
     MatrixUser owner = Bench.owner();
     MatrixUser reader = Bench.reader();
     String roomId =
@@ -38,8 +49,7 @@ record Rig(BotProcess bot, String roomId, String hookPath, MatrixUser owner, Mat
             Map.of(owner.userId, 100, bot.userId, 50), List.of(bot.userId, reader.userId));
     reader.join(roomId);
     owner.awaitMembership(roomId, bot.userId, "join", Duration.ofSeconds(60));
-    String hook = bot.createWebhook(roomId, owner.userId, "bench-" + scenario);
-    return new Rig(bot, roomId, hook, owner, reader);
+    return roomId;
   }
 
   RoomReader reader() {
