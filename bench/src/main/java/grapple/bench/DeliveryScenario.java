@@ -81,12 +81,11 @@ final class DeliveryScenario {
       r.withObjectProperty("goal").put("ratioToPlainClient", GOAL_RATIO);
       r.put("met", ratio >= GOAL_RATIO && g.seen() == n)
           .put("summary", String.format("%.1f vs %.1f msg/s", g.perSecond(), b.perSecond()));
-      report.row(
+      report.rates(
           "delivery",
           n + " msgs webhook → seen by 2nd user, msg/s",
-          Report.num(g.perSecond()),
-          Report.num(b.perSecond()),
-          String.format("%.2f", ratio),
+          g.perSecond(),
+          b.perSecond(),
           "≥ 0.9× plain client");
       report.row(
           "delivery",
@@ -95,8 +94,7 @@ final class DeliveryScenario {
           Report.num(unordered.perSecond()),
           String.format("%.2f", g.perSecond() / unordered.perSecond()),
           "(information)");
-      report.row(
-          "delivery", "bot CPU s / 1,000 delivered", Report.num(g.per1000(g.botCpu())), "", "", "");
+      report.figure("delivery", "bot CPU s / 1,000 delivered", g.per1000(g.botCpu()));
       report.row(
           "delivery",
           "Synapse CPU s / 1,000 messages",
@@ -118,14 +116,7 @@ final class DeliveryScenario {
   static void warmUp(Rig rig) throws InterruptedException {
     List<String> texts = Bench.texts("delivery-warmup", 20);
     RoomReader reader = rig.reader();
-    Load.postEach(
-        rig.bot().webhookPort,
-        rig.hookPath(),
-        texts,
-        4,
-        () -> false,
-        Duration.ZERO,
-        Duration.ofSeconds(30));
+    rig.postEach(texts, 4, () -> false, Duration.ZERO, Duration.ofSeconds(30));
     for (int i = 0; i < 20; i++) rig.owner().sendText(rig.roomId(), "plain warm-up " + i);
     reader.pollUntil(
         x -> x.countSeen(new HashSet<>(texts)) == texts.size(), Duration.ofSeconds(60));
@@ -140,14 +131,7 @@ final class DeliveryScenario {
         timeout,
         () -> {
           try {
-            Load.postEach(
-                rig.bot().webhookPort,
-                rig.hookPath(),
-                texts,
-                CONCURRENCY,
-                () -> false,
-                Duration.ZERO,
-                timeout);
+            rig.postEach(texts, CONCURRENCY, () -> false, Duration.ZERO, timeout);
           } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
           }

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -85,11 +84,7 @@ final class FailoverFault {
         poster.stop();
       }
       Map<String, Integer> statuses = Map.copyOf(poster.statuses);
-      Set<String> acked = new HashSet<>();
-      statuses.forEach(
-          (t, s) -> {
-            if (s == 202) acked.add(t);
-          });
+      Set<String> acked = Verdict.acked(statuses);
       Duration drainTimeout = Duration.ofSeconds(Bench.pick(120, 600));
       boolean drained = reader.pollUntil(x -> x.countSeen(acked) == acked.size(), drainTimeout);
       reader.pollFor(Duration.ofSeconds(5)); // late duplicates would show up here
@@ -232,20 +227,11 @@ final class FailoverFault {
         "",
         "",
         "< 10 s");
-    report.row(
+    report.figure(
         "failover",
         "the other leads (/ready) after s, median",
-        Report.num(median(sorted(rounds, Round::leaderAfterSeconds))),
-        "",
-        "",
-        "");
-    report.row(
-        "failover",
-        "acked / lost / duplicated",
-        c.acknowledged() + " / " + c.lost() + " / " + c.duplicated(),
-        "",
-        "",
-        "lost 0, dup 0");
+        median(sorted(rounds, Round::leaderAfterSeconds)));
+    c.row(report, "failover");
   }
 
   /**

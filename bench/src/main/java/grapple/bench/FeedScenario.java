@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpServer;
 import grapple.state.ConnectionId;
 import grapple.state.Database;
+import grapple.state.Sql;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -161,15 +162,17 @@ final class FeedScenario {
         for (int i = 0; i < urls; i++) {
           String room = "!feeds" + (i % ROOMS) + ":localhost";
           String url = base + i + ".xml";
-          s.setString(1, ConnectionId.of(room, EVENT_TYPE, url));
-          s.setString(2, room);
-          s.setString(3, EVENT_TYPE);
-          s.setString(4, url);
-          s.setString(5, "{\"url\":\"" + url + "\"}");
-          s.setString(6, "@bench:localhost");
-          s.setLong(7, now);
-          s.setString(8, "@bench:localhost");
-          s.setLong(9, now);
+          Sql.bind(
+              s,
+              ConnectionId.of(room, EVENT_TYPE, url),
+              room,
+              EVENT_TYPE,
+              url,
+              "{\"url\":\"" + url + "\"}",
+              "@bench:localhost",
+              now,
+              "@bench:localhost",
+              now);
           s.addBatch();
         }
         s.executeBatch();

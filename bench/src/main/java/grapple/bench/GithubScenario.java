@@ -110,14 +110,11 @@ final class GithubScenario {
         anyLevelMet |= pair.measured().perSecond() / pair.baseline().perSecond() >= GOAL_RATIO;
         record(report, r, c, pair);
       }
-      r.withObjectProperty("figures")
-          .put("mode", "local (no homeserver; delivery to the console log runs alongside)")
-          .put("durationSecondsPerLevel", measure.toSeconds());
-      r.withObjectProperty("baseline")
-          .put(
-              "server",
-              "bare Jetty server (as intake's): on /github/webhook it checks"
-                  + " X-Hub-Signature-256 (HMAC-SHA256 of the raw body) and parses the JSON, answers 202, stores nothing");
+      IntakeScenario.describeLocalRun(
+          r,
+          measure,
+          "bare Jetty server (as intake's): on /github/webhook it checks"
+              + " X-Hub-Signature-256 (HMAC-SHA256 of the raw body) and parses the JSON, answers 202, stores nothing");
       return anyLevelMet && allRendered;
     }
   }
@@ -185,40 +182,16 @@ final class GithubScenario {
     Load.Result b = pair.baseline();
     double ratio = g.perSecond() / b.perSecond();
     IntakeScenario.put(r.withObjectProperty("figures").putObject(level), g)
-        .put("serverCpuMicrosPerRequest", 1e6 * pair.measuredCpuSeconds() / Math.max(1, g.ok()));
+        .put("serverCpuMicrosPerRequest", pair.measuredCpuMicros());
     IntakeScenario.put(r.withObjectProperty("baseline").putObject(level), b)
-        .put("serverCpuMicrosPerRequest", 1e6 * pair.baselineCpuSeconds() / Math.max(1, b.ok()));
+        .put("serverCpuMicrosPerRequest", pair.baselineCpuMicros());
     r.withObjectProperty("ratio")
         .putObject(level)
         .put("reqPerSecond", ratio)
-        .put(
-            "p99",
-            g.latency().percentileMillis(99) / Math.max(1e-9, b.latency().percentileMillis(99)));
-    report.row(
-        "github",
-        "intake " + level + " req/s",
-        Report.num(g.perSecond()),
-        Report.num(b.perSecond()),
-        String.format("%.2f", ratio),
-        "≥ 0.5× bare");
-    report.row(
-        "github",
-        "intake " + level + " p50 / p99 ms",
-        millis(g.latency()),
-        millis(b.latency()),
-        "",
-        "");
-    report.row(
-        "github",
-        "intake " + level + " server CPU µs per request",
-        String.format("%.1f", 1e6 * pair.measuredCpuSeconds() / Math.max(1, g.ok())),
-        String.format("%.1f", 1e6 * pair.baselineCpuSeconds() / Math.max(1, b.ok())),
-        "",
-        "");
-  }
-
-  private static String millis(Stats s) {
-    return String.format("%.2f / %.2f", s.percentileMillis(50), s.percentileMillis(99));
+        .put("p99", pair.p99Ratio());
+    report.rates(
+        "github", "intake " + level + " req/s", g.perSecond(), b.perSecond(), "≥ 0.5× bare");
+    pair.latencyAndCpuRows(report, "github", "intake " + level, "");
   }
 
   // ---- Latency through Synapse ----
@@ -236,13 +209,9 @@ final class GithubScenario {
             BotProcess.sqlite(dir.resolve("grapple.db")),
             githubYaml())) {
       bot.start();
+      String roomId = Rig.room(bot);
       MatrixUser owner = Bench.owner();
       MatrixUser readerUser = Bench.reader();
-      String roomId =
-          owner.createRoom(
-              Map.of(owner.userId, 100, bot.userId, 50), List.of(bot.userId, readerUser.userId));
-      readerUser.join(roomId);
-      owner.awaitMembership(roomId, bot.userId, "join", Duration.ofSeconds(60));
       owner.putState(roomId, REPO_EVENT_TYPE, REPO, MatrixUser.JSON.readTree(FOLLOW_JSON));
       RoomReader reader = new RoomReader(readerUser, roomId);
       awaitFollowing(bot, reader, payloads.get(0));
@@ -354,8 +323,8 @@ final class GithubScenario {
     report.row(
         "github",
         n + " webhooks → seen by 2nd user, p50 / p99 ms",
-        millis(webhooks.latency()),
-        millis(plain.latency()),
+        IntakeScenario.millis(webhooks.latency()),
+        IntakeScenario.millis(plain.latency()),
         String.format(
             "%.2f",
             webhooks.latency().percentileMillis(50)

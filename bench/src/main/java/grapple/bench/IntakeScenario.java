@@ -62,14 +62,11 @@ final class IntakeScenario {
           .put("p99Millis", GOAL_P99_MS)
           .put("ratioToBare", GOAL_RATIO)
           .put("rule", "met when at least one concurrency level reaches all three");
-      r.withObjectProperty("figures")
-          .put("mode", "local (no homeserver; delivery to the console log runs alongside)")
-          .put("durationSecondsPerLevel", measure.toSeconds());
-      r.withObjectProperty("baseline")
-          .put(
-              "server",
-              "bare Jetty server (own process, the webhook listener's thread setup):"
-                  + " reads the body, parses the JSON, answers 202, stores nothing");
+      describeLocalRun(
+          r,
+          measure,
+          "bare Jetty server (own process, the webhook listener's thread setup):"
+              + " reads the body, parses the JSON, answers 202, stores nothing");
       r.put("met", anyLevelMet);
       r.put("summary", "see c1/c16/c64 rows");
     }
@@ -87,7 +84,57 @@ final class IntakeScenario {
       Load.Result measured,
       Load.Result baseline,
       double measuredCpuSeconds,
-      double baselineCpuSeconds) {}
+      double baselineCpuSeconds) {
+    /** The measured server's CPU per request answered, in µs. */
+    double measuredCpuMicros() {
+      return 1e6 * measuredCpuSeconds / Math.max(1, measured.ok());
+    }
+
+    /** The baseline server's CPU per request answered, in µs. */
+    double baselineCpuMicros() {
+      return 1e6 * baselineCpuSeconds / Math.max(1, baseline.ok());
+    }
+
+    /** The measured side's p99 latency as a multiple of the baseline's. */
+    double p99Ratio() {
+      return measured.latency().percentileMillis(99)
+          / Math.max(1e-9, baseline.latency().percentileMillis(99));
+    }
+
+    /** The report's rows of both sides' latency (p50 / p99) and server CPU per request. */
+    void latencyAndCpuRows(Report report, String scenario, String level, String p99Goal) {
+      report.row(
+          scenario,
+          level + " p50 / p99 ms",
+          millis(measured.latency()),
+          millis(baseline.latency()),
+          "",
+          p99Goal);
+      report.row(
+          scenario,
+          level + " server CPU µs per request",
+          String.format("%.1f", measuredCpuMicros()),
+          String.format("%.1f", baselineCpuMicros()),
+          "",
+          "");
+    }
+  }
+
+  /**
+   * Says in the result how a local measurement ran (the mode, each level's length) and against
+   * which baseline {@code server}.
+   */
+  static void describeLocalRun(ObjectNode r, Duration measure, String server) {
+    r.withObjectProperty("figures")
+        .put("mode", "local (no homeserver; delivery to the console log runs alongside)")
+        .put("durationSecondsPerLevel", measure.toSeconds());
+    r.withObjectProperty("baseline").put("server", server);
+  }
+
+  /** Latency as the report shows it: "p50 / p99" in milliseconds. */
+  static String millis(Stats s) {
+    return String.format("%.2f / %.2f", s.percentileMillis(50), s.percentileMillis(99));
+  }
 
   /**
    * Warms both servers up, then measures them in alternating slices, so that a change in the shared
@@ -243,38 +290,15 @@ final class IntakeScenario {
     Load.Result b = pair.baseline();
     put(r.withObjectProperty("figures").putObject(level), g)
         .put("goalMet", met)
-        .put("serverCpuMicrosPerRequest", 1e6 * pair.measuredCpuSeconds() / Math.max(1, g.ok()));
+        .put("serverCpuMicrosPerRequest", pair.measuredCpuMicros());
     put(r.withObjectProperty("baseline").putObject(level), b)
-        .put("serverCpuMicrosPerRequest", 1e6 * pair.baselineCpuSeconds() / Math.max(1, b.ok()));
+        .put("serverCpuMicrosPerRequest", pair.baselineCpuMicros());
     r.withObjectProperty("ratio")
         .putObject(level)
         .put("reqPerSecond", g.perSecond() / b.perSecond())
-        .put(
-            "p99",
-            g.latency().percentileMillis(99) / Math.max(1e-9, b.latency().percentileMillis(99)));
-    report.row(
-        "intake",
-        level + " req/s",
-        Report.num(g.perSecond()),
-        Report.num(b.perSecond()),
-        String.format("%.2f", g.perSecond() / b.perSecond()),
-        "≥10,000, ≥0.5× bare");
-    report.row(
-        "intake",
-        level + " p50 / p99 ms",
-        String.format(
-            "%.2f / %.2f", g.latency().percentileMillis(50), g.latency().percentileMillis(99)),
-        String.format(
-            "%.2f / %.2f", b.latency().percentileMillis(50), b.latency().percentileMillis(99)),
-        "",
-        "p99 ≤ 10 ms");
-    report.row(
-        "intake",
-        level + " server CPU µs per request",
-        String.format("%.1f", 1e6 * pair.measuredCpuSeconds() / Math.max(1, g.ok())),
-        String.format("%.1f", 1e6 * pair.baselineCpuSeconds() / Math.max(1, b.ok())),
-        "",
-        "");
+        .put("p99", pair.p99Ratio());
+    report.rates("intake", level + " req/s", g.perSecond(), b.perSecond(), "≥10,000, ≥0.5× bare");
+    pair.latencyAndCpuRows(report, "intake", level, "p99 ≤ 10 ms");
     report.row(
         "intake",
         level + " load generator CPU share",

@@ -50,34 +50,16 @@ final class JmhScenario {
     r.put("met", score.size() == 6)
         .put(
             "summary", String.format("parse %,.0f ops/s, webhook build %,.0f ops/s", parse, build));
-    report.row(
-        "jmh",
-        "CommandLine.parse (command) ops/s",
-        Report.num(parse),
-        Report.num(split),
-        String.format("%.2f", parse / split),
-        "");
-    report.row(
+    report.rates("jmh", "CommandLine.parse (command) ops/s", parse, split, "");
+    report.figure(
         "jmh",
         "CommandLine.parse (chat line) ops/s",
-        Report.num(score.getOrDefault("CommandLineBench.parseChatLine", -1.0)),
-        "",
-        "",
-        "");
-    report.row(
-        "jmh",
-        "WebhookMessage.build text ops/s",
-        Report.num(build),
-        Report.num(jackson),
-        String.format("%.2f", build / jackson),
-        "");
-    report.row(
+        score.getOrDefault("CommandLineBench.parseChatLine", -1.0));
+    report.rates("jmh", "WebhookMessage.build text ops/s", build, jackson, "");
+    report.figure(
         "jmh",
         "WebhookMessage.build object ops/s",
-        Report.num(score.getOrDefault("WebhookMessageBench.objectWebhook", -1.0)),
-        "",
-        "",
-        "");
+        score.getOrDefault("WebhookMessageBench.objectWebhook", -1.0));
     report.write(r);
   }
 }

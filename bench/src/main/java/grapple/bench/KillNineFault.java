@@ -2,7 +2,6 @@ package grapple.bench;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -58,20 +57,9 @@ final class KillNineFault {
       long t0 = System.nanoTime();
       killer.start();
       Map<String, Integer> statuses =
-          Load.postEach(
-              rig.bot().webhookPort,
-              rig.hookPath(),
-              texts,
-              CONCURRENCY,
-              down::get,
-              pace,
-              Duration.ofMinutes(10));
+          rig.postEach(texts, CONCURRENCY, down::get, pace, Duration.ofMinutes(10));
       killer.join(Duration.ofMinutes(5).toMillis());
-      Set<String> acked = new HashSet<>();
-      statuses.forEach(
-          (t, s) -> {
-            if (s == 202) acked.add(t);
-          });
+      Set<String> acked = Verdict.acked(statuses);
       long drainStart = System.nanoTime();
       boolean drained =
           reader.pollUntil(
@@ -90,22 +78,14 @@ final class KillNineFault {
       v.check(c.acknowledged() > 0, "webhooks were acknowledged (" + c.acknowledged() + ")");
       v.check(c.lost() == 0, "lost = 0 (was " + c.lost() + ")");
       v.check(c.duplicated() == 0, "duplicated = 0 (was " + c.duplicated() + ")");
-      c.into(r.withObjectProperty("figures"));
+      c.intoExactResult(r);
       r.withObjectProperty("figures")
           .put("kills", killsDone[0])
           .put("drained", drained)
           .put("drainSecondsAfterLastPost", drainSeconds)
           .put("totalSeconds", (System.nanoTime() - t0) / 1e9)
           .put("seed", seed);
-      r.withObjectProperty("baseline").put("note", "none: exact counts");
-      r.withObjectProperty("goal").put("lost", 0).put("duplicated", 0);
-      report.row(
-          "kill9",
-          "acked / lost / duplicated",
-          c.acknowledged() + " / " + c.lost() + " / " + c.duplicated(),
-          "",
-          "",
-          "lost 0, dup 0");
+      c.row(report, "kill9");
       v.finish(r, report, c.toString());
     }
     report.write(r);

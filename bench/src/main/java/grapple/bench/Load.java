@@ -149,22 +149,8 @@ final class Load {
   /**
    * Posts each body once (never retried: a retry would be the client's duplicate, not the bot's)
    * with {@code concurrency} workers; returns body → status (-1: connection failed). Workers wait
-   * while {@code paused} says so, and each stops by the deadline.
-   */
-  static Map<String, Integer> postEach(
-      int port,
-      String path,
-      List<String> texts,
-      int concurrency,
-      BooleanSupplier paused,
-      Duration pace,
-      Duration timeout)
-      throws InterruptedException {
-    return postEach(port, path, texts, concurrency, paused, pace, timeout, null);
-  }
-
-  /**
-   * As above; also records each post's start and end (System.nanoTime) in {@code times}, if given.
+   * while {@code paused} says so, and each stops by the deadline. Records each post's start and end
+   * (System.nanoTime) in {@code times}, if given.
    */
   static Map<String, Integer> postEach(
       int port,

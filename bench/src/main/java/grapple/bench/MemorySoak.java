@@ -285,8 +285,7 @@ final class MemorySoak {
   }
 
   private static void rows(Report report, Watched idle, Watched loaded, Requests requests) {
-    report.row(
-        "hostile", "soak requests sent (8 × 1 MB text ‹)", Report.num(requests.sent()), "", "", "");
+    report.figure("hostile", "soak requests sent (8 × 1 MB text ‹)", requests.sent());
     report.row(
         "hostile",
         "soak answers 202 / 503 / other",

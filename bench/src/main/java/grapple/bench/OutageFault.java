@@ -3,12 +3,9 @@ package grapple.bench;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.testing.Homeserver;
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Synapse stopped for 60 s (15 s with --quick) during a webhook load, then started again: every
@@ -32,26 +29,9 @@ final class OutageFault {
       // Paced to span before, during and after the outage.
       Duration span = BEFORE.plus(outage).plusSeconds(5);
       Duration pace = Duration.ofMillis(span.toMillis() * CONCURRENCY / n);
-      AtomicReference<Map<String, Integer>> statuses = new AtomicReference<>();
-      Thread poster =
-          new Thread(
-              () -> {
-                try {
-                  statuses.set(
-                      Load.postEach(
-                          rig.bot().webhookPort,
-                          rig.hookPath(),
-                          texts,
-                          CONCURRENCY,
-                          () -> false,
-                          pace,
-                          Duration.ofMinutes(5)));
-                } catch (InterruptedException e) {
-                  Thread.currentThread().interrupt();
-                }
-              },
-              "outage-poster");
-      poster.start();
+      Rig.Poster poster =
+          rig.postInBackground(
+              "outage-poster", texts, CONCURRENCY, pace, Duration.ofMinutes(5), null);
       Bench.sleep(BEFORE);
       long restarted;
       try {
@@ -63,13 +43,8 @@ final class OutageFault {
         restarted = System.nanoTime();
         System.out.println("  Synapse started again");
       }
-      poster.join();
-      Map<String, Integer> sent = Objects.requireNonNull(statuses.get(), "the poster failed");
-      Set<String> acked = new HashSet<>();
-      sent.forEach(
-          (t, s) -> {
-            if (s == 202) acked.add(t);
-          });
+      Map<String, Integer> sent = poster.join();
+      Set<String> acked = Verdict.acked(sent);
       boolean drained =
           reader.pollUntil(
               x -> x.countSeen(acked) == acked.size(), Duration.ofSeconds(Bench.pick(180, 600)));
@@ -86,26 +61,12 @@ final class OutageFault {
           drained,
           "drained after Synapse came back"
               + (drained ? String.format(" in %.1f s", drainSeconds) : ""));
-      c.into(r.withObjectProperty("figures"));
+      c.intoExactResult(r);
       r.withObjectProperty("figures")
           .put("outageSeconds", outage.toSeconds())
           .put("drainSecondsAfterRestart", drainSeconds);
-      r.withObjectProperty("baseline").put("note", "none: exact counts");
-      r.withObjectProperty("goal").put("lost", 0).put("duplicated", 0);
-      report.row(
-          "outage",
-          "time to drain after Synapse is back (s)",
-          Report.num(drainSeconds),
-          "",
-          "",
-          "");
-      report.row(
-          "outage",
-          "acked / lost / duplicated",
-          c.acknowledged() + " / " + c.lost() + " / " + c.duplicated(),
-          "",
-          "",
-          "lost 0, dup 0");
+      report.figure("outage", "time to drain after Synapse is back (s)", drainSeconds);
+      c.row(report, "outage");
       v.finish(r, report, c + String.format(", drain %.1f s", drainSeconds));
     }
     report.write(r);

@@ -112,8 +112,8 @@ final class PostgresScenario {
   private static void record(Report report, ObjectNode r, String level, Pair pair) {
     Load.Result p = pair.measured();
     Load.Result s = pair.baseline();
-    double pCpu = 1e6 * pair.measuredCpuSeconds() / Math.max(1, p.ok());
-    double sCpu = 1e6 * pair.baselineCpuSeconds() / Math.max(1, s.ok());
+    double pCpu = pair.measuredCpuMicros();
+    double sCpu = pair.baselineCpuMicros();
     IntakeScenario.put(
             r.withObjectProperty("figures").withObjectProperty("intake").putObject(level), p)
         .put("botCpuMicrosPerRequest", pCpu);
@@ -124,23 +124,13 @@ final class PostgresScenario {
         .withObjectProperty("intake")
         .putObject(level)
         .put("reqPerSecond", p.perSecond() / s.perSecond())
-        .put(
-            "p99",
-            p.latency().percentileMillis(99) / Math.max(1e-9, s.latency().percentileMillis(99)));
-    report.row(
-        "postgres",
-        "intake " + level + " req/s",
-        Report.num(p.perSecond()),
-        Report.num(s.perSecond()),
-        String.format("%.2f", p.perSecond() / s.perSecond()),
-        "");
+        .put("p99", pair.p99Ratio());
+    report.rates("postgres", "intake " + level + " req/s", p.perSecond(), s.perSecond(), "");
     report.row(
         "postgres",
         "intake " + level + " p50 / p99 ms",
-        String.format(
-            "%.2f / %.2f", p.latency().percentileMillis(50), p.latency().percentileMillis(99)),
-        String.format(
-            "%.2f / %.2f", s.latency().percentileMillis(50), s.latency().percentileMillis(99)),
+        IntakeScenario.millis(p.latency()),
+        IntakeScenario.millis(s.latency()),
         "",
         "");
     report.row(
@@ -179,12 +169,11 @@ final class PostgresScenario {
       put(r.withObjectProperty("baseline").putObject("delivery"), s);
       double ratio = p.perSecond() / s.perSecond();
       r.withObjectProperty("ratio").putObject("delivery").put("messagesPerSecond", ratio);
-      report.row(
+      report.rates(
           "postgres",
           "delivery " + 2 * n + " msgs → 2nd user, msg/s",
-          Report.num(p.perSecond()),
-          Report.num(s.perSecond()),
-          String.format("%.2f", ratio),
+          p.perSecond(),
+          s.perSecond(),
           "");
       report.row(
           "postgres",

@@ -2,7 +2,6 @@ package grapple.bench;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -25,19 +24,8 @@ final class RateLimitFault {
       List<String> texts = Bench.texts("ratelimit", n);
       long t0 = System.nanoTime();
       Map<String, Integer> statuses =
-          Load.postEach(
-              rig.bot().webhookPort,
-              rig.hookPath(),
-              texts,
-              4,
-              () -> false,
-              Duration.ZERO,
-              Duration.ofMinutes(2));
-      Set<String> acked = new HashSet<>();
-      statuses.forEach(
-          (t, s) -> {
-            if (s == 202) acked.add(t);
-          });
+          rig.postEach(texts, 4, () -> false, Duration.ZERO, Duration.ofMinutes(2));
+      Set<String> acked = Verdict.acked(statuses);
       boolean drained =
           reader.pollUntil(
               x -> x.countSeen(acked) == acked.size(), Duration.ofSeconds(Bench.pick(180, 600)));

@@ -7,14 +7,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -60,27 +57,9 @@ final class ReadOnlyFault {
       RoomReader reader = rig.reader();
       List<String> texts = Bench.texts("readonly", n);
       Map<String, long[]> times = new ConcurrentHashMap<>();
-      AtomicReference<Map<String, Integer>> statuses = new AtomicReference<>();
-      Thread poster =
-          new Thread(
-              () -> {
-                try {
-                  statuses.set(
-                      Load.postEach(
-                          rig.bot().webhookPort,
-                          rig.hookPath(),
-                          texts,
-                          CONCURRENCY,
-                          () -> false,
-                          pace,
-                          Duration.ofSeconds(60),
-                          times));
-                } catch (InterruptedException e) {
-                  Thread.currentThread().interrupt();
-                }
-              },
-              "readonly-poster");
-      poster.start();
+      Rig.Poster poster =
+          rig.postInBackground(
+              "readonly-poster", texts, CONCURRENCY, pace, Duration.ofSeconds(60), times);
       Bench.sleep(BEFORE);
       String how;
       long from = System.nanoTime();
@@ -98,15 +77,10 @@ final class ReadOnlyFault {
       if (remount == null) sh("mount", "-o", "remount,rw", mount.toString());
       else Files.deleteIfExists(filler);
       System.out.println("  database writable again");
-      poster.join();
+      Map<String, Integer> sent = poster.join();
       int exit = rig.bot().stop();
       rig.bot().start();
-      Map<String, Integer> sent = Objects.requireNonNull(statuses.get(), "the poster failed");
-      Set<String> acked = new HashSet<>();
-      sent.forEach(
-          (t, s) -> {
-            if (s == 202) acked.add(t);
-          });
+      Set<String> acked = Verdict.acked(sent);
       boolean drained =
           reader.pollUntil(
               x -> x.countSeen(acked) == acked.size(), Duration.ofSeconds(Bench.pick(240, 600)));

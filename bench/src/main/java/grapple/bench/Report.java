@@ -69,6 +69,16 @@ final class Report {
     rows.add(new String[] {scenario, what, value, baseline, ratio, goal});
   }
 
+  /** A row of one figure, without baseline, ratio or goal. */
+  void figure(String scenario, String what, double value) {
+    row(scenario, what, num(value), "", "", "");
+  }
+
+  /** A row of this bot's rate against the baseline's, with their ratio. */
+  void rates(String scenario, String what, double value, double baseline, String goal) {
+    row(scenario, what, num(value), num(baseline), String.format("%.2f", value / baseline), goal);
+  }
+
   void print() {
     String fmt = "%-10s | %-44s | %16s | %16s | %8s | %s%n";
     System.out.println();

@@ -3,6 +3,7 @@ package grapple.bench;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.state.ConnectionId;
 import grapple.state.Database;
+import grapple.state.Sql;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -73,13 +74,7 @@ final class ScaleScenario {
         "",
         "",
         "≤ 256 MiB");
-    report.row(
-        "scale",
-        "RSS after GET load, " + flags + " (MiB)",
-        Report.num(recommended.rssAfter()),
-        "",
-        "",
-        "");
+    report.figure("scale", "RSS after GET load, " + flags + " (MiB)", recommended.rssAfter());
     report.row(
         "scale",
         "RSS after start / load, JVM defaults (MiB)",
@@ -87,13 +82,7 @@ final class ScaleScenario {
         "",
         "",
         "(information)");
-    report.row(
-        "scale",
-        "GET /v1/{room}/connections req/s (c16)",
-        Report.num(recommended.get().perSecond()),
-        "",
-        "",
-        "");
+    report.figure("scale", "GET /v1/{room}/connections req/s (c16)", recommended.get().perSecond());
     report.write(r);
   }
 
@@ -174,15 +163,17 @@ final class ScaleScenario {
           String roomId = room == 0 ? IntakeScenario.CONSOLE_ROOM : "!bench" + room + ":localhost";
           String name = "h" + i;
           String id = ConnectionId.of(roomId, BotProcess.HOOK_EVENT_TYPE, name);
-          conn.setString(1, id);
-          conn.setString(2, roomId);
-          conn.setString(3, BotProcess.HOOK_EVENT_TYPE);
-          conn.setString(4, name);
-          conn.setString(5, "{\"name\":\"" + name + "\"}");
-          conn.setString(6, IntakeScenario.CONSOLE_USER);
-          conn.setLong(7, now);
-          conn.setString(8, IntakeScenario.CONSOLE_USER);
-          conn.setLong(9, now);
+          Sql.bind(
+              conn,
+              id,
+              roomId,
+              BotProcess.HOOK_EVENT_TYPE,
+              name,
+              "{\"name\":\"" + name + "\"}",
+              IntakeScenario.CONSOLE_USER,
+              now,
+              IntakeScenario.CONSOLE_USER,
+              now);
           conn.addBatch();
           byte[] hookId = new byte[24];
           random.nextBytes(hookId);

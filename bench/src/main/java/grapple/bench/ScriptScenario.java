@@ -52,12 +52,9 @@ final class ScriptScenario {
       r.withObjectProperty("goal")
           .put("ratioToNoScript", GOAL_RATIO)
           .put("rule", "met when every concurrency level reaches it");
-      r.withObjectProperty("figures")
-          .put("script", SCRIPT)
-          .put("mode", "local (no homeserver; delivery to the console log runs alongside)")
-          .put("durationSecondsPerLevel", measure.toSeconds());
-      r.withObjectProperty("baseline")
-          .put("server", "the same bot, the same body, a hook without a transformationFunction");
+      r.withObjectProperty("figures").put("script", SCRIPT);
+      IntakeScenario.describeLocalRun(
+          r, measure, "the same bot, the same body, a hook without a transformationFunction");
       r.put("met", allMet);
       r.put("summary", "see c1/c16/c64 rows");
     }
@@ -88,32 +85,16 @@ final class ScriptScenario {
     Load.Result n = pair.baseline();
     IntakeScenario.put(r.withObjectProperty("figures").putObject(level), s)
         .put("goalMet", ratio >= GOAL_RATIO)
-        .put("serverCpuMicrosPerRequest", 1e6 * pair.measuredCpuSeconds() / Math.max(1, s.ok()));
+        .put("serverCpuMicrosPerRequest", pair.measuredCpuMicros());
     IntakeScenario.put(r.withObjectProperty("baseline").putObject(level), n)
-        .put("serverCpuMicrosPerRequest", 1e6 * pair.baselineCpuSeconds() / Math.max(1, n.ok()));
+        .put("serverCpuMicrosPerRequest", pair.baselineCpuMicros());
     r.withObjectProperty("ratio").putObject(level).put("reqPerSecond", ratio);
-    report.row(
+    report.rates(
         "script",
         level + " req/s (script vs none)",
-        Report.num(s.perSecond()),
-        Report.num(n.perSecond()),
-        String.format("%.2f", ratio),
+        s.perSecond(),
+        n.perSecond(),
         "≥0.5× no script");
-    report.row(
-        "script",
-        level + " p50 / p99 ms",
-        String.format(
-            "%.2f / %.2f", s.latency().percentileMillis(50), s.latency().percentileMillis(99)),
-        String.format(
-            "%.2f / %.2f", n.latency().percentileMillis(50), n.latency().percentileMillis(99)),
-        "",
-        "");
-    report.row(
-        "script",
-        level + " server CPU µs per request",
-        String.format("%.1f", 1e6 * pair.measuredCpuSeconds() / Math.max(1, s.ok())),
-        String.format("%.1f", 1e6 * pair.baselineCpuSeconds() / Math.max(1, n.ok())),
-        "",
-        "");
+    pair.latencyAndCpuRows(report, "script", level, "");
   }
 }

@@ -24,6 +24,16 @@ final class Verdict {
     System.out.println("  " + (ok ? "PASS " : "FAIL ") + what);
   }
 
+  /** The posted texts that were acknowledged (202), of {@link Load#postEach}'s body → status. */
+  static Set<String> acked(Map<String, Integer> statuses) {
+    Set<String> acked = new HashSet<>();
+    statuses.forEach(
+        (text, status) -> {
+          if (status == 202) acked.add(text);
+        });
+    return acked;
+  }
+
   /** What a reader saw of the posted texts: acknowledged (202) vs messages in the room. */
   record Count(
       int posted,
@@ -75,6 +85,27 @@ final class Verdict {
           .put("lost", lost)
           .put("duplicated", duplicated)
           .put("deliveredWithoutAck", deliveredWithoutAck);
+    }
+
+    /**
+     * Puts the counts in the figures of {@code r}, a scenario judged by exact counts: no baseline,
+     * the goal nothing lost and nothing duplicated.
+     */
+    void intoExactResult(ObjectNode r) {
+      into(r.withObjectProperty("figures"));
+      r.withObjectProperty("baseline").put("note", "none: exact counts");
+      r.withObjectProperty("goal").put("lost", 0).put("duplicated", 0);
+    }
+
+    /** The report's row of the counts that must be exact. */
+    void row(Report report, String scenario) {
+      report.row(
+          scenario,
+          "acked / lost / duplicated",
+          acknowledged + " / " + lost + " / " + duplicated,
+          "",
+          "",
+          "lost 0, dup 0");
     }
 
     @Override

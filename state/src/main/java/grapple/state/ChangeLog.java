@@ -1,9 +1,7 @@
 package grapple.state;
 
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import org.jspecify.annotations.Nullable;
@@ -75,67 +73,38 @@ public final class ChangeLog {
         lock.execute();
       }
     }
-    try (PreparedStatement s =
-        c.prepareStatement(
-            "INSERT INTO change_log (room_id, event_type, state_key, instance, at) VALUES (?, ?, ?, ?, ?)")) {
-      s.setString(1, roomId);
-      s.setString(2, eventType);
-      s.setString(3, stateKey);
-      s.setString(4, instance);
-      s.setLong(5, System.currentTimeMillis());
-      s.executeUpdate();
-    }
+    Sql.update(
+        c,
+        "INSERT INTO change_log (room_id, event_type, state_key, instance, at) VALUES (?, ?, ?, ?, ?)",
+        roomId,
+        eventType,
+        stateKey,
+        instance,
+        System.currentTimeMillis());
     db.announce(TOPIC);
   }
 
   /** Up to {@code limit} entries after {@code seq}, oldest first. */
   public List<Entry> after(long seq, int limit) {
-    return db.read(
-        c -> {
-          try (PreparedStatement s =
-              c.prepareStatement(
-                  "SELECT seq, room_id, event_type, state_key, instance"
-                      + " FROM change_log WHERE seq > ? ORDER BY seq LIMIT ?")) {
-            s.setLong(1, seq);
-            s.setInt(2, limit);
-            ResultSet rs = s.executeQuery();
-            List<Entry> out = new ArrayList<>();
-            while (rs.next()) {
-              out.add(
-                  new Entry(
-                      rs.getLong(1),
-                      rs.getString(2),
-                      rs.getString(3),
-                      rs.getString(4),
-                      rs.getString(5)));
-            }
-            return out;
-          }
-        });
+    return db.list(
+        "SELECT seq, room_id, event_type, state_key, instance"
+            + " FROM change_log WHERE seq > ? ORDER BY seq LIMIT ?",
+        rs ->
+            new Entry(
+                rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5)),
+        seq,
+        limit);
   }
 
   /**
    * The last entry's seq, 0 when there is none: where a reader that has loaded everything starts.
    */
   public long latest() {
-    return db.read(
-        c -> {
-          try (PreparedStatement s =
-              c.prepareStatement("SELECT coalesce(max(seq), 0) FROM change_log")) {
-            ResultSet rs = s.executeQuery();
-            return rs.next() ? rs.getLong(1) : 0L;
-          }
-        });
+    return db.first("SELECT coalesce(max(seq), 0) FROM change_log", rs -> rs.getLong(1)).orElse(0L);
   }
 
   /** Forgets entries older than {@code cutoffMillis}: every instance has read them long since. */
   public void prune(long cutoffMillis) {
-    db.write(
-        c -> {
-          try (PreparedStatement s = c.prepareStatement("DELETE FROM change_log WHERE at < ?")) {
-            s.setLong(1, cutoffMillis);
-            return s.executeUpdate();
-          }
-        });
+    db.write(c -> Sql.update(c, "DELETE FROM change_log WHERE at < ?", cutoffMillis));
   }
 }

@@ -4,7 +4,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,6 +17,9 @@ public final class ConnectionStore {
   private final Database db;
   private final ChangeLog changes;
 
+  private static final String SECRET =
+      "SELECT value FROM secrets WHERE connection_id = ? AND name = ?";
+
   public ConnectionStore(Database db, ChangeLog changes) {
     this.db = db;
     this.changes = changes;
@@ -29,26 +31,13 @@ public final class ConnectionStore {
   }
 
   public List<Connection> all() {
-    return db.read(
-        c -> {
-          try (PreparedStatement s =
-              c.prepareStatement("SELECT * FROM connections ORDER BY room_id, created_at")) {
-            return readAll(s.executeQuery());
-          }
-        });
+    return db.read(c -> readAll(c, "SELECT * FROM connections ORDER BY room_id, created_at"));
   }
 
   /** The room's connections, as stored. */
   public List<Connection> inRoom(String roomId) {
     return db.read(
-        c -> {
-          try (PreparedStatement s =
-              c.prepareStatement(
-                  "SELECT * FROM connections WHERE room_id = ? ORDER BY created_at")) {
-            s.setString(1, roomId);
-            return readAll(s.executeQuery());
-          }
-        });
+        c -> readAll(c, "SELECT * FROM connections WHERE room_id = ? ORDER BY created_at", roomId));
   }
 
   /** Inserts or replaces the connection with this id; waits until it is durable. */
@@ -76,75 +65,47 @@ public final class ConnectionStore {
   public void remove(String roomId, String connectionId) {
     db.writeAndWait(
         c -> {
-          try (PreparedStatement a = c.prepareStatement("DELETE FROM connections WHERE id = ?");
-              PreparedStatement b =
-                  c.prepareStatement("DELETE FROM secrets WHERE connection_id = ?")) {
-            a.setString(1, connectionId);
-            b.setString(1, connectionId);
-            a.executeUpdate();
-            b.executeUpdate();
-          }
+          Sql.update(c, "DELETE FROM connections WHERE id = ?", connectionId);
+          Sql.update(c, "DELETE FROM secrets WHERE connection_id = ?", connectionId);
           changes.connectionsChanged(c, roomId);
           return null;
         });
   }
 
   public Optional<String> secret(String connectionId, String name) {
-    return db.read(
-        c -> {
-          try (PreparedStatement s =
-              c.prepareStatement(
-                  "SELECT value FROM secrets WHERE connection_id = ? AND name = ?")) {
-            s.setString(1, connectionId);
-            s.setString(2, name);
-            ResultSet rs = s.executeQuery();
-            return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
-          }
-        });
+    return db.first(SECRET, rs -> rs.getString(1), connectionId, name);
   }
 
   /** All secrets called {@code name}, as connection id → value. */
-  public java.util.Map<String, String> secrets(String name) {
-    return db.read(
-        c -> {
-          try (PreparedStatement s =
-              c.prepareStatement("SELECT connection_id, value FROM secrets WHERE name = ?")) {
-            s.setString(1, name);
-            ResultSet rs = s.executeQuery();
-            java.util.Map<String, String> out = new java.util.HashMap<>();
-            while (rs.next()) out.put(rs.getString(1), rs.getString(2));
-            return out;
-          }
-        });
+  public Map<String, String> secrets(String name) {
+    Map<String, String> out = new HashMap<>();
+    db.list(
+            "SELECT connection_id, value FROM secrets WHERE name = ?",
+            rs -> Map.entry(rs.getString(1), rs.getString(2)),
+            name)
+        .forEach(e -> out.put(e.getKey(), e.getValue()));
+    return out;
   }
 
   /** The connection whose secret {@code name} is {@code value}, if any. */
   public Optional<String> connectionWithSecret(String name, String value) {
-    return db.read(
-        c -> {
-          try (PreparedStatement s =
-              c.prepareStatement(
-                  "SELECT connection_id FROM secrets WHERE name = ? AND value = ?")) {
-            s.setString(1, name);
-            s.setString(2, value);
-            ResultSet rs = s.executeQuery();
-            return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
-          }
-        });
+    return db.first(
+        "SELECT connection_id FROM secrets WHERE name = ? AND value = ?",
+        rs -> rs.getString(1),
+        name,
+        value);
   }
 
   public void putSecret(String connectionId, String name, String value) {
     db.writeAndWait(
         c -> {
-          try (PreparedStatement s =
-              c.prepareStatement(
-                  "INSERT INTO secrets (connection_id, name, value) VALUES (?, ?, ?)"
-                      + " ON CONFLICT (connection_id, name) DO UPDATE SET value = excluded.value")) {
-            s.setString(1, connectionId);
-            s.setString(2, name);
-            s.setString(3, value);
-            return s.executeUpdate();
-          }
+          return Sql.update(
+              c,
+              "INSERT INTO secrets (connection_id, name, value) VALUES (?, ?, ?)"
+                  + " ON CONFLICT (connection_id, name) DO UPDATE SET value = excluded.value",
+              connectionId,
+              name,
+              value);
         });
   }
 
@@ -155,25 +116,17 @@ public final class ConnectionStore {
   public String secretOrPut(String connectionId, String name, String value) {
     return db.writeAndWait(
         c -> {
-          try (PreparedStatement s =
-              c.prepareStatement(
-                  "INSERT INTO secrets (connection_id, name, value) VALUES (?, ?, ?)"
-                      + " ON CONFLICT (connection_id, name) DO NOTHING")) {
-            s.setString(1, connectionId);
-            s.setString(2, name);
-            s.setString(3, value);
-            s.executeUpdate();
-          }
-          try (PreparedStatement s =
-              c.prepareStatement(
-                  "SELECT value FROM secrets WHERE connection_id = ? AND name = ?")) {
-            s.setString(1, connectionId);
-            s.setString(2, name);
-            ResultSet rs = s.executeQuery();
-            if (!rs.next())
-              throw new SQLException("secret " + name + " of " + connectionId + " vanished");
-            return rs.getString(1);
-          }
+          Sql.update(
+              c,
+              "INSERT INTO secrets (connection_id, name, value) VALUES (?, ?, ?)"
+                  + " ON CONFLICT (connection_id, name) DO NOTHING",
+              connectionId,
+              name,
+              value);
+          Optional<String> stored = Sql.first(c, SECRET, rs -> rs.getString(1), connectionId, name);
+          if (stored.isEmpty())
+            throw new SQLException("secret " + name + " of " + connectionId + " vanished");
+          return stored.get();
         });
   }
 
@@ -196,14 +149,16 @@ public final class ConnectionStore {
    * Reads connections, sharing one copy of each repeated string (room ids, types, user ids): at
    * 100,000 connections that is most of the memory they take.
    */
-  private static List<Connection> readAll(ResultSet rs) throws SQLException {
+  private static List<Connection> readAll(java.sql.Connection c, String sql, Object... args)
+      throws SQLException {
     Map<String, String> pool = new HashMap<>();
-    List<Connection> out = new ArrayList<>();
-    while (rs.next()) {
-      Connection.Audit created = audit(rs, "created", pool);
-      Connection.Audit updated = audit(rs, "updated", pool);
-      out.add(
-          new Connection(
+    return Sql.list(
+        c,
+        sql,
+        rs -> {
+          Connection.Audit created = audit(rs, "created", pool);
+          Connection.Audit updated = audit(rs, "updated", pool);
+          return new Connection(
               rs.getString("id"),
               shared(pool, rs.getString("room_id")),
               shared(pool, rs.getString("type")),
@@ -211,9 +166,9 @@ public final class ConnectionStore {
               rs.getString("state_key"),
               Json.readObject(rs.getString("config")),
               created,
-              updated.equals(created) ? created : updated));
-    }
-    return out;
+              updated.equals(created) ? created : updated);
+        },
+        args);
   }
 
   private static Connection.Audit audit(ResultSet rs, String which, Map<String, String> pool)

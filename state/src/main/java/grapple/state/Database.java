@@ -10,6 +10,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -207,6 +208,16 @@ public final class Database implements AutoCloseable {
     } catch (SQLException e) {
       throw new StorageException("database " + describe() + ": read failed: " + e.getMessage(), e);
     }
+  }
+
+  /** {@link Sql#first} on a read connection: the first row {@code sql} returns, if any. */
+  public <T> Optional<T> first(String sql, Sql.Row<T> row, @Nullable Object... args) {
+    return read(c -> Sql.first(c, sql, row, args));
+  }
+
+  /** {@link Sql#list} on a read connection: every row {@code sql} returns. */
+  public <T> List<T> list(String sql, Sql.Row<T> row, @Nullable Object... args) {
+    return read(c -> Sql.list(c, sql, row, args));
   }
 
   /** True while the writer thread runs (or after a deliberate close): false means writes hang. */

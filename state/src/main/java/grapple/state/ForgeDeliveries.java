@@ -51,28 +51,17 @@ public final class ForgeDeliveries {
 
   /** True when the delivery was taken in already (a cheap check before doing the work). */
   public boolean taken(String service, String deliveryId) {
-    return db.read(
-        c -> {
-          try (PreparedStatement s =
-              c.prepareStatement(
-                  "SELECT 1 FROM forge_deliveries WHERE service = ? AND delivery_id = ?")) {
-            s.setString(1, service);
-            s.setString(2, deliveryId);
-            return s.executeQuery().next();
-          }
-        });
+    return db.first(
+            "SELECT 1 FROM forge_deliveries WHERE service = ? AND delivery_id = ?",
+            rs -> true,
+            service,
+            deliveryId)
+        .isPresent();
   }
 
   /** Forgets ids older than {@link #KEEP}. */
   public void prune() {
     long cutoff = clock.millis() - KEEP.toMillis();
-    db.write(
-        c -> {
-          try (PreparedStatement s =
-              c.prepareStatement("DELETE FROM forge_deliveries WHERE received_at < ?")) {
-            s.setLong(1, cutoff);
-            return s.executeUpdate();
-          }
-        });
+    db.write(c -> Sql.update(c, "DELETE FROM forge_deliveries WHERE received_at < ?", cutoff));
   }
 }

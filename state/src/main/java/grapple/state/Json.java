@@ -1,6 +1,7 @@
 package grapple.state;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonFactoryBuilder;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
@@ -25,21 +26,13 @@ public final class Json {
 
   /** Reads JSON from outside (webhook bodies, API calls): nesting and number length bounded. */
   public static final JsonFactory UNTRUSTED_FACTORY =
-      JsonFactory.builder()
-          .streamReadConstraints(
-              StreamReadConstraints.builder()
-                  .maxNestingDepth(MAX_DEPTH)
-                  .maxNumberLength(MAX_NUMBER_DIGITS)
-                  .build())
+      bounded()
           // A stranger's field names are not interned or kept in the shared symbol table: 100,000
           // distinct names in one body cost 10x the parse through String.intern, and would fill it.
-          .disable(JsonFactory.Feature.INTERN_FIELD_NAMES)
           .disable(JsonFactory.Feature.CANONICALIZE_FIELD_NAMES)
           .build();
 
-  public static final ObjectMapper UNTRUSTED =
-      new ObjectMapper(UNTRUSTED_FACTORY)
-          .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+  public static final ObjectMapper UNTRUSTED = whole(UNTRUSTED_FACTORY);
 
   /**
    * Reads JSON whose sender proved who it is before it was parsed (a forge's HMAC signature over
@@ -50,19 +43,26 @@ public final class Json {
    * is dropped) and a flood of colliding names fails the parse rather than slowing it; a stranger's
    * body still goes through {@link #UNTRUSTED}.
    */
-  public static final ObjectMapper AUTHENTICATED =
-      new ObjectMapper(
-              JsonFactory.builder()
-                  .streamReadConstraints(
-                      StreamReadConstraints.builder()
-                          .maxNestingDepth(MAX_DEPTH)
-                          .maxNumberLength(MAX_NUMBER_DIGITS)
-                          .build())
-                  .disable(JsonFactory.Feature.INTERN_FIELD_NAMES)
-                  .build())
-          .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+  public static final ObjectMapper AUTHENTICATED = whole(bounded().build());
 
   private Json() {}
+
+  /** A factory for JSON from outside: nesting and number length bounded, names never interned. */
+  private static JsonFactoryBuilder bounded() {
+    return new JsonFactoryBuilder()
+        .streamReadConstraints(
+            StreamReadConstraints.builder()
+                .maxNestingDepth(MAX_DEPTH)
+                .maxNumberLength(MAX_NUMBER_DIGITS)
+                .build())
+        .disable(JsonFactory.Feature.INTERN_FIELD_NAMES);
+  }
+
+  /** A mapper over {@code factory} that refuses anything after the one JSON value. */
+  private static ObjectMapper whole(JsonFactory factory) {
+    return new ObjectMapper(factory)
+        .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+  }
 
   /** What is wrong with unreadable JSON and where, in words (none of Jackson's internals). */
   public static String problem(JsonProcessingException e) {

@@ -1,7 +1,5 @@
 package grapple.state;
 
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.util.Optional;
 
 /** Small named values (the sync token, a password login's access token). */
@@ -13,14 +11,7 @@ public final class KeyValueStore {
   }
 
   public Optional<String> get(String key) {
-    return db.read(
-        c -> {
-          try (PreparedStatement s = c.prepareStatement("SELECT value FROM kv WHERE key = ?")) {
-            s.setString(1, key);
-            ResultSet rs = s.executeQuery();
-            return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
-          }
-        });
+    return db.first("SELECT value FROM kv WHERE key = ?", rs -> rs.getString(1), key);
   }
 
   public void put(String key, String value) {
@@ -32,12 +23,10 @@ public final class KeyValueStore {
    */
   public static int put(java.sql.Connection c, String key, String value)
       throws java.sql.SQLException {
-    try (PreparedStatement s =
-        c.prepareStatement(
-            "INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")) {
-      s.setString(1, key);
-      s.setString(2, value);
-      return s.executeUpdate();
-    }
+    return Sql.update(
+        c,
+        "INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        key,
+        value);
   }
 }

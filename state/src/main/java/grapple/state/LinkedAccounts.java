@@ -5,7 +5,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -127,21 +126,17 @@ public final class LinkedAccounts {
 
   private static void describe(java.sql.Connection c, Account a, Profile profile)
       throws SQLException {
-    try (PreparedStatement s =
-        c.prepareStatement(
-            "UPDATE linked_accounts SET avatar = ?, organizations = ?"
-                + " WHERE service = ? AND instance = ? AND matrix_user = ?")) {
-      s.setString(1, profile.avatar());
-      s.setString(
-          2,
-          profile.organizations() == null
-              ? null
-              : Json.write(Json.MAPPER.valueToTree(profile.organizations())));
-      s.setString(3, a.service());
-      s.setString(4, a.instance());
-      s.setString(5, a.matrixUser());
-      s.executeUpdate();
-    }
+    Sql.update(
+        c,
+        "UPDATE linked_accounts SET avatar = ?, organizations = ?"
+            + " WHERE service = ? AND instance = ? AND matrix_user = ?",
+        profile.avatar(),
+        profile.organizations() == null
+            ? null
+            : Json.write(Json.MAPPER.valueToTree(profile.organizations())),
+        a.service(),
+        a.instance(),
+        a.matrixUser());
   }
 
   /**
@@ -149,36 +144,18 @@ public final class LinkedAccounts {
    * opened (sealed with another key: logged, and the user must link again).
    */
   public Optional<Account> get(String service, String instance, String matrixUser) {
-    return db.read(
-        c -> {
-          try (PreparedStatement s =
-              c.prepareStatement(
-                  "SELECT * FROM linked_accounts"
-                      + " WHERE service = ? AND instance = ? AND matrix_user = ?")) {
-            s.setString(1, service);
-            s.setString(2, instance);
-            s.setString(3, matrixUser);
-            ResultSet rs = s.executeQuery();
-            return rs.next() ? opened(rs) : Optional.<Account>empty();
-          }
-        });
+    return db.first(
+            "SELECT * FROM linked_accounts WHERE service = ? AND instance = ? AND matrix_user = ?",
+            this::opened,
+            service,
+            instance,
+            matrixUser)
+        .flatMap(opened -> opened);
   }
 
   /** The Matrix user who linked the forge login {@code login} (case-insensitive), if anyone did. */
   public Optional<String> matrixUserFor(String service, String instance, String login) {
-    return db.read(
-        c -> {
-          try (PreparedStatement s =
-              c.prepareStatement(
-                  "SELECT matrix_user FROM linked_accounts"
-                      + " WHERE service = ? AND instance = ? AND login_key = ? ORDER BY updated_at DESC LIMIT 1")) {
-            s.setString(1, service);
-            s.setString(2, instance);
-            s.setString(3, login.toLowerCase(Locale.ROOT));
-            ResultSet rs = s.executeQuery();
-            return rs.next() ? Optional.of(rs.getString(1)) : Optional.<String>empty();
-          }
-        });
+    return newestMatrixUser("login_key", service, instance, login.toLowerCase(Locale.ROOT));
   }
 
   /**
@@ -186,52 +163,50 @@ public final class LinkedAccounts {
    * for forges whose events name people by id (JIRA Cloud's accountId).
    */
   public Optional<String> matrixUserForForgeId(String service, String instance, String forgeId) {
-    return db.read(
-        c -> {
-          try (PreparedStatement s =
-              c.prepareStatement(
-                  "SELECT matrix_user FROM linked_accounts"
-                      + " WHERE service = ? AND instance = ? AND forge_id = ? ORDER BY updated_at DESC LIMIT 1")) {
-            s.setString(1, service);
-            s.setString(2, instance);
-            s.setString(3, forgeId);
-            ResultSet rs = s.executeQuery();
-            return rs.next() ? Optional.of(rs.getString(1)) : Optional.<String>empty();
-          }
-        });
+    return newestMatrixUser("forge_id", service, instance, forgeId);
+  }
+
+  /**
+   * The Matrix user of the newest link of the service and instance whose {@code column} is {@code
+   * value}.
+   */
+  private Optional<String> newestMatrixUser(
+      String column, String service, String instance, String value) {
+    return db.first(
+        "SELECT matrix_user FROM linked_accounts WHERE service = ? AND instance = ? AND "
+            + column
+            + " = ? ORDER BY updated_at DESC LIMIT 1",
+        rs -> rs.getString(1),
+        service,
+        instance,
+        value);
   }
 
   /** Every link of the service whose token expires before {@code before} and can be refreshed. */
   public List<Account> refreshableBefore(String service, Instant before) {
-    return db.read(
-        c -> {
-          try (PreparedStatement s =
-              c.prepareStatement(
-                  "SELECT * FROM linked_accounts WHERE service = ?"
-                      + " AND refresh_token IS NOT NULL AND expires_at IS NOT NULL AND expires_at < ?")) {
-            s.setString(1, service);
-            s.setLong(2, before.toEpochMilli());
-            ResultSet rs = s.executeQuery();
-            List<Account> out = new ArrayList<>();
-            while (rs.next()) opened(rs).ifPresent(out::add);
-            return out;
-          }
-        });
+    return db
+        .list(
+            "SELECT * FROM linked_accounts WHERE service = ?"
+                + " AND refresh_token IS NOT NULL AND expires_at IS NOT NULL AND expires_at < ?",
+            this::opened,
+            service,
+            before.toEpochMilli())
+        .stream()
+        .flatMap(Optional::stream)
+        .toList();
   }
 
   /** Removes the link; true if there was one. */
   public boolean unlink(String service, String instance, String matrixUser) {
     return db.writeAndWait(
         c -> {
-          try (PreparedStatement s =
-              c.prepareStatement(
-                  "DELETE FROM linked_accounts"
-                      + " WHERE service = ? AND instance = ? AND matrix_user = ?")) {
-            s.setString(1, service);
-            s.setString(2, instance);
-            s.setString(3, matrixUser);
-            return s.executeUpdate() > 0;
-          }
+          return Sql.update(
+                  c,
+                  "DELETE FROM linked_accounts WHERE service = ? AND instance = ? AND matrix_user = ?",
+                  service,
+                  instance,
+                  matrixUser)
+              > 0;
         });
   }
 

@@ -1,5 +1,7 @@
 package grapple.state;
 
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.Objects;
 
 /**
@@ -49,5 +51,30 @@ public record Migration(
   /** The step's statements, one by one (they are separated by a semicolon at the end of a line). */
   public String[] statements(Dialect dialect) {
     return sql(dialect).split(";\\s*\\n");
+  }
+
+  /** Runs the step's statements on {@code s}, in the transaction the caller opened. */
+  void run(Statement s, Dialect dialect) throws SQLException {
+    for (String sql : statements(dialect)) {
+      if (!sql.isBlank()) s.execute(sql);
+    }
+  }
+
+  /**
+   * The failure for a database whose {@code schema} ("schema", or a service's) is at {@code
+   * version}, beyond the {@code latest} step this Grapple knows.
+   */
+  static StorageException newerThanThisGrapple(
+      String database, String schema, int version, int latest) {
+    return new StorageException(
+        "database "
+            + database
+            + " has "
+            + schema
+            + " version "
+            + version
+            + ", newer than this Grapple understands ("
+            + latest
+            + "): run the newer Grapple that wrote it, or restore a backup");
   }
 }

@@ -9,10 +9,6 @@ import java.util.List;
 public final class Migrations {
   private Migrations() {}
 
-  private static String step(int index) {
-    return STEPS.get(index);
-  }
-
   /** The core's steps alone (a database no service adds tables to, e.g. in tests). */
   public static List<Migration> core() {
     return CORE;
@@ -60,10 +56,12 @@ public final class Migrations {
     return List.copyOf(out);
   }
 
-  /** The SQL of the first four steps as first written (SQLite). */
-  static final List<String> STEPS =
-      List.of(
-          """
+  /**
+   * Step 1 for both databases, as {@link #inBoth} writes it out: the same tables, columns and
+   * indexes.
+   */
+  private static final String FIRST_TABLES =
+      """
       CREATE TABLE connections (
         id          TEXT PRIMARY KEY,
         room_id     TEXT NOT NULL,
@@ -72,9 +70,9 @@ public final class Migrations {
         state_key   TEXT NOT NULL,
         config      TEXT NOT NULL,
         created_by  TEXT NOT NULL,
-        created_at  INTEGER NOT NULL,
+        created_at  {time} NOT NULL,
         updated_by  TEXT NOT NULL,
-        updated_at  INTEGER NOT NULL,
+        updated_at  {time} NOT NULL,
         UNIQUE (room_id, event_type, state_key)
       );
       CREATE INDEX connections_by_room ON connections (room_id);
@@ -91,10 +89,10 @@ public final class Migrations {
       );
       CREATE TABLE processed_events (
         event_id     TEXT PRIMARY KEY,
-        processed_at INTEGER NOT NULL
+        processed_at {time} NOT NULL
       );
       CREATE TABLE outbox (
-        seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+        seq        {seq},
         target     TEXT NOT NULL,
         txn_id     TEXT NOT NULL UNIQUE,
         event_type TEXT NOT NULL,
@@ -103,8 +101,8 @@ public final class Migrations {
         attempts   INTEGER NOT NULL DEFAULT 0,
         event_id   TEXT,
         error      TEXT,
-        created_at INTEGER NOT NULL,
-        done_at    INTEGER
+        created_at {time} NOT NULL,
+        done_at    {time}
       );
       CREATE INDEX outbox_pending ON outbox (seq) WHERE status = 'pending';
       CREATE TABLE dm_rooms (
@@ -119,39 +117,48 @@ public final class Migrations {
         content    TEXT NOT NULL,
         PRIMARY KEY (room_id, event_type, state_key)
       );
-      """,
-          """
+      """;
+
+  /** Step 2, portable SQL. */
+  private static final String CONNECTION_KEYS =
+      """
       ALTER TABLE connections ADD COLUMN created_key TEXT;
       ALTER TABLE connections ADD COLUMN updated_key TEXT;
-      """,
-          """
+      """;
+
+  /** Step 3 for both databases, as {@link #inBoth} writes it out. */
+  private static final String FEEDS =
+      """
       CREATE TABLE feed_urls (
         url             TEXT PRIMARY KEY,
         etag            TEXT,
         last_modified   TEXT,
         failures        INTEGER NOT NULL DEFAULT 0,
-        next_poll_at    INTEGER NOT NULL DEFAULT 0,
-        last_poll_at    INTEGER,
-        last_success_at INTEGER,
+        next_poll_at    {time} NOT NULL DEFAULT 0,
+        last_poll_at    {time},
+        last_success_at {time},
         last_error      TEXT
       );
       CREATE TABLE feed_seen (
         connection_id TEXT NOT NULL,
         item_id       TEXT NOT NULL,
-        seen_at       INTEGER NOT NULL,
+        seen_at       {time} NOT NULL,
         PRIMARY KEY (connection_id, item_id)
-      ) WITHOUT ROWID;
+      ){without rowid};
       CREATE TABLE feed_connections (
         connection_id TEXT PRIMARY KEY,
         primed        INTEGER NOT NULL DEFAULT 0,
         failing       INTEGER NOT NULL DEFAULT 0
       );
-      """,
-          // The outbox without the UNIQUE index on txn_id: nothing looks rows up by it, ids are 128
-          // random bits, and its random keys dirtied a different index page for every queued
-          // message.
-          // The AUTOINCREMENT high-water mark is carried over, so no seq is ever used twice.
-          """
+      """;
+
+  /**
+   * Step 4 in SQLite: the outbox without the UNIQUE index on txn_id: nothing looks rows up by it,
+   * ids are 128 random bits, and its random keys dirtied a different index page for every queued
+   * message. The AUTOINCREMENT high-water mark is carried over, so no seq is ever used twice.
+   */
+  private static final String OUTBOX_WITHOUT_TXN_INDEX_SQLITE =
+      """
       CREATE TABLE outbox_new (
         seq        INTEGER PRIMARY KEY AUTOINCREMENT,
         target     TEXT NOT NULL,
@@ -174,134 +181,29 @@ public final class Migrations {
       DROP TABLE outbox;
       ALTER TABLE outbox_new RENAME TO outbox;
       CREATE INDEX outbox_pending ON outbox (seq) WHERE status = 'pending';
-      """);
-
-  /** Steps 1 to 4 in PostgreSQL's words: the same tables, columns and indexes. */
-  static final List<String> POSTGRESQL_STEPS =
-      List.of(
-          """
-      CREATE TABLE connections (
-        id          TEXT PRIMARY KEY,
-        room_id     TEXT NOT NULL,
-        type        TEXT NOT NULL,
-        event_type  TEXT NOT NULL,
-        state_key   TEXT NOT NULL,
-        config      TEXT NOT NULL,
-        created_by  TEXT NOT NULL,
-        created_at  BIGINT NOT NULL,
-        updated_by  TEXT NOT NULL,
-        updated_at  BIGINT NOT NULL,
-        UNIQUE (room_id, event_type, state_key)
-      );
-      CREATE INDEX connections_by_room ON connections (room_id);
-      CREATE TABLE secrets (
-        connection_id TEXT NOT NULL,
-        name          TEXT NOT NULL,
-        value         TEXT NOT NULL,
-        PRIMARY KEY (connection_id, name)
-      );
-      CREATE UNIQUE INDEX secrets_by_value ON secrets (name, value);
-      CREATE TABLE kv (
-        key   TEXT PRIMARY KEY,
-        value TEXT NOT NULL
-      );
-      CREATE TABLE processed_events (
-        event_id     TEXT PRIMARY KEY,
-        processed_at BIGINT NOT NULL
-      );
-      CREATE TABLE outbox (
-        seq        BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
-        target     TEXT NOT NULL,
-        txn_id     TEXT NOT NULL UNIQUE,
-        event_type TEXT NOT NULL,
-        content    TEXT NOT NULL,
-        status     TEXT NOT NULL DEFAULT 'pending',
-        attempts   INTEGER NOT NULL DEFAULT 0,
-        event_id   TEXT,
-        error      TEXT,
-        created_at BIGINT NOT NULL,
-        done_at    BIGINT
-      );
-      CREATE INDEX outbox_pending ON outbox (seq) WHERE status = 'pending';
-      CREATE TABLE dm_rooms (
-        user_id TEXT PRIMARY KEY,
-        room_id TEXT NOT NULL
-      );
-      CREATE TABLE local_state (
-        room_id    TEXT NOT NULL,
-        event_type TEXT NOT NULL,
-        state_key  TEXT NOT NULL,
-        sender     TEXT NOT NULL,
-        content    TEXT NOT NULL,
-        PRIMARY KEY (room_id, event_type, state_key)
-      );
-      """,
-          """
-      ALTER TABLE connections ADD COLUMN created_key TEXT;
-      ALTER TABLE connections ADD COLUMN updated_key TEXT;
-      """,
-          """
-      CREATE TABLE feed_urls (
-        url             TEXT PRIMARY KEY,
-        etag            TEXT,
-        last_modified   TEXT,
-        failures        INTEGER NOT NULL DEFAULT 0,
-        next_poll_at    BIGINT NOT NULL DEFAULT 0,
-        last_poll_at    BIGINT,
-        last_success_at BIGINT,
-        last_error      TEXT
-      );
-      CREATE TABLE feed_seen (
-        connection_id TEXT NOT NULL,
-        item_id       TEXT NOT NULL,
-        seen_at       BIGINT NOT NULL,
-        PRIMARY KEY (connection_id, item_id)
-      );
-      CREATE TABLE feed_connections (
-        connection_id TEXT PRIMARY KEY,
-        primed        INTEGER NOT NULL DEFAULT 0,
-        failing       INTEGER NOT NULL DEFAULT 0
-      );
-      """,
-          """
-      ALTER TABLE outbox DROP CONSTRAINT outbox_txn_id_key;
-      """);
-
-  /**
-   * Step 5: what several instances share besides connections. The change log says, in commit order,
-   * which room's connections (no event type) or which authority event changed, so the other
-   * instances reload it; room state holds the authority events (members, power levels, create) the
-   * leader saw.
-   */
-  static final String CLUSTER_SQLITE =
-      """
-      CREATE TABLE change_log (
-        seq        INTEGER PRIMARY KEY AUTOINCREMENT,
-        room_id    TEXT NOT NULL,
-        event_type TEXT,
-        state_key  TEXT,
-        instance   TEXT NOT NULL,
-        at         INTEGER NOT NULL
-      );
-      CREATE TABLE room_state (
-        room_id    TEXT NOT NULL,
-        event_type TEXT NOT NULL,
-        state_key  TEXT NOT NULL,
-        sender     TEXT NOT NULL,
-        content    TEXT NOT NULL,
-        PRIMARY KEY (room_id, event_type, state_key)
-      );
       """;
 
-  static final String CLUSTER_POSTGRESQL =
+  /** Step 4 in PostgreSQL, which drops an index in place. */
+  private static final String OUTBOX_WITHOUT_TXN_INDEX_POSTGRESQL =
+      """
+      ALTER TABLE outbox DROP CONSTRAINT outbox_txn_id_key;
+      """;
+
+  /**
+   * Step 5, as {@link #inBoth} writes it out: what several instances share besides connections. The
+   * change log says, in commit order, which room's connections (no event type) or which authority
+   * event changed, so the other instances reload it; room state holds the authority events
+   * (members, power levels, create) the leader saw.
+   */
+  private static final String CLUSTER =
       """
       CREATE TABLE change_log (
-        seq        BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+        seq        {seq},
         room_id    TEXT NOT NULL,
         event_type TEXT,
         state_key  TEXT,
         instance   TEXT NOT NULL,
-        at         BIGINT NOT NULL
+        at         {time} NOT NULL
       );
       CREATE TABLE room_state (
         room_id    TEXT NOT NULL,
@@ -407,25 +309,19 @@ public final class Migrations {
    */
   private static final List<Migration> CORE =
       List.of(
-          new Migration(
+          inBoth(
               1,
               "connections, secrets, key-value, handled events, outbox, direct rooms, local state",
-              step(0),
-              POSTGRESQL_STEPS.get(0)),
+              FIRST_TABLES),
           new Migration(
-              2,
-              "who created and changed a connection with which API key",
-              step(1),
-              POSTGRESQL_STEPS.get(1)),
+              2, "who created and changed a connection with which API key", CONNECTION_KEYS),
+          inBoth(3, "feed URLs, items seen, feed connections", FEEDS),
           new Migration(
-              3, "feed URLs, items seen, feed connections", step(2), POSTGRESQL_STEPS.get(2)),
-          new Migration(
-              4, "outbox without the index on transaction ids", step(3), POSTGRESQL_STEPS.get(3)),
-          new Migration(
-              5,
-              "change log and room authority, shared by several instances",
-              CLUSTER_SQLITE,
-              CLUSTER_POSTGRESQL),
+              4,
+              "outbox without the index on transaction ids",
+              OUTBOX_WITHOUT_TXN_INDEX_SQLITE,
+              OUTBOX_WITHOUT_TXN_INDEX_POSTGRESQL),
+          inBoth(5, "change log and room authority, shared by several instances", CLUSTER),
           new Migration(
               6,
               "linked forge accounts, OAuth states, forge deliveries seen, GitHub label batches",
@@ -435,6 +331,25 @@ public final class Migrations {
               8,
               "avatars and organizations of linked accounts, Matrix display names",
               LINK_PROFILES));
+
+  /**
+   * A core step written once for both databases, with the words they spell differently in braces:
+   * {@code {time}}, a column of milliseconds (SQLite's INTEGER, PostgreSQL's BIGINT); {@code
+   * {seq}}, a key counting up that never reuses a number (AUTOINCREMENT, an identity column);
+   * {@code {without rowid}}, SQLite's table option, nothing in PostgreSQL. The text comes out as
+   * these steps were first written in each, to the letter: SQLite keeps it in sqlite_master.
+   */
+  private static Migration inBoth(int number, String description, String sql) {
+    return new Migration(
+        number,
+        description,
+        sql.replace("{time}", "INTEGER")
+            .replace("{seq}", "INTEGER PRIMARY KEY AUTOINCREMENT")
+            .replace("{without rowid}", " WITHOUT ROWID"),
+        sql.replace("{time}", "BIGINT")
+            .replace("{seq}", "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY")
+            .replace("{without rowid}", ""));
+  }
 
   static int latest() {
     return CORE.size();

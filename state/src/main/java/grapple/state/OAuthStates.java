@@ -37,21 +37,16 @@ public final class OAuthStates {
     long now = clock.millis();
     db.writeAndWait(
         c -> {
-          try (PreparedStatement s =
-              c.prepareStatement(
-                  "INSERT INTO oauth_states (state, service, instance, matrix_user, created_at) VALUES (?, ?, ?, ?, ?)")) {
-            s.setString(1, state);
-            s.setString(2, service);
-            s.setString(3, instance);
-            s.setString(4, matrixUser);
-            s.setLong(5, now);
-            s.executeUpdate();
-          }
-          try (PreparedStatement s =
-              c.prepareStatement("DELETE FROM oauth_states WHERE created_at < ?")) {
-            s.setLong(1, now - VALID_FOR.toMillis());
-            return s.executeUpdate();
-          }
+          Sql.update(
+              c,
+              "INSERT INTO oauth_states (state, service, instance, matrix_user, created_at) VALUES (?, ?, ?, ?, ?)",
+              state,
+              service,
+              instance,
+              matrixUser,
+              now);
+          return Sql.update(
+              c, "DELETE FROM oauth_states WHERE created_at < ?", now - VALID_FOR.toMillis());
         });
     return state;
   }

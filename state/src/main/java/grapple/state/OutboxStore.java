@@ -293,17 +293,9 @@ public final class OutboxStore {
 
   /** The content of a queued message, read back from the database. */
   public ObjectNode content(long seq) {
-    return db.read(
-        c -> {
-          try (PreparedStatement s =
-              c.prepareStatement("SELECT content FROM outbox WHERE seq = ?")) {
-            s.setLong(1, seq);
-            ResultSet rs = s.executeQuery();
-            if (!rs.next())
-              throw new IllegalStateException("outbox #" + seq + " is not in the database");
-            return Json.readObject(rs.getString(1));
-          }
-        });
+    return db.first(
+            "SELECT content FROM outbox WHERE seq = ?", rs -> Json.readObject(rs.getString(1)), seq)
+        .orElseThrow(() -> new IllegalStateException("outbox #" + seq + " is not in the database"));
   }
 
   /**
@@ -358,16 +350,13 @@ public final class OutboxStore {
   /** Records that the homeserver refused the message for good; it is kept for the operator. */
   public CompletableFuture<Integer> failed(long seq, String error) {
     return db.write(
-        c -> {
-          try (PreparedStatement s =
-              c.prepareStatement(
-                  "UPDATE outbox SET status = 'failed', error = ?, done_at = ? WHERE seq = ?")) {
-            s.setString(1, error);
-            s.setLong(2, System.currentTimeMillis());
-            s.setLong(3, seq);
-            return s.executeUpdate();
-          }
-        });
+        c ->
+            Sql.update(
+                c,
+                "UPDATE outbox SET status = 'failed', error = ?, done_at = ? WHERE seq = ?",
+                error,
+                System.currentTimeMillis(),
+                seq));
   }
 
   /**
@@ -397,25 +386,11 @@ public final class OutboxStore {
   }
 
   public List<Failure> failures() {
-    return db.read(
-        c -> {
-          try (PreparedStatement s =
-              c.prepareStatement(
-                  "SELECT seq, target, event_type, error, done_at FROM outbox WHERE status = 'failed' ORDER BY seq")) {
-            ResultSet rs = s.executeQuery();
-            List<Failure> out = new ArrayList<>();
-            while (rs.next()) {
-              out.add(
-                  new Failure(
-                      rs.getLong(1),
-                      rs.getString(2),
-                      rs.getString(3),
-                      rs.getString(4),
-                      rs.getLong(5)));
-            }
-            return out;
-          }
-        });
+    return db.list(
+        "SELECT seq, target, event_type, error, done_at FROM outbox WHERE status = 'failed' ORDER BY seq",
+        rs ->
+            new Failure(
+                rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getLong(5)));
   }
 
   /**

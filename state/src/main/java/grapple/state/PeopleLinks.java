@@ -58,20 +58,22 @@ public final class PeopleLinks {
 
   /** Every account Matrix users linked, oldest first. */
   public List<Identity> accounts() {
-    return query(
+    return db.list(
         "SELECT CAST(NULL AS TEXT), service, instance, a.matrix_user, login, forge_id, avatar,"
             + " organizations, p.display_name FROM linked_accounts a"
             + " LEFT JOIN matrix_profiles p ON p.matrix_user = a.matrix_user"
-            + " ORDER BY linked_at, a.matrix_user, service");
+            + " ORDER BY linked_at, a.matrix_user, service",
+        PeopleLinks::identity);
   }
 
   /** Every link administrators made, oldest first. */
   public List<Identity> adminLinks() {
-    return query(
+    return db.list(
         "SELECT link_id, service, instance, l.matrix_user, login, forge_id, CAST(NULL AS TEXT),"
             + " CAST(NULL AS TEXT), p.display_name FROM people_links l"
             + " LEFT JOIN matrix_profiles p ON p.matrix_user = l.matrix_user"
-            + " ORDER BY created_at, link_id, service");
+            + " ORDER BY created_at, link_id, service",
+        PeopleLinks::identity);
   }
 
   /**
@@ -82,18 +84,16 @@ public final class PeopleLinks {
     long now = clock.millis();
     db.writeAndWait(
         c -> {
-          try (PreparedStatement s =
-              c.prepareStatement(
-                  """
-                  INSERT INTO matrix_profiles (matrix_user, display_name, updated_at)
-                  VALUES (?, ?, ?)
-                  ON CONFLICT (matrix_user) DO UPDATE SET display_name = excluded.display_name,
-                    updated_at = excluded.updated_at""")) {
-            s.setString(1, matrixUser);
-            s.setString(2, displayName);
-            s.setLong(3, now);
-            return s.executeUpdate();
-          }
+          return Sql.update(
+              c,
+              """
+              INSERT INTO matrix_profiles (matrix_user, display_name, updated_at)
+              VALUES (?, ?, ?)
+              ON CONFLICT (matrix_user) DO UPDATE SET display_name = excluded.display_name,
+                updated_at = excluded.updated_at""",
+              matrixUser,
+              displayName,
+              now);
         });
   }
 
@@ -109,15 +109,17 @@ public final class PeopleLinks {
                     login_key, forge_id, created_by, created_at)
                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""")) {
             for (Identity i : identities) {
-              s.setString(1, linkId);
-              s.setString(2, i.service());
-              s.setString(3, i.instance());
-              s.setString(4, i.matrixUser());
-              s.setString(5, i.login());
-              s.setString(6, i.login().toLowerCase(Locale.ROOT));
-              s.setString(7, i.forgeId());
-              s.setString(8, createdBy);
-              s.setLong(9, now);
+              Sql.bind(
+                  s,
+                  linkId,
+                  i.service(),
+                  i.instance(),
+                  i.matrixUser(),
+                  i.login(),
+                  i.login().toLowerCase(Locale.ROOT),
+                  i.forgeId(),
+                  createdBy,
+                  now);
               s.executeUpdate();
             }
           }
@@ -127,45 +129,30 @@ public final class PeopleLinks {
 
   /** The Matrix user an administrator linked to the forge login (case-insensitive), if any. */
   public Optional<String> matrixUserFor(String service, String instance, String login) {
-    return first(
-        "SELECT matrix_user FROM people_links WHERE service = ? AND instance = ? AND login_key = ?"
-            + " ORDER BY created_at DESC",
-        service,
-        instance,
-        login.toLowerCase(Locale.ROOT));
+    return newest("matrix_user", "login_key", service, instance, login.toLowerCase(Locale.ROOT));
   }
 
   /** The forge login an administrator linked to the Matrix user, if any (the newest link). */
   public Optional<String> loginFor(String service, String instance, String matrixUser) {
-    return first(
-        "SELECT login FROM people_links WHERE service = ? AND instance = ? AND matrix_user = ?"
-            + " ORDER BY created_at DESC",
+    return newest("login", "matrix_user", service, instance, matrixUser);
+  }
+
+  /**
+   * The {@code column} of the newest administrator's link for the service and instance whose {@code
+   * key} column is {@code value}.
+   */
+  private Optional<String> newest(
+      String column, String key, String service, String instance, String value) {
+    return db.first(
+        "SELECT "
+            + column
+            + " FROM people_links WHERE service = ? AND instance = ? AND "
+            + key
+            + " = ? ORDER BY created_at DESC",
+        rs -> rs.getString(1),
         service,
         instance,
-        matrixUser);
-  }
-
-  private Optional<String> first(String sql, String... params) {
-    return db.read(
-        c -> {
-          try (PreparedStatement s = c.prepareStatement(sql)) {
-            for (int i = 0; i < params.length; i++) s.setString(i + 1, params[i]);
-            ResultSet rs = s.executeQuery();
-            return rs.next() ? Optional.of(rs.getString(1)) : Optional.<String>empty();
-          }
-        });
-  }
-
-  private List<Identity> query(String sql) {
-    return db.read(
-        c -> {
-          try (PreparedStatement s = c.prepareStatement(sql)) {
-            ResultSet rs = s.executeQuery();
-            List<Identity> out = new ArrayList<>();
-            while (rs.next()) out.add(identity(rs));
-            return out;
-          }
-        });
+        value);
   }
 
   private static Identity identity(ResultSet rs) throws SQLException {

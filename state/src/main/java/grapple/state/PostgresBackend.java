@@ -129,21 +129,12 @@ final class PostgresBackend implements Backend {
         int version = version(s);
         int latest = steps.size();
         if (version > latest) {
-          throw new StorageException(
-              "database "
-                  + location.describe()
-                  + " has schema version "
-                  + version
-                  + ", newer than this Grapple understands ("
-                  + latest
-                  + "): run the newer Grapple that wrote it, or restore a backup");
+          throw Migration.newerThanThisGrapple(location.describe(), "schema", version, latest);
         }
         for (Migration step : steps.subList(version, latest)) {
           s.execute("BEGIN");
           try {
-            for (String sql : step.statements(Dialect.POSTGRESQL)) {
-              if (!sql.isBlank()) s.execute(sql);
-            }
+            step.run(s, Dialect.POSTGRESQL);
             s.executeUpdate("UPDATE grapple_schema SET version = " + step.number());
             s.execute("COMMIT");
           } catch (SQLException e) {

@@ -47,16 +47,7 @@ final class ServiceSchema {
       throws SQLException {
     int version = version(c, service);
     if (version > steps.size()) {
-      throw new StorageException(
-          "database "
-              + database
-              + " has "
-              + service
-              + " schema version "
-              + version
-              + ", newer than this Grapple understands ("
-              + steps.size()
-              + "): run the newer Grapple that wrote it, or restore a backup");
+      throw Migration.newerThanThisGrapple(database, service + " schema", version, steps.size());
     }
     for (Migration step : steps.subList(version, steps.size())) {
       apply(database, c, dialect, step);
@@ -74,9 +65,7 @@ final class ServiceSchema {
     try (Statement s = c.createStatement()) {
       s.execute(dialect == Dialect.SQLITE ? "BEGIN IMMEDIATE" : "BEGIN");
       try {
-        for (String sql : step.statements(dialect)) {
-          if (!sql.isBlank()) s.execute(sql);
-        }
+        step.run(s, dialect);
         try (PreparedStatement record =
             c.prepareStatement(
                 "INSERT INTO "

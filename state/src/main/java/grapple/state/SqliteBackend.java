@@ -107,21 +107,12 @@ final class SqliteBackend implements Backend {
     int version = userVersion(c);
     int latest = steps.size();
     if (version > latest) {
-      throw new StorageException(
-          "database "
-              + file
-              + " has schema version "
-              + version
-              + ", newer than this Grapple understands ("
-              + latest
-              + "): run the newer Grapple that wrote it, or restore a backup");
+      throw Migration.newerThanThisGrapple(file.toString(), "schema", version, latest);
     }
     for (Migration step : steps.subList(version, latest)) {
       try (Statement s = c.createStatement()) {
         s.executeUpdate("BEGIN IMMEDIATE");
-        for (String sql : step.statements(Dialect.SQLITE)) {
-          if (!sql.isBlank()) s.executeUpdate(sql);
-        }
+        step.run(s, Dialect.SQLITE);
         s.executeUpdate("PRAGMA user_version = " + step.number());
         s.executeUpdate("COMMIT");
         log.info(

@@ -136,7 +136,7 @@ class DatabaseTest {
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
         Statement s = c.createStatement()) {
       for (int step = 0; step < 3; step++) {
-        for (String sql : Migrations.STEPS.get(step).split(";\\s*\\n")) {
+        for (String sql : Migrations.core().get(step).statements(Dialect.SQLITE)) {
           if (!sql.isBlank()) s.executeUpdate(sql);
         }
       }

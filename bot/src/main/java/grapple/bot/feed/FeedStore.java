@@ -1,6 +1,7 @@
 package grapple.bot.feed;
 
 import grapple.state.Database;
+import grapple.state.Sql;
 import grapple.state.SqlWork;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -46,24 +47,19 @@ public final class FeedStore {
   public record ConnectionState(boolean primed, boolean failing) {}
 
   public Optional<UrlState> url(String url) {
-    return db.read(
-        c -> {
-          try (PreparedStatement s = c.prepareStatement("SELECT * FROM feed_urls WHERE url = ?")) {
-            s.setString(1, url);
-            ResultSet rs = s.executeQuery();
-            if (!rs.next()) return Optional.empty();
-            return Optional.of(
-                new UrlState(
-                    url,
-                    rs.getString("etag"),
-                    rs.getString("last_modified"),
-                    rs.getInt("failures"),
-                    rs.getLong("next_poll_at"),
-                    nullableLong(rs, "last_poll_at"),
-                    nullableLong(rs, "last_success_at"),
-                    rs.getString("last_error")));
-          }
-        });
+    return db.first(
+        "SELECT * FROM feed_urls WHERE url = ?",
+        rs ->
+            new UrlState(
+                url,
+                rs.getString("etag"),
+                rs.getString("last_modified"),
+                rs.getInt("failures"),
+                rs.getLong("next_poll_at"),
+                nullableLong(rs, "last_poll_at"),
+                nullableLong(rs, "last_success_at"),
+                rs.getString("last_error")),
+        url);
   }
 
   public void saveUrl(UrlState u) {
@@ -93,43 +89,25 @@ public final class FeedStore {
 
   /** Feed URLs whose last poll failed. */
   public long failingCount() {
-    return db.read(
-        c -> {
-          try (PreparedStatement s =
-              c.prepareStatement("SELECT count(*) FROM feed_urls WHERE last_error IS NOT NULL")) {
-            ResultSet rs = s.executeQuery();
-            return rs.next() ? rs.getLong(1) : 0L;
-          }
-        });
+    return db.first(
+            "SELECT count(*) FROM feed_urls WHERE last_error IS NOT NULL", rs -> rs.getLong(1))
+        .orElse(0L);
   }
 
   public ConnectionState state(String connectionId) {
-    return db.read(
-        c -> {
-          try (PreparedStatement s =
-              c.prepareStatement(
-                  "SELECT primed, failing FROM feed_connections WHERE connection_id = ?")) {
-            s.setString(1, connectionId);
-            ResultSet rs = s.executeQuery();
-            return rs.next()
-                ? new ConnectionState(rs.getInt(1) == 1, rs.getInt(2) == 1)
-                : new ConnectionState(false, false);
-          }
-        });
+    return db.first(
+            "SELECT primed, failing FROM feed_connections WHERE connection_id = ?",
+            rs -> new ConnectionState(rs.getInt(1) == 1, rs.getInt(2) == 1),
+            connectionId)
+        .orElse(new ConnectionState(false, false));
   }
 
   public Set<String> seen(String connectionId) {
-    return db.read(
-        c -> {
-          try (PreparedStatement s =
-              c.prepareStatement("SELECT item_id FROM feed_seen WHERE connection_id = ?")) {
-            s.setString(1, connectionId);
-            ResultSet rs = s.executeQuery();
-            Set<String> out = new HashSet<>();
-            while (rs.next()) out.add(rs.getString(1));
-            return out;
-          }
-        });
+    return new HashSet<>(
+        db.list(
+            "SELECT item_id FROM feed_seen WHERE connection_id = ?",
+            rs -> rs.getString(1),
+            connectionId));
   }
 
   /**
@@ -170,39 +148,27 @@ public final class FeedStore {
   public void forget(String connectionId) {
     db.writeAndWait(
         c -> {
-          try (PreparedStatement a =
-                  c.prepareStatement("DELETE FROM feed_seen WHERE connection_id = ?");
-              PreparedStatement b =
-                  c.prepareStatement("DELETE FROM feed_connections WHERE connection_id = ?")) {
-            a.setString(1, connectionId);
-            b.setString(1, connectionId);
-            return a.executeUpdate() + b.executeUpdate();
-          }
+          return Sql.update(c, "DELETE FROM feed_seen WHERE connection_id = ?", connectionId)
+              + Sql.update(c, "DELETE FROM feed_connections WHERE connection_id = ?", connectionId);
         });
   }
 
   private static void putState(java.sql.Connection c, String connectionId, ConnectionState state)
       throws SQLException {
-    try (PreparedStatement s =
-        c.prepareStatement(
-            "INSERT INTO feed_connections (connection_id, primed, failing) VALUES (?, ?, ?)"
-                + " ON CONFLICT (connection_id) DO UPDATE SET primed = excluded.primed, failing = excluded.failing")) {
-      s.setString(1, connectionId);
-      s.setInt(2, state.primed() ? 1 : 0);
-      s.setInt(3, state.failing() ? 1 : 0);
-      s.executeUpdate();
-    }
+    Sql.update(
+        c,
+        "INSERT INTO feed_connections (connection_id, primed, failing) VALUES (?, ?, ?)"
+            + " ON CONFLICT (connection_id) DO UPDATE SET primed = excluded.primed, failing = excluded.failing",
+        connectionId,
+        state.primed() ? 1 : 0,
+        state.failing() ? 1 : 0);
   }
 
   /** Items not in the feed for 90 days are forgotten; one still listed is refreshed each poll. */
   private static void forgetOld(java.sql.Connection c, String connectionId, long cutoff)
       throws SQLException {
-    try (PreparedStatement s =
-        c.prepareStatement("DELETE FROM feed_seen WHERE connection_id = ? AND seen_at < ?")) {
-      s.setString(1, connectionId);
-      s.setLong(2, cutoff);
-      s.executeUpdate();
-    }
+    Sql.update(
+        c, "DELETE FROM feed_seen WHERE connection_id = ? AND seen_at < ?", connectionId, cutoff);
   }
 
   private static @Nullable Long nullableLong(ResultSet rs, String column) throws SQLException {

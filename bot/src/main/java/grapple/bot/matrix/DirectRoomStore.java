@@ -1,8 +1,7 @@
 package grapple.bot.matrix;
 
 import grapple.state.Database;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
+import grapple.state.Sql;
 import java.util.Optional;
 
 /** The one direct-message room the bot uses per user. */
@@ -14,27 +13,17 @@ public final class DirectRoomStore {
   }
 
   public Optional<String> roomFor(String userId) {
-    return db.read(
-        c -> {
-          try (PreparedStatement s =
-              c.prepareStatement("SELECT room_id FROM dm_rooms WHERE user_id = ?")) {
-            s.setString(1, userId);
-            ResultSet rs = s.executeQuery();
-            return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
-          }
-        });
+    return db.first(
+        "SELECT room_id FROM dm_rooms WHERE user_id = ?", rs -> rs.getString(1), userId);
   }
 
   public void put(String userId, String roomId) {
     db.writeAndWait(
-        c -> {
-          try (PreparedStatement s =
-              c.prepareStatement(
-                  "INSERT INTO dm_rooms (user_id, room_id) VALUES (?, ?) ON CONFLICT (user_id) DO UPDATE SET room_id = excluded.room_id")) {
-            s.setString(1, userId);
-            s.setString(2, roomId);
-            return s.executeUpdate();
-          }
-        });
+        c ->
+            Sql.update(
+                c,
+                "INSERT INTO dm_rooms (user_id, room_id) VALUES (?, ?) ON CONFLICT (user_id) DO UPDATE SET room_id = excluded.room_id",
+                userId,
+                roomId));
   }
 }

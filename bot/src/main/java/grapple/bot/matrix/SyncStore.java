@@ -2,9 +2,9 @@ package grapple.bot.matrix;
 
 import grapple.state.Database;
 import grapple.state.KeyValueStore;
+import grapple.state.Sql;
 import grapple.state.SqlWork;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
@@ -30,15 +30,8 @@ public final class SyncStore {
   }
 
   public boolean processed(String eventId) {
-    return db.read(
-        c -> {
-          try (PreparedStatement s =
-              c.prepareStatement("SELECT 1 FROM processed_events WHERE event_id = ?")) {
-            s.setString(1, eventId);
-            ResultSet rs = s.executeQuery();
-            return rs.next();
-          }
-        });
+    return db.first("SELECT 1 FROM processed_events WHERE event_id = ?", rs -> true, eventId)
+        .isPresent();
   }
 
   /** Stores the next batch token with the events handled in this batch; waits for the commit. */
@@ -73,13 +66,6 @@ public final class SyncStore {
   /** Forgets handled events older than a few days (a replay never reaches that far back). */
   public void prune() {
     long cutoff = System.currentTimeMillis() - KEEP_PROCESSED.toMillis();
-    db.write(
-        c -> {
-          try (PreparedStatement s =
-              c.prepareStatement("DELETE FROM processed_events WHERE processed_at < ?")) {
-            s.setLong(1, cutoff);
-            return s.executeUpdate();
-          }
-        });
+    db.write(c -> Sql.update(c, "DELETE FROM processed_events WHERE processed_at < ?", cutoff));
   }
 }

@@ -2,10 +2,10 @@ package grapple.bot.outbound;
 
 import grapple.state.Database;
 import grapple.state.Migration;
+import grapple.state.Sql;
 import grapple.state.SqlWork;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -86,18 +86,16 @@ final class OutboundQueue {
       String connectionId, String roomId, String eventId, String event, long now) {
     String deliveryId = UUID.randomUUID().toString();
     return c -> {
-      try (PreparedStatement s =
-          c.prepareStatement(
-              "INSERT INTO outbound_queue (connection_id, room_id, event_id, delivery_id, event,"
-                  + " attempts, next_at) VALUES (?, ?, ?, ?, ?, 0, ?)")) {
-        s.setString(1, connectionId);
-        s.setString(2, roomId);
-        s.setString(3, eventId);
-        s.setString(4, deliveryId);
-        s.setString(5, event);
-        s.setLong(6, now);
-        s.executeUpdate();
-      }
+      Sql.update(
+          c,
+          "INSERT INTO outbound_queue (connection_id, room_id, event_id, delivery_id, event,"
+              + " attempts, next_at) VALUES (?, ?, ?, ?, ?, 0, ?)",
+          connectionId,
+          roomId,
+          eventId,
+          deliveryId,
+          event,
+          now);
       return null;
     };
   }
@@ -111,8 +109,7 @@ final class OutboundQueue {
     return entries(
         SELECT
             + " JOIN (SELECT connection_id, MIN(seq) AS first FROM outbound_queue"
-            + " GROUP BY connection_id) h ON q.seq = h.first",
-        null);
+            + " GROUP BY connection_id) h ON q.seq = h.first");
   }
 
   /** The first queued delivery of one connection. */
@@ -127,28 +124,20 @@ final class OutboundQueue {
     return entries(SELECT + " WHERE q.connection_id = ? ORDER BY q.seq", connectionId);
   }
 
-  private List<Entry> entries(String sql, @Nullable String connectionId) {
-    return db.read(
-        c -> {
-          List<Entry> out = new ArrayList<>();
-          try (PreparedStatement s = c.prepareStatement(sql)) {
-            if (connectionId != null) s.setString(1, connectionId);
-            ResultSet rs = s.executeQuery();
-            while (rs.next()) {
-              out.add(
-                  new Entry(
-                      rs.getLong(1),
-                      rs.getString(2),
-                      rs.getString(3),
-                      rs.getString(4),
-                      rs.getString(5),
-                      rs.getString(6),
-                      rs.getInt(7),
-                      rs.getLong(8)));
-            }
-          }
-          return out;
-        });
+  private List<Entry> entries(String sql, Object... args) {
+    return db.list(
+        sql,
+        rs ->
+            new Entry(
+                rs.getLong(1),
+                rs.getString(2),
+                rs.getString(3),
+                rs.getString(4),
+                rs.getString(5),
+                rs.getString(6),
+                rs.getInt(7),
+                rs.getLong(8)),
+        args);
   }
 
   /** The target took it: out of the queue, counted. */
@@ -157,13 +146,11 @@ final class OutboundQueue {
         c -> {
           delete(c, e.seq());
           ensureStatus(c, e.connectionId());
-          try (PreparedStatement s =
-              c.prepareStatement(
-                  "UPDATE outbound_status SET delivered = delivered + 1, reported = 0"
-                      + " WHERE connection_id = ?")) {
-            s.setString(1, e.connectionId());
-            s.executeUpdate();
-          }
+          Sql.update(
+              c,
+              "UPDATE outbound_status SET delivered = delivered + 1, reported = 0"
+                  + " WHERE connection_id = ?",
+              e.connectionId());
           return null;
         });
   }
@@ -172,15 +159,13 @@ final class OutboundQueue {
   void retryLater(Entry e, long nextAt, String error) {
     db.writeAndWait(
         c -> {
-          try (PreparedStatement s =
-              c.prepareStatement(
-                  "UPDATE outbound_queue SET attempts = attempts + 1, next_at = ?, last_error = ?"
-                      + " WHERE seq = ?")) {
-            s.setLong(1, nextAt);
-            s.setString(2, error);
-            s.setLong(3, e.seq());
-            s.executeUpdate();
-          }
+          Sql.update(
+              c,
+              "UPDATE outbound_queue SET attempts = attempts + 1, next_at = ?, last_error = ?"
+                  + " WHERE seq = ?",
+              nextAt,
+              error,
+              e.seq());
           return null;
         });
   }
@@ -194,24 +179,22 @@ final class OutboundQueue {
         c -> {
           delete(c, e.seq());
           ensureStatus(c, e.connectionId());
-          boolean first;
-          try (PreparedStatement s =
-              c.prepareStatement("SELECT reported FROM outbound_status WHERE connection_id = ?")) {
-            s.setString(1, e.connectionId());
-            ResultSet rs = s.executeQuery();
-            first = rs.next() && rs.getInt(1) == 0;
-          }
-          try (PreparedStatement s =
-              c.prepareStatement(
-                  "UPDATE outbound_status SET failed = failed + 1, last_error = ?,"
-                      + " last_failed_at = ?, last_failed_event = ?, reported = 1"
-                      + " WHERE connection_id = ?")) {
-            s.setString(1, error);
-            s.setLong(2, now);
-            s.setString(3, e.eventId());
-            s.setString(4, e.connectionId());
-            s.executeUpdate();
-          }
+          boolean first =
+              Sql.first(
+                      c,
+                      "SELECT reported FROM outbound_status WHERE connection_id = ?",
+                      rs -> rs.getInt(1) == 0,
+                      e.connectionId())
+                  .orElse(false);
+          Sql.update(
+              c,
+              "UPDATE outbound_status SET failed = failed + 1, last_error = ?,"
+                  + " last_failed_at = ?, last_failed_event = ?, reported = 1"
+                  + " WHERE connection_id = ?",
+              error,
+              now,
+              e.eventId(),
+              e.connectionId());
           return first;
         });
   }
@@ -269,13 +252,7 @@ final class OutboundQueue {
 
   /** Deliveries waiting, all connections. */
   long backlog() {
-    return db.read(
-        c -> {
-          try (PreparedStatement s = c.prepareStatement("SELECT COUNT(*) FROM outbound_queue")) {
-            ResultSet rs = s.executeQuery();
-            return rs.next() ? rs.getLong(1) : 0L;
-          }
-        });
+    return db.first("SELECT COUNT(*) FROM outbound_queue", rs -> rs.getLong(1)).orElse(0L);
   }
 
   /** A removed connection: its queue and tally go. */
@@ -283,31 +260,22 @@ final class OutboundQueue {
     db.writeAndWait(
         c -> {
           for (String table : List.of("outbound_queue", "outbound_status")) {
-            try (PreparedStatement s =
-                c.prepareStatement("DELETE FROM " + table + " WHERE connection_id = ?")) {
-              s.setString(1, connectionId);
-              s.executeUpdate();
-            }
+            Sql.update(c, "DELETE FROM " + table + " WHERE connection_id = ?", connectionId);
           }
           return null;
         });
   }
 
   private static void delete(java.sql.Connection c, long seq) throws java.sql.SQLException {
-    try (PreparedStatement s = c.prepareStatement("DELETE FROM outbound_queue WHERE seq = ?")) {
-      s.setLong(1, seq);
-      s.executeUpdate();
-    }
+    Sql.update(c, "DELETE FROM outbound_queue WHERE seq = ?", seq);
   }
 
   private static void ensureStatus(java.sql.Connection c, String connectionId)
       throws java.sql.SQLException {
-    try (PreparedStatement s =
-        c.prepareStatement(
-            "INSERT INTO outbound_status (connection_id, delivered, failed, reported)"
-                + " VALUES (?, 0, 0, 0) ON CONFLICT (connection_id) DO NOTHING")) {
-      s.setString(1, connectionId);
-      s.executeUpdate();
-    }
+    Sql.update(
+        c,
+        "INSERT INTO outbound_status (connection_id, delivered, failed, reported)"
+            + " VALUES (?, 0, 0, 0) ON CONFLICT (connection_id) DO NOTHING",
+        connectionId);
   }
 }
