@@ -1,5 +1,7 @@
 package grapple.bot.forge;
 
+import grapple.bot.Routes;
+import grapple.bot.ServiceContext;
 import grapple.bot.http.Request;
 import grapple.bot.http.Response;
 import grapple.bot.outbox.Outbox;
@@ -52,6 +54,17 @@ public final class OAuthCallback {
     this.linker = linker;
     this.outbox = outbox;
     this.states = states;
+  }
+
+  /**
+   * Adds {@code GET /oauth/<service>} on the webhook listener: a callback whose linked users' names
+   * are remembered and who are told by direct message.
+   */
+  public static void route(
+      Routes routes, Wording wording, Linker linker, ServiceContext context, OAuthStates states) {
+    OAuthCallback callback =
+        new OAuthCallback(wording, linker, context.profiles()::remember, context.outbox(), states);
+    routes.webhooks().add("GET", "/oauth/" + wording.service(), callback::handle);
   }
 
   public Response handle(Request request) {
