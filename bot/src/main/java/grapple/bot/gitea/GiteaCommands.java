@@ -106,11 +106,7 @@ final class GiteaCommands {
 
   private Reply list(Invocation call) {
     return following.list(
-        call,
-        "Gitea repositories this room follows:",
-        Reply.text(
-            "This room follows no Gitea repository. Add one with %s.",
-            Markdown.code(call.prefix() + " gitea repo <url of the repository>")));
+        call, "Gitea repositories", "Gitea repository", "gitea repo <url of the repository>");
   }
 
   private Reply remove(Invocation call) {

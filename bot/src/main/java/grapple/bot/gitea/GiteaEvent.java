@@ -82,8 +82,6 @@ record GiteaEvent(JsonNode payload, GiteaRepoConfig config, Mentions mentions) {
    * split).
    */
   static String cut(String text, int max) {
-    if (text.length() <= max) return text;
-    int end = Character.isHighSurrogate(text.charAt(max - 1)) ? max - 1 : max;
-    return text.substring(0, end) + "…";
+    return Notice.cut(text, max);
   }
 }

@@ -7,6 +7,7 @@ import grapple.bot.config.Config;
 import grapple.bot.config.Section;
 import grapple.bot.config.ServiceSettings;
 import grapple.bot.forge.ForgeRunning;
+import grapple.bot.forge.Intake;
 import grapple.state.Migration;
 import java.util.List;
 import java.util.Set;
@@ -56,10 +57,7 @@ public final class GiteaService implements Service {
         repos,
         new GiteaCommands(parts, repos).commands(),
         routes ->
-            routes
-                .webhooks()
-                .addAsync(
-                    "POST", "/gitea/webhook", GiteaReceiver.MAX_BODY_BYTES, receiver::receive),
+            Intake.route(routes, "/gitea/webhook", GiteaReceiver.MAX_BODY_BYTES, receiver::receive),
         threads -> {});
   }
 }

@@ -3,6 +3,7 @@ package grapple.bot.github;
 import com.fasterxml.jackson.databind.JsonNode;
 import grapple.bot.forge.ForgeException;
 import grapple.bot.forge.Mentions;
+import grapple.bot.forge.TokenAccounts;
 import grapple.state.LinkedAccounts;
 import grapple.state.LinkedAccounts.Account;
 import grapple.state.LinkedAccounts.Profile;
@@ -219,16 +220,8 @@ final class GithubAccounts implements Mentions {
 
   /** Leader's chore: refreshes every token that expires soon. */
   void refreshExpiring() {
-    for (Account account : store.refreshableBefore(SERVICE, clock.instant().plus(REFRESH_AHEAD))) {
-      try {
-        refresh(account);
-      } catch (ForgeException e) {
-        log.warn(
-            "github: could not refresh the token of {} yet: {}",
-            account.matrixUser(),
-            e.getMessage());
-      }
-    }
+    TokenAccounts.refreshExpiring(
+        store, SERVICE, clock.instant().plus(REFRESH_AHEAD), this::refresh);
   }
 
   private void unlink(Account account, String why) {

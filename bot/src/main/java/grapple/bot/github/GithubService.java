@@ -84,10 +84,7 @@ public final class GithubService implements Service {
         repos,
         commands.commands(),
         routes -> {
-          routes
-              .webhooks()
-              .addAsync(
-                  "POST", "/github/webhook", GithubReceiver.MAX_BODY_BYTES, receiver::receive);
+          Intake.route(routes, "/github/webhook", GithubReceiver.MAX_BODY_BYTES, receiver::receive);
           OAuthCallback.route(
               routes,
               new OAuthCallback.Wording(NAME, "GitHub", "GitHub", "Connected as "),

@@ -261,12 +261,7 @@ final class GitlabCommands {
   }
 
   private Reply list(Invocation call) {
-    return following.list(
-        call,
-        "GitLab projects this room follows:",
-        Reply.text(
-            "This room follows no GitLab project. Add one with %s.",
-            Markdown.code(call.prefix() + " gitlab project <url>")));
+    return following.list(call, "GitLab projects", "GitLab project", "gitlab project <url>");
   }
 
   private Reply remove(Invocation call) {

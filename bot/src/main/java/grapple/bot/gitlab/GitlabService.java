@@ -80,13 +80,11 @@ public final class GitlabService implements Service {
         repos,
         new GitlabCommands(parts, repos).commands(),
         routes ->
-            routes
-                .webhooks()
-                .addAsync(
-                    "POST",
-                    GitlabSettings.RECEIVER_PATH,
-                    GitlabReceiver.MAX_BODY_BYTES,
-                    receiver::receive),
+            Intake.route(
+                routes,
+                GitlabSettings.RECEIVER_PATH,
+                GitlabReceiver.MAX_BODY_BYTES,
+                receiver::receive),
         threads ->
             threads.every(
                 period, period, "posting comments", () -> postDue(comments, repos, parts)));

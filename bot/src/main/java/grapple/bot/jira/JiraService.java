@@ -7,6 +7,7 @@ import grapple.bot.config.Config;
 import grapple.bot.config.Section;
 import grapple.bot.config.ServiceSettings;
 import grapple.bot.forge.ForgeRunning;
+import grapple.bot.forge.Intake;
 import grapple.bot.forge.OAuthCallback;
 import grapple.bot.room.Messages;
 import grapple.state.OAuthStates;
@@ -61,9 +62,7 @@ public final class JiraService implements Service {
         projects,
         commands.commands(),
         routes -> {
-          routes
-              .webhooks()
-              .addAsync("POST", "/jira/webhook", JiraReceiver.MAX_BODY_BYTES, receiver::receive);
+          Intake.route(routes, "/jira/webhook", JiraReceiver.MAX_BODY_BYTES, receiver::receive);
           OAuthCallback.route(
               routes,
               new OAuthCallback.Wording(NAME, "JIRA", "Atlassian", "Connected to JIRA Cloud as "),
