@@ -31,6 +31,9 @@ public final class RoomCommands {
     String run(String sender, List<String> words, String prefix);
   }
 
+  private static final int MIN_PREFIX = 2;
+  private static final int MAX_PREFIX = 24;
+
   private final ServiceContext context;
   private final ExecutorService executor;
   private final String service;
@@ -46,6 +49,22 @@ public final class RoomCommands {
     this.executor = executor;
     this.service = service;
     this.failureReply = failureReply;
+  }
+
+  /**
+   * {@code prefix}, a connection's {@code commandPrefix}, when it has 2 to 24 characters; BadInput
+   * otherwise.
+   */
+  public static String checkPrefix(String prefix) {
+    int length = prefix.codePointCount(0, prefix.length());
+    BadInput.check(
+        length >= MIN_PREFIX && length <= MAX_PREFIX,
+        "commandPrefix",
+        "must be %d-%d characters, was %d",
+        MIN_PREFIX,
+        MAX_PREFIX,
+        length);
+    return prefix;
   }
 
   /** The command word of {@code words}, lower-cased; "help" when there is none. */

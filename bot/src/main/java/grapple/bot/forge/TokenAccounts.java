@@ -1,10 +1,16 @@
 package grapple.bot.forge;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import grapple.bot.ServiceContext;
+import grapple.commands.Invocation;
+import grapple.commands.Markdown;
+import grapple.commands.Reply;
+import grapple.state.BadInput;
 import grapple.state.LinkedAccounts;
 import grapple.state.LinkedAccounts.Account;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,6 +50,35 @@ public final class TokenAccounts {
             null);
     store.link(account, new LinkedAccounts.Profile(avatar(user), null));
     return account;
+  }
+
+  /** Checks a token with the forge and links it. */
+  public interface Link {
+    Account link() throws ForgeException;
+  }
+
+  /**
+   * The answer of a command that links the sender's account on {@code instance} by token: {@code
+   * link} checks and stores it, and the sender's Matrix name is remembered. A token the forge does
+   * not accept is refused in {@code refused}'s words; nothing is stored when it fails.
+   */
+  public static Reply linkCommand(
+      Invocation call,
+      ServiceContext context,
+      String instance,
+      Function<ForgeException, String> refused,
+      Link link) {
+    try {
+      Account account = link.link();
+      context.profiles().remember(call.sender());
+      return Reply.text(
+          "Connected as %s on %s. Token stored.",
+          Markdown.code(account.login()), Markdown.code(instance));
+    } catch (ForgeException e) {
+      if (e.badCredentials()) throw new BadInput("token", refused.apply(e));
+      throw new BadInput(
+          "token", "The token could not be checked: " + e.getMessage() + ". Nothing was stored.");
+    }
   }
 
   /** Refreshes one account's token. */

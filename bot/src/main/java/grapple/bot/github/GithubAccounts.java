@@ -75,17 +75,7 @@ final class GithubAccounts implements Mentions {
   /** Checks a personal access token with GitHub and links it; returns the account. */
   Account linkToken(String matrixUser, String token) throws ForgeException {
     JsonNode user = client.user(token);
-    Account account =
-        new Account(
-            SERVICE,
-            INSTANCE,
-            matrixUser,
-            user.path("login").asText(),
-            user.path("id").asText(),
-            token,
-            null,
-            null,
-            null);
+    Account account = account(matrixUser, user, token);
     store.link(account, profile(user, token));
     mentions.clear();
     log.info(
@@ -93,6 +83,20 @@ final class GithubAccounts implements Mentions {
         matrixUser,
         account.login());
     return account;
+  }
+
+  /** The account of {@code user} ({@code /user}'s answer) with {@code token}. */
+  private static Account account(String matrixUser, JsonNode user, String token) {
+    return new Account(
+        SERVICE,
+        INSTANCE,
+        matrixUser,
+        user.path("login").asText(),
+        user.path("id").asText(),
+        token,
+        null,
+        null,
+        null);
   }
 
   /**
@@ -106,19 +110,7 @@ final class GithubAccounts implements Mentions {
         client.oauthToken(oauth, Map.of("code", code, "redirect_uri", oauth.redirectUri()));
     String token = tokens.path("access_token").asText();
     JsonNode user = client.user(token);
-    Account account =
-        withTokens(
-            new Account(
-                SERVICE,
-                INSTANCE,
-                matrixUser,
-                user.path("login").asText(),
-                user.path("id").asText(),
-                token,
-                null,
-                null,
-                null),
-            tokens);
+    Account account = withTokens(account(matrixUser, user, token), tokens);
     store.link(account, profile(user, account.token()));
     mentions.clear();
     log.info("github: {} linked the GitHub account {} by OAuth", matrixUser, account.login());

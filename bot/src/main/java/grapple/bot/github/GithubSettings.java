@@ -5,6 +5,7 @@ import grapple.bot.config.Config;
 import grapple.bot.config.Section;
 import grapple.bot.config.ServiceSettings;
 import grapple.bot.forge.ForgeUrls;
+import grapple.bot.forge.OAuthCallback;
 import grapple.bot.forge.WebhookSecret;
 import java.security.interfaces.RSAPrivateKey;
 import java.util.Optional;
@@ -103,16 +104,7 @@ record GithubSettings(
     String redirectUri = s.string("redirectUri", "");
     s.finish();
     if (clientId.isEmpty()) return Optional.empty();
-    if (clientSecret == null || clientSecret.isEmpty()) {
-      s.problem(
-          "clientSecret", "is required with oauth.clientId (or set " + OAUTH_SECRET_ENV + ")");
-    }
-    if (!Section.HTTP_URL.matcher(redirectUri).matches()) {
-      s.problem(
-          "redirectUri",
-          "is required with oauth.clientId: the public URL of /oauth/github on the webhook"
-              + " listener, e.g. https://bot.example.org/oauth/github");
-    }
+    OAuthCallback.checkSettings(s, "github", OAUTH_SECRET_ENV, clientSecret, redirectUri);
     return Optional.of(new OAuth(clientId, clientSecret == null ? "" : clientSecret, redirectUri));
   }
 

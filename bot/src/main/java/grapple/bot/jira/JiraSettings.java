@@ -6,6 +6,7 @@ import grapple.bot.config.Config;
 import grapple.bot.config.Section;
 import grapple.bot.config.ServiceSettings;
 import grapple.bot.forge.ForgeUrls;
+import grapple.bot.forge.OAuthCallback;
 import grapple.bot.forge.WebhookSecret;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -74,16 +75,7 @@ record JiraSettings(
     HttpUrl apiUrl = ForgeUrls.read(s, "apiUrl", "https://api.atlassian.com");
     s.finish();
     if (clientId.isEmpty()) return Optional.empty();
-    if (clientSecret == null || clientSecret.isEmpty()) {
-      s.problem(
-          "clientSecret", "is required with oauth.clientId (or set " + OAUTH_SECRET_ENV + ")");
-    }
-    if (!Section.HTTP_URL.matcher(redirectUri).matches()) {
-      s.problem(
-          "redirectUri",
-          "is required with oauth.clientId: the public URL of /oauth/jira on the webhook"
-              + " listener, e.g. https://bot.example.org/oauth/jira");
-    }
+    OAuthCallback.checkSettings(s, "jira", OAUTH_SECRET_ENV, clientSecret, redirectUri);
     return Optional.of(
         new OAuth(
             clientId, clientSecret == null ? "" : clientSecret, redirectUri, authUrl, apiUrl));
