@@ -2,8 +2,10 @@ package grapple.bot.forge;
 
 import grapple.bot.outbox.Outbox;
 import grapple.state.Database;
+import grapple.state.Json;
 import grapple.state.OutboxStore;
 import grapple.state.SqlWork;
+import java.io.IOException;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -34,15 +36,19 @@ public final class Batches {
 
   /** Reads one due batch from the current row of a {@link #due} query. */
   public interface Row<T> {
-    T read(ResultSet rs) throws SQLException;
+    T read(ResultSet rs) throws SQLException, IOException;
   }
 
   /**
-   * The batches whose quiet time is over: {@code select} takes the time now as its one parameter
-   * ({@code ... WHERE due_at <= ? ORDER BY due_at LIMIT 100}).
+   * The batches of {@code table} whose quiet time is over, the oldest first (100 at most), each
+   * read by {@code row} from its {@code columns}; IllegalStateException for a row whose JSON is
+   * unreadable.
    */
-  public static <T> List<T> due(Database db, Clock clock, String select, Row<T> row) {
+  public static <T> List<T> due(
+      Database db, Clock clock, String table, String columns, Row<T> row) {
     long now = clock.millis();
+    String select =
+        "SELECT " + columns + " FROM " + table + " WHERE due_at <= ? ORDER BY due_at LIMIT 100";
     return db.read(
         c -> {
           List<T> out = new ArrayList<>();
@@ -50,9 +56,18 @@ public final class Batches {
             s.setLong(1, now);
             ResultSet rs = s.executeQuery();
             while (rs.next()) out.add(row.read(rs));
+          } catch (IOException e) {
+            throw new IllegalStateException(table + ": unreadable row", e);
           }
           return out;
         });
+  }
+
+  /** The texts in {@code jsonArray}, in order. */
+  public static List<String> texts(String jsonArray) throws IOException {
+    List<String> out = new ArrayList<>();
+    Json.MAPPER.readTree(jsonArray).forEach(t -> out.add(t.asText()));
+    return out;
   }
 
   /** Something newer joined the batch while it was being posted: nothing is posted, it waits. */

@@ -47,6 +47,19 @@ public final class Following {
     return Reply.text(out.toString().stripTrailing());
   }
 
+  /**
+   * The list as the forges word it: "{@code plural} this room follows:" and a line per connection,
+   * or "This room follows no {@code singular}. Add one with `!prefix {@code add}`."
+   */
+  public Reply list(Invocation call, String plural, String singular, String add) {
+    return list(
+        call,
+        plural + " this room follows:",
+        Reply.text(
+            "This room follows no %s. Add one with %s.",
+            singular, Markdown.code(call.prefix() + " " + add)));
+  }
+
   /** The room's connection with {@code stateKey}; a refusal naming {@code shown} if none. */
   public Active find(Invocation call, String stateKey, String shown) {
     return context

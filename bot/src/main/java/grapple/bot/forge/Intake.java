@@ -2,6 +2,7 @@ package grapple.bot.forge;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.Routes;
 import grapple.bot.http.Request;
 import grapple.bot.http.Response;
 import grapple.bot.outbox.Outbox;
@@ -51,6 +52,25 @@ public final class Intake {
     this.deliveries = deliveries;
     this.storeFailed =
         Response.error(503, "Could not store the event's messages; nothing was accepted." + retry);
+  }
+
+  /** What a forge's receiver does with a request whose body fits. */
+  public interface Receiver {
+    CompletableFuture<Response> receive(Request request, byte[] body);
+  }
+
+  /**
+   * Adds the forge's receiver, {@code POST path} on the webhook listener: {@code receiver}'s answer
+   * to each request whose body fits, 413 beyond {@code maxBytes}.
+   */
+  public static void route(Routes routes, String path, long maxBytes, Receiver receiver) {
+    routes
+        .webhooks()
+        .addAsync(
+            "POST",
+            path,
+            maxBytes,
+            request -> withBody(request, maxBytes, body -> receiver.receive(request, body)));
   }
 
   /** {@code handler}'s answer to the body, or 413 when the body is over {@code maxBytes}. */

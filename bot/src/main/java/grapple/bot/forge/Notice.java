@@ -44,6 +44,22 @@ public final class Notice {
     return this;
   }
 
+  /**
+   * How a line about an issue or pull request starts: {@code <icon>**actor**<did>}, e.g. {@code 🔷
+   * **u** reopened PR }.
+   */
+  public Notice acted(String icon, String actor, String did) {
+    return text(icon).actor(actor).text(did);
+  }
+
+  /**
+   * The issue or pull request it is about: {@code [ref](url)<between>"title"}, e.g. {@code
+   * [o/r#2](url): "title"}.
+   */
+  public Notice about(String ref, String url, String between, String title) {
+    return link(ref, url).text(between).title(title);
+  }
+
   /** Bold words that name no person (a workflow): {@code **text**}. */
   public Notice bold(String text) {
     body.append("**").append(text).append("**");
@@ -125,6 +141,16 @@ public final class Notice {
       done = m.end();
     }
     return out.append(Messages.escapeHtml(text.substring(done))).toString();
+  }
+
+  /**
+   * The first {@code max} characters of {@code text} and "…" if there were more (a pair never
+   * split).
+   */
+  public static String cut(String text, int max) {
+    if (text.length() <= max) return text;
+    int end = Character.isHighSurrogate(text.charAt(max - 1)) ? max - 1 : max;
+    return text.substring(0, end) + "…";
   }
 
   /** {@code labelHtml} as a link to {@code url} when that is an http(s) address, else as it is. */

@@ -1,5 +1,8 @@
 package grapple.bot.forge;
 
+import grapple.bot.Routes;
+import grapple.bot.ServiceContext;
+import grapple.bot.config.Section;
 import grapple.bot.http.Request;
 import grapple.bot.http.Response;
 import grapple.bot.outbox.Outbox;
@@ -11,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,6 +56,41 @@ public final class OAuthCallback {
     this.linker = linker;
     this.outbox = outbox;
     this.states = states;
+  }
+
+  /**
+   * Adds {@code GET /oauth/<service>} on the webhook listener: a callback whose linked users' names
+   * are remembered and who are told by direct message.
+   */
+  public static void route(
+      Routes routes, Wording wording, Linker linker, ServiceContext context, OAuthStates states) {
+    OAuthCallback callback =
+        new OAuthCallback(wording, linker, context.profiles()::remember, context.outbox(), states);
+    routes.webhooks().add("GET", "/oauth/" + wording.service(), callback::handle);
+  }
+
+  /**
+   * Reports on the {@code oauth} settings section {@code s} (its {@code clientId} set) a missing
+   * {@code clientSecret} (given there or in {@code secretEnv}) or {@code redirectUri}, the public
+   * URL of this callback.
+   */
+  public static void checkSettings(
+      Section s,
+      String service,
+      String secretEnv,
+      @Nullable String clientSecret,
+      String redirectUri) {
+    if (clientSecret == null || clientSecret.isEmpty()) {
+      s.problem("clientSecret", "is required with oauth.clientId (or set " + secretEnv + ")");
+    }
+    if (!Section.HTTP_URL.matcher(redirectUri).matches()) {
+      s.problem(
+          "redirectUri",
+          "is required with oauth.clientId: the public URL of /oauth/"
+              + service
+              + " on the webhook listener, e.g. https://bot.example.org/oauth/"
+              + service);
+    }
   }
 
   public Response handle(Request request) {

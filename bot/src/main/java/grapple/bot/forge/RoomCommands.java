@@ -4,11 +4,13 @@ import grapple.bot.ServiceContext;
 import grapple.bot.room.Messages;
 import grapple.bot.room.RoomEvent;
 import grapple.commands.CommandLine;
+import grapple.commands.Markdown;
 import grapple.commands.PermissionLevel;
 import grapple.state.BadInput;
 import grapple.state.Connection;
 import grapple.state.Fatal;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
@@ -29,6 +31,9 @@ public final class RoomCommands {
     String run(String sender, List<String> words, String prefix);
   }
 
+  private static final int MIN_PREFIX = 2;
+  private static final int MAX_PREFIX = 24;
+
   private final ServiceContext context;
   private final ExecutorService executor;
   private final String service;
@@ -44,6 +49,48 @@ public final class RoomCommands {
     this.executor = executor;
     this.service = service;
     this.failureReply = failureReply;
+  }
+
+  /**
+   * {@code prefix}, a connection's {@code commandPrefix}, when it has 2 to 24 characters; BadInput
+   * otherwise.
+   */
+  public static String checkPrefix(String prefix) {
+    int length = prefix.codePointCount(0, prefix.length());
+    BadInput.check(
+        length >= MIN_PREFIX && length <= MAX_PREFIX,
+        "commandPrefix",
+        "must be %d-%d characters, was %d",
+        MIN_PREFIX,
+        MAX_PREFIX,
+        length);
+    return prefix;
+  }
+
+  /** The command word of {@code words}, lower-cased; "help" when there is none. */
+  public static String verb(List<String> words) {
+    return words.isEmpty() ? "help" : words.get(0).toLowerCase(Locale.ROOT);
+  }
+
+  /** The words after the command word. */
+  public static List<String> args(List<String> words) {
+    return words.isEmpty() ? List.of() : words.subList(1, words.size());
+  }
+
+  /**
+   * The refusal of a command word the connection does not know; {@code what} it follows:
+   * "repository", "project".
+   */
+  public static BadInput unknown(String prefix, String verb, String what) {
+    return new BadInput(
+        "command",
+        "Unknown command "
+            + Markdown.code(prefix + " " + verb)
+            + ". Type "
+            + Markdown.code(prefix + " help")
+            + " for the commands of this "
+            + what
+            + ".");
   }
 
   /** Answers {@code message} when it starts with {@code commandPrefix}; returns whether it does. */

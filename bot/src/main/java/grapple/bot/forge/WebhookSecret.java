@@ -8,6 +8,14 @@ public final class WebhookSecret {
 
   private WebhookSecret() {}
 
+  /** {@link #read} of the service section {@code s}'s {@code webhook}, which holds nothing else. */
+  public static String readWebhook(Section s, String service, boolean enabled, String env) {
+    Section webhook = s.section("webhook");
+    String secret = read(webhook, service, enabled, env);
+    webhook.finish();
+    return secret;
+  }
+
   /**
    * {@code secret} of the {@code webhook} section, else the environment variable {@code env}; "" if
    * neither. A problem when {@code service} is enabled and it is missing or shorter than 8.

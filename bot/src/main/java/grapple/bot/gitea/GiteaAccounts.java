@@ -3,10 +3,10 @@ package grapple.bot.gitea;
 import com.fasterxml.jackson.databind.JsonNode;
 import grapple.bot.forge.ForgeException;
 import grapple.bot.forge.Mentions;
+import grapple.bot.forge.TokenAccounts;
 import grapple.state.LinkedAccounts;
 import grapple.state.LinkedAccounts.Account;
 import java.util.Optional;
-import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,26 +34,9 @@ final class GiteaAccounts {
     JsonNode user = client.user(settings.instance(instance, "instance"), token);
     String login = user.path("login").asText(user.path("username").asText(""));
     if (login.isEmpty()) throw new ForgeException(502, "Gitea's /api/v1/user named no login");
-    Account account =
-        new Account(
-            SERVICE,
-            instance,
-            matrixUser,
-            login,
-            user.path("id").asText(),
-            token,
-            null,
-            null,
-            null);
-    store.link(account, new LinkedAccounts.Profile(avatar(user), null));
+    Account account = TokenAccounts.link(store, SERVICE, instance, matrixUser, login, user, token);
     log.info("gitea: {} linked the {} account {}", matrixUser, instance, login);
     return account;
-  }
-
-  /** The avatar {@code /api/v1/user} gives (organizations are not asked). */
-  private static @Nullable String avatar(JsonNode user) {
-    JsonNode url = user.path("avatar_url");
-    return url.isTextual() && !url.asText().isEmpty() ? url.asText() : null;
   }
 
   Optional<Account> account(String instance, String matrixUser) {

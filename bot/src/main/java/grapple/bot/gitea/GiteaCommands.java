@@ -3,7 +3,7 @@ package grapple.bot.gitea;
 import grapple.bot.Active;
 import grapple.bot.Changes;
 import grapple.bot.forge.Following;
-import grapple.bot.forge.ForgeException;
+import grapple.bot.forge.TokenAccounts;
 import grapple.commands.Command;
 import grapple.commands.Invocation;
 import grapple.commands.Markdown;
@@ -106,11 +106,7 @@ final class GiteaCommands {
 
   private Reply list(Invocation call) {
     return following.list(
-        call,
-        "Gitea repositories this room follows:",
-        Reply.text(
-            "This room follows no Gitea repository. Add one with %s.",
-            Markdown.code(call.prefix() + " gitea repo <url of the repository>")));
+        call, "Gitea repositories", "Gitea repository", "gitea repo <url of the repository>");
   }
 
   private Reply remove(Invocation call) {
@@ -130,23 +126,15 @@ final class GiteaCommands {
     call.requireAtMost(2);
     String instance = instance(call.arg(0, "instance"));
     String token = call.arg(1, "token");
-    try {
-      Account account = parts.accounts().linkToken(instance, call.sender(), token);
-      parts.context().profiles().remember(call.sender());
-      return Reply.text(
-          "Connected as %s on %s. Token stored.",
-          Markdown.code(account.login()), Markdown.code(instance));
-    } catch (ForgeException e) {
-      if (e.badCredentials()) {
-        throw new BadInput(
-            "token",
+    return TokenAccounts.linkCommand(
+        call,
+        parts.context(),
+        instance,
+        e ->
             "Gitea does not accept that token ("
                 + e.getMessage()
-                + "). Check it, or make a new one. Nothing was stored.");
-      }
-      throw new BadInput(
-          "token", "The token could not be checked: " + e.getMessage() + ". Nothing was stored.");
-    }
+                + "). Check it, or make a new one. Nothing was stored.",
+        () -> parts.accounts().linkToken(instance, call.sender(), token));
   }
 
   private Reply hasToken(Invocation call) {

@@ -2,20 +2,13 @@ package grapple.bot.gitea;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.forge.ForgeEvent;
 import grapple.bot.forge.Mentions;
 import grapple.bot.forge.Notice;
 
 /** One Gitea webhook event being rendered for one connection, with what rendering it needs. */
-record GiteaEvent(JsonNode payload, GiteaRepoConfig config, Mentions mentions) {
-
-  String action() {
-    return payload.path("action").asText("");
-  }
-
-  /** {@code owner/repo} as Gitea spells it. */
-  String repoName() {
-    return payload.path("repository").path("full_name").asText();
-  }
+record GiteaEvent(JsonNode payload, GiteaRepoConfig config, Mentions mentions)
+    implements ForgeEvent {
 
   String sender() {
     return login(payload.path("sender"));
@@ -24,15 +17,6 @@ record GiteaEvent(JsonNode payload, GiteaRepoConfig config, Mentions mentions) {
   /** True if none of {@code hooks} is enabled: the event is not shown. */
   boolean skip(String... hooks) {
     return !config.enabled(hooks);
-  }
-
-  Notice notice() {
-    return new Notice(mentions);
-  }
-
-  /** {@code owner/repo#12} for an issue or pull request. */
-  String ref(JsonNode item) {
-    return repoName() + "#" + item.path("number").asText();
   }
 
   /**
@@ -82,8 +66,6 @@ record GiteaEvent(JsonNode payload, GiteaRepoConfig config, Mentions mentions) {
    * split).
    */
   static String cut(String text, int max) {
-    if (text.length() <= max) return text;
-    int end = Character.isHighSurrogate(text.charAt(max - 1)) ? max - 1 : max;
-    return text.substring(0, end) + "…";
+    return Notice.cut(text, max);
   }
 }

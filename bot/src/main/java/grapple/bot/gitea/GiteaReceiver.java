@@ -11,7 +11,6 @@ import grapple.bot.http.Request;
 import grapple.bot.http.Response;
 import grapple.state.ForgeDeliveries;
 import grapple.state.OutboxStore;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,11 +46,7 @@ final class GiteaReceiver {
     this.secret = parts.settings().webhookSecret().getBytes(StandardCharsets.UTF_8);
   }
 
-  CompletableFuture<Response> receive(Request request) throws IOException {
-    return Intake.withBody(request, MAX_BODY_BYTES, body -> receive(request, body));
-  }
-
-  private CompletableFuture<Response> receive(Request request, byte[] body) {
+  CompletableFuture<Response> receive(Request request, byte[] body) {
     if (!signed(request, body)) {
       log.info("gitea: refused a webhook with a missing or wrong signature");
       return now(Response.error(401, "Missing or wrong X-Gitea-Signature"));

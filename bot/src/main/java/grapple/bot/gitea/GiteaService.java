@@ -1,17 +1,13 @@
 package grapple.bot.gitea;
 
-import grapple.bot.ConnectionKind;
-import grapple.bot.Routes;
 import grapple.bot.Service;
 import grapple.bot.ServiceContext;
 import grapple.bot.ServiceInfo;
 import grapple.bot.config.Config;
 import grapple.bot.config.Section;
 import grapple.bot.config.ServiceSettings;
-import grapple.bot.forge.ForgeThreads;
-import grapple.commands.Command;
-import grapple.state.ForgeDeliveries;
-import grapple.state.LinkedAccounts;
+import grapple.bot.forge.ForgeRunning;
+import grapple.bot.forge.Intake;
 import grapple.state.Migration;
 import java.util.List;
 import java.util.Set;
@@ -44,60 +40,24 @@ public final class GiteaService implements Service {
 
   @Override
   public Running start(ServiceSettings settings, ServiceContext context) {
-    return new Started((GiteaSettings) settings, context);
-  }
-
-  /** The Gitea service at work. */
-  private static final class Started implements Running {
-    private final GiteaParts parts;
-    private final GiteaRepos repos;
-    private final GiteaCommands commands;
-    private final ForgeDeliveries deliveries;
-    private final ForgeThreads threads = new ForgeThreads(NAME);
-
-    Started(GiteaSettings settings, ServiceContext context) {
-      GiteaClient client = new GiteaClient();
-      LinkedAccounts linked =
-          new LinkedAccounts(context.database(), context.secrets().get(), context.clock());
-      this.parts =
-          new GiteaParts(
-              settings,
-              client,
-              new GiteaAccounts(linked, client, settings),
-              new GiteaHooks(context.database(), context.clock()),
-              context);
-      this.repos = new GiteaRepos(parts, new RepoCommands(parts, threads.commands()));
-      this.commands = new GiteaCommands(parts, repos);
-      this.deliveries = new ForgeDeliveries(context.database(), context.clock());
-    }
-
-    @Override
-    public List<ConnectionKind<?>> kinds() {
-      return List.of(repos);
-    }
-
-    @Override
-    public List<Command> commands() {
-      return commands.commands();
-    }
-
-    @Override
-    public void routes(Routes routes) {
-      GiteaReceiver receiver = new GiteaReceiver(parts, repos, deliveries);
-      routes
-          .webhooks()
-          .addAsync("POST", "/gitea/webhook", GiteaReceiver.MAX_BODY_BYTES, receiver::receive);
-    }
-
-    /** The leader forgets old delivery ids. */
-    @Override
-    public void lead() {
-      threads.pruneEvery6Hours(deliveries);
-    }
-
-    @Override
-    public void close() {
-      threads.close();
-    }
+    GiteaSettings gitea = (GiteaSettings) settings;
+    ForgeRunning.Base base = ForgeRunning.Base.of(NAME, context);
+    GiteaClient client = new GiteaClient();
+    GiteaParts parts =
+        new GiteaParts(
+            gitea,
+            client,
+            new GiteaAccounts(base.linked(), client, gitea),
+            new GiteaHooks(context.database(), context.clock()),
+            context);
+    GiteaRepos repos = new GiteaRepos(parts, new RepoCommands(parts, base.threads().commands()));
+    GiteaReceiver receiver = new GiteaReceiver(parts, repos, base.deliveries());
+    return new ForgeRunning(
+        base,
+        repos,
+        new GiteaCommands(parts, repos).commands(),
+        routes ->
+            Intake.route(routes, "/gitea/webhook", GiteaReceiver.MAX_BODY_BYTES, receiver::receive),
+        threads -> {});
   }
 }

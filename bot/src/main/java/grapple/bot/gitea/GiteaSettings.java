@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.config.Section;
 import grapple.bot.config.ServiceSettings;
+import grapple.bot.forge.ForgeUrls;
 import grapple.bot.forge.WebhookSecret;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -95,7 +96,7 @@ record GiteaSettings(
 
   private static @Nullable HttpUrl url(String text) {
     if (text.isEmpty()) return null;
-    return HttpUrl.parse(text.replaceAll("/+$", ""));
+    return ForgeUrls.parse(text);
   }
 
   /** The instance's web address (no trailing slash); BadInput naming {@code field} if unknown. */

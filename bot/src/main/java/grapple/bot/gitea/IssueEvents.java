@@ -33,12 +33,8 @@ final class IssueEvents {
     if (e.skip("issue.created", "issue")) return Optional.empty();
     Notice n =
         e.notice()
-            .text("📥 ")
-            .actor(GiteaEvent.login(issue.path("user")))
-            .text(" created new issue ")
-            .link(e.ref(issue), e.url(issue, false))
-            .text(": ")
-            .title(GiteaEvent.title(issue));
+            .acted("📥 ", GiteaEvent.login(issue.path("user")), " created new issue ")
+            .about(e.ref(issue), e.url(issue, false), ": ", GiteaEvent.title(issue));
     String separator = " assigned to ";
     for (JsonNode assignee : issue.path("assignees")) {
       n.text(separator).person(GiteaEvent.login(assignee));
@@ -53,12 +49,11 @@ final class IssueEvents {
     boolean reopened = e.action().equals("reopened");
     Notice n =
         e.notice()
-            .text(reopened ? "🔷 " : "⬛ ")
-            .actor(e.sender())
-            .text(reopened ? " reopened issue " : " closed issue ")
-            .link(e.ref(issue), e.url(issue, false))
-            .text(": ")
-            .title(GiteaEvent.title(issue));
+            .acted(
+                reopened ? "🔷 " : "⬛ ",
+                e.sender(),
+                reopened ? " reopened issue " : " closed issue ")
+            .about(e.ref(issue), e.url(issue, false), ": ", GiteaEvent.title(issue));
     return Optional.of(keys(e, n.build(), issue, false));
   }
 
@@ -67,12 +62,8 @@ final class IssueEvents {
     if (e.skip("issue.changed", "issue")) return Optional.empty();
     Notice n =
         e.notice()
-            .text("✏️ ")
-            .actor(e.sender())
-            .text(" edited issue ")
-            .link(e.ref(issue), e.url(issue, false))
-            .text(": ")
-            .title(GiteaEvent.title(issue));
+            .acted("✏️ ", e.sender(), " edited issue ")
+            .about(e.ref(issue), e.url(issue, false), ": ", GiteaEvent.title(issue));
     return Optional.of(keys(e, n.build(), issue, false));
   }
 

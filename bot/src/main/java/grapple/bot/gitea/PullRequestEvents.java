@@ -33,12 +33,11 @@ final class PullRequestEvents {
     boolean draft = pr.path("draft").asBoolean(false);
     Notice n =
         e.notice()
-            .text(draft ? "⚪ " : "🔵 ")
-            .actor(e.sender())
-            .text(draft ? " drafted a new PR " : " opened a new PR ")
-            .link(e.ref(pr), e.url(pr, true))
-            .text(": ")
-            .title(GiteaEvent.title(pr))
+            .acted(
+                draft ? "⚪ " : "🔵 ",
+                e.sender(),
+                draft ? " drafted a new PR " : " opened a new PR ")
+            .about(e.ref(pr), e.url(pr, true), ": ", GiteaEvent.title(pr))
             .labels(pr.path("labels"));
     return Optional.of(keys(e, n.build(), pr));
   }
@@ -53,12 +52,8 @@ final class PullRequestEvents {
     if (skip) return Optional.empty();
     Notice n =
         e.notice()
-            .text(merged ? "✳️ " : "⚫ ")
-            .actor(e.sender())
-            .text(merged ? " merged PR " : " closed PR ")
-            .link(e.ref(pr), e.url(pr, true))
-            .text(": ")
-            .title(GiteaEvent.title(pr));
+            .acted(merged ? "✳️ " : "⚫ ", e.sender(), merged ? " merged PR " : " closed PR ")
+            .about(e.ref(pr), e.url(pr, true), ": ", GiteaEvent.title(pr));
     return Optional.of(keys(e, n.build(), pr));
   }
 
@@ -67,12 +62,8 @@ final class PullRequestEvents {
     if (e.skip("pull_request.opened", "pull_request")) return Optional.empty();
     Notice n =
         e.notice()
-            .text("🔷 ")
-            .actor(e.sender())
-            .text(" reopened PR ")
-            .link(e.ref(pr), e.url(pr, true))
-            .text(": ")
-            .title(GiteaEvent.title(pr));
+            .acted("🔷 ", e.sender(), " reopened PR ")
+            .about(e.ref(pr), e.url(pr, true), ": ", GiteaEvent.title(pr));
     return Optional.of(keys(e, n.build(), pr));
   }
 
@@ -95,12 +86,8 @@ final class PullRequestEvents {
     if (state.isEmpty()) return Optional.empty();
     Notice n =
         e.notice()
-            .text(state.equals("approved") ? "✅ " : "🔴 ")
-            .actor(e.sender())
-            .text(" " + state + " ")
-            .link(e.ref(pr), e.url(pr, true))
-            .text(" ")
-            .title(GiteaEvent.title(pr));
+            .acted(state.equals("approved") ? "✅ " : "🔴 ", e.sender(), " " + state + " ")
+            .about(e.ref(pr), e.url(pr, true), " ", GiteaEvent.title(pr));
     return Optional.of(keys(e, n.build(), pr));
   }
 

@@ -11,7 +11,6 @@ import grapple.state.Connection;
 import grapple.state.Json;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 
@@ -40,8 +39,8 @@ final class RepoCommands {
 
   /** Runs {@code words} (after the prefix); returns the reply. Throws BadInput for a mistake. */
   String run(GiteaRepoConfig config, String sender, List<String> words, String prefix) {
-    String verb = words.isEmpty() ? "help" : words.get(0).toLowerCase(Locale.ROOT);
-    List<String> args = words.isEmpty() ? List.of() : words.subList(1, words.size());
+    String verb = RoomCommands.verb(words);
+    List<String> args = RoomCommands.args(words);
     if (verb.equals("help")) return help(prefix);
     String token =
         parts
@@ -52,14 +51,7 @@ final class RepoCommands {
       return switch (verb) {
         case "create" -> create(config, token, args);
         case "close" -> close(config, token, args);
-        default ->
-            throw new BadInput(
-                "command",
-                "Unknown command "
-                    + Markdown.code(prefix + " " + verb)
-                    + ". Type "
-                    + Markdown.code(prefix + " help")
-                    + " for the commands of this repository.");
+        default -> throw RoomCommands.unknown(prefix, verb, "repository");
       };
     } catch (ForgeException e) {
       return GiteaParts.explain(e, config.instance(), config.fullName());

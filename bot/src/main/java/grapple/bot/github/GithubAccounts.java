@@ -3,6 +3,7 @@ package grapple.bot.github;
 import com.fasterxml.jackson.databind.JsonNode;
 import grapple.bot.forge.ForgeException;
 import grapple.bot.forge.Mentions;
+import grapple.bot.forge.TokenAccounts;
 import grapple.state.LinkedAccounts;
 import grapple.state.LinkedAccounts.Account;
 import grapple.state.LinkedAccounts.Profile;
@@ -74,17 +75,7 @@ final class GithubAccounts implements Mentions {
   /** Checks a personal access token with GitHub and links it; returns the account. */
   Account linkToken(String matrixUser, String token) throws ForgeException {
     JsonNode user = client.user(token);
-    Account account =
-        new Account(
-            SERVICE,
-            INSTANCE,
-            matrixUser,
-            user.path("login").asText(),
-            user.path("id").asText(),
-            token,
-            null,
-            null,
-            null);
+    Account account = account(matrixUser, user, token);
     store.link(account, profile(user, token));
     mentions.clear();
     log.info(
@@ -92,6 +83,20 @@ final class GithubAccounts implements Mentions {
         matrixUser,
         account.login());
     return account;
+  }
+
+  /** The account of {@code user} ({@code /user}'s answer) with {@code token}. */
+  private static Account account(String matrixUser, JsonNode user, String token) {
+    return new Account(
+        SERVICE,
+        INSTANCE,
+        matrixUser,
+        user.path("login").asText(),
+        user.path("id").asText(),
+        token,
+        null,
+        null,
+        null);
   }
 
   /**
@@ -105,19 +110,7 @@ final class GithubAccounts implements Mentions {
         client.oauthToken(oauth, Map.of("code", code, "redirect_uri", oauth.redirectUri()));
     String token = tokens.path("access_token").asText();
     JsonNode user = client.user(token);
-    Account account =
-        withTokens(
-            new Account(
-                SERVICE,
-                INSTANCE,
-                matrixUser,
-                user.path("login").asText(),
-                user.path("id").asText(),
-                token,
-                null,
-                null,
-                null),
-            tokens);
+    Account account = withTokens(account(matrixUser, user, token), tokens);
     store.link(account, profile(user, account.token()));
     mentions.clear();
     log.info("github: {} linked the GitHub account {} by OAuth", matrixUser, account.login());
@@ -219,16 +212,8 @@ final class GithubAccounts implements Mentions {
 
   /** Leader's chore: refreshes every token that expires soon. */
   void refreshExpiring() {
-    for (Account account : store.refreshableBefore(SERVICE, clock.instant().plus(REFRESH_AHEAD))) {
-      try {
-        refresh(account);
-      } catch (ForgeException e) {
-        log.warn(
-            "github: could not refresh the token of {} yet: {}",
-            account.matrixUser(),
-            e.getMessage());
-      }
-    }
+    TokenAccounts.refreshExpiring(
+        store, SERVICE, clock.instant().plus(REFRESH_AHEAD), this::refresh);
   }
 
   private void unlink(Account account, String why) {

@@ -150,11 +150,9 @@ final class GithubCommands {
   private Reply list(Invocation call) {
     return following.list(
         call,
-        "GitHub repositories this room follows:",
-        Reply.text(
-            "This room follows no GitHub repository. Add one with %s.",
-            Markdown.code(
-                call.prefix() + " github repo " + parts.settings().webUrl() + "/<org>/<repo>")));
+        "GitHub repositories",
+        "GitHub repository",
+        "github repo " + parts.settings().webUrl() + "/<org>/<repo>");
   }
 
   private Reply remove(Invocation call) {

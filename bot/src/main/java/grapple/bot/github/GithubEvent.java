@@ -2,21 +2,14 @@ package grapple.bot.github;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.forge.ForgeEvent;
 import grapple.bot.forge.Mentions;
 import grapple.bot.forge.Notice;
 
 /** One webhook event being rendered for one connection, with what rendering it needs. */
 record GithubEvent(
-    JsonNode payload, GithubRepoConfig config, Mentions mentions, GithubMessages.Extras extras) {
-
-  String action() {
-    return payload.path("action").asText("");
-  }
-
-  /** {@code org/repo} as GitHub spells it. */
-  String repoName() {
-    return payload.path("repository").path("full_name").asText();
-  }
+    JsonNode payload, GithubRepoConfig config, Mentions mentions, GithubMessages.Extras extras)
+    implements ForgeEvent {
 
   String sender() {
     return login(payload.path("sender"));
@@ -25,15 +18,6 @@ record GithubEvent(
   /** True if none of {@code hooks} is enabled: the event is not shown. */
   boolean skip(String... hooks) {
     return !config.hooks().enabled(hooks);
-  }
-
-  Notice notice() {
-    return new Notice(mentions);
-  }
-
-  /** {@code org/repo#12} for an issue or PR. */
-  String ref(JsonNode item) {
-    return repoName() + "#" + item.path("number").asText();
   }
 
   ObjectNode withRepo(ObjectNode content) {
@@ -62,8 +46,6 @@ record GithubEvent(
    * split).
    */
   static String cut(String text, int max) {
-    if (text.length() <= max) return text;
-    int end = Character.isHighSurrogate(text.charAt(max - 1)) ? max - 1 : max;
-    return text.substring(0, end) + "…";
+    return Notice.cut(text, max);
   }
 }

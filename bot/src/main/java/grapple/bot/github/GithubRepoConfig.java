@@ -3,6 +3,7 @@ package grapple.bot.github;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.forge.RoomCommands;
 import grapple.commands.Markdown;
 import grapple.state.BadInput;
 import java.util.Collection;
@@ -34,8 +35,6 @@ record GithubRepoConfig(
     WorkflowFilter workflowRun) {
 
   static final String DEFAULT_COMMAND_PREFIX = "!gh";
-  static final int MIN_COMMAND_PREFIX = 2;
-  static final int MAX_COMMAND_PREFIX = 24;
   static final String DEFAULT_HOTLINK_PREFIX = "#";
   static final int MAX_HOTLINK_PREFIX = 16;
   static final int MAX_NAME = 100;
@@ -189,18 +188,9 @@ record GithubRepoConfig(
   }
 
   private static String commandPrefix(ObjectNode content) {
-    String prefix =
+    return RoomCommands.checkPrefix(
         StateFields.optionalText(content, "commandPrefix", "commandPrefix")
-            .orElse(DEFAULT_COMMAND_PREFIX);
-    int length = prefix.codePointCount(0, prefix.length());
-    BadInput.check(
-        length >= MIN_COMMAND_PREFIX && length <= MAX_COMMAND_PREFIX,
-        "commandPrefix",
-        "must be %d-%d characters, was %d",
-        MIN_COMMAND_PREFIX,
-        MAX_COMMAND_PREFIX,
-        length);
-    return prefix;
+            .orElse(DEFAULT_COMMAND_PREFIX));
   }
 
   private static PrDiff prDiff(ObjectNode content) {

@@ -1,8 +1,6 @@
 package grapple.bot.github;
 
 import grapple.bot.Active;
-import grapple.bot.ConnectionKind;
-import grapple.bot.Routes;
 import grapple.bot.Service;
 import grapple.bot.ServiceContext;
 import grapple.bot.ServiceInfo;
@@ -10,13 +8,10 @@ import grapple.bot.config.Config;
 import grapple.bot.config.Section;
 import grapple.bot.config.ServiceSettings;
 import grapple.bot.forge.Batches;
-import grapple.bot.forge.ForgeThreads;
+import grapple.bot.forge.ForgeRunning;
 import grapple.bot.forge.Intake;
 import grapple.bot.forge.OAuthCallback;
-import grapple.commands.Command;
 import grapple.state.BadInput;
-import grapple.state.ForgeDeliveries;
-import grapple.state.LinkedAccounts;
 import grapple.state.OAuthStates;
 import grapple.state.OutboxStore;
 import grapple.state.PeopleLinks;
@@ -63,109 +58,71 @@ public final class GithubService implements Service {
 
   @Override
   public Running start(ServiceSettings settings, ServiceContext context) {
-    return new Started((GithubSettings) settings, context);
-  }
-
-  /** The GitHub service at work. */
-  private static final class Started implements Running {
-    private final GithubParts parts;
-    private final GithubRepos repos;
-    private final GithubCommands commands;
-    private final ForgeDeliveries deliveries;
-    private final LabelBatches labels;
-    private final OAuthStates states;
-    private final ForgeThreads threads = new ForgeThreads(NAME);
-
-    Started(GithubSettings settings, ServiceContext context) {
-      GithubClient client = new GithubClient(settings.apiUrl(), settings.webUrl());
-      LinkedAccounts linked =
-          new LinkedAccounts(context.database(), context.secrets().get(), context.clock());
-      Optional<AppTokens> app = settings.app().map(a -> new AppTokens(a, client, context.clock()));
-      this.parts =
-          new GithubParts(
-              settings,
-              client,
-              new GithubAccounts(
-                  linked,
-                  new PeopleLinks(context.database(), context.clock()),
-                  client,
-                  settings,
-                  context.clock()),
-              app,
-              context);
-      this.repos = new GithubRepos(parts, new RepoCommands(parts, threads.commands()));
-      this.states = new OAuthStates(context.database(), context.clock());
-      this.commands = new GithubCommands(parts, repos, states);
-      this.deliveries = new ForgeDeliveries(context.database(), context.clock());
-      this.labels = new LabelBatches(context.database(), context.clock());
-    }
-
-    @Override
-    public List<ConnectionKind<?>> kinds() {
-      return List.of(repos);
-    }
-
-    @Override
-    public List<Command> commands() {
-      return commands.commands();
-    }
-
-    @Override
-    public void routes(Routes routes) {
-      GithubReceiver receiver = new GithubReceiver(parts, repos, deliveries, labels);
-      routes
-          .webhooks()
-          .addAsync("POST", "/github/webhook", GithubReceiver.MAX_BODY_BYTES, receiver::receive);
-      OAuthCallback callback =
-          new OAuthCallback(
+    GithubSettings github = (GithubSettings) settings;
+    ForgeRunning.Base base = ForgeRunning.Base.of(NAME, context);
+    GithubClient client = new GithubClient(github.apiUrl(), github.webUrl());
+    Optional<AppTokens> app = github.app().map(a -> new AppTokens(a, client, context.clock()));
+    GithubParts parts =
+        new GithubParts(
+            github,
+            client,
+            new GithubAccounts(
+                base.linked(),
+                new PeopleLinks(context.database(), context.clock()),
+                client,
+                github,
+                context.clock()),
+            app,
+            context);
+    GithubRepos repos = new GithubRepos(parts, new RepoCommands(parts, base.threads().commands()));
+    OAuthStates states = new OAuthStates(context.database(), context.clock());
+    GithubCommands commands = new GithubCommands(parts, repos, states);
+    LabelBatches labels = new LabelBatches(context.database(), context.clock());
+    GithubReceiver receiver = new GithubReceiver(parts, repos, base.deliveries(), labels);
+    return new ForgeRunning(
+        base,
+        repos,
+        commands.commands(),
+        routes -> {
+          Intake.route(routes, "/github/webhook", GithubReceiver.MAX_BODY_BYTES, receiver::receive);
+          OAuthCallback.route(
+              routes,
               new OAuthCallback.Wording(NAME, "GitHub", "GitHub", "Connected as "),
               parts.accounts()::linkCode,
-              parts.context().profiles()::remember,
-              parts.context().outbox(),
+              context,
               states);
-      routes.webhooks().add("GET", "/oauth/github", callback::handle);
-      new GithubApi(parts, commands).routes(routes);
-    }
+          new GithubApi(parts, commands).routes(routes);
+        },
+        // The leader posts gathered label changes and refreshes expiring tokens.
+        threads -> {
+          threads.every(
+              Duration.ofSeconds(1),
+              Duration.ofSeconds(1),
+              "posting label changes",
+              () -> postDue(labels, repos, parts));
+          threads.every(
+              Duration.ofMinutes(5),
+              Duration.ZERO,
+              "refreshing tokens",
+              parts.accounts()::refreshExpiring);
+        });
+  }
 
-    /**
-     * The leader posts gathered label changes, refreshes expiring tokens and forgets old delivery
-     * ids.
-     */
-    @Override
-    public void lead() {
-      threads.every(
-          Duration.ofSeconds(1),
-          Duration.ofSeconds(1),
-          "posting label changes",
-          this::postDueLabels);
-      threads.every(
-          Duration.ofMinutes(5),
-          Duration.ZERO,
-          "refreshing tokens",
-          parts.accounts()::refreshExpiring);
-      threads.pruneEvery6Hours(deliveries);
-    }
-
-    private void postDueLabels() {
-      for (LabelBatches.Batch batch : labels.due()) {
-        List<OutboxStore.Draft> drafts = new ArrayList<>();
-        for (Active active : repos.following(batch.repo())) {
-          if (parts.context().botRooms().notIn(active.roomId())) continue;
-          GithubMessages.render(
-                  batch.event(),
-                  batch.payload(),
-                  (GithubRepoConfig) active.config(),
-                  parts.accounts(),
-                  GithubMessages.Extras.NONE.withAddedLabels(batch.labels()))
-              .ifPresent(content -> drafts.add(Intake.draft(active.roomId(), content)));
-        }
-        Batches.post(parts.context().outbox(), drafts, labels.remove(batch));
+  /** Posts every due label batch to the rooms following its repository; one pass. */
+  private static void postDue(LabelBatches labels, GithubRepos repos, GithubParts parts) {
+    for (LabelBatches.Batch batch : labels.due()) {
+      List<OutboxStore.Draft> drafts = new ArrayList<>();
+      for (Active active : repos.following(batch.repo())) {
+        if (parts.context().botRooms().notIn(active.roomId())) continue;
+        GithubMessages.render(
+                batch.event(),
+                batch.payload(),
+                (GithubRepoConfig) active.config(),
+                parts.accounts(),
+                GithubMessages.Extras.NONE.withAddedLabels(batch.labels()))
+            .ifPresent(content -> drafts.add(Intake.draft(active.roomId(), content)));
       }
-    }
-
-    @Override
-    public void close() {
-      threads.close();
+      Batches.post(parts.context().outbox(), drafts, labels.remove(batch));
     }
   }
 }

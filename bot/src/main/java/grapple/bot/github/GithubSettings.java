@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.config.Config;
 import grapple.bot.config.Section;
 import grapple.bot.config.ServiceSettings;
+import grapple.bot.forge.ForgeUrls;
+import grapple.bot.forge.OAuthCallback;
 import grapple.bot.forge.WebhookSecret;
 import java.security.interfaces.RSAPrivateKey;
 import java.util.Optional;
@@ -65,23 +67,14 @@ record GithubSettings(
 
   static GithubSettings read(Section s, Config config) {
     boolean enabled = s.bool("enabled", false);
-    Section webhook = s.section("webhook");
-    String secret = WebhookSecret.read(webhook, "github", enabled, WEBHOOK_SECRET_ENV);
-    webhook.finish();
-    HttpUrl apiUrl = url(s, "apiUrl", "https://api.github.com");
-    HttpUrl webUrl = url(s, "webUrl", "https://github.com");
+    String secret = WebhookSecret.readWebhook(s, "github", enabled, WEBHOOK_SECRET_ENV);
+    HttpUrl apiUrl = ForgeUrls.read(s, "apiUrl", "https://api.github.com");
+    HttpUrl webUrl = ForgeUrls.read(s, "webUrl", "https://github.com");
     Optional<App> app = app(s.section("app"), enabled);
     Optional<OAuth> oauth = oauth(s.section("oauth"));
     ObjectNode defaultOptions = s.mapping("defaultOptions");
     s.finish();
     return new GithubSettings(enabled, secret, apiUrl, webUrl, app, oauth, defaultOptions);
-  }
-
-  private static HttpUrl url(Section s, String key, String fallback) {
-    String value =
-        s.matching(key, fallback, Section.HTTP_URL, "must be an http:// or https:// URL");
-    HttpUrl url = HttpUrl.parse(value.replaceAll("/+$", ""));
-    return url != null ? url : HttpUrl.get(fallback);
   }
 
   private static Optional<App> app(Section s, boolean enabled) {
@@ -111,16 +104,7 @@ record GithubSettings(
     String redirectUri = s.string("redirectUri", "");
     s.finish();
     if (clientId.isEmpty()) return Optional.empty();
-    if (clientSecret == null || clientSecret.isEmpty()) {
-      s.problem(
-          "clientSecret", "is required with oauth.clientId (or set " + OAUTH_SECRET_ENV + ")");
-    }
-    if (!Section.HTTP_URL.matcher(redirectUri).matches()) {
-      s.problem(
-          "redirectUri",
-          "is required with oauth.clientId: the public URL of /oauth/github on the webhook"
-              + " listener, e.g. https://bot.example.org/oauth/github");
-    }
+    OAuthCallback.checkSettings(s, "github", OAUTH_SECRET_ENV, clientSecret, redirectUri);
     return Optional.of(new OAuth(clientId, clientSecret == null ? "" : clientSecret, redirectUri));
   }
 

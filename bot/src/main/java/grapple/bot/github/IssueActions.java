@@ -3,6 +3,7 @@ package grapple.bot.github;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.forge.ForgeException;
+import grapple.bot.forge.RoomCommands;
 import grapple.commands.Markdown;
 import grapple.state.BadInput;
 import grapple.state.Json;
@@ -29,8 +30,8 @@ final class IssueActions {
    * mistake.
    */
   String run(GithubRepoConfig config, String sender, List<String> words, String prefix) {
-    String verb = words.isEmpty() ? "help" : words.get(0).toLowerCase(Locale.ROOT);
-    List<String> args = words.isEmpty() ? List.of() : words.subList(1, words.size());
+    String verb = RoomCommands.verb(words);
+    List<String> args = RoomCommands.args(words);
     if (verb.equals("help")) return RepoCommands.help(prefix);
     String token = token(sender);
     try {
@@ -39,14 +40,7 @@ final class IssueActions {
         case "assign" -> assign(config, sender, token, args);
         case "close" -> close(config, token, args);
         case "workflow" -> workflow(config, token, args);
-        default ->
-            throw new BadInput(
-                "command",
-                "Unknown command "
-                    + Markdown.code(prefix + " " + verb)
-                    + ". Type "
-                    + Markdown.code(prefix + " help")
-                    + " for the commands of this repository.");
+        default -> throw RoomCommands.unknown(prefix, verb, "repository");
       };
     } catch (ForgeException e) {
       return GithubParts.explain(e, config.org() + "/" + config.repo());

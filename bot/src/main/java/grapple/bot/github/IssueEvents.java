@@ -35,12 +35,8 @@ final class IssueEvents {
       return Optional.empty();
     Notice n =
         e.notice()
-            .text("📥 ")
-            .actor(GithubEvent.login(issue.path("user")))
-            .text(" created new issue ")
-            .link(e.ref(issue), GithubEvent.url(issue))
-            .text(": ")
-            .title(GithubEvent.title(issue));
+            .acted("📥 ", GithubEvent.login(issue.path("user")), " created new issue ")
+            .about(e.ref(issue), GithubEvent.url(issue), ": ", GithubEvent.title(issue));
     assignees(n, issue.path("assignees"));
     issueRoomLink(e, n, issue);
     return Optional.of(keys(e, n.labels(issue.path("labels")).build(), issue));
@@ -72,12 +68,11 @@ final class IssueEvents {
     boolean reopened = e.action().equals("reopened");
     Notice n =
         e.notice()
-            .text(reopened ? "🔷 " : "⬛ ")
-            .actor(e.sender())
-            .text(reopened ? " reopened issue " : " closed issue ")
-            .link(e.ref(issue), GithubEvent.url(issue))
-            .text(": ")
-            .title(GithubEvent.title(issue));
+            .acted(
+                reopened ? "🔷 " : "⬛ ",
+                e.sender(),
+                reopened ? " reopened issue " : " closed issue ")
+            .about(e.ref(issue), GithubEvent.url(issue), ": ", GithubEvent.title(issue));
     withComment(e, n);
     return Optional.of(keys(e, n.build(), issue));
   }
@@ -100,12 +95,8 @@ final class IssueEvents {
       return Optional.empty();
     Notice n =
         e.notice()
-            .text("✏️ ")
-            .actor(e.sender())
-            .text(" edited issue ")
-            .link(e.ref(issue), GithubEvent.url(issue))
-            .text(": ")
-            .title(GithubEvent.title(issue));
+            .acted("✏️ ", e.sender(), " edited issue ")
+            .about(e.ref(issue), GithubEvent.url(issue), ": ", GithubEvent.title(issue));
     return Optional.of(keys(e, n.build(), issue));
   }
 
@@ -118,12 +109,8 @@ final class IssueEvents {
       return Optional.empty();
     Notice n =
         e.notice()
-            .text("🗃 ")
-            .actor(e.sender())
-            .text(" labeled issue ")
-            .link(e.ref(issue), GithubEvent.url(issue))
-            .text(": ")
-            .title(GithubEvent.title(issue))
+            .acted("🗃 ", e.sender(), " labeled issue ")
+            .about(e.ref(issue), GithubEvent.url(issue), ": ", GithubEvent.title(issue))
             .labels(issue.path("labels"));
     return Optional.of(keys(e, n.build(), issue));
   }

@@ -80,25 +80,16 @@ final class LabelBatches {
     return Batches.due(
         db,
         clock,
-        "SELECT repo, number, event, payload, labels, version"
-            + " FROM github_label_batches WHERE due_at <= ? ORDER BY due_at LIMIT 100",
-        LabelBatches::batch);
-  }
-
-  private static Batch batch(ResultSet rs) throws java.sql.SQLException {
-    try {
-      Set<String> labels = new LinkedHashSet<>();
-      Json.MAPPER.readTree(rs.getString(5)).forEach(l -> labels.add(l.asText()));
-      return new Batch(
-          rs.getString(1),
-          rs.getLong(2),
-          rs.getString(3),
-          Json.UNTRUSTED.readTree(rs.getString(4)),
-          labels,
-          rs.getLong(6));
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new IllegalStateException("github_label_batches: unreadable row", e);
-    }
+        "github_label_batches",
+        "repo, number, event, payload, labels, version",
+        rs ->
+            new Batch(
+                rs.getString(1),
+                rs.getLong(2),
+                rs.getString(3),
+                Json.UNTRUSTED.readTree(rs.getString(4)),
+                new LinkedHashSet<>(Batches.texts(rs.getString(5))),
+                rs.getLong(6)));
   }
 
   /** Work that deletes the batch, unless a newer label came meanwhile (then it waits on). */

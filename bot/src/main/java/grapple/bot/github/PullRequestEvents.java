@@ -44,12 +44,11 @@ final class PullRequestEvents {
     boolean draft = pr.path("draft").asBoolean(false);
     Notice n =
         e.notice()
-            .text(draft ? "⚪ " : "🔵 ")
-            .actor(e.sender())
-            .text(draft ? " drafted a new PR " : " opened a new PR ")
-            .link(e.ref(pr), GithubEvent.url(pr))
-            .text(": ")
-            .title(GithubEvent.title(pr))
+            .acted(
+                draft ? "⚪ " : "🔵 ",
+                e.sender(),
+                draft ? " drafted a new PR " : " opened a new PR ")
+            .about(e.ref(pr), GithubEvent.url(pr), ": ", GithubEvent.title(pr))
             .labels(pr.path("labels"));
     if (e.config().prDiff().enabled())
       e.extras().diff().ifPresent(diff -> diff(n, diff, e.config().prDiff().maxLines()));
@@ -89,12 +88,8 @@ final class PullRequestEvents {
     if (skip) return Optional.empty();
     Notice n =
         e.notice()
-            .text(merged ? "✳️ " : "⚫ ")
-            .actor(e.sender())
-            .text(merged ? " merged PR " : " closed PR ")
-            .link(e.ref(pr), GithubEvent.url(pr))
-            .text(": ")
-            .title(GithubEvent.title(pr));
+            .acted(merged ? "✳️ " : "⚫ ", e.sender(), merged ? " merged PR " : " closed PR ")
+            .about(e.ref(pr), GithubEvent.url(pr), ": ", GithubEvent.title(pr));
     if (!merged) IssueEvents.withComment(e, n);
     return Optional.of(keys(e, n.build(), pr));
   }
@@ -107,12 +102,8 @@ final class PullRequestEvents {
     if (e.skip("pull_request.opened", "pull_request")) return Optional.empty();
     Notice n =
         e.notice()
-            .text("🔷 ")
-            .actor(e.sender())
-            .text(" reopened PR ")
-            .link(e.ref(pr), GithubEvent.url(pr))
-            .text(": ")
-            .title(GithubEvent.title(pr));
+            .acted("🔷 ", e.sender(), " reopened PR ")
+            .about(e.ref(pr), GithubEvent.url(pr), ": ", GithubEvent.title(pr));
     return Optional.of(keys(e, n.build(), pr));
   }
 
@@ -124,12 +115,8 @@ final class PullRequestEvents {
     if (e.skip("pull_request.ready_for_review", "pull_request")) return Optional.empty();
     Notice n =
         e.notice()
-            .text(icon)
-            .actor(e.sender())
-            .text(" has marked ")
-            .link(e.ref(pr), GithubEvent.url(pr))
-            .text(as)
-            .title(GithubEvent.title(pr));
+            .acted(icon, e.sender(), " has marked ")
+            .about(e.ref(pr), GithubEvent.url(pr), as, GithubEvent.title(pr));
     return Optional.of(keys(e, n.build(), pr));
   }
 
@@ -154,12 +141,8 @@ final class PullRequestEvents {
     if (icon.isEmpty()) return Optional.empty();
     Notice n =
         e.notice()
-            .text(icon)
-            .actor(e.sender())
-            .text(" " + state + " ")
-            .link(e.ref(pr), GithubEvent.url(pr))
-            .text(" ")
-            .title(GithubEvent.title(pr));
+            .acted(icon, e.sender(), " " + state + " ")
+            .about(e.ref(pr), GithubEvent.url(pr), " ", GithubEvent.title(pr));
     return Optional.of(keys(e, n.build(), pr));
   }
 

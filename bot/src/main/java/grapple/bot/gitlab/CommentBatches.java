@@ -8,10 +8,8 @@ import grapple.state.Json;
 import grapple.state.SqlWork;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -92,24 +90,15 @@ final class CommentBatches {
     return Batches.due(
         db,
         clock,
-        "SELECT batch_key, instance, payload, bodies, version FROM gitlab_comment_batches"
-            + " WHERE due_at <= ? ORDER BY due_at LIMIT 100",
-        CommentBatches::batch);
-  }
-
-  private static Batch batch(ResultSet rs) throws SQLException {
-    try {
-      List<String> bodies = new ArrayList<>();
-      Json.MAPPER.readTree(rs.getString(4)).forEach(b -> bodies.add(b.asText()));
-      return new Batch(
-          rs.getString(1),
-          rs.getString(2),
-          Json.UNTRUSTED.readTree(rs.getString(3)),
-          bodies,
-          rs.getLong(5));
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new IllegalStateException("gitlab_comment_batches: unreadable row", e);
-    }
+        "gitlab_comment_batches",
+        "batch_key, instance, payload, bodies, version",
+        rs ->
+            new Batch(
+                rs.getString(1),
+                rs.getString(2),
+                Json.UNTRUSTED.readTree(rs.getString(3)),
+                Batches.texts(rs.getString(4)),
+                rs.getLong(5)));
   }
 
   /** Work that deletes the batch, unless a newer comment came meanwhile (then it waits on). */

@@ -2,11 +2,11 @@ package grapple.bot.gitlab;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import grapple.bot.forge.ForgeException;
+import grapple.bot.forge.TokenAccounts;
 import grapple.state.LinkedAccounts;
 import grapple.state.LinkedAccounts.Account;
 import java.util.Optional;
 import okhttp3.HttpUrl;
-import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,25 +34,9 @@ final class GitlabAccounts {
     String username = user.path("username").asText("");
     if (username.isEmpty()) throw new ForgeException(502, "GitLab's /user named nobody");
     Account account =
-        new Account(
-            SERVICE,
-            instance,
-            matrixUser,
-            username,
-            user.path("id").asText(),
-            token,
-            null,
-            null,
-            null);
-    store.link(account, new LinkedAccounts.Profile(avatar(user), null));
+        TokenAccounts.link(store, SERVICE, instance, matrixUser, username, user, token);
     log.info("gitlab: {} linked the {} account {}", matrixUser, instance, username);
     return account;
-  }
-
-  /** The avatar {@code /user} gives (groups are not asked: a list call per page, for little). */
-  private static @Nullable String avatar(JsonNode user) {
-    JsonNode url = user.path("avatar_url");
-    return url.isTextual() && !url.asText().isEmpty() ? url.asText() : null;
   }
 
   Optional<Account> account(String instance, String matrixUser) {

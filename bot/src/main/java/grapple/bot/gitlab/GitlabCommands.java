@@ -6,6 +6,7 @@ import grapple.bot.Active;
 import grapple.bot.Changes;
 import grapple.bot.forge.Following;
 import grapple.bot.forge.ForgeException;
+import grapple.bot.forge.TokenAccounts;
 import grapple.commands.Command;
 import grapple.commands.Invocation;
 import grapple.commands.Markdown;
@@ -106,24 +107,16 @@ final class GitlabCommands {
     String instance = call.arg(0, "instance");
     String token = call.arg(1, "token").strip();
     HttpUrl url = parts.instanceUrl(instance);
-    try {
-      Account account = parts.accounts().linkToken(instance, url, call.sender(), token);
-      parts.context().profiles().remember(call.sender());
-      return Reply.text(
-          "Connected as %s on %s. Token stored.",
-          Markdown.code(account.login()), Markdown.code(instance));
-    } catch (ForgeException e) {
-      if (e.badCredentials()) {
-        throw new BadInput(
-            "token",
+    return TokenAccounts.linkCommand(
+        call,
+        parts.context(),
+        instance,
+        e ->
             "GitLab "
                 + Markdown.code(instance)
                 + " does not accept that token (401). Check it, or make a new one with the api"
-                + " scope. Nothing was stored.");
-      }
-      throw new BadInput(
-          "token", "The token could not be checked: " + e.getMessage() + ". Nothing was stored.");
-    }
+                + " scope. Nothing was stored.",
+        () -> parts.accounts().linkToken(instance, url, call.sender(), token));
   }
 
   private Reply hasToken(Invocation call) {
@@ -261,12 +254,7 @@ final class GitlabCommands {
   }
 
   private Reply list(Invocation call) {
-    return following.list(
-        call,
-        "GitLab projects this room follows:",
-        Reply.text(
-            "This room follows no GitLab project. Add one with %s.",
-            Markdown.code(call.prefix() + " gitlab project <url>")));
+    return following.list(call, "GitLab projects", "GitLab project", "gitlab project <url>");
   }
 
   private Reply remove(Invocation call) {

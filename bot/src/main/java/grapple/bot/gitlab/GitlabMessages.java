@@ -3,6 +3,7 @@ package grapple.bot.gitlab;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.forge.Mentions;
+import grapple.bot.forge.Notice;
 import grapple.bot.room.Messages;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -490,8 +491,6 @@ final class GitlabMessages {
 
   /** The first {@code max} characters of {@code text} and "…" if there were more. */
   static String cut(String text, int max) {
-    if (text.length() <= max) return text;
-    int end = Character.isHighSurrogate(text.charAt(max - 1)) ? max - 1 : max;
-    return text.substring(0, end) + "…";
+    return Notice.cut(text, max);
   }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.re2j.Pattern;
 import com.google.re2j.PatternSyntaxException;
+import grapple.bot.forge.RoomCommands;
 import grapple.commands.Markdown;
 import grapple.state.BadInput;
 import java.util.ArrayList;
@@ -32,8 +33,6 @@ record GitlabRepoConfig(
     Optional<Boolean> showUrlPreviews) {
 
   static final String DEFAULT_COMMAND_PREFIX = "!gl";
-  static final int MIN_COMMAND_PREFIX = 2;
-  static final int MAX_COMMAND_PREFIX = 24;
   private static final int MAX_PATH = 255;
   private static final int MAX_REGEX = 256;
 
@@ -116,15 +115,9 @@ record GitlabRepoConfig(
       hooks.remove(name);
       hooks.removeIf(h -> h.startsWith(name + "."));
     }
-    String prefix = optionalText(content, "commandPrefix").orElse(DEFAULT_COMMAND_PREFIX);
-    int length = prefix.codePointCount(0, prefix.length());
-    BadInput.check(
-        length >= MIN_COMMAND_PREFIX && length <= MAX_COMMAND_PREFIX,
-        "commandPrefix",
-        "must be %d-%d characters, was %d",
-        MIN_COMMAND_PREFIX,
-        MAX_COMMAND_PREFIX,
-        length);
+    String prefix =
+        RoomCommands.checkPrefix(
+            optionalText(content, "commandPrefix").orElse(DEFAULT_COMMAND_PREFIX));
     return new GitlabRepoConfig(
         instance,
         path,

@@ -1,8 +1,6 @@
 package grapple.bot.gitlab;
 
 import grapple.bot.Active;
-import grapple.bot.ConnectionKind;
-import grapple.bot.Routes;
 import grapple.bot.Service;
 import grapple.bot.ServiceContext;
 import grapple.bot.ServiceInfo;
@@ -10,12 +8,9 @@ import grapple.bot.config.Config;
 import grapple.bot.config.Section;
 import grapple.bot.config.ServiceSettings;
 import grapple.bot.forge.Batches;
-import grapple.bot.forge.ForgeThreads;
+import grapple.bot.forge.ForgeRunning;
 import grapple.bot.forge.Intake;
 import grapple.bot.forge.Mentions;
-import grapple.commands.Command;
-import grapple.state.ForgeDeliveries;
-import grapple.state.LinkedAccounts;
 import grapple.state.Migration;
 import grapple.state.OutboxStore;
 import java.time.Duration;
@@ -61,87 +56,52 @@ public final class GitlabService implements Service {
 
   @Override
   public Running start(ServiceSettings settings, ServiceContext context) {
-    return new Started((GitlabSettings) settings, context);
+    GitlabSettings gitlab = (GitlabSettings) settings;
+    ForgeRunning.Base base = ForgeRunning.Base.of(NAME, context);
+    GitlabClient client = new GitlabClient();
+    GitlabParts parts =
+        new GitlabParts(
+            gitlab,
+            client,
+            new GitlabAccounts(base.linked(), client),
+            new GitlabHooks(context.database(), context.clock()),
+            context);
+    GitlabRepos repos =
+        new GitlabRepos(parts, new ProjectCommands(parts, base.threads().commands()));
+    CommentBatches comments =
+        new CommentBatches(
+            context.database(), context.clock(), Duration.ofMillis(gitlab.commentDebounceMs()));
+    GitlabReceiver receiver = new GitlabReceiver(parts, repos, base.deliveries(), comments);
+    // The leader posts comment batches that have been quiet long enough.
+    Duration period =
+        Duration.ofMillis(Math.max(100, Math.min(1000, gitlab.commentDebounceMs() / 2)));
+    return new ForgeRunning(
+        base,
+        repos,
+        new GitlabCommands(parts, repos).commands(),
+        routes ->
+            Intake.route(
+                routes,
+                GitlabSettings.RECEIVER_PATH,
+                GitlabReceiver.MAX_BODY_BYTES,
+                receiver::receive),
+        threads ->
+            threads.every(
+                period, period, "posting comments", () -> postDue(comments, repos, parts)));
   }
 
-  /** The GitLab service at work. */
-  private static final class Started implements Running {
-    private final GitlabParts parts;
-    private final GitlabRepos repos;
-    private final GitlabCommands commands;
-    private final ForgeDeliveries deliveries;
-    private final CommentBatches comments;
-    private final ForgeThreads threads = new ForgeThreads(NAME);
-
-    Started(GitlabSettings settings, ServiceContext context) {
-      GitlabClient client = new GitlabClient();
-      LinkedAccounts linked =
-          new LinkedAccounts(context.database(), context.secrets().get(), context.clock());
-      this.parts =
-          new GitlabParts(
-              settings,
-              client,
-              new GitlabAccounts(linked, client),
-              new GitlabHooks(context.database(), context.clock()),
-              context);
-      this.repos = new GitlabRepos(parts, new ProjectCommands(parts, threads.commands()));
-      this.commands = new GitlabCommands(parts, repos);
-      this.deliveries = new ForgeDeliveries(context.database(), context.clock());
-      this.comments =
-          new CommentBatches(
-              context.database(), context.clock(), Duration.ofMillis(settings.commentDebounceMs()));
-    }
-
-    @Override
-    public List<ConnectionKind<?>> kinds() {
-      return List.of(repos);
-    }
-
-    @Override
-    public List<Command> commands() {
-      return commands.commands();
-    }
-
-    @Override
-    public void routes(Routes routes) {
-      GitlabReceiver receiver = new GitlabReceiver(parts, repos, deliveries, comments);
-      routes
-          .webhooks()
-          .addAsync(
-              "POST",
-              GitlabSettings.RECEIVER_PATH,
-              GitlabReceiver.MAX_BODY_BYTES,
-              receiver::receive);
-    }
-
-    /** The leader posts comment batches that have been quiet long enough, and forgets old ids. */
-    @Override
-    public void lead() {
-      Duration period =
-          Duration.ofMillis(
-              Math.max(100, Math.min(1000, parts.settings().commentDebounceMs() / 2)));
-      threads.every(period, period, "posting comments", this::postDueComments);
-      threads.pruneEvery6Hours(deliveries);
-    }
-
-    /** Posts every due comment batch to the rooms following its project; one pass. */
-    void postDueComments() {
-      for (CommentBatches.Batch batch : comments.due()) {
-        List<OutboxStore.Draft> drafts = new ArrayList<>();
-        String path = GitlabMessages.projectPath(batch.payload());
-        Mentions mentions = username -> parts.accounts().matrixUserFor(batch.instance(), username);
-        for (Active active : repos.following(batch.instance(), path)) {
-          GitlabMessages.comments(
-                  batch.payload(), batch.bodies(), (GitlabRepoConfig) active.config(), mentions)
-              .ifPresent(c -> drafts.add(Intake.draft(active.roomId(), c)));
-        }
-        Batches.post(parts.context().outbox(), drafts, comments.remove(batch));
+  /** Posts every due comment batch to the rooms following its project; one pass. */
+  private static void postDue(CommentBatches comments, GitlabRepos repos, GitlabParts parts) {
+    for (CommentBatches.Batch batch : comments.due()) {
+      List<OutboxStore.Draft> drafts = new ArrayList<>();
+      String path = GitlabMessages.projectPath(batch.payload());
+      Mentions mentions = username -> parts.accounts().matrixUserFor(batch.instance(), username);
+      for (Active active : repos.following(batch.instance(), path)) {
+        GitlabMessages.comments(
+                batch.payload(), batch.bodies(), (GitlabRepoConfig) active.config(), mentions)
+            .ifPresent(c -> drafts.add(Intake.draft(active.roomId(), c)));
       }
-    }
-
-    @Override
-    public void close() {
-      threads.close();
+      Batches.post(parts.context().outbox(), drafts, comments.remove(batch));
     }
   }
 }

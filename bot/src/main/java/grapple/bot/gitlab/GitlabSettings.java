@@ -3,6 +3,7 @@ package grapple.bot.gitlab;
 import grapple.bot.config.Config;
 import grapple.bot.config.Section;
 import grapple.bot.config.ServiceSettings;
+import grapple.bot.forge.ForgeUrls;
 import grapple.bot.forge.WebhookSecret;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -53,9 +54,7 @@ record GitlabSettings(
             "publicUrl", "", EMPTY_OR_URL, "must be empty or an http:// or https:// URL");
     webhook.finish();
     Optional<HttpUrl> publicUrl =
-        publicText.isEmpty()
-            ? Optional.empty()
-            : Optional.ofNullable(HttpUrl.parse(publicText.replaceAll("/+$", "")));
+        publicText.isEmpty() ? Optional.empty() : Optional.ofNullable(ForgeUrls.parse(publicText));
     Map<String, HttpUrl> instances = new LinkedHashMap<>();
     boolean instancesGiven = s.isSet("instances");
     for (Map.Entry<String, Section> entry : s.namedSections("instances").entrySet()) {
@@ -69,7 +68,7 @@ record GitlabSettings(
             .problem(name, "is not a usable instance name (1-64 letters, digits, '.', '_' or '-')");
         continue;
       }
-      HttpUrl parsed = HttpUrl.parse(url.replaceAll("/+$", ""));
+      HttpUrl parsed = ForgeUrls.parse(url);
       if (parsed != null) instances.put(name, parsed);
     }
     if (!instancesGiven) instances.put("gitlab", HttpUrl.get("https://gitlab.com"));

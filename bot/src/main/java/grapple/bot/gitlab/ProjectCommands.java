@@ -12,7 +12,6 @@ import grapple.state.Json;
 import grapple.state.LinkedAccounts.Account;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.ExecutorService;
 import okhttp3.HttpUrl;
 
@@ -44,8 +43,8 @@ final class ProjectCommands {
 
   /** Runs {@code words} (after the prefix); returns the reply (Markdown). */
   String run(GitlabRepoConfig config, String sender, List<String> words, String prefix) {
-    String verb = words.isEmpty() ? "help" : words.get(0).toLowerCase(Locale.ROOT);
-    List<String> args = words.subList(Math.min(1, words.size()), words.size());
+    String verb = RoomCommands.verb(words);
+    List<String> args = RoomCommands.args(words);
     if (verb.equals("help")) return help(prefix);
     if (!List.of("create", "create-confidential", "close").contains(verb)) {
       return "Unknown command "

@@ -2,6 +2,7 @@ package grapple.bot.jira;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import grapple.bot.forge.ForgeException;
+import grapple.bot.forge.TokenAccounts;
 import grapple.state.Json;
 import grapple.state.LinkedAccounts;
 import grapple.state.LinkedAccounts.Account;
@@ -258,16 +259,8 @@ final class JiraAccounts {
 
   /** Leader's chore: refreshes every Cloud token that expires soon. */
   void refreshExpiring() {
-    for (Account account : store.refreshableBefore(SERVICE, clock.instant().plus(REFRESH_AHEAD))) {
-      try {
-        refresh(account);
-      } catch (ForgeException e) {
-        log.warn(
-            "jira: could not refresh the token of {} yet: {}",
-            account.matrixUser(),
-            e.getMessage());
-      }
-    }
+    TokenAccounts.refreshExpiring(
+        store, SERVICE, clock.instant().plus(REFRESH_AHEAD), this::refresh);
   }
 
   private void expired(Account account, String why) {

@@ -12,7 +12,6 @@ import grapple.bot.http.Response;
 import grapple.state.ForgeDeliveries;
 import grapple.state.Json;
 import grapple.state.OutboxStore;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -49,11 +48,7 @@ final class JiraReceiver {
     this.secret = parts.settings().webhookSecret().getBytes(StandardCharsets.UTF_8);
   }
 
-  CompletableFuture<Response> receive(Request request) throws IOException {
-    return Intake.withBody(request, MAX_BODY_BYTES, body -> receive(request, body));
-  }
-
-  private CompletableFuture<Response> receive(Request request, byte[] body) {
+  CompletableFuture<Response> receive(Request request, byte[] body) {
     Optional<String> refused = authenticate(request, body);
     if (refused.isPresent()) {
       log.info("jira: refused a webhook: {}", refused.get());

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.config.Config;
 import grapple.bot.config.Section;
 import grapple.bot.config.ServiceSettings;
+import grapple.bot.forge.ForgeUrls;
+import grapple.bot.forge.OAuthCallback;
 import grapple.bot.forge.WebhookSecret;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -58,9 +60,7 @@ record JiraSettings(
 
   static JiraSettings read(Section s, Config config) {
     boolean enabled = s.bool("enabled", false);
-    Section webhook = s.section("webhook");
-    String secret = WebhookSecret.read(webhook, "jira", enabled, WEBHOOK_SECRET_ENV);
-    webhook.finish();
+    String secret = WebhookSecret.readWebhook(s, "jira", enabled, WEBHOOK_SECRET_ENV);
     Optional<OAuth> oauth = oauth(s.section("oauth"));
     Map<String, HttpUrl> instances = instances(s);
     s.finish();
@@ -71,30 +71,14 @@ record JiraSettings(
     String clientId = s.string("clientId", "");
     String clientSecret = s.secretOrEnv("clientSecret", OAUTH_SECRET_ENV);
     String redirectUri = s.string("redirectUri", "");
-    HttpUrl authUrl = url(s, "authUrl", "https://auth.atlassian.com");
-    HttpUrl apiUrl = url(s, "apiUrl", "https://api.atlassian.com");
+    HttpUrl authUrl = ForgeUrls.read(s, "authUrl", "https://auth.atlassian.com");
+    HttpUrl apiUrl = ForgeUrls.read(s, "apiUrl", "https://api.atlassian.com");
     s.finish();
     if (clientId.isEmpty()) return Optional.empty();
-    if (clientSecret == null || clientSecret.isEmpty()) {
-      s.problem(
-          "clientSecret", "is required with oauth.clientId (or set " + OAUTH_SECRET_ENV + ")");
-    }
-    if (!Section.HTTP_URL.matcher(redirectUri).matches()) {
-      s.problem(
-          "redirectUri",
-          "is required with oauth.clientId: the public URL of /oauth/jira on the webhook"
-              + " listener, e.g. https://bot.example.org/oauth/jira");
-    }
+    OAuthCallback.checkSettings(s, "jira", OAUTH_SECRET_ENV, clientSecret, redirectUri);
     return Optional.of(
         new OAuth(
             clientId, clientSecret == null ? "" : clientSecret, redirectUri, authUrl, apiUrl));
-  }
-
-  private static HttpUrl url(Section s, String key, String fallback) {
-    String value =
-        s.matching(key, fallback, Section.HTTP_URL, "must be an http:// or https:// URL");
-    HttpUrl url = HttpUrl.parse(value.replaceAll("/+$", ""));
-    return url != null ? url : HttpUrl.get(fallback);
   }
 
   /** {@code instances: {acme: {url: https://jira.acme.org}}}: each name with its base URL. */
@@ -109,7 +93,7 @@ record JiraSettings(
         continue;
       }
       JsonNode url = entry.getValue().path("url");
-      HttpUrl parsed = url.isTextual() ? HttpUrl.parse(url.asText().replaceAll("/+$", "")) : null;
+      HttpUrl parsed = url.isTextual() ? ForgeUrls.parse(url.asText()) : null;
       if (parsed == null || !Section.HTTP_URL.matcher(url.asText()).matches()) {
         s.problem(where + ".url", "is required: the instance's http:// or https:// base URL");
         continue;

@@ -47,8 +47,8 @@ final class ProjectCommands {
   }
 
   String run(JiraProjectConfig config, String sender, List<String> words, String prefix) {
-    String verb = words.isEmpty() ? "help" : words.get(0).toLowerCase(Locale.ROOT);
-    List<String> args = words.isEmpty() ? List.of() : words.subList(1, words.size());
+    String verb = RoomCommands.verb(words);
+    List<String> args = RoomCommands.args(words);
     if (verb.equals("help")) return help(prefix);
     try {
       Site site = site(config, sender);
@@ -56,14 +56,7 @@ final class ProjectCommands {
         case "create" -> create(config, site, args, prefix);
         case "issue-types" -> "Issue types: " + String.join(", ", issueTypes(config, site));
         case "assign" -> assign(config, site, args, prefix);
-        default ->
-            throw new BadInput(
-                "command",
-                "Unknown command "
-                    + Markdown.code(prefix + " " + verb)
-                    + ". Type "
-                    + Markdown.code(prefix + " help")
-                    + " for the commands of this project.");
+        default -> throw RoomCommands.unknown(prefix, verb, "project");
       };
     } catch (ForgeException e) {
       if (e.status() == 404) return "JIRA does not know that (" + e.getMessage() + ").";
