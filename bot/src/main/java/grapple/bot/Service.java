@@ -14,7 +14,8 @@ import java.util.function.BooleanSupplier;
  * Everything Grapple knows about one outside system (webhooks, feeds, a forge): its config section,
  * its tables, its connection kinds, its commands and HTTP routes, and what it runs in the
  * background. The wiring lists one of each in {@link Grapple#services}; nothing else names a
- * service. To add one, write its package (one public class implementing this) and add it there.
+ * service. To add one, write its package (one public class implementing this, most simply by
+ * extending {@link AbstractService}) and add it there.
  */
 public interface Service {
   /** What the rest of Grapple knows of this service even while it is off. */

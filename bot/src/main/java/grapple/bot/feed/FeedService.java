@@ -1,13 +1,10 @@
 package grapple.bot.feed;
 
+import grapple.bot.AbstractService;
 import grapple.bot.ConnectionKind;
 import grapple.bot.Metrics;
-import grapple.bot.Service;
 import grapple.bot.ServiceContext;
 import grapple.bot.ServiceInfo;
-import grapple.bot.config.Config;
-import grapple.bot.config.Section;
-import grapple.bot.config.ServiceSettings;
 import grapple.bot.provisioning.Caller;
 import grapple.bot.rpc.RpcMethod;
 import grapple.commands.Command;
@@ -20,25 +17,19 @@ import java.util.function.BooleanSupplier;
  * RSS, Atom and JSON Feed subscriptions ({@code feeds}): new items are posted to the room, once
  * each.
  */
-public final class FeedService implements Service {
+public final class FeedService extends AbstractService<FeedSettings> {
   static final String NAME = "feeds";
   static final String EVENT_TYPE = "uk.half-shot.matrix-hookshot.feed";
   private static final ServiceInfo INFO =
       new ServiceInfo(NAME, Set.of("feed"), List.of(EVENT_TYPE), List.of());
 
-  @Override
-  public ServiceInfo info() {
-    return INFO;
+  public FeedService() {
+    super(INFO, FeedSettings::read, FeedSettings.class);
   }
 
   @Override
-  public ServiceSettings settings(Section section, Config config) {
-    return FeedSettings.read(section, config);
-  }
-
-  @Override
-  public Running start(ServiceSettings settings, ServiceContext context) {
-    return new Started((FeedSettings) settings, context);
+  protected Running run(FeedSettings settings, ServiceContext context) {
+    return new Started(settings, context);
   }
 
   /** Feeds at work: the poller runs (on the leader) until closed. */

@@ -1,11 +1,8 @@
 package grapple.bot.gitea;
 
-import grapple.bot.Service;
+import grapple.bot.AbstractService;
 import grapple.bot.ServiceContext;
 import grapple.bot.ServiceInfo;
-import grapple.bot.config.Config;
-import grapple.bot.config.Section;
-import grapple.bot.config.ServiceSettings;
 import grapple.bot.forge.ForgeRunning;
 import grapple.bot.forge.Intake;
 import grapple.state.Migration;
@@ -18,19 +15,13 @@ import java.util.Set;
  * (sealed at rest), the repository hook added by the bot where it can, and {@code !gt} commands
  * that act with the sender's account.
  */
-public final class GiteaService implements Service {
+public final class GiteaService extends AbstractService<GiteaSettings> {
   static final String NAME = "gitea";
   private static final ServiceInfo INFO =
       new ServiceInfo(NAME, Set.of("forgejo"), List.of(GiteaRepos.EVENT_TYPE), List.of());
 
-  @Override
-  public ServiceInfo info() {
-    return INFO;
-  }
-
-  @Override
-  public ServiceSettings settings(Section section, Config config) {
-    return GiteaSettings.read(section);
+  public GiteaService() {
+    super(INFO, (section, config) -> GiteaSettings.read(section), GiteaSettings.class);
   }
 
   @Override
@@ -39,8 +30,7 @@ public final class GiteaService implements Service {
   }
 
   @Override
-  public Running start(ServiceSettings settings, ServiceContext context) {
-    GiteaSettings gitea = (GiteaSettings) settings;
+  protected Running run(GiteaSettings gitea, ServiceContext context) {
     ForgeRunning.Base base = ForgeRunning.Base.of(NAME, context);
     GiteaClient client = new GiteaClient();
     GiteaParts parts =

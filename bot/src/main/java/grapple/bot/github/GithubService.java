@@ -1,12 +1,11 @@
 package grapple.bot.github;
 
+import grapple.bot.AbstractService;
 import grapple.bot.Active;
-import grapple.bot.Service;
 import grapple.bot.ServiceContext;
 import grapple.bot.ServiceInfo;
 import grapple.bot.config.Config;
 import grapple.bot.config.Section;
-import grapple.bot.config.ServiceSettings;
 import grapple.bot.forge.Batches;
 import grapple.bot.forge.ForgeRunning;
 import grapple.bot.forge.Intake;
@@ -26,7 +25,7 @@ import java.util.Set;
  * into hookshot's notices, linked accounts (OAuth or personal tokens, sealed at rest), commands
  * that act on GitHub with the sender's account, and the seed's {@code /v1/github} routes.
  */
-public final class GithubService implements Service {
+public final class GithubService extends AbstractService<GithubSettings> {
   static final String NAME = "github";
   private static final ServiceInfo INFO =
       new ServiceInfo(
@@ -35,13 +34,12 @@ public final class GithubService implements Service {
           List.of(GithubRepos.EVENT_TYPE, GithubRepos.LEGACY_EVENT_TYPE),
           List.of("/oauth", "/account", "/orgs/{org}/repositories", "/repositories"));
 
-  @Override
-  public ServiceInfo info() {
-    return INFO;
+  public GithubService() {
+    super(INFO, GithubService::readSettings, GithubSettings.class);
   }
 
-  @Override
-  public ServiceSettings settings(Section section, Config config) {
+  /** Reads the section, and checks its {@code defaultOptions} as a connection's options. */
+  private static GithubSettings readSettings(Section section, Config config) {
     GithubSettings settings = GithubSettings.read(section, config);
     try {
       GithubRepoConfig.checkDefaultOptions(settings.defaultOptions());
@@ -57,8 +55,7 @@ public final class GithubService implements Service {
   }
 
   @Override
-  public Running start(ServiceSettings settings, ServiceContext context) {
-    GithubSettings github = (GithubSettings) settings;
+  protected Running run(GithubSettings github, ServiceContext context) {
     ForgeRunning.Base base = ForgeRunning.Base.of(NAME, context);
     GithubClient client = new GithubClient(github.apiUrl(), github.webUrl());
     Optional<AppTokens> app = github.app().map(a -> new AppTokens(a, client, context.clock()));

@@ -1,12 +1,9 @@
 package grapple.bot.gitlab;
 
+import grapple.bot.AbstractService;
 import grapple.bot.Active;
-import grapple.bot.Service;
 import grapple.bot.ServiceContext;
 import grapple.bot.ServiceInfo;
-import grapple.bot.config.Config;
-import grapple.bot.config.Section;
-import grapple.bot.config.ServiceSettings;
 import grapple.bot.forge.Batches;
 import grapple.bot.forge.ForgeRunning;
 import grapple.bot.forge.Intake;
@@ -24,7 +21,7 @@ import java.util.Set;
  * accounts linked by personal access token (sealed at rest), project setup that adds the hook
  * itself when it can, and room commands acting with the sender's account.
  */
-public final class GitlabService implements Service {
+public final class GitlabService extends AbstractService<GitlabSettings> {
   static final String NAME = "gitlab";
 
   /** The first step of this service's own tables (a service numbers its steps alone). */
@@ -37,14 +34,8 @@ public final class GitlabService implements Service {
           List.of(GitlabRepos.EVENT_TYPE, GitlabRepos.LEGACY_EVENT_TYPE),
           List.of());
 
-  @Override
-  public ServiceInfo info() {
-    return INFO;
-  }
-
-  @Override
-  public ServiceSettings settings(Section section, Config config) {
-    return GitlabSettings.read(section, config);
+  public GitlabService() {
+    super(INFO, GitlabSettings::read, GitlabSettings.class);
   }
 
   @Override
@@ -55,8 +46,7 @@ public final class GitlabService implements Service {
   }
 
   @Override
-  public Running start(ServiceSettings settings, ServiceContext context) {
-    GitlabSettings gitlab = (GitlabSettings) settings;
+  protected Running run(GitlabSettings gitlab, ServiceContext context) {
     ForgeRunning.Base base = ForgeRunning.Base.of(NAME, context);
     GitlabClient client = new GitlabClient();
     GitlabParts parts =

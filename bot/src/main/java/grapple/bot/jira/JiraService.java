@@ -1,11 +1,8 @@
 package grapple.bot.jira;
 
-import grapple.bot.Service;
+import grapple.bot.AbstractService;
 import grapple.bot.ServiceContext;
 import grapple.bot.ServiceInfo;
-import grapple.bot.config.Config;
-import grapple.bot.config.Section;
-import grapple.bot.config.ServiceSettings;
 import grapple.bot.forge.ForgeRunning;
 import grapple.bot.forge.Intake;
 import grapple.bot.forge.OAuthCallback;
@@ -21,7 +18,7 @@ import java.util.Set;
  * tokens, Data Center by personal access token, sealed at rest), room commands that act on JIRA
  * with the sender's account, and the seed's {@code /v1/jira} routes.
  */
-public final class JiraService implements Service {
+public final class JiraService extends AbstractService<JiraSettings> {
   static final String NAME = "jira";
   private static final ServiceInfo INFO =
       new ServiceInfo(
@@ -30,28 +27,22 @@ public final class JiraService implements Service {
           List.of(JiraProjects.EVENT_TYPE, JiraProjects.LEGACY_EVENT_TYPE),
           List.of("/oauth", "/account", "/instances/{name}/projects"));
 
-  @Override
-  public ServiceInfo info() {
-    return INFO;
+  public JiraService() {
+    super(INFO, JiraSettings::read, JiraSettings.class);
   }
 
   @Override
-  public ServiceSettings settings(Section section, Config config) {
-    return JiraSettings.read(section, config);
-  }
-
-  @Override
-  public Running start(ServiceSettings settings, ServiceContext context) {
+  protected Running run(JiraSettings settings, ServiceContext context) {
     ForgeRunning.Base base = ForgeRunning.Base.of(NAME, context);
     JiraClient client = new JiraClient();
     JiraAccounts accounts =
         new JiraAccounts(
             base.linked(),
             client,
-            (JiraSettings) settings,
+            settings,
             context.clock(),
             (user, text) -> context.outbox().directMessage(user, Messages.notice(text)));
-    JiraParts parts = new JiraParts((JiraSettings) settings, client, accounts, context);
+    JiraParts parts = new JiraParts(settings, client, accounts, context);
     JiraProjects projects =
         new JiraProjects(parts, new ProjectCommands(parts, base.threads().commands()));
     OAuthStates states = new OAuthStates(context.database(), context.clock());

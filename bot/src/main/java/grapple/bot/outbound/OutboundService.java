@@ -1,13 +1,10 @@
 package grapple.bot.outbound;
 
+import grapple.bot.AbstractService;
 import grapple.bot.ConnectionKind;
 import grapple.bot.Metrics;
-import grapple.bot.Service;
 import grapple.bot.ServiceContext;
 import grapple.bot.ServiceInfo;
-import grapple.bot.config.Config;
-import grapple.bot.config.Section;
-import grapple.bot.config.ServiceSettings;
 import grapple.bot.room.Messages;
 import grapple.bot.room.RoomGateway;
 import grapple.commands.Command;
@@ -26,15 +23,14 @@ import java.util.function.BooleanSupplier;
  * room, queued with the sync position, sent to a URL as hookshot sends it, signed, in order, and
  * retried until the target takes it or {@code maxAttempts} is reached.
  */
-public final class OutboundService implements Service {
+public final class OutboundService extends AbstractService<OutboundSettings> {
   static final String NAME = "genericOutbound";
   static final String EVENT_TYPE = "uk.half-shot.matrix-hookshot.outbound-hook";
   private static final ServiceInfo INFO =
       new ServiceInfo(NAME, Set.of("outbound", "outbound-hook"), List.of(EVENT_TYPE), List.of());
 
-  @Override
-  public ServiceInfo info() {
-    return INFO;
+  public OutboundService() {
+    super(INFO, OutboundSettings::read, OutboundSettings.class);
   }
 
   @Override
@@ -43,18 +39,13 @@ public final class OutboundService implements Service {
   }
 
   @Override
-  public ServiceSettings settings(Section section, Config config) {
-    return OutboundSettings.read(section, config);
-  }
-
-  @Override
   public List<Migration> migrations() {
     return List.of(OutboundQueue.migration(1));
   }
 
   @Override
-  public Running start(ServiceSettings settings, ServiceContext context) {
-    return new Started((OutboundSettings) settings, context);
+  protected Running run(OutboundSettings settings, ServiceContext context) {
+    return new Started(settings, context);
   }
 
   /** The service at work: its kind, commands, sender and metrics. */

@@ -1,13 +1,10 @@
 package grapple.bot.webhook;
 
+import grapple.bot.AbstractService;
 import grapple.bot.ConnectionKind;
 import grapple.bot.Routes;
-import grapple.bot.Service;
 import grapple.bot.ServiceContext;
 import grapple.bot.ServiceInfo;
-import grapple.bot.config.Config;
-import grapple.bot.config.Section;
-import grapple.bot.config.ServiceSettings;
 import grapple.commands.Command;
 import grapple.state.ConnectionStore;
 import java.util.List;
@@ -20,7 +17,7 @@ import java.util.concurrent.TimeUnit;
  * Inbound webhooks ({@code generic}): a secret URL per hook, whose POSTs become messages in the
  * room.
  */
-public final class WebhookService implements Service {
+public final class WebhookService extends AbstractService<WebhookSettings> {
   private static final int SCRIPT_THREADS = Math.max(2, Runtime.getRuntime().availableProcessors());
 
   static final String NAME = "generic";
@@ -30,14 +27,8 @@ public final class WebhookService implements Service {
       new ServiceInfo(
           NAME, Set.of("webhook", "webhooks"), List.of(EVENT_TYPE, LEGACY_EVENT_TYPE), List.of());
 
-  @Override
-  public ServiceInfo info() {
-    return INFO;
-  }
-
-  @Override
-  public ServiceSettings settings(Section section, Config config) {
-    return WebhookSettings.read(section, config);
+  public WebhookService() {
+    super(INFO, WebhookSettings::read, WebhookSettings.class);
   }
 
   /** Whatever follows {@code /webhook/} is a hook's secret id (even after an empty segment). */
@@ -47,8 +38,8 @@ public final class WebhookService implements Service {
   }
 
   @Override
-  public Running start(ServiceSettings settings, ServiceContext context) {
-    return new Started((WebhookSettings) settings, context);
+  protected Running run(WebhookSettings settings, ServiceContext context) {
+    return new Started(settings, context);
   }
 
   /** The webhook service at work: its kind, commands and receiver. */

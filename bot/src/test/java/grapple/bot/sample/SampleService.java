@@ -1,12 +1,12 @@
 package grapple.bot.sample;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.AbstractService;
 import grapple.bot.Active;
 import grapple.bot.Changes;
 import grapple.bot.ConnectionKind;
 import grapple.bot.LiveConnection;
 import grapple.bot.Routes;
-import grapple.bot.Service;
 import grapple.bot.ServiceContext;
 import grapple.bot.ServiceInfo;
 import grapple.bot.config.Config;
@@ -38,28 +38,26 @@ import java.util.concurrent.CompletableFuture;
  * ({@code sample <name>}), a per-connection prefix ({@code !<name> ping}), a receiver ({@code POST
  * /sample/<name>}) and an API route ({@code GET /v1/sample/greeting}).
  */
-public final class SampleService implements Service {
+public final class SampleService extends AbstractService<SampleService.Settings> {
   static final String EVENT_TYPE = "org.example.sample";
   private static final ServiceInfo INFO =
       new ServiceInfo("sample", Set.of("samples"), List.of(EVENT_TYPE), List.of("/greeting"));
 
   /** The {@code sample} section. */
-  record Settings(boolean enabled, String greeting) implements ServiceSettings {}
+  record Settings(boolean enabled, String greeting) implements ServiceSettings {
+    static Settings read(Section s, Config config) {
+      boolean enabled = s.bool("enabled", true);
+      String greeting = s.string("greeting", "hello");
+      s.finish();
+      return new Settings(enabled, greeting);
+    }
+  }
 
   /** A sample connection's config: its name. */
   record SampleConfig(String name) {}
 
-  @Override
-  public ServiceInfo info() {
-    return INFO;
-  }
-
-  @Override
-  public ServiceSettings settings(Section s, Config config) {
-    boolean enabled = s.bool("enabled", true);
-    String greeting = s.string("greeting", "hello");
-    s.finish();
-    return new Settings(enabled, greeting);
+  public SampleService() {
+    super(INFO, Settings::read, Settings.class);
   }
 
   @Override
@@ -72,8 +70,8 @@ public final class SampleService implements Service {
   }
 
   @Override
-  public Running start(ServiceSettings settings, ServiceContext context) {
-    return new Started((Settings) settings, context);
+  protected Running run(Settings settings, ServiceContext context) {
+    return new Started(settings, context);
   }
 
   private static final class Started implements Running {
