@@ -5,18 +5,21 @@ import grapple.bot.Active;
 import grapple.bot.Changes;
 import grapple.bot.ConnectionKind;
 import grapple.bot.ServiceContext;
+import grapple.commands.Command;
 import grapple.commands.Invocation;
 import grapple.commands.Markdown;
+import grapple.commands.PermissionLevel;
 import grapple.commands.Reply;
 import grapple.state.BadInput;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
+import java.util.function.Function;
 
 /**
- * A room's named hooks of one kind (inbound webhooks, outbound hooks): their name rule, and the
- * create, list and remove steps their commands share. {@code word} is the command ({@code
- * outbound-hook}), {@code noun} what replies call one ({@code outbound hook}).
+ * A room's named hooks of one kind (inbound webhooks, outbound hooks): their name rule, the create
+ * step and the {@code list} and {@code remove} commands they share. {@code word} is the command
+ * ({@code outbound-hook}), {@code noun} what replies call one ({@code outbound hook}).
  */
 public final class NamedHooks {
   public static final int MIN_NAME = 2;
@@ -73,8 +76,35 @@ public final class NamedHooks {
     }
   }
 
-  /** The room's hooks of this kind, one a line; {@code createUsage} says how to make one. */
-  public Reply list(Invocation call, String createUsage) {
+  /**
+   * {@code <word> list}, for anyone who may use commands: the room's hooks of this kind, one a
+   * line; {@code createUsage} says how to make one.
+   */
+  public Command listCommand(String help, String createUsage) {
+    return new Command(
+        word + " list",
+        "",
+        help,
+        kind.service(),
+        PermissionLevel.COMMANDS,
+        call -> list(call, createUsage));
+  }
+
+  /**
+   * {@code <word> remove <name>}, for those who manage connections; {@code removed} words the reply
+   * from the removed hook's name.
+   */
+  public Command removeCommand(String help, Function<String, Reply> removed) {
+    return new Command(
+        word + " remove",
+        "<name>",
+        help,
+        kind.service(),
+        PermissionLevel.MANAGE_CONNECTIONS,
+        call -> removed.apply(remove(call)));
+  }
+
+  private Reply list(Invocation call, String createUsage) {
     call.requireAtMost(0);
     List<Active> inRoom =
         context.connections().inRoom(call.roomId()).stream().filter(a -> a.kind() == kind).toList();
@@ -95,7 +125,7 @@ public final class NamedHooks {
   }
 
   /** Removes the hook the call names and returns its name; BadInput if the room has none. */
-  public String remove(Invocation call) {
+  private String remove(Invocation call) {
     call.requireAtMost(1);
     String name = call.arg(0, "name");
     Active hook =

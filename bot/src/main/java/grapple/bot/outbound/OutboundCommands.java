@@ -24,29 +24,24 @@ final class OutboundCommands {
   }
 
   List<Command> commands() {
-    PermissionLevel manage = PermissionLevel.MANAGE_CONNECTIONS;
     return List.of(
         new Command(
             "outbound-hook",
             "<name> <url> [PUT|POST]",
             "Send every event of this room to a URL; its secret token comes by direct message",
             OutboundService.NAME,
-            manage,
+            PermissionLevel.MANAGE_CONNECTIONS,
             this::add),
-        new Command(
-            "outbound-hook list",
-            "",
+        named.listCommand(
             "List this room's outbound webhooks, with their deliveries and failures",
-            OutboundService.NAME,
-            PermissionLevel.COMMANDS,
-            this::list),
-        new Command(
-            "outbound-hook remove",
-            "<name>",
+            "outbound-hook <name> <url>"),
+        named.removeCommand(
             "Remove an outbound webhook",
-            OutboundService.NAME,
-            manage,
-            this::remove));
+            name ->
+                Reply.text(
+                    "Outbound hook %s removed; events no longer go to it, and what was queued is"
+                        + " dropped.",
+                    Markdown.code(name))));
   }
 
   private Reply add(Invocation call) {
@@ -61,17 +56,6 @@ final class OutboundCommands {
     return Reply.text(
         "Outbound hook %s created: every event in this room goes to it. I sent you its secret"
             + " token in a direct message.",
-        Markdown.code(name));
-  }
-
-  private Reply list(Invocation call) {
-    return named.list(call, "outbound-hook <name> <url>");
-  }
-
-  private Reply remove(Invocation call) {
-    String name = named.remove(call);
-    return Reply.text(
-        "Outbound hook %s removed; events no longer go to it, and what was queued is dropped.",
         Markdown.code(name));
   }
 }

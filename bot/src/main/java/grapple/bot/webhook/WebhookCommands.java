@@ -29,29 +29,19 @@ final class WebhookCommands {
   }
 
   List<Command> commands() {
-    PermissionLevel manage = PermissionLevel.MANAGE_CONNECTIONS;
     return List.of(
         new Command(
             "webhook",
             "<name> [duration]",
             "Create an inbound webhook; its URL comes by direct message",
             WebhookService.NAME,
-            manage,
+            PermissionLevel.MANAGE_CONNECTIONS,
             this::add),
-        new Command(
-            "webhook list",
-            "",
-            "List this room's inbound webhooks",
-            WebhookService.NAME,
-            PermissionLevel.COMMANDS,
-            this::list),
-        new Command(
-            "webhook remove",
-            "<name>",
+        named.listCommand("List this room's inbound webhooks", "webhook <name>"),
+        named.removeCommand(
             "Remove an inbound webhook",
-            WebhookService.NAME,
-            manage,
-            this::remove));
+            name ->
+                Reply.text("Webhook %s removed; its URL no longer works.", Markdown.code(name))));
   }
 
   private Reply add(Invocation call) {
@@ -81,14 +71,5 @@ final class WebhookCommands {
               + ".");
     }
     return context.clock().instant().plus(d).truncatedTo(ChronoUnit.SECONDS);
-  }
-
-  private Reply list(Invocation call) {
-    return named.list(call, "webhook <name>");
-  }
-
-  private Reply remove(Invocation call) {
-    String name = named.remove(call);
-    return Reply.text("Webhook %s removed; its URL no longer works.", Markdown.code(name));
   }
 }
