@@ -20,6 +20,28 @@ public final class OutboxStore {
   /** Announced by every write that adds to the outbox ({@link Database#announce}). */
   public static final String TOPIC = "outbox";
 
+  /**
+   * Rows per SQLite insert statement at most; a power of two (statements for 1, 2, 4, ... rows).
+   */
+  private static final int ROWS_PER_INSERT = 32;
+
+  /**
+   * The insert of 2^i rows at index i, made once: the writer looks its statement up by this text.
+   */
+  private static final String[] MULTI_ROW_INSERTS = multiRowInserts();
+
+  private static String[] multiRowInserts() {
+    String[] out = new String[Integer.numberOfTrailingZeros(ROWS_PER_INSERT) + 1];
+    for (int i = 0; i < out.length; i++) {
+      StringBuilder sql =
+          new StringBuilder(
+              "INSERT INTO outbox (target, txn_id, event_type, content, created_at) VALUES ");
+      for (int k = 0; k < 1 << i; k++) sql.append(k == 0 ? "" : ", ").append("(?, ?, ?, ?, ?)");
+      out[i] = sql.toString();
+    }
+    return out;
+  }
+
   private final Database db;
   private final java.util.Queue<Delete> deletes =
       new java.util.concurrent.ConcurrentLinkedQueue<>();
@@ -206,7 +228,7 @@ public final class OutboxStore {
     int i = 0;
     while (i < rows.size()) {
       int n = Integer.highestOneBit(Math.min(ROWS_PER_INSERT, rows.size() - i));
-      PreparedStatement s = db.writerStatement(multiRowInsert(n));
+      PreparedStatement s = db.writerStatement(MULTI_ROW_INSERTS[Integer.numberOfTrailingZeros(n)]);
       for (int k = 0; k < n; k++) bind(s, k * 5, rows.get(i + k));
       s.executeUpdate();
       long last;
@@ -217,19 +239,6 @@ public final class OutboxStore {
       for (int k = 0; k < n; k++) out.add(rows.get(i + k).entry(last - n + 1 + k));
       i += n;
     }
-  }
-
-  /**
-   * Rows per SQLite insert statement at most; a power of two (statements for 1, 2, 4, ... rows).
-   */
-  private static final int ROWS_PER_INSERT = 32;
-
-  private static String multiRowInsert(int rows) {
-    StringBuilder sql =
-        new StringBuilder(
-            "INSERT INTO outbox (target, txn_id, event_type, content, created_at) VALUES ");
-    for (int k = 0; k < rows; k++) sql.append(k == 0 ? "" : ", ").append("(?, ?, ?, ?, ?)");
-    return sql.toString();
   }
 
   private static void bind(PreparedStatement s, int offset, Row row) throws SQLException {
