@@ -10,6 +10,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
+import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
@@ -44,7 +45,7 @@ final class SqliteBackend implements Backend {
     createPrivately(file);
     Connection writer = null;
     try {
-      writer = DriverManager.getConnection("jdbc:sqlite:" + file);
+      writer = DriverManager.getConnection("jdbc:sqlite:" + file, connectionProperties());
       configure(writer);
       migrate(file, writer, steps);
       return new SqliteBackend(location, writer);
@@ -88,6 +89,18 @@ final class SqliteBackend implements Backend {
         throw new StorageException("database " + file + ": cannot create: " + io, io);
       }
     }
+  }
+
+  /**
+   * The driver's own settings. Generated keys are off: with them on, sqlite-jdbc runs a freshly
+   * prepared {@code SELECT last_insert_rowid()} after every INSERT (a compile, a step and a
+   * finalize on the writer thread, per statement), and nothing here asks for them: the outbox reads
+   * its seqs with its own cached statement.
+   */
+  private static Properties connectionProperties() {
+    Properties p = new Properties();
+    p.setProperty("jdbc.get_generated_keys", "false");
+    return p;
   }
 
   private static void configure(Connection c) throws SQLException {
@@ -160,7 +173,7 @@ final class SqliteBackend implements Backend {
   private Connection readConnection() throws SQLException {
     Connection c = reader.get();
     if (c != null) return c;
-    c = DriverManager.getConnection(url);
+    c = DriverManager.getConnection(url, connectionProperties());
     try (Statement s = c.createStatement()) {
       s.execute("PRAGMA busy_timeout = 10000");
       s.execute("PRAGMA query_only = ON");
