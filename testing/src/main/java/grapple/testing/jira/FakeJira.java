@@ -127,6 +127,11 @@ public final class FakeJira implements AutoCloseable {
     return "http://127.0.0.1:" + server.getAddress().getPort();
   }
 
+  /** The page of issue {@code key} on the site, the link JIRA gives for it. */
+  public String browseUrl(String key) {
+    return url() + "/browse/" + key;
+  }
+
   /** {@code host:port}, what project URLs and webhooks are matched on. */
   public String authority() {
     return "127.0.0.1:" + server.getAddress().getPort();
