@@ -33,9 +33,22 @@ final class IntakeScenario {
 
   private IntakeScenario() {}
 
+  /**
+   * How long {@link #measure} warms each side of a level up at the most; the scenarios that measure
+   * with it share these times, so that their figures compare.
+   */
+  static Duration levelWarmup() {
+    return Bench.pick(Duration.ofSeconds(10), Duration.ofSeconds(30));
+  }
+
+  /** How long {@link #measure} measures a level, over its {@link #SLICES} slices. */
+  static Duration levelMeasure() {
+    return Bench.pick(Duration.ofSeconds(3), Duration.ofSeconds(10));
+  }
+
   static void run(Report report) throws Exception {
-    Duration warmup = Bench.pick(Duration.ofSeconds(10), Duration.ofSeconds(30));
-    Duration measure = Bench.pick(Duration.ofSeconds(3), Duration.ofSeconds(10));
+    Duration warmup = levelWarmup();
+    Duration measure = levelMeasure();
     Path dir = Bench.work().resolve("intake");
     ObjectNode r = Report.result("intake");
     try (BotProcess bot = BotProcess.local(dir, BotProcess.sqlite(dir.resolve("grapple.db")));
