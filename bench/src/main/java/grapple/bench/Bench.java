@@ -1,11 +1,16 @@
 package grapple.bench;
 
+import grapple.state.Database;
 import grapple.testing.Await;
 import grapple.testing.Checkout;
 import grapple.testing.Homeserver;
 import grapple.testing.MatrixUser;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -236,6 +241,18 @@ public final class Bench {
     List<String> out = new ArrayList<>(count);
     for (int i = 0; i < count; i++) out.add("bench-" + runId + "-" + kind + "-" + i);
     return out;
+  }
+
+  /**
+   * A new SQLite database at {@code db}, its schema made by the bot's own code, opened raw for one
+   * batched transaction (auto-commit off): a scenario fills it faster than the bot's stores would.
+   */
+  static Connection newDatabase(Path db) throws IOException, SQLException {
+    Files.deleteIfExists(db);
+    Database.open(db).close();
+    Connection c = DriverManager.getConnection("jdbc:sqlite:" + db);
+    c.setAutoCommit(false);
+    return c;
   }
 
   static void sleep(Duration d) {

@@ -3,7 +3,6 @@ package grapple.bench;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpServer;
 import grapple.state.ConnectionId;
-import grapple.state.Database;
 import grapple.state.Sql;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -149,11 +148,8 @@ final class FeedScenario {
   }
 
   private static void fill(Path db, String base, int urls) throws Exception {
-    Files.deleteIfExists(db);
-    Database.open(db).close();
     long now = System.currentTimeMillis();
-    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db)) {
-      c.setAutoCommit(false);
+    try (Connection c = Bench.newDatabase(db)) {
       try (PreparedStatement s =
           c.prepareStatement(
               """

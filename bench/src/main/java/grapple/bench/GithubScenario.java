@@ -83,8 +83,8 @@ final class GithubScenario {
 
   private static boolean intake(Report report, ObjectNode r, List<Payload> payloads)
       throws Exception {
-    Duration warmup = Bench.pick(Duration.ofSeconds(10), Duration.ofSeconds(30));
-    Duration measure = Bench.pick(Duration.ofSeconds(3), Duration.ofSeconds(10));
+    Duration warmup = IntakeScenario.levelWarmup();
+    Duration measure = IntakeScenario.levelMeasure();
     Path dir = Bench.work().resolve("github");
     Path db = dir.resolve("grapple.db");
     try (BotProcess bot = BotProcess.local(dir, BotProcess.sqlite(db), githubYaml());

@@ -33,9 +33,22 @@ final class IntakeScenario {
 
   private IntakeScenario() {}
 
+  /**
+   * How long {@link #measure} warms each side of a level up at the most; the scenarios that measure
+   * with it share these times, so that their figures compare.
+   */
+  static Duration levelWarmup() {
+    return Bench.pick(Duration.ofSeconds(10), Duration.ofSeconds(30));
+  }
+
+  /** How long {@link #measure} measures a level, over its {@link #SLICES} slices. */
+  static Duration levelMeasure() {
+    return Bench.pick(Duration.ofSeconds(3), Duration.ofSeconds(10));
+  }
+
   static void run(Report report) throws Exception {
-    Duration warmup = Bench.pick(Duration.ofSeconds(10), Duration.ofSeconds(30));
-    Duration measure = Bench.pick(Duration.ofSeconds(3), Duration.ofSeconds(10));
+    Duration warmup = levelWarmup();
+    Duration measure = levelMeasure();
     Path dir = Bench.work().resolve("intake");
     ObjectNode r = Report.result("intake");
     try (BotProcess bot = BotProcess.local(dir, BotProcess.sqlite(dir.resolve("grapple.db")));
@@ -171,15 +184,7 @@ final class IntakeScenario {
     for (int i = 0; i < SLICES; i++) {
       Proc.Meter mm = new Proc.Meter(measured.pid());
       java.util.Map<String, Double> threadsBefore = Proc.threadCpuSeconds(measured.pid());
-      m =
-          Load.run(
-                  measured.port(),
-                  c,
-                  slice,
-                  202,
-                  calls.apply(measured, tag + "-" + measured.name() + i),
-                  0)
-              .plus(m);
+      m = slice(measured, c, slice, calls.apply(measured, tag + "-" + measured.name() + i)).plus(m);
       mCpu += mm.cpuSeconds();
       Proc.threadCpuSeconds(measured.pid())
           .forEach(
@@ -187,15 +192,7 @@ final class IntakeScenario {
                   mThreads.merge(
                       family, cpu - threadsBefore.getOrDefault(family, 0.0), Double::sum));
       Proc.Meter bm = new Proc.Meter(baseline.pid());
-      b =
-          Load.run(
-                  baseline.port(),
-                  c,
-                  slice,
-                  202,
-                  calls.apply(baseline, tag + "-" + baseline.name() + i),
-                  0)
-              .plus(b);
+      b = slice(baseline, c, slice, calls.apply(baseline, tag + "-" + baseline.name() + i)).plus(b);
       bCpu += bm.cpuSeconds();
     }
     Load.Result measuredResult = Objects.requireNonNull(m, "no slices");
@@ -204,6 +201,13 @@ final class IntakeScenario {
     printThreads(measured.name(), measuredResult, mThreads);
     print(baseline.name(), baselineResult, bCpu);
     return new Pair(measuredResult, baselineResult, mCpu, bCpu);
+  }
+
+  /** One measured slice: {@code c} at a time for {@code length}, every request answered 202. */
+  private static Load.Result slice(
+      Target target, int c, Duration length, IntFunction<Load.Call> calls)
+      throws InterruptedException {
+    return Load.run(target.port(), c, length, 202, calls, 0);
   }
 
   /** One warm-up round; rounds go on until two in a row agree within {@link #SETTLED}. */

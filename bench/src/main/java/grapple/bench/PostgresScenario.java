@@ -75,8 +75,8 @@ final class PostgresScenario {
    * request got 202.
    */
   private static boolean intake(Report report, ObjectNode r) throws Exception {
-    Duration warmup = Bench.pick(Duration.ofSeconds(10), Duration.ofSeconds(30));
-    Duration measure = Bench.pick(Duration.ofSeconds(3), Duration.ofSeconds(10));
+    Duration warmup = IntakeScenario.levelWarmup();
+    Duration measure = IntakeScenario.levelMeasure();
     Path dir = Bench.work().resolve("postgres");
     boolean allAnswered = true;
     try (PostgresDatabase db = PostgresDatabase.create("intake");

@@ -2,13 +2,11 @@ package grapple.bench;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.state.ConnectionId;
-import grapple.state.Database;
 import grapple.state.Sql;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.time.Duration;
 import java.util.Base64;
@@ -144,12 +142,9 @@ final class ScaleScenario {
    * Creates the schema with the bot's own code, then inserts the rows in one batched transaction.
    */
   private static void fill(Path db) throws Exception {
-    Files.deleteIfExists(db);
-    Database.open(db).close();
     SecureRandom random = new SecureRandom();
     long now = System.currentTimeMillis();
-    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db)) {
-      c.setAutoCommit(false);
+    try (Connection c = Bench.newDatabase(db)) {
       try (PreparedStatement conn =
               c.prepareStatement(
                   """

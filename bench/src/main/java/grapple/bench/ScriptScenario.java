@@ -16,8 +16,8 @@ final class ScriptScenario {
   private ScriptScenario() {}
 
   static void run(Report report) throws Exception {
-    Duration warmup = Bench.pick(Duration.ofSeconds(10), Duration.ofSeconds(30));
-    Duration measure = Bench.pick(Duration.ofSeconds(3), Duration.ofSeconds(10));
+    Duration warmup = IntakeScenario.levelWarmup();
+    Duration measure = IntakeScenario.levelMeasure();
     Path dir = Bench.work().resolve("script");
     ObjectNode r = Report.result("script");
     try (BotProcess bot =

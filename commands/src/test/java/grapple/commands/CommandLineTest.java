@@ -2,11 +2,17 @@ package grapple.commands;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.junit.jupiter.params.provider.Arguments.arguments;
 
 import grapple.state.BadInput;
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class CommandLineTest {
   private static final List<String> PREFIXES = List.of("!grapple", "!hookshot");
@@ -26,158 +32,88 @@ class CommandLineTest {
   }
 
   @Test
-  void prefixesAreCaseInsensitive() {
-    Optional<CommandLine> line = CommandLine.parse(PREFIXES, "!GrApPlE help");
-
-    assertThat(line).map(CommandLine::words).contains(List.of("help"));
-  }
-
-  @Test
   void aCaseVariantPrefixIsReportedAsConfigured() {
     Optional<CommandLine> line = CommandLine.parse(PREFIXES, "!HOOKSHOT help");
 
     assertThat(line).map(CommandLine::prefix).contains("!hookshot");
   }
 
-  @Test
-  void aPrefixRunningIntoAWordIsNotACommand() {
-    Optional<CommandLine> line = CommandLine.parse(PREFIXES, "!grapplefoo help");
+  /** Messages that are commands: the message, then the words after its prefix. */
+  static Stream<Arguments> commandWords() {
+    return Stream.of(
+        arguments("prefixes are case-insensitive", "!GrApPlE help", List.of("help")),
+        arguments("surrounding whitespace is ignored", "  !grapple help  \n", List.of("help")),
+        arguments("any whitespace may separate the prefix", "!grapple\thelp", List.of("help")),
+        arguments("the prefix alone has no words", "!grapple", List.of()),
+        arguments("the prefix with only spaces has no words", "!grapple    ", List.of()));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("commandWords")
+  void findsTheWordsAfterThePrefix(String rule, String message, List<String> expected) {
+    Optional<CommandLine> line = CommandLine.parse(PREFIXES, message);
+
+    assertThat(line).map(CommandLine::words).contains(expected);
+  }
+
+  /** Messages that are not commands, not even a broken one. */
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "!grapplefoo help", // a prefix running into a word
+        "hello everyone", // ordinary chat
+        "try typing !grapple help", // a prefix in the middle of a message
+        "I'm not talking to the bot" // an unclosed quote in ordinary chat is not an error
+      })
+  void isNotACommand(String message) {
+    Optional<CommandLine> line = CommandLine.parse(PREFIXES, message);
 
     assertThat(line).isEmpty();
   }
 
-  @Test
-  void ordinaryChatIsNotACommand() {
-    Optional<CommandLine> line = CommandLine.parse(PREFIXES, "hello everyone");
-
-    assertThat(line).isEmpty();
+  /** How {@link CommandLine#split} groups, quotes and escapes words: input, then its words. */
+  static Stream<Arguments> splitWords() {
+    return Stream.of(
+        arguments(
+            "runs of whitespace separate words once",
+            "feed   https://example.org/feed \t label",
+            List.of("feed", "https://example.org/feed", "label")),
+        arguments(
+            "double quotes group words",
+            "feed https://example.org \"My feed\" \"{title}: {link}\"",
+            List.of("feed", "https://example.org", "My feed", "{title}: {link}")),
+        arguments(
+            "single quotes group words", "feed url 'My feed'", List.of("feed", "url", "My feed")),
+        arguments(
+            "single quotes keep double quotes and backslashes literally",
+            "'say \"hi\" \\n'",
+            List.of("say \"hi\" \\n")),
+        arguments("double quotes keep single quotes", "\"it's mine\"", List.of("it's mine")),
+        arguments(
+            "quoted parts join the word around them", "ab\"c d\"e'f g'", List.of("abc def g")),
+        arguments("empty quotes are an empty word", "feed \"\" ''", List.of("feed", "", "")),
+        arguments("backslash escapes a space", "my\\ hook next", List.of("my hook", "next")),
+        arguments(
+            "backslash escapes a quote outside quotes", "\\\"not-quoted", List.of("\"not-quoted")),
+        arguments(
+            "backslash escapes a quote inside double quotes",
+            "\"say \\\"hi\\\"\"",
+            List.of("say \"hi\"")),
+        arguments(
+            "backslash escapes a backslash inside double quotes", "\"a\\\\b\"", List.of("a\\b")),
+        arguments(
+            "backslash before an ordinary character inside double quotes is kept",
+            "\"a\\nb\"",
+            List.of("a\\nb")),
+        arguments("a trailing backslash is kept", "path\\", List.of("path\\")));
   }
 
-  @Test
-  void aPrefixInTheMiddleOfAMessageIsNotACommand() {
-    Optional<CommandLine> line = CommandLine.parse(PREFIXES, "try typing !grapple help");
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("splitWords")
+  void splitsWords(String rule, String input, List<String> expected) {
+    List<String> words = CommandLine.split(input);
 
-    assertThat(line).isEmpty();
-  }
-
-  @Test
-  void surroundingWhitespaceIsIgnored() {
-    Optional<CommandLine> line = CommandLine.parse(PREFIXES, "  !grapple help  \n");
-
-    assertThat(line).map(CommandLine::words).contains(List.of("help"));
-  }
-
-  @Test
-  void anyWhitespaceMaySeparateThePrefix() {
-    Optional<CommandLine> line = CommandLine.parse(PREFIXES, "!grapple\thelp");
-
-    assertThat(line).map(CommandLine::words).contains(List.of("help"));
-  }
-
-  @Test
-  void thePrefixAloneHasNoWords() {
-    Optional<CommandLine> line = CommandLine.parse(PREFIXES, "!grapple");
-
-    assertThat(line).map(CommandLine::words).contains(List.of());
-  }
-
-  @Test
-  void thePrefixWithOnlySpacesHasNoWords() {
-    Optional<CommandLine> line = CommandLine.parse(PREFIXES, "!grapple    ");
-
-    assertThat(line).map(CommandLine::words).contains(List.of());
-  }
-
-  @Test
-  void runsOfWhitespaceSeparateWordsOnce() {
-    List<String> words = CommandLine.split("feed   https://example.org/feed \t label");
-
-    assertThat(words).containsExactly("feed", "https://example.org/feed", "label");
-  }
-
-  @Test
-  void doubleQuotesGroupWords() {
-    List<String> words =
-        CommandLine.split("feed https://example.org \"My feed\" \"{title}: {link}\"");
-
-    assertThat(words).containsExactly("feed", "https://example.org", "My feed", "{title}: {link}");
-  }
-
-  @Test
-  void singleQuotesGroupWords() {
-    List<String> words = CommandLine.split("feed url 'My feed'");
-
-    assertThat(words).containsExactly("feed", "url", "My feed");
-  }
-
-  @Test
-  void singleQuotesKeepDoubleQuotesAndBackslashesLiterally() {
-    List<String> words = CommandLine.split("'say \"hi\" \\n'");
-
-    assertThat(words).containsExactly("say \"hi\" \\n");
-  }
-
-  @Test
-  void doubleQuotesKeepSingleQuotes() {
-    List<String> words = CommandLine.split("\"it's mine\"");
-
-    assertThat(words).containsExactly("it's mine");
-  }
-
-  @Test
-  void quotedPartsJoinTheWordAroundThem() {
-    List<String> words = CommandLine.split("ab\"c d\"e'f g'");
-
-    assertThat(words).containsExactly("abc def g");
-  }
-
-  @Test
-  void emptyQuotesAreAnEmptyWord() {
-    List<String> words = CommandLine.split("feed \"\" ''");
-
-    assertThat(words).containsExactly("feed", "", "");
-  }
-
-  @Test
-  void backslashEscapesASpace() {
-    List<String> words = CommandLine.split("my\\ hook next");
-
-    assertThat(words).containsExactly("my hook", "next");
-  }
-
-  @Test
-  void backslashEscapesAQuoteOutsideQuotes() {
-    List<String> words = CommandLine.split("\\\"not-quoted");
-
-    assertThat(words).containsExactly("\"not-quoted");
-  }
-
-  @Test
-  void backslashEscapesAQuoteInsideDoubleQuotes() {
-    List<String> words = CommandLine.split("\"say \\\"hi\\\"\"");
-
-    assertThat(words).containsExactly("say \"hi\"");
-  }
-
-  @Test
-  void backslashEscapesABackslashInsideDoubleQuotes() {
-    List<String> words = CommandLine.split("\"a\\\\b\"");
-
-    assertThat(words).containsExactly("a\\b");
-  }
-
-  @Test
-  void backslashBeforeAnOrdinaryCharacterInsideDoubleQuotesIsKept() {
-    List<String> words = CommandLine.split("\"a\\nb\"");
-
-    assertThat(words).containsExactly("a\\nb");
-  }
-
-  @Test
-  void aTrailingBackslashIsKept() {
-    List<String> words = CommandLine.split("path\\");
-
-    assertThat(words).containsExactly("path\\");
+    assertThat(words).containsExactlyElementsOf(expected);
   }
 
   @Test
@@ -202,13 +138,6 @@ class CommandLineTest {
     BadInput bad = catchThrowableOfType(BadInput.class, () -> CommandLine.split("\"abc\\\""));
 
     assertThat(bad).hasMessageContaining("unclosed");
-  }
-
-  @Test
-  void anUnclosedQuoteInOrdinaryChatIsNotAnError() {
-    Optional<CommandLine> line = CommandLine.parse(PREFIXES, "I'm not talking to the bot");
-
-    assertThat(line).isEmpty();
   }
 
   @Test

@@ -88,8 +88,7 @@ class DispatcherTest {
   void aStrangerGetsOneRefusal() {
     Reply reply = reply(STRANGER, "!grapple help");
 
-    assertThat(reply.isError()).isTrue();
-    assertThat(reply.markdown()).contains(STRANGER).contains("permission");
+    assertErrorContaining(reply, STRANGER, "permission");
   }
 
   @Test
@@ -157,8 +156,7 @@ class DispatcherTest {
   void anUnknownCommandIsNamedAndPointsToHelp() {
     Reply reply = reply(USER, "!grapple frobnicate now");
 
-    assertThat(reply.isError()).isTrue();
-    assertThat(reply.markdown()).contains("`frobnicate now`").contains("`!grapple help`");
+    assertErrorContaining(reply, "`frobnicate now`", "`!grapple help`");
   }
 
   @Test
@@ -199,11 +197,7 @@ class DispatcherTest {
   void anInsufficientLevelNamesTheLevelAndTheService() {
     Reply reply = reply(USER, "!grapple webhook ci");
 
-    assertThat(reply.isError()).isTrue();
-    assertThat(reply.markdown())
-        .contains("manageConnections")
-        .contains("generic")
-        .contains("`webhook`");
+    assertErrorContaining(reply, "manageConnections", "generic", "`webhook`");
   }
 
   @Test
@@ -217,8 +211,7 @@ class DispatcherTest {
   void aServiceGrantDoesNotReachOtherServices() {
     Reply reply = reply("@feeder:example.org", "!grapple webhook ci");
 
-    assertThat(reply.isError()).isTrue();
-    assertThat(reply.markdown()).contains("manageConnections").contains("generic");
+    assertErrorContaining(reply, "manageConnections", "generic");
   }
 
   @Test
@@ -240,8 +233,7 @@ class DispatcherTest {
   void aHandlersCrashBecomesAnErrorReply() {
     Reply reply = reply(ADMIN, "!grapple crash");
 
-    assertThat(reply.isError()).isTrue();
-    assertThat(reply.markdown()).contains("`crash`");
+    assertErrorContaining(reply, "`crash`");
   }
 
   @Test
@@ -255,8 +247,7 @@ class DispatcherTest {
   void anUnclosedQuoteIsAnErrorReply() {
     Reply reply = reply(ADMIN, "!grapple webhook \"ci");
 
-    assertThat(reply.isError()).isTrue();
-    assertThat(reply.markdown()).contains("unclosed");
+    assertErrorContaining(reply, "unclosed");
   }
 
   @Test
@@ -389,6 +380,11 @@ class DispatcherTest {
   @Test
   void theTableIncludesHelp() {
     assertThat(dispatcher.table().match(List.of("help"))).isPresent();
+  }
+
+  private static void assertErrorContaining(Reply reply, String... parts) {
+    assertThat(reply.isError()).isTrue();
+    assertThat(reply.markdown()).contains(parts);
   }
 
   private Reply reply(String sender, String body) {

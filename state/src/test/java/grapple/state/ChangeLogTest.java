@@ -3,35 +3,17 @@ package grapple.state;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.nio.file.Path;
 import java.time.Instant;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.Parameter;
-import org.junit.jupiter.params.ParameterizedClass;
-import org.junit.jupiter.params.provider.EnumSource;
 
-/** Against SQLite and PostgreSQL (skipped without a server). */
-@ParameterizedClass
-@EnumSource(Dialect.class)
-class ChangeLogTest {
+class ChangeLogTest extends OnBothDialects {
   private static final String ROOM = "!room:example.org";
-  @Parameter Dialect dialect;
-  @TempDir Path dir;
-  private Database db;
   private ChangeLog log;
 
   @BeforeEach
-  void openDatabase() {
-    db = TestDatabases.open(dialect, dir);
+  void openLog() {
     log = new ChangeLog(db, "me");
-  }
-
-  @AfterEach
-  void closeDatabase() {
-    db.close();
   }
 
   @Test

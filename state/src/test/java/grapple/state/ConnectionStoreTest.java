@@ -3,22 +3,11 @@ package grapple.state;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.nio.file.Path;
 import java.time.Instant;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.Parameter;
-import org.junit.jupiter.params.ParameterizedClass;
-import org.junit.jupiter.params.provider.EnumSource;
 
-/** Against SQLite and PostgreSQL (skipped without a server). */
-@ParameterizedClass
-@EnumSource(Dialect.class)
-class ConnectionStoreTest {
-  @Parameter Dialect dialect;
-
+class ConnectionStoreTest extends OnBothDialects {
   private static final String ROOM = "!room:example.org";
   private static final String HOOK_EVENT = "uk.half-shot.matrix-hookshot.generic.hook";
   private static final String FEED_EVENT = "uk.half-shot.matrix-hookshot.feed";
@@ -27,19 +16,11 @@ class ConnectionStoreTest {
   private static final Connection.Audit BOB =
       new Connection.Audit("@bob:example.org (key ci)", Instant.ofEpochMilli(1_700_000_500_000L));
 
-  @TempDir Path dir;
-  private Database db;
   private ConnectionStore store;
 
   @BeforeEach
-  void openDatabase() {
-    db = TestDatabases.open(dialect, dir);
+  void openStore() {
     store = new ConnectionStore(db);
-  }
-
-  @AfterEach
-  void closeDatabase() {
-    db.close();
   }
 
   @Test

@@ -201,26 +201,30 @@ class DatabaseTest {
     assertThat(withoutFileAndNewer).contains(String.valueOf(Migrations.latest()));
   }
 
-  @Test
-  void refusingANewerDatabaseLeavesItUntouched() throws SQLException {
-    Path file = dir.resolve("grapple.db");
+  /** Files Grapple refuses to open: why, the SQL that makes one, the user_version it keeps. */
+  static Stream<Arguments> refusedFiles() {
     int newer = Migrations.latest() + 1;
-    rawUpdate(file, "PRAGMA user_version = " + newer);
-
-    catchStorageException(() -> Database.open(file));
-
-    assertThat(rawQuery(file, "PRAGMA user_version")).isEqualTo(String.valueOf(newer));
-    assertThat(tables(file)).doesNotContain("connections");
+    return Stream.of(
+        Arguments.of(
+            "refusing a newer database leaves it untouched",
+            "PRAGMA user_version = " + newer,
+            String.valueOf(newer)),
+        Arguments.of(
+            "a failed migration leaves the file unchanged",
+            "CREATE TABLE outbox (something_else TEXT)",
+            "0"));
   }
 
-  @Test
-  void aFailedMigrationLeavesTheFileUnchanged() throws SQLException {
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("refusedFiles")
+  void aRefusedFileIsLeftAsItWas(String rule, String setUp, String userVersion)
+      throws SQLException {
     Path file = dir.resolve("grapple.db");
-    rawUpdate(file, "CREATE TABLE outbox (something_else TEXT)");
+    rawUpdate(file, setUp);
 
     catchStorageException(() -> Database.open(file));
 
-    assertThat(rawQuery(file, "PRAGMA user_version")).isEqualTo("0");
+    assertThat(rawQuery(file, "PRAGMA user_version")).isEqualTo(userVersion);
     assertThat(tables(file)).doesNotContain("connections");
   }
 

@@ -3,41 +3,19 @@ package grapple.state;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.concurrent.CompletionException;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.Parameter;
-import org.junit.jupiter.params.ParameterizedClass;
-import org.junit.jupiter.params.provider.EnumSource;
 
 /** Linked accounts, OAuth states and forge deliveries, against SQLite and PostgreSQL. */
-@ParameterizedClass
-@EnumSource(Dialect.class)
-class ForgeStoresTest {
+class ForgeStoresTest extends OnBothDialects {
   private static final Instant NOW = Instant.parse("2026-12-02T10:00:00Z");
-  @Parameter Dialect dialect;
-  @TempDir Path dir;
-  private Database db;
   private final SecretBox box = SecretBox.of(new byte[32]);
   private Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
-
-  @BeforeEach
-  void openDatabase() {
-    db = TestDatabases.open(dialect, dir);
-  }
-
-  @AfterEach
-  void closeDatabase() {
-    db.close();
-  }
 
   private static LinkedAccounts.Account alice(String token) {
     return new LinkedAccounts.Account(

@@ -2,37 +2,18 @@ package grapple.state;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.Parameter;
-import org.junit.jupiter.params.ParameterizedClass;
-import org.junit.jupiter.params.provider.EnumSource;
 
-/** Against SQLite and PostgreSQL (skipped without a server). */
-@ParameterizedClass
-@EnumSource(Dialect.class)
-class OutboxStoreTest {
-  @Parameter Dialect dialect;
-
+class OutboxStoreTest extends OnBothDialects {
   private static final String ROOM = "!room:example.org";
 
-  @TempDir Path dir;
-  private Database db;
   private OutboxStore outbox;
 
   @BeforeEach
-  void openDatabase() {
-    db = TestDatabases.open(dialect, dir);
+  void openOutbox() {
     outbox = new OutboxStore(db);
-  }
-
-  @AfterEach
-  void closeDatabase() {
-    db.close();
   }
 
   @Test

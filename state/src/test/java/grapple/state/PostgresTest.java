@@ -36,6 +36,12 @@ class PostgresTest {
     return db;
   }
 
+  /** The test database's server and user, with another database name or password. */
+  private Location.Postgres sameServer(String database, String password) {
+    return new Location.Postgres(
+        location.host(), location.port(), database, null, location.user(), password, 4);
+  }
+
   private Leadership lead(Database db, Leadership.Listener listener) {
     Leadership leadership = Leadership.of(db);
     opened.add(leadership);
@@ -58,15 +64,7 @@ class PostgresTest {
 
   @Test
   void aRefusedLoginSaysSoAndNotThePassword() {
-    Location.Postgres wrong =
-        new Location.Postgres(
-            location.host(),
-            location.port(),
-            location.database(),
-            null,
-            location.user(),
-            "not-the-password",
-            4);
+    Location.Postgres wrong = sameServer(location.database(), "not-the-password");
 
     assertThatThrownBy(() -> Database.open(wrong, Migrations.core()))
         .isInstanceOf(StorageException.class)
@@ -77,15 +75,7 @@ class PostgresTest {
 
   @Test
   void aMissingDatabaseIsNamed() {
-    Location.Postgres missing =
-        new Location.Postgres(
-            location.host(),
-            location.port(),
-            "no_such_grapple_db",
-            null,
-            location.user(),
-            location.password(),
-            4);
+    Location.Postgres missing = sameServer("no_such_grapple_db", location.password());
 
     assertThatThrownBy(() -> Database.open(missing, Migrations.core()))
         .isInstanceOf(StorageException.class)

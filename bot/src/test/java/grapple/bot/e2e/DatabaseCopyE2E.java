@@ -49,7 +49,7 @@ class DatabaseCopyE2E {
         .as("status of the old URL on PostgreSQL: %s", answer.body())
         .isEqualTo(202);
     assertThat(room.awaitBotMessage(mark).body()).isEqualTo("on postgresql");
-    String list = room.awaitReplyTo(room.send(cast.alice(), "!grapple list")).body();
+    String list = room.sendAndAwaitReply(cast.alice(), "!grapple list").body();
     assertThat(list).as("the connections after the move").contains("moved");
     assertThat(
             bot.runJar(

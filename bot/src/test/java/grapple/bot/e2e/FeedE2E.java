@@ -336,7 +336,7 @@ class FeedE2E {
   // ---- Helpers ----
 
   private Seen command(TestRoom room, String text) {
-    return room.awaitReplyTo(room.send(alice, text));
+    return room.sendAndAwaitReply(alice, text);
   }
 
   /**

@@ -9,7 +9,7 @@ import grapple.testing.gitea.FakeGitea;
 import grapple.testing.gitea.GiteaCall;
 import grapple.testing.gitea.GiteaPayloads;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -33,7 +33,7 @@ class GiteaE2E {
   private static final String EVENT_TYPE = "org.grapple.gitea.repository";
 
   private Cast cast;
-  private FakeGitea gitea;
+  @AutoClose private FakeGitea gitea;
   private GrappleProcess bot;
   private TestRoom room;
   private TestRoom dm;
@@ -61,15 +61,10 @@ class GiteaE2E {
     dm = TestRoom.create(cast.alice(), bot);
   }
 
-  @AfterAll
-  void stopFakeGitea() {
-    if (gitea != null) gitea.close();
-  }
-
   @Test
   @Order(1)
   void aTokenSentByDirectMessageIsCheckedAndLinked() {
-    Seen reply = dm.awaitReplyTo(dm.send(cast.alice(), "gitea token forge " + token));
+    Seen reply = dm.sendAndAwaitReply(cast.alice(), "gitea token forge " + token);
 
     assertThat(reply.body()).isEqualTo("Connected as `" + LOGIN + "` on `forge`. Token stored.");
     assertThat(gitea.callsTo("GET", "/api/v1/user"))
@@ -81,7 +76,7 @@ class GiteaE2E {
   @Order(2)
   void repoCommandWritesTheStateAndAddsTheHookWithTheSecret() {
     Seen reply =
-        room.awaitReplyTo(room.send(cast.alice(), "!grapple gitea repo " + gitea.url() + "/o/r"));
+        room.sendAndAwaitReply(cast.alice(), "!grapple gitea repo " + gitea.url() + "/o/r");
 
     assertThat(reply.body())
         .isEqualTo(
@@ -137,7 +132,7 @@ class GiteaE2E {
   @Test
   @Order(4)
   void createActsWithTheSendersToken() {
-    Seen reply = room.awaitReplyTo(room.send(cast.alice(), "!gt create \"From Matrix\" \"body\""));
+    Seen reply = room.sendAndAwaitReply(cast.alice(), "!gt create \"From Matrix\" \"body\"");
 
     assertThat(reply.body()).startsWith("Created issue [o/r#1](" + gitea.url() + "/o/r/issues/1)");
     assertThat(gitea.issues("o/r"))
@@ -149,7 +144,7 @@ class GiteaE2E {
   @Order(5)
   void removeDeletesTheHookTheBotAdded() {
     Seen reply =
-        room.awaitReplyTo(room.send(cast.alice(), "!grapple gitea remove " + gitea.url() + "/o/r"));
+        room.sendAndAwaitReply(cast.alice(), "!grapple gitea remove " + gitea.url() + "/o/r");
 
     assertThat(reply.body())
         .isEqualTo(

@@ -23,7 +23,7 @@ import java.util.Set;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.MethodOrderer;
@@ -58,7 +58,7 @@ class GithubE2E {
           .retryOnConnectionFailure(false)
           .build();
   private Cast cast;
-  private FakeGithub github;
+  @AutoClose private FakeGithub github;
   private GrappleProcess bot;
   private TestRoom room;
   private TestRoom dm;
@@ -85,11 +85,6 @@ class GithubE2E {
     // Bob makes three: a room with only alice and the bot would be their direct chat.
     room = TestRoom.create(cast.alice(), bot, cast.bob());
     dm = TestRoom.create(cast.alice(), bot);
-  }
-
-  @AfterAll
-  void stopFakeGithub() {
-    if (github != null) github.close();
   }
 
   /** A test that failed halfway may have left the bot stopped. */
@@ -119,7 +114,7 @@ class GithubE2E {
       throw new AssertionError("linking the token or following o/r failed earlier", setupFailure);
     try {
       if (!linked) {
-        Seen reply = dm.awaitReplyTo(dm.send(cast.alice(), "github setpersonaltoken " + token));
+        Seen reply = dm.sendAndAwaitReply(cast.alice(), "github setpersonaltoken " + token);
         assertThat(reply.body())
             .as("reply to setpersonaltoken")
             .isEqualTo("Connected as `" + LOGIN + "`. Token stored.");
@@ -164,7 +159,7 @@ class GithubE2E {
 
     RecordedCall check = github.awaitRequestTo("GET", "/user");
     assertThat(check.header("Authorization")).as("Authorization of GET /user").contains(token);
-    Seen status = dm.awaitReplyTo(dm.send(cast.alice(), "github status"));
+    Seen status = dm.sendAndAwaitReply(cast.alice(), "github status");
     assertThat(status.body()).isEqualTo("You are logged in to GitHub as `" + LOGIN + "`.");
   }
 
@@ -196,7 +191,7 @@ class GithubE2E {
   void listNamesTheRepository() {
     connected();
 
-    Seen reply = room.awaitReplyTo(room.send(cast.alice(), "!grapple github list"));
+    Seen reply = room.sendAndAwaitReply(cast.alice(), "!grapple github list");
 
     assertThat(reply.body()).contains("o/r").contains("!gh");
   }
@@ -210,10 +205,7 @@ class GithubE2E {
     long mark = room.owner.mark();
     String title = "Opened " + cast.runId();
 
-    Answer answer =
-        post(
-            WebhookDelivery.signed(
-                "issues", issuesOpened("o/r", ++issueNumbers, title), webhookSecret));
+    Answer answer = post(nextIssueOpened(title, webhookSecret));
 
     assertThat(answer.code()).as("status, body %s", answer.body()).isEqualTo(202);
     assertThat(answer.body()).isEqualTo("{\"ok\":true}");
@@ -244,17 +236,9 @@ class GithubE2E {
     connected();
     long mark = room.owner.mark();
 
-    Answer refused =
-        post(
-            WebhookDelivery.signed(
-                "issues",
-                issuesOpened("o/r", ++issueNumbers, "forged"),
-                "not-the-secret-0123456789"));
+    Answer refused = post(nextIssueOpened("forged", "not-the-secret-0123456789"));
     String marker = "After the forged one " + cast.runId();
-    Answer accepted =
-        post(
-            WebhookDelivery.signed(
-                "issues", issuesOpened("o/r", ++issueNumbers, marker), webhookSecret));
+    Answer accepted = post(nextIssueOpened(marker, webhookSecret));
 
     assertThat(refused.code()).as("status, body %s", refused.body()).isEqualTo(401);
     assertThat(accepted.code()).as("status, body %s", accepted.body()).isEqualTo(202);
@@ -280,25 +264,17 @@ class GithubE2E {
   void redeliveryWithTheSameDeliveryIdIsPostedOnce() throws IOException {
     connected();
     String title = "Redelivered " + cast.runId();
-    WebhookDelivery delivery =
-        WebhookDelivery.signed("issues", issuesOpened("o/r", ++issueNumbers, title), webhookSecret);
+    WebhookDelivery delivery = nextIssueOpened(title, webhookSecret);
     long mark = room.owner.mark();
 
     Answer first = post(delivery);
     Answer again = post(delivery);
     String marker = "After the redelivery " + cast.runId();
-    post(
-        WebhookDelivery.signed(
-            "issues", issuesOpened("o/r", ++issueNumbers, marker), webhookSecret));
+    post(nextIssueOpened(marker, webhookSecret));
 
     assertThat(first.code()).isEqualTo(202);
     assertThat(again.code()).as("a redelivery is acknowledged too").isEqualTo(202);
-    room.owner.awaitEvent(
-        mark,
-        room.id,
-        "the marker notice",
-        s -> s.isMessageFrom(bot.userId) && s.body().contains(marker),
-        MatrixUser.DEFAULT_TIMEOUT);
+    room.awaitBotMessage(mark, "the marker notice", body -> body.contains(marker));
     room.owner.syncFor(Duration.ofSeconds(2));
     List<String> posted =
         room.botMessagesAfter(mark).stream()
@@ -354,12 +330,8 @@ class GithubE2E {
     String pasted = room.send(cast.alice(), "!grapple github setpersonaltoken " + token);
 
     Seen refusal =
-        room.owner.awaitEvent(
-            mark,
-            room.id,
-            "the refusal",
-            s -> s.isMessageFrom(bot.userId) && s.body().startsWith("Never send a token in a room"),
-            MatrixUser.DEFAULT_TIMEOUT);
+        room.awaitBotMessage(
+            mark, "the refusal", body -> body.startsWith("Never send a token in a room"));
     assertThat(refusal.body()).contains("Revoke that token");
     JsonNode event = awaitRedacted(pasted);
     assertThat(event.path("content").size()).as("content of the pasted message %s", event).isZero();
@@ -446,7 +418,7 @@ class GithubE2E {
 
     assertThat(exitCode).as("exit code after SIGTERM").isZero();
     assertCreateWorks("After restart " + cast.runId(), "Still linked");
-    Seen status = dm.awaitReplyTo(dm.send(cast.alice(), "github status"));
+    Seen status = dm.sendAndAwaitReply(cast.alice(), "github status");
     assertThat(status.body()).isEqualTo("You are logged in to GitHub as `" + LOGIN + "`.");
   }
 
@@ -523,9 +495,9 @@ class GithubE2E {
                 .toList())
         .as("ERROR lines naming %s in the log since the start:\n%s", keyFile, log)
         .isNotEmpty();
-    Seen status = dm.awaitReplyTo(dm.send(cast.alice(), "github status"));
+    Seen status = dm.sendAndAwaitReply(cast.alice(), "github status");
     assertThat(status.body()).contains("not logged into GitHub");
-    Seen create = room.awaitReplyTo(room.send(cast.alice(), "!gh create \"Without a key\""));
+    Seen create = room.sendAndAwaitReply(cast.alice(), "!gh create \"Without a key\"");
     assertThat(create.body()).contains("not logged into GitHub").contains("setpersonaltoken");
   }
 
@@ -538,6 +510,11 @@ class GithubE2E {
   }
 
   // ---- Helpers ----
+
+  /** {@code issues.opened} for the next issue number of o/r, signed with {@code secret}. */
+  private WebhookDelivery nextIssueOpened(String title, String secret) {
+    return WebhookDelivery.signed("issues", issuesOpened("o/r", ++issueNumbers, title), secret);
+  }
 
   /**
    * An octokit {@code issues.opened} example moved to {@code repo}, with the given number and

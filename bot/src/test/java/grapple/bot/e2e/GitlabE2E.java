@@ -18,7 +18,7 @@ import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -46,7 +46,7 @@ class GitlabE2E {
   private final OkHttpClient http =
       new OkHttpClient.Builder().callTimeout(Duration.ofSeconds(30)).build();
   private Cast cast;
-  private FakeGitlab gitlab;
+  @AutoClose private FakeGitlab gitlab;
   private GrappleProcess bot;
   private TestRoom room;
   private TestRoom dm;
@@ -75,20 +75,15 @@ class GitlabE2E {
     dm = TestRoom.create(cast.alice(), bot);
   }
 
-  @AfterAll
-  void stopFakeGitlab() {
-    if (gitlab != null) gitlab.close();
-  }
-
   @Test
   @Order(1)
   void aPersonalTokenSentByDirectMessageIsCheckedAndLinked() {
-    Seen reply = dm.awaitReplyTo(dm.send(cast.alice(), "gitlab personaltoken work " + token));
+    Seen reply = dm.sendAndAwaitReply(cast.alice(), "gitlab personaltoken work " + token);
     assertThat(reply.body()).isEqualTo("Connected as `" + LOGIN + "` on `work`. Token stored.");
     assertThat(gitlab.callsTo("GET", "/user"))
         .singleElement()
         .satisfies(c -> assertThat(c.header("PRIVATE-TOKEN")).isEqualTo(token));
-    Seen status = dm.awaitReplyTo(dm.send(cast.alice(), "gitlab hastoken work"));
+    Seen status = dm.sendAndAwaitReply(cast.alice(), "gitlab hastoken work");
     assertThat(status.body()).isEqualTo("You are logged in to GitLab `work` as `" + LOGIN + "`.");
   }
 
@@ -96,8 +91,8 @@ class GitlabE2E {
   @Order(2)
   void projectCommandWritesTheStateAndAddsTheHookWithTheSecret() {
     Seen reply =
-        room.awaitReplyTo(
-            room.send(cast.alice(), "!grapple gitlab project " + gitlab.url() + "/team/app"));
+        room.sendAndAwaitReply(
+            cast.alice(), "!grapple gitlab project " + gitlab.url() + "/team/app");
     assertThat(reply.body())
         .isEqualTo(
             "Room configured to bridge `work/team/app`. I added a project hook on GitLab that"
@@ -159,7 +154,7 @@ class GitlabE2E {
         .as("the same delivery again")
         .isEqualTo(202);
     // a marker after both: the next bot message in the room is the reply to it
-    Seen reply = room.awaitReplyTo(room.send(cast.alice(), "!gl help"));
+    Seen reply = room.sendAndAwaitReply(cast.alice(), "!gl help");
     assertThat(reply.body()).contains("!gl create-confidential");
     assertThat(room.botMessagesAfter(mark)).hasSize(1);
   }
@@ -167,8 +162,7 @@ class GitlabE2E {
   @Test
   @Order(5)
   void createActsWithTheUsersToken() {
-    Seen reply =
-        room.awaitReplyTo(room.send(cast.alice(), "!gl create \"From Matrix\" \"Body text\""));
+    Seen reply = room.sendAndAwaitReply(cast.alice(), "!gl create \"From Matrix\" \"Body text\"");
     assertThat(reply.body())
         .isEqualTo("Created issue [team/app#1](" + gitlab.url() + "/team/app/-/issues/1)");
     assertThat(gitlab.issues("team/app").get(0).path("author").path("username").asText())
@@ -179,8 +173,8 @@ class GitlabE2E {
   @Order(6)
   void removeDeletesTheHookItAdded() {
     Seen reply =
-        room.awaitReplyTo(
-            room.send(cast.alice(), "!grapple gitlab remove " + gitlab.url() + "/team/app"));
+        room.sendAndAwaitReply(
+            cast.alice(), "!grapple gitlab remove " + gitlab.url() + "/team/app");
     assertThat(reply.body())
         .isEqualTo(
             "This room no longer follows `work/team/app`. I deleted the project hook I had added"

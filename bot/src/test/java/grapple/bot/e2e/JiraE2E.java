@@ -20,7 +20,7 @@ import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -46,7 +46,7 @@ class JiraE2E {
   private final OkHttpClient http =
       new OkHttpClient.Builder().callTimeout(Duration.ofSeconds(30)).followRedirects(false).build();
   private Cast cast;
-  private FakeJira jira;
+  @AutoClose private FakeJira jira;
   private GrappleProcess bot;
   private TestRoom room;
   private TestRoom dm;
@@ -82,15 +82,10 @@ class JiraE2E {
     dm = TestRoom.create(cast.alice(), bot);
   }
 
-  @AfterAll
-  void stopFakeJira() {
-    if (jira != null) jira.close();
-  }
-
   @Test
   @Order(1)
   void aliceLinksJiraCloudByFollowingTheAuthorizeLink() throws IOException {
-    Seen reply = dm.awaitReplyTo(dm.send(cast.alice(), "jira login"));
+    Seen reply = dm.sendAndAwaitReply(cast.alice(), "jira login");
     HttpUrl link = HttpUrl.get(reply.body().substring(reply.body().indexOf("http")).strip());
     assertThat(link.queryParameter("audience")).isEqualTo("api.atlassian.com");
 
@@ -106,7 +101,7 @@ class JiraE2E {
           .contains("Linked as Alice Liddell. You can close this page.");
     }
 
-    Seen whoami = dm.awaitReplyTo(dm.send(cast.alice(), "jira whoami"));
+    Seen whoami = dm.sendAndAwaitReply(cast.alice(), "jira whoami");
     assertThat(whoami.body())
         .isEqualTo("You are logged in to JIRA:\n\n- JIRA Cloud as `Alice Liddell`");
   }
@@ -114,8 +109,7 @@ class JiraE2E {
   @Test
   @Order(2)
   void theRoomFollowsTheProjectByItsUrl() {
-    String command =
-        room.send(cast.alice(), "!grapple jira project " + jira.url() + "/browse/ACME-1");
+    String command = room.send(cast.alice(), "!grapple jira project " + jira.browseUrl("ACME-1"));
     assertThat(room.awaitReplyTo(command).body())
         .isEqualTo("Room configured to bridge Jira project ACME.");
 
@@ -159,8 +153,8 @@ class JiraE2E {
     assertThat(notice.body())
         .isEqualTo(
             "Test User created a new JIRA issue [ACME-8]("
-                + jira.url()
-                + "/browse/ACME-8): \"Test issue\"");
+                + jira.browseUrl("ACME-8")
+                + "): \"Test issue\"");
     assertThat(notice.content().path("msgtype").asText()).isEqualTo("m.notice");
     assertThat(
             notice.content().path("uk.half-shot.matrix-hookshot.jira.issue").path("key").asText())
@@ -178,10 +172,10 @@ class JiraE2E {
     assertThat(room.awaitReplyTo(command).body())
         .isEqualTo(
             "Created JIRA issue ACME-1: ["
-                + jira.url()
-                + "/browse/ACME-1]("
-                + jira.url()
-                + "/browse/ACME-1)");
+                + jira.browseUrl("ACME-1")
+                + "]("
+                + jira.browseUrl("ACME-1")
+                + ")");
     assertThat(jira.issues())
         .singleElement()
         .satisfies(i -> assertThat(i.summary()).isEqualTo("Title"));

@@ -30,22 +30,12 @@ class PermissionE2E {
 
   @Test
   void userWithoutManageConnectionsIsToldSo() {
-    String command = room.send(cast.carol(), "!grapple webhook nope");
-
-    Seen reply = room.awaitReplyTo(command);
-
-    assertThat(reply.body()).contains("manageConnections");
-    assertThat(room.hookState("nope")).as("state for nope").isEmpty();
+    room.assertWebhookRefused(cast.carol(), "nope", "nope", "manageConnections");
   }
 
   @Test
   void configAdminWithoutPowerLevelIsToldSo() {
-    String command = room.send(cast.dave(), "!grapple webhook dave1");
-
-    Seen reply = room.awaitReplyTo(command);
-
-    assertThat(reply.body()).contains("power level");
-    assertThat(room.hookState("dave1")).as("state for dave1").isEmpty();
+    room.assertWebhookRefused(cast.dave(), "dave1", "dave1", "power level");
   }
 
   @Test

@@ -139,13 +139,7 @@ class ProvisioningE2E {
 
   @Test
   void configAdminWithoutPowerLevelIsAForbiddenUser() {
-    ApiAnswer answer =
-        call(secret, "PUT", connection(roomA, HOOK, cast.dave()), "{\"name\":\"dave-api\"}");
-
-    assertError(answer, 403, "HS_FORBIDDEN_USER");
-    assertThat(cast.alice().stateContent(roomA.id, HOOK, "dave-api"))
-        .as("state dave-api")
-        .isEmpty();
+    assertCreateRefused(secret, roomA, cast.dave(), "dave-api", "HS_FORBIDDEN_USER");
   }
 
   @Test
@@ -170,11 +164,7 @@ class ProvisioningE2E {
               a -> a.code() != 409);
       assertError(seen, 403, "HS_FORBIDDEN_BOT");
 
-      ApiAnswer answer =
-          call(secret, "PUT", connection(roomB, HOOK, alice), "{\"name\":\"b-new\"}");
-
-      assertError(answer, 403, "HS_FORBIDDEN_BOT");
-      assertThat(alice.stateContent(roomB.id, HOOK, "b-new")).as("state b-new").isEmpty();
+      assertCreateRefused(secret, roomB, alice, "b-new", "HS_FORBIDDEN_BOT");
     } finally {
       alice.setPowerLevel(roomB.id, bot.userId, TestRoom.BOT_POWER_LEVEL);
     }
@@ -232,14 +222,9 @@ class ProvisioningE2E {
   @Test
   void readKeyMayListButNotCreate() {
     ApiAnswer list = call(readToken, "GET", connections(roomA, cast.alice()), null);
-    ApiAnswer put =
-        call(readToken, "PUT", connection(roomA, HOOK, cast.alice()), "{\"name\":\"read-api\"}");
 
     assertThat(list.code()).as("GET with the read key: %s", list).isEqualTo(200);
-    assertError(put, 403, "HS_FORBIDDEN_TOKEN");
-    assertThat(cast.alice().stateContent(roomA.id, HOOK, "read-api"))
-        .as("state read-api")
-        .isEmpty();
+    assertCreateRefused(readToken, roomA, cast.alice(), "read-api", "HS_FORBIDDEN_TOKEN");
   }
 
   @Test
@@ -347,6 +332,19 @@ class ProvisioningE2E {
       last = call(token, method, pathAndQuery, body);
     }
     return last;
+  }
+
+  /**
+   * A PUT of webhook {@code name} in {@code room} for {@code user}, with {@code token}, is refused
+   * with 403 and {@code errcode}, and writes no state.
+   */
+  private void assertCreateRefused(
+      String token, TestRoom room, MatrixUser user, String name, String errcode) {
+    ApiAnswer answer =
+        call(token, "PUT", connection(room, HOOK, user), "{\"name\":\"" + name + "\"}");
+
+    assertError(answer, 403, errcode);
+    assertThat(cast.alice().stateContent(room.id, HOOK, name)).as("state %s", name).isEmpty();
   }
 
   private static void assertError(ApiAnswer answer, int status, String errcode) {

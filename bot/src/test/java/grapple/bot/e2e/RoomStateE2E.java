@@ -51,12 +51,10 @@ class RoomStateE2E {
         room.id, TestRoom.HOOK_EVENT_TYPE, "x", WebhookE2E.json("{\"name\":\"x\"}"));
 
     Seen notice =
-        room.owner.awaitEvent(
+        room.awaitBotMessage(
             mark,
-            room.id,
             "notice about the name rule",
-            s -> s.isMessageFrom(bot.userId) && s.body().contains("'name' must be 2-64 characters"),
-            MatrixUser.DEFAULT_TIMEOUT);
+            body -> body.contains("'name' must be 2-64 characters"));
     assertThat(notice.content().path("msgtype").asText()).isEqualTo("m.notice");
   }
 
@@ -84,11 +82,7 @@ class RoomStateE2E {
                     && e.path("content").isEmpty(),
             MatrixUser.DEFAULT_TIMEOUT);
     assertThat(restored.path("content").isEmpty()).isTrue();
-    room.owner.awaitEvent(
-        mark,
-        room.id,
-        "notice naming " + carol.userId,
-        s -> s.isMessageFrom(bot.userId) && s.body().contains(carol.userId),
-        MatrixUser.DEFAULT_TIMEOUT);
+    room.awaitBotMessage(
+        mark, "notice naming " + carol.userId, body -> body.contains(carol.userId));
   }
 }

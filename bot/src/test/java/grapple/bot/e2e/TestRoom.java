@@ -1,5 +1,7 @@
 package grapple.bot.e2e;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import grapple.testing.MatrixUser;
 import grapple.testing.MatrixUser.Seen;
@@ -10,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -61,6 +64,11 @@ final class TestRoom {
     return sender.sendText(id, text);
   }
 
+  /** Sends {@code text} as {@code sender} and waits for the bot's reply to it. */
+  Seen sendAndAwaitReply(MatrixUser sender, String text) {
+    return awaitReplyTo(send(sender, text));
+  }
+
   /** The bot's reply (m.relates_to / m.in_reply_to) to the given event. */
   Seen awaitReplyTo(String eventId) {
     return owner.awaitEvent(
@@ -81,6 +89,19 @@ final class TestRoom {
         after, id, "message from " + botUserId, s -> s.isMessageFrom(botUserId), timeout);
   }
 
+  /**
+   * The first message the bot posted in this room after the mark whose body matches; {@code what}
+   * names it in the failure if none comes.
+   */
+  Seen awaitBotMessage(long after, String what, Predicate<String> body) {
+    return owner.awaitEvent(
+        after,
+        id,
+        what,
+        s -> s.isMessageFrom(botUserId) && body.test(s.body()),
+        MatrixUser.DEFAULT_TIMEOUT);
+  }
+
   List<Seen> botMessagesAfter(long after) {
     return owner.seenInRoom(after, id).stream()
         .filter(s -> s.isMessageFrom(botUserId))
@@ -89,6 +110,19 @@ final class TestRoom {
 
   Optional<JsonNode> hookState(String name) {
     return owner.stateContent(id, HOOK_EVENT_TYPE, name);
+  }
+
+  /**
+   * Sends {@code !grapple webhook <args>} as {@code sender}: the bot's reply contains {@code
+   * reason}, and the room has no webhook {@code name}.
+   */
+  void assertWebhookRefused(MatrixUser sender, String args, String name, String reason) {
+    String command = send(sender, "!grapple webhook " + args);
+
+    Seen reply = awaitReplyTo(command);
+
+    assertThat(reply.body()).contains(reason);
+    assertThat(hookState(name)).as("state for %s", name).isEmpty();
   }
 
   /**

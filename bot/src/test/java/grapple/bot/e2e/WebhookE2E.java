@@ -10,6 +10,7 @@ import grapple.testing.MatrixUser;
 import grapple.testing.MatrixUser.Seen;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.Callable;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -243,65 +244,57 @@ class WebhookE2E {
 
   @Test
   void oversizedBodyIsRefusedWith413() throws Exception {
-    String url = ci().url();
-    long mark = room.owner.mark();
-
     byte[] body =
         ("{\"text\":\"" + "a".repeat(100 * 1024) + "\"}").getBytes(StandardCharsets.UTF_8);
-    Answer answer = poster.sendAndClose("POST", url, "application/json", body);
 
-    assertThat(answer.code()).as("status, body %s", answer.body()).isEqualTo(413);
-    assertNothingPostedSince(mark);
+    assertRefused(413, () -> poster.sendAndClose("POST", ci().url(), "application/json", body));
   }
 
   @Test
   void malformedJsonIsRefusedWith400AndAReason() throws Exception {
-    String url = ci().url();
-    long mark = room.owner.mark();
+    Answer answer = assertRefused(400, () -> poster.postJson(ci().url(), "{\"text\":"));
 
-    Answer answer = poster.postJson(url, "{\"text\":");
-
-    assertThat(answer.code()).as("status, body %s", answer.body()).isEqualTo(400);
     assertThat(answer.json().path("ok").isBoolean()).as("ok in %s", answer.body()).isTrue();
     assertThat(answer.json().path("ok").asBoolean()).isFalse();
     assertThat(answer.json().path("error").asText(""))
         .as("error in %s", answer.body())
         .isNotBlank();
-    assertNothingPostedSince(mark);
   }
 
   @Test
   void unsupportedContentTypeIsRefusedWith415() throws Exception {
-    String url = ci().url();
-    long mark = room.owner.mark();
+    byte[] png = {(byte) 0x89, 'P', 'N', 'G'};
 
-    Answer answer = poster.send("POST", url, "image/png", new byte[] {(byte) 0x89, 'P', 'N', 'G'});
-
-    assertThat(answer.code()).as("status, body %s", answer.body()).isEqualTo(415);
-    assertNothingPostedSince(mark);
+    assertRefused(415, () -> poster.send("POST", ci().url(), "image/png", png));
   }
 
   @Test
   void deleteIsRefusedWith405() throws Exception {
-    String url = ci().url();
-    long mark = room.owner.mark();
-
-    Answer answer = poster.send("DELETE", url, "application/json", (byte[]) null);
-
-    assertThat(answer.code()).as("status, body %s", answer.body()).isEqualTo(405);
-    assertNothingPostedSince(mark);
+    assertRefused(405, () -> poster.send("DELETE", ci().url(), "application/json", (byte[]) null));
   }
 
   @Test
   void unknownHookIsRefusedWith404() throws Exception {
+    Answer answer =
+        assertRefused(
+            404, () -> poster.postJson(bot.urlPrefix() + "doesnotexist", "{\"text\":\"lost\"}"));
+
+    assertThat(answer.json()).isEqualTo(json("{\"ok\":false,\"error\":\"Webhook not found\"}"));
+  }
+
+  /**
+   * Makes ci if no test has yet (its messages come before the mark), then sends {@code request}: it
+   * is refused with {@code status}, and the bot posts nothing.
+   */
+  private Answer assertRefused(int status, Callable<Answer> request) throws Exception {
     ci();
     long mark = room.owner.mark();
 
-    Answer answer = poster.postJson(bot.urlPrefix() + "doesnotexist", "{\"text\":\"lost\"}");
+    Answer answer = request.call();
 
-    assertThat(answer.code()).as("status, body %s", answer.body()).isEqualTo(404);
-    assertThat(answer.json()).isEqualTo(json("{\"ok\":false,\"error\":\"Webhook not found\"}"));
+    assertThat(answer.code()).as("status, body %s", answer.body()).isEqualTo(status);
     assertNothingPostedSince(mark);
+    return answer;
   }
 
   /** Posts a marker and checks it is the bot's first message in the room since the mark. */
@@ -332,22 +325,12 @@ class WebhookE2E {
 
   @Test
   void badDurationIsRefusedWithoutCreatingState() {
-    String command = room.send(room.owner, "!grapple webhook t2 soon");
-
-    Seen reply = room.awaitReplyTo(command);
-
-    assertThat(reply.body()).contains("soon");
-    assertThat(room.hookState("t2")).as("state for t2").isEmpty();
+    room.assertWebhookRefused(room.owner, "t2 soon", "t2", "soon");
   }
 
   @Test
   void tooShortNameIsRefused() {
-    String command = room.send(room.owner, "!grapple webhook x");
-
-    Seen reply = room.awaitReplyTo(command);
-
-    assertThat(reply.body()).contains("2-64");
-    assertThat(room.hookState("x")).as("state for x").isEmpty();
+    room.assertWebhookRefused(room.owner, "x", "x", "2-64");
   }
 
   static JsonNode json(String text) {

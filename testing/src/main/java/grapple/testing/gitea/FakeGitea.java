@@ -3,11 +3,9 @@ package grapple.testing.gitea;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import grapple.state.Json;
+import grapple.testing.LoopbackServer;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -22,8 +20,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
@@ -109,8 +105,7 @@ public final class FakeGitea implements AutoCloseable {
       Set.of("gitea", "forgejo", "gogs", "slack", "discord", "matrix", "msteams", "packagist");
   private static final Pattern REPO_PATH = Pattern.compile("/api/v1/repos/([^/]+)/([^/]+)(/.*)?");
 
-  private final HttpServer server;
-  private final ExecutorService executor;
+  private final LoopbackServer server = new LoopbackServer("the fake Gitea", "fake-gitea");
   private final GiteaBodies bodies;
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -120,34 +115,19 @@ public final class FakeGitea implements AutoCloseable {
   private final List<GiteaCall> calls = new ArrayList<>();
   private long nextId = 100;
 
-  private FakeGitea() throws IOException {
-    server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
-    executor =
-        Executors.newFixedThreadPool(
-            4,
-            r -> {
-              Thread t = new Thread(r, "fake-gitea");
-              t.setDaemon(true);
-              return t;
-            });
-    server.createContext("/", this::handle);
-    server.setExecutor(executor);
+  private FakeGitea() {
     bodies = new GiteaBodies(url());
   }
 
   public static FakeGitea start() {
-    try {
-      FakeGitea gitea = new FakeGitea();
-      gitea.server.start();
-      return gitea;
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot start the fake Gitea", e);
-    }
+    FakeGitea gitea = new FakeGitea();
+    gitea.server.start(gitea::handle);
+    return gitea;
   }
 
   /** The instance's web address, e.g. {@code http://127.0.0.1:40123}; the API is under /api/v1. */
   public String url() {
-    return "http://127.0.0.1:" + server.getAddress().getPort();
+    return server.url();
   }
 
   // ---- Seeding and reading ----
@@ -241,13 +221,11 @@ public final class FakeGitea implements AutoCloseable {
 
   private void handle(HttpExchange exchange) throws IOException {
     try (exchange) {
-      Map<String, List<String>> headers = new HashMap<>();
-      exchange.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), v));
       GiteaCall call =
           new GiteaCall(
               exchange.getRequestMethod(),
               exchange.getRequestURI().getRawPath(),
-              headers,
+              LoopbackServer.headers(exchange),
               exchange.getRequestBody().readAllBytes());
       Answer answer;
       synchronized (this) {
@@ -259,8 +237,7 @@ public final class FakeGitea implements AutoCloseable {
               ? new byte[0]
               : Json.write(answer.body()).getBytes(StandardCharsets.UTF_8);
       exchange.getResponseHeaders().set("Content-Type", "application/json;charset=utf-8");
-      exchange.sendResponseHeaders(answer.status(), out.length == 0 ? -1 : out.length);
-      if (out.length > 0) exchange.getResponseBody().write(out);
+      LoopbackServer.respond(exchange, answer.status(), out);
     }
   }
 
@@ -413,7 +390,6 @@ public final class FakeGitea implements AutoCloseable {
 
   @Override
   public void close() {
-    server.stop(0);
-    executor.shutdownNow();
+    server.close();
   }
 }

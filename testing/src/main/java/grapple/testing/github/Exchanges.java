@@ -1,9 +1,9 @@
 package grapple.testing.github;
 
 import com.sun.net.httpserver.HttpExchange;
+import grapple.testing.LoopbackServer;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,10 +21,7 @@ final class Exchanges {
     if (path.equals(apiPrefix)) path = "/";
     else if (path.startsWith(apiPrefix + "/")) path = path.substring(apiPrefix.length());
     String query = exchange.getRequestURI().getRawQuery();
-    Map<String, List<String>> headers = new LinkedHashMap<>();
-    exchange
-        .getRequestHeaders()
-        .forEach((name, values) -> headers.put(name.toLowerCase(Locale.ROOT), List.copyOf(values)));
+    Map<String, List<String>> headers = LoopbackServer.headers(exchange);
     byte[] body;
     try (InputStream in = exchange.getRequestBody()) {
       body = in.readAllBytes();
@@ -41,12 +38,7 @@ final class Exchanges {
           .getResponseHeaders()
           .putIfAbsent(header.getKey(), new ArrayList<>(List.of(header.getValue())));
     }
-    boolean empty = answer.body().length == 0;
-    exchange.sendResponseHeaders(answer.status(), empty ? -1 : answer.body().length);
-    if (empty) return;
-    try (OutputStream out = exchange.getResponseBody()) {
-      out.write(answer.body());
-    }
+    LoopbackServer.respond(exchange, answer.status(), answer.body());
   }
 
   /**

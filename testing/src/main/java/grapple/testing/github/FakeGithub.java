@@ -1,16 +1,12 @@
 package grapple.testing.github;
 
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import grapple.testing.LoopbackServer;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
 import java.security.interfaces.RSAPublicKey;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 
 /**
  * A local GitHub for tests: an HTTP server on 127.0.0.1 that speaks GitHub's REST API under {@link
@@ -35,27 +31,15 @@ public final class FakeGithub implements AutoCloseable {
   /** How long {@link #takeRequest()} and {@link #awaitRequestTo} wait. */
   public static final Duration DEFAULT_WAIT = Duration.ofSeconds(10);
 
-  private static final int THREADS = 4;
-
   private final World world;
-  private final HttpServer server;
-  private final ExecutorService executor;
+  private final LoopbackServer server = new LoopbackServer("the fake GitHub", "fake-github");
   private final Routes apiRoutes = new Routes();
   private final Routes webRoutes = new Routes();
   private final CallLog log = new CallLog();
   private final Faults faults = new Faults();
 
-  private FakeGithub(Clock clock) throws IOException {
+  private FakeGithub(Clock clock) {
     world = new World(clock);
-    server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
-    executor =
-        Executors.newFixedThreadPool(
-            THREADS,
-            runnable -> {
-              Thread thread = new Thread(runnable, "fake-github");
-              thread.setDaemon(true);
-              return thread;
-            });
     Bodies bodies = new Bodies(webUrl() + API_PREFIX, webUrl());
     IssueBodies issueBodies = new IssueBodies(bodies, world);
     new UserEndpoints(world, bodies).register(apiRoutes);
@@ -63,8 +47,6 @@ public final class FakeGithub implements AutoCloseable {
     new IssueEndpoints(world, bodies, issueBodies).register(apiRoutes);
     new AppEndpoints(world, bodies, issueBodies).register(apiRoutes);
     new OAuthEndpoints(world).register(webRoutes);
-    server.createContext("/", this::handle);
-    server.setExecutor(executor);
   }
 
   /** Starts a fake on a free port that tells the time by the system clock. */
@@ -78,13 +60,9 @@ public final class FakeGithub implements AutoCloseable {
    */
   public static FakeGithub start(Clock clock) {
     GithubCorpus.get(); // fail here, naming the fetch script, rather than on the first request
-    try {
-      FakeGithub github = new FakeGithub(clock);
-      github.server.start();
-      return github;
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot start the fake GitHub", e);
-    }
+    FakeGithub github = new FakeGithub(clock);
+    github.server.start(github::handle);
+    return github;
   }
 
   /** The REST API base, e.g. {@code http://127.0.0.1:40123/api/v3} (no trailing slash). */
@@ -94,7 +72,7 @@ public final class FakeGithub implements AutoCloseable {
 
   /** The web base, e.g. {@code http://127.0.0.1:40123}: html_url links and the OAuth endpoints. */
   public String webUrl() {
-    return "http://127.0.0.1:" + server.getAddress().getPort();
+    return server.url();
   }
 
   /** The html_url of issue {@code number} in {@code repo} ({@code owner/name}). */
@@ -277,8 +255,7 @@ public final class FakeGithub implements AutoCloseable {
 
   @Override
   public void close() {
-    server.stop(0);
-    executor.shutdownNow();
+    server.close();
   }
 
   // ---- HTTP ----

@@ -5,12 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import grapple.testing.LoopbackServer;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -18,10 +15,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
@@ -57,8 +51,7 @@ public final class FakeGitlab implements AutoCloseable {
   private static final Pattern PROJECT = Pattern.compile("/projects/([^/]+)(/.*)?");
   private static final String CREATED_AT = "2026-11-20T10:00:00.000Z";
 
-  private final HttpServer server;
-  private final ExecutorService executor;
+  private final LoopbackServer server = new LoopbackServer("the fake GitLab", "fake-gitlab");
   private final List<GitlabCall> calls = new ArrayList<>();
   private final Map<String, User> users = new LinkedHashMap<>();
   private final Map<String, Project> projects = new LinkedHashMap<>();
@@ -109,33 +102,17 @@ public final class FakeGitlab implements AutoCloseable {
     }
   }
 
-  private FakeGitlab() throws IOException {
-    server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
-    executor =
-        Executors.newFixedThreadPool(
-            4,
-            runnable -> {
-              Thread thread = new Thread(runnable, "fake-gitlab");
-              thread.setDaemon(true);
-              return thread;
-            });
-    server.createContext("/", this::handle);
-    server.setExecutor(executor);
-  }
+  private FakeGitlab() {}
 
   public static FakeGitlab start() {
-    try {
-      FakeGitlab gitlab = new FakeGitlab();
-      gitlab.server.start();
-      return gitlab;
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot start the fake GitLab", e);
-    }
+    FakeGitlab gitlab = new FakeGitlab();
+    gitlab.server.start(gitlab::handle);
+    return gitlab;
   }
 
   /** The instance's URL, e.g. {@code http://127.0.0.1:40123} (no trailing slash). */
   public String url() {
-    return "http://127.0.0.1:" + server.getAddress().getPort();
+    return server.url();
   }
 
   // ---- seeding and inspection
@@ -191,8 +168,7 @@ public final class FakeGitlab implements AutoCloseable {
 
   @Override
   public void close() {
-    server.stop(0);
-    executor.shutdownNow();
+    server.close();
   }
 
   // ---- the API
@@ -201,17 +177,16 @@ public final class FakeGitlab implements AutoCloseable {
 
   private void handle(HttpExchange exchange) throws IOException {
     try (exchange) {
-      Map<String, List<String>> headers = new LinkedHashMap<>();
-      exchange
-          .getRequestHeaders()
-          .forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), List.copyOf(v)));
       byte[] body;
       try (InputStream in = exchange.getRequestBody()) {
         body = in.readAllBytes();
       }
       GitlabCall call =
           new GitlabCall(
-              exchange.getRequestMethod(), exchange.getRequestURI().getRawPath(), headers, body);
+              exchange.getRequestMethod(),
+              exchange.getRequestURI().getRawPath(),
+              LoopbackServer.headers(exchange),
+              body);
       Answer answer;
       synchronized (this) {
         calls.add(call);
@@ -221,15 +196,8 @@ public final class FakeGitlab implements AutoCloseable {
       exchange.getResponseHeaders().add("X-Request-Id", "01J" + System.nanoTime());
       exchange.getResponseHeaders().add("RateLimit-Limit", "2000");
       exchange.getResponseHeaders().add("RateLimit-Remaining", "1999");
-      if (answer.body() == null) {
-        exchange.sendResponseHeaders(answer.status(), -1);
-        return;
-      }
-      byte[] out = MAPPER.writeValueAsBytes(answer.body());
-      exchange.sendResponseHeaders(answer.status(), out.length);
-      try (OutputStream os = exchange.getResponseBody()) {
-        os.write(out);
-      }
+      byte[] out = answer.body() == null ? new byte[0] : MAPPER.writeValueAsBytes(answer.body());
+      LoopbackServer.respond(exchange, answer.status(), out);
     }
   }
 

@@ -5,11 +5,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import grapple.testing.FormData;
+import grapple.testing.LoopbackServer;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -23,8 +21,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -75,8 +71,7 @@ public final class FakeJira implements AutoCloseable {
   private record Access(String userId, Instant expires) {}
 
   private final Clock clock;
-  private final HttpServer server;
-  private final ExecutorService executor;
+  private final LoopbackServer server = new LoopbackServer("the fake JIRA", "fake-jira");
   private final String cloudId = UUID.randomUUID().toString();
   private final Map<String, User> users = new LinkedHashMap<>();
   private final Map<String, String> personalTokens = new HashMap<>();
@@ -92,19 +87,8 @@ public final class FakeJira implements AutoCloseable {
   private @Nullable String signedIn;
   private String siteName = "your-domain";
 
-  private FakeJira(Clock clock) throws IOException {
+  private FakeJira(Clock clock) {
     this.clock = clock;
-    server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
-    executor =
-        Executors.newFixedThreadPool(
-            4,
-            r -> {
-              Thread t = new Thread(r, "fake-jira");
-              t.setDaemon(true);
-              return t;
-            });
-    server.createContext("/", this::handle);
-    server.setExecutor(executor);
   }
 
   public static FakeJira start() {
@@ -113,23 +97,24 @@ public final class FakeJira implements AutoCloseable {
 
   /** A fake whose access tokens expire by {@code clock} (e.g. a FakeClock). */
   public static FakeJira start(Clock clock) {
-    try {
-      FakeJira jira = new FakeJira(clock);
-      jira.server.start();
-      return jira;
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot start the fake JIRA", e);
-    }
+    FakeJira jira = new FakeJira(clock);
+    jira.server.start(jira::handle);
+    return jira;
   }
 
   /** The base URL: the Cloud site and the Data Center instance, and Atlassian's auth and API. */
   public String url() {
-    return "http://127.0.0.1:" + server.getAddress().getPort();
+    return server.url();
+  }
+
+  /** The page of issue {@code key} on the site, the link JIRA gives for it. */
+  public String browseUrl(String key) {
+    return url() + "/browse/" + key;
   }
 
   /** {@code host:port}, what project URLs and webhooks are matched on. */
   public String authority() {
-    return "127.0.0.1:" + server.getAddress().getPort();
+    return server.authority();
   }
 
   public String cloudId() {
@@ -210,8 +195,7 @@ public final class FakeJira implements AutoCloseable {
 
   @Override
   public void close() {
-    server.stop(0);
-    executor.shutdownNow();
+    server.close();
   }
 
   // ---- Serving
@@ -249,9 +233,7 @@ public final class FakeJira implements AutoCloseable {
         answer = answer(call);
       }
       answer.headers().forEach(exchange.getResponseHeaders()::add);
-      exchange.sendResponseHeaders(
-          answer.status(), answer.body().length == 0 ? -1 : answer.body().length);
-      if (answer.body().length > 0) exchange.getResponseBody().write(answer.body());
+      LoopbackServer.respond(exchange, answer.status(), answer.body());
     }
   }
 

@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import grapple.testing.FakeClock;
 import java.time.Duration;
 import java.time.Instant;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -17,7 +17,7 @@ class FakeGithubAppTest {
   private static final GithubAppKey OTHER_KEY = GithubAppKey.generate();
 
   private final FakeClock clock = new FakeClock(Instant.parse("2026-03-01T12:00:00Z"));
-  private final FakeGithub github = FakeGithub.start(clock);
+  @AutoClose private final FakeGithub github = FakeGithub.start(clock);
   private final Http http = new Http(github);
 
   @BeforeEach
@@ -28,11 +28,6 @@ class FakeGithubAppTest {
     github.repo("octo/secret").privateRepo();
     github.repo("octo/elsewhere");
     github.installation(77, "octo").repos("octo/hello", "octo/secret");
-  }
-
-  @AfterEach
-  void close() {
-    github.close();
   }
 
   @Test

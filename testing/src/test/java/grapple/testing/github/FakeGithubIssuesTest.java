@@ -5,12 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 class FakeGithubIssuesTest {
-  private final FakeGithub github = FakeGithub.start();
+  @AutoClose private final FakeGithub github = FakeGithub.start();
   private final Http http = new Http(github);
 
   @BeforeEach
@@ -24,11 +24,6 @@ class FakeGithubIssuesTest {
         .permission("walt", "write")
         .workflow("ci.yml", "CI")
         .workflowWithoutDispatch("nightly.yml", "Nightly");
-  }
-
-  @AfterEach
-  void close() {
-    github.close();
   }
 
   @Test

@@ -10,7 +10,7 @@ import java.time.Instant;
 import okhttp3.FormBody;
 import okhttp3.HttpUrl;
 import okhttp3.Request;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -18,7 +18,7 @@ class FakeGithubOAuthTest {
   private static final GithubAppKey KEY = GithubAppKey.generate();
 
   private final FakeClock clock = new FakeClock(Instant.parse("2026-03-01T12:00:00Z"));
-  private final FakeGithub github = FakeGithub.start(clock);
+  @AutoClose private final FakeGithub github = FakeGithub.start(clock);
   private final Http http = new Http(github);
 
   @BeforeEach
@@ -28,11 +28,6 @@ class FakeGithubOAuthTest {
         .oauth("Iv1.client", "s3cret")
         .callbackUrl("https://bot.example/github/oauth");
     github.user("alice");
-  }
-
-  @AfterEach
-  void close() {
-    github.close();
   }
 
   @Test

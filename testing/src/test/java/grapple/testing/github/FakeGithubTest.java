@@ -8,17 +8,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import okhttp3.Request;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 
 class FakeGithubTest {
-  private final FakeGithub github = FakeGithub.start();
+  @AutoClose private final FakeGithub github = FakeGithub.start();
   private final Http http = new Http(github);
-
-  @AfterEach
-  void close() {
-    github.close();
-  }
 
   @Test
   void servesTheApiUnderApiV3OnLoopback() {
