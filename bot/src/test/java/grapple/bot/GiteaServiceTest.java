@@ -8,8 +8,6 @@ import grapple.bot.gitea.GiteaService;
 import grapple.state.Json;
 import grapple.testing.gitea.FakeGitea;
 import grapple.testing.gitea.GiteaPayloads;
-import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -38,10 +36,9 @@ class GiteaServiceTest {
   private static final Duration WAIT = Duration.ofSeconds(5);
 
   @TempDir Path dir;
-  private final HttpClient http = HttpClient.newHttpClient();
   @AutoClose private FakeGitea gitea;
   @AutoClose private TestHub hub;
-  private int port;
+  private HookClient hooks;
 
   @BeforeEach
   void start() throws Exception {
@@ -65,7 +62,7 @@ class GiteaServiceTest {
     hub = new TestHub(dir, List.of(new GiteaService()), yaml, TestHub.EVERYONE_ADMIN);
     hub.joined(ALICE, BOB);
     hub.joinedIn(DM, ALICE);
-    port = hub.listenForWebhooks().port();
+    hooks = hub.webhookClient();
   }
 
   private void link() throws InterruptedException {
@@ -273,15 +270,12 @@ class GiteaServiceTest {
     assertThat(post("gitea", "issues", "s-1", body, "another secret").statusCode()).isEqualTo(401);
     HttpRequest.Builder wrongBody = request(Map.of("X-Gitea-Event", "issues"), changed);
     wrongBody.header("X-Gitea-Signature", GiteaPayloads.sign(SECRET, body));
-    assertThat(http.send(wrongBody.build(), HttpResponse.BodyHandlers.ofString()).statusCode())
-        .isEqualTo(401);
+    assertThat(hooks.send(wrongBody).statusCode()).isEqualTo(401);
     HttpRequest.Builder prefixed = request(Map.of("X-Gitea-Event", "issues"), body);
     prefixed.header("X-Gitea-Signature", "sha256=" + GiteaPayloads.sign(SECRET, body));
-    assertThat(http.send(prefixed.build(), HttpResponse.BodyHandlers.ofString()).statusCode())
-        .isEqualTo(401);
+    assertThat(hooks.send(prefixed).statusCode()).isEqualTo(401);
     HttpRequest.Builder unsigned = request(Map.of("X-Gitea-Event", "issues"), body);
-    assertThat(http.send(unsigned.build(), HttpResponse.BodyHandlers.ofString()).statusCode())
-        .isEqualTo(401);
+    assertThat(hooks.send(unsigned).statusCode()).isEqualTo(401);
     assertThat(hub.gateway.takeSent(Duration.ofMillis(500))).isNull();
     assertThat(post("gitea", "issues", "s-2", body, SECRET).statusCode()).isEqualTo(202);
     assertThat(hub.gateway.takeSent(WAIT).content().path("body").asText())
@@ -445,10 +439,7 @@ class GiteaServiceTest {
   }
 
   private HttpRequest.Builder request(Map<String, String> headers, byte[] body) {
-    HttpRequest.Builder b =
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/gitea/webhook"))
-            .header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+    HttpRequest.Builder b = hooks.post("/gitea/webhook", body);
     headers.forEach(b::header);
     return b;
   }
@@ -458,6 +449,6 @@ class GiteaServiceTest {
     Map<String, String> headers =
         new java.util.LinkedHashMap<>(GiteaPayloads.headers(forge, event, delivery, secret, body));
     headers.remove("Content-Type");
-    return http.send(request(headers, body).build(), HttpResponse.BodyHandlers.ofString());
+    return hooks.send(request(headers, body));
   }
 }

@@ -7,10 +7,6 @@ import grapple.bot.github.GithubService;
 import grapple.state.Json;
 import grapple.testing.github.GithubSigner;
 import java.io.InputStream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,9 +30,8 @@ class GithubLabelBatchTest {
   private static final Duration BATCH_WAIT = Duration.ofSeconds(15);
 
   @TempDir Path dir;
-  private final HttpClient http = HttpClient.newHttpClient();
   private TestHub hub;
-  private int port;
+  private HookClient hooks;
 
   @BeforeEach
   void start() throws Exception {
@@ -46,7 +41,7 @@ class GithubLabelBatchTest {
     ObjectNode content = Json.object().put("org", "o").put("repo", "r");
     content.putArray("includingLabels").add("bug").add("urgent");
     hub.state("uk.half-shot.matrix-hookshot.github.repository", "o/r", ALICE, content);
-    port = hub.listenForWebhooks().port();
+    hooks = hub.webhookClient();
   }
 
   @AfterEach
@@ -148,14 +143,13 @@ class GithubLabelBatchTest {
   }
 
   private int post(String delivery, byte[] body) throws Exception {
-    HttpRequest request =
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/github/webhook"))
-            .header("Content-Type", "application/json")
-            .header("X-GitHub-Event", "issues")
-            .header("X-GitHub-Delivery", delivery)
-            .header("X-Hub-Signature-256", GithubSigner.sign(SECRET, body))
-            .POST(HttpRequest.BodyPublishers.ofByteArray(body))
-            .build();
-    return http.send(request, HttpResponse.BodyHandlers.ofString()).statusCode();
+    return hooks
+        .send(
+            hooks
+                .post("/github/webhook", body)
+                .header("X-GitHub-Event", "issues")
+                .header("X-GitHub-Delivery", delivery)
+                .header("X-Hub-Signature-256", GithubSigner.sign(SECRET, body)))
+        .statusCode();
   }
 }

@@ -5,9 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import grapple.bot.github.GithubService;
 import grapple.testing.github.FakeGithub;
 import grapple.testing.github.GithubAppKey;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -38,10 +35,9 @@ class GithubOAuthTest {
   private static final GithubAppKey KEY = GithubAppKey.generate();
 
   @TempDir Path dir;
-  private final HttpClient http = HttpClient.newHttpClient();
   @AutoClose private FakeGithub github;
   @AutoClose private TestHub hub;
-  private int port;
+  private HookClient hooks;
 
   @BeforeEach
   void start() throws Exception {
@@ -61,7 +57,7 @@ class GithubOAuthTest {
     hub = new TestHub(dir, List.of(new GithubService()), yaml, TestHub.EVERYONE_ADMIN);
     hub.joined(ALICE, "@bob:test");
     hub.joinedIn(DM, ALICE);
-    port = hub.listenForWebhooks().port();
+    hooks = hub.webhookClient();
   }
 
   @Test
@@ -128,9 +124,7 @@ class GithubOAuthTest {
     github.signIn("alice");
     HttpUrl link = linkIn(hub.reply(DM, ALICE, "github login"));
 
-    HttpResponse<String> approved =
-        http.send(
-            HttpRequest.newBuilder(link.uri()).GET().build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> approved = hooks.get(link.uri());
     HttpUrl back = HttpUrl.get(approved.headers().firstValue("Location").orElseThrow());
     HttpResponse<String> page = callback(back.queryParameter("code"), back.queryParameter("state"));
 
@@ -178,9 +172,6 @@ class GithubOAuthTest {
   }
 
   private HttpResponse<String> callback(String code, String state) throws Exception {
-    URI uri =
-        URI.create("http://127.0.0.1:" + port + "/oauth/github?code=" + code + "&state=" + state);
-    return http.send(
-        HttpRequest.newBuilder(uri).GET().build(), HttpResponse.BodyHandlers.ofString());
+    return hooks.get(hooks.uri("/oauth/github?code=" + code + "&state=" + state));
   }
 }

@@ -10,8 +10,6 @@ import grapple.testing.github.FakeGithub;
 import grapple.testing.github.GithubCorpus;
 import grapple.testing.github.GithubSigner;
 import grapple.testing.github.RecordedCall;
-import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -43,10 +41,9 @@ class GithubServiceTest {
   private static final Duration WAIT = Duration.ofSeconds(5);
 
   @TempDir Path dir;
-  private final HttpClient http = HttpClient.newHttpClient();
   @AutoClose private FakeGithub github;
   @AutoClose private TestHub hub;
-  private int port;
+  private HookClient hooks;
 
   @BeforeEach
   void start() throws Exception {
@@ -65,7 +62,7 @@ class GithubServiceTest {
     hub = new TestHub(dir, List.of(new GithubService()), yaml, TestHub.EVERYONE_ADMIN);
     hub.joined(ALICE, ADMIN);
     hub.joinedIn(DM, ALICE);
-    port = hub.listenForWebhooks().port();
+    hooks = hub.webhookClient();
   }
 
   private void link() throws InterruptedException {
@@ -374,12 +371,11 @@ class GithubServiceTest {
   private HttpResponse<String> post(String event, String delivery, byte[] body, String signature)
       throws Exception {
     HttpRequest.Builder b =
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/github/webhook"))
-            .header("Content-Type", "application/json")
+        hooks
+            .post("/github/webhook", body)
             .header("X-GitHub-Event", event)
-            .header("X-GitHub-Delivery", delivery)
-            .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+            .header("X-GitHub-Delivery", delivery);
     if (signature != null) b.header("X-Hub-Signature-256", signature);
-    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    return hooks.send(b);
   }
 }

@@ -6,10 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.gitlab.GitlabService;
 import grapple.state.Json;
 import grapple.testing.FakeClock;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -30,10 +26,9 @@ class GitlabCommentBatchTest {
   private static final Duration WAIT = Duration.ofSeconds(5);
 
   @TempDir Path dir;
-  private final HttpClient http = HttpClient.newHttpClient();
   private final FakeClock clock = new FakeClock(Instant.parse("2026-12-02T12:00:00Z"));
   private TestHub hub;
-  private int port;
+  private HookClient hooks;
 
   @BeforeEach
   void start() throws Exception {
@@ -51,7 +46,7 @@ class GitlabCommentBatchTest {
             .put("instance", "example")
             .put("path", "gitlab-org/gitlab-test")
             .put("includeCommentBody", true));
-    port = hub.listenForWebhooks().port();
+    hooks = hub.webhookClient();
   }
 
   @AfterEach
@@ -62,14 +57,14 @@ class GitlabCommentBatchTest {
   private int comment(String uuid, String text) throws Exception {
     ObjectNode p = GitlabCorpus.payload("client-go-0.123.0/webhooks/note_issue.json");
     ((ObjectNode) p.path("object_attributes")).put("note", text);
-    HttpRequest request =
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/gitlab/webhook"))
-            .header("X-Gitlab-Event", "Note Hook")
-            .header("X-Gitlab-Token", GitlabServiceTest.SECRET)
-            .header("X-Gitlab-Event-UUID", uuid)
-            .POST(HttpRequest.BodyPublishers.ofString(Json.write(p), StandardCharsets.UTF_8))
-            .build();
-    return http.send(request, HttpResponse.BodyHandlers.ofString()).statusCode();
+    return hooks
+        .send(
+            hooks
+                .post("/gitlab/webhook", Json.write(p).getBytes(StandardCharsets.UTF_8))
+                .header("X-Gitlab-Event", "Note Hook")
+                .header("X-Gitlab-Token", GitlabServiceTest.SECRET)
+                .header("X-Gitlab-Event-UUID", uuid))
+        .statusCode();
   }
 
   @Test

@@ -7,8 +7,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.gitlab.GitlabService;
 import grapple.state.Json;
 import grapple.testing.gitlab.FakeGitlab;
-import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -39,10 +37,9 @@ class GitlabServiceTest {
   static final String STATE = "uk.half-shot.matrix-hookshot.gitlab.repository";
 
   @TempDir Path dir;
-  private final HttpClient http = HttpClient.newHttpClient();
   @AutoClose private FakeGitlab gitlab;
   @AutoClose private TestHub hub;
-  private int port;
+  private HookClient hooks;
 
   private void start(String extra) throws Exception {
     gitlab = FakeGitlab.start();
@@ -67,7 +64,7 @@ class GitlabServiceTest {
     hub.joined(ALICE, BOB);
     hub.joinedIn(DM, ALICE);
     hub.joinedIn("!dm-bob:test", BOB);
-    port = hub.listenForWebhooks().port();
+    hooks = hub.webhookClient();
   }
 
   private void link() throws InterruptedException {
@@ -78,13 +75,18 @@ class GitlabServiceTest {
   private HttpResponse<String> post(String event, String uuid, byte[] body, String token)
       throws Exception {
     HttpRequest.Builder request =
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/gitlab/webhook"))
-            .header("Content-Type", "application/json")
-            .header("X-Gitlab-Event", event)
-            .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        hooks.post("/gitlab/webhook", body).header("X-Gitlab-Event", event);
     if (!uuid.isEmpty()) request.header("X-Gitlab-Event-UUID", uuid);
     if (!token.isEmpty()) request.header("X-Gitlab-Token", token);
-    return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    return hooks.send(request);
+  }
+
+  /** Delivers {@code body} with the right token: accepted (202), and the notice it posts. */
+  private FakeGateway.Sent delivered(String event, String uuid, byte[] body) throws Exception {
+    assertThat(post(event, uuid, body, SECRET).statusCode()).isEqualTo(202);
+    FakeGateway.Sent sent = hub.gateway.takeSent(WAIT);
+    assertThat(sent).as("a notice of the " + event).isNotNull();
+    return sent;
   }
 
   private void follow(String instance, String path) {
@@ -281,8 +283,7 @@ class GitlabServiceTest {
     assertThat(post("Merge Request Hook", "u3", body, SECRET + "x").statusCode()).isEqualTo(401);
     assertThat(hub.gateway.takeSent(Duration.ofMillis(500))).isNull();
     // and the same delivery with the right token still goes through: nothing was stored
-    assertThat(post("Merge Request Hook", "u1", body, SECRET).statusCode()).isEqualTo(202);
-    assertThat(hub.gateway.takeSent(WAIT)).isNotNull();
+    delivered("Merge Request Hook", "u1", body);
   }
 
   @Test
@@ -290,8 +291,7 @@ class GitlabServiceTest {
     start("");
     follow("lab", "group/app");
     byte[] body = onApp("client-go-0.123.0/webhooks/merge_request.json");
-    assertThat(post("Merge Request Hook", "same-uuid", body, SECRET).statusCode()).isEqualTo(202);
-    FakeGateway.Sent first = hub.gateway.takeSent(WAIT);
+    FakeGateway.Sent first = delivered("Merge Request Hook", "same-uuid", body);
     assertThat(first.content().path("body").asText())
         .isEqualTo(
             "**user1** opened a new MR [group/app!1](http://example.com/diaspora/merge_requests/1):"
@@ -316,18 +316,12 @@ class GitlabServiceTest {
     ((ObjectNode) lib.path("project"))
         .put("path_with_namespace", "group/sub/lib")
         .put("web_url", gitlab.url() + "/group/sub/lib");
-    assertThat(
-            post("Tag Push Hook", "g1", Json.write(lib).getBytes(StandardCharsets.UTF_8), SECRET)
-                .statusCode())
-        .isEqualTo(202);
-    FakeGateway.Sent first = hub.gateway.takeSent(WAIT);
+    FakeGateway.Sent first =
+        delivered("Tag Push Hook", "g1", Json.write(lib).getBytes(StandardCharsets.UTF_8));
     assertThat(first.roomId()).isEqualTo("!lib:test");
     assertThat(first.content().path("body").asText()).endsWith("for group/sub/lib");
-    assertThat(
-            post("Push Hook", "g2", onApp("client-go-0.123.0/webhooks/push.json"), SECRET)
-                .statusCode())
-        .isEqualTo(202);
-    FakeGateway.Sent second = hub.gateway.takeSent(WAIT);
+    FakeGateway.Sent second =
+        delivered("Push Hook", "g2", onApp("client-go-0.123.0/webhooks/push.json"));
     assertThat(second.roomId()).isEqualTo(TestHub.ROOM);
     assertThat(second.content().path("body").asText()).contains("for group/app");
     assertThat(hub.gateway.takeSent(Duration.ofMillis(500))).isNull();
@@ -338,8 +332,7 @@ class GitlabServiceTest {
     start("");
     follow("lab", "group/app");
     byte[] body = onApp("jira-to-matrix/pipe-failed.json");
-    assertThat(post("Pipeline Hook", "p1", body, SECRET).statusCode()).isEqualTo(202);
-    assertThat(hub.gateway.takeSent(WAIT).content().path("body").asText())
+    assertThat(delivered("Pipeline Hook", "p1", body).content().path("body").asText())
         .isEqualTo(
             "❌ Pipeline [#75933]("
                 + gitlab.url()
@@ -390,7 +383,7 @@ class GitlabServiceTest {
             + "}";
     hub = new TestHub(dir, List.of(new GitlabService()), yaml, TestHub.EVERYONE_ADMIN);
     hub.joined(ALICE);
-    port = hub.listenForWebhooks().port();
+    hooks = hub.webhookClient();
     Map<String, String> seen = new LinkedHashMap<>();
     for (String file : GitlabCorpus.files()) {
       JsonNode p = GitlabCorpus.payload(file);

@@ -7,8 +7,6 @@ import grapple.testing.FakeClock;
 import grapple.testing.jira.FakeJira;
 import grapple.testing.jira.JiraCall;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -37,11 +35,10 @@ class JiraOAuthTest {
   private static final Duration WAIT = Duration.ofSeconds(5);
 
   @TempDir Path dir;
-  private final HttpClient http = HttpClient.newHttpClient();
   private final FakeClock clock = new FakeClock(Instant.parse("2026-12-02T10:00:00Z"));
   @AutoClose private FakeJira jira;
   @AutoClose private TestHub hub;
-  private int port;
+  private HookClient hooks;
 
   @BeforeEach
   void start() throws Exception {
@@ -65,7 +62,7 @@ class JiraOAuthTest {
     hub = new TestHub(dir, List.of(new JiraService()), yaml, TestHub.EVERYONE_ADMIN, clock);
     hub.joined(ALICE);
     hub.joinedIn(DM, ALICE);
-    port = hub.listenForWebhooks().port();
+    hooks = hub.webhookClient();
   }
 
   private String reply(String room, String body) throws InterruptedException {
@@ -82,18 +79,13 @@ class JiraOAuthTest {
 
   /** Follows the authorize link as a browser: Atlassian redirects back to the redirect URI. */
   private HttpUrl consent(HttpUrl link) throws Exception {
-    HttpResponse<String> page =
-        http.send(
-            HttpRequest.newBuilder(URI.create(link.toString())).build(),
-            HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> page = hooks.get(URI.create(link.toString()));
     assertThat(page.statusCode()).isEqualTo(302);
     return HttpUrl.get(page.headers().firstValue("Location").orElseThrow());
   }
 
   private HttpResponse<String> callback(HttpUrl redirected) throws Exception {
-    String url = "http://127.0.0.1:" + port + "/oauth/jira?" + redirected.encodedQuery();
-    return http.send(
-        HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
+    return hooks.get(hooks.uri("/oauth/jira?" + redirected.encodedQuery()));
   }
 
   private void login() throws Exception {

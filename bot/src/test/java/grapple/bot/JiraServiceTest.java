@@ -9,9 +9,7 @@ import grapple.state.Json;
 import grapple.testing.jira.FakeJira;
 import grapple.testing.jira.JiraCorpus;
 import grapple.testing.jira.JiraSigner;
-import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -43,10 +41,9 @@ class JiraServiceTest {
   private static final Duration WAIT = Duration.ofSeconds(5);
 
   @TempDir Path dir;
-  private final HttpClient http = HttpClient.newHttpClient();
   @AutoClose private FakeJira jira;
   @AutoClose private TestHub hub;
-  private int port;
+  private HookClient hooks;
 
   @BeforeEach
   void start() throws Exception {
@@ -65,19 +62,16 @@ class JiraServiceTest {
     hub.joined(ALICE, BOB);
     hub.joinedIn(DM, ALICE);
     hub.joinedIn(BOBS_DM, BOB);
-    port = hub.listenForWebhooks().port();
+    hooks = hub.webhookClient();
   }
 
   private HttpResponse<String> post(
       String query, @Nullable String delivery, byte[] body, @Nullable String signature)
       throws Exception {
-    HttpRequest.Builder request =
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/jira/webhook" + query))
-            .header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+    HttpRequest.Builder request = hooks.post("/jira/webhook" + query, body);
     if (delivery != null) request.header("X-Atlassian-Webhook-Identifier", delivery);
     if (signature != null) request.header("X-Hub-Signature", signature);
-    return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    return hooks.send(request);
   }
 
   private HttpResponse<String> signed(String delivery, byte[] body) throws Exception {

@@ -81,6 +81,13 @@ class LocalModeWebhookTest {
         .execute();
   }
 
+  /** Posts {@code body} to {@code url}: the answer's status code. */
+  private int status(String url, String contentType, String body) throws IOException {
+    try (Response r = post(url, contentType, body)) {
+      return r.code();
+    }
+  }
+
   @Test
   void aPostIsAcknowledgedWith202AndPostedToTheRoom() throws Exception {
     String url = createHook("ci");
@@ -165,9 +172,7 @@ class LocalModeWebhookTest {
   void anUnsupportedContentTypeIs415() throws Exception {
     String url = createHook("png");
 
-    try (Response r = post(url, "image/png", "xx")) {
-      assertThat(r.code()).isEqualTo(415);
-    }
+    assertThat(status(url, "image/png", "xx")).isEqualTo(415);
   }
 
   @Test
@@ -186,9 +191,7 @@ class LocalModeWebhookTest {
     app = start(", waitForComplete: true");
     String url = createHook("sync");
 
-    try (Response r = post(url, "text/plain", "done")) {
-      assertThat(r.code()).isEqualTo(200);
-    }
+    assertThat(status(url, "text/plain", "done")).isEqualTo(200);
     assertThat(console.awaitPrinted("done")).isEqualTo("grapple: Received webhook data: done");
   }
 
@@ -199,9 +202,7 @@ class LocalModeWebhookTest {
     app = start("");
     url = url.replaceFirst(":\\d+/", ":" + app.webhookPort() + "/");
 
-    try (Response r = post(url, "text/plain", "still here")) {
-      assertThat(r.code()).isEqualTo(202);
-    }
+    assertThat(status(url, "text/plain", "still here")).isEqualTo(202);
     assertThat(console.awaitPrinted("still here")).contains("still here");
   }
 
@@ -252,9 +253,7 @@ class LocalModeWebhookTest {
   @Test
   void metricsCountRequestsConnectionsAndDeliveries() throws Exception {
     String url = createHook("metered");
-    try (Response r = post(url, "text/plain", "count me")) {
-      assertThat(r.code()).isEqualTo(202);
-    }
+    assertThat(status(url, "text/plain", "count me")).isEqualTo(202);
     console.awaitPrinted("count me");
 
     try (Response r =

@@ -192,6 +192,11 @@ final class TestHub implements AutoCloseable {
     return listener;
   }
 
+  /** A client of a new webhook listener ({@link #listenForWebhooks}). */
+  HookClient webhookClient() throws java.io.IOException {
+    return new HookClient(listenForWebhooks().port());
+  }
+
   /** Makes {@code admin} (power 100), the bot (50) and {@code others} members of {@link #ROOM}. */
   TestHub joined(String admin, String... others) {
     return joinedIn(ROOM, admin, others);

@@ -6,6 +6,7 @@ import static grapple.bot.config.TestConfig.problems;
 import static grapple.bot.config.TestConfig.sampleConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.params.provider.Arguments.arguments;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -22,9 +23,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class ConfigLoaderTest {
@@ -87,12 +91,6 @@ class ConfigLoaderTest {
         .containsExactly(
             "config: homeserver.url: must be the homeserver's base URL, without"
                 + " /_matrix/... (e.g. https://matrix.example.org), was 'https://matrix.example.org/_matrix/client'");
-  }
-
-  @Test
-  void homeserverDomainMustNotBeEmpty() {
-    assertThat(problems("homeserver: {domain: ''}"))
-        .containsExactly("config: homeserver.domain: must not be empty, was ''");
   }
 
   // ---- bot
@@ -172,12 +170,6 @@ class ConfigLoaderTest {
   }
 
   @Test
-  void commandPrefixesMustNotBeEmpty() {
-    assertThat(problems("bot: {commandPrefixes: []}"))
-        .containsExactly("config: bot.commandPrefixes: must not be empty, was []");
-  }
-
-  @Test
   void commandPrefixMustNotContainWhitespace() {
     List<String> problems = problems("bot: {commandPrefixes: ['!grapple', '! hs']}");
 
@@ -206,12 +198,6 @@ class ConfigLoaderTest {
             yaml, Path.of("/etc/grapple"), NO_ENV, grapple.bot.Grapple.configSections());
 
     assertThat(config.database().path()).isEqualTo(Path.of("data/bot.db"));
-  }
-
-  @Test
-  void databasePathMustNotBeEmpty() {
-    assertThat(problems("database: {path: ''}"))
-        .containsExactly("config: database.path: must not be empty, was ''");
   }
 
   @Test
@@ -287,22 +273,10 @@ class ConfigLoaderTest {
   }
 
   @Test
-  void portGivenAWordMustBeAWholeNumber() {
-    assertThat(problems("listeners: {webhooks: {port: abc}}"))
-        .containsExactly("config: listeners.webhooks.port: must be a whole number, was 'abc'");
-  }
-
-  @Test
   void portGivenAsQuotedDigitsIsAccepted() {
     Config config = parse("listeners: {webhooks: {port: '8080'}}");
 
     assertThat(config.listeners().webhooks().port()).isEqualTo(8080);
-  }
-
-  @Test
-  void bindAddressMustNotBeEmpty() {
-    assertThat(problems("listeners: {provisioning: {bindAddress: ''}}"))
-        .containsExactly("config: listeners.provisioning.bindAddress: must not be empty, was ''");
   }
 
   @Test
@@ -771,18 +745,6 @@ class ConfigLoaderTest {
   }
 
   @Test
-  void permissionServicesMustNotBeEmpty() {
-    assertThat(problems("permissions: [{actor: example.org, services: []}]"))
-        .containsExactly("config: permissions[0].services: must not be empty, was []");
-  }
-
-  @Test
-  void permissionServiceMustNotBeEmpty() {
-    assertThat(problems(permission("example.org", "{service: '', level: admin}")))
-        .containsExactly("config: permissions[0].services[0].service: must not be empty, was ''");
-  }
-
-  @Test
   void permissionLevelErrorNamesTheChoices() {
     List<String> problems = problems(permission("example.org", "{service: feeds, level: owner}"));
 
@@ -790,18 +752,6 @@ class ConfigLoaderTest {
         .containsExactly(
             "config: permissions[0].services[0].level: must be one of"
                 + " commands, login, notifications, manageConnections, admin, was 'owner'");
-  }
-
-  @Test
-  void permissionsMustBeAList() {
-    assertThat(problems("permissions: {actor: example.org}"))
-        .containsExactly("config: permissions: must be a list, was {\"actor\":\"example.org\"}");
-  }
-
-  @Test
-  void permissionEntryMustBeAMapping() {
-    assertThat(problems("permissions: [example.org]"))
-        .containsExactly("config: permissions[0]: must be a mapping, was 'example.org'");
   }
 
   // ---- logging and outbox
@@ -843,48 +793,57 @@ class ConfigLoaderTest {
 
   // ---- shapes and unknown keys
 
-  @Test
-  void sectionGivenAScalarMustBeAMapping() {
-    assertThat(problems("feeds: true"))
-        .containsExactly("config: feeds: must be a mapping, was true");
+  /** A config with one bad value, and the one problem it is. */
+  static Stream<Arguments> oneProblem() {
+    return Stream.of(
+        // Values that must not be empty.
+        arguments(
+            "homeserver: {domain: ''}", "config: homeserver.domain: must not be empty, was ''"),
+        arguments(
+            "bot: {commandPrefixes: []}", "config: bot.commandPrefixes: must not be empty, was []"),
+        arguments("database: {path: ''}", "config: database.path: must not be empty, was ''"),
+        arguments(
+            "listeners: {provisioning: {bindAddress: ''}}",
+            "config: listeners.provisioning.bindAddress: must not be empty, was ''"),
+        arguments(
+            "permissions: [{actor: example.org, services: []}]",
+            "config: permissions[0].services: must not be empty, was []"),
+        arguments(
+            permission("example.org", "{service: '', level: admin}"),
+            "config: permissions[0].services[0].service: must not be empty, was ''"),
+        // Values of the wrong kind: a word for a number, a mapping for a list...
+        arguments(
+            "listeners: {webhooks: {port: abc}}",
+            "config: listeners.webhooks.port: must be a whole number, was 'abc'"),
+        arguments(
+            "permissions: {actor: example.org}",
+            "config: permissions: must be a list, was {\"actor\":\"example.org\"}"),
+        arguments(
+            "permissions: [example.org]",
+            "config: permissions[0]: must be a mapping, was 'example.org'"),
+        arguments("feeds: true", "config: feeds: must be a mapping, was true"),
+        arguments(
+            "bot: {displayName: [a, b]}",
+            "config: bot.displayName: must be a string, was [\"a\",\"b\"]"),
+        // Unknown keys: the closest known key, else all of them.
+        arguments(
+            "feeds: {pollIntervalSecond: 600}",
+            "config: feeds.pollIntervalSecond: unknown key (did you mean 'pollIntervalSeconds'?)"),
+        arguments("Homeserver: {}", "config: Homeserver: unknown key (did you mean 'homeserver'?)"),
+        arguments(
+            "outbox: {parallelism: 2}",
+            "config: outbox.parallelism: unknown key (known: concurrency, maxRetryDelay)"),
+        arguments(
+            "permission: []", "config: permission: unknown key (did you mean 'permissions'?)"),
+        arguments(
+            "listeners: {webhooks: {prot: 9000}}",
+            "config: listeners.webhooks.prot: unknown key (did you mean 'port'?)"));
   }
 
-  @Test
-  void stringKeyGivenAListIsAnError() {
-    assertThat(problems("bot: {displayName: [a, b]}"))
-        .containsExactly("config: bot.displayName: must be a string, was [\"a\",\"b\"]");
-  }
-
-  @Test
-  void unknownKeySuggestsTheClosestKnownKey() {
-    assertThat(problems("feeds: {pollIntervalSecond: 600}"))
-        .containsExactly(
-            "config: feeds.pollIntervalSecond: unknown key (did you mean 'pollIntervalSeconds'?)");
-  }
-
-  @Test
-  void unknownKeySuggestionIgnoresCase() {
-    assertThat(problems("Homeserver: {}"))
-        .containsExactly("config: Homeserver: unknown key (did you mean 'homeserver'?)");
-  }
-
-  @Test
-  void unknownKeyWithoutACloseMatchListsTheKnownKeys() {
-    assertThat(problems("outbox: {parallelism: 2}"))
-        .containsExactly(
-            "config: outbox.parallelism: unknown key (known: concurrency, maxRetryDelay)");
-  }
-
-  @Test
-  void unknownTopLevelKeyIsAnError() {
-    assertThat(problems("permission: []"))
-        .containsExactly("config: permission: unknown key (did you mean 'permissions'?)");
-  }
-
-  @Test
-  void unknownKeyInsideAListenerIsAnError() {
-    assertThat(problems("listeners: {webhooks: {prot: 9000}}"))
-        .containsExactly("config: listeners.webhooks.prot: unknown key (did you mean 'port'?)");
+  @ParameterizedTest
+  @MethodSource("oneProblem")
+  void aBadValueIsReportedAsItsOneProblem(String yaml, String problem) {
+    assertThat(problems(yaml)).containsExactly(problem);
   }
 
   @Test

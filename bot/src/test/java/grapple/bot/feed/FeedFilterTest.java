@@ -1,5 +1,6 @@
 package grapple.bot.feed;
 
+import static grapple.bot.BadInputAssertions.assertRefused;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
@@ -49,12 +50,9 @@ class FeedFilterTest {
 
   @Test
   void aBackreferenceIsRefusedNamingTheFieldAndTheReason() {
-    assertThatThrownBy(() -> include("/(a)\\1/"))
-        .isInstanceOf(BadInput.class)
+    assertRefused(() -> include("/(a)\\1/"), "include")
         .hasMessage(
-            "'include' has an invalid regular expression /(a)\\1/: invalid escape sequence: `\\1`")
-        .extracting(e -> ((BadInput) e).field())
-        .isEqualTo("include");
+            "'include' has an invalid regular expression /(a)\\1/: invalid escape sequence: `\\1`");
   }
 
   @Test

@@ -1,10 +1,14 @@
 package grapple.bot.gitlab;
 
+import static grapple.bot.BadInputAssertions.assertRefused;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import grapple.state.BadInput;
+import grapple.state.Json;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** GitLabRepo state as hookshot's schema reads it; bad fields are named with the rule. */
 class GitlabRepoConfigTest {
@@ -20,39 +24,40 @@ class GitlabRepoConfigTest {
 
   @Test
   void aBackreferenceIsRefusedNamingTheFieldAsRe2jCannotRunIt() {
-    assertThatThrownBy(() -> GitlabMessagesTest.config("\"pushTagsRegex\":\"(v)\\\\1\""))
+    assertRefused(
+            () -> GitlabMessagesTest.config("\"pushTagsRegex\":\"(v)\\\\1\""), "pushTagsRegex")
+        .hasMessageContaining("must be a regular expression: `(v)\\1` is not");
+  }
+
+  /** A content's fields (without the example project's instance and path), and the refusal. */
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      quoteCharacter = '~',
+      textBlock =
+          """
+      "enableHooks":["push","nope"]  | enableHooks
+      "enableHooks":["push","nope"]  | `nope`
+      "pushTagsRegex":"(unclosed"    | must be a regular expression
+      "commandPrefix":"!"            | must be 2-24 characters
+      "includeCommentBody":"yes"     | must be true or false
+      "includingLabels":[1]          | must be a list of strings
+      """)
+  void badFieldsAreNamed(String fields, String refusal) {
+    assertThatThrownBy(() -> GitlabMessagesTest.config(fields))
         .isInstanceOf(BadInput.class)
-        .hasMessageContaining("must be a regular expression: `(v)\\1` is not")
-        .extracting(e -> ((BadInput) e).field())
-        .isEqualTo("pushTagsRegex");
+        .hasMessageContaining(refusal);
   }
 
   @Test
-  void badFieldsAreNamed() {
-    assertThatThrownBy(() -> GitlabMessagesTest.config("\"enableHooks\":[\"push\",\"nope\"]"))
-        .isInstanceOf(BadInput.class)
-        .hasMessageContaining("enableHooks")
-        .hasMessageContaining("`nope`");
-    assertThatThrownBy(() -> GitlabMessagesTest.config("\"pushTagsRegex\":\"(unclosed\""))
-        .isInstanceOf(BadInput.class)
-        .hasMessageContaining("must be a regular expression");
-    assertThatThrownBy(() -> GitlabMessagesTest.config("\"commandPrefix\":\"!\""))
-        .isInstanceOf(BadInput.class)
-        .hasMessageContaining("must be 2-24 characters");
-    assertThatThrownBy(() -> GitlabMessagesTest.config("\"includeCommentBody\":\"yes\""))
-        .isInstanceOf(BadInput.class)
-        .hasMessageContaining("must be true or false");
-    assertThatThrownBy(() -> GitlabMessagesTest.config("\"includingLabels\":[1]"))
-        .isInstanceOf(BadInput.class)
-        .hasMessageContaining("must be a list of strings");
-    assertThatThrownBy(
-            () -> GitlabRepoConfig.parse(grapple.state.Json.object().put("instance", "x"), true))
+  void theProjectPathIsRequiredAndChecked() {
+    assertThatThrownBy(() -> GitlabRepoConfig.parse(Json.object().put("instance", "x"), true))
         .isInstanceOf(BadInput.class)
         .hasMessageContaining("'path' is required");
     assertThatThrownBy(
             () ->
                 GitlabRepoConfig.parse(
-                    grapple.state.Json.object().put("instance", "x").put("path", "a/../b"), true))
+                    Json.object().put("instance", "x").put("path", "a/../b"), true))
         .isInstanceOf(BadInput.class)
         .hasMessageContaining("must be a project path");
   }

@@ -21,10 +21,14 @@ class WebhookMessageTest {
     return Json.MAPPER.readTree(text);
   }
 
+  /** The notice of {@code data} received whole, with the data attached. */
+  private static ObjectNode message(JsonNode data) {
+    return WebhookMessage.build(whole(data), true, RECEIVED);
+  }
+
   @Test
   void textIsRenderedAsMarkdown() throws Exception {
-    ObjectNode content =
-        WebhookMessage.build(whole(json("{\"text\":\"hello **world**\"}")), true, RECEIVED);
+    ObjectNode content = message(json("{\"text\":\"hello **world**\"}"));
 
     assertThat(content.get("msgtype").asText()).isEqualTo("m.notice");
     assertThat(content.get("body").asText()).isEqualTo("hello **world**");
@@ -35,9 +39,7 @@ class WebhookMessageTest {
 
   @Test
   void givenHtmlIsUsedInsteadOfRenderedMarkdown() throws Exception {
-    ObjectNode content =
-        WebhookMessage.build(
-            whole(json("{\"text\":\"plain\",\"html\":\"<b>bold</b>\"}")), true, RECEIVED);
+    ObjectNode content = message(json("{\"text\":\"plain\",\"html\":\"<b>bold</b>\"}"));
 
     assertThat(content.get("body").asText()).isEqualTo("plain");
     assertThat(content.get("formatted_body").asText()).isEqualTo("<b>bold</b>");
@@ -46,21 +48,16 @@ class WebhookMessageTest {
   @Test
   void givenHtmlIsSanitised() throws Exception {
     ObjectNode content =
-        WebhookMessage.build(
-            whole(
-                json(
-                    "{\"text\":\"x\",\"html\":\"<b onclick=\\\"evil()\\\">hi</b><script>alert(1)</script>\"}")),
-            true,
-            RECEIVED);
+        message(
+            json(
+                "{\"text\":\"x\",\"html\":\"<b onclick=\\\"evil()\\\">hi</b><script>alert(1)</script>\"}"));
 
     assertThat(content.get("formatted_body").asText()).isEqualTo("<b>hi</b>");
   }
 
   @Test
   void usernamePrefixesTheText() throws Exception {
-    ObjectNode content =
-        WebhookMessage.build(
-            whole(json("{\"text\":\"deployed\",\"username\":\"ci-bot\"}")), true, RECEIVED);
+    ObjectNode content = message(json("{\"text\":\"deployed\",\"username\":\"ci-bot\"}"));
 
     assertThat(content.get("body").asText()).isEqualTo("**ci-bot**: deployed");
     assertThat(content.get("formatted_body").asText())
@@ -69,17 +66,14 @@ class WebhookMessageTest {
 
   @Test
   void aStringIsAnnouncedAsReceivedData() {
-    ObjectNode content =
-        WebhookMessage.build(whole(TextNode.valueOf("hello there")), true, RECEIVED);
+    ObjectNode content = message(TextNode.valueOf("hello there"));
 
     assertThat(content.get("body").asText()).isEqualTo("Received webhook data: hello there");
   }
 
   @Test
   void anObjectWithoutTextBecomesAJsonCodeBlockAsJavaScriptWouldIndentIt() throws Exception {
-    ObjectNode content =
-        WebhookMessage.build(
-            whole(json("{\"a\":\"1\",\"b\":\"two\",\"c\":{},\"d\":[]}")), true, RECEIVED);
+    ObjectNode content = message(json("{\"a\":\"1\",\"b\":\"two\",\"c\":{},\"d\":[]}"));
 
     assertThat(content.get("body").asText())
         .isEqualTo(
@@ -90,7 +84,7 @@ class WebhookMessageTest {
 
   @Test
   void anArrayBecomesAJsonCodeBlock() throws Exception {
-    ObjectNode content = WebhookMessage.build(whole(json("[1,\"two\"]")), true, RECEIVED);
+    ObjectNode content = message(json("[1,\"two\"]"));
 
     assertThat(content.get("body").asText())
         .isEqualTo("Received webhook data:\n\n```json\n\n[\n  1,\n  \"two\"\n]\n\n```");
@@ -113,7 +107,7 @@ class WebhookMessageTest {
     ObjectNode data = Json.object().put("text", "short");
     data.put("blob", "x".repeat(70_000));
 
-    ObjectNode content = WebhookMessage.build(whole(data), true, RECEIVED);
+    ObjectNode content = message(data);
 
     assertThat(content.has(WebhookMessage.DATA_KEY)).isFalse();
     assertThat(content.get("body").asText()).isEqualTo("short");
@@ -124,7 +118,7 @@ class WebhookMessageTest {
   void aHugeTextDropsTheHtmlThenIsCutToFit() {
     ObjectNode data = Json.object().put("text", "é".repeat(100_000));
 
-    ObjectNode content = WebhookMessage.build(whole(data), true, RECEIVED);
+    ObjectNode content = message(data);
 
     assertThat(content.has("formatted_body")).isFalse();
     assertThat(content.get("body").asText())
@@ -135,8 +129,7 @@ class WebhookMessageTest {
 
   @Test
   void aUsernameOnACodeBlockStaysInsideTheFirstParagraph() throws Exception {
-    ObjectNode content =
-        WebhookMessage.build(whole(json("{\"username\":\"<ci>\",\"n\":1}")), true, RECEIVED);
+    ObjectNode content = message(json("{\"username\":\"<ci>\",\"n\":1}"));
 
     assertThat(content.get("body").asText()).startsWith("**<ci>**: Received webhook data:");
     assertThat(content.get("formatted_body").asText())
@@ -146,8 +139,7 @@ class WebhookMessageTest {
 
   @Test
   void codeBlockHtmlIsEscaped() throws Exception {
-    ObjectNode content =
-        WebhookMessage.build(whole(json("{\"x\":\"</code><script>\"}")), true, RECEIVED);
+    ObjectNode content = message(json("{\"x\":\"</code><script>\"}"));
 
     assertThat(content.get("formatted_body").asText())
         .contains("&lt;/code&gt;&lt;script&gt;")
@@ -156,9 +148,7 @@ class WebhookMessageTest {
 
   @Test
   void markdownLinksToScriptsAreNotLinked() throws Exception {
-    ObjectNode content =
-        WebhookMessage.build(
-            whole(json("{\"text\":\"[click](javascript:alert(1))\"}")), true, RECEIVED);
+    ObjectNode content = message(json("{\"text\":\"[click](javascript:alert(1))\"}"));
 
     assertThat(content.get("formatted_body").asText()).doesNotContain("javascript:");
   }
@@ -201,7 +191,7 @@ class WebhookMessageTest {
   void givenHtmlTooLargeToFitIsLeftOutRatherThanSanitised() {
     ObjectNode data = Json.object().put("text", "short").put("html", "<b>x</b>".repeat(100_000));
 
-    ObjectNode content = WebhookMessage.build(whole(data), true, RECEIVED);
+    ObjectNode content = message(data);
 
     assertThat(content.get("body").asText()).isEqualTo("short");
     assertThat(content.has("formatted_body")).isFalse();
