@@ -200,17 +200,19 @@ class TransformationTest {
     }
   }
 
-  /** Limits whose time is ample: what ends these calls is the memory bound. */
+  /**
+   * Limits whose time is ample: what ends these calls is the memory bound, as the message says (the
+   * time limit's would be "longer than"), so no wall clock is read: on a loaded machine it measured
+   * the load, not the bound.
+   */
   private static final Transformation.Limits MEMORY_BOUND =
       new Transformation.Limits(Duration.ofSeconds(10), 64L * 1024 * 1024);
 
   private static void endsAtTheMemoryBound(String script) {
-    long started = System.nanoTime();
     assertThatThrownBy(() -> Transformation.compile(script).run(json("{}"), MEMORY_BOUND))
         .as(script)
         .isInstanceOf(Transformation.Failed.class)
         .hasMessage("Transformation failed to run: it allocated more than 64 MiB");
-    assertThat((System.nanoTime() - started) / 1_000_000).as(script).isLessThan(3000);
   }
 
   @Test
