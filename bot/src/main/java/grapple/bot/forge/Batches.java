@@ -1,18 +1,24 @@
 package grapple.bot.forge;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import grapple.bot.outbox.Outbox;
 import grapple.state.Database;
 import grapple.state.Json;
 import grapple.state.OutboxStore;
+import grapple.state.Sql;
 import grapple.state.SqlWork;
 import java.io.IOException;
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletionException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Posting a debounced batch (GitHub's label changes, GitLab's comments): its messages go out in the
@@ -68,6 +74,31 @@ public final class Batches {
     List<String> out = new ArrayList<>();
     Json.MAPPER.readTree(jsonArray).forEach(t -> out.add(t.asText()));
     return out;
+  }
+
+  /** {@code texts} as the JSON array {@link #texts(String)} reads. */
+  public static String json(Collection<String> texts) {
+    ArrayNode array = Json.MAPPER.createArrayNode();
+    texts.forEach(array::add);
+    return Json.write(array);
+  }
+
+  /**
+   * The texts one batch of {@code table} holds so far in its JSON array {@code column}, the batch
+   * found by {@code where} with {@code args}; none when it has no row yet. IllegalStateException
+   * when the stored JSON is unreadable.
+   */
+  public static List<String> stored(
+      Connection c, String table, String column, String where, @Nullable Object... args)
+      throws SQLException {
+    String select = "SELECT " + column + " FROM " + table + " WHERE " + where;
+    Optional<String> json = Sql.first(c, select, rs -> rs.getString(1), args);
+    if (json.isEmpty()) return List.of();
+    try {
+      return texts(json.get());
+    } catch (IOException e) {
+      throw new IllegalStateException(table + ": unreadable " + column, e);
+    }
   }
 
   /** Something newer joined the batch while it was being posted: nothing is posted, it waits. */

@@ -121,14 +121,18 @@ public final class Notice {
         blocks.length() == 0
             ? line.toString()
             : blocks + (line.length() == 0 ? "" : "\n<p>" + line + "</p>");
-    ObjectNode content =
-        Json.object()
-            .put("msgtype", "m.notice")
-            .put("body", body.toString())
-            .put("format", "org.matrix.custom.html")
-            .put("formatted_body", html);
+    ObjectNode content = content(body.toString(), html);
     pills.writeTo(content);
     return content;
+  }
+
+  /** An {@code m.notice} of Markdown {@code body} and {@code html} (the caller made it safe). */
+  public static ObjectNode content(String body, String html) {
+    return Json.object()
+        .put("msgtype", "m.notice")
+        .put("body", body)
+        .put("format", "org.matrix.custom.html")
+        .put("formatted_body", html);
   }
 
   private String withPills(String text) {

@@ -2,17 +2,14 @@ package grapple.bot.gitea;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import grapple.bot.forge.AnswerBody;
 import grapple.bot.forge.ForgeException;
+import grapple.bot.forge.ForgeHttp;
 import grapple.state.Json;
 import java.io.IOException;
-import java.time.Duration;
 import okhttp3.HttpUrl;
-import okhttp3.MediaType;
-import okhttp3.OkHttpClient;
 import okhttp3.Request;
-import okhttp3.RequestBody;
 import okhttp3.Response;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The Gitea REST API v1 calls Grapple makes on an instance (the same on Forgejo), each with a
@@ -20,10 +17,7 @@ import okhttp3.Response;
  * capped in size.
  */
 final class GiteaClient {
-  private static final MediaType JSON = MediaType.get("application/json; charset=utf-8");
-
-  private final OkHttpClient http =
-      new OkHttpClient.Builder().callTimeout(Duration.ofSeconds(20)).followRedirects(false).build();
+  private final ForgeHttp http = new ForgeHttp("Gitea");
 
   /** {@code GET /api/v1/user}: the token's own account. */
   JsonNode user(HttpUrl instance, String token) throws ForgeException {
@@ -100,8 +94,7 @@ final class GiteaClient {
     return repos(instance, owner, repo).addPathSegment("issues");
   }
 
-  private JsonNode call(
-      String token, String method, HttpUrl url, @org.jspecify.annotations.Nullable ObjectNode body)
+  private JsonNode call(String token, String method, HttpUrl url, @Nullable ObjectNode body)
       throws ForgeException {
     Request request =
         new Request.Builder()
@@ -109,31 +102,18 @@ final class GiteaClient {
             .header("Authorization", "token " + token)
             .header("Accept", "application/json")
             .header("User-Agent", "Grapple")
-            .method(method, body == null ? null : RequestBody.create(Json.write(body), JSON))
+            .method(method, body == null ? null : ForgeHttp.json(body))
             .build();
-    try (Response response = http.newCall(request).execute()) {
-      return answer(response);
-    } catch (IOException e) {
-      throw new ForgeException(0, "Gitea could not be reached: " + e.getClass().getSimpleName());
-    }
+    return http.call(request, this::answer);
   }
 
   /** The JSON answer of a 2xx (empty for 204); Gitea's {@code message} otherwise. */
-  private static JsonNode answer(Response response) throws IOException, ForgeException {
-    String text = AnswerBody.text(response.body(), "Gitea");
-    JsonNode json = text.isBlank() ? Json.object() : parse(text, response.code());
+  private JsonNode answer(Response response) throws IOException, ForgeException {
+    String text = http.text(response);
+    JsonNode json = text.isBlank() ? Json.object() : http.parse(text, response.code());
     if (response.isSuccessful()) return json;
     String message = json.path("message").asText("");
     throw new ForgeException(
         response.code(), message.isBlank() ? "HTTP " + response.code() : message);
-  }
-
-  private static JsonNode parse(String text, int status) throws ForgeException {
-    try {
-      return Json.UNTRUSTED.readTree(text);
-    } catch (IOException e) {
-      throw new ForgeException(
-          status >= 400 ? status : 502, "Gitea answered with no JSON (HTTP " + status + ")");
-    }
   }
 }

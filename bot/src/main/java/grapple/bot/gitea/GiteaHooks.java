@@ -2,8 +2,7 @@ package grapple.bot.gitea;
 
 import grapple.state.Database;
 import grapple.state.Migration;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
+import grapple.state.Sql;
 import java.time.Clock;
 import java.util.Locale;
 import java.util.Optional;
@@ -40,48 +39,37 @@ final class GiteaHooks {
 
   /** The id of the hook the bot made on {@code owner/repo}, if it made one. */
   Optional<Long> find(String instance, String fullName) {
-    return db.read(
-        c -> {
-          try (PreparedStatement s =
-              c.prepareStatement(
-                  "SELECT hook_id FROM gitea_hooks WHERE instance = ? AND repo = ?")) {
-            s.setString(1, instance);
-            s.setString(2, fullName.toLowerCase(Locale.ROOT));
-            ResultSet rs = s.executeQuery();
-            return rs.next() ? Optional.of(rs.getLong(1)) : Optional.<Long>empty();
-          }
-        });
+    return db.first(
+        "SELECT hook_id FROM gitea_hooks WHERE instance = ? AND repo = ?",
+        rs -> rs.getLong(1),
+        instance,
+        fullName.toLowerCase(Locale.ROOT));
   }
 
   void remember(String instance, String fullName, long hookId, String userId) {
     db.writeAndWait(
-        c -> {
-          try (PreparedStatement s =
-              c.prepareStatement(
-                  """
-                  INSERT INTO gitea_hooks (instance, repo, hook_id, created_by, created_at)
-                  VALUES (?, ?, ?, ?, ?)
-                  ON CONFLICT (instance, repo) DO UPDATE SET hook_id = excluded.hook_id,
-                    created_by = excluded.created_by, created_at = excluded.created_at""")) {
-            s.setString(1, instance);
-            s.setString(2, fullName.toLowerCase(Locale.ROOT));
-            s.setLong(3, hookId);
-            s.setString(4, userId);
-            s.setLong(5, clock.millis());
-            return s.executeUpdate();
-          }
-        });
+        c ->
+            Sql.update(
+                c,
+                """
+                INSERT INTO gitea_hooks (instance, repo, hook_id, created_by, created_at)
+                VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (instance, repo) DO UPDATE SET hook_id = excluded.hook_id,
+                  created_by = excluded.created_by, created_at = excluded.created_at""",
+                instance,
+                fullName.toLowerCase(Locale.ROOT),
+                hookId,
+                userId,
+                clock.millis()));
   }
 
   void forget(String instance, String fullName) {
     db.writeAndWait(
-        c -> {
-          try (PreparedStatement s =
-              c.prepareStatement("DELETE FROM gitea_hooks WHERE instance = ? AND repo = ?")) {
-            s.setString(1, instance);
-            s.setString(2, fullName.toLowerCase(Locale.ROOT));
-            return s.executeUpdate();
-          }
-        });
+        c ->
+            Sql.update(
+                c,
+                "DELETE FROM gitea_hooks WHERE instance = ? AND repo = ?",
+                instance,
+                fullName.toLowerCase(Locale.ROOT)));
   }
 }

@@ -2,6 +2,7 @@ package grapple.bot.gitea;
 
 import grapple.bot.ServiceContext;
 import grapple.bot.forge.ForgeException;
+import grapple.bot.forge.Refusals;
 
 /** What the Gitea service's pieces share: settings, the API client, linked accounts, hooks made. */
 record GiteaParts(
@@ -22,19 +23,12 @@ record GiteaParts(
 
   /** What to tell a user Gitea refused: what to do about it, in one sentence. */
   static String explain(ForgeException e, String instance, String repo) {
-    if (e.badCredentials()) {
-      return "Gitea no longer accepts your token. Link your account again: in a DM with me, `gitea token "
-          + instance
-          + " <token>`.";
-    }
-    if (e.noAccess()) {
-      return "Gitea refused ("
-          + e.getMessage()
-          + "): your account needs access to "
-          + repo
-          + " (ask one of its owners for write access).";
-    }
-    if (e.status() == 0) return e.getMessage() + ". Try again in a moment.";
-    return "Gitea refused: " + e.getMessage() + ".";
+    return Refusals.explain(
+        e,
+        "Gitea",
+        "Gitea no longer accepts your token. Link your account again: in a DM with me, `gitea token "
+            + instance
+            + " <token>`.",
+        "your account needs access to " + repo + " (ask one of its owners for write access).");
   }
 }

@@ -1,5 +1,10 @@
 package grapple.bot.gitea;
 
+import static grapple.bot.forge.StateFields.optionalStrings;
+import static grapple.bot.forge.StateFields.optionalText;
+import static grapple.bot.forge.StateFields.requiredText;
+import static grapple.bot.forge.StateFields.strings;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.commands.Markdown;
@@ -66,9 +71,9 @@ record GiteaRepoConfig(
   }
 
   static GiteaRepoConfig parse(ObjectNode content) {
-    String instance = text(content, "instance");
-    String owner = text(content, "owner");
-    String repo = text(content, "repo");
+    String instance = requiredText(content, "instance");
+    String owner = requiredText(content, "owner");
+    String repo = requiredText(content, "repo");
     BadInput.check(
         NAME.matcher(owner).matches(), "owner", "must be a Gitea user or organisation name");
     BadInput.check(NAME.matcher(repo).matches(), "repo", "must be a Gitea repository name");
@@ -95,8 +100,8 @@ record GiteaRepoConfig(
         repo,
         hooks,
         prefix,
-        optionalStrings(content, "includingLabels").orElse(List.of()),
-        optionalStrings(content, "excludingLabels").orElse(List.of()));
+        strings(content, "includingLabels"),
+        strings(content, "excludingLabels"));
   }
 
   /** The content a new connection is written with. */
@@ -122,34 +127,5 @@ record GiteaRepoConfig(
     }
     if (names.stream().anyMatch(excludingLabels::contains)) return false;
     return includingLabels.isEmpty() || names.stream().anyMatch(includingLabels::contains);
-  }
-
-  private static String text(JsonNode content, String field) {
-    return optionalText(content, field)
-        .orElseThrow(() -> new BadInput(field, "'" + field + "' is required"));
-  }
-
-  private static Optional<String> optionalText(JsonNode content, String field) {
-    JsonNode node = content.get(field);
-    if (node == null || node.isNull()) return Optional.empty();
-    BadInput.check(node.isTextual(), field, "must be a string, was %s", echo(node));
-    return Optional.of(node.asText());
-  }
-
-  private static Optional<List<String>> optionalStrings(JsonNode content, String field) {
-    JsonNode node = content.get(field);
-    if (node == null || node.isNull()) return Optional.empty();
-    BadInput.check(node.isArray(), field, "must be a list of strings, was %s", echo(node));
-    List<String> out = new ArrayList<>();
-    for (JsonNode item : node) {
-      BadInput.check(
-          item.isTextual(), field, "must be a list of strings, but holds %s", echo(item));
-      out.add(item.asText());
-    }
-    return Optional.of(out);
-  }
-
-  private static String echo(JsonNode node) {
-    return Markdown.code(node.toString());
   }
 }

@@ -2,8 +2,8 @@ package grapple.bot.gitea;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.forge.ForgeNotices;
 import grapple.bot.forge.Notice;
-import grapple.bot.room.Messages;
 import java.util.Optional;
 
 /**
@@ -11,9 +11,6 @@ import java.util.Optional;
  * on an issue or a pull request), worded as the GitHub ones.
  */
 final class IssueEvents {
-  /** Hookshot quotes this many characters of a comment. */
-  static final int MAX_COMMENT_CHARS = 256;
-
   private IssueEvents() {}
 
   static Optional<ObjectNode> issues(GiteaEvent e) {
@@ -31,39 +28,21 @@ final class IssueEvents {
   /** {@code 📥 **u** created new issue [o/r#1](url): "title" assigned to a, b with labels x}. */
   private static Optional<ObjectNode> opened(GiteaEvent e, JsonNode issue) {
     if (e.skip("issue.created", "issue")) return Optional.empty();
-    Notice n =
-        e.notice()
-            .acted("📥 ", GiteaEvent.login(issue.path("user")), " created new issue ")
-            .about(e.ref(issue), e.url(issue, false), ": ", GiteaEvent.title(issue));
-    String separator = " assigned to ";
-    for (JsonNode assignee : issue.path("assignees")) {
-      n.text(separator).person(GiteaEvent.login(assignee));
-      separator = ", ";
-    }
+    Notice n = ForgeNotices.issueOpened(e, issue, e.url(issue, false), GiteaEvent::login);
     return Optional.of(keys(e, n.labels(issue.path("labels")).build(), issue, false));
   }
 
   /** {@code 🔷 **u** reopened issue [o/r#1](url): "title"}, or {@code ⬛ … closed issue …}. */
   private static Optional<ObjectNode> stateChanged(GiteaEvent e, JsonNode issue) {
     if (e.skip("issue.changed", "issue")) return Optional.empty();
-    boolean reopened = e.action().equals("reopened");
-    Notice n =
-        e.notice()
-            .acted(
-                reopened ? "🔷 " : "⬛ ",
-                e.sender(),
-                reopened ? " reopened issue " : " closed issue ")
-            .about(e.ref(issue), e.url(issue, false), ": ", GiteaEvent.title(issue));
+    Notice n = ForgeNotices.issueStateChanged(e, e.sender(), issue, e.url(issue, false));
     return Optional.of(keys(e, n.build(), issue, false));
   }
 
   /** {@code ✏️ **u** edited issue [o/r#1](url): "title"}. */
   private static Optional<ObjectNode> edited(GiteaEvent e, JsonNode issue) {
     if (e.skip("issue.changed", "issue")) return Optional.empty();
-    Notice n =
-        e.notice()
-            .acted("✏️ ", e.sender(), " edited issue ")
-            .about(e.ref(issue), e.url(issue, false), ": ", GiteaEvent.title(issue));
+    Notice n = ForgeNotices.issueEdited(e, e.sender(), issue, e.url(issue, false));
     return Optional.of(keys(e, n.build(), issue, false));
   }
 
@@ -80,22 +59,15 @@ final class IssueEvents {
         e.payload().path("is_pull").asBoolean(false) || issue.path("pull_request").isObject();
     JsonNode comment = e.payload().path("comment");
     String issueUrl = e.url(issue, pull);
-    String quote = GiteaEvent.cut(comment.path("body").asText(""), MAX_COMMENT_CHARS);
+    String commentUrl = comment.path("html_url").asText("");
     Notice n =
-        e.notice()
-            .text("🗣 ")
-            .actor(GiteaEvent.login(comment.path("user")))
-            .text(" ")
-            .link(
-                "commented",
-                comment.path("html_url").asText("").isEmpty()
-                    ? issueUrl
-                    : comment.path("html_url").asText())
-            .text(" on ")
-            .link(e.ref(issue), issueUrl)
-            .block(
-                "  \n> " + quote,
-                "<blockquote>\n" + Messages.renderUserMarkdown(quote) + "\n</blockquote>");
+        ForgeNotices.commented(
+            e,
+            GiteaEvent.login(comment.path("user")),
+            commentUrl.isEmpty() ? issueUrl : commentUrl,
+            issue,
+            issueUrl,
+            comment.path("body").asText(""));
     return Optional.of(keys(e, n.build(), issue, pull));
   }
 

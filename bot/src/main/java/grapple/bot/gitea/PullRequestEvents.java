@@ -2,6 +2,7 @@ package grapple.bot.gitea;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.forge.ForgeNotices;
 import grapple.bot.forge.Notice;
 import java.util.Optional;
 
@@ -30,40 +31,25 @@ final class PullRequestEvents {
    */
   private static Optional<ObjectNode> opened(GiteaEvent e, JsonNode pr) {
     if (e.skip("pull_request.opened", "pull_request")) return Optional.empty();
-    boolean draft = pr.path("draft").asBoolean(false);
-    Notice n =
-        e.notice()
-            .acted(
-                draft ? "⚪ " : "🔵 ",
-                e.sender(),
-                draft ? " drafted a new PR " : " opened a new PR ")
-            .about(e.ref(pr), e.url(pr, true), ": ", GiteaEvent.title(pr))
-            .labels(pr.path("labels"));
+    Notice n = ForgeNotices.pullRequestOpened(e, e.sender(), pr, e.url(pr, true));
     return Optional.of(keys(e, n.build(), pr));
   }
 
   /** {@code ✳️ **u** merged PR [o/r#2](url): "title"} or {@code ⚫ … closed PR …}. */
   private static Optional<ObjectNode> closed(GiteaEvent e, JsonNode pr) {
-    boolean merged = pr.path("merged").asBoolean(false);
     boolean skip =
-        merged
+        ForgeNotices.merged(pr)
             ? e.skip("pull_request.merged", "pull_request.closed", "pull_request")
             : e.skip("pull_request.closed", "pull_request");
     if (skip) return Optional.empty();
-    Notice n =
-        e.notice()
-            .acted(merged ? "✳️ " : "⚫ ", e.sender(), merged ? " merged PR " : " closed PR ")
-            .about(e.ref(pr), e.url(pr, true), ": ", GiteaEvent.title(pr));
+    Notice n = ForgeNotices.pullRequestClosed(e, e.sender(), pr, e.url(pr, true));
     return Optional.of(keys(e, n.build(), pr));
   }
 
   /** {@code 🔷 **u** reopened PR [o/r#2](url): "title"}. */
   private static Optional<ObjectNode> reopened(GiteaEvent e, JsonNode pr) {
     if (e.skip("pull_request.opened", "pull_request")) return Optional.empty();
-    Notice n =
-        e.notice()
-            .acted("🔷 ", e.sender(), " reopened PR ")
-            .about(e.ref(pr), e.url(pr, true), ": ", GiteaEvent.title(pr));
+    Notice n = ForgeNotices.pullRequestReopened(e, e.sender(), pr, e.url(pr, true));
     return Optional.of(keys(e, n.build(), pr));
   }
 
@@ -83,12 +69,8 @@ final class PullRequestEvents {
           case "pull_request_review_rejected" -> "changes_requested";
           default -> "";
         };
-    if (state.isEmpty()) return Optional.empty();
-    Notice n =
-        e.notice()
-            .acted(state.equals("approved") ? "✅ " : "🔴 ", e.sender(), " " + state + " ")
-            .about(e.ref(pr), e.url(pr, true), " ", GiteaEvent.title(pr));
-    return Optional.of(keys(e, n.build(), pr));
+    return ForgeNotices.reviewed(e, e.sender(), state, pr, e.url(pr, true))
+        .map(n -> keys(e, n.build(), pr));
   }
 
   /** A PR carries both keys, as hookshot's GitHub notices do. */

@@ -2,15 +2,12 @@ package grapple.bot.gitea;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.forge.ForgeNotices;
 import grapple.bot.forge.Notice;
-import grapple.bot.room.Messages;
 import java.util.Optional;
 
 /** Notices for {@code push}, {@code create} of a tag and {@code release}, worded as GitHub's. */
 final class RepoEvents {
-  /** Release notes are cut to this many characters: one event must hold them. */
-  static final int MAX_NOTES_CHARS = 16_000;
-
   private static final String TAGS = "refs/tags/";
 
   private RepoEvents() {}
@@ -23,16 +20,13 @@ final class RepoEvents {
     JsonNode payload = e.payload();
     String ref = payload.path("ref").asText("");
     if (e.skip("push") || ref.startsWith(TAGS)) return Optional.empty();
-    int count = payload.path("commits").size();
     Notice n =
-        e.notice()
-            .actor(e.sender())
-            .text(" pushed ")
-            .link(
-                count + " commit" + (count == 1 ? "" : "s"), payload.path("compare_url").asText(""))
-            .text(" to ")
-            .code(ref)
-            .text(" for " + e.repoName());
+        ForgeNotices.pushed(
+            e,
+            e.sender(),
+            payload.path("commits").size(),
+            payload.path("compare_url").asText(""),
+            ref);
     return Optional.of(e.withRepo(GiteaKeys.push(n.build(), payload)));
   }
 
@@ -67,18 +61,14 @@ final class RepoEvents {
     if (!e.action().equals("published") || !release.isObject() || e.skip("release"))
       return Optional.empty();
     boolean draft = release.path("draft").asBoolean(false);
-    String name = release.path("name").asText("");
-    if (name.isBlank()) name = release.path("tag_name").asText("");
-    String url = release.path("html_url").asText("");
     Notice n =
-        e.notice()
-            .text(draft ? "📝 " : "📣 ")
-            .actor(e.sender())
-            .text(draft ? " drafted release " : " released ")
-            .link(name, url)
-            .text(" for " + e.repoName());
-    String notes = GiteaEvent.cut(release.path("body").asText(""), MAX_NOTES_CHARS);
-    if (!notes.isEmpty()) n.block("\n\n" + notes, Messages.renderUserMarkdown(notes));
+        ForgeNotices.released(
+            e,
+            e.sender(),
+            release,
+            draft ? "📝 " : "📣 ",
+            draft ? " drafted release " : " released ");
+    String url = release.path("html_url").asText("");
     return Optional.of(
         e.withRepo(n.build().put(GiteaKeys.EXTERNAL_URL, GiteaEvent.cut(url, 2048))));
   }

@@ -2,19 +2,15 @@ package grapple.bot.github;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import grapple.bot.forge.AnswerBody;
 import grapple.bot.forge.ForgeException;
+import grapple.bot.forge.ForgeHttp;
 import grapple.state.Json;
 import java.io.IOException;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import okhttp3.FormBody;
 import okhttp3.HttpUrl;
-import okhttp3.MediaType;
-import okhttp3.OkHttpClient;
 import okhttp3.Request;
-import okhttp3.RequestBody;
 import okhttp3.Response;
 import org.jspecify.annotations.Nullable;
 
@@ -24,21 +20,15 @@ import org.jspecify.annotations.Nullable;
  * Enterprise through {@code apiUrl} and {@code webUrl}.
  */
 final class GithubClient {
-  private static final MediaType JSON = MediaType.get("application/json; charset=utf-8");
   private static final String API_VERSION = "2022-11-28";
 
-  private final OkHttpClient http;
+  private final ForgeHttp http = new ForgeHttp("GitHub");
   private final HttpUrl apiUrl;
   private final HttpUrl webUrl;
 
   GithubClient(HttpUrl apiUrl, HttpUrl webUrl) {
     this.apiUrl = apiUrl;
     this.webUrl = webUrl;
-    this.http =
-        new OkHttpClient.Builder()
-            .callTimeout(Duration.ofSeconds(20))
-            .followRedirects(false)
-            .build();
   }
 
   HttpUrl webUrl() {
@@ -61,15 +51,13 @@ final class GithubClient {
   }
 
   JsonNode repo(String token, String owner, String repo) throws ForgeException {
-    return get(token, api("repos").addPathSegment(owner).addPathSegment(repo).build());
+    return get(token, repos(owner, repo).build());
   }
 
   /** {@code admin}, {@code write} ({@code maintain} counts), {@code read}, {@code none}. */
   String permission(String token, String owner, String repo, String login) throws ForgeException {
     HttpUrl url =
-        api("repos")
-            .addPathSegment(owner)
-            .addPathSegment(repo)
+        repos(owner, repo)
             .addPathSegment("collaborators")
             .addPathSegment(login)
             .addPathSegment("permission")
@@ -102,7 +90,7 @@ final class GithubClient {
   }
 
   JsonNode issue(String token, String owner, String repo, long number) throws ForgeException {
-    return get(token, issues(owner, repo).addPathSegment(Long.toString(number)).build());
+    return get(token, issue(owner, repo, number).build());
   }
 
   JsonNode createIssue(String token, String owner, String repo, ObjectNode issue)
@@ -112,8 +100,7 @@ final class GithubClient {
 
   JsonNode updateIssue(String token, String owner, String repo, long number, ObjectNode change)
       throws ForgeException {
-    return send(
-        token, "PATCH", issues(owner, repo).addPathSegment(Long.toString(number)).build(), change);
+    return send(token, "PATCH", issue(owner, repo, number).build(), change);
   }
 
   JsonNode addAssignees(String token, String owner, String repo, long number, List<String> logins)
@@ -121,13 +108,7 @@ final class GithubClient {
     ObjectNode body = Json.object();
     logins.forEach(body.putArray("assignees")::add);
     return send(
-        token,
-        "POST",
-        issues(owner, repo)
-            .addPathSegment(Long.toString(number))
-            .addPathSegment("assignees")
-            .build(),
-        body);
+        token, "POST", issue(owner, repo, number).addPathSegment("assignees").build(), body);
   }
 
   JsonNode comment(String token, String owner, String repo, long number, String text)
@@ -135,10 +116,7 @@ final class GithubClient {
     return send(
         token,
         "POST",
-        issues(owner, repo)
-            .addPathSegment(Long.toString(number))
-            .addPathSegment("comments")
-            .build(),
+        issue(owner, repo, number).addPathSegment("comments").build(),
         Json.object().put("body", text));
   }
 
@@ -155,11 +133,7 @@ final class GithubClient {
   }
 
   Page workflows(String token, String owner, String repo) throws ForgeException {
-    HttpUrl.Builder url =
-        api("repos")
-            .addPathSegment(owner)
-            .addPathSegment(repo)
-            .addPathSegments("actions/workflows");
+    HttpUrl.Builder url = repos(owner, repo).addPathSegments("actions/workflows");
     return page(token, paged(url, 1, 100), "workflows");
   }
 
@@ -175,9 +149,7 @@ final class GithubClient {
     ObjectNode in = body.putObject("inputs");
     inputs.forEach(in::put);
     HttpUrl url =
-        api("repos")
-            .addPathSegment(owner)
-            .addPathSegment(repo)
+        repos(owner, repo)
             .addPathSegments("actions/workflows")
             .addPathSegment(Long.toString(workflowId))
             .addPathSegment("dispatches")
@@ -189,12 +161,7 @@ final class GithubClient {
   String pullRequestDiff(String token, String owner, String repo, long number, int maxBytes)
       throws ForgeException {
     HttpUrl url =
-        api("repos")
-            .addPathSegment(owner)
-            .addPathSegment(repo)
-            .addPathSegment("pulls")
-            .addPathSegment(Long.toString(number))
-            .build();
+        repos(owner, repo).addPathSegment("pulls").addPathSegment(Long.toString(number)).build();
     Request request =
         authed(token, url).header("Accept", "application/vnd.github.diff").get().build();
     return text(request, maxBytes);
@@ -202,13 +169,7 @@ final class GithubClient {
 
   /** The installation of the app on a repository (app JWT). */
   JsonNode repoInstallation(String jwt, String owner, String repo) throws ForgeException {
-    return get(
-        jwt,
-        api("repos")
-            .addPathSegment(owner)
-            .addPathSegment(repo)
-            .addPathSegment("installation")
-            .build());
+    return get(jwt, repos(owner, repo).addPathSegment("installation").build());
   }
 
   /** {@code {token, expires_at}} for one installation (app JWT). */
@@ -248,8 +209,16 @@ final class GithubClient {
     return apiUrl.newBuilder().addPathSegments(path);
   }
 
+  private HttpUrl.Builder repos(String owner, String repo) {
+    return api("repos").addPathSegment(owner).addPathSegment(repo);
+  }
+
   private HttpUrl.Builder issues(String owner, String repo) {
-    return api("repos").addPathSegment(owner).addPathSegment(repo).addPathSegment("issues");
+    return repos(owner, repo).addPathSegment("issues");
+  }
+
+  private HttpUrl.Builder issue(String owner, String repo, long number) {
+    return issues(owner, repo).addPathSegment(Long.toString(number));
   }
 
   private static HttpUrl.Builder paged(HttpUrl.Builder url, int page, int perPage) {
@@ -263,23 +232,22 @@ final class GithubClient {
 
   private JsonNode send(String token, String method, HttpUrl url, ObjectNode body)
       throws ForgeException {
-    return json(
-        authed(token, url).method(method, RequestBody.create(Json.write(body), JSON)).build());
+    return json(authed(token, url).method(method, ForgeHttp.json(body)).build());
   }
 
   private Page page(String token, HttpUrl.Builder url, @Nullable String field)
       throws ForgeException {
     Request request = authed(token, url.build()).get().build();
-    try (Response response = http.newCall(request).execute()) {
-      JsonNode answer = answer(response);
-      JsonNode list = field == null ? answer : answer.path(field);
-      List<JsonNode> items = new java.util.ArrayList<>();
-      list.forEach(items::add);
-      String link = response.header("Link", "");
-      return new Page(items, link.contains("rel=\"next\""));
-    } catch (IOException e) {
-      throw unreachable(e);
-    }
+    return http.call(
+        request,
+        response -> {
+          JsonNode answer = answer(response);
+          JsonNode list = field == null ? answer : answer.path(field);
+          List<JsonNode> items = new java.util.ArrayList<>();
+          list.forEach(items::add);
+          String link = response.header("Link", "");
+          return new Page(items, link.contains("rel=\"next\""));
+        });
   }
 
   private Request.Builder authed(String token, HttpUrl url) {
@@ -292,43 +260,26 @@ final class GithubClient {
   }
 
   private JsonNode json(Request request) throws ForgeException {
-    try (Response response = http.newCall(request).execute()) {
-      return answer(response);
-    } catch (IOException e) {
-      throw unreachable(e);
-    }
+    return http.call(request, this::answer);
   }
 
   private String text(Request request, int maxBytes) throws ForgeException {
-    try (Response response = http.newCall(request).execute()) {
-      if (!response.isSuccessful()) answer(response);
-      okio.BufferedSource source = response.body().source();
-      source.request(maxBytes);
-      return source.getBuffer().readUtf8(Math.min(maxBytes, source.getBuffer().size()));
-    } catch (IOException e) {
-      throw unreachable(e);
-    }
+    return http.call(
+        request,
+        response -> {
+          if (!response.isSuccessful()) answer(response);
+          okio.BufferedSource source = response.body().source();
+          source.request(maxBytes);
+          return source.getBuffer().readUtf8(Math.min(maxBytes, source.getBuffer().size()));
+        });
   }
 
   /** The JSON answer of a 2xx; GitHub's {@code message} as a ForgeException otherwise. */
-  private static JsonNode answer(Response response) throws IOException, ForgeException {
-    String text = AnswerBody.text(response.body(), "GitHub");
-    JsonNode json = text.isEmpty() ? Json.object() : parse(text, response.code());
+  private JsonNode answer(Response response) throws IOException, ForgeException {
+    String text = http.text(response);
+    JsonNode json = text.isEmpty() ? Json.object() : http.parse(text, response.code());
     if (response.isSuccessful()) return json;
     String message = json.path("message").asText("HTTP " + response.code());
     throw new ForgeException(response.code(), message);
-  }
-
-  private static JsonNode parse(String text, int status) throws ForgeException {
-    try {
-      return Json.UNTRUSTED.readTree(text);
-    } catch (IOException e) {
-      throw new ForgeException(
-          status >= 400 ? status : 502, "GitHub answered with no JSON (HTTP " + status + ")");
-    }
-  }
-
-  private static ForgeException unreachable(IOException e) {
-    return new ForgeException(0, "GitHub could not be reached: " + e.getClass().getSimpleName());
   }
 }

@@ -2,6 +2,7 @@ package grapple.bot.github;
 
 import grapple.bot.ServiceContext;
 import grapple.bot.forge.ForgeException;
+import grapple.bot.forge.Refusals;
 import java.util.Optional;
 
 /**
@@ -31,22 +32,15 @@ record GithubParts(
 
   /** What to tell a user GitHub refused: what to do about it, in one sentence. */
   static String explain(ForgeException e, String repo) {
-    if (e.badCredentials()) {
-      return "GitHub no longer accepts your token. Link your account again: in a DM with me, `github login` or"
-          + " `github setpersonaltoken <token>`.";
-    }
     if (e.rateLimited())
       return "GitHub is rate limiting requests ("
           + e.getMessage()
           + "). Try again in a few minutes.";
-    if (e.noAccess()) {
-      return "GitHub refused ("
-          + e.getMessage()
-          + "): your account needs access to "
-          + repo
-          + " (ask one of its maintainers for push access).";
-    }
-    if (e.status() == 0) return e.getMessage() + ". Try again in a moment.";
-    return "GitHub refused: " + e.getMessage() + ".";
+    return Refusals.explain(
+        e,
+        "GitHub",
+        "GitHub no longer accepts your token. Link your account again: in a DM with me, `github login` or"
+            + " `github setpersonaltoken <token>`.",
+        "your account needs access to " + repo + " (ask one of its maintainers for push access).");
   }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.forge.RoomCommands;
+import grapple.bot.forge.StateFields;
 import grapple.commands.Markdown;
 import grapple.state.BadInput;
 import java.util.Collection;

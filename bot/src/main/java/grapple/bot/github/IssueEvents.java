@@ -2,8 +2,8 @@ package grapple.bot.github;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.forge.ForgeNotices;
 import grapple.bot.forge.Notice;
-import grapple.bot.room.Messages;
 import java.util.Optional;
 import java.util.Set;
 
@@ -12,9 +12,6 @@ import java.util.Set;
  * (created).
  */
 final class IssueEvents {
-  /** Hookshot quotes this many characters of a comment. */
-  static final int MAX_COMMENT_CHARS = 256;
-
   private IssueEvents() {}
 
   static Optional<ObjectNode> issues(GithubEvent e) {
@@ -33,21 +30,9 @@ final class IssueEvents {
   private static Optional<ObjectNode> opened(GithubEvent e, JsonNode issue) {
     if (e.skip("issue.created", "issue") || !e.config().matchesLabels(issue.path("labels")))
       return Optional.empty();
-    Notice n =
-        e.notice()
-            .acted("📥 ", GithubEvent.login(issue.path("user")), " created new issue ")
-            .about(e.ref(issue), GithubEvent.url(issue), ": ", GithubEvent.title(issue));
-    assignees(n, issue.path("assignees"));
+    Notice n = ForgeNotices.issueOpened(e, issue, GithubEvent.url(issue), GithubEvent::login);
     issueRoomLink(e, n, issue);
     return Optional.of(keys(e, n.labels(issue.path("labels")).build(), issue));
-  }
-
-  private static void assignees(Notice n, JsonNode assignees) {
-    String separator = " assigned to ";
-    for (JsonNode assignee : assignees) {
-      n.text(separator).person(GithubEvent.login(assignee));
-      separator = ", ";
-    }
   }
 
   /**
@@ -65,14 +50,7 @@ final class IssueEvents {
   private static Optional<ObjectNode> stateChanged(GithubEvent e, JsonNode issue) {
     if (e.skip("issue.changed", "issue") || !e.config().matchesLabels(issue.path("labels")))
       return Optional.empty();
-    boolean reopened = e.action().equals("reopened");
-    Notice n =
-        e.notice()
-            .acted(
-                reopened ? "🔷 " : "⬛ ",
-                e.sender(),
-                reopened ? " reopened issue " : " closed issue ")
-            .about(e.ref(issue), GithubEvent.url(issue), ": ", GithubEvent.title(issue));
+    Notice n = ForgeNotices.issueStateChanged(e, e.sender(), issue, GithubEvent.url(issue));
     withComment(e, n);
     return Optional.of(keys(e, n.build(), issue));
   }
@@ -86,17 +64,17 @@ final class IssueEvents {
         .closingComment()
         .ifPresent(
             comment ->
-                n.text(" with comment \"" + GithubEvent.cut(comment, MAX_COMMENT_CHARS) + "\""));
+                n.text(
+                    " with comment \""
+                        + GithubEvent.cut(comment, ForgeNotices.MAX_COMMENT_CHARS)
+                        + "\""));
   }
 
   /** {@code ✏️ **u** edited issue [o/r#1](url): "title"}. */
   private static Optional<ObjectNode> edited(GithubEvent e, JsonNode issue) {
     if (e.skip("issue.edited", "issue") || !e.config().matchesLabels(issue.path("labels")))
       return Optional.empty();
-    Notice n =
-        e.notice()
-            .acted("✏️ ", e.sender(), " edited issue ")
-            .about(e.ref(issue), GithubEvent.url(issue), ": ", GithubEvent.title(issue));
+    Notice n = ForgeNotices.issueEdited(e, e.sender(), issue, GithubEvent.url(issue));
     return Optional.of(keys(e, n.build(), issue));
   }
 
@@ -134,18 +112,14 @@ final class IssueEvents {
       return Optional.empty();
     }
     JsonNode comment = e.payload().path("comment");
-    String quote = GithubEvent.cut(comment.path("body").asText(""), MAX_COMMENT_CHARS);
     Notice n =
-        e.notice()
-            .text("🗣 ")
-            .actor(GithubEvent.login(comment.path("user")))
-            .text(" ")
-            .link("commented", GithubEvent.url(issue))
-            .text(" on ")
-            .link(e.ref(issue), GithubEvent.url(issue))
-            .block(
-                "  \n> " + quote,
-                "<blockquote>\n" + Messages.renderUserMarkdown(quote) + "\n</blockquote>");
+        ForgeNotices.commented(
+            e,
+            GithubEvent.login(comment.path("user")),
+            GithubEvent.url(issue),
+            issue,
+            GithubEvent.url(issue),
+            comment.path("body").asText(""));
     return Optional.of(keys(e, n.build(), issue));
   }
 

@@ -1,13 +1,11 @@
 package grapple.bot.github;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import grapple.bot.forge.Batches;
 import grapple.state.Database;
 import grapple.state.Json;
+import grapple.state.Sql;
 import grapple.state.SqlWork;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashSet;
@@ -41,36 +39,25 @@ final class LabelBatches {
   SqlWork<Void> add(String repo, long number, String event, JsonNode payload, String label) {
     long due = clock.millis() + QUIET_FOR.toMillis();
     return c -> {
-      Set<String> labels = new LinkedHashSet<>();
-      try (PreparedStatement s =
-          c.prepareStatement(
-              "SELECT labels FROM github_label_batches WHERE repo = ? AND number = ?")) {
-        s.setString(1, repo);
-        s.setLong(2, number);
-        ResultSet rs = s.executeQuery();
-        if (rs.next()) Json.MAPPER.readTree(rs.getString(1)).forEach(l -> labels.add(l.asText()));
-      } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-        throw new IllegalStateException("github_label_batches: unreadable labels", e);
-      }
+      Set<String> labels =
+          new LinkedHashSet<>(
+              Batches.stored(
+                  c, "github_label_batches", "labels", "repo = ? AND number = ?", repo, number));
       labels.add(label);
-      ArrayNode array = Json.MAPPER.createArrayNode();
-      labels.forEach(array::add);
-      try (PreparedStatement s =
-          c.prepareStatement(
-              """
+      Sql.update(
+          c,
+          """
           INSERT INTO github_label_batches (repo, number, event, payload, labels, due_at, version)
           VALUES (?, ?, ?, ?, ?, ?, 1)
           ON CONFLICT (repo, number) DO UPDATE SET event = excluded.event, payload = excluded.payload,
             labels = excluded.labels, due_at = excluded.due_at, version = github_label_batches.version + 1
-          """)) {
-        s.setString(1, repo);
-        s.setLong(2, number);
-        s.setString(3, event);
-        s.setString(4, Json.write(payload));
-        s.setString(5, Json.write(array));
-        s.setLong(6, due);
-        s.executeUpdate();
-      }
+          """,
+          repo,
+          number,
+          event,
+          Json.write(payload),
+          Batches.json(labels),
+          due);
       return null;
     };
   }
@@ -95,14 +82,14 @@ final class LabelBatches {
   /** Work that deletes the batch, unless a newer label came meanwhile (then it waits on). */
   SqlWork<Void> remove(Batch batch) {
     return c -> {
-      try (PreparedStatement s =
-          c.prepareStatement(
-              "DELETE FROM github_label_batches WHERE repo = ? AND number = ? AND version = ?")) {
-        s.setString(1, batch.repo());
-        s.setLong(2, batch.number());
-        s.setLong(3, batch.version());
-        if (s.executeUpdate() == 0) throw new Batches.Superseded("label");
-      }
+      int deleted =
+          Sql.update(
+              c,
+              "DELETE FROM github_label_batches WHERE repo = ? AND number = ? AND version = ?",
+              batch.repo(),
+              batch.number(),
+              batch.version());
+      if (deleted == 0) throw new Batches.Superseded("label");
       return null;
     };
   }

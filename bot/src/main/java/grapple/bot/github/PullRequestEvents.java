@@ -2,6 +2,7 @@ package grapple.bot.github;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.forge.ForgeNotices;
 import grapple.bot.forge.Notice;
 import grapple.bot.room.Messages;
 import grapple.commands.Markdown;
@@ -41,15 +42,7 @@ final class PullRequestEvents {
    */
   private static Optional<ObjectNode> opened(GithubEvent e, JsonNode pr) {
     if (e.skip("pull_request.opened", "pull_request")) return Optional.empty();
-    boolean draft = pr.path("draft").asBoolean(false);
-    Notice n =
-        e.notice()
-            .acted(
-                draft ? "⚪ " : "🔵 ",
-                e.sender(),
-                draft ? " drafted a new PR " : " opened a new PR ")
-            .about(e.ref(pr), GithubEvent.url(pr), ": ", GithubEvent.title(pr))
-            .labels(pr.path("labels"));
+    Notice n = ForgeNotices.pullRequestOpened(e, e.sender(), pr, GithubEvent.url(pr));
     if (e.config().prDiff().enabled())
       e.extras().diff().ifPresent(diff -> diff(n, diff, e.config().prDiff().maxLines()));
     return Optional.of(keys(e, n.build(), pr));
@@ -80,16 +73,13 @@ final class PullRequestEvents {
    * {@code pull_request.merged} as well as hookshot's {@code pull_request.closed}.
    */
   private static Optional<ObjectNode> closed(GithubEvent e, JsonNode pr) {
-    boolean merged = pr.path("merged").asBoolean(false);
+    boolean merged = ForgeNotices.merged(pr);
     boolean skip =
         merged
             ? e.skip("pull_request.merged", "pull_request.closed", "pull_request")
             : e.skip("pull_request.closed", "pull_request");
     if (skip) return Optional.empty();
-    Notice n =
-        e.notice()
-            .acted(merged ? "✳️ " : "⚫ ", e.sender(), merged ? " merged PR " : " closed PR ")
-            .about(e.ref(pr), GithubEvent.url(pr), ": ", GithubEvent.title(pr));
+    Notice n = ForgeNotices.pullRequestClosed(e, e.sender(), pr, GithubEvent.url(pr));
     if (!merged) IssueEvents.withComment(e, n);
     return Optional.of(keys(e, n.build(), pr));
   }
@@ -100,10 +90,7 @@ final class PullRequestEvents {
    */
   private static Optional<ObjectNode> reopened(GithubEvent e, JsonNode pr) {
     if (e.skip("pull_request.opened", "pull_request")) return Optional.empty();
-    Notice n =
-        e.notice()
-            .acted("🔷 ", e.sender(), " reopened PR ")
-            .about(e.ref(pr), GithubEvent.url(pr), ": ", GithubEvent.title(pr));
+    Notice n = ForgeNotices.pullRequestReopened(e, e.sender(), pr, GithubEvent.url(pr));
     return Optional.of(keys(e, n.build(), pr));
   }
 
@@ -132,18 +119,8 @@ final class PullRequestEvents {
       return Optional.empty();
     }
     String state = e.payload().path("review").path("state").asText("").toLowerCase(Locale.ROOT);
-    String icon =
-        switch (state) {
-          case "approved" -> "✅ ";
-          case "changes_requested" -> "🔴 ";
-          default -> "";
-        };
-    if (icon.isEmpty()) return Optional.empty();
-    Notice n =
-        e.notice()
-            .acted(icon, e.sender(), " " + state + " ")
-            .about(e.ref(pr), GithubEvent.url(pr), " ", GithubEvent.title(pr));
-    return Optional.of(keys(e, n.build(), pr));
+    return ForgeNotices.reviewed(e, e.sender(), state, pr, GithubEvent.url(pr))
+        .map(n -> keys(e, n.build(), pr));
   }
 
   /**

@@ -2,8 +2,8 @@ package grapple.bot.github;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.forge.ForgeNotices;
 import grapple.bot.forge.Notice;
-import grapple.bot.room.Messages;
 import java.util.Map;
 import java.util.Optional;
 
@@ -12,9 +12,6 @@ import java.util.Optional;
  * (completed).
  */
 final class RepoEvents {
-  /** Release notes are cut to this many characters: one event must hold them. */
-  static final int MAX_NOTES_CHARS = 16_000;
-
   /** Hookshot's words for each conclusion of a workflow run. */
   static final Map<String, String> CONCLUSIONS =
       Map.of(
@@ -33,15 +30,13 @@ final class RepoEvents {
   static Optional<ObjectNode> push(GithubEvent e) {
     if (e.skip("push")) return Optional.empty();
     JsonNode payload = e.payload();
-    int count = payload.path("commits").size();
     Notice n =
-        e.notice()
-            .actor(e.sender())
-            .text(" pushed ")
-            .link(count + " commit" + (count == 1 ? "" : "s"), payload.path("compare").asText(""))
-            .text(" to ")
-            .code(payload.path("ref").asText(""))
-            .text(" for " + e.repoName());
+        ForgeNotices.pushed(
+            e,
+            e.sender(),
+            payload.path("commits").size(),
+            payload.path("compare").asText(""),
+            payload.path("ref").asText(""));
     return Optional.of(e.withRepo(GithubKeys.push(n.build(), payload)));
   }
 
@@ -66,17 +61,7 @@ final class RepoEvents {
   }
 
   private static ObjectNode release(GithubEvent e, JsonNode release, String icon, String verb) {
-    String name = release.path("name").asText("");
-    if (name.isBlank()) name = release.path("tag_name").asText("");
-    Notice n =
-        e.notice()
-            .text(icon)
-            .actor(e.sender())
-            .text(verb)
-            .link(name, release.path("html_url").asText(""))
-            .text(" for " + e.repoName());
-    String notes = GithubEvent.cut(release.path("body").asText(""), MAX_NOTES_CHARS);
-    if (!notes.isEmpty()) n.block("\n\n" + notes, Messages.renderUserMarkdown(notes));
+    Notice n = ForgeNotices.released(e, e.sender(), release, icon, verb);
     ObjectNode content =
         n.build().put(GithubKeys.EXTERNAL_URL, release.path("html_url").asText(""));
     return e.withRepo(content);

@@ -3,6 +3,7 @@ package grapple.bot.github;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.re2j.Pattern;
 import com.google.re2j.PatternSyntaxException;
+import grapple.bot.forge.StateFields;
 import grapple.commands.Markdown;
 import grapple.state.BadInput;
 import java.util.List;

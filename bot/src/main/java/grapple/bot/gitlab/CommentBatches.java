@@ -1,15 +1,14 @@
 package grapple.bot.gitlab;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import grapple.bot.forge.Batches;
 import grapple.state.Database;
 import grapple.state.Json;
+import grapple.state.Sql;
 import grapple.state.SqlWork;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -56,31 +55,23 @@ final class CommentBatches {
         GitlabMessages.cut(
             payload.path("object_attributes").path("note").asText(""), GitlabMessages.MAX_TEXT);
     return c -> {
-      ArrayNode bodies = Json.MAPPER.createArrayNode();
-      try (PreparedStatement s =
-          c.prepareStatement("SELECT bodies FROM gitlab_comment_batches WHERE batch_key = ?")) {
-        s.setString(1, key);
-        ResultSet rs = s.executeQuery();
-        if (rs.next()) Json.MAPPER.readTree(rs.getString(1)).forEach(bodies::add);
-      } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-        throw new IllegalStateException("gitlab_comment_batches: unreadable bodies", e);
-      }
+      List<String> bodies =
+          new ArrayList<>(
+              Batches.stored(c, "gitlab_comment_batches", "bodies", "batch_key = ?", key));
       if (bodies.size() < MAX_BODIES) bodies.add(body);
-      try (PreparedStatement s =
-          c.prepareStatement(
-              """
+      Sql.update(
+          c,
+          """
           INSERT INTO gitlab_comment_batches (batch_key, instance, payload, bodies, due_at, version)
           VALUES (?, ?, ?, ?, ?, 1)
           ON CONFLICT (batch_key) DO UPDATE SET payload = excluded.payload, bodies = excluded.bodies,
             due_at = excluded.due_at, version = gitlab_comment_batches.version + 1
-          """)) {
-        s.setString(1, key);
-        s.setString(2, instance);
-        s.setString(3, Json.write(payload));
-        s.setString(4, Json.write(bodies));
-        s.setLong(5, due);
-        s.executeUpdate();
-      }
+          """,
+          key,
+          instance,
+          Json.write(payload),
+          Batches.json(bodies),
+          due);
       return null;
     };
   }
@@ -104,13 +95,13 @@ final class CommentBatches {
   /** Work that deletes the batch, unless a newer comment came meanwhile (then it waits on). */
   SqlWork<Void> remove(Batch batch) {
     return c -> {
-      try (PreparedStatement s =
-          c.prepareStatement(
-              "DELETE FROM gitlab_comment_batches WHERE batch_key = ? AND version = ?")) {
-        s.setString(1, batch.key());
-        s.setLong(2, batch.version());
-        if (s.executeUpdate() == 0) throw new Batches.Superseded("comment");
-      }
+      int deleted =
+          Sql.update(
+              c,
+              "DELETE FROM gitlab_comment_batches WHERE batch_key = ? AND version = ?",
+              batch.key(),
+              batch.version());
+      if (deleted == 0) throw new Batches.Superseded("comment");
       return null;
     };
   }

@@ -2,17 +2,14 @@ package grapple.bot.gitlab;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import grapple.bot.forge.AnswerBody;
 import grapple.bot.forge.ForgeException;
+import grapple.bot.forge.ForgeHttp;
 import grapple.state.Json;
 import java.io.IOException;
-import java.time.Duration;
 import okhttp3.HttpUrl;
-import okhttp3.MediaType;
-import okhttp3.OkHttpClient;
 import okhttp3.Request;
-import okhttp3.RequestBody;
 import okhttp3.Response;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The GitLab REST v4 calls Grapple makes, each with a user's personal access token ({@code
@@ -20,15 +17,12 @@ import okhttp3.Response;
  * timeout, answers capped in size. Projects are named by their URL-encoded path.
  */
 final class GitlabClient {
-  private static final MediaType JSON = MediaType.get("application/json; charset=utf-8");
-
   /** GitLab's access levels (Developer may bridge a project, Maintainer may add its hooks). */
   static final int DEVELOPER = 30;
 
   static final int MAINTAINER = 40;
 
-  private final OkHttpClient http =
-      new OkHttpClient.Builder().callTimeout(Duration.ofSeconds(20)).followRedirects(false).build();
+  private final ForgeHttp http = new ForgeHttp("GitLab");
 
   /** {@code GET /user}: the token's own account. */
   JsonNode user(HttpUrl instance, String token) throws ForgeException {
@@ -104,36 +98,25 @@ final class GitlabClient {
     return project(instance, path).addPathSegment("issues").addPathSegment(Long.toString(iid));
   }
 
-  private JsonNode call(
-      String token, String method, HttpUrl url, @org.jspecify.annotations.Nullable ObjectNode body)
+  private JsonNode call(String token, String method, HttpUrl url, @Nullable ObjectNode body)
       throws ForgeException {
     Request request =
         new Request.Builder()
             .url(url)
             .header("PRIVATE-TOKEN", token)
             .header("Accept", "application/json")
-            .method(method, body == null ? null : RequestBody.create(Json.write(body), JSON))
+            .method(method, body == null ? null : ForgeHttp.json(body))
             .build();
-    try (Response response = http.newCall(request).execute()) {
-      return answer(response);
-    } catch (IOException e) {
-      throw new ForgeException(0, "GitLab could not be reached: " + e.getClass().getSimpleName());
-    }
+    return http.call(request, this::answer);
   }
 
   /** The JSON answer of a 2xx; GitLab's {@code message} or {@code error} as an exception else. */
-  private static JsonNode answer(Response response) throws IOException, ForgeException {
-    String text = AnswerBody.text(response.body(), "GitLab");
-    JsonNode json;
-    try {
-      json = text.isBlank() ? Json.object() : Json.UNTRUSTED.readTree(text);
-    } catch (IOException e) {
-      if (response.isSuccessful())
-        throw new ForgeException(
-            502, "GitLab answered with no JSON (HTTP " + response.code() + ")");
-      json = Json.object();
-    }
-    if (response.isSuccessful()) return json;
+  private JsonNode answer(Response response) throws IOException, ForgeException {
+    String text = http.text(response);
+    if (response.isSuccessful())
+      return text.isBlank() ? Json.object() : http.parse(text, response.code());
+    JsonNode json = ForgeHttp.parseOrNull(text);
+    if (json == null) json = Json.object(); // blank, or an error page: the status says enough
     JsonNode message = json.has("message") ? json.get("message") : json.path("error");
     String said =
         message.isTextual() ? message.asText() : message.isMissingNode() ? "" : message.toString();

@@ -1,8 +1,7 @@
 package grapple.bot.gitlab;
 
 import grapple.state.Database;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
+import grapple.state.Sql;
 import java.time.Clock;
 import java.util.Optional;
 
@@ -22,46 +21,35 @@ final class GitlabHooks {
 
   /** The id of the hook the bot added to the project, if it did. */
   Optional<Long> hookOf(String instance, String path) {
-    return db.read(
-        c -> {
-          try (PreparedStatement s =
-              c.prepareStatement(
-                  "SELECT hook_id FROM gitlab_hooks WHERE instance = ? AND project = ?")) {
-            s.setString(1, instance);
-            s.setString(2, GitlabRepoConfig.stateKey(instance, path));
-            ResultSet rs = s.executeQuery();
-            return rs.next() ? Optional.of(rs.getLong(1)) : Optional.<Long>empty();
-          }
-        });
+    return db.first(
+        "SELECT hook_id FROM gitlab_hooks WHERE instance = ? AND project = ?",
+        rs -> rs.getLong(1),
+        instance,
+        GitlabRepoConfig.stateKey(instance, path));
   }
 
   void added(String instance, String path, long hookId) {
     db.writeAndWait(
-        c -> {
-          try (PreparedStatement s =
-              c.prepareStatement(
-                  "INSERT INTO gitlab_hooks (instance, project, hook_id, created_at)"
-                      + " VALUES (?, ?, ?, ?) ON CONFLICT (instance, project) DO UPDATE"
-                      + " SET hook_id = excluded.hook_id, created_at = excluded.created_at")) {
-            s.setString(1, instance);
-            s.setString(2, GitlabRepoConfig.stateKey(instance, path));
-            s.setLong(3, hookId);
-            s.setLong(4, clock.millis());
-            return s.executeUpdate();
-          }
-        });
+        c ->
+            Sql.update(
+                c,
+                "INSERT INTO gitlab_hooks (instance, project, hook_id, created_at)"
+                    + " VALUES (?, ?, ?, ?) ON CONFLICT (instance, project) DO UPDATE"
+                    + " SET hook_id = excluded.hook_id, created_at = excluded.created_at",
+                instance,
+                GitlabRepoConfig.stateKey(instance, path),
+                hookId,
+                clock.millis()));
   }
 
   void removed(String instance, String path) {
     db.writeAndWait(
-        c -> {
-          try (PreparedStatement s =
-              c.prepareStatement("DELETE FROM gitlab_hooks WHERE instance = ? AND project = ?")) {
-            s.setString(1, instance);
-            s.setString(2, GitlabRepoConfig.stateKey(instance, path));
-            return s.executeUpdate();
-          }
-        });
+        c ->
+            Sql.update(
+                c,
+                "DELETE FROM gitlab_hooks WHERE instance = ? AND project = ?",
+                instance,
+                GitlabRepoConfig.stateKey(instance, path)));
   }
 
   /** Step 7: this service's tables (the lead renumbers at merge). */

@@ -5,7 +5,6 @@ import grapple.bot.forge.Mentions;
 import grapple.bot.forge.Notice;
 import grapple.bot.forge.Pills;
 import grapple.bot.room.Messages;
-import grapple.state.Json;
 import java.util.List;
 
 /**
@@ -120,12 +119,7 @@ final class GitlabNotice {
         blocks.length() == 0
             ? line.toString()
             : blocks + (line.length() == 0 ? "" : "<p>" + line + "</p>");
-    ObjectNode content =
-        Json.object()
-            .put("msgtype", "m.notice")
-            .put("body", body.toString())
-            .put("format", "org.matrix.custom.html")
-            .put("formatted_body", html.strip());
+    ObjectNode content = Notice.content(body.toString(), html.strip());
     pills.writeTo(content);
     return content;
   }

@@ -2,6 +2,7 @@ package grapple.bot.gitlab;
 
 import grapple.bot.ServiceContext;
 import grapple.bot.forge.ForgeException;
+import grapple.bot.forge.Refusals;
 import grapple.state.BadInput;
 import grapple.state.LinkedAccounts.Account;
 import okhttp3.HttpUrl;
@@ -46,23 +47,14 @@ record GitlabParts(
 
   /** What to tell a user GitLab refused: what to do about it, in one sentence. */
   static String explain(ForgeException e, String instance, String path) {
-    if (e.badCredentials()) {
-      return "GitLab no longer accepts your token for "
-          + instance
-          + ". Link it again: in a DM with me, `gitlab personaltoken "
-          + instance
-          + " <token>`.";
-    }
-    if (e.noAccess()) {
-      return "GitLab refused ("
-          + e.getMessage()
-          + "): your account cannot see or change "
-          + path
-          + " on "
-          + instance
-          + ".";
-    }
-    if (e.status() == 0) return e.getMessage() + ". Try again in a moment.";
-    return "GitLab refused: " + e.getMessage() + ".";
+    return Refusals.explain(
+        e,
+        "GitLab",
+        "GitLab no longer accepts your token for "
+            + instance
+            + ". Link it again: in a DM with me, `gitlab personaltoken "
+            + instance
+            + " <token>`.",
+        "your account cannot see or change " + path + " on " + instance + ".");
   }
 }

@@ -1,5 +1,13 @@
 package grapple.bot.gitlab;
 
+import static grapple.bot.forge.StateFields.echo;
+import static grapple.bot.forge.StateFields.optionalBool;
+import static grapple.bot.forge.StateFields.optionalStrings;
+import static grapple.bot.forge.StateFields.optionalText;
+import static grapple.bot.forge.StateFields.present;
+import static grapple.bot.forge.StateFields.requiredText;
+import static grapple.bot.forge.StateFields.strings;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.re2j.Pattern;
@@ -124,8 +132,8 @@ record GitlabRepoConfig(
         hooks,
         prefix,
         regex(content),
-        optionalStrings(content, "includingLabels").orElse(List.of()),
-        optionalStrings(content, "excludingLabels").orElse(List.of()),
+        strings(content, "includingLabels"),
+        strings(content, "excludingLabels"),
         optionalBool(content, "includeCommentBody").orElse(false),
         optionalBool(content, "showUrlPreviews"));
   }
@@ -180,56 +188,6 @@ record GitlabRepoConfig(
               + e.getDescription()
               + ")");
     }
-  }
-
-  // ---- typed reads of state fields: a missing or null field is absent
-
-  private static Optional<JsonNode> present(JsonNode parent, String field) {
-    JsonNode node = parent.get(field);
-    return node == null || node.isNull() ? Optional.empty() : Optional.of(node);
-  }
-
-  private static String requiredText(JsonNode parent, String field) {
-    return optionalText(parent, field)
-        .orElseThrow(() -> new BadInput(field, "'" + field + "' is required"));
-  }
-
-  private static Optional<String> optionalText(JsonNode parent, String field) {
-    return present(parent, field)
-        .map(
-            node -> {
-              BadInput.check(node.isTextual(), field, "must be a string, was %s", echo(node));
-              return node.asText();
-            });
-  }
-
-  private static Optional<Boolean> optionalBool(JsonNode parent, String field) {
-    return present(parent, field)
-        .map(
-            node -> {
-              BadInput.check(node.isBoolean(), field, "must be true or false, was %s", echo(node));
-              return node.asBoolean();
-            });
-  }
-
-  private static Optional<List<String>> optionalStrings(JsonNode parent, String field) {
-    return present(parent, field)
-        .map(
-            node -> {
-              BadInput.check(
-                  node.isArray(), field, "must be a list of strings, was %s", echo(node));
-              List<String> out = new ArrayList<>();
-              for (JsonNode item : node) {
-                BadInput.check(
-                    item.isTextual(), field, "must be a list of strings, but holds %s", echo(item));
-                out.add(item.asText());
-              }
-              return List.copyOf(out);
-            });
-  }
-
-  private static String echo(@org.jspecify.annotations.Nullable JsonNode node) {
-    return Markdown.code(String.valueOf(node));
   }
 
   static ObjectNode content(String instance, String path) {

@@ -2,19 +2,15 @@ package grapple.bot.jira;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import grapple.bot.forge.AnswerBody;
 import grapple.bot.forge.ForgeException;
+import grapple.bot.forge.ForgeHttp;
 import grapple.state.Json;
 import java.io.IOException;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import okhttp3.HttpUrl;
-import okhttp3.MediaType;
-import okhttp3.OkHttpClient;
 import okhttp3.Request;
-import okhttp3.RequestBody;
 import okhttp3.Response;
 import org.jspecify.annotations.Nullable;
 
@@ -24,12 +20,10 @@ import org.jspecify.annotations.Nullable;
  * JSON in, JSON out, a whole-call timeout, answers capped in size.
  */
 final class JiraClient {
-  private static final MediaType JSON = MediaType.get("application/json; charset=utf-8");
   private static final int PAGE_SIZE = 50;
   private static final int MAX_PAGES = 200;
 
-  private final OkHttpClient http =
-      new OkHttpClient.Builder().callTimeout(Duration.ofSeconds(20)).followRedirects(false).build();
+  private final ForgeHttp http = new ForgeHttp("JIRA");
 
   /** {@code POST <authUrl>/oauth/token}: a code or a refresh token for new tokens. */
   JsonNode token(JiraSettings.OAuth oauth, ObjectNode grant) throws ForgeException {
@@ -39,7 +33,7 @@ final class JiraClient {
         new Request.Builder()
             .url(url)
             .header("Accept", "application/json")
-            .post(RequestBody.create(Json.write(grant), JSON))
+            .post(ForgeHttp.json(grant))
             .build());
   }
 
@@ -120,8 +114,7 @@ final class JiraClient {
 
   private JsonNode send(String token, String method, HttpUrl url, ObjectNode body)
       throws ForgeException {
-    return json(
-        authed(token, url).method(method, RequestBody.create(Json.write(body), JSON)).build());
+    return json(authed(token, url).method(method, ForgeHttp.json(body)).build());
   }
 
   private static Request.Builder authed(String token, HttpUrl url) {
@@ -133,28 +126,15 @@ final class JiraClient {
   }
 
   private JsonNode json(Request request) throws ForgeException {
-    try (Response response = http.newCall(request).execute()) {
-      return answer(response);
-    } catch (IOException e) {
-      throw new ForgeException(0, "JIRA could not be reached: " + e.getClass().getSimpleName());
-    }
+    return http.call(request, this::answer);
   }
 
   /** The JSON of a 2xx; JIRA's error text as a ForgeException otherwise. */
-  private static JsonNode answer(Response response) throws IOException, ForgeException {
-    String text = AnswerBody.text(response.body(), "JIRA");
-    JsonNode json = parse(text);
+  private JsonNode answer(Response response) throws IOException, ForgeException {
+    // Not JSON (an HTML error page): the status says enough.
+    JsonNode json = ForgeHttp.parseOrNull(http.text(response));
     if (response.isSuccessful()) return json == null ? Json.object() : json;
     throw new ForgeException(response.code(), message(json, response.code()));
-  }
-
-  private static @Nullable JsonNode parse(String text) {
-    if (text.isBlank()) return null;
-    try {
-      return Json.UNTRUSTED.readTree(text);
-    } catch (IOException e) {
-      return null; // an HTML error page: the status says enough
-    }
   }
 
   /**

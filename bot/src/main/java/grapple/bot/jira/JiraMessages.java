@@ -53,15 +53,21 @@ final class JiraMessages {
     JsonNode issue = payload.path("issue");
     JsonNode creator = issue.path("fields").path("creator");
     JsonNode who = creator.isObject() ? creator : payload.path("user");
-    return Optional.of(
-        notice
-            .person(name(who), id(who))
-            .markup(" created a new JIRA issue ")
-            .link(issue.path("key").asText(), browse(issue))
-            .markup(": \"")
-            .text(issue.path("fields").path("summary").asText(""))
-            .markup("\"")
-            .build(keys(issue)));
+    String summary = issue.path("fields").path("summary").asText("");
+    return Optional.of(quoting(notice, who, " created a new JIRA issue ", issue, summary));
+  }
+
+  /** {@code <who><did>[KEY](url): "<quoted>"}. */
+  private static ObjectNode quoting(
+      JiraNotice notice, JsonNode who, String did, JsonNode issue, String quoted) {
+    return notice
+        .person(name(who), id(who))
+        .markup(did)
+        .link(issue.path("key").asText(), browse(issue))
+        .markup(": \"")
+        .text(quoted)
+        .markup("\"")
+        .build(keys(issue));
   }
 
   private static Optional<ObjectNode> updated(JsonNode payload, JiraNotice start) {
@@ -123,14 +129,12 @@ final class JiraMessages {
     JsonNode author =
         comment.path("author").isObject() ? comment.path("author") : payload.path("user");
     return Optional.of(
-        notice
-            .person(name(author), id(author))
-            .markup(" commented on JIRA ")
-            .link(issue.path("key").asText(), browse(issue))
-            .markup(": \"")
-            .text(JiraMarkup.shorten(text, MAX_COMMENT_CHARS))
-            .markup("\"")
-            .build(keys(issue)));
+        quoting(
+            notice,
+            author,
+            " commented on JIRA ",
+            issue,
+            JiraMarkup.shorten(text, MAX_COMMENT_CHARS)));
   }
 
   private static Optional<ObjectNode> version(

@@ -1,8 +1,8 @@
 package grapple.bot.jira;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.forge.Notice;
 import grapple.bot.room.Messages;
-import grapple.state.Json;
 import java.util.LinkedHashSet;
 import java.util.Optional;
 import java.util.Set;
@@ -86,12 +86,7 @@ final class JiraNotice {
 
   /** The notice with the machine keys of {@code keys} (none when null). */
   ObjectNode build(ObjectNode keys) {
-    ObjectNode content =
-        Json.object()
-            .put("msgtype", "m.notice")
-            .put("body", body.toString())
-            .put("format", "org.matrix.custom.html")
-            .put("formatted_body", html());
+    ObjectNode content = Notice.content(body.toString(), html());
     content.setAll(keys);
     ObjectNode mentioned = content.putObject("m.mentions");
     if (!userIds.isEmpty()) userIds.forEach(mentioned.putArray("user_ids")::add);
