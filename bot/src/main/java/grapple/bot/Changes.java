@@ -5,8 +5,8 @@ import grapple.bot.room.RoomGateway;
 import grapple.commands.Markdown;
 import grapple.state.BadInput;
 import grapple.state.Json;
+import grapple.state.MessageException;
 import java.io.IOException;
-import java.util.Objects;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
@@ -35,17 +35,11 @@ public final class Changes {
   public record Applied(Active active, Optional<String> privateMessage) {}
 
   /** A connection of that type and state key exists already in the room. */
-  public static final class AlreadyExists extends RuntimeException {
+  public static final class AlreadyExists extends MessageException {
     private static final long serialVersionUID = 1L;
 
     AlreadyExists(ConnectionKind<?> kind, String stateKey) {
       super(kind.name() + " " + Markdown.code(stateKey) + " already exists in this room.");
-    }
-
-    /** The sentence for the user; never null. */
-    @Override
-    public String getMessage() {
-      return Objects.requireNonNull(super.getMessage());
     }
   }
 

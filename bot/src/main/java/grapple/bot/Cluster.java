@@ -5,7 +5,6 @@ import grapple.bot.room.RoomEvent;
 import grapple.bot.room.RoomStates;
 import grapple.state.ChangeLog;
 import grapple.state.Database;
-import grapple.state.Fatal;
 import grapple.state.Json;
 import grapple.state.RoomStateStore;
 import java.time.Clock;
@@ -137,9 +136,7 @@ final class Cluster implements AutoCloseable {
         Thread.currentThread().interrupt();
         return;
       } catch (Throwable e) {
-        Fatal.haltIfFatal(e);
-        log.error("reading the other instances' changes failed; trying again", e);
-        sleepQuietly();
+        Loops.failedPass(log, "reading the other instances' changes failed; trying again", e);
         wake();
       }
     }
@@ -185,14 +182,6 @@ final class Cluster implements AutoCloseable {
   boolean readerAlive() {
     Thread t = reader;
     return closed || t == null || t.isAlive();
-  }
-
-  private static void sleepQuietly() {
-    try {
-      Thread.sleep(1_000);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
   }
 
   @Override

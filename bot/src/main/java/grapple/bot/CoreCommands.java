@@ -50,19 +50,19 @@ final class CoreCommands {
           "This room has no connections. %s shows how to add one.",
           Markdown.code(call.prefix() + " help"));
     }
-    StringBuilder out = new StringBuilder("Connections in this room:\n\n");
-    for (Active a : all) {
-      out.append("- ")
-          .append(a.kind().name())
-          .append(' ')
-          .append(Markdown.code(a.stateKey()))
-          .append(" (id `")
-          .append(a.id())
-          .append("`) — ")
-          .append(a.live().summary())
-          .append('\n');
-    }
-    return Reply.text(out.toString().stripTrailing());
+    List<String> lines =
+        all.stream()
+            .map(
+                a ->
+                    a.kind().name()
+                        + ' '
+                        + Markdown.code(a.stateKey())
+                        + " (id `"
+                        + a.id()
+                        + "`) — "
+                        + a.live().summary())
+            .toList();
+    return Reply.text(Markdown.bulletList("Connections in this room:", lines));
   }
 
   private static ArrayNode asJson(List<Active> all) {

@@ -126,16 +126,11 @@ final class DatabaseCommand {
       Path from = null;
       String to = null;
       Path config = null;
-      for (int i = 1; i < args.size(); i++) {
-        String arg = args.get(i);
-        String name = arg.contains("=") ? arg.substring(0, arg.indexOf('=')) : arg;
-        String value;
-        if (arg.contains("=")) {
-          value = arg.substring(arg.indexOf('=') + 1);
-        } else {
-          if (i + 1 >= args.size()) throw new IllegalArgumentException(arg + " needs a value");
-          value = args.get(++i);
-        }
+      CliArgs cli = new CliArgs(args, 1);
+      while (cli.hasNext()) {
+        String arg = cli.next();
+        String name = CliArgs.name(arg);
+        String value = cli.value(arg);
         switch (name) {
           case "--from" -> from = Path.of(value);
           case "--to" -> to = value;

@@ -67,18 +67,16 @@ public final class CommandTable {
    */
   public String help(
       String prefix, Predicate<Command> allowed, Optional<String> service, ServiceNames names) {
-    StringBuilder out = new StringBuilder("Commands you can use here:\n\n");
-    int shown = 0;
+    List<String> shown = new ArrayList<>();
     for (Command c : commands.stream().sorted(Comparator.comparing(Command::words)).toList()) {
       if (!allowed.test(c)) continue;
       if (service.isPresent() && !names.matches(service.get(), c.service())) continue;
-      out.append("- `").append(c.usageLine(prefix)).append("` — ").append(c.help()).append('\n');
-      shown++;
+      shown.add("`" + c.usageLine(prefix) + "` — " + c.help());
     }
-    if (shown == 0)
+    if (shown.isEmpty())
       return service
           .map(s -> "No commands for " + Markdown.code(s) + " that you can use here.")
           .orElse("There are no commands you can use here.");
-    return out.toString().stripTrailing();
+    return Markdown.bulletList("Commands you can use here:", shown);
   }
 }

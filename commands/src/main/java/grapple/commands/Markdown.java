@@ -1,5 +1,7 @@
 package grapple.commands;
 
+import java.util.List;
+
 /**
  * Puts text that came from outside (a user's words, a state key, a feed server's header) into the
  * Markdown of a bot message so that it stays literal: it cannot start a link, an image, HTML or
@@ -50,6 +52,16 @@ public final class Markdown {
   public static String codeBlock(String info, String content) {
     String fence = "`".repeat(Math.max(3, longestBacktickRun(content) + 1));
     return fence + info + "\n" + content + (content.endsWith("\n") ? "" : "\n") + fence;
+  }
+
+  /**
+   * {@code heading}, a blank line, then one {@code "- "} line per item (already Markdown), with
+   * trailing whitespace trimmed: the lists replies show.
+   */
+  public static String bulletList(String heading, List<String> items) {
+    StringBuilder out = new StringBuilder(heading).append("\n\n");
+    items.forEach(item -> out.append("- ").append(item).append('\n'));
+    return out.toString().stripTrailing();
   }
 
   private static String cut(String value) {

@@ -2,6 +2,7 @@ package grapple.commands;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class MarkdownTest {
@@ -40,5 +41,11 @@ class MarkdownTest {
     assertThat(Markdown.codeBlock("json", "{\"a\":\"```\"}"))
         .isEqualTo("````json\n{\"a\":\"```\"}\n````");
     assertThat(Markdown.codeBlock("", "x")).isEqualTo("```\nx\n```");
+  }
+
+  @Test
+  void aBulletListIsAHeadingABlankLineAndOneLinePerItem() {
+    assertThat(Markdown.bulletList("Feeds in this room:", List.of("`a` — ok", "`b` — failing  ")))
+        .isEqualTo("Feeds in this room:\n\n- `a` — ok\n- `b` — failing");
   }
 }

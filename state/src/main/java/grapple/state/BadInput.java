@@ -2,10 +2,9 @@ package grapple.state;
 
 import com.google.errorprone.annotations.FormatMethod;
 import com.google.errorprone.annotations.FormatString;
-import java.util.Objects;
 
 /** A user mistake: names the field and the rule it broke, in words the user can act on. */
-public final class BadInput extends RuntimeException {
+public final class BadInput extends MessageException {
   private static final long serialVersionUID = 1L;
 
   private final String field;
@@ -19,12 +18,6 @@ public final class BadInput extends RuntimeException {
   @FormatMethod
   public static void check(boolean ok, String field, @FormatString String rule, Object... args) {
     if (!ok) throw new BadInput(field, "'" + field + "' " + String.format(rule, args));
-  }
-
-  /** The sentence for the user; never null. */
-  @Override
-  public String getMessage() {
-    return Objects.requireNonNull(super.getMessage());
   }
 
   public String field() {

@@ -48,6 +48,11 @@ public record Config(
         read);
   }
 
+  /** How a secret shows in {@code toString} (configs get logged): never its value. */
+  static String masked(@Nullable String secret) {
+    return secret == null ? "unset" : "***";
+  }
+
   /** True when no homeserver is configured: the bot talks to a console room instead. */
   public boolean localMode() {
     return homeserver.url() == null;
@@ -71,9 +76,9 @@ public record Config(
       return "Bot[userId="
           + userId
           + ", accessToken="
-          + (accessToken == null ? "unset" : "***")
+          + masked(accessToken)
           + ", password="
-          + (password == null ? "unset" : "***")
+          + masked(password)
           + ", displayName="
           + displayName
           + ", commandPrefixes="
@@ -117,11 +122,7 @@ public record Config(
 
     @Override
     public String toString() {
-      return "Provisioning[secret="
-          + (secret == null ? "unset" : "***")
-          + ", tokens="
-          + tokens
-          + "]";
+      return "Provisioning[secret=" + masked(secret) + ", tokens=" + tokens + "]";
     }
   }
 
@@ -159,11 +160,7 @@ public record Config(
   public record Secrets(Path keyFile, @Nullable String base64Key) {
     @Override
     public String toString() {
-      return "Secrets[keyFile="
-          + keyFile
-          + ", base64Key="
-          + (base64Key == null ? "unset" : "***")
-          + "]";
+      return "Secrets[keyFile=" + keyFile + ", base64Key=" + masked(base64Key) + "]";
     }
   }
 }

@@ -102,16 +102,10 @@ final class FeedCommands {
           "This room follows no feeds. Add one with %s.",
           Markdown.code(call.prefix() + " feed <url>"));
     }
-    StringBuilder out = new StringBuilder("Feeds in this room:\n\n");
-    for (Active a : inRoom) {
-      // A code span keeps the URL literal without backslashes, so the plain body reads as it is.
-      out.append("- ")
-          .append(Markdown.code(a.stateKey()))
-          .append(" — ")
-          .append(a.live().summary())
-          .append('\n');
-    }
-    return Reply.text(out.toString().stripTrailing());
+    // A code span keeps the URL literal without backslashes, so the plain body reads as it is.
+    List<String> lines =
+        inRoom.stream().map(a -> Markdown.code(a.stateKey()) + " — " + a.live().summary()).toList();
+    return Reply.text(Markdown.bulletList("Feeds in this room:", lines));
   }
 
   /** The room's feeds as JSON, with their status, for {@code feed list json|yaml}. */

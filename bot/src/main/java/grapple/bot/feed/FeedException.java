@@ -1,12 +1,12 @@
 package grapple.bot.feed;
 
-import java.util.Objects;
+import grapple.state.CheckedMessageException;
 
 /**
  * A feed could not be fetched or read; the message is the reason, in words a room admin
  * understands.
  */
-final class FeedException extends Exception {
+final class FeedException extends CheckedMessageException {
   private static final long serialVersionUID = 1L;
 
   FeedException(String message) {
@@ -15,11 +15,5 @@ final class FeedException extends Exception {
 
   FeedException(String message, Throwable cause) {
     super(message, cause);
-  }
-
-  /** The reason; never null. */
-  @Override
-  public String getMessage() {
-    return Objects.requireNonNull(super.getMessage());
   }
 }

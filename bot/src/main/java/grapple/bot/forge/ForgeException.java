@@ -1,25 +1,19 @@
 package grapple.bot.forge;
 
-import java.util.Objects;
+import grapple.state.CheckedMessageException;
 
 /**
  * A forge (or its auth server) refused a call or could not be reached: {@code status} is the HTTP
  * status (0 when no answer came), the message is the forge's own error text or what went wrong,
  * never a token.
  */
-public final class ForgeException extends Exception {
+public final class ForgeException extends CheckedMessageException {
   private static final long serialVersionUID = 1L;
   private final int status;
 
   public ForgeException(int status, String message) {
     super(message);
     this.status = status;
-  }
-
-  /** What went wrong; never null. */
-  @Override
-  public String getMessage() {
-    return Objects.requireNonNull(super.getMessage());
   }
 
   public int status() {

@@ -1,11 +1,11 @@
 package grapple.bot.http;
 
+import grapple.state.MessageException;
 import java.io.IOException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import org.eclipse.jetty.http.HttpFields;
 import org.jspecify.annotations.Nullable;
@@ -107,17 +107,11 @@ public final class Request {
   }
 
   /** A query or path that cannot be decoded (a malformed %-escape); answered 400. */
-  static final class Malformed extends RuntimeException {
+  static final class Malformed extends MessageException {
     private static final long serialVersionUID = 1L;
 
     Malformed(String message) {
       super(message);
-    }
-
-    /** What is malformed; never null. */
-    @Override
-    public String getMessage() {
-      return Objects.requireNonNull(super.getMessage());
     }
   }
 

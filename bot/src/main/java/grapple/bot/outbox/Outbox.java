@@ -1,9 +1,9 @@
 package grapple.bot.outbox;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.Loops;
 import grapple.bot.room.RoomGateway;
 import grapple.state.Database;
-import grapple.state.Fatal;
 import grapple.state.OutboxStore;
 import grapple.state.SqlWork;
 import java.time.Duration;
@@ -212,9 +212,8 @@ public final class Outbox implements AutoCloseable {
         Thread.currentThread().interrupt();
         return;
       } catch (Throwable e) {
-        Fatal.haltIfFatal(e);
-        log.error("outbox: reading queued messages failed; trying again in a second", e);
-        sleepQuietly();
+        Loops.failedPass(
+            log, "outbox: reading queued messages failed; trying again in a second", e);
         wake();
       }
     }
@@ -261,14 +260,6 @@ public final class Outbox implements AutoCloseable {
     }
     handedOver.clear();
     direct = true;
-  }
-
-  private static void sleepQuietly() {
-    try {
-      Thread.sleep(1_000);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
   }
 
   private void settled(long seq, @Nullable String eventId, @Nullable Throwable failure) {

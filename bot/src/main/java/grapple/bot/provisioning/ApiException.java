@@ -1,9 +1,9 @@
 package grapple.bot.provisioning;
 
-import java.util.Objects;
+import grapple.state.MessageException;
 
 /** A provisioning API error: a code (status and wire errcode) and a sentence a widget can show. */
-public final class ApiException extends RuntimeException {
+public final class ApiException extends MessageException {
   private static final long serialVersionUID = 1L;
 
   private final ErrorCode code;
@@ -11,12 +11,6 @@ public final class ApiException extends RuntimeException {
   public ApiException(ErrorCode code, String message) {
     super(message);
     this.code = code;
-  }
-
-  /** The sentence a widget shows; never null. */
-  @Override
-  public String getMessage() {
-    return Objects.requireNonNull(super.getMessage());
   }
 
   public ErrorCode code() {

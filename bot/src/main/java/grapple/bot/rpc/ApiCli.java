@@ -2,6 +2,7 @@ package grapple.bot.rpc;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.CliArgs;
 import grapple.state.Json;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -81,9 +82,10 @@ public final class ApiCli {
       boolean json = false;
       boolean help = false;
       List<String> words = new ArrayList<>();
-      for (int i = 0; i < args.size(); i++) {
-        String arg = args.get(i);
-        String name = arg.contains("=") ? arg.substring(0, arg.indexOf('=')) : arg;
+      CliArgs cli = new CliArgs(args, 0);
+      while (cli.hasNext()) {
+        String arg = cli.next();
+        String name = CliArgs.name(arg);
         boolean option =
             name.equals("--apikey") || name.equals("--apihost") || name.equals("--format");
         if (!option) {
@@ -93,13 +95,7 @@ public final class ApiCli {
           else words.add(arg);
           continue;
         }
-        String value;
-        if (arg.contains("=")) {
-          value = arg.substring(arg.indexOf('=') + 1);
-        } else {
-          if (i + 1 >= args.size()) throw new IllegalArgumentException(name + " needs a value");
-          value = args.get(++i);
-        }
+        String value = cli.value(arg);
         switch (name) {
           case "--apikey" -> apikey = value;
           case "--apihost" -> apihost = value;

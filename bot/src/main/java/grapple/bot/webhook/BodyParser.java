@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import grapple.state.BadInput;
 import grapple.state.Json;
+import grapple.state.MessageException;
 import java.io.IOException;
 import java.net.URLDecoder;
 import java.nio.ByteBuffer;
@@ -18,7 +19,6 @@ import java.nio.charset.IllegalCharsetNameException;
 import java.nio.charset.StandardCharsets;
 import java.nio.charset.UnsupportedCharsetException;
 import java.util.Locale;
-import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -38,17 +38,11 @@ final class BodyParser {
   private BodyParser() {}
 
   /** The content type is not one webhooks take. */
-  static final class Unsupported extends RuntimeException {
+  static final class Unsupported extends MessageException {
     private static final long serialVersionUID = 1L;
 
     Unsupported(String message) {
       super(message);
-    }
-
-    /** What is not taken; never null. */
-    @Override
-    public String getMessage() {
-      return Objects.requireNonNull(super.getMessage());
     }
   }
 

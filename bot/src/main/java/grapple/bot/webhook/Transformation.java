@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.management.ThreadMXBean;
 import grapple.state.BadInput;
+import grapple.state.CheckedMessageException;
 import grapple.state.Json;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
@@ -214,16 +215,11 @@ final class Transformation {
   record WebhookResponse(String body, Optional<String> contentType, Optional<Integer> statusCode) {}
 
   /** A script that threw, ran too long, or returned what hookshot refuses; the message says why. */
-  static final class Failed extends Exception {
+  static final class Failed extends CheckedMessageException {
     private static final long serialVersionUID = 1L;
 
     Failed(String message) {
       super(message);
-    }
-
-    @Override
-    public String getMessage() {
-      return String.valueOf(super.getMessage());
     }
   }
 

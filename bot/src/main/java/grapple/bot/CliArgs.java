@@ -1,0 +1,42 @@
+package grapple.bot;
+
+import java.util.List;
+
+/**
+ * Walks the words of a command line (the {@code grapple database} and {@code grapple api}
+ * subcommands), reading an option's value from the same word ({@code --name=value}) or the next
+ * ({@code --name value}).
+ */
+public final class CliArgs {
+  private final List<String> args;
+  private int next;
+
+  /** Starts at {@code args.get(start)}. */
+  public CliArgs(List<String> args, int start) {
+    this.args = args;
+    this.next = start;
+  }
+
+  public boolean hasNext() {
+    return next < args.size();
+  }
+
+  public String next() {
+    return args.get(next++);
+  }
+
+  /** The option's name: {@code arg} up to its {@code '='}, or all of it. */
+  public static String name(String arg) {
+    return arg.contains("=") ? arg.substring(0, arg.indexOf('=')) : arg;
+  }
+
+  /**
+   * The value of the option {@code arg} (the word just read): what follows its {@code '='}, else
+   * the next word; throws IllegalArgumentException when there is none.
+   */
+  public String value(String arg) {
+    if (arg.contains("=")) return arg.substring(arg.indexOf('=') + 1);
+    if (!hasNext()) throw new IllegalArgumentException(arg + " needs a value");
+    return next();
+  }
+}
