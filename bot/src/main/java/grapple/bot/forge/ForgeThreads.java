@@ -23,6 +23,9 @@ public final class ForgeThreads implements AutoCloseable {
 
   private static final Duration PRUNE_FIRST = Duration.ofSeconds(1);
 
+  /** How often the leader refreshes expiring tokens. */
+  private static final Duration REFRESH_EVERY = Duration.ofMinutes(5);
+
   private final String service;
   private final ExecutorService commands;
   private final ScheduledExecutorService chores;
@@ -50,6 +53,14 @@ public final class ForgeThreads implements AutoCloseable {
   /** Forgets delivery ids older than {@link ForgeDeliveries#KEEP}, every 6 hours. */
   public void pruneEvery6Hours(ForgeDeliveries deliveries) {
     every(PRUNE_EVERY, PRUNE_FIRST, "forgetting old deliveries", deliveries::prune);
+  }
+
+  /**
+   * Refreshes the linked tokens that expire soon every 5 minutes, from now: {@code refresh} is the
+   * accounts' {@code refreshExpiring} (GitHub, JIRA Cloud).
+   */
+  public void refreshTokensEvery5Minutes(Runnable refresh) {
+    every(REFRESH_EVERY, Duration.ZERO, "refreshing tokens", refresh);
   }
 
   private void chore(String what, Runnable work) {

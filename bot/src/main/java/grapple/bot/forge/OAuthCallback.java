@@ -7,7 +7,9 @@ import grapple.bot.http.Request;
 import grapple.bot.http.Response;
 import grapple.bot.outbox.Outbox;
 import grapple.bot.room.Messages;
+import grapple.commands.Invocation;
 import grapple.commands.Markdown;
+import grapple.commands.Reply;
 import grapple.state.LinkedAccounts.Account;
 import grapple.state.OAuthStates;
 import java.nio.charset.StandardCharsets;
@@ -91,6 +93,20 @@ public final class OAuthCallback {
               + " on the webhook listener, e.g. https://bot.example.org/oauth/"
               + service);
     }
+  }
+
+  /**
+   * The answer of a {@code login} command: the authorize {@code link} that links the sender's
+   * {@code account} ("GitHub", "JIRA Cloud"), in a direct chat only, since whoever follows it links
+   * their account to the sender; asked elsewhere, it goes by direct message and the reply names
+   * {@code forge}.
+   */
+  public static Reply loginLink(Invocation call, String account, String forge, String link) {
+    String text =
+        "Open this link to link your " + account + " account (valid 30 minutes, once): " + link;
+    if (call.direct()) return Reply.text(text);
+    call.directMessage(text);
+    return Reply.text("I sent you a link to log in to %s in a direct message.", forge);
   }
 
   public Response handle(Request request) {

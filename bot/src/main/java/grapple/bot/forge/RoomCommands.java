@@ -14,6 +14,7 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.function.UnaryOperator;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,14 +22,18 @@ import org.slf4j.LoggerFactory;
 /**
  * The commands a forge connection answers in its room on its {@code commandPrefix}, run off the
  * thread that reads room messages (a slow forge holds up no other room): the sender must have the
- * service's command permission; the reply, or the mistake a BadInput names, answers the message.
+ * service's command permission; {@code help} (or no command word) answers the connection's help,
+ * any other command its handler; the reply, or the mistake a BadInput names, answers the message.
  */
 public final class RoomCommands {
   private static final Logger log = LoggerFactory.getLogger(RoomCommands.class);
 
-  /** Runs the words after the prefix for {@code sender}; returns the reply (Markdown). */
-  public interface Handler {
-    String run(String sender, List<String> words, String prefix);
+  /**
+   * Runs the command {@code verb} (lower-cased, never "help") with the words after it for {@code
+   * sender} on the connection with {@code config}; returns the reply (Markdown).
+   */
+  public interface Handler<C> {
+    String run(C config, String sender, String verb, List<String> args, String prefix);
   }
 
   private static final int MIN_PREFIX = 2;
@@ -38,17 +43,23 @@ public final class RoomCommands {
   private final ExecutorService executor;
   private final String service;
   private final @Nullable String failureReply;
+  private final UnaryOperator<String> help;
 
-  /** {@code failureReply} answers a command that failed on the bot's side; null: no answer. */
+  /**
+   * {@code failureReply} answers a command that failed on the bot's side; null: no answer. {@code
+   * help} is the help text for the prefix used.
+   */
   public RoomCommands(
       ServiceContext context,
       ExecutorService executor,
       String service,
-      @Nullable String failureReply) {
+      @Nullable String failureReply,
+      UnaryOperator<String> help) {
     this.context = context;
     this.executor = executor;
     this.service = service;
     this.failureReply = failureReply;
+    this.help = help;
   }
 
   /**
@@ -67,16 +78,6 @@ public final class RoomCommands {
     return prefix;
   }
 
-  /** The command word of {@code words}, lower-cased; "help" when there is none. */
-  public static String verb(List<String> words) {
-    return words.isEmpty() ? "help" : words.get(0).toLowerCase(Locale.ROOT);
-  }
-
-  /** The words after the command word. */
-  public static List<String> args(List<String> words) {
-    return words.isEmpty() ? List.of() : words.subList(1, words.size());
-  }
-
   /**
    * The refusal of a command word the connection does not know; {@code what} it follows:
    * "repository", "project".
@@ -93,9 +94,35 @@ public final class RoomCommands {
             + ".");
   }
 
-  /** Answers {@code message} when it starts with {@code commandPrefix}; returns whether it does. */
-  public boolean onMessage(
-      Connection connection, String commandPrefix, RoomEvent.Message message, Handler handler) {
+  /**
+   * A connection's help: {@code heading}, then a line per command as typed after the prefix ("close
+   * <number> [comment]"), {@code help} last.
+   */
+  public static String help(String prefix, String heading, String... commands) {
+    StringBuilder out = new StringBuilder(heading);
+    for (String command : commands)
+      out.append("\n- ").append(Markdown.code(prefix + " " + command));
+    return out.append("\n- ").append(Markdown.code(prefix + " help")).toString();
+  }
+
+  /**
+   * The Markdown link a reply names an issue by, {@code [owner/repo#12](url)}; {@code repo} and
+   * {@code number} come from the forge's names, which need no escaping.
+   */
+  public static String issueLink(String repo, String number, String url) {
+    return "[" + repo + "#" + number + "](" + url + ")";
+  }
+
+  /**
+   * Answers {@code message} when it starts with {@code commandPrefix}, the prefix of the connection
+   * with {@code config}; returns whether it does.
+   */
+  public <C> boolean onMessage(
+      Connection connection,
+      C config,
+      String commandPrefix,
+      RoomEvent.Message message,
+      Handler<C> handler) {
     Optional<String> prefix = CommandLine.prefix(List.of(commandPrefix), message.body());
     if (prefix.isEmpty()) return false;
     if (!context
@@ -103,7 +130,7 @@ public final class RoomCommands {
         .allows(message.sender(), connection.roomId(), service, PermissionLevel.COMMANDS)) {
       return true; // no refusal per message: anyone could make the bot talk
     }
-    execute(connection, message, () -> answer(connection, message, prefix.get(), handler));
+    execute(connection, message, () -> answer(connection, message, prefix.get(), config, handler));
     return true;
   }
 
@@ -131,12 +158,20 @@ public final class RoomCommands {
     }
   }
 
-  private void answer(
-      Connection connection, RoomEvent.Message message, String prefix, Handler handler) {
+  private <C> void answer(
+      Connection connection,
+      RoomEvent.Message message,
+      String prefix,
+      C config,
+      Handler<C> handler) {
     String reply;
     try {
       List<String> words = CommandLine.split(message.body().strip().substring(prefix.length()));
-      reply = handler.run(message.sender(), words, prefix);
+      String verb = words.isEmpty() ? "help" : words.get(0).toLowerCase(Locale.ROOT);
+      reply =
+          verb.equals("help")
+              ? help.apply(prefix)
+              : handler.run(config, message.sender(), verb, words.subList(1, words.size()), prefix);
     } catch (BadInput e) {
       reply = e.getMessage();
     }

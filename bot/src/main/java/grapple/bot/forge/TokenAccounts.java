@@ -8,6 +8,7 @@ import grapple.commands.Reply;
 import grapple.state.BadInput;
 import grapple.state.LinkedAccounts;
 import grapple.state.LinkedAccounts.Account;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.function.Function;
@@ -16,11 +17,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Linked accounts' tokens: linking one by personal access token (GitLab, Gitea) and refreshing
- * those that expire (GitHub, JIRA Cloud).
+ * Linked accounts' tokens: the forges' commands that link one by personal access token or show it,
+ * and refreshing those that expire (GitHub, JIRA Cloud).
  */
 public final class TokenAccounts {
   private static final Logger log = LoggerFactory.getLogger(TokenAccounts.class);
+
+  /** A token this close to expiring is refreshed before it is used. */
+  public static final Duration REFRESH_MARGIN = Duration.ofMinutes(5);
 
   private TokenAccounts() {}
 
@@ -68,12 +72,28 @@ public final class TokenAccounts {
       String instance,
       Function<ForgeException, String> refused,
       Link link) {
+    return linkCommand(
+        call,
+        context,
+        refused,
+        link,
+        account ->
+            Reply.text(
+                "Connected as %s on %s. Token stored.",
+                Markdown.code(account.login()), Markdown.code(instance)));
+  }
+
+  /** {@link #linkCommand} answering {@code connected}'s reply once the account is linked. */
+  public static Reply linkCommand(
+      Invocation call,
+      ServiceContext context,
+      Function<ForgeException, String> refused,
+      Link link,
+      Function<Account, Reply> connected) {
     try {
       Account account = link.link();
       context.profiles().remember(call.sender());
-      return Reply.text(
-          "Connected as %s on %s. Token stored.",
-          Markdown.code(account.login()), Markdown.code(instance));
+      return connected.apply(account);
     } catch (ForgeException e) {
       if (e.badCredentials()) throw new BadInput("token", refused.apply(e));
       throw new BadInput(
@@ -81,9 +101,31 @@ public final class TokenAccounts {
     }
   }
 
+  /**
+   * The answer of a command that shows the sender's linked {@code account}: "You are logged in to
+   * {@code where} as `login`.", or {@code notLinked} when there is none.
+   */
+  public static Reply status(Optional<Account> account, String where, String notLinked) {
+    if (account.isEmpty()) return Reply.text(notLinked);
+    return Reply.text(
+        "You are logged in to %s as %s.", where, Markdown.code(account.get().login()));
+  }
+
   /** Refreshes one account's token. */
   public interface Refresh {
     Optional<Account> refresh(Account account) throws ForgeException;
+  }
+
+  /**
+   * The token of {@code account}, first refreshed when it expires within {@link #REFRESH_MARGIN} of
+   * {@code now}; empty when there is no account or the refresh gives none.
+   */
+  public static Optional<String> token(Optional<Account> account, Instant now, Refresh refresh)
+      throws ForgeException {
+    if (account.isEmpty()) return Optional.empty();
+    if (!account.get().expiresWithin(REFRESH_MARGIN, now))
+      return Optional.of(account.get().token());
+    return refresh.refresh(account.get()).map(Account::token);
   }
 
   /**

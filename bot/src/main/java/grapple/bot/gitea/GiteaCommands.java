@@ -10,11 +10,9 @@ import grapple.commands.Markdown;
 import grapple.commands.PermissionLevel;
 import grapple.commands.Reply;
 import grapple.state.BadInput;
-import grapple.state.LinkedAccounts.Account;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * The {@code gitea} commands: following a repository in a room ({@code repo}, {@code list}, {@code
@@ -140,11 +138,10 @@ final class GiteaCommands {
   private Reply hasToken(Invocation call) {
     call.requireAtMost(1);
     String instance = instance(call.arg(0, "instance"));
-    Optional<Account> account = parts.accounts().account(instance, call.sender());
-    if (account.isEmpty()) return Reply.text(GiteaParts.notLinked(instance));
-    return Reply.text(
-        "You are logged in to %s as %s.",
-        Markdown.code(instance), Markdown.code(account.get().login()));
+    return TokenAccounts.status(
+        parts.accounts().account(instance, call.sender()),
+        Markdown.code(instance),
+        GiteaParts.notLinked(instance));
   }
 
   private Reply logout(Invocation call) {

@@ -26,22 +26,16 @@ final class RepoCommands {
 
   RepoCommands(GiteaParts parts, ExecutorService executor) {
     this.parts = parts;
-    this.commands = new RoomCommands(parts.context(), executor, GiteaService.NAME, null);
+    this.commands =
+        new RoomCommands(parts.context(), executor, GiteaService.NAME, null, RepoCommands::help);
   }
 
   void onMessage(Connection connection, GiteaRepoConfig config, RoomEvent.Message message) {
-    commands.onMessage(
-        connection,
-        config.commandPrefix(),
-        message,
-        (sender, words, prefix) -> run(config, sender, words, prefix));
+    commands.onMessage(connection, config, config.commandPrefix(), message, this::run);
   }
 
-  /** Runs {@code words} (after the prefix); returns the reply. Throws BadInput for a mistake. */
-  String run(GiteaRepoConfig config, String sender, List<String> words, String prefix) {
-    String verb = RoomCommands.verb(words);
-    List<String> args = RoomCommands.args(words);
-    if (verb.equals("help")) return help(prefix);
+  /** Runs {@code verb}; returns the reply. Throws BadInput for a mistake. */
+  String run(GiteaRepoConfig config, String sender, String verb, List<String> args, String prefix) {
     String token =
         parts
             .accounts()
@@ -137,21 +131,15 @@ final class RepoCommands {
   }
 
   private static String link(GiteaRepoConfig config, JsonNode issue) {
-    return "["
-        + config.fullName()
-        + "#"
-        + issue.path("number").asText()
-        + "]("
-        + issue.path("html_url").asText()
-        + ")";
+    return RoomCommands.issueLink(
+        config.fullName(), issue.path("number").asText(), issue.path("html_url").asText());
   }
 
   static String help(String prefix) {
-    return String.join(
-        "\n",
+    return RoomCommands.help(
+        prefix,
         "Commands for this repository (with your linked Gitea account):",
-        "- " + Markdown.code(prefix + " create <title> [description] [labels,comma,separated]"),
-        "- " + Markdown.code(prefix + " close <number> [comment]"),
-        "- " + Markdown.code(prefix + " help"));
+        "create <title> [description] [labels,comma,separated]",
+        "close <number> [comment]");
   }
 }

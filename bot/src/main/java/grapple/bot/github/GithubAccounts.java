@@ -31,9 +31,6 @@ final class GithubAccounts implements Mentions {
   static final String SERVICE = "github";
   private static final String INSTANCE = "";
 
-  /** A token this close to expiring is refreshed before it is used. */
-  private static final Duration REFRESH_MARGIN = Duration.ofMinutes(5);
-
   /** The leader refreshes tokens expiring within this. */
   static final Duration REFRESH_AHEAD = Duration.ofMinutes(30);
 
@@ -168,11 +165,7 @@ final class GithubAccounts implements Mentions {
    * link can no longer be used: then it is removed and the user must link again).
    */
   Optional<String> token(String matrixUser) throws ForgeException {
-    Optional<Account> account = account(matrixUser);
-    if (account.isEmpty()) return Optional.empty();
-    if (!account.get().expiresWithin(REFRESH_MARGIN, clock.instant()))
-      return Optional.of(account.get().token());
-    return refresh(account.get()).map(Account::token);
+    return TokenAccounts.token(account(matrixUser), clock.instant(), this::refresh);
   }
 
   /**

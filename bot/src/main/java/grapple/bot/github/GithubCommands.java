@@ -2,7 +2,8 @@ package grapple.bot.github;
 
 import grapple.bot.Changes;
 import grapple.bot.forge.Following;
-import grapple.bot.forge.ForgeException;
+import grapple.bot.forge.OAuthCallback;
+import grapple.bot.forge.TokenAccounts;
 import grapple.commands.Command;
 import grapple.commands.Invocation;
 import grapple.commands.Markdown;
@@ -10,13 +11,11 @@ import grapple.commands.PermissionLevel;
 import grapple.commands.Reply;
 import grapple.state.BadInput;
 import grapple.state.Json;
-import grapple.state.LinkedAccounts.Account;
 import grapple.state.OAuthStates;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Locale;
-import java.util.Optional;
 import okhttp3.HttpUrl;
 
 /**
@@ -124,27 +123,22 @@ final class GithubCommands {
   String[] parseUrl(String text) {
     HttpUrl web = parts.settings().webUrl();
     HttpUrl url = HttpUrl.parse(text.strip());
-    String expected = web + "/<org>/<repo>";
-    if (url == null || !url.host().equalsIgnoreCase(web.host()) || url.port() != web.port()) {
-      throw new BadInput(
-          "url",
-          "must be a repository URL like "
-              + Markdown.code(expected)
-              + ", was "
-              + Markdown.code(text));
-    }
+    if (url == null || !url.host().equalsIgnoreCase(web.host()) || url.port() != web.port())
+      throw notARepoUrl(web, text);
     List<String> segments = url.pathSegments().stream().filter(p -> !p.isEmpty()).toList();
     int base = web.pathSegments().stream().filter(p -> !p.isEmpty()).toList().size();
-    if (segments.size() != base + 2) {
-      throw new BadInput(
-          "url",
-          "must be a repository URL like "
-              + Markdown.code(expected)
-              + ", was "
-              + Markdown.code(text));
-    }
+    if (segments.size() != base + 2) throw notARepoUrl(web, text);
     String repo = segments.get(base + 1).replaceFirst("\\.git$", "");
     return new String[] {segments.get(base), repo};
+  }
+
+  private static BadInput notARepoUrl(HttpUrl web, String text) {
+    return new BadInput(
+        "url",
+        "must be a repository URL like "
+            + Markdown.code(web + "/<org>/<repo>")
+            + ", was "
+            + Markdown.code(text));
   }
 
   private Reply list(Invocation call) {
@@ -174,11 +168,7 @@ final class GithubCommands {
           "Logging in through GitHub is not set up on this bot (no `github.oauth` in its config). Make"
               + " a personal access token on GitHub and send me, in a direct message: `github setpersonaltoken <token>`");
     }
-    String link = authorizeUrl(call.sender());
-    String text = "Open this link to link your GitHub account (valid 30 minutes, once): " + link;
-    if (call.direct()) return Reply.text(text);
-    call.directMessage(text);
-    return Reply.text("I sent you a link to log in to GitHub in a direct message.");
+    return OAuthCallback.loginLink(call, "GitHub", "GitHub", authorizeUrl(call.sender()));
   }
 
   /**
@@ -206,26 +196,18 @@ final class GithubCommands {
   private Reply setToken(Invocation call) {
     call.requireAtMost(1);
     String token = call.arg(0, "token");
-    try {
-      Account account = parts.accounts().linkToken(call.sender(), token);
-      parts.context().profiles().remember(call.sender());
-      return Reply.text("Connected as %s. Token stored.", Markdown.code(account.login()));
-    } catch (ForgeException e) {
-      if (e.badCredentials()) {
-        throw new BadInput(
-            "token",
-            "GitHub does not accept that token (Bad credentials). Check it, or make a new one.");
-      }
-      throw new BadInput(
-          "token", "The token could not be checked: " + e.getMessage() + ". Nothing was stored.");
-    }
+    return TokenAccounts.linkCommand(
+        call,
+        parts.context(),
+        e -> "GitHub does not accept that token (Bad credentials). Check it, or make a new one.",
+        () -> parts.accounts().linkToken(call.sender(), token),
+        account -> Reply.text("Connected as %s. Token stored.", Markdown.code(account.login())));
   }
 
   private Reply status(Invocation call) {
     call.requireAtMost(0);
-    Optional<Account> account = parts.accounts().account(call.sender());
-    if (account.isEmpty()) return Reply.text(GithubParts.NOT_LINKED);
-    return Reply.text("You are logged in to GitHub as %s.", Markdown.code(account.get().login()));
+    return TokenAccounts.status(
+        parts.accounts().account(call.sender()), "GitHub", GithubParts.NOT_LINKED);
   }
 
   private Reply logout(Invocation call) {

@@ -97,11 +97,7 @@ public final class GithubService extends AbstractService<GithubSettings> {
               Duration.ofSeconds(1),
               "posting label changes",
               () -> postDue(labels, repos, parts));
-          threads.every(
-              Duration.ofMinutes(5),
-              Duration.ZERO,
-              "refreshing tokens",
-              parts.accounts()::refreshExpiring);
+          threads.refreshTokensEvery5Minutes(parts.accounts()::refreshExpiring);
         });
   }
 

@@ -25,14 +25,9 @@ final class IssueActions {
     this.parts = parts;
   }
 
-  /**
-   * Runs {@code words} (after the prefix); returns the reply (Markdown). Throws BadInput for a
-   * mistake.
-   */
-  String run(GithubRepoConfig config, String sender, List<String> words, String prefix) {
-    String verb = RoomCommands.verb(words);
-    List<String> args = RoomCommands.args(words);
-    if (verb.equals("help")) return RepoCommands.help(prefix);
+  /** Runs {@code verb}; returns the reply (Markdown). Throws BadInput for a mistake. */
+  String run(
+      GithubRepoConfig config, String sender, String verb, List<String> args, String prefix) {
     String token = token(sender);
     try {
       return switch (verb) {
@@ -234,12 +229,10 @@ final class IssueActions {
   }
 
   private static String link(GithubRepoConfig config, JsonNode issue) {
-    String text = config.org() + "/" + config.repo() + "#" + issue.path("number").asText();
-    return "["
-        + text
-        + "]("
-        + issue.path("html_url").asText()
-        + ")"; // org and repo names need no escaping
+    return RoomCommands.issueLink(
+        config.org() + "/" + config.repo(),
+        issue.path("number").asText(),
+        issue.path("html_url").asText());
   }
 
   /** An issue number as typed: {@code 12} or {@code #12}. */

@@ -28,17 +28,14 @@ final class RepoCommands {
 
   RepoCommands(GithubParts parts, ExecutorService executor) {
     this.parts = parts;
-    this.commands = new RoomCommands(parts.context(), executor, GithubService.NAME, null);
+    this.commands =
+        new RoomCommands(parts.context(), executor, GithubService.NAME, null, RepoCommands::help);
     this.actions = new IssueActions(parts);
   }
 
   void onMessage(Connection connection, GithubRepoConfig config, RoomEvent.Message message) {
     boolean command =
-        commands.onMessage(
-            connection,
-            config.commandPrefix(),
-            message,
-            (sender, words, prefix) -> actions.run(config, sender, words, prefix));
+        commands.onMessage(connection, config, config.commandPrefix(), message, actions::run);
     if (command || config.hotlinkPrefix().isEmpty()) return;
     List<Long> numbers = Hotlinks.find(message.content(), config.hotlinkPrefix().get());
     if (!numbers.isEmpty())

@@ -123,11 +123,10 @@ final class GitlabCommands {
     call.requireAtMost(1);
     String instance = call.arg(0, "instance");
     parts.instanceUrl(instance);
-    Optional<Account> account = parts.accounts().account(instance, call.sender());
-    if (account.isEmpty()) return Reply.text(GitlabParts.notLinked(instance));
-    return Reply.text(
-        "You are logged in to GitLab %s as %s.",
-        Markdown.code(instance), Markdown.code(account.get().login()));
+    return TokenAccounts.status(
+        parts.accounts().account(instance, call.sender()),
+        "GitLab " + Markdown.code(instance),
+        GitlabParts.notLinked(instance));
   }
 
   private Reply logout(Invocation call) {

@@ -30,22 +30,20 @@ final class ProjectCommands {
     this.parts = parts;
     this.commands =
         new RoomCommands(
-            parts.context(), executor, GitlabService.NAME, "Failed to handle command.");
+            parts.context(),
+            executor,
+            GitlabService.NAME,
+            "Failed to handle command.",
+            ProjectCommands::help);
   }
 
   void onMessage(Connection connection, GitlabRepoConfig config, RoomEvent.Message message) {
-    commands.onMessage(
-        connection,
-        config.commandPrefix(),
-        message,
-        (sender, words, prefix) -> run(config, sender, words, prefix));
+    commands.onMessage(connection, config, config.commandPrefix(), message, this::run);
   }
 
-  /** Runs {@code words} (after the prefix); returns the reply (Markdown). */
-  String run(GitlabRepoConfig config, String sender, List<String> words, String prefix) {
-    String verb = RoomCommands.verb(words);
-    List<String> args = RoomCommands.args(words);
-    if (verb.equals("help")) return help(prefix);
+  /** Runs {@code verb}; returns the reply (Markdown). */
+  String run(
+      GitlabRepoConfig config, String sender, String verb, List<String> args, String prefix) {
     if (!List.of("create", "create-confidential", "close").contains(verb)) {
       return "Unknown command "
           + Markdown.code(verb)
@@ -116,24 +114,16 @@ final class ProjectCommands {
   }
 
   private static String link(GitlabRepoConfig config, JsonNode issue) {
-    return "["
-        + config.path()
-        + "#"
-        + issue.path("iid").asText()
-        + "]("
-        + issue.path("web_url").asText()
-        + ")";
+    return RoomCommands.issueLink(
+        config.path(), issue.path("iid").asText(), issue.path("web_url").asText());
   }
 
   static String help(String prefix) {
-    return String.join(
-        "\n",
+    return RoomCommands.help(
+        prefix,
         "Commands for this project (with your linked GitLab account):",
-        "- " + Markdown.code(prefix + " create <title> [description] [labels,comma,separated]"),
-        "- "
-            + Markdown.code(
-                prefix + " create-confidential <title> [description] [labels,comma,separated]"),
-        "- " + Markdown.code(prefix + " close <number> [comment]"),
-        "- " + Markdown.code(prefix + " help"));
+        "create <title> [description] [labels,comma,separated]",
+        "create-confidential <title> [description] [labels,comma,separated]",
+        "close <number> [comment]");
   }
 }

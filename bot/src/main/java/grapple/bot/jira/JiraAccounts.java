@@ -33,9 +33,6 @@ final class JiraAccounts {
 
   static final String SCOPES = "read:jira-work write:jira-work read:jira-user offline_access";
 
-  /** A token this close to expiring is refreshed before it is used. */
-  private static final Duration REFRESH_MARGIN = Duration.ofMinutes(5);
-
   /** The leader refreshes tokens expiring within this. */
   static final Duration REFRESH_AHEAD = Duration.ofMinutes(15);
 
@@ -220,11 +217,8 @@ final class JiraAccounts {
    * when Atlassian refused the refresh (then the link is gone and the user was told once).
    */
   Optional<String> cloudToken(String matrixUser) throws ForgeException {
-    Optional<Account> account = store.get(SERVICE, CLOUD, matrixUser);
-    if (account.isEmpty()) return Optional.empty();
-    if (!account.get().expiresWithin(REFRESH_MARGIN, clock.instant()))
-      return Optional.of(account.get().token());
-    return refresh(account.get()).map(Account::token);
+    return TokenAccounts.token(
+        store.get(SERVICE, CLOUD, matrixUser), clock.instant(), this::refresh);
   }
 
   /**
@@ -234,7 +228,7 @@ final class JiraAccounts {
   synchronized Optional<Account> refresh(Account account) throws ForgeException {
     Optional<Account> stored = store.get(SERVICE, CLOUD, account.matrixUser());
     if (stored.isEmpty()) return Optional.empty();
-    if (!stored.get().expiresWithin(REFRESH_MARGIN, clock.instant())) return stored;
+    if (!stored.get().expiresWithin(TokenAccounts.REFRESH_MARGIN, clock.instant())) return stored;
     String refresh = stored.get().refreshToken();
     if (refresh == null || settings.oauth().isEmpty()) {
       expired(stored.get(), "its token expired and cannot be refreshed");

@@ -4,7 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.Changes;
 import grapple.bot.forge.Following;
-import grapple.bot.forge.ForgeException;
+import grapple.bot.forge.OAuthCallback;
+import grapple.bot.forge.TokenAccounts;
 import grapple.commands.Command;
 import grapple.commands.Invocation;
 import grapple.commands.Markdown;
@@ -135,12 +136,7 @@ final class JiraCommands {
               + " For JIRA Data Center, make a personal access token and send me, in a direct"
               + " message: `jira token <instance> <token>`");
     }
-    String text =
-        "Open this link to link your JIRA Cloud account (valid 30 minutes, once): "
-            + authorizeUrl(call.sender());
-    if (call.direct()) return Reply.text(text);
-    call.directMessage(text);
-    return Reply.text("I sent you a link to log in to JIRA in a direct message.");
+    return OAuthCallback.loginLink(call, "JIRA Cloud", "JIRA", authorizeUrl(call.sender()));
   }
 
   /** Atlassian's authorize URL with the 3LO parameters and a state bound to {@code userId}. */
@@ -175,19 +171,14 @@ final class JiraCommands {
                   ? "; this bot has none configured (jira.instances)."
                   : "; known: " + String.join(", ", parts.settings().instances().keySet()) + "."));
     }
-    try {
-      Account account = parts.accounts().linkToken(call.sender(), instance, token);
-      parts.context().profiles().remember(call.sender());
-      return Reply.text(
-          "Connected to %s as %s. Token stored.", instance, Markdown.code(account.login()));
-    } catch (ForgeException e) {
-      if (e.badCredentials()) {
-        throw new BadInput(
-            "token", "JIRA does not accept that token (401). Check it, or make a new one.");
-      }
-      throw new BadInput(
-          "token", "The token could not be checked: " + e.getMessage() + ". Nothing was stored.");
-    }
+    return TokenAccounts.linkCommand(
+        call,
+        parts.context(),
+        e -> "JIRA does not accept that token (401). Check it, or make a new one.",
+        () -> parts.accounts().linkToken(call.sender(), instance, token),
+        account ->
+            Reply.text(
+                "Connected to %s as %s. Token stored.", instance, Markdown.code(account.login())));
   }
 
   private Reply whoami(Invocation call) {

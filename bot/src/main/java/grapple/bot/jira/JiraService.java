@@ -8,7 +8,6 @@ import grapple.bot.forge.Intake;
 import grapple.bot.forge.OAuthCallback;
 import grapple.bot.room.Messages;
 import grapple.state.OAuthStates;
-import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 
@@ -63,11 +62,6 @@ public final class JiraService extends AbstractService<JiraSettings> {
           new JiraApi(parts, commands).routes(routes);
         },
         // The leader refreshes expiring Cloud tokens.
-        threads ->
-            threads.every(
-                Duration.ofMinutes(5),
-                Duration.ZERO,
-                "refreshing tokens",
-                accounts::refreshExpiring));
+        threads -> threads.refreshTokensEvery5Minutes(accounts::refreshExpiring));
   }
 }

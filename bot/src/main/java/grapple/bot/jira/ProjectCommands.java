@@ -35,21 +35,16 @@ final class ProjectCommands {
             parts.context(),
             executor,
             JiraService.NAME,
-            "That failed on my side; try again, and tell the bot's admin if it keeps failing.");
+            "That failed on my side; try again, and tell the bot's admin if it keeps failing.",
+            ProjectCommands::help);
   }
 
   void onMessage(Connection connection, JiraProjectConfig config, RoomEvent.Message message) {
-    commands.onMessage(
-        connection,
-        config.commandPrefix(),
-        message,
-        (sender, words, prefix) -> run(config, sender, words, prefix));
+    commands.onMessage(connection, config, config.commandPrefix(), message, this::run);
   }
 
-  String run(JiraProjectConfig config, String sender, List<String> words, String prefix) {
-    String verb = RoomCommands.verb(words);
-    List<String> args = RoomCommands.args(words);
-    if (verb.equals("help")) return help(prefix);
+  String run(
+      JiraProjectConfig config, String sender, String verb, List<String> args, String prefix) {
     try {
       Site site = site(config, sender);
       return switch (verb) {
