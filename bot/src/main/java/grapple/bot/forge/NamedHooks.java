@@ -113,15 +113,12 @@ public final class NamedHooks {
           "No %ss in this room. Create one with %s.",
           noun, Markdown.code(call.prefix() + " " + createUsage));
     }
-    StringBuilder out = new StringBuilder(capitalised(noun) + "s in this room:\n\n");
-    inRoom.forEach(
-        h ->
-            out.append("- ")
-                .append(Markdown.code(h.stateKey()))
-                .append(" — ")
-                .append(h.live().summary())
-                .append('\n'));
-    return Reply.text(out.toString().stripTrailing());
+    return Reply.text(
+        Markdown.bulletList(
+            capitalised(noun) + "s in this room:",
+            inRoom.stream()
+                .map(h -> Markdown.code(h.stateKey()) + " — " + h.live().summary())
+                .toList()));
   }
 
   /** Removes the hook the call names and returns its name; BadInput if the room has none. */

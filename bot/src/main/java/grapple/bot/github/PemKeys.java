@@ -1,5 +1,6 @@
 package grapple.bot.github;
 
+import grapple.state.CheckedMessageException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -39,17 +40,11 @@ final class PemKeys {
   };
 
   /** The file could not be read or parsed; the message names the file and says which. */
-  static final class BadKey extends Exception {
+  static final class BadKey extends CheckedMessageException {
     private static final long serialVersionUID = 1L;
 
     BadKey(String message) {
       super(message);
-    }
-
-    /** Names the file and what is wrong with it; never null. */
-    @Override
-    public String getMessage() {
-      return java.util.Objects.requireNonNull(super.getMessage());
     }
   }
 

@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
@@ -50,7 +51,8 @@ class OutboundSenderTest {
   private final MockWebServer slow = new MockWebServer();
   private final FakeClock clock = new FakeClock(Instant.parse("2026-12-02T12:00:00Z"));
   private final Map<String, OutboundSender.Target> targets = new HashMap<>();
-  private final List<String> reports = new ArrayList<>();
+  // Deliveries to different connections run on different worker threads, and so do their reports.
+  private final List<String> reports = new CopyOnWriteArrayList<>();
   private final Map<String, Media> mediaRepo = new HashMap<>();
   private Database db;
   private OutboundQueue queue;
