@@ -1,6 +1,7 @@
 package grapple.bot.forge;
 
 import grapple.bot.config.Section;
+import java.util.List;
 import okhttp3.HttpUrl;
 import org.jspecify.annotations.Nullable;
 
@@ -17,6 +18,25 @@ public final class ForgeUrls {
         s.matching(key, fallback, Section.HTTP_URL, "must be an http:// or https:// URL");
     HttpUrl url = parse(value);
     return url != null ? url : HttpUrl.get(fallback);
+  }
+
+  /** The owner (user, organisation or group) and name of a repository. */
+  public record RepoPath(String owner, String repo) {}
+
+  /**
+   * The repository whose page {@code url} is on a forge at {@code base}: the two path segments
+   * after base's own, {@code .git} taken off the name; null when the path is not exactly that.
+   * Empty segments (a trailing or doubled slash) do not count.
+   */
+  public static @Nullable RepoPath repoPath(HttpUrl base, HttpUrl url) {
+    List<String> segments = nonEmptySegments(url);
+    int skip = nonEmptySegments(base).size();
+    if (segments.size() != skip + 2) return null;
+    return new RepoPath(segments.get(skip), segments.get(skip + 1).replaceFirst("\\.git$", ""));
+  }
+
+  private static List<String> nonEmptySegments(HttpUrl url) {
+    return url.pathSegments().stream().filter(p -> !p.isEmpty()).toList();
   }
 
   /** {@code text} without its trailing slashes as a URL; null when it is not one. */

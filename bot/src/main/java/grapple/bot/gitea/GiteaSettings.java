@@ -125,9 +125,4 @@ record GiteaSettings(
     String prefix = base.encodedPath().replaceAll("/+$", "") + "/";
     return url.encodedPath().startsWith(prefix);
   }
-
-  /** Path segments of {@code base}'s own path (an instance under a sub-path). */
-  static int baseSegments(HttpUrl base) {
-    return (int) base.pathSegments().stream().filter(p -> !p.isEmpty()).count();
-  }
 }

@@ -1,8 +1,8 @@
 package grapple.bot.gitea;
 
+import grapple.bot.forge.ForgeUrls;
 import grapple.commands.Markdown;
 import grapple.state.BadInput;
-import java.util.List;
 import java.util.Optional;
 import okhttp3.HttpUrl;
 
@@ -33,9 +33,8 @@ record RepoUrl(String instance, HttpUrl base, String owner, String repo) {
               + Markdown.code(text));
     }
     HttpUrl base = settings.instance(instance.get(), "url");
-    List<String> segments = url.pathSegments().stream().filter(p -> !p.isEmpty()).toList();
-    int skip = GiteaSettings.baseSegments(base);
-    if (segments.size() != skip + 2) {
+    ForgeUrls.RepoPath path = ForgeUrls.repoPath(base, url);
+    if (path == null) {
       throw new BadInput(
           "url",
           "must be a repository address like "
@@ -43,8 +42,7 @@ record RepoUrl(String instance, HttpUrl base, String owner, String repo) {
               + ", was "
               + Markdown.code(text));
     }
-    String repo = segments.get(skip + 1).replaceFirst("\\.git$", "");
-    GiteaRepoConfig.parse(GiteaRepoConfig.content(instance.get(), segments.get(skip), repo));
-    return new RepoUrl(instance.get(), base, segments.get(skip), repo);
+    GiteaRepoConfig.parse(GiteaRepoConfig.content(instance.get(), path.owner(), path.repo()));
+    return new RepoUrl(instance.get(), base, path.owner(), path.repo());
   }
 }

@@ -2,6 +2,7 @@ package grapple.bot.github;
 
 import grapple.bot.Changes;
 import grapple.bot.forge.Following;
+import grapple.bot.forge.ForgeUrls;
 import grapple.bot.forge.OAuthCallback;
 import grapple.bot.forge.TokenAccounts;
 import grapple.commands.Command;
@@ -125,11 +126,9 @@ final class GithubCommands {
     HttpUrl url = HttpUrl.parse(text.strip());
     if (url == null || !url.host().equalsIgnoreCase(web.host()) || url.port() != web.port())
       throw notARepoUrl(web, text);
-    List<String> segments = url.pathSegments().stream().filter(p -> !p.isEmpty()).toList();
-    int base = web.pathSegments().stream().filter(p -> !p.isEmpty()).toList().size();
-    if (segments.size() != base + 2) throw notARepoUrl(web, text);
-    String repo = segments.get(base + 1).replaceFirst("\\.git$", "");
-    return new String[] {segments.get(base), repo};
+    ForgeUrls.RepoPath path = ForgeUrls.repoPath(web, url);
+    if (path == null) throw notARepoUrl(web, text);
+    return new String[] {path.owner(), path.repo()};
   }
 
   private static BadInput notARepoUrl(HttpUrl web, String text) {
