@@ -17,17 +17,23 @@ record Cast(String runId, MatrixUser alice, MatrixUser bob, MatrixUser carol, Ma
    * Homeserver#require()} does.
    */
   static synchronized Cast require() {
-    if (registered != null) return registered;
+    if (registered == null) registered = registerNew();
+    return registered;
+  }
+
+  /**
+   * A cast of its own, for a class that runs alongside the others ({@code @Execution(CONCURRENT)}):
+   * a user's waits hold that user, so a class that waits minutes for a poll must not share them.
+   */
+  static Cast registerNew() {
     Homeserver homeserver = Homeserver.require();
     String runId = newRunId();
-    registered =
-        new Cast(
-            runId,
-            homeserver.register("alice_" + runId),
-            homeserver.register("bob_" + runId),
-            homeserver.register("carol_" + runId),
-            homeserver.register("dave_" + runId));
-    return registered;
+    return new Cast(
+        runId,
+        homeserver.register("alice_" + runId),
+        homeserver.register("bob_" + runId),
+        homeserver.register("carol_" + runId),
+        homeserver.register("dave_" + runId));
   }
 
   /** The bot's permissions config: alice and dave are admins, carol may only use commands. */

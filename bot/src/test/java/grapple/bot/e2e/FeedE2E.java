@@ -34,6 +34,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * RSS feeds (CONTRACT.md §2, §3, §7) polled by the real jar from a feed server in this test, with
@@ -41,7 +43,12 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * follows {@code a.xml} (scenarios 1-3, 5, 6); room B follows the flaky {@code b.xml} (scenario 4),
  * which is subscribed in the setup and answers from a script (OK, 500, 500, OK…), so that its slow
  * backoff schedule runs while the other scenarios do, across the restart of scenario 2.
+ *
+ * <p>Most of its four minutes is waiting for polls, so it runs alongside the other end-to-end
+ * classes (which run one after another), with a cast of its own. The class's {@code CONCURRENT}
+ * would pass to its tests, which must run in order: each says {@code SAME_THREAD}.
  */
+@Execution(ExecutionMode.CONCURRENT)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FeedE2E {
@@ -88,7 +95,7 @@ class FeedE2E {
 
   @BeforeAll
   void startBotWithTwoRoomsAndTheFlakyFeed() {
-    Cast cast = Cast.require();
+    Cast cast = Cast.registerNew();
     alice = cast.alice();
     server = FeedServer.start();
     urlA = server.url("/a.xml");
@@ -140,6 +147,7 @@ class FeedE2E {
 
   @Test
   @Order(1)
+  @Execution(ExecutionMode.SAME_THREAD) // in order, on the class\'s thread
   void subscribedFeedPostsOnlyItemsAddedLaterExactlyOnce() {
     publishA(item("a-1", "First"), item("a-2", "Second"));
     long mark = alice.mark();
@@ -177,6 +185,7 @@ class FeedE2E {
 
   @Test
   @Order(2)
+  @Execution(ExecutionMode.SAME_THREAD) // in order, on the class\'s thread
   void itemAddedWhileTheBotWasDownIsPostedOnceAfterARestart() {
     long mark = alice.mark();
 
@@ -204,6 +213,7 @@ class FeedE2E {
 
   @Test
   @Order(3)
+  @Execution(ExecutionMode.SAME_THREAD) // in order, on the class\'s thread
   void unreadableFeedIsRefusedAtSubscribe() {
     String missing = server.url("/missing.xml");
 
@@ -220,6 +230,7 @@ class FeedE2E {
 
   @Test
   @Order(3)
+  @Execution(ExecutionMode.SAME_THREAD) // in order, on the class\'s thread
   void malformedUrlIsRefusedNamingTheField() {
     Seen reply = command(roomA, "!grapple feed notaurl");
 
@@ -233,6 +244,7 @@ class FeedE2E {
 
   @Test
   @Order(4)
+  @Execution(ExecutionMode.SAME_THREAD) // in order, on the class\'s thread
   void failingFeedIsReportedOnceAndItsRecoveryOnce() {
     Seen failing = awaitFlakyNotice(FAILING, 3);
     timing("failure notice seen: %s", failing.body());
@@ -288,6 +300,7 @@ class FeedE2E {
 
   @Test
   @Order(5)
+  @Execution(ExecutionMode.SAME_THREAD) // in order, on the class\'s thread
   void listShowsTheFeedWithItsStatus() {
     Seen reply = command(roomA, "!grapple feed list");
 
@@ -299,6 +312,7 @@ class FeedE2E {
 
   @Test
   @Order(5)
+  @Execution(ExecutionMode.SAME_THREAD) // in order, on the class\'s thread
   void listJsonIsACodeBlockNamingTheUrl() throws IOException {
     Seen reply = command(roomA, "!grapple feed list json");
 
@@ -316,6 +330,7 @@ class FeedE2E {
 
   @Test
   @Order(6)
+  @Execution(ExecutionMode.SAME_THREAD) // in order, on the class\'s thread
   void removeStopsFollowingAndEmptiesTheState() {
     Seen reply = command(roomA, "!grapple feed remove " + urlA);
 
