@@ -40,6 +40,12 @@ class LocalModeWebhookTest {
     app = start("");
   }
 
+  /** Stops this run's Grapple and starts another on the same database. */
+  private void restart(String extraGeneric) throws Exception {
+    app.close();
+    app = start(extraGeneric);
+  }
+
   private Grapple start(String extraGeneric) throws Exception {
     return start(extraGeneric, "localhost");
   }
@@ -197,8 +203,7 @@ class LocalModeWebhookTest {
 
   @Test
   void waitForCompleteAnswers200AfterDelivery() throws Exception {
-    app.close();
-    app = start(", waitForComplete: true");
+    restart(", waitForComplete: true");
     String url = createHook("sync");
 
     assertThat(status(url, "text/plain", "done")).isEqualTo(200);
@@ -208,8 +213,7 @@ class LocalModeWebhookTest {
   @Test
   void hooksAndTheirUrlsSurviveARestart() throws Exception {
     String url = createHook("keep");
-    app.close();
-    app = start("");
+    restart("");
     url = onThisRun(url);
 
     assertThat(status(url, "text/plain", "still here")).isEqualTo(202);
