@@ -40,6 +40,12 @@ class LocalModeWebhookTest {
     app = start("");
   }
 
+  /** Stops this run's Grapple and starts another on the same database. */
+  private void restart(String extraGeneric) throws Exception {
+    app.close();
+    app = start(extraGeneric);
+  }
+
   private Grapple start(String extraGeneric) throws Exception {
     return start(extraGeneric, "localhost");
   }
@@ -69,7 +75,12 @@ class LocalModeWebhookTest {
     console.type("!grapple webhook " + name);
     Matcher m = URL.matcher(console.awaitPrinted("/webhook/"));
     assertThat(m.find()).isTrue();
-    return m.group().replaceFirst(":\\d+/", ":" + app.webhookPort() + "/");
+    return onThisRun(m.group());
+  }
+
+  /** {@code url} with this run's webhook port (the config asks for any free one). */
+  private String onThisRun(String url) {
+    return url.replaceFirst(":\\d+/", ":" + app.webhookPort() + "/");
   }
 
   private Response post(String url, String contentType, String body) throws IOException {
@@ -83,8 +94,16 @@ class LocalModeWebhookTest {
 
   /** Posts {@code body} to {@code url}: the answer's status code. */
   private int status(String url, String contentType, String body) throws IOException {
+    return answer(url, contentType, body).code();
+  }
+
+  /** What a hook answered: its status code and body. */
+  private record Answer(int code, String body) {}
+
+  /** Posts {@code body} to {@code url}: the answer. */
+  private Answer answer(String url, String contentType, String body) throws IOException {
     try (Response r = post(url, contentType, body)) {
-      return r.code();
+      return new Answer(r.code(), r.body().string());
     }
   }
 
@@ -92,20 +111,19 @@ class LocalModeWebhookTest {
   void aPostIsAcknowledgedWith202AndPostedToTheRoom() throws Exception {
     String url = createHook("ci");
 
-    try (Response r = post(url, "application/json", "{\"text\":\"hello\"}")) {
-      assertThat(r.code()).isEqualTo(202);
-      assertThat(r.body().string()).isEqualTo("{\"ok\":true}");
-    }
+    assertThat(answer(url, "application/json", "{\"text\":\"hello\"}"))
+        .isEqualTo(new Answer(202, "{\"ok\":true}"));
     assertThat(console.awaitPrinted("hello")).isEqualTo("grapple: hello");
   }
 
   @Test
   void anUnknownHookIs404WithTheContractsBody() throws Exception {
-    try (Response r =
-        post("http://127.0.0.1:" + app.webhookPort() + "/webhook/nope", "application/json", "{}")) {
-      assertThat(r.code()).isEqualTo(404);
-      assertThat(r.body().string()).isEqualTo("{\"ok\":false,\"error\":\"Webhook not found\"}");
-    }
+    assertThat(
+            answer(
+                "http://127.0.0.1:" + app.webhookPort() + "/webhook/nope",
+                "application/json",
+                "{}"))
+        .isEqualTo(new Answer(404, "{\"ok\":false,\"error\":\"Webhook not found\"}"));
   }
 
   @Test
@@ -119,10 +137,8 @@ class LocalModeWebhookTest {
     // is in
     console.awaitPrinted("Usage: /state");
 
-    try (Response r = post(url, "application/json", "{}")) {
-      assertThat(r.code()).isEqualTo(404);
-      assertThat(r.body().string()).isEqualTo("{\"ok\":false,\"error\":\"This hook has expired\"}");
-    }
+    assertThat(answer(url, "application/json", "{}"))
+        .isEqualTo(new Answer(404, "{\"ok\":false,\"error\":\"This hook has expired\"}"));
   }
 
   @Test
@@ -162,10 +178,10 @@ class LocalModeWebhookTest {
   void malformedJsonIs400WithASentence() throws Exception {
     String url = createHook("bad");
 
-    try (Response r = post(url, "application/json", "{\"text\":")) {
-      assertThat(r.code()).isEqualTo(400);
-      assertThat(r.body().string()).startsWith("{\"ok\":false,\"error\":\"Body is not valid JSON");
-    }
+    Answer a = answer(url, "application/json", "{\"text\":");
+
+    assertThat(a.code()).isEqualTo(400);
+    assertThat(a.body()).startsWith("{\"ok\":false,\"error\":\"Body is not valid JSON");
   }
 
   @Test
@@ -187,8 +203,7 @@ class LocalModeWebhookTest {
 
   @Test
   void waitForCompleteAnswers200AfterDelivery() throws Exception {
-    app.close();
-    app = start(", waitForComplete: true");
+    restart(", waitForComplete: true");
     String url = createHook("sync");
 
     assertThat(status(url, "text/plain", "done")).isEqualTo(200);
@@ -198,9 +213,8 @@ class LocalModeWebhookTest {
   @Test
   void hooksAndTheirUrlsSurviveARestart() throws Exception {
     String url = createHook("keep");
-    app.close();
-    app = start("");
-    url = url.replaceFirst(":\\d+/", ":" + app.webhookPort() + "/");
+    restart("");
+    url = onThisRun(url);
 
     assertThat(status(url, "text/plain", "still here")).isEqualTo(202);
     assertThat(console.awaitPrinted("still here")).contains("still here");
@@ -217,15 +231,14 @@ class LocalModeWebhookTest {
     try {
       app = start("", "example.org"); // The same database, now with another console room.
       console.awaitPrinted("local mode");
-      url = url.replaceFirst(":\\d+/", ":" + app.webhookPort() + "/");
+      url = onThisRun(url);
 
-      try (Response r = post(url, "text/plain", "anyone there?")) {
-        assertThat(r.code()).isEqualTo(410);
-        assertThat(r.body().string())
-            .isEqualTo(
-                "{\"ok\":false,\"error\":\"This hook's room !console:localhost"
-                    + " is one the bot is not in; nothing was accepted\"}");
-      }
+      assertThat(answer(url, "text/plain", "anyone there?"))
+          .isEqualTo(
+              new Answer(
+                  410,
+                  "{\"ok\":false,\"error\":\"This hook's room !console:localhost"
+                      + " is one the bot is not in; nothing was accepted\"}"));
       assertThat(log.list)
           .extracting(ILoggingEvent::getFormattedMessage)
           .containsExactly(

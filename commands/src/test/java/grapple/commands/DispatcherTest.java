@@ -1,6 +1,7 @@
 package grapple.commands;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.params.provider.Arguments.arguments;
 
 import grapple.state.BadInput;
 import grapple.testing.FakeClock;
@@ -9,7 +10,11 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class DispatcherTest {
   private static final String ROOM = "!room:example.org";
@@ -300,16 +305,6 @@ class DispatcherTest {
   }
 
   @Test
-  void helpWithTooManyArgumentsSaysSo() {
-    Reply reply = reply(USER, "!grapple help feeds github");
-
-    assertThat(reply.isError()).isTrue();
-    assertThat(reply.markdown())
-        .startsWith("Too many arguments")
-        .contains("`!grapple help [service]`");
-  }
-
-  @Test
   void aMissingArgumentIsNamedWithTheUsage() {
     Reply reply = reply(ADMIN, "!grapple webhook");
 
@@ -317,35 +312,44 @@ class DispatcherTest {
         .isEqualTo(Reply.error("Missing <name>. Usage: `!grapple webhook <name> [duration]`"));
   }
 
-  @Test
-  void tooManyArgumentsAreRefusedWithTheUsage() {
-    Reply reply = reply(ADMIN, "!grapple webhook ci 30d extra");
+  static Stream<Arguments> tooManyArguments() {
+    return Stream.of(
+        arguments(USER, "!grapple help feeds github", "`!grapple help [service]`"),
+        arguments(ADMIN, "!grapple webhook ci 30d extra", "`!grapple webhook <name> [duration]`"));
+  }
+
+  /** Help, like any command, refuses more arguments than its usage names. */
+  @ParameterizedTest
+  @MethodSource("tooManyArguments")
+  void tooManyArgumentsAreRefusedWithTheUsage(String sender, String typed, String usage) {
+    Reply reply = reply(sender, typed);
 
     assertThat(reply.isError()).isTrue();
-    assertThat(reply.markdown())
-        .startsWith("Too many arguments")
-        .contains("`!grapple webhook <name> [duration]`");
+    assertThat(reply.markdown()).startsWith("Too many arguments").contains(usage);
   }
 
-  @Test
-  void aSenderWhoMayNotSendTheStateIsRefusedWithTheReason() {
-    authority.refuse(ADMIN, "You need power level 50 to change room settings here; you have 0.");
+  static Stream<Arguments> stateRefusals() {
+    return Stream.of(
+        arguments(
+            ADMIN,
+            "You need power level 50 to change room settings here; you have 0.",
+            "You need power level 50 to change room settings here; you have 0."),
+        arguments(
+            BOT,
+            "the bot needs power level 50; it has 0.",
+            "I can't do that here: the bot needs power level 50; it has 0."));
+  }
+
+  /** The sender's refusal is given as the room authority words it; the bot's says it is the bot. */
+  @ParameterizedTest
+  @MethodSource("stateRefusals")
+  void whoeverMayNotSendTheStateIsRefusedWithTheReason(
+      String refused, String reason, String answer) {
+    authority.refuse(refused, reason);
 
     Reply reply = reply(ADMIN, "!grapple webhook ci");
 
-    assertThat(reply)
-        .isEqualTo(
-            Reply.error("You need power level 50 to change room settings here; you have 0."));
-  }
-
-  @Test
-  void aBotThatMayNotSendTheStateIsRefusedSayingItIsTheBot() {
-    authority.refuse(BOT, "the bot needs power level 50; it has 0.");
-
-    Reply reply = reply(ADMIN, "!grapple webhook ci");
-
-    assertThat(reply)
-        .isEqualTo(Reply.error("I can't do that here: the bot needs power level 50; it has 0."));
+    assertThat(reply).isEqualTo(Reply.error(answer));
   }
 
   @Test

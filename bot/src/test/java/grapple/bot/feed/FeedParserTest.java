@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -449,9 +450,7 @@ class FeedParserTest {
 
   @Test
   void refusesDoctype() {
-    assertThatThrownBy(() -> parse("doctype_external_dtd.xml", "https://example.org/feed"))
-        .isInstanceOf(FeedException.class)
-        .satisfies(e -> assertReadable(e.getMessage()));
+    assertRefusedReadably(() -> parse("doctype_external_dtd.xml", "https://example.org/feed"));
   }
 
   @Test
@@ -484,9 +483,7 @@ class FeedParserTest {
         "rss10_truncated.rdf"
       })
   void refusesMalformedXmlWithReadableReason(String name) {
-    assertThatThrownBy(() -> parse(name, "https://example.org/feed"))
-        .isInstanceOf(FeedException.class)
-        .satisfies(e -> assertReadable(e.getMessage()));
+    assertRefusedReadably(() -> parse(name, "https://example.org/feed"));
   }
 
   @Test
@@ -494,22 +491,17 @@ class FeedParserTest {
     byte[] whole = bytes("jsonfeed11_daring_fireball.json");
     byte[] cut = Arrays.copyOf(whole, whole.length / 2);
 
-    assertThatThrownBy(
-            () ->
-                FeedParser.parse(cut, "application/feed+json", URI.create("https://example.org/f")))
-        .isInstanceOf(FeedException.class)
-        .satisfies(e -> assertReadable(e.getMessage()));
+    assertRefusedReadably(
+        () -> FeedParser.parse(cut, "application/feed+json", URI.create("https://example.org/f")));
   }
 
   @ParameterizedTest
   @ValueSource(strings = {"text/html; charset=utf-8", ""})
   void refusesHtmlPage(String contentType) {
-    assertThatThrownBy(
-            () ->
-                FeedParser.parse(
-                    bytes("html_page.html"), contentType, URI.create("https://example.org/")))
-        .isInstanceOf(FeedException.class)
-        .satisfies(e -> assertReadable(e.getMessage()));
+    assertRefusedReadably(
+        () ->
+            FeedParser.parse(
+                bytes("html_page.html"), contentType, URI.create("https://example.org/")));
   }
 
   @Test
@@ -538,11 +530,8 @@ class FeedParserTest {
 
   @Test
   void refusesJsonThatIsNotAJsonFeed() {
-    assertThatThrownBy(
-            () ->
-                parse("not_a_jsonfeed.json", "https://example.org/feeds.json", "application/json"))
-        .isInstanceOf(FeedException.class)
-        .satisfies(e -> assertReadable(e.getMessage()));
+    assertRefusedReadably(
+        () -> parse("not_a_jsonfeed.json", "https://example.org/feeds.json", "application/json"));
   }
 
   @Test
@@ -629,19 +618,21 @@ class FeedParserTest {
   }
 
   private static void assertFailsFastOrParses(byte[] body, String contentType) {
-    Throwable thrown =
-        assertTimeoutPreemptively(
-            Duration.ofSeconds(10),
-            () ->
-                catchThrowable(
-                    () ->
-                        FeedParser.parse(
-                            body, contentType, URI.create("https://example.org/feed"))));
+    Throwable thrown = thrownWithin(Duration.ofSeconds(10), body, contentType);
 
     if (thrown != null) {
       assertThat(thrown).isInstanceOf(FeedException.class);
       assertReadable(thrown.getMessage());
     }
+  }
+
+  /** What parsing {@code body} throws (null if nothing); fails if it takes over {@code limit}. */
+  private static @Nullable Throwable thrownWithin(Duration limit, byte[] body, String contentType) {
+    return assertTimeoutPreemptively(
+        limit,
+        () ->
+            catchThrowable(
+                () -> FeedParser.parse(body, contentType, URI.create("https://example.org/feed"))));
   }
 
   // The depth pre-scan must see the nesting the XML parser will see.
@@ -770,14 +761,7 @@ class FeedParserTest {
   }
 
   private static void assertRefusedQuicklyAsTooDeep(byte[] body, String contentType) {
-    Throwable thrown =
-        assertTimeoutPreemptively(
-            Duration.ofSeconds(5),
-            () ->
-                catchThrowable(
-                    () ->
-                        FeedParser.parse(
-                            body, contentType, URI.create("https://example.org/feed"))));
+    Throwable thrown = thrownWithin(Duration.ofSeconds(5), body, contentType);
 
     assertThat(thrown).isInstanceOf(FeedException.class).hasMessage(DEPTH_REFUSAL);
   }
@@ -805,6 +789,13 @@ class FeedParserTest {
         .usingRecursiveComparison()
         .ignoringFields("summary")
         .isEqualTo(new FeedItem(id, title, url, author, date, null));
+  }
+
+  /** {@code parse} throws a FeedException whose message a room can be shown. */
+  private static void assertRefusedReadably(ThrowingCallable parse) {
+    assertThatThrownBy(parse)
+        .isInstanceOf(FeedException.class)
+        .satisfies(e -> assertReadable(e.getMessage()));
   }
 
   private static void assertReadable(String message) {

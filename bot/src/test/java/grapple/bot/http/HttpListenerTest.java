@@ -79,28 +79,35 @@ class HttpListenerTest {
     };
   }
 
+  /** A request to the listener, given up on after 10 s. */
+  private HttpRequest.Builder request(String path) {
+    return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + listener.port() + path))
+        .timeout(Duration.ofSeconds(10));
+  }
+
+  /**
+   * Starts a listener with two threads whose {@code GET /later} waits for {@code answer}, and sends
+   * that request: returns its response to come once the request has reached the handler.
+   */
+  private CompletableFuture<HttpResponse<String>> waitingFor(CompletableFuture<Response> answer)
+      throws Exception {
+    start(new Router().addAsync("GET", "/later", 0, answerLater(answer)), 2);
+    CompletableFuture<HttpResponse<String>> response = getLater("/later");
+    Await.until(WAIT, () -> arrived.get() == 1);
+    return response;
+  }
+
   private HttpResponse<String> get(String path) throws Exception {
-    return client.send(
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + listener.port() + path))
-            .timeout(Duration.ofSeconds(10))
-            .build(),
-        HttpResponse.BodyHandlers.ofString());
+    return client.send(request(path).build(), HttpResponse.BodyHandlers.ofString());
   }
 
   private CompletableFuture<HttpResponse<String>> getLater(String path) {
-    return client.sendAsync(
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + listener.port() + path))
-            .timeout(Duration.ofSeconds(10))
-            .build(),
-        HttpResponse.BodyHandlers.ofString());
+    return client.sendAsync(request(path).build(), HttpResponse.BodyHandlers.ofString());
   }
 
   private HttpResponse<String> post(String path, String body) throws Exception {
     return client.send(
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + listener.port() + path))
-            .timeout(Duration.ofSeconds(10))
-            .POST(HttpRequest.BodyPublishers.ofString(body))
-            .build(),
+        request(path).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
         HttpResponse.BodyHandlers.ofString());
   }
 
@@ -135,10 +142,8 @@ class HttpListenerTest {
   @Test
   void anAnswerCompletedLaterByAnotherThreadIsSent() throws Exception {
     CompletableFuture<Response> answer = new CompletableFuture<>();
-    start(new Router().addAsync("GET", "/later", 0, answerLater(answer)), 2);
 
-    CompletableFuture<HttpResponse<String>> response = getLater("/later");
-    Await.until(WAIT, () -> arrived.get() == 1);
+    CompletableFuture<HttpResponse<String>> response = waitingFor(answer);
     assertThat(response).isNotDone();
     new Thread(() -> answer.complete(Response.ok(202))).start();
 
@@ -152,10 +157,8 @@ class HttpListenerTest {
   @Test
   void anAnswerCompletedByAnotherThreadIsStillWrittenByTheListenersThreads() throws Exception {
     CompletableFuture<Response> answer = new CompletableFuture<>();
-    start(new Router().addAsync("GET", "/later", 0, answerLater(answer)), 2);
 
-    CompletableFuture<HttpResponse<String>> response = getLater("/later");
-    Await.until(WAIT, () -> arrived.get() == 1);
+    CompletableFuture<HttpResponse<String>> response = waitingFor(answer);
     Thread completer =
         new Thread(() -> answer.complete(Response.ok(202)), "database-writer-stand-in");
     completer.start();
@@ -187,10 +190,8 @@ class HttpListenerTest {
   @Test
   void anAnswerThatFailsLaterIsA500InTheListenersErrorShape() throws Exception {
     CompletableFuture<Response> answer = new CompletableFuture<>();
-    start(new Router().addAsync("GET", "/later", 0, answerLater(answer)), 2);
 
-    CompletableFuture<HttpResponse<String>> response = getLater("/later");
-    Await.until(WAIT, () -> arrived.get() == 1);
+    CompletableFuture<HttpResponse<String>> response = waitingFor(answer);
     answer.completeExceptionally(new IllegalStateException("boom"));
 
     HttpResponse<String> done = response.get(10, TimeUnit.SECONDS);

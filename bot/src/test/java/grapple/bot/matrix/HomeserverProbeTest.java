@@ -13,6 +13,8 @@ import okhttp3.OkHttpClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** What the start says about a homeserver URL that cannot work, against a local server. */
 class HomeserverProbeTest {
@@ -59,26 +61,22 @@ class HomeserverProbeTest {
     assertThatCode(() -> probe(base()).check()).doesNotThrowAnyException();
   }
 
-  @Test
-  void aServerThatIsNotMatrixIsNamedForWhatItAnswered() {
-    server.enqueue(answer(404, "text/html", "<h1>Not Found</h1>"));
+  /** A server that is not Matrix (or a web page where the versions should be) is named for it. */
+  @ParameterizedTest
+  @CsvSource({
+    "404, <h1>Not Found</h1>, 404",
+    "200, <html>Element</html>, 200 without a list of versions"
+  })
+  void aServerThatIsNotMatrixIsNamedForWhatItAnswered(int code, String page, String answered) {
+    server.enqueue(answer(code, "text/html", page));
 
     assertThatThrownBy(() -> probe(base()).check())
         .isInstanceOf(LoginFailed.class)
         .hasMessage(
             base()
-                + " does not look like a Matrix homeserver (GET /_matrix/client/versions answered 404)");
-  }
-
-  @Test
-  void aWebPageWhereTheVersionsShouldBeIsNotMatrixEither() {
-    server.enqueue(answer(200, "text/html", "<html>Element</html>"));
-
-    assertThatThrownBy(() -> probe(base()).check())
-        .isInstanceOf(LoginFailed.class)
-        .hasMessageContaining(
-            "does not look like a Matrix homeserver (GET /_matrix/client/versions answered 200"
-                + " without a list of versions)");
+                + " does not look like a Matrix homeserver (GET /_matrix/client/versions answered "
+                + answered
+                + ")");
   }
 
   @Test

@@ -33,6 +33,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -240,27 +241,24 @@ class ProvisioningApiTest {
     assertThat(a.json().get("config").toString()).isEqualTo("{\"name\":\"unset\"}");
   }
 
-  @Test
-  void patchThatRenamesAWebhookIs400NamingName() {
-    String id = createdId("fixed");
+  /** A patch that renames a webhook or breaks its config is 400 naming the field, and undone. */
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      textBlock =
+          """
+          fixed | {"name":"renamed"}        | name
+          typed | {"waitForComplete":"yes"} | waitForComplete
+          """)
+  void aPatchTheConfigRefusesIs400NamingTheField(String name, String patch, String field) {
+    String id = createdId(name);
 
-    Answer a = grapple.patch(one(id), "{\"name\":\"renamed\"}");
+    Answer a = grapple.patch(one(id), patch);
 
     assertThat(a.status()).isEqualTo(400);
     assertThat(a.errcode()).isEqualTo("HS_BAD_VALUE");
-    assertThat(a.error()).contains("'name'");
-    assertThat(grapple.get(one(id)).json().get("config").toString())
-        .isEqualTo("{\"name\":\"fixed\"}");
-  }
-
-  @Test
-  void patchThatBreaksTheConfigIs400NamingTheField() {
-    String id = createdId("typed");
-
-    Answer a = grapple.patch(one(id), "{\"waitForComplete\":\"yes\"}");
-
-    assertThat(a.status()).isEqualTo(400);
-    assertThat(a.error()).contains("'waitForComplete'");
+    assertThat(a.error()).contains("'" + field + "'");
+    assertThat(grapple.get(one(id)).json().get("config").toString()).isEqualTo(hook(name));
   }
 
   @Test

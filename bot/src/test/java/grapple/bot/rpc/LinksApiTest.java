@@ -5,6 +5,7 @@ import static grapple.bot.LocalMode.READER;
 import static grapple.bot.rpc.LocalRpc.LINKER;
 import static grapple.bot.rpc.LocalRpc.LINK_READER;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.params.provider.Arguments.arguments;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import grapple.testing.github.FakeGithub;
@@ -13,10 +14,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Identity links (CONTRACT §14) over real sockets: the people-links routes with their API version,
@@ -290,37 +295,31 @@ class LinksApiTest {
     assertThat(again.json().get("error").asText()).contains("'DaveGH'").contains("linked already");
   }
 
-  @Test
-  void aLinkWithoutAMatrixUserIs400NamingTheField() {
-    LocalRpc.Answer a = post("{\"github\":{\"login\":\"x\"}}");
-
-    assertThat(a.status()).isEqualTo(400);
-    assertThat(a.json().get("error").asText()).startsWith("'matrix.userId' is required");
+  static Stream<Arguments> badLinks() {
+    return Stream.of(
+        arguments(
+            "without a Matrix user",
+            "{\"github\":{\"login\":\"x\"}}",
+            "'matrix.userId' is required"),
+        arguments(
+            "without a login",
+            "{\"matrix\":{\"userId\":\"@f:localhost\"},\"github\":{\"id\":\"5\"}}",
+            "'github.login' is required"),
+        arguments(
+            "without any forge",
+            "{\"matrix\":{\"userId\":\"@g:localhost\"}}",
+            "'github' a link needs at least one forge identity"),
+        arguments("not JSON", "{nope", "The body is not valid JSON"));
   }
 
-  @Test
-  void aLinkWithoutALoginIs400NamingTheField() {
-    LocalRpc.Answer a =
-        post("{\"matrix\":{\"userId\":\"@f:localhost\"},\"github\":{\"id\":\"5\"}}");
+  /** A link the API cannot make is 400, its error naming the field (or the body) at fault. */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("badLinks")
+  void aBadLinkIs400SayingWhy(String what, String body, String error) {
+    LocalRpc.Answer a = post(body);
 
     assertThat(a.status()).isEqualTo(400);
-    assertThat(a.json().get("error").asText()).startsWith("'github.login' is required");
-  }
-
-  @Test
-  void aLinkWithoutAnyForgeIs400() {
-    LocalRpc.Answer a = post("{\"matrix\":{\"userId\":\"@g:localhost\"}}");
-
-    assertThat(a.status()).isEqualTo(400);
-    assertThat(a.json().get("error").asText()).contains("at least one forge identity");
-  }
-
-  @Test
-  void aBodyThatIsNotJsonIs400() {
-    LocalRpc.Answer a = post("{nope");
-
-    assertThat(a.status()).isEqualTo(400);
-    assertThat(a.json().get("error").asText()).startsWith("The body is not valid JSON");
+    assertThat(a.json().get("error").asText()).startsWith(error);
   }
 
   // The same through JSON-RPC.

@@ -120,11 +120,7 @@ class WebhookMessageTest {
 
     ObjectNode content = message(data);
 
-    assertThat(content.has("formatted_body")).isFalse();
-    assertThat(content.get("body").asText())
-        .startsWith("ééé")
-        .endsWith("(cut: the message was too long)");
-    assertThat(WebhookMessage.size(content)).isLessThanOrEqualTo(WebhookMessage.MAX_CONTENT_BYTES);
+    assertCutToFit(content, "ééé");
   }
 
   @Test
@@ -162,11 +158,7 @@ class WebhookMessageTest {
                 WebhookMessage.build(
                     whole(TextNode.valueOf("\u2039".repeat(1 << 20))), true, 3L << 20));
 
-    assertThat(content.has("formatted_body")).isFalse();
-    assertThat(content.get("body").asText())
-        .startsWith("Received webhook data: \u2039\u2039")
-        .endsWith("(cut: the message was too long)");
-    assertThat(WebhookMessage.size(content)).isLessThanOrEqualTo(WebhookMessage.MAX_CONTENT_BYTES);
+    assertCutToFit(content, "Received webhook data: \u2039\u2039");
   }
 
   @Test
@@ -195,5 +187,14 @@ class WebhookMessageTest {
 
     assertThat(content.get("body").asText()).isEqualTo("short");
     assertThat(content.has("formatted_body")).isFalse();
+  }
+
+  /** A plain body that starts with {@code start}, cut (saying so) to fit in one event. */
+  private static void assertCutToFit(ObjectNode content, String start) {
+    assertThat(content.has("formatted_body")).isFalse();
+    assertThat(content.get("body").asText())
+        .startsWith(start)
+        .endsWith("(cut: the message was too long)");
+    assertThat(WebhookMessage.size(content)).isLessThanOrEqualTo(WebhookMessage.MAX_CONTENT_BYTES);
   }
 }
