@@ -121,10 +121,7 @@ class GitlabE2E {
   @Order(3)
   void aFailedPipelineBecomesANoticeNamingTheFailedStageAndJob() throws IOException {
     long mark = room.owner.mark();
-    ObjectNode pipeline = payload("/gitlab/jira-to-matrix/pipe-failed.json");
-    ((ObjectNode) pipeline.path("project"))
-        .put("path_with_namespace", "team/app")
-        .put("web_url", gitlab.url() + "/team/app");
+    ObjectNode pipeline = failedPipelineOfTeamApp();
 
     assertThat(post("Pipeline Hook", "pipe-" + cast.runId(), pipeline, secret)).isEqualTo(202);
 
@@ -144,10 +141,7 @@ class GitlabE2E {
   @Order(4)
   void aWrongTokenIsRefusedAndARedeliveryPostsNothing() throws IOException {
     long mark = room.owner.mark();
-    ObjectNode pipeline = payload("/gitlab/jira-to-matrix/pipe-failed.json");
-    ((ObjectNode) pipeline.path("project"))
-        .put("path_with_namespace", "team/app")
-        .put("web_url", gitlab.url() + "/team/app");
+    ObjectNode pipeline = failedPipelineOfTeamApp();
     assertThat(post("Pipeline Hook", "other-" + cast.runId(), pipeline, "not-the-secret"))
         .isEqualTo(401);
     assertThat(post("Pipeline Hook", "pipe-" + cast.runId(), pipeline, secret))
@@ -180,6 +174,15 @@ class GitlabE2E {
             "This room no longer follows `work/team/app`. I deleted the project hook I had added"
                 + " on GitLab.");
     assertThat(gitlab.hooks("team/app")).isEmpty();
+  }
+
+  /** The failed pipeline of the corpus, moved to the fake's {@code team/app}. */
+  private ObjectNode failedPipelineOfTeamApp() throws IOException {
+    ObjectNode pipeline = payload("/gitlab/jira-to-matrix/pipe-failed.json");
+    ((ObjectNode) pipeline.path("project"))
+        .put("path_with_namespace", "team/app")
+        .put("web_url", gitlab.url() + "/team/app");
+    return pipeline;
   }
 
   private static ObjectNode payload(String resource) throws IOException {
