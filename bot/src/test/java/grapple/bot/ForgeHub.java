@@ -1,7 +1,11 @@
 package grapple.bot;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import grapple.state.PeopleLinks;
 import grapple.testing.github.FakeGithub;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 
@@ -32,6 +36,31 @@ final class ForgeHub {
     hub.joined(ALICE, BOB);
     hub.joinedIn(DM, ALICE);
     return hub;
+  }
+
+  /**
+   * Alice sends {@code command}, which carries {@code token}, in the room: the bot refuses it
+   * without repeating the token, and redacts her message.
+   */
+  static void assertTokenInTheRoomRefusedAndRedacted(TestHub hub, String command, String token)
+      throws InterruptedException {
+    String answer = hub.reply(TestHub.ROOM, ALICE, command);
+    assertThat(answer).startsWith("Never send a token in a room").doesNotContain(token);
+    assertThat(hub.gateway.membership())
+        .anyMatch(m -> m.startsWith("redact " + TestHub.ROOM + " $cmd"));
+  }
+
+  /**
+   * Links {@code matrixUser} to the GitHub account {@code login} as an administrator does (a people
+   * link, no token).
+   */
+  static void githubLinkedByAnAdministrator(TestHub hub, String matrixUser, String login) {
+    String link = "link-" + login;
+    new PeopleLinks(hub.db, Clock.systemUTC())
+        .create(
+            link,
+            List.of(new PeopleLinks.Identity(link, "github", "", matrixUser, login, null)),
+            "key ops");
   }
 
   /**

@@ -90,13 +90,7 @@ class GithubRepoCommandsTest {
   @Test
   void assignByMatrixIdUsesAnAdministratorsLinkWhenTheUserLinkedNoAccount() throws Exception {
     follow("");
-    new grapple.state.PeopleLinks(hub.db, java.time.Clock.systemUTC())
-        .create(
-            "link-carol",
-            List.of(
-                new grapple.state.PeopleLinks.Identity(
-                    "link-carol", "github", "", "@carol:test", "carol", null)),
-            "key ops");
+    ForgeHub.githubLinkedByAnAdministrator(hub, "@carol:test", "carol");
     int number = github.repo("o/r").issue("Broken", "alice");
 
     String answer = reply(ALICE, "!gh assign #" + number + " @carol:test");

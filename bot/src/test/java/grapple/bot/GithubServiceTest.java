@@ -83,10 +83,8 @@ class GithubServiceTest {
 
   @Test
   void aTokenSentInARoomIsRedactedRefusedAndNotStored() throws Exception {
-    String answer = hub.reply(TestHub.ROOM, ALICE, "!grapple github setpersonaltoken " + TOKEN);
-    assertThat(answer).startsWith("Never send a token in a room").doesNotContain(TOKEN);
-    assertThat(hub.gateway.membership())
-        .anyMatch(m -> m.startsWith("redact " + TestHub.ROOM + " $cmd"));
+    ForgeHub.assertTokenInTheRoomRefusedAndRedacted(
+        hub, "!grapple github setpersonaltoken " + TOKEN, TOKEN);
     assertThat(github.requestsTo("GET", "/user")).isEmpty();
     assertThat(hub.reply(DM, ALICE, "github status")).contains("You are not logged into GitHub");
   }
@@ -207,13 +205,7 @@ class GithubServiceTest {
   @Test
   void anActorLinkedByAnAdministratorIsMentionedAsAPill() throws Exception {
     follow();
-    new grapple.state.PeopleLinks(hub.db, java.time.Clock.systemUTC())
-        .create(
-            "link-carol",
-            List.of(
-                new grapple.state.PeopleLinks.Identity(
-                    "link-carol", "github", "", "@carol:test", "codertocat", null)),
-            "key ops");
+    ForgeHub.githubLinkedByAnAdministrator(hub, "@carol:test", "codertocat");
     byte[] body = example("issues", "opened");
 
     assertThat(post("issues", "delivery-a", body, GithubSigner.sign(SECRET, body)).statusCode())
