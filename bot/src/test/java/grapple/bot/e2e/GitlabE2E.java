@@ -11,13 +11,10 @@ import grapple.testing.gitlab.FakeGitlab;
 import grapple.testing.gitlab.GitlabCall;
 import java.io.IOException;
 import java.io.InputStream;
-import java.time.Duration;
 import java.util.List;
 import okhttp3.MediaType;
-import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.RequestBody;
-import okhttp3.Response;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -43,8 +40,7 @@ class GitlabE2E {
   private static final MediaType JSON = MediaType.get("application/json");
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
-  private final OkHttpClient http =
-      new OkHttpClient.Builder().callTimeout(Duration.ofSeconds(30)).build();
+  private final WebhookPoster poster = new WebhookPoster();
   private Cast cast;
   @AutoClose private FakeGitlab gitlab;
   private GrappleProcess bot;
@@ -201,8 +197,6 @@ class GitlabE2E {
             .header("X-Gitlab-Token", token)
             .post(RequestBody.create(MAPPER.writeValueAsBytes(body), JSON))
             .build();
-    try (Response response = http.newCall(request).execute()) {
-      return response.code();
-    }
+    return poster.execute(request).code();
   }
 }
