@@ -1,5 +1,9 @@
 package grapple.bot;
 
+import static grapple.bot.ForgeHub.ALICE;
+import static grapple.bot.ForgeHub.BOB;
+import static grapple.bot.ForgeHub.DM;
+import static grapple.bot.ForgeHub.WAIT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -28,12 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class GiteaServiceTest {
   private static final String SECRET = "gitea-webhook-secret-0123";
-  private static final String ALICE = "@alice:test";
-  private static final String BOB = "@bob:test";
-  private static final String DM = "!dm-alice:test";
   private static final String TOKEN = "gitea_alice_token_0000000000000000";
   private static final String BOB_TOKEN = "gitea_bob_token_00000000000000000";
-  private static final Duration WAIT = Duration.ofSeconds(5);
 
   @TempDir Path dir;
   @AutoClose private FakeGitea gitea;
@@ -59,9 +59,7 @@ class GiteaServiceTest {
             + "}, instances: {forge: {url: '"
             + gitea.url()
             + "'}}}";
-    hub = new TestHub(dir, List.of(new GiteaService()), yaml, TestHub.EVERYONE_ADMIN);
-    hub.joined(ALICE, BOB);
-    hub.joinedIn(DM, ALICE);
+    hub = ForgeHub.start(dir, new GiteaService(), yaml);
     hooks = hub.webhookClient();
   }
 
@@ -107,11 +105,8 @@ class GiteaServiceTest {
 
   @Test
   void aTokenSentInARoomIsRedactedRefusedAndNotStored() throws Exception {
-    String answer = hub.reply(TestHub.ROOM, ALICE, "!grapple gitea token forge " + TOKEN);
-
-    assertThat(answer).startsWith("Never send a token in a room").doesNotContain(TOKEN);
-    assertThat(hub.gateway.membership())
-        .anyMatch(m -> m.startsWith("redact " + TestHub.ROOM + " $cmd"));
+    ForgeHub.assertTokenInTheRoomRefusedAndRedacted(
+        hub, "!grapple gitea token forge " + TOKEN, TOKEN);
     assertThat(gitea.callsTo("GET", "/api/v1/user")).isEmpty();
   }
 

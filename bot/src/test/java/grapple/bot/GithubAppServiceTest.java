@@ -1,5 +1,8 @@
 package grapple.bot;
 
+import static grapple.bot.ForgeHub.ALICE;
+import static grapple.bot.ForgeHub.BOB;
+import static grapple.bot.ForgeHub.DM;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import grapple.bot.github.GithubService;
@@ -7,7 +10,6 @@ import grapple.testing.github.FakeGithub;
 import grapple.testing.github.GithubAppKey;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -19,9 +21,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class GithubAppServiceTest {
   private static final GithubAppKey KEY = GithubAppKey.generate();
-  private static final String ALICE = "@alice:test";
-  private static final String BOB = "@bob:test";
-  private static final String DM = "!dm-alice:test";
   private static final String TOKEN = "ghp_alice_token_000000000000000000000";
 
   @TempDir Path dir;
@@ -37,17 +36,10 @@ class GithubAppServiceTest {
     github.repo("o/noapp").permission("alice", "write");
     github.installation(7, "o").repos("o/r");
     Path key = Files.writeString(dir.resolve("app.pem"), KEY.pkcs1Pem());
-    String yaml =
-        "github: {enabled: true, webhook: {secret: 'webhook-secret-0123'}, apiUrl: '"
-            + github.apiUrl()
-            + "', webUrl: '"
-            + github.webUrl()
-            + "', app: {id: 42, slug: grapple-test, privateKeyFile: '"
-            + key
-            + "'}}";
-    hub = new TestHub(dir, List.of(new GithubService()), yaml, TestHub.EVERYONE_ADMIN);
-    hub.joined(ALICE, BOB);
-    hub.joinedIn(DM, ALICE);
+    String app = ", app: {id: 42, slug: grapple-test, privateKeyFile: '" + key + "'}";
+    hub =
+        ForgeHub.start(
+            dir, new GithubService(), ForgeHub.githubYaml(github, "webhook-secret-0123", app));
     assertThat(hub.reply(DM, ALICE, "github setpersonaltoken " + TOKEN))
         .isEqualTo("Connected as `alice`. Token stored.");
   }

@@ -73,12 +73,8 @@ class GithubLabelBatchTest {
   @Test
   void aLabelTheRoomDidNotAskForPostsNothing() throws Exception {
     assertThat(post("d1", labeled(7, "chore", "chore"))).isEqualTo(202);
-    assertThat(post("d2", labeled(8, "bug", "bug"))).isEqualTo(202);
 
-    FakeGateway.Sent notice = hub.gateway.takeSent(BATCH_WAIT);
-
-    assertThat(notice.content().path("body").asText()).contains("o/r#8");
-    assertNoNoticeFor("a notice for #7");
+    assertOnlyTheControlIsPosted("bug", "a notice for #7");
   }
 
   @Test
@@ -88,11 +84,7 @@ class GithubLabelBatchTest {
     assertThat(hub.gateway.takeSent(BATCH_WAIT)).as("the first notice").isNotNull();
 
     assertThat(post("d1", first)).isEqualTo(202);
-    assertThat(post("d2", labeled(8, "urgent", "urgent"))).isEqualTo(202);
-    FakeGateway.Sent next = hub.gateway.takeSent(BATCH_WAIT);
-
-    assertThat(next.content().path("body").asText()).contains("o/r#8");
-    assertNoNoticeFor("a notice for the redelivery");
+    assertOnlyTheControlIsPosted("urgent", "a notice for the redelivery");
   }
 
   /**
@@ -102,12 +94,19 @@ class GithubLabelBatchTest {
   @Test
   void aLabelGivenAsTheIssueIsOpenedPostsNoLabeledNotice() throws Exception {
     assertThat(post("d1", labeledAt(9, java.time.Instant.now(), "bug"))).isEqualTo(202);
-    assertThat(post("d2", labeled(8, "bug", "bug"))).isEqualTo(202);
 
+    assertOnlyTheControlIsPosted("bug", "a labeled notice for the new issue #9");
+  }
+
+  /**
+   * Posts the control, delivery d2: {@code label} (one the room asks for) added to issue #8. Its
+   * notice must be the next and the only one; {@code what} names the notice that must not come.
+   */
+  private void assertOnlyTheControlIsPosted(String label, String what) throws Exception {
+    assertThat(post("d2", labeled(8, label, label))).isEqualTo(202);
     FakeGateway.Sent notice = hub.gateway.takeSent(BATCH_WAIT);
-
     assertThat(notice.content().path("body").asText()).contains("o/r#8");
-    assertNoNoticeFor("a labeled notice for the new issue #9");
+    assertNoNoticeFor(what);
   }
 
   /** Asserts that no notice comes within 1.5 s; {@code what} names the notice that must not. */

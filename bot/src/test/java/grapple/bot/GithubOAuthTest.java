@@ -1,5 +1,8 @@
 package grapple.bot;
 
+import static grapple.bot.ForgeHub.ALICE;
+import static grapple.bot.ForgeHub.DM;
+import static grapple.bot.ForgeHub.WAIT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import grapple.bot.github.GithubService;
@@ -23,15 +26,11 @@ import org.junit.jupiter.api.io.TempDir;
  * account.
  */
 class GithubOAuthTest {
-  private static final String ALICE = "@alice:test";
-  private static final String DM = "!dm-alice:test";
-
   /** Where the outbox sends Alice's direct messages (FakeGateway.directRoom). */
   private static final String ALICES_DM = "!dm-" + ALICE;
 
   private static final String CLIENT_ID = "Iv1.grapple";
   private static final String REDIRECT_URI = "https://bot.example.org/oauth/github";
-  private static final Duration WAIT = Duration.ofSeconds(5);
   private static final GithubAppKey KEY = GithubAppKey.generate();
 
   @TempDir Path dir;
@@ -44,19 +43,15 @@ class GithubOAuthTest {
     github = FakeGithub.start();
     github.app(1, KEY).oauth(CLIENT_ID, "client-secret-0123");
     github.user("alice");
-    String yaml =
-        "github: {enabled: true, webhook: {secret: 'webhook-secret-0123'}, apiUrl: '"
-            + github.apiUrl()
-            + "', webUrl: '"
-            + github.webUrl()
-            + "', oauth: {clientId: '"
+    String oauth =
+        ", oauth: {clientId: '"
             + CLIENT_ID
             + "', clientSecret: 'client-secret-0123', redirectUri: '"
             + REDIRECT_URI
-            + "'}}";
-    hub = new TestHub(dir, List.of(new GithubService()), yaml, TestHub.EVERYONE_ADMIN);
-    hub.joined(ALICE, "@bob:test");
-    hub.joinedIn(DM, ALICE);
+            + "'}";
+    hub =
+        ForgeHub.start(
+            dir, new GithubService(), ForgeHub.githubYaml(github, "webhook-secret-0123", oauth));
     hooks = hub.webhookClient();
   }
 

@@ -1,5 +1,9 @@
 package grapple.bot;
 
+import static grapple.bot.ForgeHub.ALICE;
+import static grapple.bot.ForgeHub.BOB;
+import static grapple.bot.ForgeHub.BOBS_DM;
+import static grapple.bot.ForgeHub.DM;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -22,14 +26,9 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code commands} permission; {@code github.defaultOptions} under a new connection.
  */
 class GithubRepoCommandsTest {
-  private static final String ALICE = "@alice:test";
-  private static final String BOB = "@bob:test";
-
   /** In the room, with no permission at all. */
   private static final String MALLORY = "@mallory:test";
 
-  private static final String DM = "!dm-alice:test";
-  private static final String BOBS_DM = "!dm-bob:test";
   private static final String TOKEN = "ghp_alice_token_000000000000000000000";
   private static final String BOB_TOKEN = "ghp_bob_token_00000000000000000000000";
   private static final String EVENT_TYPE = "uk.half-shot.matrix-hookshot.github.repository";
@@ -91,13 +90,7 @@ class GithubRepoCommandsTest {
   @Test
   void assignByMatrixIdUsesAnAdministratorsLinkWhenTheUserLinkedNoAccount() throws Exception {
     follow("");
-    new grapple.state.PeopleLinks(hub.db, java.time.Clock.systemUTC())
-        .create(
-            "link-carol",
-            List.of(
-                new grapple.state.PeopleLinks.Identity(
-                    "link-carol", "github", "", "@carol:test", "carol", null)),
-            "key ops");
+    ForgeHub.githubLinkedByAnAdministrator(hub, "@carol:test", "carol");
     int number = github.repo("o/r").issue("Broken", "alice");
 
     String answer = reply(ALICE, "!gh assign #" + number + " @carol:test");
@@ -331,14 +324,7 @@ class GithubRepoCommandsTest {
    * A hub with {@code extraYaml} in its github section, Alice linked and the room following o/r.
    */
   private void follow(String extraYaml) throws InterruptedException {
-    String yaml =
-        "github: {enabled: true, webhook: {secret: 'webhook-secret-0123'}, apiUrl: '"
-            + github.apiUrl()
-            + "', webUrl: '"
-            + github.webUrl()
-            + "'"
-            + extraYaml
-            + "}";
+    String yaml = ForgeHub.githubYaml(github, "webhook-secret-0123", extraYaml);
     hub = new TestHub(dir, List.of(new GithubService()), yaml, RULES);
     hub.joined(ALICE, BOB, MALLORY);
     hub.joinedIn(DM, ALICE);

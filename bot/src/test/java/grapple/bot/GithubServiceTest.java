@@ -1,5 +1,8 @@
 package grapple.bot;
 
+import static grapple.bot.ForgeHub.ALICE;
+import static grapple.bot.ForgeHub.DM;
+import static grapple.bot.ForgeHub.WAIT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -33,12 +36,9 @@ class GithubServiceTest {
   private static final String SECRET = "webhook-secret-0123";
 
   /** A member of the room who has linked no GitHub account (Alice is the room's admin). */
-  private static final String ADMIN = "@bob:test";
+  private static final String ADMIN = ForgeHub.BOB;
 
-  private static final String ALICE = "@alice:test";
-  private static final String DM = "!dm-alice:test";
   private static final String TOKEN = "ghp_alice_token_000000000000000000000";
-  private static final Duration WAIT = Duration.ofSeconds(5);
 
   @TempDir Path dir;
   @AutoClose private FakeGithub github;
@@ -51,17 +51,7 @@ class GithubServiceTest {
     github.user("alice").token(TOKEN);
     github.repo("o/r").permission("alice", "write");
     github.repo("o/readonly").permission("alice", "read");
-    String yaml =
-        "github: {enabled: true, webhook: {secret: '"
-            + SECRET
-            + "'}, apiUrl: '"
-            + github.apiUrl()
-            + "', webUrl: '"
-            + github.webUrl()
-            + "'}";
-    hub = new TestHub(dir, List.of(new GithubService()), yaml, TestHub.EVERYONE_ADMIN);
-    hub.joined(ALICE, ADMIN);
-    hub.joinedIn(DM, ALICE);
+    hub = ForgeHub.start(dir, new GithubService(), ForgeHub.githubYaml(github, SECRET, ""));
     hooks = hub.webhookClient();
   }
 
@@ -93,10 +83,8 @@ class GithubServiceTest {
 
   @Test
   void aTokenSentInARoomIsRedactedRefusedAndNotStored() throws Exception {
-    String answer = hub.reply(TestHub.ROOM, ALICE, "!grapple github setpersonaltoken " + TOKEN);
-    assertThat(answer).startsWith("Never send a token in a room").doesNotContain(TOKEN);
-    assertThat(hub.gateway.membership())
-        .anyMatch(m -> m.startsWith("redact " + TestHub.ROOM + " $cmd"));
+    ForgeHub.assertTokenInTheRoomRefusedAndRedacted(
+        hub, "!grapple github setpersonaltoken " + TOKEN, TOKEN);
     assertThat(github.requestsTo("GET", "/user")).isEmpty();
     assertThat(hub.reply(DM, ALICE, "github status")).contains("You are not logged into GitHub");
   }
@@ -217,13 +205,7 @@ class GithubServiceTest {
   @Test
   void anActorLinkedByAnAdministratorIsMentionedAsAPill() throws Exception {
     follow();
-    new grapple.state.PeopleLinks(hub.db, java.time.Clock.systemUTC())
-        .create(
-            "link-carol",
-            List.of(
-                new grapple.state.PeopleLinks.Identity(
-                    "link-carol", "github", "", "@carol:test", "codertocat", null)),
-            "key ops");
+    ForgeHub.githubLinkedByAnAdministrator(hub, "@carol:test", "codertocat");
     byte[] body = example("issues", "opened");
 
     assertThat(post("issues", "delivery-a", body, GithubSigner.sign(SECRET, body)).statusCode())

@@ -1,5 +1,10 @@
 package grapple.bot;
 
+import static grapple.bot.ForgeHub.ALICE;
+import static grapple.bot.ForgeHub.BOB;
+import static grapple.bot.ForgeHub.BOBS_DM;
+import static grapple.bot.ForgeHub.DM;
+import static grapple.bot.ForgeHub.WAIT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -28,12 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class GitlabServiceTest {
   static final String SECRET = "gitlab-webhook-secret-0123";
-  private static final String ALICE = "@alice:test";
-  private static final String BOB = "@bob:test";
-  private static final String DM = "!dm-alice:test";
   private static final String TOKEN = "glpat-alice-000000000000";
   private static final String BOB_TOKEN = "glpat-bob-00000000000000";
-  private static final Duration WAIT = Duration.ofSeconds(5);
   static final String STATE = "uk.half-shot.matrix-hookshot.gitlab.repository";
 
   @TempDir Path dir;
@@ -60,10 +61,8 @@ class GitlabServiceTest {
             + "'}, other: {url: 'https://gitlab.example.net'}}"
             + (extra.contains("debounce") ? ", commentDebounceMs: 200" : "")
             + "}";
-    hub = new TestHub(dir, List.of(new GitlabService()), yaml, TestHub.EVERYONE_ADMIN);
-    hub.joined(ALICE, BOB);
-    hub.joinedIn(DM, ALICE);
-    hub.joinedIn("!dm-bob:test", BOB);
+    hub = ForgeHub.start(dir, new GitlabService(), yaml);
+    hub.joinedIn(BOBS_DM, BOB);
     hooks = hub.webhookClient();
   }
 
@@ -140,10 +139,8 @@ class GitlabServiceTest {
   @Test
   void aTokenSentInARoomIsRedactedRefusedAndNotStored() throws Exception {
     start("");
-    String answer = hub.reply(TestHub.ROOM, ALICE, "!grapple gitlab personaltoken lab " + TOKEN);
-    assertThat(answer).startsWith("Never send a token in a room").doesNotContain(TOKEN);
-    assertThat(hub.gateway.membership())
-        .anyMatch(m -> m.startsWith("redact " + TestHub.ROOM + " $cmd"));
+    ForgeHub.assertTokenInTheRoomRefusedAndRedacted(
+        hub, "!grapple gitlab personaltoken lab " + TOKEN, TOKEN);
     assertThat(gitlab.calls()).isEmpty();
   }
 

@@ -1,5 +1,10 @@
 package grapple.bot;
 
+import static grapple.bot.ForgeHub.ALICE;
+import static grapple.bot.ForgeHub.BOB;
+import static grapple.bot.ForgeHub.BOBS_DM;
+import static grapple.bot.ForgeHub.DM;
+import static grapple.bot.ForgeHub.WAIT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -32,13 +37,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class JiraServiceTest {
   private static final String SECRET = "jira-webhook-secret-01";
-  private static final String ALICE = "@alice:test";
-  private static final String BOB = "@bob:test";
-  private static final String DM = "!dm-alice:test";
-  private static final String BOBS_DM = "!dm-bob:test";
   private static final String PAT = "alice-personal-access-token-0001";
   private static final String EVENT_TYPE = "uk.half-shot.matrix-hookshot.jira.project";
-  private static final Duration WAIT = Duration.ofSeconds(5);
 
   @TempDir Path dir;
   @AutoClose private FakeJira jira;
@@ -58,9 +58,7 @@ class JiraServiceTest {
             + "'}, instances: {acme: {url: '"
             + jira.url()
             + "'}}}";
-    hub = new TestHub(dir, List.of(new JiraService()), yaml, TestHub.EVERYONE_ADMIN);
-    hub.joined(ALICE, BOB);
-    hub.joinedIn(DM, ALICE);
+    hub = ForgeHub.start(dir, new JiraService(), yaml);
     hub.joinedIn(BOBS_DM, BOB);
     hooks = hub.webhookClient();
   }
@@ -305,9 +303,7 @@ class JiraServiceTest {
 
   @Test
   void aTokenSentInARoomIsRedactedRefusedAndNotStored() throws Exception {
-    String answer = hub.reply(TestHub.ROOM, ALICE, "!grapple jira token acme " + PAT);
-
-    assertThat(answer).startsWith("Never send a token in a room").doesNotContain(PAT);
+    ForgeHub.assertTokenInTheRoomRefusedAndRedacted(hub, "!grapple jira token acme " + PAT, PAT);
     assertThat(jira.calls()).isEmpty();
   }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.e2e.WebhookPoster.Answer;
 import grapple.testing.Await;
 import grapple.testing.MatrixUser;
 import grapple.testing.MatrixUser.Seen;
@@ -20,9 +21,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import okhttp3.OkHttpClient;
 import okhttp3.Request;
-import okhttp3.Response;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -52,11 +51,7 @@ class GithubE2E {
   private static final int BURST_EVENTS = 200;
   private static final int KILL_AFTER_ACKS = 80;
 
-  private final OkHttpClient http =
-      new OkHttpClient.Builder()
-          .callTimeout(Duration.ofSeconds(30))
-          .retryOnConnectionFailure(false)
-          .build();
+  private final WebhookPoster poster = new WebhookPoster();
   private Cast cast;
   @AutoClose private FakeGithub github;
   private GrappleProcess bot;
@@ -546,14 +541,9 @@ class GithubE2E {
     }
   }
 
-  private record Answer(int code, String body) {
-    JsonNode json() {
-      return WebhookE2E.json(body);
-    }
-  }
-
   private Answer post(WebhookDelivery delivery) throws IOException {
-    return execute(delivery.request("http://127.0.0.1:" + bot.webhookPort + "/github/webhook"));
+    return poster.execute(
+        delivery.request("http://127.0.0.1:" + bot.webhookPort + "/github/webhook"));
   }
 
   private Answer api(String pathAndQuery) {
@@ -563,15 +553,9 @@ class GithubE2E {
             .header("Authorization", "Bearer " + provisioningSecret)
             .build();
     try {
-      return execute(request);
+      return poster.execute(request);
     } catch (IOException e) {
       throw new AssertionError("GET " + pathAndQuery + " failed", e);
-    }
-  }
-
-  private Answer execute(Request request) throws IOException {
-    try (Response response = http.newCall(request).execute()) {
-      return new Answer(response.code(), response.body().string());
     }
   }
 

@@ -11,13 +11,10 @@ import grapple.testing.gitlab.FakeGitlab;
 import grapple.testing.gitlab.GitlabCall;
 import java.io.IOException;
 import java.io.InputStream;
-import java.time.Duration;
 import java.util.List;
 import okhttp3.MediaType;
-import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.RequestBody;
-import okhttp3.Response;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -43,8 +40,7 @@ class GitlabE2E {
   private static final MediaType JSON = MediaType.get("application/json");
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
-  private final OkHttpClient http =
-      new OkHttpClient.Builder().callTimeout(Duration.ofSeconds(30)).build();
+  private final WebhookPoster poster = new WebhookPoster();
   private Cast cast;
   @AutoClose private FakeGitlab gitlab;
   private GrappleProcess bot;
@@ -121,10 +117,7 @@ class GitlabE2E {
   @Order(3)
   void aFailedPipelineBecomesANoticeNamingTheFailedStageAndJob() throws IOException {
     long mark = room.owner.mark();
-    ObjectNode pipeline = payload("/gitlab/jira-to-matrix/pipe-failed.json");
-    ((ObjectNode) pipeline.path("project"))
-        .put("path_with_namespace", "team/app")
-        .put("web_url", gitlab.url() + "/team/app");
+    ObjectNode pipeline = failedPipelineOfTeamApp();
 
     assertThat(post("Pipeline Hook", "pipe-" + cast.runId(), pipeline, secret)).isEqualTo(202);
 
@@ -144,10 +137,7 @@ class GitlabE2E {
   @Order(4)
   void aWrongTokenIsRefusedAndARedeliveryPostsNothing() throws IOException {
     long mark = room.owner.mark();
-    ObjectNode pipeline = payload("/gitlab/jira-to-matrix/pipe-failed.json");
-    ((ObjectNode) pipeline.path("project"))
-        .put("path_with_namespace", "team/app")
-        .put("web_url", gitlab.url() + "/team/app");
+    ObjectNode pipeline = failedPipelineOfTeamApp();
     assertThat(post("Pipeline Hook", "other-" + cast.runId(), pipeline, "not-the-secret"))
         .isEqualTo(401);
     assertThat(post("Pipeline Hook", "pipe-" + cast.runId(), pipeline, secret))
@@ -182,6 +172,15 @@ class GitlabE2E {
     assertThat(gitlab.hooks("team/app")).isEmpty();
   }
 
+  /** The failed pipeline of the corpus, moved to the fake's {@code team/app}. */
+  private ObjectNode failedPipelineOfTeamApp() throws IOException {
+    ObjectNode pipeline = payload("/gitlab/jira-to-matrix/pipe-failed.json");
+    ((ObjectNode) pipeline.path("project"))
+        .put("path_with_namespace", "team/app")
+        .put("web_url", gitlab.url() + "/team/app");
+    return pipeline;
+  }
+
   private static ObjectNode payload(String resource) throws IOException {
     try (InputStream in = GitlabE2E.class.getResourceAsStream(resource)) {
       if (in == null) throw new IllegalArgumentException(resource);
@@ -198,8 +197,6 @@ class GitlabE2E {
             .header("X-Gitlab-Token", token)
             .post(RequestBody.create(MAPPER.writeValueAsBytes(body), JSON))
             .build();
-    try (Response response = http.newCall(request).execute()) {
-      return response.code();
-    }
+    return poster.execute(request).code();
   }
 }

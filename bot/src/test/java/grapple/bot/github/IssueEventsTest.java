@@ -11,7 +11,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.forge.Mentions;
 import java.util.Set;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Named;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class IssueEventsTest {
   private static final String ISSUE_URL = "https://github.com/Codertocat/Hello-World/issues/1";
@@ -232,25 +237,22 @@ class IssueEventsTest {
     assertThat(GithubEvent.cut("a".repeat(255) + "😀z", 256)).isEqualTo("a".repeat(255) + "…");
   }
 
-  @Test
-  void commentsAreOffByDefault() {
-    assertThat(render("issue_comment", payload("issue_comment.created"), defaults())).isEmpty();
+  /** What the defaults render nothing for: comments (off by default) and what is not an issue. */
+  static Stream<Arguments> silentUnderTheDefaults() {
+    ObjectNode pinned = payload("issues.opened");
+    pinned.put("action", "pinned");
+    ObjectNode withoutNumber = payload("issues.opened");
+    withoutNumber.withObjectProperty("issue").remove("number");
+    return Stream.of(
+        Arguments.of("issue_comment", Named.of("a comment", payload("issue_comment.created"))),
+        Arguments.of("issues", Named.of("another issue action", pinned)),
+        Arguments.of("issues", Named.of("an issue without a number", withoutNumber)));
   }
 
-  @Test
-  void otherIssueActionsRenderNothing() {
-    ObjectNode payload = payload("issues.opened");
-    payload.put("action", "pinned");
-
-    assertThat(render("issues", payload, defaults())).isEmpty();
-  }
-
-  @Test
-  void anIssueWithoutANumberRendersNothing() {
-    ObjectNode payload = payload("issues.opened");
-    payload.withObjectProperty("issue").remove("number");
-
-    assertThat(render("issues", payload, defaults())).isEmpty();
+  @ParameterizedTest(name = "{0}: {1}")
+  @MethodSource("silentUnderTheDefaults")
+  void rendersNothingUnderTheDefaults(String event, ObjectNode payload) {
+    assertThat(render(event, payload, defaults())).isEmpty();
   }
 
   @Test

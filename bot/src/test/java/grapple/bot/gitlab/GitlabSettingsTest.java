@@ -3,37 +3,19 @@ package grapple.bot.gitlab;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import grapple.bot.Grapple;
-import grapple.bot.config.Config;
 import grapple.bot.config.ConfigException;
-import grapple.bot.config.ConfigLoader;
-import java.nio.file.Path;
+import grapple.bot.config.TestConfig;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** The {@code gitlab} config section: several instances, and problems named by their key. */
 class GitlabSettingsTest {
   private static GitlabSettings read(String gitlab) {
-    Config config =
-        ConfigLoader.parse(
-            "homeserver: {url: 'http://127.0.0.1:8008', domain: test}\n"
-                + "bot: {accessToken: syt_test}\n"
-                + "gitlab: "
-                + gitlab,
-            Path.of("."),
-            Map.of(),
-            Grapple.configSections());
-    return (GitlabSettings) config.settings("gitlab");
+    return (GitlabSettings) TestConfig.parse("gitlab: " + gitlab).settings("gitlab");
   }
 
   private static List<String> problems(String gitlab) {
-    try {
-      read(gitlab);
-      throw new AssertionError("expected problems");
-    } catch (ConfigException e) {
-      return e.problems();
-    }
+    return TestConfig.problems("gitlab: " + gitlab);
   }
 
   @Test

@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.StringJoiner;
 import java.util.concurrent.ThreadLocalRandom;
@@ -80,11 +81,7 @@ final class OAuthEndpoints {
     boolean json = String.valueOf(call.request().header("Accept")).contains("json");
     FakeOAuthApp client = world.oauthApp(params.get("client_id"));
     if (client == null || !client.clientSecret.equals(params.get("client_secret"))) {
-      return error(
-          json,
-          "incorrect_client_credentials",
-          "The client_id and/or client_secret passed are incorrect.",
-          "#incorrect-client-credentials");
+      return error(json, TokenError.INCORRECT_CLIENT_CREDENTIALS);
     }
     if ("refresh_token".equals(params.get("grant_type")))
       return refresh(json, client, params.get("refresh_token"));
@@ -92,18 +89,10 @@ final class OAuthEndpoints {
     if (code == null
         || !code.clientId().equals(client.clientId)
         || !world.now().isBefore(code.expiresAt())) {
-      return error(
-          json,
-          "bad_verification_code",
-          "The code passed is incorrect or expired.",
-          "#bad-verification-code");
+      return error(json, TokenError.BAD_VERIFICATION_CODE);
     }
     if (!redirectMatches(client, code, params.get("redirect_uri"))) {
-      return error(
-          json,
-          "redirect_uri_mismatch",
-          "The redirect_uri MUST match the registered callback URL for this application.",
-          "#redirect-uri-mismatch2");
+      return error(json, TokenError.REDIRECT_URI_MISMATCH);
     }
     return tokens(json, client, code.login());
   }
@@ -113,11 +102,7 @@ final class OAuthEndpoints {
     if (refresh == null
         || refresh.expired(world.now())
         || !client.clientId.equals(refresh.clientId())) {
-      return error(
-          json,
-          "bad_refresh_token",
-          "The refresh token passed is incorrect or expired.",
-          "#bad-refresh-token");
+      return error(json, TokenError.BAD_REFRESH_TOKEN);
     }
     return tokens(json, client, refresh.login());
   }
@@ -158,11 +143,34 @@ final class OAuthEndpoints {
     return client.callbackUrl() == null || redirectUri.startsWith(client.callbackUrl());
   }
 
-  private static Answer error(boolean json, String error, String description, String anchor) {
+  /**
+   * The errors the token endpoint answers, as GitHub's troubleshooting page lists them: the {@code
+   * error} is the lower-case name.
+   */
+  private enum TokenError {
+    INCORRECT_CLIENT_CREDENTIALS(
+        "The client_id and/or client_secret passed are incorrect.",
+        "#incorrect-client-credentials"),
+    BAD_VERIFICATION_CODE("The code passed is incorrect or expired.", "#bad-verification-code"),
+    REDIRECT_URI_MISMATCH(
+        "The redirect_uri MUST match the registered callback URL for this application.",
+        "#redirect-uri-mismatch2"),
+    BAD_REFRESH_TOKEN("The refresh token passed is incorrect or expired.", "#bad-refresh-token");
+
+    final String description;
+    final String anchor;
+
+    TokenError(String description, String anchor) {
+      this.description = description;
+      this.anchor = anchor;
+    }
+  }
+
+  private static Answer error(boolean json, TokenError error) {
     Map<String, Object> answer = new LinkedHashMap<>();
-    answer.put("error", error);
-    answer.put("error_description", description);
-    answer.put("error_uri", TROUBLESHOOTING + anchor);
+    answer.put("error", error.name().toLowerCase(Locale.ROOT));
+    answer.put("error_description", error.description);
+    answer.put("error_uri", TROUBLESHOOTING + error.anchor);
     return answer(json, answer);
   }
 
