@@ -243,6 +243,16 @@ final class TestHub implements AutoCloseable {
         false);
   }
 
+  /**
+   * Waits until every message queued so far has reached the gateway (the outbox has no row left: a
+   * row is deleted only after its send), so that {@code gateway.takeSent(Duration.ZERO)} then tells
+   * whether something was posted, with no wait on the wall clock.
+   */
+  void awaitDelivered() {
+    OutboxStore store = new OutboxStore(db);
+    grapple.testing.Await.until(REPLY_WAIT, () -> store.pending().isEmpty());
+  }
+
   /** The body of the bot's answer to {@code body}; fails when none comes within 5 seconds. */
   String reply(String room, String sender, String body) throws InterruptedException {
     message(room, sender, body);
