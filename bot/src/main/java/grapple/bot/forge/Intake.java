@@ -3,9 +3,11 @@ package grapple.bot.forge;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.Routes;
+import grapple.bot.ServiceContext;
 import grapple.bot.http.Request;
 import grapple.bot.http.Response;
 import grapple.bot.outbox.Outbox;
+import grapple.state.Database;
 import grapple.state.ForgeDeliveries;
 import grapple.state.Json;
 import grapple.state.OutboxStore;
@@ -38,6 +40,7 @@ public final class Intake {
   }
 
   private final String service;
+  private final Database database;
   private final Outbox outbox;
   private final ForgeDeliveries deliveries;
   private final Response storeFailed;
@@ -46,9 +49,10 @@ public final class Intake {
    * {@code retry}: what the 503 adds when the forge retries a failed delivery ({@code " GitHub will
    * retry."}), else "".
    */
-  public Intake(String service, String retry, Outbox outbox, ForgeDeliveries deliveries) {
+  public Intake(String service, String retry, ServiceContext context, ForgeDeliveries deliveries) {
     this.service = service;
-    this.outbox = outbox;
+    this.database = context.database();
+    this.outbox = context.outbox();
     this.deliveries = deliveries;
     this.storeFailed =
         Response.error(503, "Could not store the event's messages; nothing was accepted." + retry);
@@ -122,13 +126,23 @@ public final class Intake {
     return answer(outbox.postAll(drafts, deliveries.claim(service, delivery)), what);
   }
 
-  /** Work that claims {@code delivery} (for a receiver that stores something else with it). */
-  public SqlWork<Void> claim(String delivery) {
-    return deliveries.claim(service, delivery);
+  /**
+   * Runs {@code work} in the transaction that claims {@code delivery}, for a receiver that stores
+   * something other than messages (an event joining a batch); answers as the other {@code commit}.
+   */
+  public CompletableFuture<Response> commit(SqlWork<?> work, String delivery, String what) {
+    SqlWork<Void> claim = deliveries.claim(service, delivery);
+    return answer(
+        database.write(
+            c -> {
+              claim.run(c);
+              return work.run(c);
+            }),
+        what);
   }
 
   /** 202 once {@code stored} (or when the delivery was taken before), 503 when it failed. */
-  public CompletableFuture<Response> answer(CompletableFuture<?> stored, String what) {
+  private CompletableFuture<Response> answer(CompletableFuture<?> stored, String what) {
     return stored.handle((done, failure) -> answer(failure, what));
   }
 

@@ -46,7 +46,7 @@ final class GithubReceiver {
     this.parts = parts;
     this.repos = repos;
     this.intake =
-        new Intake(GithubService.NAME, " GitHub will retry.", parts.context().outbox(), deliveries);
+        new Intake(GithubService.NAME, " GitHub will retry.", parts.context(), deliveries);
     this.labels = labels;
     this.secret = parts.settings().webhookSecret().getBytes(StandardCharsets.UTF_8);
   }
@@ -112,16 +112,7 @@ final class GithubReceiver {
     long number = payload.path("issue").path("number").asLong();
     String label = payload.path("label").path("name").asText();
     var work = labels.add(fullName.toLowerCase(Locale.ROOT), number, event, payload, label);
-    var stored =
-        parts
-            .context()
-            .database()
-            .write(
-                c -> {
-                  intake.claim(delivery).run(c);
-                  return work.run(c);
-                });
-    return intake.answer(stored, what(event, delivery, fullName));
+    return intake.commit(work, delivery, what(event, delivery, fullName));
   }
 
   /** One message per following connection whose filters take the event. */

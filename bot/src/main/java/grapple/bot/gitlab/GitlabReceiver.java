@@ -47,7 +47,7 @@ final class GitlabReceiver {
     this.parts = parts;
     this.repos = repos;
     this.intake =
-        new Intake(GitlabService.NAME, " GitLab will retry.", parts.context().outbox(), deliveries);
+        new Intake(GitlabService.NAME, " GitLab will retry.", parts.context(), deliveries);
     this.comments = comments;
     this.secret = Intake.sha256(parts.settings().webhookSecret().getBytes(StandardCharsets.UTF_8));
   }
@@ -97,16 +97,7 @@ final class GitlabReceiver {
     if (GitlabMessages.isComment(kind)) {
       if (!GitlabMessages.wantedComment(payload)) return now(ACCEPTED);
       var work = comments.add(instance.get(), payload);
-      var stored =
-          parts
-              .context()
-              .database()
-              .write(
-                  c -> {
-                    intake.claim(delivery).run(c);
-                    return work.run(c);
-                  });
-      return intake.answer(stored, kind + " event for " + where);
+      return intake.commit(work, delivery, kind + " event for " + where);
     }
     List<OutboxStore.Draft> drafts = new ArrayList<>();
     Mentions mentions = mentions(instance.get());

@@ -44,7 +44,7 @@ final class JiraReceiver {
   JiraReceiver(JiraParts parts, JiraProjects projects, ForgeDeliveries deliveries) {
     this.parts = parts;
     this.projects = projects;
-    this.intake = new Intake(JiraService.NAME, "", parts.context().outbox(), deliveries);
+    this.intake = new Intake(JiraService.NAME, "", parts.context(), deliveries);
     this.secret = parts.settings().webhookSecret().getBytes(StandardCharsets.UTF_8);
   }
 
