@@ -2,6 +2,7 @@ package grapple.bot.forge;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.Active;
 import grapple.bot.Routes;
 import grapple.bot.ServiceContext;
 import grapple.bot.http.Request;
@@ -15,8 +16,10 @@ import grapple.state.SqlWork;
 import java.io.IOException;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import org.jspecify.annotations.Nullable;
@@ -162,6 +165,19 @@ public final class Intake {
 
   public static CompletableFuture<Response> now(Response response) {
     return CompletableFuture.completedFuture(response);
+  }
+
+  /** A connection's message about an event; none when its filters do not take the event. */
+  public interface Render {
+    Optional<ObjectNode> message(Active active);
+  }
+
+  /** The message {@code render} makes for each of {@code following}, to its room. */
+  public static List<OutboxStore.Draft> drafts(List<Active> following, Render render) {
+    List<OutboxStore.Draft> out = new ArrayList<>();
+    for (Active active : following)
+      render.message(active).ifPresent(content -> out.add(draft(active.roomId(), content)));
+    return out;
   }
 
   /** A message for {@code roomId}. */

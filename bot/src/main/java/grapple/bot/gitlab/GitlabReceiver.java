@@ -13,7 +13,6 @@ import grapple.state.ForgeDeliveries;
 import grapple.state.OutboxStore;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -99,12 +98,12 @@ final class GitlabReceiver {
       var work = comments.add(instance.get(), payload);
       return intake.commit(work, delivery, kind + " event for " + where);
     }
-    List<OutboxStore.Draft> drafts = new ArrayList<>();
     Mentions mentions = mentions(instance.get());
-    for (Active active : following) {
-      GitlabMessages.render(kind, payload, (GitlabRepoConfig) active.config(), mentions)
-          .ifPresent(c -> drafts.add(Intake.draft(active.roomId(), c)));
-    }
+    List<OutboxStore.Draft> drafts =
+        Intake.drafts(
+            following,
+            active ->
+                GitlabMessages.render(kind, payload, (GitlabRepoConfig) active.config(), mentions));
     if (drafts.isEmpty()) {
       log.debug("gitlab: {} event for {}: nothing to post", kind, where);
       return now(ACCEPTED);
