@@ -14,6 +14,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
@@ -99,6 +100,22 @@ public final class Batches {
     } catch (IOException e) {
       throw new IllegalStateException(table + ": unreadable " + column, e);
     }
+  }
+
+  /**
+   * Work that deletes the batch of {@code table} found by {@code where} with {@code args}, if it is
+   * still at {@code version}; {@link Superseded} naming {@code what} ("label") when something
+   * joined it meanwhile, so that nothing is posted and it waits for its next quiet time.
+   */
+  public static SqlWork<Void> remove(
+      String table, String what, long version, String where, Object... args) {
+    String delete = "DELETE FROM " + table + " WHERE " + where + " AND version = ?";
+    Object[] values = Arrays.copyOf(args, args.length + 1);
+    values[args.length] = version;
+    return c -> {
+      if (Sql.update(c, delete, values) == 0) throw new Superseded(what);
+      return null;
+    };
   }
 
   /** Something newer joined the batch while it was being posted: nothing is posted, it waits. */

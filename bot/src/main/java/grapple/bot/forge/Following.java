@@ -1,6 +1,8 @@
 package grapple.bot.forge;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.Active;
+import grapple.bot.Changes;
 import grapple.bot.ConnectionKind;
 import grapple.bot.ServiceContext;
 import grapple.commands.Invocation;
@@ -58,6 +60,39 @@ public final class Following {
         Reply.text(
             "This room follows no %s. Add one with %s.",
             singular, Markdown.code(call.prefix() + " " + add)));
+  }
+
+  /**
+   * Makes the call's room follow {@code stateKey}, its new room state {@code content}, as the
+   * sender, who must be allowed to send it. A room that follows it already is refused with "This
+   * room already follows `stateKey`."; {@code what} names it if the homeserver fails
+   * ("repository").
+   */
+  public void add(Invocation call, String stateKey, ObjectNode content, String what) {
+    add(
+        call,
+        stateKey,
+        content,
+        what,
+        "This room already follows " + Markdown.code(stateKey) + ".");
+  }
+
+  /**
+   * As {@link #add(Invocation, String, ObjectNode, String)}, refusing a second one with {@code
+   * followed}.
+   */
+  public void add(
+      Invocation call, String stateKey, ObjectNode content, String what, String followed) {
+    call.requireMaySendState(kind.eventType());
+    try {
+      context
+          .changes()
+          .create(call.roomId(), kind, stateKey, content, Changes.Actor.user(call.sender()));
+    } catch (Changes.AlreadyExists e) {
+      throw new BadInput("url", followed);
+    } catch (IOException e) {
+      throw new UncheckedIOException("writing the " + what + "'s room state", e);
+    }
   }
 
   /** The room's connection with {@code stateKey}; a refusal naming {@code shown} if none. */

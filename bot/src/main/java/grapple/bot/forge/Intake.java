@@ -2,10 +2,13 @@ package grapple.bot.forge;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.Active;
 import grapple.bot.Routes;
+import grapple.bot.ServiceContext;
 import grapple.bot.http.Request;
 import grapple.bot.http.Response;
 import grapple.bot.outbox.Outbox;
+import grapple.state.Database;
 import grapple.state.ForgeDeliveries;
 import grapple.state.Json;
 import grapple.state.OutboxStore;
@@ -13,8 +16,10 @@ import grapple.state.SqlWork;
 import java.io.IOException;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import org.jspecify.annotations.Nullable;
@@ -38,6 +43,7 @@ public final class Intake {
   }
 
   private final String service;
+  private final Database database;
   private final Outbox outbox;
   private final ForgeDeliveries deliveries;
   private final Response storeFailed;
@@ -46,9 +52,10 @@ public final class Intake {
    * {@code retry}: what the 503 adds when the forge retries a failed delivery ({@code " GitHub will
    * retry."}), else "".
    */
-  public Intake(String service, String retry, Outbox outbox, ForgeDeliveries deliveries) {
+  public Intake(String service, String retry, ServiceContext context, ForgeDeliveries deliveries) {
     this.service = service;
-    this.outbox = outbox;
+    this.database = context.database();
+    this.outbox = context.outbox();
     this.deliveries = deliveries;
     this.storeFailed =
         Response.error(503, "Could not store the event's messages; nothing was accepted." + retry);
@@ -122,13 +129,23 @@ public final class Intake {
     return answer(outbox.postAll(drafts, deliveries.claim(service, delivery)), what);
   }
 
-  /** Work that claims {@code delivery} (for a receiver that stores something else with it). */
-  public SqlWork<Void> claim(String delivery) {
-    return deliveries.claim(service, delivery);
+  /**
+   * Runs {@code work} in the transaction that claims {@code delivery}, for a receiver that stores
+   * something other than messages (an event joining a batch); answers as the other {@code commit}.
+   */
+  public CompletableFuture<Response> commit(SqlWork<?> work, String delivery, String what) {
+    SqlWork<Void> claim = deliveries.claim(service, delivery);
+    return answer(
+        database.write(
+            c -> {
+              claim.run(c);
+              return work.run(c);
+            }),
+        what);
   }
 
   /** 202 once {@code stored} (or when the delivery was taken before), 503 when it failed. */
-  public CompletableFuture<Response> answer(CompletableFuture<?> stored, String what) {
+  private CompletableFuture<Response> answer(CompletableFuture<?> stored, String what) {
     return stored.handle((done, failure) -> answer(failure, what));
   }
 
@@ -148,6 +165,19 @@ public final class Intake {
 
   public static CompletableFuture<Response> now(Response response) {
     return CompletableFuture.completedFuture(response);
+  }
+
+  /** A connection's message about an event; none when its filters do not take the event. */
+  public interface Render {
+    Optional<ObjectNode> message(Active active);
+  }
+
+  /** The message {@code render} makes for each of {@code following}, to its room. */
+  public static List<OutboxStore.Draft> drafts(List<Active> following, Render render) {
+    List<OutboxStore.Draft> out = new ArrayList<>();
+    for (Active active : following)
+      render.message(active).ifPresent(content -> out.add(draft(active.roomId(), content)));
+    return out;
   }
 
   /** A message for {@code roomId}. */

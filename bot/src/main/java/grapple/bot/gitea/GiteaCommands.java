@@ -1,7 +1,6 @@
 package grapple.bot.gitea;
 
 import grapple.bot.Active;
-import grapple.bot.Changes;
 import grapple.bot.forge.Following;
 import grapple.bot.forge.TokenAccounts;
 import grapple.commands.Command;
@@ -9,9 +8,6 @@ import grapple.commands.Invocation;
 import grapple.commands.Markdown;
 import grapple.commands.PermissionLevel;
 import grapple.commands.Reply;
-import grapple.state.BadInput;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.List;
 
 /**
@@ -80,22 +76,11 @@ final class GiteaCommands {
   private Reply repo(Invocation call) {
     call.requireAtMost(1);
     RepoUrl url = RepoUrl.parse(parts.settings(), call.arg(0, "url"));
-    call.requireMaySendState(GiteaRepos.EVENT_TYPE);
-    try {
-      parts
-          .context()
-          .changes()
-          .create(
-              call.roomId(),
-              repos,
-              url.key(),
-              GiteaRepoConfig.content(url.instance(), url.owner(), url.repo()),
-              Changes.Actor.user(call.sender()));
-    } catch (Changes.AlreadyExists e) {
-      throw new BadInput("url", "This room already follows " + Markdown.code(url.key()) + ".");
-    } catch (IOException e) {
-      throw new UncheckedIOException("writing the repository's room state", e);
-    }
+    following.add(
+        call,
+        url.key(),
+        GiteaRepoConfig.content(url.instance(), url.owner(), url.repo()),
+        "repository");
     return Reply.text(
         "Room configured to bridge %s. %s",
         Markdown.code(url.instance() + "/" + url.owner() + "/" + url.repo()),

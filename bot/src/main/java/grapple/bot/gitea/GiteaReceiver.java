@@ -12,7 +12,6 @@ import grapple.bot.http.Response;
 import grapple.state.ForgeDeliveries;
 import grapple.state.OutboxStore;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -41,8 +40,7 @@ final class GiteaReceiver {
   GiteaReceiver(GiteaParts parts, GiteaRepos repos, ForgeDeliveries deliveries) {
     this.parts = parts;
     this.repos = repos;
-    this.intake =
-        new Intake(GiteaService.NAME, " Gitea will retry.", parts.context().outbox(), deliveries);
+    this.intake = new Intake(GiteaService.NAME, " Gitea will retry.", parts.context(), deliveries);
     this.secret = parts.settings().webhookSecret().getBytes(StandardCharsets.UTF_8);
   }
 
@@ -101,12 +99,14 @@ final class GiteaReceiver {
       return now(ACCEPTED);
     }
     if (intake.taken(delivery)) return now(ACCEPTED);
-    List<OutboxStore.Draft> drafts = new ArrayList<>();
-    for (Active active : following) {
-      GiteaRepoConfig config = (GiteaRepoConfig) active.config();
-      GiteaMessages.render(event, payload, config, parts.accounts().on(config.instance()))
-          .ifPresent(content -> drafts.add(Intake.draft(active.roomId(), content)));
-    }
+    List<OutboxStore.Draft> drafts =
+        Intake.drafts(
+            following,
+            active -> {
+              GiteaRepoConfig config = (GiteaRepoConfig) active.config();
+              return GiteaMessages.render(
+                  event, payload, config, parts.accounts().on(config.instance()));
+            });
     if (drafts.isEmpty()) {
       log.debug("gitea: {} event for {}: nothing to show", event, what);
       return now(ACCEPTED);

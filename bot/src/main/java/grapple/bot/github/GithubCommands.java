@@ -1,6 +1,5 @@
 package grapple.bot.github;
 
-import grapple.bot.Changes;
 import grapple.bot.forge.Following;
 import grapple.bot.forge.ForgeUrls;
 import grapple.bot.forge.OAuthCallback;
@@ -13,8 +12,6 @@ import grapple.commands.Reply;
 import grapple.state.BadInput;
 import grapple.state.Json;
 import grapple.state.OAuthStates;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Locale;
 import okhttp3.HttpUrl;
@@ -29,13 +26,11 @@ final class GithubCommands {
   static final String OAUTH_SCOPES = "repo read:org";
 
   private final GithubParts parts;
-  private final GithubRepos repos;
   private final Following following;
   private final OAuthStates states;
 
   GithubCommands(GithubParts parts, GithubRepos repos, OAuthStates states) {
     this.parts = parts;
-    this.repos = repos;
     this.following = new Following(parts.context(), repos, "github list");
     this.states = states;
   }
@@ -100,23 +95,9 @@ final class GithubCommands {
   private Reply repo(Invocation call) {
     call.requireAtMost(1);
     String[] name = parseUrl(call.arg(0, "url"));
-    call.requireMaySendState(GithubRepos.EVENT_TYPE);
     String stateKey = (name[0] + "/" + name[1]).toLowerCase(Locale.ROOT);
-    try {
-      parts
-          .context()
-          .changes()
-          .create(
-              call.roomId(),
-              repos,
-              stateKey,
-              Json.object().put("org", name[0]).put("repo", name[1]),
-              Changes.Actor.user(call.sender()));
-    } catch (Changes.AlreadyExists e) {
-      throw new BadInput("url", "This room already follows " + Markdown.code(stateKey) + ".");
-    } catch (IOException e) {
-      throw new UncheckedIOException("writing the repository's room state", e);
-    }
+    following.add(
+        call, stateKey, Json.object().put("org", name[0]).put("repo", name[1]), "repository");
     return Reply.text("Room configured to bridge %s", Markdown.code(name[0] + "/" + name[1]));
   }
 

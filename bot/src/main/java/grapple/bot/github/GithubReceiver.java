@@ -15,7 +15,6 @@ import grapple.state.Json;
 import grapple.state.OutboxStore;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -46,7 +45,7 @@ final class GithubReceiver {
     this.parts = parts;
     this.repos = repos;
     this.intake =
-        new Intake(GithubService.NAME, " GitHub will retry.", parts.context().outbox(), deliveries);
+        new Intake(GithubService.NAME, " GitHub will retry.", parts.context(), deliveries);
     this.labels = labels;
     this.secret = parts.settings().webhookSecret().getBytes(StandardCharsets.UTF_8);
   }
@@ -76,12 +75,7 @@ final class GithubReceiver {
 
   private CompletableFuture<Response> handle(String event, String delivery, JsonNode payload) {
     String fullName = payload.path("repository").path("full_name").asText("");
-    List<Active> following =
-        fullName.isEmpty()
-            ? List.of()
-            : repos.following(fullName).stream()
-                .filter(a -> !parts.context().botRooms().notIn(a.roomId()))
-                .toList();
+    List<Active> following = fullName.isEmpty() ? List.of() : repos.following(fullName);
     if (following.isEmpty()) {
       log.debug(
           "github: {} event for {}: no room follows it",
@@ -112,28 +106,18 @@ final class GithubReceiver {
     long number = payload.path("issue").path("number").asLong();
     String label = payload.path("label").path("name").asText();
     var work = labels.add(fullName.toLowerCase(Locale.ROOT), number, event, payload, label);
-    var stored =
-        parts
-            .context()
-            .database()
-            .write(
-                c -> {
-                  intake.claim(delivery).run(c);
-                  return work.run(c);
-                });
-    return intake.answer(stored, what(event, delivery, fullName));
+    return intake.commit(work, delivery, what(event, delivery, fullName));
   }
 
   /** One message per following connection whose filters take the event. */
   List<OutboxStore.Draft> drafts(String event, JsonNode payload, List<Active> following) {
-    List<OutboxStore.Draft> out = new ArrayList<>();
-    for (Active active : following) {
-      GithubRepoConfig config = (GithubRepoConfig) active.config();
-      GithubMessages.render(
-              event, payload, config, parts.accounts(), extras(event, payload, config))
-          .ifPresent(content -> out.add(Intake.draft(active.roomId(), content)));
-    }
-    return out;
+    return Intake.drafts(
+        following,
+        active -> {
+          GithubRepoConfig config = (GithubRepoConfig) active.config();
+          return GithubMessages.render(
+              event, payload, config, parts.accounts(), extras(event, payload, config));
+        });
   }
 
   private GithubMessages.Extras extras(String event, JsonNode payload, GithubRepoConfig config) {

@@ -59,11 +59,14 @@ final class GithubRepos extends ForgeKind<GithubRepoConfig> {
         message -> commands.onMessage(connection, config, message));
   }
 
-  /** The connections following {@code fullName} ({@code org/repo}, any case). */
+  /**
+   * The connections following {@code fullName} ({@code org/repo}, any case) in rooms the bot is in.
+   */
   List<Active> following(String fullName) {
     String key = fullName.toLowerCase(Locale.ROOT);
     return parts.context().connections().ofKind(this).stream()
         .filter(a -> a.stateKey().equals(key))
+        .filter(a -> !parts.context().botRooms().notIn(a.roomId()))
         .toList();
   }
 }

@@ -1,7 +1,6 @@
 package grapple.bot.github;
 
 import grapple.bot.AbstractService;
-import grapple.bot.Active;
 import grapple.bot.ServiceContext;
 import grapple.bot.ServiceInfo;
 import grapple.bot.config.Config;
@@ -15,7 +14,6 @@ import grapple.state.OAuthStates;
 import grapple.state.OutboxStore;
 import grapple.state.PeopleLinks;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -104,17 +102,16 @@ public final class GithubService extends AbstractService<GithubSettings> {
   /** Posts every due label batch to the rooms following its repository; one pass. */
   private static void postDue(LabelBatches labels, GithubRepos repos, GithubParts parts) {
     for (LabelBatches.Batch batch : labels.due()) {
-      List<OutboxStore.Draft> drafts = new ArrayList<>();
-      for (Active active : repos.following(batch.repo())) {
-        if (parts.context().botRooms().notIn(active.roomId())) continue;
-        GithubMessages.render(
-                batch.event(),
-                batch.payload(),
-                (GithubRepoConfig) active.config(),
-                parts.accounts(),
-                GithubMessages.Extras.NONE.withAddedLabels(batch.labels()))
-            .ifPresent(content -> drafts.add(Intake.draft(active.roomId(), content)));
-      }
+      List<OutboxStore.Draft> drafts =
+          Intake.drafts(
+              repos.following(batch.repo()),
+              active ->
+                  GithubMessages.render(
+                      batch.event(),
+                      batch.payload(),
+                      (GithubRepoConfig) active.config(),
+                      parts.accounts(),
+                      GithubMessages.Extras.NONE.withAddedLabels(batch.labels())));
       Batches.post(parts.context().outbox(), drafts, labels.remove(batch));
     }
   }

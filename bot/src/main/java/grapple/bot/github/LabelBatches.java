@@ -81,16 +81,12 @@ final class LabelBatches {
 
   /** Work that deletes the batch, unless a newer label came meanwhile (then it waits on). */
   SqlWork<Void> remove(Batch batch) {
-    return c -> {
-      int deleted =
-          Sql.update(
-              c,
-              "DELETE FROM github_label_batches WHERE repo = ? AND number = ? AND version = ?",
-              batch.repo(),
-              batch.number(),
-              batch.version());
-      if (deleted == 0) throw new Batches.Superseded("label");
-      return null;
-    };
+    return Batches.remove(
+        "github_label_batches",
+        "label",
+        batch.version(),
+        "repo = ? AND number = ?",
+        batch.repo(),
+        batch.number());
   }
 }

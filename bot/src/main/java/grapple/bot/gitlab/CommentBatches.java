@@ -94,15 +94,7 @@ final class CommentBatches {
 
   /** Work that deletes the batch, unless a newer comment came meanwhile (then it waits on). */
   SqlWork<Void> remove(Batch batch) {
-    return c -> {
-      int deleted =
-          Sql.update(
-              c,
-              "DELETE FROM gitlab_comment_batches WHERE batch_key = ? AND version = ?",
-              batch.key(),
-              batch.version());
-      if (deleted == 0) throw new Batches.Superseded("comment");
-      return null;
-    };
+    return Batches.remove(
+        "gitlab_comment_batches", "comment", batch.version(), "batch_key = ?", batch.key());
   }
 }

@@ -3,7 +3,6 @@ package grapple.bot.gitlab;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.Active;
-import grapple.bot.Changes;
 import grapple.bot.forge.Following;
 import grapple.bot.forge.ForgeException;
 import grapple.bot.forge.TokenAccounts;
@@ -15,8 +14,6 @@ import grapple.commands.Reply;
 import grapple.state.BadInput;
 import grapple.state.Json;
 import grapple.state.LinkedAccounts.Account;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -179,22 +176,12 @@ final class GitlabCommands {
     String[] name = parseUrl(call.arg(0, "url"));
     String instance = name[0];
     String path = name[1];
-    call.requireMaySendState(GitlabRepos.EVENT_TYPE);
-    try {
-      parts
-          .context()
-          .changes()
-          .create(
-              call.roomId(),
-              repos,
-              GitlabRepoConfig.stateKey(instance, path),
-              GitlabRepoConfig.content(instance, path),
-              Changes.Actor.user(call.sender()));
-    } catch (Changes.AlreadyExists e) {
-      throw new BadInput("url", "A GitLab repo connection for this project already exists.");
-    } catch (IOException e) {
-      throw new UncheckedIOException("writing the project's room state", e);
-    }
+    following.add(
+        call,
+        GitlabRepoConfig.stateKey(instance, path),
+        GitlabRepoConfig.content(instance, path),
+        "project",
+        "A GitLab repo connection for this project already exists.");
     String done = "Room configured to bridge " + Markdown.code(instance + "/" + path) + ". ";
     return Reply.text(done + hook(instance, path, call.sender()));
   }

@@ -13,7 +13,6 @@ import grapple.state.ForgeDeliveries;
 import grapple.state.OutboxStore;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -47,7 +46,7 @@ final class GitlabReceiver {
     this.parts = parts;
     this.repos = repos;
     this.intake =
-        new Intake(GitlabService.NAME, " GitLab will retry.", parts.context().outbox(), deliveries);
+        new Intake(GitlabService.NAME, " GitLab will retry.", parts.context(), deliveries);
     this.comments = comments;
     this.secret = Intake.sha256(parts.settings().webhookSecret().getBytes(StandardCharsets.UTF_8));
   }
@@ -97,23 +96,14 @@ final class GitlabReceiver {
     if (GitlabMessages.isComment(kind)) {
       if (!GitlabMessages.wantedComment(payload)) return now(ACCEPTED);
       var work = comments.add(instance.get(), payload);
-      var stored =
-          parts
-              .context()
-              .database()
-              .write(
-                  c -> {
-                    intake.claim(delivery).run(c);
-                    return work.run(c);
-                  });
-      return intake.answer(stored, kind + " event for " + where);
+      return intake.commit(work, delivery, kind + " event for " + where);
     }
-    List<OutboxStore.Draft> drafts = new ArrayList<>();
     Mentions mentions = mentions(instance.get());
-    for (Active active : following) {
-      GitlabMessages.render(kind, payload, (GitlabRepoConfig) active.config(), mentions)
-          .ifPresent(c -> drafts.add(Intake.draft(active.roomId(), c)));
-    }
+    List<OutboxStore.Draft> drafts =
+        Intake.drafts(
+            following,
+            active ->
+                GitlabMessages.render(kind, payload, (GitlabRepoConfig) active.config(), mentions));
     if (drafts.isEmpty()) {
       log.debug("gitlab: {} event for {}: nothing to post", kind, where);
       return now(ACCEPTED);

@@ -1,7 +1,6 @@
 package grapple.bot.gitlab;
 
 import grapple.bot.AbstractService;
-import grapple.bot.Active;
 import grapple.bot.ServiceContext;
 import grapple.bot.ServiceInfo;
 import grapple.bot.forge.Batches;
@@ -11,7 +10,6 @@ import grapple.bot.forge.Mentions;
 import grapple.state.Migration;
 import grapple.state.OutboxStore;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
@@ -83,14 +81,17 @@ public final class GitlabService extends AbstractService<GitlabSettings> {
   /** Posts every due comment batch to the rooms following its project; one pass. */
   private static void postDue(CommentBatches comments, GitlabRepos repos, GitlabParts parts) {
     for (CommentBatches.Batch batch : comments.due()) {
-      List<OutboxStore.Draft> drafts = new ArrayList<>();
       String path = GitlabMessages.projectPath(batch.payload());
       Mentions mentions = username -> parts.accounts().matrixUserFor(batch.instance(), username);
-      for (Active active : repos.following(batch.instance(), path)) {
-        GitlabMessages.comments(
-                batch.payload(), batch.bodies(), (GitlabRepoConfig) active.config(), mentions)
-            .ifPresent(c -> drafts.add(Intake.draft(active.roomId(), c)));
-      }
+      List<OutboxStore.Draft> drafts =
+          Intake.drafts(
+              repos.following(batch.instance(), path),
+              active ->
+                  GitlabMessages.comments(
+                      batch.payload(),
+                      batch.bodies(),
+                      (GitlabRepoConfig) active.config(),
+                      mentions));
       Batches.post(parts.context().outbox(), drafts, comments.remove(batch));
     }
   }

@@ -2,7 +2,6 @@ package grapple.bot.jira;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import grapple.bot.Changes;
 import grapple.bot.forge.Following;
 import grapple.bot.forge.OAuthCallback;
 import grapple.bot.forge.TokenAccounts;
@@ -14,8 +13,6 @@ import grapple.commands.Reply;
 import grapple.state.BadInput;
 import grapple.state.LinkedAccounts.Account;
 import grapple.state.OAuthStates;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.List;
 
 /**
@@ -93,23 +90,13 @@ final class JiraCommands {
   private Reply project(Invocation call) {
     call.requireAtMost(1);
     JiraProjectConfig.Project wanted = JiraProjectConfig.normalise(call.arg(0, "url"));
-    call.requireMaySendState(JiraProjects.EVENT_TYPE);
+    call.requireMaySendState(JiraProjects.EVENT_TYPE); // before asking JIRA for the project
     JiraProjectConfig config =
         JiraProjectConfig.parse(grapple.state.Json.object().put("url", wanted.url()), true);
     JsonNode project = projects.project(call.sender(), config);
     ObjectNode content = grapple.state.Json.object().put("url", wanted.url());
     if (project.path("id").isTextual()) content.put("id", project.path("id").asText());
-    try {
-      parts
-          .context()
-          .changes()
-          .create(
-              call.roomId(), projects, wanted.url(), content, Changes.Actor.user(call.sender()));
-    } catch (Changes.AlreadyExists e) {
-      throw new BadInput("url", "This room already follows " + Markdown.code(wanted.url()) + ".");
-    } catch (IOException e) {
-      throw new UncheckedIOException("writing the project's room state", e);
-    }
+    following.add(call, wanted.url(), content, "project");
     return Reply.text("Room configured to bridge Jira project %s.", wanted.key());
   }
 

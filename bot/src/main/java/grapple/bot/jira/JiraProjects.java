@@ -100,10 +100,11 @@ final class JiraProjects extends ForgeKind<JiraProjectConfig> {
     return new Followed(summary, message -> commands.onMessage(connection, config, message));
   }
 
-  /** The connections following the project an event belongs to. */
+  /** The connections following the project an event belongs to, in rooms the bot is in. */
   List<Active> following(JiraEvent event) {
     return parts.context().connections().ofKind(this).stream()
         .filter(a -> event.concerns((JiraProjectConfig) a.config()))
+        .filter(a -> !parts.context().botRooms().notIn(a.roomId()))
         .toList();
   }
 }

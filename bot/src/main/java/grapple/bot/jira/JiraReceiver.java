@@ -4,7 +4,6 @@ import static grapple.bot.forge.Intake.ACCEPTED;
 import static grapple.bot.forge.Intake.now;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import grapple.bot.Active;
 import grapple.bot.forge.Intake;
 import grapple.bot.forge.Signatures;
 import grapple.bot.http.Request;
@@ -44,7 +43,7 @@ final class JiraReceiver {
   JiraReceiver(JiraParts parts, JiraProjects projects, ForgeDeliveries deliveries) {
     this.parts = parts;
     this.projects = projects;
-    this.intake = new Intake(JiraService.NAME, "", parts.context().outbox(), deliveries);
+    this.intake = new Intake(JiraService.NAME, "", parts.context(), deliveries);
     this.secret = parts.settings().webhookSecret().getBytes(StandardCharsets.UTF_8);
   }
 
@@ -108,15 +107,15 @@ final class JiraReceiver {
   List<OutboxStore.Draft> drafts(List<JiraEvent> events, JsonNode payload) {
     List<OutboxStore.Draft> out = new ArrayList<>();
     for (JiraEvent event : events) {
-      for (Active active : projects.following(event)) {
-        if (parts.context().botRooms().notIn(active.roomId())) continue;
-        JiraMessages.render(
-                event,
-                payload,
-                (JiraProjectConfig) active.config(),
-                id -> parts.accounts().matrixUserFor(event.authority(), id))
-            .ifPresent(content -> out.add(Intake.draft(active.roomId(), content)));
-      }
+      out.addAll(
+          Intake.drafts(
+              projects.following(event),
+              active ->
+                  JiraMessages.render(
+                      event,
+                      payload,
+                      (JiraProjectConfig) active.config(),
+                      id -> parts.accounts().matrixUserFor(event.authority(), id))));
     }
     return out;
   }
