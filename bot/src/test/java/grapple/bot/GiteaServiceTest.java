@@ -227,6 +227,21 @@ class GiteaServiceTest {
 
   // ---- The receiver
 
+  /** A state key in other letters' case (an admin's hand-written state) is the same repo. */
+  @Test
+  void aRepoFollowedUnderAStateKeyInAnotherCaseGetsItsEvents() throws Exception {
+    hub.state(
+        "org.grapple.gitea.repository",
+        "Forge/O/R",
+        ALICE,
+        Json.object().put("instance", "Forge").put("owner", "O").put("repo", "R"));
+    byte[] body = payload("woodpecker-gitea-HookPullRequestMerged.json");
+
+    assertThat(post("gitea", "pull_request", "d-1", body, SECRET).statusCode()).isEqualTo(202);
+
+    assertThat(hub.gateway.takeSent(WAIT)).as("the notice for forge/o/r").isNotNull();
+  }
+
   @Test
   void aSignedEventBecomesOneNoticeEvenWhenRedelivered() throws Exception {
     follow();

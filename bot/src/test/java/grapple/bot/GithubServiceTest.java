@@ -181,6 +181,22 @@ class GithubServiceTest {
     assertThat(hub.gateway.takeSent(Duration.ofMillis(500))).as("the redelivery").isNull();
   }
 
+  /** A state key in other letters' case (an admin's hand-written state) is the same repo. */
+  @Test
+  void aRepoFollowedUnderAStateKeyInAnotherCaseGetsItsEvents() throws Exception {
+    hub.state(
+        "uk.half-shot.matrix-hookshot.github.repository",
+        "O/R",
+        ALICE,
+        Json.object().put("org", "O").put("repo", "R"));
+    byte[] body = example("issues", "opened");
+
+    assertThat(post("issues", "delivery-1", body, GithubSigner.sign(SECRET, body)).statusCode())
+        .isEqualTo(202);
+
+    assertThat(hub.gateway.takeSent(WAIT)).as("the notice for o/r").isNotNull();
+  }
+
   @Test
   void theLinkedActorIsMentionedAsAPillAndNobodyElseIsPinged() throws Exception {
     follow();

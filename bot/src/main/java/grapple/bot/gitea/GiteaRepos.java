@@ -55,7 +55,7 @@ final class GiteaRepos extends ForgeKind<GiteaRepoConfig> {
   List<Active> following(String key) {
     String lower = key.toLowerCase(Locale.ROOT);
     return parts.context().connections().ofKind(this).stream()
-        .filter(a -> a.stateKey().equals(lower))
+        .filter(a -> a.stateKey().toLowerCase(Locale.ROOT).equals(lower))
         .toList();
   }
 }

@@ -65,7 +65,7 @@ final class GithubRepos extends ForgeKind<GithubRepoConfig> {
   List<Active> following(String fullName) {
     String key = fullName.toLowerCase(Locale.ROOT);
     return parts.context().connections().ofKind(this).stream()
-        .filter(a -> a.stateKey().equals(key))
+        .filter(a -> a.stateKey().toLowerCase(Locale.ROOT).equals(key))
         .filter(a -> !parts.context().botRooms().notIn(a.roomId()))
         .toList();
   }
