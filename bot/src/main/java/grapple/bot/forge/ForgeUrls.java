@@ -1,6 +1,8 @@
 package grapple.bot.forge;
 
 import grapple.bot.config.Section;
+import grapple.commands.Markdown;
+import grapple.state.BadInput;
 import java.util.List;
 import okhttp3.HttpUrl;
 import org.jspecify.annotations.Nullable;
@@ -33,6 +35,19 @@ public final class ForgeUrls {
     int skip = nonEmptySegments(base).size();
     if (segments.size() != skip + 2) return null;
     return new RepoPath(segments.get(skip), segments.get(skip + 1).replaceFirst("\\.git$", ""));
+  }
+
+  /**
+   * The refusal of {@code text} as a repository's page, naming the field {@code url} and the form
+   * expected, e.g. {@code https://github.com/<org>/<repo>}.
+   */
+  public static BadInput notARepoUrl(String expected, String text) {
+    return new BadInput(
+        "url",
+        "must be a repository URL like "
+            + Markdown.code(expected)
+            + ", was "
+            + Markdown.code(text));
   }
 
   private static List<String> nonEmptySegments(HttpUrl url) {

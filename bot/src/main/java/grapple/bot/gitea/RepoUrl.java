@@ -34,14 +34,7 @@ record RepoUrl(String instance, HttpUrl base, String owner, String repo) {
     }
     HttpUrl base = settings.instance(instance.get(), "url");
     ForgeUrls.RepoPath path = ForgeUrls.repoPath(base, url);
-    if (path == null) {
-      throw new BadInput(
-          "url",
-          "must be a repository address like "
-              + Markdown.code(base + "/<owner>/<repo>")
-              + ", was "
-              + Markdown.code(text));
-    }
+    if (path == null) throw ForgeUrls.notARepoUrl(base + "/<owner>/<repo>", text);
     GiteaRepoConfig.parse(GiteaRepoConfig.content(instance.get(), path.owner(), path.repo()));
     return new RepoUrl(instance.get(), base, path.owner(), path.repo());
   }

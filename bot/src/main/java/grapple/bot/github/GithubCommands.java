@@ -9,7 +9,6 @@ import grapple.commands.Invocation;
 import grapple.commands.Markdown;
 import grapple.commands.PermissionLevel;
 import grapple.commands.Reply;
-import grapple.state.BadInput;
 import grapple.state.Json;
 import grapple.state.OAuthStates;
 import java.util.List;
@@ -106,19 +105,10 @@ final class GithubCommands {
     HttpUrl web = parts.settings().webUrl();
     HttpUrl url = HttpUrl.parse(text.strip());
     if (url == null || !url.host().equalsIgnoreCase(web.host()) || url.port() != web.port())
-      throw notARepoUrl(web, text);
+      throw ForgeUrls.notARepoUrl(web + "/<org>/<repo>", text);
     ForgeUrls.RepoPath path = ForgeUrls.repoPath(web, url);
-    if (path == null) throw notARepoUrl(web, text);
+    if (path == null) throw ForgeUrls.notARepoUrl(web + "/<org>/<repo>", text);
     return new String[] {path.owner(), path.repo()};
-  }
-
-  private static BadInput notARepoUrl(HttpUrl web, String text) {
-    return new BadInput(
-        "url",
-        "must be a repository URL like "
-            + Markdown.code(web + "/<org>/<repo>")
-            + ", was "
-            + Markdown.code(text));
   }
 
   private Reply list(Invocation call) {
