@@ -48,8 +48,10 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
@@ -281,7 +283,14 @@ public final class Grapple implements AutoCloseable {
       }
       connect(
           config,
-          new Connecting(db, hub, rooms, commands(hub.connections(), running), onLoaded, running),
+          new Connecting(
+              db,
+              hub,
+              rooms,
+              commands(hub.connections(), running),
+              switchedOff(services, running),
+              onLoaded,
+              running),
           leadership,
           cluster,
           shared);
@@ -499,6 +508,7 @@ public final class Grapple implements AutoCloseable {
       Hub hub,
       RoomStates rooms,
       List<Command> commands,
+      Map<String, String> off,
       Runnable onLoaded,
       List<Started> running) {}
 
@@ -516,7 +526,8 @@ public final class Grapple implements AutoCloseable {
         new Dispatcher(
             c.commands(),
             hub.permissions(),
-            new Dispatcher.Settings(config.bot().commandPrefixes(), hub.gateway().botUserId()),
+            new Dispatcher.Settings(
+                config.bot().commandPrefixes(), hub.gateway().botUserId(), c.off()),
             c.rooms(),
             Clock.systemUTC());
     hub.gateway().follow(stateTypes(hub.connections().kinds()));
@@ -589,6 +600,21 @@ public final class Grapple implements AutoCloseable {
     List<Command> commands = new ArrayList<>(new CoreCommands(connections).commands());
     running.forEach(r -> commands.addAll(r.running().commands()));
     return commands;
+  }
+
+  /**
+   * The services configured off, for the replies that say so: the first words of each one's
+   * commands (its name and aliases, lower case) → its name in a sentence.
+   */
+  private static Map<String, String> switchedOff(List<Service> services, List<Started> running) {
+    Map<String, String> off = new HashMap<>();
+    for (Service service : services) {
+      if (running.stream().anyMatch(r -> r.service() == service)) continue;
+      ServiceInfo info = service.info();
+      off.put(info.name().toLowerCase(Locale.ROOT), info.displayName());
+      info.aliases().forEach(a -> off.put(a.toLowerCase(Locale.ROOT), info.displayName()));
+    }
+    return off;
   }
 
   private static InetSocketAddress address(Config.Listener listener) {

@@ -5,12 +5,17 @@ import java.util.Set;
 
 /**
  * What Grapple knows of a service whether it runs or not, so that a disabled (or not yet built)
- * service is answered "disabled" rather than "unknown": its name in config and permissions, the
- * other names permission rules may use, its connection types' state event types, and its routes
- * under {@code /v1/<name>}.
+ * service is answered "disabled" rather than "unknown": its name in config and permissions, its
+ * name in a sentence ({@code GitHub}, {@code feeds}: "The bridge is not configured to support
+ * GitHub."), the other names permission rules may use (with the name, these are the first words of
+ * its commands), its connection types' state event types, and its routes under {@code /v1/<name>}.
  */
 public record ServiceInfo(
-    String name, Set<String> aliases, List<String> eventTypes, List<String> apiRoutes) {
+    String name,
+    String displayName,
+    Set<String> aliases,
+    List<String> eventTypes,
+    List<String> apiRoutes) {
   public ServiceInfo {
     aliases = Set.copyOf(aliases);
     eventTypes = List.copyOf(eventTypes);

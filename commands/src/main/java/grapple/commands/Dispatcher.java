@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -28,8 +29,22 @@ public final class Dispatcher {
   private final Clock clock;
   private final Map<String, Instant> lastRefusal = new ConcurrentHashMap<>();
 
-  /** The command prefixes and the bot's own user id. */
-  public record Settings(List<String> prefixes, String botUserId) {}
+  /**
+   * The command prefixes, the bot's own user id, and the services configured off: the first words
+   * of their commands (lower case) → each service as a sentence names it, so that {@code !grapple
+   * github repo …} on a bot without GitHub is answered as hookshot answers it, not "unknown".
+   */
+  public record Settings(List<String> prefixes, String botUserId, Map<String, String> off) {
+    public Settings {
+      prefixes = List.copyOf(prefixes);
+      off = Map.copyOf(off);
+    }
+
+    /** Every service of the commands is on. */
+    public Settings(List<String> prefixes, String botUserId) {
+      this(prefixes, botUserId, Map.of());
+    }
+  }
 
   /**
    * A reply to post in the room and private messages to the sender; {@code redact} when the message
@@ -153,10 +168,12 @@ public final class Dispatcher {
   }
 
   /**
-   * Names what was typed, suggests the command it is a typo of (one the sender may use), points to
-   * help.
+   * Says so when what was typed belongs to a service that is off; else names it, suggests the
+   * command it is a typo of (one the sender may use), points to help.
    */
   private Reply unknown(Invocation.Context context, List<String> words) {
+    String off = settings.off().get(words.get(0).toLowerCase(Locale.ROOT));
+    if (off != null) return Reply.error("The bridge is not configured to support %s.", off);
     Optional<String> meant =
         table.closestWord(words.get(0), c -> allowed(c, context.sender(), context.roomId()));
     String suggestion = meant.map(w -> " Did you mean " + Markdown.code(w) + "?").orElse("");

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -189,6 +190,27 @@ class DispatcherTest {
 
     assertThat(reply(USER, "!grapple fede https://example.org").markdown())
         .doesNotContain("Did you mean");
+  }
+
+  @Test
+  void aCommandOfAServiceThatIsOffSaysSoAsHookshotDoes() {
+    Dispatcher withGithubOff =
+        new Dispatcher(
+            commands(),
+            permissions(),
+            new Dispatcher.Settings(
+                List.of("!grapple"), BOT, Map.of("github", "GitHub", "gh", "GitHub")),
+            authority,
+            clock);
+
+    Optional<Dispatcher.Outcome> outcome =
+        withGithubOff.handle(ROOM, USER, "$e1", "!grapple GitHub repo https://github.com/o/r");
+    Optional<Dispatcher.Outcome> typo =
+        withGithubOff.handle(ROOM, ADMIN, "$e2", "!grapple wehbook ci");
+
+    assertThat(outcome.orElseThrow().reply())
+        .isEqualTo(Reply.error("The bridge is not configured to support GitHub."));
+    assertThat(typo.orElseThrow().reply().markdown()).contains("Did you mean `webhook`?");
   }
 
   @Test

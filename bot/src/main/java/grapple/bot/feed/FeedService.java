@@ -21,7 +21,7 @@ public final class FeedService extends AbstractService<FeedSettings> {
   static final String NAME = "feeds";
   static final String EVENT_TYPE = "uk.half-shot.matrix-hookshot.feed";
   private static final ServiceInfo INFO =
-      new ServiceInfo(NAME, Set.of("feed"), List.of(EVENT_TYPE), List.of());
+      new ServiceInfo(NAME, "feeds", Set.of("feed"), List.of(EVENT_TYPE), List.of());
 
   public FeedService() {
     super(INFO, FeedSettings::read, FeedSettings.class);

@@ -18,7 +18,8 @@ import java.util.Set;
 public final class GiteaService extends AbstractService<GiteaSettings> {
   static final String NAME = "gitea";
   private static final ServiceInfo INFO =
-      new ServiceInfo(NAME, Set.of("forgejo"), List.of(GiteaRepos.EVENT_TYPE), List.of());
+      new ServiceInfo(
+          NAME, "Gitea and Forgejo", Set.of("forgejo"), List.of(GiteaRepos.EVENT_TYPE), List.of());
 
   public GiteaService() {
     super(INFO, (section, config) -> GiteaSettings.read(section), GiteaSettings.class);

@@ -28,6 +28,7 @@ public final class GithubService extends AbstractService<GithubSettings> {
   private static final ServiceInfo INFO =
       new ServiceInfo(
           NAME,
+          "GitHub",
           Set.of(),
           List.of(GithubRepos.EVENT_TYPE, GithubRepos.LEGACY_EVENT_TYPE),
           List.of("/oauth", "/account", "/orgs/{org}/repositories", "/repositories"));

@@ -28,6 +28,7 @@ public final class GitlabService extends AbstractService<GitlabSettings> {
   private static final ServiceInfo INFO =
       new ServiceInfo(
           NAME,
+          "GitLab",
           Set.of(),
           List.of(GitlabRepos.EVENT_TYPE, GitlabRepos.LEGACY_EVENT_TYPE),
           List.of());

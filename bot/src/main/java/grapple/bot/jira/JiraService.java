@@ -22,6 +22,7 @@ public final class JiraService extends AbstractService<JiraSettings> {
   private static final ServiceInfo INFO =
       new ServiceInfo(
           NAME,
+          "Jira",
           Set.of(),
           List.of(JiraProjects.EVENT_TYPE, JiraProjects.LEGACY_EVENT_TYPE),
           List.of("/oauth", "/account", "/instances/{name}/projects"));

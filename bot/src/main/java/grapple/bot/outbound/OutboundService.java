@@ -27,7 +27,12 @@ public final class OutboundService extends AbstractService<OutboundSettings> {
   static final String NAME = "genericOutbound";
   static final String EVENT_TYPE = "uk.half-shot.matrix-hookshot.outbound-hook";
   private static final ServiceInfo INFO =
-      new ServiceInfo(NAME, Set.of("outbound", "outbound-hook"), List.of(EVENT_TYPE), List.of());
+      new ServiceInfo(
+          NAME,
+          "outbound webhooks",
+          Set.of("outbound", "outbound-hook"),
+          List.of(EVENT_TYPE),
+          List.of());
 
   public OutboundService() {
     super(INFO, OutboundSettings::read, OutboundSettings.class);

@@ -25,7 +25,11 @@ public final class WebhookService extends AbstractService<WebhookSettings> {
   static final String LEGACY_EVENT_TYPE = "uk.half-shot.matrix-github.generic.hook";
   private static final ServiceInfo INFO =
       new ServiceInfo(
-          NAME, Set.of("webhook", "webhooks"), List.of(EVENT_TYPE, LEGACY_EVENT_TYPE), List.of());
+          NAME,
+          "webhooks",
+          Set.of("webhook", "webhooks"),
+          List.of(EVENT_TYPE, LEGACY_EVENT_TYPE),
+          List.of());
 
   public WebhookService() {
     super(INFO, WebhookSettings::read, WebhookSettings.class);

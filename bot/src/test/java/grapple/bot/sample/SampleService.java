@@ -41,7 +41,8 @@ import java.util.concurrent.CompletableFuture;
 public final class SampleService extends AbstractService<SampleService.Settings> {
   static final String EVENT_TYPE = "org.example.sample";
   private static final ServiceInfo INFO =
-      new ServiceInfo("sample", Set.of("samples"), List.of(EVENT_TYPE), List.of("/greeting"));
+      new ServiceInfo(
+          "sample", "samples", Set.of("samples"), List.of(EVENT_TYPE), List.of("/greeting"));
 
   /** The {@code sample} section. */
   record Settings(boolean enabled, String greeting) implements ServiceSettings {

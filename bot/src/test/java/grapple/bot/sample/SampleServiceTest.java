@@ -134,11 +134,16 @@ class SampleServiceTest {
   }
 
   @Test
-  void whenDisabledItsRoutesAndTypesSaySoFromOnePlace() throws Exception {
+  void whenDisabledItsRoutesTypesAndCommandsSaySoFromOnePlace() throws Exception {
     start("sample: {enabled: false}");
 
     JsonNode route = api("GET", "/v1/sample/greeting", null);
     JsonNode type = putSample("x");
+    console.type("!grapple sample one");
+    console.awaitPrinted("The bridge is not configured to support samples.");
+    // A built-in service off in config (GitHub is off unless enabled) answers as hookshot does.
+    console.type("!grapple GitHub repo https://github.com/o/r");
+    console.awaitPrinted("The bridge is not configured to support GitHub.");
 
     assertThat(route.path("errcode").asText()).isEqualTo("HS_DISABLED_FEATURE");
     assertThat(type.path("errcode").asText()).isEqualTo("HS_DISABLED_FEATURE");
