@@ -95,12 +95,11 @@ final class DeliveryScenario {
           String.format("%.2f", g.perSecond() / unordered.perSecond()),
           "(information)");
       report.figure("delivery", "bot CPU s / 1,000 delivered", g.per1000(g.botCpu()));
-      report.row(
+      report.figures(
           "delivery",
           "Synapse CPU s / 1,000 messages",
-          Report.num(g.per1000(g.synapseCpu())),
-          Report.num(b.per1000(b.synapseCpu())),
-          "",
+          g.per1000(g.synapseCpu()),
+          b.per1000(b.synapseCpu()),
           "");
     }
     report.write(r);

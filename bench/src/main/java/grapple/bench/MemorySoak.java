@@ -310,19 +310,17 @@ final class MemorySoak {
           "",
           "all 200 ≤ 2 s");
     }
-    report.row(
+    report.figures(
         "hostile",
         "soak max /live probe latency (ms)",
-        Report.num(loaded.maxProbeMillis()),
-        Report.num(idle.maxProbeMillis()),
-        "",
+        loaded.maxProbeMillis(),
+        idle.maxProbeMillis(),
         "≤ 2,000 ms");
-    report.row(
+    report.figures(
         "hostile",
         "soak peak RSS, " + String.join(" ", HEAP_FLAGS) + " (MiB)",
-        Report.num(loaded.peakRssMib()),
-        Report.num(idle.peakRssMib()),
-        "",
+        loaded.peakRssMib(),
+        idle.peakRssMib(),
         "");
     report.row(
         "hostile",

@@ -175,12 +175,11 @@ final class PostgresScenario {
           p.perSecond(),
           s.perSecond(),
           "");
-      report.row(
+      report.figures(
           "postgres",
           "delivery bot CPU s / 1,000 delivered",
-          Report.num(p.per1000(p.botCpu())),
-          Report.num(s.per1000(s.botCpu())),
-          "",
+          p.per1000(p.botCpu()),
+          s.per1000(s.botCpu()),
           "(PostgreSQL's own CPU not counted)");
       return p.seen() == p.count() && s.seen() == s.count();
     }

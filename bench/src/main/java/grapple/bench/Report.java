@@ -74,6 +74,11 @@ final class Report {
     row(scenario, what, num(value), "", "", "");
   }
 
+  /** A row of this bot's figure next to the baseline's, without a ratio. */
+  void figures(String scenario, String what, double value, double baseline, String goal) {
+    row(scenario, what, num(value), num(baseline), "", goal);
+  }
+
   /** A row of this bot's rate against the baseline's, with their ratio. */
   void rates(String scenario, String what, double value, double baseline, String goal) {
     row(scenario, what, num(value), num(baseline), String.format("%.2f", value / baseline), goal);

@@ -101,8 +101,7 @@ class ProvisioningE2E {
   void putWithTheSecretCreatesAWebhookThatOthersSeeAndThatPosts() throws IOException {
     MatrixUser bob = cast.bob();
 
-    ApiAnswer created =
-        call(secret, "PUT", connection(roomA, HOOK, cast.alice()), "{\"name\":\"api-hook\"}");
+    ApiAnswer created = putWebhook(secret, roomA, cast.alice(), "api-hook");
 
     assertThat(created.code()).as("PUT answer %s", created).isEqualTo(200);
     assertThat(created.json().path("type").asText()).isEqualTo("Webhook");
@@ -145,8 +144,7 @@ class ProvisioningE2E {
   @Test
   void demotedBotIsAForbiddenBot() {
     MatrixUser alice = cast.alice();
-    ApiAnswer existing =
-        call(secret, "PUT", connection(roomB, HOOK, alice), "{\"name\":\"b-existing\"}");
+    ApiAnswer existing = putWebhook(secret, roomB, alice, "b-existing");
     assertThat(existing.code())
         .as("PUT b-existing before the demotion: %s", existing)
         .isEqualTo(200);
@@ -202,8 +200,7 @@ class ProvisioningE2E {
   @Test
   void deleteEmptiesTheStateAndForgetsTheId() {
     MatrixUser alice = cast.alice();
-    ApiAnswer created =
-        call(secret, "PUT", connection(roomA, HOOK, alice), "{\"name\":\"doomed\"}");
+    ApiAnswer created = putWebhook(secret, roomA, alice, "doomed");
     assertThat(created.code()).as("PUT doomed: %s", created).isEqualTo(200);
     String id = created.json().path("id").asText();
 
@@ -240,8 +237,7 @@ class ProvisioningE2E {
   void writeKeyCreatesWithALocationThatNamesTheKey() {
     MatrixUser alice = cast.alice();
 
-    ApiAnswer created =
-        call(writeToken, "PUT", connection(roomA, HOOK, alice), "{\"name\":\"by-key\"}");
+    ApiAnswer created = putWebhook(writeToken, roomA, alice, "by-key");
 
     assertThat(created.code()).as("PUT with the write key: %s", created).isEqualTo(201);
     assertThat(created.location()).as("Location of %s", created).isNotNull();
@@ -334,14 +330,18 @@ class ProvisioningE2E {
     return last;
   }
 
+  /** A PUT of webhook {@code name} in {@code room} for {@code user}, with {@code token}. */
+  private ApiAnswer putWebhook(String token, TestRoom room, MatrixUser user, String name) {
+    return call(token, "PUT", connection(room, HOOK, user), "{\"name\":\"" + name + "\"}");
+  }
+
   /**
    * A PUT of webhook {@code name} in {@code room} for {@code user}, with {@code token}, is refused
    * with 403 and {@code errcode}, and writes no state.
    */
   private void assertCreateRefused(
       String token, TestRoom room, MatrixUser user, String name, String errcode) {
-    ApiAnswer answer =
-        call(token, "PUT", connection(room, HOOK, user), "{\"name\":\"" + name + "\"}");
+    ApiAnswer answer = putWebhook(token, room, user, name);
 
     assertError(answer, 403, errcode);
     assertThat(cast.alice().stateContent(room.id, HOOK, name)).as("state %s", name).isEmpty();
