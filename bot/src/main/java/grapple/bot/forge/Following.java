@@ -14,8 +14,8 @@ import java.io.UncheckedIOException;
 import java.util.List;
 
 /**
- * What a room follows of one forge connection kind, as the {@code list} and {@code remove} commands
- * of every forge use it.
+ * What a room follows of one connection kind, as the {@code list} and {@code remove} commands of
+ * every forge (and {@link NamedHooks}) use it.
  */
 public final class Following {
   private final ServiceContext context;

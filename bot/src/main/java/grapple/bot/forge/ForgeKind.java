@@ -1,13 +1,17 @@
 package grapple.bot.forge;
 
+import grapple.bot.Active;
 import grapple.bot.ConnectionKind;
+import grapple.bot.ServiceContext;
 import grapple.state.BadInput;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Predicate;
 
 /**
- * A forge's connection kind (a room following one repository or project): its names, and the rule
- * that a connection's state key is the one its content names.
+ * A forge's connection kind (a room following one repository or project): its names, the rule that
+ * a connection's state key is the one its content names, and the lookup of the connections an event
+ * is for.
  */
 public abstract class ForgeKind<C> implements ConnectionKind<C> {
   private final String name;
@@ -55,5 +59,19 @@ public abstract class ForgeKind<C> implements ConnectionKind<C> {
         what,
         key,
         stateKey);
+  }
+
+  /** This kind's connections that {@code follows} picks, in rooms the bot is in. */
+  protected final List<Active> following(ServiceContext context, Predicate<Active> follows) {
+    return context.connections().ofKind(this).stream()
+        .filter(follows)
+        .filter(a -> !context.botRooms().notIn(a.roomId()))
+        .toList();
+  }
+
+  /** Whether a connection's state key is {@code key}, in any case. */
+  protected static Predicate<Active> keyed(String key) {
+    String lower = key.toLowerCase(Locale.ROOT);
+    return a -> a.stateKey().toLowerCase(Locale.ROOT).equals(lower);
   }
 }

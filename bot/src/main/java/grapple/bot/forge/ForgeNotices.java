@@ -155,7 +155,8 @@ public final class ForgeNotices {
     return pr.path("merged").asBoolean(false);
   }
 
-  private static String title(JsonNode item) {
+  /** An issue's or pull request's title as the forge sent it ("" when it has none). */
+  public static String title(JsonNode item) {
     return item.path("title").asText("");
   }
 }

@@ -29,12 +29,14 @@ public final class NamedHooks {
   private final ConnectionKind<?> kind;
   private final String word;
   private final String noun;
+  private final Following following;
 
   public NamedHooks(ServiceContext context, ConnectionKind<?> kind, String word, String noun) {
     this.context = context;
     this.kind = kind;
     this.word = word;
     this.noun = noun;
+    this.following = new Following(context, kind, word + " list");
   }
 
   public static void checkName(String name) {
@@ -106,8 +108,7 @@ public final class NamedHooks {
 
   private Reply list(Invocation call, String createUsage) {
     call.requireAtMost(0);
-    List<Active> inRoom =
-        context.connections().inRoom(call.roomId()).stream().filter(a -> a.kind() == kind).toList();
+    List<Active> inRoom = following.inRoom(call);
     if (inRoom.isEmpty()) {
       return Reply.text(
           "No %ss in this room. Create one with %s.",
@@ -140,12 +141,7 @@ public final class NamedHooks {
                             + " here. "
                             + Markdown.code(call.prefix() + " " + word + " list")
                             + " shows them."));
-    call.requireMaySendState(kind.eventType());
-    try {
-      context.changes().remove(hook, call.sender());
-    } catch (IOException e) {
-      throw new UncheckedIOException("removing the " + noun + "'s room state", e);
-    }
+    following.remove(call, hook, noun);
     return name;
   }
 

@@ -56,6 +56,36 @@ public final class TokenAccounts {
     return account;
   }
 
+  /**
+   * {@code account} (the same person, login and forge id) holding new tokens, e.g. those of an
+   * OAuth token answer.
+   */
+  public static Account withTokens(
+      Account account,
+      String token,
+      @Nullable String refreshToken,
+      @Nullable Instant expiresAt,
+      @Nullable Instant refreshExpiresAt) {
+    return new Account(
+        account.service(),
+        account.instance(),
+        account.matrixUser(),
+        account.login(),
+        account.forgeId(),
+        token,
+        refreshToken,
+        expiresAt,
+        refreshExpiresAt);
+  }
+
+  /**
+   * The end of the time an OAuth token answer gives in {@code field} (seconds, e.g. {@code
+   * expires_in}), counted from {@code now}; null when the answer has no such field.
+   */
+  public static @Nullable Instant expiry(JsonNode tokens, String field, Instant now) {
+    return tokens.has(field) ? now.plusSeconds(tokens.get(field).asLong()) : null;
+  }
+
   /** Checks a token with the forge and links it. */
   public interface Link {
     Account link() throws ForgeException;

@@ -57,10 +57,6 @@ record GiteaEvent(JsonNode payload, GiteaRepoConfig config, Mentions mentions)
     return login.isEmpty() ? user.path("username").asText("") : login;
   }
 
-  static String title(JsonNode item) {
-    return item.path("title").asText("");
-  }
-
   /**
    * The first {@code max} characters of {@code text} and "…" if there were more (a pair never
    * split).

@@ -87,12 +87,7 @@ final class GiteaReceiver {
 
   private CompletableFuture<Response> handle(String event, String delivery, JsonNode payload) {
     Optional<String> key = key(payload);
-    List<Active> following =
-        key.isEmpty()
-            ? List.of()
-            : repos.following(key.get()).stream()
-                .filter(a -> !parts.context().botRooms().notIn(a.roomId()))
-                .toList();
+    List<Active> following = key.isEmpty() ? List.of() : repos.following(key.get());
     String what = key.orElse("no known repository");
     if (following.isEmpty()) {
       log.debug("gitea: {} event for {}: no room follows it", event, what);

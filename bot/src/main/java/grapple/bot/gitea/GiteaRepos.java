@@ -7,7 +7,6 @@ import grapple.bot.forge.Followed;
 import grapple.bot.forge.ForgeKind;
 import grapple.state.Connection;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * The {@code GiteaRepo} connection kind: a room following one repository of a Gitea or Forgejo
@@ -51,11 +50,16 @@ final class GiteaRepos extends ForgeKind<GiteaRepoConfig> {
         message -> commands.onMessage(connection, config, message));
   }
 
-  /** The connections following {@code key} ({@code instance/owner/repo}, any case). */
+  /**
+   * The connections following {@code key} ({@code instance/owner/repo}, any case) in rooms the bot
+   * is in.
+   */
   List<Active> following(String key) {
-    String lower = key.toLowerCase(Locale.ROOT);
-    return parts.context().connections().ofKind(this).stream()
-        .filter(a -> a.stateKey().toLowerCase(Locale.ROOT).equals(lower))
-        .toList();
+    return following(parts.context(), keyed(key));
+  }
+
+  /** Whether a room follows {@code key}, counting rooms the bot is no longer in. */
+  boolean followedAnywhere(String key) {
+    return parts.context().connections().ofKind(this).stream().anyMatch(keyed(key));
   }
 }

@@ -137,23 +137,12 @@ final class GithubAccounts implements Mentions {
 
   private Account withTokens(Account a, JsonNode tokens) {
     Instant now = clock.instant();
-    String refresh = tokens.path("refresh_token").asText(null);
-    Instant expires =
-        tokens.has("expires_in") ? now.plusSeconds(tokens.get("expires_in").asLong()) : null;
-    Instant refreshExpires =
-        tokens.has("refresh_token_expires_in")
-            ? now.plusSeconds(tokens.get("refresh_token_expires_in").asLong())
-            : null;
-    return new Account(
-        a.service(),
-        a.instance(),
-        a.matrixUser(),
-        a.login(),
-        a.forgeId(),
+    return TokenAccounts.withTokens(
+        a,
         tokens.path("access_token").asText(a.token()),
-        refresh,
-        expires,
-        refreshExpires);
+        tokens.path("refresh_token").asText(null),
+        TokenAccounts.expiry(tokens, "expires_in", now),
+        TokenAccounts.expiry(tokens, "refresh_token_expires_in", now));
   }
 
   Optional<Account> account(String matrixUser) {

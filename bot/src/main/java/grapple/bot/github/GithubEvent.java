@@ -33,10 +33,6 @@ record GithubEvent(
     return user.path("login").asText("");
   }
 
-  static String title(JsonNode item) {
-    return item.path("title").asText("");
-  }
-
   static String url(JsonNode item) {
     return item.path("html_url").asText("");
   }

@@ -7,7 +7,6 @@ import grapple.bot.forge.Followed;
 import grapple.bot.forge.ForgeKind;
 import grapple.state.Connection;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * The {@code GithubRepo} connection kind: a room following one repository's events (hookshot's
@@ -63,10 +62,6 @@ final class GithubRepos extends ForgeKind<GithubRepoConfig> {
    * The connections following {@code fullName} ({@code org/repo}, any case) in rooms the bot is in.
    */
   List<Active> following(String fullName) {
-    String key = fullName.toLowerCase(Locale.ROOT);
-    return parts.context().connections().ofKind(this).stream()
-        .filter(a -> a.stateKey().toLowerCase(Locale.ROOT).equals(key))
-        .filter(a -> !parts.context().botRooms().notIn(a.roomId()))
-        .toList();
+    return following(parts.context(), keyed(fullName));
   }
 }

@@ -2,6 +2,7 @@ package grapple.bot.github;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.forge.ForgeNotices;
 import grapple.bot.forge.Mentions;
 import grapple.bot.forge.Notice;
 import grapple.bot.room.Messages;
@@ -128,7 +129,7 @@ final class Hotlinks {
         new Notice(Mentions.NONE)
             .text(pullRequest ? "Pull Request " : "Issue ")
             .link("#" + issue.path("number").asText(), GithubEvent.url(issue))
-            .text(": " + GithubEvent.title(issue) + " (" + issue.path("state").asText("") + ")");
+            .text(": " + ForgeNotices.title(issue) + " (" + issue.path("state").asText("") + ")");
     if (config.showIssueRoomLink() && issueRoomServer.isPresent()) {
       String alias = config.issueRoomAlias(issue.path("number").asText(), issueRoomServer.get());
       n.text(" ").link("Issue Room", "https://matrix.to/#/" + alias);

@@ -88,7 +88,7 @@ final class IssueEvents {
     Notice n =
         e.notice()
             .acted("🗃 ", e.sender(), " labeled issue ")
-            .about(e.ref(issue), GithubEvent.url(issue), ": ", GithubEvent.title(issue))
+            .about(e.ref(issue), GithubEvent.url(issue), ": ", ForgeNotices.title(issue))
             .labels(issue.path("labels"));
     return Optional.of(keys(e, n.build(), issue));
   }

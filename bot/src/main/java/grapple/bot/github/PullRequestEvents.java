@@ -103,7 +103,7 @@ final class PullRequestEvents {
     Notice n =
         e.notice()
             .acted(icon, e.sender(), " has marked ")
-            .about(e.ref(pr), GithubEvent.url(pr), as, GithubEvent.title(pr));
+            .about(e.ref(pr), GithubEvent.url(pr), as, ForgeNotices.title(pr));
     return Optional.of(keys(e, n.build(), pr));
   }
 

@@ -2,6 +2,7 @@ package grapple.bot.gitlab;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import grapple.bot.forge.ForgeException;
+import grapple.bot.forge.Mentions;
 import grapple.bot.forge.TokenAccounts;
 import grapple.state.LinkedAccounts;
 import grapple.state.LinkedAccounts.Account;
@@ -47,9 +48,9 @@ final class GitlabAccounts {
     return store.unlink(SERVICE, instance, matrixUser);
   }
 
-  /** Who linked GitLab user {@code username} on {@code instance}, for mentions. */
-  Optional<String> matrixUserFor(String instance, String username) {
-    if (username.isEmpty()) return Optional.empty();
-    return store.matrixUserFor(SERVICE, instance, username);
+  /** Mentions of the people of one instance: who linked a GitLab username there. */
+  Mentions on(String instance) {
+    return username ->
+        username.isEmpty() ? Optional.empty() : store.matrixUserFor(SERVICE, instance, username);
   }
 }

@@ -98,7 +98,7 @@ final class GitlabReceiver {
       var work = comments.add(instance.get(), payload);
       return intake.commit(work, delivery, kind + " event for " + where);
     }
-    Mentions mentions = mentions(instance.get());
+    Mentions mentions = parts.accounts().on(instance.get());
     List<OutboxStore.Draft> drafts =
         Intake.drafts(
             following,
@@ -109,10 +109,6 @@ final class GitlabReceiver {
       return now(ACCEPTED);
     }
     return intake.commit(drafts, delivery, kind + " event for " + where);
-  }
-
-  Mentions mentions(String instance) {
-    return username -> parts.accounts().matrixUserFor(instance, username);
   }
 
   /**

@@ -11,7 +11,6 @@ import grapple.commands.Markdown;
 import grapple.state.BadInput;
 import grapple.state.Connection;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * The {@code GitLabRepo} connection kind: a room following one GitLab project's events (hookshot's
@@ -84,10 +83,6 @@ final class GitlabRepos extends ForgeKind<GitlabRepoConfig> {
 
   /** The connections following {@code path} on {@code instance} (any case). */
   List<Active> following(String instance, String path) {
-    String key = GitlabRepoConfig.stateKey(instance, path);
-    return parts.context().connections().ofKind(this).stream()
-        .filter(a -> a.stateKey().toLowerCase(Locale.ROOT).equals(key))
-        .filter(a -> !parts.context().botRooms().notIn(a.roomId()))
-        .toList();
+    return following(parts.context(), keyed(GitlabRepoConfig.stateKey(instance, path)));
   }
 }

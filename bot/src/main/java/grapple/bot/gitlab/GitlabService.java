@@ -83,7 +83,7 @@ public final class GitlabService extends AbstractService<GitlabSettings> {
   private static void postDue(CommentBatches comments, GitlabRepos repos, GitlabParts parts) {
     for (CommentBatches.Batch batch : comments.due()) {
       String path = GitlabMessages.projectPath(batch.payload());
-      Mentions mentions = username -> parts.accounts().matrixUserFor(batch.instance(), username);
+      Mentions mentions = parts.accounts().on(batch.instance());
       List<OutboxStore.Draft> drafts =
           Intake.drafts(
               repos.following(batch.instance(), path),

@@ -8,7 +8,6 @@ import grapple.state.LinkedAccounts;
 import grapple.state.LinkedAccounts.Account;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -117,19 +116,11 @@ final class JiraAccounts {
   }
 
   private Account withTokens(Account a, JsonNode tokens) {
-    Instant expires =
-        tokens.has("expires_in")
-            ? clock.instant().plusSeconds(tokens.get("expires_in").asLong())
-            : null;
-    return new Account(
-        a.service(),
-        a.instance(),
-        a.matrixUser(),
-        a.login(),
-        a.forgeId(),
+    return TokenAccounts.withTokens(
+        a,
         tokens.path("access_token").asText(a.token()),
         tokens.path("refresh_token").asText(a.refreshToken()),
-        expires,
+        TokenAccounts.expiry(tokens, "expires_in", clock.instant()),
         null);
   }
 

@@ -102,9 +102,6 @@ final class JiraProjects extends ForgeKind<JiraProjectConfig> {
 
   /** The connections following the project an event belongs to, in rooms the bot is in. */
   List<Active> following(JiraEvent event) {
-    return parts.context().connections().ofKind(this).stream()
-        .filter(a -> event.concerns((JiraProjectConfig) a.config()))
-        .filter(a -> !parts.context().botRooms().notIn(a.roomId()))
-        .toList();
+    return following(parts.context(), a -> event.concerns((JiraProjectConfig) a.config()));
   }
 }
