@@ -208,26 +208,14 @@ class IssueEventsTest {
 
   @Test
   void aLongCommentIsCutAt256Characters() {
-    ObjectNode payload = payload("issue_comment.created");
-    payload.withObjectProperty("comment").put("body", "a".repeat(255) + "bc");
-
-    String body =
-        rendered("issue_comment", payload, config("\"enableHooks\": [\"issue.comment\"]"))
-            .get("body")
-            .asText();
+    String body = commentNotice("a".repeat(255) + "bc");
 
     assertThat(body).endsWith("\n> " + "a".repeat(255) + "b…");
   }
 
   @Test
   void aCommentOf256CharactersIsWhole() {
-    ObjectNode payload = payload("issue_comment.created");
-    payload.withObjectProperty("comment").put("body", "a".repeat(256));
-
-    String body =
-        rendered("issue_comment", payload, config("\"enableHooks\": [\"issue.comment\"]"))
-            .get("body")
-            .asText();
+    String body = commentNotice("a".repeat(256));
 
     assertThat(body).endsWith("\n> " + "a".repeat(256));
   }
@@ -268,6 +256,15 @@ class IssueEventsTest {
     }
     assertThat(render("issue_comment", payload("issue_comment.created"), excluding)).isEmpty();
     assertThat(render("issue_comment", payload("issue_comment.created"), including)).isPresent();
+  }
+
+  /** The body of the notice for a new comment that says {@code comment}. */
+  private static String commentNotice(String comment) {
+    ObjectNode payload = payload("issue_comment.created");
+    payload.withObjectProperty("comment").put("body", comment);
+    return rendered("issue_comment", payload, config("\"enableHooks\": [\"issue.comment\"]"))
+        .get("body")
+        .asText();
   }
 
   static ObjectNode closed() {
