@@ -1,5 +1,6 @@
 package grapple.bot.github;
 
+import static grapple.bot.github.GithubFixtures.commentNotice;
 import static grapple.bot.github.GithubFixtures.config;
 import static grapple.bot.github.GithubFixtures.defaults;
 import static grapple.bot.github.GithubFixtures.json;
@@ -208,14 +209,14 @@ class IssueEventsTest {
 
   @Test
   void aLongCommentIsCutAt256Characters() {
-    String body = commentNotice("a".repeat(255) + "bc");
+    String body = commentNotice("a".repeat(255) + "bc").get("body").asText();
 
     assertThat(body).endsWith("\n> " + "a".repeat(255) + "b…");
   }
 
   @Test
   void aCommentOf256CharactersIsWhole() {
-    String body = commentNotice("a".repeat(256));
+    String body = commentNotice("a".repeat(256)).get("body").asText();
 
     assertThat(body).endsWith("\n> " + "a".repeat(256));
   }
@@ -256,15 +257,6 @@ class IssueEventsTest {
     }
     assertThat(render("issue_comment", payload("issue_comment.created"), excluding)).isEmpty();
     assertThat(render("issue_comment", payload("issue_comment.created"), including)).isPresent();
-  }
-
-  /** The body of the notice for a new comment that says {@code comment}. */
-  private static String commentNotice(String comment) {
-    ObjectNode payload = payload("issue_comment.created");
-    payload.withObjectProperty("comment").put("body", comment);
-    return rendered("issue_comment", payload, config("\"enableHooks\": [\"issue.comment\"]"))
-        .get("body")
-        .asText();
   }
 
   static ObjectNode closed() {
