@@ -21,6 +21,7 @@ import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.Named;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -577,54 +578,53 @@ class FeedParserTest {
   }
 
   // Pathological input
-  @Test
-  void unclosedNestedTagsFailFastWithFeedException() {
-    byte[] body =
-        nested("<rss version=\"2.0\"><channel><title>t</title><item><description>", "<a>", "", "");
 
-    assertFailsFastOrParses(body, "application/rss+xml");
+  /** An Atom entry with XHTML content, up to where the content's markup goes. */
+  private static final String XHTML_HEAD =
+      "<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>t</title><entry><id>1</id>"
+          + "<content type=\"xhtml\"><div xmlns=\"http://www.w3.org/1999/xhtml\">";
+
+  private static final String XHTML_TAIL = "</div></content></entry></feed>";
+
+  /** Deep nesting in each format, most of it about 5 MB, and its content type. */
+  static Stream<Arguments> deepNesting() {
+    return Stream.of(
+        arguments(
+            Named.of(
+                "unclosed RSS tags",
+                nested(
+                    "<rss version=\"2.0\"><channel><title>t</title><item><description>",
+                    "<a>",
+                    "",
+                    "")),
+            "application/rss+xml"),
+        arguments(
+            Named.of("closed XHTML tags", nested(XHTML_HEAD, "<b>", "</b>", XHTML_TAIL)),
+            "application/atom+xml"),
+        arguments(
+            Named.of(
+                "20,000 closed XHTML tags",
+                (XHTML_HEAD + "<b>".repeat(20_000) + "</b>".repeat(20_000) + XHTML_TAIL)
+                    .getBytes(StandardCharsets.UTF_8)),
+            "application/atom+xml"),
+        arguments(
+            Named.of(
+                "JSON arrays",
+                nested(
+                    "{\"version\":\"https://jsonfeed.org/version/1.1\",\"items\":", "[", "]", "}")),
+            "application/feed+json"));
   }
 
-  @Test
-  void closedNestedXhtmlContentFailsFastOrParses() {
-    byte[] body =
-        nested(
-            "<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>t</title><entry><id>1</id>"
-                + "<content type=\"xhtml\"><div xmlns=\"http://www.w3.org/1999/xhtml\">",
-            "<b>",
-            "</b>",
-            "</div></content></entry></feed>");
-
-    assertFailsFastOrParses(body, "application/atom+xml");
-  }
-
-  @Test
-  void deeplyNestedXhtmlContentThrowsOnlyFeedException() {
-    String head =
-        "<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>t</title><entry><id>1</id>"
-            + "<content type=\"xhtml\"><div xmlns=\"http://www.w3.org/1999/xhtml\">";
-    byte[] body =
-        (head + "<b>".repeat(20_000) + "</b>".repeat(20_000) + "</div></content></entry></feed>")
-            .getBytes(StandardCharsets.UTF_8);
-
-    assertFailsFastOrParses(body, "application/atom+xml");
-  }
-
-  @Test
-  void deeplyNestedJsonFailsFastWithFeedException() {
-    byte[] body =
-        nested("{\"version\":\"https://jsonfeed.org/version/1.1\",\"items\":", "[", "]", "}");
-
-    assertFailsFastOrParses(body, "application/feed+json");
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("deepNesting")
+  void deepNestingFailsFastWithAFeedExceptionOrParses(byte[] body, String contentType) {
+    assertFailsFastOrParses(body, contentType);
   }
 
   @Test
   void aStackOverflowWhileParsingIsAFeedExceptionCausedByIt() throws Exception {
-    String head =
-        "<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>t</title><entry><id>1</id>"
-            + "<content type=\"xhtml\"><div xmlns=\"http://www.w3.org/1999/xhtml\">";
     byte[] body =
-        (head + "<b>".repeat(190) + "</b>".repeat(190) + "</div></content></entry></feed>")
+        (XHTML_HEAD + "<b>".repeat(190) + "</b>".repeat(190) + XHTML_TAIL)
             .getBytes(StandardCharsets.UTF_8);
     URI url = URI.create("https://example.org/feed");
     // Load every class the parse needs on this thread: one first initialised on a starved stack
