@@ -83,6 +83,13 @@ final class GithubFixtures {
         .orElseThrow(() -> new AssertionError(event + " rendered nothing"));
   }
 
+  /** The notice for a new issue comment that says {@code comment}, in a room enabling comments. */
+  static ObjectNode commentNotice(String comment) {
+    ObjectNode payload = payload("issue_comment.created");
+    payload.withObjectProperty("comment").put("body", comment);
+    return rendered("issue_comment", payload, config("\"enableHooks\": [\"issue.comment\"]"));
+  }
+
   static Mentions linked(Map<String, String> logins) {
     return login -> Optional.ofNullable(logins.get(login));
   }

@@ -1,5 +1,6 @@
 package grapple.bot.github;
 
+import static grapple.bot.github.GithubFixtures.commentNotice;
 import static grapple.bot.github.GithubFixtures.config;
 import static grapple.bot.github.GithubFixtures.defaults;
 import static grapple.bot.github.GithubFixtures.json;
@@ -208,26 +209,14 @@ class IssueEventsTest {
 
   @Test
   void aLongCommentIsCutAt256Characters() {
-    ObjectNode payload = payload("issue_comment.created");
-    payload.withObjectProperty("comment").put("body", "a".repeat(255) + "bc");
-
-    String body =
-        rendered("issue_comment", payload, config("\"enableHooks\": [\"issue.comment\"]"))
-            .get("body")
-            .asText();
+    String body = commentNotice("a".repeat(255) + "bc").get("body").asText();
 
     assertThat(body).endsWith("\n> " + "a".repeat(255) + "b…");
   }
 
   @Test
   void aCommentOf256CharactersIsWhole() {
-    ObjectNode payload = payload("issue_comment.created");
-    payload.withObjectProperty("comment").put("body", "a".repeat(256));
-
-    String body =
-        rendered("issue_comment", payload, config("\"enableHooks\": [\"issue.comment\"]"))
-            .get("body")
-            .asText();
+    String body = commentNotice("a".repeat(256)).get("body").asText();
 
     assertThat(body).endsWith("\n> " + "a".repeat(256));
   }

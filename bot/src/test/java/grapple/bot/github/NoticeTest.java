@@ -1,5 +1,6 @@
 package grapple.bot.github;
 
+import static grapple.bot.github.GithubFixtures.commentNotice;
 import static grapple.bot.github.GithubFixtures.config;
 import static grapple.bot.github.GithubFixtures.defaults;
 import static grapple.bot.github.GithubFixtures.json;
@@ -69,11 +70,7 @@ class NoticeTest {
   }
 
   private static String commentHtml(String comment) {
-    ObjectNode payload = payload("issue_comment.created");
-    payload.withObjectProperty("comment").put("body", comment);
-    return rendered("issue_comment", payload, config("\"enableHooks\": [\"issue.comment\"]"))
-        .get("formatted_body")
-        .asText();
+    return commentNotice(comment).get("formatted_body").asText();
   }
 
   @Test
