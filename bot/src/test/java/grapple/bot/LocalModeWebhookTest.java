@@ -73,7 +73,9 @@ class LocalModeWebhookTest {
 
   private String createHook(String name) throws Exception {
     console.type("!grapple webhook " + name);
-    Matcher m = URL.matcher(console.awaitPrinted("/webhook/"));
+    // The reply and the direct message go to different rooms, so they come in either order; both
+    // are awaited, so that a test reading what is printed next sees neither.
+    Matcher m = URL.matcher(console.awaitAllPrinted("/webhook/", "created.").get(0));
     assertThat(m.find()).isTrue();
     return onThisRun(m.group());
   }

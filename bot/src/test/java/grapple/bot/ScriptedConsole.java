@@ -1,6 +1,8 @@
 package grapple.bot;
 
 import grapple.bot.console.ConsoleGateway;
+import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -30,6 +32,32 @@ public final class ScriptedConsole implements ConsoleGateway.Console {
       if (next != null && next.contains(fragment)) return next;
     }
     throw new AssertionError("nothing containing '" + fragment + "' was printed");
+  }
+
+  /**
+   * The printed texts containing each of {@code fragments}, in the order of {@code fragments}
+   * whatever order they came in (messages to different rooms are delivered in parallel), skipping
+   * others; fails after five seconds.
+   */
+  public List<String> awaitAllPrinted(String... fragments) throws InterruptedException {
+    String[] found = new String[fragments.length];
+    int missing = fragments.length;
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (missing > 0 && System.nanoTime() < deadline) {
+      String next = printed.poll(50, TimeUnit.MILLISECONDS);
+      if (next == null) continue;
+      for (int i = 0; i < fragments.length; i++) {
+        if (found[i] == null && next.contains(fragments[i])) {
+          found[i] = next;
+          missing--;
+          break;
+        }
+      }
+    }
+    if (missing > 0)
+      throw new AssertionError(
+          "not all of " + Arrays.toString(fragments) + " were printed: " + Arrays.toString(found));
+    return List.of(found);
   }
 
   /** Whatever is printed within {@code millis}, or null. */

@@ -206,7 +206,7 @@ class TransformationTest {
    * the load, not the bound.
    */
   private static final Transformation.Limits MEMORY_BOUND =
-      new Transformation.Limits(Duration.ofSeconds(10), 64L * 1024 * 1024);
+      new Transformation.Limits(Duration.ofSeconds(60), 64L * 1024 * 1024);
 
   private static void endsAtTheMemoryBound(String script) {
     assertThatThrownBy(() -> Transformation.compile(script).run(json("{}"), MEMORY_BOUND))
