@@ -592,6 +592,25 @@ class ProvisioningApiTest {
     }
   }
 
+  /** Hookshot answers a script while scripts are off with HS_DISABLED_FEATURE, not HS_BAD_VALUE. */
+  @Test
+  void aScriptWhileScriptsAreOffIsDisabledFeatureAndCreatesNothing() {
+    Answer a =
+        grapple.put(
+            PUT_HOOK, "{\"name\":\"scripted\",\"transformationFunction\":\"result = 'x'\"}");
+
+    assertThat(a.status()).isEqualTo(400);
+    assertThat(a.errcode()).isEqualTo("HS_DISABLED_FEATURE");
+    assertThat(a.error()).contains("Transformation functions are not allowed");
+    assertThat(grapple.get(connections(AS_ADMIN)).body()).doesNotContain("scripted");
+
+    String id = createdId("unscripted");
+    Answer patched =
+        grapple.patch(
+            connections("/" + id + AS_ADMIN), "{\"transformationFunction\":\"result = 'x'\"}");
+    assertThat(patched.errcode()).isEqualTo("HS_DISABLED_FEATURE");
+  }
+
   @Test
   void aFeedAtAPrivateAddressIs400NamingUrl() {
     Answer a =
