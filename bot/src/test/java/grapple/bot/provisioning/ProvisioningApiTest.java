@@ -241,14 +241,20 @@ class ProvisioningApiTest {
     assertThat(a.json().get("config").toString()).isEqualTo("{\"name\":\"unset\"}");
   }
 
-  /** A patch that renames a webhook or breaks its config is 400 naming the field, and undone. */
+  /**
+   * A patch that renames a webhook or breaks its config is 400 naming the field, and undone. So is
+   * one that makes content room state reads as a removal ({@code disabled}, or nothing left): it
+   * was answered 200 and kept working here while the room's state said the hook was gone.
+   */
   @ParameterizedTest
   @CsvSource(
       delimiter = '|',
       textBlock =
           """
-          fixed | {"name":"renamed"}        | name
-          typed | {"waitForComplete":"yes"} | waitForComplete
+          fixed    | {"name":"renamed"}        | name
+          typed    | {"waitForComplete":"yes"} | waitForComplete
+          disabled | {"disabled":true}         | disabled
+          emptied  | {"name":null}             | content
           """)
   void aPatchTheConfigRefusesIs400NamingTheField(String name, String patch, String field) {
     String id = createdId(name);
