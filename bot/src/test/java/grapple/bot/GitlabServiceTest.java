@@ -138,7 +138,10 @@ class GitlabServiceTest {
     assertThat(notice).isNotNull();
     assertThat(notice.content().path("body").asText())
         .contains("There is no GitLab instance named `nowhere`")
-        .contains("lab");
+        .contains("lab")
+        .endsWith("). The connection was not changed.")
+        .as("one full stop after a reason that ends with one")
+        .doesNotContain(".. The connection");
   }
 
   /** A payload of the corpus moved onto the fake's {@code group/app} on instance {@code lab}. */
