@@ -76,7 +76,19 @@ public final class Changes {
     connections.ownWriteApplied(existing.roomId(), existing.kind(), existing.stateKey());
   }
 
+  /**
+   * Content that room state reads as a removal ({@code {}}, {@code "disabled": true}) is refused:
+   * it would be put in effect here while the room's state said the connection was gone.
+   */
   private static <C> Change<C> checked(Change<C> change) {
+    BadInput.check(
+        !change.content().path("disabled").asBoolean(false),
+        "disabled",
+        "must not be set: room state with it removes the connection; remove it instead");
+    BadInput.check(
+        !change.content().isEmpty(),
+        "content",
+        "must not be empty: empty room state removes the connection; remove it instead");
     BadInput.check(
         Json.depth(change.content()) <= Json.MAX_DEPTH,
         "content",

@@ -13,7 +13,8 @@ final class Notices {
         + Markdown.code(stateKey)
         + ": "
         + reason
-        + ". The connection was not changed.";
+        + (reason.endsWith(".") ? "" : ".")
+        + " The connection was not changed.";
   }
 
   /** Room state from someone without the permission: it was put back. */

@@ -4,10 +4,12 @@ import static grapple.bot.ForgeHub.ALICE;
 import static grapple.bot.ForgeHub.DM;
 import static grapple.bot.ForgeHub.WAIT;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.github.GithubService;
+import grapple.state.BadInput;
 import grapple.state.Json;
 import grapple.testing.github.FakeGithub;
 import grapple.testing.github.GithubCorpus;
@@ -179,6 +181,28 @@ class GithubServiceTest {
     assertThat(post("issues", "delivery-1", body, GithubSigner.sign(SECRET, body)).statusCode())
         .isEqualTo(202);
     assertThat(hub.gateway.takeSent(Duration.ofMillis(500))).as("the redelivery").isNull();
+  }
+
+  /**
+   * Hand-written room state is read leniently (hookshot's older forms), but a change through the
+   * API or JSON-RPC is checked as hookshot's provisioning checks it: an unknown hook name is
+   * refused naming it (it was taken, and the room then silently got nothing for it).
+   */
+  @Test
+  void aChangeThroughTheApiWithAnUnknownHookNameIsRefusedRoomStateIsNot() throws Exception {
+    ObjectNode content = Json.object().put("org", "o").put("repo", "r");
+    content.putArray("enableHooks").add("issue").add("not-a-hook");
+    hub.state("uk.half-shot.matrix-hookshot.github.repository", "o/r", ALICE, content);
+    Active repo = hub.connections.inRoom(TestHub.ROOM).get(0);
+
+    ObjectNode changed = repo.connection().config().deepCopy();
+    changed.putArray("enableHooks").add("issues");
+    assertThatThrownBy(() -> hub.changes.update(repo, changed, Changes.Actor.user(ALICE)))
+        .isInstanceOf(BadInput.class)
+        .hasMessageContaining("'enableHooks' must only contain allowed values")
+        .hasMessageContaining("`issues`");
+    assertThat(hub.connections.inRoom(TestHub.ROOM).get(0).connection().config().get("enableHooks"))
+        .hasToString("[\"issue\",\"not-a-hook\"]");
   }
 
   /** A state key in other letters' case (an admin's hand-written state) is the same repo. */

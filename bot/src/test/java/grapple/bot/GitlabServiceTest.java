@@ -6,10 +6,12 @@ import static grapple.bot.ForgeHub.BOBS_DM;
 import static grapple.bot.ForgeHub.DM;
 import static grapple.bot.ForgeHub.WAIT;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.gitlab.GitlabService;
+import grapple.state.BadInput;
 import grapple.state.Json;
 import grapple.testing.gitlab.FakeGitlab;
 import java.net.http.HttpRequest;
@@ -94,6 +96,52 @@ class GitlabServiceTest {
         instance + "/" + path,
         ALICE,
         Json.object().put("instance", instance).put("path", path));
+  }
+
+  /**
+   * Hand-written room state is read leniently, but a change through the API or JSON-RPC has its
+   * hook names checked as hookshot's provisioning checks them (an unknown one was taken silently).
+   */
+  @Test
+  void aChangeThroughTheApiWithAnUnknownHookNameIsRefusedRoomStateIsNot() throws Exception {
+    start("");
+    ObjectNode content = Json.object().put("instance", "lab").put("path", "group/app");
+    content.putArray("enableHooks").add("push").add("not-a-hook");
+    hub.state(STATE, "lab/group/app", ALICE, content);
+    Active project = hub.connections.inRoom(TestHub.ROOM).get(0);
+
+    ObjectNode changed = project.connection().config().deepCopy();
+    changed.putArray("enableHooks").add("merge_requests");
+    assertThatThrownBy(() -> hub.changes.update(project, changed, Changes.Actor.user(ALICE)))
+        .isInstanceOf(BadInput.class)
+        .hasMessageContaining("'enableHooks' must only contain allowed values")
+        .hasMessageContaining("`merge_requests`");
+    assertThat(hub.connections.inRoom(TestHub.ROOM).get(0).connection().config().get("enableHooks"))
+        .hasToString("[\"push\",\"not-a-hook\"]");
+  }
+
+  /**
+   * Room state naming an instance that is not in the config is refused with a notice naming the
+   * field (it was taken, and no event could ever reach it), as hookshot refuses it.
+   */
+  @Test
+  void roomStateNamingAnInstanceNotInTheConfigIsRefusedNamingIt() throws Exception {
+    start("");
+    hub.state(
+        STATE,
+        "nowhere/group/app",
+        ALICE,
+        Json.object().put("instance", "nowhere").put("path", "group/app"));
+
+    assertThat(hub.connections.inRoom(TestHub.ROOM)).isEmpty();
+    FakeGateway.Sent notice = hub.gateway.takeSent(WAIT);
+    assertThat(notice).isNotNull();
+    assertThat(notice.content().path("body").asText())
+        .contains("There is no GitLab instance named `nowhere`")
+        .contains("lab")
+        .endsWith("). The connection was not changed.")
+        .as("one full stop after a reason that ends with one")
+        .doesNotContain(".. The connection");
   }
 
   /** A payload of the corpus moved onto the fake's {@code group/app} on instance {@code lab}. */

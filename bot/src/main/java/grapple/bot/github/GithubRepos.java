@@ -27,11 +27,23 @@ final class GithubRepos extends ForgeKind<GithubRepoConfig> {
   }
 
   /**
-   * Room state in effect is read leniently (hookshot's older forms); new content is checked fully.
+   * Content a command or the API writes (a new connection, or a change to one) is checked fully, as
+   * hookshot's provisioning checks it: unknown {@code enableHooks} names and {@code ignoreHooks}
+   * are refused.
    */
   @Override
   public GithubRepoConfig parse(String stateKey, ObjectNode content) {
-    GithubRepoConfig config = GithubRepoConfig.parse(content, false);
+    return parse(stateKey, content, true);
+  }
+
+  /** Room state is read leniently (hookshot's older forms, hand-written state). */
+  @Override
+  public GithubRepoConfig parseState(String stateKey, ObjectNode content) {
+    return parse(stateKey, content, false);
+  }
+
+  private static GithubRepoConfig parse(String stateKey, ObjectNode content, boolean isNew) {
+    GithubRepoConfig config = GithubRepoConfig.parse(content, isNew);
     checkStateKey(config.stateKey(), stateKey, "org/repo");
     return config;
   }

@@ -108,15 +108,8 @@ record GitlabRepoConfig(
     Optional<List<String>> enabled = optionalStrings(content, "enableHooks");
     Optional<List<String>> ignored = optionalStrings(content, "ignoreHooks");
     if (isNew) {
-      List<String> unknown = new ArrayList<>();
-      enabled.orElse(List.of()).forEach(h -> addUnknown(unknown, h));
-      ignored.orElse(List.of()).forEach(h -> addUnknown(unknown, h));
-      BadInput.check(
-          unknown.isEmpty(),
-          enabled.isPresent() ? "enableHooks" : "ignoreHooks",
-          "must only contain allowed values. Found invalid values %s (allowed: %s)",
-          String.join(", ", unknown.stream().map(Markdown::code).toList()),
-          String.join(", ", HOOKS));
+      checkHookNames("enableHooks", enabled.orElse(List.of()));
+      checkHookNames("ignoreHooks", ignored.orElse(List.of()));
     }
     Set<String> hooks = new LinkedHashSet<>(enabled.orElse(HOOKS));
     for (String name : ignored.orElse(List.of())) {
@@ -164,8 +157,20 @@ record GitlabRepoConfig(
     return includingLabels.isEmpty() || includingLabels.stream().anyMatch(names::contains);
   }
 
-  private static void addUnknown(List<String> unknown, String name) {
-    if (!HOOKS.contains(name) && !unknown.contains(name)) unknown.add(name);
+  /**
+   * BadInput naming {@code field} (the list that holds them) if it names hooks that do not exist.
+   */
+  private static void checkHookNames(String field, List<String> names) {
+    List<String> unknown = new ArrayList<>();
+    for (String name : names) {
+      if (!HOOKS.contains(name) && !unknown.contains(name)) unknown.add(name);
+    }
+    BadInput.check(
+        unknown.isEmpty(),
+        field,
+        "must only contain allowed values. Found invalid values %s (allowed: %s)",
+        String.join(", ", unknown.stream().map(Markdown::code).toList()),
+        String.join(", ", HOOKS));
   }
 
   private static Optional<Pattern> regex(JsonNode content) {

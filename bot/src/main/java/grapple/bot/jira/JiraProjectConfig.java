@@ -59,23 +59,21 @@ record JiraProjectConfig(
         project.authority(),
         project.key(),
         id == null || id.isNull() ? Optional.empty() : Optional.of(id.asText()),
-        events(content.get("events")),
+        events(content.get("events"), strict),
         prefix(content.get("commandPrefix")));
   }
 
-  private static List<String> events(@Nullable JsonNode events) {
+  /** The events wanted; an unknown one is refused when {@code strict}, else left out. */
+  private static List<String> events(@Nullable JsonNode events, boolean strict) {
     if (events == null || events.isNull()) return List.of("issue_created");
     BadInput.check(
         events.isArray(), "events", "must be a list; 'events' can only contain %s", known());
     List<String> out = new ArrayList<>();
     for (JsonNode e : events) {
       if (e.isTextual() && e.asText().equals("issue.created")) return List.of("issue_created");
-      BadInput.check(
-          e.isTextual() && EVENTS.contains(e.asText()),
-          "events",
-          "'events' can only contain %s, found %s",
-          known(),
-          e.toString());
+      boolean allowed = e.isTextual() && EVENTS.contains(e.asText());
+      if (!allowed && !strict) continue;
+      BadInput.check(allowed, "events", "can only contain %s, found %s", known(), e.toString());
       if (!out.contains(e.asText())) out.add(e.asText());
     }
     return out.isEmpty() ? List.of("issue_created") : out;

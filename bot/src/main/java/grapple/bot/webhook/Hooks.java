@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.ConnectionKind;
 import grapple.bot.LiveConnection;
 import grapple.bot.forge.NamedHooks;
+import grapple.bot.provisioning.ApiException;
+import grapple.bot.provisioning.ErrorCode;
 import grapple.bot.room.Messages;
 import grapple.commands.Markdown;
 import grapple.state.BadInput;
@@ -23,6 +25,10 @@ final class Hooks implements ConnectionKind<WebhookConfig> {
   private final Map<String, Hook> byConnectionId = new ConcurrentHashMap<>();
 
   private static final int MAX_PENDING_SCRIPTS = 64;
+
+  private static final String SCRIPTS_OFF =
+      "Transformation functions are not allowed: this bot's config has"
+          + " generic.allowJsTransformationFunctions off";
 
   /** Scripts compiled by {@link #parseState}, by source, until {@link #open} takes them. */
   private final Map<String, Transformation.Compiled> compiled = new ConcurrentHashMap<>();
@@ -59,6 +65,11 @@ final class Hooks implements ConnectionKind<WebhookConfig> {
    */
   @Override
   public WebhookConfig parse(String stateKey, ObjectNode content) {
+    if (!settings.allowJsTransformationFunctions()
+        && WebhookConfig.from(stateKey, content).transformationFunction().isPresent()) {
+      // Hookshot's wire: HS_DISABLED_FEATURE, not HS_BAD_VALUE (room state gets the notice below).
+      throw new ApiException(ErrorCode.DISABLED_FEATURE, SCRIPTS_OFF);
+    }
     WebhookConfig config = parseState(stateKey, content);
     Optional<Transformation.CompileError> error =
         config.transformationFunction().flatMap(source -> compiled(source).error());
@@ -76,10 +87,7 @@ final class Hooks implements ConnectionKind<WebhookConfig> {
     WebhookConfig config = WebhookConfig.from(stateKey, content);
     if (config.transformationFunction().isPresent()) {
       if (!settings.allowJsTransformationFunctions()) {
-        throw new BadInput(
-            "transformationFunction",
-            "Transformation functions are not allowed: this bot's config has"
-                + " generic.allowJsTransformationFunctions off");
+        throw new BadInput("transformationFunction", SCRIPTS_OFF);
       }
       if (compiled.size() > MAX_PENDING_SCRIPTS) compiled.clear();
       String source = config.transformationFunction().get();

@@ -123,7 +123,7 @@ final class WebhookMessage {
     if (includeBody
         && payload instanceof Payload.Whole whole
         && receivedBytes <= BodyParser.WHOLE_JSON_BYTES) {
-      content.set(DATA_KEY, whole.data());
+      content.set(DATA_KEY, MatrixJson.sanitise(whole.data()));
     }
     return fitToLimit(content, receivedBytes);
   }

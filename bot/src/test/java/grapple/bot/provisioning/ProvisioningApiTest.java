@@ -241,14 +241,20 @@ class ProvisioningApiTest {
     assertThat(a.json().get("config").toString()).isEqualTo("{\"name\":\"unset\"}");
   }
 
-  /** A patch that renames a webhook or breaks its config is 400 naming the field, and undone. */
+  /**
+   * A patch that renames a webhook or breaks its config is 400 naming the field, and undone. So is
+   * one that makes content room state reads as a removal ({@code disabled}, or nothing left): it
+   * was answered 200 and kept working here while the room's state said the hook was gone.
+   */
   @ParameterizedTest
   @CsvSource(
       delimiter = '|',
       textBlock =
           """
-          fixed | {"name":"renamed"}        | name
-          typed | {"waitForComplete":"yes"} | waitForComplete
+          fixed    | {"name":"renamed"}        | name
+          typed    | {"waitForComplete":"yes"} | waitForComplete
+          disabled | {"disabled":true}         | disabled
+          emptied  | {"name":null}             | content
           """)
   void aPatchTheConfigRefusesIs400NamingTheField(String name, String patch, String field) {
     String id = createdId(name);
@@ -590,6 +596,25 @@ class ProvisioningApiTest {
       assertThat(noFeeds.get("/v1/connectiontypes").json().has("Feed")).isFalse();
       assertThat(conformanceProblems(noFeeds)).isEmpty();
     }
+  }
+
+  /** Hookshot answers a script while scripts are off with HS_DISABLED_FEATURE, not HS_BAD_VALUE. */
+  @Test
+  void aScriptWhileScriptsAreOffIsDisabledFeatureAndCreatesNothing() {
+    Answer a =
+        grapple.put(
+            PUT_HOOK, "{\"name\":\"scripted\",\"transformationFunction\":\"result = 'x'\"}");
+
+    assertThat(a.status()).isEqualTo(400);
+    assertThat(a.errcode()).isEqualTo("HS_DISABLED_FEATURE");
+    assertThat(a.error()).contains("Transformation functions are not allowed");
+    assertThat(grapple.get(connections(AS_ADMIN)).body()).doesNotContain("scripted");
+
+    String id = createdId("unscripted");
+    Answer patched =
+        grapple.patch(
+            connections("/" + id + AS_ADMIN), "{\"transformationFunction\":\"result = 'x'\"}");
+    assertThat(patched.errcode()).isEqualTo("HS_DISABLED_FEATURE");
   }
 
   @Test

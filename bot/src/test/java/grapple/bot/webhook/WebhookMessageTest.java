@@ -102,6 +102,46 @@ class WebhookMessageTest {
         .isFalse();
   }
 
+  /**
+   * Matrix's canonical JSON has no fractions (Synapse refuses such an event with M_BAD_JSON, so the
+   * message was never delivered): the attached data is made safe as hookshot makes it.
+   */
+  @Test
+  void theAttachedDataHasNoFractionsAndIsCutDeepAndWideAsHookshotCutsIt() throws Exception {
+    StringBuilder deep = new StringBuilder();
+    for (int i = 0; i < 12; i++) deep.append("{\"d\":");
+    deep.append("1").append("}".repeat(12));
+    StringBuilder wide = new StringBuilder("{");
+    for (int i = 1; i <= 52; i++)
+      wide.append(i == 1 ? "" : ",").append("\"k").append(i).append("\":[]");
+    wide.append("}");
+    JsonNode data =
+        json(
+            "{\"t\":21.5,\"n\":100.0,\"small\":1.5e-8,\"i\":7,\"big\":12345678901234567890,"
+                + "\"list\":[0.25,{\"x\":-3.75}],\"deep\":"
+                + deep
+                + ",\"wide\":"
+                + wide
+                + "}");
+
+    JsonNode attached =
+        WebhookMessage.build(whole(data), true, data.toString().length())
+            .get(WebhookMessage.DATA_KEY);
+
+    assertThat(attached.get("t")).isEqualTo(new TextNode("21.5"));
+    assertThat(attached.get("n").isIntegralNumber()).isTrue();
+    assertThat(attached.get("n").asLong()).isEqualTo(100);
+    assertThat(attached.get("small").asText()).isEqualTo("1.5e-8");
+    assertThat(attached.get("i").asInt()).isEqualTo(7);
+    assertThat(attached.get("big")).isEqualTo(new TextNode("12345678901234567890"));
+    assertThat(attached.get("list").toString()).isEqualTo("[\"0.25\",{\"x\":\"-3.75\"}]");
+    JsonNode level = attached.get("deep");
+    for (int i = 0; i < 10; i++) level = level.get("d");
+    assertThat(level).as("the object 11 levels down").isEqualTo(new TextNode("{\"d\":{\"d\":1}}"));
+    assertThat(attached.get("wide").get("k50").isArray()).isTrue();
+    assertThat(attached.get("wide").get("k51")).isEqualTo(new TextNode("[]"));
+  }
+
   @Test
   void aHugeMessageDropsTheAttachedDataFirst() {
     ObjectNode data = Json.object().put("text", "short");
