@@ -168,6 +168,16 @@ class WebhookE2E {
   }
 
   @Test
+  void dataWithAFractionIsDeliveredWithTheFractionAsText() throws Exception {
+    // Synapse refuses an event holding a JSON fraction (M_BAD_JSON "Bad JSON value: float").
+    Seen message = postAndAwait("application/json", "{\"text\":\"temperature\",\"temp\":21.5}");
+
+    assertThat(message.body()).isEqualTo("temperature");
+    assertThat(message.content().path(WEBHOOK_DATA))
+        .isEqualTo(json("{\"text\":\"temperature\",\"temp\":\"21.5\"}"));
+  }
+
+  @Test
   void htmlIsUsedInsteadOfRenderedMarkdown() throws Exception {
     Seen message =
         postAndAwait("application/json", "{\"text\":\"plain\",\"html\":\"<b>bold</b>\"}");
