@@ -6,8 +6,12 @@ import grapple.state.Json;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.UnaryOperator;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.jsoup.nodes.Entities;
 import org.jspecify.annotations.Nullable;
 
@@ -22,6 +26,15 @@ final class FeedMessage {
   private static final String[] TOKENS = {
     "$FEEDNAME", "$FEEDURL", "$FEEDTITLE", "$TITLE", "$URL", "$LINK", "$AUTHOR", "$DATE", "$SUMMARY"
   };
+
+  /**
+   * A token as hookshot reads one: {@code $} and capitals, as a whole, so {@code $TITLES} is an
+   * unknown token (left as written), not {@code $TITLE} and an S.
+   */
+  private static final Pattern TOKEN = Pattern.compile("\\$[A-Z]+");
+
+  private static final Pattern PLACEHOLDER = Pattern.compile("zqgrapple([a-z])zq");
+
   private static final DateTimeFormatter DATE =
       DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'").withZone(ZoneOffset.UTC);
 
@@ -67,23 +80,39 @@ final class FeedMessage {
     return text.substring(0, cut > MAX_SUMMARY / 2 ? cut : MAX_SUMMARY).stripTrailing() + "…";
   }
 
+  /**
+   * The template with each token replaced in one pass, so a value that holds a token (a title "Save
+   * $AUTHOR") is shown as written, not filled in again.
+   */
   private static String plain(String template, Map<String, String> values, FeedItem item) {
     String link =
         item.url() == null ? values.get("$TITLE") : values.get("$TITLE") + " (" + item.url() + ")";
-    String out = template.replace("$LINK", link);
-    for (Map.Entry<String, String> e : values.entrySet())
-      out = out.replace(e.getKey(), e.getValue());
-    return out;
+    return replaceTokens(
+        template, token -> token.equals("$LINK") ? link : values.getOrDefault(token, token));
   }
 
   /** Renders the template with placeholders, then puts the escaped values in. */
   private static String html(String template, Map<String, String> values, FeedItem item) {
-    String marked = template;
-    for (int i = 0; i < TOKENS.length; i++) marked = marked.replace(TOKENS[i], placeholder(i));
+    List<String> tokens = List.of(TOKENS);
+    String marked =
+        replaceTokens(template, t -> tokens.contains(t) ? placeholder(tokens.indexOf(t)) : t);
     String html = Messages.renderTemplate(marked);
-    for (int i = 0; i < TOKENS.length; i++)
-      html = html.replace(placeholder(i), htmlValue(TOKENS[i], values, item));
-    return Messages.sanitize(html);
+    Matcher m = PLACEHOLDER.matcher(html);
+    StringBuilder out = new StringBuilder(html.length());
+    while (m.find()) {
+      int i = m.group(1).charAt(0) - 'a';
+      String value = i < TOKENS.length ? htmlValue(TOKENS[i], values, item) : m.group();
+      m.appendReplacement(out, Matcher.quoteReplacement(value));
+    }
+    m.appendTail(out);
+    return Messages.sanitize(out.toString());
+  }
+
+  private static String replaceTokens(
+      String template, UnaryOperator<String> value) {
+    return TOKEN
+        .matcher(template)
+        .replaceAll(m -> Matcher.quoteReplacement(value.apply(m.group())));
   }
 
   private static String htmlValue(String token, Map<String, String> values, FeedItem item) {

@@ -103,4 +103,31 @@ class FeedMessageTest {
     assertThat(FeedMessage.render(config(""), FEED, bare).get("body").asText())
         .isEqualTo("New post in Blog <i>of</i> Bob: (untitled)");
   }
+
+  @Test
+  void aValueHoldingATokenIsShownAsWrittenNotFilledInAgain() throws Exception {
+    // hookshot replaces /\$[A-Z]+/ in one pass over the template: a feed's text is never a
+    // template.
+    FeedItem item =
+        new FeedItem("2", "Save $AUTHOR and $URL", "https://blog.example/p/2", "Bob", null, null);
+
+    ObjectNode content = FeedMessage.render(config(""), FEED, item);
+
+    assertThat(content.get("body").asText())
+        .isEqualTo(
+            "New post in Blog <i>of</i> Bob: Save $AUTHOR and $URL (https://blog.example/p/2)");
+    assertThat(content.get("formatted_body").asText()).contains(">Save $AUTHOR and $URL</a>");
+  }
+
+  @Test
+  void anUnknownTokenIsLeftAsWrittenEvenWhenAKnownOneStartsIt() throws Exception {
+    // hookshot 1.3: unknown tokens are left untouched; $TITLES is one token, not $TITLE + S.
+    ObjectNode content =
+        FeedMessage.render(config(",\"template\":\"$TITLES by $AUTHORX: $TITLE\""), FEED, ITEM);
+
+    assertThat(content.get("body").asText())
+        .isEqualTo("$TITLES by $AUTHORX: Hello *world* <script>");
+    assertThat(content.get("formatted_body").asText())
+        .isEqualTo("<p>$TITLES by $AUTHORX: Hello *world* &lt;script&gt;</p>");
+  }
 }
