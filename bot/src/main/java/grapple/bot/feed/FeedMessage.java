@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.UUID;
 import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -23,6 +24,9 @@ import org.jspecify.annotations.Nullable;
 final class FeedMessage {
   static final String DEFAULT_TEMPLATE = "New post in $FEEDNAME: $LINK";
   static final int MAX_SUMMARY = 512;
+
+  /** Hookshot's machine key: the item as data, for bots and clients that read it. */
+  static final String ITEM_KEY = "uk.half-shot.matrix-hookshot.feeds.item";
   private static final String[] TOKENS = {
     "$FEEDNAME", "$FEEDURL", "$FEEDTITLE", "$TITLE", "$URL", "$LINK", "$AUTHOR", "$DATE", "$SUMMARY"
   };
@@ -35,12 +39,24 @@ final class FeedMessage {
 
   private static final Pattern PLACEHOLDER = Pattern.compile("zqgrapple([a-z])zq");
 
+  /** The item's date as hookshot's {@code pubdate} gives it: RFC 2822. */
+  private static final DateTimeFormatter PUBDATE =
+      DateTimeFormatter.RFC_1123_DATE_TIME.withZone(ZoneOffset.UTC);
+
   private static final DateTimeFormatter DATE =
       DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'").withZone(ZoneOffset.UTC);
 
   private FeedMessage() {}
 
   static ObjectNode render(FeedConfig config, ParsedFeed feed, FeedItem item) {
+    return render(config, feed, item, UUID.randomUUID().toString());
+  }
+
+  /**
+   * The message for {@code item}; {@code fetchKey} names the poll that found it (the same for every
+   * item of one poll), as hookshot's {@code fetchKey}.
+   */
+  static ObjectNode render(FeedConfig config, ParsedFeed feed, FeedItem item, String fetchKey) {
     Map<String, String> values = values(config, feed, item);
     String template = config.template().orElse(DEFAULT_TEMPLATE);
     ObjectNode content =
@@ -50,6 +66,16 @@ final class FeedMessage {
             .put("format", "org.matrix.custom.html")
             .put("formatted_body", html(template, values, item));
     if (!config.showUrlPreviews()) content.putArray("com.beeper.linkpreviews");
+    if (item.url() != null) content.put("external_url", item.url());
+    ObjectNode data = content.putObject(ITEM_KEY);
+    data.putObject("feed").put("title", feed.title()).put("url", config.url());
+    data.put("title", item.title())
+        .put("link", item.url())
+        .put("pubdate", item.date() == null ? null : PUBDATE.format(item.date()))
+        // Cut as $SUMMARY is: a whole article would push the event past the homeserver's limit.
+        .put("summary", item.summary() == null ? null : summary(item.summary()))
+        .put("author", item.author())
+        .put("fetchKey", fetchKey);
     return content;
   }
 

@@ -130,4 +130,21 @@ class FeedMessageTest {
     assertThat(content.get("formatted_body").asText())
         .isEqualTo("<p>$TITLES by $AUTHORX: Hello *world* &lt;script&gt;</p>");
   }
+
+  @Test
+  void theMessageCarriesHookshotsItemKeyAndExternalUrl() throws Exception {
+    // hookshot 1.3: external_url = the link, plus
+    // "uk.half-shot.matrix-hookshot.feeds.item":
+    // {feed:{title,url},title,link,pubdate,summary,author,fetchKey}.
+    ObjectNode content = FeedMessage.render(config(""), FEED, ITEM, "fetch-1");
+
+    assertThat(content.get("external_url").asText()).isEqualTo("https://blog.example/p/1?a=1&b=2");
+    assertThat(content.get("uk.half-shot.matrix-hookshot.feeds.item"))
+        .isEqualTo(
+            Json.MAPPER.readTree(
+                "{\"feed\":{\"title\":\"Blog <i>of</i> Bob\",\"url\":\"https://blog.example/feed\"},"
+                    + "\"title\":\"Hello *world* <script>\",\"link\":\"https://blog.example/p/1?a=1&b=2\","
+                    + "\"pubdate\":\"Mon, 2 Nov 2026 10:00:00 GMT\",\"summary\":\"A summary\","
+                    + "\"author\":\"Bob\",\"fetchKey\":\"fetch-1\"}"));
+  }
 }
