@@ -27,6 +27,7 @@ final class FeedMessage {
 
   /** Hookshot's machine key: the item as data, for bots and clients that read it. */
   static final String ITEM_KEY = "uk.half-shot.matrix-hookshot.feeds.item";
+
   private static final String[] TOKENS = {
     "$FEEDNAME", "$FEEDURL", "$FEEDTITLE", "$TITLE", "$URL", "$LINK", "$AUTHOR", "$DATE", "$SUMMARY"
   };
@@ -85,11 +86,10 @@ final class FeedMessage {
   }
 
   private static Map<String, String> values(FeedConfig config, ParsedFeed feed, FeedItem item) {
-    String feedTitle = feed.title() != null ? feed.title() : config.url();
     Map<String, String> v = new LinkedHashMap<>();
     v.put("$FEEDNAME", feedName(config, feed));
     v.put("$FEEDURL", config.url());
-    v.put("$FEEDTITLE", feedTitle);
+    v.put("$FEEDTITLE", feed.title() != null ? feed.title() : "");
     v.put("$TITLE", item.title() != null ? item.title() : "(untitled)");
     v.put("$URL", item.url() != null ? item.url() : "");
     v.put("$AUTHOR", item.author() != null ? item.author() : "");
@@ -134,8 +134,7 @@ final class FeedMessage {
     return Messages.sanitize(out.toString());
   }
 
-  private static String replaceTokens(
-      String template, UnaryOperator<String> value) {
+  private static String replaceTokens(String template, UnaryOperator<String> value) {
     return TOKEN
         .matcher(template)
         .replaceAll(m -> Matcher.quoteReplacement(value.apply(m.group())));

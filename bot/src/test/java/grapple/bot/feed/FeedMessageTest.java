@@ -147,4 +147,17 @@ class FeedMessageTest {
                     + "\"pubdate\":\"Mon, 2 Nov 2026 10:00:00 GMT\",\"summary\":\"A summary\","
                     + "\"author\":\"Bob\",\"fetchKey\":\"fetch-1\"}"));
   }
+
+  @Test
+  void feedTitleIsEmptyForAFeedWithoutTitleWhileFeedNameFallsBackToTheUrl() throws Exception {
+    // hookshot 1.3: $FEEDNAME = label, else feed title, else url; $FEEDTITLE is the feed's title.
+    ParsedFeed untitled = new ParsedFeed(null, null, List.of());
+
+    String body =
+        FeedMessage.render(config(",\"template\":\"[$FEEDTITLE] $FEEDNAME\""), untitled, ITEM)
+            .get("body")
+            .asText();
+
+    assertThat(body).isEqualTo("[] https://blog.example/feed");
+  }
 }
