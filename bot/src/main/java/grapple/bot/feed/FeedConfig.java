@@ -22,7 +22,7 @@ record FeedConfig(
     FeedFilter filter) {
 
   static final int MAX_LABEL = 256;
-  static final int MAX_TEMPLATE = 2048;
+  static final int MAX_TEMPLATE = 1024;
 
   static FeedConfig from(String stateKey, ObjectNode content) {
     String url = content.has("url") ? text(content.get("url"), "url") : stateKey;

@@ -6,8 +6,13 @@ import grapple.state.Json;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.UUID;
+import java.util.function.UnaryOperator;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.jsoup.nodes.Entities;
 import org.jspecify.annotations.Nullable;
 
@@ -19,15 +24,40 @@ import org.jspecify.annotations.Nullable;
 final class FeedMessage {
   static final String DEFAULT_TEMPLATE = "New post in $FEEDNAME: $LINK";
   static final int MAX_SUMMARY = 512;
+
+  /** Hookshot's machine key: the item as data, for bots and clients that read it. */
+  static final String ITEM_KEY = "uk.half-shot.matrix-hookshot.feeds.item";
+
   private static final String[] TOKENS = {
     "$FEEDNAME", "$FEEDURL", "$FEEDTITLE", "$TITLE", "$URL", "$LINK", "$AUTHOR", "$DATE", "$SUMMARY"
   };
+
+  /**
+   * A token as hookshot reads one: {@code $} and capitals, as a whole, so {@code $TITLES} is an
+   * unknown token (left as written), not {@code $TITLE} and an S.
+   */
+  private static final Pattern TOKEN = Pattern.compile("\\$[A-Z]+");
+
+  private static final Pattern PLACEHOLDER = Pattern.compile("zqgrapple([a-z])zq");
+
+  /** The item's date as hookshot's {@code pubdate} gives it: RFC 2822. */
+  private static final DateTimeFormatter PUBDATE =
+      DateTimeFormatter.RFC_1123_DATE_TIME.withZone(ZoneOffset.UTC);
+
   private static final DateTimeFormatter DATE =
       DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'").withZone(ZoneOffset.UTC);
 
   private FeedMessage() {}
 
   static ObjectNode render(FeedConfig config, ParsedFeed feed, FeedItem item) {
+    return render(config, feed, item, UUID.randomUUID().toString());
+  }
+
+  /**
+   * The message for {@code item}; {@code fetchKey} names the poll that found it (the same for every
+   * item of one poll), as hookshot's {@code fetchKey}.
+   */
+  static ObjectNode render(FeedConfig config, ParsedFeed feed, FeedItem item, String fetchKey) {
     Map<String, String> values = values(config, feed, item);
     String template = config.template().orElse(DEFAULT_TEMPLATE);
     ObjectNode content =
@@ -37,6 +67,16 @@ final class FeedMessage {
             .put("format", "org.matrix.custom.html")
             .put("formatted_body", html(template, values, item));
     if (!config.showUrlPreviews()) content.putArray("com.beeper.linkpreviews");
+    if (item.url() != null) content.put("external_url", item.url());
+    ObjectNode data = content.putObject(ITEM_KEY);
+    data.putObject("feed").put("title", feed.title()).put("url", config.url());
+    data.put("title", item.title())
+        .put("link", item.url())
+        .put("pubdate", item.date() == null ? null : PUBDATE.format(item.date()))
+        // Cut as $SUMMARY is: a whole article would push the event past the homeserver's limit.
+        .put("summary", item.summary() == null ? null : summary(item.summary()))
+        .put("author", item.author())
+        .put("fetchKey", fetchKey);
     return content;
   }
 
@@ -46,11 +86,10 @@ final class FeedMessage {
   }
 
   private static Map<String, String> values(FeedConfig config, ParsedFeed feed, FeedItem item) {
-    String feedTitle = feed.title() != null ? feed.title() : config.url();
     Map<String, String> v = new LinkedHashMap<>();
     v.put("$FEEDNAME", feedName(config, feed));
     v.put("$FEEDURL", config.url());
-    v.put("$FEEDTITLE", feedTitle);
+    v.put("$FEEDTITLE", feed.title() != null ? feed.title() : "");
     v.put("$TITLE", item.title() != null ? item.title() : "(untitled)");
     v.put("$URL", item.url() != null ? item.url() : "");
     v.put("$AUTHOR", item.author() != null ? item.author() : "");
@@ -67,23 +106,38 @@ final class FeedMessage {
     return text.substring(0, cut > MAX_SUMMARY / 2 ? cut : MAX_SUMMARY).stripTrailing() + "…";
   }
 
+  /**
+   * The template with each token replaced in one pass, so a value that holds a token (a title "Save
+   * $AUTHOR") is shown as written, not filled in again.
+   */
   private static String plain(String template, Map<String, String> values, FeedItem item) {
     String link =
         item.url() == null ? values.get("$TITLE") : values.get("$TITLE") + " (" + item.url() + ")";
-    String out = template.replace("$LINK", link);
-    for (Map.Entry<String, String> e : values.entrySet())
-      out = out.replace(e.getKey(), e.getValue());
-    return out;
+    return replaceTokens(
+        template, token -> token.equals("$LINK") ? link : values.getOrDefault(token, token));
   }
 
   /** Renders the template with placeholders, then puts the escaped values in. */
   private static String html(String template, Map<String, String> values, FeedItem item) {
-    String marked = template;
-    for (int i = 0; i < TOKENS.length; i++) marked = marked.replace(TOKENS[i], placeholder(i));
+    List<String> tokens = List.of(TOKENS);
+    String marked =
+        replaceTokens(template, t -> tokens.contains(t) ? placeholder(tokens.indexOf(t)) : t);
     String html = Messages.renderTemplate(marked);
-    for (int i = 0; i < TOKENS.length; i++)
-      html = html.replace(placeholder(i), htmlValue(TOKENS[i], values, item));
-    return Messages.sanitize(html);
+    Matcher m = PLACEHOLDER.matcher(html);
+    StringBuilder out = new StringBuilder(html.length());
+    while (m.find()) {
+      int i = m.group(1).charAt(0) - 'a';
+      String value = i < TOKENS.length ? htmlValue(TOKENS[i], values, item) : m.group();
+      m.appendReplacement(out, Matcher.quoteReplacement(value));
+    }
+    m.appendTail(out);
+    return Messages.sanitize(out.toString());
+  }
+
+  private static String replaceTokens(String template, UnaryOperator<String> value) {
+    return TOKEN
+        .matcher(template)
+        .replaceAll(m -> Matcher.quoteReplacement(value.apply(m.group())));
   }
 
   private static String htmlValue(String token, Map<String, String> values, FeedItem item) {

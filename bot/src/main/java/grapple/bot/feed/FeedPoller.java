@@ -13,6 +13,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -228,7 +229,9 @@ final class FeedPoller implements AutoCloseable {
     List<FeedItem> toPost = passing.subList(Math.max(0, passing.size() - cap), passing.size());
     int more = state.primed() ? passing.size() - toPost.size() : 0;
     List<OutboxStore.Draft> drafts = new ArrayList<>();
-    for (FeedItem item : toPost) drafts.add(draft(c, FeedMessage.render(config, feed, item)));
+    String fetchKey = UUID.randomUUID().toString();
+    for (FeedItem item : toPost)
+      drafts.add(draft(c, FeedMessage.render(config, feed, item, fetchKey)));
     if (more > 0) drafts.add(draft(c, moreItems(more, cap, FeedMessage.feedName(config, feed))));
     outbox
         .postAll(

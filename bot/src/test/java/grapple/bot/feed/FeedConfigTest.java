@@ -72,4 +72,13 @@ class FeedConfigTest {
     assertThatThrownBy(() -> from("{\"notifyOnFailure\":\"yes\"}"))
         .hasMessage("'notifyOnFailure' must be true or false, was \"yes\"");
   }
+
+  @Test
+  void aTemplateLongerThan1024CharactersIsRefusedAsHookshotDoes() throws Exception {
+    // hookshot 1.3: template? (<=1024), "Template should not be longer than 1024 characters".
+    assertThat(from("{\"template\":\"" + "x".repeat(1024) + "\"}").template()).isPresent();
+    assertThatThrownBy(() -> from("{\"template\":\"" + "x".repeat(1025) + "\"}"))
+        .isInstanceOf(BadInput.class)
+        .hasMessage("'template' must be at most 1024 characters, was 1025");
+  }
 }

@@ -103,4 +103,61 @@ class FeedMessageTest {
     assertThat(FeedMessage.render(config(""), FEED, bare).get("body").asText())
         .isEqualTo("New post in Blog <i>of</i> Bob: (untitled)");
   }
+
+  @Test
+  void aValueHoldingATokenIsShownAsWrittenNotFilledInAgain() throws Exception {
+    // hookshot replaces /\$[A-Z]+/ in one pass over the template: a feed's text is never a
+    // template.
+    FeedItem item =
+        new FeedItem("2", "Save $AUTHOR and $URL", "https://blog.example/p/2", "Bob", null, null);
+
+    ObjectNode content = FeedMessage.render(config(""), FEED, item);
+
+    assertThat(content.get("body").asText())
+        .isEqualTo(
+            "New post in Blog <i>of</i> Bob: Save $AUTHOR and $URL (https://blog.example/p/2)");
+    assertThat(content.get("formatted_body").asText()).contains(">Save $AUTHOR and $URL</a>");
+  }
+
+  @Test
+  void anUnknownTokenIsLeftAsWrittenEvenWhenAKnownOneStartsIt() throws Exception {
+    // hookshot 1.3: unknown tokens are left untouched; $TITLES is one token, not $TITLE + S.
+    ObjectNode content =
+        FeedMessage.render(config(",\"template\":\"$TITLES by $AUTHORX: $TITLE\""), FEED, ITEM);
+
+    assertThat(content.get("body").asText())
+        .isEqualTo("$TITLES by $AUTHORX: Hello *world* <script>");
+    assertThat(content.get("formatted_body").asText())
+        .isEqualTo("<p>$TITLES by $AUTHORX: Hello *world* &lt;script&gt;</p>");
+  }
+
+  @Test
+  void theMessageCarriesHookshotsItemKeyAndExternalUrl() throws Exception {
+    // hookshot 1.3: external_url = the link, plus
+    // "uk.half-shot.matrix-hookshot.feeds.item":
+    // {feed:{title,url},title,link,pubdate,summary,author,fetchKey}.
+    ObjectNode content = FeedMessage.render(config(""), FEED, ITEM, "fetch-1");
+
+    assertThat(content.get("external_url").asText()).isEqualTo("https://blog.example/p/1?a=1&b=2");
+    assertThat(content.get("uk.half-shot.matrix-hookshot.feeds.item"))
+        .isEqualTo(
+            Json.MAPPER.readTree(
+                "{\"feed\":{\"title\":\"Blog <i>of</i> Bob\",\"url\":\"https://blog.example/feed\"},"
+                    + "\"title\":\"Hello *world* <script>\",\"link\":\"https://blog.example/p/1?a=1&b=2\","
+                    + "\"pubdate\":\"Mon, 2 Nov 2026 10:00:00 GMT\",\"summary\":\"A summary\","
+                    + "\"author\":\"Bob\",\"fetchKey\":\"fetch-1\"}"));
+  }
+
+  @Test
+  void feedTitleIsEmptyForAFeedWithoutTitleWhileFeedNameFallsBackToTheUrl() throws Exception {
+    // hookshot 1.3: $FEEDNAME = label, else feed title, else url; $FEEDTITLE is the feed's title.
+    ParsedFeed untitled = new ParsedFeed(null, null, List.of());
+
+    String body =
+        FeedMessage.render(config(",\"template\":\"[$FEEDTITLE] $FEEDNAME\""), untitled, ITEM)
+            .get("body")
+            .asText();
+
+    assertThat(body).isEqualTo("[] https://blog.example/feed");
+  }
 }
