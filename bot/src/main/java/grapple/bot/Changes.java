@@ -43,9 +43,23 @@ public final class Changes {
     }
   }
 
+  /** Another connection of the room answers commands on that prefix already. */
+  public static final class PrefixTaken extends MessageException {
+    private static final long serialVersionUID = 1L;
+
+    PrefixTaken(String prefix) {
+      super(
+          "Command prefix \""
+              + prefix
+              + "\" is already used in this room. Please choose another prefix.");
+    }
+  }
+
   /**
-   * Creates a connection; throws BadInput (invalid, or refused by the outside check) or
-   * AlreadyExists.
+   * Creates a connection; throws BadInput (invalid, or refused by the outside check), AlreadyExists
+   * or PrefixTaken. A connection given no {@code commandPrefix} whose default one is taken in the
+   * room gets the first free one of {@code !gh2}, {@code !gh3}, ... (hookshot refuses it instead,
+   * and its users asked for this: matrix-hookshot issue 637).
    */
   public <C> Applied create(
       String roomId, ConnectionKind<C> kind, String stateKey, ObjectNode content, Actor actor)
@@ -53,6 +67,8 @@ public final class Changes {
     if (connections.find(roomId, kind, stateKey).isPresent())
       throw new AlreadyExists(kind, stateKey);
     Change<C> change = checked(Change.of(roomId, kind, stateKey, kind.contentForNew(content)));
+    if (!content.has("commandPrefix")) change = withFreePrefix(change);
+    requireOwnPrefix(change, null);
     // No lock meanwhile: a slow outside check (a feed fetch) or homeserver holds up nobody else.
     kind.checkNew(stateKey, change.config(), actor.userId());
     Active active = write(change, actor, true);
@@ -63,6 +79,7 @@ public final class Changes {
   public Applied update(Active existing, ObjectNode content, Actor actor) throws IOException {
     Change<?> change =
         checked(Change.of(existing.roomId(), existing.kind(), existing.stateKey(), content));
+    requireOwnPrefix(change, existing);
     return new Applied(write(change, actor, false), Optional.empty());
   }
 
@@ -95,6 +112,37 @@ public final class Changes {
         "must not be nested deeper than %d levels",
         Json.MAX_DEPTH);
     return change;
+  }
+
+  /**
+   * {@code change} with the first free prefix of its default one and a number, when the default is
+   * taken in its room.
+   */
+  private <C> Change<C> withFreePrefix(Change<C> change) {
+    Optional<String> prefix = change.kind().commandPrefix(change.config());
+    if (prefix.isEmpty() || holder(change.roomId(), prefix.get(), null).isEmpty()) return change;
+    for (int n = 2; ; n++) {
+      String free = prefix.get() + n;
+      if (holder(change.roomId(), free, null).isEmpty()) {
+        ObjectNode content = change.content().deepCopy().put("commandPrefix", free);
+        return checked(Change.of(change.roomId(), change.kind(), change.stateKey(), content));
+      }
+    }
+  }
+
+  /** Throws PrefixTaken when another connection of the room than {@code self} has its prefix. */
+  private <C> void requireOwnPrefix(Change<C> change, @Nullable Active self) {
+    Optional<String> prefix = change.kind().commandPrefix(change.config());
+    if (prefix.isPresent() && holder(change.roomId(), prefix.get(), self).isPresent())
+      throw new PrefixTaken(prefix.get());
+  }
+
+  /** The room's connection other than {@code self} that answers on {@code prefix} (any case). */
+  private Optional<Active> holder(String roomId, String prefix, @Nullable Active self) {
+    return connections.inRoom(roomId).stream()
+        .filter(a -> self == null || !a.id().equals(self.id()))
+        .filter(a -> a.commandPrefix().filter(prefix::equalsIgnoreCase).isPresent())
+        .findFirst();
   }
 
   private Active write(Change<?> change, Actor actor, boolean creating) throws IOException {

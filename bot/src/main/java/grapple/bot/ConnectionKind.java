@@ -3,6 +3,7 @@ package grapple.bot;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.state.Connection;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * One kind of connection a service offers (e.g. {@code Webhook}): its state event type, how its
@@ -35,6 +36,14 @@ public interface ConnectionKind<C> {
    */
   default C parseState(String stateKey, ObjectNode content) {
     return parse(stateKey, content);
+  }
+
+  /**
+   * The prefix on which a connection with {@code config} answers commands of its own in its room
+   * ({@code !gh}), if its kind has such commands: two connections of a room never share one.
+   */
+  default Optional<String> commandPrefix(C config) {
+    return Optional.empty();
   }
 
   /**

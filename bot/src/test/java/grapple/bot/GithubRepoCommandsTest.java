@@ -254,6 +254,27 @@ class GithubRepoCommandsTest {
         .contains("`!gh help`");
   }
 
+  // ---- two repositories in one room
+
+  @Test
+  void aSecondRepositoryInTheRoomGetsAPrefixOfItsOwnSoEachCommandGoesToOneRepository()
+      throws Exception {
+    follow("");
+    github.repo("o/other").permission("alice", "write");
+
+    assertThat(
+            hub.reply(TestHub.ROOM, ALICE, "!grapple github repo " + github.webUrl() + "/o/other"))
+        .isEqualTo("Room configured to bridge `o/other`");
+    assertThat(reply(ALICE, "!grapple list")).contains("`o/r` (commands: `!gh`)");
+    assertThat(reply(ALICE, "!grapple list")).contains("`o/other` (commands: `!gh2`)");
+    assertThat(reply(ALICE, "!gh2 create \"In other\"")).startsWith("Created issue [o/other#1]");
+
+    assertThat(reply(ALICE, "!gh create \"In r\"")).startsWith("Created issue [o/r#1]");
+    assertThat(github.issue("o/other", 1).title()).isEqualTo("In other");
+    assertThat(github.issue("o/r", 1).title()).isEqualTo("In r");
+    assertThat(github.requestsTo("POST", "/repos/o/other/issues")).hasSize(1);
+  }
+
   // ---- defaultOptions
 
   @Test

@@ -121,6 +121,70 @@ class GitlabServiceTest {
   }
 
   /**
+   * Two connections of a room never answer on one prefix: a change to a taken one is refused as
+   * hookshot refuses it (HS_CONFLICTING_CONNECTION through the API), any case; a connection keeps
+   * its own; a new one given none gets the first free numbered one.
+   */
+  @Test
+  void aCommandPrefixTakenInTheRoomIsRefusedAndANewConnectionWithoutOneGetsAFreeOne()
+      throws Exception {
+    start("");
+    link();
+    gitlab.project("group/third").member("alice", FakeGitlab.MAINTAINER);
+    hub.state(
+        STATE,
+        "lab/group/app",
+        ALICE,
+        Json.object().put("instance", "lab").put("path", "group/app"));
+    hub.state(
+        STATE,
+        "lab/group/seen",
+        ALICE,
+        Json.object()
+            .put("instance", "lab")
+            .put("path", "group/seen")
+            .put("commandPrefix", "!seen"));
+    Active seen = hub.connections.find(TestHub.ROOM, kind(), "lab/group/seen").orElseThrow();
+    Changes.Actor alice = Changes.Actor.user(ALICE);
+
+    ObjectNode onGl = seen.connection().config().deepCopy().put("commandPrefix", "!GL");
+    assertThatThrownBy(() -> hub.changes.update(seen, onGl, alice))
+        .isInstanceOf(Changes.PrefixTaken.class)
+        .hasMessage(
+            "Command prefix \"!GL\" is already used in this room. Please choose another prefix.");
+    ObjectNode keeping = seen.connection().config().deepCopy().put("includeCommentBody", true);
+    hub.changes.update(seen, keeping, alice);
+    ObjectNode third = Json.object().put("instance", "lab").put("path", "group/third");
+    assertThatThrownBy(
+            () ->
+                hub.changes.create(
+                    TestHub.ROOM,
+                    kind(),
+                    "lab/group/third",
+                    third.deepCopy().put("commandPrefix", "!seen"),
+                    alice))
+        .isInstanceOf(Changes.PrefixTaken.class);
+    hub.changes.create(TestHub.ROOM, kind(), "lab/group/third", third, alice);
+
+    assertThat(
+            hub.connections
+                .find(TestHub.ROOM, kind(), "lab/group/third")
+                .orElseThrow()
+                .commandPrefix())
+        .contains("!gl2");
+    assertThat(
+            hub.connections
+                .find(TestHub.ROOM, kind(), "lab/group/seen")
+                .orElseThrow()
+                .commandPrefix())
+        .contains("!seen");
+  }
+
+  private ConnectionKind<?> kind() {
+    return hub.connections.inRoom(TestHub.ROOM).get(0).kind();
+  }
+
+  /**
    * Room state naming an instance that is not in the config is refused with a notice naming the
    * field (it was taken, and no event could ever reach it), as hookshot refuses it.
    */

@@ -90,6 +90,8 @@ public final class Following {
           .create(call.roomId(), kind, stateKey, content, Changes.Actor.user(call.sender()));
     } catch (Changes.AlreadyExists e) {
       throw new BadInput("url", followed);
+    } catch (Changes.PrefixTaken e) {
+      throw new BadInput("commandPrefix", e.getMessage());
     } catch (IOException e) {
       throw new UncheckedIOException("writing the " + what + "'s room state", e);
     }

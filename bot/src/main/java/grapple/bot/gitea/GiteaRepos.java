@@ -7,6 +7,7 @@ import grapple.bot.forge.Followed;
 import grapple.bot.forge.ForgeKind;
 import grapple.state.Connection;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The {@code GiteaRepo} connection kind: a room following one repository of a Gitea or Forgejo
@@ -31,6 +32,11 @@ final class GiteaRepos extends ForgeKind<GiteaRepoConfig> {
     parts.settings().instance(config.instance(), "instance");
     checkStateKey(config.stateKey(), stateKey, "instance/owner/repo");
     return config;
+  }
+
+  @Override
+  public Optional<String> commandPrefix(GiteaRepoConfig config) {
+    return Optional.of(config.commandPrefix());
   }
 
   @Override

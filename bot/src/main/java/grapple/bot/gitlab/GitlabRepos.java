@@ -11,6 +11,7 @@ import grapple.commands.Markdown;
 import grapple.state.BadInput;
 import grapple.state.Connection;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The {@code GitLabRepo} connection kind: a room following one GitLab project's events (hookshot's
@@ -53,6 +54,11 @@ final class GitlabRepos extends ForgeKind<GitlabRepoConfig> {
     parts.instanceUrl(config.instance());
     checkStateKey(config.stateKey(), stateKey, "<instance>/<path>");
     return config;
+  }
+
+  @Override
+  public Optional<String> commandPrefix(GitlabRepoConfig config) {
+    return Optional.of(config.commandPrefix());
   }
 
   @Override

@@ -114,7 +114,7 @@ public final class ProvisioningApi {
         return error(e.code(), e.getMessage());
       } catch (BadInput e) {
         return error(ErrorCode.BAD_VALUE, e.getMessage());
-      } catch (Changes.AlreadyExists e) {
+      } catch (Changes.AlreadyExists | Changes.PrefixTaken e) {
         return error(ErrorCode.CONFLICT, e.getMessage());
       } catch (IOException | RuntimeException e) {
         log.error(
