@@ -139,6 +139,21 @@ class CoreTest {
   }
 
   @Test
+  void aWebhookDurationUnderAnHourIsRefusedAndAnHourIsTaken() throws Exception {
+    hub.message(ADMIN, "!grapple webhook brief 59m");
+
+    assertThat(gateway.takeSent().content().path("body").asText())
+        .contains("Duration `59m` is shorter than the minimum of 1h.");
+    assertThat(store.all()).isEmpty();
+
+    hub.message(ADMIN, "!grapple webhook hourly 1h");
+    FakeGateway.Sent first = gateway.takeSent();
+    FakeGateway.Sent second = gateway.takeSent();
+    FakeGateway.Sent reply = first.roomId().equals(ROOM) ? first : second;
+    assertThat(reply.content().path("body").asText()).contains("Webhook `hourly` created.");
+  }
+
+  @Test
   void aCommandRepliesInThreadAndSendsTheUrlPrivately() throws Exception {
     hub.message(ADMIN, "!grapple webhook ci");
 

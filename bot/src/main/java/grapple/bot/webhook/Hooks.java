@@ -12,6 +12,8 @@ import grapple.state.BadInput;
 import grapple.state.Connection;
 import grapple.state.Json;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -25,6 +27,11 @@ final class Hooks implements ConnectionKind<WebhookConfig> {
   private final Map<String, Hook> byConnectionId = new ConcurrentHashMap<>();
 
   private static final int MAX_PENDING_SCRIPTS = 64;
+
+  /** How soon a new hook may expire at the earliest (hookshot's rule). */
+  static final Duration MIN_EXPIRY = Duration.ofHours(1);
+
+  private static final Duration EXPIRY_SLACK = Duration.ofSeconds(10);
 
   private static final String SCRIPTS_OFF =
       "Transformation functions are not allowed: this bot's config has"
@@ -102,6 +109,26 @@ final class Hooks implements ConnectionKind<WebhookConfig> {
               + Markdown.code(config.name()));
     }
     return config;
+  }
+
+  /**
+   * A new hook's {@code expirationDate}, from a command or the API, by hookshot's provisioning
+   * rules: at least an hour ahead (a few seconds' slack for a command's own "1h"), and no further
+   * than {@code generic.maxExpiry}. Room state written by hand may hold any date.
+   */
+  @Override
+  public void checkNew(String stateKey, WebhookConfig config) {
+    Optional<Instant> expiry = config.expirationDate();
+    if (expiry.isEmpty()) return;
+    Instant now = clock.instant();
+    if (expiry.get().isBefore(now.plus(MIN_EXPIRY).minus(EXPIRY_SLACK)))
+      throw new BadInput("expirationDate", "Expiration date must at least be a hour in the future");
+    if (expiry.get().isAfter(now.plus(settings.maxExpiry())))
+      throw new BadInput(
+          "expirationDate",
+          "Expiration date cannot exceed the configured max expiry time ("
+              + Durations.format(settings.maxExpiry())
+              + ", generic.maxExpiry)");
   }
 
   /** The compiled script for {@code source}: the one {@link #parseState} made, or a new one. */

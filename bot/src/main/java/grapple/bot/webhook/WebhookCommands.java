@@ -61,6 +61,15 @@ final class WebhookCommands {
 
   private Instant expiry(String text) {
     Duration d = Durations.parse(text, "duration");
+    if (d.compareTo(Hooks.MIN_EXPIRY) < 0) {
+      throw new BadInput(
+          "duration",
+          "Duration "
+              + Markdown.code(text)
+              + " is shorter than the minimum of "
+              + Durations.format(Hooks.MIN_EXPIRY)
+              + ".");
+    }
     if (d.compareTo(settings.maxExpiry()) > 0) {
       throw new BadInput(
           "duration",

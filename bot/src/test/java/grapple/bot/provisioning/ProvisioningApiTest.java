@@ -617,6 +617,41 @@ class ProvisioningApiTest {
     assertThat(patched.errcode()).isEqualTo("HS_DISABLED_FEATURE");
   }
 
+  /**
+   * A new hook's expiry by hookshot's provisioning rules: at least an hour ahead and at most
+   * generic.maxExpiry (365 days by default) ahead.
+   */
+  @Test
+  void aNewHooksExpiryMustBeAnHourToMaxExpiryAhead() {
+    java.time.Instant now = java.time.Instant.now();
+    String past = "{\"name\":\"past\",\"expirationDate\":\"2020-01-01T00:00:00Z\"}";
+    String soon = "{\"name\":\"soon\",\"expirationDate\":\"" + now.plusSeconds(600) + "\"}";
+    String far =
+        "{\"name\":\"far\",\"expirationDate\":\""
+            + now.plus(java.time.Duration.ofDays(400))
+            + "\"}";
+    String fine =
+        "{\"name\":\"fine\",\"expirationDate\":\""
+            + now.plus(java.time.Duration.ofDays(30))
+            + "\"}";
+
+    Answer a = grapple.put(PUT_HOOK, past);
+    Answer b = grapple.put(PUT_HOOK, soon);
+    Answer c = grapple.put(PUT_HOOK, far);
+    Answer d = grapple.put(PUT_HOOK, fine);
+
+    assertThat(List.of(a.status(), b.status(), c.status(), d.status()))
+        .containsExactly(400, 400, 400, 200);
+    assertThat(a.error()).isEqualTo("Expiration date must at least be a hour in the future");
+    assertThat(b.error()).isEqualTo("Expiration date must at least be a hour in the future");
+    assertThat(c.error())
+        .startsWith("Expiration date cannot exceed the configured max expiry time");
+    assertThat(grapple.get(connections(AS_ADMIN)).body())
+        .doesNotContain("\"past\"")
+        .doesNotContain("\"soon\"")
+        .doesNotContain("\"far\"");
+  }
+
   @Test
   void aFeedAtAPrivateAddressIs400NamingUrl() {
     Answer a =
