@@ -16,11 +16,14 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * What a 202 promises (CONTRACT.md §6, §7): an acknowledged webhook is posted exactly once, across
- * a graceful restart, a kill -9 and a homeserver outage.
+ * a graceful restart, a kill -9 and a homeserver outage. The outage stops the shared homeserver: no
+ * class that runs beside others ({@link FeedE2E}) may run meanwhile.
  */
+@ResourceLock(FeedE2E.SYNAPSE)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class DeliveryGuaranteesE2E {
   @RegisterExtension static final WatchedBot watched = new WatchedBot();

@@ -23,6 +23,7 @@ import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
@@ -36,6 +37,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.parallel.Execution;
 import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.api.parallel.ResourceAccessMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * RSS feeds (CONTRACT.md §2, §3, §7) polled by the real jar from a feed server in this test, with
@@ -46,12 +49,20 @@ import org.junit.jupiter.api.parallel.ExecutionMode;
  *
  * <p>Most of its four minutes is waiting for polls, so it runs alongside the other end-to-end
  * classes (which run one after another), with a cast of its own. The class's {@code CONCURRENT}
- * would pass to its tests, which must run in order: each says {@code SAME_THREAD}.
+ * would pass to its tests, which must run in order: each says {@code SAME_THREAD}. It shares the
+ * homeserver with them ({@link #SYNAPSE}), so the one class that stops it runs before or after.
  */
 @Execution(ExecutionMode.CONCURRENT)
+@ResourceLock(value = FeedE2E.SYNAPSE, mode = ResourceAccessMode.READ)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FeedE2E {
+  /**
+   * The shared homeserver, as a JUnit resource: classes that may run beside others read it; one
+   * that stops it ({@link DeliveryGuaranteesE2E}) writes it.
+   */
+  static final String SYNAPSE = "synapse";
+
   @RegisterExtension static final WatchedBot watched = new WatchedBot();
   private static final String FEED_EVENT_TYPE = "uk.half-shot.matrix-hookshot.feed";
   private static final String FEEDS_YAML =
@@ -81,7 +92,7 @@ class FeedE2E {
   private static final String FAILING = "Feed Flaky is failing";
   private static final String WORKING_AGAIN = "Feed Flaky is working again.";
 
-  private final long classStart = System.nanoTime();
+  private final long classStart = wallNanos();
   private FeedServer server;
   private GrappleProcess bot;
   private MatrixUser alice;
@@ -157,7 +168,7 @@ class FeedE2E {
     alice.syncFor(QUIET_AFTER_SUBSCRIBE);
     List<String> early = feedPosts(roomA, mark);
     int requests = server.requests("/a.xml").size();
-    long added = System.nanoTime();
+    long added = wallNanos();
     Item third = publishA(item("a-3", "Third"));
     Seen post = awaitFeedPost(roomA, mark, POLL_WAIT);
     Duration took = since(added);
@@ -192,7 +203,7 @@ class FeedE2E {
     int exitCode = bot.stop();
     Item fourth = publishA(item("a-4", "Fourth"));
     bot.start();
-    long started = System.nanoTime();
+    long started = wallNanos();
     timing("bot restarted");
     awaitFeedPost(roomA, mark, POLL_WAIT);
     Duration took = since(started);
@@ -411,8 +422,17 @@ class FeedE2E {
     return Duration.ofNanos(times.get(index) - times.get(index - 1));
   }
 
+  /**
+   * Now on the wall clock, in nanoseconds: the bot schedules polls by the wall clock, so the test
+   * times them by it too. The monotonic clock does not agree with it across a step of the wall
+   * clock (a paused and resumed VM's, which once made a poll look 15 s early).
+   */
+  private static long wallNanos() {
+    return TimeUnit.MILLISECONDS.toNanos(System.currentTimeMillis());
+  }
+
   private static Duration since(long nanoTime) {
-    return Duration.ofNanos(System.nanoTime() - nanoTime);
+    return Duration.ofNanos(wallNanos() - nanoTime);
   }
 
   @FormatMethod
@@ -488,7 +508,7 @@ class FeedE2E {
       answers.put(path, new ArrayDeque<>(List.of(script)));
     }
 
-    /** When each request for the path came, as System.nanoTime(). */
+    /** When each request for the path came, as wallNanos(). */
     synchronized List<Long> requests(String path) {
       return List.copyOf(requests.getOrDefault(path, List.of()));
     }
@@ -531,7 +551,7 @@ class FeedE2E {
 
     /** Records the request and returns its answer: the script's next one, or its last one again. */
     private synchronized Answer take(String path) {
-      requests.computeIfAbsent(path, p -> new ArrayList<>()).add(System.nanoTime());
+      requests.computeIfAbsent(path, p -> new ArrayList<>()).add(wallNanos());
       notifyAll();
       Deque<Answer> script = answers.get(path);
       if (script == null) return new Answer(404, "not found");
