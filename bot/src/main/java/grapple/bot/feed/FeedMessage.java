@@ -77,7 +77,10 @@ final class FeedMessage {
         .put("summary", item.summary() == null ? null : summary(item.summary()))
         .put("author", item.author())
         .put("fetchKey", fetchKey);
-    return content;
+    // A feed's title or an item's may be of any length: the event still fits, the item's data
+    // going first (as a webhook's attached body does), then the HTML, then the text is cut.
+    if (Messages.size(content) > Messages.MAX_CONTENT_BYTES) content.remove(ITEM_KEY);
+    return Messages.fitToLimit(content);
   }
 
   /** {@code $FEEDNAME}: the label, else the feed's title, else its URL. */

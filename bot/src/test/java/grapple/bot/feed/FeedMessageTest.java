@@ -3,6 +3,7 @@ package grapple.bot.feed;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.room.Messages;
 import grapple.state.Json;
 import java.time.Instant;
 import java.util.List;
@@ -146,6 +147,18 @@ class FeedMessageTest {
                     + "\"title\":\"Hello *world* <script>\",\"link\":\"https://blog.example/p/1?a=1&b=2\","
                     + "\"pubdate\":\"Mon, 2 Nov 2026 10:00:00 GMT\",\"summary\":\"A summary\","
                     + "\"author\":\"Bob\",\"fetchKey\":\"fetch-1\"}"));
+  }
+
+  @Test
+  void anItemWithAHugeTitleStillFitsInOneEvent() throws Exception {
+    String huge = "t".repeat(100_000);
+    FeedItem item = new FeedItem("1", huge, "https://blog.example/p/1", "Bob", null, huge);
+
+    ObjectNode content = FeedMessage.render(config(", \"template\": \"$TITLE\""), FEED, item);
+
+    assertThat(Messages.size(content)).isLessThanOrEqualTo(Messages.MAX_CONTENT_BYTES);
+    assertThat(content.get("body").asText()).startsWith("tttt");
+    assertThat(content.has(FeedMessage.ITEM_KEY)).isFalse();
   }
 
   @Test
