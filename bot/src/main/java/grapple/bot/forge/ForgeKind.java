@@ -1,5 +1,6 @@
 package grapple.bot.forge;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.Active;
 import grapple.bot.ConnectionKind;
 import grapple.bot.ServiceContext;
@@ -9,9 +10,9 @@ import java.util.Locale;
 import java.util.function.Predicate;
 
 /**
- * A forge's connection kind (a room following one repository or project): its names, the rule that
- * a connection's state key is the one its content names, and the lookup of the connections an event
- * is for.
+ * A forge's connection kind (a room following one repository or project): its names, its two ways
+ * of reading content, the rule that a connection's state key is the one its content names, and the
+ * lookup of the connections an event is for.
  */
 public abstract class ForgeKind<C> implements ConnectionKind<C> {
   private final String name;
@@ -46,6 +47,30 @@ public abstract class ForgeKind<C> implements ConnectionKind<C> {
   public final List<String> legacyEventTypes() {
     return legacyEventTypes;
   }
+
+  /**
+   * Content a command or the API writes (a new connection, or a change to one) is read strictly, as
+   * hookshot's provisioning checks it: e.g. an unknown hook or event name is refused.
+   */
+  @Override
+  public final C parse(String stateKey, ObjectNode content) {
+    return read(stateKey, content, true);
+  }
+
+  /**
+   * Room state is read leniently (hookshot's older forms, hand-written state): what the strict
+   * reading refuses is left out where the rest still makes sense.
+   */
+  @Override
+  public final C parseState(String stateKey, ObjectNode content) {
+    return read(stateKey, content, false);
+  }
+
+  /**
+   * Reads {@code content} for {@code stateKey}, {@code strict}ly or not (see {@link #parse} and
+   * {@link #parseState}); throws BadInput naming the field and the rule.
+   */
+  protected abstract C read(String stateKey, ObjectNode content, boolean strict);
 
   /**
    * BadInput unless {@code stateKey} (any case) is {@code key}, the one the content names; {@code

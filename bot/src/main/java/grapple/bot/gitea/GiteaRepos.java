@@ -26,8 +26,9 @@ final class GiteaRepos extends ForgeKind<GiteaRepoConfig> {
     this.commands = commands;
   }
 
+  /** Gitea's state is Grapple's own, with no older forms: both readings are the same. */
   @Override
-  public GiteaRepoConfig parse(String stateKey, ObjectNode content) {
+  protected GiteaRepoConfig read(String stateKey, ObjectNode content, boolean strict) {
     GiteaRepoConfig config = GiteaRepoConfig.parse(content);
     parts.settings().instance(config.instance(), "instance");
     checkStateKey(config.stateKey(), stateKey, "instance/owner/repo");

@@ -27,24 +27,9 @@ final class GithubRepos extends ForgeKind<GithubRepoConfig> {
     this.commands = commands;
   }
 
-  /**
-   * Content a command or the API writes (a new connection, or a change to one) is checked fully, as
-   * hookshot's provisioning checks it: unknown {@code enableHooks} names and {@code ignoreHooks}
-   * are refused.
-   */
   @Override
-  public GithubRepoConfig parse(String stateKey, ObjectNode content) {
-    return parse(stateKey, content, true);
-  }
-
-  /** Room state is read leniently (hookshot's older forms, hand-written state). */
-  @Override
-  public GithubRepoConfig parseState(String stateKey, ObjectNode content) {
-    return parse(stateKey, content, false);
-  }
-
-  private static GithubRepoConfig parse(String stateKey, ObjectNode content, boolean isNew) {
-    GithubRepoConfig config = GithubRepoConfig.parse(content, isNew);
+  protected GithubRepoConfig read(String stateKey, ObjectNode content, boolean strict) {
+    GithubRepoConfig config = GithubRepoConfig.parse(content, strict);
     checkStateKey(config.stateKey(), stateKey, "org/repo");
     return config;
   }

@@ -32,25 +32,11 @@ final class GitlabRepos extends ForgeKind<GitlabRepoConfig> {
   }
 
   /**
-   * Content a command or the API writes (a new connection, or a change to one) has its hook names
-   * checked, as hookshot's provisioning checks them.
-   */
-  @Override
-  public GitlabRepoConfig parse(String stateKey, ObjectNode content) {
-    return parse(stateKey, content, true);
-  }
-
-  /** Room state is read leniently (hookshot's older forms, hand-written state). */
-  @Override
-  public GitlabRepoConfig parseState(String stateKey, ObjectNode content) {
-    return parse(stateKey, content, false);
-  }
-
-  /**
    * Also refuses an instance that is not in the config (hookshot: "Instance name not recognised").
    */
-  private GitlabRepoConfig parse(String stateKey, ObjectNode content, boolean isNew) {
-    GitlabRepoConfig config = GitlabRepoConfig.parse(content, isNew);
+  @Override
+  protected GitlabRepoConfig read(String stateKey, ObjectNode content, boolean strict) {
+    GitlabRepoConfig config = GitlabRepoConfig.parse(content, strict);
     parts.instanceUrl(config.instance());
     checkStateKey(config.stateKey(), stateKey, "<instance>/<path>");
     return config;

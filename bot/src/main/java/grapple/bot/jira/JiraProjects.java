@@ -31,19 +31,12 @@ final class JiraProjects extends ForgeKind<JiraProjectConfig> {
     this.commands = commands;
   }
 
-  /** Content a command or the API writes is checked strictly (an unknown event is refused). */
+  /**
+   * An unknown event is refused when read strictly, and left out of room state (as hookshot reads
+   * it).
+   */
   @Override
-  public JiraProjectConfig parse(String stateKey, ObjectNode content) {
-    return parse(stateKey, content, true);
-  }
-
-  /** Room state is read as hookshot reads it: an unknown event is left out. */
-  @Override
-  public JiraProjectConfig parseState(String stateKey, ObjectNode content) {
-    return parse(stateKey, content, false);
-  }
-
-  private static JiraProjectConfig parse(String stateKey, ObjectNode content, boolean strict) {
+  protected JiraProjectConfig read(String stateKey, ObjectNode content, boolean strict) {
     JiraProjectConfig config = JiraProjectConfig.parse(content, strict);
     BadInput.check(
         config.url().equals(stateKey)
