@@ -173,7 +173,7 @@ public final class Dispatcher {
    */
   private Reply unknown(Invocation.Context context, List<String> words) {
     String off = settings.off().get(words.get(0).toLowerCase(Locale.ROOT));
-    if (off != null) return Reply.error("The bridge is not configured to support %s.", off);
+    if (off != null) return notSupported(off);
     Optional<String> meant =
         table.closestWord(words.get(0), c -> allowed(c, context.sender(), context.roomId()));
     String suggestion = meant.map(w -> " Did you mean " + Markdown.code(w) + "?").orElse("");
@@ -182,6 +182,10 @@ public final class Dispatcher {
         Markdown.code(String.join(" ", words)),
         suggestion,
         Markdown.code(context.prefix() + " help"));
+  }
+
+  private static Reply notSupported(String displayName) {
+    return Reply.error("The bridge is not configured to support %s.", displayName);
   }
 
   /** Runs the handler; a failed command sends no private messages (they may hold secrets). */
@@ -225,8 +229,12 @@ public final class Dispatcher {
             List.of()));
   }
 
+  /** Help, for every command or one service's; a service that is off is said to be off. */
   private Reply help(Invocation call) {
     call.requireAtMost(1);
+    Optional<String> off =
+        call.optionalArg(0).map(s -> settings.off().get(s.toLowerCase(Locale.ROOT)));
+    if (off.isPresent()) return notSupported(off.get());
     return Reply.text(
         table.help(
             call.prefix(),

@@ -207,8 +207,11 @@ class DispatcherTest {
         withGithubOff.handle(ROOM, USER, "$e1", "!grapple GitHub repo https://github.com/o/r");
     Optional<Dispatcher.Outcome> typo =
         withGithubOff.handle(ROOM, ADMIN, "$e2", "!grapple wehbook ci");
+    Optional<Dispatcher.Outcome> help = withGithubOff.handle(ROOM, USER, "$e3", "!grapple help gh");
 
     assertThat(outcome.orElseThrow().reply())
+        .isEqualTo(Reply.error("The bridge is not configured to support GitHub."));
+    assertThat(help.orElseThrow().reply())
         .isEqualTo(Reply.error("The bridge is not configured to support GitHub."));
     assertThat(typo.orElseThrow().reply().markdown()).contains("Did you mean `webhook`?");
   }
