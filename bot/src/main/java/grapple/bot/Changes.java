@@ -34,24 +34,46 @@ public final class Changes {
   /** A connection now in effect, and the private message for whoever made it (e.g. its URL). */
   public record Applied(Active active, Optional<String> privateMessage) {}
 
-  /** A connection of that type and state key exists already in the room. */
-  public static final class AlreadyExists extends MessageException {
+  /**
+   * A change that another connection of the room stands in the way of: the API shows that one to
+   * the caller as hookshot does ({@code existingConnection}).
+   */
+  public abstract static class Conflict extends MessageException {
     private static final long serialVersionUID = 1L;
 
-    AlreadyExists(ConnectionKind<?> kind, String stateKey) {
-      super(kind.name() + " " + Markdown.code(stateKey) + " already exists in this room.");
+    private final transient @Nullable Active existing;
+
+    Conflict(String message, @Nullable Active existing) {
+      super(message);
+      this.existing = existing;
+    }
+
+    /** The connection in the way; empty when it is still being created. */
+    public final Optional<Active> existing() {
+      return Optional.ofNullable(existing);
+    }
+  }
+
+  /** A connection of that type and state key exists already in the room (or is being created). */
+  public static final class AlreadyExists extends Conflict {
+    private static final long serialVersionUID = 1L;
+
+    AlreadyExists(ConnectionKind<?> kind, String stateKey, @Nullable Active existing) {
+      super(
+          kind.name() + " " + Markdown.code(stateKey) + " already exists in this room.", existing);
     }
   }
 
   /** Another connection of the room answers commands on that prefix already. */
-  public static final class PrefixTaken extends MessageException {
+  public static final class PrefixTaken extends Conflict {
     private static final long serialVersionUID = 1L;
 
-    PrefixTaken(String prefix) {
+    PrefixTaken(String prefix, Active holder) {
       super(
           "Command prefix \""
               + prefix
-              + "\" is already used in this room. Please choose another prefix.");
+              + "\" is already used in this room. Please choose another prefix.",
+          holder);
     }
   }
 
@@ -64,8 +86,8 @@ public final class Changes {
   public <C> Applied create(
       String roomId, ConnectionKind<C> kind, String stateKey, ObjectNode content, Actor actor)
       throws IOException {
-    if (connections.find(roomId, kind, stateKey).isPresent())
-      throw new AlreadyExists(kind, stateKey);
+    Optional<Active> existing = connections.find(roomId, kind, stateKey);
+    if (existing.isPresent()) throw new AlreadyExists(kind, stateKey, existing.get());
     Change<C> change = checked(Change.of(roomId, kind, stateKey, kind.contentForNew(content)));
     if (!content.has("commandPrefix")) change = withFreePrefix(change);
     requireOwnPrefix(change, null);
@@ -133,8 +155,9 @@ public final class Changes {
   /** Throws PrefixTaken when another connection of the room than {@code self} has its prefix. */
   private <C> void requireOwnPrefix(Change<C> change, @Nullable Active self) {
     Optional<String> prefix = change.kind().commandPrefix(change.config());
-    if (prefix.isPresent() && holder(change.roomId(), prefix.get(), self).isPresent())
-      throw new PrefixTaken(prefix.get());
+    if (prefix.isEmpty()) return;
+    Optional<Active> holder = holder(change.roomId(), prefix.get(), self);
+    if (holder.isPresent()) throw new PrefixTaken(prefix.get(), holder.get());
   }
 
   /** The room's connection other than {@code self} that answers on {@code prefix} (any case). */

@@ -431,8 +431,10 @@ public final class Connections {
       ObjectNode content,
       boolean creating) {
     String key = key(roomId, kind.eventType(), stateKey);
-    if (creating && (find(roomId, kind, stateKey).isPresent() || pendingCreation(key))) {
-      throw new Changes.AlreadyExists(kind, stateKey);
+    if (creating) {
+      Optional<Active> existing = find(roomId, kind, stateKey);
+      if (existing.isPresent() || pendingCreation(key))
+        throw new Changes.AlreadyExists(kind, stateKey, existing.orElse(null));
     }
     ownWrites.put(key, new OwnWrite(content.deepCopy(), false));
   }

@@ -151,7 +151,10 @@ class GitlabServiceTest {
     assertThatThrownBy(() -> hub.changes.update(seen, onGl, alice))
         .isInstanceOf(Changes.PrefixTaken.class)
         .hasMessage(
-            "Command prefix \"!GL\" is already used in this room. Please choose another prefix.");
+            "Command prefix \"!GL\" is already used in this room. Please choose another prefix.")
+        // the connection in the way, which the API shows as existingConnection
+        .extracting(e -> ((Changes.Conflict) e).existing().orElseThrow().stateKey())
+        .isEqualTo("lab/group/app");
     ObjectNode keeping = seen.connection().config().deepCopy().put("includeCommentBody", true);
     hub.changes.update(seen, keeping, alice);
     ObjectNode third = Json.object().put("instance", "lab").put("path", "group/third");

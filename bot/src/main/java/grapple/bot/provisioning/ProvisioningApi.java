@@ -55,8 +55,24 @@ public final class ProvisioningApi {
 
   /** The API's error body: {@code {"errcode": ..., "error": ...}}. */
   public static Response error(ErrorCode code, String message) {
-    return Response.json(
-        code.status(), Json.object().put("errcode", code.wire()).put("error", message));
+    return Response.json(code.status(), errorBody(code, message));
+  }
+
+  private static ObjectNode errorBody(ErrorCode code, String message) {
+    return Json.object().put("errcode", code.wire()).put("error", message);
+  }
+
+  /**
+   * 409 {@code HS_CONFLICTING_CONNECTION}, with the connection in the way as {@code
+   * existingConnection} (as hookshot answers) when there is one yet.
+   */
+  private Response conflict(Changes.Conflict e) {
+    ObjectNode body = errorBody(ErrorCode.CONFLICT, e.getMessage());
+    if (e.existing().isPresent() && operations != null)
+      body.set(
+          "existingConnection",
+          ConnectionJson.withAudit(e.existing().get(), operations.botUserId()));
+    return Response.json(ErrorCode.CONFLICT.status(), body);
   }
 
   /** How the provisioning listener words routing errors and crashes. */
@@ -114,8 +130,8 @@ public final class ProvisioningApi {
         return error(e.code(), e.getMessage());
       } catch (BadInput e) {
         return error(ErrorCode.BAD_VALUE, e.getMessage());
-      } catch (Changes.AlreadyExists | Changes.PrefixTaken e) {
-        return error(ErrorCode.CONFLICT, e.getMessage());
+      } catch (Changes.Conflict e) {
+        return conflict(e);
       } catch (IOException | RuntimeException e) {
         log.error(
             "provisioning: {} {} failed (request {})",

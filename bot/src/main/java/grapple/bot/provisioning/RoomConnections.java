@@ -21,7 +21,7 @@ import org.jspecify.annotations.Nullable;
  * What the API does to a room's connections, whichever door the call came in by ({@code /v1} or
  * JSON-RPC): each operation checks the key's scope and rooms, the user's membership, config
  * permission and power level, and the bot's, then works through the same {@link Changes} as
- * commands. Failures are {@link ApiException}s (or BadInput, or {@link Changes.AlreadyExists}).
+ * commands. Failures are {@link ApiException}s (or BadInput, or a {@link Changes.Conflict}).
  */
 public final class RoomConnections {
   private final Connections connections;

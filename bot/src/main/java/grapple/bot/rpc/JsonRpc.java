@@ -123,7 +123,7 @@ public final class JsonRpc {
       throw new RpcError(e.getMessage());
     } catch (BadInput e) {
       throw new RpcError(e.getMessage());
-    } catch (Changes.AlreadyExists | Changes.PrefixTaken e) {
+    } catch (Changes.Conflict e) {
       throw new RpcError(e.getMessage());
     } catch (IOException | RuntimeException e) {
       log.error("json-rpc: {} failed (request {})", method.name(), requestId, e);

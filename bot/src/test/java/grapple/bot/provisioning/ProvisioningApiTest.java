@@ -694,6 +694,11 @@ class ProvisioningApiTest {
     assertThat(a.status()).isEqualTo(409);
     assertThat(a.errcode()).isEqualTo("HS_CONFLICTING_CONNECTION");
     assertThat(a.error()).contains("twice");
+    // As hookshot answers: the connection in the way, as GET shows it (no secrets).
+    JsonNode existing = a.json().get("existingConnection");
+    assertThat(existing.get("config").get("name").asText()).isEqualTo("twice");
+    assertThat(existing.get("type").asText()).isEqualTo("Webhook");
+    assertThat(existing.has("secrets")).isFalse();
   }
 
   @Test
