@@ -6,7 +6,11 @@ import grapple.bot.forge.NamedHooks;
 import grapple.commands.Markdown;
 import grapple.state.BadInput;
 import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeFormatterBuilder;
 import java.time.format.DateTimeParseException;
+import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -22,6 +26,21 @@ record WebhookConfig(
     Optional<Instant> expirationDate,
     Optional<String> transformationFunction,
     boolean allowRoomMentions) {
+
+  /**
+   * An ISO 8601 date and time with its offset: {@code Z}, {@code +01:00}, or {@code +0100} as
+   * hookshot's widget writes ({@code yyyy-MM-dd'T'HH:mm:ss.SSSXX}).
+   */
+  private static final DateTimeFormatter WITH_OFFSET =
+      new DateTimeFormatterBuilder()
+          .append(DateTimeFormatter.ISO_LOCAL_DATE_TIME)
+          .optionalStart()
+          .appendOffset("+HH:MM", "Z")
+          .optionalEnd()
+          .optionalStart()
+          .appendOffset("+HHMM", "Z")
+          .optionalEnd()
+          .toFormatter(Locale.ROOT);
 
   static WebhookConfig from(String stateKey, ObjectNode content) {
     String name = content.has("name") ? text(content.get("name"), "name") : stateKey;
@@ -66,7 +85,7 @@ record WebhookConfig(
     if (node == null || node.isNull()) return Optional.empty();
     String text = text(node, field);
     try {
-      return Optional.of(Instant.parse(text));
+      return Optional.of(WITH_OFFSET.parse(text, OffsetDateTime::from).toInstant());
     } catch (DateTimeParseException e) {
       throw new BadInput(
           field,

@@ -7,6 +7,8 @@ import grapple.state.BadInput;
 import grapple.state.Json;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class WebhookConfigTest {
   @Test
@@ -39,6 +41,28 @@ class WebhookConfigTest {
   void rejectsABadExpirationDate() {
     assertThatThrownBy(
             () -> WebhookConfig.from("ci", Json.object().put("expirationDate", "tomorrow")))
+        .hasMessageStartingWith("'expirationDate' must be an ISO 8601 UTC time");
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "2026-01-01T01:00:00Z",
+        "2026-01-01T01:00:00.000Z",
+        "2026-01-01T02:00:00+01:00",
+        "2026-01-01T02:00:00.000+0100", // hookshot's own form, yyyy-MM-dd'T'HH:mm:ss.SSSXX
+        "2025-12-31T20:00:00-0500"
+      })
+  void readsAnExpirationDateWithAnyOffsetForm(String date) {
+    WebhookConfig config = WebhookConfig.from("ci", Json.object().put("expirationDate", date));
+
+    assertThat(config.expirationDate()).contains(Instant.parse("2026-01-01T01:00:00Z"));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"2026-01-01T01:00:00", "2026-01-01", "2026-01-01T01:00:00+1"})
+  void refusesAnExpirationDateWithoutAFullOffset(String date) {
+    assertThatThrownBy(() -> WebhookConfig.from("ci", Json.object().put("expirationDate", date)))
         .hasMessageStartingWith("'expirationDate' must be an ISO 8601 UTC time");
   }
 
