@@ -478,7 +478,7 @@ class GitlabServiceTest {
     FakeGateway.Sent notice = hub.gateway.takeSent(WAIT);
     assertThat(notice.content().path("body").asText())
         .isEqualTo(
-            "**Administrator** reviewed MR"
+            "**Administrator** commented on MR"
                 + " [group/app!1](http://example.com/gitlab-org/gitlab-test/merge_requests/1):"
                 + " \"Tempora et eos debitis quae laborum et.\" with 3 comments");
     assertThat(hub.gateway.takeSent(Duration.ofMillis(700))).isNull();
@@ -559,7 +559,7 @@ class GitlabServiceTest {
     for (String v : List.of("client-go-0.123.0/", "go-gitlab-0.73.1/")) {
       out.put(
           v + "systemhooks/push.json",
-          "**John Smith** pushed [1 commit](http://example.com/mike/diaspora/-/commit/da1560886d4f094c3e6c9ef40349f7d38b5d27d7) to [`master`](http://example.com/mike/diaspora/-/tree/master) for mike/diaspora - [c5feabde]");
+          "**John Smith** pushed [1 commit](http://example.com/mike/diaspora/-/commits/master) to [`master`](http://example.com/mike/diaspora/-/tree/master) for mike/diaspora: [`c5feabde`]");
       out.put(
           v + "systemhooks/tag_push.json",
           "**John Smith** pushed tag [`v1.0.0`](http://example.com/jsmith/example/-/tree/v1.0.0) for jsmith/example");
@@ -573,18 +573,18 @@ class GitlabServiceTest {
           "**user1** opened a new MR [gitlabhq/gitlab-test!1](http://example.com/diaspora/merge_requests/1): \"MS-Viewport\"");
       out.put(
           v + "webhooks/note_issue.json",
-          "**User1** commented on issue [gitlab-org/gitlab-test#17](http://example.com/gitlab-org/gitlab-test/issues/17): \"test_issue\" with 1 comment");
+          "**User1** commented on issue [gitlab-org/gitlab-test#17](http://example.com/gitlab-org/gitlab-test/issues/17): \"test_issue\" with one comment");
       out.put(
           v + "webhooks/note_merge_request.json",
           "**"
               + (v.startsWith("client") ? "Administrator" : "User1")
-              + "** reviewed MR [gitlab-org/gitlab-test!1](http://example.com/gitlab-org/gitlab-test/merge_requests/1): \"Tempora et eos debitis quae laborum et.\" with 1 comment");
+              + "** commented on MR [gitlab-org/gitlab-test!1](http://example.com/gitlab-org/gitlab-test/merge_requests/1): \"Tempora et eos debitis quae laborum et.\" with one comment");
       out.put(
           v + "webhooks/pipeline.json",
           "✅ Pipeline [#31](http://192.168.64.1:3005/gitlab-org/gitlab-test/-/pipelines/31) for `master` of gitlab-org/gitlab-test passed in 1m 3s (by **user1**)");
       out.put(
           v + "webhooks/push.json",
-          "**John Smith** pushed [4 commits](http://example.com/mike/diaspora/-/commit/da1560886d4f094c3e6c9ef40349f7d38b5d27d7) to [`master`](http://example.com/mike/diaspora/-/tree/master) for mike/diaspora\n - [da156088](http://example.com/mike/diaspora/-/commit/da1560886d4f094c3e6c9ef40349f7d38b5d27d7) fixed readme by GitLab dev user\n - [b6568db1]");
+          "**John Smith** pushed [4 commits](http://example.com/mike/diaspora/-/commits/master) to [`master`](http://example.com/mike/diaspora/-/tree/master) for mike/diaspora\n - [`da156088`](http://example.com/mike/diaspora/-/commit/da1560886d4f094c3e6c9ef40349f7d38b5d27d7) fixed readme by GitLab dev user\n - [`b6568db1`]");
       out.put(
           v + "webhooks/release.json",
           "**User** 🪄 released [1.0.0](http://example.com/exm-namespace/example-project/-/releases/1.0.0) for exm-namespace/example-project\n\nRelease!");
@@ -599,7 +599,7 @@ class GitlabServiceTest {
     String ru = "https://gitlab.test-example.ru/indev/gitlabtomatrix/issues/";
     out.put(
         j + "commented.json",
-        "**Иванов Иван Иванович** commented on issue [indev/gitlabtomatrix#17](http://example.com/indev/gitlabtomatrix/issues/17): \"test\" with 1 comment");
+        "**Иванов Иван Иванович** commented on issue [indev/gitlabtomatrix#17](http://example.com/indev/gitlabtomatrix/issues/17): \"test\" with one comment");
     out.put(
         j + "issue/closed.json",
         "**ii_ivanov** closed issue [indev/gitlabtomatrix#41]("
@@ -635,7 +635,7 @@ class GitlabServiceTest {
             + "16): \"Test issue 2 updated\" (title)");
     out.put(
         j + "multi-upload.json",
-        "**Иванов Иван Иванович** commented on issue [indev/gitlabtomatrix#17](https://gitlab.example.com/indev/gitlabtomatrix/issues/20): \"Тестовая задача\" with 1 comment");
+        "**Иванов Иван Иванович** commented on issue [indev/gitlabtomatrix#17](https://gitlab.example.com/indev/gitlabtomatrix/issues/20): \"Тестовая задача\" with one comment");
     out.put(
         j + "pipe-failed.json",
         "❌ Pipeline [#75933](https://gitlab.example.com/indev/gitlabtomatrix/-/pipelines/75933) for `pipeline-to-chat` of indev/gitlabtomatrix failed in 2m 45s (by **ii_ivanov**): failed stage `build-release` (job `release-image-dind`)");
@@ -644,13 +644,13 @@ class GitlabServiceTest {
         "✅ Pipeline [#75933](https://gitlab.example.com/indev/gitlabtomatrix/-/pipelines/75933) for `pipeline-to-chat` of indev/gitlabtomatrix passed in 2m 45s (by **ii_ivanov**)");
     out.put(
         j + "push-event.json",
-        "**Иванов Иван Иванович** pushed [1 commit](https://vcs.gitlab.example.com/indev/gitlabtomatrix/-/commit/00e36ed8a14dc0d35b92384680ba99284df9814a) to [`add-colors`](https://vcs.gitlab.example.com/indev/gitlabtomatrix/-/tree/add-colors) for indev/gitlabtomatrix - [00e36ed8]");
+        "**Иванов Иван Иванович** pushed [1 commit](https://vcs.gitlab.example.com/indev/gitlabtomatrix/-/commits/add-colors) to [`add-colors`](https://vcs.gitlab.example.com/indev/gitlabtomatrix/-/tree/add-colors) for indev/gitlabtomatrix: [`00e36ed8`]");
     out.put(
         j + "upload-bin.json",
         "**Иванов Иван Иванович** commented on issue [indev/application/taskmanagment2chat/testing-gitlab-issues#5]");
     out.put(
         j + "upload.json",
-        "**Иванов Иван Иванович** commented on issue [indev/gitlabtomatrix#17](https://gitlab.example.com/indev/gitlabtomatrix/issues/20): \"Тестовая задача\" with 1 comment");
+        "**Иванов Иван Иванович** commented on issue [indev/gitlabtomatrix#17](https://gitlab.example.com/indev/gitlabtomatrix/issues/20): \"Тестовая задача\" with one comment");
     return out;
   }
 

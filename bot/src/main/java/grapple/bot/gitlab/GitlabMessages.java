@@ -117,20 +117,23 @@ final class GitlabMessages {
         if (!config.enabled(
             "merge_request", "merge_request.review", "merge_request.review.individual"))
           return Optional.empty();
-        n.actor(user, user)
-            .text(approved ? " ✅ approved MR " : " 🔴 unapproved MR ")
+        // hookshot names the reviewer by their display name here, and words a withdrawn approval
+        // as it words a review asking for changes
+        n.actor(user, p.path("user").path("name").asText(user))
+            .text(approved ? " ✅ approved MR " : " 🔴 requested changes MR ")
             .link(ref, url)
             .text(": ")
             .title(title);
       }
       case "update" -> {
-        if (!readyForReview(p)) return Optional.empty();
+        Optional<Boolean> draft = draftChange(p);
+        if (draft.isEmpty()) return Optional.empty();
         if (!config.enabled("merge_request", "merge_request.ready_for_review"))
           return Optional.empty();
         n.actor(user, user)
             .text(" marked MR ")
             .link(ref, url)
-            .text(" as ready for review ")
+            .text(draft.get() ? " as draft " : " as ready for review ")
             .title(title);
       }
       default -> {
@@ -141,17 +144,18 @@ final class GitlabMessages {
   }
 
   /**
-   * An update that took the MR out of draft ({@code draft} or the older {@code work_in_progress}).
+   * Whether an update put the MR into draft (true) or took it out, ready for review (false), by its
+   * {@code draft} change or the older {@code work_in_progress}; empty for any other update.
    */
-  static boolean readyForReview(JsonNode p) {
+  static Optional<Boolean> draftChange(JsonNode p) {
     JsonNode changes = p.path("changes");
     for (String field : List.of("draft", "work_in_progress")) {
-      JsonNode change = changes.path(field);
-      if (change.path("previous").asBoolean(false)
-          && change.has("current")
-          && !change.path("current").asBoolean(true)) return true;
+      JsonNode current = changes.path(field).path("current");
+      if (current.isBoolean()
+          && changes.path(field).path("previous").asBoolean(!current.asBoolean())
+              != current.asBoolean()) return Optional.of(current.asBoolean());
     }
-    return false;
+    return Optional.empty();
   }
 
   /** An MR or issue with what every notice about it shows: a number and a web address. */
@@ -170,34 +174,38 @@ final class GitlabMessages {
     List<JsonNode> commits = new ArrayList<>();
     p.path("commits").forEach(commits::add);
     java.util.Collections.reverse(commits); // GitLab lists the newest last; show the newest first
+    // As hookshot: authors are named unless the pusher made every commit; more than five commits
+    // show the newest one and link to the rest.
+    String pusherEmail = p.path("user_email").asText("");
     boolean named =
-        commits.stream()
-                .map(c -> c.path("author").path("name").asText(""))
-                .collect(java.util.stream.Collectors.toSet())
-                .size()
-            > 1;
+        !commits.stream()
+            .allMatch(c -> c.path("author").path("email").asText("").equals(pusherEmail));
+    boolean tooMany = total > MAX_COMMITS;
+    String commitsUrl = home + "/-/commits/" + branch;
     GitlabNotice n =
         new GitlabNotice(mentions)
             .actor(p.path("user_username").asText(""), p.path("user_name").asText(""))
             .text(" pushed ")
-            .link(
-                total + " commit" + (total == 1 ? "" : "s"),
-                home + "/-/commit/" + p.path("after").asText(""))
+            .link(total + " commit" + (total == 1 ? "" : "s"), commitsUrl)
             .text(" to ")
             .codeLink(branch, home + "/-/tree/" + branch)
             .text(" for " + projectPath(p));
     List<GitlabNotice> lines = new ArrayList<>();
-    for (JsonNode commit : commits.subList(0, Math.min(MAX_COMMITS, commits.size()))) {
+    for (JsonNode commit : commits.subList(0, Math.min(tooMany ? 1 : total, commits.size()))) {
       String id = commit.path("id").asText("");
       GitlabNotice line =
           new GitlabNotice(mentions)
-              .link(id.substring(0, Math.min(8, id.length())), home + "/-/commit/" + id)
+              .codeLink(id.substring(0, Math.min(8, id.length())), home + "/-/commit/" + id)
               .text(" " + cut(commitTitle(commit), MAX_TITLE));
       if (named) line.text(" by " + commit.path("author").path("name").asText(""));
       lines.add(line);
     }
-    if (lines.size() == 1) n.text(" - ").append(lines.get(0));
-    else n.list(lines);
+    if (lines.size() == 1) {
+      n.text(": ").append(lines.get(0));
+      if (tooMany) n.text(", and ").link((total - 1) + " more", commitsUrl).text(" commits");
+    } else {
+      n.list(lines);
+    }
     return Optional.of(n.build());
   }
 
@@ -426,7 +434,7 @@ final class GitlabMessages {
     if (!config.matchesLabels(item.path("labels"))) return Optional.empty();
     String user = payload.path("user").path("username").asText("");
     String name = payload.path("user").path("name").asText(user);
-    String count = bodies.size() == 1 ? "1 comment" : bodies.size() + " comments";
+    String count = bodies.size() == 1 ? "one comment" : bodies.size() + " comments";
     // A note event's MR or issue has no url in older GitLab versions: the note's, less its anchor.
     String url =
         item.path("url")
@@ -435,7 +443,7 @@ final class GitlabMessages {
     GitlabNotice n =
         new GitlabNotice(mentions)
             .actor(user, name)
-            .text(mr ? " reviewed MR " : " commented on issue ")
+            .text(mr ? " commented on MR " : " commented on issue ")
             .link(projectPath(payload) + (mr ? "!" : "#") + item.path("iid").asText(), url)
             .text(": ")
             .title(cut(item.path("title").asText(""), MAX_TITLE))
@@ -454,18 +462,13 @@ final class GitlabMessages {
 
   /**
    * Whether a comment event is one a room may hear of: on an MR or an issue that is not
-   * confidential, and (as hookshot) not the MR's author answering on their own MR.
+   * confidential. The MR's author answering on their own MR is shown too, as hookshot shows it.
    */
   static boolean wantedComment(JsonNode p) {
     JsonNode note = p.path("object_attributes");
     String type = note.path("noteable_type").asText("");
     if (confidential(p, note)) return false;
-    if (type.equals("MergeRequest")) {
-      JsonNode mr = p.path("merge_request");
-      return mr.isObject()
-          && !(note.path("author_id").isNumber()
-              && note.path("author_id").asLong() == mr.path("author_id").asLong(-1));
-    }
+    if (type.equals("MergeRequest")) return p.path("merge_request").isObject();
     if (type.equals("Issue")) {
       JsonNode issue = p.path("issue");
       return issue.isObject() && !issue.path("confidential").asBoolean(false);

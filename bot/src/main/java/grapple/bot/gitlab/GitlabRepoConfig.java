@@ -109,9 +109,15 @@ record GitlabRepoConfig(
     Optional<List<String>> ignored = optionalStrings(content, "ignoreHooks");
     if (isNew) {
       checkHookNames("enableHooks", enabled.orElse(List.of()));
-      checkHookNames("ignoreHooks", ignored.orElse(List.of()));
+      BadInput.check(
+          ignored.isEmpty(),
+          "ignoreHooks",
+          "cannot be used with new connections; list the hooks you want in 'enableHooks' instead");
     }
+    // Old state's ignoreHooks is converted as hookshot converts it: every hook the room enabled
+    // or that is on by default, less the ignored ones.
     Set<String> hooks = new LinkedHashSet<>(enabled.orElse(HOOKS));
+    if (ignored.isPresent()) hooks.addAll(HOOKS);
     for (String name : ignored.orElse(List.of())) {
       hooks.remove(name);
       hooks.removeIf(h -> h.startsWith(name + "."));

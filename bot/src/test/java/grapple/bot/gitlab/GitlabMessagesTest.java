@@ -30,13 +30,18 @@ class GitlabMessagesTest {
   }
 
   static GitlabRepoConfig config(String extra) {
+    return config(extra, true);
+  }
+
+  /** The example project's connection with {@code extra} fields, read as a new one or as state. */
+  static GitlabRepoConfig config(String extra, boolean isNew) {
     try {
       return GitlabRepoConfig.parse(
           Json.MAPPER.readTree(
               "{\"instance\":\"example\",\"path\":\"gitlabhq/gitlab-test\""
                   + (extra.isEmpty() ? "" : "," + extra)
                   + "}"),
-          true);
+          isNew);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -56,19 +61,23 @@ class GitlabMessagesTest {
     return p;
   }
 
+  /** Approvals name the reviewer as hookshot does: by display name (User1), not username. */
   @ParameterizedTest
   @CsvSource({
-    "open, opened a new MR",
-    "reopen, reopened MR",
-    "close, closed MR",
-    "merge, merged MR",
-    "approved, ✅ approved MR",
-    "unapproved, 🔴 unapproved MR"
+    "open, user1, opened a new MR",
+    "reopen, user1, reopened MR",
+    "close, user1, closed MR",
+    "merge, user1, merged MR",
+    "approved, User1, ✅ approved MR",
+    "unapproved, User1, 🔴 requested changes MR"
   })
-  void mergeRequestsOpenReopenCloseMergeApproveAndUnapprove(String action, String says) {
+  void mergeRequestsOpenReopenCloseMergeApproveAndUnapprove(
+      String action, String actor, String says) {
     assertThat(body("merge_request", mr(action)))
         .isEqualTo(
-            "**user1** "
+            "**"
+                + actor
+                + "** "
                 + says
                 + " [gitlabhq/gitlab-test!1](http://example.com/diaspora/merge_requests/1):"
                 + " \"MS-Viewport\"");
@@ -89,7 +98,7 @@ class GitlabMessagesTest {
   }
 
   @Test
-  void anMrTakenOutOfDraftIsReadyForReviewAndOtherUpdatesSayNothing() {
+  void anMrTakenOutOfDraftIsReadyForReviewPutBackIsDraftAndOtherUpdatesSayNothing() {
     ObjectNode p = mr("update");
     ObjectNode draft = ((ObjectNode) p.path("changes")).putObject("draft");
     draft.put("previous", true).put("current", false);
@@ -99,7 +108,11 @@ class GitlabMessagesTest {
                 + " as ready for review \"MS-Viewport\"");
     assertThat(render("merge_request", mr("update"), config(""))).isEmpty();
     draft.put("previous", false).put("current", true);
-    assertThat(render("merge_request", p, config(""))).as("into draft").isEmpty();
+    assertThat(body("merge_request", p))
+        .as("back into draft, as hookshot says it")
+        .isEqualTo(
+            "**user1** marked MR [gitlabhq/gitlab-test!1](http://example.com/diaspora/merge_requests/1)"
+                + " as draft \"MS-Viewport\"");
   }
 
   @Test
@@ -112,9 +125,14 @@ class GitlabMessagesTest {
             render(
                 "merge_request", mr("merge"), config("\"enableHooks\":[\"merge_request.open\"]")))
         .isEmpty();
-    assertThat(render("merge_request", mr("merge"), config("\"ignoreHooks\":[\"merge_request\"]")))
+    GitlabRepoConfig oldState =
+        config("\"enableHooks\":[\"push\"],\"ignoreHooks\":[\"merge_request\"]", false);
+    assertThat(render("merge_request", mr("merge"), oldState))
         .as("old state's ignoreHooks drops the name and every name under it")
         .isEmpty();
+    assertThat(oldState.enabled("tag_push"))
+        .as("and, as hookshot converts it, keeps every other hook on by default")
+        .isTrue();
     assertThat(render("merge_request", mr("open"), config("\"excludingLabels\":[\"API\"]")))
         .isEmpty();
     assertThat(render("merge_request", mr("open"), config("\"includingLabels\":[\"Platform\"]")))
@@ -157,19 +175,37 @@ class GitlabMessagesTest {
   }
 
   @Test
-  void aPushOfOneCommitIsOneLineAndABranchDeletionSaysNothing() {
+  void aPushOfOneCommitIsOneLineMoreThanFiveShowTheNewestAndABranchDeletionSaysNothing() {
     ObjectNode push = payload(V + "push.json");
     push.put("total_commits_count", 1);
     ((com.fasterxml.jackson.databind.node.ArrayNode) push.path("commits")).remove(1);
+    // hookshot's form: the count links the branch's commits, the author is named when the pusher
+    // is not the one who made it
     assertThat(body("push", push))
         .isEqualTo(
-            "**John Smith** pushed [1"
-                + " commit](http://example.com/mike/diaspora/-/commit/da1560886d4f094c3e6c9ef40349f7d38b5d27d7)"
-                + " to [`master`](http://example.com/mike/diaspora/-/tree/master) for mike/diaspora -"
-                + " [b6568db1](http://example.com/mike/diaspora/-/commit/b6568db1bc1dcd7f8b4d5a946b0b91f9dacd7327)"
-                + " Merge branch 'some-feature' into 'master'");
+            "**John Smith** pushed [1 commit](http://example.com/mike/diaspora/-/commits/master)"
+                + " to [`master`](http://example.com/mike/diaspora/-/tree/master) for mike/diaspora:"
+                + " [`b6568db1`](http://example.com/mike/diaspora/-/commit/b6568db1bc1dcd7f8b4d5a946b0b91f9dacd7327)"
+                + " Merge branch 'some-feature' into 'master' by Jordi Mallach");
+    push.put("total_commits_count", 7);
+    assertThat(body("push", push))
+        .as("more than five: the newest, and a link to the rest")
+        .startsWith(
+            "**John Smith** pushed [7 commits](http://example.com/mike/diaspora/-/commits/master)")
+        .endsWith(
+            " Merge branch 'some-feature' into 'master' by Jordi Mallach, and [6"
+                + " more](http://example.com/mike/diaspora/-/commits/master) commits");
     push.put("total_commits_count", 0);
     assertThat(render("push", push, config(""))).isEmpty();
+  }
+
+  @Test
+  void theMrAuthorsOwnCommentIsShownAsHookshotShowsIt() {
+    ObjectNode p = payload(V + "note_merge_request.json");
+    ((ObjectNode) p.path("merge_request"))
+        .put("author_id", p.path("object_attributes").path("author_id").asLong());
+
+    assertThat(GitlabMessages.wantedComment(p)).isTrue();
   }
 
   @Test

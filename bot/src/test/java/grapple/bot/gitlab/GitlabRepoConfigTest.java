@@ -38,7 +38,7 @@ class GitlabRepoConfigTest {
           """
       "enableHooks":["push","nope"]  | enableHooks
       "enableHooks":["push","nope"]  | `nope`
-      "enableHooks":["push"],"ignoreHooks":["nope"] | 'ignoreHooks' must only contain allowed values. Found invalid values `nope`
+      "ignoreHooks":["push"]         | 'ignoreHooks' cannot be used with new connections
       "pushTagsRegex":"(unclosed"    | must be a regular expression
       "commandPrefix":"!"            | must be 2-24 characters
       "includeCommentBody":"yes"     | must be true or false
