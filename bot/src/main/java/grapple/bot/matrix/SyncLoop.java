@@ -86,9 +86,11 @@ final class SyncLoop implements Runnable {
         // again.
         events.takeWrites();
         List<String> handled = process(batch, since == null, !loaded);
-        since = batch.path("next_batch").asText();
+        String next = batch.path("next_batch").asText();
         BatchWrites writes = events.takeWrites();
-        store.commit(since, handled, writes.work());
+        store.commit(next, handled, writes.work());
+        // Only a committed batch moves the position: one whose commit failed is fetched again.
+        since = next;
         writes.afterCommit();
         pruneNowAndThen();
         if (backoff.failures() > 0) log.info("homeserver reachable again; syncing");

@@ -8,14 +8,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.config.Config;
 import grapple.bot.config.ConfigLoader;
+import grapple.bot.room.BatchWrites;
 import grapple.bot.room.MatrixException;
 import grapple.bot.room.RoomEvent;
 import grapple.bot.room.RoomEvents;
 import grapple.state.Database;
 import grapple.state.Json;
 import grapple.state.KeyValueStore;
+import grapple.state.SqlWork;
 import grapple.testing.Await;
 import java.nio.file.Path;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,6 +27,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
 import org.junit.jupiter.api.AfterEach;
@@ -369,6 +373,64 @@ class MatrixGatewayTest {
     assertThat(syncStore.processed("$bomb")).as("a failed event is not handled again").isTrue();
     assertThat(syncStore.processed("$deep")).isTrue();
     assertThat(gateway.syncAlive()).isTrue();
+  }
+
+  /**
+   * When the commit of a batch fails (the database refused the write), the batch comes again: the
+   * next sync asks from the same position, so what its events queued (outbound deliveries, handled
+   * ids) is made again rather than skipped for good.
+   */
+  @Test
+  void aBatchWhoseCommitFailsComesAgain() throws Exception {
+    long now = System.currentTimeMillis() + 60_000;
+    answerSyncs(
+        "{\"next_batch\":\"s1\"}",
+        """
+        {"next_batch":"s2","rooms":{"join":{"!r:test":{"timeline":{"events":[
+          {"type":"m.room.message","sender":"@a:test","event_id":"$new","origin_server_ts":%d,"content":{"body":"x"}}
+        ]}}}}}"""
+            .formatted(now),
+        "{\"next_batch\":\"s3\"}",
+        "{\"next_batch\":\"s3\"}",
+        "{\"next_batch\":\"s3\"}");
+    AtomicBoolean queuedWork = new AtomicBoolean();
+    AtomicBoolean failedOnce = new AtomicBoolean();
+    BlockingQueue<String> handled = new LinkedBlockingQueue<>();
+
+    gateway.start(
+        new RoomEvents() {
+          @Override
+          public void onEvent(RoomEvent event, boolean initial) {
+            if (event instanceof RoomEvent.Message m) {
+              handled.add(m.eventId());
+              queuedWork.set(true);
+            }
+          }
+
+          @Override
+          public BatchWrites takeWrites() {
+            if (!queuedWork.getAndSet(false)) return BatchWrites.NONE;
+            SqlWork<Void> work =
+                c -> {
+                  if (failedOnce.compareAndSet(false, true))
+                    throw new SQLException("disk I/O error");
+                  return null;
+                };
+            return new BatchWrites(List.of(work), List.of());
+          }
+        },
+        () -> {});
+
+    assertThat(handled.poll(5, TimeUnit.SECONDS)).isEqualTo("$new");
+    server.takeRequest(); // the filter
+    server.takeRequest(); // since none
+    RecordedRequest failedBatch = server.takeRequest(5, TimeUnit.SECONDS);
+    RecordedRequest next = server.takeRequest(10, TimeUnit.SECONDS);
+    assertThat(failedBatch.getUrl().queryParameter("since")).isEqualTo("s1");
+    assertThat(next).isNotNull();
+    assertThat(next.getUrl().queryParameter("since"))
+        .as("the batch whose commit failed is fetched again")
+        .isEqualTo("s1");
   }
 
   private static String describe(RoomEvent event) {
