@@ -182,7 +182,7 @@ final class DeliveryWorker implements AutoCloseable {
       settled.settled(entry.seq(), eventId, null);
       return true;
     } catch (MatrixException e) {
-      if (e.isTransient()) return pause(entry, e, e.retryAfter().orElse(null));
+      if (e.mayPassLater()) return pause(entry, e, e.retryAfter().orElse(null));
       refusedForGood(entry, e);
       return true;
     } catch (IOException e) {

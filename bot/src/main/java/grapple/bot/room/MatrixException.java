@@ -44,4 +44,13 @@ public final class MatrixException extends IOException {
   public boolean isTransient() {
     return status == 429 || status >= 500;
   }
+
+  /**
+   * Whether sending the same event later may succeed: when the error {@link #isTransient passes},
+   * or is about the bot's session rather than the event (401: a new token fixes it), or a timeout
+   * (408). Any other 4xx refuses the event itself.
+   */
+  public boolean mayPassLater() {
+    return isTransient() || status == 401 || status == 408;
+  }
 }

@@ -3,6 +3,7 @@ package grapple.bot.outbox;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import grapple.bot.FakeGateway;
+import grapple.bot.room.MatrixException;
 import grapple.bot.room.Messages;
 import grapple.state.Database;
 import grapple.state.OutboxStore;
@@ -193,6 +194,26 @@ class OutboxTest {
     List<Long> attempts = gateway.attemptNanos();
     assertThat(TimeUnit.NANOSECONDS.toMillis(attempts.get(1) - attempts.get(0)))
         .isGreaterThanOrEqualTo(700);
+  }
+
+  /**
+   * A 401 (the bot's token was logged out or rotated) says nothing about the message: it waits for
+   * a working token, and is not recorded as refused for good.
+   */
+  @Test
+  void aMessageSentWhileTheTokenIsRefusedIsRetriedNotRecordedAsFailed() throws Exception {
+    FakeGateway gateway =
+        new FakeGateway()
+            .failNext(
+                new MatrixException(401, "M_UNKNOWN_TOKEN", "Invalid access token passed.", null));
+    Outbox outbox = outbox(db(), gateway);
+
+    outbox.post("!a:test", Messages.notice("hello")).queued().join();
+
+    FakeGateway.Sent sent = gateway.takeSent(Duration.ofSeconds(5));
+    assertThat(outbox.failures()).isEmpty();
+    assertThat(sent).isNotNull();
+    assertThat(sent.content().get("body").asText()).isEqualTo("hello");
   }
 
   @Test
