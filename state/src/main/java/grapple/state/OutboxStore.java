@@ -374,23 +374,30 @@ public final class OutboxStore {
    * retried by someone else is skipped: its row is gone.
    */
   public CompletableFuture<List<Entry>> requeue(List<Failure> failed) {
-    List<Draft> drafts = new ArrayList<>();
-    List<Long> seqs = new ArrayList<>();
-    for (Failure f : failed) {
-      drafts.add(new Draft(f.target(), f.eventType(), content(f.seq())));
-      seqs.add(f.seq());
-    }
-    return enqueue(
-        drafts,
+    long now = System.currentTimeMillis();
+    // Read, removed and queued again in the writer's one transaction: of two calls that overlap,
+    // the second finds the refusal gone and queues nothing.
+    return db.write(
         c -> {
-          try (PreparedStatement s =
-              c.prepareStatement("DELETE FROM outbox WHERE seq = ? AND status = 'failed'")) {
-            for (long seq : seqs) {
-              s.setLong(1, seq);
-              s.executeUpdate();
+          List<Row> rows = new ArrayList<>();
+          try (PreparedStatement read =
+                  c.prepareStatement(
+                      "SELECT content FROM outbox WHERE seq = ? AND status = 'failed'");
+              PreparedStatement delete =
+                  c.prepareStatement("DELETE FROM outbox WHERE seq = ? AND status = 'failed'")) {
+            for (Failure f : failed) {
+              read.setLong(1, f.seq());
+              String content;
+              try (ResultSet rs = read.executeQuery()) {
+                if (!rs.next()) continue;
+                content = rs.getString(1);
+              }
+              delete.setLong(1, f.seq());
+              delete.executeUpdate();
+              rows.add(Row.of(new Draft(f.target(), f.eventType(), Json.readObject(content)), now));
             }
           }
-          return null;
+          return insert(rows);
         });
   }
 

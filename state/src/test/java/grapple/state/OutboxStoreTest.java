@@ -219,6 +219,21 @@ class OutboxStoreTest extends OnBothDialects {
         .containsExactly(requeued.get(0).seq());
   }
 
+  /** Two admins (or a script calling again) retrying the same refusal: it is queued once. */
+  @Test
+  void aRefusalRequeuedTwiceIsQueuedOnce() {
+    OutboxStore.Entry entry = outbox.enqueue(List.of(message(ROOM, "once"))).join().get(0);
+    outbox.failed(entry.seq(), "M_FORBIDDEN: not in room").join();
+    List<OutboxStore.Failure> seenByBoth = outbox.failures();
+
+    List<OutboxStore.Entry> first = outbox.requeue(seenByBoth).join();
+    List<OutboxStore.Entry> second = outbox.requeue(seenByBoth).join();
+
+    assertThat(first).hasSize(1);
+    assertThat(second).isEmpty();
+    assertThat(outbox.pending()).containsExactlyElementsOf(first);
+  }
+
   @Test
   void failedKeepsTheEntryWithItsErrorForTheOperator() {
     long before = System.currentTimeMillis();
