@@ -44,7 +44,7 @@ public final class ApiCli {
 
         _create_config  save the key and host to $XDG_CONFIG_HOME/grapple/api.json (mode 0600)
         --apikey        the provisioning secret or a key of provisioning.tokens (overrides the saved)
-        --apihost       Grapple's provisioning listener, e.g. http://127.0.0.1:9002 (overrides)
+        --apihost       Grapple's provisioning listener, e.g. http://127.0.0.1:9001 (overrides)
         --format json   print only the response, as JSON, for scripts
         name:value      an arg; the value is JSON when it parses as JSON, else a string
         _completion     print a bash completion script: eval "$(grapple api _completion bash)"

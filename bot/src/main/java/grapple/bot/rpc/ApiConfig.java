@@ -53,7 +53,7 @@ record ApiConfig(String apikey, String apihost) {
       // Reported below with the rule.
     }
     throw new IllegalArgumentException(
-        "--apihost must be an http or https URL like http://127.0.0.1:9002, was '" + host + "'");
+        "--apihost must be an http or https URL like http://127.0.0.1:9001, was '" + host + "'");
   }
 
   /**
