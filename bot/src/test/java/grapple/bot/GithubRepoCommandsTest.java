@@ -203,13 +203,18 @@ class GithubRepoCommandsTest {
   // ---- refusals
 
   @Test
-  void aUserWithoutTheCommandsPermissionGetsNoReplyAndGithubIsNotAsked() throws Exception {
+  void aUserWithoutTheCommandsPermissionIsToldOnceAMinuteAndGithubIsNotAsked() throws Exception {
     follow("");
     int before = github.requests().size();
 
-    hub.message(MALLORY, "!gh create \"Spam\"");
+    String refusal = reply(MALLORY, "!gh create \"Spam\"");
+    hub.message(MALLORY, "!gh create \"Spam again\"");
 
-    assertThat(hub.gateway.takeSent(Duration.ofMillis(700))).isNull();
+    assertThat(refusal)
+        .isEqualTo("Failed to handle command: You do not have permission to use this command.");
+    assertThat(hub.gateway.takeSent(Duration.ofMillis(700)))
+        .as("told once a minute, not once per message")
+        .isNull();
     assertThat(github.requests()).hasSize(before);
     assertThat(github.issues("o/r")).isEmpty();
   }

@@ -9,9 +9,13 @@ import grapple.commands.PermissionLevel;
 import grapple.state.BadInput;
 import grapple.state.Connection;
 import grapple.state.Fatal;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.UnaryOperator;
@@ -22,8 +26,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The commands a forge connection answers in its room on its {@code commandPrefix}, run off the
  * thread that reads room messages (a slow forge holds up no other room): the sender must have the
- * service's command permission; {@code help} (or no command word) answers the connection's help,
- * any other command its handler; the reply, or the mistake a BadInput names, answers the message.
+ * service's command permission (a sender without it is told so, as hookshot tells them, at most
+ * once a minute per room); {@code help} (or no command word) answers the connection's help, any
+ * other command its handler; the reply, or the mistake a BadInput names, answers the message.
  */
 public final class RoomCommands {
   private static final Logger log = LoggerFactory.getLogger(RoomCommands.class);
@@ -39,15 +44,25 @@ public final class RoomCommands {
   private static final int MIN_PREFIX = 2;
   private static final int MAX_PREFIX = 24;
 
+  /** Hookshot's answer to a command that failed on the bot's side. */
+  static final String FAILED = "Failed to handle command.";
+
+  static final String NOT_PERMITTED =
+      "Failed to handle command: You do not have permission to use this command.";
+
+  /** A sender without permission is told so once in this long per room, not once per message. */
+  private static final Duration REFUSAL_INTERVAL = Duration.ofMinutes(1);
+
   private final ServiceContext context;
   private final ExecutorService executor;
   private final String service;
-  private final @Nullable String failureReply;
+  private final String failureReply;
   private final UnaryOperator<String> help;
+  private final Map<String, Instant> lastRefusal = new ConcurrentHashMap<>();
 
   /**
-   * {@code failureReply} answers a command that failed on the bot's side; null: no answer. {@code
-   * help} is the help text for the prefix used.
+   * {@code failureReply} answers a command that failed on the bot's side; null: hookshot's {@code
+   * Failed to handle command.} {@code help} is the help text for the prefix used.
    */
   public RoomCommands(
       ServiceContext context,
@@ -58,7 +73,7 @@ public final class RoomCommands {
     this.context = context;
     this.executor = executor;
     this.service = service;
-    this.failureReply = failureReply;
+    this.failureReply = failureReply != null ? failureReply : FAILED;
     this.help = help;
   }
 
@@ -128,10 +143,21 @@ public final class RoomCommands {
     if (!context
         .permissions()
         .allows(message.sender(), connection.roomId(), service, PermissionLevel.COMMANDS)) {
-      return true; // no refusal per message: anyone could make the bot talk
+      refuseAtMostOncePerMinute(connection, message);
+      return true;
     }
     execute(connection, message, () -> answer(connection, message, prefix.get(), config, handler));
     return true;
+  }
+
+  /** Anyone may type a prefix: a refusal per message would let them make the bot talk at will. */
+  private void refuseAtMostOncePerMinute(Connection connection, RoomEvent.Message message) {
+    Instant now = context.clock().instant();
+    String key = connection.roomId() + "|" + message.sender();
+    Instant last = lastRefusal.get(key);
+    if (last != null && last.plus(REFUSAL_INTERVAL).isAfter(now)) return;
+    lastRefusal.put(key, now);
+    post(connection, message, NOT_PERMITTED);
   }
 
   /** Runs {@code work} for {@code message} off the reading thread; a failure is logged. */
@@ -149,7 +175,7 @@ public final class RoomCommands {
                   service,
                   message.sender(),
                   e);
-              if (failureReply != null) post(connection, message, failureReply);
+              post(connection, message, failureReply);
             }
           });
     } catch (RejectedExecutionException e) {

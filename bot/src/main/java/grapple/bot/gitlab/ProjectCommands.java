@@ -30,11 +30,7 @@ final class ProjectCommands {
     this.parts = parts;
     this.commands =
         new RoomCommands(
-            parts.context(),
-            executor,
-            GitlabService.NAME,
-            "Failed to handle command.",
-            ProjectCommands::help);
+            parts.context(), executor, GitlabService.NAME, null, ProjectCommands::help);
   }
 
   void onMessage(Connection connection, GitlabRepoConfig config, RoomEvent.Message message) {
