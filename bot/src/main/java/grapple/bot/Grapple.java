@@ -221,8 +221,8 @@ public final class Grapple implements AutoCloseable {
       List<Service> services,
       List<Started> running)
       throws IOException, LoginFailed, InterruptedException {
-    Hub hub = hub(config, console, db, services);
     RoomStates rooms = new RoomStates();
+    Hub hub = hub(config, console, db, services, rooms);
     BotRooms botRooms = new BotRooms(rooms, hub.gateway().botUserId());
     start(
         config,
@@ -331,8 +331,12 @@ public final class Grapple implements AutoCloseable {
   private record Leading(Leadership leadership, Cluster cluster) {}
 
   private static Hub hub(
-      Config config, ConsoleGateway.Console console, Database db, List<Service> services) {
-    RoomGateway gateway = gateway(config, console, db);
+      Config config,
+      ConsoleGateway.Console console,
+      Database db,
+      List<Service> services,
+      RoomStates rooms) {
+    RoomGateway gateway = gateway(config, console, db, rooms);
     Outbox outbox =
         new Outbox(
             new OutboxStore(db),
@@ -571,14 +575,17 @@ public final class Grapple implements AutoCloseable {
   /** The exit status of an instance that lost the leader lock. */
   public static final int LOST_LEADERSHIP_STATUS = 4;
 
-  private static RoomGateway gateway(Config config, ConsoleGateway.Console console, Database db) {
+  private static RoomGateway gateway(
+      Config config, ConsoleGateway.Console console, Database db, RoomStates rooms) {
     if (config.localMode()) {
       return new ConsoleGateway(
           config.homeserver().domain(), config.bot().userId(), new LocalStateStore(db), console);
     }
     MatrixGateway.Stores stores =
         new MatrixGateway.Stores(new SyncStore(db), new KeyValueStore(db), new DirectRoomStore(db));
-    return new MatrixGateway(config, stores);
+    String botUserId = config.bot().userId();
+    return new MatrixGateway(
+        config, stores, (room, user) -> rooms.mayStillBeDirectChat(room, botUserId, user));
   }
 
   /**

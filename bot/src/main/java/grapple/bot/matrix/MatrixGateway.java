@@ -28,6 +28,7 @@ public final class MatrixGateway implements RoomGateway {
   private final String homeserverUrl;
   private final Config.Bot bot;
   private final Stores stores;
+  private final DirectChats directChats;
   private volatile List<String> stateTypes = List.of();
   private volatile List<String> roomEventTypes = List.of();
   private volatile @Nullable SyncLoop syncLoop;
@@ -37,9 +38,16 @@ public final class MatrixGateway implements RoomGateway {
   /** The SQLite stores the gateway keeps its position, token and DM rooms in. */
   public record Stores(SyncStore sync, KeyValueStore kv, DirectRoomStore directRooms) {}
 
-  public MatrixGateway(Config config, Stores stores) {
+  /** What the bot knows of its rooms' members: whether a direct chat is still private. */
+  public interface DirectChats {
+    /** False when {@code roomId} can no longer be the bot's private chat with {@code userId}. */
+    boolean mayStillBe(String roomId, String userId);
+  }
+
+  public MatrixGateway(Config config, Stores stores, DirectChats directChats) {
     this.bot = config.bot();
     this.stores = stores;
+    this.directChats = directChats;
     String token =
         bot.accessToken() != null ? bot.accessToken() : stores.kv().get(TOKEN_KEY).orElse("");
     this.homeserverUrl =
@@ -179,11 +187,21 @@ public final class MatrixGateway implements RoomGateway {
   @Override
   public synchronized String directRoom(String userId) throws IOException {
     Optional<String> known = stores.directRooms().roomFor(userId);
-    if (known.isPresent()) return known.get();
+    if (known.isPresent() && directChats.mayStillBe(known.get(), userId)) return known.get();
     String roomId = client.createDirectRoom(userId, bot.displayName());
     stores.directRooms().put(userId, roomId);
     log.info("created the direct room {} with {}", roomId, userId);
+    if (known.isPresent()) leaveQuietly(known.get(), userId);
     return roomId;
+  }
+
+  /** Leaves a former direct chat that someone left or others joined; a failure is only logged. */
+  private void leaveQuietly(String roomId, String userId) {
+    try {
+      client.leave(roomId, "Not a private chat with " + userId + " any more");
+    } catch (IOException e) {
+      log.warn("could not leave the former direct room {}: {}", roomId, e.getMessage());
+    }
   }
 
   @Override

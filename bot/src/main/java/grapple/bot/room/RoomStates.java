@@ -114,6 +114,27 @@ public final class RoomStates implements RoomAuthority {
     }
   }
 
+  /**
+   * False when {@code roomId}, the bot's direct chat with {@code userId}, can no longer take a
+   * private message: they left it (or were kicked or banned), or someone else joined, is invited or
+   * knocks. True otherwise, for a room not seen yet too (one the bot just made).
+   */
+  public boolean mayStillBeDirectChat(String roomId, String botUserId, String userId) {
+    Room room = rooms.get(roomId);
+    if (room == null) return true;
+    synchronized (room) {
+      String theirs = room.membership.get(userId);
+      if (!"join".equals(theirs) && !"invite".equals(theirs)) return false;
+      return room.membership.entrySet().stream()
+          .filter(e -> !e.getKey().equals(botUserId) && !e.getKey().equals(userId))
+          .noneMatch(
+              e ->
+                  e.getValue().equals("join")
+                      || e.getValue().equals("invite")
+                      || e.getValue().equals("knock"));
+    }
+  }
+
   @Override
   public Optional<String> whyMayNotSendState(String roomId, String userId, String eventType) {
     Room room = rooms.get(roomId);

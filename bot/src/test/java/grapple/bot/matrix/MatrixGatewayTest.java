@@ -43,6 +43,8 @@ class MatrixGatewayTest {
   private Database db;
   private MatrixGateway gateway;
   private SyncStore syncStore;
+  private final java.util.Set<String> leftDirectRooms =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   @BeforeEach
   void setUp() throws Exception {
@@ -62,7 +64,8 @@ class MatrixGatewayTest {
     gateway =
         new MatrixGateway(
             config,
-            new MatrixGateway.Stores(syncStore, new KeyValueStore(db), new DirectRoomStore(db)));
+            new MatrixGateway.Stores(syncStore, new KeyValueStore(db), new DirectRoomStore(db)),
+            (room, user) -> !leftDirectRooms.contains(room));
     gateway.follow(List.of("m.room.member", "uk.half-shot.matrix-hookshot.generic.hook"));
   }
 
@@ -134,6 +137,27 @@ class MatrixGatewayTest {
               assertThat(e.isTransient()).isTrue();
               assertThat(e.retryAfter()).contains(Duration.ofMillis(1234));
             });
+  }
+
+  @Test
+  void aDirectRoomIsMadeOnceAndAgainWhenTheUserLeftIt() throws Exception {
+    server.enqueue(json(200, "{\"room_id\":\"!dm1:test\"}"));
+    server.enqueue(json(200, "{\"room_id\":\"!dm2:test\"}"));
+    server.enqueue(json(200, "{}")); // the bot leaves the old one
+
+    String first = gateway.directRoom("@alice:test");
+    String again = gateway.directRoom("@alice:test");
+    leftDirectRooms.add(first);
+    String after = gateway.directRoom("@alice:test");
+
+    assertThat(first).isEqualTo("!dm1:test");
+    assertThat(again).as("kept while it is still theirs").isEqualTo(first);
+    assertThat(after).as("a new one once they left it").isEqualTo("!dm2:test");
+    assertThat(server.takeRequest().getUrl().encodedPath()).endsWith("/createRoom");
+    assertThat(server.takeRequest().getUrl().encodedPath()).endsWith("/createRoom");
+    assertThat(server.takeRequest().getUrl().encodedPath())
+        .isEqualTo("/_matrix/client/v3/rooms/!dm1:test/leave");
+    assertThat(gateway.directRoom("@alice:test")).isEqualTo("!dm2:test");
   }
 
   @Test
