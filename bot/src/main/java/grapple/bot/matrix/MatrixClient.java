@@ -104,6 +104,24 @@ public final class MatrixClient {
     }
   }
 
+  /**
+   * A page of {@code roomId}'s events before {@code from} (newest first), back to {@code to} at the
+   * furthest, of the types {@code filter} (a RoomEventFilter) lets through.
+   */
+  public JsonNode messagesBefore(
+      String roomId, String from, String to, ObjectNode filter, int limit) throws IOException {
+    HttpUrl url =
+        segments("rooms", roomId, "messages")
+            .newBuilder()
+            .addQueryParameter("dir", "b")
+            .addQueryParameter("from", from)
+            .addQueryParameter("to", to)
+            .addQueryParameter("limit", Integer.toString(limit))
+            .addQueryParameter("filter", Json.write(filter))
+            .build();
+    return call(http, authed(url).get().build());
+  }
+
   /** Ends a long poll in progress at once (at shutdown). */
   public void cancelSync() {
     okhttp3.Call call = currentSync;

@@ -1,6 +1,7 @@
 package grapple.bot.matrix;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.room.Backoff;
 import grapple.bot.room.BatchWrites;
@@ -15,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,6 +28,11 @@ final class SyncLoop implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(SyncLoop.class);
   private static final Duration POLL = Duration.ofSeconds(30);
   private static final Duration PRUNE_EVERY = Duration.ofHours(1);
+
+  /** A gap in a limited timeline is fetched in pages of this many events, up to the maximum. */
+  private static final int GAP_PAGE = 100;
+
+  private static final int MAX_GAP_EVENTS = 1_000;
 
   private final MatrixClient client;
   private final SyncStore store;
@@ -85,7 +92,7 @@ final class SyncLoop implements Runnable {
         // Work left by a batch that failed before its commit: that batch comes again, and makes it
         // again.
         events.takeWrites();
-        List<String> handled = process(batch, since == null, !loaded);
+        List<String> handled = process(batch, since, !loaded);
         String next = batch.path("next_batch").asText();
         BatchWrites writes = events.takeWrites();
         store.commit(next, handled, writes.work());
@@ -142,11 +149,14 @@ final class SyncLoop implements Runnable {
    * {@code initial}: the first sync ever (its timeline is history); {@code firstOfRun}: the first
    * batch since start, whose room state is every joined room's whole state, replayed at each start.
    */
-  private List<String> process(JsonNode batch, boolean initial, boolean firstOfRun) {
+  private List<String> process(JsonNode batch, @Nullable String since, boolean firstOfRun)
+      throws IOException {
+    boolean initial = since == null;
     List<String> handled = new ArrayList<>();
     JsonNode rooms = batch.path("rooms");
     for (Map.Entry<String, JsonNode> room : rooms.path("join").properties()) {
-      joinedRoom(room.getKey(), room.getValue(), initial, firstOfRun, handled);
+      List<JsonNode> gap = since == null ? List.of() : gap(room.getKey(), room.getValue(), since);
+      joinedRoom(room.getKey(), room.getValue(), gap, initial, firstOfRun, handled);
     }
     for (Map.Entry<String, JsonNode> room : rooms.path("invite").properties()) {
       invitedRoom(room.getKey(), room.getValue());
@@ -160,17 +170,53 @@ final class SyncLoop implements Runnable {
    * limited timeline.
    */
   private void joinedRoom(
-      String roomId, JsonNode room, boolean initial, boolean firstOfRun, List<String> handled) {
+      String roomId,
+      JsonNode room,
+      List<JsonNode> gap,
+      boolean initial,
+      boolean firstOfRun,
+      List<String> handled) {
     for (JsonNode e : room.path("state").path("events")) {
       if (e.has("state_key"))
         deliver(roomId, e, () -> events.onEvent(state(roomId, e), firstOfRun));
     }
-    for (JsonNode e : room.path("timeline").path("events")) {
+    List<JsonNode> timeline = new ArrayList<>(gap);
+    room.path("timeline").path("events").forEach(timeline::add);
+    for (JsonNode e : timeline) {
       String eventId = e.path("event_id").asText();
       if (!initial && store.processed(eventId)) continue;
       deliver(roomId, e, () -> timelineEvent(roomId, e, eventId, initial));
       handled.add(eventId);
     }
+  }
+
+  /**
+   * The events a limited timeline left out (more came since {@code since} than the filter's limit,
+   * e.g. after an outage), oldest first: fetched with {@code /messages} back to {@code since}, at
+   * most {@link #MAX_GAP_EVENTS}, so that outbound hooks and commands miss none.
+   */
+  private List<JsonNode> gap(String roomId, JsonNode room, String since) throws IOException {
+    JsonNode timeline = room.path("timeline");
+    String from = timeline.path("prev_batch").asText("");
+    if (!timeline.path("limited").asBoolean(false) || from.isEmpty()) return List.of();
+    ObjectNode filter = Json.object();
+    filter.set("types", timelineTypes());
+    List<JsonNode> newestFirst = new ArrayList<>();
+    while (newestFirst.size() < MAX_GAP_EVENTS) {
+      JsonNode page = client.messagesBefore(roomId, from, since, filter, GAP_PAGE);
+      page.path("chunk").forEach(newestFirst::add);
+      String end = page.path("end").asText("");
+      if (page.path("chunk").isEmpty() || end.isEmpty() || end.equals(from)) break;
+      from = end;
+    }
+    if (newestFirst.size() >= MAX_GAP_EVENTS)
+      log.warn(
+          "sync: room {} had more than {} events while the bot was away; the oldest were not"
+              + " fetched",
+          roomId,
+          MAX_GAP_EVENTS);
+    java.util.Collections.reverse(newestFirst);
+    return newestFirst;
   }
 
   /**
@@ -246,6 +292,14 @@ final class SyncLoop implements Runnable {
     return content.isObject() ? (ObjectNode) content : Json.object();
   }
 
+  /** The event types of a room's timeline the bot reads, in its sync and in a gap. */
+  private ArrayNode timelineTypes() {
+    ArrayNode types = Json.MAPPER.createArrayNode().add("m.room.message");
+    wanted.stateTypes().forEach(types::add);
+    wanted.roomEventTypes().forEach(types::add);
+    return types;
+  }
+
   /**
    * Only what the bot reads: messages, the state types that matter and what services asked for; no
    * presence or receipts.
@@ -258,9 +312,7 @@ final class SyncLoop implements Runnable {
     room.putObject("ephemeral").putArray("not_types").add("*");
     room.putObject("account_data").putArray("not_types").add("*");
     ObjectNode timeline = room.putObject("timeline").put("limit", 100);
-    timeline.putArray("types").add("m.room.message");
-    wanted.stateTypes().forEach(t -> timeline.withArray("types").add(t));
-    wanted.roomEventTypes().forEach(t -> timeline.withArray("types").add(t));
+    timeline.set("types", timelineTypes());
     ObjectNode state = room.putObject("state").put("lazy_load_members", false);
     wanted.stateTypes().forEach(t -> state.withArray("types").add(t));
     return filter;

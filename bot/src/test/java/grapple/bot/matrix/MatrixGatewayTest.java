@@ -220,6 +220,59 @@ class MatrixGatewayTest {
     Await.until(Duration.ofSeconds(5), () -> syncStore.since().orElse("").equals(expected));
   }
 
+  /**
+   * More events came than the timeline's limit (an outage): the sync says {@code limited}, and the
+   * events it left out are fetched with /messages back to the last position, and handed on first.
+   */
+  @Test
+  void theEventsALimitedTimelineLeftOutAreFetchedAndHandedOnInOrder() throws Exception {
+    long now = System.currentTimeMillis() + 60_000;
+    String message =
+        "{\"type\":\"m.room.message\",\"sender\":\"@a:test\",\"event_id\":\"%s\","
+            + "\"origin_server_ts\":"
+            + now
+            + ",\"content\":{\"body\":\"x\"}}";
+    answerSyncs(
+        "{\"next_batch\":\"s1\"}",
+        "{\"next_batch\":\"s2\",\"rooms\":{\"join\":{\"!r:test\":{\"timeline\":{"
+            + "\"limited\":true,\"prev_batch\":\"p2\",\"events\":["
+            + message.formatted("$late")
+            + "]}}}}}");
+    server.enqueue(
+        json(
+            200,
+            "{\"chunk\":["
+                + message.formatted("$gap2")
+                + ","
+                + message.formatted("$gap1")
+                + "],\"start\":\"p2\",\"end\":\"p1\"}"));
+    server.enqueue(json(200, "{\"chunk\":[],\"start\":\"p1\"}"));
+    BlockingQueue<String> seen = new LinkedBlockingQueue<>();
+
+    gateway.start(
+        (event, initial) -> {
+          if (event instanceof RoomEvent.Message m) seen.add(m.eventId());
+        },
+        () -> {});
+
+    assertThat(List.of(poll(seen), poll(seen), poll(seen)))
+        .containsExactly("$gap1", "$gap2", "$late");
+    server.takeRequest(); // the filter
+    server.takeRequest(); // s1
+    server.takeRequest(); // s2
+    RecordedRequest page = server.takeRequest(5, TimeUnit.SECONDS);
+    assertThat(page.getUrl().encodedPath()).isEqualTo("/_matrix/client/v3/rooms/!r:test/messages");
+    assertThat(page.getUrl().queryParameter("from")).isEqualTo("p2");
+    assertThat(page.getUrl().queryParameter("to")).isEqualTo("s1");
+    assertThat(page.getUrl().queryParameter("dir")).isEqualTo("b");
+    assertThat(server.takeRequest(5, TimeUnit.SECONDS).getUrl().queryParameter("from"))
+        .isEqualTo("p1");
+  }
+
+  private static String poll(BlockingQueue<String> queue) throws InterruptedException {
+    return java.util.Objects.requireNonNull(queue.poll(5, TimeUnit.SECONDS), "nothing came");
+  }
+
   @Test
   void roomStateInALaterBatchIsNewsNotLoadedState() throws Exception {
     answerSyncs(
