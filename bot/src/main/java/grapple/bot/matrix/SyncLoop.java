@@ -198,7 +198,8 @@ final class SyncLoop implements Runnable {
   private List<JsonNode> gap(String roomId, JsonNode room, String since) throws IOException {
     JsonNode timeline = room.path("timeline");
     String from = timeline.path("prev_batch").asText("");
-    if (!timeline.path("limited").asBoolean(false) || from.isEmpty()) return List.of();
+    if (!timeline.path("limited").asBoolean(false) || from.isEmpty() || joinedNow(room))
+      return List.of();
     ObjectNode filter = Json.object();
     filter.set("types", timelineTypes());
     List<JsonNode> newestFirst = new ArrayList<>();
@@ -290,6 +291,21 @@ final class SyncLoop implements Runnable {
   private static ObjectNode content(JsonNode e) {
     JsonNode content = e.path("content");
     return content.isObject() ? (ObjectNode) content : Json.object();
+  }
+
+  /**
+   * Whether the bot joined the room in this batch: what came before is the room's history, not a
+   * gap, and is neither answered nor sent on.
+   */
+  private boolean joinedNow(JsonNode room) {
+    for (String section : List.of("state", "timeline")) {
+      for (JsonNode e : room.path(section).path("events")) {
+        if (e.path("type").asText().equals("m.room.member")
+            && e.path("state_key").asText().equals(botUserId)
+            && e.path("content").path("membership").asText().equals("join")) return true;
+      }
+    }
+    return false;
   }
 
   /** The event types of a room's timeline the bot reads, in its sync and in a gap. */

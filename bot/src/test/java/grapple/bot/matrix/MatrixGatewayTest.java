@@ -269,6 +269,27 @@ class MatrixGatewayTest {
         .isEqualTo("p1");
   }
 
+  @Test
+  void aRoomJoinedInTheBatchHasNoGapToFetch() throws Exception {
+    answerSyncs(
+        "{\"next_batch\":\"s1\"}",
+        "{\"next_batch\":\"s2\",\"rooms\":{\"join\":{\"!new:test\":{\"timeline\":{"
+            + "\"limited\":true,\"prev_batch\":\"p2\",\"events\":["
+            + "{\"type\":\"m.room.member\",\"state_key\":\"@bot:test\",\"sender\":\"@bot:test\","
+            + "\"event_id\":\"$join\",\"content\":{\"membership\":\"join\"}}]}}}}}",
+        "{\"next_batch\":\"s3\"}");
+
+    gateway.start((event, initial) -> {}, () -> {});
+
+    awaitSince("s2");
+    server.takeRequest(); // the filter
+    server.takeRequest(); // s1
+    server.takeRequest(); // s2
+    assertThat(server.takeRequest(5, TimeUnit.SECONDS).getUrl().queryParameter("since"))
+        .as("the next sync, no /messages")
+        .isEqualTo("s2");
+  }
+
   private static String poll(BlockingQueue<String> queue) throws InterruptedException {
     return java.util.Objects.requireNonNull(queue.poll(5, TimeUnit.SECONDS), "nothing came");
   }
