@@ -1,11 +1,13 @@
 package grapple.bot;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import grapple.bot.outbound.OutboundService;
 import grapple.bot.room.RoomEvent;
 import grapple.commands.PermissionLevel;
 import grapple.commands.PermissionRule;
+import grapple.state.BadInput;
 import grapple.state.Json;
 import grapple.testing.Await;
 import java.nio.file.Path;
@@ -223,6 +225,31 @@ class OutboundServiceTest {
     hub.message(ALICE, "!grapple outbound-hook ci " + receiver.url("/") + " GET");
     assertThat(sent(1).get(0).content().path("body").asText())
         .contains("Outbound Method must be one of PUT,POST");
+  }
+
+  /**
+   * java.net.URI takes these ports, OkHttp (which sends) does not: refused when the hook is made.
+   */
+  @Test
+  void aUrlWithAnImpossiblePortIsRefusedNamingTheRule() throws Exception {
+    start("{enabled: true, allowPrivateAddresses: true}");
+    ConnectionKind<?> kind = hub.connections.kinds().byName("OutboundWebhook").orElseThrow();
+
+    for (String url : List.of("http://example.org:99999/hook", "http://example.org:/hook")) {
+      hub.message(ALICE, "!grapple outbound-hook ci " + url);
+      assertThat(sent(1).get(0).content().path("body").asText())
+          .contains("the port must be a number from 1 to 65535");
+      assertThatThrownBy(
+              () ->
+                  hub.changes.create(
+                      TestHub.ROOM,
+                      kind,
+                      "ci",
+                      Json.object().put("name", "ci").put("url", url),
+                      Changes.Actor.user(ALICE)))
+          .isInstanceOfSatisfying(BadInput.class, e -> assertThat(e.field()).isEqualTo("url"));
+    }
+    assertThat(hub.connections.inRoom(TestHub.ROOM)).isEmpty();
   }
 
   @Test

@@ -194,7 +194,7 @@ final class OutboundSender implements AutoCloseable {
       return;
     }
     Target target = ((Lookup.Found) lookup).target();
-    OutboundRequest.Outcome outcome = request.send(target, entry);
+    OutboundRequest.Outcome outcome = sendGuarded(target, entry);
     int attempts = entry.attempts() + 1;
     if (outcome instanceof OutboundRequest.Outcome.Delivered d) {
       queue.delivered(entry);
@@ -226,6 +226,25 @@ final class OutboundSender implements AutoCloseable {
               ? r.error()
               : ((OutboundRequest.Outcome.Fail) outcome).error();
       fail(target, entry, attempts, error);
+    }
+  }
+
+  /**
+   * Sends one delivery; whatever building or sending it raises is that attempt's failure, retried
+   * and in the end recorded and reported as any other (not a head started again at once, forever).
+   */
+  private OutboundRequest.Outcome sendGuarded(Target target, OutboundQueue.Entry entry) {
+    try {
+      return request.send(target, entry);
+    } catch (Throwable e) {
+      Fatal.haltIfFatal(e);
+      log.error(
+          "outbound: hook '{}' in {}: event {} failed unexpectedly",
+          target.name(),
+          target.roomId(),
+          entry.eventId(),
+          e);
+      return new OutboundRequest.Outcome.Retry("unexpected " + e, Optional.empty());
     }
   }
 

@@ -358,6 +358,33 @@ class OutboundSenderTest {
     assertEquals(2, reports.size());
   }
 
+  /**
+   * A delivery whose building or sending throws (here OkHttp refusing a port over 65535, which the
+   * hook's validation now refuses too) fails as a delivery: counted, tried again after a backoff,
+   * recorded and reported once. It used to escape the worker, and the same head started again at
+   * once, forever.
+   */
+  @Test
+  void aDeliveryThatThrowsIsAFailedAttemptNotStartedAgainAtOnce() {
+    hook("c1", "ci", "http://example.org:99999/hook", "PUT");
+    queueEvent("c1", text("x"));
+
+    sender.startDue().await();
+
+    OutboundQueue.Entry waiting = queue.head("c1").orElseThrow();
+    assertEquals(1, waiting.attempts());
+    assertTrue(waiting.nextAt() > clock.millis());
+    assertTrue(sender.startDue().started().isEmpty());
+    for (int round = 0; round < 2; round++) {
+      clock.advance(Duration.ofMinutes(2));
+      sender.startDue().await();
+    }
+    assertEquals(0, queue.backlog());
+    assertEquals(1, queue.status("c1").failed());
+    assertEquals(1, reports.size(), reports.toString());
+    assertTrue(reports.get(0).startsWith("ci $e1 3 unexpected"), reports.get(0));
+  }
+
   @Test
   void aRemovedConnectionsQueueIsDropped() {
     queueEvent("gone", text("x"));
