@@ -8,7 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.room.MatrixException;
 import grapple.bot.room.Media;
+import grapple.bot.room.MediaTooLarge;
 import grapple.state.Database;
 import grapple.state.Json;
 import grapple.state.Migrations;
@@ -54,6 +56,7 @@ class OutboundSenderTest {
   // Deliveries to different connections run on different worker threads, and so do their reports.
   private final List<String> reports = new CopyOnWriteArrayList<>();
   private final Map<String, Media> mediaRepo = new HashMap<>();
+  private final Map<String, IOException> mediaFailures = new HashMap<>();
   private Database db;
   private OutboundQueue queue;
   private OutboundSender sender;
@@ -89,6 +92,8 @@ class OutboundSenderTest {
         new OutboundRequest(
             settings,
             (mxc, max) -> {
+              IOException failure = mediaFailures.get(mxc);
+              if (failure != null) throw failure;
               Media m = mediaRepo.get(mxc);
               if (m == null) throw new IOException("no such media " + mxc);
               return m;
@@ -133,6 +138,18 @@ class OutboundSenderTest {
 
   private static ObjectNode text(String body) {
     return Json.object().put("msgtype", "m.text").put("body", body);
+  }
+
+  private static ObjectNode image(String mxc) {
+    return Json.object().put("msgtype", "m.image").put("body", "cat.png").put("url", mxc);
+  }
+
+  /** The next request's event id, after checking that it carries the event and no file. */
+  private String takeWithoutMedia() throws Exception {
+    RecordedRequest r = server.takeRequest(5, TimeUnit.SECONDS);
+    assertNotNull(r);
+    assertEquals(List.of("event"), List.copyOf(parts(r, new HashMap<>()).keySet()));
+    return r.getHeaders().get("X-Matrix-Hookshot-EventId");
   }
 
   private static Map<String, byte[]> parts(RecordedRequest r, Map<String, String> names)
@@ -383,6 +400,28 @@ class OutboundSenderTest {
     assertEquals(1, queue.status("c1").failed());
     assertEquals(1, reports.size(), reports.toString());
     assertTrue(reports.get(0).startsWith("ci $e1 3 unexpected"), reports.get(0));
+  }
+
+  /** As hookshot: a file the homeserver refuses (404, 403) or one over maxMediaSize is left out. */
+  @Test
+  void anEventWhoseFileIsGoneForbiddenOrTooLargeGoesWithoutIt() throws Exception {
+    mediaFailures.put(
+        "mxc://test/gone", new MatrixException(404, "M_NOT_FOUND", "Not found", null));
+    mediaFailures.put("mxc://test/secret", new MatrixException(403, "M_FORBIDDEN", "No", null));
+    mediaFailures.put("mxc://test/huge", new MediaTooLarge("mxc://test/huge is too large"));
+    hook("c1", "ci", server.url("/hook").toString(), "PUT");
+    List<String> ids = new ArrayList<>();
+    for (String mxc : List.of("mxc://test/gone", "mxc://test/secret", "mxc://test/huge")) {
+      ids.add(queueEvent("c1", image(mxc)));
+      server.enqueue(new MockResponse.Builder().code(200).build());
+    }
+
+    for (int i = 0; i < 3; i++) sender.startDue().await();
+
+    for (String id : ids) assertEquals(id, takeWithoutMedia());
+    assertEquals(3, queue.status("c1").delivered());
+    assertEquals(0, queue.status("c1").failed());
+    assertTrue(reports.isEmpty());
   }
 
   @Test
