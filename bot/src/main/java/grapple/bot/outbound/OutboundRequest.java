@@ -19,6 +19,7 @@ import java.util.HexFormat;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import okhttp3.MediaType;
@@ -43,6 +44,12 @@ final class OutboundRequest {
   static final Set<String> MEDIA_TYPES = Set.of("m.image", "m.file", "m.audio", "m.video");
   private static final MediaType JSON = MediaType.get("application/json");
   private static final Duration MAX_RETRY_AFTER = Duration.ofHours(1);
+
+  /** {@code mxc://<server name>/<media id>} as the Matrix spec writes them. */
+  private static final Pattern MXC =
+      Pattern.compile(
+          "mxc://([A-Za-z0-9.-]{1,255}|\\[[0-9A-Fa-f:.]{2,45}\\])(:[0-9]{1,5})?/[A-Za-z0-9_-]+");
+
   static final String USER_AGENT = "Grapple (matrix-hookshot compatible outbound webhook)";
 
   /** Fetches a file from the homeserver. */
@@ -165,18 +172,26 @@ final class OutboundRequest {
 
   /**
    * The event's file, or null to send the event without it, as hookshot does when it cannot fetch
-   * one: a file the homeserver refuses (404, 403) or one over {@code maxMediaSize}. A fetch that may
-   * work later (the homeserver's 5xx or 429, a network error) is tried again at the next attempt.
+   * one: a URL that is no {@code mxc://server/id} (never fetched), a file the homeserver refuses
+   * (404, 403) or one over {@code maxMediaSize}. A fetch that may work later (the homeserver's 5xx
+   * or 429, a network error) is tried again once, at the delivery's second attempt, so that a file
+   * the homeserver cannot serve holds up the hook's later events for one backoff, not all of them.
    */
   private @Nullable Media file(OutboundQueue.Entry entry, String mxc) throws MediaUnavailable {
-    if (!mxc.startsWith("mxc://")) return null;
+    if (!MXC.matcher(mxc).matches()) {
+      if (!mxc.isEmpty())
+        log.warn(
+            "outbound: event {} goes without its file: {} is no mxc://server/id",
+            entry.eventId(),
+            mxc);
+      return null;
+    }
     try {
       return media.download(mxc, settings.maxMediaBytes());
     } catch (IOException e) {
       MatrixException refusal = e instanceof MatrixException m ? m : null;
-      boolean mayMend =
-          !(e instanceof MediaTooLarge) && (refusal == null || refusal.isTransient());
-      if (mayMend) {
+      boolean mayMend = !(e instanceof MediaTooLarge) && (refusal == null || refusal.isTransient());
+      if (mayMend && entry.attempts() == 0 && settings.maxAttempts() > 1) {
         throw new MediaUnavailable(
             String.valueOf(e.getMessage()),
             refusal == null ? null : refusal.retryAfter().orElse(null));

@@ -57,6 +57,7 @@ class OutboundSenderTest {
   private final List<String> reports = new CopyOnWriteArrayList<>();
   private final Map<String, Media> mediaRepo = new HashMap<>();
   private final Map<String, IOException> mediaFailures = new HashMap<>();
+  private final List<String> downloads = new CopyOnWriteArrayList<>();
   private Database db;
   private OutboundQueue queue;
   private OutboundSender sender;
@@ -92,6 +93,7 @@ class OutboundSenderTest {
         new OutboundRequest(
             settings,
             (mxc, max) -> {
+              downloads.add(mxc);
               IOException failure = mediaFailures.get(mxc);
               if (failure != null) throw failure;
               Media m = mediaRepo.get(mxc);
@@ -421,6 +423,58 @@ class OutboundSenderTest {
     for (String id : ids) assertEquals(id, takeWithoutMedia());
     assertEquals(3, queue.status("c1").delivered());
     assertEquals(0, queue.status("c1").failed());
+    assertTrue(reports.isEmpty());
+  }
+
+  /**
+   * Any member can send an image whose URL is no {@code mxc://server/id}: it is not fetched, and
+   * the event goes at once without a file (it used to be retried maxAttempts times, holding up
+   * every later event of the hook, and then dropped).
+   */
+  @Test
+  void aMalformedMxcUriIsNotFetchedAndHoldsUpNothing() throws Exception {
+    hook("c1", "ci", server.url("/hook").toString(), "PUT");
+    List<String> ids = new ArrayList<>();
+    for (String mxc : List.of("mxc://x", "mxc:///id", "mxc://test/a/../b", "mxc://test/")) {
+      ids.add(queueEvent("c1", image(mxc)));
+    }
+    ids.add(queueEvent("c1", text("after")));
+    for (int i = 0; i < 5; i++) server.enqueue(new MockResponse.Builder().code(200).build());
+
+    for (int i = 0; i < 5; i++) sender.startDue().await();
+
+    assertEquals(List.of(), downloads);
+    for (String id : ids) assertEquals(id, takeWithoutMedia());
+    assertEquals(5, queue.status("c1").delivered());
+  }
+
+  /**
+   * A fetch that may work later (the homeserver's 5xx here) is tried once more, after the first
+   * backoff; then the event goes without its file, and the hook's later events follow.
+   */
+  @Test
+  void aFileTheHomeserverCannotServeIsTriedOnceMoreThenTheEventGoesWithoutIt() throws Exception {
+    mediaFailures.put(
+        "mxc://test/flaky", new MatrixException(502, "M_UNKNOWN", "Bad gateway", null));
+    hook("c1", "ci", server.url("/hook").toString(), "PUT");
+    String image = queueEvent("c1", image("mxc://test/flaky"));
+    String after = queueEvent("c1", text("after"));
+    for (int i = 0; i < 2; i++) server.enqueue(new MockResponse.Builder().code(200).build());
+
+    sender.startDue().await();
+    assertEquals(0, server.getRequestCount());
+    OutboundQueue.Entry waiting = queue.head("c1").orElseThrow();
+    assertEquals(1, waiting.attempts());
+    long wait = waiting.nextAt() - clock.millis();
+    assertTrue(wait <= 1000, "one backoff, the first: " + wait);
+    clock.advance(Duration.ofMillis(wait));
+    sender.startDue().await();
+    sender.startDue().await();
+
+    assertEquals(List.of("mxc://test/flaky", "mxc://test/flaky"), downloads);
+    assertEquals(image, takeWithoutMedia());
+    assertEquals(after, takeWithoutMedia());
+    assertEquals(2, queue.status("c1").delivered());
     assertTrue(reports.isEmpty());
   }
 
