@@ -143,7 +143,8 @@ final class OutboundHooks implements ConnectionKind<OutboundConfig> {
           new OutboundSender.Target(
               active.get().roomId(), config.name(), config, tokenFor(connectionId)));
     } catch (IllegalStateException e) {
-      return new OutboundSender.Lookup.Broken(String.valueOf(e.getMessage()));
+      return new OutboundSender.Lookup.Broken(
+          active.get().roomId(), config.name(), String.valueOf(e.getMessage()));
     }
   }
 

@@ -52,7 +52,7 @@ class OutboundSenderTest {
   private final MockWebServer server = new MockWebServer();
   private final MockWebServer slow = new MockWebServer();
   private final FakeClock clock = new FakeClock(Instant.parse("2026-12-02T12:00:00Z"));
-  private final Map<String, OutboundSender.Target> targets = new HashMap<>();
+  private final Map<String, OutboundSender.Lookup> targets = new HashMap<>();
   // Deliveries to different connections run on different worker threads, and so do their reports.
   private final List<String> reports = new CopyOnWriteArrayList<>();
   private final Map<String, Media> mediaRepo = new HashMap<>();
@@ -86,10 +86,7 @@ class OutboundSenderTest {
             1 << 20);
     return new OutboundSender(
         queue,
-        id ->
-            targets.containsKey(id)
-                ? new OutboundSender.Lookup.Found(targets.get(id))
-                : new OutboundSender.Lookup.Gone(),
+        id -> targets.getOrDefault(id, new OutboundSender.Lookup.Gone()),
         new OutboundRequest(
             settings,
             (mxc, max) -> {
@@ -103,8 +100,8 @@ class OutboundSenderTest {
         settings,
         clock,
         new Random(7),
-        (target, entry, attempts, error) ->
-            reports.add(target.name() + " " + entry.eventId() + " " + attempts + " " + error));
+        (roomId, name, entry, attempts, error) ->
+            reports.add(name + " " + entry.eventId() + " " + attempts + " " + error));
   }
 
   @AfterEach
@@ -116,10 +113,10 @@ class OutboundSenderTest {
   }
 
   private void hook(String connectionId, String name, String url, String method) {
+    OutboundConfig config = new OutboundConfig(name, URI.create(url), method);
     targets.put(
         connectionId,
-        new OutboundSender.Target(
-            ROOM, name, new OutboundConfig(name, URI.create(url), method), TOKEN));
+        new OutboundSender.Lookup.Found(new OutboundSender.Target(ROOM, name, config, TOKEN)));
   }
 
   private String queueEvent(String connectionId, ObjectNode content) {
@@ -476,6 +473,20 @@ class OutboundSenderTest {
     assertEquals(after, takeWithoutMedia());
     assertEquals(2, queue.status("c1").delivered());
     assertTrue(reports.isEmpty());
+  }
+
+  /** A token the secret key cannot open fails every delivery, and the room hears of it once. */
+  @Test
+  void aHookWhoseTokenCannotBeReadIsReportedInTheRoomOnce() {
+    targets.put("c1", new OutboundSender.Lookup.Broken(ROOM, "ci", "the token cannot be opened"));
+    queueEvent("c1", text("a"));
+    queueEvent("c1", text("b"));
+
+    sender.startDue().await();
+    sender.startDue().await();
+
+    assertEquals(2, queue.status("c1").failed());
+    assertEquals(List.of("ci $e1 1 the token cannot be opened"), reports);
   }
 
   @Test
