@@ -3,6 +3,7 @@ package grapple.bot;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.outbound.OutboundService;
 import grapple.bot.room.RoomEvent;
 import grapple.commands.PermissionLevel;
@@ -158,8 +159,7 @@ class OutboundServiceTest {
         });
   }
 
-  private static com.fasterxml.jackson.databind.node.ObjectNode raw(
-      String type, String eventId, String content) {
+  private static ObjectNode raw(String type, String eventId, String content) {
     var event =
         Json.object()
             .put("type", type)
@@ -250,6 +250,27 @@ class OutboundServiceTest {
           .isInstanceOfSatisfying(BadInput.class, e -> assertThat(e.field()).isEqualTo("url"));
     }
     assertThat(hub.connections.inRoom(TestHub.ROOM)).isEmpty();
+  }
+
+  /**
+   * Room state written by hand is taken as it is (its deliveries are refused at send), but a change
+   * through a command or the API pointing a hook at an internal address is refused.
+   */
+  @Test
+  void aChangePointingAHookAtAnInternalAddressIsRefused() throws Exception {
+    start("{enabled: true}");
+    ObjectNode handWritten = Json.object().put("name", "ci").put("url", "http://10.0.0.5/hook");
+    hub.state("uk.half-shot.matrix-hookshot.outbound-hook", "ci", ALICE, handWritten);
+    Active hook = hub.connections.inRoom(TestHub.ROOM).get(0);
+
+    ObjectNode changed = Json.object().put("name", "ci").put("url", "http://10.0.0.6/hook");
+    assertThatThrownBy(() -> hub.changes.update(hook, changed, Changes.Actor.user(ALICE)))
+        .isInstanceOfSatisfying(BadInput.class, e -> assertThat(e.field()).isEqualTo("url"))
+        .hasMessageContaining("Outbound URL refused")
+        .hasMessageContaining("private");
+    assertThat(
+            hub.connections.inRoom(TestHub.ROOM).get(0).connection().config().path("url").asText())
+        .isEqualTo("http://10.0.0.5/hook");
   }
 
   @Test
