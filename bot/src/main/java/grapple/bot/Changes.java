@@ -97,12 +97,20 @@ public final class Changes {
     return new Applied(active, Connections.welcomeOf(active));
   }
 
-  /** Replaces a connection's content; throws BadInput naming the field and the rule. */
+  /**
+   * Replaces a connection's content; throws BadInput naming the field and the rule (or refused by
+   * the kind's {@link ConnectionKind#checkChange}).
+   */
   public Applied update(Active existing, ObjectNode content, Actor actor) throws IOException {
     Change<?> change =
         checked(Change.of(existing.roomId(), existing.kind(), existing.stateKey(), content));
     requireOwnPrefix(change, existing);
+    checkChange(change);
     return new Applied(write(change, actor, false), Optional.empty());
+  }
+
+  private static <C> void checkChange(Change<C> change) {
+    change.kind().checkChange(change.stateKey(), change.config());
   }
 
   /** Removes a connection by emptying its room state. */

@@ -73,6 +73,14 @@ public interface ConnectionKind<C> {
   }
 
   /**
+   * Checks the content a command or the API is about to replace a connection's with (a PATCH), as
+   * {@link #checkNew(String, Object)} does for a new one; by default nothing (a feed is fetched, a
+   * forge's permission checked, only when the connection is made). A kind whose check keeps the bot
+   * off places it must not reach (an outbound hook's internal addresses) checks here too.
+   */
+  default void checkChange(String stateKey, C config) {}
+
+  /**
    * Makes the live object of a connection: {@code created} when a command, the API or a hand edit
    * just made it (not when it was loaded at start or changed).
    */

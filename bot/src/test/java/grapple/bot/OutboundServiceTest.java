@@ -1,11 +1,14 @@
 package grapple.bot;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.outbound.OutboundService;
 import grapple.bot.room.RoomEvent;
 import grapple.commands.PermissionLevel;
 import grapple.commands.PermissionRule;
+import grapple.state.BadInput;
 import grapple.state.Json;
 import grapple.testing.Await;
 import java.nio.file.Path;
@@ -156,8 +159,7 @@ class OutboundServiceTest {
         });
   }
 
-  private static com.fasterxml.jackson.databind.node.ObjectNode raw(
-      String type, String eventId, String content) {
+  private static ObjectNode raw(String type, String eventId, String content) {
     var event =
         Json.object()
             .put("type", type)
@@ -223,6 +225,52 @@ class OutboundServiceTest {
     hub.message(ALICE, "!grapple outbound-hook ci " + receiver.url("/") + " GET");
     assertThat(sent(1).get(0).content().path("body").asText())
         .contains("Outbound Method must be one of PUT,POST");
+  }
+
+  /**
+   * java.net.URI takes these ports, OkHttp (which sends) does not: refused when the hook is made.
+   */
+  @Test
+  void aUrlWithAnImpossiblePortIsRefusedNamingTheRule() throws Exception {
+    start("{enabled: true, allowPrivateAddresses: true}");
+    ConnectionKind<?> kind = hub.connections.kinds().byName("OutboundWebhook").orElseThrow();
+
+    for (String url : List.of("http://example.org:99999/hook", "http://example.org:/hook")) {
+      hub.message(ALICE, "!grapple outbound-hook ci " + url);
+      assertThat(sent(1).get(0).content().path("body").asText())
+          .contains("the port must be a number from 1 to 65535");
+      assertThatThrownBy(
+              () ->
+                  hub.changes.create(
+                      TestHub.ROOM,
+                      kind,
+                      "ci",
+                      Json.object().put("name", "ci").put("url", url),
+                      Changes.Actor.user(ALICE)))
+          .isInstanceOfSatisfying(BadInput.class, e -> assertThat(e.field()).isEqualTo("url"));
+    }
+    assertThat(hub.connections.inRoom(TestHub.ROOM)).isEmpty();
+  }
+
+  /**
+   * Room state written by hand is taken as it is (its deliveries are refused at send), but a change
+   * through a command or the API pointing a hook at an internal address is refused.
+   */
+  @Test
+  void aChangePointingAHookAtAnInternalAddressIsRefused() throws Exception {
+    start("{enabled: true}");
+    ObjectNode handWritten = Json.object().put("name", "ci").put("url", "http://10.0.0.5/hook");
+    hub.state("uk.half-shot.matrix-hookshot.outbound-hook", "ci", ALICE, handWritten);
+    Active hook = hub.connections.inRoom(TestHub.ROOM).get(0);
+
+    ObjectNode changed = Json.object().put("name", "ci").put("url", "http://10.0.0.6/hook");
+    assertThatThrownBy(() -> hub.changes.update(hook, changed, Changes.Actor.user(ALICE)))
+        .isInstanceOfSatisfying(BadInput.class, e -> assertThat(e.field()).isEqualTo("url"))
+        .hasMessageContaining("Outbound URL refused")
+        .hasMessageContaining("private");
+    assertThat(
+            hub.connections.inRoom(TestHub.ROOM).get(0).connection().config().path("url").asText())
+        .isEqualTo("http://10.0.0.5/hook");
   }
 
   @Test

@@ -8,6 +8,7 @@ import grapple.state.BadInput;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.Locale;
+import okhttp3.HttpUrl;
 
 /**
  * The state content of one outbound webhook ({@code uk.half-shot.matrix-hookshot.outbound-hook}),
@@ -36,7 +37,10 @@ record OutboundConfig(String name, URI url, String method) {
     return new OutboundConfig(name, url, method);
   }
 
-  /** An absolute http(s) URL with a host; BadInput in hookshot's words otherwise. */
+  /**
+   * An absolute http(s) URL with a host, and a port from 1 to 65535 if it names one, that OkHttp
+   * (which sends it) reads as given; BadInput in hookshot's words otherwise.
+   */
   static URI url(String text) {
     URI url;
     try {
@@ -53,6 +57,22 @@ record OutboundConfig(String name, URI url, String method) {
     if (url.getUserInfo() != null)
       throw new BadInput(
           "url", "Outbound URL must not carry a user and password (the token authenticates)");
+    // java.net.URI takes "host:99999" and "host:"; OkHttp refuses to send to them.
+    String authority = url.getRawAuthority();
+    int colon = authority.lastIndexOf(':');
+    if (colon > authority.lastIndexOf(']')) {
+      String digits = authority.substring(colon + 1);
+      int port = digits.matches("[0-9]{1,5}") ? Integer.parseInt(digits) : 0;
+      if (port < 1 || port > 65535)
+        throw new BadInput(
+            "url",
+            "Outbound URL is invalid (the port must be a number from 1 to 65535): "
+                + Markdown.code(text));
+    }
+    if (HttpUrl.parse(text) == null)
+      throw new BadInput(
+          "url",
+          "Outbound URL is invalid (it cannot be sent to as written): " + Markdown.code(text));
     return url;
   }
 

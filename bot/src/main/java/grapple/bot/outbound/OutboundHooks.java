@@ -22,7 +22,8 @@ import java.util.function.Supplier;
 
 /**
  * The {@code OutboundWebhook} connection kind: validates the content, refuses internal targets when
- * a hook is made, keeps each hook's token sealed in the database, and queues the room's events.
+ * a hook is made or changed by a command or the API, keeps each hook's token sealed in the
+ * database, and queues the room's events.
  */
 final class OutboundHooks implements ConnectionKind<OutboundConfig> {
   /** Keeps deliveries off internal addresses unless outbound.allowPrivateAddresses. */
@@ -91,6 +92,16 @@ final class OutboundHooks implements ConnectionKind<OutboundConfig> {
   /** A target on a loopback, private or link-local address is refused unless allowed. */
   @Override
   public void checkNew(String stateKey, OutboundConfig config) {
+    checkTarget(config);
+  }
+
+  /** The same when a command or the API points a hook elsewhere (room state is checked at send). */
+  @Override
+  public void checkChange(String stateKey, OutboundConfig config) {
+    checkTarget(config);
+  }
+
+  private void checkTarget(OutboundConfig config) {
     if (settings.allowPrivateAddresses()) return;
     String host = config.url().getHost();
     try {
@@ -143,7 +154,8 @@ final class OutboundHooks implements ConnectionKind<OutboundConfig> {
           new OutboundSender.Target(
               active.get().roomId(), config.name(), config, tokenFor(connectionId)));
     } catch (IllegalStateException e) {
-      return new OutboundSender.Lookup.Broken(String.valueOf(e.getMessage()));
+      return new OutboundSender.Lookup.Broken(
+          active.get().roomId(), config.name(), String.valueOf(e.getMessage()));
     }
   }
 

@@ -19,6 +19,7 @@ import java.util.HexFormat;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import okhttp3.MediaType;
@@ -28,6 +29,7 @@ import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
 import okio.Buffer;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,6 +44,12 @@ final class OutboundRequest {
   static final Set<String> MEDIA_TYPES = Set.of("m.image", "m.file", "m.audio", "m.video");
   private static final MediaType JSON = MediaType.get("application/json");
   private static final Duration MAX_RETRY_AFTER = Duration.ofHours(1);
+
+  /** {@code mxc://<server name>/<media id>} as the Matrix spec writes them. */
+  private static final Pattern MXC =
+      Pattern.compile(
+          "mxc://([A-Za-z0-9.-]{1,255}|\\[[0-9A-Fa-f:.]{2,45}\\])(:[0-9]{1,5})?/[A-Za-z0-9_-]+");
+
   static final String USER_AGENT = "Grapple (matrix-hookshot compatible outbound webhook)";
 
   /** Fetches a file from the homeserver. */
@@ -97,14 +105,8 @@ final class OutboundRequest {
     Built built;
     try {
       built = build(entry, target.token());
-    } catch (MediaTooLarge e) {
-      return new Outcome.Fail("its file could not be attached: " + e.getMessage());
-    } catch (MatrixException e) {
-      if (e.status() == 429 || e.status() >= 500)
-        return new Outcome.Retry("fetching its file: " + e.getMessage(), e.retryAfter());
-      return new Outcome.Fail("fetching its file: " + e.getMessage());
-    } catch (IOException e) {
-      return new Outcome.Retry("fetching its file: " + e, Optional.empty());
+    } catch (MediaUnavailable e) {
+      return new Outcome.Retry("fetching its file: " + e.getMessage(), e.retryAfter());
     }
     Request request =
         new Request.Builder()
@@ -135,18 +137,18 @@ final class OutboundRequest {
 
   /**
    * The multipart body: the boundary is made from the delivery id, so every attempt sends the same
-   * bytes (and signature).
+   * bytes (and signature), unless the event's file could be fetched at one attempt and not at the
+   * next.
    */
-  Built build(OutboundQueue.Entry entry, String token) throws IOException {
+  Built build(OutboundQueue.Entry entry, String token) throws MediaUnavailable {
     ObjectNode event = Json.readObject(entry.event());
     MultipartBody.Builder multipart =
         new MultipartBody.Builder("grapple-" + entry.deliveryId()).setType(MultipartBody.FORM);
     JsonNode content = event.path("content");
-    Media file = null;
-    if (MEDIA_TYPES.contains(content.path("msgtype").asText())
-        && content.path("url").asText().startsWith("mxc://")) {
-      file = media.download(content.path("url").asText(), settings.maxMediaBytes());
-    }
+    Media file =
+        MEDIA_TYPES.contains(content.path("msgtype").asText())
+            ? file(entry, content.path("url").asText())
+            : null;
     multipart.addFormDataPart(
         "event",
         "event_data.json",
@@ -160,8 +162,61 @@ final class OutboundRequest {
     }
     MultipartBody body = multipart.build();
     Buffer out = new Buffer();
-    body.writeTo(out);
+    try {
+      body.writeTo(out);
+    } catch (IOException e) {
+      throw new IllegalStateException("writing to memory does not fail", e);
+    }
     return new Built(out.readByteArray(), body.contentType().toString());
+  }
+
+  /**
+   * The event's file, or null to send the event without it, as hookshot does when it cannot fetch
+   * one: a URL that is no {@code mxc://server/id} (never fetched), a file the homeserver refuses
+   * (404, 403) or one over {@code maxMediaSize}. A fetch that may work later (the homeserver's 5xx
+   * or 429, a network error) is tried again once, at the delivery's second attempt, so that a file
+   * the homeserver cannot serve holds up the hook's later events for one backoff, not all of them.
+   */
+  private @Nullable Media file(OutboundQueue.Entry entry, String mxc) throws MediaUnavailable {
+    if (!MXC.matcher(mxc).matches()) {
+      if (!mxc.isEmpty())
+        log.warn(
+            "outbound: event {} goes without its file: {} is no mxc://server/id",
+            entry.eventId(),
+            mxc);
+      return null;
+    }
+    try {
+      return media.download(mxc, settings.maxMediaBytes());
+    } catch (IOException e) {
+      MatrixException refusal = e instanceof MatrixException m ? m : null;
+      boolean mayMend = !(e instanceof MediaTooLarge) && (refusal == null || refusal.isTransient());
+      if (mayMend && entry.attempts() == 0 && settings.maxAttempts() > 1) {
+        throw new MediaUnavailable(
+            String.valueOf(e.getMessage()),
+            refusal == null ? null : refusal.retryAfter().orElse(null));
+      }
+      log.warn(
+          "outbound: event {} goes without its file {}: {}", entry.eventId(), mxc, e.toString());
+      return null;
+    }
+  }
+
+  /** The event's file could not be fetched this time, and may be at the next attempt. */
+  static final class MediaUnavailable extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    private final @Nullable Duration retryAfter;
+
+    MediaUnavailable(String message, @Nullable Duration retryAfter) {
+      super(message);
+      this.retryAfter = retryAfter;
+    }
+
+    /** The wait the homeserver asked for, if any. */
+    Optional<Duration> retryAfter() {
+      return Optional.ofNullable(retryAfter);
+    }
   }
 
   /** {@code sha256=<hex HMAC-SHA256(token, body)>}. */
@@ -176,7 +231,7 @@ final class OutboundRequest {
   }
 
   /** Seconds or an HTTP date; capped at an hour; empty when absent or unreadable. */
-  static Optional<Duration> retryAfter(@org.jspecify.annotations.Nullable String header) {
+  static Optional<Duration> retryAfter(@Nullable String header) {
     if (header == null || header.isBlank()) return Optional.empty();
     String h = header.trim();
     Duration d;

@@ -41,12 +41,13 @@ final class OutboundSender implements AutoCloseable {
 
     record Gone() implements Lookup {}
 
-    record Broken(String why) implements Lookup {}
+    /** The hook {@code name} in {@code roomId} cannot send: {@code why}. */
+    record Broken(String roomId, String name, String why) implements Lookup {}
   }
 
-  /** Tells the room that deliveries of one of its hooks fail. */
+  /** Tells the room that deliveries of its hook {@code name} fail. */
   interface Reporter {
-    void failed(Target target, OutboundQueue.Entry entry, int attempts, String error);
+    void failed(String roomId, String name, OutboundQueue.Entry entry, int attempts, String error);
   }
 
   private final OutboundQueue queue;
@@ -190,11 +191,11 @@ final class OutboundSender implements AutoCloseable {
       return;
     }
     if (lookup instanceof Lookup.Broken b) {
-      fail(null, entry, entry.attempts() + 1, b.why());
+      fail(b.roomId(), b.name(), entry, entry.attempts() + 1, b.why());
       return;
     }
     Target target = ((Lookup.Found) lookup).target();
-    OutboundRequest.Outcome outcome = request.send(target, entry);
+    OutboundRequest.Outcome outcome = sendGuarded(target, entry);
     int attempts = entry.attempts() + 1;
     if (outcome instanceof OutboundRequest.Outcome.Delivered d) {
       queue.delivered(entry);
@@ -225,12 +226,31 @@ final class OutboundSender implements AutoCloseable {
           outcome instanceof OutboundRequest.Outcome.Retry r
               ? r.error()
               : ((OutboundRequest.Outcome.Fail) outcome).error();
-      fail(target, entry, attempts, error);
+      fail(target.roomId(), target.name(), entry, attempts, error);
+    }
+  }
+
+  /**
+   * Sends one delivery; whatever building or sending it raises is that attempt's failure, retried
+   * and in the end recorded and reported as any other (not a head started again at once, forever).
+   */
+  private OutboundRequest.Outcome sendGuarded(Target target, OutboundQueue.Entry entry) {
+    try {
+      return request.send(target, entry);
+    } catch (Throwable e) {
+      Fatal.haltIfFatal(e);
+      log.error(
+          "outbound: hook '{}' in {}: event {} failed unexpectedly",
+          target.name(),
+          target.roomId(),
+          entry.eventId(),
+          e);
+      return new OutboundRequest.Outcome.Retry("unexpected " + e, Optional.empty());
     }
   }
 
   private void fail(
-      @Nullable Target target, OutboundQueue.Entry entry, int attempts, String error) {
+      String roomId, String name, OutboundQueue.Entry entry, int attempts, String error) {
     boolean first = queue.failed(entry, error, clock.millis());
     failed.incrementAndGet();
     log.warn(
@@ -239,7 +259,7 @@ final class OutboundSender implements AutoCloseable {
         entry.eventId(),
         attempts,
         error);
-    if (first && target != null) reporter.failed(target, entry, attempts, error);
+    if (first) reporter.failed(roomId, name, entry, attempts, error);
   }
 
   /**

@@ -94,14 +94,14 @@ public final class OutboundService extends AbstractService<OutboundSettings> {
 
     /** Once per streak of failures: the room hears that its hook's deliveries fail. */
     private void report(
-        OutboundSender.Target target, OutboundQueue.Entry entry, int attempts, String error) {
+        String roomId, String name, OutboundQueue.Entry entry, int attempts, String error) {
       context
           .outbox()
           .post(
-              target.roomId(),
+              roomId,
               Messages.notice(
                   "Outbound hook "
-                      + Markdown.code(target.name())
+                      + Markdown.code(name)
                       + " could not deliver event "
                       + Markdown.code(entry.eventId())
                       + " after "

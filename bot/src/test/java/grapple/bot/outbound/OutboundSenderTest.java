@@ -8,7 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.room.MatrixException;
 import grapple.bot.room.Media;
+import grapple.bot.room.MediaTooLarge;
 import grapple.state.Database;
 import grapple.state.Json;
 import grapple.state.Migrations;
@@ -50,10 +52,12 @@ class OutboundSenderTest {
   private final MockWebServer server = new MockWebServer();
   private final MockWebServer slow = new MockWebServer();
   private final FakeClock clock = new FakeClock(Instant.parse("2026-12-02T12:00:00Z"));
-  private final Map<String, OutboundSender.Target> targets = new HashMap<>();
+  private final Map<String, OutboundSender.Lookup> targets = new HashMap<>();
   // Deliveries to different connections run on different worker threads, and so do their reports.
   private final List<String> reports = new CopyOnWriteArrayList<>();
   private final Map<String, Media> mediaRepo = new HashMap<>();
+  private final Map<String, IOException> mediaFailures = new HashMap<>();
+  private final List<String> downloads = new CopyOnWriteArrayList<>();
   private Database db;
   private OutboundQueue queue;
   private OutboundSender sender;
@@ -82,13 +86,13 @@ class OutboundSenderTest {
             1 << 20);
     return new OutboundSender(
         queue,
-        id ->
-            targets.containsKey(id)
-                ? new OutboundSender.Lookup.Found(targets.get(id))
-                : new OutboundSender.Lookup.Gone(),
+        id -> targets.getOrDefault(id, new OutboundSender.Lookup.Gone()),
         new OutboundRequest(
             settings,
             (mxc, max) -> {
+              downloads.add(mxc);
+              IOException failure = mediaFailures.get(mxc);
+              if (failure != null) throw failure;
               Media m = mediaRepo.get(mxc);
               if (m == null) throw new IOException("no such media " + mxc);
               return m;
@@ -96,8 +100,8 @@ class OutboundSenderTest {
         settings,
         clock,
         new Random(7),
-        (target, entry, attempts, error) ->
-            reports.add(target.name() + " " + entry.eventId() + " " + attempts + " " + error));
+        (roomId, name, entry, attempts, error) ->
+            reports.add(name + " " + entry.eventId() + " " + attempts + " " + error));
   }
 
   @AfterEach
@@ -109,10 +113,10 @@ class OutboundSenderTest {
   }
 
   private void hook(String connectionId, String name, String url, String method) {
+    OutboundConfig config = new OutboundConfig(name, URI.create(url), method);
     targets.put(
         connectionId,
-        new OutboundSender.Target(
-            ROOM, name, new OutboundConfig(name, URI.create(url), method), TOKEN));
+        new OutboundSender.Lookup.Found(new OutboundSender.Target(ROOM, name, config, TOKEN)));
   }
 
   private String queueEvent(String connectionId, ObjectNode content) {
@@ -133,6 +137,18 @@ class OutboundSenderTest {
 
   private static ObjectNode text(String body) {
     return Json.object().put("msgtype", "m.text").put("body", body);
+  }
+
+  private static ObjectNode image(String mxc) {
+    return Json.object().put("msgtype", "m.image").put("body", "cat.png").put("url", mxc);
+  }
+
+  /** The next request's event id, after checking that it carries the event and no file. */
+  private String takeWithoutMedia() throws Exception {
+    RecordedRequest r = server.takeRequest(5, TimeUnit.SECONDS);
+    assertNotNull(r);
+    assertEquals(List.of("event"), List.copyOf(parts(r, new HashMap<>()).keySet()));
+    return r.getHeaders().get("X-Matrix-Hookshot-EventId");
   }
 
   private static Map<String, byte[]> parts(RecordedRequest r, Map<String, String> names)
@@ -356,6 +372,121 @@ class OutboundSenderTest {
     assertEquals(1, queue.status("c2").failed());
     assertTrue(queue.status("c2").lastError().contains("loopback"), queue.status("c2").lastError());
     assertEquals(2, reports.size());
+  }
+
+  /**
+   * A delivery whose building or sending throws (here OkHttp refusing a port over 65535, which the
+   * hook's validation now refuses too) fails as a delivery: counted, tried again after a backoff,
+   * recorded and reported once. It used to escape the worker, and the same head started again at
+   * once, forever.
+   */
+  @Test
+  void aDeliveryThatThrowsIsAFailedAttemptNotStartedAgainAtOnce() {
+    hook("c1", "ci", "http://example.org:99999/hook", "PUT");
+    queueEvent("c1", text("x"));
+
+    sender.startDue().await();
+
+    OutboundQueue.Entry waiting = queue.head("c1").orElseThrow();
+    assertEquals(1, waiting.attempts());
+    assertTrue(waiting.nextAt() > clock.millis());
+    assertTrue(sender.startDue().started().isEmpty());
+    for (int round = 0; round < 2; round++) {
+      clock.advance(Duration.ofMinutes(2));
+      sender.startDue().await();
+    }
+    assertEquals(0, queue.backlog());
+    assertEquals(1, queue.status("c1").failed());
+    assertEquals(1, reports.size(), reports.toString());
+    assertTrue(reports.get(0).startsWith("ci $e1 3 unexpected"), reports.get(0));
+  }
+
+  /** As hookshot: a file the homeserver refuses (404, 403) or one over maxMediaSize is left out. */
+  @Test
+  void anEventWhoseFileIsGoneForbiddenOrTooLargeGoesWithoutIt() throws Exception {
+    mediaFailures.put(
+        "mxc://test/gone", new MatrixException(404, "M_NOT_FOUND", "Not found", null));
+    mediaFailures.put("mxc://test/secret", new MatrixException(403, "M_FORBIDDEN", "No", null));
+    mediaFailures.put("mxc://test/huge", new MediaTooLarge("mxc://test/huge is too large"));
+    hook("c1", "ci", server.url("/hook").toString(), "PUT");
+    List<String> ids = new ArrayList<>();
+    for (String mxc : List.of("mxc://test/gone", "mxc://test/secret", "mxc://test/huge")) {
+      ids.add(queueEvent("c1", image(mxc)));
+      server.enqueue(new MockResponse.Builder().code(200).build());
+    }
+
+    for (int i = 0; i < 3; i++) sender.startDue().await();
+
+    for (String id : ids) assertEquals(id, takeWithoutMedia());
+    assertEquals(3, queue.status("c1").delivered());
+    assertEquals(0, queue.status("c1").failed());
+    assertTrue(reports.isEmpty());
+  }
+
+  /**
+   * Any member can send an image whose URL is no {@code mxc://server/id}: it is not fetched, and
+   * the event goes at once without a file (it used to be retried maxAttempts times, holding up
+   * every later event of the hook, and then dropped).
+   */
+  @Test
+  void aMalformedMxcUriIsNotFetchedAndHoldsUpNothing() throws Exception {
+    hook("c1", "ci", server.url("/hook").toString(), "PUT");
+    List<String> ids = new ArrayList<>();
+    for (String mxc : List.of("mxc://x", "mxc:///id", "mxc://test/a/../b", "mxc://test/")) {
+      ids.add(queueEvent("c1", image(mxc)));
+    }
+    ids.add(queueEvent("c1", text("after")));
+    for (int i = 0; i < 5; i++) server.enqueue(new MockResponse.Builder().code(200).build());
+
+    for (int i = 0; i < 5; i++) sender.startDue().await();
+
+    assertEquals(List.of(), downloads);
+    for (String id : ids) assertEquals(id, takeWithoutMedia());
+    assertEquals(5, queue.status("c1").delivered());
+  }
+
+  /**
+   * A fetch that may work later (the homeserver's 5xx here) is tried once more, after the first
+   * backoff; then the event goes without its file, and the hook's later events follow.
+   */
+  @Test
+  void aFileTheHomeserverCannotServeIsTriedOnceMoreThenTheEventGoesWithoutIt() throws Exception {
+    mediaFailures.put(
+        "mxc://test/flaky", new MatrixException(502, "M_UNKNOWN", "Bad gateway", null));
+    hook("c1", "ci", server.url("/hook").toString(), "PUT");
+    String image = queueEvent("c1", image("mxc://test/flaky"));
+    String after = queueEvent("c1", text("after"));
+    for (int i = 0; i < 2; i++) server.enqueue(new MockResponse.Builder().code(200).build());
+
+    sender.startDue().await();
+    assertEquals(0, server.getRequestCount());
+    OutboundQueue.Entry waiting = queue.head("c1").orElseThrow();
+    assertEquals(1, waiting.attempts());
+    long wait = waiting.nextAt() - clock.millis();
+    assertTrue(wait <= 1000, "one backoff, the first: " + wait);
+    clock.advance(Duration.ofMillis(wait));
+    sender.startDue().await();
+    sender.startDue().await();
+
+    assertEquals(List.of("mxc://test/flaky", "mxc://test/flaky"), downloads);
+    assertEquals(image, takeWithoutMedia());
+    assertEquals(after, takeWithoutMedia());
+    assertEquals(2, queue.status("c1").delivered());
+    assertTrue(reports.isEmpty());
+  }
+
+  /** A token the secret key cannot open fails every delivery, and the room hears of it once. */
+  @Test
+  void aHookWhoseTokenCannotBeReadIsReportedInTheRoomOnce() {
+    targets.put("c1", new OutboundSender.Lookup.Broken(ROOM, "ci", "the token cannot be opened"));
+    queueEvent("c1", text("a"));
+    queueEvent("c1", text("b"));
+
+    sender.startDue().await();
+    sender.startDue().await();
+
+    assertEquals(2, queue.status("c1").failed());
+    assertEquals(List.of("ci $e1 1 the token cannot be opened"), reports);
   }
 
   @Test
