@@ -31,9 +31,9 @@ import org.mozilla.javascript.json.JsonParser;
  *
  * <p>The sandbox: Rhino's safe standard objects only (no {@code Packages}, {@code java}, {@code
  * load}, no host objects at all), a class shutter that lets no Java class through, the built-ins
- * sealed and shared read-only between calls, interpreted mode with an instruction counter that ends
- * the call at its time limit, a bounded stack depth, and bounded output. No I/O and no timers exist
- * in the scope, so nothing outlives the call.
+ * and every object reachable from them sealed and shared read-only between calls, interpreted mode
+ * with an instruction counter that ends the call at its time limit, a bounded stack depth, and
+ * bounded output. No I/O and no timers exist in the scope, so nothing outlives the call.
  */
 final class Transformation {
   /** Longest script accepted. */
@@ -132,9 +132,60 @@ final class Transformation {
             // instruction count; webhook scripts shape JSON and need no binary buffers.
             for (String name : TYPED_ARRAYS) scope.delete(name);
             cx.evaluateString(scope, BOUNDED_BUILT_INS, "sandbox", 1, null);
-            scope.sealObject();
+            sealAll(cx, scope);
             return scope;
           });
+
+  /**
+   * Every object a script can reach from the global scope, found as a script would find them:
+   * prototypes, and the values, getters and setters of own properties (non-enumerable and
+   * symbol-keyed ones too).
+   */
+  private static final String REACHABLE =
+      """
+      (function (global) {
+        var seen = new Set(), todo = [global];
+        function visit(v) { if ((typeof v === "object" || typeof v === "function") && v !== null) todo.push(v); }
+        while (todo.length > 0) {
+          var o = todo.pop();
+          if (seen.has(o)) continue;
+          seen.add(o);
+          try {
+            visit(Object.getPrototypeOf(o));
+            var keys = Object.getOwnPropertyNames(o).concat(Object.getOwnPropertySymbols(o));
+            for (var i = 0; i < keys.length; i++) {
+              var d = Object.getOwnPropertyDescriptor(o, keys[i]);
+              if (d) { visit(d.value); visit(d.get); visit(d.set); }
+            }
+          } catch (e) {
+            // An object whose properties cannot be listed is still sealed below.
+          }
+        }
+        return Array.from(seen);
+      })(this);
+      """;
+
+  /**
+   * Seals {@code scope} and every object reachable from it. {@code initSafeStandardObjects(scope,
+   * true)} leaves many unsealed: what the sandbox makes after it (the guarded built-ins above and
+   * each one's {@code prototype}), and Rhino's newer built-ins ({@code Promise.prototype}, {@code
+   * Symbol.prototype}, {@code Map.groupBy}, accessor functions). A script could hang data on any of
+   * them for every later call of every hook, in any room, to read. Reading a lazily loaded
+   * constructor makes it, so walks repeat until one finds nothing new to seal.
+   */
+  private static void sealAll(Context cx, ScriptableObject scope) {
+    for (int pass = 0; ; pass++) {
+      if (pass == 10) throw new IllegalStateException("the built-ins keep growing while sealed");
+      boolean sealedAny = false;
+      for (Object o : (NativeArray) cx.evaluateString(scope, REACHABLE, "sandbox", 1, null)) {
+        if (o instanceof ScriptableObject object && !object.isSealed()) {
+          object.sealObject();
+          sealedAny = true;
+        }
+      }
+      if (!sealedAny) return;
+    }
+  }
 
   private final Script script;
 

@@ -299,6 +299,82 @@ class TransformationTest {
         .isEqualTo("undefined undefined");
   }
 
+  /**
+   * The guarded built-ins (repeat, padStart, padEnd, join, Array.from, fill) are made after the
+   * standard objects are sealed; unsealed, a script could hang data on them (or on their {@code
+   * prototype}) for every later call of every hook, in any room, to read.
+   */
+  @Test
+  void oneHooksScriptCannotLeaveDataForAnotherHooksScript() throws Exception {
+    assertThatThrownBy(
+            () ->
+                run(
+                    "String.prototype.repeat.stash = data.secret; Array.from.also = data.secret;",
+                    "{\"secret\": \"room A's payload\"}"))
+        .isInstanceOf(Transformation.Failed.class);
+    run(
+        "try { String.prototype.padEnd.prototype.x = data.secret; } catch (e) {}"
+            + " try { Array.prototype.fill.y = data.secret; } catch (e) {} result = 'stored';",
+        "{\"secret\": \"room A's payload\"}");
+
+    String seen =
+        run(
+                "result = {version: 'v2', plain: [String.prototype.repeat.stash, Array.from.also,"
+                    + " String.prototype.padEnd.prototype.x, Array.prototype.fill.y].join('/')};",
+                "{}")
+            .plain();
+
+    assertThat(seen).isEqualTo("///");
+  }
+
+  /**
+   * One call writes a property on every object it can reach from the global scope (prototypes,
+   * values, getters and setters of every own property); the next call finds none of them.
+   */
+  @Test
+  void nothingOneCallWritesOnTheBuiltInsOutlivesIt() throws Exception {
+    String walk =
+        """
+        var seen = new Set(), todo = [Object.getPrototypeOf(this)], left = [];
+        function visit(v) { if ((typeof v === 'object' || typeof v === 'function') && v !== null) todo.push(v); }
+        while (todo.length > 0) {
+          var o = todo.pop();
+          if (seen.has(o)) continue;
+          seen.add(o);
+          try {
+            visit(Object.getPrototypeOf(o));
+            var keys = Object.getOwnPropertyNames(o).concat(Object.getOwnPropertySymbols(o));
+            for (var i = 0; i < keys.length; i++) {
+              var d = Object.getOwnPropertyDescriptor(o, keys[i]);
+              if (d) { visit(d.value); visit(d.get); visit(d.set); }
+            }
+          } catch (e) {}
+          if (Object.prototype.hasOwnProperty.call(o, '__left'))
+            left.push(Object.getOwnPropertyNames(o).join(' '));
+          try { o.__left = data.mark; } catch (e) {}
+        }
+        result = {version: 'v2', plain: seen.size + ' objects; left: ' + left.join(', ')};
+        """;
+    Transformation script = Transformation.compile(walk);
+    Transformation.Limits slow = new Transformation.Limits(Duration.ofSeconds(20), 1L << 30);
+
+    script.run(json("{\"mark\": \"first call\"}"), slow);
+    String report = script.run(json("{\"mark\": \"second call\"}"), slow).plain();
+
+    assertThat(report).endsWith("left: ");
+    assertThat(Integer.parseInt(report.split(" ")[0])).isGreaterThan(100);
+  }
+
+  @Test
+  void theGuardedBuiltInsStillWork() throws Exception {
+    String script =
+        "result = {version: 'v2', plain: ['ab'.repeat(2), '5'.padStart(3, '0'), 'x'.padEnd(3,"
+            + " '-'), ['a', 'b'].join('+'), Array.from('xyz').length, new Array(2).fill(7).join('')"
+            + "].join(' ')};";
+
+    assertThat(run(script, "{}").plain()).isEqualTo("abab 005 x-- a+b 3 77");
+  }
+
   /** Runs {@code script} on {} in {@code pool}: its result, or the Failed it threw. */
   private static CompletableFuture<Object> runOnEmpty(
       Transformation script, Transformation.Limits limits, ExecutorService pool) {
