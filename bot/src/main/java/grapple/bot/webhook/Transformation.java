@@ -314,9 +314,6 @@ final class Transformation {
       Object result =
           SANDBOX.call(
               cx -> {
-                cx.putThreadLocal(Sandbox.DEADLINE, System.nanoTime() + limit.toNanos());
-                cx.putThreadLocal(
-                    Sandbox.ALLOCATION_LIMIT, Sandbox.allocated() + limits.allocatedBytes());
                 Scriptable scope = cx.newObject(SHARED);
                 scope.setPrototype(SHARED);
                 scope.setParentScope(null);
@@ -328,6 +325,11 @@ final class Transformation {
                 }
                 ScriptableObject.putProperty(scope, "data", jsData);
                 ScriptableObject.putProperty(scope, "HookshotApiVersion", "v2");
+                // The limits are the script's own: turning the body (at most
+                // generic.payloadSizeLimit) into JavaScript is linear in it and not counted.
+                cx.putThreadLocal(Sandbox.DEADLINE, System.nanoTime() + limit.toNanos());
+                cx.putThreadLocal(
+                    Sandbox.ALLOCATION_LIMIT, Sandbox.allocated() + limits.allocatedBytes());
                 script.exec(cx, scope);
                 return ScriptableObject.getProperty(scope, "result");
               });

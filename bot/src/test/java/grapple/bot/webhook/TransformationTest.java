@@ -375,6 +375,24 @@ class TransformationTest {
     assertThat(run(script, "{}").plain()).isEqualTo("abab 005 x-- a+b 3 77");
   }
 
+  /**
+   * A body of about 1 MiB (the default payload limit) is not counted in the script's own budget.
+   */
+  @Test
+  void aLargeBodyIsNotCountedInTheScriptsMemoryOrTime() throws Exception {
+    StringBuilder json = new StringBuilder("{\"items\":[");
+    for (int i = 0; i < 20_000; i++)
+      json.append(i == 0 ? "" : ",").append("{\"id\":").append(i).append(",\"name\":\"item\"}");
+    json.append("]}");
+    Transformation.Limits small = new Transformation.Limits(Duration.ofMillis(100), 1024L * 1024);
+
+    assertThat(
+            Transformation.compile("result = {version: 'v2', plain: 'n ' + data.items.length}")
+                .run(json(json.toString()), small)
+                .plain())
+        .isEqualTo("n 20000");
+  }
+
   /** Runs {@code script} on {} in {@code pool}: its result, or the Failed it threw. */
   private static CompletableFuture<Object> runOnEmpty(
       Transformation script, Transformation.Limits limits, ExecutorService pool) {

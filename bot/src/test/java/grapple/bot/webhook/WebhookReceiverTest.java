@@ -43,7 +43,7 @@ class WebhookReceiverTest {
   /** A room the bot is known not to be in. */
   private String roomWithoutBot = "!left:test";
 
-  private final java.util.concurrent.ExecutorService scripts =
+  private java.util.concurrent.ExecutorService scripts =
       java.util.concurrent.Executors.newFixedThreadPool(2);
 
   @AfterEach
@@ -224,6 +224,92 @@ class WebhookReceiverTest {
     assertThat(sent.content().path("body").asText())
         .startsWith("Webhook received but failed to process via transformation function")
         .contains("bad data");
+  }
+
+  /**
+   * A JSON body within generic.payloadSizeLimit but over 64 KiB reaches the script whole, as in
+   * hookshot (a GitHub push payload often passes 64 KiB); it was refused 413.
+   */
+  @Test
+  void aJsonBodyUnderThePayloadLimitReachesTheScript() throws Exception {
+    serve(true, false, script("result = {version: 'v2', plain: 'items: ' + data.items.length}"));
+    StringBuilder json = new StringBuilder("{\"items\":[");
+    for (int i = 0; i < 2000; i++)
+      json.append(i == 0 ? "" : ",")
+          .append("\"item-")
+          .append(i)
+          .append("-padding-padding-padding\"");
+    json.append("]}");
+    assertThat(json.length()).isBetween(65_537, 1 << 20);
+
+    HttpResponse<String> response = post(json.toString());
+
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    assertThat(homeserver.takeSent(Duration.ofSeconds(5)).content().path("body").asText())
+        .isEqualTo("items: 2000");
+  }
+
+  /**
+   * Bodies held for scripts (waiting or running) are bounded in bytes: past {@link
+   * WebhookReceiver#SCRIPT_BODY_BYTES}, 503 with Retry-After, and nothing is lost once scripts run.
+   */
+  @Test
+  void bodiesWaitingForScriptsAreBoundedInBytes() throws Exception {
+    java.util.concurrent.ExecutorService held =
+        java.util.concurrent.Executors.newSingleThreadExecutor();
+    java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
+    held.execute(
+        () -> {
+          try {
+            gate.await();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        });
+    scripts.shutdownNow();
+    scripts = held;
+    serve(false, false, script("result = {version: 'v2', plain: 'n ' + data.a.length}"));
+    String body = "{\"a\":\"" + "x".repeat(1_000_000) + "\"}";
+    int posts = (int) (WebhookReceiver.SCRIPT_BODY_BYTES / body.length()) + 4;
+    java.util.List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> answers =
+        new java.util.ArrayList<>();
+    for (int i = 0; i < posts; i++) {
+      answers.add(
+          client.sendAsync(
+              HttpRequest.newBuilder(
+                      URI.create("http://127.0.0.1:" + listener.port() + "/webhook/secret"))
+                  .header("Content-Type", "application/json")
+                  .POST(HttpRequest.BodyPublishers.ofString(body))
+                  .timeout(Duration.ofSeconds(30))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString()));
+      Thread.sleep(20);
+    }
+    java.util.List<HttpResponse<String>> refused = new java.util.ArrayList<>();
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    while (refused.size() < 3 && System.nanoTime() < deadline) {
+      refused.clear();
+      for (var a : answers) if (a.isDone()) refused.add(a.join());
+      Thread.sleep(50);
+    }
+
+    assertThat(refused).hasSizeGreaterThanOrEqualTo(3);
+    assertThat(refused)
+        .allSatisfy(
+            r -> {
+              assertThat(r.statusCode()).isEqualTo(503);
+              assertThat(r.body()).contains("waiting for scripts");
+              assertThat(r.headers().firstValue("Retry-After")).contains("1");
+            });
+    gate.countDown();
+    long accepted =
+        answers.stream()
+            .map(java.util.concurrent.CompletableFuture::join)
+            .filter(r -> r.statusCode() == 202)
+            .count();
+    assertThat(accepted).isEqualTo(posts - refused.size());
+    assertThat(accepted * body.length())
+        .isLessThanOrEqualTo(WebhookReceiver.SCRIPT_BODY_BYTES + body.length());
   }
 
   @Test
