@@ -57,7 +57,7 @@ final class BodyParser {
 
   /**
    * Parses all of {@code body}, for a script: JSON as a tree whatever its size (within the JSON
-   * limits). Throws as {@link #parse} does.
+   * limits), text decoded whole. Throws as {@link #parse} does.
    */
   static Payload.Whole parseWhole(Optional<String> contentType, byte[] body) {
     return (Payload.Whole) parse(contentType, body, true);
@@ -79,7 +79,7 @@ final class BodyParser {
       return new Payload.Whole(XmlToJson.parse(body));
     if (mime.startsWith("text/"))
       return new Payload.Whole(
-          TextNode.valueOf(text(body, charset, TEXT_CHARS)));
+          TextNode.valueOf(text(body, charset, whole ? Integer.MAX_VALUE : TEXT_CHARS)));
     throw new Unsupported(
         (mime.isEmpty() ? "Missing Content-Type" : "Unsupported Content-Type '" + mime + "'")
             + ": send application/json, application/x-www-form-urlencoded, text/* or XML; a file"

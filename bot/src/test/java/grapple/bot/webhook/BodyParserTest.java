@@ -147,6 +147,15 @@ class BodyParserTest {
   }
 
   @Test
+  void aScriptGetsAHugeTextBodyWhole() {
+    byte[] body = "\u2039".repeat(1 << 20).getBytes(StandardCharsets.UTF_8);
+
+    Payload.Whole payload = BodyParser.parseWhole(Optional.of("text/plain"), body);
+
+    assertThat(payload.data().asText()).hasSize(1 << 20);
+  }
+
+  @Test
   void aScriptsJsonBodyKeepsTheDepthLimit() {
     String deep = "[".repeat(200) + "]".repeat(200);
 

@@ -249,6 +249,20 @@ class WebhookReceiverTest {
         .isEqualTo("items: 2000");
   }
 
+  /** A text body over 64 Ki characters reaches the script whole; it was cut, silently. */
+  @Test
+  void aTextBodyReachesTheScriptWhole() throws Exception {
+    serve(true, false, script("result = {version: 'v2', plain: 'length ' + data.length}"));
+    String text = "x".repeat(100_000);
+
+    HttpResponse<String> response =
+        postBytes("text/plain", text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    assertThat(homeserver.takeSent(Duration.ofSeconds(5)).content().path("body").asText())
+        .isEqualTo("length 100000");
+  }
+
   /**
    * Bodies held for scripts (waiting or running) are bounded in bytes: past {@link
    * WebhookReceiver#SCRIPT_BODY_BYTES}, 503 with Retry-After, and nothing is lost once scripts run.
