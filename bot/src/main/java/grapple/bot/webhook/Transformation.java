@@ -15,7 +15,6 @@ import org.jspecify.annotations.Nullable;
 import org.mozilla.javascript.ClassShutter;
 import org.mozilla.javascript.Context;
 import org.mozilla.javascript.ContextFactory;
-import org.mozilla.javascript.EvaluatorException;
 import org.mozilla.javascript.NativeArray;
 import org.mozilla.javascript.RhinoException;
 import org.mozilla.javascript.Script;
@@ -222,8 +221,10 @@ final class Transformation {
                   cx.compileString(
                       "(function () {" + source + "\n})();", "transformationFunction", 1, null));
       return new Compiled(Optional.of(new Transformation(script)), Optional.empty());
-    } catch (EvaluatorException e) {
-      // An error found at the wrapper's closing line is one at the end of the script.
+    } catch (RhinoException e) {
+      // EvaluatorException for most errors; EcmaError for a regular expression literal Rhino cannot
+      // compile (a named group). An error found at the wrapper's closing line is one at the end of
+      // the script.
       int lastLine = (int) source.chars().filter(c -> c == '\n').count() + 1;
       return new Compiled(
           Optional.empty(),
@@ -506,7 +507,7 @@ final class Transformation {
     @Override
     protected Context makeContext() {
       Context cx = super.makeContext();
-      cx.setLanguageVersion(Context.VERSION_ES6);
+      cx.setLanguageVersion(Context.VERSION_ECMASCRIPT);
       cx.setInterpretedMode(true);
       cx.setInstructionObserverThreshold(CHECK_EVERY);
       cx.setMaximumInterpreterStackDepth(MAX_STACK_DEPTH);
