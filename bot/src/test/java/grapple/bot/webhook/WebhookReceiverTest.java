@@ -340,6 +340,27 @@ class WebhookReceiverTest {
         .isEqualTo("{\"user_ids\":[\"@b:test\"]}");
   }
 
+  /**
+   * The README's rule for scripts: a v2 result's {@code mentions.room} passes only with the hook's
+   * {@code allowRoomMentions}, as for raw bodies (hookshot has no such setting and passes it).
+   */
+  @Test
+  void aScriptsRoomMentionPassesWhenTheHookAllowsThem() throws Exception {
+    ObjectNode content =
+        script(
+            "result = {version: 'v2', plain: 'all',"
+                + " mentions: {user_ids: ['@a:test'], room: true}}");
+    content.put("allowRoomMentions", true);
+    serve(true, false, content);
+
+    assertThat(post("{}").statusCode()).isEqualTo(200);
+
+    FakeGateway.Sent sent = homeserver.takeSent(Duration.ofSeconds(5));
+    assertThat(sent.content().path("m.mentions").path("room").asBoolean()).isTrue();
+    assertThat(sent.content().path("m.mentions").path("user_ids").get(0).asText())
+        .isEqualTo("@a:test");
+  }
+
   @Test
   void roomMentionsPassWhenTheHookAllowsThem() throws Exception {
     serve(false, false, Json.object().put("allowRoomMentions", true));
