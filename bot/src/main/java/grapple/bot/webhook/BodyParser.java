@@ -23,10 +23,11 @@ import java.util.Optional;
 
 /**
  * Turns a webhook body into data by its content type (CONTRACT §6): JSON, form, text or XML. Work
- * and memory stay bounded by the body's size: JSON nests at most {@value Json#MAX_DEPTH} levels, a
- * JSON body over {@value #WHOLE_JSON_BYTES} bytes is read as a stream instead of a tree (its
- * message could not carry it whole anyway), and a text body is decoded only as far as a message can
- * show.
+ * and memory stay bounded by the body's size (at most {@code generic.payloadSizeLimit}): JSON nests
+ * at most {@value Json#MAX_DEPTH} levels. For a message built without a script, a JSON body over
+ * {@value #WHOLE_JSON_BYTES} bytes is read as a stream instead of a tree (its message could not
+ * carry it whole anyway) and a text body is decoded only as far as a message can show; a script
+ * gets the whole body ({@link #parseWhole}), as hookshot gives it.
  */
 final class BodyParser {
   /** JSON bodies up to this size are kept whole (and may be attached to the message). */
@@ -46,20 +47,39 @@ final class BodyParser {
     }
   }
 
-  /** Parses {@code body}; throws BadInput (unparseable, 400) or Unsupported (415). */
+  /**
+   * Parses {@code body} for a message: a large JSON body as a stream, a text body cut to {@value
+   * #TEXT_CHARS} characters. Throws BadInput (unparseable, 400) or Unsupported (415).
+   */
   static Payload parse(Optional<String> contentType, byte[] body) {
+    return parse(contentType, body, false);
+  }
+
+  /**
+   * Parses all of {@code body}, for a script: JSON as a tree whatever its size (within the JSON
+   * limits), text decoded whole. Throws as {@link #parse} does.
+   */
+  static Payload.Whole parseWhole(Optional<String> contentType, byte[] body) {
+    return (Payload.Whole) parse(contentType, body, true);
+  }
+
+  private static Payload parse(Optional<String> contentType, byte[] body, boolean whole) {
     if (body.length == 0) return new Payload.Whole(Json.object());
     String full = contentType.orElse("").toLowerCase(Locale.ROOT);
     String mime = full.split(";", 2)[0].strip();
     Charset charset = charset(full);
     if (mime.equals("application/json") || mime.endsWith("+json")) {
-      return body.length <= WHOLE_JSON_BYTES ? new Payload.Whole(json(body)) : LargeJson.read(body);
+      return whole || body.length <= WHOLE_JSON_BYTES
+          ? new Payload.Whole(json(body))
+          : LargeJson.read(body);
     }
     if (mime.equals("application/x-www-form-urlencoded"))
       return new Payload.Whole(form(new String(body, charset)));
     if (mime.endsWith("/xml") || mime.endsWith("+xml"))
       return new Payload.Whole(XmlToJson.parse(body));
-    if (mime.startsWith("text/")) return new Payload.Whole(TextNode.valueOf(text(body, charset)));
+    if (mime.startsWith("text/"))
+      return new Payload.Whole(
+          TextNode.valueOf(text(body, charset, whole ? Integer.MAX_VALUE : TEXT_CHARS)));
     throw new Unsupported(
         (mime.isEmpty() ? "Missing Content-Type" : "Unsupported Content-Type '" + mime + "'")
             + ": send application/json, application/x-www-form-urlencoded, text/* or XML; a file"
@@ -101,14 +121,14 @@ final class BodyParser {
     return out;
   }
 
-  /** The first {@value #TEXT_CHARS} characters of a text body (no more can be shown). */
-  private static String text(byte[] body, Charset charset) {
+  /** The first {@code maxChars} characters of a text body. */
+  private static String text(byte[] body, Charset charset, int maxChars) {
     CharsetDecoder decoder =
         charset
             .newDecoder()
             .onMalformedInput(CodingErrorAction.REPLACE)
             .onUnmappableCharacter(CodingErrorAction.REPLACE);
-    CharBuffer out = CharBuffer.allocate(Math.min(TEXT_CHARS, body.length));
+    CharBuffer out = CharBuffer.allocate(Math.min(maxChars, body.length));
     decoder.decode(ByteBuffer.wrap(body), out, true);
     out.flip();
     return out.toString();

@@ -15,7 +15,6 @@ import org.jspecify.annotations.Nullable;
 import org.mozilla.javascript.ClassShutter;
 import org.mozilla.javascript.Context;
 import org.mozilla.javascript.ContextFactory;
-import org.mozilla.javascript.EvaluatorException;
 import org.mozilla.javascript.NativeArray;
 import org.mozilla.javascript.RhinoException;
 import org.mozilla.javascript.Script;
@@ -31,9 +30,9 @@ import org.mozilla.javascript.json.JsonParser;
  *
  * <p>The sandbox: Rhino's safe standard objects only (no {@code Packages}, {@code java}, {@code
  * load}, no host objects at all), a class shutter that lets no Java class through, the built-ins
- * sealed and shared read-only between calls, interpreted mode with an instruction counter that ends
- * the call at its time limit, a bounded stack depth, and bounded output. No I/O and no timers exist
- * in the scope, so nothing outlives the call.
+ * and every object reachable from them sealed and shared read-only between calls, interpreted mode
+ * with an instruction counter that ends the call at its time limit, a bounded stack depth, and
+ * bounded output. No I/O and no timers exist in the scope, so nothing outlives the call.
  */
 final class Transformation {
   /** Longest script accepted. */
@@ -132,9 +131,60 @@ final class Transformation {
             // instruction count; webhook scripts shape JSON and need no binary buffers.
             for (String name : TYPED_ARRAYS) scope.delete(name);
             cx.evaluateString(scope, BOUNDED_BUILT_INS, "sandbox", 1, null);
-            scope.sealObject();
+            sealAll(cx, scope);
             return scope;
           });
+
+  /**
+   * Every object a script can reach from the global scope, found as a script would find them:
+   * prototypes, and the values, getters and setters of own properties (non-enumerable and
+   * symbol-keyed ones too).
+   */
+  private static final String REACHABLE =
+      """
+      (function (global) {
+        var seen = new Set(), todo = [global];
+        function visit(v) { if ((typeof v === "object" || typeof v === "function") && v !== null) todo.push(v); }
+        while (todo.length > 0) {
+          var o = todo.pop();
+          if (seen.has(o)) continue;
+          seen.add(o);
+          try {
+            visit(Object.getPrototypeOf(o));
+            var keys = Object.getOwnPropertyNames(o).concat(Object.getOwnPropertySymbols(o));
+            for (var i = 0; i < keys.length; i++) {
+              var d = Object.getOwnPropertyDescriptor(o, keys[i]);
+              if (d) { visit(d.value); visit(d.get); visit(d.set); }
+            }
+          } catch (e) {
+            // An object whose properties cannot be listed is still sealed below.
+          }
+        }
+        return Array.from(seen);
+      })(this);
+      """;
+
+  /**
+   * Seals {@code scope} and every object reachable from it. {@code initSafeStandardObjects(scope,
+   * true)} leaves many unsealed: what the sandbox makes after it (the guarded built-ins above and
+   * each one's {@code prototype}), and Rhino's newer built-ins ({@code Promise.prototype}, {@code
+   * Symbol.prototype}, {@code Map.groupBy}, accessor functions). A script could hang data on any of
+   * them for every later call of every hook, in any room, to read. Reading a lazily loaded
+   * constructor makes it, so walks repeat until one finds nothing new to seal.
+   */
+  private static void sealAll(Context cx, ScriptableObject scope) {
+    for (int pass = 0; ; pass++) {
+      if (pass == 10) throw new IllegalStateException("the built-ins keep growing while sealed");
+      boolean sealedAny = false;
+      for (Object o : (NativeArray) cx.evaluateString(scope, REACHABLE, "sandbox", 1, null)) {
+        if (o instanceof ScriptableObject object && !object.isSealed()) {
+          object.sealObject();
+          sealedAny = true;
+        }
+      }
+      if (!sealedAny) return;
+    }
+  }
 
   private final Script script;
 
@@ -171,8 +221,10 @@ final class Transformation {
                   cx.compileString(
                       "(function () {" + source + "\n})();", "transformationFunction", 1, null));
       return new Compiled(Optional.of(new Transformation(script)), Optional.empty());
-    } catch (EvaluatorException e) {
-      // An error found at the wrapper's closing line is one at the end of the script.
+    } catch (RhinoException e) {
+      // EvaluatorException for most errors; EcmaError for a regular expression literal Rhino cannot
+      // compile (a named group). An error found at the wrapper's closing line is one at the end of
+      // the script.
       int lastLine = (int) source.chars().filter(c -> c == '\n').count() + 1;
       return new Compiled(
           Optional.empty(),
@@ -263,9 +315,6 @@ final class Transformation {
       Object result =
           SANDBOX.call(
               cx -> {
-                cx.putThreadLocal(Sandbox.DEADLINE, System.nanoTime() + limit.toNanos());
-                cx.putThreadLocal(
-                    Sandbox.ALLOCATION_LIMIT, Sandbox.allocated() + limits.allocatedBytes());
                 Scriptable scope = cx.newObject(SHARED);
                 scope.setPrototype(SHARED);
                 scope.setParentScope(null);
@@ -277,6 +326,11 @@ final class Transformation {
                 }
                 ScriptableObject.putProperty(scope, "data", jsData);
                 ScriptableObject.putProperty(scope, "HookshotApiVersion", "v2");
+                // The limits are the script's own: turning the body (at most
+                // generic.payloadSizeLimit) into JavaScript is linear in it and not counted.
+                cx.putThreadLocal(Sandbox.DEADLINE, System.nanoTime() + limit.toNanos());
+                cx.putThreadLocal(
+                    Sandbox.ALLOCATION_LIMIT, Sandbox.allocated() + limits.allocatedBytes());
                 script.exec(cx, scope);
                 return ScriptableObject.getProperty(scope, "result");
               });
@@ -453,7 +507,7 @@ final class Transformation {
     @Override
     protected Context makeContext() {
       Context cx = super.makeContext();
-      cx.setLanguageVersion(Context.VERSION_ES6);
+      cx.setLanguageVersion(Context.VERSION_ECMASCRIPT);
       cx.setInterpretedMode(true);
       cx.setInstructionObserverThreshold(CHECK_EVERY);
       cx.setMaximumInterpreterStackDepth(MAX_STACK_DEPTH);

@@ -1,6 +1,7 @@
 package grapple.bot.webhook;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.http.InFlight;
 import grapple.bot.http.Request;
 import grapple.bot.http.Response;
 import grapple.bot.outbox.Outbox;
@@ -33,6 +34,9 @@ final class WebhookReceiver {
   /** How long a {@code waitForComplete} hook waits for the homeserver before answering 202. */
   static final Duration WAIT_FOR_COMPLETE = Duration.ofSeconds(30);
 
+  /** Most bytes of bodies held for scripts at once (one body is always let in). */
+  static final long SCRIPT_BODY_BYTES = 32L * 1024 * 1024;
+
   private static final Response ACCEPTED = Response.ok(202);
   private static final Response DELIVERED = Response.ok(200);
   private static final Response STORE_FAILED =
@@ -45,6 +49,13 @@ final class WebhookReceiver {
   private final Duration waitForComplete;
   private final Executor scripts;
   private final WebhookFile.@Nullable Uploader uploader;
+
+  /**
+   * Bodies parsed for a script and waiting for it or running in it, counted by their size: the
+   * listener's {@code listeners.maxBytesInFlight} covers a body only until it is parsed, and a
+   * script's body may be as large as {@code generic.payloadSizeLimit}. Over this, 503.
+   */
+  private final InFlight scriptBodies = new InFlight(SCRIPT_BODY_BYTES);
 
   /**
    * Where a hook id leads: {@code hooks} finds its live hook; {@code botNotIn} says whether the bot
@@ -86,7 +97,8 @@ final class WebhookReceiver {
       if (!request.method().equals("GET") && WebhookFile.isFile(request.header("Content-Type")))
         return file(
             connection, config, WebhookFile.read(request.header("Content-Type"), request.body()));
-      received = request.method().equals("GET") ? query(request) : body(request);
+      boolean forScript = hook.get().script().isPresent();
+      received = request.method().equals("GET") ? query(request) : body(request, forScript);
     } catch (Request.BodyTooLarge e) {
       log.info(
           "room {}: webhook '{}' refused a body over {} bytes",
@@ -166,16 +178,16 @@ final class WebhookReceiver {
    */
   private CompletableFuture<Response> transform(
       Connection connection, WebhookConfig config, Transformation script, Received received) {
-    if (!(received.payload() instanceof Payload.Whole whole)) {
+    // A script's body is read whole (body(request, true)), up to generic.payloadSizeLimit.
+    Payload.Whole whole = (Payload.Whole) received.payload();
+    if (!scriptBodies.tryReserve(received.bytes())) {
       return now(
-          Response.error(
-              413,
-              "Body is too large for this webhook's transformation function (over "
-                  + BodyParser.WHOLE_JSON_BYTES
-                  + " bytes)"));
+          Response.error(503, "Too many webhook bodies are waiting for scripts; try again.")
+              .withHeader("Retry-After", "1"));
     }
     boolean waiting = config.waitForComplete().orElse(settings.waitForComplete());
     CompletableFuture<Transformation.Result> ran = new CompletableFuture<>();
+    ran.whenComplete((result, failure) -> scriptBodies.release(received.bytes()));
     try {
       scripts.execute(
           () -> {
@@ -186,6 +198,7 @@ final class WebhookReceiver {
             }
           });
     } catch (RejectedExecutionException e) {
+      ran.cancel(false);
       return now(
           Response.error(503, "Too many webhook scripts are running; try again.")
               .withHeader("Retry-After", "1"));
@@ -265,9 +278,15 @@ final class WebhookReceiver {
   /** The data a request carried, and how many bytes it came in. */
   private record Received(Payload payload, long bytes) {}
 
-  private Received body(Request request) throws java.io.IOException {
+  /** The body parsed; whole (however large, within the payload limit) for a script. */
+  private Received body(Request request, boolean forScript) throws java.io.IOException {
     byte[] bytes = request.body();
-    return new Received(BodyParser.parse(request.header("Content-Type"), bytes), bytes.length);
+    Optional<String> contentType = request.header("Content-Type");
+    Payload payload =
+        forScript
+            ? BodyParser.parseWhole(contentType, bytes)
+            : BodyParser.parse(contentType, bytes);
+    return new Received(payload, bytes.length);
   }
 
   private static Received query(Request request) {

@@ -134,4 +134,35 @@ class BodyParserTest {
 
     assertThat(text).hasSize(BodyParser.TEXT_CHARS);
   }
+
+  @Test
+  void aScriptGetsALargeJsonBodyAsAWholeTree() {
+    String body = "{\"text\":\"deployed\",\"log\":\"" + "x".repeat(200_000) + "\"}";
+
+    Payload.Whole payload =
+        BodyParser.parseWhole(
+            Optional.of("application/json"), body.getBytes(StandardCharsets.UTF_8));
+
+    assertThat(payload.data().path("log").asText()).hasSize(200_000);
+  }
+
+  @Test
+  void aScriptGetsAHugeTextBodyWhole() {
+    byte[] body = "\u2039".repeat(1 << 20).getBytes(StandardCharsets.UTF_8);
+
+    Payload.Whole payload = BodyParser.parseWhole(Optional.of("text/plain"), body);
+
+    assertThat(payload.data().asText()).hasSize(1 << 20);
+  }
+
+  @Test
+  void aScriptsJsonBodyKeepsTheDepthLimit() {
+    String deep = "[".repeat(200) + "]".repeat(200);
+
+    assertThatThrownBy(
+            () ->
+                BodyParser.parseWhole(
+                    Optional.of("application/json"), deep.getBytes(StandardCharsets.UTF_8)))
+        .isInstanceOf(BadInput.class);
+  }
 }

@@ -299,6 +299,204 @@ class TransformationTest {
         .isEqualTo("undefined undefined");
   }
 
+  /**
+   * The guarded built-ins (repeat, padStart, padEnd, join, Array.from, fill) are made after the
+   * standard objects are sealed; unsealed, a script could hang data on them (or on their {@code
+   * prototype}) for every later call of every hook, in any room, to read.
+   */
+  @Test
+  void oneHooksScriptCannotLeaveDataForAnotherHooksScript() throws Exception {
+    assertThatThrownBy(
+            () ->
+                run(
+                    "String.prototype.repeat.stash = data.secret; Array.from.also = data.secret;",
+                    "{\"secret\": \"room A's payload\"}"))
+        .isInstanceOf(Transformation.Failed.class);
+    run(
+        "try { String.prototype.padEnd.prototype.x = data.secret; } catch (e) {}"
+            + " try { Array.prototype.fill.y = data.secret; } catch (e) {} result = 'stored';",
+        "{\"secret\": \"room A's payload\"}");
+
+    String seen =
+        run(
+                "result = {version: 'v2', plain: [String.prototype.repeat.stash, Array.from.also,"
+                    + " String.prototype.padEnd.prototype.x, Array.prototype.fill.y].join('/')};",
+                "{}")
+            .plain();
+
+    assertThat(seen).isEqualTo("///");
+  }
+
+  /**
+   * One call writes a property on every object it can reach from the global scope (prototypes,
+   * values, getters and setters of every own property); the next call finds none of them.
+   */
+  @Test
+  void nothingOneCallWritesOnTheBuiltInsOutlivesIt() throws Exception {
+    String walk =
+        """
+        var seen = new Set(), todo = [Object.getPrototypeOf(this)], left = [];
+        function visit(v) { if ((typeof v === 'object' || typeof v === 'function') && v !== null) todo.push(v); }
+        while (todo.length > 0) {
+          var o = todo.pop();
+          if (seen.has(o)) continue;
+          seen.add(o);
+          try {
+            visit(Object.getPrototypeOf(o));
+            var keys = Object.getOwnPropertyNames(o).concat(Object.getOwnPropertySymbols(o));
+            for (var i = 0; i < keys.length; i++) {
+              var d = Object.getOwnPropertyDescriptor(o, keys[i]);
+              if (d) { visit(d.value); visit(d.get); visit(d.set); }
+            }
+          } catch (e) {}
+          if (Object.prototype.hasOwnProperty.call(o, '__left'))
+            left.push(Object.getOwnPropertyNames(o).join(' '));
+          try { o.__left = data.mark; } catch (e) {}
+        }
+        result = {version: 'v2', plain: seen.size + ' objects; left: ' + left.join(', ')};
+        """;
+    Transformation script = Transformation.compile(walk);
+    Transformation.Limits slow = new Transformation.Limits(Duration.ofSeconds(20), 1L << 30);
+
+    script.run(json("{\"mark\": \"first call\"}"), slow);
+    String report = script.run(json("{\"mark\": \"second call\"}"), slow).plain();
+
+    assertThat(report).endsWith("left: ");
+    assertThat(Integer.parseInt(report.split(" ")[0])).isGreaterThan(100);
+  }
+
+  @Test
+  void theGuardedBuiltInsStillWork() throws Exception {
+    String script =
+        "result = {version: 'v2', plain: ['ab'.repeat(2), '5'.padStart(3, '0'), 'x'.padEnd(3,"
+            + " '-'), ['a', 'b'].join('+'), Array.from('xyz').length, new Array(2).fill(7).join('')"
+            + "].join(' ')};";
+
+    assertThat(run(script, "{}").plain()).isEqualTo("abab 005 x-- a+b 3 77");
+  }
+
+  /**
+   * A body of about 1 MiB (the default payload limit) is not counted in the script's own budget.
+   */
+  @Test
+  void aLargeBodyIsNotCountedInTheScriptsMemoryOrTime() throws Exception {
+    StringBuilder json = new StringBuilder("{\"items\":[");
+    for (int i = 0; i < 20_000; i++)
+      json.append(i == 0 ? "" : ",").append("{\"id\":").append(i).append(",\"name\":\"item\"}");
+    json.append("]}");
+    Transformation.Limits small = new Transformation.Limits(Duration.ofMillis(100), 1024L * 1024);
+
+    assertThat(
+            Transformation.compile("result = {version: 'v2', plain: 'n ' + data.items.length}")
+                .run(json(json.toString()), small)
+                .plain())
+        .isEqualTo("n 20000");
+  }
+
+  /**
+   * The syntax and built-ins the README says a script may use (Rhino 1.8.0, VERSION_ECMASCRIPT),
+   * each with what it gives. Keep this list and the README's in step.
+   */
+  @Test
+  void theSupportedSyntaxOfTheReadmeRuns() throws Exception {
+    java.util.Map<String, String> supported = new java.util.LinkedHashMap<>();
+    supported.put("let a = 1; const b = 2; r = a + b;", "3");
+    supported.put("r = [1, 2].map(x => x * 2).join();", "2,4");
+    supported.put("const n = 3; r = `n=${n}`;", "n=3");
+    supported.put("function t(s, v) { return s[0] + v; } r = t`a${1}`;", "a1");
+    supported.put("const {a, b} = data; const [x] = [5]; r = a + b + x;", "125");
+    supported.put("r = Object.entries(data).map(([k, v]) => k + v).join();", "a1,b2");
+    supported.put("function f(x = 'd', ...rest) { return x + rest.length; } r = f();", "d0");
+    supported.put(
+        "const plain = 'S', k = 'K'; r = JSON.stringify({plain, [k]: 1});",
+        "{\"plain\":\"S\",\"K\":1}");
+    supported.put(
+        "r = ({f() { return 'm'; }, get g() { return 'g'; }}).f() + ({get g() { return 'g'; }}).g;",
+        "mg");
+    supported.put(
+        "let s = ''; for (let x of [1, 2]) s += x; for (var y of 'ab') s += y; r = s;", "12ab");
+    supported.put("let s = ''; for (let k in data) s += k; r = s;", "ab");
+    supported.put(
+        "function* g() { yield 1; yield 2; } let s = ''; for (let x of g()) s += x; r = s;", "12");
+    supported.put("r = String(data?.x?.y) + (data.z ?? 'dflt');", "undefineddflt");
+    supported.put("let x = null; x ??= 1; x ||= 2; r = x;", "1");
+    supported.put("r = 2 ** 10 + 1_000;", "2024");
+    supported.put("try { throw 1; } catch { r = 'caught'; }", "caught");
+    supported.put("r = /a.b/s.test('a\\nb');", "true");
+    supported.put(
+        "let s = ''; for (var e of new Map([[1, 2]])) s += e; for (let x of new Set([3])) s += x; r = s;",
+        "1,23");
+    supported.put("const y = /a/y; r = y.test('a') + ',' + y.test('a');", "true,false");
+    supported.put("r = String(10n * 2n);", "20");
+    supported.put("r = new Map([[1, 'm']]).get(1) + new Set([1, 1]).size;", "m1");
+    supported.put(
+        "r = JSON.stringify(Object.fromEntries([['a', 1]])) + Object.assign({}, {b: 2}).b;",
+        "{\"a\":1}2");
+    supported.put(
+        "r = [1].includes(1) + '5'.padStart(3, '0') + 'a-b'.replaceAll('-', '+');", "true005a+b");
+    supported.put(
+        "r = [[1], [2]].flat() + ';' + [1].flatMap(x => [x, x]) + ';' + [1, 2].at(-1);",
+        "1,2;1,1;2");
+    supported.put("r = Array.of(1, 2).find(x => x > 1) + [1, 2].findIndex(x => x > 1);", "3");
+    supported.put("r = ' x '.trimEnd() + '|' + 'abc'.startsWith('a');", " x|true");
+    supported.put(
+        "r = new Date('2024-01-02T03:04:05Z').toISOString();", "2024-01-02T03:04:05.000Z");
+    supported.put(
+        "r = typeof globalThis + typeof Symbol.iterator + typeof Promise;", "objectsymbolfunction");
+    java.util.Map<String, String> got = new java.util.LinkedHashMap<>();
+    for (String script : supported.keySet()) {
+      try {
+        got.put(
+            script,
+            run(
+                    script + " result = {version: 'v2', plain: String(r)};",
+                    "{\"a\": \"1\", \"b\": \"2\"}")
+                .plain());
+      } catch (Transformation.Failed | BadInput e) {
+        got.put(script, "ERROR " + e.getMessage());
+      }
+    }
+
+    assertThat(got).isEqualTo(supported);
+  }
+
+  /**
+   * What hookshot's QuickJS takes and Rhino 1.8.0 refuses at compile time, as the README lists it
+   * (when an upgrade accepts one, move it to the supported list there and above).
+   */
+  @Test
+  void theUnsupportedSyntaxOfTheReadmeIsACompileError() {
+    java.util.Map<String, String> unsupported = new java.util.LinkedHashMap<>();
+    unsupported.put("for const of", "var s = ''; for (const x of data.list) s += x;");
+    unsupported.put("for const in", "var s = ''; for (const k in data) s += k;");
+    unsupported.put("object spread", "const o = {...data};");
+    unsupported.put("array spread", "const a = [...data.list, 3];");
+    unsupported.put("spread call", "const m = Math.max(...data.list);");
+    unsupported.put("class", "class A { f() { return 'k'; } }");
+    unsupported.put("async", "async function f() { return 1; }");
+    unsupported.put("await", "async function f() { return await 1; }");
+    unsupported.put("u flag", "const r = /a/u;");
+    unsupported.put("named group", "const m = 'ab'.match(/(?<x>a)/);");
+    unsupported.put("lookbehind", "const m = 'ab'.match(/(?<=a)b/);");
+    java.util.Map<String, Boolean> compiles = new java.util.LinkedHashMap<>();
+    unsupported.forEach(
+        (name, script) -> compiles.put(name, Transformation.tryCompile(script).error().isEmpty()));
+
+    assertThat(compiles).doesNotContainValue(true);
+  }
+
+  /** The README's caveat: closures made in {@code for (let ...)} share one binding. */
+  @Test
+  void aForLetLoopHasOneBindingForAllIterations() throws Exception {
+    assertThat(
+            run(
+                    "var fs = []; for (let i = 0; i < 3; i++) fs.push(() => i);"
+                        + " result = {version: 'v2', plain: fs.map(f => f()).join()};",
+                    "{}")
+                .plain())
+        .isEqualTo("3,3,3");
+  }
+
   /** Runs {@code script} on {} in {@code pool}: its result, or the Failed it threw. */
   private static CompletableFuture<Object> runOnEmpty(
       Transformation script, Transformation.Limits limits, ExecutorService pool) {

@@ -43,7 +43,7 @@ class WebhookReceiverTest {
   /** A room the bot is known not to be in. */
   private String roomWithoutBot = "!left:test";
 
-  private final java.util.concurrent.ExecutorService scripts =
+  private java.util.concurrent.ExecutorService scripts =
       java.util.concurrent.Executors.newFixedThreadPool(2);
 
   @AfterEach
@@ -226,6 +226,106 @@ class WebhookReceiverTest {
         .contains("bad data");
   }
 
+  /**
+   * A JSON body within generic.payloadSizeLimit but over 64 KiB reaches the script whole, as in
+   * hookshot (a GitHub push payload often passes 64 KiB); it was refused 413.
+   */
+  @Test
+  void aJsonBodyUnderThePayloadLimitReachesTheScript() throws Exception {
+    serve(true, false, script("result = {version: 'v2', plain: 'items: ' + data.items.length}"));
+    StringBuilder json = new StringBuilder("{\"items\":[");
+    for (int i = 0; i < 2000; i++)
+      json.append(i == 0 ? "" : ",")
+          .append("\"item-")
+          .append(i)
+          .append("-padding-padding-padding\"");
+    json.append("]}");
+    assertThat(json.length()).isBetween(65_537, 1 << 20);
+
+    HttpResponse<String> response = post(json.toString());
+
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    assertThat(homeserver.takeSent(Duration.ofSeconds(5)).content().path("body").asText())
+        .isEqualTo("items: 2000");
+  }
+
+  /** A text body over 64 Ki characters reaches the script whole; it was cut, silently. */
+  @Test
+  void aTextBodyReachesTheScriptWhole() throws Exception {
+    serve(true, false, script("result = {version: 'v2', plain: 'length ' + data.length}"));
+    String text = "x".repeat(100_000);
+
+    HttpResponse<String> response =
+        postBytes("text/plain", text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    assertThat(homeserver.takeSent(Duration.ofSeconds(5)).content().path("body").asText())
+        .isEqualTo("length 100000");
+  }
+
+  /**
+   * Bodies held for scripts (waiting or running) are bounded in bytes: past {@link
+   * WebhookReceiver#SCRIPT_BODY_BYTES}, 503 with Retry-After, and nothing is lost once scripts run.
+   */
+  @Test
+  void bodiesWaitingForScriptsAreBoundedInBytes() throws Exception {
+    java.util.concurrent.ExecutorService held =
+        java.util.concurrent.Executors.newSingleThreadExecutor();
+    java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
+    held.execute(
+        () -> {
+          try {
+            gate.await();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        });
+    scripts.shutdownNow();
+    scripts = held;
+    serve(false, false, script("result = {version: 'v2', plain: 'n ' + data.a.length}"));
+    String body = "{\"a\":\"" + "x".repeat(1_000_000) + "\"}";
+    int posts = (int) (WebhookReceiver.SCRIPT_BODY_BYTES / body.length()) + 4;
+    java.util.List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> answers =
+        new java.util.ArrayList<>();
+    for (int i = 0; i < posts; i++) {
+      answers.add(
+          client.sendAsync(
+              HttpRequest.newBuilder(
+                      URI.create("http://127.0.0.1:" + listener.port() + "/webhook/secret"))
+                  .header("Content-Type", "application/json")
+                  .POST(HttpRequest.BodyPublishers.ofString(body))
+                  .timeout(Duration.ofSeconds(30))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString()));
+      Thread.sleep(20);
+    }
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    while (answers.stream().noneMatch(java.util.concurrent.CompletableFuture::isDone)
+        && System.nanoTime() < deadline) Thread.sleep(50);
+    HttpResponse<String> first =
+        answers.stream()
+            .filter(java.util.concurrent.CompletableFuture::isDone)
+            .findFirst()
+            .orElseThrow()
+            .join();
+    gate.countDown();
+    java.util.List<HttpResponse<String>> all =
+        answers.stream().map(java.util.concurrent.CompletableFuture::join).toList();
+
+    // While the scripts are held, the bodies past the budget are refused at once.
+    assertThat(first.statusCode()).isEqualTo(503);
+    assertThat(first.body()).contains("waiting for scripts");
+    assertThat(first.headers().firstValue("Retry-After")).contains("1");
+    assertThat(all).allSatisfy(r -> assertThat(r.statusCode()).isIn(202, 503));
+    long accepted = all.stream().filter(r -> r.statusCode() == 202).count();
+    assertThat(accepted).isLessThan(posts);
+    assertThat(accepted * body.length())
+        .isLessThanOrEqualTo(WebhookReceiver.SCRIPT_BODY_BYTES + body.length());
+    for (long i = 0; i < accepted; i++)
+      assertThat(homeserver.takeSent(Duration.ofSeconds(10)).content().path("body").asText())
+          .isEqualTo("n 1000000");
+  }
+
   @Test
   void aPlainJsonBodysMsgtypeAndMentionsAreHonoured() throws Exception {
     serve(false, false);
@@ -238,6 +338,27 @@ class WebhookReceiverTest {
     assertThat(sent.content().path("msgtype").asText()).isEqualTo("m.emote");
     assertThat(sent.content().path("m.mentions").toString())
         .isEqualTo("{\"user_ids\":[\"@b:test\"]}");
+  }
+
+  /**
+   * The README's rule for scripts: a v2 result's {@code mentions.room} passes only with the hook's
+   * {@code allowRoomMentions}, as for raw bodies (hookshot has no such setting and passes it).
+   */
+  @Test
+  void aScriptsRoomMentionPassesWhenTheHookAllowsThem() throws Exception {
+    ObjectNode content =
+        script(
+            "result = {version: 'v2', plain: 'all',"
+                + " mentions: {user_ids: ['@a:test'], room: true}}");
+    content.put("allowRoomMentions", true);
+    serve(true, false, content);
+
+    assertThat(post("{}").statusCode()).isEqualTo(200);
+
+    FakeGateway.Sent sent = homeserver.takeSent(Duration.ofSeconds(5));
+    assertThat(sent.content().path("m.mentions").path("room").asBoolean()).isTrue();
+    assertThat(sent.content().path("m.mentions").path("user_ids").get(0).asText())
+        .isEqualTo("@a:test");
   }
 
   @Test
