@@ -84,20 +84,23 @@ final class GithubReceiver {
       return now(ACCEPTED);
     }
     if (intake.taken(delivery)) return now(ACCEPTED);
-    if (isLabeled(event, payload)) {
+    if (isLabelChange(event, payload, "labeled")) {
       // Labels given as the issue is opened show in the "created" notice already (as in hookshot).
       if (GithubMessages.labeledTooSoon(payload, parts.context().clock().instant()))
         return now(ACCEPTED);
       return batchLabel(event, delivery, payload, fullName);
     }
+    if (isLabelChange(event, payload, "unlabeled"))
+      return unbatchLabel(delivery, payload, fullName);
     List<OutboxStore.Draft> drafts = drafts(event, payload, following);
     if (drafts.isEmpty()) return now(ACCEPTED);
     return intake.commit(drafts, delivery, what(event, delivery, fullName));
   }
 
-  private static boolean isLabeled(String event, JsonNode payload) {
+  /** An {@code issues} event whose {@code action} is {@code labeled} or {@code unlabeled}. */
+  private static boolean isLabelChange(String event, JsonNode payload, String action) {
     return event.equals("issues")
-        && payload.path("action").asText("").equals("labeled")
+        && payload.path("action").asText("").equals(action)
         && payload.path("label").path("name").isTextual();
   }
 
@@ -107,6 +110,18 @@ final class GithubReceiver {
     String label = payload.path("label").path("name").asText();
     var work = labels.add(fullName.toLowerCase(Locale.ROOT), number, event, payload, label);
     return intake.commit(work, delivery, what(event, delivery, fullName));
+  }
+
+  /**
+   * A label taken off again: out of the issue's pending batch, as hookshot's onIssueUnlabeled does
+   * (a label added and removed within the quiet time is not announced).
+   */
+  private CompletableFuture<Response> unbatchLabel(
+      String delivery, JsonNode payload, String fullName) {
+    long number = payload.path("issue").path("number").asLong();
+    String label = payload.path("label").path("name").asText();
+    var work = labels.unlabel(fullName.toLowerCase(Locale.ROOT), number, label);
+    return intake.commit(work, delivery, what("issues", delivery, fullName));
   }
 
   /** One message per following connection whose filters take the event. */
