@@ -8,6 +8,7 @@ import grapple.state.Json;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import okhttp3.FormBody;
 import okhttp3.HttpUrl;
 import okhttp3.Request;
@@ -157,14 +158,17 @@ final class GithubClient {
     send(token, "POST", url, body);
   }
 
-  /** A pull request's diff, at most {@code maxBytes}. */
-  String pullRequestDiff(String token, String owner, String repo, long number, int maxBytes)
+  /**
+   * A pull request's diff, at most {@code maxBytes}; without a token the call is anonymous (a
+   * public repository's diff needs none).
+   */
+  String pullRequestDiff(
+      Optional<String> token, String owner, String repo, long number, int maxBytes)
       throws ForgeException {
     HttpUrl url =
         repos(owner, repo).addPathSegment("pulls").addPathSegment(Long.toString(number)).build();
-    Request request =
-        authed(token, url).header("Accept", "application/vnd.github.diff").get().build();
-    return text(request, maxBytes);
+    Request.Builder request = token.isPresent() ? authed(token.get(), url) : anonymous(url);
+    return text(request.header("Accept", "application/vnd.github.diff").get().build(), maxBytes);
   }
 
   /** The installation of the app on a repository (app JWT). */
@@ -251,9 +255,12 @@ final class GithubClient {
   }
 
   private Request.Builder authed(String token, HttpUrl url) {
+    return anonymous(url).header("Authorization", "Bearer " + token);
+  }
+
+  private static Request.Builder anonymous(HttpUrl url) {
     return new Request.Builder()
         .url(url)
-        .header("Authorization", "Bearer " + token)
         .header("Accept", "application/vnd.github+json")
         .header("X-GitHub-Api-Version", API_VERSION)
         .header("User-Agent", "Grapple");

@@ -143,8 +143,9 @@ final class GithubReceiver {
   }
 
   /**
-   * The new PR's diff, fetched with the bot's token; none when it cannot be had (the notice goes
-   * without).
+   * The new PR's diff, fetched with the app's installation token, or without a token when there is
+   * no app installed on the repository (hookshot fetches {@code diff_url} with no token at all: a
+   * public repository's diff needs none); none when it cannot be had (the notice goes without).
    */
   private Optional<String> diff(JsonNode payload, GithubRepoConfig config) {
     try {
@@ -152,13 +153,10 @@ final class GithubReceiver {
           parts.app().isPresent()
               ? parts.app().get().forRepo(config.org(), config.repo())
               : Optional.empty();
-      if (token.isEmpty()) return Optional.empty();
       long number = payload.path("pull_request").path("number").asLong();
       int maxBytes = Math.min(64 * 1024, config.prDiff().maxLines() * 400);
       return Optional.of(
-          parts
-              .client()
-              .pullRequestDiff(token.get(), config.org(), config.repo(), number, maxBytes));
+          parts.client().pullRequestDiff(token, config.org(), config.repo(), number, maxBytes));
     } catch (ForgeException e) {
       log.debug(
           "github: no diff for a new pull request of {}/{}: {}",
