@@ -6,6 +6,8 @@ import grapple.bot.forge.ForgeException;
 import grapple.bot.forge.ForgeHttp;
 import grapple.state.Json;
 import java.io.IOException;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -119,6 +121,21 @@ final class GithubClient {
         "POST",
         issue(owner, repo, number).addPathSegment("comments").build(),
         Json.object().put("body", text));
+  }
+
+  /**
+   * The first 100 comments on an issue or pull request updated at or after {@code since}, oldest
+   * first ({@code GET /repos/{owner}/{repo}/issues/{number}/comments?since=}).
+   */
+  JsonNode issueComments(String token, String owner, String repo, long number, Instant since)
+      throws ForgeException {
+    return get(
+        token,
+        issue(owner, repo, number)
+            .addPathSegment("comments")
+            .addQueryParameter("since", since.truncatedTo(ChronoUnit.SECONDS).toString())
+            .addQueryParameter("per_page", "100")
+            .build());
   }
 
   /**
