@@ -5,9 +5,14 @@ import static grapple.bot.ForgeHub.BOB;
 import static grapple.bot.ForgeHub.DM;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.github.GithubService;
+import grapple.state.Json;
 import grapple.testing.github.FakeGithub;
 import grapple.testing.github.GithubAppKey;
+import grapple.testing.github.GithubCorpus;
+import grapple.testing.github.GithubSigner;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AutoClose;
@@ -17,11 +22,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The github service with a GitHub App configured (its key in a PKCS#1 file): installation checks
- * and tokens.
+ * and tokens, and the actor's comment on close and reopen notices.
  */
 class GithubAppServiceTest {
   private static final GithubAppKey KEY = GithubAppKey.generate();
   private static final String TOKEN = "ghp_alice_token_000000000000000000000";
+  private static final String SECRET = "webhook-secret-0123";
 
   @TempDir Path dir;
   @AutoClose private FakeGithub github;
@@ -37,9 +43,7 @@ class GithubAppServiceTest {
     github.installation(7, "o").repos("o/r");
     Path key = Files.writeString(dir.resolve("app.pem"), KEY.pkcs1Pem());
     String app = ", app: {id: 42, slug: grapple-test, privateKeyFile: '" + key + "'}";
-    hub =
-        ForgeHub.start(
-            dir, new GithubService(), ForgeHub.githubYaml(github, "webhook-secret-0123", app));
+    hub = ForgeHub.start(dir, new GithubService(), ForgeHub.githubYaml(github, SECRET, app));
     assertThat(hub.reply(DM, ALICE, "github setpersonaltoken " + TOKEN))
         .isEqualTo("Connected as `alice`. Token stored.");
   }
@@ -90,5 +94,109 @@ class GithubAppServiceTest {
     assertThat(github.requestsTo("GET", "/repos/o/r/issues/" + number))
         .singleElement()
         .satisfies(call -> assertThat(call.header("Authorization")).startsWith("Bearer ghs_"));
+  }
+
+  /**
+   * Hookshot's onIssueStateChange: with the App, the actor's latest comment of the last 2 minutes
+   * is added to the closed notice (others' comments are not).
+   */
+  @Test
+  void aClosedIssueNoticeCarriesTheActorsComment() throws Exception {
+    HookClient hooks = follow();
+    int number = github.repo("o/r").issue("Broken thing", "alice");
+    github
+        .repo("o/r")
+        .comment(number, "alice", "First try")
+        .comment(number, "alice", "Fixed in 1.2");
+    github.repo("o/r").comment(number, "bob", "Thanks");
+
+    assertThat(post(hooks, "issues", stateChange("issues", "issue", number, "closed")))
+        .isEqualTo(202);
+
+    assertThat(hub.gateway.takeSent(ForgeHub.WAIT).content().path("body").asText())
+        .startsWith("⬛ **alice** closed issue ")
+        .endsWith(" with comment \"Fixed in 1.2\"");
+    assertThat(github.requestsTo("GET", "/repos/o/r/issues/" + number + "/comments"))
+        .singleElement()
+        .satisfies(
+            call -> {
+              assertThat(call.header("Authorization")).startsWith("Bearer ghs_");
+              assertThat(call.queryParameter("since")).isNotNull();
+            });
+  }
+
+  /** Hookshot's onPRClosed: the same for a pull request closed unmerged. */
+  @Test
+  void aClosedPullRequestNoticeCarriesTheActorsComment() throws Exception {
+    HookClient hooks = follow();
+    int number = github.repo("o/r").pullRequest("Try this", "alice");
+    github.repo("o/r").comment(number, "alice", "Not needed after all");
+
+    assertThat(
+            post(
+                hooks,
+                "pull_request",
+                stateChange("pull_request", "pull_request", number, "closed")))
+        .isEqualTo(202);
+
+    assertThat(hub.gateway.takeSent(ForgeHub.WAIT).content().path("body").asText())
+        .startsWith("⚫ **alice** closed PR ")
+        .endsWith(" with comment \"Not needed after all\"");
+  }
+
+  /** As in hookshot, a failed look for the comment loses nothing: the notice goes without it. */
+  @Test
+  void aReopenedIssueNoticeGoesWithoutTheCommentWhenGithubFails() throws Exception {
+    HookClient hooks = follow();
+    int number = github.repo("o/r").issue("Broken thing", "alice");
+    github.repo("o/r").comment(number, "alice", "Not fixed");
+    github.failNext("GET", "/repos/o/r/issues/" + number + "/comments", 1, 500);
+
+    assertThat(post(hooks, "issues", stateChange("issues", "issue", number, "reopened")))
+        .isEqualTo(202);
+
+    assertThat(hub.gateway.takeSent(ForgeHub.WAIT).content().path("body").asText())
+        .startsWith("🔷 **alice** reopened issue ")
+        .doesNotContain("with comment");
+  }
+
+  private HookClient follow() throws Exception {
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple github repo " + github.webUrl() + "/o/r"))
+        .isEqualTo("Room configured to bridge `o/r`");
+    return hub.webhookClient();
+  }
+
+  /**
+   * Octokit's first {@code event} example with {@code field} (issue or pull_request) {@code number}
+   * of o/r, {@code action} by alice: closed (unmerged) or reopened.
+   */
+  private static byte[] stateChange(String event, String field, int number, String action) {
+    ObjectNode payload =
+        (ObjectNode)
+            GithubCorpus.get().webhookExamples().stream()
+                .filter(e -> e.event().equals(event) && e.json().path(field).isObject())
+                .filter(e -> "closed".equals(e.action()) || "reopened".equals(e.action()))
+                .findFirst()
+                .orElseThrow()
+                .json();
+    payload.put("action", action);
+    ((ObjectNode) payload.get("repository")).put("full_name", "o/r").put("name", "r");
+    ((ObjectNode) payload.get("sender")).put("login", "alice");
+    ((ObjectNode) payload.get(field))
+        .put("number", number)
+        .put("state", action.equals("closed") ? "closed" : "open")
+        .put("merged", false);
+    return Json.write(payload).getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static int post(HookClient hooks, String event, byte[] body) throws Exception {
+    return hooks
+        .send(
+            hooks
+                .post("/github/webhook", body)
+                .header("X-GitHub-Event", event)
+                .header("X-GitHub-Delivery", "d-" + event + "-" + body.length)
+                .header("X-Hub-Signature-256", GithubSigner.sign(SECRET, body)))
+        .statusCode();
   }
 }

@@ -20,8 +20,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code issues.labeled} deliveries gathered for 5 s per issue and posted by the leader's chore as
- * one notice, only when the room's {@code includingLabels} asks for a label; a redelivery adds
- * nothing. The service tells the time by a fake clock, which each test moves past the quiet time.
+ * one notice, only when the room's {@code includingLabels} asks for a label; {@code
+ * issues.unlabeled} takes a label out again; a redelivery changes nothing. The service tells the
+ * time by a fake clock, which each test moves past the quiet time.
  */
 class GithubLabelBatchTest {
   private static final String SECRET = "webhook-secret-0123";
@@ -100,6 +101,33 @@ class GithubLabelBatchTest {
   }
 
   /**
+   * Hookshot's onIssueUnlabeled takes the label out of the pending batch: a label added and removed
+   * again within the quiet time is not announced.
+   */
+  @Test
+  void aLabelRemovedWithinTheQuietTimeIsNotAnnounced() throws Exception {
+    assertThat(post("d1", labeled(7, "bug", "bug"))).isEqualTo(202);
+    assertThat(post("d3", unlabeled(7, "bug"))).isEqualTo(202);
+
+    assertOnlyTheControlIsPosted("urgent", "a labeled notice for a label removed again at once");
+  }
+
+  /** A redelivered unlabeled event takes nothing out twice: the label added again stays. */
+  @Test
+  void aRedeliveredUnlabeledEventChangesNothing() throws Exception {
+    assertThat(post("d1", labeled(7, "bug", "bug"))).isEqualTo(202);
+    assertThat(post("d3", unlabeled(7, "bug"))).isEqualTo(202);
+    assertThat(post("d4", labeled(7, "bug", "bug"))).isEqualTo(202);
+    assertThat(post("d3", unlabeled(7, "bug"))).isEqualTo(202);
+
+    FakeGateway.Sent notice = afterTheQuietTime();
+
+    assertThat(notice).as("the notice for the label added again").isNotNull();
+    assertThat(notice.content().path("body").asText()).contains("o/r#7").contains("bug");
+    assertNoNoticeFor("a second notice");
+  }
+
+  /**
    * Posts the control, delivery d2: {@code label} (one the room asks for) added to issue #8. Its
    * notice must be the next and the only one; {@code what} names the notice that must not come.
    */
@@ -147,6 +175,13 @@ class GithubLabelBatchTest {
     var array = issue.putArray("labels");
     for (String name : labels) array.addObject().put("name", name).put("color", "d73a4a");
     ((ObjectNode) payload.get("label")).put("name", label);
+    return Json.write(payload).getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** Octokit's issues.labeled example turned into {@code label} taken off issue {@code number}. */
+  private static byte[] unlabeled(int number, String label) throws Exception {
+    ObjectNode payload = (ObjectNode) Json.MAPPER.readTree(labeled(number, label));
+    payload.put("action", "unlabeled");
     return Json.write(payload).getBytes(StandardCharsets.UTF_8);
   }
 

@@ -87,6 +87,23 @@ class GithubRepoCommandsTest {
     assertThat(github.issue("o/r", number).assignees()).containsExactly("carol", "bob");
   }
 
+  /**
+   * Hookshot's onAssign splits a single users argument on commas ({@code if (users.length === 1)
+   * users = users[0].split(",")}).
+   */
+  @Test
+  void assignWithOneCommaSeparatedArgumentAssignsEveryoneItNames() throws Exception {
+    follow("");
+    int number = github.repo("o/r").issue("Broken thing", "alice");
+
+    String answer = reply(ALICE, "!gh assign " + number + " bob,carol");
+
+    assertThat(github.issue("o/r", number).assignees())
+        .as("reply was: " + answer)
+        .containsExactly("bob", "carol");
+    assertThat(answer).startsWith("Assigned `bob`, `carol` to [o/r#" + number + "]");
+  }
+
   @Test
   void assignByMatrixIdUsesAnAdministratorsLinkWhenTheUserLinkedNoAccount() throws Exception {
     follow("");

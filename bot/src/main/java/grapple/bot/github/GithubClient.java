@@ -6,8 +6,11 @@ import grapple.bot.forge.ForgeException;
 import grapple.bot.forge.ForgeHttp;
 import grapple.state.Json;
 import java.io.IOException;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import okhttp3.FormBody;
 import okhttp3.HttpUrl;
 import okhttp3.Request;
@@ -121,6 +124,21 @@ final class GithubClient {
   }
 
   /**
+   * The first 100 comments on an issue or pull request updated at or after {@code since}, oldest
+   * first ({@code GET /repos/{owner}/{repo}/issues/{number}/comments?since=}).
+   */
+  JsonNode issueComments(String token, String owner, String repo, long number, Instant since)
+      throws ForgeException {
+    return get(
+        token,
+        issue(owner, repo, number)
+            .addPathSegment("comments")
+            .addQueryParameter("since", since.truncatedTo(ChronoUnit.SECONDS).toString())
+            .addQueryParameter("per_page", "100")
+            .build());
+  }
+
+  /**
    * The repository's latest issue or pull request (for {@code assign} without a number), if any.
    */
   JsonNode latestIssues(String token, String owner, String repo) throws ForgeException {
@@ -157,14 +175,17 @@ final class GithubClient {
     send(token, "POST", url, body);
   }
 
-  /** A pull request's diff, at most {@code maxBytes}. */
-  String pullRequestDiff(String token, String owner, String repo, long number, int maxBytes)
+  /**
+   * A pull request's diff, at most {@code maxBytes}; without a token the call is anonymous (a
+   * public repository's diff needs none).
+   */
+  String pullRequestDiff(
+      Optional<String> token, String owner, String repo, long number, int maxBytes)
       throws ForgeException {
     HttpUrl url =
         repos(owner, repo).addPathSegment("pulls").addPathSegment(Long.toString(number)).build();
-    Request request =
-        authed(token, url).header("Accept", "application/vnd.github.diff").get().build();
-    return text(request, maxBytes);
+    Request.Builder request = token.isPresent() ? authed(token.get(), url) : anonymous(url);
+    return text(request.header("Accept", "application/vnd.github.diff").get().build(), maxBytes);
   }
 
   /** The installation of the app on a repository (app JWT). */
@@ -251,9 +272,12 @@ final class GithubClient {
   }
 
   private Request.Builder authed(String token, HttpUrl url) {
+    return anonymous(url).header("Authorization", "Bearer " + token);
+  }
+
+  private static Request.Builder anonymous(HttpUrl url) {
     return new Request.Builder()
         .url(url)
-        .header("Authorization", "Bearer " + token)
         .header("Accept", "application/vnd.github+json")
         .header("X-GitHub-Api-Version", API_VERSION)
         .header("User-Agent", "Grapple");

@@ -15,6 +15,9 @@ import grapple.state.Json;
 import grapple.state.OutboxStore;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -33,6 +36,9 @@ final class GithubReceiver {
 
   /** GitHub caps webhook payloads at 25 MB. */
   static final long MAX_BODY_BYTES = 25L * 1024 * 1024;
+
+  /** How far back hookshot looks for the actor's comment on a close or reopen. */
+  static final Duration CLOSING_COMMENT_WITHIN = Duration.ofMinutes(2);
 
   private final GithubParts parts;
   private final GithubRepos repos;
@@ -84,20 +90,23 @@ final class GithubReceiver {
       return now(ACCEPTED);
     }
     if (intake.taken(delivery)) return now(ACCEPTED);
-    if (isLabeled(event, payload)) {
+    if (isLabelChange(event, payload, "labeled")) {
       // Labels given as the issue is opened show in the "created" notice already (as in hookshot).
       if (GithubMessages.labeledTooSoon(payload, parts.context().clock().instant()))
         return now(ACCEPTED);
       return batchLabel(event, delivery, payload, fullName);
     }
-    List<OutboxStore.Draft> drafts = drafts(event, payload, following);
+    if (isLabelChange(event, payload, "unlabeled"))
+      return unbatchLabel(delivery, payload, fullName);
+    List<OutboxStore.Draft> drafts = drafts(event, payload, following, fullName);
     if (drafts.isEmpty()) return now(ACCEPTED);
     return intake.commit(drafts, delivery, what(event, delivery, fullName));
   }
 
-  private static boolean isLabeled(String event, JsonNode payload) {
+  /** An {@code issues} event whose {@code action} is {@code labeled} or {@code unlabeled}. */
+  private static boolean isLabelChange(String event, JsonNode payload, String action) {
     return event.equals("issues")
-        && payload.path("action").asText("").equals("labeled")
+        && payload.path("action").asText("").equals(action)
         && payload.path("label").path("name").isTextual();
   }
 
@@ -109,18 +118,37 @@ final class GithubReceiver {
     return intake.commit(work, delivery, what(event, delivery, fullName));
   }
 
+  /**
+   * A label taken off again: out of the issue's pending batch, as hookshot's onIssueUnlabeled does
+   * (a label added and removed within the quiet time is not announced).
+   */
+  private CompletableFuture<Response> unbatchLabel(
+      String delivery, JsonNode payload, String fullName) {
+    long number = payload.path("issue").path("number").asLong();
+    String label = payload.path("label").path("name").asText();
+    var work = labels.unlabel(fullName.toLowerCase(Locale.ROOT), number, label);
+    return intake.commit(work, delivery, what("issues", delivery, fullName));
+  }
+
   /** One message per following connection whose filters take the event. */
-  List<OutboxStore.Draft> drafts(String event, JsonNode payload, List<Active> following) {
+  List<OutboxStore.Draft> drafts(
+      String event, JsonNode payload, List<Active> following, String fullName) {
+    Optional<String> comment =
+        GithubMessages.wantsClosingComment(event, payload)
+            ? closingComment(payload, fullName)
+            : Optional.empty();
     return Intake.drafts(
         following,
         active -> {
           GithubRepoConfig config = (GithubRepoConfig) active.config();
-          return GithubMessages.render(
-              event, payload, config, parts.accounts(), extras(event, payload, config));
+          GithubMessages.Extras extras = diffExtras(event, payload, config);
+          if (comment.isPresent()) extras = extras.withClosingComment(comment.get());
+          return GithubMessages.render(event, payload, config, parts.accounts(), extras);
         });
   }
 
-  private GithubMessages.Extras extras(String event, JsonNode payload, GithubRepoConfig config) {
+  private GithubMessages.Extras diffExtras(
+      String event, JsonNode payload, GithubRepoConfig config) {
     if (!GithubMessages.wantsDiff(event, payload, config)) return GithubMessages.Extras.NONE;
     return diff(payload, config)
         .map(GithubMessages.Extras.NONE::withDiff)
@@ -128,8 +156,71 @@ final class GithubReceiver {
   }
 
   /**
-   * The new PR's diff, fetched with the bot's token; none when it cannot be had (the notice goes
-   * without).
+   * The actor's comment made with a close or reopen, as hookshot's onIssueStateChange and
+   * onPRClosed find it: only with the app's installation token, among the issue's comments of the
+   * last {@link #CLOSING_COMMENT_WITHIN}, the sender's latest. None when there is no app or the
+   * fetch fails (the notice goes without, as in hookshot).
+   */
+  private Optional<String> closingComment(JsonNode payload, String fullName) {
+    int slash = fullName.indexOf('/');
+    if (parts.app().isEmpty() || slash < 0) return Optional.empty();
+    String owner = fullName.substring(0, slash);
+    String repo = fullName.substring(slash + 1);
+    JsonNode item =
+        payload.path("issue").isObject() ? payload.path("issue") : payload.path("pull_request");
+    Instant since = parts.context().clock().instant().minus(CLOSING_COMMENT_WITHIN);
+    try {
+      Optional<String> token = parts.app().get().forRepo(owner, repo);
+      if (token.isEmpty()) return Optional.empty();
+      JsonNode comments =
+          parts
+              .client()
+              .issueComments(token.get(), owner, repo, item.path("number").asLong(), since);
+      return latestBy(comments, payload.path("sender").path("login").asText(""), since);
+    } catch (ForgeException e) {
+      log.warn(
+          "github: no closing comment for {}#{}: {}",
+          fullName,
+          item.path("number").asLong(),
+          e.getMessage());
+      return Optional.empty();
+    }
+  }
+
+  /**
+   * The body of {@code login}'s latest comment (by {@code created_at}) among {@code comments}
+   * updated at or after {@code since}.
+   */
+  static Optional<String> latestBy(JsonNode comments, String login, Instant since) {
+    Optional<String> body = Optional.empty();
+    Instant latest = Instant.MIN;
+    for (JsonNode comment : comments) {
+      if (login.isEmpty() || !comment.path("user").path("login").asText("").equals(login)) continue;
+      Optional<Instant> created = instant(comment.path("created_at"));
+      Optional<Instant> updated = instant(comment.path("updated_at")).or(() -> created);
+      if (created.isEmpty() || updated.get().isBefore(since) || !comment.path("body").isTextual())
+        continue;
+      // GitHub lists them oldest first: of two made in the same second, the later one wins.
+      if (!created.get().isBefore(latest)) {
+        latest = created.get();
+        body = Optional.of(comment.path("body").asText());
+      }
+    }
+    return body;
+  }
+
+  private static Optional<Instant> instant(JsonNode text) {
+    try {
+      return Optional.of(Instant.parse(text.asText("")));
+    } catch (DateTimeParseException e) {
+      return Optional.empty();
+    }
+  }
+
+  /**
+   * The new PR's diff, fetched with the app's installation token, or without a token when there is
+   * no app installed on the repository (hookshot fetches {@code diff_url} with no token at all: a
+   * public repository's diff needs none); none when it cannot be had (the notice goes without).
    */
   private Optional<String> diff(JsonNode payload, GithubRepoConfig config) {
     try {
@@ -137,13 +228,10 @@ final class GithubReceiver {
           parts.app().isPresent()
               ? parts.app().get().forRepo(config.org(), config.repo())
               : Optional.empty();
-      if (token.isEmpty()) return Optional.empty();
       long number = payload.path("pull_request").path("number").asLong();
       int maxBytes = Math.min(64 * 1024, config.prDiff().maxLines() * 400);
       return Optional.of(
-          parts
-              .client()
-              .pullRequestDiff(token.get(), config.org(), config.repo(), number, maxBytes));
+          parts.client().pullRequestDiff(token, config.org(), config.repo(), number, maxBytes));
     } catch (ForgeException e) {
       log.debug(
           "github: no diff for a new pull request of {}/{}: {}",

@@ -82,6 +82,8 @@ final class IssueActions {
     Optional<Long> given = rest.isEmpty() ? Optional.empty() : number(rest.get(0));
     if (given.isPresent()) rest.remove(0);
     long number = given.isPresent() ? given.get() : latest(config, token);
+    // As hookshot's onAssign: one users argument may name several, separated by commas.
+    if (rest.size() == 1) rest = commaList(rest.get(0));
     List<String> logins = new ArrayList<>();
     for (String who : rest.isEmpty() ? List.of(sender) : rest) logins.add(login(who));
     BadInput.check(
@@ -89,6 +91,13 @@ final class IssueActions {
     JsonNode issue =
         parts.client().addAssignees(token, config.org(), config.repo(), number, logins);
     return assigned(config, issue, logins);
+  }
+
+  /** The names in {@code text} separated by commas, stripped; blanks between commas are dropped. */
+  private static List<String> commaList(String text) {
+    List<String> names = new ArrayList<>();
+    for (String name : text.split(",")) if (!name.isBlank()) names.add(name.strip());
+    return names;
   }
 
   /**

@@ -15,10 +15,10 @@ import java.util.Set;
 /**
  * Label changes to one issue, gathered for a few seconds so that adding five labels makes one
  * notice, not five. Kept in the database (an acknowledged event survives a crash): each {@code
- * labeled} event adds its label and pushes the batch's due time on; the leader posts due batches
- * and deletes them in the same transaction. (Its table came with the core's forge step: service
- * steps are numbered after the core's, and every Grapple must agree on them whichever services
- * run.)
+ * labeled} event adds its label and pushes the batch's due time on, an {@code unlabeled} one takes
+ * its label out again; the leader posts due batches and deletes them in the same transaction. (Its
+ * table came with the core's forge step: service steps are numbered after the core's, and every
+ * Grapple must agree on them whichever services run.)
  */
 final class LabelBatches {
   static final Duration QUIET_FOR = Duration.ofSeconds(5);
@@ -58,6 +58,35 @@ final class LabelBatches {
           Json.write(payload),
           Batches.json(labels),
           due);
+      return null;
+    };
+  }
+
+  /**
+   * Work that takes {@code label} out of its issue's pending batch, as hookshot's onIssueUnlabeled
+   * does (run with the delivery's claim). The quiet time is not pushed on; a batch left with no
+   * label is deleted, so nothing is posted for it. Nothing pending: nothing to do.
+   */
+  SqlWork<Void> unlabel(String repo, long number, String label) {
+    return c -> {
+      List<String> stored =
+          Batches.stored(
+              c, "github_label_batches", "labels", "repo = ? AND number = ?", repo, number);
+      Set<String> labels = new LinkedHashSet<>(stored);
+      if (!labels.remove(label)) return null;
+      if (labels.isEmpty()) {
+        Sql.update(
+            c, "DELETE FROM github_label_batches WHERE repo = ? AND number = ?", repo, number);
+        return null;
+      }
+      // A new version, so that a post of the batch as it was is superseded and waits.
+      Sql.update(
+          c,
+          "UPDATE github_label_batches SET labels = ?, version = version + 1"
+              + " WHERE repo = ? AND number = ?",
+          Batches.json(labels),
+          repo,
+          number);
       return null;
     };
   }

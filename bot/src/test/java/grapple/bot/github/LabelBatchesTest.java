@@ -84,4 +84,47 @@ class LabelBatchesTest {
         .singleElement()
         .satisfies(b -> assertThat(b.labels()).containsExactly("bug", "urgent"));
   }
+
+  private void unlabel(long number, String label) {
+    db.write(batches.unlabel("o/r", number, label)).join();
+  }
+
+  @Test
+  void aLabelTakenOffLeavesTheOthersAndKeepsTheDueTime() {
+    label(1, "bug");
+    label(1, "urgent");
+    clock.advance(Duration.ofSeconds(4));
+    unlabel(1, "bug");
+    clock.advance(Duration.ofSeconds(1));
+
+    assertThat(batches.due())
+        .singleElement()
+        .satisfies(b -> assertThat(b.labels()).containsExactly("urgent"));
+  }
+
+  @Test
+  void aBatchWhoseEveryLabelIsTakenOffIsGone() {
+    label(1, "bug");
+    unlabel(1, "bug");
+    unlabel(2, "bug"); // nothing pending for #2: nothing to do
+    clock.advance(Duration.ofSeconds(6));
+
+    assertThat(batches.due()).isEmpty();
+  }
+
+  @Test
+  void aBatchALabelWasTakenOffWhileItWasPostedIsNotRemoved() {
+    label(1, "bug");
+    label(1, "urgent");
+    clock.advance(Duration.ofSeconds(6));
+    LabelBatches.Batch seen = batches.due().get(0);
+    unlabel(1, "urgent");
+
+    assertThatThrownBy(() -> db.write(batches.remove(seen)).join())
+        .isInstanceOf(CompletionException.class)
+        .hasCauseInstanceOf(Batches.Superseded.class);
+    assertThat(batches.due())
+        .singleElement()
+        .satisfies(b -> assertThat(b.labels()).containsExactly("bug"));
+  }
 }

@@ -133,6 +133,27 @@ public final class FakeRepo {
     return seed(title, author, true);
   }
 
+  /**
+   * Seeds a comment by {@code author} on issue or pull request {@code number}, made now (by the
+   * fake's clock).
+   */
+  public FakeRepo comment(int number, String author, String body) {
+    world.account(author, FakeAccount.USER);
+    synchronized (world) {
+      if (!issues.containsKey(number))
+        throw new IllegalArgumentException("no issue #" + number + " in " + fullName());
+      comments.add(
+          new IssueComment(
+              fullName(),
+              number,
+              world.newId(),
+              body,
+              world.findAccount(author).login(),
+              world.now()));
+    }
+    return this;
+  }
+
   private int seed(String title, String author, boolean pullRequest) {
     world.account(author, FakeAccount.USER);
     synchronized (world) {

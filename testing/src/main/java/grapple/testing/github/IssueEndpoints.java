@@ -1,6 +1,8 @@
 package grapple.testing.github;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -8,7 +10,8 @@ import java.util.Set;
 
 /**
  * Issues and pull requests: create, read, update (close, reopen, retitle, relabel), add assignees,
- * comment. Labels and assignees from someone below triage are dropped silently, as GitHub does.
+ * comment, list comments. Labels and assignees from someone below triage are dropped silently, as
+ * GitHub does.
  */
 final class IssueEndpoints {
   private static final int MAX_ASSIGNEES = 10;
@@ -32,6 +35,30 @@ final class IssueEndpoints {
     routes.add("PATCH", "/repos/{owner}/{repo}/issues/{number}", this::update);
     routes.add("POST", "/repos/{owner}/{repo}/issues/{number}/assignees", this::addAssignees);
     routes.add("POST", "/repos/{owner}/{repo}/issues/{number}/comments", this::comment);
+    routes.add("GET", "/repos/{owner}/{repo}/issues/{number}/comments", this::comments);
+  }
+
+  /**
+   * The comments on one issue or pull request, ascending by id, as GitHub lists them; {@code since}
+   * (ISO 8601) keeps those last updated at or after it (422 when it is not a time); paged.
+   */
+  private Answer comments(Routes.Call call) {
+    FakeRepo repo = visibleRepo(call);
+    Issue issue = issue(repo, call);
+    String sinceText = call.request().queryParameter("since");
+    Instant since;
+    try {
+      since = sinceText == null ? Instant.MIN : Instant.parse(sinceText);
+    } catch (DateTimeParseException e) {
+      throw ApiFailure.validation("IssueComment", "invalid", "since");
+    }
+    List<IssueComment> comments = new ArrayList<>();
+    for (IssueComment comment : repo.comments) {
+      if (comment.issueNumber() == issue.number() && !comment.createdAt().isBefore(since))
+        comments.add(comment);
+    }
+    return Paging.list(
+        call.request(), bodies.apiUrl, comments, comment -> issueBodies.comment(repo, comment));
   }
 
   /**
