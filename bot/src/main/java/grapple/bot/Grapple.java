@@ -6,6 +6,7 @@ import grapple.bot.config.ServiceSettings;
 import grapple.bot.console.ConsoleGateway;
 import grapple.bot.console.LocalStateStore;
 import grapple.bot.feed.FeedService;
+import grapple.bot.forge.ForgeInstances;
 import grapple.bot.gitea.GiteaService;
 import grapple.bot.github.GithubService;
 import grapple.bot.gitlab.GitlabService;
@@ -430,7 +431,9 @@ public final class Grapple implements AutoCloseable {
       Router router = api.router(apiRoutes);
       IdentityLinks links =
           new IdentityLinks(
-              l.hub().people(), new MatrixProfiles(l.rooms(), l.hub().gateway(), l.hub().people()));
+              l.hub().people(),
+              new MatrixProfiles(l.rooms(), l.hub().gateway(), l.hub().people()),
+              forgeInstances(config, l.services()));
       api.addLinks(router, links);
       new JsonRpc(api::authenticate, methods(api, links, l)).addTo(router);
       provisioning =
@@ -482,6 +485,16 @@ public final class Grapple implements AutoCloseable {
   private static List<ServiceInfo> known(List<Service> services) {
     List<ServiceInfo> out = new ArrayList<>(services.stream().map(Service::info).toList());
     out.addAll(PLANNED);
+    return out;
+  }
+
+  /** The configured instance names of each forge that names its servers (GitLab, Gitea). */
+  private static Map<String, Set<String>> forgeInstances(Config config, List<Service> services) {
+    Map<String, Set<String>> out = new LinkedHashMap<>();
+    for (Service service : services) {
+      if (config.settings(service.configSection()) instanceof ForgeInstances forge)
+        out.put(service.info().name(), forge.instances().keySet());
+    }
     return out;
   }
 

@@ -18,6 +18,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
@@ -39,10 +41,17 @@ public final class IdentityLinks {
 
   private final PeopleLinks store;
   private final MatrixProfiles profiles;
+  private final Map<String, Set<String>> instances;
 
-  public IdentityLinks(PeopleLinks store, MatrixProfiles profiles) {
+  /**
+   * {@code instances}: the configured instance names of each forge that names its servers (GitLab,
+   * Gitea); an administrator's identity on such a forge belongs to one of them.
+   */
+  public IdentityLinks(
+      PeopleLinks store, MatrixProfiles profiles, Map<String, Set<String>> instances) {
     this.store = store;
     this.profiles = profiles;
+    this.instances = Map.copyOf(instances);
   }
 
   /** Every link: the users' own accounts first (oldest first), then administrators' links. */
@@ -78,7 +87,8 @@ public final class IdentityLinks {
 
   /**
    * Makes an administrator's link from {@code {"matrix": {"userId"}, "github": {"login", "id"?},
-   * ...}}; returns its id. Throws BadInput naming the field, or LINK_EXISTS.
+   * "gitlab": {"login", "id"?, "instance"?}, ...}}; returns its id. Throws BadInput naming the
+   * field, or LINK_EXISTS.
    */
   public String create(Caller caller, ObjectNode body) {
     caller.require(Caller.LINK);
@@ -113,6 +123,7 @@ public final class IdentityLinks {
 
   private Identity identity(String linkId, String service, String userId, JsonNode given) {
     BadInput.check(given.isObject(), service, "must be an object {\"login\", \"id\"}");
+    String instance = instance(service, given.path("instance"));
     String login = given.path("login").asText("");
     BadInput.check(
         LOGIN.matcher(login).matches(),
@@ -127,11 +138,43 @@ public final class IdentityLinks {
         service + ".id",
         "must be the account's id as a string (letters, digits, . _ : -), was %s",
         Json.write(id));
-    if (store.matrixUserFor(service, "", login).isPresent()) {
+    if (store.matrixUserFor(service, instance, login).isPresent()) {
       throw new ApiException(
           ErrorCode.LINK_EXISTS, "The " + service + " login '" + login + "' is linked already.");
     }
-    return new Identity(linkId, service, "", userId, login, forgeId);
+    return new Identity(linkId, service, instance, userId, login, forgeId);
+  }
+
+  /**
+   * The instance an identity on {@code service} belongs to: the one {@code named}, else the only
+   * one configured; "" on a forge without named instances (GitHub, JIRA), which refuses a name.
+   */
+  private String instance(String service, JsonNode named) {
+    String field = service + ".instance";
+    Set<String> known = instances.get(service);
+    if (known == null) {
+      BadInput.check(
+          named.isMissingNode(), field, "is not used: %s identities name no instance", service);
+      return "";
+    }
+    String names = known.isEmpty() ? "none is configured" : String.join(", ", new TreeSet<>(known));
+    if (named.isMissingNode() || named.isNull()) {
+      BadInput.check(
+          known.size() == 1,
+          field,
+          "is required: name the %s instance the login is on (configured: %s)",
+          service,
+          names);
+      return known.iterator().next();
+    }
+    BadInput.check(
+        named.isTextual() && known.contains(named.asText()),
+        field,
+        "must name a configured %s instance (%s), was %s",
+        service,
+        names,
+        Json.write(named));
+    return named.asText();
   }
 
   private static byte[] randomBytes() {

@@ -166,8 +166,8 @@ public final class CoreMethods {
             List.of(
                 required("matrix", RpcMethod.Type.OBJECT, "{\"userId\": \"@user:server\"}"),
                 optional("github", RpcMethod.Type.OBJECT, "{\"login\", \"id\"}"),
-                optional("gitlab", RpcMethod.Type.OBJECT, "{\"login\", \"id\"}"),
-                optional("gitea", RpcMethod.Type.OBJECT, "{\"login\", \"id\"}"),
+                optional("gitlab", RpcMethod.Type.OBJECT, "{\"login\", \"id\", \"instance\"}"),
+                optional("gitea", RpcMethod.Type.OBJECT, "{\"login\", \"id\", \"instance\"}"),
                 optional("jira", RpcMethod.Type.OBJECT, "{\"login\", \"id\"}")),
             Caller.LINK,
             this::createLink));

@@ -22,6 +22,7 @@ import grapple.testing.FakeClock;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -51,7 +52,7 @@ class IdentityLinksTest {
     db = Database.open(where, Migrations.core());
     accounts = new LinkedAccounts(db, SecretBox.of(new byte[32]), clock);
     PeopleLinks people = new PeopleLinks(db, clock);
-    links = new IdentityLinks(people, new MatrixProfiles(rooms, null, people));
+    links = new IdentityLinks(people, new MatrixProfiles(rooms, null, people), Map.of());
   }
 
   @AfterEach
