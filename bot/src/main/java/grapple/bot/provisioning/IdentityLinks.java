@@ -57,20 +57,23 @@ public final class IdentityLinks {
   /** Every link: the users' own accounts first (oldest first), then administrators' links. */
   public List<ObjectNode> all(boolean organizations) {
     List<ObjectNode> out = new ArrayList<>();
-    for (List<Identity> link : grouped().values()) out.add(json(link, organizations));
+    for (List<Identity> link : grouped().values()) out.add(json(link, null, organizations));
     return out;
   }
 
   public Optional<ObjectNode> byId(String linkId, boolean organizations) {
-    return Optional.ofNullable(grouped().get(linkId)).map(link -> json(link, organizations));
+    return Optional.ofNullable(grouped().get(linkId)).map(link -> json(link, null, organizations));
   }
 
-  /** The link with {@code login} on {@code service} (case-insensitive); the users' own first. */
+  /**
+   * The link with {@code login} on {@code service} (case-insensitive; the users' own first),
+   * showing that identity as its {@code service} when the link has several there.
+   */
   public Optional<ObjectNode> byLogin(String service, String login, boolean organizations) {
     for (List<Identity> link : grouped().values()) {
       for (Identity i : link) {
         if (i.service().equals(service) && i.login().equalsIgnoreCase(login))
-          return Optional.of(json(link, organizations));
+          return Optional.of(json(link, i, organizations));
       }
     }
     return Optional.empty();
@@ -80,7 +83,7 @@ public final class IdentityLinks {
   public List<ObjectNode> byMatrixUser(String userId, boolean organizations) {
     List<ObjectNode> out = new ArrayList<>();
     for (List<Identity> link : grouped().values()) {
-      if (link.get(0).matrixUser().equals(userId)) out.add(json(link, organizations));
+      if (link.get(0).matrixUser().equals(userId)) out.add(json(link, null, organizations));
     }
     return out;
   }
@@ -208,9 +211,13 @@ public final class IdentityLinks {
 
   /**
    * The seed's link shape: {@code {linkId, source, matrix: {userId, displayName}, github: {id,
-   * login, organizations, avatar}, …}}.
+   * login, organizations, avatar}, …}}. A user with accounts on several instances of one forge has
+   * several identities there: the forge's object is {@code shown} when it is one of them (the one
+   * looked up), else the oldest, and carries its {@code instance}; {@code identities: {gitlab:
+   * [...]}} lists them all, each with its instance. With one identity per forge, neither appears.
    */
-  private static ObjectNode json(List<Identity> link, boolean organizations) {
+  private static ObjectNode json(
+      List<Identity> link, @Nullable Identity shown, boolean organizations) {
     Identity first = link.get(0);
     ObjectNode out =
         Json.object()
@@ -221,19 +228,32 @@ public final class IdentityLinks {
     out.putObject("matrix")
         .put("userId", first.matrixUser())
         .put("displayName", first.displayName());
+    ObjectNode identities = Json.object();
     for (String service : FORGES) {
-      for (Identity i : link) {
-        if (!i.service().equals(service)) continue;
-        ObjectNode forge = out.putObject(service).put("id", i.forgeId()).put("login", i.login());
-        if (organizations) {
-          ArrayNode names = forge.putArray("organizations");
-          List<String> known = i.organizations();
-          if (known != null) known.forEach(names::add);
-        }
-        forge.put("avatar", avatar(i));
+      List<Identity> on = link.stream().filter(i -> i.service().equals(service)).toList();
+      if (on.isEmpty()) continue;
+      boolean several = on.size() > 1;
+      Identity one = shown != null && on.contains(shown) ? shown : on.get(0);
+      out.set(service, identity(one, several, organizations));
+      if (several) {
+        ArrayNode all = identities.putArray(service);
+        for (Identity i : on) all.add(identity(i, true, organizations));
       }
     }
+    if (!identities.isEmpty()) out.set("identities", identities);
     return out;
+  }
+
+  private static ObjectNode identity(Identity i, boolean withInstance, boolean organizations) {
+    ObjectNode forge = Json.object().put("id", i.forgeId()).put("login", i.login());
+    if (withInstance) forge.put("instance", i.instance());
+    if (organizations) {
+      ArrayNode names = forge.putArray("organizations");
+      List<String> known = i.organizations();
+      if (known != null) known.forEach(names::add);
+    }
+    forge.put("avatar", avatar(i));
+    return forge;
   }
 
   /**

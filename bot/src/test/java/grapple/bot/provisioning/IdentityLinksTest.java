@@ -86,6 +86,38 @@ class IdentityLinksTest {
   }
 
   @Test
+  void accountsOnTwoInstancesOfOneForgeAreBothShownAndALookupShowsTheLoginItFound() {
+    accounts.link(
+        new LinkedAccounts.Account(
+            "gitlab", "work", "@a:x", "ann-work", "1", "tok1", null, null, null));
+    accounts.link(
+        new LinkedAccounts.Account(
+            "gitlab", "home", "@a:x", "ann-home", "2", "tok2", null, null, null));
+
+    ObjectNode work = links.byLogin("gitlab", "ann-work", true).orElseThrow();
+    ObjectNode home = links.byLogin("gitlab", "ANN-HOME", true).orElseThrow();
+
+    assertThat(work.path("gitlab").path("login").asText()).isEqualTo("ann-work");
+    assertThat(work.path("gitlab").path("instance").asText()).isEqualTo("work");
+    assertThat(home.path("gitlab").path("login").asText()).isEqualTo("ann-home");
+    assertThat(home.path("gitlab").path("instance").asText()).isEqualTo("home");
+    assertThat(links.all(false)).hasSize(1);
+    assertThat(links.all(false).get(0).path("identities").path("gitlab"))
+        .extracting(i -> i.path("instance").asText() + ":" + i.path("login").asText())
+        .containsExactlyInAnyOrder("work:ann-work", "home:ann-home");
+  }
+
+  @Test
+  void oneAccountPerForgeKeepsTheSeedsShape() {
+    linkAccount("gitlab", "@a:x", "ann-gl");
+
+    ObjectNode link = links.byLogin("gitlab", "ann-gl", false).orElseThrow();
+
+    assertThat(link.has("identities")).isFalse();
+    assertThat(link.path("gitlab").has("instance")).isFalse();
+  }
+
+  @Test
   void anAdministratorsLinkIsFoundByIdLoginAndUser() {
     String id = links.create(LINKER, body("@b:x", "Bee"));
 
