@@ -20,6 +20,7 @@ import grapple.bot.matrix.DirectRoomStore;
 import grapple.bot.matrix.MatrixGateway;
 import grapple.bot.matrix.SyncStore;
 import grapple.bot.outbound.OutboundService;
+import grapple.bot.outbox.Backlog;
 import grapple.bot.outbox.Outbox;
 import grapple.bot.provisioning.IdentityLinks;
 import grapple.bot.provisioning.ProvisioningApi;
@@ -212,7 +213,8 @@ public final class Grapple implements AutoCloseable {
       Changes changes,
       Permissions permissions,
       ChangeLog changeLog,
-      PeopleLinks people) {}
+      PeopleLinks people,
+      Backlog backlog) {}
 
   private static Grapple wire(
       Config config,
@@ -354,7 +356,8 @@ public final class Grapple implements AutoCloseable {
         new Changes(connections, gateway),
         permissions,
         changeLog,
-        new PeopleLinks(db, Clock.systemUTC()));
+        new PeopleLinks(db, Clock.systemUTC()),
+        new Backlog(db));
   }
 
   /** Each enabled service, started; a disabled one is only known (its routes say it is off). */
@@ -465,7 +468,8 @@ public final class Grapple implements AutoCloseable {
   /** The JSON-RPC methods: the core's, then each running service's. */
   private static List<RpcMethod> methods(ProvisioningApi api, IdentityLinks links, Listening l) {
     List<RpcMethod> out =
-        new ArrayList<>(new CoreMethods(api.operations(), l.hub().outbox(), links).table());
+        new ArrayList<>(
+            new CoreMethods(api.operations(), l.hub().outbox(), links, l.hub().backlog()).table());
     l.running().forEach(r -> out.addAll(r.running().methods()));
     return out;
   }
@@ -501,7 +505,9 @@ public final class Grapple implements AutoCloseable {
   private static void measure(Metrics metrics, Hub hub, List<Started> running, Watchdog watchdog) {
     metrics.gauge("grapple_ready", "1 once rooms are loaded", () -> watchdog.ready() ? 1 : 0);
     metrics.gauge(
-        "grapple_outbox_backlog", "Messages waiting for delivery", () -> hub.outbox().backlog());
+        "grapple_outbox_backlog",
+        "Messages waiting for delivery (in the database: alike on every instance)",
+        () -> hub.backlog().getAsInt());
     metrics.counter(
         "grapple_outbox_delivered",
         "Messages the homeserver accepted since start",

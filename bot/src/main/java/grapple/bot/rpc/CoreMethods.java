@@ -23,6 +23,7 @@ import java.util.Objects;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.IntSupplier;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -47,13 +48,27 @@ public final class CoreMethods {
   private final @Nullable RoomConnections rooms;
   private final @Nullable Outbox outbox;
   private final @Nullable IdentityLinks links;
+  private final @Nullable IntSupplier backlog;
 
-  /** All are null only for a table built to list the methods (the CLI's help), not to run. */
+  /** A table built to list the methods (the CLI's help), not to run. */
   public CoreMethods(
       @Nullable RoomConnections rooms, @Nullable Outbox outbox, @Nullable IdentityLinks links) {
+    this(rooms, outbox, links, null);
+  }
+
+  /**
+   * {@code backlog}: the messages waiting in the database ({@link grapple.bot.outbox.Backlog}), so
+   * that every instance answers alike, leading or not.
+   */
+  public CoreMethods(
+      @Nullable RoomConnections rooms,
+      @Nullable Outbox outbox,
+      @Nullable IdentityLinks links,
+      @Nullable IntSupplier backlog) {
     this.rooms = rooms;
     this.outbox = outbox;
     this.links = links;
+    this.backlog = backlog;
   }
 
   public List<RpcMethod> table() {
@@ -250,7 +265,8 @@ public final class CoreMethods {
   }
 
   private JsonNode getOutbox(RpcCall c) {
-    ObjectNode out = Json.object().put("backlog", outbox().backlog());
+    ObjectNode out =
+        Json.object().put("backlog", Objects.requireNonNull(backlog, "backlog").getAsInt());
     ArrayNode failed = out.putArray("failed");
     for (OutboxStore.Failure f : failures(c)) {
       failed
