@@ -219,12 +219,22 @@ class JsonRpcTest {
             hookArgs("unread"),
             "API key lacks scope connections:write"),
         Arguments.of(READER, "get_outbox", "{}", "API key lacks scope admin"),
-        // as /v1's bad value
+        // /v1's bad values, in JSON-RPC's words (its arg names, no URL advice)
         Arguments.of(
             SECRET,
             "get_connections",
             "{\"roomid\":\"lobby\",\"userid\":\"" + ADMIN + "\"}",
-            "roomId must look like !opaque:server.name, was 'lobby'"),
+            "`roomid` must look like !opaque:server.name, was 'lobby'."),
+        Arguments.of(
+            SECRET,
+            "get_connections",
+            "{\"roomid\":\"" + ROOM + "\",\"userid\":\"\"}",
+            "`userid` is required: the Matrix user the call is made for, @user:server."),
+        Arguments.of(
+            SECRET,
+            "get_room",
+            "{\"roomid\":\"" + ROOM + "\",\"userid\":\"bob\"}",
+            "`userid` must look like @user:server.name, was 'bob'."),
         // as /v1's not found
         Arguments.of(
             WRITER,
