@@ -6,6 +6,7 @@ import grapple.bot.config.ServiceSettings;
 import grapple.bot.console.ConsoleGateway;
 import grapple.bot.console.LocalStateStore;
 import grapple.bot.feed.FeedService;
+import grapple.bot.forge.ForgeInstances;
 import grapple.bot.gitea.GiteaService;
 import grapple.bot.github.GithubService;
 import grapple.bot.gitlab.GitlabService;
@@ -19,6 +20,7 @@ import grapple.bot.matrix.DirectRoomStore;
 import grapple.bot.matrix.MatrixGateway;
 import grapple.bot.matrix.SyncStore;
 import grapple.bot.outbound.OutboundService;
+import grapple.bot.outbox.Backlog;
 import grapple.bot.outbox.Outbox;
 import grapple.bot.provisioning.IdentityLinks;
 import grapple.bot.provisioning.ProvisioningApi;
@@ -211,7 +213,8 @@ public final class Grapple implements AutoCloseable {
       Changes changes,
       Permissions permissions,
       ChangeLog changeLog,
-      PeopleLinks people) {}
+      PeopleLinks people,
+      Backlog backlog) {}
 
   private static Grapple wire(
       Config config,
@@ -357,7 +360,8 @@ public final class Grapple implements AutoCloseable {
         new Changes(connections, gateway),
         permissions,
         changeLog,
-        new PeopleLinks(db, Clock.systemUTC()));
+        new PeopleLinks(db, Clock.systemUTC()),
+        new Backlog(db));
   }
 
   /** Each enabled service, started; a disabled one is only known (its routes say it is off). */
@@ -434,7 +438,9 @@ public final class Grapple implements AutoCloseable {
       Router router = api.router(apiRoutes);
       IdentityLinks links =
           new IdentityLinks(
-              l.hub().people(), new MatrixProfiles(l.rooms(), l.hub().gateway(), l.hub().people()));
+              l.hub().people(),
+              new MatrixProfiles(l.rooms(), l.hub().gateway(), l.hub().people()),
+              forgeInstances(config, l.services()));
       api.addLinks(router, links);
       new JsonRpc(api::authenticate, methods(api, links, l)).addTo(router);
       provisioning =
@@ -466,7 +472,8 @@ public final class Grapple implements AutoCloseable {
   /** The JSON-RPC methods: the core's, then each running service's. */
   private static List<RpcMethod> methods(ProvisioningApi api, IdentityLinks links, Listening l) {
     List<RpcMethod> out =
-        new ArrayList<>(new CoreMethods(api.operations(), l.hub().outbox(), links).table());
+        new ArrayList<>(
+            new CoreMethods(api.operations(), l.hub().outbox(), links, l.hub().backlog()).table());
     l.running().forEach(r -> out.addAll(r.running().methods()));
     return out;
   }
@@ -489,10 +496,22 @@ public final class Grapple implements AutoCloseable {
     return out;
   }
 
+  /** The configured instance names of each forge that names its servers (GitLab, Gitea). */
+  private static Map<String, Set<String>> forgeInstances(Config config, List<Service> services) {
+    Map<String, Set<String>> out = new LinkedHashMap<>();
+    for (Service service : services) {
+      if (config.settings(service.configSection()) instanceof ForgeInstances forge)
+        out.put(service.info().name(), forge.instances().keySet());
+    }
+    return out;
+  }
+
   private static void measure(Metrics metrics, Hub hub, List<Started> running, Watchdog watchdog) {
     metrics.gauge("grapple_ready", "1 once rooms are loaded", () -> watchdog.ready() ? 1 : 0);
     metrics.gauge(
-        "grapple_outbox_backlog", "Messages waiting for delivery", () -> hub.outbox().backlog());
+        "grapple_outbox_backlog",
+        "Messages waiting for delivery (in the database: alike on every instance)",
+        () -> hub.backlog().getAsInt());
     metrics.counter(
         "grapple_outbox_delivered",
         "Messages the homeserver accepted since start",

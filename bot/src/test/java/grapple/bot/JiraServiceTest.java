@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.jira.JiraService;
 import grapple.state.Json;
+import grapple.state.PeopleLinks;
 import grapple.testing.jira.FakeJira;
 import grapple.testing.jira.JiraCorpus;
 import grapple.testing.jira.JiraSigner;
@@ -19,6 +20,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -276,6 +278,38 @@ class JiraServiceTest {
     assertThat(content.path("m.mentions").path("user_ids"))
         .extracting(JsonNode::asText)
         .containsExactly(BOB);
+  }
+
+  @Test
+  void anAdministratorsLinkIsMentionedByItsLoginAndAssignedByMatrixId() throws Exception {
+    // No token: an administrator's link, by login (a Data Center user name) without an id.
+    new PeopleLinks(hub.db, Clock.systemUTC())
+        .create(
+            "link-bob",
+            List.of(new PeopleLinks.Identity("link-bob", "jira", "", BOB, "bob", null)),
+            "key ops");
+    link();
+    follow(jira.url() + "/projects/ACME", "issue_updated");
+    ObjectNode payload =
+        (ObjectNode)
+            Json.UNTRUSTED.readTree(JiraCorpus.server("issue/updated/issue-assigned.json"));
+    payload.set("user", Json.object().put("name", "bob").put("displayName", "Bob Builder"));
+    ObjectNode issue = (ObjectNode) payload.get("issue");
+    issue.put("self", jira.url() + "/rest/api/2/issue/19435").put("key", "ACME-3");
+    ((ObjectNode) issue.path("fields").path("project"))
+        .put("self", jira.url() + "/rest/api/2/project/10105")
+        .put("key", "ACME");
+
+    signed("admin-link-1", Json.write(payload).getBytes(StandardCharsets.UTF_8));
+
+    assertThat(hub.gateway.takeSent(WAIT).content().path("m.mentions").path("user_ids"))
+        .extracting(JsonNode::asText)
+        .containsExactly(BOB);
+
+    hub.reply(TestHub.ROOM, ALICE, "!jira create Task First");
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!jira assign ACME-1 " + BOB))
+        .startsWith("Assigned `@bob:test`");
+    assertThat(jira.issues().get(0).assignee()).isEqualTo("bob");
   }
 
   // ---- Accounts and connections

@@ -6,6 +6,7 @@ import grapple.bot.forge.Mentions;
 import grapple.bot.forge.TokenAccounts;
 import grapple.state.LinkedAccounts;
 import grapple.state.LinkedAccounts.Account;
+import grapple.state.PeopleLinks;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -13,18 +14,22 @@ import org.slf4j.LoggerFactory;
 /**
  * The Gitea accounts Matrix users linked, one per instance, by personal access token: each token is
  * checked with the instance's {@code GET /api/v1/user} before it is stored (sealed, in the shared
- * linked accounts). Also who on Matrix a Gitea login is, for mentions.
+ * linked accounts). Also who on Matrix a Gitea login is, for mentions: who linked it, else whom an
+ * administrator linked it to on that instance (CONTRACT §14).
  */
 final class GiteaAccounts {
   private static final Logger log = LoggerFactory.getLogger(GiteaAccounts.class);
   static final String SERVICE = "gitea";
 
   private final LinkedAccounts store;
+  private final PeopleLinks people;
   private final GiteaClient client;
   private final GiteaSettings settings;
 
-  GiteaAccounts(LinkedAccounts store, GiteaClient client, GiteaSettings settings) {
+  GiteaAccounts(
+      LinkedAccounts store, PeopleLinks people, GiteaClient client, GiteaSettings settings) {
     this.store = store;
+    this.people = people;
     this.client = client;
     this.settings = settings;
   }
@@ -53,6 +58,9 @@ final class GiteaAccounts {
 
   /** Mentions of the people of one instance. */
   Mentions on(String instance) {
-    return login -> store.matrixUserFor(SERVICE, instance, login);
+    return login ->
+        store
+            .matrixUserFor(SERVICE, instance, login)
+            .or(() -> people.matrixUserFor(SERVICE, instance, login));
   }
 }

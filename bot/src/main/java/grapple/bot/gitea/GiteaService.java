@@ -6,6 +6,7 @@ import grapple.bot.ServiceInfo;
 import grapple.bot.forge.ForgeRunning;
 import grapple.bot.forge.Intake;
 import grapple.state.Migration;
+import grapple.state.PeopleLinks;
 import java.util.List;
 import java.util.Set;
 
@@ -38,7 +39,8 @@ public final class GiteaService extends AbstractService<GiteaSettings> {
         new GiteaParts(
             gitea,
             client,
-            new GiteaAccounts(base.linked(), client, gitea),
+            new GiteaAccounts(
+                base.linked(), new PeopleLinks(context.database(), context.clock()), client, gitea),
             new GiteaHooks(context.database(), context.clock()),
             context);
     GiteaRepos repos = new GiteaRepos(parts, new RepoCommands(parts, base.threads().commands()));

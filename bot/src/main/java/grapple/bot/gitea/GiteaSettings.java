@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.config.Section;
 import grapple.bot.config.ServiceSettings;
+import grapple.bot.forge.ForgeInstances;
 import grapple.bot.forge.ForgeUrls;
 import grapple.bot.forge.WebhookSecret;
 import java.util.LinkedHashMap;
@@ -23,7 +24,7 @@ record GiteaSettings(
     String webhookSecret,
     Optional<HttpUrl> publicUrl,
     Map<String, HttpUrl> instances)
-    implements ServiceSettings {
+    implements ServiceSettings, ForgeInstances {
   static final String WEBHOOK_SECRET_ENV = "GRAPPLE_GITEA_WEBHOOK_SECRET";
   private static final Pattern INSTANCE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
 

@@ -6,6 +6,7 @@ import grapple.bot.forge.Mentions;
 import grapple.bot.forge.TokenAccounts;
 import grapple.state.LinkedAccounts;
 import grapple.state.LinkedAccounts.Account;
+import grapple.state.PeopleLinks;
 import java.util.Optional;
 import okhttp3.HttpUrl;
 import org.slf4j.Logger;
@@ -14,17 +15,20 @@ import org.slf4j.LoggerFactory;
 /**
  * The GitLab accounts Matrix users linked, one per instance, by personal access token: each token
  * is checked with the instance's {@code /api/v4/user} before it is stored (sealed, in the shared
- * linked accounts). Also who on Matrix a GitLab username is, for mentions.
+ * linked accounts). Also who on Matrix a GitLab username is, for mentions: who linked it, else whom
+ * an administrator linked it to on that instance (CONTRACT §14).
  */
 final class GitlabAccounts {
   private static final Logger log = LoggerFactory.getLogger(GitlabAccounts.class);
   static final String SERVICE = "gitlab";
 
   private final LinkedAccounts store;
+  private final PeopleLinks people;
   private final GitlabClient client;
 
-  GitlabAccounts(LinkedAccounts store, GitlabClient client) {
+  GitlabAccounts(LinkedAccounts store, PeopleLinks people, GitlabClient client) {
     this.store = store;
+    this.people = people;
     this.client = client;
   }
 
@@ -51,6 +55,10 @@ final class GitlabAccounts {
   /** Mentions of the people of one instance: who linked a GitLab username there. */
   Mentions on(String instance) {
     return username ->
-        username.isEmpty() ? Optional.empty() : store.matrixUserFor(SERVICE, instance, username);
+        username.isEmpty()
+            ? Optional.empty()
+            : store
+                .matrixUserFor(SERVICE, instance, username)
+                .or(() -> people.matrixUserFor(SERVICE, instance, username));
   }
 }

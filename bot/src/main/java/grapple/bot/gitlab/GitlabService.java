@@ -9,6 +9,7 @@ import grapple.bot.forge.Intake;
 import grapple.bot.forge.Mentions;
 import grapple.state.Migration;
 import grapple.state.OutboxStore;
+import grapple.state.PeopleLinks;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -52,7 +53,8 @@ public final class GitlabService extends AbstractService<GitlabSettings> {
         new GitlabParts(
             gitlab,
             client,
-            new GitlabAccounts(base.linked(), client),
+            new GitlabAccounts(
+                base.linked(), new PeopleLinks(context.database(), context.clock()), client),
             new GitlabHooks(context.database(), context.clock()),
             context);
     GitlabRepos repos =

@@ -3,6 +3,7 @@ package grapple.bot.gitlab;
 import grapple.bot.config.Config;
 import grapple.bot.config.Section;
 import grapple.bot.config.ServiceSettings;
+import grapple.bot.forge.ForgeInstances;
 import grapple.bot.forge.ForgeUrls;
 import grapple.bot.forge.WebhookSecret;
 import java.util.LinkedHashMap;
@@ -21,7 +22,7 @@ record GitlabSettings(
     Optional<HttpUrl> publicUrl,
     Map<String, HttpUrl> instances,
     long commentDebounceMs)
-    implements ServiceSettings {
+    implements ServiceSettings, ForgeInstances {
   static final String WEBHOOK_SECRET_ENV = "GRAPPLE_GITLAB_WEBHOOK_SECRET";
   static final String RECEIVER_PATH = "/gitlab/webhook";
   static final long DEFAULT_DEBOUNCE_MS = 5000;

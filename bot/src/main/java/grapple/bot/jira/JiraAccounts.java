@@ -6,6 +6,8 @@ import grapple.bot.forge.TokenAccounts;
 import grapple.state.Json;
 import grapple.state.LinkedAccounts;
 import grapple.state.LinkedAccounts.Account;
+import grapple.state.PeopleLinks;
+import grapple.state.PeopleLinks.Identity;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -13,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.BiConsumer;
+import java.util.function.Predicate;
 import okhttp3.HttpUrl;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,7 +24,9 @@ import org.slf4j.LoggerFactory;
  * The JIRA accounts Matrix users linked: one JIRA Cloud login by OAuth 2.0 (3LO; its access token
  * lasts an hour and is refreshed with the rotating refresh token before use) reaching the sites
  * Atlassian lists as its accessible resources, and Data Center personal access tokens, one per
- * configured instance, each checked with {@code myself} before it is stored.
+ * configured instance, each checked with {@code myself} before it is stored. Mentions and {@code
+ * assign} also read the links administrators made (CONTRACT §14), which match a JIRA user by the
+ * link's id when it has one, else by its login (a Data Center user name).
  */
 final class JiraAccounts {
   private static final Logger log = LoggerFactory.getLogger(JiraAccounts.class);
@@ -36,6 +41,7 @@ final class JiraAccounts {
   static final Duration REFRESH_AHEAD = Duration.ofMinutes(15);
 
   private final LinkedAccounts store;
+  private final PeopleLinks people;
   private final JiraClient client;
   private final JiraSettings settings;
   private final Clock clock;
@@ -44,11 +50,13 @@ final class JiraAccounts {
   /** {@code tell}: sends a user a direct message (Markdown), e.g. that their login expired. */
   JiraAccounts(
       LinkedAccounts store,
+      PeopleLinks people,
       JiraClient client,
       JiraSettings settings,
       Clock clock,
       BiConsumer<String, String> tell) {
     this.store = store;
+    this.people = people;
     this.client = client;
     this.settings = settings;
     this.clock = clock;
@@ -158,13 +166,21 @@ final class JiraAccounts {
     return sites(matrixUser).stream().filter(s -> s.authority().equals(authority)).findFirst();
   }
 
-  /** The JIRA user id (Cloud accountId, Data Center name) a Matrix user linked on this site. */
+  /**
+   * The JIRA user id (Cloud accountId, Data Center name) of a Matrix user on this site: their
+   * linked account's, else an administrator's link's id, else (on Data Center) its login.
+   */
   Optional<String> jiraUserFor(String matrixUser, Site site) {
     String instance = site.cloud() ? CLOUD : site.name();
-    return store
-        .get(SERVICE, instance, matrixUser)
-        .map(Account::forgeId)
-        .filter(id -> !id.isEmpty());
+    Optional<String> linked =
+        store.get(SERVICE, instance, matrixUser).map(Account::forgeId).filter(id -> !id.isEmpty());
+    if (linked.isPresent()) return linked;
+    return adminLink(i -> i.matrixUser().equals(matrixUser))
+        .flatMap(
+            i ->
+                i.forgeId() != null
+                    ? Optional.of(i.forgeId())
+                    : site.cloud() ? Optional.empty() : Optional.of(i.login()));
   }
 
   /**
@@ -176,7 +192,23 @@ final class JiraAccounts {
     String instance = CLOUD;
     for (Map.Entry<String, HttpUrl> i : settings.instances().entrySet())
       if (JiraProjectConfig.authority(i.getValue()).equals(authority)) instance = i.getKey();
-    return store.matrixUserForForgeId(SERVICE, instance, jiraUserId);
+    Optional<String> linked = store.matrixUserForForgeId(SERVICE, instance, jiraUserId);
+    if (linked.isPresent()) return linked;
+    return adminLink(
+            i ->
+                i.forgeId() != null
+                    ? i.forgeId().equals(jiraUserId)
+                    : i.login().equalsIgnoreCase(jiraUserId))
+        .map(Identity::matrixUser);
+  }
+
+  /** The newest JIRA identity of an administrator's link that {@code matches}. */
+  private Optional<Identity> adminLink(Predicate<Identity> matches) {
+    Identity newest = null;
+    for (Identity i : people.adminLinks()) {
+      if (i.service().equals(SERVICE) && matches.test(i)) newest = i; // listed oldest first
+    }
+    return Optional.ofNullable(newest);
   }
 
   private List<Site> cloudSites(JiraSettings.OAuth oauth, String token) throws ForgeException {

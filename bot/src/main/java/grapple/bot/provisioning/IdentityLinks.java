@@ -18,6 +18,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
@@ -39,29 +41,39 @@ public final class IdentityLinks {
 
   private final PeopleLinks store;
   private final MatrixProfiles profiles;
+  private final Map<String, Set<String>> instances;
 
-  public IdentityLinks(PeopleLinks store, MatrixProfiles profiles) {
+  /**
+   * {@code instances}: the configured instance names of each forge that names its servers (GitLab,
+   * Gitea); an administrator's identity on such a forge belongs to one of them.
+   */
+  public IdentityLinks(
+      PeopleLinks store, MatrixProfiles profiles, Map<String, Set<String>> instances) {
     this.store = store;
     this.profiles = profiles;
+    this.instances = Map.copyOf(instances);
   }
 
   /** Every link: the users' own accounts first (oldest first), then administrators' links. */
   public List<ObjectNode> all(boolean organizations) {
     List<ObjectNode> out = new ArrayList<>();
-    for (List<Identity> link : grouped().values()) out.add(json(link, organizations));
+    for (List<Identity> link : grouped().values()) out.add(json(link, null, organizations));
     return out;
   }
 
   public Optional<ObjectNode> byId(String linkId, boolean organizations) {
-    return Optional.ofNullable(grouped().get(linkId)).map(link -> json(link, organizations));
+    return Optional.ofNullable(grouped().get(linkId)).map(link -> json(link, null, organizations));
   }
 
-  /** The link with {@code login} on {@code service} (case-insensitive); the users' own first. */
+  /**
+   * The link with {@code login} on {@code service} (case-insensitive; the users' own first),
+   * showing that identity as its {@code service} when the link has several there.
+   */
   public Optional<ObjectNode> byLogin(String service, String login, boolean organizations) {
     for (List<Identity> link : grouped().values()) {
       for (Identity i : link) {
         if (i.service().equals(service) && i.login().equalsIgnoreCase(login))
-          return Optional.of(json(link, organizations));
+          return Optional.of(json(link, i, organizations));
       }
     }
     return Optional.empty();
@@ -71,14 +83,15 @@ public final class IdentityLinks {
   public List<ObjectNode> byMatrixUser(String userId, boolean organizations) {
     List<ObjectNode> out = new ArrayList<>();
     for (List<Identity> link : grouped().values()) {
-      if (link.get(0).matrixUser().equals(userId)) out.add(json(link, organizations));
+      if (link.get(0).matrixUser().equals(userId)) out.add(json(link, null, organizations));
     }
     return out;
   }
 
   /**
    * Makes an administrator's link from {@code {"matrix": {"userId"}, "github": {"login", "id"?},
-   * ...}}; returns its id. Throws BadInput naming the field, or LINK_EXISTS.
+   * "gitlab": {"login", "id"?, "instance"?}, ...}}; returns its id. Throws BadInput naming the
+   * field, or LINK_EXISTS.
    */
   public String create(Caller caller, ObjectNode body) {
     caller.require(Caller.LINK);
@@ -113,6 +126,7 @@ public final class IdentityLinks {
 
   private Identity identity(String linkId, String service, String userId, JsonNode given) {
     BadInput.check(given.isObject(), service, "must be an object {\"login\", \"id\"}");
+    String instance = instance(service, given.path("instance"));
     String login = given.path("login").asText("");
     BadInput.check(
         LOGIN.matcher(login).matches(),
@@ -127,11 +141,43 @@ public final class IdentityLinks {
         service + ".id",
         "must be the account's id as a string (letters, digits, . _ : -), was %s",
         Json.write(id));
-    if (store.matrixUserFor(service, "", login).isPresent()) {
+    if (store.matrixUserFor(service, instance, login).isPresent()) {
       throw new ApiException(
           ErrorCode.LINK_EXISTS, "The " + service + " login '" + login + "' is linked already.");
     }
-    return new Identity(linkId, service, "", userId, login, forgeId);
+    return new Identity(linkId, service, instance, userId, login, forgeId);
+  }
+
+  /**
+   * The instance an identity on {@code service} belongs to: the one {@code named}, else the only
+   * one configured; "" on a forge without named instances (GitHub, JIRA), which refuses a name.
+   */
+  private String instance(String service, JsonNode named) {
+    String field = service + ".instance";
+    Set<String> known = instances.get(service);
+    if (known == null) {
+      BadInput.check(
+          named.isMissingNode(), field, "is not used: %s identities name no instance", service);
+      return "";
+    }
+    String names = known.isEmpty() ? "none is configured" : String.join(", ", new TreeSet<>(known));
+    if (named.isMissingNode() || named.isNull()) {
+      BadInput.check(
+          known.size() == 1,
+          field,
+          "is required: name the %s instance the login is on (configured: %s)",
+          service,
+          names);
+      return known.iterator().next();
+    }
+    BadInput.check(
+        named.isTextual() && known.contains(named.asText()),
+        field,
+        "must name a configured %s instance (%s), was %s",
+        service,
+        names,
+        Json.write(named));
+    return named.asText();
   }
 
   private static byte[] randomBytes() {
@@ -165,9 +211,13 @@ public final class IdentityLinks {
 
   /**
    * The seed's link shape: {@code {linkId, source, matrix: {userId, displayName}, github: {id,
-   * login, organizations, avatar}, …}}.
+   * login, organizations, avatar}, …}}. A user with accounts on several instances of one forge has
+   * several identities there: the forge's object is {@code shown} when it is one of them (the one
+   * looked up), else the oldest, and carries its {@code instance}; {@code identities: {gitlab:
+   * [...]}} lists them all, each with its instance. With one identity per forge, neither appears.
    */
-  private static ObjectNode json(List<Identity> link, boolean organizations) {
+  private static ObjectNode json(
+      List<Identity> link, @Nullable Identity shown, boolean organizations) {
     Identity first = link.get(0);
     ObjectNode out =
         Json.object()
@@ -178,19 +228,32 @@ public final class IdentityLinks {
     out.putObject("matrix")
         .put("userId", first.matrixUser())
         .put("displayName", first.displayName());
+    ObjectNode identities = Json.object();
     for (String service : FORGES) {
-      for (Identity i : link) {
-        if (!i.service().equals(service)) continue;
-        ObjectNode forge = out.putObject(service).put("id", i.forgeId()).put("login", i.login());
-        if (organizations) {
-          ArrayNode names = forge.putArray("organizations");
-          List<String> known = i.organizations();
-          if (known != null) known.forEach(names::add);
-        }
-        forge.put("avatar", avatar(i));
+      List<Identity> on = link.stream().filter(i -> i.service().equals(service)).toList();
+      if (on.isEmpty()) continue;
+      boolean several = on.size() > 1;
+      Identity one = shown != null && on.contains(shown) ? shown : on.get(0);
+      out.set(service, identity(one, several, organizations));
+      if (several) {
+        ArrayNode all = identities.putArray(service);
+        for (Identity i : on) all.add(identity(i, true, organizations));
       }
     }
+    if (!identities.isEmpty()) out.set("identities", identities);
     return out;
+  }
+
+  private static ObjectNode identity(Identity i, boolean withInstance, boolean organizations) {
+    ObjectNode forge = Json.object().put("id", i.forgeId()).put("login", i.login());
+    if (withInstance) forge.put("instance", i.instance());
+    if (organizations) {
+      ArrayNode names = forge.putArray("organizations");
+      List<String> known = i.organizations();
+      if (known != null) known.forEach(names::add);
+    }
+    forge.put("avatar", avatar(i));
+    return forge;
   }
 
   /**

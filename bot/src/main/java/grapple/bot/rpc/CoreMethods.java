@@ -23,6 +23,8 @@ import java.util.Objects;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.IntSupplier;
+import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -31,6 +33,8 @@ import org.jspecify.annotations.Nullable;
  */
 public final class CoreMethods {
   private static final long RETRY_WAIT_SECONDS = 10;
+  private static final Pattern USER_ID = Pattern.compile("^@[^:\\s]+:\\S+$");
+  private static final Pattern ROOM_ID = Pattern.compile("^![^:\\s]+:\\S+$");
   private static final Arg ROOM =
       required("roomid", RpcMethod.Type.STRING, "the room id, !opaque:server");
   private static final Arg USER =
@@ -47,13 +51,27 @@ public final class CoreMethods {
   private final @Nullable RoomConnections rooms;
   private final @Nullable Outbox outbox;
   private final @Nullable IdentityLinks links;
+  private final @Nullable IntSupplier backlog;
 
-  /** All are null only for a table built to list the methods (the CLI's help), not to run. */
+  /** A table built to list the methods (the CLI's help), not to run. */
   public CoreMethods(
       @Nullable RoomConnections rooms, @Nullable Outbox outbox, @Nullable IdentityLinks links) {
+    this(rooms, outbox, links, null);
+  }
+
+  /**
+   * {@code backlog}: the messages waiting in the database ({@link grapple.bot.outbox.Backlog}), so
+   * that every instance answers alike, leading or not.
+   */
+  public CoreMethods(
+      @Nullable RoomConnections rooms,
+      @Nullable Outbox outbox,
+      @Nullable IdentityLinks links,
+      @Nullable IntSupplier backlog) {
     this.rooms = rooms;
     this.outbox = outbox;
     this.links = links;
+    this.backlog = backlog;
   }
 
   public List<RpcMethod> table() {
@@ -91,13 +109,7 @@ public final class CoreMethods {
             "One connection",
             List.of(ROOM, CONNECTION, USER),
             Caller.READ,
-            c ->
-                rooms()
-                    .get(
-                        c.caller(),
-                        c.string("roomid"),
-                        c.string("userid"),
-                        c.string("connectionid"))),
+            c -> rooms().get(c.caller(), roomid(c), userid(c), c.string("connectionid"))),
         new RpcMethod(
             "create_connection",
             "Creates a connection (its secrets, e.g. a webhook URL, are in the answer)",
@@ -120,8 +132,8 @@ public final class CoreMethods {
                 rooms()
                     .update(
                         c.caller(),
-                        c.string("roomid"),
-                        c.string("userid"),
+                        roomid(c),
+                        userid(c),
                         c.string("connectionid"),
                         () -> c.object("config"))),
         new RpcMethod(
@@ -166,8 +178,8 @@ public final class CoreMethods {
             List.of(
                 required("matrix", RpcMethod.Type.OBJECT, "{\"userId\": \"@user:server\"}"),
                 optional("github", RpcMethod.Type.OBJECT, "{\"login\", \"id\"}"),
-                optional("gitlab", RpcMethod.Type.OBJECT, "{\"login\", \"id\"}"),
-                optional("gitea", RpcMethod.Type.OBJECT, "{\"login\", \"id\"}"),
+                optional("gitlab", RpcMethod.Type.OBJECT, "{\"login\", \"id\", \"instance\"}"),
+                optional("gitea", RpcMethod.Type.OBJECT, "{\"login\", \"id\", \"instance\"}"),
                 optional("jira", RpcMethod.Type.OBJECT, "{\"login\", \"id\"}")),
             Caller.LINK,
             this::createLink));
@@ -208,13 +220,13 @@ public final class CoreMethods {
   }
 
   private JsonNode getRoom(RpcCall c) {
-    ObjectNode out = Json.object().put("roomId", c.string("roomid"));
-    out.set("connections", rooms().list(c.caller(), c.string("roomid"), c.string("userid")));
+    ObjectNode out = Json.object().put("roomId", roomid(c));
+    out.set("connections", rooms().list(c.caller(), roomid(c), userid(c)));
     return out;
   }
 
   private JsonNode getConnections(RpcCall c) {
-    ArrayNode all = rooms().list(c.caller(), c.string("roomid"), c.string("userid"));
+    ArrayNode all = rooms().list(c.caller(), roomid(c), userid(c));
     String type = c.optionalString("type");
     if (type == null) return all;
     ArrayNode out = Json.MAPPER.createArrayNode();
@@ -228,11 +240,7 @@ public final class CoreMethods {
   private JsonNode create(RpcCall c) throws IOException {
     return rooms()
         .create(
-            c.caller(),
-            c.string("roomid"),
-            c.string("userid"),
-            eventType(c.string("type")),
-            () -> c.object("config"))
+            c.caller(), roomid(c), userid(c), eventType(c.string("type")), () -> c.object("config"))
         .connection();
   }
 
@@ -245,12 +253,13 @@ public final class CoreMethods {
   }
 
   private JsonNode delete(RpcCall c) throws IOException {
-    rooms().delete(c.caller(), c.string("roomid"), c.string("userid"), c.string("connectionid"));
+    rooms().delete(c.caller(), roomid(c), userid(c), c.string("connectionid"));
     return Json.object().put("ok", true);
   }
 
   private JsonNode getOutbox(RpcCall c) {
-    ObjectNode out = Json.object().put("backlog", outbox().backlog());
+    ObjectNode out =
+        Json.object().put("backlog", Objects.requireNonNull(backlog, "backlog").getAsInt());
     ArrayNode failed = out.putArray("failed");
     for (OutboxStore.Failure f : failures(c)) {
       failed
@@ -285,6 +294,32 @@ public final class CoreMethods {
         .filter(f -> room == null || f.target().equals(room))
         .filter(f -> allowed.isEmpty() || allowed.contains(f.target()))
         .toList();
+  }
+
+  /**
+   * The {@code roomid} arg, its shape checked in JSON-RPC's words (RoomConnections then checks it
+   * as for {@code /v1}: the key's rooms, the bot in the room).
+   */
+  private static String roomid(RpcCall c) {
+    String roomId = c.string("roomid");
+    if (!ROOM_ID.matcher(roomId).matches())
+      throw new ApiException(
+          ErrorCode.BAD_VALUE,
+          "`roomid` must look like !opaque:server.name, was '" + roomId + "'.");
+    return roomId;
+  }
+
+  /** The {@code userid} arg, its shape checked in JSON-RPC's words (not /v1's {@code ?userId=}). */
+  private static String userid(RpcCall c) {
+    String userId = c.string("userid");
+    if (userId.isEmpty())
+      throw new ApiException(
+          ErrorCode.BAD_VALUE,
+          "`userid` is required: the Matrix user the call is made for, @user:server.");
+    if (!USER_ID.matcher(userId).matches())
+      throw new ApiException(
+          ErrorCode.BAD_VALUE, "`userid` must look like @user:server.name, was '" + userId + "'.");
+    return userId;
   }
 
   private RoomConnections rooms() {

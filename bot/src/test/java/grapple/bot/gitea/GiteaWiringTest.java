@@ -7,10 +7,20 @@ import grapple.bot.Grapple;
 import grapple.bot.ScriptedConsole;
 import grapple.bot.config.ConfigLoader;
 import grapple.bot.config.TestConfig;
+import grapple.state.Database;
 import grapple.state.Json;
+import grapple.state.LinkedAccounts;
+import grapple.state.Location;
+import grapple.state.Migrations;
+import grapple.state.PeopleLinks;
+import grapple.state.SecretBox;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import okhttp3.HttpUrl;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
@@ -22,7 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The gitea service as the whole bot wires it (local mode): off, its receiver is 404 and its
- * connection type answers HS_DISABLED_FEATURE; on, both are there.
+ * connection type answers HS_DISABLED_FEATURE; on, both are there, and an administrator's link
+ * names one of its instances and serves mentions there.
  */
 class GiteaWiringTest {
   private static final String SECRET = "provisioning-secret-0123";
@@ -94,5 +105,48 @@ class GiteaWiringTest {
     assertThat(receiverStatus()).isEqualTo(401);
     assertThat(api("GET", "/v1/connectiontypes", null).path("GiteaRepo").path("eventType").asText())
         .isEqualTo("org.grapple.gitea.repository");
+  }
+
+  @Test
+  void anAdministratorsLinkNamesOneOfTheConfiguredInstances() throws Exception {
+    start(
+        "gitea: {enabled: true, webhook: {secret: 'gitea-secret-0123'}, instances: {c: {url:"
+            + " 'https://codeberg.org'}, w: {url: 'https://git.example.org'}}}");
+    String links = "/api/people/links?api-version=2026-12-01";
+
+    JsonNode refused =
+        api("POST", links, "{\"matrix\":{\"userId\":\"@m:x\"},\"gitea\":{\"login\":\"m\"}}");
+    assertThat(refused.path("error").asText()).contains("gitea.instance").contains("c, w");
+
+    JsonNode made =
+        api(
+            "POST",
+            links,
+            "{\"matrix\":{\"userId\":\"@m:x\"},\"gitea\":{\"login\":\"m\",\"instance\":\"w\"}}");
+    assertThat(made.path("gitea").path("login").asText()).isEqualTo("m");
+  }
+
+  @Test
+  void anAdministratorsLinkServesMentionsOnItsInstance() {
+    try (Database db = Database.open(Location.sqlite(dir.resolve("g.db")), Migrations.core())) {
+      PeopleLinks people = new PeopleLinks(db, Clock.systemUTC());
+      people.create(
+          "link-1",
+          List.of(new PeopleLinks.Identity("link-1", "gitea", "w", "@m:x", "Mia", null)),
+          "key ops");
+      GiteaAccounts accounts =
+          new GiteaAccounts(
+              new LinkedAccounts(db, SecretBox.of(new byte[32]), Clock.systemUTC()),
+              people,
+              new GiteaClient(),
+              new GiteaSettings(
+                  true,
+                  "s",
+                  Optional.empty(),
+                  Map.of("w", HttpUrl.get("https://git.example.org"))));
+
+      assertThat(accounts.on("w").matrixUserFor("mia")).contains("@m:x");
+      assertThat(accounts.on("c").matrixUserFor("mia")).isEmpty();
+    }
   }
 }

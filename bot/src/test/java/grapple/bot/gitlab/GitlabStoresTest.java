@@ -4,16 +4,27 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.MatrixProfiles;
 import grapple.bot.forge.Batches;
+import grapple.bot.provisioning.Caller;
+import grapple.bot.provisioning.IdentityLinks;
+import grapple.bot.room.RoomStates;
+import grapple.state.BadInput;
 import grapple.state.Database;
 import grapple.state.Dialect;
+import grapple.state.Json;
+import grapple.state.LinkedAccounts;
 import grapple.state.Location;
+import grapple.state.PeopleLinks;
+import grapple.state.SecretBox;
 import grapple.state.TestDatabases;
 import grapple.testing.FakeClock;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletionException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -24,7 +35,8 @@ import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * The gitlab tables (its own migration step): comment batches and added hooks, on both databases.
+ * The gitlab tables (its own migration step): comment batches and added hooks; and whom mentions
+ * name through administrators' links; on both databases.
  */
 @ParameterizedClass
 @EnumSource(Dialect.class)
@@ -101,5 +113,54 @@ class GitlabStoresTest {
     assertThat(hooks.hookOf("other", "group/app")).isEmpty();
     hooks.removed("work", "group/app");
     assertThat(hooks.hookOf("work", "group/app")).isEmpty();
+  }
+
+  private GitlabAccounts accounts() {
+    return new GitlabAccounts(
+        new LinkedAccounts(db, SecretBox.of(new byte[32]), clock),
+        new PeopleLinks(db, clock),
+        null);
+  }
+
+  /** An administrator's link, made as the links API makes it, with GitLab's {@code instances}. */
+  private void linkedByAnAdministrator(Set<String> instances, ObjectNode gitlab) {
+    PeopleLinks people = new PeopleLinks(db, clock);
+    IdentityLinks links =
+        new IdentityLinks(
+            people,
+            new MatrixProfiles(new RoomStates(), null, people),
+            Map.of("gitlab", instances));
+    ObjectNode body = Json.object();
+    body.putObject("matrix").put("userId", "@maria:example.org");
+    body.set("gitlab", gitlab);
+    links.create(new Caller("ops", Set.of(Caller.LINK), List.of()), body);
+  }
+
+  @Test
+  void anAdministratorsLinkMentionsTheMatrixUserOnTheOnlyInstance() {
+    linkedByAnAdministrator(Set.of("gitlab"), Json.object().put("login", "maria"));
+
+    assertThat(accounts().on("gitlab").matrixUserFor("Maria")).contains("@maria:example.org");
+  }
+
+  @Test
+  void anAdministratorsLinkNamesItsInstanceWhenThereAreSeveral() {
+    assertThatThrownBy(
+            () -> linkedByAnAdministrator(Set.of("work", "home"), Json.object().put("login", "m")))
+        .isInstanceOf(BadInput.class)
+        .hasMessageContaining("gitlab.instance")
+        .hasMessageContaining("home, work");
+    assertThatThrownBy(
+            () ->
+                linkedByAnAdministrator(
+                    Set.of("work", "home"), Json.object().put("login", "m").put("instance", "x")))
+        .isInstanceOf(BadInput.class)
+        .hasMessageContaining("gitlab.instance");
+
+    linkedByAnAdministrator(
+        Set.of("work", "home"), Json.object().put("login", "maria").put("instance", "work"));
+
+    assertThat(accounts().on("work").matrixUserFor("maria")).contains("@maria:example.org");
+    assertThat(accounts().on("home").matrixUserFor("maria")).isEmpty();
   }
 }

@@ -22,6 +22,7 @@ import grapple.testing.FakeClock;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -51,7 +52,7 @@ class IdentityLinksTest {
     db = Database.open(where, Migrations.core());
     accounts = new LinkedAccounts(db, SecretBox.of(new byte[32]), clock);
     PeopleLinks people = new PeopleLinks(db, clock);
-    links = new IdentityLinks(people, new MatrixProfiles(rooms, null, people));
+    links = new IdentityLinks(people, new MatrixProfiles(rooms, null, people), Map.of());
   }
 
   @AfterEach
@@ -82,6 +83,38 @@ class IdentityLinksTest {
     assertThat(all.get(0).get("github").get("login").asText()).isEqualTo("ann");
     assertThat(all.get(0).get("gitlab").get("login").asText()).isEqualTo("ann-gl");
     assertThat(all.get(0).toString()).doesNotContain("tok");
+  }
+
+  @Test
+  void accountsOnTwoInstancesOfOneForgeAreBothShownAndALookupShowsTheLoginItFound() {
+    accounts.link(
+        new LinkedAccounts.Account(
+            "gitlab", "work", "@a:x", "ann-work", "1", "tok1", null, null, null));
+    accounts.link(
+        new LinkedAccounts.Account(
+            "gitlab", "home", "@a:x", "ann-home", "2", "tok2", null, null, null));
+
+    ObjectNode work = links.byLogin("gitlab", "ann-work", true).orElseThrow();
+    ObjectNode home = links.byLogin("gitlab", "ANN-HOME", true).orElseThrow();
+
+    assertThat(work.path("gitlab").path("login").asText()).isEqualTo("ann-work");
+    assertThat(work.path("gitlab").path("instance").asText()).isEqualTo("work");
+    assertThat(home.path("gitlab").path("login").asText()).isEqualTo("ann-home");
+    assertThat(home.path("gitlab").path("instance").asText()).isEqualTo("home");
+    assertThat(links.all(false)).hasSize(1);
+    assertThat(links.all(false).get(0).path("identities").path("gitlab"))
+        .extracting(i -> i.path("instance").asText() + ":" + i.path("login").asText())
+        .containsExactlyInAnyOrder("work:ann-work", "home:ann-home");
+  }
+
+  @Test
+  void oneAccountPerForgeKeepsTheSeedsShape() {
+    linkAccount("gitlab", "@a:x", "ann-gl");
+
+    ObjectNode link = links.byLogin("gitlab", "ann-gl", false).orElseThrow();
+
+    assertThat(link.has("identities")).isFalse();
+    assertThat(link.path("gitlab").has("instance")).isFalse();
   }
 
   @Test

@@ -41,6 +41,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
@@ -203,7 +204,8 @@ class OpenApiConformanceTest {
     try (Database db = Database.open(dir.resolve("routes.db"), Migrations.core())) {
       PeopleLinks people = new PeopleLinks(db, Clock.systemUTC());
       api.addLinks(
-          router, new IdentityLinks(people, new MatrixProfiles(new RoomStates(), null, people)));
+          router,
+          new IdentityLinks(people, new MatrixProfiles(new RoomStates(), null, people), Map.of()));
     }
     new JsonRpc(api::authenticate, List.of()).addTo(router);
     Set<String> out = new TreeSet<>();

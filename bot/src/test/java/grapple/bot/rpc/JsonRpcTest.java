@@ -11,12 +11,20 @@ import static grapple.bot.LocalMode.WRITER;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import grapple.bot.outbox.Backlog;
+import grapple.bot.outbox.Outbox;
+import grapple.bot.provisioning.Caller;
+import grapple.state.Database;
 import grapple.state.Json;
+import grapple.state.Migrations;
+import grapple.state.OutboxStore;
 import grapple.testing.Await;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
@@ -211,12 +219,22 @@ class JsonRpcTest {
             hookArgs("unread"),
             "API key lacks scope connections:write"),
         Arguments.of(READER, "get_outbox", "{}", "API key lacks scope admin"),
-        // as /v1's bad value
+        // /v1's bad values, in JSON-RPC's words (its arg names, no URL advice)
         Arguments.of(
             SECRET,
             "get_connections",
             "{\"roomid\":\"lobby\",\"userid\":\"" + ADMIN + "\"}",
-            "roomId must look like !opaque:server.name, was 'lobby'"),
+            "`roomid` must look like !opaque:server.name, was 'lobby'."),
+        Arguments.of(
+            SECRET,
+            "get_connections",
+            "{\"roomid\":\"" + ROOM + "\",\"userid\":\"\"}",
+            "`userid` is required: the Matrix user the call is made for, @user:server."),
+        Arguments.of(
+            SECRET,
+            "get_room",
+            "{\"roomid\":\"" + ROOM + "\",\"userid\":\"bob\"}",
+            "`userid` must look like @user:server.name, was 'bob'."),
         // as /v1's not found
         Arguments.of(
             WRITER,
@@ -432,6 +450,34 @@ class JsonRpcTest {
 
     assertThat(outbox.get("backlog").isInt()).isTrue();
     assertThat(outbox.get("failed").isArray()).isTrue();
+  }
+
+  @Test
+  void getOutboxCountsTheQueuedMessagesInTheDatabaseOnAnInstanceThatDoesNotLead(@TempDir Path own)
+      throws Exception {
+    try (Database db = Database.open(own.resolve("outbox.db"), Migrations.core())) {
+      OutboxStore store = new OutboxStore(db);
+      store.enqueue(new OutboxStore.Draft("!r:x", "m.room.message", Json.object())).join();
+      store.enqueue(new OutboxStore.Draft("!r:x", "m.room.message", Json.object())).join();
+      // Never started: this instance does not lead, its worker holds nothing.
+      Outbox outbox = new Outbox(store, null, 1, Duration.ofSeconds(1));
+      RpcMethod getOutbox =
+          new CoreMethods(null, outbox, null, new Backlog(db))
+              .table().stream()
+                  .filter(m -> m.name().equals("get_outbox"))
+                  .findFirst()
+                  .orElseThrow();
+
+      JsonNode answer =
+          getOutbox
+              .handler()
+              .call(
+                  new RpcCall(
+                      new Caller("ops", Set.of(Caller.ADMIN), List.of()),
+                      Map.of("roomid", Json.MAPPER.nullNode())));
+
+      assertThat(answer.get("backlog").asInt()).isEqualTo(2);
+    }
   }
 
   @Test
