@@ -142,4 +142,15 @@ class DatabaseCommandTest {
     assertThat(err()).contains(missing + " is not a file");
     assertThat(missing).doesNotExist();
   }
+
+  @Test
+  void anUnusableTargetUrlIsNamedWithoutItsPassword() {
+    Path sqlite = installation();
+
+    int status =
+        db(Map.of(), "copy", "--from", sqlite.toString(), "--to", "postgresql://u:s3cr@e/t@h/db");
+
+    assertThat(status).isEqualTo(2);
+    assertThat(err()).contains("'--to'").contains("postgresql://u:***@h/db").doesNotContain("s3cr");
+  }
 }
