@@ -28,6 +28,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -752,6 +753,46 @@ class ConfigLoaderTest {
         .containsExactly(
             "config: permissions[0].services[0].level: must be one of"
                 + " commands, login, notifications, manageConnections, admin, was 'owner'");
+  }
+
+  /**
+   * A service name that names no service (a typo) would grant nothing, so everyone the rule was
+   * meant for would be refused: it is a problem with the closest name.
+   */
+  @ParameterizedTest
+  @CsvSource({"githib, github", "gitlabs, gitlab", "webhoks, webhooks", "Feedz, feed"})
+  void permissionServiceThatNamesNoServiceIsAProblem(String service, String closest) {
+    List<String> problems =
+        problems(permission("example.org", "{service: " + service + ", level: admin}"));
+
+    assertThat(problems)
+        .containsExactly(
+            "config: permissions[0].services[0].service: names no service (did you mean '"
+                + closest
+                + "'?), was '"
+                + service
+                + "'");
+  }
+
+  @Test
+  void permissionServiceFarFromAnyNameListsThemAll() {
+    List<String> problems =
+        problems(permission("example.org", "{service: calendar, level: admin}"));
+
+    assertThat(problems)
+        .singleElement()
+        .asString()
+        .contains("permissions[0].services[0].service: names no service (known: *, ")
+        .contains("generic")
+        .contains("genericoutbound");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"webhook", "Webhooks", "GitHub", "feed", "outbound", "figma", "*"})
+  void permissionServiceMayBeAnAliasOrHookshotsOwn(String service) {
+    Config config = parse(permission("example.org", "{service: '" + service + "', level: admin}"));
+
+    assertThat(config.permissions().get(0).services().get(0).service()).isEqualTo(service);
   }
 
   // ---- logging and outbox
