@@ -5,12 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import grapple.bot.config.Config;
 import grapple.bot.config.ConfigLoader;
 import grapple.bot.console.ConsoleGateway;
-import grapple.state.Location;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -76,7 +78,11 @@ class GrappleTest {
     starting.interrupt();
 
     assertThat(failed.get(10, TimeUnit.SECONDS)).isInstanceOf(InterruptedException.class);
-    try (FileOwner again = FileOwner.claim(Location.sqlite(dir.resolve("grapple.db")))) {
+    // The lock is let go: this process can take it again (it could not while held here).
+    try (FileChannel lock =
+            FileChannel.open(
+                dir.resolve("grapple.db.lock").toAbsolutePath(), StandardOpenOption.WRITE);
+        FileLock again = lock.tryLock()) {
       assertThat(again).isNotNull();
     }
   }
