@@ -153,4 +153,24 @@ class DatabaseCommandTest {
     assertThat(status).isEqualTo(2);
     assertThat(err()).contains("'--to'").contains("postgresql://u:***@h/db").doesNotContain("s3cr");
   }
+
+  @Test
+  void aSourceThatAGrappleStillHoldsIsRefusedNamingTheLock() {
+    Path sqlite = installation();
+    Location.Postgres target = TestPostgres.newDatabase();
+
+    FileOwner running = FileOwner.claim(Location.sqlite(sqlite));
+    int status;
+    try {
+      status = db(Map.of(), "copy", "--from", sqlite.toString(), "--to", url(target, true));
+    } finally {
+      running.close();
+    }
+
+    assertThat(status).isEqualTo(1);
+    assertThat(err())
+        .contains("in use by a Grapple (it holds " + sqlite.toAbsolutePath() + ".lock)")
+        .contains("stop that Grapple first");
+    assertThat(out()).doesNotContain("db copy: connections");
+  }
 }
