@@ -164,7 +164,7 @@ public final class Main {
     try {
       return run(config, options, shutdown);
     } finally {
-      shutdown.finish(EXIT_STARTUP); // when something unexpected was thrown
+      shutdown.failed(EXIT_STARTUP); // when something unexpected was thrown
     }
   }
 
@@ -177,11 +177,11 @@ public final class Main {
       if (shutdown.startupOver()) return stoppedDuringStartup(shutdown);
       // One line on stderr, where the log goes too: logging it as well would print it twice.
       System.err.println("grapple: cannot start: " + e.getMessage());
-      return shutdown.finish(EXIT_STARTUP);
+      return shutdown.failed(EXIT_STARTUP);
     } catch (InterruptedException e) {
       if (shutdown.startupOver()) return stoppedDuringStartup(shutdown);
       Thread.currentThread().interrupt();
-      return shutdown.finish(EXIT_STARTUP);
+      return shutdown.failed(EXIT_STARTUP);
     }
     shutdown.startupOver();
     shutdown.awaitStop(); // at once if the signal came as start-up returned

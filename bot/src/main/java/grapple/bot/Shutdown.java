@@ -3,6 +3,7 @@ package grapple.bot;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntConsumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * SIGTERM and SIGINT at any moment, start-up included (CONTRACT §8): installed before start-up
@@ -21,6 +22,7 @@ final class Shutdown {
   private final CountDownLatch finished = new CountDownLatch(1);
   private volatile int status = Main.EXIT_STARTUP;
   private boolean starting = true; // guarded by this
+  private @Nullable Thread hook;
 
   Shutdown(Thread main, IntConsumer halt) {
     this.main = main;
@@ -30,7 +32,9 @@ final class Shutdown {
   /** Installs the hook for the calling (main) thread. */
   static Shutdown install() {
     Shutdown shutdown = new Shutdown(Thread.currentThread(), Runtime.getRuntime()::halt);
-    Runtime.getRuntime().addShutdownHook(new Thread(shutdown::onSignal, "shutdown"));
+    Thread hook = new Thread(shutdown::onSignal, "shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
+    shutdown.hook = hook;
     return shutdown;
   }
 
@@ -78,6 +82,24 @@ final class Shutdown {
       }
     }
     if (interrupted) Thread.currentThread().interrupt();
+  }
+
+  /**
+   * The main thread: start-up failed (or something unexpected was thrown) without a stop being
+   * asked: settles {@code exitStatus} unless one was settled, and takes the hook away, so that the
+   * process (or a test's JVM) exits as it would have without it.
+   */
+  int failed(int exitStatus) {
+    int settled = finish(exitStatus);
+    Thread installed = hook;
+    if (installed != null && requested.getCount() > 0) {
+      try {
+        Runtime.getRuntime().removeShutdownHook(installed);
+      } catch (IllegalStateException shuttingDown) {
+        // The hook runs already, and exits with the settled status.
+      }
+    }
+    return settled;
   }
 
   /** The main thread: settles the exit status (the first one given wins) and returns it. */
