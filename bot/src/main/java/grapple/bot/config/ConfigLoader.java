@@ -300,11 +300,28 @@ public final class ConfigLoader {
     String fallback = beside == null ? "grapple.key" : beside.resolve("grapple.key").toString();
     String keyFile = s.nonEmptyString("keyFile", fallback);
     s.finish();
+    String base64Key = emptyToNull(env.get(SECRET_KEY_ENV));
+    if (base64Key != null && !base64Key.isBlank() && !isKey(base64Key.trim())) {
+      // The key itself is never shown.
+      s.problem(
+          "keyFile",
+          SECRET_KEY_ENV
+              + ", which wins over it, must be 32 bytes in base64 (openssl rand -base64 32)");
+    }
     try {
-      return new Config.Secrets(Path.of(keyFile), emptyToNull(env.get(SECRET_KEY_ENV)));
+      return new Config.Secrets(Path.of(keyFile), base64Key);
     } catch (InvalidPathException e) {
       s.reject("keyFile", "must be a file path (" + e.getReason() + ")");
       return new Config.Secrets(Path.of(fallback), null);
+    }
+  }
+
+  /** True for 32 bytes in base64, as SecretBox takes them. */
+  private static boolean isKey(String base64) {
+    try {
+      return java.util.Base64.getDecoder().decode(base64).length == 32;
+    } catch (IllegalArgumentException e) {
+      return false;
     }
   }
 

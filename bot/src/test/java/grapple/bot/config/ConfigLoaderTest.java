@@ -316,6 +316,38 @@ class ConfigLoaderTest {
             "config: listeners.provisioning.port: must differ from listeners.webhooks.port, was 9000");
   }
 
+  @ParameterizedTest
+  @CsvSource({
+    "0.0.0.0:9000, must be an address without a port (the port goes in port)",
+    "'[::]:9000', must be an address without a port (the port goes in port)",
+    "no-such-host.invalid, must be an IP address or a host name that resolves"
+  })
+  void aBindAddressThatCannotBeBoundIsAProblem(String address, String rule) {
+    List<String> problems = problems("listeners: {webhooks: {bindAddress: '" + address + "'}}");
+
+    assertThat(problems)
+        .containsExactly(
+            "config: listeners.webhooks.bindAddress: " + rule + ", was '" + address + "'");
+  }
+
+  @Test
+  void twoNamesForOneAddressCannotShareAPort() {
+    String yaml =
+        "listeners: {webhooks: {bindAddress: localhost},"
+            + " provisioning: {bindAddress: 127.0.0.1, port: 9000}}";
+
+    assertThat(problems(yaml))
+        .containsExactly(
+            "config: listeners.provisioning.port: must differ from listeners.webhooks.port, was 9000");
+  }
+
+  @Test
+  void anIpv6AddressIsABindAddress() {
+    Config config = parse("listeners: {webhooks: {bindAddress: '::1'}}");
+
+    assertThat(config.listeners().webhooks().bindAddress()).isEqualTo("::1");
+  }
+
   @Test
   void severalListenersMayUsePortZero() {
     String yaml = "listeners: {webhooks: {port: 0}, provisioning: {port: 0}, metrics: {port: 0}}";
@@ -793,6 +825,26 @@ class ConfigLoaderTest {
     Config config = parse(permission("example.org", "{service: '" + service + "', level: admin}"));
 
     assertThat(config.permissions().get(0).services().get(0).service()).isEqualTo(service);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"not base64!", "c2hvcnQ="})
+  void aSecretKeyFromTheEnvironmentMustBe32BytesOfBase64(String key) {
+    List<String> problems = problems("", Map.of("GRAPPLE_SECRET_KEY", key));
+
+    assertThat(problems)
+        .containsExactly(
+            "config: secrets.keyFile: GRAPPLE_SECRET_KEY, which wins over it, must be 32 bytes in"
+                + " base64 (openssl rand -base64 32)");
+  }
+
+  @Test
+  void aSecretKeyOf32BytesIsTaken() {
+    String key = java.util.Base64.getEncoder().encodeToString(new byte[32]);
+
+    Config config = parse("", Map.of("GRAPPLE_SECRET_KEY", key));
+
+    assertThat(config.secrets().base64Key()).isEqualTo(key);
   }
 
   // ---- logging and outbox
