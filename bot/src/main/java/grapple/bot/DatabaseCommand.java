@@ -63,9 +63,20 @@ final class DatabaseCommand {
       return Main.EXIT_CONFIG;
     }
     out.println("db copy: from " + copy.from() + " to " + to.describe());
+    // Held for the whole copy: no Grapple may write the file meanwhile, nor start on it.
     try {
-      DatabaseCopy.copy(
-          Location.sqlite(copy.from()), to, migrations(), line -> out.println("db copy: " + line));
+      FileOwner source =
+          FileOwner.claimIdle(
+              copy.from(), "stop that Grapple first: db copy reads the file as it is");
+      try {
+        DatabaseCopy.copy(
+            Location.sqlite(copy.from()),
+            to,
+            migrations(),
+            line -> out.println("db copy: " + line));
+      } finally {
+        source.close();
+      }
     } catch (DatabaseCopy.NotEmpty | StorageException e) {
       err.println("grapple: db copy: " + e.getMessage());
       return Main.EXIT_STARTUP;

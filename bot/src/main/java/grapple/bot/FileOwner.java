@@ -26,7 +26,20 @@ final class FileOwner implements AutoCloseable {
   /** Takes the file for this process; refuses, naming the file, when another process has it. */
   static FileOwner claim(Location where) {
     if (!(where instanceof Location.Sqlite sqlite)) return new FileOwner(null);
-    Path file = sqlite.file().toAbsolutePath();
+    return claim(
+        sqlite.file(), true, "stop that one first, or give this one its own database.path");
+  }
+
+  /**
+   * Takes {@code file} for a tool that reads it as it is ({@code db copy}): refuses, naming the
+   * lock, while a Grapple holds it, in this process too.
+   */
+  static FileOwner claimIdle(Path file, String advice) {
+    return claim(file, false, advice);
+  }
+
+  private static FileOwner claim(Path path, boolean shareWithThisProcess, String advice) {
+    Path file = path.toAbsolutePath();
     Path lock = file.resolveSibling(file.getFileName() + ".lock");
     FileChannel channel;
     try {
@@ -44,10 +57,15 @@ final class FileOwner implements AutoCloseable {
               + file
               + ": in use by another Grapple process (it holds "
               + lock
-              + "); stop that one first, or give this one its own database.path");
+              + "); "
+              + advice);
     } catch (OverlappingFileLockException e) {
       // Another Grapple in this very JVM (tests start several): it holds the lock for the process.
       closeQuietly(channel);
+      if (!shareWithThisProcess) {
+        throw new StorageException(
+            "database " + file + ": in use by a Grapple (it holds " + lock + "); " + advice);
+      }
       return new FileOwner(null);
     } catch (IOException e) {
       closeQuietly(channel);

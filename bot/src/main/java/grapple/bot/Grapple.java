@@ -52,6 +52,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -105,7 +106,14 @@ public final class Grapple implements AutoCloseable {
 
   /** The config sections of {@code services}, for the config loader. */
   public static List<SectionReader> configSections(List<Service> services) {
-    return services.stream().map(s -> new SectionReader(s.configSection(), s::settings)).toList();
+    return services.stream()
+        .map(
+            s -> {
+              Set<String> names = new LinkedHashSet<>(s.info().aliases());
+              names.add(s.info().name());
+              return new SectionReader(s.configSection(), s::settings, names);
+            })
+        .toList();
   }
 
   /** The config sections of every service Grapple has. */

@@ -15,6 +15,9 @@ import org.slf4j.LoggerFactory;
 final class Invites {
   private static final Logger log = LoggerFactory.getLogger(Invites.class);
 
+  /** Hookshot's reason for declining, word for word. */
+  static final String DECLINED = "You do not have permission to invite this bot.";
+
   private final RoomGateway gateway;
   private final Permissions permissions;
 
@@ -30,13 +33,10 @@ final class Invites {
         log.info("room {}: joined on invite from {}", invite.roomId(), invite.sender());
         return;
       }
-      gateway.leave(
-          invite.roomId(),
-          "Grapple declined: "
-              + invite.sender()
-              + " does not have the login permission in Grapple's config.");
+      // Hookshot's reason, word for word; who lacked what goes to the log only.
+      gateway.leave(invite.roomId(), DECLINED);
       log.info(
-          "room {}: declined invite from {} (no login permission)",
+          "room {}: declined invite from {} (no login permission on any service in the config)",
           invite.roomId(),
           invite.sender());
     } catch (IOException e) {

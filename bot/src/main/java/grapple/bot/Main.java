@@ -13,7 +13,6 @@ import grapple.state.StorageException;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.util.concurrent.CountDownLatch;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -161,19 +160,43 @@ public final class Main {
           Fatal.haltIfFatal(failure);
           log.error("thread {} died", thread.getName(), failure);
         });
+    Shutdown shutdown = Shutdown.install();
+    try {
+      return run(config, options, shutdown);
+    } finally {
+      shutdown.failed(EXIT_STARTUP); // when something unexpected was thrown
+    }
+  }
+
+  /** Starts, then runs until SIGTERM or SIGINT, then shuts down cleanly so the process exits 0. */
+  private static int run(Config config, Options options, Shutdown shutdown) {
     Grapple app;
     try {
       app = Grapple.start(config, console(config, options));
     } catch (StorageException | LoginFailed | IOException e) {
+      if (shutdown.startupOver()) return stoppedDuringStartup(shutdown);
       // One line on stderr, where the log goes too: logging it as well would print it twice.
       System.err.println("grapple: cannot start: " + e.getMessage());
-      return EXIT_STARTUP;
+      return shutdown.failed(EXIT_STARTUP);
     } catch (InterruptedException e) {
+      if (shutdown.startupOver()) return stoppedDuringStartup(shutdown);
       Thread.currentThread().interrupt();
-      return EXIT_STARTUP;
+      return shutdown.failed(EXIT_STARTUP);
     }
-    awaitTermination(app);
+    shutdown.startupOver();
+    shutdown.awaitStop(); // at once if the signal came as start-up returned
+    try {
+      app.close();
+    } finally {
+      shutdown.finish(0);
+    }
     return 0;
+  }
+
+  /** Start-up undid what it had started (listeners, services, the database) when interrupted. */
+  private static int stoppedDuringStartup(Shutdown shutdown) {
+    LoggerFactory.getLogger(Main.class).info("stopped during start-up");
+    return shutdown.finish(0);
   }
 
   // Java 17-21: console() is null unless stdin and stdout are a terminal. From 22 on it never is,
@@ -189,37 +212,6 @@ public final class Main {
       return terminal;
     }
     return ConsoleGateway.plain(System.in, System.out);
-  }
-
-  /** Blocks until SIGTERM or SIGINT, then shuts down cleanly so the process exits 0. */
-  private static void awaitTermination(Grapple app) {
-    CountDownLatch stop = new CountDownLatch(1);
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  stop.countDown();
-                  try {
-                    stopped.await();
-                  } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                  }
-                  // A signal's default exit status is 128+n; a clean shutdown after SIGTERM reports
-                  // 0.
-                  Runtime.getRuntime().halt(0);
-                },
-                "shutdown"));
-    try {
-      stop.await();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    try {
-      app.close();
-    } finally {
-      stopped.countDown();
-    }
   }
 
   private static void setLogLevel(String level) {

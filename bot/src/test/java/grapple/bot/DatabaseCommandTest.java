@@ -142,4 +142,35 @@ class DatabaseCommandTest {
     assertThat(err()).contains(missing + " is not a file");
     assertThat(missing).doesNotExist();
   }
+
+  @Test
+  void anUnusableTargetUrlIsNamedWithoutItsPassword() {
+    Path sqlite = installation();
+
+    int status =
+        db(Map.of(), "copy", "--from", sqlite.toString(), "--to", "postgresql://u:s3cr@e/t@h/db");
+
+    assertThat(status).isEqualTo(2);
+    assertThat(err()).contains("'--to'").contains("postgresql://u:***@h/db").doesNotContain("s3cr");
+  }
+
+  @Test
+  void aSourceThatAGrappleStillHoldsIsRefusedNamingTheLock() {
+    Path sqlite = installation();
+    Location.Postgres target = TestPostgres.newDatabase();
+
+    FileOwner running = FileOwner.claim(Location.sqlite(sqlite));
+    int status;
+    try {
+      status = db(Map.of(), "copy", "--from", sqlite.toString(), "--to", url(target, true));
+    } finally {
+      running.close();
+    }
+
+    assertThat(status).isEqualTo(1);
+    assertThat(err())
+        .contains("in use by a Grapple (it holds " + sqlite.toAbsolutePath() + ".lock)")
+        .contains("stop that Grapple first");
+    assertThat(out()).doesNotContain("db copy: connections");
+  }
 }

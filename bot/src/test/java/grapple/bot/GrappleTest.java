@@ -2,7 +2,22 @@ package grapple.bot;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import grapple.bot.config.Config;
+import grapple.bot.config.ConfigLoader;
+import grapple.bot.console.ConsoleGateway;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class GrappleTest {
   @Test
@@ -12,5 +27,63 @@ class GrappleTest {
     assertThat(Grapple.maskPath(Grapple.services(), "/webhook/s3cr3t/extra"))
         .isEqualTo("/webhook/***");
     assertThat(Grapple.maskPath(Grapple.services(), "/v1/health")).isEqualTo("/v1/health");
+  }
+
+  /**
+   * SIGTERM while start-up retries an unreachable homeserver interrupts it (Main's hook): start-up
+   * then closes what it had opened, the listeners' ports and the database's lock included.
+   */
+  @Test
+  void anInterruptedStartupWaitingForTheHomeserverClosesWhatItOpened(@TempDir Path dir)
+      throws Exception {
+    // The homeserver's port takes the first try and hangs up, then is closed: start-up retries.
+    ServerSocket homeserver = new ServerSocket(0);
+    int unreachable = homeserver.getLocalPort();
+    CompletableFuture<Void> tried =
+        CompletableFuture.runAsync(
+            () -> {
+              try (homeserver;
+                  Socket first = homeserver.accept()) {
+                first.getInputStream().read();
+              } catch (IOException e) {
+                throw new UncheckedIOException(e);
+              }
+            });
+    Config config =
+        ConfigLoader.parse(
+            """
+            homeserver: {url: "http://127.0.0.1:%d", domain: test}
+            bot: {userId: "@bot:test", accessToken: "tok"}
+            database: {path: "%s"}
+            listeners: {webhooks: {port: 0}, provisioning: {port: 0}, metrics: {port: 0}}
+            """
+                .formatted(unreachable, dir.resolve("grapple.db")),
+            dir,
+            Map.of(),
+            Grapple.configSections());
+    CompletableFuture<Throwable> failed = new CompletableFuture<>();
+    Thread starting =
+        new Thread(
+            () -> {
+              try {
+                Grapple.start(config, ConsoleGateway.headless(System.out)).close();
+                failed.complete(new AssertionError("started without a homeserver"));
+              } catch (Exception e) {
+                failed.complete(e);
+              }
+            });
+    starting.start();
+    tried.get(60, TimeUnit.SECONDS); // in the retry loop: the listeners are open
+
+    starting.interrupt();
+
+    assertThat(failed.get(10, TimeUnit.SECONDS)).isInstanceOf(InterruptedException.class);
+    // The lock is let go: this process can take it again (it could not while held here).
+    try (FileChannel lock =
+            FileChannel.open(
+                dir.resolve("grapple.db.lock").toAbsolutePath(), StandardOpenOption.WRITE);
+        FileLock again = lock.tryLock()) {
+      assertThat(again).isNotNull();
+    }
   }
 }

@@ -58,7 +58,7 @@ public final class DatabaseCopy {
                 done,
                 tables.size()));
       }
-      carryOverSequences(source, target);
+      carryOverSequences(source, target, tables);
     }
   }
 
@@ -168,39 +168,71 @@ public final class DatabaseCopy {
   }
 
   /**
-   * A PostgreSQL identity column goes on after the highest number SQLite ever gave out (not just
-   * the highest left in the table), so no outbox seq or change log entry number is used twice.
+   * Every identity (or serial) column of a copied table goes on after the highest number SQLite
+   * ever gave out (not just the highest left in the table), so no outbox seq, change log entry or
+   * outbound delivery number is used twice. The columns are found in the target's catalogue, so a
+   * service's own tables are covered without being listed here.
    */
-  private static void carryOverSequences(Database source, Database target) {
-    for (String table : List.of("outbox", "change_log")) {
-      long highest =
-          source.read(
-              c -> {
-                long max = 0;
-                try (Statement s = c.createStatement();
-                    ResultSet rs = s.executeQuery("SELECT coalesce(max(seq), 0) FROM " + table)) {
-                  if (rs.next()) max = rs.getLong(1);
-                }
-                if (source.dialect() == Dialect.SQLITE) {
-                  try (PreparedStatement s =
-                      c.prepareStatement("SELECT seq FROM sqlite_sequence WHERE name = ?")) {
-                    s.setString(1, table);
-                    ResultSet rs = s.executeQuery();
-                    if (rs.next()) max = Math.max(max, rs.getLong(1));
-                  }
-                }
-                return max;
-              });
+  private static void carryOverSequences(Database source, Database target, List<String> copied) {
+    for (String[] identity : identityColumns(target)) {
+      String table = identity[0];
+      String column = identity[1];
+      if (!copied.contains(table)) continue;
+      long highest = highestGivenOut(source, table, column);
       target.writeAndWait(
           c -> {
             try (PreparedStatement s =
-                c.prepareStatement("SELECT setval(pg_get_serial_sequence(?, 'seq'), ?, true)")) {
+                c.prepareStatement("SELECT setval(pg_get_serial_sequence(?, ?), ?, ?)")) {
               s.setString(1, table);
-              s.setLong(2, Math.max(1, highest));
+              s.setString(2, column);
+              s.setLong(3, Math.max(1, highest));
+              s.setBoolean(4, highest > 0); // false: the next number is 1
               s.execute();
             }
             return null;
           });
     }
+  }
+
+  /** The target's identity and serial columns, as {table, column}. */
+  private static List<String[]> identityColumns(Database target) {
+    return target.read(
+        c -> {
+          List<String[]> out = new ArrayList<>();
+          try (Statement s = c.createStatement();
+              ResultSet rs =
+                  s.executeQuery(
+                      "SELECT table_name, column_name FROM information_schema.columns"
+                          + " WHERE table_schema = current_schema()"
+                          + " AND (is_identity = 'YES' OR column_default LIKE 'nextval(%')"
+                          + " ORDER BY table_name, column_name")) {
+            while (rs.next()) out.add(new String[] {rs.getString(1), rs.getString(2)});
+          }
+          return out;
+        });
+  }
+
+  /** The highest number the source gave out in a column: in the table, or SQLite's record. */
+  private static long highestGivenOut(Database source, String table, String column) {
+    return source.read(
+        c -> {
+          long max = 0;
+          try (Statement s = c.createStatement();
+              ResultSet rs =
+                  s.executeQuery("SELECT coalesce(max(" + column + "), 0) FROM " + table)) {
+            if (rs.next()) max = rs.getLong(1);
+          }
+          if (source.dialect() == Dialect.SQLITE) {
+            // AUTOINCREMENT's high-water mark: what was handed out and deleted since counts too.
+            try (PreparedStatement s =
+                c.prepareStatement("SELECT seq FROM sqlite_sequence WHERE name = ?")) {
+              s.setString(1, table);
+              try (ResultSet rs = s.executeQuery()) {
+                if (rs.next()) max = Math.max(max, rs.getLong(1));
+              }
+            }
+          }
+          return max;
+        });
   }
 }

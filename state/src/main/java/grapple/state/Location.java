@@ -91,9 +91,13 @@ public sealed interface Location {
     return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
   }
 
-  /** The URL with any password in it replaced by ***, for messages. */
+  /**
+   * The URL with any password in it replaced by ***, for messages: everything from {@code ://user:}
+   * to the last {@code @}, since a password written as it is (not percent-encoded) may hold '/' or
+   * '@' itself. Masking a little too much beats printing part of a password.
+   */
   static String masked(String url) {
-    return url.replaceFirst("://([^/@:]*):[^/@]*@", "://$1:***@");
+    return url.replaceFirst("://([^/@:]*):.*@", "://$1:***@");
   }
 
   /** A SQLite file. */

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class LocationTest {
   @Test
@@ -78,5 +80,23 @@ class LocationTest {
 
     assertThat(sqlite.dialect()).isEqualTo(Dialect.SQLITE);
     assertThat(sqlite.describe()).isEqualTo("data/grapple.db");
+  }
+
+  /**
+   * A password with '/' or '@' written as it is (not percent-encoded) makes the URL unusable; the
+   * error names the URL without any of the password (config errors go to stderr, i.e. the log).
+   */
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "postgresql://grapple:s3cr/et@db.example/grapple",
+        "postgresql://grapple:s3cr@et@db.example/grapple",
+        "postgresql://grapple:s3cr@e/t@db.example/grapple"
+      })
+  void anUnusableUrlIsNamedWithoutItsPassword(String url) {
+    assertThatThrownBy(() -> Location.postgres("database.url", url, null, null, 10))
+        .isInstanceOf(BadInput.class)
+        .hasMessageContaining("postgresql://grapple:***@db.example/grapple")
+        .satisfies(e -> assertThat(e.getMessage()).doesNotContain("s3cr").doesNotContain("et@"));
   }
 }

@@ -21,6 +21,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
@@ -145,7 +146,8 @@ public final class ConfigLoader {
     Config.Database database = database(root.section("database"), env);
     Config.Listeners listeners = ListenerAddresses.read(root.section("listeners"));
     Config.Provisioning provisioning = provisioning(root.section("provisioning"), env);
-    List<PermissionRule> permissions = PermissionRules.read(root, homeserver.domain());
+    List<PermissionRule> permissions =
+        PermissionRules.read(root, homeserver.domain(), serviceNames(services));
     Config.Logging logging = logging(root.section("logging"));
     Config.Outbox outbox = outbox(root.section("outbox"));
     Config.Secrets secrets = secrets(root.section("secrets"), database, env);
@@ -167,6 +169,15 @@ public final class ConfigLoader {
     }
     root.finish();
     return core.withServices(read);
+  }
+
+  /** Every name a permission rule may give a service, lower case. */
+  private static Set<String> serviceNames(List<SectionReader> services) {
+    Set<String> names = new TreeSet<>();
+    for (SectionReader service : services) {
+      service.serviceNames().forEach(n -> names.add(n.toLowerCase(Locale.ROOT)));
+    }
+    return names;
   }
 
   private static Config.Homeserver homeserver(Section s) {
@@ -289,11 +300,28 @@ public final class ConfigLoader {
     String fallback = beside == null ? "grapple.key" : beside.resolve("grapple.key").toString();
     String keyFile = s.nonEmptyString("keyFile", fallback);
     s.finish();
+    String base64Key = emptyToNull(env.get(SECRET_KEY_ENV));
+    if (base64Key != null && !base64Key.isBlank() && !isKey(base64Key.trim())) {
+      // The key itself is never shown.
+      s.problem(
+          "keyFile",
+          SECRET_KEY_ENV
+              + ", which wins over it, must be 32 bytes in base64 (openssl rand -base64 32)");
+    }
     try {
-      return new Config.Secrets(Path.of(keyFile), emptyToNull(env.get(SECRET_KEY_ENV)));
+      return new Config.Secrets(Path.of(keyFile), base64Key);
     } catch (InvalidPathException e) {
       s.reject("keyFile", "must be a file path (" + e.getReason() + ")");
       return new Config.Secrets(Path.of(fallback), null);
+    }
+  }
+
+  /** True for 32 bytes in base64, as SecretBox takes them. */
+  private static boolean isKey(String base64) {
+    try {
+      return java.util.Base64.getDecoder().decode(base64).length == 32;
+    } catch (IllegalArgumentException e) {
+      return false;
     }
   }
 

@@ -1,6 +1,10 @@
 package grapple.bot.config;
 
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.util.List;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Reads the config's {@code listeners} section: where each HTTP listener binds, and their memory
@@ -11,6 +15,9 @@ final class ListenerAddresses {
   private static final String DEFAULT_IN_FLIGHT = "32mb";
   private static final long MIN_IN_FLIGHT_BYTES = 1024L * 1024;
   private static final long MAX_IN_FLIGHT_BYTES = 1024L * 1024 * 1024;
+
+  /** {@code host:port} or {@code [v6]:port}: the port belongs in {@code port}. */
+  private static final Pattern WITH_PORT = Pattern.compile("(\\[.*]|[^:]*):\\d+");
 
   private ListenerAddresses() {}
 
@@ -41,9 +48,26 @@ final class ListenerAddresses {
 
   private static Config.Listener listener(Section s, int defaultPort) {
     String bindAddress = s.nonEmptyString("bindAddress", "127.0.0.1");
+    if (s.isSet("bindAddress") && resolve(bindAddress) == null) {
+      s.reject(
+          "bindAddress",
+          WITH_PORT.matcher(bindAddress).matches()
+              ? "must be an address without a port (the port goes in port)"
+              : "must be an IP address or a host name that resolves");
+    }
     int port = s.integer("port", defaultPort, 0, 65535);
     s.finish();
     return new Config.Listener(bindAddress, port);
+  }
+
+  /** The address a listener binds, or null when it names none. */
+  private static @Nullable InetAddress resolve(String bindAddress) {
+    if (WITH_PORT.matcher(bindAddress).matches()) return null;
+    try {
+      return InetAddress.getByName(bindAddress);
+    } catch (UnknownHostException | SecurityException e) {
+      return null;
+    }
   }
 
   /** Reports the listener at index later if an earlier one would bind the same address and port. */
@@ -62,12 +86,21 @@ final class ListenerAddresses {
     }
   }
 
-  /** Port 0 picks a free port, so it never clashes; a wildcard address overlaps every address. */
+  /**
+   * Port 0 picks a free port, so it never clashes; a wildcard address overlaps every address, and
+   * two names for one address ({@code localhost}, {@code 127.0.0.1}) are one address.
+   */
   private static boolean sharesPort(Config.Listener a, Config.Listener b) {
     if (a.port() == 0 || a.port() != b.port()) return false;
-    return a.bindAddress().equals(b.bindAddress())
+    if (a.bindAddress().equals(b.bindAddress())
         || isWildcard(a.bindAddress())
-        || isWildcard(b.bindAddress());
+        || isWildcard(b.bindAddress())) {
+      return true;
+    }
+    InetAddress first = resolve(a.bindAddress());
+    InetAddress second = resolve(b.bindAddress());
+    if (first == null || second == null) return false; // reported as such
+    return first.equals(second) || first.isAnyLocalAddress() || second.isAnyLocalAddress();
   }
 
   private static boolean isWildcard(String bindAddress) {

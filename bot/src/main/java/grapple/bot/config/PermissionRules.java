@@ -1,10 +1,13 @@
 package grapple.bot.config;
 
+import grapple.commands.DidYouMean;
 import grapple.commands.PermissionLevel;
 import grapple.commands.PermissionRule;
 import grapple.commands.PermissionRule.ServiceLevel;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.Set;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
@@ -16,15 +19,26 @@ final class PermissionRules {
       "must be '*', a user id like @alice:example.org, a room id like !room:example.org"
           + " or a server name like example.org";
 
+  /**
+   * Hookshot's services that Grapple does not have: a rule for one of them is kept (a config
+   * brought over from hookshot still starts) and grants nothing.
+   */
+  private static final Set<String> HOOKSHOT_ONLY = Set.of("figma", "openproject", "challengehound");
+
+  private static final int MAX_SUGGESTION_DISTANCE = 3;
+
   private PermissionRules() {}
 
-  /** Without a {@code permissions} key the homeserver's own domain is admin of everything. */
-  static List<PermissionRule> read(Section root, String domain) {
+  /**
+   * Without a {@code permissions} key the homeserver's own domain is admin of everything. {@code
+   * services}: every name (lower case) a rule may give a service, aliases included.
+   */
+  static List<PermissionRule> read(Section root, String domain, Set<String> services) {
     List<Section> entries = root.sections("permissions");
     if (!root.isSet("permissions")) return defaults(domain);
     List<PermissionRule> rules = new ArrayList<>();
     for (Section entry : entries) {
-      PermissionRule rule = rule(entry);
+      PermissionRule rule = rule(entry, services);
       if (rule != null) rules.add(rule);
     }
     return List.copyOf(rules);
@@ -36,17 +50,17 @@ final class PermissionRules {
   }
 
   /** Returns the rule, or null if it has problems (they are reported). */
-  private static @Nullable PermissionRule rule(Section entry) {
+  private static @Nullable PermissionRule rule(Section entry, Set<String> known) {
     String actor = entry.matching("actor", null, ACTOR, ACTOR_RULE);
     if (!entry.isSet("actor")) entry.problem("actor", "is required");
-    List<ServiceLevel> services = services(entry);
+    List<ServiceLevel> services = services(entry, known);
     entry.finish();
     if (actor == null || services == null) return null;
     return new PermissionRule(actor, services);
   }
 
   /** Returns the entry's services, or null if any has problems (they are reported). */
-  private static @Nullable List<ServiceLevel> services(Section entry) {
+  private static @Nullable List<ServiceLevel> services(Section entry, Set<String> known) {
     List<Section> services = entry.sections("services");
     if (!entry.isSet("services")) entry.problem("services", "is required");
     if (entry.isSet("services") && services.isEmpty()) {
@@ -54,19 +68,37 @@ final class PermissionRules {
     }
     List<ServiceLevel> result = new ArrayList<>();
     for (Section service : services) {
-      ServiceLevel level = serviceLevel(service);
+      ServiceLevel level = serviceLevel(service, known);
       if (level != null) result.add(level);
     }
     return result.isEmpty() || result.size() < services.size() ? null : result;
   }
 
-  private static @Nullable ServiceLevel serviceLevel(Section entry) {
+  private static @Nullable ServiceLevel serviceLevel(Section entry, Set<String> known) {
     String service = entry.nonEmptyString("service", null);
     if (!entry.isSet("service")) entry.problem("service", "is required");
+    if (service != null && !namesAService(service, known)) {
+      entry.reject("service", unknownService(service, known));
+      service = null;
+    }
     PermissionLevel level = level(entry);
     entry.finish();
     if (service == null || level == null) return null;
     return new ServiceLevel(service, level);
+  }
+
+  private static boolean namesAService(String service, Set<String> known) {
+    String name = service.toLowerCase(Locale.ROOT);
+    return name.equals("*") || known.contains(name) || HOOKSHOT_ONLY.contains(name);
+  }
+
+  /** The rule for a name that names no service: the closest name, else all of them. */
+  private static String unknownService(String service, Set<String> known) {
+    String closest =
+        DidYouMean.closest(service.toLowerCase(Locale.ROOT), known, MAX_SUGGESTION_DISTANCE);
+    return closest != null
+        ? "names no service (did you mean '" + closest + "'?)"
+        : "names no service (known: *, " + String.join(", ", known) + ")";
   }
 
   private static @Nullable PermissionLevel level(Section entry) {

@@ -28,6 +28,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -313,6 +314,38 @@ class ConfigLoaderTest {
     assertThat(problems(yaml))
         .containsExactly(
             "config: listeners.provisioning.port: must differ from listeners.webhooks.port, was 9000");
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+    "0.0.0.0:9000, must be an address without a port (the port goes in port)",
+    "'[::]:9000', must be an address without a port (the port goes in port)",
+    "no-such-host.invalid, must be an IP address or a host name that resolves"
+  })
+  void aBindAddressThatCannotBeBoundIsAProblem(String address, String rule) {
+    List<String> problems = problems("listeners: {webhooks: {bindAddress: '" + address + "'}}");
+
+    assertThat(problems)
+        .containsExactly(
+            "config: listeners.webhooks.bindAddress: " + rule + ", was '" + address + "'");
+  }
+
+  @Test
+  void twoNamesForOneAddressCannotShareAPort() {
+    String yaml =
+        "listeners: {webhooks: {bindAddress: localhost},"
+            + " provisioning: {bindAddress: 127.0.0.1, port: 9000}}";
+
+    assertThat(problems(yaml))
+        .containsExactly(
+            "config: listeners.provisioning.port: must differ from listeners.webhooks.port, was 9000");
+  }
+
+  @Test
+  void anIpv6AddressIsABindAddress() {
+    Config config = parse("listeners: {webhooks: {bindAddress: '::1'}}");
+
+    assertThat(config.listeners().webhooks().bindAddress()).isEqualTo("::1");
   }
 
   @Test
@@ -752,6 +785,66 @@ class ConfigLoaderTest {
         .containsExactly(
             "config: permissions[0].services[0].level: must be one of"
                 + " commands, login, notifications, manageConnections, admin, was 'owner'");
+  }
+
+  /**
+   * A service name that names no service (a typo) would grant nothing, so everyone the rule was
+   * meant for would be refused: it is a problem with the closest name.
+   */
+  @ParameterizedTest
+  @CsvSource({"githib, github", "gitlabs, gitlab", "webhoks, webhooks", "Feedz, feed"})
+  void permissionServiceThatNamesNoServiceIsAProblem(String service, String closest) {
+    List<String> problems =
+        problems(permission("example.org", "{service: " + service + ", level: admin}"));
+
+    assertThat(problems)
+        .containsExactly(
+            "config: permissions[0].services[0].service: names no service (did you mean '"
+                + closest
+                + "'?), was '"
+                + service
+                + "'");
+  }
+
+  @Test
+  void permissionServiceFarFromAnyNameListsThemAll() {
+    List<String> problems =
+        problems(permission("example.org", "{service: calendar, level: admin}"));
+
+    assertThat(problems)
+        .singleElement()
+        .asString()
+        .contains("permissions[0].services[0].service: names no service (known: *, ")
+        .contains("generic")
+        .contains("genericoutbound");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"webhook", "Webhooks", "GitHub", "feed", "outbound", "figma", "*"})
+  void permissionServiceMayBeAnAliasOrHookshotsOwn(String service) {
+    Config config = parse(permission("example.org", "{service: '" + service + "', level: admin}"));
+
+    assertThat(config.permissions().get(0).services().get(0).service()).isEqualTo(service);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"not base64!", "c2hvcnQ="})
+  void aSecretKeyFromTheEnvironmentMustBe32BytesOfBase64(String key) {
+    List<String> problems = problems("", Map.of("GRAPPLE_SECRET_KEY", key));
+
+    assertThat(problems)
+        .containsExactly(
+            "config: secrets.keyFile: GRAPPLE_SECRET_KEY, which wins over it, must be 32 bytes in"
+                + " base64 (openssl rand -base64 32)");
+  }
+
+  @Test
+  void aSecretKeyOf32BytesIsTaken() {
+    String key = java.util.Base64.getEncoder().encodeToString(new byte[32]);
+
+    Config config = parse("", Map.of("GRAPPLE_SECRET_KEY", key));
+
+    assertThat(config.secrets().base64Key()).isEqualTo(key);
   }
 
   // ---- logging and outbox
