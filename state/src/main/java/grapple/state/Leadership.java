@@ -99,7 +99,7 @@ public abstract class Leadership implements AutoCloseable {
       boolean warned = false;
       while (!closed) {
         try {
-          if (session == null) session = backend.connect("leader election");
+          if (session == null) session = backend.connectForLock("leader election");
           if (!leading) {
             if (tryLock(session)) {
               leading = true;

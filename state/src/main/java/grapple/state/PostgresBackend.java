@@ -72,6 +72,24 @@ final class PostgresBackend implements Backend {
 
   /** A new connection of this instance's own (not from the pool), e.g. for a lock held for long. */
   static Connection connect(Location.Postgres location, String purpose) throws SQLException {
+    return DriverManager.getConnection(location.jdbcUrl(), properties(location, purpose));
+  }
+
+  /**
+   * A connection for a session lock others wait for (the leader's): the server probes it with TCP
+   * keepalives after 2 s of quiet, each second, three times, so the lock of an instance whose
+   * machine died or was cut off is freed in about 5 s, not after the server's default (often two
+   * hours). The client's own side is bounded by {@code socketTimeout}.
+   */
+  static Connection connectForLock(Location.Postgres location, String purpose) throws SQLException {
+    Properties p = properties(location, purpose);
+    p.setProperty(
+        "options",
+        "-c tcp_keepalives_idle=2 -c tcp_keepalives_interval=1 -c tcp_keepalives_count=3");
+    return DriverManager.getConnection(location.jdbcUrl(), p);
+  }
+
+  private static Properties properties(Location.Postgres location, String purpose) {
     Properties p = new Properties();
     p.setProperty("user", location.user());
     if (location.password() != null) p.setProperty("password", location.password());
@@ -80,11 +98,15 @@ final class PostgresBackend implements Backend {
     p.setProperty("connectTimeout", "5");
     p.setProperty("loginTimeout", "10");
     p.setProperty("socketTimeout", "60");
-    return DriverManager.getConnection(location.jdbcUrl(), p);
+    return p;
   }
 
   Connection connect(String purpose) throws SQLException {
     return connect(location, purpose);
+  }
+
+  Connection connectForLock(String purpose) throws SQLException {
+    return connectForLock(location, purpose);
   }
 
   private static HikariDataSource readPool(Location.Postgres location) {

@@ -267,4 +267,23 @@ class PostgresTest {
       }
     };
   }
+
+  /** The server notices a dead leader's session within seconds, freeing the lock for another. */
+  @Test
+  void theLeaderLockSessionIsProbedByTheServerWithinSeconds() throws Exception {
+    try (java.sql.Connection c = PostgresBackend.connectForLock(location, "test");
+        java.sql.Statement st = c.createStatement()) {
+      for (String[] setting :
+          new String[][] {
+            {"tcp_keepalives_idle", "2"},
+            {"tcp_keepalives_interval", "1"},
+            {"tcp_keepalives_count", "3"}
+          }) {
+        try (java.sql.ResultSet rs = st.executeQuery("SHOW " + setting[0])) {
+          assertThat(rs.next()).isTrue();
+          assertThat(rs.getString(1)).as(setting[0]).isEqualTo(setting[1]);
+        }
+      }
+    }
+  }
 }
