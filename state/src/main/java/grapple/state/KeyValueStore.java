@@ -19,6 +19,21 @@ public final class KeyValueStore {
   }
 
   /**
+   * Writes {@code value} unless the key holds one already; returns the value the key holds now
+   * (this one, or the one another instance wrote first).
+   */
+  public String putIfAbsent(String key, String value) {
+    db.writeAndWait(
+        c ->
+            Sql.update(
+                c,
+                "INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
+                key,
+                value));
+    return get(key).orElse(value);
+  }
+
+  /**
    * Writes inside a transaction the caller already holds (e.g. with the events of a sync batch).
    */
   public static int put(java.sql.Connection c, String key, String value)

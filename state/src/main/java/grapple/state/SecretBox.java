@@ -36,7 +36,7 @@ public final class SecretBox {
    */
   static final String CHECK_KEY = "secrets.keyCheck";
 
-  private static final String CHECK_CONTEXT = "grapple key check";
+  static final String CHECK_CONTEXT = "grapple key check";
 
   private final SecretKeySpec key;
   private final String source;
@@ -86,11 +86,10 @@ public final class SecretBox {
         log.info(
             "secrets: made the key {} (mode 0600); keep it with the database's backups", keyFile);
       }
-      kv.put(CHECK_KEY, box.seal("grapple", CHECK_CONTEXT));
-      return box;
+      return checked(box, kv, mayReplace);
     }
     if (check.isEmpty()) {
-      kv.put(CHECK_KEY, box.seal("grapple", CHECK_CONTEXT));
+      return checked(box, kv, mayReplace);
     } else if (box.open(check.get(), CHECK_CONTEXT).isEmpty()) {
       if (!mayReplace) {
         throw new StorageException(
@@ -106,6 +105,23 @@ public final class SecretBox {
       kv.put(CHECK_KEY, box.seal("grapple", CHECK_CONTEXT));
     }
     return box;
+  }
+
+  /**
+   * Writes the key check of a database that has none, unless another instance starting at the same
+   * moment wrote its own first: then this key must be that one, or the instance refuses to start
+   * (else each instance would seal tokens the others cannot open).
+   */
+  static SecretBox checked(SecretBox box, KeyValueStore kv, boolean mayReplace) {
+    String check = kv.putIfAbsent(CHECK_KEY, box.seal("grapple", CHECK_CONTEXT));
+    if (box.open(check, CHECK_CONTEXT).isPresent()) return box;
+    if (mayReplace) {
+      kv.put(CHECK_KEY, box.seal("grapple", CHECK_CONTEXT));
+      return box;
+    }
+    throw new StorageException(
+        "secrets: another instance sealed the database's secrets with another key while this one"
+            + " started: give every instance the same key (the file, or GRAPPLE_SECRET_KEY)");
   }
 
   private static byte[] read(Path keyFile) {

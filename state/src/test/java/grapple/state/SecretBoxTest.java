@@ -80,6 +80,31 @@ class SecretBoxTest {
     assertThat(dir.resolve("never-made.key")).doesNotExist();
   }
 
+  /**
+   * Two instances starting at once on an empty database: the one whose check lands second finds the
+   * other's, and refuses to start with its own key (with SQLite, one instance, it replaces it).
+   */
+  @Test
+  void aKeyCheckWrittenFirstByAnotherInstanceWins() {
+    KeyValueStore kv = new KeyValueStore(db);
+    SecretBox.checked(SecretBox.of(key(1)), kv, false);
+
+    assertThatThrownBy(() -> SecretBox.checked(SecretBox.of(key(2)), kv, false))
+        .isInstanceOf(StorageException.class)
+        .hasMessageContaining("another instance sealed")
+        .hasMessageContaining("GRAPPLE_SECRET_KEY");
+    SecretBox same = SecretBox.of(key(1));
+    assertThat(SecretBox.checked(same, kv, false)).as("the same key starts").isSameAs(same);
+    assertThat(kv.putIfAbsent(SecretBox.CHECK_KEY, "other"))
+        .as("the first check stays")
+        .isNotEqualTo("other");
+    SecretBox replacing = SecretBox.of(key(2));
+    assertThat(SecretBox.checked(replacing, kv, true)).isSameAs(replacing);
+    assertThat(replacing.open(kv.get(SecretBox.CHECK_KEY).orElseThrow(), SecretBox.CHECK_CONTEXT))
+        .as("SQLite's one instance replaces the check")
+        .isPresent();
+  }
+
   @Test
   void aKeyOtherThanTheDatabasesIsRefusedWithWhatToDo() {
     SecretBox.load(dir.resolve("grapple.key"), null, db, false);
