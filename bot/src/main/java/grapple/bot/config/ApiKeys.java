@@ -1,5 +1,6 @@
 package grapple.bot.config;
 
+import grapple.bot.room.MatrixIds;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -18,7 +19,6 @@ final class ApiKeys {
   private static final int MIN_TOKEN_CHARS = 16;
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
   private static final String NAME_RULE = "must be 1-64 characters of A-Z, a-z, 0-9, '.', '_', '-'";
-  private static final Pattern ROOM_ID = Pattern.compile("![^:\\s]+:\\S+");
   private static final String ROOM_RULE = "must be a room id like !room:example.org";
   private static final String SCOPE_CHOICES =
       String.join(", ", new TreeSet<>(Config.ApiKey.SCOPES));
@@ -126,7 +126,7 @@ final class ApiKeys {
     List<String> rooms = entry.strings("rooms", List.of());
     for (int i = 0; i < rooms.size(); i++) {
       String room = rooms.get(i);
-      if (ROOM_ID.matcher(room).matches()) continue;
+      if (MatrixIds.isRoomId(room)) continue;
       // An unquoted !room:server is a YAML tag with an empty value: the likeliest cause by far.
       String hint = room.isEmpty() ? " (quote room ids: they start with !)" : "";
       entry.problem("rooms[" + i + "]", ROOM_RULE + hint + ", was '" + room + "'");

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.forge.ForgeException;
 import grapple.bot.forge.RoomCommands;
+import grapple.bot.room.MatrixIds;
 import grapple.bot.room.RoomEvent;
 import grapple.commands.Markdown;
 import grapple.state.BadInput;
@@ -23,7 +24,6 @@ import java.util.regex.Pattern;
  */
 final class ProjectCommands {
   private static final Pattern ISSUE_KEY = Pattern.compile("[A-Za-z][A-Za-z0-9_]*-\\d{1,12}");
-  private static final Pattern MATRIX_ID = Pattern.compile("@[^:\\s]+:\\S+");
 
   private final JiraParts parts;
   private final RoomCommands commands;
@@ -168,7 +168,7 @@ final class ProjectCommands {
 
   /** A Matrix id that linked JIRA on this site, else the best match JIRA finds among assignees. */
   private String jiraUser(Site site, String issueKey, String who) throws ForgeException {
-    if (MATRIX_ID.matcher(who).matches()) {
+    if (MatrixIds.isUserId(who)) {
       return parts
           .accounts()
           .jiraUserFor(who, site)

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.MatrixProfiles;
+import grapple.bot.room.MatrixIds;
 import grapple.state.BadInput;
 import grapple.state.Json;
 import grapple.state.PeopleLinks;
@@ -34,7 +35,6 @@ public final class IdentityLinks {
 
   private static final String ACCOUNT_PREFIX = "account-";
   private static final String ADMIN_PREFIX = "link-";
-  private static final Pattern USER_ID = Pattern.compile("^@[^:\\s]+:\\S+$");
   private static final Pattern LOGIN = Pattern.compile("^[^\\s/]{1,100}$");
   private static final Pattern FORGE_ID = Pattern.compile("^[A-Za-z0-9._:-]{1,100}$");
   private static final SecureRandom RANDOM = new SecureRandom();
@@ -104,7 +104,7 @@ public final class IdentityLinks {
     }
     String userId = body.path("matrix").path("userId").asText("");
     BadInput.check(
-        USER_ID.matcher(userId).matches(),
+        MatrixIds.isUserId(userId),
         "matrix.userId",
         "is required and must look like @user:server.name, was '%s'",
         userId);

@@ -1,16 +1,14 @@
 package grapple.bot.provisioning;
 
 import grapple.bot.ConnectionKind;
+import grapple.bot.room.MatrixIds;
 import grapple.bot.room.RoomStates;
 import grapple.commands.PermissionLevel;
 import grapple.commands.Permissions;
-import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /** Who may see and change a room's connections: membership, config permission, power levels. */
 final class RoomAccess {
-  private static final Pattern USER_ID = Pattern.compile("^@[^:\\s]+:\\S+$");
-  private static final Pattern ROOM_ID = Pattern.compile("^![^:\\s]+:\\S+$");
 
   private final RoomStates rooms;
   private final Permissions permissions;
@@ -24,7 +22,7 @@ final class RoomAccess {
 
   /** The room id, checked: well-formed, allowed for the key, and the bot is in it. */
   String room(String roomId, Caller caller) {
-    if (!ROOM_ID.matcher(roomId).matches()) {
+    if (!MatrixIds.isRoomId(roomId)) {
       throw new ApiException(
           ErrorCode.BAD_VALUE, "roomId must look like !opaque:server.name, was '" + roomId + "'");
     }
@@ -43,7 +41,7 @@ final class RoomAccess {
       throw new ApiException(
           ErrorCode.BAD_VALUE, "userId is required: add ?userId=@user:server to the URL.");
     }
-    if (!USER_ID.matcher(userId).matches()) {
+    if (!MatrixIds.isUserId(userId)) {
       throw new ApiException(
           ErrorCode.BAD_VALUE, "userId must look like @user:server.name, was '" + userId + "'");
     }

@@ -12,6 +12,7 @@ import grapple.bot.provisioning.Caller;
 import grapple.bot.provisioning.ErrorCode;
 import grapple.bot.provisioning.IdentityLinks;
 import grapple.bot.provisioning.RoomConnections;
+import grapple.bot.room.MatrixIds;
 import grapple.bot.rpc.RpcMethod.Arg;
 import grapple.state.Json;
 import grapple.state.OutboxStore;
@@ -24,7 +25,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.IntSupplier;
-import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -33,8 +33,6 @@ import org.jspecify.annotations.Nullable;
  */
 public final class CoreMethods {
   private static final long RETRY_WAIT_SECONDS = 10;
-  private static final Pattern USER_ID = Pattern.compile("^@[^:\\s]+:\\S+$");
-  private static final Pattern ROOM_ID = Pattern.compile("^![^:\\s]+:\\S+$");
   private static final Arg ROOM =
       required("roomid", RpcMethod.Type.STRING, "the room id, !opaque:server");
   private static final Arg USER =
@@ -302,7 +300,7 @@ public final class CoreMethods {
    */
   private static String roomid(RpcCall c) {
     String roomId = c.string("roomid");
-    if (!ROOM_ID.matcher(roomId).matches())
+    if (!MatrixIds.isRoomId(roomId))
       throw new ApiException(
           ErrorCode.BAD_VALUE,
           "`roomid` must look like !opaque:server.name, was '" + roomId + "'.");
@@ -316,7 +314,7 @@ public final class CoreMethods {
       throw new ApiException(
           ErrorCode.BAD_VALUE,
           "`userid` is required: the Matrix user the call is made for, @user:server.");
-    if (!USER_ID.matcher(userId).matches())
+    if (!MatrixIds.isUserId(userId))
       throw new ApiException(
           ErrorCode.BAD_VALUE, "`userid` must look like @user:server.name, was '" + userId + "'.");
     return userId;
