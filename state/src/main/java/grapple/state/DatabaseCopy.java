@@ -196,43 +196,26 @@ public final class DatabaseCopy {
 
   /** The target's identity and serial columns, as {table, column}. */
   private static List<String[]> identityColumns(Database target) {
-    return target.read(
-        c -> {
-          List<String[]> out = new ArrayList<>();
-          try (Statement s = c.createStatement();
-              ResultSet rs =
-                  s.executeQuery(
-                      "SELECT table_name, column_name FROM information_schema.columns"
-                          + " WHERE table_schema = current_schema()"
-                          + " AND (is_identity = 'YES' OR column_default LIKE 'nextval(%')"
-                          + " ORDER BY table_name, column_name")) {
-            while (rs.next()) out.add(new String[] {rs.getString(1), rs.getString(2)});
-          }
-          return out;
-        });
+    return target.list(
+        "SELECT table_name, column_name FROM information_schema.columns"
+            + " WHERE table_schema = current_schema()"
+            + " AND (is_identity = 'YES' OR column_default LIKE 'nextval(%')"
+            + " ORDER BY table_name, column_name",
+        rs -> new String[] {rs.getString(1), rs.getString(2)});
   }
 
   /** The highest number the source gave out in a column: in the table, or SQLite's record. */
   private static long highestGivenOut(Database source, String table, String column) {
-    return source.read(
-        c -> {
-          long max = 0;
-          try (Statement s = c.createStatement();
-              ResultSet rs =
-                  s.executeQuery("SELECT coalesce(max(" + column + "), 0) FROM " + table)) {
-            if (rs.next()) max = rs.getLong(1);
-          }
-          if (source.dialect() == Dialect.SQLITE) {
-            // AUTOINCREMENT's high-water mark: what was handed out and deleted since counts too.
-            try (PreparedStatement s =
-                c.prepareStatement("SELECT seq FROM sqlite_sequence WHERE name = ?")) {
-              s.setString(1, table);
-              try (ResultSet rs = s.executeQuery()) {
-                if (rs.next()) max = Math.max(max, rs.getLong(1));
-              }
-            }
-          }
-          return max;
-        });
+    long max =
+        source
+            .first("SELECT coalesce(max(" + column + "), 0) FROM " + table, rs -> rs.getLong(1))
+            .orElse(0L);
+    if (source.dialect() != Dialect.SQLITE) return max;
+    // AUTOINCREMENT's high-water mark: what was handed out and deleted since counts too.
+    return Math.max(
+        max,
+        source
+            .first("SELECT seq FROM sqlite_sequence WHERE name = ?", rs -> rs.getLong(1), table)
+            .orElse(0L));
   }
 }
