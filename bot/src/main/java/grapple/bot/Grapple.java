@@ -450,7 +450,7 @@ public final class Grapple implements AutoCloseable {
               new MatrixProfiles(l.rooms(), l.hub().gateway(), l.hub().people()),
               forgeInstances(config, l.services()));
       api.addLinks(router, links);
-      new JsonRpc(api::authenticate, methods(api, links, l)).addTo(router);
+      new JsonRpc(api::authenticate, methods(api, links, l), methodsOff(l)).addTo(router);
       provisioning =
           HttpListener.start(
               new HttpListener.Settings(
@@ -482,7 +482,24 @@ public final class Grapple implements AutoCloseable {
     List<RpcMethod> out =
         new ArrayList<>(
             new CoreMethods(api.operations(), l.hub().outbox(), links, l.hub().backlog()).table());
-    l.running().forEach(r -> out.addAll(r.running().methods()));
+    for (Started r : l.running()) {
+      for (RpcMethod m : r.running().methods()) {
+        if (!r.service().info().rpcMethods().contains(m.name()))
+          throw new IllegalStateException(
+              r.name() + " adds " + m.name() + " but its info omits it");
+        out.add(m);
+      }
+    }
+    return out;
+  }
+
+  /** The JSON-RPC methods of the services that are off, each with its service's name. */
+  private static Map<String, String> methodsOff(Listening l) {
+    List<String> running = l.running().stream().map(Started::name).toList();
+    Map<String, String> out = new LinkedHashMap<>();
+    for (ServiceInfo s : known(l.services())) {
+      if (!running.contains(s.name())) s.rpcMethods().forEach(m -> out.put(m, s.name()));
+    }
     return out;
   }
 

@@ -8,17 +8,30 @@ import java.util.Set;
  * service is answered "disabled" rather than "unknown": its name in config and permissions, its
  * name in a sentence ({@code GitHub}, {@code feeds}: "The bridge is not configured to support
  * GitHub."), the other names permission rules may use (with the name, these are the first words of
- * its commands), its connection types' state event types, and its routes under {@code /v1/<name>}.
+ * its commands), its connection types' state event types, its routes under {@code /v1/<name>}, and
+ * the JSON-RPC methods it adds.
  */
 public record ServiceInfo(
     String name,
     String displayName,
     Set<String> aliases,
     List<String> eventTypes,
-    List<String> apiRoutes) {
+    List<String> apiRoutes,
+    List<String> rpcMethods) {
   public ServiceInfo {
     aliases = Set.copyOf(aliases);
     eventTypes = List.copyOf(eventTypes);
     apiRoutes = List.copyOf(apiRoutes);
+    rpcMethods = List.copyOf(rpcMethods);
+  }
+
+  /** A service that adds no JSON-RPC methods of its own (most do not). */
+  public ServiceInfo(
+      String name,
+      String displayName,
+      Set<String> aliases,
+      List<String> eventTypes,
+      List<String> apiRoutes) {
+    this(name, displayName, aliases, eventTypes, apiRoutes, List.of());
   }
 }

@@ -20,8 +20,10 @@ import java.util.function.BooleanSupplier;
 public final class FeedService extends AbstractService<FeedSettings> {
   static final String NAME = "feeds";
   static final String EVENT_TYPE = "uk.half-shot.matrix-hookshot.feed";
+  private static final String GET_FEEDS = "get_feeds";
   private static final ServiceInfo INFO =
-      new ServiceInfo(NAME, "feeds", Set.of("feed"), List.of(EVENT_TYPE), List.of());
+      new ServiceInfo(
+          NAME, "feeds", Set.of("feed"), List.of(EVENT_TYPE), List.of(), List.of(GET_FEEDS));
 
   public FeedService() {
     super(INFO, FeedSettings::read, FeedSettings.class);
@@ -67,7 +69,7 @@ public final class FeedService extends AbstractService<FeedSettings> {
     public List<RpcMethod> methods() {
       return List.of(
           new RpcMethod(
-              "get_feeds",
+              GET_FEEDS,
               "Every feed a room follows, with how its polling is doing",
               List.of(),
               Caller.READ,

@@ -38,10 +38,21 @@ public final class JsonRpc {
 
   private final Function<String, Caller> keys;
   private final Map<String, RpcMethod> methods = new LinkedHashMap<>();
+  private final Map<String, String> servicesOff;
 
   /** {@code keys}: who an api_key is (an ApiException with HS_BAD_TOKEN when nobody). */
   public JsonRpc(Function<String, Caller> keys, List<RpcMethod> table) {
+    this(keys, table, Map.of());
+  }
+
+  /**
+   * {@code servicesOff}: the methods of services this bot does not run, each with its service's
+   * name, so that calling one says the service is off rather than that the method is unknown.
+   */
+  public JsonRpc(
+      Function<String, Caller> keys, List<RpcMethod> table, Map<String, String> servicesOff) {
     this.keys = keys;
+    this.servicesOff = Map.copyOf(servicesOff);
     for (RpcMethod m : table) {
       if (methods.putIfAbsent(m.name(), m) != null)
         throw new IllegalStateException("the JSON-RPC method " + m.name() + " is declared twice");
@@ -139,6 +150,11 @@ public final class JsonRpc {
       throw new RpcError("`method` must be a string, was " + Json.write(name) + ".");
     RpcMethod method = methods.get(name.asText());
     if (method != null) return method;
+    String service = servicesOff.get(name.asText());
+    if (service != null) {
+      throw new RpcError(
+          "The " + service + " service is not enabled on this bot (" + name.asText() + ").");
+    }
     String near = DidYouMean.closest(name.asText(), methods.keySet(), MAX_TYPO_EDITS);
     throw new RpcError(
         "unknown method '"

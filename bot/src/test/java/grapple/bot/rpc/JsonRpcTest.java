@@ -532,4 +532,16 @@ class JsonRpcTest {
 
     assertThat(a.status()).isEqualTo(405);
   }
+
+  @Test
+  void aMethodOfAServiceThatIsOffSaysTheServiceIsOff(@TempDir Path other) throws Exception {
+    try (LocalRpc noFeeds = LocalRpc.start(other, "feeds: {enabled: false}")) {
+      JsonNode off = noFeeds.rpc(READER, "get_feeds", "{}");
+      JsonNode unknown = noFeeds.rpc(READER, "get_feedz", "{}");
+
+      assertThat(error(off)).isEqualTo("The feeds service is not enabled on this bot (get_feeds).");
+      assertThat(off.get("result").isNull()).isTrue();
+      assertThat(error(unknown)).isEqualTo("unknown method 'get_feedz' (get_methods lists them)");
+    }
+  }
 }
