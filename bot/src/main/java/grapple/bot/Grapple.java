@@ -234,6 +234,7 @@ public final class Grapple implements AutoCloseable {
       throws IOException, LoginFailed, InterruptedException {
     RoomStates rooms = new RoomStates();
     Hub hub = hub(config, console, db, services, rooms);
+    IdentityLinks.nameOldInstances(hub.people(), forgeInstances(config, services));
     BotRooms botRooms = new BotRooms(rooms, hub.gateway().botUserId());
     start(
         config,

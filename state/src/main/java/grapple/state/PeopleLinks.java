@@ -127,6 +127,29 @@ public final class PeopleLinks {
         });
   }
 
+  /**
+   * Gives {@code instance} to the administrators' links on {@code service} that name none (made
+   * before that forge's servers had names); returns how many there were.
+   */
+  public int nameInstance(String service, String instance) {
+    return db.writeAndWait(
+        c ->
+            Sql.update(
+                c,
+                "UPDATE people_links SET instance = ? WHERE service = ? AND instance = ''",
+                instance,
+                service));
+  }
+
+  /** How many administrators' links on {@code service} name no instance. */
+  public int countWithoutInstance(String service) {
+    return db.first(
+            "SELECT COUNT(*) FROM people_links WHERE service = ? AND instance = ''",
+            rs -> rs.getInt(1),
+            service)
+        .orElse(0);
+  }
+
   /** The Matrix user an administrator linked to the forge login (case-insensitive), if any. */
   public Optional<String> matrixUserFor(String service, String instance, String login) {
     return newest("matrix_user", "login_key", service, instance, login.toLowerCase(Locale.ROOT));

@@ -23,6 +23,8 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Identity links (CONTRACT §14, the corporate portal's people links): a Matrix user joined to forge
@@ -38,6 +40,7 @@ public final class IdentityLinks {
   private static final Pattern LOGIN = Pattern.compile("^[^\\s/]{1,100}$");
   private static final Pattern FORGE_ID = Pattern.compile("^[A-Za-z0-9._:-]{1,100}$");
   private static final SecureRandom RANDOM = new SecureRandom();
+  private static final Logger log = LoggerFactory.getLogger(IdentityLinks.class);
 
   private final PeopleLinks store;
   private final MatrixProfiles profiles;
@@ -52,6 +55,34 @@ public final class IdentityLinks {
     this.store = store;
     this.profiles = profiles;
     this.instances = Map.copyOf(instances);
+  }
+
+  /**
+   * Administrators' links on GitLab or Gitea made before their identities named an instance: with
+   * one instance configured they are given it (so they mention people again); with several they are
+   * ambiguous, and the log says how to make them again.
+   */
+  public static void nameOldInstances(PeopleLinks store, Map<String, Set<String>> instances) {
+    instances.forEach(
+        (service, names) -> {
+          if (names.size() == 1) {
+            String only = names.iterator().next();
+            int named = store.nameInstance(service, only);
+            if (named > 0)
+              log.info(
+                  "identity links: {} {} link(s) now belong to instance {}", named, service, only);
+          } else {
+            int unnamed = store.countWithoutInstance(service);
+            if (unnamed > 0)
+              log.warn(
+                  "identity links: {} {} link(s) name no instance and mention nobody; delete them"
+                      + " and create them again with {}.instance (configured: {})",
+                  unnamed,
+                  service,
+                  service,
+                  String.join(", ", new TreeSet<>(names)));
+          }
+        });
   }
 
   /** Every link: the users' own accounts first (oldest first), then administrators' links. */

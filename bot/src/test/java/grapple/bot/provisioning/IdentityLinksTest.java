@@ -236,4 +236,24 @@ class IdentityLinksTest {
     assertThat(both)
         .allSatisfy(l -> assertThat(l.get("matrix").get("displayName").asText()).isEqualTo("Kay"));
   }
+
+  @Test
+  void anAdministratorsLinkMadeBeforeInstancesHadNamesGetsTheOnlyInstance() {
+    PeopleLinks people = new PeopleLinks(db, clock);
+    people.create(
+        "old1",
+        List.of(new PeopleLinks.Identity("old1", "gitlab", "", "@a:x", "ann", null)),
+        "ops");
+    people.create(
+        "old2", List.of(new PeopleLinks.Identity("old2", "gitea", "", "@b:x", "bo", null)), "ops");
+
+    IdentityLinks.nameOldInstances(
+        people, Map.of("gitlab", Set.of("main"), "gitea", Set.of("one", "two")));
+
+    assertThat(people.matrixUserFor("gitlab", "main", "ANN")).contains("@a:x");
+    assertThat(people.matrixUserFor("gitlab", "", "ann")).isEmpty();
+    // With two instances the link is ambiguous: it stays as it was (the log says what to do).
+    assertThat(people.countWithoutInstance("gitea")).isEqualTo(1);
+    assertThat(people.matrixUserFor("gitea", "one", "bo")).isEmpty();
+  }
 }
