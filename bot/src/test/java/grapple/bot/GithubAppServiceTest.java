@@ -160,6 +160,22 @@ class GithubAppServiceTest {
         .doesNotContain("with comment");
   }
 
+  /** The comment costs a call to GitHub: none is made for a close no room shows. */
+  @Test
+  void noCommentIsFetchedForACloseNoRoomShows() throws Exception {
+    ObjectNode content = Json.object().put("org", "o").put("repo", "r");
+    content.putArray("enableHooks").add("pull_request");
+    hub.state("uk.half-shot.matrix-hookshot.github.repository", "o/r", ALICE, content);
+    int number = github.repo("o/r").issue("Broken thing", "alice");
+    github.repo("o/r").comment(number, "alice", "Fixed");
+
+    assertThat(
+            post(hub.webhookClient(), "issues", stateChange("issues", "issue", number, "closed")))
+        .isEqualTo(202);
+
+    assertThat(github.requestsTo("GET", "/repos/o/r/issues/" + number + "/comments")).isEmpty();
+  }
+
   private HookClient follow() throws Exception {
     assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple github repo " + github.webUrl() + "/o/r"))
         .isEqualTo("Room configured to bridge `o/r`");

@@ -4,6 +4,7 @@ import static grapple.bot.forge.Intake.ACCEPTED;
 import static grapple.bot.forge.Intake.now;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.Active;
 import grapple.bot.forge.ForgeException;
 import grapple.bot.forge.Intake;
@@ -130,21 +131,52 @@ final class GithubReceiver {
     return intake.commit(work, delivery, what("issues", delivery, fullName));
   }
 
-  /** One message per following connection whose filters take the event. */
+  /**
+   * One message per following connection whose filters take the event. What costs a call to GitHub
+   * (the diff, the closing comment) is fetched only for a connection that shows the event, and the
+   * comment at most once.
+   */
   List<OutboxStore.Draft> drafts(
       String event, JsonNode payload, List<Active> following, String fullName) {
-    Optional<String> comment =
-        GithubMessages.wantsClosingComment(event, payload)
-            ? closingComment(payload, fullName)
-            : Optional.empty();
+    boolean wantsComment = GithubMessages.wantsClosingComment(event, payload);
+    ClosingComment comment = new ClosingComment(payload, fullName);
     return Intake.drafts(
         following,
         active -> {
           GithubRepoConfig config = (GithubRepoConfig) active.config();
+          Optional<ObjectNode> plain =
+              GithubMessages.render(
+                  event, payload, config, parts.accounts(), GithubMessages.Extras.NONE);
+          if (plain.isEmpty()) return plain;
           GithubMessages.Extras extras = diffExtras(event, payload, config);
-          if (comment.isPresent()) extras = extras.withClosingComment(comment.get());
+          if (wantsComment) {
+            Optional<String> found = comment.get();
+            if (found.isPresent()) extras = extras.withClosingComment(found.get());
+          }
+          if (extras.equals(GithubMessages.Extras.NONE)) return plain;
           return GithubMessages.render(event, payload, config, parts.accounts(), extras);
         });
+  }
+
+  /** The actor's closing comment on one event, asked of GitHub the first time a room needs it. */
+  private final class ClosingComment {
+    private final JsonNode payload;
+    private final String fullName;
+    private boolean asked;
+    private Optional<String> found = Optional.empty();
+
+    ClosingComment(JsonNode payload, String fullName) {
+      this.payload = payload;
+      this.fullName = fullName;
+    }
+
+    Optional<String> get() {
+      if (!asked) {
+        asked = true;
+        found = closingComment(payload, fullName);
+      }
+      return found;
+    }
   }
 
   private GithubMessages.Extras diffExtras(
