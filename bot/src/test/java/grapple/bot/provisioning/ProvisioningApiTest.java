@@ -477,6 +477,12 @@ class ProvisioningApiTest {
             "HS_BAD_VALUE",
             "'name' must be 2-64 characters"),
         refusal(
+            "a name of two dots is 400 naming name: the homeserver's state URL cannot hold it",
+            g -> g.put(PUT_HOOK, hook("..")),
+            400,
+            "HS_BAD_VALUE",
+            "'name' must not be '..'"),
+        refusal(
             "a put without a name is 400 naming name",
             g -> g.put(PUT_HOOK, "{\"waitForComplete\":true}"),
             400,
