@@ -31,8 +31,21 @@ public record CommandLine(String prefix, List<String> words) {
     return text.length() == prefix.length() || Character.isWhitespace(text.charAt(prefix.length()));
   }
 
+  /**
+   * The words of a command whose quote was left open, the open quote running to the end: enough to
+   * tell which command was meant (one that takes a secret must still be redacted).
+   */
+  static Optional<CommandLine> parseLeniently(List<String> prefixes, String body) {
+    return prefix(prefixes, body)
+        .map(p -> new CommandLine(p, split(body.strip().substring(p.length()), false)));
+  }
+
   /** Splits like a POSIX shell: whitespace separates, quotes group, backslash escapes. */
   public static List<String> split(String text) {
+    return split(text, true);
+  }
+
+  private static List<String> split(String text, boolean strict) {
     List<String> words = new ArrayList<>();
     StringBuilder word = new StringBuilder();
     boolean inWord = false;
@@ -65,7 +78,7 @@ public record CommandLine(String prefix, List<String> words) {
         inWord = true;
       }
     }
-    if (quote != 0)
+    if (quote != 0 && strict)
       throw new BadInput("command", "The command has an unclosed " + quote + " quote.");
     if (inWord) words.add(word.toString());
     return words;

@@ -121,6 +121,12 @@ public final class Dispatcher {
               .orElseGet(
                   () -> new CommandLine(settings.prefixes().get(0), CommandLine.split(body)));
     } catch (BadInput e) {
+      // A token with a stray quote is still a token in the room: redacted all the same.
+      if (!direct
+          && CommandLine.parseLeniently(settings.prefixes(), body)
+              .filter(this::holdsSecret)
+              .isPresent())
+        return Optional.of(new Outcome(Reply.error(SECRET_IN_ROOM), List.of(), true));
       if (!permissions.allowsAnyService(sender, roomId, PermissionLevel.COMMANDS)) {
         return refuseAtMostOncePerMinute(roomId, sender);
       }

@@ -64,9 +64,12 @@ public final class Markdown {
     return out.toString().stripTrailing();
   }
 
+  /** Cuts at a character's end, never between the two halves of an emoji. */
   private static String cut(String value) {
     if (value.length() <= MAX_ECHO_CHARS) return value;
-    return value.substring(0, MAX_ECHO_CHARS) + "…";
+    int end = MAX_ECHO_CHARS;
+    if (Character.isHighSurrogate(value.charAt(end - 1))) end--;
+    return value.substring(0, end) + "…";
   }
 
   /** Control characters (line breaks, tabs, NUL, ...) become spaces. */

@@ -431,6 +431,29 @@ class DispatcherTest {
     assertThat(outcome.directMessages()).isEmpty();
   }
 
+  @Test
+  void aTokenSentInARoomIsRefusedAndRedacted() {
+    Dispatcher.Outcome outcome =
+        dispatcher.handle(ROOM, ADMIN, "$e1", "!grapple github setpersonaltoken ghp_abc").get();
+
+    assertThat(outcome.redact()).isTrue();
+    assertThat(outcome.reply()).isEqualTo(Reply.error(Dispatcher.SECRET_IN_ROOM));
+  }
+
+  /**
+   * A stray quote made the message unparseable, and it was answered "unclosed quote" and left in
+   * the room, token and all.
+   */
+  @Test
+  void aTokenWithAStrayQuoteInARoomIsRefusedAndRedactedToo() {
+    Dispatcher.Outcome outcome =
+        dispatcher.handle(ROOM, ADMIN, "$e1", "!grapple github setpersonaltoken \"ghp_abc").get();
+
+    assertThat(outcome.redact()).isTrue();
+    assertThat(outcome.reply()).isEqualTo(Reply.error(Dispatcher.SECRET_IN_ROOM));
+    assertThat(calls).isEmpty();
+  }
+
   private List<Command> commands() {
     return List.of(
         new Command(
@@ -462,6 +485,14 @@ class DispatcherTest {
                   url.startsWith("https://"), "url", "must start with https://, was '%s'", url);
               return Reply.text("Following %s", url);
             }),
+        new Command(
+                "github setpersonaltoken",
+                "<token>",
+                "Store a GitHub token",
+                "github",
+                PermissionLevel.LOGIN,
+                call -> Reply.text("Token stored."))
+            .withSecretArguments(),
         new Command(
             "crash",
             "",

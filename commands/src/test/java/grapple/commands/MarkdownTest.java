@@ -31,6 +31,17 @@ class MarkdownTest {
     assertThat(Markdown.code("a".repeat(1_000))).hasSize(Markdown.MAX_ECHO_CHARS + 3);
   }
 
+  /**
+   * A long value cut between the two halves of an emoji kept half of it, which the event's UTF-8
+   * cannot hold: the reply showed a '?' before the ellipsis.
+   */
+  @Test
+  void aCutNeverSplitsACharacter() {
+    String cut = Markdown.code("a".repeat(Markdown.MAX_ECHO_CHARS - 1) + "\uD83D\uDE00 and more");
+
+    assertThat(cut).isEqualTo("`" + "a".repeat(Markdown.MAX_ECHO_CHARS - 1) + "…`");
+  }
+
   @Test
   void aBlankValueIsStillACodeSpan() {
     assertThat(Markdown.code("")).isEqualTo("` `");

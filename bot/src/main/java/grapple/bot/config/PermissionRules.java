@@ -1,5 +1,6 @@
 package grapple.bot.config;
 
+import grapple.bot.room.MatrixIds;
 import grapple.commands.DidYouMean;
 import grapple.commands.PermissionLevel;
 import grapple.commands.PermissionRule;
@@ -14,7 +15,7 @@ import org.jspecify.annotations.Nullable;
 /** Reads the config's {@code permissions} list (CONTRACT §4). */
 final class PermissionRules {
   private static final Pattern ACTOR =
-      Pattern.compile("\\*|@[^:\\s]+:\\S+|![^:\\s]+:\\S+|[^@!#\\s]\\S*");
+      Pattern.compile("\\*|@[^:\\s]+:\\S+|" + MatrixIds.ROOM_ID_REGEX + "|[^@!#\\s]\\S*");
   private static final String ACTOR_RULE =
       "must be '*', a user id like @alice:example.org, a room id like !room:example.org"
           + " or a server name like example.org";

@@ -39,6 +39,10 @@ public final class NamedHooks {
     this.following = new Following(context, kind, word + " list");
   }
 
+  /**
+   * A name is 2-64 characters, and not {@code ..}: as the state key in the homeserver's URL ({@code
+   * /state/<type>/..}) it would be read as "up one level", and the state written to another type.
+   */
   public static void checkName(String name) {
     BadInput.check(
         name.length() >= MIN_NAME && name.length() <= MAX_NAME,
@@ -47,6 +51,8 @@ public final class NamedHooks {
         MIN_NAME,
         MAX_NAME,
         name.length());
+    BadInput.check(
+        !name.equals(".."), "name", "must not be '..', which no room state URL can hold");
   }
 
   /** The {@code name} of new content, which is its state key; BadInput if it has none. */

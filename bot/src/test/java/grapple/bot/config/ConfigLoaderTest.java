@@ -628,6 +628,18 @@ class ConfigLoaderTest {
 
   @ParameterizedTest
   @ValueSource(
+      strings = {"!ops:example.org", "!31hneApxJ_1o-63DmFrpeqnkFfWppnzWso1JvH3ogLM" /* v12 */})
+  void apiKeyRoomsMayBeAnyRoomVersionsIds(String room) {
+    Config config =
+        parse(
+            tokens(
+                "{name: ci, token: 0123456789abcdef, scopes: [admin], rooms: ['" + room + "']}"));
+
+    assertThat(config.provisioning().tokens().get(0).rooms()).containsExactly(room);
+  }
+
+  @ParameterizedTest
+  @ValueSource(
       strings = {
         "#ops:example.org",
         "ops:example.org",
@@ -746,7 +758,14 @@ class ConfigLoaderTest {
 
   @ParameterizedTest
   @ValueSource(
-      strings = {"*", "@alice:example.org", "!room:example.org", "example.org", "localhost:8448"})
+      strings = {
+        "*",
+        "@alice:example.org",
+        "!room:example.org",
+        "!31hneApxJ_1o-63DmFrpeqnkFfWppnzWso1JvH3ogLM", // room version 12: no server part
+        "example.org",
+        "localhost:8448"
+      })
   void permissionActorMayBeEveryoneAUserARoomOrAServer(String actor) {
     Config config = parse(permission(actor, "{service: '*', level: admin}"));
 

@@ -47,6 +47,9 @@ class ProvisioningApiTest {
       keys("createdBy", "createdAt", "updatedBy", "updatedAt");
   private static final String PUT_HOOK = connections("/" + WEBHOOK + AS_ADMIN);
 
+  /** A room id of room version 12 is {@code !} and the create event's hash, with no server. */
+  private static final String V12_ROOM_HASH = "31hneApxJ_1o-63DmFrpeqnkFfWppnzWso1JvH3ogLM";
+
   @TempDir static Path dir;
   private static LocalGrapple grapple;
 
@@ -474,6 +477,12 @@ class ProvisioningApiTest {
             "HS_BAD_VALUE",
             "'name' must be 2-64 characters"),
         refusal(
+            "a name of two dots is 400 naming name: the homeserver's state URL cannot hold it",
+            g -> g.put(PUT_HOOK, hook("..")),
+            400,
+            "HS_BAD_VALUE",
+            "'name' must not be '..'"),
+        refusal(
             "a put without a name is 400 naming name",
             g -> g.put(PUT_HOOK, "{\"waitForComplete\":true}"),
             400,
@@ -500,6 +509,13 @@ class ProvisioningApiTest {
             404,
             "HS_NOTFOUND",
             "!nope:localhost"),
+        refusal(
+            "a room version 12 id (no server part) is a room, not malformed: 404 as the bot is not"
+                + " in it",
+            g -> g.get("/v1/%21" + V12_ROOM_HASH + "/connections" + AS_ADMIN),
+            404,
+            "HS_NOTFOUND",
+            "!" + V12_ROOM_HASH),
         refusal(
             "a key's allowed room that the bot is not in is 404",
             g ->
