@@ -64,6 +64,20 @@ public final class Changes {
     }
   }
 
+  /**
+   * The connection being changed was removed meanwhile (a change and a removal at once): the change
+   * would bring it back, with secrets nobody is told.
+   */
+  public static final class Gone extends Conflict {
+    private static final long serialVersionUID = 1L;
+
+    Gone(ConnectionKind<?> kind, String stateKey) {
+      super(
+          kind.name() + " " + Markdown.code(stateKey) + " was removed meanwhile; create it again.",
+          null);
+    }
+  }
+
   /** Another connection of the room answers commands on that prefix already. */
   public static final class PrefixTaken extends Conflict {
     private static final long serialVersionUID = 1L;

@@ -431,10 +431,12 @@ public final class Connections {
       ObjectNode content,
       boolean creating) {
     String key = key(roomId, kind.eventType(), stateKey);
+    Optional<Active> existing = find(roomId, kind, stateKey);
     if (creating) {
-      Optional<Active> existing = find(roomId, kind, stateKey);
       if (existing.isPresent() || pendingCreation(key))
         throw new Changes.AlreadyExists(kind, stateKey, existing.orElse(null));
+    } else if (existing.isEmpty() && !isRemoval(content)) {
+      throw new Changes.Gone(kind, stateKey);
     }
     ownWrites.put(key, new OwnWrite(content.deepCopy(), false));
   }

@@ -1,6 +1,7 @@
 package grapple.bot;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.room.RoomEvent;
@@ -82,6 +83,39 @@ class ConnectionsTest {
 
       assertThat(kind.opened).containsExactlyInAnyOrder("a", "b");
       assertThat(hub.connections.inRoom("!r:test")).hasSize(2);
+    }
+  }
+
+  /**
+   * A change that read the connection before a removal went through (an API PATCH racing a DELETE)
+   * is refused: written, it would bring the connection back with secrets nobody is told.
+   */
+  @Test
+  void aChangeOfAConnectionRemovedMeanwhileIsRefusedAndWritesNothing() throws Exception {
+    RecordingKind kind = new RecordingKind();
+    try (TestHub hub = hub(dir, kind)) {
+      Active read =
+          hub.changes
+              .create(
+                  "!r:test",
+                  kind,
+                  "raced",
+                  Json.object().put("name", "raced"),
+                  Changes.Actor.user("@admin:test"))
+              .active();
+      hub.changes.remove(read, "@admin:test");
+      int writes = hub.gateway.stateWrites().size();
+
+      assertThatThrownBy(
+              () ->
+                  hub.changes.update(
+                      read,
+                      Json.object().put("name", "raced").put("x", 1),
+                      Changes.Actor.user("@admin:test")))
+          .isInstanceOf(Changes.Gone.class)
+          .hasMessageContaining("was removed meanwhile");
+      assertThat(hub.gateway.stateWrites()).hasSize(writes);
+      assertThat(hub.connections.inRoom("!r:test")).isEmpty();
     }
   }
 
