@@ -289,6 +289,32 @@ class FeedPollerTest {
     assertThat(posted(Duration.ofMillis(500))).isEmpty();
   }
 
+  /**
+   * HTTP cannot carry these back in a request header: sending them failed every later poll of the
+   * feed, in every room, even after the server mended its headers.
+   */
+  @Test
+  void validatorsThatAreNotAsciiAreNotSentBackAndTheFeedKeepsWorking() throws Exception {
+    FeedPoller poller = poller(0);
+    poller.register(sub(connection("")), true);
+    server.enqueue(
+        new MockResponse.Builder()
+            .code(200)
+            .addHeader("Content-Type", "application/rss+xml")
+            .addHeaderLenient("ETag", "\"café\"")
+            .addHeaderLenient("Last-Modified", "Dö, 03 Dez 2026 10:00:00 GMT")
+            .body(rss("1"))
+            .build());
+    poller.pollOnce(url());
+    serve(rss("2", "1"));
+
+    poller.pollOnce(url());
+
+    assertThat(posted(Duration.ofSeconds(3)))
+        .containsExactly("New post in Blog: Post 2 (https://blog.example/p/2)");
+    assertThat(store.url(url()).orElseThrow().lastError()).isNull();
+  }
+
   @Test
   void filtersDecideWhatIsPostedAndFilteredItemsStaySeen() throws Exception {
     FeedPoller poller =
