@@ -320,7 +320,10 @@ final class FeedPoller implements AutoCloseable {
     long now = clock.millis();
     int failures = state.failures() + 1;
     long delay = Math.min(intervalMillis() << Math.min(failures - 1, 20), MAX_BACKOFF.toMillis());
-    if (retryAfter != null) delay = Math.max(delay, retryAfter.toMillis());
+    // A server's Retry-After is honoured up to the same day at most: one wrong header (or a
+    // hostile one) does not silence the feed for years in every room that follows it.
+    if (retryAfter != null)
+      delay = Math.max(delay, Math.min(retryAfter.toMillis(), MAX_BACKOFF.toMillis()));
     long next = now + delay;
     store.saveUrl(
         new FeedStore.UrlState(

@@ -413,6 +413,20 @@ class FeedPollerTest {
   }
 
   @Test
+  void aRetryAfterOfYearsIsWaitedADayAtMost() throws Exception {
+    FeedPoller poller = poller(0);
+    poller.register(sub(connection("")), true);
+    server.enqueue(
+        new MockResponse.Builder().code(503).addHeader("Retry-After", "999999999").build());
+    long before = System.currentTimeMillis();
+
+    poller.pollOnce(url());
+
+    assertThat(store.url(url()).orElseThrow().nextPollAt() - before)
+        .isBetween(86_400_000L, 86_460_000L);
+  }
+
+  @Test
   void aMalformedFeedIsARecordedFailureNotACrash() throws Exception {
     FeedPoller poller = poller(0);
     poller.register(sub(connection("")), true);
