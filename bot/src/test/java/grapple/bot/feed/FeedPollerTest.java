@@ -426,6 +426,25 @@ class FeedPollerTest {
         .isBetween(86_400_000L, 86_460_000L);
   }
 
+  /** A server that gives its items new ids on every poll. */
+  @Test
+  void itemsRememberedPerConnectionAreBoundedWhateverTheFeedServerSends() throws Exception {
+    FeedPoller poller = poller(0);
+    Connection c = connection("");
+    poller.register(sub(c), true);
+    int perPoll = FeedStore.MAX_SEEN * 6 / 10;
+    String[] last = new String[0];
+    for (int poll = 0; poll < 4; poll++) {
+      last = new String[perPoll];
+      for (int i = 0; i < perPoll; i++) last[i] = poll + "-" + i;
+      serve(rss(last));
+      poller.pollOnce(url());
+    }
+
+    java.util.Set<String> seen = store.seen(c.id());
+    assertThat(seen).hasSizeLessThanOrEqualTo(2 * perPoll).contains(last);
+  }
+
   @Test
   void aMalformedFeedIsARecordedFailureNotACrash() throws Exception {
     FeedPoller poller = poller(0);
