@@ -91,6 +91,11 @@ final class FeedPoller implements AutoCloseable {
     // Not primed yet: made a moment ago, here or on another instance (which does not poll), or
     // before a crash. Polled at once, so what the feed holds now is marked seen and later items
     // post.
+    if (isNew) {
+      // The same room may have followed the feed before (its id is the same): what a poll still
+      // running at its removal stored is of no concern to the new subscription.
+      store.forget(s.id());
+    }
     if (isNew || !store.state(s.id()).primed()) {
       nextPollAt.put(url, 0L);
       return;
@@ -202,12 +207,19 @@ final class FeedPoller implements AutoCloseable {
         failed(url, state, "HTTP " + r.status(), r.retryAfter());
       } else {
         ParsedFeed feed = FeedParser.parse(r.body(), r.contentType(), URI.create(url));
-        for (Subscription s : subscribers) deliver(s, feed);
+        for (Subscription s : subscribers) {
+          // A room that stopped following the feed while it was fetched gets nothing more.
+          if (following(s)) deliver(s, feed);
+        }
         succeeded(url, r.etag(), r.lastModified(), subscribers);
       }
     } catch (FeedException e) {
       failed(url, state, e.getMessage(), null);
     }
+  }
+
+  private boolean following(Subscription s) {
+    return subscriptions.containsKey(s.id());
   }
 
   private List<Subscription> subscribers(String url) {
@@ -308,6 +320,7 @@ final class FeedPoller implements AutoCloseable {
     store.saveUrl(new FeedStore.UrlState(url, etag, lastModified, 0, next, now, now, null));
     nextPollAt.computeIfPresent(url, (u, old) -> next);
     for (Subscription s : subscribers) {
+      if (!following(s)) continue;
       FeedStore.ConnectionState cs = store.state(s.id());
       if (!cs.failing()) continue;
       store.setState(s.id(), new FeedStore.ConnectionState(cs.primed(), false));

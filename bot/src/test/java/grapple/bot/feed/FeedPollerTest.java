@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
@@ -273,6 +274,38 @@ class FeedPollerTest {
     poller.start();
 
     grapple.testing.Await.until(Duration.ofSeconds(5), () -> server.getRequestCount() >= 1);
+  }
+
+  /**
+   * The room removes the feed while a poll of it is on the wire, then follows it again: nothing is
+   * posted after the removal, and the new subscription posts nothing already in the feed.
+   */
+  @Test
+  void aFeedRemovedDuringAPollGetsNothingMoreAndWhenFollowedAgainNothingOld() throws Exception {
+    Connection c = connection("");
+    AtomicReference<FeedPoller> poller = new AtomicReference<>();
+    List<String> documents = new ArrayList<>(List.of(rss("1"), rss("2", "1"), rss("3", "2", "1")));
+    FeedSource source =
+        (url, etag, lastModified) -> {
+          if (documents.size() == 2) poller.get().unregister(c); // the second fetch
+          return new FeedFetcher.Result(
+              200,
+              documents.remove(0).getBytes(UTF_8),
+              "application/rss+xml",
+              null,
+              null,
+              null,
+              null);
+        };
+    poller.set(poller(source, Clock.systemUTC(), settings(0, 10)));
+    poller.get().register(sub(c), true);
+    poller.get().pollOnce(url());
+    poller.get().pollOnce(url());
+    poller.get().register(sub(c), true);
+
+    poller.get().pollOnce(url());
+
+    assertThat(posted(Duration.ofSeconds(2))).isEmpty();
   }
 
   @Test
