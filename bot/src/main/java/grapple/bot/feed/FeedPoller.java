@@ -20,6 +20,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -316,7 +317,12 @@ final class FeedPoller implements AutoCloseable {
       @Nullable String lastModified,
       List<Subscription> subscribers) {
     long now = clock.millis();
-    long next = now + intervalMillis();
+    // A room that began following the URL while this poll was on the wire was not served by it:
+    // polled again at once, so what the feed holds is marked seen now, not an interval later (what
+    // it published meanwhile would then be taken as old and never posted there).
+    Set<String> polled = subscribers.stream().map(Subscription::id).collect(Collectors.toSet());
+    boolean joined = subscribers(url).stream().anyMatch(s -> !polled.contains(s.id()));
+    long next = joined ? now : now + intervalMillis();
     store.saveUrl(new FeedStore.UrlState(url, etag, lastModified, 0, next, now, now, null));
     nextPollAt.computeIfPresent(url, (u, old) -> next);
     for (Subscription s : subscribers) {

@@ -308,6 +308,33 @@ class FeedPollerTest {
     assertThat(posted(Duration.ofSeconds(2))).isEmpty();
   }
 
+  /**
+   * A second room follows the feed while a poll of it is on the wire: it is primed at once, not an
+   * interval later (what the feed published in that interval would never be posted there).
+   */
+  @Test
+  void aRoomThatFollowsDuringAPollIsPrimedAtOnce() throws Exception {
+    Connection a = connection("");
+    Connection b =
+        Connection.create(
+            "!other:test", "Feed", FeedService.EVENT_TYPE, url(), a.config(), a.created());
+    AtomicReference<FeedPoller> poller = new AtomicReference<>();
+    AtomicInteger fetches = new AtomicInteger();
+    FeedSource source =
+        (url, etag, lastModified) -> {
+          if (fetches.incrementAndGet() == 1) poller.get().register(sub(b), true);
+          return new FeedFetcher.Result(
+              200, rss("1").getBytes(UTF_8), "application/rss+xml", null, null, null, null);
+        };
+    poller.set(poller(source, Clock.systemUTC(), settings(0, 10)));
+    poller.get().register(sub(a), true);
+
+    poller.get().start();
+
+    Await.until(WAIT, () -> store.state(b.id()).primed());
+    assertThat(fetches.get()).isEqualTo(2);
+  }
+
   @Test
   void conditionalGetSendsTheStoredValidatorsAndA304PostsNothing() throws Exception {
     FeedPoller poller = primed(poller(0), "", "1");
