@@ -80,8 +80,11 @@ final class FeedFetcher implements FeedSource {
             .url(url)
             .header("Accept", ACCEPT)
             .header("User-Agent", "Grapple feed reader (+https://github.com/)");
-    if (etag != null) request.header("If-None-Match", etag);
-    if (lastModified != null) request.header("If-Modified-Since", lastModified);
+    // A validator HTTP cannot carry (a server may send any bytes) is not sent: the fetch is
+    // unconditional rather than failing every poll until the server sends another.
+    if (etag != null && sendable(etag)) request.header("If-None-Match", etag);
+    if (lastModified != null && sendable(lastModified))
+      request.header("If-Modified-Since", lastModified);
     try (Response response = http.newCall(request.build()).execute()) {
       return new Result(
           response.code(),
@@ -124,6 +127,11 @@ final class FeedFetcher implements FeedSource {
         null,
         result.retryAfter(),
         null);
+  }
+
+  /** True for a header value a request may carry: tabs and printable ASCII. */
+  private static boolean sendable(String value) {
+    return value.chars().allMatch(c -> c == '\t' || (c >= 0x20 && c < 0x7f));
   }
 
   private static boolean isRedirect(int status) {

@@ -20,6 +20,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -91,6 +92,11 @@ final class FeedPoller implements AutoCloseable {
     // Not primed yet: made a moment ago, here or on another instance (which does not poll), or
     // before a crash. Polled at once, so what the feed holds now is marked seen and later items
     // post.
+    if (isNew) {
+      // The same room may have followed the feed before (its id is the same): what a poll still
+      // running at its removal stored is of no concern to the new subscription.
+      store.forget(s.id());
+    }
     if (isNew || !store.state(s.id()).primed()) {
       nextPollAt.put(url, 0L);
       return;
@@ -202,12 +208,19 @@ final class FeedPoller implements AutoCloseable {
         failed(url, state, "HTTP " + r.status(), r.retryAfter());
       } else {
         ParsedFeed feed = FeedParser.parse(r.body(), r.contentType(), URI.create(url));
-        for (Subscription s : subscribers) deliver(s, feed);
+        for (Subscription s : subscribers) {
+          // A room that stopped following the feed while it was fetched gets nothing more.
+          if (following(s)) deliver(s, feed);
+        }
         succeeded(url, r.etag(), r.lastModified(), subscribers);
       }
     } catch (FeedException e) {
       failed(url, state, e.getMessage(), null);
     }
+  }
+
+  private boolean following(Subscription s) {
+    return subscriptions.containsKey(s.id());
   }
 
   private List<Subscription> subscribers(String url) {
@@ -304,10 +317,16 @@ final class FeedPoller implements AutoCloseable {
       @Nullable String lastModified,
       List<Subscription> subscribers) {
     long now = clock.millis();
-    long next = now + intervalMillis();
+    // A room that began following the URL while this poll was on the wire was not served by it:
+    // polled again at once, so what the feed holds is marked seen now, not an interval later (what
+    // it published meanwhile would then be taken as old and never posted there).
+    Set<String> polled = subscribers.stream().map(Subscription::id).collect(Collectors.toSet());
+    boolean joined = subscribers(url).stream().anyMatch(s -> !polled.contains(s.id()));
+    long next = joined ? now : now + intervalMillis();
     store.saveUrl(new FeedStore.UrlState(url, etag, lastModified, 0, next, now, now, null));
     nextPollAt.computeIfPresent(url, (u, old) -> next);
     for (Subscription s : subscribers) {
+      if (!following(s)) continue;
       FeedStore.ConnectionState cs = store.state(s.id());
       if (!cs.failing()) continue;
       store.setState(s.id(), new FeedStore.ConnectionState(cs.primed(), false));
@@ -320,7 +339,10 @@ final class FeedPoller implements AutoCloseable {
     long now = clock.millis();
     int failures = state.failures() + 1;
     long delay = Math.min(intervalMillis() << Math.min(failures - 1, 20), MAX_BACKOFF.toMillis());
-    if (retryAfter != null) delay = Math.max(delay, retryAfter.toMillis());
+    // A server's Retry-After is honoured up to the same day at most: one wrong header (or a
+    // hostile one) does not silence the feed for years in every room that follows it.
+    if (retryAfter != null)
+      delay = Math.max(delay, Math.min(retryAfter.toMillis(), MAX_BACKOFF.toMillis()));
     long next = now + delay;
     store.saveUrl(
         new FeedStore.UrlState(

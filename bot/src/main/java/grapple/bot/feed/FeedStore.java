@@ -19,6 +19,13 @@ import org.jspecify.annotations.Nullable;
  */
 public final class FeedStore {
   private static final Duration FORGET_SEEN_AFTER = Duration.ofDays(90);
+
+  /**
+   * Items remembered per connection besides those in the feed now (as hookshot's 10,000 per URL): a
+   * feed server that gives its items new ids on every poll cannot fill the database.
+   */
+  static final int MAX_SEEN = 10_000;
+
   private final Database db;
 
   public FeedStore(Database db) {
@@ -132,6 +139,7 @@ public final class FeedStore {
       }
       putState(c, connectionId, state);
       forgetOld(c, connectionId, now - FORGET_SEEN_AFTER.toMillis());
+      forgetBeyond(c, connectionId, Math.max(MAX_SEEN, itemIds.size()));
       return null;
     };
   }
@@ -169,6 +177,29 @@ public final class FeedStore {
       throws SQLException {
     Sql.update(
         c, "DELETE FROM feed_seen WHERE connection_id = ? AND seen_at < ?", connectionId, cutoff);
+  }
+
+  /**
+   * Keeps the {@code keep} items seen last (every item of the feed now among them, as they were
+   * just marked) and any seen at the same moment as the last of them; forgets the older ones.
+   */
+  private static void forgetBeyond(java.sql.Connection c, String connectionId, int keep)
+      throws SQLException {
+    Optional<Long> cutoff =
+        Sql.first(
+            c,
+            "SELECT seen_at FROM feed_seen WHERE connection_id = ? ORDER BY seen_at DESC"
+                + " LIMIT 1 OFFSET ?",
+            rs -> rs.getLong(1),
+            connectionId,
+            keep);
+    if (cutoff.isPresent()) {
+      Sql.update(
+          c,
+          "DELETE FROM feed_seen WHERE connection_id = ? AND seen_at < ?",
+          connectionId,
+          cutoff.get());
+    }
   }
 
   private static @Nullable Long nullableLong(ResultSet rs, String column) throws SQLException {

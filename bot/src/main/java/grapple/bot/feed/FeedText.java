@@ -46,13 +46,16 @@ final class FeedText {
 
   /**
    * An {@code m.notice} of the bot's Markdown {@code format} with {@code values} put in: escaped in
-   * the Markdown, as written (on one line) in the plain body.
+   * the Markdown, as written (on one line) in the plain body; it fits in one event.
    */
   static ObjectNode notice(String format, String... values) {
     Object[] escaped = Arrays.stream(values).map(FeedText::escapeMarkdown).toArray();
     Object[] plain = Arrays.stream(values).map(FeedText::oneLine).toArray();
-    return Messages.notice(String.format(Locale.ROOT, format, escaped))
-        .put("body", String.format(Locale.ROOT, format, plain));
+    // The plain body replaces the one the notice was fitted with: fitted again, so a feed's title
+    // or a server's error of any length cannot make an event the homeserver refuses.
+    return Messages.fitToLimit(
+        Messages.notice(String.format(Locale.ROOT, format, escaped))
+            .put("body", String.format(Locale.ROOT, format, plain)));
   }
 
   private static boolean isBreakOrControl(char c) {

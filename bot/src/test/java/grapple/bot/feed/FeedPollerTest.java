@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
@@ -275,6 +276,65 @@ class FeedPollerTest {
     grapple.testing.Await.until(Duration.ofSeconds(5), () -> server.getRequestCount() >= 1);
   }
 
+  /**
+   * The room removes the feed while a poll of it is on the wire, then follows it again: nothing is
+   * posted after the removal, and the new subscription posts nothing already in the feed.
+   */
+  @Test
+  void aFeedRemovedDuringAPollGetsNothingMoreAndWhenFollowedAgainNothingOld() throws Exception {
+    Connection c = connection("");
+    AtomicReference<FeedPoller> poller = new AtomicReference<>();
+    List<String> documents = new ArrayList<>(List.of(rss("1"), rss("2", "1"), rss("3", "2", "1")));
+    FeedSource source =
+        (url, etag, lastModified) -> {
+          if (documents.size() == 2) poller.get().unregister(c); // the second fetch
+          return new FeedFetcher.Result(
+              200,
+              documents.remove(0).getBytes(UTF_8),
+              "application/rss+xml",
+              null,
+              null,
+              null,
+              null);
+        };
+    poller.set(poller(source, Clock.systemUTC(), settings(0, 10)));
+    poller.get().register(sub(c), true);
+    poller.get().pollOnce(url());
+    poller.get().pollOnce(url());
+    poller.get().register(sub(c), true);
+
+    poller.get().pollOnce(url());
+
+    assertThat(posted(Duration.ofSeconds(2))).isEmpty();
+  }
+
+  /**
+   * A second room follows the feed while a poll of it is on the wire: it is primed at once, not an
+   * interval later (what the feed published in that interval would never be posted there).
+   */
+  @Test
+  void aRoomThatFollowsDuringAPollIsPrimedAtOnce() throws Exception {
+    Connection a = connection("");
+    Connection b =
+        Connection.create(
+            "!other:test", "Feed", FeedService.EVENT_TYPE, url(), a.config(), a.created());
+    AtomicReference<FeedPoller> poller = new AtomicReference<>();
+    AtomicInteger fetches = new AtomicInteger();
+    FeedSource source =
+        (url, etag, lastModified) -> {
+          if (fetches.incrementAndGet() == 1) poller.get().register(sub(b), true);
+          return new FeedFetcher.Result(
+              200, rss("1").getBytes(UTF_8), "application/rss+xml", null, null, null, null);
+        };
+    poller.set(poller(source, Clock.systemUTC(), settings(0, 10)));
+    poller.get().register(sub(a), true);
+
+    poller.get().start();
+
+    Await.until(WAIT, () -> store.state(b.id()).primed());
+    assertThat(fetches.get()).isEqualTo(2);
+  }
+
   @Test
   void conditionalGetSendsTheStoredValidatorsAndA304PostsNothing() throws Exception {
     FeedPoller poller = primed(poller(0), "", "1");
@@ -287,6 +347,32 @@ class FeedPollerTest {
     assertThat(second.getHeaders().get("If-None-Match"))
         .isEqualTo("\"v" + rss("1").length() + "\"");
     assertThat(posted(Duration.ofMillis(500))).isEmpty();
+  }
+
+  /**
+   * HTTP cannot carry these back in a request header: sending them failed every later poll of the
+   * feed, in every room, even after the server mended its headers.
+   */
+  @Test
+  void validatorsThatAreNotAsciiAreNotSentBackAndTheFeedKeepsWorking() throws Exception {
+    FeedPoller poller = poller(0);
+    poller.register(sub(connection("")), true);
+    server.enqueue(
+        new MockResponse.Builder()
+            .code(200)
+            .addHeader("Content-Type", "application/rss+xml")
+            .addHeaderLenient("ETag", "\"café\"")
+            .addHeaderLenient("Last-Modified", "Dö, 03 Dez 2026 10:00:00 GMT")
+            .body(rss("1"))
+            .build());
+    poller.pollOnce(url());
+    serve(rss("2", "1"));
+
+    poller.pollOnce(url());
+
+    assertThat(posted(Duration.ofSeconds(3)))
+        .containsExactly("New post in Blog: Post 2 (https://blog.example/p/2)");
+    assertThat(store.url(url()).orElseThrow().lastError()).isNull();
   }
 
   @Test
@@ -384,6 +470,39 @@ class FeedPollerTest {
 
     assertThat(store.url(url()).orElseThrow().nextPollAt() - before)
         .isBetween(7_200_000L, 7_260_000L);
+  }
+
+  @Test
+  void aRetryAfterOfYearsIsWaitedADayAtMost() throws Exception {
+    FeedPoller poller = poller(0);
+    poller.register(sub(connection("")), true);
+    server.enqueue(
+        new MockResponse.Builder().code(503).addHeader("Retry-After", "999999999").build());
+    long before = System.currentTimeMillis();
+
+    poller.pollOnce(url());
+
+    assertThat(store.url(url()).orElseThrow().nextPollAt() - before)
+        .isBetween(86_400_000L, 86_460_000L);
+  }
+
+  /** A server that gives its items new ids on every poll. */
+  @Test
+  void itemsRememberedPerConnectionAreBoundedWhateverTheFeedServerSends() throws Exception {
+    FeedPoller poller = poller(0);
+    Connection c = connection("");
+    poller.register(sub(c), true);
+    int perPoll = FeedStore.MAX_SEEN * 6 / 10;
+    String[] last = new String[0];
+    for (int poll = 0; poll < 4; poll++) {
+      last = new String[perPoll];
+      for (int i = 0; i < perPoll; i++) last[i] = poll + "-" + i;
+      serve(rss(last));
+      poller.pollOnce(url());
+    }
+
+    java.util.Set<String> seen = store.seen(c.id());
+    assertThat(seen).hasSizeLessThanOrEqualTo(2 * perPoll).contains(last);
   }
 
   @Test

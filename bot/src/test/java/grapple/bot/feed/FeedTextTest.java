@@ -70,6 +70,15 @@ class FeedTextTest {
         .isEqualTo("<p>Feed *News* is failing: redirect to 'x:[a](javascript:1)' now.</p>");
   }
 
+  /** A feed's title (in "… and 3 more new items in <title>") or a server's error is any length. */
+  @Test
+  void aNoticeFitsInOneEventWhateverTheValuesLength() {
+    ObjectNode notice = FeedText.notice("… and 3 more new items in %s.", "T".repeat(200_000));
+
+    assertThat(Messages.size(notice)).isLessThanOrEqualTo(Messages.MAX_CONTENT_BYTES);
+    assertThat(notice.get("body").asText()).startsWith("… and 3 more new items in TTT");
+  }
+
   /** What CommonMark escapes in text. */
   private static String htmlEscaped(String text) {
     return text.replace("&", "&amp;")
