@@ -75,7 +75,7 @@ final class FeedCommands {
     } catch (IOException e) {
       throw new UncheckedIOException("writing the feed's room state", e);
     }
-    return Reply.text("Following %s. New items will be posted here.", Markdown.code(url));
+    return Reply.text("Room configured to bridge %s", Markdown.code(url)); // hookshot's words
   }
 
   private Reply list(Invocation call) {
@@ -88,7 +88,7 @@ final class FeedCommands {
     return switch (format) {
       case "json" -> Reply.text(Markdown.codeBlock("json", Json.write(describe(inRoom))));
       case "yaml" -> Reply.text(Markdown.codeBlock("yaml", yaml(describe(inRoom))));
-      case "text" -> text(call, inRoom);
+      case "text" -> text(inRoom);
       default ->
           throw new BadInput(
               "format",
@@ -96,16 +96,14 @@ final class FeedCommands {
     };
   }
 
-  private Reply text(Invocation call, List<Active> inRoom) {
+  private static Reply text(List<Active> inRoom) {
     if (inRoom.isEmpty()) {
-      return Reply.text(
-          "This room follows no feeds. Add one with %s.",
-          Markdown.code(call.prefix() + " feed <url>"));
+      return Reply.text("Not subscribed to any feeds"); // hookshot's words
     }
     // A code span keeps the URL literal without backslashes, so the plain body reads as it is.
     List<String> lines =
         inRoom.stream().map(a -> Markdown.code(a.stateKey()) + " — " + a.live().summary()).toList();
-    return Reply.text(Markdown.bulletList("Feeds in this room:", lines));
+    return Reply.text(Markdown.bulletList("Currently subscribed to these feeds:", lines));
   }
 
   /** The room's feeds as JSON, with their status, for {@code feed list json|yaml}. */
@@ -138,9 +136,9 @@ final class FeedCommands {
                 () ->
                     new BadInput(
                         "url",
-                        "This room does not follow "
+                        "Feed "
                             + Markdown.code(url)
-                            + ". "
+                            + " is not currently bridged to this room. "
                             + Markdown.code(call.prefix() + " feed list")
                             + " shows what it follows."));
     call.requireMaySendState(FeedService.EVENT_TYPE);
@@ -149,6 +147,6 @@ final class FeedCommands {
     } catch (IOException e) {
       throw new UncheckedIOException("removing the feed's room state", e);
     }
-    return Reply.text("Stopped following %s.", Markdown.code(url));
+    return Reply.text("Unsubscribed from %s", Markdown.code(url)); // hookshot's words
   }
 }

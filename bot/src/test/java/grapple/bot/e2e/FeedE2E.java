@@ -164,7 +164,9 @@ class FeedE2E {
     long mark = alice.mark();
 
     Seen reply = command(roomA, "!grapple feed " + urlA + " News");
-    assertThat(reply.body()).as("reply to the feed command").startsWith("Following `" + urlA + "`");
+    assertThat(reply.body())
+        .as("reply to the feed command")
+        .isEqualTo("Room configured to bridge `" + urlA + "`");
     alice.syncFor(QUIET_AFTER_SUBSCRIBE);
     List<String> early = feedPosts(roomA, mark);
     int requests = server.requests("/a.xml").size();
@@ -347,7 +349,7 @@ class FeedE2E {
 
     assertThat(reply.body())
         .as("reply to feed remove")
-        .isEqualTo("Stopped following `" + urlA + "`.");
+        .isEqualTo("Unsubscribed from `" + urlA + "`");
     JsonNode state =
         alice.awaitStateEvent(
             roomA.id,
