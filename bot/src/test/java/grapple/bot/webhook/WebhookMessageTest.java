@@ -155,6 +155,21 @@ class WebhookMessageTest {
   }
 
   @Test
+  void longMentionsCountTowardsTheEventSizeLimit() {
+    // 100 user ids of 500 characters are 50 KB of m.mentions: beside 9,000 characters of text
+    // (27 KB in UTF-8) the event was 78 KB, and the homeserver refused it after the 202.
+    ObjectNode data = Json.object().put("text", "中".repeat(9_000));
+    com.fasterxml.jackson.databind.node.ArrayNode ids =
+        data.putObject("mentions").putArray("user_ids");
+    for (int i = 0; i < 100; i++) ids.add("@" + "u".repeat(240) + i + ":" + "h".repeat(250));
+
+    ObjectNode content = WebhookMessage.build(whole(data), false, 1_000);
+
+    assertThat(content.path("m.mentions").path("user_ids").size()).isEqualTo(100);
+    assertThat(WebhookMessage.size(content)).isLessThanOrEqualTo(WebhookMessage.MAX_CONTENT_BYTES);
+  }
+
+  @Test
   void aHugeTextDropsTheHtmlThenIsCutToFit() {
     ObjectNode data = Json.object().put("text", "é".repeat(100_000));
 
