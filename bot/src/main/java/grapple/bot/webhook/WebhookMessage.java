@@ -75,6 +75,13 @@ final class WebhookMessage {
       mentions(whole.data().get("mentions"), allowRoomMentions)
           .ifPresent(m -> content.set("m.mentions", m));
     }
+    if (payload instanceof Payload.Large large) {
+      large.msgtype().filter(MSGTYPES::contains).ifPresent(type -> content.put("msgtype", type));
+      large
+          .mentions()
+          .flatMap(m -> mentions(m, allowRoomMentions))
+          .ifPresent(m -> content.set("m.mentions", m));
+    }
     return withBody(content, payload, includeBody, receivedBytes);
   }
 

@@ -217,12 +217,40 @@ class WebhookMessageTest {
   }
 
   @Test
+  void aLargeJsonBodysMsgtypeAndMentionsAreHonouredAsASmallOnesAre() {
+    // The README honours a JSON object's msgtype and mentions; over 64 KiB both were dropped.
+    String body =
+        "{\"text\":\"deployed\",\"msgtype\":\"m.text\",\"mentions\":{\"user_ids\":"
+            + "[\"@ann:test\",\"not an id\",{\"x\":\"@deep:test\"}],\"room\":true},"
+            + "\"log\":\""
+            + "x".repeat(100_000)
+            + "\"}";
+    Payload large =
+        BodyParser.parse(
+            java.util.Optional.of("application/json"),
+            body.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+
+    ObjectNode content = WebhookMessage.build(large, true, body.length(), true);
+
+    assertThat(large).isInstanceOf(Payload.Large.class);
+    assertThat(content.get("body").asText()).isEqualTo("deployed");
+    assertThat(content.get("msgtype").asText()).isEqualTo("m.text");
+    assertThat(content.get("m.mentions"))
+        .isEqualTo(
+            Json.object()
+                .put("room", true)
+                .set("user_ids", Json.MAPPER.createArrayNode().add("@ann:test")));
+  }
+
+  @Test
   void aLargeJsonDocumentBecomesACutCodeBlockWithoutItsData() {
     Payload large =
         new Payload.Large(
             java.util.Optional.empty(),
             java.util.Optional.empty(),
             java.util.Optional.of("ci"),
+            java.util.Optional.empty(),
+            java.util.Optional.empty(),
             java.util.Optional.empty(),
             "{\n  \"a\": \"" + "x".repeat(70_000));
 
