@@ -29,6 +29,17 @@ class GrappleTest {
     assertThat(Grapple.maskPath(Grapple.services(), "/v1/health")).isEqualTo("/v1/health");
   }
 
+  @Test
+  void aWebhookPathBehindAnUnstrippedPrefixIsMaskedToo() {
+    // A proxy that forwards /hooks/webhook/<id> unchanged (or a doubled slash) gets 404s, and
+    // each live hook id was written to the access log as it came.
+    assertThat(Grapple.maskPath(Grapple.services(), "/hooks/webhook/s3cr3t"))
+        .isEqualTo("/hooks/webhook/***");
+    assertThat(Grapple.maskPath(Grapple.services(), "//webhook/s3cr3t")).isEqualTo("//webhook/***");
+    assertThat(Grapple.maskPath(Grapple.services(), "/github/webhook"))
+        .isEqualTo("/github/webhook");
+  }
+
   /**
    * SIGTERM while start-up retries an unreachable homeserver interrupts it (Main's hook): start-up
    * then closes what it had opened, the listeners' ports and the database's lock included.

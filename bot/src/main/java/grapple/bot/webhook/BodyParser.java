@@ -89,7 +89,9 @@ final class BodyParser {
   static JsonNode json(byte[] body) {
     try {
       JsonNode node = Json.UNTRUSTED.readTree(body);
-      if (node == null) throw new BadInput("body", "Body is not valid JSON: it is empty");
+      // Jackson reads a body of only white space as a missing node, not as null.
+      if (node == null || node.isMissingNode())
+        throw new BadInput("body", "Body is not valid JSON: it is empty");
       return node;
     } catch (JsonProcessingException e) {
       throw invalidJson(e);

@@ -4,7 +4,10 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.state.BadInput;
+import grapple.state.Json;
 import java.io.IOException;
 import java.io.Writer;
 import java.util.Optional;
@@ -18,7 +21,10 @@ import org.jspecify.annotations.Nullable;
  * stays a few hundred kilobytes whatever the document holds.
  */
 final class LargeJson {
-  private static final Set<String> FIELDS = Set.of("text", "username", "html");
+  private static final Set<String> FIELDS = Set.of("text", "username", "html", "msgtype");
+
+  /** The most user ids kept from {@code mentions} (a message takes 100 valid ones). */
+  private static final int MAX_MENTIONED = 1_000;
 
   private LargeJson() {}
 
@@ -39,21 +45,34 @@ final class LargeJson {
         Optional.ofNullable(fields.text),
         Optional.ofNullable(fields.username),
         Optional.ofNullable(fields.html),
+        Optional.ofNullable(fields.msgtype),
+        Optional.ofNullable(fields.mentions),
         out.toString());
   }
 
-  /** The top-level strings kept from the document. */
+  /** The top-level strings kept from the document, and its {@code mentions}. */
   private static final class Fields {
     @Nullable String string;
     @Nullable String text;
     @Nullable String username;
     @Nullable String html;
+    @Nullable String msgtype;
+
+    /** The top-level {@code mentions} object, made while the walk is inside it. */
+    @Nullable ObjectNode mentions;
+
+    /** The walk is in {@code mentions.user_ids} (depth 3). */
+    boolean inUserIds;
+
+    /** The last field name read directly inside {@code mentions}. */
+    @Nullable String mentionsField;
 
     void keep(String name, String value) {
       switch (name) {
         case "text" -> text = value;
         case "username" -> username = value;
         case "html" -> html = value;
+        case "msgtype" -> msgtype = value;
         default -> throw new IllegalStateException("not a kept field: " + name);
       }
     }
@@ -67,11 +86,22 @@ final class LargeJson {
     boolean rootIsObject = token == JsonToken.START_OBJECT;
     int depth = 0;
     String field = null;
+    boolean inMentions = false;
     while (token != null) {
       if (!out.full()) copy(parser, pretty);
+      if (inMentions) mention(parser, token, depth, fields);
       switch (token) {
-        case START_OBJECT, START_ARRAY -> depth++;
-        case END_OBJECT, END_ARRAY -> depth--;
+        case START_OBJECT, START_ARRAY -> {
+          if (depth == 1 && token == JsonToken.START_OBJECT && "mentions".equals(field)) {
+            inMentions = true;
+            fields.mentions = Json.object();
+          }
+          depth++;
+        }
+        case END_OBJECT, END_ARRAY -> {
+          depth--;
+          if (depth == 1) inMentions = false;
+        }
         case FIELD_NAME -> field = depth == 1 && rootIsObject ? parser.currentName() : null;
         case VALUE_STRING -> keep(parser, depth, field, fields);
         default -> {
@@ -87,6 +117,32 @@ final class LargeJson {
           "Body is not valid JSON: unexpected content after the document (line "
               + parser.currentLocation().getLineNr()
               + ")");
+    }
+  }
+
+  /**
+   * Keeps what a message reads of {@code mentions} (its string {@code user_ids} and boolean {@code
+   * room}) from one token inside it, read at {@code depth} before the token moves it.
+   */
+  private static void mention(JsonParser parser, JsonToken token, int depth, Fields fields)
+      throws IOException {
+    ObjectNode mentions = java.util.Objects.requireNonNull(fields.mentions);
+    if (depth == 2) {
+      switch (token) {
+        case FIELD_NAME -> fields.mentionsField = parser.currentName();
+        case VALUE_TRUE, VALUE_FALSE -> {
+          if ("room".equals(fields.mentionsField))
+            mentions.put("room", token == JsonToken.VALUE_TRUE);
+        }
+        case START_ARRAY -> fields.inUserIds = "user_ids".equals(fields.mentionsField);
+        default -> {
+          /* other fields of mentions: not read */
+        }
+      }
+    } else if (depth == 3 && fields.inUserIds) {
+      if (token == JsonToken.END_ARRAY) fields.inUserIds = false;
+      ArrayNode ids = mentions.withArray("user_ids");
+      if (token == JsonToken.VALUE_STRING && ids.size() < MAX_MENTIONED) ids.add(parser.getText());
     }
   }
 

@@ -24,10 +24,14 @@ record WebhookFile(byte[] bytes, String contentType, String fileName, Optional<S
     String upload(byte[] bytes, String contentType, String fileName) throws IOException;
   }
 
-  /** True for the content types this reads: {@code image/*} and {@code multipart/form-data}. */
+  /**
+   * True for the content types this reads: {@code image/*} and {@code multipart/form-data}. An
+   * {@code image/svg+xml} body is XML, read as data (CONTRACT §6: {@code *+xml} is an object).
+   */
   static boolean isFile(Optional<String> contentType) {
     String mime = mime(contentType.orElse(""));
-    return mime.startsWith("image/") || mime.equals("multipart/form-data");
+    return (mime.startsWith("image/") && !mime.endsWith("+xml"))
+        || mime.equals("multipart/form-data");
   }
 
   /** Reads the file; BadInput names what is wrong (400), Unsupported an image that is not one. */

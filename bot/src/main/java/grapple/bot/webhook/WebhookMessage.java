@@ -75,6 +75,13 @@ final class WebhookMessage {
       mentions(whole.data().get("mentions"), allowRoomMentions)
           .ifPresent(m -> content.set("m.mentions", m));
     }
+    if (payload instanceof Payload.Large large) {
+      large.msgtype().filter(MSGTYPES::contains).ifPresent(type -> content.put("msgtype", type));
+      large
+          .mentions()
+          .flatMap(m -> mentions(m, allowRoomMentions))
+          .ifPresent(m -> content.set("m.mentions", m));
+    }
     return withBody(content, payload, includeBody, receivedBytes);
   }
 
@@ -250,11 +257,14 @@ final class WebhookMessage {
   /**
    * A cheap upper bound that spares serialising every small message: no character takes more than
    * six bytes in JSON (an escape), and the attached data is at most six bytes per byte received.
+   * {@code m.mentions} counts too: a hundred long user ids are 50 KB.
    */
   private static boolean surelySmall(ObjectNode content, long receivedBytes) {
+    JsonNode mentions = content.get("m.mentions");
     long chars =
         (long) content.get("body").asText().length()
-            + content.path("formatted_body").asText("").length();
+            + content.path("formatted_body").asText("").length()
+            + (mentions == null ? 0 : Json.write(mentions).length());
     long dataBytes = content.has(DATA_KEY) ? receivedBytes * 6 : 0;
     return (chars + 256) * 6 + dataBytes <= MAX_CONTENT_BYTES;
   }

@@ -35,10 +35,14 @@ public final class WebhookService extends AbstractService<WebhookSettings> {
     super(INFO, WebhookSettings::read, WebhookSettings.class);
   }
 
-  /** Whatever follows {@code /webhook/} is a hook's secret id (even after an empty segment). */
+  /**
+   * Whatever follows {@code /webhook/} is a hook's secret id (even after an empty segment, and
+   * behind a prefix a proxy did not strip, which is answered 404 but carries a live id).
+   */
   @Override
   public String maskPath(String path) {
-    return path.startsWith("/webhook/") ? "/webhook/***" : path;
+    int at = path.indexOf("/webhook/");
+    return at < 0 ? path : path.substring(0, at) + "/webhook/***";
   }
 
   @Override

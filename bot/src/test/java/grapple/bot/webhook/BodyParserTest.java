@@ -61,6 +61,14 @@ class BodyParserTest {
   }
 
   @Test
+  void aJsonBodyOfOnlyWhiteSpaceIsABadInputNotANullMessage() {
+    // A sender that writes a newline as "no body" got "Received webhook data: null" posted.
+    assertThatThrownBy(() -> parse("application/json", " \r\n"))
+        .isInstanceOf(BadInput.class)
+        .hasMessage("Body is not valid JSON: it is empty");
+  }
+
+  @Test
   void anUnsupportedContentTypeIsRefusedNamingIt() {
     assertThatThrownBy(() -> parse("image/png", "xx"))
         .isInstanceOf(BodyParser.Unsupported.class)

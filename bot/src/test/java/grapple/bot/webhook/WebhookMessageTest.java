@@ -155,6 +155,21 @@ class WebhookMessageTest {
   }
 
   @Test
+  void longMentionsCountTowardsTheEventSizeLimit() {
+    // 100 user ids of 500 characters are 50 KB of m.mentions: beside 9,000 characters of text
+    // (27 KB in UTF-8) the event was 78 KB, and the homeserver refused it after the 202.
+    ObjectNode data = Json.object().put("text", "中".repeat(9_000));
+    com.fasterxml.jackson.databind.node.ArrayNode ids =
+        data.putObject("mentions").putArray("user_ids");
+    for (int i = 0; i < 100; i++) ids.add("@" + "u".repeat(240) + i + ":" + "h".repeat(250));
+
+    ObjectNode content = WebhookMessage.build(whole(data), false, 1_000);
+
+    assertThat(content.path("m.mentions").path("user_ids").size()).isEqualTo(100);
+    assertThat(WebhookMessage.size(content)).isLessThanOrEqualTo(WebhookMessage.MAX_CONTENT_BYTES);
+  }
+
+  @Test
   void aHugeTextDropsTheHtmlThenIsCutToFit() {
     ObjectNode data = Json.object().put("text", "é".repeat(100_000));
 
@@ -202,12 +217,40 @@ class WebhookMessageTest {
   }
 
   @Test
+  void aLargeJsonBodysMsgtypeAndMentionsAreHonouredAsASmallOnesAre() {
+    // The README honours a JSON object's msgtype and mentions; over 64 KiB both were dropped.
+    String body =
+        "{\"text\":\"deployed\",\"msgtype\":\"m.text\",\"mentions\":{\"user_ids\":"
+            + "[\"@ann:test\",\"not an id\",{\"x\":\"@deep:test\"}],\"room\":true},"
+            + "\"log\":\""
+            + "x".repeat(100_000)
+            + "\"}";
+    Payload large =
+        BodyParser.parse(
+            java.util.Optional.of("application/json"),
+            body.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+
+    ObjectNode content = WebhookMessage.build(large, true, body.length(), true);
+
+    assertThat(large).isInstanceOf(Payload.Large.class);
+    assertThat(content.get("body").asText()).isEqualTo("deployed");
+    assertThat(content.get("msgtype").asText()).isEqualTo("m.text");
+    assertThat(content.get("m.mentions"))
+        .isEqualTo(
+            Json.object()
+                .put("room", true)
+                .set("user_ids", Json.MAPPER.createArrayNode().add("@ann:test")));
+  }
+
+  @Test
   void aLargeJsonDocumentBecomesACutCodeBlockWithoutItsData() {
     Payload large =
         new Payload.Large(
             java.util.Optional.empty(),
             java.util.Optional.empty(),
             java.util.Optional.of("ci"),
+            java.util.Optional.empty(),
+            java.util.Optional.empty(),
             java.util.Optional.empty(),
             "{\n  \"a\": \"" + "x".repeat(70_000));
 

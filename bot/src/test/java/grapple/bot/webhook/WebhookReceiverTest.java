@@ -453,6 +453,25 @@ class WebhookReceiverTest {
   }
 
   @Test
+  void anSvgBodyIsXmlDataNotARefusedImage() throws Exception {
+    // CONTRACT §6: `*+xml` becomes an object; image/svg+xml was answered 415 as a fake image.
+    serve(false, false);
+
+    HttpResponse<String> response =
+        postBytes(
+            "image/svg+xml",
+            "<svg><title>chart</title></svg>".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+
+    assertThat(response.statusCode()).isEqualTo(202);
+    FakeGateway.Sent sent = homeserver.takeSent(Duration.ofSeconds(5));
+    assertThat(sent.content().path("msgtype").asText()).isEqualTo("m.notice");
+    assertThat(
+            sent.content().path(WebhookMessage.DATA_KEY).path("svg").path("title").get(0).asText())
+        .isEqualTo("chart");
+    assertThat(homeserver.media).isEmpty();
+  }
+
+  @Test
   void withoutWaitForCompleteTheAnswerIs202OnceStored() throws Exception {
     serve(false, true);
 
