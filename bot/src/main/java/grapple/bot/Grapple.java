@@ -704,6 +704,7 @@ public final class Grapple implements AutoCloseable {
   @Override
   public void close() {
     log.info("shutting down");
+    running.forEach(r -> r.running().stopping());
     serving.all().forEach(HttpListener::close);
     running.forEach(r -> r.running().close());
     gateway.stop();

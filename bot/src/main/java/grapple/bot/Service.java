@@ -90,6 +90,12 @@ public interface Service {
       return Map.of();
     }
 
+    /**
+     * The bot is about to stop: answer what waits on the listeners now, while they can still write
+     * (they close next, then {@link #close}).
+     */
+    default void stopping() {}
+
     /** Stops what it runs in the background. */
     @Override
     default void close() {}

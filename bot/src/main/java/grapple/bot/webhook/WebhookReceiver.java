@@ -61,6 +61,9 @@ final class WebhookReceiver {
    */
   private final InFlight scriptBodies = new InFlight(SCRIPT_BODY_BYTES);
 
+  /** Completed when the bot shuts down: senders still waiting for delivery are answered then. */
+  private final CompletableFuture<Response> stopping = new CompletableFuture<>();
+
   /**
    * Where a hook id leads: {@code hooks} finds its live hook; {@code botNotIn} says whether the bot
    * is known not to be in a room (then nothing it is sent could ever be delivered).
@@ -361,7 +364,17 @@ final class WebhookReceiver {
               return Response.error(
                   502, "The homeserver refused the message: " + cause.getMessage());
             })
+        .applyToEither(stopping, answer -> answer)
         .completeOnTimeout(ACCEPTED, waitForComplete.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * The bot is shutting down: every sender still waiting for its message's delivery is answered 202
+   * now (the message is durable and goes out after the restart), while the listener can still write
+   * the answer. Cut off with no answer, a sender would send again, and the room get it twice.
+   */
+  void stopWaiting() {
+    stopping.complete(ACCEPTED);
   }
 
   /** The failure itself, not the CompletionException a dependent stage wraps it in. */

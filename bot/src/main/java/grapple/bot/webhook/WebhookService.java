@@ -12,6 +12,7 @@ import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Inbound webhooks ({@code generic}): a secret URL per hook, whose POSTs become messages in the
@@ -56,6 +57,9 @@ public final class WebhookService extends AbstractService<WebhookSettings> {
     private final ServiceContext context;
     private final Hooks hooks;
 
+    /** The receiver, once its routes are added. */
+    private volatile @Nullable WebhookReceiver receiver;
+
     /**
      * Where scripts run: as many as there are cores, a bounded queue (a flood is refused with 503),
      * so HTTP threads never wait on one.
@@ -95,7 +99,7 @@ public final class WebhookService extends AbstractService<WebhookSettings> {
     public void routes(Routes routes) {
       WebhookReceiver.Lookup lookup =
           new WebhookReceiver.Lookup(hooks::byHookId, context.botRooms()::notIn);
-      WebhookReceiver receiver =
+      receiver =
           new WebhookReceiver(
               settings,
               lookup,
@@ -109,6 +113,12 @@ public final class WebhookService extends AbstractService<WebhookSettings> {
       routes.webhooks().addAsync("PUT", "/webhook/{hookId}", limit, receiver::receive);
       if (settings.enableHttpGet())
         routes.webhooks().addAsync("GET", "/webhook/{hookId}", limit, receiver::receive);
+    }
+
+    @Override
+    public void stopping() {
+      WebhookReceiver serving = receiver;
+      if (serving != null) serving.stopWaiting();
     }
 
     @Override

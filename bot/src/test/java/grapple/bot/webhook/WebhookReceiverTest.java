@@ -13,6 +13,7 @@ import grapple.state.ConnectionStore;
 import grapple.state.Database;
 import grapple.state.Json;
 import grapple.state.OutboxStore;
+import grapple.testing.Await;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -39,6 +40,10 @@ class WebhookReceiverTest {
   private Database db;
   private Outbox outbox;
   private HttpListener listener;
+  private WebhookReceiver receiver;
+
+  /** How long a waiting sender waits for delivery. */
+  private Duration wait = WAIT;
 
   /** A room the bot is known not to be in. */
   private String roomWithoutBot = "!left:test";
@@ -98,9 +103,9 @@ class WebhookReceiverTest {
         new WebhookReceiver.Lookup(
             hookId -> hookId.equals("secret") ? Optional.of(live) : Optional.empty(),
             roomId -> roomId.equals(roomWithoutBot));
-    WebhookReceiver receiver =
+    receiver =
         new WebhookReceiver(
-            settings, lookup, outbox, Clock.systemUTC(), WAIT, scripts, homeserver::upload);
+            settings, lookup, outbox, Clock.systemUTC(), wait, scripts, homeserver::upload);
     listener =
         TestListeners.start(
             "webhooks",
@@ -482,6 +487,34 @@ class WebhookReceiverTest {
     assertThat(new OutboxStore(db).pending())
         .extracting(e -> e.content().get("body").asText())
         .containsExactly("stored");
+  }
+
+  /**
+   * At shutdown a sender still waiting for delivery is answered 202 at once (its message is
+   * durable), not cut off with no answer, after which it would send again and the room get it
+   * twice.
+   */
+  @Test
+  void aSenderWaitingAtShutdownIsAnswered202() throws Exception {
+    wait = Duration.ofMinutes(5);
+    serve(true, true);
+
+    var answer =
+        client.sendAsync(
+            HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + listener.port() + "/webhook/secret"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"text\":\"at shutdown\"}"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    Await.until(Duration.ofSeconds(10), () -> !new OutboxStore(db).pending().isEmpty());
+    receiver.stopWaiting();
+
+    HttpResponse<String> response = answer.get(10, java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(response.statusCode()).isEqualTo(202);
+    assertThat(new OutboxStore(db).pending())
+        .extracting(e -> e.content().get("body").asText())
+        .containsExactly("at shutdown");
   }
 
   @Test
