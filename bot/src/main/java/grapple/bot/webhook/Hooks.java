@@ -14,6 +14,7 @@ import grapple.state.Json;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -160,6 +161,11 @@ final class Hooks implements ConnectionKind<WebhookConfig> {
             script.flatMap(Transformation.Compiled::error));
     byConnectionId.put(connection.id(), hook);
     return hook;
+  }
+
+  /** Every live hook. */
+  Collection<Hook> all() {
+    return List.copyOf(byConnectionId.values());
   }
 
   /** The live hook whose URL carries {@code hookId}. */

@@ -7,12 +7,16 @@ import grapple.bot.ServiceContext;
 import grapple.bot.ServiceInfo;
 import grapple.commands.Command;
 import grapple.state.ConnectionStore;
+import grapple.state.Migration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.LoggerFactory;
 
 /**
  * Inbound webhooks ({@code generic}): a secret URL per hook, whose POSTs become messages in the
@@ -44,6 +48,11 @@ public final class WebhookService extends AbstractService<WebhookSettings> {
   public String maskPath(String path) {
     int at = path.indexOf("/webhook/");
     return at < 0 ? path : path.substring(0, at) + "/webhook/***";
+  }
+
+  @Override
+  public List<Migration> migrations() {
+    return List.of(ExpiryNotices.migration(1));
   }
 
   @Override
@@ -85,6 +94,34 @@ public final class WebhookService extends AbstractService<WebhookSettings> {
               settings, new HookIds(new ConnectionStore(context.database())), context.clock());
     }
 
+    /** Checks for hooks to warn of their expiry, on the leader, with sendExpiryNotice. */
+    private final ScheduledExecutorService expiry =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "webhook-expiry");
+              t.setDaemon(true);
+              return t;
+            });
+
+    @Override
+    public void lead() {
+      if (!settings.sendExpiryNotice()) return;
+      ExpiryNotices notices =
+          new ExpiryNotices(hooks, context.outbox(), context.database(), context.clock());
+      long every = ExpiryNotices.CHECK_EVERY.toSeconds();
+      expiry.scheduleWithFixedDelay(
+          () -> {
+            try {
+              notices.check();
+            } catch (RuntimeException e) {
+              LoggerFactory.getLogger(ExpiryNotices.class).error("webhook expiry check failed", e);
+            }
+          },
+          60,
+          every,
+          TimeUnit.SECONDS);
+    }
+
     @Override
     public List<ConnectionKind<?>> kinds() {
       return List.of(hooks);
@@ -124,6 +161,7 @@ public final class WebhookService extends AbstractService<WebhookSettings> {
     @Override
     public void close() {
       scripts.shutdownNow();
+      expiry.shutdownNow();
     }
   }
 }

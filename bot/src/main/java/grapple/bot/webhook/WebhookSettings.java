@@ -16,7 +16,8 @@ record WebhookSettings(
     Duration maxExpiry,
     boolean allowJsTransformationFunctions,
     Duration scriptTimeout,
-    long scriptMemoryBytes)
+    long scriptMemoryBytes,
+    boolean sendExpiryNotice)
     implements ServiceSettings {
 
   static final long MIN_PAYLOAD_BYTES = 1024;
@@ -36,6 +37,7 @@ record WebhookSettings(
     boolean allowJs = s.bool("allowJsTransformationFunctions", false);
     int scriptTimeoutMs = s.integer("scriptTimeoutMs", 500, 10, 10_000);
     int scriptMemoryMb = s.integer("scriptMemoryMb", 16, 1, 1024);
+    boolean sendExpiryNotice = s.bool("sendExpiryNotice", false);
     s.finish();
     return new WebhookSettings(
         enabled,
@@ -47,7 +49,8 @@ record WebhookSettings(
         maxExpiry,
         allowJs,
         Duration.ofMillis(scriptTimeoutMs),
-        scriptMemoryMb * 1024L * 1024);
+        scriptMemoryMb * 1024L * 1024,
+        sendExpiryNotice);
   }
 
   /** What one script call may spend. */

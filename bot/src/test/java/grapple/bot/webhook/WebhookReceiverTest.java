@@ -96,7 +96,8 @@ class WebhookReceiverTest {
             Duration.ofDays(365),
             true,
             Duration.ofMillis(500),
-            16L * 1024 * 1024);
+            16L * 1024 * 1024,
+            false);
     Hooks hooks = new Hooks(settings, new HookIds(new ConnectionStore(db)), Clock.systemUTC());
     Hooks.Hook live = (Hooks.Hook) hooks.open(hook, hooks.parse("ci", hookConfig), false);
     WebhookReceiver.Lookup lookup =

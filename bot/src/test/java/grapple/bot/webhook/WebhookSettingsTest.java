@@ -56,6 +56,12 @@ class WebhookSettingsTest {
   }
 
   @Test
+  void theExpiryNoticeIsOffUnlessAskedFor() {
+    assertThat(settings("").sendExpiryNotice()).isFalse();
+    assertThat(settings("generic: {sendExpiryNotice: true}").sendExpiryNotice()).isTrue();
+  }
+
+  @Test
   void urlPrefixGetsATrailingSlash() {
     WebhookSettings config = settings("generic: {urlPrefix: 'https://hooks.example.org/webhook'}");
 
