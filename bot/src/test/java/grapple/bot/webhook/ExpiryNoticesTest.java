@@ -42,19 +42,7 @@ class ExpiryNoticesTest {
     db = Database.open(dir.resolve("grapple.db"), steps);
     outbox = new Outbox(new OutboxStore(db), homeserver, 1, Duration.ofMillis(50));
     outbox.start(db);
-    WebhookSettings settings =
-        new WebhookSettings(
-            true,
-            "http://127.0.0.1/webhook/",
-            false,
-            false,
-            true,
-            1 << 20,
-            Duration.ofDays(365),
-            false,
-            Duration.ofMillis(500),
-            16L * 1024 * 1024,
-            true);
+    WebhookSettings settings = WebhookSettingsTest.settings("generic: {sendExpiryNotice: true}");
     hooks = new Hooks(settings, new HookIds(new ConnectionStore(db)), clock);
     notices = new ExpiryNotices(hooks, outbox, db, clock);
   }

@@ -163,7 +163,8 @@ class WebhookSettingsTest {
                 + "'");
   }
 
-  private static WebhookSettings settings(String yaml) {
+  /** The {@code generic} section read from {@code yaml}, the rest of the config its defaults. */
+  static WebhookSettings settings(String yaml) {
     return (WebhookSettings) parse(yaml).settings("generic");
   }
 }
