@@ -194,6 +194,35 @@ class JiraServiceTest {
     assertThat(drain()).hasSize(1);
   }
 
+  /**
+   * A webhook for both "issue updated" and "comment created" (as the README says to make it) gets
+   * two deliveries for one comment: {@code jira:issue_updated} ({@code issue_commented}, with the
+   * comment) and {@code comment_created}. The room is told once, whichever comes first.
+   */
+  @Test
+  void aCommentDeliveredAsIssueUpdatedAndAsCommentCreatedIsPostedOnce() throws Exception {
+    follow("https://example.org/projects/TP", "comment_created");
+    ObjectNode updated = (ObjectNode) Json.UNTRUSTED.readTree(JiraCorpus.cloudIssueCreated());
+    updated
+        .put("webhookEvent", "jira:issue_updated")
+        .put("issue_event_type_name", "issue_commented");
+    updated
+        .putObject("comment")
+        .put("self", "https://example.org/rest/api/2/issue/10007/comment/10100")
+        .put("id", "10100")
+        .put("body", "Looks good")
+        .set("author", updated.path("user").deepCopy());
+    ObjectNode created = updated.deepCopy();
+    created.put("webhookEvent", "comment_created").remove("issue_event_type_name");
+
+    assertThat(signed("updated-1", HostileBodies.utf8(updated)).statusCode()).isEqualTo(202);
+    assertThat(signed("comment-1", HostileBodies.utf8(created)).statusCode()).isEqualTo(202);
+
+    assertThat(drain())
+        .containsExactly(
+            "Test User commented on JIRA [TP-8](https://example.org/browse/TP-8): \"Looks good\"");
+  }
+
   @Test
   void theEventsFilterDecidesWhatARoomGets() throws Exception {
     follow("https://jira.test-example.ru/projects/INDEV", "issue_updated");

@@ -130,6 +130,21 @@ public final class Intake {
   }
 
   /**
+   * Posts {@code drafts} in the transaction that claims every one of {@code ids}, the ids one
+   * delivery is known by; when one was claimed before, nothing is posted (and the answer is 202).
+   */
+  public CompletableFuture<Response> commit(
+      List<OutboxStore.Draft> drafts, List<String> ids, String what) {
+    List<SqlWork<Void>> claims = ids.stream().map(id -> deliveries.claim(service, id)).toList();
+    SqlWork<Void> claimAll =
+        c -> {
+          for (SqlWork<Void> claim : claims) claim.run(c);
+          return null;
+        };
+    return answer(outbox.postAll(drafts, claimAll), what);
+  }
+
+  /**
    * Runs {@code work} in the transaction that claims {@code delivery}, for a receiver that stores
    * something other than messages (an event joining a batch); answers as the other {@code commit}.
    */

@@ -23,8 +23,9 @@ import org.slf4j.LoggerFactory;
  * {@code POST /gitea/webhook}: checks the signature ({@code X-Gitea-Signature} or {@code
  * X-Forgejo-Signature}, the hex HMAC-SHA256 of the raw body, no prefix) before anything else, finds
  * the instance by the repository's web address, and turns the event into the messages of the rooms
- * following the repository. The messages and the delivery id are committed together before the 202,
- * so a redelivery (same {@code X-Gitea-Delivery}) posts nothing twice.
+ * following the repository. The messages and the delivery's ids ({@code X-Gitea-Delivery} and the
+ * body's digest) are committed together before the 202, so a redelivery (the same id, or Gitea's
+ * replay: a new id, the same body) posts nothing twice.
  */
 final class GiteaReceiver {
   private static final Logger log = LoggerFactory.getLogger(GiteaReceiver.class);
@@ -51,8 +52,10 @@ final class GiteaReceiver {
     }
     Optional<String> event = either(request, "Event");
     if (event.isEmpty()) return now(Response.error(400, "Missing X-Gitea-Event"));
-    String delivery = either(request, "Delivery").orElseGet(() -> Intake.digestId(body));
-    return Intake.withObject(body, payload -> handle(event.get(), delivery, payload));
+    String digest = Intake.digestId(body);
+    List<String> ids =
+        either(request, "Delivery").map(d -> List.of(d, digest)).orElse(List.of(digest));
+    return Intake.withObject(body, payload -> handle(event.get(), ids, payload));
   }
 
   /** Either signature header, if it is the HMAC of exactly {@code body}. */
@@ -85,7 +88,12 @@ final class GiteaReceiver {
     return instance.map(name -> name + "/" + fullName);
   }
 
-  private CompletableFuture<Response> handle(String event, String delivery, JsonNode payload) {
+  /**
+   * {@code ids}: the delivery's {@code X-Gitea-Delivery} (when sent) and its body's digest. Gitea
+   * redelivers ("Replay" on the hook's page) as a new delivery, with a new id and the same body:
+   * either id taken in before means the event was posted.
+   */
+  private CompletableFuture<Response> handle(String event, List<String> ids, JsonNode payload) {
     Optional<String> key = key(payload);
     List<Active> following = key.isEmpty() ? List.of() : repos.following(key.get());
     String what = key.orElse("no known repository");
@@ -93,7 +101,7 @@ final class GiteaReceiver {
       log.debug("gitea: {} event for {}: no room follows it", event, what);
       return now(ACCEPTED);
     }
-    if (intake.taken(delivery)) return now(ACCEPTED);
+    if (ids.stream().anyMatch(intake::taken)) return now(ACCEPTED);
     List<OutboxStore.Draft> drafts =
         Intake.drafts(
             following,
@@ -106,6 +114,6 @@ final class GiteaReceiver {
       log.debug("gitea: {} event for {}: nothing to show", event, what);
       return now(ACCEPTED);
     }
-    return intake.commit(drafts, delivery, event + " event " + delivery + " for " + what);
+    return intake.commit(drafts, ids, event + " event " + ids.get(0) + " for " + what);
   }
 }

@@ -7,6 +7,7 @@ import grapple.bot.config.ServiceSettings;
 import grapple.bot.forge.ForgeInstances;
 import grapple.bot.forge.ForgeUrls;
 import grapple.bot.forge.WebhookSecret;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -113,12 +114,15 @@ record GiteaSettings(
             + ")");
   }
 
-  /** The name of the instance whose web address {@code url} is under, if any. */
+  /**
+   * The name of the instance whose web address {@code url} is under, if any: of instances on one
+   * host (one at its root, another under a path), the one with the longest path.
+   */
   Optional<String> instanceOf(HttpUrl url) {
-    for (Map.Entry<String, HttpUrl> e : instances.entrySet()) {
-      if (under(url, e.getValue())) return Optional.of(e.getKey());
-    }
-    return Optional.empty();
+    return instances.entrySet().stream()
+        .filter(e -> under(url, e.getValue()))
+        .max(Comparator.comparingInt(e -> e.getValue().encodedPath().length()))
+        .map(Map.Entry::getKey);
   }
 
   static boolean under(HttpUrl url, HttpUrl base) {

@@ -22,12 +22,21 @@ final class RepoEvents {
     if (e.skip("push") || ref.startsWith(TAGS)) return Optional.empty();
     Notice n =
         ForgeNotices.pushed(
-            e,
-            e.sender(),
-            payload.path("commits").size(),
-            payload.path("compare_url").asText(""),
-            ref);
+            e, e.sender(), commits(payload), payload.path("compare_url").asText(""), ref);
     return Optional.of(e.withRepo(GiteaKeys.push(n.build(), payload)));
+  }
+
+  /**
+   * How many commits were pushed: {@code total_commits}, since Gitea lists at most {@code [ui]
+   * FEED_MAX_COMMIT_NUM} (5 by default) of them in {@code commits}; older Gitea sends only the
+   * list.
+   */
+  private static int commits(JsonNode payload) {
+    int listed = payload.path("commits").size();
+    JsonNode total = payload.path("total_commits");
+    return total.canConvertToInt() && total.isIntegralNumber()
+        ? Math.max(total.intValue(), listed)
+        : listed;
   }
 
   /**

@@ -34,6 +34,7 @@ final class JiraReceiver {
   static final long MAX_BODY_BYTES = 8L * 1024 * 1024;
 
   private static final String SIGNATURE_PREFIX = "sha256=";
+  private static final String COMMENT = "comment_created";
 
   private final JiraParts parts;
   private final JiraProjects projects;
@@ -87,20 +88,51 @@ final class JiraReceiver {
           Json.write(payload.path("webhookEvent")));
       return now(ACCEPTED);
     }
-    List<OutboxStore.Draft> drafts = drafts(events, payload);
-    if (drafts.isEmpty()) return now(ACCEPTED);
-    if (intake.taken(delivery)) return now(ACCEPTED);
     JiraEvent first = events.get(0);
-    return intake.commit(
-        drafts,
-        delivery,
+    String what =
         first.name()
             + " event "
             + delivery
             + " for "
             + first.authority()
             + " "
-            + first.projectKey());
+            + first.projectKey();
+    Optional<String> comment = commentId(first, payload);
+    if (comment.isEmpty()) return commit(fresh(drafts(events, payload), delivery), delivery, what);
+    List<JiraEvent> own = events.stream().filter(e -> !e.name().equals(COMMENT)).toList();
+    List<JiraEvent> commented = events.stream().filter(e -> e.name().equals(COMMENT)).toList();
+    // Both looked up before either is committed: the second commit runs on the writer's thread.
+    List<OutboxStore.Draft> ownDrafts = fresh(drafts(own, payload), delivery);
+    List<OutboxStore.Draft> commentDrafts = fresh(drafts(commented, payload), comment.get());
+    return commit(ownDrafts, delivery, what)
+        .thenCompose(
+            answer ->
+                answer.status() == ACCEPTED.status()
+                    ? commit(commentDrafts, comment.get(), what)
+                    : now(answer));
+  }
+
+  /**
+   * The id a comment is taken in under, {@code comment:<host>/<id>}: JIRA sends one comment twice
+   * to a webhook for both events, as {@code jira:issue_updated} ({@code issue_commented}) and as
+   * {@code comment_created}, with two delivery ids, and the room is told once.
+   */
+  private static Optional<String> commentId(JiraEvent event, JsonNode payload) {
+    JsonNode id = payload.path("comment").path("id");
+    if (!id.isValueNode() || id.asText().isBlank()) return Optional.empty();
+    return Optional.of("comment:" + event.authority() + "/" + id.asText());
+  }
+
+  /** {@code drafts}, or none when {@code id} was taken in before. */
+  private List<OutboxStore.Draft> fresh(List<OutboxStore.Draft> drafts, String id) {
+    return drafts.isEmpty() || intake.taken(id) ? List.of() : drafts;
+  }
+
+  /** Commits {@code drafts} with the claim of {@code id}; 202 with nothing to post. */
+  private CompletableFuture<Response> commit(
+      List<OutboxStore.Draft> drafts, String id, String what) {
+    if (drafts.isEmpty()) return now(ACCEPTED);
+    return intake.commit(drafts, id, what);
   }
 
   /** One notice per event and following connection that wants it. */

@@ -120,6 +120,18 @@ class GiteaMessagesTest {
         .contains(" for anbraten/demo");
   }
 
+  /**
+   * Gitea sends at most {@code [ui] FEED_MAX_COMMIT_NUM} (5) commits in a push, and the real count
+   * in {@code total_commits}: a push of 12 commits says 12, not 5.
+   */
+  @Test
+  void aPushCountsTotalCommitsNotTheCommitsGiteaSent() {
+    ObjectNode payload = GiteaPayloads.get("woodpecker-gitea-HookPushMulti.json").json();
+    payload.put("total_commits", 12);
+
+    assertThat(body("push", payload)).startsWith("**test-user** pushed [12 commits](");
+  }
+
   @Test
   void hooksAndLabelsFilterWhatIsShown() {
     ObjectNode onlyPush = GiteaRepoConfig.content("gitea", "o", "r");

@@ -32,6 +32,30 @@ class GiteaSettingsTest {
     assertThat(settings.toString()).doesNotContain("webhook-secret-0123");
   }
 
+  /**
+   * Two instances on one host, one at its root and one under a path: a repository's page under the
+   * path is that instance's. (The first match, in the map's unset order, could be the root one,
+   * whose rooms following its own o/r then got the event.) Several names, as the order is per name.
+   */
+  @Test
+  void aPageUnderTwoInstancesIsTheInstanceWithTheLongerPath() {
+    for (int i = 0; i < 24; i++) {
+      GiteaSettings settings =
+          settings(
+              "gitea: {enabled: true, webhook: {secret: 'webhook-secret-0123'}, instances: {root"
+                  + i
+                  + ": {url: 'https://git.example.com'}, sub"
+                  + i
+                  + ": {url: 'https://git.example.com/sub'}}}",
+              NO_ENV);
+
+      assertThat(settings.instanceOf(HttpUrl.get("https://git.example.com/sub/o/r")))
+          .contains("sub" + i);
+      assertThat(settings.instanceOf(HttpUrl.get("https://git.example.com/o/r")))
+          .contains("root" + i);
+    }
+  }
+
   @Test
   void anInstanceUrlThatIsNotHttpNamesItsKey() {
     List<String> problems =
