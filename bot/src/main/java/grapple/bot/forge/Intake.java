@@ -49,8 +49,8 @@ public final class Intake {
   private final Response storeFailed;
 
   /**
-   * {@code retry}: what the 503 adds when the forge retries a failed delivery ({@code " GitHub will
-   * retry."}), else "".
+   * {@code retry}: what the 503 adds to tell how the delivery comes again (GitHub and Gitea resend
+   * only when an admin asks, from the hook's page), or "".
    */
   public Intake(String service, String retry, ServiceContext context, ForgeDeliveries deliveries) {
     this.service = service;
@@ -126,7 +126,7 @@ public final class Intake {
    */
   public CompletableFuture<Response> commit(
       List<OutboxStore.Draft> drafts, String delivery, String what) {
-    return answer(outbox.postAll(drafts, deliveries.claim(service, delivery)), what);
+    return commit(drafts, List.of(delivery), what);
   }
 
   /**

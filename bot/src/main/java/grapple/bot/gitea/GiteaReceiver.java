@@ -41,7 +41,12 @@ final class GiteaReceiver {
   GiteaReceiver(GiteaParts parts, GiteaRepos repos, ForgeDeliveries deliveries) {
     this.parts = parts;
     this.repos = repos;
-    this.intake = new Intake(GiteaService.NAME, " Gitea will retry.", parts.context(), deliveries);
+    this.intake =
+        new Intake(
+            GiteaService.NAME,
+            " Replay it from the webhook's page in Gitea.",
+            parts.context(),
+            deliveries);
     this.secret = parts.settings().webhookSecret().getBytes(StandardCharsets.UTF_8);
   }
 

@@ -52,7 +52,11 @@ final class GithubReceiver {
     this.parts = parts;
     this.repos = repos;
     this.intake =
-        new Intake(GithubService.NAME, " GitHub will retry.", parts.context(), deliveries);
+        new Intake(
+            GithubService.NAME,
+            " Redeliver it from the webhook's Recent Deliveries in GitHub.",
+            parts.context(),
+            deliveries);
     this.labels = labels;
     this.secret = parts.settings().webhookSecret().getBytes(StandardCharsets.UTF_8);
   }
