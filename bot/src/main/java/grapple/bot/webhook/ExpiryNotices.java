@@ -23,6 +23,7 @@ import org.slf4j.LoggerFactory;
  * days or less to go gets no warning (hookshot marks it warned then), nor does one within 15
  * minutes of its end. The notice and the record that it was sent are committed together, so it is
  * posted once, across restarts and instances; a new {@code expirationDate} may be warned of again.
+ * A record is kept until its expiry has passed.
  */
 final class ExpiryNotices {
   static final Duration WARN_AT = Duration.ofDays(3);
@@ -90,6 +91,25 @@ final class ExpiryNotices {
         Thread.currentThread().interrupt();
         return;
       }
+    }
+    forgetPast(now);
+  }
+
+  /**
+   * Drops the records of warnings sent more than three days ago: a warning is sent inside its
+   * expiry's last three days, so that expiry has passed and cannot be warned of again. The table
+   * stays as small as the hooks that expire soon (a removed hook's record goes the same way).
+   */
+  private void forgetPast(Instant now) {
+    try {
+      db.writeAndWait(
+          c ->
+              Sql.update(
+                  c,
+                  "DELETE FROM webhook_expiry_warned WHERE warned_at < ?",
+                  now.minus(WARN_AT).toEpochMilli()));
+    } catch (RuntimeException e) {
+      log.warn("webhook expiry warnings: old records not removed: {}", e.toString());
     }
   }
 

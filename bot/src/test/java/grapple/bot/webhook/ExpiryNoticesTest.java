@@ -99,6 +99,25 @@ class ExpiryNoticesTest {
   }
 
   @Test
+  void theRecordOfAWarningGoesOnceItsExpiryHasPassed() throws Exception {
+    hook("ci", START.plus(Duration.ofDays(10)));
+    clock.advance(Duration.ofDays(7).plusMinutes(1));
+    notices.check();
+    assertThat(homeserver.takeSent(Duration.ofSeconds(5)).content().path("body").asText())
+        .startsWith("The webhook **ci** will be expiring");
+    assertThat(warnings()).isEqualTo(1);
+
+    clock.advance(Duration.ofDays(3).minusMinutes(2));
+    notices.check();
+    assertThat(warnings()).isEqualTo(1);
+
+    clock.advance(Duration.ofMinutes(3));
+    notices.check();
+    assertThat(warnings()).isZero();
+    assertThat(new OutboxStore(db).pending()).allSatisfy(e -> assertThat(e.seq()).isEqualTo(1));
+  }
+
+  @Test
   void aHookSetWithThreeDaysOrLessToGoIsNotWarned() throws Exception {
     hook("short", START.plus(Duration.ofDays(2)));
 
