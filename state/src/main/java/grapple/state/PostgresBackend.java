@@ -76,16 +76,26 @@ final class PostgresBackend implements Backend {
   }
 
   /**
+   * How long a query on the lock connection may wait for the server's answer. The leader checks its
+   * lock each second ({@link Leadership#CHECK_MILLIS}), so a leader cut off from the server fails a
+   * check, and stops, within about 3 s of its last answered one: before the server can free the
+   * lock for another instance (about 5 s of unanswered keepalives, see {@link #connectForLock}).
+   */
+  static final int LOCK_SOCKET_TIMEOUT_SECONDS = 2;
+
+  /**
    * A connection for a session lock others wait for (the leader's): the server probes it with TCP
    * keepalives after 2 s of quiet, each second, three times, so the lock of an instance whose
    * machine died or was cut off is freed in about 5 s, not after the server's default (often two
-   * hours). The client's own side is bounded by {@code socketTimeout}.
+   * hours). The client's own side waits at most {@link #LOCK_SOCKET_TIMEOUT_SECONDS} for an answer,
+   * so it gives up sooner than the server does.
    */
   static Connection connectForLock(Location.Postgres location, String purpose) throws SQLException {
     Properties p = properties(location, purpose);
     p.setProperty(
         "options",
         "-c tcp_keepalives_idle=2 -c tcp_keepalives_interval=1 -c tcp_keepalives_count=3");
+    p.setProperty("socketTimeout", String.valueOf(LOCK_SOCKET_TIMEOUT_SECONDS));
     return DriverManager.getConnection(location.jdbcUrl(), p);
   }
 

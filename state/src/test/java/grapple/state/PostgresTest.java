@@ -254,6 +254,45 @@ class PostgresTest {
     assertThat(bLeads.await(10, TimeUnit.SECONDS)).isTrue();
   }
 
+  /**
+   * A leader cut off from the database (no reset, no close: a partition) must stop before the
+   * server can free its lock for another: the server's keepalives take about 5 s (2 s of quiet,
+   * then three probes a second apart), so the old leader has to notice sooner than that, not after
+   * the driver's minute-long socket timeout while a new leader already delivers.
+   */
+  @Test
+  void aLeaderCutOffFromTheDatabaseStopsBeforeTheServerCouldFreeItsLock() throws Exception {
+    CutOffProxy proxy = new CutOffProxy(location.host(), location.port());
+    Database a = Database.open(proxy.in(location), Migrations.core());
+    opened.add(a);
+    Database b = open();
+    CountDownLatch aLeads = new CountDownLatch(1);
+    CountDownLatch aLost = new CountDownLatch(1);
+    CountDownLatch bLeads = new CountDownLatch(1);
+    Leadership first = lead(a, listener(aLeads, aLost));
+    opened.add(proxy); // closed first: what is still waiting on it fails at once
+    assertThat(aLeads.await(10, TimeUnit.SECONDS)).isTrue();
+    lead(b, listener(bLeads, new CountDownLatch(1)));
+
+    long cut = System.nanoTime();
+    proxy.cutOff();
+
+    assertThat(aLost.await(6, TimeUnit.SECONDS)).as("the cut-off leader noticed").isTrue();
+    assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - cut))
+        .as("ms until the cut-off leader stopped")
+        .isLessThan(4_500);
+    assertThat(first.leading()).isFalse();
+
+    // What the server does once its keepalives go unanswered: the session ends, the lock is free.
+    try (Connection c = TestPostgres.connect(location);
+        Statement s = c.createStatement()) {
+      s.execute(
+          "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+              + " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())");
+    }
+    assertThat(bLeads.await(10, TimeUnit.SECONDS)).isTrue();
+  }
+
   private static Leadership.Listener listener(CountDownLatch elected, CountDownLatch lost) {
     return new Leadership.Listener() {
       @Override
