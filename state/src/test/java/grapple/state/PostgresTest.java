@@ -293,6 +293,66 @@ class PostgresTest {
     assertThat(bLeads.await(10, TimeUnit.SECONDS)).isTrue();
   }
 
+  /**
+   * One instance's transaction adds to the outbox and then to the change log while another's adds
+   * to the change log and then to the outbox (a webhook and an API call on a follower, a member
+   * change and a reply on the leader): both commit, neither is chosen as a deadlock's victim.
+   */
+  @Test
+  void outboxAndChangeLogWritesOfTwoInstancesInEitherOrderDoNotDeadlock() throws Exception {
+    Database a = open();
+    Database b = open();
+    OutboxStore outboxA = new OutboxStore(a);
+    OutboxStore outboxB = new OutboxStore(b);
+    ChangeLog changesA = ChangeLog.of(a);
+    ChangeLog changesB = ChangeLog.of(b);
+    List<OutboxStore.Draft> reply =
+        List.of(new OutboxStore.Draft("!room:test", "m.room.message", Json.object()));
+    CountDownLatch aAddedToTheOutbox = new CountDownLatch(1);
+    CountDownLatch bAddedToTheChangeLog = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+
+    // a: the outbox first, then the change log, in one transaction (its writer is held until
+    // both are queued, so they share a batch).
+    CompletableFuture<Object> held = a.write(c -> await(release));
+    CompletableFuture<List<OutboxStore.Entry>> aOutbox = outboxA.enqueue(reply);
+    CompletableFuture<Object> aChange =
+        a.write(
+            c -> {
+              aAddedToTheOutbox.countDown();
+              await(bAddedToTheChangeLog);
+              changesA.connectionsChanged(c, "!room:test");
+              return null;
+            });
+    release.countDown();
+    held.join();
+    // b: the change log first, then the outbox.
+    CompletableFuture<List<OutboxStore.Entry>> bBoth =
+        outboxB.enqueue(
+            reply,
+            c -> {
+              await(aAddedToTheOutbox);
+              changesB.connectionsChanged(c, "!room:test");
+              bAddedToTheChangeLog.countDown();
+              return null;
+            });
+
+    assertThat(aOutbox.get(20, TimeUnit.SECONDS)).hasSize(1);
+    aChange.get(20, TimeUnit.SECONDS);
+    assertThat(bBoth.get(20, TimeUnit.SECONDS)).hasSize(1);
+    assertThat(changesA.after(0, 10)).hasSize(2);
+  }
+
+  /** Waits up to 3 s (not longer: a lock may keep the other side from counting down). */
+  private static boolean await(CountDownLatch latch) {
+    try {
+      return latch.await(3, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
   private static Leadership.Listener listener(CountDownLatch elected, CountDownLatch lost) {
     return new Leadership.Listener() {
       @Override
