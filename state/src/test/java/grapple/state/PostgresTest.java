@@ -343,6 +343,37 @@ class PostgresTest {
     assertThat(changesA.after(0, 10)).hasSize(2);
   }
 
+  /**
+   * A leader that fails to start what it leads (the sync, delivery) must not keep the lock: every
+   * other instance would wait for it for good while nobody syncs.
+   */
+  @Test
+  void aLeaderThatFailsToStartLetsAnotherLead() throws Exception {
+    Database a = open();
+    Database b = open();
+    CountDownLatch aLost = new CountDownLatch(1);
+    CountDownLatch bLeads = new CountDownLatch(1);
+    Leadership first =
+        lead(
+            a,
+            new Leadership.Listener() {
+              @Override
+              public void elected() {
+                throw new IllegalStateException("the sync did not start");
+              }
+
+              @Override
+              public void lost(String why) {
+                aLost.countDown();
+              }
+            });
+    assertThat(aLost.await(10, TimeUnit.SECONDS)).isTrue();
+    lead(b, listener(bLeads, new CountDownLatch(1)));
+
+    assertThat(bLeads.await(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(first.leading()).isFalse();
+  }
+
   /** Waits up to 3 s (not longer: a lock may keep the other side from counting down). */
   private static boolean await(CountDownLatch latch) {
     try {
