@@ -155,7 +155,7 @@ final class PostgresBackend implements Backend {
       throws SQLException {
     List<Migration> steps = all.stream().filter(Migration::core).toList();
     try (Statement s = c.createStatement()) {
-      s.execute("SELECT pg_advisory_lock(" + Locks.MIGRATION + ")");
+      awaitMigrationLock(location, s);
       try {
         s.execute("CREATE TABLE IF NOT EXISTS grapple_schema (version INTEGER NOT NULL)");
         int version = version(s);
@@ -191,6 +191,36 @@ final class PostgresBackend implements Backend {
         ServiceSchema.migrate(location.describe(), c, Dialect.POSTGRESQL, all);
       } finally {
         s.execute("SELECT pg_advisory_unlock(" + Locks.MIGRATION + ")");
+      }
+    }
+  }
+
+  /**
+   * Takes the migration lock, however long another instance migrates: asked for again every half
+   * second, as a query waiting for it would fail once the driver's socket timeout ran out.
+   */
+  private static void awaitMigrationLock(Location.Postgres location, Statement s)
+      throws SQLException {
+    boolean told = false;
+    while (true) {
+      try (ResultSet rs = s.executeQuery("SELECT pg_try_advisory_lock(" + Locks.MIGRATION + ")")) {
+        if (rs.next() && rs.getBoolean(1)) return;
+      }
+      if (!told) {
+        log.info(
+            "database {}: another instance is migrating it; waiting until it is done",
+            location.describe());
+        told = true;
+      }
+      try {
+        Thread.sleep(500);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new StorageException(
+            "database "
+                + location.describe()
+                + ": interrupted while waiting for another instance to migrate it",
+            e);
       }
     }
   }

@@ -112,6 +112,35 @@ class PostgresTest {
     }
   }
 
+  /**
+   * An instance starting while another migrates waits for it however long that takes, not only as
+   * long as one answer may take (the driver's socket timeout, here 2 s), after which it failed with
+   * the driver's "An I/O error occurred".
+   */
+  @Test
+  void anInstanceStartingWhileAnotherMigratesWaitsForIt() throws Exception {
+    Location.Postgres impatient =
+        new Location.Postgres(
+            location.host(),
+            location.port(),
+            location.database(),
+            location.parameters() + "&socketTimeout=2",
+            location.user(),
+            location.password(),
+            4);
+    try (Connection other = TestPostgres.connect(location);
+        Statement s = other.createStatement()) {
+      s.execute("SELECT pg_advisory_lock(" + Locks.MIGRATION + ")");
+      CompletableFuture<Database> starting =
+          CompletableFuture.supplyAsync(() -> Database.open(impatient, Migrations.core()));
+
+      assertThatThrownBy(() -> starting.get(4, TimeUnit.SECONDS))
+          .isInstanceOf(java.util.concurrent.TimeoutException.class);
+      s.execute("SELECT pg_advisory_unlock(" + Locks.MIGRATION + ")");
+      opened.add(starting.get(30, TimeUnit.SECONDS));
+    }
+  }
+
   @Test
   void refusesASchemaNewerThanThisGrapple() throws Exception {
     open().close();
