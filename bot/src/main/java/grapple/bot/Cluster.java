@@ -43,6 +43,12 @@ final class Cluster implements AutoCloseable {
   /** The last change log entry taken in; guarded by {@link #reading}. */
   private long horizon;
 
+  /**
+   * When the change log was last read to its end; guarded by {@link #reading}. A reader that read
+   * nothing for half of {@link #KEEP_CHANGES} may have missed entries the leader has since pruned.
+   */
+  private long caughtUpAtMillis;
+
   private boolean wanted;
   private volatile boolean closed;
   private volatile boolean leading;
@@ -69,6 +75,7 @@ final class Cluster implements AutoCloseable {
   void mark() {
     synchronized (reading) {
       horizon = changes.latest();
+      caughtUpAtMillis = clock.millis();
     }
   }
 
@@ -142,26 +149,48 @@ final class Cluster implements AutoCloseable {
     }
   }
 
-  /** Reads the change log up to now and takes in what other instances changed. */
+  /**
+   * Reads the change log up to now and takes in what other instances changed. After a long time
+   * without reading (cut off from the database, the process suspended), entries it had not read may
+   * be pruned already: then it loads every room's connections and the authority again instead.
+   */
   void catchUp() {
     synchronized (reading) {
-      while (true) {
-        List<ChangeLog.Entry> page = changes.after(horizon, PAGE);
-        Set<String> roomsChanged = new LinkedHashSet<>();
-        for (ChangeLog.Entry entry : page) {
-          horizon = entry.seq();
-          if (entry.instance().equals(changes.instance())) continue;
-          String eventType = entry.eventType();
-          String stateKey = entry.stateKey();
-          if (eventType == null || stateKey == null) {
-            roomsChanged.add(entry.roomId()); // The room's connections changed.
-          } else {
-            authority.get(entry.roomId(), eventType, stateKey).ifPresent(this::apply);
-          }
-        }
-        roomsChanged.forEach(connections::reload);
-        if (page.size() < PAGE) return;
+      long startedAt = clock.millis();
+      if (startedAt - caughtUpAtMillis > KEEP_CHANGES.toMillis() / 2) {
+        log.warn(
+            "the other instances' changes were last read {} min ago and older ones are forgotten;"
+                + " loading every room again",
+            Duration.ofMillis(startedAt - caughtUpAtMillis).toMinutes());
+        horizon = changes.latest();
+        connections.reloadAll();
+        if (!leading) loadAuthority(); // the leader has it from its sync, fresher than the table
+        caughtUpAtMillis = startedAt;
+        return;
       }
+      readOn();
+      caughtUpAtMillis = startedAt;
+    }
+  }
+
+  /** Reads on from the horizon to the end of the change log; holds {@link #reading}. */
+  private void readOn() {
+    while (true) {
+      List<ChangeLog.Entry> page = changes.after(horizon, PAGE);
+      Set<String> roomsChanged = new LinkedHashSet<>();
+      for (ChangeLog.Entry entry : page) {
+        horizon = entry.seq();
+        if (entry.instance().equals(changes.instance())) continue;
+        String eventType = entry.eventType();
+        String stateKey = entry.stateKey();
+        if (eventType == null || stateKey == null) {
+          roomsChanged.add(entry.roomId()); // The room's connections changed.
+        } else {
+          authority.get(entry.roomId(), eventType, stateKey).ifPresent(this::apply);
+        }
+      }
+      roomsChanged.forEach(connections::reload);
+      if (page.size() < PAGE) return;
     }
   }
 

@@ -307,6 +307,16 @@ public final class Connections {
     }
   }
 
+  /**
+   * {@link #reload} for every room that has connections here or in the database: when this instance
+   * cannot tell from the change log which rooms changed.
+   */
+  void reloadAll() {
+    Set<String> rooms = new java.util.TreeSet<>(byRoom.keySet());
+    store.all().forEach(c -> rooms.add(c.roomId()));
+    rooms.forEach(this::reload);
+  }
+
   /** The same stored version: same content, changed at the same millisecond. */
   private static boolean sameVersion(Connection a, Connection b) {
     return a.config().equals(b.config())

@@ -11,6 +11,8 @@ import grapple.bot.room.RoomStates;
 import grapple.commands.Dispatcher;
 import grapple.state.Database;
 import grapple.state.Json;
+import grapple.state.OutboxStore;
+import grapple.state.Sql;
 import grapple.state.SqlWork;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -26,6 +28,12 @@ import org.slf4j.LoggerFactory;
  */
 final class Core implements RoomEvents {
   private static final Logger log = LoggerFactory.getLogger(Core.class);
+
+  /** Marks in {@code processed_events}: the command in the event (id after it) was answered. */
+  private static final String ANSWERED = "answered:";
+
+  /** As {@link #ANSWERED}, for a command that held a secret (its message was redacted). */
+  private static final String ANSWERED_SECRET = "answered-secret:";
 
   private final RoomStates rooms;
   private final Connections connections;
@@ -118,8 +126,22 @@ final class Core implements RoomEvents {
     return raw;
   }
 
-  /** In a direct chat with the bot every message is a command; elsewhere those with the prefix. */
+  /**
+   * In a direct chat with the bot every message is a command; elsewhere those with the prefix. A
+   * command answered before is not run again: the sync position is stored after its whole batch, so
+   * a crash, or a new leader taking over, replays the batch.
+   */
   private void onMessage(RoomEvent.Message m) {
+    Optional<Boolean> answered = answeredBefore(m.eventId());
+    if (answered.isPresent()) {
+      log.info(
+          "room {}: the command of {} from {} was answered before; not again",
+          m.roomId(),
+          m.eventId(),
+          m.sender());
+      if (!answered.get()) connections.onMessage(m);
+      return;
+    }
     boolean direct = rooms.isDirectChat(m.roomId(), connections.botUserId(), m.sender());
     Optional<Dispatcher.Outcome> outcome =
         direct
@@ -147,19 +169,54 @@ final class Core implements RoomEvents {
     }
   }
 
+  /**
+   * Queues the answer with the record that the event was answered, in one transaction, and waits
+   * for it: a batch replayed later finds the record and does not answer again. A failure is the
+   * batch's, which is fetched again.
+   */
   private void answer(RoomEvent.Message m, Dispatcher.Outcome outcome) {
     log.info(
         "room {}: command from {} answered{}",
         m.roomId(),
         m.sender(),
         outcome.reply().isError() ? " with a refusal" : "");
+    List<OutboxStore.Draft> drafts = new ArrayList<>();
     if (outcome.redact()) {
       redact(m);
-      outbox.post(m.roomId(), Messages.notice(outcome.reply().markdown()));
-      return;
+      drafts.add(draft(m.roomId(), Messages.notice(outcome.reply().markdown())));
+    } else {
+      drafts.add(draft(m.roomId(), Messages.reply(outcome.reply().markdown(), m.eventId())));
+      for (String dm : outcome.directMessages())
+        drafts.add(Outbox.direct(m.sender(), Messages.notice(dm)));
     }
-    outbox.post(m.roomId(), Messages.reply(outcome.reply().markdown(), m.eventId()));
-    for (String dm : outcome.directMessages())
-      outbox.directMessage(m.sender(), Messages.notice(dm));
+    String mark = (outcome.redact() ? ANSWERED_SECRET : ANSWERED) + m.eventId();
+    long now = System.currentTimeMillis();
+    outbox
+        .postAll(
+            drafts,
+            c ->
+                Sql.update(
+                    c,
+                    "INSERT INTO processed_events (event_id, processed_at) VALUES (?, ?)"
+                        + " ON CONFLICT (event_id) DO NOTHING",
+                    mark,
+                    now))
+        .join();
+  }
+
+  private static OutboxStore.Draft draft(String roomId, ObjectNode content) {
+    return new OutboxStore.Draft(roomId, "m.room.message", content);
+  }
+
+  /**
+   * Whether the command in {@code eventId} was answered before: empty if not, else whether it held
+   * a secret (then the room's connections were not given it either).
+   */
+  private Optional<Boolean> answeredBefore(String eventId) {
+    return db.first(
+        "SELECT event_id FROM processed_events WHERE event_id IN (?, ?)",
+        rs -> rs.getString(1).startsWith(ANSWERED_SECRET),
+        ANSWERED + eventId,
+        ANSWERED_SECRET + eventId);
   }
 }

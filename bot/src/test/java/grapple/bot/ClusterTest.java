@@ -7,11 +7,13 @@ import grapple.bot.room.RoomEvent;
 import grapple.bot.webhook.WebhookService;
 import grapple.commands.PermissionLevel;
 import grapple.commands.PermissionRule;
+import grapple.state.ChangeLog;
 import grapple.state.ConnectionStore;
 import grapple.state.Json;
 import grapple.state.Location;
 import grapple.state.TestPostgres;
 import grapple.testing.Await;
+import grapple.testing.FakeClock;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -128,6 +130,42 @@ class ClusterTest {
 
     Await.until(WITHIN_A_SECOND, () -> follower.connections.byId(made.active().id()).isEmpty());
     assertThat(post(followerHooks, hookId, "too late")).isEqualTo(404);
+  }
+
+  /**
+   * The leader forgets change log entries after an hour. A follower that read none for that long
+   * (cut off from the database, suspended) cannot know what it missed from the entries left, so it
+   * loads every room again: a webhook removed meanwhile stops working on it too.
+   */
+  @Test
+  void aFollowerThatFellBehindThePrunedChangeLogLoadsEverythingAgain() throws Exception {
+    FakeClock clock = new FakeClock(java.time.Instant.now());
+    Location.Postgres where = TestPostgres.newDatabase();
+    String yaml = "generic: {urlPrefix: 'https://hooks.example/webhook/'}";
+    try (TestHub first =
+            new TestHub(where, dir.resolve("c"), List.of(new WebhookService()), yaml, RULES, true);
+        TestHub behind =
+            new TestHub(
+                where,
+                dir.resolve("d"),
+                List.of(new WebhookService()),
+                yaml,
+                RULES,
+                false,
+                clock)) {
+      first.joined(ADMIN);
+      Changes.Applied made = createOn(first, "ci");
+      Await.until(WITHIN_A_SECOND, () -> behind.connections.byId(made.active().id()).isPresent());
+      behind.cluster.close(); // it reads nothing from now on, until asked below
+
+      first.changes.remove(made.active(), ADMIN);
+      new ChangeLog(first.db, "pruning").prune(System.currentTimeMillis() + 1_000);
+      first.db.writeAndWait(c -> 0); // the prune before it is committed
+      clock.advance(Duration.ofHours(1));
+      behind.cluster.catchUp();
+
+      assertThat(behind.connections.byId(made.active().id())).isEmpty();
+    }
   }
 
   /**

@@ -167,6 +167,43 @@ class CoreTest {
     assertThat(dm.content().get("body").asText()).contains("http://hooks.test/webhook/");
   }
 
+  /**
+   * The sync position is stored after the whole batch; an instance killed (or a leader replaced)
+   * after a command was answered but before that replays the batch: the command is not run and
+   * answered a second time.
+   */
+  @Test
+  void aCommandReplayedAfterACrashIsAnsweredOnce() throws Exception {
+    RoomEvent.Message command =
+        new RoomEvent.Message(
+            ROOM,
+            "$replayed",
+            ADMIN,
+            Json.object().put("msgtype", "m.text").put("body", "!grapple help"));
+    core.onEvent(command, false);
+    assertThat(gateway.takeSent()).isNotNull();
+
+    core.onEvent(command, false); // the batch again, its position never stored
+    core.onEvent(
+        new RoomEvent.Message(
+            ROOM,
+            "$next",
+            ADMIN,
+            Json.object().put("msgtype", "m.text").put("body", "!grapple help")),
+        false);
+
+    // Messages to a room go out in order: the next one is the answer to the next command.
+    assertThat(
+            gateway
+                .takeSent()
+                .content()
+                .path("m.relates_to")
+                .path("m.in_reply_to")
+                .path("event_id")
+                .asText())
+        .isEqualTo("$next");
+  }
+
   @Test
   void aSenderWhosePowerLevelIsTooLowIsToldSo() throws Exception {
     ObjectNode levels = Json.object().put("state_default", 50);

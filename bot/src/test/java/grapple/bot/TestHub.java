@@ -99,7 +99,8 @@ final class TestHub implements AutoCloseable {
     this(where, dir, services, yaml, rules, leads, Clock.systemUTC());
   }
 
-  private TestHub(
+  /** As above, the services and the cluster telling the time by {@code clock}. */
+  TestHub(
       Location where,
       Path dir,
       List<Service> services,
@@ -121,8 +122,7 @@ final class TestHub implements AutoCloseable {
                 new ConnectionStore(db, changeLog), new Kinds(), gateway, permissions, outbox),
             Clock.systemUTC());
     cluster =
-        new Cluster(
-            changeLog, new RoomStateStore(db, changeLog), connections, rooms, Clock.systemUTC());
+        new Cluster(changeLog, new RoomStateStore(db, changeLog), connections, rooms, serviceClock);
     changes = new Changes(connections, gateway);
     Config config = ConfigLoader.parse(yaml, dir, Map.of(), Grapple.configSections(services));
     BotRooms botRooms = new BotRooms(rooms, gateway.botUserId());

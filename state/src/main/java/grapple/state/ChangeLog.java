@@ -69,7 +69,7 @@ public final class ChangeLog {
     if (db.dialect() == Dialect.POSTGRESQL) {
       // One writer at a time adds entries, so they become visible in seq order (see OutboxStore).
       try (PreparedStatement lock =
-          c.prepareStatement("SELECT pg_advisory_xact_lock(" + Locks.CHANGE_ORDER + ")")) {
+          c.prepareStatement("SELECT pg_advisory_xact_lock(" + Locks.APPEND_ORDER + ")")) {
         lock.execute();
       }
     }

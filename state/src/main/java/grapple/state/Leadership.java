@@ -104,7 +104,7 @@ public abstract class Leadership implements AutoCloseable {
             if (tryLock(session)) {
               leading = true;
               log.info("database {}: this instance leads now", backend.location().describe());
-              listener.elected();
+              if (!tellElected(listener)) return;
             }
           } else if (!stillHeld(session)) {
             lose(listener, "the database says this session no longer holds the leader lock");
@@ -131,6 +131,22 @@ public abstract class Leadership implements AutoCloseable {
           log.error("leader election failed unexpectedly; retrying", e);
         }
         pause();
+      }
+    }
+
+    /**
+     * Tells the listener this instance leads. If that fails, part of what the leader runs may not
+     * be running (the sync, delivery), while holding the lock keeps every other instance from
+     * leading: so it lets go, as if it had lost the lock. False then.
+     */
+    private boolean tellElected(Listener listener) {
+      try {
+        listener.elected();
+        return true;
+      } catch (RuntimeException e) {
+        log.error("starting to lead failed", e);
+        lose(listener, "starting to lead failed: " + e);
+        return false;
       }
     }
 

@@ -182,7 +182,7 @@ public final class OutboxStore {
     if (db.dialect() == Dialect.POSTGRESQL) {
       // Instances commit one at a time while adding to the outbox, so whoever reads it in seq
       // order never passes a row that commits later with a smaller seq.
-      db.writerStatement("SELECT pg_advisory_xact_lock(" + Locks.OUTBOX_ORDER + ")").execute();
+      db.writerStatement("SELECT pg_advisory_xact_lock(" + Locks.APPEND_ORDER + ")").execute();
     }
     db.announce(TOPIC);
     if (db.dialect() == Dialect.SQLITE) insertRuns(rows, out);

@@ -76,16 +76,26 @@ final class PostgresBackend implements Backend {
   }
 
   /**
+   * How long a query on the lock connection may wait for the server's answer. The leader checks its
+   * lock each second ({@link Leadership#CHECK_MILLIS}), so a leader cut off from the server fails a
+   * check, and stops, within about 3 s of its last answered one: before the server can free the
+   * lock for another instance (about 5 s of unanswered keepalives, see {@link #connectForLock}).
+   */
+  static final int LOCK_SOCKET_TIMEOUT_SECONDS = 2;
+
+  /**
    * A connection for a session lock others wait for (the leader's): the server probes it with TCP
    * keepalives after 2 s of quiet, each second, three times, so the lock of an instance whose
    * machine died or was cut off is freed in about 5 s, not after the server's default (often two
-   * hours). The client's own side is bounded by {@code socketTimeout}.
+   * hours). The client's own side waits at most {@link #LOCK_SOCKET_TIMEOUT_SECONDS} for an answer,
+   * so it gives up sooner than the server does.
    */
   static Connection connectForLock(Location.Postgres location, String purpose) throws SQLException {
     Properties p = properties(location, purpose);
     p.setProperty(
         "options",
         "-c tcp_keepalives_idle=2 -c tcp_keepalives_interval=1 -c tcp_keepalives_count=3");
+    p.setProperty("socketTimeout", String.valueOf(LOCK_SOCKET_TIMEOUT_SECONDS));
     return DriverManager.getConnection(location.jdbcUrl(), p);
   }
 
@@ -145,7 +155,7 @@ final class PostgresBackend implements Backend {
       throws SQLException {
     List<Migration> steps = all.stream().filter(Migration::core).toList();
     try (Statement s = c.createStatement()) {
-      s.execute("SELECT pg_advisory_lock(" + Locks.MIGRATION + ")");
+      awaitMigrationLock(location, s);
       try {
         s.execute("CREATE TABLE IF NOT EXISTS grapple_schema (version INTEGER NOT NULL)");
         int version = version(s);
@@ -181,6 +191,36 @@ final class PostgresBackend implements Backend {
         ServiceSchema.migrate(location.describe(), c, Dialect.POSTGRESQL, all);
       } finally {
         s.execute("SELECT pg_advisory_unlock(" + Locks.MIGRATION + ")");
+      }
+    }
+  }
+
+  /**
+   * Takes the migration lock, however long another instance migrates: asked for again every half
+   * second, as a query waiting for it would fail once the driver's socket timeout ran out.
+   */
+  private static void awaitMigrationLock(Location.Postgres location, Statement s)
+      throws SQLException {
+    boolean told = false;
+    while (true) {
+      try (ResultSet rs = s.executeQuery("SELECT pg_try_advisory_lock(" + Locks.MIGRATION + ")")) {
+        if (rs.next() && rs.getBoolean(1)) return;
+      }
+      if (!told) {
+        log.info(
+            "database {}: another instance is migrating it; waiting until it is done",
+            location.describe());
+        told = true;
+      }
+      try {
+        Thread.sleep(500);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new StorageException(
+            "database "
+                + location.describe()
+                + ": interrupted while waiting for another instance to migrate it",
+            e);
       }
     }
   }

@@ -112,6 +112,35 @@ class PostgresTest {
     }
   }
 
+  /**
+   * An instance starting while another migrates waits for it however long that takes, not only as
+   * long as one answer may take (the driver's socket timeout, here 2 s), after which it failed with
+   * the driver's "An I/O error occurred".
+   */
+  @Test
+  void anInstanceStartingWhileAnotherMigratesWaitsForIt() throws Exception {
+    Location.Postgres impatient =
+        new Location.Postgres(
+            location.host(),
+            location.port(),
+            location.database(),
+            location.parameters() + "&socketTimeout=2",
+            location.user(),
+            location.password(),
+            4);
+    try (Connection other = TestPostgres.connect(location);
+        Statement s = other.createStatement()) {
+      s.execute("SELECT pg_advisory_lock(" + Locks.MIGRATION + ")");
+      CompletableFuture<Database> starting =
+          CompletableFuture.supplyAsync(() -> Database.open(impatient, Migrations.core()));
+
+      assertThatThrownBy(() -> starting.get(4, TimeUnit.SECONDS))
+          .isInstanceOf(java.util.concurrent.TimeoutException.class);
+      s.execute("SELECT pg_advisory_unlock(" + Locks.MIGRATION + ")");
+      opened.add(starting.get(30, TimeUnit.SECONDS));
+    }
+  }
+
   @Test
   void refusesASchemaNewerThanThisGrapple() throws Exception {
     open().close();
@@ -252,6 +281,136 @@ class PostgresTest {
     assertThat(aLost.await(10, TimeUnit.SECONDS)).isTrue();
     assertThat(first.leading()).isFalse();
     assertThat(bLeads.await(10, TimeUnit.SECONDS)).isTrue();
+  }
+
+  /**
+   * A leader cut off from the database (no reset, no close: a partition) must stop before the
+   * server can free its lock for another: the server's keepalives take about 5 s (2 s of quiet,
+   * then three probes a second apart), so the old leader has to notice sooner than that, not after
+   * the driver's minute-long socket timeout while a new leader already delivers.
+   */
+  @Test
+  void aLeaderCutOffFromTheDatabaseStopsBeforeTheServerCouldFreeItsLock() throws Exception {
+    CutOffProxy proxy = new CutOffProxy(location.host(), location.port());
+    Database a = Database.open(proxy.in(location), Migrations.core());
+    opened.add(a);
+    Database b = open();
+    CountDownLatch aLeads = new CountDownLatch(1);
+    CountDownLatch aLost = new CountDownLatch(1);
+    CountDownLatch bLeads = new CountDownLatch(1);
+    Leadership first = lead(a, listener(aLeads, aLost));
+    opened.add(proxy); // closed first: what is still waiting on it fails at once
+    assertThat(aLeads.await(10, TimeUnit.SECONDS)).isTrue();
+    lead(b, listener(bLeads, new CountDownLatch(1)));
+
+    long cut = System.nanoTime();
+    proxy.cutOff();
+
+    assertThat(aLost.await(6, TimeUnit.SECONDS)).as("the cut-off leader noticed").isTrue();
+    assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - cut))
+        .as("ms until the cut-off leader stopped")
+        .isLessThan(4_500);
+    assertThat(first.leading()).isFalse();
+
+    // What the server does once its keepalives go unanswered: the session ends, the lock is free.
+    try (Connection c = TestPostgres.connect(location);
+        Statement s = c.createStatement()) {
+      s.execute(
+          "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+              + " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())");
+    }
+    assertThat(bLeads.await(10, TimeUnit.SECONDS)).isTrue();
+  }
+
+  /**
+   * One instance's transaction adds to the outbox and then to the change log while another's adds
+   * to the change log and then to the outbox (a webhook and an API call on a follower, a member
+   * change and a reply on the leader): both commit, neither is chosen as a deadlock's victim.
+   */
+  @Test
+  void outboxAndChangeLogWritesOfTwoInstancesInEitherOrderDoNotDeadlock() throws Exception {
+    Database a = open();
+    Database b = open();
+    OutboxStore outboxA = new OutboxStore(a);
+    OutboxStore outboxB = new OutboxStore(b);
+    ChangeLog changesA = ChangeLog.of(a);
+    ChangeLog changesB = ChangeLog.of(b);
+    List<OutboxStore.Draft> reply =
+        List.of(new OutboxStore.Draft("!room:test", "m.room.message", Json.object()));
+    CountDownLatch aAddedToTheOutbox = new CountDownLatch(1);
+    CountDownLatch bAddedToTheChangeLog = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+
+    // a: the outbox first, then the change log, in one transaction (its writer is held until
+    // both are queued, so they share a batch).
+    CompletableFuture<Object> held = a.write(c -> await(release));
+    CompletableFuture<List<OutboxStore.Entry>> aOutbox = outboxA.enqueue(reply);
+    CompletableFuture<Object> aChange =
+        a.write(
+            c -> {
+              aAddedToTheOutbox.countDown();
+              await(bAddedToTheChangeLog);
+              changesA.connectionsChanged(c, "!room:test");
+              return null;
+            });
+    release.countDown();
+    held.join();
+    // b: the change log first, then the outbox.
+    CompletableFuture<List<OutboxStore.Entry>> bBoth =
+        outboxB.enqueue(
+            reply,
+            c -> {
+              await(aAddedToTheOutbox);
+              changesB.connectionsChanged(c, "!room:test");
+              bAddedToTheChangeLog.countDown();
+              return null;
+            });
+
+    assertThat(aOutbox.get(20, TimeUnit.SECONDS)).hasSize(1);
+    aChange.get(20, TimeUnit.SECONDS);
+    assertThat(bBoth.get(20, TimeUnit.SECONDS)).hasSize(1);
+    assertThat(changesA.after(0, 10)).hasSize(2);
+  }
+
+  /**
+   * A leader that fails to start what it leads (the sync, delivery) must not keep the lock: every
+   * other instance would wait for it for good while nobody syncs.
+   */
+  @Test
+  void aLeaderThatFailsToStartLetsAnotherLead() throws Exception {
+    Database a = open();
+    Database b = open();
+    CountDownLatch aLost = new CountDownLatch(1);
+    CountDownLatch bLeads = new CountDownLatch(1);
+    Leadership first =
+        lead(
+            a,
+            new Leadership.Listener() {
+              @Override
+              public void elected() {
+                throw new IllegalStateException("the sync did not start");
+              }
+
+              @Override
+              public void lost(String why) {
+                aLost.countDown();
+              }
+            });
+    assertThat(aLost.await(10, TimeUnit.SECONDS)).isTrue();
+    lead(b, listener(bLeads, new CountDownLatch(1)));
+
+    assertThat(bLeads.await(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(first.leading()).isFalse();
+  }
+
+  /** Waits up to 3 s (not longer: a lock may keep the other side from counting down). */
+  private static boolean await(CountDownLatch latch) {
+    try {
+      return latch.await(3, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
   }
 
   private static Leadership.Listener listener(CountDownLatch elected, CountDownLatch lost) {

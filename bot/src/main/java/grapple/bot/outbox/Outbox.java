@@ -121,8 +121,12 @@ public final class Outbox implements AutoCloseable {
 
   /** Queues a private message to {@code userId}, in the bot's direct room with them. */
   public Posting directMessage(String userId, ObjectNode content) {
-    return enqueue(
-        new OutboxStore.Draft(DeliveryWorker.DM_PREFIX + userId, "m.room.message", content));
+    return enqueue(direct(userId, content));
+  }
+
+  /** A private message to {@code userId}, for {@link #postAll}. */
+  public static OutboxStore.Draft direct(String userId, ObjectNode content) {
+    return new OutboxStore.Draft(DeliveryWorker.DM_PREFIX + userId, "m.room.message", content);
   }
 
   /**

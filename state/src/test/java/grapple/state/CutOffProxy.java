@@ -1,0 +1,103 @@
+package grapple.state;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * A TCP relay to a PostgreSQL server that can be {@linkplain #cutOff cut off}: from then on it
+ * drops what either side sends and closes nothing, as a network partition does, so neither side
+ * hears of it until a timeout of its own runs out.
+ */
+final class CutOffProxy implements AutoCloseable {
+  private final ServerSocket server;
+  private final String host;
+  private final int port;
+  private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+  private volatile boolean cut;
+  private volatile boolean closed;
+
+  CutOffProxy(String host, int port) throws IOException {
+    this.host = host;
+    this.port = port;
+    this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+    Thread t = new Thread(this::accept, "cut-off-proxy");
+    t.setDaemon(true);
+    t.start();
+  }
+
+  /** {@code location} reached through this relay. */
+  Location.Postgres in(Location.Postgres location) {
+    return new Location.Postgres(
+        "127.0.0.1",
+        server.getLocalPort(),
+        location.database(),
+        location.parameters(),
+        location.user(),
+        location.password(),
+        location.poolSize());
+  }
+
+  /** From now on nothing passes either way, and nothing is closed. */
+  void cutOff() {
+    cut = true;
+  }
+
+  private void accept() {
+    while (!closed) {
+      try {
+        Socket client = server.accept();
+        Socket upstream = new Socket(host, port);
+        sockets.add(client);
+        sockets.add(upstream);
+        pump(client, upstream);
+        pump(upstream, client);
+      } catch (IOException e) {
+        if (closed) return;
+      }
+    }
+  }
+
+  private void pump(Socket from, Socket to) throws IOException {
+    InputStream in = from.getInputStream();
+    OutputStream out = to.getOutputStream();
+    Thread t =
+        new Thread(
+            () -> {
+              byte[] buffer = new byte[8192];
+              try {
+                for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
+                  if (cut) continue; // dropped on the floor, as a partition does
+                  out.write(buffer, 0, n);
+                  out.flush();
+                }
+              } catch (IOException e) {
+                // One side went away.
+              }
+              closeQuietly(to);
+            },
+            "cut-off-proxy-pump");
+    t.setDaemon(true);
+    t.start();
+  }
+
+  private static void closeQuietly(Socket s) {
+    try {
+      s.close();
+    } catch (IOException ignored) {
+      // Closing anyway.
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    closed = true;
+    server.close();
+    sockets.forEach(CutOffProxy::closeQuietly);
+  }
+}
