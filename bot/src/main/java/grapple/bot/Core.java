@@ -132,7 +132,10 @@ final class Core implements RoomEvents {
    * a crash, or a new leader taking over, replays the batch.
    */
   private void onMessage(RoomEvent.Message m) {
-    Optional<Boolean> answered = answeredBefore(m.eventId());
+    boolean direct = rooms.isDirectChat(m.roomId(), connections.botUserId(), m.sender());
+    // Only a command can have been answered: other messages cost no read.
+    Optional<Boolean> answered =
+        dispatcher.isCommand(m.body(), direct) ? answeredBefore(m.eventId()) : Optional.empty();
     if (answered.isPresent()) {
       log.info(
           "room {}: the command of {} from {} was answered before; not again",
@@ -142,7 +145,6 @@ final class Core implements RoomEvents {
       if (!answered.get()) connections.onMessage(m);
       return;
     }
-    boolean direct = rooms.isDirectChat(m.roomId(), connections.botUserId(), m.sender());
     Optional<Dispatcher.Outcome> outcome =
         direct
             ? dispatcher.handleDirect(m.roomId(), m.sender(), m.eventId(), m.body())

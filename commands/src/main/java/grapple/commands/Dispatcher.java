@@ -104,6 +104,15 @@ public final class Dispatcher {
     return handle(roomId, sender, eventId, body, true);
   }
 
+  /**
+   * Whether {@link #handle} (in a direct chat, {@link #handleDirect}) takes {@code body} as a
+   * command: a cheap look before anything else is done for one.
+   */
+  public boolean isCommand(String body, boolean direct) {
+    return CommandLine.prefix(settings.prefixes(), body).isPresent()
+        || (direct && startsWithCommand(body));
+  }
+
   private boolean startsWithCommand(String body) {
     try {
       return table.match(CommandLine.split(body)).isPresent();
