@@ -73,11 +73,17 @@ class GitlabServiceTest {
         .isEqualTo("Connected as `alice` on `lab`. Token stored.");
   }
 
-  private HttpResponse<String> post(String event, String uuid, byte[] body, String token)
+  /** A delivery as GitLab 17.4 and later send it: {@code key} is its {@code Idempotency-Key}. */
+  private HttpResponse<String> post(String event, String key, byte[] body, String token)
       throws Exception {
+    return post(event, key.isEmpty() ? Map.of() : Map.of("Idempotency-Key", key), body, token);
+  }
+
+  private HttpResponse<String> post(
+      String event, Map<String, String> headers, byte[] body, String token) throws Exception {
     HttpRequest.Builder request =
         hooks.post("/gitlab/webhook", body).header("X-Gitlab-Event", event);
-    if (!uuid.isEmpty()) request.header("X-Gitlab-Event-UUID", uuid);
+    headers.forEach(request::header);
     if (!token.isEmpty()) request.header("X-Gitlab-Token", token);
     return hooks.send(request);
   }
@@ -409,6 +415,64 @@ class GitlabServiceTest {
             "**user1** opened a new MR [group/app!1](http://example.com/diaspora/merge_requests/1):"
                 + " \"MS-Viewport\"");
     assertThat(post("Merge Request Hook", "same-uuid", body, SECRET).statusCode()).isEqualTo(202);
+    assertThat(hub.gateway.takeSent(Duration.ofMillis(700))).isNull();
+  }
+
+  /**
+   * GitLab gives X-Gitlab-Event-UUID per request and hook, not per event: merging an MR that closes
+   * an issue sends both events with one. Taken as the delivery id, it dropped the second event.
+   */
+  @Test
+  void eventsOneActionSetsOffShareAnEventUuidAndAreAllPosted() throws Exception {
+    start("");
+    follow("lab", "group/app");
+    String shared = "9b62d7ef-fddd-4cac-8b89-65c29acdf561";
+    byte[] merged = onApp("client-go-0.123.0/webhooks/merge_request.json");
+    byte[] closed = onApp("client-go-0.123.0/webhooks/issue.json");
+    var mrHeaders = Map.of("X-Gitlab-Event-UUID", shared, "Idempotency-Key", "k-mr");
+    var issueHeaders = Map.of("X-Gitlab-Event-UUID", shared, "Idempotency-Key", "k-issue");
+    assertThat(post("Merge Request Hook", mrHeaders, merged, SECRET).statusCode()).isEqualTo(202);
+    assertThat(post("Issue Hook", issueHeaders, closed, SECRET).statusCode()).isEqualTo(202);
+    List<String> bodies = new ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      FakeGateway.Sent sent = hub.gateway.takeSent(WAIT);
+      assertThat(sent).as("notice " + i).isNotNull();
+      bodies.add(sent.content().path("body").asText());
+    }
+    assertThat(bodies)
+        .anySatisfy(b -> assertThat(b).contains(" MR [group/app!1]"))
+        .anySatisfy(b -> assertThat(b).contains(" issue [group/app#"));
+    // and without Idempotency-Key (GitLab before 17.4) too: two bodies, two events
+    byte[] pushed = onApp("client-go-0.123.0/webhooks/push.json");
+    byte[] tagged = onApp("client-go-0.123.0/webhooks/tag_push.json");
+    var old = Map.of("X-Gitlab-Event-UUID", "11111111-2222-3333-4444-555555555555");
+    assertThat(post("Push Hook", old, pushed, SECRET).statusCode()).isEqualTo(202);
+    assertThat(post("Tag Push Hook", old, tagged, SECRET).statusCode()).isEqualTo(202);
+    assertThat(hub.gateway.takeSent(WAIT)).isNotNull();
+    assertThat(hub.gateway.takeSent(WAIT)).isNotNull();
+  }
+
+  /**
+   * "Resend request" in the hook's Recent events runs in a new request, so GitLab gives the
+   * delivery a new X-Gitlab-Event-UUID; its Idempotency-Key (or, before 17.4, its body) stays.
+   */
+  @Test
+  void aDeliveryResentFromRecentEventsIsPostedOnce() throws Exception {
+    start("");
+    follow("lab", "group/app");
+    byte[] body = onApp("client-go-0.123.0/webhooks/merge_request.json");
+    var first = Map.of("X-Gitlab-Event-UUID", "e-1", "Idempotency-Key", "k-1");
+    var resent = Map.of("X-Gitlab-Event-UUID", "e-2", "Idempotency-Key", "k-1");
+    assertThat(post("Merge Request Hook", first, body, SECRET).statusCode()).isEqualTo(202);
+    assertThat(hub.gateway.takeSent(WAIT)).isNotNull();
+    assertThat(post("Merge Request Hook", resent, body, SECRET).statusCode()).isEqualTo(202);
+    assertThat(hub.gateway.takeSent(Duration.ofMillis(700))).isNull();
+    byte[] pushed = onApp("client-go-0.123.0/webhooks/push.json");
+    assertThat(post("Push Hook", Map.of("X-Gitlab-Event-UUID", "e-3"), pushed, SECRET).statusCode())
+        .isEqualTo(202);
+    assertThat(hub.gateway.takeSent(WAIT)).isNotNull();
+    assertThat(post("Push Hook", Map.of("X-Gitlab-Event-UUID", "e-4"), pushed, SECRET).statusCode())
+        .isEqualTo(202);
     assertThat(hub.gateway.takeSent(Duration.ofMillis(700))).isNull();
   }
 
