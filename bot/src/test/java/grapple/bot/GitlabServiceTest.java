@@ -476,6 +476,28 @@ class GitlabServiceTest {
     assertThat(hub.gateway.takeSent(Duration.ofMillis(700))).isNull();
   }
 
+  /**
+   * GitLab does not resend a delivery that failed: the 503 says where to resend it from (it said
+   * "GitLab will retry"), and nothing of it was kept, so the resend is posted.
+   */
+  @Test
+  void aDeliveryThatCouldNotBeStoredIs503SayingHowToResendIt() throws Exception {
+    start("");
+    follow("lab", "group/app");
+    String trigger =
+        "CREATE TRIGGER refuse BEFORE INSERT ON outbox BEGIN SELECT RAISE(ABORT, 'full'); END";
+    hub.db.writeAndWait(c -> grapple.state.Sql.update(c, trigger));
+    byte[] body = onApp("client-go-0.123.0/webhooks/merge_request.json");
+    HttpResponse<String> answer = post("Merge Request Hook", "k-full", body, SECRET);
+    assertThat(answer.statusCode()).isEqualTo(503);
+    assertThat(Json.MAPPER.readTree(answer.body()).path("error").asText())
+        .isEqualTo(
+            "Could not store the event's messages; nothing was accepted."
+                + " Resend it from the webhook's Recent events in GitLab.");
+    hub.db.writeAndWait(c -> grapple.state.Sql.update(c, "DROP TRIGGER refuse"));
+    delivered("Merge Request Hook", "k-full", body);
+  }
+
   @Test
   void aGroupHooksEventsReachTheRoomsOfTheirOwnProjects() throws Exception {
     start("");

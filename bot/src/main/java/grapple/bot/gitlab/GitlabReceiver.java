@@ -46,7 +46,11 @@ final class GitlabReceiver {
     this.parts = parts;
     this.repos = repos;
     this.intake =
-        new Intake(GitlabService.NAME, " GitLab will retry.", parts.context(), deliveries);
+        new Intake(
+            GitlabService.NAME,
+            " Resend it from the webhook's Recent events in GitLab.",
+            parts.context(),
+            deliveries);
     this.comments = comments;
     this.secret = Intake.sha256(parts.settings().webhookSecret().getBytes(StandardCharsets.UTF_8));
   }
