@@ -335,6 +335,31 @@ class GitlabServiceTest {
     assertThat(gitlab.hooks("group/app")).isEmpty();
   }
 
+  /**
+   * A room the bot was removed from keeps its connection (invited back, it works again), so the
+   * shared hook stays for it; it was deleted as if no other room followed the project.
+   */
+  @Test
+  void theHookStaysForARoomTheBotWasRemovedFrom() throws Exception {
+    start("publicUrl");
+    link();
+    hub.joinedIn("!second:test", ALICE);
+    String url = gitlab.url() + "/group/app";
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple gitlab project " + url))
+        .endsWith("I added a project hook on GitLab that sends its events here.");
+    assertThat(hub.reply("!second:test", ALICE, "!grapple gitlab project " + url))
+        .endsWith("The project hook I added before serves this room too.");
+    hub.state(
+        "!second:test",
+        "m.room.member",
+        hub.gateway.botUserId(),
+        ALICE,
+        Json.object().put("membership", "leave"));
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple gitlab remove " + url))
+        .endsWith("The project hook I added stays: other rooms follow the project.");
+    assertThat(gitlab.hooks("group/app")).hasSize(1);
+  }
+
   @Test
   void aDeveloperFollowsAProjectAndIsToldWhatHookToAddWhere() throws Exception {
     start("publicUrl");

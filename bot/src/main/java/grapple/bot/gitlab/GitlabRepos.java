@@ -91,6 +91,16 @@ final class GitlabRepos extends ForgeKind<GitlabRepoConfig> {
         message -> commands.onMessage(connection, config, message));
   }
 
+  /**
+   * Whether a room other than {@code removed}'s connection follows {@code path} on {@code
+   * instance}, counting rooms the bot is no longer in (invited back, their connection works again).
+   */
+  boolean followedElsewhere(String instance, String path, Active removed) {
+    return parts.context().connections().ofKind(this).stream()
+        .filter(keyed(GitlabRepoConfig.stateKey(instance, path)))
+        .anyMatch(a -> !a.id().equals(removed.id()));
+  }
+
   /** The connections following {@code path} on {@code instance} (any case). */
   List<Active> following(String instance, String path) {
     return following(parts.context(), keyed(GitlabRepoConfig.stateKey(instance, path)));
