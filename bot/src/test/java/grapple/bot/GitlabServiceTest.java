@@ -550,6 +550,42 @@ class GitlabServiceTest {
     assertThat(hub.gateway.takeSent(Duration.ofMillis(500))).isNull();
   }
 
+  /**
+   * Hookshot finds a project's rooms by path alone, so a room keeps working when GitLab's own
+   * address is not the instance URL in the config (another host name, an internal address); the
+   * event went nowhere. When rooms follow that path on two instances, which one is meant is
+   * unknown.
+   */
+  @Test
+  void anEventFromAnAddressNoInstanceHasReachesTheRoomsFollowingItsPath() throws Exception {
+    start("");
+    follow("lab", "group/app");
+    ObjectNode p = GitlabCorpus.payload("client-go-0.123.0/webhooks/tag_push.json");
+    ((ObjectNode) p.path("project"))
+        .put("path_with_namespace", "group/app")
+        .put("web_url", "https://git.example.org/group/app")
+        .put("homepage", "https://git.example.org/group/app");
+    byte[] body = Json.write(p).getBytes(StandardCharsets.UTF_8);
+    var headers = Map.of("Idempotency-Key", "t1", "X-Gitlab-Instance", "https://git.example.org");
+    assertThat(post("Tag Push Hook", headers, body, SECRET).statusCode()).isEqualTo(202);
+    FakeGateway.Sent sent = hub.gateway.takeSent(WAIT);
+    assertThat(sent).isNotNull();
+    assertThat(sent.content().path("body").asText())
+        .contains("](https://git.example.org/group/app/-/tree/")
+        .endsWith(" for group/app");
+
+    hub.joinedIn("!other:test", ALICE);
+    hub.state(
+        "!other:test",
+        STATE,
+        "other/group/app",
+        ALICE,
+        Json.object().put("instance", "other").put("path", "group/app"));
+    var again = Map.of("Idempotency-Key", "t2");
+    assertThat(post("Tag Push Hook", again, body, SECRET).statusCode()).isEqualTo(202);
+    assertThat(hub.gateway.takeSent(Duration.ofMillis(700))).as("two instances: unknown").isNull();
+  }
+
   @Test
   void aFailedPipelineNamesItsFailedStageAndJob() throws Exception {
     start("");

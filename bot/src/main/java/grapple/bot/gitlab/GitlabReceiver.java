@@ -96,6 +96,9 @@ final class GitlabReceiver {
     String path = GitlabMessages.projectPath(payload);
     Optional<String> instance =
         path.isEmpty() ? Optional.empty() : instance(payload, instanceHeader);
+    // Hookshot finds a project's rooms by its path alone: a room whose instance's configured URL is
+    // not the address GitLab gives (another host name, an internal address) keeps working.
+    if (instance.isEmpty() && !path.isEmpty()) instance = repos.onlyInstanceFollowing(path);
     List<Active> following = instance.isEmpty() ? List.of() : repos.following(instance.get(), path);
     if (following.isEmpty()) {
       log.debug(

@@ -101,6 +101,21 @@ final class GitlabRepos extends ForgeKind<GitlabRepoConfig> {
         .anyMatch(a -> !a.id().equals(removed.id()));
   }
 
+  /**
+   * The instance on which the rooms following {@code path} (any case) follow it, when that is one
+   * instance; empty when no room follows it or rooms follow it on several.
+   */
+  Optional<String> onlyInstanceFollowing(String path) {
+    List<String> instances =
+        following(
+                parts.context(), a -> ((GitlabRepoConfig) a.config()).path().equalsIgnoreCase(path))
+            .stream()
+            .map(a -> ((GitlabRepoConfig) a.config()).instance())
+            .distinct()
+            .toList();
+    return instances.size() == 1 ? Optional.of(instances.get(0)) : Optional.empty();
+  }
+
   /** The connections following {@code path} on {@code instance} (any case). */
   List<Active> following(String instance, String path) {
     return following(parts.context(), keyed(GitlabRepoConfig.stateKey(instance, path)));
