@@ -63,7 +63,7 @@ class GitlabCommentBatchTest {
                 .post("/gitlab/webhook", Json.write(p).getBytes(StandardCharsets.UTF_8))
                 .header("X-Gitlab-Event", "Note Hook")
                 .header("X-Gitlab-Token", GitlabServiceTest.SECRET)
-                .header("X-Gitlab-Event-UUID", uuid))
+                .header("Idempotency-Key", uuid))
         .statusCode();
   }
 

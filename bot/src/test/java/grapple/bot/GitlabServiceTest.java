@@ -73,11 +73,17 @@ class GitlabServiceTest {
         .isEqualTo("Connected as `alice` on `lab`. Token stored.");
   }
 
-  private HttpResponse<String> post(String event, String uuid, byte[] body, String token)
+  /** A delivery as GitLab 17.4 and later send it: {@code key} is its {@code Idempotency-Key}. */
+  private HttpResponse<String> post(String event, String key, byte[] body, String token)
       throws Exception {
+    return post(event, key.isEmpty() ? Map.of() : Map.of("Idempotency-Key", key), body, token);
+  }
+
+  private HttpResponse<String> post(
+      String event, Map<String, String> headers, byte[] body, String token) throws Exception {
     HttpRequest.Builder request =
         hooks.post("/gitlab/webhook", body).header("X-Gitlab-Event", event);
-    if (!uuid.isEmpty()) request.header("X-Gitlab-Event-UUID", uuid);
+    headers.forEach(request::header);
     if (!token.isEmpty()) request.header("X-Gitlab-Token", token);
     return hooks.send(request);
   }
@@ -329,6 +335,31 @@ class GitlabServiceTest {
     assertThat(gitlab.hooks("group/app")).isEmpty();
   }
 
+  /**
+   * A room the bot was removed from keeps its connection (invited back, it works again), so the
+   * shared hook stays for it; it was deleted as if no other room followed the project.
+   */
+  @Test
+  void theHookStaysForARoomTheBotWasRemovedFrom() throws Exception {
+    start("publicUrl");
+    link();
+    hub.joinedIn("!second:test", ALICE);
+    String url = gitlab.url() + "/group/app";
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple gitlab project " + url))
+        .endsWith("I added a project hook on GitLab that sends its events here.");
+    assertThat(hub.reply("!second:test", ALICE, "!grapple gitlab project " + url))
+        .endsWith("The project hook I added before serves this room too.");
+    hub.state(
+        "!second:test",
+        "m.room.member",
+        hub.gateway.botUserId(),
+        ALICE,
+        Json.object().put("membership", "leave"));
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple gitlab remove " + url))
+        .endsWith("The project hook I added stays: other rooms follow the project.");
+    assertThat(gitlab.hooks("group/app")).hasSize(1);
+  }
+
   @Test
   void aDeveloperFollowsAProjectAndIsToldWhatHookToAddWhere() throws Exception {
     start("publicUrl");
@@ -412,6 +443,86 @@ class GitlabServiceTest {
     assertThat(hub.gateway.takeSent(Duration.ofMillis(700))).isNull();
   }
 
+  /**
+   * GitLab gives X-Gitlab-Event-UUID per request and hook, not per event: merging an MR that closes
+   * an issue sends both events with one. Taken as the delivery id, it dropped the second event.
+   */
+  @Test
+  void eventsOneActionSetsOffShareAnEventUuidAndAreAllPosted() throws Exception {
+    start("");
+    follow("lab", "group/app");
+    String shared = "9b62d7ef-fddd-4cac-8b89-65c29acdf561";
+    byte[] merged = onApp("client-go-0.123.0/webhooks/merge_request.json");
+    byte[] closed = onApp("client-go-0.123.0/webhooks/issue.json");
+    var mrHeaders = Map.of("X-Gitlab-Event-UUID", shared, "Idempotency-Key", "k-mr");
+    var issueHeaders = Map.of("X-Gitlab-Event-UUID", shared, "Idempotency-Key", "k-issue");
+    assertThat(post("Merge Request Hook", mrHeaders, merged, SECRET).statusCode()).isEqualTo(202);
+    assertThat(post("Issue Hook", issueHeaders, closed, SECRET).statusCode()).isEqualTo(202);
+    List<String> bodies = new ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      FakeGateway.Sent sent = hub.gateway.takeSent(WAIT);
+      assertThat(sent).as("notice " + i).isNotNull();
+      bodies.add(sent.content().path("body").asText());
+    }
+    assertThat(bodies)
+        .anySatisfy(b -> assertThat(b).contains(" MR [group/app!1]"))
+        .anySatisfy(b -> assertThat(b).contains(" issue [group/app#"));
+    // and without Idempotency-Key (GitLab before 17.4) too: two bodies, two events
+    byte[] pushed = onApp("client-go-0.123.0/webhooks/push.json");
+    byte[] tagged = onApp("client-go-0.123.0/webhooks/tag_push.json");
+    var old = Map.of("X-Gitlab-Event-UUID", "11111111-2222-3333-4444-555555555555");
+    assertThat(post("Push Hook", old, pushed, SECRET).statusCode()).isEqualTo(202);
+    assertThat(post("Tag Push Hook", old, tagged, SECRET).statusCode()).isEqualTo(202);
+    assertThat(hub.gateway.takeSent(WAIT)).isNotNull();
+    assertThat(hub.gateway.takeSent(WAIT)).isNotNull();
+  }
+
+  /**
+   * "Resend request" in the hook's Recent events runs in a new request, so GitLab gives the
+   * delivery a new X-Gitlab-Event-UUID; its Idempotency-Key (or, before 17.4, its body) stays.
+   */
+  @Test
+  void aDeliveryResentFromRecentEventsIsPostedOnce() throws Exception {
+    start("");
+    follow("lab", "group/app");
+    byte[] body = onApp("client-go-0.123.0/webhooks/merge_request.json");
+    var first = Map.of("X-Gitlab-Event-UUID", "e-1", "Idempotency-Key", "k-1");
+    var resent = Map.of("X-Gitlab-Event-UUID", "e-2", "Idempotency-Key", "k-1");
+    assertThat(post("Merge Request Hook", first, body, SECRET).statusCode()).isEqualTo(202);
+    assertThat(hub.gateway.takeSent(WAIT)).isNotNull();
+    assertThat(post("Merge Request Hook", resent, body, SECRET).statusCode()).isEqualTo(202);
+    assertThat(hub.gateway.takeSent(Duration.ofMillis(700))).isNull();
+    byte[] pushed = onApp("client-go-0.123.0/webhooks/push.json");
+    assertThat(post("Push Hook", Map.of("X-Gitlab-Event-UUID", "e-3"), pushed, SECRET).statusCode())
+        .isEqualTo(202);
+    assertThat(hub.gateway.takeSent(WAIT)).isNotNull();
+    assertThat(post("Push Hook", Map.of("X-Gitlab-Event-UUID", "e-4"), pushed, SECRET).statusCode())
+        .isEqualTo(202);
+    assertThat(hub.gateway.takeSent(Duration.ofMillis(700))).isNull();
+  }
+
+  /**
+   * GitLab does not resend a delivery that failed: the 503 says where to resend it from (it said
+   * "GitLab will retry"), and nothing of it was kept, so the resend is posted.
+   */
+  @Test
+  void aDeliveryThatCouldNotBeStoredIs503SayingHowToResendIt() throws Exception {
+    start("");
+    follow("lab", "group/app");
+    String trigger =
+        "CREATE TRIGGER refuse BEFORE INSERT ON outbox BEGIN SELECT RAISE(ABORT, 'full'); END";
+    hub.db.writeAndWait(c -> grapple.state.Sql.update(c, trigger));
+    byte[] body = onApp("client-go-0.123.0/webhooks/merge_request.json");
+    HttpResponse<String> answer = post("Merge Request Hook", "k-full", body, SECRET);
+    assertThat(answer.statusCode()).isEqualTo(503);
+    assertThat(Json.MAPPER.readTree(answer.body()).path("error").asText())
+        .isEqualTo(
+            "Could not store the event's messages; nothing was accepted."
+                + " Resend it from the webhook's Recent events in GitLab.");
+    hub.db.writeAndWait(c -> grapple.state.Sql.update(c, "DROP TRIGGER refuse"));
+    delivered("Merge Request Hook", "k-full", body);
+  }
+
   @Test
   void aGroupHooksEventsReachTheRoomsOfTheirOwnProjects() throws Exception {
     start("");
@@ -437,6 +548,42 @@ class GitlabServiceTest {
     assertThat(second.roomId()).isEqualTo(TestHub.ROOM);
     assertThat(second.content().path("body").asText()).contains("for group/app");
     assertThat(hub.gateway.takeSent(Duration.ofMillis(500))).isNull();
+  }
+
+  /**
+   * Hookshot finds a project's rooms by path alone, so a room keeps working when GitLab's own
+   * address is not the instance URL in the config (another host name, an internal address); the
+   * event went nowhere. When rooms follow that path on two instances, which one is meant is
+   * unknown.
+   */
+  @Test
+  void anEventFromAnAddressNoInstanceHasReachesTheRoomsFollowingItsPath() throws Exception {
+    start("");
+    follow("lab", "group/app");
+    ObjectNode p = GitlabCorpus.payload("client-go-0.123.0/webhooks/tag_push.json");
+    ((ObjectNode) p.path("project"))
+        .put("path_with_namespace", "group/app")
+        .put("web_url", "https://git.example.org/group/app")
+        .put("homepage", "https://git.example.org/group/app");
+    byte[] body = Json.write(p).getBytes(StandardCharsets.UTF_8);
+    var headers = Map.of("Idempotency-Key", "t1", "X-Gitlab-Instance", "https://git.example.org");
+    assertThat(post("Tag Push Hook", headers, body, SECRET).statusCode()).isEqualTo(202);
+    FakeGateway.Sent sent = hub.gateway.takeSent(WAIT);
+    assertThat(sent).isNotNull();
+    assertThat(sent.content().path("body").asText())
+        .contains("](https://git.example.org/group/app/-/tree/")
+        .endsWith(" for group/app");
+
+    hub.joinedIn("!other:test", ALICE);
+    hub.state(
+        "!other:test",
+        STATE,
+        "other/group/app",
+        ALICE,
+        Json.object().put("instance", "other").put("path", "group/app"));
+    var again = Map.of("Idempotency-Key", "t2");
+    assertThat(post("Tag Push Hook", again, body, SECRET).statusCode()).isEqualTo(202);
+    assertThat(hub.gateway.takeSent(Duration.ofMillis(700))).as("two instances: unknown").isNull();
   }
 
   @Test

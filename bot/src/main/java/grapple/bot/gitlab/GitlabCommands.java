@@ -263,9 +263,8 @@ final class GitlabCommands {
   private String unhook(String instance, String path, String userId, Active removed) {
     Optional<Long> hookId = parts.hooks().hookOf(instance, path);
     if (hookId.isEmpty()) return "";
-    boolean othersFollow =
-        repos.following(instance, path).stream().anyMatch(a -> !a.id().equals(removed.id()));
-    if (othersFollow) return " The project hook I added stays: other rooms follow the project.";
+    if (repos.followedElsewhere(instance, path, removed))
+      return " The project hook I added stays: other rooms follow the project.";
     Optional<Account> account = parts.accounts().account(instance, userId);
     if (account.isEmpty())
       return " I could not delete the project hook I added ("

@@ -114,9 +114,14 @@ final class GitlabMessages {
       }
       case "approved", "unapproved", "approval", "unapproval" -> {
         boolean approved = action.startsWith("approv");
-        if (!config.enabled(
-            "merge_request", "merge_request.review", "merge_request.review.individual"))
-          return Optional.empty();
+        // As hookshot filters them: the MR approved (or no longer) as a whole is a review; one
+        // approval of several needed (GitLab Premium) is an individual review.
+        boolean whole = action.endsWith("ed");
+        boolean wanted =
+            whole
+                ? config.enabled("merge_request", "merge_request.review", "merge_request." + action)
+                : config.enabled("merge_request", "merge_request.review.individual");
+        if (!wanted) return Optional.empty();
         // hookshot names the reviewer by their display name here, and words a withdrawn approval
         // as it words a review asking for changes
         n.actor(user, p.path("user").path("name").asText(user))

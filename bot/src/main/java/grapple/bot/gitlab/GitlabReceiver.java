@@ -25,9 +25,9 @@ import org.slf4j.LoggerFactory;
  * {@code POST /gitlab/webhook}: checks {@code X-Gitlab-Token} against the secret (constant time)
  * before anything else, finds the instance and project the event is about (project hooks and group
  * hooks alike: both name the project), and turns it into the messages of the rooms following that
- * project. Messages and the delivery id ({@code X-Gitlab-Event-UUID}, else {@code Idempotency-Key},
- * else the body's digest) are committed in one transaction before the 202, so a retried delivery is
- * posted once. Comments join a batch the leader posts when it has been quiet.
+ * project. Messages and the delivery id ({@link #deliveryId}) are committed in one transaction
+ * before the 202, so a delivery resent from the hook's Recent events is posted once. Comments join
+ * a batch the leader posts when it has been quiet.
  */
 final class GitlabReceiver {
   private static final Logger log = LoggerFactory.getLogger(GitlabReceiver.class);
@@ -64,13 +64,7 @@ final class GitlabReceiver {
       log.info("gitlab: refused a webhook with a missing or wrong X-Gitlab-Token");
       return now(Response.error(401, "Missing or wrong X-Gitlab-Token"));
     }
-    String delivery =
-        request
-            .header("X-Gitlab-Event-UUID")
-            .or(() -> request.header("Idempotency-Key"))
-            .filter(d -> !d.isBlank())
-            .map(d -> GitlabMessages.cut(d, 200))
-            .orElseGet(() -> Intake.digestId(body));
+    String delivery = deliveryId(request, body);
     String event = request.header("X-Gitlab-Event").orElse("");
     return Intake.withObject(
         body,
@@ -82,11 +76,29 @@ final class GitlabReceiver {
                 request.header("X-Gitlab-Instance")));
   }
 
+  /**
+   * The id one delivery keeps across its resends: {@code Idempotency-Key} (GitLab 17.4 and later
+   * send the same one again when a delivery is resent from the hook's Recent events), else the
+   * body's digest (a resend carries the same body). Never {@code X-Gitlab-Event-UUID}: GitLab gives
+   * one per request and hook, so the events one action sets off (an MR merged and the issue it
+   * closes, a comment and its {@code /close}) share it, and a resend gets a new one.
+   */
+  static String deliveryId(Request request, byte[] body) {
+    return request
+        .header("Idempotency-Key")
+        .filter(d -> !d.isBlank())
+        .map(d -> GitlabMessages.cut(d, 200))
+        .orElseGet(() -> Intake.digestId(body));
+  }
+
   private CompletableFuture<Response> handle(
       String kind, String delivery, JsonNode payload, Optional<String> instanceHeader) {
     String path = GitlabMessages.projectPath(payload);
     Optional<String> instance =
         path.isEmpty() ? Optional.empty() : instance(payload, instanceHeader);
+    // Hookshot finds a project's rooms by its path alone: a room whose instance's configured URL is
+    // not the address GitLab gives (another host name, an internal address) keeps working.
+    if (instance.isEmpty() && !path.isEmpty()) instance = repos.onlyInstanceFollowing(path);
     List<Active> following = instance.isEmpty() ? List.of() : repos.following(instance.get(), path);
     if (following.isEmpty()) {
       log.debug(

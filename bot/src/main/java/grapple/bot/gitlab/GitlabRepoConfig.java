@@ -22,6 +22,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The state content of one GitLab project connection ({@code
@@ -39,6 +41,8 @@ record GitlabRepoConfig(
     List<String> excludingLabels,
     boolean includeCommentBody,
     Optional<Boolean> showUrlPreviews) {
+
+  private static final Logger log = LoggerFactory.getLogger(GitlabRepoConfig.class);
 
   static final String DEFAULT_COMMAND_PREFIX = "!gl";
   private static final int MAX_PATH = 255;
@@ -130,7 +134,7 @@ record GitlabRepoConfig(
         path,
         hooks,
         prefix,
-        regex(content),
+        regex(content, isNew),
         strings(content, "includingLabels"),
         strings(content, "excludingLabels"),
         optionalBool(content, "includeCommentBody").orElse(false),
@@ -179,9 +183,27 @@ record GitlabRepoConfig(
         String.join(", ", HOOKS));
   }
 
-  private static Optional<Pattern> regex(JsonNode content) {
+  /**
+   * Matches no tag: what an existing connection's {@code pushTagsRegex} becomes when RE2 cannot run
+   * it (hookshot ran JavaScript's regular expressions, which also have lookarounds and
+   * backreferences). The room asked for some tags only; which is unknown, so none is posted, and
+   * the connection's other events still are (refusing the whole connection silenced them too).
+   */
+  static final Pattern NO_TAG = Pattern.compile("[^\\x{0}-\\x{10FFFF}]");
+
+  private static Optional<Pattern> regex(JsonNode content, boolean isNew) {
     Optional<String> text = optionalText(content, "pushTagsRegex");
     if (text.isEmpty() || text.get().isEmpty()) return Optional.empty();
+    if (!isNew) {
+      try {
+        return regex(content, true);
+      } catch (BadInput e) {
+        log.warn(
+            "gitlab: a connection's pushTagsRegex cannot be used, no tag push is posted: {}",
+            e.getMessage());
+        return Optional.of(NO_TAG);
+      }
+    }
     BadInput.check(
         text.get().length() <= MAX_REGEX,
         "pushTagsRegex",

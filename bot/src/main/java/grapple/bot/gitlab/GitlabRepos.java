@@ -91,6 +91,31 @@ final class GitlabRepos extends ForgeKind<GitlabRepoConfig> {
         message -> commands.onMessage(connection, config, message));
   }
 
+  /**
+   * Whether a room other than {@code removed}'s connection follows {@code path} on {@code
+   * instance}, counting rooms the bot is no longer in (invited back, their connection works again).
+   */
+  boolean followedElsewhere(String instance, String path, Active removed) {
+    return parts.context().connections().ofKind(this).stream()
+        .filter(keyed(GitlabRepoConfig.stateKey(instance, path)))
+        .anyMatch(a -> !a.id().equals(removed.id()));
+  }
+
+  /**
+   * The instance on which the rooms following {@code path} (any case) follow it, when that is one
+   * instance; empty when no room follows it or rooms follow it on several.
+   */
+  Optional<String> onlyInstanceFollowing(String path) {
+    List<String> instances =
+        following(
+                parts.context(), a -> ((GitlabRepoConfig) a.config()).path().equalsIgnoreCase(path))
+            .stream()
+            .map(a -> ((GitlabRepoConfig) a.config()).instance())
+            .distinct()
+            .toList();
+    return instances.size() == 1 ? Optional.of(instances.get(0)) : Optional.empty();
+  }
+
   /** The connections following {@code path} on {@code instance} (any case). */
   List<Active> following(String instance, String path) {
     return following(parts.context(), keyed(GitlabRepoConfig.stateKey(instance, path)));

@@ -193,7 +193,7 @@ class GitlabE2E {
         new Request.Builder()
             .url("http://127.0.0.1:" + bot.webhookPort + "/gitlab/webhook")
             .header("X-Gitlab-Event", event)
-            .header("X-Gitlab-Event-UUID", uuid)
+            .header("Idempotency-Key", uuid)
             .header("X-Gitlab-Token", token)
             .post(RequestBody.create(MAPPER.writeValueAsBytes(body), JSON))
             .build();

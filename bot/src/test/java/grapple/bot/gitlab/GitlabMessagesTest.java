@@ -61,6 +61,29 @@ class GitlabMessagesTest {
     return p;
   }
 
+  /**
+   * Hookshot's hook names for approvals: {@code merge_request.review} takes the MR approved or
+   * unapproved as a whole, {@code merge_request.review.individual} one approval of several needed
+   * (either was taken for all four).
+   */
+  @ParameterizedTest
+  @CsvSource({
+    "approved, merge_request.review, true",
+    "unapproved, merge_request.review, true",
+    "approval, merge_request.review, false",
+    "unapproval, merge_request.review, false",
+    "approved, merge_request.review.individual, false",
+    "unapproved, merge_request.review.individual, false",
+    "approval, merge_request.review.individual, true",
+    "unapproval, merge_request.review.individual, true",
+    "approval, merge_request, true",
+    "approved, merge_request, true"
+  })
+  void approvalsFollowHookshotsHookNames(String action, String hook, boolean shown) {
+    GitlabRepoConfig config = config("\"enableHooks\":[\"" + hook + "\"]");
+    assertThat(render("merge_request", mr(action), config).isPresent()).as(action).isEqualTo(shown);
+  }
+
   /** Approvals name the reviewer as hookshot does: by display name (User1), not username. */
   @ParameterizedTest
   @CsvSource({

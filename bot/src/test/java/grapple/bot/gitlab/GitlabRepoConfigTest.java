@@ -4,6 +4,7 @@ import static grapple.bot.BadInputAssertions.assertRefused;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import grapple.bot.forge.Mentions;
 import grapple.state.BadInput;
 import grapple.state.Json;
 import org.junit.jupiter.api.Test;
@@ -27,6 +28,21 @@ class GitlabRepoConfigTest {
     assertRefused(
             () -> GitlabMessagesTest.config("\"pushTagsRegex\":\"(v)\\\\1\""), "pushTagsRegex")
         .hasMessageContaining("must be a regular expression: `(v)\\1` is not");
+  }
+
+  /**
+   * A room made with hookshot may have a pushTagsRegex only JavaScript runs (a lookahead): its
+   * connection still works, posting no tag push; it was refused whole, so nothing was posted.
+   */
+  @Test
+  void anExistingConnectionsRegexRe2jCannotRunPostsNoTagsButEverythingElse() {
+    String fields = "\"pushTagsRegex\":\"^v(?!.*-rc)\"";
+    assertRefused(() -> GitlabMessagesTest.config(fields, true), "pushTagsRegex");
+    GitlabRepoConfig config = GitlabMessagesTest.config(fields, false);
+    var tag = GitlabMessagesTest.payload("client-go-0.123.0/webhooks/tag_push.json");
+    var push = GitlabMessagesTest.payload("client-go-0.123.0/webhooks/push.json");
+    assertThat(GitlabMessages.render("tag_push", tag, config, Mentions.NONE)).isEmpty();
+    assertThat(GitlabMessages.render("push", push, config, Mentions.NONE)).isPresent();
   }
 
   /** A content's fields (without the example project's instance and path), and the refusal. */
