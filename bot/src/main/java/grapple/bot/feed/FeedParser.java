@@ -2,6 +2,7 @@ package grapple.bot.feed;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.rometools.rome.feed.synd.SyndContent;
+import com.rometools.rome.feed.synd.SyndEnclosure;
 import com.rometools.rome.feed.synd.SyndEntry;
 import com.rometools.rome.feed.synd.SyndFeed;
 import com.rometools.rome.feed.synd.SyndLink;
@@ -140,14 +141,15 @@ final class FeedParser {
     String title = text(e.getTitle());
     Instant date = instant(published(e));
     String summary = summary(e);
+    String author = blankToNull(e.getAuthor());
+    List<String> enclosures = new ArrayList<>();
+    for (SyndEnclosure enclosure : e.getEnclosures()) enclosures.add(enclosure.getUrl());
     String id =
         firstNonBlank(
             e.getUri(),
             url == null ? null : url.toString(),
-            title == null && date == null ? null : title + "|" + date,
-            contentId(summary));
-    return new FeedItem(
-        id, title, url == null ? null : url.toString(), blankToNull(e.getAuthor()), date, summary);
+            contentKey(title, date, author, summary, enclosures));
+    return new FeedItem(id, title, url == null ? null : url.toString(), author, date, summary);
   }
 
   /**
@@ -162,14 +164,43 @@ final class FeedParser {
     return e.getPublishedDate() != null ? e.getPublishedDate() : e.getUpdatedDate();
   }
 
-  /** The last resort for an item with no id, link, title or date (legal in RSS 0.92): its text. */
-  static @Nullable String contentId(@Nullable String summary) {
-    if (summary == null) return null;
+  /** The prefix of an id {@link #contentKey} made. */
+  static final String CONTENT_KEY = "item:";
+
+  /**
+   * The id of an item with no guid/id and no link (legal in RSS 0.92): everything it shows, so two
+   * items that differ in any of it are two items, and the same item keeps its id from poll to poll.
+   */
+  static String contentKey(
+      @Nullable String title,
+      @Nullable Instant date,
+      @Nullable String author,
+      @Nullable String summary,
+      List<String> enclosures) {
+    StringBuilder key = new StringBuilder();
+    for (Object part : List.of(String.valueOf(title), String.valueOf(date), String.valueOf(author)))
+      key.append(part).append('\0');
+    key.append(summary).append('\0');
+    for (String enclosure : enclosures) key.append(enclosure).append('\0');
+    return CONTENT_KEY + sha256(key.toString());
+  }
+
+  /**
+   * The id an earlier version gave an item {@link #contentKey} now names: title and date, else a
+   * hash of the summary, else one id for all. Items seen under it count as seen, once.
+   */
+  static String legacyId(FeedItem item) {
+    if (item.title() != null || item.date() != null) return item.title() + "|" + item.date();
+    if (item.summary() != null) return "content:" + sha256(item.summary());
+    return "summary:" + Integer.toHexString("null".hashCode());
+  }
+
+  private static String sha256(String text) {
     try {
       byte[] digest =
           java.security.MessageDigest.getInstance("SHA-256")
-              .digest(summary.getBytes(StandardCharsets.UTF_8));
-      return "content:" + java.util.HexFormat.of().formatHex(digest, 0, 16);
+              .digest(text.getBytes(StandardCharsets.UTF_8));
+      return java.util.HexFormat.of().formatHex(digest, 0, 16);
     } catch (java.security.NoSuchAlgorithmException ex) {
       throw new IllegalStateException("every JDK has SHA-256", ex);
     }
@@ -281,13 +312,15 @@ final class FeedParser {
                   item.path("summary").asText(null),
                   item.path("content_text").asText(null),
                   item.path("content_html").asText(null)));
+      String author = firstNonBlank(author(item), feedAuthor);
+      List<String> attachments = new ArrayList<>();
+      for (JsonNode attachment : item.path("attachments"))
+        attachments.add(attachment.path("url").asText(""));
       String id =
           firstNonBlank(
               item.path("id").asText(null),
               url == null ? null : url.toString(),
-              title == null && date == null ? null : title + "|" + date,
-              contentId(summary));
-      String author = firstNonBlank(author(item), feedAuthor);
+              contentKey(title, date, author, summary, attachments));
       return new FeedItem(id, title, url == null ? null : url.toString(), author, date, summary);
     }
 

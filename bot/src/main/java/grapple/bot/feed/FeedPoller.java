@@ -237,7 +237,9 @@ final class FeedPoller implements AutoCloseable {
     Connection c = s.connection();
     FeedStore.ConnectionState state = store.state(c.id());
     Set<String> ids = new LinkedHashSet<>();
-    List<FeedItem> passing = unseen(c, feed, ids).stream().filter(config.filter()::passes).toList();
+    Set<String> retired = new LinkedHashSet<>();
+    List<FeedItem> passing =
+        unseen(c, feed, ids, retired).stream().filter(config.filter()::passes).toList();
     int cap = state.primed() ? settings.maxItemsPerPoll() : settings.postLatestOnSubscribe();
     List<FeedItem> toPost = passing.subList(Math.max(0, passing.size() - cap), passing.size());
     int more = state.primed() ? passing.size() - toPost.size() : 0;
@@ -249,7 +251,8 @@ final class FeedPoller implements AutoCloseable {
     outbox
         .postAll(
             drafts,
-            FeedStore.markSeen(c.id(), ids, new FeedStore.ConnectionState(true, state.failing())))
+            FeedStore.markSeen(
+                c.id(), ids, retired, new FeedStore.ConnectionState(true, state.failing())))
         .join();
     if (drafts.isEmpty() && state.primed()) return;
     String rest =
@@ -266,14 +269,26 @@ final class FeedPoller implements AutoCloseable {
   }
 
   /**
-   * The feed's items the connection has not seen, oldest first; {@code ids} gets every item's id.
+   * The feed's items the connection has not seen, oldest first; {@code ids} gets every item's id,
+   * {@code retired} the ids an earlier version gave items known by their content now, seen under
+   * them (so those items are not posted again, and the old ids, which several items could share,
+   * are forgotten).
    */
-  private List<FeedItem> unseen(Connection c, ParsedFeed feed, Set<String> ids) {
+  private List<FeedItem> unseen(
+      Connection c, ParsedFeed feed, Set<String> ids, Set<String> retired) {
     Set<String> seen = store.seen(c.id());
     List<FeedItem> fresh = new ArrayList<>();
     for (FeedItem item : oldestFirst(feed.items())) {
       String id = idOf(item);
-      if (ids.add(id) && !seen.contains(id)) fresh.add(item);
+      boolean seenBefore = seen.contains(id);
+      if (!seenBefore && id.startsWith(FeedParser.CONTENT_KEY)) {
+        String legacy = FeedParser.legacyId(item);
+        if (seen.contains(legacy)) {
+          seenBefore = true;
+          retired.add(legacy);
+        }
+      }
+      if (ids.add(id) && !seenBefore) fresh.add(item);
     }
     return fresh;
   }
@@ -305,10 +320,11 @@ final class FeedPoller implements AutoCloseable {
     return out;
   }
 
-  /** The item's id; one with nothing to identify it by is known by its summary. */
+  /** The item's id; the parser gives every item one (one with no guid or link, its content's). */
   private static String idOf(FeedItem item) {
     if (item.id() != null) return item.id();
-    return "summary:" + Integer.toHexString(String.valueOf(item.summary()).hashCode());
+    return FeedParser.contentKey(
+        item.title(), item.date(), item.author(), item.summary(), List.of());
   }
 
   private void succeeded(

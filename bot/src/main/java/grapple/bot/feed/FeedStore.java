@@ -118,13 +118,21 @@ public final class FeedStore {
   }
 
   /**
-   * Marks items seen (refreshing the time of those still in the feed) and records the connection's
-   * state, on a transaction the caller holds (the outbox's, so posts and marks commit together).
+   * Marks items seen (refreshing the time of those still in the feed), forgets the {@code retired}
+   * ids and records the connection's state, on a transaction the caller holds (the outbox's, so
+   * posts and marks commit together).
    */
   public static SqlWork<Void> markSeen(
-      String connectionId, Collection<String> itemIds, ConnectionState state) {
+      String connectionId,
+      Collection<String> itemIds,
+      Collection<String> retired,
+      ConnectionState state) {
     long now = System.currentTimeMillis();
     return c -> {
+      for (String id : retired) {
+        Sql.update(
+            c, "DELETE FROM feed_seen WHERE connection_id = ? AND item_id = ?", connectionId, id);
+      }
       try (PreparedStatement s =
           c.prepareStatement(
               "INSERT INTO feed_seen (connection_id, item_id, seen_at) VALUES (?, ?, ?)"

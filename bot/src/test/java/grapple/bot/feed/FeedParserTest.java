@@ -205,22 +205,56 @@ class FeedParserTest {
         .allSatisfy(id -> assertThat(id).startsWith("http://writetheweb.com/read.php?item="));
   }
 
+  /**
+   * Without a guid or link, an item is known by all it shows: items that share a title, or have
+   * only an enclosure, are told apart, and each keeps its id from one fetch to the next.
+   */
   @Test
-  void usesTitleAndDateAsIdWhenThereIsNoGuidOrLink() throws Exception {
+  void itemsWithoutGuidOrLinkGetDistinctIdsThatStayTheSame() throws Exception {
     byte[] body =
         """
         <rss version="2.0"><channel><title>t</title>
-        <item><title>Only a title</title><pubDate>Sun, 06 Sep 2019 16:20:00 +0000</pubDate></item>
+        <item><title>Status</title><description>All good</description></item>
+        <item><title>Status</title><description>Outage</description></item>
+        <item><enclosure url="https://example.org/2.mp3" type="audio/mpeg" length="1"/></item>
+        <item><enclosure url="https://example.org/1.mp3" type="audio/mpeg" length="1"/></item>
+        <item><title>Dated</title><pubDate>Sun, 06 Sep 2019 16:20:00 +0000</pubDate></item>
         </channel></rss>"""
             .getBytes(StandardCharsets.UTF_8);
+    URI url = URI.create("https://example.org/feed");
 
-    FeedItem item =
-        FeedParser.parse(body, "application/rss+xml", URI.create("https://example.org/feed"))
+    List<String> ids =
+        FeedParser.parse(body, "application/rss+xml", url).items().stream()
+            .map(FeedItem::id)
+            .toList();
+
+    assertThat(ids).hasSize(5).doesNotContainNull().doesNotHaveDuplicates();
+    assertThat(
+            FeedParser.parse(body, "application/rss+xml", url).items().stream()
+                .map(FeedItem::id)
+                .toList())
+        .isEqualTo(ids);
+  }
+
+  @Test
+  void jsonFeedItemsWithoutIdOrUrlGetDistinctIds() throws Exception {
+    byte[] body =
+        """
+        {"version": "https://jsonfeed.org/version/1.1", "title": "t", "items": [
+          {"content_text": "x", "attachments": [{"url": "https://example.org/a.mp3"}]},
+          {"content_text": "x", "attachments": [{"url": "https://example.org/b.mp3"}]},
+          {"title": "Same"}, {"title": "Same", "content_text": "but longer"}]}
+        """
+            .getBytes(StandardCharsets.UTF_8);
+
+    List<String> ids =
+        FeedParser.parse(body, "application/feed+json", URI.create("https://example.org/f.json"))
             .items()
-            .get(0);
+            .stream()
+            .map(FeedItem::id)
+            .toList();
 
-    assertThat(item.url()).isNull();
-    assertThat(item.id()).isEqualTo("Only a title|2019-09-06T16:20:00Z");
+    assertThat(ids).hasSize(4).doesNotContainNull().doesNotHaveDuplicates();
   }
 
   // Atom dates, links and titles

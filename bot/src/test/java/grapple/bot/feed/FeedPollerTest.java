@@ -169,6 +169,61 @@ class FeedPollerTest {
         .containsExactly("New post in Blog: Post 3 (https://blog.example/p/3)");
   }
 
+  /** A channel of raw {@code <item>} elements. */
+  private static String rssItems(String... items) {
+    return "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Blog</title>"
+        + String.join("", items)
+        + "</channel></rss>";
+  }
+
+  /**
+   * Items with no guid or link (a status page, a podcast of enclosures): each new one is posted,
+   * once. They all had one id, so after the first every later one was taken as seen.
+   */
+  @Test
+  void itemsWithoutGuidOrLinkArePostedEachOnce() throws Exception {
+    String up = "<item><title>Status</title><description>All good</description></item>";
+    String down = "<item><title>Status</title><description>Outage</description></item>";
+    String episode =
+        "<item><enclosure url=\"https://blog.example/1.mp3\" type=\"audio/mpeg\"/></item>";
+    String episode2 =
+        "<item><enclosure url=\"https://blog.example/2.mp3\" type=\"audio/mpeg\"/></item>";
+    FeedPoller poller = poller(0);
+    poller.register(sub(connection("")), true);
+    serve(rssItems(episode, up));
+    poller.pollOnce(url());
+    serve(rssItems(episode2, down, episode, up));
+    poller.pollOnce(url());
+    serve(rssItems(episode2, down, episode, up));
+
+    poller.pollOnce(url());
+
+    assertThat(posted(Duration.ofSeconds(3)))
+        .containsExactly("New post in Blog: Status", "New post in Blog: (untitled)");
+  }
+
+  /**
+   * An item an earlier version knew by its title and date (now by all it shows) and saw is not
+   * posted again; the old id, which other items could share, is forgotten.
+   */
+  @Test
+  void anItemSeenUnderItsFormerIdIsNotPostedAgain() throws Exception {
+    Connection c = connection("");
+    FeedPoller poller = primed(poller(0), "", "1");
+    String item = "<item><title>Status</title><description>All good</description></item>";
+    db.writeAndWait(
+        FeedStore.markSeen(
+            c.id(), List.of("Status|null"), List.of(), new FeedStore.ConnectionState(true, false)));
+    serve(rssItems(item));
+
+    poller.pollOnce(url());
+
+    assertThat(posted(Duration.ofMillis(500))).isEmpty();
+    assertThat(store.seen(c.id()))
+        .doesNotContain("Status|null")
+        .anyMatch(id -> id.startsWith(FeedParser.CONTENT_KEY));
+  }
+
   @Test
   void postLatestOnSubscribePostsThatManyNewestItemsOldestFirst() throws Exception {
     FeedPoller poller = poller(2);
