@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.outbox.Outbox;
 import grapple.state.Connection;
 import grapple.state.OutboxStore;
+import grapple.state.SqlWork;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
@@ -339,15 +340,19 @@ final class FeedPoller implements AutoCloseable {
     Set<String> polled = subscribers.stream().map(Subscription::id).collect(Collectors.toSet());
     boolean joined = subscribers(url).stream().anyMatch(s -> !polled.contains(s.id()));
     long next = joined ? now : now + intervalMillis();
-    store.saveUrl(new FeedStore.UrlState(url, etag, lastModified, 0, next, now, now, null));
-    nextPollAt.computeIfPresent(url, (u, old) -> next);
+    List<SqlWork<?>> record = new ArrayList<>();
+    record.add(
+        FeedStore.putUrl(new FeedStore.UrlState(url, etag, lastModified, 0, next, now, now, null)));
+    List<OutboxStore.Draft> notices = new ArrayList<>();
     for (Subscription s : subscribers) {
       if (!following(s)) continue;
       FeedStore.ConnectionState cs = store.state(s.id());
       if (!cs.failing()) continue;
-      store.setState(s.id(), new FeedStore.ConnectionState(cs.primed(), false));
-      notify(s, FeedText.notice("Feed %s is working again.", s.name()));
+      record.add(FeedStore.putState(s.id(), new FeedStore.ConnectionState(cs.primed(), false)));
+      notify(notices, s, FeedText.notice("Feed %s is working again.", s.name()));
     }
+    commit(notices, record);
+    nextPollAt.computeIfPresent(url, (u, old) -> next);
   }
 
   private void failed(
@@ -360,16 +365,31 @@ final class FeedPoller implements AutoCloseable {
     if (retryAfter != null)
       delay = Math.max(delay, Math.min(retryAfter.toMillis(), MAX_BACKOFF.toMillis()));
     long next = now + delay;
-    store.saveUrl(
-        new FeedStore.UrlState(
-            url,
-            state.etag(),
-            state.lastModified(),
-            failures,
-            next,
-            now,
-            state.lastSuccessAt(),
-            reason));
+    List<SqlWork<?>> record = new ArrayList<>();
+    record.add(
+        FeedStore.putUrl(
+            new FeedStore.UrlState(
+                url,
+                state.etag(),
+                state.lastModified(),
+                failures,
+                next,
+                now,
+                state.lastSuccessAt(),
+                reason)));
+    List<OutboxStore.Draft> notices = new ArrayList<>();
+    for (Subscription s : subscribers(url)) {
+      FeedStore.ConnectionState cs = store.state(s.id());
+      if (cs.failing()) continue;
+      record.add(FeedStore.putState(s.id(), new FeedStore.ConnectionState(cs.primed(), true)));
+      notify(
+          notices,
+          s,
+          FeedText.notice(
+              "Feed %s is failing: %s. I will keep trying and tell you when it works again.",
+              s.name(), reason));
+    }
+    commit(notices, record);
     nextPollAt.computeIfPresent(url, (u, old) -> next);
     log.warn(
         "feed {}: failed ({}), failure {} in a row; next try in {} s",
@@ -377,20 +397,26 @@ final class FeedPoller implements AutoCloseable {
         reason,
         failures,
         delay / 1000);
-    for (Subscription s : subscribers(url)) {
-      FeedStore.ConnectionState cs = store.state(s.id());
-      if (cs.failing()) continue;
-      store.setState(s.id(), new FeedStore.ConnectionState(cs.primed(), true));
-      notify(
-          s,
-          FeedText.notice(
-              "Feed %s is failing: %s. I will keep trying and tell you when it works again.",
-              s.name(), reason));
-    }
   }
 
-  private void notify(Subscription s, ObjectNode notice) {
-    if (s.config().notifyOnFailure()) outbox.post(s.roomId(), notice);
+  private static void notify(List<OutboxStore.Draft> notices, Subscription s, ObjectNode notice) {
+    if (s.config().notifyOnFailure())
+      notices.add(new OutboxStore.Draft(s.roomId(), "m.room.message", notice));
+  }
+
+  /**
+   * Records a poll's outcome and queues the notices it calls for in one transaction: a crash cannot
+   * leave a feed marked failing (or working) with its notice lost, nor post it twice.
+   */
+  private void commit(List<OutboxStore.Draft> notices, List<SqlWork<?>> record) {
+    outbox
+        .postAll(
+            notices,
+            c -> {
+              for (SqlWork<?> work : record) work.run(c);
+              return null;
+            })
+        .join();
   }
 
   private long intervalMillis() {

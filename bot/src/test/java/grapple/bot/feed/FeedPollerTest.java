@@ -4,6 +4,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import grapple.bot.FakeGateway;
 import grapple.bot.outbox.Outbox;
@@ -459,6 +460,32 @@ class FeedPollerTest {
         .containsExactly(
             "Feed News is failing: HTTP 500. I will keep trying and tell you when it works again.",
             "Feed News is working again.");
+  }
+
+  /**
+   * The notice and the "failing" mark are one transaction: when the notice cannot be queued (the
+   * database refuses it, the process dies), the feed is not left marked failing with nobody told.
+   */
+  @Test
+  void aFailureNoticeThatCannotBeQueuedLeavesTheFeedUnmarkedAndIsPostedNextTime() throws Exception {
+    FeedPoller poller = primed(poller(0), ",\"notifyOnFailure\":true,\"label\":\"News\"", "1");
+    db.writeAndWait(
+        c ->
+            grapple.state.Sql.update(
+                c,
+                "CREATE TRIGGER refuse_notice BEFORE INSERT ON outbox"
+                    + " WHEN NEW.content LIKE '%is failing%'"
+                    + " BEGIN SELECT RAISE(ABORT, 'disk full'); END"));
+    server.enqueue(new MockResponse.Builder().code(500).build());
+    var unused = catchThrowable(() -> poller.pollOnce(url())); // the refusal, or nothing
+    db.writeAndWait(c -> grapple.state.Sql.update(c, "DROP TRIGGER refuse_notice"));
+    server.enqueue(new MockResponse.Builder().code(500).build());
+
+    poller.pollOnce(url());
+
+    assertThat(posted(Duration.ofSeconds(3)))
+        .containsExactly(
+            "Feed News is failing: HTTP 500. I will keep trying and tell you when it works again.");
   }
 
   @Test
