@@ -69,10 +69,34 @@ final class FeedParser {
           "not a feed: XML nested more than " + MAX_XML_DEPTH + " elements deep");
     }
     SyndFeed feed = build(withRssVersion(text));
-    URI base = resolve(feedUrl, siteLink(feed));
+    // Atom's xml:base, where given, is the base of what the feed links (RFC 4287 §2).
+    URI xmlBase =
+        feed.originalWireFeed() instanceof com.rometools.rome.feed.atom.Feed atom
+            ? resolve(feedUrl, atom.getXmlBase())
+            : null;
+    URI base = web(resolve(xmlBase == null ? feedUrl : xmlBase, siteLink(feed)));
     List<FeedItem> items = new ArrayList<>();
-    for (SyndEntry e : feed.getEntries()) items.add(item(e, base == null ? feedUrl : base));
+    for (SyndEntry e : feed.getEntries()) {
+      URI entryBase = xmlBase;
+      if (e.getWireEntry() instanceof com.rometools.rome.feed.atom.Entry atom
+          && atom.getXmlBase() != null) {
+        entryBase = resolve(xmlBase == null ? feedUrl : xmlBase, atom.getXmlBase());
+      }
+      if (entryBase == null) entryBase = base == null ? feedUrl : base;
+      items.add(item(e, entryBase));
+    }
     return new ParsedFeed(text(feed.getTitle()), base == null ? null : base.toString(), items);
+  }
+
+  /**
+   * {@code uri} if the bot may link it (its one link policy: http, https, mailto); a feed's {@code
+   * javascript:} or {@code data:} link, or one still relative, is no link at all.
+   */
+  static @Nullable URI web(@Nullable URI uri) {
+    if (uri == null || uri.getScheme() == null) return null;
+    String scheme = uri.getScheme().toLowerCase(Locale.ROOT);
+    if (scheme.equals("mailto")) return uri;
+    return (scheme.equals("http") || scheme.equals("https")) && uri.getHost() != null ? uri : null;
   }
 
   /**
@@ -137,7 +161,7 @@ final class FeedParser {
   private static FeedItem item(SyndEntry e, URI base) {
     String link = e.getLink();
     if (link == null && !e.getLinks().isEmpty()) link = e.getLinks().get(0).getHref();
-    URI url = resolve(base, link);
+    URI url = web(resolve(base, link));
     String title = text(e.getTitle());
     Instant date = instant(published(e));
     String summary = summary(e);
@@ -286,7 +310,7 @@ final class FeedParser {
           || !root.path("version").asText("").startsWith("https://jsonfeed.org/version/")) {
         throw new FeedException("not a feed: JSON without a jsonfeed.org version");
       }
-      URI base = resolve(feedUrl, root.path("home_page_url").asText(null));
+      URI base = web(resolve(feedUrl, root.path("home_page_url").asText(null)));
       String feedAuthor = author(root);
       List<FeedItem> items = new ArrayList<>();
       for (JsonNode item : root.path("items"))
@@ -297,9 +321,11 @@ final class FeedParser {
 
     private static FeedItem item(JsonNode item, URI base, @Nullable String feedAuthor) {
       URI url =
-          resolve(
-              base,
-              firstNonBlank(item.path("url").asText(null), item.path("external_url").asText(null)));
+          web(
+              resolve(
+                  base,
+                  firstNonBlank(
+                      item.path("url").asText(null), item.path("external_url").asText(null))));
       String title = text(item.path("title").asText(null));
       Instant date =
           instant(
