@@ -21,7 +21,6 @@ record FeedConfig(
     boolean showUrlPreviews,
     FeedFilter filter) {
 
-  static final int MAX_LABEL = 256;
   static final int MAX_TEMPLATE = 1024;
 
   static FeedConfig from(String stateKey, ObjectNode content) {
@@ -33,7 +32,9 @@ record FeedConfig(
         "cannot be changed (it is the state key '%s'), was '%s'",
         stateKey,
         url);
-    Optional<String> label = optionalText(content, "label", MAX_LABEL);
+    // Any length, as hookshot takes it (a room it set up keeps its feed); every message that shows
+    // the label is fitted to one event.
+    Optional<String> label = optionalText(content, "label", Integer.MAX_VALUE);
     Optional<String> template = optionalText(content, "template", MAX_TEMPLATE);
     FeedFilter filter = new FeedFilter(strings(content, "include"), strings(content, "exclude"));
     return new FeedConfig(

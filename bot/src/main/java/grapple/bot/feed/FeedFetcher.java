@@ -4,6 +4,9 @@ import grapple.bot.http.AddressGuard;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -162,8 +165,20 @@ final class FeedFetcher implements FeedSource {
     return parsed;
   }
 
-  private static @Nullable Duration retryAfter(@Nullable String header) {
-    if (header == null || !header.strip().matches("\\d{1,9}")) return null;
-    return Duration.ofSeconds(Long.parseLong(header.strip()));
+  /**
+   * A {@code Retry-After} as seconds or as an HTTP date (RFC 9110 §10.2.3: both are allowed, and a
+   * date is what many servers send with a 503); null when absent or unreadable.
+   */
+  static @Nullable Duration retryAfter(@Nullable String header) {
+    if (header == null) return null;
+    String value = header.strip();
+    if (value.matches("\\d{1,9}")) return Duration.ofSeconds(Long.parseLong(value));
+    try {
+      Instant at = DateTimeFormatter.RFC_1123_DATE_TIME.parse(value, Instant::from);
+      Duration wait = Duration.between(Instant.now(), at);
+      return wait.isNegative() ? Duration.ZERO : wait;
+    } catch (DateTimeParseException e) {
+      return null;
+    }
   }
 }

@@ -2,6 +2,7 @@ package grapple.bot.feed;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.rometools.rome.feed.synd.SyndContent;
+import com.rometools.rome.feed.synd.SyndEnclosure;
 import com.rometools.rome.feed.synd.SyndEntry;
 import com.rometools.rome.feed.synd.SyndFeed;
 import com.rometools.rome.feed.synd.SyndLink;
@@ -68,10 +69,34 @@ final class FeedParser {
           "not a feed: XML nested more than " + MAX_XML_DEPTH + " elements deep");
     }
     SyndFeed feed = build(withRssVersion(text));
-    URI base = resolve(feedUrl, siteLink(feed));
+    // Atom's xml:base, where given, is the base of what the feed links (RFC 4287 §2).
+    URI xmlBase =
+        feed.originalWireFeed() instanceof com.rometools.rome.feed.atom.Feed atom
+            ? resolve(feedUrl, atom.getXmlBase())
+            : null;
+    URI base = web(resolve(xmlBase == null ? feedUrl : xmlBase, siteLink(feed)));
     List<FeedItem> items = new ArrayList<>();
-    for (SyndEntry e : feed.getEntries()) items.add(item(e, base == null ? feedUrl : base));
+    for (SyndEntry e : feed.getEntries()) {
+      URI entryBase = xmlBase;
+      if (e.getWireEntry() instanceof com.rometools.rome.feed.atom.Entry atom
+          && atom.getXmlBase() != null) {
+        entryBase = resolve(xmlBase == null ? feedUrl : xmlBase, atom.getXmlBase());
+      }
+      if (entryBase == null) entryBase = base == null ? feedUrl : base;
+      items.add(item(e, entryBase));
+    }
     return new ParsedFeed(text(feed.getTitle()), base == null ? null : base.toString(), items);
+  }
+
+  /**
+   * {@code uri} if the bot may link it (its one link policy: http, https, mailto); a feed's {@code
+   * javascript:} or {@code data:} link, or one still relative, is no link at all.
+   */
+  static @Nullable URI web(@Nullable URI uri) {
+    if (uri == null || uri.getScheme() == null) return null;
+    String scheme = uri.getScheme().toLowerCase(Locale.ROOT);
+    if (scheme.equals("mailto")) return uri;
+    return (scheme.equals("http") || scheme.equals("https")) && uri.getHost() != null ? uri : null;
   }
 
   /**
@@ -136,18 +161,19 @@ final class FeedParser {
   private static FeedItem item(SyndEntry e, URI base) {
     String link = e.getLink();
     if (link == null && !e.getLinks().isEmpty()) link = e.getLinks().get(0).getHref();
-    URI url = resolve(base, link);
+    URI url = web(resolve(base, link));
     String title = text(e.getTitle());
     Instant date = instant(published(e));
     String summary = summary(e);
+    String author = blankToNull(e.getAuthor());
+    List<String> enclosures = new ArrayList<>();
+    for (SyndEnclosure enclosure : e.getEnclosures()) enclosures.add(enclosure.getUrl());
     String id =
         firstNonBlank(
             e.getUri(),
             url == null ? null : url.toString(),
-            title == null && date == null ? null : title + "|" + date,
-            contentId(summary));
-    return new FeedItem(
-        id, title, url == null ? null : url.toString(), blankToNull(e.getAuthor()), date, summary);
+            contentKey(title, date, author, summary, enclosures));
+    return new FeedItem(id, title, url == null ? null : url.toString(), author, date, summary);
   }
 
   /**
@@ -162,14 +188,43 @@ final class FeedParser {
     return e.getPublishedDate() != null ? e.getPublishedDate() : e.getUpdatedDate();
   }
 
-  /** The last resort for an item with no id, link, title or date (legal in RSS 0.92): its text. */
-  static @Nullable String contentId(@Nullable String summary) {
-    if (summary == null) return null;
+  /** The prefix of an id {@link #contentKey} made. */
+  static final String CONTENT_KEY = "item:";
+
+  /**
+   * The id of an item with no guid/id and no link (legal in RSS 0.92): everything it shows, so two
+   * items that differ in any of it are two items, and the same item keeps its id from poll to poll.
+   */
+  static String contentKey(
+      @Nullable String title,
+      @Nullable Instant date,
+      @Nullable String author,
+      @Nullable String summary,
+      List<String> enclosures) {
+    StringBuilder key = new StringBuilder();
+    for (Object part : List.of(String.valueOf(title), String.valueOf(date), String.valueOf(author)))
+      key.append(part).append('\0');
+    key.append(summary).append('\0');
+    for (String enclosure : enclosures) key.append(enclosure).append('\0');
+    return CONTENT_KEY + sha256(key.toString());
+  }
+
+  /**
+   * The id an earlier version gave an item {@link #contentKey} now names: title and date, else a
+   * hash of the summary, else one id for all. Items seen under it count as seen, once.
+   */
+  static String legacyId(FeedItem item) {
+    if (item.title() != null || item.date() != null) return item.title() + "|" + item.date();
+    if (item.summary() != null) return "content:" + sha256(item.summary());
+    return "summary:" + Integer.toHexString("null".hashCode());
+  }
+
+  private static String sha256(String text) {
     try {
       byte[] digest =
           java.security.MessageDigest.getInstance("SHA-256")
-              .digest(summary.getBytes(StandardCharsets.UTF_8));
-      return "content:" + java.util.HexFormat.of().formatHex(digest, 0, 16);
+              .digest(text.getBytes(StandardCharsets.UTF_8));
+      return java.util.HexFormat.of().formatHex(digest, 0, 16);
     } catch (java.security.NoSuchAlgorithmException ex) {
       throw new IllegalStateException("every JDK has SHA-256", ex);
     }
@@ -255,7 +310,7 @@ final class FeedParser {
           || !root.path("version").asText("").startsWith("https://jsonfeed.org/version/")) {
         throw new FeedException("not a feed: JSON without a jsonfeed.org version");
       }
-      URI base = resolve(feedUrl, root.path("home_page_url").asText(null));
+      URI base = web(resolve(feedUrl, root.path("home_page_url").asText(null)));
       String feedAuthor = author(root);
       List<FeedItem> items = new ArrayList<>();
       for (JsonNode item : root.path("items"))
@@ -266,9 +321,11 @@ final class FeedParser {
 
     private static FeedItem item(JsonNode item, URI base, @Nullable String feedAuthor) {
       URI url =
-          resolve(
-              base,
-              firstNonBlank(item.path("url").asText(null), item.path("external_url").asText(null)));
+          web(
+              resolve(
+                  base,
+                  firstNonBlank(
+                      item.path("url").asText(null), item.path("external_url").asText(null))));
       String title = text(item.path("title").asText(null));
       Instant date =
           instant(
@@ -281,13 +338,15 @@ final class FeedParser {
                   item.path("summary").asText(null),
                   item.path("content_text").asText(null),
                   item.path("content_html").asText(null)));
+      String author = firstNonBlank(author(item), feedAuthor);
+      List<String> attachments = new ArrayList<>();
+      for (JsonNode attachment : item.path("attachments"))
+        attachments.add(attachment.path("url").asText(""));
       String id =
           firstNonBlank(
               item.path("id").asText(null),
               url == null ? null : url.toString(),
-              title == null && date == null ? null : title + "|" + date,
-              contentId(summary));
-      String author = firstNonBlank(author(item), feedAuthor);
+              contentKey(title, date, author, summary, attachments));
       return new FeedItem(id, title, url == null ? null : url.toString(), author, date, summary);
     }
 

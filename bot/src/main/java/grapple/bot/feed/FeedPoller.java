@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.outbox.Outbox;
 import grapple.state.Connection;
 import grapple.state.OutboxStore;
+import grapple.state.SqlWork;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
@@ -237,7 +238,9 @@ final class FeedPoller implements AutoCloseable {
     Connection c = s.connection();
     FeedStore.ConnectionState state = store.state(c.id());
     Set<String> ids = new LinkedHashSet<>();
-    List<FeedItem> passing = unseen(c, feed, ids).stream().filter(config.filter()::passes).toList();
+    Set<String> retired = new LinkedHashSet<>();
+    List<FeedItem> passing =
+        unseen(c, feed, ids, retired).stream().filter(config.filter()::passes).toList();
     int cap = state.primed() ? settings.maxItemsPerPoll() : settings.postLatestOnSubscribe();
     List<FeedItem> toPost = passing.subList(Math.max(0, passing.size() - cap), passing.size());
     int more = state.primed() ? passing.size() - toPost.size() : 0;
@@ -249,7 +252,8 @@ final class FeedPoller implements AutoCloseable {
     outbox
         .postAll(
             drafts,
-            FeedStore.markSeen(c.id(), ids, new FeedStore.ConnectionState(true, state.failing())))
+            FeedStore.markSeen(
+                c.id(), ids, retired, new FeedStore.ConnectionState(true, state.failing())))
         .join();
     if (drafts.isEmpty() && state.primed()) return;
     String rest =
@@ -266,14 +270,26 @@ final class FeedPoller implements AutoCloseable {
   }
 
   /**
-   * The feed's items the connection has not seen, oldest first; {@code ids} gets every item's id.
+   * The feed's items the connection has not seen, oldest first; {@code ids} gets every item's id,
+   * {@code retired} the ids an earlier version gave items known by their content now, seen under
+   * them (so those items are not posted again, and the old ids, which several items could share,
+   * are forgotten).
    */
-  private List<FeedItem> unseen(Connection c, ParsedFeed feed, Set<String> ids) {
+  private List<FeedItem> unseen(
+      Connection c, ParsedFeed feed, Set<String> ids, Set<String> retired) {
     Set<String> seen = store.seen(c.id());
     List<FeedItem> fresh = new ArrayList<>();
     for (FeedItem item : oldestFirst(feed.items())) {
       String id = idOf(item);
-      if (ids.add(id) && !seen.contains(id)) fresh.add(item);
+      boolean seenBefore = seen.contains(id);
+      if (!seenBefore && id.startsWith(FeedParser.CONTENT_KEY)) {
+        String legacy = FeedParser.legacyId(item);
+        if (seen.contains(legacy)) {
+          seenBefore = true;
+          retired.add(legacy);
+        }
+      }
+      if (ids.add(id) && !seenBefore) fresh.add(item);
     }
     return fresh;
   }
@@ -305,10 +321,11 @@ final class FeedPoller implements AutoCloseable {
     return out;
   }
 
-  /** The item's id; one with nothing to identify it by is known by its summary. */
+  /** The item's id; the parser gives every item one (one with no guid or link, its content's). */
   private static String idOf(FeedItem item) {
     if (item.id() != null) return item.id();
-    return "summary:" + Integer.toHexString(String.valueOf(item.summary()).hashCode());
+    return FeedParser.contentKey(
+        item.title(), item.date(), item.author(), item.summary(), List.of());
   }
 
   private void succeeded(
@@ -323,15 +340,19 @@ final class FeedPoller implements AutoCloseable {
     Set<String> polled = subscribers.stream().map(Subscription::id).collect(Collectors.toSet());
     boolean joined = subscribers(url).stream().anyMatch(s -> !polled.contains(s.id()));
     long next = joined ? now : now + intervalMillis();
-    store.saveUrl(new FeedStore.UrlState(url, etag, lastModified, 0, next, now, now, null));
-    nextPollAt.computeIfPresent(url, (u, old) -> next);
+    List<SqlWork<?>> record = new ArrayList<>();
+    record.add(
+        FeedStore.putUrl(new FeedStore.UrlState(url, etag, lastModified, 0, next, now, now, null)));
+    List<OutboxStore.Draft> notices = new ArrayList<>();
     for (Subscription s : subscribers) {
       if (!following(s)) continue;
       FeedStore.ConnectionState cs = store.state(s.id());
       if (!cs.failing()) continue;
-      store.setState(s.id(), new FeedStore.ConnectionState(cs.primed(), false));
-      notify(s, FeedText.notice("Feed %s is working again.", s.name()));
+      record.add(FeedStore.putState(s.id(), new FeedStore.ConnectionState(cs.primed(), false)));
+      notify(notices, s, FeedText.notice("Feed %s is working again.", s.name()));
     }
+    commit(notices, record);
+    nextPollAt.computeIfPresent(url, (u, old) -> next);
   }
 
   private void failed(
@@ -344,16 +365,31 @@ final class FeedPoller implements AutoCloseable {
     if (retryAfter != null)
       delay = Math.max(delay, Math.min(retryAfter.toMillis(), MAX_BACKOFF.toMillis()));
     long next = now + delay;
-    store.saveUrl(
-        new FeedStore.UrlState(
-            url,
-            state.etag(),
-            state.lastModified(),
-            failures,
-            next,
-            now,
-            state.lastSuccessAt(),
-            reason));
+    List<SqlWork<?>> record = new ArrayList<>();
+    record.add(
+        FeedStore.putUrl(
+            new FeedStore.UrlState(
+                url,
+                state.etag(),
+                state.lastModified(),
+                failures,
+                next,
+                now,
+                state.lastSuccessAt(),
+                reason)));
+    List<OutboxStore.Draft> notices = new ArrayList<>();
+    for (Subscription s : subscribers(url)) {
+      FeedStore.ConnectionState cs = store.state(s.id());
+      if (cs.failing()) continue;
+      record.add(FeedStore.putState(s.id(), new FeedStore.ConnectionState(cs.primed(), true)));
+      notify(
+          notices,
+          s,
+          FeedText.notice(
+              "Feed %s is failing: %s. I will keep trying and tell you when it works again.",
+              s.name(), reason));
+    }
+    commit(notices, record);
     nextPollAt.computeIfPresent(url, (u, old) -> next);
     log.warn(
         "feed {}: failed ({}), failure {} in a row; next try in {} s",
@@ -361,20 +397,26 @@ final class FeedPoller implements AutoCloseable {
         reason,
         failures,
         delay / 1000);
-    for (Subscription s : subscribers(url)) {
-      FeedStore.ConnectionState cs = store.state(s.id());
-      if (cs.failing()) continue;
-      store.setState(s.id(), new FeedStore.ConnectionState(cs.primed(), true));
-      notify(
-          s,
-          FeedText.notice(
-              "Feed %s is failing: %s. I will keep trying and tell you when it works again.",
-              s.name(), reason));
-    }
   }
 
-  private void notify(Subscription s, ObjectNode notice) {
-    if (s.config().notifyOnFailure()) outbox.post(s.roomId(), notice);
+  private static void notify(List<OutboxStore.Draft> notices, Subscription s, ObjectNode notice) {
+    if (s.config().notifyOnFailure())
+      notices.add(new OutboxStore.Draft(s.roomId(), "m.room.message", notice));
+  }
+
+  /**
+   * Records a poll's outcome and queues the notices it calls for in one transaction: a crash cannot
+   * leave a feed marked failing (or working) with its notice lost, nor post it twice.
+   */
+  private void commit(List<OutboxStore.Draft> notices, List<SqlWork<?>> record) {
+    outbox
+        .postAll(
+            notices,
+            c -> {
+              for (SqlWork<?> work : record) work.run(c);
+              return null;
+            })
+        .join();
   }
 
   private long intervalMillis() {

@@ -70,28 +70,32 @@ public final class FeedStore {
   }
 
   public void saveUrl(UrlState u) {
-    db.writeAndWait(
-        c -> {
-          try (PreparedStatement s =
-              c.prepareStatement(
-                  """
+    db.writeAndWait(putUrl(u));
+  }
+
+  /** Stores a URL's fetch state, on a transaction the caller holds. */
+  static SqlWork<Integer> putUrl(UrlState u) {
+    return c -> {
+      try (PreparedStatement s =
+          c.prepareStatement(
+              """
           INSERT INTO feed_urls
             (url, etag, last_modified, failures, next_poll_at, last_poll_at, last_success_at, last_error)
           VALUES (?, ?, ?, ?, ?, ?, ?, ?)
           ON CONFLICT (url) DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified,
             failures = excluded.failures, next_poll_at = excluded.next_poll_at, last_poll_at = excluded.last_poll_at,
             last_success_at = excluded.last_success_at, last_error = excluded.last_error""")) {
-            s.setString(1, u.url());
-            s.setString(2, u.etag());
-            s.setString(3, u.lastModified());
-            s.setInt(4, u.failures());
-            s.setLong(5, u.nextPollAt());
-            s.setObject(6, u.lastPollAt());
-            s.setObject(7, u.lastSuccessAt());
-            s.setString(8, u.lastError());
-            return s.executeUpdate();
-          }
-        });
+        s.setString(1, u.url());
+        s.setString(2, u.etag());
+        s.setString(3, u.lastModified());
+        s.setInt(4, u.failures());
+        s.setLong(5, u.nextPollAt());
+        s.setObject(6, u.lastPollAt());
+        s.setObject(7, u.lastSuccessAt());
+        s.setString(8, u.lastError());
+        return s.executeUpdate();
+      }
+    };
   }
 
   /** Feed URLs whose last poll failed. */
@@ -118,13 +122,21 @@ public final class FeedStore {
   }
 
   /**
-   * Marks items seen (refreshing the time of those still in the feed) and records the connection's
-   * state, on a transaction the caller holds (the outbox's, so posts and marks commit together).
+   * Marks items seen (refreshing the time of those still in the feed), forgets the {@code retired}
+   * ids and records the connection's state, on a transaction the caller holds (the outbox's, so
+   * posts and marks commit together).
    */
   public static SqlWork<Void> markSeen(
-      String connectionId, Collection<String> itemIds, ConnectionState state) {
+      String connectionId,
+      Collection<String> itemIds,
+      Collection<String> retired,
+      ConnectionState state) {
     long now = System.currentTimeMillis();
     return c -> {
+      for (String id : retired) {
+        Sql.update(
+            c, "DELETE FROM feed_seen WHERE connection_id = ? AND item_id = ?", connectionId, id);
+      }
       try (PreparedStatement s =
           c.prepareStatement(
               "INSERT INTO feed_seen (connection_id, item_id, seen_at) VALUES (?, ?, ?)"
@@ -145,11 +157,15 @@ public final class FeedStore {
   }
 
   public void setState(String connectionId, ConnectionState state) {
-    db.writeAndWait(
-        c -> {
-          putState(c, connectionId, state);
-          return null;
-        });
+    db.writeAndWait(putState(connectionId, state));
+  }
+
+  /** Records a connection's state, on a transaction the caller holds. */
+  static SqlWork<Void> putState(String connectionId, ConnectionState state) {
+    return c -> {
+      putState(c, connectionId, state);
+      return null;
+    };
   }
 
   /** Forgets a removed connection's seen items and state. */

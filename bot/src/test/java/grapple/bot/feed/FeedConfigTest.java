@@ -73,6 +73,24 @@ class FeedConfigTest {
         .hasMessage("'notifyOnFailure' must be true or false, was \"yes\"");
   }
 
+  /**
+   * Hookshot takes a label of any length: a room it set up with a long one must keep its feed (it
+   * was refused over 256 characters, and the feed stopped).
+   */
+  @Test
+  void aLabelOfAnyLengthIsTakenAsHookshotTakesIt() throws Exception {
+    String label = "Release notes of the project ".repeat(100);
+
+    assertThat(from("{\"label\":\"" + label + "\"}").label()).contains(label);
+  }
+
+  @Test
+  void aLabelThatIsNotAStringIsRefusedNamingTheField() {
+    assertThatThrownBy(() -> from("{\"label\":5}"))
+        .isInstanceOf(BadInput.class)
+        .hasMessage("'label' must be a string, was 5");
+  }
+
   @Test
   void aTemplateLongerThan1024CharactersIsRefusedAsHookshotDoes() throws Exception {
     // hookshot 1.3: template? (<=1024), "Template should not be longer than 1024 characters".

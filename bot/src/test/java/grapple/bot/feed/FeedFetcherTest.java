@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import grapple.bot.http.AddressGuard;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
@@ -64,6 +65,27 @@ class FeedFetcherTest {
       assertThat(AddressGuard.internal(java.net.InetAddress.getByName(ip))).as(ip).isTrue();
     }
     assertThat(AddressGuard.internal(java.net.InetAddress.getByName("93.184.216.34"))).isFalse();
+  }
+
+  /** RFC 9110 allows a date as well as seconds; a date was ignored (only the backoff waited). */
+  @Test
+  void retryAfterIsReadAsSecondsOrAsAnHttpDate() throws Exception {
+    String inTwoHours =
+        java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME.format(
+            java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC).plusHours(2));
+    server.enqueue(
+        new MockResponse.Builder().code(503).addHeader("Retry-After", inTwoHours).build());
+    server.enqueue(new MockResponse.Builder().code(429).addHeader("Retry-After", "120").build());
+
+    FeedFetcher fetcher = fetcher(true, 1 << 20);
+    FeedFetcher.Result byDate = fetcher.fetch(server.url("/f").toString(), null, null);
+    FeedFetcher.Result bySeconds = fetcher.fetch(server.url("/f").toString(), null, null);
+
+    assertThat(byDate.status()).isEqualTo(503);
+    assertThat(byDate.retryAfter()).isBetween(Duration.ofMinutes(118), Duration.ofMinutes(120));
+    assertThat(bySeconds.retryAfter()).isEqualTo(Duration.ofMinutes(2));
+    assertThat(FeedFetcher.retryAfter("Wed, 21 Oct 2015 07:28:00 GMT")).isEqualTo(Duration.ZERO);
+    assertThat(FeedFetcher.retryAfter("soon")).isNull();
   }
 
   @Test

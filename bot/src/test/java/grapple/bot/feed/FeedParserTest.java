@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.params.provider.Arguments.arguments;
 
+import grapple.state.Json;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -205,22 +206,56 @@ class FeedParserTest {
         .allSatisfy(id -> assertThat(id).startsWith("http://writetheweb.com/read.php?item="));
   }
 
+  /**
+   * Without a guid or link, an item is known by all it shows: items that share a title, or have
+   * only an enclosure, are told apart, and each keeps its id from one fetch to the next.
+   */
   @Test
-  void usesTitleAndDateAsIdWhenThereIsNoGuidOrLink() throws Exception {
+  void itemsWithoutGuidOrLinkGetDistinctIdsThatStayTheSame() throws Exception {
     byte[] body =
         """
         <rss version="2.0"><channel><title>t</title>
-        <item><title>Only a title</title><pubDate>Sun, 06 Sep 2019 16:20:00 +0000</pubDate></item>
+        <item><title>Status</title><description>All good</description></item>
+        <item><title>Status</title><description>Outage</description></item>
+        <item><enclosure url="https://example.org/2.mp3" type="audio/mpeg" length="1"/></item>
+        <item><enclosure url="https://example.org/1.mp3" type="audio/mpeg" length="1"/></item>
+        <item><title>Dated</title><pubDate>Sun, 06 Sep 2019 16:20:00 +0000</pubDate></item>
         </channel></rss>"""
             .getBytes(StandardCharsets.UTF_8);
+    URI url = URI.create("https://example.org/feed");
 
-    FeedItem item =
-        FeedParser.parse(body, "application/rss+xml", URI.create("https://example.org/feed"))
+    List<String> ids =
+        FeedParser.parse(body, "application/rss+xml", url).items().stream()
+            .map(FeedItem::id)
+            .toList();
+
+    assertThat(ids).hasSize(5).doesNotContainNull().doesNotHaveDuplicates();
+    assertThat(
+            FeedParser.parse(body, "application/rss+xml", url).items().stream()
+                .map(FeedItem::id)
+                .toList())
+        .isEqualTo(ids);
+  }
+
+  @Test
+  void jsonFeedItemsWithoutIdOrUrlGetDistinctIds() throws Exception {
+    byte[] body =
+        """
+        {"version": "https://jsonfeed.org/version/1.1", "title": "t", "items": [
+          {"content_text": "x", "attachments": [{"url": "https://example.org/a.mp3"}]},
+          {"content_text": "x", "attachments": [{"url": "https://example.org/b.mp3"}]},
+          {"title": "Same"}, {"title": "Same", "content_text": "but longer"}]}
+        """
+            .getBytes(StandardCharsets.UTF_8);
+
+    List<String> ids =
+        FeedParser.parse(body, "application/feed+json", URI.create("https://example.org/f.json"))
             .items()
-            .get(0);
+            .stream()
+            .map(FeedItem::id)
+            .toList();
 
-    assertThat(item.url()).isNull();
-    assertThat(item.id()).isEqualTo("Only a title|2019-09-06T16:20:00Z");
+    assertThat(ids).hasSize(4).doesNotContainNull().doesNotHaveDuplicates();
   }
 
   // Atom dates, links and titles
@@ -398,6 +433,68 @@ class FeedParserTest {
     assertThat(item.url()).isEqualTo("http://127.0.0.1:8097/relative/link");
     assertThat(item.id()).isNotNull();
     assertThat(item.title()).isNull();
+  }
+
+  /**
+   * RFC 4287 §2: xml:base on the feed, then on the entry, is what relative links resolve against.
+   */
+  @Test
+  void resolvesAtomLinksAgainstXmlBase() throws Exception {
+    byte[] body =
+        """
+        <feed xmlns="http://www.w3.org/2005/Atom" xml:base="https://cdn.example.org/blog/">
+          <title>t</title><id>urn:t</id><updated>2026-01-01T00:00:00Z</updated>
+          <link rel="alternate" href="home/"/>
+          <entry><id>urn:1</id><title>One</title><updated>2026-01-01T00:00:00Z</updated>
+            <link rel="alternate" href="2026/one"/></entry>
+          <entry xml:base="archive/"><id>urn:2</id><title>Two</title>
+            <updated>2026-01-01T00:00:00Z</updated><link rel="alternate" href="two"/></entry>
+        </feed>"""
+            .getBytes(StandardCharsets.UTF_8);
+
+    ParsedFeed feed =
+        FeedParser.parse(body, "application/atom+xml", URI.create("https://feeds.example.net/a"));
+
+    assertThat(feed.link()).isEqualTo("https://cdn.example.org/blog/home/");
+    assertThat(feed.items())
+        .extracting(FeedItem::url)
+        .containsExactly(
+            "https://cdn.example.org/blog/2026/one", "https://cdn.example.org/blog/archive/two");
+  }
+
+  /**
+   * The bot links http, https and mailto only: a feed's javascript: or data: item link is no link
+   * (it went into the message's external_url, which clients offer as a link).
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"javascript:alert(1)", "data:text/html,<script>x</script>", "ftp://x/y"})
+  void anItemLinkTheBotMayNotLinkIsDropped(String link) throws Exception {
+    String escaped = link.replace("<", "&lt;").replace(">", "&gt;");
+    byte[] rss =
+        ("<rss version=\"2.0\"><channel><title>t</title><link>https://example.org/</link>"
+                + "<item><title>x</title><link>"
+                + escaped
+                + "</link></item></channel></rss>")
+            .getBytes(StandardCharsets.UTF_8);
+    byte[] json =
+        Json.MAPPER
+            .writeValueAsString(
+                Json.object()
+                    .put("version", "https://jsonfeed.org/version/1.1")
+                    .set(
+                        "items",
+                        Json.MAPPER
+                            .createArrayNode()
+                            .add(Json.object().put("id", "1").put("title", "x").put("url", link))))
+            .getBytes(StandardCharsets.UTF_8);
+    URI feedUrl = URI.create("https://example.org/feed");
+
+    FeedItem fromRss = FeedParser.parse(rss, "application/rss+xml", feedUrl).items().get(0);
+    FeedItem fromJson = FeedParser.parse(json, "application/feed+json", feedUrl).items().get(0);
+
+    assertThat(fromRss.url()).isNull();
+    assertThat(fromRss.title()).isEqualTo("x");
+    assertThat(fromJson.url()).isNull();
   }
 
   @Test

@@ -4,6 +4,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import grapple.bot.FakeGateway;
 import grapple.bot.outbox.Outbox;
@@ -167,6 +168,61 @@ class FeedPollerTest {
 
     assertThat(posted(Duration.ofSeconds(3)))
         .containsExactly("New post in Blog: Post 3 (https://blog.example/p/3)");
+  }
+
+  /** A channel of raw {@code <item>} elements. */
+  private static String rssItems(String... items) {
+    return "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Blog</title>"
+        + String.join("", items)
+        + "</channel></rss>";
+  }
+
+  /**
+   * Items with no guid or link (a status page, a podcast of enclosures): each new one is posted,
+   * once. They all had one id, so after the first every later one was taken as seen.
+   */
+  @Test
+  void itemsWithoutGuidOrLinkArePostedEachOnce() throws Exception {
+    String up = "<item><title>Status</title><description>All good</description></item>";
+    String down = "<item><title>Status</title><description>Outage</description></item>";
+    String episode =
+        "<item><enclosure url=\"https://blog.example/1.mp3\" type=\"audio/mpeg\"/></item>";
+    String episode2 =
+        "<item><enclosure url=\"https://blog.example/2.mp3\" type=\"audio/mpeg\"/></item>";
+    FeedPoller poller = poller(0);
+    poller.register(sub(connection("")), true);
+    serve(rssItems(episode, up));
+    poller.pollOnce(url());
+    serve(rssItems(episode2, down, episode, up));
+    poller.pollOnce(url());
+    serve(rssItems(episode2, down, episode, up));
+
+    poller.pollOnce(url());
+
+    assertThat(posted(Duration.ofSeconds(3)))
+        .containsExactly("New post in Blog: Status", "New post in Blog: (untitled)");
+  }
+
+  /**
+   * An item an earlier version knew by its title and date (now by all it shows) and saw is not
+   * posted again; the old id, which other items could share, is forgotten.
+   */
+  @Test
+  void anItemSeenUnderItsFormerIdIsNotPostedAgain() throws Exception {
+    Connection c = connection("");
+    FeedPoller poller = primed(poller(0), "", "1");
+    String item = "<item><title>Status</title><description>All good</description></item>";
+    db.writeAndWait(
+        FeedStore.markSeen(
+            c.id(), List.of("Status|null"), List.of(), new FeedStore.ConnectionState(true, false)));
+    serve(rssItems(item));
+
+    poller.pollOnce(url());
+
+    assertThat(posted(Duration.ofMillis(500))).isEmpty();
+    assertThat(store.seen(c.id()))
+        .doesNotContain("Status|null")
+        .anyMatch(id -> id.startsWith(FeedParser.CONTENT_KEY));
   }
 
   @Test
@@ -404,6 +460,32 @@ class FeedPollerTest {
         .containsExactly(
             "Feed News is failing: HTTP 500. I will keep trying and tell you when it works again.",
             "Feed News is working again.");
+  }
+
+  /**
+   * The notice and the "failing" mark are one transaction: when the notice cannot be queued (the
+   * database refuses it, the process dies), the feed is not left marked failing with nobody told.
+   */
+  @Test
+  void aFailureNoticeThatCannotBeQueuedLeavesTheFeedUnmarkedAndIsPostedNextTime() throws Exception {
+    FeedPoller poller = primed(poller(0), ",\"notifyOnFailure\":true,\"label\":\"News\"", "1");
+    db.writeAndWait(
+        c ->
+            grapple.state.Sql.update(
+                c,
+                "CREATE TRIGGER refuse_notice BEFORE INSERT ON outbox"
+                    + " WHEN NEW.content LIKE '%is failing%'"
+                    + " BEGIN SELECT RAISE(ABORT, 'disk full'); END"));
+    server.enqueue(new MockResponse.Builder().code(500).build());
+    var unused = catchThrowable(() -> poller.pollOnce(url())); // the refusal, or nothing
+    db.writeAndWait(c -> grapple.state.Sql.update(c, "DROP TRIGGER refuse_notice"));
+    server.enqueue(new MockResponse.Builder().code(500).build());
+
+    poller.pollOnce(url());
+
+    assertThat(posted(Duration.ofSeconds(3)))
+        .containsExactly(
+            "Feed News is failing: HTTP 500. I will keep trying and tell you when it works again.");
   }
 
   @Test
