@@ -281,7 +281,7 @@ class MatrixGatewayTest {
 
     gateway.start((event, initial) -> {}, () -> {});
 
-    awaitSince("s2");
+    awaitSince("s3"); // s2 is passed at once: waiting for it raced with the next sync
     server.takeRequest(); // the filter
     server.takeRequest(); // s1
     server.takeRequest(); // s2
@@ -528,6 +528,25 @@ class MatrixGatewayTest {
     assertThat(next).isNotNull();
     assertThat(next.getUrl().queryParameter("since"))
         .as("the batch whose commit failed is fetched again")
+        .isEqualTo("s1");
+  }
+
+  /**
+   * A sync answer without {@code next_batch} (a proxy's {@code {}}) moves nothing: the position is
+   * not stored as empty, and the next sync asks from where the bot was.
+   */
+  @Test
+  void aSyncAnswerWithoutNextBatchIsAskedAgainFromTheSamePosition() throws Exception {
+    answerSyncs("{\"next_batch\":\"s1\"}", "{}", "{\"next_batch\":\"s2\"}");
+
+    gateway.start((event, initial) -> {}, () -> {});
+
+    awaitSince("s2");
+    server.takeRequest(); // the filter
+    server.takeRequest(); // since none
+    assertThat(server.takeRequest().getUrl().queryParameter("since")).isEqualTo("s1");
+    assertThat(server.takeRequest().getUrl().queryParameter("since"))
+        .as("asked again from the last stored position")
         .isEqualTo("s1");
   }
 
