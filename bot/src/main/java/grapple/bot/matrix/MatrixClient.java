@@ -26,6 +26,9 @@ public final class MatrixClient {
   private static final MediaType JSON = MediaType.get("application/json");
   private static final Duration SYNC_GRACE = Duration.ofSeconds(30);
 
+  /** The longest wait a homeserver's retry hint is taken for; a longer one is cut to this. */
+  static final Duration MAX_RETRY_AFTER = Duration.ofHours(1);
+
   /**
    * Reads the homeserver's answers. A room member can send an event nested thousands deep (events
    * may be 64 KiB); the sync batch carrying it must still parse (Jackson builds trees without
@@ -280,18 +283,34 @@ public final class MatrixClient {
 
   private static MatrixException error(Response response, String text) {
     JsonNode body = parseOrEmpty(text);
-    Duration retryAfter = null;
-    if (body.has("retry_after_ms"))
-      retryAfter = Duration.ofMillis(body.get("retry_after_ms").asLong());
-    String header = response.header("Retry-After");
-    if (retryAfter == null && header != null && header.matches("\\d+")) {
-      retryAfter = Duration.ofSeconds(Long.parseLong(header));
-    }
     return new MatrixException(
         response.code(),
         body.path("errcode").asText("M_UNKNOWN"),
         body.path("error").asText(response.message()),
-        retryAfter);
+        retryAfter(response, body));
+  }
+
+  /**
+   * The wait an answer asks for: {@code retry_after_ms}, else the {@code Retry-After} header
+   * (seconds or an HTTP date; the spec's way since v1.10). None when neither asks for more than
+   * nothing (the caller's backoff applies, so a 0 or a negative wait makes no busy loop), and never
+   * more than {@link #MAX_RETRY_AFTER}, so an absurd hint neither stops sends for ages nor
+   * overflows.
+   */
+  static @Nullable Duration retryAfter(Response response, JsonNode body) {
+    JsonNode ms = body.path("retry_after_ms");
+    double millis = ms.isNumber() ? ms.asDouble() : -1;
+    String header = response.header("Retry-After");
+    if (!(millis > 0) && header != null) millis = headerMillis(response, header.trim());
+    if (!(millis > 0)) return null;
+    return Duration.ofMillis((long) Math.min(Math.ceil(millis), (double) MAX_RETRY_AFTER.toMillis()));
+  }
+
+  private static double headerMillis(Response response, String header) {
+    if (header.matches("\\d{1,12}")) return Long.parseLong(header) * 1000.0;
+    if (header.matches("\\d+")) return Double.MAX_VALUE;
+    java.time.Instant date = response.headers().getInstant("Retry-After");
+    return date == null ? -1 : date.toEpochMilli() - System.currentTimeMillis();
   }
 
   private static JsonNode parseOrEmpty(String text) {

@@ -139,6 +139,40 @@ class MatrixGatewayTest {
             });
   }
 
+  /**
+   * A retry hint is taken as a wait above zero and at most an hour: an absurd one neither stops the
+   * sends for ages nor breaks the answer's reading, and 0 or less leaves the wait to the backoff
+   * (no busy loop). The {@code Retry-After} header (seconds) counts when the body gives no wait.
+   */
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      nullValues = "none",
+      textBlock =
+          """
+      {"errcode":"M_LIMIT_EXCEEDED","retry_after_ms":1e30} | none                 | PT1H
+      {"errcode":"M_LIMIT_EXCEEDED","retry_after_ms":-5}   | none                 | none
+      {"errcode":"M_LIMIT_EXCEEDED"}                       | 99999999999999999999 | PT1H
+      {"errcode":"M_LIMIT_EXCEEDED","retry_after_ms":0}    | 2                    | PT2S
+      {"errcode":"M_LIMIT_EXCEEDED"}                       | 7                    | PT7S
+      """)
+  void aRetryHintIsAWaitOfAtMostAnHour(
+      String body,
+      @org.jspecify.annotations.Nullable String header,
+      @org.jspecify.annotations.Nullable String wait) {
+    mockwebserver3.MockResponse.Builder answer =
+        new mockwebserver3.MockResponse.Builder().code(429).body(body);
+    if (header != null) answer.addHeader("Retry-After", header);
+    server.enqueue(answer.build());
+
+    assertThatThrownBy(() -> gateway.send("!r:test", "m.room.message", Json.object(), "t1"))
+        .isInstanceOfSatisfying(
+            MatrixException.class,
+            e ->
+                assertThat(e.retryAfter())
+                    .isEqualTo(java.util.Optional.ofNullable(wait).map(Duration::parse)));
+  }
+
   @Test
   void aDirectRoomIsMadeOnceAndAgainWhenTheUserLeftIt() throws Exception {
     server.enqueue(json(200, "{\"room_id\":\"!dm1:test\"}"));
