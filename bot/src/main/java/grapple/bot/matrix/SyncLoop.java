@@ -215,7 +215,21 @@ final class SyncLoop implements Runnable {
     filter.set("types", timelineTypes());
     List<JsonNode> newestFirst = new ArrayList<>();
     while (newestFirst.size() < MAX_GAP_EVENTS) {
-      JsonNode page = client.messagesBefore(roomId, from, since, filter, GAP_PAGE);
+      JsonNode page;
+      try {
+        page = client.messagesBefore(roomId, from, since, filter, GAP_PAGE);
+      } catch (MatrixException e) {
+        if (e.mayPassLater()) throw e; // the batch is fetched again
+        // Refused for good (a 403 or 404 for this room, a server that takes no sync token as
+        // `to`): asking again would stop the whole sync forever, so this room's gap is given up.
+        log.warn(
+            "sync: room {}: the homeserver refused the events a limited timeline left out ({});"
+                + " {} of them fetched, the older ones are skipped",
+            roomId,
+            e.getMessage(),
+            newestFirst.size());
+        break;
+      }
       page.path("chunk").forEach(newestFirst::add);
       String end = page.path("end").asText("");
       if (page.path("chunk").isEmpty() || end.isEmpty() || end.equals(from)) break;

@@ -303,6 +303,36 @@ class MatrixGatewayTest {
         .isEqualTo("p1");
   }
 
+  /**
+   * A homeserver that refuses /messages for good (403, or a server that takes no sync token as
+   * {@code to}) costs that room's gap only: the sync hands on what it gave and goes on, instead of
+   * asking for the same batch forever.
+   */
+  @Test
+  void aGapTheHomeserverRefusesToFetchIsSkippedAndTheSyncGoesOn() throws Exception {
+    long now = System.currentTimeMillis() + 60_000;
+    answerSyncs(
+        "{\"next_batch\":\"s1\"}",
+        "{\"next_batch\":\"s2\",\"rooms\":{\"join\":{\"!r:test\":{\"timeline\":{"
+            + "\"limited\":true,\"prev_batch\":\"p2\",\"events\":["
+            + "{\"type\":\"m.room.message\",\"sender\":\"@a:test\",\"event_id\":\"$late\","
+            + "\"origin_server_ts\":"
+            + now
+            + ",\"content\":{\"body\":\"x\"}}]}}}}}");
+    server.enqueue(json(403, "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"not allowed\"}"));
+    BlockingQueue<String> seen = new LinkedBlockingQueue<>();
+
+    gateway.start(
+        (event, initial) -> {
+          if (event instanceof RoomEvent.Message m) seen.add(m.eventId());
+        },
+        () -> {});
+
+    assertThat(seen.poll(5, TimeUnit.SECONDS)).isEqualTo("$late");
+    awaitSince("s2");
+    assertThat(syncStore.processed("$late")).isTrue();
+  }
+
   @Test
   void aRoomJoinedInTheBatchHasNoGapToFetch() throws Exception {
     answerSyncs(
