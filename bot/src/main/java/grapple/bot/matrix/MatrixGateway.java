@@ -54,6 +54,15 @@ public final class MatrixGateway implements RoomGateway {
         Objects.requireNonNull(config.homeserver().url(), "homeserver.url"); // Not local mode.
     this.client = new MatrixClient(homeserverUrl, token, MatrixClient.defaultHttp());
     this.probe = HomeserverProbe.of(homeserverUrl);
+    // With a password the bot can mend a token the homeserver drops (logged out, expired): syncs
+    // and sends go on with a new one instead of waiting for good. A configured token cannot be.
+    if (bot.accessToken() == null && bot.password() != null) {
+      client.renewTokensWith(
+          () -> {
+            passwordLogin();
+            return stores.kv().get(TOKEN_KEY).orElseThrow();
+          });
+    }
   }
 
   /**

@@ -194,6 +194,48 @@ class MatrixGatewayTest {
     assertThat(gateway.directRoom("@alice:test")).isEqualTo("!dm2:test");
   }
 
+  /**
+   * A bot that logs in with a password mends a token the homeserver drops while it runs (logged
+   * out, expired, soft logout): it logs in again and makes the refused request once more, with the
+   * same transaction id, instead of waiting for a token that never comes.
+   */
+  @Test
+  void aRefusedTokenIsRenewedByLoggingInAgainWhenTheBotHasAPassword() throws Exception {
+    KeyValueStore kv = new KeyValueStore(db);
+    kv.put("auth.accessToken", "old");
+    Config config =
+        ConfigLoader.parse(
+            """
+        homeserver: {url: "%s", domain: test}
+        bot: {userId: "@bot:test", password: "pw"}
+        """
+                .formatted(server.url("/").toString()),
+            dir,
+            Map.of(),
+            grapple.bot.Grapple.configSections());
+    MatrixGateway withPassword =
+        new MatrixGateway(
+            config,
+            new MatrixGateway.Stores(syncStore, kv, new DirectRoomStore(db)),
+            (r, u) -> true);
+    server.enqueue(
+        json(401, "{\"errcode\":\"M_UNKNOWN_TOKEN\",\"error\":\"expired\",\"soft_logout\":true}"));
+    server.enqueue(json(200, "{\"access_token\":\"new\",\"device_id\":\"D2\"}"));
+    server.enqueue(json(200, "{\"event_id\":\"$e\"}"));
+
+    assertThat(withPassword.send("!r:test", "m.room.message", Json.object(), "txn-1"))
+        .isEqualTo("$e");
+
+    RecordedRequest refused = server.takeRequest();
+    RecordedRequest login = server.takeRequest();
+    RecordedRequest again = server.takeRequest();
+    assertThat(refused.getHeaders().get("Authorization")).isEqualTo("Bearer old");
+    assertThat(login.getUrl().encodedPath()).isEqualTo("/_matrix/client/v3/login");
+    assertThat(again.getHeaders().get("Authorization")).isEqualTo("Bearer new");
+    assertThat(again.getUrl().encodedPath()).isEqualTo(refused.getUrl().encodedPath());
+    assertThat(kv.get("auth.accessToken")).contains("new");
+  }
+
   @Test
   void sendsUseTheTransactionIdInThePathWithRoomIdsEncoded() throws Exception {
     server.enqueue(json(200, "{\"event_id\":\"$e\"}"));
