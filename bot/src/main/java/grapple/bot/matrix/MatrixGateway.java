@@ -35,6 +35,10 @@ public final class MatrixGateway implements RoomGateway {
   private volatile @Nullable Thread syncThread;
   private volatile boolean stopped;
 
+  /** Direct rooms a send was refused in for good (the bot is not in them any more). */
+  private final java.util.Set<String> refusedDirectRooms =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
+
   /** The SQLite stores the gateway keeps its position, token and DM rooms in. */
   public record Stores(SyncStore sync, KeyValueStore kv, DirectRoomStore directRooms) {}
 
@@ -196,12 +200,19 @@ public final class MatrixGateway implements RoomGateway {
   @Override
   public synchronized String directRoom(String userId) throws IOException {
     Optional<String> known = stores.directRooms().roomFor(userId);
-    if (known.isPresent() && directChats.mayStillBe(known.get(), userId)) return known.get();
+    if (known.isPresent()
+        && !refusedDirectRooms.contains(known.get())
+        && directChats.mayStillBe(known.get(), userId)) return known.get();
     String roomId = client.createDirectRoom(userId, bot.displayName());
     stores.directRooms().put(userId, roomId);
     log.info("created the direct room {} with {}", roomId, userId);
     if (known.isPresent()) leaveQuietly(known.get(), userId);
     return roomId;
+  }
+
+  @Override
+  public void directRoomRefused(String userId, String roomId) {
+    refusedDirectRooms.add(roomId);
   }
 
   /** Leaves a former direct chat that someone left or others joined; a failure is only logged. */

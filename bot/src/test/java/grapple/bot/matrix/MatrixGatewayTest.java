@@ -237,6 +237,21 @@ class MatrixGatewayTest {
   }
 
   @Test
+  void aDirectRoomASendWasRefusedInIsReplacedByANewOne() throws Exception {
+    server.enqueue(json(200, "{\"room_id\":\"!dm1:test\"}"));
+    server.enqueue(json(200, "{\"room_id\":\"!dm2:test\"}"));
+    server.enqueue(json(403, "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"not in room\"}"));
+
+    String first = gateway.directRoom("@alice:test");
+    gateway.directRoomRefused("@alice:test", first);
+    String next = gateway.directRoom("@alice:test");
+
+    assertThat(first).isEqualTo("!dm1:test");
+    assertThat(next).isEqualTo("!dm2:test");
+    assertThat(gateway.directRoom("@alice:test")).isEqualTo("!dm2:test");
+  }
+
+  @Test
   void sendsUseTheTransactionIdInThePathWithRoomIdsEncoded() throws Exception {
     server.enqueue(json(200, "{\"event_id\":\"$e\"}"));
 

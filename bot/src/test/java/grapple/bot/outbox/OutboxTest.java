@@ -259,6 +259,25 @@ class OutboxTest {
   }
 
   /**
+   * A direct message refused in its room (the bot was kicked from the DM, or it is gone) goes to a
+   * new direct room with the user instead of being recorded as failed.
+   */
+  @Test
+  void aDirectMessageRefusedInItsRoomGoesToANewDirectRoom() throws Exception {
+    FakeGateway gateway = new FakeGateway().failNext(FakeGateway.forbidden());
+    Outbox outbox = outbox(db(), gateway);
+
+    Outbox.Posting posted = outbox.directMessage("@alice:test", Messages.notice("your hook"));
+
+    FakeGateway.Sent sent = gateway.takeSent();
+    assertThat(sent).isNotNull();
+    assertThat(sent.roomId()).isEqualTo("!dm-@alice:test-1");
+    assertThat(sent.content().get("body").asText()).isEqualTo("your hook");
+    assertThat(posted.delivered()).succeedsWithin(Duration.ofSeconds(5));
+    assertThat(outbox.failures()).isEmpty();
+  }
+
+  /**
    * A permanent refusal (M_FORBIDDEN), and a message that keeps failing unexpectedly (recorded
    * after a few tries): each gateway fails the message named {@code failing}.
    */
