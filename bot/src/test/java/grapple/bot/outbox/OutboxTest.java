@@ -216,6 +216,31 @@ class OutboxTest {
     assertThat(sent.content().get("body").asText()).isEqualTo("hello");
   }
 
+  /**
+   * The homeserver over a limit of its own (403 {@code M_RESOURCE_LIMIT_EXCEEDED}, e.g. monthly
+   * active users) refuses every send until its administrator acts: the messages wait, none is
+   * recorded as refused for good.
+   */
+  @Test
+  void aMessageRefusedWhileTheHomeserverIsOverAResourceLimitIsRetried() throws Exception {
+    FakeGateway gateway =
+        new FakeGateway()
+            .failNext(
+                new MatrixException(
+                    403,
+                    "M_RESOURCE_LIMIT_EXCEEDED",
+                    "This server has exceeded its monthly active user limit",
+                    null));
+    Outbox outbox = outbox(db(), gateway);
+
+    outbox.post("!a:test", Messages.notice("hello")).queued().join();
+
+    FakeGateway.Sent sent = gateway.takeSent(Duration.ofSeconds(5));
+    assertThat(sent).isNotNull();
+    assertThat(sent.content().get("body").asText()).isEqualTo("hello");
+    assertThat(outbox.failures()).isEmpty();
+  }
+
   @Test
   void deliveredCompletesWithTheEventId() throws Exception {
     FakeGateway gateway = new FakeGateway();
