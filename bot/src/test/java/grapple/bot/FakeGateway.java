@@ -180,9 +180,20 @@ public final class FakeGateway implements RoomGateway {
     return mxc;
   }
 
+  /** How many direct rooms with each user were refused (each refusal makes a new one). */
+  private final java.util.Map<String, Integer> refusedDirectRooms =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  /** {@code !dm-<userId>}, then {@code !dm-<userId>-1} once that was refused, and so on. */
   @Override
   public String directRoom(String userId) {
-    return "!dm-" + userId;
+    int refused = refusedDirectRooms.getOrDefault(userId, 0);
+    return "!dm-" + userId + (refused == 0 ? "" : "-" + refused);
+  }
+
+  @Override
+  public void directRoomRefused(String userId, String roomId) {
+    if (roomId.equals(directRoom(userId))) refusedDirectRooms.merge(userId, 1, Integer::sum);
   }
 
   @Override

@@ -23,8 +23,12 @@ import org.jspecify.annotations.Nullable;
 
 /** The client-server API calls Grapple makes, one method each, on OkHttp and Jackson. */
 public final class MatrixClient {
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(MatrixClient.class);
   private static final MediaType JSON = MediaType.get("application/json");
   private static final Duration SYNC_GRACE = Duration.ofSeconds(30);
+
+  /** The longest wait a homeserver's retry hint is taken for; a longer one is cut to this. */
+  static final Duration MAX_RETRY_AFTER = Duration.ofHours(1);
 
   /**
    * Reads the homeserver's answers. A room member can send an event nested thousands deep (events
@@ -42,6 +46,7 @@ public final class MatrixClient {
   private final OkHttpClient http;
   private volatile String accessToken;
   private volatile okhttp3.@Nullable Call currentSync;
+  private volatile @Nullable TokenRenewal renewal;
 
   public MatrixClient(String baseUrl, String accessToken, OkHttpClient http) {
     this.base = HttpUrl.get(baseUrl);
@@ -60,6 +65,20 @@ public final class MatrixClient {
 
   public void useAccessToken(String token) {
     this.accessToken = token;
+  }
+
+  /** Gets the bot a new access token (a password login) when the homeserver refuses its own. */
+  public interface TokenRenewal {
+    String renew() throws IOException;
+  }
+
+  /**
+   * From now on a request the homeserver answers 401 (the token was logged out, expired, or soft
+   * logged out) gets a new token from {@code renewal} and is made once more with it; without one,
+   * the 401 is the caller's.
+   */
+  public void renewTokensWith(TokenRenewal renewal) {
+    this.renewal = renewal;
   }
 
   /** The user id and device id of the access token. */
@@ -95,13 +114,17 @@ public final class MatrixClient {
     if (since != null) url.addQueryParameter("since", since);
     if (fullState && since != null) url.addQueryParameter("full_state", "true");
     OkHttpClient longPoll = http.newBuilder().readTimeout(timeout.plus(SYNC_GRACE)).build();
-    okhttp3.Call call = longPoll.newCall(authed(url.build()).get().build());
-    currentSync = call;
-    try {
-      return execute(call);
-    } finally {
-      currentSync = null;
-    }
+    return withRenewal(
+        authed(url.build()).get().build(),
+        request -> {
+          okhttp3.Call call = longPoll.newCall(request);
+          currentSync = call;
+          try {
+            return execute(call);
+          } finally {
+            currentSync = null;
+          }
+        });
   }
 
   /**
@@ -266,7 +289,44 @@ public final class MatrixClient {
   }
 
   private JsonNode call(OkHttpClient client, Request request) throws IOException {
-    return execute(client.newCall(request));
+    return withRenewal(request, r -> execute(client.newCall(r)));
+  }
+
+  private interface Exchange {
+    JsonNode make(Request request) throws IOException;
+  }
+
+  /** Makes the exchange; after a 401, once more with a renewed token if one can be had. */
+  private JsonNode withRenewal(Request request, Exchange exchange) throws IOException {
+    try {
+      return exchange.make(request);
+    } catch (MatrixException e) {
+      String refused = request.header("Authorization");
+      if (e.status() != 401 || refused == null || renewal == null) throw e;
+      String token = renewedToken(refused.substring("Bearer ".length()), e);
+      if (token == null) throw e;
+      return exchange.make(request.newBuilder().header("Authorization", "Bearer " + token).build());
+    }
+  }
+
+  /**
+   * A token to use instead of {@code refused}: the current one if another request renewed it
+   * meanwhile, else a new one; null when renewing failed (logged; the 401 stands, and the caller
+   * retries later as it does after any 401).
+   */
+  private synchronized @Nullable String renewedToken(String refused, MatrixException why) {
+    if (!refused.equals(accessToken)) return accessToken;
+    TokenRenewal r = renewal;
+    if (r == null) return null;
+    log.warn("the homeserver refused the bot's access token ({}); logging in again", why.errcode());
+    try {
+      String token = r.renew();
+      useAccessToken(token);
+      return token;
+    } catch (IOException | RuntimeException e) {
+      log.warn("logging in again failed: {}", e.getMessage());
+      return null;
+    }
   }
 
   private static JsonNode execute(okhttp3.Call call) throws IOException {
@@ -280,18 +340,35 @@ public final class MatrixClient {
 
   private static MatrixException error(Response response, String text) {
     JsonNode body = parseOrEmpty(text);
-    Duration retryAfter = null;
-    if (body.has("retry_after_ms"))
-      retryAfter = Duration.ofMillis(body.get("retry_after_ms").asLong());
-    String header = response.header("Retry-After");
-    if (retryAfter == null && header != null && header.matches("\\d+")) {
-      retryAfter = Duration.ofSeconds(Long.parseLong(header));
-    }
     return new MatrixException(
         response.code(),
         body.path("errcode").asText("M_UNKNOWN"),
         body.path("error").asText(response.message()),
-        retryAfter);
+        retryAfter(response, body));
+  }
+
+  /**
+   * The wait an answer asks for: {@code retry_after_ms}, else the {@code Retry-After} header
+   * (seconds or an HTTP date; the spec's way since v1.10). None when neither asks for more than
+   * nothing (the caller's backoff applies, so a 0 or a negative wait makes no busy loop), and never
+   * more than {@link #MAX_RETRY_AFTER}, so an absurd hint neither stops sends for ages nor
+   * overflows.
+   */
+  static @Nullable Duration retryAfter(Response response, JsonNode body) {
+    JsonNode ms = body.path("retry_after_ms");
+    double millis = ms.isNumber() ? ms.asDouble() : -1;
+    String header = response.header("Retry-After");
+    if (!(millis > 0) && header != null) millis = headerMillis(response, header.trim());
+    if (!(millis > 0)) return null;
+    return Duration.ofMillis(
+        (long) Math.min(Math.ceil(millis), (double) MAX_RETRY_AFTER.toMillis()));
+  }
+
+  private static double headerMillis(Response response, String header) {
+    if (header.matches("\\d{1,12}")) return Long.parseLong(header) * 1000.0;
+    if (header.matches("\\d+")) return Double.MAX_VALUE;
+    java.time.Instant date = response.headers().getInstant("Retry-After");
+    return date == null ? -1 : date.toEpochMilli() - System.currentTimeMillis();
   }
 
   private static JsonNode parseOrEmpty(String text) {

@@ -35,6 +35,10 @@ public final class MatrixGateway implements RoomGateway {
   private volatile @Nullable Thread syncThread;
   private volatile boolean stopped;
 
+  /** Direct rooms a send was refused in for good (the bot is not in them any more). */
+  private final java.util.Set<String> refusedDirectRooms =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
+
   /** The SQLite stores the gateway keeps its position, token and DM rooms in. */
   public record Stores(SyncStore sync, KeyValueStore kv, DirectRoomStore directRooms) {}
 
@@ -54,6 +58,15 @@ public final class MatrixGateway implements RoomGateway {
         Objects.requireNonNull(config.homeserver().url(), "homeserver.url"); // Not local mode.
     this.client = new MatrixClient(homeserverUrl, token, MatrixClient.defaultHttp());
     this.probe = HomeserverProbe.of(homeserverUrl);
+    // With a password the bot can mend a token the homeserver drops (logged out, expired): syncs
+    // and sends go on with a new one instead of waiting for good. A configured token cannot be.
+    if (bot.accessToken() == null && bot.password() != null) {
+      client.renewTokensWith(
+          () -> {
+            passwordLogin();
+            return stores.kv().get(TOKEN_KEY).orElseThrow();
+          });
+    }
   }
 
   /**
@@ -187,12 +200,19 @@ public final class MatrixGateway implements RoomGateway {
   @Override
   public synchronized String directRoom(String userId) throws IOException {
     Optional<String> known = stores.directRooms().roomFor(userId);
-    if (known.isPresent() && directChats.mayStillBe(known.get(), userId)) return known.get();
+    if (known.isPresent()
+        && !refusedDirectRooms.contains(known.get())
+        && directChats.mayStillBe(known.get(), userId)) return known.get();
     String roomId = client.createDirectRoom(userId, bot.displayName());
     stores.directRooms().put(userId, roomId);
     log.info("created the direct room {} with {}", roomId, userId);
     if (known.isPresent()) leaveQuietly(known.get(), userId);
     return roomId;
+  }
+
+  @Override
+  public void directRoomRefused(String userId, String roomId) {
+    refusedDirectRooms.add(roomId);
   }
 
   /** Leaves a former direct chat that someone left or others joined; a failure is only logged. */

@@ -89,11 +89,11 @@ final class SyncLoop implements Runnable {
         // The first sync of a run returns at once (so /ready does not wait out a long poll) and
         // carries every joined room's whole state: members and power levels live in memory only.
         JsonNode batch = client.sync(since, filterId, loaded ? POLL : Duration.ZERO, !loaded);
+        String next = nextBatch(batch);
         // Work left by a batch that failed before its commit: that batch comes again, and makes it
         // again.
         events.takeWrites();
         List<String> handled = process(batch, since, !loaded);
-        String next = batch.path("next_batch").asText();
         BatchWrites writes = events.takeWrites();
         store.commit(next, handled, writes.work());
         // Only a committed batch moves the position: one whose commit failed is fetched again.
@@ -117,6 +117,17 @@ final class SyncLoop implements Runnable {
         pause(new IOException(e.toString(), e));
       }
     }
+  }
+
+  /**
+   * The position to sync on from. An answer without one (a proxy's {@code {}}, a broken server) is
+   * an error: taking it as an empty position would store it, and the next sync would start over
+   * from the room's history instead of going on.
+   */
+  private static String nextBatch(JsonNode batch) throws IOException {
+    JsonNode next = batch.path("next_batch");
+    if (next.isTextual() && !next.asText().isEmpty()) return next.asText();
+    throw new IOException("the homeserver's /sync answer has no next_batch; asking again");
   }
 
   /**
@@ -204,7 +215,21 @@ final class SyncLoop implements Runnable {
     filter.set("types", timelineTypes());
     List<JsonNode> newestFirst = new ArrayList<>();
     while (newestFirst.size() < MAX_GAP_EVENTS) {
-      JsonNode page = client.messagesBefore(roomId, from, since, filter, GAP_PAGE);
+      JsonNode page;
+      try {
+        page = client.messagesBefore(roomId, from, since, filter, GAP_PAGE);
+      } catch (MatrixException e) {
+        if (e.mayPassLater()) throw e; // the batch is fetched again
+        // Refused for good (a 403 or 404 for this room, a server that takes no sync token as
+        // `to`): asking again would stop the whole sync forever, so this room's gap is given up.
+        log.warn(
+            "sync: room {}: the homeserver refused the events a limited timeline left out ({});"
+                + " {} of them fetched, the older ones are skipped",
+            roomId,
+            e.getMessage(),
+            newestFirst.size());
+        break;
+      }
       page.path("chunk").forEach(newestFirst::add);
       String end = page.path("end").asText("");
       if (page.path("chunk").isEmpty() || end.isEmpty() || end.equals(from)) break;

@@ -60,6 +60,10 @@ final class DeliveryWorker implements AutoCloseable {
       new java.util.concurrent.atomic.AtomicLong();
   private final Map<Long, Integer> unexpectedFailures =
       new java.util.concurrent.ConcurrentHashMap<>();
+
+  /** Direct messages tried in a new direct room once their old one refused them. */
+  private final Set<Long> movedToNewDirectRoom = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
   private volatile long pausedUntilNanos = System.nanoTime();
   private volatile boolean closed;
 
@@ -172,22 +176,45 @@ final class DeliveryWorker implements AutoCloseable {
 
   /** True when the entry is settled (sent, or refused for good); false to retry later. */
   private boolean deliver(OutboxStore.Entry entry) {
+    String roomId = null;
     try {
-      String roomId = roomFor(entry.target());
+      roomId = roomFor(entry.target());
       ObjectNode content = entry.content() != null ? entry.content() : store.content(entry.seq());
       String eventId = gateway.send(roomId, entry.eventType(), content, entry.txnId());
       backoff.reset();
       store.delivered(entry.seq());
       log.debug("outbox: delivered #{} to {} as {}", entry.seq(), roomId, eventId);
+      movedToNewDirectRoom.remove(entry.seq());
       settled.settled(entry.seq(), eventId, null);
       return true;
     } catch (MatrixException e) {
       if (e.mayPassLater()) return pause(entry, e, e.retryAfter().orElse(null));
+      if (roomId != null && refusedInDirectRoom(entry, roomId, e)) return false;
+      movedToNewDirectRoom.remove(entry.seq());
       refusedForGood(entry, e);
       return true;
     } catch (IOException e) {
       return pause(entry, e, null);
     }
+  }
+
+  /**
+   * A direct message refused because of its room (403: the bot was kicked from it; 404: it is gone)
+   * says nothing about the message: the gateway is told to make a new direct room, and the message
+   * is tried there, once. True when it is to be tried again.
+   */
+  private boolean refusedInDirectRoom(OutboxStore.Entry entry, String roomId, MatrixException e) {
+    if (!entry.target().startsWith(DM_PREFIX) || (e.status() != 403 && e.status() != 404))
+      return false;
+    if (!movedToNewDirectRoom.add(entry.seq())) return false;
+    log.warn(
+        "outbox: #{} to {} was refused in the direct room {} ({}); trying it in a new direct room",
+        entry.seq(),
+        describe(entry.target()),
+        roomId,
+        e.getMessage());
+    gateway.directRoomRefused(entry.target().substring(DM_PREFIX.length()), roomId);
+    return true;
   }
 
   private String roomFor(String target) throws IOException {

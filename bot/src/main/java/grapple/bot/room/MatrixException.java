@@ -47,10 +47,15 @@ public final class MatrixException extends IOException {
 
   /**
    * Whether sending the same event later may succeed: when the error {@link #isTransient passes},
-   * or is about the bot's session rather than the event (401: a new token fixes it), or a timeout
-   * (408). Any other 4xx refuses the event itself.
+   * or is about the bot's session rather than the event (401: a new token fixes it), a timeout
+   * (408), or the homeserver's own limits ({@code M_RESOURCE_LIMIT_EXCEEDED}, a 403 while it is
+   * over, e.g., its monthly active users: it passes once the administrator acts). Any other 4xx
+   * refuses the event itself.
    */
   public boolean mayPassLater() {
-    return isTransient() || status == 401 || status == 408;
+    return isTransient()
+        || status == 401
+        || status == 408
+        || errcode.equals("M_RESOURCE_LIMIT_EXCEEDED");
   }
 }

@@ -17,6 +17,12 @@ public interface RoomGateway {
   /** The one direct-message room with {@code userId}, created on first use. */
   String directRoom(String userId) throws IOException;
 
+  /**
+   * The homeserver refused a send to {@code roomId}, the direct room with {@code userId}, for good
+   * (the bot was kicked from it, the room is gone): the next {@link #directRoom} makes a new one.
+   */
+  default void directRoomRefused(String userId, String roomId) {}
+
   void join(String roomId) throws IOException;
 
   /**

@@ -139,6 +139,40 @@ class MatrixGatewayTest {
             });
   }
 
+  /**
+   * A retry hint is taken as a wait above zero and at most an hour: an absurd one neither stops the
+   * sends for ages nor breaks the answer's reading, and 0 or less leaves the wait to the backoff
+   * (no busy loop). The {@code Retry-After} header (seconds) counts when the body gives no wait.
+   */
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      nullValues = "none",
+      textBlock =
+          """
+      {"errcode":"M_LIMIT_EXCEEDED","retry_after_ms":1e30} | none                 | PT1H
+      {"errcode":"M_LIMIT_EXCEEDED","retry_after_ms":-5}   | none                 | none
+      {"errcode":"M_LIMIT_EXCEEDED"}                       | 99999999999999999999 | PT1H
+      {"errcode":"M_LIMIT_EXCEEDED","retry_after_ms":0}    | 2                    | PT2S
+      {"errcode":"M_LIMIT_EXCEEDED"}                       | 7                    | PT7S
+      """)
+  void aRetryHintIsAWaitOfAtMostAnHour(
+      String body,
+      @org.jspecify.annotations.Nullable String header,
+      @org.jspecify.annotations.Nullable String wait) {
+    mockwebserver3.MockResponse.Builder answer =
+        new mockwebserver3.MockResponse.Builder().code(429).body(body);
+    if (header != null) answer.addHeader("Retry-After", header);
+    server.enqueue(answer.build());
+
+    assertThatThrownBy(() -> gateway.send("!r:test", "m.room.message", Json.object(), "t1"))
+        .isInstanceOfSatisfying(
+            MatrixException.class,
+            e ->
+                assertThat(e.retryAfter())
+                    .isEqualTo(java.util.Optional.ofNullable(wait).map(Duration::parse)));
+  }
+
   @Test
   void aDirectRoomIsMadeOnceAndAgainWhenTheUserLeftIt() throws Exception {
     server.enqueue(json(200, "{\"room_id\":\"!dm1:test\"}"));
@@ -157,6 +191,63 @@ class MatrixGatewayTest {
     assertThat(server.takeRequest().getUrl().encodedPath()).endsWith("/createRoom");
     assertThat(server.takeRequest().getUrl().encodedPath())
         .isEqualTo("/_matrix/client/v3/rooms/!dm1:test/leave");
+    assertThat(gateway.directRoom("@alice:test")).isEqualTo("!dm2:test");
+  }
+
+  /**
+   * A bot that logs in with a password mends a token the homeserver drops while it runs (logged
+   * out, expired, soft logout): it logs in again and makes the refused request once more, with the
+   * same transaction id, instead of waiting for a token that never comes.
+   */
+  @Test
+  void aRefusedTokenIsRenewedByLoggingInAgainWhenTheBotHasAPassword() throws Exception {
+    KeyValueStore kv = new KeyValueStore(db);
+    kv.put("auth.accessToken", "old");
+    Config config =
+        ConfigLoader.parse(
+            """
+        homeserver: {url: "%s", domain: test}
+        bot: {userId: "@bot:test", password: "pw"}
+        """
+                .formatted(server.url("/").toString()),
+            dir,
+            Map.of(),
+            grapple.bot.Grapple.configSections());
+    MatrixGateway withPassword =
+        new MatrixGateway(
+            config,
+            new MatrixGateway.Stores(syncStore, kv, new DirectRoomStore(db)),
+            (r, u) -> true);
+    server.enqueue(
+        json(401, "{\"errcode\":\"M_UNKNOWN_TOKEN\",\"error\":\"expired\",\"soft_logout\":true}"));
+    server.enqueue(json(200, "{\"access_token\":\"new\",\"device_id\":\"D2\"}"));
+    server.enqueue(json(200, "{\"event_id\":\"$e\"}"));
+
+    assertThat(withPassword.send("!r:test", "m.room.message", Json.object(), "txn-1"))
+        .isEqualTo("$e");
+
+    RecordedRequest refused = server.takeRequest();
+    RecordedRequest login = server.takeRequest();
+    RecordedRequest again = server.takeRequest();
+    assertThat(refused.getHeaders().get("Authorization")).isEqualTo("Bearer old");
+    assertThat(login.getUrl().encodedPath()).isEqualTo("/_matrix/client/v3/login");
+    assertThat(again.getHeaders().get("Authorization")).isEqualTo("Bearer new");
+    assertThat(again.getUrl().encodedPath()).isEqualTo(refused.getUrl().encodedPath());
+    assertThat(kv.get("auth.accessToken")).contains("new");
+  }
+
+  @Test
+  void aDirectRoomASendWasRefusedInIsReplacedByANewOne() throws Exception {
+    server.enqueue(json(200, "{\"room_id\":\"!dm1:test\"}"));
+    server.enqueue(json(200, "{\"room_id\":\"!dm2:test\"}"));
+    server.enqueue(json(403, "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"not in room\"}"));
+
+    String first = gateway.directRoom("@alice:test");
+    gateway.directRoomRefused("@alice:test", first);
+    String next = gateway.directRoom("@alice:test");
+
+    assertThat(first).isEqualTo("!dm1:test");
+    assertThat(next).isEqualTo("!dm2:test");
     assertThat(gateway.directRoom("@alice:test")).isEqualTo("!dm2:test");
   }
 
@@ -269,6 +360,36 @@ class MatrixGatewayTest {
         .isEqualTo("p1");
   }
 
+  /**
+   * A homeserver that refuses /messages for good (403, or a server that takes no sync token as
+   * {@code to}) costs that room's gap only: the sync hands on what it gave and goes on, instead of
+   * asking for the same batch forever.
+   */
+  @Test
+  void aGapTheHomeserverRefusesToFetchIsSkippedAndTheSyncGoesOn() throws Exception {
+    long now = System.currentTimeMillis() + 60_000;
+    answerSyncs(
+        "{\"next_batch\":\"s1\"}",
+        "{\"next_batch\":\"s2\",\"rooms\":{\"join\":{\"!r:test\":{\"timeline\":{"
+            + "\"limited\":true,\"prev_batch\":\"p2\",\"events\":["
+            + "{\"type\":\"m.room.message\",\"sender\":\"@a:test\",\"event_id\":\"$late\","
+            + "\"origin_server_ts\":"
+            + now
+            + ",\"content\":{\"body\":\"x\"}}]}}}}}");
+    server.enqueue(json(403, "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"not allowed\"}"));
+    BlockingQueue<String> seen = new LinkedBlockingQueue<>();
+
+    gateway.start(
+        (event, initial) -> {
+          if (event instanceof RoomEvent.Message m) seen.add(m.eventId());
+        },
+        () -> {});
+
+    assertThat(seen.poll(5, TimeUnit.SECONDS)).isEqualTo("$late");
+    awaitSince("s2");
+    assertThat(syncStore.processed("$late")).isTrue();
+  }
+
   @Test
   void aRoomJoinedInTheBatchHasNoGapToFetch() throws Exception {
     answerSyncs(
@@ -281,7 +402,7 @@ class MatrixGatewayTest {
 
     gateway.start((event, initial) -> {}, () -> {});
 
-    awaitSince("s2");
+    awaitSince("s3"); // s2 is passed at once: waiting for it raced with the next sync
     server.takeRequest(); // the filter
     server.takeRequest(); // s1
     server.takeRequest(); // s2
@@ -528,6 +649,25 @@ class MatrixGatewayTest {
     assertThat(next).isNotNull();
     assertThat(next.getUrl().queryParameter("since"))
         .as("the batch whose commit failed is fetched again")
+        .isEqualTo("s1");
+  }
+
+  /**
+   * A sync answer without {@code next_batch} (a proxy's {@code {}}) moves nothing: the position is
+   * not stored as empty, and the next sync asks from where the bot was.
+   */
+  @Test
+  void aSyncAnswerWithoutNextBatchIsAskedAgainFromTheSamePosition() throws Exception {
+    answerSyncs("{\"next_batch\":\"s1\"}", "{}", "{\"next_batch\":\"s2\"}");
+
+    gateway.start((event, initial) -> {}, () -> {});
+
+    awaitSince("s2");
+    server.takeRequest(); // the filter
+    server.takeRequest(); // since none
+    assertThat(server.takeRequest().getUrl().queryParameter("since")).isEqualTo("s1");
+    assertThat(server.takeRequest().getUrl().queryParameter("since"))
+        .as("asked again from the last stored position")
         .isEqualTo("s1");
   }
 

@@ -216,6 +216,31 @@ class OutboxTest {
     assertThat(sent.content().get("body").asText()).isEqualTo("hello");
   }
 
+  /**
+   * The homeserver over a limit of its own (403 {@code M_RESOURCE_LIMIT_EXCEEDED}, e.g. monthly
+   * active users) refuses every send until its administrator acts: the messages wait, none is
+   * recorded as refused for good.
+   */
+  @Test
+  void aMessageRefusedWhileTheHomeserverIsOverAResourceLimitIsRetried() throws Exception {
+    FakeGateway gateway =
+        new FakeGateway()
+            .failNext(
+                new MatrixException(
+                    403,
+                    "M_RESOURCE_LIMIT_EXCEEDED",
+                    "This server has exceeded its monthly active user limit",
+                    null));
+    Outbox outbox = outbox(db(), gateway);
+
+    outbox.post("!a:test", Messages.notice("hello")).queued().join();
+
+    FakeGateway.Sent sent = gateway.takeSent(Duration.ofSeconds(5));
+    assertThat(sent).isNotNull();
+    assertThat(sent.content().get("body").asText()).isEqualTo("hello");
+    assertThat(outbox.failures()).isEmpty();
+  }
+
   @Test
   void deliveredCompletesWithTheEventId() throws Exception {
     FakeGateway gateway = new FakeGateway();
@@ -256,6 +281,25 @@ class OutboxTest {
     outbox.directMessage("@alice:test", Messages.notice("secret")).queued().join();
 
     assertThat(gateway.takeSent().roomId()).isEqualTo("!dm-@alice:test");
+  }
+
+  /**
+   * A direct message refused in its room (the bot was kicked from the DM, or it is gone) goes to a
+   * new direct room with the user instead of being recorded as failed.
+   */
+  @Test
+  void aDirectMessageRefusedInItsRoomGoesToANewDirectRoom() throws Exception {
+    FakeGateway gateway = new FakeGateway().failNext(FakeGateway.forbidden());
+    Outbox outbox = outbox(db(), gateway);
+
+    Outbox.Posting posted = outbox.directMessage("@alice:test", Messages.notice("your hook"));
+
+    FakeGateway.Sent sent = gateway.takeSent();
+    assertThat(sent).isNotNull();
+    assertThat(sent.roomId()).isEqualTo("!dm-@alice:test-1");
+    assertThat(sent.content().get("body").asText()).isEqualTo("your hook");
+    assertThat(posted.delivered()).succeedsWithin(Duration.ofSeconds(5));
+    assertThat(outbox.failures()).isEmpty();
   }
 
   /**
