@@ -89,15 +89,24 @@ public final class MatrixClient {
     return new Whoami(body.path("user_id").asText(), body.path("device_id").asText(null));
   }
 
-  /** Logs in with a password; returns the new access token. */
-  public String login(String userId, String password) throws IOException {
+  /** A password login's access token and the device it belongs to. */
+  public record Login(String accessToken, @Nullable String deviceId) {}
+
+  /**
+   * Logs in with a password, as {@code deviceId} when given (the device an earlier login made): the
+   * homeserver scopes transaction ids to a device, so a send retried after a new login is still
+   * recognised as the same one, and no new device is left behind at each login.
+   */
+  public Login login(String userId, String password, @Nullable String deviceId) throws IOException {
     ObjectNode body =
         Json.object()
             .put("type", "m.login.password")
             .put("password", password)
             .put("initial_device_display_name", "Grapple");
+    if (deviceId != null) body.put("device_id", deviceId);
     body.putObject("identifier").put("type", "m.id.user").put("user", userId);
-    return call(post("login", body, false)).path("access_token").asText();
+    JsonNode answer = call(post("login", body, false));
+    return new Login(answer.path("access_token").asText(), answer.path("device_id").asText(null));
   }
 
   public String createFilter(String userId, ObjectNode filter) throws IOException {

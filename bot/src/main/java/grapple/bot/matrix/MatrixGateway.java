@@ -23,6 +23,9 @@ public final class MatrixGateway implements RoomGateway {
   private static final Logger log = LoggerFactory.getLogger(MatrixGateway.class);
   private static final String TOKEN_KEY = "auth.accessToken";
 
+  /** The device the bot's password logins made and reuse. */
+  private static final String DEVICE_KEY = "auth.deviceId";
+
   private final MatrixClient client;
   private final HomeserverProbe probe;
   private final String homeserverUrl;
@@ -132,10 +135,14 @@ public final class MatrixGateway implements RoomGateway {
 
   private void passwordLogin() throws IOException {
     // The config requires bot.password when there is no access token.
-    String token =
-        client.login(bot.userId(), Objects.requireNonNull(bot.password(), "bot.password"));
-    client.useAccessToken(token);
-    stores.kv().put(TOKEN_KEY, token);
+    MatrixClient.Login login =
+        client.login(
+            bot.userId(),
+            Objects.requireNonNull(bot.password(), "bot.password"),
+            stores.kv().get(DEVICE_KEY).orElse(null));
+    client.useAccessToken(login.accessToken());
+    stores.kv().put(TOKEN_KEY, login.accessToken());
+    if (login.deviceId() != null) stores.kv().put(DEVICE_KEY, login.deviceId());
   }
 
   private void setDisplayName() {

@@ -234,6 +234,19 @@ class MatrixGatewayTest {
     assertThat(again.getHeaders().get("Authorization")).isEqualTo("Bearer new");
     assertThat(again.getUrl().encodedPath()).isEqualTo(refused.getUrl().encodedPath());
     assertThat(kv.get("auth.accessToken")).contains("new");
+    assertThat(kv.get("auth.deviceId")).contains("D2");
+
+    // Refused again: the next login asks for the same device, in which the homeserver keeps the
+    // transaction ids of sends made before.
+    server.enqueue(json(401, "{\"errcode\":\"M_UNKNOWN_TOKEN\",\"error\":\"logged out\"}"));
+    server.enqueue(json(200, "{\"access_token\":\"newer\",\"device_id\":\"D2\"}"));
+    server.enqueue(json(200, "{\"event_id\":\"$e\"}"));
+    withPassword.send("!r:test", "m.room.message", Json.object(), "txn-2");
+    server.takeRequest();
+    assertThat(
+            Json.MAPPER.readTree(server.takeRequest().getBody().utf8()).path("device_id").asText())
+        .isEqualTo("D2");
+    assertThat(Json.MAPPER.readTree(login.getBody().utf8()).has("device_id")).isFalse();
   }
 
   @Test
