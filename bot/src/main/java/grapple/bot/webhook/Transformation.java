@@ -426,7 +426,9 @@ final class Transformation {
   Result run(JsonNode data, Limits limits) throws Failed {
     Duration limit = limits.time();
     try {
-      Object result =
+      // The result is read inside the call, under its limits: reading it may run the script's own
+      // code (a getter, a Proxy), as hookshot's JSON copy of it does.
+      Object outcome =
           SANDBOX.call(
               cx -> {
                 Scriptable scope = cx.newObject(SHARED);
@@ -446,9 +448,14 @@ final class Transformation {
                 cx.putThreadLocal(
                     Sandbox.ALLOCATION_LIMIT, Sandbox.allocated() + limits.allocatedBytes());
                 script.exec(cx, scope);
-                return ScriptableObject.getProperty(scope, "result");
+                try {
+                  return interpret(ScriptableObject.getProperty(scope, "result"));
+                } catch (Failed e) {
+                  return e;
+                }
               });
-      return interpret(result);
+      if (outcome instanceof Failed e) throw e;
+      return (Result) outcome;
     } catch (TimeUp e) {
       throw new Failed(
           "Transformation failed to run: it took longer than " + limit.toMillis() + " ms");

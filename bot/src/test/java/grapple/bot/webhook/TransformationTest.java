@@ -246,6 +246,29 @@ class TransformationTest {
     endsInTime("new Script('1')", "\"Script\" is not defined");
   }
 
+  /**
+   * Hookshot reads the result as a JSON copy made inside the script's runtime, so getters run
+   * (under its limits). Read outside the call, a getter or a Proxy found no Rhino context: "failed
+   * to run: RuntimeException".
+   */
+  @Test
+  void theResultIsReadUnderTheScriptsLimits() throws Exception {
+    assertThat(
+            run("result = {version: 'v2', get plain() { return 'from a getter'; }}", "{}").plain())
+        .isEqualTo("from a getter");
+    assertThat(
+            run(
+                    "result = new Proxy({}, {get: (t, k) => k === 'version' ? 'v2' : k === 'plain'"
+                        + " ? 'from a proxy' : undefined});",
+                    "{}")
+                .plain())
+        .isEqualTo("from a proxy");
+    endsInTime("result = {version: 'v2', get plain() { while (true) {} }}", "longer than 500 ms");
+    endsInTime(
+        "result = {version: 'v2', get plain() { throw new Error('no plain'); }}",
+        "Transformation failed to run: Error: no plain (line 1)");
+  }
+
   @Test
   void anErrorFromAGuardedBuiltInNamesTheScriptsLine() {
     assertThatThrownBy(() -> run("var a = 1;\nresult = 'x'.repeat(1e9);", "{}"))
