@@ -111,9 +111,41 @@ final class Transformation {
         guard(String.prototype, "repeat", function (s, a) { return String(s).length * Number(a[0]) > max; });
         guard(String.prototype, "padStart", function (s, a) { return Number(a[0]) > max; });
         guard(String.prototype, "padEnd", function (s, a) { return Number(a[0]) > max; });
-        guard(Array.prototype, "join", function (s, a) {
-          return s.length * Math.max(1, a[0] === undefined ? 1 : String(a[0]).length) > max;
-        });
+        // join (and toString, toLocaleString, String(array), which use it) as one Java call copies
+        // every element: 200 strings of 1 Mi characters make one of 200 Mi at once. Each element is
+        // turned into a string here, counted, and only a result within the bound is joined.
+        var originalJoin = Array.prototype.join;
+        function tooLongJoin() {
+          return new RangeError("join: the string would be longer than " + max + " characters");
+        }
+        function boundedJoin(separator) {
+          var o = Object(this), length = Number(o.length) || 0;
+          var sep = separator === undefined ? "," : String(separator);
+          if (length * Math.max(1, sep.length) > max) throw tooLongJoin();
+          var total = Math.max(0, length - 1) * sep.length, parts = [];
+          for (var i = 0; i < length; i++) {
+            var e = o[i], t = e == null ? "" : String(e);
+            total += t.length;
+            if (total > max) throw tooLongJoin();
+            parts.push(t);
+          }
+          return originalJoin.call(parts, sep);
+        }
+        function boundedToString() {
+          return typeof this.join === "function" ? this.join() : Object.prototype.toString.call(this);
+        }
+        function boundedToLocaleString() {
+          var o = Object(this), length = Number(o.length) || 0, parts = [];
+          if (length > max) throw tooLongJoin();
+          for (var i = 0; i < length; i++) parts.push(o[i] == null ? "" : o[i].toLocaleString());
+          return boundedJoin.call(parts, ",");
+        }
+        [["join", boundedJoin], ["toString", boundedToString], ["toLocaleString", boundedToLocaleString]]
+          .forEach(function (m) {
+            Object.defineProperty(Array.prototype, m[0], {
+              value: m[1], writable: false, configurable: false, enumerable: false
+            });
+          });
         function guardCount(owner, name, count) {
           var original = owner[name];
           Object.defineProperty(owner, name, {

@@ -269,6 +269,39 @@ class TransformationTest {
         "Transformation failed to run: Error: no plain (line 1)");
   }
 
+  /**
+   * join, toString and String(array) copy every element in one Java call: forty strings of 1 Mi
+   * characters made one of 40 Mi at once (200 of them, an OutOfMemoryError that ends the process).
+   * The old bound counted separators only.
+   */
+  @Test
+  void joiningManyLargeStringsIsRefusedBeforeTheStringIsMade() throws Exception {
+    for (String join :
+        java.util.List.of(
+            "a.join('')", "a.join()", "a.toString()", "String(a)", "`${a}`", "[[a]].join()")) {
+      assertThatThrownBy(
+              () ->
+                  run(
+                      "var s = 'x'.repeat(1 << 20), a = [];\n"
+                          + "for (var i = 0; i < 40; i++) a.push(s);\n"
+                          + "result = String("
+                          + join
+                          + ".length);",
+                      "{}"))
+          .as(join)
+          .hasMessage(
+              "Transformation failed to run: RangeError: join: the string would be longer than"
+                  + " 1048576 characters (line 3)");
+    }
+    assertThat(
+            run(
+                    "result = [1, null, undefined, 'b', [2, [3]]].join('-') + '|' + [1, [2, 3]]"
+                        + " + '|' + Array.prototype.join.call({length: 2, 0: 'a', 1: 'b'}, '+')",
+                    "{}")
+                .plain())
+        .isEqualTo("Received webhook: 1---b-2,3|1,2,3|a+b");
+  }
+
   @Test
   void anErrorFromAGuardedBuiltInNamesTheScriptsLine() {
     assertThatThrownBy(() -> run("var a = 1;\nresult = 'x'.repeat(1e9);", "{}"))
