@@ -13,14 +13,24 @@ import java.util.List;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 import org.mozilla.javascript.ClassShutter;
+import org.mozilla.javascript.CompilerEnvirons;
 import org.mozilla.javascript.Context;
 import org.mozilla.javascript.ContextFactory;
+import org.mozilla.javascript.ErrorReporter;
+import org.mozilla.javascript.IRFactory;
+import org.mozilla.javascript.Interpreter;
 import org.mozilla.javascript.NativeArray;
+import org.mozilla.javascript.Node;
+import org.mozilla.javascript.Parser;
 import org.mozilla.javascript.RhinoException;
 import org.mozilla.javascript.Script;
+import org.mozilla.javascript.ScriptStackElement;
 import org.mozilla.javascript.Scriptable;
 import org.mozilla.javascript.ScriptableObject;
+import org.mozilla.javascript.Token;
 import org.mozilla.javascript.Undefined;
+import org.mozilla.javascript.ast.AstRoot;
+import org.mozilla.javascript.ast.ScriptNode;
 import org.mozilla.javascript.json.JsonParser;
 
 /**
@@ -55,6 +65,25 @@ final class Transformation {
   /** Longest string the built-ins that make one string out of a count may make. */
   static final int MAX_BUILT_STRING = 1 << 20;
 
+  /**
+   * Longest string {@code +}, {@code +=} or a template literal may make. Rhino joins two strings
+   * lazily, in a few bytes whatever their length, so {@code s += s} doubles a string thirty times
+   * in a few instructions and no allocation; the first built-in that reads it ({@code indexOf}, a
+   * comparison) then copies all of it at once, in one instruction: a request for gigabytes, which
+   * with {@code -XX:+ExitOnOutOfMemoryError} ends the process. Every such expression is checked as
+   * it is made (see {@link #boundConcatenations}), so no string over this exists.
+   */
+  static final int MAX_CONCATENATED = 4 << 20;
+
+  /**
+   * The check of {@link #MAX_CONCATENATED}, a method of {@code String.prototype} called on {@code
+   * ""}: sealed with the built-ins, it cannot be replaced or shadowed by a script (a name in the
+   * scope could be, by a local declaration or {@code with}).
+   */
+  private static final String BOUND_CHECK = "__grappleBoundedString";
+
+  private static final String SOURCE_NAME = "transformationFunction";
+
   /** Most elements {@code Array.from} and {@code fill} may make in one call. */
   static final int MAX_BUILT_ELEMENTS = 1 << 20;
 
@@ -68,7 +97,7 @@ final class Transformation {
    */
   private static final String BOUNDED_BUILT_INS =
       """
-      (function (max, maxElements) {
+      (function (max, maxElements, maxConcatenated, global) {
         function guard(proto, name, tooLong) {
           var original = proto[name];
           Object.defineProperty(proto, name, {
@@ -82,9 +111,41 @@ final class Transformation {
         guard(String.prototype, "repeat", function (s, a) { return String(s).length * Number(a[0]) > max; });
         guard(String.prototype, "padStart", function (s, a) { return Number(a[0]) > max; });
         guard(String.prototype, "padEnd", function (s, a) { return Number(a[0]) > max; });
-        guard(Array.prototype, "join", function (s, a) {
-          return s.length * Math.max(1, a[0] === undefined ? 1 : String(a[0]).length) > max;
-        });
+        // join (and toString, toLocaleString, String(array), which use it) as one Java call copies
+        // every element: 200 strings of 1 Mi characters make one of 200 Mi at once. Each element is
+        // turned into a string here, counted, and only a result within the bound is joined.
+        var originalJoin = Array.prototype.join;
+        function tooLongJoin() {
+          return new RangeError("join: the string would be longer than " + max + " characters");
+        }
+        function boundedJoin(separator) {
+          var o = Object(this), length = Number(o.length) || 0;
+          var sep = separator === undefined ? "," : String(separator);
+          if (length * Math.max(1, sep.length) > max) throw tooLongJoin();
+          var total = Math.max(0, length - 1) * sep.length, parts = [];
+          for (var i = 0; i < length; i++) {
+            var e = o[i], t = e == null ? "" : String(e);
+            total += t.length;
+            if (total > max) throw tooLongJoin();
+            parts.push(t);
+          }
+          return originalJoin.call(parts, sep);
+        }
+        function boundedToString() {
+          return typeof this.join === "function" ? this.join() : Object.prototype.toString.call(this);
+        }
+        function boundedToLocaleString() {
+          var o = Object(this), length = Number(o.length) || 0, parts = [];
+          if (length > max) throw tooLongJoin();
+          for (var i = 0; i < length; i++) parts.push(o[i] == null ? "" : o[i].toLocaleString());
+          return boundedJoin.call(parts, ",");
+        }
+        [["join", boundedJoin], ["toString", boundedToString], ["toLocaleString", boundedToLocaleString]]
+          .forEach(function (m) {
+            Object.defineProperty(Array.prototype, m[0], {
+              value: m[1], writable: false, configurable: false, enumerable: false
+            });
+          });
         function guardCount(owner, name, count) {
           var original = owner[name];
           Object.defineProperty(owner, name, {
@@ -97,9 +158,30 @@ final class Transformation {
         }
         guardCount(Array, "from", function (s, a) { return a[0] == null ? 0 : Number(a[0].length) || 0; });
         guardCount(Array.prototype, "fill", function (s, a) { return Number(s.length) || 0; });
-      })(%d, %d);
+        Object.defineProperty(String.prototype, "%s", {
+          value: function (v) {
+            if (typeof v === "string" && v.length > maxConcatenated)
+              throw new RangeError("+: the string would be longer than " + maxConcatenated + " characters");
+            return v;
+          },
+          writable: false, configurable: false, enumerable: false
+        });
+        // Code compiled at run time would not have its concatenations checked: no eval, no
+        // Function constructor (reachable as Function and as any function's constructor).
+        function refuse() {
+          throw new EvalError("code cannot be compiled at run time in a transformationFunction");
+        }
+        var realFunction = Function;
+        Object.defineProperty(refuse, "prototype", {value: realFunction.prototype, writable: false});
+        Object.defineProperty(realFunction.prototype, "constructor", {
+          value: refuse, writable: false, configurable: false, enumerable: false
+        });
+        Object.defineProperty(global, "Function", {
+          value: refuse, writable: false, configurable: false, enumerable: false
+        });
+      })(%d, %d, %d, this);
       """
-          .formatted(MAX_BUILT_STRING, MAX_BUILT_ELEMENTS);
+          .formatted(BOUND_CHECK, MAX_BUILT_STRING, MAX_BUILT_ELEMENTS, MAX_CONCATENATED);
 
   /** Binary buffers, taken out of the scope (see {@link #SHARED}). */
   private static final List<String> TYPED_ARRAYS =
@@ -127,6 +209,9 @@ final class Transformation {
             // sure.
             for (String name : List.of("Packages", "java", "javax", "load", "JavaAdapter"))
               scope.delete(name);
+            // Code compiled at run time escapes the check of concatenations (see
+            // boundConcatenations); Function is replaced below.
+            for (String name : List.of("eval", "Script")) scope.delete(name);
             // A buffer of any size in one call (new ArrayBuffer(2e9)): out of reach of the
             // instruction count; webhook scripts shape JSON and need no binary buffers.
             for (String name : TYPED_ARRAYS) scope.delete(name);
@@ -215,11 +300,14 @@ final class Transformation {
     try {
       // Run as the body of a function, as hookshot does (`(() => { <script> })()`): a top-level
       // `return` ends the script. The opening stays on the first line, so line numbers hold.
+      String wrapped = "(function () {" + source + "\n})();";
       Script script =
           SANDBOX.call(
-              cx ->
-                  cx.compileString(
-                      "(function () {" + source + "\n})();", "transformationFunction", 1, null));
+              cx -> {
+                // Compiled as Rhino compiles it first, so errors are Rhino's.
+                cx.compileString(wrapped, SOURCE_NAME, 1, null);
+                return compileBounded(cx, wrapped);
+              });
       return new Compiled(Optional.of(new Transformation(script)), Optional.empty());
     } catch (RhinoException e) {
       // EvaluatorException for most errors; EcmaError for a regular expression literal Rhino cannot
@@ -230,6 +318,64 @@ final class Transformation {
           Optional.empty(),
           Optional.of(new CompileError(e.details(), Math.min(e.lineNumber(), lastLine))));
     }
+  }
+
+  /**
+   * Compiles {@code source} with every string concatenation checked against {@link
+   * #MAX_CONCATENATED}: each {@code +} (also those of {@code +=} and template literals) becomes
+   * {@code "".check(a + b)} in the compiled tree, which returns its argument. A compound assignment
+   * to a property or element ({@code o.p += s}) computes its sum on the stack, so the assignment is
+   * wrapped as a whole (its value is the sum). Each operand is still evaluated once, in order, and
+   * lines keep their numbers.
+   */
+  private static Script compileBounded(Context cx, String source) {
+    CompilerEnvirons env = new CompilerEnvirons();
+    env.initFromContext(cx);
+    ErrorReporter reporter = env.getErrorReporter();
+    AstRoot ast = new Parser(env, reporter).parse(source, SOURCE_NAME, 1);
+    ScriptNode tree = new IRFactory(env, SOURCE_NAME, source, reporter).transformTree(ast);
+    if (env.isGeneratingSource()) {
+      tree.setRawSource(source);
+      tree.setRawSourceBounds(0, source.length());
+    }
+    boundConcatenations(tree);
+    Interpreter interpreter = new Interpreter();
+    return interpreter.createScriptObject(interpreter.compile(env, tree, source, false), null);
+  }
+
+  private static void boundConcatenations(Node parent) {
+    // A function's body is not among its script's children.
+    if (parent instanceof ScriptNode script)
+      for (int i = 0; i < script.getFunctionCount(); i++)
+        boundConcatenations(script.getFunctionNode(i));
+    for (Node child = parent.getFirstChild(); child != null; ) {
+      Node next = child.getNext();
+      boundConcatenations(child);
+      if (isConcatenation(child) && !usesStack(child)) wrap(parent, child);
+      else if (hasChild(child, c -> isConcatenation(c) && usesStack(c))) wrap(parent, child);
+      child = next;
+    }
+  }
+
+  private static boolean isConcatenation(Node node) {
+    return node.getType() == Token.ADD;
+  }
+
+  private static boolean usesStack(Node node) {
+    return hasChild(node, c -> c.getType() == Token.USE_STACK);
+  }
+
+  private static boolean hasChild(Node node, java.util.function.Predicate<Node> test) {
+    for (Node c = node.getFirstChild(); c != null; c = c.getNext()) if (test.test(c)) return true;
+    return false;
+  }
+
+  private static void wrap(Node parent, Node child) {
+    Node check = new Node(Token.GETPROP, Node.newString(""), Node.newString(BOUND_CHECK));
+    Node call = new Node(Token.CALL, check);
+    call.setLineColumnNumber(child.getLineno(), child.getColumn());
+    parent.replaceChild(child, call);
+    call.addChildToBack(child);
   }
 
   /** A script compiled, or why it does not compile (exactly one of the two). */
@@ -312,7 +458,9 @@ final class Transformation {
   Result run(JsonNode data, Limits limits) throws Failed {
     Duration limit = limits.time();
     try {
-      Object result =
+      // The result is read inside the call, under its limits: reading it may run the script's own
+      // code (a getter, a Proxy), as hookshot's JSON copy of it does.
+      Object outcome =
           SANDBOX.call(
               cx -> {
                 Scriptable scope = cx.newObject(SHARED);
@@ -332,9 +480,14 @@ final class Transformation {
                 cx.putThreadLocal(
                     Sandbox.ALLOCATION_LIMIT, Sandbox.allocated() + limits.allocatedBytes());
                 script.exec(cx, scope);
-                return ScriptableObject.getProperty(scope, "result");
+                try {
+                  return interpret(ScriptableObject.getProperty(scope, "result"));
+                } catch (Failed e) {
+                  return e;
+                }
               });
-      return interpret(result);
+      if (outcome instanceof Failed e) throw e;
+      return (Result) outcome;
     } catch (TimeUp e) {
       throw new Failed(
           "Transformation failed to run: it took longer than " + limit.toMillis() + " ms");
@@ -355,7 +508,14 @@ final class Transformation {
   private static String describe(RhinoException e) {
     String details = e.details();
     if (details.length() > 500) details = details.substring(0, 500) + "…";
-    return details + (e.lineNumber() > 0 ? " (line " + e.lineNumber() + ")" : "");
+    // An error thrown by the sandbox's own code (a guarded built-in) is reported at the script's
+    // line that called it, not at a line of the sandbox.
+    int line = SOURCE_NAME.equals(e.sourceName()) ? e.lineNumber() : 0;
+    for (ScriptStackElement frame : e.getScriptStack()) {
+      if (line > 0) break;
+      if (SOURCE_NAME.equals(frame.fileName)) line = frame.lineNumber;
+    }
+    return details + (line > 0 ? " (line " + line + ")" : "");
   }
 
   /** Hookshot's reading of {@code result}. */

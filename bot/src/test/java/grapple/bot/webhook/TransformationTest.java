@@ -178,9 +178,136 @@ class TransformationTest {
     endsInTime(
         "result = {version: 'v2', plain: String(this.getClass)}; this.getClass().forName('x')",
         "Transformation failed");
-    endsInTime("eval('while(true){}')", "longer than 500 ms");
+    endsInTime("eval('while(true){}')", "\"eval\" is not defined");
     endsInTime(
         "var s = 'x'; for (var i = 0; i < 40; i++) s += s; eval(s)", "Transformation failed");
+  }
+
+  /**
+   * Rhino joins two strings lazily, in a few bytes whatever their length: thirty doublings take a
+   * few instructions and no memory, and the first built-in that reads the result copies all of it
+   * in one instruction (a request for gigabytes that ends the process under
+   * -XX:+ExitOnOutOfMemoryError; past 2^31 characters, a NegativeArraySizeException). Each
+   * concatenation is checked as it is made.
+   */
+  @Test
+  void aStringDoubledByConcatenationIsRefusedBeforeAnythingCopiesIt() {
+    String tooLong = "RangeError: +: the string would be longer than 4194304 characters";
+    for (String doubling :
+        java.util.List.of(
+            "s += s",
+            "s = s + s",
+            "s = `${s}${s}`",
+            "o.p += o.p; s = o.p",
+            "o[k] += o[k]; s = o[k]",
+            "s = twice(s)")) {
+      String script =
+          "var s = 'x', o = {p: 'x'}, k = 'p';\n"
+              + "var twice = (t) => t + t;\n"
+              + "for (let i = 0; i < 31; i++) {\n"
+              + "  "
+              + doubling
+              + ";\n"
+              + "}\n"
+              + "result = String(s.indexOf('y'));";
+      assertThatThrownBy(() -> run(script, "{}"))
+          .as(doubling)
+          .isInstanceOf(Transformation.Failed.class)
+          .hasMessageStartingWith("Transformation failed to run: " + tooLong)
+          .hasMessageEndingWith("(line 4)");
+    }
+  }
+
+  @Test
+  void checkedConcatenationsKeepTheirValuesAndEvaluateEachOperandOnce() throws Exception {
+    assertThat(
+            run(
+                    """
+                    var o = {s: 'ab'}, n = 0;
+                    function k() { n++; return 's'; }
+                    o[k()] += 'c';
+                    function tag(s, v) { return s[0] + v + s[1]; }
+                    result = o.s + n + (1 + 2) + -1 + typeof o + `t${1 + 1}` + tag`a${'b'}c`
+                        + String.raw`x${'y'}z`;
+                    """,
+                    "{}")
+                .plain())
+        .isEqualTo("Received webhook: abc13-1objectt2abcxyz");
+  }
+
+  @Test
+  void codeCannotBeCompiledAtRunTime() {
+    // Code compiled at run time would not have its concatenations checked.
+    endsInTime("Function('return 1')()", "EvalError: code cannot be compiled at run time");
+    endsInTime(
+        "(function () {}).constructor('return 1')()",
+        "EvalError: code cannot be compiled at run time");
+    endsInTime("new Function('return 1')", "EvalError: code cannot be compiled at run time");
+    endsInTime("new Script('1')", "\"Script\" is not defined");
+  }
+
+  /**
+   * Hookshot reads the result as a JSON copy made inside the script's runtime, so getters run
+   * (under its limits). Read outside the call, a getter or a Proxy found no Rhino context: "failed
+   * to run: RuntimeException".
+   */
+  @Test
+  void theResultIsReadUnderTheScriptsLimits() throws Exception {
+    assertThat(
+            run("result = {version: 'v2', get plain() { return 'from a getter'; }}", "{}").plain())
+        .isEqualTo("from a getter");
+    assertThat(
+            run(
+                    "result = new Proxy({}, {get: (t, k) => k === 'version' ? 'v2' : k === 'plain'"
+                        + " ? 'from a proxy' : undefined});",
+                    "{}")
+                .plain())
+        .isEqualTo("from a proxy");
+    endsInTime("result = {version: 'v2', get plain() { while (true) {} }}", "longer than 500 ms");
+    endsInTime(
+        "result = {version: 'v2', get plain() { throw new Error('no plain'); }}",
+        "Transformation failed to run: Error: no plain (line 1)");
+  }
+
+  /**
+   * join, toString and String(array) copy every element in one Java call: forty strings of 1 Mi
+   * characters made one of 40 Mi at once (200 of them, an OutOfMemoryError that ends the process).
+   * The old bound counted separators only.
+   */
+  @Test
+  void joiningManyLargeStringsIsRefusedBeforeTheStringIsMade() throws Exception {
+    for (String join :
+        java.util.List.of(
+            "a.join('')", "a.join()", "a.toString()", "String(a)", "`${a}`", "[[a]].join()")) {
+      assertThatThrownBy(
+              () ->
+                  run(
+                      "var s = 'x'.repeat(1 << 20), a = [];\n"
+                          + "for (var i = 0; i < 40; i++) a.push(s);\n"
+                          + "result = String("
+                          + join
+                          + ".length);",
+                      "{}"))
+          .as(join)
+          .hasMessage(
+              "Transformation failed to run: RangeError: join: the string would be longer than"
+                  + " 1048576 characters (line 3)");
+    }
+    assertThat(
+            run(
+                    "result = [1, null, undefined, 'b', [2, [3]]].join('-') + '|' + [1, [2, 3]]"
+                        + " + '|' + Array.prototype.join.call({length: 2, 0: 'a', 1: 'b'}, '+')",
+                    "{}")
+                .plain())
+        .isEqualTo("Received webhook: 1---b-2,3|1,2,3|a+b");
+  }
+
+  @Test
+  void anErrorFromAGuardedBuiltInNamesTheScriptsLine() {
+    assertThatThrownBy(() -> run("var a = 1;\nresult = 'x'.repeat(1e9);", "{}"))
+        .hasMessage(
+            "Transformation failed to run: RangeError: repeat: the string would be longer than"
+                + " 1048576 characters (line 2)");
   }
 
   @Test
