@@ -166,6 +166,102 @@ final class Transformation {
           },
           writable: false, configurable: false, enumerable: false
         });
+        // JSON.stringify, like join, is one Java call that builds its whole answer: an array of 200
+        // strings of 1 Mi characters makes one of 200 Mi at once. This one walks the value as the
+        // built-in does (toJSON, a replacer function or list, the indent, boxed values, cycles),
+        // counts every character it will write, and refuses an answer over the bound before making
+        // it; only single strings go to the built-in, to be quoted.
+        var nativeStringify = JSON.stringify;
+        function boundedStringify(value, replacer, space) {
+          var used = 0, stack = [], replacerFunction, keyList, gap = "";
+          function add(n) {
+            used += n;
+            if (used > max) throw new RangeError("JSON.stringify: the string would be longer than " + max + " characters");
+          }
+          function quote(text) {
+            add(text.length + 2);
+            var quoted = nativeStringify(text);
+            add(quoted.length - text.length - 2);
+            return quoted;
+          }
+          if (typeof replacer === "function") {
+            replacerFunction = replacer;
+          } else if (Array.isArray(replacer)) {
+            keyList = [];
+            for (var r = 0; r < replacer.length; r++) {
+              var item = replacer[r], kind = Object.prototype.toString.call(item), key;
+              if (typeof item === "string" || typeof item === "number" || kind === "[object String]" || kind === "[object Number]") {
+                key = String(item);
+                if (keyList.indexOf(key) < 0) keyList.push(key);
+              }
+            }
+          }
+          var spaceKind = Object.prototype.toString.call(space);
+          if (typeof space === "object" && space !== null) {
+            if (spaceKind === "[object Number]") space = Number(space);
+            else if (spaceKind === "[object String]") space = String(space);
+          }
+          if (typeof space === "number") {
+            var width = Math.min(10, Math.floor(space));
+            gap = width >= 1 ? "          ".slice(0, width) : "";
+          } else if (typeof space === "string") {
+            gap = space.slice(0, 10);
+          }
+          function serialize(holder, key, indent) {
+            var v = holder[key];
+            if (v !== null && typeof v === "object" && typeof v.toJSON === "function") v = v.toJSON(key);
+            if (replacerFunction) v = replacerFunction.call(holder, key, v);
+            if (v !== null && typeof v === "object") {
+              var kind = Object.prototype.toString.call(v);
+              if (kind === "[object Number]") v = Number(v);
+              else if (kind === "[object String]") v = String(v);
+              else if (kind === "[object Boolean]") v = Boolean.prototype.valueOf.call(v);
+            }
+            if (v === null) { add(4); return "null"; }
+            if (v === true) { add(4); return "true"; }
+            if (v === false) { add(5); return "false"; }
+            if (typeof v === "string") return quote(v);
+            if (typeof v === "number") {
+              var n = isFinite(v) ? String(v) : "null";
+              add(n.length);
+              return n;
+            }
+            if (typeof v !== "object") return undefined;
+            if (stack.indexOf(v) >= 0) throw new TypeError("JSON.stringify: the value refers to itself (a cycle)");
+            stack.push(v);
+            var inner = indent + gap, parts = [], open, close;
+            if (Array.isArray(v)) {
+              open = "["; close = "]";
+              for (var i = 0, length = v.length; i < length; i++) {
+                var element = serialize(v, String(i), inner);
+                if (element === undefined) { add(4); element = "null"; }
+                parts.push(element);
+              }
+            } else {
+              open = "{"; close = "}";
+              var keys = keyList || Object.keys(v);
+              for (var k = 0; k < keys.length; k++) {
+                var before = used, name = quote(keys[k]);
+                add(gap === "" ? 1 : 2);
+                var member = serialize(v, keys[k], inner);
+                if (member === undefined) { used = before; continue; }
+                parts.push(name + (gap === "" ? ":" : ": ") + member);
+              }
+            }
+            stack.pop();
+            if (parts.length === 0) { add(2); return open + close; }
+            if (gap === "") {
+              add(2 + parts.length - 1);
+              return open + originalJoin.call(parts, ",") + close;
+            }
+            add(2 + parts.length * (1 + inner.length) + (parts.length - 1) + 1 + indent.length);
+            return open + "\\n" + inner + originalJoin.call(parts, ",\\n" + inner) + "\\n" + indent + close;
+          }
+          return serialize({"": value}, "", "");
+        }
+        Object.defineProperty(JSON, "stringify", {
+          value: boundedStringify, writable: false, configurable: false, enumerable: false
+        });
         // Code compiled at run time would not have its concatenations checked: no eval, no
         // Function constructor (reachable as Function and as any function's constructor).
         function refuse() {

@@ -302,6 +302,78 @@ class TransformationTest {
         .isEqualTo("Received webhook: 1---b-2,3|1,2,3|a+b");
   }
 
+  /**
+   * JSON.stringify builds its whole answer in one call, as join does: 40 strings of 1 Mi characters
+   * made 40 Mi at once (200 of them ended the process under -Xmx160m). It is refused first.
+   */
+  @Test
+  void stringifyingManyLargeStringsIsRefusedBeforeTheStringIsMade() {
+    for (String call :
+        java.util.List.of(
+            "JSON.stringify(a)", "JSON.stringify(a, null, 2)", "JSON.stringify({a: a}, ['a'])")) {
+      assertThatThrownBy(
+              () ->
+                  run(
+                      "var s = 'x'.repeat(1 << 20), a = [];\n"
+                          + "for (var i = 0; i < 40; i++) a.push(s);\n"
+                          + "result = {version: 'v2', plain: String("
+                          + call
+                          + ".length)};",
+                      "{}"))
+          .as(call)
+          .hasMessageContaining(
+              "RangeError: JSON.stringify: the string would be longer than 1048576 characters");
+    }
+  }
+
+  /** The bounded JSON.stringify answers as the built-in does. */
+  @Test
+  void stringifyAnswersAsTheBuiltInDoes() throws Exception {
+    java.util.Map<String, String> cases = new java.util.LinkedHashMap<>();
+    cases.put(
+        "JSON.stringify({a: [1, 'x', null, true, undefined, function () {}],"
+            + " b: {c: NaN, d: -0, e: 1.5e300, f: Infinity}, u: undefined})",
+        "{\"a\":[1,\"x\",null,true,null,null],\"b\":{\"c\":null,\"d\":0,\"e\":1.5e+300,"
+            + "\"f\":null}}");
+    cases.put(
+        "JSON.stringify({a: [1, {b: 2}], c: {}, d: []}, null, 2)",
+        "{\n  \"a\": [\n    1,\n    {\n      \"b\": 2\n    }\n  ],\n  \"c\": {},\n  \"d\": []\n}");
+    cases.put("JSON.stringify([1, [2]], null, '--')", "[\n--1,\n--[\n----2\n--]\n]");
+    cases.put("JSON.stringify({a: 1}, null, 20).length", "20");
+    cases.put("JSON.stringify('x'.repeat((1 << 20) - 2)).length", "1048576");
+    cases.put(
+        "JSON.stringify({a: 1, b: 2, c: 3, 1: 4}, ['c', 'a', 1, 'c'])",
+        "{\"c\":3,\"a\":1,\"1\":4}");
+    cases.put(
+        "JSON.stringify({a: 1, b: 'x', c: 2}, function (k, v) {"
+            + " return k === 'c' ? undefined : typeof v === 'number' ? v * 10 : v; })",
+        "{\"a\":10,\"b\":\"x\"}");
+    cases.put(
+        "JSON.stringify({d: new Date(0), t: {toJSON: function (k) { return 'key ' + k; }}})",
+        "{\"d\":\"1970-01-01T00:00:00.000Z\",\"t\":\"key t\"}");
+    cases.put(
+        "JSON.stringify([new Number(3), new String('s'), new Boolean(false)])", "[3,\"s\",false]");
+    cases.put("JSON.stringify('a\"\\\\\\n\\u0001')", "\"a\\\"\\\\\\n\\u0001\"");
+    cases.put(
+        "String(JSON.stringify(undefined)) + String(JSON.stringify(function () {}))",
+        "undefinedundefined");
+    cases.put("JSON.stringify({b: 1, a: 2, 2: 3, 1: 4})", "{\"1\":4,\"2\":3,\"b\":1,\"a\":2}");
+    cases.put("JSON.stringify(data)", "{\"x\":[1,2],\"y\":\"z\"}");
+    for (var c : cases.entrySet()) {
+      assertThat(
+              run(
+                      "result = {version: 'v2', plain: String(" + c.getKey() + ")};",
+                      "{\"x\": [1, 2], \"y\": \"z\"}")
+                  .plain())
+          .as(c.getKey())
+          .isEqualTo(c.getValue());
+    }
+    assertThatThrownBy(() -> run("result = JSON.stringify('x'.repeat((1 << 20) - 1));", "{}"))
+        .hasMessageContaining("RangeError: JSON.stringify: the string would be longer than");
+    assertThatThrownBy(() -> run("var o = {}; o.o = [o];\nresult = JSON.stringify(o);", "{}"))
+        .hasMessageContaining("TypeError: JSON.stringify: the value refers to itself (a cycle)");
+  }
+
   @Test
   void anErrorFromAGuardedBuiltInNamesTheScriptsLine() {
     assertThatThrownBy(() -> run("var a = 1;\nresult = 'x'.repeat(1e9);", "{}"))
