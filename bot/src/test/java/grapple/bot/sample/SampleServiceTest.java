@@ -75,6 +75,14 @@ class SampleServiceTest {
     }
   }
 
+  private List<String> uncheckedSampleKeys() {
+    try {
+      return sampleKeys();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   private List<String> sampleKeys() throws IOException {
     List<String> keys = new ArrayList<>();
     for (JsonNode c : api("GET", "/v1/" + ROOM + "/connections" + AS_CONSOLE, null)) {
@@ -94,6 +102,9 @@ class SampleServiceTest {
     JsonNode created = putSample("three");
 
     assertThat(created.path("type").asText()).isEqualTo("Sample");
+    // The console applies typed state on its own thread, not before the API call above answers.
+    grapple.testing.Await.until(
+        java.time.Duration.ofSeconds(10), () -> uncheckedSampleKeys().contains("two"));
     assertThat(sampleKeys()).containsExactlyInAnyOrder("one", "two", "three");
     assertThat(api("GET", "/v1/connectiontypes", null).has("Sample")).isTrue();
   }
