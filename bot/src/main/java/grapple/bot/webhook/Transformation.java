@@ -158,6 +158,175 @@ final class Transformation {
         }
         guardCount(Array, "from", function (s, a) { return a[0] == null ? 0 : Number(a[0].length) || 0; });
         guardCount(Array.prototype, "fill", function (s, a) { return Number(s.length) || 0; });
+        // Other built-ins that build much from little in one call: replace and replaceAll (a long
+        // replacement that matches often: 'x'.repeat(1 << 20).replace(/x/g, s)), split and a
+        // global match (a string of 4 Mi characters into as many one-character strings), concat,
+        // flat and flatMap (an array holding the same large array many times). Each counts what it
+        // would make first, or makes it here piece by piece (counted as instructions), and refuses
+        // more than the bound.
+        function tooManyElements(name) {
+          return new RangeError(name + ": would make more than " + maxElements + " elements");
+        }
+        function tooLongReplace(name) {
+          return new RangeError(name + ": the string would be longer than " + maxConcatenated + " characters");
+        }
+        function expand(text, a, name) {
+          var hasGroups = typeof a[a.length - 1] === "object" && a[a.length - 1] !== null;
+          var groups = hasGroups ? a[a.length - 1] : undefined;
+          var whole = a[a.length - (hasGroups ? 2 : 1)], position = a[a.length - (hasGroups ? 3 : 2)];
+          var matched = a[0], captures = Array.prototype.slice.call(a, 1, a.length - (hasGroups ? 3 : 2));
+          var out = "", i = 0;
+          function put(piece) {
+            out += piece;
+            if (out.length > maxConcatenated) throw tooLongReplace(name);
+          }
+          function capture(n) {
+            return captures[n - 1] === undefined ? "" : captures[n - 1];
+          }
+          while (i < text.length) {
+            var next = text.indexOf("$", i);
+            if (next < 0 || next + 1 >= text.length) { put(text.slice(i)); break; }
+            if (next > i) { put(text.slice(i, next)); i = next; }
+            var d = text.charAt(i + 1);
+            if (d === "$") { put("$"); i += 2; }
+            else if (d === "&") { put(matched); i += 2; }
+            else if (d === "`") { put(whole.slice(0, position)); i += 2; }
+            else if (d === "'") { put(whole.slice(position + matched.length)); i += 2; }
+            else if (d >= "0" && d <= "9") {
+              var e = text.charAt(i + 2), two = e >= "0" && e <= "9" ? Number(d + e) : 0, one = Number(d);
+              if (two >= 1 && two <= captures.length) { put(capture(two)); i += 3; }
+              else if (one >= 1 && one <= captures.length) { put(capture(one)); i += 2; }
+              else { put("$"); i++; }
+            } else if (d === "<" && groups !== undefined) {
+              var end = text.indexOf(">", i + 2);
+              if (end < 0) { put("$<"); i += 2; }
+              else {
+                var g = groups[text.slice(i + 2, end)];
+                put(g === undefined ? "" : String(g));
+                i = end + 1;
+              }
+            } else { put("$"); i++; }
+          }
+          return out;
+        }
+        // replace takes its matches one at a time; replaceAll (the spec's way) finds them all first,
+        // one object each (a string of 4 Mi characters: 4 Mi of them), so it runs as replace with
+        // a global pattern, which answers the same.
+        var originalReplace = String.prototype.replace;
+        function boundedReplace(name, self, pattern, replacement) {
+          var s = String(self), total = s.length, each;
+          if (typeof replacement === "function") {
+            each = function (matched) {
+              var r = String(replacement.apply(undefined, arguments));
+              total += r.length - matched.length;
+              if (total > maxConcatenated) throw tooLongReplace(name);
+              return r;
+            };
+          } else {
+            var text = String(replacement);
+            if (text.indexOf("$") < 0 && s.length + (s.length + 1) * text.length <= maxConcatenated)
+              return originalReplace.call(s, pattern, text);
+            each = function (matched) {
+              var r = expand(text, arguments, name);
+              total += r.length - matched.length;
+              if (total > maxConcatenated) throw tooLongReplace(name);
+              return r;
+            };
+          }
+          return originalReplace.call(s, pattern, each);
+        }
+        Object.defineProperty(String.prototype, "replace", {
+          value: function (pattern, replacement) {
+            return boundedReplace("replace", this, pattern, replacement);
+          },
+          writable: false, configurable: false, enumerable: false
+        });
+        Object.defineProperty(String.prototype, "replaceAll", {
+          value: function (pattern, replacement) {
+            if (pattern instanceof RegExp) {
+              if (!pattern.global) throw new TypeError("replaceAll: the pattern must be a global RegExp");
+            } else {
+              pattern = new RegExp(originalReplace.call(String(pattern), /[.*+?^${}()|[\\]\\\\\\/]/g, "\\\\$&"), "g");
+            }
+            return boundedReplace("replaceAll", this, pattern, replacement);
+          },
+          writable: false, configurable: false, enumerable: false
+        });
+        var originalSplit = String.prototype.split;
+        Object.defineProperty(String.prototype, "split", {
+          value: function (separator, limit) {
+            var most = limit === undefined ? 4294967295 : limit >>> 0;
+            if (most <= maxElements) return originalSplit.call(this, separator, limit);
+            var parts = originalSplit.call(this, separator, maxElements + 1);
+            if (parts.length > maxElements) throw tooManyElements("split");
+            return parts;
+          },
+          writable: false, configurable: false, enumerable: false
+        });
+        var originalMatch = String.prototype.match;
+        Object.defineProperty(String.prototype, "match", {
+          value: function (pattern) {
+            var s = String(this);
+            if (!(pattern instanceof RegExp) || !pattern.global || s.length <= maxElements)
+              return originalMatch.call(s, pattern);
+            var found = [], m;
+            pattern.lastIndex = 0;
+            while ((m = pattern.exec(s)) !== null) {
+              found.push(m[0]);
+              if (found.length > maxElements) throw tooManyElements("match");
+              if (m[0] === "") pattern.lastIndex++;
+            }
+            return found.length === 0 ? null : found;
+          },
+          writable: false, configurable: false, enumerable: false
+        });
+        function spreads(v) {
+          if (v === null || typeof v !== "object") return false;
+          var flag = typeof Symbol === "function" && Symbol.isConcatSpreadable ? v[Symbol.isConcatSpreadable] : undefined;
+          return flag !== undefined ? Boolean(flag) : Array.isArray(v);
+        }
+        var originalConcat = Array.prototype.concat;
+        Object.defineProperty(Array.prototype, "concat", {
+          value: function () {
+            var count = 0;
+            var items = [this];
+            for (var i = 0; i < arguments.length; i++) items.push(arguments[i]);
+            for (var j = 0; j < items.length; j++) {
+              count += spreads(Object(items[j])) ? Number(Object(items[j]).length) || 0 : 1;
+              if (count > maxElements) throw tooManyElements("concat");
+            }
+            return originalConcat.apply(this, arguments);
+          },
+          writable: false, configurable: false, enumerable: false
+        });
+        function countFlat(a, depth, count) {
+          for (var i = 0, length = Number(a.length) || 0; i < length; i++) {
+            var e = a[i];
+            if (depth > 0 && Array.isArray(e))
+              count = depth > 1 ? countFlat(e, depth - 1, count) : count + (Number(e.length) || 0);
+            else count++;
+            if (count > maxElements) throw tooManyElements("flat");
+          }
+          return count;
+        }
+        var originalFlat = Array.prototype.flat, originalMap = Array.prototype.map;
+        Object.defineProperty(Array.prototype, "flat", {
+          value: function (depth) {
+            var d = depth === undefined ? 1 : Math.floor(Number(depth)) || 0;
+            countFlat(Object(this), Math.min(d, 100), 0);
+            return originalFlat.call(this, depth);
+          },
+          writable: false, configurable: false, enumerable: false
+        });
+        Object.defineProperty(Array.prototype, "flatMap", {
+          value: function (f, thisArg) {
+            if (typeof f !== "function") throw new TypeError("flatMap: the callback is not a function");
+            var mapped = originalMap.call(this, f, thisArg);
+            countFlat(mapped, 1, 0);
+            return originalFlat.call(mapped, 1);
+          },
+          writable: false, configurable: false, enumerable: false
+        });
         Object.defineProperty(String.prototype, "%s", {
           value: function (v) {
             if (typeof v === "string" && v.length > maxConcatenated)

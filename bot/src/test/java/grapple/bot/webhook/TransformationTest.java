@@ -326,6 +326,79 @@ class TransformationTest {
     }
   }
 
+  /**
+   * Built-ins that make much from little in one call, out of reach of the checks between
+   * instructions: each is refused past its bound before it allocates (unbounded, every one of these
+   * asks for more than the test JVM's heap at once).
+   */
+  @Test
+  void builtInsThatAmplifyAreRefusedBeforeTheyAllocate() {
+    String big = "var s = 'x'.repeat(1 << 20); s = s + s + s;\n";
+    java.util.Map<String, String> cases = new java.util.LinkedHashMap<>();
+    cases.put("s.replace(/x/g, 'x'.repeat(1 << 20))", "replace: the string would be longer than");
+    cases.put("s.replaceAll(/x/g, 'y'.repeat(64))", "replaceAll: the string would be longer than");
+    cases.put("s.replace(/x/g, '$&'.repeat(32))", "replace: the string would be longer than");
+    cases.put(
+        "s.replace(/x/g, function () { return 'yy'; })", "replace: the string would be longer");
+    cases.put("s.split('')", "split: would make more than 1048576 elements");
+    cases.put("s.match(/x/g)", "match: would make more than 1048576 elements");
+    cases.put(
+        "(function () { var a = Array.from({length: 1 << 19}); return a.concat(a, a); })()",
+        "concat: would make more than 1048576 elements");
+    cases.put(
+        "(function () { var a = Array.from({length: 1 << 10}), b = Array.from({length: 1 << 11},"
+            + " function () { return a; }); return b.flat(); })()",
+        "flat: would make more than 1048576 elements");
+    cases.put(
+        "(function () { var a = Array.from({length: 1 << 10}); return Array.from({length: 1 <<"
+            + " 11}).flatMap(function () { return a; }); })()",
+        "flat: would make more than 1048576 elements");
+    for (var c : cases.entrySet()) {
+      // A replacement function runs once a match, and Rhino copies the rest of the string for
+      // each (RegExp.rightContext): the memory bound may end it before the length bound does.
+      assertThatThrownBy(() -> run(big + "result = String((" + c.getKey() + ").length);", "{}"))
+          .as(c.getKey())
+          .hasMessageFindingMatch(
+              java.util.regex.Pattern.quote(c.getValue()) + "|it allocated more than 64 MiB");
+    }
+  }
+
+  /** The bounded replace, split, match, concat and flat answer as the built-ins do. */
+  @Test
+  void boundedBuiltInsAnswerAsTheBuiltInsDo() throws Exception {
+    assertThatThrownBy(() -> run("result = 'aa'.replaceAll(/a/, 'b');", "{}"))
+        .hasMessageContaining("TypeError");
+    java.util.Map<String, String> cases = new java.util.LinkedHashMap<>();
+    // Replacements with $ go through the counted path whatever their size.
+    cases.put("'a-b-c'.replace(/(\\w)-/g, '[$1|$&|$$|$`]')", "[a|a-|$|][b|b-|$|a-]c");
+    cases.put("'abc'.replace('b', \"<$'>\")", "a<c>c");
+    cases.put("'ab'.replace(/a/, '$<x>')", "$<x>b");
+    cases.put("'ab'.replace(/(a)/, '$2$1$0$10')", "$2a$0a0b");
+    cases.put("'aaa'.replaceAll('a', '$&b')", "ababab");
+    cases.put("'a.b.c'.replaceAll('.', function (m, i) { return i; })", "a1b3c");
+    cases.put("'x'.replace(/y/, '$&')", "x");
+    cases.put(
+        "'a.b*c'.replaceAll('.', '$$') + 'a.b*c'.replaceAll('*', '') + 'ab'.replaceAll('', '-')",
+        "a$b*ca.bc-a-b-");
+    cases.put(
+        "'a/b'.replaceAll('/', '+') + 'aXbX'.replaceAll(/x/gi, function (m, i) { return i; })",
+        "a+ba1b3");
+    cases.put("'a,b,,c'.split(',').join('|') + 'a,b,c'.split(',', 2).length", "a|b||c2");
+    cases.put("'abc'.split('').length + ''.split('').length", "3");
+    cases.put("'a1b22'.match(/\\d/g).join() + ('ab'.match(/x/g) === null)", "1,2,2true");
+    cases.put("String([1].concat([2, [3]], 4).length) + [].concat('ab').length", "41");
+    cases.put("JSON.stringify([1, [2, [3, [4]]]].flat(2))", "[1,2,3,[4]]");
+    cases.put("JSON.stringify([[1], [2, 3]].flat())", "[1,2,3]");
+    cases.put(
+        "JSON.stringify([1, 2].flatMap(function (x) { return [x, [x * 10]]; }))",
+        "[1,[10],2,[20]]");
+    for (var c : cases.entrySet()) {
+      assertThat(run("result = {version: 'v2', plain: String(" + c.getKey() + ")};", "{}").plain())
+          .as(c.getKey())
+          .isEqualTo(c.getValue());
+    }
+  }
+
   /** The bounded JSON.stringify answers as the built-in does. */
   @Test
   void stringifyAnswersAsTheBuiltInDoes() throws Exception {
