@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
+import org.mozilla.javascript.BaseFunction;
 import org.mozilla.javascript.ClassShutter;
 import org.mozilla.javascript.CompilerEnvirons;
 import org.mozilla.javascript.Context;
@@ -24,6 +25,7 @@ import org.mozilla.javascript.Node;
 import org.mozilla.javascript.Parser;
 import org.mozilla.javascript.RhinoException;
 import org.mozilla.javascript.Script;
+import org.mozilla.javascript.ScriptRuntime;
 import org.mozilla.javascript.ScriptStackElement;
 import org.mozilla.javascript.Scriptable;
 import org.mozilla.javascript.ScriptableObject;
@@ -97,7 +99,10 @@ final class Transformation {
    */
   private static final String BOUNDED_BUILT_INS =
       """
-      (function (max, maxElements, maxConcatenated, global) {
+      (function (max, maxElements, maxConcatenated, global, boundCheck, boundCheckName) {
+        Object.defineProperty(String.prototype, boundCheckName, {
+          value: boundCheck, writable: false, configurable: false, enumerable: false
+        });
         function guard(proto, name, tooLong) {
           var original = proto[name];
           Object.defineProperty(proto, name, {
@@ -327,14 +332,6 @@ final class Transformation {
           },
           writable: false, configurable: false, enumerable: false
         });
-        Object.defineProperty(String.prototype, "%s", {
-          value: function (v) {
-            if (typeof v === "string" && v.length > maxConcatenated)
-              throw new RangeError("+: the string would be longer than " + maxConcatenated + " characters");
-            return v;
-          },
-          writable: false, configurable: false, enumerable: false
-        });
         // JSON.stringify, like join, is one Java call that builds its whole answer: an array of 200
         // strings of 1 Mi characters makes one of 200 Mi at once. This one walks the value as the
         // built-in does (toJSON, a replacer function or list, the indent, boxed values, cycles),
@@ -444,9 +441,8 @@ final class Transformation {
         Object.defineProperty(global, "Function", {
           value: refuse, writable: false, configurable: false, enumerable: false
         });
-      })(%d, %d, %d, this);
-      """
-          .formatted(BOUND_CHECK, MAX_BUILT_STRING, MAX_BUILT_ELEMENTS, MAX_CONCATENATED);
+      })
+      """;
 
   /** Binary buffers, taken out of the scope (see {@link #SHARED}). */
   private static final List<String> TYPED_ARRAYS =
@@ -480,7 +476,23 @@ final class Transformation {
             // A buffer of any size in one call (new ArrayBuffer(2e9)): out of reach of the
             // instruction count; webhook scripts shape JSON and need no binary buffers.
             for (String name : TYPED_ARRAYS) scope.delete(name);
-            cx.evaluateString(scope, BOUNDED_BUILT_INS, "sandbox", 1, null);
+            BoundCheck check = new BoundCheck();
+            check.setParentScope(scope);
+            check.setPrototype(ScriptableObject.getFunctionPrototype(scope));
+            ((org.mozilla.javascript.Function)
+                    cx.evaluateString(scope, BOUNDED_BUILT_INS, "sandbox", 1, null))
+                .call(
+                    cx,
+                    scope,
+                    scope,
+                    new Object[] {
+                      MAX_BUILT_STRING,
+                      MAX_BUILT_ELEMENTS,
+                      MAX_CONCATENATED,
+                      scope,
+                      check,
+                      BOUND_CHECK
+                    });
             sealAll(cx, scope);
             return scope;
           });
@@ -616,7 +628,10 @@ final class Transformation {
     for (Node child = parent.getFirstChild(); child != null; ) {
       Node next = child.getNext();
       boundConcatenations(child);
-      if (isConcatenation(child) && !usesStack(child)) wrap(parent, child);
+      // In a chain (a + b + c) only the outermost sum is checked: every inner one is part of it,
+      // and nothing reads an inner one before the outer is made.
+      if (isConcatenation(child) && !usesStack(child) && !isConcatenation(parent))
+        wrap(parent, child);
       else if (hasChild(child, c -> isConcatenation(c) && usesStack(c))) wrap(parent, child);
       child = next;
     }
@@ -641,6 +656,25 @@ final class Transformation {
     call.setLineColumnNumber(child.getLineno(), child.getColumn());
     parent.replaceChild(child, call);
     call.addChildToBack(child);
+  }
+
+  /**
+   * The check {@link #boundConcatenations} puts around a sum: a Java function, so the call costs no
+   * interpreted frame (it runs once for every chain of {@code +} a script evaluates).
+   */
+  private static final class BoundCheck extends BaseFunction {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public @Nullable Object call(
+        Context cx, Scriptable scope, Scriptable thisObj, @Nullable Object[] args) {
+      Object value = args.length > 0 ? args[0] : Undefined.instance;
+      if (value instanceof CharSequence s && s.length() > MAX_CONCATENATED) {
+        throw ScriptRuntime.rangeError(
+            "+: the string would be longer than " + MAX_CONCATENATED + " characters");
+      }
+      return value;
+    }
   }
 
   /** A script compiled, or why it does not compile (exactly one of the two). */
