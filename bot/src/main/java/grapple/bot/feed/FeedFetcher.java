@@ -1,12 +1,10 @@
 package grapple.bot.feed;
 
 import grapple.bot.http.AddressGuard;
+import grapple.bot.http.RetryAfter;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -23,6 +21,9 @@ import org.jspecify.annotations.Nullable;
  * {@code Retry-After} passed on.
  */
 final class FeedFetcher implements FeedSource {
+  /** The longest wait a feed server's Retry-After is honoured for: feeds poll at least daily. */
+  private static final Duration MAX_RETRY_AFTER = Duration.ofDays(1);
+
   /** Keeps fetches off internal addresses unless feeds.allowPrivateAddresses. */
   static final AddressGuard GUARD = new AddressGuard("feeds", "feeds.allowPrivateAddresses");
 
@@ -95,7 +96,7 @@ final class FeedFetcher implements FeedSource {
           response.header("Content-Type"),
           response.header("ETag"),
           response.header("Last-Modified"),
-          retryAfter(response.header("Retry-After")),
+          RetryAfter.parse(response.header("Retry-After"), MAX_RETRY_AFTER).orElse(null),
           response.header("Location"));
     } catch (AddressGuard.Refused e) {
       throw new FeedException(e.getMessage(), e);
@@ -163,22 +164,5 @@ final class FeedFetcher implements FeedSource {
     HttpUrl parsed = HttpUrl.parse(url);
     if (parsed == null) throw new FeedException("'" + url + "' is not an http or https URL");
     return parsed;
-  }
-
-  /**
-   * A {@code Retry-After} as seconds or as an HTTP date (RFC 9110 §10.2.3: both are allowed, and a
-   * date is what many servers send with a 503); null when absent or unreadable.
-   */
-  static @Nullable Duration retryAfter(@Nullable String header) {
-    if (header == null) return null;
-    String value = header.strip();
-    if (value.matches("\\d{1,9}")) return Duration.ofSeconds(Long.parseLong(value));
-    try {
-      Instant at = DateTimeFormatter.RFC_1123_DATE_TIME.parse(value, Instant::from);
-      Duration wait = Duration.between(Instant.now(), at);
-      return wait.isNegative() ? Duration.ZERO : wait;
-    } catch (DateTimeParseException e) {
-      return null;
-    }
   }
 }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.http.RetryAfter;
 import grapple.bot.room.MatrixException;
 import grapple.bot.room.Media;
 import grapple.bot.room.MediaTooLarge;
@@ -365,19 +366,13 @@ public final class MatrixClient {
    */
   static @Nullable Duration retryAfter(Response response, JsonNode body) {
     JsonNode ms = body.path("retry_after_ms");
-    double millis = ms.isNumber() ? ms.asDouble() : -1;
-    String header = response.header("Retry-After");
-    if (!(millis > 0) && header != null) millis = headerMillis(response, header.trim());
-    if (!(millis > 0)) return null;
-    return Duration.ofMillis(
-        (long) Math.min(Math.ceil(millis), (double) MAX_RETRY_AFTER.toMillis()));
-  }
-
-  private static double headerMillis(Response response, String header) {
-    if (header.matches("\\d{1,12}")) return Long.parseLong(header) * 1000.0;
-    if (header.matches("\\d+")) return Double.MAX_VALUE;
-    java.time.Instant date = response.headers().getInstant("Retry-After");
-    return date == null ? -1 : date.toEpochMilli() - System.currentTimeMillis();
+    if (ms.isNumber() && ms.asDouble() > 0) {
+      return Duration.ofMillis(
+          (long) Math.min(Math.ceil(ms.asDouble()), (double) MAX_RETRY_AFTER.toMillis()));
+    }
+    return RetryAfter.parse(response.header("Retry-After"), MAX_RETRY_AFTER)
+        .filter(wait -> !wait.isZero())
+        .orElse(null);
   }
 
   private static JsonNode parseOrEmpty(String text) {

@@ -64,11 +64,7 @@ public final class MatrixGateway implements RoomGateway {
     // With a password the bot can mend a token the homeserver drops (logged out, expired): syncs
     // and sends go on with a new one instead of waiting for good. A configured token cannot be.
     if (bot.accessToken() == null && bot.password() != null) {
-      client.renewTokensWith(
-          () -> {
-            passwordLogin();
-            return stores.kv().get(TOKEN_KEY).orElseThrow();
-          });
+      client.renewTokensWith(this::passwordLogin);
     }
   }
 
@@ -133,7 +129,8 @@ public final class MatrixGateway implements RoomGateway {
     setDisplayName();
   }
 
-  private void passwordLogin() throws IOException {
+  /** Logs in with the password and uses the new token from now on; returns it. */
+  private String passwordLogin() throws IOException {
     // The config requires bot.password when there is no access token.
     MatrixClient.Login login =
         client.login(
@@ -143,6 +140,7 @@ public final class MatrixGateway implements RoomGateway {
     client.useAccessToken(login.accessToken());
     stores.kv().put(TOKEN_KEY, login.accessToken());
     if (login.deviceId() != null) stores.kv().put(DEVICE_KEY, login.deviceId());
+    return login.accessToken();
   }
 
   private void setDisplayName() {

@@ -3,6 +3,7 @@ package grapple.bot.outbound;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.http.AddressGuard;
+import grapple.bot.http.RetryAfter;
 import grapple.bot.room.MatrixException;
 import grapple.bot.room.Media;
 import grapple.bot.room.MediaTooLarge;
@@ -12,9 +13,6 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
 import java.util.HexFormat;
 import java.util.Optional;
 import java.util.Set;
@@ -126,7 +124,8 @@ final class OutboundRequest {
       if (code >= 200 && code < 300) return new Outcome.Delivered(code);
       String error = "HTTP " + code + " from " + url.getHost();
       if (code == 429 || code == 408 || code >= 500)
-        return new Outcome.Retry(error, retryAfter(response.header("Retry-After")));
+        return new Outcome.Retry(
+            error, RetryAfter.parse(response.header("Retry-After"), MAX_RETRY_AFTER));
       return new Outcome.Fail(error);
     } catch (AddressGuard.Refused e) {
       return new Outcome.Fail(e.getMessage());
@@ -228,26 +227,6 @@ final class OutboundRequest {
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("HmacSHA256 is part of every JDK", e);
     }
-  }
-
-  /** Seconds or an HTTP date; capped at an hour; empty when absent or unreadable. */
-  static Optional<Duration> retryAfter(@Nullable String header) {
-    if (header == null || header.isBlank()) return Optional.empty();
-    String h = header.trim();
-    Duration d;
-    if (h.matches("\\d{1,9}")) {
-      d = Duration.ofSeconds(Long.parseLong(h));
-    } else {
-      try {
-        ZonedDateTime at = ZonedDateTime.parse(h, DateTimeFormatter.RFC_1123_DATE_TIME);
-        d = Duration.between(java.time.Instant.now(), at.toInstant());
-        if (d.isNegative()) d = Duration.ZERO;
-      } catch (DateTimeParseException e) {
-        log.debug("ignored an unreadable Retry-After: {}", h);
-        return Optional.empty();
-      }
-    }
-    return Optional.of(d.compareTo(MAX_RETRY_AFTER) > 0 ? MAX_RETRY_AFTER : d);
   }
 
   private static String describe(IOException e, URI url) {

@@ -84,8 +84,10 @@ class FeedFetcherTest {
     assertThat(byDate.status()).isEqualTo(503);
     assertThat(byDate.retryAfter()).isBetween(Duration.ofMinutes(118), Duration.ofMinutes(120));
     assertThat(bySeconds.retryAfter()).isEqualTo(Duration.ofMinutes(2));
-    assertThat(FeedFetcher.retryAfter("Wed, 21 Oct 2015 07:28:00 GMT")).isEqualTo(Duration.ZERO);
-    assertThat(FeedFetcher.retryAfter("soon")).isNull();
+    assertThat(
+            grapple.bot.http.RetryAfter.parse("Wed, 21 Oct 2015 07:28:00 GMT", Duration.ofDays(1)))
+        .contains(Duration.ZERO);
+    assertThat(grapple.bot.http.RetryAfter.parse("soon", Duration.ofDays(1))).isEmpty();
   }
 
   @Test

@@ -505,7 +505,9 @@ class OutboundSenderTest {
       long d = sender.backoff(attempts).toMillis();
       assertTrue(d >= cap / 2 && d <= cap, attempts + ": " + d);
     }
-    assertEquals(Optional.of(Duration.ofHours(1)), OutboundRequest.retryAfter("999999"));
-    assertEquals(Optional.empty(), OutboundRequest.retryAfter("soon"));
+    assertEquals(
+        Optional.of(Duration.ofHours(1)),
+        grapple.bot.http.RetryAfter.parse("999999", Duration.ofHours(1)));
+    assertEquals(Optional.empty(), grapple.bot.http.RetryAfter.parse("soon", Duration.ofHours(1)));
   }
 }
