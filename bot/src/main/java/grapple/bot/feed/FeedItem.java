@@ -9,7 +9,7 @@ import org.jspecify.annotations.Nullable;
  * summary} are plain text; {@code author} and {@code date} may be null.
  */
 record FeedItem(
-    @Nullable String id,
+    String id,
     @Nullable String title,
     @Nullable String url,
     @Nullable String author,

@@ -168,11 +168,8 @@ final class FeedParser {
     String author = blankToNull(e.getAuthor());
     List<String> enclosures = new ArrayList<>();
     for (SyndEnclosure enclosure : e.getEnclosures()) enclosures.add(enclosure.getUrl());
-    String id =
-        firstNonBlank(
-            e.getUri(),
-            url == null ? null : url.toString(),
-            contentKey(title, date, author, summary, enclosures));
+    String id = firstNonBlank(e.getUri(), url == null ? null : url.toString());
+    if (id == null) id = contentKey(title, date, author, summary, enclosures);
     return new FeedItem(id, title, url == null ? null : url.toString(), author, date, summary);
   }
 
@@ -342,11 +339,8 @@ final class FeedParser {
       List<String> attachments = new ArrayList<>();
       for (JsonNode attachment : item.path("attachments"))
         attachments.add(attachment.path("url").asText(""));
-      String id =
-          firstNonBlank(
-              item.path("id").asText(null),
-              url == null ? null : url.toString(),
-              contentKey(title, date, author, summary, attachments));
+      String id = firstNonBlank(item.path("id").asText(null), url == null ? null : url.toString());
+      if (id == null) id = contentKey(title, date, author, summary, attachments);
       return new FeedItem(id, title, url == null ? null : url.toString(), author, date, summary);
     }
 

@@ -280,7 +280,7 @@ final class FeedPoller implements AutoCloseable {
     Set<String> seen = store.seen(c.id());
     List<FeedItem> fresh = new ArrayList<>();
     for (FeedItem item : oldestFirst(feed.items())) {
-      String id = idOf(item);
+      String id = item.id();
       boolean seenBefore = seen.contains(id);
       if (!seenBefore && id.startsWith(FeedParser.CONTENT_KEY)) {
         String legacy = FeedParser.legacyId(item);
@@ -319,13 +319,6 @@ final class FeedPoller implements AutoCloseable {
       java.util.Collections.reverse(out);
     }
     return out;
-  }
-
-  /** The item's id; the parser gives every item one (one with no guid or link, its content's). */
-  private static String idOf(FeedItem item) {
-    if (item.id() != null) return item.id();
-    return FeedParser.contentKey(
-        item.title(), item.date(), item.author(), item.summary(), List.of());
   }
 
   private void succeeded(

@@ -900,7 +900,7 @@ class FeedParserTest {
 
   /** An item as a sample's is expected to read, but for its summary (see {@link #assertItem}). */
   private static FeedItem item(
-      @Nullable String id,
+      String id,
       @Nullable String title,
       @Nullable String url,
       @Nullable String author,
