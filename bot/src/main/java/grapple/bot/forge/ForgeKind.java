@@ -94,6 +94,14 @@ public abstract class ForgeKind<C> implements ConnectionKind<C> {
         .toList();
   }
 
+  /**
+   * Whether a connection of this kind that {@code follows} picks exists in any room, the bot in it
+   * or not (invited back, its connection works again): a hook shared by rooms stays for it.
+   */
+  protected final boolean followedAnywhere(ServiceContext context, Predicate<Active> follows) {
+    return context.connections().ofKind(this).stream().anyMatch(follows);
+  }
+
   /** Whether a connection's state key is {@code key}, in any case. */
   protected static Predicate<Active> keyed(String key) {
     String lower = key.toLowerCase(Locale.ROOT);

@@ -67,6 +67,6 @@ final class GiteaRepos extends ForgeKind<GiteaRepoConfig> {
 
   /** Whether a room follows {@code key}, counting rooms the bot is no longer in. */
   boolean followedAnywhere(String key) {
-    return parts.context().connections().ofKind(this).stream().anyMatch(keyed(key));
+    return followedAnywhere(parts.context(), keyed(key));
   }
 }

@@ -96,9 +96,9 @@ final class GitlabRepos extends ForgeKind<GitlabRepoConfig> {
    * instance}, counting rooms the bot is no longer in (invited back, their connection works again).
    */
   boolean followedElsewhere(String instance, String path, Active removed) {
-    return parts.context().connections().ofKind(this).stream()
-        .filter(keyed(GitlabRepoConfig.stateKey(instance, path)))
-        .anyMatch(a -> !a.id().equals(removed.id()));
+    return followedAnywhere(
+        parts.context(),
+        keyed(GitlabRepoConfig.stateKey(instance, path)).and(a -> !a.id().equals(removed.id())));
   }
 
   /**
