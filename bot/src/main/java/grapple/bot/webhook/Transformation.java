@@ -599,11 +599,11 @@ final class Transformation {
 
   /**
    * Compiles {@code source} with every string concatenation checked against {@link
-   * #MAX_CONCATENATED}: each {@code +} (also those of {@code +=} and template literals) becomes
-   * {@code "".check(a + b)} in the compiled tree, which returns its argument. A compound assignment
-   * to a property or element ({@code o.p += s}) computes its sum on the stack, so the assignment is
-   * wrapped as a whole (its value is the sum). Each operand is still evaluated once, in order, and
-   * lines keep their numbers.
+   * #MAX_CONCATENATED}: each sum that is not itself part of a sum ({@code +}, {@code +=}, template
+   * literals) becomes {@code "".check(a + b)} in the compiled tree, which returns its argument. A
+   * compound assignment to a property or element ({@code o.p += s}) computes its sum on the stack,
+   * so the assignment is wrapped as a whole (its value is the sum). Each operand is still evaluated
+   * once, in order, and lines keep their numbers.
    */
   private static Script compileBounded(Context cx, String source) {
     CompilerEnvirons env = new CompilerEnvirons();
