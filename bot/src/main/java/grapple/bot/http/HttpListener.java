@@ -7,6 +7,7 @@ import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.UnaryOperator;
 import org.eclipse.jetty.http.HttpHeader;
@@ -18,7 +19,6 @@ import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.util.Callback;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -95,7 +95,7 @@ public final class HttpListener implements AutoCloseable {
   /** Binds and starts serving {@code router}. */
   public static HttpListener start(Settings settings, Router router, Shared shared)
       throws IOException {
-    QueuedThreadPool threads = new QueuedThreadPool(settings.threads() + 2, 2, 60_000);
+    Answers.Pool threads = new Answers.Pool(settings.threads() + 2, 2, 60_000);
     threads.setName(settings.name() + "-http");
     threads.setDaemon(true);
     threads.setReservedThreads(0);
@@ -121,7 +121,7 @@ public final class HttpListener implements AutoCloseable {
     server.addConnector(connector);
     server.setHandler(
         new GracefulHandler(
-            new Dispatch(settings, router, shared, scheduler, new Answers(threads))));
+            new Dispatch(settings, router, shared, scheduler, threads, new Answers(threads))));
     server.setErrorHandler(new JsonErrors(settings.errors()));
     server.setStopTimeout(STOP_TIMEOUT.toMillis());
     HttpListener listener = new HttpListener(settings, server, connector, slowHeaders);
@@ -199,6 +199,7 @@ public final class HttpListener implements AutoCloseable {
     private final Router router;
     private final Shared shared;
     private final ScheduledExecutorScheduler scheduler;
+    private final Executor threads;
     private final Answers answers;
     private final Logger accessLog;
 
@@ -207,11 +208,13 @@ public final class HttpListener implements AutoCloseable {
         Router router,
         Shared shared,
         ScheduledExecutorScheduler scheduler,
+        Executor threads,
         Answers answers) {
       this.settings = settings;
       this.router = router;
       this.shared = shared;
       this.scheduler = scheduler;
+      this.threads = threads;
       this.answers = answers;
       this.accessLog = LoggerFactory.getLogger("access." + settings.name());
     }
@@ -298,6 +301,7 @@ public final class HttpListener implements AutoCloseable {
     private final InFlight budget;
     private final Duration bodyTimeout;
     private final ScheduledExecutorScheduler scheduler;
+    private final Executor threads;
     private final Answers answers;
     private @Nullable BodyReader reader;
 
@@ -312,6 +316,7 @@ public final class HttpListener implements AutoCloseable {
       this.budget = dispatch.shared.budget();
       this.bodyTimeout = dispatch.shared.limits().bodyTimeout();
       this.scheduler = dispatch.scheduler;
+      this.threads = dispatch.threads;
       this.answers = dispatch.answers;
     }
 
@@ -320,12 +325,12 @@ public final class HttpListener implements AutoCloseable {
       long declared = request.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
       boolean chunked = request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING);
       if (declared <= 0 && !chunked) {
-        run(Request.Body.EMPTY);
+        run(Request.Body.EMPTY, () -> {});
         return;
       }
       if (declared > limit) {
         exchange.closeAfterAnswer();
-        run(Request.Body.tooLarge(limit));
+        run(Request.Body.tooLarge(limit), () -> {});
         return;
       }
       reader = new BodyReader(request, chunked ? -1 : declared, limit, budget, this);
@@ -338,18 +343,14 @@ public final class HttpListener implements AutoCloseable {
 
     @Override
     public void read(byte[] body) {
-      try {
-        run(new Request.Body(body, match.route().orElseThrow().maxBodyBytes()));
-      } finally {
-        release();
-      }
+      run(new Request.Body(body, match.route().orElseThrow().maxBodyBytes()), this::release);
     }
 
     @Override
     public void tooLarge() {
       release();
       exchange.closeAfterAnswer();
-      run(Request.Body.tooLarge(match.route().orElseThrow().maxBodyBytes()));
+      run(Request.Body.tooLarge(match.route().orElseThrow().maxBodyBytes()), () -> {});
     }
 
     @Override
@@ -387,6 +388,23 @@ public final class HttpListener implements AutoCloseable {
     /** Gives back what the reader reserved (it exists: it is what reports these outcomes). */
     private void release() {
       if (reader != null) budget.release(reader.reserved());
+    }
+
+    /**
+     * Runs the handler, then {@code after}. A handler that may wait is not run by a thread that is
+     * answering a burst (its other connections would wait with it): it goes to another thread.
+     */
+    private void run(Request.Body body, Runnable after) {
+      Runnable work =
+          () -> {
+            try {
+              run(body);
+            } finally {
+              after.run();
+            }
+          };
+      if (match.route().orElseThrow().waits() && Answers.answering()) threads.execute(work);
+      else work.run();
     }
 
     /** Runs the handler; what it throws is answered as a crash, here, once. */

@@ -34,7 +34,17 @@ public final class Router {
     CompletableFuture<Response> handle(Request request) throws Exception;
   }
 
-  record Route(String method, List<String> segments, long maxBodyBytes, AsyncHandler handler) {}
+  /**
+   * {@code waits}: the handler may wait (on a database read, another server, a lock) before it
+   * returns. Such a handler is never run by the thread that writes a burst of answers (see {@link
+   * Answers}); a handler that only starts work and returns its future may be.
+   */
+  record Route(
+      String method,
+      List<String> segments,
+      long maxBodyBytes,
+      boolean waits,
+      AsyncHandler handler) {}
 
   /** A matched route and its path parameters, or the methods the path allows. */
   record Match(Optional<Route> route, Map<String, String> params, Set<String> allowed) {}
@@ -47,8 +57,20 @@ public final class Router {
         request -> CompletableFuture.completedFuture(handler.handle(request)));
   }
 
+  /** A handler that answers later; it may wait before it returns. */
   public Router addAsync(String method, String pattern, long maxBodyBytes, AsyncHandler handler) {
-    routes.add(new Route(method, segments(pattern), maxBodyBytes, handler));
+    routes.add(new Route(method, segments(pattern), maxBodyBytes, true, handler));
+    return this;
+  }
+
+  /**
+   * A handler that never waits: it checks the request, hands the work on (to the database writer,
+   * to another executor) and returns the future of the answer. The thread that has just written
+   * answers may run it at once instead of waking another.
+   */
+  public Router addNonBlocking(
+      String method, String pattern, long maxBodyBytes, AsyncHandler handler) {
+    routes.add(new Route(method, segments(pattern), maxBodyBytes, false, handler));
     return this;
   }
 

@@ -146,10 +146,10 @@ public final class WebhookService extends AbstractService<WebhookSettings> {
               scripts,
               context.gateway() == null ? null : context.gateway()::upload);
       long limit = settings.payloadSizeLimitBytes();
-      routes.webhooks().addAsync("POST", "/webhook/{hookId}", limit, receiver::receive);
-      routes.webhooks().addAsync("PUT", "/webhook/{hookId}", limit, receiver::receive);
+      routes.webhooks().addNonBlocking("POST", "/webhook/{hookId}", limit, receiver::receive);
+      routes.webhooks().addNonBlocking("PUT", "/webhook/{hookId}", limit, receiver::receive);
       if (settings.enableHttpGet())
-        routes.webhooks().addAsync("GET", "/webhook/{hookId}", limit, receiver::receive);
+        routes.webhooks().addNonBlocking("GET", "/webhook/{hookId}", limit, receiver::receive);
     }
 
     @Override

@@ -405,6 +405,62 @@ class HttpListenerTest {
         .isEqualTo(202);
   }
 
+  /**
+   * A connection answered later (by the thread that writes a burst of answers) sends its next
+   * request at once: {@code GET /later} then {@code GET <next>}, pipelined on one socket. Returns
+   * whether the thread that ran the next request's handler was answering a burst.
+   */
+  private boolean nextHandlerRanWhileAnswering(Router router, String next) throws Exception {
+    CompletableFuture<Response> answer = new CompletableFuture<>();
+    start(router.addAsync("GET", "/later", 0, answerLater(answer)), 2);
+    Socket socket =
+        rawConnection(
+            "GET /later HTTP/1.1\r\nHost: x\r\n\r\n"
+                + "GET "
+                + next
+                + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    Await.until(WAIT, () -> arrived.get() == 1);
+
+    answer.complete(Response.ok(202));
+
+    String both = readAll(socket);
+    assertThat(both).startsWith("HTTP/1.1 202").contains("HTTP/1.1 200");
+    return answeringWhenRun.get();
+  }
+
+  private final AtomicReference<Boolean> answeringWhenRun = new AtomicReference<>();
+
+  private CompletableFuture<Response> noting() {
+    answeringWhenRun.set(Answers.answering());
+    return CompletableFuture.completedFuture(Response.ok(200));
+  }
+
+  @Test
+  void theNextRequestOfAConnectionAnsweredLaterIsReadByTheThreadThatAnsweredIt() throws Exception {
+    Router router = new Router().addNonBlocking("GET", "/quick", 0, request -> noting());
+
+    assertThat(nextHandlerRanWhileAnswering(router, "/quick"))
+        .as("no other thread was woken to read and run it")
+        .isTrue();
+  }
+
+  @Test
+  void aHandlerThatMayWaitIsNeverRunByTheThreadAnsweringABurst() throws Exception {
+    // Run there, a handler waiting on another server would hold up every connection answered in
+    // the same burst (their next requests are read after it).
+    Router router =
+        new Router()
+            .add(
+                "GET",
+                "/waits",
+                request -> {
+                  answeringWhenRun.set(Answers.answering());
+                  return Response.ok(200);
+                });
+
+    assertThat(nextHandlerRanWhileAnswering(router, "/waits")).isFalse();
+  }
+
   @Test
   void liveAndReadyTurn503WhenANeededThreadHasDied() throws Exception {
     start(new Router(), 1);
