@@ -130,6 +130,8 @@ public final class Request {
 
   /** Percent-decodes one part of the URL; a malformed escape is the client's mistake (400). */
   static String decode(String s, String where) {
+    // URLDecoder copies every character even when there is nothing to decode.
+    if (s.indexOf('%') < 0 && s.indexOf('+') < 0) return s;
     try {
       return URLDecoder.decode(s, StandardCharsets.UTF_8);
     } catch (IllegalArgumentException e) {
