@@ -8,18 +8,21 @@ import java.util.Set;
  * service is answered "disabled" rather than "unknown": its name in config and permissions, its
  * name in a sentence ({@code GitHub}, {@code feeds}: "The bridge is not configured to support
  * GitHub."), the other names permission rules may use (with the name, these are the first words of
- * its commands), its connection types' state event types, its routes under {@code /v1/<name>}, and
- * the JSON-RPC methods it adds.
+ * its commands), its connection types' names ({@code Feed}) and state event types, its routes under
+ * {@code /v1/<name>}, and the JSON-RPC methods it adds. A type name's state event type is the one
+ * at the same place in {@code eventTypes} (older event types, still read, come after them).
  */
 public record ServiceInfo(
     String name,
     String displayName,
     Set<String> aliases,
+    List<String> typeNames,
     List<String> eventTypes,
     List<String> apiRoutes,
     List<String> rpcMethods) {
   public ServiceInfo {
     aliases = Set.copyOf(aliases);
+    typeNames = List.copyOf(typeNames);
     eventTypes = List.copyOf(eventTypes);
     apiRoutes = List.copyOf(apiRoutes);
     rpcMethods = List.copyOf(rpcMethods);
@@ -30,8 +33,9 @@ public record ServiceInfo(
       String name,
       String displayName,
       Set<String> aliases,
+      List<String> typeNames,
       List<String> eventTypes,
       List<String> apiRoutes) {
-    this(name, displayName, aliases, eventTypes, apiRoutes, List.of());
+    this(name, displayName, aliases, typeNames, eventTypes, apiRoutes, List.of());
   }
 }

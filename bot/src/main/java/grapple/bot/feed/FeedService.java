@@ -23,7 +23,13 @@ public final class FeedService extends AbstractService<FeedSettings> {
   private static final String GET_FEEDS = "get_feeds";
   private static final ServiceInfo INFO =
       new ServiceInfo(
-          NAME, "feeds", Set.of("feed"), List.of(EVENT_TYPE), List.of(), List.of(GET_FEEDS));
+          NAME,
+          "feeds",
+          Set.of("feed"),
+          List.of(Feeds.TYPE),
+          List.of(EVENT_TYPE),
+          List.of(),
+          List.of(GET_FEEDS));
 
   public FeedService() {
     super(INFO, FeedSettings::read, FeedSettings.class);

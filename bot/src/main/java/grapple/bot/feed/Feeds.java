@@ -17,6 +17,9 @@ import java.util.Optional;
 
 /** The {@code Feed} connection kind: a room following an RSS, Atom or JSON feed. */
 final class Feeds implements ConnectionKind<FeedConfig> {
+  /** The type's name in the APIs ({@code type} of a connection). */
+  static final String TYPE = "Feed";
+
   private final FeedSource fetcher;
   private final FeedStore store;
   private final FeedPoller poller;
@@ -29,7 +32,7 @@ final class Feeds implements ConnectionKind<FeedConfig> {
 
   @Override
   public String name() {
-    return "Feed";
+    return TYPE;
   }
 
   @Override

@@ -15,13 +15,16 @@ import java.util.Optional;
  * one who asks for a new one must have push permission on it with their linked account.
  */
 final class GiteaRepos extends ForgeKind<GiteaRepoConfig> {
+  /** The type's name in the APIs ({@code type} of a connection). */
+  static final String TYPE = "GiteaRepo";
+
   static final String EVENT_TYPE = "org.grapple.gitea.repository";
 
   private final GiteaParts parts;
   private final RepoCommands commands;
 
   GiteaRepos(GiteaParts parts, RepoCommands commands) {
-    super("GiteaRepo", GiteaService.NAME, EVENT_TYPE, List.of());
+    super(TYPE, GiteaService.NAME, EVENT_TYPE, List.of());
     this.parts = parts;
     this.commands = commands;
   }

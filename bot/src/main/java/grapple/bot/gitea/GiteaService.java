@@ -20,7 +20,12 @@ public final class GiteaService extends AbstractService<GiteaSettings> {
   static final String NAME = "gitea";
   private static final ServiceInfo INFO =
       new ServiceInfo(
-          NAME, "Gitea and Forgejo", Set.of("forgejo"), List.of(GiteaRepos.EVENT_TYPE), List.of());
+          NAME,
+          "Gitea and Forgejo",
+          Set.of("forgejo"),
+          List.of(GiteaRepos.TYPE),
+          List.of(GiteaRepos.EVENT_TYPE),
+          List.of());
 
   public GiteaService() {
     super(INFO, (section, config) -> GiteaSettings.read(section), GiteaSettings.class);

@@ -15,6 +15,9 @@ import java.util.Optional;
  * the one who asks for it must have push access to the repository with their linked account.
  */
 final class GithubRepos extends ForgeKind<GithubRepoConfig> {
+  /** The type's name in the APIs ({@code type} of a connection). */
+  static final String TYPE = "GithubRepo";
+
   static final String EVENT_TYPE = "uk.half-shot.matrix-hookshot.github.repository";
   static final String LEGACY_EVENT_TYPE = "uk.half-shot.matrix-github.repository";
 
@@ -22,7 +25,7 @@ final class GithubRepos extends ForgeKind<GithubRepoConfig> {
   private final RepoCommands commands;
 
   GithubRepos(GithubParts parts, RepoCommands commands) {
-    super("GithubRepo", GithubService.NAME, EVENT_TYPE, List.of(LEGACY_EVENT_TYPE));
+    super(TYPE, GithubService.NAME, EVENT_TYPE, List.of(LEGACY_EVENT_TYPE));
     this.parts = parts;
     this.commands = commands;
   }

@@ -30,6 +30,7 @@ public final class GithubService extends AbstractService<GithubSettings> {
           NAME,
           "GitHub",
           Set.of(),
+          List.of(GithubRepos.TYPE),
           List.of(GithubRepos.EVENT_TYPE, GithubRepos.LEGACY_EVENT_TYPE),
           List.of("/oauth", "/account", "/orgs/{org}/repositories", "/repositories"));
 

@@ -19,6 +19,9 @@ import java.util.Optional;
  * project with the account they linked on its instance.
  */
 final class GitlabRepos extends ForgeKind<GitlabRepoConfig> {
+  /** The type's name in the APIs ({@code type} of a connection). */
+  static final String TYPE = "GitLabRepo";
+
   static final String EVENT_TYPE = "uk.half-shot.matrix-hookshot.gitlab.repository";
   static final String LEGACY_EVENT_TYPE = "uk.half-shot.matrix-github.gitlab.repository";
 
@@ -26,7 +29,7 @@ final class GitlabRepos extends ForgeKind<GitlabRepoConfig> {
   private final ProjectCommands commands;
 
   GitlabRepos(GitlabParts parts, ProjectCommands commands) {
-    super("GitLabRepo", GitlabService.NAME, EVENT_TYPE, List.of(LEGACY_EVENT_TYPE));
+    super(TYPE, GitlabService.NAME, EVENT_TYPE, List.of(LEGACY_EVENT_TYPE));
     this.parts = parts;
     this.commands = commands;
   }

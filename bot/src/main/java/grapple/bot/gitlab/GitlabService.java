@@ -31,6 +31,7 @@ public final class GitlabService extends AbstractService<GitlabSettings> {
           NAME,
           "GitLab",
           Set.of(),
+          List.of(GitlabRepos.TYPE),
           List.of(GitlabRepos.EVENT_TYPE, GitlabRepos.LEGACY_EVENT_TYPE),
           List.of());
 

@@ -19,6 +19,9 @@ import java.util.Optional;
  * their linked JIRA account.
  */
 final class JiraProjects extends ForgeKind<JiraProjectConfig> {
+  /** The type's name in the APIs ({@code type} of a connection). */
+  static final String TYPE = "JiraProject";
+
   static final String EVENT_TYPE = "uk.half-shot.matrix-hookshot.jira.project";
   static final String LEGACY_EVENT_TYPE = "uk.half-shot.matrix-github.jira.project";
 
@@ -26,7 +29,7 @@ final class JiraProjects extends ForgeKind<JiraProjectConfig> {
   private final ProjectCommands commands;
 
   JiraProjects(JiraParts parts, ProjectCommands commands) {
-    super("JiraProject", JiraService.NAME, EVENT_TYPE, List.of(LEGACY_EVENT_TYPE));
+    super(TYPE, JiraService.NAME, EVENT_TYPE, List.of(LEGACY_EVENT_TYPE));
     this.parts = parts;
     this.commands = commands;
   }

@@ -25,6 +25,7 @@ public final class JiraService extends AbstractService<JiraSettings> {
           NAME,
           "Jira",
           Set.of(),
+          List.of(JiraProjects.TYPE),
           List.of(JiraProjects.EVENT_TYPE, JiraProjects.LEGACY_EVENT_TYPE),
           List.of("/oauth", "/account", "/instances/{name}/projects"));
 

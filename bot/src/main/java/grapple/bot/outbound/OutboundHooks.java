@@ -26,6 +26,9 @@ import java.util.function.Supplier;
  * database, and queues the room's events.
  */
 final class OutboundHooks implements ConnectionKind<OutboundConfig> {
+  /** The type's name in the APIs ({@code type} of a connection). */
+  static final String TYPE = "OutboundWebhook";
+
   /** Keeps deliveries off internal addresses unless outbound.allowPrivateAddresses. */
   static final AddressGuard GUARD =
       new AddressGuard("outbound hooks", "outbound.allowPrivateAddresses");
@@ -57,7 +60,7 @@ final class OutboundHooks implements ConnectionKind<OutboundConfig> {
 
   @Override
   public String name() {
-    return "OutboundWebhook";
+    return TYPE;
   }
 
   @Override

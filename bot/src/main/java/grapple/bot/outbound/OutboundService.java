@@ -31,6 +31,7 @@ public final class OutboundService extends AbstractService<OutboundSettings> {
           NAME,
           "outbound webhooks",
           Set.of("outbound", "outbound-hook"),
+          List.of(OutboundHooks.TYPE),
           List.of(EVENT_TYPE),
           List.of());
 

@@ -162,6 +162,23 @@ public final class RoomConnections {
   }
 
   /**
+   * A type's name ({@code Feed}, case-insensitive) as its state event type, whether its service
+   * runs or not (so that a type of a service that is off is answered "disabled", not "unknown");
+   * anything else unchanged.
+   */
+  public String eventTypeOf(String type) {
+    for (ConnectionKind<?> kind : connections.kinds().all()) {
+      if (kind.name().equalsIgnoreCase(type)) return kind.eventType();
+    }
+    for (ServiceInfo service : known) {
+      for (int i = 0; i < service.typeNames().size(); i++) {
+        if (service.typeNames().get(i).equalsIgnoreCase(type)) return service.eventTypes().get(i);
+      }
+    }
+    return type;
+  }
+
+  /**
    * The kind of a state event type; a type of a service that is off says so rather than "unknown".
    */
   private ConnectionKind<?> kindFor(String eventType) {

@@ -238,16 +238,12 @@ public final class CoreMethods {
   private JsonNode create(RpcCall c) throws IOException {
     return rooms()
         .create(
-            c.caller(), roomid(c), userid(c), eventType(c.string("type")), () -> c.object("config"))
+            c.caller(),
+            roomid(c),
+            userid(c),
+            rooms().eventTypeOf(c.string("type")),
+            () -> c.object("config"))
         .connection();
-  }
-
-  /** A type's name (Webhook, case-insensitive) as its state event type; other words unchanged. */
-  private String eventType(String type) {
-    for (JsonNode kind : rooms().types()) {
-      if (kind.path("type").asText().equalsIgnoreCase(type)) return kind.path("eventType").asText();
-    }
-    return type;
   }
 
   private JsonNode delete(RpcCall c) throws IOException {

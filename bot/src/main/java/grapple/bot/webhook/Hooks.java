@@ -22,6 +22,9 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /** The {@code Webhook} connection kind, and the live hooks found by their secret ids. */
 final class Hooks implements ConnectionKind<WebhookConfig> {
+  /** The type's name in the APIs ({@code type} of a connection). */
+  static final String TYPE = "Webhook";
+
   private final WebhookSettings settings;
   private final HookIds hookIds;
   private final Clock clock;
@@ -49,7 +52,7 @@ final class Hooks implements ConnectionKind<WebhookConfig> {
 
   @Override
   public String name() {
-    return "Webhook";
+    return TYPE;
   }
 
   @Override

@@ -33,6 +33,7 @@ public final class WebhookService extends AbstractService<WebhookSettings> {
           NAME,
           "webhooks",
           Set.of("webhook", "webhooks"),
+          List.of(Hooks.TYPE),
           List.of(EVENT_TYPE, LEGACY_EVENT_TYPE),
           List.of());
 

@@ -544,4 +544,21 @@ class JsonRpcTest {
       assertThat(error(unknown)).isEqualTo("unknown method 'get_feedz' (get_methods lists them)");
     }
   }
+
+  @Test
+  void creatingATypeOfAServiceThatIsOffSaysTheServiceIsOffNotThatTheTypeIsUnknown(
+      @TempDir Path other) throws Exception {
+    try (LocalRpc noFeeds = LocalRpc.start(other, "feeds: {enabled: false}")) {
+      JsonNode byName =
+          noFeeds.rpc(
+              WRITER,
+              "create_connection",
+              inRoom(",\"type\":\"feed\",\"config\":{\"url\":\"https://example.org/f\"}"));
+      JsonNode unknown =
+          noFeeds.rpc(WRITER, "create_connection", inRoom(",\"type\":\"Fead\",\"config\":{}"));
+
+      assertThat(error(byName)).isEqualTo("The feeds service is not enabled on this bot.");
+      assertThat(error(unknown)).isEqualTo("Unknown connection type 'Fead'.");
+    }
+  }
 }

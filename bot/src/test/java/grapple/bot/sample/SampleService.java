@@ -42,7 +42,12 @@ public final class SampleService extends AbstractService<SampleService.Settings>
   static final String EVENT_TYPE = "org.example.sample";
   private static final ServiceInfo INFO =
       new ServiceInfo(
-          "sample", "samples", Set.of("samples"), List.of(EVENT_TYPE), List.of("/greeting"));
+          "sample",
+          "samples",
+          Set.of("samples"),
+          List.of("Sample"),
+          List.of(EVENT_TYPE),
+          List.of("/greeting"));
 
   /** The {@code sample} section. */
   record Settings(boolean enabled, String greeting) implements ServiceSettings {
