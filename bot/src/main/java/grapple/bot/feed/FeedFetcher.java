@@ -48,7 +48,11 @@ final class FeedFetcher implements FeedSource {
     this.http = b.build();
   }
 
-  /** What a fetch gave: a new document, "not modified", or a failure with the server's wait. */
+  /**
+   * What a fetch gave: a new document, "not modified", or a failure with the server's wait; {@code
+   * url} is where the answer came from, after redirects (the base of the document's relative
+   * links).
+   */
   record Result(
       int status,
       byte[] body,
@@ -56,7 +60,8 @@ final class FeedFetcher implements FeedSource {
       @Nullable String etag,
       @Nullable String lastModified,
       @Nullable Duration retryAfter,
-      @Nullable String location) {
+      @Nullable String location,
+      String url) {
     boolean notModified() {
       return status == 304;
     }
@@ -97,7 +102,8 @@ final class FeedFetcher implements FeedSource {
           response.header("ETag"),
           response.header("Last-Modified"),
           RetryAfter.parse(response.header("Retry-After"), MAX_RETRY_AFTER).orElse(null),
-          response.header("Location"));
+          response.header("Location"),
+          url.toString());
     } catch (AddressGuard.Refused e) {
       throw new FeedException(e.getMessage(), e);
     } catch (java.io.InterruptedIOException e) {
@@ -130,7 +136,8 @@ final class FeedFetcher implements FeedSource {
         null,
         null,
         result.retryAfter(),
-        null);
+        null,
+        result.url());
   }
 
   /** True for a header value a request may carry: tabs and printable ASCII. */

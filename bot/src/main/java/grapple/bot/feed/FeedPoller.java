@@ -208,7 +208,8 @@ final class FeedPoller implements AutoCloseable {
       } else if (r.status() != 200) {
         failed(url, state, "HTTP " + r.status(), r.retryAfter());
       } else {
-        ParsedFeed feed = FeedParser.parse(r.body(), r.contentType(), URI.create(url));
+        // Relative links are relative to where the document was found, after any redirect.
+        ParsedFeed feed = FeedParser.parse(r.body(), r.contentType(), URI.create(r.url()));
         for (Subscription s : subscribers) {
           // A room that stopped following the feed while it was fetched gets nothing more.
           if (following(s)) deliver(s, feed);

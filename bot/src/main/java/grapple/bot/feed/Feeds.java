@@ -63,7 +63,7 @@ final class Feeds implements ConnectionKind<FeedConfig> {
     try {
       FeedFetcher.Result r = fetcher.fetch(stateKey, null, null);
       if (r.status() != 200) throw new FeedException("HTTP " + r.status());
-      FeedParser.parse(r.body(), r.contentType(), URI.create(stateKey));
+      FeedParser.parse(r.body(), r.contentType(), URI.create(r.url()));
     } catch (FeedException e) {
       throw new BadInput("url", "Could not read feed from URL: " + Markdown.code(e.getMessage()));
     }

@@ -123,6 +123,7 @@ class FeedFetcherTest {
 
     assertThat(r.status()).isEqualTo(200);
     assertThat(new String(r.body(), StandardCharsets.UTF_8)).isEqualTo("<rss/>");
+    assertThat(r.url()).isEqualTo(server.url("/moved").toString());
   }
 
   @Test

@@ -170,6 +170,25 @@ class FeedPollerTest {
         .containsExactly("New post in Blog: Post 3 (https://blog.example/p/3)");
   }
 
+  /** A feed whose links are relative and that has moved: its items link where it now is. */
+  @Test
+  void relativeLinksAreResolvedAgainstWhereARedirectLedNotTheSubscribedUrl() throws Exception {
+    FeedPoller poller = poller(0);
+    poller.register(sub(connection("")), true);
+    for (String[] ids : new String[][] {{"1"}, {"2", "1"}}) {
+      server.enqueue(
+          new MockResponse.Builder().code(301).addHeader("Location", "/moved/feed.xml").build());
+      StringBuilder items = new StringBuilder();
+      for (String id : ids)
+        items.append("<item><title>Post " + id + "</title><link>p/" + id + "</link></item>");
+      serve(rssItems(items.toString()));
+      poller.pollOnce(url());
+    }
+
+    assertThat(posted(Duration.ofSeconds(3)))
+        .containsExactly("New post in Blog: Post 2 (" + server.url("/moved/p/2") + ")");
+  }
+
   /** A channel of raw {@code <item>} elements. */
   private static String rssItems(String... items) {
     return "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Blog</title>"
@@ -353,7 +372,8 @@ class FeedPollerTest {
               null,
               null,
               null,
-              null);
+              null,
+              url);
         };
     poller.set(poller(source, Clock.systemUTC(), settings(0, 10)));
     poller.get().register(sub(c), true);
@@ -382,7 +402,7 @@ class FeedPollerTest {
         (url, etag, lastModified) -> {
           if (fetches.incrementAndGet() == 1) poller.get().register(sub(b), true);
           return new FeedFetcher.Result(
-              200, rss("1").getBytes(UTF_8), "application/rss+xml", null, null, null, null);
+              200, rss("1").getBytes(UTF_8), "application/rss+xml", null, null, null, null, url);
         };
     poller.set(poller(source, Clock.systemUTC(), settings(0, 10)));
     poller.get().register(sub(a), true);
@@ -625,7 +645,7 @@ class FeedPollerTest {
             throw new StackOverflowError();
           }
           return new FeedFetcher.Result(
-              200, rss("1").getBytes(UTF_8), "application/rss+xml", null, null, null, null);
+              200, rss("1").getBytes(UTF_8), "application/rss+xml", null, null, null, null, url);
         };
     FeedPoller poller = poller(source, Clock.systemUTC(), settings(0, 10));
     poller.register(sub(connection("")), true);
