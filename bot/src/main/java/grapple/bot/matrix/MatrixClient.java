@@ -350,9 +350,13 @@ public final class MatrixClient {
 
   private static MatrixException error(Response response, String text) {
     JsonNode body = parseOrEmpty(text);
+    if (!body.path("errcode").isTextual()) {
+      return MatrixException.notFromHomeserver(
+          response.code(), response.message(), retryAfter(response, body));
+    }
     return new MatrixException(
         response.code(),
-        body.path("errcode").asText("M_UNKNOWN"),
+        body.path("errcode").asText(),
         body.path("error").asText(response.message()),
         retryAfter(response, body));
   }

@@ -13,12 +13,34 @@ public final class MatrixException extends IOException {
   private final int status;
   private final String errcode;
   private final @Nullable Duration retryAfter;
+  private final boolean fromHomeserver;
 
+  /** The homeserver's refusal: a Matrix error ({@code errcode}, {@code error}). */
   public MatrixException(int status, String errcode, String error, @Nullable Duration retryAfter) {
+    this(status, errcode, error, retryAfter, true);
+  }
+
+  private MatrixException(
+      int status,
+      String errcode,
+      String error,
+      @Nullable Duration retryAfter,
+      boolean fromHomeserver) {
     super("HTTP " + status + " " + errcode + ": " + error);
     this.status = status;
     this.errcode = errcode;
     this.retryAfter = retryAfter;
+    this.fromHomeserver = fromHomeserver;
+  }
+
+  /**
+   * An error answer that is not a Matrix error (no {@code errcode}): a proxy or load balancer in
+   * front of the homeserver answered (a 404 or 403 page while it is misrouted or being deployed),
+   * not the homeserver judging the request.
+   */
+  public static MatrixException notFromHomeserver(
+      int status, String reason, @Nullable Duration retryAfter) {
+    return new MatrixException(status, "M_UNKNOWN", reason, retryAfter, false);
   }
 
   /** Status, errcode and the homeserver's words; never null. */
@@ -49,13 +71,25 @@ public final class MatrixException extends IOException {
    * Whether sending the same event later may succeed: when the error {@link #isTransient passes},
    * or is about the bot's session rather than the event (401: a new token fixes it), a timeout
    * (408), or the homeserver's own limits ({@code M_RESOURCE_LIMIT_EXCEEDED}, a 403 while it is
-   * over, e.g., its monthly active users: it passes once the administrator acts). Any other 4xx
-   * refuses the event itself.
+   * over, e.g., its monthly active users: it passes once the administrator acts), or an answer that
+   * is not the homeserver's (a proxy's page: the homeserver never saw the event), unless that
+   * answer is about the request's size or shape (400, 411, 413, 414, 415, 431: sent again, it would
+   * be refused again, and hold up its room for good). Any other 4xx refuses the event itself.
    */
   public boolean mayPassLater() {
     return isTransient()
         || status == 401
         || status == 408
-        || errcode.equals("M_RESOURCE_LIMIT_EXCEEDED");
+        || errcode.equals("M_RESOURCE_LIMIT_EXCEEDED")
+        || (!fromHomeserver && !aboutTheRequest(status));
+  }
+
+  private static boolean aboutTheRequest(int status) {
+    return status == 400
+        || status == 411
+        || status == 413
+        || status == 414
+        || status == 415
+        || status == 431;
   }
 }

@@ -140,6 +140,36 @@ class MatrixGatewayTest {
   }
 
   /**
+   * A refusal that is not the homeserver's (a proxy's page while it is misrouted or being deployed)
+   * is sent again later rather than recorded as refused for good, unless the page is about the
+   * request's size or shape (sent again, it would be refused again). A Matrix 4xx still refuses.
+   */
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      textBlock =
+          """
+      404 | text/html        | <h1>Not Found</h1>                                     | true
+      403 | text/html        | <h1>Forbidden</h1>                                     | true
+      413 | text/html        | <h1>413 Request Entity Too Large</h1>                  | false
+      404 | application/json | {"errcode":"M_NOT_FOUND","error":"Unknown room"}       | false
+      403 | application/json | {"errcode":"M_FORBIDDEN","error":"not in room"}        | false
+      """)
+  void aRefusalFromAProxyMayPassLaterButNotOneAboutTheRequest(
+      int status, String type, String body, boolean passes) {
+    server.enqueue(
+        new mockwebserver3.MockResponse.Builder()
+            .code(status)
+            .addHeader("Content-Type", type)
+            .body(body)
+            .build());
+
+    assertThatThrownBy(() -> gateway.send("!r:test", "m.room.message", Json.object(), "t1"))
+        .isInstanceOfSatisfying(
+            MatrixException.class, e -> assertThat(e.mayPassLater()).isEqualTo(passes));
+  }
+
+  /**
    * A retry hint is taken as a wait above zero and at most an hour: an absurd one neither stops the
    * sends for ages nor breaks the answer's reading, and 0 or less leaves the wait to the backoff
    * (no busy loop). The {@code Retry-After} header (seconds) counts when the body gives no wait.
