@@ -181,6 +181,11 @@ final class SyncLoop implements Runnable {
     for (Map.Entry<String, JsonNode> room : rooms.path("invite").properties()) {
       invitedRoom(room.getKey(), room.getValue());
     }
+    if (firstOfRun) {
+      Set<String> joined = new java.util.HashSet<>();
+      rooms.path("join").fieldNames().forEachRemaining(joined::add);
+      events.joinedAtStart(joined);
+    }
     return handled;
   }
 

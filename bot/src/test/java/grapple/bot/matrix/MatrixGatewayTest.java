@@ -571,6 +571,37 @@ class MatrixGatewayTest {
     assertThat(rooms.isJoined("!r:test", "@bot:test")).as("let in again").isTrue();
   }
 
+  /**
+   * The run's first sync lists every room the bot is in: the core hears that list once, so that a
+   * room it knew from before and the bot has left meanwhile is one it is not in.
+   */
+  @Test
+  void theRoomsOfTheRunsFirstSyncAreHandedOnAsEveryRoomTheBotIsIn() throws Exception {
+    syncStore.commit("s9", List.of());
+    answerSyncs(
+        """
+        {"next_batch":"s10","rooms":{"join":{"!a:test":{},"!b:test":{}}}}""",
+        """
+        {"next_batch":"s11","rooms":{"join":{"!c:test":{}}}}""");
+    BlockingQueue<java.util.Set<String>> joined = new LinkedBlockingQueue<>();
+
+    gateway.start(
+        new RoomEvents() {
+          @Override
+          public void onEvent(RoomEvent event, boolean initial) {}
+
+          @Override
+          public void joinedAtStart(java.util.Set<String> roomIds) {
+            joined.add(roomIds);
+          }
+        },
+        () -> {});
+
+    assertThat(joined.poll(5, TimeUnit.SECONDS)).containsExactlyInAnyOrder("!a:test", "!b:test");
+    awaitSince("s11");
+    assertThat(joined).as("later batches list only rooms with news").isEmpty();
+  }
+
   @Test
   void anInviteForTheBotIsPassedOnWithTheInviter() throws Exception {
     answerSyncs(
