@@ -18,6 +18,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -100,6 +101,26 @@ final class Core implements RoomEvents {
           return null;
         });
     writes.afterCommit();
+  }
+
+  /**
+   * Takes the bot out of the rooms it was in as the database's authority says but is in no more
+   * (kicked, banned or gone while every instance was down): their hooks answer 410, not 202 for
+   * messages the homeserver would refuse. The other instances hear it too.
+   */
+  @Override
+  public void joinedAtStart(Set<String> roomIds) {
+    String bot = connections.botUserId();
+    for (String roomId : rooms.joinedBy(bot)) {
+      if (roomIds.contains(roomId)) continue;
+      log.warn(
+          "room {}: the bot is not in it any more (it left or was removed while away)", roomId);
+      RoomEvent.State left =
+          new RoomEvent.State(
+              roomId, "$left", bot, "m.room.member", bot, Json.object().put("membership", "leave"));
+      rooms.apply(left);
+      authoritySeen.accept(left);
+    }
   }
 
   @Override

@@ -133,6 +133,27 @@ class ClusterTest {
   }
 
   /**
+   * The bot was kicked while every instance was down: the database's authority still says it is in
+   * the room, and the leader's first sync, which lists every room the bot is in, does not name it.
+   * Its hooks answered 202 on every instance for messages the homeserver would refuse for good.
+   */
+  @Test
+  void aRoomTheFirstSyncDoesNotListIsOneTheBotIsNotInOnEveryInstance() throws Exception {
+    String hookId = hookId(createOn(leader, "ci"));
+    Await.until(WITHIN_A_SECOND, () -> follower.connections.inRoom(TestHub.ROOM).size() == 1);
+    leader.gateway.takeSent(); // the URL, told to its creator
+
+    leader.core.joinedAtStart(java.util.Set.of("!another:test"));
+
+    assertThat(post(leaderHooks, hookId, "anyone there?")).isEqualTo(410);
+    Await.until(
+        WITHIN_A_SECOND,
+        () -> !follower.rooms.isJoined(TestHub.ROOM, follower.gateway.botUserId()));
+    assertThat(post(followerHooks, hookId, "anyone there?")).isEqualTo(410);
+    assertThat(leader.gateway.takeSent(Duration.ofMillis(300))).isNull();
+  }
+
+  /**
    * The leader forgets change log entries after an hour. A follower that read none for that long
    * (cut off from the database, suspended) cannot know what it missed from the entries left, so it
    * loads every room again: a webhook removed meanwhile stops working on it too.

@@ -21,6 +21,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -39,6 +40,7 @@ final class FeedPoller implements AutoCloseable {
   private final FeedSource fetcher;
   private final FeedStore store;
   private final Outbox outbox;
+  private final Predicate<String> botNotIn;
   private final Clock clock;
   private final Map<String, Subscription> subscriptions = new ConcurrentHashMap<>();
   private final Map<String, Long> nextPollAt = new ConcurrentHashMap<>();
@@ -65,8 +67,18 @@ final class FeedPoller implements AutoCloseable {
     }
   }
 
+  /**
+   * {@code botNotIn} says whether the bot is known not to be in a room: a room it left (or was
+   * kicked or banned from) is skipped, its items kept unseen for when the bot is back.
+   */
   FeedPoller(
-      FeedSettings settings, FeedSource fetcher, FeedStore store, Outbox outbox, Clock clock) {
+      FeedSettings settings,
+      FeedSource fetcher,
+      FeedStore store,
+      Outbox outbox,
+      Clock clock,
+      Predicate<String> botNotIn) {
+    this.botNotIn = botNotIn;
     this.settings = settings;
     this.fetcher = fetcher;
     this.store = store;
@@ -210,11 +222,18 @@ final class FeedPoller implements AutoCloseable {
       } else {
         // Relative links are relative to where the document was found, after any redirect.
         ParsedFeed feed = FeedParser.parse(r.body(), r.contentType(), URI.create(r.url()));
+        boolean skipped = false;
         for (Subscription s : subscribers) {
+          // A room the bot is not in could take nothing: its items stay unseen, not posted to be
+          // refused.
+          if (botNotIn.test(s.roomId())) skipped = true;
           // A room that stopped following the feed while it was fetched gets nothing more.
-          if (following(s)) deliver(s, feed);
+          else if (following(s)) deliver(s, feed);
         }
-        succeeded(url, r.etag(), r.lastModified(), subscribers);
+        // With a room skipped, the validators from before stay: once the bot is back the feed is
+        // fetched whole, not answered "not modified", and what that room missed is posted.
+        if (skipped) succeeded(url, state.etag(), state.lastModified(), subscribers);
+        else succeeded(url, r.etag(), r.lastModified(), subscribers);
       }
     } catch (FeedException e) {
       failed(url, state, e.getMessage(), null);

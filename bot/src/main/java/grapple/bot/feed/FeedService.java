@@ -51,7 +51,14 @@ public final class FeedService extends AbstractService<FeedSettings> {
       FeedFetcher fetcher = new FeedFetcher(settings);
       this.context = context;
       this.store = new FeedStore(context.database());
-      this.poller = new FeedPoller(settings, fetcher, store, context.outbox(), context.clock());
+      this.poller =
+          new FeedPoller(
+              settings,
+              fetcher,
+              store,
+              context.outbox(),
+              context.clock(),
+              context.botRooms()::notIn);
       this.feeds = new Feeds(fetcher, store, poller);
     }
 

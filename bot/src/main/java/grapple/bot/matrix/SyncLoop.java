@@ -165,12 +165,26 @@ final class SyncLoop implements Runnable {
     boolean initial = since == null;
     List<String> handled = new ArrayList<>();
     JsonNode rooms = batch.path("rooms");
+    // A room the bot left, was kicked or banned from since the last batch: its timeline runs up to
+    // and including the bot's own leave event. Taken in like a joined room's, so the core learns
+    // the bot is no longer in it (its hooks stop accepting what could never be delivered) and sees
+    // what came before. First: a room left and joined again since then is in both, and
+    // is joined.
+    for (Map.Entry<String, JsonNode> room : rooms.path("leave").properties()) {
+      List<JsonNode> gap = since == null ? List.of() : gap(room.getKey(), room.getValue(), since);
+      joinedRoom(room.getKey(), room.getValue(), gap, initial, firstOfRun, handled);
+    }
     for (Map.Entry<String, JsonNode> room : rooms.path("join").properties()) {
       List<JsonNode> gap = since == null ? List.of() : gap(room.getKey(), room.getValue(), since);
       joinedRoom(room.getKey(), room.getValue(), gap, initial, firstOfRun, handled);
     }
     for (Map.Entry<String, JsonNode> room : rooms.path("invite").properties()) {
       invitedRoom(room.getKey(), room.getValue());
+    }
+    if (firstOfRun) {
+      Set<String> joined = new java.util.HashSet<>();
+      rooms.path("join").fieldNames().forEachRemaining(joined::add);
+      events.joinedAtStart(joined);
     }
     return handled;
   }

@@ -16,6 +16,13 @@ public interface RoomEvents {
    */
   default void onRoomEvent(String roomId, ObjectNode event) {}
 
+  /**
+   * Every room the bot is joined to, as the run's first sync says (after its events): it lists them
+   * all, with their whole state. A room known from before (the database's authority, kept for
+   * several instances) that is not among them is one the bot left or was removed from while away.
+   */
+  default void joinedAtStart(java.util.Set<String> roomIds) {}
+
   /** The database work queued by the events handled since the last call, to commit with them. */
   default BatchWrites takeWrites() {
     return BatchWrites.NONE;

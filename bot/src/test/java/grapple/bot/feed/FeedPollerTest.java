@@ -46,6 +46,9 @@ class FeedPollerTest {
   private FeedStore store;
   private final List<FeedPoller> pollers = new ArrayList<>();
 
+  /** Whether the bot is out of {@link #ROOM} (kicked, banned, left). */
+  private final AtomicBoolean botAway = new AtomicBoolean();
+
   @BeforeEach
   void setUp() throws Exception {
     server.start();
@@ -77,7 +80,8 @@ class FeedPollerTest {
   }
 
   private FeedPoller poller(FeedSource source, Clock clock, FeedSettings settings) {
-    FeedPoller poller = new FeedPoller(settings, source, store, outbox, clock);
+    FeedPoller poller =
+        new FeedPoller(settings, source, store, outbox, clock, room -> botAway.get());
     pollers.add(poller);
     return poller;
   }
@@ -425,6 +429,34 @@ class FeedPollerTest {
     assertThat(second.getHeaders().get("If-None-Match"))
         .isEqualTo("\"v" + rss("1").length() + "\"");
     assertThat(posted(Duration.ofMillis(500))).isEmpty();
+  }
+
+  /**
+   * Kicked from the room: what the feed publishes meanwhile was posted there, refused by the
+   * homeserver and marked seen, so lost. Now it waits, unseen, and is posted once the bot is back,
+   * even when the feed has not changed since the last poll while away.
+   */
+  @Test
+  void itemsPublishedWhileTheBotIsOutOfTheRoomArePostedWhenItIsBack() throws Exception {
+    FeedPoller poller = primed(poller(0), "", "1");
+    server.takeRequest();
+    botAway.set(true);
+    serve(rss("2", "1"));
+
+    poller.pollOnce(url());
+
+    assertThat(posted(Duration.ofMillis(500))).as("while away").isEmpty();
+    server.takeRequest();
+    botAway.set(false);
+    serve(rss("2", "1"));
+
+    poller.pollOnce(url());
+
+    assertThat(server.takeRequest().getHeaders().get("If-None-Match"))
+        .as("the validators from before the bot left: the feed did change since")
+        .isEqualTo("\"v" + rss("1").length() + "\"");
+    assertThat(posted(Duration.ofSeconds(3)))
+        .containsExactly("New post in Blog: Post 2 (https://blog.example/p/2)");
   }
 
   /**

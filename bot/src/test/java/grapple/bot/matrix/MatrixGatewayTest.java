@@ -555,6 +555,83 @@ class MatrixGatewayTest {
     assertThat(syncStore.processed("$react")).isTrue();
   }
 
+  /**
+   * Kicked while running: the homeserver tells it in the batch's {@code rooms.leave}, whose
+   * timeline ends with the bot's own leave. The rooms' state must learn it (the room's webhooks
+   * then refuse what could never be delivered), and learn the join when the bot is let in again.
+   */
+  @Test
+  void aKickInTheLeaveSectionTakesTheBotOutOfTheRoomAndARejoinPutsItBack() throws Exception {
+    long now = System.currentTimeMillis() + 60_000;
+    answerSyncs(
+        """
+        {"next_batch":"s1","rooms":{"join":{"!r:test":{"state":{"events":[
+          {"type":"m.room.member","state_key":"@bot:test","sender":"@bot:test","event_id":"$j1",
+           "content":{"membership":"join"}}]}}}}}""",
+        """
+        {"next_batch":"s2","rooms":{"leave":{"!r:test":{"timeline":{"events":[
+          {"type":"m.room.message","sender":"@a:test","event_id":"$last","origin_server_ts":%d,
+           "content":{"msgtype":"m.text","body":"bye"}},
+          {"type":"m.room.member","state_key":"@bot:test","sender":"@a:test","event_id":"$kick",
+           "origin_server_ts":%d,"content":{"membership":"leave","reason":"spam"}}]}}}}}"""
+            .formatted(now, now),
+        """
+        {"next_batch":"s3","rooms":{"join":{"!r:test":{"timeline":{"events":[
+          {"type":"m.room.member","state_key":"@bot:test","sender":"@bot:test","event_id":"$j2",
+           "origin_server_ts":%d,"content":{"membership":"join"}}]}}}}}"""
+            .formatted(now));
+    grapple.bot.room.RoomStates rooms = new grapple.bot.room.RoomStates();
+    BlockingQueue<String> seen = new LinkedBlockingQueue<>();
+
+    gateway.start(
+        (event, initial) -> {
+          if (event instanceof RoomEvent.State s) rooms.apply(s);
+          seen.add(describe(event));
+        },
+        () -> {});
+
+    assertThat(poll(seen)).isEqualTo("state m.room.member");
+    assertThat(poll(seen)).as("what came before the kick").isEqualTo("message $last");
+    assertThat(poll(seen)).isEqualTo("state m.room.member");
+    awaitSince("s2");
+    assertThat(rooms.isJoined("!r:test", "@bot:test")).as("after the kick").isFalse();
+    assertThat(syncStore.processed("$kick")).isTrue();
+    assertThat(poll(seen)).isEqualTo("state m.room.member");
+    awaitSince("s3");
+    assertThat(rooms.isJoined("!r:test", "@bot:test")).as("let in again").isTrue();
+  }
+
+  /**
+   * The run's first sync lists every room the bot is in: the core hears that list once, so that a
+   * room it knew from before and the bot has left meanwhile is one it is not in.
+   */
+  @Test
+  void theRoomsOfTheRunsFirstSyncAreHandedOnAsEveryRoomTheBotIsIn() throws Exception {
+    syncStore.commit("s9", List.of());
+    answerSyncs(
+        """
+        {"next_batch":"s10","rooms":{"join":{"!a:test":{},"!b:test":{}}}}""",
+        """
+        {"next_batch":"s11","rooms":{"join":{"!c:test":{}}}}""");
+    BlockingQueue<java.util.Set<String>> joined = new LinkedBlockingQueue<>();
+
+    gateway.start(
+        new RoomEvents() {
+          @Override
+          public void onEvent(RoomEvent event, boolean initial) {}
+
+          @Override
+          public void joinedAtStart(java.util.Set<String> roomIds) {
+            joined.add(roomIds);
+          }
+        },
+        () -> {});
+
+    assertThat(joined.poll(5, TimeUnit.SECONDS)).containsExactlyInAnyOrder("!a:test", "!b:test");
+    awaitSince("s11");
+    assertThat(joined).as("later batches list only rooms with news").isEmpty();
+  }
+
   @Test
   void anInviteForTheBotIsPassedOnWithTheInviter() throws Exception {
     answerSyncs(
