@@ -103,6 +103,10 @@ class WebhookReceiverTest {
     WebhookReceiver.Lookup lookup =
         new WebhookReceiver.Lookup(
             hookId -> hookId.equals("secret") ? Optional.of(live) : Optional.empty(),
+            hookId -> {
+              storedLookups.add(Thread.currentThread().getName());
+              return hookId.equals("made-elsewhere") ? Optional.of(live) : Optional.empty();
+            },
             roomId -> roomId.equals(roomWithoutBot));
     receiver =
         new WebhookReceiver(
@@ -119,10 +123,18 @@ class WebhookReceiverTest {
                     receiver::receive));
   }
 
+  /** The threads that looked a hook id up in the database. */
+  private final java.util.List<String> storedLookups =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
+
   private HttpResponse<String> post(String json) throws Exception {
+    return post("secret", json);
+  }
+
+  private HttpResponse<String> post(String hookId, String json) throws Exception {
     return client.send(
         HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + listener.port() + "/webhook/secret"))
+                URI.create("http://127.0.0.1:" + listener.port() + "/webhook/" + hookId))
             .header("Content-Type", "application/json")
             .POST(HttpRequest.BodyPublishers.ofString(json))
             .timeout(Duration.ofSeconds(10))
@@ -132,6 +144,20 @@ class WebhookReceiverTest {
 
   private static ObjectNode script(String source) {
     return Json.object().put("transformationFunction", source);
+  }
+
+  @Test
+  void aHookIdNotKnownInMemoryIsLookedUpInTheDatabaseOffTheListenersThreads() throws Exception {
+    // The webhook routes never wait (Router.addNonBlocking): the listener may run them on the
+    // thread writing a burst of answers, where a database read would hold up every connection.
+    serve(false, false);
+
+    assertThat(post("secret", "{}").statusCode()).isEqualTo(202);
+    assertThat(storedLookups).as("a hook known in memory reads nothing").isEmpty();
+
+    assertThat(post("made-elsewhere", "{\"a\":1}").statusCode()).isEqualTo(202);
+    assertThat(post("nobody", "{}").statusCode()).isEqualTo(404);
+    assertThat(storedLookups).hasSize(2).noneMatch(name -> name.startsWith("webhooks-http"));
   }
 
   @Test
