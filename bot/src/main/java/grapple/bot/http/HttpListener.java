@@ -224,6 +224,7 @@ public final class HttpListener implements AutoCloseable {
         org.eclipse.jetty.server.Request request,
         org.eclipse.jetty.server.Response response,
         Callback callback) {
+      Answers.handling();
       Exchange exchange =
           new Exchange(settings, request, response, callback, shared.observer(), accessLog);
       try {
