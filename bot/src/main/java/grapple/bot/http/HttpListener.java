@@ -388,7 +388,7 @@ public final class HttpListener implements AutoCloseable {
 
     /** Gives back what the reader reserved (it exists: it is what reports these outcomes). */
     private void release() {
-      if (reader != null) budget.release(reader.reserved());
+      if (reader != null) reader.release();
     }
 
     /**
