@@ -61,6 +61,13 @@ final class WebhookReceiver {
    */
   private final InFlight scriptBodies = new InFlight(SCRIPT_BODY_BYTES);
 
+  /**
+   * Bodies waiting for their hook id to be read from the database (an id not known in memory),
+   * counted by their size: the listener's budget no longer covers them once {@link #receive}
+   * returns. Over this, 503.
+   */
+  private final InFlight lookingUp = new InFlight(SCRIPT_BODY_BYTES);
+
   /** Completed when the bot shuts down: senders still waiting for delivery are answered then. */
   private final CompletableFuture<Response> stopping = new CompletableFuture<>();
 
@@ -102,23 +109,42 @@ final class WebhookReceiver {
     String hookId = request.pathParam("hookId");
     Optional<Hooks.Hook> known = lookup.known().apply(hookId);
     if (known.isPresent()) return forHook(request, known);
+    // The listener's budget covers the body only until this returns: the body waiting for the
+    // lookup is counted here instead.
+    long held;
+    try {
+      held = request.body().length;
+    } catch (Request.BodyTooLarge e) {
+      held = 0;
+    }
+    long bytes = held;
+    if (!lookingUp.tryReserve(bytes)) return now(TOO_MANY_LOOKUPS);
     CompletableFuture<Optional<Hooks.Hook>> stored;
     try {
       stored = CompletableFuture.supplyAsync(() -> lookup.stored().apply(hookId), scripts);
     } catch (RejectedExecutionException e) {
-      return now(
-          Response.error(503, "Too many webhook requests at once; try again.")
-              .withHeader("Retry-After", "1"));
+      lookingUp.release(bytes);
+      return now(TOO_MANY_LOOKUPS);
     }
-    return stored.thenCompose(
-        hook -> {
-          try {
-            return forHook(request, hook);
-          } catch (Exception e) {
-            return CompletableFuture.failedFuture(e);
-          }
-        });
+    return stored
+        .handle(
+            (hook, failure) -> {
+              try {
+                return failure != null
+                    ? CompletableFuture.<Response>failedFuture(failure)
+                    : forHook(request, hook);
+              } catch (Exception e) {
+                return CompletableFuture.<Response>failedFuture(e);
+              } finally {
+                lookingUp.release(bytes);
+              }
+            })
+        .thenCompose(r -> r);
   }
+
+  private static final Response TOO_MANY_LOOKUPS =
+      Response.error(503, "Too many webhook requests at once; try again.")
+          .withHeader("Retry-After", "1");
 
   private CompletableFuture<Response> forHook(Request request, Optional<Hooks.Hook> hook)
       throws Exception {
