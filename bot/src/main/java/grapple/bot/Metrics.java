@@ -67,11 +67,15 @@ public final class Metrics implements RequestObserver {
     }
 
     CounterDataPoint status(int status) {
-      int i = status >= 0 && status < 600 ? status : 0;
-      var point = byStatus.get(i);
+      // A status outside the table (none Jetty writes, but a handler's own) is looked up each
+      // time: kept in a shared slot, it would be counted under another status's label.
+      if (status < 0 || status >= byStatus.length())
+        return requests.labelValues(listener, Integer.toString(status));
+      var point = byStatus.get(status);
       if (point == null) {
         point = requests.labelValues(listener, Integer.toString(status));
-        byStatus.set(i, point); // labelValues gives the same point each time: a race is harmless
+        byStatus.set(
+            status, point); // labelValues gives the same point each time: a race is harmless
       }
       return point;
     }

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.jspecify.annotations.Nullable;
@@ -32,8 +33,15 @@ final class Answers implements Runnable {
 
   private record Keeping(Pool pool, List<Runnable> jobs) {}
 
-  /** Set while this thread runs the jobs it kept. */
-  private static final ThreadLocal<Boolean> ANSWERING = ThreadLocal.withInitial(() -> false);
+  /** The kept jobs this thread is running; null unless it is. */
+  private static final ThreadLocal<@Nullable Running> RUNNING = new ThreadLocal<>();
+
+  /**
+   * Most answers written before the jobs kept meanwhile run: while the writer keeps completing
+   * answers, a burst would otherwise never end, and the connections answered first would wait for
+   * their next request to be read until it did.
+   */
+  static final int MOST_WRITES_PER_BURST = 64;
 
   private final Queue<Runnable> pending = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean scheduled = new AtomicBoolean();
@@ -55,8 +63,11 @@ final class Answers implements Runnable {
       List<Runnable> kept = new ArrayList<>();
       KEEPING.set(new Keeping(pool, kept));
       try {
-        for (Runnable write = pending.poll(); write != null; write = pending.poll())
+        int written = 0;
+        for (Runnable write = pending.poll(); write != null; ) {
           guarded(write, "writing an answer");
+          write = ++written < MOST_WRITES_PER_BURST ? pending.poll() : null;
+        }
       } finally {
         KEEPING.remove();
         scheduled.set(false);
@@ -71,15 +82,54 @@ final class Answers implements Runnable {
    * each connection it answered).
    */
   static boolean answering() {
-    return ANSWERING.get();
+    return RUNNING.get() != null;
   }
 
-  private static void runKept(List<Runnable> kept) {
-    ANSWERING.set(true);
+  /**
+   * The listener starts on a request. A kept job that starts on a second one is reading requests a
+   * client sent one after another (pipelined, each answered at once), for as long as it keeps
+   * sending: the connections whose jobs come after it are handed to the pool rather than wait.
+   */
+  static void handling() {
+    Running running = RUNNING.get();
+    if (running != null && ++running.requests > 1) running.handOffRest();
+  }
+
+  private void runKept(List<Runnable> kept) {
+    Running running = new Running(pool, kept);
+    RUNNING.set(running);
     try {
-      for (Runnable job : kept) guarded(job, "a job scheduled while answering");
+      while (running.next < kept.size()) {
+        Runnable job = kept.get(running.next++);
+        running.requests = 0;
+        guarded(job, "a job scheduled while answering");
+      }
     } finally {
-      ANSWERING.set(false);
+      RUNNING.remove();
+    }
+  }
+
+  /** The jobs one thread kept and is running, and how many requests the current one started. */
+  private static final class Running {
+    final Pool pool;
+    final List<Runnable> jobs;
+    int next;
+    int requests;
+
+    Running(Pool pool, List<Runnable> jobs) {
+      this.pool = pool;
+      this.jobs = jobs;
+    }
+
+    void handOffRest() {
+      while (next < jobs.size()) {
+        try {
+          pool.execute(jobs.get(next));
+        } catch (RejectedExecutionException e) {
+          return; // Stopping: this thread runs the rest once the current job is done.
+        }
+        next++;
+      }
     }
   }
 

@@ -39,6 +39,7 @@ final class BodyReader implements Runnable {
   private byte[] buffer;
   private int size;
   private long reserved;
+  private boolean released;
   private volatile Scheduler.@Nullable Task timeout;
 
   BodyReader(
@@ -69,9 +70,21 @@ final class BodyReader implements Runnable {
     if (settled.get()) timeout.cancel();
   }
 
-  /** The budget taken for this body, given back once the handler is done with the bytes. */
-  long reserved() {
-    return reserved;
+  /**
+   * Gives back the budget taken for this body, once (when the handler is done with the bytes, or
+   * the read ended without them). A timeout may end the read while a callback is still appending:
+   * what that callback would take from then on is not taken, so nothing stays reserved for good.
+   */
+  synchronized void release() {
+    if (released) return;
+    released = true;
+    budget.release(reserved);
+  }
+
+  private synchronized boolean reserveMore(long more) {
+    if (released || !budget.tryReserve(more)) return false;
+    reserved += more;
+    return true;
   }
 
   @Override
@@ -108,11 +121,10 @@ final class BodyReader implements Runnable {
     }
     if (size + n > reserved) {
       long more = Math.min(Math.max(STEP_BYTES, size + n - reserved), limit + 1 - reserved);
-      if (!budget.tryReserve(more)) {
+      if (!reserveMore(more)) {
         settle().ifPresent(Outcome::busy);
         return false;
       }
-      reserved += more;
     }
     if (size + n > buffer.length)
       buffer =

@@ -224,6 +224,7 @@ public final class HttpListener implements AutoCloseable {
         org.eclipse.jetty.server.Request request,
         org.eclipse.jetty.server.Response response,
         Callback callback) {
+      Answers.handling();
       Exchange exchange =
           new Exchange(settings, request, response, callback, shared.observer(), accessLog);
       try {
@@ -387,7 +388,7 @@ public final class HttpListener implements AutoCloseable {
 
     /** Gives back what the reader reserved (it exists: it is what reports these outcomes). */
     private void release() {
-      if (reader != null) budget.release(reader.reserved());
+      if (reader != null) reader.release();
     }
 
     /**

@@ -25,6 +25,12 @@ final class HookIds {
         .forEach((connectionId, hookId) -> connectionByHookId.put(hookId, connectionId));
   }
 
+  /** The connection of a hook id known in memory; empty when only the database could tell. */
+  Optional<String> knownConnectionId(String hookId) {
+    return Optional.ofNullable(connectionByHookId.get(hookId));
+  }
+
+  /** The connection of a hook id; one not known in memory is read from the database (waits). */
   Optional<String> connectionId(String hookId) {
     String known = connectionByHookId.get(hookId);
     if (known != null) return Optional.of(known);

@@ -171,9 +171,17 @@ final class Hooks implements ConnectionKind<WebhookConfig> {
     return List.copyOf(byConnectionId.values());
   }
 
-  /** The live hook whose URL carries {@code hookId}. */
+  /**
+   * The live hook whose URL carries {@code hookId}; an id not known in memory is read from the
+   * database (another instance may have made it), so this may wait.
+   */
   Optional<Hook> byHookId(String hookId) {
     return hookIds.connectionId(hookId).map(byConnectionId::get);
+  }
+
+  /** As {@link #byHookId}, from memory only: never waits; empty when only the database knows. */
+  Optional<Hook> knownByHookId(String hookId) {
+    return hookIds.knownConnectionId(hookId).map(byConnectionId::get);
   }
 
   /** One webhook at work: its parsed config, its secret URL, what {@code list} says of it. */

@@ -61,14 +61,26 @@ final class WebhookReceiver {
    */
   private final InFlight scriptBodies = new InFlight(SCRIPT_BODY_BYTES);
 
+  /**
+   * Bodies waiting for their hook id to be read from the database (an id not known in memory),
+   * counted by their size: the listener's budget no longer covers them once {@link #receive}
+   * returns. Over this, 503.
+   */
+  private final InFlight lookingUp = new InFlight(SCRIPT_BODY_BYTES);
+
   /** Completed when the bot shuts down: senders still waiting for delivery are answered then. */
   private final CompletableFuture<Response> stopping = new CompletableFuture<>();
 
   /**
-   * Where a hook id leads: {@code hooks} finds its live hook; {@code botNotIn} says whether the bot
-   * is known not to be in a room (then nothing it is sent could ever be delivered).
+   * Where a hook id leads: {@code known} finds its live hook in memory, never waiting; {@code
+   * stored} also reads the database for an id not known in memory (it may wait, so it runs on the
+   * scripts' threads, never on the listener's); {@code botNotIn} says whether the bot is known not
+   * to be in a room (then nothing it is sent could ever be delivered).
    */
-  record Lookup(Function<String, Optional<Hooks.Hook>> hooks, Predicate<String> botNotIn) {}
+  record Lookup(
+      Function<String, Optional<Hooks.Hook>> known,
+      Function<String, Optional<Hooks.Hook>> stored,
+      Predicate<String> botNotIn) {}
 
   /** {@code waitForComplete} bounds a 200's wait. */
   WebhookReceiver(
@@ -90,10 +102,52 @@ final class WebhookReceiver {
 
   /**
    * Answers once the message is durable (or delivered, with waitForComplete); frees the HTTP thread
-   * at once.
+   * at once, and never waits on it (the listener may run it on the thread writing a burst of
+   * answers): a hook id not known in memory is looked up in the database on the scripts' threads.
    */
   CompletableFuture<Response> receive(Request request) throws Exception {
-    Optional<Hooks.Hook> hook = lookup.hooks().apply(request.pathParam("hookId"));
+    String hookId = request.pathParam("hookId");
+    Optional<Hooks.Hook> known = lookup.known().apply(hookId);
+    if (known.isPresent()) return forHook(request, known);
+    // The listener's budget covers the body only until this returns: the body waiting for the
+    // lookup is counted here instead.
+    long held;
+    try {
+      held = request.body().length;
+    } catch (Request.BodyTooLarge e) {
+      held = 0;
+    }
+    long bytes = held;
+    if (!lookingUp.tryReserve(bytes)) return now(TOO_MANY_LOOKUPS);
+    CompletableFuture<Optional<Hooks.Hook>> stored;
+    try {
+      stored = CompletableFuture.supplyAsync(() -> lookup.stored().apply(hookId), scripts);
+    } catch (RejectedExecutionException e) {
+      lookingUp.release(bytes);
+      return now(TOO_MANY_LOOKUPS);
+    }
+    return stored
+        .handle(
+            (hook, failure) -> {
+              try {
+                return failure != null
+                    ? CompletableFuture.<Response>failedFuture(failure)
+                    : forHook(request, hook);
+              } catch (Exception e) {
+                return CompletableFuture.<Response>failedFuture(e);
+              } finally {
+                lookingUp.release(bytes);
+              }
+            })
+        .thenCompose(r -> r);
+  }
+
+  private static final Response TOO_MANY_LOOKUPS =
+      Response.error(503, "Too many webhook requests at once; try again.")
+          .withHeader("Retry-After", "1");
+
+  private CompletableFuture<Response> forHook(Request request, Optional<Hooks.Hook> hook)
+      throws Exception {
     if (hook.isEmpty()) return now(Response.error(404, "Webhook not found"));
     Connection connection = hook.get().connection();
     WebhookConfig config = hook.get().config();

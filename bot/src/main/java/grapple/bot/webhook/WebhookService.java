@@ -136,7 +136,8 @@ public final class WebhookService extends AbstractService<WebhookSettings> {
     @Override
     public void routes(Routes routes) {
       WebhookReceiver.Lookup lookup =
-          new WebhookReceiver.Lookup(hooks::byHookId, context.botRooms()::notIn);
+          new WebhookReceiver.Lookup(
+              hooks::knownByHookId, hooks::byHookId, context.botRooms()::notIn);
       receiver =
           new WebhookReceiver(
               settings,

@@ -24,6 +24,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -103,6 +105,11 @@ class WebhookReceiverTest {
     WebhookReceiver.Lookup lookup =
         new WebhookReceiver.Lookup(
             hookId -> hookId.equals("secret") ? Optional.of(live) : Optional.empty(),
+            hookId -> {
+              storedLookups.add(Thread.currentThread().getName());
+              if (hookId.equals("slow")) await(slowLookups);
+              return hookId.equals("made-elsewhere") ? Optional.of(live) : Optional.empty();
+            },
             roomId -> roomId.equals(roomWithoutBot));
     receiver =
         new WebhookReceiver(
@@ -119,10 +126,41 @@ class WebhookReceiverTest {
                     receiver::receive));
   }
 
+  /** Held, the lookup of hook id "slow" in the database waits. */
+  private final java.util.concurrent.CountDownLatch slowLookups =
+      new java.util.concurrent.CountDownLatch(1);
+
+  private static void await(java.util.concurrent.CountDownLatch latch) {
+    try {
+      latch.await(10, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** The threads that looked a hook id up in the database. */
+  private final java.util.List<String> storedLookups =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
+
   private HttpResponse<String> post(String json) throws Exception {
+    return post("secret", json);
+  }
+
+  private CompletableFuture<HttpResponse<String>> postLater(String hookId, String json) {
+    return client.sendAsync(
+        HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + listener.port() + "/webhook/" + hookId))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(json))
+            .timeout(Duration.ofSeconds(20))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  private HttpResponse<String> post(String hookId, String json) throws Exception {
     return client.send(
         HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + listener.port() + "/webhook/secret"))
+                URI.create("http://127.0.0.1:" + listener.port() + "/webhook/" + hookId))
             .header("Content-Type", "application/json")
             .POST(HttpRequest.BodyPublishers.ofString(json))
             .timeout(Duration.ofSeconds(10))
@@ -132,6 +170,40 @@ class WebhookReceiverTest {
 
   private static ObjectNode script(String source) {
     return Json.object().put("transformationFunction", source);
+  }
+
+  @Test
+  void aHookIdNotKnownInMemoryIsLookedUpInTheDatabaseOffTheListenersThreads() throws Exception {
+    // The webhook routes never wait (Router.addNonBlocking): the listener may run them on the
+    // thread writing a burst of answers, where a database read would hold up every connection.
+    serve(false, false);
+
+    assertThat(post("secret", "{}").statusCode()).isEqualTo(202);
+    assertThat(storedLookups).as("a hook known in memory reads nothing").isEmpty();
+
+    assertThat(post("made-elsewhere", "{\"a\":1}").statusCode()).isEqualTo(202);
+    assertThat(post("nobody", "{}").statusCode()).isEqualTo(404);
+    assertThat(storedLookups).hasSize(2).noneMatch(name -> name.startsWith("webhooks-http"));
+  }
+
+  @Test
+  void bodiesWaitingForADatabaseLookupAreHeldWithinABudget() throws Exception {
+    // The listener's budget of bytes in flight is given back once the handler returns; bodies
+    // waiting for their hook id to be read from the database (a flood of unknown ids) would
+    // otherwise pile up in memory without bound.
+    serve(false, false);
+    String body = "{\"pad\":\"" + "x".repeat(900_000) + "\"}";
+    java.util.List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> sent =
+        new java.util.ArrayList<>();
+    for (int i = 0; i < 5; i++) sent.add(postLater("slow", body));
+
+    Await.until(Duration.ofSeconds(10), () -> sent.stream().anyMatch(CompletableFuture::isDone));
+    slowLookups.countDown();
+
+    java.util.List<Integer> statuses = new java.util.ArrayList<>();
+    for (var response : sent) statuses.add(response.get(10, TimeUnit.SECONDS).statusCode());
+    assertThat(statuses).containsOnly(404, 503).contains(503);
+    assertThat(post("slow", body).statusCode()).as("the budget was given back").isEqualTo(404);
   }
 
   @Test

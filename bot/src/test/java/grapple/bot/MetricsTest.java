@@ -1,0 +1,41 @@
+package grapple.bot;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import grapple.bot.http.HttpListener;
+import grapple.bot.http.TestListeners;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import org.junit.jupiter.api.Test;
+
+class MetricsTest {
+  @Test
+  void everyStatusIsCountedUnderItsOwnLabelEvenOutsideTheUsualRange() throws Exception {
+    Metrics metrics = new Metrics();
+    metrics.served("webhooks", 0, 1_000);
+    metrics.served("webhooks", 700, 1_000);
+    metrics.served("webhooks", 999, 1_000);
+    metrics.served("webhooks", 999, 1_000);
+    metrics.served("webhooks", 202, 1_000);
+
+    String text;
+    try (HttpListener listener = TestListeners.start("metrics", 1, metrics.router())) {
+      text =
+          HttpClient.newHttpClient()
+              .send(
+                  HttpRequest.newBuilder(
+                          URI.create("http://127.0.0.1:" + listener.port() + "/metrics"))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString())
+              .body();
+    }
+
+    assertThat(text)
+        .contains("grapple_http_requests_total{listener=\"webhooks\",status=\"0\"} 1.0")
+        .contains("grapple_http_requests_total{listener=\"webhooks\",status=\"700\"} 1.0")
+        .contains("grapple_http_requests_total{listener=\"webhooks\",status=\"999\"} 2.0")
+        .contains("grapple_http_requests_total{listener=\"webhooks\",status=\"202\"} 1.0");
+  }
+}
