@@ -283,6 +283,53 @@ class GithubServiceTest {
     assertThat(hub.gateway.takeSent(WAIT)).as("a good event after the hostile ones").isNotNull();
   }
 
+  /** Two rooms following o/r that show a new PR's diff. */
+  private void twoRoomsShowingDiffs() {
+    hub.joinedIn("!other:test", ALICE);
+    for (String room : List.of(TestHub.ROOM, "!other:test")) {
+      ObjectNode content = Json.object().put("org", "o").put("repo", "r");
+      content.putObject("prDiff").put("enabled", true).put("maxLines", 10);
+      hub.state(room, "uk.half-shot.matrix-hookshot.github.repository", "o/r", ALICE, content);
+    }
+  }
+
+  /** A new PR's diff is asked of GitHub once per delivery, not once per room following it. */
+  @Test
+  void aNewPullRequestsDiffIsFetchedOnceForEveryRoom() throws Exception {
+    twoRoomsShowingDiffs();
+    byte[] body = example("pull_request", "opened");
+
+    assertThat(post("pull_request", "pr-1", body, GithubSigner.sign(SECRET, body)).statusCode())
+        .isEqualTo(202);
+
+    assertThat(hub.gateway.takeSent(WAIT)).as("the first room's notice").isNotNull();
+    assertThat(hub.gateway.takeSent(WAIT)).as("the second room's notice").isNotNull();
+    assertThat(github.requestsTo("GET", "/repos/o/r/pulls/")).hasSize(1);
+  }
+
+  /**
+   * The receiver asks GitHub for the diff on a webhook listener's thread while GitHub waits (10
+   * seconds, then it records the delivery as failed): a GitHub that hangs is given up on within
+   * seconds, and the notice goes without the diff.
+   */
+  @Test
+  void aHangingGithubDoesNotHoldTheDeliveryPastGithubsTimeout() throws Exception {
+    twoRoomsShowingDiffs();
+    github.stallNext("GET", "/repos/o/r/pulls/", 5, Duration.ofSeconds(30));
+    byte[] body = example("pull_request", "opened");
+
+    long start = System.nanoTime();
+    int status =
+        post("pull_request", "pr-slow", body, GithubSigner.sign(SECRET, body)).statusCode();
+    Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+    assertThat(status).isEqualTo(202);
+    assertThat(took).isLessThan(Duration.ofSeconds(8));
+    FakeGateway.Sent notice = hub.gateway.takeSent(WAIT);
+    assertThat(notice.content().path("body").asText()).startsWith("🔵").doesNotContain("```");
+    assertThat(hub.gateway.takeSent(WAIT)).as("the second room's notice").isNotNull();
+  }
+
   @Test
   void aWrongMissingOrSha1SignatureIsRefusedAndNothingPosted() throws Exception {
     follow();
