@@ -283,6 +283,41 @@ class GithubServiceTest {
     assertThat(hub.gateway.takeSent(WAIT)).as("a good event after the hostile ones").isNotNull();
   }
 
+  /**
+   * GitHub's default content type for a new webhook is {@code application/x-www-form-urlencoded}:
+   * the JSON comes as the form field {@code payload}, signed as sent. Its {@code ping} was answered
+   * 200 (so the hook looked set up) and every event after it 400 "The body is not JSON".
+   */
+  @Test
+  void aFormEncodedDeliveryIsReadFromItsPayloadField() throws Exception {
+    follow();
+    String json = new String(example("issues", "opened"), StandardCharsets.UTF_8);
+    byte[] body =
+        ("payload=" + java.net.URLEncoder.encode(json, StandardCharsets.UTF_8))
+            .getBytes(StandardCharsets.US_ASCII);
+    HttpRequest.Builder request =
+        hooks
+            .post("/github/webhook", body)
+            .setHeader("Content-Type", "application/x-www-form-urlencoded")
+            .header("X-GitHub-Event", "issues")
+            .header("X-GitHub-Delivery", "form-1")
+            .header("X-Hub-Signature-256", GithubSigner.sign(SECRET, body));
+
+    assertThat(hooks.send(request).statusCode()).isEqualTo(202);
+
+    assertThat(hub.gateway.takeSent(WAIT).content().path("body").asText()).startsWith("📥 **");
+    byte[] empty = "other=1".getBytes(StandardCharsets.US_ASCII);
+    HttpResponse<String> refused =
+        hooks.send(
+            hooks
+                .post("/github/webhook", empty)
+                .setHeader("Content-Type", "application/x-www-form-urlencoded")
+                .header("X-GitHub-Event", "issues")
+                .header("X-Hub-Signature-256", GithubSigner.sign(SECRET, empty)));
+    assertThat(refused.statusCode()).isEqualTo(400);
+    assertThat(refused.body()).contains("payload");
+  }
+
   /** Two rooms following o/r that show a new PR's diff. */
   private void twoRoomsShowingDiffs() {
     hub.joinedIn("!other:test", ALICE);

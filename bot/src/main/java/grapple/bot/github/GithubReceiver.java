@@ -15,6 +15,7 @@ import grapple.state.ForgeDeliveries;
 import grapple.state.Json;
 import grapple.state.OutboxStore;
 import java.io.IOException;
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -40,6 +41,8 @@ final class GithubReceiver {
 
   /** How far back hookshot looks for the actor's comment on a close or reopen. */
   static final Duration CLOSING_COMMENT_WITHIN = Duration.ofMinutes(2);
+
+  private static final String FORM_PAYLOAD = "payload=";
 
   private final GithubParts parts;
   private final GithubRepos repos;
@@ -76,9 +79,11 @@ final class GithubReceiver {
     if (event.get().equals("ping")) return now(Response.json(200, Json.object().put("ok", true)));
     JsonNode payload;
     try {
-      payload = Json.AUTHENTICATED.readTree(body); // signed by GitHub, checked above
+      payload = Json.AUTHENTICATED.readTree(json(request, body)); // signed by GitHub, checked above
     } catch (IOException e) {
       return now(Response.error(400, "The body is not JSON"));
+    } catch (IllegalArgumentException e) {
+      return now(Response.error(400, "The form-encoded body has no well-formed payload field"));
     }
     String delivery =
         request
@@ -86,6 +91,22 @@ final class GithubReceiver {
             .filter(d -> !d.isBlank())
             .orElseGet(() -> Intake.digestId(body));
     return handle(event.get(), delivery, payload);
+  }
+
+  /**
+   * The event's JSON: the body, or, from a webhook whose content type is GitHub's default {@code
+   * application/x-www-form-urlencoded}, its {@code payload} field (the signature covers the raw
+   * body either way). IllegalArgumentException when such a body has no well-formed {@code payload}.
+   */
+  static byte[] json(Request request, byte[] body) {
+    String type = request.header("Content-Type").orElse("").toLowerCase(Locale.ROOT);
+    if (!type.startsWith("application/x-www-form-urlencoded")) return body;
+    for (String field : new String(body, StandardCharsets.US_ASCII).split("&")) {
+      if (field.startsWith(FORM_PAYLOAD))
+        return URLDecoder.decode(field.substring(FORM_PAYLOAD.length()), StandardCharsets.UTF_8)
+            .getBytes(StandardCharsets.UTF_8);
+    }
+    throw new IllegalArgumentException("no payload field");
   }
 
   private CompletableFuture<Response> handle(String event, String delivery, JsonNode payload) {
