@@ -283,6 +283,88 @@ class GithubServiceTest {
     assertThat(hub.gateway.takeSent(WAIT)).as("a good event after the hostile ones").isNotNull();
   }
 
+  /**
+   * GitHub's default content type for a new webhook is {@code application/x-www-form-urlencoded}:
+   * the JSON comes as the form field {@code payload}, signed as sent. Its {@code ping} was answered
+   * 200 (so the hook looked set up) and every event after it 400 "The body is not JSON".
+   */
+  @Test
+  void aFormEncodedDeliveryIsReadFromItsPayloadField() throws Exception {
+    follow();
+    String json = new String(example("issues", "opened"), StandardCharsets.UTF_8);
+    byte[] body =
+        ("payload=" + java.net.URLEncoder.encode(json, StandardCharsets.UTF_8))
+            .getBytes(StandardCharsets.US_ASCII);
+    HttpRequest.Builder request =
+        hooks
+            .post("/github/webhook", body)
+            .setHeader("Content-Type", "application/x-www-form-urlencoded")
+            .header("X-GitHub-Event", "issues")
+            .header("X-GitHub-Delivery", "form-1")
+            .header("X-Hub-Signature-256", GithubSigner.sign(SECRET, body));
+
+    assertThat(hooks.send(request).statusCode()).isEqualTo(202);
+
+    assertThat(hub.gateway.takeSent(WAIT).content().path("body").asText()).startsWith("📥 **");
+    byte[] empty = "other=1".getBytes(StandardCharsets.US_ASCII);
+    HttpResponse<String> refused =
+        hooks.send(
+            hooks
+                .post("/github/webhook", empty)
+                .setHeader("Content-Type", "application/x-www-form-urlencoded")
+                .header("X-GitHub-Event", "issues")
+                .header("X-Hub-Signature-256", GithubSigner.sign(SECRET, empty)));
+    assertThat(refused.statusCode()).isEqualTo(400);
+    assertThat(refused.body()).contains("payload");
+  }
+
+  /** Two rooms following o/r that show a new PR's diff. */
+  private void twoRoomsShowingDiffs() {
+    hub.joinedIn("!other:test", ALICE);
+    for (String room : List.of(TestHub.ROOM, "!other:test")) {
+      ObjectNode content = Json.object().put("org", "o").put("repo", "r");
+      content.putObject("prDiff").put("enabled", true).put("maxLines", 10);
+      hub.state(room, "uk.half-shot.matrix-hookshot.github.repository", "o/r", ALICE, content);
+    }
+  }
+
+  /** A new PR's diff is asked of GitHub once per delivery, not once per room following it. */
+  @Test
+  void aNewPullRequestsDiffIsFetchedOnceForEveryRoom() throws Exception {
+    twoRoomsShowingDiffs();
+    byte[] body = example("pull_request", "opened");
+
+    assertThat(post("pull_request", "pr-1", body, GithubSigner.sign(SECRET, body)).statusCode())
+        .isEqualTo(202);
+
+    assertThat(hub.gateway.takeSent(WAIT)).as("the first room's notice").isNotNull();
+    assertThat(hub.gateway.takeSent(WAIT)).as("the second room's notice").isNotNull();
+    assertThat(github.requestsTo("GET", "/repos/o/r/pulls/")).hasSize(1);
+  }
+
+  /**
+   * The receiver asks GitHub for the diff on a webhook listener's thread while GitHub waits (10
+   * seconds, then it records the delivery as failed): a GitHub that hangs is given up on within
+   * seconds, and the notice goes without the diff.
+   */
+  @Test
+  void aHangingGithubDoesNotHoldTheDeliveryPastGithubsTimeout() throws Exception {
+    twoRoomsShowingDiffs();
+    github.stallNext("GET", "/repos/o/r/pulls/", 5, Duration.ofSeconds(30));
+    byte[] body = example("pull_request", "opened");
+
+    long start = System.nanoTime();
+    int status =
+        post("pull_request", "pr-slow", body, GithubSigner.sign(SECRET, body)).statusCode();
+    Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+    assertThat(status).isEqualTo(202);
+    assertThat(took).isLessThan(Duration.ofSeconds(8));
+    FakeGateway.Sent notice = hub.gateway.takeSent(WAIT);
+    assertThat(notice.content().path("body").asText()).startsWith("🔵").doesNotContain("```");
+    assertThat(hub.gateway.takeSent(WAIT)).as("the second room's notice").isNotNull();
+  }
+
   @Test
   void aWrongMissingOrSha1SignatureIsRefusedAndNothingPosted() throws Exception {
     follow();

@@ -26,13 +26,21 @@ public final class ForgeHttp {
     T read(Response response) throws IOException, ForgeException;
   }
 
-  private final OkHttpClient http =
-      new OkHttpClient.Builder().callTimeout(Duration.ofSeconds(20)).followRedirects(false).build();
+  /** The whole-call timeout of a client made without one. */
+  public static final Duration CALL_TIMEOUT = Duration.ofSeconds(20);
+
+  private final OkHttpClient http;
   private final String forge;
 
   /** {@code forge}: its name in error messages ({@code "GitHub"}, {@code "JIRA"}). */
   public ForgeHttp(String forge) {
+    this(forge, CALL_TIMEOUT);
+  }
+
+  /** A client whose every call, reading the answer included, gives up after {@code callTimeout}. */
+  public ForgeHttp(String forge, Duration callTimeout) {
     this.forge = forge;
+    this.http = new OkHttpClient.Builder().callTimeout(callTimeout).followRedirects(false).build();
   }
 
   /** {@code body} as a request body ({@code application/json; charset=utf-8}). */

@@ -76,9 +76,14 @@ final class AppTokens {
 
   /** An installation token for the repository; empty when the app is not installed on it. */
   Optional<String> forRepo(String owner, String repo) throws ForgeException {
-    long installation = installationOf(owner, repo);
+    return forRepo(owner, repo, client);
+  }
+
+  /** {@link #forRepo(String, String)}, asking GitHub (when it must) through {@code via}. */
+  Optional<String> forRepo(String owner, String repo, GithubClient via) throws ForgeException {
+    long installation = installationOf(owner, repo, via);
     if (installation == 0) return Optional.empty();
-    return Optional.of(forInstallation(installation));
+    return Optional.of(forInstallation(installation, via));
   }
 
   /**
@@ -87,20 +92,20 @@ final class AppTokens {
    */
   boolean installedOn(String owner, String repo) throws ForgeException {
     installations.remove(key(owner, repo));
-    return installationOf(owner, repo) != 0;
+    return installationOf(owner, repo, client) != 0;
   }
 
   private static String key(String owner, String repo) {
     return (owner + "/" + repo).toLowerCase(Locale.ROOT);
   }
 
-  private long installationOf(String owner, String repo) throws ForgeException {
+  private long installationOf(String owner, String repo, GithubClient via) throws ForgeException {
     String key = key(owner, repo);
     Installation known = installations.get(key);
     if (known != null && known.until().isAfter(clock.instant())) return known.id();
     long id;
     try {
-      id = client.repoInstallation(jwt(), owner, repo).path("id").asLong(0);
+      id = via.repoInstallation(jwt(), owner, repo).path("id").asLong(0);
     } catch (ForgeException e) {
       if (e.status() != 404) throw e;
       id = 0;
@@ -109,11 +114,11 @@ final class AppTokens {
     return id;
   }
 
-  private String forInstallation(long installation) throws ForgeException {
+  private String forInstallation(long installation, GithubClient via) throws ForgeException {
     Token cached = tokens.get(installation);
     if (cached != null && cached.expiresAt().isAfter(clock.instant().plus(RENEW_BEFORE_EXPIRY)))
       return cached.token();
-    JsonNode answer = client.installationToken(jwt(), installation);
+    JsonNode answer = via.installationToken(jwt(), installation);
     Token fresh =
         new Token(answer.path("token").asText(), expiry(answer.path("expires_at").asText("")));
     tokens.put(installation, fresh);

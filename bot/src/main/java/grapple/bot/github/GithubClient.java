@@ -6,6 +6,7 @@ import grapple.bot.forge.ForgeException;
 import grapple.bot.forge.ForgeHttp;
 import grapple.state.Json;
 import java.io.IOException;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
@@ -25,13 +26,32 @@ import org.jspecify.annotations.Nullable;
 final class GithubClient {
   private static final String API_VERSION = "2022-11-28";
 
-  private final ForgeHttp http = new ForgeHttp("GitHub");
+  /**
+   * The whole-call timeout of {@link #quick()}: the receiver asks GitHub on a webhook listener's
+   * thread while GitHub waits 10 seconds for the answer to its delivery.
+   */
+  static final Duration QUICK_CALL_TIMEOUT = Duration.ofSeconds(3);
+
+  private final ForgeHttp http;
   private final HttpUrl apiUrl;
   private final HttpUrl webUrl;
 
   GithubClient(HttpUrl apiUrl, HttpUrl webUrl) {
+    this(apiUrl, webUrl, new ForgeHttp("GitHub"));
+  }
+
+  private GithubClient(HttpUrl apiUrl, HttpUrl webUrl, ForgeHttp http) {
     this.apiUrl = apiUrl;
     this.webUrl = webUrl;
+    this.http = http;
+  }
+
+  /**
+   * The same GitHub with calls that give up after {@link #QUICK_CALL_TIMEOUT}: for what the webhook
+   * receiver fetches while the delivery waits (a diff, a closing comment, their token).
+   */
+  GithubClient quick() {
+    return new GithubClient(apiUrl, webUrl, new ForgeHttp("GitHub", QUICK_CALL_TIMEOUT));
   }
 
   HttpUrl webUrl() {

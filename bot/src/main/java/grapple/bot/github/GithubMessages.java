@@ -73,7 +73,8 @@ final class GithubMessages {
    */
   static Optional<ObjectNode> render(
       String event, JsonNode payload, GithubRepoConfig config, Mentions mentions, Extras extras) {
-    if (!payload.path("repository").path("full_name").isTextual()) return Optional.empty();
+    if (!payload.path("repository").path("full_name").isTextual() || !namesActor(event, payload))
+      return Optional.empty();
     GithubEvent e = new GithubEvent(payload, config, mentions, extras);
     Optional<ObjectNode> content =
         switch (event) {
@@ -87,6 +88,27 @@ final class GithubMessages {
           default -> Optional.empty();
         };
     return content.map(c -> finish(c, config));
+  }
+
+  /**
+   * True if the payload names the person the notice shows as acting (the issue's author for a new
+   * issue, the comment's for a comment, else {@code sender}): without one the notice would start
+   * {@code **** …}. GitHub always names them; a {@code null} or empty one is not GitHub's.
+   */
+  private static boolean namesActor(String event, JsonNode payload) {
+    JsonNode actor =
+        switch (event) {
+          case "workflow_run" -> null; // names no person
+          case "issue_comment" -> payload.path("comment").path("user");
+          case "issues" ->
+              payload.path("action").asText("").equals("opened")
+                  ? payload.path("issue").path("user")
+                  : payload.path("sender");
+          default -> payload.path("sender");
+        };
+    if (actor == null) return true;
+    JsonNode login = actor.path("login");
+    return login.isTextual() && !login.asText().isBlank();
   }
 
   /**

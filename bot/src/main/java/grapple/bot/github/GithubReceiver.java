@@ -15,6 +15,7 @@ import grapple.state.ForgeDeliveries;
 import grapple.state.Json;
 import grapple.state.OutboxStore;
 import java.io.IOException;
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -41,11 +42,16 @@ final class GithubReceiver {
   /** How far back hookshot looks for the actor's comment on a close or reopen. */
   static final Duration CLOSING_COMMENT_WITHIN = Duration.ofMinutes(2);
 
+  private static final String FORM_PAYLOAD = "payload=";
+
   private final GithubParts parts;
   private final GithubRepos repos;
   private final Intake intake;
   private final LabelBatches labels;
   private final byte[] secret;
+
+  /** GitHub as asked while a delivery waits: calls that give up soon. */
+  private final GithubClient quick;
 
   GithubReceiver(
       GithubParts parts, GithubRepos repos, ForgeDeliveries deliveries, LabelBatches labels) {
@@ -59,6 +65,7 @@ final class GithubReceiver {
             deliveries);
     this.labels = labels;
     this.secret = parts.settings().webhookSecret().getBytes(StandardCharsets.UTF_8);
+    this.quick = parts.client().quick();
   }
 
   CompletableFuture<Response> receive(Request request, byte[] body) {
@@ -72,9 +79,11 @@ final class GithubReceiver {
     if (event.get().equals("ping")) return now(Response.json(200, Json.object().put("ok", true)));
     JsonNode payload;
     try {
-      payload = Json.AUTHENTICATED.readTree(body); // signed by GitHub, checked above
+      payload = Json.AUTHENTICATED.readTree(json(request, body)); // signed by GitHub, checked above
     } catch (IOException e) {
       return now(Response.error(400, "The body is not JSON"));
+    } catch (IllegalArgumentException e) {
+      return now(Response.error(400, "The form-encoded body has no well-formed payload field"));
     }
     String delivery =
         request
@@ -82,6 +91,22 @@ final class GithubReceiver {
             .filter(d -> !d.isBlank())
             .orElseGet(() -> Intake.digestId(body));
     return handle(event.get(), delivery, payload);
+  }
+
+  /**
+   * The event's JSON: the body, or, from a webhook whose content type is GitHub's default {@code
+   * application/x-www-form-urlencoded}, its {@code payload} field (the signature covers the raw
+   * body either way). IllegalArgumentException when such a body has no well-formed {@code payload}.
+   */
+  static byte[] json(Request request, byte[] body) {
+    String type = request.header("Content-Type").orElse("").toLowerCase(Locale.ROOT);
+    if (!type.startsWith("application/x-www-form-urlencoded")) return body;
+    for (String field : new String(body, StandardCharsets.US_ASCII).split("&")) {
+      if (field.startsWith(FORM_PAYLOAD))
+        return URLDecoder.decode(field.substring(FORM_PAYLOAD.length()), StandardCharsets.UTF_8)
+            .getBytes(StandardCharsets.UTF_8);
+    }
+    throw new IllegalArgumentException("no payload field");
   }
 
   private CompletableFuture<Response> handle(String event, String delivery, JsonNode payload) {
@@ -137,13 +162,15 @@ final class GithubReceiver {
 
   /**
    * One message per following connection whose filters take the event. What costs a call to GitHub
-   * (the diff, the closing comment) is fetched only for a connection that shows the event, and the
-   * comment at most once.
+   * (the diff, the closing comment) is fetched only for a connection that shows the event, and each
+   * at most once, with calls that give up after {@link GithubClient#QUICK_CALL_TIMEOUT}: they hold
+   * a webhook listener's thread while GitHub waits for the answer.
    */
   List<OutboxStore.Draft> drafts(
       String event, JsonNode payload, List<Active> following, String fullName) {
     boolean wantsComment = GithubMessages.wantsClosingComment(event, payload);
     ClosingComment comment = new ClosingComment(payload, fullName);
+    Diff diff = new Diff(payload, diffBytes(event, payload, following));
     return Intake.drafts(
         following,
         active -> {
@@ -152,7 +179,11 @@ final class GithubReceiver {
               GithubMessages.render(
                   event, payload, config, parts.accounts(), GithubMessages.Extras.NONE);
           if (plain.isEmpty()) return plain;
-          GithubMessages.Extras extras = diffExtras(event, payload, config);
+          GithubMessages.Extras extras = GithubMessages.Extras.NONE;
+          if (GithubMessages.wantsDiff(event, payload, config)) {
+            Optional<String> found = diff.get(config);
+            if (found.isPresent()) extras = extras.withDiff(found.get());
+          }
           if (wantsComment) {
             Optional<String> found = comment.get();
             if (found.isPresent()) extras = extras.withClosingComment(found.get());
@@ -183,12 +214,36 @@ final class GithubReceiver {
     }
   }
 
-  private GithubMessages.Extras diffExtras(
-      String event, JsonNode payload, GithubRepoConfig config) {
-    if (!GithubMessages.wantsDiff(event, payload, config)) return GithubMessages.Extras.NONE;
-    return diff(payload, config)
-        .map(GithubMessages.Extras.NONE::withDiff)
-        .orElse(GithubMessages.Extras.NONE);
+  /** The new PR's diff of one event, asked of GitHub the first time a room needs it. */
+  private final class Diff {
+    private final JsonNode payload;
+    private final int maxBytes;
+    private boolean asked;
+    private Optional<String> found = Optional.empty();
+
+    Diff(JsonNode payload, int maxBytes) {
+      this.payload = payload;
+      this.maxBytes = maxBytes;
+    }
+
+    Optional<String> get(GithubRepoConfig config) {
+      if (!asked) {
+        asked = true;
+        found = diff(payload, config, maxBytes);
+      }
+      return found;
+    }
+  }
+
+  /** As much of the diff as the connection that shows most of it needs. */
+  private static int diffBytes(String event, JsonNode payload, List<Active> following) {
+    int lines = 0;
+    for (Active active : following) {
+      GithubRepoConfig config = (GithubRepoConfig) active.config();
+      if (GithubMessages.wantsDiff(event, payload, config))
+        lines = Math.max(lines, config.prDiff().maxLines());
+    }
+    return (int) Math.min(64L * 1024, lines * 400L);
   }
 
   /**
@@ -206,12 +261,10 @@ final class GithubReceiver {
         payload.path("issue").isObject() ? payload.path("issue") : payload.path("pull_request");
     Instant since = parts.context().clock().instant().minus(CLOSING_COMMENT_WITHIN);
     try {
-      Optional<String> token = parts.app().get().forRepo(owner, repo);
+      Optional<String> token = parts.app().get().forRepo(owner, repo, quick);
       if (token.isEmpty()) return Optional.empty();
       JsonNode comments =
-          parts
-              .client()
-              .issueComments(token.get(), owner, repo, item.path("number").asLong(), since);
+          quick.issueComments(token.get(), owner, repo, item.path("number").asLong(), since);
       return latestBy(comments, payload.path("sender").path("login").asText(""), since);
     } catch (ForgeException e) {
       log.warn(
@@ -258,16 +311,15 @@ final class GithubReceiver {
    * no app installed on the repository (hookshot fetches {@code diff_url} with no token at all: a
    * public repository's diff needs none); none when it cannot be had (the notice goes without).
    */
-  private Optional<String> diff(JsonNode payload, GithubRepoConfig config) {
+  private Optional<String> diff(JsonNode payload, GithubRepoConfig config, int maxBytes) {
     try {
       Optional<String> token =
           parts.app().isPresent()
-              ? parts.app().get().forRepo(config.org(), config.repo())
+              ? parts.app().get().forRepo(config.org(), config.repo(), quick)
               : Optional.empty();
       long number = payload.path("pull_request").path("number").asLong();
-      int maxBytes = Math.min(64 * 1024, config.prDiff().maxLines() * 400);
       return Optional.of(
-          parts.client().pullRequestDiff(token, config.org(), config.repo(), number, maxBytes));
+          quick.pullRequestDiff(token, config.org(), config.repo(), number, maxBytes));
     } catch (ForgeException e) {
       log.debug(
           "github: no diff for a new pull request of {}/{}: {}",

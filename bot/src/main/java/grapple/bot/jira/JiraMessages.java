@@ -49,12 +49,21 @@ final class JiraMessages {
     };
   }
 
+  /**
+   * None for an issue without its key or summary (a payload cut short, or not JIRA's): the notice
+   * would link and quote nothing.
+   */
   private static Optional<ObjectNode> created(JsonNode payload, JiraNotice notice) {
     JsonNode issue = payload.path("issue");
+    JsonNode summary = issue.path("fields").path("summary");
+    if (!hasKey(issue) || !summary.isTextual()) return Optional.empty();
     JsonNode creator = issue.path("fields").path("creator");
     JsonNode who = creator.isObject() ? creator : payload.path("user");
-    String summary = issue.path("fields").path("summary").asText("");
-    return Optional.of(quoting(notice, who, " created a new JIRA issue ", issue, summary));
+    return Optional.of(quoting(notice, who, " created a new JIRA issue ", issue, summary.asText()));
+  }
+
+  private static boolean hasKey(JsonNode issue) {
+    return issue.path("key").isTextual() && !issue.path("key").asText().isBlank();
   }
 
   /** {@code <who><did>[KEY](url): "<quoted>"}. */
@@ -73,8 +82,8 @@ final class JiraMessages {
   private static Optional<ObjectNode> updated(JsonNode payload, JiraNotice start) {
     List<JsonNode> items = new ArrayList<>();
     payload.path("changelog").path("items").forEach(items::add);
-    if (items.isEmpty()) return Optional.empty();
     JsonNode issue = payload.path("issue");
+    if (items.isEmpty() || !hasKey(issue)) return Optional.empty();
     JiraNotice notice =
         start
             .person(name(payload.path("user")), id(payload.path("user")))
@@ -123,7 +132,7 @@ final class JiraMessages {
   private static Optional<ObjectNode> comment(JsonNode payload, JiraNotice notice) {
     JsonNode issue = payload.path("issue");
     JsonNode comment = payload.path("comment");
-    if (!issue.path("key").isTextual() || !comment.isObject()) return Optional.empty();
+    if (!hasKey(issue) || !comment.isObject()) return Optional.empty();
     JsonNode body = comment.path("body");
     String text = body.isTextual() ? JiraMarkup.wiki(raw(body.asText())) : JiraMarkup.text(body);
     JsonNode author =

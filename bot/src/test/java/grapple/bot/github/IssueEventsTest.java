@@ -3,6 +3,7 @@ package grapple.bot.github;
 import static grapple.bot.github.GithubFixtures.commentNotice;
 import static grapple.bot.github.GithubFixtures.config;
 import static grapple.bot.github.GithubFixtures.defaults;
+import static grapple.bot.github.GithubFixtures.enabling;
 import static grapple.bot.github.GithubFixtures.json;
 import static grapple.bot.github.GithubFixtures.payload;
 import static grapple.bot.github.GithubFixtures.render;
@@ -43,6 +44,26 @@ class IssueEventsTest {
          "uk.half-shot.matrix-hookshot.github.repo": {"id": 186853002, "name": "Codertocat/Hello-World", "url": "https://github.com/Codertocat/Hello-World"}}
         """
                     .formatted(LINK, HTML_LINK.replace("\"", "\\\""), ISSUE_URL, ISSUE_URL)));
+  }
+
+  /** A payload without the acting person (not GitHub's) posts nothing rather than "**** …". */
+  @Test
+  void anEventWithoutItsActorRendersNothing() {
+    ObjectNode nullSender = payload("issues.reopened");
+    nullSender.putNull("sender");
+    ObjectNode loginless = payload("issues.opened");
+    loginless.withObjectProperty("issue").putObject("user");
+    ObjectNode blankCommenter = payload("issue_comment.created");
+    blankCommenter.withObjectProperty("comment").putObject("user").put("login", " ");
+    ObjectNode numberSender = payload("push");
+    numberSender.putObject("sender").put("login", 7);
+
+    assertThat(render("issues", nullSender, defaults())).isEmpty();
+    assertThat(render("issues", loginless, defaults())).isEmpty();
+    assertThat(render("issue_comment", blankCommenter, defaults())).isEmpty();
+    assertThat(render("push", numberSender, enabling("push"))).isEmpty();
+    assertThat(render("issues", payload("issues.reopened"), defaults())).isPresent();
+    assertThat(render("push", payload("push"), enabling("push"))).isPresent();
   }
 
   @Test

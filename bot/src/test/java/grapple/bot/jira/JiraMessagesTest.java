@@ -107,6 +107,39 @@ class JiraMessagesTest {
         .doesNotContain("<dfa");
   }
 
+  /**
+   * An issue event whose issue lacks its fields (or its key) names the project by the key alone, so
+   * it is routed; it posts nothing rather than a notice that links and quotes nothing.
+   */
+  @Test
+  void anIssueWithoutFieldsOrKeyPostsNothing() {
+    ObjectNode created = Json.object().put("webhookEvent", "jira:issue_created");
+    created
+        .putObject("issue")
+        .put("id", "1")
+        .put("self", "https://jira.test-example.ru/rest/api/2/issue/1")
+        .put("key", "INDEV-1");
+    created.putObject("user").put("displayName", "Someone");
+    ObjectNode nullFields = created.deepCopy();
+    nullFields.withObjectProperty("issue").putNull("fields");
+    ObjectNode blankKey = created.deepCopy();
+    blankKey.withObjectProperty("issue").put("key", " ");
+    ObjectNode fields =
+        blankKey.withObjectProperty("issue").putObject("fields").put("summary", "Hello");
+    fields
+        .putObject("project")
+        .put("self", "https://jira.test-example.ru/rest/api/2/project/10105")
+        .put("key", "INDEV");
+    ObjectNode updated = blankKey.deepCopy().put("webhookEvent", "jira:issue_updated");
+    updated.putObject("changelog").putArray("items").addObject().put("field", "status");
+
+    for (ObjectNode payload : List.of(created, nullFields, blankKey, updated)) {
+      List<JiraEvent> events = JiraEvent.of(payload);
+      assertThat(events).as("routed: %s", payload).isNotEmpty();
+      assertThat(JiraMessages.render(events.get(0), payload, ALL)).as("%s", payload).isEmpty();
+    }
+  }
+
   @Test
   void aVersionReleasedNoticeLinksTheProjectAndTheVersion() {
     ObjectNode payload =

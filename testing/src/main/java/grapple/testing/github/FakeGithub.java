@@ -253,6 +253,14 @@ public final class FakeGithub implements AutoCloseable {
     faults.rateLimitNext(method, pathPrefix, times, retryAfter);
   }
 
+  /**
+   * The next {@code times} requests to {@code method} and {@code pathPrefix} are answered only
+   * after {@code delay} (a GitHub that is slow or hangs).
+   */
+  public void stallNext(String method, String pathPrefix, int times, Duration delay) {
+    faults.stallNext(method, pathPrefix, times, delay);
+  }
+
   @Override
   public void close() {
     server.close();
@@ -270,6 +278,15 @@ public final class FakeGithub implements AutoCloseable {
     try (exchange) {
       RecordedCall call = Exchanges.read(exchange, API_PREFIX);
       log.add(call);
+      Duration stall = faults.stall(call);
+      if (!stall.isZero()) {
+        try {
+          Thread.sleep(stall.toMillis());
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
       Exchanges.write(
           exchange, answer(call, exchange.getRequestURI().getRawPath().startsWith(API_PREFIX)));
     }

@@ -30,6 +30,39 @@ final class Faults {
 
   private final List<Fault> planned = new ArrayList<>();
 
+  /** One planned stall: the next {@code remaining} matching requests wait {@code delay} first. */
+  private static final class Stall {
+    final String method;
+    final String pathPrefix;
+    final Duration delay;
+    int remaining;
+
+    Stall(String method, String pathPrefix, int remaining, Duration delay) {
+      this.method = method;
+      this.pathPrefix = pathPrefix;
+      this.remaining = remaining;
+      this.delay = delay;
+    }
+  }
+
+  private final List<Stall> stalls = new ArrayList<>();
+
+  synchronized void stallNext(String method, String pathPrefix, int times, Duration delay) {
+    stalls.add(new Stall(method, pathPrefix, times, delay));
+  }
+
+  /** How long to wait before answering this request, used up by one; zero for none. */
+  synchronized Duration stall(RecordedCall call) {
+    Iterator<Stall> it = stalls.iterator();
+    while (it.hasNext()) {
+      Stall stall = it.next();
+      if (!call.is(stall.method, stall.pathPrefix)) continue;
+      if (--stall.remaining <= 0) it.remove();
+      return stall.delay;
+    }
+    return Duration.ZERO;
+  }
+
   synchronized void failNext(String method, String pathPrefix, int times, int status) {
     planned.add(
         new Fault(method, pathPrefix, times, Answer.error(new ApiFailure(status, "Server Error"))));
