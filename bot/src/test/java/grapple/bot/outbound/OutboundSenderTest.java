@@ -29,6 +29,7 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
@@ -76,6 +77,14 @@ class OutboundSenderTest {
   }
 
   private OutboundSender sender(boolean allowPrivate, int maxAttempts) {
+    return sender(
+        allowPrivate,
+        maxAttempts,
+        id -> targets.getOrDefault(id, new OutboundSender.Lookup.Gone()));
+  }
+
+  private OutboundSender sender(
+      boolean allowPrivate, int maxAttempts, Function<String, OutboundSender.Lookup> lookup) {
     OutboundSettings settings =
         new OutboundSettings(
             true,
@@ -86,7 +95,7 @@ class OutboundSenderTest {
             1 << 20);
     return new OutboundSender(
         queue,
-        id -> targets.getOrDefault(id, new OutboundSender.Lookup.Gone()),
+        lookup,
         new OutboundRequest(
             settings,
             (mxc, max) -> {
@@ -496,6 +505,36 @@ class OutboundSenderTest {
     assertEquals(0, queue.backlog());
     assertNull(queue.statuses().get("gone"));
     assertFalse(queue.head("gone").isPresent());
+  }
+
+  /**
+   * The hook is removed (its queue and tally forgotten) while a delivery is in flight: its outcome
+   * leaves no tally for a hook that no longer exists, and no failure notice in the room.
+   */
+  @Test
+  void aDeliveryWhoseHookIsRemovedInFlightLeavesNoTallyAndNoNotice() throws Exception {
+    hook("failing", "failing", server.url("/hook").toString(), "PUT");
+    hook("taking", "taking", slow.url("/hook").toString(), "PUT");
+    sender.close();
+    sender =
+        sender(
+            true,
+            1,
+            id -> {
+              queue.forget(id); // removed right after the delivery was started
+              return targets.get(id);
+            });
+    String lost = queueEvent("failing", text("a"));
+    queueEvent("taking", text("b"));
+    server.enqueue(new MockResponse.Builder().code(503).build());
+    slow.enqueue(new MockResponse.Builder().code(200).build());
+
+    sender.startDue().await();
+
+    assertEquals(1, server.getRequestCount());
+    assertEquals(1, slow.getRequestCount());
+    assertEquals(List.of(), reports, "a notice about a removed hook (event " + lost + ")");
+    assertEquals(Map.of(), queue.statuses());
   }
 
   @Test
