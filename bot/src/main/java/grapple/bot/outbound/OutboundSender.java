@@ -65,6 +65,7 @@ final class OutboundSender implements AutoCloseable {
   private final Object signal = new Object();
   private boolean woken;
   private volatile boolean running;
+  private volatile boolean closing;
   private volatile @Nullable Thread thread;
 
   OutboundSender(
@@ -197,6 +198,17 @@ final class OutboundSender implements AutoCloseable {
     Target target = ((Lookup.Found) lookup).target();
     OutboundRequest.Outcome outcome = sendGuarded(target, entry);
     int attempts = entry.attempts() + 1;
+    if (closing && outcome instanceof OutboundRequest.Outcome.Retry r) {
+      // Cut short by shutdown, not the target's doing: no attempt is spent (on the last one it
+      // would fail for good), and the same delivery goes again at the next start.
+      log.info(
+          "outbound: hook '{}' in {}: event {} cut short by shutdown ({}); sent again at start",
+          target.name(),
+          target.roomId(),
+          entry.eventId(),
+          r.error());
+      return;
+    }
     if (outcome instanceof OutboundRequest.Outcome.Delivered d) {
       queue.delivered(entry);
       delivered.incrementAndGet();
@@ -292,6 +304,7 @@ final class OutboundSender implements AutoCloseable {
 
   @Override
   public void close() {
+    closing = true;
     running = false;
     wake();
     Thread t = thread;

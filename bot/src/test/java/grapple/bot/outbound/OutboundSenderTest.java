@@ -537,6 +537,29 @@ class OutboundSenderTest {
     assertEquals(Map.of(), queue.statuses());
   }
 
+  /**
+   * Shutdown cuts short a delivery on its last attempt: that is no attempt of the target's, so the
+   * delivery stays queued as it was (same id, sent again at the next start), not failed for good.
+   */
+  @Test
+  void aDeliveryCutShortByShutdownStaysQueuedUntouched() throws Exception {
+    sender.close();
+    sender = sender(true, 1);
+    hook("c1", "ci", slow.url("/hook").toString(), "PUT");
+    queueEvent("c1", text("x"));
+    slow.enqueue(new MockResponse.Builder().code(200).headersDelay(10, TimeUnit.SECONDS).build());
+
+    OutboundSender.Round round = sender.startDue();
+    assertNotNull(slow.takeRequest(5, TimeUnit.SECONDS));
+    sender.close();
+    round.started().forEach(f -> f.handle((ok, e) -> null).join());
+
+    OutboundQueue.Entry waiting = queue.head("c1").orElseThrow();
+    assertEquals(0, waiting.attempts());
+    assertEquals(List.of(), reports);
+    assertEquals(0, queue.status("c1").failed());
+  }
+
   @Test
   void backoffDoublesIsCappedAndJittered() {
     for (int attempts = 1; attempts < 50; attempts++) {
