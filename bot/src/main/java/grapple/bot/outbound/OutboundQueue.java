@@ -173,6 +173,15 @@ final class OutboundQueue {
         });
   }
 
+  /** Not tried now, and no attempt spent: looked at again at {@code nextAt}. */
+  void postpone(Entry e, long nextAt) {
+    db.writeAndWait(
+        c -> {
+          Sql.update(c, "UPDATE outbound_queue SET next_at = ? WHERE seq = ?", nextAt, e.seq());
+          return null;
+        });
+  }
+
   /**
    * Failed for good: out of the queue, recorded. Returns true when this failure is the first of its
    * streak (no failure reported since the last delivery), which marks the streak reported; false,

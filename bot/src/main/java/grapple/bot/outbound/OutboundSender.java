@@ -31,6 +31,7 @@ final class OutboundSender implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(OutboundSender.class);
   private static final Duration FIRST_RETRY = Duration.ofSeconds(1);
   private static final Duration IDLE_CHECK = Duration.ofSeconds(1);
+  private static final Duration UNKNOWN_RECHECK = Duration.ofSeconds(5);
 
   /** Where a connection's deliveries go, with its token in the clear (memory only). */
   record Target(String roomId, String name, OutboundConfig config, String token) {}
@@ -40,6 +41,13 @@ final class OutboundSender implements AutoCloseable {
     record Found(Target target) implements Lookup {}
 
     record Gone() implements Lookup {}
+
+    /**
+     * Not in effect here, though the database still has it: another instance made it and this one
+     * has not read that yet (a new leader), or its stored config does not validate here. Its queue
+     * waits; dropping it would lose the events another instance queued.
+     */
+    record Unknown() implements Lookup {}
 
     /** The hook {@code name} in {@code roomId} cannot send: {@code why}. */
     record Broken(String roomId, String name, String why) implements Lookup {}
@@ -51,7 +59,7 @@ final class OutboundSender implements AutoCloseable {
   }
 
   private final OutboundQueue queue;
-  private final Function<String, Lookup> targets;
+  private final Function<OutboundQueue.Entry, Lookup> targets;
   private final OutboundRequest request;
   private final OutboundSettings settings;
   private final Clock clock;
@@ -70,7 +78,7 @@ final class OutboundSender implements AutoCloseable {
 
   OutboundSender(
       OutboundQueue queue,
-      Function<String, Lookup> targets,
+      Function<OutboundQueue.Entry, Lookup> targets,
       OutboundRequest request,
       OutboundSettings settings,
       Clock clock,
@@ -185,7 +193,14 @@ final class OutboundSender implements AutoCloseable {
   }
 
   private void deliver(OutboundQueue.Entry entry) {
-    Lookup lookup = targets.apply(entry.connectionId());
+    Lookup lookup = targets.apply(entry);
+    if (lookup instanceof Lookup.Unknown) {
+      log.debug(
+          "outbound: connection {} is not in effect here yet; its queue waits",
+          entry.connectionId());
+      queue.postpone(entry, clock.millis() + UNKNOWN_RECHECK.toMillis());
+      return;
+    }
     if (lookup instanceof Lookup.Gone) {
       log.info("outbound: connection {} is gone; dropping its queue", entry.connectionId());
       queue.forget(entry.connectionId());

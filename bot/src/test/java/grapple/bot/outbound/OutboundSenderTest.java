@@ -80,11 +80,13 @@ class OutboundSenderTest {
     return sender(
         allowPrivate,
         maxAttempts,
-        id -> targets.getOrDefault(id, new OutboundSender.Lookup.Gone()));
+        e -> targets.getOrDefault(e.connectionId(), new OutboundSender.Lookup.Gone()));
   }
 
   private OutboundSender sender(
-      boolean allowPrivate, int maxAttempts, Function<String, OutboundSender.Lookup> lookup) {
+      boolean allowPrivate,
+      int maxAttempts,
+      Function<OutboundQueue.Entry, OutboundSender.Lookup> lookup) {
     OutboundSettings settings =
         new OutboundSettings(
             true,
@@ -520,9 +522,9 @@ class OutboundSenderTest {
         sender(
             true,
             1,
-            id -> {
-              queue.forget(id); // removed right after the delivery was started
-              return targets.get(id);
+            e -> {
+              queue.forget(e.connectionId()); // removed right after the delivery was started
+              return targets.get(e.connectionId());
             });
     String lost = queueEvent("failing", text("a"));
     queueEvent("taking", text("b"));
@@ -558,6 +560,35 @@ class OutboundSenderTest {
     assertEquals(0, waiting.attempts());
     assertEquals(List.of(), reports);
     assertEquals(0, queue.status("c1").failed());
+  }
+
+  /**
+   * A connection this instance does not know yet (a new leader that has not read what the last one
+   * made) but the database still has: its queue waits, untouched, instead of being dropped.
+   */
+  @Test
+  void aConnectionNotYetKnownHereKeepsItsQueue() throws Exception {
+    targets.put("c1", new OutboundSender.Lookup.Unknown());
+    queueEvent("c1", text("a"));
+    queueEvent("c1", text("b"));
+
+    sender.startDue().await();
+
+    assertEquals(2, queue.queued("c1").size());
+    assertEquals(0, queue.head("c1").orElseThrow().attempts());
+    assertEquals(0, server.getRequestCount());
+    assertEquals(List.of(), reports);
+    // Known by now: both go, in order.
+    hook("c1", "ci", server.url("/hook").toString(), "PUT");
+    server.enqueue(new MockResponse.Builder().code(200).build());
+    server.enqueue(new MockResponse.Builder().code(200).build());
+    clock.advance(Duration.ofSeconds(5));
+    sender.startDue().await();
+    sender.startDue().await();
+    assertEquals(0, queue.backlog());
+    assertEquals(
+        "$e1",
+        server.takeRequest(5, TimeUnit.SECONDS).getHeaders().get("X-Matrix-Hookshot-EventId"));
   }
 
   @Test
