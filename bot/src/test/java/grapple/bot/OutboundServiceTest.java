@@ -9,10 +9,13 @@ import grapple.bot.room.RoomEvent;
 import grapple.commands.PermissionLevel;
 import grapple.commands.PermissionRule;
 import grapple.state.BadInput;
+import grapple.state.Connection;
 import grapple.state.Json;
+import grapple.state.Sql;
 import grapple.testing.Await;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -294,5 +297,65 @@ class OutboundServiceTest {
               }
             });
     assertThat(queued).isZero();
+  }
+
+  /**
+   * A hook another instance made (it is in the database) that this one has not read yet, as a new
+   * leader may find it: its queued events wait for it instead of being dropped as a removed hook's.
+   */
+  @Test
+  void aHookInTheDatabaseThisInstanceHasNotReadYetKeepsItsQueue() throws Exception {
+    start("{enabled: true, allowPrivateAddresses: true}");
+    ObjectNode content = Json.object().put("name", "ci").put("url", receiver.url("/in").toString());
+    Connection made =
+        Connection.create(
+            TestHub.ROOM,
+            "OutboundWebhook",
+            "uk.half-shot.matrix-hookshot.outbound-hook",
+            "ci",
+            content,
+            new Connection.Audit(ALICE, null, Instant.now()));
+    // Stored as another instance stores it, but with no change-log entry, so that this one does
+    // not read it while the test runs (in life it reads it a moment later).
+    hub.db.writeAndWait(
+        c ->
+            Sql.update(
+                c,
+                "INSERT INTO connections (id, room_id, type, event_type, state_key, config,"
+                    + " created_by, created_at, updated_by, updated_at) VALUES (?, ?, ?, ?, ?, ?,"
+                    + " ?, 0, ?, 0)",
+                made.id(),
+                made.roomId(),
+                made.type(),
+                made.eventType(),
+                made.stateKey(),
+                Json.write(content),
+                ALICE,
+                ALICE));
+    hub.db.writeAndWait(
+        c ->
+            Sql.update(
+                c,
+                "INSERT INTO outbound_queue (connection_id, room_id, event_id, delivery_id, event,"
+                    + " attempts, next_at) VALUES (?, ?, '$e1', 'd1', ?, 0, 0)",
+                made.id(),
+                TestHub.ROOM,
+                Json.write(Json.object().put("event_id", "$e1").put("type", "m.room.message"))));
+
+    // The sender has looked at it once the entry is either dropped or put off.
+    Await.until(Duration.ofSeconds(10), () -> queuedNextAt(made.id()) != 0);
+
+    assertThat(queuedNextAt(made.id())).as("the queue was dropped").isPositive();
+    assertThat(receiver.getRequestCount()).isZero();
+  }
+
+  /** The next_at of the connection's queued entry; -1 when there is none. */
+  private long queuedNextAt(String connectionId) {
+    return hub.db
+        .first(
+            "SELECT next_at FROM outbound_queue WHERE connection_id = ?",
+            rs -> rs.getLong(1),
+            connectionId)
+        .orElse(-1L);
   }
 }

@@ -39,21 +39,30 @@ record OutboundConfig(String name, URI url, String method) {
 
   /**
    * An absolute http(s) URL with a host, and a port from 1 to 65535 if it names one, that OkHttp
-   * (which sends it) reads as given; BadInput in hookshot's words otherwise.
+   * (which sends it) reads as given; BadInput in hookshot's words otherwise. A refusal never
+   * repeats the URL: its user info, path or query may carry the target's key, and refusals are
+   * logged (at every start, for room state) and posted in the room.
    */
   static URI url(String text) {
     URI url;
     try {
       url = new URI(text);
     } catch (URISyntaxException e) {
-      throw new BadInput("url", "Outbound URL is invalid: " + Markdown.code(text));
+      throw new BadInput(
+          "url",
+          "Outbound URL is invalid ("
+              + e.getReason().toLowerCase(Locale.ROOT)
+              + (e.getIndex() >= 0 ? " at index " + e.getIndex() : "")
+              + ")");
     }
     String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
     if (!scheme.equals("http") && !scheme.equals("https"))
       throw new BadInput(
-          "url", "Outbound URL protocol must be http or https, was " + Markdown.code(text));
+          "url",
+          "Outbound URL protocol must be http or https, was "
+              + (scheme.isEmpty() ? "none" : Markdown.code(scheme)));
     if (url.getHost() == null || url.getHost().isEmpty())
-      throw new BadInput("url", "Outbound URL is invalid (no host): " + Markdown.code(text));
+      throw new BadInput("url", "Outbound URL is invalid (no host)");
     if (url.getUserInfo() != null)
       throw new BadInput(
           "url", "Outbound URL must not carry a user and password (the token authenticates)");
@@ -66,13 +75,12 @@ record OutboundConfig(String name, URI url, String method) {
       if (port < 1 || port > 65535)
         throw new BadInput(
             "url",
-            "Outbound URL is invalid (the port must be a number from 1 to 65535): "
-                + Markdown.code(text));
+            "Outbound URL is invalid (the port must be a number from 1 to 65535"
+                + (digits.matches("[0-9]{1,5}") ? ", was " + digits : "")
+                + ")");
     }
     if (HttpUrl.parse(text) == null)
-      throw new BadInput(
-          "url",
-          "Outbound URL is invalid (it cannot be sent to as written): " + Markdown.code(text));
+      throw new BadInput("url", "Outbound URL is invalid (it cannot be sent to as written)");
     return url;
   }
 

@@ -147,10 +147,18 @@ final class OutboundHooks implements ConnectionKind<OutboundConfig> {
     return "outbound-token:" + connectionId;
   }
 
-  /** Where deliveries for {@code connectionId} go now. */
-  OutboundSender.Lookup target(Connections connections, String connectionId) {
+  /**
+   * Where the deliveries of {@code entry}'s connection go now; gone only when the database no
+   * longer has the connection either (this instance may not have read yet what another one made).
+   */
+  OutboundSender.Lookup target(Connections connections, OutboundQueue.Entry entry) {
+    String connectionId = entry.connectionId();
     Optional<grapple.bot.Active> active = connections.byId(connectionId);
-    if (active.isEmpty() || active.get().kind() != this) return new OutboundSender.Lookup.Gone();
+    if (active.isEmpty() || active.get().kind() != this) {
+      boolean stored =
+          store.inRoom(entry.roomId()).stream().anyMatch(c -> c.id().equals(connectionId));
+      return stored ? new OutboundSender.Lookup.Unknown() : new OutboundSender.Lookup.Gone();
+    }
     OutboundConfig config = (OutboundConfig) active.get().config();
     try {
       return new OutboundSender.Lookup.Found(

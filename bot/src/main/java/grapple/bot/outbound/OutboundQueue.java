@@ -140,11 +140,14 @@ final class OutboundQueue {
         args);
   }
 
-  /** The target took it: out of the queue, counted. */
+  /**
+   * The target took it: out of the queue, counted. A delivery whose hook was removed while it was
+   * in flight (its queue and tally forgotten) leaves no tally behind.
+   */
   void delivered(Entry e) {
     db.writeAndWait(
         c -> {
-          delete(c, e.seq());
+          if (delete(c, e.seq()) == 0) return null;
           ensureStatus(c, e.connectionId());
           Sql.update(
               c,
@@ -170,14 +173,24 @@ final class OutboundQueue {
         });
   }
 
+  /** Not tried now, and no attempt spent: looked at again at {@code nextAt}. */
+  void postpone(Entry e, long nextAt) {
+    db.writeAndWait(
+        c -> {
+          Sql.update(c, "UPDATE outbound_queue SET next_at = ? WHERE seq = ?", nextAt, e.seq());
+          return null;
+        });
+  }
+
   /**
    * Failed for good: out of the queue, recorded. Returns true when this failure is the first of its
-   * streak (no failure reported since the last delivery), which marks the streak reported.
+   * streak (no failure reported since the last delivery), which marks the streak reported; false,
+   * with nothing recorded, when the hook was removed while the delivery was in flight.
    */
   boolean failed(Entry e, String error, long now) {
     return db.writeAndWait(
         c -> {
-          delete(c, e.seq());
+          if (delete(c, e.seq()) == 0) return false;
           ensureStatus(c, e.connectionId());
           boolean first =
               Sql.first(
@@ -266,8 +279,9 @@ final class OutboundQueue {
         });
   }
 
-  private static void delete(java.sql.Connection c, long seq) throws java.sql.SQLException {
-    Sql.update(c, "DELETE FROM outbound_queue WHERE seq = ?", seq);
+  /** Deletes one delivery; returns how many rows went (0: it was forgotten meanwhile). */
+  private static int delete(java.sql.Connection c, long seq) throws java.sql.SQLException {
+    return Sql.update(c, "DELETE FROM outbound_queue WHERE seq = ?", seq);
   }
 
   private static void ensureStatus(java.sql.Connection c, String connectionId)

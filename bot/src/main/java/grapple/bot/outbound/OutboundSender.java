@@ -31,6 +31,7 @@ final class OutboundSender implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(OutboundSender.class);
   private static final Duration FIRST_RETRY = Duration.ofSeconds(1);
   private static final Duration IDLE_CHECK = Duration.ofSeconds(1);
+  private static final Duration UNKNOWN_RECHECK = Duration.ofSeconds(5);
 
   /** Where a connection's deliveries go, with its token in the clear (memory only). */
   record Target(String roomId, String name, OutboundConfig config, String token) {}
@@ -40,6 +41,13 @@ final class OutboundSender implements AutoCloseable {
     record Found(Target target) implements Lookup {}
 
     record Gone() implements Lookup {}
+
+    /**
+     * Not in effect here, though the database still has it: another instance made it and this one
+     * has not read that yet (a new leader), or its stored config does not validate here. Its queue
+     * waits; dropping it would lose the events another instance queued.
+     */
+    record Unknown() implements Lookup {}
 
     /** The hook {@code name} in {@code roomId} cannot send: {@code why}. */
     record Broken(String roomId, String name, String why) implements Lookup {}
@@ -51,7 +59,7 @@ final class OutboundSender implements AutoCloseable {
   }
 
   private final OutboundQueue queue;
-  private final Function<String, Lookup> targets;
+  private final Function<OutboundQueue.Entry, Lookup> targets;
   private final OutboundRequest request;
   private final OutboundSettings settings;
   private final Clock clock;
@@ -65,11 +73,12 @@ final class OutboundSender implements AutoCloseable {
   private final Object signal = new Object();
   private boolean woken;
   private volatile boolean running;
+  private volatile boolean closing;
   private volatile @Nullable Thread thread;
 
   OutboundSender(
       OutboundQueue queue,
-      Function<String, Lookup> targets,
+      Function<OutboundQueue.Entry, Lookup> targets,
       OutboundRequest request,
       OutboundSettings settings,
       Clock clock,
@@ -184,7 +193,14 @@ final class OutboundSender implements AutoCloseable {
   }
 
   private void deliver(OutboundQueue.Entry entry) {
-    Lookup lookup = targets.apply(entry.connectionId());
+    Lookup lookup = targets.apply(entry);
+    if (lookup instanceof Lookup.Unknown) {
+      log.debug(
+          "outbound: connection {} is not in effect here yet; its queue waits",
+          entry.connectionId());
+      queue.postpone(entry, clock.millis() + UNKNOWN_RECHECK.toMillis());
+      return;
+    }
     if (lookup instanceof Lookup.Gone) {
       log.info("outbound: connection {} is gone; dropping its queue", entry.connectionId());
       queue.forget(entry.connectionId());
@@ -197,6 +213,17 @@ final class OutboundSender implements AutoCloseable {
     Target target = ((Lookup.Found) lookup).target();
     OutboundRequest.Outcome outcome = sendGuarded(target, entry);
     int attempts = entry.attempts() + 1;
+    if (closing && outcome instanceof OutboundRequest.Outcome.Retry r) {
+      // Cut short by shutdown, not the target's doing: no attempt is spent (on the last one it
+      // would fail for good), and the same delivery goes again at the next start.
+      log.info(
+          "outbound: hook '{}' in {}: event {} cut short by shutdown ({}); sent again at start",
+          target.name(),
+          target.roomId(),
+          entry.eventId(),
+          r.error());
+      return;
+    }
     if (outcome instanceof OutboundRequest.Outcome.Delivered d) {
       queue.delivered(entry);
       delivered.incrementAndGet();
@@ -292,6 +319,7 @@ final class OutboundSender implements AutoCloseable {
 
   @Override
   public void close() {
+    closing = true;
     running = false;
     wake();
     Thread t = thread;

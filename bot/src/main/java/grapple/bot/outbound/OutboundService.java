@@ -84,7 +84,7 @@ public final class OutboundService extends AbstractService<OutboundSettings> {
       this.sender =
           new OutboundSender(
               queue,
-              id -> hooks.target(context.connections(), id),
+              entry -> hooks.target(context.connections(), entry),
               new OutboundRequest(settings, media),
               settings,
               context.clock(),

@@ -29,6 +29,7 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
@@ -76,6 +77,16 @@ class OutboundSenderTest {
   }
 
   private OutboundSender sender(boolean allowPrivate, int maxAttempts) {
+    return sender(
+        allowPrivate,
+        maxAttempts,
+        e -> targets.getOrDefault(e.connectionId(), new OutboundSender.Lookup.Gone()));
+  }
+
+  private OutboundSender sender(
+      boolean allowPrivate,
+      int maxAttempts,
+      Function<OutboundQueue.Entry, OutboundSender.Lookup> lookup) {
     OutboundSettings settings =
         new OutboundSettings(
             true,
@@ -86,7 +97,7 @@ class OutboundSenderTest {
             1 << 20);
     return new OutboundSender(
         queue,
-        id -> targets.getOrDefault(id, new OutboundSender.Lookup.Gone()),
+        lookup,
         new OutboundRequest(
             settings,
             (mxc, max) -> {
@@ -496,6 +507,88 @@ class OutboundSenderTest {
     assertEquals(0, queue.backlog());
     assertNull(queue.statuses().get("gone"));
     assertFalse(queue.head("gone").isPresent());
+  }
+
+  /**
+   * The hook is removed (its queue and tally forgotten) while a delivery is in flight: its outcome
+   * leaves no tally for a hook that no longer exists, and no failure notice in the room.
+   */
+  @Test
+  void aDeliveryWhoseHookIsRemovedInFlightLeavesNoTallyAndNoNotice() throws Exception {
+    hook("failing", "failing", server.url("/hook").toString(), "PUT");
+    hook("taking", "taking", slow.url("/hook").toString(), "PUT");
+    sender.close();
+    sender =
+        sender(
+            true,
+            1,
+            e -> {
+              queue.forget(e.connectionId()); // removed right after the delivery was started
+              return targets.get(e.connectionId());
+            });
+    String lost = queueEvent("failing", text("a"));
+    queueEvent("taking", text("b"));
+    server.enqueue(new MockResponse.Builder().code(503).build());
+    slow.enqueue(new MockResponse.Builder().code(200).build());
+
+    sender.startDue().await();
+
+    assertEquals(1, server.getRequestCount());
+    assertEquals(1, slow.getRequestCount());
+    assertEquals(List.of(), reports, "a notice about a removed hook (event " + lost + ")");
+    assertEquals(Map.of(), queue.statuses());
+  }
+
+  /**
+   * Shutdown cuts short a delivery on its last attempt: that is no attempt of the target's, so the
+   * delivery stays queued as it was (same id, sent again at the next start), not failed for good.
+   */
+  @Test
+  void aDeliveryCutShortByShutdownStaysQueuedUntouched() throws Exception {
+    sender.close();
+    sender = sender(true, 1);
+    hook("c1", "ci", slow.url("/hook").toString(), "PUT");
+    queueEvent("c1", text("x"));
+    slow.enqueue(new MockResponse.Builder().code(200).headersDelay(10, TimeUnit.SECONDS).build());
+
+    OutboundSender.Round round = sender.startDue();
+    assertNotNull(slow.takeRequest(5, TimeUnit.SECONDS));
+    sender.close();
+    round.started().forEach(f -> f.handle((ok, e) -> null).join());
+
+    OutboundQueue.Entry waiting = queue.head("c1").orElseThrow();
+    assertEquals(0, waiting.attempts());
+    assertEquals(List.of(), reports);
+    assertEquals(0, queue.status("c1").failed());
+  }
+
+  /**
+   * A connection this instance does not know yet (a new leader that has not read what the last one
+   * made) but the database still has: its queue waits, untouched, instead of being dropped.
+   */
+  @Test
+  void aConnectionNotYetKnownHereKeepsItsQueue() throws Exception {
+    targets.put("c1", new OutboundSender.Lookup.Unknown());
+    queueEvent("c1", text("a"));
+    queueEvent("c1", text("b"));
+
+    sender.startDue().await();
+
+    assertEquals(2, queue.queued("c1").size());
+    assertEquals(0, queue.head("c1").orElseThrow().attempts());
+    assertEquals(0, server.getRequestCount());
+    assertEquals(List.of(), reports);
+    // Known by now: both go, in order.
+    hook("c1", "ci", server.url("/hook").toString(), "PUT");
+    server.enqueue(new MockResponse.Builder().code(200).build());
+    server.enqueue(new MockResponse.Builder().code(200).build());
+    clock.advance(Duration.ofSeconds(5));
+    sender.startDue().await();
+    sender.startDue().await();
+    assertEquals(0, queue.backlog());
+    assertEquals(
+        "$e1",
+        server.takeRequest(5, TimeUnit.SECONDS).getHeaders().get("X-Matrix-Hookshot-EventId"));
   }
 
   @Test

@@ -1,0 +1,39 @@
+package grapple.bot.outbound;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import grapple.state.BadInput;
+import grapple.state.Json;
+import org.junit.jupiter.api.Test;
+
+/** Refusals of an outbound hook's content name the field and the rule, and keep the URL's keys. */
+class OutboundConfigTest {
+  private static final String KEY = "s3cr3t";
+
+  /**
+   * A refused URL's user info, path and query may carry the target's key: the refusal (logged, and
+   * posted in the room) names the rule without repeating them.
+   */
+  @Test
+  void aRefusedUrlIsNotRepeatedInTheRefusal() {
+    record Case(String url, String rule) {}
+    for (Case c :
+        new Case[] {
+          new Case("ftp://u:" + KEY + "@example.org/" + KEY + "?k=" + KEY, "must be http or https"),
+          new Case("/hooks/" + KEY, "must be http or https, was none"),
+          new Case("http://example.org:99999/" + KEY + "?k=" + KEY, "from 1 to 65535, was 99999"),
+          new Case("http://example.org:/" + KEY, "from 1 to 65535"),
+          new Case("http://example.org/a b/" + KEY, "Outbound URL is invalid (illegal character"),
+          new Case("http:///" + KEY + "?k=" + KEY, "Outbound URL is invalid (no host)"),
+        }) {
+      assertThatThrownBy(
+              () -> OutboundConfig.from("ci", Json.object().put("name", "ci").put("url", c.url())))
+          .as(c.url())
+          .isInstanceOfSatisfying(BadInput.class, e -> assertThat(e.field()).isEqualTo("url"))
+          .hasMessageContaining(c.rule())
+          .message()
+          .doesNotContain(KEY);
+    }
+  }
+}
