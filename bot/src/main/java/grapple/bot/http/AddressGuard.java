@@ -106,11 +106,11 @@ public final class AddressGuard implements Dns {
     List<InetAddress> allowed = all.stream().filter(a -> !internal(a)).toList();
     if (allowed.isEmpty()) {
       InetAddress first = all.get(0);
+      // The block, not the address: the refusal reaches the room, and a room admin could use it to
+      // look up what internal names resolve to.
       throw new Refused(
           hostname
-              + " resolves to "
-              + first.getHostAddress()
-              + ", a loopback, private or link-local address ("
+              + " resolves only to loopback, private or link-local addresses (such as "
               + block(first)
               + ")"
               + allow);
