@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -169,8 +170,9 @@ final class GithubReceiver {
   List<OutboxStore.Draft> drafts(
       String event, JsonNode payload, List<Active> following, String fullName) {
     boolean wantsComment = GithubMessages.wantsClosingComment(event, payload);
-    ClosingComment comment = new ClosingComment(payload, fullName);
-    Diff diff = new Diff(payload, diffBytes(event, payload, following));
+    AskedOnce comment = new AskedOnce();
+    AskedOnce diff = new AskedOnce();
+    int diffBytes = diffBytes(event, payload, following);
     return Intake.drafts(
         following,
         active -> {
@@ -181,11 +183,11 @@ final class GithubReceiver {
           if (plain.isEmpty()) return plain;
           GithubMessages.Extras extras = GithubMessages.Extras.NONE;
           if (GithubMessages.wantsDiff(event, payload, config)) {
-            Optional<String> found = diff.get(config);
+            Optional<String> found = diff.get(() -> diff(payload, config, diffBytes));
             if (found.isPresent()) extras = extras.withDiff(found.get());
           }
           if (wantsComment) {
-            Optional<String> found = comment.get();
+            Optional<String> found = comment.get(() -> closingComment(payload, fullName));
             if (found.isPresent()) extras = extras.withClosingComment(found.get());
           }
           if (extras.equals(GithubMessages.Extras.NONE)) return plain;
@@ -193,43 +195,18 @@ final class GithubReceiver {
         });
   }
 
-  /** The actor's closing comment on one event, asked of GitHub the first time a room needs it. */
-  private final class ClosingComment {
-    private final JsonNode payload;
-    private final String fullName;
+  /**
+   * Something asked of GitHub for one event (the closing comment, the new PR's diff), asked the
+   * first time a room needs it and kept for the others.
+   */
+  private static final class AskedOnce {
     private boolean asked;
     private Optional<String> found = Optional.empty();
 
-    ClosingComment(JsonNode payload, String fullName) {
-      this.payload = payload;
-      this.fullName = fullName;
-    }
-
-    Optional<String> get() {
+    Optional<String> get(Supplier<Optional<String>> ask) {
       if (!asked) {
         asked = true;
-        found = closingComment(payload, fullName);
-      }
-      return found;
-    }
-  }
-
-  /** The new PR's diff of one event, asked of GitHub the first time a room needs it. */
-  private final class Diff {
-    private final JsonNode payload;
-    private final int maxBytes;
-    private boolean asked;
-    private Optional<String> found = Optional.empty();
-
-    Diff(JsonNode payload, int maxBytes) {
-      this.payload = payload;
-      this.maxBytes = maxBytes;
-    }
-
-    Optional<String> get(GithubRepoConfig config) {
-      if (!asked) {
-        asked = true;
-        found = diff(payload, config, maxBytes);
+        found = ask.get();
       }
       return found;
     }

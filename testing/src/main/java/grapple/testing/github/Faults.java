@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Trouble a test asked for: the next N requests to a route fail with a status, or hit a rate limit.
@@ -13,59 +14,53 @@ final class Faults {
       "You have exceeded a secondary rate limit. Please wait a few minutes before "
           + "you try again. If you reach out to GitHub Support for help, please include the request ID.";
 
-  /** One planned failure: the answer to give the next {@code remaining} matching requests. */
-  private static final class Fault {
+  /**
+   * One planned piece of trouble ({@code T}: the answer to give, or the wait before answering) for
+   * the next {@code remaining} requests that match.
+   */
+  private static final class Planned<T> {
     final String method;
     final String pathPrefix;
-    final Answer answer;
+    final T what;
     int remaining;
 
-    Fault(String method, String pathPrefix, int remaining, Answer answer) {
+    Planned(String method, String pathPrefix, int remaining, T what) {
       this.method = method;
       this.pathPrefix = pathPrefix;
       this.remaining = remaining;
-      this.answer = answer;
+      this.what = what;
     }
   }
 
-  private final List<Fault> planned = new ArrayList<>();
+  private final List<Planned<Answer>> planned = new ArrayList<>();
+  private final List<Planned<Duration>> stalls = new ArrayList<>();
 
-  /** One planned stall: the next {@code remaining} matching requests wait {@code delay} first. */
-  private static final class Stall {
-    final String method;
-    final String pathPrefix;
-    final Duration delay;
-    int remaining;
-
-    Stall(String method, String pathPrefix, int remaining, Duration delay) {
-      this.method = method;
-      this.pathPrefix = pathPrefix;
-      this.remaining = remaining;
-      this.delay = delay;
+  /** What the first plan matching {@code call} gives, used up by one; or null. */
+  private static <T> @Nullable T take(List<Planned<T>> plans, RecordedCall call) {
+    Iterator<Planned<T>> it = plans.iterator();
+    while (it.hasNext()) {
+      Planned<T> plan = it.next();
+      if (!call.is(plan.method, plan.pathPrefix)) continue;
+      if (--plan.remaining <= 0) it.remove();
+      return plan.what;
     }
+    return null;
   }
-
-  private final List<Stall> stalls = new ArrayList<>();
 
   synchronized void stallNext(String method, String pathPrefix, int times, Duration delay) {
-    stalls.add(new Stall(method, pathPrefix, times, delay));
+    stalls.add(new Planned<>(method, pathPrefix, times, delay));
   }
 
   /** How long to wait before answering this request, used up by one; zero for none. */
   synchronized Duration stall(RecordedCall call) {
-    Iterator<Stall> it = stalls.iterator();
-    while (it.hasNext()) {
-      Stall stall = it.next();
-      if (!call.is(stall.method, stall.pathPrefix)) continue;
-      if (--stall.remaining <= 0) it.remove();
-      return stall.delay;
-    }
-    return Duration.ZERO;
+    Duration delay = take(stalls, call);
+    return delay == null ? Duration.ZERO : delay;
   }
 
   synchronized void failNext(String method, String pathPrefix, int times, int status) {
     planned.add(
-        new Fault(method, pathPrefix, times, Answer.error(new ApiFailure(status, "Server Error"))));
+        new Planned<>(
+            method, pathPrefix, times, Answer.error(new ApiFailure(status, "Server Error"))));
   }
 
   synchronized void rateLimitNext(
@@ -73,18 +68,11 @@ final class Faults {
     Answer answer =
         Answer.error(new ApiFailure(403, SECONDARY_RATE_LIMIT))
             .withHeader("Retry-After", String.valueOf(retryAfter.toSeconds()));
-    planned.add(new Fault(method, pathPrefix, times, answer));
+    planned.add(new Planned<>(method, pathPrefix, times, answer));
   }
 
   /** The planned failure for this request, used up by one; or null. */
-  synchronized Answer next(RecordedCall call) {
-    Iterator<Fault> faults = planned.iterator();
-    while (faults.hasNext()) {
-      Fault fault = faults.next();
-      if (!call.is(fault.method, fault.pathPrefix)) continue;
-      if (--fault.remaining <= 0) faults.remove();
-      return fault.answer;
-    }
-    return null;
+  synchronized @Nullable Answer next(RecordedCall call) {
+    return take(planned, call);
   }
 }
