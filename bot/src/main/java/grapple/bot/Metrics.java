@@ -73,9 +73,9 @@ public final class Metrics implements RequestObserver {
         return requests.labelValues(listener, Integer.toString(status));
       var point = byStatus.get(status);
       if (point == null) {
+        // labelValues gives the same point each time: two threads racing here set the same one.
         point = requests.labelValues(listener, Integer.toString(status));
-        byStatus.set(
-            status, point); // labelValues gives the same point each time: a race is harmless
+        byStatus.set(status, point);
       }
       return point;
     }
