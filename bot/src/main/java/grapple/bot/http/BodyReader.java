@@ -48,7 +48,7 @@ final class BodyReader implements Runnable {
     this.limit = limit;
     this.budget = budget;
     this.outcome = outcome;
-    this.buffer = new byte[(int) Math.min(declaredLength >= 0 ? declaredLength : 4096, limit + 1)];
+    this.buffer = new byte[0];
   }
 
   /** Takes the first part of the budget; false when it is spent (then nothing was taken). */
@@ -56,6 +56,8 @@ final class BodyReader implements Runnable {
     long first = declaredLength >= 0 ? declaredLength : Math.min(STEP_BYTES, limit);
     if (!budget.tryReserve(first)) return false;
     reserved = first;
+    // Memory for the body only once the budget allows it: a refused request allocates nothing.
+    buffer = new byte[(int) Math.min(declaredLength >= 0 ? declaredLength : 4096, limit + 1)];
     return true;
   }
 

@@ -14,6 +14,37 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 class BodyReaderTest {
+  private static final Content.Source NO_BYTES =
+      new Content.Source() {
+        @Override
+        public Content.Chunk read() {
+          return Content.Chunk.EOF;
+        }
+
+        @Override
+        public void demand(Runnable callback) {}
+
+        @Override
+        public void fail(Throwable failure) {}
+      };
+
+  private static final BodyReader.Outcome IGNORED =
+      new BodyReader.Outcome() {
+        @Override
+        public void read(byte[] body) {}
+
+        @Override
+        public void tooLarge() {}
+
+        @Override
+        public void busy() {}
+
+        @Override
+        public void timedOut() {}
+
+        @Override
+        public void failed(Throwable failure) {}
+      };
   private final ScheduledExecutorScheduler scheduler =
       new ScheduledExecutorScheduler("body-reader-test", true);
 
@@ -81,5 +112,23 @@ class BodyReaderTest {
 
     assertThat(timedOut.getCount()).isZero();
     assertThat(budget.used()).isZero();
+  }
+
+  @Test
+  void aBodyRefusedForTheSpentBudgetCostsNoMemoryOfItsDeclaredSize() {
+    InFlight budget = new InFlight(1 << 20);
+    assertThat(budget.tryReserve(1 << 20)).isTrue();
+    com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    long thread = Thread.currentThread().getId();
+    long before = threads.getThreadAllocatedBytes(thread);
+
+    for (int i = 0; i < 64; i++) {
+      BodyReader refused = new BodyReader(NO_BYTES, 1 << 20, 1 << 20, budget, IGNORED);
+      assertThat(refused.reserve(1 << 20)).isFalse();
+    }
+
+    // 64 refusals of 1 MiB bodies: had each allocated its body first, 64 MiB.
+    assertThat(threads.getThreadAllocatedBytes(thread) - before).isLessThan(1 << 20);
   }
 }
