@@ -24,8 +24,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What the bot does with room events, whichever gateway they come from: state goes to the rooms'
- * authority and the connections; a message goes to the command dispatcher and then to the room's
- * connections (not the bot's own, not those from before it started); invites to {@link Invites}.
+ * authority and the connections; a command is recorded and answered by {@link WaitingCommands}'
+ * threads; a message (a command too, unless it held a secret) goes to the room's connections (not
+ * the bot's own, not those from before it started); invites to {@link Invites}.
  */
 final class Core implements RoomEvents {
   private static final Logger log = LoggerFactory.getLogger(Core.class);
@@ -44,6 +45,7 @@ final class Core implements RoomEvents {
   private final RoomGateway gateway;
   private final java.util.function.Consumer<RoomEvent.State> authoritySeen;
   private final Database db;
+  private final WaitingCommands commands;
 
   /** What the connections queued for the events of the batch being handled (sync thread only). */
   private final List<LiveConnection.Queued> queued = new ArrayList<>();
@@ -60,7 +62,9 @@ final class Core implements RoomEvents {
       Invites invites,
       java.util.function.Consumer<RoomEvent.State> authoritySeen,
       RoomGateway gateway,
-      Database db) {
+      Database db,
+      WaitingCommands commands) {
+    this.commands = commands;
     this.gateway = gateway;
     this.db = db;
     this.rooms = rooms;
@@ -93,6 +97,11 @@ final class Core implements RoomEvents {
   public void onRoomEvent(String roomId, ObjectNode event) {
     if (event.path("sender").asText().equals(connections.botUserId())) return;
     queued.addAll(connections.onRoomEvent(roomId, event));
+    commitUnlessBatched();
+  }
+
+  /** Commits what was queued at once, for a gateway that does not commit it with its position. */
+  private void commitUnlessBatched() {
     if (gateway.batchesWrites() || queued.isEmpty()) return;
     BatchWrites writes = takeWrites();
     db.writeAndWait(
@@ -149,37 +158,55 @@ final class Core implements RoomEvents {
 
   /**
    * In a direct chat with the bot every message is a command; elsewhere those with the prefix. A
-   * command answered before is not run again: the sync position is stored after its whole batch, so
-   * a crash, or a new leader taking over, replays the batch.
+   * command is recorded with the batch (committed with its sync position) and answered on a {@link
+   * WaitingCommands} thread once it has committed: one that waits on the outside world holds up its
+   * room's commands only. The room's connections get the message now, in order, unless it held a
+   * secret (it is redacted then).
    */
   private void onMessage(RoomEvent.Message m) {
     boolean direct = rooms.isDirectChat(m.roomId(), connections.botUserId(), m.sender());
-    // Only a command can have been answered: other messages cost no read.
-    Optional<Boolean> answered =
-        dispatcher.isCommand(m.body(), direct) ? answeredBefore(m.eventId()) : Optional.empty();
-    if (answered.isPresent()) {
+    if (dispatcher.isCommand(m.body(), direct)) {
+      String roomId = m.roomId();
+      queued.add(
+          new LiveConnection.Queued(
+              WaitingCommands.received(m, direct, System.currentTimeMillis()),
+              () -> commands.wake(roomId)));
+      commitUnlessBatched();
+      if (dispatcher.holdsSecretInRoom(m.body(), direct)) return;
+    }
+    connections.onMessage(m);
+  }
+
+  /**
+   * Answers a command that waited ({@link WaitingCommands.Answerer}), on its room's commands
+   * thread: once, even when a crash or another leader came between its answer and its deletion.
+   */
+  void answer(WaitingCommands.Waiting command) {
+    Optional<Dispatcher.Outcome> outcome;
+    if (answeredBefore(command.eventId()).isPresent()) {
       log.info(
           "room {}: the command of {} from {} was answered before; not again",
-          m.roomId(),
-          m.eventId(),
-          m.sender());
-      if (!answered.get()) connections.onMessage(m);
-      return;
+          command.roomId(),
+          command.eventId(),
+          command.sender());
+      outcome = Optional.empty();
+    } else if (command.direct()) {
+      outcome =
+          dispatcher.handleDirect(
+              command.roomId(), command.sender(), command.eventId(), command.body());
+    } else {
+      outcome =
+          dispatcher.handle(command.roomId(), command.sender(), command.eventId(), command.body());
     }
-    Optional<Dispatcher.Outcome> outcome =
-        direct
-            ? dispatcher.handleDirect(m.roomId(), m.sender(), m.eventId(), m.body())
-            : dispatcher.handle(m.roomId(), m.sender(), m.eventId(), m.body());
-    outcome.ifPresent(o -> answer(m, o));
-    if (outcome.isPresent() && outcome.get().redact()) return;
-    connections.onMessage(m);
+    if (outcome.isPresent()) answer(command, outcome.get());
+    else db.writeAndWait(WaitingCommands.answered(command));
   }
 
   /**
    * Redacts a message that held a secret; when the bot may not, the reply has told the sender what
    * to do.
    */
-  private void redact(RoomEvent.Message m) {
+  private void redact(WaitingCommands.Waiting m) {
     try {
       gateway.redact(m.roomId(), m.eventId(), "held a secret", "redact-" + m.eventId());
       log.info("room {}: redacted a message from {} that held a secret", m.roomId(), m.sender());
@@ -197,7 +224,7 @@ final class Core implements RoomEvents {
    * for it: a batch replayed later finds the record and does not answer again. A failure is the
    * batch's, which is fetched again.
    */
-  private void answer(RoomEvent.Message m, Dispatcher.Outcome outcome) {
+  private void answer(WaitingCommands.Waiting m, Dispatcher.Outcome outcome) {
     log.info(
         "room {}: command from {} answered{}",
         m.roomId(),
@@ -217,13 +244,15 @@ final class Core implements RoomEvents {
     outbox
         .postAll(
             drafts,
-            c ->
-                Sql.update(
-                    c,
-                    "INSERT INTO processed_events (event_id, processed_at) VALUES (?, ?)"
-                        + " ON CONFLICT (event_id) DO NOTHING",
-                    mark,
-                    now))
+            c -> {
+              WaitingCommands.answered(m).run(c);
+              return Sql.update(
+                  c,
+                  "INSERT INTO processed_events (event_id, processed_at) VALUES (?, ?)"
+                      + " ON CONFLICT (event_id) DO NOTHING",
+                  mark,
+                  now);
+            })
         .join();
   }
 

@@ -125,6 +125,7 @@ public final class Grapple implements AutoCloseable {
   private final FileOwner owner;
   private final RoomGateway gateway;
   private final Outbox outbox;
+  private final WaitingCommands commands;
   private final Serving serving;
   private final List<Started> running;
   private final Leading leading;
@@ -162,6 +163,7 @@ public final class Grapple implements AutoCloseable {
     this.owner = owner;
     this.gateway = hub.gateway();
     this.outbox = hub.outbox();
+    this.commands = hub.commands();
     this.serving = serving;
     this.running = running;
     this.leading = leading;
@@ -222,7 +224,8 @@ public final class Grapple implements AutoCloseable {
       Permissions permissions,
       ChangeLog changeLog,
       PeopleLinks people,
-      Backlog backlog) {}
+      Backlog backlog,
+      WaitingCommands commands) {}
 
   private static Grapple wire(
       Config config,
@@ -370,7 +373,8 @@ public final class Grapple implements AutoCloseable {
         permissions,
         changeLog,
         new PeopleLinks(db, Clock.systemUTC()),
-        new Backlog(db));
+        new Backlog(db),
+        new WaitingCommands(db));
   }
 
   /** Each enabled service, started; a disabled one is only known (its routes say it is off). */
@@ -547,6 +551,10 @@ public final class Grapple implements AutoCloseable {
         "Messages the homeserver refused for good since start",
         () -> hub.outbox().refusedCount());
     metrics.gauge(
+        "grapple_commands_waiting",
+        "Room commands read and not yet answered (in the database: alike on every instance)",
+        () -> hub.commands().waiting());
+    metrics.gauge(
         "grapple_connections", "Connections, by type", "type", hub.connections()::countByType);
     running.forEach(r -> r.running().measure(metrics));
   }
@@ -591,7 +599,8 @@ public final class Grapple implements AutoCloseable {
             new Invites(hub.gateway(), hub.permissions()),
             cluster::seen,
             hub.gateway(),
-            c.db());
+            c.db(),
+            hub.commands());
     if (shared) c.onLoaded().run();
     leadership.start(
         new Leadership.Listener() {
@@ -602,6 +611,7 @@ public final class Grapple implements AutoCloseable {
             // Only now, logged in and leading: polling runs on one instance, and a start refused
             // before this has polled nothing and recorded no backoff.
             c.running().forEach(r -> r.running().lead());
+            hub.commands().start(core::answer);
             hub.gateway().start(core, shared ? () -> log.info("sync: rooms loaded") : c.onLoaded());
           }
 
@@ -708,6 +718,7 @@ public final class Grapple implements AutoCloseable {
     serving.all().forEach(HttpListener::close);
     running.forEach(r -> r.running().close());
     gateway.stop();
+    commands.close();
     outbox.close();
     leading.cluster().close();
     leading.leadership().close();

@@ -284,6 +284,7 @@ class LocalModeWebhookTest {
           .contains("grapple_connections{type=\"Webhook\"} 1.0")
           .containsPattern("grapple_outbox_delivered_total [1-9]")
           .contains("grapple_ready 1.0")
+          .contains("grapple_commands_waiting 0.0")
           .contains("jvm_memory_used_bytes");
     }
   }

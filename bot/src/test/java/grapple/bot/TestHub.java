@@ -66,6 +66,7 @@ final class TestHub implements AutoCloseable {
   final Changes changes;
   final RoomStates rooms = new RoomStates();
   final Core core;
+  final WaitingCommands waiting;
   final Cluster cluster;
   private final List<Service.Running> running = new ArrayList<>();
   private final List<Service> services;
@@ -108,6 +109,22 @@ final class TestHub implements AutoCloseable {
       List<PermissionRule> rules,
       boolean leads,
       Clock serviceClock) {
+    this(where, dir, services, yaml, rules, leads, serviceClock, Runnable::run);
+  }
+
+  /**
+   * As above, commands answered on {@code commandThreads} (by default on the thread that reads
+   * them, as soon as it has: the tests read answers in the order they sent commands).
+   */
+  TestHub(
+      Location where,
+      Path dir,
+      List<Service> services,
+      String yaml,
+      List<PermissionRule> rules,
+      boolean leads,
+      Clock serviceClock,
+      java.util.concurrent.Executor commandThreads) {
     this.services = List.copyOf(services);
     db = Database.open(where, Grapple.migrations(services));
     outbox = new Outbox(new OutboxStore(db), gateway, 2, Duration.ofMillis(100));
@@ -154,6 +171,7 @@ final class TestHub implements AutoCloseable {
       cluster.follow(db);
     }
     botRooms.loaded(connections);
+    this.waiting = new WaitingCommands(db, commandThreads);
     Dispatcher dispatcher =
         new Dispatcher(
             commands,
@@ -170,7 +188,10 @@ final class TestHub implements AutoCloseable {
             new Invites(gateway, permissions),
             cluster::seen,
             gateway,
-            db);
+            db,
+            waiting);
+    // Commands are answered on the thread that reads them here, as soon as they are read.
+    if (leads) waiting.start(core::answer);
   }
 
   /** A webhook listener on a free port serving the services' receivers. */
@@ -265,6 +286,7 @@ final class TestHub implements AutoCloseable {
   public void close() {
     listeners.forEach(grapple.bot.http.HttpListener::close);
     running.forEach(Service.Running::close);
+    waiting.close();
     outbox.close();
     cluster.close();
     db.close();

@@ -121,8 +121,27 @@ public final class Dispatcher {
     }
   }
 
+  /**
+   * Whether {@code body}, a command outside a direct chat with the bot, gives a secret away: its
+   * answer is a refusal and the message is redacted ({@link Outcome#redact}). Known before the
+   * command runs, so that the room's connections are never given that message.
+   */
+  public boolean holdsSecretInRoom(String body, boolean direct) {
+    if (direct) return false;
+    try {
+      return CommandLine.parse(settings.prefixes(), body).filter(this::holdsSecret).isPresent();
+    } catch (BadInput e) {
+      // A token with a stray quote is still a token in the room: redacted all the same.
+      return CommandLine.parseLeniently(settings.prefixes(), body)
+          .filter(this::holdsSecret)
+          .isPresent();
+    }
+  }
+
   private Optional<Outcome> handle(
       String roomId, String sender, String eventId, String body, boolean direct) {
+    if (holdsSecretInRoom(body, direct))
+      return Optional.of(new Outcome(Reply.error(SECRET_IN_ROOM), List.of(), true));
     CommandLine line;
     try {
       line =
@@ -130,19 +149,11 @@ public final class Dispatcher {
               .orElseGet(
                   () -> new CommandLine(settings.prefixes().get(0), CommandLine.split(body)));
     } catch (BadInput e) {
-      // A token with a stray quote is still a token in the room: redacted all the same.
-      if (!direct
-          && CommandLine.parseLeniently(settings.prefixes(), body)
-              .filter(this::holdsSecret)
-              .isPresent())
-        return Optional.of(new Outcome(Reply.error(SECRET_IN_ROOM), List.of(), true));
       if (!permissions.allowsAnyService(sender, roomId, PermissionLevel.COMMANDS)) {
         return refuseAtMostOncePerMinute(roomId, sender);
       }
       return Optional.of(new Outcome(Reply.error(e.getMessage()), List.of()));
     }
-    if (!direct && holdsSecret(line))
-      return Optional.of(new Outcome(Reply.error(SECRET_IN_ROOM), List.of(), true));
     if (!permissions.allowsAnyService(sender, roomId, PermissionLevel.COMMANDS)) {
       return refuseAtMostOncePerMinute(roomId, sender);
     }

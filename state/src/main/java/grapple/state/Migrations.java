@@ -304,6 +304,26 @@ public final class Migrations {
       """;
 
   /**
+   * Step 9 for both databases, as {@link #inBoth} writes it out: commands read from rooms and not
+   * yet answered, recorded with the sync position of their batch and deleted with their answer, so
+   * that they are answered away from the thread that reads rooms and none is lost by a crash in
+   * between.
+   */
+  static final String COMMANDS_WAITING =
+      """
+      CREATE TABLE commands_waiting (
+        seq         {seq},
+        event_id    TEXT NOT NULL UNIQUE,
+        room_id     TEXT NOT NULL,
+        sender      TEXT NOT NULL,
+        body        TEXT NOT NULL,
+        direct      INTEGER NOT NULL,
+        received_at {time} NOT NULL
+      );
+      CREATE INDEX commands_waiting_by_room ON commands_waiting (room_id, seq);
+      """;
+
+  /**
    * The steps written before services contributed their own; they stay here, numbered as every
    * existing database knows them.
    */
@@ -330,7 +350,8 @@ public final class Migrations {
           new Migration(
               8,
               "avatars and organizations of linked accounts, Matrix display names",
-              LINK_PROFILES));
+              LINK_PROFILES),
+          inBoth(9, "commands waiting for their answer", COMMANDS_WAITING));
 
   /**
    * A core step written once for both databases, with the words they spell differently in braces:

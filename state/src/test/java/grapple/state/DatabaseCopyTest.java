@@ -71,6 +71,9 @@ class DatabaseCopyTest {
               s.executeUpdate(
                   "INSERT INTO matrix_profiles (matrix_user, display_name, updated_at)"
                       + " VALUES ('@a:x', 'Ann A.', 2)");
+              s.executeUpdate(
+                  "INSERT INTO commands_waiting (event_id, room_id, sender, body, direct,"
+                      + " received_at) VALUES ('$c', '!r:x', '@a:x', '!grapple help', 0, 6)");
             }
             return null;
           });
@@ -87,7 +90,7 @@ class DatabaseCopyTest {
     DatabaseCopy.copy(Location.sqlite(sqlite), target, Migrations.core(), progress::add);
 
     assertThat(progress)
-        .hasSize(18)
+        .hasSize(19)
         .anySatisfy(line -> assertThat(line).startsWith("connections").contains("1 row(s)"))
         .anySatisfy(line -> assertThat(line).startsWith("outbox").contains("1 row(s)"));
     try (Database pg = Database.open(target, Migrations.core())) {
@@ -102,6 +105,11 @@ class DatabaseCopyTest {
               });
       assertThat(connections.connectionWithSecret("hookId", "s3cret")).isPresent();
       assertThat(new KeyValueStore(pg).get("sync.since")).contains("s42");
+      assertThat(
+              pg.first(
+                  "SELECT body FROM commands_waiting WHERE event_id = '$c'", rs -> rs.getString(1)))
+          .as("a command waiting for its answer")
+          .contains("!grapple help");
       assertThat(
               new PeopleLinks(pg, java.time.Clock.systemUTC()).matrixUserFor("github", "", "ANN"))
           .contains("@a:x");

@@ -127,7 +127,8 @@ class DatabaseTest {
             "processed_events",
             "outbox",
             "dm_rooms",
-            "local_state");
+            "local_state",
+            "commands_waiting");
   }
 
   @Test

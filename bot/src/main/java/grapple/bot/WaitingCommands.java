@@ -1,0 +1,201 @@
+package grapple.bot;
+
+import grapple.bot.room.RoomEvent;
+import grapple.state.Database;
+import grapple.state.Fatal;
+import grapple.state.Sql;
+import grapple.state.SqlWork;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Commands read from rooms and not yet answered (table {@code commands_waiting}). The thread that
+ * reads rooms records each command with the sync position of its batch and goes on; the {@code
+ * room-commands-*} threads answer them, in order within a room and rooms side by side. A command
+ * that waits on the outside world (a feed's first fetch, a forge's permission check, the addresses
+ * of an outbound hook) holds up its own room only, not every room's messages and state. Each is
+ * deleted in the transaction that queues its answer: a crash before that leaves it waiting, and the
+ * next start (or the next leader) answers it; none is answered twice.
+ */
+final class WaitingCommands implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(WaitingCommands.class);
+
+  /** How many rooms' commands are answered at once. */
+  static final int THREADS = 4;
+
+  /** How many of a room's commands one read takes. */
+  private static final int READ = 16;
+
+  /**
+   * A command waiting for its answer: {@code direct} when it came in a direct chat with the bot.
+   */
+  record Waiting(
+      long seq, String eventId, String roomId, String sender, String body, boolean direct) {}
+
+  /**
+   * Answers one command, deleting it ({@link #answered}) in the transaction that queues the answer;
+   * throws when that transaction fails (the command then waits for the room's next wake).
+   */
+  interface Answerer {
+    void answer(Waiting command);
+  }
+
+  private final Database db;
+  private final Executor threads;
+
+  /** Rooms whose commands a thread is answering; {@link #again}: woken meanwhile. */
+  private final Set<String> draining = new HashSet<>();
+
+  private final Set<String> again = new HashSet<>();
+  private volatile Answerer answerer = command -> {};
+  private volatile boolean closing;
+
+  WaitingCommands(Database db) {
+    this(db, pool());
+  }
+
+  /** Answering on {@code threads} (tests answer on the thread that wakes a room). */
+  WaitingCommands(Database db, Executor threads) {
+    this.db = db;
+    this.threads = threads;
+  }
+
+  private static ExecutorService pool() {
+    AtomicInteger n = new AtomicInteger();
+    return Executors.newFixedThreadPool(
+        THREADS,
+        r -> {
+          Thread t = new Thread(r, "room-commands-" + n.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        });
+  }
+
+  /** The work that records {@code m} as a command waiting for its answer. */
+  static SqlWork<Integer> received(RoomEvent.Message m, boolean direct, long now) {
+    return c ->
+        Sql.update(
+            c,
+            "INSERT INTO commands_waiting (event_id, room_id, sender, body, direct, received_at)"
+                + " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING",
+            m.eventId(),
+            m.roomId(),
+            m.sender(),
+            m.body(),
+            direct ? 1 : 0,
+            now);
+  }
+
+  /** The work that deletes {@code command}: part of the transaction of its answer. */
+  static SqlWork<Integer> answered(Waiting command) {
+    return c -> Sql.update(c, "DELETE FROM commands_waiting WHERE seq = ?", command.seq());
+  }
+
+  /**
+   * Starts answering: every room with commands left waiting (by a crash, a stop, or another
+   * instance that led before) is woken.
+   */
+  void start(Answerer answerer) {
+    this.answerer = answerer;
+    List<String> rooms =
+        db.list("SELECT DISTINCT room_id FROM commands_waiting", rs -> rs.getString(1));
+    if (!rooms.isEmpty())
+      log.info("{} room(s) have commands waiting from before; answering them", rooms.size());
+    rooms.forEach(this::wake);
+  }
+
+  /** Commands of {@code roomId} have committed: a thread answers them unless one already does. */
+  void wake(String roomId) {
+    synchronized (this) {
+      if (!draining.add(roomId)) {
+        again.add(roomId);
+        return;
+      }
+    }
+    try {
+      threads.execute(() -> drain(roomId));
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // Stopping: the commands stay waiting for the next start.
+      synchronized (this) {
+        draining.remove(roomId);
+      }
+    }
+  }
+
+  private void drain(String roomId) {
+    try {
+      while (true) {
+        List<Waiting> next = next(roomId);
+        if (next.isEmpty()) {
+          synchronized (this) {
+            if (!again.remove(roomId)) {
+              draining.remove(roomId);
+              return;
+            }
+          }
+          continue;
+        }
+        for (Waiting command : next) {
+          if (closing || Thread.currentThread().isInterrupted()) throw new InterruptedException();
+          answerer.answer(command);
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      stopped(roomId);
+    } catch (Throwable e) {
+      Fatal.haltIfFatal(e);
+      // The answer's transaction failed (the database): the commands wait for the room's next one.
+      log.error("room {}: answering its commands failed; they wait for the next", roomId, e);
+      stopped(roomId);
+    }
+  }
+
+  private synchronized void stopped(String roomId) {
+    draining.remove(roomId);
+    again.remove(roomId);
+  }
+
+  private List<Waiting> next(String roomId) {
+    return db.list(
+        "SELECT seq, event_id, room_id, sender, body, direct FROM commands_waiting"
+            + " WHERE room_id = ? ORDER BY seq LIMIT "
+            + READ,
+        rs ->
+            new Waiting(
+                rs.getLong(1),
+                rs.getString(2),
+                rs.getString(3),
+                rs.getString(4),
+                rs.getString(5),
+                rs.getInt(6) != 0),
+        roomId);
+  }
+
+  /** Commands waiting, for tests and the log at stop. */
+  int waiting() {
+    return db.first("SELECT COUNT(*) FROM commands_waiting", rs -> rs.getInt(1)).orElse(0);
+  }
+
+  /** Stops answering; a command being answered gets a few seconds, the rest wait for next start. */
+  @Override
+  public void close() {
+    closing = true;
+    if (!(threads instanceof ExecutorService pool)) return;
+    pool.shutdown();
+    try {
+      if (!pool.awaitTermination(5, TimeUnit.SECONDS)) pool.shutdownNow();
+    } catch (InterruptedException e) {
+      pool.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+  }
+}

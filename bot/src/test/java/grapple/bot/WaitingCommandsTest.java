@@ -1,0 +1,162 @@
+package grapple.bot;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import grapple.bot.feed.FeedService;
+import grapple.state.Location;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import mockwebserver3.Dispatcher;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.RecordedRequest;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Commands are answered away from the thread that reads rooms: one that waits on the outside world
+ * holds up its own room only, and one read but not yet answered when the bot stops is answered at
+ * the next start, once.
+ */
+@Timeout(60)
+class WaitingCommandsTest {
+  private static final String ADMIN = "@admin:test";
+  private static final String SLOW_ROOM = "!slow:test";
+  private static final String OTHER_ROOM = "!other:test";
+  private static final String RSS =
+      "<rss version=\"2.0\"><channel><title>t</title><link>http://x.test/</link>"
+          + "<item><title>one</title><link>http://x.test/1</link><guid>1</guid></item>"
+          + "</channel></rss>";
+
+  @TempDir Path dir;
+  private final MockWebServer feedServer = new MockWebServer();
+  private final CountDownLatch slowFeedAnswers = new CountDownLatch(1);
+  private final List<TestHub> hubs = new ArrayList<>();
+  private final ExecutorService threads = Executors.newFixedThreadPool(WaitingCommands.THREADS);
+
+  @AfterEach
+  void tearDown() {
+    slowFeedAnswers.countDown();
+    hubs.forEach(TestHub::close);
+    threads.shutdownNow();
+    feedServer.close();
+  }
+
+  @Test
+  void aFeedThatAnswersSlowlyHoldsUpItsOwnRoomsCommandsOnly() throws Exception {
+    feedServer.setDispatcher(
+        new Dispatcher() {
+          @Override
+          public MockResponse dispatch(RecordedRequest request) throws InterruptedException {
+            if (request.getUrl().encodedPath().equals("/slow.xml"))
+              slowFeedAnswers.await(30, TimeUnit.SECONDS);
+            return new MockResponse.Builder()
+                .code(200)
+                .addHeader("Content-Type", "application/rss+xml")
+                .body(RSS)
+                .build();
+          }
+        });
+    feedServer.start();
+    TestHub hub = feeds(threads);
+    hub.joinedIn(SLOW_ROOM, ADMIN).joinedIn(OTHER_ROOM, ADMIN);
+
+    // Each of these returns at once: the thread that reads rooms does not fetch the feed.
+    hub.message(SLOW_ROOM, ADMIN, "!grapple feed " + feedServer.url("/slow.xml"));
+    hub.message(SLOW_ROOM, ADMIN, "!grapple feed list");
+    hub.message(OTHER_ROOM, ADMIN, "!grapple feed " + feedServer.url("/fast.xml"));
+
+    FakeGateway.Sent other = nextReply(hub);
+    assertThat(other.roomId()).isEqualTo(OTHER_ROOM);
+    assertThat(body(other)).startsWith("Room configured to bridge");
+    assertThat(slowFeedAnswers.getCount()).as("the slow feed still has not answered").isOne();
+
+    slowFeedAnswers.countDown();
+    FakeGateway.Sent subscribed = nextReply(hub);
+    FakeGateway.Sent listed = nextReply(hub);
+    // The slow room's commands are answered in the order they were sent.
+    assertThat(subscribed.roomId()).isEqualTo(SLOW_ROOM);
+    assertThat(body(subscribed)).startsWith("Room configured to bridge");
+    assertThat(listed.roomId()).isEqualTo(SLOW_ROOM);
+    assertThat(body(listed)).contains("Currently subscribed to these feeds:", "/slow.xml");
+    assertThat(hub.waiting.waiting()).isZero();
+  }
+
+  @Test
+  void aCommandReadButNotAnsweredBeforeAStopIsAnsweredAtTheNextStartOnce() throws Exception {
+    Executor never = r -> {};
+    TestHub stopped = hub(never);
+    stopped.joined(ADMIN);
+    stopped.message(ADMIN, "!grapple help");
+    assertThat(stopped.waiting.waiting()).isOne();
+    assertThat(stopped.gateway.takeSent(Duration.ZERO)).isNull();
+    stopped.close();
+    hubs.remove(stopped);
+
+    TestHub restarted = hub(Runnable::run);
+    FakeGateway.Sent answer = restarted.gateway.takeSent();
+    assertThat(answer).isNotNull();
+    assertThat(answer.roomId()).isEqualTo(TestHub.ROOM);
+    assertThat(body(answer)).contains("!grapple help");
+    assertThat(restarted.waiting.waiting()).isZero();
+    restarted.close();
+    hubs.remove(restarted);
+
+    TestHub again = hub(Runnable::run);
+    again.awaitDelivered();
+    assertThat(again.gateway.takeSent(Duration.ZERO)).as("a second answer").isNull();
+  }
+
+  private TestHub feeds(Executor commandThreads) {
+    TestHub hub =
+        new TestHub(
+            Location.sqlite(dir.resolve("grapple.db")),
+            dir,
+            List.of(new FeedService()),
+            "feeds: {allowPrivateAddresses: true}",
+            TestHub.EVERYONE_ADMIN,
+            true,
+            Clock.systemUTC(),
+            commandThreads);
+    hubs.add(hub);
+    return hub;
+  }
+
+  private TestHub hub(Executor commandThreads) {
+    TestHub hub =
+        new TestHub(
+            Location.sqlite(dir.resolve("grapple.db")),
+            dir,
+            List.of(),
+            "",
+            TestHub.EVERYONE_ADMIN,
+            true,
+            Clock.systemUTC(),
+            commandThreads);
+    hubs.add(hub);
+    return hub;
+  }
+
+  /** The bot's next reply to a command (feeds may post items between). */
+  private static FakeGateway.Sent nextReply(TestHub hub) throws InterruptedException {
+    while (true) {
+      FakeGateway.Sent sent = hub.gateway.takeSent();
+      assertThat(sent).as("a reply").isNotNull();
+      if (sent.content().has("m.relates_to")) return sent;
+    }
+  }
+
+  private static String body(FakeGateway.Sent sent) {
+    return sent.content().path("body").asText();
+  }
+}
