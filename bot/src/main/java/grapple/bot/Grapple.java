@@ -716,9 +716,11 @@ public final class Grapple implements AutoCloseable {
     log.info("shutting down");
     running.forEach(r -> r.running().stopping());
     serving.all().forEach(HttpListener::close);
+    // Before the services close: a command being answered still has what it uses (a feed's
+    // client, a forge's), so it is not answered with a failure the stop caused.
+    commands.close();
     running.forEach(r -> r.running().close());
     gateway.stop();
-    commands.close();
     outbox.close();
     leading.cluster().close();
     leading.leadership().close();

@@ -23,6 +23,7 @@ import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
@@ -66,7 +67,7 @@ class FeedE2E {
   @RegisterExtension static final WatchedBot watched = new WatchedBot();
   private static final String FEED_EVENT_TYPE = "uk.half-shot.matrix-hookshot.feed";
   private static final String FEEDS_YAML =
-      "feeds: {pollIntervalSeconds: 60, allowPrivateAddresses: true, pollTimeoutSeconds: 5}\n";
+      "feeds: {pollIntervalSeconds: 60, allowPrivateAddresses: true, pollTimeoutSeconds: 30}\n";
   private static final Duration POLL_INTERVAL = Duration.ofSeconds(60);
 
   /** A post is due within one interval of the change; 15 s for the tick, the fetch and delivery. */
@@ -251,6 +252,37 @@ class FeedE2E {
     assertThat(alice.stateContent(roomA.id, FEED_EVENT_TYPE, "notaurl"))
         .as("room state for notaurl")
         .isEmpty();
+  }
+
+  /**
+   * A feed whose server holds its answer keeps the room that subscribes to it waiting, not the
+   * others: the bot reads rooms and answers another room's command meanwhile.
+   */
+  @Test
+  @Order(3)
+  @Execution(ExecutionMode.SAME_THREAD) // in order, on the class\'s thread
+  void aFeedServerThatHoldsItsAnswerHoldsUpTheCommandsOfItsOwnRoomOnly() {
+    TestRoom roomC = TestRoom.create(alice, bot);
+    String slow = server.url("/slow.xml");
+    CountDownLatch release =
+        server.hold("/slow.xml", new Answer(200, rss("Slow feed", List.of(item("s-1", "Slow")))));
+    try {
+      String asked = roomC.send(alice, "!grapple feed " + slow);
+      server.awaitRequests("/slow.xml", 1, MatrixUser.DEFAULT_TIMEOUT);
+
+      Seen other = command(roomB, "!grapple feed list");
+
+      assertThat(other.body()).as("room B's list, while C's feed is held").contains(urlB);
+      assertThat(alice.seenInRoom(0, roomC.id))
+          .as("replies in room C before its feed answered")
+          .noneMatch(e -> e.isMessageFrom(roomC.botUserId) && asked.equals(e.inReplyTo()));
+      release.countDown();
+      assertThat(roomC.awaitReplyTo(asked).body())
+          .as("room C's reply once its feed answered")
+          .startsWith("Room configured to bridge");
+    } finally {
+      release.countDown();
+    }
   }
 
   // ---- 4. notifyOnFailure (subscribed in the setup) ----
@@ -480,6 +512,7 @@ class FeedE2E {
     private final HttpServer http;
     private final Map<String, Deque<Answer>> answers = new HashMap<>();
     private final Map<String, List<Long>> requests = new HashMap<>();
+    private final Map<String, CountDownLatch> held = new HashMap<>();
 
     private FeedServer(HttpServer http) {
       this.http = http;
@@ -491,6 +524,14 @@ class FeedE2E {
             HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         FeedServer server = new FeedServer(http);
         http.createContext("/", server::handle);
+        // A held answer keeps its own request waiting, not the others.
+        http.setExecutor(
+            java.util.concurrent.Executors.newCachedThreadPool(
+                r -> {
+                  Thread t = new Thread(r, "feed-server");
+                  t.setDaemon(true);
+                  return t;
+                }));
         http.start();
         return server;
       } catch (IOException e) {
@@ -504,6 +545,14 @@ class FeedE2E {
 
     synchronized void serve(String path, Answer answer) {
       answers.put(path, new ArrayDeque<>(List.of(answer)));
+    }
+
+    /** Serves {@code answer} at {@code path} once the returned latch is counted down. */
+    synchronized CountDownLatch hold(String path, Answer answer) {
+      CountDownLatch release = new CountDownLatch(1);
+      held.put(path, release);
+      serve(path, answer);
+      return release;
     }
 
     synchronized void script(String path, Answer... script) {
@@ -543,6 +592,17 @@ class FeedE2E {
 
     private void handle(HttpExchange exchange) throws IOException {
       Answer answer = take(exchange.getRequestURI().getPath());
+      CountDownLatch release;
+      synchronized (this) {
+        release = held.get(exchange.getRequestURI().getPath());
+      }
+      try {
+        if (release != null && !release.await(60, TimeUnit.SECONDS))
+          throw new IOException("held past the test");
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted while held", e);
+      }
       byte[] body = answer.body().getBytes(StandardCharsets.UTF_8);
       exchange.getResponseHeaders().set("Content-Type", "application/rss+xml; charset=utf-8");
       exchange.sendResponseHeaders(answer.status(), body.length);
