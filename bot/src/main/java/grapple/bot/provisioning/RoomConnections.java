@@ -30,6 +30,13 @@ public final class RoomConnections {
   private final RoomAccess access;
   private final List<ServiceInfo> known;
 
+  /**
+   * One lock per connection id (striped): a patch reads the config, merges into it and writes it
+   * back, and two patches of one connection at once must not both merge into what was there before
+   * either (the second write would undo the first, both answered with their change).
+   */
+  private final Object[] editing = new Object[64];
+
   RoomConnections(ProvisioningApi.Doors doors, List<ServiceInfo> known) {
     this.connections = doors.connections();
     this.changes = doors.changes();
@@ -37,6 +44,7 @@ public final class RoomConnections {
     this.access =
         new RoomAccess(doors.rooms(), doors.permissions(), doors.connections().botUserId());
     this.known = List.copyOf(known);
+    for (int i = 0; i < editing.length; i++) editing[i] = new Object();
   }
 
   /** A connection just made, and where the API shows it. */
@@ -120,12 +128,16 @@ public final class RoomConnections {
     caller.require(Caller.WRITE);
     String room = access.room(roomId, caller);
     String user = access.member(userId, room);
-    Active existing = connection(room, id);
-    ObjectNode merged = merge(existing.connection().config(), patch.get());
-    access.requireMayWrite(room, user, existing.kind());
-    Changes.Applied applied =
-        changes.update(existing, merged, new Changes.Actor(user, caller.keyName()));
-    return ConnectionJson.withAudit(applied.active(), botUserId());
+    connection(room, id); // An unknown id is 404 before the body is read, as before.
+    ObjectNode given = patch.get(); // Read outside the lock: a slow client holds up nobody.
+    synchronized (lockFor(id)) {
+      Active existing = connection(room, id);
+      ObjectNode merged = merge(existing.connection().config(), given);
+      access.requireMayWrite(room, user, existing.kind());
+      Changes.Applied applied =
+          changes.update(existing, merged, new Changes.Actor(user, caller.keyName()));
+      return ConnectionJson.withAudit(applied.active(), botUserId());
+    }
   }
 
   public void delete(Caller caller, String roomId, @Nullable String userId, String id)
@@ -133,9 +145,15 @@ public final class RoomConnections {
     caller.require(Caller.WRITE);
     String room = access.room(roomId, caller);
     String user = access.member(userId, room);
-    Active existing = connection(room, id);
-    access.requireMayWrite(room, user, existing.kind());
-    changes.remove(existing, user);
+    synchronized (lockFor(id)) {
+      Active existing = connection(room, id);
+      access.requireMayWrite(room, user, existing.kind());
+      changes.remove(existing, user);
+    }
+  }
+
+  private Object lockFor(String connectionId) {
+    return editing[Math.floorMod(connectionId.hashCode(), editing.length)];
   }
 
   /** JSON merge patch (RFC 7396) at the top level: a key set to null is removed. */
