@@ -197,6 +197,29 @@ public final class RoomConnections {
   }
 
   /**
+   * The state event type a filter by {@code type} means: a type's name (any case) or its state
+   * event type, an older one too, whether its service runs or not; empty when it names no type.
+   */
+  public Optional<String> typeFilter(String type) {
+    Optional<ConnectionKind<?>> kind =
+        connections.kinds().byName(type).or(() -> connections.kinds().byEventType(type));
+    if (kind.isPresent()) return Optional.of(kind.get().eventType());
+    for (ServiceInfo service : known) {
+      for (int i = 0; i < service.typeNames().size(); i++) {
+        if (service.typeNames().get(i).equalsIgnoreCase(type))
+          return Optional.of(service.eventTypes().get(i));
+      }
+      if (service.eventTypes().contains(type)) return Optional.of(type);
+    }
+    return Optional.empty();
+  }
+
+  /** The names of the running services' connection types, sorted. */
+  public List<String> typeNames() {
+    return connections.kinds().all().stream().map(ConnectionKind::name).sorted().toList();
+  }
+
+  /**
    * The kind of a state event type; a type of a service that is off says so rather than "unknown".
    */
   private ConnectionKind<?> kindFor(String eventType) {
