@@ -8,6 +8,7 @@ import grapple.bot.Changes;
 import grapple.bot.ConnectionKind;
 import grapple.bot.Connections;
 import grapple.bot.ServiceInfo;
+import grapple.bot.room.MatrixException;
 import grapple.bot.room.RoomStates;
 import grapple.state.Json;
 import java.io.IOException;
@@ -108,13 +109,18 @@ public final class RoomConnections {
     ConnectionKind<?> kind = kindFor(eventType);
     ObjectNode config = body.get();
     access.requireMayWrite(room, user, kind);
-    Changes.Applied applied =
-        changes.create(
-            room,
-            kind,
-            kind.stateKeyFor(config),
-            config,
-            new Changes.Actor(user, caller.keyName()));
+    Changes.Applied applied;
+    try {
+      applied =
+          changes.create(
+              room,
+              kind,
+              kind.stateKeyFor(config),
+              config,
+              new Changes.Actor(user, caller.keyName()));
+    } catch (MatrixException e) {
+      throw refusedByHomeserver(e);
+    }
     ObjectNode out = ConnectionJson.withAudit(applied.active(), botUserId());
     ObjectNode secrets = out.putObject("secrets");
     applied.active().live().secrets().forEach(secrets::put);
@@ -134,9 +140,13 @@ public final class RoomConnections {
       Active existing = connection(room, id);
       ObjectNode merged = merge(existing.connection().config(), given);
       access.requireMayWrite(room, user, existing.kind());
-      Changes.Applied applied =
-          changes.update(existing, merged, new Changes.Actor(user, caller.keyName()));
-      return ConnectionJson.withAudit(applied.active(), botUserId());
+      try {
+        Changes.Applied applied =
+            changes.update(existing, merged, new Changes.Actor(user, caller.keyName()));
+        return ConnectionJson.withAudit(applied.active(), botUserId());
+      } catch (MatrixException e) {
+        throw refusedByHomeserver(e);
+      }
     }
   }
 
@@ -148,8 +158,24 @@ public final class RoomConnections {
     synchronized (lockFor(id)) {
       Active existing = connection(room, id);
       access.requireMayWrite(room, user, existing.kind());
-      changes.remove(existing, user);
+      try {
+        changes.remove(existing, user);
+      } catch (MatrixException e) {
+        throw refusedByHomeserver(e);
+      }
     }
+  }
+
+  /**
+   * The homeserver refusing the bot's state write (M_FORBIDDEN: its power levels are not what the
+   * room state Grapple knows said) is HS_FORBIDDEN_BOT with the homeserver's words, as when Grapple
+   * sees it first; any other failure is the caller's to report.
+   */
+  private static IOException refusedByHomeserver(MatrixException e) {
+    if (e.status() == 403 && e.errcode().equals("M_FORBIDDEN"))
+      throw new ApiException(
+          ErrorCode.FORBIDDEN_BOT, "The homeserver refused Grapple's change: " + e.getMessage());
+    return e;
   }
 
   private Object lockFor(String connectionId) {
