@@ -62,6 +62,18 @@ public final class FakeGateway implements RoomGateway {
   private final java.util.concurrent.CountDownLatch stateWriteStarted =
       new java.util.concurrent.CountDownLatch(1);
 
+  private final Deque<IOException> stateFailures = new ArrayDeque<>();
+
+  /** The next state writes fail with these, in order, as the homeserver refusing them. */
+  public synchronized FakeGateway failNextStateWrites(IOException... errors) {
+    stateFailures.addAll(List.of(errors));
+    return this;
+  }
+
+  private synchronized @org.jspecify.annotations.Nullable IOException nextStateFailure() {
+    return stateFailures.poll();
+  }
+
   /** State writes wait until {@link #releaseStateWrites}, as a slow homeserver's would. */
   public FakeGateway holdStateWrites() {
     stateGate = new java.util.concurrent.CountDownLatch(1);
@@ -153,6 +165,8 @@ public final class FakeGateway implements RoomGateway {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted while held", e);
     }
+    IOException refusal = nextStateFailure();
+    if (refusal != null) throw refusal;
     recordState(roomId, eventType, stateKey, content);
   }
 

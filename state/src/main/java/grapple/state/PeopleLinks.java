@@ -97,11 +97,27 @@ public final class PeopleLinks {
         });
   }
 
-  /** Stores an administrator's link: one identity per forge service, all under {@code linkId}. */
-  public void create(String linkId, List<Identity> identities, String createdBy) {
+  /**
+   * Stores an administrator's link: one identity per forge service, all under {@code linkId};
+   * unless one of the logins is linked by an administrator already (on this writer, so two links of
+   * one login made at once are not both stored): then nothing is stored and that identity comes
+   * back.
+   */
+  public Optional<Identity> create(String linkId, List<Identity> identities, String createdBy) {
     long now = clock.millis();
-    db.writeAndWait(
+    return db.writeAndWait(
         c -> {
+          for (Identity i : identities) {
+            Optional<Integer> taken =
+                Sql.first(
+                    c,
+                    "SELECT 1 FROM people_links WHERE service = ? AND instance = ? AND login_key = ?",
+                    rs -> rs.getInt(1),
+                    i.service(),
+                    i.instance(),
+                    i.login().toLowerCase(Locale.ROOT));
+            if (taken.isPresent()) return Optional.of(i);
+          }
           try (PreparedStatement s =
               c.prepareStatement(
                   """
@@ -123,7 +139,7 @@ public final class PeopleLinks {
               s.executeUpdate();
             }
           }
-          return null;
+          return Optional.<Identity>empty();
         });
   }
 

@@ -151,7 +151,12 @@ public final class IdentityLinks {
         String.join(", ", FORGES));
     String by = caller.isPlainSecret() ? "provisioning secret" : "key " + caller.keyName();
     profiles.remember(userId);
-    store.create(linkId, identities, by);
+    store
+        .create(linkId, identities, by)
+        .ifPresent(
+            taken -> {
+              throw linkedAlready(taken.service(), taken.login());
+            });
     return linkId;
   }
 
@@ -172,11 +177,14 @@ public final class IdentityLinks {
         service + ".id",
         "must be the account's id as a string (letters, digits, . _ : -), was %s",
         Json.write(id));
-    if (store.matrixUserFor(service, instance, login).isPresent()) {
-      throw new ApiException(
-          ErrorCode.LINK_EXISTS, "The " + service + " login '" + login + "' is linked already.");
-    }
+    if (store.matrixUserFor(service, instance, login).isPresent())
+      throw linkedAlready(service, login);
     return new Identity(linkId, service, instance, userId, login, forgeId);
+  }
+
+  private static ApiException linkedAlready(String service, String login) {
+    return new ApiException(
+        ErrorCode.LINK_EXISTS, "The " + service + " login '" + login + "' is linked already.");
   }
 
   /**

@@ -8,6 +8,7 @@ import grapple.bot.Changes;
 import grapple.bot.ConnectionKind;
 import grapple.bot.Connections;
 import grapple.bot.ServiceInfo;
+import grapple.bot.room.MatrixException;
 import grapple.bot.room.RoomStates;
 import grapple.state.Json;
 import java.io.IOException;
@@ -30,6 +31,13 @@ public final class RoomConnections {
   private final RoomAccess access;
   private final List<ServiceInfo> known;
 
+  /**
+   * One lock per connection id (striped): a patch reads the config, merges into it and writes it
+   * back, and two patches of one connection at once must not both merge into what was there before
+   * either (the second write would undo the first, both answered with their change).
+   */
+  private final Object[] editing = new Object[64];
+
   RoomConnections(ProvisioningApi.Doors doors, List<ServiceInfo> known) {
     this.connections = doors.connections();
     this.changes = doors.changes();
@@ -37,6 +45,7 @@ public final class RoomConnections {
     this.access =
         new RoomAccess(doors.rooms(), doors.permissions(), doors.connections().botUserId());
     this.known = List.copyOf(known);
+    for (int i = 0; i < editing.length; i++) editing[i] = new Object();
   }
 
   /** A connection just made, and where the API shows it. */
@@ -100,13 +109,18 @@ public final class RoomConnections {
     ConnectionKind<?> kind = kindFor(eventType);
     ObjectNode config = body.get();
     access.requireMayWrite(room, user, kind);
-    Changes.Applied applied =
-        changes.create(
-            room,
-            kind,
-            kind.stateKeyFor(config),
-            config,
-            new Changes.Actor(user, caller.keyName()));
+    Changes.Applied applied;
+    try {
+      applied =
+          changes.create(
+              room,
+              kind,
+              kind.stateKeyFor(config),
+              config,
+              new Changes.Actor(user, caller.keyName()));
+    } catch (MatrixException e) {
+      throw refusedByHomeserver(e);
+    }
     ObjectNode out = ConnectionJson.withAudit(applied.active(), botUserId());
     ObjectNode secrets = out.putObject("secrets");
     applied.active().live().secrets().forEach(secrets::put);
@@ -120,12 +134,20 @@ public final class RoomConnections {
     caller.require(Caller.WRITE);
     String room = access.room(roomId, caller);
     String user = access.member(userId, room);
-    Active existing = connection(room, id);
-    ObjectNode merged = merge(existing.connection().config(), patch.get());
-    access.requireMayWrite(room, user, existing.kind());
-    Changes.Applied applied =
-        changes.update(existing, merged, new Changes.Actor(user, caller.keyName()));
-    return ConnectionJson.withAudit(applied.active(), botUserId());
+    connection(room, id); // An unknown id is 404 before the body is read, as before.
+    ObjectNode given = patch.get(); // Read outside the lock: a slow client holds up nobody.
+    synchronized (lockFor(id)) {
+      Active existing = connection(room, id);
+      ObjectNode merged = merge(existing.connection().config(), given);
+      access.requireMayWrite(room, user, existing.kind());
+      try {
+        Changes.Applied applied =
+            changes.update(existing, merged, new Changes.Actor(user, caller.keyName()));
+        return ConnectionJson.withAudit(applied.active(), botUserId());
+      } catch (MatrixException e) {
+        throw refusedByHomeserver(e);
+      }
+    }
   }
 
   public void delete(Caller caller, String roomId, @Nullable String userId, String id)
@@ -133,9 +155,31 @@ public final class RoomConnections {
     caller.require(Caller.WRITE);
     String room = access.room(roomId, caller);
     String user = access.member(userId, room);
-    Active existing = connection(room, id);
-    access.requireMayWrite(room, user, existing.kind());
-    changes.remove(existing, user);
+    synchronized (lockFor(id)) {
+      Active existing = connection(room, id);
+      access.requireMayWrite(room, user, existing.kind());
+      try {
+        changes.remove(existing, user);
+      } catch (MatrixException e) {
+        throw refusedByHomeserver(e);
+      }
+    }
+  }
+
+  /**
+   * The homeserver refusing the bot's state write (M_FORBIDDEN: its power levels are not what the
+   * room state Grapple knows said) is HS_FORBIDDEN_BOT with the homeserver's words, as when Grapple
+   * sees it first; any other failure is the caller's to report.
+   */
+  private static IOException refusedByHomeserver(MatrixException e) {
+    if (e.status() == 403 && e.errcode().equals("M_FORBIDDEN"))
+      throw new ApiException(
+          ErrorCode.FORBIDDEN_BOT, "The homeserver refused Grapple's change: " + e.getMessage());
+    return e;
+  }
+
+  private Object lockFor(String connectionId) {
+    return editing[Math.floorMod(connectionId.hashCode(), editing.length)];
   }
 
   /** JSON merge patch (RFC 7396) at the top level: a key set to null is removed. */
@@ -176,6 +220,29 @@ public final class RoomConnections {
       }
     }
     return type;
+  }
+
+  /**
+   * The state event type a filter by {@code type} means: a type's name (any case) or its state
+   * event type, an older one too, whether its service runs or not; empty when it names no type.
+   */
+  public Optional<String> typeFilter(String type) {
+    Optional<ConnectionKind<?>> kind =
+        connections.kinds().byName(type).or(() -> connections.kinds().byEventType(type));
+    if (kind.isPresent()) return Optional.of(kind.get().eventType());
+    for (ServiceInfo service : known) {
+      for (int i = 0; i < service.typeNames().size(); i++) {
+        if (service.typeNames().get(i).equalsIgnoreCase(type))
+          return Optional.of(service.eventTypes().get(i));
+      }
+      if (service.eventTypes().contains(type)) return Optional.of(type);
+    }
+    return Optional.empty();
+  }
+
+  /** The names of the running services' connection types, sorted. */
+  public List<String> typeNames() {
+    return connections.kinds().all().stream().map(ConnectionKind::name).sorted().toList();
   }
 
   /**

@@ -227,10 +227,21 @@ public final class CoreMethods {
     ArrayNode all = rooms().list(c.caller(), roomid(c), userid(c));
     String type = c.optionalString("type");
     if (type == null) return all;
+    String eventType =
+        rooms()
+            .typeFilter(type)
+            .orElseThrow(
+                () ->
+                    new ApiException(
+                        ErrorCode.BAD_VALUE,
+                        "`type` must be a connection type or its state event type ("
+                            + String.join(", ", rooms().typeNames())
+                            + "), was '"
+                            + type
+                            + "'."));
     ArrayNode out = Json.MAPPER.createArrayNode();
     for (JsonNode connection : all) {
-      if (connection.path("type").asText().equalsIgnoreCase(type)
-          || connection.path("eventType").asText().equals(type)) out.add(connection);
+      if (connection.path("eventType").asText().equals(eventType)) out.add(connection);
     }
     return out;
   }

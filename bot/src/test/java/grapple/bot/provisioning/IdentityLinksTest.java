@@ -21,9 +21,15 @@ import grapple.state.TestDatabases;
 import grapple.testing.FakeClock;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -143,6 +149,41 @@ class IdentityLinksTest {
     assertThatThrownBy(() -> links.create(LINKER, body("@e:x", "DEE")))
         .isInstanceOf(ApiException.class)
         .hasMessage("The github login 'DEE' is linked already.");
+  }
+
+  /**
+   * Several administrators linking one login at once: one link is made, the others are refused.
+   * Each checked the login before any had stored its link, and all were stored.
+   */
+  @Test
+  void theSameLoginAtOnceIsLinkedOnce() throws Exception {
+    int callers = 8;
+    ExecutorService pool = Executors.newFixedThreadPool(callers);
+    CountDownLatch go = new CountDownLatch(1);
+    List<Future<String>> made = new ArrayList<>();
+    for (int i = 0; i < callers; i++) {
+      ObjectNode body = body("@racer" + i + ":x", "racer");
+      Callable<String> create =
+          () -> {
+            go.await();
+            try {
+              return links.create(LINKER, body);
+            } catch (ApiException e) {
+              return e.code().wire();
+            }
+          };
+      made.add(pool.submit(create));
+    }
+    go.countDown();
+    List<String> answers = new ArrayList<>();
+    for (Future<String> f : made) answers.add(f.get());
+    pool.shutdown();
+
+    assertThat(answers).filteredOn(a -> a.startsWith("link-")).hasSize(1);
+    assertThat(answers).filteredOn(a -> a.equals("HS_CONFLICTING_LINK")).hasSize(callers - 1);
+    assertThat(links.all(false))
+        .filteredOn(l -> l.path("github").path("login").asText().equals("racer"))
+        .hasSize(1);
   }
 
   @Test

@@ -749,4 +749,39 @@ class ProvisioningApiTest {
     assertThat(statuses).filteredOn(s -> s == 200).hasSize(1);
     assertThat(grapple.get(connections(AS_ADMIN)).body().split("\"name\":\"racy\"", -1)).hasSize(2);
   }
+
+  /**
+   * Two patches of one connection at once, each of its own field: both are in effect afterwards.
+   * Each was merged into the config read before the other was written, so one undid the other while
+   * both callers were answered 200 with their change.
+   */
+  @Test
+  void concurrentPatchesOfOneConnectionKeepEachOthersFields() throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    List<String> lost = new ArrayList<>();
+    try {
+      for (int round = 0; round < 10; round++) {
+        String id = createdId("patched-" + round);
+        CountDownLatch go = new CountDownLatch(1);
+        List<Future<Answer>> patches = new ArrayList<>();
+        for (String patch : List.of("{\"waitForComplete\":true}", "{\"includeHookBody\":false}")) {
+          Callable<Answer> call =
+              () -> {
+                go.await();
+                return grapple.patch(one(id), patch);
+              };
+          patches.add(pool.submit(call));
+        }
+        go.countDown();
+        for (Future<Answer> f : patches) assertThat(f.get().status()).isEqualTo(200);
+        JsonNode config = grapple.get(one(id)).json().get("config");
+        if (!config.has("waitForComplete") || !config.has("includeHookBody"))
+          lost.add(config.toString());
+      }
+    } finally {
+      pool.shutdown();
+    }
+
+    assertThat(lost).as("configs that lost a concurrent patch").isEmpty();
+  }
 }

@@ -413,6 +413,31 @@ class JsonRpcTest {
     assertThat(feeds.size()).isZero();
   }
 
+  /**
+   * A type filter that names no connection type is an error naming `type` and the types, not an
+   * empty list (which read as "no such connections" for a typo like Feeds); a legacy event type
+   * filters as its type.
+   */
+  @Test
+  void getConnectionsWithAnUnknownTypeSaysSoAndALegacyEventTypeFilters() {
+    grapple.rpc(WRITER, "create_connection", hookArgs("legacy-typed"));
+
+    JsonNode typo = grapple.rpc(READER, "get_connections", inRoom(",\"type\":\"Feeds\""));
+    JsonNode legacy =
+        grapple.rpc(
+            READER,
+            "get_connections",
+            inRoom(",\"type\":\"uk.half-shot.matrix-github.generic.hook\""));
+
+    assertThat(typo.get("result").isNull()).isTrue();
+    assertThat(error(typo))
+        .isEqualTo(
+            "`type` must be a connection type or its state event type (Feed, Webhook), was"
+                + " 'Feeds'.");
+    assertThat(legacy.get("result").size()).isGreaterThan(0);
+    legacy.get("result").forEach(h -> assertThat(h.get("type").asText()).isEqualTo("Webhook"));
+  }
+
   @Test
   void getRoomsListsTheConsoleRoomWithItsConnectionCount() {
     JsonNode rooms = grapple.rpc(READER, "get_rooms", "{}").get("result");
