@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
@@ -32,11 +33,23 @@ public final class RoomConnections {
   private final List<ServiceInfo> known;
 
   /**
-   * One lock per connection id (striped): a patch reads the config, merges into it and writes it
-   * back, and two patches of one connection at once must not both merge into what was there before
-   * either (the second write would undo the first, both answered with their change).
+   * The connections being edited, each with a lock: a patch reads the config, merges into it and
+   * writes it back, and two patches of one connection at once must not both merge into what was
+   * there before (the second write would undo the first, both answered with their change). Only
+   * edits of one connection wait for each other (also while the homeserver answers the first); an
+   * entry goes once no one holds or waits for it.
    */
-  private final Object[] editing = new Object[64];
+  private final ConcurrentHashMap<String, Editing> editing = new ConcurrentHashMap<>();
+
+  /** A connection's edit lock, and how many hold or wait for it (changed in the map's compute). */
+  private static final class Editing {
+    int users;
+  }
+
+  @FunctionalInterface
+  private interface Edit<T> {
+    T run() throws IOException;
+  }
 
   RoomConnections(ProvisioningApi.Doors doors, List<ServiceInfo> known) {
     this.connections = doors.connections();
@@ -45,7 +58,6 @@ public final class RoomConnections {
     this.access =
         new RoomAccess(doors.rooms(), doors.permissions(), doors.connections().botUserId());
     this.known = List.copyOf(known);
-    for (int i = 0; i < editing.length; i++) editing[i] = new Object();
   }
 
   /** A connection just made, and where the API shows it. */
@@ -136,18 +148,20 @@ public final class RoomConnections {
     String user = access.member(userId, room);
     connection(room, id); // An unknown id is 404 before the body is read, as before.
     ObjectNode given = patch.get(); // Read outside the lock: a slow client holds up nobody.
-    synchronized (lockFor(id)) {
-      Active existing = connection(room, id);
-      ObjectNode merged = merge(existing.connection().config(), given);
-      access.requireMayWrite(room, user, existing.kind());
-      try {
-        Changes.Applied applied =
-            changes.update(existing, merged, new Changes.Actor(user, caller.keyName()));
-        return ConnectionJson.withAudit(applied.active(), botUserId());
-      } catch (MatrixException e) {
-        throw refusedByHomeserver(e);
-      }
-    }
+    return editing(
+        id,
+        () -> {
+          Active existing = connection(room, id);
+          ObjectNode merged = merge(existing.connection().config(), given);
+          access.requireMayWrite(room, user, existing.kind());
+          try {
+            Changes.Applied applied =
+                changes.update(existing, merged, new Changes.Actor(user, caller.keyName()));
+            return ConnectionJson.withAudit(applied.active(), botUserId());
+          } catch (MatrixException e) {
+            throw refusedByHomeserver(e);
+          }
+        });
   }
 
   public void delete(Caller caller, String roomId, @Nullable String userId, String id)
@@ -155,15 +169,18 @@ public final class RoomConnections {
     caller.require(Caller.WRITE);
     String room = access.room(roomId, caller);
     String user = access.member(userId, room);
-    synchronized (lockFor(id)) {
-      Active existing = connection(room, id);
-      access.requireMayWrite(room, user, existing.kind());
-      try {
-        changes.remove(existing, user);
-      } catch (MatrixException e) {
-        throw refusedByHomeserver(e);
-      }
-    }
+    editing(
+        id,
+        () -> {
+          Active existing = connection(room, id);
+          access.requireMayWrite(room, user, existing.kind());
+          try {
+            changes.remove(existing, user);
+          } catch (MatrixException e) {
+            throw refusedByHomeserver(e);
+          }
+          return existing;
+        });
   }
 
   /**
@@ -178,8 +195,23 @@ public final class RoomConnections {
     return e;
   }
 
-  private Object lockFor(String connectionId) {
-    return editing[Math.floorMod(connectionId.hashCode(), editing.length)];
+  /** Runs {@code edit} holding connection {@code id}'s edit lock. */
+  private <T> T editing(String id, Edit<T> edit) throws IOException {
+    Editing lock =
+        editing.compute(
+            id,
+            (k, held) -> {
+              Editing out = held == null ? new Editing() : held;
+              out.users++;
+              return out;
+            });
+    try {
+      synchronized (lock) {
+        return edit.run();
+      }
+    } finally {
+      editing.computeIfPresent(id, (k, held) -> --held.users == 0 ? null : held);
+    }
   }
 
   /** JSON merge patch (RFC 7396) at the top level: a key set to null is removed. */
