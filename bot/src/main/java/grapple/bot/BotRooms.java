@@ -34,6 +34,11 @@ public final class BotRooms {
     return loaded && !rooms.isJoined(roomId, botUserId);
   }
 
+  /** Whether {@code userId} is joined to {@code roomId}, as room state says. */
+  public boolean isJoined(String roomId, String userId) {
+    return rooms.isJoined(roomId, userId);
+  }
+
   /**
    * The rooms are loaded: from now on {@link #notIn} knows. Warns once about connections that do
    * nothing.

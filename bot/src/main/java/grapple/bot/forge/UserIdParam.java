@@ -1,6 +1,10 @@
 package grapple.bot.forge;
 
+import grapple.bot.BotRooms;
 import grapple.bot.http.Request;
+import grapple.bot.provisioning.ApiException;
+import grapple.bot.provisioning.Caller;
+import grapple.bot.provisioning.ErrorCode;
 import grapple.bot.room.MatrixIds;
 import grapple.state.BadInput;
 
@@ -22,5 +26,23 @@ public final class UserIdParam {
               + (userId == null ? "missing" : "'" + userId + "'"));
     }
     return userId;
+  }
+
+  /**
+   * As {@link #of(Request)}, for {@code caller}: an API key limited to rooms answers only for a
+   * member of one of them. Otherwise a key given to one room's widget could list anyone's linked
+   * account and private repositories, or start an OAuth link for anyone.
+   */
+  public static String of(Request request, Caller caller, BotRooms rooms) {
+    String userId = of(request);
+    if (caller.rooms().isEmpty()
+        || caller.rooms().stream().anyMatch(r -> rooms.isJoined(r, userId))) return userId;
+    throw new ApiException(
+        ErrorCode.FORBIDDEN_TOKEN,
+        "The API key '"
+            + caller.keyName()
+            + "' may only be used for members of its rooms; "
+            + userId
+            + " is in none of them.");
   }
 }

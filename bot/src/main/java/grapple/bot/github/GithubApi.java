@@ -44,7 +44,7 @@ final class GithubApi {
 
   private Response oauth(Request request, Caller caller) {
     caller.require(Caller.READ);
-    String userId = UserIdParam.of(request);
+    String userId = UserIdParam.of(request, caller, parts.context().botRooms());
     // As the `github login` command: linking an account needs the `login` level (no room here).
     if (!parts
         .context()
@@ -65,7 +65,7 @@ final class GithubApi {
 
   private Response account(Request request, Caller caller) {
     caller.require(Caller.READ);
-    String userId = UserIdParam.of(request);
+    String userId = UserIdParam.of(request, caller, parts.context().botRooms());
     Optional<String> token = token(userId, false);
     if (token.isEmpty()) return Response.json(200, Json.object().put("loggedIn", false));
     Paging paging = paging(request);
@@ -111,17 +111,19 @@ final class GithubApi {
         "org",
         "must be a GitHub organisation or user name, was '%s'",
         org);
-    String userId = UserIdParam.of(request);
+    String userId = UserIdParam.of(request, caller, parts.context().botRooms());
     boolean own =
         parts.accounts().account(userId).map(a -> a.login().equalsIgnoreCase(org)).orElse(false);
     // /account lists the user's own account among the organisations: its repositories are theirs.
     if (own)
       return list(
           request,
+          caller,
           Optional.of(org),
           (token, p) -> parts.client().ownRepositories(token, p.page(), p.perPage()));
     return list(
         request,
+        caller,
         Optional.of(org),
         (token, p) -> parts.client().orgRepositories(token, org, p.page(), p.perPage()));
   }
@@ -130,6 +132,7 @@ final class GithubApi {
     caller.require(Caller.READ);
     return list(
         request,
+        caller,
         Optional.empty(),
         (token, p) -> parts.client().userRepositories(token, p.page(), p.perPage()));
   }
@@ -138,8 +141,8 @@ final class GithubApi {
     GithubClient.Page list(String token, Paging paging) throws ForgeException;
   }
 
-  private Response list(Request request, Optional<String> account, Lister lister) {
-    String userId = UserIdParam.of(request);
+  private Response list(Request request, Caller caller, Optional<String> account, Lister lister) {
+    String userId = UserIdParam.of(request, caller, parts.context().botRooms());
     String token = token(userId, true).orElseThrow();
     Paging paging = paging(request);
     try {

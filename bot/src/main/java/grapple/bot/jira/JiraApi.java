@@ -37,7 +37,7 @@ final class JiraApi {
 
   private Response oauth(Request request, Caller caller) {
     caller.require(Caller.READ);
-    String userId = UserIdParam.of(request);
+    String userId = UserIdParam.of(request, caller, parts.context().botRooms());
     if (parts.settings().oauth().isEmpty()) {
       throw new ApiException(
           ErrorCode.DISABLED_FEATURE,
@@ -48,7 +48,7 @@ final class JiraApi {
 
   private Response account(Request request, Caller caller) {
     caller.require(Caller.READ);
-    String userId = UserIdParam.of(request);
+    String userId = UserIdParam.of(request, caller, parts.context().botRooms());
     if (!parts.accounts().linked(userId))
       return Response.json(200, Json.object().put("loggedIn", false));
     List<Site> sites = sites(userId);
@@ -65,7 +65,7 @@ final class JiraApi {
 
   private Response projects(Request request, Caller caller) {
     caller.require(Caller.READ);
-    String userId = UserIdParam.of(request);
+    String userId = UserIdParam.of(request, caller, parts.context().botRooms());
     String name = request.pathParam("name");
     if (!parts.accounts().linked(userId))
       throw new ApiException(ErrorCode.FORBIDDEN_USER, "User is not authenticated with JIRA");

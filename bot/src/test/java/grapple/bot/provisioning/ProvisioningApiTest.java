@@ -681,6 +681,26 @@ class ProvisioningApiTest {
   }
 
   @Test
+  void aKeyLimitedToRoomsAnswersTheForgeRoutesOnlyForMembersOfThem(@TempDir Path other)
+      throws Exception {
+    try (LocalGrapple withGithub =
+        LocalGrapple.start(
+            other, "github: {enabled: true, webhook: {secret: 'webhook-secret-0123456789'}}")) {
+      // The console user is in the console's room, not in !other:localhost, the key's only room.
+      String account = "/v1/github/account" + AS_ADMIN;
+
+      Answer elsewhere = withGithub.call("GET", account, bearer(ELSEWHERE), null);
+      Answer secret = withGithub.get(account);
+
+      assertThat(elsewhere.status()).as(elsewhere.toString()).isEqualTo(403);
+      assertThat(elsewhere.errcode()).isEqualTo("HS_FORBIDDEN_TOKEN");
+      assertThat(elsewhere.error()).contains("elsewhere", "@console:localhost");
+      assertThat(secret.status()).isEqualTo(200);
+      assertThat(secret.json().path("loggedIn").asBoolean()).isFalse();
+    }
+  }
+
+  @Test
   void theGitHubAndJiraRoutesAre400DisabledFeature() {
     List<String> paths =
         List.of(
