@@ -27,9 +27,14 @@ public record Caller(@Nullable String keyName, Set<String> scopes, List<String> 
     return keyName == null;
   }
 
-  /** True when the key has {@code scope}, or admin (which has every scope). */
+  /**
+   * True when the key has {@code scope}, or admin (which has every scope; but identity links are no
+   * room's, so a key limited to rooms reads or makes them only with {@code links}/{@code link}).
+   */
   public boolean has(String scope) {
-    return scopes.contains(ADMIN) || scopes.contains(scope);
+    if (scopes.contains(scope)) return true;
+    boolean linkScope = scope.equals(LINKS) || scope.equals(LINK);
+    return scopes.contains(ADMIN) && !(linkScope && !rooms.isEmpty());
   }
 
   /** Throws HS_FORBIDDEN_TOKEN unless the key has {@code scope} (or admin). */

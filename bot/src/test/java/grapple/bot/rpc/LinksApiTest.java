@@ -1,6 +1,7 @@
 package grapple.bot.rpc;
 
 import static grapple.bot.LocalMode.ADMIN;
+import static grapple.bot.LocalMode.ELSEWHERE;
 import static grapple.bot.LocalMode.READER;
 import static grapple.bot.rpc.LocalRpc.LINKER;
 import static grapple.bot.rpc.LocalRpc.LINK_READER;
@@ -149,6 +150,19 @@ class LinksApiTest {
     assertThat(a.status()).isEqualTo(403);
     assertThat(a.json().get("errcode").asText()).isEqualTo("HS_FORBIDDEN_TOKEN");
     assertThat(a.json().get("error").asText()).contains("links");
+  }
+
+  @Test
+  void anAdminKeyLimitedToRoomsNeitherReadsNorMakesLinksWhichAreNoRooms() {
+    LocalRpc.Answer read = grapple.send("GET", LINKS + V, bearer(ELSEWHERE), null);
+    LocalRpc.Answer make =
+        grapple.send("POST", LINKS + V, bearer(ELSEWHERE), linkOf("@y:localhost", "ygh"));
+
+    assertThat(read.status()).isEqualTo(403);
+    assertThat(read.json().get("errcode").asText()).isEqualTo("HS_FORBIDDEN_TOKEN");
+    assertThat(read.json().get("error").asText()).contains("links");
+    assertThat(make.status()).isEqualTo(403);
+    assertThat(make.json().get("error").asText()).contains("the link scope");
   }
 
   @Test
