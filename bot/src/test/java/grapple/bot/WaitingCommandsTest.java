@@ -118,27 +118,20 @@ class WaitingCommandsTest {
   }
 
   private TestHub feeds(Executor commandThreads) {
-    TestHub hub =
-        new TestHub(
-            Location.sqlite(dir.resolve("grapple.db")),
-            dir,
-            List.of(new FeedService()),
-            "feeds: {allowPrivateAddresses: true}",
-            TestHub.EVERYONE_ADMIN,
-            true,
-            Clock.systemUTC(),
-            commandThreads);
-    hubs.add(hub);
-    return hub;
+    return hub(List.of(new FeedService()), "feeds: {allowPrivateAddresses: true}", commandThreads);
   }
 
   private TestHub hub(Executor commandThreads) {
+    return hub(List.of(), "", commandThreads);
+  }
+
+  private TestHub hub(List<Service> services, String yaml, Executor commandThreads) {
     TestHub hub =
         new TestHub(
             Location.sqlite(dir.resolve("grapple.db")),
             dir,
-            List.of(),
-            "",
+            services,
+            yaml,
             TestHub.EVERYONE_ADMIN,
             true,
             Clock.systemUTC(),

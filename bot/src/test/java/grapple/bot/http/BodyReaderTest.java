@@ -9,25 +9,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.io.content.ByteBufferContentSource;
 import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 class BodyReaderTest {
-  private static final Content.Source NO_BYTES =
-      new Content.Source() {
-        @Override
-        public Content.Chunk read() {
-          return Content.Chunk.EOF;
-        }
-
-        @Override
-        public void demand(Runnable callback) {}
-
-        @Override
-        public void fail(Throwable failure) {}
-      };
-
   private static final BodyReader.Outcome IGNORED =
       new BodyReader.Outcome() {
         @Override
@@ -124,7 +111,13 @@ class BodyReaderTest {
     long before = threads.getThreadAllocatedBytes(thread);
 
     for (int i = 0; i < 64; i++) {
-      BodyReader refused = new BodyReader(NO_BYTES, 1 << 20, 1 << 20, budget, IGNORED);
+      BodyReader refused =
+          new BodyReader(
+              new ByteBufferContentSource(ByteBuffer.allocate(0)),
+              1 << 20,
+              1 << 20,
+              budget,
+              IGNORED);
       assertThat(refused.reserve(1 << 20)).isFalse();
     }
 
