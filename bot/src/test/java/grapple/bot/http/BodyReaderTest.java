@@ -15,23 +15,24 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 class BodyReaderTest {
-  private static final BodyReader.Outcome IGNORED =
-      new BodyReader.Outcome() {
-        @Override
-        public void read(byte[] body) {}
+  /** An outcome that does nothing; tests override what they watch. */
+  private static class Ignored implements BodyReader.Outcome {
+    @Override
+    public void read(byte[] body) {}
 
-        @Override
-        public void tooLarge() {}
+    @Override
+    public void tooLarge() {}
 
-        @Override
-        public void busy() {}
+    @Override
+    public void busy() {}
 
-        @Override
-        public void timedOut() {}
+    @Override
+    public void timedOut() {}
 
-        @Override
-        public void failed(Throwable failure) {}
-      };
+    @Override
+    public void failed(Throwable failure) {}
+  }
+
   private final ScheduledExecutorScheduler scheduler =
       new ScheduledExecutorScheduler("body-reader-test", true);
 
@@ -72,24 +73,12 @@ class BodyReaderTest {
         };
     AtomicReference<BodyReader> reader = new AtomicReference<>();
     BodyReader.Outcome outcome =
-        new BodyReader.Outcome() {
-          @Override
-          public void read(byte[] body) {}
-
-          @Override
-          public void tooLarge() {}
-
-          @Override
-          public void busy() {}
-
+        new Ignored() {
           @Override
           public void timedOut() {
             reader.get().release();
             timedOut.countDown();
           }
-
-          @Override
-          public void failed(Throwable failure) {}
         };
     reader.set(new BodyReader(source, -1, 1 << 20, budget, outcome));
     assertThat(reader.get().reserve(-1)).isTrue();
@@ -117,7 +106,7 @@ class BodyReaderTest {
               1 << 20,
               1 << 20,
               budget,
-              IGNORED);
+              new Ignored());
       assertThat(refused.reserve(1 << 20)).isFalse();
     }
 
