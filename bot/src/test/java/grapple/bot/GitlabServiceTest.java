@@ -502,6 +502,32 @@ class GitlabServiceTest {
   }
 
   /**
+   * A project followed through a group hook and the project hook the bot adds (README: both work)
+   * gets each event from both hooks: the same body under two Idempotency-Keys, one per hook. Each
+   * was posted, so every MR, push and comment showed twice in the room.
+   */
+  @Test
+  void oneEventDeliveredByAGroupHookAndAProjectHookIsPostedOnce() throws Exception {
+    start("debounce");
+    follow("lab", "group/app");
+    byte[] body = onApp("client-go-0.123.0/webhooks/merge_request.json");
+    assertThat(post("Merge Request Hook", "k-project-hook", body, SECRET).statusCode())
+        .isEqualTo(202);
+    assertThat(hub.gateway.takeSent(WAIT)).isNotNull();
+    assertThat(post("Merge Request Hook", "k-group-hook", body, SECRET).statusCode())
+        .isEqualTo(202);
+    assertThat(hub.gateway.takeSent(Duration.ofMillis(700))).isNull();
+
+    byte[] note = onApp("client-go-0.123.0/webhooks/note_merge_request.json");
+    assertThat(post("Note Hook", "n-project-hook", note, SECRET).statusCode()).isEqualTo(202);
+    assertThat(post("Note Hook", "n-group-hook", note, SECRET).statusCode()).isEqualTo(202);
+    FakeGateway.Sent comments = hub.gateway.takeSent(WAIT);
+    assertThat(comments).isNotNull();
+    assertThat(comments.content().path("body").asText()).endsWith(" with one comment");
+    assertThat(hub.gateway.takeSent(Duration.ofMillis(700))).isNull();
+  }
+
+  /**
    * GitLab does not resend a delivery that failed: the 503 says where to resend it from (it said
    * "GitLab will retry"), and nothing of it was kept, so the resend is posted.
    */
@@ -657,9 +683,12 @@ class GitlabServiceTest {
     }
     Map<String, String> expected = expectedCorpusNotices();
     Map<String, String> rendered = new LinkedHashMap<>();
+    // A payload both client versions ship byte for byte is one event sent twice: posted once.
+    java.util.Set<String> bodies = new java.util.HashSet<>();
     int i = 0;
     for (String file : GitlabCorpus.files()) {
       byte[] body = GitlabCorpus.bytes(file);
+      if (!bodies.add(new String(body, StandardCharsets.UTF_8))) expected.remove(file);
       HttpResponse<String> answer =
           post(
               GitlabCorpus.header(file, GitlabCorpus.payload(file)), "corpus-" + i++, body, SECRET);
