@@ -855,14 +855,20 @@ class GitlabServiceTest {
     follow("lab", "group/app");
     assertThat(
             hub.reply(TestHub.ROOM, ALICE, "!gl create \"Crash on start\" \"It crashes.\" bug,ui"))
-        .isEqualTo("Created issue [group/app#1](" + gitlab.url() + "/group/app/-/issues/1)");
+        .as("hookshot's words")
+        .isEqualTo(
+            "Created issue #1: ["
+                + gitlab.url()
+                + "/group/app/-/issues/1]("
+                + gitlab.url()
+                + "/group/app/-/issues/1)");
     ObjectNode issue = gitlab.issues("group/app").get(0);
     assertThat(issue.path("title").asText()).isEqualTo("Crash on start");
     assertThat(issue.path("description").asText()).isEqualTo("It crashes.");
     assertThat(issue.path("labels").toString()).isEqualTo("[\"bug\",\"ui\"]");
     assertThat(issue.path("author").path("username").asText()).isEqualTo("alice");
     assertThat(hub.reply(TestHub.ROOM, ALICE, "!gl create-confidential \"Leaked key\""))
-        .startsWith("Created confidential issue [group/app#2]");
+        .startsWith("Created confidential issue #2: [" + gitlab.url() + "/group/app/-/issues/2]");
     assertThat(gitlab.issues("group/app").get(1).path("confidential").asBoolean()).isTrue();
     assertThat(hub.reply(TestHub.ROOM, ALICE, "!gl close 1 \"Fixed in main\""))
         .isEqualTo("Closed issue [group/app#1](" + gitlab.url() + "/group/app/-/issues/1).");
