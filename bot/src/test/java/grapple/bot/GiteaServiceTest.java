@@ -2,6 +2,7 @@ package grapple.bot;
 
 import static grapple.bot.ForgeHub.ALICE;
 import static grapple.bot.ForgeHub.BOB;
+import static grapple.bot.ForgeHub.BOBS_DM;
 import static grapple.bot.ForgeHub.DM;
 import static grapple.bot.ForgeHub.WAIT;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -175,6 +176,27 @@ class GiteaServiceTest {
     assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple gitea remove " + gitea.url() + "/o/r"))
         .endsWith("I deleted the webhook I had added to o/r.");
     assertThat(gitea.hooks("o/r")).isEmpty();
+  }
+
+  /**
+   * A writer following a repository whose webhook the bot already added (for another room) is told
+   * its events arrive; they were told to ask an admin to add a webhook by hand, a second one.
+   */
+  @Test
+  void aWriterFollowingARepoWhoseHookTheBotAddedIsToldItServesThisRoomToo() throws Exception {
+    follow();
+    hub.joinedIn("!other:test", BOB);
+    hub.joinedIn(BOBS_DM, BOB);
+    assertThat(hub.reply(BOBS_DM, BOB, "gitea token forge " + BOB_TOKEN))
+        .isEqualTo("Connected as `bob` on `forge`. Token stored.");
+
+    String answer = hub.reply("!other:test", BOB, "!grapple gitea repo " + gitea.url() + "/o/r");
+
+    assertThat(answer)
+        .isEqualTo(
+            "Room configured to bridge `forge/o/r`. The webhook I added to o/r earlier sends its"
+                + " events here.");
+    assertThat(gitea.hooks("o/r")).hasSize(1);
   }
 
   @Test
