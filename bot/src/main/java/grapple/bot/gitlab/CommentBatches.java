@@ -20,11 +20,17 @@ import java.util.List;
 final class CommentBatches {
   private static final int MAX_BODIES = 50;
 
+  /** A batch counts at most this many comments (a row rewritten per comment stays small). */
+  private static final int MAX_COUNTED = 10_000;
+
   private final Database db;
   private final Clock clock;
   private final Duration quietFor;
 
-  /** A batch that is due: the last comment's event, every comment's text, and its version. */
+  /**
+   * A batch that is due: the last comment's event, every comment's text (one per comment; "" for
+   * one whose text was not kept), and its version.
+   */
   record Batch(String key, String instance, JsonNode payload, List<String> bodies, long version) {}
 
   CommentBatches(Database db, Clock clock, Duration quietFor) {
@@ -58,7 +64,8 @@ final class CommentBatches {
       List<String> bodies =
           new ArrayList<>(
               Batches.stored(c, "gitlab_comment_batches", "bodies", "batch_key = ?", key));
-      if (bodies.size() < MAX_BODIES) bodies.add(body);
+      // Past MAX_BODIES a comment still counts; its text is not kept ("" stands for it).
+      if (bodies.size() < MAX_COUNTED) bodies.add(bodies.size() < MAX_BODIES ? body : "");
       Sql.update(
           c,
           """
