@@ -311,6 +311,29 @@ class GitlabServiceTest {
     assertThat(gitlab.callsTo("DELETE", "/projects/group%2Fapp/hooks/")).hasSize(1);
   }
 
+  /**
+   * A project that already has a hook sending to the bot (added by hand, or by hookshot before the
+   * move to Grapple) gets no second one, as hookshot checks too: a second hook sent every event
+   * twice. The hook is not the bot's, so removing the room's connection leaves it.
+   */
+  @Test
+  void aProjectWithAHookToTheBotAlreadyGetsNoSecondOne() throws Exception {
+    start("publicUrl");
+    link();
+    gitlab.project("group/app").hookedTo("https://bot.example.org/hooks/gitlab/webhook", SECRET);
+    String url = gitlab.url() + "/group/app";
+
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple gitlab project " + url))
+        .isEqualTo(
+            "Room configured to bridge `lab/group/app`. The project already has a hook that sends"
+                + " its events here.");
+    assertThat(gitlab.hooks("group/app")).hasSize(1);
+    assertThat(gitlab.callsTo("POST", "/projects/group%2Fapp/hooks")).isEmpty();
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple gitlab remove " + url))
+        .isEqualTo("This room no longer follows `lab/group/app`.");
+    assertThat(gitlab.hooks("group/app")).hasSize(1);
+  }
+
   @Test
   void aSecondRoomSharesTheHookWhichStaysUntilTheLastRoomLetsGo() throws Exception {
     start("publicUrl");

@@ -42,6 +42,11 @@ final class GitlabClient {
         permissions.path("group_access").path("access_level").asInt(0));
   }
 
+  /** {@code GET /projects/:path/hooks}: the project's hooks (Maintainer access needed). */
+  JsonNode hooks(HttpUrl instance, String token, String path) throws ForgeException {
+    return call(token, "GET", project(instance, path).addPathSegment("hooks").build(), null);
+  }
+
   /** {@code POST /projects/:path/hooks}. */
   JsonNode addHook(HttpUrl instance, String token, String path, ObjectNode hook)
       throws ForgeException {
