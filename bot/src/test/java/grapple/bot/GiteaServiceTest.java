@@ -144,6 +144,23 @@ class GiteaServiceTest {
         .isEqualTo("Gitea repositories this room follows:\n\n- `forge/o/r` (commands: `!gt`)");
   }
 
+  /**
+   * A repository that already has a webhook to the bot (added by hand) gets no second one: a second
+   * sent every event twice. The hook is not the bot's, so removing the connection leaves it.
+   */
+  @Test
+  void aRepoWithAWebhookToTheBotAlreadyGetsNoSecondOne() throws Exception {
+    gitea.hookedTo("o/r", "http://127.0.0.1:1/hooks-here/gitea/webhook", SECRET);
+
+    String answer = follow();
+
+    assertThat(answer).endsWith("o/r already has a webhook that sends its events here.");
+    assertThat(gitea.hooks("o/r")).hasSize(1);
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple gitea remove " + gitea.url() + "/o/r"))
+        .isEqualTo("This room no longer follows `forge/o/r`.");
+    assertThat(gitea.hooks("o/r")).hasSize(1);
+  }
+
   @Test
   void removingTheLastConnectionDeletesTheHookTheBotAdded() throws Exception {
     follow();

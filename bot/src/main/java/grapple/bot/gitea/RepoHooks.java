@@ -56,6 +56,11 @@ final class RepoHooks {
             + " can add its webhook, which I would have done for one. Ask one to "
             + instructions(url);
       }
+      for (JsonNode existing :
+          parts.client().hooks(url.base(), token.get(), url.owner(), url.repo())) {
+        if (existing.path("config").path("url").asText("").equals(target()))
+          return url.fullName() + " already has a webhook that sends its events here.";
+      }
       JsonNode hook =
           parts.client().createHook(url.base(), token.get(), url.owner(), url.repo(), hookBody());
       parts.hooks().remember(url.instance(), url.fullName(), hook.path("id").asLong(), userId);

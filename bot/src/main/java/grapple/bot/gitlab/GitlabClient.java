@@ -42,9 +42,14 @@ final class GitlabClient {
         permissions.path("group_access").path("access_level").asInt(0));
   }
 
-  /** {@code GET /projects/:path/hooks}: the project's hooks (Maintainer access needed). */
+  /** {@code GET /projects/:path/hooks}: the first 100 hooks (Maintainer access needed). */
   JsonNode hooks(HttpUrl instance, String token, String path) throws ForgeException {
-    return call(token, "GET", project(instance, path).addPathSegment("hooks").build(), null);
+    HttpUrl url =
+        project(instance, path)
+            .addPathSegment("hooks")
+            .addQueryParameter("per_page", "100")
+            .build();
+    return call(token, "GET", url, null);
   }
 
   /** {@code POST /projects/:path/hooks}. */
