@@ -375,6 +375,39 @@ class GiteaServiceTest {
         .anyMatch(b -> b.startsWith("📣"));
   }
 
+  /**
+   * An instance configured by an address other than the one Gitea puts in its payloads (an internal
+   * one; Gitea's ROOT_URL is the public one) still gets its events when rooms follow the repository
+   * on one instance only, as GitLab's receiver finds it. With one instance it worked; with a second
+   * configured every event was dropped.
+   */
+  @Test
+  void anEventFromAnAddressNoInstanceHasReachesTheRoomsFollowingTheRepoOnOneInstance()
+      throws Exception {
+    hub.close();
+    String yaml =
+        "gitea: {enabled: true, webhook: {secret: '"
+            + SECRET
+            + "'}, instances: {forge: {url: '"
+            + gitea.url()
+            + "'}, codeberg: {url: 'https://codeberg.org'}}}";
+    hub = ForgeHub.start(dir, new GiteaService(), yaml);
+    hooks = hub.webhookClient();
+    follow();
+
+    byte[] body =
+        GiteaPayloads.toRepo(
+            GiteaPayloads.get("woodpecker-gitea-HookPush.json").json(),
+            "https://git.example.org",
+            "o/r");
+    assertThat(post("gitea", "push", "public-1", body, SECRET).statusCode()).isEqualTo(202);
+    FakeGateway.Sent sent = hub.gateway.takeSent(WAIT);
+    assertThat(sent).isNotNull();
+    assertThat(sent.roomId()).isEqualTo(TestHub.ROOM);
+    assertThat(sent.content().path("org.grapple.gitea.repo").path("instance").asText())
+        .isEqualTo("forge");
+  }
+
   @Test
   void anEventOfARepoNobodyFollowsOrAnUnknownEventPostsNothing() throws Exception {
     follow();
