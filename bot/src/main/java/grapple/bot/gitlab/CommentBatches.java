@@ -60,7 +60,23 @@ final class CommentBatches {
     String body =
         GitlabMessages.cut(
             payload.path("object_attributes").path("note").asText(""), GitlabMessages.MAX_TEXT);
+    String json = Json.write(payload);
     return c -> {
+      // The batch's row is made if need be and locked (its version moved on) before its texts are
+      // read: another instance adding to it meanwhile (PostgreSQL) waits, and then reads this
+      // comment too, instead of writing its own list over it.
+      Sql.update(
+          c,
+          """
+          INSERT INTO gitlab_comment_batches (batch_key, instance, payload, bodies, due_at, version)
+          VALUES (?, ?, ?, '[]', ?, 0) ON CONFLICT (batch_key) DO NOTHING
+          """,
+          key,
+          instance,
+          json,
+          due);
+      Sql.update(
+          c, "UPDATE gitlab_comment_batches SET version = version + 1 WHERE batch_key = ?", key);
       List<String> bodies =
           new ArrayList<>(
               Batches.stored(c, "gitlab_comment_batches", "bodies", "batch_key = ?", key));
@@ -68,17 +84,11 @@ final class CommentBatches {
       if (bodies.size() < MAX_COUNTED) bodies.add(bodies.size() < MAX_BODIES ? body : "");
       Sql.update(
           c,
-          """
-          INSERT INTO gitlab_comment_batches (batch_key, instance, payload, bodies, due_at, version)
-          VALUES (?, ?, ?, ?, ?, 1)
-          ON CONFLICT (batch_key) DO UPDATE SET payload = excluded.payload, bodies = excluded.bodies,
-            due_at = excluded.due_at, version = gitlab_comment_batches.version + 1
-          """,
-          key,
-          instance,
-          Json.write(payload),
+          "UPDATE gitlab_comment_batches SET payload = ?, bodies = ?, due_at = ? WHERE batch_key = ?",
+          json,
           Batches.json(bodies),
-          due);
+          due,
+          key);
       return null;
     };
   }
