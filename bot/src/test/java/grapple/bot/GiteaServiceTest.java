@@ -2,6 +2,7 @@ package grapple.bot;
 
 import static grapple.bot.ForgeHub.ALICE;
 import static grapple.bot.ForgeHub.BOB;
+import static grapple.bot.ForgeHub.BOBS_DM;
 import static grapple.bot.ForgeHub.DM;
 import static grapple.bot.ForgeHub.WAIT;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -143,6 +144,23 @@ class GiteaServiceTest {
         .isEqualTo("Gitea repositories this room follows:\n\n- `forge/o/r` (commands: `!gt`)");
   }
 
+  /**
+   * A repository that already has a webhook to the bot (added by hand) gets no second one: a second
+   * sent every event twice. The hook is not the bot's, so removing the connection leaves it.
+   */
+  @Test
+  void aRepoWithAWebhookToTheBotAlreadyGetsNoSecondOne() throws Exception {
+    gitea.hookedTo("o/r", "http://127.0.0.1:1/hooks-here/gitea/webhook", SECRET);
+
+    String answer = follow();
+
+    assertThat(answer).endsWith("o/r already has a webhook that sends its events here.");
+    assertThat(gitea.hooks("o/r")).hasSize(1);
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple gitea remove " + gitea.url() + "/o/r"))
+        .isEqualTo("This room no longer follows `forge/o/r`.");
+    assertThat(gitea.hooks("o/r")).hasSize(1);
+  }
+
   @Test
   void removingTheLastConnectionDeletesTheHookTheBotAdded() throws Exception {
     follow();
@@ -175,6 +193,27 @@ class GiteaServiceTest {
     assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple gitea remove " + gitea.url() + "/o/r"))
         .endsWith("I deleted the webhook I had added to o/r.");
     assertThat(gitea.hooks("o/r")).isEmpty();
+  }
+
+  /**
+   * A writer following a repository whose webhook the bot already added (for another room) is told
+   * its events arrive; they were told to ask an admin to add a webhook by hand, a second one.
+   */
+  @Test
+  void aWriterFollowingARepoWhoseHookTheBotAddedIsToldItServesThisRoomToo() throws Exception {
+    follow();
+    hub.joinedIn("!other:test", BOB);
+    hub.joinedIn(BOBS_DM, BOB);
+    assertThat(hub.reply(BOBS_DM, BOB, "gitea token forge " + BOB_TOKEN))
+        .isEqualTo("Connected as `bob` on `forge`. Token stored.");
+
+    String answer = hub.reply("!other:test", BOB, "!grapple gitea repo " + gitea.url() + "/o/r");
+
+    assertThat(answer)
+        .isEqualTo(
+            "Room configured to bridge `forge/o/r`. The webhook I added to o/r earlier sends its"
+                + " events here.");
+    assertThat(gitea.hooks("o/r")).hasSize(1);
   }
 
   @Test
@@ -334,6 +373,39 @@ class GiteaServiceTest {
         .anyMatch(b -> b.contains(" pushed [") && b.contains(" commit"))
         .anyMatch(b -> b.startsWith("🏷"))
         .anyMatch(b -> b.startsWith("📣"));
+  }
+
+  /**
+   * An instance configured by an address other than the one Gitea puts in its payloads (an internal
+   * one; Gitea's ROOT_URL is the public one) still gets its events when rooms follow the repository
+   * on one instance only, as GitLab's receiver finds it. With one instance it worked; with a second
+   * configured every event was dropped.
+   */
+  @Test
+  void anEventFromAnAddressNoInstanceHasReachesTheRoomsFollowingTheRepoOnOneInstance()
+      throws Exception {
+    hub.close();
+    String yaml =
+        "gitea: {enabled: true, webhook: {secret: '"
+            + SECRET
+            + "'}, instances: {forge: {url: '"
+            + gitea.url()
+            + "'}, codeberg: {url: 'https://codeberg.org'}}}";
+    hub = ForgeHub.start(dir, new GiteaService(), yaml);
+    hooks = hub.webhookClient();
+    follow();
+
+    byte[] body =
+        GiteaPayloads.toRepo(
+            GiteaPayloads.get("woodpecker-gitea-HookPush.json").json(),
+            "https://git.example.org",
+            "o/r");
+    assertThat(post("gitea", "push", "public-1", body, SECRET).statusCode()).isEqualTo(202);
+    FakeGateway.Sent sent = hub.gateway.takeSent(WAIT);
+    assertThat(sent).isNotNull();
+    assertThat(sent.roomId()).isEqualTo(TestHub.ROOM);
+    assertThat(sent.content().path("org.grapple.gitea.repo").path("instance").asText())
+        .isEqualTo("forge");
   }
 
   @Test

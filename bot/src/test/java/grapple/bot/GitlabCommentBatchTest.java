@@ -67,6 +67,22 @@ class GitlabCommentBatchTest {
         .statusCode();
   }
 
+  /**
+   * A review of more comments than a batch keeps the text of is counted whole: it said "with 50
+   * comments" for 55, the count being the texts kept.
+   */
+  @Test
+  void aBurstOfMoreCommentsThanTheirTextsKeptIsCountedWhole() throws Exception {
+    for (int i = 0; i < 55; i++) assertThat(comment("burst-" + i, "Point " + i)).isEqualTo(202);
+    clock.advance(Duration.ofSeconds(6));
+
+    FakeGateway.Sent notice = hub.gateway.takeSent(WAIT);
+    assertThat(notice).isNotNull();
+    String body = notice.content().path("body").asText();
+    assertThat(body).contains(" with 55 comments\n\n> Point 0\n\n> Point 1\n\n");
+    assertThat(body).doesNotContain("> \n").doesNotEndWith("> ");
+  }
+
   @Test
   void commentsWaitForTheQuietTimeOfTheClockThenMakeOneNoticeWithTheirText() throws Exception {
     assertThat(comment("c1", "First <b>point</b>")).isEqualTo(202);

@@ -149,11 +149,19 @@ public final class Intake {
    * something other than messages (an event joining a batch); answers as the other {@code commit}.
    */
   public CompletableFuture<Response> commit(SqlWork<?> work, String delivery, String what) {
-    SqlWork<Void> claim = deliveries.claim(service, delivery);
+    return commit(work, List.of(delivery), what);
+  }
+
+  /**
+   * Runs {@code work} in the transaction that claims every one of {@code ids}, the ids one delivery
+   * is known by; answers as the other {@code commit}.
+   */
+  public CompletableFuture<Response> commit(SqlWork<?> work, List<String> ids, String what) {
+    List<SqlWork<Void>> claims = ids.stream().map(id -> deliveries.claim(service, id)).toList();
     return answer(
         database.write(
             c -> {
-              claim.run(c);
+              for (SqlWork<Void> claim : claims) claim.run(c);
               return work.run(c);
             }),
         what);

@@ -29,6 +29,16 @@ final class GiteaClient {
     return call(token, "GET", repos(instance, owner, repo).build(), null);
   }
 
+  /** {@code GET /api/v1/repos/{owner}/{repo}/hooks}: the first 50 hooks (admins only). */
+  JsonNode hooks(HttpUrl instance, String token, String owner, String repo) throws ForgeException {
+    HttpUrl url =
+        repos(instance, owner, repo)
+            .addPathSegment("hooks")
+            .addQueryParameter("limit", "50")
+            .build();
+    return call(token, "GET", url, null);
+  }
+
   /** {@code POST /api/v1/repos/{owner}/{repo}/hooks}: a {@code gitea} hook; returns the hook. */
   JsonNode createHook(HttpUrl instance, String token, String owner, String repo, ObjectNode hook)
       throws ForgeException {

@@ -81,7 +81,10 @@ final class GiteaReceiver {
         : request.header("X-Forgejo-" + suffix).filter(v -> !v.isBlank());
   }
 
-  /** {@code instance/owner/repo} of the payload's repository, if an instance serves it. */
+  /**
+   * {@code instance/owner/repo} of the payload's repository: the instance its {@code html_url} is
+   * under, else the only one configured, else the only one on which rooms follow it.
+   */
   Optional<String> key(JsonNode payload) {
     JsonNode repository = payload.path("repository");
     String fullName = repository.path("full_name").asText("");
@@ -90,6 +93,9 @@ final class GiteaReceiver {
     Optional<String> instance = page == null ? Optional.empty() : parts.settings().instanceOf(page);
     if (instance.isEmpty() && parts.settings().instances().size() == 1)
       instance = Optional.of(parts.settings().instances().keySet().iterator().next());
+    // An instance configured by another address than Gitea's ROOT_URL (an internal one): the one
+    // instance on which rooms follow the repository, as the GitLab receiver finds it.
+    if (instance.isEmpty()) instance = repos.onlyInstanceFollowing(fullName);
     return instance.map(name -> name + "/" + fullName);
   }
 

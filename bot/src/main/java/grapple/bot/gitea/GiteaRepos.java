@@ -68,6 +68,23 @@ final class GiteaRepos extends ForgeKind<GiteaRepoConfig> {
     return following(parts.context(), keyed(key));
   }
 
+  /**
+   * The instance on which the rooms following {@code fullName} ({@code owner/repo}, any case)
+   * follow it, when that is one instance; empty when no room follows it or rooms follow it on
+   * several.
+   */
+  Optional<String> onlyInstanceFollowing(String fullName) {
+    List<String> instances =
+        following(
+                parts.context(),
+                a -> ((GiteaRepoConfig) a.config()).fullName().equalsIgnoreCase(fullName))
+            .stream()
+            .map(a -> ((GiteaRepoConfig) a.config()).instance())
+            .distinct()
+            .toList();
+    return instances.size() == 1 ? Optional.of(instances.get(0)) : Optional.empty();
+  }
+
   /** Whether a room follows {@code key}, counting rooms the bot is no longer in. */
   boolean followedAnywhere(String key) {
     return followedAnywhere(parts.context(), keyed(key));

@@ -41,6 +41,9 @@ final class RepoHooks {
   }
 
   String add(RepoUrl url, String userId) {
+    // A hook the bot added for another room serves this one too, whoever asks.
+    if (parts.hooks().find(url.instance(), url.fullName()).isPresent())
+      return "The webhook I added to " + url.fullName() + " earlier sends its events here.";
     Optional<HttpUrl> publicUrl = parts.settings().publicUrl();
     if (publicUrl.isEmpty()) return "To get its events here, " + instructions(url);
     Optional<String> token = parts.accounts().token(url.instance(), userId);
@@ -53,8 +56,11 @@ final class RepoHooks {
             + " can add its webhook, which I would have done for one. Ask one to "
             + instructions(url);
       }
-      if (parts.hooks().find(url.instance(), url.fullName()).isPresent())
-        return "The webhook I added to " + url.fullName() + " earlier sends its events here.";
+      for (JsonNode existing :
+          parts.client().hooks(url.base(), token.get(), url.owner(), url.repo())) {
+        if (existing.path("config").path("url").asText("").equals(target()))
+          return url.fullName() + " already has a webhook that sends its events here.";
+      }
       JsonNode hook =
           parts.client().createHook(url.base(), token.get(), url.owner(), url.repo(), hookBody());
       parts.hooks().remember(url.instance(), url.fullName(), hook.path("id").asLong(), userId);

@@ -20,11 +20,17 @@ import java.util.List;
 final class CommentBatches {
   private static final int MAX_BODIES = 50;
 
+  /** A batch counts at most this many comments (a row rewritten per comment stays small). */
+  private static final int MAX_COUNTED = 10_000;
+
   private final Database db;
   private final Clock clock;
   private final Duration quietFor;
 
-  /** A batch that is due: the last comment's event, every comment's text, and its version. */
+  /**
+   * A batch that is due: the last comment's event, every comment's text (one per comment; "" for
+   * one whose text was not kept), and its version.
+   */
   record Batch(String key, String instance, JsonNode payload, List<String> bodies, long version) {}
 
   CommentBatches(Database db, Clock clock, Duration quietFor) {
@@ -54,24 +60,35 @@ final class CommentBatches {
     String body =
         GitlabMessages.cut(
             payload.path("object_attributes").path("note").asText(""), GitlabMessages.MAX_TEXT);
+    String json = Json.write(payload);
     return c -> {
-      List<String> bodies =
-          new ArrayList<>(
-              Batches.stored(c, "gitlab_comment_batches", "bodies", "batch_key = ?", key));
-      if (bodies.size() < MAX_BODIES) bodies.add(body);
+      // The batch's row is made if need be and locked (its version moved on) before its texts are
+      // read: another instance adding to it meanwhile (PostgreSQL) waits, and then reads this
+      // comment too, instead of writing its own list over it.
       Sql.update(
           c,
           """
           INSERT INTO gitlab_comment_batches (batch_key, instance, payload, bodies, due_at, version)
-          VALUES (?, ?, ?, ?, ?, 1)
-          ON CONFLICT (batch_key) DO UPDATE SET payload = excluded.payload, bodies = excluded.bodies,
-            due_at = excluded.due_at, version = gitlab_comment_batches.version + 1
+          VALUES (?, ?, ?, '[]', ?, 0) ON CONFLICT (batch_key) DO NOTHING
           """,
           key,
           instance,
-          Json.write(payload),
-          Batches.json(bodies),
+          json,
           due);
+      Sql.update(
+          c, "UPDATE gitlab_comment_batches SET version = version + 1 WHERE batch_key = ?", key);
+      List<String> bodies =
+          new ArrayList<>(
+              Batches.stored(c, "gitlab_comment_batches", "bodies", "batch_key = ?", key));
+      // Past MAX_BODIES a comment still counts; its text is not kept ("" stands for it).
+      if (bodies.size() < MAX_COUNTED) bodies.add(bodies.size() < MAX_BODIES ? body : "");
+      Sql.update(
+          c,
+          "UPDATE gitlab_comment_batches SET payload = ?, bodies = ?, due_at = ? WHERE batch_key = ?",
+          json,
+          Batches.json(bodies),
+          due,
+          key);
       return null;
     };
   }

@@ -42,6 +42,16 @@ final class GitlabClient {
         permissions.path("group_access").path("access_level").asInt(0));
   }
 
+  /** {@code GET /projects/:path/hooks}: the first 100 hooks (Maintainer access needed). */
+  JsonNode hooks(HttpUrl instance, String token, String path) throws ForgeException {
+    HttpUrl url =
+        project(instance, path)
+            .addPathSegment("hooks")
+            .addQueryParameter("per_page", "100")
+            .build();
+    return call(token, "GET", url, null);
+  }
+
   /** {@code POST /projects/:path/hooks}. */
   JsonNode addHook(HttpUrl instance, String token, String path, ObjectNode hook)
       throws ForgeException {

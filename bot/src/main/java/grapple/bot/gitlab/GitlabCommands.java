@@ -225,6 +225,12 @@ final class GitlabCommands {
     hook.put("confidential_issues_events", false).put("confidential_note_events", false);
     try {
       Account account = parts.account(instance, userId);
+      // As hookshot: a hook that already sends here (added by hand, or by hookshot) is enough.
+      for (JsonNode existing :
+          parts.client().hooks(parts.instanceUrl(instance), account.token(), path)) {
+        if (existing.path("url").asText("").equals(hookUrl.get()))
+          return "The project already has a hook that sends its events here.";
+      }
       JsonNode added =
           parts.client().addHook(parts.instanceUrl(instance), account.token(), path, hook);
       parts.hooks().added(instance, path, added.path("id").asLong());

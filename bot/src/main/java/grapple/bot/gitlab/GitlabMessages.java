@@ -424,7 +424,7 @@ final class GitlabMessages {
 
   /**
    * The notice for comments one person made on one MR or issue in a burst: {@code payload} is the
-   * last comment's event, {@code bodies} every comment's text.
+   * last comment's event, {@code bodies} every comment's text ("" for one not kept).
    */
   static Optional<ObjectNode> comments(
       JsonNode payload, List<String> bodies, GitlabRepoConfig config, Mentions mentions) {
@@ -457,6 +457,7 @@ final class GitlabMessages {
       int room = MAX_TEXT * 4;
       for (String body : bodies) {
         if (room <= 0) break;
+        if (body.isEmpty()) continue; // a comment whose text the batch did not keep
         String shown = cut(body, Math.min(MAX_TEXT, room));
         room -= shown.length();
         n.quote(shown);

@@ -25,9 +25,10 @@ import org.slf4j.LoggerFactory;
  * {@code POST /gitlab/webhook}: checks {@code X-Gitlab-Token} against the secret (constant time)
  * before anything else, finds the instance and project the event is about (project hooks and group
  * hooks alike: both name the project), and turns it into the messages of the rooms following that
- * project. Messages and the delivery id ({@link #deliveryId}) are committed in one transaction
- * before the 202, so a delivery resent from the hook's Recent events is posted once. Comments join
- * a batch the leader posts when it has been quiet.
+ * project. Messages and the delivery's ids ({@link #deliveryIds}) are committed in one transaction
+ * before the 202, so a delivery resent from the hook's Recent events, or one event sent by both a
+ * group hook and a project hook, is posted once. Comments join a batch the leader posts when it has
+ * been quiet.
  */
 final class GitlabReceiver {
   private static final Logger log = LoggerFactory.getLogger(GitlabReceiver.class);
@@ -64,7 +65,7 @@ final class GitlabReceiver {
       log.info("gitlab: refused a webhook with a missing or wrong X-Gitlab-Token");
       return now(Response.error(401, "Missing or wrong X-Gitlab-Token"));
     }
-    String delivery = deliveryId(request, body);
+    List<String> delivery = deliveryIds(request, body);
     String event = request.header("X-Gitlab-Event").orElse("");
     return Intake.withObject(
         body,
@@ -77,22 +78,24 @@ final class GitlabReceiver {
   }
 
   /**
-   * The id one delivery keeps across its resends: {@code Idempotency-Key} (GitLab 17.4 and later
-   * send the same one again when a delivery is resent from the hook's Recent events), else the
-   * body's digest (a resend carries the same body). Never {@code X-Gitlab-Event-UUID}: GitLab gives
-   * one per request and hook, so the events one action sets off (an MR merged and the issue it
-   * closes, a comment and its {@code /close}) share it, and a resend gets a new one.
+   * The ids one delivery is known by: {@code Idempotency-Key} (GitLab 17.4 and later send the same
+   * one again when a delivery is resent from the hook's Recent events) when sent, and the body's
+   * digest (a resend carries the same body; so does the same event sent by a group hook and a
+   * project hook, each with its own Idempotency-Key). Never {@code X-Gitlab-Event-UUID}: the events
+   * one action sets off (an MR merged and the issue it closes, a comment and its {@code /close})
+   * share it, and a resend gets a new one.
    */
-  static String deliveryId(Request request, byte[] body) {
+  static List<String> deliveryIds(Request request, byte[] body) {
+    String digest = Intake.digestId(body);
     return request
         .header("Idempotency-Key")
         .filter(d -> !d.isBlank())
-        .map(d -> GitlabMessages.cut(d, 200))
-        .orElseGet(() -> Intake.digestId(body));
+        .map(d -> List.of(GitlabMessages.cut(d, 200), digest))
+        .orElse(List.of(digest));
   }
 
   private CompletableFuture<Response> handle(
-      String kind, String delivery, JsonNode payload, Optional<String> instanceHeader) {
+      String kind, List<String> delivery, JsonNode payload, Optional<String> instanceHeader) {
     String path = GitlabMessages.projectPath(payload);
     Optional<String> instance =
         path.isEmpty() ? Optional.empty() : instance(payload, instanceHeader);
@@ -107,7 +110,7 @@ final class GitlabReceiver {
           path.isEmpty() ? "no project" : instance.orElse("an unknown instance") + "/" + path);
       return now(ACCEPTED);
     }
-    if (intake.taken(delivery)) return now(ACCEPTED);
+    if (delivery.stream().anyMatch(intake::taken)) return now(ACCEPTED);
     String where = instance.get() + "/" + path;
     if (GitlabMessages.isComment(kind)) {
       if (!GitlabMessages.wantedComment(payload)) return now(ACCEPTED);

@@ -91,16 +91,22 @@ record GitlabSettings(
         });
   }
 
-  /** The instance whose URL {@code url} starts with, and the rest of its path; empty if none. */
+  /**
+   * The instance whose URL {@code url} starts with, and the rest of its path; empty if none. Of
+   * instances on one host (one at its root, another under a path), the one with the longest path.
+   */
   Optional<Map.Entry<String, String>> locate(HttpUrl url) {
+    Optional<Map.Entry<String, String>> found = Optional.empty();
+    int longest = -1;
     for (Map.Entry<String, HttpUrl> instance : instances.entrySet()) {
       HttpUrl base = instance.getValue();
       if (!base.host().equalsIgnoreCase(url.host()) || base.port() != url.port()) continue;
       String basePath = base.encodedPath().replaceAll("/+$", "");
       String path = url.encodedPath();
-      if (!path.startsWith(basePath + "/")) continue;
-      return Optional.of(Map.entry(instance.getKey(), path.substring(basePath.length() + 1)));
+      if (!path.startsWith(basePath + "/") || basePath.length() <= longest) continue;
+      longest = basePath.length();
+      found = Optional.of(Map.entry(instance.getKey(), path.substring(basePath.length() + 1)));
     }
-    return Optional.empty();
+    return found;
   }
 }

@@ -93,7 +93,17 @@ final class ProjectCommands {
     }
     if (confidential) issue.put("confidential", true);
     JsonNode created = parts.client().createIssue(url, account.token(), config.path(), issue);
-    return "Created " + (confidential ? "confidential " : "") + "issue " + link(config, created);
+    // hookshot's words: "Created issue #12: [url](url)"
+    String page = created.path("web_url").asText();
+    return "Created "
+        + (confidential ? "confidential " : "")
+        + "issue #"
+        + created.path("iid").asText()
+        + ": ["
+        + page
+        + "]("
+        + page
+        + ")";
   }
 
   private String close(

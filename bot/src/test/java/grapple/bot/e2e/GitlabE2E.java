@@ -154,7 +154,12 @@ class GitlabE2E {
   void createActsWithTheUsersToken() {
     Seen reply = room.sendAndAwaitReply(cast.alice(), "!gl create \"From Matrix\" \"Body text\"");
     assertThat(reply.body())
-        .isEqualTo("Created issue [team/app#1](" + gitlab.url() + "/team/app/-/issues/1)");
+        .isEqualTo(
+            "Created issue #1: ["
+                + gitlab.url()
+                + "/team/app/-/issues/1]("
+                + gitlab.url()
+                + "/team/app/-/issues/1)");
     assertThat(gitlab.issues("team/app").get(0).path("author").path("username").asText())
         .isEqualTo(LOGIN);
   }

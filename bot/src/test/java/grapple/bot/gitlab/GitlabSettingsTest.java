@@ -38,6 +38,35 @@ class GitlabSettingsTest {
     assertThat(read("{enabled: false}").instances()).containsOnlyKeys("gitlab");
   }
 
+  /**
+   * Instances on one host, one at its root and others under paths: a page is the instance with the
+   * longest path it is under, whatever order the config's map iterates in (it picked any one, so a
+   * project of {@code deep} was routed to the rooms following a same-named path on {@code root}).
+   */
+  @Test
+  void aPageUnderNestedInstancesIsTheInstanceWithTheLongestPath() {
+    StringBuilder instances = new StringBuilder("root: {url: 'https://git.example.org'}");
+    String path = "";
+    for (String level : List.of("a", "b", "c", "d", "e", "f")) {
+      path += "/" + level;
+      instances.append(", ").append(level).append(": {url: 'https://git.example.org").append(path);
+      instances.append("'}");
+    }
+    GitlabSettings s =
+        read("{enabled: true, webhook: {secret: 'secret-0123'}, instances: {" + instances + "}}");
+    assertThat(located(s, "https://git.example.org/group/app")).isEqualTo("root=group/app");
+    assertThat(located(s, "https://git.example.org/a/group/app")).isEqualTo("a=group/app");
+    assertThat(located(s, "https://git.example.org/a/b/c/group/app")).isEqualTo("c=group/app");
+    assertThat(located(s, "https://git.example.org/a/b/c/d/e/f/group/app"))
+        .isEqualTo("f=group/app");
+    assertThat(located(s, "https://git.example.org/a/b/c/d/e/f/g/app")).isEqualTo("f=g/app");
+  }
+
+  private static String located(GitlabSettings s, String url) {
+    var found = s.locate(okhttp3.HttpUrl.get(url)).orElseThrow();
+    return found.getKey() + "=" + found.getValue();
+  }
+
   @Test
   void problemsNameTheKey() {
     assertThat(

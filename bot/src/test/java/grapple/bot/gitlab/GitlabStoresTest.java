@@ -90,6 +90,39 @@ class GitlabStoresTest {
     assertThat(batches.due()).hasSize(1);
   }
 
+  /**
+   * Two instances (PostgreSQL) taking in comments of one batch at once: each comment is kept. Each
+   * read the texts, then wrote them back with its own added: the one that committed second wrote
+   * over the first's comment, and a review sent to a load-balanced pair lost comments.
+   */
+  @Test
+  void commentsTakenInByTwoInstancesAtOnceAreAllKept() {
+    org.junit.jupiter.api.Assumptions.assumeTrue(dialect == Dialect.POSTGRESQL, "two instances");
+    try (Database other =
+        Database.open(
+            db.location(),
+            grapple.bot.Grapple.migrations(java.util.List.of(new GitlabService())))) {
+      CommentBatches there = new CommentBatches(other, clock, Duration.ofSeconds(5));
+      java.util.List<String> sent = new java.util.ArrayList<>();
+      for (int i = 0; i < 40; i++) {
+        ObjectNode a = GitlabMessagesTest.payload("client-go-0.123.0/webhooks/note_issue.json");
+        ((ObjectNode) a.path("object_attributes")).put("note", "here " + i);
+        ObjectNode b = GitlabMessagesTest.payload("client-go-0.123.0/webhooks/note_issue.json");
+        ((ObjectNode) b.path("object_attributes")).put("note", "there " + i);
+        var first = db.write(batches.add("example", a));
+        var second = other.write(there.add("example", b));
+        first.join();
+        second.join();
+        sent.add("here " + i);
+        sent.add("there " + i);
+      }
+      clock.advance(Duration.ofSeconds(6));
+      List<String> kept = batches.due().get(0).bodies().stream().filter(t -> !t.isEmpty()).toList();
+      assertThat(batches.due().get(0).bodies()).hasSize(80);
+      assertThat(kept).hasSize(50).isSubsetOf(sent);
+    }
+  }
+
   @Test
   void aBatchThatGrewWhileItWasPostedIsNotRemoved() {
     comment("client-go-0.123.0/webhooks/note_issue.json", "one");

@@ -162,6 +162,14 @@ public final class FakeGitea implements AutoCloseable {
     return this;
   }
 
+  /** A hook someone added by hand to {@code fullName}, sending to {@code url}. */
+  public synchronized FakeGitea hookedTo(String fullName, String url, String secret) {
+    repoOrNew(fullName)
+        .hooks
+        .add(new Hook(nextId++, "gitea", url, "json", secret, List.of("push"), true));
+    return this;
+  }
+
   public synchronized List<Hook> hooks(String fullName) {
     return List.copyOf(repoOrNew(fullName).hooks);
   }
@@ -259,6 +267,7 @@ public final class FakeGitea implements AutoCloseable {
     String method = call.method();
     if (rest.isEmpty() && method.equals("GET"))
       return new Answer(200, bodies.repo(repo, access, idOf(repo.owner)));
+    if (rest.equals("/hooks") && method.equals("GET")) return listHooks(repo, access);
     if (rest.equals("/hooks") && method.equals("POST")) return createHook(call, repo, access);
     if (rest.matches("/hooks/\\d+") && method.equals("DELETE"))
       return deleteHook(repo, access, Long.parseLong(rest.substring(7)));
@@ -298,6 +307,15 @@ public final class FakeGitea implements AutoCloseable {
             body.path("active").asBoolean(false));
     repo.hooks.add(hook);
     return new Answer(201, bodies.hook(hook));
+  }
+
+  private Answer listHooks(Repo repo, Access access) {
+    if (access != Access.ADMIN)
+      return error(
+          403, "user should be an owner or a collaborator with admin write of a repository");
+    com.fasterxml.jackson.databind.node.ArrayNode out = Json.MAPPER.createArrayNode();
+    repo.hooks.forEach(h -> out.add(bodies.hook(h)));
+    return new Answer(200, out);
   }
 
   private Answer deleteHook(Repo repo, Access access, long id) {

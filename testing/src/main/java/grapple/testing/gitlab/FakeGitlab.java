@@ -23,10 +23,10 @@ import org.jspecify.annotations.Nullable;
 /**
  * A local GitLab for tests: an HTTP server on 127.0.0.1 speaking GitLab's REST API v4 under {@code
  * <url>/api/v4} for the calls Grapple makes: the token's user ({@code GET /user}), a project with
- * the token's {@code permissions} ({@code GET /projects/:id}), project hooks ({@code POST
- * /projects/:id/hooks}, {@code DELETE /projects/:id/hooks/:hook_id}), issues ({@code POST
- * /projects/:id/issues}, {@code PUT /projects/:id/issues/:iid} with {@code state_event}, {@code
- * POST /projects/:id/issues/:iid/notes}). Tokens come in {@code PRIVATE-TOKEN} or {@code
+ * the token's {@code permissions} ({@code GET /projects/:id}), project hooks ({@code GET} and
+ * {@code POST /projects/:id/hooks}, {@code DELETE /projects/:id/hooks/:hook_id}), issues ({@code
+ * POST /projects/:id/issues}, {@code PUT /projects/:id/issues/:iid} with {@code state_event},
+ * {@code POST /projects/:id/issues/:iid/notes}). Tokens come in {@code PRIVATE-TOKEN} or {@code
  * Authorization: Bearer}; a project id is its number or its URL-encoded path. Answers have the
  * fields and shapes of GitLab's published API examples, errors GitLab's {@code {"message": ...}}.
  * Records every request. Thread-safe.
@@ -90,6 +90,16 @@ public final class FakeGitlab implements AutoCloseable {
     Project(long id, String path) {
       this.id = id;
       this.path = path;
+    }
+
+    /** A hook someone added by hand, sending to {@code url} with the secret token {@code token}. */
+    public Project hookedTo(String url, String token) {
+      synchronized (FakeGitlab.this) {
+        ObjectNode hook = hook(this, MAPPER.createObjectNode().put("url", url));
+        hooks.add(hook);
+        hookTokens.put(hook.path("id").asLong(), token);
+      }
+      return this;
     }
 
     /** Gives {@code username} the access level (e.g. {@link #DEVELOPER}) on the project. */
@@ -221,6 +231,10 @@ public final class FakeGitlab implements AutoCloseable {
     }
     if (call.method().equals("GET") && rest.isEmpty())
       return new Answer(200, project(project, level));
+    if (rest.equals("/hooks") && call.method().equals("GET")) {
+      if (level < MAINTAINER) return error(403, "403 Forbidden");
+      return new Answer(200, MAPPER.createArrayNode().addAll(project.hooks));
+    }
     if (rest.equals("/hooks") && call.method().equals("POST")) {
       if (level < MAINTAINER) return error(403, "403 Forbidden");
       if (!body.path("url").isTextual()) return error(400, "url is missing");
