@@ -39,6 +39,25 @@ final class LabelBatches {
   SqlWork<Void> add(String repo, long number, String event, JsonNode payload, String label) {
     long due = clock.millis() + QUIET_FOR.toMillis();
     return c -> {
+      // The batch's row is made if need be and locked (its version moved on) before its labels are
+      // read: another instance adding to it meanwhile (PostgreSQL) waits, and then reads this
+      // label too, instead of writing its own set over it.
+      Sql.update(
+          c,
+          """
+          INSERT INTO github_label_batches (repo, number, event, payload, labels, due_at, version)
+          VALUES (?, ?, ?, ?, '[]', ?, 0) ON CONFLICT (repo, number) DO NOTHING
+          """,
+          repo,
+          number,
+          event,
+          Json.write(payload),
+          due);
+      Sql.update(
+          c,
+          "UPDATE github_label_batches SET version = version + 1 WHERE repo = ? AND number = ?",
+          repo,
+          number);
       Set<String> labels =
           new LinkedHashSet<>(
               Batches.stored(
@@ -46,18 +65,14 @@ final class LabelBatches {
       labels.add(label);
       Sql.update(
           c,
-          """
-          INSERT INTO github_label_batches (repo, number, event, payload, labels, due_at, version)
-          VALUES (?, ?, ?, ?, ?, ?, 1)
-          ON CONFLICT (repo, number) DO UPDATE SET event = excluded.event, payload = excluded.payload,
-            labels = excluded.labels, due_at = excluded.due_at, version = github_label_batches.version + 1
-          """,
-          repo,
-          number,
+          "UPDATE github_label_batches SET event = ?, payload = ?, labels = ?, due_at = ?"
+              + " WHERE repo = ? AND number = ?",
           event,
           Json.write(payload),
           Batches.json(labels),
-          due);
+          due,
+          repo,
+          number);
       return null;
     };
   }
@@ -69,6 +84,15 @@ final class LabelBatches {
    */
   SqlWork<Void> unlabel(String repo, long number, String label) {
     return c -> {
+      // Locked first, as in add: a new version, so that a post of the batch as it was is
+      // superseded and waits, and another instance's change is read, not written over.
+      int pending =
+          Sql.update(
+              c,
+              "UPDATE github_label_batches SET version = version + 1 WHERE repo = ? AND number = ?",
+              repo,
+              number);
+      if (pending == 0) return null;
       List<String> stored =
           Batches.stored(
               c, "github_label_batches", "labels", "repo = ? AND number = ?", repo, number);
@@ -79,11 +103,9 @@ final class LabelBatches {
             c, "DELETE FROM github_label_batches WHERE repo = ? AND number = ?", repo, number);
         return null;
       }
-      // A new version, so that a post of the batch as it was is superseded and waits.
       Sql.update(
           c,
-          "UPDATE github_label_batches SET labels = ?, version = version + 1"
-              + " WHERE repo = ? AND number = ?",
+          "UPDATE github_label_batches SET labels = ? WHERE repo = ? AND number = ?",
           Batches.json(labels),
           repo,
           number);

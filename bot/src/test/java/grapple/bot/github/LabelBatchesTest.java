@@ -69,6 +69,31 @@ class LabelBatchesTest {
     assertThat(batches.due()).extracting(LabelBatches.Batch::number).containsExactly(2L);
   }
 
+  /**
+   * Two instances (PostgreSQL) taking in labels of one issue at once: each label is kept. Each read
+   * the labels, then wrote them back with its own added: the one that committed second wrote over
+   * the first's.
+   */
+  @Test
+  void labelsTakenInByTwoInstancesAtOnceAreAllKept() {
+    org.junit.jupiter.api.Assumptions.assumeTrue(dialect == Dialect.POSTGRESQL, "two instances");
+    try (Database other = Database.open(db.location(), Migrations.core())) {
+      LabelBatches there = new LabelBatches(other, clock);
+      java.util.Set<String> sent = new java.util.HashSet<>();
+      for (int i = 0; i < 40; i++) {
+        var first = db.write(batches.add("o/r", 1, "issues", Json.object(), "here-" + i));
+        var second = other.write(there.add("o/r", 1, "issues", Json.object(), "there-" + i));
+        first.join();
+        second.join();
+        sent.add("here-" + i);
+        sent.add("there-" + i);
+      }
+      clock.advance(Duration.ofSeconds(6));
+
+      assertThat(batches.due().get(0).labels()).containsExactlyInAnyOrderElementsOf(sent);
+    }
+  }
+
   @Test
   void aBatchThatGrewWhileItWasPostedIsNotRemoved() {
     label(1, "bug");
