@@ -881,9 +881,17 @@ final class Transformation {
     return s.toString();
   }
 
+  /**
+   * Hookshot reads {@code mentions} and {@code webhookResponse} only when truthy: {@code null},
+   * {@code false}, {@code 0} or {@code ""} there is no such field.
+   */
+  private static boolean absent(Object v) {
+    return v == Scriptable.NOT_FOUND || !Context.toBoolean(v);
+  }
+
   private static Optional<ObjectNode> mentions(Scriptable object) throws Failed {
     Object v = ScriptableObject.getProperty(object, "mentions");
-    if (v == Scriptable.NOT_FOUND || v instanceof Undefined) return Optional.empty();
+    if (absent(v)) return Optional.empty();
     if (!(v instanceof Scriptable m) || v instanceof NativeArray)
       throw new Failed("Result returned from transformation didn't provide an object for mentions");
     ObjectNode out = Json.object();
@@ -914,7 +922,7 @@ final class Transformation {
 
   private static Optional<WebhookResponse> response(Scriptable object) throws Failed {
     Object v = ScriptableObject.getProperty(object, "webhookResponse");
-    if (v == Scriptable.NOT_FOUND || v instanceof Undefined) return Optional.empty();
+    if (absent(v)) return Optional.empty();
     if (!(v instanceof Scriptable r))
       throw new Failed(
           "Result returned from transformation didn't provide an object for webhookResponse");

@@ -114,6 +114,29 @@ class TransformationTest {
     assertThat(response.statusCode()).contains(201);
   }
 
+  /**
+   * Hookshot reads {@code webhookResponse} and {@code mentions} only when truthy: a script that
+   * writes {@code data.reply ? {...} : null} posts its message there, so it must here too.
+   */
+  @Test
+  void aFalsyWebhookResponseOrMentionsIsAbsentAsInHookshot() throws Exception {
+    for (String none : new String[] {"null", "false", "0", "''"}) {
+      Transformation.Result r =
+          run(
+              "result = {version: 'v2', plain: 'p', mentions: "
+                  + none
+                  + ", webhookResponse: "
+                  + none
+                  + "};",
+              "{}");
+      assertThat(r.plain()).as(none).isEqualTo("p");
+      assertThat(r.mentions()).as(none).isEmpty();
+      assertThat(r.webhookResponse()).as(none).isEmpty();
+    }
+    assertThat(run("result = {version: 'v2', empty: true, webhookResponse: null};", "{}").empty())
+        .isTrue();
+  }
+
   @Test
   void resultsHookshotRefusesAreErrorsInItsWords() {
     assertThatThrownBy(() -> run("result = {plain: 'x'}", "{}"))
