@@ -99,7 +99,10 @@ final class Transformation {
    */
   private static final String BOUNDED_BUILT_INS =
       """
-      (function (max, maxElements, maxConcatenated, global, boundCheck, boundCheckName) {
+      (function (max, maxElements, maxConcatenated, global, boundCheck, boundCheckName, isProxy) {
+        // Function.prototype.apply as it was: the guards below call the built-ins they wrap with it,
+        // not with the guarded apply.
+        var realApply = Function.prototype.apply;
         Object.defineProperty(String.prototype, boundCheckName, {
           value: boundCheck, writable: false, configurable: false, enumerable: false
         });
@@ -108,7 +111,7 @@ final class Transformation {
           Object.defineProperty(proto, name, {
             value: function () {
               if (tooLong(this, arguments)) throw new RangeError(name + ": the string would be longer than " + max + " characters");
-              return original.apply(this, arguments);
+              return realApply.call(original, this, arguments);
             },
             writable: false, configurable: false, enumerable: false
           });
@@ -156,7 +159,7 @@ final class Transformation {
           Object.defineProperty(owner, name, {
             value: function () {
               if (count(this, arguments) > maxElements) throw new RangeError(name + ": would make more than " + maxElements + " elements");
-              return original.apply(this, arguments);
+              return realApply.call(original, this, arguments);
             },
             writable: false, configurable: false, enumerable: false
           });
@@ -332,6 +335,58 @@ final class Transformation {
           },
           writable: false, configurable: false, enumerable: false
         });
+        // Built-ins that walk every index up to an array's length in one Java call: on an array
+        // whose length is set to 2 ** 32 - 1 (a = []; a.length = 4294967295), or an array-like
+        // {length: 2 ** 53 - 1}, indexOf, includes or forEach loop for minutes inside one
+        // instruction, and sort, toSorted or apply first copy every index into one Java array of
+        // gigabytes. Each refuses a length over maxElements. The built-in reads the length again:
+        // only a length that reads the same twice is measured (an array's, or a data property
+        // holding a number, with no Proxy on the way); any other (a getter, an object with
+        // valueOf, a Proxy) is refused.
+        function lengthOf(o) {
+          for (var p = o; p !== null; p = Object.getPrototypeOf(p)) {
+            if (isProxy(p)) return Infinity;
+            if (Array.isArray(p)) return p === o ? p.length : Infinity;
+            var d = Object.getOwnPropertyDescriptor(p, "length");
+            if (d !== undefined) return "value" in d && typeof d.value === "number" ? d.value : Infinity;
+          }
+          return 0;
+        }
+        function tooLongToWalk(name) {
+          return new RangeError(name + ": works on at most " + maxElements + " elements (an array, or an object whose length is a number)");
+        }
+        function guardLength(name) {
+          var original = Array.prototype[name];
+          if (typeof original !== "function") return;
+          Object.defineProperty(Array.prototype, name, {
+            value: function () {
+              if (lengthOf(Object(this)) > maxElements) throw tooLongToWalk(name);
+              return realApply.call(original, this, arguments);
+            },
+            writable: false, configurable: false, enumerable: false
+          });
+        }
+        ["toSource", "reverse", "sort", "shift", "unshift", "splice", "slice", "indexOf",
+         "lastIndexOf", "every", "filter", "forEach", "map", "some", "find", "findIndex", "findLast",
+         "findLastIndex", "reduce", "reduceRight", "includes", "copyWithin", "toReversed",
+         "toSorted", "toSpliced", "with"].forEach(guardLength);
+        // apply copies its list of arguments into one Java array: Math.max.apply(null, {length:
+        // 1e9}) asks for 8 GB at once.
+        function guardArguments(owner, name, position) {
+          var original = owner[name];
+          Object.defineProperty(owner, name, {
+            value: function () {
+              var list = arguments[position];
+              if (list !== null && list !== undefined && lengthOf(Object(list)) > maxElements)
+                throw new RangeError(name + ": takes at most " + maxElements + " arguments (an array, or an object whose length is a number)");
+              return realApply.call(original, this, arguments);
+            },
+            writable: false, configurable: false, enumerable: false
+          });
+        }
+        guardArguments(Reflect, "apply", 2);
+        guardArguments(Reflect, "construct", 1);
+        guardArguments(Function.prototype, "apply", 1);
         // JSON.stringify, like join, is one Java call that builds its whole answer: an array of 200
         // strings of 1 Mi characters makes one of 200 Mi at once. This one walks the value as the
         // built-in does (toJSON, a replacer function or list, the indent, boxed values, cycles),
@@ -491,7 +546,8 @@ final class Transformation {
                       MAX_CONCATENATED,
                       scope,
                       check,
-                      BOUND_CHECK
+                      BOUND_CHECK,
+                      new IsProxy()
                     });
             sealAll(cx, scope);
             return scope;
@@ -674,6 +730,21 @@ final class Transformation {
             "+: the string would be longer than " + MAX_CONCATENATED + " characters");
       }
       return value;
+    }
+  }
+
+  /**
+   * Whether a value is a {@code Proxy}, whose traps run the script's code whenever a built-in reads
+   * it: the sandbox cannot tell that in JavaScript. Passed to the sandbox's own code only.
+   */
+  private static final class IsProxy extends BaseFunction {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public Object call(Context cx, Scriptable scope, Scriptable thisObj, @Nullable Object[] args) {
+      return args.length > 0
+          && args[0] != null
+          && args[0].getClass().getName().equals("org.mozilla.javascript.NativeProxy");
     }
   }
 

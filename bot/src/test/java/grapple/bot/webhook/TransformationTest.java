@@ -569,6 +569,59 @@ class TransformationTest {
     assertThat(quick.run(json("{}"), LIMIT).plain()).isEqualTo("ok");
   }
 
+  /**
+   * Built-ins that walk every index up to a length in one Java call: on an array whose length was
+   * set to 2^32 - 1 (or an array-like of any length) indexOf and forEach looped for minutes inside
+   * one instruction, out of reach of the time limit, and sort and apply asked for gigabytes at once
+   * (with {@code -XX:+ExitOnOutOfMemoryError}, the end of the process).
+   */
+  @Test
+  void builtInsThatWalkAHugeLengthAreRefusedAtOnce() {
+    String huge = "var a = []; a.length = 4294967295;\n";
+    for (String call :
+        java.util.List.of(
+            "Math.max.apply(null, {length: 1e9})",
+            "Reflect.apply(Math.max, null, a)",
+            "Reflect.construct(Date, a)",
+            "a.sort()",
+            "a.toSorted()",
+            "a.reverse()",
+            "a.indexOf(1)",
+            "a.lastIndexOf(1)",
+            "a.includes(1)",
+            "a.forEach(function () {})",
+            "a.every(function () { return true; })",
+            "a.reduce(function (x) { return x; }, 0)",
+            "a.toSource()",
+            "Array.prototype.indexOf.call({length: 2 ** 53 - 1}, 1)",
+            "Array.prototype.sort.call({length: {valueOf: function () { return 1; }}})",
+            "Array.prototype.includes.call({get length() { return 1e15; }}, 1)",
+            "Array.prototype.indexOf.call(new Proxy([], {}), 1)")) {
+      endsInTime(huge + "result = String(" + call + ");", "at most 1048576");
+    }
+  }
+
+  /** The built-ins bounded by length still answer as they do. */
+  @Test
+  void builtInsBoundedByLengthAnswerAsTheBuiltInsDo() throws Exception {
+    assertThat(
+            run(
+                    """
+                function args() { return Array.prototype.slice.call(arguments, 1).join(); }
+                result = [
+                  [3, 1, 2].sort().join(), [1, 2, 3].indexOf(2), [1, [2]].includes(1),
+                  Math.max.apply(null, [1, 5, 3]), Math.max.apply(null), Reflect.apply(Math.min, null, [4, 2]),
+                  Array.prototype.map.call("ab", function (c) { return c + c; }).join(),
+                  Array.prototype.indexOf.call({length: 2, 0: "x", 1: "y"}, "y"), args(1, 2, 3),
+                  [].concat.apply([], [[1], [2]]).join(), new (Function.prototype.bind.apply(Date, [null, 0]))().getTime(),
+                  [5, 4].toSorted().join(), data.list.filter(function (x) { return x > 1; }).join()
+                ].join(" ");
+                """,
+                    "{\"list\": [1, 2, 3]}")
+                .plain())
+        .isEqualTo("Received webhook: 1,2,3 1 true 5 -Infinity 2 aa,bb 1 2,3 1,2 0 4,5 2,3");
+  }
+
   @Test
   void builtInsThatMakeAHugeArrayInOneCallAreRefusedAtOnce() {
     endsInTime("result = Array.from({length: 5e7}).length", "would make more than 1048576");
