@@ -355,12 +355,12 @@ final class Transformation {
         function tooLongToWalk(name) {
           return new RangeError(name + ": works on at most " + maxElements + " elements (an array, or an object whose length is a number)");
         }
-        function guardLength(name) {
+        function guardLength(name, label) {
           var original = Array.prototype[name];
           if (typeof original !== "function") return;
           Object.defineProperty(Array.prototype, name, {
             value: function () {
-              if (lengthOf(Object(this)) > maxElements) throw tooLongToWalk(name);
+              if (lengthOf(Object(this)) > maxElements) throw tooLongToWalk(label || name);
               return realApply.call(original, this, arguments);
             },
             writable: false, configurable: false, enumerable: false
@@ -369,7 +369,41 @@ final class Transformation {
         ["toSource", "reverse", "sort", "shift", "unshift", "splice", "slice", "indexOf",
          "lastIndexOf", "every", "filter", "forEach", "map", "some", "find", "findIndex", "findLast",
          "findLastIndex", "reduce", "reduceRight", "includes", "copyWithin", "toReversed",
-         "toSorted", "toSpliced", "with"].forEach(guardLength);
+         "toSorted", "toSpliced", "with"].forEach(function (name) { guardLength(name); });
+        // An array's iterators yield every index up to its length, and the built-ins that take an
+        // iterable (Array.from, new Set, new Map, Object.fromEntries) drain one in a Java loop:
+        // Array.from(a.keys()) on that array made 4 Gi numbers in one call.
+        ["keys", "values", "entries"].forEach(function (name) { guardLength(name); });
+        guardLength(Symbol.iterator, "[Symbol.iterator]");
+        // Object.keys, values, entries, assign and the like make one property per character of a
+        // string: on a string of 4 Mi characters, millions of objects in one call (minutes of
+        // collection, or more than the heap).
+        function guardStrings(owner, name, from) {
+          var original = owner[name];
+          Object.defineProperty(owner, name, {
+            value: function () {
+              for (var i = from; i < arguments.length; i++) {
+                var v = arguments[i], length = -1;
+                if (typeof v === "string") length = v.length;
+                else if (typeof v === "object" && v !== null) {
+                  try {
+                    length = String.prototype.valueOf.call(v).length; // a String object's own string
+                  } catch (notAString) {
+                    // Any other object.
+                  }
+                }
+                if (length > maxElements)
+                  throw new RangeError(name + ": works on a string of at most " + maxElements + " characters");
+              }
+              return realApply.call(original, this, arguments);
+            },
+            writable: false, configurable: false, enumerable: false
+          });
+        }
+        ["keys", "values", "entries", "getOwnPropertyNames", "getOwnPropertyDescriptors"]
+          .forEach(function (name) { guardStrings(Object, name, 0); });
+        guardStrings(Object, "assign", 1);
+        guardStrings(Reflect, "ownKeys", 0);
         // apply copies its list of arguments into one Java array: Math.max.apply(null, {length:
         // 1e9}) asks for 8 GB at once.
         function guardArguments(owner, name, position) {

@@ -596,9 +596,40 @@ class TransformationTest {
             "Array.prototype.indexOf.call({length: 2 ** 53 - 1}, 1)",
             "Array.prototype.sort.call({length: {valueOf: function () { return 1; }}})",
             "Array.prototype.includes.call({get length() { return 1e15; }}, 1)",
-            "Array.prototype.indexOf.call(new Proxy([], {}), 1)")) {
+            "Array.prototype.indexOf.call(new Proxy([], {}), 1)",
+            "Array.from(a.keys())",
+            "new Set(a.values())",
+            "Object.fromEntries(a.entries())",
+            "Array.from(a[Symbol.iterator]())")) {
       endsInTime(huge + "result = String(" + call + ");", "at most 1048576");
     }
+  }
+
+  /**
+   * Object.keys and its kin make one property per character of a string: on one of 3 Mi characters
+   * they ran for many seconds in one call, or asked for more than the heap.
+   */
+  @Test
+  void objectBuiltInsRefuseAStringOfMillionsOfCharacters() throws Exception {
+    String big = "var s = 'x'.repeat(1 << 20); s = s + s + s;\n";
+    for (String call :
+        java.util.List.of(
+            "Object.keys(s)",
+            "Object.values(s)",
+            "Object.entries(s)",
+            "Object.getOwnPropertyNames(s)",
+            "Object.getOwnPropertyDescriptors(new String(s))",
+            "Object.assign({}, 'y', s)",
+            "Reflect.ownKeys(new String(s))")) {
+      endsInTime(big + "result = String(" + call + ");", "of at most 1048576 characters");
+    }
+    assertThat(
+            run(
+                    "result = [Object.keys('ab'), Object.values(new String('cd')), Object.assign({},"
+                        + " 'ef', {x: 1}).x, Object.entries({k: 'v'})].join(' ');",
+                    "{}")
+                .plain())
+        .isEqualTo("Received webhook: 0,1 c,d 1 k,v");
   }
 
   /** The built-ins bounded by length still answer as they do. */
