@@ -335,6 +335,82 @@ final class Transformation {
           },
           writable: false, configurable: false, enumerable: false
         });
+        // Built-ins that make a string several times as long as what they are given, in one Java
+        // call: "".concat(s, s, ...) with twenty strings of 4 Mi characters, s.normalize("NFKD")
+        // (up to 18 characters for one), encodeURIComponent (9), escape (6), s.fontcolor(t) (6,
+        // each quote an &quot;) and String.raw asked for hundreds of megabytes at once. Each counts
+        // what it will make, first or as it goes, and refuses more than maxConcatenated characters.
+        function tooLongString(name) {
+          return new RangeError(name + ": the string would be longer than " + maxConcatenated + " characters");
+        }
+        function defineBounded(owner, name, f) {
+          Object.defineProperty(owner, name, {
+            value: f, writable: false, configurable: false, enumerable: false
+          });
+        }
+        var originalStringConcat = String.prototype.concat;
+        defineBounded(String.prototype, "concat", function () {
+          var parts = [String(this)], total = parts[0].length;
+          for (var i = 0; i < arguments.length; i++) {
+            parts.push(String(arguments[i]));
+            total += parts[i + 1].length;
+            if (total > maxConcatenated) throw tooLongString("concat");
+          }
+          return realApply.call(originalStringConcat, parts[0], parts.slice(1));
+        });
+        var originalNormalize = String.prototype.normalize;
+        defineBounded(String.prototype, "normalize", function (form) {
+          var s = String(this), f = form === undefined ? "NFC" : String(form);
+          // What one character may become: 18 under compatibility forms, 3 under NFC and NFD.
+          if (s.length * (f.slice(0, 3) === "NFK" ? 18 : 3) > maxConcatenated) throw tooLongString("normalize");
+          return originalNormalize.call(s, f);
+        });
+        // The encodings encode each character (each pair of surrogates) on its own: a long string is
+        // encoded a slice at a time, a pair never split, and refused once what is made is over the
+        // bound.
+        function guardEncoding(name) {
+          var original = global[name];
+          defineBounded(global, name, function (value) {
+            var s = String(value), out = "";
+            if (s.length * 9 <= maxConcatenated) return original.call(undefined, s);
+            for (var i = 0; i < s.length; ) {
+              var end = Math.min(s.length, i + 65536), last = s.charCodeAt(end - 1);
+              if (end < s.length && last >= 0xD800 && last <= 0xDBFF) end++;
+              out += original.call(undefined, s.slice(i, end));
+              if (out.length > maxConcatenated) throw tooLongString(name);
+              i = end;
+            }
+            return out;
+          });
+        }
+        ["encodeURIComponent", "encodeURI", "escape"].forEach(guardEncoding);
+        ["anchor", "fontcolor", "fontsize", "link"].forEach(function (name) {
+          var original = String.prototype[name];
+          defineBounded(String.prototype, name, function (attribute) {
+            var s = String(this), a = String(attribute);
+            if (s.length + 6 * a.length + 32 > maxConcatenated) throw tooLongString(name);
+            return original.call(s, a);
+          });
+        });
+        defineBounded(String, "raw", function raw(template) {
+          var strings = Object(Object(template).raw), n = lengthOf(strings), out = "";
+          if (n > maxElements) throw tooLongToWalk("String.raw");
+          for (var i = 0; i < n; i++) {
+            out += String(strings[i]);
+            if (i + 1 < n && i + 1 < arguments.length) out += String(arguments[i + 1]);
+            if (out.length > maxConcatenated) throw tooLongString("String.raw");
+          }
+          return out;
+        });
+        // Rhino's own way to print source (not in hookshot's QuickJS): escaping makes up to six
+        // characters of one, in one call. The standard objects are sealed already: their toSource
+        // cannot be deleted, only made undefined (Math's and JSON's, which cannot, print one word).
+        delete global.uneval;
+        [Object, Array, String, Number, Boolean, Function, Date, RegExp, Error]
+          .forEach(function (o) {
+            var d = Object.getOwnPropertyDescriptor(o.prototype, "toSource");
+            if (d && d.configurable) defineBounded(o.prototype, "toSource", undefined);
+          });
         // Built-ins that walk every index up to an array's length in one Java call: on an array
         // whose length is set to 2 ** 32 - 1 (a = []; a.length = 4294967295), or an array-like
         // {length: 2 ** 53 - 1}, indexOf, includes or forEach loop for minutes inside one
@@ -366,7 +442,7 @@ final class Transformation {
             writable: false, configurable: false, enumerable: false
           });
         }
-        ["toSource", "reverse", "sort", "shift", "unshift", "splice", "slice", "indexOf",
+        ["reverse", "sort", "shift", "unshift", "splice", "slice", "indexOf",
          "lastIndexOf", "every", "filter", "forEach", "map", "some", "find", "findIndex", "findLast",
          "findLastIndex", "reduce", "reduceRight", "includes", "copyWithin", "toReversed",
          "toSorted", "toSpliced", "with"].forEach(function (name) { guardLength(name); });

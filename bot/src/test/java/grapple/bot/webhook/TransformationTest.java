@@ -592,7 +592,6 @@ class TransformationTest {
             "a.forEach(function () {})",
             "a.every(function () { return true; })",
             "a.reduce(function (x) { return x; }, 0)",
-            "a.toSource()",
             "Array.prototype.indexOf.call({length: 2 ** 53 - 1}, 1)",
             "Array.prototype.sort.call({length: {valueOf: function () { return 1; }}})",
             "Array.prototype.includes.call({get length() { return 1e15; }}, 1)",
@@ -630,6 +629,56 @@ class TransformationTest {
                     "{}")
                 .plain())
         .isEqualTo("Received webhook: 0,1 c,d 1 k,v");
+  }
+
+  /**
+   * Built-ins that make a string several times as long as what they are given, in one call: each of
+   * these asked for hundreds of megabytes at once (more than the README's {@code -Xmx160m}, which
+   * with {@code -XX:+ExitOnOutOfMemoryError} ends the process).
+   */
+  @Test
+  void stringBuiltInsThatMultiplyTheirInputAreRefusedBeforeTheyAllocate() {
+    String big =
+        "var x = 'x'.repeat(1 << 20), t = x + x + x + x, w = '\\uFDFA'.repeat(1 << 20),"
+            + " q = '\"'.repeat(1 << 20);\n";
+    for (String call :
+        java.util.List.of(
+            "''.concat(t, t, t, t, t, t, t, t, t, t, t, t, t, t, t, t, t, t, t, t)",
+            "(w + w + w).normalize('NFKD')",
+            "(w + w + w).normalize()",
+            "encodeURIComponent('\\uFFFF'.repeat(1 << 20))",
+            "encodeURI('\\uFFFF'.repeat(1 << 20))",
+            "escape('\\u1234'.repeat(1 << 20))",
+            "'x'.fontcolor(q + q + q)",
+            "t.anchor(t)",
+            "String.raw({raw: [t, t, t]}, t, t)")) {
+      endsInTime(big + "result = String(" + call + ");", "longer than 4194304 characters");
+    }
+    endsInTime("result = String.raw({raw: {length: 1e9}});", "at most 1048576");
+  }
+
+  /** The string built-ins bounded by what they make still answer as they do. */
+  @Test
+  void stringBuiltInsBoundedByWhatTheyMakeAnswerAsTheBuiltInsDo() throws Exception {
+    assertThat(
+            run(
+                    """
+                var long = "a b".repeat(300000);
+                result = [
+                  "a".concat("b", 1, null), "A\u030A".normalize(), "\uFB01".normalize("NFKD"),
+                  encodeURIComponent("a b/é\uD83D\uDE00"), encodeURI("http://x/a b?q=é#f"),
+                  escape("a b@é\u1234"), 't'.link('u"v'), "t".bold(), String.raw`a\\n${1 + 1}b`,
+                  String.raw({raw: ["x", "y", "z"]}, 1, 2, 3), encodeURIComponent(long).length,
+                  encodeURIComponent("a" + "\uD83D\uDE00".repeat(300000)).length,
+                  typeof uneval, typeof [].toSource, typeof "".toSource, typeof ({}).toSource
+                ].join(" ");
+                """,
+                    "{}")
+                .plain())
+        .isEqualTo(
+            "Received webhook: ab1null \u00C5 fi a%20b%2F%C3%A9%F0%9F%98%80 http://x/a%20b?q=%C3%A9#f"
+                + " a%20b@%E9%u1234 <a href=\"u&quot;v\">t</a> <b>t</b> a\\n2b x1y2z 1500000 3600001"
+                + " undefined undefined undefined undefined");
   }
 
   /** The built-ins bounded by length still answer as they do. */
