@@ -54,6 +54,32 @@ class ConsoleGatewayTest {
         .doesNotContain("Type");
   }
 
+  /**
+   * What the bot posts comes from anyone who can reach a webhook: a body carrying terminal control
+   * sequences (clear the screen, set the clipboard, rewrite the line above) reached the operator's
+   * terminal as they were. They are printed as visible escapes; line breaks and tabs stay.
+   */
+  @Test
+  void controlCharactersFromAWebhookAreShownNotObeyed() throws Exception {
+    startWith(ConsoleGateway.headless(print()));
+    String body = "a\u001b]52;c;ZXZpbA==\u0007b\u001b[2J\rfake\u009b1m\u007f\nnext\tcol";
+
+    gateway.send(
+        "!console:localhost",
+        "m.room.message",
+        grapple.state.Json.object().put("msgtype", "m.notice").put("body", body),
+        "t1");
+
+    String printed = out.toString(StandardCharsets.UTF_8);
+    assertThat(printed)
+        .contains(
+            "grapple: a\\u001b]52;c;ZXZpbA==\\u0007b\\u001b[2J\\u000dfake\\u009b1m\\u007f\nnext\tcol")
+        .doesNotContain("\u001b")
+        .doesNotContain("\u0007")
+        .doesNotContain("\r")
+        .doesNotContain("\u009b");
+  }
+
   private PrintStream print() {
     return new PrintStream(out, true, StandardCharsets.UTF_8);
   }
