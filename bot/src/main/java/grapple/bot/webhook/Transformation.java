@@ -99,7 +99,8 @@ final class Transformation {
    */
   private static final String BOUNDED_BUILT_INS =
       """
-      (function (max, maxElements, maxConcatenated, global, boundCheck, boundCheckName, isProxy) {
+      (function (max, maxElements, maxConcatenated, global, boundCheck, boundCheckName, isProxy,
+               isRegExp, maxPattern) {
         // Function.prototype.apply as it was: the guards below call the built-ins they wrap with it,
         // not with the guarded apply.
         var realApply = Function.prototype.apply;
@@ -275,6 +276,7 @@ final class Transformation {
         Object.defineProperty(String.prototype, "match", {
           value: function (pattern) {
             var s = String(this);
+            pattern = patternArgument(pattern, "match");
             if (!(pattern instanceof RegExp) || !pattern.global || s.length <= maxElements)
               return originalMatch.call(s, pattern);
             var found = [], m;
@@ -497,6 +499,50 @@ final class Transformation {
         guardArguments(Reflect, "apply", 2);
         guardArguments(Reflect, "construct", 1);
         guardArguments(Function.prototype, "apply", 1);
+        // Compiling a pattern takes memory in proportion to it, in one call: new RegExp(s),
+        // s.match(t) or s.search(t) with a string of 4 Mi characters asked for more than the heap.
+        // A pattern made at run time may be as long as a script. The RegExp reachable from a
+        // script is a guard; the built-in constructor is reachable from nothing a script can read.
+        var OriginalRegExp = RegExp;
+        function patternSource(pattern, name) {
+          var source = pattern === undefined ? "" : String(pattern);
+          if (source.length > maxPattern)
+            throw new SyntaxError(name + ": a pattern may be at most " + maxPattern + " characters, was " + source.length);
+          return source;
+        }
+        function BoundedRegExp(pattern, flags) {
+          var p = isRegExp(pattern) ? pattern : patternSource(pattern, "RegExp");
+          return this instanceof BoundedRegExp ? new OriginalRegExp(p, flags) : OriginalRegExp(p, flags);
+        }
+        Object.defineProperty(BoundedRegExp, "prototype", {value: OriginalRegExp.prototype, writable: false});
+        Object.getOwnPropertyNames(OriginalRegExp).forEach(function (name) {
+          if (/^(\\$.|input|multiline|lastMatch|lastParen|leftContext|rightContext)$/.test(name))
+            Object.defineProperty(BoundedRegExp, name, {
+              get: function () { return OriginalRegExp[name]; }, configurable: false, enumerable: false
+            });
+        });
+        Object.defineProperty(BoundedRegExp, Symbol.species, {
+          get: function () { return this; }, configurable: false, enumerable: false
+        });
+        defineBounded(OriginalRegExp.prototype, "constructor", BoundedRegExp);
+        defineBounded(global, "RegExp", BoundedRegExp);
+        var originalCompile = OriginalRegExp.prototype.compile;
+        if (typeof originalCompile === "function")
+          defineBounded(OriginalRegExp.prototype, "compile", function (pattern, flags) {
+            var p = isRegExp(pattern) ? pattern : patternSource(pattern, "compile");
+            return originalCompile.call(this, p, flags);
+          });
+        // A pattern given as anything but a RegExp is compiled from its string: made here, once.
+        function patternArgument(pattern, name) {
+          return isRegExp(pattern) || pattern === undefined || pattern === null ? pattern : patternSource(pattern, name);
+        }
+        // (match, guarded above, does the same.)
+        ["matchAll", "search"].forEach(function (name) {
+          var original = String.prototype[name];
+          defineBounded(String.prototype, name, function (pattern) {
+            return original.call(this, patternArgument(pattern, name));
+          });
+        });
         // JSON.stringify, like join, is one Java call that builds its whole answer: an array of 200
         // strings of 1 Mi characters makes one of 200 Mi at once. This one walks the value as the
         // built-in does (toJSON, a replacer function or list, the indent, boxed values, cycles),
@@ -657,7 +703,9 @@ final class Transformation {
                       scope,
                       check,
                       BOUND_CHECK,
-                      new IsProxy()
+                      new IsProxy(),
+                      new IsRegExp(),
+                      MAX_SCRIPT_CHARS
                     });
             sealAll(cx, scope);
             return scope;
@@ -855,6 +903,16 @@ final class Transformation {
       return args.length > 0
           && args[0] != null
           && args[0].getClass().getName().equals("org.mozilla.javascript.NativeProxy");
+    }
+  }
+
+  /** Whether a value is a RegExp made by the built-in constructor or a literal. */
+  private static final class IsRegExp extends BaseFunction {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public Object call(Context cx, Scriptable scope, Scriptable thisObj, @Nullable Object[] args) {
+      return args.length > 0 && args[0] instanceof org.mozilla.javascript.regexp.NativeRegExp;
     }
   }
 

@@ -681,6 +681,49 @@ class TransformationTest {
                 + " undefined undefined undefined undefined");
   }
 
+  /**
+   * Compiling a pattern takes memory in proportion to it, in one call: a pattern made at run time
+   * from a string of millions of characters asked for more than the heap.
+   */
+  @Test
+  void aPatternMadeAtRunTimeIsAsLongAsAScriptAtMost() {
+    String big = "var s = 'x'.repeat(1 << 20); s = s + s + s;\n";
+    for (String call :
+        java.util.List.of(
+            "new RegExp(s)",
+            "RegExp(s, 'g')",
+            "/x/.constructor(s)",
+            "new (Object.getPrototypeOf(/x/).constructor)(s)",
+            "/x/.compile(s)",
+            "'x'.match(s)",
+            "'x'.search(s)",
+            "'x'.matchAll(s)",
+            "'x'.match({toString: function () { return s; }})")) {
+      endsInTime(
+          big + "result = String(" + call + ");", "a pattern may be at most 65536 characters");
+    }
+  }
+
+  @Test
+  void regExpStillAnswersAsTheBuiltIn() throws Exception {
+    assertThat(
+            run(
+                    """
+                result = [
+                  new RegExp("a+", "g").test("caa"), RegExp("b").source, /x/ instanceof RegExp,
+                  new RegExp(/a/g).flags, /(\\d+)/.test("ab12"), RegExp.$1, RegExp.lastMatch,
+                  "a1b2".split(/\\d/).join(), "a-b".replace(new RegExp("-"), "+"),
+                  Array.from("a1b2".matchAll(/\\d/g)).length, "abc".search("c"), "abc".match("b")[0],
+                  /x/.constructor === RegExp, RegExp[Symbol.species] === RegExp,
+                  "aXbXc".replaceAll("X", "-"), new RegExp("ab".repeat(5000)).source.length
+                ].join(" ");
+                """,
+                    "{}")
+                .plain())
+        .isEqualTo(
+            "Received webhook: true b true g true 12 12 a,b, a+b 2 2 b true true a-b-c 10000");
+  }
+
   /** The built-ins bounded by length still answer as they do. */
   @Test
   void builtInsBoundedByLengthAnswerAsTheBuiltInsDo() throws Exception {
