@@ -195,7 +195,7 @@ public final class ConsoleGateway implements RoomGateway {
   private synchronized void onLine(String line) {
     if (line.isBlank()) return;
     try {
-      if (line.startsWith("/state")) {
+      if (line.split("\\s", 2)[0].equals("/state")) {
         stateLine(line);
         return;
       }
