@@ -165,8 +165,9 @@ final class Transformation {
             writable: false, configurable: false, enumerable: false
           });
         }
-        guardCount(Array, "from", function (s, a) { return a[0] == null ? 0 : Number(a[0].length) || 0; });
-        guardCount(Array.prototype, "fill", function (s, a) { return Number(s.length) || 0; });
+        // (lengthOf, below: a length that reads the same when the built-in reads it again.)
+        guardCount(Array, "from", function (s, a) { return a[0] == null ? 0 : lengthOf(Object(a[0])); });
+        guardCount(Array.prototype, "fill", function (s, a) { return lengthOf(Object(s)); });
         // Other built-ins that build much from little in one call: replace and replaceAll (a long
         // replacement that matches often: 'x'.repeat(1 << 20).replace(/x/g, s)), split and a
         // global match (a string of 4 Mi characters into as many one-character strings), concat,
@@ -302,18 +303,21 @@ final class Transformation {
             var items = [this];
             for (var i = 0; i < arguments.length; i++) items.push(arguments[i]);
             for (var j = 0; j < items.length; j++) {
-              count += spreads(Object(items[j])) ? Number(Object(items[j]).length) || 0 : 1;
+              // Whether an item spreads may read differently when concat reads it again (a getter
+              // of Symbol.isConcatSpreadable): an object counts as its length whichever it says.
+              var item = items[j];
+              count += item !== null && typeof item === "object" ? Math.max(1, lengthOf(item)) : 1;
               if (count > maxElements) throw tooManyElements("concat");
             }
-            return originalConcat.apply(this, arguments);
+            return realApply.call(originalConcat, this, arguments);
           },
           writable: false, configurable: false, enumerable: false
         });
         function countFlat(a, depth, count) {
-          for (var i = 0, length = Number(a.length) || 0; i < length; i++) {
+          for (var i = 0, length = lengthOf(a); i < length; i++) {
             var e = a[i];
             if (depth > 0 && Array.isArray(e))
-              count = depth > 1 ? countFlat(e, depth - 1, count) : count + (Number(e.length) || 0);
+              count = depth > 1 ? countFlat(e, depth - 1, count) : count + lengthOf(e);
             else count++;
             if (count > maxElements) throw tooManyElements("flat");
           }
