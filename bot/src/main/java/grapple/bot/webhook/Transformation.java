@@ -514,10 +514,10 @@ final class Transformation {
             throw new SyntaxError(name + ": a pattern may be at most " + maxPattern + " characters, was " + source.length);
           return source;
         }
-        function BoundedRegExp(pattern, flags) {
+        var BoundedRegExp = function RegExp(pattern, flags) {
           var p = isRegExp(pattern) ? pattern : patternSource(pattern, "RegExp");
           return this instanceof BoundedRegExp ? new OriginalRegExp(p, flags) : OriginalRegExp(p, flags);
-        }
+        };
         Object.defineProperty(BoundedRegExp, "prototype", {value: OriginalRegExp.prototype, writable: false});
         Object.getOwnPropertyNames(OriginalRegExp).forEach(function (name) {
           if (/^(\\$.|input|multiline|lastMatch|lastParen|leftContext|rightContext)$/.test(name))

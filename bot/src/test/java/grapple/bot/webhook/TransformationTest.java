@@ -727,13 +727,14 @@ class TransformationTest {
                   "a1b2".split(/\\d/).join(), "a-b".replace(new RegExp("-"), "+"),
                   Array.from("a1b2".matchAll(/\\d/g)).length, "abc".search("c"), "abc".match("b")[0],
                   /x/.constructor === RegExp, RegExp[Symbol.species] === RegExp,
-                  "aXbXc".replaceAll("X", "-"), new RegExp("ab".repeat(5000)).source.length
+                  "aXbXc".replaceAll("X", "-"), new RegExp("ab".repeat(5000)).source.length,
+                  RegExp.name
                 ].join(" ");
                 """,
                     "{}")
                 .plain())
         .isEqualTo(
-            "Received webhook: true b true g true 12 12 a,b, a+b 2 2 b true true a-b-c 10000");
+            "Received webhook: true b true g true 12 12 a,b, a+b 2 2 b true true a-b-c 10000 RegExp");
   }
 
   /** The built-ins bounded by length still answer as they do. */
