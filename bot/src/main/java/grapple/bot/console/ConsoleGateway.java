@@ -82,8 +82,27 @@ public final class ConsoleGateway implements RoomGateway {
   public String send(String target, String eventType, ObjectNode content, String txnId) {
     String body = content.path("body").asText("");
     String who = target.equals(roomId) ? "" : " (direct message to " + userId + ")";
-    console.print(name() + who + ": " + body);
+    console.print(name() + who + ": " + visible(body));
     return "$local" + eventCounter.incrementAndGet();
+  }
+
+  /**
+   * {@code text} with every control character but line breaks and tabs shown as an escape ({@code
+   * ESC} as {@code \\u001b}): what the bot posts may come from anyone who can reach a webhook, and
+   * a terminal obeys control sequences (clear the screen, set the title or the clipboard, rewrite
+   * the line above).
+   */
+  static String visible(String text) {
+    StringBuilder out = null;
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      boolean control = Character.isISOControl(c) && c != '\n' && c != '\t';
+      if (control && out == null) out = new StringBuilder(text.length() + 16).append(text, 0, i);
+      if (out == null) continue;
+      if (control) out.append(String.format("\\u%04x", (int) c));
+      else out.append(c);
+    }
+    return out == null ? text : out.toString();
   }
 
   private String name() {
@@ -176,7 +195,7 @@ public final class ConsoleGateway implements RoomGateway {
   private synchronized void onLine(String line) {
     if (line.isBlank()) return;
     try {
-      if (line.startsWith("/state")) {
+      if (line.split("\\s", 2)[0].equals("/state")) {
         stateLine(line);
         return;
       }

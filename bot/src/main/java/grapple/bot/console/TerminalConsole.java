@@ -72,10 +72,11 @@ public final class TerminalConsole implements ConsoleGateway.Console {
 
   /**
    * A log line (it may end with a line break): above the prompt while the terminal is open, else to
-   * stderr.
+   * stderr. Its control characters are shown, not obeyed: a log line may quote what a webhook's
+   * sender wrote (a script's error).
    */
   void printLog(String line) {
-    printAbove(line.stripTrailing(), System.err);
+    printAbove(ConsoleGateway.visible(line.stripTrailing()), System.err);
   }
 
   private void printAbove(String text, PrintStream otherwise) {

@@ -99,7 +99,11 @@ final class Transformation {
    */
   private static final String BOUNDED_BUILT_INS =
       """
-      (function (max, maxElements, maxConcatenated, global, boundCheck, boundCheckName) {
+      (function (max, maxElements, maxConcatenated, global, boundCheck, boundCheckName, isProxy,
+               isRegExp, maxPattern) {
+        // Function.prototype.apply as it was: the guards below call the built-ins they wrap with it,
+        // not with the guarded apply.
+        var realApply = Function.prototype.apply;
         Object.defineProperty(String.prototype, boundCheckName, {
           value: boundCheck, writable: false, configurable: false, enumerable: false
         });
@@ -108,7 +112,7 @@ final class Transformation {
           Object.defineProperty(proto, name, {
             value: function () {
               if (tooLong(this, arguments)) throw new RangeError(name + ": the string would be longer than " + max + " characters");
-              return original.apply(this, arguments);
+              return realApply.call(original, this, arguments);
             },
             writable: false, configurable: false, enumerable: false
           });
@@ -156,13 +160,14 @@ final class Transformation {
           Object.defineProperty(owner, name, {
             value: function () {
               if (count(this, arguments) > maxElements) throw new RangeError(name + ": would make more than " + maxElements + " elements");
-              return original.apply(this, arguments);
+              return realApply.call(original, this, arguments);
             },
             writable: false, configurable: false, enumerable: false
           });
         }
-        guardCount(Array, "from", function (s, a) { return a[0] == null ? 0 : Number(a[0].length) || 0; });
-        guardCount(Array.prototype, "fill", function (s, a) { return Number(s.length) || 0; });
+        // (lengthOf, below: a length that reads the same when the built-in reads it again.)
+        guardCount(Array, "from", function (s, a) { return a[0] == null ? 0 : lengthOf(Object(a[0])); });
+        guardCount(Array.prototype, "fill", function (s, a) { return lengthOf(Object(s)); });
         // Other built-ins that build much from little in one call: replace and replaceAll (a long
         // replacement that matches often: 'x'.repeat(1 << 20).replace(/x/g, s)), split and a
         // global match (a string of 4 Mi characters into as many one-character strings), concat,
@@ -272,6 +277,7 @@ final class Transformation {
         Object.defineProperty(String.prototype, "match", {
           value: function (pattern) {
             var s = String(this);
+            pattern = patternArgument(pattern, "match");
             if (!(pattern instanceof RegExp) || !pattern.global || s.length <= maxElements)
               return originalMatch.call(s, pattern);
             var found = [], m;
@@ -297,18 +303,21 @@ final class Transformation {
             var items = [this];
             for (var i = 0; i < arguments.length; i++) items.push(arguments[i]);
             for (var j = 0; j < items.length; j++) {
-              count += spreads(Object(items[j])) ? Number(Object(items[j]).length) || 0 : 1;
+              // Whether an item spreads may read differently when concat reads it again (a getter
+              // of Symbol.isConcatSpreadable): an object counts as its length whichever it says.
+              var item = items[j];
+              count += item !== null && typeof item === "object" ? Math.max(1, lengthOf(item)) : 1;
               if (count > maxElements) throw tooManyElements("concat");
             }
-            return originalConcat.apply(this, arguments);
+            return realApply.call(originalConcat, this, arguments);
           },
           writable: false, configurable: false, enumerable: false
         });
         function countFlat(a, depth, count) {
-          for (var i = 0, length = Number(a.length) || 0; i < length; i++) {
+          for (var i = 0, length = lengthOf(a); i < length; i++) {
             var e = a[i];
             if (depth > 0 && Array.isArray(e))
-              count = depth > 1 ? countFlat(e, depth - 1, count) : count + (Number(e.length) || 0);
+              count = depth > 1 ? countFlat(e, depth - 1, count) : count + lengthOf(e);
             else count++;
             if (count > maxElements) throw tooManyElements("flat");
           }
@@ -331,6 +340,212 @@ final class Transformation {
             return originalFlat.call(mapped, 1);
           },
           writable: false, configurable: false, enumerable: false
+        });
+        // Built-ins that make a string several times as long as what they are given, in one Java
+        // call: "".concat(s, s, ...) with twenty strings of 4 Mi characters, s.normalize("NFKD")
+        // (up to 18 characters for one), encodeURIComponent (9), escape (6), s.fontcolor(t) (6,
+        // each quote an &quot;) and String.raw asked for hundreds of megabytes at once. Each counts
+        // what it will make, first or as it goes, and refuses more than maxConcatenated characters.
+        function tooLongString(name) {
+          return new RangeError(name + ": the string would be longer than " + maxConcatenated + " characters");
+        }
+        function defineBounded(owner, name, f) {
+          Object.defineProperty(owner, name, {
+            value: f, writable: false, configurable: false, enumerable: false
+          });
+        }
+        var originalStringConcat = String.prototype.concat;
+        defineBounded(String.prototype, "concat", function () {
+          var parts = [String(this)], total = parts[0].length;
+          for (var i = 0; i < arguments.length; i++) {
+            parts.push(String(arguments[i]));
+            total += parts[i + 1].length;
+            if (total > maxConcatenated) throw tooLongString("concat");
+          }
+          return realApply.call(originalStringConcat, parts[0], parts.slice(1));
+        });
+        var originalNormalize = String.prototype.normalize;
+        defineBounded(String.prototype, "normalize", function (form) {
+          var s = String(this), f = form === undefined ? "NFC" : String(form);
+          // What one character may become: 18 under compatibility forms, 3 under NFC and NFD.
+          if (s.length * (f.slice(0, 3) === "NFK" ? 18 : 3) > maxConcatenated) throw tooLongString("normalize");
+          return originalNormalize.call(s, f);
+        });
+        // The encodings encode each character (each pair of surrogates) on its own: a long string is
+        // encoded a slice at a time, a pair never split, and refused once what is made is over the
+        // bound.
+        function guardEncoding(name) {
+          var original = global[name];
+          defineBounded(global, name, function (value) {
+            var s = String(value), out = "";
+            if (s.length * 9 <= maxConcatenated) return original.call(undefined, s);
+            for (var i = 0; i < s.length; ) {
+              var end = Math.min(s.length, i + 65536), last = s.charCodeAt(end - 1);
+              if (end < s.length && last >= 0xD800 && last <= 0xDBFF) end++;
+              out += original.call(undefined, s.slice(i, end));
+              if (out.length > maxConcatenated) throw tooLongString(name);
+              i = end;
+            }
+            return out;
+          });
+        }
+        ["encodeURIComponent", "encodeURI", "escape"].forEach(guardEncoding);
+        ["anchor", "fontcolor", "fontsize", "link"].forEach(function (name) {
+          var original = String.prototype[name];
+          defineBounded(String.prototype, name, function (attribute) {
+            var s = String(this), a = String(attribute);
+            if (s.length + 6 * a.length + 32 > maxConcatenated) throw tooLongString(name);
+            return original.call(s, a);
+          });
+        });
+        defineBounded(String, "raw", function raw(template) {
+          var strings = Object(Object(template).raw), n = lengthOf(strings), out = "";
+          if (n > maxElements) throw tooLongToWalk("String.raw");
+          for (var i = 0; i < n; i++) {
+            out += String(strings[i]);
+            if (i + 1 < n && i + 1 < arguments.length) out += String(arguments[i + 1]);
+            if (out.length > maxConcatenated) throw tooLongString("String.raw");
+          }
+          return out;
+        });
+        // Rhino's own way to print source (not in hookshot's QuickJS): escaping makes up to six
+        // characters of one, in one call. The standard objects are sealed already: their toSource
+        // cannot be deleted, only made undefined (Math's and JSON's, which cannot, print one word).
+        delete global.uneval;
+        [Object, Array, String, Number, Boolean, Function, Date, RegExp, Error]
+          .forEach(function (o) {
+            var d = Object.getOwnPropertyDescriptor(o.prototype, "toSource");
+            if (d && d.configurable) defineBounded(o.prototype, "toSource", undefined);
+          });
+        // Built-ins that walk every index up to an array's length in one Java call: on an array
+        // whose length is set to 2 ** 32 - 1 (a = []; a.length = 4294967295), or an array-like
+        // {length: 2 ** 53 - 1}, indexOf, includes or forEach loop for minutes inside one
+        // instruction, and sort, toSorted or apply first copy every index into one Java array of
+        // gigabytes. Each refuses a length over maxElements. The built-in reads the length again:
+        // only a length that reads the same twice is measured (an array's, or a data property
+        // holding a number, with no Proxy on the way); any other (a getter, an object with
+        // valueOf, a Proxy) is refused.
+        function lengthOf(o) {
+          for (var p = o; p !== null; p = Object.getPrototypeOf(p)) {
+            if (isProxy(p)) return Infinity;
+            if (Array.isArray(p)) return p === o ? p.length : Infinity;
+            var d = Object.getOwnPropertyDescriptor(p, "length");
+            if (d !== undefined) return "value" in d && typeof d.value === "number" ? d.value : Infinity;
+          }
+          return 0;
+        }
+        function tooLongToWalk(name) {
+          return new RangeError(name + ": works on at most " + maxElements + " elements (an array, or an object whose length is a number)");
+        }
+        function guardLength(name, label) {
+          var original = Array.prototype[name];
+          if (typeof original !== "function") return;
+          Object.defineProperty(Array.prototype, name, {
+            value: function () {
+              if (lengthOf(Object(this)) > maxElements) throw tooLongToWalk(label || name);
+              return realApply.call(original, this, arguments);
+            },
+            writable: false, configurable: false, enumerable: false
+          });
+        }
+        ["reverse", "sort", "shift", "unshift", "splice", "slice", "indexOf",
+         "lastIndexOf", "every", "filter", "forEach", "map", "some", "find", "findIndex", "findLast",
+         "findLastIndex", "reduce", "reduceRight", "includes", "copyWithin", "toReversed",
+         "toSorted", "toSpliced", "with"].forEach(function (name) { guardLength(name); });
+        // An array's iterators yield every index up to its length, and the built-ins that take an
+        // iterable (Array.from, new Set, new Map, Object.fromEntries) drain one in a Java loop:
+        // Array.from(a.keys()) on that array made 4 Gi numbers in one call.
+        ["keys", "values", "entries"].forEach(function (name) { guardLength(name); });
+        guardLength(Symbol.iterator, "[Symbol.iterator]");
+        // Object.keys, values, entries, assign and the like make one property per character of a
+        // string: on a string of 4 Mi characters, millions of objects in one call (minutes of
+        // collection, or more than the heap).
+        function guardStrings(owner, name, from) {
+          var original = owner[name];
+          Object.defineProperty(owner, name, {
+            value: function () {
+              for (var i = from; i < arguments.length; i++) {
+                var v = arguments[i], length = -1;
+                if (typeof v === "string") length = v.length;
+                else if (typeof v === "object" && v !== null) {
+                  try {
+                    length = String.prototype.valueOf.call(v).length; // a String object's own string
+                  } catch (notAString) {
+                    // Any other object.
+                  }
+                }
+                if (length > maxElements)
+                  throw new RangeError(name + ": works on a string of at most " + maxElements + " characters");
+              }
+              return realApply.call(original, this, arguments);
+            },
+            writable: false, configurable: false, enumerable: false
+          });
+        }
+        ["keys", "values", "entries", "getOwnPropertyNames", "getOwnPropertyDescriptors"]
+          .forEach(function (name) { guardStrings(Object, name, 0); });
+        guardStrings(Object, "assign", 1);
+        guardStrings(Reflect, "ownKeys", 0);
+        // apply copies its list of arguments into one Java array: Math.max.apply(null, {length:
+        // 1e9}) asks for 8 GB at once.
+        function guardArguments(owner, name, position) {
+          var original = owner[name];
+          Object.defineProperty(owner, name, {
+            value: function () {
+              var list = arguments[position];
+              if (list !== null && list !== undefined && lengthOf(Object(list)) > maxElements)
+                throw new RangeError(name + ": takes at most " + maxElements + " arguments (an array, or an object whose length is a number)");
+              return realApply.call(original, this, arguments);
+            },
+            writable: false, configurable: false, enumerable: false
+          });
+        }
+        guardArguments(Reflect, "apply", 2);
+        guardArguments(Reflect, "construct", 1);
+        guardArguments(Function.prototype, "apply", 1);
+        // Compiling a pattern takes memory in proportion to it, in one call: new RegExp(s),
+        // s.match(t) or s.search(t) with a string of 4 Mi characters asked for more than the heap.
+        // A pattern made at run time may be as long as a script. The RegExp reachable from a
+        // script is a guard; the built-in constructor is reachable from nothing a script can read.
+        var OriginalRegExp = RegExp;
+        function patternSource(pattern, name) {
+          var source = pattern === undefined ? "" : String(pattern);
+          if (source.length > maxPattern)
+            throw new SyntaxError(name + ": a pattern may be at most " + maxPattern + " characters, was " + source.length);
+          return source;
+        }
+        var BoundedRegExp = function RegExp(pattern, flags) {
+          var p = isRegExp(pattern) ? pattern : patternSource(pattern, "RegExp");
+          return this instanceof BoundedRegExp ? new OriginalRegExp(p, flags) : OriginalRegExp(p, flags);
+        };
+        Object.defineProperty(BoundedRegExp, "prototype", {value: OriginalRegExp.prototype, writable: false});
+        Object.getOwnPropertyNames(OriginalRegExp).forEach(function (name) {
+          if (/^(\\$.|input|multiline|lastMatch|lastParen|leftContext|rightContext)$/.test(name))
+            Object.defineProperty(BoundedRegExp, name, {
+              get: function () { return OriginalRegExp[name]; }, configurable: false, enumerable: false
+            });
+        });
+        Object.defineProperty(BoundedRegExp, Symbol.species, {
+          get: function () { return this; }, configurable: false, enumerable: false
+        });
+        defineBounded(OriginalRegExp.prototype, "constructor", BoundedRegExp);
+        defineBounded(global, "RegExp", BoundedRegExp);
+        var originalCompile = OriginalRegExp.prototype.compile;
+        if (typeof originalCompile === "function")
+          defineBounded(OriginalRegExp.prototype, "compile", function (pattern, flags) {
+            var p = isRegExp(pattern) ? pattern : patternSource(pattern, "compile");
+            return originalCompile.call(this, p, flags);
+          });
+        // A pattern given as anything but a RegExp is compiled from its string: made here, once.
+        function patternArgument(pattern, name) {
+          return isRegExp(pattern) || pattern === undefined || pattern === null ? pattern : patternSource(pattern, name);
+        }
+        // (match, guarded above, does the same.)
+        ["matchAll", "search"].forEach(function (name) {
+          var original = String.prototype[name];
+          defineBounded(String.prototype, name, function (pattern) {
+            return original.call(this, patternArgument(pattern, name));
+          });
         });
         // JSON.stringify, like join, is one Java call that builds its whole answer: an array of 200
         // strings of 1 Mi characters makes one of 200 Mi at once. This one walks the value as the
@@ -491,7 +706,10 @@ final class Transformation {
                       MAX_CONCATENATED,
                       scope,
                       check,
-                      BOUND_CHECK
+                      BOUND_CHECK,
+                      new IsProxy(),
+                      new IsRegExp(),
+                      MAX_SCRIPT_CHARS
                     });
             sealAll(cx, scope);
             return scope;
@@ -674,6 +892,31 @@ final class Transformation {
             "+: the string would be longer than " + MAX_CONCATENATED + " characters");
       }
       return value;
+    }
+  }
+
+  /**
+   * Whether a value is a {@code Proxy}, whose traps run the script's code whenever a built-in reads
+   * it: the sandbox cannot tell that in JavaScript. Passed to the sandbox's own code only.
+   */
+  private static final class IsProxy extends BaseFunction {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public Object call(Context cx, Scriptable scope, Scriptable thisObj, @Nullable Object[] args) {
+      return args.length > 0
+          && args[0] != null
+          && args[0].getClass().getName().equals("org.mozilla.javascript.NativeProxy");
+    }
+  }
+
+  /** Whether a value is a RegExp made by the built-in constructor or a literal. */
+  private static final class IsRegExp extends BaseFunction {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public Object call(Context cx, Scriptable scope, Scriptable thisObj, @Nullable Object[] args) {
+      return args.length > 0 && args[0] instanceof org.mozilla.javascript.regexp.NativeRegExp;
     }
   }
 
@@ -881,9 +1124,17 @@ final class Transformation {
     return s.toString();
   }
 
+  /**
+   * Hookshot reads {@code mentions} and {@code webhookResponse} only when truthy: {@code null},
+   * {@code false}, {@code 0} or {@code ""} there is no such field.
+   */
+  private static boolean absent(Object v) {
+    return v == Scriptable.NOT_FOUND || !Context.toBoolean(v);
+  }
+
   private static Optional<ObjectNode> mentions(Scriptable object) throws Failed {
     Object v = ScriptableObject.getProperty(object, "mentions");
-    if (v == Scriptable.NOT_FOUND || v instanceof Undefined) return Optional.empty();
+    if (absent(v)) return Optional.empty();
     if (!(v instanceof Scriptable m) || v instanceof NativeArray)
       throw new Failed("Result returned from transformation didn't provide an object for mentions");
     ObjectNode out = Json.object();
@@ -914,7 +1165,7 @@ final class Transformation {
 
   private static Optional<WebhookResponse> response(Scriptable object) throws Failed {
     Object v = ScriptableObject.getProperty(object, "webhookResponse");
-    if (v == Scriptable.NOT_FOUND || v instanceof Undefined) return Optional.empty();
+    if (absent(v)) return Optional.empty();
     if (!(v instanceof Scriptable r))
       throw new Failed(
           "Result returned from transformation didn't provide an object for webhookResponse");

@@ -54,6 +54,71 @@ class ConsoleGatewayTest {
         .doesNotContain("Type");
   }
 
+  /**
+   * What the bot posts comes from anyone who can reach a webhook: a body carrying terminal control
+   * sequences (clear the screen, set the clipboard, rewrite the line above) reached the operator's
+   * terminal as they were. They are printed as visible escapes; line breaks and tabs stay.
+   */
+  @Test
+  void controlCharactersFromAWebhookAreShownNotObeyed() throws Exception {
+    startWith(ConsoleGateway.headless(print()));
+    String body = "a\u001b]52;c;ZXZpbA==\u0007b\u001b[2J\rfake\u009b1m\u007f\nnext\tcol";
+
+    gateway.send(
+        "!console:localhost",
+        "m.room.message",
+        grapple.state.Json.object().put("msgtype", "m.notice").put("body", body),
+        "t1");
+
+    String printed = out.toString(StandardCharsets.UTF_8);
+    assertThat(printed)
+        .contains(
+            "grapple: a\\u001b]52;c;ZXZpbA==\\u0007b\\u001b[2J\\u000dfake\\u009b1m\\u007f\nnext\tcol")
+        .doesNotContain("\u001b")
+        .doesNotContain("\u0007")
+        .doesNotContain("\r")
+        .doesNotContain("\u009b");
+  }
+
+  /**
+   * Only the word {@code /state} edits room state: {@code /statefoo a b} (a typo, or another slash
+   * word) emptied the state {@code a} / {@code b} as {@code /state a b} does.
+   */
+  @Test
+  void onlyTheWordStateEditsRoomState() {
+    java.util.List<grapple.bot.room.RoomEvent> seen =
+        new java.util.concurrent.CopyOnWriteArrayList<>();
+    gateway =
+        new ConsoleGateway(
+            "localhost",
+            "@grapple:localhost",
+            new LocalStateStore(db),
+            ConsoleGateway.plain(
+                new java.io.ByteArrayInputStream(
+                    "/statefoo a b\n/state t k {\"x\": 1}\n".getBytes(StandardCharsets.UTF_8)),
+                print()));
+    gateway.start((event, initial) -> seen.add(event), () -> {});
+
+    grapple.testing.Await.until(java.time.Duration.ofSeconds(5), () -> seen.size() >= 6);
+    assertThat(seen.subList(4, seen.size()))
+        .satisfiesExactly(
+            e ->
+                assertThat(e)
+                    .isInstanceOfSatisfying(
+                        grapple.bot.room.RoomEvent.Message.class,
+                        m ->
+                            assertThat(m.content().path("body").asText())
+                                .isEqualTo("/statefoo a b")),
+            e ->
+                assertThat(e)
+                    .isInstanceOfSatisfying(
+                        grapple.bot.room.RoomEvent.State.class,
+                        s -> assertThat(s.eventType()).isEqualTo("t")));
+    assertThat(new LocalStateStore(db).all("!console:localhost"))
+        .extracting(LocalStateStore.StateEvent::eventType)
+        .containsExactly("t");
+  }
+
   private PrintStream print() {
     return new PrintStream(out, true, StandardCharsets.UTF_8);
   }

@@ -143,6 +143,24 @@ class TerminalConsoleTest {
     assertThat(context.getLogger(Logger.ROOT_LOGGER_NAME).getAppender(PromptLog.STDERR)).isNull();
   }
 
+  /**
+   * A log line may quote a webhook's sender (a script's error): its control sequences are shown.
+   */
+  @Test
+  void controlSequencesInALogLineAreShownNotObeyed() throws Exception {
+    LoggerContext context = contextLoggingToStderr();
+    PromptLog.install(console, context);
+    startReading();
+
+    context.getLogger("test").info("script failed: \u001b]0;owned\u0007 \u001b[2J done");
+
+    awaitOnScreen("done");
+    assertThat(screen())
+        .contains("script failed: \\u001b]0;owned\\u0007 \\u001b[2J done")
+        .doesNotContain("]0;owned\u0007")
+        .doesNotContain("\u001b[2J");
+  }
+
   /** A logback context set up as {@code logback.xml} sets up Grapple's. */
   private static LoggerContext contextLoggingToStderr() {
     LoggerContext context = new LoggerContext();

@@ -114,6 +114,29 @@ class TransformationTest {
     assertThat(response.statusCode()).contains(201);
   }
 
+  /**
+   * Hookshot reads {@code webhookResponse} and {@code mentions} only when truthy: a script that
+   * writes {@code data.reply ? {...} : null} posts its message there, so it must here too.
+   */
+  @Test
+  void aFalsyWebhookResponseOrMentionsIsAbsentAsInHookshot() throws Exception {
+    for (String none : new String[] {"null", "false", "0", "''"}) {
+      Transformation.Result r =
+          run(
+              "result = {version: 'v2', plain: 'p', mentions: "
+                  + none
+                  + ", webhookResponse: "
+                  + none
+                  + "};",
+              "{}");
+      assertThat(r.plain()).as(none).isEqualTo("p");
+      assertThat(r.mentions()).as(none).isEmpty();
+      assertThat(r.webhookResponse()).as(none).isEmpty();
+    }
+    assertThat(run("result = {version: 'v2', empty: true, webhookResponse: null};", "{}").empty())
+        .isTrue();
+  }
+
   @Test
   void resultsHookshotRefusesAreErrorsInItsWords() {
     assertThatThrownBy(() -> run("result = {plain: 'x'}", "{}"))
@@ -544,6 +567,195 @@ class TransformationTest {
     assertThatThrownBy(() -> hog.run(json("{}"), MEMORY_BOUND))
         .hasMessageContaining("allocated more than 64 MiB");
     assertThat(quick.run(json("{}"), LIMIT).plain()).isEqualTo("ok");
+  }
+
+  /**
+   * Built-ins that walk every index up to a length in one Java call: on an array whose length was
+   * set to 2^32 - 1 (or an array-like of any length) indexOf and forEach looped for minutes inside
+   * one instruction, out of reach of the time limit, and sort and apply asked for gigabytes at once
+   * (with {@code -XX:+ExitOnOutOfMemoryError}, the end of the process).
+   */
+  @Test
+  void builtInsThatWalkAHugeLengthAreRefusedAtOnce() {
+    String huge =
+        "var a = []; a.length = 4294967295; var reads = 0;\n"
+            // A length that reads 1 the first time and 2^32 - 1 after.
+            + "var lying = {length: {valueOf: function () { return reads++ ? 4294967295 : 1; }}};\n"
+            + "var spreading = {length: 4294967295};\n"
+            + "Object.defineProperty(spreading, Symbol.isConcatSpreadable, {get: function () {"
+            + " return reads++ > 0; }});\n";
+    for (String call :
+        java.util.List.of(
+            "Math.max.apply(null, {length: 1e9})",
+            "Reflect.apply(Math.max, null, a)",
+            "Reflect.construct(Date, a)",
+            "a.sort()",
+            "a.toSorted()",
+            "a.reverse()",
+            "a.indexOf(1)",
+            "a.lastIndexOf(1)",
+            "a.includes(1)",
+            "a.forEach(function () {})",
+            "a.every(function () { return true; })",
+            "a.reduce(function (x) { return x; }, 0)",
+            "Array.prototype.indexOf.call({length: 2 ** 53 - 1}, 1)",
+            "Array.prototype.sort.call({length: {valueOf: function () { return 1; }}})",
+            "Array.prototype.includes.call({get length() { return 1e15; }}, 1)",
+            "Array.prototype.indexOf.call(new Proxy([], {}), 1)",
+            "Array.from(a.keys())",
+            "new Set(a.values())",
+            "Object.fromEntries(a.entries())",
+            "Array.from(a[Symbol.iterator]())",
+            "Array.from(lying)",
+            "Array.prototype.fill.call(lying, 0)",
+            "[].concat(spreading)",
+            "[new Proxy([1], {get: function (t, k) { return k === 'length' ? 4294967295 : t[k];"
+                + " }})].flat()")) {
+      // "at most 1048576" elements, or (Array.from, fill, concat, flat) "more than 1048576".
+      endsInTime(huge + "result = String(" + call + ");", " 1048576 ");
+    }
+  }
+
+  /**
+   * Object.keys and its kin make one property per character of a string: on one of 3 Mi characters
+   * they ran for many seconds in one call, or asked for more than the heap.
+   */
+  @Test
+  void objectBuiltInsRefuseAStringOfMillionsOfCharacters() throws Exception {
+    String big = "var s = 'x'.repeat(1 << 20); s = s + s + s;\n";
+    for (String call :
+        java.util.List.of(
+            "Object.keys(s)",
+            "Object.values(s)",
+            "Object.entries(s)",
+            "Object.getOwnPropertyNames(s)",
+            "Object.getOwnPropertyDescriptors(new String(s))",
+            "Object.assign({}, 'y', s)",
+            "Reflect.ownKeys(new String(s))")) {
+      endsInTime(big + "result = String(" + call + ");", "of at most 1048576 characters");
+    }
+    assertThat(
+            run(
+                    "result = [Object.keys('ab'), Object.values(new String('cd')), Object.assign({},"
+                        + " 'ef', {x: 1}).x, Object.entries({k: 'v'})].join(' ');",
+                    "{}")
+                .plain())
+        .isEqualTo("Received webhook: 0,1 c,d 1 k,v");
+  }
+
+  /**
+   * Built-ins that make a string several times as long as what they are given, in one call: each of
+   * these asked for hundreds of megabytes at once (more than the README's {@code -Xmx160m}, which
+   * with {@code -XX:+ExitOnOutOfMemoryError} ends the process).
+   */
+  @Test
+  void stringBuiltInsThatMultiplyTheirInputAreRefusedBeforeTheyAllocate() {
+    String big =
+        "var x = 'x'.repeat(1 << 20), t = x + x + x + x, w = '\\uFDFA'.repeat(1 << 20),"
+            + " q = '\"'.repeat(1 << 20);\n";
+    for (String call :
+        java.util.List.of(
+            "''.concat(t, t, t, t, t, t, t, t, t, t, t, t, t, t, t, t, t, t, t, t)",
+            "(w + w + w).normalize('NFKD')",
+            "(w + w + w).normalize()",
+            "encodeURIComponent('\\uFFFF'.repeat(1 << 20))",
+            "encodeURI('\\uFFFF'.repeat(1 << 20))",
+            "escape('\\u1234'.repeat(1 << 20))",
+            "'x'.fontcolor(q + q + q)",
+            "t.anchor(t)",
+            "String.raw({raw: [t, t, t]}, t, t)")) {
+      endsInTime(big + "result = String(" + call + ");", "longer than 4194304 characters");
+    }
+    endsInTime("result = String.raw({raw: {length: 1e9}});", "at most 1048576");
+  }
+
+  /** The string built-ins bounded by what they make still answer as they do. */
+  @Test
+  void stringBuiltInsBoundedByWhatTheyMakeAnswerAsTheBuiltInsDo() throws Exception {
+    assertThat(
+            run(
+                    """
+                var long = "a b".repeat(300000);
+                result = [
+                  "a".concat("b", 1, null), "A\u030A".normalize(), "\uFB01".normalize("NFKD"),
+                  encodeURIComponent("a b/é\uD83D\uDE00"), encodeURI("http://x/a b?q=é#f"),
+                  escape("a b@é\u1234"), 't'.link('u"v'), "t".bold(), String.raw`a\\n${1 + 1}b`,
+                  String.raw({raw: ["x", "y", "z"]}, 1, 2, 3), encodeURIComponent(long).length,
+                  encodeURIComponent("a" + "\uD83D\uDE00".repeat(300000)).length,
+                  typeof uneval, typeof [].toSource, typeof "".toSource, typeof ({}).toSource
+                ].join(" ");
+                """,
+                    "{}")
+                .plain())
+        .isEqualTo(
+            "Received webhook: ab1null \u00C5 fi a%20b%2F%C3%A9%F0%9F%98%80 http://x/a%20b?q=%C3%A9#f"
+                + " a%20b@%E9%u1234 <a href=\"u&quot;v\">t</a> <b>t</b> a\\n2b x1y2z 1500000 3600001"
+                + " undefined undefined undefined undefined");
+  }
+
+  /**
+   * Compiling a pattern takes memory in proportion to it, in one call: a pattern made at run time
+   * from a string of millions of characters asked for more than the heap.
+   */
+  @Test
+  void aPatternMadeAtRunTimeIsAsLongAsAScriptAtMost() {
+    String big = "var s = 'x'.repeat(1 << 20); s = s + s + s;\n";
+    for (String call :
+        java.util.List.of(
+            "new RegExp(s)",
+            "RegExp(s, 'g')",
+            "/x/.constructor(s)",
+            "new (Object.getPrototypeOf(/x/).constructor)(s)",
+            "/x/.compile(s)",
+            "'x'.match(s)",
+            "'x'.search(s)",
+            "'x'.matchAll(s)",
+            "'x'.match({toString: function () { return s; }})")) {
+      endsInTime(
+          big + "result = String(" + call + ");", "a pattern may be at most 65536 characters");
+    }
+  }
+
+  @Test
+  void regExpStillAnswersAsTheBuiltIn() throws Exception {
+    assertThat(
+            run(
+                    """
+                result = [
+                  new RegExp("a+", "g").test("caa"), RegExp("b").source, /x/ instanceof RegExp,
+                  new RegExp(/a/g).flags, /(\\d+)/.test("ab12"), RegExp.$1, RegExp.lastMatch,
+                  "a1b2".split(/\\d/).join(), "a-b".replace(new RegExp("-"), "+"),
+                  Array.from("a1b2".matchAll(/\\d/g)).length, "abc".search("c"), "abc".match("b")[0],
+                  /x/.constructor === RegExp, RegExp[Symbol.species] === RegExp,
+                  "aXbXc".replaceAll("X", "-"), new RegExp("ab".repeat(5000)).source.length,
+                  RegExp.name
+                ].join(" ");
+                """,
+                    "{}")
+                .plain())
+        .isEqualTo(
+            "Received webhook: true b true g true 12 12 a,b, a+b 2 2 b true true a-b-c 10000 RegExp");
+  }
+
+  /** The built-ins bounded by length still answer as they do. */
+  @Test
+  void builtInsBoundedByLengthAnswerAsTheBuiltInsDo() throws Exception {
+    assertThat(
+            run(
+                    """
+                function args() { return Array.prototype.slice.call(arguments, 1).join(); }
+                result = [
+                  [3, 1, 2].sort().join(), [1, 2, 3].indexOf(2), [1, [2]].includes(1),
+                  Math.max.apply(null, [1, 5, 3]), Math.max.apply(null), Reflect.apply(Math.min, null, [4, 2]),
+                  Array.prototype.map.call("ab", function (c) { return c + c; }).join(),
+                  Array.prototype.indexOf.call({length: 2, 0: "x", 1: "y"}, "y"), args(1, 2, 3),
+                  [].concat.apply([], [[1], [2]]).join(), new (Function.prototype.bind.apply(Date, [null, 0]))().getTime(),
+                  [5, 4].toSorted().join(), data.list.filter(function (x) { return x > 1; }).join()
+                ].join(" ");
+                """,
+                    "{\"list\": [1, 2, 3]}")
+                .plain())
+        .isEqualTo("Received webhook: 1,2,3 1 true 5 -Infinity 2 aa,bb 1 2,3 1,2 0 4,5 2,3");
   }
 
   @Test
