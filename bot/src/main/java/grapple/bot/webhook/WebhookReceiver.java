@@ -9,6 +9,7 @@ import grapple.bot.room.Messages;
 import grapple.commands.Markdown;
 import grapple.state.BadInput;
 import grapple.state.Connection;
+import grapple.state.Fatal;
 import grapple.state.Json;
 import java.time.Clock;
 import java.time.Duration;
@@ -256,6 +257,11 @@ final class WebhookReceiver {
               ran.complete(script.run(whole.data(), settings.scriptLimits()));
             } catch (Transformation.Failed | RuntimeException e) {
               ran.completeExceptionally(e);
+            } catch (Throwable e) {
+              // Anything else a script's run raises (an Error that is not the JVM's end) is this
+              // request's failure: answered, and its bytes given back to the budget.
+              Fatal.haltIfFatal(e);
+              ran.completeExceptionally(new IllegalStateException("the script failed: " + e, e));
             }
           });
     } catch (RejectedExecutionException e) {
