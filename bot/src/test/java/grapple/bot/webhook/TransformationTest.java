@@ -997,4 +997,19 @@ class TransformationTest {
         },
         pool);
   }
+
+  @Test
+  void jsonParseOfATextOverAMillionCharactersIsRefusedAndSmallerOnesParseAsBefore()
+      throws Exception {
+    String huge = "var s = '{},'.repeat(340000); s = s + s + s + s; JSON.parse('[' + s + '{}]')";
+    assertThatThrownBy(() -> run(huge, "{}"))
+        .isInstanceOf(Transformation.Failed.class)
+        .hasMessageContaining("JSON.parse: the text is longer than 1048576 characters");
+
+    String small =
+        "var v = JSON.parse('{\"a\": [1, 2, {\"b\": \"c\"}]}', function (k, v) {"
+            + " return typeof v === 'number' ? v * 10 : v; });"
+            + " result = {version: 'v2', plain: v.a[1] + ' ' + v.a[2].b + ' ' + JSON.parse('7')}";
+    assertThat(run(small, "{}").plain()).isEqualTo("20 c 7");
+  }
 }
