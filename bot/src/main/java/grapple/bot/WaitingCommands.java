@@ -79,8 +79,14 @@ final class WaitingCommands implements AutoCloseable {
         });
   }
 
-  /** The work that records {@code m} as a command waiting for its answer. */
+  /**
+   * The work that records {@code m} as a command waiting for its answer. A NUL in its body (any
+   * room member can send one) is kept as U+FFFD: PostgreSQL's text holds no NUL, and the batch's
+   * transaction, failing, would be fetched and fail again, reading no room any more. Neither is a
+   * space, so the command splits into the same words.
+   */
   static SqlWork<Integer> received(RoomEvent.Message m, boolean direct, long now) {
+    String body = m.body().replace('\u0000', '\uFFFD');
     return c ->
         Sql.update(
             c,
@@ -89,7 +95,7 @@ final class WaitingCommands implements AutoCloseable {
             m.eventId(),
             m.roomId(),
             m.sender(),
-            m.body(),
+            body,
             direct ? 1 : 0,
             now);
   }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import grapple.bot.feed.FeedService;
 import grapple.state.Location;
+import grapple.state.TestPostgres;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -115,6 +116,28 @@ class WaitingCommandsTest {
     TestHub again = hub(Runnable::run);
     again.awaitDelivered();
     assertThat(again.gateway.takeSent(Duration.ZERO)).as("a second answer").isNull();
+  }
+
+  @Test
+  void aCommandWithANulCharacterIsRecordedOnPostgresqlToo() throws Exception {
+    // PostgreSQL's text holds no NUL: recording the body as it came failed the sync batch's
+    // transaction, and the batch, fetched again, failed again: no room was read any more.
+    TestHub hub =
+        new TestHub(
+            TestPostgres.newDatabase(),
+            dir,
+            List.of(),
+            "",
+            TestHub.EVERYONE_ADMIN,
+            true,
+            Clock.systemUTC(),
+            Runnable::run);
+    hubs.add(hub);
+    hub.joined(ADMIN);
+
+    assertThat(hub.reply(TestHub.ROOM, ADMIN, "!grapple nope\u0000")).startsWith("Unknown command");
+    assertThat(hub.reply(TestHub.ROOM, ADMIN, "!grapple help")).contains("!grapple help");
+    assertThat(hub.waiting.waiting()).isZero();
   }
 
   private TestHub feeds(Executor commandThreads) {
