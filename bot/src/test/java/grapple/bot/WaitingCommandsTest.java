@@ -3,18 +3,25 @@ package grapple.bot;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import grapple.bot.feed.FeedService;
+import grapple.bot.room.RoomEvent;
+import grapple.state.Database;
+import grapple.state.Json;
 import grapple.state.Location;
 import grapple.state.TestPostgres;
+import grapple.testing.Await;
+import grapple.testing.TestDatabase;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
@@ -138,6 +145,68 @@ class WaitingCommandsTest {
     assertThat(hub.reply(TestHub.ROOM, ADMIN, "!grapple nope\u0000")).startsWith("Unknown command");
     assertThat(hub.reply(TestHub.ROOM, ADMIN, "!grapple help")).contains("!grapple help");
     assertThat(hub.waiting.waiting()).isZero();
+  }
+
+  @Test
+  void aCommandWhoseAnswerFailedIsAnsweredAgainWithoutWaitingForItsRoomsNextCommand() {
+    try (TestDatabase database = TestDatabase.open()) {
+      Database db = database.db();
+      List<String> answered = new CopyOnWriteArrayList<>();
+      AtomicInteger failuresLeft = new AtomicInteger(1);
+      WaitingCommands commands = new WaitingCommands(db, threads, Duration.ofMillis(50));
+      commands.start(
+          c -> {
+            if (failuresLeft.getAndDecrement() > 0)
+              throw new IllegalStateException("the database went away for a moment");
+            db.writeAndWait(WaitingCommands.answered(c));
+            answered.add(c.eventId());
+          });
+      record(db, "$1");
+      commands.wake(SLOW_ROOM);
+
+      Await.until(Duration.ofSeconds(10), () -> answered.equals(List.of("$1")));
+      assertThat(commands.waiting()).isZero();
+      commands.close();
+    }
+  }
+
+  @Test
+  void aCommandWhoseAnswerFailsEveryTimeIsGivenUpAndItsRoomsNextCommandsAreAnswered() {
+    try (TestDatabase database = TestDatabase.open()) {
+      Database db = database.db();
+      List<String> answered = new CopyOnWriteArrayList<>();
+      AtomicInteger tries = new AtomicInteger();
+      WaitingCommands commands = new WaitingCommands(db, threads, Duration.ofMillis(50));
+      commands.start(
+          c -> {
+            if (c.eventId().equals("$poison")) {
+              tries.incrementAndGet();
+              throw new IllegalStateException("this one always fails");
+            }
+            db.writeAndWait(WaitingCommands.answered(c));
+            answered.add(c.eventId());
+          });
+      record(db, "$poison");
+      record(db, "$next");
+      commands.wake(SLOW_ROOM);
+
+      Await.until(Duration.ofSeconds(10), () -> answered.equals(List.of("$next")));
+      assertThat(tries.get()).as("tried a few times first").isGreaterThan(1);
+      assertThat(commands.waiting()).isZero();
+      record(db, "$later");
+      commands.wake(SLOW_ROOM);
+      Await.until(Duration.ofSeconds(10), () -> answered.equals(List.of("$next", "$later")));
+      commands.close();
+    }
+  }
+
+  private static void record(Database db, String eventId) {
+    db.writeAndWait(
+        WaitingCommands.received(
+            new RoomEvent.Message(
+                SLOW_ROOM, eventId, ADMIN, Json.object().put("body", "!grapple help")),
+            false,
+            System.currentTimeMillis()));
   }
 
   private TestHub feeds(Executor commandThreads) {
