@@ -200,6 +200,60 @@ class WaitingCommandsTest {
     }
   }
 
+  @Test
+  void aCommandAnsweredByTwoInstancesAtOnceIsAnsweredInTheRoomOnce() throws Exception {
+    // A leader that lost its lock but not yet its writer, and the new leader, both read the row.
+    CountDownLatch bothFetching = new CountDownLatch(2);
+    feedServer.setDispatcher(
+        new Dispatcher() {
+          @Override
+          public MockResponse dispatch(RecordedRequest request) throws InterruptedException {
+            bothFetching.countDown();
+            slowFeedAnswers.await(30, TimeUnit.SECONDS);
+            return new MockResponse.Builder()
+                .code(200)
+                .addHeader("Content-Type", "application/rss+xml")
+                .body(RSS)
+                .build();
+          }
+        });
+    feedServer.start();
+    TestHub hub = feeds(r -> {});
+    hub.joinedIn(SLOW_ROOM, ADMIN);
+    hub.message(SLOW_ROOM, ADMIN, "!grapple feed " + feedServer.url("/slow.xml"));
+    WaitingCommands.Waiting command =
+        hub.db
+            .first(
+                "SELECT seq, event_id, room_id, sender, body FROM commands_waiting",
+                rs ->
+                    new WaitingCommands.Waiting(
+                        rs.getLong(1),
+                        rs.getString(2),
+                        rs.getString(3),
+                        rs.getString(4),
+                        rs.getString(5),
+                        false))
+            .orElseThrow();
+
+    List<java.util.concurrent.Future<?>> answers =
+        List.of(
+            threads.submit(() -> hub.core.answer(command)),
+            threads.submit(() -> hub.core.answer(command)));
+    assertThat(bothFetching.await(10, TimeUnit.SECONDS)).as("both answering").isTrue();
+    slowFeedAnswers.countDown();
+    for (java.util.concurrent.Future<?> answer : answers) answer.get(10, TimeUnit.SECONDS);
+
+    hub.awaitDelivered();
+    List<FakeGateway.Sent> replies = new ArrayList<>();
+    for (FakeGateway.Sent sent = hub.gateway.takeSent(Duration.ZERO);
+        sent != null;
+        sent = hub.gateway.takeSent(Duration.ZERO)) {
+      if (sent.content().has("m.relates_to")) replies.add(sent);
+    }
+    assertThat(replies).as("replies to the command").hasSize(1);
+    assertThat(hub.waiting.waiting()).isZero();
+  }
+
   private static void record(Database db, String eventId) {
     db.writeAndWait(
         WaitingCommands.received(
