@@ -220,9 +220,9 @@ final class Core implements RoomEvents {
   }
 
   /**
-   * Queues the answer with the record that the event was answered, in one transaction, and waits
-   * for it: a batch replayed later finds the record and does not answer again. A failure is the
-   * batch's, which is fetched again.
+   * Queues the answer with the record that the event was answered and the deletion of the waiting
+   * command, in one transaction, and waits for it: a batch replayed later finds the record and does
+   * not answer again. A failure leaves the command waiting ({@link WaitingCommands} tries again).
    */
   private void answer(WaitingCommands.Waiting m, Dispatcher.Outcome outcome) {
     log.info(
