@@ -220,9 +220,9 @@ final class Core implements RoomEvents {
   }
 
   /**
-   * Queues the answer with the record that the event was answered, in one transaction, and waits
-   * for it: a batch replayed later finds the record and does not answer again. A failure is the
-   * batch's, which is fetched again.
+   * Queues the answer with the record that the event was answered and the deletion of the waiting
+   * command, in one transaction, and waits for it: a batch replayed later finds the record and does
+   * not answer again. A failure leaves the command waiting ({@link WaitingCommands} tries again).
    */
   private void answer(WaitingCommands.Waiting m, Dispatcher.Outcome outcome) {
     log.info(
@@ -241,19 +241,40 @@ final class Core implements RoomEvents {
     }
     String mark = (outcome.redact() ? ANSWERED_SECRET : ANSWERED) + m.eventId();
     long now = System.currentTimeMillis();
-    outbox
-        .postAll(
-            drafts,
-            c -> {
-              WaitingCommands.answered(m).run(c);
-              return Sql.update(
-                  c,
-                  "INSERT INTO processed_events (event_id, processed_at) VALUES (?, ?)"
-                      + " ON CONFLICT (event_id) DO NOTHING",
-                  mark,
-                  now);
-            })
-        .join();
+    try {
+      outbox
+          .postAll(
+              drafts,
+              c -> {
+                // Deleted meanwhile: another instance (a new leader, while this one had not yet
+                // heard it lost) answered it; this answer is rolled back.
+                if (Integer.valueOf(0).equals(WaitingCommands.answered(m).run(c)))
+                  throw new AnsweredElsewhere();
+                return Sql.update(
+                    c,
+                    "INSERT INTO processed_events (event_id, processed_at) VALUES (?, ?)"
+                        + " ON CONFLICT (event_id) DO NOTHING",
+                    mark,
+                    now);
+              })
+          .join();
+    } catch (java.util.concurrent.CompletionException e) {
+      if (!(e.getCause() instanceof AnsweredElsewhere)) throw e;
+      log.info(
+          "room {}: the command of {} from {} was answered meanwhile; not again",
+          m.roomId(),
+          m.eventId(),
+          m.sender());
+    }
+  }
+
+  /** The command being answered was no longer waiting: it was answered elsewhere. */
+  private static final class AnsweredElsewhere extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    AnsweredElsewhere() {
+      super("answered elsewhere", null, false, false);
+    }
   }
 
   private static OutboxStore.Draft draft(String roomId, ObjectNode content) {

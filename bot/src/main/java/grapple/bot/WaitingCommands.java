@@ -5,9 +5,13 @@ import grapple.state.Database;
 import grapple.state.Fatal;
 import grapple.state.Sql;
 import grapple.state.SqlWork;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -23,7 +27,10 @@ import org.slf4j.LoggerFactory;
  * that waits on the outside world (a feed's first fetch, a forge's permission check, the addresses
  * of an outbound hook) holds up its own room only, not every room's messages and state. Each is
  * deleted in the transaction that queues its answer: a crash before that leaves it waiting, and the
- * next start (or the next leader) answers it; none is answered twice.
+ * next start (or the next leader) answers it; none is answered twice. A room whose answer failed
+ * (the database) is tried again a few seconds later, not only at its next command; a command whose
+ * answer failed {@link #GIVE_UP} times is given up (logged), so that it holds up its room no
+ * longer.
  */
 final class WaitingCommands implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(WaitingCommands.class);
@@ -42,19 +49,31 @@ final class WaitingCommands implements AutoCloseable {
 
   /**
    * Answers one command, deleting it ({@link #answered}) in the transaction that queues the answer;
-   * throws when that transaction fails (the command then waits for the room's next wake).
+   * throws when that transaction fails (the room is then tried again a few seconds later, and a
+   * command whose answer failed {@link #GIVE_UP} times is given up).
    */
   interface Answerer {
     void answer(Waiting command);
   }
 
+  /** How long a room whose answer failed waits before it is tried again. */
+  private static final Duration RETRY = Duration.ofSeconds(5);
+
+  /** A command whose answer failed this many times is given up. */
+  private static final int GIVE_UP = 3;
+
   private final Database db;
   private final Executor threads;
+  private final Duration retry;
 
   /** Rooms whose commands a thread is answering; {@link #again}: woken meanwhile. */
   private final Set<String> draining = new HashSet<>();
 
   private final Set<String> again = new HashSet<>();
+
+  /** How many times the answer of each command failed, by seq (forgotten once it is answered). */
+  private final Map<Long, Integer> failures = new ConcurrentHashMap<>();
+
   private volatile Answerer answerer = command -> {};
   private volatile boolean closing;
 
@@ -64,8 +83,14 @@ final class WaitingCommands implements AutoCloseable {
 
   /** Answering on {@code threads} (tests answer on the thread that wakes a room). */
   WaitingCommands(Database db, Executor threads) {
+    this(db, threads, RETRY);
+  }
+
+  /** As above, a room whose answer failed tried again after {@code retry}. */
+  WaitingCommands(Database db, Executor threads, Duration retry) {
     this.db = db;
     this.threads = threads;
+    this.retry = retry;
   }
 
   private static ExecutorService pool() {
@@ -79,8 +104,14 @@ final class WaitingCommands implements AutoCloseable {
         });
   }
 
-  /** The work that records {@code m} as a command waiting for its answer. */
+  /**
+   * The work that records {@code m} as a command waiting for its answer. A NUL in its body (any
+   * room member can send one) is kept as U+FFFD: PostgreSQL's text holds no NUL, and the batch's
+   * transaction, failing, would be fetched and fail again, reading no room any more. Neither is a
+   * space, so the command splits into the same words.
+   */
   static SqlWork<Integer> received(RoomEvent.Message m, boolean direct, long now) {
+    String body = m.body().replace('\u0000', '\uFFFD');
     return c ->
         Sql.update(
             c,
@@ -89,7 +120,7 @@ final class WaitingCommands implements AutoCloseable {
             m.eventId(),
             m.roomId(),
             m.sender(),
-            m.body(),
+            body,
             direct ? 1 : 0,
             now);
   }
@@ -145,7 +176,7 @@ final class WaitingCommands implements AutoCloseable {
         }
         for (Waiting command : next) {
           if (closing || Thread.currentThread().isInterrupted()) throw new InterruptedException();
-          answerer.answer(command);
+          answer(command);
         }
       }
     } catch (InterruptedException e) {
@@ -153,9 +184,46 @@ final class WaitingCommands implements AutoCloseable {
       stopped(roomId);
     } catch (Throwable e) {
       Fatal.haltIfFatal(e);
-      // The answer's transaction failed (the database): the commands wait for the room's next one.
-      log.error("room {}: answering its commands failed; they wait for the next", roomId, e);
+      // The database, most likely: the room is tried again in a while, not only at its next
+      // command (which may never come).
+      log.error(
+          "room {}: answering its commands failed; trying again in {} ms",
+          roomId,
+          retry.toMillis(),
+          e);
       stopped(roomId);
+      if (!closing)
+        CompletableFuture.delayedExecutor(retry.toMillis(), TimeUnit.MILLISECONDS)
+            .execute(
+                () -> {
+                  if (!closing) wake(roomId);
+                });
+    }
+  }
+
+  /**
+   * Answers {@code command}; one whose answer failed {@link #GIVE_UP} times is given up (deleted,
+   * unanswered), so that it holds up its room's later commands no longer.
+   */
+  private void answer(Waiting command) {
+    try {
+      answerer.answer(command);
+      failures.remove(command.seq());
+    } catch (Throwable e) {
+      Fatal.haltIfFatal(e);
+      // Stopping may be what failed it: that is no count against the command.
+      if (closing || failures.merge(command.seq(), 1, Integer::sum) < GIVE_UP) throw e;
+      // A failure of the database fails this too: the command is tried again later.
+      db.writeAndWait(answered(command));
+      failures.remove(command.seq());
+      log.error(
+          "room {}: gave up on the command of {} from {}: its answer failed {} times; the room's"
+              + " next commands go on",
+          command.roomId(),
+          command.eventId(),
+          command.sender(),
+          GIVE_UP,
+          e);
     }
   }
 

@@ -3,17 +3,25 @@ package grapple.bot;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import grapple.bot.feed.FeedService;
+import grapple.bot.room.RoomEvent;
+import grapple.state.Database;
+import grapple.state.Json;
 import grapple.state.Location;
+import grapple.state.TestPostgres;
+import grapple.testing.Await;
+import grapple.testing.TestDatabase;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
@@ -115,6 +123,144 @@ class WaitingCommandsTest {
     TestHub again = hub(Runnable::run);
     again.awaitDelivered();
     assertThat(again.gateway.takeSent(Duration.ZERO)).as("a second answer").isNull();
+  }
+
+  @Test
+  void aCommandWithANulCharacterIsRecordedOnPostgresqlToo() throws Exception {
+    // PostgreSQL's text holds no NUL: recording the body as it came failed the sync batch's
+    // transaction, and the batch, fetched again, failed again: no room was read any more.
+    TestHub hub =
+        new TestHub(
+            TestPostgres.newDatabase(),
+            dir,
+            List.of(),
+            "",
+            TestHub.EVERYONE_ADMIN,
+            true,
+            Clock.systemUTC(),
+            Runnable::run);
+    hubs.add(hub);
+    hub.joined(ADMIN);
+
+    assertThat(hub.reply(TestHub.ROOM, ADMIN, "!grapple nope\u0000")).startsWith("Unknown command");
+    assertThat(hub.reply(TestHub.ROOM, ADMIN, "!grapple help")).contains("!grapple help");
+    assertThat(hub.waiting.waiting()).isZero();
+  }
+
+  @Test
+  void aCommandWhoseAnswerFailedIsAnsweredAgainWithoutWaitingForItsRoomsNextCommand() {
+    try (TestDatabase database = TestDatabase.open()) {
+      Database db = database.db();
+      List<String> answered = new CopyOnWriteArrayList<>();
+      AtomicInteger failuresLeft = new AtomicInteger(1);
+      WaitingCommands commands = new WaitingCommands(db, threads, Duration.ofMillis(50));
+      commands.start(
+          c -> {
+            if (failuresLeft.getAndDecrement() > 0)
+              throw new IllegalStateException("the database went away for a moment");
+            db.writeAndWait(WaitingCommands.answered(c));
+            answered.add(c.eventId());
+          });
+      record(db, "$1");
+      commands.wake(SLOW_ROOM);
+
+      Await.until(Duration.ofSeconds(10), () -> answered.equals(List.of("$1")));
+      assertThat(commands.waiting()).isZero();
+      commands.close();
+    }
+  }
+
+  @Test
+  void aCommandWhoseAnswerFailsEveryTimeIsGivenUpAndItsRoomsNextCommandsAreAnswered() {
+    try (TestDatabase database = TestDatabase.open()) {
+      Database db = database.db();
+      List<String> answered = new CopyOnWriteArrayList<>();
+      AtomicInteger tries = new AtomicInteger();
+      WaitingCommands commands = new WaitingCommands(db, threads, Duration.ofMillis(50));
+      commands.start(
+          c -> {
+            if (c.eventId().equals("$poison")) {
+              tries.incrementAndGet();
+              throw new IllegalStateException("this one always fails");
+            }
+            db.writeAndWait(WaitingCommands.answered(c));
+            answered.add(c.eventId());
+          });
+      record(db, "$poison");
+      record(db, "$next");
+      commands.wake(SLOW_ROOM);
+
+      Await.until(Duration.ofSeconds(10), () -> answered.equals(List.of("$next")));
+      assertThat(tries.get()).as("tried a few times first").isGreaterThan(1);
+      assertThat(commands.waiting()).isZero();
+      record(db, "$later");
+      commands.wake(SLOW_ROOM);
+      Await.until(Duration.ofSeconds(10), () -> answered.equals(List.of("$next", "$later")));
+      commands.close();
+    }
+  }
+
+  @Test
+  void aCommandAnsweredByTwoInstancesAtOnceIsAnsweredInTheRoomOnce() throws Exception {
+    // A leader that lost its lock but not yet its writer, and the new leader, both read the row.
+    CountDownLatch bothFetching = new CountDownLatch(2);
+    feedServer.setDispatcher(
+        new Dispatcher() {
+          @Override
+          public MockResponse dispatch(RecordedRequest request) throws InterruptedException {
+            bothFetching.countDown();
+            slowFeedAnswers.await(30, TimeUnit.SECONDS);
+            return new MockResponse.Builder()
+                .code(200)
+                .addHeader("Content-Type", "application/rss+xml")
+                .body(RSS)
+                .build();
+          }
+        });
+    feedServer.start();
+    TestHub hub = feeds(r -> {});
+    hub.joinedIn(SLOW_ROOM, ADMIN);
+    hub.message(SLOW_ROOM, ADMIN, "!grapple feed " + feedServer.url("/slow.xml"));
+    WaitingCommands.Waiting command =
+        hub.db
+            .first(
+                "SELECT seq, event_id, room_id, sender, body FROM commands_waiting",
+                rs ->
+                    new WaitingCommands.Waiting(
+                        rs.getLong(1),
+                        rs.getString(2),
+                        rs.getString(3),
+                        rs.getString(4),
+                        rs.getString(5),
+                        false))
+            .orElseThrow();
+
+    List<java.util.concurrent.Future<?>> answers =
+        List.of(
+            threads.submit(() -> hub.core.answer(command)),
+            threads.submit(() -> hub.core.answer(command)));
+    assertThat(bothFetching.await(10, TimeUnit.SECONDS)).as("both answering").isTrue();
+    slowFeedAnswers.countDown();
+    for (java.util.concurrent.Future<?> answer : answers) answer.get(10, TimeUnit.SECONDS);
+
+    hub.awaitDelivered();
+    List<FakeGateway.Sent> replies = new ArrayList<>();
+    for (FakeGateway.Sent sent = hub.gateway.takeSent(Duration.ZERO);
+        sent != null;
+        sent = hub.gateway.takeSent(Duration.ZERO)) {
+      if (sent.content().has("m.relates_to")) replies.add(sent);
+    }
+    assertThat(replies).as("replies to the command").hasSize(1);
+    assertThat(hub.waiting.waiting()).isZero();
+  }
+
+  private static void record(Database db, String eventId) {
+    db.writeAndWait(
+        WaitingCommands.received(
+            new RoomEvent.Message(
+                SLOW_ROOM, eventId, ADMIN, Json.object().put("body", "!grapple help")),
+            false,
+            System.currentTimeMillis()));
   }
 
   private TestHub feeds(Executor commandThreads) {
