@@ -17,6 +17,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -74,7 +75,9 @@ final class WaitingCommands implements AutoCloseable {
   /** How many times the answer of each command failed, by seq (forgotten once it is answered). */
   private final Map<Long, Integer> failures = new ConcurrentHashMap<>();
 
-  private volatile Answerer answerer = command -> {};
+  /** Null until {@link #start}: a wake before it leaves the commands for the start to find. */
+  private volatile @Nullable Answerer answerer;
+
   private volatile boolean closing;
 
   WaitingCommands(Database db) {
@@ -145,6 +148,7 @@ final class WaitingCommands implements AutoCloseable {
 
   /** Commands of {@code roomId} have committed: a thread answers them unless one already does. */
   void wake(String roomId) {
+    if (answerer == null) return;
     synchronized (this) {
       if (!draining.add(roomId)) {
         again.add(roomId);
@@ -207,7 +211,9 @@ final class WaitingCommands implements AutoCloseable {
    */
   private void answer(Waiting command) {
     try {
-      answerer.answer(command);
+      Answerer answering = answerer;
+      if (answering == null) throw new IllegalStateException("answering before start");
+      answering.answer(command);
       failures.remove(command.seq());
     } catch (Throwable e) {
       Fatal.haltIfFatal(e);

@@ -263,6 +263,28 @@ class WaitingCommandsTest {
             System.currentTimeMillis()));
   }
 
+  @Test
+  void aCommandReadBeforeAnsweringStartedWaitsForTheStartInsteadOfSpinning() {
+    TestHub follower =
+        new TestHub(
+            Location.sqlite(dir.resolve("grapple.db")),
+            dir,
+            List.of(),
+            "",
+            TestHub.EVERYONE_ADMIN,
+            false,
+            Clock.systemUTC(),
+            Runnable::run);
+    hubs.add(follower);
+    follower.joined(ADMIN);
+
+    follower.message(ADMIN, "!grapple help"); // answered on this thread, were answering started
+
+    assertThat(follower.waiting.waiting()).isOne();
+    follower.waiting.start(follower.core::answer);
+    assertThat(follower.waiting.waiting()).isZero();
+  }
+
   private TestHub feeds(Executor commandThreads) {
     return hub(List.of(new FeedService()), "feeds: {allowPrivateAddresses: true}", commandThreads);
   }
