@@ -172,7 +172,12 @@ final class Core implements RoomEvents {
               WaitingCommands.received(m, direct, System.currentTimeMillis()),
               () -> commands.wake(roomId)));
       commitUnlessBatched();
-      if (dispatcher.holdsSecretInRoom(m.body(), direct)) return;
+      if (dispatcher.holdsSecretInRoom(m.body(), direct)) {
+        // Now, not when the command's turn comes: a slow command before it in the room would
+        // leave the secret showing meanwhile.
+        redact(m.roomId(), m.eventId(), m.sender());
+        return;
+      }
     }
     connections.onMessage(m);
   }
@@ -206,15 +211,15 @@ final class Core implements RoomEvents {
    * Redacts a message that held a secret; when the bot may not, the reply has told the sender what
    * to do.
    */
-  private void redact(WaitingCommands.Waiting m) {
+  private void redact(String roomId, String eventId, String sender) {
     try {
-      gateway.redact(m.roomId(), m.eventId(), "held a secret", "redact-" + m.eventId());
-      log.info("room {}: redacted a message from {} that held a secret", m.roomId(), m.sender());
+      gateway.redact(roomId, eventId, "held a secret", "redact-" + eventId);
+      log.info("room {}: redacted a message from {} that held a secret", roomId, sender);
     } catch (IOException | RuntimeException e) {
       log.warn(
           "room {}: could not redact a message from {} that held a secret: {}",
-          m.roomId(),
-          m.sender(),
+          roomId,
+          sender,
           e.getMessage());
     }
   }
@@ -232,7 +237,7 @@ final class Core implements RoomEvents {
         outcome.reply().isError() ? " with a refusal" : "");
     List<OutboxStore.Draft> drafts = new ArrayList<>();
     if (outcome.redact()) {
-      redact(m);
+      // The message was redacted when it was read (onMessage).
       drafts.add(draft(m.roomId(), Messages.notice(outcome.reply().markdown())));
     } else {
       drafts.add(draft(m.roomId(), Messages.reply(outcome.reply().markdown(), m.eventId())));

@@ -285,6 +285,37 @@ class WaitingCommandsTest {
     assertThat(follower.waiting.waiting()).isZero();
   }
 
+  @Test
+  void aTokenSentInARoomIsRedactedAtOnceNotWhenItsCommandsTurnComes() throws Exception {
+    feedServer.setDispatcher(
+        new Dispatcher() {
+          @Override
+          public MockResponse dispatch(RecordedRequest request) throws InterruptedException {
+            slowFeedAnswers.await(30, TimeUnit.SECONDS);
+            return new MockResponse.Builder().code(200).body(RSS).build();
+          }
+        });
+    feedServer.start();
+    TestHub hub =
+        hub(
+            List.of(new FeedService(), new grapple.bot.github.GithubService()),
+            "feeds: {allowPrivateAddresses: true}\n"
+                + "github: {enabled: true, webhook: {secret: 'webhook-secret-0123456789'}}",
+            threads);
+    hub.joined(ADMIN, "@someone:test"); // three members: a room, not a direct chat
+
+    hub.message(ADMIN, "!grapple feed " + feedServer.url("/slow.xml"));
+    hub.message(ADMIN, "!grapple github setpersonaltoken ghp_0123456789abcdef0123456789abcdef01");
+
+    assertThat(hub.gateway.membership())
+        .as("redacted while the feed before it is still being fetched")
+        .anyMatch(m -> m.startsWith("redact " + TestHub.ROOM + " $cmd"));
+    slowFeedAnswers.countDown();
+    assertThat(body(nextReply(hub))).startsWith("Room configured to bridge");
+    FakeGateway.Sent refusal = hub.gateway.takeSent();
+    assertThat(body(refusal)).startsWith("Never send a token in a room");
+  }
+
   private TestHub feeds(Executor commandThreads) {
     return hub(List.of(new FeedService()), "feeds: {allowPrivateAddresses: true}", commandThreads);
   }
