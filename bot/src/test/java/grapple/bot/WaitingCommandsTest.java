@@ -62,20 +62,7 @@ class WaitingCommandsTest {
 
   @Test
   void aFeedThatAnswersSlowlyHoldsUpItsOwnRoomsCommandsOnly() throws Exception {
-    feedServer.setDispatcher(
-        new Dispatcher() {
-          @Override
-          public MockResponse dispatch(RecordedRequest request) throws InterruptedException {
-            if (request.getUrl().encodedPath().equals("/slow.xml"))
-              slowFeedAnswers.await(30, TimeUnit.SECONDS);
-            return new MockResponse.Builder()
-                .code(200)
-                .addHeader("Content-Type", "application/rss+xml")
-                .body(RSS)
-                .build();
-          }
-        });
-    feedServer.start();
+    serveFeeds(path -> path.equals("/slow.xml"), () -> {});
     TestHub hub = feeds(threads);
     hub.joinedIn(SLOW_ROOM, ADMIN).joinedIn(OTHER_ROOM, ADMIN);
 
@@ -204,20 +191,7 @@ class WaitingCommandsTest {
   void aCommandAnsweredByTwoInstancesAtOnceIsAnsweredInTheRoomOnce() throws Exception {
     // A leader that lost its lock but not yet its writer, and the new leader, both read the row.
     CountDownLatch bothFetching = new CountDownLatch(2);
-    feedServer.setDispatcher(
-        new Dispatcher() {
-          @Override
-          public MockResponse dispatch(RecordedRequest request) throws InterruptedException {
-            bothFetching.countDown();
-            slowFeedAnswers.await(30, TimeUnit.SECONDS);
-            return new MockResponse.Builder()
-                .code(200)
-                .addHeader("Content-Type", "application/rss+xml")
-                .body(RSS)
-                .build();
-          }
-        });
-    feedServer.start();
+    serveFeeds(path -> true, bothFetching::countDown);
     TestHub hub = feeds(r -> {});
     hub.joinedIn(SLOW_ROOM, ADMIN);
     hub.message(SLOW_ROOM, ADMIN, "!grapple feed " + feedServer.url("/slow.xml"));
@@ -287,15 +261,7 @@ class WaitingCommandsTest {
 
   @Test
   void aTokenSentInARoomIsRedactedAtOnceNotWhenItsCommandsTurnComes() throws Exception {
-    feedServer.setDispatcher(
-        new Dispatcher() {
-          @Override
-          public MockResponse dispatch(RecordedRequest request) throws InterruptedException {
-            slowFeedAnswers.await(30, TimeUnit.SECONDS);
-            return new MockResponse.Builder().code(200).body(RSS).build();
-          }
-        });
-    feedServer.start();
+    serveFeeds(path -> true, () -> {});
     TestHub hub =
         hub(
             List.of(new FeedService(), new grapple.bot.github.GithubService()),
@@ -314,6 +280,29 @@ class WaitingCommandsTest {
     assertThat(body(nextReply(hub))).startsWith("Room configured to bridge");
     FakeGateway.Sent refusal = hub.gateway.takeSent();
     assertThat(body(refusal)).startsWith("Never send a token in a room");
+  }
+
+  /**
+   * The feed server answers every path with {@link #RSS}: first runs {@code arrived}, and holds the
+   * answer of a path {@code held} accepts until the test lets the slow feed go.
+   */
+  private void serveFeeds(java.util.function.Predicate<String> held, Runnable arrived)
+      throws java.io.IOException {
+    feedServer.setDispatcher(
+        new Dispatcher() {
+          @Override
+          public MockResponse dispatch(RecordedRequest request) throws InterruptedException {
+            arrived.run();
+            if (held.test(request.getUrl().encodedPath()))
+              slowFeedAnswers.await(30, TimeUnit.SECONDS);
+            return new MockResponse.Builder()
+                .code(200)
+                .addHeader("Content-Type", "application/rss+xml")
+                .body(RSS)
+                .build();
+          }
+        });
+    feedServer.start();
   }
 
   private TestHub feeds(Executor commandThreads) {
