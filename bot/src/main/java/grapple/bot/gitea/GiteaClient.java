@@ -31,12 +31,7 @@ final class GiteaClient {
 
   /** {@code GET /api/v1/repos/{owner}/{repo}/hooks}: the first 50 hooks (admins only). */
   JsonNode hooks(HttpUrl instance, String token, String owner, String repo) throws ForgeException {
-    HttpUrl url =
-        repos(instance, owner, repo)
-            .addPathSegment("hooks")
-            .addQueryParameter("limit", "50")
-            .build();
-    return call(token, "GET", url, null);
+    return firstFifty(instance, token, owner, repo, "hooks");
   }
 
   /** {@code POST /api/v1/repos/{owner}/{repo}/hooks}: a {@code gitea} hook; returns the hook. */
@@ -58,11 +53,15 @@ final class GiteaClient {
 
   /** {@code GET /api/v1/repos/{owner}/{repo}/labels}: the first 50 labels. */
   JsonNode labels(HttpUrl instance, String token, String owner, String repo) throws ForgeException {
+    return firstFifty(instance, token, owner, repo, "labels");
+  }
+
+  /** {@code GET /api/v1/repos/{owner}/{repo}/{what}?limit=50}. */
+  private JsonNode firstFifty(
+      HttpUrl instance, String token, String owner, String repo, String what)
+      throws ForgeException {
     HttpUrl url =
-        repos(instance, owner, repo)
-            .addPathSegment("labels")
-            .addQueryParameter("limit", "50")
-            .build();
+        repos(instance, owner, repo).addPathSegment(what).addQueryParameter("limit", "50").build();
     return call(token, "GET", url, null);
   }
 
