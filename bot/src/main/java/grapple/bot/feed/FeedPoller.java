@@ -330,13 +330,15 @@ final class FeedPoller implements AutoCloseable {
     return FeedText.notice(format, feedName);
   }
 
-  /** Dated feeds by date; otherwise reversed, since feeds list the newest first. */
+  /**
+   * Reversed, since feeds list the newest first; dated feeds then by date, a stable sort, so items
+   * that share a date stay oldest first among them.
+   */
   private static List<FeedItem> oldestFirst(List<FeedItem> items) {
     List<FeedItem> out = new ArrayList<>(items);
+    java.util.Collections.reverse(out);
     if (out.stream().allMatch(i -> i.date() != null)) {
       out.sort(Comparator.comparing(FeedItem::date));
-    } else {
-      java.util.Collections.reverse(out);
     }
     return out;
   }

@@ -262,6 +262,29 @@ class FeedPollerTest {
             "New post in Blog: Post 3 (https://blog.example/p/3)");
   }
 
+  /**
+   * Items that share a date (a feed that dates to the day, or stamps every item with its build
+   * time) keep the feed's order among them: the newest are the ones posted, oldest first.
+   */
+  @Test
+  void itemsSharingADateArePostedNewestOnesOldestFirst() throws Exception {
+    FeedPoller poller = primed(poller(0, 2), "", "0");
+    String date = "<pubDate>Fri, 04 Dec 2026 10:00:00 GMT</pubDate>";
+    serve(
+        rssItems(
+            "<item><title>Post 3</title><guid isPermaLink=\"false\">3</guid>" + date + "</item>",
+            "<item><title>Post 2</title><guid isPermaLink=\"false\">2</guid>" + date + "</item>",
+            "<item><title>Post 1</title><guid isPermaLink=\"false\">1</guid>" + date + "</item>"));
+
+    poller.pollOnce(url());
+
+    assertThat(posted(Duration.ofSeconds(3)))
+        .containsExactly(
+            "New post in Blog: Post 2",
+            "New post in Blog: Post 3",
+            "… and 1 more new item in Blog (only the newest 2 are posted per poll).");
+  }
+
   @Test
   void postLatestOnSubscribePostsOnlyItemsThatPassTheFilters() throws Exception {
     FeedPoller poller = poller(2);
