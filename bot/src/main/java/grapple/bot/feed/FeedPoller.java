@@ -216,7 +216,12 @@ final class FeedPoller implements AutoCloseable {
               ? fetcher.fetch(url, null, null)
               : fetcher.fetch(url, state.etag(), state.lastModified());
       if (r.notModified()) {
-        succeeded(url, state.etag(), state.lastModified(), subscribers);
+        // A 304 may carry newer validators (RFC 9110 §15.4.5); one it leaves out stays as stored.
+        succeeded(
+            url,
+            r.etag() != null ? r.etag() : state.etag(),
+            r.lastModified() != null ? r.lastModified() : state.lastModified(),
+            subscribers);
       } else if (r.status() != 200) {
         failed(url, state, "HTTP " + r.status(), r.retryAfter());
       } else {

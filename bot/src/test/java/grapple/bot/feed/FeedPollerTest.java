@@ -455,6 +455,33 @@ class FeedPollerTest {
   }
 
   /**
+   * A 304 may carry new validators (RFC 9110 §15.4.5): they are the ones sent next, not those of
+   * the last 200, which the server may no longer match.
+   */
+  @Test
+  void validatorsA304CarriesAreTheOnesSentNext() throws Exception {
+    FeedPoller poller = primed(poller(0), "", "1");
+    server.takeRequest();
+    server.enqueue(
+        new MockResponse.Builder()
+            .code(304)
+            .addHeader("ETag", "\"v2\"")
+            .addHeader("Last-Modified", "Fri, 04 Dec 2026 10:00:00 GMT")
+            .build());
+    poller.pollOnce(url());
+    server.takeRequest();
+    server.enqueue(new MockResponse.Builder().code(304).build());
+
+    poller.pollOnce(url());
+
+    RecordedRequest third = server.takeRequest();
+    assertThat(third.getHeaders().get("If-None-Match")).isEqualTo("\"v2\"");
+    assertThat(third.getHeaders().get("If-Modified-Since"))
+        .isEqualTo("Fri, 04 Dec 2026 10:00:00 GMT");
+    assertThat(posted(Duration.ofMillis(500))).isEmpty();
+  }
+
+  /**
    * Kicked from the room: what the feed publishes meanwhile was posted there, refused by the
    * homeserver and marked seen, so lost. Now it waits, unseen, and is posted once the bot is back,
    * even when the feed has not changed since the last poll while away.
