@@ -1,5 +1,6 @@
 package grapple.bot.feed;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
@@ -15,6 +16,7 @@ import grapple.state.BadInput;
 import grapple.state.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 
@@ -80,38 +82,54 @@ final class FeedCommands {
 
   private Reply list(Invocation call) {
     call.requireAtMost(1);
+    // As hookshot: by label, else URL, letter case aside (as its localeCompare).
     List<Active> inRoom =
         context.connections().inRoom(call.roomId()).stream()
             .filter(a -> a.kind() == feeds)
+            .sorted(Comparator.comparing(FeedCommands::sortKey, String.CASE_INSENSITIVE_ORDER))
             .toList();
     String format = call.optionalArg(0).orElse("text").toLowerCase(Locale.ROOT);
+    if (!List.of("text", "json", "yaml").contains(format)) {
+      throw new BadInput(
+          "format", "Unknown format " + Markdown.code(format) + ". Usage: `" + call.usage() + "`");
+    }
+    if (inRoom.isEmpty()) {
+      return Reply.text("Not subscribed to any feeds"); // hookshot's words, in every format
+    }
     return switch (format) {
-      case "json" -> Reply.text(Markdown.codeBlock("json", Json.write(describe(inRoom))));
-      case "yaml" -> Reply.text(Markdown.codeBlock("yaml", yaml(describe(inRoom))));
-      case "text" -> text(inRoom);
-      default ->
-          throw new BadInput(
-              "format",
-              "Unknown format " + Markdown.code(format) + ". Usage: `" + call.usage() + "`");
+      case "json" ->
+          Reply.text(HEADING + "\n" + Markdown.codeBlock("json", Json.write(describe(inRoom))));
+      case "yaml" ->
+          Reply.text(HEADING + "\n" + Markdown.codeBlock("yaml", yaml(describe(inRoom))));
+      default -> text(inRoom);
     };
   }
 
+  /** Hookshot's heading of a list, in every format. */
+  private static final String HEADING = "Currently subscribed to these feeds:";
+
+  private static String sortKey(Active a) {
+    JsonNode label = a.connection().config().path("label");
+    return label.isTextual() ? label.asText() : a.stateKey();
+  }
+
   private static Reply text(List<Active> inRoom) {
-    if (inRoom.isEmpty()) {
-      return Reply.text("Not subscribed to any feeds"); // hookshot's words
-    }
     // A code span keeps the URL literal without backslashes, so the plain body reads as it is.
     List<String> lines =
         inRoom.stream().map(a -> Markdown.code(a.stateKey()) + " — " + a.live().summary()).toList();
-    return Reply.text(Markdown.bulletList("Currently subscribed to these feeds:", lines));
+    return Reply.text(Markdown.bulletList(HEADING, lines));
   }
 
-  /** The room's feeds as JSON, with their status, for {@code feed list json|yaml}. */
+  /**
+   * The room's feeds for {@code feed list json|yaml}: each its state content, as hookshot lists
+   * them ({@code url}, {@code label}, {@code template}, ...), with its connection id and status.
+   */
   private ArrayNode describe(List<Active> inRoom) {
     ArrayNode out = Json.MAPPER.createArrayNode();
     for (Active a : inRoom) {
-      ObjectNode feed = out.addObject().put("url", a.stateKey()).put("id", a.id());
-      feed.set("config", a.connection().config().deepCopy());
+      ObjectNode feed = out.addObject().put("url", a.stateKey());
+      feed.setAll(a.connection().config().deepCopy());
+      feed.put("url", a.stateKey()).put("id", a.id());
       feed.put("status", feeds.status(a.stateKey()).toString());
     }
     return out;

@@ -105,14 +105,28 @@ final class FeedParser {
    */
   private static String decode(byte[] body, @Nullable String contentType) throws FeedException {
     InputStream in = new ByteArrayInputStream(body);
+    // A Content-Type counts only when it names a charset: RFC 7303 drops RFC 3023's US-ASCII
+    // default for text/xml (which ROME still applies), and feeds served as text/xml or text/html
+    // with no charset are UTF-8 or say otherwise in their XML declaration.
     try (XmlReader reader =
-        contentType == null ? new XmlReader(in, true) : new XmlReader(in, contentType, true)) {
+        namesCharset(contentType)
+            ? new XmlReader(in, contentType, true)
+            : new XmlReader(in, true)) {
       StringWriter out = new StringWriter(body.length);
       reader.transferTo(out);
       return out.toString();
     } catch (IOException e) {
       throw new FeedException("not a valid feed: " + readable(e), e);
     }
+  }
+
+  private static boolean namesCharset(@Nullable String contentType) {
+    if (contentType == null) return false;
+    String[] parts = contentType.split(";");
+    for (int i = 1; i < parts.length; i++) {
+      if (parts[i].strip().toLowerCase(Locale.ROOT).startsWith("charset=")) return true;
+    }
+    return false;
   }
 
   private static SyndFeed build(String text) throws FeedException {

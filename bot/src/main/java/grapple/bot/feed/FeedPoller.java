@@ -216,7 +216,12 @@ final class FeedPoller implements AutoCloseable {
               ? fetcher.fetch(url, null, null)
               : fetcher.fetch(url, state.etag(), state.lastModified());
       if (r.notModified()) {
-        succeeded(url, state.etag(), state.lastModified(), subscribers);
+        // A 304 may carry newer validators (RFC 9110 §15.4.5); one it leaves out stays as stored.
+        succeeded(
+            url,
+            r.etag() != null ? r.etag() : state.etag(),
+            r.lastModified() != null ? r.lastModified() : state.lastModified(),
+            subscribers);
       } else if (r.status() != 200) {
         failed(url, state, "HTTP " + r.status(), r.retryAfter());
       } else {
@@ -330,13 +335,15 @@ final class FeedPoller implements AutoCloseable {
     return FeedText.notice(format, feedName);
   }
 
-  /** Dated feeds by date; otherwise reversed, since feeds list the newest first. */
+  /**
+   * Reversed, since feeds list the newest first; dated feeds then by date, a stable sort, so items
+   * that share a date stay oldest first among them.
+   */
   private static List<FeedItem> oldestFirst(List<FeedItem> items) {
     List<FeedItem> out = new ArrayList<>(items);
+    java.util.Collections.reverse(out);
     if (out.stream().allMatch(i -> i.date() != null)) {
       out.sort(Comparator.comparing(FeedItem::date));
-    } else {
-      java.util.Collections.reverse(out);
     }
     return out;
   }

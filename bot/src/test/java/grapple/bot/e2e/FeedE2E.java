@@ -362,10 +362,10 @@ class FeedE2E {
     Seen reply = command(roomA, "!grapple feed list json");
 
     String body = reply.body();
-    assertThat(body).as("reply").startsWith("```json\n").endsWith("\n```");
+    String head = "Currently subscribed to these feeds:\n```json\n";
+    assertThat(body).as("reply").startsWith(head).endsWith("\n```");
     JsonNode feeds =
-        MatrixUser.JSON.readTree(
-            body.substring("```json\n".length(), body.length() - "\n```".length()));
+        MatrixUser.JSON.readTree(body.substring(head.length(), body.length() - "\n```".length()));
     List<String> urls = new ArrayList<>();
     feeds.forEach(f -> urls.add(f.path("url").asText()));
     assertThat(urls).as("urls in %s", body).containsExactly(urlA);

@@ -562,6 +562,28 @@ class FeedParserTest {
     assertThat(feed.items().get(0).title()).contains("Lockdown-Verlängerung");
   }
 
+  /**
+   * RFC 7303 (which replaced RFC 3023) drops the US-ASCII default for text/xml: with no charset
+   * named, the byte order mark, the XML declaration, else UTF-8 decide. Many feeds are served so.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"text/xml", "TEXT/XML", "text/html", "text/xml; format=flowed"})
+  void aUtf8FeedServedWithoutACharsetIsReadAsUtf8(String contentType) throws Exception {
+    for (String prolog : List.of("<?xml version=\"1.0\"?>", "")) {
+      String xml =
+          prolog
+              + "<rss version=\"2.0\"><channel><title>Café</title>"
+              + "<item><guid>1</guid><title>Ünïcode é</title></item></channel></rss>";
+
+      ParsedFeed feed =
+          FeedParser.parse(
+              xml.getBytes(StandardCharsets.UTF_8), contentType, URI.create("https://e.org/"));
+
+      assertThat(feed.title()).isEqualTo("Café");
+      assertThat(feed.items().get(0).title()).isEqualTo("Ünïcode é");
+    }
+  }
+
   @Test
   void readsRssWithEmptyVersionAttribute() throws Exception {
     ParsedFeed feed = parse("rss20_iprogrammer.xml", "https://www.i-programmer.info/feed");

@@ -262,6 +262,29 @@ class FeedPollerTest {
             "New post in Blog: Post 3 (https://blog.example/p/3)");
   }
 
+  /**
+   * Items that share a date (a feed that dates to the day, or stamps every item with its build
+   * time) keep the feed's order among them: the newest are the ones posted, oldest first.
+   */
+  @Test
+  void itemsSharingADateArePostedNewestOnesOldestFirst() throws Exception {
+    FeedPoller poller = primed(poller(0, 2), "", "0");
+    String date = "<pubDate>Fri, 04 Dec 2026 10:00:00 GMT</pubDate>";
+    serve(
+        rssItems(
+            "<item><title>Post 3</title><guid isPermaLink=\"false\">3</guid>" + date + "</item>",
+            "<item><title>Post 2</title><guid isPermaLink=\"false\">2</guid>" + date + "</item>",
+            "<item><title>Post 1</title><guid isPermaLink=\"false\">1</guid>" + date + "</item>"));
+
+    poller.pollOnce(url());
+
+    assertThat(posted(Duration.ofSeconds(3)))
+        .containsExactly(
+            "New post in Blog: Post 2",
+            "New post in Blog: Post 3",
+            "… and 1 more new item in Blog (only the newest 2 are posted per poll).");
+  }
+
   @Test
   void postLatestOnSubscribePostsOnlyItemsThatPassTheFilters() throws Exception {
     FeedPoller poller = poller(2);
@@ -428,6 +451,33 @@ class FeedPollerTest {
     RecordedRequest second = server.takeRequest();
     assertThat(second.getHeaders().get("If-None-Match"))
         .isEqualTo("\"v" + rss("1").length() + "\"");
+    assertThat(posted(Duration.ofMillis(500))).isEmpty();
+  }
+
+  /**
+   * A 304 may carry new validators (RFC 9110 §15.4.5): they are the ones sent next, not those of
+   * the last 200, which the server may no longer match.
+   */
+  @Test
+  void validatorsA304CarriesAreTheOnesSentNext() throws Exception {
+    FeedPoller poller = primed(poller(0), "", "1");
+    server.takeRequest();
+    server.enqueue(
+        new MockResponse.Builder()
+            .code(304)
+            .addHeader("ETag", "\"v2\"")
+            .addHeader("Last-Modified", "Fri, 04 Dec 2026 10:00:00 GMT")
+            .build());
+    poller.pollOnce(url());
+    server.takeRequest();
+    server.enqueue(new MockResponse.Builder().code(304).build());
+
+    poller.pollOnce(url());
+
+    RecordedRequest third = server.takeRequest();
+    assertThat(third.getHeaders().get("If-None-Match")).isEqualTo("\"v2\"");
+    assertThat(third.getHeaders().get("If-Modified-Since"))
+        .isEqualTo("Fri, 04 Dec 2026 10:00:00 GMT");
     assertThat(posted(Duration.ofMillis(500))).isEmpty();
   }
 
