@@ -7,6 +7,7 @@ import grapple.bot.room.MatrixException;
 import grapple.bot.room.Messages;
 import grapple.state.Database;
 import grapple.state.OutboxStore;
+import grapple.testing.Await;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -194,6 +195,54 @@ class OutboxTest {
     List<Long> attempts = gateway.attemptNanos();
     assertThat(TimeUnit.NANOSECONDS.toMillis(attempts.get(1) - attempts.get(0)))
         .isGreaterThanOrEqualTo(700);
+  }
+
+  /**
+   * One room the homeserver keeps failing (a 500 for that room alone) waits on its own backoff: it
+   * neither holds up the other rooms for that backoff nor is retried every half second because the
+   * other rooms' sends succeed.
+   */
+  @Test
+  void aRoomTheHomeserverKeepsFailingHoldsUpNoOtherRoom() throws Exception {
+    FakeGateway gateway =
+        new FakeGateway()
+            .failRoom(
+                "!broken:test",
+                new MatrixException(500, "M_UNKNOWN", "Internal server error", null));
+    Outbox outbox = outbox(db(), gateway, Duration.ofSeconds(2), Outbox.MAX_QUEUED);
+
+    outbox.post("!broken:test", Messages.notice("stuck")).queued().join();
+    Await.until(Duration.ofSeconds(10), () -> gateway.attemptNanos().size() >= 4);
+    String stuck = gateway.txnIdsSeen().get(0);
+
+    long postedAt = System.nanoTime();
+    outbox.post("!fine:test", Messages.notice("hello")).queued().join();
+    FakeGateway.Sent sent = gateway.takeSent(Duration.ofSeconds(5));
+    assertThat(sent).isNotNull();
+    assertThat(sent.roomId()).isEqualTo("!fine:test");
+    assertThat(TimeUnit.NANOSECONDS.toMillis(sent.atNanos() - postedAt)).isLessThan(700);
+
+    // The other room's successes do not reset the broken room's backoff (about 1 to 2 s by now).
+    for (int i = 0; i < 3; i++) {
+      outbox.post("!fine:test", Messages.notice("more " + i)).queued().join();
+      assertThat(gateway.takeSent(Duration.ofSeconds(5))).isNotNull();
+    }
+    int before = attemptsOf(gateway, stuck).size();
+    Await.until(Duration.ofSeconds(10), () -> attemptsOf(gateway, stuck).size() >= before + 2);
+    List<Long> attempts = attemptsOf(gateway, stuck);
+    long gap = attempts.get(attempts.size() - 1) - attempts.get(attempts.size() - 2);
+    assertThat(TimeUnit.NANOSECONDS.toMillis(gap)).isGreaterThanOrEqualTo(900);
+    assertThat(outbox.failures()).isEmpty();
+  }
+
+  /** When the sends with transaction id {@code txnId} were made. */
+  private static List<Long> attemptsOf(FakeGateway gateway, String txnId) {
+    List<String> txnIds = gateway.txnIdsSeen();
+    List<Long> nanos = gateway.attemptNanos();
+    List<Long> out = new ArrayList<>();
+    for (int i = 0; i < Math.min(txnIds.size(), nanos.size()); i++)
+      if (txnIds.get(i).equals(txnId)) out.add(nanos.get(i));
+    return out;
   }
 
   /**
