@@ -49,6 +49,12 @@ public final class FakeGateway implements RoomGateway {
     return this;
   }
 
+  /** Sends to {@code roomId} work again. */
+  public FakeGateway mendRoom(String roomId) {
+    failingRooms.remove(roomId);
+    return this;
+  }
+
   /** Every send of a message with this body throws {@code error}, as a bug on bad content would. */
   public FakeGateway poison(String body, Error error) {
     this.poisonBody = body;

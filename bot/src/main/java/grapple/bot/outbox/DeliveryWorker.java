@@ -134,12 +134,31 @@ final class DeliveryWorker implements AutoCloseable {
     while (!closed) {
       OutboxStore.Entry head = peek(target);
       if (head == null) return;
-      if (!deliverGuarded(head)) {
+      if (!deliverOrWait(head)) {
         Duration wait = retryIn.remove(target);
         schedule(target, wait == null ? 0 : wait.toNanos());
         return;
       }
       settleHead(target);
+    }
+  }
+
+  /**
+   * As {@link #deliverGuarded}; when even recording the outcome fails (the database refuses the
+   * write: a full disk, a lost connection), the message stays at its target's head and is tried
+   * again later, instead of the failure ending this drain and leaving its target stalled for good.
+   */
+  private boolean deliverOrWait(OutboxStore.Entry entry) {
+    try {
+      return deliverGuarded(entry);
+    } catch (Throwable e) {
+      Fatal.haltIfFatal(e);
+      log.error(
+          "outbox: recording what became of #{} to {} failed; it will be tried again",
+          entry.seq(),
+          describe(entry.target()),
+          e);
+      return pauseTarget(entry, e, null);
     }
   }
 

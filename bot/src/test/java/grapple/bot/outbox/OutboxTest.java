@@ -352,6 +352,36 @@ class OutboxTest {
   }
 
   /**
+   * A refusal the database could not record (full disk, a lost connection) leaves the message to be
+   * tried again later; its room's delivery goes on once the database takes writes again.
+   */
+  @Test
+  void aRefusalTheDatabaseCannotRecordDoesNotStopItsRoom() throws Exception {
+    Database db = db();
+    db.writeAndWait(
+        c ->
+            grapple.state.Sql.update(
+                c,
+                "CREATE TRIGGER no_failed BEFORE UPDATE ON outbox WHEN NEW.status = 'failed'"
+                    + " BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END"));
+    FakeGateway gateway = new FakeGateway().failRoom("!a:test", FakeGateway.forbidden());
+    Outbox outbox = outbox(db, gateway);
+
+    Outbox.Posting refused = outbox.post("!a:test", Messages.notice("refused"));
+    Await.until(Duration.ofSeconds(10), () -> gateway.attemptNanos().size() >= 4);
+    db.writeAndWait(c -> grapple.state.Sql.update(c, "DROP TRIGGER no_failed"));
+    Await.until(Duration.ofSeconds(10), () -> outbox.failures().size() == 1);
+    gateway.mendRoom("!a:test");
+    outbox.post("!a:test", Messages.notice("next")).queued().join();
+
+    FakeGateway.Sent sent = gateway.takeSent(Duration.ofSeconds(10));
+    assertThat(sent).isNotNull();
+    assertThat(sent.content().get("body").asText()).isEqualTo("next");
+    assertThat(refused.delivered()).failsWithin(Duration.ofSeconds(5));
+    assertThat(outbox.failures()).hasSize(1);
+  }
+
+  /**
    * A permanent refusal (M_FORBIDDEN), and a message that keeps failing unexpectedly (recorded
    * after a few tries): each gateway fails the message named {@code failing}.
    */
