@@ -15,7 +15,6 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -91,14 +90,18 @@ final class DeliveryWorker implements AutoCloseable {
     this.backoff = new Backoff(maxRetryDelay);
     this.maxRetryDelay = maxRetryDelay;
     AtomicInteger n = new AtomicInteger();
-    this.executor =
-        Executors.newScheduledThreadPool(
+    java.util.concurrent.ScheduledThreadPoolExecutor pool =
+        new java.util.concurrent.ScheduledThreadPoolExecutor(
             concurrency,
             r -> {
               Thread t = new Thread(r, "delivery-" + n.incrementAndGet());
               t.setDaemon(true);
               return t;
             });
+    // At close, a target waiting out a pause (a retry hint may be an hour) is not waited for: its
+    // messages stay queued for the next start.
+    pool.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+    this.executor = pool;
   }
 
   int backlog() {

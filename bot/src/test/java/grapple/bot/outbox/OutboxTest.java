@@ -246,6 +246,26 @@ class OutboxTest {
   }
 
   /**
+   * Closing while a room waits out a long retry hint ends at once: the wait is not served first,
+   * and the message stays queued for the next start.
+   */
+  @Test
+  void closingWhileARoomWaitsOutARetryHintDoesNotWaitForIt() throws Exception {
+    Database db = db();
+    FakeGateway gateway = new FakeGateway().failNext(FakeGateway.rateLimited(60_000));
+    Outbox outbox = new Outbox(new OutboxStore(db), gateway, 4, Duration.ofMillis(200));
+    outbox.start(db);
+    outbox.post("!a:test", Messages.notice("hello")).queued().join();
+    Await.until(Duration.ofSeconds(10), () -> gateway.attemptNanos().size() == 1);
+
+    long start = System.nanoTime();
+    outbox.close();
+
+    assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(3_000);
+    assertThat(new OutboxStore(db).pending()).hasSize(1);
+  }
+
+  /**
    * A 401 (the bot's token was logged out or rotated) says nothing about the message: it waits for
    * a working token, and is not recorded as refused for good.
    */
