@@ -132,6 +132,26 @@ class OutboxTest {
     assertThat(outbox.backlog()).isZero();
   }
 
+  /** A backlog left by an earlier run is read into the delivery queues only up to their bound. */
+  @Test
+  void aBacklogLeftByAnEarlierRunFillsTheQueuesOnlyUpToTheirBound() throws Exception {
+    Database db = db();
+    List<OutboxStore.Draft> drafts = new ArrayList<>();
+    for (int i = 0; i < 40; i++)
+      drafts.add(new OutboxStore.Draft("!a:test", "m.room.message", Messages.notice("m" + i)));
+    new OutboxStore(db).enqueue(drafts).join();
+    FakeGateway gateway = new FakeGateway().hold();
+    Outbox outbox = outbox(db, gateway, Duration.ofMillis(200), 5);
+
+    Await.until(Duration.ofSeconds(10), () -> outbox.backlog() >= 5);
+    assertThat(outbox.backlog()).isEqualTo(5);
+    gateway.release();
+
+    for (int i = 0; i < 40; i++)
+      assertThat(gateway.takeSent().content().get("body").asText()).isEqualTo("m" + i);
+    assertThat(gateway.takeSent(Duration.ofMillis(200))).as("nothing twice").isNull();
+  }
+
   /**
    * The reader and the writer's direct hand-over take turns many times here (the queues hold 5),
    * with commits landing while the reader reads: nothing may be sent twice or out of order.
