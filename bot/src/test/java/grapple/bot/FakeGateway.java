@@ -40,6 +40,21 @@ public final class FakeGateway implements RoomGateway {
     return this;
   }
 
+  private final java.util.Map<String, IOException> failingRooms =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  /** Every send to {@code roomId} fails with {@code error}, as a room the homeserver chokes on. */
+  public FakeGateway failRoom(String roomId, IOException error) {
+    failingRooms.put(roomId, error);
+    return this;
+  }
+
+  /** Sends to {@code roomId} work again. */
+  public FakeGateway mendRoom(String roomId) {
+    failingRooms.remove(roomId);
+    return this;
+  }
+
   /** Every send of a message with this body throws {@code error}, as a bug on bad content would. */
   public FakeGateway poison(String body, Error error) {
     this.poisonBody = body;
@@ -113,6 +128,8 @@ public final class FakeGateway implements RoomGateway {
       attemptNanos.add(System.nanoTime());
       IOException failure = failures.poll();
       if (failure != null) throw failure;
+      IOException roomFailure = failingRooms.get(roomId);
+      if (roomFailure != null) throw roomFailure;
     }
     sent.add(new Sent(roomId, eventType, content, txnId, System.nanoTime()));
     return "$" + txnId;

@@ -15,7 +15,6 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -24,10 +23,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Sends queued messages: one at a time per target (room or DM), several targets at once. A
- * transient failure (network, 5xx, 429) pauses every target together, for the homeserver's {@code
- * retry_after_ms} or a capped backoff, so an outage costs no busy loop; a permanent refusal (other
- * 4xx) is recorded and the target moves on.
+ * Sends queued messages: one at a time per target (room or DM), several targets at once. A failure
+ * that is about the bot or the homeserver as a whole (429, the network, a proxy's error page, the
+ * token, the server's resource limit) pauses every target together, for the homeserver's {@code
+ * retry_after_ms} or a capped backoff, so an outage costs no busy loop. A transient failure the
+ * homeserver gives for one send (its own 5xx) pauses only that target, on a backoff of its own, so
+ * one room the homeserver chokes on neither holds up the others nor is retried at their pace. A
+ * permanent refusal (other 4xx) is recorded and the target moves on.
  */
 final class DeliveryWorker implements AutoCloseable {
   static final String DM_PREFIX = "dm:";
@@ -52,6 +54,15 @@ final class DeliveryWorker implements AutoCloseable {
   private final RoomGateway gateway;
   private final Settled settled;
   private final Backoff backoff;
+  private final Duration maxRetryDelay;
+
+  /** Each target's own backoff while its head message fails on its own (see the class comment). */
+  private final Map<String, Backoff> targetBackoffs =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  /** How long a target that failed on its own waits before its next try. */
+  private final Map<String, Duration> retryIn = new java.util.concurrent.ConcurrentHashMap<>();
+
   private final ScheduledExecutorService executor;
   private final Map<String, Deque<OutboxStore.Entry>> queues = new HashMap<>();
   private final Set<String> active = new HashSet<>();
@@ -77,15 +88,20 @@ final class DeliveryWorker implements AutoCloseable {
     this.gateway = gateway;
     this.settled = settled;
     this.backoff = new Backoff(maxRetryDelay);
+    this.maxRetryDelay = maxRetryDelay;
     AtomicInteger n = new AtomicInteger();
-    this.executor =
-        Executors.newScheduledThreadPool(
+    java.util.concurrent.ScheduledThreadPoolExecutor pool =
+        new java.util.concurrent.ScheduledThreadPoolExecutor(
             concurrency,
             r -> {
               Thread t = new Thread(r, "delivery-" + n.incrementAndGet());
               t.setDaemon(true);
               return t;
             });
+    // At close, a target waiting out a pause (a retry hint may be an hour) is not waited for: its
+    // messages stay queued for the next start.
+    pool.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+    this.executor = pool;
   }
 
   int backlog() {
@@ -121,11 +137,31 @@ final class DeliveryWorker implements AutoCloseable {
     while (!closed) {
       OutboxStore.Entry head = peek(target);
       if (head == null) return;
-      if (!deliverGuarded(head)) {
-        schedule(target, 0);
+      if (!deliverOrWait(head)) {
+        Duration wait = retryIn.remove(target);
+        schedule(target, wait == null ? 0 : wait.toNanos());
         return;
       }
       settleHead(target);
+    }
+  }
+
+  /**
+   * As {@link #deliverGuarded}; when even recording the outcome fails (the database refuses the
+   * write: a full disk, a lost connection), the message stays at its target's head and is tried
+   * again later, instead of the failure ending this drain and leaving its target stalled for good.
+   */
+  private boolean deliverOrWait(OutboxStore.Entry entry) {
+    try {
+      return deliverGuarded(entry);
+    } catch (Throwable e) {
+      Fatal.haltIfFatal(e);
+      log.error(
+          "outbox: recording what became of #{} to {} failed; it will be tried again",
+          entry.seq(),
+          describe(entry.target()),
+          e);
+      return pauseTarget(entry, e, null);
     }
   }
 
@@ -146,7 +182,7 @@ final class DeliveryWorker implements AutoCloseable {
             entry.seq(),
             describe(entry.target()),
             e);
-        return pause(entry, new IOException(e.toString(), e), null);
+        return pauseTarget(entry, e, null);
       }
       log.error(
           "outbox: #{} to {} failed {} times unexpectedly; recorded as failed, not retried",
@@ -155,6 +191,7 @@ final class DeliveryWorker implements AutoCloseable {
           failures,
           e);
       unexpectedFailures.remove(entry.seq());
+      targetBackoffs.remove(entry.target());
       recordFailed(entry, e);
       return true;
     }
@@ -182,15 +219,22 @@ final class DeliveryWorker implements AutoCloseable {
       ObjectNode content = entry.content() != null ? entry.content() : store.content(entry.seq());
       String eventId = gateway.send(roomId, entry.eventType(), content, entry.txnId());
       backoff.reset();
+      targetBackoffs.remove(entry.target());
+      unexpectedFailures.remove(entry.seq());
       store.delivered(entry.seq());
       log.debug("outbox: delivered #{} to {} as {}", entry.seq(), roomId, eventId);
       movedToNewDirectRoom.remove(entry.seq());
       settled.settled(entry.seq(), eventId, null);
       return true;
     } catch (MatrixException e) {
-      if (e.mayPassLater()) return pause(entry, e, e.retryAfter().orElse(null));
+      if (e.mayPassLater()) {
+        return aboutThisSend(e)
+            ? pauseTarget(entry, e, e.retryAfter().orElse(null))
+            : pause(entry, e, e.retryAfter().orElse(null));
+      }
       if (roomId != null && refusedInDirectRoom(entry, roomId, e)) return false;
       movedToNewDirectRoom.remove(entry.seq());
+      targetBackoffs.remove(entry.target());
       refusedForGood(entry, e);
       return true;
     } catch (IOException e) {
@@ -220,6 +264,36 @@ final class DeliveryWorker implements AutoCloseable {
   private String roomFor(String target) throws IOException {
     if (!target.startsWith(DM_PREFIX)) return target;
     return gateway.directRoom(target.substring(DM_PREFIX.length()));
+  }
+
+  /**
+   * Whether a failure that may pass later is the homeserver's answer to this one send (its own 5xx,
+   * with an errcode: a room it cannot write to right now) rather than about the bot or the server
+   * as a whole (a rate limit, the token, its resource limit, a proxy's page while it is down).
+   */
+  private static boolean aboutThisSend(MatrixException e) {
+    return e.fromHomeserver()
+        && e.status() >= 500
+        && !e.errcode().equals("M_RESOURCE_LIMIT_EXCEEDED");
+  }
+
+  /** Pauses only the entry's target, on its own backoff (or for the wait the homeserver asked). */
+  private boolean pauseTarget(OutboxStore.Entry entry, Throwable why, @Nullable Duration asked) {
+    Duration wait =
+        asked != null
+            ? asked
+            : targetBackoffs
+                .computeIfAbsent(entry.target(), t -> new Backoff(maxRetryDelay))
+                .next();
+    retryIn.put(entry.target(), wait);
+    log.warn(
+        "outbox: #{} to {} not delivered ({}); retrying it in {} ms, {} waiting",
+        entry.seq(),
+        describe(entry.target()),
+        why instanceof MatrixException ? why.getMessage() : why.toString(),
+        wait.toMillis(),
+        backlog.get());
+    return false;
   }
 
   private boolean pause(OutboxStore.Entry entry, Exception why, @Nullable Duration asked) {

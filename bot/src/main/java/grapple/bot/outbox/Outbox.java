@@ -209,9 +209,9 @@ public final class Outbox implements AutoCloseable {
           if (direct) continue; // every new row reaches queued() in seq order
         }
         if (closed) return;
-        int read = readOnce(first);
+        boolean more = readOnce(first);
         first = false;
-        if (read == READ_BATCH) wake();
+        if (more) wake();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return;
@@ -223,12 +223,17 @@ public final class Outbox implements AutoCloseable {
     }
   }
 
-  private int readOnce(boolean first) {
+  /**
+   * Reads on from the horizon, no more than the delivery queues have room for; true when it read as
+   * many as it asked for (there may be more).
+   */
+  private boolean readOnce(boolean first) {
     long after;
     synchronized (feed) {
       after = horizon;
     }
-    List<OutboxStore.Entry> rows = store.pendingAfter(after, READ_BATCH);
+    int limit = (int) Math.max(1, Math.min(READ_BATCH, (long) maxQueued - worker.backlog()));
+    List<OutboxStore.Entry> rows = store.pendingAfter(after, limit);
     if (first && !rows.isEmpty())
       log.info("outbox: delivering message(s) queued before this instance led");
     for (OutboxStore.Entry row : rows) {
@@ -244,9 +249,9 @@ public final class Outbox implements AutoCloseable {
     synchronized (feed) {
       // What was handed over at or below the horizon is either read above or delivered and gone.
       handedOver.keySet().removeIf(seq -> seq <= horizon);
-      if (soleWriter && rows.size() < READ_BATCH) goDirect();
+      if (soleWriter && rows.size() < limit) goDirect();
     }
-    return rows.size();
+    return rows.size() == limit;
   }
 
   /**

@@ -57,6 +57,14 @@ public final class MatrixException extends IOException {
     return errcode;
   }
 
+  /**
+   * False when the answer was not a Matrix error (see {@link #notFromHomeserver}): something in
+   * front of the homeserver answered.
+   */
+  public boolean fromHomeserver() {
+    return fromHomeserver;
+  }
+
   /** The wait the homeserver asked for ({@code retry_after_ms} or Retry-After), if any. */
   public Optional<Duration> retryAfter() {
     return Optional.ofNullable(retryAfter);

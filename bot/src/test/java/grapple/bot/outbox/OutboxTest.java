@@ -7,6 +7,7 @@ import grapple.bot.room.MatrixException;
 import grapple.bot.room.Messages;
 import grapple.state.Database;
 import grapple.state.OutboxStore;
+import grapple.testing.Await;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -131,6 +132,26 @@ class OutboxTest {
     assertThat(outbox.backlog()).isZero();
   }
 
+  /** A backlog left by an earlier run is read into the delivery queues only up to their bound. */
+  @Test
+  void aBacklogLeftByAnEarlierRunFillsTheQueuesOnlyUpToTheirBound() throws Exception {
+    Database db = db();
+    List<OutboxStore.Draft> drafts = new ArrayList<>();
+    for (int i = 0; i < 40; i++)
+      drafts.add(new OutboxStore.Draft("!a:test", "m.room.message", Messages.notice("m" + i)));
+    new OutboxStore(db).enqueue(drafts).join();
+    FakeGateway gateway = new FakeGateway().hold();
+    Outbox outbox = outbox(db, gateway, Duration.ofMillis(200), 5);
+
+    Await.until(Duration.ofSeconds(10), () -> outbox.backlog() >= 5);
+    assertThat(outbox.backlog()).isEqualTo(5);
+    gateway.release();
+
+    for (int i = 0; i < 40; i++)
+      assertThat(gateway.takeSent().content().get("body").asText()).isEqualTo("m" + i);
+    assertThat(gateway.takeSent(Duration.ofMillis(200))).as("nothing twice").isNull();
+  }
+
   /**
    * The reader and the writer's direct hand-over take turns many times here (the queues hold 5),
    * with commits landing while the reader reads: nothing may be sent twice or out of order.
@@ -194,6 +215,74 @@ class OutboxTest {
     List<Long> attempts = gateway.attemptNanos();
     assertThat(TimeUnit.NANOSECONDS.toMillis(attempts.get(1) - attempts.get(0)))
         .isGreaterThanOrEqualTo(700);
+  }
+
+  /**
+   * One room the homeserver keeps failing (a 500 for that room alone) waits on its own backoff: it
+   * neither holds up the other rooms for that backoff nor is retried every half second because the
+   * other rooms' sends succeed.
+   */
+  @Test
+  void aRoomTheHomeserverKeepsFailingHoldsUpNoOtherRoom() throws Exception {
+    FakeGateway gateway =
+        new FakeGateway()
+            .failRoom(
+                "!broken:test",
+                new MatrixException(500, "M_UNKNOWN", "Internal server error", null));
+    Outbox outbox = outbox(db(), gateway, Duration.ofSeconds(2), Outbox.MAX_QUEUED);
+
+    outbox.post("!broken:test", Messages.notice("stuck")).queued().join();
+    Await.until(Duration.ofSeconds(10), () -> gateway.attemptNanos().size() >= 4);
+    String stuck = gateway.txnIdsSeen().get(0);
+
+    long postedAt = System.nanoTime();
+    outbox.post("!fine:test", Messages.notice("hello")).queued().join();
+    FakeGateway.Sent sent = gateway.takeSent(Duration.ofSeconds(5));
+    assertThat(sent).isNotNull();
+    assertThat(sent.roomId()).isEqualTo("!fine:test");
+    assertThat(TimeUnit.NANOSECONDS.toMillis(sent.atNanos() - postedAt)).isLessThan(700);
+
+    // The other room's successes do not reset the broken room's backoff (about 1 to 2 s by now).
+    for (int i = 0; i < 3; i++) {
+      outbox.post("!fine:test", Messages.notice("more " + i)).queued().join();
+      assertThat(gateway.takeSent(Duration.ofSeconds(5))).isNotNull();
+    }
+    int before = attemptsOf(gateway, stuck).size();
+    Await.until(Duration.ofSeconds(10), () -> attemptsOf(gateway, stuck).size() >= before + 2);
+    List<Long> attempts = attemptsOf(gateway, stuck);
+    long gap = attempts.get(attempts.size() - 1) - attempts.get(attempts.size() - 2);
+    assertThat(TimeUnit.NANOSECONDS.toMillis(gap)).isGreaterThanOrEqualTo(900);
+    assertThat(outbox.failures()).isEmpty();
+  }
+
+  /** When the sends with transaction id {@code txnId} were made. */
+  private static List<Long> attemptsOf(FakeGateway gateway, String txnId) {
+    List<String> txnIds = gateway.txnIdsSeen();
+    List<Long> nanos = gateway.attemptNanos();
+    List<Long> out = new ArrayList<>();
+    for (int i = 0; i < Math.min(txnIds.size(), nanos.size()); i++)
+      if (txnIds.get(i).equals(txnId)) out.add(nanos.get(i));
+    return out;
+  }
+
+  /**
+   * Closing while a room waits out a long retry hint ends at once: the wait is not served first,
+   * and the message stays queued for the next start.
+   */
+  @Test
+  void closingWhileARoomWaitsOutARetryHintDoesNotWaitForIt() throws Exception {
+    Database db = db();
+    FakeGateway gateway = new FakeGateway().failNext(FakeGateway.rateLimited(60_000));
+    Outbox outbox = new Outbox(new OutboxStore(db), gateway, 4, Duration.ofMillis(200));
+    outbox.start(db);
+    outbox.post("!a:test", Messages.notice("hello")).queued().join();
+    Await.until(Duration.ofSeconds(10), () -> gateway.attemptNanos().size() == 1);
+
+    long start = System.nanoTime();
+    outbox.close();
+
+    assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(3_000);
+    assertThat(new OutboxStore(db).pending()).hasSize(1);
   }
 
   /**
@@ -300,6 +389,36 @@ class OutboxTest {
     assertThat(sent.content().get("body").asText()).isEqualTo("your hook");
     assertThat(posted.delivered()).succeedsWithin(Duration.ofSeconds(5));
     assertThat(outbox.failures()).isEmpty();
+  }
+
+  /**
+   * A refusal the database could not record (full disk, a lost connection) leaves the message to be
+   * tried again later; its room's delivery goes on once the database takes writes again.
+   */
+  @Test
+  void aRefusalTheDatabaseCannotRecordDoesNotStopItsRoom() throws Exception {
+    Database db = db();
+    db.writeAndWait(
+        c ->
+            grapple.state.Sql.update(
+                c,
+                "CREATE TRIGGER no_failed BEFORE UPDATE ON outbox WHEN NEW.status = 'failed'"
+                    + " BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END"));
+    FakeGateway gateway = new FakeGateway().failRoom("!a:test", FakeGateway.forbidden());
+    Outbox outbox = outbox(db, gateway);
+
+    Outbox.Posting refused = outbox.post("!a:test", Messages.notice("refused"));
+    Await.until(Duration.ofSeconds(10), () -> gateway.attemptNanos().size() >= 4);
+    db.writeAndWait(c -> grapple.state.Sql.update(c, "DROP TRIGGER no_failed"));
+    Await.until(Duration.ofSeconds(10), () -> outbox.failures().size() == 1);
+    gateway.mendRoom("!a:test");
+    outbox.post("!a:test", Messages.notice("next")).queued().join();
+
+    FakeGateway.Sent sent = gateway.takeSent(Duration.ofSeconds(10));
+    assertThat(sent).isNotNull();
+    assertThat(sent.content().get("body").asText()).isEqualTo("next");
+    assertThat(refused.delivered()).failsWithin(Duration.ofSeconds(5));
+    assertThat(outbox.failures()).hasSize(1);
   }
 
   /**
