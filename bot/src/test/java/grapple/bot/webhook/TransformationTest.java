@@ -177,11 +177,18 @@ class TransformationTest {
   }
 
   private static void endsInTime(String script, String expected) {
+    // A refusal other than the time limit's is given time enough on a loaded test machine to be
+    // reached (the strings a script builds first take a while there); it must still come soon.
+    boolean timeLimit = expected.contains("longer than 500 ms");
     long started = System.nanoTime();
-    assertThatThrownBy(() -> run(script, "{\"a\": 1}"))
+    assertThatThrownBy(
+            () -> {
+              if (timeLimit) run(script, "{\"a\": 1}");
+              else runPatiently(script, "{\"a\": 1}");
+            })
         .isInstanceOf(Transformation.Failed.class)
         .hasMessageContaining(expected);
-    assertThat((System.nanoTime() - started) / 1_000_000).isLessThan(3000);
+    assertThat((System.nanoTime() - started) / 1_000_000).isLessThan(timeLimit ? 3000 : 10_000);
   }
 
   @Test
