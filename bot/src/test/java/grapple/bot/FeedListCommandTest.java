@@ -21,10 +21,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** {@code feed list json|yaml} answers as hookshot's does. */
 class FeedListCommandTest {
   private static final String ADMIN = "@admin:test";
-  private static final String RSS =
-      "<rss version=\"2.0\"><channel><title>t</title><link>http://x.test/</link>"
-          + "<item><title>one</title><link>http://x.test/1</link><guid>1</guid></item>"
-          + "</channel></rss>";
 
   @TempDir Path dir;
   private final MockWebServer feedServer = new MockWebServer();
@@ -39,7 +35,7 @@ class FeedListCommandTest {
             return new MockResponse.Builder()
                 .code(200)
                 .addHeader("Content-Type", "application/rss+xml")
-                .body(RSS)
+                .body(TestHub.ONE_ITEM_RSS)
                 .build();
           }
         });

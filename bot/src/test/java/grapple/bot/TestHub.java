@@ -38,6 +38,12 @@ import java.util.Map;
 final class TestHub implements AutoCloseable {
   static final String ROOM = "!room:test";
 
+  /** A feed of one item, for tests that subscribe to one. */
+  static final String ONE_ITEM_RSS =
+      "<rss version=\"2.0\"><channel><title>t</title><link>http://x.test/</link>"
+          + "<item><title>one</title><link>http://x.test/1</link><guid>1</guid></item>"
+          + "</channel></rss>";
+
   /** Everyone is admin of every service: the permissions the service tests run with. */
   static final List<PermissionRule> EVERYONE_ADMIN =
       List.of(everyService("*", PermissionLevel.ADMIN));

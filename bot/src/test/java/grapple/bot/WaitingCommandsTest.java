@@ -41,10 +41,6 @@ class WaitingCommandsTest {
   private static final String ADMIN = "@admin:test";
   private static final String SLOW_ROOM = "!slow:test";
   private static final String OTHER_ROOM = "!other:test";
-  private static final String RSS =
-      "<rss version=\"2.0\"><channel><title>t</title><link>http://x.test/</link>"
-          + "<item><title>one</title><link>http://x.test/1</link><guid>1</guid></item>"
-          + "</channel></rss>";
 
   @TempDir Path dir;
   private final MockWebServer feedServer = new MockWebServer();
@@ -283,8 +279,9 @@ class WaitingCommandsTest {
   }
 
   /**
-   * The feed server answers every path with {@link #RSS}: first runs {@code arrived}, and holds the
-   * answer of a path {@code held} accepts until the test lets the slow feed go.
+   * The feed server answers every path with {@link TestHub#ONE_ITEM_RSS}: first runs {@code
+   * arrived}, and holds the answer of a path {@code held} accepts until the test lets the slow feed
+   * go.
    */
   private void serveFeeds(java.util.function.Predicate<String> held, Runnable arrived)
       throws java.io.IOException {
@@ -298,7 +295,7 @@ class WaitingCommandsTest {
             return new MockResponse.Builder()
                 .code(200)
                 .addHeader("Content-Type", "application/rss+xml")
-                .body(RSS)
+                .body(TestHub.ONE_ITEM_RSS)
                 .build();
           }
         });
