@@ -32,11 +32,7 @@ class FeedListCommandTest {
         new Dispatcher() {
           @Override
           public MockResponse dispatch(RecordedRequest request) {
-            return new MockResponse.Builder()
-                .code(200)
-                .addHeader("Content-Type", "application/rss+xml")
-                .body(TestHub.ONE_ITEM_RSS)
-                .build();
+            return TestHub.oneItemFeed();
           }
         });
     feedServer.start();

@@ -44,6 +44,15 @@ final class TestHub implements AutoCloseable {
           + "<item><title>one</title><link>http://x.test/1</link><guid>1</guid></item>"
           + "</channel></rss>";
 
+  /** A feed server's answer: {@link #ONE_ITEM_RSS} as RSS. */
+  static mockwebserver3.MockResponse oneItemFeed() {
+    return new mockwebserver3.MockResponse.Builder()
+        .code(200)
+        .addHeader("Content-Type", "application/rss+xml")
+        .body(ONE_ITEM_RSS)
+        .build();
+  }
+
   /** Everyone is admin of every service: the permissions the service tests run with. */
   static final List<PermissionRule> EVERYONE_ADMIN =
       List.of(everyService("*", PermissionLevel.ADMIN));

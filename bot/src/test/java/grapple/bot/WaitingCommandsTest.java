@@ -292,11 +292,7 @@ class WaitingCommandsTest {
             arrived.run();
             if (held.test(request.getUrl().encodedPath()))
               slowFeedAnswers.await(30, TimeUnit.SECONDS);
-            return new MockResponse.Builder()
-                .code(200)
-                .addHeader("Content-Type", "application/rss+xml")
-                .body(TestHub.ONE_ITEM_RSS)
-                .build();
+            return TestHub.oneItemFeed();
           }
         });
     feedServer.start();

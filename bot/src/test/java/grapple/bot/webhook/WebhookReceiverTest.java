@@ -158,14 +158,7 @@ class WebhookReceiverTest {
   }
 
   private HttpResponse<String> post(String hookId, String json) throws Exception {
-    return client.send(
-        HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + listener.port() + "/webhook/" + hookId))
-            .header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofString(json))
-            .timeout(Duration.ofSeconds(10))
-            .build(),
-        HttpResponse.BodyHandlers.ofString());
+    return postLater(hookId, json).get();
   }
 
   private static ObjectNode script(String source) {
