@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.room.RoomEvent;
 import grapple.bot.room.RoomStates;
 import grapple.state.ChangeLog;
+import grapple.state.Daemons;
 import grapple.state.Database;
 import grapple.state.Json;
 import grapple.state.RoomStateStore;
@@ -89,8 +90,7 @@ final class Cluster implements AutoCloseable {
   /** Starts following the other instances' changes; they are heard at once after each commit. */
   void follow(Database db) {
     connections.peers(this::catchUp);
-    Thread t = new Thread(this::readLoop, "change-reader");
-    t.setDaemon(true);
+    Thread t = Daemons.thread("change-reader", this::readLoop);
     reader = t;
     db.onAnnouncement(ChangeLog.TOPIC, this::wake);
     t.start();

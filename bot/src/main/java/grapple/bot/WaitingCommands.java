@@ -1,6 +1,7 @@
 package grapple.bot;
 
 import grapple.bot.room.RoomEvent;
+import grapple.state.Daemons;
 import grapple.state.Database;
 import grapple.state.Fatal;
 import grapple.state.Sql;
@@ -16,7 +17,6 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -97,14 +97,7 @@ final class WaitingCommands implements AutoCloseable {
   }
 
   private static ExecutorService pool() {
-    AtomicInteger n = new AtomicInteger();
-    return Executors.newFixedThreadPool(
-        THREADS,
-        r -> {
-          Thread t = new Thread(r, "room-commands-" + n.incrementAndGet());
-          t.setDaemon(true);
-          return t;
-        });
+    return Executors.newFixedThreadPool(THREADS, Daemons.numbered("room-commands"));
   }
 
   /**

@@ -60,8 +60,7 @@ public final class Database implements AutoCloseable {
 
   private Database(Backend backend) {
     this.backend = backend;
-    this.writerThread = new Thread(this::writeLoop, "db-writer");
-    this.writerThread.setDaemon(true);
+    this.writerThread = Daemons.thread("db-writer", this::writeLoop);
     this.writerThread.start();
   }
 

@@ -89,8 +89,7 @@ public abstract class Leadership implements AutoCloseable {
     @Override
     public synchronized void start(Listener listener) {
       if (thread != null) throw new IllegalStateException("already started");
-      thread = new Thread(() -> campaign(listener), "leader-election");
-      thread.setDaemon(true);
+      thread = Daemons.thread("leader-election", () -> campaign(listener));
       thread.start();
     }
 

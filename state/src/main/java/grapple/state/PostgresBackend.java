@@ -292,8 +292,7 @@ final class PostgresBackend implements Backend {
   @Override
   public void listen(Consumer<String> heard) {
     if (!listening.compareAndSet(false, true)) return;
-    Thread t = new Thread(() -> listenLoop(heard), "db-listen");
-    t.setDaemon(true);
+    Thread t = Daemons.thread("db-listen", () -> listenLoop(heard));
     t.start();
   }
 

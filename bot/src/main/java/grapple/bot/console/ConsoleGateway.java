@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.room.RoomEvent;
 import grapple.bot.room.RoomEvents;
 import grapple.bot.room.RoomGateway;
+import grapple.state.Daemons;
 import grapple.state.Fatal;
 import grapple.state.Json;
 import java.io.BufferedReader;
@@ -146,8 +147,7 @@ public final class ConsoleGateway implements RoomGateway {
     }
     onLoaded.run();
     console.print(banner());
-    reader = new Thread(() -> console.readLines(this::onLine), "console");
-    reader.setDaemon(true);
+    reader = Daemons.thread("console", () -> console.readLines(this::onLine));
     reader.start();
   }
 

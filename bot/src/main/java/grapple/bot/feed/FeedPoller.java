@@ -3,6 +3,7 @@ package grapple.bot.feed;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.outbox.Outbox;
 import grapple.state.Connection;
+import grapple.state.Daemons;
 import grapple.state.OutboxStore;
 import grapple.state.SqlWork;
 import java.net.URI;
@@ -20,7 +21,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
@@ -84,8 +84,9 @@ final class FeedPoller implements AutoCloseable {
     this.store = store;
     this.outbox = outbox;
     this.clock = clock;
-    this.ticker = Executors.newSingleThreadScheduledExecutor(daemon("feed-scheduler"));
-    this.workers = Executors.newFixedThreadPool(settings.pollConcurrency(), daemon("feed-poll"));
+    this.ticker = Executors.newSingleThreadScheduledExecutor(Daemons.numbered("feed-scheduler"));
+    this.workers =
+        Executors.newFixedThreadPool(settings.pollConcurrency(), Daemons.numbered("feed-poll"));
   }
 
   /** Starts polling: nothing is fetched or recorded before this. */
@@ -441,15 +442,6 @@ final class FeedPoller implements AutoCloseable {
 
   private long intervalMillis() {
     return settings.pollIntervalSeconds() * 1000L;
-  }
-
-  private static java.util.concurrent.ThreadFactory daemon(String name) {
-    AtomicInteger n = new AtomicInteger();
-    return r -> {
-      Thread t = new Thread(r, name + "-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    };
   }
 
   @Override

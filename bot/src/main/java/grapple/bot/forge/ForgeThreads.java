@@ -1,11 +1,11 @@
 package grapple.bot.forge;
 
+import grapple.state.Daemons;
 import grapple.state.ForgeDeliveries;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,8 +32,8 @@ public final class ForgeThreads implements AutoCloseable {
 
   public ForgeThreads(String service) {
     this.service = service;
-    this.commands = Executors.newFixedThreadPool(2, named(service + "-commands"));
-    this.chores = Executors.newSingleThreadScheduledExecutor(named(service + "-chores"));
+    this.commands = Executors.newFixedThreadPool(2, Daemons.named(service + "-commands"));
+    this.chores = Executors.newSingleThreadScheduledExecutor(Daemons.named(service + "-chores"));
   }
 
   /** Where per-connection commands run. */
@@ -75,13 +75,5 @@ public final class ForgeThreads implements AutoCloseable {
   public void close() {
     chores.shutdownNow();
     commands.shutdownNow();
-  }
-
-  private static ThreadFactory named(String name) {
-    return r -> {
-      Thread t = new Thread(r, name);
-      t.setDaemon(true);
-      return t;
-    };
   }
 }

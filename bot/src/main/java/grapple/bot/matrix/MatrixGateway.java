@@ -8,6 +8,7 @@ import grapple.bot.room.MatrixException;
 import grapple.bot.room.Media;
 import grapple.bot.room.RoomEvents;
 import grapple.bot.room.RoomGateway;
+import grapple.state.Daemons;
 import grapple.state.KeyValueStore;
 import java.io.IOException;
 import java.time.Duration;
@@ -265,8 +266,7 @@ public final class MatrixGateway implements RoomGateway {
             new SyncLoop.Wanted(stateTypes, roomEventTypes),
             events,
             onLoaded);
-    syncThread = new Thread(syncLoop, "matrix-sync");
-    syncThread.setDaemon(true);
+    syncThread = Daemons.thread("matrix-sync", syncLoop);
     syncThread.start();
   }
 

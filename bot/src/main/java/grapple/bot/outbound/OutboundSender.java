@@ -1,5 +1,6 @@
 package grapple.bot.outbound;
 
+import grapple.state.Daemons;
 import grapple.state.Fatal;
 import java.time.Clock;
 import java.time.Duration;
@@ -12,7 +13,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.random.RandomGenerator;
@@ -91,22 +91,14 @@ final class OutboundSender implements AutoCloseable {
     this.clock = clock;
     this.random = random;
     this.reporter = reporter;
-    AtomicInteger n = new AtomicInteger();
-    this.workers =
-        Executors.newCachedThreadPool(
-            r -> {
-              Thread t = new Thread(r, "outbound-" + n.incrementAndGet());
-              t.setDaemon(true);
-              return t;
-            });
+    this.workers = Executors.newCachedThreadPool(Daemons.numbered("outbound"));
   }
 
   /** Starts the thread that hands due deliveries to the workers. */
   void start() {
     if (thread != null) return;
     running = true;
-    Thread t = new Thread(this::loop, "outbound-sender");
-    t.setDaemon(true);
+    Thread t = Daemons.thread("outbound-sender", this::loop);
     thread = t;
     t.start();
   }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.room.Backoff;
 import grapple.bot.room.MatrixException;
 import grapple.bot.room.RoomGateway;
+import grapple.state.Daemons;
 import grapple.state.Fatal;
 import grapple.state.OutboxStore;
 import java.io.IOException;
@@ -89,15 +90,9 @@ final class DeliveryWorker implements AutoCloseable {
     this.settled = settled;
     this.backoff = new Backoff(maxRetryDelay);
     this.maxRetryDelay = maxRetryDelay;
-    AtomicInteger n = new AtomicInteger();
     java.util.concurrent.ScheduledThreadPoolExecutor pool =
         new java.util.concurrent.ScheduledThreadPoolExecutor(
-            concurrency,
-            r -> {
-              Thread t = new Thread(r, "delivery-" + n.incrementAndGet());
-              t.setDaemon(true);
-              return t;
-            });
+            concurrency, Daemons.numbered("delivery"));
     // At close, a target waiting out a pause (a retry hint may be an hour) is not waited for: its
     // messages stay queued for the next start.
     pool.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);

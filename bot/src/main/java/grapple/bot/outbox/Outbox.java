@@ -3,6 +3,7 @@ package grapple.bot.outbox;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.Loops;
 import grapple.bot.room.RoomGateway;
+import grapple.state.Daemons;
 import grapple.state.Database;
 import grapple.state.OutboxStore;
 import grapple.state.SqlWork;
@@ -99,8 +100,7 @@ public final class Outbox implements AutoCloseable {
   public void start(Database db) {
     synchronized (feed) {
       if (reader != null) return;
-      Thread t = new Thread(this::readLoop, "outbox-reader");
-      t.setDaemon(true);
+      Thread t = Daemons.thread("outbox-reader", this::readLoop);
       reader = t;
       wanted = true;
       soleWriter = db.dialect() == grapple.state.Dialect.SQLITE;

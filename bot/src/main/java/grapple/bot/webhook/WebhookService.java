@@ -7,6 +7,7 @@ import grapple.bot.ServiceContext;
 import grapple.bot.ServiceInfo;
 import grapple.commands.Command;
 import grapple.state.ConnectionStore;
+import grapple.state.Daemons;
 import grapple.state.Migration;
 import java.util.List;
 import java.util.Set;
@@ -81,11 +82,7 @@ public final class WebhookService extends AbstractService<WebhookSettings> {
             1,
             TimeUnit.MINUTES,
             new ArrayBlockingQueue<>(256),
-            r -> {
-              Thread t = new Thread(r, "webhook-script");
-              t.setDaemon(true);
-              return t;
-            });
+            Daemons.named("webhook-script"));
 
     Started(WebhookSettings settings, ServiceContext context) {
       this.settings = settings;
@@ -97,12 +94,7 @@ public final class WebhookService extends AbstractService<WebhookSettings> {
 
     /** Checks for hooks to warn of their expiry, on the leader, with sendExpiryNotice. */
     private final ScheduledExecutorService expiry =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "webhook-expiry");
-              t.setDaemon(true);
-              return t;
-            });
+        Executors.newSingleThreadScheduledExecutor(Daemons.named("webhook-expiry"));
 
     @Override
     public void lead() {
