@@ -9,6 +9,7 @@ import grapple.bot.room.RoomEvents;
 import grapple.bot.room.RoomGateway;
 import grapple.bot.room.RoomStates;
 import grapple.commands.Dispatcher;
+import grapple.commands.Reply;
 import grapple.state.Database;
 import grapple.state.Json;
 import grapple.state.OutboxStore;
@@ -36,6 +37,11 @@ final class Core implements RoomEvents {
 
   /** As {@link #ANSWERED}, for a command that held a secret (its message was redacted). */
   private static final String ANSWERED_SECRET = "answered-secret:";
+
+  /** The answer to a command that waited sealed and cannot be opened (see the log for why). */
+  static final String UNREADABLE =
+      "I could not read your command back: the key that keeps it sealed is not available to me"
+          + " (the operator's log says why). Nothing was done; send it again.";
 
   private final RoomStates rooms;
   private final Connections connections;
@@ -169,7 +175,8 @@ final class Core implements RoomEvents {
       String roomId = m.roomId();
       queued.add(
           new LiveConnection.Queued(
-              WaitingCommands.received(m, direct, System.currentTimeMillis()),
+              commands.received(
+                  m, direct, dispatcher.holdsSecret(m.body(), direct), System.currentTimeMillis()),
               () -> commands.wake(roomId)));
       commitUnlessBatched();
       if (dispatcher.holdsSecretInRoom(m.body(), direct)) {
@@ -188,6 +195,7 @@ final class Core implements RoomEvents {
    */
   void answer(WaitingCommands.Waiting command) {
     Optional<Dispatcher.Outcome> outcome;
+    String body = command.body();
     if (answeredBefore(command.eventId()).isPresent()) {
       log.info(
           "room {}: the command of {} from {} was answered before; not again",
@@ -195,13 +203,13 @@ final class Core implements RoomEvents {
           command.eventId(),
           command.sender());
       outcome = Optional.empty();
+    } else if (body == null) {
+      outcome = Optional.of(new Dispatcher.Outcome(Reply.error(UNREADABLE), List.of()));
     } else if (command.direct()) {
       outcome =
-          dispatcher.handleDirect(
-              command.roomId(), command.sender(), command.eventId(), command.body());
+          dispatcher.handleDirect(command.roomId(), command.sender(), command.eventId(), body);
     } else {
-      outcome =
-          dispatcher.handle(command.roomId(), command.sender(), command.eventId(), command.body());
+      outcome = dispatcher.handle(command.roomId(), command.sender(), command.eventId(), body);
     }
     if (outcome.isPresent()) answer(command, outcome.get());
     else db.writeAndWait(WaitingCommands.answered(command));

@@ -236,7 +236,8 @@ public final class Grapple implements AutoCloseable {
       List<Started> running)
       throws IOException, LoginFailed, InterruptedException {
     RoomStates rooms = new RoomStates();
-    Hub hub = hub(config, console, db, services, rooms);
+    Supplier<SecretBox> secrets = secrets(config, db);
+    Hub hub = hub(config, console, db, services, rooms, secrets);
     IdentityLinks.nameOldInstances(hub.people(), forgeInstances(config, services));
     BotRooms botRooms = new BotRooms(rooms, hub.gateway().botUserId());
     start(
@@ -250,7 +251,7 @@ public final class Grapple implements AutoCloseable {
             botRooms,
             Clock.systemUTC(),
             hub.permissions(),
-            secrets(config, db),
+            secrets,
             hub.gateway(),
             new MatrixProfiles(rooms, hub.gateway(), hub.people())),
         running);
@@ -350,7 +351,8 @@ public final class Grapple implements AutoCloseable {
       ConsoleGateway.Console console,
       Database db,
       List<Service> services,
-      RoomStates rooms) {
+      RoomStates rooms,
+      Supplier<SecretBox> secrets) {
     RoomGateway gateway = gateway(config, console, db, rooms);
     Outbox outbox =
         new Outbox(
@@ -374,7 +376,7 @@ public final class Grapple implements AutoCloseable {
         changeLog,
         new PeopleLinks(db, Clock.systemUTC()),
         new Backlog(db),
-        new WaitingCommands(db));
+        new WaitingCommands(db, secrets));
   }
 
   /** Each enabled service, started; a disabled one is only known (its routes say it is off). */

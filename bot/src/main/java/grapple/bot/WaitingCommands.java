@@ -4,6 +4,7 @@ import grapple.bot.room.RoomEvent;
 import grapple.state.Daemons;
 import grapple.state.Database;
 import grapple.state.Fatal;
+import grapple.state.SecretBox;
 import grapple.state.Sql;
 import grapple.state.SqlWork;
 import java.time.Duration;
@@ -17,6 +18,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * next start (or the next leader) answers it; none is answered twice. A room whose answer failed
  * (the database) is tried again a few seconds later, not only at its next command; a command whose
  * answer failed {@link #GIVE_UP} times is given up (logged), so that it holds up its room no
- * longer.
+ * longer. A command that gives a secret (a token sent in a direct chat) waits sealed by the {@link
+ * SecretBox}, as every token the database holds.
  */
 final class WaitingCommands implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(WaitingCommands.class);
@@ -43,10 +46,17 @@ final class WaitingCommands implements AutoCloseable {
   private static final int READ = 16;
 
   /**
-   * A command waiting for its answer: {@code direct} when it came in a direct chat with the bot.
+   * A command waiting for its answer: {@code direct} when it came in a direct chat with the bot;
+   * {@code body} null when it was sealed and cannot be opened (the key was not to be had, or is not
+   * the one that sealed it): its sender is asked to send it again.
    */
   record Waiting(
-      long seq, String eventId, String roomId, String sender, String body, boolean direct) {}
+      long seq,
+      String eventId,
+      String roomId,
+      String sender,
+      @Nullable String body,
+      boolean direct) {}
 
   /**
    * Answers one command, deleting it ({@link #answered}) in the transaction that queues the answer;
@@ -64,6 +74,7 @@ final class WaitingCommands implements AutoCloseable {
   private static final int GIVE_UP = 3;
 
   private final Database db;
+  private final Supplier<SecretBox> secrets;
   private final Executor threads;
   private final Duration retry;
 
@@ -80,18 +91,20 @@ final class WaitingCommands implements AutoCloseable {
 
   private volatile boolean closing;
 
-  WaitingCommands(Database db) {
-    this(db, pool());
+  /** Commands kept in {@code db}, those that give a secret sealed by {@code secrets}. */
+  WaitingCommands(Database db, Supplier<SecretBox> secrets) {
+    this(db, secrets, pool());
   }
 
   /** Answering on {@code threads} (tests answer on the thread that wakes a room). */
-  WaitingCommands(Database db, Executor threads) {
-    this(db, threads, RETRY);
+  WaitingCommands(Database db, Supplier<SecretBox> secrets, Executor threads) {
+    this(db, secrets, threads, RETRY);
   }
 
   /** As above, a room whose answer failed tried again after {@code retry}. */
-  WaitingCommands(Database db, Executor threads, Duration retry) {
+  WaitingCommands(Database db, Supplier<SecretBox> secrets, Executor threads, Duration retry) {
     this.db = db;
+    this.secrets = secrets;
     this.threads = threads;
     this.retry = retry;
   }
@@ -104,21 +117,62 @@ final class WaitingCommands implements AutoCloseable {
    * The work that records {@code m} as a command waiting for its answer. A NUL in its body (any
    * room member can send one) is kept as U+FFFD: PostgreSQL's text holds no NUL, and the batch's
    * transaction, failing, would be fetched and fail again, reading no room any more. Neither is a
-   * space, so the command splits into the same words.
+   * space, so the command splits into the same words. A command that gives a secret ({@code
+   * secret}) is sealed here, on the caller's thread.
    */
-  static SqlWork<Integer> received(RoomEvent.Message m, boolean direct, long now) {
-    String body = m.body().replace('\u0000', '\uFFFD');
+  SqlWork<Integer> received(RoomEvent.Message m, boolean direct, boolean secret, long now) {
+    String text = m.body().replace('\u0000', '\uFFFD');
+    String body = secret ? seal(text, m) : text;
     return c ->
         Sql.update(
             c,
-            "INSERT INTO commands_waiting (event_id, room_id, sender, body, direct, received_at)"
-                + " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING",
+            "INSERT INTO commands_waiting"
+                + " (event_id, room_id, sender, body, direct, sealed, received_at)"
+                + " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING",
             m.eventId(),
             m.roomId(),
             m.sender(),
             body,
             direct ? 1 : 0,
+            secret ? 1 : 0,
             now);
+  }
+
+  /**
+   * {@code text} sealed for its command's row; without the key, nothing is kept of it (its sender
+   * is asked to send it again), rather than the secret in the clear.
+   */
+  private String seal(String text, RoomEvent.Message m) {
+    try {
+      return secrets.get().seal(text, sealedFor(m.eventId()));
+    } catch (RuntimeException e) {
+      log.error(
+          "room {}: the command of {} from {} gives a secret, and the key to seal it is not to be"
+              + " had ({}); it waits without its text",
+          m.roomId(),
+          m.eventId(),
+          m.sender(),
+          e.getMessage());
+      return "";
+    }
+  }
+
+  /** What a sealed body is bound to: a value moved to another command's row does not open. */
+  private static String sealedFor(String eventId) {
+    return "waiting command " + eventId;
+  }
+
+  /** A sealed body opened, or null when it cannot be. */
+  private @Nullable String open(String sealed, String eventId) {
+    try {
+      return secrets.get().open(sealed, sealedFor(eventId)).orElse(null);
+    } catch (RuntimeException e) {
+      log.error(
+          "the command of {} waits sealed, and the key to open it is not to be had: {}",
+          eventId,
+          e.getMessage());
+      return null;
+    }
   }
 
   /** The work that deletes {@code command}: part of the transaction of its answer. */
@@ -233,17 +287,20 @@ final class WaitingCommands implements AutoCloseable {
 
   private List<Waiting> next(String roomId) {
     return db.list(
-        "SELECT seq, event_id, room_id, sender, body, direct FROM commands_waiting"
+        "SELECT seq, event_id, room_id, sender, body, direct, sealed FROM commands_waiting"
             + " WHERE room_id = ? ORDER BY seq LIMIT "
             + READ,
-        rs ->
-            new Waiting(
-                rs.getLong(1),
-                rs.getString(2),
-                rs.getString(3),
-                rs.getString(4),
-                rs.getString(5),
-                rs.getInt(6) != 0),
+        rs -> {
+          String eventId = rs.getString(2);
+          String body = rs.getString(5);
+          return new Waiting(
+              rs.getLong(1),
+              eventId,
+              rs.getString(3),
+              rs.getString(4),
+              rs.getInt(7) != 0 ? open(body, eventId) : body,
+              rs.getInt(6) != 0);
+        },
         roomId);
   }
 

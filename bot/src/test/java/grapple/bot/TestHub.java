@@ -158,6 +158,8 @@ final class TestHub implements AutoCloseable {
     changes = new Changes(connections, gateway);
     Config config = ConfigLoader.parse(yaml, dir, Map.of(), Grapple.configSections(services));
     BotRooms botRooms = new BotRooms(rooms, gateway.botUserId());
+    java.util.function.Supplier<grapple.state.SecretBox> secrets =
+        () -> grapple.state.SecretBox.of(new byte[32]);
     ServiceContext context =
         new ServiceContext(
             db,
@@ -167,7 +169,7 @@ final class TestHub implements AutoCloseable {
             botRooms,
             serviceClock,
             permissions,
-            () -> grapple.state.SecretBox.of(new byte[32]),
+            secrets,
             gateway,
             new MatrixProfiles(rooms, gateway, new grapple.state.PeopleLinks(db, serviceClock)));
     List<Command> commands = new ArrayList<>(new CoreCommands(connections).commands());
@@ -186,7 +188,7 @@ final class TestHub implements AutoCloseable {
       cluster.follow(db);
     }
     botRooms.loaded(connections);
-    this.waiting = new WaitingCommands(db, commandThreads);
+    this.waiting = new WaitingCommands(db, secrets, commandThreads);
     Dispatcher dispatcher =
         new Dispatcher(
             commands,

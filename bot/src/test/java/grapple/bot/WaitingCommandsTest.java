@@ -7,6 +7,7 @@ import grapple.bot.room.RoomEvent;
 import grapple.state.Database;
 import grapple.state.Json;
 import grapple.state.Location;
+import grapple.state.SecretBox;
 import grapple.state.TestPostgres;
 import grapple.testing.Await;
 import grapple.testing.TestDatabase;
@@ -41,6 +42,20 @@ class WaitingCommandsTest {
   private static final String ADMIN = "@admin:test";
   private static final String SLOW_ROOM = "!slow:test";
   private static final String OTHER_ROOM = "!other:test";
+  private static final String DM_ROOM = "!dm:test";
+  private static final String TOKEN = "ghp_0123456789abcdef0123456789abcdef01";
+
+  /** The key that seals tokens, as the running bot's would. */
+  private static SecretBox key() {
+    return SecretBox.of(new byte[32]);
+  }
+
+  /** Another key: what it sealed, {@link #key} cannot open. */
+  private static SecretBox otherKey() {
+    byte[] key = new byte[32];
+    java.util.Arrays.fill(key, (byte) 7);
+    return SecretBox.of(key);
+  }
 
   @TempDir Path dir;
   private final MockWebServer feedServer = new MockWebServer();
@@ -136,7 +151,8 @@ class WaitingCommandsTest {
       Database db = database.db();
       List<String> answered = new CopyOnWriteArrayList<>();
       AtomicInteger failuresLeft = new AtomicInteger(1);
-      WaitingCommands commands = new WaitingCommands(db, threads, Duration.ofMillis(50));
+      WaitingCommands commands =
+          new WaitingCommands(db, WaitingCommandsTest::key, threads, Duration.ofMillis(50));
       commands.start(
           c -> {
             if (failuresLeft.getAndDecrement() > 0)
@@ -144,7 +160,7 @@ class WaitingCommandsTest {
             db.writeAndWait(WaitingCommands.answered(c));
             answered.add(c.eventId());
           });
-      record(db, "$1");
+      record(commands, db, "$1");
       commands.wake(SLOW_ROOM);
 
       Await.until(Duration.ofSeconds(10), () -> answered.equals(List.of("$1")));
@@ -159,7 +175,8 @@ class WaitingCommandsTest {
       Database db = database.db();
       List<String> answered = new CopyOnWriteArrayList<>();
       AtomicInteger tries = new AtomicInteger();
-      WaitingCommands commands = new WaitingCommands(db, threads, Duration.ofMillis(50));
+      WaitingCommands commands =
+          new WaitingCommands(db, WaitingCommandsTest::key, threads, Duration.ofMillis(50));
       commands.start(
           c -> {
             if (c.eventId().equals("$poison")) {
@@ -169,14 +186,14 @@ class WaitingCommandsTest {
             db.writeAndWait(WaitingCommands.answered(c));
             answered.add(c.eventId());
           });
-      record(db, "$poison");
-      record(db, "$next");
+      record(commands, db, "$poison");
+      record(commands, db, "$next");
       commands.wake(SLOW_ROOM);
 
       Await.until(Duration.ofSeconds(10), () -> answered.equals(List.of("$next")));
       assertThat(tries.get()).as("tried a few times first").isGreaterThan(1);
       assertThat(commands.waiting()).isZero();
-      record(db, "$later");
+      record(commands, db, "$later");
       commands.wake(SLOW_ROOM);
       Await.until(Duration.ofSeconds(10), () -> answered.equals(List.of("$next", "$later")));
       commands.close();
@@ -224,13 +241,83 @@ class WaitingCommandsTest {
     assertThat(hub.waiting.waiting()).isZero();
   }
 
-  private static void record(Database db, String eventId) {
+  private static void record(WaitingCommands commands, Database db, String eventId) {
     db.writeAndWait(
-        WaitingCommands.received(
+        commands.received(
             new RoomEvent.Message(
                 SLOW_ROOM, eventId, ADMIN, Json.object().put("body", "!grapple help")),
             false,
+            false,
             System.currentTimeMillis()));
+  }
+
+  @Test
+  void aCommandThatGivesASecretWaitsSealedAndIsAnsweredWithItsText() {
+    try (TestDatabase database = TestDatabase.open()) {
+      Database db = database.db();
+      String body = "github setpersonaltoken " + TOKEN;
+      WaitingCommands commands =
+          new WaitingCommands(db, WaitingCommandsTest::key, threads, Duration.ofMillis(50));
+      db.writeAndWait(
+          commands.received(
+              new RoomEvent.Message(DM_ROOM, "$dm", ADMIN, Json.object().put("body", body)),
+              true,
+              true,
+              System.currentTimeMillis()));
+
+      assertThat(db.first("SELECT body FROM commands_waiting", rs -> rs.getString(1)).orElseThrow())
+          .as("at rest")
+          .doesNotContain(TOKEN)
+          .startsWith("v1.");
+      List<String> answered = new CopyOnWriteArrayList<>();
+      commands.start(
+          c -> {
+            db.writeAndWait(WaitingCommands.answered(c));
+            answered.add(String.valueOf(c.body()));
+          });
+      Await.until(Duration.ofSeconds(10), () -> answered.size() == 1);
+      assertThat(answered).containsExactly(body);
+      commands.close();
+    }
+  }
+
+  @Test
+  void aSealedCommandThatCannotBeOpenedIsAnsweredWithARequestToSendItAgain() throws Exception {
+    TestHub hub = hub(r -> {});
+    hub.joined(ADMIN);
+    WaitingCommands sealedElsewhere =
+        new WaitingCommands(hub.db, WaitingCommandsTest::otherKey, r -> {});
+    hub.db.writeAndWait(
+        sealedElsewhere.received(
+            new RoomEvent.Message(
+                TestHub.ROOM, "$sealed", ADMIN, Json.object().put("body", "github token x")),
+            true,
+            true,
+            System.currentTimeMillis()));
+
+    WaitingCommands withAnotherKey =
+        new WaitingCommands(hub.db, WaitingCommandsTest::key, Runnable::run);
+    withAnotherKey.start(hub.core::answer);
+
+    assertThat(body(nextReply(hub))).contains("could not read your command back", "send it again");
+    assertThat(withAnotherKey.waiting()).isZero();
+  }
+
+  @Test
+  void aTokenSentInARoomWaitsSealedBehindTheRoomsSlowCommand() {
+    TestHub hub =
+        hub(
+            List.of(new grapple.bot.github.GithubService()),
+            "github: {enabled: true, webhook: {secret: 'webhook-secret-0123456789'}}",
+            r -> {});
+    hub.joined(ADMIN, "@someone:test");
+
+    hub.message(ADMIN, "!grapple github setpersonaltoken " + TOKEN);
+
+    List<String> bodies =
+        hub.db.list("SELECT body FROM commands_waiting WHERE sealed = 1", rs -> rs.getString(1));
+    assertThat(bodies).hasSize(1);
+    assertThat(bodies.get(0)).doesNotContain(TOKEN);
   }
 
   @Test

@@ -40,6 +40,11 @@ public record CommandLine(String prefix, List<String> words) {
         .map(p -> new CommandLine(p, split(body.strip().substring(p.length()), false)));
   }
 
+  /** {@link #split}, an open quote running to the end instead of failing. */
+  static List<String> splitLeniently(String text) {
+    return split(text, false);
+  }
+
   /** Splits like a POSIX shell: whitespace separates, quotes group, backslash escapes. */
   public static List<String> split(String text) {
     return split(text, true);

@@ -127,15 +127,28 @@ public final class Dispatcher {
    * command runs, so that the room's connections are never given that message.
    */
   public boolean holdsSecretInRoom(String body, boolean direct) {
-    if (direct) return false;
+    return !direct && holdsSecret(body, false);
+  }
+
+  /**
+   * Whether {@code body}, a command in a room or (with or without the prefix) in a direct chat with
+   * the bot, gives a secret: one that waits for its answer is kept sealed meanwhile. A token behind
+   * a stray quote is still a token.
+   */
+  public boolean holdsSecret(String body, boolean direct) {
+    Optional<CommandLine> line;
     try {
-      return CommandLine.parse(settings.prefixes(), body).filter(this::holdsSecret).isPresent();
+      line = CommandLine.parse(settings.prefixes(), body);
+      if (line.isEmpty() && direct)
+        line = Optional.of(new CommandLine(settings.prefixes().get(0), CommandLine.split(body)));
     } catch (BadInput e) {
-      // A token with a stray quote is still a token in the room: redacted all the same.
-      return CommandLine.parseLeniently(settings.prefixes(), body)
-          .filter(this::holdsSecret)
-          .isPresent();
+      line = CommandLine.parseLeniently(settings.prefixes(), body);
+      if (line.isEmpty() && direct)
+        line =
+            Optional.of(
+                new CommandLine(settings.prefixes().get(0), CommandLine.splitLeniently(body)));
     }
+    return line.filter(this::holdsSecret).isPresent();
   }
 
   private Optional<Outcome> handle(

@@ -454,6 +454,26 @@ class DispatcherTest {
     assertThat(calls).isEmpty();
   }
 
+  /** What waits for its answer sealed: a command that gives a secret, wherever it was sent. */
+  @Test
+  void aCommandGivingASecretIsKnownInADirectChatWithOrWithoutThePrefixAndBehindAStrayQuote() {
+    assertThat(dispatcher.holdsSecret("github setpersonaltoken ghp_abc", true)).isTrue();
+    assertThat(dispatcher.holdsSecret("!grapple github setpersonaltoken ghp_abc", true)).isTrue();
+    assertThat(dispatcher.holdsSecret("github setpersonaltoken \"ghp_abc", true)).isTrue();
+    assertThat(dispatcher.holdsSecret("!grapple github setpersonaltoken 'ghp_abc", false)).isTrue();
+    assertThat(dispatcher.holdsSecretInRoom("!grapple github setpersonaltoken ghp_abc", true))
+        .as("in a direct chat a token is welcome")
+        .isFalse();
+
+    assertThat(dispatcher.holdsSecret("github setpersonaltoken ghp_abc", false))
+        .as("no prefix in a room: not a command")
+        .isFalse();
+    assertThat(dispatcher.holdsSecret("github setpersonaltoken", true))
+        .as("asking for its usage gives nothing away")
+        .isFalse();
+    assertThat(dispatcher.holdsSecret("!grapple webhook ci", true)).isFalse();
+  }
+
   private List<Command> commands() {
     return List.of(
         new Command(

@@ -324,6 +324,16 @@ public final class Migrations {
       """;
 
   /**
+   * Step 10 for both databases: a waiting command that gives a secret (a token sent to the bot in a
+   * direct chat) is kept sealed by the {@link SecretBox} until it is answered, like every token the
+   * database holds.
+   */
+  static final String COMMANDS_SEALED =
+      """
+      ALTER TABLE commands_waiting ADD COLUMN sealed INTEGER NOT NULL DEFAULT 0;
+      """;
+
+  /**
    * The steps written before services contributed their own; they stay here, numbered as every
    * existing database knows them.
    */
@@ -351,7 +361,8 @@ public final class Migrations {
               8,
               "avatars and organizations of linked accounts, Matrix display names",
               LINK_PROFILES),
-          inBoth(9, "commands waiting for their answer", COMMANDS_WAITING));
+          inBoth(9, "commands waiting for their answer", COMMANDS_WAITING),
+          inBoth(10, "sealed bodies of waiting commands that give a secret", COMMANDS_SEALED));
 
   /**
    * A core step written once for both databases, with the words they spell differently in braces:
