@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -28,22 +29,22 @@ import org.slf4j.LoggerFactory;
  * reads rooms records each command with the sync position of its batch and goes on; the {@code
  * room-commands-*} threads answer them, in order within a room and rooms side by side. A command
  * that waits on the outside world (a feed's first fetch, a forge's permission check, the addresses
- * of an outbound hook) holds up its own room only, not every room's messages and state. Each is
- * deleted in the transaction that queues its answer: a crash before that leaves it waiting, and the
- * next start (or the next leader) answers it; none is answered twice. A room whose answer failed
- * (the database) is tried again a few seconds later, not only at its next command; a command whose
- * answer failed {@link #GIVE_UP} times is given up (logged), so that it holds up its room no
- * longer. A command that gives a secret (a token sent in a direct chat) waits sealed by the {@link
- * SecretBox}, as every token the database holds.
+ * of an outbound hook) holds up its own room only, not every room's messages and state. Rooms take
+ * turns: a thread answers one command of a room, then the room goes to the back of the line, so a
+ * few rooms full of commands that wait on slow servers cannot keep the threads from every other
+ * room for longer than one such command each. Each is deleted in the transaction that queues its
+ * answer: a crash before that leaves it waiting, and the next start (or the next leader) answers
+ * it; none is answered twice. A room whose answer failed (the database) is tried again a few
+ * seconds later, not only at its next command; a command whose answer failed {@link #GIVE_UP} times
+ * is given up (logged), so that it holds up its room no longer. A command that gives a secret (a
+ * token sent in a direct chat) waits sealed by the {@link SecretBox}, as every token the database
+ * holds.
  */
 final class WaitingCommands implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(WaitingCommands.class);
 
   /** How many rooms' commands are answered at once. */
   static final int THREADS = 4;
-
-  /** How many of a room's commands one read takes. */
-  private static final int READ = 16;
 
   /**
    * A command waiting for its answer: {@code direct} when it came in a direct chat with the bot;
@@ -202,34 +203,35 @@ final class WaitingCommands implements AutoCloseable {
         return;
       }
     }
+    queue(roomId);
+  }
+
+  /** The room's turn comes once the rooms queued before it have had theirs. */
+  private void queue(String roomId) {
     try {
-      threads.execute(() -> drain(roomId));
+      threads.execute(() -> answerNext(roomId));
     } catch (java.util.concurrent.RejectedExecutionException e) {
       // Stopping: the commands stay waiting for the next start.
-      synchronized (this) {
-        draining.remove(roomId);
-      }
+      stopped(roomId);
     }
   }
 
-  private void drain(String roomId) {
+  /** A room's turn: its oldest waiting command is answered, and the room queued again. */
+  private void answerNext(String roomId) {
     try {
-      while (true) {
-        List<Waiting> next = next(roomId);
-        if (next.isEmpty()) {
-          synchronized (this) {
-            if (!again.remove(roomId)) {
-              draining.remove(roomId);
-              return;
-            }
+      Optional<Waiting> next = oldest(roomId);
+      if (next.isEmpty()) {
+        synchronized (this) {
+          if (!again.remove(roomId)) {
+            draining.remove(roomId);
+            return;
           }
-          continue;
         }
-        for (Waiting command : next) {
-          if (closing || Thread.currentThread().isInterrupted()) throw new InterruptedException();
-          answer(command);
-        }
+      } else {
+        if (closing || Thread.currentThread().isInterrupted()) throw new InterruptedException();
+        answer(next.get());
       }
+      queue(roomId);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       stopped(roomId);
@@ -285,11 +287,10 @@ final class WaitingCommands implements AutoCloseable {
     again.remove(roomId);
   }
 
-  private List<Waiting> next(String roomId) {
-    return db.list(
+  private Optional<Waiting> oldest(String roomId) {
+    return db.first(
         "SELECT seq, event_id, room_id, sender, body, direct, sealed FROM commands_waiting"
-            + " WHERE room_id = ? ORDER BY seq LIMIT "
-            + READ,
+            + " WHERE room_id = ? ORDER BY seq LIMIT 1",
         rs -> {
           String eventId = rs.getString(2);
           String body = rs.getString(5);

@@ -242,13 +242,67 @@ class WaitingCommandsTest {
   }
 
   private static void record(WaitingCommands commands, Database db, String eventId) {
+    record(commands, db, SLOW_ROOM, eventId);
+  }
+
+  private static void record(WaitingCommands commands, Database db, String roomId, String eventId) {
     db.writeAndWait(
         commands.received(
             new RoomEvent.Message(
-                SLOW_ROOM, eventId, ADMIN, Json.object().put("body", "!grapple help")),
+                roomId, eventId, ADMIN, Json.object().put("body", "!grapple help")),
             false,
             false,
             System.currentTimeMillis()));
+  }
+
+  /**
+   * With one thread to answer on, a room whose commands wait on a slow server took the thread until
+   * all of them were answered: a few such rooms kept every other room's commands waiting for as
+   * long as they kept sending.
+   */
+  @Test
+  void roomsTakeTurnsSoAnotherRoomsCommandIsAnsweredBetweenASlowRoomsCommands() throws Exception {
+    ExecutorService one = Executors.newSingleThreadExecutor();
+    try (TestDatabase database = TestDatabase.open()) {
+      Database db = database.db();
+      List<String> answered = new CopyOnWriteArrayList<>();
+      CountDownLatch firstHeld = new CountDownLatch(1);
+      CountDownLatch release = new CountDownLatch(1);
+      WaitingCommands commands =
+          new WaitingCommands(db, WaitingCommandsTest::key, one, Duration.ofMillis(50));
+      commands.start(
+          c -> {
+            if (c.eventId().equals("$slow1")) {
+              firstHeld.countDown();
+              awaitQuietly(release);
+            }
+            db.writeAndWait(WaitingCommands.answered(c));
+            answered.add(c.eventId());
+          });
+      record(commands, db, "$slow1");
+      record(commands, db, "$slow2");
+      record(commands, db, "$slow3");
+      commands.wake(SLOW_ROOM);
+      assertThat(firstHeld.await(10, TimeUnit.SECONDS)).isTrue();
+
+      record(commands, db, OTHER_ROOM, "$other");
+      commands.wake(OTHER_ROOM);
+      release.countDown();
+
+      Await.until(Duration.ofSeconds(10), () -> answered.size() == 4);
+      assertThat(answered).containsExactly("$slow1", "$other", "$slow2", "$slow3");
+      commands.close();
+    } finally {
+      one.shutdownNow();
+    }
+  }
+
+  private static void awaitQuietly(CountDownLatch latch) {
+    try {
+      assertThat(latch.await(10, TimeUnit.SECONDS)).isTrue();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   @Test
