@@ -212,9 +212,13 @@ public final class ConsoleGateway implements RoomGateway {
   private void stateLine(String line) {
     String[] parts = line.split("\\s+", 4);
     if (parts.length < 3) {
-      console.print("Usage: /state TYPE KEY [JSON]  (no JSON, or {}, empties the state)");
+      console.print(
+          "Usage: /state TYPE KEY [JSON]  (KEY \"\" is the empty state key; no JSON, or {},"
+              + " empties the state)");
       return;
     }
+    // A state key may be empty (m.room.power_levels has one): written "" or ''.
+    String stateKey = parts[2].equals("\"\"") || parts[2].equals("''") ? "" : parts[2];
     ObjectNode content;
     try {
       JsonNode parsed = parts.length == 4 ? Json.MAPPER.readTree(parts[3]) : Json.object();
@@ -225,10 +229,10 @@ public final class ConsoleGateway implements RoomGateway {
       console.print("Not a JSON object: " + e.getMessage());
       return;
     }
-    state.put(new LocalStateStore.StateEvent(roomId, parts[1], parts[2], userId, content));
+    state.put(new LocalStateStore.StateEvent(roomId, parts[1], stateKey, userId, content));
     started()
         .onEvent(
-            new RoomEvent.State(roomId, nextEventId(), userId, parts[1], parts[2], content), false);
+            new RoomEvent.State(roomId, nextEventId(), userId, parts[1], stateKey, content), false);
   }
 
   /** Lines are read only once start() has set the events to hand them to. */

@@ -119,6 +119,37 @@ class ConsoleGatewayTest {
         .containsExactly("t");
   }
 
+  /** {@code ""} as the key writes the empty state key, which the console could not write. */
+  @Test
+  void twoQuotesAreTheEmptyStateKey() {
+    java.util.List<grapple.bot.room.RoomEvent> seen =
+        new java.util.concurrent.CopyOnWriteArrayList<>();
+    gateway =
+        new ConsoleGateway(
+            "localhost",
+            "@grapple:localhost",
+            new LocalStateStore(db),
+            ConsoleGateway.plain(
+                new java.io.ByteArrayInputStream(
+                    "/state m.room.topic \"\" {\"topic\": \"t\"}\n/state x.y '' {}\n"
+                        .getBytes(StandardCharsets.UTF_8)),
+                print()));
+    gateway.start((event, initial) -> seen.add(event), () -> {});
+
+    grapple.testing.Await.until(java.time.Duration.ofSeconds(5), () -> seen.size() >= 6);
+    assertThat(seen.subList(4, seen.size()))
+        .allSatisfy(
+            e ->
+                assertThat(e)
+                    .isInstanceOfSatisfying(
+                        grapple.bot.room.RoomEvent.State.class,
+                        state -> assertThat(state.stateKey()).isEmpty()));
+    assertThat(new LocalStateStore(db).all("!console:localhost"))
+        .filteredOn(e -> e.eventType().equals("m.room.topic"))
+        .extracting(LocalStateStore.StateEvent::stateKey)
+        .containsExactly("");
+  }
+
   private PrintStream print() {
     return new PrintStream(out, true, StandardCharsets.UTF_8);
   }
