@@ -279,7 +279,11 @@ final class FeedPoller implements AutoCloseable {
         .postAll(
             drafts,
             FeedStore.markSeen(
-                c.id(), ids, retired, new FeedStore.ConnectionState(true, state.failing())))
+                c.id(),
+                ids,
+                retired,
+                new FeedStore.ConnectionState(true, state.failing()),
+                clock.millis()))
         .join();
     if (drafts.isEmpty() && state.primed()) return;
     String rest =

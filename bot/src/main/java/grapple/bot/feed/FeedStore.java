@@ -124,14 +124,15 @@ public final class FeedStore {
   /**
    * Marks items seen (refreshing the time of those still in the feed), forgets the {@code retired}
    * ids and records the connection's state, on a transaction the caller holds (the outbox's, so
-   * posts and marks commit together).
+   * posts and marks commit together). {@code now} is the poller's clock: items not seen for {@link
+   * #FORGET_SEEN_AFTER} are forgotten.
    */
   public static SqlWork<Void> markSeen(
       String connectionId,
       Collection<String> itemIds,
       Collection<String> retired,
-      ConnectionState state) {
-    long now = System.currentTimeMillis();
+      ConnectionState state,
+      long now) {
     return c -> {
       for (String id : retired) {
         Sql.update(

@@ -226,6 +226,20 @@ class FeedPollerTest {
         .containsExactly("New post in Blog: Status", "New post in Blog: (untitled)");
   }
 
+  /** Seen items are forgotten after 90 days by the poller's clock, not the wall clock. */
+  @Test
+  void itemsNotSeenForNinetyDaysOfThePollersClockAreForgotten() throws Exception {
+    Connection c = connection("");
+    long then = Instant.parse("2020-01-01T00:00:00Z").toEpochMilli();
+    FeedStore.ConnectionState primed = new FeedStore.ConnectionState(true, false);
+    db.writeAndWait(FeedStore.markSeen(c.id(), List.of("old", "kept"), List.of(), primed, then));
+
+    long later = then + Duration.ofDays(91).toMillis();
+    db.writeAndWait(FeedStore.markSeen(c.id(), List.of("kept"), List.of(), primed, later));
+
+    assertThat(store.seen(c.id())).containsExactly("kept");
+  }
+
   /**
    * An item an earlier version knew by its title and date (now by all it shows) and saw is not
    * posted again; the old id, which other items could share, is forgotten.
@@ -237,7 +251,11 @@ class FeedPollerTest {
     String item = "<item><title>Status</title><description>All good</description></item>";
     db.writeAndWait(
         FeedStore.markSeen(
-            c.id(), List.of("Status|null"), List.of(), new FeedStore.ConnectionState(true, false)));
+            c.id(),
+            List.of("Status|null"),
+            List.of(),
+            new FeedStore.ConnectionState(true, false),
+            System.currentTimeMillis()));
     serve(rssItems(item));
 
     poller.pollOnce(url());
