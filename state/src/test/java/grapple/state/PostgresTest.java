@@ -403,6 +403,40 @@ class PostgresTest {
     assertThat(first.leading()).isFalse();
   }
 
+  /**
+   * The same when starting to lead throws an Error (a service's class failing to initialise): the
+   * election thread died of it, holding the lock, and no instance led again.
+   */
+  @Test
+  void aLeaderWhoseStartThrowsAnErrorLetsAnotherLead() throws Exception {
+    Database a = open();
+    Database b = open();
+    CountDownLatch aElected = new CountDownLatch(1);
+    CountDownLatch aLost = new CountDownLatch(1);
+    CountDownLatch bLeads = new CountDownLatch(1);
+    Leadership first =
+        lead(
+            a,
+            new Leadership.Listener() {
+              @Override
+              public void elected() {
+                aElected.countDown();
+                throw new ExceptionInInitializerError("a service's class did not initialise");
+              }
+
+              @Override
+              public void lost(String why) {
+                aLost.countDown();
+              }
+            });
+    assertThat(aElected.await(10, TimeUnit.SECONDS)).isTrue();
+    lead(b, listener(bLeads, new CountDownLatch(1)));
+
+    assertThat(bLeads.await(10, TimeUnit.SECONDS)).as("another instance leads").isTrue();
+    assertThat(aLost.await(1, TimeUnit.SECONDS)).isTrue();
+    assertThat(first.leading()).isFalse();
+  }
+
   /** Waits up to 3 s (not longer: a lock may keep the other side from counting down). */
   private static boolean await(CountDownLatch latch) {
     try {
