@@ -237,6 +237,31 @@ class PostgresTest {
     assertThat(kv.get("after")).contains("yes");
   }
 
+  /**
+   * After PostgreSQL restarts (here: the writer's session ended while idle) the database is back:
+   * the next write goes through on a new connection instead of failing (a webhook answered 500).
+   */
+  @Test
+  void theFirstWriteAfterTheWritersIdleSessionEndedSucceeds() throws Exception {
+    Database db = open();
+    KeyValueStore kv = new KeyValueStore(db);
+    kv.put("before", "yes");
+    try (Connection c = TestPostgres.connect(location);
+        Statement s = c.createStatement();
+        ResultSet rs =
+            s.executeQuery(
+                "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, 5000))"
+                    + " FROM pg_stat_activity WHERE application_name = 'grapple writer'"
+                    + " AND datname = current_database()")) {
+      rs.next();
+      assertThat(rs.getInt(1)).as("writer sessions ended").isEqualTo(1);
+    }
+
+    kv.put("after", "yes");
+
+    assertThat(kv.get("after")).contains("yes");
+  }
+
   @Test
   void exactlyOneInstanceLeadsAndAnotherTakesOverWhenItGoes() throws Exception {
     Database a = open();
