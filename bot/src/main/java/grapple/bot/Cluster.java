@@ -173,13 +173,16 @@ final class Cluster implements AutoCloseable {
     }
   }
 
-  /** Reads on from the horizon to the end of the change log; holds {@link #reading}. */
+  /**
+   * Reads on from the horizon to the end of the change log; holds {@link #reading}. The horizon
+   * passes a page only once all of it is taken in: a read that fails part way (the database gone
+   * for a moment) leaves the page to be read again, rather than its rooms never reloaded here.
+   */
   private void readOn() {
     while (true) {
       List<ChangeLog.Entry> page = changes.after(horizon, PAGE);
       Set<String> roomsChanged = new LinkedHashSet<>();
       for (ChangeLog.Entry entry : page) {
-        horizon = entry.seq();
         if (entry.instance().equals(changes.instance())) continue;
         String eventType = entry.eventType();
         String stateKey = entry.stateKey();
@@ -190,6 +193,7 @@ final class Cluster implements AutoCloseable {
         }
       }
       roomsChanged.forEach(connections::reload);
+      if (!page.isEmpty()) horizon = page.get(page.size() - 1).seq();
       if (page.size() < PAGE) return;
     }
   }

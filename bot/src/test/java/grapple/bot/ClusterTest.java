@@ -1,6 +1,7 @@
 package grapple.bot;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import grapple.bot.http.HttpListener;
 import grapple.bot.room.RoomEvent;
@@ -45,10 +46,11 @@ class ClusterTest {
   private TestHub follower;
   private HttpListener leaderHooks;
   private HttpListener followerHooks;
+  private Location.Postgres where;
 
   @BeforeEach
   void twoInstances() throws Exception {
-    Location.Postgres where = TestPostgres.newDatabase();
+    where = TestPostgres.newDatabase();
     String yaml = "generic: {urlPrefix: 'https://hooks.example/webhook/'}";
     leader = new TestHub(where, dir.resolve("a"), List.of(new WebhookService()), yaml, RULES, true);
     follower =
@@ -187,6 +189,31 @@ class ClusterTest {
 
       assertThat(behind.connections.byId(made.active().id())).isEmpty();
     }
+  }
+
+  /**
+   * A follower whose reading fails part way through the change log (the database gone for a moment
+   * between reading the log and reloading a room) reads those entries again next time: it had
+   * passed them, and the webhook made on the leader never worked on it.
+   */
+  @Test
+  void aFollowerWhoseReadFailedPartWayReadsThoseChangesAgain() throws Exception {
+    follower.cluster.close(); // it reads nothing from now on, until asked below
+    Changes.Applied made = createOn(leader, "ci");
+    leader.state(
+        "m.room.member", "@carol:test", "@carol:test", Json.object().put("membership", "join"));
+    leader.db.writeAndWait(c -> 0); // the leader's authority write before it is committed
+    try (java.sql.Connection admin = TestPostgres.connect(where);
+        java.sql.Statement s = admin.createStatement()) {
+      s.execute("ALTER TABLE room_state RENAME TO room_state_away");
+      assertThatThrownBy(follower.cluster::catchUp).isInstanceOf(RuntimeException.class);
+      s.execute("ALTER TABLE room_state_away RENAME TO room_state");
+    }
+
+    follower.cluster.catchUp();
+
+    assertThat(follower.connections.byId(made.active().id())).isPresent();
+    assertThat(follower.rooms.isJoined(TestHub.ROOM, "@carol:test")).isTrue();
   }
 
   /**

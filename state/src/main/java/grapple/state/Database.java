@@ -257,7 +257,7 @@ public final class Database implements AutoCloseable {
     announced.clear();
     committed.clear();
     try {
-      writerStatement(backend.begin()).executeUpdate();
+      begin();
       for (Task<?> task : batch) completions.add(run(task));
       if (!announced.isEmpty()) backend.announce(backend.writer(), announced);
       writerStatement("COMMIT").executeUpdate();
@@ -285,6 +285,21 @@ public final class Database implements AutoCloseable {
     }
     completions.forEach(Runnable::run);
     for (String topic : announced) heard(topic);
+  }
+
+  /**
+   * Opens the batch's transaction. A writer connection that broke while idle (PostgreSQL restarted,
+   * the session was ended) fails here before any work ran: it is replaced and the batch goes on,
+   * rather than failing every write in it (a webhook answered 500 with the database back).
+   */
+  private void begin() throws SQLException {
+    try {
+      writerStatement(backend.begin()).executeUpdate();
+    } catch (SQLException e) {
+      if (!backend.lost(e)) throw e;
+      forgetWriter();
+      writerStatement(backend.begin()).executeUpdate();
+    }
   }
 
   /** Runs one task in a savepoint; returns how to tell its caller. */

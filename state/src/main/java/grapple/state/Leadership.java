@@ -126,7 +126,10 @@ public abstract class Leadership implements AutoCloseable {
             warned = true;
           }
           dropSession();
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
+          // An Error too (a service's class failing to initialise): this thread dying would keep
+          // the lock held, unchecked, while nothing here or elsewhere leads.
+          Fatal.haltIfFatal(e);
           log.error("leader election failed unexpectedly; retrying", e);
         }
         pause();
@@ -142,7 +145,10 @@ public abstract class Leadership implements AutoCloseable {
       try {
         listener.elected();
         return true;
-      } catch (RuntimeException e) {
+      } catch (Throwable e) {
+        // An Error too (e.g. ExceptionInInitializerError): uncaught, it would end this thread with
+        // the lock held, and no instance would lead again.
+        Fatal.haltIfFatal(e);
         log.error("starting to lead failed", e);
         lose(listener, "starting to lead failed: " + e);
         return false;

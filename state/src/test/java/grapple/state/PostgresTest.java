@@ -237,6 +237,31 @@ class PostgresTest {
     assertThat(kv.get("after")).contains("yes");
   }
 
+  /**
+   * After PostgreSQL restarts (here: the writer's session ended while idle) the database is back:
+   * the next write goes through on a new connection instead of failing (a webhook answered 500).
+   */
+  @Test
+  void theFirstWriteAfterTheWritersIdleSessionEndedSucceeds() throws Exception {
+    Database db = open();
+    KeyValueStore kv = new KeyValueStore(db);
+    kv.put("before", "yes");
+    try (Connection c = TestPostgres.connect(location);
+        Statement s = c.createStatement();
+        ResultSet rs =
+            s.executeQuery(
+                "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, 5000))"
+                    + " FROM pg_stat_activity WHERE application_name = 'grapple writer'"
+                    + " AND datname = current_database()")) {
+      rs.next();
+      assertThat(rs.getInt(1)).as("writer sessions ended").isEqualTo(1);
+    }
+
+    kv.put("after", "yes");
+
+    assertThat(kv.get("after")).contains("yes");
+  }
+
   @Test
   void exactlyOneInstanceLeadsAndAnotherTakesOverWhenItGoes() throws Exception {
     Database a = open();
@@ -400,6 +425,40 @@ class PostgresTest {
     lead(b, listener(bLeads, new CountDownLatch(1)));
 
     assertThat(bLeads.await(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(first.leading()).isFalse();
+  }
+
+  /**
+   * The same when starting to lead throws an Error (a service's class failing to initialise): the
+   * election thread died of it, holding the lock, and no instance led again.
+   */
+  @Test
+  void aLeaderWhoseStartThrowsAnErrorLetsAnotherLead() throws Exception {
+    Database a = open();
+    Database b = open();
+    CountDownLatch aElected = new CountDownLatch(1);
+    CountDownLatch aLost = new CountDownLatch(1);
+    CountDownLatch bLeads = new CountDownLatch(1);
+    Leadership first =
+        lead(
+            a,
+            new Leadership.Listener() {
+              @Override
+              public void elected() {
+                aElected.countDown();
+                throw new ExceptionInInitializerError("a service's class did not initialise");
+              }
+
+              @Override
+              public void lost(String why) {
+                aLost.countDown();
+              }
+            });
+    assertThat(aElected.await(10, TimeUnit.SECONDS)).isTrue();
+    lead(b, listener(bLeads, new CountDownLatch(1)));
+
+    assertThat(bLeads.await(10, TimeUnit.SECONDS)).as("another instance leads").isTrue();
+    assertThat(aLost.await(1, TimeUnit.SECONDS)).isTrue();
     assertThat(first.leading()).isFalse();
   }
 

@@ -89,8 +89,22 @@ final class FeedPoller implements AutoCloseable {
         Executors.newFixedThreadPool(settings.pollConcurrency(), Daemons.numbered("feed-poll"));
   }
 
-  /** Starts polling: nothing is fetched or recorded before this. */
+  /**
+   * Starts polling: nothing is fetched or recorded before this. An instance that followed until now
+   * took each URL's schedule from the database when it took the URL up; the leader before it has
+   * polled (and backed off) since, so the stored schedule is read again.
+   */
   void start() {
+    try {
+      Map<String, Long> stored = store.nextPolls();
+      nextPollAt.replaceAll(
+          (url, at) -> {
+            Long next = stored.get(url);
+            return at == 0L || next == null || next <= 0 ? at : next;
+          });
+    } catch (RuntimeException e) {
+      log.warn("feeds: could not read the stored poll schedule; polling by the one taken up", e);
+    }
     tickedAtNanos = System.nanoTime();
     started = true;
     ticker.scheduleWithFixedDelay(this::tick, 1, 1, TimeUnit.SECONDS);

@@ -69,6 +69,16 @@ public final class FeedStore {
         url);
   }
 
+  /** Every stored URL's next poll (epoch millis), in one read. */
+  public java.util.Map<String, Long> nextPolls() {
+    java.util.Map<String, Long> out = new java.util.HashMap<>();
+    db.list(
+            "SELECT url, next_poll_at FROM feed_urls",
+            rs -> java.util.Map.entry(rs.getString(1), rs.getLong(2)))
+        .forEach(e -> out.put(e.getKey(), e.getValue()));
+    return out;
+  }
+
   public void saveUrl(UrlState u) {
     db.writeAndWait(putUrl(u));
   }

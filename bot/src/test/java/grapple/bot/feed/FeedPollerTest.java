@@ -384,6 +384,47 @@ class FeedPollerTest {
   }
 
   /**
+   * An instance that followed for a while and now leads polls each URL when the stored schedule
+   * (the last leader's) says, not when it said as this instance started: a feed that was backing
+   * off a day then was due again in minutes waited out the stale day.
+   */
+  @Test
+  void aNewLeaderPollsByTheLastLeadersScheduleNotTheOneItSawAtItsStart() throws Exception {
+    FakeClock clock = new FakeClock(Instant.parse("2026-01-01T00:00:00Z"));
+    FeedSettings settings = settings(0, 10);
+    Connection c = connection("");
+    FeedPoller previousLeader = poller(new FeedFetcher(settings), clock, settings);
+    previousLeader.register(sub(c), true);
+    serve(rss("1"));
+    previousLeader.pollOnce(url());
+    FeedStore.UrlState primed = store.url(url()).orElseThrow();
+    store.saveUrl(withNextPoll(primed, 3, clock.millis() + Duration.ofDays(1).toMillis()));
+    FeedPoller follower = poller(new FeedFetcher(settings), clock, settings);
+    follower.register(sub(c), false); // as it starts: the URL is backing off for a day
+    // The previous leader polls on meanwhile; the feed recovered, due again in ten minutes.
+    store.saveUrl(withNextPoll(primed, 0, clock.millis() + Duration.ofMinutes(10).toMillis()));
+    clock.advance(Duration.ofMinutes(11));
+    serve(rss("2", "1"));
+
+    follower.start();
+
+    assertThat(posted(Duration.ofSeconds(5)))
+        .containsExactly("New post in Blog: Post 2 (https://blog.example/p/2)");
+  }
+
+  private static FeedStore.UrlState withNextPoll(FeedStore.UrlState u, int failures, long at) {
+    return new FeedStore.UrlState(
+        u.url(),
+        u.etag(),
+        u.lastModified(),
+        failures,
+        at,
+        u.lastPollAt(),
+        u.lastSuccessAt(),
+        u.lastError());
+  }
+
+  /**
    * Made on another instance, which does not poll: the leader takes it up as not new, and must
    * still prime it at once.
    */
