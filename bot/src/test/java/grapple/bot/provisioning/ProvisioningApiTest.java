@@ -283,6 +283,22 @@ class ProvisioningApiTest {
     assertThat(after.errcode()).isEqualTo("HS_NOTFOUND");
   }
 
+  /**
+   * A userId given twice is refused before anything is done, rather than acting for the first (the
+   * membership and power-level checks judge one user; which one was meant is not ours to guess).
+   */
+  @Test
+  void aDeleteWithUserIdTwiceIs400AndDeletesNothing() {
+    String id = createdId("asked-twice");
+
+    Answer a = grapple.delete(one(id) + "&userId=%40someone%3Alocalhost");
+
+    assertThat(a.status()).isEqualTo(400);
+    assertThat(a.errcode()).isEqualTo("HS_BAD_VALUE");
+    assertThat(a.error()).contains("userId").contains("once");
+    assertThat(grapple.get(one(id)).status()).isEqualTo(200);
+  }
+
   @Test
   void deletingAWebhookStopsItsUrl() {
     Answer made = grapple.createHook("stopped");
@@ -465,6 +481,13 @@ class ProvisioningApiTest {
             "HS_BAD_VALUE",
             "userId",
             "'console'"),
+        refusal(
+            "a userId given twice is 400 naming it and the rule, as hookshot refused it",
+            g -> g.get(connections(AS_ADMIN + "&userId=%40stranger%3Alocalhost")),
+            400,
+            "HS_BAD_VALUE",
+            "Invalid userId",
+            "once"),
         refusal(
             "JSON with trailing text is 400",
             g -> g.put(PUT_HOOK, "{\"name\":\"trailing\"} }"),
