@@ -29,6 +29,11 @@ public final class Changes {
     public static Actor user(String userId) {
       return new Actor(userId, null);
     }
+
+    /** Who, as the audit log names them: the user, and the API key by its name (never secret). */
+    public String logged() {
+      return key == null ? userId : userId + " with API key " + key;
+    }
   }
 
   /** A connection now in effect, and the private message for whoever made it (e.g. its URL). */
@@ -151,11 +156,16 @@ public final class Changes {
 
   /** Removes a connection by emptying its room state. */
   public void remove(Active existing, String actor) throws IOException {
+    remove(existing, Actor.user(actor));
+  }
+
+  /** Removes a connection by emptying its room state; the log names the actor's API key. */
+  public void remove(Active existing, Actor actor) throws IOException {
     ObjectNode empty = Json.object();
     connections.expectOwnWrite(
         existing.roomId(), existing.kind(), existing.stateKey(), empty, false, null);
     putState(existing.roomId(), existing.kind(), existing.stateKey(), empty);
-    connections.forget(existing, actor);
+    connections.forget(existing, actor.logged());
     connections.ownWriteApplied(existing.roomId(), existing.kind(), existing.stateKey());
   }
 

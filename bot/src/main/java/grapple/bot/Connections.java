@@ -497,14 +497,13 @@ public final class Connections {
     previous.ifPresent(p -> p.live().closed(true));
     index(active);
     log.info(
-        "room {}: {} {} '{}' ({}) by {}{}",
+        "room {}: {} {} '{}' ({}) by {}",
         change.roomId(),
         previous.isPresent() ? "updated" : "created",
         change.kind().name(),
         change.stateKey(),
         current.id(),
-        actor.userId(),
-        actor.key() == null ? "" : " with API key " + actor.key());
+        actor.logged());
     return active;
   }
 

@@ -14,6 +14,9 @@ import static grapple.bot.provisioning.LocalGrapple.bearer;
 import static grapple.bot.provisioning.LocalGrapple.connections;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -35,6 +38,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.slf4j.LoggerFactory;
 
 /**
  * The provisioning API's contract (CONTRACT §5 and the hookshot seed), in local mode over real
@@ -281,6 +285,29 @@ class ProvisioningApiTest {
     Answer after = grapple.get(one(id));
     assertThat(after.status()).isEqualTo(404);
     assertThat(after.errcode()).isEqualTo("HS_NOTFOUND");
+  }
+
+  /** Who removed a connection is in the log, the key by its name and never its secret. */
+  @Test
+  void aDeleteWithAKeyLogsTheKeysNameNotItsSecret() {
+    String id = createdId("audited-delete");
+    ListAppender<ILoggingEvent> log = new ListAppender<>();
+    log.start();
+    Logger connections = (Logger) LoggerFactory.getLogger(grapple.bot.Connections.class);
+    connections.addAppender(log);
+    try {
+      Answer a = grapple.call("DELETE", one(id), bearer(WRITER), null);
+
+      assertThat(a.status()).isEqualTo(200);
+      assertThat(log.list)
+          .extracting(ILoggingEvent::getFormattedMessage)
+          .filteredOn(line -> line.contains("removed"))
+          .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+          .contains("'audited-delete' (" + id + ") by " + ADMIN + " with API key writer")
+          .doesNotContain(WRITER);
+    } finally {
+      connections.detachAppender(log);
+    }
   }
 
   /**
