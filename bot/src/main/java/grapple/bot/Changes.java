@@ -29,6 +29,11 @@ public final class Changes {
     public static Actor user(String userId) {
       return new Actor(userId, null);
     }
+
+    /** Who, as the audit log names them: the user, and the API key by its name (never secret). */
+    public String logged() {
+      return key == null ? userId : userId + " with API key " + key;
+    }
   }
 
   /** A connection now in effect, and the private message for whoever made it (e.g. its URL). */
@@ -78,6 +83,26 @@ public final class Changes {
     }
   }
 
+  /**
+   * The connection being changed was changed by someone else after this change read it (an API
+   * PATCH racing a room admin's edit of the state event): merged into what it read, the change
+   * would silently undo theirs. {@link #existing} is the connection as it is now.
+   */
+  public static final class ChangedMeanwhile extends Conflict {
+    private static final long serialVersionUID = 1L;
+
+    ChangedMeanwhile(ConnectionKind<?> kind, String stateKey, Active current) {
+      super(
+          kind.name()
+              + " "
+              + Markdown.code(stateKey)
+              + " was changed meanwhile by "
+              + current.connection().updated().by()
+              + "; nothing was written: read it again and send your change on top of it.",
+          current);
+    }
+  }
+
   /** Another connection of the room answers commands on that prefix already. */
   public static final class PrefixTaken extends Conflict {
     private static final long serialVersionUID = 1L;
@@ -107,20 +132,22 @@ public final class Changes {
     requireOwnPrefix(change, null);
     // No lock meanwhile: a slow outside check (a feed fetch) or homeserver holds up nobody else.
     kind.checkNew(stateKey, change.config(), actor.userId());
-    Active active = write(change, actor, true);
+    Active active = write(change, actor, null);
     return new Applied(active, Connections.welcomeOf(active));
   }
 
   /**
-   * Replaces a connection's content; throws BadInput naming the field and the rule (or refused by
-   * the kind's {@link ConnectionKind#checkChange}).
+   * Replaces a connection's content, {@code existing} being what {@code content} was made from;
+   * throws BadInput naming the field and the rule (or refused by the kind's {@link
+   * ConnectionKind#checkChange}), or {@link ChangedMeanwhile} when the connection in effect is no
+   * longer {@code existing}'s content (then nothing is written).
    */
   public Applied update(Active existing, ObjectNode content, Actor actor) throws IOException {
     Change<?> change =
         checked(Change.of(existing.roomId(), existing.kind(), existing.stateKey(), content));
     requireOwnPrefix(change, existing);
     checkChange(change);
-    return new Applied(write(change, actor, false), Optional.empty());
+    return new Applied(write(change, actor, existing), Optional.empty());
   }
 
   private static <C> void checkChange(Change<C> change) {
@@ -129,11 +156,16 @@ public final class Changes {
 
   /** Removes a connection by emptying its room state. */
   public void remove(Active existing, String actor) throws IOException {
+    remove(existing, Actor.user(actor));
+  }
+
+  /** Removes a connection by emptying its room state; the log names the actor's API key. */
+  public void remove(Active existing, Actor actor) throws IOException {
     ObjectNode empty = Json.object();
     connections.expectOwnWrite(
-        existing.roomId(), existing.kind(), existing.stateKey(), empty, false);
+        existing.roomId(), existing.kind(), existing.stateKey(), empty, false, null);
     putState(existing.roomId(), existing.kind(), existing.stateKey(), empty);
-    connections.forget(existing, actor);
+    connections.forget(existing, actor.logged());
     connections.ownWriteApplied(existing.roomId(), existing.kind(), existing.stateKey());
   }
 
@@ -190,9 +222,10 @@ public final class Changes {
         .findFirst();
   }
 
-  private Active write(Change<?> change, Actor actor, boolean creating) throws IOException {
+  /** Writes a creation ({@code base} null) or a change of {@code base}. */
+  private Active write(Change<?> change, Actor actor, @Nullable Active base) throws IOException {
     connections.expectOwnWrite(
-        change.roomId(), change.kind(), change.stateKey(), change.content(), creating);
+        change.roomId(), change.kind(), change.stateKey(), change.content(), base == null, base);
     putState(change.roomId(), change.kind(), change.stateKey(), change.content());
     Active active = connections.apply(change, actor);
     connections.ownWriteApplied(change.roomId(), change.kind(), change.stateKey());

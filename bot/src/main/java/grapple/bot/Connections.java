@@ -23,6 +23,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -432,14 +433,17 @@ public final class Connections {
 
   /**
    * Notes a state write the bot is about to make, before it is made (so its echo is known) and
-   * refuses a creation that another creation of the same key is already making.
+   * refuses a creation that another creation of the same key is already making, and a change made
+   * from {@code base} when the connection in effect has other content by now (someone else's change
+   * came in after {@code base} was read).
    */
   synchronized void expectOwnWrite(
       String roomId,
       ConnectionKind<?> kind,
       String stateKey,
       ObjectNode content,
-      boolean creating) {
+      boolean creating,
+      @Nullable Active base) {
     String key = key(roomId, kind.eventType(), stateKey);
     Optional<Active> existing = find(roomId, kind, stateKey);
     if (creating) {
@@ -447,6 +451,10 @@ public final class Connections {
         throw new Changes.AlreadyExists(kind, stateKey, existing.orElse(null));
     } else if (existing.isEmpty() && !isRemoval(content)) {
       throw new Changes.Gone(kind, stateKey);
+    } else if (base != null
+        && existing.isPresent()
+        && !existing.get().connection().config().equals(base.connection().config())) {
+      throw new Changes.ChangedMeanwhile(kind, stateKey, existing.get());
     }
     ownWrites.put(key, new OwnWrite(content.deepCopy(), false));
   }
@@ -489,14 +497,13 @@ public final class Connections {
     previous.ifPresent(p -> p.live().closed(true));
     index(active);
     log.info(
-        "room {}: {} {} '{}' ({}) by {}{}",
+        "room {}: {} {} '{}' ({}) by {}",
         change.roomId(),
         previous.isPresent() ? "updated" : "created",
         change.kind().name(),
         change.stateKey(),
         current.id(),
-        actor.userId(),
-        actor.key() == null ? "" : " with API key " + actor.key());
+        actor.logged());
     return active;
   }
 

@@ -119,6 +119,58 @@ class ConnectionsTest {
     }
   }
 
+  /**
+   * A change made from what the connection was before a room admin edited its state event (an API
+   * PATCH that read the connection, then the admin's edit came in) is refused: written, the merge
+   * into the old content would silently undo the admin's edit.
+   */
+  @Test
+  void aChangeMadeFromContentARoomAdminChangedMeanwhileIsRefusedAndWritesNothing()
+      throws Exception {
+    RecordingKind kind = new RecordingKind();
+    try (TestHub hub = new TestHub(dir, List.of(), "", TestHub.EVERYONE_ADMIN)) {
+      hub.connections.kinds().add(List.of(kind));
+      Active read =
+          hub.changes
+              .create(
+                  "!r:test",
+                  kind,
+                  "raced",
+                  Json.object().put("name", "raced"),
+                  Changes.Actor.user("@api:test"))
+              .active();
+      ObjectNode adminEdit = Json.object().put("name", "raced").put("label", "admin's");
+      hub.connections.onState(
+          new RoomEvent.State(
+              "!r:test", "$admin", "@roomadmin:test", kind.eventType(), "raced", adminEdit),
+          false);
+      int writes = hub.gateway.stateWrites().size();
+
+      assertThatThrownBy(
+              () ->
+                  hub.changes.update(
+                      read,
+                      Json.object().put("name", "raced").put("x", 1),
+                      Changes.Actor.user("@api:test")))
+          .isInstanceOfSatisfying(
+              Changes.ChangedMeanwhile.class,
+              e ->
+                  assertThat(e.existing().orElseThrow().connection().config()).isEqualTo(adminEdit))
+          .hasMessageContaining("was changed meanwhile by @roomadmin:test");
+      assertThat(hub.gateway.stateWrites()).hasSize(writes);
+      assertThat(hub.connections.inRoom("!r:test").get(0).connection().config())
+          .isEqualTo(adminEdit);
+
+      // Made from the content in effect, the same change goes through.
+      Active current = hub.connections.inRoom("!r:test").get(0);
+      hub.changes.update(
+          current, adminEdit.deepCopy().put("x", 1), Changes.Actor.user("@api:test"));
+      assertThat(
+              hub.connections.inRoom("!r:test").get(0).connection().config().path("label").asText())
+          .isEqualTo("admin's");
+    }
+  }
+
   @Test
   void theLateEchoOfAWriteThatALaterWriteUndidBringsNothingBack() throws Exception {
     RecordingKind kind = new RecordingKind();

@@ -334,6 +334,27 @@ public final class Migrations {
       """;
 
   /**
+   * Step 11, portable SQL: one administrator's link per login. Two instances on one PostgreSQL
+   * database could each check that a login was free and both store a link for it (the check was
+   * only serialized per instance); the duplicates are removed, the newest kept (the latest {@code
+   * created_at}, then the greatest {@code link_id}, so every instance removes the same ones), and a
+   * unique index makes the database refuse the second from now on.
+   */
+  static final String PEOPLE_LINKS_ONE_PER_LOGIN =
+      """
+      DELETE FROM people_links WHERE EXISTS (
+        SELECT 1 FROM people_links newer
+        WHERE newer.service = people_links.service
+          AND newer.instance = people_links.instance
+          AND newer.login_key = people_links.login_key
+          AND (newer.created_at > people_links.created_at
+            OR (newer.created_at = people_links.created_at
+              AND newer.link_id > people_links.link_id)));
+      DROP INDEX people_links_by_login;
+      CREATE UNIQUE INDEX people_links_by_login ON people_links (service, instance, login_key);
+      """;
+
+  /**
    * The steps written before services contributed their own; they stay here, numbered as every
    * existing database knows them.
    */
@@ -362,7 +383,11 @@ public final class Migrations {
               "avatars and organizations of linked accounts, Matrix display names",
               LINK_PROFILES),
           inBoth(9, "commands waiting for their answer", COMMANDS_WAITING),
-          inBoth(10, "sealed bodies of waiting commands that give a secret", COMMANDS_SEALED));
+          inBoth(10, "sealed bodies of waiting commands that give a secret", COMMANDS_SEALED),
+          new Migration(
+              11,
+              "one administrator's identity link per login (duplicates removed, newest kept)",
+              PEOPLE_LINKS_ONE_PER_LOGIN));
 
   /**
    * A core step written once for both databases, with the words they spell differently in braces:

@@ -99,11 +99,34 @@ public final class PeopleLinks {
 
   /**
    * Stores an administrator's link: one identity per forge service, all under {@code linkId};
-   * unless one of the logins is linked by an administrator already (on this writer, so two links of
-   * one login made at once are not both stored): then nothing is stored and that identity comes
-   * back.
+   * unless one of the logins is linked by an administrator already: then nothing is stored and that
+   * identity comes back. The database's unique index on the login decides between two links of one
+   * login made at once, on this instance or on two instances sharing a PostgreSQL database.
    */
   public Optional<Identity> create(String linkId, List<Identity> identities, String createdBy) {
+    try {
+      return insert(linkId, identities, createdBy);
+    } catch (LoginTaken taken) {
+      return Optional.of(taken.identity);
+    }
+  }
+
+  /** A login another link took meanwhile: thrown out of the write so that it stores nothing. */
+  private static final class LoginTaken extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    private final transient Identity identity;
+
+    LoginTaken(Identity identity) {
+      super(
+          identity.service() + " login " + identity.login() + " is linked already",
+          null,
+          false,
+          false);
+      this.identity = identity;
+    }
+  }
+
+  private Optional<Identity> insert(String linkId, List<Identity> identities, String createdBy) {
     long now = clock.millis();
     return db.writeAndWait(
         c -> {
@@ -123,7 +146,8 @@ public final class PeopleLinks {
                   """
                   INSERT INTO people_links (link_id, service, instance, matrix_user, login,
                     login_key, forge_id, created_by, created_at)
-                  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""")) {
+                  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                  ON CONFLICT (service, instance, login_key) DO NOTHING""")) {
             for (Identity i : identities) {
               Sql.bind(
                   s,
@@ -136,7 +160,8 @@ public final class PeopleLinks {
                   i.forgeId(),
                   createdBy,
                   now);
-              s.executeUpdate();
+              // Nothing inserted: another instance's link of the login committed meanwhile.
+              if (s.executeUpdate() == 0) throw new LoginTaken(i);
             }
           }
           return Optional.<Identity>empty();
@@ -145,16 +170,33 @@ public final class PeopleLinks {
 
   /**
    * Gives {@code instance} to the administrators' links on {@code service} that name none (made
-   * before that forge's servers had names); returns how many there were.
+   * before that forge's servers had names); returns how many there were. A login linked both
+   * without and with the instance keeps its newest link (as step 10 of {@link Migrations} keeps
+   * it), the other is removed: the database holds one link per login.
    */
   public int nameInstance(String service, String instance) {
     return db.writeAndWait(
-        c ->
-            Sql.update(
-                c,
-                "UPDATE people_links SET instance = ? WHERE service = ? AND instance = ''",
-                instance,
-                service));
+        c -> {
+          Sql.update(
+              c,
+              """
+              DELETE FROM people_links WHERE service = ? AND instance IN ('', ?) AND EXISTS (
+                SELECT 1 FROM people_links newer
+                WHERE newer.service = people_links.service
+                  AND newer.instance IN ('', ?)
+                  AND newer.login_key = people_links.login_key
+                  AND (newer.created_at > people_links.created_at
+                    OR (newer.created_at = people_links.created_at
+                      AND newer.link_id > people_links.link_id)))""",
+              service,
+              instance,
+              instance);
+          return Sql.update(
+              c,
+              "UPDATE people_links SET instance = ? WHERE service = ? AND instance = ''",
+              instance,
+              service);
+        });
   }
 
   /** How many administrators' links on {@code service} name no instance. */

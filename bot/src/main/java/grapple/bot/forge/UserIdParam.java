@@ -16,16 +16,22 @@ public final class UserIdParam {
 
   private UserIdParam() {}
 
-  /** The {@code userId} of {@code request}; BadInput when it is missing or not a user id. */
+  /**
+   * The {@code userId} of {@code request}; BadInput when it is missing, not a user id, or given
+   * twice (which one the caller meant is not ours to guess).
+   */
   public static String of(Request request) {
+    BadInput.check(
+        !request.repeatedInQuery("userId"),
+        "userId",
+        "must be given once in the query, was given more than once");
     String userId = request.query().get("userId");
-    if (userId == null || !MatrixIds.isUserId(userId)) {
-      throw new BadInput(
-          "userId",
-          "must be a Matrix user id like @alice:example.org, was "
-              + (userId == null ? "missing" : "'" + userId + "'"));
-    }
-    return userId;
+    BadInput.check(
+        userId != null && MatrixIds.isUserId(userId),
+        "userId",
+        "must be a Matrix user id like @alice:example.org, was %s",
+        userId == null ? "missing" : "'" + userId + "'");
+    return java.util.Objects.requireNonNull(userId);
   }
 
   /**

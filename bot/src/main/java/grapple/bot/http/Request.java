@@ -4,9 +4,11 @@ import grapple.state.MessageException;
 import java.io.IOException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.eclipse.jetty.http.HttpFields;
 import org.jspecify.annotations.Nullable;
 
@@ -20,6 +22,7 @@ public final class Request {
   private final String path;
   private final Map<String, String> pathParams;
   private final Map<String, String> query;
+  private final Set<String> repeatedInQuery;
   private final HttpFields headers;
   private final String requestId;
   private final Body body;
@@ -37,14 +40,15 @@ public final class Request {
       String method,
       String path,
       Map<String, String> pathParams,
-      Map<String, String> query,
+      Query query,
       HttpFields headers,
       String requestId,
       Body body) {
     this.method = method;
     this.path = path;
     this.pathParams = Map.copyOf(pathParams);
-    this.query = query;
+    this.query = query.first();
+    this.repeatedInQuery = query.repeated();
     this.headers = headers;
     this.requestId = requestId;
     this.body = body;
@@ -70,8 +74,14 @@ public final class Request {
     return value;
   }
 
+  /** The query's parameters, each with its first value. */
   public Map<String, String> query() {
     return query;
+  }
+
+  /** True when the query gives {@code name} more than once ({@link #query} has the first). */
+  public boolean repeatedInQuery(String name) {
+    return repeatedInQuery.contains(name);
   }
 
   public Optional<String> header(String name) {
@@ -115,17 +125,21 @@ public final class Request {
     }
   }
 
-  static Map<String, String> parseQuery(@Nullable String raw) {
+  /** A parsed query: each name's first value, and the names given more than once. */
+  record Query(Map<String, String> first, Set<String> repeated) {}
+
+  static Query parseQuery(@Nullable String raw) {
     Map<String, String> out = new LinkedHashMap<>();
-    if (raw == null || raw.isEmpty()) return out;
+    Set<String> repeated = new HashSet<>();
+    if (raw == null || raw.isEmpty()) return new Query(out, Set.of());
     for (String pair : raw.split("&")) {
       if (pair.isEmpty()) continue;
       int eq = pair.indexOf('=');
-      String key = eq < 0 ? pair : pair.substring(0, eq);
+      String key = decode(eq < 0 ? pair : pair.substring(0, eq), "query");
       String value = eq < 0 ? "" : pair.substring(eq + 1);
-      out.putIfAbsent(decode(key, "query"), decode(value, "query"));
+      if (out.putIfAbsent(key, decode(value, "query")) != null) repeated.add(key);
     }
-    return out;
+    return new Query(out, Set.copyOf(repeated));
   }
 
   /** Percent-decodes one part of the URL; a malformed escape is the client's mistake (400). */

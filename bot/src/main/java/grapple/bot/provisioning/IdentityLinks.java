@@ -157,6 +157,13 @@ public final class IdentityLinks {
             taken -> {
               throw linkedAlready(taken.service(), taken.login());
             });
+    // The audit line: who made it (the key by its name, never its secret), for whom, which logins.
+    log.info(
+        "identity links: {} linked {} to {} by {}",
+        linkId,
+        userId,
+        String.join(", ", identities.stream().map(i -> i.service() + " " + i.login()).toList()),
+        by);
     return linkId;
   }
 

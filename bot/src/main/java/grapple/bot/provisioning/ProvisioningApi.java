@@ -200,7 +200,16 @@ public final class ProvisioningApi {
     return request.pathParam("roomId");
   }
 
+  /**
+   * The {@code userId} the call is made for (null when not given). Given twice it is refused, as
+   * hookshot refused it ("Invalid userId"): which of the two the caller meant is not ours to guess,
+   * and the membership and power-level checks must judge the one user the call acts for.
+   */
   private static @Nullable String userId(Request request) {
+    if (request.repeatedInQuery("userId"))
+      throw new ApiException(
+          ErrorCode.BAD_VALUE,
+          "Invalid userId: give userId once in the query, it was given more than once.");
     return request.query().get("userId");
   }
 

@@ -175,7 +175,7 @@ public final class RoomConnections {
           Active existing = connection(room, id);
           access.requireMayWrite(room, user, existing.kind());
           try {
-            changes.remove(existing, user);
+            changes.remove(existing, new Changes.Actor(user, caller.keyName()));
           } catch (MatrixException e) {
             throw refusedByHomeserver(e);
           }

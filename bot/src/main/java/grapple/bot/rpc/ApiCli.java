@@ -22,13 +22,19 @@ import org.jspecify.annotations.Nullable;
 /**
  * {@code java -jar grapple.jar api ...}: the JSON-RPC client of the seed ({@code rhodecode-api}).
  * Saves the key and host with {@code _create_config}, sends {@code <method> [name:value ...]},
- * prints what it sends (key masked) and what Grapple said; exit 0 when {@code error} is null.
+ * prints what it sends (key masked) and what Grapple said; exit 0 when {@code error} is null, 1 for
+ * every failure.
  */
 public final class ApiCli {
   public static final int EXIT_OK = 0;
-  public static final int EXIT_API_ERROR = 1;
-  public static final int EXIT_USAGE = 2;
-  public static final int EXIT_UNREACHABLE = 3;
+
+  /**
+   * Every failure: an error from Grapple, a mistake on the command line, no saved config, Grapple
+   * unreachable. The contract promises scripts 0 when {@code error} is null and 1 otherwise; the
+   * message on stderr (or the answer on stdout) says which.
+   */
+  public static final int EXIT_FAILURE = 1;
+
   private static final MediaType JSON = MediaType.get("application/json");
   private static final Duration CALL_TIMEOUT = Duration.ofSeconds(60);
   private static final Duration COMPLETION_TIMEOUT = Duration.ofSeconds(3);
@@ -49,8 +55,8 @@ public final class ApiCli {
         name:value      an arg; the value is JSON when it parses as JSON, else a string
         _completion     print a bash completion script: eval "$(grapple api _completion bash)"
 
-      Exit status: 0 when Grapple answered without error, 1 when it answered an error, 2 for a
-      mistake on this command line, 3 when Grapple could not be reached.
+      Exit status: 0 when Grapple answered without error, 1 for every failure (Grapple answered
+      an error, a mistake on this command line, no saved config, Grapple could not be reached).
       """;
 
   private final Map<String, String> env;
@@ -117,13 +123,13 @@ public final class ApiCli {
       line = Line.parse(args);
     } catch (IllegalArgumentException e) {
       err.println("grapple api: " + e.getMessage() + "\n\n" + USAGE);
-      return EXIT_USAGE;
+      return EXIT_FAILURE;
     }
     if (line.help() || line.words().isEmpty() || line.words().get(0).equals("help")) {
       out.print(USAGE);
       out.println();
       out.print(ApiHelp.methods(listingOnly().methods()));
-      return line.help() || !line.words().isEmpty() ? EXIT_OK : EXIT_USAGE;
+      return line.help() || !line.words().isEmpty() ? EXIT_OK : EXIT_FAILURE;
     }
     String first = line.words().get(0);
     try {
@@ -134,7 +140,7 @@ public final class ApiCli {
       };
     } catch (IllegalArgumentException e) {
       err.println("grapple api: " + e.getMessage());
-      return EXIT_USAGE;
+      return EXIT_FAILURE;
     }
   }
 
@@ -148,7 +154,7 @@ public final class ApiCli {
       config.save(file);
     } catch (IOException e) {
       err.println("grapple api: cannot write " + file + ": " + e.getMessage());
-      return EXIT_USAGE;
+      return EXIT_FAILURE;
     }
     out.println("Wrote the key and host for " + config.apihost() + " to " + file + " (mode 0600).");
     return EXIT_OK;
@@ -193,11 +199,11 @@ public final class ApiCli {
       answer = post(config, request, CALL_TIMEOUT);
     } catch (IOException e) {
       err.println("grapple api: cannot reach " + config.endpoint() + ": " + e.getMessage());
-      return EXIT_UNREACHABLE;
+      return EXIT_FAILURE;
     }
     if (!line.json()) out.println("grapple said:");
     out.println(pretty(answer));
-    return answer.path("error").isNull() ? EXIT_OK : EXIT_API_ERROR;
+    return answer.path("error").isNull() ? EXIT_OK : EXIT_FAILURE;
   }
 
   private static String pretty(JsonNode answer) {

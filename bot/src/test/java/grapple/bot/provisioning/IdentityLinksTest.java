@@ -3,6 +3,9 @@ package grapple.bot.provisioning;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.MatrixProfiles;
@@ -37,6 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.Parameter;
 import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.slf4j.LoggerFactory;
 
 /** Identity links over the users' own accounts and administrators' links, on both databases. */
 @ParameterizedClass
@@ -76,6 +80,23 @@ class IdentityLinksTest {
     body.putObject("matrix").put("userId", userId);
     body.putObject("github").put("login", login).put("id", 77);
     return body;
+  }
+
+  @Test
+  void makingALinkLogsWhichKeyMadeItByNameNeverItsSecret() {
+    ListAppender<ILoggingEvent> log = new ListAppender<>();
+    log.start();
+    Logger logger = (Logger) LoggerFactory.getLogger(IdentityLinks.class);
+    logger.addAppender(log);
+    try {
+      String id = links.create(LINKER, body("@bob:x", "bob-gh"));
+
+      assertThat(log.list)
+          .extracting(ILoggingEvent::getFormattedMessage)
+          .containsExactly("identity links: " + id + " linked @bob:x to github bob-gh by key ops");
+    } finally {
+      logger.detachAppender(log);
+    }
   }
 
   @Test

@@ -14,6 +14,9 @@ import static grapple.bot.provisioning.LocalGrapple.bearer;
 import static grapple.bot.provisioning.LocalGrapple.connections;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -35,6 +38,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.slf4j.LoggerFactory;
 
 /**
  * The provisioning API's contract (CONTRACT §5 and the hookshot seed), in local mode over real
@@ -283,6 +287,45 @@ class ProvisioningApiTest {
     assertThat(after.errcode()).isEqualTo("HS_NOTFOUND");
   }
 
+  /** Who removed a connection is in the log, the key by its name and never its secret. */
+  @Test
+  void aDeleteWithAKeyLogsTheKeysNameNotItsSecret() {
+    String id = createdId("audited-delete");
+    ListAppender<ILoggingEvent> log = new ListAppender<>();
+    log.start();
+    Logger connections = (Logger) LoggerFactory.getLogger(grapple.bot.Connections.class);
+    connections.addAppender(log);
+    try {
+      Answer a = grapple.call("DELETE", one(id), bearer(WRITER), null);
+
+      assertThat(a.status()).isEqualTo(200);
+      assertThat(log.list)
+          .extracting(ILoggingEvent::getFormattedMessage)
+          .filteredOn(line -> line.contains("removed"))
+          .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+          .contains("'audited-delete' (" + id + ") by " + ADMIN + " with API key writer")
+          .doesNotContain(WRITER);
+    } finally {
+      connections.detachAppender(log);
+    }
+  }
+
+  /**
+   * A userId given twice is refused before anything is done, rather than acting for the first (the
+   * membership and power-level checks judge one user; which one was meant is not ours to guess).
+   */
+  @Test
+  void aDeleteWithUserIdTwiceIs400AndDeletesNothing() {
+    String id = createdId("asked-twice");
+
+    Answer a = grapple.delete(one(id) + "&userId=%40someone%3Alocalhost");
+
+    assertThat(a.status()).isEqualTo(400);
+    assertThat(a.errcode()).isEqualTo("HS_BAD_VALUE");
+    assertThat(a.error()).contains("userId").contains("once");
+    assertThat(grapple.get(one(id)).status()).isEqualTo(200);
+  }
+
   @Test
   void deletingAWebhookStopsItsUrl() {
     Answer made = grapple.createHook("stopped");
@@ -465,6 +508,13 @@ class ProvisioningApiTest {
             "HS_BAD_VALUE",
             "userId",
             "'console'"),
+        refusal(
+            "a userId given twice is 400 naming it and the rule, as hookshot refused it",
+            g -> g.get(connections(AS_ADMIN + "&userId=%40stranger%3Alocalhost")),
+            400,
+            "HS_BAD_VALUE",
+            "Invalid userId",
+            "once"),
         refusal(
             "JSON with trailing text is 400",
             g -> g.put(PUT_HOOK, "{\"name\":\"trailing\"} }"),

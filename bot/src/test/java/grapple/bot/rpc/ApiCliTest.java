@@ -165,7 +165,7 @@ class ApiCliTest {
   void theApihostOptionOverridesTheSavedHost() throws Exception {
     Run run = cli("--apihost=http://127.0.0.1:1", "get_health");
 
-    assertThat(run.status()).isEqualTo(3);
+    assertThat(run.status()).isEqualTo(1);
     assertThat(run.err()).contains("cannot reach http://127.0.0.1:1/_admin/api");
   }
 
@@ -183,7 +183,7 @@ class ApiCliTest {
 
     Run run = cli(empty, "get_health");
 
-    assertThat(run.status()).isEqualTo(2);
+    assertThat(run.status()).isEqualTo(1);
     assertThat(run.err())
         .contains("_create_config --apikey=<key> --apihost=<url>")
         .contains(empty.resolve("grapple/api.json").toString());
@@ -193,8 +193,16 @@ class ApiCliTest {
   void anArgWithoutAColonIsAUsageError() throws Exception {
     Run run = cli("get_room", "roomid");
 
-    assertThat(run.status()).isEqualTo(2);
+    assertThat(run.status()).isEqualTo(1);
     assertThat(run.err()).contains("args are name:value, was 'roomid'");
+  }
+
+  @Test
+  void anUnknownOptionExitsOneAsEveryFailureDoes() throws Exception {
+    Run run = cli("--apikye=x", "get_health");
+
+    assertThat(run.status()).isEqualTo(1);
+    assertThat(run.err()).contains("unknown option '--apikye=x'").contains("1 for every failure");
   }
 
   @Test
