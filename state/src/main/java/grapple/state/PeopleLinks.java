@@ -171,7 +171,7 @@ public final class PeopleLinks {
   /**
    * Gives {@code instance} to the administrators' links on {@code service} that name none (made
    * before that forge's servers had names); returns how many there were. A login linked both
-   * without and with the instance keeps its newest link (as step 10 of {@link Migrations} keeps
+   * without and with the instance keeps its newest link (as step 11 of {@link Migrations} keeps
    * it), the other is removed: the database holds one link per login.
    */
   public int nameInstance(String service, String instance) {
