@@ -53,6 +53,7 @@ final class WebhookReceiver {
   private final Clock clock;
   private final Duration waitForComplete;
   private final Executor scripts;
+  private final Executor lookups;
   private final WebhookFile.@Nullable Uploader uploader;
 
   /**
@@ -75,13 +76,21 @@ final class WebhookReceiver {
   /**
    * Where a hook id leads: {@code known} finds its live hook in memory, never waiting; {@code
    * stored} also reads the database for an id not known in memory (it may wait, so it runs on the
-   * scripts' threads, never on the listener's); {@code botNotIn} says whether the bot is known not
+   * lookups' threads, never on the listener's); {@code botNotIn} says whether the bot is known not
    * to be in a room (then nothing it is sent could ever be delivered).
    */
   record Lookup(
       Function<String, Optional<Hooks.Hook>> known,
       Function<String, Optional<Hooks.Hook>> stored,
       Predicate<String> botNotIn) {}
+
+  /**
+   * Where the receiver's work that may wait runs, each bounded (over it, 503): {@code scripts} runs
+   * scripts and file uploads of known hooks; {@code lookups} reads the database for hook ids not
+   * known in memory. Apart, so a flood of made-up ids (anyone can send one) never delays or refuses
+   * a real hook's script.
+   */
+  record Threads(Executor scripts, Executor lookups) {}
 
   /** {@code waitForComplete} bounds a 200's wait. */
   WebhookReceiver(
@@ -90,9 +99,10 @@ final class WebhookReceiver {
       Outbox outbox,
       Clock clock,
       Duration waitForComplete,
-      Executor scripts,
+      Threads threads,
       WebhookFile.@Nullable Uploader uploader) {
-    this.scripts = scripts;
+    this.scripts = threads.scripts();
+    this.lookups = threads.lookups();
     this.uploader = uploader;
     this.settings = settings;
     this.lookup = lookup;
@@ -104,7 +114,7 @@ final class WebhookReceiver {
   /**
    * Answers once the message is durable (or delivered, with waitForComplete); frees the HTTP thread
    * at once, and never waits on it (the listener may run it on the thread writing a burst of
-   * answers): a hook id not known in memory is looked up in the database on the scripts' threads.
+   * answers): a hook id not known in memory is looked up in the database on the lookups' threads.
    */
   CompletableFuture<Response> receive(Request request) throws Exception {
     String hookId = request.pathParam("hookId");
@@ -122,7 +132,7 @@ final class WebhookReceiver {
     if (!lookingUp.tryReserve(bytes)) return now(TOO_MANY_LOOKUPS);
     CompletableFuture<Optional<Hooks.Hook>> stored;
     try {
-      stored = CompletableFuture.supplyAsync(() -> lookup.stored().apply(hookId), scripts);
+      stored = CompletableFuture.supplyAsync(() -> lookup.stored().apply(hookId), lookups);
     } catch (RejectedExecutionException e) {
       lookingUp.release(bytes);
       return now(TOO_MANY_LOOKUPS);

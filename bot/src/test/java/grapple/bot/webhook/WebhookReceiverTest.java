@@ -53,9 +53,14 @@ class WebhookReceiverTest {
   private java.util.concurrent.ExecutorService scripts =
       java.util.concurrent.Executors.newFixedThreadPool(2);
 
+  /** Where hook ids not known in memory are looked up in the database. */
+  private java.util.concurrent.ExecutorService lookups =
+      java.util.concurrent.Executors.newFixedThreadPool(2);
+
   @AfterEach
   void stop() {
     scripts.shutdownNow();
+    lookups.shutdownNow();
     homeserver.release();
     if (listener != null) listener.close();
     if (outbox != null) outbox.close();
@@ -113,7 +118,13 @@ class WebhookReceiverTest {
             roomId -> roomId.equals(roomWithoutBot));
     receiver =
         new WebhookReceiver(
-            settings, lookup, outbox, Clock.systemUTC(), wait, scripts, homeserver::upload);
+            settings,
+            lookup,
+            outbox,
+            Clock.systemUTC(),
+            wait,
+            new WebhookReceiver.Threads(scripts, lookups),
+            homeserver::upload);
     listener =
         TestListeners.start(
             "webhooks",
@@ -197,6 +208,43 @@ class WebhookReceiverTest {
     for (var response : sent) statuses.add(response.get(10, TimeUnit.SECONDS).statusCode());
     assertThat(statuses).containsOnly(404, 503).contains(503);
     assertThat(post("slow", body).statusCode()).as("the budget was given back").isEqualTo(404);
+  }
+
+  /**
+   * Hook ids not known in memory were looked up on the scripts' threads and queue: a flood of POSTs
+   * to made-up ids, each waiting on the database, filled that queue, and a real hook's script was
+   * refused 503 until the flood drained. Lookups have threads and a queue of their own.
+   */
+  @Test
+  void aFloodOfUnknownHookIdsDoesNotHoldUpAScriptedHook() throws Exception {
+    // Both bounded as in production (WebhookService): one thread, a queue of two.
+    scripts = bounded(1, 2);
+    lookups = bounded(1, 2);
+    serve(false, false, script("result = {version: 'v2', plain: 'deployed ' + data.n}"));
+    java.util.List<CompletableFuture<HttpResponse<String>>> flood = new java.util.ArrayList<>();
+    for (int i = 0; i < 8; i++) flood.add(postLater("slow", "{}"));
+    // Some of the flood is refused: whatever queue the lookups use is full.
+    Await.until(Duration.ofSeconds(10), () -> flood.stream().anyMatch(CompletableFuture::isDone));
+
+    HttpResponse<String> scripted = post("{\"n\":1}");
+
+    assertThat(scripted.statusCode()).as(scripted.body()).isEqualTo(202);
+    assertThat(homeserver.takeSent(Duration.ofSeconds(5)).content().path("body").asText())
+        .isEqualTo("deployed 1");
+    assertThat(slowLookups.getCount()).as("the flood was still waiting").isEqualTo(1);
+    slowLookups.countDown();
+    for (var response : flood)
+      assertThat(response.get(10, TimeUnit.SECONDS).statusCode()).isIn(404, 503);
+  }
+
+  /** A pool of {@code threads} with a queue of {@code queued}: more is refused. */
+  private static java.util.concurrent.ExecutorService bounded(int threads, int queued) {
+    return new java.util.concurrent.ThreadPoolExecutor(
+        threads,
+        threads,
+        1,
+        TimeUnit.MINUTES,
+        new java.util.concurrent.ArrayBlockingQueue<>(queued));
   }
 
   @Test
