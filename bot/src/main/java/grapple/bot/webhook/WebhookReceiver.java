@@ -245,8 +245,8 @@ final class WebhookReceiver {
 
   /**
    * Runs the hook's script on the scripts' own threads (a slow script holds no HTTP thread), then
-   * posts what it made. A script that fails answers 500 to a waiting sender, else posts a notice
-   * saying so and answers 202.
+   * posts what it made. A script that fails posts a notice saying so (as hookshot does) and answers
+   * 500 to a waiting sender, else 202.
    */
   private CompletableFuture<Response> transform(
       Connection connection, WebhookConfig config, Transformation script, Received received) {
@@ -289,15 +289,17 @@ final class WebhookReceiver {
                   connection.roomId(),
                   connection.stateKey(),
                   why);
-              if (waiting) return now(Response.error(500, String.valueOf(why)));
+              // As hookshot, the room is told whether or not the sender waits; a waiting sender
+              // is answered 500 once that notice is durable.
               ObjectNode notice =
                   Messages.notice(
                       "Webhook received but failed to process via transformation function: "
                           + Markdown.escape(String.valueOf(why)));
+              Response failed = waiting ? Response.error(500, String.valueOf(why)) : ACCEPTED;
               return outbox
                   .post(connection.roomId(), notice)
                   .queued()
-                  .handle((ok, e) -> e == null ? ACCEPTED : STORE_FAILED);
+                  .handle((ok, e) -> stored(connection, e) ? failed : STORE_FAILED);
             })
         .thenCompose(r -> r);
   }

@@ -293,15 +293,26 @@ class WebhookReceiverTest {
     assertThat(homeserver.takeSent(Duration.ofMillis(300))).isNull();
   }
 
+  /**
+   * As hookshot's onGenericHook: a script that fails posts the notice whether or not the sender
+   * waits (nothing was posted when it waited), and the waiting sender is answered 500.
+   */
   @Test
-  void aFailingScriptIs500WhenWaiting() throws Exception {
+  void aFailingScriptIs500WhenWaitingAndTheRoomIsTold() throws Exception {
     serve(true, false, script("while (true) {}"));
     long started = System.nanoTime();
     HttpResponse<String> waiting = post("{}");
     assertThat(waiting.statusCode()).isEqualTo(500);
     assertThat(waiting.body()).contains("longer than 500 ms");
     assertThat((System.nanoTime() - started) / 1_000_000).isLessThan(3000);
-    assertThat(homeserver.takeSent(Duration.ofMillis(300))).isNull();
+    FakeGateway.Sent sent = homeserver.takeSent(Duration.ofSeconds(5));
+    assertThat(sent).as("the room is told").isNotNull();
+    assertThat(sent.content().path("msgtype").asText()).isEqualTo("m.notice");
+    assertThat(sent.content().path("body").asText())
+        .startsWith("Webhook received but failed to process via transformation function")
+        .contains("longer than 500 ms")
+        .doesNotContain("secret");
+    assertThat(homeserver.takeSent(Duration.ofMillis(300))).as("once").isNull();
   }
 
   @Test
