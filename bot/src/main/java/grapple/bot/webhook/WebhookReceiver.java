@@ -54,6 +54,7 @@ final class WebhookReceiver {
   private final Duration waitForComplete;
   private final Executor scripts;
   private final Executor lookups;
+  private final Executor uploads;
   private final WebhookFile.@Nullable Uploader uploader;
 
   /**
@@ -69,6 +70,15 @@ final class WebhookReceiver {
    * returns. Over this, 503.
    */
   private final InFlight lookingUp = new InFlight(SCRIPT_BODY_BYTES);
+
+  /**
+   * Files waiting to be uploaded or being uploaded, counted by their size (the listener's budget no
+   * longer covers them once {@link #receive} returns). Over this, 503.
+   */
+  private final InFlight uploading = new InFlight(SCRIPT_BODY_BYTES);
+
+  private static final Response TOO_MANY_UPLOADS =
+      Response.error(503, "Too many uploads at once; try again.").withHeader("Retry-After", "1");
 
   /** Completed when the bot shuts down: senders still waiting for delivery are answered then. */
   private final CompletableFuture<Response> stopping = new CompletableFuture<>();
@@ -86,11 +96,11 @@ final class WebhookReceiver {
 
   /**
    * Where the receiver's work that may wait runs, each bounded (over it, 503): {@code scripts} runs
-   * scripts and file uploads of known hooks; {@code lookups} reads the database for hook ids not
-   * known in memory. Apart, so a flood of made-up ids (anyone can send one) never delays or refuses
-   * a real hook's script.
+   * scripts; {@code lookups} reads the database for hook ids not known in memory; {@code uploads}
+   * sends files to the homeserver's media repository. Apart, so a flood of made-up ids (anyone can
+   * send one) or of files to a slow homeserver never delays or refuses a real hook's script.
    */
-  record Threads(Executor scripts, Executor lookups) {}
+  record Threads(Executor scripts, Executor lookups, Executor uploads) {}
 
   /** {@code waitForComplete} bounds a 200's wait. */
   WebhookReceiver(
@@ -103,6 +113,7 @@ final class WebhookReceiver {
       WebhookFile.@Nullable Uploader uploader) {
     this.scripts = threads.scripts();
     this.lookups = threads.lookups();
+    this.uploads = threads.uploads();
     this.uploader = uploader;
     this.settings = settings;
     this.lookup = lookup;
@@ -207,9 +218,12 @@ final class WebhookReceiver {
       return now(
           Response.error(415, "Files need a homeserver's media repository (not in local mode)"));
     boolean waiting = config.waitForComplete().orElse(settings.waitForComplete());
+    long bytes = file.bytes().length;
+    if (!uploading.tryReserve(bytes)) return now(TOO_MANY_UPLOADS);
     CompletableFuture<String> uploaded = new CompletableFuture<>();
+    uploaded.whenComplete((mxc, failure) -> uploading.release(bytes));
     try {
-      scripts.execute(
+      uploads.execute(
           () -> {
             try {
               uploaded.complete(up.upload(file.bytes(), file.contentType(), file.fileName()));
@@ -218,9 +232,8 @@ final class WebhookReceiver {
             }
           });
     } catch (RejectedExecutionException e) {
-      return now(
-          Response.error(503, "Too many uploads at once; try again.")
-              .withHeader("Retry-After", "1"));
+      uploaded.cancel(false);
+      return now(TOO_MANY_UPLOADS);
     }
     return uploaded
         .handle(

@@ -26,6 +26,7 @@ import org.slf4j.LoggerFactory;
 public final class WebhookService extends AbstractService<WebhookSettings> {
   private static final int SCRIPT_THREADS = Math.max(2, Runtime.getRuntime().availableProcessors());
   private static final int LOOKUP_THREADS = 2;
+  private static final int UPLOAD_THREADS = 2;
 
   static final String NAME = "generic";
   static final String EVENT_TYPE = "uk.half-shot.matrix-hookshot.generic.hook";
@@ -99,6 +100,19 @@ public final class WebhookService extends AbstractService<WebhookSettings> {
             new ArrayBlockingQueue<>(256),
             Daemons.named("webhook-lookup"));
 
+    /**
+     * Where files are uploaded to the homeserver's media repository: threads and a bounded queue of
+     * their own (over it, 503), so a slow homeserver holds up no script.
+     */
+    private final ThreadPoolExecutor uploads =
+        new ThreadPoolExecutor(
+            UPLOAD_THREADS,
+            UPLOAD_THREADS,
+            1,
+            TimeUnit.MINUTES,
+            new ArrayBlockingQueue<>(64),
+            Daemons.named("webhook-upload"));
+
     Started(WebhookSettings settings, ServiceContext context) {
       this.settings = settings;
       this.context = context;
@@ -152,7 +166,7 @@ public final class WebhookService extends AbstractService<WebhookSettings> {
               context.outbox(),
               context.clock(),
               WebhookReceiver.WAIT_FOR_COMPLETE,
-              new WebhookReceiver.Threads(scripts, lookups),
+              new WebhookReceiver.Threads(scripts, lookups, uploads),
               context.gateway() == null ? null : context.gateway()::upload);
       long limit = settings.payloadSizeLimitBytes();
       routes.webhooks().addNonBlocking("POST", "/webhook/{hookId}", limit, receiver::receive);
@@ -171,6 +185,7 @@ public final class WebhookService extends AbstractService<WebhookSettings> {
     public void close() {
       scripts.shutdownNow();
       lookups.shutdownNow();
+      uploads.shutdownNow();
       expiry.shutdownNow();
     }
   }

@@ -57,10 +57,20 @@ class WebhookReceiverTest {
   private java.util.concurrent.ExecutorService lookups =
       java.util.concurrent.Executors.newFixedThreadPool(2);
 
+  /** Where files are uploaded. */
+  private java.util.concurrent.ExecutorService uploads =
+      java.util.concurrent.Executors.newFixedThreadPool(2);
+
+  /** Held (count 1), uploads to the homeserver wait. */
+  private java.util.concurrent.CountDownLatch uploadsHeld =
+      new java.util.concurrent.CountDownLatch(0);
+
   @AfterEach
   void stop() {
     scripts.shutdownNow();
     lookups.shutdownNow();
+    uploads.shutdownNow();
+    uploadsHeld.countDown();
     homeserver.release();
     if (listener != null) listener.close();
     if (outbox != null) outbox.close();
@@ -123,8 +133,11 @@ class WebhookReceiverTest {
             outbox,
             Clock.systemUTC(),
             wait,
-            new WebhookReceiver.Threads(scripts, lookups),
-            homeserver::upload);
+            new WebhookReceiver.Threads(scripts, lookups, uploads),
+            (bytes, type, name) -> {
+              await(uploadsHeld);
+              return homeserver.upload(bytes, type, name);
+            });
     listener =
         TestListeners.start(
             "webhooks",
@@ -504,6 +517,81 @@ class WebhookReceiverTest {
     FakeGateway.Sent sent = homeserver.takeSent(Duration.ofSeconds(5));
     assertThat(sent.content().path("msgtype").asText()).isEqualTo("m.notice");
     assertThat(sent.content().path("m.mentions").path("room").asBoolean()).isTrue();
+  }
+
+  /**
+   * Uploads used to run on the scripts' threads and queue: files sent while the homeserver was slow
+   * to take them filled both, and a real hook's script was refused 503.
+   */
+  @Test
+  void aSlowHomeserverTakingFilesDoesNotHoldUpScripts() throws Exception {
+    // Both bounded as in production (WebhookService): one thread, a queue of two.
+    scripts = bounded(1, 2);
+    uploads = bounded(1, 2);
+    uploadsHeld = new java.util.concurrent.CountDownLatch(1);
+    serve(false, false, script("result = {version: 'v2', plain: 'deployed ' + data.n}"));
+    java.util.List<CompletableFuture<HttpResponse<String>>> files = new java.util.ArrayList<>();
+    for (int i = 0; i < 8; i++) files.add(postBytesLater("image/png", PNG));
+    Await.until(Duration.ofSeconds(10), () -> files.stream().anyMatch(CompletableFuture::isDone));
+
+    HttpResponse<String> scripted = post("{\"n\":2}");
+
+    assertThat(scripted.statusCode()).as(scripted.body()).isEqualTo(202);
+    assertThat(homeserver.takeSent(Duration.ofSeconds(5)).content().path("body").asText())
+        .isEqualTo("deployed 2");
+    uploadsHeld.countDown();
+    for (var response : files)
+      assertThat(response.get(10, TimeUnit.SECONDS).statusCode()).isIn(202, 503);
+  }
+
+  /**
+   * A file waiting for its upload was held in memory with no bound but the queue's length: a burst
+   * of large files to a slow homeserver could exhaust the heap. They are counted against a budget
+   * of bytes now (over it, 503), given back once uploaded.
+   */
+  @Test
+  void filesWaitingToBeUploadedAreBoundedInBytes() throws Exception {
+    uploadsHeld = new java.util.concurrent.CountDownLatch(1);
+    serve(false, false);
+    byte[] big = new byte[1_000_000];
+    String type = "multipart/form-data; boundary=b";
+    byte[] body = multipart(big);
+    java.util.List<CompletableFuture<HttpResponse<String>>> files = new java.util.ArrayList<>();
+    for (int i = 0; i < 8; i++) files.add(postBytesLater(type, body));
+
+    Await.until(Duration.ofSeconds(10), () -> files.stream().anyMatch(CompletableFuture::isDone));
+    uploadsHeld.countDown();
+
+    java.util.List<Integer> statuses = new java.util.ArrayList<>();
+    for (var response : files) statuses.add(response.get(10, TimeUnit.SECONDS).statusCode());
+    assertThat(statuses).containsOnly(202, 503).contains(503);
+    assertThat(postBytesLater(type, body).get(10, TimeUnit.SECONDS).statusCode())
+        .as("the budget was given back")
+        .isEqualTo(202);
+  }
+
+  /** A multipart/form-data body (boundary {@code b}) with {@code file} as its file part. */
+  private static byte[] multipart(byte[] file) {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    byte[] head =
+        ("--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"f.bin\"\r\n"
+                + "Content-Type: application/octet-stream\r\n\r\n")
+            .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    out.writeBytes(head);
+    out.writeBytes(file);
+    out.writeBytes("\r\n--b--\r\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    return out.toByteArray();
+  }
+
+  private CompletableFuture<HttpResponse<String>> postBytesLater(String contentType, byte[] body) {
+    return client.sendAsync(
+        HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + listener.port() + "/webhook/secret"))
+            .header("Content-Type", contentType)
+            .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+            .timeout(Duration.ofSeconds(20))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   private HttpResponse<String> postBytes(String contentType, byte[] body) throws Exception {
