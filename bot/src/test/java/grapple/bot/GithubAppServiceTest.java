@@ -15,6 +15,11 @@ import grapple.testing.github.GithubSigner;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -158,6 +163,51 @@ class GithubAppServiceTest {
     assertThat(hub.gateway.takeSent(ForgeHub.WAIT).content().path("body").asText())
         .startsWith("🔷 **alice** reopened issue ")
         .doesNotContain("with comment");
+  }
+
+  /**
+   * An installation token that must be fetched (or refreshed) cost up to three calls to GitHub of 3
+   * seconds each, made on the webhook listener's thread that received the delivery: a slow GitHub
+   * held that thread (and every webhook waiting for one). They are made on github-receiving now.
+   */
+  @Test
+  void aSlowTokenFetchHoldsNoWebhookListenerThread() throws Exception {
+    HookClient hooks = follow();
+    int number = github.repo("o/r").issue("Broken thing", "alice");
+    github.repo("o/r").comment(number, "alice", "Fixed");
+    String tokens = "/app/installations/7/access_tokens";
+    github.stallNext("POST", tokens, 1, Duration.ofSeconds(10));
+    byte[] closed = stateChange("issues", "issue", number, "closed");
+
+    CompletableFuture<Integer> answered =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return post(hooks, "issues", closed);
+              } catch (Exception e) {
+                throw new IllegalStateException(e);
+              }
+            });
+    github.awaitRequestTo("POST", tokens);
+
+    // GitHub holds the token's answer: the thread that asked for it is waiting for it now.
+    assertThat(threadsIn("grapple.bot.github.AppTokens"))
+        .isNotEmpty()
+        .allMatch(name -> name.startsWith("github-receiving"), "not a webhook listener's");
+    assertThat(answered.get(20, TimeUnit.SECONDS)).isEqualTo(202);
+    assertThat(hub.gateway.takeSent(ForgeHub.WAIT).content().path("body").asText())
+        .startsWith("⬛ **alice** closed issue ");
+  }
+
+  /** The names of the threads running a method of {@code className}. */
+  private static List<String> threadsIn(String className) {
+    return Thread.getAllStackTraces().entrySet().stream()
+        .filter(
+            e ->
+                Arrays.stream(e.getValue())
+                    .anyMatch(frame -> frame.getClassName().equals(className)))
+        .map(e -> e.getKey().getName())
+        .toList();
   }
 
   /** The comment costs a call to GitHub: none is made for a close no room shows. */

@@ -343,9 +343,9 @@ class GithubServiceTest {
   }
 
   /**
-   * The receiver asks GitHub for the diff on a webhook listener's thread while GitHub waits (10
-   * seconds, then it records the delivery as failed): a GitHub that hangs is given up on within
-   * seconds, and the notice goes without the diff.
+   * The receiver asks GitHub for the diff while GitHub waits (10 seconds, then it records the
+   * delivery as failed): a GitHub that hangs is given up on within seconds, and the notice goes
+   * without the diff.
    */
   @Test
   void aHangingGithubDoesNotHoldTheDeliveryPastGithubsTimeout() throws Exception {

@@ -3,17 +3,20 @@ package grapple.bot.forge;
 import grapple.state.Daemons;
 import grapple.state.ForgeDeliveries;
 import java.time.Duration;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The threads of one forge service (docs/THREADS.md): two daemon threads {@code <service>-commands}
- * for the per-connection commands that call the forge, and one {@code <service>-chores} for the
- * leader's chores. {@link #close()} stops both.
+ * for the per-connection commands that call the forge, one {@code <service>-chores} for the
+ * leader's chores, and two {@code <service>-receiving} (started when first needed) for what a
+ * delivery's messages need asked of the forge. {@link #close()} stops them all.
  */
 public final class ForgeThreads implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ForgeThreads.class);
@@ -29,11 +32,32 @@ public final class ForgeThreads implements AutoCloseable {
   private final String service;
   private final ExecutorService commands;
   private final ScheduledExecutorService chores;
+  private final ThreadPoolExecutor receiving;
+
+  /** How many deliveries may wait for {@link #receiving()} beyond those it is working on. */
+  static final int RECEIVING_QUEUE = 64;
 
   public ForgeThreads(String service) {
     this.service = service;
     this.commands = Executors.newFixedThreadPool(2, Daemons.named(service + "-commands"));
     this.chores = Executors.newSingleThreadScheduledExecutor(Daemons.named(service + "-chores"));
+    this.receiving =
+        new ThreadPoolExecutor(
+            2,
+            2,
+            1,
+            TimeUnit.MINUTES,
+            new ArrayBlockingQueue<>(RECEIVING_QUEUE),
+            Daemons.named(service + "-receiving"));
+  }
+
+  /**
+   * Where a webhook receiver asks the forge for what a delivery's messages need (a closing comment,
+   * a diff, the token for them), off the listener's threads: a slow forge holds up no other
+   * request. Bounded: over it, {@code execute} throws RejectedExecutionException.
+   */
+  public ExecutorService receiving() {
+    return receiving;
   }
 
   /** Where per-connection commands run. */
@@ -75,5 +99,6 @@ public final class ForgeThreads implements AutoCloseable {
   public void close() {
     chores.shutdownNow();
     commands.shutdownNow();
+    receiving.shutdownNow();
   }
 }

@@ -27,8 +27,8 @@ final class GithubClient {
   private static final String API_VERSION = "2022-11-28";
 
   /**
-   * The whole-call timeout of {@link #quick()}: the receiver asks GitHub on a webhook listener's
-   * thread while GitHub waits 10 seconds for the answer to its delivery.
+   * The whole-call timeout of {@link #quick()}: the receiver asks GitHub (on github-receiving)
+   * while GitHub waits 10 seconds for the answer to its delivery.
    */
   static final Duration QUICK_CALL_TIMEOUT = Duration.ofSeconds(3);
 

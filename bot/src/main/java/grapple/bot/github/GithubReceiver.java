@@ -24,6 +24,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,8 +56,20 @@ final class GithubReceiver {
   /** GitHub as asked while a delivery waits: calls that give up soon. */
   private final GithubClient quick;
 
+  /** Where a delivery whose messages need GitHub asked (a comment, a diff) is made into them. */
+  private final Executor asking;
+
+  /**
+   * {@code asking}: bounded threads for the deliveries whose messages need GitHub asked, so that no
+   * listener thread waits on GitHub.
+   */
   GithubReceiver(
-      GithubParts parts, GithubRepos repos, ForgeDeliveries deliveries, LabelBatches labels) {
+      GithubParts parts,
+      GithubRepos repos,
+      ForgeDeliveries deliveries,
+      LabelBatches labels,
+      Executor asking) {
+    this.asking = asking;
     this.parts = parts;
     this.repos = repos;
     this.intake =
@@ -129,9 +143,41 @@ final class GithubReceiver {
     }
     if (isLabelChange(event, payload, "unlabeled"))
       return unbatchLabel(delivery, payload, fullName);
-    List<OutboxStore.Draft> drafts = drafts(event, payload, following, fullName);
+    String what = what(event, delivery, fullName);
+    if (!asksGithub(event, payload, following))
+      return commit(drafts(event, payload, following, fullName, true), delivery, what);
+    // A closing comment or a diff costs calls to GitHub (and maybe an installation token first):
+    // made on the receiving threads, the listener's thread freed at once. Those busy, the messages
+    // go without them rather than not at all (GitHub does not send a refused delivery again).
+    CompletableFuture<List<OutboxStore.Draft>> drafts;
+    try {
+      drafts =
+          CompletableFuture.supplyAsync(
+              () -> drafts(event, payload, following, fullName, true), asking);
+    } catch (RejectedExecutionException e) {
+      log.info("github: {} posted without asking GitHub for more: too many waiting", what);
+      return commit(drafts(event, payload, following, fullName, false), delivery, what);
+    }
+    return drafts.thenCompose(made -> commit(made, delivery, what));
+  }
+
+  private CompletableFuture<Response> commit(
+      List<OutboxStore.Draft> drafts, String delivery, String what) {
     if (drafts.isEmpty()) return now(ACCEPTED);
-    return intake.commit(drafts, delivery, what(event, delivery, fullName));
+    return intake.commit(drafts, delivery, what);
+  }
+
+  /**
+   * True when a following connection's message would need GitHub asked: a diff it shows, or the
+   * closing comment (asked only with the app).
+   */
+  private boolean asksGithub(String event, JsonNode payload, List<Active> following) {
+    boolean comment = parts.app().isPresent() && GithubMessages.wantsClosingComment(event, payload);
+    for (Active active : following) {
+      GithubRepoConfig config = (GithubRepoConfig) active.config();
+      if (comment || GithubMessages.wantsDiff(event, payload, config)) return true;
+    }
+    return false;
   }
 
   /** An {@code issues} event whose {@code action} is {@code labeled} or {@code unlabeled}. */
@@ -164,12 +210,12 @@ final class GithubReceiver {
   /**
    * One message per following connection whose filters take the event. What costs a call to GitHub
    * (the diff, the closing comment) is fetched only for a connection that shows the event, and each
-   * at most once, with calls that give up after {@link GithubClient#QUICK_CALL_TIMEOUT}: they hold
-   * a webhook listener's thread while GitHub waits for the answer.
+   * at most once, with calls that give up after {@link GithubClient#QUICK_CALL_TIMEOUT} (GitHub
+   * waits 10 seconds for the answer to its delivery); nothing is asked unless {@code ask}.
    */
   List<OutboxStore.Draft> drafts(
-      String event, JsonNode payload, List<Active> following, String fullName) {
-    boolean wantsComment = GithubMessages.wantsClosingComment(event, payload);
+      String event, JsonNode payload, List<Active> following, String fullName, boolean ask) {
+    boolean wantsComment = ask && GithubMessages.wantsClosingComment(event, payload);
     AskedOnce comment = new AskedOnce();
     AskedOnce diff = new AskedOnce();
     int diffBytes = diffBytes(event, payload, following);
@@ -182,7 +228,7 @@ final class GithubReceiver {
                   event, payload, config, parts.accounts(), GithubMessages.Extras.NONE);
           if (plain.isEmpty()) return plain;
           GithubMessages.Extras extras = GithubMessages.Extras.NONE;
-          if (GithubMessages.wantsDiff(event, payload, config)) {
+          if (ask && GithubMessages.wantsDiff(event, payload, config)) {
             Optional<String> found = diff.get(() -> diff(payload, config, diffBytes));
             if (found.isPresent()) extras = extras.withDiff(found.get());
           }

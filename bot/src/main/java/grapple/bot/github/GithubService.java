@@ -75,7 +75,8 @@ public final class GithubService extends AbstractService<GithubSettings> {
     OAuthStates states = new OAuthStates(context.database(), context.clock());
     GithubCommands commands = new GithubCommands(parts, repos, states);
     LabelBatches labels = new LabelBatches(context.database(), context.clock());
-    GithubReceiver receiver = new GithubReceiver(parts, repos, base.deliveries(), labels);
+    GithubReceiver receiver =
+        new GithubReceiver(parts, repos, base.deliveries(), labels, base.threads().receiving());
     return new ForgeRunning(
         base,
         repos,

@@ -53,6 +53,8 @@ final class WebhookReceiver {
   private final Clock clock;
   private final Duration waitForComplete;
   private final Executor scripts;
+  private final Executor lookups;
+  private final Executor uploads;
   private final WebhookFile.@Nullable Uploader uploader;
 
   /**
@@ -69,19 +71,36 @@ final class WebhookReceiver {
    */
   private final InFlight lookingUp = new InFlight(SCRIPT_BODY_BYTES);
 
+  /**
+   * Files waiting to be uploaded or being uploaded, counted by their size (the listener's budget no
+   * longer covers them once {@link #receive} returns). Over this, 503.
+   */
+  private final InFlight uploading = new InFlight(SCRIPT_BODY_BYTES);
+
+  private static final Response TOO_MANY_UPLOADS =
+      Response.error(503, "Too many uploads at once; try again.").withHeader("Retry-After", "1");
+
   /** Completed when the bot shuts down: senders still waiting for delivery are answered then. */
   private final CompletableFuture<Response> stopping = new CompletableFuture<>();
 
   /**
    * Where a hook id leads: {@code known} finds its live hook in memory, never waiting; {@code
    * stored} also reads the database for an id not known in memory (it may wait, so it runs on the
-   * scripts' threads, never on the listener's); {@code botNotIn} says whether the bot is known not
+   * lookups' threads, never on the listener's); {@code botNotIn} says whether the bot is known not
    * to be in a room (then nothing it is sent could ever be delivered).
    */
   record Lookup(
       Function<String, Optional<Hooks.Hook>> known,
       Function<String, Optional<Hooks.Hook>> stored,
       Predicate<String> botNotIn) {}
+
+  /**
+   * Where the receiver's work that may wait runs, each bounded (over it, 503): {@code scripts} runs
+   * scripts; {@code lookups} reads the database for hook ids not known in memory; {@code uploads}
+   * sends files to the homeserver's media repository. Apart, so a flood of made-up ids (anyone can
+   * send one) or of files to a slow homeserver never delays or refuses a real hook's script.
+   */
+  record Threads(Executor scripts, Executor lookups, Executor uploads) {}
 
   /** {@code waitForComplete} bounds a 200's wait. */
   WebhookReceiver(
@@ -90,9 +109,11 @@ final class WebhookReceiver {
       Outbox outbox,
       Clock clock,
       Duration waitForComplete,
-      Executor scripts,
+      Threads threads,
       WebhookFile.@Nullable Uploader uploader) {
-    this.scripts = scripts;
+    this.scripts = threads.scripts();
+    this.lookups = threads.lookups();
+    this.uploads = threads.uploads();
     this.uploader = uploader;
     this.settings = settings;
     this.lookup = lookup;
@@ -104,7 +125,7 @@ final class WebhookReceiver {
   /**
    * Answers once the message is durable (or delivered, with waitForComplete); frees the HTTP thread
    * at once, and never waits on it (the listener may run it on the thread writing a burst of
-   * answers): a hook id not known in memory is looked up in the database on the scripts' threads.
+   * answers): a hook id not known in memory is looked up in the database on the lookups' threads.
    */
   CompletableFuture<Response> receive(Request request) throws Exception {
     String hookId = request.pathParam("hookId");
@@ -122,7 +143,7 @@ final class WebhookReceiver {
     if (!lookingUp.tryReserve(bytes)) return now(TOO_MANY_LOOKUPS);
     CompletableFuture<Optional<Hooks.Hook>> stored;
     try {
-      stored = CompletableFuture.supplyAsync(() -> lookup.stored().apply(hookId), scripts);
+      stored = CompletableFuture.supplyAsync(() -> lookup.stored().apply(hookId), lookups);
     } catch (RejectedExecutionException e) {
       lookingUp.release(bytes);
       return now(TOO_MANY_LOOKUPS);
@@ -197,9 +218,12 @@ final class WebhookReceiver {
       return now(
           Response.error(415, "Files need a homeserver's media repository (not in local mode)"));
     boolean waiting = config.waitForComplete().orElse(settings.waitForComplete());
+    long bytes = file.bytes().length;
+    if (!uploading.tryReserve(bytes)) return now(TOO_MANY_UPLOADS);
     CompletableFuture<String> uploaded = new CompletableFuture<>();
+    uploaded.whenComplete((mxc, failure) -> uploading.release(bytes));
     try {
-      scripts.execute(
+      uploads.execute(
           () -> {
             try {
               uploaded.complete(up.upload(file.bytes(), file.contentType(), file.fileName()));
@@ -208,9 +232,8 @@ final class WebhookReceiver {
             }
           });
     } catch (RejectedExecutionException e) {
-      return now(
-          Response.error(503, "Too many uploads at once; try again.")
-              .withHeader("Retry-After", "1"));
+      uploaded.cancel(false);
+      return now(TOO_MANY_UPLOADS);
     }
     return uploaded
         .handle(
@@ -235,8 +258,8 @@ final class WebhookReceiver {
 
   /**
    * Runs the hook's script on the scripts' own threads (a slow script holds no HTTP thread), then
-   * posts what it made. A script that fails answers 500 to a waiting sender, else posts a notice
-   * saying so and answers 202.
+   * posts what it made. A script that fails posts a notice saying so (as hookshot does) and answers
+   * 500 to a waiting sender, else 202.
    */
   private CompletableFuture<Response> transform(
       Connection connection, WebhookConfig config, Transformation script, Received received) {
@@ -279,15 +302,17 @@ final class WebhookReceiver {
                   connection.roomId(),
                   connection.stateKey(),
                   why);
-              if (waiting) return now(Response.error(500, String.valueOf(why)));
+              // As hookshot, the room is told whether or not the sender waits; a waiting sender
+              // is answered 500 once that notice is durable.
               ObjectNode notice =
                   Messages.notice(
                       "Webhook received but failed to process via transformation function: "
                           + Markdown.escape(String.valueOf(why)));
+              Response failed = waiting ? Response.error(500, String.valueOf(why)) : ACCEPTED;
               return outbox
                   .post(connection.roomId(), notice)
                   .queued()
-                  .handle((ok, e) -> e == null ? ACCEPTED : STORE_FAILED);
+                  .handle((ok, e) -> stored(connection, e) ? failed : STORE_FAILED);
             })
         .thenCompose(r -> r);
   }

@@ -25,6 +25,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class WebhookService extends AbstractService<WebhookSettings> {
   private static final int SCRIPT_THREADS = Math.max(2, Runtime.getRuntime().availableProcessors());
+  private static final int LOOKUP_THREADS = 2;
+  private static final int UPLOAD_THREADS = 2;
 
   static final String NAME = "generic";
   static final String EVENT_TYPE = "uk.half-shot.matrix-hookshot.generic.hook";
@@ -84,6 +86,33 @@ public final class WebhookService extends AbstractService<WebhookSettings> {
             new ArrayBlockingQueue<>(256),
             Daemons.named("webhook-script"));
 
+    /**
+     * Where hook ids not known in memory are looked up in the database: threads and a bounded queue
+     * of their own (a flood is refused with 503), so made-up ids never hold up a real hook's
+     * script.
+     */
+    private final ThreadPoolExecutor lookups =
+        new ThreadPoolExecutor(
+            LOOKUP_THREADS,
+            LOOKUP_THREADS,
+            1,
+            TimeUnit.MINUTES,
+            new ArrayBlockingQueue<>(256),
+            Daemons.named("webhook-lookup"));
+
+    /**
+     * Where files are uploaded to the homeserver's media repository: threads and a bounded queue of
+     * their own (over it, 503), so a slow homeserver holds up no script.
+     */
+    private final ThreadPoolExecutor uploads =
+        new ThreadPoolExecutor(
+            UPLOAD_THREADS,
+            UPLOAD_THREADS,
+            1,
+            TimeUnit.MINUTES,
+            new ArrayBlockingQueue<>(64),
+            Daemons.named("webhook-upload"));
+
     Started(WebhookSettings settings, ServiceContext context) {
       this.settings = settings;
       this.context = context;
@@ -137,7 +166,7 @@ public final class WebhookService extends AbstractService<WebhookSettings> {
               context.outbox(),
               context.clock(),
               WebhookReceiver.WAIT_FOR_COMPLETE,
-              scripts,
+              new WebhookReceiver.Threads(scripts, lookups, uploads),
               context.gateway() == null ? null : context.gateway()::upload);
       long limit = settings.payloadSizeLimitBytes();
       routes.webhooks().addNonBlocking("POST", "/webhook/{hookId}", limit, receiver::receive);
@@ -155,6 +184,8 @@ public final class WebhookService extends AbstractService<WebhookSettings> {
     @Override
     public void close() {
       scripts.shutdownNow();
+      lookups.shutdownNow();
+      uploads.shutdownNow();
       expiry.shutdownNow();
     }
   }

@@ -53,9 +53,24 @@ class WebhookReceiverTest {
   private java.util.concurrent.ExecutorService scripts =
       java.util.concurrent.Executors.newFixedThreadPool(2);
 
+  /** Where hook ids not known in memory are looked up in the database. */
+  private java.util.concurrent.ExecutorService lookups =
+      java.util.concurrent.Executors.newFixedThreadPool(2);
+
+  /** Where files are uploaded. */
+  private java.util.concurrent.ExecutorService uploads =
+      java.util.concurrent.Executors.newFixedThreadPool(2);
+
+  /** Held (count 1), uploads to the homeserver wait. */
+  private java.util.concurrent.CountDownLatch uploadsHeld =
+      new java.util.concurrent.CountDownLatch(0);
+
   @AfterEach
   void stop() {
     scripts.shutdownNow();
+    lookups.shutdownNow();
+    uploads.shutdownNow();
+    uploadsHeld.countDown();
     homeserver.release();
     if (listener != null) listener.close();
     if (outbox != null) outbox.close();
@@ -113,7 +128,16 @@ class WebhookReceiverTest {
             roomId -> roomId.equals(roomWithoutBot));
     receiver =
         new WebhookReceiver(
-            settings, lookup, outbox, Clock.systemUTC(), wait, scripts, homeserver::upload);
+            settings,
+            lookup,
+            outbox,
+            Clock.systemUTC(),
+            wait,
+            new WebhookReceiver.Threads(scripts, lookups, uploads),
+            (bytes, type, name) -> {
+              await(uploadsHeld);
+              return homeserver.upload(bytes, type, name);
+            });
     listener =
         TestListeners.start(
             "webhooks",
@@ -199,6 +223,43 @@ class WebhookReceiverTest {
     assertThat(post("slow", body).statusCode()).as("the budget was given back").isEqualTo(404);
   }
 
+  /**
+   * Hook ids not known in memory were looked up on the scripts' threads and queue: a flood of POSTs
+   * to made-up ids, each waiting on the database, filled that queue, and a real hook's script was
+   * refused 503 until the flood drained. Lookups have threads and a queue of their own.
+   */
+  @Test
+  void aFloodOfUnknownHookIdsDoesNotHoldUpAScriptedHook() throws Exception {
+    // Both bounded as in production (WebhookService): one thread, a queue of two.
+    scripts = bounded(1, 2);
+    lookups = bounded(1, 2);
+    serve(false, false, script("result = {version: 'v2', plain: 'deployed ' + data.n}"));
+    java.util.List<CompletableFuture<HttpResponse<String>>> flood = new java.util.ArrayList<>();
+    for (int i = 0; i < 8; i++) flood.add(postLater("slow", "{}"));
+    // Some of the flood is refused: whatever queue the lookups use is full.
+    Await.until(Duration.ofSeconds(10), () -> flood.stream().anyMatch(CompletableFuture::isDone));
+
+    HttpResponse<String> scripted = post("{\"n\":1}");
+
+    assertThat(scripted.statusCode()).as(scripted.body()).isEqualTo(202);
+    assertThat(homeserver.takeSent(Duration.ofSeconds(5)).content().path("body").asText())
+        .isEqualTo("deployed 1");
+    assertThat(slowLookups.getCount()).as("the flood was still waiting").isEqualTo(1);
+    slowLookups.countDown();
+    for (var response : flood)
+      assertThat(response.get(10, TimeUnit.SECONDS).statusCode()).isIn(404, 503);
+  }
+
+  /** A pool of {@code threads} with a queue of {@code queued}: more is refused. */
+  private static java.util.concurrent.ExecutorService bounded(int threads, int queued) {
+    return new java.util.concurrent.ThreadPoolExecutor(
+        threads,
+        threads,
+        1,
+        TimeUnit.MINUTES,
+        new java.util.concurrent.ArrayBlockingQueue<>(queued));
+  }
+
   @Test
   void aV2ScriptShapesTheMessage() throws Exception {
     serve(
@@ -245,15 +306,26 @@ class WebhookReceiverTest {
     assertThat(homeserver.takeSent(Duration.ofMillis(300))).isNull();
   }
 
+  /**
+   * As hookshot's onGenericHook: a script that fails posts the notice whether or not the sender
+   * waits (nothing was posted when it waited), and the waiting sender is answered 500.
+   */
   @Test
-  void aFailingScriptIs500WhenWaiting() throws Exception {
+  void aFailingScriptIs500WhenWaitingAndTheRoomIsTold() throws Exception {
     serve(true, false, script("while (true) {}"));
     long started = System.nanoTime();
     HttpResponse<String> waiting = post("{}");
     assertThat(waiting.statusCode()).isEqualTo(500);
     assertThat(waiting.body()).contains("longer than 500 ms");
     assertThat((System.nanoTime() - started) / 1_000_000).isLessThan(3000);
-    assertThat(homeserver.takeSent(Duration.ofMillis(300))).isNull();
+    FakeGateway.Sent sent = homeserver.takeSent(Duration.ofSeconds(5));
+    assertThat(sent).as("the room is told").isNotNull();
+    assertThat(sent.content().path("msgtype").asText()).isEqualTo("m.notice");
+    assertThat(sent.content().path("body").asText())
+        .startsWith("Webhook received but failed to process via transformation function")
+        .contains("longer than 500 ms")
+        .doesNotContain("secret");
+    assertThat(homeserver.takeSent(Duration.ofMillis(300))).as("once").isNull();
   }
 
   @Test
@@ -445,6 +517,81 @@ class WebhookReceiverTest {
     FakeGateway.Sent sent = homeserver.takeSent(Duration.ofSeconds(5));
     assertThat(sent.content().path("msgtype").asText()).isEqualTo("m.notice");
     assertThat(sent.content().path("m.mentions").path("room").asBoolean()).isTrue();
+  }
+
+  /**
+   * Uploads used to run on the scripts' threads and queue: files sent while the homeserver was slow
+   * to take them filled both, and a real hook's script was refused 503.
+   */
+  @Test
+  void aSlowHomeserverTakingFilesDoesNotHoldUpScripts() throws Exception {
+    // Both bounded as in production (WebhookService): one thread, a queue of two.
+    scripts = bounded(1, 2);
+    uploads = bounded(1, 2);
+    uploadsHeld = new java.util.concurrent.CountDownLatch(1);
+    serve(false, false, script("result = {version: 'v2', plain: 'deployed ' + data.n}"));
+    java.util.List<CompletableFuture<HttpResponse<String>>> files = new java.util.ArrayList<>();
+    for (int i = 0; i < 8; i++) files.add(postBytesLater("image/png", PNG));
+    Await.until(Duration.ofSeconds(10), () -> files.stream().anyMatch(CompletableFuture::isDone));
+
+    HttpResponse<String> scripted = post("{\"n\":2}");
+
+    assertThat(scripted.statusCode()).as(scripted.body()).isEqualTo(202);
+    assertThat(homeserver.takeSent(Duration.ofSeconds(5)).content().path("body").asText())
+        .isEqualTo("deployed 2");
+    uploadsHeld.countDown();
+    for (var response : files)
+      assertThat(response.get(10, TimeUnit.SECONDS).statusCode()).isIn(202, 503);
+  }
+
+  /**
+   * A file waiting for its upload was held in memory with no bound but the queue's length: a burst
+   * of large files to a slow homeserver could exhaust the heap. They are counted against a budget
+   * of bytes now (over it, 503), given back once uploaded.
+   */
+  @Test
+  void filesWaitingToBeUploadedAreBoundedInBytes() throws Exception {
+    uploadsHeld = new java.util.concurrent.CountDownLatch(1);
+    serve(false, false);
+    byte[] big = new byte[1_000_000];
+    String type = "multipart/form-data; boundary=b";
+    byte[] body = multipart(big);
+    java.util.List<CompletableFuture<HttpResponse<String>>> files = new java.util.ArrayList<>();
+    for (int i = 0; i < 8; i++) files.add(postBytesLater(type, body));
+
+    Await.until(Duration.ofSeconds(10), () -> files.stream().anyMatch(CompletableFuture::isDone));
+    uploadsHeld.countDown();
+
+    java.util.List<Integer> statuses = new java.util.ArrayList<>();
+    for (var response : files) statuses.add(response.get(10, TimeUnit.SECONDS).statusCode());
+    assertThat(statuses).containsOnly(202, 503).contains(503);
+    assertThat(postBytesLater(type, body).get(10, TimeUnit.SECONDS).statusCode())
+        .as("the budget was given back")
+        .isEqualTo(202);
+  }
+
+  /** A multipart/form-data body (boundary {@code b}) with {@code file} as its file part. */
+  private static byte[] multipart(byte[] file) {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    byte[] head =
+        ("--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"f.bin\"\r\n"
+                + "Content-Type: application/octet-stream\r\n\r\n")
+            .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    out.writeBytes(head);
+    out.writeBytes(file);
+    out.writeBytes("\r\n--b--\r\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    return out.toByteArray();
+  }
+
+  private CompletableFuture<HttpResponse<String>> postBytesLater(String contentType, byte[] body) {
+    return client.sendAsync(
+        HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + listener.port() + "/webhook/secret"))
+            .header("Content-Type", contentType)
+            .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+            .timeout(Duration.ofSeconds(20))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   private HttpResponse<String> postBytes(String contentType, byte[] body) throws Exception {
