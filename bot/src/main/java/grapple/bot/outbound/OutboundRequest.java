@@ -9,6 +9,7 @@ import grapple.bot.room.Media;
 import grapple.bot.room.MediaTooLarge;
 import grapple.state.Json;
 import java.io.IOException;
+import java.net.Proxy;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -35,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * One outbound delivery on the wire: the event as {@code multipart/form-data} (part {@code event},
  * file {@code event_data.json}; part {@code media} for files, fetched from the homeserver), the
  * hookshot headers, the HMAC signature and the delivery id, sent with a bounded timeout, no
- * redirects, and (unless private addresses are allowed) only to public addresses.
+ * redirects, no proxy, and (unless private addresses are allowed) only to public addresses.
  */
 final class OutboundRequest {
   private static final Logger log = LoggerFactory.getLogger(OutboundRequest.class);
@@ -85,7 +86,11 @@ final class OutboundRequest {
             .writeTimeout(settings.timeout().toMillis(), TimeUnit.MILLISECONDS)
             .followRedirects(false)
             .followSslRedirects(false)
-            .retryOnConnectionFailure(false);
+            .retryOnConnectionFailure(false)
+            // Never through a proxy, whatever the JVM's proxy settings (http.proxyHost,
+            // https.proxyHost, the default ProxySelector): a proxy resolves and connects to the
+            // target itself, out of the address guard's sight, so it could reach internal hosts.
+            .proxy(Proxy.NO_PROXY);
     if (!settings.allowPrivateAddresses()) b.dns(OutboundHooks.GUARD);
     this.http = b.build();
   }

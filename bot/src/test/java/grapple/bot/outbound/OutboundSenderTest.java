@@ -16,6 +16,8 @@ import grapple.state.Json;
 import grapple.state.Migrations;
 import grapple.testing.FakeClock;
 import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ProxySelector;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -381,6 +383,36 @@ class OutboundSenderTest {
     assertEquals(1, queue.status("c2").failed());
     assertTrue(queue.status("c2").lastError().contains("loopback"), queue.status("c2").lastError());
     assertEquals(2, reports.size());
+  }
+
+  /**
+   * A JVM-wide proxy (http.proxyHost, a default ProxySelector) is not used: a proxy resolves and
+   * connects to the target itself, so through one the address guard never saw where a delivery
+   * went, and an internal name reached the proxy (and through it, the inside).
+   */
+  @Test
+  void aJvmWideProxyIsNotUsedSoTheAddressGuardStillApplies() throws Exception {
+    ProxySelector before = ProxySelector.getDefault();
+    try (MockWebServer proxy = new MockWebServer()) {
+      proxy.start();
+      proxy.enqueue(new MockResponse.Builder().code(200).build());
+      ProxySelector.setDefault(
+          ProxySelector.of(new InetSocketAddress(proxy.getHostName(), proxy.getPort())));
+      sender.close();
+      sender = sender(false, 1);
+      hook("c1", "named", "http://localhost:" + server.getPort() + "/hook", "PUT");
+      queueEvent("c1", text("x"));
+
+      sender.startDue().await();
+
+      assertEquals(0, proxy.getRequestCount(), "the delivery went through the proxy");
+      assertEquals(0, server.getRequestCount());
+      assertEquals(1, queue.status("c1").failed());
+      assertTrue(
+          queue.status("c1").lastError().contains("loopback"), queue.status("c1").lastError());
+    } finally {
+      ProxySelector.setDefault(before);
+    }
   }
 
   /**
