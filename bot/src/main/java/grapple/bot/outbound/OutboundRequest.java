@@ -13,6 +13,7 @@ import java.net.Proxy;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Optional;
@@ -42,7 +43,6 @@ final class OutboundRequest {
   private static final Logger log = LoggerFactory.getLogger(OutboundRequest.class);
   static final Set<String> MEDIA_TYPES = Set.of("m.image", "m.file", "m.audio", "m.video");
   private static final MediaType JSON = MediaType.get("application/json");
-  private static final Duration MAX_RETRY_AFTER = Duration.ofHours(1);
 
   /** {@code mxc://<server name>/<media id>} as the Matrix spec writes them. */
   private static final Pattern MXC =
@@ -74,10 +74,12 @@ final class OutboundRequest {
   private final OkHttpClient http;
   private final MediaSource media;
   private final OutboundSettings settings;
+  private final Clock clock;
 
-  OutboundRequest(OutboundSettings settings, MediaSource media) {
+  OutboundRequest(OutboundSettings settings, MediaSource media, Clock clock) {
     this.settings = settings;
     this.media = media;
+    this.clock = clock;
     OkHttpClient.Builder b =
         new OkHttpClient.Builder()
             .callTimeout(settings.timeout().toMillis(), TimeUnit.MILLISECONDS)
@@ -130,7 +132,8 @@ final class OutboundRequest {
       String error = "HTTP " + code + " from " + url.getHost();
       if (code == 429 || code == 408 || code >= 500)
         return new Outcome.Retry(
-            error, RetryAfter.parse(response.header("Retry-After"), MAX_RETRY_AFTER));
+            error,
+            RetryAfter.parse(response.header("Retry-After"), settings.maxRetryDelay(), clock));
       return new Outcome.Fail(error);
     } catch (AddressGuard.Refused e) {
       return new Outcome.Fail(e.getMessage());

@@ -24,8 +24,8 @@ import org.slf4j.LoggerFactory;
  * Delivers the queue: one delivery at a time per connection, in order, each connection on its own
  * worker, so a slow or dead target holds up only its own hook (and each attempt is bounded by the
  * request timeout). A failed attempt is tried again after a capped, jittered, doubling backoff (or
- * the target's Retry-After); after {@code maxAttempts} the delivery is recorded as failed, reported
- * in the room once per streak of failures, and the next one goes.
+ * the target's Retry-After, capped the same); after {@code maxAttempts} the delivery is recorded as
+ * failed, reported in the room once per streak of failures, and the next one goes.
  */
 final class OutboundSender implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(OutboundSender.class);
@@ -228,7 +228,7 @@ final class OutboundSender implements AutoCloseable {
           attempts);
     } else if (outcome instanceof OutboundRequest.Outcome.Retry r
         && attempts < settings.maxAttempts()) {
-      Duration wait = r.retryAfter().orElseGet(() -> backoff(attempts));
+      Duration wait = r.retryAfter().map(this::capped).orElseGet(() -> backoff(attempts));
       queue.retryLater(entry, clock.millis() + wait.toMillis(), r.error());
       retried.incrementAndGet();
       log.warn(
@@ -279,6 +279,15 @@ final class OutboundSender implements AutoCloseable {
         attempts,
         error);
     if (first) reporter.failed(roomId, name, entry, attempts, error);
+  }
+
+  /**
+   * A wait the target or the homeserver asked for (Retry-After), at most {@code maxRetryDelay}: a
+   * target may not stall its hook for longer than the backoff ever would.
+   */
+  private Duration capped(Duration asked) {
+    Duration max = settings.maxRetryDelay();
+    return asked.compareTo(max) > 0 ? max : asked;
   }
 
   /**

@@ -109,7 +109,8 @@ class OutboundSenderTest {
               Media m = mediaRepo.get(mxc);
               if (m == null) throw new IOException("no such media " + mxc);
               return m;
-            }),
+            },
+            clock),
         settings,
         clock,
         new Random(7),
@@ -284,6 +285,54 @@ class OutboundSenderTest {
     sender.startDue().await();
 
     assertEquals(clock.millis() + 42_000, queue.head("c1").orElseThrow().nextAt());
+  }
+
+  /**
+   * A Retry-After asking for ten hours, as seconds or as an HTTP date (read against the bot's
+   * clock), waits maxRetryDelay (60 s here) at most: it used to stall the hook up to an hour per
+   * attempt, about ten hours over maxAttempts.
+   */
+  @Test
+  void retryAfterIsCappedAtMaxRetryDelay() throws Exception {
+    hook("c1", "ci", server.url("/hook").toString(), "PUT");
+    queueEvent("c1", text("x"));
+    String tenHours =
+        java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME.format(
+            clock.instant().plus(Duration.ofHours(10)).atZone(java.time.ZoneOffset.UTC));
+    String halfAMinute =
+        java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME.format(
+            clock.instant().plus(Duration.ofSeconds(120 + 30)).atZone(java.time.ZoneOffset.UTC));
+    server.enqueue(new MockResponse.Builder().code(503).addHeader("Retry-After", "36000").build());
+    server.enqueue(new MockResponse.Builder().code(503).addHeader("Retry-After", tenHours).build());
+    server.enqueue(
+        new MockResponse.Builder().code(429).addHeader("Retry-After", halfAMinute).build());
+
+    sender.startDue().await();
+    assertEquals(clock.millis() + 60_000, queue.head("c1").orElseThrow().nextAt());
+    clock.advance(Duration.ofSeconds(60));
+    sender.startDue().await();
+    assertEquals(clock.millis() + 60_000, queue.head("c1").orElseThrow().nextAt());
+    sender.close();
+    sender = sender(true, 5);
+    clock.advance(Duration.ofSeconds(60));
+    sender.startDue().await();
+    // A date is read against the bot's clock (two minutes on by now), not the wall clock.
+    assertEquals(clock.millis() + 30_000, queue.head("c1").orElseThrow().nextAt());
+    assertEquals(3, server.getRequestCount());
+  }
+
+  /** The homeserver's Retry-After for an event's file is capped the same. */
+  @Test
+  void aFileFetchsRetryAfterIsCappedAtMaxRetryDelay() {
+    mediaFailures.put(
+        "mxc://test/busy",
+        new MatrixException(429, "M_LIMIT_EXCEEDED", "Slow down", Duration.ofHours(10)));
+    hook("c1", "ci", server.url("/hook").toString(), "PUT");
+    queueEvent("c1", image("mxc://test/busy"));
+
+    sender.startDue().await();
+
+    assertEquals(clock.millis() + 60_000, queue.head("c1").orElseThrow().nextAt());
   }
 
   @Test
