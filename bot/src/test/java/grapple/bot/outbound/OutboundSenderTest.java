@@ -402,6 +402,50 @@ class OutboundSenderTest {
     assertEquals(0, queue.backlog());
   }
 
+  /**
+   * A room with many hooks has at most MAX_IN_FLIGHT_PER_ROOM deliveries in flight; its hooks take
+   * turns, and another room's hook, queued after all of them, starts in the first round. Every hook
+   * of the busy room used to start at once, one thread each, however many it made.
+   */
+  @Test
+  void oneRoomWithManyHooksDoesNotCrowdOutAnotherRoom() throws Exception {
+    int many = OutboundSender.MAX_IN_FLIGHT_PER_ROOM * 2 + 1;
+    for (int i = 0; i < many; i++) {
+      hook("busy" + i, "busy" + i, server.url("/busy").toString(), "PUT");
+      queueEvent("busy" + i, text("b" + i));
+      server.enqueue(new MockResponse.Builder().code(200).build());
+    }
+    OutboundConfig other =
+        new OutboundConfig("other", URI.create(slow.url("/o").toString()), "PUT");
+    targets.put(
+        "other",
+        new OutboundSender.Lookup.Found(
+            new OutboundSender.Target("!other:test", "other", other, TOKEN)));
+    db.writeAndWait(
+        OutboundQueue.enqueue(
+            "other",
+            "!other:test",
+            "$o",
+            Json.write(Json.object().put("event_id", "$o")),
+            clock.millis()));
+    slow.enqueue(new MockResponse.Builder().code(200).build());
+
+    OutboundSender.Round first = sender.startDue();
+    assertEquals(OutboundSender.MAX_IN_FLIGHT_PER_ROOM + 1, first.started().size());
+    first.await();
+    assertEquals(1, slow.getRequestCount());
+    assertEquals(OutboundSender.MAX_IN_FLIGHT_PER_ROOM, server.getRequestCount());
+    // The room's other hooks follow, in turn.
+    OutboundSender.Round second = sender.startDue();
+    assertEquals(OutboundSender.MAX_IN_FLIGHT_PER_ROOM, second.started().size());
+    second.await();
+    OutboundSender.Round last = sender.startDue();
+    assertEquals(1, last.started().size());
+    last.await();
+    assertEquals(0, queue.backlog());
+    assertEquals(many, server.getRequestCount());
+  }
+
   @Test
   void aTargetThatNeverAnswersTimesOutAndIsRetried() throws Exception {
     hook("c1", "ci", slow.url("/hook").toString(), "PUT");
