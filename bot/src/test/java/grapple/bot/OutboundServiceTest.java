@@ -79,8 +79,10 @@ class OutboundServiceTest {
         two.stream().filter(s -> s.roomId().equals(TestHub.ROOM)).findFirst().orElseThrow();
     FakeGateway.Sent dm =
         two.stream().filter(s -> s.roomId().equals("!dm-" + ALICE)).findFirst().orElseThrow();
+    // Hookshot's reply, word for word.
     assertThat(reply.content().path("body").asText())
-        .startsWith("Outbound hook `" + name + "` created");
+        .isEqualTo(
+            "Room configured to bridge outbound webhooks. See admin room for the secret token.");
     String body = dm.content().path("body").asText();
     Matcher m = Pattern.compile("hs-ob-[0-9a-f-]{36}").matcher(body);
     assertThat(m.find()).as(body).isTrue();
