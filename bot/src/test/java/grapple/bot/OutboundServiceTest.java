@@ -10,6 +10,7 @@ import grapple.commands.PermissionLevel;
 import grapple.commands.PermissionRule;
 import grapple.state.BadInput;
 import grapple.state.Connection;
+import grapple.state.ConnectionStore;
 import grapple.state.Json;
 import grapple.state.Sql;
 import grapple.testing.Await;
@@ -79,8 +80,10 @@ class OutboundServiceTest {
         two.stream().filter(s -> s.roomId().equals(TestHub.ROOM)).findFirst().orElseThrow();
     FakeGateway.Sent dm =
         two.stream().filter(s -> s.roomId().equals("!dm-" + ALICE)).findFirst().orElseThrow();
+    // Hookshot's reply, word for word.
     assertThat(reply.content().path("body").asText())
-        .startsWith("Outbound hook `" + name + "` created");
+        .isEqualTo(
+            "Room configured to bridge outbound webhooks. See admin room for the secret token.");
     String body = dm.content().path("body").asText();
     Matcher m = Pattern.compile("hs-ob-[0-9a-f-]{36}").matcher(body);
     assertThat(m.find()).as(body).isTrue();
@@ -347,6 +350,41 @@ class OutboundServiceTest {
 
     assertThat(queuedNextAt(made.id())).as("the queue was dropped").isPositive();
     assertThat(receiver.getRequestCount()).isZero();
+  }
+
+  /**
+   * Another instance stores a config this one does not accept (another version, say): the hook goes
+   * out of effect here, but it is not removed, and the events it had queued wait for it. They used
+   * to be dropped as a removed hook's.
+   */
+  @Test
+  void aHookOutOfEffectHereButStillStoredKeepsItsQueue() throws Exception {
+    start("{enabled: true, allowPrivateAddresses: true}");
+    createHook("ci", receiver.url("/in").toString());
+    Connection hook = new ConnectionStore(hub.db).inRoom(TestHub.ROOM).get(0);
+    hub.db.writeAndWait(
+        c ->
+            Sql.update(
+                c,
+                "INSERT INTO outbound_queue (connection_id, room_id, event_id, delivery_id, event,"
+                    + " attempts, next_at) VALUES (?, ?, '$e1', 'd1', ?, 0, ?)",
+                hook.id(),
+                TestHub.ROOM,
+                Json.write(Json.object().put("event_id", "$e1").put("type", "m.room.message")),
+                Long.MAX_VALUE / 2));
+    ObjectNode unreadable = hook.config().deepCopy().put("method", "GET");
+    hub.db.writeAndWait(
+        c ->
+            Sql.update(
+                c,
+                "UPDATE connections SET config = ?, updated_at = 1 WHERE id = ?",
+                Json.write(unreadable),
+                hook.id()));
+
+    hub.connections.reload(TestHub.ROOM);
+
+    assertThat(hub.connections.byId(hook.id())).isEmpty();
+    assertThat(queuedNextAt(hook.id())).as("the queue was dropped").isPositive();
   }
 
   /** The next_at of the connection's queued entry; -1 when there is none. */

@@ -1,5 +1,6 @@
 package grapple.bot.http;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
@@ -20,6 +21,11 @@ public final class RetryAfter {
    * when there is no header or it is neither form.
    */
   public static Optional<Duration> parse(@Nullable String header, Duration max) {
+    return parse(header, max, Clock.systemUTC());
+  }
+
+  /** As {@link #parse(String, Duration)}, a date read against {@code clock}. */
+  public static Optional<Duration> parse(@Nullable String header, Duration max, Clock clock) {
     if (header == null || header.isBlank()) return Optional.empty();
     String value = header.strip();
     Duration wait;
@@ -29,7 +35,7 @@ public final class RetryAfter {
     } else {
       try {
         Instant at = DateTimeFormatter.RFC_1123_DATE_TIME.parse(value, Instant::from);
-        wait = Duration.between(Instant.now(), at);
+        wait = Duration.between(clock.instant(), at);
       } catch (DateTimeParseException e) {
         return Optional.empty();
       }

@@ -53,9 +53,8 @@ final class OutboundCommands {
     call.optionalArg(2).ifPresent(m -> content.put("method", m.toUpperCase(Locale.ROOT)));
     call.requireMaySendState(OutboundService.EVENT_TYPE);
     named.create(call, name, content).privateMessage().ifPresent(call::directMessage);
+    // Hookshot's words: scripts and bots built for hookshot read this reply.
     return Reply.text(
-        "Outbound hook %s created: every event in this room goes to it. I sent you its secret"
-            + " token in a direct message.",
-        Markdown.code(name));
+        "Room configured to bridge outbound webhooks. See admin room for the secret token.");
   }
 }

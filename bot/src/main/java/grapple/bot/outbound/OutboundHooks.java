@@ -255,9 +255,17 @@ final class OutboundHooks implements ConnectionKind<OutboundConfig> {
               + " retry of one delivery.");
     }
 
+    /**
+     * Removed: its queue and tally go. Out of effect here while the database still has it (its
+     * stored config, written by another instance, does not validate here): its queue waits, as the
+     * sender keeps the queue of a connection it does not know yet, instead of losing those events.
+     */
     @Override
     public void closed(boolean replaced) {
-      if (!replaced) queue.forget(connection.id());
+      if (replaced) return;
+      boolean stored =
+          store.inRoom(connection.roomId()).stream().anyMatch(c -> c.id().equals(connection.id()));
+      if (!stored) queue.forget(connection.id());
     }
   }
 }

@@ -9,9 +9,11 @@ import grapple.bot.room.Media;
 import grapple.bot.room.MediaTooLarge;
 import grapple.state.Json;
 import java.io.IOException;
+import java.net.Proxy;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Optional;
@@ -35,13 +37,12 @@ import org.slf4j.LoggerFactory;
  * One outbound delivery on the wire: the event as {@code multipart/form-data} (part {@code event},
  * file {@code event_data.json}; part {@code media} for files, fetched from the homeserver), the
  * hookshot headers, the HMAC signature and the delivery id, sent with a bounded timeout, no
- * redirects, and (unless private addresses are allowed) only to public addresses.
+ * redirects, no proxy, and (unless private addresses are allowed) only to public addresses.
  */
 final class OutboundRequest {
   private static final Logger log = LoggerFactory.getLogger(OutboundRequest.class);
   static final Set<String> MEDIA_TYPES = Set.of("m.image", "m.file", "m.audio", "m.video");
   private static final MediaType JSON = MediaType.get("application/json");
-  private static final Duration MAX_RETRY_AFTER = Duration.ofHours(1);
 
   /** {@code mxc://<server name>/<media id>} as the Matrix spec writes them. */
   private static final Pattern MXC =
@@ -73,10 +74,12 @@ final class OutboundRequest {
   private final OkHttpClient http;
   private final MediaSource media;
   private final OutboundSettings settings;
+  private final Clock clock;
 
-  OutboundRequest(OutboundSettings settings, MediaSource media) {
+  OutboundRequest(OutboundSettings settings, MediaSource media, Clock clock) {
     this.settings = settings;
     this.media = media;
+    this.clock = clock;
     OkHttpClient.Builder b =
         new OkHttpClient.Builder()
             .callTimeout(settings.timeout().toMillis(), TimeUnit.MILLISECONDS)
@@ -85,7 +88,11 @@ final class OutboundRequest {
             .writeTimeout(settings.timeout().toMillis(), TimeUnit.MILLISECONDS)
             .followRedirects(false)
             .followSslRedirects(false)
-            .retryOnConnectionFailure(false);
+            .retryOnConnectionFailure(false)
+            // Never through a proxy, whatever the JVM's proxy settings (http.proxyHost,
+            // https.proxyHost, the default ProxySelector): a proxy resolves and connects to the
+            // target itself, out of the address guard's sight, so it could reach internal hosts.
+            .proxy(Proxy.NO_PROXY);
     if (!settings.allowPrivateAddresses()) b.dns(OutboundHooks.GUARD);
     this.http = b.build();
   }
@@ -125,7 +132,8 @@ final class OutboundRequest {
       String error = "HTTP " + code + " from " + url.getHost();
       if (code == 429 || code == 408 || code >= 500)
         return new Outcome.Retry(
-            error, RetryAfter.parse(response.header("Retry-After"), MAX_RETRY_AFTER));
+            error,
+            RetryAfter.parse(response.header("Retry-After"), settings.maxRetryDelay(), clock));
       return new Outcome.Fail(error);
     } catch (AddressGuard.Refused e) {
       return new Outcome.Fail(e.getMessage());

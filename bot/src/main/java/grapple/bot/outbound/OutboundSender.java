@@ -5,9 +5,11 @@ import grapple.state.Fatal;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -23,15 +25,19 @@ import org.slf4j.LoggerFactory;
 /**
  * Delivers the queue: one delivery at a time per connection, in order, each connection on its own
  * worker, so a slow or dead target holds up only its own hook (and each attempt is bounded by the
- * request timeout). A failed attempt is tried again after a capped, jittered, doubling backoff (or
- * the target's Retry-After); after {@code maxAttempts} the delivery is recorded as failed, reported
- * in the room once per streak of failures, and the next one goes.
+ * request timeout), and at most {@link #MAX_IN_FLIGHT_PER_ROOM} per room. A failed attempt is tried
+ * again after a capped, jittered, doubling backoff (or the target's Retry-After, capped the same);
+ * after {@code maxAttempts} the delivery is recorded as failed, reported in the room once per
+ * streak of failures, and the next one goes.
  */
 final class OutboundSender implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(OutboundSender.class);
   private static final Duration FIRST_RETRY = Duration.ofSeconds(1);
   private static final Duration IDLE_CHECK = Duration.ofSeconds(1);
   private static final Duration UNKNOWN_RECHECK = Duration.ofSeconds(5);
+
+  /** Deliveries of one room in flight at once, over all its hooks. */
+  static final int MAX_IN_FLIGHT_PER_ROOM = 8;
 
   /** Where a connection's deliveries go, with its token in the clear (memory only). */
   record Target(String roomId, String name, OutboundConfig config, String token) {}
@@ -65,7 +71,10 @@ final class OutboundSender implements AutoCloseable {
   private final Clock clock;
   private final RandomGenerator random;
   private final Reporter reporter;
-  private final Set<String> busy = ConcurrentHashMap.newKeySet();
+
+  /** The connections with a delivery in flight, and their rooms. */
+  private final Map<String, String> busy = new ConcurrentHashMap<>();
+
   private final ExecutorService workers;
   private final AtomicLong delivered = new AtomicLong();
   private final AtomicLong failed = new AtomicLong();
@@ -150,18 +159,31 @@ final class OutboundSender implements AutoCloseable {
     }
   }
 
-  /** Starts the due first delivery of every connection that has none in flight. */
+  /**
+   * Starts the due first delivery of every connection that has none in flight, at most {@link
+   * #MAX_IN_FLIGHT_PER_ROOM} per room, the longest waiting first: a room with many hooks takes
+   * turns among them and cannot crowd out other rooms' deliveries (threads, the database writer).
+   */
   synchronized Round startDue() {
     long now = clock.millis();
     long next = Long.MAX_VALUE;
     List<CompletableFuture<Void>> started = new ArrayList<>();
-    for (OutboundQueue.Entry head : queue.heads()) {
-      if (busy.contains(head.connectionId())) continue;
+    Map<String, Integer> perRoom = new HashMap<>();
+    busy.values().forEach(room -> perRoom.merge(room, 1, Integer::sum));
+    List<OutboundQueue.Entry> heads = new ArrayList<>(queue.heads());
+    heads.sort(
+        Comparator.comparingLong(OutboundQueue.Entry::nextAt)
+            .thenComparingLong(OutboundQueue.Entry::seq));
+    for (OutboundQueue.Entry head : heads) {
+      if (busy.containsKey(head.connectionId())) continue;
       if (head.nextAt() > now) {
         next = Math.min(next, head.nextAt());
         continue;
       }
-      busy.add(head.connectionId());
+      // A delivery of the room finishing wakes the loop, and the next of its hooks goes then.
+      if (perRoom.getOrDefault(head.roomId(), 0) >= MAX_IN_FLIGHT_PER_ROOM) continue;
+      perRoom.merge(head.roomId(), 1, Integer::sum);
+      busy.put(head.connectionId(), head.roomId());
       started.add(
           CompletableFuture.runAsync(() -> deliverHead(head.connectionId()), workers)
               .whenComplete(
@@ -228,7 +250,7 @@ final class OutboundSender implements AutoCloseable {
           attempts);
     } else if (outcome instanceof OutboundRequest.Outcome.Retry r
         && attempts < settings.maxAttempts()) {
-      Duration wait = r.retryAfter().orElseGet(() -> backoff(attempts));
+      Duration wait = r.retryAfter().map(this::capped).orElseGet(() -> backoff(attempts));
       queue.retryLater(entry, clock.millis() + wait.toMillis(), r.error());
       retried.incrementAndGet();
       log.warn(
@@ -279,6 +301,15 @@ final class OutboundSender implements AutoCloseable {
         attempts,
         error);
     if (first) reporter.failed(roomId, name, entry, attempts, error);
+  }
+
+  /**
+   * A wait the target or the homeserver asked for (Retry-After), at most {@code maxRetryDelay}: a
+   * target may not stall its hook for longer than the backoff ever would.
+   */
+  private Duration capped(Duration asked) {
+    Duration max = settings.maxRetryDelay();
+    return asked.compareTo(max) > 0 ? max : asked;
   }
 
   /**

@@ -85,7 +85,7 @@ public final class OutboundService extends AbstractService<OutboundSettings> {
           new OutboundSender(
               queue,
               entry -> hooks.target(context.connections(), entry),
-              new OutboundRequest(settings, media),
+              new OutboundRequest(settings, media, context.clock()),
               settings,
               context.clock(),
               new SecureRandom(),

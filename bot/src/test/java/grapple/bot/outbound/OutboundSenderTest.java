@@ -16,6 +16,8 @@ import grapple.state.Json;
 import grapple.state.Migrations;
 import grapple.testing.FakeClock;
 import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ProxySelector;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -107,7 +109,8 @@ class OutboundSenderTest {
               Media m = mediaRepo.get(mxc);
               if (m == null) throw new IOException("no such media " + mxc);
               return m;
-            }),
+            },
+            clock),
         settings,
         clock,
         new Random(7),
@@ -284,6 +287,54 @@ class OutboundSenderTest {
     assertEquals(clock.millis() + 42_000, queue.head("c1").orElseThrow().nextAt());
   }
 
+  /**
+   * A Retry-After asking for ten hours, as seconds or as an HTTP date (read against the bot's
+   * clock), waits maxRetryDelay (60 s here) at most: it used to stall the hook up to an hour per
+   * attempt, about ten hours over maxAttempts.
+   */
+  @Test
+  void retryAfterIsCappedAtMaxRetryDelay() throws Exception {
+    hook("c1", "ci", server.url("/hook").toString(), "PUT");
+    queueEvent("c1", text("x"));
+    String tenHours =
+        java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME.format(
+            clock.instant().plus(Duration.ofHours(10)).atZone(java.time.ZoneOffset.UTC));
+    String halfAMinute =
+        java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME.format(
+            clock.instant().plus(Duration.ofSeconds(120 + 30)).atZone(java.time.ZoneOffset.UTC));
+    server.enqueue(new MockResponse.Builder().code(503).addHeader("Retry-After", "36000").build());
+    server.enqueue(new MockResponse.Builder().code(503).addHeader("Retry-After", tenHours).build());
+    server.enqueue(
+        new MockResponse.Builder().code(429).addHeader("Retry-After", halfAMinute).build());
+
+    sender.startDue().await();
+    assertEquals(clock.millis() + 60_000, queue.head("c1").orElseThrow().nextAt());
+    clock.advance(Duration.ofSeconds(60));
+    sender.startDue().await();
+    assertEquals(clock.millis() + 60_000, queue.head("c1").orElseThrow().nextAt());
+    sender.close();
+    sender = sender(true, 5);
+    clock.advance(Duration.ofSeconds(60));
+    sender.startDue().await();
+    // A date is read against the bot's clock (two minutes on by now), not the wall clock.
+    assertEquals(clock.millis() + 30_000, queue.head("c1").orElseThrow().nextAt());
+    assertEquals(3, server.getRequestCount());
+  }
+
+  /** The homeserver's Retry-After for an event's file is capped the same. */
+  @Test
+  void aFileFetchsRetryAfterIsCappedAtMaxRetryDelay() {
+    mediaFailures.put(
+        "mxc://test/busy",
+        new MatrixException(429, "M_LIMIT_EXCEEDED", "Slow down", Duration.ofHours(10)));
+    hook("c1", "ci", server.url("/hook").toString(), "PUT");
+    queueEvent("c1", image("mxc://test/busy"));
+
+    sender.startDue().await();
+
+    assertEquals(clock.millis() + 60_000, queue.head("c1").orElseThrow().nextAt());
+  }
+
   @Test
   void afterMaxAttemptsTheDeliveryFailsIsRecordedAndTheStreakIsReportedOnce() throws Exception {
     hook("c1", "ci", server.url("/hook").toString(), "PUT");
@@ -351,6 +402,50 @@ class OutboundSenderTest {
     assertEquals(0, queue.backlog());
   }
 
+  /**
+   * A room with many hooks has at most MAX_IN_FLIGHT_PER_ROOM deliveries in flight; its hooks take
+   * turns, and another room's hook, queued after all of them, starts in the first round. Every hook
+   * of the busy room used to start at once, one thread each, however many it made.
+   */
+  @Test
+  void oneRoomWithManyHooksDoesNotCrowdOutAnotherRoom() throws Exception {
+    int many = OutboundSender.MAX_IN_FLIGHT_PER_ROOM * 2 + 1;
+    for (int i = 0; i < many; i++) {
+      hook("busy" + i, "busy" + i, server.url("/busy").toString(), "PUT");
+      queueEvent("busy" + i, text("b" + i));
+      server.enqueue(new MockResponse.Builder().code(200).build());
+    }
+    OutboundConfig other =
+        new OutboundConfig("other", URI.create(slow.url("/o").toString()), "PUT");
+    targets.put(
+        "other",
+        new OutboundSender.Lookup.Found(
+            new OutboundSender.Target("!other:test", "other", other, TOKEN)));
+    db.writeAndWait(
+        OutboundQueue.enqueue(
+            "other",
+            "!other:test",
+            "$o",
+            Json.write(Json.object().put("event_id", "$o")),
+            clock.millis()));
+    slow.enqueue(new MockResponse.Builder().code(200).build());
+
+    OutboundSender.Round first = sender.startDue();
+    assertEquals(OutboundSender.MAX_IN_FLIGHT_PER_ROOM + 1, first.started().size());
+    first.await();
+    assertEquals(1, slow.getRequestCount());
+    assertEquals(OutboundSender.MAX_IN_FLIGHT_PER_ROOM, server.getRequestCount());
+    // The room's other hooks follow, in turn.
+    OutboundSender.Round second = sender.startDue();
+    assertEquals(OutboundSender.MAX_IN_FLIGHT_PER_ROOM, second.started().size());
+    second.await();
+    OutboundSender.Round last = sender.startDue();
+    assertEquals(1, last.started().size());
+    last.await();
+    assertEquals(0, queue.backlog());
+    assertEquals(many, server.getRequestCount());
+  }
+
   @Test
   void aTargetThatNeverAnswersTimesOutAndIsRetried() throws Exception {
     hook("c1", "ci", slow.url("/hook").toString(), "PUT");
@@ -381,6 +476,36 @@ class OutboundSenderTest {
     assertEquals(1, queue.status("c2").failed());
     assertTrue(queue.status("c2").lastError().contains("loopback"), queue.status("c2").lastError());
     assertEquals(2, reports.size());
+  }
+
+  /**
+   * A JVM-wide proxy (http.proxyHost, a default ProxySelector) is not used: a proxy resolves and
+   * connects to the target itself, so through one the address guard never saw where a delivery
+   * went, and an internal name reached the proxy (and through it, the inside).
+   */
+  @Test
+  void aJvmWideProxyIsNotUsedSoTheAddressGuardStillApplies() throws Exception {
+    ProxySelector before = ProxySelector.getDefault();
+    try (MockWebServer proxy = new MockWebServer()) {
+      proxy.start();
+      proxy.enqueue(new MockResponse.Builder().code(200).build());
+      ProxySelector.setDefault(
+          ProxySelector.of(new InetSocketAddress(proxy.getHostName(), proxy.getPort())));
+      sender.close();
+      sender = sender(false, 1);
+      hook("c1", "named", "http://localhost:" + server.getPort() + "/hook", "PUT");
+      queueEvent("c1", text("x"));
+
+      sender.startDue().await();
+
+      assertEquals(0, proxy.getRequestCount(), "the delivery went through the proxy");
+      assertEquals(0, server.getRequestCount());
+      assertEquals(1, queue.status("c1").failed());
+      assertTrue(
+          queue.status("c1").lastError().contains("loopback"), queue.status("c1").lastError());
+    } finally {
+      ProxySelector.setDefault(before);
+    }
   }
 
   /**
