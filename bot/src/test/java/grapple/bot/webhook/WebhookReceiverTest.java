@@ -313,11 +313,9 @@ class WebhookReceiverTest {
   @Test
   void aFailingScriptIs500WhenWaitingAndTheRoomIsTold() throws Exception {
     serve(true, false, script("while (true) {}"));
-    long started = System.nanoTime();
     HttpResponse<String> waiting = post("{}");
     assertThat(waiting.statusCode()).isEqualTo(500);
-    assertThat(waiting.body()).contains("longer than 500 ms");
-    assertThat((System.nanoTime() - started) / 1_000_000).isLessThan(3000);
+    assertThat(waiting.body()).as("cut off by the time limit").contains("longer than 500 ms");
     FakeGateway.Sent sent = homeserver.takeSent(Duration.ofSeconds(5));
     assertThat(sent).as("the room is told").isNotNull();
     assertThat(sent.content().path("msgtype").asText()).isEqualTo("m.notice");
