@@ -4,6 +4,7 @@ import grapple.bot.http.AddressGuard;
 import grapple.bot.http.RetryAfter;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.Proxy;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
@@ -44,7 +45,9 @@ final class FeedFetcher implements FeedSource {
             .callTimeout(settings.pollTimeoutSeconds(), TimeUnit.SECONDS)
             .connectTimeout(settings.pollTimeoutSeconds(), TimeUnit.SECONDS)
             .readTimeout(settings.pollTimeoutSeconds(), TimeUnit.SECONDS);
-    if (!settings.allowPrivateAddresses()) b.dns(GUARD);
+    // Guarded, never through a proxy (the JVM's http.proxyHost, its default ProxySelector): a proxy
+    // resolves and connects to the feed's host itself, out of the address guard's sight.
+    if (!settings.allowPrivateAddresses()) b.dns(GUARD).proxy(Proxy.NO_PROXY);
     this.http = b.build();
   }
 

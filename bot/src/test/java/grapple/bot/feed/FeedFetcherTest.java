@@ -37,6 +37,32 @@ class FeedFetcherTest {
         .hasMessageContaining("loopback, private or link-local");
   }
 
+  /**
+   * A JVM-wide proxy (http.proxyHost, a default ProxySelector) is not used while the guard is on:
+   * the proxy resolved and fetched the feed's host itself, so an internal name reached the inside.
+   */
+  @Test
+  void aJvmWideProxyIsNotUsedSoTheGuardStillApplies() throws Exception {
+    java.net.ProxySelector before = java.net.ProxySelector.getDefault();
+    try (MockWebServer proxy = new MockWebServer()) {
+      proxy.start();
+      proxy.enqueue(new MockResponse.Builder().code(200).body("<rss/>").build());
+      java.net.ProxySelector.setDefault(
+          java.net.ProxySelector.of(
+              new java.net.InetSocketAddress(proxy.getHostName(), proxy.getPort())));
+
+      assertThatThrownBy(
+              () ->
+                  fetcher(false, 1 << 20)
+                      .fetch("http://localhost:" + server.getPort() + "/f", null, null))
+          .isInstanceOf(FeedException.class)
+          .hasMessageContaining("loopback, private or link-local");
+      assertThat(proxy.getRequestCount()).as("fetched through the proxy").isZero();
+    } finally {
+      java.net.ProxySelector.setDefault(before);
+    }
+  }
+
   @Test
   void aNameResolvingToLoopbackIsRefused() {
     assertThatThrownBy(
