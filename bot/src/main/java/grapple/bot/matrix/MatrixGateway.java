@@ -39,6 +39,14 @@ public final class MatrixGateway implements RoomGateway {
   private volatile @Nullable Thread syncThread;
   private volatile boolean stopped;
 
+  /** How the start waits between tries (tests record the waits instead). */
+  private volatile Pause pause = wait -> Thread.sleep(wait.toMillis());
+
+  /** Waits out a pause between tries at start. */
+  interface Pause {
+    void sleep(Duration wait) throws InterruptedException;
+  }
+
   /** Direct rooms a send was refused in for good (the bot is not in them any more). */
   private final java.util.Set<String> refusedDirectRooms =
       java.util.concurrent.ConcurrentHashMap.newKeySet();
@@ -162,11 +170,24 @@ public final class MatrixGateway implements RoomGateway {
     return "the homeserver refused the bot's login: " + e.getMessage();
   }
 
-  private static void waitFor(Backoff backoff, Exception e) throws InterruptedException {
+  /**
+   * Waits before the next try at start: the backoff's step, or longer when the homeserver asked for
+   * more (a 429's {@code retry_after_ms} or Retry-After, already capped by {@link MatrixClient}),
+   * so a rate-limited login or whoami is not tried again before the homeserver allows it.
+   */
+  private void waitFor(Backoff backoff, Exception e) throws InterruptedException {
     Duration wait = backoff.next();
+    if (e instanceof MatrixException m
+        && m.retryAfter().isPresent()
+        && m.retryAfter().get().compareTo(wait) > 0) wait = m.retryAfter().get();
     log.warn(
         "homeserver unreachable at start ({}); retrying in {} ms", e.getMessage(), wait.toMillis());
-    Thread.sleep(wait.toMillis());
+    pause.sleep(wait);
+  }
+
+  /** Waits with {@code pause} instead of sleeping between tries at start (tests). */
+  void pauseWith(Pause pause) {
+    this.pause = pause;
   }
 
   /** The state event types to sync (the rest of room state is filtered out by the homeserver). */

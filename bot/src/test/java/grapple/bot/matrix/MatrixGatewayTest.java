@@ -112,6 +112,58 @@ class MatrixGatewayTest {
     assertThat(server.takeRequest().getHeaders().get("Authorization")).isEqualTo("Bearer tok");
   }
 
+  /**
+   * A rate-limited login at start waits what the homeserver asked ({@code retry_after_ms}, else the
+   * Retry-After header) before trying again, not the backoff's half second.
+   */
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      nullValues = "none",
+      textBlock =
+          """
+      {"errcode":"M_LIMIT_EXCEEDED","error":"Too Many Requests","retry_after_ms":45000} | none | PT45S
+      {"errcode":"M_LIMIT_EXCEEDED","error":"Too Many Requests"}                         | 20   | PT20S
+      """)
+  void aRateLimitedLoginAtStartWaitsWhatTheHomeserverAsked(
+      String body, @org.jspecify.annotations.Nullable String header, String asked)
+      throws Exception {
+    Config config =
+        ConfigLoader.parse(
+            """
+        homeserver: {url: "%s", domain: test}
+        bot: {userId: "@bot:test", password: "pw"}
+        """
+                .formatted(server.url("/").toString()),
+            dir,
+            Map.of(),
+            grapple.bot.Grapple.configSections());
+    MatrixGateway withPassword =
+        new MatrixGateway(
+            config,
+            new MatrixGateway.Stores(syncStore, new KeyValueStore(db), new DirectRoomStore(db)),
+            (r, u) -> true);
+    List<Duration> waits = new ArrayList<>();
+    withPassword.pauseWith(waits::add);
+    mockwebserver3.MockResponse.Builder limited =
+        new mockwebserver3.MockResponse.Builder().code(429).body(body);
+    if (header != null) limited.addHeader("Retry-After", header);
+    server.enqueue(versions());
+    server.enqueue(limited.build());
+    server.enqueue(versions());
+    server.enqueue(json(200, "{\"access_token\":\"new\",\"device_id\":\"D\"}"));
+    server.enqueue(json(200, "{\"user_id\":\"@bot:test\",\"device_id\":\"D\"}"));
+    server.enqueue(json(200, "{}"));
+
+    withPassword.connect();
+
+    assertThat(waits).containsExactly(Duration.parse(asked));
+    server.takeRequest();
+    assertThat(server.takeRequest().getUrl().encodedPath()).isEqualTo("/_matrix/client/v3/login");
+    server.takeRequest();
+    assertThat(server.takeRequest().getUrl().encodedPath()).isEqualTo("/_matrix/client/v3/login");
+  }
+
   @Test
   void aServerThatIsNotAHomeserverIsFatalSayingSoNotThatItRefusedTheLogin() {
     server.enqueue(json(404, "{}"));
