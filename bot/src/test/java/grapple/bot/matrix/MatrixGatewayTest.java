@@ -164,6 +164,26 @@ class MatrixGatewayTest {
     assertThat(server.takeRequest().getUrl().encodedPath()).isEqualTo("/_matrix/client/v3/login");
   }
 
+  /** A rate-limited first call at start (the versions probe) waits what its Retry-After asks. */
+  @Test
+  void aRateLimitedProbeAtStartWaitsItsRetryAfter() throws Exception {
+    List<Duration> waits = new ArrayList<>();
+    gateway.pauseWith(waits::add);
+    server.enqueue(
+        new mockwebserver3.MockResponse.Builder()
+            .code(429)
+            .addHeader("Retry-After", "30")
+            .body("<h1>Too Many Requests</h1>")
+            .build());
+    server.enqueue(versions());
+    server.enqueue(json(200, "{\"user_id\":\"@bot:test\",\"device_id\":\"D\"}"));
+    server.enqueue(json(200, "{}"));
+
+    gateway.connect();
+
+    assertThat(waits).containsExactly(Duration.ofSeconds(30));
+  }
+
   @Test
   void aServerThatIsNotAHomeserverIsFatalSayingSoNotThatItRefusedTheLogin() {
     server.enqueue(json(404, "{}"));
