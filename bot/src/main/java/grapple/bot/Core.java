@@ -84,9 +84,11 @@ final class Core implements RoomEvents {
   @Override
   public void onEvent(RoomEvent event, boolean initial) {
     if (event instanceof RoomEvent.State s) {
+      boolean rejoined = !initial && botJoins(s) && !rooms.isJoined(s.roomId(), s.stateKey());
       rooms.apply(s);
       authoritySeen.accept(s);
       connections.onState(s, initial);
+      if (rejoined) resendRefusedIn(s.roomId());
     } else if (event instanceof RoomEvent.Message m) {
       if (!initial && !gateway.batchesWrites()) onRoomEvent(m.roomId(), raw(m));
       if (!initial && !m.sender().equals(connections.botUserId())) onMessage(m);
@@ -116,6 +118,42 @@ final class Core implements RoomEvents {
           return null;
         });
     writes.afterCommit();
+  }
+
+  private boolean botJoins(RoomEvent.State s) {
+    return s.eventType().equals("m.room.member")
+        && s.stateKey().equals(connections.botUserId())
+        && s.content().path("membership").asText().equals("join");
+  }
+
+  /**
+   * The bot is back in {@code roomId}: the messages the homeserver refused there with a 403 (the
+   * bot was not in the room: kicked, or removed before the bot knew) were accepted by the bot, so
+   * they are queued again, as {@code retry_failed} would. Requeueing takes each refusal once, in
+   * one transaction, so a batch handled twice does not send them twice.
+   */
+  private void resendRefusedIn(String roomId) {
+    List<OutboxStore.Failure> refused =
+        outbox.failures().stream()
+            .filter(f -> f.target().equals(roomId))
+            .filter(f -> f.error().startsWith("HTTP 403 "))
+            .toList();
+    if (refused.isEmpty()) return;
+    outbox
+        .retry(refused)
+        .whenComplete(
+            (queued, failure) -> {
+              if (failure != null)
+                log.warn(
+                    "room {}: could not queue again the messages refused while the bot was out: {}",
+                    roomId,
+                    failure.toString());
+              else if (queued > 0)
+                log.info(
+                    "room {}: the bot is back; {} message(s) refused while it was out queued again",
+                    roomId,
+                    queued);
+            });
   }
 
   /**

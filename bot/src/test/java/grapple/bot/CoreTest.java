@@ -54,6 +54,37 @@ class CoreTest {
     assertThat(dm.content().get("body").asText()).contains("http://hooks.test/webhook/");
   }
 
+  /**
+   * A message the homeserver refused because the bot was out of the room (403) is sent once the bot
+   * is back, once: the join seen again, or a profile change of the bot, sends nothing more.
+   */
+  @Test
+  void messagesRefusedWhileTheBotWasOutAreSentOnceWhenItIsBack() throws Exception {
+    String bot = gateway.botUserId();
+    gateway.failRoom(ROOM, FakeGateway.forbidden());
+    hub.outbox.post(ROOM, grapple.bot.room.Messages.notice("while out")).queued().join();
+    grapple.testing.Await.until(Duration.ofSeconds(5), () -> !hub.outbox.failures().isEmpty());
+    hub.state(ROOM, "m.room.member", bot, ADMIN, Json.object().put("membership", "leave"));
+    gateway.mendRoom(ROOM);
+
+    hub.state(ROOM, "m.room.member", bot, bot, Json.object().put("membership", "join"));
+    hub.state(ROOM, "m.room.member", bot, bot, Json.object().put("membership", "join"));
+    hub.state(
+        ROOM,
+        "m.room.member",
+        bot,
+        bot,
+        Json.object().put("membership", "join").put("displayname", "Renamed"));
+
+    FakeGateway.Sent sent = gateway.takeSent();
+    assertThat(sent).isNotNull();
+    assertThat(sent.roomId()).isEqualTo(ROOM);
+    assertThat(sent.content().path("body").asText()).isEqualTo("while out");
+    hub.awaitDelivered();
+    assertThat(gateway.takeSent(Duration.ofMillis(300))).as("sent once").isNull();
+    assertThat(hub.outbox.failures()).isEmpty();
+  }
+
   @Test
   void stateFromTheLegacyEventTypeIsReadToo() {
     hub.state(

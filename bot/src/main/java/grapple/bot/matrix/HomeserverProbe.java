@@ -2,6 +2,7 @@ package grapple.bot.matrix;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import grapple.bot.room.LoginFailed;
+import grapple.bot.room.MatrixException;
 import grapple.state.Json;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
@@ -53,8 +54,14 @@ final class HomeserverProbe {
   void check() throws IOException, LoginFailed {
     try (Response response = http.newCall(get(base)).execute()) {
       int status = response.code();
-      if (status == 429 || status >= 500)
-        throw new IOException("GET /" + VERSIONS + " answered " + status);
+      if (status == 429 || status >= 500) {
+        // Worth retrying, after the wait the answer asks for when it asks for one.
+        ResponseBody body = response.body();
+        throw MatrixException.notFromHomeserver(
+            status,
+            "GET /" + VERSIONS + " answered " + status,
+            MatrixClient.retryAfter(response, errorBody(body)));
+      }
       if (response.isSuccessful() && listsVersions(response.body())) return;
       throw new LoginFailed(
           url
@@ -97,6 +104,15 @@ final class HomeserverProbe {
       return json != null && json.path("versions").isArray();
     } catch (IOException e) {
       return false; // Not JSON: an HTML page, a proxy's answer.
+    }
+  }
+
+  private static JsonNode errorBody(ResponseBody body) {
+    try {
+      JsonNode json = Json.MAPPER.readTree(body.string());
+      return json == null ? Json.object() : json;
+    } catch (IOException e) {
+      return Json.object(); // Not JSON: a proxy's page.
     }
   }
 

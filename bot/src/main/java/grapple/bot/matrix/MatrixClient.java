@@ -192,6 +192,12 @@ public final class MatrixClient {
             .build());
   }
 
+  /**
+   * The key in a direct room's {@code m.room.create} content naming the user the bot made it for,
+   * so that a room made while its answer was lost can be found again instead of made twice.
+   */
+  static final String DIRECT_WITH = "grapple.direct_with";
+
   /** Creates a private room flagged as direct with {@code userId} invited; returns its id. */
   public String createDirectRoom(String userId, String name) throws IOException {
     ObjectNode body =
@@ -200,7 +206,42 @@ public final class MatrixClient {
             .put("is_direct", true)
             .put("name", name);
     body.putArray("invite").add(userId);
+    body.putObject("creation_content").put(DIRECT_WITH, userId);
     return call(post("createRoom", body, true)).path("room_id").asText();
+  }
+
+  /** {@code GET /joined_rooms}: the rooms the bot is joined to. */
+  public java.util.List<String> joinedRooms() throws IOException {
+    java.util.List<String> rooms = new java.util.ArrayList<>();
+    for (JsonNode room : call(get("joined_rooms")).path("joined_rooms")) {
+      if (room.isTextual()) rooms.add(room.asText());
+    }
+    return rooms;
+  }
+
+  /** The content of a room's state event; empty when the room has none (404). */
+  public java.util.Optional<JsonNode> state(String roomId, String eventType, String stateKey)
+      throws IOException {
+    return orEmptyIfNotFound(authed(segments("rooms", roomId, "state", eventType, stateKey)));
+  }
+
+  /** The bot's account data of {@code type}; empty when it has none (404). */
+  public java.util.Optional<JsonNode> accountData(String userId, String type) throws IOException {
+    return orEmptyIfNotFound(authed(segments("user", userId, "account_data", type)));
+  }
+
+  public void putAccountData(String userId, String type, ObjectNode content) throws IOException {
+    call(authed(segments("user", userId, "account_data", type)).put(body(content)).build());
+  }
+
+  private java.util.Optional<JsonNode> orEmptyIfNotFound(Request.Builder request)
+      throws IOException {
+    try {
+      return java.util.Optional.of(call(request.get().build()));
+    } catch (MatrixException e) {
+      if (e.status() == 404 && e.fromHomeserver()) return java.util.Optional.empty();
+      throw e;
+    }
   }
 
   /**

@@ -1,5 +1,6 @@
 package grapple.bot.matrix;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.config.Config;
 import grapple.bot.room.Backoff;
@@ -27,6 +28,9 @@ public final class MatrixGateway implements RoomGateway {
   /** The device the bot's password logins made and reuse. */
   private static final String DEVICE_KEY = "auth.deviceId";
 
+  /** Set (to "1") by user while a direct room with them is being made; empty once it is stored. */
+  private static final String CREATING_DM = "dm.creating.";
+
   private final MatrixClient client;
   private final HomeserverProbe probe;
   private final String homeserverUrl;
@@ -38,6 +42,14 @@ public final class MatrixGateway implements RoomGateway {
   private volatile @Nullable SyncLoop syncLoop;
   private volatile @Nullable Thread syncThread;
   private volatile boolean stopped;
+
+  /** How the start waits between tries (tests record the waits instead). */
+  private volatile Pause pause = wait -> Thread.sleep(wait.toMillis());
+
+  /** Waits out a pause between tries at start. */
+  interface Pause {
+    void sleep(Duration wait) throws InterruptedException;
+  }
 
   /** Direct rooms a send was refused in for good (the bot is not in them any more). */
   private final java.util.Set<String> refusedDirectRooms =
@@ -162,11 +174,24 @@ public final class MatrixGateway implements RoomGateway {
     return "the homeserver refused the bot's login: " + e.getMessage();
   }
 
-  private static void waitFor(Backoff backoff, Exception e) throws InterruptedException {
+  /**
+   * Waits before the next try at start: the backoff's step, or longer when the homeserver asked for
+   * more (a 429's {@code retry_after_ms} or Retry-After, already capped by {@link MatrixClient}),
+   * so a rate-limited login or whoami is not tried again before the homeserver allows it.
+   */
+  private void waitFor(Backoff backoff, Exception e) throws InterruptedException {
     Duration wait = backoff.next();
+    if (e instanceof MatrixException m
+        && m.retryAfter().isPresent()
+        && m.retryAfter().get().compareTo(wait) > 0) wait = m.retryAfter().get();
     log.warn(
         "homeserver unreachable at start ({}); retrying in {} ms", e.getMessage(), wait.toMillis());
-    Thread.sleep(wait.toMillis());
+    pause.sleep(wait);
+  }
+
+  /** Waits with {@code pause} instead of sleeping between tries at start (tests). */
+  void pauseWith(Pause pause) {
+    this.pause = pause;
   }
 
   /** The state event types to sync (the rest of room state is filtered out by the homeserver). */
@@ -203,17 +228,89 @@ public final class MatrixGateway implements RoomGateway {
     client.putState(roomId, eventType, stateKey, content);
   }
 
+  /**
+   * The bot's direct room with {@code userId}, made when it has none it can still use. Making one
+   * is recorded first ({@link #CREATING_DM}): when the answer to {@code createRoom} is lost (a
+   * timeout, a crash before the room was stored), the next call finds the room that was made among
+   * the bot's joined rooms instead of making a second one. A new room is added to the bot's {@code
+   * m.direct} account data, as the spec asks, so clients show it as a direct chat.
+   */
   @Override
   public synchronized String directRoom(String userId) throws IOException {
     Optional<String> known = stores.directRooms().roomFor(userId);
     if (known.isPresent()
         && !refusedDirectRooms.contains(known.get())
         && directChats.mayStillBe(known.get(), userId)) return known.get();
-    String roomId = client.createDirectRoom(userId, bot.displayName());
+    String intent = CREATING_DM + userId;
+    Optional<String> made =
+        stores.kv().get(intent).orElse("").isEmpty()
+            ? Optional.empty()
+            : madeBefore(userId, known.orElse(null));
+    String roomId;
+    if (made.isPresent()) {
+      roomId = made.get();
+      log.info("found the direct room {} with {}, made before its answer was lost", roomId, userId);
+    } else {
+      stores.kv().put(intent, "1");
+      roomId = client.createDirectRoom(userId, bot.displayName());
+      log.info("created the direct room {} with {}", roomId, userId);
+    }
     stores.directRooms().put(userId, roomId);
-    log.info("created the direct room {} with {}", roomId, userId);
-    if (known.isPresent()) leaveQuietly(known.get(), userId);
+    stores.kv().put(intent, "");
+    markDirect(userId, roomId, known.orElse(null));
+    if (known.isPresent() && !known.get().equals(roomId)) leaveQuietly(known.get(), userId);
     return roomId;
+  }
+
+  /**
+   * A room the bot made for {@code userId} (named in its creation content) that it is still in,
+   * that they are invited to or in, and that is still private, other than {@code replaced}.
+   */
+  private Optional<String> madeBefore(String userId, @Nullable String replaced) throws IOException {
+    for (String roomId : client.joinedRooms()) {
+      if (roomId.equals(replaced)
+          || refusedDirectRooms.contains(roomId)
+          || !directChats.mayStillBe(roomId, userId)) continue;
+      boolean ours =
+          client
+              .state(roomId, "m.room.create", "")
+              .map(c -> c.path(MatrixClient.DIRECT_WITH).asText("").equals(userId))
+              .orElse(false);
+      if (!ours) continue;
+      String membership =
+          client
+              .state(roomId, "m.room.member", userId)
+              .map(c -> c.path("membership").asText(""))
+              .orElse("");
+      if (membership.equals("invite") || membership.equals("join")) return Optional.of(roomId);
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * Lists {@code roomId} as the direct chat with {@code userId} in the bot's {@code m.direct}
+   * account data (in place of {@code replaced}); a failure is only logged: the room works without.
+   */
+  private void markDirect(String userId, String roomId, @Nullable String replaced) {
+    try {
+      ObjectNode direct =
+          client
+              .accountData(bot.userId(), "m.direct")
+              .filter(JsonNode::isObject)
+              .map(c -> ((ObjectNode) c).deepCopy())
+              .orElseGet(grapple.state.Json::object);
+      java.util.List<String> rooms = new java.util.ArrayList<>();
+      for (JsonNode r : direct.path(userId)) {
+        if (r.isTextual() && !r.asText().equals(replaced) && !r.asText().equals(roomId))
+          rooms.add(r.asText());
+      }
+      rooms.add(roomId);
+      com.fasterxml.jackson.databind.node.ArrayNode list = direct.putArray(userId);
+      rooms.forEach(list::add);
+      client.putAccountData(bot.userId(), "m.direct", direct);
+    } catch (IOException e) {
+      log.warn("could not list {} as a direct chat in m.direct: {}", roomId, e.getMessage());
+    }
   }
 
   @Override

@@ -68,6 +68,9 @@ public final class Outbox implements AutoCloseable {
   /** True when this process is the outbox's only writer (SQLite). */
   private volatile boolean soleWriter;
 
+  /** Run between reading rows and deciding to go direct (tests commit rows there). */
+  private volatile Runnable afterRead = () -> {};
+
   private volatile @Nullable Thread reader;
   private volatile boolean closed;
 
@@ -92,6 +95,11 @@ public final class Outbox implements AutoCloseable {
    * A queued message: durable once {@code queued} completes; {@code delivered} gives its event id.
    */
   public record Posting(CompletableFuture<Void> queued, CompletableFuture<String> delivered) {}
+
+  /** Runs {@code hook} after each read of the outbox, before it may go direct (tests). */
+  void afterEachRead(Runnable hook) {
+    this.afterRead = hook;
+  }
 
   /**
    * Starts delivering: everything queued and not yet delivered (by earlier runs, by other
@@ -246,10 +254,14 @@ public final class Outbox implements AutoCloseable {
         worker.add(entry); // under feed: queued() adds under it too, so order holds
       }
     }
+    afterRead.run();
     synchronized (feed) {
       // What was handed over at or below the horizon is either read above or delivered and gone.
       handedOver.keySet().removeIf(seq -> seq <= horizon);
-      if (soleWriter && rows.size() < limit) goDirect();
+      // Rows committed while this read ran are handed over; they go to delivery with the switch
+      // only when the queues have room for all of them, else the next read takes them in turn.
+      if (soleWriter && rows.size() < limit && worker.backlog() + handedOver.size() <= maxQueued)
+        goDirect();
     }
     return rows.size() == limit;
   }

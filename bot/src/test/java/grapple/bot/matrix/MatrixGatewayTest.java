@@ -112,6 +112,78 @@ class MatrixGatewayTest {
     assertThat(server.takeRequest().getHeaders().get("Authorization")).isEqualTo("Bearer tok");
   }
 
+  /**
+   * A rate-limited login at start waits what the homeserver asked ({@code retry_after_ms}, else the
+   * Retry-After header) before trying again, not the backoff's half second.
+   */
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      nullValues = "none",
+      textBlock =
+          """
+      {"errcode":"M_LIMIT_EXCEEDED","error":"Too Many Requests","retry_after_ms":45000} | none | PT45S
+      {"errcode":"M_LIMIT_EXCEEDED","error":"Too Many Requests"}                         | 20   | PT20S
+      """)
+  void aRateLimitedLoginAtStartWaitsWhatTheHomeserverAsked(
+      String body, @org.jspecify.annotations.Nullable String header, String asked)
+      throws Exception {
+    Config config =
+        ConfigLoader.parse(
+            """
+        homeserver: {url: "%s", domain: test}
+        bot: {userId: "@bot:test", password: "pw"}
+        """
+                .formatted(server.url("/").toString()),
+            dir,
+            Map.of(),
+            grapple.bot.Grapple.configSections());
+    MatrixGateway withPassword =
+        new MatrixGateway(
+            config,
+            new MatrixGateway.Stores(syncStore, new KeyValueStore(db), new DirectRoomStore(db)),
+            (r, u) -> true);
+    List<Duration> waits = new ArrayList<>();
+    withPassword.pauseWith(waits::add);
+    mockwebserver3.MockResponse.Builder limited =
+        new mockwebserver3.MockResponse.Builder().code(429).body(body);
+    if (header != null) limited.addHeader("Retry-After", header);
+    server.enqueue(versions());
+    server.enqueue(limited.build());
+    server.enqueue(versions());
+    server.enqueue(json(200, "{\"access_token\":\"new\",\"device_id\":\"D\"}"));
+    server.enqueue(json(200, "{\"user_id\":\"@bot:test\",\"device_id\":\"D\"}"));
+    server.enqueue(json(200, "{}"));
+
+    withPassword.connect();
+
+    assertThat(waits).containsExactly(Duration.parse(asked));
+    server.takeRequest();
+    assertThat(server.takeRequest().getUrl().encodedPath()).isEqualTo("/_matrix/client/v3/login");
+    server.takeRequest();
+    assertThat(server.takeRequest().getUrl().encodedPath()).isEqualTo("/_matrix/client/v3/login");
+  }
+
+  /** A rate-limited first call at start (the versions probe) waits what its Retry-After asks. */
+  @Test
+  void aRateLimitedProbeAtStartWaitsItsRetryAfter() throws Exception {
+    List<Duration> waits = new ArrayList<>();
+    gateway.pauseWith(waits::add);
+    server.enqueue(
+        new mockwebserver3.MockResponse.Builder()
+            .code(429)
+            .addHeader("Retry-After", "30")
+            .body("<h1>Too Many Requests</h1>")
+            .build());
+    server.enqueue(versions());
+    server.enqueue(json(200, "{\"user_id\":\"@bot:test\",\"device_id\":\"D\"}"));
+    server.enqueue(json(200, "{}"));
+
+    gateway.connect();
+
+    assertThat(waits).containsExactly(Duration.ofSeconds(30));
+  }
+
   @Test
   void aServerThatIsNotAHomeserverIsFatalSayingSoNotThatItRefusedTheLogin() {
     server.enqueue(json(404, "{}"));
@@ -206,7 +278,11 @@ class MatrixGatewayTest {
   @Test
   void aDirectRoomIsMadeOnceAndAgainWhenTheUserLeftIt() throws Exception {
     server.enqueue(json(200, "{\"room_id\":\"!dm1:test\"}"));
+    server.enqueue(json(404, "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"no m.direct\"}"));
+    server.enqueue(json(200, "{}")); // m.direct written
     server.enqueue(json(200, "{\"room_id\":\"!dm2:test\"}"));
+    server.enqueue(json(200, "{\"@alice:test\":[\"!dm1:test\"],\"@bob:test\":[\"!b:test\"]}"));
+    server.enqueue(json(200, "{}")); // m.direct written
     server.enqueue(json(200, "{}")); // the bot leaves the old one
 
     String first = gateway.directRoom("@alice:test");
@@ -217,11 +293,83 @@ class MatrixGatewayTest {
     assertThat(first).isEqualTo("!dm1:test");
     assertThat(again).as("kept while it is still theirs").isEqualTo(first);
     assertThat(after).as("a new one once they left it").isEqualTo("!dm2:test");
+    RecordedRequest created = server.takeRequest();
+    assertThat(created.getUrl().encodedPath()).endsWith("/createRoom");
+    assertThat(
+            Json.MAPPER
+                .readTree(created.getBody().utf8())
+                .path("creation_content")
+                .path("grapple.direct_with")
+                .asText())
+        .isEqualTo("@alice:test");
+    assertThat(server.takeRequest().getUrl().encodedPath())
+        .isEqualTo("/_matrix/client/v3/user/@bot:test/account_data/m.direct");
+    RecordedRequest marked = server.takeRequest();
+    assertThat(marked.getMethod()).isEqualTo("PUT");
+    assertThat(Json.MAPPER.readTree(marked.getBody().utf8()))
+        .isEqualTo(Json.MAPPER.readTree("{\"@alice:test\":[\"!dm1:test\"]}"));
     assertThat(server.takeRequest().getUrl().encodedPath()).endsWith("/createRoom");
-    assertThat(server.takeRequest().getUrl().encodedPath()).endsWith("/createRoom");
+    server.takeRequest();
+    assertThat(Json.MAPPER.readTree(server.takeRequest().getBody().utf8()))
+        .as("the new room replaces the old one; other users' entries stay")
+        .isEqualTo(
+            Json.MAPPER.readTree("{\"@alice:test\":[\"!dm2:test\"],\"@bob:test\":[\"!b:test\"]}"));
     assertThat(server.takeRequest().getUrl().encodedPath())
         .isEqualTo("/_matrix/client/v3/rooms/!dm1:test/leave");
     assertThat(gateway.directRoom("@alice:test")).isEqualTo("!dm2:test");
+  }
+
+  /**
+   * The answer to {@code createRoom} is lost (a gateway timeout after the homeserver made the
+   * room): the next try finds that room among the bot's joined rooms, by the user named in its
+   * creation content, instead of making a second one.
+   */
+  @Test
+  void aDirectRoomWhoseCreationAnswerWasLostIsFoundNotMadeTwice() throws Exception {
+    java.util.Set<String> created = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    List<String> calls = java.util.Collections.synchronizedList(new ArrayList<>());
+    server.setDispatcher(
+        new mockwebserver3.Dispatcher() {
+          @Override
+          public mockwebserver3.MockResponse dispatch(RecordedRequest r) {
+            String path = r.getUrl().encodedPath().replace("/_matrix/client/v3/", "");
+            calls.add(r.getMethod() + " " + path);
+            return switch (path) {
+              case "createRoom" -> {
+                created.add("!dm" + (created.size() + 1) + ":test");
+                // The homeserver made the room; a proxy timed out waiting for its answer.
+                yield created.size() == 1
+                    ? new mockwebserver3.MockResponse.Builder()
+                        .code(504)
+                        .body("<h1>Gateway Timeout</h1>")
+                        .build()
+                    : json(200, "{\"room_id\":\"!dm" + created.size() + ":test\"}");
+              }
+              case "joined_rooms" ->
+                  json(200, "{\"joined_rooms\":[\"!other:test\",\"!dm1:test\"]}");
+              case "rooms/!other:test/state/m.room.create/" ->
+                  json(200, "{\"room_version\":\"10\"}");
+              case "rooms/!dm1:test/state/m.room.create/" ->
+                  json(200, "{\"room_version\":\"10\",\"grapple.direct_with\":\"@alice:test\"}");
+              case "rooms/!dm1:test/state/m.room.member/@alice:test" ->
+                  json(200, "{\"membership\":\"invite\",\"is_direct\":true}");
+              case "user/@bot:test/account_data/m.direct" ->
+                  r.getMethod().equals("GET")
+                      ? json(404, "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"none\"}")
+                      : json(200, "{}");
+              default -> json(404, "{\"errcode\":\"M_UNRECOGNIZED\",\"error\":\"?\"}");
+            };
+          }
+        });
+
+    assertThatThrownBy(() -> gateway.directRoom("@alice:test")).isInstanceOf(MatrixException.class);
+    String room = gateway.directRoom("@alice:test");
+
+    assertThat(room).isEqualTo("!dm1:test");
+    assertThat(calls).filteredOn(c -> c.endsWith("createRoom")).hasSize(1);
+    assertThat(calls).contains("PUT user/@bot:test/account_data/m.direct");
+    assertThat(gateway.directRoom("@alice:test")).isEqualTo("!dm1:test");
+    assertThat(calls).filteredOn(c -> c.endsWith("joined_rooms")).hasSize(1);
   }
 
   /**
@@ -282,7 +430,11 @@ class MatrixGatewayTest {
   @Test
   void aDirectRoomASendWasRefusedInIsReplacedByANewOne() throws Exception {
     server.enqueue(json(200, "{\"room_id\":\"!dm1:test\"}"));
+    server.enqueue(json(200, "{}")); // m.direct read
+    server.enqueue(json(200, "{}")); // m.direct written
     server.enqueue(json(200, "{\"room_id\":\"!dm2:test\"}"));
+    server.enqueue(json(200, "{}")); // m.direct read
+    server.enqueue(json(200, "{}")); // m.direct written
     server.enqueue(json(403, "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"not in room\"}"));
 
     String first = gateway.directRoom("@alice:test");

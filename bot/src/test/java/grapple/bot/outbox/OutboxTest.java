@@ -153,6 +153,37 @@ class OutboxTest {
   }
 
   /**
+   * Messages committed while the reader reads are handed over to it; when the read then catches up,
+   * they go to delivery only as far as the queues' bound allows, the rest in later reads.
+   */
+  @Test
+  void messagesCommittedWhileTheReaderReadsDoNotOverfillTheQueues() throws Exception {
+    Database db = db();
+    FakeGateway gateway = new FakeGateway().hold();
+    Outbox outbox = new Outbox(new OutboxStore(db), gateway, 4, Duration.ofMillis(200), 5);
+    open.add(0, outbox);
+    OutboxStore other = new OutboxStore(db);
+    java.util.concurrent.atomic.AtomicBoolean once =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    outbox.afterEachRead(
+        () -> {
+          if (!once.compareAndSet(false, true)) return;
+          for (int i = 0; i < 8; i++)
+            outbox.post("!a:test", Messages.notice("m" + i)).queued().join();
+        });
+    outbox.start(db);
+
+    Await.until(Duration.ofSeconds(10), () -> outbox.backlog() >= 5);
+    assertThat(outbox.backlog()).isEqualTo(5);
+    gateway.release();
+
+    for (int i = 0; i < 8; i++)
+      assertThat(gateway.takeSent().content().get("body").asText()).isEqualTo("m" + i);
+    assertThat(gateway.takeSent(Duration.ofMillis(200))).as("nothing twice").isNull();
+    assertThat(other.failures()).isEmpty();
+  }
+
+  /**
    * The reader and the writer's direct hand-over take turns many times here (the queues hold 5),
    * with commits landing while the reader reads: nothing may be sent twice or out of order.
    */
