@@ -77,41 +77,31 @@ public final class WebhookService extends AbstractService<WebhookSettings> {
      * Where scripts run: as many as there are cores, a bounded queue (a flood is refused with 503),
      * so HTTP threads never wait on one.
      */
-    private final ThreadPoolExecutor scripts =
-        new ThreadPoolExecutor(
-            SCRIPT_THREADS,
-            SCRIPT_THREADS,
-            1,
-            TimeUnit.MINUTES,
-            new ArrayBlockingQueue<>(256),
-            Daemons.named("webhook-script"));
+    private final ThreadPoolExecutor scripts = bounded(SCRIPT_THREADS, 256, "webhook-script");
 
     /**
      * Where hook ids not known in memory are looked up in the database: threads and a bounded queue
      * of their own (a flood is refused with 503), so made-up ids never hold up a real hook's
      * script.
      */
-    private final ThreadPoolExecutor lookups =
-        new ThreadPoolExecutor(
-            LOOKUP_THREADS,
-            LOOKUP_THREADS,
-            1,
-            TimeUnit.MINUTES,
-            new ArrayBlockingQueue<>(256),
-            Daemons.named("webhook-lookup"));
+    private final ThreadPoolExecutor lookups = bounded(LOOKUP_THREADS, 256, "webhook-lookup");
 
     /**
      * Where files are uploaded to the homeserver's media repository: threads and a bounded queue of
      * their own (over it, 503), so a slow homeserver holds up no script.
      */
-    private final ThreadPoolExecutor uploads =
-        new ThreadPoolExecutor(
-            UPLOAD_THREADS,
-            UPLOAD_THREADS,
-            1,
-            TimeUnit.MINUTES,
-            new ArrayBlockingQueue<>(64),
-            Daemons.named("webhook-upload"));
+    private final ThreadPoolExecutor uploads = bounded(UPLOAD_THREADS, 64, "webhook-upload");
+
+    /** {@code threads} threads and a queue of {@code queued}; past it, work is refused. */
+    private static ThreadPoolExecutor bounded(int threads, int queued, String name) {
+      return new ThreadPoolExecutor(
+          threads,
+          threads,
+          1,
+          TimeUnit.MINUTES,
+          new ArrayBlockingQueue<>(queued),
+          Daemons.named(name));
+    }
 
     Started(WebhookSettings settings, ServiceContext context) {
       this.settings = settings;

@@ -87,20 +87,8 @@ class ConsoleGatewayTest {
   @Test
   void onlyTheWordStateEditsRoomState() {
     java.util.List<grapple.bot.room.RoomEvent> seen =
-        new java.util.concurrent.CopyOnWriteArrayList<>();
-    gateway =
-        new ConsoleGateway(
-            "localhost",
-            "@grapple:localhost",
-            new LocalStateStore(db),
-            ConsoleGateway.plain(
-                new java.io.ByteArrayInputStream(
-                    "/statefoo a b\n/state t k {\"x\": 1}\n".getBytes(StandardCharsets.UTF_8)),
-                print()));
-    gateway.start((event, initial) -> seen.add(event), () -> {});
-
-    grapple.testing.Await.until(java.time.Duration.ofSeconds(5), () -> seen.size() >= 6);
-    assertThat(seen.subList(4, seen.size()))
+        typed("/statefoo a b\n/state t k {\"x\": 1}\n", 2);
+    assertThat(seen)
         .satisfiesExactly(
             e ->
                 assertThat(e)
@@ -123,21 +111,8 @@ class ConsoleGatewayTest {
   @Test
   void twoQuotesAreTheEmptyStateKey() {
     java.util.List<grapple.bot.room.RoomEvent> seen =
-        new java.util.concurrent.CopyOnWriteArrayList<>();
-    gateway =
-        new ConsoleGateway(
-            "localhost",
-            "@grapple:localhost",
-            new LocalStateStore(db),
-            ConsoleGateway.plain(
-                new java.io.ByteArrayInputStream(
-                    "/state m.room.topic \"\" {\"topic\": \"t\"}\n/state x.y '' {}\n"
-                        .getBytes(StandardCharsets.UTF_8)),
-                print()));
-    gateway.start((event, initial) -> seen.add(event), () -> {});
-
-    grapple.testing.Await.until(java.time.Duration.ofSeconds(5), () -> seen.size() >= 6);
-    assertThat(seen.subList(4, seen.size()))
+        typed("/state m.room.topic \"\" {\"topic\": \"t\"}\n/state x.y '' {}\n", 2);
+    assertThat(seen)
         .allSatisfy(
             e ->
                 assertThat(e)
@@ -148,6 +123,25 @@ class ConsoleGatewayTest {
         .filteredOn(e -> e.eventType().equals("m.room.topic"))
         .extracting(LocalStateStore.StateEvent::stateKey)
         .containsExactly("");
+  }
+
+  /**
+   * The events of {@code lines} typed at a console (after the four the console room starts with),
+   * once {@code count} have come.
+   */
+  private java.util.List<grapple.bot.room.RoomEvent> typed(String lines, int count) {
+    java.util.List<grapple.bot.room.RoomEvent> seen =
+        new java.util.concurrent.CopyOnWriteArrayList<>();
+    gateway =
+        new ConsoleGateway(
+            "localhost",
+            "@grapple:localhost",
+            new LocalStateStore(db),
+            ConsoleGateway.plain(
+                new java.io.ByteArrayInputStream(lines.getBytes(StandardCharsets.UTF_8)), print()));
+    gateway.start((event, initial) -> seen.add(event), () -> {});
+    grapple.testing.Await.until(java.time.Duration.ofSeconds(5), () -> seen.size() >= 4 + count);
+    return seen.subList(4, seen.size());
   }
 
   private PrintStream print() {
