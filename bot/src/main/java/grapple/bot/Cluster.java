@@ -130,6 +130,7 @@ final class Cluster implements AutoCloseable {
   }
 
   private void readLoop() {
+    Loops passes = new Loops(log, "reading the other instances' changes");
     while (!closed) {
       try {
         synchronized (reading) {
@@ -139,11 +140,12 @@ final class Cluster implements AutoCloseable {
         if (closed) return;
         catchUp();
         pruneNowAndThen();
+        passes.worked();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return;
       } catch (Throwable e) {
-        Loops.failedPass(log, "reading the other instances' changes failed; trying again", e);
+        passes.failed(e);
         wake();
       }
     }

@@ -1,24 +1,67 @@
 package grapple.bot;
 
 import grapple.state.Fatal;
+import java.time.Clock;
+import java.time.Duration;
 import org.slf4j.Logger;
 
-/** What the background reader loops (the outbox's, the cluster's) do when a pass fails. */
+/**
+ * What a background reader loop (the outbox's, the cluster's) does when a pass fails: an error no
+ * thread survives stops the process ({@link Fatal}); anything else is logged, and the loop waits a
+ * second before it tries again. While the same failure repeats (the database is down), it is logged
+ * with its stack once, then in one line a minute with how many passes failed, and once more when a
+ * pass works again: a stack trace a second per loop for the length of an outage helps no operator.
+ */
 public final class Loops {
-  private Loops() {}
+  /** How often a failure that keeps repeating is logged again. */
+  static final Duration REPEAT_EVERY = Duration.ofMinutes(1);
 
-  /**
-   * An error no thread survives stops the process ({@link Fatal}); anything else is logged as
-   * {@code message}, and the loop waits a second before it tries again (an interrupt is kept for
-   * the loop to see).
-   */
-  public static void failedPass(Logger log, String message, Throwable failure) {
+  private final Logger log;
+  private final String what;
+  private final Clock clock;
+  private final Duration pause;
+  private int failed;
+  private String lastFailure = "";
+  private long lastLoggedMillis;
+
+  /** For the loop that does {@code what} (e.g. "outbox: reading queued messages"). */
+  public Loops(Logger log, String what) {
+    this(log, what, Clock.systemUTC(), Duration.ofSeconds(1));
+  }
+
+  Loops(Logger log, String what, Clock clock, Duration pause) {
+    this.log = log;
+    this.what = what;
+    this.clock = clock;
+    this.pause = pause;
+  }
+
+  /** A pass failed: logged (see above), then a pause (an interrupt is kept for the loop to see). */
+  public void failed(Throwable failure) {
     Fatal.haltIfFatal(failure);
-    log.error(message, failure);
+    String summary = failure.toString();
+    long now = clock.millis();
+    failed++;
+    if (failed == 1 || !summary.equals(lastFailure)) {
+      log.error("{} failed; trying again", what, failure);
+      lastFailure = summary;
+      lastLoggedMillis = now;
+    } else if (now - lastLoggedMillis >= REPEAT_EVERY.toMillis()) {
+      log.error("{} still failing ({} passes so far): {}", what, failed, summary);
+      lastLoggedMillis = now;
+    }
     try {
-      Thread.sleep(1_000);
+      Thread.sleep(pause.toMillis());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+  }
+
+  /** A pass worked: after failures, said once. */
+  public void worked() {
+    if (failed == 0) return;
+    log.info("{} works again after {} failed passes", what, failed);
+    failed = 0;
+    lastFailure = "";
   }
 }

@@ -207,6 +207,7 @@ public final class Outbox implements AutoCloseable {
 
   /** Reads the outbox on from the last seq seen whenever a write announced more, in seq order. */
   private void readLoop() {
+    Loops passes = new Loops(log, "outbox: reading queued messages");
     boolean first = true;
     while (!closed) {
       try {
@@ -218,14 +219,14 @@ public final class Outbox implements AutoCloseable {
         }
         if (closed) return;
         boolean more = readOnce(first);
+        passes.worked();
         first = false;
         if (more) wake();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return;
       } catch (Throwable e) {
-        Loops.failedPass(
-            log, "outbox: reading queued messages failed; trying again in a second", e);
+        passes.failed(e);
         wake();
       }
     }

@@ -1,0 +1,63 @@
+package grapple.bot;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import grapple.state.StorageException;
+import grapple.testing.FakeClock;
+import java.time.Duration;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+
+class LoopsTest {
+  /**
+   * While the database is down, a reader loop failed every second and logged a stack trace each
+   * time, for the whole outage, on every instance: now the stack once, a line a minute, and once
+   * when it works again.
+   */
+  @Test
+  void aFailureThatRepeatsIsLoggedOnceWithItsStackThenOnceAMinuteAndItsEndOnce() {
+    Logger logger = (Logger) LoggerFactory.getLogger("grapple.bot.LoopsTest.reader");
+    ListAppender<ILoggingEvent> logged = new ListAppender<>();
+    logged.start();
+    logger.addAppender(logged);
+    FakeClock clock = new FakeClock(Instant.parse("2026-12-05T00:00:00Z"));
+    Loops passes = new Loops(logger, "reading the outbox", clock, Duration.ZERO);
+    StorageException down =
+        new StorageException("database grapple: read failed: connection refused");
+
+    for (int second = 0; second < 150; second++) {
+      passes.failed(down);
+      clock.advance(Duration.ofSeconds(1));
+    }
+    passes.worked();
+    passes.worked();
+
+    assertThat(logged.list)
+        .extracting(ILoggingEvent::getFormattedMessage)
+        .containsExactly(
+            "reading the outbox failed; trying again",
+            "reading the outbox still failing (61 passes so far): " + down,
+            "reading the outbox still failing (121 passes so far): " + down,
+            "reading the outbox works again after 150 failed passes");
+    assertThat(logged.list.get(0).getThrowableProxy()).as("the stack, once").isNotNull();
+    assertThat(logged.list.subList(1, 4)).allMatch(e -> e.getThrowableProxy() == null);
+  }
+
+  @Test
+  void anotherFailureIsLoggedWithItsStackAtOnce() {
+    Logger logger = (Logger) LoggerFactory.getLogger("grapple.bot.LoopsTest.other");
+    ListAppender<ILoggingEvent> logged = new ListAppender<>();
+    logged.start();
+    logger.addAppender(logged);
+    Loops passes = new Loops(logger, "reading", new FakeClock(Instant.EPOCH), Duration.ZERO);
+
+    passes.failed(new StorageException("database grapple: read failed: connection refused"));
+    passes.failed(new IllegalStateException("a bug"));
+
+    assertThat(logged.list).hasSize(2).allMatch(e -> e.getThrowableProxy() != null);
+  }
+}
