@@ -8,6 +8,8 @@ import grapple.state.SecretBox;
 import grapple.state.Sql;
 import grapple.state.SqlWork;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -32,19 +34,23 @@ import org.slf4j.LoggerFactory;
  * of an outbound hook) holds up its own room only, not every room's messages and state. Rooms take
  * turns: a thread answers one command of a room, then the room goes to the back of the line, so a
  * few rooms full of commands that wait on slow servers cannot keep the threads from every other
- * room for longer than one such command each. Each is deleted in the transaction that queues its
- * answer: a crash before that leaves it waiting, and the next start (or the next leader) answers
- * it; none is answered twice. A room whose answer failed (the database) is tried again a few
- * seconds later, not only at its next command; a command whose answer failed {@link #GIVE_UP} times
- * is given up (logged), so that it holds up its room no longer. A command that gives a secret (a
- * token sent in a direct chat) waits sealed by the {@link SecretBox}, as every token the database
- * holds.
+ * room for longer than one such command each; and one sender's commands take at most {@link
+ * #SENDER_SHARE} threads at once, so one account with many rooms cannot take them all. Each is
+ * deleted in the transaction that queues its answer: a crash before that leaves it waiting, and the
+ * next start (or the next leader) answers it; none is answered twice. A room whose answer failed
+ * (the database) is tried again a few seconds later, not only at its next command; a command whose
+ * answer failed {@link #GIVE_UP} times is given up (logged), so that it holds up its room no
+ * longer. A command that gives a secret (a token sent in a direct chat) waits sealed by the {@link
+ * SecretBox}, as every token the database holds.
  */
 final class WaitingCommands implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(WaitingCommands.class);
 
   /** How many rooms' commands are answered at once. */
   static final int THREADS = 4;
+
+  /** How many of one sender's commands are answered at once, whatever the rooms. */
+  static final int SENDER_SHARE = THREADS / 2;
 
   /**
    * A command waiting for its answer: {@code direct} when it came in a direct chat with the bot;
@@ -83,6 +89,12 @@ final class WaitingCommands implements AutoCloseable {
   private final Set<String> draining = new HashSet<>();
 
   private final Set<String> again = new HashSet<>();
+
+  /** How many commands of each sender are being answered now. */
+  private final Map<String, Integer> answering = new HashMap<>();
+
+  /** Rooms whose next command waits for its sender's share, by sender (they stay draining). */
+  private final Map<String, List<String>> parked = new HashMap<>();
 
   /** How many times the answer of each command failed, by seq (forgotten once it is answered). */
   private final Map<Long, Integer> failures = new ConcurrentHashMap<>();
@@ -229,7 +241,13 @@ final class WaitingCommands implements AutoCloseable {
         }
       } else {
         if (closing || Thread.currentThread().isInterrupted()) throw new InterruptedException();
-        answer(next.get());
+        Waiting command = next.get();
+        if (!takeShare(command.sender(), roomId)) return; // its turn comes when a share is free
+        try {
+          answer(command);
+        } finally {
+          giveShareBack(command.sender());
+        }
       }
       queue(roomId);
     } catch (InterruptedException e) {
@@ -280,6 +298,32 @@ final class WaitingCommands implements AutoCloseable {
           GIVE_UP,
           e);
     }
+  }
+
+  /**
+   * True when {@code sender} may have one more command answered now; else {@code roomId} waits,
+   * still draining, until one of theirs is done.
+   */
+  private synchronized boolean takeShare(String sender, String roomId) {
+    int busy = answering.getOrDefault(sender, 0);
+    if (busy >= SENDER_SHARE) {
+      parked.computeIfAbsent(sender, s -> new ArrayList<>()).add(roomId);
+      return false;
+    }
+    answering.put(sender, busy + 1);
+    return true;
+  }
+
+  /** One of {@code sender}'s commands is done: the rooms that waited for it take their turn. */
+  private void giveShareBack(String sender) {
+    List<String> waited;
+    synchronized (this) {
+      int busy = answering.getOrDefault(sender, 1) - 1;
+      if (busy <= 0) answering.remove(sender);
+      else answering.put(sender, busy);
+      waited = parked.remove(sender);
+    }
+    if (waited != null) waited.forEach(this::queue);
   }
 
   private synchronized void stopped(String roomId) {

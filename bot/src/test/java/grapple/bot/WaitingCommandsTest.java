@@ -297,6 +297,55 @@ class WaitingCommandsTest {
     }
   }
 
+  /**
+   * One account with a command waiting on a slow server in each of four rooms took all four
+   * threads, and everyone else's commands waited: one sender's commands now take at most half of
+   * them.
+   */
+  @Test
+  void oneSenderWithSlowCommandsInManyRoomsLeavesThreadsForOthers() throws Exception {
+    ExecutorService four = Executors.newFixedThreadPool(WaitingCommands.THREADS);
+    try (TestDatabase database = TestDatabase.open()) {
+      Database db = database.db();
+      List<String> answered = new CopyOnWriteArrayList<>();
+      AtomicInteger held = new AtomicInteger();
+      CountDownLatch release = new CountDownLatch(1);
+      WaitingCommands commands =
+          new WaitingCommands(db, WaitingCommandsTest::key, four, Duration.ofMillis(50));
+      commands.start(
+          c -> {
+            if (c.sender().equals(ADMIN)) {
+              held.incrementAndGet();
+              awaitQuietly(release);
+            }
+            db.writeAndWait(WaitingCommands.answered(c));
+            answered.add(c.eventId());
+          });
+      for (int room = 1; room <= 4; room++) {
+        record(commands, db, "!slow" + room + ":test", "$slow" + room);
+        commands.wake("!slow" + room + ":test");
+      }
+      Await.until(Duration.ofSeconds(10), () -> held.get() == WaitingCommands.SENDER_SHARE);
+
+      db.writeAndWait(
+          commands.received(
+              new RoomEvent.Message(
+                  OTHER_ROOM, "$other", "@other:test", Json.object().put("body", "!grapple help")),
+              false,
+              false,
+              System.currentTimeMillis()));
+      commands.wake(OTHER_ROOM);
+
+      Await.until(Duration.ofSeconds(10), () -> answered.contains("$other"));
+      assertThat(held.get()).as("the sender's share").isEqualTo(WaitingCommands.SENDER_SHARE);
+      release.countDown();
+      Await.until(Duration.ofSeconds(10), () -> answered.size() == 5);
+      commands.close();
+    } finally {
+      four.shutdownNow();
+    }
+  }
+
   private static void awaitQuietly(CountDownLatch latch) {
     try {
       assertThat(latch.await(10, TimeUnit.SECONDS)).isTrue();
