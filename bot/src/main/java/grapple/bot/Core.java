@@ -134,10 +134,7 @@ final class Core implements RoomEvents {
    */
   private void resendRefusedIn(String roomId) {
     List<OutboxStore.Failure> refused =
-        outbox.failures().stream()
-            .filter(f -> f.target().equals(roomId))
-            .filter(f -> f.error().startsWith("HTTP 403 "))
-            .toList();
+        outbox.failuresIn(roomId).stream().filter(f -> f.error().startsWith("HTTP 403 ")).toList();
     if (refused.isEmpty()) return;
     outbox
         .retry(refused)
@@ -211,13 +208,13 @@ final class Core implements RoomEvents {
     boolean direct = rooms.isDirectChat(m.roomId(), connections.botUserId(), m.sender());
     if (dispatcher.isCommand(m.body(), direct)) {
       String roomId = m.roomId();
+      boolean secret = dispatcher.holdsSecret(m.body(), direct);
       queued.add(
           new LiveConnection.Queued(
-              commands.received(
-                  m, direct, dispatcher.holdsSecret(m.body(), direct), System.currentTimeMillis()),
+              commands.received(m, direct, secret, System.currentTimeMillis()),
               () -> commands.wake(roomId)));
       commitUnlessBatched();
-      if (dispatcher.holdsSecretInRoom(m.body(), direct)) {
+      if (secret && !direct) {
         // Now, not when the command's turn comes: a slow command before it in the room would
         // leave the secret showing meanwhile.
         redact(m.roomId(), m.eventId(), m.sender());

@@ -404,9 +404,21 @@ public final class OutboxStore {
   public List<Failure> failures() {
     return db.list(
         "SELECT seq, target, event_type, error, done_at FROM outbox WHERE status = 'failed' ORDER BY seq",
-        rs ->
-            new Failure(
-                rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getLong(5)));
+        OutboxStore::failure);
+  }
+
+  /** The messages refused for good in {@code target}, oldest first. */
+  public List<Failure> failures(String target) {
+    return db.list(
+        "SELECT seq, target, event_type, error, done_at FROM outbox"
+            + " WHERE status = 'failed' AND target = ? ORDER BY seq",
+        OutboxStore::failure,
+        target);
+  }
+
+  private static Failure failure(ResultSet rs) throws SQLException {
+    return new Failure(
+        rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getLong(5));
   }
 
   /**

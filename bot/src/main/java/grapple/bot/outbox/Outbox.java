@@ -314,6 +314,11 @@ public final class Outbox implements AutoCloseable {
     return store.failures();
   }
 
+  /** The messages refused for good in {@code target} (a room, or a user's direct messages). */
+  public List<OutboxStore.Failure> failuresIn(String target) {
+    return store.failures(target);
+  }
+
   /** Queues the refused messages {@code failed} again; returns how many were queued. */
   public CompletableFuture<Integer> retry(List<OutboxStore.Failure> failed) {
     if (failed.isEmpty()) return CompletableFuture.completedFuture(0);

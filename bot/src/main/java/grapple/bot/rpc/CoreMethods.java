@@ -295,10 +295,8 @@ public final class CoreMethods {
     String room = c.optionalString("roomid");
     if (room != null) c.caller().requireRoom(room);
     List<String> allowed = c.caller().rooms();
-    return outbox().failures().stream()
-        .filter(f -> room == null || f.target().equals(room))
-        .filter(f -> allowed.isEmpty() || allowed.contains(f.target()))
-        .toList();
+    return (room != null ? outbox().failuresIn(room) : outbox().failures())
+        .stream().filter(f -> allowed.isEmpty() || allowed.contains(f.target())).toList();
   }
 
   /**
