@@ -1,6 +1,9 @@
 package grapple.state;
 
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -21,6 +24,16 @@ public final class Daemons {
   /** Makes daemon threads that are all called {@code name}. */
   public static ThreadFactory named(String name) {
     return work -> thread(name, work);
+  }
+
+  /**
+   * A pool of {@code threads} daemon threads called {@code name} with room for {@code queued} tasks
+   * waiting: past that, {@code execute} throws RejectedExecutionException (the caller answers
+   * "busy" rather than let a flood queue without end).
+   */
+  public static ThreadPoolExecutor bounded(int threads, int queued, String name) {
+    return new ThreadPoolExecutor(
+        threads, threads, 1, TimeUnit.MINUTES, new ArrayBlockingQueue<>(queued), named(name));
   }
 
   /** Makes daemon threads called {@code prefix-1}, {@code prefix-2}, and so on. */

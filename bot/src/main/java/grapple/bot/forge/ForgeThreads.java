@@ -3,7 +3,6 @@ package grapple.bot.forge;
 import grapple.state.Daemons;
 import grapple.state.ForgeDeliveries;
 import java.time.Duration;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -41,14 +40,7 @@ public final class ForgeThreads implements AutoCloseable {
     this.service = service;
     this.commands = Executors.newFixedThreadPool(2, Daemons.named(service + "-commands"));
     this.chores = Executors.newSingleThreadScheduledExecutor(Daemons.named(service + "-chores"));
-    this.receiving =
-        new ThreadPoolExecutor(
-            2,
-            2,
-            1,
-            TimeUnit.MINUTES,
-            new ArrayBlockingQueue<>(RECEIVING_QUEUE),
-            Daemons.named(service + "-receiving"));
+    this.receiving = Daemons.bounded(2, RECEIVING_QUEUE, service + "-receiving");
   }
 
   /**

@@ -11,7 +11,6 @@ import grapple.state.Daemons;
 import grapple.state.Migration;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -77,31 +76,23 @@ public final class WebhookService extends AbstractService<WebhookSettings> {
      * Where scripts run: as many as there are cores, a bounded queue (a flood is refused with 503),
      * so HTTP threads never wait on one.
      */
-    private final ThreadPoolExecutor scripts = bounded(SCRIPT_THREADS, 256, "webhook-script");
+    private final ThreadPoolExecutor scripts =
+        Daemons.bounded(SCRIPT_THREADS, 256, "webhook-script");
 
     /**
      * Where hook ids not known in memory are looked up in the database: threads and a bounded queue
      * of their own (a flood is refused with 503), so made-up ids never hold up a real hook's
      * script.
      */
-    private final ThreadPoolExecutor lookups = bounded(LOOKUP_THREADS, 256, "webhook-lookup");
+    private final ThreadPoolExecutor lookups =
+        Daemons.bounded(LOOKUP_THREADS, 256, "webhook-lookup");
 
     /**
      * Where files are uploaded to the homeserver's media repository: threads and a bounded queue of
      * their own (over it, 503), so a slow homeserver holds up no script.
      */
-    private final ThreadPoolExecutor uploads = bounded(UPLOAD_THREADS, 64, "webhook-upload");
-
-    /** {@code threads} threads and a queue of {@code queued}; past it, work is refused. */
-    private static ThreadPoolExecutor bounded(int threads, int queued, String name) {
-      return new ThreadPoolExecutor(
-          threads,
-          threads,
-          1,
-          TimeUnit.MINUTES,
-          new ArrayBlockingQueue<>(queued),
-          Daemons.named(name));
-    }
+    private final ThreadPoolExecutor uploads =
+        Daemons.bounded(UPLOAD_THREADS, 64, "webhook-upload");
 
     Started(WebhookSettings settings, ServiceContext context) {
       this.settings = settings;
