@@ -21,9 +21,7 @@ class LoopsTest {
   @Test
   void aFailureThatRepeatsIsLoggedOnceWithItsStackThenOnceAMinuteAndItsEndOnce() {
     Logger logger = (Logger) LoggerFactory.getLogger("grapple.bot.LoopsTest.reader");
-    ListAppender<ILoggingEvent> logged = new ListAppender<>();
-    logged.start();
-    logger.addAppender(logged);
+    ListAppender<ILoggingEvent> logged = captured(logger);
     FakeClock clock = new FakeClock(Instant.parse("2026-12-05T00:00:00Z"));
     Loops passes = new Loops(logger, "reading the outbox", clock, Duration.ZERO);
     StorageException down =
@@ -50,14 +48,20 @@ class LoopsTest {
   @Test
   void anotherFailureIsLoggedWithItsStackAtOnce() {
     Logger logger = (Logger) LoggerFactory.getLogger("grapple.bot.LoopsTest.other");
-    ListAppender<ILoggingEvent> logged = new ListAppender<>();
-    logged.start();
-    logger.addAppender(logged);
+    ListAppender<ILoggingEvent> logged = captured(logger);
     Loops passes = new Loops(logger, "reading", new FakeClock(Instant.EPOCH), Duration.ZERO);
 
     passes.failed(new StorageException("database grapple: read failed: connection refused"));
     passes.failed(new IllegalStateException("a bug"));
 
     assertThat(logged.list).hasSize(2).allMatch(e -> e.getThrowableProxy() != null);
+  }
+
+  /** What {@code logger} logs from now on. */
+  private static ListAppender<ILoggingEvent> captured(Logger logger) {
+    ListAppender<ILoggingEvent> logged = new ListAppender<>();
+    logged.start();
+    logger.addAppender(logged);
+    return logged;
   }
 }
