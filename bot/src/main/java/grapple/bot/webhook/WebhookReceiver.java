@@ -42,6 +42,20 @@ final class WebhookReceiver {
    */
   static final long SCRIPT_BODY_BYTES = 4L * 1024 * 1024;
 
+  /** Most bodies held for scripts at once; one hook holds a quarter of them at most. */
+  static final int SCRIPT_BODIES = 256;
+
+  /** How many scripts run at once: one a core. */
+  static final int SCRIPT_THREADS = Math.max(2, Runtime.getRuntime().availableProcessors());
+
+  private static final Response SCRIPTS_FULL =
+      Response.error(503, "Too many webhook bodies are waiting for scripts; try again.")
+          .withHeader("Retry-After", "1");
+
+  private static final Response HOOK_SCRIPTS_FULL =
+      Response.error(503, "Too many bodies are waiting for this webhook's script; try again.")
+          .withHeader("Retry-After", "1");
+
   private static final Response ACCEPTED = Response.ok(202);
   private static final Response DELIVERED = Response.ok(200);
   private static final Response STORE_FAILED =
@@ -52,17 +66,10 @@ final class WebhookReceiver {
   private final Outbox outbox;
   private final Clock clock;
   private final Duration waitForComplete;
-  private final Executor scripts;
+  private final ScriptTurns scripts;
   private final Executor lookups;
   private final Executor uploads;
   private final WebhookFile.@Nullable Uploader uploader;
-
-  /**
-   * Bodies parsed for a script and waiting for it or running in it, counted by their size: the
-   * listener's {@code listeners.maxBytesInFlight} covers a body only until it is parsed, and a
-   * script's body may be as large as {@code generic.payloadSizeLimit}. Over this, 503.
-   */
-  private final InFlight scriptBodies = new InFlight(SCRIPT_BODY_BYTES);
 
   /**
    * Bodies waiting for their hook id to be read from the database (an id not known in memory),
@@ -111,7 +118,8 @@ final class WebhookReceiver {
       Duration waitForComplete,
       Threads threads,
       WebhookFile.@Nullable Uploader uploader) {
-    this.scripts = threads.scripts();
+    this.scripts =
+        new ScriptTurns(threads.scripts(), SCRIPT_THREADS, SCRIPT_BODIES, SCRIPT_BODY_BYTES);
     this.lookups = threads.lookups();
     this.uploads = threads.uploads();
     this.uploader = uploader;
@@ -162,6 +170,11 @@ final class WebhookReceiver {
               }
             })
         .thenCompose(r -> r);
+  }
+
+  /** Bodies waiting for their hook's script or in it. */
+  int scriptBodiesHeld() {
+    return scripts.held();
   }
 
   private static final Response TOO_MANY_LOOKUPS =
@@ -257,42 +270,35 @@ final class WebhookReceiver {
   }
 
   /**
-   * Runs the hook's script on the scripts' own threads (a slow script holds no HTTP thread), then
-   * posts what it made. A script that fails posts a notice saying so (as hookshot does) and answers
-   * 500 to a waiting sender, else 202.
+   * Runs the hook's script on the scripts' own threads (a slow script holds no HTTP thread), in
+   * turn with other hooks' scripts and within the hook's share of what may wait ({@link
+   * ScriptTurns}), then posts what it made. A script that fails posts a notice saying so (as
+   * hookshot does) and answers 500 to a waiting sender, else 202.
    */
   private CompletableFuture<Response> transform(
       Connection connection, WebhookConfig config, Transformation script, Received received) {
     // A script's body is read whole (body(request, true)), up to generic.payloadSizeLimit.
     Payload.Whole whole = (Payload.Whole) received.payload();
-    if (!scriptBodies.tryReserve(received.bytes())) {
-      return now(
-          Response.error(503, "Too many webhook bodies are waiting for scripts; try again.")
-              .withHeader("Retry-After", "1"));
-    }
     boolean waiting = config.waitForComplete().orElse(settings.waitForComplete());
     CompletableFuture<Transformation.Result> ran = new CompletableFuture<>();
-    ran.whenComplete((result, failure) -> scriptBodies.release(received.bytes()));
-    try {
-      scripts.execute(
-          () -> {
-            try {
-              ran.complete(script.run(whole.data(), settings.scriptLimits()));
-            } catch (Transformation.Failed | RuntimeException e) {
-              ran.completeExceptionally(e);
-            } catch (Throwable e) {
-              // Anything else a script's run raises (an Error that is not the JVM's end) is this
-              // request's failure: answered, and its bytes given back to the budget.
-              Fatal.haltIfFatal(e);
-              ran.completeExceptionally(new IllegalStateException("the script failed: " + e, e));
-            }
-          });
-    } catch (RejectedExecutionException e) {
-      ran.cancel(false);
-      return now(
-          Response.error(503, "Too many webhook scripts are running; try again.")
-              .withHeader("Retry-After", "1"));
-    }
+    ScriptTurns.Offer offer =
+        scripts.offer(
+            connection.id(),
+            received.bytes(),
+            () -> {
+              try {
+                ran.complete(script.run(whole.data(), settings.scriptLimits()));
+              } catch (Transformation.Failed | RuntimeException e) {
+                ran.completeExceptionally(e);
+              } catch (Throwable e) {
+                // Anything else a script's run raises (an Error that is not the JVM's end) is this
+                // request's failure: answered, and its bytes given back to the budget.
+                Fatal.haltIfFatal(e);
+                ran.completeExceptionally(new IllegalStateException("the script failed: " + e, e));
+              }
+            });
+    if (offer == ScriptTurns.Offer.FULL) return now(SCRIPTS_FULL);
+    if (offer == ScriptTurns.Offer.HOOK_FULL) return now(HOOK_SCRIPTS_FULL);
     return ran.handle(
             (result, failure) -> {
               if (failure == null) return posted(connection, config, received, result, waiting);

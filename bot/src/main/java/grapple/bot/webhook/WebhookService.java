@@ -23,7 +23,6 @@ import org.slf4j.LoggerFactory;
  * room.
  */
 public final class WebhookService extends AbstractService<WebhookSettings> {
-  private static final int SCRIPT_THREADS = Math.max(2, Runtime.getRuntime().availableProcessors());
   private static final int LOOKUP_THREADS = 2;
   private static final int UPLOAD_THREADS = 2;
 
@@ -73,11 +72,13 @@ public final class WebhookService extends AbstractService<WebhookSettings> {
     private volatile @Nullable WebhookReceiver receiver;
 
     /**
-     * Where scripts run: as many as there are cores, a bounded queue (a flood is refused with 503),
-     * so HTTP threads never wait on one.
+     * Where scripts run, one a core, so HTTP threads never wait on one; the receiver queues the
+     * bodies itself, hook by hook ({@link ScriptTurns}), and runs as many at once as there are
+     * threads.
      */
     private final ThreadPoolExecutor scripts =
-        Daemons.bounded(SCRIPT_THREADS, 256, "webhook-script");
+        Daemons.bounded(
+            WebhookReceiver.SCRIPT_THREADS, WebhookReceiver.SCRIPT_THREADS, "webhook-script");
 
     /**
      * Where hook ids not known in memory are looked up in the database: threads and a bounded queue

@@ -117,9 +117,29 @@ class WebhookReceiverTest {
             false);
     Hooks hooks = new Hooks(settings, new HookIds(new ConnectionStore(db)), Clock.systemUTC());
     Hooks.Hook live = (Hooks.Hook) hooks.open(hook, hooks.parse("ci", hookConfig), false);
+    // A second hook in the room, "deploy", with the same settings and script: URL
+    // .../deploy-secret.
+    ObjectNode otherConfig = hookConfig.deepCopy().put("name", "deploy");
+    Hooks.Hook other =
+        (Hooks.Hook)
+            hooks.open(
+                new Connection(
+                    "c2",
+                    ROOM,
+                    "generic",
+                    "uk.half-shot.matrix-hookshot.generic.hook",
+                    "deploy",
+                    otherConfig,
+                    audit,
+                    audit),
+                hooks.parse("deploy", otherConfig),
+                false);
     WebhookReceiver.Lookup lookup =
         new WebhookReceiver.Lookup(
-            hookId -> hookId.equals("secret") ? Optional.of(live) : Optional.empty(),
+            hookId ->
+                hookId.equals("secret")
+                    ? Optional.of(live)
+                    : hookId.equals("deploy-secret") ? Optional.of(other) : Optional.empty(),
             hookId -> {
               storedLookups.add(Thread.currentThread().getName());
               if (hookId.equals("slow")) await(slowLookups);
@@ -404,71 +424,111 @@ class WebhookReceiverTest {
         .isEqualTo("length 100000");
   }
 
-  /**
-   * Bodies held for scripts (waiting or running) are bounded in bytes: past {@link
-   * WebhookReceiver#SCRIPT_BODY_BYTES}, 503 with Retry-After, and nothing is lost once scripts run.
-   */
-  @Test
-  void bodiesWaitingForScriptsAreBoundedInBytes() throws Exception {
+  /** Holds the script threads until the returned latch is counted down. */
+  private java.util.concurrent.CountDownLatch holdScripts() {
     java.util.concurrent.ExecutorService held =
         java.util.concurrent.Executors.newSingleThreadExecutor();
     java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
-    held.execute(
-        () -> {
-          try {
-            gate.await();
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-          }
-        });
+    held.execute(() -> await(gate));
     scripts.shutdownNow();
     scripts = held;
-    serve(false, false, script("result = {version: 'v2', plain: 'n ' + data.a.length}"));
-    String body = "{\"a\":\"" + "x".repeat(1_000_000) + "\"}";
-    int posts = (int) (WebhookReceiver.SCRIPT_BODY_BYTES / body.length()) + 4;
-    java.util.List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> answers =
-        new java.util.ArrayList<>();
-    for (int i = 0; i < posts; i++) {
-      answers.add(
-          client.sendAsync(
-              HttpRequest.newBuilder(
-                      URI.create("http://127.0.0.1:" + listener.port() + "/webhook/secret"))
-                  .header("Content-Type", "application/json")
-                  .POST(HttpRequest.BodyPublishers.ofString(body))
-                  .timeout(Duration.ofSeconds(30))
-                  .build(),
-              HttpResponse.BodyHandlers.ofString()));
+    return gate;
+  }
+
+  /** Posts {@code body} to each hook id in turn, 20 ms apart, without waiting for answers. */
+  private java.util.List<CompletableFuture<HttpResponse<String>>> postAll(
+      java.util.List<String> hookIds, String body) throws InterruptedException {
+    java.util.List<CompletableFuture<HttpResponse<String>>> answers = new java.util.ArrayList<>();
+    for (String hookId : hookIds) {
+      answers.add(postLater(hookId, body));
       Thread.sleep(20);
     }
-    // The scripts stay held until every post past the budget but one was refused: a post that
-    // reached the bot only after they ran again (a loaded machine) is rightly taken.
-    long refusedAtLeast = posts - WebhookReceiver.SCRIPT_BODY_BYTES / body.length() - 1;
+    return answers;
+  }
+
+  /** Waits until {@code n} of {@code answers} are in (those refused while the scripts are held). */
+  private static void awaitAnswers(
+      java.util.List<CompletableFuture<HttpResponse<String>>> answers, long n)
+      throws InterruptedException {
     long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-    while (answers.stream().filter(java.util.concurrent.CompletableFuture::isDone).count()
-            < refusedAtLeast
+    while (answers.stream().filter(CompletableFuture::isDone).count() < n
         && System.nanoTime() < deadline) Thread.sleep(50);
+  }
+
+  private static final String FLOODED_SCRIPT =
+      "result = {version: 'v2', plain: data.who + ' ' + data.a.length}";
+
+  private static String floodBody(String who) {
+    return "{\"who\":\"" + who + "\",\"a\":\"" + "x".repeat(300_000) + "\"}";
+  }
+
+  /**
+   * One hook's bodies held for its script (waiting or running) are bounded to a quarter of {@link
+   * WebhookReceiver#SCRIPT_BODY_BYTES}: past it, 503 with Retry-After naming the webhook, and
+   * nothing taken is lost once scripts run.
+   */
+  @Test
+  void aHooksBodiesWaitingForItsScriptAreBoundedToItsShareOfTheBudget() throws Exception {
+    java.util.concurrent.CountDownLatch gate = holdScripts();
+    serve(false, false, script(FLOODED_SCRIPT));
+    String body = floodBody("ci");
+    long share = WebhookReceiver.SCRIPT_BODY_BYTES / 4;
+    int posts = (int) (share / body.length()) + 4;
+    java.util.List<CompletableFuture<HttpResponse<String>>> answers =
+        postAll(java.util.Collections.nCopies(posts, "secret"), body);
+    // The scripts stay held until every post past the share but one was refused: a post that
+    // reached the bot only after they ran again (a loaded machine) is rightly taken.
+    awaitAnswers(answers, posts - share / body.length() - 1);
     HttpResponse<String> first =
-        answers.stream()
-            .filter(java.util.concurrent.CompletableFuture::isDone)
-            .findFirst()
-            .orElseThrow()
-            .join();
+        answers.stream().filter(CompletableFuture::isDone).findFirst().orElseThrow().join();
     gate.countDown();
     java.util.List<HttpResponse<String>> all =
-        answers.stream().map(java.util.concurrent.CompletableFuture::join).toList();
+        answers.stream().map(CompletableFuture::join).toList();
 
-    // While the scripts are held, the bodies past the budget are refused at once.
     assertThat(first.statusCode()).isEqualTo(503);
-    assertThat(first.body()).contains("waiting for scripts");
+    assertThat(first.body()).contains("waiting for this webhook's script");
     assertThat(first.headers().firstValue("Retry-After")).contains("1");
     assertThat(all).allSatisfy(r -> assertThat(r.statusCode()).isIn(202, 503));
     long accepted = all.stream().filter(r -> r.statusCode() == 202).count();
     assertThat(accepted).isLessThan(posts);
-    assertThat(accepted * body.length())
-        .isLessThanOrEqualTo(WebhookReceiver.SCRIPT_BODY_BYTES + body.length());
+    assertThat(accepted * body.length()).isLessThanOrEqualTo(share + body.length());
     for (long i = 0; i < accepted; i++)
       assertThat(homeserver.takeSent(Duration.ofSeconds(10)).content().path("body").asText())
-          .isEqualTo("n 1000000");
+          .isEqualTo("ci 300000");
+  }
+
+  /**
+   * A sender flooding one hook's URL with bodies for its script fills that hook's share only:
+   * another hook's body is still taken, and its script runs in its turn, before the flooded hook's
+   * other bodies. Without the shares the flood took the whole budget and the other hook was
+   * refused.
+   */
+  @Test
+  void aFloodToOneHookLeavesRoomForAnotherHooksScriptWhichRunsInTurn() throws Exception {
+    java.util.concurrent.CountDownLatch gate = holdScripts();
+    serve(false, false, script(FLOODED_SCRIPT));
+    String flood = floodBody("ci");
+    int posts = (int) (WebhookReceiver.SCRIPT_BODY_BYTES / flood.length()) + 4;
+    java.util.List<CompletableFuture<HttpResponse<String>>> flooded =
+        postAll(java.util.Collections.nCopies(posts, "secret"), flood);
+    long share = WebhookReceiver.SCRIPT_BODY_BYTES / 4;
+    awaitAnswers(flooded, posts - share / flood.length() - 1);
+    CompletableFuture<HttpResponse<String>> other = postLater("deploy-secret", floodBody("deploy"));
+    // Every body not refused, and the other hook's, wait for the held scripts.
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    while (receiver.scriptBodiesHeld() != flooded.stream().filter(f -> !f.isDone()).count() + 1
+        && System.nanoTime() < deadline) Thread.sleep(20);
+    gate.countDown();
+
+    assertThat(other.get().statusCode()).as(other.get().body()).isEqualTo(202);
+    long accepted =
+        flooded.stream().map(CompletableFuture::join).filter(r -> r.statusCode() == 202).count();
+    java.util.List<String> sent = new java.util.ArrayList<>();
+    for (long i = 0; i < accepted + 1; i++)
+      sent.add(homeserver.takeSent(Duration.ofSeconds(10)).content().path("body").asText());
+    // The flooded hook's first body, then the other hook's turn, then the rest of the flood.
+    assertThat(sent).hasSize((int) accepted + 1).contains("deploy 300000");
+    assertThat(sent.indexOf("deploy 300000")).isLessThanOrEqualTo(1);
   }
 
   @Test
