@@ -387,6 +387,47 @@ class OutboundServiceTest {
     assertThat(queuedNextAt(hook.id())).as("the queue was dropped").isPositive();
   }
 
+  /**
+   * A target that takes nothing in a busy room: once {@code outbound.maxQueuedPerHook} deliveries
+   * wait, later events are not queued but recorded as failed, and the room hears of it once. The
+   * queue used to grow without end (every event waited its full round of retries).
+   */
+  @Test
+  void aHooksQueueStopsGrowingAtItsLimitAndTheRoomHearsOnce() throws Exception {
+    start("{enabled: true, allowPrivateAddresses: true, maxQueuedPerHook: 10}");
+    createHook("ci", receiver.url("/in").toString());
+    Connection hook = new ConnectionStore(hub.db).inRoom(TestHub.ROOM).get(0);
+    // The target is down: the first delivery is put off for the longest backoff.
+    receiver.enqueue(new MockResponse.Builder().code(503).addHeader("Retry-After", "3600").build());
+
+    for (int i = 1; i <= 13; i++) hub.message(BOB, "build " + i);
+
+    FakeGateway.Sent notice = sent(1).get(0);
+    assertThat(notice.content().path("body").asText())
+        .contains("Outbound hook `ci` could not queue event")
+        .contains("10 deliveries are already waiting for it (`outbound.maxQueuedPerHook`)");
+    Await.until(WAIT, () -> queued(hook.id()) == 10);
+    assertThat(hub.gateway.takeSent(Duration.ofMillis(300))).as("reported once").isNull();
+    assertThat(
+            hub.db
+                .first(
+                    "SELECT failed FROM outbound_status WHERE connection_id = ?",
+                    rs -> rs.getLong(1),
+                    hook.id())
+                .orElse(0L))
+        .isEqualTo(3);
+    assertThat(receiver.getRequestCount()).isEqualTo(1);
+  }
+
+  private long queued(String connectionId) {
+    return hub.db
+        .first(
+            "SELECT COUNT(*) FROM outbound_queue WHERE connection_id = ?",
+            rs -> rs.getLong(1),
+            connectionId)
+        .orElse(0L);
+  }
+
   /** The next_at of the connection's queued entry; -1 when there is none. */
   private long queuedNextAt(String connectionId) {
     return hub.db

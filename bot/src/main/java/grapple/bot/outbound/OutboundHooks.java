@@ -12,12 +12,15 @@ import grapple.state.Connection;
 import grapple.state.ConnectionStore;
 import grapple.state.Json;
 import grapple.state.SecretBox;
+import grapple.state.SqlWork;
 import java.net.UnknownHostException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
 /**
@@ -42,6 +45,18 @@ final class OutboundHooks implements ConnectionKind<OutboundConfig> {
   private final OutboundQueue queue;
   private final Clock clock;
   private final Runnable wake;
+  private final Refusals refusals;
+  private final AtomicLong refused = new AtomicLong();
+
+  /** Where an event not queued (its hook's queue full) is reported: once per failure streak. */
+  interface Refusals {
+    void queueFull(String roomId, String name, String eventId, int waiting);
+  }
+
+  /** Events not queued since start: their hook's queue was full. */
+  long refusedCount() {
+    return refused.get();
+  }
 
   OutboundHooks(
       OutboundSettings settings,
@@ -49,13 +64,15 @@ final class OutboundHooks implements ConnectionKind<OutboundConfig> {
       Supplier<SecretBox> secrets,
       OutboundQueue queue,
       Clock clock,
-      Runnable wake) {
+      Runnable wake,
+      Refusals refusals) {
     this.settings = settings;
     this.store = store;
     this.secrets = secrets;
     this.queue = queue;
     this.clock = clock;
     this.wake = wake;
+    this.refusals = refusals;
   }
 
   @Override
@@ -180,17 +197,39 @@ final class OutboundHooks implements ConnectionKind<OutboundConfig> {
       this.config = config;
     }
 
+    /**
+     * Queues the event, or, when {@code outbound.maxQueuedPerHook} deliveries already wait (a dead
+     * target in a busy room), records it as failed and tells the room once per streak.
+     */
     @Override
     public Optional<Queued> onRoomEvent(ObjectNode event) {
+      String eventId = event.path("event_id").asText();
+      int max = settings.maxQueuedPerHook();
+      SqlWork<OutboundQueue.Taken> enqueue =
+          OutboundQueue.enqueue(
+              connection.id(),
+              connection.roomId(),
+              eventId,
+              Json.write(event),
+              clock.millis(),
+              max);
+      AtomicReference<OutboundQueue.Taken> taken =
+          new AtomicReference<>(OutboundQueue.Taken.QUEUED);
       return Optional.of(
           new Queued(
-              OutboundQueue.enqueue(
-                  connection.id(),
-                  connection.roomId(),
-                  event.path("event_id").asText(),
-                  Json.write(event),
-                  clock.millis()),
-              wake));
+              c -> {
+                taken.set(enqueue.run(c));
+                return null;
+              },
+              () -> {
+                if (taken.get() == OutboundQueue.Taken.QUEUED) {
+                  wake.run();
+                  return;
+                }
+                refused.incrementAndGet();
+                if (taken.get() == OutboundQueue.Taken.REFUSED_FIRST)
+                  refusals.queueFull(connection.roomId(), config.name(), eventId, max);
+              }));
     }
 
     /** Method and host only: a URL's path or query may carry the target's own key. */

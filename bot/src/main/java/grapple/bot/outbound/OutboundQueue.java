@@ -81,11 +81,28 @@ final class OutboundQueue {
     this.db = db;
   }
 
-  /** The work that queues one event for one connection, with a fresh delivery id. */
-  static SqlWork<Void> enqueue(
-      String connectionId, String roomId, String eventId, String event, long now) {
+  /**
+   * The work that queues one event for one connection, with a fresh delivery id, unless {@code
+   * maxQueued} deliveries of it already wait: then the event is recorded as failed for good (the
+   * queue of a dead target grows no further).
+   */
+  static SqlWork<Taken> enqueue(
+      String connectionId, String roomId, String eventId, String event, long now, int maxQueued) {
     String deliveryId = UUID.randomUUID().toString();
     return c -> {
+      int waiting =
+          Sql.first(
+                  c,
+                  "SELECT COUNT(*) FROM (SELECT 1 FROM outbound_queue WHERE connection_id = ?"
+                      + " LIMIT ?) w",
+                  rs -> rs.getInt(1),
+                  connectionId,
+                  maxQueued)
+              .orElse(0);
+      if (waiting >= maxQueued)
+        return recordFailure(c, connectionId, eventId, queueFull(maxQueued), now)
+            ? Taken.REFUSED_FIRST
+            : Taken.REFUSED;
       Sql.update(
           c,
           "INSERT INTO outbound_queue (connection_id, room_id, event_id, delivery_id, event,"
@@ -96,8 +113,23 @@ final class OutboundQueue {
           deliveryId,
           event,
           now);
-      return null;
+      return Taken.QUEUED;
     };
+  }
+
+  /** What became of an event offered to a hook's queue. */
+  enum Taken {
+    QUEUED,
+    /** Not queued (the queue is full), recorded as failed. */
+    REFUSED,
+    /** As {@link #REFUSED}, and the first failure of its streak: the room is to hear of it. */
+    REFUSED_FIRST
+  }
+
+  /** Why an event was not queued: the hook's queue is full. */
+  static String queueFull(int maxQueued) {
+    return maxQueued
+        + " deliveries are already waiting for this hook (outbound.maxQueuedPerHook); not queued";
   }
 
   private static final String SELECT =
@@ -191,25 +223,32 @@ final class OutboundQueue {
     return db.writeAndWait(
         c -> {
           if (delete(c, e.seq()) == 0) return false;
-          ensureStatus(c, e.connectionId());
-          boolean first =
-              Sql.first(
-                      c,
-                      "SELECT reported FROM outbound_status WHERE connection_id = ?",
-                      rs -> rs.getInt(1) == 0,
-                      e.connectionId())
-                  .orElse(false);
-          Sql.update(
-              c,
-              "UPDATE outbound_status SET failed = failed + 1, last_error = ?,"
-                  + " last_failed_at = ?, last_failed_event = ?, reported = 1"
-                  + " WHERE connection_id = ?",
-              error,
-              now,
-              e.eventId(),
-              e.connectionId());
-          return first;
+          return recordFailure(c, e.connectionId(), e.eventId(), error, now);
         });
+  }
+
+  /** Counts a failure in the tally; true when it is the first of its streak (now reported). */
+  private static boolean recordFailure(
+      java.sql.Connection c, String connectionId, String eventId, String error, long now)
+      throws java.sql.SQLException {
+    ensureStatus(c, connectionId);
+    boolean first =
+        Sql.first(
+                c,
+                "SELECT reported FROM outbound_status WHERE connection_id = ?",
+                rs -> rs.getInt(1) == 0,
+                connectionId)
+            .orElse(false);
+    Sql.update(
+        c,
+        "UPDATE outbound_status SET failed = failed + 1, last_error = ?,"
+            + " last_failed_at = ?, last_failed_event = ?, reported = 1"
+            + " WHERE connection_id = ?",
+        error,
+        now,
+        eventId,
+        connectionId);
+    return first;
   }
 
   /** Every tally, with the number queued, by connection id. */

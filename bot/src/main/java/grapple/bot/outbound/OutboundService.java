@@ -74,7 +74,8 @@ public final class OutboundService extends AbstractService<OutboundSettings> {
               context.clock(),
               () -> {
                 if (holder[0] != null) holder[0].wake();
-              });
+              },
+              this::reportRefused);
       RoomGateway gateway = context.gateway();
       OutboundRequest.MediaSource media =
           (mxc, max) -> {
@@ -111,6 +112,24 @@ public final class OutboundService extends AbstractService<OutboundSettings> {
                       + Markdown.escape(error)
                       + ". Later failures are not reported here until a delivery succeeds;"
                       + " `outbound-hook list` shows them."));
+    }
+
+    /** Once per streak of failures: the room hears that its hook's queue is full. */
+    private void reportRefused(String roomId, String name, String eventId, int waiting) {
+      context
+          .outbox()
+          .post(
+              roomId,
+              Messages.notice(
+                  "Outbound hook "
+                      + Markdown.code(name)
+                      + " could not queue event "
+                      + Markdown.code(eventId)
+                      + ": "
+                      + waiting
+                      + " deliveries are already waiting for it (`outbound.maxQueuedPerHook`), its"
+                      + " target has taken none for a while. Later failures are not reported here"
+                      + " until a delivery succeeds; `outbound-hook list` shows them."));
     }
 
     OutboundSender sender() {
@@ -151,8 +170,9 @@ public final class OutboundService extends AbstractService<OutboundSettings> {
           sender::deliveredCount);
       metrics.counter(
           "grapple_outbound_failed",
-          "Outbound webhook deliveries that failed for good since start",
-          sender::failedCount);
+          "Outbound webhook deliveries that failed for good since start (with events not queued,"
+              + " their hook's queue full)",
+          () -> sender.failedCount() + hooks.refusedCount());
       metrics.counter(
           "grapple_outbound_retried",
           "Outbound webhook attempts that failed and were tried again since start",

@@ -12,12 +12,22 @@ record OutboundSettings(
     int maxAttempts,
     Duration timeout,
     Duration maxRetryDelay,
-    long maxMediaBytes)
+    long maxMediaBytes,
+    int maxQueuedPerHook)
     implements ServiceSettings {
+
+  /** Deliveries one hook may have waiting, by default: a day of a busy room's events. */
+  static final int MAX_QUEUED_PER_HOOK = 10_000;
 
   static final OutboundSettings DEFAULTS =
       new OutboundSettings(
-          false, false, 10, Duration.ofSeconds(10), Duration.ofMinutes(5), 50L << 20);
+          false,
+          false,
+          10,
+          Duration.ofSeconds(10),
+          Duration.ofMinutes(5),
+          50L << 20,
+          MAX_QUEUED_PER_HOOK);
 
   static OutboundSettings read(Section s, Config config) {
     boolean enabled = s.bool("enabled", false);
@@ -27,6 +37,7 @@ record OutboundSettings(
     Duration maxRetryDelay =
         s.duration("maxRetryDelay", "5m", Duration.ofSeconds(1), "must be at least 1s");
     long maxMedia = s.size("maxMediaSize", "50mb", 1024, 1L << 30);
+    int maxQueued = s.integer("maxQueuedPerHook", MAX_QUEUED_PER_HOOK, 10, 1_000_000);
     s.finish();
     return new OutboundSettings(
         enabled,
@@ -34,6 +45,7 @@ record OutboundSettings(
         maxAttempts,
         Duration.ofSeconds(timeoutSeconds),
         maxRetryDelay,
-        maxMedia);
+        maxMedia,
+        maxQueued);
   }
 }

@@ -96,7 +96,8 @@ class OutboundSenderTest {
             maxAttempts,
             Duration.ofSeconds(2),
             Duration.ofSeconds(60),
-            1 << 20);
+            1 << 20,
+            OutboundSettings.MAX_QUEUED_PER_HOOK);
     return new OutboundSender(
         queue,
         lookup,
@@ -145,7 +146,13 @@ class OutboundSenderTest {
             .put("origin_server_ts", 1);
     event.set("content", content);
     db.writeAndWait(
-        OutboundQueue.enqueue(connectionId, ROOM, eventId, Json.write(event), clock.millis()));
+        OutboundQueue.enqueue(
+            connectionId,
+            ROOM,
+            eventId,
+            Json.write(event),
+            clock.millis(),
+            OutboundSettings.MAX_QUEUED_PER_HOOK));
     return eventId;
   }
 
@@ -427,7 +434,8 @@ class OutboundSenderTest {
             "!other:test",
             "$o",
             Json.write(Json.object().put("event_id", "$o")),
-            clock.millis()));
+            clock.millis(),
+            OutboundSettings.MAX_QUEUED_PER_HOOK));
     slow.enqueue(new MockResponse.Builder().code(200).build());
 
     OutboundSender.Round first = sender.startDue();
