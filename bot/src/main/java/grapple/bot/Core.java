@@ -18,8 +18,11 @@ import grapple.state.SqlWork;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -133,8 +136,13 @@ final class Core implements RoomEvents {
    * one transaction, so a batch handled twice does not send them twice.
    */
   private void resendRefusedIn(String roomId) {
-    List<OutboxStore.Failure> refused =
-        outbox.failuresIn(roomId).stream().filter(f -> f.error().startsWith("HTTP 403 ")).toList();
+    resend(
+        roomId,
+        outbox.failuresIn(roomId).stream().filter(f -> f.error().startsWith("HTTP 403 ")).toList());
+  }
+
+  /** Queues {@code refused} again (each once, however often this runs), as retry_failed would. */
+  private void resend(String roomId, List<OutboxStore.Failure> refused) {
     if (refused.isEmpty()) return;
     outbox
         .retry(refused)
@@ -171,6 +179,22 @@ final class Core implements RoomEvents {
       rooms.apply(left);
       authoritySeen.accept(left);
     }
+    // Back in a room while every instance was down (invited and joined again by hand, say): what
+    // the homeserver refused there because the bot was not in it goes out now, as it would on a
+    // join seen live. Only refusals that say so: a 403 for want of power would only be refused
+    // again.
+    Map<String, List<OutboxStore.Failure>> refused =
+        outbox.failures().stream()
+            .filter(f -> roomIds.contains(f.target()) && refusedAsNotJoined(f.error()))
+            .collect(Collectors.groupingBy(OutboxStore.Failure::target));
+    refused.forEach(this::resend);
+  }
+
+  /** A homeserver's refusal because the sender is not in the room (Synapse: "... not in room"). */
+  static boolean refusedAsNotJoined(String error) {
+    String lower = error.toLowerCase(Locale.ROOT);
+    return lower.startsWith("http 403 ")
+        && (lower.contains("not in room") || lower.contains("not in this room"));
   }
 
   @Override

@@ -85,6 +85,38 @@ class CoreTest {
     assertThat(hub.outbox.failures()).isEmpty();
   }
 
+  /**
+   * The bot was let back into the room while it was down: at start it is in the room, and what the
+   * homeserver refused there because it was not in it is sent then, once. A refusal for want of
+   * power stays refused (it would only be refused again). Without this, nothing was sent until the
+   * bot left and joined once more while running.
+   */
+  @Test
+  void messagesRefusedWhileTheBotWasOutAreSentWhenItIsFoundBackAtStart() throws Exception {
+    gateway.failRoom(ROOM, FakeGateway.forbidden());
+    hub.outbox.post(ROOM, grapple.bot.room.Messages.notice("while out")).queued().join();
+    grapple.testing.Await.until(Duration.ofSeconds(5), () -> hub.outbox.failures().size() == 1);
+    gateway.failRoom(
+        ROOM,
+        new grapple.bot.room.MatrixException(
+            403, "M_FORBIDDEN", "You don't have permission to post that to the room.", null));
+    hub.outbox.post(ROOM, grapple.bot.room.Messages.notice("not allowed")).queued().join();
+    grapple.testing.Await.until(Duration.ofSeconds(5), () -> hub.outbox.failures().size() == 2);
+    gateway.mendRoom(ROOM);
+
+    core.joinedAtStart(java.util.Set.of(ROOM));
+    core.joinedAtStart(java.util.Set.of(ROOM));
+
+    FakeGateway.Sent sent = gateway.takeSent();
+    assertThat(sent).isNotNull();
+    assertThat(sent.content().path("body").asText()).isEqualTo("while out");
+    hub.awaitDelivered();
+    assertThat(gateway.takeSent(Duration.ofMillis(300))).as("sent once").isNull();
+    assertThat(hub.outbox.failures())
+        .singleElement()
+        .satisfies(f -> assertThat(f.error()).contains("permission"));
+  }
+
   @Test
   void stateFromTheLegacyEventTypeIsReadToo() {
     hub.state(
