@@ -52,6 +52,7 @@ final class Core implements RoomEvents {
   private final java.util.function.Consumer<RoomEvent.State> authoritySeen;
   private final Database db;
   private final WaitingCommands commands;
+  private final RoomUpgrades upgrades;
 
   /** What the connections queued for the events of the batch being handled (sync thread only). */
   private final List<LiveConnection.Queued> queued = new ArrayList<>();
@@ -79,6 +80,8 @@ final class Core implements RoomEvents {
     this.dispatcher = dispatcher;
     this.outbox = outbox;
     this.invites = invites;
+    this.upgrades =
+        new RoomUpgrades(rooms, connections, gateway, outbox, new grapple.state.KeyValueStore(db));
   }
 
   @Override
@@ -87,7 +90,8 @@ final class Core implements RoomEvents {
       boolean rejoined = !initial && botJoins(s) && !rooms.isJoined(s.roomId(), s.stateKey());
       rooms.apply(s);
       authoritySeen.accept(s);
-      connections.onState(s, initial);
+      if (!upgrades.claims(s)) connections.onState(s, initial);
+      upgrades.onState(s, initial);
       if (rejoined) resendRefusedIn(s.roomId());
     } else if (event instanceof RoomEvent.Message m) {
       if (!initial && !gateway.batchesWrites()) onRoomEvent(m.roomId(), raw(m));
@@ -171,6 +175,7 @@ final class Core implements RoomEvents {
       rooms.apply(left);
       authoritySeen.accept(left);
     }
+    upgrades.loaded();
   }
 
   @Override

@@ -135,6 +135,17 @@ public final class RoomStates implements RoomAuthority {
     }
   }
 
+  /**
+   * Whether the room's power levels have been seen (a room just joined: not until its state came).
+   */
+  public boolean knowsPowerLevels(String roomId) {
+    Room room = rooms.get(roomId);
+    if (room == null) return false;
+    synchronized (room) {
+      return room.powerLevels != null;
+    }
+  }
+
   @Override
   public Optional<String> whyMayNotSendState(String roomId, String userId, String eventType) {
     Room room = rooms.get(roomId);
