@@ -8,10 +8,14 @@ import grapple.bot.feed.FeedStore;
 import grapple.bot.room.RoomEvent;
 import grapple.bot.webhook.WebhookService;
 import grapple.commands.PermissionLevel;
+import grapple.commands.PermissionRule;
 import grapple.state.Connection;
 import grapple.state.ConnectionId;
 import grapple.state.ConnectionStore;
 import grapple.state.Json;
+import grapple.state.Location;
+import grapple.state.TestPostgres;
+import grapple.testing.Await;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -85,7 +89,11 @@ class RoomUpgradesTest {
 
   /** Posts to the hook and returns the room the message went to. */
   private String postAndSeeWhere(String hookId, String text) throws Exception {
-    HookClient client = hub.webhookClient();
+    return postAndSeeWhere(hub.webhookClient(), hookId, text);
+  }
+
+  /** Posts to the hook through {@code client}; the hub (the leader) delivers. */
+  private String postAndSeeWhere(HookClient client, String hookId, String text) throws Exception {
     HttpResponse<String> answer =
         client.send(
             client.post(
@@ -203,6 +211,39 @@ class RoomUpgradesTest {
         .singleElement()
         .satisfies(c -> assertThat(c.roomId()).isEqualTo(NEW));
     assertThat(hub.connections.inRoom(OLD)).isEmpty();
+  }
+
+  /**
+   * Two instances: the leader moves the hook; the follower, which took the hook's messages for the
+   * old room, takes them for the new room after the move, and wrote no state itself.
+   */
+  @Test
+  void onTwoInstancesTheFollowerTakesUpTheMovedHook() throws Exception {
+    Location.Postgres where = TestPostgres.newDatabase();
+    String yaml = "generic: {urlPrefix: \"http://hooks.test/webhook/\"}";
+    List<PermissionRule> rules = List.of(TestHub.everyService(ADMIN, PermissionLevel.ADMIN));
+    hub = new TestHub(where, dir.resolve("a"), List.of(new WebhookService()), yaml, rules, true);
+    try (TestHub follower =
+        new TestHub(where, dir.resolve("b"), List.of(new WebhookService()), yaml, rules, false)) {
+      HookClient viaFollower = follower.webhookClient();
+      String hookId = hookInOld();
+      Await.until(Duration.ofSeconds(2), () -> follower.connections.inRoom(OLD).size() == 1);
+      assertThat(postAndSeeWhere(viaFollower, hookId, "before")).isEqualTo(OLD);
+
+      tombstone();
+      newRoomJoined(50);
+      assertThat(hub.gateway.takeSent().content().path("body").asText())
+          .contains("I moved its 1 connection here.");
+
+      Await.until(
+          Duration.ofSeconds(2),
+          () ->
+              follower.connections.inRoom(NEW).size() == 1
+                  && follower.connections.inRoom(OLD).isEmpty());
+      assertThat(postAndSeeWhere(viaFollower, hookId, "after")).isEqualTo(NEW);
+      assertThat(follower.gateway.stateWrites()).isEmpty();
+      assertThat(follower.gateway.membership()).isEmpty();
+    }
   }
 
   /** A feed moves with what it has seen: it posts nothing again in the new room. */
