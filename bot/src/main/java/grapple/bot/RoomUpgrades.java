@@ -190,6 +190,16 @@ final class RoomUpgrades {
       return; // The join's state comes with the sync.
     }
     if (waiting.isEmpty() || !rooms.knowsPowerLevels(newRoom)) return;
+    if (!rooms.predecessor(newRoom).equals(Optional.of(oldRoom))) {
+      // A tombstone may name any room; only one made by upgrading this room gets its connections.
+      if (toldRefused.add(newRoom))
+        log.warn(
+            "room {}: not moving its connections to {}: that room's create event does not name"
+                + " this room as its predecessor",
+            oldRoom,
+            newRoom);
+      return;
+    }
     Optional<String> refused =
         waiting.stream()
             .map(a -> a.kind().eventType())

@@ -168,6 +168,21 @@ class RoomUpgradesTest {
     assertThat(postAndSeeWhere(hookId, "now the new room")).isEqualTo(NEW);
   }
 
+  /** A tombstone may name any room: one that was not made by upgrading this room gets nothing. */
+  @Test
+  void aTombstoneNamingARoomThatDoesNotReplaceThisOneMovesNothing() throws Exception {
+    hub = webhooks();
+    String hookId = hookInOld();
+    tombstone();
+
+    hub.joinedIn(NEW, ADMIN); // its create event names no predecessor
+
+    assertThat(hub.connections.inRoom(OLD)).hasSize(1);
+    assertThat(hub.connections.inRoom(NEW)).isEmpty();
+    assertThat(hub.gateway.stateWrites()).isEmpty();
+    assertThat(postAndSeeWhere(hookId, "still here")).isEqualTo(OLD);
+  }
+
   /**
    * A crash after the bot wrote the copy in the new room, before the move was stored: the restart
    * reads the copy from the new room's state before the old room's tombstone and completes the move
