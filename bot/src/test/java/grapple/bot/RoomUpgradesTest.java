@@ -112,7 +112,7 @@ class RoomUpgradesTest {
     String hookId = hookInOld();
 
     tombstone();
-    assertThat(hub.gateway.membership()).contains("join " + NEW);
+    assertThat(hub.gateway.membership()).contains("join " + NEW + " via test");
     newRoomJoined(50);
 
     ConnectionStore store = new ConnectionStore(hub.db);
