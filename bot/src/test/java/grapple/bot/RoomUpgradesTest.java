@@ -168,6 +168,31 @@ class RoomUpgradesTest {
     assertThat(postAndSeeWhere(hookId, "now the new room")).isEqualTo(NEW);
   }
 
+  /** What the hook took before the move and is still queued goes to the old room, not lost. */
+  @Test
+  void messagesQueuedForTheOldRoomBeforeTheMoveAreDeliveredThere() throws Exception {
+    hub = webhooks();
+    String hookId = hookInOld();
+    hub.gateway.hold();
+    HookClient client = hub.webhookClient();
+    HttpResponse<String> answer =
+        client.send(
+            client.post(
+                "/webhook/" + hookId,
+                "{\"text\":\"queued before\"}".getBytes(StandardCharsets.UTF_8)));
+    assertThat(answer.statusCode()).isEqualTo(202);
+
+    tombstone();
+    newRoomJoined(50);
+    assertThat(hub.connections.inRoom(NEW)).hasSize(1);
+    hub.gateway.release();
+
+    hub.awaitDelivered();
+    assertThat(hub.gateway.takeUntilQuiet(Duration.ofMillis(200)))
+        .extracting(s -> s.roomId() + ": " + s.content().path("body").asText())
+        .contains(OLD + ": queued before");
+  }
+
   /** A tombstone may name any room: one that was not made by upgrading this room gets nothing. */
   @Test
   void aTombstoneNamingARoomThatDoesNotReplaceThisOneMovesNothing() throws Exception {
