@@ -81,6 +81,16 @@ public interface ConnectionKind<C> {
   default void checkChange(String stateKey, C config) {}
 
   /**
+   * The tables in which the kind keeps rows of a connection by its id ({@code connection_id}): when
+   * the connection moves to the room that replaced its room (a room upgrade, under a new id), they
+   * are carried to the new id with its secrets, so that it goes on as the same connection (a feed's
+   * seen items, an outbound hook's queue).
+   */
+  default List<String> tablesByConnection() {
+    return List.of();
+  }
+
+  /**
    * Makes the live object of a connection: {@code created} when a command, the API or a hand edit
    * just made it (not when it was loaded at start or changed).
    */

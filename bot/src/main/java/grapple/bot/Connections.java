@@ -521,6 +521,52 @@ public final class Connections {
         actor);
   }
 
+  /**
+   * Moves {@code old} to {@code newRoomId}, the room that replaced its room, as the same
+   * connection: stored there under its new id with its secrets and what its kind keeps by id
+   * ({@link ConnectionKind#tablesByConnection}), opened there (not as created: nobody is told a new
+   * secret) and taken out of effect in the old room, in one transaction. The caller has written its
+   * state in the new room. Returns the connection in effect there.
+   */
+  synchronized Optional<Active> moveTo(Active old, String newRoomId) {
+    Connection from = old.connection();
+    Connection to =
+        new Connection(
+            ConnectionId.of(newRoomId, from.eventType(), from.stateKey()),
+            newRoomId,
+            from.type(),
+            from.eventType(),
+            from.stateKey(),
+            from.config(),
+            from.created(),
+            new Connection.Audit(gateway.botUserId(), clock.instant()));
+    if (!store.move(from, to, old.kind().tablesByConnection())) {
+      // Moved already (stored so, not yet here): what the database says is what is in effect.
+      reload(from.roomId());
+      reload(newRoomId);
+      return find(newRoomId, old.kind(), from.stateKey());
+    }
+    Active moved = new Active(to, old.kind(), old.config(), reopen(old.kind(), to, old.config()));
+    index(moved);
+    unindex(old);
+    old.live().closed(false);
+    log.info(
+        "room {}: moved {} '{}' ({}) to {}, the room that replaced it ({})",
+        from.roomId(),
+        old.kind().name(),
+        from.stateKey(),
+        from.id(),
+        newRoomId,
+        to.id());
+    return Optional.of(moved);
+  }
+
+  @SuppressWarnings("unchecked") // config is what kind parsed: a C
+  private static <C> LiveConnection reopen(
+      ConnectionKind<C> kind, Connection connection, Object config) {
+    return kind.open(connection, (C) config, false);
+  }
+
   /** The creator's private message of a connection just created, e.g. its secret URL. */
   static Optional<String> welcomeOf(Active active) {
     return active.live().welcome();

@@ -55,6 +55,7 @@ final class Core implements RoomEvents {
   private final java.util.function.Consumer<RoomEvent.State> authoritySeen;
   private final Database db;
   private final WaitingCommands commands;
+  private final RoomUpgrades upgrades;
 
   /** What the connections queued for the events of the batch being handled (sync thread only). */
   private final List<LiveConnection.Queued> queued = new ArrayList<>();
@@ -82,6 +83,8 @@ final class Core implements RoomEvents {
     this.dispatcher = dispatcher;
     this.outbox = outbox;
     this.invites = invites;
+    this.upgrades =
+        new RoomUpgrades(rooms, connections, gateway, outbox, new grapple.state.KeyValueStore(db));
   }
 
   @Override
@@ -90,7 +93,8 @@ final class Core implements RoomEvents {
       boolean rejoined = !initial && botJoins(s) && !rooms.isJoined(s.roomId(), s.stateKey());
       rooms.apply(s);
       authoritySeen.accept(s);
-      connections.onState(s, initial);
+      if (!upgrades.claims(s)) connections.onState(s, initial);
+      upgrades.onState(s, initial);
       if (rejoined) resendRefusedIn(s.roomId());
     } else if (event instanceof RoomEvent.Message m) {
       if (!initial && !gateway.batchesWrites()) onRoomEvent(m.roomId(), raw(m));
@@ -188,6 +192,7 @@ final class Core implements RoomEvents {
             .filter(f -> roomIds.contains(f.target()) && refusedAsNotJoined(f.error()))
             .collect(Collectors.groupingBy(OutboxStore.Failure::target));
     refused.forEach(this::resend);
+    upgrades.loaded();
   }
 
   /** A homeserver's refusal because the sender is not in the room (Synapse: "... not in room"). */

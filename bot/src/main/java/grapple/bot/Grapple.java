@@ -650,7 +650,9 @@ public final class Grapple implements AutoCloseable {
    */
   private static List<String> stateTypes(Kinds kinds) {
     List<String> types =
-        new ArrayList<>(List.of("m.room.member", "m.room.power_levels", "m.room.create"));
+        new ArrayList<>(
+            List.of(
+                "m.room.member", "m.room.power_levels", "m.room.create", RoomUpgrades.TOMBSTONE));
     types.addAll(kinds.eventTypes());
     return types;
   }

@@ -196,7 +196,7 @@ public final class FakeGateway implements RoomGateway {
     return List.copyOf(stateWrites);
   }
 
-  /** "join !room" and "leave !room: reason", in order. */
+  /** "join !room" (or "join !room via server"), "leave !room: reason", in order. */
   public synchronized List<String> membership() {
     return List.copyOf(membership);
   }
@@ -230,6 +230,12 @@ public final class FakeGateway implements RoomGateway {
   @Override
   public synchronized void join(String roomId) {
     membership.add("join " + roomId);
+  }
+
+  /** Recorded as "join !room via server,...". */
+  @Override
+  public synchronized void join(String roomId, List<String> via) {
+    membership.add("join " + roomId + (via.isEmpty() ? "" : " via " + String.join(",", via)));
   }
 
   @Override

@@ -72,6 +72,48 @@ public final class ConnectionStore {
         });
   }
 
+  /**
+   * Moves {@code from} to {@code to} (the same connection in the room that replaced {@code from}'s
+   * room, so under a new id) in one transaction: {@code to} is stored, {@code from}'s secrets and
+   * its rows in {@code tables} (each with a {@code connection_id} column) are carried to the new
+   * id, and {@code from} is deleted. Returns false, changing nothing, when {@code from} is not
+   * stored (moved already): a move done twice, or after a crash, neither loses nor duplicates
+   * anything.
+   */
+  public boolean move(Connection from, Connection to, List<String> tables) {
+    return db.writeAndWait(
+        c -> {
+          if (Sql.first(c, "SELECT id FROM connections WHERE id = ?", rs -> 1, from.id()).isEmpty())
+            return false;
+          try (PreparedStatement s =
+              c.prepareStatement(
+                  """
+          INSERT INTO connections (id, room_id, type, event_type, state_key, config,
+                                   created_by, created_at, updated_by, updated_at, created_key, updated_key)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+          ON CONFLICT (id) DO UPDATE SET config = excluded.config,
+            updated_by = excluded.updated_by, updated_at = excluded.updated_at,
+            updated_key = excluded.updated_key""")) {
+            bind(s, to);
+            s.executeUpdate();
+          }
+          List<String> carried = new java.util.ArrayList<>(List.of("secrets"));
+          carried.addAll(tables);
+          for (String table : carried) {
+            Sql.update(c, "DELETE FROM " + table + " WHERE connection_id = ?", to.id());
+            Sql.update(
+                c,
+                "UPDATE " + table + " SET connection_id = ? WHERE connection_id = ?",
+                to.id(),
+                from.id());
+          }
+          Sql.update(c, "DELETE FROM connections WHERE id = ?", from.id());
+          changes.connectionsChanged(c, from.roomId());
+          changes.connectionsChanged(c, to.roomId());
+          return true;
+        });
+  }
+
   public Optional<String> secret(String connectionId, String name) {
     return db.first(SECRET, rs -> rs.getString(1), connectionId, name);
   }

@@ -14,6 +14,18 @@ public final class KeyValueStore {
     return db.first("SELECT value FROM kv WHERE key = ?", rs -> rs.getString(1), key);
   }
 
+  /** Every value whose key starts with {@code prefix}, by key. */
+  public java.util.Map<String, String> withPrefix(String prefix) {
+    java.util.Map<String, String> out = new java.util.HashMap<>();
+    db.list(
+            "SELECT key, value FROM kv WHERE substr(key, 1, ?) = ?",
+            rs -> java.util.Map.entry(rs.getString(1), rs.getString(2)),
+            prefix.length(),
+            prefix)
+        .forEach(e -> out.put(e.getKey(), e.getValue()));
+    return out;
+  }
+
   public void put(String key, String value) {
     db.writeAndWait(c -> put(c, key, value));
   }

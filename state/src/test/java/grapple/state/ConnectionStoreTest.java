@@ -29,6 +29,44 @@ class ConnectionStoreTest extends OnBothDialects {
   }
 
   @Test
+  void aMoveCarriesSecretsAndTheNamedTablesToTheNewIdOnceOnly() {
+    Connection old = webhook("ci", ALICE);
+    store.put(old);
+    store.putSecret(old.id(), "hookId", "secret-1");
+    db.writeAndWait(
+        c ->
+            Sql.update(
+                c,
+                "INSERT INTO feed_seen (connection_id, item_id, seen_at) VALUES (?, ?, 1)",
+                old.id(),
+                "item-1"));
+    String newRoom = "!new:example.org";
+    Connection moved =
+        new Connection(
+            ConnectionId.of(newRoom, HOOK_EVENT, "ci"),
+            newRoom,
+            old.type(),
+            old.eventType(),
+            "ci",
+            old.config(),
+            ALICE,
+            BOB);
+
+    assertThat(store.move(old, moved, java.util.List.of("feed_seen"))).isTrue();
+    assertThat(store.move(old, moved, java.util.List.of("feed_seen"))).as("done already").isFalse();
+
+    assertThat(store.all()).containsExactly(moved);
+    assertThat(store.secret(moved.id(), "hookId")).contains("secret-1");
+    assertThat(store.secret(old.id(), "hookId")).isEmpty();
+    assertThat(
+            db.list(
+                "SELECT item_id FROM feed_seen WHERE connection_id = ?",
+                rs -> rs.getString(1),
+                moved.id()))
+        .containsExactly("item-1");
+  }
+
+  @Test
   void putThenAllRoundTripsEveryField() {
     ObjectNode config = Json.object().put("name", "ci").put("includeHookBody", false);
     config.putObject("nested").putArray("list").add(1).add("two");

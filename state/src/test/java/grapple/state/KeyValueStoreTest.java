@@ -33,4 +33,15 @@ class KeyValueStoreTest extends OnBothDialects {
 
     assertThat(kv.get("k")).contains("new");
   }
+
+  @Test
+  void withPrefixFindsTheKeysThatStartWithIt() {
+    kv.put("room-upgrade.replaced-by:!a:x", "!b:x");
+    kv.put("room-upgrade.replaced-by:!c:x", "!d:x");
+    kv.put("room-upgrade.replaces:!b:x", "!a:x");
+
+    assertThat(kv.withPrefix("room-upgrade.replaced-by:"))
+        .containsOnlyKeys("room-upgrade.replaced-by:!a:x", "room-upgrade.replaced-by:!c:x")
+        .containsEntry("room-upgrade.replaced-by:!a:x", "!b:x");
+  }
 }

@@ -40,6 +40,12 @@ final class Feeds implements ConnectionKind<FeedConfig> {
     return FeedService.NAME;
   }
 
+  /** Its seen items and whether it is primed: a moved feed posts nothing it posted before. */
+  @Override
+  public java.util.List<String> tablesByConnection() {
+    return java.util.List.of("feed_seen", "feed_connections");
+  }
+
   @Override
   public String eventType() {
     return FeedService.EVENT_TYPE;

@@ -184,6 +184,19 @@ public final class MatrixClient {
     call(http, authed(segments("rooms", roomId, "join")).post(body(Json.object())).build());
   }
 
+  /**
+   * Joins by room id; the homeserver asks the servers {@code via} (sent as {@code server_name} and
+   * {@code via}) when it is not in the room yet.
+   */
+  public void join(String roomId, java.util.List<String> via) throws IOException {
+    HttpUrl.Builder url = segments("join", roomId).newBuilder();
+    for (String server : via) {
+      url.addQueryParameter("server_name", server);
+      url.addQueryParameter("via", server);
+    }
+    call(http, authed(url.build()).post(body(Json.object())).build());
+  }
+
   public void leave(String roomId, String reason) throws IOException {
     call(
         http,

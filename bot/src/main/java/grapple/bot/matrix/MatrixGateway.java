@@ -338,6 +338,11 @@ public final class MatrixGateway implements RoomGateway {
   }
 
   @Override
+  public void join(String roomId, java.util.List<String> via) throws IOException {
+    client.join(roomId, via);
+  }
+
+  @Override
   public void leave(String roomId, String reason) throws IOException {
     client.leave(roomId, reason);
   }

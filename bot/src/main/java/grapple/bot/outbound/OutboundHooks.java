@@ -85,6 +85,12 @@ final class OutboundHooks implements ConnectionKind<OutboundConfig> {
     return OutboundService.NAME;
   }
 
+  /** Its queued deliveries and tally go with it. */
+  @Override
+  public java.util.List<String> tablesByConnection() {
+    return java.util.List.of("outbound_queue", "outbound_status");
+  }
+
   @Override
   public String eventType() {
     return OutboundService.EVENT_TYPE;

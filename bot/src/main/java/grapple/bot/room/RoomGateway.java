@@ -26,6 +26,14 @@ public interface RoomGateway {
   void join(String roomId) throws IOException;
 
   /**
+   * Joins {@code roomId} through the servers {@code via} (the homeserver asks them, for a room it
+   * is not in yet, e.g. the room that replaced an upgraded one).
+   */
+  default void join(String roomId, java.util.List<String> via) throws IOException {
+    join(roomId);
+  }
+
+  /**
    * Redacts an event (e.g. a message that held a token), saying why; idempotent per transaction id.
    */
   default void redact(String roomId, String eventId, String reason, String txnId)

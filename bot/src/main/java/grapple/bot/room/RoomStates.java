@@ -21,6 +21,7 @@ public final class RoomStates implements RoomAuthority {
   private static final class Room {
     @Nullable JsonNode powerLevels;
     @Nullable String creator;
+    @Nullable String predecessor;
     final Set<String> extraCreators = new HashSet<>();
     boolean creatorsOutrank;
     final Map<String, String> membership = new HashMap<>();
@@ -70,6 +71,20 @@ public final class RoomStates implements RoomAuthority {
     room.creatorsOutrank = version.matches("\\d+") && Integer.parseInt(version) >= 12;
     if (room.creatorsOutrank) room.creator = e.sender();
     e.content().path("additional_creators").forEach(c -> room.extraCreators.add(c.asText()));
+    JsonNode predecessor = e.content().path("predecessor").path("room_id");
+    room.predecessor = predecessor.isTextual() ? predecessor.asText() : null;
+  }
+
+  /**
+   * The room that {@code roomId} replaced, as its create event says ({@code predecessor}): set by
+   * the homeserver when a room is upgraded.
+   */
+  public Optional<String> predecessor(String roomId) {
+    Room room = rooms.get(roomId);
+    if (room == null) return Optional.empty();
+    synchronized (room) {
+      return Optional.ofNullable(room.predecessor);
+    }
   }
 
   public void forget(String roomId) {
@@ -132,6 +147,17 @@ public final class RoomStates implements RoomAuthority {
                   e.getValue().equals("join")
                       || e.getValue().equals("invite")
                       || e.getValue().equals("knock"));
+    }
+  }
+
+  /**
+   * Whether the room's power levels have been seen (a room just joined: not until its state came).
+   */
+  public boolean knowsPowerLevels(String roomId) {
+    Room room = rooms.get(roomId);
+    if (room == null) return false;
+    synchronized (room) {
+      return room.powerLevels != null;
     }
   }
 

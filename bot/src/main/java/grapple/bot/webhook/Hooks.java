@@ -60,6 +60,12 @@ final class Hooks implements ConnectionKind<WebhookConfig> {
     return WebhookService.NAME;
   }
 
+  /** The expiry warnings sent: a moved hook is not warned twice. */
+  @Override
+  public List<String> tablesByConnection() {
+    return List.of("webhook_expiry_warned");
+  }
+
   @Override
   public String eventType() {
     return WebhookService.EVENT_TYPE;

@@ -195,6 +195,21 @@ class MatrixGatewayTest {
         .hasMessageNotContaining("refused");
   }
 
+  /** Joining a room the homeserver is not in yet (an upgraded room) names servers to ask. */
+  @Test
+  void aJoinThroughServersNamesThemAsServerNameAndVia() throws Exception {
+    server.enqueue(json(200, "{\"room_id\":\"!new:remote.test\"}"));
+
+    gateway.join("!new:remote.test", List.of("remote.test"));
+
+    RecordedRequest join = server.takeRequest();
+    assertThat(join.getMethod()).isEqualTo("POST");
+    assertThat(join.getUrl().pathSegments())
+        .containsExactly("_matrix", "client", "v3", "join", "!new:remote.test");
+    assertThat(join.getUrl().queryParameterValues("server_name")).containsExactly("remote.test");
+    assertThat(join.getUrl().queryParameterValues("via")).containsExactly("remote.test");
+  }
+
   @Test
   void aRateLimitCarriesTheWaitTheServerAskedFor() {
     server.enqueue(

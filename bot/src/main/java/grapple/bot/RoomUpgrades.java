@@ -1,0 +1,330 @@
+package grapple.bot;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.outbox.Outbox;
+import grapple.bot.room.Messages;
+import grapple.bot.room.RoomEvent;
+import grapple.bot.room.RoomGateway;
+import grapple.bot.room.RoomStates;
+import grapple.commands.Markdown;
+import grapple.state.Json;
+import grapple.state.KeyValueStore;
+import java.io.IOException;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Follows room upgrades (an {@code m.room.tombstone} naming the room that replaces a room): the bot
+ * joins the new room and, once it may write the connections' state there, moves each connection of
+ * the old room to it as the same connection (a webhook keeps its URL, a feed what it posted), then
+ * empties the old room's state event. Until it may, the connections keep working in the old room.
+ *
+ * <p>Crash-safe and idempotent: the upgrade is recorded in the database before the first state
+ * write; each connection moves in one transaction after its state is written in the new room. A
+ * restart finds the bot's copy in the new room and completes that move instead of opening a second
+ * connection, and ignores the old room's state of connections that moved. Runs on the thread that
+ * hands room events to the core (the leader's sync), so one instance moves.
+ */
+final class RoomUpgrades {
+  private static final Logger log = LoggerFactory.getLogger(RoomUpgrades.class);
+
+  static final String TOMBSTONE = "m.room.tombstone";
+
+  /** Key prefix in {@code kv}: old room → the room that replaced it. */
+  private static final String REPLACED_BY = "room-upgrade.replaced-by:";
+
+  /** Key prefix in {@code kv}: new room → the room it replaced. */
+  private static final String REPLACES = "room-upgrade.replaces:";
+
+  private final RoomStates rooms;
+  private final Connections connections;
+  private final RoomGateway gateway;
+  private final Outbox outbox;
+  private final KeyValueStore kv;
+
+  /** Old room → new room, and back: read from the database at first use. */
+  private @Nullable Map<String, String> replacedBy;
+
+  private final Map<String, String> replaces = new HashMap<>();
+
+  /** Old room → the server of whoever upgraded it, to join the new room through. */
+  private final Map<String, String> via = new HashMap<>();
+
+  /** New rooms the bot tried to join in this run (a failed join waits for an invite). */
+  private final Set<String> joinTried = new HashSet<>();
+
+  /** New rooms told that the bot may not move the connections there yet (told once a run). */
+  private final Set<String> toldRefused = new HashSet<>();
+
+  RoomUpgrades(
+      RoomStates rooms,
+      Connections connections,
+      RoomGateway gateway,
+      Outbox outbox,
+      KeyValueStore kv) {
+    this.rooms = rooms;
+    this.connections = connections;
+    this.gateway = gateway;
+    this.outbox = outbox;
+    this.kv = kv;
+  }
+
+  private Map<String, String> replacedBy() {
+    Map<String, String> known = replacedBy;
+    if (known == null) {
+      known = new HashMap<>();
+      for (Map.Entry<String, String> e : kv.withPrefix(REPLACED_BY).entrySet()) {
+        String oldRoom = e.getKey().substring(REPLACED_BY.length());
+        known.put(oldRoom, e.getValue());
+        replaces.put(e.getValue(), oldRoom);
+      }
+      replacedBy = known;
+    }
+    return known;
+  }
+
+  /**
+   * Takes a connection state event before the hub does; true when it is handled here: in the new
+   * room, the bot's copy of a connection of the room it replaced (written before a crash that came
+   * before the move was stored) completes that move; in an upgraded room, state of a connection
+   * that is not there (moved already) is not opened again.
+   */
+  synchronized boolean claims(RoomEvent.State e) {
+    Optional<ConnectionKind<?>> kind = connections.kinds().byEventType(e.eventType());
+    if (kind.isEmpty() || Connections.isRemoval(e.content())) return false;
+    Map<String, String> upgraded = replacedBy();
+    if (connections.find(e.roomId(), kind.get(), e.stateKey()).isPresent()) return false;
+    String oldRoom = replaces.get(e.roomId());
+    if (oldRoom != null && e.sender().equals(gateway.botUserId())) {
+      Optional<Active> old = connections.find(oldRoom, kind.get(), e.stateKey());
+      if (old.isPresent() && old.get().connection().config().equals(e.content())) {
+        log.info(
+            "room {}: {} '{}' of {} was copied here before the move was stored; completing it",
+            e.roomId(),
+            kind.get().name(),
+            e.stateKey(),
+            oldRoom);
+        finishMove(old.get(), e.roomId());
+        return true;
+      }
+    }
+    if (upgraded.containsKey(e.roomId())) {
+      log.info(
+          "room {}: ignoring {} '{}': the room was upgraded to {}",
+          e.roomId(),
+          kind.get().name(),
+          e.stateKey(),
+          upgraded.get(e.roomId()));
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * Takes a state event after the hub: a tombstone starts an upgrade; the bot's join of a new room,
+   * or a change of its power levels, lets a waiting one go on. State loaded at start ({@code
+   * initial}) only records: {@link #loaded} goes on once every room's state is in.
+   */
+  synchronized void onState(RoomEvent.State e, boolean initial) {
+    if (e.eventType().equals(TOMBSTONE) && e.stateKey().isEmpty()) {
+      tombstone(e, initial);
+      return;
+    }
+    replacedBy();
+    String oldRoom = replaces.get(e.roomId());
+    if (oldRoom == null || initial) return;
+    boolean botJoined =
+        e.eventType().equals("m.room.member")
+            && e.stateKey().equals(gateway.botUserId())
+            && e.content().path("membership").asText().equals("join");
+    if (botJoined || e.eventType().equals("m.room.power_levels")) advance(oldRoom, false);
+  }
+
+  /** Every room's state is in (the run's first sync): upgrades left waiting go on. */
+  synchronized void loaded() {
+    replacedBy().keySet().stream().sorted().toList().forEach(old -> advance(old, false));
+  }
+
+  private void tombstone(RoomEvent.State e, boolean initial) {
+    JsonNode replacement = e.content().path("replacement_room");
+    if (!replacement.isTextual()) return;
+    String oldRoom = e.roomId();
+    String newRoom = replacement.asText();
+    if (newRoom.isBlank() || newRoom.equals(oldRoom)) return;
+    String sender = e.sender();
+    int colon = sender.indexOf(':');
+    if (colon > 0) via.put(oldRoom, sender.substring(colon + 1));
+    Map<String, String> upgraded = replacedBy();
+    if (!newRoom.equals(upgraded.get(oldRoom))) {
+      // Recorded before anything is written in the new room: a restart then knows the bot's copy
+      // there is this connection's, not a new one.
+      kv.put(REPLACED_BY + oldRoom, newRoom);
+      kv.put(REPLACES + newRoom, oldRoom);
+      String before = upgraded.put(oldRoom, newRoom);
+      if (before != null) replaces.remove(before);
+      replaces.put(newRoom, oldRoom);
+      log.info("room {}: upgraded to {}", oldRoom, newRoom);
+    }
+    if (!initial) advance(oldRoom, true);
+  }
+
+  /**
+   * Moves the old room's connections once the bot is in the new room and may write their state
+   * there; joins it first ({@code join}: for a tombstone just seen, or while connections wait).
+   */
+  private void advance(String oldRoom, boolean tombstoneNow) {
+    String newRoom = replacedBy().get(oldRoom);
+    if (newRoom == null) return;
+    String bot = gateway.botUserId();
+    List<Active> waiting = connections.inRoom(oldRoom);
+    if (!rooms.isJoined(newRoom, bot)) {
+      if ((tombstoneNow || !waiting.isEmpty()) && joinTried.add(newRoom)) join(oldRoom, newRoom);
+      return; // The join's state comes with the sync.
+    }
+    if (waiting.isEmpty() || !rooms.knowsPowerLevels(newRoom)) return;
+    if (!rooms.predecessor(newRoom).equals(Optional.of(oldRoom))) {
+      // A tombstone may name any room; only one made by upgrading this room gets its connections.
+      if (toldRefused.add(newRoom))
+        log.warn(
+            "room {}: not moving its connections to {}: that room's create event does not name"
+                + " this room as its predecessor",
+            oldRoom,
+            newRoom);
+      return;
+    }
+    Optional<String> refused =
+        waiting.stream()
+            .map(a -> a.kind().eventType())
+            .distinct()
+            .map(type -> rooms.whyMayNotSendState(newRoom, bot, type))
+            .flatMap(Optional::stream)
+            .findFirst();
+    if (refused.isPresent()) {
+      log.warn(
+          "room {}: cannot move {} connection(s) to {} yet: {}",
+          oldRoom,
+          waiting.size(),
+          newRoom,
+          refused.get());
+      tellRefused(oldRoom, newRoom, "because I lack permission: " + refused.get());
+      return;
+    }
+    int moved = 0;
+    for (Active a : waiting) {
+      if (move(a, newRoom)) moved++;
+    }
+    if (moved > 0) {
+      outbox.post(
+          newRoom,
+          Messages.notice(
+              "This room replaces "
+                  + Markdown.code(oldRoom)
+                  + ": I moved its "
+                  + moved
+                  + (moved == 1 ? " connection" : " connections")
+                  + " here."));
+    }
+  }
+
+  private void join(String oldRoom, String newRoom) {
+    String server = via.get(oldRoom);
+    try {
+      gateway.join(newRoom, server == null ? List.of() : List.of(server));
+      log.info("room {}: joined {}, the room that replaced it", oldRoom, newRoom);
+    } catch (IOException | RuntimeException failure) {
+      log.warn(
+          "room {}: could not join {}, the room that replaced it: {}",
+          oldRoom,
+          newRoom,
+          failure.getMessage());
+      if (connections.inRoom(oldRoom).isEmpty()) return;
+      outbox.post(
+          oldRoom,
+          Messages.notice(
+              "This room was upgraded to "
+                  + Markdown.code(newRoom)
+                  + ", but I could not join it, so its connections keep working here. Invite me"
+                  + " there and I will move them."));
+    }
+  }
+
+  /** Says once a run why the connections could not move ({@code why}: the end of a sentence). */
+  private void tellRefused(String oldRoom, String newRoom, String why) {
+    if (!toldRefused.add(newRoom)) return;
+    outbox.post(
+        newRoom,
+        Messages.notice(
+            "This room replaces "
+                + Markdown.code(oldRoom)
+                + ", but I could not move its connections here "
+                + why
+                + " Until then they keep working in the old room; I try again when my power level"
+                + " here changes."));
+  }
+
+  /**
+   * Writes the connection's state in the new room, then moves it there; false when it stays where
+   * it is (the new room has a connection of that type and key already, or the write failed).
+   */
+  private boolean move(Active old, String newRoom) {
+    ConnectionKind<?> kind = old.kind();
+    ObjectNode content = old.connection().config();
+    try {
+      connections.expectOwnWrite(newRoom, kind, old.stateKey(), content, true, null);
+    } catch (Changes.AlreadyExists exists) {
+      log.warn(
+          "room {}: not moving {} '{}' to {}: that room has one already; it stays here",
+          old.roomId(),
+          kind.name(),
+          old.stateKey(),
+          newRoom);
+      return false;
+    }
+    try {
+      gateway.putState(newRoom, kind.eventType(), old.stateKey(), content);
+    } catch (IOException failure) {
+      connections.cancelOwnWrite(newRoom, kind, old.stateKey());
+      log.warn(
+          "room {}: could not write {} '{}' in {}: {}",
+          old.roomId(),
+          kind.name(),
+          old.stateKey(),
+          newRoom,
+          failure.getMessage());
+      tellRefused(old.roomId(), newRoom, "(" + failure.getMessage() + ").");
+      return false;
+    }
+    finishMove(old, newRoom);
+    connections.ownWriteApplied(newRoom, kind, old.stateKey());
+    return true;
+  }
+
+  /**
+   * Stores and puts in effect the move of a connection whose state is in the new room, then empties
+   * its state in the old room (as hookshot does; the old room is read-only for most by now). A
+   * failure to empty it changes nothing: the move is stored, and state of the old room is not
+   * opened again ({@link #claims}).
+   */
+  private void finishMove(Active old, String newRoom) {
+    connections.moveTo(old, newRoom);
+    try {
+      gateway.putState(old.roomId(), old.kind().eventType(), old.stateKey(), Json.object());
+    } catch (IOException failure) {
+      log.info(
+          "room {}: could not empty the state of {} '{}' that moved to {}: {}",
+          old.roomId(),
+          old.kind().name(),
+          old.stateKey(),
+          newRoom,
+          failure.getMessage());
+    }
+  }
+}

@@ -1,0 +1,332 @@
+package grapple.bot;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.feed.FeedService;
+import grapple.bot.feed.FeedStore;
+import grapple.bot.room.RoomEvent;
+import grapple.bot.webhook.WebhookService;
+import grapple.commands.PermissionLevel;
+import grapple.commands.PermissionRule;
+import grapple.state.Connection;
+import grapple.state.ConnectionId;
+import grapple.state.ConnectionStore;
+import grapple.state.Json;
+import grapple.state.Location;
+import grapple.state.TestPostgres;
+import grapple.testing.Await;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import mockwebserver3.Dispatcher;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.RecordedRequest;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Room upgrades: on a tombstone the bot joins the new room and moves the old room's connections
+ * there as the same connections, once it may write their state; a crash half way neither loses nor
+ * duplicates one.
+ */
+class RoomUpgradesTest {
+  private static final String OLD = "!old:test";
+  private static final String NEW = "!new:test";
+  private static final String ADMIN = "@admin:test";
+  private static final String HOOK = "uk.half-shot.matrix-hookshot.generic.hook";
+  private static final Pattern HOOK_URL = Pattern.compile("http://hooks\\.test/webhook/(\\S+)");
+
+  @TempDir Path dir;
+  private TestHub hub;
+
+  @AfterEach
+  void tearDown() {
+    if (hub != null) hub.close();
+  }
+
+  private TestHub webhooks() {
+    return TestHub.webhooks(dir, TestHub.everyService(ADMIN, PermissionLevel.ADMIN));
+  }
+
+  /** Creates a webhook in {@link #OLD} by hand; returns its secret hook id (from the DM). */
+  private String hookInOld() throws Exception {
+    hub.joinedIn(OLD, ADMIN);
+    hub.state(OLD, HOOK, "alerts", ADMIN, Json.object().put("name", "alerts"));
+    FakeGateway.Sent dm = hub.gateway.takeSent();
+    Matcher m = HOOK_URL.matcher(dm.content().path("body").asText());
+    assertThat(m.find()).as("the welcome DM holds the URL").isTrue();
+    return m.group(1);
+  }
+
+  private void tombstone() {
+    hub.state(
+        OLD,
+        RoomUpgrades.TOMBSTONE,
+        "",
+        ADMIN,
+        Json.object().put("body", "This room has been replaced").put("replacement_room", NEW));
+  }
+
+  /** The new room as the bot sees it once joined: the bot has power {@code botLevel}. */
+  private void newRoomJoined(int botLevel) {
+    ObjectNode levels = Json.object().put("state_default", 50);
+    levels.putObject("users").put(ADMIN, 100).put(hub.gateway.botUserId(), botLevel);
+    ObjectNode create = Json.object().put("room_version", "10").put("creator", ADMIN);
+    create.putObject("predecessor").put("room_id", OLD);
+    hub.state(NEW, "m.room.create", "", ADMIN, create);
+    hub.state(NEW, "m.room.power_levels", "", ADMIN, levels);
+    hub.state(NEW, "m.room.member", ADMIN, ADMIN, Json.object().put("membership", "join"));
+    String bot = hub.gateway.botUserId();
+    hub.state(NEW, "m.room.member", bot, bot, Json.object().put("membership", "join"));
+  }
+
+  /** Posts to the hook and returns the room the message went to. */
+  private String postAndSeeWhere(String hookId, String text) throws Exception {
+    return postAndSeeWhere(hub.webhookClient(), hookId, text);
+  }
+
+  /** Posts to the hook through {@code client}; the hub (the leader) delivers. */
+  private String postAndSeeWhere(HookClient client, String hookId, String text) throws Exception {
+    HttpResponse<String> answer =
+        client.send(
+            client.post(
+                "/webhook/" + hookId,
+                ("{\"text\":\"" + text + "\"}").getBytes(StandardCharsets.UTF_8)));
+    assertThat(answer.statusCode()).as(answer.body()).isEqualTo(202);
+    FakeGateway.Sent sent = hub.gateway.takeSent();
+    assertThat(sent).as("the hook's message").isNotNull();
+    assertThat(sent.content().path("body").asText()).isEqualTo(text);
+    return sent.roomId();
+  }
+
+  @Test
+  void aTombstoneMovesAWebhookToTheNewRoomWhereItsUrlKeepsWorking() throws Exception {
+    hub = webhooks();
+    String hookId = hookInOld();
+
+    tombstone();
+    assertThat(hub.gateway.membership()).contains("join " + NEW + " via test");
+    newRoomJoined(50);
+
+    ConnectionStore store = new ConnectionStore(hub.db);
+    assertThat(store.all())
+        .singleElement()
+        .satisfies(
+            c -> {
+              assertThat(c.roomId()).isEqualTo(NEW);
+              assertThat(c.stateKey()).isEqualTo("alerts");
+              assertThat(c.created().by()).as("its creator is kept").isEqualTo(ADMIN);
+            });
+    assertThat(hub.gateway.stateWrites())
+        .extracting(w -> w.roomId() + " " + w.stateKey() + " " + w.content())
+        .containsExactly(NEW + " alerts {\"name\":\"alerts\"}", OLD + " alerts {}");
+    assertThat(store.secret(ConnectionId.of(NEW, HOOK, "alerts"), "hookId")).contains(hookId);
+    assertThat(hub.connections.inRoom(OLD)).isEmpty();
+    FakeGateway.Sent notice = hub.gateway.takeSent();
+    assertThat(notice.roomId()).isEqualTo(NEW);
+    assertThat(notice.content().path("body").asText())
+        .isEqualTo("This room replaces `!old:test`: I moved its 1 connection here.");
+
+    assertThat(postAndSeeWhere(hookId, "after the upgrade")).isEqualTo(NEW);
+    assertThat(hub.gateway.takeSent(Duration.ZERO)).as("no second welcome DM").isNull();
+  }
+
+  @Test
+  void withoutPowerInTheNewRoomTheHookStaysAndMovesOnceTheBotIsGivenPower() throws Exception {
+    hub = webhooks();
+    String hookId = hookInOld();
+    tombstone();
+
+    newRoomJoined(0);
+
+    assertThat(hub.connections.inRoom(OLD)).hasSize(1);
+    assertThat(hub.gateway.stateWrites()).noneMatch(w -> w.roomId().equals(NEW));
+    FakeGateway.Sent notice = hub.gateway.takeSent();
+    assertThat(notice.roomId()).isEqualTo(NEW);
+    assertThat(notice.content().path("body").asText())
+        .startsWith(
+            "This room replaces `!old:test`, but I could not move its connections here because I"
+                + " lack permission: @bot:test's power level in this room is 0")
+        .endsWith("I try again when my power level here changes.");
+    assertThat(postAndSeeWhere(hookId, "still the old room")).isEqualTo(OLD);
+
+    ObjectNode levels = Json.object().put("state_default", 50);
+    levels.putObject("users").put(ADMIN, 100).put(hub.gateway.botUserId(), 50);
+    hub.state(NEW, "m.room.power_levels", "", ADMIN, levels);
+
+    assertThat(hub.connections.inRoom(OLD)).isEmpty();
+    assertThat(hub.connections.inRoom(NEW)).hasSize(1);
+    assertThat(hub.gateway.takeSent().content().path("body").asText())
+        .contains("I moved its 1 connection here.");
+    assertThat(postAndSeeWhere(hookId, "now the new room")).isEqualTo(NEW);
+  }
+
+  /** What the hook took before the move and is still queued goes to the old room, not lost. */
+  @Test
+  void messagesQueuedForTheOldRoomBeforeTheMoveAreDeliveredThere() throws Exception {
+    hub = webhooks();
+    String hookId = hookInOld();
+    hub.gateway.hold();
+    HookClient client = hub.webhookClient();
+    HttpResponse<String> answer =
+        client.send(
+            client.post(
+                "/webhook/" + hookId,
+                "{\"text\":\"queued before\"}".getBytes(StandardCharsets.UTF_8)));
+    assertThat(answer.statusCode()).isEqualTo(202);
+
+    tombstone();
+    newRoomJoined(50);
+    assertThat(hub.connections.inRoom(NEW)).hasSize(1);
+    hub.gateway.release();
+
+    hub.awaitDelivered();
+    assertThat(hub.gateway.takeUntilQuiet(Duration.ofMillis(200)))
+        .extracting(s -> s.roomId() + ": " + s.content().path("body").asText())
+        .contains(OLD + ": queued before");
+  }
+
+  /** A tombstone may name any room: one that was not made by upgrading this room gets nothing. */
+  @Test
+  void aTombstoneNamingARoomThatDoesNotReplaceThisOneMovesNothing() throws Exception {
+    hub = webhooks();
+    String hookId = hookInOld();
+    tombstone();
+
+    hub.joinedIn(NEW, ADMIN); // its create event names no predecessor
+
+    assertThat(hub.connections.inRoom(OLD)).hasSize(1);
+    assertThat(hub.connections.inRoom(NEW)).isEmpty();
+    assertThat(hub.gateway.stateWrites()).isEmpty();
+    assertThat(postAndSeeWhere(hookId, "still here")).isEqualTo(OLD);
+  }
+
+  /**
+   * A crash after the bot wrote the copy in the new room, before the move was stored: the restart
+   * reads the copy from the new room's state before the old room's tombstone and completes the move
+   * (same URL), instead of opening a second hook with a new URL; the old room's state does not
+   * bring the hook back there either.
+   */
+  @Test
+  void aCrashBetweenTheCopyAndTheStoredMoveIsCompletedAtRestart() throws Exception {
+    hub = webhooks();
+    String hookId = hookInOld();
+    tombstone(); // recorded; the bot is not in the new room yet
+    hub.close();
+
+    hub = webhooks();
+    String bot = hub.gateway.botUserId();
+    initial(NEW, HOOK, "alerts", bot, Json.object().put("name", "alerts"));
+    initial(OLD, HOOK, "alerts", ADMIN, Json.object().put("name", "alerts"));
+    initial(OLD, RoomUpgrades.TOMBSTONE, "", ADMIN, Json.object().put("replacement_room", NEW));
+
+    List<Connection> stored = new ConnectionStore(hub.db).all();
+    assertThat(stored).singleElement().satisfies(c -> assertThat(c.roomId()).isEqualTo(NEW));
+    assertThat(new ConnectionStore(hub.db).secret(stored.get(0).id(), "hookId")).contains(hookId);
+    assertThat(hub.gateway.takeSent(Duration.ofMillis(200))).as("no welcome DM").isNull();
+  }
+
+  /** After a move, the next start replays the old room's state: the hook is not opened there. */
+  @Test
+  void aMovedHookIsNotOpenedAgainFromTheOldRoomsStateAtTheNextStart() throws Exception {
+    hub = webhooks();
+    hookInOld();
+    tombstone();
+    newRoomJoined(50);
+    hub.close();
+
+    hub = webhooks();
+    initial(OLD, HOOK, "alerts", ADMIN, Json.object().put("name", "alerts"));
+    initial(OLD, RoomUpgrades.TOMBSTONE, "", ADMIN, Json.object().put("replacement_room", NEW));
+    initial(NEW, HOOK, "alerts", hub.gateway.botUserId(), Json.object().put("name", "alerts"));
+
+    assertThat(new ConnectionStore(hub.db).all())
+        .singleElement()
+        .satisfies(c -> assertThat(c.roomId()).isEqualTo(NEW));
+    assertThat(hub.connections.inRoom(OLD)).isEmpty();
+  }
+
+  /**
+   * Two instances: the leader moves the hook; the follower, which took the hook's messages for the
+   * old room, takes them for the new room after the move, and wrote no state itself.
+   */
+  @Test
+  void onTwoInstancesTheFollowerTakesUpTheMovedHook() throws Exception {
+    Location.Postgres where = TestPostgres.newDatabase();
+    String yaml = "generic: {urlPrefix: \"http://hooks.test/webhook/\"}";
+    List<PermissionRule> rules = List.of(TestHub.everyService(ADMIN, PermissionLevel.ADMIN));
+    hub = new TestHub(where, dir.resolve("a"), List.of(new WebhookService()), yaml, rules, true);
+    try (TestHub follower =
+        new TestHub(where, dir.resolve("b"), List.of(new WebhookService()), yaml, rules, false)) {
+      HookClient viaFollower = follower.webhookClient();
+      String hookId = hookInOld();
+      Await.until(Duration.ofSeconds(2), () -> follower.connections.inRoom(OLD).size() == 1);
+      assertThat(postAndSeeWhere(viaFollower, hookId, "before")).isEqualTo(OLD);
+
+      tombstone();
+      newRoomJoined(50);
+      assertThat(hub.gateway.takeSent().content().path("body").asText())
+          .contains("I moved its 1 connection here.");
+
+      Await.until(
+          Duration.ofSeconds(2),
+          () ->
+              follower.connections.inRoom(NEW).size() == 1
+                  && follower.connections.inRoom(OLD).isEmpty());
+      assertThat(postAndSeeWhere(viaFollower, hookId, "after")).isEqualTo(NEW);
+      assertThat(follower.gateway.stateWrites()).isEmpty();
+      assertThat(follower.gateway.membership()).isEmpty();
+    }
+  }
+
+  /** A feed moves with what it has seen: it posts nothing again in the new room. */
+  @Test
+  void aMovedFeedKeepsItsSeenItems() throws Exception {
+    try (MockWebServer feeds = new MockWebServer()) {
+      feeds.setDispatcher(
+          new Dispatcher() {
+            @Override
+            public MockResponse dispatch(RecordedRequest request) {
+              return TestHub.oneItemFeed();
+            }
+          });
+      feeds.start();
+      hub =
+          new TestHub(
+              dir,
+              List.of(new FeedService(), new WebhookService()),
+              "feeds: {allowPrivateAddresses: true}\ngeneric: {urlPrefix: \"http://hooks.test/\"}",
+              TestHub.EVERYONE_ADMIN);
+      hub.joinedIn(OLD, ADMIN);
+      String url = feeds.url("/feed.xml").toString();
+      String type = "uk.half-shot.matrix-hookshot.feed";
+      hub.state(OLD, type, url, ADMIN, Json.object().put("url", url));
+      String oldId = ConnectionId.of(OLD, type, url);
+      FeedStore store = new FeedStore(hub.db);
+      grapple.testing.Await.until(Duration.ofSeconds(5), () -> store.state(oldId).primed());
+      assertThat(store.seen(oldId)).isNotEmpty();
+      java.util.Set<String> seen = store.seen(oldId);
+
+      tombstone();
+      newRoomJoined(50);
+
+      String newId = ConnectionId.of(NEW, type, url);
+      assertThat(hub.connections.inRoom(NEW)).hasSize(1);
+      assertThat(store.state(newId).primed()).isTrue();
+      assertThat(store.seen(newId)).containsAll(seen);
+      assertThat(store.seen(oldId)).isEmpty();
+    }
+  }
+
+  private void initial(String room, String type, String key, String sender, ObjectNode content) {
+    hub.core.onEvent(
+        new RoomEvent.State(room, "$" + System.nanoTime(), sender, type, key, content), true);
+  }
+}
