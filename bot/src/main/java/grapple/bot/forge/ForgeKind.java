@@ -7,6 +7,8 @@ import grapple.bot.ServiceContext;
 import grapple.state.BadInput;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
+import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
@@ -14,7 +16,7 @@ import java.util.function.Predicate;
  * of reading content, the rule that a connection's state key is the one its content names, and the
  * lookup of the connections an event is for.
  */
-public abstract class ForgeKind<C> implements ConnectionKind<C> {
+public abstract class ForgeKind<C extends ForgeConfig> implements ConnectionKind<C> {
   private final String name;
   private final String service;
   private final String eventType;
@@ -66,6 +68,12 @@ public abstract class ForgeKind<C> implements ConnectionKind<C> {
     return read(stateKey, content, false);
   }
 
+  /** Every forge connection answers commands of its own, on its {@code commandPrefix}. */
+  @Override
+  public final Optional<String> commandPrefix(C config) {
+    return Optional.of(config.commandPrefix());
+  }
+
   /**
    * Reads {@code content} for {@code stateKey}, {@code strict}ly or not (see {@link #parse} and
    * {@link #parseState}); throws BadInput naming the field and the rule.
@@ -100,6 +108,16 @@ public abstract class ForgeKind<C> implements ConnectionKind<C> {
    */
   protected final boolean followedAnywhere(ServiceContext context, Predicate<Active> follows) {
     return context.connections().ofKind(this).stream().anyMatch(follows);
+  }
+
+  /**
+   * The one instance the connections {@code follows} picks name, in rooms the bot is in, when they
+   * all name the same one; empty when there is none or they name several.
+   */
+  protected final Optional<String> onlyInstance(
+      ServiceContext context, Predicate<Active> follows, Function<Active, String> instance) {
+    List<String> instances = following(context, follows).stream().map(instance).distinct().toList();
+    return instances.size() == 1 ? Optional.of(instances.get(0)) : Optional.empty();
   }
 
   /** Whether a connection's state key is {@code key}, in any case. */
