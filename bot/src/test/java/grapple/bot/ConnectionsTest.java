@@ -56,6 +56,12 @@ class ConnectionsTest {
     }
   }
 
+  /** {@code userId}'s change to the connection {@code raced} as {@code read} had it. */
+  private static void changeRaced(TestHub hub, Active read, String userId) throws IOException {
+    hub.changes.update(
+        read, Json.object().put("name", "raced").put("x", 1), Changes.Actor.user(userId));
+  }
+
   /** A hub with only the recording kind. */
   /** The connection {@code raced} in {@code !r:test}, created by {@code userId}. */
   private static Active raced(TestHub hub, RecordingKind kind, String userId) throws IOException {
@@ -111,12 +117,7 @@ class ConnectionsTest {
       hub.changes.remove(read, "@admin:test");
       int writes = hub.gateway.stateWrites().size();
 
-      assertThatThrownBy(
-              () ->
-                  hub.changes.update(
-                      read,
-                      Json.object().put("name", "raced").put("x", 1),
-                      Changes.Actor.user("@admin:test")))
+      assertThatThrownBy(() -> changeRaced(hub, read, "@admin:test"))
           .isInstanceOf(Changes.Gone.class)
           .hasMessageContaining("was removed meanwhile");
       assertThat(hub.gateway.stateWrites()).hasSize(writes);
@@ -143,12 +144,7 @@ class ConnectionsTest {
           false);
       int writes = hub.gateway.stateWrites().size();
 
-      assertThatThrownBy(
-              () ->
-                  hub.changes.update(
-                      read,
-                      Json.object().put("name", "raced").put("x", 1),
-                      Changes.Actor.user("@api:test")))
+      assertThatThrownBy(() -> changeRaced(hub, read, "@api:test"))
           .isInstanceOfSatisfying(
               Changes.ChangedMeanwhile.class,
               e ->
