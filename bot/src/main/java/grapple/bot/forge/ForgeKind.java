@@ -2,7 +2,7 @@ package grapple.bot.forge;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.Active;
-import grapple.bot.ConnectionKind;
+import grapple.bot.NamedKind;
 import grapple.bot.ServiceContext;
 import grapple.state.BadInput;
 import java.util.List;
@@ -16,38 +16,10 @@ import java.util.function.Predicate;
  * of reading content, the rule that a connection's state key is the one its content names, and the
  * lookup of the connections an event is for.
  */
-public abstract class ForgeKind<C extends ForgeConfig> implements ConnectionKind<C> {
-  private final String name;
-  private final String service;
-  private final String eventType;
-  private final List<String> legacyEventTypes;
-
+public abstract class ForgeKind<C extends ForgeConfig> extends NamedKind<C> {
   protected ForgeKind(
       String name, String service, String eventType, List<String> legacyEventTypes) {
-    this.name = name;
-    this.service = service;
-    this.eventType = eventType;
-    this.legacyEventTypes = List.copyOf(legacyEventTypes);
-  }
-
-  @Override
-  public final String name() {
-    return name;
-  }
-
-  @Override
-  public final String service() {
-    return service;
-  }
-
-  @Override
-  public final String eventType() {
-    return eventType;
-  }
-
-  @Override
-  public final List<String> legacyEventTypes() {
-    return legacyEventTypes;
+    super(name, service, eventType, legacyEventTypes);
   }
 
   /**

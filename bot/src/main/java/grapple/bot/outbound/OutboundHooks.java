@@ -1,9 +1,9 @@
 package grapple.bot.outbound;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import grapple.bot.ConnectionKind;
 import grapple.bot.Connections;
 import grapple.bot.LiveConnection;
+import grapple.bot.NamedKind;
 import grapple.bot.forge.NamedHooks;
 import grapple.bot.http.AddressGuard;
 import grapple.commands.Markdown;
@@ -16,6 +16,7 @@ import grapple.state.SqlWork;
 import java.net.UnknownHostException;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -28,7 +29,7 @@ import java.util.function.Supplier;
  * a hook is made or changed by a command or the API, keeps each hook's token sealed in the
  * database, and queues the room's events.
  */
-final class OutboundHooks implements ConnectionKind<OutboundConfig> {
+final class OutboundHooks extends NamedKind<OutboundConfig> {
   /** The type's name in the APIs ({@code type} of a connection). */
   static final String TYPE = "OutboundWebhook";
 
@@ -66,6 +67,7 @@ final class OutboundHooks implements ConnectionKind<OutboundConfig> {
       Clock clock,
       Runnable wake,
       Refusals refusals) {
+    super(TYPE, OutboundService.NAME, OutboundService.EVENT_TYPE, List.of());
     this.settings = settings;
     this.store = store;
     this.secrets = secrets;
@@ -73,21 +75,6 @@ final class OutboundHooks implements ConnectionKind<OutboundConfig> {
     this.clock = clock;
     this.wake = wake;
     this.refusals = refusals;
-  }
-
-  @Override
-  public String name() {
-    return TYPE;
-  }
-
-  @Override
-  public String service() {
-    return OutboundService.NAME;
-  }
-
-  @Override
-  public String eventType() {
-    return OutboundService.EVENT_TYPE;
   }
 
   @Override
