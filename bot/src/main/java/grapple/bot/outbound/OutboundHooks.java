@@ -80,14 +80,7 @@ final class OutboundHooks extends NamedKind<OutboundConfig> {
   @Override
   public OutboundConfig parse(String stateKey, ObjectNode content) {
     OutboundConfig config = OutboundConfig.from(stateKey, content);
-    if (!config.name().equals(stateKey)) {
-      throw new BadInput(
-          "name",
-          "'name' must be the outbound hook's state key "
-              + Markdown.code(stateKey)
-              + " (a hook cannot be renamed), was "
-              + Markdown.code(config.name()));
-    }
+    NamedHooks.requireNameIsStateKey(config.name(), stateKey, "the outbound hook's", "a hook");
     return config;
   }
 

@@ -89,14 +89,7 @@ final class Hooks extends NamedKind<WebhookConfig> {
       String source = config.transformationFunction().get();
       compiled.put(source, Transformation.tryCompile(source));
     }
-    if (!config.name().equals(stateKey)) {
-      throw new BadInput(
-          "name",
-          "'name' must be the webhook's state key "
-              + Markdown.code(stateKey)
-              + " (a webhook cannot be renamed), was "
-              + Markdown.code(config.name()));
-    }
+    NamedHooks.requireNameIsStateKey(config.name(), stateKey, "the webhook's", "a webhook");
     return config;
   }
 
