@@ -27,30 +27,4 @@ public record ServiceContext(
     Permissions permissions,
     Supplier<SecretBox> secrets,
     @Nullable RoomGateway gateway,
-    MatrixProfiles profiles) {
-  /** Without a gateway: a service that needs none. */
-  public ServiceContext(
-      Database database,
-      Outbox outbox,
-      Connections connections,
-      Changes changes,
-      BotRooms botRooms,
-      Clock clock,
-      Permissions permissions,
-      Supplier<SecretBox> secrets) {
-    this(
-        database,
-        outbox,
-        connections,
-        changes,
-        botRooms,
-        clock,
-        permissions,
-        secrets,
-        null,
-        new MatrixProfiles(
-            new grapple.bot.room.RoomStates(),
-            null,
-            new grapple.state.PeopleLinks(database, clock)));
-  }
-}
+    MatrixProfiles profiles) {}

@@ -9,6 +9,7 @@ import grapple.state.Connection;
 import grapple.state.ConnectionStore;
 import grapple.state.Database;
 import grapple.state.Json;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -55,7 +56,25 @@ class ConnectionsTest {
     }
   }
 
+  /** {@code userId}'s change to the connection {@code raced} as {@code read} had it. */
+  private static void changeRaced(TestHub hub, Active read, String userId) throws IOException {
+    hub.changes.update(
+        read, Json.object().put("name", "raced").put("x", 1), Changes.Actor.user(userId));
+  }
+
   /** A hub with only the recording kind. */
+  /** The connection {@code raced} in {@code !r:test}, created by {@code userId}. */
+  private static Active raced(TestHub hub, RecordingKind kind, String userId) throws IOException {
+    return hub.changes
+        .create(
+            "!r:test",
+            kind,
+            "raced",
+            Json.object().put("name", "raced"),
+            Changes.Actor.user(userId))
+        .active();
+  }
+
   private static TestHub hub(Path dir, RecordingKind kind) {
     TestHub hub = new TestHub(dir, List.of(), "", List.of());
     hub.connections.kinds().add(List.of(kind));
@@ -94,24 +113,11 @@ class ConnectionsTest {
   void aChangeOfAConnectionRemovedMeanwhileIsRefusedAndWritesNothing() throws Exception {
     RecordingKind kind = new RecordingKind();
     try (TestHub hub = hub(dir, kind)) {
-      Active read =
-          hub.changes
-              .create(
-                  "!r:test",
-                  kind,
-                  "raced",
-                  Json.object().put("name", "raced"),
-                  Changes.Actor.user("@admin:test"))
-              .active();
+      Active read = raced(hub, kind, "@admin:test");
       hub.changes.remove(read, "@admin:test");
       int writes = hub.gateway.stateWrites().size();
 
-      assertThatThrownBy(
-              () ->
-                  hub.changes.update(
-                      read,
-                      Json.object().put("name", "raced").put("x", 1),
-                      Changes.Actor.user("@admin:test")))
+      assertThatThrownBy(() -> changeRaced(hub, read, "@admin:test"))
           .isInstanceOf(Changes.Gone.class)
           .hasMessageContaining("was removed meanwhile");
       assertThat(hub.gateway.stateWrites()).hasSize(writes);
@@ -130,15 +136,7 @@ class ConnectionsTest {
     RecordingKind kind = new RecordingKind();
     try (TestHub hub = new TestHub(dir, List.of(), "", TestHub.EVERYONE_ADMIN)) {
       hub.connections.kinds().add(List.of(kind));
-      Active read =
-          hub.changes
-              .create(
-                  "!r:test",
-                  kind,
-                  "raced",
-                  Json.object().put("name", "raced"),
-                  Changes.Actor.user("@api:test"))
-              .active();
+      Active read = raced(hub, kind, "@api:test");
       ObjectNode adminEdit = Json.object().put("name", "raced").put("label", "admin's");
       hub.connections.onState(
           new RoomEvent.State(
@@ -146,12 +144,7 @@ class ConnectionsTest {
           false);
       int writes = hub.gateway.stateWrites().size();
 
-      assertThatThrownBy(
-              () ->
-                  hub.changes.update(
-                      read,
-                      Json.object().put("name", "raced").put("x", 1),
-                      Changes.Actor.user("@api:test")))
+      assertThatThrownBy(() -> changeRaced(hub, read, "@api:test"))
           .isInstanceOfSatisfying(
               Changes.ChangedMeanwhile.class,
               e ->

@@ -334,8 +334,11 @@ class GitlabServiceTest {
     assertThat(gitlab.hooks("group/app")).hasSize(1);
   }
 
-  @Test
-  void aSecondRoomSharesTheHookWhichStaysUntilTheLastRoomLetsGo() throws Exception {
+  /**
+   * Alice links her account, and the main room and {@code !second:test} follow {@code group/app}:
+   * the first adds a project hook, the second is served by it. Returns the project's URL.
+   */
+  private String twoRoomsFollowGroupApp() throws Exception {
     start("publicUrl");
     link();
     hub.joinedIn("!second:test", ALICE);
@@ -346,6 +349,12 @@ class GitlabServiceTest {
         .isEqualTo(
             "Room configured to bridge `lab/group/app`. The project hook I added before serves this"
                 + " room too.");
+    return url;
+  }
+
+  @Test
+  void aSecondRoomSharesTheHookWhichStaysUntilTheLastRoomLetsGo() throws Exception {
+    String url = twoRoomsFollowGroupApp();
     assertThat(gitlab.hooks("group/app")).hasSize(1);
 
     assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple gitlab remove " + url))
@@ -364,14 +373,7 @@ class GitlabServiceTest {
    */
   @Test
   void theHookStaysForARoomTheBotWasRemovedFrom() throws Exception {
-    start("publicUrl");
-    link();
-    hub.joinedIn("!second:test", ALICE);
-    String url = gitlab.url() + "/group/app";
-    assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple gitlab project " + url))
-        .endsWith("I added a project hook on GitLab that sends its events here.");
-    assertThat(hub.reply("!second:test", ALICE, "!grapple gitlab project " + url))
-        .endsWith("The project hook I added before serves this room too.");
+    String url = twoRoomsFollowGroupApp();
     hub.state(
         "!second:test",
         "m.room.member",

@@ -84,6 +84,20 @@ class JiraServiceTest {
     hub.state(EVENT_TYPE, url, ALICE, content);
   }
 
+  /** Bob Builder (login {@code bob}) assigning ACME-3 of the fake JIRA's ACME project. */
+  private ObjectNode bobAssignsAcme3() throws Exception {
+    ObjectNode payload =
+        (ObjectNode)
+            Json.UNTRUSTED.readTree(JiraCorpus.server("issue/updated/issue-assigned.json"));
+    payload.set("user", Json.object().put("name", "bob").put("displayName", "Bob Builder"));
+    ObjectNode issue = (ObjectNode) payload.get("issue");
+    issue.put("self", jira.url() + "/rest/api/2/issue/19435").put("key", "ACME-3");
+    ((ObjectNode) issue.path("fields").path("project"))
+        .put("self", jira.url() + "/rest/api/2/project/10105")
+        .put("key", "ACME");
+    return payload;
+  }
+
   private void link() throws InterruptedException {
     assertThat(hub.reply(DM, ALICE, "jira token acme " + PAT))
         .isEqualTo("Connected to acme as `Alice Liddell`. Token stored.");
@@ -284,15 +298,7 @@ class JiraServiceTest {
     assertThat(hub.reply(BOBS_DM, BOB, "jira token acme bob-personal-access-token-0002"))
         .startsWith("Connected");
     follow(jira.url() + "/projects/ACME", "issue_updated");
-    ObjectNode payload =
-        (ObjectNode)
-            Json.UNTRUSTED.readTree(JiraCorpus.server("issue/updated/issue-assigned.json"));
-    payload.set("user", Json.object().put("name", "bob").put("displayName", "Bob Builder"));
-    ObjectNode issue = (ObjectNode) payload.get("issue");
-    issue.put("self", jira.url() + "/rest/api/2/issue/19435").put("key", "ACME-3");
-    ((ObjectNode) issue.path("fields").path("project"))
-        .put("self", jira.url() + "/rest/api/2/project/10105")
-        .put("key", "ACME");
+    ObjectNode payload = bobAssignsAcme3();
     ObjectNode item = (ObjectNode) payload.path("changelog").path("items").get(0);
     item.put("to", "carol").put("toString", "Carol Unlinked");
 
@@ -319,15 +325,7 @@ class JiraServiceTest {
             "key ops");
     link();
     follow(jira.url() + "/projects/ACME", "issue_updated");
-    ObjectNode payload =
-        (ObjectNode)
-            Json.UNTRUSTED.readTree(JiraCorpus.server("issue/updated/issue-assigned.json"));
-    payload.set("user", Json.object().put("name", "bob").put("displayName", "Bob Builder"));
-    ObjectNode issue = (ObjectNode) payload.get("issue");
-    issue.put("self", jira.url() + "/rest/api/2/issue/19435").put("key", "ACME-3");
-    ((ObjectNode) issue.path("fields").path("project"))
-        .put("self", jira.url() + "/rest/api/2/project/10105")
-        .put("key", "ACME");
+    ObjectNode payload = bobAssignsAcme3();
 
     signed("admin-link-1", Json.write(payload).getBytes(StandardCharsets.UTF_8));
 

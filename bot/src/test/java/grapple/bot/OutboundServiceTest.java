@@ -233,6 +233,21 @@ class OutboundServiceTest {
         .contains("Outbound Method must be one of PUT,POST");
   }
 
+  /** Content names the hook it is for: a hook cannot be renamed. */
+  @Test
+  void anOutboundHookCannotBeRenamed() {
+    start("{enabled: true, allowPrivateAddresses: true}");
+    ConnectionKind<?> kind = hub.connections.kinds().byName("OutboundWebhook").orElseThrow();
+    ObjectNode renamed =
+        Json.object().put("name", "other").put("url", receiver.url("/in").toString());
+
+    assertThatThrownBy(() -> kind.parse("ci", renamed))
+        .isInstanceOfSatisfying(BadInput.class, e -> assertThat(e.field()).isEqualTo("name"))
+        .hasMessageContaining(
+            "'name' must be the outbound hook's state key `ci` (a hook cannot be renamed), was"
+                + " `other`");
+  }
+
   /**
    * java.net.URI takes these ports, OkHttp (which sends) does not: refused when the hook is made.
    */

@@ -33,21 +33,6 @@ public record Config(
     return settings;
   }
 
-  /** This config with the services' settings as read (the core sections stay as they are). */
-  public Config withServices(Map<String, ServiceSettings> read) {
-    return new Config(
-        homeserver,
-        bot,
-        database,
-        listeners,
-        provisioning,
-        permissions,
-        logging,
-        outbox,
-        secrets,
-        read);
-  }
-
   /** How a secret shows in {@code toString} (configs get logged): never its value. */
   static String masked(@Nullable String secret) {
     return secret == null ? "unset" : "***";

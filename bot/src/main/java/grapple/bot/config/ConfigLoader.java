@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
@@ -151,24 +152,27 @@ public final class ConfigLoader {
     Config.Logging logging = logging(root.section("logging"));
     Config.Outbox outbox = outbox(root.section("outbox"));
     Config.Secrets secrets = secrets(root.section("secrets"), database, env);
-    Config core =
-        new Config(
-            homeserver,
-            bot,
-            database,
-            listeners,
-            provisioning,
-            permissions,
-            logging,
-            outbox,
-            secrets,
-            Map.of());
+    Function<Map<String, ServiceSettings>, Config> withServices =
+        serviceSettings ->
+            new Config(
+                homeserver,
+                bot,
+                database,
+                listeners,
+                provisioning,
+                permissions,
+                logging,
+                outbox,
+                secrets,
+                serviceSettings);
+    // The services read their sections against the core sections alone.
+    Config core = withServices.apply(Map.of());
     Map<String, ServiceSettings> read = new java.util.LinkedHashMap<>();
     for (SectionReader service : services) {
       read.put(service.name(), service.read().apply(root.section(service.name()), core));
     }
     root.finish();
-    return core.withServices(read);
+    return withServices.apply(read);
   }
 
   /** Every name a permission rule may give a service, lower case. */

@@ -3,9 +3,9 @@ package grapple.bot.feed;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.Active;
-import grapple.bot.ConnectionKind;
 import grapple.bot.Connections;
 import grapple.bot.LiveConnection;
+import grapple.bot.NamedKind;
 import grapple.commands.Markdown;
 import grapple.state.BadInput;
 import grapple.state.Connection;
@@ -16,7 +16,7 @@ import java.util.List;
 import java.util.Optional;
 
 /** The {@code Feed} connection kind: a room following an RSS, Atom or JSON feed. */
-final class Feeds implements ConnectionKind<FeedConfig> {
+final class Feeds extends NamedKind<FeedConfig> {
   /** The type's name in the APIs ({@code type} of a connection). */
   static final String TYPE = "Feed";
 
@@ -25,30 +25,16 @@ final class Feeds implements ConnectionKind<FeedConfig> {
   private final FeedPoller poller;
 
   Feeds(FeedSource fetcher, FeedStore store, FeedPoller poller) {
+    super(TYPE, FeedService.NAME, FeedService.EVENT_TYPE, List.of());
     this.fetcher = fetcher;
     this.store = store;
     this.poller = poller;
   }
 
-  @Override
-  public String name() {
-    return TYPE;
-  }
-
-  @Override
-  public String service() {
-    return FeedService.NAME;
-  }
-
   /** Its seen items and whether it is primed: a moved feed posts nothing it posted before. */
   @Override
-  public java.util.List<String> tablesByConnection() {
-    return java.util.List.of("feed_seen", "feed_connections");
-  }
-
-  @Override
-  public String eventType() {
-    return FeedService.EVENT_TYPE;
+  public List<String> tablesByConnection() {
+    return List.of("feed_seen", "feed_connections");
   }
 
   @Override

@@ -2,11 +2,13 @@ package grapple.bot.forge;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.Active;
-import grapple.bot.ConnectionKind;
+import grapple.bot.NamedKind;
 import grapple.bot.ServiceContext;
 import grapple.state.BadInput;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
+import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
@@ -14,38 +16,10 @@ import java.util.function.Predicate;
  * of reading content, the rule that a connection's state key is the one its content names, and the
  * lookup of the connections an event is for.
  */
-public abstract class ForgeKind<C> implements ConnectionKind<C> {
-  private final String name;
-  private final String service;
-  private final String eventType;
-  private final List<String> legacyEventTypes;
-
+public abstract class ForgeKind<C extends ForgeConfig> extends NamedKind<C> {
   protected ForgeKind(
       String name, String service, String eventType, List<String> legacyEventTypes) {
-    this.name = name;
-    this.service = service;
-    this.eventType = eventType;
-    this.legacyEventTypes = List.copyOf(legacyEventTypes);
-  }
-
-  @Override
-  public final String name() {
-    return name;
-  }
-
-  @Override
-  public final String service() {
-    return service;
-  }
-
-  @Override
-  public final String eventType() {
-    return eventType;
-  }
-
-  @Override
-  public final List<String> legacyEventTypes() {
-    return legacyEventTypes;
+    super(name, service, eventType, legacyEventTypes);
   }
 
   /**
@@ -64,6 +38,12 @@ public abstract class ForgeKind<C> implements ConnectionKind<C> {
   @Override
   public final C parseState(String stateKey, ObjectNode content) {
     return read(stateKey, content, false);
+  }
+
+  /** Every forge connection answers commands of its own, on its {@code commandPrefix}. */
+  @Override
+  public final Optional<String> commandPrefix(C config) {
+    return Optional.of(config.commandPrefix());
   }
 
   /**
@@ -100,6 +80,16 @@ public abstract class ForgeKind<C> implements ConnectionKind<C> {
    */
   protected final boolean followedAnywhere(ServiceContext context, Predicate<Active> follows) {
     return context.connections().ofKind(this).stream().anyMatch(follows);
+  }
+
+  /**
+   * The one instance the connections {@code follows} picks name, in rooms the bot is in, when they
+   * all name the same one; empty when there is none or they name several.
+   */
+  protected final Optional<String> onlyInstance(
+      ServiceContext context, Predicate<Active> follows, Function<Active, String> instance) {
+    List<String> instances = following(context, follows).stream().map(instance).distinct().toList();
+    return instances.size() == 1 ? Optional.of(instances.get(0)) : Optional.empty();
   }
 
   /** Whether a connection's state key is {@code key}, in any case. */

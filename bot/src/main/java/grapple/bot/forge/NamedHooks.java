@@ -55,6 +55,26 @@ public final class NamedHooks {
         !name.equals(".."), "name", "must not be '..', which no room state URL can hold");
   }
 
+  /**
+   * BadInput unless content's {@code name} is its {@code stateKey}: a hook cannot be renamed.
+   * {@code whose} names the key's owner ("the webhook's"), {@code what} the thing ("a webhook").
+   */
+  public static void requireNameIsStateKey(
+      String name, String stateKey, String whose, String what) {
+    if (!name.equals(stateKey)) {
+      throw new BadInput(
+          "name",
+          "'name' must be "
+              + whose
+              + " state key "
+              + Markdown.code(stateKey)
+              + " ("
+              + what
+              + " cannot be renamed), was "
+              + Markdown.code(name));
+    }
+  }
+
   /** The {@code name} of new content, which is its state key; BadInput if it has none. */
   public static String stateKeyFor(ObjectNode content) {
     BadInput.check(

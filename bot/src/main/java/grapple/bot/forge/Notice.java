@@ -15,25 +15,18 @@ import java.util.regex.Pattern;
  * a link. People linked to a Matrix account become pills and are listed in {@code m.mentions},
  * which is always present.
  */
-public final class Notice {
+public final class Notice extends NoticeText<Notice> {
   /** {@code @login} as GitHub and Gitea read it in text: not inside a word or an e-mail address. */
   private static final Pattern AT_LOGIN =
       Pattern.compile(
           "(?<![A-Za-z0-9_`@./-])@([A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38})(?![A-Za-z0-9/])");
 
-  private final Pills pills;
-  private final StringBuilder body = new StringBuilder();
-  private final StringBuilder line = new StringBuilder();
-  private final StringBuilder blocks = new StringBuilder();
-
   public Notice(Mentions mentions) {
-    this.pills = new Pills(mentions);
+    super(mentions);
   }
 
-  /** Words, shown as they are (HTML-escaped). */
-  public Notice text(String text) {
-    body.append(text);
-    line.append(Messages.escapeHtml(text));
+  @Override
+  protected Notice self() {
     return this;
   }
 
@@ -60,24 +53,10 @@ public final class Notice {
     return link(ref, url).text(between).title(title);
   }
 
-  /** Bold words that name no person (a workflow): {@code **text**}. */
-  public Notice bold(String text) {
-    body.append("**").append(text).append("**");
-    line.append("<strong>").append(Messages.escapeHtml(text)).append("</strong>");
-    return this;
-  }
-
   /** Another person (an assignee): their login, a pill when linked. */
   public Notice person(String login) {
     body.append(login);
     line.append(pills.html(login, login));
-    return this;
-  }
-
-  /** {@code [label](url)}; in HTML a link only to an http(s) address, else just the label. */
-  public Notice link(String label, String url) {
-    body.append('[').append(label).append("](").append(url).append(')');
-    line.append(anchor(url, Messages.escapeHtml(label)));
     return this;
   }
 
@@ -88,31 +67,12 @@ public final class Notice {
     return this;
   }
 
-  /** {@code `text`}; a code span in HTML. */
-  public Notice code(String text) {
-    body.append('`').append(text).append('`');
-    line.append("<code>").append(Messages.escapeHtml(text)).append("</code>");
-    return this;
-  }
-
   /** Hookshot's {@code with labels a, b} suffix, when there are labels. */
   public Notice labels(JsonNode labels) {
     String plain = Labels.plain(labels);
     if (plain.isEmpty()) return this;
     body.append(" with labels ").append(plain);
     line.append(" with labels ").append(Labels.html(labels));
-    return this;
-  }
-
-  /**
-   * Ends the line so far (a paragraph in HTML) and adds a block: {@code bodyText} to the body,
-   * {@code html} (which the caller made safe) to {@code formatted_body}.
-   */
-  public Notice block(String bodyText, String html) {
-    body.append(bodyText);
-    if (line.length() > 0) blocks.append("<p>").append(line).append("</p>\n");
-    line.setLength(0);
-    blocks.append(html);
     return this;
   }
 

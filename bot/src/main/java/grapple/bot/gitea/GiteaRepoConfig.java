@@ -7,6 +7,7 @@ import static grapple.bot.forge.StateFields.strings;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.forge.ForgeConfig;
 import grapple.commands.Markdown;
 import grapple.state.BadInput;
 import grapple.state.Json;
@@ -29,7 +30,8 @@ record GiteaRepoConfig(
     Optional<List<String>> enableHooks,
     String commandPrefix,
     List<String> includingLabels,
-    List<String> excludingLabels) {
+    List<String> excludingLabels)
+    implements ForgeConfig {
   static final String DEFAULT_PREFIX = "!gt";
 
   /** The hook names {@code enableHooks} may hold. */

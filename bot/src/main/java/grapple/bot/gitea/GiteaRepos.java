@@ -39,11 +39,6 @@ final class GiteaRepos extends ForgeKind<GiteaRepoConfig> {
   }
 
   @Override
-  public Optional<String> commandPrefix(GiteaRepoConfig config) {
-    return Optional.of(config.commandPrefix());
-  }
-
-  @Override
   public String stateKeyFor(ObjectNode content) {
     return GiteaRepoConfig.parse(content).stateKey();
   }
@@ -74,15 +69,10 @@ final class GiteaRepos extends ForgeKind<GiteaRepoConfig> {
    * several.
    */
   Optional<String> onlyInstanceFollowing(String fullName) {
-    List<String> instances =
-        following(
-                parts.context(),
-                a -> ((GiteaRepoConfig) a.config()).fullName().equalsIgnoreCase(fullName))
-            .stream()
-            .map(a -> ((GiteaRepoConfig) a.config()).instance())
-            .distinct()
-            .toList();
-    return instances.size() == 1 ? Optional.of(instances.get(0)) : Optional.empty();
+    return onlyInstance(
+        parts.context(),
+        a -> ((GiteaRepoConfig) a.config()).fullName().equalsIgnoreCase(fullName),
+        a -> ((GiteaRepoConfig) a.config()).instance());
   }
 
   /** Whether a room follows {@code key}, counting rooms the bot is no longer in. */

@@ -3,6 +3,7 @@ package grapple.bot.github;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.forge.ForgeConfig;
 import grapple.bot.forge.RoomCommands;
 import grapple.bot.forge.StateFields;
 import grapple.commands.Markdown;
@@ -33,7 +34,8 @@ record GithubRepoConfig(
     List<String> excludingLabels,
     Optional<String> hotlinkPrefix,
     List<String> newIssueLabels,
-    WorkflowFilter workflowRun) {
+    WorkflowFilter workflowRun)
+    implements ForgeConfig {
 
   static final String DEFAULT_COMMAND_PREFIX = "!gh";
   static final String DEFAULT_HOTLINK_PREFIX = "#";

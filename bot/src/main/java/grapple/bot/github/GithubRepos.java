@@ -7,7 +7,6 @@ import grapple.bot.forge.Followed;
 import grapple.bot.forge.ForgeKind;
 import grapple.state.Connection;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * The {@code GithubRepo} connection kind: a room following one repository's events (hookshot's
@@ -40,11 +39,6 @@ final class GithubRepos extends ForgeKind<GithubRepoConfig> {
   @Override
   public ObjectNode contentForNew(ObjectNode content) {
     return GithubRepoConfig.withDefaults(parts.settings().defaultOptions(), content);
-  }
-
-  @Override
-  public Optional<String> commandPrefix(GithubRepoConfig config) {
-    return Optional.of(config.commandPrefix());
   }
 
   @Override

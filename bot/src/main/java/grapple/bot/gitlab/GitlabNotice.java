@@ -3,7 +3,7 @@ package grapple.bot.gitlab;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.forge.Mentions;
 import grapple.bot.forge.Notice;
-import grapple.bot.forge.Pills;
+import grapple.bot.forge.NoticeText;
 import grapple.bot.room.Messages;
 import java.util.List;
 
@@ -12,23 +12,18 @@ import java.util.List;
  * GitLab gave them), {@code formatted_body} is written piece by piece beside it with every value
  * escaped, so a title or name can never add markup or a link. GitLab users linked to a Matrix
  * account become pills and are listed in {@code m.mentions}, which is always present. Not {@link
- * Notice}: GitLab's titles carry no pills, it has lists and quotes, and its HTML closes without the
- * blank line GitHub's has before a last paragraph.
+ * Notice}, with which it shares only what {@link NoticeText} writes: GitLab's titles carry no
+ * pills, it has lists and quotes, and its HTML closes without the blank line GitHub's has before a
+ * last paragraph.
  */
-final class GitlabNotice {
-  private final Pills pills;
-  private final StringBuilder body = new StringBuilder();
-  private final StringBuilder line = new StringBuilder();
-  private final StringBuilder blocks = new StringBuilder();
-
+final class GitlabNotice extends NoticeText<GitlabNotice> {
   /** {@code mentions}: the Matrix user who linked a GitLab username, if any. */
   GitlabNotice(Mentions mentions) {
-    this.pills = new Pills(mentions);
+    super(mentions);
   }
 
-  GitlabNotice text(String text) {
-    body.append(text);
-    line.append(Messages.escapeHtml(text));
+  @Override
+  protected GitlabNotice self() {
     return this;
   }
 
@@ -36,19 +31,6 @@ final class GitlabNotice {
   GitlabNotice actor(String username, String shown) {
     body.append("**").append(shown).append("**");
     line.append("<strong>").append(pills.html(username, shown)).append("</strong>");
-    return this;
-  }
-
-  GitlabNotice bold(String text) {
-    body.append("**").append(text).append("**");
-    line.append("<strong>").append(Messages.escapeHtml(text)).append("</strong>");
-    return this;
-  }
-
-  /** {@code [label](url)}; in HTML a link only to an http(s) address, else just the label. */
-  GitlabNotice link(String label, String url) {
-    body.append('[').append(label).append("](").append(url).append(')');
-    line.append(Notice.anchor(url, Messages.escapeHtml(label)));
     return this;
   }
 
@@ -62,12 +44,6 @@ final class GitlabNotice {
   GitlabNotice title(String title) {
     body.append('"').append(title).append('"');
     line.append("&quot;").append(Messages.escapeHtml(title)).append("&quot;");
-    return this;
-  }
-
-  GitlabNotice code(String text) {
-    body.append('`').append(text).append('`');
-    line.append("<code>").append(Messages.escapeHtml(text)).append("</code>");
     return this;
   }
 
@@ -104,14 +80,6 @@ final class GitlabNotice {
   GitlabNotice paragraph(String text) {
     return block(
         "\n\n" + text, "<p>" + Messages.escapeHtml(text).replace("\n", "<br/>") + "</p>\n");
-  }
-
-  private GitlabNotice block(String bodyText, String html) {
-    body.append(bodyText);
-    if (line.length() > 0) blocks.append("<p>").append(line).append("</p>\n");
-    line.setLength(0);
-    blocks.append(html);
-    return this;
   }
 
   ObjectNode build() {

@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.re2j.Pattern;
 import com.google.re2j.PatternSyntaxException;
+import grapple.bot.forge.ForgeConfig;
 import grapple.bot.forge.RoomCommands;
 import grapple.commands.Markdown;
 import grapple.state.BadInput;
@@ -40,7 +41,8 @@ record GitlabRepoConfig(
     List<String> includingLabels,
     List<String> excludingLabels,
     boolean includeCommentBody,
-    Optional<Boolean> showUrlPreviews) {
+    Optional<Boolean> showUrlPreviews)
+    implements ForgeConfig {
 
   private static final Logger log = LoggerFactory.getLogger(GitlabRepoConfig.class);
 

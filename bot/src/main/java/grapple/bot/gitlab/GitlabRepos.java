@@ -46,11 +46,6 @@ final class GitlabRepos extends ForgeKind<GitlabRepoConfig> {
   }
 
   @Override
-  public Optional<String> commandPrefix(GitlabRepoConfig config) {
-    return Optional.of(config.commandPrefix());
-  }
-
-  @Override
   public String stateKeyFor(ObjectNode content) {
     return GitlabRepoConfig.parse(content, true).stateKey();
   }
@@ -109,14 +104,10 @@ final class GitlabRepos extends ForgeKind<GitlabRepoConfig> {
    * instance; empty when no room follows it or rooms follow it on several.
    */
   Optional<String> onlyInstanceFollowing(String path) {
-    List<String> instances =
-        following(
-                parts.context(), a -> ((GitlabRepoConfig) a.config()).path().equalsIgnoreCase(path))
-            .stream()
-            .map(a -> ((GitlabRepoConfig) a.config()).instance())
-            .distinct()
-            .toList();
-    return instances.size() == 1 ? Optional.of(instances.get(0)) : Optional.empty();
+    return onlyInstance(
+        parts.context(),
+        a -> ((GitlabRepoConfig) a.config()).path().equalsIgnoreCase(path),
+        a -> ((GitlabRepoConfig) a.config()).instance());
   }
 
   /** The connections following {@code path} on {@code instance} (any case). */

@@ -2,6 +2,7 @@ package grapple.bot.jira;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.forge.ForgeConfig;
 import grapple.state.BadInput;
 import grapple.state.Json;
 import java.util.ArrayList;
@@ -24,7 +25,8 @@ record JiraProjectConfig(
     String key,
     Optional<String> id,
     List<String> events,
-    String commandPrefix) {
+    String commandPrefix)
+    implements ForgeConfig {
   static final List<String> EVENTS =
       List.of(
           "issue_created",

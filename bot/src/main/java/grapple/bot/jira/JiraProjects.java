@@ -62,11 +62,6 @@ final class JiraProjects extends ForgeKind<JiraProjectConfig> {
   }
 
   @Override
-  public Optional<String> commandPrefix(JiraProjectConfig config) {
-    return Optional.of(config.commandPrefix());
-  }
-
-  @Override
   public String stateKeyFor(ObjectNode content) {
     return JiraProjectConfig.parse(content, true).url();
   }

@@ -1,9 +1,9 @@
 package grapple.bot.outbound;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import grapple.bot.ConnectionKind;
 import grapple.bot.Connections;
 import grapple.bot.LiveConnection;
+import grapple.bot.NamedKind;
 import grapple.bot.forge.NamedHooks;
 import grapple.bot.http.AddressGuard;
 import grapple.commands.Markdown;
@@ -16,6 +16,7 @@ import grapple.state.SqlWork;
 import java.net.UnknownHostException;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -28,7 +29,7 @@ import java.util.function.Supplier;
  * a hook is made or changed by a command or the API, keeps each hook's token sealed in the
  * database, and queues the room's events.
  */
-final class OutboundHooks implements ConnectionKind<OutboundConfig> {
+final class OutboundHooks extends NamedKind<OutboundConfig> {
   /** The type's name in the APIs ({@code type} of a connection). */
   static final String TYPE = "OutboundWebhook";
 
@@ -66,6 +67,7 @@ final class OutboundHooks implements ConnectionKind<OutboundConfig> {
       Clock clock,
       Runnable wake,
       Refusals refusals) {
+    super(TYPE, OutboundService.NAME, OutboundService.EVENT_TYPE, List.of());
     this.settings = settings;
     this.store = store;
     this.secrets = secrets;
@@ -75,38 +77,16 @@ final class OutboundHooks implements ConnectionKind<OutboundConfig> {
     this.refusals = refusals;
   }
 
-  @Override
-  public String name() {
-    return TYPE;
-  }
-
-  @Override
-  public String service() {
-    return OutboundService.NAME;
-  }
-
   /** Its queued deliveries and tally go with it. */
   @Override
-  public java.util.List<String> tablesByConnection() {
-    return java.util.List.of("outbound_queue", "outbound_status");
-  }
-
-  @Override
-  public String eventType() {
-    return OutboundService.EVENT_TYPE;
+  public List<String> tablesByConnection() {
+    return List.of("outbound_queue", "outbound_status");
   }
 
   @Override
   public OutboundConfig parse(String stateKey, ObjectNode content) {
     OutboundConfig config = OutboundConfig.from(stateKey, content);
-    if (!config.name().equals(stateKey)) {
-      throw new BadInput(
-          "name",
-          "'name' must be the outbound hook's state key "
-              + Markdown.code(stateKey)
-              + " (a hook cannot be renamed), was "
-              + Markdown.code(config.name()));
-    }
+    NamedHooks.requireNameIsStateKey(config.name(), stateKey, "the outbound hook's", "a hook");
     return config;
   }
 

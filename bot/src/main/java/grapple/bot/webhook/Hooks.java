@@ -1,8 +1,8 @@
 package grapple.bot.webhook;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import grapple.bot.ConnectionKind;
 import grapple.bot.LiveConnection;
+import grapple.bot.NamedKind;
 import grapple.bot.forge.NamedHooks;
 import grapple.bot.provisioning.ApiException;
 import grapple.bot.provisioning.ErrorCode;
@@ -21,7 +21,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /** The {@code Webhook} connection kind, and the live hooks found by their secret ids. */
-final class Hooks implements ConnectionKind<WebhookConfig> {
+final class Hooks extends NamedKind<WebhookConfig> {
   /** The type's name in the APIs ({@code type} of a connection). */
   static final String TYPE = "Webhook";
 
@@ -45,35 +45,20 @@ final class Hooks implements ConnectionKind<WebhookConfig> {
   private final Map<String, Transformation.Compiled> compiled = new ConcurrentHashMap<>();
 
   Hooks(WebhookSettings settings, HookIds hookIds, Clock clock) {
+    super(
+        TYPE,
+        WebhookService.NAME,
+        WebhookService.EVENT_TYPE,
+        List.of(WebhookService.LEGACY_EVENT_TYPE));
     this.settings = settings;
     this.hookIds = hookIds;
     this.clock = clock;
-  }
-
-  @Override
-  public String name() {
-    return TYPE;
-  }
-
-  @Override
-  public String service() {
-    return WebhookService.NAME;
   }
 
   /** The expiry warnings sent: a moved hook is not warned twice. */
   @Override
   public List<String> tablesByConnection() {
     return List.of("webhook_expiry_warned");
-  }
-
-  @Override
-  public String eventType() {
-    return WebhookService.EVENT_TYPE;
-  }
-
-  @Override
-  public List<String> legacyEventTypes() {
-    return List.of(WebhookService.LEGACY_EVENT_TYPE);
   }
 
   /**
@@ -110,14 +95,7 @@ final class Hooks implements ConnectionKind<WebhookConfig> {
       String source = config.transformationFunction().get();
       compiled.put(source, Transformation.tryCompile(source));
     }
-    if (!config.name().equals(stateKey)) {
-      throw new BadInput(
-          "name",
-          "'name' must be the webhook's state key "
-              + Markdown.code(stateKey)
-              + " (a webhook cannot be renamed), was "
-              + Markdown.code(config.name()));
-    }
+    NamedHooks.requireNameIsStateKey(config.name(), stateKey, "the webhook's", "a webhook");
     return config;
   }
 

@@ -144,13 +144,15 @@ class FeedPollerTest {
   }
 
   private void serve(String body) {
-    server.enqueue(
-        new MockResponse.Builder()
-            .code(200)
-            .addHeader("Content-Type", "application/rss+xml")
-            .addHeader("ETag", "\"v" + body.length() + "\"")
-            .body(body)
-            .build());
+    server.enqueue(rssAnswer(body).addHeader("ETag", "\"v" + body.length() + "\"").build());
+  }
+
+  /** A 200 answer of {@code body} as an RSS document, without validators. */
+  private static MockResponse.Builder rssAnswer(String body) {
+    return new MockResponse.Builder()
+        .code(200)
+        .addHeader("Content-Type", "application/rss+xml")
+        .body(body);
   }
 
   private List<String> posted(Duration wait) throws Exception {
@@ -577,12 +579,9 @@ class FeedPollerTest {
     FeedPoller poller = poller(0);
     poller.register(sub(connection("")), true);
     server.enqueue(
-        new MockResponse.Builder()
-            .code(200)
-            .addHeader("Content-Type", "application/rss+xml")
+        rssAnswer(rss("1"))
             .addHeaderLenient("ETag", "\"café\"")
             .addHeaderLenient("Last-Modified", "Dö, 03 Dez 2026 10:00:00 GMT")
-            .body(rss("1"))
             .build());
     poller.pollOnce(url());
     serve(rss("2", "1"));
@@ -744,12 +743,7 @@ class FeedPollerTest {
   void aMalformedFeedIsARecordedFailureNotACrash() throws Exception {
     FeedPoller poller = poller(0);
     poller.register(sub(connection("")), true);
-    server.enqueue(
-        new MockResponse.Builder()
-            .code(200)
-            .addHeader("Content-Type", "application/rss+xml")
-            .body("<rss><channel><item>")
-            .build());
+    server.enqueue(rssAnswer("<rss><channel><item>").build());
 
     poller.pollOnce(url());
 

@@ -3,12 +3,14 @@ package grapple.bot.github;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import grapple.bot.FakeGateway;
+import grapple.bot.MatrixProfiles;
 import grapple.bot.ServiceContext;
 import grapple.bot.forge.OAuthCallback;
 import grapple.bot.http.HttpListener;
 import grapple.bot.http.Router;
 import grapple.bot.http.TestListeners;
 import grapple.bot.outbox.Outbox;
+import grapple.bot.room.RoomStates;
 import grapple.state.Database;
 import grapple.state.LinkedAccounts;
 import grapple.state.OAuthStates;
@@ -68,7 +70,18 @@ class OAuthCallbackTest {
             settings,
             clock);
     states = new OAuthStates(db, clock);
-    ServiceContext context = new ServiceContext(db, outbox, null, null, null, clock, null, null);
+    ServiceContext context =
+        new ServiceContext(
+            db,
+            outbox,
+            null,
+            null,
+            null,
+            clock,
+            null,
+            null,
+            null,
+            new MatrixProfiles(new RoomStates(), null, new PeopleLinks(db, clock)));
     GithubParts parts = new GithubParts(settings, client, accounts, Optional.empty(), context);
     OAuthCallback callback =
         new OAuthCallback(

@@ -51,22 +51,33 @@ class MatrixGatewayTest {
     server.start();
     db = Database.open(dir.resolve("grapple.db"));
     syncStore = new SyncStore(db);
-    Config config =
-        ConfigLoader.parse(
-            """
-        homeserver: {url: "%s", domain: test}
-        bot: {userId: "@bot:test", accessToken: "tok"}
-        """
-                .formatted(server.url("/").toString()),
-            dir,
-            Map.of(),
-            grapple.bot.Grapple.configSections());
     gateway =
         new MatrixGateway(
-            config,
+            config("accessToken: \"tok\""),
             new MatrixGateway.Stores(syncStore, new KeyValueStore(db), new DirectRoomStore(db)),
             (room, user) -> !leftDirectRooms.contains(room));
     gateway.follow(List.of("m.room.member", "uk.half-shot.matrix-hookshot.generic.hook"));
+  }
+
+  /** A gateway for a bot that logs in with a password, keeping its token in {@code kv}. */
+  private MatrixGateway gatewayWithPassword(KeyValueStore kv) {
+    return new MatrixGateway(
+        config("password: \"pw\""),
+        new MatrixGateway.Stores(syncStore, kv, new DirectRoomStore(db)),
+        (r, u) -> true);
+  }
+
+  /** The config of a bot on the mock homeserver that signs in with {@code credential}. */
+  private Config config(String credential) {
+    return ConfigLoader.parse(
+        """
+        homeserver: {url: "%s", domain: test}
+        bot: {userId: "@bot:test", %s}
+        """
+            .formatted(server.url("/").toString(), credential),
+        dir,
+        Map.of(),
+        grapple.bot.Grapple.configSections());
   }
 
   @AfterEach
@@ -128,21 +139,7 @@ class MatrixGatewayTest {
   void aRateLimitedLoginAtStartWaitsWhatTheHomeserverAsked(
       String body, @org.jspecify.annotations.Nullable String header, String asked)
       throws Exception {
-    Config config =
-        ConfigLoader.parse(
-            """
-        homeserver: {url: "%s", domain: test}
-        bot: {userId: "@bot:test", password: "pw"}
-        """
-                .formatted(server.url("/").toString()),
-            dir,
-            Map.of(),
-            grapple.bot.Grapple.configSections());
-    MatrixGateway withPassword =
-        new MatrixGateway(
-            config,
-            new MatrixGateway.Stores(syncStore, new KeyValueStore(db), new DirectRoomStore(db)),
-            (r, u) -> true);
+    MatrixGateway withPassword = gatewayWithPassword(new KeyValueStore(db));
     List<Duration> waits = new ArrayList<>();
     withPassword.pauseWith(waits::add);
     mockwebserver3.MockResponse.Builder limited =
@@ -396,21 +393,7 @@ class MatrixGatewayTest {
   void aRefusedTokenIsRenewedByLoggingInAgainWhenTheBotHasAPassword() throws Exception {
     KeyValueStore kv = new KeyValueStore(db);
     kv.put("auth.accessToken", "old");
-    Config config =
-        ConfigLoader.parse(
-            """
-        homeserver: {url: "%s", domain: test}
-        bot: {userId: "@bot:test", password: "pw"}
-        """
-                .formatted(server.url("/").toString()),
-            dir,
-            Map.of(),
-            grapple.bot.Grapple.configSections());
-    MatrixGateway withPassword =
-        new MatrixGateway(
-            config,
-            new MatrixGateway.Stores(syncStore, kv, new DirectRoomStore(db)),
-            (r, u) -> true);
+    MatrixGateway withPassword = gatewayWithPassword(kv);
     server.enqueue(
         json(401, "{\"errcode\":\"M_UNKNOWN_TOKEN\",\"error\":\"expired\",\"soft_logout\":true}"));
     server.enqueue(json(200, "{\"access_token\":\"new\",\"device_id\":\"D2\"}"));

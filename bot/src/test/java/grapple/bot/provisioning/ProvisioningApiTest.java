@@ -274,6 +274,20 @@ class ProvisioningApiTest {
     assertThat(grapple.get(one(id)).json().get("config").toString()).isEqualTo(hook(name));
   }
 
+  /** The refusal of a rename says what the name must be: the hook's state key. */
+  @Test
+  void aPatchThatRenamesAWebhookSaysItCannotBeRenamed() {
+    String id = createdId("unrenamable");
+
+    Answer a = grapple.patch(one(id), "{\"name\":\"other\"}");
+
+    assertThat(a.status()).isEqualTo(400);
+    assertThat(a.error())
+        .contains(
+            "'name' must be the webhook's state key `unrenamable`"
+                + " (a webhook cannot be renamed), was `other`");
+  }
+
   @Test
   void deleteAnswersOkAndTheConnectionIsGone() {
     String id = createdId("doomed");

@@ -6,6 +6,7 @@ import grapple.bot.Active;
 import grapple.bot.Changes;
 import grapple.bot.ConnectionKind;
 import grapple.bot.LiveConnection;
+import grapple.bot.NamedKind;
 import grapple.bot.Routes;
 import grapple.bot.ServiceContext;
 import grapple.bot.ServiceInfo;
@@ -154,20 +155,9 @@ public final class SampleService extends AbstractService<SampleService.Settings>
     }
 
     /** The {@code Sample} kind. */
-    private final class Kind implements ConnectionKind<SampleConfig> {
-      @Override
-      public String name() {
-        return "Sample";
-      }
-
-      @Override
-      public String service() {
-        return "sample";
-      }
-
-      @Override
-      public String eventType() {
-        return EVENT_TYPE;
+    private final class Kind extends NamedKind<SampleConfig> {
+      Kind() {
+        super("Sample", "sample", EVENT_TYPE, List.of());
       }
 
       @Override
