@@ -209,9 +209,14 @@ public abstract class Leadership implements AutoCloseable {
 
     /**
      * Starts a new term, committed at once (the session is in autocommit). Waits while a
-     * leader-only write of the term before holds the row (see the class comment).
+     * leader-only write of the term before holds the row (see the class comment), a second at most:
+     * then it fails, this instance lets go of the lock and tries again a second later (the old
+     * leader's write may hang on a frozen process for as long as the server keeps its connection).
      */
     private static long nextTerm(Connection c) throws SQLException {
+      try (Statement s = c.createStatement()) {
+        s.execute("SET lock_timeout = 1000");
+      }
       try (PreparedStatement s =
           c.prepareStatement(
               "INSERT INTO kv (key, value) VALUES (?, '1') ON CONFLICT (key)"
