@@ -235,8 +235,9 @@ public abstract class Leadership implements AutoCloseable {
      * and has this instance stop leading. One query per write (a primary-key read).
      */
     void check(Connection c) throws SQLException {
-      long mine = term;
+      // leading first: once it reads true, term (written before it on election) is this term's.
       if (!leading || deposed != null) throw notLeading("this instance does not lead");
+      long mine = term;
       long latest;
       try (PreparedStatement s =
           c.prepareStatement("SELECT value FROM kv WHERE key = ? FOR SHARE")) {
