@@ -322,18 +322,19 @@ final class Core implements RoomEvents {
       outbox
           .postAll(
               drafts,
-              c -> {
-                // Deleted meanwhile: another instance (a new leader, while this one had not yet
-                // heard it lost) answered it; this answer is rolled back.
-                if (Integer.valueOf(0).equals(WaitingCommands.answered(m).run(c)))
-                  throw new AnsweredElsewhere();
-                return Sql.update(
-                    c,
-                    "INSERT INTO processed_events (event_id, processed_at) VALUES (?, ?)"
-                        + " ON CONFLICT (event_id) DO NOTHING",
-                    mark,
-                    now);
-              })
+              db.asLeader(
+                  c -> {
+                    // Deleted meanwhile: another instance (a new leader, while this one had not
+                    // yet heard it lost) answered it; this answer is rolled back.
+                    if (Integer.valueOf(0).equals(WaitingCommands.answered(m).run(c)))
+                      throw new AnsweredElsewhere();
+                    return Sql.update(
+                        c,
+                        "INSERT INTO processed_events (event_id, processed_at) VALUES (?, ?)"
+                            + " ON CONFLICT (event_id) DO NOTHING",
+                        mark,
+                        now);
+                  }))
           .join();
     } catch (java.util.concurrent.CompletionException e) {
       if (!(e.getCause() instanceof AnsweredElsewhere)) throw e;

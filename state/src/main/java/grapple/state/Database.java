@@ -58,6 +58,16 @@ public final class Database implements AutoCloseable {
   private final Map<String, List<Runnable>> listeners = new ConcurrentHashMap<>();
   private volatile boolean closed;
 
+  /** Checks that this instance still leads, inside a leader-only write; none with SQLite. */
+  private volatile @Nullable Fence fence;
+
+  /** See {@link #asLeader}. */
+  @FunctionalInterface
+  interface Fence {
+    /** Returns if this instance leads; throws otherwise, failing the write. */
+    void check(Connection c) throws SQLException;
+  }
+
   private Database(Backend backend) {
     this.backend = backend;
     this.writerThread = Daemons.thread("db-writer", this::writeLoop);
@@ -121,6 +131,26 @@ public final class Database implements AutoCloseable {
     }
     queue.add(task);
     return task.result;
+  }
+
+  /**
+   * {@code work} as a leader-only write: what must not happen twice (a feed's items marked seen
+   * with their posts queued, the sync position). Run with {@link #write}, it first checks in its
+   * own transaction that this instance still leads ({@link Leadership}) and fails with a
+   * StorageException if another instance was elected meanwhile, so that a leader that was frozen
+   * while another took over cannot commit it. With SQLite (one instance) it is {@code work}.
+   */
+  public <T> SqlWork<T> asLeader(SqlWork<T> work) {
+    return c -> {
+      Fence f = fence;
+      if (f != null) f.check(c);
+      return work.run(c);
+    };
+  }
+
+  /** Installed by {@link Leadership#of}: what {@link #asLeader} checks. */
+  void fence(Fence check) {
+    fence = check;
   }
 
   /** Like {@link #write} but waits; a failure comes back as StorageException (or BadInput). */

@@ -1,6 +1,7 @@
 package grapple.state;
 
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -15,6 +16,13 @@ import org.slf4j.LoggerFactory;
  * which PostgreSQL notices at once when the process dies, so another takes over within about a
  * second. A leader that loses its session cannot know whether another has taken over, so it is told
  * to stop at once ({@code lost}).
+ *
+ * <p>Telling it takes up to a second, and a leader that was frozen (a long GC pause, SIGSTOP, a VM
+ * paused) while the server ended its session learns it later still: meanwhile it goes on with what
+ * it was doing while a new leader does the same. So leading is also <em>fenced</em>: each election
+ * bumps a term in the database, and each leader-only write ({@link Database#asLeader}) checks in
+ * its own transaction that the term is still this instance's, or fails and makes this instance stop
+ * leading. A stale leader's write thus cannot commit once another instance leads.
  */
 public abstract class Leadership implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Leadership.class);
@@ -33,9 +41,16 @@ public abstract class Leadership implements AutoCloseable {
 
   Leadership() {}
 
-  /** The leadership of the instances on {@code db}. */
+  /**
+   * The leadership of the instances on {@code db}; with PostgreSQL it also fences {@code db}'s
+   * leader-only writes ({@link Database#asLeader}).
+   */
   public static Leadership of(Database db) {
-    if (db.backend() instanceof PostgresBackend postgres) return new Elected(postgres);
+    if (db.backend() instanceof PostgresBackend postgres) {
+      Elected elected = new Elected(postgres);
+      db.fence(elected::check);
+      return elected;
+    }
     return new Sole();
   }
 
@@ -69,13 +84,37 @@ public abstract class Leadership implements AutoCloseable {
     }
   }
 
-  /** One of several instances on PostgreSQL: leads while it holds the advisory lock. */
+  /**
+   * One of several instances on PostgreSQL: leads while it holds the advisory lock and its term is
+   * the last one elected.
+   *
+   * <p>The term is the row {@link #TERM_KEY} of {@code kv}. On election, once it holds the lock, an
+   * instance increments it (on its lock session, committed at once) before it starts anything; a
+   * leader-only write first reads it {@code FOR SHARE} in its own transaction and goes on only if
+   * it is still this instance's term. The row lock is what makes this hold under READ COMMITTED,
+   * not the comparison alone: the share lock, held until the write's transaction ends, makes a new
+   * leader's increment wait until that write has committed (the new leader then starts after it,
+   * and reads what it wrote), and a write that reads while an increment is under way waits for it
+   * and then reads the new term (PostgreSQL reads the newest version of a row it locks). Either the
+   * stale write commits before the new leader starts, or it fails. A check of {@code pg_locks}
+   * alone would leave a gap: the lock may be lost, and taken by another, between the check and the
+   * commit.
+   */
   private static final class Elected extends Leadership {
+    private static final String TERM_KEY = "leader.term";
+
     private final PostgresBackend backend;
+    private final Object wake = new Object();
     private volatile boolean leading;
     private volatile boolean closed;
     private volatile @Nullable Connection session;
     private @Nullable Thread thread;
+
+    /** This instance's term, once elected. */
+    private volatile long term;
+
+    /** Why a leader-only write found this instance no longer leads; the campaign then stops. */
+    private volatile @Nullable String deposed;
 
     Elected(PostgresBackend backend) {
       this.backend = backend;
@@ -98,9 +137,15 @@ public abstract class Leadership implements AutoCloseable {
       boolean warned = false;
       while (!closed) {
         try {
+          String why = deposed;
+          if (why != null) {
+            lose(listener, why);
+            return;
+          }
           if (session == null) session = backend.connectForLock("leader election");
           if (!leading) {
             if (tryLock(session)) {
+              term = nextTerm(session);
               leading = true;
               log.info("database {}: this instance leads now", backend.location().describe());
               if (!tellElected(listener)) return;
@@ -162,6 +207,63 @@ public abstract class Leadership implements AutoCloseable {
       }
     }
 
+    /**
+     * Starts a new term, committed at once (the session is in autocommit). Waits while a
+     * leader-only write of the term before holds the row (see the class comment), a second at most:
+     * then it fails, this instance lets go of the lock and tries again a second later (the old
+     * leader's write may hang on a frozen process for as long as the server keeps its connection).
+     */
+    private static long nextTerm(Connection c) throws SQLException {
+      try (Statement s = c.createStatement()) {
+        s.execute("SET lock_timeout = 1000");
+      }
+      try (PreparedStatement s =
+          c.prepareStatement(
+              "INSERT INTO kv (key, value) VALUES (?, '1') ON CONFLICT (key)"
+                  + " DO UPDATE SET value = (kv.value::bigint + 1)::text RETURNING value")) {
+        s.setString(1, TERM_KEY);
+        try (ResultSet rs = s.executeQuery()) {
+          if (!rs.next()) throw new SQLException("the new leader term was not returned");
+          return Long.parseLong(rs.getString(1));
+        }
+      }
+    }
+
+    /**
+     * Inside a leader-only write's transaction: goes on only while this instance leads in the
+     * latest term, holding that term's row until the transaction ends; otherwise fails the write
+     * and has this instance stop leading. One query per write (a primary-key read).
+     */
+    void check(Connection c) throws SQLException {
+      // leading first: once it reads true, term (written before it on election) is this term's.
+      if (!leading || deposed != null) throw notLeading("this instance does not lead");
+      long mine = term;
+      long latest;
+      try (PreparedStatement s =
+          c.prepareStatement("SELECT value FROM kv WHERE key = ? FOR SHARE")) {
+        s.setString(1, TERM_KEY);
+        try (ResultSet rs = s.executeQuery()) {
+          latest = rs.next() ? Long.parseLong(rs.getString(1)) : 0;
+        }
+      }
+      if (latest == mine) return;
+      String why =
+          "another instance was elected (leader term " + latest + ", this one's " + mine + ")";
+      deposed = why;
+      synchronized (wake) {
+        wake.notifyAll();
+      }
+      throw notLeading(why);
+    }
+
+    private StorageException notLeading(String why) {
+      return new StorageException(
+          "database "
+              + backend.location().describe()
+              + ": a leader-only write was refused: "
+              + why);
+    }
+
     private static boolean stillHeld(Connection c) throws SQLException {
       try (Statement s = c.createStatement();
           ResultSet rs =
@@ -189,7 +291,13 @@ public abstract class Leadership implements AutoCloseable {
 
     private void pause() {
       try {
-        Thread.sleep(CHECK_MILLIS);
+        long until = System.nanoTime() + CHECK_MILLIS * 1_000_000;
+        synchronized (wake) {
+          for (long left = CHECK_MILLIS; deposed == null && left > 0; ) {
+            wake.wait(left);
+            left = (until - System.nanoTime()) / 1_000_000;
+          }
+        }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         closed = true;

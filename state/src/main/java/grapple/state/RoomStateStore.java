@@ -23,25 +23,30 @@ public final class RoomStateStore {
   public record Row(
       String roomId, String eventType, String stateKey, String sender, ObjectNode content) {}
 
-  /** Keeps the event (replacing the one before it) and logs the change; completes once durable. */
+  /**
+   * Keeps the event (replacing the one before it) and logs the change; completes once durable. The
+   * leader's alone ({@link Database#asLeader}): a leader that was frozen while another took over
+   * does not put back what it synced before.
+   */
   public java.util.concurrent.CompletableFuture<Void> put(Row row) {
     String content = Json.write(row.content());
     return db.write(
-        c -> {
-          Sql.update(
-              c,
-              """
+        db.asLeader(
+            c -> {
+              Sql.update(
+                  c,
+                  """
               INSERT INTO room_state (room_id, event_type, state_key, sender, content) VALUES (?, ?, ?, ?, ?)
               ON CONFLICT (room_id, event_type, state_key) DO UPDATE SET sender = excluded.sender,
                 content = excluded.content""",
-              row.roomId(),
-              row.eventType(),
-              row.stateKey(),
-              row.sender(),
-              content);
-          changes.stateChanged(c, row.roomId(), row.eventType(), row.stateKey());
-          return null;
-        });
+                  row.roomId(),
+                  row.eventType(),
+                  row.stateKey(),
+                  row.sender(),
+                  content);
+              changes.stateChanged(c, row.roomId(), row.eventType(), row.stateKey());
+              return null;
+            }));
   }
 
   public Optional<Row> get(String roomId, String eventType, String stateKey) {

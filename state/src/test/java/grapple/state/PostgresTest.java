@@ -462,6 +462,107 @@ class PostgresTest {
     assertThat(first.leading()).isFalse();
   }
 
+  /** What the test database's server does to a frozen leader: ends its lock session. */
+  private void endTheLeaderSession() throws Exception {
+    try (Connection c = TestPostgres.connect(location);
+        Statement s = c.createStatement()) {
+      s.execute(
+          "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'grapple leader election'"
+              + " AND pid IN (SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted)"
+              + " AND datname = current_database()");
+    }
+  }
+
+  /**
+   * Another instance was elected, and this leader has not yet heard that it lost (it was frozen;
+   * its check of the lock comes a second later): its next leader-only write does not commit, and it
+   * is told at once that it no longer leads.
+   */
+  @Test
+  void aLeaderOnlyWriteOfASupersededLeaderFailsAndItStopsLeading() throws Exception {
+    Database a = open();
+    CountDownLatch aLeads = new CountDownLatch(1);
+    CountDownLatch aLost = new CountDownLatch(1);
+    Leadership first = lead(a, listener(aLeads, aLost));
+    assertThat(aLeads.await(10, TimeUnit.SECONDS)).isTrue();
+    KeyValueStore kv = new KeyValueStore(a);
+    a.writeAndWait(a.asLeader(c -> KeyValueStore.put(c, "before", "yes")));
+
+    try (Connection c = TestPostgres.connect(location);
+        Statement s = c.createStatement()) {
+      s.executeUpdate("UPDATE kv SET value = (value::bigint + 1)::text WHERE key = 'leader.term'");
+    }
+
+    assertThatThrownBy(() -> a.writeAndWait(a.asLeader(c -> KeyValueStore.put(c, "after", "yes"))))
+        .isInstanceOf(StorageException.class)
+        .hasMessageContaining("a leader-only write was refused: another instance was elected");
+    assertThat(kv.get("before")).contains("yes");
+    assertThat(kv.get("after")).isEmpty();
+    assertThat(aLost.await(900, TimeUnit.MILLISECONDS)).as("told it lost").isTrue();
+    assertThat(first.leading()).isFalse();
+    kv.put("any instance's", "yes");
+    assertThat(kv.get("any instance's")).contains("yes");
+  }
+
+  /**
+   * The leader's session ended while one of its leader-only writes was under way, past its check:
+   * that write commits, and another instance starts leading only after it, so it sees the write
+   * (not, say, a feed item left unseen that the old leader has just posted).
+   */
+  @Test
+  void aNewLeaderStartsOnlyOnceTheOldLeadersWriteUnderWayHasCommitted() throws Exception {
+    Database a = open();
+    Database b = open();
+    CountDownLatch aLeads = new CountDownLatch(1);
+    Leadership first = lead(a, listener(aLeads, new CountDownLatch(1)));
+    assertThat(aLeads.await(10, TimeUnit.SECONDS)).isTrue();
+    CountDownLatch checked = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    CompletableFuture<Integer> underWay =
+        a.write(
+            a.asLeader(
+                c -> {
+                  checked.countDown();
+                  if (!await(release, 30)) throw new IllegalStateException("not released");
+                  return KeyValueStore.put(c, "from the old leader", "yes");
+                }));
+    assertThat(checked.await(10, TimeUnit.SECONDS)).isTrue();
+
+    endTheLeaderSession();
+    CountDownLatch bLeads = new CountDownLatch(1);
+    List<String> seenOnElection = new java.util.concurrent.CopyOnWriteArrayList<>();
+    lead(
+        b,
+        new Leadership.Listener() {
+          @Override
+          public void elected() {
+            new KeyValueStore(b).get("from the old leader").ifPresent(seenOnElection::add);
+            bLeads.countDown();
+          }
+
+          @Override
+          public void lost(String why) {}
+        });
+
+    assertThat(bLeads.await(2_500, TimeUnit.MILLISECONDS))
+        .as("elected while the old leader's write was under way")
+        .isFalse();
+    release.countDown();
+    assertThat(underWay.get(10, TimeUnit.SECONDS)).isEqualTo(1);
+    assertThat(bLeads.await(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(seenOnElection).containsExactly("yes");
+    assertThat(first.leading()).isFalse();
+  }
+
+  private static boolean await(CountDownLatch latch, int seconds) {
+    try {
+      return latch.await(seconds, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
   /** Waits up to 3 s (not longer: a lock may keep the other side from counting down). */
   private static boolean await(CountDownLatch latch) {
     try {

@@ -292,12 +292,13 @@ final class FeedPoller implements AutoCloseable {
     outbox
         .postAll(
             drafts,
-            FeedStore.markSeen(
-                c.id(),
-                ids,
-                retired,
-                new FeedStore.ConnectionState(true, state.failing()),
-                clock.millis()))
+            store.asLeader(
+                FeedStore.markSeen(
+                    c.id(),
+                    ids,
+                    retired,
+                    new FeedStore.ConnectionState(true, state.failing()),
+                    clock.millis())))
         .join();
     if (drafts.isEmpty() && state.primed()) return;
     String rest =
@@ -451,10 +452,11 @@ final class FeedPoller implements AutoCloseable {
     outbox
         .postAll(
             notices,
-            c -> {
-              for (SqlWork<?> work : record) work.run(c);
-              return null;
-            })
+            store.asLeader(
+                c -> {
+                  for (SqlWork<?> work : record) work.run(c);
+                  return null;
+                }))
         .join();
   }
 

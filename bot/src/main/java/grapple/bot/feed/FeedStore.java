@@ -79,6 +79,15 @@ public final class FeedStore {
     return out;
   }
 
+  /**
+   * {@code work} as the leader's ({@link Database#asLeader}): a poll's outcome is committed only
+   * while this instance leads, so a leader that was frozen while another took over does not post
+   * what the new leader posts too.
+   */
+  <T> SqlWork<T> asLeader(SqlWork<T> work) {
+    return db.asLeader(work);
+  }
+
   public void saveUrl(UrlState u) {
     db.writeAndWait(putUrl(u));
   }

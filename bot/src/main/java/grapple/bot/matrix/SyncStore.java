@@ -12,7 +12,8 @@ import java.util.Optional;
 
 /**
  * The homeserver sync position and the ids of events already handled. Both are written in one
- * transaction after a batch is processed, so a crash mid-batch replays it without acting twice.
+ * transaction after a batch is processed, so a crash mid-batch replays it without acting twice; as
+ * the leader's ({@link Database#asLeader}), so a stale leader's batch does not commit.
  */
 public final class SyncStore {
   private static final String SINCE_KEY = "sync.since";
@@ -46,21 +47,25 @@ public final class SyncStore {
   public void commit(
       String nextBatch, Collection<String> handledEventIds, List<SqlWork<?>> alongside) {
     long now = System.currentTimeMillis();
+    // The leader's alone: a leader that was frozen while another took over must not move the
+    // position back, nor queue again what the batch's events queued (the new leader syncs them
+    // too).
     db.writeAndWait(
-        c -> {
-          try (PreparedStatement s =
-              c.prepareStatement(
-                  "INSERT INTO processed_events (event_id, processed_at) VALUES (?, ?) ON CONFLICT (event_id) DO NOTHING")) {
-            for (String id : handledEventIds) {
-              s.setString(1, id);
-              s.setLong(2, now);
-              s.addBatch();
-            }
-            s.executeBatch();
-          }
-          for (SqlWork<?> work : alongside) work.run(c);
-          return KeyValueStore.put(c, SINCE_KEY, nextBatch);
-        });
+        db.asLeader(
+            c -> {
+              try (PreparedStatement s =
+                  c.prepareStatement(
+                      "INSERT INTO processed_events (event_id, processed_at) VALUES (?, ?) ON CONFLICT (event_id) DO NOTHING")) {
+                for (String id : handledEventIds) {
+                  s.setString(1, id);
+                  s.setLong(2, now);
+                  s.addBatch();
+                }
+                s.executeBatch();
+              }
+              for (SqlWork<?> work : alongside) work.run(c);
+              return KeyValueStore.put(c, SINCE_KEY, nextBatch);
+            }));
   }
 
   /** Forgets handled events older than a few days (a replay never reaches that far back). */

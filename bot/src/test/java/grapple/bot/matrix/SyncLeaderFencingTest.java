@@ -1,0 +1,93 @@
+package grapple.bot.matrix;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import grapple.bot.Grapple;
+import grapple.state.Database;
+import grapple.state.KeyValueStore;
+import grapple.state.Leadership;
+import grapple.state.Location;
+import grapple.state.SqlWork;
+import grapple.state.StorageException;
+import grapple.state.TestPostgres;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The sync position on PostgreSQL when a leader froze with a batch in hand and another took over.
+ * Skipped without a PostgreSQL server.
+ */
+class SyncLeaderFencingTest {
+  private final List<AutoCloseable> opened = new ArrayList<>();
+  private Location.Postgres where;
+
+  @BeforeEach
+  void database() {
+    where = TestPostgres.newDatabase();
+  }
+
+  @AfterEach
+  void closeAll() throws Exception {
+    for (int i = opened.size() - 1; i >= 0; i--) opened.get(i).close();
+  }
+
+  private Database leading() throws InterruptedException {
+    Database db = Database.open(where, Grapple.migrations(List.of()));
+    opened.add(db);
+    Leadership leadership = Leadership.of(db);
+    opened.add(leadership);
+    CountDownLatch elected = new CountDownLatch(1);
+    leadership.start(
+        new Leadership.Listener() {
+          @Override
+          public void elected() {
+            elected.countDown();
+          }
+
+          @Override
+          public void lost(String why) {}
+        });
+    assertThat(elected.await(15, TimeUnit.SECONDS)).as("elected").isTrue();
+    return db;
+  }
+
+  /**
+   * The old leader synced a batch, then froze before committing it; another instance took over and
+   * synced on. The old one's commit, on resuming, moved the position back (the next start would
+   * sync from there) and queued its events' work (outbound deliveries) a second time.
+   */
+  @Test
+  void aLeaderThatFrozeWithABatchDoesNotMoveThePositionBackNorQueueItsWorkAgain() throws Exception {
+    Database old = leading();
+    SyncStore oldSync = new SyncStore(old);
+    oldSync.commit("s1", List.of("$a"));
+
+    try (java.sql.Connection c = TestPostgres.connect(where);
+        Statement s = c.createStatement()) {
+      s.execute(
+          "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+              + " WHERE application_name = 'grapple leader election'"
+              + " AND pid IN (SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted)"
+              + " AND datname = current_database()");
+    }
+    Database next = leading();
+    SyncStore nextSync = new SyncStore(next);
+    List<SqlWork<?>> delivery = List.of(c -> KeyValueStore.put(c, "delivery.$b", "queued"));
+    nextSync.commit("s3", List.of("$b", "$c"), delivery);
+
+    List<SqlWork<?>> again = List.of(c -> KeyValueStore.put(c, "delivery.$b", "queued again"));
+    assertThatThrownBy(() -> oldSync.commit("s2", List.of("$b"), again))
+        .isInstanceOf(StorageException.class)
+        .hasMessageContaining("a leader-only write was refused");
+
+    assertThat(nextSync.since()).contains("s3");
+    assertThat(new KeyValueStore(next).get("delivery.$b")).contains("queued");
+  }
+}
