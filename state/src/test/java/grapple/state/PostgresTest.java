@@ -554,6 +554,105 @@ class PostgresTest {
     assertThat(first.leading()).isFalse();
   }
 
+  /**
+   * Leader-only writes share one transaction with the batch's other writes, each in a savepoint.
+   * One that passed its check keeps the term's row locked until the batch commits, even when a
+   * later leader-only write of the same batch fails and is rolled back to its savepoint (its own
+   * check found the row locked by this transaction already); one that failed and was rolled back
+   * holds nothing, so it never holds up an election.
+   */
+  @Test
+  void aFailedLeaderOnlyWriteInABatchUndoesOnlyItselfAndTheCheckThatPassedStillHoldsTheTerm()
+      throws Exception {
+    Database a = open();
+    CountDownLatch aLeads = new CountDownLatch(1);
+    lead(a, listener(aLeads, new CountDownLatch(1)));
+    assertThat(aLeads.await(10, TimeUnit.SECONDS)).isTrue();
+
+    // Passed, then a failed one, in one batch: the term stays locked until the batch ends.
+    CountDownLatch hold = new CountDownLatch(1);
+    CountDownLatch held = new CountDownLatch(1);
+    List<CompletableFuture<?>> batch =
+        inOneBatch(
+            a,
+            a.asLeader(c -> KeyValueStore.put(c, "passed", "yes")),
+            a.asLeader(
+                c -> {
+                  KeyValueStore.put(c, "failed", "yes");
+                  throw new IllegalStateException("this write fails after its check");
+                }),
+            c -> {
+              held.countDown();
+              if (!await(hold, 30)) throw new IllegalStateException("not released");
+              return null;
+            });
+    assertThat(held.await(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(bumpWithin(300)).as("a new term while the batch is under way").isFalse();
+    hold.countDown();
+    CompletableFuture.allOf(batch.get(0), batch.get(2)).get(10, TimeUnit.SECONDS);
+    assertThat(batch.get(1)).isCompletedExceptionally();
+    KeyValueStore kv = new KeyValueStore(a);
+    assertThat(kv.get("passed")).contains("yes");
+    assertThat(kv.get("failed")).isEmpty();
+
+    // Only a failed one (rolled back to its savepoint): nothing is held, an election goes on.
+    CountDownLatch hold2 = new CountDownLatch(1);
+    CountDownLatch held2 = new CountDownLatch(1);
+    List<CompletableFuture<?>> second =
+        inOneBatch(
+            a,
+            a.asLeader(
+                c -> {
+                  throw new IllegalStateException("this write fails after its check");
+                }),
+            c -> {
+              held2.countDown();
+              if (!await(hold2, 30)) throw new IllegalStateException("not released");
+              return null;
+            });
+    assertThat(held2.await(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(bumpWithin(5_000)).as("a new term while only a failed write's batch is open").isTrue();
+    hold2.countDown();
+    second.get(1).get(10, TimeUnit.SECONDS);
+    assertThat(second.get(0)).isCompletedExceptionally();
+  }
+
+  /**
+   * Queues {@code works} so that the writer runs them in one batch (one transaction): it is kept
+   * busy until all are queued.
+   */
+  private static List<CompletableFuture<?>> inOneBatch(Database db, SqlWork<?>... works)
+      throws Exception {
+    CountDownLatch busy = new CountDownLatch(1);
+    CountDownLatch queued = new CountDownLatch(1);
+    CompletableFuture<?> before =
+        db.write(
+            c -> {
+              busy.countDown();
+              if (!await(queued, 30)) throw new IllegalStateException("not released");
+              return null;
+            });
+    assertThat(busy.await(10, TimeUnit.SECONDS)).isTrue();
+    List<CompletableFuture<?>> out = new ArrayList<>();
+    for (SqlWork<?> work : works) out.add(db.write(work));
+    queued.countDown();
+    before.get(10, TimeUnit.SECONDS);
+    return out;
+  }
+
+  /** Another instance's election bump of the term, waiting at most {@code millis}: done or not. */
+  private boolean bumpWithin(int millis) throws Exception {
+    try (Connection c = TestPostgres.connect(location);
+        Statement s = c.createStatement()) {
+      s.execute("SET lock_timeout = " + millis);
+      s.executeUpdate("UPDATE kv SET value = (value::bigint + 1)::text WHERE key = 'leader.term'");
+      return true;
+    } catch (java.sql.SQLException e) {
+      if (!"55P03".equals(e.getSQLState())) throw e;
+      return false;
+    }
+  }
+
   private static boolean await(CountDownLatch latch, int seconds) {
     try {
       return latch.await(seconds, TimeUnit.SECONDS);
