@@ -611,7 +611,9 @@ class PostgresTest {
               return null;
             });
     assertThat(held2.await(10, TimeUnit.SECONDS)).isTrue();
-    assertThat(bumpWithin(5_000)).as("a new term while only a failed write's batch is open").isTrue();
+    assertThat(bumpWithin(5_000))
+        .as("a new term while only a failed write's batch is open")
+        .isTrue();
     hold2.countDown();
     second.get(1).get(10, TimeUnit.SECONDS);
     assertThat(second.get(0)).isCompletedExceptionally();
