@@ -97,25 +97,33 @@ public final class OutboundService extends AbstractService<OutboundSettings> {
     /** Once per streak of failures: the room hears that its hook's deliveries fail. */
     private void report(
         String roomId, String name, OutboundQueue.Entry entry, int attempts, String error) {
-      context
-          .outbox()
-          .post(
-              roomId,
-              Messages.notice(
-                  "Outbound hook "
-                      + Markdown.code(name)
-                      + " could not deliver event "
-                      + Markdown.code(entry.eventId())
-                      + " after "
-                      + attempts
-                      + (attempts == 1 ? " attempt: " : " attempts: ")
-                      + Markdown.escape(error)
-                      + ". Later failures are not reported here until a delivery succeeds;"
-                      + " `outbound-hook list` shows them."));
+      tell(
+          roomId,
+          name,
+          "deliver event "
+              + Markdown.code(entry.eventId())
+              + " after "
+              + attempts
+              + (attempts == 1 ? " attempt: " : " attempts: ")
+              + Markdown.escape(error)
+              + ".");
     }
 
     /** Once per streak of failures: the room hears that its hook's queue is full. */
     private void reportRefused(String roomId, String name, String eventId, int waiting) {
+      tell(
+          roomId,
+          name,
+          "queue event "
+              + Markdown.code(eventId)
+              + ": "
+              + waiting
+              + " deliveries are already waiting for it (`outbound.maxQueuedPerHook`), its target"
+              + " has taken none for a while.");
+    }
+
+    /** The notice that starts a failure streak: the hook could not {@code what}. */
+    private void tell(String roomId, String name, String what) {
       context
           .outbox()
           .post(
@@ -123,13 +131,10 @@ public final class OutboundService extends AbstractService<OutboundSettings> {
               Messages.notice(
                   "Outbound hook "
                       + Markdown.code(name)
-                      + " could not queue event "
-                      + Markdown.code(eventId)
-                      + ": "
-                      + waiting
-                      + " deliveries are already waiting for it (`outbound.maxQueuedPerHook`), its"
-                      + " target has taken none for a while. Later failures are not reported here"
-                      + " until a delivery succeeds; `outbound-hook list` shows them."));
+                      + " could not "
+                      + what
+                      + " Later failures are not reported here until a delivery succeeds;"
+                      + " `outbound-hook list` shows them."));
     }
 
     OutboundSender sender() {
