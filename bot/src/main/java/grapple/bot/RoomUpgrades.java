@@ -145,7 +145,9 @@ final class RoomUpgrades {
         e.eventType().equals("m.room.member")
             && e.stateKey().equals(gateway.botUserId())
             && e.content().path("membership").asText().equals("join");
-    if (botJoined || e.eventType().equals("m.room.power_levels")) advance(oldRoom, false);
+    if (botJoined
+        || e.eventType().equals("m.room.power_levels")
+        || e.eventType().equals("m.room.create")) advance(oldRoom, false);
   }
 
   /** Every room's state is in (the run's first sync): upgrades left waiting go on. */
@@ -189,7 +191,9 @@ final class RoomUpgrades {
       if ((tombstoneNow || !waiting.isEmpty()) && joinTried.add(newRoom)) join(oldRoom, newRoom);
       return; // The join's state comes with the sync.
     }
-    if (waiting.isEmpty() || !rooms.knowsPowerLevels(newRoom)) return;
+    // The room's state comes in any order: both are needed to judge, and either wakes this up.
+    if (waiting.isEmpty() || !rooms.knowsPowerLevels(newRoom) || !rooms.knowsCreate(newRoom))
+      return;
     if (!rooms.predecessor(newRoom).equals(Optional.of(oldRoom))) {
       // A tombstone may name any room; only one made by upgrading this room gets its connections.
       if (toldRefused.add(newRoom))

@@ -325,6 +325,32 @@ class RoomUpgradesTest {
     }
   }
 
+  /**
+   * The new room's state comes in any order: its create event after its power levels and the bot's
+   * join must not leave the move waiting for the next change of power levels.
+   */
+  @Test
+  void theMoveWaitsForTheNewRoomsCreateEventWhenItComesLast() throws Exception {
+    hub = webhooks();
+    String hookId = hookInOld();
+    tombstone();
+
+    ObjectNode levels = Json.object().put("state_default", 50);
+    levels.putObject("users").put(ADMIN, 100).put(hub.gateway.botUserId(), 50);
+    String bot = hub.gateway.botUserId();
+    hub.state(NEW, "m.room.power_levels", "", ADMIN, levels);
+    hub.state(NEW, "m.room.member", bot, bot, Json.object().put("membership", "join"));
+    ObjectNode create = Json.object().put("room_version", "11");
+    create.putObject("predecessor").put("room_id", OLD);
+    hub.state(NEW, "m.room.create", "", ADMIN, create);
+
+    assertThat(hub.connections.inRoom(OLD)).isEmpty();
+    assertThat(hub.connections.inRoom(NEW)).hasSize(1);
+    assertThat(hub.gateway.takeSent().content().path("body").asText())
+        .isEqualTo("This room replaces `!old:test`: I moved its 1 connection here.");
+    assertThat(postAndSeeWhere(hookId, "in the new room")).isEqualTo(NEW);
+  }
+
   private void initial(String room, String type, String key, String sender, ObjectNode content) {
     hub.core.onEvent(
         new RoomEvent.State(room, "$" + System.nanoTime(), sender, type, key, content), true);
