@@ -160,8 +160,14 @@ final class RoomUpgrades {
     if (!replacement.isTextual()) return;
     String oldRoom = e.roomId();
     String newRoom = replacement.asText();
-    if (newRoom.isBlank() || newRoom.equals(oldRoom)) return;
     String sender = e.sender();
+    if (!isRoomId(newRoom) || newRoom.equals(oldRoom)) {
+      log.info(
+          "room {}: ignoring the tombstone from {}: its replacement_room is not another room's id",
+          oldRoom,
+          sender);
+      return;
+    }
     int colon = sender.indexOf(':');
     if (colon > 0) via.put(oldRoom, sender.substring(colon + 1));
     Map<String, String> upgraded = replacedBy();
@@ -236,6 +242,17 @@ final class RoomUpgrades {
                   + (moved == 1 ? " connection" : " connections")
                   + " here."));
     }
+  }
+
+  /**
+   * A room id as the spec has it: {@code !}, then at most 254 more bytes, none blank or a control
+   * character ({@code !opaque:server}, or from room version 12 {@code !} and a hash).
+   */
+  static boolean isRoomId(String s) {
+    return s.startsWith("!")
+        && s.length() > 1
+        && s.getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= 255
+        && s.codePoints().noneMatch(c -> Character.isWhitespace(c) || Character.isISOControl(c));
   }
 
   private void join(String oldRoom, String newRoom) {

@@ -351,6 +351,25 @@ class RoomUpgradesTest {
     assertThat(postAndSeeWhere(hookId, "in the new room")).isEqualTo(NEW);
   }
 
+  /** A tombstone whose replacement_room is not a room id is ignored: no join, no notice. */
+  @Test
+  void aTombstoneNamingNoRoomIdIsIgnored() throws Exception {
+    hub = webhooks();
+    String hookId = hookInOld();
+    for (Object replacement :
+        List.of("x".repeat(60_000), "!" + "x".repeat(300), "#alias:test", "!a b:test", 42)) {
+      ObjectNode content = Json.object().put("body", "replaced");
+      if (replacement instanceof String room) content.put("replacement_room", room);
+      else content.put("replacement_room", (Integer) replacement);
+      hub.state(OLD, RoomUpgrades.TOMBSTONE, "", ADMIN, content);
+    }
+
+    assertThat(hub.gateway.membership()).isEmpty();
+    assertThat(hub.gateway.takeSent(Duration.ofMillis(200))).as("no notice").isNull();
+    assertThat(new grapple.state.KeyValueStore(hub.db).withPrefix("room-upgrade")).isEmpty();
+    assertThat(postAndSeeWhere(hookId, "still here")).isEqualTo(OLD);
+  }
+
   private void initial(String room, String type, String key, String sender, ObjectNode content) {
     hub.core.onEvent(
         new RoomEvent.State(room, "$" + System.nanoTime(), sender, type, key, content), true);
