@@ -58,6 +58,15 @@ final class RoomUpgrades {
   /** Old room → the server of whoever upgraded it, to join the new room through. */
   private final Map<String, String> via = new HashMap<>();
 
+  /**
+   * Old room → who sent its tombstone, as its state says (replayed at every start): only the
+   * connections they may manage move, as only those could they have rewritten by hand.
+   */
+  private final Map<String, String> upgrader = new HashMap<>();
+
+  /** Old rooms told that their upgrader may not manage some of their connections (once a run). */
+  private final Set<String> toldNotAllowed = new HashSet<>();
+
   /** New rooms the bot tried to join in this run (a failed join waits for an invite). */
   private final Set<String> joinTried = new HashSet<>();
 
@@ -168,6 +177,18 @@ final class RoomUpgrades {
           sender);
       return;
     }
+    upgrader.put(oldRoom, sender);
+    if (connections.kinds().all().stream()
+        .noneMatch(k -> connections.mayManage(sender, oldRoom, k))) {
+      // Not recorded: whoever may not manage connections cannot take them to another room.
+      log.warn(
+          "room {}: not following its upgrade to {}: {} may not manage connections here",
+          oldRoom,
+          newRoom,
+          sender);
+      if (!initial) movable(oldRoom, newRoom);
+      return;
+    }
     int colon = sender.indexOf(':');
     if (colon > 0) via.put(oldRoom, sender.substring(colon + 1));
     Map<String, String> upgraded = replacedBy();
@@ -192,7 +213,7 @@ final class RoomUpgrades {
     String newRoom = replacedBy().get(oldRoom);
     if (newRoom == null) return;
     String bot = gateway.botUserId();
-    List<Active> waiting = connections.inRoom(oldRoom);
+    List<Active> waiting = movable(oldRoom, newRoom);
     if (!rooms.isJoined(newRoom, bot)) {
       if ((tombstoneNow || !waiting.isEmpty()) && joinTried.add(newRoom)) join(oldRoom, newRoom);
       return; // The join's state comes with the sync.
@@ -242,6 +263,45 @@ final class RoomUpgrades {
                   + (moved == 1 ? " connection" : " connections")
                   + " here."));
     }
+  }
+
+  /**
+   * The old room's connections that whoever upgraded it may manage (none when that is not known);
+   * says once in the old room which stay there.
+   */
+  private List<Active> movable(String oldRoom, String newRoom) {
+    List<Active> all = connections.inRoom(oldRoom);
+    String by = upgrader.get(oldRoom);
+    if (by == null) return List.of();
+    List<Active> allowed =
+        all.stream().filter(a -> connections.mayManage(by, oldRoom, a.kind())).toList();
+    if (allowed.size() < all.size() && toldNotAllowed.add(oldRoom)) {
+      String services =
+          all.stream()
+              .filter(a -> !allowed.contains(a))
+              .map(a -> Markdown.code(a.kind().service()))
+              .distinct()
+              .sorted()
+              .collect(java.util.stream.Collectors.joining(", "));
+      log.warn(
+          "room {}: not moving {} connection(s) to {}: {} may not manage {} connections",
+          oldRoom,
+          all.size() - allowed.size(),
+          newRoom,
+          by,
+          services);
+      outbox.post(
+          oldRoom,
+          Messages.notice(
+              "This room was upgraded to "
+                  + Markdown.code(newRoom)
+                  + " by "
+                  + Markdown.code(by)
+                  + ", who may not manage its "
+                  + services
+                  + " connections, so I did not move them: they keep working here."));
+    }
+    return allowed;
   }
 
   /**

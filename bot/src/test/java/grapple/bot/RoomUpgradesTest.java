@@ -351,6 +351,32 @@ class RoomUpgradesTest {
     assertThat(postAndSeeWhere(hookId, "in the new room")).isEqualTo(NEW);
   }
 
+  /**
+   * Anyone may make a room whose create event names this room as its predecessor: a member who may
+   * send the tombstone but not manage connections does not get the room's hooks into their room.
+   */
+  @Test
+  void aTombstoneFromSomeoneWhoMayNotManageConnectionsMovesNothing() throws Exception {
+    hub = webhooks();
+    String hookId = hookInOld();
+    String mallory = "@mallory:evil.test";
+
+    hub.state(OLD, RoomUpgrades.TOMBSTONE, "", mallory, Json.object().put("replacement_room", NEW));
+    newRoomJoined(100);
+
+    assertThat(hub.connections.inRoom(OLD)).hasSize(1);
+    assertThat(hub.connections.inRoom(NEW)).isEmpty();
+    assertThat(hub.gateway.stateWrites()).isEmpty();
+    assertThat(hub.gateway.membership()).as("no join of the room it names").isEmpty();
+    FakeGateway.Sent notice = hub.gateway.takeSent();
+    assertThat(notice.roomId()).isEqualTo(OLD);
+    assertThat(notice.content().path("body").asText())
+        .isEqualTo(
+            "This room was upgraded to `!new:test` by `@mallory:evil.test`, who may not manage its"
+                + " `generic` connections, so I did not move them: they keep working here.");
+    assertThat(postAndSeeWhere(hookId, "still here")).isEqualTo(OLD);
+  }
+
   /** A tombstone whose replacement_room is not a room id is ignored: no join, no notice. */
   @Test
   void aTombstoneNamingNoRoomIdIsIgnored() throws Exception {
