@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.feed.FeedService;
 import grapple.bot.feed.FeedStore;
+import grapple.bot.outbound.OutboundService;
 import grapple.bot.room.RoomEvent;
 import grapple.bot.webhook.WebhookService;
 import grapple.commands.PermissionLevel;
@@ -394,6 +395,78 @@ class RoomUpgradesTest {
     assertThat(hub.gateway.takeSent(Duration.ofMillis(200))).as("no notice").isNull();
     assertThat(new grapple.state.KeyValueStore(hub.db).withPrefix("room-upgrade")).isEmpty();
     assertThat(postAndSeeWhere(hookId, "still here")).isEqualTo(OLD);
+  }
+
+  /**
+   * A moved outbound hook's queued events name the old room (where they happened) under the hook's
+   * new id. While the hook is not in effect here (between the stored move and its opening, or after
+   * a restart where its stored config does not validate), its queue waits: it is not taken for a
+   * removed hook's and dropped.
+   */
+  @Test
+  void aMovedOutboundHooksQueueWaitsWhileTheHookIsNotInEffect() throws Exception {
+    try (MockWebServer receiver = new MockWebServer()) {
+      receiver.setDispatcher(
+          new Dispatcher() {
+            @Override
+            public MockResponse dispatch(RecordedRequest request) {
+              return new MockResponse.Builder().code(500).build();
+            }
+          });
+      receiver.start();
+      String yaml = "outbound: {enabled: true, allowPrivateAddresses: true}";
+      List<PermissionRule> rules = List.of(TestHub.everyService(ADMIN, PermissionLevel.ADMIN));
+      hub = new TestHub(dir, List.of(new OutboundService()), yaml, rules);
+      hub.joinedIn(OLD, ADMIN);
+      String type = "uk.half-shot.matrix-hookshot.outbound-hook";
+      String url = receiver.url("/in").toString();
+      hub.state(OLD, type, "ci", ADMIN, Json.object().put("name", "ci").put("url", url));
+      String oldId = ConnectionId.of(OLD, type, "ci");
+      hub.message(OLD, ADMIN, "deploy");
+      Await.until(Duration.ofSeconds(5), () -> receiver.getRequestCount() > 0);
+      Await.until(Duration.ofSeconds(5), () -> queued(oldId) == 1 && nextAt(oldId) > 0);
+
+      tombstone();
+      newRoomJoined(50);
+      String newId = ConnectionId.of(NEW, type, "ci");
+      assertThat(queued(newId)).as("the queue moved").isEqualTo(1);
+      hub.close();
+      // Due now, and its stored config no longer validates (a rule got stricter).
+      try (grapple.state.Database db =
+          grapple.state.Database.open(
+              Location.sqlite(dir.resolve("grapple.db")),
+              Grapple.migrations(List.of(new OutboundService())))) {
+        db.writeAndWait(
+            c -> {
+              grapple.state.Sql.update(c, "UPDATE outbound_queue SET next_at = 0");
+              return grapple.state.Sql.update(
+                  c, "UPDATE connections SET config = ? WHERE id = ?", "{\"name\":\"ci\"}", newId);
+            });
+      }
+
+      hub = new TestHub(dir, List.of(new OutboundService()), yaml, rules);
+      assertThat(hub.connections.inRoom(NEW)).isEmpty();
+      Await.until(Duration.ofSeconds(5), () -> queued(newId) == 0 || nextAt(newId) > 0);
+      assertThat(queued(newId)).as("the queue waits").isEqualTo(1);
+    }
+  }
+
+  private long queued(String connectionId) {
+    return hub.db
+        .first(
+            "SELECT COUNT(*) FROM outbound_queue WHERE connection_id = ?",
+            rs -> rs.getLong(1),
+            connectionId)
+        .orElse(0L);
+  }
+
+  private long nextAt(String connectionId) {
+    return hub.db
+        .first(
+            "SELECT next_at FROM outbound_queue WHERE connection_id = ?",
+            rs -> rs.getLong(1),
+            connectionId)
+        .orElse(-1L);
   }
 
   private void initial(String room, String type, String key, String sender, ObjectNode content) {
