@@ -44,6 +44,9 @@ final class RoomUpgrades {
   /** Key prefix in {@code kv}: new room → the room it replaced. */
   private static final String REPLACES = "room-upgrade.replaces:";
 
+  /** Key prefix in {@code kv}: a notice said once, not again at each start (README: "once"). */
+  private static final String TOLD = "room-upgrade.told:";
+
   private final RoomStates rooms;
   private final Connections connections;
   private final RoomGateway gateway;
@@ -304,6 +307,13 @@ final class RoomUpgrades {
     return allowed;
   }
 
+  /** True the first time it is asked about {@code what}, in this run or any earlier one. */
+  private boolean firstTime(String what) {
+    if (kv.get(TOLD + what).isPresent()) return false;
+    kv.put(TOLD + what, "told");
+    return true;
+  }
+
   /**
    * A room id as the spec has it: {@code !}, then at most 254 more bytes, none blank or a control
    * character ({@code !opaque:server}, or from room version 12 {@code !} and a hash).
@@ -326,7 +336,7 @@ final class RoomUpgrades {
           oldRoom,
           newRoom,
           failure.getMessage());
-      if (connections.inRoom(oldRoom).isEmpty()) return;
+      if (connections.inRoom(oldRoom).isEmpty() || !firstTime("join " + newRoom)) return;
       outbox.post(
           oldRoom,
           Messages.notice(
@@ -337,9 +347,9 @@ final class RoomUpgrades {
     }
   }
 
-  /** Says once a run why the connections could not move ({@code why}: the end of a sentence). */
+  /** Says once why the connections could not move ({@code why}: the end of a sentence). */
   private void tellRefused(String oldRoom, String newRoom, String why) {
-    if (!toldRefused.add(newRoom)) return;
+    if (!toldRefused.add(newRoom) || !firstTime("refused " + newRoom)) return;
     outbox.post(
         newRoom,
         Messages.notice(

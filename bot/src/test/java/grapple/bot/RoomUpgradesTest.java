@@ -169,6 +169,62 @@ class RoomUpgradesTest {
     assertThat(postAndSeeWhere(hookId, "now the new room")).isEqualTo(NEW);
   }
 
+  /**
+   * The new room is told once why the connections could not move, not again at each start (a
+   * cluster restarts an instance whenever its leadership ends).
+   */
+  @Test
+  void theNewRoomIsNotToldAgainAtTheNextStartWhyNothingMoved() throws Exception {
+    hub = webhooks();
+    hookInOld();
+    tombstone();
+    newRoomJoined(0);
+    assertThat(hub.gateway.takeSent().content().path("body").asText())
+        .contains("I could not move its connections here because I lack permission");
+    hub.close();
+
+    hub = webhooks();
+    String bot = hub.gateway.botUserId();
+    initial(OLD, HOOK, "alerts", ADMIN, Json.object().put("name", "alerts"));
+    initial(OLD, RoomUpgrades.TOMBSTONE, "", ADMIN, Json.object().put("replacement_room", NEW));
+    ObjectNode create = Json.object().put("room_version", "10").put("creator", ADMIN);
+    create.putObject("predecessor").put("room_id", OLD);
+    initial(NEW, "m.room.create", "", ADMIN, create);
+    ObjectNode levels = Json.object().put("state_default", 50);
+    levels.putObject("users").put(ADMIN, 100).put(bot, 0);
+    initial(NEW, "m.room.power_levels", "", ADMIN, levels);
+    initial(NEW, "m.room.member", bot, bot, Json.object().put("membership", "join"));
+    hub.core.joinedAtStart(java.util.Set.of(OLD, NEW));
+
+    assertThat(hub.connections.inRoom(OLD)).hasSize(1);
+    assertThat(hub.gateway.takeSent(Duration.ofMillis(300))).as("no second notice").isNull();
+  }
+
+  /** The old room is told once that the bot could not join the new room, not at each start. */
+  @Test
+  void theOldRoomIsToldOnceThatTheBotCouldNotJoinTheNewRoom() throws Exception {
+    hub = webhooks();
+    hookInOld();
+    hub.gateway.unjoinable.add(NEW);
+    tombstone();
+    FakeGateway.Sent notice = hub.gateway.takeSent();
+    assertThat(notice.roomId()).isEqualTo(OLD);
+    assertThat(notice.content().path("body").asText())
+        .isEqualTo(
+            "This room was upgraded to `!new:test`, but I could not join it, so its connections"
+                + " keep working here. Invite me there and I will move them.");
+    hub.close();
+
+    hub = webhooks();
+    hub.gateway.unjoinable.add(NEW);
+    initial(OLD, HOOK, "alerts", ADMIN, Json.object().put("name", "alerts"));
+    initial(OLD, RoomUpgrades.TOMBSTONE, "", ADMIN, Json.object().put("replacement_room", NEW));
+    hub.core.joinedAtStart(java.util.Set.of(OLD));
+
+    assertThat(hub.gateway.membership()).as("it tries again").contains("join " + NEW + " via test");
+    assertThat(hub.gateway.takeSent(Duration.ofMillis(300))).as("no second notice").isNull();
+  }
+
   /** What the hook took before the move and is still queued goes to the old room, not lost. */
   @Test
   void messagesQueuedForTheOldRoomBeforeTheMoveAreDeliveredThere() throws Exception {
