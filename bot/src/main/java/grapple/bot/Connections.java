@@ -399,7 +399,8 @@ public final class Connections {
     }
   }
 
-  private boolean mayManage(String sender, String roomId, ConnectionKind<?> kind) {
+  /** Whether {@code sender} may change the room's connections of {@code kind} (the bot may). */
+  boolean mayManage(String sender, String roomId, ConnectionKind<?> kind) {
     return sender.equals(gateway.botUserId())
         || permissions.allows(sender, roomId, kind.service(), PermissionLevel.MANAGE_CONNECTIONS);
   }

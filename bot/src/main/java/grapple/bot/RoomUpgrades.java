@@ -44,6 +44,9 @@ final class RoomUpgrades {
   /** Key prefix in {@code kv}: new room → the room it replaced. */
   private static final String REPLACES = "room-upgrade.replaces:";
 
+  /** Key prefix in {@code kv}: a notice said once, not again at each start (README: "once"). */
+  private static final String TOLD = "room-upgrade.told:";
+
   private final RoomStates rooms;
   private final Connections connections;
   private final RoomGateway gateway;
@@ -57,6 +60,15 @@ final class RoomUpgrades {
 
   /** Old room → the server of whoever upgraded it, to join the new room through. */
   private final Map<String, String> via = new HashMap<>();
+
+  /**
+   * Old room → who sent its tombstone, as its state says (replayed at every start): only the
+   * connections they may manage move, as only those could they have rewritten by hand.
+   */
+  private final Map<String, String> upgrader = new HashMap<>();
+
+  /** Old rooms told that their upgrader may not manage some of their connections (once a run). */
+  private final Set<String> toldNotAllowed = new HashSet<>();
 
   /** New rooms the bot tried to join in this run (a failed join waits for an invite). */
   private final Set<String> joinTried = new HashSet<>();
@@ -145,7 +157,9 @@ final class RoomUpgrades {
         e.eventType().equals("m.room.member")
             && e.stateKey().equals(gateway.botUserId())
             && e.content().path("membership").asText().equals("join");
-    if (botJoined || e.eventType().equals("m.room.power_levels")) advance(oldRoom, false);
+    if (botJoined
+        || e.eventType().equals("m.room.power_levels")
+        || e.eventType().equals("m.room.create")) advance(oldRoom, false);
   }
 
   /** Every room's state is in (the run's first sync): upgrades left waiting go on. */
@@ -158,8 +172,26 @@ final class RoomUpgrades {
     if (!replacement.isTextual()) return;
     String oldRoom = e.roomId();
     String newRoom = replacement.asText();
-    if (newRoom.isBlank() || newRoom.equals(oldRoom)) return;
     String sender = e.sender();
+    if (!isRoomId(newRoom) || newRoom.equals(oldRoom)) {
+      log.info(
+          "room {}: ignoring the tombstone from {}: its replacement_room is not another room's id",
+          oldRoom,
+          sender);
+      return;
+    }
+    upgrader.put(oldRoom, sender);
+    if (connections.kinds().all().stream()
+        .noneMatch(k -> connections.mayManage(sender, oldRoom, k))) {
+      // Not recorded: whoever may not manage connections cannot take them to another room.
+      log.warn(
+          "room {}: not following its upgrade to {}: {} may not manage connections here",
+          oldRoom,
+          newRoom,
+          sender);
+      if (!initial) movable(oldRoom, newRoom);
+      return;
+    }
     int colon = sender.indexOf(':');
     if (colon > 0) via.put(oldRoom, sender.substring(colon + 1));
     Map<String, String> upgraded = replacedBy();
@@ -184,12 +216,14 @@ final class RoomUpgrades {
     String newRoom = replacedBy().get(oldRoom);
     if (newRoom == null) return;
     String bot = gateway.botUserId();
-    List<Active> waiting = connections.inRoom(oldRoom);
+    List<Active> waiting = movable(oldRoom, newRoom);
     if (!rooms.isJoined(newRoom, bot)) {
       if ((tombstoneNow || !waiting.isEmpty()) && joinTried.add(newRoom)) join(oldRoom, newRoom);
       return; // The join's state comes with the sync.
     }
-    if (waiting.isEmpty() || !rooms.knowsPowerLevels(newRoom)) return;
+    // The room's state comes in any order: both are needed to judge, and either wakes this up.
+    if (waiting.isEmpty() || !rooms.knowsPowerLevels(newRoom) || !rooms.knowsCreate(newRoom))
+      return;
     if (!rooms.predecessor(newRoom).equals(Optional.of(oldRoom))) {
       // A tombstone may name any room; only one made by upgrading this room gets its connections.
       if (toldRefused.add(newRoom))
@@ -234,6 +268,63 @@ final class RoomUpgrades {
     }
   }
 
+  /**
+   * The old room's connections that whoever upgraded it may manage (none when that is not known);
+   * says once in the old room which stay there.
+   */
+  private List<Active> movable(String oldRoom, String newRoom) {
+    List<Active> all = connections.inRoom(oldRoom);
+    String by = upgrader.get(oldRoom);
+    if (by == null) return List.of();
+    List<Active> allowed =
+        all.stream().filter(a -> connections.mayManage(by, oldRoom, a.kind())).toList();
+    if (allowed.size() < all.size() && toldNotAllowed.add(oldRoom)) {
+      String services =
+          all.stream()
+              .filter(a -> !allowed.contains(a))
+              .map(a -> Markdown.code(a.kind().service()))
+              .distinct()
+              .sorted()
+              .collect(java.util.stream.Collectors.joining(", "));
+      log.warn(
+          "room {}: not moving {} connection(s) to {}: {} may not manage {} connections",
+          oldRoom,
+          all.size() - allowed.size(),
+          newRoom,
+          by,
+          services);
+      outbox.post(
+          oldRoom,
+          Messages.notice(
+              "This room was upgraded to "
+                  + Markdown.code(newRoom)
+                  + " by "
+                  + Markdown.code(by)
+                  + ", who may not manage its "
+                  + services
+                  + " connections, so I did not move them: they keep working here."));
+    }
+    return allowed;
+  }
+
+  /** True the first time it is asked about {@code what}, in this run or any earlier one. */
+  private boolean firstTime(String what) {
+    if (kv.get(TOLD + what).isPresent()) return false;
+    kv.put(TOLD + what, "told");
+    return true;
+  }
+
+  /**
+   * A room id as the spec has it: {@code !}, then at most 254 more bytes, none blank or a control
+   * character ({@code !opaque:server}, or from room version 12 {@code !} and a hash).
+   */
+  static boolean isRoomId(String s) {
+    return s.startsWith("!")
+        && s.length() > 1
+        && s.getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= 255
+        && s.codePoints().noneMatch(c -> Character.isWhitespace(c) || Character.isISOControl(c));
+  }
+
   private void join(String oldRoom, String newRoom) {
     String server = via.get(oldRoom);
     try {
@@ -245,7 +336,7 @@ final class RoomUpgrades {
           oldRoom,
           newRoom,
           failure.getMessage());
-      if (connections.inRoom(oldRoom).isEmpty()) return;
+      if (connections.inRoom(oldRoom).isEmpty() || !firstTime("join " + newRoom)) return;
       outbox.post(
           oldRoom,
           Messages.notice(
@@ -256,9 +347,9 @@ final class RoomUpgrades {
     }
   }
 
-  /** Says once a run why the connections could not move ({@code why}: the end of a sentence). */
+  /** Says once why the connections could not move ({@code why}: the end of a sentence). */
   private void tellRefused(String oldRoom, String newRoom, String why) {
-    if (!toldRefused.add(newRoom)) return;
+    if (!toldRefused.add(newRoom) || !firstTime("refused " + newRoom)) return;
     outbox.post(
         newRoom,
         Messages.notice(

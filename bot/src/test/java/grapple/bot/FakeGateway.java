@@ -232,10 +232,15 @@ public final class FakeGateway implements RoomGateway {
     membership.add("join " + roomId);
   }
 
-  /** Recorded as "join !room via server,...". */
+  /** Rooms whose join the homeserver refuses (403), e.g. a private room that did not invite. */
+  final java.util.Set<String> unjoinable = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  /** Recorded as "join !room via server,..."; one of {@link #unjoinable} is refused. */
   @Override
-  public synchronized void join(String roomId, List<String> via) {
+  public synchronized void join(String roomId, List<String> via) throws IOException {
     membership.add("join " + roomId + (via.isEmpty() ? "" : " via " + String.join(",", via)));
+    if (unjoinable.contains(roomId))
+      throw new MatrixException(403, "M_FORBIDDEN", "You are not invited to this room.", null);
   }
 
   @Override

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.feed.FeedService;
 import grapple.bot.feed.FeedStore;
+import grapple.bot.outbound.OutboundService;
 import grapple.bot.room.RoomEvent;
 import grapple.bot.webhook.WebhookService;
 import grapple.commands.PermissionLevel;
@@ -168,6 +169,62 @@ class RoomUpgradesTest {
     assertThat(postAndSeeWhere(hookId, "now the new room")).isEqualTo(NEW);
   }
 
+  /**
+   * The new room is told once why the connections could not move, not again at each start (a
+   * cluster restarts an instance whenever its leadership ends).
+   */
+  @Test
+  void theNewRoomIsNotToldAgainAtTheNextStartWhyNothingMoved() throws Exception {
+    hub = webhooks();
+    hookInOld();
+    tombstone();
+    newRoomJoined(0);
+    assertThat(hub.gateway.takeSent().content().path("body").asText())
+        .contains("I could not move its connections here because I lack permission");
+    hub.close();
+
+    hub = webhooks();
+    String bot = hub.gateway.botUserId();
+    initial(OLD, HOOK, "alerts", ADMIN, Json.object().put("name", "alerts"));
+    initial(OLD, RoomUpgrades.TOMBSTONE, "", ADMIN, Json.object().put("replacement_room", NEW));
+    ObjectNode create = Json.object().put("room_version", "10").put("creator", ADMIN);
+    create.putObject("predecessor").put("room_id", OLD);
+    initial(NEW, "m.room.create", "", ADMIN, create);
+    ObjectNode levels = Json.object().put("state_default", 50);
+    levels.putObject("users").put(ADMIN, 100).put(bot, 0);
+    initial(NEW, "m.room.power_levels", "", ADMIN, levels);
+    initial(NEW, "m.room.member", bot, bot, Json.object().put("membership", "join"));
+    hub.core.joinedAtStart(java.util.Set.of(OLD, NEW));
+
+    assertThat(hub.connections.inRoom(OLD)).hasSize(1);
+    assertThat(hub.gateway.takeSent(Duration.ofMillis(300))).as("no second notice").isNull();
+  }
+
+  /** The old room is told once that the bot could not join the new room, not at each start. */
+  @Test
+  void theOldRoomIsToldOnceThatTheBotCouldNotJoinTheNewRoom() throws Exception {
+    hub = webhooks();
+    hookInOld();
+    hub.gateway.unjoinable.add(NEW);
+    tombstone();
+    FakeGateway.Sent notice = hub.gateway.takeSent();
+    assertThat(notice.roomId()).isEqualTo(OLD);
+    assertThat(notice.content().path("body").asText())
+        .isEqualTo(
+            "This room was upgraded to `!new:test`, but I could not join it, so its connections"
+                + " keep working here. Invite me there and I will move them.");
+    hub.close();
+
+    hub = webhooks();
+    hub.gateway.unjoinable.add(NEW);
+    initial(OLD, HOOK, "alerts", ADMIN, Json.object().put("name", "alerts"));
+    initial(OLD, RoomUpgrades.TOMBSTONE, "", ADMIN, Json.object().put("replacement_room", NEW));
+    hub.core.joinedAtStart(java.util.Set.of(OLD));
+
+    assertThat(hub.gateway.membership()).as("it tries again").contains("join " + NEW + " via test");
+    assertThat(hub.gateway.takeSent(Duration.ofMillis(300))).as("no second notice").isNull();
+  }
+
   /** What the hook took before the move and is still queued goes to the old room, not lost. */
   @Test
   void messagesQueuedForTheOldRoomBeforeTheMoveAreDeliveredThere() throws Exception {
@@ -323,6 +380,149 @@ class RoomUpgradesTest {
       assertThat(store.seen(newId)).containsAll(seen);
       assertThat(store.seen(oldId)).isEmpty();
     }
+  }
+
+  /**
+   * The new room's state comes in any order: its create event after its power levels and the bot's
+   * join must not leave the move waiting for the next change of power levels.
+   */
+  @Test
+  void theMoveWaitsForTheNewRoomsCreateEventWhenItComesLast() throws Exception {
+    hub = webhooks();
+    String hookId = hookInOld();
+    tombstone();
+
+    ObjectNode levels = Json.object().put("state_default", 50);
+    levels.putObject("users").put(ADMIN, 100).put(hub.gateway.botUserId(), 50);
+    String bot = hub.gateway.botUserId();
+    hub.state(NEW, "m.room.power_levels", "", ADMIN, levels);
+    hub.state(NEW, "m.room.member", bot, bot, Json.object().put("membership", "join"));
+    ObjectNode create = Json.object().put("room_version", "11");
+    create.putObject("predecessor").put("room_id", OLD);
+    hub.state(NEW, "m.room.create", "", ADMIN, create);
+
+    assertThat(hub.connections.inRoom(OLD)).isEmpty();
+    assertThat(hub.connections.inRoom(NEW)).hasSize(1);
+    assertThat(hub.gateway.takeSent().content().path("body").asText())
+        .isEqualTo("This room replaces `!old:test`: I moved its 1 connection here.");
+    assertThat(postAndSeeWhere(hookId, "in the new room")).isEqualTo(NEW);
+  }
+
+  /**
+   * Anyone may make a room whose create event names this room as its predecessor: a member who may
+   * send the tombstone but not manage connections does not get the room's hooks into their room.
+   */
+  @Test
+  void aTombstoneFromSomeoneWhoMayNotManageConnectionsMovesNothing() throws Exception {
+    hub = webhooks();
+    String hookId = hookInOld();
+    String mallory = "@mallory:evil.test";
+
+    hub.state(OLD, RoomUpgrades.TOMBSTONE, "", mallory, Json.object().put("replacement_room", NEW));
+    newRoomJoined(100);
+
+    assertThat(hub.connections.inRoom(OLD)).hasSize(1);
+    assertThat(hub.connections.inRoom(NEW)).isEmpty();
+    assertThat(hub.gateway.stateWrites()).isEmpty();
+    assertThat(hub.gateway.membership()).as("no join of the room it names").isEmpty();
+    FakeGateway.Sent notice = hub.gateway.takeSent();
+    assertThat(notice.roomId()).isEqualTo(OLD);
+    assertThat(notice.content().path("body").asText())
+        .isEqualTo(
+            "This room was upgraded to `!new:test` by `@mallory:evil.test`, who may not manage its"
+                + " `generic` connections, so I did not move them: they keep working here.");
+    assertThat(postAndSeeWhere(hookId, "still here")).isEqualTo(OLD);
+  }
+
+  /** A tombstone whose replacement_room is not a room id is ignored: no join, no notice. */
+  @Test
+  void aTombstoneNamingNoRoomIdIsIgnored() throws Exception {
+    hub = webhooks();
+    String hookId = hookInOld();
+    for (Object replacement :
+        List.of("x".repeat(60_000), "!" + "x".repeat(300), "#alias:test", "!a b:test", 42)) {
+      ObjectNode content = Json.object().put("body", "replaced");
+      if (replacement instanceof String room) content.put("replacement_room", room);
+      else content.put("replacement_room", (Integer) replacement);
+      hub.state(OLD, RoomUpgrades.TOMBSTONE, "", ADMIN, content);
+    }
+
+    assertThat(hub.gateway.membership()).isEmpty();
+    assertThat(hub.gateway.takeSent(Duration.ofMillis(200))).as("no notice").isNull();
+    assertThat(new grapple.state.KeyValueStore(hub.db).withPrefix("room-upgrade")).isEmpty();
+    assertThat(postAndSeeWhere(hookId, "still here")).isEqualTo(OLD);
+  }
+
+  /**
+   * A moved outbound hook's queued events name the old room (where they happened) under the hook's
+   * new id. While the hook is not in effect here (between the stored move and its opening, or after
+   * a restart where its stored config does not validate), its queue waits: it is not taken for a
+   * removed hook's and dropped.
+   */
+  @Test
+  void aMovedOutboundHooksQueueWaitsWhileTheHookIsNotInEffect() throws Exception {
+    try (MockWebServer receiver = new MockWebServer()) {
+      receiver.setDispatcher(
+          new Dispatcher() {
+            @Override
+            public MockResponse dispatch(RecordedRequest request) {
+              return new MockResponse.Builder().code(500).build();
+            }
+          });
+      receiver.start();
+      String yaml = "outbound: {enabled: true, allowPrivateAddresses: true}";
+      List<PermissionRule> rules = List.of(TestHub.everyService(ADMIN, PermissionLevel.ADMIN));
+      hub = new TestHub(dir, List.of(new OutboundService()), yaml, rules);
+      hub.joinedIn(OLD, ADMIN);
+      String type = "uk.half-shot.matrix-hookshot.outbound-hook";
+      String url = receiver.url("/in").toString();
+      hub.state(OLD, type, "ci", ADMIN, Json.object().put("name", "ci").put("url", url));
+      String oldId = ConnectionId.of(OLD, type, "ci");
+      hub.message(OLD, ADMIN, "deploy");
+      Await.until(Duration.ofSeconds(5), () -> receiver.getRequestCount() > 0);
+      Await.until(Duration.ofSeconds(5), () -> queued(oldId) == 1 && nextAt(oldId) > 0);
+
+      tombstone();
+      newRoomJoined(50);
+      String newId = ConnectionId.of(NEW, type, "ci");
+      assertThat(queued(newId)).as("the queue moved").isEqualTo(1);
+      hub.close();
+      // Due now, and its stored config no longer validates (a rule got stricter).
+      try (grapple.state.Database db =
+          grapple.state.Database.open(
+              Location.sqlite(dir.resolve("grapple.db")),
+              Grapple.migrations(List.of(new OutboundService())))) {
+        db.writeAndWait(
+            c -> {
+              grapple.state.Sql.update(c, "UPDATE outbound_queue SET next_at = 0");
+              return grapple.state.Sql.update(
+                  c, "UPDATE connections SET config = ? WHERE id = ?", "{\"name\":\"ci\"}", newId);
+            });
+      }
+
+      hub = new TestHub(dir, List.of(new OutboundService()), yaml, rules);
+      assertThat(hub.connections.inRoom(NEW)).isEmpty();
+      Await.until(Duration.ofSeconds(5), () -> queued(newId) == 0 || nextAt(newId) > 0);
+      assertThat(queued(newId)).as("the queue waits").isEqualTo(1);
+    }
+  }
+
+  private long queued(String connectionId) {
+    return hub.db
+        .first(
+            "SELECT COUNT(*) FROM outbound_queue WHERE connection_id = ?",
+            rs -> rs.getLong(1),
+            connectionId)
+        .orElse(0L);
+  }
+
+  private long nextAt(String connectionId) {
+    return hub.db
+        .first(
+            "SELECT next_at FROM outbound_queue WHERE connection_id = ?",
+            rs -> rs.getLong(1),
+            connectionId)
+        .orElse(-1L);
   }
 
   private void initial(String room, String type, String key, String sender, ObjectNode content) {

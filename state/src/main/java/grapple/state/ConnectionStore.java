@@ -114,6 +114,11 @@ public final class ConnectionStore {
         });
   }
 
+  /** Whether a connection with this id is stored, in whichever room. */
+  public boolean has(String connectionId) {
+    return db.first("SELECT id FROM connections WHERE id = ?", rs -> 1, connectionId).isPresent();
+  }
+
   public Optional<String> secret(String connectionId, String name) {
     return db.first(SECRET, rs -> rs.getString(1), connectionId, name);
   }

@@ -201,7 +201,13 @@ final class SyncLoop implements Runnable {
       boolean initial,
       boolean firstOfRun,
       List<String> handled) {
-    for (JsonNode e : room.path("state").path("events")) {
+    // The tombstone first: a room upgraded takes no new connection from its state (as hookshot,
+    // which skips such rooms at start), whatever order the homeserver lists its state in.
+    List<JsonNode> state = new ArrayList<>();
+    room.path("state").path("events").forEach(state::add);
+    state.sort(
+        java.util.Comparator.comparing(e -> !e.path("type").asText().equals("m.room.tombstone")));
+    for (JsonNode e : state) {
       if (e.has("state_key"))
         deliver(roomId, e, () -> events.onEvent(state(roomId, e), firstOfRun));
     }

@@ -158,8 +158,9 @@ final class OutboundHooks extends NamedKind<OutboundConfig> {
     String connectionId = entry.connectionId();
     Optional<grapple.bot.Active> active = connections.byId(connectionId);
     if (active.isEmpty() || active.get().kind() != this) {
-      boolean stored =
-          store.inRoom(entry.roomId()).stream().anyMatch(c -> c.id().equals(connectionId));
+      // By id: a hook moved by a room upgrade is stored in the new room, while its queued events
+      // name the room they came from.
+      boolean stored = store.has(connectionId);
       return stored ? new OutboundSender.Lookup.Unknown() : new OutboundSender.Lookup.Gone();
     }
     OutboundConfig config = (OutboundConfig) active.get().config();

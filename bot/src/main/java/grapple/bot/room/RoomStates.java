@@ -87,6 +87,17 @@ public final class RoomStates implements RoomAuthority {
     }
   }
 
+  /**
+   * Whether the room's create event has been seen (a room just joined: not until its state came).
+   */
+  public boolean knowsCreate(String roomId) {
+    Room room = rooms.get(roomId);
+    if (room == null) return false;
+    synchronized (room) {
+      return room.creator != null;
+    }
+  }
+
   public void forget(String roomId) {
     rooms.remove(roomId);
   }

@@ -941,6 +941,40 @@ class MatrixGatewayTest {
         .isEqualTo("s1");
   }
 
+  /**
+   * A room's tombstone reaches the core before the rest of its state, wherever the homeserver lists
+   * it: an upgraded room takes no new connection from its state at start, in any order.
+   */
+  @Test
+  void aRoomsTombstoneComesBeforeTheRestOfItsState() throws Exception {
+    answerSyncs(
+        """
+        {"next_batch":"s1","rooms":{"join":{"!old:test":{"state":{"events":[
+          {"type":"uk.half-shot.matrix-hookshot.generic.hook","state_key":"alerts",
+           "sender":"@a:test","event_id":"$hook","content":{"name":"alerts"}},
+          {"type":"m.room.member","state_key":"@bot:test","sender":"@bot:test","event_id":"$j",
+           "content":{"membership":"join"}},
+          {"type":"m.room.tombstone","state_key":"","sender":"@a:test","event_id":"$t",
+           "content":{"replacement_room":"!new:test"}}]}}}}}""");
+    BlockingQueue<String> core = new LinkedBlockingQueue<>();
+
+    gateway.start(
+        new RoomEvents() {
+          @Override
+          public void onEvent(RoomEvent event, boolean initial) {
+            core.add(describe(event));
+          }
+        },
+        () -> {});
+
+    awaitSince("s1");
+    assertThat(new ArrayList<>(core))
+        .containsExactly(
+            "state m.room.tombstone",
+            "state uk.half-shot.matrix-hookshot.generic.hook",
+            "state m.room.member");
+  }
+
   private static String describe(RoomEvent event) {
     if (event instanceof RoomEvent.State s) return "state " + s.eventType();
     if (event instanceof RoomEvent.Message m) return "message " + m.eventId();
