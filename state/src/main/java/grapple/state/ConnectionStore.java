@@ -4,6 +4,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -44,21 +45,26 @@ public final class ConnectionStore {
   public void put(Connection connection) {
     db.writeAndWait(
         c -> {
-          try (PreparedStatement s =
-              c.prepareStatement(
-                  """
-          INSERT INTO connections (id, room_id, type, event_type, state_key, config,
-                                   created_by, created_at, updated_by, updated_at, created_key, updated_key)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-          ON CONFLICT (id) DO UPDATE SET config = excluded.config,
-            updated_by = excluded.updated_by, updated_at = excluded.updated_at,
-            updated_key = excluded.updated_key""")) {
-            bind(s, connection);
-            s.executeUpdate();
-          }
+          upsert(c, connection);
           changes.connectionsChanged(c, connection.roomId());
           return null;
         });
+  }
+
+  /** Inserts {@code connection}, or replaces its config and last change if its id is stored. */
+  private static void upsert(java.sql.Connection c, Connection connection) throws SQLException {
+    try (PreparedStatement s =
+        c.prepareStatement(
+            """
+            INSERT INTO connections (id, room_id, type, event_type, state_key, config,
+                                     created_by, created_at, updated_by, updated_at, created_key, updated_key)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (id) DO UPDATE SET config = excluded.config,
+              updated_by = excluded.updated_by, updated_at = excluded.updated_at,
+              updated_key = excluded.updated_key""")) {
+      bind(s, connection);
+      s.executeUpdate();
+    }
   }
 
   /** Removes the connection of {@code roomId} and its secrets. */
@@ -83,21 +89,9 @@ public final class ConnectionStore {
   public boolean move(Connection from, Connection to, List<String> tables) {
     return db.writeAndWait(
         c -> {
-          if (Sql.first(c, "SELECT id FROM connections WHERE id = ?", rs -> 1, from.id()).isEmpty())
-            return false;
-          try (PreparedStatement s =
-              c.prepareStatement(
-                  """
-          INSERT INTO connections (id, room_id, type, event_type, state_key, config,
-                                   created_by, created_at, updated_by, updated_at, created_key, updated_key)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-          ON CONFLICT (id) DO UPDATE SET config = excluded.config,
-            updated_by = excluded.updated_by, updated_at = excluded.updated_at,
-            updated_key = excluded.updated_key""")) {
-            bind(s, to);
-            s.executeUpdate();
-          }
-          List<String> carried = new java.util.ArrayList<>(List.of("secrets"));
+          if (Sql.first(c, HAS, rs -> 1, from.id()).isEmpty()) return false;
+          upsert(c, to);
+          List<String> carried = new ArrayList<>(List.of("secrets"));
           carried.addAll(tables);
           for (String table : carried) {
             Sql.update(c, "DELETE FROM " + table + " WHERE connection_id = ?", to.id());
@@ -114,9 +108,11 @@ public final class ConnectionStore {
         });
   }
 
+  private static final String HAS = "SELECT id FROM connections WHERE id = ?";
+
   /** Whether a connection with this id is stored, in whichever room. */
   public boolean has(String connectionId) {
-    return db.first("SELECT id FROM connections WHERE id = ?", rs -> 1, connectionId).isPresent();
+    return db.first(HAS, rs -> 1, connectionId).isPresent();
   }
 
   public Optional<String> secret(String connectionId, String name) {
