@@ -361,9 +361,9 @@ class OutboundServiceTest {
                 Json.write(Json.object().put("event_id", "$e1").put("type", "m.room.message"))));
 
     // The sender has looked at it once the entry is either dropped or put off.
-    Await.until(Duration.ofSeconds(10), () -> queuedNextAt(made.id()) != 0);
+    Await.until(Duration.ofSeconds(10), () -> hub.outboundNextAt(made.id()) != 0);
 
-    assertThat(queuedNextAt(made.id())).as("the queue was dropped").isPositive();
+    assertThat(hub.outboundNextAt(made.id())).as("the queue was dropped").isPositive();
     assertThat(receiver.getRequestCount()).isZero();
   }
 
@@ -399,7 +399,7 @@ class OutboundServiceTest {
     hub.connections.reload(TestHub.ROOM);
 
     assertThat(hub.connections.byId(hook.id())).isEmpty();
-    assertThat(queuedNextAt(hook.id())).as("the queue was dropped").isPositive();
+    assertThat(hub.outboundNextAt(hook.id())).as("the queue was dropped").isPositive();
   }
 
   /**
@@ -421,7 +421,7 @@ class OutboundServiceTest {
     assertThat(notice.content().path("body").asText())
         .contains("Outbound hook `ci` could not queue event")
         .contains("10 deliveries are already waiting for it (`outbound.maxQueuedPerHook`)");
-    Await.until(WAIT, () -> queued(hook.id()) == 10);
+    Await.until(WAIT, () -> hub.outboundQueued(hook.id()) == 10);
     assertThat(hub.gateway.takeSent(Duration.ofMillis(300))).as("reported once").isNull();
     assertThat(
             hub.db
@@ -432,24 +432,5 @@ class OutboundServiceTest {
                 .orElse(0L))
         .isEqualTo(3);
     assertThat(receiver.getRequestCount()).isEqualTo(1);
-  }
-
-  private long queued(String connectionId) {
-    return hub.db
-        .first(
-            "SELECT COUNT(*) FROM outbound_queue WHERE connection_id = ?",
-            rs -> rs.getLong(1),
-            connectionId)
-        .orElse(0L);
-  }
-
-  /** The next_at of the connection's queued entry; -1 when there is none. */
-  private long queuedNextAt(String connectionId) {
-    return hub.db
-        .first(
-            "SELECT next_at FROM outbound_queue WHERE connection_id = ?",
-            rs -> rs.getLong(1),
-            connectionId)
-        .orElse(-1L);
   }
 }

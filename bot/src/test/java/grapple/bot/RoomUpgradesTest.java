@@ -480,12 +480,14 @@ class RoomUpgradesTest {
       String oldId = ConnectionId.of(OLD, type, "ci");
       hub.message(OLD, ADMIN, "deploy");
       Await.until(Duration.ofSeconds(5), () -> receiver.getRequestCount() > 0);
-      Await.until(Duration.ofSeconds(5), () -> queued(oldId) == 1 && nextAt(oldId) > 0);
+      Await.until(
+          Duration.ofSeconds(5),
+          () -> hub.outboundQueued(oldId) == 1 && hub.outboundNextAt(oldId) > 0);
 
       tombstone();
       newRoomJoined(50);
       String newId = ConnectionId.of(NEW, type, "ci");
-      assertThat(queued(newId)).as("the queue moved").isEqualTo(1);
+      assertThat(hub.outboundQueued(newId)).as("the queue moved").isEqualTo(1);
       hub.close();
       // Due now, and its stored config no longer validates (a rule got stricter).
       try (grapple.state.Database db =
@@ -502,27 +504,11 @@ class RoomUpgradesTest {
 
       hub = new TestHub(dir, List.of(new OutboundService()), yaml, rules);
       assertThat(hub.connections.inRoom(NEW)).isEmpty();
-      Await.until(Duration.ofSeconds(5), () -> queued(newId) == 0 || nextAt(newId) > 0);
-      assertThat(queued(newId)).as("the queue waits").isEqualTo(1);
+      Await.until(
+          Duration.ofSeconds(5),
+          () -> hub.outboundQueued(newId) == 0 || hub.outboundNextAt(newId) > 0);
+      assertThat(hub.outboundQueued(newId)).as("the queue waits").isEqualTo(1);
     }
-  }
-
-  private long queued(String connectionId) {
-    return hub.db
-        .first(
-            "SELECT COUNT(*) FROM outbound_queue WHERE connection_id = ?",
-            rs -> rs.getLong(1),
-            connectionId)
-        .orElse(0L);
-  }
-
-  private long nextAt(String connectionId) {
-    return hub.db
-        .first(
-            "SELECT next_at FROM outbound_queue WHERE connection_id = ?",
-            rs -> rs.getLong(1),
-            connectionId)
-        .orElse(-1L);
   }
 
   private void initial(String room, String type, String key, String sender, ObjectNode content) {

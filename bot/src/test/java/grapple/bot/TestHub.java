@@ -308,4 +308,22 @@ final class TestHub implements AutoCloseable {
     cluster.close();
     db.close();
   }
+
+  /** Outbound deliveries queued for the connection. */
+  long outboundQueued(String connectionId) {
+    return db.first(
+            "SELECT COUNT(*) FROM outbound_queue WHERE connection_id = ?",
+            rs -> rs.getLong(1),
+            connectionId)
+        .orElse(0L);
+  }
+
+  /** The next_at of the connection's first queued outbound delivery; -1 when there is none. */
+  long outboundNextAt(String connectionId) {
+    return db.first(
+            "SELECT next_at FROM outbound_queue WHERE connection_id = ? ORDER BY seq LIMIT 1",
+            rs -> rs.getLong(1),
+            connectionId)
+        .orElse(-1L);
+  }
 }
