@@ -203,13 +203,12 @@ final class SyncLoop implements Runnable {
       List<String> handled) {
     // The tombstone first: a room upgraded takes no new connection from its state (as hookshot,
     // which skips such rooms at start), whatever order the homeserver lists its state in.
-    List<JsonNode> state = new ArrayList<>();
-    room.path("state").path("events").forEach(state::add);
-    state.sort(
-        java.util.Comparator.comparing(e -> !e.path("type").asText().equals("m.room.tombstone")));
-    for (JsonNode e : state) {
-      if (e.has("state_key"))
-        deliver(roomId, e, () -> events.onEvent(state(roomId, e), firstOfRun));
+    JsonNode state = room.path("state").path("events");
+    for (boolean tombstones : new boolean[] {true, false}) {
+      for (JsonNode e : state) {
+        if (e.has("state_key") && isTombstone(e) == tombstones)
+          deliver(roomId, e, () -> events.onEvent(state(roomId, e), firstOfRun));
+      }
     }
     List<JsonNode> timeline = new ArrayList<>(gap);
     room.path("timeline").path("events").forEach(timeline::add);
@@ -219,6 +218,10 @@ final class SyncLoop implements Runnable {
       deliver(roomId, e, () -> timelineEvent(roomId, e, eventId, initial));
       handled.add(eventId);
     }
+  }
+
+  private static boolean isTombstone(JsonNode event) {
+    return event.path("type").asText().equals("m.room.tombstone");
   }
 
   /**
