@@ -41,9 +41,6 @@ final class RoomUpgrades {
   /** Key prefix in {@code kv}: old room → the room that replaced it. */
   private static final String REPLACED_BY = "room-upgrade.replaced-by:";
 
-  /** Key prefix in {@code kv}: new room → the room it replaced. */
-  private static final String REPLACES = "room-upgrade.replaces:";
-
   /** Key prefix in {@code kv}: a notice said once, not again at each start (README: "once"). */
   private static final String TOLD = "room-upgrade.told:";
 
@@ -199,7 +196,6 @@ final class RoomUpgrades {
       // Recorded before anything is written in the new room: a restart then knows the bot's copy
       // there is this connection's, not a new one.
       kv.put(REPLACED_BY + oldRoom, newRoom);
-      kv.put(REPLACES + newRoom, oldRoom);
       String before = upgraded.put(oldRoom, newRoom);
       if (before != null) replaces.remove(before);
       replaces.put(newRoom, oldRoom);
