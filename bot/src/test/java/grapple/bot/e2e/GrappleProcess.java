@@ -30,6 +30,7 @@ final class GrappleProcess implements AutoCloseable {
   final String userId;
   final int webhookPort;
   final int provisioningPort;
+  private final int metricsPort;
   final Path dir;
   private final String homeserverUrl;
   private final String accessToken;
@@ -59,8 +60,10 @@ final class GrappleProcess implements AutoCloseable {
     this.accessToken = accessToken;
     this.homeserverUrl = homeserverUrl;
     this.cast = cast;
-    this.webhookPort = freePort();
-    this.provisioningPort = freePort();
+    int[] ports = freePorts(3);
+    this.webhookPort = ports[0];
+    this.provisioningPort = ports[1];
+    this.metricsPort = ports[2];
     this.jar = dir.resolve("grapple.jar");
     this.config = dir.resolve("config.yml");
     this.log = dir.resolve("grapple.log");
@@ -164,7 +167,7 @@ final class GrappleProcess implements AutoCloseable {
                 databaseYaml,
                 webhookPort,
                 provisioningPort,
-                freePort(),
+                metricsPort,
                 urlPrefix(),
                 cast.permissionsYaml(),
                 extraYaml);
@@ -344,11 +347,29 @@ final class GrappleProcess implements AutoCloseable {
     return Paths.get(System.getProperty("java.home"), "bin", "java").toString();
   }
 
-  private static int freePort() {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
+  /**
+   * {@code n} ports free now, and different: all are held open at once while they are chosen (one
+   * at a time, the system may hand the same port out twice, and the bot then refuses its config).
+   */
+  private static int[] freePorts(int n) {
+    ServerSocket[] held = new ServerSocket[n];
+    try {
+      int[] ports = new int[n];
+      for (int i = 0; i < n; i++) {
+        held[i] = new ServerSocket(0);
+        ports[i] = held[i].getLocalPort();
+      }
+      return ports;
     } catch (IOException e) {
       throw new UncheckedIOException("no free port", e);
+    } finally {
+      for (ServerSocket s : held) {
+        try {
+          if (s != null) s.close();
+        } catch (IOException ignored) {
+          // closing a listening socket that was never used
+        }
+      }
     }
   }
 }
