@@ -11,40 +11,34 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** What only PostgreSQL does: several instances on one database, failures of the server. */
 class PostgresTest {
-  private final List<AutoCloseable> opened = new ArrayList<>();
-  private Location.Postgres location;
-
-  @BeforeEach
-  void newDatabase() {
-    location = TestPostgres.newDatabase();
-  }
-
-  @AfterEach
-  void closeAll() throws Exception {
-    for (int i = opened.size() - 1; i >= 0; i--) opened.get(i).close();
-  }
+  @RegisterExtension final PostgresFixture postgres = new PostgresFixture();
 
   private Database open() {
-    Database db = Database.open(location, Migrations.core());
-    opened.add(db);
+    Database db = Database.open(postgres.location(), Migrations.core());
+    postgres.closeAfter(db);
     return db;
   }
 
   /** The test database's server and user, with another database name or password. */
   private Location.Postgres sameServer(String database, String password) {
     return new Location.Postgres(
-        location.host(), location.port(), database, null, location.user(), password, 4);
+        postgres.location().host(),
+        postgres.location().port(),
+        database,
+        null,
+        postgres.location().user(),
+        password,
+        4);
   }
 
   private Leadership lead(Database db, Leadership.Listener listener) {
     Leadership leadership = Leadership.of(db);
-    opened.add(leadership);
+    postgres.closeAfter(leadership);
     leadership.start(listener);
     return leadership;
   }
@@ -64,7 +58,7 @@ class PostgresTest {
 
   @Test
   void aRefusedLoginSaysSoAndNotThePassword() {
-    Location.Postgres wrong = sameServer(location.database(), "not-the-password");
+    Location.Postgres wrong = sameServer(postgres.location().database(), "not-the-password");
 
     assertThatThrownBy(() -> Database.open(wrong, Migrations.core()))
         .isInstanceOf(StorageException.class)
@@ -75,7 +69,7 @@ class PostgresTest {
 
   @Test
   void aMissingDatabaseIsNamed() {
-    Location.Postgres missing = sameServer("no_such_grapple_db", location.password());
+    Location.Postgres missing = sameServer("no_such_grapple_db", postgres.location().password());
 
     assertThatThrownBy(() -> Database.open(missing, Migrations.core()))
         .isInstanceOf(StorageException.class)
@@ -87,7 +81,7 @@ class PostgresTest {
   void migratesToTheLatestVersionAndRecordsIt() throws Exception {
     open();
 
-    try (Connection c = TestPostgres.connect(location);
+    try (Connection c = TestPostgres.connect(postgres.location());
         Statement s = c.createStatement();
         ResultSet rs = s.executeQuery("SELECT version FROM grapple_schema")) {
       assertThat(rs.next()).isTrue();
@@ -99,11 +93,13 @@ class PostgresTest {
   void instancesStartingTogetherMigrateOnce() throws Exception {
     List<CompletableFuture<Database>> starting = new ArrayList<>();
     for (int i = 0; i < 3; i++)
-      starting.add(CompletableFuture.supplyAsync(() -> Database.open(location, Migrations.core())));
+      starting.add(
+          CompletableFuture.supplyAsync(
+              () -> Database.open(postgres.location(), Migrations.core())));
 
-    for (CompletableFuture<Database> f : starting) opened.add(f.get(30, TimeUnit.SECONDS));
+    for (CompletableFuture<Database> f : starting) postgres.closeAfter(f.get(30, TimeUnit.SECONDS));
 
-    try (Connection c = TestPostgres.connect(location);
+    try (Connection c = TestPostgres.connect(postgres.location());
         Statement s = c.createStatement();
         ResultSet rs = s.executeQuery("SELECT count(*), max(version) FROM grapple_schema")) {
       rs.next();
@@ -121,14 +117,14 @@ class PostgresTest {
   void anInstanceStartingWhileAnotherMigratesWaitsForIt() throws Exception {
     Location.Postgres impatient =
         new Location.Postgres(
-            location.host(),
-            location.port(),
-            location.database(),
-            location.parameters() + "&socketTimeout=2",
-            location.user(),
-            location.password(),
+            postgres.location().host(),
+            postgres.location().port(),
+            postgres.location().database(),
+            postgres.location().parameters() + "&socketTimeout=2",
+            postgres.location().user(),
+            postgres.location().password(),
             4);
-    try (Connection other = TestPostgres.connect(location);
+    try (Connection other = TestPostgres.connect(postgres.location());
         Statement s = other.createStatement()) {
       s.execute("SELECT pg_advisory_lock(" + Locks.MIGRATION + ")");
       CompletableFuture<Database> starting =
@@ -137,20 +133,19 @@ class PostgresTest {
       assertThatThrownBy(() -> starting.get(4, TimeUnit.SECONDS))
           .isInstanceOf(java.util.concurrent.TimeoutException.class);
       s.execute("SELECT pg_advisory_unlock(" + Locks.MIGRATION + ")");
-      opened.add(starting.get(30, TimeUnit.SECONDS));
+      postgres.closeAfter(starting.get(30, TimeUnit.SECONDS));
     }
   }
 
   @Test
   void refusesASchemaNewerThanThisGrapple() throws Exception {
-    open().close();
-    opened.clear();
-    try (Connection c = TestPostgres.connect(location);
+    Database.open(postgres.location(), Migrations.core()).close();
+    try (Connection c = TestPostgres.connect(postgres.location());
         Statement s = c.createStatement()) {
       s.executeUpdate("UPDATE grapple_schema SET version = 99");
     }
 
-    assertThatThrownBy(() -> Database.open(location, Migrations.core()))
+    assertThatThrownBy(() -> Database.open(postgres.location(), Migrations.core()))
         .isInstanceOf(StorageException.class)
         .hasMessageContaining(
             "schema version 99, newer than this Grapple understands (" + Migrations.latest() + ")");
@@ -163,11 +158,11 @@ class PostgresTest {
         new Migration(
             steps.size() + 1, "a broken step", "CREATE TABLE ok (x INTEGER);\nCREATE TABLE (;\n"));
 
-    assertThatThrownBy(() -> Database.open(location, steps))
+    assertThatThrownBy(() -> Database.open(postgres.location(), steps))
         .isInstanceOf(StorageException.class)
         .hasMessageContaining("schema step " + steps.size() + " (a broken step) failed");
 
-    try (Connection c = TestPostgres.connect(location);
+    try (Connection c = TestPostgres.connect(postgres.location());
         Statement s = c.createStatement();
         ResultSet rs =
             s.executeQuery("SELECT version, to_regclass('ok') IS NULL FROM grapple_schema")) {
@@ -224,7 +219,7 @@ class PostgresTest {
                 return rs.getInt(1);
               }
             });
-    try (Connection c = TestPostgres.connect(location);
+    try (Connection c = TestPostgres.connect(postgres.location());
         Statement s = c.createStatement()) {
       s.execute("SELECT pg_terminate_backend(" + pid + ")");
     }
@@ -246,7 +241,7 @@ class PostgresTest {
     Database db = open();
     KeyValueStore kv = new KeyValueStore(db);
     kv.put("before", "yes");
-    try (Connection c = TestPostgres.connect(location);
+    try (Connection c = TestPostgres.connect(postgres.location());
         Statement s = c.createStatement();
         ResultSet rs =
             s.executeQuery(
@@ -295,7 +290,7 @@ class PostgresTest {
     assertThat(aLeads.await(10, TimeUnit.SECONDS)).isTrue();
     lead(b, listener(bLeads, new CountDownLatch(1)));
 
-    try (Connection c = TestPostgres.connect(location);
+    try (Connection c = TestPostgres.connect(postgres.location());
         Statement s = c.createStatement()) {
       s.execute(
           "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'grapple leader election'"
@@ -316,15 +311,15 @@ class PostgresTest {
    */
   @Test
   void aLeaderCutOffFromTheDatabaseStopsBeforeTheServerCouldFreeItsLock() throws Exception {
-    CutOffProxy proxy = new CutOffProxy(location.host(), location.port());
-    Database a = Database.open(proxy.in(location), Migrations.core());
-    opened.add(a);
+    CutOffProxy proxy = new CutOffProxy(postgres.location().host(), postgres.location().port());
+    Database a = Database.open(proxy.in(postgres.location()), Migrations.core());
+    postgres.closeAfter(a);
     Database b = open();
     CountDownLatch aLeads = new CountDownLatch(1);
     CountDownLatch aLost = new CountDownLatch(1);
     CountDownLatch bLeads = new CountDownLatch(1);
     Leadership first = lead(a, listener(aLeads, aLost));
-    opened.add(proxy); // closed first: what is still waiting on it fails at once
+    postgres.closeAfter(proxy); // closed first: what is still waiting on it fails at once
     assertThat(aLeads.await(10, TimeUnit.SECONDS)).isTrue();
     lead(b, listener(bLeads, new CountDownLatch(1)));
 
@@ -338,7 +333,7 @@ class PostgresTest {
     assertThat(first.leading()).isFalse();
 
     // What the server does once its keepalives go unanswered: the session ends, the lock is free.
-    try (Connection c = TestPostgres.connect(location);
+    try (Connection c = TestPostgres.connect(postgres.location());
         Statement s = c.createStatement()) {
       s.execute(
           "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted"
@@ -464,7 +459,7 @@ class PostgresTest {
 
   /** What the test database's server does to a frozen leader: ends its lock session. */
   private void endTheLeaderSession() throws Exception {
-    try (Connection c = TestPostgres.connect(location);
+    try (Connection c = TestPostgres.connect(postgres.location());
         Statement s = c.createStatement()) {
       s.execute(
           "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'grapple leader election'"
@@ -488,7 +483,7 @@ class PostgresTest {
     KeyValueStore kv = new KeyValueStore(a);
     a.writeAndWait(a.asLeader(c -> KeyValueStore.put(c, "before", "yes")));
 
-    try (Connection c = TestPostgres.connect(location);
+    try (Connection c = TestPostgres.connect(postgres.location());
         Statement s = c.createStatement()) {
       s.executeUpdate("UPDATE kv SET value = (value::bigint + 1)::text WHERE key = 'leader.term'");
     }
@@ -644,7 +639,7 @@ class PostgresTest {
 
   /** Another instance's election bump of the term, waiting at most {@code millis}: done or not. */
   private boolean bumpWithin(int millis) throws Exception {
-    try (Connection c = TestPostgres.connect(location);
+    try (Connection c = TestPostgres.connect(postgres.location());
         Statement s = c.createStatement()) {
       s.execute("SET lock_timeout = " + millis);
       s.executeUpdate("UPDATE kv SET value = (value::bigint + 1)::text WHERE key = 'leader.term'");
@@ -691,7 +686,7 @@ class PostgresTest {
   /** The server notices a dead leader's session within seconds, freeing the lock for another. */
   @Test
   void theLeaderLockSessionIsProbedByTheServerWithinSeconds() throws Exception {
-    try (java.sql.Connection c = PostgresBackend.connectForLock(location, "test");
+    try (java.sql.Connection c = PostgresBackend.connectForLock(postgres.location(), "test");
         java.sql.Statement st = c.createStatement()) {
       for (String[] setting :
           new String[][] {

@@ -10,8 +10,8 @@ import grapple.state.Connection;
 import grapple.state.Database;
 import grapple.state.Json;
 import grapple.state.Leadership;
-import grapple.state.Location;
 import grapple.state.OutboxStore;
+import grapple.state.PostgresFixture;
 import grapple.state.TestPostgres;
 import grapple.testing.Await;
 import java.sql.ResultSet;
@@ -19,14 +19,12 @@ import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Two instances polling feeds on one PostgreSQL database when the leader froze mid-poll and another
@@ -38,22 +36,12 @@ class FeedLeaderFencingTest {
   private static final String URL = "https://blog.example/feed.xml";
   private static final String POST_2 = "New post in Blog: Post 2 (https://blog.example/2)";
 
-  private final List<AutoCloseable> opened = new ArrayList<>();
-  private Location.Postgres where;
-
-  @BeforeEach
-  void database() {
-    where = TestPostgres.newDatabase();
-  }
-
-  @AfterEach
-  void closeAll() throws Exception {
-    for (int i = opened.size() - 1; i >= 0; i--) opened.get(i).close();
-  }
+  @RegisterExtension final PostgresFixture postgres = new PostgresFixture();
 
   /** One instance: its database, leadership, outbox (not delivering) and feed poller. */
   private final class Instance {
-    final Database db = Database.open(where, Grapple.migrations(List.of(new FeedService())));
+    final Database db =
+        Database.open(postgres.location(), Grapple.migrations(List.of(new FeedService())));
     final Leadership leadership = Leadership.of(db);
     final CountDownLatch elected = new CountDownLatch(1);
     final CountDownLatch lost = new CountDownLatch(1);
@@ -62,9 +50,9 @@ class FeedLeaderFencingTest {
     final FeedPoller poller;
 
     Instance(FeedSource source) {
-      opened.add(db);
-      opened.add(outbox);
-      opened.add(leadership);
+      postgres.closeAfter(db);
+      postgres.closeAfter(outbox);
+      postgres.closeAfter(leadership);
       poller =
           new FeedPoller(
               new FeedSettings(true, 600, 2, 2, 0, 10, true, 1024 * 1024),
@@ -73,7 +61,7 @@ class FeedLeaderFencingTest {
               outbox,
               Clock.systemUTC(),
               room -> false);
-      opened.add(poller);
+      postgres.closeAfter(poller);
     }
 
     Instance leads() throws InterruptedException {
@@ -135,7 +123,7 @@ class FeedLeaderFencingTest {
 
   /** What the server does to a frozen leader's session: ends it, freeing the leader lock. */
   private void endTheLeaderSession() throws Exception {
-    try (java.sql.Connection c = TestPostgres.connect(where);
+    try (java.sql.Connection c = TestPostgres.connect(postgres.location());
         Statement s = c.createStatement();
         ResultSet rs =
             s.executeQuery(

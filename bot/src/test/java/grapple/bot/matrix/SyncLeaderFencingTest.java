@@ -7,42 +7,29 @@ import grapple.bot.Grapple;
 import grapple.state.Database;
 import grapple.state.KeyValueStore;
 import grapple.state.Leadership;
-import grapple.state.Location;
+import grapple.state.PostgresFixture;
 import grapple.state.SqlWork;
 import grapple.state.StorageException;
 import grapple.state.TestPostgres;
 import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The sync position on PostgreSQL when a leader froze with a batch in hand and another took over.
  * Skipped without a PostgreSQL server.
  */
 class SyncLeaderFencingTest {
-  private final List<AutoCloseable> opened = new ArrayList<>();
-  private Location.Postgres where;
-
-  @BeforeEach
-  void database() {
-    where = TestPostgres.newDatabase();
-  }
-
-  @AfterEach
-  void closeAll() throws Exception {
-    for (int i = opened.size() - 1; i >= 0; i--) opened.get(i).close();
-  }
+  @RegisterExtension final PostgresFixture postgres = new PostgresFixture();
 
   private Database leading() throws InterruptedException {
-    Database db = Database.open(where, Grapple.migrations(List.of()));
-    opened.add(db);
+    Database db = Database.open(postgres.location(), Grapple.migrations(List.of()));
+    postgres.closeAfter(db);
     Leadership leadership = Leadership.of(db);
-    opened.add(leadership);
+    postgres.closeAfter(leadership);
     CountDownLatch elected = new CountDownLatch(1);
     leadership.start(
         new Leadership.Listener() {
@@ -69,7 +56,7 @@ class SyncLeaderFencingTest {
     SyncStore oldSync = new SyncStore(old);
     oldSync.commit("s1", List.of("$a"));
 
-    try (java.sql.Connection c = TestPostgres.connect(where);
+    try (java.sql.Connection c = TestPostgres.connect(postgres.location());
         Statement s = c.createStatement()) {
       s.execute(
           "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
