@@ -55,7 +55,9 @@ final class WaitingCommands implements AutoCloseable {
   /**
    * A command waiting for its answer: {@code direct} when it came in a direct chat with the bot;
    * {@code body} null when it was sealed and cannot be opened (the key was not to be had, or is not
-   * the one that sealed it): its sender is asked to send it again.
+   * the one that sealed it): its sender is asked to send it again. {@code claims}: null for a
+   * {@code !grapple} command only, else what {@link Core} recorded of the room's connections that
+   * claimed the message for themselves (a forge command on its own prefix, a hotlink).
    */
   record Waiting(
       long seq,
@@ -63,7 +65,19 @@ final class WaitingCommands implements AutoCloseable {
       String roomId,
       String sender,
       @Nullable String body,
-      boolean direct) {}
+      boolean direct,
+      @Nullable String claims) {
+    /** A {@code !grapple} command that no connection claimed. */
+    Waiting(
+        long seq,
+        String eventId,
+        String roomId,
+        String sender,
+        @Nullable String body,
+        boolean direct) {
+      this(seq, eventId, roomId, sender, body, direct, null);
+    }
+  }
 
   /**
    * Answers one command, deleting it ({@link #answered}) in the transaction that queues the answer;
@@ -134,20 +148,30 @@ final class WaitingCommands implements AutoCloseable {
    * secret}) is sealed here, on the caller's thread.
    */
   SqlWork<Integer> received(RoomEvent.Message m, boolean direct, boolean secret, long now) {
+    return received(m, direct, secret, null, now);
+  }
+
+  /**
+   * As above, for a message that connections of its room claimed ({@code claims}, see {@link
+   * Waiting}; null for none); a secret is never given to connections.
+   */
+  SqlWork<Integer> received(
+      RoomEvent.Message m, boolean direct, boolean secret, @Nullable String claims, long now) {
     String text = m.body().replace('\u0000', '\uFFFD');
     String body = secret ? seal(text, m) : text;
     return c ->
         Sql.update(
             c,
             "INSERT INTO commands_waiting"
-                + " (event_id, room_id, sender, body, direct, sealed, received_at)"
-                + " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING",
+                + " (event_id, room_id, sender, body, direct, sealed, claims, received_at)"
+                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING",
             m.eventId(),
             m.roomId(),
             m.sender(),
             body,
             direct ? 1 : 0,
             secret ? 1 : 0,
+            claims,
             now);
   }
 
@@ -333,7 +357,7 @@ final class WaitingCommands implements AutoCloseable {
 
   private Optional<Waiting> oldest(String roomId) {
     return db.first(
-        "SELECT seq, event_id, room_id, sender, body, direct, sealed FROM commands_waiting"
+        "SELECT seq, event_id, room_id, sender, body, direct, sealed, claims FROM commands_waiting"
             + " WHERE room_id = ? ORDER BY seq LIMIT 1",
         rs -> {
           String eventId = rs.getString(2);
@@ -344,7 +368,8 @@ final class WaitingCommands implements AutoCloseable {
               rs.getString(3),
               rs.getString(4),
               rs.getInt(7) != 0 ? open(body, eventId) : body,
-              rs.getInt(6) != 0);
+              rs.getInt(6) != 0,
+              rs.getString(8));
         },
         roomId);
   }
