@@ -132,6 +132,26 @@ class ForgeRoomCommandsOnceTest {
     assertThat(inReplyTo).containsExactly("$list", "$help", "$create");
   }
 
+  @Test
+  void aCommandWhoseConnectionWasRemovedBeforeItsTurnDoesNothingAndHoldsUpNothing()
+      throws Exception {
+    List<Runnable> held = new ArrayList<>();
+    TestHub hub = following(held::add);
+    held.clear();
+
+    hub.core.onEvent(message("$create", "!gh create \"Too late\""), false);
+    hub.state("uk.half-shot.matrix-hookshot.github.repository", "o/r", ALICE, Json.object());
+    hub.core.onEvent(message("$list", "!grapple list"), false);
+    while (!held.isEmpty()) held.remove(0).run();
+
+    hub.awaitDelivered();
+    List<FakeGateway.Sent> replies = replies(hub);
+    assertThat(replies).hasSize(1);
+    assertThat(replies.get(0).content().path("body").asText()).doesNotContain("o/r");
+    assertThat(github.issues("o/r")).isEmpty();
+    assertThat(hub.waiting.waiting()).isZero();
+  }
+
   /** A hub answering on {@code commandThreads}, the room following o/r with Alice linked. */
   private TestHub following(Executor commandThreads) throws InterruptedException {
     TestHub hub = hub(Runnable::run);

@@ -177,7 +177,9 @@ public final class RoomCommands {
     }
     try {
       return List.of(reply(message, run(message, prefix.get(), config, handler)));
-    } catch (RuntimeException e) {
+    } catch (Throwable e) {
+      // Any failure of the command's own (StackOverflowError included) is answered, as before it
+      // was recorded: thrown on, it would be tried again and given up without a word.
       Fatal.haltIfFatal(e);
       log.error(
           "room {}: {} command from {} failed", connection.roomId(), service, message.sender(), e);
