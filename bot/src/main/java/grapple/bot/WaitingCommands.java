@@ -27,21 +27,22 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Commands read from rooms and not yet answered (table {@code commands_waiting}). The thread that
- * reads rooms records each command with the sync position of its batch and goes on; the {@code
- * room-commands-*} threads answer them, in order within a room and rooms side by side. A command
- * that waits on the outside world (a feed's first fetch, a forge's permission check, the addresses
- * of an outbound hook) holds up its own room only, not every room's messages and state. Rooms take
- * turns: a thread answers one command of a room, then the room goes to the back of the line, so a
- * few rooms full of commands that wait on slow servers cannot keep the threads from every other
- * room for longer than one such command each; and one sender's commands take at most {@link
- * #SENDER_SHARE} threads at once, so one account with many rooms cannot take them all. Each is
- * deleted in the transaction that queues its answer: a crash before that leaves it waiting, and the
- * next start (or the next leader) answers it; none is answered twice. A room whose answer failed
- * (the database) is tried again a few seconds later, not only at its next command; a command whose
- * answer failed {@link #GIVE_UP} times is given up (logged), so that it holds up its room no
- * longer. A command that gives a secret (a token sent in a direct chat) waits sealed by the {@link
- * SecretBox}, as every token the database holds.
+ * Commands read from rooms and not yet answered (table {@code commands_waiting}): {@code !grapple}
+ * commands, and the messages connections claimed for themselves (a forge connection's command on
+ * its own prefix, a GitHub hotlink). The thread that reads rooms records each command with the sync
+ * position of its batch and goes on; the {@code room-commands-*} threads answer them, in order
+ * within a room and rooms side by side. A command that waits on the outside world (a feed's first
+ * fetch, a forge's permission check, the addresses of an outbound hook) holds up its own room only,
+ * not every room's messages and state. Rooms take turns: a thread answers one command of a room,
+ * then the room goes to the back of the line, so a few rooms full of commands that wait on slow
+ * servers cannot keep the threads from every other room for longer than one such command each; and
+ * one sender's commands take at most {@link #SENDER_SHARE} threads at once, so one account with
+ * many rooms cannot take them all. Each is deleted in the transaction that queues its answer: a
+ * crash before that leaves it waiting, and the next start (or the next leader) answers it; none is
+ * answered twice. A room whose answer failed (the database) is tried again a few seconds later, not
+ * only at its next command; a command whose answer failed {@link #GIVE_UP} times is given up
+ * (logged), so that it holds up its room no longer. A command that gives a secret (a token sent in
+ * a direct chat) waits sealed by the {@link SecretBox}, as every token the database holds.
  */
 final class WaitingCommands implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(WaitingCommands.class);
