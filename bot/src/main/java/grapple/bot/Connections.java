@@ -185,6 +185,29 @@ public final class Connections {
   }
 
   /**
+   * The ids of the room's connections that claim {@code message} for themselves ({@link
+   * LiveConnection#claims}: a forge command on its prefix, a hotlink), in the room's order; one
+   * failing does not stop the others.
+   */
+  List<String> claimants(RoomEvent.Message message) {
+    List<String> out = new ArrayList<>();
+    for (Active a : inRoom(message.roomId())) {
+      try {
+        if (a.live().claims(message)) out.add(a.id());
+      } catch (RuntimeException e) {
+        log.error(
+            "room {}: {} '{}' failed on message {}",
+            message.roomId(),
+            a.kind().name(),
+            a.stateKey(),
+            message.eventId(),
+            e);
+      }
+    }
+    return out;
+  }
+
+  /**
    * Hands a raw room event to each of the room's connections; returns what they queued for it. One
    * failing does not stop the others.
    */

@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,6 +35,12 @@ import org.slf4j.LoggerFactory;
  */
 final class Core implements RoomEvents {
   private static final Logger log = LoggerFactory.getLogger(Core.class);
+
+  /** The fields of a waiting command's claims ({@link WaitingCommands.Waiting#claims}). */
+  private static final String CLAIMS_GRAPPLE = "grapple";
+
+  private static final String CLAIMS_MSGTYPE = "msgtype";
+  private static final String CLAIMS_CONNECTIONS = "connections";
 
   /** Marks in {@code processed_events}: the command in the event (id after it) was answered. */
   private static final String ANSWERED = "answered:";
@@ -228,19 +235,24 @@ final class Core implements RoomEvents {
 
   /**
    * In a direct chat with the bot every message is a command; elsewhere those with the prefix. A
-   * command is recorded with the batch (committed with its sync position) and answered on a {@link
-   * WaitingCommands} thread once it has committed: one that waits on the outside world holds up its
-   * room's commands only. The room's connections get the message now, in order, unless it held a
-   * secret (it is redacted then).
+   * command, and a message that connections of the room claim for themselves (a forge command on
+   * its own prefix, a hotlink), is recorded with the batch (committed with its sync position) and
+   * answered on a {@link WaitingCommands} thread once it has committed, in room order: one that
+   * waits on the outside world holds up its room's commands only. The room's connections get the
+   * message now, in order, unless it held a secret (it is redacted then).
    */
   private void onMessage(RoomEvent.Message m) {
     boolean direct = rooms.isDirectChat(m.roomId(), connections.botUserId(), m.sender());
-    if (dispatcher.isCommand(m.body(), direct)) {
+    boolean command = dispatcher.isCommand(m.body(), direct);
+    boolean secret = command && dispatcher.holdsSecret(m.body(), direct);
+    // A message that holds a secret is never given to connections.
+    List<String> claimants = secret ? List.of() : connections.claimants(m);
+    if (command || !claimants.isEmpty()) {
       String roomId = m.roomId();
-      boolean secret = dispatcher.holdsSecret(m.body(), direct);
       queued.add(
           new LiveConnection.Queued(
-              commands.received(m, direct, secret, System.currentTimeMillis()),
+              commands.received(
+                  m, direct, secret, claims(command, m, claimants), System.currentTimeMillis()),
               () -> commands.wake(roomId)));
       commitUnlessBatched();
       if (secret && !direct) {
@@ -254,11 +266,25 @@ final class Core implements RoomEvents {
   }
 
   /**
+   * What a waiting command records of the connections that claimed its message ({@link
+   * WaitingCommands.Waiting#claims}): null when none did.
+   */
+  private static @Nullable String claims(
+      boolean command, RoomEvent.Message m, List<String> claimants) {
+    if (claimants.isEmpty()) return null;
+    ObjectNode claims =
+        Json.object()
+            .put(CLAIMS_GRAPPLE, command)
+            .put(CLAIMS_MSGTYPE, m.content().path("msgtype").asText(""));
+    claimants.forEach(claims.putArray(CLAIMS_CONNECTIONS)::add);
+    return claims.toString();
+  }
+
+  /**
    * Answers a command that waited ({@link WaitingCommands.Answerer}), on its room's commands
    * thread: once, even when a crash or another leader came between its answer and its deletion.
    */
   void answer(WaitingCommands.Waiting command) {
-    Optional<Dispatcher.Outcome> outcome;
     String body = command.body();
     if (answeredBefore(command.eventId()).isPresent()) {
       log.info(
@@ -266,6 +292,12 @@ final class Core implements RoomEvents {
           command.roomId(),
           command.eventId(),
           command.sender());
+      db.writeAndWait(WaitingCommands.answered(command));
+      return;
+    }
+    ObjectNode claims = readClaims(command);
+    Optional<Dispatcher.Outcome> outcome;
+    if (!claims.path(CLAIMS_GRAPPLE).asBoolean(true)) {
       outcome = Optional.empty();
     } else if (body == null) {
       outcome = Optional.of(new Dispatcher.Outcome(Reply.error(UNREADABLE), List.of()));
@@ -275,8 +307,50 @@ final class Core implements RoomEvents {
     } else {
       outcome = dispatcher.handle(command.roomId(), command.sender(), command.eventId(), body);
     }
-    if (outcome.isPresent()) answer(command, outcome.get());
+    List<ObjectNode> replies = answersOfConnections(command, claims);
+    if (outcome.isPresent() || claims.has(CLAIMS_CONNECTIONS)) answer(command, outcome, replies);
     else db.writeAndWait(WaitingCommands.answered(command));
+  }
+
+  /** The claims of {@code command}; a {@code !grapple} command only when it has none. */
+  private static ObjectNode readClaims(WaitingCommands.Waiting command) {
+    String claims = command.claims();
+    if (claims == null) return Json.object().put(CLAIMS_GRAPPLE, true);
+    try {
+      return (ObjectNode) Json.MAPPER.readTree(claims);
+    } catch (IOException | ClassCastException e) {
+      throw new IllegalStateException("unreadable claims of waiting command " + command.seq(), e);
+    }
+  }
+
+  /**
+   * The replies of the connections that claimed {@code command}'s message and still do (one removed
+   * meanwhile, or whose prefix changed, answers nothing), in the order they claimed it.
+   */
+  private List<ObjectNode> answersOfConnections(
+      WaitingCommands.Waiting command, ObjectNode claims) {
+    String body = command.body();
+    if (!claims.has(CLAIMS_CONNECTIONS) || body == null) return List.of();
+    ObjectNode content =
+        Json.object().put("msgtype", claims.path(CLAIMS_MSGTYPE).asText("")).put("body", body);
+    RoomEvent.Message message =
+        new RoomEvent.Message(command.roomId(), command.eventId(), command.sender(), content);
+    List<ObjectNode> out = new ArrayList<>();
+    for (com.fasterxml.jackson.databind.JsonNode id : claims.path(CLAIMS_CONNECTIONS)) {
+      Optional<Active> active = connections.byId(id.asText());
+      if (active.isEmpty() || !active.get().roomId().equals(command.roomId())) {
+        log.info(
+            "room {}: the connection {} that claimed the message {} from {} was removed before"
+                + " its turn; it does not answer",
+            command.roomId(),
+            id.asText(),
+            command.eventId(),
+            command.sender());
+      } else if (active.get().live().claims(message)) {
+        out.addAll(active.get().live().answer(message));
+      }
+    }
+    return out;
   }
 
   /**
@@ -301,22 +375,31 @@ final class Core implements RoomEvents {
    * command, in one transaction, and waits for it: a batch replayed later finds the record and does
    * not answer again. A failure leaves the command waiting ({@link WaitingCommands} tries again).
    */
-  private void answer(WaitingCommands.Waiting m, Dispatcher.Outcome outcome) {
-    log.info(
-        "room {}: command from {} answered{}",
-        m.roomId(),
-        m.sender(),
-        outcome.reply().isError() ? " with a refusal" : "");
+  private void answer(
+      WaitingCommands.Waiting m,
+      Optional<Dispatcher.Outcome> answered,
+      List<ObjectNode> ofConnections) {
     List<OutboxStore.Draft> drafts = new ArrayList<>();
-    if (outcome.redact()) {
-      // The message was redacted when it was read (onMessage).
-      drafts.add(draft(m.roomId(), Messages.notice(outcome.reply().markdown())));
-    } else {
-      drafts.add(draft(m.roomId(), Messages.reply(outcome.reply().markdown(), m.eventId())));
-      for (String dm : outcome.directMessages())
-        drafts.add(Outbox.direct(m.sender(), Messages.notice(dm)));
+    boolean redacted = false;
+    if (answered.isPresent()) {
+      Dispatcher.Outcome outcome = answered.get();
+      log.info(
+          "room {}: command from {} answered{}",
+          m.roomId(),
+          m.sender(),
+          outcome.reply().isError() ? " with a refusal" : "");
+      redacted = outcome.redact();
+      if (redacted) {
+        // The message was redacted when it was read (onMessage).
+        drafts.add(draft(m.roomId(), Messages.notice(outcome.reply().markdown())));
+      } else {
+        drafts.add(draft(m.roomId(), Messages.reply(outcome.reply().markdown(), m.eventId())));
+        for (String dm : outcome.directMessages())
+          drafts.add(Outbox.direct(m.sender(), Messages.notice(dm)));
+      }
     }
-    String mark = (outcome.redact() ? ANSWERED_SECRET : ANSWERED) + m.eventId();
+    for (ObjectNode reply : ofConnections) drafts.add(draft(m.roomId(), reply));
+    String mark = (redacted ? ANSWERED_SECRET : ANSWERED) + m.eventId();
     long now = System.currentTimeMillis();
     try {
       outbox

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.room.BatchWrites;
 import grapple.bot.room.RoomEvent;
 import grapple.state.SqlWork;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -36,6 +37,28 @@ public interface LiveConnection {
 
   /** A message in its room from someone other than the bot, in room order. */
   default void onMessage(RoomEvent.Message message) {}
+
+  /**
+   * Whether {@code message}, in its room from someone other than the bot, is for it to answer (a
+   * command on its own prefix, a hotlink): asked on the thread that reads rooms, cheaply, nothing
+   * done yet. A message claimed is recorded with the sync position of its batch and later handed to
+   * {@link #answer} on its room's commands thread, in room order with the {@code !grapple}
+   * commands.
+   */
+  default boolean claims(RoomEvent.Message message) {
+    return false;
+  }
+
+  /**
+   * Answers a message it {@link #claims claimed} (asked again first: its config may have changed
+   * meanwhile): the messages (content) to post in its room, queued in one transaction with the
+   * record that the message was answered, so a batch read again is not answered twice. A crash
+   * after this returns and before that transaction commits has it called again at the next start:
+   * what it did outside (an issue created on a forge) may then be done twice.
+   */
+  default List<ObjectNode> answer(RoomEvent.Message message) {
+    return List.of();
+  }
 
   /**
    * A room event of the timeline (raw, with {@code room_id}; state events too, of the types some

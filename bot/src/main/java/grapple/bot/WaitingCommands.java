@@ -27,21 +27,22 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Commands read from rooms and not yet answered (table {@code commands_waiting}). The thread that
- * reads rooms records each command with the sync position of its batch and goes on; the {@code
- * room-commands-*} threads answer them, in order within a room and rooms side by side. A command
- * that waits on the outside world (a feed's first fetch, a forge's permission check, the addresses
- * of an outbound hook) holds up its own room only, not every room's messages and state. Rooms take
- * turns: a thread answers one command of a room, then the room goes to the back of the line, so a
- * few rooms full of commands that wait on slow servers cannot keep the threads from every other
- * room for longer than one such command each; and one sender's commands take at most {@link
- * #SENDER_SHARE} threads at once, so one account with many rooms cannot take them all. Each is
- * deleted in the transaction that queues its answer: a crash before that leaves it waiting, and the
- * next start (or the next leader) answers it; none is answered twice. A room whose answer failed
- * (the database) is tried again a few seconds later, not only at its next command; a command whose
- * answer failed {@link #GIVE_UP} times is given up (logged), so that it holds up its room no
- * longer. A command that gives a secret (a token sent in a direct chat) waits sealed by the {@link
- * SecretBox}, as every token the database holds.
+ * Commands read from rooms and not yet answered (table {@code commands_waiting}): {@code !grapple}
+ * commands, and the messages connections claimed for themselves (a forge connection's command on
+ * its own prefix, a GitHub hotlink). The thread that reads rooms records each command with the sync
+ * position of its batch and goes on; the {@code room-commands-*} threads answer them, in order
+ * within a room and rooms side by side. A command that waits on the outside world (a feed's first
+ * fetch, a forge's permission check, the addresses of an outbound hook) holds up its own room only,
+ * not every room's messages and state. Rooms take turns: a thread answers one command of a room,
+ * then the room goes to the back of the line, so a few rooms full of commands that wait on slow
+ * servers cannot keep the threads from every other room for longer than one such command each; and
+ * one sender's commands take at most {@link #SENDER_SHARE} threads at once, so one account with
+ * many rooms cannot take them all. Each is deleted in the transaction that queues its answer: a
+ * crash before that leaves it waiting, and the next start (or the next leader) answers it; none is
+ * answered twice. A room whose answer failed (the database) is tried again a few seconds later, not
+ * only at its next command; a command whose answer failed {@link #GIVE_UP} times is given up
+ * (logged), so that it holds up its room no longer. A command that gives a secret (a token sent in
+ * a direct chat) waits sealed by the {@link SecretBox}, as every token the database holds.
  */
 final class WaitingCommands implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(WaitingCommands.class);
@@ -55,7 +56,9 @@ final class WaitingCommands implements AutoCloseable {
   /**
    * A command waiting for its answer: {@code direct} when it came in a direct chat with the bot;
    * {@code body} null when it was sealed and cannot be opened (the key was not to be had, or is not
-   * the one that sealed it): its sender is asked to send it again.
+   * the one that sealed it): its sender is asked to send it again. {@code claims}: null for a
+   * {@code !grapple} command only, else what {@link Core} recorded of the room's connections that
+   * claimed the message for themselves (a forge command on its own prefix, a hotlink).
    */
   record Waiting(
       long seq,
@@ -63,7 +66,19 @@ final class WaitingCommands implements AutoCloseable {
       String roomId,
       String sender,
       @Nullable String body,
-      boolean direct) {}
+      boolean direct,
+      @Nullable String claims) {
+    /** A {@code !grapple} command that no connection claimed. */
+    Waiting(
+        long seq,
+        String eventId,
+        String roomId,
+        String sender,
+        @Nullable String body,
+        boolean direct) {
+      this(seq, eventId, roomId, sender, body, direct, null);
+    }
+  }
 
   /**
    * Answers one command, deleting it ({@link #answered}) in the transaction that queues the answer;
@@ -134,20 +149,30 @@ final class WaitingCommands implements AutoCloseable {
    * secret}) is sealed here, on the caller's thread.
    */
   SqlWork<Integer> received(RoomEvent.Message m, boolean direct, boolean secret, long now) {
+    return received(m, direct, secret, null, now);
+  }
+
+  /**
+   * As above, for a message that connections of its room claimed ({@code claims}, see {@link
+   * Waiting}; null for none); a secret is never given to connections.
+   */
+  SqlWork<Integer> received(
+      RoomEvent.Message m, boolean direct, boolean secret, @Nullable String claims, long now) {
     String text = m.body().replace('\u0000', '\uFFFD');
     String body = secret ? seal(text, m) : text;
     return c ->
         Sql.update(
             c,
             "INSERT INTO commands_waiting"
-                + " (event_id, room_id, sender, body, direct, sealed, received_at)"
-                + " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING",
+                + " (event_id, room_id, sender, body, direct, sealed, claims, received_at)"
+                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING",
             m.eventId(),
             m.roomId(),
             m.sender(),
             body,
             direct ? 1 : 0,
             secret ? 1 : 0,
+            claims,
             now);
   }
 
@@ -333,7 +358,7 @@ final class WaitingCommands implements AutoCloseable {
 
   private Optional<Waiting> oldest(String roomId) {
     return db.first(
-        "SELECT seq, event_id, room_id, sender, body, direct, sealed FROM commands_waiting"
+        "SELECT seq, event_id, room_id, sender, body, direct, sealed, claims FROM commands_waiting"
             + " WHERE room_id = ? ORDER BY seq LIMIT 1",
         rs -> {
           String eventId = rs.getString(2);
@@ -344,7 +369,8 @@ final class WaitingCommands implements AutoCloseable {
               rs.getString(3),
               rs.getString(4),
               rs.getInt(7) != 0 ? open(body, eventId) : body,
-              rs.getInt(6) != 0);
+              rs.getInt(6) != 0,
+              rs.getString(8));
         },
         roomId);
   }

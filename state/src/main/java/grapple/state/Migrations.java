@@ -355,6 +355,18 @@ public final class Migrations {
       """;
 
   /**
+   * Step 12 for both databases: a room message that connections claim for themselves (a forge
+   * connection's command on its own prefix, a GitHub hotlink) waits here too, to be answered once
+   * in room order with the {@code !grapple} commands. {@code claims} is null for a message that is
+   * only a {@code !grapple} command, else JSON: {@code {"grapple": bool, "msgtype": "m.text",
+   * "connections": [ids]}}.
+   */
+  static final String COMMANDS_CLAIMED =
+      """
+      ALTER TABLE commands_waiting ADD COLUMN claims TEXT;
+      """;
+
+  /**
    * The steps written before services contributed their own; they stay here, numbered as every
    * existing database knows them.
    */
@@ -387,7 +399,11 @@ public final class Migrations {
           new Migration(
               11,
               "one administrator's identity link per login (duplicates removed, newest kept)",
-              PEOPLE_LINKS_ONE_PER_LOGIN));
+              PEOPLE_LINKS_ONE_PER_LOGIN),
+          inBoth(
+              12,
+              "room messages waiting for the connections that claimed them (forge commands)",
+              COMMANDS_CLAIMED));
 
   /**
    * A core step written once for both databases, with the words they spell differently in braces:

@@ -12,10 +12,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The threads of one forge service (docs/THREADS.md): two daemon threads {@code <service>-commands}
- * for the per-connection commands that call the forge, one {@code <service>-chores} for the
- * leader's chores, and two {@code <service>-receiving} (started when first needed) for what a
- * delivery's messages need asked of the forge. {@link #close()} stops them all.
+ * The threads of one forge service (docs/THREADS.md): one {@code <service>-chores} for the leader's
+ * chores, and two {@code <service>-receiving} (started when first needed) for what a delivery's
+ * messages need asked of the forge. {@link #close()} stops them all.
  */
 public final class ForgeThreads implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ForgeThreads.class);
@@ -29,7 +28,6 @@ public final class ForgeThreads implements AutoCloseable {
   private static final Duration REFRESH_EVERY = Duration.ofMinutes(5);
 
   private final String service;
-  private final ExecutorService commands;
   private final ScheduledExecutorService chores;
   private final ThreadPoolExecutor receiving;
 
@@ -38,7 +36,6 @@ public final class ForgeThreads implements AutoCloseable {
 
   public ForgeThreads(String service) {
     this.service = service;
-    this.commands = Executors.newFixedThreadPool(2, Daemons.named(service + "-commands"));
     this.chores = Executors.newSingleThreadScheduledExecutor(Daemons.named(service + "-chores"));
     this.receiving = Daemons.bounded(2, RECEIVING_QUEUE, service + "-receiving");
   }
@@ -50,11 +47,6 @@ public final class ForgeThreads implements AutoCloseable {
    */
   public ExecutorService receiving() {
     return receiving;
-  }
-
-  /** Where per-connection commands run. */
-  public ExecutorService commands() {
-    return commands;
   }
 
   /**
@@ -90,7 +82,6 @@ public final class ForgeThreads implements AutoCloseable {
   @Override
   public void close() {
     chores.shutdownNow();
-    commands.shutdownNow();
     receiving.shutdownNow();
   }
 }

@@ -1,5 +1,6 @@
 package grapple.bot.forge;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.ServiceContext;
 import grapple.bot.room.Messages;
 import grapple.bot.room.RoomEvent;
@@ -16,19 +17,26 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.function.UnaryOperator;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The commands a forge connection answers in its room on its {@code commandPrefix}, run off the
- * thread that reads room messages (a slow forge holds up no other room): the sender must have the
- * service's command permission (a sender without it is told so, as hookshot tells them, at most
- * once a minute per room); {@code help} (or no command word) answers the connection's help, any
- * other command its handler; the reply, or the mistake a BadInput names, answers the message.
+ * The commands a forge connection answers in its room on its {@code commandPrefix}. The thread that
+ * reads rooms only sees that a message starts with the prefix ({@link #claims}): the message is
+ * recorded with the sync position of its batch, and answered ({@link #answer}) on its room's
+ * commands thread, in room order with the {@code !grapple} commands, its reply queued with the
+ * record that it was answered (so a slow forge holds up its own room only, a crash before the
+ * answer leaves it to the next start, and a batch read again does not run it twice). The sender
+ * must have the service's command permission (a sender without it is told so, as hookshot tells
+ * them, at most once a minute per room); {@code help} (or no command word) answers the connection's
+ * help, any other command its handler; the reply, or the mistake a BadInput names, answers the
+ * message.
+ *
+ * <p>One window is left: a crash after the forge did what the command asked (an issue created) and
+ * before the answer's transaction committed runs the command again at the next start (the forge is
+ * given no key by which to tell the second call from the first).
  */
 public final class RoomCommands {
   private static final Logger log = LoggerFactory.getLogger(RoomCommands.class);
@@ -54,7 +62,6 @@ public final class RoomCommands {
   private static final Duration REFUSAL_INTERVAL = Duration.ofMinutes(1);
 
   private final ServiceContext context;
-  private final ExecutorService executor;
   private final String service;
   private final String failureReply;
   private final UnaryOperator<String> help;
@@ -66,12 +73,10 @@ public final class RoomCommands {
    */
   public RoomCommands(
       ServiceContext context,
-      ExecutorService executor,
       String service,
       @Nullable String failureReply,
       UnaryOperator<String> help) {
     this.context = context;
-    this.executor = executor;
     this.service = service;
     this.failureReply = failureReply != null ? failureReply : FAILED;
     this.help = help;
@@ -129,82 +134,84 @@ public final class RoomCommands {
   }
 
   /**
-   * Answers {@code message} when it starts with {@code commandPrefix}, the prefix of the connection
-   * with {@code config}; returns whether it does.
+   * What the connection with {@code config} claims of its room's messages (those on its prefix
+   * {@code commandPrefix}) and how it answers them (with {@code handler}).
    */
-  public <C> boolean onMessage(
+  public <C> Followed.RoomAnswers answers(
+      Connection connection, C config, String commandPrefix, Handler<C> handler) {
+    return new Followed.RoomAnswers() {
+      @Override
+      public boolean claims(RoomEvent.Message message) {
+        return RoomCommands.claims(commandPrefix, message);
+      }
+
+      @Override
+      public List<ObjectNode> answer(RoomEvent.Message message) {
+        return RoomCommands.this.answer(connection, config, commandPrefix, message, handler);
+      }
+    };
+  }
+
+  /** Whether {@code message} starts with {@code commandPrefix} (a command of its connection). */
+  public static boolean claims(String commandPrefix, RoomEvent.Message message) {
+    return CommandLine.prefix(List.of(commandPrefix), message.body()).isPresent();
+  }
+
+  /**
+   * The answer to {@code message} when it starts with {@code commandPrefix}, the prefix of the
+   * connection with {@code config}: the reply (none to a refusal within a minute of the last in the
+   * room); none when it does not start with the prefix.
+   */
+  public <C> List<ObjectNode> answer(
       Connection connection,
       C config,
       String commandPrefix,
       RoomEvent.Message message,
       Handler<C> handler) {
     Optional<String> prefix = CommandLine.prefix(List.of(commandPrefix), message.body());
-    if (prefix.isEmpty()) return false;
+    if (prefix.isEmpty()) return List.of();
     if (!context
         .permissions()
         .allows(message.sender(), connection.roomId(), service, PermissionLevel.COMMANDS)) {
-      refuseAtMostOncePerMinute(connection, message);
-      return true;
+      return refuseAtMostOncePerMinute(connection, message);
     }
-    execute(connection, message, () -> answer(connection, message, prefix.get(), config, handler));
-    return true;
+    try {
+      return List.of(reply(message, run(message, prefix.get(), config, handler)));
+    } catch (Throwable e) {
+      // Any failure of the command's own (StackOverflowError included) is answered, as before it
+      // was recorded: thrown on, it would be tried again and given up without a word.
+      Fatal.haltIfFatal(e);
+      log.error(
+          "room {}: {} command from {} failed", connection.roomId(), service, message.sender(), e);
+      return List.of(reply(message, failureReply));
+    }
   }
 
   /** Anyone may type a prefix: a refusal per message would let them make the bot talk at will. */
-  private void refuseAtMostOncePerMinute(Connection connection, RoomEvent.Message message) {
+  private List<ObjectNode> refuseAtMostOncePerMinute(
+      Connection connection, RoomEvent.Message message) {
     Instant now = context.clock().instant();
     String key = connection.roomId() + "|" + message.sender();
     Instant last = lastRefusal.get(key);
-    if (last != null && last.plus(REFUSAL_INTERVAL).isAfter(now)) return;
+    if (last != null && last.plus(REFUSAL_INTERVAL).isAfter(now)) return List.of();
     lastRefusal.put(key, now);
-    post(connection, message, NOT_PERMITTED);
+    return List.of(reply(message, NOT_PERMITTED));
   }
 
-  /** Runs {@code work} for {@code message} off the reading thread; a failure is logged. */
-  public void execute(Connection connection, RoomEvent.Message message, Runnable work) {
-    try {
-      executor.execute(
-          () -> {
-            try {
-              work.run();
-            } catch (Throwable e) {
-              Fatal.haltIfFatal(e);
-              log.error(
-                  "room {}: {} command from {} failed",
-                  connection.roomId(),
-                  service,
-                  message.sender(),
-                  e);
-              post(connection, message, failureReply);
-            }
-          });
-    } catch (RejectedExecutionException e) {
-      log.debug(
-          "room {}: {} is shutting down; a message was not answered", connection.roomId(), service);
-    }
-  }
-
-  private <C> void answer(
-      Connection connection,
-      RoomEvent.Message message,
-      String prefix,
-      C config,
-      Handler<C> handler) {
-    String reply;
+  private <C> String run(RoomEvent.Message message, String prefix, C config, Handler<C> handler) {
     try {
       List<String> words = CommandLine.split(message.body().strip().substring(prefix.length()));
       String verb = words.isEmpty() ? "help" : words.get(0).toLowerCase(Locale.ROOT);
-      reply =
-          verb.equals("help")
-              ? help.apply(prefix)
-              : handler.run(config, message.sender(), verb, words.subList(1, words.size()), prefix);
+      return verb.equals("help")
+          ? help.apply(prefix)
+          : handler.run(config, message.sender(), verb, words.subList(1, words.size()), prefix);
     } catch (BadInput e) {
-      reply = e.getMessage();
+      return e.getMessage();
     }
-    post(connection, message, reply);
   }
 
-  private void post(Connection connection, RoomEvent.Message message, String reply) {
-    context.outbox().post(connection.roomId(), Messages.reply(reply, message.eventId()));
+  /** {@code markdown} as a reply to {@code message}. */
+  public static ObjectNode reply(RoomEvent.Message message, String markdown) {
+    return Messages.reply(markdown, message.eventId());
   }
 }

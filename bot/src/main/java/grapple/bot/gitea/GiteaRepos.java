@@ -52,7 +52,7 @@ final class GiteaRepos extends ForgeKind<GiteaRepoConfig> {
   public LiveConnection open(Connection connection, GiteaRepoConfig config, boolean created) {
     return new Followed(
         Followed.summary(config.instance() + "/" + config.fullName(), config.commandPrefix()),
-        message -> commands.onMessage(connection, config, message));
+        commands.answers(connection, config));
   }
 
   /**

@@ -48,7 +48,7 @@ public final class GiteaService extends AbstractService<GiteaSettings> {
                 base.linked(), new PeopleLinks(context.database(), context.clock()), client, gitea),
             new GiteaHooks(context.database(), context.clock()),
             context);
-    GiteaRepos repos = new GiteaRepos(parts, new RepoCommands(parts, base.threads().commands()));
+    GiteaRepos repos = new GiteaRepos(parts, new RepoCommands(parts));
     GiteaReceiver receiver = new GiteaReceiver(parts, repos, base.deliveries());
     return new ForgeRunning(
         base,

@@ -2,9 +2,9 @@ package grapple.bot.gitea;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.forge.Followed;
 import grapple.bot.forge.ForgeException;
 import grapple.bot.forge.RoomCommands;
-import grapple.bot.room.RoomEvent;
 import grapple.commands.Markdown;
 import grapple.state.BadInput;
 import grapple.state.Connection;
@@ -12,26 +12,26 @@ import grapple.state.Json;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ExecutorService;
 
 /**
  * What a {@code GiteaRepo} connection answers in its room: commands on its prefix ({@code !gt
  * create}, {@code close}, {@code help}), acting with the sender's linked account on the
- * connection's instance. Gitea is called off the thread that reads room messages.
+ * connection's instance. Gitea is called on the room's commands thread, off the thread that reads
+ * rooms (see {@link RoomCommands}).
  */
 final class RepoCommands {
 
   private final GiteaParts parts;
   private final RoomCommands commands;
 
-  RepoCommands(GiteaParts parts, ExecutorService executor) {
+  RepoCommands(GiteaParts parts) {
     this.parts = parts;
-    this.commands =
-        new RoomCommands(parts.context(), executor, GiteaService.NAME, null, RepoCommands::help);
+    this.commands = new RoomCommands(parts.context(), GiteaService.NAME, null, RepoCommands::help);
   }
 
-  void onMessage(Connection connection, GiteaRepoConfig config, RoomEvent.Message message) {
-    commands.onMessage(connection, config, config.commandPrefix(), message, this::run);
+  /** What the connection with {@code config} answers in its room: its commands. */
+  Followed.RoomAnswers answers(Connection connection, GiteaRepoConfig config) {
+    return commands.answers(connection, config, config.commandPrefix(), this::run);
   }
 
   /** Runs {@code verb}; returns the reply. Throws BadInput for a mistake. */

@@ -55,7 +55,7 @@ final class GithubRepos extends ForgeKind<GithubRepoConfig> {
   public LiveConnection open(Connection connection, GithubRepoConfig config, boolean created) {
     return new Followed(
         Followed.summary(config.org() + "/" + config.repo(), config.commandPrefix()),
-        message -> commands.onMessage(connection, config, message));
+        commands.answers(connection, config));
   }
 
   /**

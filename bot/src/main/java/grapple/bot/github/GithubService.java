@@ -71,7 +71,7 @@ public final class GithubService extends AbstractService<GithubSettings> {
                 context.clock()),
             app,
             context);
-    GithubRepos repos = new GithubRepos(parts, new RepoCommands(parts, base.threads().commands()));
+    GithubRepos repos = new GithubRepos(parts, new RepoCommands(parts));
     OAuthStates states = new OAuthStates(context.database(), context.clock());
     GithubCommands commands = new GithubCommands(parts, repos, states);
     LabelBatches labels = new LabelBatches(context.database(), context.clock());

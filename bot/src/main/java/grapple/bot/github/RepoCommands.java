@@ -2,22 +2,27 @@ package grapple.bot.github;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.forge.Followed;
 import grapple.bot.forge.ForgeException;
 import grapple.bot.forge.RoomCommands;
 import grapple.bot.room.RoomEvent;
 import grapple.commands.Markdown;
 import grapple.state.Connection;
+import grapple.state.Fatal;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ExecutorService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * What a {@code GithubRepo} connection answers in its room: commands on its prefix ({@code !gh
  * create}, {@code assign}, {@code close}, {@code workflow run}, {@code help}), acting with the
- * sender's linked account, and hotlinks ({@code #123}). GitHub is called off the thread that reads
- * room messages, so a slow GitHub holds up no other room.
+ * sender's linked account, and hotlinks ({@code #123}). Both are claimed on the thread that reads
+ * rooms and answered on the room's commands thread (see {@link RoomCommands}): a slow GitHub holds
+ * up no other room. Hotlinks take that path too, although they change nothing on GitHub: a batch
+ * read again after a crash would otherwise answer them twice, and they keep their place in the
+ * room's order among the commands' replies.
  */
 final class RepoCommands {
   private static final Logger log = LoggerFactory.getLogger(RepoCommands.class);
@@ -26,23 +31,46 @@ final class RepoCommands {
   private final RoomCommands commands;
   private final IssueActions actions;
 
-  RepoCommands(GithubParts parts, ExecutorService executor) {
+  RepoCommands(GithubParts parts) {
     this.parts = parts;
-    this.commands =
-        new RoomCommands(parts.context(), executor, GithubService.NAME, null, RepoCommands::help);
+    this.commands = new RoomCommands(parts.context(), GithubService.NAME, null, RepoCommands::help);
     this.actions = new IssueActions(parts);
   }
 
-  void onMessage(Connection connection, GithubRepoConfig config, RoomEvent.Message message) {
-    boolean command =
-        commands.onMessage(connection, config, config.commandPrefix(), message, actions::run);
-    if (command || config.hotlinkPrefix().isEmpty()) return;
-    List<Long> numbers = Hotlinks.find(message.content(), config.hotlinkPrefix().get());
-    if (!numbers.isEmpty())
-      commands.execute(connection, message, () -> hotlinks(connection, config, message, numbers));
+  /** What the connection with {@code config} answers in its room: its commands, then hotlinks. */
+  Followed.RoomAnswers answers(Connection connection, GithubRepoConfig config) {
+    return new Followed.RoomAnswers() {
+      @Override
+      public boolean claims(RoomEvent.Message message) {
+        return RoomCommands.claims(config.commandPrefix(), message)
+            || !hotlinked(config, message).isEmpty();
+      }
+
+      @Override
+      public List<ObjectNode> answer(RoomEvent.Message message) {
+        if (RoomCommands.claims(config.commandPrefix(), message))
+          return commands.answer(connection, config, config.commandPrefix(), message, actions::run);
+        List<Long> numbers = hotlinked(config, message);
+        if (numbers.isEmpty()) return List.of();
+        try {
+          return hotlinks(connection, config, message, numbers);
+        } catch (RuntimeException e) {
+          Fatal.haltIfFatal(e);
+          log.error("room {}: hotlinks of {} failed", connection.roomId(), message.eventId(), e);
+          return List.of();
+        }
+      }
+    };
   }
 
-  private void hotlinks(
+  /** The issue numbers {@code message} refers to, when the connection answers hotlinks. */
+  private static List<Long> hotlinked(GithubRepoConfig config, RoomEvent.Message message) {
+    return config.hotlinkPrefix().isEmpty()
+        ? List.of()
+        : Hotlinks.find(message.content(), config.hotlinkPrefix().get());
+  }
+
+  private List<ObjectNode> hotlinks(
       Connection connection,
       GithubRepoConfig config,
       RoomEvent.Message message,
@@ -52,9 +80,10 @@ final class RepoCommands {
       token = parts.botToken(config.org(), config.repo(), message.sender());
     } catch (ForgeException e) {
       log.debug("room {}: no token for hotlinks: {}", connection.roomId(), e.getMessage());
-      return;
+      return List.of();
     }
-    if (token.isEmpty()) return;
+    if (token.isEmpty()) return List.of();
+    List<ObjectNode> out = new ArrayList<>();
     for (long number : numbers) {
       try {
         JsonNode issue = parts.client().issue(token.get(), config.org(), config.repo(), number);
@@ -63,7 +92,7 @@ final class RepoCommands {
             .putObject("m.relates_to")
             .putObject("m.in_reply_to")
             .put("event_id", message.eventId());
-        parts.context().outbox().post(connection.roomId(), content);
+        out.add(content);
       } catch (ForgeException e) {
         log.debug(
             "room {}: hotlink #{} of {}/{}: {}",
@@ -74,6 +103,7 @@ final class RepoCommands {
             e.getMessage());
       }
     }
+    return out;
   }
 
   static String help(String prefix) {

@@ -86,7 +86,7 @@ final class GitlabRepos extends ForgeKind<GitlabRepoConfig> {
   public LiveConnection open(Connection connection, GitlabRepoConfig config, boolean created) {
     return new Followed(
         Followed.summary(config.instance() + "/" + config.path(), config.commandPrefix()),
-        message -> commands.onMessage(connection, config, message));
+        commands.answers(connection, config));
   }
 
   /**

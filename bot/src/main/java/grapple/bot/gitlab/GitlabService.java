@@ -58,8 +58,7 @@ public final class GitlabService extends AbstractService<GitlabSettings> {
                 base.linked(), new PeopleLinks(context.database(), context.clock()), client),
             new GitlabHooks(context.database(), context.clock()),
             context);
-    GitlabRepos repos =
-        new GitlabRepos(parts, new ProjectCommands(parts, base.threads().commands()));
+    GitlabRepos repos = new GitlabRepos(parts, new ProjectCommands(parts));
     CommentBatches comments =
         new CommentBatches(
             context.database(), context.clock(), Duration.ofMillis(gitlab.commentDebounceMs()));

@@ -2,9 +2,9 @@ package grapple.bot.gitlab;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.forge.Followed;
 import grapple.bot.forge.ForgeException;
 import grapple.bot.forge.RoomCommands;
-import grapple.bot.room.RoomEvent;
 import grapple.commands.Markdown;
 import grapple.state.BadInput;
 import grapple.state.Connection;
@@ -12,13 +12,13 @@ import grapple.state.Json;
 import grapple.state.LinkedAccounts.Account;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
 import okhttp3.HttpUrl;
 
 /**
  * What a {@code GitLabRepo} connection answers in its room, on its prefix ({@code !gl create},
  * {@code create-confidential}, {@code close}, {@code help}), acting with the sender's linked
- * account on the project's instance. GitLab is called off the thread that reads room messages.
+ * account on the project's instance. GitLab is called on the room's commands thread, off the thread
+ * that reads rooms (see {@link RoomCommands}).
  */
 final class ProjectCommands {
   private static final int MAX_TITLE = 255;
@@ -26,15 +26,15 @@ final class ProjectCommands {
   private final GitlabParts parts;
   private final RoomCommands commands;
 
-  ProjectCommands(GitlabParts parts, ExecutorService executor) {
+  ProjectCommands(GitlabParts parts) {
     this.parts = parts;
     this.commands =
-        new RoomCommands(
-            parts.context(), executor, GitlabService.NAME, null, ProjectCommands::help);
+        new RoomCommands(parts.context(), GitlabService.NAME, null, ProjectCommands::help);
   }
 
-  void onMessage(Connection connection, GitlabRepoConfig config, RoomEvent.Message message) {
-    commands.onMessage(connection, config, config.commandPrefix(), message, this::run);
+  /** What the connection with {@code config} answers in its room: its commands. */
+  Followed.RoomAnswers answers(Connection connection, GitlabRepoConfig config) {
+    return commands.answers(connection, config, config.commandPrefix(), this::run);
   }
 
   /** Runs {@code verb}; returns the reply (Markdown). */

@@ -104,7 +104,7 @@ final class JiraProjects extends ForgeKind<JiraProjectConfig> {
             + "; commands: "
             + Markdown.code(config.commandPrefix())
             + ")";
-    return new Followed(summary, message -> commands.onMessage(connection, config, message));
+    return new Followed(summary, commands.answers(connection, config));
   }
 
   /** The connections following the project an event belongs to, in rooms the bot is in. */

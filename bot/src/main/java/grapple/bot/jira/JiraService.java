@@ -46,8 +46,7 @@ public final class JiraService extends AbstractService<JiraSettings> {
             context.clock(),
             (user, text) -> context.outbox().directMessage(user, Messages.notice(text)));
     JiraParts parts = new JiraParts(settings, client, accounts, context);
-    JiraProjects projects =
-        new JiraProjects(parts, new ProjectCommands(parts, base.threads().commands()));
+    JiraProjects projects = new JiraProjects(parts, new ProjectCommands(parts));
     OAuthStates states = new OAuthStates(context.database(), context.clock());
     JiraCommands commands = new JiraCommands(parts, projects, states);
     JiraReceiver receiver = new JiraReceiver(parts, projects, base.deliveries());

@@ -2,10 +2,10 @@ package grapple.bot.jira;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.forge.Followed;
 import grapple.bot.forge.ForgeException;
 import grapple.bot.forge.RoomCommands;
 import grapple.bot.room.MatrixIds;
-import grapple.bot.room.RoomEvent;
 import grapple.commands.Markdown;
 import grapple.state.BadInput;
 import grapple.state.Connection;
@@ -14,13 +14,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.concurrent.ExecutorService;
 import java.util.regex.Pattern;
 
 /**
  * What a {@code JiraProject} connection answers in its room on its prefix ({@code !jira create},
  * {@code issue-types}, {@code assign}, {@code help}), acting with the sender's linked JIRA account.
- * JIRA is called off the thread that reads room messages.
+ * JIRA is called on the room's commands thread, off the thread that reads rooms (see {@link
+ * RoomCommands}).
  */
 final class ProjectCommands {
   private static final Pattern ISSUE_KEY = Pattern.compile("[A-Za-z][A-Za-z0-9_]*-\\d{1,12}");
@@ -28,19 +28,19 @@ final class ProjectCommands {
   private final JiraParts parts;
   private final RoomCommands commands;
 
-  ProjectCommands(JiraParts parts, ExecutorService executor) {
+  ProjectCommands(JiraParts parts) {
     this.parts = parts;
     this.commands =
         new RoomCommands(
             parts.context(),
-            executor,
             JiraService.NAME,
             "That failed on my side; try again, and tell the bot's admin if it keeps failing.",
             ProjectCommands::help);
   }
 
-  void onMessage(Connection connection, JiraProjectConfig config, RoomEvent.Message message) {
-    commands.onMessage(connection, config, config.commandPrefix(), message, this::run);
+  /** What the connection with {@code config} answers in its room: its commands. */
+  Followed.RoomAnswers answers(Connection connection, JiraProjectConfig config) {
+    return commands.answers(connection, config, config.commandPrefix(), this::run);
   }
 
   String run(

@@ -1,0 +1,206 @@
+package grapple.bot;
+
+import static grapple.bot.ForgeHub.ALICE;
+import static grapple.bot.ForgeHub.DM;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import grapple.bot.github.GithubService;
+import grapple.bot.room.RoomEvent;
+import grapple.state.Json;
+import grapple.state.Location;
+import grapple.testing.github.FakeGithub;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executor;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A forge connection's own commands ({@code !gh create}) and hotlinks are recorded with the batch
+ * and answered once, in room order with the {@code !grapple} commands: a batch read again does not
+ * run them again, a crash before their answer leaves them to the next start, and a {@code !grapple}
+ * command before them in the room is answered before them.
+ */
+class ForgeRoomCommandsOnceTest {
+  private static final String TOKEN = "ghp_alice_token_000000000000000000000";
+
+  /**
+   * A reply that must not come (a second one, one before its turn) would have come within this: it
+   * is posted from a thread that already holds what it needs.
+   */
+  private static final Duration SECOND_REPLY_WAIT = Duration.ofMillis(700);
+
+  @TempDir Path dir;
+  private FakeGithub github;
+  private final List<TestHub> hubs = new ArrayList<>();
+
+  @BeforeEach
+  void start() {
+    github = FakeGithub.start();
+    github.user("alice").token(TOKEN);
+    github.repo("o/r").permission("alice", "write");
+  }
+
+  @AfterEach
+  void stop() {
+    hubs.forEach(TestHub::close);
+    github.close();
+  }
+
+  @Test
+  void aBatchReadAgainRunsAForgeCommandOnceAndRepliesOnce() throws Exception {
+    TestHub hub = following(Runnable::run);
+    RoomEvent.Message create = message("$create", "!gh create \"Only once\"");
+
+    hub.core.onEvent(create, false);
+    hub.core.onEvent(create, false); // the batch, its position not committed, read again
+
+    FakeGateway.Sent reply = hub.gateway.takeSent(ForgeHub.WAIT);
+    assertThat(reply).isNotNull();
+    assertThat(reply.content().path("body").asText()).startsWith("Created issue [o/r#1]");
+    assertThat(hub.gateway.takeSent(SECOND_REPLY_WAIT)).as("a second reply").isNull();
+    assertThat(github.issues("o/r")).hasSize(1);
+    assertThat(hub.waiting.waiting()).isZero();
+  }
+
+  @Test
+  void aHotlinkReadAgainIsAnsweredOnce() throws Exception {
+    TestHub hub = following(Runnable::run);
+    int number = github.repo("o/r").issue("Broken", "alice");
+    RoomEvent.Message asked = message("$asked", "is #" + number + " fixed?");
+
+    hub.core.onEvent(asked, false);
+    hub.core.onEvent(asked, false);
+
+    FakeGateway.Sent reply = hub.gateway.takeSent(ForgeHub.WAIT);
+    assertThat(reply).isNotNull();
+    assertThat(reply.content().path("body").asText()).startsWith("Issue [#" + number);
+    assertThat(hub.gateway.takeSent(SECOND_REPLY_WAIT)).as("a second reply").isNull();
+  }
+
+  @Test
+  void aForgeCommandRecordedButNotAnsweredBeforeACrashIsAnsweredAtTheNextStartOnce()
+      throws Exception {
+    TestHub crashed = following(r -> {});
+    crashed.core.onEvent(message("$create", "!gh create \"After the crash\""), false);
+    assertThat(crashed.waiting.waiting()).isOne();
+    assertThat(github.issues("o/r")).isEmpty();
+    close(crashed);
+
+    TestHub restarted = hub(Runnable::run);
+    restarted.awaitDelivered();
+    List<FakeGateway.Sent> replies = replies(restarted);
+    assertThat(replies).hasSize(1);
+    assertThat(replies.get(0).roomId()).isEqualTo(TestHub.ROOM);
+    assertThat(replies.get(0).content().path("body").asText()).startsWith("Created issue [o/r#1]");
+    assertThat(github.issues("o/r")).hasSize(1);
+    assertThat(restarted.waiting.waiting()).isZero();
+    close(restarted);
+
+    TestHub again = hub(Runnable::run);
+    again.core.onEvent(message("$create", "!gh create \"After the crash\""), false);
+    again.awaitDelivered();
+    assertThat(replies(again)).as("a second answer").isEmpty();
+    assertThat(github.issues("o/r")).hasSize(1);
+  }
+
+  @Test
+  void aGrappleCommandBeforeAForgeCommandInTheRoomIsAnsweredFirst() throws Exception {
+    List<Runnable> held = new ArrayList<>();
+    TestHub hub = following(held::add);
+    held.clear();
+
+    hub.core.onEvent(message("$list", "!grapple list"), false);
+    hub.core.onEvent(message("$help", "!gh help"), false);
+    hub.core.onEvent(message("$create", "!gh create \"Third\""), false);
+    assertThat(hub.gateway.takeSent(SECOND_REPLY_WAIT))
+        .as("nothing answered before the room's turn")
+        .isNull();
+    while (!held.isEmpty()) held.remove(0).run();
+
+    hub.awaitDelivered();
+    List<String> inReplyTo =
+        replies(hub).stream()
+            .map(s -> s.content().path("m.relates_to").path("m.in_reply_to").path("event_id"))
+            .map(id -> id.asText())
+            .toList();
+    assertThat(inReplyTo).containsExactly("$list", "$help", "$create");
+  }
+
+  @Test
+  void aCommandWhoseConnectionWasRemovedBeforeItsTurnDoesNothingAndHoldsUpNothing()
+      throws Exception {
+    List<Runnable> held = new ArrayList<>();
+    TestHub hub = following(held::add);
+    held.clear();
+
+    hub.core.onEvent(message("$create", "!gh create \"Too late\""), false);
+    hub.state("uk.half-shot.matrix-hookshot.github.repository", "o/r", ALICE, Json.object());
+    hub.core.onEvent(message("$list", "!grapple list"), false);
+    while (!held.isEmpty()) held.remove(0).run();
+
+    hub.awaitDelivered();
+    List<FakeGateway.Sent> replies = replies(hub);
+    assertThat(replies).hasSize(1);
+    assertThat(replies.get(0).content().path("body").asText()).doesNotContain("o/r");
+    assertThat(github.issues("o/r")).isEmpty();
+    assertThat(hub.waiting.waiting()).isZero();
+  }
+
+  /** A hub answering on {@code commandThreads}, the room following o/r with Alice linked. */
+  private TestHub following(Executor commandThreads) throws InterruptedException {
+    TestHub hub = hub(Runnable::run);
+    hub.joined(ALICE);
+    hub.joinedIn(DM, ALICE);
+    assertThat(hub.reply(DM, ALICE, "github setpersonaltoken " + TOKEN))
+        .isEqualTo("Connected as `alice`. Token stored.");
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple github repo " + github.webUrl() + "/o/r"))
+        .isEqualTo("Room configured to bridge `o/r`");
+    close(hub);
+    TestHub answering = hub(commandThreads);
+    answering.joined(ALICE);
+    answering.joinedIn(DM, ALICE);
+    return answering;
+  }
+
+  private TestHub hub(Executor commandThreads) {
+    TestHub hub =
+        new TestHub(
+            Location.sqlite(dir.resolve("grapple.db")),
+            dir,
+            List.of(new GithubService()),
+            ForgeHub.githubYaml(github, "webhook-secret-0123", ""),
+            TestHub.EVERYONE_ADMIN,
+            true,
+            Clock.systemUTC(),
+            commandThreads);
+    hubs.add(hub);
+    return hub;
+  }
+
+  private void close(TestHub hub) {
+    hub.close();
+    hubs.remove(hub);
+  }
+
+  private static RoomEvent.Message message(String eventId, String body) {
+    return new RoomEvent.Message(
+        TestHub.ROOM, eventId, ALICE, Json.object().put("msgtype", "m.text").put("body", body));
+  }
+
+  /** The messages the bot sent in the room so far that reply to one. */
+  private static List<FakeGateway.Sent> replies(TestHub hub) throws InterruptedException {
+    List<FakeGateway.Sent> out = new ArrayList<>();
+    for (FakeGateway.Sent sent = hub.gateway.takeSent(Duration.ZERO);
+        sent != null;
+        sent = hub.gateway.takeSent(Duration.ZERO)) {
+      if (sent.roomId().equals(TestHub.ROOM) && sent.content().has("m.relates_to")) out.add(sent);
+    }
+    return out;
+  }
+}
