@@ -12,6 +12,7 @@ import grapple.state.Connection;
 import grapple.state.ConnectionId;
 import grapple.state.ConnectionStore;
 import grapple.state.Json;
+import grapple.state.OutboxStore;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -210,19 +211,26 @@ public final class Connections {
 
   /**
    * Takes in a state event from the room: hand-edited, the bot's own echo, or loaded at start
-   * ({@code initial}: state from before this run, which every start replays).
+   * ({@code initial}: state from before this run, which every start replays). Returns the notices
+   * it calls for (an invalid change, a refused one put back), to queue with the sync batch's
+   * position (see {@link grapple.bot.room.BatchWrites}): a batch handled again after a crash posts
+   * them once.
    */
-  void onState(RoomEvent.State e, boolean initial) {
+  List<LiveConnection.Queued> onState(RoomEvent.State e, boolean initial) {
     Optional<ConnectionKind<?>> kind = kinds.byEventType(e.eventType());
-    if (kind.isEmpty()) return;
-    if (madeByAnotherInstance(e, kind.get(), initial)) return;
+    if (kind.isEmpty()) return List.of();
+    if (madeByAnotherInstance(e, kind.get(), initial)) return List.of();
+    List<OutboxStore.Draft> notices = new ArrayList<>();
     Optional<ObjectNode> restore;
     synchronized (this) {
-      if (isOwnEcho(e)) return;
-      restore = reconcile(e, kind.get(), initial);
+      if (isOwnEcho(e)) return List.of();
+      restore = reconcile(e, kind.get(), initial, notices);
     }
     // Outside the lock: putting the old content back is a call to the homeserver.
-    restore.ifPresent(previous -> putBack(e, kind.get(), previous));
+    restore.ifPresent(previous -> notices.add(putBack(e, kind.get(), previous)));
+    if (notices.isEmpty()) return List.of();
+    // Delivery hears of the rows when the batch commits (the outbox's own after-commit action).
+    return List.of(new LiveConnection.Queued(outbox.queueing(notices), () -> {}));
   }
 
   /**
@@ -326,7 +334,7 @@ public final class Connections {
 
   /** Applies the event if its sender may; returns the content to put back if they may not. */
   private Optional<ObjectNode> reconcile(
-      RoomEvent.State e, ConnectionKind<?> kind, boolean initial) {
+      RoomEvent.State e, ConnectionKind<?> kind, boolean initial, List<OutboxStore.Draft> notices) {
     Optional<Active> existing = find(e.roomId(), kind, e.stateKey());
     boolean removal = isRemoval(e.content());
     if (removal && existing.isEmpty()) return Optional.empty();
@@ -344,7 +352,7 @@ public final class Connections {
     if (removal) {
       forget(existing.get(), e.sender());
     } else {
-      applyFromState(e, kind, initial);
+      applyFromState(e, kind, initial, notices);
     }
     return Optional.empty();
   }
@@ -367,7 +375,9 @@ public final class Connections {
     return true;
   }
 
-  private void applyFromState(RoomEvent.State e, ConnectionKind<?> kind, boolean initial) {
+  /** Puts the event's content in effect; an invalid one adds its notice to {@code notices}. */
+  private void applyFromState(
+      RoomEvent.State e, ConnectionKind<?> kind, boolean initial, List<OutboxStore.Draft> notices) {
     try {
       BadInput.check(
           Json.depth(e.content()) <= Json.MAX_DEPTH,
@@ -394,8 +404,9 @@ public final class Connections {
       // Said once, when it arrives: state from before this run is replayed at every start (logged
       // only).
       if (initial) return;
-      outbox.post(
-          e.roomId(), Messages.notice(Notices.invalid(kind, e.stateKey(), bad.getMessage())));
+      notices.add(
+          Outbox.message(
+              e.roomId(), Messages.notice(Notices.invalid(kind, e.stateKey(), bad.getMessage()))));
     }
   }
 
@@ -405,8 +416,12 @@ public final class Connections {
         || permissions.allows(sender, roomId, kind.service(), PermissionLevel.MANAGE_CONNECTIONS);
   }
 
-  /** Puts back the last accepted content (or {@code {}}) and says who was refused and why. */
-  private void putBack(RoomEvent.State e, ConnectionKind<?> kind, ObjectNode previous) {
+  /**
+   * Puts back the last accepted content (or {@code {}}); returns the notice saying who was refused
+   * and why.
+   */
+  private OutboxStore.Draft putBack(
+      RoomEvent.State e, ConnectionKind<?> kind, ObjectNode previous) {
     log.warn(
         "room {}: {} may not manage {} connections; restoring {} '{}'",
         e.roomId(),
@@ -427,7 +442,8 @@ public final class Connections {
           e.stateKey(),
           io.getMessage());
     }
-    outbox.post(e.roomId(), Messages.notice(Notices.restored(e.sender(), kind, e.stateKey())));
+    return Outbox.message(
+        e.roomId(), Messages.notice(Notices.restored(e.sender(), kind, e.stateKey())));
   }
 
   // ---- what Changes and reconciliation share (callers hold this object's lock)
