@@ -228,6 +228,77 @@ class CoreTest {
     assertThat(store.all()).isEmpty();
   }
 
+  /**
+   * A hook written then changed by hand in a batch whose commit failed: handled again, each event
+   * puts its content in effect again, and each private message with the URL goes once, not once for
+   * each time the batch was handled.
+   */
+  @Test
+  void aHookWrittenByHandInABatchHandledAgainSendsEachUrlMessageOnce() throws Exception {
+    gateway.batchWrites();
+    RoomEvent.State written =
+        new RoomEvent.State(ROOM, "$w1", ADMIN, HOOK, "hand", Json.object().put("name", "hand"));
+    RoomEvent.State changed =
+        new RoomEvent.State(
+            ROOM,
+            "$w2",
+            ADMIN,
+            HOOK,
+            "hand",
+            Json.object().put("name", "hand").put("waitForComplete", true));
+
+    core.onEvent(written, false);
+    core.onEvent(changed, false);
+    core.takeWrites(); // the batch's commit failed: its work is dropped
+    assertThat(sentNow()).isNull();
+
+    core.onEvent(written, false); // the batch fetched again
+    core.onEvent(changed, false);
+    commitBatch("$w1", "$w2");
+
+    for (int i = 0; i < 2; i++) {
+      FakeGateway.Sent dm = gateway.takeSent();
+      assertThat(dm.roomId()).isEqualTo("!dm-" + ADMIN);
+      assertThat(dm.content().get("body").asText()).contains("http://hooks.test/webhook/");
+    }
+    assertThat(sentNow()).isNull();
+    assertThat(store.all())
+        .singleElement()
+        .satisfies(c -> assertThat(c.config().path("waitForComplete").asBoolean()).isTrue());
+  }
+
+  /**
+   * The bot killed after a hook written by hand was stored but before its batch committed: the next
+   * run finds the hook in effect already, and still sends its URL, once.
+   */
+  @Test
+  void aHookWrittenByHandJustBeforeACrashSendsItsUrlOnceAfterIt() throws Exception {
+    gateway.batchWrites();
+    RoomEvent.State written =
+        new RoomEvent.State(ROOM, "$w", ADMIN, HOOK, "hand", Json.object().put("name", "hand"));
+    core.onEvent(written, false);
+    core.takeWrites(); // killed before the batch's commit
+    hub.close();
+
+    hub =
+        TestHub.webhooks(dir, TestHub.everyService(ADMIN, PermissionLevel.ADMIN))
+            .joined(ADMIN, GUEST);
+    gateway = hub.gateway.batchWrites();
+    core = hub.core;
+    store = new ConnectionStore(hub.db);
+    core.onEvent(written, false); // the batch fetched again
+    commitBatch("$w");
+
+    FakeGateway.Sent dm = gateway.takeSent();
+    assertThat(dm.roomId()).isEqualTo("!dm-" + ADMIN);
+    assertThat(dm.content().get("body").asText()).contains("http://hooks.test/webhook/");
+    assertThat(sentNow()).isNull();
+
+    core.onEvent(written, false); // seen again, e.g. in a later batch's room state
+    commitBatch();
+    assertThat(sentNow()).isNull();
+  }
+
   /** Commits what the core queued for a batch with its position, as the sync loop does. */
   private void commitBatch(String... handled) {
     grapple.bot.room.BatchWrites writes = core.takeWrites();
