@@ -12,6 +12,8 @@ import grapple.state.Connection;
 import grapple.state.ConnectionId;
 import grapple.state.ConnectionStore;
 import grapple.state.Json;
+import grapple.state.OutboxStore;
+import grapple.state.SqlWork;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -233,19 +235,44 @@ public final class Connections {
 
   /**
    * Takes in a state event from the room: hand-edited, the bot's own echo, or loaded at start
-   * ({@code initial}: state from before this run, which every start replays).
+   * ({@code initial}: state from before this run, which every start replays). Returns the notices
+   * it calls for (the creator's private message, the connection's own notice, an invalid change, a
+   * refused one put back), to queue with the sync batch's position (see {@link
+   * grapple.bot.room.BatchWrites}): a batch handled again after a crash posts them once.
    */
-  void onState(RoomEvent.State e, boolean initial) {
+  List<LiveConnection.Queued> onState(RoomEvent.State e, boolean initial) {
     Optional<ConnectionKind<?>> kind = kinds.byEventType(e.eventType());
-    if (kind.isEmpty()) return;
-    if (madeByAnotherInstance(e, kind.get(), initial)) return;
+    if (kind.isEmpty()) return List.of();
+    if (madeByAnotherInstance(e, kind.get(), initial)) return List.of();
+    Said said = new Said();
     Optional<ObjectNode> restore;
     synchronized (this) {
-      if (isOwnEcho(e)) return;
-      restore = reconcile(e, kind.get(), initial);
+      if (isOwnEcho(e)) return List.of();
+      restore = reconcile(e, kind.get(), initial, said);
     }
     // Outside the lock: putting the old content back is a call to the homeserver.
-    restore.ifPresent(previous -> putBack(e, kind.get(), previous));
+    restore.ifPresent(previous -> said.notices.add(putBack(e, kind.get(), previous)));
+    if (said.notices.isEmpty() && said.unsaid == null) return List.of();
+    // Delivery hears of the rows when the batch commits (the outbox's own after-commit action).
+    SqlWork<?> queue = outbox.queueing(said.notices);
+    String unsaid = said.unsaid;
+    return List.of(
+        new LiveConnection.Queued(
+            c -> {
+              queue.run(c);
+              return unsaid == null ? null : ConnectionStore.said(unsaid).run(c);
+            },
+            () -> {}));
+  }
+
+  /**
+   * What a state event calls for, to commit with its sync batch: notices, and the event whose
+   * content was put in effect before they were said ({@link ConnectionStore#put(Connection,
+   * String)}).
+   */
+  private static final class Said {
+    final List<OutboxStore.Draft> notices = new ArrayList<>();
+    @Nullable String unsaid;
   }
 
   /**
@@ -349,13 +376,19 @@ public final class Connections {
 
   /** Applies the event if its sender may; returns the content to put back if they may not. */
   private Optional<ObjectNode> reconcile(
-      RoomEvent.State e, ConnectionKind<?> kind, boolean initial) {
+      RoomEvent.State e, ConnectionKind<?> kind, boolean initial, Said said) {
     Optional<Active> existing = find(e.roomId(), kind, e.stateKey());
     boolean removal = isRemoval(e.content());
     if (removal && existing.isEmpty()) return Optional.empty();
     if (!removal
         && existing.isPresent()
         && existing.get().connection().config().equals(e.content())) {
+      // This very event, handled before in a batch that never committed (a crash, a leader
+      // replaced): what it put in effect stayed, what it called for to say was never queued.
+      if (callsForNotices(e, initial) && store.unsaid(e.eventId())) {
+        said.unsaid = e.eventId();
+        said.notices.addAll(notices(e, existing.get(), initial));
+      }
       return Optional.empty();
     }
     if (!mayManage(e.sender(), e.roomId(), kind)) {
@@ -367,7 +400,7 @@ public final class Connections {
     if (removal) {
       forget(existing.get(), e.sender());
     } else {
-      applyFromState(e, kind, initial);
+      applyFromState(e, kind, initial, said);
     }
     return Optional.empty();
   }
@@ -390,22 +423,25 @@ public final class Connections {
     return true;
   }
 
-  private void applyFromState(RoomEvent.State e, ConnectionKind<?> kind, boolean initial) {
+  /** Puts the event's content in effect; what it calls for to say goes to {@code said}. */
+  private void applyFromState(
+      RoomEvent.State e, ConnectionKind<?> kind, boolean initial, Said said) {
     try {
       BadInput.check(
           Json.depth(e.content()) <= Json.MAX_DEPTH,
           "content",
           "must not be nested deeper than %d levels",
           Json.MAX_DEPTH);
+      boolean saying = callsForNotices(e, initial);
       Active active =
           apply(
               Change.fromState(e.roomId(), kind, e.stateKey(), e.content()),
-              Changes.Actor.user(e.sender()));
-      if (!e.sender().equals(gateway.botUserId())) {
-        welcomeOf(active).ifPresent(dm -> outbox.directMessage(e.sender(), Messages.notice(dm)));
+              Changes.Actor.user(e.sender()),
+              saying ? e.eventId() : null);
+      if (saying) {
+        said.unsaid = e.eventId();
+        said.notices.addAll(notices(e, active, initial));
       }
-      // Said once, when it arrives, as an invalid change is (below).
-      if (!initial) active.live().stateNotice().ifPresent(c -> outbox.post(e.roomId(), c));
     } catch (BadInput bad) {
       log.info(
           "room {}: {} '{}' from {} is invalid: {}",
@@ -417,9 +453,33 @@ public final class Connections {
       // Said once, when it arrives: state from before this run is replayed at every start (logged
       // only).
       if (initial) return;
-      outbox.post(
-          e.roomId(), Messages.notice(Notices.invalid(kind, e.stateKey(), bad.getMessage())));
+      said.notices.add(
+          Outbox.message(
+              e.roomId(), Messages.notice(Notices.invalid(kind, e.stateKey(), bad.getMessage()))));
     }
+  }
+
+  /**
+   * Whether a state event that puts a connection in effect may call for notices: the private
+   * message to whoever wrote it (not the bot), the connection's notice for its room (not for state
+   * from before this run).
+   */
+  private boolean callsForNotices(RoomEvent.State e, boolean initial) {
+    return !initial || !e.sender().equals(gateway.botUserId());
+  }
+
+  /**
+   * The notices for {@code active} put in effect by {@code e}: the private message to whoever wrote
+   * it, and its notice for the room (said once, when it arrives, as an invalid change is).
+   */
+  private List<OutboxStore.Draft> notices(RoomEvent.State e, Active active, boolean initial) {
+    List<OutboxStore.Draft> out = new ArrayList<>(2);
+    if (!e.sender().equals(gateway.botUserId())) {
+      welcomeOf(active).ifPresent(dm -> out.add(Outbox.direct(e.sender(), Messages.notice(dm))));
+    }
+    if (!initial)
+      active.live().stateNotice().ifPresent(c -> out.add(Outbox.message(e.roomId(), c)));
+    return out;
   }
 
   /** Whether {@code sender} may change the room's connections of {@code kind} (the bot may). */
@@ -428,8 +488,12 @@ public final class Connections {
         || permissions.allows(sender, roomId, kind.service(), PermissionLevel.MANAGE_CONNECTIONS);
   }
 
-  /** Puts back the last accepted content (or {@code {}}) and says who was refused and why. */
-  private void putBack(RoomEvent.State e, ConnectionKind<?> kind, ObjectNode previous) {
+  /**
+   * Puts back the last accepted content (or {@code {}}); returns the notice saying who was refused
+   * and why.
+   */
+  private OutboxStore.Draft putBack(
+      RoomEvent.State e, ConnectionKind<?> kind, ObjectNode previous) {
     log.warn(
         "room {}: {} may not manage {} connections; restoring {} '{}'",
         e.roomId(),
@@ -450,7 +514,8 @@ public final class Connections {
           e.stateKey(),
           io.getMessage());
     }
-    outbox.post(e.roomId(), Messages.notice(Notices.restored(e.sender(), kind, e.stateKey())));
+    return Outbox.message(
+        e.roomId(), Messages.notice(Notices.restored(e.sender(), kind, e.stateKey())));
   }
 
   // ---- what Changes and reconciliation share (callers hold this object's lock)
@@ -501,6 +566,16 @@ public final class Connections {
 
   /** Puts a parsed change in effect: stored, opened, indexed; the old live object is closed. */
   synchronized <C> Active apply(Change<C> change, Changes.Actor actor) {
+    return apply(change, actor, null);
+  }
+
+  /**
+   * As {@link #apply(Change, Changes.Actor)}; for a change made by room state event {@code eventId}
+   * whose notices are still to be said, stored with that mark ({@link
+   * ConnectionStore#put(Connection, String)}).
+   */
+  private synchronized <C> Active apply(
+      Change<C> change, Changes.Actor actor, @Nullable String eventId) {
     Optional<Active> previous = find(change.roomId(), change.kind(), change.stateKey());
     Connection.Audit audit = new Connection.Audit(actor.userId(), actor.key(), clock.instant());
     ObjectNode content = change.content().deepCopy();
@@ -516,7 +591,8 @@ public final class Connections {
                         change.stateKey(),
                         content,
                         audit));
-    store.put(current);
+    if (eventId == null) store.put(current);
+    else store.put(current, eventId);
     Active active = open(change, current, previous.isEmpty());
     previous.ifPresent(p -> p.live().closed(true));
     index(active);

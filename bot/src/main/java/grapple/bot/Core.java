@@ -100,7 +100,10 @@ final class Core implements RoomEvents {
       boolean rejoined = !initial && botJoins(s) && !rooms.isJoined(s.roomId(), s.stateKey());
       rooms.apply(s);
       authoritySeen.accept(s);
-      if (!upgrades.claims(s)) connections.onState(s, initial);
+      if (!upgrades.claims(s)) {
+        queued.addAll(connections.onState(s, initial));
+        commitUnlessBatched();
+      }
       upgrades.onState(s, initial);
       if (rejoined) resendRefusedIn(s.roomId());
     } else if (event instanceof RoomEvent.Message m) {

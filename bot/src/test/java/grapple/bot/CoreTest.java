@@ -9,6 +9,7 @@ import grapple.state.ConnectionStore;
 import grapple.state.Json;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -175,6 +176,142 @@ class CoreTest {
 
     assertThat(gateway.takeSent(Duration.ofMillis(300))).isNull();
     assertThat(store.all()).isEmpty();
+  }
+
+  /**
+   * A notice about room state is committed with the sync batch's position: a batch whose commit
+   * failed (the bot killed, or a frozen leader replaced, before it) posted nothing, and the batch
+   * fetched again posts it once.
+   */
+  @Test
+  void anInvalidStateInABatchHandledAgainIsAnnouncedOnce() throws Exception {
+    gateway.batchWrites();
+    RoomEvent.State invalid =
+        new RoomEvent.State(ROOM, "$bad", ADMIN, HOOK, "x", Json.object().put("name", "x"));
+
+    core.onEvent(invalid, false);
+    core.takeWrites(); // the batch's commit failed: its work is dropped
+    assertThat(sentNow()).isNull();
+
+    core.onEvent(invalid, false); // the batch fetched again
+    commitBatch("$bad");
+
+    assertThat(gateway.takeSent().content().get("body").asText())
+        .isEqualTo(
+            "Webhook `x`: 'name' must be 2-64 characters, was 1. The connection was not changed.");
+    assertThat(sentNow()).isNull();
+  }
+
+  /** As above, for the notice that a refused change was put back. */
+  @Test
+  void aRefusedStateInABatchHandledAgainIsPutBackWithOneNotice() throws Exception {
+    gateway.batchWrites();
+    RoomEvent.State sneaky =
+        new RoomEvent.State(
+            ROOM, "$sneaky", GUEST, HOOK, "sneaky", Json.object().put("name", "sneaky"));
+
+    core.onEvent(sneaky, false);
+    core.takeWrites(); // the batch's commit failed: its work is dropped
+    assertThat(sentNow()).isNull();
+
+    core.onEvent(sneaky, false); // the batch fetched again
+    commitBatch("$sneaky");
+
+    assertThat(gateway.takeSent().content().get("body").asText())
+        .isEqualTo(
+            "`"
+                + GUEST
+                + "` may not change generic connections here (that needs the manageConnections"
+                + " permission in Grapple's config), so I restored Webhook `sneaky` to what it"
+                + " was.");
+    assertThat(sentNow()).isNull();
+    assertThat(store.all()).isEmpty();
+  }
+
+  /**
+   * A hook written then changed by hand in a batch whose commit failed: handled again, each event
+   * puts its content in effect again, and each private message with the URL goes once, not once for
+   * each time the batch was handled.
+   */
+  @Test
+  void aHookWrittenByHandInABatchHandledAgainSendsEachUrlMessageOnce() throws Exception {
+    gateway.batchWrites();
+    RoomEvent.State written =
+        new RoomEvent.State(ROOM, "$w1", ADMIN, HOOK, "hand", Json.object().put("name", "hand"));
+    RoomEvent.State changed =
+        new RoomEvent.State(
+            ROOM,
+            "$w2",
+            ADMIN,
+            HOOK,
+            "hand",
+            Json.object().put("name", "hand").put("waitForComplete", true));
+
+    core.onEvent(written, false);
+    core.onEvent(changed, false);
+    core.takeWrites(); // the batch's commit failed: its work is dropped
+    assertThat(sentNow()).isNull();
+
+    core.onEvent(written, false); // the batch fetched again
+    core.onEvent(changed, false);
+    commitBatch("$w1", "$w2");
+
+    for (int i = 0; i < 2; i++) {
+      FakeGateway.Sent dm = gateway.takeSent();
+      assertThat(dm.roomId()).isEqualTo("!dm-" + ADMIN);
+      assertThat(dm.content().get("body").asText()).contains("http://hooks.test/webhook/");
+    }
+    assertThat(sentNow()).isNull();
+    assertThat(store.all())
+        .singleElement()
+        .satisfies(c -> assertThat(c.config().path("waitForComplete").asBoolean()).isTrue());
+  }
+
+  /**
+   * The bot killed after a hook written by hand was stored but before its batch committed: the next
+   * run finds the hook in effect already, and still sends its URL, once.
+   */
+  @Test
+  void aHookWrittenByHandJustBeforeACrashSendsItsUrlOnceAfterIt() throws Exception {
+    gateway.batchWrites();
+    RoomEvent.State written =
+        new RoomEvent.State(ROOM, "$w", ADMIN, HOOK, "hand", Json.object().put("name", "hand"));
+    core.onEvent(written, false);
+    core.takeWrites(); // killed before the batch's commit
+    hub.close();
+
+    hub =
+        TestHub.webhooks(dir, TestHub.everyService(ADMIN, PermissionLevel.ADMIN))
+            .joined(ADMIN, GUEST);
+    gateway = hub.gateway.batchWrites();
+    core = hub.core;
+    store = new ConnectionStore(hub.db);
+    core.onEvent(written, false); // the batch fetched again
+    commitBatch("$w");
+
+    FakeGateway.Sent dm = gateway.takeSent();
+    assertThat(dm.roomId()).isEqualTo("!dm-" + ADMIN);
+    assertThat(dm.content().get("body").asText()).contains("http://hooks.test/webhook/");
+    assertThat(sentNow()).isNull();
+
+    core.onEvent(written, false); // seen again, e.g. in a later batch's room state
+    commitBatch();
+    assertThat(sentNow()).isNull();
+  }
+
+  /** Commits what the core queued for a batch with its position, as the sync loop does. */
+  private void commitBatch(String... handled) {
+    grapple.bot.room.BatchWrites writes = core.takeWrites();
+    new grapple.bot.matrix.SyncStore(hub.db)
+        .commit("s" + System.nanoTime(), List.of(handled), writes.work());
+    writes.afterCommit();
+  }
+
+  /** What was sent once every write so far has committed and the outbox is empty; null if none. */
+  private FakeGateway.Sent sentNow() throws InterruptedException {
+    hub.db.writeAndWait(c -> null); // after every write queued before it
+    hub.awaitDelivered();
+    return gateway.takeSent(Duration.ZERO);
   }
 
   @Test

@@ -29,9 +29,25 @@ public final class FakeGateway implements RoomGateway {
   private volatile java.util.concurrent.CountDownLatch gate =
       new java.util.concurrent.CountDownLatch(0);
 
+  private volatile boolean batchesWrites;
+
   @Override
   public String botUserId() {
     return "@bot:test";
+  }
+
+  /**
+   * The core's work for events is committed with a sync position the test stores ({@link
+   * Core#takeWrites}), as the Matrix gateway's is; by default the core commits it at once.
+   */
+  public FakeGateway batchWrites() {
+    batchesWrites = true;
+    return this;
+  }
+
+  @Override
+  public boolean batchesWrites() {
+    return batchesWrites;
   }
 
   /** The next sends fail with these, in order. */

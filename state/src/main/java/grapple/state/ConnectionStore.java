@@ -51,6 +51,50 @@ public final class ConnectionStore {
         });
   }
 
+  /**
+   * As {@link #put(Connection)}, marking in the same transaction that room state event {@code
+   * eventId} put it in effect and what it calls for (its notices) is still to be committed with the
+   * event's sync batch, which takes the mark away ({@link #said}). A batch that never committed is
+   * handled again and finds the connection in effect already: the mark ({@link #unsaid}) tells it
+   * the notices are still to be made.
+   */
+  public void put(Connection connection, String eventId) {
+    long now = System.currentTimeMillis();
+    db.writeAndWait(
+        c -> {
+          upsert(c, connection);
+          changes.connectionsChanged(c, connection.roomId());
+          return Sql.update(
+              c,
+              "INSERT INTO processed_events (event_id, processed_at) VALUES (?, ?)"
+                  + " ON CONFLICT (event_id) DO NOTHING",
+              UNSAID + eventId,
+              now);
+        });
+  }
+
+  /**
+   * True when state event {@code eventId} put a connection in effect ({@link #put(Connection,
+   * String)}) and its batch has not committed since (the event is not marked handled).
+   */
+  public boolean unsaid(String eventId) {
+    return db.first(
+            "SELECT 1 FROM processed_events WHERE event_id = ?"
+                + " AND NOT EXISTS (SELECT 1 FROM processed_events WHERE event_id = ?)",
+            rs -> true,
+            UNSAID + eventId,
+            eventId)
+        .isPresent();
+  }
+
+  /** Takes away the mark of {@link #put(Connection, String)}: run it in the batch's transaction. */
+  public static SqlWork<Integer> said(String eventId) {
+    return c -> Sql.update(c, "DELETE FROM processed_events WHERE event_id = ?", UNSAID + eventId);
+  }
+
+  /** Prefix of the marks of {@link #put(Connection, String)} in {@code processed_events}. */
+  private static final String UNSAID = "state-unsaid:";
+
   /** Inserts {@code connection}, or replaces its config and last change if its id is stored. */
   private static void upsert(java.sql.Connection c, Connection connection) throws SQLException {
     try (PreparedStatement s =

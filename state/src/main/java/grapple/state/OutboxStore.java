@@ -108,6 +108,19 @@ public final class OutboxStore {
     return queue(drafts, java.util.Objects.requireNonNull(alongside, "alongside"));
   }
 
+  /**
+   * The insert of {@code drafts} as work for another write's transaction (a sync batch's, committed
+   * with its position): the rows are made now, and are durable only if that transaction commits;
+   * then delivery is told of them as of any message queued here ({@link #onQueued}), and other
+   * instances hear the announcement. Each run inserts them anew: run it in one transaction.
+   */
+  public SqlWork<List<Entry>> insertion(List<Draft> drafts) {
+    long now = System.currentTimeMillis();
+    List<Row> rows = new ArrayList<>(drafts.size());
+    for (Draft d : drafts) rows.add(Row.of(d, now));
+    return c -> insert(rows);
+  }
+
   private CompletableFuture<List<Entry>> queue(List<Draft> drafts, @Nullable SqlWork<?> alongside) {
     long now = System.currentTimeMillis();
     // Ids and JSON are made here, on the caller's thread: the single writer thread only writes.

@@ -146,6 +146,19 @@ public final class Outbox implements AutoCloseable {
   }
 
   /**
+   * The queueing of {@code drafts} as work to run in another write's transaction (e.g. with a sync
+   * batch's position, so that a batch handled again queues them once): delivered once it commits.
+   */
+  public SqlWork<List<OutboxStore.Entry>> queueing(List<OutboxStore.Draft> drafts) {
+    return store.insertion(drafts);
+  }
+
+  /** An {@code m.room.message} for {@code roomId}, for {@link #postAll} or {@link #queueing}. */
+  public static OutboxStore.Draft message(String roomId, ObjectNode content) {
+    return new OutboxStore.Draft(roomId, "m.room.message", content);
+  }
+
+  /**
    * Queues an {@code m.room.message} for {@code roomId} when the caller will not wait for its
    * delivery: completes once it is durable, and costs nothing more.
    */
