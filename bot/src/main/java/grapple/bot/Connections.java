@@ -385,9 +385,12 @@ public final class Connections {
         && existing.get().connection().config().equals(e.content())) {
       // This very event, handled before in a batch that never committed (a crash, a leader
       // replaced): what it put in effect stayed, what it called for to say was never queued.
-      if (callsForNotices(e, initial) && store.unsaid(e.eventId())) {
-        said.unsaid = e.eventId();
-        said.notices.addAll(notices(e, existing.get(), initial));
+      if (callsForNotices(e, initial)) {
+        Optional<Boolean> created = store.unsaid(e.eventId());
+        if (created.isPresent()) {
+          said.unsaid = e.eventId();
+          said.notices.addAll(notices(e, existing.get(), initial, created.get()));
+        }
       }
       return Optional.empty();
     }
@@ -400,7 +403,12 @@ public final class Connections {
     if (removal) {
       forget(existing.get(), e.sender());
     } else {
-      applyFromState(e, kind, initial, said);
+      // Handled before in a batch that never committed, this event may have created the
+      // connection that a later event of that batch then changed: it creates it still.
+      boolean creates =
+          existing.isEmpty()
+              || (callsForNotices(e, initial) && store.unsaid(e.eventId()).orElse(false));
+      applyFromState(e, kind, initial, creates, said);
     }
     return Optional.empty();
   }
@@ -423,9 +431,12 @@ public final class Connections {
     return true;
   }
 
-  /** Puts the event's content in effect; what it calls for to say goes to {@code said}. */
+  /**
+   * Puts the event's content in effect ({@code creates}: there is no such connection yet); what it
+   * calls for to say goes to {@code said}.
+   */
   private void applyFromState(
-      RoomEvent.State e, ConnectionKind<?> kind, boolean initial, Said said) {
+      RoomEvent.State e, ConnectionKind<?> kind, boolean initial, boolean creates, Said said) {
     try {
       BadInput.check(
           Json.depth(e.content()) <= Json.MAX_DEPTH,
@@ -437,10 +448,11 @@ public final class Connections {
           apply(
               Change.fromState(e.roomId(), kind, e.stateKey(), e.content()),
               Changes.Actor.user(e.sender()),
-              saying ? e.eventId() : null);
+              saying ? e.eventId() : null,
+              creates);
       if (saying) {
         said.unsaid = e.eventId();
-        said.notices.addAll(notices(e, active, initial));
+        said.notices.addAll(notices(e, active, initial, creates));
       }
     } catch (BadInput bad) {
       log.info(
@@ -470,11 +482,14 @@ public final class Connections {
 
   /**
    * The notices for {@code active} put in effect by {@code e}: the private message to whoever wrote
-   * it, and its notice for the room (said once, when it arrives, as an invalid change is).
+   * it when it {@code created} the connection (a webhook's URL: an edit of its script or name does
+   * not send it again), and its notice for the room (said once, when it arrives, as an invalid
+   * change is).
    */
-  private List<OutboxStore.Draft> notices(RoomEvent.State e, Active active, boolean initial) {
+  private List<OutboxStore.Draft> notices(
+      RoomEvent.State e, Active active, boolean initial, boolean created) {
     List<OutboxStore.Draft> out = new ArrayList<>(2);
-    if (!e.sender().equals(gateway.botUserId())) {
+    if (created && !e.sender().equals(gateway.botUserId())) {
       welcomeOf(active).ifPresent(dm -> out.add(Outbox.direct(e.sender(), Messages.notice(dm))));
     }
     if (!initial)
@@ -566,16 +581,16 @@ public final class Connections {
 
   /** Puts a parsed change in effect: stored, opened, indexed; the old live object is closed. */
   synchronized <C> Active apply(Change<C> change, Changes.Actor actor) {
-    return apply(change, actor, null);
+    return apply(change, actor, null, false);
   }
 
   /**
    * As {@link #apply(Change, Changes.Actor)}; for a change made by room state event {@code eventId}
    * whose notices are still to be said, stored with that mark ({@link
-   * ConnectionStore#put(Connection, String)}).
+   * ConnectionStore#put(Connection, String, boolean)}).
    */
   private synchronized <C> Active apply(
-      Change<C> change, Changes.Actor actor, @Nullable String eventId) {
+      Change<C> change, Changes.Actor actor, @Nullable String eventId, boolean creates) {
     Optional<Active> previous = find(change.roomId(), change.kind(), change.stateKey());
     Connection.Audit audit = new Connection.Audit(actor.userId(), actor.key(), clock.instant());
     ObjectNode content = change.content().deepCopy();
@@ -592,7 +607,7 @@ public final class Connections {
                         content,
                         audit));
     if (eventId == null) store.put(current);
-    else store.put(current, eventId);
+    else store.put(current, eventId, creates);
     Active active = open(change, current, previous.isEmpty());
     previous.ifPresent(p -> p.live().closed(true));
     index(active);

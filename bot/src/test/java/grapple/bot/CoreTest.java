@@ -256,11 +256,42 @@ class CoreTest {
     core.onEvent(changed, false);
     commitBatch("$w1", "$w2");
 
-    for (int i = 0; i < 2; i++) {
-      FakeGateway.Sent dm = gateway.takeSent();
-      assertThat(dm.roomId()).isEqualTo("!dm-" + ADMIN);
-      assertThat(dm.content().get("body").asText()).contains("http://hooks.test/webhook/");
-    }
+    // The URL goes with the hook's creation; the change after it sends it no more.
+    FakeGateway.Sent dm = gateway.takeSent();
+    assertThat(dm.roomId()).isEqualTo("!dm-" + ADMIN);
+    assertThat(dm.content().get("body").asText()).contains("http://hooks.test/webhook/");
+    assertThat(sentNow()).isNull();
+    assertThat(store.all())
+        .singleElement()
+        .satisfies(c -> assertThat(c.config().path("waitForComplete").asBoolean()).isTrue());
+  }
+
+  /**
+   * A hook written by hand sends its URL to whoever wrote it; changing it by hand afterwards (its
+   * script, its name) does not send the URL again, as no command or API change does.
+   */
+  @Test
+  void aHookChangedByHandDoesNotSendItsUrlAgain() throws Exception {
+    gateway.batchWrites();
+    core.onEvent(
+        new RoomEvent.State(ROOM, "$c1", ADMIN, HOOK, "hand", Json.object().put("name", "hand")),
+        false);
+    commitBatch("$c1");
+    FakeGateway.Sent dm = gateway.takeSent();
+    assertThat(dm.roomId()).isEqualTo("!dm-" + ADMIN);
+    assertThat(dm.content().get("body").asText()).contains("http://hooks.test/webhook/");
+
+    core.onEvent(
+        new RoomEvent.State(
+            ROOM,
+            "$c2",
+            ADMIN,
+            HOOK,
+            "hand",
+            Json.object().put("name", "hand").put("waitForComplete", true)),
+        false);
+    commitBatch("$c2");
+
     assertThat(sentNow()).isNull();
     assertThat(store.all())
         .singleElement()

@@ -58,7 +58,7 @@ public final class ConnectionStore {
    * handled again and finds the connection in effect already: the mark ({@link #unsaid}) tells it
    * the notices are still to be made.
    */
-  public void put(Connection connection, String eventId) {
+  public void put(Connection connection, String eventId, boolean created) {
     long now = System.currentTimeMillis();
     db.writeAndWait(
         c -> {
@@ -68,32 +68,46 @@ public final class ConnectionStore {
               c,
               "INSERT INTO processed_events (event_id, processed_at) VALUES (?, ?)"
                   + " ON CONFLICT (event_id) DO NOTHING",
-              UNSAID + eventId,
+              (created ? UNSAID_NEW : UNSAID) + eventId,
               now);
         });
   }
 
   /**
-   * True when state event {@code eventId} put a connection in effect ({@link #put(Connection,
-   * String)}) and its batch has not committed since (the event is not marked handled).
+   * Whether state event {@code eventId} put a connection in effect ({@link #put(Connection, String,
+   * boolean)}) and its batch has not committed since (the event is not marked handled): empty when
+   * not, else whether it created the connection.
    */
-  public boolean unsaid(String eventId) {
+  public Optional<Boolean> unsaid(String eventId) {
     return db.first(
-            "SELECT 1 FROM processed_events WHERE event_id = ?"
-                + " AND NOT EXISTS (SELECT 1 FROM processed_events WHERE event_id = ?)",
-            rs -> true,
-            UNSAID + eventId,
-            eventId)
-        .isPresent();
+        "SELECT event_id FROM processed_events WHERE event_id IN (?, ?)"
+            + " AND NOT EXISTS (SELECT 1 FROM processed_events WHERE event_id = ?)",
+        rs -> rs.getString(1).startsWith(UNSAID_NEW),
+        UNSAID + eventId,
+        UNSAID_NEW + eventId,
+        eventId);
   }
 
-  /** Takes away the mark of {@link #put(Connection, String)}: run it in the batch's transaction. */
+  /**
+   * Takes away the mark of {@link #put(Connection, String, boolean)}: run it in the batch's
+   * transaction.
+   */
   public static SqlWork<Integer> said(String eventId) {
-    return c -> Sql.update(c, "DELETE FROM processed_events WHERE event_id = ?", UNSAID + eventId);
+    return c ->
+        Sql.update(
+            c,
+            "DELETE FROM processed_events WHERE event_id IN (?, ?)",
+            UNSAID + eventId,
+            UNSAID_NEW + eventId);
   }
 
-  /** Prefix of the marks of {@link #put(Connection, String)} in {@code processed_events}. */
+  /**
+   * Prefix of the marks of {@link #put(Connection, String, boolean)} in {@code processed_events}.
+   */
   private static final String UNSAID = "state-unsaid:";
+
+  /** As {@link #UNSAID}, for an event that created its connection. */
+  private static final String UNSAID_NEW = "state-unsaid-new:";
 
   /** Inserts {@code connection}, or replaces its config and last change if its id is stored. */
   private static void upsert(java.sql.Connection c, Connection connection) throws SQLException {
