@@ -8,15 +8,23 @@ import grapple.bot.room.RoomEvent;
 import grapple.bot.room.RoomGateway;
 import grapple.bot.room.RoomStates;
 import grapple.commands.Markdown;
+import grapple.state.Daemons;
 import grapple.state.Json;
 import grapple.state.KeyValueStore;
 import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,7 +39,10 @@ import org.slf4j.LoggerFactory;
  * write; each connection moves in one transaction after its state is written in the new room. A
  * restart finds the bot's copy in the new room and completes that move instead of opening a second
  * connection, and ignores the old room's state of connections that moved. Runs on the thread that
- * hands room events to the core (the leader's sync), so one instance moves.
+ * hands room events to the core (the leader's sync), so one instance moves; a state write the
+ * homeserver failed is tried again on the {@code room-upgrade-retry} thread, 5 s later, then twice
+ * as long after each failure up to 5 minutes, until the connections moved or the move no longer
+ * applies.
  */
 final class RoomUpgrades {
   private static final Logger log = LoggerFactory.getLogger(RoomUpgrades.class);
@@ -49,6 +60,28 @@ final class RoomUpgrades {
   private final RoomGateway gateway;
   private final Outbox outbox;
   private final KeyValueStore kv;
+  private volatile Clock clock = Clock.systemUTC();
+
+  /** The first wait before a failed state write is tried again; it doubles after each failure. */
+  static final Duration FIRST_RETRY = Duration.ofSeconds(5);
+
+  /** The longest wait between two tries of a failed state write. */
+  static final Duration LAST_RETRY = Duration.ofMinutes(5);
+
+  /** Ticks once a second for the instances that have failed moves to try again. */
+  private static final ScheduledExecutorService RETRY_TICKS =
+      Executors.newSingleThreadScheduledExecutor(Daemons.named("room-upgrade-retry"));
+
+  /** When a move whose state write failed is tried again, and how long it waited this time. */
+  private record Retry(Instant at, Duration backoff) {}
+
+  /**
+   * Old room → its move's next try, while the homeserver fails the state writes in the new room.
+   */
+  private final Map<String, Retry> retries = new HashMap<>();
+
+  /** Ticks while {@link #retries} holds any. */
+  private @Nullable ScheduledFuture<?> ticking;
 
   /** Old room → new room, and back: read from the database at first use. */
   private @Nullable Map<String, String> replacedBy;
@@ -84,6 +117,11 @@ final class RoomUpgrades {
     this.gateway = gateway;
     this.outbox = outbox;
     this.kv = kv;
+  }
+
+  /** Tells the time by {@code clock} (tests: a FakeClock drives the retries). */
+  void timedBy(Clock clock) {
+    this.clock = clock;
   }
 
   private Map<String, String> replacedBy() {
@@ -209,17 +247,23 @@ final class RoomUpgrades {
    * there; joins it first ({@code join}: for a tombstone just seen, or while connections wait).
    */
   private void advance(String oldRoom, boolean tombstoneNow) {
+    if (tryMove(oldRoom, tombstoneNow)) retryLater(oldRoom);
+    else if (retries.remove(oldRoom) != null && retries.isEmpty()) stopTicking();
+  }
+
+  /** As {@link #advance}; true when a state write in the new room failed (to try again later). */
+  private boolean tryMove(String oldRoom, boolean tombstoneNow) {
     String newRoom = replacedBy().get(oldRoom);
-    if (newRoom == null) return;
+    if (newRoom == null) return false;
     String bot = gateway.botUserId();
     List<Active> waiting = movable(oldRoom, newRoom);
     if (!rooms.isJoined(newRoom, bot)) {
       if ((tombstoneNow || !waiting.isEmpty()) && joinTried.add(newRoom)) join(oldRoom, newRoom);
-      return; // The join's state comes with the sync.
+      return false; // The join's state comes with the sync.
     }
     // The room's state comes in any order: both are needed to judge, and either wakes this up.
     if (waiting.isEmpty() || !rooms.knowsPowerLevels(newRoom) || !rooms.knowsCreate(newRoom))
-      return;
+      return false;
     if (!rooms.predecessor(newRoom).equals(Optional.of(oldRoom))) {
       // A tombstone may name any room; only one made by upgrading this room gets its connections.
       if (toldRefused.add(newRoom))
@@ -228,7 +272,7 @@ final class RoomUpgrades {
                 + " this room as its predecessor",
             oldRoom,
             newRoom);
-      return;
+      return false;
     }
     Optional<String> refused =
         waiting.stream()
@@ -244,12 +288,21 @@ final class RoomUpgrades {
           waiting.size(),
           newRoom,
           refused.get());
-      tellRefused(oldRoom, newRoom, "because I lack permission: " + refused.get());
-      return;
+      tellRefused(
+          oldRoom,
+          newRoom,
+          "because I lack permission: " + refused.get(),
+          "I try again when my power level here changes.");
+      return false;
     }
     int moved = 0;
+    boolean failed = false;
     for (Active a : waiting) {
-      if (move(a, newRoom)) moved++;
+      switch (move(a, newRoom)) {
+        case MOVED -> moved++;
+        case FAILED -> failed = true;
+        case STAYS -> {}
+      }
     }
     if (moved > 0) {
       outbox.post(
@@ -261,6 +314,61 @@ final class RoomUpgrades {
                   + moved
                   + (moved == 1 ? " connection" : " connections")
                   + " here."));
+    }
+    return failed;
+  }
+
+  /**
+   * A state write in the new room failed: the move is tried again after a wait that doubles at each
+   * failure in a row (the first one logged, the rest not).
+   */
+  private void retryLater(String oldRoom) {
+    Retry before = retries.get(oldRoom);
+    Duration wait = before == null ? FIRST_RETRY : before.backoff().multipliedBy(2);
+    if (wait.compareTo(LAST_RETRY) > 0) wait = LAST_RETRY;
+    retries.put(oldRoom, new Retry(clock.instant().plus(wait), wait));
+    if (before == null)
+      log.warn(
+          "room {}: trying the move to {} again in {} s, then less and less often until it works",
+          oldRoom,
+          replacedBy().get(oldRoom),
+          wait.toSeconds());
+    if (ticking == null)
+      ticking = RETRY_TICKS.scheduleWithFixedDelay(this::tick, 1, 1, TimeUnit.SECONDS);
+  }
+
+  private void stopTicking() {
+    ScheduledFuture<?> t = ticking;
+    if (t != null) t.cancel(false);
+    ticking = null;
+  }
+
+  private void tick() {
+    try {
+      retryDue();
+    } catch (RuntimeException e) {
+      // The next tick tries again: a failure here (the database gone a moment) ends no retry.
+      log.error("trying room upgrades again failed", e);
+    }
+  }
+
+  /** Tries again the moves whose state writes failed and whose wait is over. */
+  synchronized void retryDue() {
+    Instant now = clock.instant();
+    List<String> due =
+        retries.entrySet().stream()
+            .filter(e -> !e.getValue().at().isAfter(now))
+            .map(Map.Entry::getKey)
+            .sorted()
+            .toList();
+    for (String oldRoom : due) {
+      try {
+        advance(oldRoom, false);
+      } catch (RuntimeException e) {
+        // Not the homeserver (the database gone a moment, say): tried again later all the same.
+        log.error("room {}: trying its move again failed", oldRoom, e);
+        retryLater(oldRoom);
+      }
     }
   }
 
@@ -343,8 +451,11 @@ final class RoomUpgrades {
     }
   }
 
-  /** Says once why the connections could not move ({@code why}: the end of a sentence). */
-  private void tellRefused(String oldRoom, String newRoom, String why) {
+  /**
+   * Says once why the connections could not move ({@code why}: the end of a sentence) and when the
+   * bot tries again ({@code when}, a sentence).
+   */
+  private void tellRefused(String oldRoom, String newRoom, String why, String when) {
     if (!toldRefused.add(newRoom) || !firstTime("refused " + newRoom)) return;
     outbox.post(
         newRoom,
@@ -353,15 +464,21 @@ final class RoomUpgrades {
                 + Markdown.code(oldRoom)
                 + ", but I could not move its connections here "
                 + why
-                + " Until then they keep working in the old room; I try again when my power level"
-                + " here changes."));
+                + " Until then they keep working in the old room; "
+                + when));
   }
 
-  /**
-   * Writes the connection's state in the new room, then moves it there; false when it stays where
-   * it is (the new room has a connection of that type and key already, or the write failed).
-   */
-  private boolean move(Active old, String newRoom) {
+  /** How a connection's move went. */
+  private enum Moved {
+    MOVED,
+    /** The new room has a connection of that type and key already: this one stays. */
+    STAYS,
+    /** The homeserver failed the state write: it stays until it is tried again. */
+    FAILED
+  }
+
+  /** Writes the connection's state in the new room, then moves it there. */
+  private Moved move(Active old, String newRoom) {
     ConnectionKind<?> kind = old.kind();
     ObjectNode content = old.connection().config();
     try {
@@ -373,25 +490,30 @@ final class RoomUpgrades {
           kind.name(),
           old.stateKey(),
           newRoom);
-      return false;
+      return Moved.STAYS;
     }
     try {
       gateway.putState(newRoom, kind.eventType(), old.stateKey(), content);
     } catch (IOException failure) {
       connections.cancelOwnWrite(newRoom, kind, old.stateKey());
+      if (!retries.containsKey(old.roomId())) // Logged once while the failures go on.
       log.warn(
-          "room {}: could not write {} '{}' in {}: {}",
+            "room {}: could not write {} '{}' in {}: {}",
+            old.roomId(),
+            kind.name(),
+            old.stateKey(),
+            newRoom,
+            failure.getMessage());
+      tellRefused(
           old.roomId(),
-          kind.name(),
-          old.stateKey(),
           newRoom,
-          failure.getMessage());
-      tellRefused(old.roomId(), newRoom, "(" + failure.getMessage() + ").");
-      return false;
+          "(" + failure.getMessage() + ").",
+          "I try again in a while, and then less and less often until it works.");
+      return Moved.FAILED;
     }
     finishMove(old, newRoom);
     connections.ownWriteApplied(newRoom, kind, old.stateKey());
-    return true;
+    return Moved.MOVED;
   }
 
   /**

@@ -17,10 +17,13 @@ import grapple.state.Json;
 import grapple.state.Location;
 import grapple.state.TestPostgres;
 import grapple.testing.Await;
+import grapple.testing.FakeClock;
+import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -167,6 +170,57 @@ class RoomUpgradesTest {
     assertThat(hub.gateway.takeSent().content().path("body").asText())
         .contains("I moved its 1 connection here.");
     assertThat(postAndSeeWhere(hookId, "now the new room")).isEqualTo(NEW);
+  }
+
+  /**
+   * The homeserver fails the state write in the new room (an outage during the upgrade): the move
+   * is tried again by itself, 5 s later, then after twice as long each time, until it works; the
+   * hook keeps working in the old room meanwhile, and the new room is told once.
+   */
+  @Test
+  void aStateWriteTheHomeserverFailsIsTriedAgainLaterAndLessOften() throws Exception {
+    hub = webhooks();
+    FakeClock clock = new FakeClock(Instant.parse("2026-12-05T06:00:00Z"));
+    hub.core.upgrades.timedBy(clock);
+    String hookId = hookInOld();
+    tombstone();
+    IOException outage = new IOException("HTTP 502 Bad Gateway");
+    hub.gateway.failNextStateWrites(outage, outage, outage);
+
+    newRoomJoined(50); // tried at once: fails (1)
+    assertThat(hub.connections.inRoom(OLD)).hasSize(1);
+    FakeGateway.Sent notice = hub.gateway.takeSent();
+    assertThat(notice.roomId()).isEqualTo(NEW);
+    assertThat(notice.content().path("body").asText())
+        .isEqualTo(
+            "This room replaces `!old:test`, but I could not move its connections here (HTTP 502"
+                + " Bad Gateway). Until then they keep working in the old room; I try again in a"
+                + " while, and then less and less often until it works.");
+    assertThat(postAndSeeWhere(hookId, "during the outage")).isEqualTo(OLD);
+
+    // Each try is at its time, not before: an early one would use up a failure and move sooner.
+    retryAfter(clock, Duration.ofSeconds(5)); // fails (2)
+    retryAfter(clock, Duration.ofSeconds(9));
+    retryAfter(clock, Duration.ofSeconds(1)); // 10 s after (2): fails (3)
+    retryAfter(clock, Duration.ofSeconds(19));
+    assertThat(hub.connections.inRoom(OLD)).as("not moved before its time").hasSize(1);
+    assertThat(hub.gateway.stateWrites()).isEmpty();
+
+    retryAfter(clock, Duration.ofSeconds(1)); // 20 s after (3): works
+    assertThat(hub.connections.inRoom(OLD)).isEmpty();
+    assertThat(hub.connections.inRoom(NEW)).hasSize(1);
+    assertThat(hub.gateway.takeSent().content().path("body").asText())
+        .as("no second notice of the failure")
+        .isEqualTo("This room replaces `!old:test`: I moved its 1 connection here.");
+    assertThat(postAndSeeWhere(hookId, "after the outage")).isEqualTo(NEW);
+
+    retryAfter(clock, Duration.ofMinutes(10));
+    assertThat(hub.gateway.stateWrites()).as("no more tries once moved").hasSize(2);
+  }
+
+  private void retryAfter(FakeClock clock, Duration wait) {
+    clock.advance(wait);
+    hub.core.upgrades.retryDue();
   }
 
   /**
