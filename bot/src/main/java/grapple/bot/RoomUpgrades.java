@@ -52,6 +52,13 @@ final class RoomUpgrades {
   /** Key prefix in {@code kv}: old room → the room that replaced it. */
   private static final String REPLACED_BY = "room-upgrade.replaced-by:";
 
+  /**
+   * Key prefix in {@code kv}: old room → who sent the tombstone recorded under {@link
+   * #REPLACED_BY}: a later tombstone from someone who may not manage connections replaces it in the
+   * room's state, but not this.
+   */
+  private static final String UPGRADED_BY = "room-upgrade.by:";
+
   /** Key prefix in {@code kv}: a notice said once, not again at each start (README: "once"). */
   private static final String TOLD = "room-upgrade.told:";
 
@@ -92,8 +99,9 @@ final class RoomUpgrades {
   private final Map<String, String> via = new HashMap<>();
 
   /**
-   * Old room → who sent its tombstone, as its state says (replayed at every start): only the
-   * connections they may manage move, as only those could they have rewritten by hand.
+   * Old room → who sent its tombstone, as its state says (replayed at every start) or, when a later
+   * one came from someone who may not manage connections, as recorded: only the connections they
+   * may manage move, as only those could they have rewritten by hand.
    */
   private final Map<String, String> upgrader = new HashMap<>();
 
@@ -133,6 +141,8 @@ final class RoomUpgrades {
         known.put(oldRoom, e.getValue());
         replaces.put(e.getValue(), oldRoom);
       }
+      kv.withPrefix(UPGRADED_BY)
+          .forEach((key, by) -> upgrader.putIfAbsent(key.substring(UPGRADED_BY.length()), by));
       replacedBy = known;
     }
     return known;
@@ -215,18 +225,19 @@ final class RoomUpgrades {
           sender);
       return;
     }
-    upgrader.put(oldRoom, sender);
     if (connections.kinds().all().stream()
         .noneMatch(k -> connections.mayManage(sender, oldRoom, k))) {
-      // Not recorded: whoever may not manage connections cannot take them to another room.
+      // Not recorded: whoever may not manage connections cannot take them to another room, nor
+      // stop a move that someone who may started.
       log.warn(
           "room {}: not following its upgrade to {}: {} may not manage connections here",
           oldRoom,
           newRoom,
           sender);
-      if (!initial) movable(oldRoom, newRoom);
+      if (!initial) movable(oldRoom, newRoom, sender);
       return;
     }
+    upgrader.put(oldRoom, sender);
     int colon = sender.indexOf(':');
     if (colon > 0) via.put(oldRoom, sender.substring(colon + 1));
     Map<String, String> upgraded = replacedBy();
@@ -234,6 +245,7 @@ final class RoomUpgrades {
       // Recorded before anything is written in the new room: a restart then knows the bot's copy
       // there is this connection's, not a new one.
       kv.put(REPLACED_BY + oldRoom, newRoom);
+      kv.put(UPGRADED_BY + oldRoom, sender);
       String before = upgraded.put(oldRoom, newRoom);
       if (before != null) replaces.remove(before);
       replaces.put(newRoom, oldRoom);
@@ -256,7 +268,8 @@ final class RoomUpgrades {
     String newRoom = replacedBy().get(oldRoom);
     if (newRoom == null) return false;
     String bot = gateway.botUserId();
-    List<Active> waiting = movable(oldRoom, newRoom);
+    String by = upgrader.get(oldRoom);
+    List<Active> waiting = by == null ? List.of() : movable(oldRoom, newRoom, by);
     if (!rooms.isJoined(newRoom, bot)) {
       if ((tombstoneNow || !waiting.isEmpty()) && joinTried.add(newRoom)) join(oldRoom, newRoom);
       return false; // The join's state comes with the sync.
@@ -373,13 +386,11 @@ final class RoomUpgrades {
   }
 
   /**
-   * The old room's connections that whoever upgraded it may manage (none when that is not known);
+   * The old room's connections that {@code by}, who upgraded it to {@code newRoom}, may manage;
    * says once in the old room which stay there.
    */
-  private List<Active> movable(String oldRoom, String newRoom) {
+  private List<Active> movable(String oldRoom, String newRoom, String by) {
     List<Active> all = connections.inRoom(oldRoom);
-    String by = upgrader.get(oldRoom);
-    if (by == null) return List.of();
     List<Active> allowed =
         all.stream().filter(a -> connections.mayManage(by, oldRoom, a.kind())).toList();
     if (allowed.size() < all.size() && toldNotAllowed.add(oldRoom)) {

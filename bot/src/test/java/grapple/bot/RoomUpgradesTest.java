@@ -488,6 +488,70 @@ class RoomUpgradesTest {
     assertThat(postAndSeeWhere(hookId, "still here")).isEqualTo(OLD);
   }
 
+  /**
+   * A tombstone from someone who may not manage connections, after a legitimate one whose move
+   * waits (the bot lacks power in the new room), does not stop that move: neither now nor after a
+   * restart, when the room's state holds only the later tombstone.
+   */
+  @Test
+  void aLaterTombstoneFromSomeoneWhoMayNotManageConnectionsDoesNotStopAPendingMove()
+      throws Exception {
+    hub = webhooks();
+    String hookId = hookInOld();
+    tombstone();
+    newRoomJoined(0);
+    assertThat(hub.gateway.takeSent().content().path("body").asText())
+        .contains("because I lack permission");
+    String mallory = "@mallory:evil.test";
+    hub.state(
+        OLD, RoomUpgrades.TOMBSTONE, "", mallory, Json.object().put("replacement_room", "!evil:t"));
+    assertThat(hub.gateway.membership()).doesNotContain("join !evil:t via evil.test");
+    assertThat(hub.gateway.takeSent().content().path("body").asText())
+        .startsWith("This room was upgraded to `!evil:t` by `@mallory:evil.test`, who may not");
+
+    ObjectNode levels = Json.object().put("state_default", 50);
+    levels.putObject("users").put(ADMIN, 100).put(hub.gateway.botUserId(), 50);
+    hub.state(NEW, "m.room.power_levels", "", ADMIN, levels);
+
+    assertThat(hub.connections.inRoom(OLD)).isEmpty();
+    assertThat(hub.connections.inRoom(NEW)).hasSize(1);
+    assertThat(hub.gateway.takeSent().content().path("body").asText())
+        .isEqualTo("This room replaces `!old:test`: I moved its 1 connection here.");
+    assertThat(postAndSeeWhere(hookId, "moved all the same")).isEqualTo(NEW);
+  }
+
+  /** As above, with a restart between the two tombstones and the bot's power. */
+  @Test
+  void aLaterTombstoneFromSomeoneWhoMayNotManageConnectionsDoesNotStopAPendingMoveAfterARestart()
+      throws Exception {
+    hub = webhooks();
+    hookInOld();
+    tombstone();
+    newRoomJoined(0);
+    hub.close();
+
+    hub = webhooks();
+    String bot = hub.gateway.botUserId();
+    initial(OLD, HOOK, "alerts", ADMIN, Json.object().put("name", "alerts"));
+    initial(
+        OLD,
+        RoomUpgrades.TOMBSTONE,
+        "",
+        "@mallory:evil.test",
+        Json.object().put("replacement_room", "!evil:t"));
+    ObjectNode create = Json.object().put("room_version", "10").put("creator", ADMIN);
+    create.putObject("predecessor").put("room_id", OLD);
+    initial(NEW, "m.room.create", "", ADMIN, create);
+    ObjectNode levels = Json.object().put("state_default", 50);
+    levels.putObject("users").put(ADMIN, 100).put(bot, 50);
+    initial(NEW, "m.room.power_levels", "", ADMIN, levels);
+    initial(NEW, "m.room.member", bot, bot, Json.object().put("membership", "join"));
+    hub.core.joinedAtStart(java.util.Set.of(OLD, NEW));
+
+    assertThat(hub.connections.inRoom(OLD)).isEmpty();
+    assertThat(hub.connections.inRoom(NEW)).hasSize(1);
+  }
+
   /** A tombstone whose replacement_room is not a room id is ignored: no join, no notice. */
   @Test
   void aTombstoneNamingNoRoomIdIsIgnored() throws Exception {
