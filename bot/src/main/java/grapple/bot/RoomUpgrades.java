@@ -33,7 +33,9 @@ import org.slf4j.LoggerFactory;
  * Follows room upgrades (an {@code m.room.tombstone} naming the room that replaces a room): the bot
  * joins the new room and, once it may write the connections' state there, moves each connection of
  * the old room to it as the same connection (a webhook keeps its URL, a feed what it posted), then
- * empties the old room's state event. Until it may, the connections keep working in the old room.
+ * empties the old room's state event. Until it may, the connections keep working in the old room;
+ * if the new room is upgraded in turn meanwhile, they go on to the latest room of the chain (each
+ * upgrade moving only what its upgrader may manage).
  *
  * <p>Crash-safe and idempotent: the upgrade is recorded in the database before the first state
  * write; each connection moves in one transaction after its state is written in the new room. A
@@ -159,8 +161,9 @@ final class RoomUpgrades {
     if (kind.isEmpty() || Connections.isRemoval(e.content())) return false;
     Map<String, String> upgraded = replacedBy();
     if (connections.find(e.roomId(), kind.get(), e.stateKey()).isPresent()) return false;
-    String oldRoom = replaces.get(e.roomId());
-    if (oldRoom != null && e.sender().equals(gateway.botUserId())) {
+    List<String> earlier =
+        e.sender().equals(gateway.botUserId()) ? predecessors(e.roomId()) : List.of();
+    for (String oldRoom : earlier) {
       Optional<Active> old = connections.find(oldRoom, kind.get(), e.stateKey());
       if (old.isPresent() && old.get().connection().config().equals(e.content())) {
         log.info(
@@ -196,15 +199,43 @@ final class RoomUpgrades {
       return;
     }
     replacedBy();
-    String oldRoom = replaces.get(e.roomId());
-    if (oldRoom == null || initial) return;
+    if (initial) return;
     boolean botJoined =
         e.eventType().equals("m.room.member")
             && e.stateKey().equals(gateway.botUserId())
             && e.content().path("membership").asText().equals("join");
     if (botJoined
         || e.eventType().equals("m.room.power_levels")
-        || e.eventType().equals("m.room.create")) advance(oldRoom, false);
+        || e.eventType().equals("m.room.create"))
+      predecessors(e.roomId()).forEach(oldRoom -> advance(oldRoom, false));
+  }
+
+  /** Most rooms in a chain of upgrades followed (a longer one, or a loop, is cut there). */
+  private static final int MAX_CHAIN = 16;
+
+  /** The rooms {@code roomId} replaced, the latest first: the one it replaced, then that one's. */
+  private List<String> predecessors(String roomId) {
+    List<String> out = new java.util.ArrayList<>();
+    String room = replaces.get(roomId);
+    while (room != null && !room.equals(roomId) && !out.contains(room) && out.size() < MAX_CHAIN) {
+      out.add(room);
+      room = replaces.get(room);
+    }
+    return out;
+  }
+
+  /**
+   * The rooms that replaced {@code oldRoom} in turn: the room that replaced it, then the room that
+   * replaced that one (upgraded again while the move waited), and so on.
+   */
+  private List<String> successors(String oldRoom) {
+    List<String> out = new java.util.ArrayList<>();
+    String room = replacedBy().get(oldRoom);
+    while (room != null && !room.equals(oldRoom) && !out.contains(room) && out.size() < MAX_CHAIN) {
+      out.add(room);
+      room = replacedBy().get(room);
+    }
+    return out;
   }
 
   /** Every room's state is in (the run's first sync): upgrades left waiting go on. */
@@ -251,7 +282,10 @@ final class RoomUpgrades {
       replaces.put(newRoom, oldRoom);
       log.info("room {}: upgraded to {}", oldRoom, newRoom);
     }
-    if (!initial) advance(oldRoom, true);
+    if (initial) return;
+    advance(oldRoom, true);
+    // Connections still waiting to move here go on to the room that replaces this one.
+    predecessors(oldRoom).forEach(earlier -> advance(earlier, false));
   }
 
   /**
@@ -265,11 +299,22 @@ final class RoomUpgrades {
 
   /** As {@link #advance}; true when a state write in the new room failed (to try again later). */
   private boolean tryMove(String oldRoom, boolean tombstoneNow) {
-    String newRoom = replacedBy().get(oldRoom);
-    if (newRoom == null) return false;
+    List<String> chain = successors(oldRoom);
+    if (chain.isEmpty()) return false;
+    // The latest room of the chain: where the connections go, past rooms upgraded meanwhile.
+    String newRoom = chain.get(chain.size() - 1);
     String bot = gateway.botUserId();
     String by = upgrader.get(oldRoom);
-    List<Active> waiting = by == null ? List.of() : movable(oldRoom, newRoom, by);
+    List<Active> waiting = by == null ? List.of() : movable(oldRoom, chain.get(0), by);
+    for (int i = 1; i < chain.size(); i++) {
+      // Each further upgrade takes on only what its upgrader may manage too.
+      String from = chain.get(i - 1);
+      String next = upgrader.get(from);
+      waiting =
+          next == null
+              ? List.of()
+              : waiting.stream().filter(a -> connections.mayManage(next, from, a.kind())).toList();
+    }
     if (!rooms.isJoined(newRoom, bot)) {
       if ((tombstoneNow || !waiting.isEmpty()) && joinTried.add(newRoom)) join(oldRoom, newRoom);
       return false; // The join's state comes with the sync.
@@ -277,15 +322,22 @@ final class RoomUpgrades {
     // The room's state comes in any order: both are needed to judge, and either wakes this up.
     if (waiting.isEmpty() || !rooms.knowsPowerLevels(newRoom) || !rooms.knowsCreate(newRoom))
       return false;
-    if (!rooms.predecessor(newRoom).equals(Optional.of(oldRoom))) {
-      // A tombstone may name any room; only one made by upgrading this room gets its connections.
-      if (toldRefused.add(newRoom))
-        log.warn(
-            "room {}: not moving its connections to {}: that room's create event does not name"
-                + " this room as its predecessor",
-            oldRoom,
-            newRoom);
-      return false;
+    for (int i = 0; i < chain.size(); i++) {
+      String to = chain.get(i);
+      String from = i == 0 ? oldRoom : chain.get(i - 1);
+      if (!rooms.knowsCreate(to)) return false;
+      if (!rooms.predecessor(to).equals(Optional.of(from))) {
+        // A tombstone may name any room; only one made by upgrading this room gets its
+        // connections.
+        if (toldRefused.add(to))
+          log.warn(
+              "room {}: not moving its connections to {}: that room's create event does not name"
+                  + " {} as its predecessor",
+              oldRoom,
+              to,
+              from);
+        return false;
+      }
     }
     Optional<String> refused =
         waiting.stream()

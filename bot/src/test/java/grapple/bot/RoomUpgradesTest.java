@@ -80,15 +80,20 @@ class RoomUpgradesTest {
 
   /** The new room as the bot sees it once joined: the bot has power {@code botLevel}. */
   private void newRoomJoined(int botLevel) {
+    roomJoined(NEW, OLD, botLevel);
+  }
+
+  /** {@code room}, made by upgrading {@code predecessor}, as the bot sees it once joined. */
+  private void roomJoined(String room, String predecessor, int botLevel) {
     ObjectNode levels = Json.object().put("state_default", 50);
     levels.putObject("users").put(ADMIN, 100).put(hub.gateway.botUserId(), botLevel);
     ObjectNode create = Json.object().put("room_version", "10").put("creator", ADMIN);
-    create.putObject("predecessor").put("room_id", OLD);
-    hub.state(NEW, "m.room.create", "", ADMIN, create);
-    hub.state(NEW, "m.room.power_levels", "", ADMIN, levels);
-    hub.state(NEW, "m.room.member", ADMIN, ADMIN, Json.object().put("membership", "join"));
+    create.putObject("predecessor").put("room_id", predecessor);
+    hub.state(room, "m.room.create", "", ADMIN, create);
+    hub.state(room, "m.room.power_levels", "", ADMIN, levels);
+    hub.state(room, "m.room.member", ADMIN, ADMIN, Json.object().put("membership", "join"));
     String bot = hub.gateway.botUserId();
-    hub.state(NEW, "m.room.member", bot, bot, Json.object().put("membership", "join"));
+    hub.state(room, "m.room.member", bot, bot, Json.object().put("membership", "join"));
   }
 
   /** Posts to the hook and returns the room the message went to. */
@@ -550,6 +555,62 @@ class RoomUpgradesTest {
 
     assertThat(hub.connections.inRoom(OLD)).isEmpty();
     assertThat(hub.connections.inRoom(NEW)).hasSize(1);
+  }
+
+  /**
+   * The room is upgraded again while its connections wait to move (the bot lacks power in the first
+   * new room): they follow to the latest room, straight from the first one.
+   */
+  @Test
+  void connectionsWaitingToMoveFollowASecondUpgradeToTheLatestRoom() throws Exception {
+    hub = webhooks();
+    String hookId = hookInOld();
+    tombstone();
+    newRoomJoined(0);
+    assertThat(hub.gateway.takeSent().content().path("body").asText())
+        .contains("because I lack permission");
+    String latest = "!latest:test";
+
+    hub.state(
+        NEW, RoomUpgrades.TOMBSTONE, "", ADMIN, Json.object().put("replacement_room", latest));
+    assertThat(hub.gateway.membership()).contains("join " + latest + " via test");
+    roomJoined(latest, NEW, 50);
+
+    assertThat(hub.connections.inRoom(OLD)).isEmpty();
+    assertThat(hub.connections.inRoom(NEW)).isEmpty();
+    assertThat(hub.connections.inRoom(latest)).hasSize(1);
+    assertThat(hub.gateway.stateWrites())
+        .extracting(w -> w.roomId() + " " + w.stateKey() + " " + w.content())
+        .containsExactly(latest + " alerts {\"name\":\"alerts\"}", OLD + " alerts {}");
+    FakeGateway.Sent notice = hub.gateway.takeSent();
+    assertThat(notice.roomId()).isEqualTo(latest);
+    assertThat(notice.content().path("body").asText())
+        .isEqualTo("This room replaces `!old:test`: I moved its 1 connection here.");
+    assertThat(postAndSeeWhere(hookId, "in the latest room")).isEqualTo(latest);
+  }
+
+  /**
+   * As above, with a crash after the bot wrote the copy in the latest room, before the move was
+   * stored: the restart completes the move from the first room (same URL, no second hook).
+   */
+  @Test
+  void aCrashDuringAMoveAlongAChainIsCompletedAtRestart() throws Exception {
+    hub = webhooks();
+    String hookId = hookInOld();
+    tombstone();
+    newRoomJoined(0);
+    String latest = "!latest:test";
+    hub.state(
+        NEW, RoomUpgrades.TOMBSTONE, "", ADMIN, Json.object().put("replacement_room", latest));
+    hub.close();
+
+    hub = webhooks();
+    initial(latest, HOOK, "alerts", hub.gateway.botUserId(), Json.object().put("name", "alerts"));
+
+    List<Connection> stored = new ConnectionStore(hub.db).all();
+    assertThat(stored).singleElement().satisfies(c -> assertThat(c.roomId()).isEqualTo(latest));
+    assertThat(new ConnectionStore(hub.db).secret(stored.get(0).id(), "hookId")).contains(hookId);
+    assertThat(hub.gateway.takeSent(Duration.ofMillis(200))).as("no welcome DM").isNull();
   }
 
   /** A tombstone whose replacement_room is not a room id is ignored: no join, no notice. */
