@@ -3,6 +3,7 @@ package grapple.bot;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.outbox.Outbox;
+import grapple.bot.room.MatrixException;
 import grapple.bot.room.Messages;
 import grapple.bot.room.RoomEvent;
 import grapple.bot.room.RoomGateway;
@@ -41,10 +42,10 @@ import org.slf4j.LoggerFactory;
  * write; each connection moves in one transaction after its state is written in the new room. A
  * restart finds the bot's copy in the new room and completes that move instead of opening a second
  * connection, and ignores the old room's state of connections that moved. Runs on the thread that
- * hands room events to the core (the leader's sync), so one instance moves; a state write the
- * homeserver failed is tried again on the {@code room-upgrade-retry} thread, 5 s later, then twice
- * as long after each failure up to 5 minutes, until the connections moved or the move no longer
- * applies.
+ * hands room events to the core (the leader's sync), so one instance moves; a join or state write
+ * the homeserver failed is tried again on the {@code room-upgrade-retry} thread, 5 s later, then
+ * twice as long after each failure up to 5 minutes, until the connections moved or the move no
+ * longer applies.
  */
 final class RoomUpgrades {
   private static final Logger log = LoggerFactory.getLogger(RoomUpgrades.class);
@@ -316,7 +317,14 @@ final class RoomUpgrades {
               : waiting.stream().filter(a -> connections.mayManage(next, from, a.kind())).toList();
     }
     if (!rooms.isJoined(newRoom, bot)) {
-      if ((tombstoneNow || !waiting.isEmpty()) && joinTried.add(newRoom)) join(oldRoom, newRoom);
+      // Joined through the server of whoever upgraded the room that the new room replaced.
+      String namedBy = chain.size() == 1 ? oldRoom : chain.get(chain.size() - 2);
+      if ((tombstoneNow || !waiting.isEmpty())
+          && joinTried.add(newRoom)
+          && !join(oldRoom, newRoom, namedBy)) {
+        joinTried.remove(newRoom); // A failure that may pass (the homeserver down): tried again.
+        return true;
+      }
       return false; // The join's state comes with the sync.
     }
     // The room's state comes in any order: both are needed to judge, and either wakes this up.
@@ -492,18 +500,29 @@ final class RoomUpgrades {
         && s.codePoints().noneMatch(c -> Character.isWhitespace(c) || Character.isISOControl(c));
   }
 
-  private void join(String oldRoom, String newRoom) {
-    String server = via.get(oldRoom);
+  /**
+   * Joins {@code newRoom} through the server of whoever upgraded {@code namedBy} to it; false when
+   * it failed in a way that may pass (the network, the homeserver answering 5xx or 429), to be
+   * tried again later. A refusal (not invited) waits for an invite.
+   */
+  private boolean join(String oldRoom, String newRoom, String namedBy) {
+    String server = via.get(namedBy);
     try {
       gateway.join(newRoom, server == null ? List.of() : List.of(server));
       log.info("room {}: joined {}, the room that replaced it", oldRoom, newRoom);
+      return true;
     } catch (IOException | RuntimeException failure) {
+      if (!retries.containsKey(oldRoom)) // Logged once while the failures go on.
       log.warn(
-          "room {}: could not join {}, the room that replaced it: {}",
-          oldRoom,
-          newRoom,
-          failure.getMessage());
-      if (connections.inRoom(oldRoom).isEmpty() || !firstTime("join " + newRoom)) return;
+            "room {}: could not join {}, the room that replaced it: {}",
+            oldRoom,
+            newRoom,
+            failure.getMessage());
+      boolean mayPass =
+          failure instanceof MatrixException m
+              ? !m.fromHomeserver() || m.status() >= 500 || m.status() == 429
+              : failure instanceof IOException;
+      if (connections.inRoom(oldRoom).isEmpty() || !firstTime("join " + newRoom)) return !mayPass;
       outbox.post(
           oldRoom,
           Messages.notice(
@@ -511,6 +530,7 @@ final class RoomUpgrades {
                   + Markdown.code(newRoom)
                   + ", but I could not join it, so its connections keep working here. Invite me"
                   + " there and I will move them."));
+      return !mayPass;
     }
   }
 

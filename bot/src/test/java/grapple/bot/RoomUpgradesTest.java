@@ -223,6 +223,40 @@ class RoomUpgradesTest {
     assertThat(hub.gateway.stateWrites()).as("no more tries once moved").hasSize(2);
   }
 
+  /**
+   * The homeserver fails the join of the new room (down a moment): the join is tried again later by
+   * itself; a refusal (not invited) is not, it waits for an invite.
+   */
+  @Test
+  void aJoinTheHomeserverFailsIsTriedAgainLaterButNotARefusal() throws Exception {
+    hub = webhooks();
+    FakeClock clock = new FakeClock(Instant.parse("2026-12-05T06:00:00Z"));
+    hub.core.upgrades.timedBy(clock);
+    hookInOld();
+    hub.gateway.failNextJoins(new IOException("HTTP 502 Bad Gateway"));
+    tombstone();
+    assertThat(hub.gateway.takeSent().content().path("body").asText())
+        .contains("but I could not join it");
+
+    retryAfter(clock, Duration.ofSeconds(4));
+    assertThat(hub.gateway.membership()).hasSize(1);
+    retryAfter(clock, Duration.ofSeconds(1));
+    assertThat(hub.gateway.membership()).as("tried again").hasSize(2);
+    newRoomJoined(50);
+    assertThat(hub.connections.inRoom(NEW)).hasSize(1);
+
+    String other = "!other:test";
+    hub.joinedIn(other, ADMIN);
+    hub.state(other, HOOK, "more", ADMIN, Json.object().put("name", "more"));
+    hub.gateway.unjoinable.add("!x:t");
+    hub.state(
+        other, RoomUpgrades.TOMBSTONE, "", ADMIN, Json.object().put("replacement_room", "!x:t"));
+    assertThat(hub.gateway.membership()).last().isEqualTo("join !x:t via test");
+    int joins = hub.gateway.membership().size();
+    retryAfter(clock, Duration.ofMinutes(10));
+    assertThat(hub.gateway.membership()).as("a refusal waits for an invite").hasSize(joins);
+  }
+
   private void retryAfter(FakeClock clock, Duration wait) {
     clock.advance(wait);
     hub.core.upgrades.retryDue();
