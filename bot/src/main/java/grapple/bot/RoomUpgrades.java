@@ -72,10 +72,10 @@ final class RoomUpgrades {
   private final KeyValueStore kv;
   private volatile Clock clock = Clock.systemUTC();
 
-  /** The first wait before a failed state write is tried again; it doubles after each failure. */
+  /** The first wait before a failed join or state write is tried again; doubled at each failure. */
   static final Duration FIRST_RETRY = Duration.ofSeconds(5);
 
-  /** The longest wait between two tries of a failed state write. */
+  /** The longest wait between two tries. */
   static final Duration LAST_RETRY = Duration.ofMinutes(5);
 
   /** Ticks once a second for the instances that have failed moves to try again. */
@@ -86,7 +86,8 @@ final class RoomUpgrades {
   private record Retry(Instant at, Duration backoff) {}
 
   /**
-   * Old room → its move's next try, while the homeserver fails the state writes in the new room.
+   * Old room → its move's next try, while the homeserver fails the join of the new room or the
+   * state writes there.
    */
   private final Map<String, Retry> retries = new HashMap<>();
 
@@ -298,7 +299,10 @@ final class RoomUpgrades {
     else if (retries.remove(oldRoom) != null && retries.isEmpty()) stopTicking();
   }
 
-  /** As {@link #advance}; true when a state write in the new room failed (to try again later). */
+  /**
+   * As {@link #advance}; true when the join of the new room or a state write there failed in a way
+   * that may pass (to try again later).
+   */
   private boolean tryMove(String oldRoom, boolean tombstoneNow) {
     List<String> chain = successors(oldRoom);
     if (chain.isEmpty()) return false;
@@ -392,8 +396,8 @@ final class RoomUpgrades {
   }
 
   /**
-   * A state write in the new room failed: the move is tried again after a wait that doubles at each
-   * failure in a row (the first one logged, the rest not).
+   * The join of the new room or a state write there failed: the move is tried again after a wait
+   * that doubles at each failure in a row (the first one logged, the rest not).
    */
   private void retryLater(String oldRoom) {
     Retry before = retries.get(oldRoom);
@@ -404,7 +408,7 @@ final class RoomUpgrades {
       log.warn(
           "room {}: trying the move to {} again in {} s, then less and less often until it works",
           oldRoom,
-          replacedBy().get(oldRoom),
+          successors(oldRoom).stream().reduce((first, last) -> last).orElse("?"),
           wait.toSeconds());
     if (ticking == null)
       ticking = RETRY_TICKS.scheduleWithFixedDelay(this::tick, 1, 1, TimeUnit.SECONDS);
