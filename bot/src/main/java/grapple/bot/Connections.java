@@ -656,9 +656,10 @@ public final class Connections {
             from.created(),
             new Connection.Audit(gateway.botUserId(), clock.instant()));
     if (!store.move(from, to, old.kind().tablesByConnection())) {
-      // Moved already (stored so, not yet here): what the database says is what is in effect.
-      reload(from.roomId());
+      // Moved already (stored so, not yet here): what the database says is what is in effect,
+      // opened in the new room before it is closed in the old one.
       reload(newRoomId);
+      reload(from.roomId());
       return find(newRoomId, old.kind(), from.stateKey());
     }
     Active moved = new Active(to, old.kind(), old.config(), reopen(old.kind(), to, old.config()));

@@ -62,7 +62,7 @@ final class Core implements RoomEvents {
   private final java.util.function.Consumer<RoomEvent.State> authoritySeen;
   private final Database db;
   private final WaitingCommands commands;
-  private final RoomUpgrades upgrades;
+  final RoomUpgrades upgrades;
 
   /** What the connections queued for the events of the batch being handled (sync thread only). */
   private final List<LiveConnection.Queued> queued = new ArrayList<>();

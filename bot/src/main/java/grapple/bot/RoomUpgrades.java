@@ -3,20 +3,29 @@ package grapple.bot;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.outbox.Outbox;
+import grapple.bot.room.MatrixException;
 import grapple.bot.room.Messages;
 import grapple.bot.room.RoomEvent;
 import grapple.bot.room.RoomGateway;
 import grapple.bot.room.RoomStates;
 import grapple.commands.Markdown;
+import grapple.state.Daemons;
 import grapple.state.Json;
 import grapple.state.KeyValueStore;
 import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,13 +34,18 @@ import org.slf4j.LoggerFactory;
  * Follows room upgrades (an {@code m.room.tombstone} naming the room that replaces a room): the bot
  * joins the new room and, once it may write the connections' state there, moves each connection of
  * the old room to it as the same connection (a webhook keeps its URL, a feed what it posted), then
- * empties the old room's state event. Until it may, the connections keep working in the old room.
+ * empties the old room's state event. Until it may, the connections keep working in the old room;
+ * if the new room is upgraded in turn meanwhile, they go on to the latest room of the chain (each
+ * upgrade moving only what its upgrader may manage).
  *
  * <p>Crash-safe and idempotent: the upgrade is recorded in the database before the first state
  * write; each connection moves in one transaction after its state is written in the new room. A
  * restart finds the bot's copy in the new room and completes that move instead of opening a second
  * connection, and ignores the old room's state of connections that moved. Runs on the thread that
- * hands room events to the core (the leader's sync), so one instance moves.
+ * hands room events to the core (the leader's sync), so one instance moves; a join or state write
+ * the homeserver failed is tried again on the {@code room-upgrade-retry} thread, 5 s later, then
+ * twice as long after each failure up to 5 minutes, until the connections moved or the move no
+ * longer applies.
  */
 final class RoomUpgrades {
   private static final Logger log = LoggerFactory.getLogger(RoomUpgrades.class);
@@ -41,6 +55,13 @@ final class RoomUpgrades {
   /** Key prefix in {@code kv}: old room → the room that replaced it. */
   private static final String REPLACED_BY = "room-upgrade.replaced-by:";
 
+  /**
+   * Key prefix in {@code kv}: old room → who sent the tombstone recorded under {@link
+   * #REPLACED_BY}: a later tombstone from someone who may not manage connections replaces it in the
+   * room's state, but not this.
+   */
+  private static final String UPGRADED_BY = "room-upgrade.by:";
+
   /** Key prefix in {@code kv}: a notice said once, not again at each start (README: "once"). */
   private static final String TOLD = "room-upgrade.told:";
 
@@ -49,6 +70,29 @@ final class RoomUpgrades {
   private final RoomGateway gateway;
   private final Outbox outbox;
   private final KeyValueStore kv;
+  private volatile Clock clock = Clock.systemUTC();
+
+  /** The first wait before a failed join or state write is tried again; doubled at each failure. */
+  static final Duration FIRST_RETRY = Duration.ofSeconds(5);
+
+  /** The longest wait between two tries. */
+  static final Duration LAST_RETRY = Duration.ofMinutes(5);
+
+  /** Ticks once a second for the instances that have failed moves to try again. */
+  private static final ScheduledExecutorService RETRY_TICKS =
+      Executors.newSingleThreadScheduledExecutor(Daemons.named("room-upgrade-retry"));
+
+  /** When a move whose state write failed is tried again, and how long it waited this time. */
+  private record Retry(Instant at, Duration backoff) {}
+
+  /**
+   * Old room → its move's next try, while the homeserver fails the join of the new room or the
+   * state writes there.
+   */
+  private final Map<String, Retry> retries = new HashMap<>();
+
+  /** Ticks while {@link #retries} holds any. */
+  private @Nullable ScheduledFuture<?> ticking;
 
   /** Old room → new room, and back: read from the database at first use. */
   private @Nullable Map<String, String> replacedBy;
@@ -59,8 +103,9 @@ final class RoomUpgrades {
   private final Map<String, String> via = new HashMap<>();
 
   /**
-   * Old room → who sent its tombstone, as its state says (replayed at every start): only the
-   * connections they may manage move, as only those could they have rewritten by hand.
+   * Old room → who sent its tombstone, as its state says (replayed at every start) or, when a later
+   * one came from someone who may not manage connections, as recorded: only the connections they
+   * may manage move, as only those could they have rewritten by hand.
    */
   private final Map<String, String> upgrader = new HashMap<>();
 
@@ -86,6 +131,11 @@ final class RoomUpgrades {
     this.kv = kv;
   }
 
+  /** Tells the time by {@code clock} (tests: a FakeClock drives the retries). */
+  void timedBy(Clock clock) {
+    this.clock = clock;
+  }
+
   private Map<String, String> replacedBy() {
     Map<String, String> known = replacedBy;
     if (known == null) {
@@ -95,6 +145,8 @@ final class RoomUpgrades {
         known.put(oldRoom, e.getValue());
         replaces.put(e.getValue(), oldRoom);
       }
+      kv.withPrefix(UPGRADED_BY)
+          .forEach((key, by) -> upgrader.putIfAbsent(key.substring(UPGRADED_BY.length()), by));
       replacedBy = known;
     }
     return known;
@@ -111,8 +163,9 @@ final class RoomUpgrades {
     if (kind.isEmpty() || Connections.isRemoval(e.content())) return false;
     Map<String, String> upgraded = replacedBy();
     if (connections.find(e.roomId(), kind.get(), e.stateKey()).isPresent()) return false;
-    String oldRoom = replaces.get(e.roomId());
-    if (oldRoom != null && e.sender().equals(gateway.botUserId())) {
+    List<String> earlier =
+        e.sender().equals(gateway.botUserId()) ? predecessors(e.roomId()) : List.of();
+    for (String oldRoom : earlier) {
       Optional<Active> old = connections.find(oldRoom, kind.get(), e.stateKey());
       if (old.isPresent() && old.get().connection().config().equals(e.content())) {
         log.info(
@@ -148,15 +201,43 @@ final class RoomUpgrades {
       return;
     }
     replacedBy();
-    String oldRoom = replaces.get(e.roomId());
-    if (oldRoom == null || initial) return;
+    if (initial) return;
     boolean botJoined =
         e.eventType().equals("m.room.member")
             && e.stateKey().equals(gateway.botUserId())
             && e.content().path("membership").asText().equals("join");
     if (botJoined
         || e.eventType().equals("m.room.power_levels")
-        || e.eventType().equals("m.room.create")) advance(oldRoom, false);
+        || e.eventType().equals("m.room.create"))
+      predecessors(e.roomId()).forEach(oldRoom -> advance(oldRoom, false));
+  }
+
+  /** Most rooms in a chain of upgrades followed (a longer one, or a loop, is cut there). */
+  private static final int MAX_CHAIN = 16;
+
+  /** The rooms {@code roomId} replaced, the latest first: the one it replaced, then that one's. */
+  private List<String> predecessors(String roomId) {
+    List<String> out = new java.util.ArrayList<>();
+    String room = replaces.get(roomId);
+    while (room != null && !room.equals(roomId) && !out.contains(room) && out.size() < MAX_CHAIN) {
+      out.add(room);
+      room = replaces.get(room);
+    }
+    return out;
+  }
+
+  /**
+   * The rooms that replaced {@code oldRoom} in turn: the room that replaced it, then the room that
+   * replaced that one (upgraded again while the move waited), and so on.
+   */
+  private List<String> successors(String oldRoom) {
+    List<String> out = new java.util.ArrayList<>();
+    String room = replacedBy().get(oldRoom);
+    while (room != null && !room.equals(oldRoom) && !out.contains(room) && out.size() < MAX_CHAIN) {
+      out.add(room);
+      room = replacedBy().get(room);
+    }
+    return out;
   }
 
   /** Every room's state is in (the run's first sync): upgrades left waiting go on. */
@@ -177,18 +258,19 @@ final class RoomUpgrades {
           sender);
       return;
     }
-    upgrader.put(oldRoom, sender);
     if (connections.kinds().all().stream()
         .noneMatch(k -> connections.mayManage(sender, oldRoom, k))) {
-      // Not recorded: whoever may not manage connections cannot take them to another room.
+      // Not recorded: whoever may not manage connections cannot take them to another room, nor
+      // stop a move that someone who may started.
       log.warn(
           "room {}: not following its upgrade to {}: {} may not manage connections here",
           oldRoom,
           newRoom,
           sender);
-      if (!initial) movable(oldRoom, newRoom);
+      if (!initial) movable(oldRoom, newRoom, sender);
       return;
     }
+    upgrader.put(oldRoom, sender);
     int colon = sender.indexOf(':');
     if (colon > 0) via.put(oldRoom, sender.substring(colon + 1));
     Map<String, String> upgraded = replacedBy();
@@ -196,12 +278,16 @@ final class RoomUpgrades {
       // Recorded before anything is written in the new room: a restart then knows the bot's copy
       // there is this connection's, not a new one.
       kv.put(REPLACED_BY + oldRoom, newRoom);
+      kv.put(UPGRADED_BY + oldRoom, sender);
       String before = upgraded.put(oldRoom, newRoom);
       if (before != null) replaces.remove(before);
       replaces.put(newRoom, oldRoom);
       log.info("room {}: upgraded to {}", oldRoom, newRoom);
     }
-    if (!initial) advance(oldRoom, true);
+    if (initial) return;
+    advance(oldRoom, true);
+    // Connections still waiting to move here go on to the room that replaces this one.
+    predecessors(oldRoom).forEach(earlier -> advance(earlier, false));
   }
 
   /**
@@ -209,26 +295,61 @@ final class RoomUpgrades {
    * there; joins it first ({@code join}: for a tombstone just seen, or while connections wait).
    */
   private void advance(String oldRoom, boolean tombstoneNow) {
-    String newRoom = replacedBy().get(oldRoom);
-    if (newRoom == null) return;
+    if (tryMove(oldRoom, tombstoneNow)) retryLater(oldRoom);
+    else if (retries.remove(oldRoom) != null && retries.isEmpty()) stopTicking();
+  }
+
+  /**
+   * As {@link #advance}; true when the join of the new room or a state write there failed in a way
+   * that may pass (to try again later).
+   */
+  private boolean tryMove(String oldRoom, boolean tombstoneNow) {
+    List<String> chain = successors(oldRoom);
+    if (chain.isEmpty()) return false;
+    // The latest room of the chain: where the connections go, past rooms upgraded meanwhile.
+    String newRoom = chain.get(chain.size() - 1);
     String bot = gateway.botUserId();
-    List<Active> waiting = movable(oldRoom, newRoom);
+    String by = upgrader.get(oldRoom);
+    List<Active> waiting = by == null ? List.of() : movable(oldRoom, chain.get(0), by);
+    for (int i = 1; i < chain.size(); i++) {
+      // Each further upgrade takes on only what its upgrader may manage too.
+      String from = chain.get(i - 1);
+      String next = upgrader.get(from);
+      waiting =
+          next == null
+              ? List.of()
+              : waiting.stream().filter(a -> connections.mayManage(next, from, a.kind())).toList();
+    }
     if (!rooms.isJoined(newRoom, bot)) {
-      if ((tombstoneNow || !waiting.isEmpty()) && joinTried.add(newRoom)) join(oldRoom, newRoom);
-      return; // The join's state comes with the sync.
+      // Joined through the server of whoever upgraded the room that the new room replaced.
+      String namedBy = chain.size() == 1 ? oldRoom : chain.get(chain.size() - 2);
+      if ((tombstoneNow || !waiting.isEmpty())
+          && joinTried.add(newRoom)
+          && !join(oldRoom, newRoom, namedBy)) {
+        joinTried.remove(newRoom); // A failure that may pass (the homeserver down): tried again.
+        return true;
+      }
+      return false; // The join's state comes with the sync.
     }
     // The room's state comes in any order: both are needed to judge, and either wakes this up.
     if (waiting.isEmpty() || !rooms.knowsPowerLevels(newRoom) || !rooms.knowsCreate(newRoom))
-      return;
-    if (!rooms.predecessor(newRoom).equals(Optional.of(oldRoom))) {
-      // A tombstone may name any room; only one made by upgrading this room gets its connections.
-      if (toldRefused.add(newRoom))
-        log.warn(
-            "room {}: not moving its connections to {}: that room's create event does not name"
-                + " this room as its predecessor",
-            oldRoom,
-            newRoom);
-      return;
+      return false;
+    for (int i = 0; i < chain.size(); i++) {
+      String to = chain.get(i);
+      String from = i == 0 ? oldRoom : chain.get(i - 1);
+      if (!rooms.knowsCreate(to)) return false;
+      if (!rooms.predecessor(to).equals(Optional.of(from))) {
+        // A tombstone may name any room; only one made by upgrading this room gets its
+        // connections.
+        if (toldRefused.add(to))
+          log.warn(
+              "room {}: not moving its connections to {}: that room's create event does not name"
+                  + " {} as its predecessor",
+              oldRoom,
+              to,
+              from);
+        return false;
+      }
     }
     Optional<String> refused =
         waiting.stream()
@@ -244,12 +365,21 @@ final class RoomUpgrades {
           waiting.size(),
           newRoom,
           refused.get());
-      tellRefused(oldRoom, newRoom, "because I lack permission: " + refused.get());
-      return;
+      tellRefused(
+          oldRoom,
+          newRoom,
+          "because I lack permission: " + refused.get(),
+          "I try again when my power level here changes.");
+      return false;
     }
     int moved = 0;
+    boolean failed = false;
     for (Active a : waiting) {
-      if (move(a, newRoom)) moved++;
+      switch (move(a, newRoom)) {
+        case MOVED -> moved++;
+        case FAILED -> failed = true;
+        case STAYS -> {}
+      }
     }
     if (moved > 0) {
       outbox.post(
@@ -262,16 +392,69 @@ final class RoomUpgrades {
                   + (moved == 1 ? " connection" : " connections")
                   + " here."));
     }
+    return failed;
   }
 
   /**
-   * The old room's connections that whoever upgraded it may manage (none when that is not known);
+   * The join of the new room or a state write there failed: the move is tried again after a wait
+   * that doubles at each failure in a row (the first one logged, the rest not).
+   */
+  private void retryLater(String oldRoom) {
+    Retry before = retries.get(oldRoom);
+    Duration wait = before == null ? FIRST_RETRY : before.backoff().multipliedBy(2);
+    if (wait.compareTo(LAST_RETRY) > 0) wait = LAST_RETRY;
+    retries.put(oldRoom, new Retry(clock.instant().plus(wait), wait));
+    if (before == null)
+      log.warn(
+          "room {}: trying the move to {} again in {} s, then less and less often until it works",
+          oldRoom,
+          successors(oldRoom).stream().reduce((first, last) -> last).orElse("?"),
+          wait.toSeconds());
+    if (ticking == null)
+      ticking = RETRY_TICKS.scheduleWithFixedDelay(this::tick, 1, 1, TimeUnit.SECONDS);
+  }
+
+  private void stopTicking() {
+    ScheduledFuture<?> t = ticking;
+    if (t != null) t.cancel(false);
+    ticking = null;
+  }
+
+  private void tick() {
+    try {
+      retryDue();
+    } catch (RuntimeException e) {
+      // The next tick tries again: a failure here (the database gone a moment) ends no retry.
+      log.error("trying room upgrades again failed", e);
+    }
+  }
+
+  /** Tries again the moves whose state writes failed and whose wait is over. */
+  synchronized void retryDue() {
+    Instant now = clock.instant();
+    List<String> due =
+        retries.entrySet().stream()
+            .filter(e -> !e.getValue().at().isAfter(now))
+            .map(Map.Entry::getKey)
+            .sorted()
+            .toList();
+    for (String oldRoom : due) {
+      try {
+        advance(oldRoom, false);
+      } catch (RuntimeException e) {
+        // Not the homeserver (the database gone a moment, say): tried again later all the same.
+        log.error("room {}: trying its move again failed", oldRoom, e);
+        retryLater(oldRoom);
+      }
+    }
+  }
+
+  /**
+   * The old room's connections that {@code by}, who upgraded it to {@code newRoom}, may manage;
    * says once in the old room which stay there.
    */
-  private List<Active> movable(String oldRoom, String newRoom) {
+  private List<Active> movable(String oldRoom, String newRoom, String by) {
     List<Active> all = connections.inRoom(oldRoom);
-    String by = upgrader.get(oldRoom);
-    if (by == null) return List.of();
     List<Active> allowed =
         all.stream().filter(a -> connections.mayManage(by, oldRoom, a.kind())).toList();
     if (allowed.size() < all.size() && toldNotAllowed.add(oldRoom)) {
@@ -321,18 +504,29 @@ final class RoomUpgrades {
         && s.codePoints().noneMatch(c -> Character.isWhitespace(c) || Character.isISOControl(c));
   }
 
-  private void join(String oldRoom, String newRoom) {
-    String server = via.get(oldRoom);
+  /**
+   * Joins {@code newRoom} through the server of whoever upgraded {@code namedBy} to it; false when
+   * it failed in a way that may pass (the network, the homeserver answering 5xx or 429), to be
+   * tried again later. A refusal (not invited) waits for an invite.
+   */
+  private boolean join(String oldRoom, String newRoom, String namedBy) {
+    String server = via.get(namedBy);
     try {
       gateway.join(newRoom, server == null ? List.of() : List.of(server));
       log.info("room {}: joined {}, the room that replaced it", oldRoom, newRoom);
+      return true;
     } catch (IOException | RuntimeException failure) {
+      if (!retries.containsKey(oldRoom)) // Logged once while the failures go on.
       log.warn(
-          "room {}: could not join {}, the room that replaced it: {}",
-          oldRoom,
-          newRoom,
-          failure.getMessage());
-      if (connections.inRoom(oldRoom).isEmpty() || !firstTime("join " + newRoom)) return;
+            "room {}: could not join {}, the room that replaced it: {}",
+            oldRoom,
+            newRoom,
+            failure.getMessage());
+      boolean mayPass =
+          failure instanceof MatrixException m
+              ? !m.fromHomeserver() || m.status() >= 500 || m.status() == 429
+              : failure instanceof IOException;
+      if (connections.inRoom(oldRoom).isEmpty() || !firstTime("join " + newRoom)) return !mayPass;
       outbox.post(
           oldRoom,
           Messages.notice(
@@ -340,11 +534,15 @@ final class RoomUpgrades {
                   + Markdown.code(newRoom)
                   + ", but I could not join it, so its connections keep working here. Invite me"
                   + " there and I will move them."));
+      return !mayPass;
     }
   }
 
-  /** Says once why the connections could not move ({@code why}: the end of a sentence). */
-  private void tellRefused(String oldRoom, String newRoom, String why) {
+  /**
+   * Says once why the connections could not move ({@code why}: the end of a sentence) and when the
+   * bot tries again ({@code when}, a sentence).
+   */
+  private void tellRefused(String oldRoom, String newRoom, String why, String when) {
     if (!toldRefused.add(newRoom) || !firstTime("refused " + newRoom)) return;
     outbox.post(
         newRoom,
@@ -353,15 +551,21 @@ final class RoomUpgrades {
                 + Markdown.code(oldRoom)
                 + ", but I could not move its connections here "
                 + why
-                + " Until then they keep working in the old room; I try again when my power level"
-                + " here changes."));
+                + " Until then they keep working in the old room; "
+                + when));
   }
 
-  /**
-   * Writes the connection's state in the new room, then moves it there; false when it stays where
-   * it is (the new room has a connection of that type and key already, or the write failed).
-   */
-  private boolean move(Active old, String newRoom) {
+  /** How a connection's move went. */
+  private enum Moved {
+    MOVED,
+    /** The new room has a connection of that type and key already: this one stays. */
+    STAYS,
+    /** The homeserver failed the state write: it stays until it is tried again. */
+    FAILED
+  }
+
+  /** Writes the connection's state in the new room, then moves it there. */
+  private Moved move(Active old, String newRoom) {
     ConnectionKind<?> kind = old.kind();
     ObjectNode content = old.connection().config();
     try {
@@ -373,25 +577,30 @@ final class RoomUpgrades {
           kind.name(),
           old.stateKey(),
           newRoom);
-      return false;
+      return Moved.STAYS;
     }
     try {
       gateway.putState(newRoom, kind.eventType(), old.stateKey(), content);
     } catch (IOException failure) {
       connections.cancelOwnWrite(newRoom, kind, old.stateKey());
+      if (!retries.containsKey(old.roomId())) // Logged once while the failures go on.
       log.warn(
-          "room {}: could not write {} '{}' in {}: {}",
+            "room {}: could not write {} '{}' in {}: {}",
+            old.roomId(),
+            kind.name(),
+            old.stateKey(),
+            newRoom,
+            failure.getMessage());
+      tellRefused(
           old.roomId(),
-          kind.name(),
-          old.stateKey(),
           newRoom,
-          failure.getMessage());
-      tellRefused(old.roomId(), newRoom, "(" + failure.getMessage() + ").");
-      return false;
+          "(" + failure.getMessage() + ").",
+          "I try again in a while, and then less and less often until it works.");
+      return Moved.FAILED;
     }
     finishMove(old, newRoom);
     connections.ownWriteApplied(newRoom, kind, old.stateKey());
-    return true;
+    return Moved.MOVED;
   }
 
   /**

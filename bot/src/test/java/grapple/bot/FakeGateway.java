@@ -251,10 +251,20 @@ public final class FakeGateway implements RoomGateway {
   /** Rooms whose join the homeserver refuses (403), e.g. a private room that did not invite. */
   final java.util.Set<String> unjoinable = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
+  private final Deque<IOException> joinFailures = new ArrayDeque<>();
+
+  /** The next joins fail with these, in order (the homeserver down, say). */
+  public synchronized FakeGateway failNextJoins(IOException... errors) {
+    joinFailures.addAll(List.of(errors));
+    return this;
+  }
+
   /** Recorded as "join !room via server,..."; one of {@link #unjoinable} is refused. */
   @Override
   public synchronized void join(String roomId, List<String> via) throws IOException {
     membership.add("join " + roomId + (via.isEmpty() ? "" : " via " + String.join(",", via)));
+    IOException failure = joinFailures.poll();
+    if (failure != null) throw failure;
     if (unjoinable.contains(roomId))
       throw new MatrixException(403, "M_FORBIDDEN", "You are not invited to this room.", null);
   }

@@ -17,10 +17,13 @@ import grapple.state.Json;
 import grapple.state.Location;
 import grapple.state.TestPostgres;
 import grapple.testing.Await;
+import grapple.testing.FakeClock;
+import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -77,15 +80,20 @@ class RoomUpgradesTest {
 
   /** The new room as the bot sees it once joined: the bot has power {@code botLevel}. */
   private void newRoomJoined(int botLevel) {
+    roomJoined(NEW, OLD, botLevel);
+  }
+
+  /** {@code room}, made by upgrading {@code predecessor}, as the bot sees it once joined. */
+  private void roomJoined(String room, String predecessor, int botLevel) {
     ObjectNode levels = Json.object().put("state_default", 50);
     levels.putObject("users").put(ADMIN, 100).put(hub.gateway.botUserId(), botLevel);
     ObjectNode create = Json.object().put("room_version", "10").put("creator", ADMIN);
-    create.putObject("predecessor").put("room_id", OLD);
-    hub.state(NEW, "m.room.create", "", ADMIN, create);
-    hub.state(NEW, "m.room.power_levels", "", ADMIN, levels);
-    hub.state(NEW, "m.room.member", ADMIN, ADMIN, Json.object().put("membership", "join"));
+    create.putObject("predecessor").put("room_id", predecessor);
+    hub.state(room, "m.room.create", "", ADMIN, create);
+    hub.state(room, "m.room.power_levels", "", ADMIN, levels);
+    hub.state(room, "m.room.member", ADMIN, ADMIN, Json.object().put("membership", "join"));
     String bot = hub.gateway.botUserId();
-    hub.state(NEW, "m.room.member", bot, bot, Json.object().put("membership", "join"));
+    hub.state(room, "m.room.member", bot, bot, Json.object().put("membership", "join"));
   }
 
   /** Posts to the hook and returns the room the message went to. */
@@ -167,6 +175,91 @@ class RoomUpgradesTest {
     assertThat(hub.gateway.takeSent().content().path("body").asText())
         .contains("I moved its 1 connection here.");
     assertThat(postAndSeeWhere(hookId, "now the new room")).isEqualTo(NEW);
+  }
+
+  /**
+   * The homeserver fails the state write in the new room (an outage during the upgrade): the move
+   * is tried again by itself, 5 s later, then after twice as long each time, until it works; the
+   * hook keeps working in the old room meanwhile, and the new room is told once.
+   */
+  @Test
+  void aStateWriteTheHomeserverFailsIsTriedAgainLaterAndLessOften() throws Exception {
+    hub = webhooks();
+    FakeClock clock = new FakeClock(Instant.parse("2026-12-05T06:00:00Z"));
+    hub.core.upgrades.timedBy(clock);
+    String hookId = hookInOld();
+    tombstone();
+    IOException outage = new IOException("HTTP 502 Bad Gateway");
+    hub.gateway.failNextStateWrites(outage, outage, outage);
+
+    newRoomJoined(50); // tried at once: fails (1)
+    assertThat(hub.connections.inRoom(OLD)).hasSize(1);
+    FakeGateway.Sent notice = hub.gateway.takeSent();
+    assertThat(notice.roomId()).isEqualTo(NEW);
+    assertThat(notice.content().path("body").asText())
+        .isEqualTo(
+            "This room replaces `!old:test`, but I could not move its connections here (HTTP 502"
+                + " Bad Gateway). Until then they keep working in the old room; I try again in a"
+                + " while, and then less and less often until it works.");
+    assertThat(postAndSeeWhere(hookId, "during the outage")).isEqualTo(OLD);
+
+    // Each try is at its time, not before: an early one would use up a failure and move sooner.
+    retryAfter(clock, Duration.ofSeconds(5)); // fails (2)
+    retryAfter(clock, Duration.ofSeconds(9));
+    retryAfter(clock, Duration.ofSeconds(1)); // 10 s after (2): fails (3)
+    retryAfter(clock, Duration.ofSeconds(19));
+    assertThat(hub.connections.inRoom(OLD)).as("not moved before its time").hasSize(1);
+    assertThat(hub.gateway.stateWrites()).isEmpty();
+
+    retryAfter(clock, Duration.ofSeconds(1)); // 20 s after (3): works
+    assertThat(hub.connections.inRoom(OLD)).isEmpty();
+    assertThat(hub.connections.inRoom(NEW)).hasSize(1);
+    assertThat(hub.gateway.takeSent().content().path("body").asText())
+        .as("no second notice of the failure")
+        .isEqualTo("This room replaces `!old:test`: I moved its 1 connection here.");
+    assertThat(postAndSeeWhere(hookId, "after the outage")).isEqualTo(NEW);
+
+    retryAfter(clock, Duration.ofMinutes(10));
+    assertThat(hub.gateway.stateWrites()).as("no more tries once moved").hasSize(2);
+  }
+
+  /**
+   * The homeserver fails the join of the new room (down a moment): the join is tried again later by
+   * itself; a refusal (not invited) is not, it waits for an invite.
+   */
+  @Test
+  void aJoinTheHomeserverFailsIsTriedAgainLaterButNotARefusal() throws Exception {
+    hub = webhooks();
+    FakeClock clock = new FakeClock(Instant.parse("2026-12-05T06:00:00Z"));
+    hub.core.upgrades.timedBy(clock);
+    hookInOld();
+    hub.gateway.failNextJoins(new IOException("HTTP 502 Bad Gateway"));
+    tombstone();
+    assertThat(hub.gateway.takeSent().content().path("body").asText())
+        .contains("but I could not join it");
+
+    retryAfter(clock, Duration.ofSeconds(4));
+    assertThat(hub.gateway.membership()).hasSize(1);
+    retryAfter(clock, Duration.ofSeconds(1));
+    assertThat(hub.gateway.membership()).as("tried again").hasSize(2);
+    newRoomJoined(50);
+    assertThat(hub.connections.inRoom(NEW)).hasSize(1);
+
+    String other = "!other:test";
+    hub.joinedIn(other, ADMIN);
+    hub.state(other, HOOK, "more", ADMIN, Json.object().put("name", "more"));
+    hub.gateway.unjoinable.add("!x:t");
+    hub.state(
+        other, RoomUpgrades.TOMBSTONE, "", ADMIN, Json.object().put("replacement_room", "!x:t"));
+    assertThat(hub.gateway.membership()).last().isEqualTo("join !x:t via test");
+    int joins = hub.gateway.membership().size();
+    retryAfter(clock, Duration.ofMinutes(10));
+    assertThat(hub.gateway.membership()).as("a refusal waits for an invite").hasSize(joins);
+  }
+
+  private void retryAfter(FakeClock clock, Duration wait) {
+    clock.advance(wait);
+    hub.core.upgrades.retryDue();
   }
 
   /**
@@ -432,6 +525,126 @@ class RoomUpgradesTest {
             "This room was upgraded to `!new:test` by `@mallory:evil.test`, who may not manage its"
                 + " `generic` connections, so I did not move them: they keep working here.");
     assertThat(postAndSeeWhere(hookId, "still here")).isEqualTo(OLD);
+  }
+
+  /**
+   * A tombstone from someone who may not manage connections, after a legitimate one whose move
+   * waits (the bot lacks power in the new room), does not stop that move: neither now nor after a
+   * restart, when the room's state holds only the later tombstone.
+   */
+  @Test
+  void aLaterTombstoneFromSomeoneWhoMayNotManageConnectionsDoesNotStopAPendingMove()
+      throws Exception {
+    hub = webhooks();
+    String hookId = hookInOld();
+    tombstone();
+    newRoomJoined(0);
+    assertThat(hub.gateway.takeSent().content().path("body").asText())
+        .contains("because I lack permission");
+    String mallory = "@mallory:evil.test";
+    hub.state(
+        OLD, RoomUpgrades.TOMBSTONE, "", mallory, Json.object().put("replacement_room", "!evil:t"));
+    assertThat(hub.gateway.membership()).doesNotContain("join !evil:t via evil.test");
+    assertThat(hub.gateway.takeSent().content().path("body").asText())
+        .startsWith("This room was upgraded to `!evil:t` by `@mallory:evil.test`, who may not");
+
+    ObjectNode levels = Json.object().put("state_default", 50);
+    levels.putObject("users").put(ADMIN, 100).put(hub.gateway.botUserId(), 50);
+    hub.state(NEW, "m.room.power_levels", "", ADMIN, levels);
+
+    assertThat(hub.connections.inRoom(OLD)).isEmpty();
+    assertThat(hub.connections.inRoom(NEW)).hasSize(1);
+    assertThat(hub.gateway.takeSent().content().path("body").asText())
+        .isEqualTo("This room replaces `!old:test`: I moved its 1 connection here.");
+    assertThat(postAndSeeWhere(hookId, "moved all the same")).isEqualTo(NEW);
+  }
+
+  /** As above, with a restart between the two tombstones and the bot's power. */
+  @Test
+  void aLaterTombstoneFromSomeoneWhoMayNotManageConnectionsDoesNotStopAPendingMoveAfterARestart()
+      throws Exception {
+    hub = webhooks();
+    hookInOld();
+    tombstone();
+    newRoomJoined(0);
+    hub.close();
+
+    hub = webhooks();
+    String bot = hub.gateway.botUserId();
+    initial(OLD, HOOK, "alerts", ADMIN, Json.object().put("name", "alerts"));
+    initial(
+        OLD,
+        RoomUpgrades.TOMBSTONE,
+        "",
+        "@mallory:evil.test",
+        Json.object().put("replacement_room", "!evil:t"));
+    ObjectNode create = Json.object().put("room_version", "10").put("creator", ADMIN);
+    create.putObject("predecessor").put("room_id", OLD);
+    initial(NEW, "m.room.create", "", ADMIN, create);
+    ObjectNode levels = Json.object().put("state_default", 50);
+    levels.putObject("users").put(ADMIN, 100).put(bot, 50);
+    initial(NEW, "m.room.power_levels", "", ADMIN, levels);
+    initial(NEW, "m.room.member", bot, bot, Json.object().put("membership", "join"));
+    hub.core.joinedAtStart(java.util.Set.of(OLD, NEW));
+
+    assertThat(hub.connections.inRoom(OLD)).isEmpty();
+    assertThat(hub.connections.inRoom(NEW)).hasSize(1);
+  }
+
+  /**
+   * The room is upgraded again while its connections wait to move (the bot lacks power in the first
+   * new room): they follow to the latest room, straight from the first one.
+   */
+  @Test
+  void connectionsWaitingToMoveFollowASecondUpgradeToTheLatestRoom() throws Exception {
+    hub = webhooks();
+    String hookId = hookInOld();
+    tombstone();
+    newRoomJoined(0);
+    assertThat(hub.gateway.takeSent().content().path("body").asText())
+        .contains("because I lack permission");
+    String latest = "!latest:test";
+
+    hub.state(
+        NEW, RoomUpgrades.TOMBSTONE, "", ADMIN, Json.object().put("replacement_room", latest));
+    assertThat(hub.gateway.membership()).contains("join " + latest + " via test");
+    roomJoined(latest, NEW, 50);
+
+    assertThat(hub.connections.inRoom(OLD)).isEmpty();
+    assertThat(hub.connections.inRoom(NEW)).isEmpty();
+    assertThat(hub.connections.inRoom(latest)).hasSize(1);
+    assertThat(hub.gateway.stateWrites())
+        .extracting(w -> w.roomId() + " " + w.stateKey() + " " + w.content())
+        .containsExactly(latest + " alerts {\"name\":\"alerts\"}", OLD + " alerts {}");
+    FakeGateway.Sent notice = hub.gateway.takeSent();
+    assertThat(notice.roomId()).isEqualTo(latest);
+    assertThat(notice.content().path("body").asText())
+        .isEqualTo("This room replaces `!old:test`: I moved its 1 connection here.");
+    assertThat(postAndSeeWhere(hookId, "in the latest room")).isEqualTo(latest);
+  }
+
+  /**
+   * As above, with a crash after the bot wrote the copy in the latest room, before the move was
+   * stored: the restart completes the move from the first room (same URL, no second hook).
+   */
+  @Test
+  void aCrashDuringAMoveAlongAChainIsCompletedAtRestart() throws Exception {
+    hub = webhooks();
+    String hookId = hookInOld();
+    tombstone();
+    newRoomJoined(0);
+    String latest = "!latest:test";
+    hub.state(
+        NEW, RoomUpgrades.TOMBSTONE, "", ADMIN, Json.object().put("replacement_room", latest));
+    hub.close();
+
+    hub = webhooks();
+    initial(latest, HOOK, "alerts", hub.gateway.botUserId(), Json.object().put("name", "alerts"));
+
+    List<Connection> stored = new ConnectionStore(hub.db).all();
+    assertThat(stored).singleElement().satisfies(c -> assertThat(c.roomId()).isEqualTo(latest));
+    assertThat(new ConnectionStore(hub.db).secret(stored.get(0).id(), "hookId")).contains(hookId);
+    assertThat(hub.gateway.takeSent(Duration.ofMillis(200))).as("no welcome DM").isNull();
   }
 
   /** A tombstone whose replacement_room is not a room id is ignored: no join, no notice. */

@@ -160,8 +160,10 @@ public final class ConnectionStore {
                 from.id());
           }
           Sql.update(c, "DELETE FROM connections WHERE id = ?", from.id());
-          changes.connectionsChanged(c, from.roomId());
+          // The new room first: another instance then opens the connection there before it closes
+          // it in the old room, so a webhook's URL finds one or the other throughout.
           changes.connectionsChanged(c, to.roomId());
+          changes.connectionsChanged(c, from.roomId());
           return true;
         });
   }

@@ -35,6 +35,37 @@ class ChangeLogTest extends OnBothDialects {
     assertThat(log.latest()).isEqualTo(log.after(before, 10).get(1).seq());
   }
 
+  /**
+   * A move logs the new room before the old one: another instance reloads them in that order, so it
+   * opens the connection in the new room before it closes it in the old one (a webhook's URL is
+   * never unknown there in between, which would answer 404).
+   */
+  @Test
+  void aMoveLogsTheNewRoomBeforeTheOld() {
+    ConnectionStore store = new ConnectionStore(db, log);
+    Connection.Audit audit = new Connection.Audit("@a:x", Instant.ofEpochMilli(1));
+    Connection hook = TestConnections.webhook(ROOM, "ci", audit);
+    store.put(hook);
+    String newRoom = "!new:example.org";
+    Connection moved =
+        new Connection(
+            ConnectionId.of(newRoom, hook.eventType(), "ci"),
+            newRoom,
+            hook.type(),
+            hook.eventType(),
+            "ci",
+            hook.config(),
+            audit,
+            audit);
+    long before = log.latest();
+
+    assertThat(store.move(hook, moved, java.util.List.of())).isTrue();
+
+    assertThat(log.after(before, 10))
+        .extracting(ChangeLog.Entry::roomId)
+        .containsExactly(newRoom, ROOM);
+  }
+
   @Test
   void authorityEventsAreKeptAndLoggedOneByOne() {
     RoomStateStore rooms = new RoomStateStore(db, log);

@@ -8,40 +8,44 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The secret ids in webhook URLs: kept in the database, indexed in memory for the hot path. An id
- * not in memory is looked up once in the database: another instance may have made it.
+ * The secret ids in webhook URLs: kept in the database, and known in memory for the connections of
+ * this instance. One made by another instance, or carried to a connection's new id when its room
+ * was upgraded, is read from the database the first time it is asked for.
  */
 final class HookIds {
   static final String SECRET_NAME = "hookId";
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private final ConnectionStore store;
-  private final Map<String, String> connectionByHookId = new ConcurrentHashMap<>();
+
+  /** Connection id → its hook id, for the connections that have one. */
+  private final Map<String, String> hookIdByConnection = new ConcurrentHashMap<>();
 
   HookIds(ConnectionStore store) {
     this.store = store;
-    store
-        .secrets(SECRET_NAME)
-        .forEach((connectionId, hookId) -> connectionByHookId.put(hookId, connectionId));
+    hookIdByConnection.putAll(store.secrets(SECRET_NAME));
   }
 
-  /** The connection of a hook id known in memory; empty when only the database could tell. */
-  Optional<String> knownConnectionId(String hookId) {
-    return Optional.ofNullable(connectionByHookId.get(hookId));
-  }
-
-  /** The connection of a hook id; one not known in memory is read from the database (waits). */
+  /** The connection whose URL carries {@code hookId}, as the database says (waits). */
   Optional<String> connectionId(String hookId) {
-    String known = connectionByHookId.get(hookId);
+    return store.connectionWithSecret(SECRET_NAME, hookId);
+  }
+
+  /**
+   * The hook id of a connection if it has one: from memory, else from the database (made by another
+   * instance, or moved here with its connection).
+   */
+  Optional<String> existing(String connectionId) {
+    String known = hookIdByConnection.get(connectionId);
     if (known != null) return Optional.of(known);
-    Optional<String> stored = store.connectionWithSecret(SECRET_NAME, hookId);
-    stored.ifPresent(id -> connectionByHookId.put(hookId, id));
+    Optional<String> stored = store.secret(connectionId, SECRET_NAME);
+    stored.ifPresent(hookId -> hookIdByConnection.put(connectionId, hookId));
     return stored;
   }
 
   /** The hook id of a connection, made and stored the first time it is asked for. */
   String hookIdFor(String connectionId) {
-    Optional<String> existing = store.secret(connectionId, SECRET_NAME);
+    Optional<String> existing = existing(connectionId);
     if (existing.isPresent()) return existing.get();
     byte[] bytes = new byte[24];
     RANDOM.nextBytes(bytes);
@@ -51,11 +55,11 @@ final class HookIds {
             connectionId,
             SECRET_NAME,
             Base64.getUrlEncoder().withoutPadding().encodeToString(bytes));
-    connectionByHookId.put(hookId, connectionId);
+    hookIdByConnection.put(connectionId, hookId);
     return hookId;
   }
 
   void forget(String connectionId) {
-    connectionByHookId.values().removeIf(connectionId::equals);
+    hookIdByConnection.remove(connectionId);
   }
 }

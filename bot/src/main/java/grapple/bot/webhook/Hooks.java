@@ -30,6 +30,14 @@ final class Hooks extends NamedKind<WebhookConfig> {
   private final Clock clock;
   private final Map<String, Hook> byConnectionId = new ConcurrentHashMap<>();
 
+  /**
+   * Hook id → the live hook whose URL carries it, found in one read. A hook that moves to the room
+   * that replaced its room (or whose config changes) is opened again before the old one is closed,
+   * and takes the id over in one step as it opens: a request finds the one or the other at every
+   * moment of the move, never neither. Changed only under this object's lock.
+   */
+  private final Map<String, Hook> liveByHookId = new ConcurrentHashMap<>();
+
   private static final int MAX_PENDING_SCRIPTS = 64;
 
   /** How soon a new hook may expire at the earliest (hookshot's rule). */
@@ -146,8 +154,17 @@ final class Hooks extends NamedKind<WebhookConfig> {
             config,
             script.flatMap(Transformation.Compiled::script),
             script.flatMap(Transformation.Compiled::error));
-    byConnectionId.put(connection.id(), hook);
+    Optional<String> hookId = hookIds.existing(connection.id());
+    synchronized (this) {
+      byConnectionId.put(connection.id(), hook);
+      hookId.ifPresent(id -> liveByHookId.put(id, hook));
+    }
     return hook;
+  }
+
+  /** Lets {@code hookId} find {@code hook}, unless it was closed or another hook has the id. */
+  private synchronized void register(String hookId, Hook hook) {
+    if (byConnectionId.get(hook.connection().id()) == hook) liveByHookId.putIfAbsent(hookId, hook);
   }
 
   /** Every live hook. */
@@ -160,12 +177,23 @@ final class Hooks extends NamedKind<WebhookConfig> {
    * database (another instance may have made it), so this may wait.
    */
   Optional<Hook> byHookId(String hookId) {
-    return hookIds.connectionId(hookId).map(byConnectionId::get);
+    Hook known = liveByHookId.get(hookId);
+    if (known != null) return Optional.of(known);
+    Optional<String> connectionId = hookIds.connectionId(hookId);
+    if (connectionId.isEmpty()) return Optional.empty();
+    Hook hook = byConnectionId.get(connectionId.get());
+    if (hook == null) {
+      // Read just before the hook's move to an upgraded room was stored, and its old live object
+      // is closed by now: the new one took the id over before that.
+      return Optional.ofNullable(liveByHookId.get(hookId));
+    }
+    register(hookId, hook);
+    return Optional.of(hook);
   }
 
   /** As {@link #byHookId}, from memory only: never waits; empty when only the database knows. */
   Optional<Hook> knownByHookId(String hookId) {
-    return hookIds.knownConnectionId(hookId).map(byConnectionId::get);
+    return Optional.ofNullable(liveByHookId.get(hookId));
   }
 
   /** One webhook at work: its parsed config, its secret URL, what {@code list} says of it. */
@@ -201,7 +229,9 @@ final class Hooks extends NamedKind<WebhookConfig> {
 
     /** The secret URL, its id made and stored the first time it is asked for. */
     String url() {
-      return settings.urlPrefix() + hookIds.hookIdFor(connection.id());
+      String hookId = hookIds.hookIdFor(connection.id());
+      register(hookId, this);
+      return settings.urlPrefix() + hookId;
     }
 
     @Override
@@ -257,7 +287,10 @@ final class Hooks extends NamedKind<WebhookConfig> {
     @Override
     public void closed(boolean replaced) {
       if (replaced) return;
-      byConnectionId.remove(connection.id(), this);
+      synchronized (Hooks.this) {
+        byConnectionId.remove(connection.id(), this);
+        liveByHookId.values().removeIf(hook -> hook == this);
+      }
       hookIds.forget(connection.id());
     }
   }

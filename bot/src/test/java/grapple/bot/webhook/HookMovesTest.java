@@ -1,0 +1,118 @@
+package grapple.bot.webhook;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import grapple.state.Connection;
+import grapple.state.ConnectionId;
+import grapple.state.ConnectionStore;
+import grapple.state.Database;
+import grapple.state.Json;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A hook moving to the room that replaced its room (an upgrade) keeps its URL, and the URL finds a
+ * live hook at every step of the move: a request in the middle of it is never answered 404.
+ */
+class HookMovesTest {
+  private static final String OLD = "!old:test";
+  private static final String NEW = "!new:test";
+  private static final String TYPE = "uk.half-shot.matrix-hookshot.generic.hook";
+  private static final Connection.Audit AUDIT =
+      new Connection.Audit("@admin:test", null, Instant.EPOCH);
+
+  @TempDir Path dir;
+  private Database db;
+  private ConnectionStore store;
+  private Hooks hooks;
+
+  @BeforeEach
+  void open() {
+    db = Database.open(dir.resolve("grapple.db"));
+    store = new ConnectionStore(db);
+    hooks =
+        new Hooks(
+            WebhookSettingsTest.settings("generic: {urlPrefix: \"http://hooks.test/webhook/\"}"),
+            new HookIds(store),
+            Clock.systemUTC());
+  }
+
+  @AfterEach
+  void close() {
+    db.close();
+  }
+
+  private static Connection in(String room) {
+    return new Connection(
+        ConnectionId.of(room, TYPE, "ci"),
+        room,
+        Hooks.TYPE,
+        TYPE,
+        "ci",
+        Json.object().put("name", "ci"),
+        AUDIT,
+        AUDIT);
+  }
+
+  private Hooks.Hook open(Connection c) {
+    return (Hooks.Hook) hooks.open(c, hooks.parse("ci", c.config()), false);
+  }
+
+  /** The room of the hook the id leads to, looked up in memory and as a database lookup would. */
+  private String roomOf(String hookId) {
+    Optional<Hooks.Hook> known = hooks.knownByHookId(hookId);
+    Optional<Hooks.Hook> stored = hooks.byHookId(hookId);
+    assertThat(known).as("found in memory").isPresent();
+    assertThat(stored).as("found by the lookup that may read the database").isPresent();
+    assertThat(stored.get()).isSameAs(known.get());
+    return known.get().connection().roomId();
+  }
+
+  /**
+   * The steps of a move, in the order the leader makes them and another instance takes them from
+   * the change log: stored, opened in the new room, closed in the old one.
+   */
+  @Test
+  void theUrlFindsALiveHookAtEveryStepOfTheMove() {
+    Connection old = in(OLD);
+    store.put(old);
+    Hooks.Hook oldHook = open(old);
+    String url = oldHook.url();
+    String hookId = url.substring(url.lastIndexOf('/') + 1);
+    assertThat(roomOf(hookId)).isEqualTo(OLD);
+
+    Connection moved = in(NEW);
+    assertThat(store.move(old, moved, List.of())).isTrue();
+    assertThat(roomOf(hookId)).isEqualTo(OLD);
+
+    Hooks.Hook newHook = open(moved);
+    assertThat(roomOf(hookId)).as("the new room's hook takes the id over").isEqualTo(NEW);
+
+    oldHook.closed(false);
+    assertThat(roomOf(hookId)).isEqualTo(NEW);
+    assertThat(newHook.url()).as("the same URL").isEqualTo(url);
+  }
+
+  /** A hook removed for good lets go of its URL: the id finds nothing. */
+  @Test
+  void aRemovedHooksUrlFindsNothing() {
+    Connection c = in(OLD);
+    store.put(c);
+    Hooks.Hook hook = open(c);
+    String url = hook.url();
+    String hookId = url.substring(url.lastIndexOf('/') + 1);
+
+    store.remove(OLD, c.id());
+    hook.closed(false);
+
+    assertThat(hooks.knownByHookId(hookId)).isEmpty();
+    assertThat(hooks.byHookId(hookId)).isEmpty();
+  }
+}
