@@ -457,7 +457,9 @@ final class RoomUpgrades {
     List<Active> all = connections.inRoom(oldRoom);
     List<Active> allowed =
         all.stream().filter(a -> connections.mayManage(by, oldRoom, a.kind())).toList();
-    if (allowed.size() < all.size() && toldNotAllowed.add(oldRoom)) {
+    if (allowed.size() < all.size()
+        && toldNotAllowed.add(oldRoom)
+        && firstTime("not allowed " + oldRoom + " " + newRoom + " " + by)) {
       String services =
           all.stream()
               .filter(a -> !allowed.contains(a))

@@ -559,6 +559,32 @@ class RoomUpgradesTest {
     assertThat(postAndSeeWhere(hookId, "moved all the same")).isEqualTo(NEW);
   }
 
+  /**
+   * The old room is told once which connections stay there, also when the batch that held the
+   * tombstone is handled again after a stop.
+   */
+  @Test
+  void theRoomIsToldOnceWhichConnectionsStayAlsoAcrossARestart() throws Exception {
+    hub = webhooks();
+    hookInOld();
+    String mallory = "@mallory:evil.test";
+    hub.state(OLD, RoomUpgrades.TOMBSTONE, "", mallory, Json.object().put("replacement_room", NEW));
+    assertThat(hub.gateway.takeSent().content().path("body").asText())
+        .contains("who may not manage its `generic` connections");
+    hub.close();
+
+    hub = webhooks();
+    initial(OLD, HOOK, "alerts", ADMIN, Json.object().put("name", "alerts"));
+    hub.core.joinedAtStart(java.util.Set.of(OLD));
+    // The batch that held the tombstone had not committed before the stop: it is handled again.
+    hub.state(OLD, RoomUpgrades.TOMBSTONE, "", mallory, Json.object().put("replacement_room", NEW));
+
+    assertThat(hub.connections.inRoom(OLD)).hasSize(1);
+    hub.db.writeAndWait(c -> null);
+    hub.awaitDelivered();
+    assertThat(hub.gateway.takeSent(java.time.Duration.ZERO)).isNull();
+  }
+
   /** As above, with a restart between the two tombstones and the bot's power. */
   @Test
   void aLaterTombstoneFromSomeoneWhoMayNotManageConnectionsDoesNotStopAPendingMoveAfterARestart()
