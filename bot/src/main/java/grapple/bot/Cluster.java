@@ -183,21 +183,35 @@ final class Cluster implements AutoCloseable {
   private void readOn() {
     while (true) {
       List<ChangeLog.Entry> page = changes.after(horizon, PAGE);
-      Set<String> roomsChanged = new LinkedHashSet<>();
       for (ChangeLog.Entry entry : page) {
         if (entry.instance().equals(changes.instance())) continue;
         String eventType = entry.eventType();
         String stateKey = entry.stateKey();
-        if (eventType == null || stateKey == null) {
-          roomsChanged.add(entry.roomId()); // The room's connections changed.
-        } else {
+        if (eventType != null && stateKey != null)
           authority.get(entry.roomId(), eventType, stateKey).ifPresent(this::apply);
-        }
       }
+      Set<String> roomsChanged = roomsToReload(page, changes.instance());
       roomsChanged.forEach(connections::reload);
       if (!page.isEmpty()) horizon = page.get(page.size() - 1).seq();
       if (page.size() < PAGE) return;
     }
+  }
+
+  /**
+   * The rooms whose connections another instance changed in {@code page}, in the order of their
+   * latest change: a connection moved to an upgraded room (logged: new room, then old) opens in the
+   * new room before it closes in the old one, even when the old room changed earlier in the page
+   * too, so its webhook answers throughout.
+   */
+  static Set<String> roomsToReload(List<ChangeLog.Entry> page, String self) {
+    Set<String> rooms = new LinkedHashSet<>();
+    for (ChangeLog.Entry entry : page) {
+      if (entry.instance().equals(self)) continue;
+      if (entry.eventType() != null && entry.stateKey() != null) continue; // room state, not ours
+      rooms.remove(entry.roomId());
+      rooms.add(entry.roomId());
+    }
+    return rooms;
   }
 
   private void apply(RoomStateStore.Row row) {

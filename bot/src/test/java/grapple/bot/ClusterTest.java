@@ -90,6 +90,24 @@ class ClusterTest {
     return http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
   }
 
+  /**
+   * A connection moved to an upgraded room is logged in the new room, then the old: a follower
+   * reloads the rooms in the order of their latest change, so the moved webhook opens in the new
+   * room before it closes in the old one, even when the old room had changed earlier in the page.
+   */
+  @Test
+  void roomsReloadInTheOrderOfTheirLatestChange() {
+    List<grapple.state.ChangeLog.Entry> page =
+        List.of(
+            new grapple.state.ChangeLog.Entry(1, "!old:test", null, null, "a"),
+            new grapple.state.ChangeLog.Entry(2, "!old:test", "m.room.member", "@c:test", "a"),
+            new grapple.state.ChangeLog.Entry(3, "!other:test", null, null, "b"),
+            new grapple.state.ChangeLog.Entry(4, "!new:test", null, null, "a"),
+            new grapple.state.ChangeLog.Entry(5, "!old:test", null, null, "a"));
+
+    assertThat(Cluster.roomsToReload(page, "b")).containsExactly("!new:test", "!old:test");
+  }
+
   @Test
   void theLeaderKeepsRoomAuthorityForTheFollower() {
     leader.state(
