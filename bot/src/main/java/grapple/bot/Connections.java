@@ -59,6 +59,14 @@ public final class Connections {
    */
   private final Map<String, OwnWrite> ownWrites = new HashMap<>();
 
+  /**
+   * The notices queued for the sync batch being handled, by state event ({@link #firstInBatch}): a
+   * batch can hand the same event twice (in its room state and in the timeline a limited sync left
+   * out), and the mark that its notices are still to be said stays until the batch commits.
+   * Forgotten when the batch's work is taken ({@link #batchTaken}). Guarded by this object.
+   */
+  private final Set<String> saidInBatch = new java.util.HashSet<>();
+
   /** A state write of the bot's: what it wrote, and whether the hub applied it already. */
   private static final class OwnWrite {
     final ObjectNode content;
@@ -251,7 +259,12 @@ public final class Connections {
       restore = reconcile(e, kind.get(), initial, said);
     }
     // Outside the lock: putting the old content back is a call to the homeserver.
-    restore.ifPresent(previous -> said.notices.add(putBack(e, kind.get(), previous)));
+    if (restore.isPresent()) {
+      OutboxStore.Draft notice = putBack(e, kind.get(), restore.get());
+      synchronized (this) {
+        if (firstInBatch(e, "restored")) said.notices.add(notice);
+      }
+    }
     if (said.notices.isEmpty() && said.unsaid == null) return List.of();
     // Delivery hears of the rows when the batch commits (the outbox's own after-commit action).
     SqlWork<?> queue = outbox.queueing(said.notices);
@@ -464,7 +477,7 @@ public final class Connections {
           bad.getMessage());
       // Said once, when it arrives: state from before this run is replayed at every start (logged
       // only).
-      if (initial) return;
+      if (initial || !firstInBatch(e, "invalid")) return;
       said.notices.add(
           Outbox.message(
               e.roomId(), Messages.notice(Notices.invalid(kind, e.stateKey(), bad.getMessage()))));
@@ -489,12 +502,28 @@ public final class Connections {
   private List<OutboxStore.Draft> notices(
       RoomEvent.State e, Active active, boolean initial, boolean created) {
     List<OutboxStore.Draft> out = new ArrayList<>(2);
-    if (created && !e.sender().equals(gateway.botUserId())) {
+    if (created && !e.sender().equals(gateway.botUserId()) && firstInBatch(e, "welcome")) {
       welcomeOf(active).ifPresent(dm -> out.add(Outbox.direct(e.sender(), Messages.notice(dm))));
     }
-    if (!initial)
+    if (!initial && firstInBatch(e, "notice"))
       active.live().stateNotice().ifPresent(c -> out.add(Outbox.message(e.roomId(), c)));
     return out;
+  }
+
+  /**
+   * True the first time in the sync batch being handled that {@code e} calls for notice {@code
+   * what}: the same event handed again in that batch says it no more.
+   */
+  private boolean firstInBatch(RoomEvent.State e, String what) {
+    return saidInBatch.add(what + ' ' + e.eventId());
+  }
+
+  /**
+   * The sync batch's work was taken, to commit or (a failed batch) to drop: a batch handled again
+   * says its notices again, as what it queued before never committed.
+   */
+  synchronized void batchTaken() {
+    saidInBatch.clear();
   }
 
   /** Whether {@code sender} may change the room's connections of {@code kind} (the bot may). */

@@ -214,6 +214,7 @@ final class Core implements RoomEvents {
 
   @Override
   public BatchWrites takeWrites() {
+    connections.batchTaken();
     if (queued.isEmpty()) return BatchWrites.NONE;
     BatchWrites out =
         new BatchWrites(

@@ -330,6 +330,70 @@ class CoreTest {
     assertThat(sentNow()).isNull();
   }
 
+  /**
+   * A sync batch can hand the same state event twice: in its room state and again in the timeline a
+   * limited sync left out (fetched back). A hook written by hand sends its URL once, not once for
+   * each time the batch handed the event.
+   */
+  @Test
+  void aHookWrittenByHandHandedTwiceInOneBatchSendsItsUrlOnce() throws Exception {
+    gateway.batchWrites();
+    RoomEvent.State written =
+        new RoomEvent.State(ROOM, "$w", ADMIN, HOOK, "hand", Json.object().put("name", "hand"));
+    core.onEvent(written, false); // the batch's room state
+    core.onEvent(written, false); // the events the limited timeline left out
+    commitBatch("$w");
+
+    FakeGateway.Sent dm = gateway.takeSent();
+    assertThat(dm.roomId()).isEqualTo("!dm-" + ADMIN);
+    assertThat(dm.content().get("body").asText()).contains("http://hooks.test/webhook/");
+    assertThat(sentNow()).isNull();
+  }
+
+  /**
+   * As above, in the first batch of a run (its room state loaded, then the timeline the bot was
+   * away for), and for a hook created then changed by hand in it: the URL goes once.
+   */
+  @Test
+  void aHookWrittenThenChangedByHandHandedTwiceInOneBatchSendsItsUrlOnce() throws Exception {
+    gateway.batchWrites();
+    RoomEvent.State written =
+        new RoomEvent.State(ROOM, "$w1", ADMIN, HOOK, "hand", Json.object().put("name", "hand"));
+    RoomEvent.State changed =
+        new RoomEvent.State(
+            ROOM,
+            "$w2",
+            ADMIN,
+            HOOK,
+            "hand",
+            Json.object().put("name", "hand").put("waitForComplete", true));
+    core.onEvent(written, true); // the run's first batch: its room state
+    core.onEvent(written, false); // the timeline
+    core.onEvent(changed, false);
+    core.onEvent(written, false); // the same events once more (a room left and joined again)
+    core.onEvent(changed, false);
+    commitBatch("$w1", "$w2");
+
+    FakeGateway.Sent dm = gateway.takeSent();
+    assertThat(dm.roomId()).isEqualTo("!dm-" + ADMIN);
+    assertThat(dm.content().get("body").asText()).contains("http://hooks.test/webhook/");
+    assertThat(sentNow()).isNull();
+  }
+
+  /** As above, for the notice that a change is invalid. */
+  @Test
+  void anInvalidStateHandedTwiceInOneBatchIsSaidOnce() throws Exception {
+    gateway.batchWrites();
+    RoomEvent.State invalid =
+        new RoomEvent.State(ROOM, "$bad", ADMIN, HOOK, "x", Json.object().put("name", "x"));
+    core.onEvent(invalid, false);
+    core.onEvent(invalid, false);
+    commitBatch("$bad");
+
+    assertThat(gateway.takeSent().content().get("body").asText()).startsWith("Webhook `x`: ");
+    assertThat(sentNow()).isNull();
+  }
+
   /** Commits what the core queued for a batch with its position, as the sync loop does. */
   private void commitBatch(String... handled) {
     grapple.bot.room.BatchWrites writes = core.takeWrites();
