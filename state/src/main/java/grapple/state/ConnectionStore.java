@@ -81,7 +81,9 @@ public final class ConnectionStore {
   public Optional<Boolean> unsaid(String eventId) {
     return db.first(
         "SELECT event_id FROM processed_events WHERE event_id IN (?, ?)"
-            + " AND NOT EXISTS (SELECT 1 FROM processed_events WHERE event_id = ?)",
+            + " AND NOT EXISTS (SELECT 1 FROM processed_events WHERE event_id = ?)"
+            // Both, should a batch handled again re-create what it changed before: it created it.
+            + " ORDER BY event_id LIMIT 1",
         rs -> rs.getString(1).startsWith(UNSAID_NEW),
         UNSAID + eventId,
         UNSAID_NEW + eventId,

@@ -28,6 +28,24 @@ class ConnectionStoreTest extends OnBothDialects {
     assertThat(store.all()).isEmpty();
   }
 
+  /**
+   * A state event's mark says its notices are still to be said, and whether it created the
+   * connection; when a batch handled again made both marks, it did; the batch's commit takes both.
+   */
+  @Test
+  void anUnsaidMarkTellsWhetherTheEventCreatedTheConnection() {
+    Connection hook = webhook("ci", ALICE);
+    assertThat(store.unsaid("$e")).isEmpty();
+
+    store.put(hook, "$e", false);
+    assertThat(store.unsaid("$e")).contains(false);
+    store.put(hook, "$e", true);
+    assertThat(store.unsaid("$e")).contains(true);
+
+    db.writeAndWait(ConnectionStore.said("$e"));
+    assertThat(store.unsaid("$e")).isEmpty();
+  }
+
   @Test
   void aMoveCarriesSecretsAndTheNamedTablesToTheNewIdOnceOnly() {
     Connection old = webhook("ci", ALICE);
