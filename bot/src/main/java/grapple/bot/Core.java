@@ -327,8 +327,12 @@ final class Core implements RoomEvents {
   }
 
   /**
-   * The replies of the connections that claimed {@code command}'s message and still do (one removed
-   * meanwhile, or whose prefix changed, answers nothing), in the order they claimed it.
+   * The replies of the first connection that claimed {@code command}'s message, still does (one
+   * removed meanwhile, or whose prefix changed, answers nothing) and answers it, asked in the order
+   * they claimed it: hookshot hands a message to a room's connections in turn and stops at the
+   * first that handles it, so {@code #12} in a room following two repositories is answered once,
+   * not once per repository. One that answers nothing (an issue it does not have, a refusal already
+   * given this minute) leaves the message to the next.
    */
   private List<ObjectNode> answersOfConnections(
       WaitingCommands.Waiting command, ObjectNode claims) {
@@ -351,6 +355,7 @@ final class Core implements RoomEvents {
             command.sender());
       } else if (active.get().live().claims(message)) {
         out.addAll(active.get().live().answer(message));
+        if (!out.isEmpty()) break;
       }
     }
     return out;

@@ -152,6 +152,31 @@ class ForgeRoomCommandsOnceTest {
     assertThat(hub.waiting.waiting()).isZero();
   }
 
+  @Test
+  void aHotlinkTwoConnectionsClaimIsAnsweredByTheFirstThatHasTheIssueOnly() throws Exception {
+    github.repo("o/s").permission("alice", "write");
+    TestHub hub = following(Runnable::run);
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple github repo " + github.webUrl() + "/o/s"))
+        .isEqualTo("Room configured to bridge `o/s`");
+    int both = github.repo("o/r").issue("Broken in r", "alice");
+    assertThat(github.repo("o/s").issue("Broken in s", "alice")).isEqualTo(both);
+    int onlyInS = github.repo("o/s").issue("Only in s", "alice");
+
+    hub.core.onEvent(message("$both", "is #" + both + " fixed?"), false);
+    hub.core.onEvent(message("$onlyInS", "and #" + onlyInS + "?"), false);
+    hub.awaitDelivered();
+
+    String inR = github.webUrl() + "/o/r/issues/" + both;
+    String inS = github.webUrl() + "/o/s/issues/" + onlyInS;
+    assertThat(replies(hub))
+        .extracting(s -> s.content().path("body").asText())
+        .as("one answer to each message, as hookshot gives")
+        .containsExactly(
+            "Issue [#" + both + "](" + inR + "): Broken in r (open)",
+            "Issue [#" + onlyInS + "](" + inS + "): Only in s (open)");
+    assertThat(hub.waiting.waiting()).isZero();
+  }
+
   /** A hub answering on {@code commandThreads}, the room following o/r with Alice linked. */
   private TestHub following(Executor commandThreads) throws InterruptedException {
     TestHub hub = hub(Runnable::run);
