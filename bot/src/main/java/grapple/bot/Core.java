@@ -68,6 +68,14 @@ final class Core implements RoomEvents {
   private final List<LiveConnection.Queued> queued = new ArrayList<>();
 
   /**
+   * The connections' replies to a waiting command whose answer's transaction failed, by its seq:
+   * tried again ({@link WaitingCommands}), it queues these rather than run the forge command a
+   * second time (a second issue). Forgotten once the command is answered.
+   */
+  private final Map<Long, List<ObjectNode>> notCommitted =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  /**
    * {@code authoritySeen} hears every state event once the rooms' authority took it in (for the
    * other instances).
    */
@@ -296,6 +304,7 @@ final class Core implements RoomEvents {
           command.eventId(),
           command.sender());
       db.writeAndWait(WaitingCommands.answered(command));
+      notCommitted.remove(command.seq());
       return;
     }
     ObjectNode claims = readClaims(command);
@@ -310,9 +319,14 @@ final class Core implements RoomEvents {
     } else {
       outcome = dispatcher.handle(command.roomId(), command.sender(), command.eventId(), body);
     }
-    List<ObjectNode> replies = answersOfConnections(command, claims);
+    List<ObjectNode> replies = notCommitted.get(command.seq());
+    if (replies == null) {
+      replies = answersOfConnections(command, claims);
+      if (!replies.isEmpty()) notCommitted.put(command.seq(), replies);
+    }
     if (outcome.isPresent() || claims.has(CLAIMS_CONNECTIONS)) answer(command, outcome, replies);
     else db.writeAndWait(WaitingCommands.answered(command));
+    notCommitted.remove(command.seq());
   }
 
   /** The claims of {@code command}; a {@code !grapple} command only when it has none. */

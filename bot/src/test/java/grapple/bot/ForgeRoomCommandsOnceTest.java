@@ -8,6 +8,7 @@ import grapple.bot.github.GithubService;
 import grapple.bot.room.RoomEvent;
 import grapple.state.Json;
 import grapple.state.Location;
+import grapple.state.Sql;
 import grapple.testing.github.FakeGithub;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -174,6 +175,31 @@ class ForgeRoomCommandsOnceTest {
         .containsExactly(
             "Issue [#" + both + "](" + inR + "): Broken in r (open)",
             "Issue [#" + onlyInS + "](" + inS + "): Only in s (open)");
+    assertThat(hub.waiting.waiting()).isZero();
+  }
+
+  @Test
+  void aForgeCommandWhoseAnswerFailedToCommitIsNotRunAgainWhenTriedAgain() throws Exception {
+    TestHub hub = following(Runnable::run);
+    // The answer's transaction fails once (the disk full, a PostgreSQL failover) after GitHub did
+    // what the command asked.
+    hub.db.writeAndWait(
+        c ->
+            Sql.update(
+                c,
+                "CREATE TRIGGER refuse_answer BEFORE INSERT ON processed_events"
+                    + " WHEN NEW.event_id = 'answered:$create'"
+                    + " BEGIN SELECT RAISE(ABORT, 'the disk is full'); END"));
+
+    hub.core.onEvent(message("$create", "!gh create \"Only once\""), false);
+    assertThat(github.issues("o/r")).hasSize(1);
+    assertThat(hub.waiting.waiting()).isOne();
+    hub.db.writeAndWait(c -> Sql.update(c, "DROP TRIGGER refuse_answer"));
+
+    FakeGateway.Sent reply = hub.gateway.takeSent(Duration.ofSeconds(15));
+    assertThat(reply).as("the answer, tried again").isNotNull();
+    assertThat(reply.content().path("body").asText()).startsWith("Created issue [o/r#1]");
+    assertThat(github.issues("o/r")).as("issues opened").hasSize(1);
     assertThat(hub.waiting.waiting()).isZero();
   }
 
