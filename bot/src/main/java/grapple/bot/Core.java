@@ -68,6 +68,14 @@ final class Core implements RoomEvents {
   private final List<LiveConnection.Queued> queued = new ArrayList<>();
 
   /**
+   * The connections' replies to a waiting command whose answer's transaction failed, by its seq:
+   * tried again ({@link WaitingCommands}), it queues these rather than run the forge command a
+   * second time (a second issue). Forgotten once the command is answered.
+   */
+  private final Map<Long, List<ObjectNode>> notCommitted =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  /**
    * {@code authoritySeen} hears every state event once the rooms' authority took it in (for the
    * other instances).
    */
@@ -297,6 +305,7 @@ final class Core implements RoomEvents {
           command.eventId(),
           command.sender());
       db.writeAndWait(WaitingCommands.answered(command));
+      notCommitted.remove(command.seq());
       return;
     }
     ObjectNode claims = readClaims(command);
@@ -311,9 +320,14 @@ final class Core implements RoomEvents {
     } else {
       outcome = dispatcher.handle(command.roomId(), command.sender(), command.eventId(), body);
     }
-    List<ObjectNode> replies = answersOfConnections(command, claims);
+    List<ObjectNode> replies = notCommitted.get(command.seq());
+    if (replies == null) {
+      replies = answersOfConnections(command, claims);
+      if (!replies.isEmpty()) notCommitted.put(command.seq(), replies);
+    }
     if (outcome.isPresent() || claims.has(CLAIMS_CONNECTIONS)) answer(command, outcome, replies);
     else db.writeAndWait(WaitingCommands.answered(command));
+    notCommitted.remove(command.seq());
   }
 
   /** The claims of {@code command}; a {@code !grapple} command only when it has none. */
@@ -328,8 +342,12 @@ final class Core implements RoomEvents {
   }
 
   /**
-   * The replies of the connections that claimed {@code command}'s message and still do (one removed
-   * meanwhile, or whose prefix changed, answers nothing), in the order they claimed it.
+   * The replies of the first connection that claimed {@code command}'s message, still does (one
+   * removed meanwhile, or whose prefix changed, answers nothing) and answers it, asked in the order
+   * they claimed it: hookshot hands a message to a room's connections in turn and stops at the
+   * first that handles it, so {@code #12} in a room following two repositories is answered once,
+   * not once per repository. One that answers nothing (an issue it does not have, a refusal already
+   * given this minute) leaves the message to the next.
    */
   private List<ObjectNode> answersOfConnections(
       WaitingCommands.Waiting command, ObjectNode claims) {
@@ -352,6 +370,7 @@ final class Core implements RoomEvents {
             command.sender());
       } else if (active.get().live().claims(message)) {
         out.addAll(active.get().live().answer(message));
+        if (!out.isEmpty()) break;
       }
     }
     return out;

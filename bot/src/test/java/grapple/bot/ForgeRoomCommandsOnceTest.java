@@ -8,6 +8,7 @@ import grapple.bot.github.GithubService;
 import grapple.bot.room.RoomEvent;
 import grapple.state.Json;
 import grapple.state.Location;
+import grapple.state.Sql;
 import grapple.testing.github.FakeGithub;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -149,6 +150,56 @@ class ForgeRoomCommandsOnceTest {
     assertThat(replies).hasSize(1);
     assertThat(replies.get(0).content().path("body").asText()).doesNotContain("o/r");
     assertThat(github.issues("o/r")).isEmpty();
+    assertThat(hub.waiting.waiting()).isZero();
+  }
+
+  @Test
+  void aHotlinkTwoConnectionsClaimIsAnsweredByTheFirstThatHasTheIssueOnly() throws Exception {
+    github.repo("o/s").permission("alice", "write");
+    TestHub hub = following(Runnable::run);
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple github repo " + github.webUrl() + "/o/s"))
+        .isEqualTo("Room configured to bridge `o/s`");
+    int both = github.repo("o/r").issue("Broken in r", "alice");
+    assertThat(github.repo("o/s").issue("Broken in s", "alice")).isEqualTo(both);
+    int onlyInS = github.repo("o/s").issue("Only in s", "alice");
+
+    hub.core.onEvent(message("$both", "is #" + both + " fixed?"), false);
+    hub.core.onEvent(message("$onlyInS", "and #" + onlyInS + "?"), false);
+    hub.awaitDelivered();
+
+    String inR = github.webUrl() + "/o/r/issues/" + both;
+    String inS = github.webUrl() + "/o/s/issues/" + onlyInS;
+    assertThat(replies(hub))
+        .extracting(s -> s.content().path("body").asText())
+        .as("one answer to each message, as hookshot gives")
+        .containsExactly(
+            "Issue [#" + both + "](" + inR + "): Broken in r (open)",
+            "Issue [#" + onlyInS + "](" + inS + "): Only in s (open)");
+    assertThat(hub.waiting.waiting()).isZero();
+  }
+
+  @Test
+  void aForgeCommandWhoseAnswerFailedToCommitIsNotRunAgainWhenTriedAgain() throws Exception {
+    TestHub hub = following(Runnable::run);
+    // The answer's transaction fails once (the disk full, a PostgreSQL failover) after GitHub did
+    // what the command asked.
+    hub.db.writeAndWait(
+        c ->
+            Sql.update(
+                c,
+                "CREATE TRIGGER refuse_answer BEFORE INSERT ON processed_events"
+                    + " WHEN NEW.event_id = 'answered:$create'"
+                    + " BEGIN SELECT RAISE(ABORT, 'the disk is full'); END"));
+
+    hub.core.onEvent(message("$create", "!gh create \"Only once\""), false);
+    assertThat(github.issues("o/r")).hasSize(1);
+    assertThat(hub.waiting.waiting()).isOne();
+    hub.db.writeAndWait(c -> Sql.update(c, "DROP TRIGGER refuse_answer"));
+
+    FakeGateway.Sent reply = hub.gateway.takeSent(Duration.ofSeconds(15));
+    assertThat(reply).as("the answer, tried again").isNotNull();
+    assertThat(reply.content().path("body").asText()).startsWith("Created issue [o/r#1]");
+    assertThat(github.issues("o/r")).as("issues opened").hasSize(1);
     assertThat(hub.waiting.waiting()).isZero();
   }
 
