@@ -179,19 +179,7 @@ public final class Connections {
    * Hands a room message to each of the room's connections; one failing does not stop the others.
    */
   void onMessage(RoomEvent.Message message) {
-    for (Active a : inRoom(message.roomId())) {
-      try {
-        a.live().onMessage(message);
-      } catch (RuntimeException e) {
-        log.error(
-            "room {}: {} '{}' failed on message {}",
-            message.roomId(),
-            a.kind().name(),
-            a.stateKey(),
-            message.eventId(),
-            e);
-      }
-    }
+    eachInRoom(message, a -> a.live().onMessage(message));
   }
 
   /**
@@ -201,9 +189,21 @@ public final class Connections {
    */
   List<String> claimants(RoomEvent.Message message) {
     List<String> out = new ArrayList<>();
+    eachInRoom(
+        message,
+        a -> {
+          if (a.live().claims(message)) out.add(a.id());
+        });
+    return out;
+  }
+
+  /**
+   * Runs {@code action} on each connection of the message's room; a failure is logged, not thrown.
+   */
+  private void eachInRoom(RoomEvent.Message message, java.util.function.Consumer<Active> action) {
     for (Active a : inRoom(message.roomId())) {
       try {
-        if (a.live().claims(message)) out.add(a.id());
+        action.accept(a);
       } catch (RuntimeException e) {
         log.error(
             "room {}: {} '{}' failed on message {}",
@@ -214,7 +214,6 @@ public final class Connections {
             e);
       }
     }
-    return out;
   }
 
   /**
