@@ -50,9 +50,7 @@ class CoreTest {
     assertThat(store.all())
         .singleElement()
         .satisfies(c -> assertThat(c.stateKey()).isEqualTo("hand"));
-    FakeGateway.Sent dm = gateway.takeSent();
-    assertThat(dm.roomId()).isEqualTo("!dm-" + ADMIN);
-    assertThat(dm.content().get("body").asText()).contains("http://hooks.test/webhook/");
+    assertNextIsTheUrlByDirectMessage();
   }
 
   /**
@@ -257,9 +255,7 @@ class CoreTest {
     commitBatch("$w1", "$w2");
 
     // The URL goes with the hook's creation; the change after it sends it no more.
-    FakeGateway.Sent dm = gateway.takeSent();
-    assertThat(dm.roomId()).isEqualTo("!dm-" + ADMIN);
-    assertThat(dm.content().get("body").asText()).contains("http://hooks.test/webhook/");
+    assertNextIsTheUrlByDirectMessage();
     assertThat(sentNow()).isNull();
     assertThat(store.all())
         .singleElement()
@@ -277,9 +273,7 @@ class CoreTest {
         new RoomEvent.State(ROOM, "$c1", ADMIN, HOOK, "hand", Json.object().put("name", "hand")),
         false);
     commitBatch("$c1");
-    FakeGateway.Sent dm = gateway.takeSent();
-    assertThat(dm.roomId()).isEqualTo("!dm-" + ADMIN);
-    assertThat(dm.content().get("body").asText()).contains("http://hooks.test/webhook/");
+    assertNextIsTheUrlByDirectMessage();
 
     core.onEvent(
         new RoomEvent.State(
@@ -320,9 +314,7 @@ class CoreTest {
     core.onEvent(written, false); // the batch fetched again
     commitBatch("$w");
 
-    FakeGateway.Sent dm = gateway.takeSent();
-    assertThat(dm.roomId()).isEqualTo("!dm-" + ADMIN);
-    assertThat(dm.content().get("body").asText()).contains("http://hooks.test/webhook/");
+    assertNextIsTheUrlByDirectMessage();
     assertThat(sentNow()).isNull();
 
     core.onEvent(written, false); // seen again, e.g. in a later batch's room state
@@ -344,9 +336,7 @@ class CoreTest {
     core.onEvent(written, false); // the events the limited timeline left out
     commitBatch("$w");
 
-    FakeGateway.Sent dm = gateway.takeSent();
-    assertThat(dm.roomId()).isEqualTo("!dm-" + ADMIN);
-    assertThat(dm.content().get("body").asText()).contains("http://hooks.test/webhook/");
+    assertNextIsTheUrlByDirectMessage();
     assertThat(sentNow()).isNull();
   }
 
@@ -374,9 +364,7 @@ class CoreTest {
     core.onEvent(changed, false);
     commitBatch("$w1", "$w2");
 
-    FakeGateway.Sent dm = gateway.takeSent();
-    assertThat(dm.roomId()).isEqualTo("!dm-" + ADMIN);
-    assertThat(dm.content().get("body").asText()).contains("http://hooks.test/webhook/");
+    assertNextIsTheUrlByDirectMessage();
     assertThat(sentNow()).isNull();
   }
 
@@ -400,6 +388,13 @@ class CoreTest {
     new grapple.bot.matrix.SyncStore(hub.db)
         .commit("s" + System.nanoTime(), List.of(handled), writes.work());
     writes.afterCommit();
+  }
+
+  /** The next message sent is the hook's secret URL, in the admin's direct chat with the bot. */
+  private void assertNextIsTheUrlByDirectMessage() throws InterruptedException {
+    FakeGateway.Sent dm = gateway.takeSent();
+    assertThat(dm.roomId()).isEqualTo("!dm-" + ADMIN);
+    assertThat(dm.content().get("body").asText()).contains("http://hooks.test/webhook/");
   }
 
   /** What was sent once every write so far has committed and the outbox is empty; null if none. */

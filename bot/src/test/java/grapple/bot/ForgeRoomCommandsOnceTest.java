@@ -7,11 +7,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import grapple.bot.github.GithubService;
 import grapple.bot.room.RoomEvent;
 import grapple.state.Json;
-import grapple.state.Location;
 import grapple.state.Sql;
 import grapple.testing.github.FakeGithub;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -221,14 +219,10 @@ class ForgeRoomCommandsOnceTest {
 
   private TestHub hub(Executor commandThreads) {
     TestHub hub =
-        new TestHub(
-            Location.sqlite(dir.resolve("grapple.db")),
+        TestHub.answeringOn(
             dir,
             List.of(new GithubService()),
             ForgeHub.githubYaml(github, "webhook-secret-0123", ""),
-            TestHub.EVERYONE_ADMIN,
-            true,
-            Clock.systemUTC(),
             commandThreads);
     hubs.add(hub);
     return hub;

@@ -128,6 +128,23 @@ final class TestHub implements AutoCloseable {
   }
 
   /**
+   * A leading hub on a SQLite file in {@code dir} where everyone is an admin, its commands answered
+   * on {@code commandThreads}.
+   */
+  static TestHub answeringOn(
+      Path dir, List<Service> services, String yaml, java.util.concurrent.Executor commandThreads) {
+    return new TestHub(
+        Location.sqlite(dir.resolve("grapple.db")),
+        dir,
+        services,
+        yaml,
+        EVERYONE_ADMIN,
+        true,
+        Clock.systemUTC(),
+        commandThreads);
+  }
+
+  /**
    * As above, commands answered on {@code commandThreads} (by default on the thread that reads
    * them, as soon as it has: the tests read answers in the order they sent commands).
    */

@@ -497,16 +497,7 @@ class WaitingCommandsTest {
   }
 
   private TestHub hub(List<Service> services, String yaml, Executor commandThreads) {
-    TestHub hub =
-        new TestHub(
-            Location.sqlite(dir.resolve("grapple.db")),
-            dir,
-            services,
-            yaml,
-            TestHub.EVERYONE_ADMIN,
-            true,
-            Clock.systemUTC(),
-            commandThreads);
+    TestHub hub = TestHub.answeringOn(dir, services, yaml, commandThreads);
     hubs.add(hub);
     return hub;
   }
