@@ -380,9 +380,13 @@ public final class Connections {
     rooms.forEach(this::reload);
   }
 
-  /** The same stored version: same content, changed at the same millisecond. */
+  /**
+   * The same stored version: same content, made and changed at the same millisecond (one removed
+   * and made again with the same content is another connection).
+   */
   private static boolean sameVersion(Connection a, Connection b) {
     return a.config().equals(b.config())
+        && a.created().at().toEpochMilli() == b.created().at().toEpochMilli()
         && a.updated().at().toEpochMilli() == b.updated().at().toEpochMilli();
   }
 

@@ -154,10 +154,18 @@ final class Hooks extends NamedKind<WebhookConfig> {
             config,
             script.flatMap(Transformation.Compiled::script),
             script.flatMap(Transformation.Compiled::error));
+    Hook previous = byConnectionId.get(connection.id());
+    boolean madeAgain =
+        previous != null && !previous.connection().created().equals(connection.created());
+    // Removed and made again under the same id (by another instance, read here in one reload): the
+    // id known in memory is the removed hook's; the new hook's is the one stored.
+    if (madeAgain) hookIds.forget(connection.id());
     Optional<String> hookId = hookIds.existing(connection.id());
     synchronized (this) {
       byConnectionId.put(connection.id(), hook);
       hookId.ifPresent(id -> liveByHookId.put(id, hook));
+      // The removed hook's URL finds nothing from now on, as it would had it been closed first.
+      if (madeAgain) liveByHookId.values().removeIf(h -> h == previous);
     }
     return hook;
   }

@@ -100,6 +100,40 @@ class HookMovesTest {
     assertThat(newHook.url()).as("the same URL").isEqualTo(url);
   }
 
+  /**
+   * Another instance removed the hook and made one of the same name again, and this instance reads
+   * both changes at once (one reload): the hook it opens is the new one, with the new URL; the
+   * removed hook's URL finds nothing here either.
+   */
+  @Test
+  void aHookRemovedAndMadeAgainElsewhereGetsTheNewUrlHere() {
+    Connection first = in(OLD);
+    store.put(first);
+    Hooks.Hook before = open(first);
+    String oldUrl = before.url();
+    String oldId = oldUrl.substring(oldUrl.lastIndexOf('/') + 1);
+
+    // The other instance: removed, then made again (same id, created later), with a new URL.
+    store.remove(OLD, first.id());
+    Connection.Audit later =
+        new Connection.Audit("@admin:test", null, Instant.EPOCH.plusSeconds(60));
+    Connection again =
+        new Connection(
+            first.id(), OLD, Hooks.TYPE, TYPE, "ci", Json.object().put("name", "ci"), later, later);
+    store.put(again);
+    String newId = new HookIds(store).hookIdFor(again.id());
+    assertThat(newId).isNotEqualTo(oldId);
+
+    // Here, as a reload opens it: the new one first, then the one it replaces is closed.
+    Hooks.Hook after = open(again);
+    before.closed(true);
+
+    assertThat(after.url()).as("the new URL").endsWith("/" + newId);
+    assertThat(hooks.knownByHookId(oldId)).as("the removed hook's URL").isEmpty();
+    assertThat(hooks.byHookId(oldId)).isEmpty();
+    assertThat(roomOf(newId)).isEqualTo(OLD);
+  }
+
   /** A hook removed for good lets go of its URL: the id finds nothing. */
   @Test
   void aRemovedHooksUrlFindsNothing() {
