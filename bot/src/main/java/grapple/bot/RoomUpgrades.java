@@ -99,9 +99,6 @@ final class RoomUpgrades {
 
   private final Map<String, String> replaces = new HashMap<>();
 
-  /** Old room → the server of whoever upgraded it, to join the new room through. */
-  private final Map<String, String> via = new HashMap<>();
-
   /**
    * Old room → who sent its tombstone, as its state says (replayed at every start) or, when a later
    * one came from someone who may not manage connections, as recorded: only the connections they
@@ -271,8 +268,6 @@ final class RoomUpgrades {
       return;
     }
     upgrader.put(oldRoom, sender);
-    int colon = sender.indexOf(':');
-    if (colon > 0) via.put(oldRoom, sender.substring(colon + 1));
     Map<String, String> upgraded = replacedBy();
     if (!newRoom.equals(upgraded.get(oldRoom))) {
       // Recorded before anything is written in the new room: a restart then knows the bot's copy
@@ -512,9 +507,15 @@ final class RoomUpgrades {
    * tried again later. A refusal (not invited) waits for an invite.
    */
   private boolean join(String oldRoom, String newRoom, String namedBy) {
-    String server = via.get(namedBy);
+    // The upgrader as recorded in the database, not only as the room's state says: a start that
+    // does not see their tombstone (replaced by a later one, or the bot no longer in that room)
+    // joins through their server all the same.
+    replacedBy();
+    String by = upgrader.get(namedBy);
+    List<String> via =
+        by != null && by.indexOf(':') > 0 ? List.of(by.substring(by.indexOf(':') + 1)) : List.of();
     try {
-      gateway.join(newRoom, server == null ? List.of() : List.of(server));
+      gateway.join(newRoom, via);
       log.info("room {}: joined {}, the room that replaced it", oldRoom, newRoom);
       return true;
     } catch (IOException | RuntimeException failure) {

@@ -750,6 +750,43 @@ class RoomUpgradesTest {
     }
   }
 
+  /**
+   * A restart while the join of the new room waits (the homeserver failed it): the join is tried
+   * again through the upgrader's server, also when the room's state no longer shows their tombstone
+   * (a later one replaced it) or is not seen at all (the bot is no longer in the old room).
+   */
+  @Test
+  void aJoinTriedAgainAfterARestartGoesThroughTheUpgradersServer() throws Exception {
+    String upgrader = "@admin:elsewhere.test";
+    PermissionRule[] rules = {
+      TestHub.everyService(ADMIN, PermissionLevel.ADMIN),
+      TestHub.everyService(upgrader, PermissionLevel.ADMIN)
+    };
+    hub = TestHub.webhooks(dir, rules);
+    hookInOld();
+    hub.gateway.failNextJoins(new IOException("HTTP 502 Bad Gateway"));
+    hub.state(
+        OLD, RoomUpgrades.TOMBSTONE, "", upgrader, Json.object().put("replacement_room", NEW));
+    assertThat(hub.gateway.membership()).containsExactly("join " + NEW + " via elsewhere.test");
+    hub.close();
+
+    hub = TestHub.webhooks(dir, rules);
+    initial(OLD, HOOK, "alerts", ADMIN, Json.object().put("name", "alerts"));
+    initial(
+        OLD,
+        RoomUpgrades.TOMBSTONE,
+        "",
+        "@mallory:evil.test",
+        Json.object().put("replacement_room", "!evil:t"));
+    hub.core.joinedAtStart(java.util.Set.of(OLD));
+    assertThat(hub.gateway.membership()).containsExactly("join " + NEW + " via elsewhere.test");
+    hub.close();
+
+    hub = TestHub.webhooks(dir, rules);
+    hub.core.joinedAtStart(java.util.Set.of());
+    assertThat(hub.gateway.membership()).containsExactly("join " + NEW + " via elsewhere.test");
+  }
+
   private void initial(String room, String type, String key, String sender, ObjectNode content) {
     hub.core.onEvent(
         new RoomEvent.State(room, "$" + System.nanoTime(), sender, type, key, content), true);
