@@ -103,6 +103,34 @@ public final class Changes {
     }
   }
 
+  /**
+   * The connection is being moved, or moved, to the room that replaced its room (an upgrade):
+   * nothing was written. A change while the move writes its copy would be lost (the copy has the
+   * content read before it), so it is refused until the move is done; a change made from what was
+   * read before the move is sent again there. {@link #existing} is the connection in the new room,
+   * once it is there.
+   */
+  public static final class Moved extends Conflict {
+    private static final long serialVersionUID = 1L;
+
+    Moved(
+        ConnectionKind<?> kind,
+        String stateKey,
+        String newRoomId,
+        boolean done,
+        @Nullable Active there) {
+      super(
+          kind.name()
+              + " "
+              + Markdown.code(stateKey)
+              + (done ? " moved to " : " is moving to ")
+              + Markdown.code(newRoomId)
+              + ", the room that replaced this one; nothing was written: "
+              + (done ? "send your change there." : "send your change there in a moment."),
+          there);
+    }
+  }
+
   /** Another connection of the room answers commands on that prefix already. */
   public static final class PrefixTaken extends Conflict {
     private static final long serialVersionUID = 1L;

@@ -67,6 +67,18 @@ public final class Connections {
    */
   private final Set<String> saidInBatch = new java.util.HashSet<>();
 
+  /**
+   * Connection id → the room it is being moved to ({@link #startMove}): commands and the API may
+   * not change it until it is there. Guarded by this object.
+   */
+  private final Map<String, String> moving = new HashMap<>();
+
+  /**
+   * Connection id in an upgraded room → the room it moved to in this run: a change made from what
+   * was read before the move is told where the connection went. Guarded by this object.
+   */
+  private final Map<String, String> movedTo = new HashMap<>();
+
   /** A state write of the bot's: what it wrote, and whether the hub applied it already. */
   private static final class OwnWrite {
     final ObjectNode content;
@@ -569,9 +581,10 @@ public final class Connections {
 
   /**
    * Notes a state write the bot is about to make, before it is made (so its echo is known) and
-   * refuses a creation that another creation of the same key is already making, and a change made
-   * from {@code base} when the connection in effect has other content by now (someone else's change
-   * came in after {@code base} was read).
+   * refuses a creation that another creation of the same key is already making, a change made from
+   * {@code base} when the connection in effect has other content by now (someone else's change came
+   * in after {@code base} was read), and a change of a connection that is moving or moved to the
+   * room that replaced its room ({@link Changes.Moved}).
    */
   synchronized void expectOwnWrite(
       String roomId,
@@ -582,6 +595,13 @@ public final class Connections {
       @Nullable Active base) {
     String key = key(roomId, kind.eventType(), stateKey);
     Optional<Active> existing = find(roomId, kind, stateKey);
+    String id = ConnectionId.of(roomId, kind.eventType(), stateKey);
+    String newRoom = moving.get(id);
+    if (newRoom != null) throw new Changes.Moved(kind, stateKey, newRoom, false, null);
+    newRoom = movedTo.get(id);
+    if (newRoom != null && existing.isEmpty() && !creating)
+      throw new Changes.Moved(
+          kind, stateKey, newRoom, true, find(newRoom, kind, stateKey).orElse(null));
     if (creating) {
       if (existing.isPresent() || pendingCreation(key))
         throw new Changes.AlreadyExists(kind, stateKey, existing.orElse(null));
@@ -669,13 +689,33 @@ public final class Connections {
   }
 
   /**
-   * Moves {@code old} to {@code newRoomId}, the room that replaced its room, as the same
-   * connection: stored there under its new id with its secrets and what its kind keeps by id
-   * ({@link ConnectionKind#tablesByConnection}), opened there (not as created: nobody is told a new
-   * secret) and taken out of effect in the old room, in one transaction. The caller has written its
-   * state in the new room. Returns the connection in effect there.
+   * Marks {@code old} as moving to {@code newRoomId} until {@link #endMove}: commands and the API
+   * may not change it meanwhile ({@link Changes.Moved}). False, marking nothing, while a change of
+   * theirs is being written: the move waits for it rather than copy what it is about to replace.
    */
-  synchronized Optional<Active> moveTo(Active old, String newRoomId) {
+  synchronized boolean startMove(Active old, String newRoomId) {
+    OwnWrite pending = ownWrites.get(key(old.roomId(), old.kind().eventType(), old.stateKey()));
+    if (pending != null && !pending.applied) return false;
+    moving.put(old.id(), newRoomId);
+    return true;
+  }
+
+  /** The move that {@link #startMove} marked is done (or given up). */
+  synchronized void endMove(Active old) {
+    moving.remove(old.id());
+  }
+
+  /**
+   * Moves the connection {@code read} was to {@code newRoomId}, the room that replaced its room, as
+   * the same connection: stored there under its new id with its secrets and what its kind keeps by
+   * id ({@link ConnectionKind#tablesByConnection}), opened there (not as created: nobody is told a
+   * new secret) and taken out of effect in the old room, in one transaction. What moves is the
+   * connection as it is in effect now, which an edit of the old room's state may have changed since
+   * {@code read} was read. The caller has written its state in the new room. Returns the connection
+   * in effect there (empty: it was removed meanwhile).
+   */
+  synchronized Optional<Active> moveTo(Active read, String newRoomId) {
+    Active old = byId.getOrDefault(read.id(), read);
     Connection from = old.connection();
     Connection to =
         new Connection(
@@ -695,6 +735,7 @@ public final class Connections {
       return find(newRoomId, old.kind(), from.stateKey());
     }
     Active moved = new Active(to, old.kind(), old.config(), reopen(old.kind(), to, old.config()));
+    movedTo.put(from.id(), newRoomId);
     index(moved);
     unindex(old);
     old.live().closed(false);

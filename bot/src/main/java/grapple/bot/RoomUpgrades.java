@@ -567,43 +567,93 @@ final class RoomUpgrades {
     FAILED
   }
 
-  /** Writes the connection's state in the new room, then moves it there. */
-  private Moved move(Active old, String newRoom) {
-    ConnectionKind<?> kind = old.kind();
-    ObjectNode content = old.connection().config();
-    try {
-      connections.expectOwnWrite(newRoom, kind, old.stateKey(), content, true, null);
-    } catch (Changes.AlreadyExists exists) {
-      log.warn(
-          "room {}: not moving {} '{}' to {}: that room has one already; it stays here",
-          old.roomId(),
+  /**
+   * Writes the connection's state in the new room, then moves it there. An edit made while the move
+   * is under way is not lost, whoever makes it: the move copies the connection as it is just before
+   * the write; a command or API call may not change it while the copy is written (it is told to
+   * send its change to the new room) and one being written when the move comes is waited for; an
+   * edit of the old room's state that comes in meanwhile moves with it and is written in the new
+   * room too.
+   */
+  private Moved move(Active waiting, String newRoom) {
+    ConnectionKind<?> kind = waiting.kind();
+    String stateKey = waiting.stateKey();
+    if (!connections.startMove(waiting, newRoom)) {
+      log.info(
+          "room {}: {} '{}' is being changed; moving it to {} once that is done",
+          waiting.roomId(),
           kind.name(),
-          old.stateKey(),
+          stateKey,
           newRoom);
-      return Moved.STAYS;
-    }
-    try {
-      gateway.putState(newRoom, kind.eventType(), old.stateKey(), content);
-    } catch (IOException failure) {
-      connections.cancelOwnWrite(newRoom, kind, old.stateKey());
-      if (!retries.containsKey(old.roomId())) // Logged once while the failures go on.
-      log.warn(
-            "room {}: could not write {} '{}' in {}: {}",
-            old.roomId(),
-            kind.name(),
-            old.stateKey(),
-            newRoom,
-            failure.getMessage());
-      tellRefused(
-          old.roomId(),
-          newRoom,
-          "(" + failure.getMessage() + ").",
-          "I try again in a while, and then less and less often until it works.");
       return Moved.FAILED;
     }
-    finishMove(old, newRoom);
-    connections.ownWriteApplied(newRoom, kind, old.stateKey());
-    return Moved.MOVED;
+    try {
+      // Read again: an edit made since the room's connections were read is what moves.
+      Optional<Active> current = connections.find(waiting.roomId(), kind, stateKey);
+      if (current.isEmpty()) return Moved.STAYS; // Removed meanwhile: nothing to move.
+      Active old = current.get();
+      ObjectNode content = old.connection().config();
+      try {
+        connections.expectOwnWrite(newRoom, kind, stateKey, content, true, null);
+      } catch (Changes.AlreadyExists exists) {
+        log.warn(
+            "room {}: not moving {} '{}' to {}: that room has one already; it stays here",
+            old.roomId(),
+            kind.name(),
+            stateKey,
+            newRoom);
+        return Moved.STAYS;
+      }
+      try {
+        gateway.putState(newRoom, kind.eventType(), stateKey, content);
+      } catch (IOException failure) {
+        connections.cancelOwnWrite(newRoom, kind, stateKey);
+        if (!retries.containsKey(old.roomId())) // Logged once while the failures go on.
+        log.warn(
+              "room {}: could not write {} '{}' in {}: {}",
+              old.roomId(),
+              kind.name(),
+              stateKey,
+              newRoom,
+              failure.getMessage());
+        tellRefused(
+            old.roomId(),
+            newRoom,
+            "(" + failure.getMessage() + ").",
+            "I try again in a while, and then less and less often until it works.");
+        return Moved.FAILED;
+      }
+      Optional<Active> moved = finishMove(old, newRoom);
+      connections.ownWriteApplied(newRoom, kind, stateKey);
+      ObjectNode now = moved.map(a -> a.connection().config()).orElseGet(Json::object);
+      if (!now.equals(content)) {
+        // The old room's state changed (or emptied) while the copy was written: so does the new
+        // room's, or the next start would put the copy back in effect.
+        rewrite(old.roomId(), newRoom, kind, stateKey, now);
+      }
+      return moved.isPresent() ? Moved.MOVED : Moved.STAYS;
+    } finally {
+      connections.endMove(waiting);
+    }
+  }
+
+  /** Writes {@code content} as the new room's state of a connection that moved there. */
+  private void rewrite(
+      String oldRoom, String newRoom, ConnectionKind<?> kind, String stateKey, ObjectNode content) {
+    try {
+      connections.expectOwnWrite(newRoom, kind, stateKey, content, false, null);
+      gateway.putState(newRoom, kind.eventType(), stateKey, content);
+      connections.ownWriteApplied(newRoom, kind, stateKey);
+    } catch (IOException | RuntimeException failure) {
+      connections.cancelOwnWrite(newRoom, kind, stateKey);
+      log.warn(
+          "room {}: could not write the change of {} '{}' made during its move in {}: {}",
+          oldRoom,
+          kind.name(),
+          stateKey,
+          newRoom,
+          failure.getMessage());
+    }
   }
 
   /**
@@ -612,8 +662,8 @@ final class RoomUpgrades {
    * failure to empty it changes nothing: the move is stored, and state of the old room is not
    * opened again ({@link #claims}).
    */
-  private void finishMove(Active old, String newRoom) {
-    connections.moveTo(old, newRoom);
+  private Optional<Active> finishMove(Active old, String newRoom) {
+    Optional<Active> moved = connections.moveTo(old, newRoom);
     try {
       gateway.putState(old.roomId(), old.kind().eventType(), old.stateKey(), Json.object());
     } catch (IOException failure) {
@@ -625,5 +675,6 @@ final class RoomUpgrades {
           newRoom,
           failure.getMessage());
     }
+    return moved;
   }
 }

@@ -198,9 +198,23 @@ public final class FakeGateway implements RoomGateway {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted while held", e);
     }
+    Runnable meanwhile = whileWriting.remove(roomId);
+    if (meanwhile != null) meanwhile.run();
     IOException refusal = nextStateFailure();
     if (refusal != null) throw refusal;
     recordState(roomId, eventType, stateKey, content);
+  }
+
+  private final java.util.Map<String, Runnable> whileWriting =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  /**
+   * Runs {@code action} once, on the writer's thread, while the next state write in {@code roomId}
+   * is under way (before the homeserver has it): what others do meanwhile.
+   */
+  public FakeGateway whileWritingStateIn(String roomId, Runnable action) {
+    whileWriting.put(roomId, action);
+    return this;
   }
 
   private synchronized void recordState(

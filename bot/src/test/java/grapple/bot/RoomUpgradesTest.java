@@ -1,6 +1,7 @@
 package grapple.bot;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.feed.FeedService;
@@ -748,6 +749,114 @@ class RoomUpgradesTest {
           () -> hub.outboundQueued(newId) == 0 || hub.outboundNextAt(newId) > 0);
       assertThat(hub.outboundQueued(newId)).as("the queue waits").isEqualTo(1);
     }
+  }
+
+  private Active inEffect(String room, String stateKey) {
+    ConnectionKind<?> kind = hub.connections.kinds().byEventType(HOOK).orElseThrow();
+    return hub.connections.find(room, kind, stateKey).orElseThrow();
+  }
+
+  /** The content of the latest state write of {@code stateKey}'s hook in {@code room}. */
+  private ObjectNode lastWritten(String room, String stateKey) {
+    return hub.gateway.stateWrites().stream()
+        .filter(w -> w.roomId().equals(room) && w.stateKey().equals(stateKey))
+        .reduce((first, last) -> last)
+        .orElseThrow()
+        .content();
+  }
+
+  /**
+   * Edits made while the move writes the connections' copies in the new room are not lost: one of
+   * the old room's state moves with its connection and is written in the new room too; one through
+   * the API of a connection whose copy is being written is refused, saying where it goes; one of a
+   * connection not yet copied is what its copy has. An edit sent from what was read before the move
+   * is told where the connection went.
+   */
+  @Test
+  void anEditMadeWhileTheMoveIsUnderWayIsNotLost() throws Exception {
+    hub = webhooks();
+    String hookId = hookInOld();
+    hub.state(OLD, HOOK, "backup", ADMIN, Json.object().put("name", "backup"));
+    hub.gateway.takeSent(); // its welcome DM
+    tombstone();
+    Active alertsBefore = inEffect(OLD, "alerts");
+    ObjectNode byHand = Json.object().put("name", "alerts").put("allowRoomMentions", true);
+    ObjectNode byApi = Json.object().put("name", "alerts").put("includeHookBody", true);
+    ObjectNode backupByApi = Json.object().put("name", "backup").put("waitForComplete", true);
+    List<Throwable> refused = new java.util.ArrayList<>();
+    hub.gateway.whileWritingStateIn(
+        NEW,
+        () -> { // the copy of "alerts", the first to move
+          try {
+            hub.changes.update(inEffect(OLD, "alerts"), byApi, Changes.Actor.user(ADMIN));
+          } catch (IOException | RuntimeException e) {
+            refused.add(e);
+          }
+          try {
+            hub.changes.update(inEffect(OLD, "backup"), backupByApi, Changes.Actor.user(ADMIN));
+          } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          }
+          hub.state(OLD, HOOK, "alerts", ADMIN, byHand);
+        });
+
+    newRoomJoined(50);
+
+    assertThat(refused)
+        .singleElement()
+        .isInstanceOf(Changes.Moved.class)
+        .extracting(Throwable::getMessage)
+        .isEqualTo(
+            "Webhook `alerts` is moving to `!new:test`, the room that replaced this one; nothing"
+                + " was written: send your change there in a moment.");
+    assertThat(hub.connections.inRoom(OLD)).isEmpty();
+    assertThat(inEffect(NEW, "alerts").connection().config()).isEqualTo(byHand);
+    assertThat(inEffect(NEW, "backup").connection().config()).isEqualTo(backupByApi);
+    assertThat(new ConnectionStore(hub.db).all())
+        .extracting(c -> c.roomId() + " " + c.stateKey() + " " + c.config())
+        .containsExactlyInAnyOrder(NEW + " alerts " + byHand, NEW + " backup " + backupByApi);
+    assertThat(lastWritten(NEW, "alerts")).as("the new room's state").isEqualTo(byHand);
+    assertThat(lastWritten(NEW, "backup")).isEqualTo(backupByApi);
+    assertThat(hub.gateway.takeSent().content().path("body").asText())
+        .isEqualTo("This room replaces `!old:test`: I moved its 2 connections here.");
+
+    assertThatThrownBy(() -> hub.changes.update(alertsBefore, byApi, Changes.Actor.user(ADMIN)))
+        .isInstanceOf(Changes.Moved.class)
+        .hasMessage(
+            "Webhook `alerts` moved to `!new:test`, the room that replaced this one; nothing was"
+                + " written: send your change there.");
+    assertThat(hub.connections.inRoom(OLD)).as("not made again in the old room").isEmpty();
+    assertThat(postAndSeeWhere(hookId, "after the move")).isEqualTo(NEW);
+  }
+
+  /**
+   * A change the API is writing when the move comes is waited for: the move goes on once it is in
+   * effect, with it, rather than copy what it replaces and leave it to open a second hook in the
+   * old room.
+   */
+  @Test
+  void aChangeBeingWrittenWhenTheMoveComesMovesWithTheConnection() throws Exception {
+    hub = webhooks();
+    FakeClock clock = new FakeClock(Instant.parse("2026-12-05T06:00:00Z"));
+    hub.core.upgrades.timedBy(clock);
+    String hookId = hookInOld();
+    tombstone();
+    ObjectNode byApi = Json.object().put("name", "alerts").put("includeHookBody", true);
+    hub.gateway.whileWritingStateIn(OLD, () -> newRoomJoined(50));
+
+    hub.changes.update(inEffect(OLD, "alerts"), byApi, Changes.Actor.user(ADMIN));
+    assertThat(hub.gateway.stateWrites()).noneMatch(w -> w.roomId().equals(NEW));
+
+    retryAfter(clock, Duration.ofSeconds(5));
+    assertThat(hub.connections.inRoom(OLD)).isEmpty();
+    assertThat(inEffect(NEW, "alerts").connection().config()).isEqualTo(byApi);
+    assertThat(lastWritten(NEW, "alerts")).isEqualTo(byApi);
+    assertThat(new ConnectionStore(hub.db).all())
+        .singleElement()
+        .satisfies(c -> assertThat(c.roomId()).isEqualTo(NEW));
+    assertThat(hub.gateway.takeSent().content().path("body").asText())
+        .isEqualTo("This room replaces `!old:test`: I moved its 1 connection here.");
+    assertThat(postAndSeeWhere(hookId, "after the move")).isEqualTo(NEW);
   }
 
   /**
