@@ -700,6 +700,11 @@ public final class Connections {
     return true;
   }
 
+  /** The room the connection {@code connectionId} of an upgraded room moved to in this run. */
+  synchronized Optional<String> movedTo(String connectionId) {
+    return Optional.ofNullable(movedTo.get(connectionId));
+  }
+
   /** The move that {@link #startMove} marked is done (or given up). */
   synchronized void endMove(Active old) {
     moving.remove(old.id());

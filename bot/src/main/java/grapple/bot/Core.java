@@ -108,7 +108,7 @@ final class Core implements RoomEvents {
       boolean rejoined = !initial && botJoins(s) && !rooms.isJoined(s.roomId(), s.stateKey());
       rooms.apply(s);
       authoritySeen.accept(s);
-      if (!upgrades.claims(s)) {
+      if (!upgrades.claims(s, initial)) {
         queued.addAll(connections.onState(s, initial));
         commitUnlessBatched();
       }

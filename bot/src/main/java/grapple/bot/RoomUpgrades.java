@@ -9,6 +9,7 @@ import grapple.bot.room.RoomEvent;
 import grapple.bot.room.RoomGateway;
 import grapple.bot.room.RoomStates;
 import grapple.commands.Markdown;
+import grapple.state.ConnectionId;
 import grapple.state.Daemons;
 import grapple.state.Json;
 import grapple.state.KeyValueStore;
@@ -70,6 +71,7 @@ final class RoomUpgrades {
   private final RoomGateway gateway;
   private final Outbox outbox;
   private final KeyValueStore kv;
+  private final Changes changes;
   private volatile Clock clock = Clock.systemUTC();
 
   /** The first wait before a failed join or state write is tried again; doubled at each failure. */
@@ -126,6 +128,7 @@ final class RoomUpgrades {
     this.gateway = gateway;
     this.outbox = outbox;
     this.kv = kv;
+    this.changes = new Changes(connections, gateway);
   }
 
   /** Tells the time by {@code clock} (tests: a FakeClock drives the retries). */
@@ -153,9 +156,10 @@ final class RoomUpgrades {
    * Takes a connection state event before the hub does; true when it is handled here: in the new
    * room, the bot's copy of a connection of the room it replaced (written before a crash that came
    * before the move was stored) completes that move; in an upgraded room, state of a connection
-   * that is not there (moved already) is not opened again.
+   * that is not there (moved already) is not opened again, and an edit of one that moved in this
+   * run goes to the room it moved to ({@link #forward}).
    */
-  synchronized boolean claims(RoomEvent.State e) {
+  synchronized boolean claims(RoomEvent.State e, boolean initial) {
     Optional<ConnectionKind<?>> kind = connections.kinds().byEventType(e.eventType());
     if (kind.isEmpty() || Connections.isRemoval(e.content())) return false;
     Map<String, String> upgraded = replacedBy();
@@ -176,6 +180,8 @@ final class RoomUpgrades {
       }
     }
     if (upgraded.containsKey(e.roomId())) {
+      if (!initial && !e.sender().equals(gateway.botUserId()) && forward(e, kind.get()))
+        return true;
       log.info(
           "room {}: ignoring {} '{}': the room was upgraded to {}",
           e.roomId(),
@@ -185,6 +191,54 @@ final class RoomUpgrades {
       return true;
     }
     return false;
+  }
+
+  /**
+   * An edit of the old room's state of a connection that moved from there in this run (sent while
+   * the move was under way, and seen after it): what its sender meant is the connection, so the
+   * edit is made where the connection is now, if they may manage it there. False when no connection
+   * of that type and key moved from that room in this run. A removal is not forwarded: emptying a
+   * dead room's state is tidying up, not removing what moved on.
+   */
+  private boolean forward(RoomEvent.State e, ConnectionKind<?> kind) {
+    Optional<String> room =
+        connections.movedTo(ConnectionId.of(e.roomId(), kind.eventType(), e.stateKey()));
+    if (room.isEmpty()) return false;
+    Optional<Active> there = connections.find(room.get(), kind, e.stateKey());
+    if (there.isEmpty()) return false;
+    if (there.get().connection().config().equals(e.content())) return true;
+    if (!connections.mayManage(e.sender(), room.get(), kind)) {
+      log.warn(
+          "room {}: not applying {}'s edit of {} '{}' in {}, where it moved: they may not manage"
+              + " {} connections there",
+          e.roomId(),
+          e.sender(),
+          kind.name(),
+          e.stateKey(),
+          room.get(),
+          kind.service());
+      return true;
+    }
+    try {
+      changes.update(there.get(), e.content(), Changes.Actor.user(e.sender()));
+      log.info(
+          "room {}: {}'s edit of {} '{}', which moved to {} meanwhile, is applied there",
+          e.roomId(),
+          e.sender(),
+          kind.name(),
+          e.stateKey(),
+          room.get());
+    } catch (IOException | RuntimeException failure) {
+      log.warn(
+          "room {}: could not apply {}'s edit of {} '{}' in {}, where it moved: {}",
+          e.roomId(),
+          e.sender(),
+          kind.name(),
+          e.stateKey(),
+          room.get(),
+          failure.getMessage());
+    }
+    return true;
   }
 
   /**

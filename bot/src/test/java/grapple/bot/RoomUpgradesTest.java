@@ -830,6 +830,44 @@ class RoomUpgradesTest {
   }
 
   /**
+   * An edit of the old room's state sent while the move was under way and seen after it (the bot
+   * emptied that state right after it) is made where the hook is now; state of the old room from
+   * before this run, or from someone who may not manage the hook there, changes nothing.
+   */
+  @Test
+  void anEditOfTheOldRoomsStateSeenAfterTheMoveIsMadeInTheNewRoom() throws Exception {
+    hub = webhooks();
+    String hookId = hookInOld();
+    tombstone();
+    newRoomJoined(50);
+    assertThat(hub.gateway.takeSent().content().path("body").asText())
+        .contains("I moved its 1 connection here.");
+    ObjectNode edited = Json.object().put("name", "alerts").put("allowRoomMentions", true);
+
+    hub.state(OLD, HOOK, "alerts", ADMIN, edited);
+
+    assertThat(inEffect(NEW, "alerts").connection().config()).isEqualTo(edited);
+    assertThat(lastWritten(NEW, "alerts")).isEqualTo(edited);
+    assertThat(hub.connections.inRoom(OLD)).isEmpty();
+    assertThat(new ConnectionStore(hub.db).all())
+        .singleElement()
+        .satisfies(c -> assertThat(c.config()).isEqualTo(edited));
+
+    int writes = hub.gateway.stateWrites().size();
+    initial(OLD, HOOK, "alerts", ADMIN, Json.object().put("name", "alerts"));
+    hub.state(
+        OLD,
+        HOOK,
+        "alerts",
+        "@mallory:evil.test",
+        Json.object().put("name", "alerts").put("includeHookBody", true));
+    hub.state(OLD, HOOK, "alerts", ADMIN, Json.object());
+    assertThat(inEffect(NEW, "alerts").connection().config()).isEqualTo(edited);
+    assertThat(hub.gateway.stateWrites()).hasSize(writes);
+    assertThat(postAndSeeWhere(hookId, "still the new room")).isEqualTo(NEW);
+  }
+
+  /**
    * A change the API is writing when the move comes is waited for: the move goes on once it is in
    * effect, with it, rather than copy what it replaces and leave it to open a second hook in the
    * old room.
