@@ -2,6 +2,7 @@ package grapple.commands;
 
 import grapple.state.BadInput;
 import grapple.state.Fatal;
+import grapple.state.MessageException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -231,7 +232,9 @@ public final class Dispatcher {
   private Outcome invoke(Command command, Invocation call) {
     try {
       return new Outcome(command.handler().handle(call), call.directMessages());
-    } catch (BadInput e) {
+    } catch (MessageException e) {
+      // A refusal worded for whoever asked (bad input, a conflict with a change made meanwhile):
+      // said as it is.
       return new Outcome(Reply.error(e.getMessage()), List.of());
     } catch (Throwable e) {
       // Whatever a command raises on any input (a StackOverflowError included) is that command's

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.params.provider.Arguments.arguments;
 
 import grapple.state.BadInput;
+import grapple.state.MessageException;
 import grapple.testing.FakeClock;
 import java.time.Duration;
 import java.time.Instant;
@@ -532,6 +533,18 @@ class DispatcherTest {
               throw new StackOverflowError();
             }),
         new Command(
+            "moved",
+            "",
+            "Refused: a change made meanwhile",
+            "generic",
+            PermissionLevel.ADMIN,
+            call -> {
+              throw new MessageException(
+                  "Webhook `ci` is moving to `!new`; send your change there.") {
+                private static final long serialVersionUID = 1L;
+              };
+            }),
+        new Command(
             "half",
             "",
             "Queues a secret, then fails",
@@ -574,6 +587,14 @@ class DispatcherTest {
     assertThat(failed.isError()).isTrue();
     assertThat(failed.markdown()).contains("`overflow` failed: StackOverflowError");
     assertThat(next).isEqualTo(Reply.text("No webhooks yet."));
+  }
+
+  @Test
+  void aRefusalWordedForTheSenderIsSaidAsItIsNotAsACrash() {
+    Reply refused = reply(ADMIN, "!grapple moved");
+
+    assertThat(refused)
+        .isEqualTo(Reply.error("Webhook `ci` is moving to `!new`; send your change there."));
   }
 
   @Test
