@@ -509,11 +509,10 @@ class TransformationTest {
     ExecutorService pool = Executors.newFixedThreadPool(2);
     try {
       CompletableFuture<Object> looping =
-          runOnEmpty(loop, new Transformation.Limits(Duration.ofSeconds(2), 64L << 20), pool);
-      long started = System.nanoTime();
+          runOnEmpty(loop, new Transformation.Limits(Duration.ofSeconds(5), 64L << 20), pool);
       for (int i = 0; i < 50; i++) assertThat(quick.run(json("{}"), LIMIT).plain()).isEqualTo("ok");
-      assertThat((System.nanoTime() - started) / 1_000_000).isLessThan(1500);
-      assertThat(looping.get(5, TimeUnit.SECONDS)).isInstanceOf(Transformation.Failed.class);
+      assertThat(looping).as("the others ran while the loop still ran").isNotDone();
+      assertThat(looping.get(30, TimeUnit.SECONDS)).isInstanceOf(Transformation.Failed.class);
     } finally {
       pool.shutdownNow();
     }
@@ -577,7 +576,7 @@ class TransformationTest {
     try {
       CompletableFuture<Object> hogging = runOnEmpty(hog, MEMORY_BOUND, pool);
       for (int i = 0; i < 50; i++) assertThat(quick.run(json("{}"), LIMIT).plain()).isEqualTo("ok");
-      assertThat(hogging.get(5, TimeUnit.SECONDS))
+      assertThat(hogging.get(30, TimeUnit.SECONDS))
           .isInstanceOfSatisfying(
               Transformation.Failed.class,
               e -> assertThat(e.getMessage()).contains("allocated more than 64 MiB"));
