@@ -43,6 +43,14 @@ class PostgresTest {
     return leadership;
   }
 
+  /** {@code db} leading: started and elected within 10 s; {@code lost} counts down when it lost. */
+  private Leadership leading(Database db, CountDownLatch lost) throws InterruptedException {
+    CountDownLatch elected = new CountDownLatch(1);
+    Leadership leadership = lead(db, listener(elected, lost));
+    assertThat(elected.await(10, TimeUnit.SECONDS)).isTrue();
+    return leadership;
+  }
+
   @Test
   void aRefusedConnectionStopsTheStartWithOneLineNamingTheDatabase() {
     Location.Postgres nowhere =
@@ -261,10 +269,8 @@ class PostgresTest {
   void exactlyOneInstanceLeadsAndAnotherTakesOverWhenItGoes() throws Exception {
     Database a = open();
     Database b = open();
-    CountDownLatch aLeads = new CountDownLatch(1);
     CountDownLatch bLeads = new CountDownLatch(1);
-    Leadership first = lead(a, listener(aLeads, new CountDownLatch(1)));
-    assertThat(aLeads.await(10, TimeUnit.SECONDS)).isTrue();
+    Leadership first = leading(a, new CountDownLatch(1));
     Leadership second = lead(b, listener(bLeads, new CountDownLatch(1)));
 
     assertThat(bLeads.await(2_500, TimeUnit.MILLISECONDS)).isFalse();
@@ -283,20 +289,12 @@ class PostgresTest {
   void aLeaderWhoseSessionIsKilledIsToldItLostAndAnotherLeads() throws Exception {
     Database a = open();
     Database b = open();
-    CountDownLatch aLeads = new CountDownLatch(1);
     CountDownLatch aLost = new CountDownLatch(1);
     CountDownLatch bLeads = new CountDownLatch(1);
-    Leadership first = lead(a, listener(aLeads, aLost));
-    assertThat(aLeads.await(10, TimeUnit.SECONDS)).isTrue();
+    Leadership first = leading(a, aLost);
     lead(b, listener(bLeads, new CountDownLatch(1)));
 
-    try (Connection c = TestPostgres.connect(postgres.location());
-        Statement s = c.createStatement()) {
-      s.execute(
-          "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'grapple leader election'"
-              + " AND pid IN (SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted)"
-              + " AND datname = current_database()");
-    }
+    endTheLeaderSession();
 
     assertThat(aLost.await(10, TimeUnit.SECONDS)).isTrue();
     assertThat(first.leading()).isFalse();
@@ -405,17 +403,11 @@ class PostgresTest {
     Leadership first =
         lead(
             a,
-            new Leadership.Listener() {
-              @Override
-              public void elected() {
-                throw new IllegalStateException("the sync did not start");
-              }
-
-              @Override
-              public void lost(String why) {
-                aLost.countDown();
-              }
-            });
+            listener(
+                () -> {
+                  throw new IllegalStateException("the sync did not start");
+                },
+                aLost));
     assertThat(aLost.await(10, TimeUnit.SECONDS)).isTrue();
     lead(b, listener(bLeads, new CountDownLatch(1)));
 
@@ -437,18 +429,12 @@ class PostgresTest {
     Leadership first =
         lead(
             a,
-            new Leadership.Listener() {
-              @Override
-              public void elected() {
-                aElected.countDown();
-                throw new ExceptionInInitializerError("a service's class did not initialise");
-              }
-
-              @Override
-              public void lost(String why) {
-                aLost.countDown();
-              }
-            });
+            listener(
+                () -> {
+                  aElected.countDown();
+                  throw new ExceptionInInitializerError("a service's class did not initialise");
+                },
+                aLost));
     assertThat(aElected.await(10, TimeUnit.SECONDS)).isTrue();
     lead(b, listener(bLeads, new CountDownLatch(1)));
 
@@ -476,10 +462,8 @@ class PostgresTest {
   @Test
   void aLeaderOnlyWriteOfASupersededLeaderFailsAndItStopsLeading() throws Exception {
     Database a = open();
-    CountDownLatch aLeads = new CountDownLatch(1);
     CountDownLatch aLost = new CountDownLatch(1);
-    Leadership first = lead(a, listener(aLeads, aLost));
-    assertThat(aLeads.await(10, TimeUnit.SECONDS)).isTrue();
+    Leadership first = leading(a, aLost);
     KeyValueStore kv = new KeyValueStore(a);
     a.writeAndWait(a.asLeader(c -> KeyValueStore.put(c, "before", "yes")));
 
@@ -508,9 +492,7 @@ class PostgresTest {
   void aNewLeaderStartsOnlyOnceTheOldLeadersWriteUnderWayHasCommitted() throws Exception {
     Database a = open();
     Database b = open();
-    CountDownLatch aLeads = new CountDownLatch(1);
-    Leadership first = lead(a, listener(aLeads, new CountDownLatch(1)));
-    assertThat(aLeads.await(10, TimeUnit.SECONDS)).isTrue();
+    Leadership first = leading(a, new CountDownLatch(1));
     CountDownLatch checked = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
     CompletableFuture<Integer> underWay =
@@ -528,16 +510,12 @@ class PostgresTest {
     List<String> seenOnElection = new java.util.concurrent.CopyOnWriteArrayList<>();
     lead(
         b,
-        new Leadership.Listener() {
-          @Override
-          public void elected() {
-            new KeyValueStore(b).get("from the old leader").ifPresent(seenOnElection::add);
-            bLeads.countDown();
-          }
-
-          @Override
-          public void lost(String why) {}
-        });
+        listener(
+            () -> {
+              new KeyValueStore(b).get("from the old leader").ifPresent(seenOnElection::add);
+              bLeads.countDown();
+            },
+            new CountDownLatch(1)));
 
     assertThat(bLeads.await(2_500, TimeUnit.MILLISECONDS))
         .as("elected while the old leader's write was under way")
@@ -560,9 +538,7 @@ class PostgresTest {
   void aFailedLeaderOnlyWriteInABatchUndoesOnlyItselfAndTheCheckThatPassedStillHoldsTheTerm()
       throws Exception {
     Database a = open();
-    CountDownLatch aLeads = new CountDownLatch(1);
-    lead(a, listener(aLeads, new CountDownLatch(1)));
-    assertThat(aLeads.await(10, TimeUnit.SECONDS)).isTrue();
+    leading(a, new CountDownLatch(1));
 
     // Passed, then a failed one, in one batch: the term stays locked until the batch ends.
     CountDownLatch hold = new CountDownLatch(1);
@@ -661,19 +637,21 @@ class PostgresTest {
 
   /** Waits up to 3 s (not longer: a lock may keep the other side from counting down). */
   private static boolean await(CountDownLatch latch) {
-    try {
-      return latch.await(3, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
-    }
+    return await(latch, 3);
   }
 
   private static Leadership.Listener listener(CountDownLatch elected, CountDownLatch lost) {
+    return listener(elected::countDown, lost);
+  }
+
+  /**
+   * Runs {@code onElected} (which may throw) when elected, counts {@code lost} down when it lost.
+   */
+  private static Leadership.Listener listener(Runnable onElected, CountDownLatch lost) {
     return new Leadership.Listener() {
       @Override
       public void elected() {
-        elected.countDown();
+        onElected.run();
       }
 
       @Override
