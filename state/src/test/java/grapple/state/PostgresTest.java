@@ -1,5 +1,6 @@
 package grapple.state;
 
+import static grapple.state.PostgresFixture.listener;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -34,21 +35,6 @@ class PostgresTest {
         postgres.location().user(),
         password,
         4);
-  }
-
-  private Leadership lead(Database db, Leadership.Listener listener) {
-    Leadership leadership = Leadership.of(db);
-    postgres.closeAfter(leadership);
-    leadership.start(listener);
-    return leadership;
-  }
-
-  /** {@code db} leading: started and elected within 10 s; {@code lost} counts down when it lost. */
-  private Leadership leading(Database db, CountDownLatch lost) throws InterruptedException {
-    CountDownLatch elected = new CountDownLatch(1);
-    Leadership leadership = lead(db, listener(elected, lost));
-    assertThat(elected.await(10, TimeUnit.SECONDS)).isTrue();
-    return leadership;
   }
 
   @Test
@@ -270,8 +256,8 @@ class PostgresTest {
     Database a = open();
     Database b = open();
     CountDownLatch bLeads = new CountDownLatch(1);
-    Leadership first = leading(a, new CountDownLatch(1));
-    Leadership second = lead(b, listener(bLeads, new CountDownLatch(1)));
+    Leadership first = postgres.leading(a, new CountDownLatch(1));
+    Leadership second = postgres.lead(b, listener(bLeads, new CountDownLatch(1)));
 
     assertThat(bLeads.await(2_500, TimeUnit.MILLISECONDS)).isFalse();
     assertThat(first.leading()).isTrue();
@@ -291,8 +277,8 @@ class PostgresTest {
     Database b = open();
     CountDownLatch aLost = new CountDownLatch(1);
     CountDownLatch bLeads = new CountDownLatch(1);
-    Leadership first = leading(a, aLost);
-    lead(b, listener(bLeads, new CountDownLatch(1)));
+    Leadership first = postgres.leading(a, aLost);
+    postgres.lead(b, listener(bLeads, new CountDownLatch(1)));
 
     endTheLeaderSession();
 
@@ -316,10 +302,10 @@ class PostgresTest {
     CountDownLatch aLeads = new CountDownLatch(1);
     CountDownLatch aLost = new CountDownLatch(1);
     CountDownLatch bLeads = new CountDownLatch(1);
-    Leadership first = lead(a, listener(aLeads, aLost));
+    Leadership first = postgres.lead(a, listener(aLeads, aLost));
     postgres.closeAfter(proxy); // closed first: what is still waiting on it fails at once
     assertThat(aLeads.await(10, TimeUnit.SECONDS)).isTrue();
-    lead(b, listener(bLeads, new CountDownLatch(1)));
+    postgres.lead(b, listener(bLeads, new CountDownLatch(1)));
 
     long cut = System.nanoTime();
     proxy.cutOff();
@@ -401,7 +387,7 @@ class PostgresTest {
     CountDownLatch aLost = new CountDownLatch(1);
     CountDownLatch bLeads = new CountDownLatch(1);
     Leadership first =
-        lead(
+        postgres.lead(
             a,
             listener(
                 () -> {
@@ -409,7 +395,7 @@ class PostgresTest {
                 },
                 aLost));
     assertThat(aLost.await(10, TimeUnit.SECONDS)).isTrue();
-    lead(b, listener(bLeads, new CountDownLatch(1)));
+    postgres.lead(b, listener(bLeads, new CountDownLatch(1)));
 
     assertThat(bLeads.await(10, TimeUnit.SECONDS)).isTrue();
     assertThat(first.leading()).isFalse();
@@ -427,7 +413,7 @@ class PostgresTest {
     CountDownLatch aLost = new CountDownLatch(1);
     CountDownLatch bLeads = new CountDownLatch(1);
     Leadership first =
-        lead(
+        postgres.lead(
             a,
             listener(
                 () -> {
@@ -436,7 +422,7 @@ class PostgresTest {
                 },
                 aLost));
     assertThat(aElected.await(10, TimeUnit.SECONDS)).isTrue();
-    lead(b, listener(bLeads, new CountDownLatch(1)));
+    postgres.lead(b, listener(bLeads, new CountDownLatch(1)));
 
     assertThat(bLeads.await(10, TimeUnit.SECONDS)).as("another instance leads").isTrue();
     assertThat(aLost.await(1, TimeUnit.SECONDS)).isTrue();
@@ -463,7 +449,7 @@ class PostgresTest {
   void aLeaderOnlyWriteOfASupersededLeaderFailsAndItStopsLeading() throws Exception {
     Database a = open();
     CountDownLatch aLost = new CountDownLatch(1);
-    Leadership first = leading(a, aLost);
+    Leadership first = postgres.leading(a, aLost);
     KeyValueStore kv = new KeyValueStore(a);
     a.writeAndWait(a.asLeader(c -> KeyValueStore.put(c, "before", "yes")));
 
@@ -492,7 +478,7 @@ class PostgresTest {
   void aNewLeaderStartsOnlyOnceTheOldLeadersWriteUnderWayHasCommitted() throws Exception {
     Database a = open();
     Database b = open();
-    Leadership first = leading(a, new CountDownLatch(1));
+    Leadership first = postgres.leading(a, new CountDownLatch(1));
     CountDownLatch checked = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
     CompletableFuture<Integer> underWay =
@@ -508,7 +494,7 @@ class PostgresTest {
     endTheLeaderSession();
     CountDownLatch bLeads = new CountDownLatch(1);
     List<String> seenOnElection = new java.util.concurrent.CopyOnWriteArrayList<>();
-    lead(
+    postgres.lead(
         b,
         listener(
             () -> {
@@ -538,7 +524,7 @@ class PostgresTest {
   void aFailedLeaderOnlyWriteInABatchUndoesOnlyItselfAndTheCheckThatPassedStillHoldsTheTerm()
       throws Exception {
     Database a = open();
-    leading(a, new CountDownLatch(1));
+    postgres.leading(a, new CountDownLatch(1));
 
     // Passed, then a failed one, in one batch: the term stays locked until the batch ends.
     CountDownLatch hold = new CountDownLatch(1);
@@ -638,27 +624,6 @@ class PostgresTest {
   /** Waits up to 3 s (not longer: a lock may keep the other side from counting down). */
   private static boolean await(CountDownLatch latch) {
     return await(latch, 3);
-  }
-
-  private static Leadership.Listener listener(CountDownLatch elected, CountDownLatch lost) {
-    return listener(elected::countDown, lost);
-  }
-
-  /**
-   * Runs {@code onElected} (which may throw) when elected, counts {@code lost} down when it lost.
-   */
-  private static Leadership.Listener listener(Runnable onElected, CountDownLatch lost) {
-    return new Leadership.Listener() {
-      @Override
-      public void elected() {
-        onElected.run();
-      }
-
-      @Override
-      public void lost(String why) {
-        lost.countDown();
-      }
-    };
   }
 
   /** The server notices a dead leader's session within seconds, freeing the lock for another. */
