@@ -513,6 +513,19 @@ class MatrixGatewayTest {
         + ",\"content\":{\"body\":\"x\"}}";
   }
 
+  /**
+   * Answers the first sync (s1), then one (s2) whose timeline of !r:test is limited (prev_batch p2,
+   * events left out) and holds the message {@code eventId}.
+   */
+  private void answerSyncsWithAGapBefore(String eventId) {
+    answerSyncs(
+        "{\"next_batch\":\"s1\"}",
+        "{\"next_batch\":\"s2\",\"rooms\":{\"join\":{\"!r:test\":{\"timeline\":{"
+            + "\"limited\":true,\"prev_batch\":\"p2\",\"events\":["
+            + message(eventId)
+            + "]}}}}}");
+  }
+
   /** Starts the gateway; the ids of the messages it hands on, in order. */
   private BlockingQueue<String> startSeeingMessageIds() {
     BlockingQueue<String> seen = new LinkedBlockingQueue<>();
@@ -530,12 +543,7 @@ class MatrixGatewayTest {
    */
   @Test
   void theEventsALimitedTimelineLeftOutAreFetchedAndHandedOnInOrder() throws Exception {
-    answerSyncs(
-        "{\"next_batch\":\"s1\"}",
-        "{\"next_batch\":\"s2\",\"rooms\":{\"join\":{\"!r:test\":{\"timeline\":{"
-            + "\"limited\":true,\"prev_batch\":\"p2\",\"events\":["
-            + message("$late")
-            + "]}}}}}");
+    answerSyncsWithAGapBefore("$late");
     server.enqueue(
         json(
             200,
@@ -569,12 +577,7 @@ class MatrixGatewayTest {
    */
   @Test
   void aGapTheHomeserverRefusesToFetchIsSkippedAndTheSyncGoesOn() throws Exception {
-    answerSyncs(
-        "{\"next_batch\":\"s1\"}",
-        "{\"next_batch\":\"s2\",\"rooms\":{\"join\":{\"!r:test\":{\"timeline\":{"
-            + "\"limited\":true,\"prev_batch\":\"p2\",\"events\":["
-            + message("$late")
-            + "]}}}}}");
+    answerSyncsWithAGapBefore("$late");
     server.enqueue(json(403, "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"not allowed\"}"));
 
     BlockingQueue<String> seen = startSeeingMessageIds();
@@ -959,14 +962,7 @@ class MatrixGatewayTest {
            "content":{"replacement_room":"!new:test"}}]}}}}}""");
     BlockingQueue<String> core = new LinkedBlockingQueue<>();
 
-    gateway.start(
-        new RoomEvents() {
-          @Override
-          public void onEvent(RoomEvent event, boolean initial) {
-            core.add(describe(event));
-          }
-        },
-        () -> {});
+    gateway.start((event, initial) -> core.add(describe(event)), () -> {});
 
     awaitSince("s1");
     assertThat(new ArrayList<>(core))
