@@ -4,12 +4,10 @@ import static grapple.bot.ForgeHub.ALICE;
 import static grapple.bot.ForgeHub.DM;
 import static grapple.bot.ForgeHub.WAIT;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.github.GithubService;
-import grapple.state.BadInput;
 import grapple.state.Json;
 import grapple.testing.github.FakeGithub;
 import grapple.testing.github.GithubCorpus;
@@ -187,19 +185,13 @@ class GithubServiceTest {
    */
   @Test
   void aChangeThroughTheApiWithAnUnknownHookNameIsRefusedRoomStateIsNot() throws Exception {
-    ObjectNode content = Json.object().put("org", "o").put("repo", "r");
-    content.putArray("enableHooks").add("issue").add("not-a-hook");
-    hub.state("uk.half-shot.matrix-hookshot.github.repository", "o/r", ALICE, content);
-    Active repo = hub.connections.inRoom(TestHub.ROOM).get(0);
-
-    ObjectNode changed = repo.connection().config().deepCopy();
-    changed.putArray("enableHooks").add("issues");
-    assertThatThrownBy(() -> hub.changes.update(repo, changed, Changes.Actor.user(ALICE)))
-        .isInstanceOf(BadInput.class)
-        .hasMessageContaining("'enableHooks' must only contain allowed values")
-        .hasMessageContaining("`issues`");
-    assertThat(hub.connections.inRoom(TestHub.ROOM).get(0).connection().config().get("enableHooks"))
-        .hasToString("[\"issue\",\"not-a-hook\"]");
+    ForgeHub.assertUnknownHookRefusedOnChangeOnly(
+        hub,
+        "uk.half-shot.matrix-hookshot.github.repository",
+        "o/r",
+        Json.object().put("org", "o").put("repo", "r"),
+        "issue",
+        "issues");
   }
 
   /** A state key in other letters' case (an admin's hand-written state) is the same repo. */
