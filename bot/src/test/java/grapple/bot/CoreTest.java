@@ -164,8 +164,7 @@ class CoreTest {
 
   @Test
   void invalidStateReplayedAtTheNextStartIsNotAnnouncedAgain() throws Exception {
-    RoomEvent.State invalid =
-        new RoomEvent.State(ROOM, "$bad", ADMIN, HOOK, "x", Json.object().put("name", "x"));
+    RoomEvent.State invalid = invalidHook();
     core.onEvent(invalid, false);
     assertThat(gateway.takeSent().content().get("body").asText())
         .contains("The connection was not changed.");
@@ -184,8 +183,7 @@ class CoreTest {
   @Test
   void anInvalidStateInABatchHandledAgainIsAnnouncedOnce() throws Exception {
     gateway.batchWrites();
-    RoomEvent.State invalid =
-        new RoomEvent.State(ROOM, "$bad", ADMIN, HOOK, "x", Json.object().put("name", "x"));
+    RoomEvent.State invalid = invalidHook();
 
     core.onEvent(invalid, false);
     core.takeWrites(); // the batch's commit failed: its work is dropped
@@ -234,16 +232,8 @@ class CoreTest {
   @Test
   void aHookWrittenByHandInABatchHandledAgainSendsEachUrlMessageOnce() throws Exception {
     gateway.batchWrites();
-    RoomEvent.State written =
-        new RoomEvent.State(ROOM, "$w1", ADMIN, HOOK, "hand", Json.object().put("name", "hand"));
-    RoomEvent.State changed =
-        new RoomEvent.State(
-            ROOM,
-            "$w2",
-            ADMIN,
-            HOOK,
-            "hand",
-            Json.object().put("name", "hand").put("waitForComplete", true));
+    RoomEvent.State written = handWritten("$w1");
+    RoomEvent.State changed = handChanged("$w2");
 
     core.onEvent(written, false);
     core.onEvent(changed, false);
@@ -269,21 +259,11 @@ class CoreTest {
   @Test
   void aHookChangedByHandDoesNotSendItsUrlAgain() throws Exception {
     gateway.batchWrites();
-    core.onEvent(
-        new RoomEvent.State(ROOM, "$c1", ADMIN, HOOK, "hand", Json.object().put("name", "hand")),
-        false);
+    core.onEvent(handWritten("$c1"), false);
     commitBatch("$c1");
     assertNextIsTheUrlByDirectMessage();
 
-    core.onEvent(
-        new RoomEvent.State(
-            ROOM,
-            "$c2",
-            ADMIN,
-            HOOK,
-            "hand",
-            Json.object().put("name", "hand").put("waitForComplete", true)),
-        false);
+    core.onEvent(handChanged("$c2"), false);
     commitBatch("$c2");
 
     assertThat(sentNow()).isNull();
@@ -299,8 +279,7 @@ class CoreTest {
   @Test
   void aHookWrittenByHandJustBeforeACrashSendsItsUrlOnceAfterIt() throws Exception {
     gateway.batchWrites();
-    RoomEvent.State written =
-        new RoomEvent.State(ROOM, "$w", ADMIN, HOOK, "hand", Json.object().put("name", "hand"));
+    RoomEvent.State written = handWritten("$w");
     core.onEvent(written, false);
     core.takeWrites(); // killed before the batch's commit
     hub.close();
@@ -330,8 +309,7 @@ class CoreTest {
   @Test
   void aHookWrittenByHandHandedTwiceInOneBatchSendsItsUrlOnce() throws Exception {
     gateway.batchWrites();
-    RoomEvent.State written =
-        new RoomEvent.State(ROOM, "$w", ADMIN, HOOK, "hand", Json.object().put("name", "hand"));
+    RoomEvent.State written = handWritten("$w");
     core.onEvent(written, false); // the batch's room state
     core.onEvent(written, false); // the events the limited timeline left out
     commitBatch("$w");
@@ -347,16 +325,8 @@ class CoreTest {
   @Test
   void aHookWrittenThenChangedByHandHandedTwiceInOneBatchSendsItsUrlOnce() throws Exception {
     gateway.batchWrites();
-    RoomEvent.State written =
-        new RoomEvent.State(ROOM, "$w1", ADMIN, HOOK, "hand", Json.object().put("name", "hand"));
-    RoomEvent.State changed =
-        new RoomEvent.State(
-            ROOM,
-            "$w2",
-            ADMIN,
-            HOOK,
-            "hand",
-            Json.object().put("name", "hand").put("waitForComplete", true));
+    RoomEvent.State written = handWritten("$w1");
+    RoomEvent.State changed = handChanged("$w2");
     core.onEvent(written, true); // the run's first batch: its room state
     core.onEvent(written, false); // the timeline
     core.onEvent(changed, false);
@@ -372,14 +342,35 @@ class CoreTest {
   @Test
   void anInvalidStateHandedTwiceInOneBatchIsSaidOnce() throws Exception {
     gateway.batchWrites();
-    RoomEvent.State invalid =
-        new RoomEvent.State(ROOM, "$bad", ADMIN, HOOK, "x", Json.object().put("name", "x"));
+    RoomEvent.State invalid = invalidHook();
     core.onEvent(invalid, false);
     core.onEvent(invalid, false);
     commitBatch("$bad");
 
     assertThat(gateway.takeSent().content().get("body").asText()).startsWith("Webhook `x`: ");
     assertThat(sentNow()).isNull();
+  }
+
+  /** The admin's hook {@code hand}, written by hand in state event {@code eventId}. */
+  private static RoomEvent.State handWritten(String eventId) {
+    return new RoomEvent.State(
+        ROOM, eventId, ADMIN, HOOK, "hand", Json.object().put("name", "hand"));
+  }
+
+  /** The admin's hook {@code hand}, changed by hand in {@code eventId} to wait for completion. */
+  private static RoomEvent.State handChanged(String eventId) {
+    return new RoomEvent.State(
+        ROOM,
+        eventId,
+        ADMIN,
+        HOOK,
+        "hand",
+        Json.object().put("name", "hand").put("waitForComplete", true));
+  }
+
+  /** The admin's hook {@code x} written by hand in {@code $bad}: its name is too short. */
+  private static RoomEvent.State invalidHook() {
+    return new RoomEvent.State(ROOM, "$bad", ADMIN, HOOK, "x", Json.object().put("name", "x"));
   }
 
   /** Commits what the core queued for a batch with its position, as the sync loop does. */

@@ -1,7 +1,10 @@
 package grapple.bot;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.state.BadInput;
 import grapple.state.PeopleLinks;
 import grapple.testing.github.FakeGithub;
 import java.nio.file.Path;
@@ -48,6 +51,33 @@ final class ForgeHub {
     assertThat(answer).startsWith("Never send a token in a room").doesNotContain(token);
     assertThat(hub.gateway.membership())
         .anyMatch(m -> m.startsWith("redact " + TestHub.ROOM + " $cmd"));
+  }
+
+  /**
+   * Hand-written room state is read leniently, but a change through the API or JSON-RPC has its
+   * hook names checked as hookshot's provisioning checks them: Alice writes {@code content} (of
+   * {@code eventType}) with the hooks {@code known} and {@code not-a-hook}, and the connection
+   * takes it; a change to the hooks {@code unknown} is refused naming it, and changes nothing.
+   */
+  static void assertUnknownHookRefusedOnChangeOnly(
+      TestHub hub,
+      String eventType,
+      String stateKey,
+      ObjectNode content,
+      String known,
+      String unknown) {
+    content.putArray("enableHooks").add(known).add("not-a-hook");
+    hub.state(eventType, stateKey, ALICE, content);
+    Active connection = hub.connections.inRoom(TestHub.ROOM).get(0);
+
+    ObjectNode changed = connection.connection().config().deepCopy();
+    changed.putArray("enableHooks").add(unknown);
+    assertThatThrownBy(() -> hub.changes.update(connection, changed, Changes.Actor.user(ALICE)))
+        .isInstanceOf(BadInput.class)
+        .hasMessageContaining("'enableHooks' must only contain allowed values")
+        .hasMessageContaining("`" + unknown + "`");
+    assertThat(hub.connections.inRoom(TestHub.ROOM).get(0).connection().config().get("enableHooks"))
+        .hasToString("[\"" + known + "\",\"not-a-hook\"]");
   }
 
   /**

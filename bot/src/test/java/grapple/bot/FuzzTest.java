@@ -3,6 +3,7 @@ package grapple.bot;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import grapple.bot.config.ConfigLoader;
+import grapple.bot.config.TestConfig;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -47,14 +48,7 @@ class FuzzTest {
   void start() throws Exception {
     console = new ScriptedConsole();
     String yaml =
-        """
-        database: {path: "%s"}
-        listeners: {webhooks: {port: 0}, provisioning: {port: 0}, metrics: {port: 0}}
-        provisioning: {secret: "%s"}
-        generic: {enableHttpGet: true}
-        logging: {level: error}
-        """
-            .formatted(dir.resolve("grapple.db"), SECRET);
+        TestConfig.local(dir, SECRET, "generic: {enableHttpGet: true}\nlogging: {level: error}");
     app =
         Grapple.start(
             ConfigLoader.parse(yaml, dir, Map.of(), grapple.bot.Grapple.configSections()), console);

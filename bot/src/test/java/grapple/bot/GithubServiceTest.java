@@ -4,12 +4,10 @@ import static grapple.bot.ForgeHub.ALICE;
 import static grapple.bot.ForgeHub.DM;
 import static grapple.bot.ForgeHub.WAIT;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.github.GithubService;
-import grapple.state.BadInput;
 import grapple.state.Json;
 import grapple.testing.github.FakeGithub;
 import grapple.testing.github.GithubCorpus;
@@ -155,8 +153,7 @@ class GithubServiceTest {
         .contains("This room does not follow `o/r`.");
     hub.message(TestHub.ROOM, ALICE, "!gh help");
     byte[] body = example("issues", "opened");
-    assertThat(post("issues", "after-removal", body, GithubSigner.sign(SECRET, body)).statusCode())
-        .isEqualTo(202);
+    assertThat(postSigned("issues", "after-removal", body).statusCode()).isEqualTo(202);
     assertThat(hub.gateway.takeSent(Duration.ofMillis(700))).isNull();
   }
 
@@ -164,8 +161,7 @@ class GithubServiceTest {
   void aSignedEventBecomesOneNoticeEvenWhenRedelivered() throws Exception {
     follow();
     byte[] body = example("issues", "opened");
-    assertThat(post("issues", "delivery-1", body, GithubSigner.sign(SECRET, body)).statusCode())
-        .isEqualTo(202);
+    assertThat(postSigned("issues", "delivery-1", body).statusCode()).isEqualTo(202);
     FakeGateway.Sent notice = hub.gateway.takeSent(WAIT);
     assertThat(notice.roomId()).isEqualTo(TestHub.ROOM);
     assertThat(notice.content().path("msgtype").asText()).isEqualTo("m.notice");
@@ -178,8 +174,7 @@ class GithubServiceTest {
                 .path("number")
                 .asLong())
         .isPositive();
-    assertThat(post("issues", "delivery-1", body, GithubSigner.sign(SECRET, body)).statusCode())
-        .isEqualTo(202);
+    assertThat(postSigned("issues", "delivery-1", body).statusCode()).isEqualTo(202);
     assertThat(hub.gateway.takeSent(Duration.ofMillis(500))).as("the redelivery").isNull();
   }
 
@@ -190,19 +185,13 @@ class GithubServiceTest {
    */
   @Test
   void aChangeThroughTheApiWithAnUnknownHookNameIsRefusedRoomStateIsNot() throws Exception {
-    ObjectNode content = Json.object().put("org", "o").put("repo", "r");
-    content.putArray("enableHooks").add("issue").add("not-a-hook");
-    hub.state("uk.half-shot.matrix-hookshot.github.repository", "o/r", ALICE, content);
-    Active repo = hub.connections.inRoom(TestHub.ROOM).get(0);
-
-    ObjectNode changed = repo.connection().config().deepCopy();
-    changed.putArray("enableHooks").add("issues");
-    assertThatThrownBy(() -> hub.changes.update(repo, changed, Changes.Actor.user(ALICE)))
-        .isInstanceOf(BadInput.class)
-        .hasMessageContaining("'enableHooks' must only contain allowed values")
-        .hasMessageContaining("`issues`");
-    assertThat(hub.connections.inRoom(TestHub.ROOM).get(0).connection().config().get("enableHooks"))
-        .hasToString("[\"issue\",\"not-a-hook\"]");
+    ForgeHub.assertUnknownHookRefusedOnChangeOnly(
+        hub,
+        "uk.half-shot.matrix-hookshot.github.repository",
+        "o/r",
+        Json.object().put("org", "o").put("repo", "r"),
+        "issue",
+        "issues");
   }
 
   /** A state key in other letters' case (an admin's hand-written state) is the same repo. */
@@ -215,8 +204,7 @@ class GithubServiceTest {
         Json.object().put("org", "O").put("repo", "R"));
     byte[] body = example("issues", "opened");
 
-    assertThat(post("issues", "delivery-1", body, GithubSigner.sign(SECRET, body)).statusCode())
-        .isEqualTo(202);
+    assertThat(postSigned("issues", "delivery-1", body).statusCode()).isEqualTo(202);
 
     assertThat(hub.gateway.takeSent(WAIT)).as("the notice for o/r").isNotNull();
   }
@@ -233,8 +221,7 @@ class GithubServiceTest {
                 "github setpersonaltoken ghp_codertocat_token_0000000000000000"))
         .isEqualTo("Connected as `Codertocat`. Token stored.");
     byte[] body = example("issues", "opened");
-    assertThat(post("issues", "delivery-m", body, GithubSigner.sign(SECRET, body)).statusCode())
-        .isEqualTo(202);
+    assertThat(postSigned("issues", "delivery-m", body).statusCode()).isEqualTo(202);
     ObjectNode content = hub.gateway.takeSent(WAIT).content();
     assertThat(content.path("formatted_body").asText()).contains("https://matrix.to/#/" + ADMIN);
     assertThat(content.path("m.mentions").path("user_ids"))
@@ -248,8 +235,7 @@ class GithubServiceTest {
     ForgeHub.githubLinkedByAnAdministrator(hub, "@carol:test", "codertocat");
     byte[] body = example("issues", "opened");
 
-    assertThat(post("issues", "delivery-a", body, GithubSigner.sign(SECRET, body)).statusCode())
-        .isEqualTo(202);
+    assertThat(postSigned("issues", "delivery-a", body).statusCode()).isEqualTo(202);
 
     ObjectNode content = hub.gateway.takeSent(WAIT).content();
     assertThat(content.path("formatted_body").asText()).contains("https://matrix.to/#/@carol:test");
@@ -272,14 +258,11 @@ class GithubServiceTest {
 
     int i = 0;
     for (byte[] body : bodies) {
-      int status =
-          post("issues", "hostile-" + i++, body, GithubSigner.sign(SECRET, body)).statusCode();
+      int status = postSigned("issues", "hostile-" + i++, body).statusCode();
       assertThat(status).as("hostile body %d", i).isIn(202, 400);
     }
     HostileBodies.assertEverySentFits(hub.gateway);
-    assertThat(
-            post("issues", "after-the-storm", good, GithubSigner.sign(SECRET, good)).statusCode())
-        .isEqualTo(202);
+    assertThat(postSigned("issues", "after-the-storm", good).statusCode()).isEqualTo(202);
     assertThat(hub.gateway.takeSent(WAIT)).as("a good event after the hostile ones").isNotNull();
   }
 
@@ -334,8 +317,7 @@ class GithubServiceTest {
     twoRoomsShowingDiffs();
     byte[] body = example("pull_request", "opened");
 
-    assertThat(post("pull_request", "pr-1", body, GithubSigner.sign(SECRET, body)).statusCode())
-        .isEqualTo(202);
+    assertThat(postSigned("pull_request", "pr-1", body).statusCode()).isEqualTo(202);
 
     assertThat(hub.gateway.takeSent(WAIT)).as("the first room's notice").isNotNull();
     assertThat(hub.gateway.takeSent(WAIT)).as("the second room's notice").isNotNull();
@@ -354,8 +336,7 @@ class GithubServiceTest {
     byte[] body = example("pull_request", "opened");
 
     long start = System.nanoTime();
-    int status =
-        post("pull_request", "pr-slow", body, GithubSigner.sign(SECRET, body)).statusCode();
+    int status = postSigned("pull_request", "pr-slow", body).statusCode();
     Duration took = Duration.ofNanos(System.nanoTime() - start);
 
     assertThat(status).isEqualTo(202);
@@ -382,7 +363,7 @@ class GithubServiceTest {
         .isEqualTo(401);
     byte[] ping =
         "{\"zen\":\"Keep it logically awesome.\",\"hook_id\":1}".getBytes(StandardCharsets.UTF_8);
-    HttpResponse<String> pong = post("ping", "d6", ping, GithubSigner.sign(SECRET, ping));
+    HttpResponse<String> pong = postSigned("ping", "d6", ping);
     assertThat(pong.statusCode()).isEqualTo(200);
     assertThat(pong.body()).isEqualTo("{\"ok\":true}");
     assertThat(hub.gateway.takeSent(Duration.ofMillis(500))).isNull();
@@ -400,9 +381,7 @@ class GithubServiceTest {
     int i = 0;
     for (GithubCorpus.Example example : examples) {
       byte[] body = toRepo(example.json(), "o/r");
-      int status =
-          post(example.event(), "example-" + i++, body, GithubSigner.sign(SECRET, body))
-              .statusCode();
+      int status = postSigned(example.event(), "example-" + i++, body).statusCode();
       answered.merge(example.event() + " " + status, 1, Integer::sum);
       assertThat(status).as(example.label()).isEqualTo(example.event().equals("ping") ? 200 : 202);
     }
@@ -470,6 +449,12 @@ class GithubServiceTest {
           .put("name", fullName.split("/")[1]);
     }
     return Json.write(payload).getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** POSTs {@code body} signed with the webhook secret. */
+  private HttpResponse<String> postSigned(String event, String delivery, byte[] body)
+      throws Exception {
+    return post(event, delivery, body, GithubSigner.sign(SECRET, body));
   }
 
   private HttpResponse<String> post(String event, String delivery, byte[] body, String signature)

@@ -11,7 +11,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.gitlab.GitlabService;
-import grapple.state.BadInput;
 import grapple.state.Json;
 import grapple.testing.gitlab.FakeGitlab;
 import java.net.http.HttpRequest;
@@ -111,19 +110,14 @@ class GitlabServiceTest {
   @Test
   void aChangeThroughTheApiWithAnUnknownHookNameIsRefusedRoomStateIsNot() throws Exception {
     start("");
-    ObjectNode content = Json.object().put("instance", "lab").put("path", "group/app");
-    content.putArray("enableHooks").add("push").add("not-a-hook");
-    hub.state(STATE, "lab/group/app", ALICE, content);
-    Active project = hub.connections.inRoom(TestHub.ROOM).get(0);
 
-    ObjectNode changed = project.connection().config().deepCopy();
-    changed.putArray("enableHooks").add("merge_requests");
-    assertThatThrownBy(() -> hub.changes.update(project, changed, Changes.Actor.user(ALICE)))
-        .isInstanceOf(BadInput.class)
-        .hasMessageContaining("'enableHooks' must only contain allowed values")
-        .hasMessageContaining("`merge_requests`");
-    assertThat(hub.connections.inRoom(TestHub.ROOM).get(0).connection().config().get("enableHooks"))
-        .hasToString("[\"push\",\"not-a-hook\"]");
+    ForgeHub.assertUnknownHookRefusedOnChangeOnly(
+        hub,
+        STATE,
+        "lab/group/app",
+        Json.object().put("instance", "lab").put("path", "group/app"),
+        "push",
+        "merge_requests");
   }
 
   /**

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import grapple.bot.config.Config;
 import grapple.bot.config.ConfigLoader;
+import grapple.bot.config.TestConfig;
 import grapple.bot.console.ConsoleGateway;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -62,13 +63,8 @@ class GrappleTest {
             });
     Config config =
         ConfigLoader.parse(
-            """
-            homeserver: {url: "http://127.0.0.1:%d", domain: test}
-            bot: {userId: "@bot:test", accessToken: "tok"}
-            database: {path: "%s"}
-            listeners: {webhooks: {port: 0}, provisioning: {port: 0}, metrics: {port: 0}}
-            """
-                .formatted(unreachable, dir.resolve("grapple.db")),
+            TestConfig.matrix(
+                "http://127.0.0.1:" + unreachable, "tok", dir.resolve("grapple.db"), ""),
             dir,
             Map.of(),
             Grapple.configSections());

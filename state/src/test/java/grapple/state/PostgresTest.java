@@ -1,5 +1,6 @@
 package grapple.state;
 
+import static grapple.state.PostgresFixture.listener;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -34,13 +35,6 @@ class PostgresTest {
         postgres.location().user(),
         password,
         4);
-  }
-
-  private Leadership lead(Database db, Leadership.Listener listener) {
-    Leadership leadership = Leadership.of(db);
-    postgres.closeAfter(leadership);
-    leadership.start(listener);
-    return leadership;
   }
 
   @Test
@@ -261,11 +255,9 @@ class PostgresTest {
   void exactlyOneInstanceLeadsAndAnotherTakesOverWhenItGoes() throws Exception {
     Database a = open();
     Database b = open();
-    CountDownLatch aLeads = new CountDownLatch(1);
     CountDownLatch bLeads = new CountDownLatch(1);
-    Leadership first = lead(a, listener(aLeads, new CountDownLatch(1)));
-    assertThat(aLeads.await(10, TimeUnit.SECONDS)).isTrue();
-    Leadership second = lead(b, listener(bLeads, new CountDownLatch(1)));
+    Leadership first = postgres.leading(a, new CountDownLatch(1));
+    Leadership second = postgres.lead(b, listener(bLeads, new CountDownLatch(1)));
 
     assertThat(bLeads.await(2_500, TimeUnit.MILLISECONDS)).isFalse();
     assertThat(first.leading()).isTrue();
@@ -283,20 +275,12 @@ class PostgresTest {
   void aLeaderWhoseSessionIsKilledIsToldItLostAndAnotherLeads() throws Exception {
     Database a = open();
     Database b = open();
-    CountDownLatch aLeads = new CountDownLatch(1);
     CountDownLatch aLost = new CountDownLatch(1);
     CountDownLatch bLeads = new CountDownLatch(1);
-    Leadership first = lead(a, listener(aLeads, aLost));
-    assertThat(aLeads.await(10, TimeUnit.SECONDS)).isTrue();
-    lead(b, listener(bLeads, new CountDownLatch(1)));
+    Leadership first = postgres.leading(a, aLost);
+    postgres.lead(b, listener(bLeads, new CountDownLatch(1)));
 
-    try (Connection c = TestPostgres.connect(postgres.location());
-        Statement s = c.createStatement()) {
-      s.execute(
-          "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'grapple leader election'"
-              + " AND pid IN (SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted)"
-              + " AND datname = current_database()");
-    }
+    endTheLeaderSession();
 
     assertThat(aLost.await(10, TimeUnit.SECONDS)).isTrue();
     assertThat(first.leading()).isFalse();
@@ -318,10 +302,10 @@ class PostgresTest {
     CountDownLatch aLeads = new CountDownLatch(1);
     CountDownLatch aLost = new CountDownLatch(1);
     CountDownLatch bLeads = new CountDownLatch(1);
-    Leadership first = lead(a, listener(aLeads, aLost));
+    Leadership first = postgres.lead(a, listener(aLeads, aLost));
     postgres.closeAfter(proxy); // closed first: what is still waiting on it fails at once
     assertThat(aLeads.await(10, TimeUnit.SECONDS)).isTrue();
-    lead(b, listener(bLeads, new CountDownLatch(1)));
+    postgres.lead(b, listener(bLeads, new CountDownLatch(1)));
 
     long cut = System.nanoTime();
     proxy.cutOff();
@@ -403,21 +387,15 @@ class PostgresTest {
     CountDownLatch aLost = new CountDownLatch(1);
     CountDownLatch bLeads = new CountDownLatch(1);
     Leadership first =
-        lead(
+        postgres.lead(
             a,
-            new Leadership.Listener() {
-              @Override
-              public void elected() {
-                throw new IllegalStateException("the sync did not start");
-              }
-
-              @Override
-              public void lost(String why) {
-                aLost.countDown();
-              }
-            });
+            listener(
+                () -> {
+                  throw new IllegalStateException("the sync did not start");
+                },
+                aLost));
     assertThat(aLost.await(10, TimeUnit.SECONDS)).isTrue();
-    lead(b, listener(bLeads, new CountDownLatch(1)));
+    postgres.lead(b, listener(bLeads, new CountDownLatch(1)));
 
     assertThat(bLeads.await(10, TimeUnit.SECONDS)).isTrue();
     assertThat(first.leading()).isFalse();
@@ -435,22 +413,16 @@ class PostgresTest {
     CountDownLatch aLost = new CountDownLatch(1);
     CountDownLatch bLeads = new CountDownLatch(1);
     Leadership first =
-        lead(
+        postgres.lead(
             a,
-            new Leadership.Listener() {
-              @Override
-              public void elected() {
-                aElected.countDown();
-                throw new ExceptionInInitializerError("a service's class did not initialise");
-              }
-
-              @Override
-              public void lost(String why) {
-                aLost.countDown();
-              }
-            });
+            listener(
+                () -> {
+                  aElected.countDown();
+                  throw new ExceptionInInitializerError("a service's class did not initialise");
+                },
+                aLost));
     assertThat(aElected.await(10, TimeUnit.SECONDS)).isTrue();
-    lead(b, listener(bLeads, new CountDownLatch(1)));
+    postgres.lead(b, listener(bLeads, new CountDownLatch(1)));
 
     assertThat(bLeads.await(10, TimeUnit.SECONDS)).as("another instance leads").isTrue();
     assertThat(aLost.await(1, TimeUnit.SECONDS)).isTrue();
@@ -476,10 +448,8 @@ class PostgresTest {
   @Test
   void aLeaderOnlyWriteOfASupersededLeaderFailsAndItStopsLeading() throws Exception {
     Database a = open();
-    CountDownLatch aLeads = new CountDownLatch(1);
     CountDownLatch aLost = new CountDownLatch(1);
-    Leadership first = lead(a, listener(aLeads, aLost));
-    assertThat(aLeads.await(10, TimeUnit.SECONDS)).isTrue();
+    Leadership first = postgres.leading(a, aLost);
     KeyValueStore kv = new KeyValueStore(a);
     a.writeAndWait(a.asLeader(c -> KeyValueStore.put(c, "before", "yes")));
 
@@ -508,9 +478,7 @@ class PostgresTest {
   void aNewLeaderStartsOnlyOnceTheOldLeadersWriteUnderWayHasCommitted() throws Exception {
     Database a = open();
     Database b = open();
-    CountDownLatch aLeads = new CountDownLatch(1);
-    Leadership first = lead(a, listener(aLeads, new CountDownLatch(1)));
-    assertThat(aLeads.await(10, TimeUnit.SECONDS)).isTrue();
+    Leadership first = postgres.leading(a, new CountDownLatch(1));
     CountDownLatch checked = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
     CompletableFuture<Integer> underWay =
@@ -526,18 +494,14 @@ class PostgresTest {
     endTheLeaderSession();
     CountDownLatch bLeads = new CountDownLatch(1);
     List<String> seenOnElection = new java.util.concurrent.CopyOnWriteArrayList<>();
-    lead(
+    postgres.lead(
         b,
-        new Leadership.Listener() {
-          @Override
-          public void elected() {
-            new KeyValueStore(b).get("from the old leader").ifPresent(seenOnElection::add);
-            bLeads.countDown();
-          }
-
-          @Override
-          public void lost(String why) {}
-        });
+        listener(
+            () -> {
+              new KeyValueStore(b).get("from the old leader").ifPresent(seenOnElection::add);
+              bLeads.countDown();
+            },
+            new CountDownLatch(1)));
 
     assertThat(bLeads.await(2_500, TimeUnit.MILLISECONDS))
         .as("elected while the old leader's write was under way")
@@ -560,9 +524,7 @@ class PostgresTest {
   void aFailedLeaderOnlyWriteInABatchUndoesOnlyItselfAndTheCheckThatPassedStillHoldsTheTerm()
       throws Exception {
     Database a = open();
-    CountDownLatch aLeads = new CountDownLatch(1);
-    lead(a, listener(aLeads, new CountDownLatch(1)));
-    assertThat(aLeads.await(10, TimeUnit.SECONDS)).isTrue();
+    postgres.leading(a, new CountDownLatch(1));
 
     // Passed, then a failed one, in one batch: the term stays locked until the batch ends.
     CountDownLatch hold = new CountDownLatch(1);
@@ -661,26 +623,7 @@ class PostgresTest {
 
   /** Waits up to 3 s (not longer: a lock may keep the other side from counting down). */
   private static boolean await(CountDownLatch latch) {
-    try {
-      return latch.await(3, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
-    }
-  }
-
-  private static Leadership.Listener listener(CountDownLatch elected, CountDownLatch lost) {
-    return new Leadership.Listener() {
-      @Override
-      public void elected() {
-        elected.countDown();
-      }
-
-      @Override
-      public void lost(String why) {
-        lost.countDown();
-      }
-    };
+    return await(latch, 3);
   }
 
   /** The server notices a dead leader's session within seconds, freeing the lock for another. */

@@ -51,6 +51,23 @@ public final class TestConfig {
         .formatted(dir.resolve("grapple.db"), secret, extraYaml);
   }
 
+  /**
+   * Config text for Grapple on the homeserver at {@code homeserverUrl} (domain {@code test}),
+   * signing in as {@code @bot:test} with {@code accessToken}: its database at {@code database},
+   * every listener on a free port, then {@code extraYaml} (top-level sections).
+   */
+  public static String matrix(
+      String homeserverUrl, String accessToken, Path database, String extraYaml) {
+    return """
+        homeserver: {url: "%s", domain: test}
+        bot: {userId: "@bot:test", accessToken: "%s"}
+        database: {path: "%s"}
+        listeners: {webhooks: {port: 0}, provisioning: {port: 0}, metrics: {port: 0}}
+        %s
+        """
+        .formatted(homeserverUrl, accessToken, database, extraYaml);
+  }
+
   /** {@code config.sample.yml}, found in the working directory or above it. */
   public static Path sampleConfig() {
     for (Path dir = Path.of(System.getProperty("user.dir")).toAbsolutePath();

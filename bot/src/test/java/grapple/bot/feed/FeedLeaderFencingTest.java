@@ -65,18 +65,7 @@ class FeedLeaderFencingTest {
     }
 
     Instance leads() throws InterruptedException {
-      leadership.start(
-          new Leadership.Listener() {
-            @Override
-            public void elected() {
-              elected.countDown();
-            }
-
-            @Override
-            public void lost(String why) {
-              lost.countDown();
-            }
-          });
+      leadership.start(PostgresFixture.listener(elected, lost));
       assertThat(elected.await(15, TimeUnit.SECONDS)).as("elected").isTrue();
       return this;
     }

@@ -8,6 +8,7 @@ import grapple.bot.Grapple;
 import grapple.bot.ScriptedConsole;
 import grapple.bot.config.Config;
 import grapple.bot.config.ConfigLoader;
+import grapple.bot.config.TestConfig;
 import grapple.bot.room.LoginFailed;
 import grapple.state.Connection;
 import grapple.state.ConnectionStore;
@@ -71,14 +72,11 @@ class FeedServiceTest {
     dueFeed(file, url);
     Config config =
         ConfigLoader.parse(
-            """
-        homeserver: {url: "%s", domain: test}
-        bot: {userId: "@bot:test", accessToken: "wrong"}
-        database: {path: "%s"}
-        listeners: {webhooks: {port: 0}, provisioning: {port: 0}, metrics: {port: 0}}
-        feeds: {allowPrivateAddresses: true}
-        """
-                .formatted(homeserver.url("/"), file),
+            TestConfig.matrix(
+                homeserver.url("/").toString(),
+                "wrong",
+                file,
+                "feeds: {allowPrivateAddresses: true}"),
             dir,
             Map.of(),
             Grapple.configSections());

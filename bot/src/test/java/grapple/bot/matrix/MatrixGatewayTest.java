@@ -504,40 +504,57 @@ class MatrixGatewayTest {
     Await.until(Duration.ofSeconds(5), () -> syncStore.since().orElse("").equals(expected));
   }
 
+  /** A message {@code eventId} sent a minute from now (so that no sync takes it as old). */
+  private static String message(String eventId) {
+    return "{\"type\":\"m.room.message\",\"sender\":\"@a:test\",\"event_id\":\""
+        + eventId
+        + "\",\"origin_server_ts\":"
+        + (System.currentTimeMillis() + 60_000)
+        + ",\"content\":{\"body\":\"x\"}}";
+  }
+
+  /**
+   * Answers the first sync (s1), then one (s2) whose timeline of !r:test is limited (prev_batch p2,
+   * events left out) and holds the message {@code eventId}.
+   */
+  private void answerSyncsWithAGapBefore(String eventId) {
+    answerSyncs(
+        "{\"next_batch\":\"s1\"}",
+        "{\"next_batch\":\"s2\",\"rooms\":{\"join\":{\"!r:test\":{\"timeline\":{"
+            + "\"limited\":true,\"prev_batch\":\"p2\",\"events\":["
+            + message(eventId)
+            + "]}}}}}");
+  }
+
+  /** Starts the gateway; the ids of the messages it hands on, in order. */
+  private BlockingQueue<String> startSeeingMessageIds() {
+    BlockingQueue<String> seen = new LinkedBlockingQueue<>();
+    gateway.start(
+        (event, initial) -> {
+          if (event instanceof RoomEvent.Message m) seen.add(m.eventId());
+        },
+        () -> {});
+    return seen;
+  }
+
   /**
    * More events came than the timeline's limit (an outage): the sync says {@code limited}, and the
    * events it left out are fetched with /messages back to the last position, and handed on first.
    */
   @Test
   void theEventsALimitedTimelineLeftOutAreFetchedAndHandedOnInOrder() throws Exception {
-    long now = System.currentTimeMillis() + 60_000;
-    String message =
-        "{\"type\":\"m.room.message\",\"sender\":\"@a:test\",\"event_id\":\"%s\","
-            + "\"origin_server_ts\":"
-            + now
-            + ",\"content\":{\"body\":\"x\"}}";
-    answerSyncs(
-        "{\"next_batch\":\"s1\"}",
-        "{\"next_batch\":\"s2\",\"rooms\":{\"join\":{\"!r:test\":{\"timeline\":{"
-            + "\"limited\":true,\"prev_batch\":\"p2\",\"events\":["
-            + message.formatted("$late")
-            + "]}}}}}");
+    answerSyncsWithAGapBefore("$late");
     server.enqueue(
         json(
             200,
             "{\"chunk\":["
-                + message.formatted("$gap2")
+                + message("$gap2")
                 + ","
-                + message.formatted("$gap1")
+                + message("$gap1")
                 + "],\"start\":\"p2\",\"end\":\"p1\"}"));
     server.enqueue(json(200, "{\"chunk\":[],\"start\":\"p1\"}"));
-    BlockingQueue<String> seen = new LinkedBlockingQueue<>();
 
-    gateway.start(
-        (event, initial) -> {
-          if (event instanceof RoomEvent.Message m) seen.add(m.eventId());
-        },
-        () -> {});
+    BlockingQueue<String> seen = startSeeingMessageIds();
 
     assertThat(List.of(poll(seen), poll(seen), poll(seen)))
         .containsExactly("$gap1", "$gap2", "$late");
@@ -560,23 +577,10 @@ class MatrixGatewayTest {
    */
   @Test
   void aGapTheHomeserverRefusesToFetchIsSkippedAndTheSyncGoesOn() throws Exception {
-    long now = System.currentTimeMillis() + 60_000;
-    answerSyncs(
-        "{\"next_batch\":\"s1\"}",
-        "{\"next_batch\":\"s2\",\"rooms\":{\"join\":{\"!r:test\":{\"timeline\":{"
-            + "\"limited\":true,\"prev_batch\":\"p2\",\"events\":["
-            + "{\"type\":\"m.room.message\",\"sender\":\"@a:test\",\"event_id\":\"$late\","
-            + "\"origin_server_ts\":"
-            + now
-            + ",\"content\":{\"body\":\"x\"}}]}}}}}");
+    answerSyncsWithAGapBefore("$late");
     server.enqueue(json(403, "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"not allowed\"}"));
-    BlockingQueue<String> seen = new LinkedBlockingQueue<>();
 
-    gateway.start(
-        (event, initial) -> {
-          if (event instanceof RoomEvent.Message m) seen.add(m.eventId());
-        },
-        () -> {});
+    BlockingQueue<String> seen = startSeeingMessageIds();
 
     assertThat(seen.poll(5, TimeUnit.SECONDS)).isEqualTo("$late");
     awaitSince("s2");
@@ -958,14 +962,7 @@ class MatrixGatewayTest {
            "content":{"replacement_room":"!new:test"}}]}}}}}""");
     BlockingQueue<String> core = new LinkedBlockingQueue<>();
 
-    gateway.start(
-        new RoomEvents() {
-          @Override
-          public void onEvent(RoomEvent event, boolean initial) {
-            core.add(describe(event));
-          }
-        },
-        () -> {});
+    gateway.start((event, initial) -> core.add(describe(event)), () -> {});
 
     awaitSince("s1");
     assertThat(new ArrayList<>(core))

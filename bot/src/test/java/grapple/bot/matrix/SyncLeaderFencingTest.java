@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import grapple.bot.Grapple;
 import grapple.state.Database;
 import grapple.state.KeyValueStore;
-import grapple.state.Leadership;
 import grapple.state.PostgresFixture;
 import grapple.state.SqlWork;
 import grapple.state.StorageException;
@@ -14,7 +13,6 @@ import grapple.state.TestPostgres;
 import java.sql.Statement;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -28,20 +26,7 @@ class SyncLeaderFencingTest {
   private Database leading() throws InterruptedException {
     Database db = Database.open(postgres.location(), Grapple.migrations(List.of()));
     postgres.closeAfter(db);
-    Leadership leadership = Leadership.of(db);
-    postgres.closeAfter(leadership);
-    CountDownLatch elected = new CountDownLatch(1);
-    leadership.start(
-        new Leadership.Listener() {
-          @Override
-          public void elected() {
-            elected.countDown();
-          }
-
-          @Override
-          public void lost(String why) {}
-        });
-    assertThat(elected.await(15, TimeUnit.SECONDS)).as("elected").isTrue();
+    postgres.leading(db, new CountDownLatch(1));
     return db;
   }
 

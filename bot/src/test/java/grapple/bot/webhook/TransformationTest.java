@@ -64,6 +64,18 @@ class TransformationTest {
         .run(json(data), new Transformation.Limits(Duration.ofSeconds(20), LIMIT.allocatedBytes()));
   }
 
+  /** Each expression of {@code cases}, run on {@code data}, answers (as a string) its value. */
+  private static void assertAnswers(java.util.Map<String, String> cases, String data)
+      throws Transformation.Failed {
+    for (var c : cases.entrySet()) {
+      assertThat(
+              runPatiently("result = {version: 'v2', plain: String(" + c.getKey() + ")};", data)
+                  .plain())
+          .as(c.getKey())
+          .isEqualTo(c.getValue());
+    }
+  }
+
   @Test
   void hookshotsV2ExampleRunsAsDocumented() throws Exception {
     assertThat(run(HOOKSHOT_V2_EXAMPLE, "{\"counter\": 5, \"maxValue\": 4}").plain())
@@ -435,13 +447,7 @@ class TransformationTest {
     cases.put(
         "JSON.stringify([1, 2].flatMap(function (x) { return [x, [x * 10]]; }))",
         "[1,[10],2,[20]]");
-    for (var c : cases.entrySet()) {
-      assertThat(
-              runPatiently("result = {version: 'v2', plain: String(" + c.getKey() + ")};", "{}")
-                  .plain())
-          .as(c.getKey())
-          .isEqualTo(c.getValue());
-    }
+    assertAnswers(cases, "{}");
   }
 
   /** The bounded JSON.stringify answers as the built-in does. */
@@ -477,15 +483,7 @@ class TransformationTest {
         "undefinedundefined");
     cases.put("JSON.stringify({b: 1, a: 2, 2: 3, 1: 4})", "{\"1\":4,\"2\":3,\"b\":1,\"a\":2}");
     cases.put("JSON.stringify(data)", "{\"x\":[1,2],\"y\":\"z\"}");
-    for (var c : cases.entrySet()) {
-      assertThat(
-              runPatiently(
-                      "result = {version: 'v2', plain: String(" + c.getKey() + ")};",
-                      "{\"x\": [1, 2], \"y\": \"z\"}")
-                  .plain())
-          .as(c.getKey())
-          .isEqualTo(c.getValue());
-    }
+    assertAnswers(cases, "{\"x\": [1, 2], \"y\": \"z\"}");
     assertThatThrownBy(
             () -> runPatiently("result = JSON.stringify('x'.repeat((1 << 20) - 1));", "{}"))
         .hasMessageContaining("RangeError: JSON.stringify: the string would be longer than");
