@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * threads; a message (a command too, unless it held a secret) goes to the room's connections (not
  * the bot's own, not those from before it started); invites to {@link Invites}.
  */
-final class Core implements RoomEvents {
+final class Core implements RoomEvents, WaitingCommands.Answerer {
   private static final Logger log = LoggerFactory.getLogger(Core.class);
 
   /** The fields of a waiting command's claims ({@link WaitingCommands.Waiting#claims}). */
@@ -296,7 +296,8 @@ final class Core implements RoomEvents {
    * Answers a command that waited ({@link WaitingCommands.Answerer}), on its room's commands
    * thread: once, even when a crash or another leader came between its answer and its deletion.
    */
-  void answer(WaitingCommands.Waiting command) {
+  @Override
+  public void answer(WaitingCommands.Waiting command) {
     String body = command.body();
     if (answeredBefore(command.eventId()).isPresent()) {
       log.info(
@@ -328,6 +329,17 @@ final class Core implements RoomEvents {
     if (outcome.isPresent() || claims.has(CLAIMS_CONNECTIONS)) answer(command, outcome, replies);
     else db.writeAndWait(WaitingCommands.answered(command));
     notCommitted.remove(command.seq());
+  }
+
+  /** The replies kept for {@code command}'s next try are not needed: it will have none. */
+  @Override
+  public void givenUp(WaitingCommands.Waiting command) {
+    notCommitted.remove(command.seq());
+  }
+
+  /** How many commands have their connections' replies kept for another try (tests). */
+  int repliesKept() {
+    return notCommitted.size();
   }
 
   /** The claims of {@code command}; a {@code !grapple} command only when it has none. */

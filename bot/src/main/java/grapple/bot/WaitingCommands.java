@@ -87,6 +87,12 @@ final class WaitingCommands implements AutoCloseable {
    */
   interface Answerer {
     void answer(Waiting command);
+
+    /**
+     * {@code command} was given up (deleted, unanswered) after its answer failed {@link #GIVE_UP}
+     * times: what was kept for its next try can go.
+     */
+    default void givenUp(Waiting command) {}
   }
 
   /** How long a room whose answer failed waits before it is tried again. */
@@ -314,6 +320,8 @@ final class WaitingCommands implements AutoCloseable {
       // A failure of the database fails this too: the command is tried again later.
       db.writeAndWait(answered(command));
       failures.remove(command.seq());
+      Answerer answering = answerer;
+      if (answering != null) answering.givenUp(command);
       log.error(
           "room {}: gave up on the command of {} from {}: its answer failed {} times; the room's"
               + " next commands go on",

@@ -400,7 +400,7 @@ class WaitingCommandsTest {
 
     WaitingCommands withAnotherKey =
         new WaitingCommands(hub.db, WaitingCommandsTest::key, Runnable::run);
-    withAnotherKey.start(hub.core::answer);
+    withAnotherKey.start(hub.core);
 
     assertThat(body(nextReply(hub))).contains("could not read your command back", "send it again");
     assertThat(withAnotherKey.waiting()).isZero();
@@ -441,7 +441,7 @@ class WaitingCommandsTest {
     follower.message(ADMIN, "!grapple help"); // answered on this thread, were answering started
 
     assertThat(follower.waiting.waiting()).isOne();
-    follower.waiting.start(follower.core::answer);
+    follower.waiting.start(follower.core);
     assertThat(follower.waiting.waiting()).isZero();
   }
 
