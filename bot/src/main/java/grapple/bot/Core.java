@@ -251,7 +251,9 @@ final class Core implements RoomEvents, WaitingCommands.Answerer {
    * its own prefix, a hotlink), is recorded with the batch (committed with its sync position) and
    * answered on a {@link WaitingCommands} thread once it has committed, in room order: one that
    * waits on the outside world holds up its room's commands only. The room's connections get the
-   * message now, in order, unless it held a secret (it is redacted then).
+   * message now, in order, unless it held a secret (it is redacted then). A room with too many
+   * commands waiting records no more ({@link WaitingCommands#ROOM_CAP}): a typed command is then
+   * told so (at most once a minute per room), a hotlink let go.
    */
   private void onMessage(RoomEvent.Message m) {
     boolean direct = rooms.isDirectChat(m.roomId(), connections.botUserId(), m.sender());
@@ -260,12 +262,26 @@ final class Core implements RoomEvents, WaitingCommands.Answerer {
     // A message that holds a secret is never given to connections.
     List<String> claimants = secret ? List.of() : connections.claimants(m);
     if (command || !claimants.isEmpty()) {
-      String roomId = m.roomId();
+      SqlWork<WaitingCommands.Recorded> record =
+          commands.received(
+              m, direct, secret, claims(command, m, claimants), System.currentTimeMillis());
+      // Set in the batch's transaction, read once it has committed.
+      java.util.concurrent.atomic.AtomicReference<WaitingCommands.Recorded> recorded =
+          new java.util.concurrent.atomic.AtomicReference<>(WaitingCommands.Recorded.RECORDED);
       queued.add(
           new LiveConnection.Queued(
-              commands.received(
-                  m, direct, secret, claims(command, m, claimants), System.currentTimeMillis()),
-              () -> commands.wake(roomId)));
+              c -> {
+                WaitingCommands.Recorded r = record.run(c);
+                recorded.set(r);
+                return r;
+              },
+              () ->
+                  recorded(
+                      m,
+                      command,
+                      secret,
+                      claimants,
+                      java.util.Objects.requireNonNull(recorded.get()))));
       commitUnlessBatched();
       if (secret && !direct) {
         // Now, not when the command's turn comes: a slow command before it in the room would
@@ -275,6 +291,53 @@ final class Core implements RoomEvents, WaitingCommands.Answerer {
       }
     }
     connections.onMessage(m);
+  }
+
+  /**
+   * After the batch that recorded {@code m} committed: its room's thread wakes; or, when the room
+   * had too many commands waiting to take it, a typed command (not a hotlink) is told so.
+   */
+  private void recorded(
+      RoomEvent.Message m,
+      boolean command,
+      boolean secret,
+      List<String> claimants,
+      WaitingCommands.Recorded recorded) {
+    if (recorded.waits()) {
+      commands.wake(m.roomId());
+      return;
+    }
+    if (!command && !typedForAConnection(m, claimants)) return;
+    Optional<String> notice = commands.fullNotice(m.roomId(), recorded);
+    if (notice.isEmpty()) return;
+    log.warn(
+        "room {}: too many commands waiting ({}); the command of {} from {} and more were not"
+            + " taken",
+        m.roomId(),
+        recorded == WaitingCommands.Recorded.SENDER_FULL ? "of its sender" : "in the room",
+        m.eventId(),
+        m.sender());
+    // A message that held a secret is redacted (in a room): the notice replies to nothing then.
+    ObjectNode content =
+        secret ? Messages.notice(notice.get()) : Messages.reply(notice.get(), m.eventId());
+    try {
+      // Waited for (once a minute per room at most), as the batch's commit was.
+      outbox.queue(m.roomId(), content).join();
+    } catch (java.util.concurrent.CompletionException e) {
+      log.warn(
+          "room {}: could not queue the notice of too many commands waiting: {}",
+          m.roomId(),
+          String.valueOf(e.getCause()));
+    }
+  }
+
+  /** Whether one of the connections that claimed {@code m} takes it as a command on its prefix. */
+  private boolean typedForAConnection(RoomEvent.Message m, List<String> claimants) {
+    for (String id : claimants) {
+      Optional<Active> active = connections.byId(id);
+      if (active.isPresent() && active.get().live().claimsAsCommand(m)) return true;
+    }
+    return false;
   }
 
   /**

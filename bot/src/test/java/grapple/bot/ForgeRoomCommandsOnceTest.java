@@ -236,6 +236,44 @@ class ForgeRoomCommandsOnceTest {
     }
   }
 
+  /**
+   * Hotlinks over a sender's cap of waiting commands are let go without a word (each would
+   * otherwise be an answer the flooder makes the bot give); a command typed on the forge's prefix
+   * over it is told why it was not taken. What was taken is answered.
+   */
+  @Test
+  void hotlinksOverTheCapAreLetGoQuietlyAndACommandOverItIsTold() throws Exception {
+    TestHub hub = following(r -> {});
+    int number = github.repo("o/r").issue("Broken", "alice");
+    for (int i = 0; i < WaitingCommands.SENDER_CAP + 3; i++)
+      hub.core.onEvent(message("$link" + i, "is #" + number + " fixed?"), false);
+    assertThat(hub.waiting.waiting()).isEqualTo(WaitingCommands.SENDER_CAP);
+    hub.awaitDelivered();
+    assertThat(hub.gateway.takeSent(Duration.ZERO)).as("a word about hotlinks").isNull();
+
+    hub.core.onEvent(message("$help", "!gh help"), false);
+    hub.awaitDelivered();
+    List<FakeGateway.Sent> told = replies(hub);
+    assertThat(told).hasSize(1);
+    assertThat(told.get(0).content().path("body").asText())
+        .startsWith("You have 20 commands waiting to be answered in this room;");
+    assertThat(hub.waiting.waiting()).isEqualTo(WaitingCommands.SENDER_CAP);
+
+    WaitingCommands answering =
+        new WaitingCommands(hub.db, () -> grapple.state.SecretBox.of(new byte[32]), Runnable::run);
+    try {
+      answering.start(hub.core);
+      hub.awaitDelivered();
+      assertThat(replies(hub))
+          .as("each hotlink taken, answered")
+          .hasSize(WaitingCommands.SENDER_CAP)
+          .allMatch(s -> s.content().path("body").asText().startsWith("Issue [#" + number));
+      assertThat(answering.waiting()).isZero();
+    } finally {
+      answering.close();
+    }
+  }
+
   /** A hub answering on {@code commandThreads}, the room following o/r with Alice linked. */
   private TestHub following(Executor commandThreads) throws InterruptedException {
     TestHub hub = hub(Runnable::run);

@@ -205,7 +205,7 @@ final class TestHub implements AutoCloseable {
       cluster.follow(db);
     }
     botRooms.loaded(connections);
-    this.waiting = new WaitingCommands(db, secrets, commandThreads);
+    this.waiting = new WaitingCommands(db, secrets, commandThreads, serviceClock);
     Dispatcher dispatcher =
         new Dispatcher(
             commands,
