@@ -68,12 +68,15 @@ final class Core implements RoomEvents, WaitingCommands.Answerer {
   private final List<LiveConnection.Queued> queued = new ArrayList<>();
 
   /**
-   * The connections' replies to a waiting command whose answer's transaction failed, by its seq:
-   * tried again ({@link WaitingCommands}), it queues these rather than run the forge command a
-   * second time (a second issue). Forgotten once the command is answered.
+   * The answer to a waiting command whose answer's transaction failed, by its seq: tried again
+   * ({@link WaitingCommands}), it queues this rather than run the command a second time (a second
+   * issue; a {@code !grapple webhook} that finds its own hook and refuses, the URL lost). Forgotten
+   * once the command is answered or given up.
    */
-  private final Map<Long, List<ObjectNode>> notCommitted =
-      new java.util.concurrent.ConcurrentHashMap<>();
+  private final Map<Long, Kept> notCommitted = new java.util.concurrent.ConcurrentHashMap<>();
+
+  /** A command's answer kept for its next try: the dispatcher's, and its connections' replies. */
+  private record Kept(Optional<Dispatcher.Outcome> outcome, List<ObjectNode> replies) {}
 
   /**
    * {@code authoritySeen} hears every state event once the rooms' authority took it in (for the
@@ -361,7 +364,6 @@ final class Core implements RoomEvents, WaitingCommands.Answerer {
    */
   @Override
   public void answer(WaitingCommands.Waiting command) {
-    String body = command.body();
     if (answeredBefore(command.eventId()).isPresent()) {
       log.info(
           "room {}: the command of {} from {} was answered before; not again",
@@ -373,6 +375,21 @@ final class Core implements RoomEvents, WaitingCommands.Answerer {
       return;
     }
     ObjectNode claims = readClaims(command);
+    Kept kept = notCommitted.get(command.seq());
+    if (kept == null) {
+      kept = new Kept(outcome(command, claims), answersOfConnections(command, claims));
+      if (kept.outcome().isPresent() || !kept.replies().isEmpty())
+        notCommitted.put(command.seq(), kept);
+    }
+    if (kept.outcome().isPresent() || claims.has(CLAIMS_CONNECTIONS))
+      answer(command, kept.outcome(), kept.replies());
+    else db.writeAndWait(WaitingCommands.answered(command));
+    notCommitted.remove(command.seq());
+  }
+
+  /** The dispatcher's answer to {@code command}; empty for a message only connections claimed. */
+  private Optional<Dispatcher.Outcome> outcome(WaitingCommands.Waiting command, ObjectNode claims) {
+    String body = command.body();
     Optional<Dispatcher.Outcome> outcome;
     if (!claims.path(CLAIMS_GRAPPLE).asBoolean(true)) {
       outcome = Optional.empty();
@@ -384,23 +401,16 @@ final class Core implements RoomEvents, WaitingCommands.Answerer {
     } else {
       outcome = dispatcher.handle(command.roomId(), command.sender(), command.eventId(), body);
     }
-    List<ObjectNode> replies = notCommitted.get(command.seq());
-    if (replies == null) {
-      replies = answersOfConnections(command, claims);
-      if (!replies.isEmpty()) notCommitted.put(command.seq(), replies);
-    }
-    if (outcome.isPresent() || claims.has(CLAIMS_CONNECTIONS)) answer(command, outcome, replies);
-    else db.writeAndWait(WaitingCommands.answered(command));
-    notCommitted.remove(command.seq());
+    return outcome;
   }
 
-  /** The replies kept for {@code command}'s next try are not needed: it will have none. */
+  /** The answer kept for {@code command}'s next try is not needed: it will have none. */
   @Override
   public void givenUp(WaitingCommands.Waiting command) {
     notCommitted.remove(command.seq());
   }
 
-  /** How many commands have their connections' replies kept for another try (tests). */
+  /** How many commands have their answer kept for another try (tests). */
   int repliesKept() {
     return notCommitted.size();
   }
