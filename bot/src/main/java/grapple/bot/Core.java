@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * threads; a message (a command too, unless it held a secret) goes to the room's connections (not
  * the bot's own, not those from before it started); invites to {@link Invites}.
  */
-final class Core implements RoomEvents {
+final class Core implements RoomEvents, WaitingCommands.Answerer {
   private static final Logger log = LoggerFactory.getLogger(Core.class);
 
   /** The fields of a waiting command's claims ({@link WaitingCommands.Waiting#claims}). */
@@ -68,12 +68,15 @@ final class Core implements RoomEvents {
   private final List<LiveConnection.Queued> queued = new ArrayList<>();
 
   /**
-   * The connections' replies to a waiting command whose answer's transaction failed, by its seq:
-   * tried again ({@link WaitingCommands}), it queues these rather than run the forge command a
-   * second time (a second issue). Forgotten once the command is answered.
+   * The answer to a waiting command whose answer's transaction failed, by its seq: tried again
+   * ({@link WaitingCommands}), it queues this rather than run the command a second time (a second
+   * issue; a {@code !grapple webhook} that finds its own hook and refuses, the URL lost). Forgotten
+   * once the command is answered or given up.
    */
-  private final Map<Long, List<ObjectNode>> notCommitted =
-      new java.util.concurrent.ConcurrentHashMap<>();
+  private final Map<Long, Kept> notCommitted = new java.util.concurrent.ConcurrentHashMap<>();
+
+  /** A command's answer kept for its next try: the dispatcher's, and its connections' replies. */
+  private record Kept(Optional<Dispatcher.Outcome> outcome, List<ObjectNode> replies) {}
 
   /**
    * {@code authoritySeen} hears every state event once the rooms' authority took it in (for the
@@ -251,7 +254,9 @@ final class Core implements RoomEvents {
    * its own prefix, a hotlink), is recorded with the batch (committed with its sync position) and
    * answered on a {@link WaitingCommands} thread once it has committed, in room order: one that
    * waits on the outside world holds up its room's commands only. The room's connections get the
-   * message now, in order, unless it held a secret (it is redacted then).
+   * message now, in order, unless it held a secret (it is redacted then). A room with too many
+   * commands waiting records no more ({@link WaitingCommands#ROOM_CAP}): a typed command is then
+   * told so (at most once a minute per room), a hotlink let go.
    */
   private void onMessage(RoomEvent.Message m) {
     boolean direct = rooms.isDirectChat(m.roomId(), connections.botUserId(), m.sender());
@@ -260,12 +265,26 @@ final class Core implements RoomEvents {
     // A message that holds a secret is never given to connections.
     List<String> claimants = secret ? List.of() : connections.claimants(m);
     if (command || !claimants.isEmpty()) {
-      String roomId = m.roomId();
+      SqlWork<WaitingCommands.Recorded> record =
+          commands.received(
+              m, direct, secret, claims(command, m, claimants), System.currentTimeMillis());
+      // Set in the batch's transaction, read once it has committed.
+      java.util.concurrent.atomic.AtomicReference<WaitingCommands.Recorded> recorded =
+          new java.util.concurrent.atomic.AtomicReference<>(WaitingCommands.Recorded.RECORDED);
       queued.add(
           new LiveConnection.Queued(
-              commands.received(
-                  m, direct, secret, claims(command, m, claimants), System.currentTimeMillis()),
-              () -> commands.wake(roomId)));
+              c -> {
+                WaitingCommands.Recorded r = record.run(c);
+                recorded.set(r);
+                return r;
+              },
+              () ->
+                  recorded(
+                      m,
+                      command,
+                      secret,
+                      claimants,
+                      java.util.Objects.requireNonNull(recorded.get()))));
       commitUnlessBatched();
       if (secret && !direct) {
         // Now, not when the command's turn comes: a slow command before it in the room would
@@ -275,6 +294,53 @@ final class Core implements RoomEvents {
       }
     }
     connections.onMessage(m);
+  }
+
+  /**
+   * After the batch that recorded {@code m} committed: its room's thread wakes; or, when the room
+   * had too many commands waiting to take it, a typed command (not a hotlink) is told so.
+   */
+  private void recorded(
+      RoomEvent.Message m,
+      boolean command,
+      boolean secret,
+      List<String> claimants,
+      WaitingCommands.Recorded recorded) {
+    if (recorded.waits()) {
+      commands.wake(m.roomId());
+      return;
+    }
+    if (!command && !typedForAConnection(m, claimants)) return;
+    Optional<String> notice = commands.fullNotice(m.roomId(), recorded);
+    if (notice.isEmpty()) return;
+    log.warn(
+        "room {}: too many commands waiting ({}); the command of {} from {} and more were not"
+            + " taken",
+        m.roomId(),
+        recorded == WaitingCommands.Recorded.SENDER_FULL ? "of its sender" : "in the room",
+        m.eventId(),
+        m.sender());
+    // A message that held a secret is redacted (in a room): the notice replies to nothing then.
+    ObjectNode content =
+        secret ? Messages.notice(notice.get()) : Messages.reply(notice.get(), m.eventId());
+    try {
+      // Waited for (once a minute per room at most), as the batch's commit was.
+      outbox.queue(m.roomId(), content).join();
+    } catch (java.util.concurrent.CompletionException e) {
+      log.warn(
+          "room {}: could not queue the notice of too many commands waiting: {}",
+          m.roomId(),
+          String.valueOf(e.getCause()));
+    }
+  }
+
+  /** Whether one of the connections that claimed {@code m} takes it as a command on its prefix. */
+  private boolean typedForAConnection(RoomEvent.Message m, List<String> claimants) {
+    for (String id : claimants) {
+      Optional<Active> active = connections.byId(id);
+      if (active.isPresent() && active.get().live().claimsAsCommand(m)) return true;
+    }
+    return false;
   }
 
   /**
@@ -296,8 +362,8 @@ final class Core implements RoomEvents {
    * Answers a command that waited ({@link WaitingCommands.Answerer}), on its room's commands
    * thread: once, even when a crash or another leader came between its answer and its deletion.
    */
-  void answer(WaitingCommands.Waiting command) {
-    String body = command.body();
+  @Override
+  public void answer(WaitingCommands.Waiting command) {
     if (answeredBefore(command.eventId()).isPresent()) {
       log.info(
           "room {}: the command of {} from {} was answered before; not again",
@@ -309,6 +375,21 @@ final class Core implements RoomEvents {
       return;
     }
     ObjectNode claims = readClaims(command);
+    Kept kept = notCommitted.get(command.seq());
+    if (kept == null) {
+      kept = new Kept(outcome(command, claims), answersOfConnections(command, claims));
+      if (kept.outcome().isPresent() || !kept.replies().isEmpty())
+        notCommitted.put(command.seq(), kept);
+    }
+    if (kept.outcome().isPresent() || claims.has(CLAIMS_CONNECTIONS))
+      answer(command, kept.outcome(), kept.replies());
+    else db.writeAndWait(WaitingCommands.answered(command));
+    notCommitted.remove(command.seq());
+  }
+
+  /** The dispatcher's answer to {@code command}; empty for a message only connections claimed. */
+  private Optional<Dispatcher.Outcome> outcome(WaitingCommands.Waiting command, ObjectNode claims) {
+    String body = command.body();
     Optional<Dispatcher.Outcome> outcome;
     if (!claims.path(CLAIMS_GRAPPLE).asBoolean(true)) {
       outcome = Optional.empty();
@@ -320,14 +401,18 @@ final class Core implements RoomEvents {
     } else {
       outcome = dispatcher.handle(command.roomId(), command.sender(), command.eventId(), body);
     }
-    List<ObjectNode> replies = notCommitted.get(command.seq());
-    if (replies == null) {
-      replies = answersOfConnections(command, claims);
-      if (!replies.isEmpty()) notCommitted.put(command.seq(), replies);
-    }
-    if (outcome.isPresent() || claims.has(CLAIMS_CONNECTIONS)) answer(command, outcome, replies);
-    else db.writeAndWait(WaitingCommands.answered(command));
+    return outcome;
+  }
+
+  /** The answer kept for {@code command}'s next try is not needed: it will have none. */
+  @Override
+  public void givenUp(WaitingCommands.Waiting command) {
     notCommitted.remove(command.seq());
+  }
+
+  /** How many commands have their answer kept for another try (tests). */
+  int repliesKept() {
+    return notCommitted.size();
   }
 
   /** The claims of {@code command}; a {@code !grapple} command only when it has none. */

@@ -613,7 +613,7 @@ public final class Grapple implements AutoCloseable {
             // Only now, logged in and leading: polling runs on one instance, and a start refused
             // before this has polled nothing and recorded no backoff.
             c.running().forEach(r -> r.running().lead());
-            hub.commands().start(core::answer);
+            hub.commands().start(core);
             hub.gateway().start(core, shared ? () -> log.info("sync: rooms loaded") : c.onLoaded());
           }
 

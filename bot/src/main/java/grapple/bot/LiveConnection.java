@@ -50,6 +50,15 @@ public interface LiveConnection {
   }
 
   /**
+   * Whether {@code message}, which it {@link #claims claimed}, is a command typed on its prefix
+   * rather than a hotlink: one its room had too many commands waiting to take is told so; a hotlink
+   * is let go without a word.
+   */
+  default boolean claimsAsCommand(RoomEvent.Message message) {
+    return false;
+  }
+
+  /**
    * Answers a message it {@link #claims claimed} (asked again first: its config may have changed
    * meanwhile): the messages (content) to post in its room, queued in one transaction with the
    * record that the message was answered, so a batch read again is not answered twice. A crash

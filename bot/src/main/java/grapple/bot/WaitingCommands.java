@@ -7,7 +7,9 @@ import grapple.state.Fatal;
 import grapple.state.SecretBox;
 import grapple.state.Sql;
 import grapple.state.SqlWork;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -43,6 +45,13 @@ import org.slf4j.LoggerFactory;
  * only at its next command; a command whose answer failed {@link #GIVE_UP} times is given up
  * (logged), so that it holds up its room no longer. A command that gives a secret (a token sent in
  * a direct chat) waits sealed by the {@link SecretBox}, as every token the database holds.
+ *
+ * <p>At most {@link #ROOM_CAP} commands wait in one room, and at most {@link #SENDER_CAP} of one
+ * sender's there: a member who floods a room with hotlinks or commands fills the table no further,
+ * and the room's later commands wait behind no more than these. A message over either is not
+ * recorded ({@link Recorded}); the room is told so ({@link #fullNotice}) at most once a minute, for
+ * a typed command only (a hotlink is let go without a word). A command that was recorded is
+ * answered as before: the caps only ever turn away what was not yet taken.
  */
 final class WaitingCommands implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(WaitingCommands.class);
@@ -52,6 +61,32 @@ final class WaitingCommands implements AutoCloseable {
 
   /** How many of one sender's commands are answered at once, whatever the rooms. */
   static final int SENDER_SHARE = THREADS / 2;
+
+  /** How many commands may wait in one room; over it, the room's messages are not recorded. */
+  static final int ROOM_CAP = 100;
+
+  /** How many of one sender's commands may wait in one room (a direct chat too). */
+  static final int SENDER_CAP = 20;
+
+  /** A room whose command was turned away is told so once in this long, not once per message. */
+  private static final Duration FULL_NOTICE_INTERVAL = Duration.ofMinutes(1);
+
+  /** What {@link #received} did with a message. */
+  enum Recorded {
+    /** Recorded: it will be answered. */
+    RECORDED,
+    /** Recorded before (a batch handled again): it will be answered, once. */
+    ALREADY,
+    /** Not recorded: {@link #ROOM_CAP} commands wait in its room. */
+    ROOM_FULL,
+    /** Not recorded: {@link #SENDER_CAP} of its sender's commands wait in its room. */
+    SENDER_FULL;
+
+    /** Whether it waits for its answer. */
+    boolean waits() {
+      return this == RECORDED || this == ALREADY;
+    }
+  }
 
   /**
    * A command waiting for its answer: {@code direct} when it came in a direct chat with the bot;
@@ -87,6 +122,12 @@ final class WaitingCommands implements AutoCloseable {
    */
   interface Answerer {
     void answer(Waiting command);
+
+    /**
+     * {@code command} was given up (deleted, unanswered) after its answer failed {@link #GIVE_UP}
+     * times: what was kept for its next try can go.
+     */
+    default void givenUp(Waiting command) {}
   }
 
   /** How long a room whose answer failed waits before it is tried again. */
@@ -119,6 +160,11 @@ final class WaitingCommands implements AutoCloseable {
 
   private volatile boolean closing;
 
+  private final Clock clock;
+
+  /** When each room was last told it has too many commands waiting, by room id. */
+  private final Map<String, Instant> toldFull = new ConcurrentHashMap<>();
+
   /** Commands kept in {@code db}, those that give a secret sealed by {@code secrets}. */
   WaitingCommands(Database db, Supplier<SecretBox> secrets) {
     this(db, secrets, pool());
@@ -129,12 +175,25 @@ final class WaitingCommands implements AutoCloseable {
     this(db, secrets, threads, RETRY);
   }
 
+  /**
+   * As above, a room told it has too many commands waiting at most once a minute of {@code clock}.
+   */
+  WaitingCommands(Database db, Supplier<SecretBox> secrets, Executor threads, Clock clock) {
+    this(db, secrets, threads, RETRY, clock);
+  }
+
   /** As above, a room whose answer failed tried again after {@code retry}. */
   WaitingCommands(Database db, Supplier<SecretBox> secrets, Executor threads, Duration retry) {
+    this(db, secrets, threads, retry, Clock.systemUTC());
+  }
+
+  private WaitingCommands(
+      Database db, Supplier<SecretBox> secrets, Executor threads, Duration retry, Clock clock) {
     this.db = db;
     this.secrets = secrets;
     this.threads = threads;
     this.retry = retry;
+    this.clock = clock;
   }
 
   private static ExecutorService pool() {
@@ -146,9 +205,10 @@ final class WaitingCommands implements AutoCloseable {
    * room member can send one) is kept as U+FFFD: PostgreSQL's text holds no NUL, and the batch's
    * transaction, failing, would be fetched and fail again, reading no room any more. Neither is a
    * space, so the command splits into the same words. A command that gives a secret ({@code
-   * secret}) is sealed here, on the caller's thread.
+   * secret}) is sealed here, on the caller's thread. A message over {@link #ROOM_CAP} or {@link
+   * #SENDER_CAP} is not recorded; the work says so.
    */
-  SqlWork<Integer> received(RoomEvent.Message m, boolean direct, boolean secret, long now) {
+  SqlWork<Recorded> received(RoomEvent.Message m, boolean direct, boolean secret, long now) {
     return received(m, direct, secret, null, now);
   }
 
@@ -156,24 +216,75 @@ final class WaitingCommands implements AutoCloseable {
    * As above, for a message that connections of its room claimed ({@code claims}, see {@link
    * Waiting}; null for none); a secret is never given to connections.
    */
-  SqlWork<Integer> received(
+  SqlWork<Recorded> received(
       RoomEvent.Message m, boolean direct, boolean secret, @Nullable String claims, long now) {
     String text = m.body().replace('\u0000', '\uFFFD');
     String body = secret ? seal(text, m) : text;
-    return c ->
-        Sql.update(
-            c,
-            "INSERT INTO commands_waiting"
-                + " (event_id, room_id, sender, body, direct, sealed, claims, received_at)"
-                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING",
-            m.eventId(),
-            m.roomId(),
-            m.sender(),
-            body,
-            direct ? 1 : 0,
-            secret ? 1 : 0,
-            claims,
-            now);
+    return c -> {
+      // Counted in the batch's transaction: the commands recorded before in the same batch count.
+      int[] counts =
+          Sql.first(
+                  c,
+                  "SELECT COUNT(*), COALESCE(SUM(CASE WHEN sender = ? THEN 1 ELSE 0 END), 0)"
+                      + " FROM commands_waiting WHERE room_id = ?",
+                  rs -> new int[] {rs.getInt(1), rs.getInt(2)},
+                  m.sender(),
+                  m.roomId())
+              .orElse(new int[] {0, 0});
+      if (counts[0] >= ROOM_CAP || counts[1] >= SENDER_CAP) {
+        boolean recordedBefore =
+            Sql.first(
+                    c, "SELECT 1 FROM commands_waiting WHERE event_id = ?", rs -> true, m.eventId())
+                .isPresent();
+        if (recordedBefore) return Recorded.ALREADY;
+        return counts[0] >= ROOM_CAP ? Recorded.ROOM_FULL : Recorded.SENDER_FULL;
+      }
+      int inserted =
+          Sql.update(
+              c,
+              "INSERT INTO commands_waiting"
+                  + " (event_id, room_id, sender, body, direct, sealed, claims, received_at)"
+                  + " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING",
+              m.eventId(),
+              m.roomId(),
+              m.sender(),
+              body,
+              direct ? 1 : 0,
+              secret ? 1 : 0,
+              claims,
+              now);
+      return inserted > 0 ? Recorded.RECORDED : Recorded.ALREADY;
+    };
+  }
+
+  /**
+   * What to tell {@code roomId}, where a typed command was turned away as {@code why}: a short
+   * notice, at most once a minute per room (a member flooding it cannot make the bot talk at will);
+   * empty within the minute.
+   */
+  Optional<String> fullNotice(String roomId, Recorded why) {
+    Instant now = clock.instant();
+    boolean[] tell = {false};
+    toldFull.compute(
+        roomId,
+        (room, last) -> {
+          if (last != null && last.plus(FULL_NOTICE_INTERVAL).isAfter(now)) return last;
+          tell[0] = true;
+          return now;
+        });
+    // Rooms told more than a minute ago are told again anyway: forgetting them keeps this small.
+    if (tell[0]) toldFull.values().removeIf(last -> !last.plus(FULL_NOTICE_INTERVAL).isAfter(now));
+    if (!tell[0]) return Optional.empty();
+    return Optional.of(
+        why == Recorded.SENDER_FULL
+            ? "You have "
+                + SENDER_CAP
+                + " commands waiting to be answered in this room; I did not take this one. Send it"
+                + " again once those are answered."
+            : "This room has "
+                + ROOM_CAP
+                + " commands waiting to be answered; I did not take this one. Send it again once"
+                + " those are answered.");
   }
 
   /**
@@ -314,6 +425,8 @@ final class WaitingCommands implements AutoCloseable {
       // A failure of the database fails this too: the command is tried again later.
       db.writeAndWait(answered(command));
       failures.remove(command.seq());
+      Answerer answering = answerer;
+      if (answering != null) answering.givenUp(command);
       log.error(
           "room {}: gave up on the command of {} from {}: its answer failed {} times; the room's"
               + " next commands go on",

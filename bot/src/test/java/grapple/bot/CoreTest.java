@@ -351,6 +351,33 @@ class CoreTest {
     assertThat(sentNow()).isNull();
   }
 
+  /**
+   * The answer of {@code !grapple webhook} failed to commit once (the disk full, a failover) after
+   * the hook's state was written: tried again, the command ran again, found the hook and answered
+   * "remove it first", and the URL, which only the first answer carried, never came. The answer
+   * kept from the first run is queued instead.
+   */
+  @Test
+  void aCommandWhoseAnswerFailedToCommitIsAnsweredAsItWasNotRunAgain() throws Exception {
+    hub.db.writeAndWait(
+        c ->
+            grapple.state.Sql.update(
+                c,
+                "CREATE TRIGGER refuse_answer BEFORE INSERT ON processed_events"
+                    + " WHEN NEW.event_id LIKE 'answered:%'"
+                    + " BEGIN SELECT RAISE(ABORT, 'the disk is full'); END"));
+    hub.message(ADMIN, "!grapple webhook ci");
+    assertThat(store.all()).as("the hook written before the answer failed").hasSize(1);
+    assertThat(hub.waiting.waiting()).isOne();
+    hub.db.writeAndWait(c -> grapple.state.Sql.update(c, "DROP TRIGGER refuse_answer"));
+
+    FakeGateway.Sent reply = gateway.takeSent(Duration.ofSeconds(15));
+    assertThat(reply).as("the answer, tried again").isNotNull();
+    assertThat(reply.content().get("body").asText()).startsWith("Webhook `ci` created.");
+    assertNextIsTheUrlByDirectMessage();
+    assertThat(hub.waiting.waiting()).isZero();
+  }
+
   /** The admin's hook {@code hand}, written by hand in state event {@code eventId}. */
   private static RoomEvent.State handWritten(String eventId) {
     return new RoomEvent.State(

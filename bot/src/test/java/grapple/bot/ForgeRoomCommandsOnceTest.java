@@ -8,6 +8,7 @@ import grapple.bot.github.GithubService;
 import grapple.bot.room.RoomEvent;
 import grapple.state.Json;
 import grapple.state.Sql;
+import grapple.testing.Await;
 import grapple.testing.github.FakeGithub;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -199,6 +200,78 @@ class ForgeRoomCommandsOnceTest {
     assertThat(reply.content().path("body").asText()).startsWith("Created issue [o/r#1]");
     assertThat(github.issues("o/r")).as("issues opened").hasSize(1);
     assertThat(hub.waiting.waiting()).isZero();
+  }
+
+  /**
+   * A command whose answer's transaction failed every time was given up, but the connection's
+   * replies kept for its next try (so that the forge is not asked twice) stayed in memory for good:
+   * one entry per such command, for as long as the bot ran.
+   */
+  @Test
+  void aForgeCommandGivenUpKeepsNothingForItsNextTry() throws Exception {
+    TestHub hub = following(r -> {});
+    hub.db.writeAndWait(
+        c ->
+            Sql.update(
+                c,
+                "CREATE TRIGGER refuse_answer BEFORE INSERT ON processed_events"
+                    + " WHEN NEW.event_id = 'answered:$create'"
+                    + " BEGIN SELECT RAISE(ABORT, 'the disk is full'); END"));
+    hub.core.onEvent(message("$create", "!gh create \"Given up\""), false);
+    assertThat(hub.waiting.waiting()).isOne();
+
+    WaitingCommands answering =
+        new WaitingCommands(
+            hub.db,
+            () -> grapple.state.SecretBox.of(new byte[32]),
+            Runnable::run,
+            Duration.ofMillis(20));
+    try {
+      answering.start(hub.core);
+      Await.until(ForgeHub.WAIT, () -> answering.waiting() == 0);
+      assertThat(github.issues("o/r")).as("the forge asked once").hasSize(1);
+      assertThat(hub.core.repliesKept()).as("replies kept for a command given up").isZero();
+    } finally {
+      answering.close();
+    }
+  }
+
+  /**
+   * Hotlinks over a sender's cap of waiting commands are let go without a word (each would
+   * otherwise be an answer the flooder makes the bot give); a command typed on the forge's prefix
+   * over it is told why it was not taken. What was taken is answered.
+   */
+  @Test
+  void hotlinksOverTheCapAreLetGoQuietlyAndACommandOverItIsTold() throws Exception {
+    TestHub hub = following(r -> {});
+    int number = github.repo("o/r").issue("Broken", "alice");
+    for (int i = 0; i < WaitingCommands.SENDER_CAP + 3; i++)
+      hub.core.onEvent(message("$link" + i, "is #" + number + " fixed?"), false);
+    assertThat(hub.waiting.waiting()).isEqualTo(WaitingCommands.SENDER_CAP);
+    hub.awaitDelivered();
+    assertThat(hub.gateway.takeSent(Duration.ZERO)).as("a word about hotlinks").isNull();
+
+    hub.core.onEvent(message("$help", "!gh help"), false);
+    hub.awaitDelivered();
+    List<FakeGateway.Sent> told = replies(hub);
+    assertThat(told).hasSize(1);
+    assertThat(told.get(0).content().path("body").asText())
+        .startsWith("You have 20 commands waiting to be answered in this room;");
+    assertThat(hub.waiting.waiting()).isEqualTo(WaitingCommands.SENDER_CAP);
+
+    WaitingCommands answering =
+        new WaitingCommands(hub.db, () -> grapple.state.SecretBox.of(new byte[32]), Runnable::run);
+    try {
+      answering.start(hub.core);
+      hub.awaitDelivered();
+      assertThat(replies(hub))
+          .as("each hotlink taken, answered")
+          .hasSize(WaitingCommands.SENDER_CAP)
+          .allMatch(s -> s.content().path("body").asText().startsWith("Issue [#" + number));
+      assertThat(answering.waiting()).isZero();
+    } finally {
+      answering.close();
+    }
   }
 
   /** A hub answering on {@code commandThreads}, the room following o/r with Alice linked. */

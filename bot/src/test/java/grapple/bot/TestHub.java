@@ -205,7 +205,7 @@ final class TestHub implements AutoCloseable {
       cluster.follow(db);
     }
     botRooms.loaded(connections);
-    this.waiting = new WaitingCommands(db, secrets, commandThreads);
+    this.waiting = new WaitingCommands(db, secrets, commandThreads, serviceClock);
     Dispatcher dispatcher =
         new Dispatcher(
             commands,
@@ -225,7 +225,7 @@ final class TestHub implements AutoCloseable {
             db,
             waiting);
     // Commands are answered on the thread that reads them here, as soon as they are read.
-    if (leads) waiting.start(core::answer);
+    if (leads) waiting.start(core);
   }
 
   /** A webhook listener on a free port serving the services' receivers. */

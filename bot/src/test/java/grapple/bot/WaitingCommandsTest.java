@@ -10,6 +10,7 @@ import grapple.state.Location;
 import grapple.state.SecretBox;
 import grapple.state.TestPostgres;
 import grapple.testing.Await;
+import grapple.testing.FakeClock;
 import grapple.testing.TestDatabase;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -346,6 +347,128 @@ class WaitingCommandsTest {
     }
   }
 
+  /**
+   * A member who flooded a room with commands had each recorded, without end: the room's real
+   * commands waited behind thousands, and the table grew without bound. One sender now has at most
+   * {@link WaitingCommands#SENDER_CAP} waiting in a room, the room at most {@link
+   * WaitingCommands#ROOM_CAP}; a command over them is not taken, and the room is told so at most
+   * once a minute. Every command taken is still answered, once.
+   */
+  @Test
+  void aFloodedRoomTakesCommandsUpToItsCapsSaysSoOnceAMinuteAndAnswersAllItTook() throws Exception {
+    FakeClock clock = new FakeClock(java.time.Instant.parse("2026-12-05T08:00:00Z"));
+    List<Runnable> turns = new CopyOnWriteArrayList<>();
+    TestHub hub =
+        new TestHub(
+            Location.sqlite(dir.resolve("grapple.db")),
+            dir,
+            List.of(),
+            "",
+            TestHub.EVERYONE_ADMIN,
+            true,
+            clock,
+            turns::add);
+    hubs.add(hub);
+    int flooders = WaitingCommands.ROOM_CAP / WaitingCommands.SENDER_CAP;
+    String[] members = new String[flooders];
+    for (int i = 0; i < flooders; i++) members[i] = "@flood" + i + ":test";
+    hub.joined(ADMIN, members);
+
+    for (int i = 0; i < WaitingCommands.SENDER_CAP + 5; i++)
+      hub.message(members[0], "!grapple help");
+    assertThat(hub.waiting.waiting()).isEqualTo(WaitingCommands.SENDER_CAP);
+    hub.awaitDelivered();
+    assertThat(bodiesSent(hub))
+        .as("told once, not once per command over the cap")
+        .containsExactly(
+            "You have 20 commands waiting to be answered in this room; I did not take this one."
+                + " Send it again once those are answered.");
+
+    for (int f = 1; f < flooders; f++)
+      for (int i = 0; i < WaitingCommands.SENDER_CAP; i++) hub.message(members[f], "!grapple help");
+    hub.message(ADMIN, "!grapple help");
+    assertThat(hub.waiting.waiting()).isEqualTo(WaitingCommands.ROOM_CAP);
+    hub.awaitDelivered();
+    assertThat(bodiesSent(hub)).as("within the minute").isEmpty();
+
+    clock.advance(Duration.ofSeconds(61));
+    hub.message(ADMIN, "!grapple help");
+    hub.awaitDelivered();
+    List<FakeGateway.Sent> told = sent(hub);
+    assertThat(told).hasSize(1);
+    assertThat(body(told.get(0)))
+        .isEqualTo(
+            "This room has 100 commands waiting to be answered; I did not take this one. Send it"
+                + " again once those are answered.");
+    assertThat(told.get(0).content().path("m.relates_to").path("m.in_reply_to").has("event_id"))
+        .as("a reply to the command not taken")
+        .isTrue();
+
+    while (!turns.isEmpty()) turns.remove(0).run();
+    hub.awaitDelivered();
+    assertThat(sent(hub))
+        .as("every command taken answered, once")
+        .hasSize(WaitingCommands.ROOM_CAP)
+        .allMatch(s -> body(s).contains("!grapple help"));
+    assertThat(hub.waiting.waiting()).isZero();
+
+    hub.message(ADMIN, "!grapple help");
+    while (!turns.isEmpty()) turns.remove(0).run();
+    hub.awaitDelivered();
+    assertThat(sent(hub)).as("taken again once the room has room").hasSize(1);
+  }
+
+  /**
+   * The caps count the commands of the batch being committed too (a sync batch carries many), and a
+   * command recorded before, handed over again, is not taken for one over the cap.
+   */
+  @Test
+  void theCapsCountTheCommandsOfTheSameBatch() {
+    try (TestDatabase database = TestDatabase.open()) {
+      Database db = database.db();
+      WaitingCommands commands = new WaitingCommands(db, WaitingCommandsTest::key, r -> {});
+      List<WaitingCommands.Recorded> outcomes =
+          db.writeAndWait(
+              c -> {
+                List<WaitingCommands.Recorded> out = new ArrayList<>();
+                for (int i = 0; i <= WaitingCommands.ROOM_CAP; i++)
+                  out.add(
+                      commands
+                          .received(help("$" + i, "@user" + i + ":test"), false, false, 0)
+                          .run(c));
+                out.add(commands.received(help("$0", "@user0:test"), false, false, 0).run(c));
+                return out;
+              });
+
+      assertThat(outcomes.subList(0, WaitingCommands.ROOM_CAP))
+          .containsOnly(WaitingCommands.Recorded.RECORDED);
+      assertThat(outcomes.get(WaitingCommands.ROOM_CAP))
+          .isEqualTo(WaitingCommands.Recorded.ROOM_FULL);
+      assertThat(outcomes.get(WaitingCommands.ROOM_CAP + 1))
+          .as("recorded before")
+          .isEqualTo(WaitingCommands.Recorded.ALREADY);
+      assertThat(commands.waiting()).isEqualTo(WaitingCommands.ROOM_CAP);
+    }
+  }
+
+  private static RoomEvent.Message help(String eventId, String sender) {
+    return new RoomEvent.Message(
+        SLOW_ROOM, eventId, sender, Json.object().put("body", "!grapple help"));
+  }
+
+  /** What the bot has sent so far (after {@link TestHub#awaitDelivered}). */
+  private static List<FakeGateway.Sent> sent(TestHub hub) throws InterruptedException {
+    List<FakeGateway.Sent> out = new ArrayList<>();
+    for (FakeGateway.Sent s = hub.gateway.takeSent(Duration.ZERO);
+        s != null;
+        s = hub.gateway.takeSent(Duration.ZERO)) out.add(s);
+    return out;
+  }
+
+  private static List<String> bodiesSent(TestHub hub) throws InterruptedException {
+    return sent(hub).stream().map(WaitingCommandsTest::body).toList();
+  }
+
   private static void awaitQuietly(CountDownLatch latch) {
     try {
       assertThat(latch.await(10, TimeUnit.SECONDS)).isTrue();
@@ -400,7 +523,7 @@ class WaitingCommandsTest {
 
     WaitingCommands withAnotherKey =
         new WaitingCommands(hub.db, WaitingCommandsTest::key, Runnable::run);
-    withAnotherKey.start(hub.core::answer);
+    withAnotherKey.start(hub.core);
 
     assertThat(body(nextReply(hub))).contains("could not read your command back", "send it again");
     assertThat(withAnotherKey.waiting()).isZero();
@@ -441,7 +564,7 @@ class WaitingCommandsTest {
     follower.message(ADMIN, "!grapple help"); // answered on this thread, were answering started
 
     assertThat(follower.waiting.waiting()).isOne();
-    follower.waiting.start(follower.core::answer);
+    follower.waiting.start(follower.core);
     assertThat(follower.waiting.waiting()).isZero();
   }
 

@@ -19,6 +19,11 @@ public record Followed(String summary, RoomAnswers answers) implements LiveConne
 
     /** As {@link LiveConnection#answer}. */
     List<ObjectNode> answer(RoomEvent.Message message);
+
+    /** As {@link LiveConnection#claimsAsCommand}: all it claims, unless it answers hotlinks. */
+    default boolean claimsAsCommand(RoomEvent.Message message) {
+      return claims(message);
+    }
   }
 
   /** {@code `name` (commands: `prefix`)}. */
@@ -34,5 +39,10 @@ public record Followed(String summary, RoomAnswers answers) implements LiveConne
   @Override
   public List<ObjectNode> answer(RoomEvent.Message message) {
     return answers.answer(message);
+  }
+
+  @Override
+  public boolean claimsAsCommand(RoomEvent.Message message) {
+    return answers.claimsAsCommand(message);
   }
 }

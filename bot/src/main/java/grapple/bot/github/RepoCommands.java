@@ -47,6 +47,11 @@ final class RepoCommands {
       }
 
       @Override
+      public boolean claimsAsCommand(RoomEvent.Message message) {
+        return RoomCommands.claims(config.commandPrefix(), message);
+      }
+
+      @Override
       public List<ObjectNode> answer(RoomEvent.Message message) {
         if (RoomCommands.claims(config.commandPrefix(), message))
           return commands.answer(connection, config, config.commandPrefix(), message, actions::run);
