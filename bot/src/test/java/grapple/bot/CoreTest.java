@@ -359,17 +359,11 @@ class CoreTest {
    */
   @Test
   void aCommandWhoseAnswerFailedToCommitIsAnsweredAsItWasNotRunAgain() throws Exception {
-    hub.db.writeAndWait(
-        c ->
-            grapple.state.Sql.update(
-                c,
-                "CREATE TRIGGER refuse_answer BEFORE INSERT ON processed_events"
-                    + " WHEN NEW.event_id LIKE 'answered:%'"
-                    + " BEGIN SELECT RAISE(ABORT, 'the disk is full'); END"));
+    hub.refuseAnswers();
     hub.message(ADMIN, "!grapple webhook ci");
     assertThat(store.all()).as("the hook written before the answer failed").hasSize(1);
     assertThat(hub.waiting.waiting()).isOne();
-    hub.db.writeAndWait(c -> grapple.state.Sql.update(c, "DROP TRIGGER refuse_answer"));
+    hub.allowAnswers();
 
     FakeGateway.Sent reply = gateway.takeSent(Duration.ofSeconds(15));
     assertThat(reply).as("the answer, tried again").isNotNull();

@@ -7,7 +7,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import grapple.bot.github.GithubService;
 import grapple.bot.room.RoomEvent;
 import grapple.state.Json;
-import grapple.state.Sql;
 import grapple.testing.Await;
 import grapple.testing.github.FakeGithub;
 import java.nio.file.Path;
@@ -182,18 +181,12 @@ class ForgeRoomCommandsOnceTest {
     TestHub hub = following(Runnable::run);
     // The answer's transaction fails once (the disk full, a PostgreSQL failover) after GitHub did
     // what the command asked.
-    hub.db.writeAndWait(
-        c ->
-            Sql.update(
-                c,
-                "CREATE TRIGGER refuse_answer BEFORE INSERT ON processed_events"
-                    + " WHEN NEW.event_id = 'answered:$create'"
-                    + " BEGIN SELECT RAISE(ABORT, 'the disk is full'); END"));
+    hub.refuseAnswers();
 
     hub.core.onEvent(message("$create", "!gh create \"Only once\""), false);
     assertThat(github.issues("o/r")).hasSize(1);
     assertThat(hub.waiting.waiting()).isOne();
-    hub.db.writeAndWait(c -> Sql.update(c, "DROP TRIGGER refuse_answer"));
+    hub.allowAnswers();
 
     FakeGateway.Sent reply = hub.gateway.takeSent(Duration.ofSeconds(15));
     assertThat(reply).as("the answer, tried again").isNotNull();
@@ -210,13 +203,7 @@ class ForgeRoomCommandsOnceTest {
   @Test
   void aForgeCommandGivenUpKeepsNothingForItsNextTry() throws Exception {
     TestHub hub = following(r -> {});
-    hub.db.writeAndWait(
-        c ->
-            Sql.update(
-                c,
-                "CREATE TRIGGER refuse_answer BEFORE INSERT ON processed_events"
-                    + " WHEN NEW.event_id = 'answered:$create'"
-                    + " BEGIN SELECT RAISE(ABORT, 'the disk is full'); END"));
+    hub.refuseAnswers();
     hub.core.onEvent(message("$create", "!gh create \"Given up\""), false);
     assertThat(hub.waiting.waiting()).isOne();
 

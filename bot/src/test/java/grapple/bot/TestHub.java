@@ -133,14 +133,25 @@ final class TestHub implements AutoCloseable {
    */
   static TestHub answeringOn(
       Path dir, List<Service> services, String yaml, java.util.concurrent.Executor commandThreads) {
+    return answeringOn(dir, services, yaml, true, Clock.systemUTC(), commandThreads);
+  }
+
+  /** As above, leading or not ({@code leads}), its time told by {@code clock}. */
+  static TestHub answeringOn(
+      Path dir,
+      List<Service> services,
+      String yaml,
+      boolean leads,
+      Clock clock,
+      java.util.concurrent.Executor commandThreads) {
     return new TestHub(
         Location.sqlite(dir.resolve("grapple.db")),
         dir,
         services,
         yaml,
         EVERYONE_ADMIN,
-        true,
-        Clock.systemUTC(),
+        leads,
+        clock,
         commandThreads);
   }
 
@@ -314,6 +325,25 @@ final class TestHub implements AutoCloseable {
     FakeGateway.Sent sent = gateway.takeSent(REPLY_WAIT);
     assertThat(sent).as("a reply to " + body).isNotNull();
     return sent.content().path("body").asText();
+  }
+
+  /**
+   * From now on the database refuses to record that a command was answered, as a full disk or a
+   * failover would: every answer's transaction fails, until {@link #allowAnswers}.
+   */
+  void refuseAnswers() {
+    db.writeAndWait(
+        c ->
+            grapple.state.Sql.update(
+                c,
+                "CREATE TRIGGER refuse_answer BEFORE INSERT ON processed_events"
+                    + " WHEN NEW.event_id LIKE 'answered:%'"
+                    + " BEGIN SELECT RAISE(ABORT, 'the disk is full'); END"));
+  }
+
+  /** Answers commit again ({@link #refuseAnswers}). */
+  void allowAnswers() {
+    db.writeAndWait(c -> grapple.state.Sql.update(c, "DROP TRIGGER refuse_answer"));
   }
 
   @Override

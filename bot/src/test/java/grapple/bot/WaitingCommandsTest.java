@@ -6,7 +6,6 @@ import grapple.bot.feed.FeedService;
 import grapple.bot.room.RoomEvent;
 import grapple.state.Database;
 import grapple.state.Json;
-import grapple.state.Location;
 import grapple.state.SecretBox;
 import grapple.state.TestPostgres;
 import grapple.testing.Await;
@@ -358,16 +357,7 @@ class WaitingCommandsTest {
   void aFloodedRoomTakesCommandsUpToItsCapsSaysSoOnceAMinuteAndAnswersAllItTook() throws Exception {
     FakeClock clock = new FakeClock(java.time.Instant.parse("2026-12-05T08:00:00Z"));
     List<Runnable> turns = new CopyOnWriteArrayList<>();
-    TestHub hub =
-        new TestHub(
-            Location.sqlite(dir.resolve("grapple.db")),
-            dir,
-            List.of(),
-            "",
-            TestHub.EVERYONE_ADMIN,
-            true,
-            clock,
-            turns::add);
+    TestHub hub = TestHub.answeringOn(dir, List.of(), "", true, clock, turns::add);
     hubs.add(hub);
     int flooders = WaitingCommands.ROOM_CAP / WaitingCommands.SENDER_CAP;
     String[] members = new String[flooders];
@@ -549,15 +539,7 @@ class WaitingCommandsTest {
   @Test
   void aCommandReadBeforeAnsweringStartedWaitsForTheStartInsteadOfSpinning() {
     TestHub follower =
-        new TestHub(
-            Location.sqlite(dir.resolve("grapple.db")),
-            dir,
-            List.of(),
-            "",
-            TestHub.EVERYONE_ADMIN,
-            false,
-            Clock.systemUTC(),
-            Runnable::run);
+        TestHub.answeringOn(dir, List.of(), "", false, Clock.systemUTC(), Runnable::run);
     hubs.add(follower);
     follower.joined(ADMIN);
 
