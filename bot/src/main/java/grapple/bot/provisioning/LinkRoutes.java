@@ -13,7 +13,7 @@ import java.util.function.Function;
 /**
  * The people-links routes (CONTRACT §14) on the provisioning listener: every call names a supported
  * {@code api-version} (header or query) and uses a key with the {@code links} scope ({@code link}
- * to create). A link that is not there is a 404, never an empty array.
+ * to create or delete). A link that is not there is a 404, never an empty array.
  */
 final class LinkRoutes {
   static final String PATH = "/api/people/links";
@@ -31,6 +31,7 @@ final class LinkRoutes {
     router.add("GET", PATH, guarded.apply(versioned(Caller.LINKS, this::all)));
     router.add("POST", PATH, guarded.apply(versioned(Caller.LINK, this::create)));
     router.add("GET", PATH + "/{linkId}", guarded.apply(versioned(Caller.LINKS, this::one)));
+    router.add("DELETE", PATH + "/{linkId}", guarded.apply(versioned(Caller.LINK, this::delete)));
     router.add(
         "GET", PATH + "/matrix/{userId}", guarded.apply(versioned(Caller.LINKS, this::ofUser)));
     router.add(
@@ -105,6 +106,11 @@ final class LinkRoutes {
             .byId(id, true)
             .orElseThrow(() -> new IllegalStateException("link " + id + " vanished"));
     return Response.json(201, link).withHeader("Location", PATH + "/" + id);
+  }
+
+  private Response delete(Request request, Caller caller) {
+    links.delete(caller, request.pathParam("linkId"));
+    return Response.json(200, Json.object().put("ok", true));
   }
 
   private static Response found(Optional<ObjectNode> link, String notFound) {

@@ -180,7 +180,16 @@ public final class CoreMethods {
                 optional("gitea", RpcMethod.Type.OBJECT, "{\"login\", \"id\", \"instance\"}"),
                 optional("jira", RpcMethod.Type.OBJECT, "{\"login\", \"id\"}")),
             Caller.LINK,
-            this::createLink));
+            this::createLink),
+        new RpcMethod(
+            "delete_link",
+            "Deletes an administrator's identity link (its logins may be linked again)",
+            List.of(required("linkid", RpcMethod.Type.STRING, "the link's id (linkId)")),
+            Caller.LINK,
+            c -> {
+              links().delete(c.caller(), c.string("linkid"));
+              return Json.object().put("ok", true);
+            }));
   }
 
   private JsonNode getLink(RpcCall c) {

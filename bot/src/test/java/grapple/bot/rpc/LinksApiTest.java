@@ -309,6 +309,71 @@ class LinksApiTest {
     assertThat(again.json().get("error").asText()).contains("'DaveGH'").contains("linked already");
   }
 
+  // Deleting.
+
+  @Test
+  void aDeletedLinkIsGoneAndItsLoginMayBeLinkedAgainToSomeoneElse() {
+    String location = post(linkOf("@mallory:localhost", "trentgh")).location();
+
+    LocalRpc.Answer deleted = grapple.send("DELETE", location + V, bearer(LINKER), null);
+    LocalRpc.Answer again = grapple.send("DELETE", location + V, bearer(LINKER), null);
+    LocalRpc.Answer relinked = post(linkOf("@trent:localhost", "TrentGH"));
+
+    assertThat(deleted.status()).isEqualTo(200);
+    assertThat(deleted.json().toString()).isEqualTo("{\"ok\":true}");
+    assertThat(get(location + V).status()).isEqualTo(404);
+    assertThat(again.status()).isEqualTo(404);
+    assertThat(relinked.status()).isEqualTo(201);
+    assertThat(get(LINKS + "/github/trentgh" + V).json().get("matrix").get("userId").asText())
+        .isEqualTo("@trent:localhost");
+  }
+
+  @Test
+  void deletingNeedsTheLinkScopeAndAVersion() {
+    String location = post(linkOf("@oscar:localhost", "oscargh")).location();
+
+    LocalRpc.Answer reader = grapple.send("DELETE", location + V, bearer(LINK_READER), null);
+    LocalRpc.Answer unversioned = grapple.send("DELETE", location, bearer(LINKER), null);
+
+    assertThat(reader.status()).isEqualTo(403);
+    assertThat(unversioned.status()).isEqualTo(400);
+    assertThat(get(location + V).status()).isEqualTo(200);
+  }
+
+  @Test
+  void aUsersOwnAccountsAreNotDeletedByTheLinksApi() {
+    String id = get(LINKS + "/github/octo" + V).json().get("linkId").asText();
+
+    LocalRpc.Answer a = grapple.send("DELETE", LINKS + "/" + id + V, bearer(LINKER), null);
+
+    assertThat(a.status()).isEqualTo(400);
+    assertThat(a.json().get("error").asText()).startsWith("'linkId' " + id).contains("logout");
+    assertThat(get(LINKS + "/github/octo" + V).status()).isEqualTo(200);
+  }
+
+  @Test
+  void jsonRpcDeletesALinkWithTheLinkScope() {
+    String id =
+        grapple
+            .rpc(
+                LINKER,
+                "create_link",
+                "{\"matrix\":{\"userId\":\"@peggy:localhost\"},\"github\":{\"login\":\"peggygh\"}}")
+            .get("result")
+            .get("linkId")
+            .asText();
+    String args = "{\"linkid\":\"" + id + "\"}";
+
+    JsonNode refused = grapple.rpc(LINK_READER, "delete_link", args);
+    JsonNode deleted = grapple.rpc(LINKER, "delete_link", args);
+    JsonNode gone = grapple.rpc(LINK_READER, "get_link", args);
+
+    assertThat(refused.get("error").asText()).isEqualTo("API key lacks scope link");
+    assertThat(deleted.get("result").toString()).isEqualTo("{\"ok\":true}");
+    assertThat(deleted.get("error").isNull()).isTrue();
+    assertThat(gone.get("error").asText()).isEqualTo("No link '" + id + "'.");
+  }
+
   static Stream<Arguments> badLinks() {
     return Stream.of(
         arguments(
