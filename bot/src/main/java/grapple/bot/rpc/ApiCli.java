@@ -96,8 +96,9 @@ public final class ApiCli {
             name.equals("--apikey") || name.equals("--apihost") || name.equals("--format");
         if (!option) {
           if (arg.equals("--help") || arg.equals("-h")) help = true;
+          // Only the name: the value of a misspelt --apikey is a key, never printed.
           else if (arg.startsWith("--"))
-            throw new IllegalArgumentException("unknown option '" + arg + "'");
+            throw new IllegalArgumentException("unknown option '" + name + "'");
           else words.add(arg);
           continue;
         }
