@@ -196,12 +196,14 @@ public final class IdentityLinks {
   private Identity identity(String linkId, String service, String userId, JsonNode given) {
     BadInput.check(given.isObject(), service, "must be an object {\"login\", \"id\"}");
     String instance = instance(service, given.path("instance"));
-    String login = given.path("login").asText("");
+    JsonNode named = given.path("login");
+    String login = named.isTextual() ? named.asText() : "";
     BadInput.check(
         LOGIN.matcher(login).matches(),
         service + ".login",
-        "is required (mentions and assign match it): 1-100 characters, no spaces or '/', was '%s'",
-        login);
+        "is required (mentions and assign match it): a string of 1-100 characters, no spaces or"
+            + " '/', was %s",
+        named.isMissingNode() ? "missing" : Json.write(named));
     JsonNode id = given.path("id");
     String forgeId = id.isMissingNode() || id.isNull() ? null : id.asText();
     BadInput.check(

@@ -385,6 +385,16 @@ class LinksApiTest {
             "{\"matrix\":{\"userId\":\"@f:localhost\"},\"github\":{\"id\":\"5\"}}",
             "'github.login' is required"),
         arguments(
+            "with a login that is no string",
+            "{\"matrix\":{\"userId\":\"@f:localhost\"},\"github\":{\"login\":true}}",
+            "'github.login' is required (mentions and assign match it): a string of 1-100"
+                + " characters, no spaces or '/', was true"),
+        arguments(
+            "with a numeric login",
+            "{\"matrix\":{\"userId\":\"@f:localhost\"},\"github\":{\"login\":1234}}",
+            "'github.login' is required (mentions and assign match it): a string of 1-100"
+                + " characters, no spaces or '/', was 1234"),
+        arguments(
             "without any forge",
             "{\"matrix\":{\"userId\":\"@g:localhost\"}}",
             "'github' a link needs at least one forge identity"),
