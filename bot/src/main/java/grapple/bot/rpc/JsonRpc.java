@@ -1,7 +1,9 @@
 package grapple.bot.rpc;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.Changes;
@@ -34,6 +36,15 @@ public final class JsonRpc {
   private static final int MAX_TYPO_EDITS = 3;
 
   private static final Logger log = LoggerFactory.getLogger(JsonRpc.class);
+
+  /**
+   * Reads a request refusing a name given twice ({@code "api_key"}, {@code "method"}, an arg):
+   * which one counts would be a guess, and a script that sends two {@code roomid}s has a bug to
+   * hear of.
+   */
+  private static final ObjectReader REQUEST =
+      Json.UNTRUSTED.reader().with(StreamReadFeature.STRICT_DUPLICATE_DETECTION);
+
   public static final String PATH = "/_admin/api";
 
   private final Function<String, Caller> keys;
@@ -93,7 +104,7 @@ public final class JsonRpc {
     }
     JsonNode parsed;
     try {
-      parsed = Json.UNTRUSTED.readTree(bytes);
+      parsed = REQUEST.readTree(bytes);
     } catch (JsonProcessingException e) {
       return answer(null, null, "The request is not valid JSON: " + Json.problem(e));
     } catch (IOException e) {

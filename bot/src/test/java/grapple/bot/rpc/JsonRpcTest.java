@@ -187,6 +187,32 @@ class JsonRpcTest {
     assertThat(error(a.json())).isEqualTo(error);
   }
 
+  /** A name given twice is refused, not settled by whichever Jackson kept (the last). */
+  @ParameterizedTest
+  @MethodSource("twiceNamed")
+  void aNameGivenTwiceIsRefusedNamingIt(String body, String name) {
+    LocalRpc.Answer a = grapple.post(body);
+
+    assertThat(a.status()).isEqualTo(200);
+    assertThat(a.json().get("result").isNull()).isTrue();
+    assertThat(error(a.json()))
+        .startsWith("The request is not valid JSON: Duplicate field '" + name + "'");
+  }
+
+  static Stream<Arguments> twiceNamed() {
+    String key = "\"api_key\":\"" + SECRET + "\"";
+    return Stream.of(
+        Arguments.of(
+            "{\"id\":5," + key + ",\"method\":\"get_health\",\"method\":\"get_outbox\"}", "method"),
+        Arguments.of(
+            "{\"id\":6,\"api_key\":\"x\"," + key + ",\"method\":\"get_health\"}", "api_key"),
+        Arguments.of(
+            "{\"id\":7,"
+                + key
+                + ",\"method\":\"get_room\",\"args\":{\"roomid\":\"!a:b\",\"roomid\":\"!c:d\"}}",
+            "roomid"));
+  }
+
   /** Each call refused: the key, the method and its args, and the error in words. */
   static Stream<Arguments> refusedCalls() {
     return Stream.of(
@@ -219,6 +245,16 @@ class JsonRpcTest {
             hookArgs("unread"),
             "API key lacks scope connections:write"),
         Arguments.of(READER, "get_outbox", "{}", "API key lacks scope admin"),
+        Arguments.of(
+            SECRET,
+            "get_outbox",
+            "{\"roomid\":\"lobby\"}",
+            "`roomid` must look like !opaque:server.name, was 'lobby'."),
+        Arguments.of(
+            SECRET,
+            "retry_failed",
+            "{\"roomid\":\"lobby\"}",
+            "`roomid` must look like !opaque:server.name, was 'lobby'."),
         // /v1's bad values, in JSON-RPC's words (its arg names, no URL advice)
         Arguments.of(
             SECRET,
