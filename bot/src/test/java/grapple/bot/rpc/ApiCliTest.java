@@ -198,6 +198,15 @@ class ApiCliTest {
   }
 
   @Test
+  void anArgGivenTwiceIsAUsageErrorNotTheLastOneSilently() throws Exception {
+    Run run = cli("get_room", "roomid:!a:localhost", "roomid:!b:localhost");
+
+    assertThat(run.status()).isEqualTo(1);
+    assertThat(run.err()).contains("the arg roomid is given twice");
+    assertThat(run.out()).doesNotContain("calling");
+  }
+
+  @Test
   void anUnknownOptionExitsOneAsEveryFailureDoes() throws Exception {
     Run run = cli("--apikye=x", "get_health");
 
