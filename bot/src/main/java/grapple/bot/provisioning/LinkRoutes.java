@@ -9,6 +9,7 @@ import grapple.state.Json;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.stream.Stream;
 
 /**
  * The people-links routes (CONTRACT §14) on the provisioning listener: every call names a supported
@@ -41,18 +42,26 @@ final class LinkRoutes {
   /** Checks the version and the scope before the handler. */
   private static ApiHandler versioned(String scope, ApiHandler handler) {
     return (request, caller) -> {
-      Optional<String> version =
-          request.header(VERSION).or(() -> Optional.ofNullable(request.query().get(VERSION)));
+      // The header and the query are both read: a blank one does not hide the other, and a
+      // second, unsupported version is refused rather than ignored.
+      List<String> given =
+          Stream.of(request.header(VERSION), Optional.ofNullable(request.query().get(VERSION)))
+              .flatMap(Optional::stream)
+              .map(String::strip)
+              .filter(v -> !v.isEmpty())
+              .toList();
       String supported = "supported: " + String.join(", ", VERSIONS);
-      if (version.isEmpty() || version.get().isBlank()) {
+      if (given.isEmpty()) {
         throw new ApiException(
             ErrorCode.BAD_VALUE,
             "api-version is required, as a header or a query parameter (" + supported + ").");
       }
-      if (!VERSIONS.contains(version.get().strip())) {
-        throw new ApiException(
-            ErrorCode.BAD_VALUE,
-            "api-version '" + version.get().strip() + "' is not supported (" + supported + ").");
+      for (String version : given) {
+        if (!VERSIONS.contains(version)) {
+          throw new ApiException(
+              ErrorCode.BAD_VALUE,
+              "api-version '" + version + "' is not supported (" + supported + ").");
+        }
       }
       caller.require(scope);
       return handler.handle(request, caller);

@@ -141,6 +141,33 @@ class LinksApiTest {
     }
   }
 
+  /** Answers {@code GET /api/people/links<query>} sent with the header {@code api-version}. */
+  private static okhttp3.Response withVersionHeader(String header, String query) throws Exception {
+    okhttp3.Request request =
+        new okhttp3.Request.Builder()
+            .url(grapple.url() + LINKS + query)
+            .header("Authorization", bearer(LINK_READER))
+            .header("api-version", header)
+            .build();
+    return new okhttp3.OkHttpClient().newCall(request).execute();
+  }
+
+  @Test
+  void aBlankVersionHeaderDoesNotHideTheQuerysVersion() throws Exception {
+    try (okhttp3.Response r = withVersionHeader("", V)) {
+      assertThat(r.code()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void anUnsupportedVersionInTheQueryIsRefusedBesideASupportedHeader() throws Exception {
+    try (okhttp3.Response r = withVersionHeader("2026-12-01", "?api-version=2017-03-08")) {
+      assertThat(r.code()).isEqualTo(400);
+      assertThat(r.body().string())
+          .contains("api-version '2017-03-08' is not supported (supported: 2026-12-01).");
+    }
+  }
+
   // Scopes and auth.
 
   @Test
