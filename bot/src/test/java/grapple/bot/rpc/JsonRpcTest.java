@@ -10,6 +10,7 @@ import static grapple.bot.LocalMode.WEBHOOK;
 import static grapple.bot.LocalMode.WRITER;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import grapple.bot.outbox.Backlog;
 import grapple.bot.outbox.Outbox;
@@ -19,6 +20,7 @@ import grapple.state.Json;
 import grapple.state.Migrations;
 import grapple.state.OutboxStore;
 import grapple.testing.Await;
+import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -132,6 +134,38 @@ class JsonRpcTest {
       assertThat(a.status()).isEqualTo(200);
       assertThat(a.json().get("id")).isEqualTo(Json.MAPPER.readTree(id));
     }
+  }
+
+  @Test
+  void aFractionalIdIsEchoedAsTheNumberItWas() throws Exception {
+    for (String id : List.of("1e400", "0.1000000000000000000001", "-2.5e-7")) {
+      String body = "{\"id\":" + id + ",\"api_key\":\"" + SECRET + "\",\"method\":\"get_health\"}";
+
+      LocalRpc.Answer a = grapple.post(body);
+
+      JsonNode echoed =
+          Json.MAPPER
+              .reader()
+              .with(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+              .readTree(a.body())
+              .get("id");
+      assertThat(echoed.isNumber()).as(id + " in " + a.body()).isTrue();
+      assertThat(echoed.decimalValue()).as(id).isEqualByComparingTo(new BigDecimal(id));
+    }
+  }
+
+  @Test
+  void aKeyWithoutItsQuotesIsNotEchoedInTheError() {
+    String key = "sekretkey0123456789";
+
+    LocalRpc.Answer a =
+        grapple.post("{\"id\":1,\"api_key\":" + key + ",\"method\":\"get_health\"}");
+
+    assertThat(error(a.json()))
+        .startsWith(
+            "The request is not valid JSON: Unrecognized token (a bare word: a string needs double"
+                + " quotes): was expecting");
+    assertThat(a.body()).doesNotContain(key);
   }
 
   @Test
