@@ -169,6 +169,32 @@ public final class PeopleLinks {
   }
 
   /**
+   * Removes the administrator's link {@code linkId}, every identity it holds (its logins may then
+   * be linked again); returns the identities removed, none when there was no such link.
+   */
+  public List<Identity> delete(String linkId) {
+    return db.writeAndWait(
+        c -> {
+          List<Identity> removed =
+              Sql.list(
+                  c,
+                  "SELECT link_id, service, instance, matrix_user, login, forge_id"
+                      + " FROM people_links WHERE link_id = ? ORDER BY service",
+                  rs ->
+                      new Identity(
+                          rs.getString(1),
+                          rs.getString(2),
+                          rs.getString(3),
+                          rs.getString(4),
+                          rs.getString(5),
+                          rs.getString(6)),
+                  linkId);
+          Sql.update(c, "DELETE FROM people_links WHERE link_id = ?", linkId);
+          return List.copyOf(removed);
+        });
+  }
+
+  /**
    * Gives {@code instance} to the administrators' links on {@code service} that name none (made
    * before that forge's servers had names); returns how many there were. A login linked both
    * without and with the instance keeps its newest link (as step 11 of {@link Migrations} keeps

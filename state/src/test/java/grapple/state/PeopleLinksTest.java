@@ -107,6 +107,30 @@ class PeopleLinksTest extends OnBothDialects {
         .containsExactly("link-1");
   }
 
+  @Test
+  void deletingALinkRemovesEveryIdentityOfItAndFreesItsLogins() {
+    PeopleLinks links = new PeopleLinks(db, CLOCK);
+    links.create(
+        "link-1",
+        List.of(
+            github("link-1", "@a:x", "Octo"),
+            new PeopleLinks.Identity("link-1", "gitea", "", "@a:x", "octo-tea", null)),
+        "test");
+    links.create("link-2", List.of(github("link-2", "@b:x", "hubot")), "test");
+
+    List<PeopleLinks.Identity> removed = links.delete("link-1");
+
+    assertThat(removed)
+        .extracting(PeopleLinks.Identity::login)
+        .containsExactlyInAnyOrder("Octo", "octo-tea");
+    assertThat(links.delete("link-1")).isEmpty();
+    assertThat(links.adminLinks())
+        .extracting(PeopleLinks.Identity::linkId)
+        .containsExactly("link-2");
+    assertThat(links.matrixUserFor("github", "", "octo")).isEmpty();
+    assertThat(links.create("link-3", List.of(github("link-3", "@c:x", "octo")), "test")).isEmpty();
+  }
+
   /**
    * Two instances sharing one database link the same logins at the same moment: each login ends up
    * linked once, and exactly one of the two is told it was taken.

@@ -167,15 +167,43 @@ public final class IdentityLinks {
     return linkId;
   }
 
+  /**
+   * Removes an administrator's link (its logins may be linked again, to someone else); throws
+   * NOT_FOUND when there is none, BadInput for a user's own accounts, which only they unlink.
+   */
+  public void delete(Caller caller, String linkId) {
+    caller.require(Caller.LINK);
+    if (linkId.startsWith(ACCOUNT_PREFIX) && grouped().containsKey(linkId)) {
+      throw new BadInput(
+          "linkId",
+          "'linkId' "
+              + linkId
+              + " is the accounts a Matrix user linked themselves (source account): only"
+              + " administrators' links are deleted here; the user unlinks their own with"
+              + " `<forge> logout`.");
+    }
+    List<Identity> removed = store.delete(linkId);
+    if (removed.isEmpty()) throw new ApiException(ErrorCode.NOT_FOUND, "No link '" + linkId + "'.");
+    String by = caller.isPlainSecret() ? "provisioning secret" : "key " + caller.keyName();
+    log.info(
+        "identity links: {} of {} ({}) deleted by {}",
+        linkId,
+        removed.get(0).matrixUser(),
+        String.join(", ", removed.stream().map(i -> i.service() + " " + i.login()).toList()),
+        by);
+  }
+
   private Identity identity(String linkId, String service, String userId, JsonNode given) {
     BadInput.check(given.isObject(), service, "must be an object {\"login\", \"id\"}");
     String instance = instance(service, given.path("instance"));
-    String login = given.path("login").asText("");
+    JsonNode named = given.path("login");
+    String login = named.isTextual() ? named.asText() : "";
     BadInput.check(
         LOGIN.matcher(login).matches(),
         service + ".login",
-        "is required (mentions and assign match it): 1-100 characters, no spaces or '/', was '%s'",
-        login);
+        "is required (mentions and assign match it): a string of 1-100 characters, no spaces or"
+            + " '/', was %s",
+        named.isMissingNode() ? "missing" : Json.write(named));
     JsonNode id = given.path("id");
     String forgeId = id.isMissingNode() || id.isNull() ? null : id.asText();
     BadInput.check(

@@ -9,11 +9,12 @@ import grapple.state.Json;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.stream.Stream;
 
 /**
  * The people-links routes (CONTRACT §14) on the provisioning listener: every call names a supported
  * {@code api-version} (header or query) and uses a key with the {@code links} scope ({@code link}
- * to create). A link that is not there is a 404, never an empty array.
+ * to create or delete). A link that is not there is a 404, never an empty array.
  */
 final class LinkRoutes {
   static final String PATH = "/api/people/links";
@@ -31,6 +32,7 @@ final class LinkRoutes {
     router.add("GET", PATH, guarded.apply(versioned(Caller.LINKS, this::all)));
     router.add("POST", PATH, guarded.apply(versioned(Caller.LINK, this::create)));
     router.add("GET", PATH + "/{linkId}", guarded.apply(versioned(Caller.LINKS, this::one)));
+    router.add("DELETE", PATH + "/{linkId}", guarded.apply(versioned(Caller.LINK, this::delete)));
     router.add(
         "GET", PATH + "/matrix/{userId}", guarded.apply(versioned(Caller.LINKS, this::ofUser)));
     router.add(
@@ -40,18 +42,26 @@ final class LinkRoutes {
   /** Checks the version and the scope before the handler. */
   private static ApiHandler versioned(String scope, ApiHandler handler) {
     return (request, caller) -> {
-      Optional<String> version =
-          request.header(VERSION).or(() -> Optional.ofNullable(request.query().get(VERSION)));
+      // The header and the query are both read: a blank one does not hide the other, and a
+      // second, unsupported version is refused rather than ignored.
+      List<String> given =
+          Stream.of(request.header(VERSION), Optional.ofNullable(request.query().get(VERSION)))
+              .flatMap(Optional::stream)
+              .map(String::strip)
+              .filter(v -> !v.isEmpty())
+              .toList();
       String supported = "supported: " + String.join(", ", VERSIONS);
-      if (version.isEmpty() || version.get().isBlank()) {
+      if (given.isEmpty()) {
         throw new ApiException(
             ErrorCode.BAD_VALUE,
             "api-version is required, as a header or a query parameter (" + supported + ").");
       }
-      if (!VERSIONS.contains(version.get().strip())) {
-        throw new ApiException(
-            ErrorCode.BAD_VALUE,
-            "api-version '" + version.get().strip() + "' is not supported (" + supported + ").");
+      for (String version : given) {
+        if (!VERSIONS.contains(version)) {
+          throw new ApiException(
+              ErrorCode.BAD_VALUE,
+              "api-version '" + version + "' is not supported (" + supported + ").");
+        }
       }
       caller.require(scope);
       return handler.handle(request, caller);
@@ -105,6 +115,11 @@ final class LinkRoutes {
             .byId(id, true)
             .orElseThrow(() -> new IllegalStateException("link " + id + " vanished"));
     return Response.json(201, link).withHeader("Location", PATH + "/" + id);
+  }
+
+  private Response delete(Request request, Caller caller) {
+    links.delete(caller, request.pathParam("linkId"));
+    return Response.json(200, Json.object().put("ok", true));
   }
 
   private static Response found(Optional<ObjectNode> link, String notFound) {

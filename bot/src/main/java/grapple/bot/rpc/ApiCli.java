@@ -96,8 +96,9 @@ public final class ApiCli {
             name.equals("--apikey") || name.equals("--apihost") || name.equals("--format");
         if (!option) {
           if (arg.equals("--help") || arg.equals("-h")) help = true;
+          // Only the name: the value of a misspelt --apikey is a key, never printed.
           else if (arg.startsWith("--"))
-            throw new IllegalArgumentException("unknown option '" + arg + "'");
+            throw new IllegalArgumentException("unknown option '" + name + "'");
           else words.add(arg);
           continue;
         }
@@ -220,7 +221,10 @@ public final class ApiCli {
     for (String word : words) {
       int colon = word.indexOf(':');
       if (colon <= 0) throw new IllegalArgumentException("args are name:value, was '" + word + "'");
-      args.set(word.substring(0, colon), value(word.substring(colon + 1)));
+      String name = word.substring(0, colon);
+      if (args.has(name))
+        throw new IllegalArgumentException("the arg " + name + " is given twice; give it once");
+      args.set(name, value(word.substring(colon + 1)));
     }
     return args;
   }

@@ -180,7 +180,16 @@ public final class CoreMethods {
                 optional("gitea", RpcMethod.Type.OBJECT, "{\"login\", \"id\", \"instance\"}"),
                 optional("jira", RpcMethod.Type.OBJECT, "{\"login\", \"id\"}")),
             Caller.LINK,
-            this::createLink));
+            this::createLink),
+        new RpcMethod(
+            "delete_link",
+            "Deletes an administrator's identity link (its logins may be linked again)",
+            List.of(required("linkid", RpcMethod.Type.STRING, "the link's id (linkId)")),
+            Caller.LINK,
+            c -> {
+              links().delete(c.caller(), c.string("linkid"));
+              return Json.object().put("ok", true);
+            }));
   }
 
   private JsonNode getLink(RpcCall c) {
@@ -293,7 +302,7 @@ public final class CoreMethods {
   /** The refused messages of {@code roomid} (or every room), within the key's rooms. */
   private List<OutboxStore.Failure> failures(RpcCall c) {
     String room = c.optionalString("roomid");
-    if (room != null) c.caller().requireRoom(room);
+    if (room != null) c.caller().requireRoom(roomShape(room));
     List<String> allowed = c.caller().rooms();
     return (room != null ? outbox().failuresIn(room) : outbox().failures())
         .stream().filter(f -> allowed.isEmpty() || allowed.contains(f.target())).toList();
@@ -304,12 +313,15 @@ public final class CoreMethods {
    * as for {@code /v1}: the key's rooms, the bot in the room).
    */
   private static String roomid(RpcCall c) {
-    String roomId = c.string("roomid");
-    if (!MatrixIds.isRoomId(roomId))
+    return roomShape(c.string("roomid"));
+  }
+
+  /** {@code given} when it looks like a room id, else the error naming the arg (roomid). */
+  private static String roomShape(String given) {
+    if (!MatrixIds.isRoomId(given))
       throw new ApiException(
-          ErrorCode.BAD_VALUE,
-          "`roomid` must look like !opaque:server.name, was '" + roomId + "'.");
-    return roomId;
+          ErrorCode.BAD_VALUE, "`roomid` must look like !opaque:server.name, was '" + given + "'.");
+    return given;
   }
 
   /** The {@code userid} arg, its shape checked in JSON-RPC's words (not /v1's {@code ?userId=}). */

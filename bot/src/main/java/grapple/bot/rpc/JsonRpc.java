@@ -1,7 +1,11 @@
 package grapple.bot.rpc;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.Changes;
@@ -34,6 +38,25 @@ public final class JsonRpc {
   private static final int MAX_TYPO_EDITS = 3;
 
   private static final Logger log = LoggerFactory.getLogger(JsonRpc.class);
+
+  /**
+   * Reads a request refusing a name given twice ({@code "api_key"}, {@code "method"}, an arg):
+   * which one counts would be a guess, and a script that sends two {@code roomid}s has a bug to
+   * hear of.
+   */
+  private static final ObjectReader REQUEST =
+      Json.UNTRUSTED.reader().with(StreamReadFeature.STRICT_DUPLICATE_DETECTION);
+
+  /**
+   * Reads a request's numbers as written: a fractional id comes back as it was sent (as a double,
+   * {@code 1e400} would be answered as the string "Infinity", {@code 0.10000000000000000001} as
+   * 0.1).
+   */
+  private static final ObjectReader EXACT_NUMBERS =
+      REQUEST
+          .with(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+          .without(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES);
+
   public static final String PATH = "/_admin/api";
 
   private final Function<String, Caller> keys;
@@ -93,9 +116,9 @@ public final class JsonRpc {
     }
     JsonNode parsed;
     try {
-      parsed = Json.UNTRUSTED.readTree(bytes);
+      parsed = REQUEST.readTree(bytes);
     } catch (JsonProcessingException e) {
-      return answer(null, null, "The request is not valid JSON: " + Json.problem(e));
+      return answer(null, null, "The request is not valid JSON: " + unreadable(e));
     } catch (IOException e) {
       return answer(null, null, "The request could not be read: " + e.getMessage());
     }
@@ -105,12 +128,34 @@ public final class JsonRpc {
           null,
           "The request must be a JSON object: {\"id\", \"api_key\", \"method\", \"args\"}.");
     }
-    JsonNode id = parsed.get("id");
+    JsonNode id = id(parsed, bytes);
     try {
       return answer(id, call((ObjectNode) parsed, request.requestId()), null);
     } catch (RpcError e) {
       return answer(id, null, e.getMessage());
     }
+  }
+
+  /** The request's id, a fractional number exactly as it was written. */
+  private static @Nullable JsonNode id(JsonNode parsed, byte[] bytes) {
+    JsonNode id = parsed.get("id");
+    if (id == null || !id.isFloatingPointNumber()) return id;
+    try {
+      return EXACT_NUMBERS.readTree(bytes).get("id");
+    } catch (IOException e) {
+      throw new IllegalStateException("a request read once reads again", e);
+    }
+  }
+
+  /**
+   * Why the request is not JSON, without the bare word Jackson quotes: in a request that word is
+   * often the {@code api_key} sent without its quotes, and a key is never echoed.
+   */
+  private static String unreadable(JsonProcessingException e) {
+    return Json.problem(e)
+        .replaceFirst(
+            "^(?s)Unrecognized token '.*': was expecting",
+            "Unrecognized token (a bare word: a string needs double quotes): was expecting");
   }
 
   /** A mistake of the caller's, answered as {@code error}. */

@@ -198,11 +198,29 @@ class ApiCliTest {
   }
 
   @Test
+  void anArgGivenTwiceIsAUsageErrorNotTheLastOneSilently() throws Exception {
+    Run run = cli("get_room", "roomid:!a:localhost", "roomid:!b:localhost");
+
+    assertThat(run.status()).isEqualTo(1);
+    assertThat(run.err()).contains("the arg roomid is given twice");
+    assertThat(run.out()).doesNotContain("calling");
+  }
+
+  @Test
   void anUnknownOptionExitsOneAsEveryFailureDoes() throws Exception {
     Run run = cli("--apikye=x", "get_health");
 
     assertThat(run.status()).isEqualTo(1);
-    assertThat(run.err()).contains("unknown option '--apikye=x'").contains("1 for every failure");
+    assertThat(run.err()).contains("unknown option '--apikye'").contains("1 for every failure");
+  }
+
+  @Test
+  void aMisspeltKeyOptionIsNamedWithoutItsValue() throws Exception {
+    Run run = cli("--api-key=" + WRITER, "get_health");
+
+    assertThat(run.status()).isEqualTo(1);
+    assertThat(run.err()).contains("unknown option '--api-key'");
+    assertThat(run.out() + run.err()).doesNotContain(WRITER);
   }
 
   @Test

@@ -10,6 +10,7 @@ import static grapple.bot.LocalMode.WEBHOOK;
 import static grapple.bot.LocalMode.WRITER;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import grapple.bot.outbox.Backlog;
 import grapple.bot.outbox.Outbox;
@@ -19,6 +20,7 @@ import grapple.state.Json;
 import grapple.state.Migrations;
 import grapple.state.OutboxStore;
 import grapple.testing.Await;
+import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -135,6 +137,38 @@ class JsonRpcTest {
   }
 
   @Test
+  void aFractionalIdIsEchoedAsTheNumberItWas() throws Exception {
+    for (String id : List.of("1e400", "0.1000000000000000000001", "-2.5e-7")) {
+      String body = "{\"id\":" + id + ",\"api_key\":\"" + SECRET + "\",\"method\":\"get_health\"}";
+
+      LocalRpc.Answer a = grapple.post(body);
+
+      JsonNode echoed =
+          Json.MAPPER
+              .reader()
+              .with(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+              .readTree(a.body())
+              .get("id");
+      assertThat(echoed.isNumber()).as(id + " in " + a.body()).isTrue();
+      assertThat(echoed.decimalValue()).as(id).isEqualByComparingTo(new BigDecimal(id));
+    }
+  }
+
+  @Test
+  void aKeyWithoutItsQuotesIsNotEchoedInTheError() {
+    String key = "sekretkey0123456789";
+
+    LocalRpc.Answer a =
+        grapple.post("{\"id\":1,\"api_key\":" + key + ",\"method\":\"get_health\"}");
+
+    assertThat(error(a.json()))
+        .startsWith(
+            "The request is not valid JSON: Unrecognized token (a bare word: a string needs double"
+                + " quotes): was expecting");
+    assertThat(a.body()).doesNotContain(key);
+  }
+
+  @Test
   void errorsAreHttp200WithANullResultAndTheIdEchoed() {
     LocalRpc.Answer a =
         grapple.post("{\"id\":\"x9\",\"api_key\":\"" + SECRET + "\",\"method\":\"get_rom\"}");
@@ -187,6 +221,32 @@ class JsonRpcTest {
     assertThat(error(a.json())).isEqualTo(error);
   }
 
+  /** A name given twice is refused, not settled by whichever Jackson kept (the last). */
+  @ParameterizedTest
+  @MethodSource("twiceNamed")
+  void aNameGivenTwiceIsRefusedNamingIt(String body, String name) {
+    LocalRpc.Answer a = grapple.post(body);
+
+    assertThat(a.status()).isEqualTo(200);
+    assertThat(a.json().get("result").isNull()).isTrue();
+    assertThat(error(a.json()))
+        .startsWith("The request is not valid JSON: Duplicate field '" + name + "'");
+  }
+
+  static Stream<Arguments> twiceNamed() {
+    String key = "\"api_key\":\"" + SECRET + "\"";
+    return Stream.of(
+        Arguments.of(
+            "{\"id\":5," + key + ",\"method\":\"get_health\",\"method\":\"get_outbox\"}", "method"),
+        Arguments.of(
+            "{\"id\":6,\"api_key\":\"x\"," + key + ",\"method\":\"get_health\"}", "api_key"),
+        Arguments.of(
+            "{\"id\":7,"
+                + key
+                + ",\"method\":\"get_room\",\"args\":{\"roomid\":\"!a:b\",\"roomid\":\"!c:d\"}}",
+            "roomid"));
+  }
+
   /** Each call refused: the key, the method and its args, and the error in words. */
   static Stream<Arguments> refusedCalls() {
     return Stream.of(
@@ -219,6 +279,16 @@ class JsonRpcTest {
             hookArgs("unread"),
             "API key lacks scope connections:write"),
         Arguments.of(READER, "get_outbox", "{}", "API key lacks scope admin"),
+        Arguments.of(
+            SECRET,
+            "get_outbox",
+            "{\"roomid\":\"lobby\"}",
+            "`roomid` must look like !opaque:server.name, was 'lobby'."),
+        Arguments.of(
+            SECRET,
+            "retry_failed",
+            "{\"roomid\":\"lobby\"}",
+            "`roomid` must look like !opaque:server.name, was 'lobby'."),
         // /v1's bad values, in JSON-RPC's words (its arg names, no URL advice)
         Arguments.of(
             SECRET,

@@ -141,6 +141,33 @@ class LinksApiTest {
     }
   }
 
+  /** Answers {@code GET /api/people/links<query>} sent with the header {@code api-version}. */
+  private static okhttp3.Response withVersionHeader(String header, String query) throws Exception {
+    okhttp3.Request request =
+        new okhttp3.Request.Builder()
+            .url(grapple.url() + LINKS + query)
+            .header("Authorization", bearer(LINK_READER))
+            .header("api-version", header)
+            .build();
+    return new okhttp3.OkHttpClient().newCall(request).execute();
+  }
+
+  @Test
+  void aBlankVersionHeaderDoesNotHideTheQuerysVersion() throws Exception {
+    try (okhttp3.Response r = withVersionHeader("", V)) {
+      assertThat(r.code()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void anUnsupportedVersionInTheQueryIsRefusedBesideASupportedHeader() throws Exception {
+    try (okhttp3.Response r = withVersionHeader("2026-12-01", "?api-version=2017-03-08")) {
+      assertThat(r.code()).isEqualTo(400);
+      assertThat(r.body().string())
+          .contains("api-version '2017-03-08' is not supported (supported: 2026-12-01).");
+    }
+  }
+
   // Scopes and auth.
 
   @Test
@@ -309,6 +336,71 @@ class LinksApiTest {
     assertThat(again.json().get("error").asText()).contains("'DaveGH'").contains("linked already");
   }
 
+  // Deleting.
+
+  @Test
+  void aDeletedLinkIsGoneAndItsLoginMayBeLinkedAgainToSomeoneElse() {
+    String location = post(linkOf("@mallory:localhost", "trentgh")).location();
+
+    LocalRpc.Answer deleted = grapple.send("DELETE", location + V, bearer(LINKER), null);
+    LocalRpc.Answer again = grapple.send("DELETE", location + V, bearer(LINKER), null);
+    LocalRpc.Answer relinked = post(linkOf("@trent:localhost", "TrentGH"));
+
+    assertThat(deleted.status()).isEqualTo(200);
+    assertThat(deleted.json().toString()).isEqualTo("{\"ok\":true}");
+    assertThat(get(location + V).status()).isEqualTo(404);
+    assertThat(again.status()).isEqualTo(404);
+    assertThat(relinked.status()).isEqualTo(201);
+    assertThat(get(LINKS + "/github/trentgh" + V).json().get("matrix").get("userId").asText())
+        .isEqualTo("@trent:localhost");
+  }
+
+  @Test
+  void deletingNeedsTheLinkScopeAndAVersion() {
+    String location = post(linkOf("@oscar:localhost", "oscargh")).location();
+
+    LocalRpc.Answer reader = grapple.send("DELETE", location + V, bearer(LINK_READER), null);
+    LocalRpc.Answer unversioned = grapple.send("DELETE", location, bearer(LINKER), null);
+
+    assertThat(reader.status()).isEqualTo(403);
+    assertThat(unversioned.status()).isEqualTo(400);
+    assertThat(get(location + V).status()).isEqualTo(200);
+  }
+
+  @Test
+  void aUsersOwnAccountsAreNotDeletedByTheLinksApi() {
+    String id = get(LINKS + "/github/octo" + V).json().get("linkId").asText();
+
+    LocalRpc.Answer a = grapple.send("DELETE", LINKS + "/" + id + V, bearer(LINKER), null);
+
+    assertThat(a.status()).isEqualTo(400);
+    assertThat(a.json().get("error").asText()).startsWith("'linkId' " + id).contains("logout");
+    assertThat(get(LINKS + "/github/octo" + V).status()).isEqualTo(200);
+  }
+
+  @Test
+  void jsonRpcDeletesALinkWithTheLinkScope() {
+    String id =
+        grapple
+            .rpc(
+                LINKER,
+                "create_link",
+                "{\"matrix\":{\"userId\":\"@peggy:localhost\"},\"github\":{\"login\":\"peggygh\"}}")
+            .get("result")
+            .get("linkId")
+            .asText();
+    String args = "{\"linkid\":\"" + id + "\"}";
+
+    JsonNode refused = grapple.rpc(LINK_READER, "delete_link", args);
+    JsonNode deleted = grapple.rpc(LINKER, "delete_link", args);
+    JsonNode gone = grapple.rpc(LINK_READER, "get_link", args);
+
+    assertThat(refused.get("error").asText()).isEqualTo("API key lacks scope link");
+    assertThat(deleted.get("result").toString()).isEqualTo("{\"ok\":true}");
+    assertThat(deleted.get("error").isNull()).isTrue();
+    assertThat(gone.get("error").asText()).isEqualTo("No link '" + id + "'.");
+  }
+
   static Stream<Arguments> badLinks() {
     return Stream.of(
         arguments(
@@ -319,6 +411,16 @@ class LinksApiTest {
             "without a login",
             "{\"matrix\":{\"userId\":\"@f:localhost\"},\"github\":{\"id\":\"5\"}}",
             "'github.login' is required"),
+        arguments(
+            "with a login that is no string",
+            "{\"matrix\":{\"userId\":\"@f:localhost\"},\"github\":{\"login\":true}}",
+            "'github.login' is required (mentions and assign match it): a string of 1-100"
+                + " characters, no spaces or '/', was true"),
+        arguments(
+            "with a numeric login",
+            "{\"matrix\":{\"userId\":\"@f:localhost\"},\"github\":{\"login\":1234}}",
+            "'github.login' is required (mentions and assign match it): a string of 1-100"
+                + " characters, no spaces or '/', was 1234"),
         arguments(
             "without any forge",
             "{\"matrix\":{\"userId\":\"@g:localhost\"}}",
