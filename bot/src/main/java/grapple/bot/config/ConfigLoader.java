@@ -207,6 +207,7 @@ public final class ConfigLoader {
           "must be the homeserver's base URL, without /_matrix/... (e.g. https://matrix.example.org)");
       return null;
     }
+    if (!s.checkParsableUrl("url", url)) return null;
     return stripTrailingSlashes(url);
   }
 
@@ -217,8 +218,9 @@ public final class ConfigLoader {
             "@grapple:" + homeserver.domain(),
             USER_ID,
             "must look like @localpart:server");
-    String accessToken = firstSet(env.get(ACCESS_TOKEN_ENV), s.string("accessToken", null));
-    String password = firstSet(env.get(PASSWORD_ENV), s.string("password", null));
+    // Read as secrets: a value of the wrong type is reported without showing it.
+    String accessToken = firstSet(env.get(ACCESS_TOKEN_ENV), s.secret("accessToken"));
+    String password = firstSet(env.get(PASSWORD_ENV), s.secret("password"));
     String displayName = s.string("displayName", "Grapple");
     List<String> commandPrefixes = commandPrefixes(s);
     if (homeserver.url() != null && accessToken == null && password == null) {

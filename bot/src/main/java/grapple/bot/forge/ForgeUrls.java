@@ -30,9 +30,7 @@ public final class ForgeUrls {
   public static @Nullable HttpUrl parsed(Section s, String key, String value) {
     if (value.isEmpty() || !Section.HTTP_URL.matcher(value).matches()) return null;
     HttpUrl url = parse(value);
-    if (url == null) {
-      s.reject(key, "must be an http:// or https:// URL (host, and a port up to 65535)");
-    }
+    if (url == null) s.reject(key, Section.UNPARSABLE_URL_RULE);
     return url;
   }
 
