@@ -94,6 +94,25 @@ class ConfigLoaderTest {
                 + " /_matrix/... (e.g. https://matrix.example.org), was 'https://matrix.example.org/_matrix/client'");
   }
 
+  @org.junit.jupiter.params.ParameterizedTest
+  @ValueSource(strings = {"https://example.org", "example.org/", "@grapple:example.org", "a b"})
+  void homeserverDomainMustBeAServerName(String domain) {
+    assertThat(problems("homeserver: {domain: '" + domain + "'}"))
+        .containsExactly(
+            "config: homeserver.domain: must be a server name like example.org (the part after ':'"
+                + " in user ids), was '"
+                + domain
+                + "'");
+  }
+
+  @org.junit.jupiter.params.ParameterizedTest
+  @ValueSource(
+      strings = {"example.org", "localhost", "matrix.example.org:8448", "127.0.0.1", "[::1]:8448"})
+  void homeserverDomainMayBeAnyServerName(String domain) {
+    assertThat(TestConfig.parse("homeserver: {domain: '" + domain + "'}").homeserver().domain())
+        .isEqualTo(domain);
+  }
+
   @Test
   void aHomeserverUrlThatIsNoUrlIsAProblemNotAStackTraceAtStart() {
     assertThat(problems(matrix("https://matrix.example.org:99999")))
