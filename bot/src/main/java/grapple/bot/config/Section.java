@@ -72,6 +72,12 @@ public final class Section {
     return fromEnv != null && !fromEnv.isEmpty() ? fromEnv : fromFile;
   }
 
+  /** True when the environment variable {@code name} is set and not empty (and so wins). */
+  public boolean fromEnv(String name) {
+    String value = walk.env.get(name);
+    return value != null && !value.isEmpty();
+  }
+
   /** Returns this section's own key path, e.g. {@code provisioning.tokens[1]}; "" for the root. */
   public String path() {
     return path;
