@@ -4,9 +4,11 @@ import grapple.bot.config.Config;
 import grapple.bot.config.ConfigException;
 import grapple.bot.config.ConfigLoader;
 import grapple.state.BadInput;
+import grapple.state.Database;
 import grapple.state.DatabaseCopy;
 import grapple.state.Location;
 import grapple.state.Migration;
+import grapple.state.SecretBox;
 import grapple.state.StorageException;
 import java.io.PrintStream;
 import java.net.URI;
@@ -81,11 +83,31 @@ final class DatabaseCommand {
       err.println("grapple: db copy: " + e.getMessage());
       return Main.EXIT_STARTUP;
     }
+    keyNote(copy, to, out);
     out.println(
         "db copy: done. Set database.url to "
             + to.describe().replaceFirst("//[^@]*@", "//")
             + " (with database.user and database.password) and start Grapple.");
     return 0;
+  }
+
+  /**
+   * The tokens copied are sealed with a key the database does not hold; with PostgreSQL the default
+   * key file is another (in the working directory), and an instance without the key that sealed
+   * them refuses to start. Names the file it likely is: SQLite's default, beside the file.
+   */
+  private static void keyNote(Copy copy, Location.Postgres to, PrintStream out) {
+    boolean sealed;
+    try (Database db = Database.open(to, migrations())) {
+      sealed = SecretBox.sealedWithAKey(db);
+    }
+    if (!sealed) return;
+    Path beside = copy.from().toAbsolutePath().resolveSibling("grapple.key");
+    out.println(
+        "db copy: its tokens are sealed with the secrets key, which is not in the database: give"
+            + " every instance that key ("
+            + (Files.exists(beside) ? beside : "the old secrets.keyFile")
+            + ") as secrets.keyFile, or its contents as GRAPPLE_SECRET_KEY");
   }
 
   private static List<Migration> migrations() {

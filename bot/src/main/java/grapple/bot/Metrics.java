@@ -15,17 +15,22 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.DoubleSupplier;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Prometheus metrics at {@code /metrics}: the JVM's, every listener's requests by status and their
  * durations, and gauges read from the bot when scraped (nothing on the hot paths but a counter).
  */
 public final class Metrics implements RequestObserver {
+  private static final Logger log = LoggerFactory.getLogger(Metrics.class);
+
   private final PrometheusRegistry registry = new PrometheusRegistry();
   private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
   private final Counter requests =
@@ -93,7 +98,11 @@ public final class Metrics implements RequestObserver {
     GaugeWithCallback.builder()
         .name(name)
         .help(help)
-        .callback(cb -> cb.call(value.getAsDouble()))
+        .callback(
+            cb -> {
+              Double read = read(name, value);
+              if (read != null) cb.call(read);
+            })
         .register(registry);
   }
 
@@ -103,7 +112,11 @@ public final class Metrics implements RequestObserver {
         .name(name)
         .help(help)
         .labelNames(label)
-        .callback(cb -> values.get().forEach((k, v) -> cb.call(v, k)))
+        .callback(
+            cb -> {
+              Map<String, Long> read = readOrSkip(name, values);
+              if (read != null) read.forEach((k, v) -> cb.call(v, k));
+            })
         .register(registry);
   }
 
@@ -112,8 +125,39 @@ public final class Metrics implements RequestObserver {
     CounterWithCallback.builder()
         .name(name)
         .help(help)
-        .callback(cb -> cb.call(value.getAsDouble()))
+        .callback(
+            cb -> {
+              Double read = read(name, value);
+              if (read != null) cb.call(read);
+            })
         .register(registry);
+  }
+
+  /**
+   * The metrics whose value could not be read at the last scrape: a value that cannot be read now
+   * (the database is down) leaves out its own lines, not the whole scrape, which is what shows the
+   * outage (grapple_ready, grapple_leader, the JVM's).
+   */
+  private final Set<String> unreadable = ConcurrentHashMap.newKeySet();
+
+  private @Nullable Double read(String name, DoubleSupplier value) {
+    return readOrSkip(name, value::getAsDouble);
+  }
+
+  private <T> @Nullable T readOrSkip(String name, Supplier<T> value) {
+    try {
+      T read = value.get();
+      if (unreadable.remove(name)) log.info("metrics: {} can be read again", name);
+      return read;
+    } catch (RuntimeException e) {
+      if (unreadable.add(name)) {
+        log.warn(
+            "metrics: {} cannot be read, left out of /metrics until it can: {}",
+            name,
+            e.toString());
+      }
+      return null;
+    }
   }
 
   public Router router() {

@@ -81,6 +81,7 @@ class DatabaseCommandTest {
         .contains("db copy: connections")
         .contains("1 row(s)")
         .contains("db copy: done.")
+        .doesNotContain("secrets key")
         .doesNotContain(":" + target.password() + "@");
     try (Database pg = Database.open(target, Grapple.migrations(Grapple.services()))) {
       assertThat(new ConnectionStore(pg).all())
@@ -112,6 +113,31 @@ class DatabaseCommandTest {
             "--config=" + config);
 
     assertThat(status).as(err()).isZero();
+  }
+
+  @Test
+  void sealedTokensAreCopiedAndTheKeyThatOpensThemIsNamed() {
+    Path sqlite = installation();
+    Path key = dir.resolve("grapple.key");
+    String sealed;
+    try (Database db = Database.open(sqlite, Grapple.migrations(Grapple.services()))) {
+      sealed = grapple.state.SecretBox.load(key, null, db, true).seal("ghp_token", "test");
+    }
+    Location.Postgres target = TestPostgres.newDatabase();
+
+    int status = db(Map.of(), "copy", "--from", sqlite.toString(), "--to", url(target, true));
+
+    assertThat(status).as(err()).isZero();
+    assertThat(out())
+        .contains(
+            "db copy: its tokens are sealed with the secrets key, which is not in the database:"
+                + " give every instance that key ("
+                + key.toAbsolutePath()
+                + ") as secrets.keyFile, or its contents as GRAPPLE_SECRET_KEY");
+    try (Database pg = Database.open(target, Grapple.migrations(Grapple.services()))) {
+      assertThat(grapple.state.SecretBox.load(key, null, pg, false).open(sealed, "test"))
+          .contains("ghp_token");
+    }
   }
 
   @Test

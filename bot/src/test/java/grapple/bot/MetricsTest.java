@@ -38,4 +38,47 @@ class MetricsTest {
         .contains("grapple_http_requests_total{listener=\"webhooks\",status=\"999\"} 2.0")
         .contains("grapple_http_requests_total{listener=\"webhooks\",status=\"202\"} 1.0");
   }
+
+  @Test
+  void aValueThatCannotBeReadLeavesOutItsOwnLinesButNotTheRestOfTheScrape() throws Exception {
+    Metrics metrics = new Metrics();
+    metrics.gauge(
+        "grapple_outbox_backlog",
+        "Messages waiting",
+        () -> {
+          throw new grapple.state.StorageException("database down");
+        });
+    metrics.counter(
+        "grapple_outbox_delivered",
+        "Messages delivered",
+        () -> {
+          throw new grapple.state.StorageException("database down");
+        });
+    metrics.gauge(
+        "grapple_connections",
+        "Connections, by type",
+        "type",
+        () -> {
+          throw new grapple.state.StorageException("database down");
+        });
+    metrics.gauge("grapple_leader", "1 on the leader", () -> 1);
+
+    HttpResponse<String> response;
+    try (HttpListener listener = TestListeners.start("metrics", 1, metrics.router())) {
+      response =
+          HttpClient.newHttpClient()
+              .send(
+                  HttpRequest.newBuilder(
+                          URI.create("http://127.0.0.1:" + listener.port() + "/metrics"))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString());
+    }
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.body())
+        .contains("grapple_leader 1.0")
+        .contains("jvm_memory_used_bytes")
+        .doesNotContain("grapple_outbox_backlog ")
+        .doesNotContain("grapple_outbox_delivered_total ");
+  }
 }

@@ -47,7 +47,7 @@ public final class DatabaseCopy {
       List<String> tables = tables(source);
       int done = 0;
       for (String table : tables) {
-        long rows = copyTable(source, target, table);
+        long rows = partWay(to, "copying table " + table, () -> copyTable(source, target, table));
         done++;
         progress.accept(
             String.format(
@@ -58,7 +58,32 @@ public final class DatabaseCopy {
                 done,
                 tables.size()));
       }
-      carryOverSequences(source, target, tables);
+      partWay(
+          to,
+          "carrying over the sequences",
+          () -> {
+            carryOverSequences(source, target, tables);
+            return 0L;
+          });
+    }
+  }
+
+  /**
+   * Runs a step after writing began; a failure says which step failed and that the target, now
+   * holding part of the copy, must be emptied first: a second copy would be refused as not empty.
+   */
+  private static long partWay(Location to, String step, java.util.function.LongSupplier work) {
+    try {
+      return work.getAsLong();
+    } catch (RuntimeException e) {
+      throw new StorageException(
+          step
+              + " failed: "
+              + PostgresBackend.oneLine(e)
+              + "; database "
+              + to.describe()
+              + " now holds part of the copy: drop it and create it empty again, then copy again",
+          e);
     }
   }
 
@@ -111,7 +136,9 @@ public final class DatabaseCopy {
           try (Statement s = c.createStatement();
               ResultSet rs = s.executeQuery(sql)) {
             while (rs.next()) {
-              if (!OWN.contains(rs.getString(1))) out.add(rs.getString(1));
+              String table = rs.getString(1);
+              // sqlite_*: SQLite's own (AUTOINCREMENT's record, ANALYZE's statistics).
+              if (!OWN.contains(table) && !table.startsWith("sqlite_")) out.add(table);
             }
           }
           return out;

@@ -94,10 +94,12 @@ public sealed interface Location {
   /**
    * The URL with any password in it replaced by ***, for messages: everything from {@code ://user:}
    * to the last {@code @}, since a password written as it is (not percent-encoded) may hold '/' or
-   * '@' itself. Masking a little too much beats printing part of a password.
+   * '@' itself. Masking a little too much beats printing part of a password. The driver's {@code
+   * password} parameter is masked too.
    */
   static String masked(String url) {
-    return url.replaceFirst("://([^/@:]*):.*@", "://$1:***@");
+    return url.replaceFirst("://([^/@:]*):.*@", "://$1:***@")
+        .replaceAll("(?i)([?&]password=)[^&]*", "$1***");
   }
 
   /** A SQLite file. */

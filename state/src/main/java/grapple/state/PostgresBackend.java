@@ -108,6 +108,9 @@ final class PostgresBackend implements Backend {
     p.setProperty("connectTimeout", "5");
     p.setProperty("loginTimeout", "10");
     p.setProperty("socketTimeout", "60");
+    // Else the driver's messages quote the values of a failed statement and the server's detail
+    // ("Key (name, value)=(hookId, ...) already exists"): webhook ids and tokens, logged.
+    p.setProperty("logServerErrorDetail", "false");
     return p;
   }
 
@@ -137,6 +140,7 @@ final class PostgresBackend implements Backend {
     config.addDataSourceProperty("tcpKeepAlive", "true");
     config.addDataSourceProperty("connectTimeout", "5");
     config.addDataSourceProperty("socketTimeout", "60");
+    config.addDataSourceProperty("logServerErrorDetail", "false"); // as in properties()
     return new HikariDataSource(config);
   }
 

@@ -46,6 +46,11 @@ public final class SecretBox {
     this.source = source;
   }
 
+  /** True when tokens in {@code db} were sealed with a key, which the database does not hold. */
+  public static boolean sealedWithAKey(Database db) {
+    return new KeyValueStore(db).get(CHECK_KEY).isPresent();
+  }
+
   /** A box with this key (32 bytes), for tests and tools. */
   public static SecretBox of(byte[] key) {
     if (key.length != KEY_BYTES)

@@ -219,4 +219,54 @@ class DatabaseCopyTest {
       assertThat(TestDatabases.count(pg, "outbound_queue")).isEqualTo(3);
     }
   }
+
+  @Test
+  void sqlitesOwnStatisticsTablesAreNotCopied() {
+    Path sqlite = installation();
+    try (Database db = Database.open(sqlite)) {
+      db.writeAndWait(
+          c -> {
+            try (Statement s = c.createStatement()) {
+              s.execute("ANALYZE"); // what an operator tuning the file may run: makes sqlite_stat1
+            }
+            return null;
+          });
+    }
+    Location.Postgres target = TestPostgres.newDatabase();
+    List<String> progress = new ArrayList<>();
+
+    DatabaseCopy.copy(Location.sqlite(sqlite), target, Migrations.core(), progress::add);
+
+    assertThat(progress).hasSize(19).noneSatisfy(line -> assertThat(line).startsWith("sqlite_"));
+    try (Database pg = Database.open(target, Migrations.core())) {
+      assertThat(new ConnectionStore(pg).all()).hasSize(1);
+    }
+  }
+
+  @Test
+  void aCopyThatFailsPartWaySaysWhichTableAndThatTheTargetMustBeEmptiedFirst() {
+    Path sqlite = installation();
+    try (Database db = Database.open(sqlite)) {
+      db.writeAndWait(
+          c -> {
+            try (Statement s = c.createStatement()) {
+              s.execute("CREATE TABLE made_by_hand (x TEXT)");
+              s.execute("INSERT INTO made_by_hand VALUES ('hook-s3cret')");
+            }
+            return null;
+          });
+    }
+    Location.Postgres target = TestPostgres.newDatabase();
+
+    assertThatThrownBy(
+            () -> DatabaseCopy.copy(Location.sqlite(sqlite), target, Migrations.core(), line -> {}))
+        .isInstanceOf(StorageException.class)
+        .hasMessageStartingWith("copying table made_by_hand failed: ")
+        .hasMessageEndingWith(
+            "; database "
+                + target.describe()
+                + " now holds part of the copy: drop it and create it empty again, then copy"
+                + " again")
+        .hasMessageNotContaining("hook-s3cret");
+  }
 }

@@ -99,4 +99,19 @@ class LocationTest {
         .hasMessageContaining("postgresql://grapple:***@db.example/grapple")
         .satisfies(e -> assertThat(e.getMessage()).doesNotContain("s3cr").doesNotContain("et@"));
   }
+
+  /** The driver takes a password as a URL parameter too; an error shows the URL without it. */
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "postgresql://db.example/?user=grapple&password=s3cret",
+        "postgresql://db.example?password=s3cret&sslmode=require",
+        "mysql://db.example/grapple?password=s3cret"
+      })
+  void aPasswordGivenAsAParameterIsNotShownEither(String url) {
+    assertThatThrownBy(() -> Location.postgres("database.url", url, "grapple", null, 10))
+        .isInstanceOf(BadInput.class)
+        .hasMessageContaining("password=***")
+        .satisfies(e -> assertThat(e.getMessage()).doesNotContain("s3cret"));
+  }
 }

@@ -42,6 +42,11 @@ public final class ConfigLoader {
       new ObjectMapper(new YAMLFactory()).enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
   private static final Pattern USER_ID = Pattern.compile("@[^:\\s]+:\\S+");
   private static final Pattern NO_WHITESPACE = Pattern.compile("\\S+");
+
+  /** A Matrix server name: a host (DNS name, IPv4, [IPv6]) and an optional port; no scheme. */
+  private static final Pattern SERVER_NAME =
+      Pattern.compile("(\\[[0-9A-Fa-f:.]+]|[A-Za-z0-9._-]+)(:[0-9]{1,5})?");
+
   private static final List<String> LOG_LEVELS = List.of("trace", "debug", "info", "warn", "error");
   private static final int MIN_SECRET_CHARS = 16;
   private static final int MAX_OUTBOX_CONCURRENCY = 64;
@@ -187,6 +192,11 @@ public final class ConfigLoader {
   private static Config.Homeserver homeserver(Section s) {
     String url = homeserverUrl(s);
     String domain = s.nonEmptyString("domain", "localhost");
+    if (!SERVER_NAME.matcher(domain).matches()) {
+      // With a scheme or a path, the default bot.userId and permissions match nobody.
+      s.reject("domain", "must be a server name like example.org (the part after ':' in user ids)");
+      domain = "localhost";
+    }
     s.finish();
     return new Config.Homeserver(url, domain);
   }
@@ -207,6 +217,7 @@ public final class ConfigLoader {
           "must be the homeserver's base URL, without /_matrix/... (e.g. https://matrix.example.org)");
       return null;
     }
+    if (!s.checkParsableUrl("url", url)) return null;
     return stripTrailingSlashes(url);
   }
 
@@ -217,8 +228,9 @@ public final class ConfigLoader {
             "@grapple:" + homeserver.domain(),
             USER_ID,
             "must look like @localpart:server");
-    String accessToken = firstSet(env.get(ACCESS_TOKEN_ENV), s.string("accessToken", null));
-    String password = firstSet(env.get(PASSWORD_ENV), s.string("password", null));
+    // Read as secrets: a value of the wrong type is reported without showing it.
+    String accessToken = firstSet(env.get(ACCESS_TOKEN_ENV), s.secret("accessToken"));
+    String password = firstSet(env.get(PASSWORD_ENV), s.secret("password"));
     String displayName = s.string("displayName", "Grapple");
     List<String> commandPrefixes = commandPrefixes(s);
     if (homeserver.url() != null && accessToken == null && password == null) {

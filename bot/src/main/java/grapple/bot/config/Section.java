@@ -24,6 +24,10 @@ public final class Section {
   /** An http or https URL with a host, as config values that are URLs must be. */
   public static final Pattern HTTP_URL = Pattern.compile("https?://[^/\\s]+\\S*");
 
+  /** The rule of a value shaped like {@link #HTTP_URL} that is no URL all the same (port 99999). */
+  public static final String UNPARSABLE_URL_RULE =
+      "must be an http:// or https:// URL (host, and a port up to 65535)";
+
   private static final int MAX_SUGGESTION_DISTANCE = 3;
   private static final int MAX_SHOWN_VALUE_CHARS = 80;
 
@@ -66,6 +70,12 @@ public final class Section {
     String fromFile = secret(key);
     String fromEnv = walk.env.get(name);
     return fromEnv != null && !fromEnv.isEmpty() ? fromEnv : fromFile;
+  }
+
+  /** True when the environment variable {@code name} is set and not empty (and so wins). */
+  public boolean fromEnv(String name) {
+    String value = walk.env.get(name);
+    return value != null && !value.isEmpty();
   }
 
   /** Returns this section's own key path, e.g. {@code provisioning.tokens[1]}; "" for the root. */
@@ -199,6 +209,16 @@ public final class Section {
       return fallback;
     }
     return value;
+  }
+
+  /**
+   * Reports the value at {@code key}, already shaped like {@link #HTTP_URL}, when it is no URL all
+   * the same (a port over 65535, a broken host); returns whether it is one.
+   */
+  public boolean checkParsableUrl(String key, String value) {
+    if (okhttp3.HttpUrl.parse(value) != null) return true;
+    reject(key, UNPARSABLE_URL_RULE);
+    return false;
   }
 
   public boolean bool(String key, boolean fallback) {

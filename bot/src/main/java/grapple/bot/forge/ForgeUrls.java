@@ -18,8 +18,20 @@ public final class ForgeUrls {
   public static HttpUrl read(Section s, String key, String fallback) {
     String value =
         s.matching(key, fallback, Section.HTTP_URL, "must be an http:// or https:// URL");
-    HttpUrl url = parse(value);
+    HttpUrl url = parsed(s, key, value);
     return url != null ? url : HttpUrl.get(fallback);
+  }
+
+  /**
+   * {@code value}, read from {@code key} and already shaped like an http(s) URL, as a URL; null
+   * (with a problem naming the key) when it is none all the same, e.g. with a port over 65535: such
+   * a value must stop the start, not give way to a default or drop its entry.
+   */
+  public static @Nullable HttpUrl parsed(Section s, String key, String value) {
+    if (value.isEmpty() || !Section.HTTP_URL.matcher(value).matches()) return null;
+    HttpUrl url = parse(value);
+    if (url == null) s.reject(key, Section.UNPARSABLE_URL_RULE);
+    return url;
   }
 
   /** The owner (user, organisation or group) and name of a repository. */

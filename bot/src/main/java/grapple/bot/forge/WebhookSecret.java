@@ -27,7 +27,16 @@ public final class WebhookSecret {
       webhook.problem(
           "secret", "is required when " + service + ".enabled is true (or set " + env + ")");
     } else if (enabled && secret.length() < MIN_SECRET_CHARS) {
-      webhook.problem("secret", "must be at least " + MIN_SECRET_CHARS + " characters");
+      // Never the value; the variable when it came from there, since it wins over the file.
+      String fromEnv = webhook.fromEnv(env) ? " (from " + env + ")" : "";
+      webhook.problem(
+          "secret",
+          "must be at least "
+              + MIN_SECRET_CHARS
+              + " characters, was "
+              + secret.length()
+              + " characters"
+              + fromEnv);
     }
     return secret;
   }

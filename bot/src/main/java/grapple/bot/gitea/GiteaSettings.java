@@ -50,6 +50,7 @@ record GiteaSettings(
     String secret = WebhookSecret.read(webhook, "gitea", enabled, WEBHOOK_SECRET_ENV);
     String publicUrl =
         webhook.matching("publicUrl", "", ANY_OR_HTTP, "must be an http:// or https:// URL");
+    HttpUrl publicHttpUrl = ForgeUrls.parsed(webhook, "publicUrl", publicUrl);
     webhook.finish();
     Map<String, HttpUrl> instances = instances(s, s.mapping("instances"));
     s.finish();
@@ -57,7 +58,7 @@ record GiteaSettings(
       s.problem(
           "instances",
           "must name at least one instance, e.g. {codeberg: {url: https://codeberg.org}}");
-    return new GiteaSettings(enabled, secret, Optional.ofNullable(url(publicUrl)), instances);
+    return new GiteaSettings(enabled, secret, Optional.ofNullable(publicHttpUrl), instances);
   }
 
   private static final Pattern ANY_OR_HTTP = Pattern.compile("|" + Section.HTTP_URL.pattern());

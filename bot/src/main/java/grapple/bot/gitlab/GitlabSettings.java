@@ -55,7 +55,7 @@ record GitlabSettings(
             "publicUrl", "", EMPTY_OR_URL, "must be empty or an http:// or https:// URL");
     webhook.finish();
     Optional<HttpUrl> publicUrl =
-        publicText.isEmpty() ? Optional.empty() : Optional.ofNullable(ForgeUrls.parse(publicText));
+        Optional.ofNullable(ForgeUrls.parsed(webhook, "publicUrl", publicText));
     Map<String, HttpUrl> instances = new LinkedHashMap<>();
     boolean instancesGiven = s.isSet("instances");
     for (Map.Entry<String, Section> entry : s.namedSections("instances").entrySet()) {
@@ -69,7 +69,7 @@ record GitlabSettings(
             .problem(name, "is not a usable instance name (1-64 letters, digits, '.', '_' or '-')");
         continue;
       }
-      HttpUrl parsed = ForgeUrls.parse(url);
+      HttpUrl parsed = ForgeUrls.parsed(instance, "url", url);
       if (parsed != null) instances.put(name, parsed);
     }
     if (!instancesGiven) instances.put("gitlab", HttpUrl.get("https://gitlab.com"));

@@ -61,6 +61,8 @@ record WebhookSettings(
   private static String urlPrefix(Section s, String fallback) {
     String urlPrefix =
         s.matching("urlPrefix", fallback, Section.HTTP_URL, "must start with http:// or https://");
+    // The default may name port 0 (any free port), which is no URL's.
+    if (s.isSet("urlPrefix") && !s.checkParsableUrl("urlPrefix", urlPrefix)) urlPrefix = fallback;
     return urlPrefix.endsWith("/") ? urlPrefix : urlPrefix + "/";
   }
 }

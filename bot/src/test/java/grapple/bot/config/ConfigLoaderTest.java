@@ -94,6 +94,55 @@ class ConfigLoaderTest {
                 + " /_matrix/... (e.g. https://matrix.example.org), was 'https://matrix.example.org/_matrix/client'");
   }
 
+  @org.junit.jupiter.params.ParameterizedTest
+  @ValueSource(strings = {"https://example.org", "example.org/", "@grapple:example.org", "a b"})
+  void homeserverDomainMustBeAServerName(String domain) {
+    assertThat(problems("homeserver: {domain: '" + domain + "'}"))
+        .containsExactly(
+            "config: homeserver.domain: must be a server name like example.org (the part after ':'"
+                + " in user ids), was '"
+                + domain
+                + "'");
+  }
+
+  @org.junit.jupiter.params.ParameterizedTest
+  @ValueSource(
+      strings = {"example.org", "localhost", "matrix.example.org:8448", "127.0.0.1", "[::1]:8448"})
+  void homeserverDomainMayBeAnyServerName(String domain) {
+    assertThat(TestConfig.parse("homeserver: {domain: '" + domain + "'}").homeserver().domain())
+        .isEqualTo(domain);
+  }
+
+  @Test
+  void aHomeserverUrlThatIsNoUrlIsAProblemNotAStackTraceAtStart() {
+    assertThat(problems(matrix("https://matrix.example.org:99999")))
+        .containsExactly(
+            "config: homeserver.url: must be an http:// or https:// URL (host, and a port up to"
+                + " 65535), was 'https://matrix.example.org:99999'");
+  }
+
+  @Test
+  void aWebhookUrlPrefixThatIsNoUrlIsAProblem() {
+    assertThat(problems("generic: {urlPrefix: 'https://hooks.example.org:99999/webhook/'}"))
+        .containsExactly(
+            "config: generic.urlPrefix: must be an http:// or https:// URL (host, and a port up to"
+                + " 65535), was 'https://hooks.example.org:99999/webhook/'");
+  }
+
+  @Test
+  void aTokenOrPasswordOfTheWrongTypeIsReportedWithoutItsValue() {
+    List<String> problems =
+        problems(
+            "homeserver: {url: 'https://matrix.example.org'}\n"
+                + "bot: {accessToken: [syt_s3cret], password: {hunter2: x}}");
+
+    assertThat(problems)
+        .contains(
+            "config: bot.accessToken: must be a string", "config: bot.password: must be a string")
+        .noneSatisfy(p -> assertThat(p).contains("s3cret"))
+        .noneSatisfy(p -> assertThat(p).contains("hunter2"));
+  }
+
   // ---- bot
 
   @Test
