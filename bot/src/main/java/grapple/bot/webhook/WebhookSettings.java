@@ -23,6 +23,12 @@ record WebhookSettings(
   static final long MIN_PAYLOAD_BYTES = 1024;
   static final long MAX_PAYLOAD_BYTES = 100L * 1024 * 1024;
 
+  /**
+   * The longest {@code maxExpiry}, a hundred years: much more cannot be added to today's date, nor
+   * told in milliseconds ({@code /v1/service/generic/config}).
+   */
+  static final Duration MAX_MAX_EXPIRY = Duration.ofDays(36_500);
+
   /** Reads the section; the URL prefix defaults to the webhook listener's own address. */
   static WebhookSettings read(Section s, Config config) {
     boolean enabled = s.bool("enabled", true);
@@ -34,6 +40,10 @@ record WebhookSettings(
     long payloadSizeLimitBytes =
         s.size("payloadSizeLimit", "1mb", MIN_PAYLOAD_BYTES, MAX_PAYLOAD_BYTES);
     Duration maxExpiry = s.duration("maxExpiry", "365d", Duration.ofSeconds(1), "must be positive");
+    if (maxExpiry.compareTo(MAX_MAX_EXPIRY) > 0) {
+      s.reject("maxExpiry", "must be at most 36500d (a hundred years)");
+      maxExpiry = Duration.ofDays(365);
+    }
     boolean allowJs = s.bool("allowJsTransformationFunctions", false);
     int scriptTimeoutMs = s.integer("scriptTimeoutMs", 500, 10, 10_000);
     int scriptMemoryMb = s.integer("scriptMemoryMb", 16, 1, 1024);

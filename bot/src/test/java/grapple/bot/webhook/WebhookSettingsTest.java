@@ -150,6 +150,22 @@ class WebhookSettingsTest {
         .containsExactly("config: generic.maxExpiry: must be positive, was '0d'");
   }
 
+  /**
+   * A longer one made every webhook command with a duration, every API create with an {@code
+   * expirationDate} and {@code /v1/service/generic/config} fail: it cannot be added to a date.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"36501d", "999999999999d"})
+  void maxExpiryIsAtMostAHundredYears(String text) {
+    assertThat(problems("generic: {maxExpiry: " + text + "}"))
+        .containsExactly(
+            "config: generic.maxExpiry: must be at most 36500d (a hundred years), was '"
+                + text
+                + "'");
+    assertThat(settings("generic: {maxExpiry: 36500d}").maxExpiry())
+        .isEqualTo(Duration.ofDays(36_500));
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"30", "1 day", "1y", "d", "1.5h", "5M"})
   void maxExpiryMustBeADuration(String text) {
