@@ -442,6 +442,7 @@ public final class Grapple implements AutoCloseable {
             webhookRoutes,
             measured);
     opened.add(webhooks);
+    for (Started r : l.running()) r.running().webhookListenerBound(webhooks.port());
     HttpListener provisioning = null;
     if (config.provisioning().enabled()) {
       ProvisioningApi api =

@@ -60,6 +60,12 @@ public interface Service {
     /** Receivers and callbacks on the webhook listener, routes under {@code /v1/<service>/}. */
     default void routes(Routes routes) {}
 
+    /**
+     * Told the port the webhook listener bound, once it is bound: it differs from the config's
+     * {@code listeners.webhooks.port} when that is 0 (any free port).
+     */
+    default void webhookListenerBound(int port) {}
+
     /** Its JSON-RPC methods (e.g. {@code get_feeds}), beside the core's on {@code /_admin/api}. */
     default List<RpcMethod> methods() {
       return List.of();

@@ -119,6 +119,17 @@ class LocalModeWebhookTest {
   }
 
   @Test
+  void withAnyFreePortTheUrlGivenOutNamesThePortTheListenerBound() throws Exception {
+    console.type("!grapple webhook ci");
+    Matcher m = URL.matcher(console.awaitAllPrinted("/webhook/", "created.").get(0));
+    assertThat(m.find()).isTrue();
+
+    // The config asks for port 0: the URL must name the port that was bound, not 0.
+    assertThat(m.group()).startsWith("http://127.0.0.1:" + app.webhookPort() + "/webhook/");
+    assertThat(status(m.group(), "application/json", "{\"text\":\"hi\"}")).isEqualTo(202);
+  }
+
+  @Test
   void anUnknownHookIs404WithTheContractsBody() throws Exception {
     assertThat(
             answer(

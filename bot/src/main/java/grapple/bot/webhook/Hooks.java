@@ -28,6 +28,13 @@ final class Hooks extends NamedKind<WebhookConfig> {
   private final WebhookSettings settings;
   private final HookIds hookIds;
   private final Clock clock;
+
+  /**
+   * The base of the URLs given out: the settings', with the port the webhook listener bound when
+   * the config asks for any free one (port 0) and sets no {@code urlPrefix}.
+   */
+  private volatile String urlPrefix;
+
   private final Map<String, Hook> byConnectionId = new ConcurrentHashMap<>();
 
   /**
@@ -61,6 +68,17 @@ final class Hooks extends NamedKind<WebhookConfig> {
     this.settings = settings;
     this.hookIds = hookIds;
     this.clock = clock;
+    this.urlPrefix = settings.urlPrefix();
+  }
+
+  /**
+   * Told the port the webhook listener bound: with port 0 in the config and no {@code urlPrefix},
+   * the default prefix would name port 0, and no URL given out would reach this bot.
+   */
+  void webhookListenerBound(int port) {
+    if (settings.urlPrefix().equals(WebhookSettings.defaultUrlPrefix(0))) {
+      urlPrefix = WebhookSettings.defaultUrlPrefix(port);
+    }
   }
 
   /** The expiry warnings sent: a moved hook is not warned twice. */
@@ -239,7 +257,7 @@ final class Hooks extends NamedKind<WebhookConfig> {
     String url() {
       String hookId = hookIds.hookIdFor(connection.id());
       register(hookId, this);
-      return settings.urlPrefix() + hookId;
+      return urlPrefix + hookId;
     }
 
     @Override

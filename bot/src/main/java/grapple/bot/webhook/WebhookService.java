@@ -132,6 +132,11 @@ public final class WebhookService extends AbstractService<WebhookSettings> {
     }
 
     @Override
+    public void webhookListenerBound(int port) {
+      hooks.webhookListenerBound(port);
+    }
+
+    @Override
     public List<Command> commands() {
       return new WebhookCommands(hooks, settings, context).commands();
     }

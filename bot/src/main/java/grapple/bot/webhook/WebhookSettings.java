@@ -32,8 +32,7 @@ record WebhookSettings(
   /** Reads the section; the URL prefix defaults to the webhook listener's own address. */
   static WebhookSettings read(Section s, Config config) {
     boolean enabled = s.bool("enabled", true);
-    String urlPrefix =
-        urlPrefix(s, "http://127.0.0.1:" + config.listeners().webhooks().port() + "/webhook/");
+    String urlPrefix = urlPrefix(s, defaultUrlPrefix(config.listeners().webhooks().port()));
     boolean waitForComplete = s.bool("waitForComplete", false);
     boolean enableHttpGet = s.bool("enableHttpGet", false);
     boolean includeHookBody = s.bool("includeHookBody", true);
@@ -61,6 +60,11 @@ record WebhookSettings(
         Duration.ofMillis(scriptTimeoutMs),
         scriptMemoryMb * 1024L * 1024,
         sendExpiryNotice);
+  }
+
+  /** The URL prefix when {@code urlPrefix} is not set: the webhook listener on this machine. */
+  static String defaultUrlPrefix(int port) {
+    return "http://127.0.0.1:" + port + "/webhook/";
   }
 
   /** What one script call may spend. */
