@@ -234,7 +234,14 @@ public final class IdentityLinks {
           named.isMissingNode(), field, "is not used: %s identities name no instance", service);
       return "";
     }
-    String names = known.isEmpty() ? "none is configured" : String.join(", ", new TreeSet<>(known));
+    // With no instance configured there is no name to give: say so rather than ask for one.
+    BadInput.check(
+        !known.isEmpty(),
+        service,
+        "cannot be linked: no %s instance is configured (%s.instances)",
+        service,
+        service);
+    String names = String.join(", ", new TreeSet<>(known));
     if (named.isMissingNode() || named.isNull()) {
       BadInput.check(
           known.size() == 1,

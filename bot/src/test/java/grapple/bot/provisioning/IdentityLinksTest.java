@@ -218,6 +218,22 @@ class IdentityLinksTest {
   }
 
   @Test
+  void aForgeWithNoInstanceConfiguredIsRefusedSayingSoNotAskingForAName() {
+    links =
+        new IdentityLinks(
+            new PeopleLinks(db, clock),
+            new MatrixProfiles(rooms, null, new PeopleLinks(db, clock)),
+            Map.of("gitea", Set.of()));
+    ObjectNode body = Json.object();
+    body.putObject("matrix").put("userId", "@t:x");
+    body.putObject("gitea").put("login", "tee");
+
+    assertThatThrownBy(() -> links.create(LINKER, body))
+        .isInstanceOf(BadInput.class)
+        .hasMessage("'gitea' cannot be linked: no gitea instance is configured (gitea.instances)");
+  }
+
+  @Test
   void aKeyWithoutTheLinkScopeCannotCreate() {
     Caller reader = new Caller("r", Set.of(Caller.LINKS), List.of());
 
