@@ -235,6 +235,11 @@ public final class FakeGateway implements RoomGateway {
   public final java.util.Map<String, byte[]> media = new java.util.concurrent.ConcurrentHashMap<>();
 
   @Override
+  public boolean hasMediaRepository() {
+    return true;
+  }
+
+  @Override
   public String upload(byte[] bytes, String contentType, String fileName) {
     String mxc = "mxc://test/m" + media.size();
     media.put(mxc, bytes.clone());

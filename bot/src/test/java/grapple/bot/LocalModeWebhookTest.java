@@ -204,6 +204,31 @@ class LocalModeWebhookTest {
     assertThat(status(url, "image/png", "xx")).isEqualTo(415);
   }
 
+  /**
+   * README: "Local mode has no media repository: 415". A real image was answered 503 "Could not
+   * upload the file to the homeserver ... Try again", which no retry could ever mend.
+   */
+  @Test
+  void aRealImageIs415InLocalModeNot503() throws Exception {
+    String url = createHook("img");
+    byte[] png =
+        java.util.HexFormat.of()
+            .parseHex(
+                "89504e470d0a1a0a0000000d49484452000000010000000108000000003a7e9b55"
+                    + "0000000a49444154789c6360000000020001e221bc330000000049454e44ae426082");
+
+    try (Response r =
+        http.newCall(
+                new Request.Builder()
+                    .url(url)
+                    .post(RequestBody.create(png, MediaType.get("image/png")))
+                    .build())
+            .execute()) {
+      assertThat(r.code()).isEqualTo(415);
+      assertThat(r.body().string()).contains("media repository");
+    }
+  }
+
   @Test
   void anotherMethodIs405WithAllow() throws Exception {
     String url = createHook("del");

@@ -92,6 +92,11 @@ public final class MatrixGateway implements RoomGateway {
   }
 
   @Override
+  public boolean hasMediaRepository() {
+    return true;
+  }
+
+  @Override
   public String upload(byte[] bytes, String contentType, String fileName) throws IOException {
     return client.upload(bytes, contentType, fileName);
   }

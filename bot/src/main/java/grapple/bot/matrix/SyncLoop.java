@@ -203,11 +203,16 @@ final class SyncLoop implements Runnable {
       List<String> handled) {
     // The tombstone first: a room upgraded takes no new connection from its state (as hookshot,
     // which skips such rooms at start), whatever order the homeserver lists its state in.
+    // Synapse may list a state event of the last batch's timeline again in this batch's state
+    // section: handled again, a refused hand edit was put back and told twice. Such a repeat is
+    // skipped; the state of a room joined in this batch is all taken (it is the room's state).
     JsonNode state = room.path("state").path("events");
+    boolean mayRepeat = !firstOfRun && !joinedNow(room);
     for (boolean tombstones : new boolean[] {true, false}) {
       for (JsonNode e : state) {
-        if (e.has("state_key") && isTombstone(e) == tombstones)
-          deliver(roomId, e, () -> events.onEvent(state(roomId, e), firstOfRun));
+        if (!e.has("state_key") || isTombstone(e) != tombstones) continue;
+        if (mayRepeat && store.processed(e.path("event_id").asText())) continue;
+        deliver(roomId, e, () -> events.onEvent(state(roomId, e), firstOfRun));
       }
     }
     List<JsonNode> timeline = new ArrayList<>(gap);

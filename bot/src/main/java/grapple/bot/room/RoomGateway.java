@@ -50,6 +50,14 @@ public interface RoomGateway {
     throw new IOException("this gateway has no media repository");
   }
 
+  /**
+   * Whether {@link #upload} and {@link #download} reach a media repository (a homeserver's; local
+   * mode has none).
+   */
+  default boolean hasMediaRepository() {
+    return false;
+  }
+
   /** Uploads a file to the media repository; returns its {@code mxc://} URI. */
   default String upload(byte[] bytes, String contentType, String fileName) throws IOException {
     throw new IOException("this gateway has no media repository");

@@ -222,7 +222,8 @@ final class WebhookReceiver {
   /**
    * Uploads the file to the media repository (on the scripts' threads: the homeserver may be slow),
    * then queues its message; 202 only once both are done, so a sender that got no answer sends
-   * again and the file is posted once. No homeserver, or one that refuses: 503, nothing accepted.
+   * again and the file is posted once. No media repository (local mode): 415; a homeserver that
+   * refuses: 503, nothing accepted.
    */
   private CompletableFuture<Response> file(
       Connection connection, WebhookConfig config, WebhookFile file) {

@@ -5,6 +5,7 @@ import grapple.bot.ConnectionKind;
 import grapple.bot.Routes;
 import grapple.bot.ServiceContext;
 import grapple.bot.ServiceInfo;
+import grapple.bot.room.RoomGateway;
 import grapple.commands.Command;
 import grapple.state.ConnectionStore;
 import grapple.state.Daemons;
@@ -146,6 +147,7 @@ public final class WebhookService extends AbstractService<WebhookSettings> {
       WebhookReceiver.Lookup lookup =
           new WebhookReceiver.Lookup(
               hooks::knownByHookId, hooks::byHookId, context.botRooms()::notIn);
+      RoomGateway media = context.gateway();
       receiver =
           new WebhookReceiver(
               settings,
@@ -154,7 +156,7 @@ public final class WebhookService extends AbstractService<WebhookSettings> {
               context.clock(),
               WebhookReceiver.WAIT_FOR_COMPLETE,
               new WebhookReceiver.Threads(scripts, lookups, uploads),
-              context.gateway() == null ? null : context.gateway()::upload);
+              media == null || !media.hasMediaRepository() ? null : media::upload);
       long limit = settings.payloadSizeLimitBytes();
       routes.webhooks().addNonBlocking("POST", "/webhook/{hookId}", limit, receiver::receive);
       routes.webhooks().addNonBlocking("PUT", "/webhook/{hookId}", limit, receiver::receive);

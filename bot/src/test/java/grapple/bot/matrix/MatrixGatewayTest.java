@@ -635,6 +635,37 @@ class MatrixGatewayTest {
         .isEqualTo("state uk.half-shot.matrix-hookshot.generic.hook");
   }
 
+  /**
+   * Synapse lists a state event of one batch's timeline again in the next batch's state section
+   * (seen with a hand edit followed by other state): handed on twice, a refused edit was put back
+   * and its notice posted twice.
+   */
+  @Test
+  void aStateEventOfTheLastTimelineRepeatedInTheStateSectionIsNotHandedOnAgain() throws Exception {
+    long now = System.currentTimeMillis() + 60_000;
+    answerSyncs(
+        "{\"next_batch\":\"s1\"}",
+        """
+        {"next_batch":"s2","rooms":{"join":{"!r:test":{"timeline":{"events":[
+          {"type":"uk.half-shot.matrix-hookshot.generic.hook","state_key":"x","sender":"@a:test",
+           "event_id":"$h","origin_server_ts":%d,"content":{"name":"x"}}]}}}}}"""
+            .formatted(now),
+        """
+        {"next_batch":"s3","rooms":{"join":{"!r:test":{
+          "state":{"events":[
+            {"type":"uk.half-shot.matrix-hookshot.generic.hook","state_key":"x","sender":"@a:test",
+             "event_id":"$h","origin_server_ts":%d,"content":{"name":"x"}}]},
+          "timeline":{"events":[%s]}}}}}"""
+            .formatted(now, message("$n")));
+    BlockingQueue<String> seen = new LinkedBlockingQueue<>();
+
+    gateway.start(
+        (event, initial) -> seen.add(describe(event) + (initial ? " (initial)" : "")), () -> {});
+
+    assertThat(poll(seen)).isEqualTo("state uk.half-shot.matrix-hookshot.generic.hook");
+    assertThat(poll(seen)).as("the repeat of $h is skipped").isEqualTo("message $n");
+  }
+
   @Test
   void theSyncFilterAsksOnlyForWhatTheBotReads() throws Exception {
     answerSyncs();
