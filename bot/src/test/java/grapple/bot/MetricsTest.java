@@ -20,17 +20,7 @@ class MetricsTest {
     metrics.served("webhooks", 999, 1_000);
     metrics.served("webhooks", 202, 1_000);
 
-    String text;
-    try (HttpListener listener = TestListeners.start("metrics", 1, metrics.router())) {
-      text =
-          HttpClient.newHttpClient()
-              .send(
-                  HttpRequest.newBuilder(
-                          URI.create("http://127.0.0.1:" + listener.port() + "/metrics"))
-                      .build(),
-                  HttpResponse.BodyHandlers.ofString())
-              .body();
-    }
+    String text = scrape(metrics).body();
 
     assertThat(text)
         .contains("grapple_http_requests_total{listener=\"webhooks\",status=\"0\"} 1.0")
@@ -63,16 +53,7 @@ class MetricsTest {
         });
     metrics.gauge("grapple_leader", "1 on the leader", () -> 1);
 
-    HttpResponse<String> response;
-    try (HttpListener listener = TestListeners.start("metrics", 1, metrics.router())) {
-      response =
-          HttpClient.newHttpClient()
-              .send(
-                  HttpRequest.newBuilder(
-                          URI.create("http://127.0.0.1:" + listener.port() + "/metrics"))
-                      .build(),
-                  HttpResponse.BodyHandlers.ofString());
-    }
+    HttpResponse<String> response = scrape(metrics);
 
     assertThat(response.statusCode()).isEqualTo(200);
     assertThat(response.body())
@@ -80,5 +61,16 @@ class MetricsTest {
         .contains("jvm_memory_used_bytes")
         .doesNotContain("grapple_outbox_backlog ")
         .doesNotContain("grapple_outbox_delivered_total ");
+  }
+
+  /** GET /metrics from a listener serving {@code metrics}. */
+  private static HttpResponse<String> scrape(Metrics metrics) throws Exception {
+    try (HttpListener listener = TestListeners.start("metrics", 1, metrics.router())) {
+      return HttpClient.newHttpClient()
+          .send(
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + listener.port() + "/metrics"))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+    }
   }
 }

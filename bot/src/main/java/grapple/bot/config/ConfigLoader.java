@@ -351,17 +351,9 @@ public final class ConfigLoader {
   private static @Nullable String provisioningSecret(Section s, Map<String, String> env) {
     String fromEnv = emptyToNull(env.get(PROVISIONING_SECRET_ENV));
     String secret = firstSet(fromEnv, s.secret("secret"));
-    if (secret != null && secret.length() < MIN_SECRET_CHARS) {
-      String source = fromEnv == null ? "" : " (from " + PROVISIONING_SECRET_ENV + ")";
-      s.problem(
-          "secret",
-          "must be at least "
-              + MIN_SECRET_CHARS
-              + " characters, was "
-              + secret.length()
-              + " characters"
-              + source);
-    }
+    if (secret != null)
+      s.checkSecretLength(
+          "secret", secret, MIN_SECRET_CHARS, fromEnv == null ? null : PROVISIONING_SECRET_ENV);
     return secret;
   }
 

@@ -281,6 +281,23 @@ public final class Section {
     walk.problem(pathOf(key), message);
   }
 
+  /**
+   * Reports {@code secret}, the value of {@code key} (or of the environment variable {@code env},
+   * when it came from there), if it is shorter than {@code minimum}: by its length, never its
+   * value.
+   */
+  public void checkSecretLength(String key, String secret, int minimum, @Nullable String env) {
+    if (secret.length() >= minimum) return;
+    problem(
+        key,
+        "must be at least "
+            + minimum
+            + " characters, was "
+            + secret.length()
+            + " characters"
+            + (env == null ? "" : " (from " + env + ")"));
+  }
+
   /** Reports every key of this mapping that no getter asked for. Call after reading all keys. */
   /**
    * A size between {@code min} and {@code max} bytes, written like 512kb or 1mb; the default when

@@ -26,17 +26,10 @@ public final class WebhookSecret {
     if (enabled && secret.isEmpty()) {
       webhook.problem(
           "secret", "is required when " + service + ".enabled is true (or set " + env + ")");
-    } else if (enabled && secret.length() < MIN_SECRET_CHARS) {
-      // Never the value; the variable when it came from there, since it wins over the file.
-      String fromEnv = webhook.fromEnv(env) ? " (from " + env + ")" : "";
-      webhook.problem(
-          "secret",
-          "must be at least "
-              + MIN_SECRET_CHARS
-              + " characters, was "
-              + secret.length()
-              + " characters"
-              + fromEnv);
+    } else if (enabled) {
+      // The variable named when the secret came from there, since it wins over the file.
+      webhook.checkSecretLength(
+          "secret", secret, MIN_SECRET_CHARS, webhook.fromEnv(env) ? env : null);
     }
     return secret;
   }
