@@ -247,9 +247,7 @@ class CoreTest {
     // The URL goes with the hook's creation; the change after it sends it no more.
     assertNextIsTheUrlByDirectMessage();
     assertThat(sentNow()).isNull();
-    assertThat(store.all())
-        .singleElement()
-        .satisfies(c -> assertThat(c.config().path("waitForComplete").asBoolean()).isTrue());
+    assertTheHookWaitsForComplete();
   }
 
   /**
@@ -267,9 +265,7 @@ class CoreTest {
     commitBatch("$c2");
 
     assertThat(sentNow()).isNull();
-    assertThat(store.all())
-        .singleElement()
-        .satisfies(c -> assertThat(c.config().path("waitForComplete").asBoolean()).isTrue());
+    assertTheHookWaitsForComplete();
   }
 
   /**
@@ -370,6 +366,13 @@ class CoreTest {
     assertThat(reply.content().get("body").asText()).startsWith("Webhook `ci` created.");
     assertNextIsTheUrlByDirectMessage();
     assertThat(hub.waiting.waiting()).isZero();
+  }
+
+  /** The one hook stored is the one {@link #handChanged} made: it waits for completion. */
+  private void assertTheHookWaitsForComplete() {
+    assertThat(store.all())
+        .singleElement()
+        .satisfies(c -> assertThat(c.config().path("waitForComplete").asBoolean()).isTrue());
   }
 
   /** The admin's hook {@code hand}, written by hand in state event {@code eventId}. */

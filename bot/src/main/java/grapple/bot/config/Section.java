@@ -25,7 +25,7 @@ public final class Section {
   public static final Pattern HTTP_URL = Pattern.compile("https?://[^/\\s]+\\S*");
 
   /** The rule of a value shaped like {@link #HTTP_URL} that is no URL all the same (port 99999). */
-  public static final String UNPARSABLE_URL_RULE =
+  private static final String UNPARSABLE_URL_RULE =
       "must be an http:// or https:// URL (host, and a port up to 65535)";
 
   private static final int MAX_SUGGESTION_DISTANCE = 3;

@@ -29,9 +29,7 @@ public final class ForgeUrls {
    */
   public static @Nullable HttpUrl parsed(Section s, String key, String value) {
     if (value.isEmpty() || !Section.HTTP_URL.matcher(value).matches()) return null;
-    HttpUrl url = parse(value);
-    if (url == null) s.reject(key, Section.UNPARSABLE_URL_RULE);
-    return url;
+    return s.checkParsableUrl(key, value) ? parse(value) : null;
   }
 
   /** The owner (user, organisation or group) and name of a repository. */
