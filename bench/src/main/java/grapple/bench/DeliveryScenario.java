@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -13,11 +14,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  * against a plain client sending the same N messages to the same Synapse with the same concurrency.
  * The bot keeps a room's messages in order, so it has one send in flight per room: the baseline
  * with the same concurrency is a client sending one at a time. A client with 16 sends in flight
- * (which gives up order) is measured too, as the unordered upper bound.
+ * (which gives up order) is measured too, as the unordered upper bound. The bot and the baseline
+ * take turns in {@link #SLICES} slices, so that load from elsewhere falls on both alike.
  */
 final class DeliveryScenario {
   static final int CONCURRENCY = 16;
   static final double GOAL_RATIO = 0.9;
+
+  /** The bot's and the plain client's messages are sent in this many alternating slices each. */
+  static final int SLICES = 4;
 
   private DeliveryScenario() {}
 
@@ -49,8 +54,9 @@ final class DeliveryScenario {
     try (Rig rig = Rig.start("delivery", Bench.synapse().url, null)) {
       long synapsePid = Bench.synapse().pid();
       warmUp(rig);
-      Phase g = bot(rig, Bench.texts("delivery", n), synapsePid, timeout);
-      Phase b = plainClient(rig, Bench.texts("plain", n), synapsePid, timeout, 1);
+      Phase[] pair = interleaved(rig, n, synapsePid, timeout);
+      Phase g = pair[0];
+      Phase b = pair[1];
       Phase unordered =
           plainClient(rig, Bench.texts("plain16", n), synapsePid, timeout, CONCURRENCY);
       print("grapple", g);
@@ -103,6 +109,34 @@ final class DeliveryScenario {
           "");
     }
     report.write(r);
+  }
+
+  /**
+   * The bot's and the plain client's messages in {@link #SLICES} alternating slices each (the order
+   * switching every slice), summed per side: whatever else loads the machine or Synapse during the
+   * run falls on both sides alike, not on whichever was measured first.
+   */
+  static Phase[] interleaved(Rig rig, int n, long synapsePid, Duration timeout)
+      throws InterruptedException {
+    Phase g = null;
+    Phase b = null;
+    for (int s = 0; s < SLICES; s++) {
+      int count = n / SLICES + (s < n % SLICES ? 1 : 0);
+      List<String> botTexts = Bench.texts("delivery" + s, count);
+      List<String> plainTexts = Bench.texts("plain" + s, count);
+      Phase gs;
+      Phase bs;
+      if (s % 2 == 0) {
+        gs = bot(rig, botTexts, synapsePid, timeout);
+        bs = plainClient(rig, plainTexts, synapsePid, timeout, 1);
+      } else {
+        bs = plainClient(rig, plainTexts, synapsePid, timeout, 1);
+        gs = bot(rig, botTexts, synapsePid, timeout);
+      }
+      g = g == null ? gs : g.plus(gs);
+      b = b == null ? bs : b.plus(bs);
+    }
+    return new Phase[] {Objects.requireNonNull(g), Objects.requireNonNull(b)};
   }
 
   static void print(String who, Phase p) {
