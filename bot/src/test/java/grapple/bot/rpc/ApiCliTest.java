@@ -260,8 +260,9 @@ class ApiCliTest {
 
     assertThat(run.status()).isZero();
     assertThat(run.out())
-        .contains(
-            "get_connections(roomid, userid, type = Optional(null))  [scope connections:read]");
+        .contains("get_connections(roomid, userid, type = null)  [scope connections:read]")
+        .contains("get_links(showOrganizations = true)")
+        .doesNotContain("Optional");
     // the provisioning listener's default address, where JSON-RPC is (9002 is the metrics')
     assertThat(run.out()).contains("e.g. http://127.0.0.1:9001 ").doesNotContain(":9002");
   }
