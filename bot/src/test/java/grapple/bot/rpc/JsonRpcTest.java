@@ -154,6 +154,29 @@ class JsonRpcTest {
     }
   }
 
+  /** A key pasted with its line break (or spaces around it) is the key, as in a Bearer header. */
+  @Test
+  void whitespaceAroundTheKeyIsNotPartOfIt() {
+    JsonNode pasted = grapple.rpc(SECRET + "\n", "get_health", "{}");
+    JsonNode spaced = grapple.rpc(" \t" + READER + " ", "get_rooms", "{}");
+
+    assertThat(error(pasted)).isNull();
+    assertThat(error(spaced)).isNull();
+    assertThat(error(grapple.rpc(" \n", "get_health", "{}")))
+        .isEqualTo("Missing `api_key` in JSON DATA.");
+  }
+
+  /** A key sent as a JSON number may be the key: the error names its type, never its value. */
+  @Test
+  void aKeyThatIsNoStringIsNamedByItsTypeNotEchoed() {
+    LocalRpc.Answer a =
+        grapple.post("{\"id\":1,\"api_key\":31415926535897932,\"method\":\"get_health\"}");
+
+    assertThat(error(a.json()))
+        .isEqualTo("`api_key` must be a string (the key in double quotes), was a number.");
+    assertThat(a.body()).doesNotContain("31415926535897932");
+  }
+
   @Test
   void aKeyWithoutItsQuotesIsNotEchoedInTheError() {
     String key = "sekretkey0123456789";

@@ -207,6 +207,13 @@ class LinksApiTest {
         .isEqualTo(200);
   }
 
+  /** A key pasted with its line break is the key, as in a Bearer header or JSON-RPC. */
+  @Test
+  void basicAuthWithWhitespaceAroundTheKeyWorks() {
+    assertThat(grapple.send("GET", LINKS + V, basic("apikey", LINK_READER + "\n"), null).status())
+        .isEqualTo(200);
+  }
+
   @Test
   void basicAuthWithTheTokenAsUsernameWorks() {
     assertThat(grapple.send("GET", LINKS + V, basic(LINK_READER, ""), null).status())
