@@ -598,6 +598,37 @@ class JsonRpcTest {
     }
   }
 
+  /** The backlog of a call for one room (or by a key limited to rooms) counts those rooms'. */
+  @Test
+  void getOutboxCountsTheBacklogOfTheRoomsItIsAskedFor(@TempDir Path own) throws Exception {
+    try (Database db = Database.open(own.resolve("outbox.db"), Migrations.core())) {
+      OutboxStore store = new OutboxStore(db);
+      for (String room : List.of("!r:x.org", "!r:x.org", "!s:x.org"))
+        store.enqueue(new OutboxStore.Draft(room, "m.room.message", Json.object())).join();
+      Outbox outbox = new Outbox(store, null, 1, Duration.ofSeconds(1));
+      RpcMethod getOutbox =
+          new CoreMethods(null, outbox, null, new Backlog(db))
+              .table().stream()
+                  .filter(m -> m.name().equals("get_outbox"))
+                  .findFirst()
+                  .orElseThrow();
+      Caller ops = new Caller("ops", Set.of(Caller.ADMIN), List.of());
+      Caller onlyR = new Caller("r-ops", Set.of(Caller.ADMIN), List.of("!r:x.org"));
+      JsonNode everywhere = Json.MAPPER.nullNode();
+
+      JsonNode s =
+          getOutbox
+              .handler()
+              .call(new RpcCall(ops, Map.of("roomid", Json.MAPPER.valueToTree("!s:x.org"))));
+      JsonNode all = getOutbox.handler().call(new RpcCall(ops, Map.of("roomid", everywhere)));
+      JsonNode rs = getOutbox.handler().call(new RpcCall(onlyR, Map.of("roomid", everywhere)));
+
+      assertThat(s.get("backlog").asInt()).isEqualTo(1);
+      assertThat(all.get("backlog").asInt()).isEqualTo(3);
+      assertThat(rs.get("backlog").asInt()).isEqualTo(2);
+    }
+  }
+
   @Test
   void retryFailedWithNothingRefusedRetriesNothing() {
     JsonNode a = grapple.rpc(SECRET, "retry_failed", "{\"roomid\":\"" + ROOM + "\"}");
