@@ -144,11 +144,20 @@ public final class IdentityLinks {
     for (String service : FORGES) {
       if (body.has(service)) identities.add(identity(linkId, service, userId, body.get(service)));
     }
-    BadInput.check(
-        !identities.isEmpty(),
-        "github",
-        "a link needs at least one forge identity (%s), with its login",
-        String.join(", ", FORGES));
+    // No forge at all: the fault is no one forge's field, so the error names them all.
+    if (identities.isEmpty()) {
+      String fields =
+          "'"
+              + String.join("', '", FORGES.subList(0, FORGES.size() - 1))
+              + "' or '"
+              + FORGES.get(FORGES.size() - 1)
+              + "'";
+      throw new BadInput(
+          String.join("|", FORGES),
+          "A link needs at least one forge identity besides 'matrix': "
+              + fields
+              + ", each with its login (e.g. \"github\": {\"login\": \"octocat\"}).");
+    }
     String by = caller.isPlainSecret() ? "provisioning secret" : "key " + caller.keyName();
     profiles.remember(userId);
     store

@@ -431,8 +431,15 @@ class LinksApiTest {
         arguments(
             "without any forge",
             "{\"matrix\":{\"userId\":\"@g:localhost\"}}",
-            "'github' a link needs at least one forge identity"),
-        arguments("not JSON", "{nope", "The body is not valid JSON"));
+            "A link needs at least one forge identity besides 'matrix': 'github', 'gitlab',"
+                + " 'gitea' or 'jira', each with its login (e.g. \"github\": {\"login\":"
+                + " \"octocat\"})."),
+        arguments("not JSON", "{nope", "The body is not valid JSON"),
+        arguments(
+            "with a field given twice",
+            "{\"matrix\":{\"userId\":\"@h:localhost\"},\"github\":{\"login\":\"hh\","
+                + "\"login\":\"ii\"}}",
+            "The body gives the field 'login' more than once"));
   }
 
   /** A link the API cannot make is 400, its error naming the field (or the body) at fault. */
