@@ -223,7 +223,33 @@ public final class IdentityLinks {
         Json.write(id));
     if (store.matrixUserFor(service, instance, login).isPresent())
       throw linkedAlready(service, login);
+    if (linkedAsAccount(service, instance, login)) {
+      throw new ApiException(
+          ErrorCode.LINK_EXISTS,
+          "The "
+              + service
+              + " login '"
+              + login
+              + "' is linked already: a Matrix user linked it as their own account, which"
+              + " mentions and assign follow before any administrator's link.");
+    }
     return new Identity(linkId, service, instance, userId, login, forgeId);
+  }
+
+  /**
+   * True when a Matrix user linked {@code login} as their own account on that forge (and instance):
+   * mentions and {@code assign} follow that account, so an administrator's link of the login would
+   * be made, answered 201 and never used. JIRA is left out: its identities name no instance here
+   * while its accounts name their site, and JIRA's events name users by id.
+   */
+  private boolean linkedAsAccount(String service, String instance, String login) {
+    if (service.equals("jira")) return false;
+    for (Identity account : store.accounts()) {
+      if (account.service().equals(service)
+          && account.instance().equals(instance)
+          && account.login().equalsIgnoreCase(login)) return true;
+    }
+    return false;
   }
 
   private static ApiException linkedAlready(String service, String login) {
