@@ -422,18 +422,38 @@ class LinksApiTest {
             "with a login that is no string",
             "{\"matrix\":{\"userId\":\"@f:localhost\"},\"github\":{\"login\":true}}",
             "'github.login' is required (mentions and assign match it): a string of 1-100"
-                + " characters, no spaces or '/', was true"),
+                + " characters, no spaces, control or invisible characters, or '/', was true"),
         arguments(
             "with a numeric login",
             "{\"matrix\":{\"userId\":\"@f:localhost\"},\"github\":{\"login\":1234}}",
             "'github.login' is required (mentions and assign match it): a string of 1-100"
-                + " characters, no spaces or '/', was 1234"),
+                + " characters, no spaces, control or invisible characters, or '/', was 1234"),
         arguments(
             "without any forge",
             "{\"matrix\":{\"userId\":\"@g:localhost\"}}",
             "A link needs at least one forge identity besides 'matrix': 'github', 'gitlab',"
                 + " 'gitea' or 'jira', each with its login (e.g. \"github\": {\"login\":"
                 + " \"octocat\"})."),
+        arguments(
+            "with a login that reads backwards",
+            "{\"matrix\":{\"userId\":\"@j:localhost\"},\"github\":{\"login\":\"ev\\u202Eil\"}}",
+            "'github.login' is required (mentions and assign match it): a string of 1-100"
+                + " characters, no spaces, control or invisible characters, or '/', was"
+                + " \"ev\u202Eil\""),
+        arguments(
+            "with a login holding a no-break space",
+            "{\"matrix\":{\"userId\":\"@j:localhost\"},\"github\":{\"login\":\"a\\u00A0b\"}}",
+            "'github.login' is required"),
+        arguments(
+            "with a misspelt field of a forge",
+            "{\"matrix\":{\"userId\":\"@j:localhost\"},\"github\":{\"login\":\"jj\","
+                + "\"lgoin\":\"kk\"}}",
+            "'github.lgoin' is not a field of github (known: login, id, instance)"),
+        arguments(
+            "with a field of the answer in matrix",
+            "{\"matrix\":{\"userId\":\"@j:localhost\",\"displayName\":\"J\"},"
+                + "\"github\":{\"login\":\"jj\"}}",
+            "'matrix.displayName' is not a field of matrix (known: userId)"),
         arguments("not JSON", "{nope", "The body is not valid JSON"),
         arguments(
             "with a field given twice",
