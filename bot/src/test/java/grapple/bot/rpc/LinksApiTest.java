@@ -127,6 +127,18 @@ class LinksApiTest {
         .isEqualTo("api-version '2016-12-01' is not supported (supported: 2026-12-01).");
   }
 
+  /** Only the first of two would be read: the unsupported second one is refused, not ignored. */
+  @Test
+  void aVersionGivenTwiceInTheQueryIs400() {
+    LocalRpc.Answer a = get(LINKS + V + "&api-version=2016-12-01");
+
+    assertThat(a.status()).isEqualTo(400);
+    assertThat(a.json().get("error").asText())
+        .isEqualTo(
+            "api-version is given more than once in the query: give it once (supported:"
+                + " 2026-12-01).");
+  }
+
   @Test
   void theVersionMayBeAHeader() throws Exception {
     okhttp3.Request request =
