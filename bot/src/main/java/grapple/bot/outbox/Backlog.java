@@ -1,6 +1,8 @@
 package grapple.bot.outbox;
 
 import grapple.state.Database;
+import java.util.Collections;
+import java.util.List;
 import java.util.function.IntSupplier;
 
 /**
@@ -18,6 +20,17 @@ public final class Backlog implements IntSupplier {
   @Override
   public int getAsInt() {
     return db.first("SELECT COUNT(*) FROM outbox WHERE status = 'pending'", rs -> rs.getInt(1))
+        .orElse(0);
+  }
+
+  /** How many messages wait for delivery to one of {@code rooms}; 0 for no room. */
+  public int in(List<String> rooms) {
+    if (rooms.isEmpty()) return 0;
+    String marks = String.join(", ", Collections.nCopies(rooms.size(), "?"));
+    return db.first(
+            "SELECT COUNT(*) FROM outbox WHERE status = 'pending' AND target IN (" + marks + ")",
+            rs -> rs.getInt(1),
+            rooms.toArray())
         .orElse(0);
   }
 }

@@ -32,9 +32,13 @@ final class ApiAuth {
     return check(presented);
   }
 
-  /** Who {@code presented} is: the plain secret or one of the keys; else HS_BAD_TOKEN. */
+  /**
+   * Who {@code presented} is: the plain secret or one of the keys; else HS_BAD_TOKEN. Whitespace
+   * around it is not part of it, at every door alike (a Bearer header, HTTP Basic, JSON-RPC's
+   * {@code api_key}): a key pasted with its line break is still the key.
+   */
   Caller check(String presented) {
-    byte[] given = presented.getBytes(StandardCharsets.UTF_8);
+    byte[] given = presented.strip().getBytes(StandardCharsets.UTF_8);
     Caller found = null;
     if (settings.secret() != null && matches(given, settings.secret()))
       found = Caller.plainSecret();

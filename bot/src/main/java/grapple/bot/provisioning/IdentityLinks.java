@@ -37,7 +37,13 @@ public final class IdentityLinks {
 
   private static final String ACCOUNT_PREFIX = "account-";
   private static final String ADMIN_PREFIX = "link-";
-  private static final Pattern LOGIN = Pattern.compile("^[^\\s/]{1,100}$");
+
+  /**
+   * A login as forges make them: no space (Unicode's too), no control or invisible formatting
+   * character (a right-to-left override would show one login as another in a listing), no '/'.
+   */
+  private static final Pattern LOGIN = Pattern.compile("^[^\\s\\p{Z}\\p{Cc}\\p{Cf}/]{1,100}$");
+
   private static final Pattern FORGE_ID = Pattern.compile("^[A-Za-z0-9._:-]{1,100}$");
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final Logger log = LoggerFactory.getLogger(IdentityLinks.class);
@@ -133,6 +139,7 @@ public final class IdentityLinks {
           "is not a link field (known: matrix, %s)",
           String.join(", ", FORGES));
     }
+    knownFields(body.path("matrix"), "matrix", List.of("userId"));
     String userId = body.path("matrix").path("userId").asText("");
     BadInput.check(
         MatrixIds.isUserId(userId),
@@ -144,11 +151,20 @@ public final class IdentityLinks {
     for (String service : FORGES) {
       if (body.has(service)) identities.add(identity(linkId, service, userId, body.get(service)));
     }
-    BadInput.check(
-        !identities.isEmpty(),
-        "github",
-        "a link needs at least one forge identity (%s), with its login",
-        String.join(", ", FORGES));
+    // No forge at all: the fault is no one forge's field, so the error names them all.
+    if (identities.isEmpty()) {
+      String fields =
+          "'"
+              + String.join("', '", FORGES.subList(0, FORGES.size() - 1))
+              + "' or '"
+              + FORGES.get(FORGES.size() - 1)
+              + "'";
+      throw new BadInput(
+          String.join("|", FORGES),
+          "A link needs at least one forge identity besides 'matrix': "
+              + fields
+              + ", each with its login (e.g. \"github\": {\"login\": \"octocat\"}).");
+    }
     String by = caller.isPlainSecret() ? "provisioning secret" : "key " + caller.keyName();
     profiles.remember(userId);
     store
@@ -195,14 +211,16 @@ public final class IdentityLinks {
 
   private Identity identity(String linkId, String service, String userId, JsonNode given) {
     BadInput.check(given.isObject(), service, "must be an object {\"login\", \"id\"}");
+    // "instance" is known everywhere: on GitHub and JIRA it is refused saying it is not used.
+    knownFields(given, service, List.of("login", "id", "instance"));
     String instance = instance(service, given.path("instance"));
     JsonNode named = given.path("login");
     String login = named.isTextual() ? named.asText() : "";
     BadInput.check(
         LOGIN.matcher(login).matches(),
         service + ".login",
-        "is required (mentions and assign match it): a string of 1-100 characters, no spaces or"
-            + " '/', was %s",
+        "is required (mentions and assign match it): a string of 1-100 characters, no spaces,"
+            + " control or invisible characters, or '/', was %s",
         named.isMissingNode() ? "missing" : Json.write(named));
     JsonNode id = given.path("id");
     String forgeId = id.isMissingNode() || id.isNull() ? null : id.asText();
@@ -214,7 +232,49 @@ public final class IdentityLinks {
         Json.write(id));
     if (store.matrixUserFor(service, instance, login).isPresent())
       throw linkedAlready(service, login);
+    if (linkedAsAccount(service, instance, login)) {
+      throw new ApiException(
+          ErrorCode.LINK_EXISTS,
+          "The "
+              + service
+              + " login '"
+              + login
+              + "' is linked already: a Matrix user linked it as their own account, which"
+              + " mentions and assign follow before any administrator's link.");
+    }
     return new Identity(linkId, service, instance, userId, login, forgeId);
+  }
+
+  /**
+   * True when a Matrix user linked {@code login} as their own account on that forge (and instance):
+   * mentions and {@code assign} follow that account, so an administrator's link of the login would
+   * be made, answered 201 and never used. JIRA is left out: its identities name no instance here
+   * while its accounts name their site, and JIRA's events name users by id.
+   */
+  private boolean linkedAsAccount(String service, String instance, String login) {
+    if (service.equals("jira")) return false;
+    for (Identity account : store.accounts()) {
+      if (account.service().equals(service)
+          && account.instance().equals(instance)
+          && account.login().equalsIgnoreCase(login)) return true;
+    }
+    return false;
+  }
+
+  /**
+   * Refuses a field of {@code object} (the body's {@code name}) that a link does not read: a typo
+   * ({@code "instnace"}) or a field of the answer sent back ({@code "displayName"}) would otherwise
+   * be dropped without a word.
+   */
+  private static void knownFields(JsonNode object, String name, List<String> known) {
+    for (String key : (Iterable<String>) object::fieldNames) {
+      BadInput.check(
+          known.contains(key),
+          name + "." + key,
+          "is not a field of %s (known: %s)",
+          name,
+          String.join(", ", known));
+    }
   }
 
   private static ApiException linkedAlready(String service, String login) {

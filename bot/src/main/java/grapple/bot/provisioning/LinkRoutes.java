@@ -51,6 +51,12 @@ final class LinkRoutes {
               .filter(v -> !v.isEmpty())
               .toList();
       String supported = "supported: " + String.join(", ", VERSIONS);
+      // Twice in the query: only the first would be read, an unsupported second one ignored.
+      if (request.repeatedInQuery(VERSION)) {
+        throw new ApiException(
+            ErrorCode.BAD_VALUE,
+            "api-version is given more than once in the query: give it once (" + supported + ").");
+      }
       if (given.isEmpty()) {
         throw new ApiException(
             ErrorCode.BAD_VALUE,

@@ -146,10 +146,13 @@ public final class ApiCli {
   }
 
   private int createConfig(Line line) {
-    if (line.apikey() == null || line.apikey().isEmpty() || line.apihost() == null)
+    // Whitespace around a key is not part of it (Grapple ignores it too): a key pasted with its
+    // line break is saved without it, and a blank one is no key.
+    if (line.apikey() == null || line.apikey().isBlank() || line.apihost() == null)
       throw new IllegalArgumentException(
           "_create_config needs both --apikey=<key> and --apihost=<url>");
-    ApiConfig config = new ApiConfig(line.apikey(), ApiConfig.checkedHost(line.apihost()));
+    ApiConfig config =
+        new ApiConfig(line.apikey().strip(), ApiConfig.checkedHost(line.apihost().strip()));
     Path file = ApiConfig.file(env);
     try {
       config.save(file);

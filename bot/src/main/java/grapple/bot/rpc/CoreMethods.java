@@ -6,6 +6,7 @@ import static grapple.bot.rpc.RpcMethod.Arg.required;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.outbox.Backlog;
 import grapple.bot.outbox.Outbox;
 import grapple.bot.provisioning.ApiException;
 import grapple.bot.provisioning.Caller;
@@ -24,7 +25,6 @@ import java.util.Objects;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.IntSupplier;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -49,7 +49,7 @@ public final class CoreMethods {
   private final @Nullable RoomConnections rooms;
   private final @Nullable Outbox outbox;
   private final @Nullable IdentityLinks links;
-  private final @Nullable IntSupplier backlog;
+  private final @Nullable Backlog backlog;
 
   /** A table built to list the methods (the CLI's help), not to run. */
   public CoreMethods(
@@ -58,14 +58,14 @@ public final class CoreMethods {
   }
 
   /**
-   * {@code backlog}: the messages waiting in the database ({@link grapple.bot.outbox.Backlog}), so
-   * that every instance answers alike, leading or not.
+   * {@code backlog}: the messages waiting in the database, so that every instance answers alike,
+   * leading or not.
    */
   public CoreMethods(
       @Nullable RoomConnections rooms,
       @Nullable Outbox outbox,
       @Nullable IdentityLinks links,
-      @Nullable IntSupplier backlog) {
+      @Nullable Backlog backlog) {
     this.rooms = rooms;
     this.outbox = outbox;
     this.links = links;
@@ -143,7 +143,7 @@ public final class CoreMethods {
         new RpcMethod(
             "get_outbox",
             "Messages waiting for delivery, and those the homeserver refused",
-            List.of(optional("roomid", RpcMethod.Type.STRING, "only this room's refused messages")),
+            List.of(optional("roomid", RpcMethod.Type.STRING, "only this room's messages")),
             Caller.ADMIN,
             this::getOutbox),
         new RpcMethod(
@@ -272,10 +272,10 @@ public final class CoreMethods {
   }
 
   private JsonNode getOutbox(RpcCall c) {
-    ObjectNode out =
-        Json.object().put("backlog", Objects.requireNonNull(backlog, "backlog").getAsInt());
+    List<OutboxStore.Failure> refused = failures(c); // Checks the room against the key first.
+    ObjectNode out = Json.object().put("backlog", backlog(c));
     ArrayNode failed = out.putArray("failed");
-    for (OutboxStore.Failure f : failures(c)) {
+    for (OutboxStore.Failure f : refused) {
       failed
           .addObject()
           .put("seq", f.seq())
@@ -297,6 +297,18 @@ public final class CoreMethods {
     } catch (ExecutionException | TimeoutException e) {
       throw new IllegalStateException("queueing refused messages again failed", e);
     }
+  }
+
+  /**
+   * The messages waiting for {@code roomid} (or every room), within the key's rooms: the same rooms
+   * as {@code failed} lists.
+   */
+  private int backlog(RpcCall c) {
+    Backlog waiting = Objects.requireNonNull(backlog, "backlog");
+    String room = c.optionalString("roomid");
+    if (room != null) return waiting.in(List.of(room));
+    List<String> allowed = c.caller().rooms();
+    return allowed.isEmpty() ? waiting.getAsInt() : waiting.in(allowed);
   }
 
   /** The refused messages of {@code roomid} (or every room), within the key's rooms. */

@@ -209,12 +209,19 @@ public final class JsonRpc {
             + ")");
   }
 
+  /**
+   * Who the {@code api_key} is. Whitespace around it is not part of it (a key pasted with its line
+   * break), as {@code /v1} ignores it around a Bearer token. A key that is not a string is named by
+   * its JSON type only: it may be the key itself, which is never echoed.
+   */
   private Caller caller(@Nullable JsonNode key) {
-    if (key == null || key.isNull() || (key.isTextual() && key.asText().isEmpty()))
+    if (key == null || key.isNull() || (key.isTextual() && key.asText().isBlank()))
       throw new RpcError("Missing `api_key` in JSON DATA.");
-    if (!key.isTextual()) throw new RpcError("Invalid API key");
+    if (!key.isTextual())
+      throw new RpcError(
+          "`api_key` must be a string (the key in double quotes), was " + type(key) + ".");
     try {
-      return keys.apply(key.asText());
+      return keys.apply(key.asText().strip());
     } catch (ApiException e) {
       if (e.code() == ErrorCode.BAD_TOKEN) throw new RpcError("Invalid API key");
       throw new RpcError(e.getMessage());
@@ -266,17 +273,20 @@ public final class JsonRpc {
 
   /** What a value is, in words, with the value when it is short. */
   private static String kind(JsonNode value) {
-    String type =
-        switch (value.getNodeType()) {
-          case ARRAY -> "an array";
-          case OBJECT -> "an object";
-          case STRING -> "a string";
-          case NUMBER -> "a number";
-          case BOOLEAN -> "a boolean";
-          default -> "null";
-        };
     String shown = Json.write(value);
-    return shown.length() <= 40 ? type + " " + shown : type;
+    return shown.length() <= 40 ? type(value) + " " + shown : type(value);
+  }
+
+  /** What a value is, in words, without the value. */
+  private static String type(JsonNode value) {
+    return switch (value.getNodeType()) {
+      case ARRAY -> "an array";
+      case OBJECT -> "an object";
+      case STRING -> "a string";
+      case NUMBER -> "a number";
+      case BOOLEAN -> "a boolean";
+      default -> "null";
+    };
   }
 
   private static Response answer(

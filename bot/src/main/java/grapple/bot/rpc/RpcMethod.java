@@ -65,9 +65,13 @@ public record RpcMethod(
       return new Arg(name, type, true, Json.MAPPER.nullNode(), help);
     }
 
-    /** As the seed writes it: {@code roomid}, or {@code type = Optional(null)}. */
+    /**
+     * As the README's table writes it: {@code roomid}, or {@code type = null} (an optional arg with
+     * its default as JSON; not the seed's Python {@code Optional(None)}, which read in Java's words
+     * as an Optional holding null).
+     */
     public String signature() {
-      return optional ? name + " = Optional(" + Json.write(defaultValue) + ")" : name;
+      return optional ? name + " = " + Json.write(defaultValue) : name;
     }
   }
 

@@ -173,6 +173,23 @@ class IdentityLinksTest {
   }
 
   /**
+   * A login a user linked as their own account: mentions and assign follow the account, so an
+   * administrator's link of it (to someone else, or to them again) would never be used; it is
+   * refused rather than made and silently shadowed.
+   */
+  @Test
+  void aLoginAUserLinkedThemselvesIsNotLinkedAgainByAnAdministrator() {
+    linkAccount("github", "@f:x", "eff");
+
+    assertThatThrownBy(() -> links.create(LINKER, body("@g:x", "EFF")))
+        .isInstanceOf(ApiException.class)
+        .hasMessageStartingWith("The github login 'EFF' is linked already: a Matrix user linked it")
+        .extracting(e -> ((ApiException) e).code())
+        .isEqualTo(ErrorCode.LINK_EXISTS);
+    assertThat(links.byMatrixUser("@g:x", false)).isEmpty();
+  }
+
+  /**
    * Several administrators linking one login at once: one link is made, the others are refused.
    * Each checked the login before any had stored its link, and all were stored.
    */

@@ -429,6 +429,25 @@ class ProvisioningApiTest {
     assertThat(a.error()).startsWith("The body is not valid JSON");
   }
 
+  /** A field given twice is refused naming it, not settled by whichever Jackson kept (the last). */
+  @Test
+  void aFieldGivenTwiceIs400NamingIt() {
+    Answer created = grapple.put(PUT_HOOK, "{\"name\":\"twice-a\",\"name\":\"twice-b\"}");
+    String id = createdId("patched-twice");
+    Answer patched = grapple.patch(one(id), "{\"waitForComplete\":false,\"waitForComplete\":true}");
+
+    assertThat(created.status()).isEqualTo(400);
+    assertThat(created.errcode()).isEqualTo("HS_BAD_VALUE");
+    assertThat(created.error())
+        .isEqualTo(
+            "The body gives the field 'name' more than once (line 1, column 25): give each field"
+                + " once.");
+    assertThat(patched.status()).isEqualTo(400);
+    assertThat(patched.error()).startsWith("The body gives the field 'waitForComplete' more");
+    assertThat(grapple.get(connections(AS_ADMIN)).body()).doesNotContain("twice-");
+    assertThat(grapple.get(one(id)).json().get("config").has("waitForComplete")).isFalse();
+  }
+
   @Test
   void aBodyThatIsNotAnObjectIs400() {
     for (String body : new String[] {"[]", "\"name\"", "42", "null", ""}) {

@@ -99,6 +99,22 @@ class ApiCliTest {
   }
 
   @Test
+  void createConfigSavesAPastedKeyWithoutItsLineBreakAndRefusesABlankOne() throws Exception {
+    Path home = Files.createDirectory(dir.resolve("pasted-xdg"));
+
+    Run pasted =
+        cli(home, "_create_config", "--apikey= " + READER + "\n", "--apihost=" + grapple.url());
+    Run blank = cli(home, "_create_config", "--apikey= \n", "--apihost=" + grapple.url());
+
+    assertThat(pasted.status()).isZero();
+    JsonNode saved = Json.MAPPER.readTree(Files.readString(home.resolve("grapple/api.json")));
+    assertThat(saved.get("apikey").asText()).isEqualTo(READER);
+    assertThat(blank.status()).isEqualTo(1);
+    assertThat(blank.err())
+        .contains("_create_config needs both --apikey=<key> and --apihost=<url>");
+  }
+
+  @Test
   void aCallPrintsWhatItSendsWithTheKeyMaskedThenWhatGrappleSaid() throws Exception {
     Run run = cli("get_health");
 
@@ -260,8 +276,9 @@ class ApiCliTest {
 
     assertThat(run.status()).isZero();
     assertThat(run.out())
-        .contains(
-            "get_connections(roomid, userid, type = Optional(null))  [scope connections:read]");
+        .contains("get_connections(roomid, userid, type = null)  [scope connections:read]")
+        .contains("get_links(showOrganizations = true)")
+        .doesNotContain("Optional");
     // the provisioning listener's default address, where JSON-RPC is (9002 is the metrics')
     assertThat(run.out()).contains("e.g. http://127.0.0.1:9001 ").doesNotContain(":9002");
   }

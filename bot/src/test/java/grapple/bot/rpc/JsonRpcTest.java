@@ -154,6 +154,29 @@ class JsonRpcTest {
     }
   }
 
+  /** A key pasted with its line break (or spaces around it) is the key, as in a Bearer header. */
+  @Test
+  void whitespaceAroundTheKeyIsNotPartOfIt() {
+    JsonNode pasted = grapple.rpc(SECRET + "\n", "get_health", "{}");
+    JsonNode spaced = grapple.rpc(" \t" + READER + " ", "get_rooms", "{}");
+
+    assertThat(error(pasted)).isNull();
+    assertThat(error(spaced)).isNull();
+    assertThat(error(grapple.rpc(" \n", "get_health", "{}")))
+        .isEqualTo("Missing `api_key` in JSON DATA.");
+  }
+
+  /** A key sent as a JSON number may be the key: the error names its type, never its value. */
+  @Test
+  void aKeyThatIsNoStringIsNamedByItsTypeNotEchoed() {
+    LocalRpc.Answer a =
+        grapple.post("{\"id\":1,\"api_key\":31415926535897932,\"method\":\"get_health\"}");
+
+    assertThat(error(a.json()))
+        .isEqualTo("`api_key` must be a string (the key in double quotes), was a number.");
+    assertThat(a.body()).doesNotContain("31415926535897932");
+  }
+
   @Test
   void aKeyWithoutItsQuotesIsNotEchoedInTheError() {
     String key = "sekretkey0123456789";
@@ -572,6 +595,37 @@ class JsonRpcTest {
                       Map.of("roomid", Json.MAPPER.nullNode())));
 
       assertThat(answer.get("backlog").asInt()).isEqualTo(2);
+    }
+  }
+
+  /** The backlog of a call for one room (or by a key limited to rooms) counts those rooms'. */
+  @Test
+  void getOutboxCountsTheBacklogOfTheRoomsItIsAskedFor(@TempDir Path own) throws Exception {
+    try (Database db = Database.open(own.resolve("outbox.db"), Migrations.core())) {
+      OutboxStore store = new OutboxStore(db);
+      for (String room : List.of("!r:x.org", "!r:x.org", "!s:x.org"))
+        store.enqueue(new OutboxStore.Draft(room, "m.room.message", Json.object())).join();
+      Outbox outbox = new Outbox(store, null, 1, Duration.ofSeconds(1));
+      RpcMethod getOutbox =
+          new CoreMethods(null, outbox, null, new Backlog(db))
+              .table().stream()
+                  .filter(m -> m.name().equals("get_outbox"))
+                  .findFirst()
+                  .orElseThrow();
+      Caller ops = new Caller("ops", Set.of(Caller.ADMIN), List.of());
+      Caller onlyR = new Caller("r-ops", Set.of(Caller.ADMIN), List.of("!r:x.org"));
+      JsonNode everywhere = Json.MAPPER.nullNode();
+
+      JsonNode s =
+          getOutbox
+              .handler()
+              .call(new RpcCall(ops, Map.of("roomid", Json.MAPPER.valueToTree("!s:x.org"))));
+      JsonNode all = getOutbox.handler().call(new RpcCall(ops, Map.of("roomid", everywhere)));
+      JsonNode rs = getOutbox.handler().call(new RpcCall(onlyR, Map.of("roomid", everywhere)));
+
+      assertThat(s.get("backlog").asInt()).isEqualTo(1);
+      assertThat(all.get("backlog").asInt()).isEqualTo(3);
+      assertThat(rs.get("backlog").asInt()).isEqualTo(2);
     }
   }
 

@@ -127,6 +127,18 @@ class LinksApiTest {
         .isEqualTo("api-version '2016-12-01' is not supported (supported: 2026-12-01).");
   }
 
+  /** Only the first of two would be read: the unsupported second one is refused, not ignored. */
+  @Test
+  void aVersionGivenTwiceInTheQueryIs400() {
+    LocalRpc.Answer a = get(LINKS + V + "&api-version=2016-12-01");
+
+    assertThat(a.status()).isEqualTo(400);
+    assertThat(a.json().get("error").asText())
+        .isEqualTo(
+            "api-version is given more than once in the query: give it once (supported:"
+                + " 2026-12-01).");
+  }
+
   @Test
   void theVersionMayBeAHeader() throws Exception {
     okhttp3.Request request =
@@ -204,6 +216,13 @@ class LinksApiTest {
   @Test
   void basicAuthWithUserApikeyWorks() {
     assertThat(grapple.send("GET", LINKS + V, basic("apikey", LINK_READER), null).status())
+        .isEqualTo(200);
+  }
+
+  /** A key pasted with its line break is the key, as in a Bearer header or JSON-RPC. */
+  @Test
+  void basicAuthWithWhitespaceAroundTheKeyWorks() {
+    assertThat(grapple.send("GET", LINKS + V, basic("apikey", LINK_READER + "\n"), null).status())
         .isEqualTo(200);
   }
 
@@ -415,17 +434,44 @@ class LinksApiTest {
             "with a login that is no string",
             "{\"matrix\":{\"userId\":\"@f:localhost\"},\"github\":{\"login\":true}}",
             "'github.login' is required (mentions and assign match it): a string of 1-100"
-                + " characters, no spaces or '/', was true"),
+                + " characters, no spaces, control or invisible characters, or '/', was true"),
         arguments(
             "with a numeric login",
             "{\"matrix\":{\"userId\":\"@f:localhost\"},\"github\":{\"login\":1234}}",
             "'github.login' is required (mentions and assign match it): a string of 1-100"
-                + " characters, no spaces or '/', was 1234"),
+                + " characters, no spaces, control or invisible characters, or '/', was 1234"),
         arguments(
             "without any forge",
             "{\"matrix\":{\"userId\":\"@g:localhost\"}}",
-            "'github' a link needs at least one forge identity"),
-        arguments("not JSON", "{nope", "The body is not valid JSON"));
+            "A link needs at least one forge identity besides 'matrix': 'github', 'gitlab',"
+                + " 'gitea' or 'jira', each with its login (e.g. \"github\": {\"login\":"
+                + " \"octocat\"})."),
+        arguments(
+            "with a login that reads backwards",
+            "{\"matrix\":{\"userId\":\"@j:localhost\"},\"github\":{\"login\":\"ev\\u202Eil\"}}",
+            "'github.login' is required (mentions and assign match it): a string of 1-100"
+                + " characters, no spaces, control or invisible characters, or '/', was"
+                + " \"ev\u202Eil\""),
+        arguments(
+            "with a login holding a no-break space",
+            "{\"matrix\":{\"userId\":\"@j:localhost\"},\"github\":{\"login\":\"a\\u00A0b\"}}",
+            "'github.login' is required"),
+        arguments(
+            "with a misspelt field of a forge",
+            "{\"matrix\":{\"userId\":\"@j:localhost\"},\"github\":{\"login\":\"jj\","
+                + "\"lgoin\":\"kk\"}}",
+            "'github.lgoin' is not a field of github (known: login, id, instance)"),
+        arguments(
+            "with a field of the answer in matrix",
+            "{\"matrix\":{\"userId\":\"@j:localhost\",\"displayName\":\"J\"},"
+                + "\"github\":{\"login\":\"jj\"}}",
+            "'matrix.displayName' is not a field of matrix (known: userId)"),
+        arguments("not JSON", "{nope", "The body is not valid JSON"),
+        arguments(
+            "with a field given twice",
+            "{\"matrix\":{\"userId\":\"@h:localhost\"},\"github\":{\"login\":\"hh\","
+                + "\"login\":\"ii\"}}",
+            "The body gives the field 'login' more than once"));
   }
 
   /** A link the API cannot make is 400, its error naming the field (or the body) at fault. */
