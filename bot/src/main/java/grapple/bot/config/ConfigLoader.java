@@ -11,6 +11,7 @@ import grapple.state.BadInput;
 import grapple.state.Location;
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
@@ -96,6 +97,10 @@ public final class ConfigLoader {
   }
 
   private static String read(Path file) {
+    if (Files.isDirectory(file)) {
+      throw new ConfigException(
+          "config: " + file + ": is a directory; --config names the YAML file itself");
+    }
     try {
       return Files.readString(file);
     } catch (NoSuchFileException e) {
@@ -103,8 +108,15 @@ public final class ConfigLoader {
           "config: file not found: " + file + " (copy config.sample.yml to " + file + " to start)");
     } catch (CharacterCodingException e) {
       throw new ConfigException("config: " + file + ": not UTF-8 text");
+    } catch (AccessDeniedException e) {
+      throw new ConfigException(
+          "config: "
+              + file
+              + ": cannot read: permission denied (the user Grapple runs as must be able to read"
+              + " it)");
     } catch (IOException e) {
-      throw new ConfigException("config: " + file + ": cannot read: " + e);
+      // The reason alone: a Java class name tells an operator nothing.
+      throw new ConfigException("config: " + file + ": cannot read: " + e.getMessage());
     }
   }
 

@@ -1071,6 +1071,17 @@ class ConfigLoaderTest {
                 + " to start)");
   }
 
+  /**
+   * A directory given as the config read "cannot read: java.io.IOException: Is a directory": a Java
+   * class name, and nothing on what --config wants.
+   */
+  @Test
+  void aDirectoryIsNamedAsOneWithoutAJavaClassName(@TempDir Path dir) {
+    assertThatThrownBy(() -> ConfigLoader.load(dir, NO_ENV, Grapple.configSections()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("config: " + dir + ": is a directory; --config names the YAML file itself");
+  }
+
   @Test
   void yamlSyntaxErrorNamesFileLineAndColumn(@TempDir Path dir) throws IOException {
     Path file = Files.writeString(dir.resolve("config.yml"), "feeds:\n  enabled: true\n bad: [\n");
