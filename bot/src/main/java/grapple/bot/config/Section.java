@@ -243,11 +243,12 @@ public final class Section {
       return fallback;
     }
     if (number < min || number > max) {
+      // Without an upper bound, a number past what fits is too big, not too small.
       reject(
           key,
-          max == Integer.MAX_VALUE
-              ? "must be at least " + min
-              : "must be between " + min + " and " + max);
+          max != Integer.MAX_VALUE
+              ? "must be between " + min + " and " + max
+              : number < min ? "must be at least " + min : "must be at most " + max);
       return fallback;
     }
     return number.intValue();

@@ -1022,6 +1022,23 @@ class ConfigLoaderTest {
             "config: permissions[0].roles: unknown key (known: actor, services)");
   }
 
+  /**
+   * A number with no upper bound in its rule that is too big to hold (a poll interval of 3e9
+   * seconds) was refused as "must be at least 60", which it is.
+   */
+  @Test
+  void aNumberTooBigForAnOpenEndedRuleSaysItIsTooBig() {
+    assertThat(problems("feeds: {pollIntervalSeconds: 3000000000}\n"))
+        .containsExactly(
+            "config: feeds.pollIntervalSeconds: must be at most 2147483647, was 3000000000");
+    assertThat(problems("feeds: {pollIntervalSeconds: 99999999999999999999}\n"))
+        .containsExactly(
+            "config: feeds.pollIntervalSeconds: must be at most 2147483647, was"
+                + " 99999999999999999999");
+    assertThat(problems("feeds: {pollIntervalSeconds: 59}\n"))
+        .containsExactly("config: feeds.pollIntervalSeconds: must be at least 60, was 59");
+  }
+
   @Test
   void allProblemsAreReportedTogether() {
     String yaml =
