@@ -1108,6 +1108,25 @@ class ConfigLoaderTest {
         .hasMessageStartingWith("config: " + file + ": not valid YAML at line 3, column 2: ");
   }
 
+  /**
+   * The keys after a '---' (a second YAML document) were silently left out: this config ran with
+   * the default bot.userId and said it was valid.
+   */
+  @Test
+  void aSecondYamlDocumentIsAnErrorNotLeftOut() {
+    assertThat(problems("homeserver: {domain: example.org}\n---\nbot: {userId: \"@x:y\"}\n"))
+        .singleElement()
+        .asString()
+        .startsWith("config: <config>: holds more than one YAML document (another starts at line ")
+        .endsWith("); Grapple reads one: remove the '---' between them");
+    assertThat(parse("---\nlogging: {level: warn}\n").logging().level())
+        .as("a '---' before the only document")
+        .isEqualTo("warn");
+    assertThat(parse("logging: {level: warn}\n---\n").logging().level())
+        .as("an empty document after it")
+        .isEqualTo("warn");
+  }
+
   @Test
   void duplicateKeyIsAYamlError() {
     assertThat(problems("feeds: {enabled: true}\nfeeds: {enabled: false}\n"))
