@@ -98,7 +98,11 @@ public sealed interface Location {
    * password} parameter is masked too.
    */
   static String masked(String url) {
-    return url.replaceFirst("://([^/@:]*):.*@", "://$1:***@")
+    // Without a scheme (user:password@host/db, the likeliest thing to be refused for lacking one),
+    // the login starts the text.
+    String login = url.contains("://") ? "://([^/@:]*):.*@" : "^([^/@:]*):.*@";
+    String prefix = url.contains("://") ? "://" : "";
+    return url.replaceFirst(login, prefix + "$1:***@")
         .replaceAll("(?i)([?&]password=)[^&]*", "$1***");
   }
 
