@@ -66,7 +66,8 @@ public final class Main {
         }
         switch (arg) {
           case "--config" -> {
-            if (i + 1 >= args.length) throw new IllegalArgumentException("--config needs a path");
+            if (i + 1 >= args.length || CliArgs.isOption(args[i + 1]))
+              throw new IllegalArgumentException("--config needs a path");
             config = path(args[++i]);
           }
           case "--no-console" -> console = false;

@@ -42,6 +42,15 @@ class MainTest {
   }
 
   /**
+   * {@code --config --no-console} took the next option as the config file and answered "file not
+   * found: --no-console (copy config.sample.yml to --no-console to start)".
+   */
+  @Test
+  void anOptionAfterConfigIsNoPath() {
+    assertThatThrownBy(() -> parse("--config", "--no-console")).hasMessage("--config needs a path");
+  }
+
+  /**
    * {@code grapple.jar config.yml} (the config file without --config) was refused as "unknown
    * option 'config.yml'", which it is not, and nothing said how to give it.
    */
