@@ -1023,6 +1023,21 @@ class ConfigLoaderTest {
   }
 
   /**
+   * A URL refused with its value shown (homeserver.url with a port past 65535) showed the password
+   * written in it on the terminal.
+   */
+  @Test
+  void aRefusedUrlIsShownWithoutItsPassword() {
+    assertThat(
+            problems(
+                "homeserver: {url: \"https://bob:hunt@r2@matrix.example.org:99999\"}\n"
+                    + "bot: {accessToken: x}\n"))
+        .containsExactly(
+            "config: homeserver.url: must be an http:// or https:// URL (host, and a port up to"
+                + " 65535), was 'https://bob:***@matrix.example.org:99999'");
+  }
+
+  /**
    * A number with no upper bound in its rule that is too big to hold (a poll interval of 3e9
    * seconds) was refused as "must be at least 60", which it is.
    */
