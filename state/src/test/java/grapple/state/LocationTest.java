@@ -114,6 +114,22 @@ class LocationTest {
         .satisfies(e -> assertThat(e.getMessage()).doesNotContain("s3c").doesNotContain("ret"));
   }
 
+  /**
+   * A port past 65535 passed (so --check-config called the config valid) and the start failed with
+   * the driver's "Unable to parse URL jdbc:postgresql://...".
+   */
+  @Test
+  void aPortPast65535IsRefusedNamingTheField() {
+    assertThatThrownBy(
+            () ->
+                Location.postgres(
+                    "database.url", "postgresql://u:s3cret@db.example:99999/g", null, null, 10))
+        .isInstanceOf(BadInput.class)
+        .hasMessageContaining("'database.url' needs a port from 1 to 65535")
+        .hasMessageContaining("postgresql://u:***@db.example:99999/g")
+        .satisfies(e -> assertThat(e.getMessage()).doesNotContain("s3cret"));
+  }
+
   /** The driver takes a password as a URL parameter too; an error shows the URL without it. */
   @ParameterizedTest
   @ValueSource(
