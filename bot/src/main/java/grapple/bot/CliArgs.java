@@ -32,11 +32,18 @@ public final class CliArgs {
 
   /**
    * The value of the option {@code arg} (the word just read): what follows its {@code '='}, else
-   * the next word; throws IllegalArgumentException when there is none.
+   * the next word; throws IllegalArgumentException when there is none, or when the next word is
+   * another option ({@code --from --to URL} forgot the file: "--to" is no file name).
    */
   public String value(String arg) {
     if (arg.contains("=")) return arg.substring(arg.indexOf('=') + 1);
-    if (!hasNext()) throw new IllegalArgumentException(arg + " needs a value");
+    if (!hasNext() || isOption(args.get(next)))
+      throw new IllegalArgumentException(arg + " needs a value");
     return next();
+  }
+
+  /** True for {@code --name} and {@code --name=value}: a word no value starts like. */
+  public static boolean isOption(String word) {
+    return word.startsWith("--") && word.length() > 2;
   }
 }

@@ -40,6 +40,10 @@ final class DatabaseCommand {
 
   /** Runs {@code db ...} (the words after {@code db}); returns the exit status. */
   static int run(List<String> args, Map<String, String> env, PrintStream out, PrintStream err) {
+    if (asksForHelp(args)) {
+      out.println(USAGE);
+      return 0;
+    }
     Copy copy;
     try {
       copy = Copy.parse(args);
@@ -108,6 +112,16 @@ final class DatabaseCommand {
             + " every instance that key ("
             + (Files.exists(beside) ? beside : "the old secrets.keyFile")
             + ") as secrets.keyFile, or its contents as GRAPPLE_SECRET_KEY");
+  }
+
+  /**
+   * {@code db --help}, {@code db copy --help} (anywhere on the line, or {@code -h}) or {@code db
+   * help}: the help is what was asked for, not an error.
+   */
+  private static boolean asksForHelp(List<String> args) {
+    return args.contains("--help")
+        || args.contains("-h")
+        || (!args.isEmpty() && args.get(0).equals("help"));
   }
 
   private static List<Migration> migrations() {

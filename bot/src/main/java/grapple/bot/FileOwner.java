@@ -6,6 +6,9 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import org.jspecify.annotations.Nullable;
@@ -41,12 +44,25 @@ final class FileOwner implements AutoCloseable {
   private static FileOwner claim(Path path, boolean shareWithThisProcess, String advice) {
     Path file = path.toAbsolutePath();
     Path lock = file.resolveSibling(file.getFileName() + ".lock");
+    Path directory = file.getParent();
+    if (directory != null && !Files.isDirectory(directory)) {
+      throw new StorageException(
+          "database "
+              + file
+              + ": the directory "
+              + directory
+              + " does not exist; create it, or set database.path to a file in one that does");
+    }
+    if (Files.isDirectory(file)) {
+      throw new StorageException(
+          "database " + file + ": is a directory; database.path names the SQLite file itself");
+    }
     FileChannel channel;
     try {
       channel = FileChannel.open(lock, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
     } catch (IOException e) {
       throw new StorageException(
-          "database " + file + ": cannot open its lock file " + lock + ": " + e);
+          "database " + file + ": cannot open its lock file " + lock + ": " + reason(e));
     }
     try {
       FileLock held = channel.tryLock();
@@ -69,8 +85,15 @@ final class FileOwner implements AutoCloseable {
       return new FileOwner(null);
     } catch (IOException e) {
       closeQuietly(channel);
-      throw new StorageException("database " + file + ": cannot lock " + lock + ": " + e);
+      throw new StorageException("database " + file + ": cannot lock " + lock + ": " + reason(e));
     }
+  }
+
+  /** Why a file operation failed, in words: a Java class name tells an operator nothing. */
+  private static String reason(IOException e) {
+    if (e instanceof AccessDeniedException) return "permission denied";
+    if (e instanceof FileSystemException fs && fs.getReason() != null) return fs.getReason();
+    return String.valueOf(e.getMessage());
   }
 
   private static void closeQuietly(FileChannel channel) {

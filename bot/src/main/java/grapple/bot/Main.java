@@ -66,17 +66,30 @@ public final class Main {
         }
         switch (arg) {
           case "--config" -> {
-            if (i + 1 >= args.length) throw new IllegalArgumentException("--config needs a path");
+            if (i + 1 >= args.length || CliArgs.isOption(args[i + 1]))
+              throw new IllegalArgumentException("--config needs a path");
             config = path(args[++i]);
           }
           case "--no-console" -> console = false;
           case "--check-config" -> action = Action.CHECK_CONFIG;
           case "--version", "-V" -> action = Action.VERSION;
           case "--help", "-h" -> action = Action.HELP;
-          default -> throw new IllegalArgumentException("unknown option '" + arg + "'");
+          default -> throw new IllegalArgumentException(unknown(arg));
         }
       }
       return new Options(config, console, action);
+    }
+
+    /** A word that is no option: a config file given without --config is the likely mistake. */
+    private static String unknown(String arg) {
+      if (arg.startsWith("-")) return "unknown option '" + arg + "'";
+      boolean yaml = arg.endsWith(".yml") || arg.endsWith(".yaml");
+      return "unexpected argument '"
+          + arg
+          + "'"
+          + (yaml
+              ? " (the config file is given as --config " + arg + ")"
+              : " (the commands db and api come first; everything else is an option)");
     }
 
     private static Path path(String value) {

@@ -159,6 +159,28 @@ class DatabaseCommandTest {
         .contains("Usage: java -jar grapple.jar db copy");
   }
 
+  /**
+   * {@code db --help} answered "unknown command '--help'" and {@code db copy --help} "--help needs
+   * a value", both with exit status 2: asking for the help is no mistake.
+   */
+  @Test
+  void helpIsPrintedOnStdoutWithExitStatusZero() {
+    for (List<String> args :
+        List.of(
+            List.of("--help"),
+            List.of("-h"),
+            List.of("help"),
+            List.of("copy", "--help"),
+            List.of("copy", "--from", "x.db", "-h"))) {
+      out.reset();
+      err.reset();
+
+      assertThat(db(Map.of(), args.toArray(String[]::new))).as("db %s", args).isZero();
+      assertThat(out()).as("db %s", args).startsWith("Usage: java -jar grapple.jar db copy");
+      assertThat(err()).as("db %s", args).isEmpty();
+    }
+  }
+
   @Test
   void aMissingSourceFileIsNamedAndNotCreated() {
     Path missing = dir.resolve("nope.db");

@@ -60,6 +60,30 @@ class FileOwnerTest {
     }
   }
 
+  /**
+   * A database.path in a directory that does not exist stopped the start with "cannot open its lock
+   * file ...: java.nio.file.NoSuchFileException: ..." (a Java class name, the missing directory
+   * unnamed); a directory as database.path left a stray lock file beside it and an SQLite error.
+   */
+  @Test
+  void aMissingDirectoryOrADirectoryAsTheFileIsNamedAsSuch() {
+    Path missing = dir.resolve("nope").resolve("grapple.db");
+
+    assertThatThrownBy(() -> FileOwner.claim(Location.sqlite(missing)))
+        .isInstanceOf(StorageException.class)
+        .hasMessage(
+            "database "
+                + missing
+                + ": the directory "
+                + dir.resolve("nope")
+                + " does not exist; create it, or set database.path to a file in one that does");
+    assertThatThrownBy(() -> FileOwner.claim(Location.sqlite(dir)))
+        .isInstanceOf(StorageException.class)
+        .hasMessage(
+            "database " + dir + ": is a directory; database.path names the SQLite file itself");
+    assertThat(dir.resolveSibling(dir.getFileName() + ".lock")).doesNotExist();
+  }
+
   @Test
   void anotherFileIsNotHeldUp() throws Exception {
     try (FileOwner one = FileOwner.claim(Location.sqlite(dir.resolve("one.db")));

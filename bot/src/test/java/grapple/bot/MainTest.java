@@ -41,6 +41,31 @@ class MainTest {
     assertThatThrownBy(() -> parse("--config=")).hasMessage("--config needs a path");
   }
 
+  /**
+   * {@code --config --no-console} took the next option as the config file and answered "file not
+   * found: --no-console (copy config.sample.yml to --no-console to start)".
+   */
+  @Test
+  void anOptionAfterConfigIsNoPath() {
+    assertThatThrownBy(() -> parse("--config", "--no-console")).hasMessage("--config needs a path");
+  }
+
+  /**
+   * {@code grapple.jar config.yml} (the config file without --config) was refused as "unknown
+   * option 'config.yml'", which it is not, and nothing said how to give it.
+   */
+  @Test
+  void aConfigFileWithoutDashDashConfigIsNamedWithHowToGiveIt() {
+    assertThatThrownBy(() -> parse("config.yml"))
+        .hasMessage(
+            "unexpected argument 'config.yml' (the config file is given as --config config.yml)");
+    assertThatThrownBy(() -> parse("--no-console", "copy"))
+        .hasMessage(
+            "unexpected argument 'copy' (the commands db and api come first; everything else is"
+                + " an option)");
+    assertThatThrownBy(() -> parse("--bogus")).hasMessage("unknown option '--bogus'");
+  }
+
   @Test
   void versionAndCheckConfigAreActions() {
     assertThat(parse("--version").action()).isEqualTo(Main.Options.Action.VERSION);

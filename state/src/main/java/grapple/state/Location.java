@@ -46,6 +46,12 @@ public sealed interface Location {
         "must be 2 to 100, was %d",
         poolSize);
     int port = uri.getPort() == -1 ? 5432 : uri.getPort();
+    // Else the config passes its check and the start fails with the driver's "Unable to parse URL".
+    BadInput.check(
+        port >= 1 && port <= 65535,
+        field,
+        "needs a port from 1 to 65535 (postgresql://host:port/database), was '%s'",
+        masked(url));
     String chosenUser = user != null ? user : login[0];
     BadInput.check(
         chosenUser != null && !chosenUser.isEmpty(),
@@ -98,7 +104,11 @@ public sealed interface Location {
    * password} parameter is masked too.
    */
   static String masked(String url) {
-    return url.replaceFirst("://([^/@:]*):.*@", "://$1:***@")
+    // Without a scheme (user:password@host/db, the likeliest thing to be refused for lacking one),
+    // the login starts the text.
+    String login = url.contains("://") ? "://([^/@:]*):.*@" : "^([^/@:]*):.*@";
+    String prefix = url.contains("://") ? "://" : "";
+    return url.replaceFirst(login, prefix + "$1:***@")
         .replaceAll("(?i)([?&]password=)[^&]*", "$1***");
   }
 

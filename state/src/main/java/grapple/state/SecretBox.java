@@ -3,7 +3,11 @@ package grapple.state;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
@@ -165,8 +169,29 @@ public final class SecretBox {
           keyFile, Base64.getEncoder().encodeToString(key) + "\n", StandardCharsets.US_ASCII);
       return key;
     } catch (IOException e) {
-      throw new StorageException("secrets: cannot create " + keyFile + ": " + e.getMessage(), e);
+      throw new StorageException(
+          "secrets: cannot create " + keyFile + ": " + reason(e, keyFile), e);
     }
+  }
+
+  /**
+   * Why creating the key file failed, in words: the message of most of these exceptions is only a
+   * path ("cannot create /etc/grapple/grapple.key: /etc/grapple/grapple.key").
+   */
+  private static String reason(IOException e, Path keyFile) {
+    if (!(e instanceof FileSystemException fs)) return String.valueOf(e.getMessage());
+    String file = fs.getFile();
+    boolean other = file != null && !file.equals(keyFile.toString());
+    if (e instanceof FileAlreadyExistsException && other) {
+      return file + " is a file, not a directory";
+    }
+    String why =
+        fs.getReason() != null
+            ? fs.getReason()
+            : e instanceof AccessDeniedException
+                ? "permission denied"
+                : e instanceof NoSuchFileException ? "no such file or directory" : "failed";
+    return why + (other ? " (" + file + ")" : "");
   }
 
   /**

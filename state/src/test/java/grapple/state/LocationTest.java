@@ -100,6 +100,36 @@ class LocationTest {
         .satisfies(e -> assertThat(e.getMessage()).doesNotContain("s3cr").doesNotContain("et@"));
   }
 
+  /**
+   * A URL without its scheme, refused for that, was shown as written: password and all, in the
+   * config error and on the terminal.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"grapple:s3cret@db.example/grapple", "grapple:s3c@ret@db.example/g"})
+  void aUrlWithoutASchemeIsRefusedWithoutItsPassword(String url) {
+    assertThatThrownBy(() -> Location.postgres("database.url", url, null, null, 10))
+        .isInstanceOf(BadInput.class)
+        .hasMessageContaining("must start with postgresql://")
+        .hasMessageContaining("grapple:***@db.example/g")
+        .satisfies(e -> assertThat(e.getMessage()).doesNotContain("s3c").doesNotContain("ret"));
+  }
+
+  /**
+   * A port past 65535 passed (so --check-config called the config valid) and the start failed with
+   * the driver's "Unable to parse URL jdbc:postgresql://...".
+   */
+  @Test
+  void aPortPast65535IsRefusedNamingTheField() {
+    assertThatThrownBy(
+            () ->
+                Location.postgres(
+                    "database.url", "postgresql://u:s3cret@db.example:99999/g", null, null, 10))
+        .isInstanceOf(BadInput.class)
+        .hasMessageContaining("'database.url' needs a port from 1 to 65535")
+        .hasMessageContaining("postgresql://u:***@db.example:99999/g")
+        .satisfies(e -> assertThat(e.getMessage()).doesNotContain("s3cret"));
+  }
+
   /** The driver takes a password as a URL parameter too; an error shows the URL without it. */
   @ParameterizedTest
   @ValueSource(

@@ -138,6 +138,25 @@ class SecretBoxTest {
         .contains("new");
   }
 
+  /**
+   * A key file that cannot be made was refused as "cannot create X: Y" with Y only a path: the
+   * reason was left out. A file where its directory should be is named as such.
+   */
+  @Test
+  void aKeyFileThatCannotBeMadeSaysWhy() throws Exception {
+    Path notADirectory = java.nio.file.Files.writeString(dir.resolve("plain.txt"), "x");
+    Path keyFile = notADirectory.resolve("grapple.key");
+
+    assertThatThrownBy(() -> SecretBox.load(keyFile, null, db, false))
+        .isInstanceOf(StorageException.class)
+        .hasMessage(
+            "secrets: cannot create "
+                + keyFile
+                + ": "
+                + notADirectory
+                + " is a file, not a directory");
+  }
+
   @Test
   void aKeyThatIsNotBase64Or32BytesIsNamed() {
     assertThatThrownBy(() -> SecretBox.load(dir.resolve("k"), "not base64!", db, false))

@@ -2,6 +2,7 @@ package grapple.bot.config;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -11,6 +12,7 @@ import grapple.state.BadInput;
 import grapple.state.Location;
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
@@ -96,6 +98,10 @@ public final class ConfigLoader {
   }
 
   private static String read(Path file) {
+    if (Files.isDirectory(file)) {
+      throw new ConfigException(
+          "config: " + file + ": is a directory; --config names the YAML file itself");
+    }
     try {
       return Files.readString(file);
     } catch (NoSuchFileException e) {
@@ -103,17 +109,36 @@ public final class ConfigLoader {
           "config: file not found: " + file + " (copy config.sample.yml to " + file + " to start)");
     } catch (CharacterCodingException e) {
       throw new ConfigException("config: " + file + ": not UTF-8 text");
+    } catch (AccessDeniedException e) {
+      throw new ConfigException(
+          "config: "
+              + file
+              + ": cannot read: permission denied (the user Grapple runs as must be able to read"
+              + " it)");
     } catch (IOException e) {
-      throw new ConfigException("config: " + file + ": cannot read: " + e);
+      // The reason alone: a Java class name tells an operator nothing.
+      throw new ConfigException("config: " + file + ": cannot read: " + e.getMessage());
     }
   }
 
   private static ObjectNode tree(String yaml, String source) {
     JsonNode tree;
-    try {
-      tree = YAML.readTree(yaml);
+    try (JsonParser parser = YAML.createParser(yaml)) {
+      tree = YAML.readTree(parser);
+      int later = laterDocumentLine(parser);
+      if (later > 0) {
+        // Read as one document, the keys after a '---' were silently left out.
+        throw new ConfigException(
+            "config: "
+                + source
+                + ": holds more than one YAML document (another starts at line "
+                + later
+                + "); Grapple reads one: remove the '---' between them");
+      }
     } catch (JsonProcessingException e) {
       throw new ConfigException("config: " + source + ": " + syntaxError(e));
+    } catch (IOException e) {
+      throw new ConfigException("config: " + source + ": cannot read: " + e.getMessage());
     }
     if (tree == null || tree.isMissingNode() || tree.isNull()) return YAML.createObjectNode();
     if (tree.isObject()) return (ObjectNode) tree;
@@ -122,6 +147,17 @@ public final class ConfigLoader {
             + source
             + ": must be a mapping of sections (homeserver:, bot:, ...), was "
             + Section.describe(tree));
+  }
+
+  /**
+   * The line where a document with something in it follows the one read, or 0 when none does (an
+   * empty document after a trailing '---' holds nothing to leave out).
+   */
+  private static int laterDocumentLine(JsonParser parser) throws IOException {
+    for (JsonToken token = parser.nextToken(); token != null; token = parser.nextToken()) {
+      if (token != JsonToken.VALUE_NULL) return parser.currentLocation().getLineNr();
+    }
+    return 0;
   }
 
   /** SnakeYAML knows where the problem is; Jackson's own location can point elsewhere. */

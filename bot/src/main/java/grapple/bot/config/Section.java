@@ -28,6 +28,9 @@ public final class Section {
   private static final String UNPARSABLE_URL_RULE =
       "must be an http:// or https:// URL (host, and a port up to 65535)";
 
+  /** The login of a URL up to its last '@' (a password may hold one): user and password. */
+  private static final Pattern URL_PASSWORD = Pattern.compile("://([^/@:\\s'\"]*):[^\\s'\"]*@");
+
   private static final int MAX_SUGGESTION_DISTANCE = 3;
   private static final int MAX_SHOWN_VALUE_CHARS = 80;
 
@@ -243,11 +246,12 @@ public final class Section {
       return fallback;
     }
     if (number < min || number > max) {
+      // Without an upper bound, a number past what fits is too big, not too small.
       reject(
           key,
-          max == Integer.MAX_VALUE
-              ? "must be at least " + min
-              : "must be between " + min + " and " + max);
+          max != Integer.MAX_VALUE
+              ? "must be between " + min + " and " + max
+              : number < min ? "must be at least " + min : "must be at most " + max);
       return fallback;
     }
     return number.intValue();
@@ -359,10 +363,14 @@ public final class Section {
     return null;
   }
 
-  /** How a value is shown in messages: strings quoted, numbers bare, lists and mappings as JSON. */
+  /**
+   * How a value is shown in messages: strings quoted, numbers bare, lists and mappings as JSON; the
+   * password of a URL ({@code https://user:password@host}) as {@code ***}.
+   */
   static String describe(JsonNode value) {
     if (isAbsent(value)) return "nothing";
     String shown = value.isTextual() ? "'" + value.asText() + "'" : value.toString();
+    shown = URL_PASSWORD.matcher(shown).replaceAll("://$1:***@");
     if (shown.length() <= MAX_SHOWN_VALUE_CHARS) return shown;
     return shown.substring(0, MAX_SHOWN_VALUE_CHARS) + "...";
   }

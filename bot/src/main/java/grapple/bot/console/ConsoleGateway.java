@@ -225,7 +225,13 @@ public final class ConsoleGateway implements RoomGateway {
       if (!parsed.isObject())
         throw new IllegalArgumentException("state content must be a JSON object");
       content = (ObjectNode) parsed;
-    } catch (JsonProcessingException | IllegalArgumentException e) {
+    } catch (JsonProcessingException e) {
+      // Jackson's own message runs on to a second line about its source ("REDACTED ...").
+      String where =
+          e.getLocation() == null ? "" : " (at column " + e.getLocation().getColumnNr() + ")";
+      console.print("Not a JSON object: " + e.getOriginalMessage() + where);
+      return;
+    } catch (IllegalArgumentException e) {
       console.print("Not a JSON object: " + e.getMessage());
       return;
     }

@@ -4,7 +4,10 @@ import grapple.state.CheckedMessageException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
@@ -54,9 +57,15 @@ final class PemKeys {
     String pem;
     try {
       pem = Files.readString(file, StandardCharsets.US_ASCII);
+    } catch (NoSuchFileException e) {
+      throw new BadKey("cannot read " + file + ": no such file");
+    } catch (AccessDeniedException e) {
+      throw new BadKey("cannot read " + file + ": permission denied");
+    } catch (FileSystemException e) {
+      // The reason ("Is a directory"), not the Java class and the path again.
+      throw new BadKey("cannot read " + file + ": " + e.getReason());
     } catch (IOException e) {
-      throw new BadKey(
-          "cannot read " + file + ": " + e.getClass().getSimpleName() + " " + e.getMessage());
+      throw new BadKey("cannot read " + file + ": " + e.getMessage());
     }
     try {
       if (pem.contains("BEGIN " + PKCS1)) return rsa(pkcs1ToPkcs8(body(pem, PKCS1)));

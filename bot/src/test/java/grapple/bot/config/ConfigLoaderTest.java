@@ -1022,6 +1022,38 @@ class ConfigLoaderTest {
             "config: permissions[0].roles: unknown key (known: actor, services)");
   }
 
+  /**
+   * A URL refused with its value shown (homeserver.url with a port past 65535) showed the password
+   * written in it on the terminal.
+   */
+  @Test
+  void aRefusedUrlIsShownWithoutItsPassword() {
+    assertThat(
+            problems(
+                "homeserver: {url: \"https://bob:hunt@r2@matrix.example.org:99999\"}\n"
+                    + "bot: {accessToken: x}\n"))
+        .containsExactly(
+            "config: homeserver.url: must be an http:// or https:// URL (host, and a port up to"
+                + " 65535), was 'https://bob:***@matrix.example.org:99999'");
+  }
+
+  /**
+   * A number with no upper bound in its rule that is too big to hold (a poll interval of 3e9
+   * seconds) was refused as "must be at least 60", which it is.
+   */
+  @Test
+  void aNumberTooBigForAnOpenEndedRuleSaysItIsTooBig() {
+    assertThat(problems("feeds: {pollIntervalSeconds: 3000000000}\n"))
+        .containsExactly(
+            "config: feeds.pollIntervalSeconds: must be at most 2147483647, was 3000000000");
+    assertThat(problems("feeds: {pollIntervalSeconds: 99999999999999999999}\n"))
+        .containsExactly(
+            "config: feeds.pollIntervalSeconds: must be at most 2147483647, was"
+                + " 99999999999999999999");
+    assertThat(problems("feeds: {pollIntervalSeconds: 59}\n"))
+        .containsExactly("config: feeds.pollIntervalSeconds: must be at least 60, was 59");
+  }
+
   @Test
   void allProblemsAreReportedTogether() {
     String yaml =
@@ -1071,6 +1103,17 @@ class ConfigLoaderTest {
                 + " to start)");
   }
 
+  /**
+   * A directory given as the config read "cannot read: java.io.IOException: Is a directory": a Java
+   * class name, and nothing on what --config wants.
+   */
+  @Test
+  void aDirectoryIsNamedAsOneWithoutAJavaClassName(@TempDir Path dir) {
+    assertThatThrownBy(() -> ConfigLoader.load(dir, NO_ENV, Grapple.configSections()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("config: " + dir + ": is a directory; --config names the YAML file itself");
+  }
+
   @Test
   void yamlSyntaxErrorNamesFileLineAndColumn(@TempDir Path dir) throws IOException {
     Path file = Files.writeString(dir.resolve("config.yml"), "feeds:\n  enabled: true\n bad: [\n");
@@ -1078,6 +1121,25 @@ class ConfigLoaderTest {
     assertThatThrownBy(() -> ConfigLoader.load(file, NO_ENV, Grapple.configSections()))
         .isInstanceOf(ConfigException.class)
         .hasMessageStartingWith("config: " + file + ": not valid YAML at line 3, column 2: ");
+  }
+
+  /**
+   * The keys after a '---' (a second YAML document) were silently left out: this config ran with
+   * the default bot.userId and said it was valid.
+   */
+  @Test
+  void aSecondYamlDocumentIsAnErrorNotLeftOut() {
+    assertThat(problems("homeserver: {domain: example.org}\n---\nbot: {userId: \"@x:y\"}\n"))
+        .singleElement()
+        .asString()
+        .startsWith("config: <config>: holds more than one YAML document (another starts at line ")
+        .endsWith("); Grapple reads one: remove the '---' between them");
+    assertThat(parse("---\nlogging: {level: warn}\n").logging().level())
+        .as("a '---' before the only document")
+        .isEqualTo("warn");
+    assertThat(parse("logging: {level: warn}\n---\n").logging().level())
+        .as("an empty document after it")
+        .isEqualTo("warn");
   }
 
   @Test

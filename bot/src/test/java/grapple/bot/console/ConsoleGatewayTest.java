@@ -126,6 +126,23 @@ class ConsoleGatewayTest {
   }
 
   /**
+   * {@code /state} with broken JSON answered with Jackson's whole message, whose second line says
+   * {@code at [Source: REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled); ...]}:
+   * one line now, saying what is wrong and where.
+   */
+  @Test
+  void brokenJsonIsAnsweredOnOneLineSayingWhere() {
+    typed("/state t k {bad\n/state t k {\"x\": 1}\n", 1);
+
+    assertThat(out.toString(StandardCharsets.UTF_8))
+        .contains(
+            "Not a JSON object: Unexpected character ('b' (code 98)): was expecting double-quote"
+                + " to start field name (at column 2)\n")
+        .doesNotContain("REDACTED")
+        .doesNotContain("StreamReadFeature");
+  }
+
+  /**
    * The events of {@code lines} typed at a console (after the four the console room starts with),
    * once {@code count} have come.
    */

@@ -75,12 +75,16 @@ class PemKeysTest {
         .hasMessageContaining(file.toString());
   }
 
+  /**
+   * The message (shown as {@code config: github.app.privateKeyFile: ...}) read "cannot read /x.pem:
+   * NoSuchFileException /x.pem": a Java class name and the path twice.
+   */
   @Test
-  void aMissingFileIsABadKeyNamingTheFile() {
+  void aMissingFileIsABadKeyNamingTheFileAndWhy() {
     Path file = dir.resolve("nowhere.pem");
 
     assertThatThrownBy(() -> PemKeys.readRsaPrivateKey(file))
         .isInstanceOf(PemKeys.BadKey.class)
-        .hasMessageContaining("cannot read " + file);
+        .hasMessage("cannot read " + file + ": no such file");
   }
 }
