@@ -3,14 +3,19 @@ package grapple.bot.room;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.state.Json;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import org.commonmark.node.Image;
 import org.commonmark.node.Link;
 import org.commonmark.node.Node;
+import org.commonmark.node.SourceSpan;
 import org.commonmark.node.Text;
+import org.commonmark.parser.IncludeSourceSpans;
 import org.commonmark.parser.Parser;
 import org.commonmark.renderer.NodeRenderer;
 import org.commonmark.renderer.html.HtmlNodeRendererContext;
@@ -36,6 +41,14 @@ public final class Messages {
   private static final String CUT_MARK = "… (cut: the message was too long)";
 
   private static final Parser MARKDOWN = Parser.builder().build();
+
+  /**
+   * For the bot's notices: where each piece of text came from in the source, so that the plain body
+   * can show the text without the escapes that only guard the rendering.
+   */
+  private static final Parser SPANNED =
+      Parser.builder().includeSourceSpans(IncludeSourceSpans.BLOCKS_AND_INLINES).build();
+
   private static final HtmlRenderer ESCAPING =
       HtmlRenderer.builder().escapeHtml(true).nodeRendererFactory(PolicedLinks::new).build();
   private static final HtmlRenderer PASSING =
@@ -101,16 +114,56 @@ public final class Messages {
 
   private Messages() {}
 
-  /** An {@code m.notice} from Markdown the bot wrote (any HTML in it is shown as text). */
+  /**
+   * An {@code m.notice} from Markdown the bot wrote (any HTML in it is shown as text). Its {@code
+   * body} is that Markdown as hookshot sends it, less the backslash escapes (and entities) that
+   * keep echoed text literal in the HTML: a name {@code my\_hook} reads {@code my_hook} there.
+   */
   public static ObjectNode notice(String markdown) {
     String source = cutSource(markdown);
+    Node document = SPANNED.parse(source);
     ObjectNode content =
         Json.object()
             .put("msgtype", "m.notice")
-            .put("body", source)
+            .put("body", plainBody(source, document))
             .put("format", "org.matrix.custom.html")
-            .put("formatted_body", renderEscapedMarkdown(source));
+            .put("formatted_body", ESCAPING.render(document).strip());
     return fitToLimit(content);
+  }
+
+  /**
+   * {@code source} with each piece of text written as it reads: {@code \_} becomes {@code _}, the
+   * entity for an ampersand becomes {@code &}. Markup (emphasis, links, code spans, whose content
+   * has no escapes) stays as written, as in hookshot's bodies.
+   */
+  static String plainBody(String source, Node document) {
+    StringBuilder out = new StringBuilder(source.length());
+    int done = 0;
+    for (Node node : inOrder(document)) {
+      if (!(node instanceof Text text) || text.getSourceSpans().size() != 1) continue;
+      SourceSpan span = text.getSourceSpans().get(0);
+      int start = span.getInputIndex();
+      int end = start + span.getLength();
+      if (start < done || end > source.length()) continue;
+      if (source.substring(start, end).equals(text.getLiteral())) continue;
+      out.append(source, done, start).append(text.getLiteral());
+      done = end;
+    }
+    return out.append(source, done, source.length()).toString();
+  }
+
+  /** Every node under {@code root} in document order, iteratively (nesting may be deep). */
+  private static List<Node> inOrder(Node root) {
+    List<Node> nodes = new ArrayList<>();
+    ArrayDeque<Node> stack = new ArrayDeque<>();
+    stack.push(root);
+    while (!stack.isEmpty()) {
+      Node n = stack.pop();
+      nodes.add(n);
+      for (Node child = n.getLastChild(); child != null; child = child.getPrevious())
+        stack.push(child);
+    }
+    return nodes;
   }
 
   /** A notice that replies to {@code eventId}. */
@@ -364,7 +417,7 @@ public final class Messages {
     /** The text under an image node, iteratively (no recursion over user-controlled nesting). */
     private static String altText(Node image) {
       StringBuilder out = new StringBuilder();
-      java.util.ArrayDeque<Node> stack = new java.util.ArrayDeque<>();
+      ArrayDeque<Node> stack = new ArrayDeque<>();
       for (Node child = image.getLastChild(); child != null; child = child.getPrevious())
         stack.push(child);
       while (!stack.isEmpty()) {
