@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import org.commonmark.node.Code;
 import org.commonmark.node.Image;
 import org.commonmark.node.Link;
 import org.commonmark.node.Node;
@@ -48,6 +49,12 @@ public final class Messages {
    */
   private static final Parser SPANNED =
       Parser.builder().includeSourceSpans(IncludeSourceSpans.BLOCKS_AND_INLINES).build();
+
+  /**
+   * How far past a cut the source is read to find the code span the cut would split: longer than
+   * any value {@code grapple.commands.Markdown.code} echoes.
+   */
+  private static final int CUT_LOOKAHEAD = 4_096;
 
   private static final HtmlRenderer ESCAPING =
       HtmlRenderer.builder().escapeHtml(true).nodeRendererFactory(PolicedLinks::new).build();
@@ -300,10 +307,29 @@ public final class Messages {
    * Cuts bot-written Markdown that could not fit in one event anyway, before rendering: rendering
    * time and the event's size then stay bounded whatever was echoed into it.
    */
-  private static String cutSource(String markdown) {
+  static String cutSource(String markdown) {
     int maxChars = MAX_CONTENT_BYTES / 4;
     if (markdown.length() <= maxChars) return markdown;
-    return markdown.substring(0, maxChars) + "\n\n" + CUT_MARK;
+    return markdown.substring(0, cutPoint(markdown, maxChars)) + "\n\n" + CUT_MARK;
+  }
+
+  /**
+   * Where to cut {@code markdown} at or before {@code at}: never between the halves of a pair, and
+   * never inside a code span, whose opening fence would then stand alone and let what the span held
+   * (echoed text: a link, emphasis) be read as Markdown.
+   */
+  private static int cutPoint(String markdown, int at) {
+    int cut = Character.isHighSurrogate(markdown.charAt(at - 1)) ? at - 1 : at;
+    String window = markdown.substring(0, Math.min(markdown.length(), at + CUT_LOOKAHEAD));
+    for (Node node : inOrder(SPANNED.parse(window))) {
+      if (!(node instanceof Code) || node.getSourceSpans().isEmpty()) continue;
+      List<SourceSpan> spans = node.getSourceSpans();
+      int start = spans.get(0).getInputIndex();
+      SourceSpan last = spans.get(spans.size() - 1);
+      int end = last.getInputIndex() + last.getLength();
+      if (start < cut && end > cut) cut = start;
+    }
+    return cut;
   }
 
   /** Drops the HTML, then cuts the text, until the content fits in one event. */

@@ -163,6 +163,32 @@ class MessagesTest {
   }
 
   @Test
+  void aCutNeverOpensACodeSpanWhoseTextWouldBecomeALink() {
+    int maxChars = Messages.MAX_CONTENT_BYTES / 4;
+    String echoed = Markdown.code("[click](https://evil.example/) and some more words here");
+    String markdown = "a".repeat(maxChars - 40) + " " + echoed + " tail".repeat(100);
+
+    ObjectNode notice = Messages.notice(markdown);
+
+    assertThat(notice.get("formatted_body").asText())
+        .doesNotContain("<a ")
+        .doesNotContain("evil.example")
+        .endsWith("(cut: the message was too long)</p>");
+    assertThat(notice.get("body").asText()).doesNotContain("evil.example");
+  }
+
+  @Test
+  void aCutNeverSplitsAnEmoji() {
+    int maxChars = Messages.MAX_CONTENT_BYTES / 4;
+    String markdown = "a".repeat(maxChars - 1) + "😀".repeat(10);
+
+    String cut = Messages.cutSource(markdown);
+
+    assertThat(cut).startsWith("a".repeat(maxChars - 1) + "\n\n");
+    assertThat(cut.codePoints().noneMatch(cp -> cp >= 0xD800 && cp <= 0xDFFF)).isTrue();
+  }
+
+  @Test
   void deeplyNestedQuotesAndListsRenderWithoutOverflowingTheStack() {
     assertThat(Messages.renderEscapedMarkdown("> ".repeat(20_000) + "a")).contains("a");
     assertThat(Messages.notice("> ".repeat(5_000) + "a\\_b").get("body").asText()).endsWith("a_b");
