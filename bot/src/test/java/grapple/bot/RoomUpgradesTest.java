@@ -163,7 +163,7 @@ class RoomUpgradesTest {
     assertThat(notice.content().path("body").asText())
         .startsWith(
             "This room replaces `!old:test`, but I could not move its connections here because I"
-                + " lack permission: @bot:test's power level in this room is 0")
+                + " lack permission: `@bot:test`'s power level in this room is 0")
         .endsWith("I try again when my power level here changes.");
     assertThat(postAndSeeWhere(hookId, "still the old room")).isEqualTo(OLD);
 

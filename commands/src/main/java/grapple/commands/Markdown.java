@@ -72,16 +72,26 @@ public final class Markdown {
     return value.substring(0, end) + "…";
   }
 
-  /** Control characters (line breaks, tabs, NUL, ...) become spaces. */
+  /**
+   * Control characters (line breaks, tabs, NUL, ...) become spaces; bidirectional embeddings,
+   * overrides and isolates become U+FFFD: left open, one would turn the rest of the bot's line
+   * around (a notice whose words read in another order than written).
+   */
   private static String flatten(String value) {
     StringBuilder out = null;
     for (int i = 0; i < value.length(); i++) {
       char c = value.charAt(i);
-      if (!Character.isISOControl(c) && c != '\u2028' && c != '\u2029') continue;
+      boolean control = Character.isISOControl(c) || c == '\u2028' || c == '\u2029';
+      if (!control && !isBidiControl(c)) continue;
       if (out == null) out = new StringBuilder(value);
-      out.setCharAt(i, ' ');
+      out.setCharAt(i, control ? ' ' : '\uFFFD');
     }
     return out == null ? value : out.toString();
+  }
+
+  /** U+202A-U+202E (embeddings, overrides, their end) and U+2066-U+2069 (isolates, their end). */
+  private static boolean isBidiControl(char c) {
+    return (c >= '\u202A' && c <= '\u202E') || (c >= '\u2066' && c <= '\u2069');
   }
 
   private static int longestBacktickRun(String text) {

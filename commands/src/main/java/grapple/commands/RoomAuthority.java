@@ -6,7 +6,7 @@ import java.util.Optional;
 public interface RoomAuthority {
   /**
    * Why {@code userId} may not send a state event of {@code eventType} in {@code roomId}, in words
-   * a room admin understands; empty when it may.
+   * a room admin understands (Markdown: ids echoed in it are code spans); empty when it may.
    */
   Optional<String> whyMayNotSendState(String roomId, String userId, String eventType);
 }

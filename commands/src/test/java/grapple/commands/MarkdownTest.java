@@ -21,6 +21,13 @@ class MarkdownTest {
   }
 
   @Test
+  void anEchoedValueCannotTurnTheRestOfTheLineAround() {
+    assertThat(Markdown.code("hook\u202Ekoob")).isEqualTo("`hook\uFFFDkoob`");
+    assertThat(Markdown.escape("a\u2067b\u202Ac\u2069")).isEqualTo("a\uFFFDb\uFFFDc\uFFFD");
+    assertThat(Markdown.code("שלום עולם")).isEqualTo("`שלום עולם`");
+  }
+
+  @Test
   void escapingMakesEveryPunctuationCharacterLiteral() {
     assertThat(Markdown.escape("[x](javascript:y) *a* <b> `c`"))
         .isEqualTo("\\[x\\]\\(javascript\\:y\\) \\*a\\* \\<b\\> \\`c\\`");

@@ -2,6 +2,7 @@ package grapple.bot.feed;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.commands.Markdown;
 import grapple.state.BadInput;
 import java.net.URI;
 import java.util.ArrayList;
@@ -29,9 +30,9 @@ record FeedConfig(
     BadInput.check(
         url.equals(stateKey),
         "url",
-        "cannot be changed (it is the state key '%s'), was '%s'",
-        stateKey,
-        url);
+        "cannot be changed (it is the state key %s), was %s",
+        Markdown.code(stateKey),
+        Markdown.code(url));
     // Any length, as hookshot takes it (a room it set up keeps its feed); every message that shows
     // the label is fitted to one event.
     Optional<String> label = optionalText(content, "label", Integer.MAX_VALUE);
@@ -51,16 +52,24 @@ record FeedConfig(
     try {
       uri = new URI(url);
     } catch (java.net.URISyntaxException e) {
-      throw new BadInput("url", "'url' must be an http or https URL, was '" + url + "'");
+      throw new BadInput("url", "'url' must be an http or https URL, was " + Markdown.code(url));
     }
     boolean web =
         "http".equalsIgnoreCase(uri.getScheme()) || "https".equalsIgnoreCase(uri.getScheme());
     BadInput.check(
-        web && uri.getHost() != null, "url", "must be an http or https URL, was '%s'", url);
+        web && uri.getHost() != null,
+        "url",
+        "must be an http or https URL, was %s",
+        Markdown.code(url));
+  }
+
+  /** A value from room state as the notice shows it: literal, never read as Markdown. */
+  private static String echo(JsonNode node) {
+    return Markdown.code(node.toString());
   }
 
   private static String text(JsonNode node, String field) {
-    BadInput.check(node.isTextual(), field, "must be a string, was %s", node);
+    BadInput.check(node.isTextual(), field, "must be a string, was %s", echo(node));
     return node.asText();
   }
 
@@ -76,14 +85,15 @@ record FeedConfig(
   private static boolean bool(ObjectNode content, String field) {
     JsonNode node = content.get(field);
     if (node == null || node.isNull()) return false;
-    BadInput.check(node.isBoolean(), field, "must be true or false, was %s", node);
+    BadInput.check(node.isBoolean(), field, "must be true or false, was %s", echo(node));
     return node.asBoolean();
   }
 
   private static List<String> strings(ObjectNode content, String field) {
     JsonNode node = content.get(field);
     if (node == null || node.isNull()) return List.of();
-    BadInput.check(node.isArray(), field, "must be a list of keywords or /regex/, was %s", node);
+    BadInput.check(
+        node.isArray(), field, "must be a list of keywords or /regex/, was %s", echo(node));
     List<String> out = new ArrayList<>();
     for (JsonNode item : node) out.add(text(item, field));
     return out;

@@ -3,6 +3,7 @@ package grapple.bot.feed;
 import com.google.re2j.Matcher;
 import com.google.re2j.Pattern;
 import com.google.re2j.PatternSyntaxException;
+import grapple.commands.Markdown;
 import grapple.state.BadInput;
 import java.util.ArrayList;
 import java.util.List;
@@ -114,14 +115,20 @@ final class FeedFilter {
         field,
         "has a regular expression too large to match "
             + "quickly, %s: its counted repetitions multiply to %s (at most %s)",
-        rule,
+        Markdown.code(rule),
         FeedText.count(repetitions),
         FeedText.count(MAX_REPETITION_PRODUCT));
     try {
       return new Rule(null, Pattern.compile(body, ignoreCase ? Pattern.CASE_INSENSITIVE : 0));
     } catch (PatternSyntaxException e) {
       throw new BadInput(
-          field, "'" + field + "' has an invalid regular expression " + rule + ": " + reason(e));
+          field,
+          "'"
+              + field
+              + "' has an invalid regular expression "
+              + Markdown.code(rule)
+              + ": "
+              + reason(e));
     }
   }
 
@@ -131,7 +138,9 @@ final class FeedFilter {
    */
   private static String reason(PatternSyntaxException e) {
     String at = e.getPattern();
-    return at == null || at.isEmpty() ? e.getDescription() : e.getDescription() + ": `" + at + "`";
+    return at == null || at.isEmpty()
+        ? e.getDescription()
+        : e.getDescription() + ": " + Markdown.code(at);
   }
 
   /**

@@ -20,7 +20,10 @@ final class FeedText {
     return String.format(Locale.ROOT, "%,d", n);
   }
 
-  /** Backslash-escapes ASCII punctuation; line breaks and control characters become spaces. */
+  /**
+   * Backslash-escapes ASCII punctuation; line breaks and control characters become spaces, and
+   * bidirectional overrides U+FFFD ({@link #oneLine}).
+   */
   static String escapeMarkdown(String text) {
     StringBuilder out = new StringBuilder(text.length() + 16);
     for (int i = 0; i < text.length(); i++) {
@@ -28,20 +31,27 @@ final class FeedText {
       if (ASCII_PUNCTUATION.indexOf(c) >= 0) {
         out.append('\\').append(c);
       } else {
-        out.append(isBreakOrControl(c) ? ' ' : c);
+        out.append(shown(c));
       }
     }
     return out.toString();
   }
 
-  /** {@code text} on one line: line breaks and control characters become spaces. */
+  /**
+   * {@code text} on one line: line breaks and control characters become spaces; bidirectional
+   * embeddings, overrides and isolates become U+FFFD (left open, one would turn the rest of the
+   * bot's sentence around).
+   */
   static String oneLine(String text) {
     StringBuilder out = new StringBuilder(text.length());
-    for (int i = 0; i < text.length(); i++) {
-      char c = text.charAt(i);
-      out.append(isBreakOrControl(c) ? ' ' : c);
-    }
+    for (int i = 0; i < text.length(); i++) out.append(shown(text.charAt(i)));
     return out.toString();
+  }
+
+  private static char shown(char c) {
+    if (isBreakOrControl(c)) return ' ';
+    boolean bidi = (c >= '\u202A' && c <= '\u202E') || (c >= '\u2066' && c <= '\u2069');
+    return bidi ? '\uFFFD' : c;
   }
 
   /**

@@ -1,5 +1,6 @@
 package grapple.bot.forge;
 
+import grapple.commands.Markdown;
 import grapple.state.CheckedMessageException;
 
 /**
@@ -18,6 +19,14 @@ public final class ForgeException extends CheckedMessageException {
 
   public int status() {
     return status;
+  }
+
+  /**
+   * The message as a room's Markdown: the forge's words are its own, so they are shown literally
+   * (escaped, on one line, cut when long) and can add no link or markup to the bot's reply.
+   */
+  public String said() {
+    return Markdown.escape(getMessage());
   }
 
   /** The token is not (or no longer) valid. */

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.Active;
 import grapple.bot.NamedKind;
 import grapple.bot.ServiceContext;
+import grapple.commands.Markdown;
 import grapple.state.BadInput;
 import java.util.List;
 import java.util.Locale;
@@ -62,8 +63,8 @@ public abstract class ForgeKind<C extends ForgeConfig> extends NamedKind<C> {
         "state_key",
         "must be %s of the content (%s), was %s",
         what,
-        key,
-        stateKey);
+        Markdown.code(key),
+        Markdown.code(stateKey));
   }
 
   /** This kind's connections that {@code follows} picks, in rooms the bot is in. */

@@ -15,8 +15,8 @@ public final class Refusals {
    */
   public static String explain(ForgeException e, String forge, String relink, String noAccess) {
     if (e.badCredentials()) return relink;
-    if (e.noAccess()) return forge + " refused (" + e.getMessage() + "): " + noAccess;
-    if (e.status() == 0) return e.getMessage() + ". Try again in a moment.";
-    return forge + " refused: " + e.getMessage() + ".";
+    if (e.noAccess()) return forge + " refused (" + e.said() + "): " + noAccess;
+    if (e.status() == 0) return e.said() + ". Try again in a moment.";
+    return forge + " refused: " + e.said() + ".";
   }
 }

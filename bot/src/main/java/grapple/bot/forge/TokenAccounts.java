@@ -127,7 +127,7 @@ public final class TokenAccounts {
     } catch (ForgeException e) {
       if (e.badCredentials()) throw new BadInput("token", refused.apply(e));
       throw new BadInput(
-          "token", "The token could not be checked: " + e.getMessage() + ". Nothing was stored.");
+          "token", "The token could not be checked: " + e.said() + ". Nothing was stored.");
     }
   }
 

@@ -72,7 +72,7 @@ final class RepoHooks {
       return "I added a webhook to " + url.fullName() + ": its events arrive here.";
     } catch (ForgeException e) {
       return "I could not add the webhook (Gitea said: "
-          + e.getMessage()
+          + e.said()
           + "). To get its events here, "
           + instructions(url);
     }
@@ -131,7 +131,7 @@ final class RepoHooks {
     } catch (ForgeException e) {
       if (e.status() != 404)
         return "I could not delete the webhook I had added (Gitea said: "
-            + e.getMessage()
+            + e.said()
             + "): "
             + byHand;
     }

@@ -50,8 +50,7 @@ final class IssueActions {
           .orElseThrow(() -> new BadInput("github", GithubParts.NOT_LINKED));
     } catch (ForgeException e) {
       throw new BadInput(
-          "github",
-          "Your GitHub token could not be refreshed: " + e.getMessage() + ". Try again later.");
+          "github", "Your GitHub token could not be refreshed: " + e.said() + ". Try again later.");
     }
   }
 

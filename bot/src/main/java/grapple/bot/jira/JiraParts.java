@@ -16,8 +16,8 @@ record JiraParts(
       return "JIRA no longer accepts your login. Link your account again in a DM with me: `jira"
           + " login` or `jira token <instance> <token>`.";
     }
-    if (e.status() == 0) return e.getMessage() + ". Try again in a moment.";
+    if (e.status() == 0) return e.said() + ". Try again in a moment.";
     if (e.status() == 429) return "JIRA is rate limiting requests. Try again in a few minutes.";
-    return "JIRA refused: " + e.getMessage() + ".";
+    return "JIRA refused: " + e.said() + ".";
   }
 }

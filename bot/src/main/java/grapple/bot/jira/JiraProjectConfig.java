@@ -3,6 +3,7 @@ package grapple.bot.jira;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.forge.ForgeConfig;
+import grapple.commands.Markdown;
 import grapple.state.BadInput;
 import grapple.state.Json;
 import java.util.ArrayList;
@@ -91,7 +92,7 @@ record JiraProjectConfig(
         prefix.isTextual() && prefix.asText().length() >= 2 && prefix.asText().length() <= 24,
         "commandPrefix",
         "must be 2-24 characters, was %s",
-        prefix.toString());
+        Markdown.code(prefix.toString()));
     return prefix.asText();
   }
 
@@ -108,14 +109,14 @@ record JiraProjectConfig(
         url != null,
         "url",
         "must be an http(s) URL of a JIRA project, like https://jira.example.org/projects/KEY,"
-            + " was '%s'",
-        text);
+            + " was %s",
+        Markdown.code(text));
     String key = key(url).map(k -> k.toUpperCase(Locale.ROOT)).orElse("");
     BadInput.check(
         KEY.matcher(key).matches(),
         "url",
-        "must name the project: …/projects/KEY, …/browse/KEY-1 or …?projectKey=KEY, was '%s'",
-        text);
+        "must name the project: …/projects/KEY, …/browse/KEY-1 or …?projectKey=KEY, was %s",
+        Markdown.code(text));
     String authority = authority(url);
     return new Project(url.scheme() + "://" + authority + "/projects/" + key, authority, key);
   }

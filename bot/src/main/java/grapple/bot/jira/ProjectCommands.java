@@ -54,7 +54,7 @@ final class ProjectCommands {
         default -> throw RoomCommands.unknown(prefix, verb, "project");
       };
     } catch (ForgeException e) {
-      if (e.status() == 404) return "JIRA does not know that (" + e.getMessage() + ").";
+      if (e.status() == 404) return "JIRA does not know that (" + e.said() + ").";
       return JiraParts.explain(e);
     }
   }

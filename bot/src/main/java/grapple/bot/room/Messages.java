@@ -3,14 +3,20 @@ package grapple.bot.room;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.state.Json;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import org.commonmark.node.Code;
 import org.commonmark.node.Image;
 import org.commonmark.node.Link;
 import org.commonmark.node.Node;
+import org.commonmark.node.SourceSpan;
 import org.commonmark.node.Text;
+import org.commonmark.parser.IncludeSourceSpans;
 import org.commonmark.parser.Parser;
 import org.commonmark.renderer.NodeRenderer;
 import org.commonmark.renderer.html.HtmlNodeRendererContext;
@@ -36,6 +42,20 @@ public final class Messages {
   private static final String CUT_MARK = "… (cut: the message was too long)";
 
   private static final Parser MARKDOWN = Parser.builder().build();
+
+  /**
+   * For the bot's notices: where each piece of text came from in the source, so that the plain body
+   * can show the text without the escapes that only guard the rendering.
+   */
+  private static final Parser SPANNED =
+      Parser.builder().includeSourceSpans(IncludeSourceSpans.BLOCKS_AND_INLINES).build();
+
+  /**
+   * How far past a cut the source is read to find the code span the cut would split: longer than
+   * any value {@code grapple.commands.Markdown.code} echoes.
+   */
+  private static final int CUT_LOOKAHEAD = 4_096;
+
   private static final HtmlRenderer ESCAPING =
       HtmlRenderer.builder().escapeHtml(true).nodeRendererFactory(PolicedLinks::new).build();
   private static final HtmlRenderer PASSING =
@@ -101,16 +121,56 @@ public final class Messages {
 
   private Messages() {}
 
-  /** An {@code m.notice} from Markdown the bot wrote (any HTML in it is shown as text). */
+  /**
+   * An {@code m.notice} from Markdown the bot wrote (any HTML in it is shown as text). Its {@code
+   * body} is that Markdown as hookshot sends it, less the backslash escapes (and entities) that
+   * keep echoed text literal in the HTML: a name {@code my\_hook} reads {@code my_hook} there.
+   */
   public static ObjectNode notice(String markdown) {
     String source = cutSource(markdown);
+    Node document = SPANNED.parse(source);
     ObjectNode content =
         Json.object()
             .put("msgtype", "m.notice")
-            .put("body", source)
+            .put("body", plainBody(source, document))
             .put("format", "org.matrix.custom.html")
-            .put("formatted_body", renderEscapedMarkdown(source));
+            .put("formatted_body", ESCAPING.render(document).strip());
     return fitToLimit(content);
+  }
+
+  /**
+   * {@code source} with each piece of text written as it reads: {@code \_} becomes {@code _}, the
+   * entity for an ampersand becomes {@code &}. Markup (emphasis, links, code spans, whose content
+   * has no escapes) stays as written, as in hookshot's bodies.
+   */
+  static String plainBody(String source, Node document) {
+    StringBuilder out = new StringBuilder(source.length());
+    int done = 0;
+    for (Node node : inOrder(document)) {
+      if (!(node instanceof Text text) || text.getSourceSpans().size() != 1) continue;
+      SourceSpan span = text.getSourceSpans().get(0);
+      int start = span.getInputIndex();
+      int end = start + span.getLength();
+      if (start < done || end > source.length()) continue;
+      if (source.substring(start, end).equals(text.getLiteral())) continue;
+      out.append(source, done, start).append(text.getLiteral());
+      done = end;
+    }
+    return out.append(source, done, source.length()).toString();
+  }
+
+  /** Every node under {@code root} in document order, iteratively (nesting may be deep). */
+  private static List<Node> inOrder(Node root) {
+    List<Node> nodes = new ArrayList<>();
+    ArrayDeque<Node> stack = new ArrayDeque<>();
+    stack.push(root);
+    while (!stack.isEmpty()) {
+      Node n = stack.pop();
+      nodes.add(n);
+      for (Node child = n.getLastChild(); child != null; child = child.getPrevious())
+        stack.push(child);
+    }
+    return nodes;
   }
 
   /** A notice that replies to {@code eventId}. */
@@ -247,10 +307,29 @@ public final class Messages {
    * Cuts bot-written Markdown that could not fit in one event anyway, before rendering: rendering
    * time and the event's size then stay bounded whatever was echoed into it.
    */
-  private static String cutSource(String markdown) {
+  static String cutSource(String markdown) {
     int maxChars = MAX_CONTENT_BYTES / 4;
     if (markdown.length() <= maxChars) return markdown;
-    return markdown.substring(0, maxChars) + "\n\n" + CUT_MARK;
+    return markdown.substring(0, cutPoint(markdown, maxChars)) + "\n\n" + CUT_MARK;
+  }
+
+  /**
+   * Where to cut {@code markdown} at or before {@code at}: never between the halves of a pair, and
+   * never inside a code span, whose opening fence would then stand alone and let what the span held
+   * (echoed text: a link, emphasis) be read as Markdown.
+   */
+  private static int cutPoint(String markdown, int at) {
+    int cut = Character.isHighSurrogate(markdown.charAt(at - 1)) ? at - 1 : at;
+    String window = markdown.substring(0, Math.min(markdown.length(), at + CUT_LOOKAHEAD));
+    for (Node node : inOrder(SPANNED.parse(window))) {
+      if (!(node instanceof Code) || node.getSourceSpans().isEmpty()) continue;
+      List<SourceSpan> spans = node.getSourceSpans();
+      int start = spans.get(0).getInputIndex();
+      SourceSpan last = spans.get(spans.size() - 1);
+      int end = last.getInputIndex() + last.getLength();
+      if (start < cut && end > cut) cut = start;
+    }
+    return cut;
   }
 
   /** Drops the HTML, then cuts the text, until the content fits in one event. */
@@ -364,7 +443,7 @@ public final class Messages {
     /** The text under an image node, iteratively (no recursion over user-controlled nesting). */
     private static String altText(Node image) {
       StringBuilder out = new StringBuilder();
-      java.util.ArrayDeque<Node> stack = new java.util.ArrayDeque<>();
+      ArrayDeque<Node> stack = new ArrayDeque<>();
       for (Node child = image.getLastChild(); child != null; child = child.getPrevious())
         stack.push(child);
       while (!stack.isEmpty()) {

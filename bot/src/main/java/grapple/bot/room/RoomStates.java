@@ -1,6 +1,7 @@
 package grapple.bot.room;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import grapple.commands.Markdown;
 import grapple.commands.RoomAuthority;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -175,19 +176,20 @@ public final class RoomStates implements RoomAuthority {
   @Override
   public Optional<String> whyMayNotSendState(String roomId, String userId, String eventType) {
     Room room = rooms.get(roomId);
-    if (room == null) return Optional.of("I don't know the room " + roomId + " (am I in it?)");
+    if (room == null)
+      return Optional.of("I don't know the room " + Markdown.code(roomId) + " (am I in it?)");
     synchronized (room) {
       if (!"join".equals(room.membership.get(userId)))
-        return Optional.of(userId + " is not in this room");
+        return Optional.of(Markdown.code(userId) + " is not in this room");
       long have = level(room, userId);
       long need = stateLevel(room, eventType);
       if (have >= need) return Optional.empty();
       return Optional.of(
-          userId
+          Markdown.code(userId)
               + "'s power level in this room is "
               + have
               + ", but changing "
-              + eventType
+              + Markdown.code(eventType)
               + " needs "
               + need
               + ". A room admin can raise it in the room settings.");

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.room.Messages;
 import grapple.state.BadInput;
 import grapple.state.Json;
 import java.time.Instant;
@@ -31,14 +32,33 @@ class FeedConfigTest {
   void theUrlMustBeHttpOrHttps() {
     assertThatThrownBy(
             () -> FeedConfig.from("ftp://x/feed", Json.object().put("url", "ftp://x/feed")))
-        .hasMessage("'url' must be an http or https URL, was 'ftp://x/feed'");
+        .hasMessage("'url' must be an http or https URL, was `ftp://x/feed`");
+  }
+
+  @Test
+  void aRefusedUrlOrRuleIsEchoedAsCodeNeverAsALink() {
+    String url = "[click](https://evil.example/)";
+    assertThatThrownBy(() -> FeedConfig.from(url, Json.object()))
+        .satisfies(e -> assertNoMarkup(e.getMessage()));
+    assertThatThrownBy(() -> from("{\"include\":[\"/[x](https://evil.example/)(/\"]}"))
+        .satisfies(e -> assertNoMarkup(e.getMessage()));
+    assertThatThrownBy(() -> from("{\"include\":[\"/a`[x](https://evil.example/)`(/\"]}"))
+        .satisfies(e -> assertNoMarkup(e.getMessage()));
+    assertThatThrownBy(() -> from("{\"label\":[\"*[x](https://evil.example/)*\"]}"))
+        .satisfies(e -> assertNoMarkup(e.getMessage()));
+  }
+
+  private static void assertNoMarkup(String markdown) {
+    assertThat(Messages.notice(markdown).path("formatted_body").asText())
+        .contains("evil.example")
+        .doesNotContain("<a ", "<em>");
   }
 
   @Test
   void anInvalidRegexIsRefusedWithTheReason() {
     assertThatThrownBy(() -> from("{\"include\":[\"/(unclosed/\"]}"))
         .isInstanceOf(BadInput.class)
-        .hasMessageStartingWith("'include' has an invalid regular expression /(unclosed/: ");
+        .hasMessageStartingWith("'include' has an invalid regular expression `/(unclosed/`: ");
   }
 
   @Test
@@ -70,7 +90,7 @@ class FeedConfigTest {
   @Test
   void nonBooleanFlagsAreRefused() {
     assertThatThrownBy(() -> from("{\"notifyOnFailure\":\"yes\"}"))
-        .hasMessage("'notifyOnFailure' must be true or false, was \"yes\"");
+        .hasMessage("'notifyOnFailure' must be true or false, was `\"yes\"`");
   }
 
   /**
@@ -88,7 +108,7 @@ class FeedConfigTest {
   void aLabelThatIsNotAStringIsRefusedNamingTheField() {
     assertThatThrownBy(() -> from("{\"label\":5}"))
         .isInstanceOf(BadInput.class)
-        .hasMessage("'label' must be a string, was 5");
+        .hasMessage("'label' must be a string, was `5`");
   }
 
   @Test

@@ -52,7 +52,7 @@ class FeedFilterTest {
   void aBackreferenceIsRefusedNamingTheFieldAndTheReason() {
     assertRefused(() -> include("/(a)\\1/"), "include")
         .hasMessage(
-            "'include' has an invalid regular expression /(a)\\1/: invalid escape sequence: `\\1`");
+            "'include' has an invalid regular expression `/(a)\\1/`: invalid escape sequence: `\\1`");
   }
 
   @Test
@@ -60,7 +60,7 @@ class FeedFilterTest {
     assertThatThrownBy(() -> new FeedFilter(List.of(), List.of("/foo(?!bar)/i")))
         .isInstanceOf(BadInput.class)
         .hasMessage(
-            "'exclude' has an invalid regular expression /foo(?!bar)/i: "
+            "'exclude' has an invalid regular expression `/foo(?!bar)/i`: "
                 + "invalid or unsupported Perl syntax: `(?!`");
   }
 
@@ -75,9 +75,9 @@ class FeedFilterTest {
         .isInstanceOf(BadInput.class)
         .hasMessage(
             "'include' has a regular expression too large to "
-                + "match quickly, "
+                + "match quickly, `"
                 + rule
-                + ": its counted repetitions multiply to 1,000,000,000 (at most 1,000)");
+                + "`: its counted repetitions multiply to 1,000,000,000 (at most 1,000)");
   }
 
   @Test

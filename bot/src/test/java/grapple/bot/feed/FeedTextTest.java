@@ -25,6 +25,15 @@ class FeedTextTest {
   }
 
   @Test
+  void aFeedsTitleOrErrorCannotTurnTheRestOfTheNoticeAround() {
+    ObjectNode notice = FeedText.notice("Feed %s is failing: %s.", "News\u202E", "bad\u2067");
+
+    assertThat(notice.get("body").asText()).isEqualTo("Feed News\uFFFD is failing: bad\uFFFD.");
+    assertThat(notice.get("formatted_body").asText())
+        .isEqualTo("<p>Feed News\uFFFD is failing: bad\uFFFD.</p>");
+  }
+
+  @Test
   void lettersDigitsSpacesAndOtherScriptsAreLeftAlone() {
     assertThat(FeedText.escapeMarkdown("Grüße 2024 日本語 ＊")).isEqualTo("Grüße 2024 日本語 ＊");
   }

@@ -3,6 +3,7 @@ package grapple.bot.jira;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import grapple.bot.room.Messages;
 import grapple.state.BadInput;
 import grapple.state.Json;
 import org.junit.jupiter.api.Test;
@@ -35,6 +36,21 @@ class JiraProjectConfigTest {
         .isInstanceOf(BadInput.class)
         .hasMessageContaining("…/projects/KEY, …/browse/KEY-1 or …?projectKey=KEY");
     assertThatThrownBy(() -> JiraProjectConfig.normalise("not a url")).isInstanceOf(BadInput.class);
+  }
+
+  @Test
+  void aRefusedUrlIsEchoedAsCodeNeverAsALink() {
+    for (String url :
+        new String[] {
+          "[x](https://evil.example/)", "https://jira.example/*a*_[x](https://e.example/)"
+        }) {
+      assertThatThrownBy(() -> JiraProjectConfig.normalise(url))
+          .satisfies(
+              e ->
+                  assertThat(Messages.notice(e.getMessage()).path("formatted_body").asText())
+                      .contains("<code>" + url + "</code>")
+                      .doesNotContain("<a ", "<em>"));
+    }
   }
 
   @Test

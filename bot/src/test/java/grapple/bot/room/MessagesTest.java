@@ -3,6 +3,7 @@ package grapple.bot.room;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.commands.Markdown;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -127,8 +128,70 @@ class MessagesTest {
   }
 
   @Test
+  void theBodyReadsAsWrittenWithoutTheEscapesThatGuardTheHtml() {
+    ObjectNode notice =
+        Messages.notice(
+            "The webhook **"
+                + Markdown.escape("my_hook [x](https://e.example) & *y*")
+                + "** expires.");
+
+    assertThat(notice.get("body").asText())
+        .isEqualTo("The webhook **my_hook [x](https://e.example) & *y*** expires.");
+    assertThat(notice.get("formatted_body").asText())
+        .isEqualTo(
+            "<p>The webhook <strong>my_hook [x](https://e.example) &amp; *y*</strong>"
+                + " expires.</p>");
+  }
+
+  @Test
+  void theBodyKeepsMarkupAndCodeSpansAsWritten() {
+    String markdown =
+        "Webhook "
+            + Markdown.code("a\\_b`c")
+            + " removed; see [the docs](https://d.example/a_b).\n\n- "
+            + Markdown.escape("1. not a list")
+            + "\n\n```\nx \\_ y\n```";
+
+    ObjectNode notice = Messages.notice(markdown);
+
+    assertThat(notice.get("body").asText())
+        .isEqualTo(
+            "Webhook ``a\\_b`c`` removed; see [the docs](https://d.example/a_b).\n\n- 1. not a"
+                + " list\n\n```\nx \\_ y\n```");
+    assertThat(notice.get("formatted_body").asText())
+        .contains("<code>a\\_b`c</code>", "<li>1. not a list</li>", "x \\_ y");
+  }
+
+  @Test
+  void aCutNeverOpensACodeSpanWhoseTextWouldBecomeALink() {
+    int maxChars = Messages.MAX_CONTENT_BYTES / 4;
+    String echoed = Markdown.code("[click](https://evil.example/) and some more words here");
+    String markdown = "a".repeat(maxChars - 40) + " " + echoed + " tail".repeat(100);
+
+    ObjectNode notice = Messages.notice(markdown);
+
+    assertThat(notice.get("formatted_body").asText())
+        .doesNotContain("<a ")
+        .doesNotContain("evil.example")
+        .endsWith("(cut: the message was too long)</p>");
+    assertThat(notice.get("body").asText()).doesNotContain("evil.example");
+  }
+
+  @Test
+  void aCutNeverSplitsAnEmoji() {
+    int maxChars = Messages.MAX_CONTENT_BYTES / 4;
+    String markdown = "a".repeat(maxChars - 1) + "😀".repeat(10);
+
+    String cut = Messages.cutSource(markdown);
+
+    assertThat(cut).startsWith("a".repeat(maxChars - 1) + "\n\n");
+    assertThat(cut.codePoints().noneMatch(cp -> cp >= 0xD800 && cp <= 0xDFFF)).isTrue();
+  }
+
+  @Test
   void deeplyNestedQuotesAndListsRenderWithoutOverflowingTheStack() {
     assertThat(Messages.renderEscapedMarkdown("> ".repeat(20_000) + "a")).contains("a");
+    assertThat(Messages.notice("> ".repeat(5_000) + "a\\_b").get("body").asText()).endsWith("a_b");
     assertThat(Messages.renderUserMarkdown("- ".repeat(20_000) + "a")).contains("a");
     assertThat(Messages.renderUserMarkdown("[".repeat(20_000) + "a" + "]".repeat(20_000)))
         .contains("a");

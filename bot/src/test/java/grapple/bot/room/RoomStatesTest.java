@@ -44,4 +44,26 @@ class RoomStatesTest {
     member(ALICE, "leave");
     assertThat(rooms.mayStillBeDirectChat(DM, BOT, ALICE)).as("they left").isFalse();
   }
+
+  @Test
+  void aPowerLevelRefusalShowsTheUserIdAsCodeNotMarkdown() {
+    String user = "@*a*_b_[x](https://evil.example):test";
+    rooms.apply(
+        new RoomEvent.State(
+            DM, "$join", user, "m.room.member", user, Json.object().put("membership", "join")));
+    rooms.apply(
+        new RoomEvent.State(
+            DM, "$pl", BOT, "m.room.power_levels", "", Json.object().put("state_default", 50)));
+
+    String why = rooms.whyMayNotSendState(DM, user, "uk.half-shot.matrix-hookshot.feed").get();
+    String html = Messages.notice(why).path("formatted_body").asText();
+
+    assertThat(html)
+        .startsWith("<p><code>@*a*_b_[x](https://evil.example):test</code>'s power level")
+        .contains("<code>uk.half-shot.matrix-hookshot.feed</code>")
+        .doesNotContain("<a ", "<em>");
+    String notJoined = rooms.whyMayNotSendState(DM, "@_x_:test", "t").get();
+    assertThat(Messages.notice(notJoined).path("formatted_body").asText())
+        .isEqualTo("<p><code>@_x_:test</code> is not in this room</p>");
+  }
 }

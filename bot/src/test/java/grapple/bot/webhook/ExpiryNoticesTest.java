@@ -139,7 +139,10 @@ class ExpiryNoticesTest {
     assertThat(ExpiryNotices.due(expiry, changed, expiry.minus(Duration.ofDays(3)))).isTrue();
     assertThat(ExpiryNotices.due(expiry, changed, expiry.minus(Duration.ofMinutes(16)))).isTrue();
     assertThat(ExpiryNotices.due(expiry, changed, expiry.minus(Duration.ofMinutes(15)))).isFalse();
-    assertThat(ExpiryNotices.notice("a*b", Duration.ofMinutes(90)).path("body").asText())
-        .isEqualTo("The webhook **a\\*b** will be expiring in 1 hour.");
+    ObjectNode notice = ExpiryNotices.notice("a*b", Duration.ofMinutes(90));
+    assertThat(notice.path("body").asText())
+        .isEqualTo("The webhook **a*b** will be expiring in 1 hour.");
+    assertThat(notice.path("formatted_body").asText())
+        .isEqualTo("<p>The webhook <strong>a*b</strong> will be expiring in 1 hour.</p>");
   }
 }

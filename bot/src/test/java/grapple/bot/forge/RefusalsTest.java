@@ -1,0 +1,37 @@
+package grapple.bot.forge;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.room.Messages;
+import org.junit.jupiter.api.Test;
+
+/** A forge's error text is its own words: shown as written, never as the bot's markup. */
+class RefusalsTest {
+  private static final String SAID =
+      "Bad `title`: see [docs](https://evil.example/) *now*\n<b>x</b>";
+
+  @Test
+  void aForgesWordsCannotAddALinkOrMarkupToTheReply() {
+    for (int status : new int[] {0, 404, 422}) {
+      ObjectNode notice =
+          Messages.notice(
+              Refusals.explain(new ForgeException(status, SAID), "GitHub", "Link again.", "ask."));
+
+      assertThat(notice.path("formatted_body").asText())
+          .as("status %d", status)
+          .contains("https://evil.example/")
+          .doesNotContain("<a ", "<em>", "<code>", "<b>");
+      assertThat(notice.path("body").asText())
+          .as("status %d", status)
+          .contains("Bad `title`: see [docs](https://evil.example/) *now* <b>x</b>");
+    }
+  }
+
+  @Test
+  void aLongErrorIsCut() {
+    String said = Refusals.explain(new ForgeException(500, "x".repeat(10_000)), "GitLab", "", "");
+
+    assertThat(said).hasSizeLessThan(300).contains("x…");
+  }
+}
