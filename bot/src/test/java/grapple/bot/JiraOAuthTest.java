@@ -196,4 +196,24 @@ class JiraOAuthTest {
         .startsWith("You are not logged into JIRA");
     assertThat(hub.gateway.takeSent(Duration.ofMillis(500))).as("told once").isNull();
   }
+
+  /**
+   * The client secret rotated on Atlassian but not in the config: Atlassian refuses the client (401
+   * access_denied), not the user's refresh token. The login stays linked (nobody is told it
+   * expired) and works again once the secret is right.
+   */
+  @Test
+  void aRefusedClientSecretKeepsTheLoginUntilTheOperatorFixesIt() throws Exception {
+    login();
+    jira.oauthApp(CLIENT_ID, "rotated-on-atlassian-only");
+    clock.advance(Duration.ofHours(2));
+
+    String refused = reply(TestHub.ROOM, "!grapple jira project " + jira.url() + "/projects/ACME");
+
+    assertThat(refused).doesNotStartWith("You are not logged into JIRA");
+    assertThat(hub.gateway.takeSent(Duration.ofMillis(500))).as("nobody told").isNull();
+    jira.oauthApp(CLIENT_ID, CLIENT_SECRET);
+    assertThat(reply(TestHub.ROOM, "!grapple jira project " + jira.url() + "/projects/ACME"))
+        .isEqualTo("Room configured to bridge Jira project ACME.");
+  }
 }

@@ -31,6 +31,9 @@ final class GithubAccounts implements Mentions {
   static final String SERVICE = "github";
   private static final String INSTANCE = "";
 
+  /** GitHub's {@code error} when the refresh token is expired, revoked or already used. */
+  private static final String BAD_REFRESH_TOKEN = "bad_refresh_token";
+
   /** The leader refreshes tokens expiring within this. */
   static final Duration REFRESH_AHEAD = Duration.ofMinutes(30);
 
@@ -176,7 +179,9 @@ final class GithubAccounts implements Mentions {
               settings.oauth().get(),
               Map.of("grant_type", "refresh_token", "refresh_token", account.refreshToken()));
     } catch (ForgeException e) {
-      if (e.status() == 0 || e.status() >= 500) throw e;
+      // Only a refused refresh token is the user's: a refused client (a wrong clientSecret) or any
+      // other answer is the operator's to fix, and unlinking would cost every user their login.
+      if (!e.oauthError().equals(BAD_REFRESH_TOKEN)) throw e;
       Optional<Account> now = account(account.matrixUser());
       if (now.isPresent() && renewedSince(account, now.get()))
         return now; // another instance renewed it meanwhile

@@ -186,6 +186,29 @@ class GithubAccountsTest {
     assertThat(accounts.account(ALICE)).isEmpty();
   }
 
+  /**
+   * An operator who rotated the client secret on GitHub but not in the config: GitHub refuses the
+   * client, not the user's refresh token. Unlinking would log every user out for the operator's
+   * mistake; the link stays, and refreshes once the secret is right.
+   */
+  @Test
+  void aRefusedClientSecretKeepsTheLinkUntilTheOperatorFixesIt() throws Exception {
+    accounts.linkCode(ALICE, github.authorizeCode("alice"));
+    clock.advance(USER_TOKEN_LIFETIME.minusMinutes(2));
+    GithubAccounts misconfigured = accounts(CLIENT_ID, "rotated-on-github-only");
+
+    misconfigured.refreshExpiring();
+    assertThatThrownBy(() -> misconfigured.token(ALICE))
+        .isInstanceOf(ForgeException.class)
+        .hasMessageContaining("client_secret");
+
+    assertThat(accounts.account(ALICE)).as("still linked").isPresent();
+    accounts.refreshExpiring();
+    assertThat(accounts.account(ALICE).orElseThrow().expiresAt())
+        .as("refreshed with the right secret")
+        .isEqualTo(clock.instant().plus(USER_TOKEN_LIFETIME));
+  }
+
   @Test
   void anOutageDuringRefreshKeepsTheLink() throws Exception {
     accounts.linkCode(ALICE, github.authorizeCode("alice"));
