@@ -68,7 +68,8 @@ class OAuthCallbackTest {
             new PeopleLinks(db, clock),
             client,
             settings,
-            clock);
+            clock,
+            (user, text) -> {});
     states = new OAuthStates(db, clock);
     ServiceContext context =
         new ServiceContext(
