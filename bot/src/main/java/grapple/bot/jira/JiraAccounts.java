@@ -299,11 +299,11 @@ final class JiraAccounts {
             + " login` here.");
   }
 
-  /** Forgets every JIRA link of the user; true if there was one. */
+  /**
+   * Forgets every JIRA link of the user (those of an instance no longer in the config too); true if
+   * there was one.
+   */
   boolean logout(String matrixUser) {
-    boolean any = store.unlink(SERVICE, CLOUD, matrixUser);
-    for (String instance : settings.instances().keySet())
-      any |= store.unlink(SERVICE, instance, matrixUser);
-    return any;
+    return store.unlinkAll(SERVICE, matrixUser);
   }
 }
