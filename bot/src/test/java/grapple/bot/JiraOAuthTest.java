@@ -196,4 +196,45 @@ class JiraOAuthTest {
         .startsWith("You are not logged into JIRA");
     assertThat(hub.gateway.takeSent(Duration.ofMillis(500))).as("told once").isNull();
   }
+
+  /**
+   * The client secret rotated on Atlassian but not in the config: Atlassian refuses the client (401
+   * access_denied), not the user's refresh token. The login stays linked (nobody is told it
+   * expired) and works again once the secret is right.
+   */
+  @Test
+  void aRefusedClientSecretKeepsTheLoginUntilTheOperatorFixesIt() throws Exception {
+    login();
+    jira.oauthApp(CLIENT_ID, "rotated-on-atlassian-only");
+    clock.advance(Duration.ofHours(2));
+
+    String refused = reply(TestHub.ROOM, "!grapple jira project " + jira.url() + "/projects/ACME");
+
+    assertThat(refused).doesNotStartWith("You are not logged into JIRA");
+    assertThat(hub.gateway.takeSent(Duration.ofMillis(500))).as("nobody told").isNull();
+    jira.oauthApp(CLIENT_ID, CLIENT_SECRET);
+    assertThat(reply(TestHub.ROOM, "!grapple jira project " + jira.url() + "/projects/ACME"))
+        .isEqualTo("Room configured to bridge Jira project ACME.");
+  }
+
+  /**
+   * A Data Center token linked under an instance name the operator has since renamed or removed:
+   * {@code jira logout} still deletes it (it is no one's to use, and the links API would go on
+   * showing it).
+   */
+  @Test
+  void logoutDeletesTheTokensOfAnInstanceNoLongerConfigured() throws Exception {
+    login();
+    grapple.state.LinkedAccounts store =
+        new grapple.state.LinkedAccounts(hub.db, grapple.state.SecretBox.of(new byte[32]), clock);
+    store.link(
+        new grapple.state.LinkedAccounts.Account(
+            "jira", "renamed", ALICE, "alice", "alice", "dc-token-0123", null, null, null));
+
+    assertThat(reply(DM, "jira logout")).startsWith("Logged out of JIRA");
+
+    assertThat(store.get("jira", "renamed", ALICE)).isEmpty();
+    assertThat(store.get("jira", "@cloud", ALICE)).isEmpty();
+    assertThat(reply(DM, "jira logout")).isEqualTo("You had not linked a JIRA account.");
+  }
 }

@@ -210,6 +210,21 @@ public final class LinkedAccounts {
         });
   }
 
+  /**
+   * Removes every link of the user on the service, whatever the instance (one no longer configured
+   * included); true if there was one.
+   */
+  public boolean unlinkAll(String service, String matrixUser) {
+    return db.writeAndWait(
+        c ->
+            Sql.update(
+                    c,
+                    "DELETE FROM linked_accounts WHERE service = ? AND matrix_user = ?",
+                    service,
+                    matrixUser)
+                > 0);
+  }
+
   private Optional<Account> opened(ResultSet rs) throws SQLException {
     String service = rs.getString("service");
     String instance = rs.getString("instance");

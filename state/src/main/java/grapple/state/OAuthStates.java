@@ -10,10 +10,19 @@ import java.util.Optional;
 
 /**
  * The {@code state} of OAuth logins in progress: random, bound to the Matrix user who asked, valid
- * 30 minutes and usable once, so a callback cannot be replayed or forged for someone else.
+ * 30 minutes and usable once, so a callback cannot be replayed or forged for someone else; at most
+ * {@link #PER_USER} per user and service.
  */
 public final class OAuthStates {
   public static final Duration VALID_FOR = Duration.ofMinutes(30);
+
+  /**
+   * Logins one user may have in progress per service; a newer one drops the oldest. Without it
+   * anyone allowed to start a login for a user (a room's API key, a script repeating {@code github
+   * login}) could store a row per request for 30 minutes.
+   */
+  public static final int PER_USER = 10;
+
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private final Database db;
@@ -45,6 +54,18 @@ public final class OAuthStates {
               instance,
               matrixUser,
               now);
+          Sql.update(
+              c,
+              "DELETE FROM oauth_states WHERE service = ? AND matrix_user = ? AND state <> ?"
+                  + " AND state NOT IN (SELECT state FROM oauth_states WHERE service = ?"
+                  + " AND matrix_user = ? AND state <> ? ORDER BY created_at DESC LIMIT ?)",
+              service,
+              matrixUser,
+              state,
+              service,
+              matrixUser,
+              state,
+              PER_USER - 1);
           return Sql.update(
               c, "DELETE FROM oauth_states WHERE created_at < ?", now - VALID_FOR.toMillis());
         });

@@ -123,6 +123,27 @@ class ForgeStoresTest extends OnBothDialects {
   }
 
   @Test
+  void aUsersLoginsInProgressAreCappedTheOldestDropped() {
+    OAuthStates states = new OAuthStates(db, clock);
+    String bobs = states.issue("github", "", "@bob:x");
+    String alicesJira = states.issue("jira", "@cloud", "@alice:x");
+    List<String> alices = new java.util.ArrayList<>();
+    for (int i = 0; i <= OAuthStates.PER_USER; i++) {
+      // The last two in the same millisecond: the newest must stay even when it ties.
+      if (i < OAuthStates.PER_USER) clock = Clock.offset(clock, Duration.ofMillis(1));
+      alices.add(new OAuthStates(db, clock).issue("github", "", "@alice:x"));
+    }
+
+    assertThat(db.first("SELECT COUNT(*) FROM oauth_states", rs -> rs.getLong(1)))
+        .hasValue(OAuthStates.PER_USER + 2L);
+    assertThat(states.take("github", alices.get(0))).as("the oldest").isEmpty();
+    for (String newer : alices.subList(1, alices.size()))
+      assertThat(states.take("github", newer)).isPresent();
+    assertThat(states.take("github", bobs)).as("another user's").isPresent();
+    assertThat(states.take("jira", alicesJira)).as("another service's").isPresent();
+  }
+
+  @Test
   void aDeliveryIsClaimedOnceAndItsRepeatUndoesItsWrite() {
     ForgeDeliveries deliveries = new ForgeDeliveries(db, clock);
     OutboxStore outbox = new OutboxStore(db);

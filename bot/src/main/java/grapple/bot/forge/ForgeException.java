@@ -11,10 +11,21 @@ import grapple.state.CheckedMessageException;
 public final class ForgeException extends CheckedMessageException {
   private static final long serialVersionUID = 1L;
   private final int status;
+  private final String oauthError;
 
   public ForgeException(int status, String message) {
+    this(status, message, "");
+  }
+
+  /**
+   * A refusal of an OAuth token endpoint: {@code oauthError} is its {@code error} code ({@code
+   * bad_refresh_token}, {@code invalid_grant}, {@code incorrect_client_credentials}…), which says
+   * whether the grant (the user's) or the client (the operator's config) was refused.
+   */
+  public ForgeException(int status, String message, String oauthError) {
     super(message);
     this.status = status;
+    this.oauthError = oauthError;
   }
 
   public int status() {
@@ -27,6 +38,11 @@ public final class ForgeException extends CheckedMessageException {
    */
   public String said() {
     return Markdown.escape(getMessage());
+  }
+
+  /** The OAuth {@code error} code of a token endpoint's refusal; {@code ""} otherwise. */
+  public String oauthError() {
+    return oauthError;
   }
 
   /** The token is not (or no longer) valid. */

@@ -113,6 +113,22 @@ public final class OAuthCallback {
     Map<String, String> query = request.query();
     String state = query.getOrDefault("state", "");
     String code = query.getOrDefault("code", "");
+    String setup = query.getOrDefault("setup_action", "");
+    if (!setup.isEmpty()) return installed(setup);
+    String error = query.getOrDefault("error", "");
+    if (!error.isEmpty()) {
+      // The user said no on the forge's page (access_denied), or it refused the request: the
+      // state, if any, is spent.
+      if (!state.isEmpty()) states.take(wording.service(), state);
+      return page(
+          400,
+          wording.forge() + " login failed",
+          wording.refuser()
+              + " did not link your account: "
+              + Messages.escapeHtml(query.getOrDefault("error_description", error))
+              + ". Start again with "
+              + startAgain());
+    }
     if (state.isEmpty() || code.isEmpty()) {
       return page(
           400,
@@ -153,6 +169,25 @@ public final class OAuthCallback {
               + wording.service()
               + " login</code>.");
     }
+  }
+
+  /**
+   * Where a GitHub App's installation sends the browser back ({@code setup_action} {@code install},
+   * {@code update} or {@code request}, and no state: no one's account is linked by it).
+   */
+  private Response installed(String setup) {
+    String what =
+        switch (setup) {
+          case "install" -> "The " + wording.forge() + " App is installed.";
+          case "update" -> "The installation of the " + wording.forge() + " App is updated.";
+          case "request" ->
+              "The installation of the "
+                  + wording.forge()
+                  + " App awaits the approval of an organisation owner.";
+          default ->
+              wording.forge() + " says the installation is '" + Messages.escapeHtml(setup) + "'.";
+        };
+    return page(200, wording.forge() + " App", what + " You can close this page.");
   }
 
   private String startAgain() {

@@ -17,6 +17,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,6 +32,9 @@ final class GithubAccounts implements Mentions {
   static final String SERVICE = "github";
   private static final String INSTANCE = "";
 
+  /** GitHub's {@code error} when the refresh token is expired, revoked or already used. */
+  private static final String BAD_REFRESH_TOKEN = "bad_refresh_token";
+
   /** The leader refreshes tokens expiring within this. */
   static final Duration REFRESH_AHEAD = Duration.ofMinutes(30);
 
@@ -39,6 +43,7 @@ final class GithubAccounts implements Mentions {
   private final GithubClient client;
   private final GithubSettings settings;
   private final Clock clock;
+  private final BiConsumer<String, String> tell;
 
   /**
    * How long an answer of {@link #matrixUserFor} is reused. An event names several people and each
@@ -56,17 +61,20 @@ final class GithubAccounts implements Mentions {
   /** Whom a login mentions, and until when that answer holds. */
   private record Mention(Optional<String> matrixUser, Instant until) {}
 
+  /** {@code tell}: sends a user a direct message (Markdown), e.g. that their login expired. */
   GithubAccounts(
       LinkedAccounts store,
       PeopleLinks people,
       GithubClient client,
       GithubSettings settings,
-      Clock clock) {
+      Clock clock,
+      BiConsumer<String, String> tell) {
     this.store = store;
     this.people = people;
     this.client = client;
     this.settings = settings;
     this.clock = clock;
+    this.tell = tell;
   }
 
   /** Checks a personal access token with GitHub and links it; returns the account. */
@@ -166,7 +174,7 @@ final class GithubAccounts implements Mentions {
     Optional<Account> stored = account(account.matrixUser());
     if (stored.isPresent() && renewedSince(account, stored.get())) return stored;
     if (account.refreshToken() == null || settings.oauth().isEmpty()) {
-      unlink(account, "its token expired and cannot be refreshed");
+      expired(account, "its token expired and cannot be refreshed");
       return Optional.empty();
     }
     JsonNode tokens;
@@ -176,11 +184,13 @@ final class GithubAccounts implements Mentions {
               settings.oauth().get(),
               Map.of("grant_type", "refresh_token", "refresh_token", account.refreshToken()));
     } catch (ForgeException e) {
-      if (e.status() == 0 || e.status() >= 500) throw e;
+      // Only a refused refresh token is the user's: a refused client (a wrong clientSecret) or any
+      // other answer is the operator's to fix, and unlinking would cost every user their login.
+      if (!e.oauthError().equals(BAD_REFRESH_TOKEN)) throw e;
       Optional<Account> now = account(account.matrixUser());
       if (now.isPresent() && renewedSince(account, now.get()))
         return now; // another instance renewed it meanwhile
-      unlink(account, "GitHub refused to refresh its token (" + e.getMessage() + ")");
+      expired(account, "GitHub refused to refresh its token (" + e.getMessage() + ")");
       return Optional.empty();
     }
     Account fresh = withTokens(account, tokens);
@@ -198,10 +208,19 @@ final class GithubAccounts implements Mentions {
         store, SERVICE, clock.instant().plus(REFRESH_AHEAD), this::refresh);
   }
 
-  private void unlink(Account account, String why) {
-    store.unlink(SERVICE, INSTANCE, account.matrixUser());
+  /**
+   * Unlinks an account whose token expired for good and tells its user, once: whoever unlinks it (a
+   * command, the leader's chore, another instance) tells; the others find it gone.
+   */
+  private void expired(Account account, String why) {
+    boolean unlinked = store.unlink(SERVICE, INSTANCE, account.matrixUser());
     mentions.clear();
+    if (!unlinked) return;
     log.info("github: unlinked {} ({}): {}", account.matrixUser(), account.login(), why);
+    tell.accept(
+        account.matrixUser(),
+        "Your GitHub login has expired and could not be renewed. Log in again with `github"
+            + " login` here.");
   }
 
   boolean logout(String matrixUser) {

@@ -241,7 +241,9 @@ final class GithubClient {
     JsonNode answer = json(request);
     if (answer.has("error")) {
       throw new ForgeException(
-          400, answer.path("error_description").asText(answer.path("error").asText()));
+          400,
+          answer.path("error_description").asText(answer.path("error").asText()),
+          answer.path("error").asText());
     }
     return answer;
   }

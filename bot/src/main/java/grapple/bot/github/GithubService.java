@@ -9,6 +9,7 @@ import grapple.bot.forge.Batches;
 import grapple.bot.forge.ForgeRunning;
 import grapple.bot.forge.Intake;
 import grapple.bot.forge.OAuthCallback;
+import grapple.bot.room.Messages;
 import grapple.state.BadInput;
 import grapple.state.OAuthStates;
 import grapple.state.OutboxStore;
@@ -68,7 +69,8 @@ public final class GithubService extends AbstractService<GithubSettings> {
                 new PeopleLinks(context.database(), context.clock()),
                 client,
                 github,
-                context.clock()),
+                context.clock(),
+                (user, text) -> context.outbox().directMessage(user, Messages.notice(text))),
             app,
             context);
     GithubRepos repos = new GithubRepos(parts, new RepoCommands(parts));

@@ -37,6 +37,13 @@ final class JiraAccounts {
 
   static final String SCOPES = "read:jira-work write:jira-work read:jira-user offline_access";
 
+  /**
+   * Atlassian's {@code error} when the refresh token itself is refused (expired, revoked, rotated
+   * away): {@code invalid_grant}, or {@code unauthorized_client} ("refresh_token is invalid").
+   */
+  private static final java.util.Set<String> REFUSED_GRANT =
+      java.util.Set.of("invalid_grant", "unauthorized_client");
+
   /** The leader refreshes tokens expiring within this. */
   static final Duration REFRESH_AHEAD = Duration.ofMinutes(15);
 
@@ -264,7 +271,10 @@ final class JiraAccounts {
               oauth(),
               Json.object().put("grant_type", "refresh_token").put("refresh_token", refresh));
     } catch (ForgeException e) {
-      if (e.transient_()) throw e;
+      // Only a refused refresh token is the user's: a refused client (401 access_denied, a wrong
+      // clientSecret) or any other answer is the operator's to fix, and unlinking would cost every
+      // user their login.
+      if (!REFUSED_GRANT.contains(e.oauthError())) throw e;
       expired(stored.get(), "Atlassian refused the refresh (" + e.getMessage() + ")");
       return Optional.empty();
     }
@@ -289,11 +299,11 @@ final class JiraAccounts {
             + " login` here.");
   }
 
-  /** Forgets every JIRA link of the user; true if there was one. */
+  /**
+   * Forgets every JIRA link of the user (those of an instance no longer in the config too); true if
+   * there was one.
+   */
   boolean logout(String matrixUser) {
-    boolean any = store.unlink(SERVICE, CLOUD, matrixUser);
-    for (String instance : settings.instances().keySet())
-      any |= store.unlink(SERVICE, instance, matrixUser);
-    return any;
+    return store.unlinkAll(SERVICE, matrixUser);
   }
 }

@@ -134,7 +134,10 @@ final class JiraClient {
     // Not JSON (an HTML error page): the status says enough.
     JsonNode json = ForgeHttp.parseOrNull(http.text(response));
     if (response.isSuccessful()) return json == null ? Json.object() : json;
-    throw new ForgeException(response.code(), message(json, response.code()));
+    throw new ForgeException(
+        response.code(),
+        message(json, response.code()),
+        json != null && json.path("error").isTextual() ? json.get("error").asText() : "");
   }
 
   /**

@@ -43,6 +43,7 @@ class GithubAccountsTest {
   private LinkedAccounts store;
   private GithubClient client;
   private GithubAccounts accounts;
+  private final List<String> told = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   @BeforeEach
   void start() {
@@ -175,15 +176,46 @@ class GithubAccountsTest {
   }
 
   @Test
-  void aRefusedRefreshUnlinks() throws Exception {
+  void aRefusedRefreshUnlinksAndTellsTheUserOnce() throws Exception {
     Account linked = accounts.linkCode(ALICE, github.authorizeCode("alice"));
     github.expire(linked.refreshToken());
     clock.advance(USER_TOKEN_LIFETIME.minusMinutes(1));
 
     Optional<String> token = accounts.token(ALICE);
+    accounts.refreshExpiring();
+    accounts.refresh(linked);
 
     assertThat(token).isEmpty();
     assertThat(accounts.account(ALICE)).isEmpty();
+    assertThat(told)
+        .containsExactly(
+            ALICE
+                + ": Your GitHub login has expired and could not be renewed. Log in again with"
+                + " `github login` here.");
+  }
+
+  /**
+   * An operator who rotated the client secret on GitHub but not in the config: GitHub refuses the
+   * client, not the user's refresh token. Unlinking would log every user out for the operator's
+   * mistake; the link stays, and refreshes once the secret is right.
+   */
+  @Test
+  void aRefusedClientSecretKeepsTheLinkUntilTheOperatorFixesIt() throws Exception {
+    accounts.linkCode(ALICE, github.authorizeCode("alice"));
+    clock.advance(USER_TOKEN_LIFETIME.minusMinutes(2));
+    GithubAccounts misconfigured = accounts(CLIENT_ID, "rotated-on-github-only");
+
+    misconfigured.refreshExpiring();
+    assertThatThrownBy(() -> misconfigured.token(ALICE))
+        .isInstanceOf(ForgeException.class)
+        .hasMessageContaining("client_secret");
+
+    assertThat(accounts.account(ALICE)).as("still linked").isPresent();
+    accounts.refreshExpiring();
+    assertThat(accounts.account(ALICE).orElseThrow().expiresAt())
+        .as("refreshed with the right secret")
+        .isEqualTo(clock.instant().plus(USER_TOKEN_LIFETIME));
+    assertThat(told).as("nobody told their login expired").isEmpty();
   }
 
   @Test
@@ -196,6 +228,7 @@ class GithubAccountsTest {
 
     assertThat(accounts.account(ALICE)).isPresent();
     assertThat(accounts.token(ALICE)).isPresent();
+    assertThat(told).isEmpty();
   }
 
   @Test
@@ -214,6 +247,7 @@ class GithubAccountsTest {
 
     assertThat(accounts.token(ALICE)).isEmpty();
     assertThat(accounts.account(ALICE)).isEmpty();
+    assertThat(told).hasSize(1);
   }
 
   @Test
@@ -266,7 +300,13 @@ class GithubAccountsTest {
 
   private GithubAccounts accounts(String clientId, String clientSecret) {
     GithubSettings settings = GithubFixtures.oauthSettings(github, clientId, clientSecret);
-    return new GithubAccounts(store, new PeopleLinks(db, clock), client, settings, clock);
+    return new GithubAccounts(
+        store,
+        new PeopleLinks(db, clock),
+        client,
+        settings,
+        clock,
+        (user, text) -> told.add(user + ": " + text));
   }
 
   private PeopleLinks.Identity githubIdentityOf(String matrixUser) {

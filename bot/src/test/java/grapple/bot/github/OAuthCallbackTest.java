@@ -68,7 +68,8 @@ class OAuthCallbackTest {
             new PeopleLinks(db, clock),
             client,
             settings,
-            clock);
+            clock,
+            (user, text) -> {});
     states = new OAuthStates(db, clock);
     ServiceContext context =
         new ServiceContext(
@@ -160,6 +161,45 @@ class OAuthCallbackTest {
     assertThat(callbackWithAlicesCode(state).statusCode())
         .as("the state a page without a code left alone")
         .isEqualTo(200);
+  }
+
+  @Test
+  void cancellingOnGithubIsAClearPageAndSpendsTheState() throws Exception {
+    String state = states.issue("github", "", ALICE);
+
+    HttpResponse<String> page =
+        callback(
+            "error=access_denied&error_description=The+user+has+denied+your+application+access."
+                + "&error_uri=https%3A%2F%2Fdocs.github.com&state="
+                + state);
+
+    assertThat(page.statusCode()).isEqualTo(400);
+    assertThat(page.body())
+        .contains("GitHub did not link your account: The user has denied your application access.")
+        .contains("<code>github login</code>")
+        .doesNotContain("lacks its code or state");
+    assertThat(callbackWithAlicesCode(state).statusCode()).as("the state is spent").isEqualTo(404);
+    assertThat(accounts.account(ALICE)).isEmpty();
+  }
+
+  /**
+   * After an organisation installs the GitHub App (the {@code org_url} of /v1/github/oauth), GitHub
+   * sends the browser to the callback with {@code installation_id} and {@code setup_action}, and a
+   * code but no state when the App asks for the user's authorization during installation.
+   */
+  @Test
+  void anAppInstallationComingBackIsSaidToBeDoneAndLinksNobody() throws Exception {
+    HttpResponse<String> installed =
+        callback(
+            "code=" + github.authorizeCode("alice") + "&installation_id=42&setup_action=install");
+    HttpResponse<String> requested = callback("installation_id=42&setup_action=request");
+
+    assertThat(installed.statusCode()).isEqualTo(200);
+    assertThat(installed.body()).contains("The GitHub App is installed. You can close this page.");
+    assertThat(requested.statusCode()).isEqualTo(200);
+    assertThat(requested.body()).contains("awaits the approval of an organisation owner");
+    assertThat(github.requestsTo("POST", "/login/oauth/access_token")).isEmpty();
+    assertThat(linked).isEmpty();
   }
 
   /** A state issued for alice's GitHub login, {@code ago} before now. */
