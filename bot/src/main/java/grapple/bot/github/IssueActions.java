@@ -49,9 +49,25 @@ final class IssueActions {
           .token(sender)
           .orElseThrow(() -> new BadInput("github", GithubParts.NOT_LINKED));
     } catch (ForgeException e) {
-      throw new BadInput(
-          "github", "Your GitHub token could not be refreshed: " + e.said() + ". Try again later.");
+      throw new BadInput("github", refreshFailed(e));
     }
+  }
+
+  /**
+   * Why the user's token could not be refreshed, and whose move it is: a refused OAuth client (its
+   * secret rotated on GitHub but not in the config) is the operator's to fix, anything else passes.
+   */
+  static String refreshFailed(ForgeException e) {
+    // The forge's words are shown literally, as ForgeException.said() shows them.
+    String said = e.getMessage().strip();
+    while (said.endsWith(".")) said = said.substring(0, said.length() - 1);
+    String next =
+        e.oauthError().isEmpty()
+            ? "Try again later."
+            : "GitHub refused the bot's OAuth app ("
+                + Markdown.code(e.oauthError())
+                + "): ask the bot's operator to check `github.oauth` in its config.";
+    return "Your GitHub token could not be refreshed: " + Markdown.escape(said) + ". " + next;
   }
 
   private String create(GithubRepoConfig config, String token, List<String> args)
