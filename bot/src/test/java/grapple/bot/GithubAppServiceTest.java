@@ -102,6 +102,33 @@ class GithubAppServiceTest {
   }
 
   /**
+   * GitHub tells the app's webhook when an installation changes (uninstalled, suspended,
+   * repositories taken away or added): the bot then asks afresh which installation covers a
+   * repository and for its token, instead of using what it remembered for up to ten minutes.
+   */
+  @Test
+  void anInstallationEventMakesTheNextCallAskForTheInstallationAfresh() throws Exception {
+    HookClient hooks = follow();
+    int number = github.repo("o/r").issue("Broken thing", "alice");
+    assertThat(hub.reply(TestHub.ROOM, BOB, "what about #" + number + "?"))
+        .contains("Broken thing");
+    assertThat(github.requestsTo("GET", "/repos/o/r/installation"))
+        .as("asked at setup, remembered for the hotlink")
+        .hasSize(1);
+
+    byte[] event =
+        Json.write(
+                Json.object()
+                    .put("action", "removed")
+                    .set("installation", Json.object().put("id", 7)))
+            .getBytes(StandardCharsets.UTF_8);
+    assertThat(post(hooks, "installation_repositories", event)).isEqualTo(202);
+    assertThat(hub.reply(TestHub.ROOM, BOB, "and #" + number + "?")).contains("Broken thing");
+
+    assertThat(github.requestsTo("GET", "/repos/o/r/installation")).hasSize(2);
+  }
+
+  /**
    * Hookshot's onIssueStateChange: with the App, the actor's latest comment of the last 2 minutes
    * is added to the closed notice (others' comments are not).
    */

@@ -95,6 +95,17 @@ final class AppTokens {
     return installationOf(owner, repo, client) != 0;
   }
 
+  /**
+   * GitHub said an installation changed ({@code installation} or {@code installation_repositories}
+   * event: installed, removed, suspended, repositories added or taken away): what is remembered of
+   * it, and every "not installed" answer, is asked afresh. Without this an uninstalled app's token
+   * would be used until it expired and a new installation found only after minutes.
+   */
+  void installationChanged(long installation) {
+    tokens.remove(installation);
+    installations.values().removeIf(known -> known.id() == installation || known.id() == 0);
+  }
+
   private static String key(String owner, String repo) {
     return (owner + "/" + repo).toLowerCase(Locale.ROOT);
   }

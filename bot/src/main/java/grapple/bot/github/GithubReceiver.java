@@ -125,6 +125,15 @@ final class GithubReceiver {
   }
 
   private CompletableFuture<Response> handle(String event, String delivery, JsonNode payload) {
+    if (parts.app().isPresent()
+        && (event.equals("installation") || event.equals("installation_repositories"))) {
+      long installation = payload.path("installation").path("id").asLong(0);
+      parts.app().get().installationChanged(installation);
+      log.info(
+          "github: the app's installation {} changed ({}); its tokens are asked for afresh",
+          installation,
+          payload.path("action").asText("?"));
+    }
     String fullName = payload.path("repository").path("full_name").asText("");
     List<Active> following = fullName.isEmpty() ? List.of() : repos.following(fullName);
     if (following.isEmpty()) {

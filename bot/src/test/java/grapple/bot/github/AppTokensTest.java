@@ -69,6 +69,33 @@ class AppTokensTest {
   }
 
   @Test
+  void anInstallationEventDropsWhatIsRememberedOfItsInstallation() throws Exception {
+    Optional<String> before = app.forRepo("o", "r");
+    int requests = github.requests().size();
+
+    app.installationChanged(7);
+    Optional<String> after = app.forRepo("o", "r");
+
+    assertThat(before).isPresent();
+    assertThat(after).isPresent();
+    assertThat(github.requests().subList(requests, github.requests().size()))
+        .as("the installation and a token asked for afresh")
+        .anySatisfy(r -> assertThat(r.path()).isEqualTo("/repos/o/r/installation"))
+        .anySatisfy(r -> assertThat(r.path()).isEqualTo(TOKENS));
+  }
+
+  @Test
+  void aRepositoryAddedToTheInstallationIsFoundAtItsEventNotMinutesLater() throws Exception {
+    assertThat(app.forRepo("o", "elsewhere")).isEmpty();
+    github.installation(7, "o").repos("o/elsewhere");
+    assertThat(app.forRepo("o", "elsewhere")).as("remembered as not installed").isEmpty();
+
+    app.installationChanged(7);
+
+    assertThat(app.forRepo("o", "elsewhere")).isPresent();
+  }
+
+  @Test
   void anInstallationTokenIsFetchedOnceAndCached() throws Exception {
     Optional<String> first = app.forRepo("o", "r");
     int requests = github.requests().size();
