@@ -577,14 +577,7 @@ class JsonRpcTest {
       OutboxStore store = new OutboxStore(db);
       store.enqueue(new OutboxStore.Draft("!r:x", "m.room.message", Json.object())).join();
       store.enqueue(new OutboxStore.Draft("!r:x", "m.room.message", Json.object())).join();
-      // Never started: this instance does not lead, its worker holds nothing.
-      Outbox outbox = new Outbox(store, null, 1, Duration.ofSeconds(1));
-      RpcMethod getOutbox =
-          new CoreMethods(null, outbox, null, new Backlog(db))
-              .table().stream()
-                  .filter(m -> m.name().equals("get_outbox"))
-                  .findFirst()
-                  .orElseThrow();
+      RpcMethod getOutbox = getOutbox(db, store);
 
       JsonNode answer =
           getOutbox
@@ -598,6 +591,16 @@ class JsonRpcTest {
     }
   }
 
+  /**
+   * {@code get_outbox} over an outbox whose worker never started: this instance does not lead, its
+   * worker holds nothing, so what it counts comes from the database.
+   */
+  private static RpcMethod getOutbox(Database db, OutboxStore store) {
+    Outbox outbox = new Outbox(store, null, 1, Duration.ofSeconds(1));
+    return new CoreMethods(null, outbox, null, new Backlog(db))
+        .table().stream().filter(m -> m.name().equals("get_outbox")).findFirst().orElseThrow();
+  }
+
   /** The backlog of a call for one room (or by a key limited to rooms) counts those rooms'. */
   @Test
   void getOutboxCountsTheBacklogOfTheRoomsItIsAskedFor(@TempDir Path own) throws Exception {
@@ -605,13 +608,7 @@ class JsonRpcTest {
       OutboxStore store = new OutboxStore(db);
       for (String room : List.of("!r:x.org", "!r:x.org", "!s:x.org"))
         store.enqueue(new OutboxStore.Draft(room, "m.room.message", Json.object())).join();
-      Outbox outbox = new Outbox(store, null, 1, Duration.ofSeconds(1));
-      RpcMethod getOutbox =
-          new CoreMethods(null, outbox, null, new Backlog(db))
-              .table().stream()
-                  .filter(m -> m.name().equals("get_outbox"))
-                  .findFirst()
-                  .orElseThrow();
+      RpcMethod getOutbox = getOutbox(db, store);
       Caller ops = new Caller("ops", Set.of(Caller.ADMIN), List.of());
       Caller onlyR = new Caller("r-ops", Set.of(Caller.ADMIN), List.of("!r:x.org"));
       JsonNode everywhere = Json.MAPPER.nullNode();
