@@ -837,6 +837,11 @@ final class Transformation {
   private static Script compileBounded(Context cx, String source) {
     CompilerEnvirons env = new CompilerEnvirons();
     env.initFromContext(cx);
+    // Rhino's interpreter runs `return f()` as a tail call when it generates no debug info: the
+    // frame is reused, the stack never deepens and no instructions are counted, so
+    // `function f() { return f(); }` would run past the time limit, forever. With debug info it is
+    // an ordinary call, bounded by the stack depth and the instruction observer.
+    env.setGenerateDebugInfo(true);
     ErrorReporter reporter = env.getErrorReporter();
     AstRoot ast = new Parser(env, reporter).parse(source, SOURCE_NAME, 1);
     ScriptNode tree = new IRFactory(env, SOURCE_NAME, source, reporter).transformTree(ast);

@@ -2,11 +2,13 @@ package grapple.bot.webhook;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import grapple.state.BadInput;
 import grapple.state.Json;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -220,6 +222,24 @@ class TransformationTest {
   @Test
   void deepRecursionEnds() {
     endsInTime("function f(n) { return f(n + 1) + 1; } result = f(0);", "Transformation failed");
+  }
+
+  /**
+   * Rhino runs {@code return f()} as a tail call unless it generates debug info: the stack never
+   * deepens and no instruction is counted, so these ran forever, past the time limit, holding a
+   * script thread. Preemptive, so that a regression fails here instead of hanging the build.
+   */
+  @Test
+  void tailCallsEndAsRecursionDoes() {
+    for (String script :
+        List.of(
+            "function f() { return f(); } f();",
+            "function f() { return g(); } function g() { return f(); } f();",
+            "var f = function () { return f(); }; result = f();",
+            "function f() { return f.call(null); } f();")) {
+      assertTimeoutPreemptively(
+          Duration.ofSeconds(10), () -> endsInTime(script, "Transformation failed to run"), script);
+    }
   }
 
   @Test
