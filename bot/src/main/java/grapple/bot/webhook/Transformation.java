@@ -1158,21 +1158,22 @@ final class Transformation {
     if (room != Scriptable.NOT_FOUND && !(room instanceof Undefined)) {
       if (!(room instanceof Boolean b))
         throw new Failed(
-            "Result returned from transformation has a mentions.room that is not a boolean");
+            "Result returned from transformation provided an invalid mentions.room: it must be"
+                + " true or false");
       out.put("room", b);
     }
     Object ids = ScriptableObject.getProperty(m, "user_ids");
     if (ids != Scriptable.NOT_FOUND && !(ids instanceof Undefined)) {
       if (!(ids instanceof NativeArray array) || array.getLength() > 100)
         throw new Failed(
-            "Result returned from transformation has a mentions.user_ids that is not a list of"
-                + " at most 100 user ids");
+            "Result returned from transformation provided an invalid mentions.user_ids: it must be"
+                + " a list of at most 100 user ids");
       ArrayNode list = out.putArray("user_ids");
       for (Object id : array) {
         if (!(id instanceof CharSequence s) || s.length() > 255)
           throw new Failed(
-              "Result returned from transformation has a mentions.user_ids entry that is not a"
-                  + " user id");
+              "Result returned from transformation provided an invalid mentions.user_ids: each"
+                  + " entry must be a user id (a string of at most 255 characters)");
         list.add(s.toString());
       }
     }

@@ -174,6 +174,19 @@ class TransformationTest {
     assertThatThrownBy(() -> run("result = {version: 'v2', plain: 'x', msgtype: {}}", "{}"))
         .hasMessage(
             "Result returned from transformation didn't provide a string value for msgtype");
+    // Hookshot's sentence first (senders and bots match on it), then the rule.
+    assertThatThrownBy(
+            () -> run("result = {version: 'v2', plain: 'x', mentions: {room: 'yes'}}", "{}"))
+        .hasMessageStartingWith(
+            "Result returned from transformation provided an invalid mentions.room:");
+    assertThatThrownBy(
+            () -> run("result = {version: 'v2', plain: 'x', mentions: {user_ids: '@a:x'}}", "{}"))
+        .hasMessageStartingWith(
+            "Result returned from transformation provided an invalid mentions.user_ids:");
+    assertThatThrownBy(
+            () -> run("result = {version: 'v2', plain: 'x', mentions: {user_ids: [1]}}", "{}"))
+        .hasMessageStartingWith(
+            "Result returned from transformation provided an invalid mentions.user_ids:");
   }
 
   @Test
