@@ -837,6 +837,11 @@ final class Transformation {
   private static Script compileBounded(Context cx, String source) {
     CompilerEnvirons env = new CompilerEnvirons();
     env.initFromContext(cx);
+    // Rhino's interpreter runs `return f()` as a tail call when it generates no debug info: the
+    // frame is reused, the stack never deepens and no instructions are counted, so
+    // `function f() { return f(); }` would run past the time limit, forever. With debug info it is
+    // an ordinary call, bounded by the stack depth and the instruction observer.
+    env.setGenerateDebugInfo(true);
     ErrorReporter reporter = env.getErrorReporter();
     AstRoot ast = new Parser(env, reporter).parse(source, SOURCE_NAME, 1);
     ScriptNode tree = new IRFactory(env, SOURCE_NAME, source, reporter).transformTree(ast);
@@ -1153,21 +1158,22 @@ final class Transformation {
     if (room != Scriptable.NOT_FOUND && !(room instanceof Undefined)) {
       if (!(room instanceof Boolean b))
         throw new Failed(
-            "Result returned from transformation has a mentions.room that is not a boolean");
+            "Result returned from transformation provided an invalid mentions.room: it must be"
+                + " true or false");
       out.put("room", b);
     }
     Object ids = ScriptableObject.getProperty(m, "user_ids");
     if (ids != Scriptable.NOT_FOUND && !(ids instanceof Undefined)) {
       if (!(ids instanceof NativeArray array) || array.getLength() > 100)
         throw new Failed(
-            "Result returned from transformation has a mentions.user_ids that is not a list of"
-                + " at most 100 user ids");
+            "Result returned from transformation provided an invalid mentions.user_ids: it must be"
+                + " a list of at most 100 user ids");
       ArrayNode list = out.putArray("user_ids");
       for (Object id : array) {
         if (!(id instanceof CharSequence s) || s.length() > 255)
           throw new Failed(
-              "Result returned from transformation has a mentions.user_ids entry that is not a"
-                  + " user id");
+              "Result returned from transformation provided an invalid mentions.user_ids: each"
+                  + " entry must be a user id (a string of at most 255 characters)");
         list.add(s.toString());
       }
     }

@@ -2,11 +2,13 @@ package grapple.bot.webhook;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import grapple.state.BadInput;
 import grapple.state.Json;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -172,6 +174,19 @@ class TransformationTest {
     assertThatThrownBy(() -> run("result = {version: 'v2', plain: 'x', msgtype: {}}", "{}"))
         .hasMessage(
             "Result returned from transformation didn't provide a string value for msgtype");
+    // Hookshot's sentence first (senders and bots match on it), then the rule.
+    assertThatThrownBy(
+            () -> run("result = {version: 'v2', plain: 'x', mentions: {room: 'yes'}}", "{}"))
+        .hasMessageStartingWith(
+            "Result returned from transformation provided an invalid mentions.room:");
+    assertThatThrownBy(
+            () -> run("result = {version: 'v2', plain: 'x', mentions: {user_ids: '@a:x'}}", "{}"))
+        .hasMessageStartingWith(
+            "Result returned from transformation provided an invalid mentions.user_ids:");
+    assertThatThrownBy(
+            () -> run("result = {version: 'v2', plain: 'x', mentions: {user_ids: [1]}}", "{}"))
+        .hasMessageStartingWith(
+            "Result returned from transformation provided an invalid mentions.user_ids:");
   }
 
   @Test
@@ -220,6 +235,24 @@ class TransformationTest {
   @Test
   void deepRecursionEnds() {
     endsInTime("function f(n) { return f(n + 1) + 1; } result = f(0);", "Transformation failed");
+  }
+
+  /**
+   * Rhino runs {@code return f()} as a tail call unless it generates debug info: the stack never
+   * deepens and no instruction is counted, so these ran forever, past the time limit, holding a
+   * script thread. Preemptive, so that a regression fails here instead of hanging the build.
+   */
+  @Test
+  void tailCallsEndAsRecursionDoes() {
+    for (String script :
+        List.of(
+            "function f() { return f(); } f();",
+            "function f() { return g(); } function g() { return f(); } f();",
+            "var f = function () { return f(); }; result = f();",
+            "function f() { return f.call(null); } f();")) {
+      assertTimeoutPreemptively(
+          Duration.ofSeconds(10), () -> endsInTime(script, "Transformation failed to run"), script);
+    }
   }
 
   @Test
