@@ -46,6 +46,8 @@ class RoomUpgradesTest {
   private static final String NEW = "!new:test";
   private static final String ADMIN = "@admin:test";
   private static final String HOOK = "uk.half-shot.matrix-hookshot.generic.hook";
+  private static final String MOVED_ONE =
+      "This room replaces `!old:test`: I moved its 1 connection here.";
   private static final Pattern HOOK_URL = Pattern.compile("http://hooks\\.test/webhook/(\\S+)");
 
   @TempDir Path dir;
@@ -58,6 +60,19 @@ class RoomUpgradesTest {
 
   private TestHub webhooks() {
     return TestHub.webhooks(dir, TestHub.everyService(ADMIN, PermissionLevel.ADMIN));
+  }
+
+  /** Starts {@link #webhooks()} with the upgrades' retries timed by the fake clock it returns. */
+  private FakeClock webhooksOnAFakeClock() {
+    hub = webhooks();
+    FakeClock clock = new FakeClock(Instant.parse("2026-12-05T06:00:00Z"));
+    hub.core.upgrades.timedBy(clock);
+    return clock;
+  }
+
+  /** The body of the next message the bot sent (taking it). */
+  private String nextNoticeBody() throws InterruptedException {
+    return hub.gateway.takeSent().content().path("body").asText();
   }
 
   /** Creates a webhook in {@link #OLD} by hand; returns its secret hook id (from the DM). */
@@ -141,8 +156,7 @@ class RoomUpgradesTest {
     assertThat(hub.connections.inRoom(OLD)).isEmpty();
     FakeGateway.Sent notice = hub.gateway.takeSent();
     assertThat(notice.roomId()).isEqualTo(NEW);
-    assertThat(notice.content().path("body").asText())
-        .isEqualTo("This room replaces `!old:test`: I moved its 1 connection here.");
+    assertThat(notice.content().path("body").asText()).isEqualTo(MOVED_ONE);
 
     assertThat(postAndSeeWhere(hookId, "after the upgrade")).isEqualTo(NEW);
     assertThat(hub.gateway.takeSent(Duration.ZERO)).as("no second welcome DM").isNull();
@@ -173,8 +187,7 @@ class RoomUpgradesTest {
 
     assertThat(hub.connections.inRoom(OLD)).isEmpty();
     assertThat(hub.connections.inRoom(NEW)).hasSize(1);
-    assertThat(hub.gateway.takeSent().content().path("body").asText())
-        .contains("I moved its 1 connection here.");
+    assertThat(nextNoticeBody()).contains("I moved its 1 connection here.");
     assertThat(postAndSeeWhere(hookId, "now the new room")).isEqualTo(NEW);
   }
 
@@ -185,9 +198,7 @@ class RoomUpgradesTest {
    */
   @Test
   void aStateWriteTheHomeserverFailsIsTriedAgainLaterAndLessOften() throws Exception {
-    hub = webhooks();
-    FakeClock clock = new FakeClock(Instant.parse("2026-12-05T06:00:00Z"));
-    hub.core.upgrades.timedBy(clock);
+    FakeClock clock = webhooksOnAFakeClock();
     String hookId = hookInOld();
     tombstone();
     IOException outage = new IOException("HTTP 502 Bad Gateway");
@@ -215,9 +226,7 @@ class RoomUpgradesTest {
     retryAfter(clock, Duration.ofSeconds(1)); // 20 s after (3): works
     assertThat(hub.connections.inRoom(OLD)).isEmpty();
     assertThat(hub.connections.inRoom(NEW)).hasSize(1);
-    assertThat(hub.gateway.takeSent().content().path("body").asText())
-        .as("no second notice of the failure")
-        .isEqualTo("This room replaces `!old:test`: I moved its 1 connection here.");
+    assertThat(nextNoticeBody()).as("no second notice of the failure").isEqualTo(MOVED_ONE);
     assertThat(postAndSeeWhere(hookId, "after the outage")).isEqualTo(NEW);
 
     retryAfter(clock, Duration.ofMinutes(10));
@@ -230,14 +239,11 @@ class RoomUpgradesTest {
    */
   @Test
   void aJoinTheHomeserverFailsIsTriedAgainLaterButNotARefusal() throws Exception {
-    hub = webhooks();
-    FakeClock clock = new FakeClock(Instant.parse("2026-12-05T06:00:00Z"));
-    hub.core.upgrades.timedBy(clock);
+    FakeClock clock = webhooksOnAFakeClock();
     hookInOld();
     hub.gateway.failNextJoins(new IOException("HTTP 502 Bad Gateway"));
     tombstone();
-    assertThat(hub.gateway.takeSent().content().path("body").asText())
-        .contains("but I could not join it");
+    assertThat(nextNoticeBody()).contains("but I could not join it");
 
     retryAfter(clock, Duration.ofSeconds(4));
     assertThat(hub.gateway.membership()).hasSize(1);
@@ -273,7 +279,7 @@ class RoomUpgradesTest {
     hookInOld();
     tombstone();
     newRoomJoined(0);
-    assertThat(hub.gateway.takeSent().content().path("body").asText())
+    assertThat(nextNoticeBody())
         .contains("I could not move its connections here because I lack permission");
     hub.close();
 
@@ -423,8 +429,7 @@ class RoomUpgradesTest {
 
       tombstone();
       newRoomJoined(50);
-      assertThat(hub.gateway.takeSent().content().path("body").asText())
-          .contains("I moved its 1 connection here.");
+      assertThat(nextNoticeBody()).contains("I moved its 1 connection here.");
 
       Await.until(
           Duration.ofSeconds(2),
@@ -497,8 +502,7 @@ class RoomUpgradesTest {
 
     assertThat(hub.connections.inRoom(OLD)).isEmpty();
     assertThat(hub.connections.inRoom(NEW)).hasSize(1);
-    assertThat(hub.gateway.takeSent().content().path("body").asText())
-        .isEqualTo("This room replaces `!old:test`: I moved its 1 connection here.");
+    assertThat(nextNoticeBody()).isEqualTo(MOVED_ONE);
     assertThat(postAndSeeWhere(hookId, "in the new room")).isEqualTo(NEW);
   }
 
@@ -540,13 +544,12 @@ class RoomUpgradesTest {
     String hookId = hookInOld();
     tombstone();
     newRoomJoined(0);
-    assertThat(hub.gateway.takeSent().content().path("body").asText())
-        .contains("because I lack permission");
+    assertThat(nextNoticeBody()).contains("because I lack permission");
     String mallory = "@mallory:evil.test";
     hub.state(
         OLD, RoomUpgrades.TOMBSTONE, "", mallory, Json.object().put("replacement_room", "!evil:t"));
     assertThat(hub.gateway.membership()).doesNotContain("join !evil:t via evil.test");
-    assertThat(hub.gateway.takeSent().content().path("body").asText())
+    assertThat(nextNoticeBody())
         .startsWith("This room was upgraded to `!evil:t` by `@mallory:evil.test`, who may not");
 
     ObjectNode levels = Json.object().put("state_default", 50);
@@ -555,8 +558,7 @@ class RoomUpgradesTest {
 
     assertThat(hub.connections.inRoom(OLD)).isEmpty();
     assertThat(hub.connections.inRoom(NEW)).hasSize(1);
-    assertThat(hub.gateway.takeSent().content().path("body").asText())
-        .isEqualTo("This room replaces `!old:test`: I moved its 1 connection here.");
+    assertThat(nextNoticeBody()).isEqualTo(MOVED_ONE);
     assertThat(postAndSeeWhere(hookId, "moved all the same")).isEqualTo(NEW);
   }
 
@@ -570,8 +572,7 @@ class RoomUpgradesTest {
     hookInOld();
     String mallory = "@mallory:evil.test";
     hub.state(OLD, RoomUpgrades.TOMBSTONE, "", mallory, Json.object().put("replacement_room", NEW));
-    assertThat(hub.gateway.takeSent().content().path("body").asText())
-        .contains("who may not manage its `generic` connections");
+    assertThat(nextNoticeBody()).contains("who may not manage its `generic` connections");
     hub.close();
 
     hub = webhooks();
@@ -628,8 +629,7 @@ class RoomUpgradesTest {
     String hookId = hookInOld();
     tombstone();
     newRoomJoined(0);
-    assertThat(hub.gateway.takeSent().content().path("body").asText())
-        .contains("because I lack permission");
+    assertThat(nextNoticeBody()).contains("because I lack permission");
     String latest = "!latest:test";
 
     hub.state(
@@ -645,8 +645,7 @@ class RoomUpgradesTest {
         .containsExactly(latest + " alerts {\"name\":\"alerts\"}", OLD + " alerts {}");
     FakeGateway.Sent notice = hub.gateway.takeSent();
     assertThat(notice.roomId()).isEqualTo(latest);
-    assertThat(notice.content().path("body").asText())
-        .isEqualTo("This room replaces `!old:test`: I moved its 1 connection here.");
+    assertThat(notice.content().path("body").asText()).isEqualTo(MOVED_ONE);
     assertThat(postAndSeeWhere(hookId, "in the latest room")).isEqualTo(latest);
   }
 
@@ -817,7 +816,7 @@ class RoomUpgradesTest {
         .containsExactlyInAnyOrder(NEW + " alerts " + byHand, NEW + " backup " + backupByApi);
     assertThat(lastWritten(NEW, "alerts")).as("the new room's state").isEqualTo(byHand);
     assertThat(lastWritten(NEW, "backup")).isEqualTo(backupByApi);
-    assertThat(hub.gateway.takeSent().content().path("body").asText())
+    assertThat(nextNoticeBody())
         .isEqualTo("This room replaces `!old:test`: I moved its 2 connections here.");
 
     assertThatThrownBy(() -> hub.changes.update(alertsBefore, byApi, Changes.Actor.user(ADMIN)))
@@ -840,8 +839,7 @@ class RoomUpgradesTest {
     String hookId = hookInOld();
     tombstone();
     newRoomJoined(50);
-    assertThat(hub.gateway.takeSent().content().path("body").asText())
-        .contains("I moved its 1 connection here.");
+    assertThat(nextNoticeBody()).contains("I moved its 1 connection here.");
     ObjectNode edited = Json.object().put("name", "alerts").put("allowRoomMentions", true);
 
     hub.state(OLD, HOOK, "alerts", ADMIN, edited);
@@ -874,9 +872,7 @@ class RoomUpgradesTest {
    */
   @Test
   void aChangeBeingWrittenWhenTheMoveComesMovesWithTheConnection() throws Exception {
-    hub = webhooks();
-    FakeClock clock = new FakeClock(Instant.parse("2026-12-05T06:00:00Z"));
-    hub.core.upgrades.timedBy(clock);
+    FakeClock clock = webhooksOnAFakeClock();
     String hookId = hookInOld();
     tombstone();
     ObjectNode byApi = Json.object().put("name", "alerts").put("includeHookBody", true);
@@ -892,8 +888,7 @@ class RoomUpgradesTest {
     assertThat(new ConnectionStore(hub.db).all())
         .singleElement()
         .satisfies(c -> assertThat(c.roomId()).isEqualTo(NEW));
-    assertThat(hub.gateway.takeSent().content().path("body").asText())
-        .isEqualTo("This room replaces `!old:test`: I moved its 1 connection here.");
+    assertThat(nextNoticeBody()).isEqualTo(MOVED_ONE);
     assertThat(postAndSeeWhere(hookId, "after the move")).isEqualTo(NEW);
   }
 
