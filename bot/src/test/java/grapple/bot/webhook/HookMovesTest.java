@@ -65,6 +65,12 @@ class HookMovesTest {
     return (Hooks.Hook) hooks.open(c, hooks.parse("ci", c.config()), false);
   }
 
+  /** The secret hook id at the end of the hook's URL. */
+  private static String hookIdOf(Hooks.Hook hook) {
+    String url = hook.url();
+    return url.substring(url.lastIndexOf('/') + 1);
+  }
+
   /** The room of the hook the id leads to, looked up in memory and as a database lookup would. */
   private String roomOf(String hookId) {
     Optional<Hooks.Hook> known = hooks.knownByHookId(hookId);
@@ -85,7 +91,7 @@ class HookMovesTest {
     store.put(old);
     Hooks.Hook oldHook = open(old);
     String url = oldHook.url();
-    String hookId = url.substring(url.lastIndexOf('/') + 1);
+    String hookId = hookIdOf(oldHook);
     assertThat(roomOf(hookId)).isEqualTo(OLD);
 
     Connection moved = in(NEW);
@@ -110,8 +116,7 @@ class HookMovesTest {
     Connection first = in(OLD);
     store.put(first);
     Hooks.Hook before = open(first);
-    String oldUrl = before.url();
-    String oldId = oldUrl.substring(oldUrl.lastIndexOf('/') + 1);
+    String oldId = hookIdOf(before);
 
     // The other instance: removed, then made again (same id, created later), with a new URL.
     store.remove(OLD, first.id());
@@ -140,8 +145,7 @@ class HookMovesTest {
     Connection c = in(OLD);
     store.put(c);
     Hooks.Hook hook = open(c);
-    String url = hook.url();
-    String hookId = url.substring(url.lastIndexOf('/') + 1);
+    String hookId = hookIdOf(hook);
 
     store.remove(OLD, c.id());
     hook.closed(false);
