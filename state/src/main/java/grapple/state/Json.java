@@ -5,10 +5,15 @@ import com.fasterxml.jackson.core.JsonFactoryBuilder;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** The one Jackson mapper Grapple uses for stored and wire JSON. */
 public final class Json {
@@ -33,6 +38,17 @@ public final class Json {
           .build();
 
   public static final ObjectMapper UNTRUSTED = whole(UNTRUSTED_FACTORY);
+
+  /**
+   * {@link #UNTRUSTED} refusing a name given twice in an object, at any depth (API requests): which
+   * of the two counts would be a guess, and a caller that sends two has a bug to hear of. See
+   * {@link #duplicateName}.
+   */
+  public static final ObjectReader UNTRUSTED_UNIQUE_NAMES =
+      UNTRUSTED.reader().with(StreamReadFeature.STRICT_DUPLICATE_DETECTION);
+
+  /** Jackson's words for a name given twice, the name in group 1. */
+  private static final Pattern DUPLICATE = Pattern.compile("(?s)Duplicate field '(.*)'");
 
   /**
    * Reads JSON whose sender proved who it is before it was parsed (a forge's HMAC signature over
@@ -70,9 +86,20 @@ public final class Json {
         e instanceof StreamConstraintsException
             ? limitBroken(e.getOriginalMessage())
             : e.getOriginalMessage();
+    return why + where(e);
+  }
+
+  /** Where the parse failed, as {@code " (line 1, column 25)"}; empty when Jackson does not say. */
+  public static String where(JsonProcessingException e) {
     JsonLocation at = e.getLocation();
-    if (at == null || at.getLineNr() < 0) return why;
-    return why + " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")";
+    if (at == null || at.getLineNr() < 0) return "";
+    return " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")";
+  }
+
+  /** The name {@link #UNTRUSTED_UNIQUE_NAMES} found given twice, if that is why it failed. */
+  public static Optional<String> duplicateName(JsonProcessingException e) {
+    Matcher twice = DUPLICATE.matcher(String.valueOf(e.getOriginalMessage()));
+    return twice.matches() ? Optional.of(twice.group(1)) : Optional.empty();
   }
 
   private static String limitBroken(String message) {

@@ -1,9 +1,6 @@
 package grapple.bot.provisioning;
 
-import com.fasterxml.jackson.core.JsonLocation;
-import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.Changes;
 import grapple.bot.Connections;
@@ -23,8 +20,7 @@ import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,17 +34,6 @@ import org.slf4j.LoggerFactory;
 public final class ProvisioningApi {
   private static final Logger log = LoggerFactory.getLogger(ProvisioningApi.class);
   static final long MAX_BODY_BYTES = Router.DEFAULT_MAX_BODY_BYTES;
-
-  /**
-   * Reads a body refusing a field given twice, at any depth, as JSON-RPC does: which of the two
-   * counts would be a guess (Jackson alone keeps the last), and a widget that sends two has a bug
-   * to hear of.
-   */
-  private static final ObjectReader BODY =
-      Json.UNTRUSTED.reader().with(StreamReadFeature.STRICT_DUPLICATE_DETECTION);
-
-  /** Jackson's words for a field given twice, its name in group 1. */
-  private static final Pattern DUPLICATE = Pattern.compile("(?s)Duplicate field '(.*)'");
 
   private final ApiAuth auth;
   private final @Nullable RoomConnections operations;
@@ -271,19 +256,16 @@ public final class ProvisioningApi {
     }
     JsonNode parsed;
     try {
-      parsed = BODY.readTree(bytes);
+      parsed = Json.UNTRUSTED_UNIQUE_NAMES.readTree(bytes);
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      Matcher twice = DUPLICATE.matcher(String.valueOf(e.getOriginalMessage()));
-      if (twice.matches()) {
-        JsonLocation at = e.getLocation();
+      Optional<String> twice = Json.duplicateName(e);
+      if (twice.isPresent()) {
         throw new ApiException(
             ErrorCode.BAD_VALUE,
             "The body gives the field '"
-                + twice.group(1)
+                + twice.get()
                 + "' more than once"
-                + (at == null || at.getLineNr() < 0
-                    ? ""
-                    : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")")
+                + Json.where(e)
                 + ": give each field once.");
       }
       throw new ApiException(ErrorCode.BAD_VALUE, "The body is not valid JSON: " + Json.problem(e));

@@ -1,7 +1,6 @@
 package grapple.bot.rpc;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
@@ -40,20 +39,12 @@ public final class JsonRpc {
   private static final Logger log = LoggerFactory.getLogger(JsonRpc.class);
 
   /**
-   * Reads a request refusing a name given twice ({@code "api_key"}, {@code "method"}, an arg):
-   * which one counts would be a guess, and a script that sends two {@code roomid}s has a bug to
-   * hear of.
-   */
-  private static final ObjectReader REQUEST =
-      Json.UNTRUSTED.reader().with(StreamReadFeature.STRICT_DUPLICATE_DETECTION);
-
-  /**
    * Reads a request's numbers as written: a fractional id comes back as it was sent (as a double,
    * {@code 1e400} would be answered as the string "Infinity", {@code 0.10000000000000000001} as
    * 0.1).
    */
   private static final ObjectReader EXACT_NUMBERS =
-      REQUEST
+      Json.UNTRUSTED_UNIQUE_NAMES
           .with(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
           .without(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES);
 
@@ -116,7 +107,7 @@ public final class JsonRpc {
     }
     JsonNode parsed;
     try {
-      parsed = REQUEST.readTree(bytes);
+      parsed = Json.UNTRUSTED_UNIQUE_NAMES.readTree(bytes);
     } catch (JsonProcessingException e) {
       return answer(null, null, "The request is not valid JSON: " + unreadable(e));
     } catch (IOException e) {
