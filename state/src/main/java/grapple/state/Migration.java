@@ -77,4 +77,35 @@ public record Migration(
             + latest
             + "): run the newer Grapple that wrote it, or restore a backup");
   }
+
+  /**
+   * Logs one applied step: at info on an existing database (an upgrade is worth a line a step), at
+   * debug on one {@code created} just now, which {@link #logCreated} sums up in one line.
+   */
+  static void logStep(
+      org.slf4j.Logger log, boolean created, String database, String schema, Migration step) {
+    String line = "database {}: migrated {}to schema version {} ({})";
+    if (created) log.debug(line, database, schema, step.number(), step.description());
+    else log.info(line, database, schema, step.number(), step.description());
+  }
+
+  /** The one line a new database gets: the versions it was created at, the core's and services'. */
+  static void logCreated(org.slf4j.Logger log, String database, java.util.List<Migration> all) {
+    java.util.Map<String, Integer> latest = new java.util.TreeMap<>();
+    int core = 0;
+    for (Migration m : all) {
+      if (m.core()) core = Math.max(core, m.number());
+      else latest.merge(m.owner(), m.number(), Math::max);
+    }
+    StringBuilder services = new StringBuilder();
+    latest.forEach(
+        (service, version) ->
+            services
+                .append(services.length() == 0 ? " (services: " : ", ")
+                .append(service)
+                .append(' ')
+                .append(version));
+    if (services.length() > 0) services.append(')');
+    log.info("database {}: created at schema version {}{}", database, core, services);
+  }
 }

@@ -167,6 +167,7 @@ final class PostgresBackend implements Backend {
         if (version > latest) {
           throw Migration.newerThanThisGrapple(location.describe(), "schema", version, latest);
         }
+        boolean created = version == 0;
         for (Migration step : steps.subList(version, latest)) {
           s.execute("BEGIN");
           try {
@@ -186,13 +187,10 @@ final class PostgresBackend implements Backend {
                     + oneLine(e),
                 e);
           }
-          log.info(
-              "database {}: migrated to schema version {} ({})",
-              location.describe(),
-              step.number(),
-              step.description());
+          Migration.logStep(log, created, location.describe(), "", step);
         }
-        ServiceSchema.migrate(location.describe(), c, Dialect.POSTGRESQL, all);
+        ServiceSchema.migrate(location.describe(), c, Dialect.POSTGRESQL, all, created);
+        if (created) Migration.logCreated(log, location.describe(), all);
       } finally {
         s.execute("SELECT pg_advisory_unlock(" + Locks.MIGRATION + ")");
       }

@@ -24,7 +24,12 @@ final class ServiceSchema {
 
   private ServiceSchema() {}
 
-  static void migrate(String database, Connection c, Dialect dialect, List<Migration> steps)
+  /**
+   * Applies what each service's steps lack; {@code created}: the core schema was made just now, so
+   * the steps are logged once as a whole by the caller ({@link Migration#logCreated}).
+   */
+  static void migrate(
+      String database, Connection c, Dialect dialect, List<Migration> steps, boolean created)
       throws SQLException {
     Map<String, List<Migration>> byOwner = new LinkedHashMap<>();
     for (Migration m : steps) {
@@ -38,12 +43,17 @@ final class ServiceSchema {
               + " (service TEXT PRIMARY KEY, version INTEGER NOT NULL)");
     }
     for (Map.Entry<String, List<Migration>> e : byOwner.entrySet()) {
-      migrate(database, c, dialect, e.getKey(), e.getValue());
+      migrate(database, c, dialect, e.getKey(), e.getValue(), created);
     }
   }
 
   private static void migrate(
-      String database, Connection c, Dialect dialect, String service, List<Migration> steps)
+      String database,
+      Connection c,
+      Dialect dialect,
+      String service,
+      List<Migration> steps,
+      boolean created)
       throws SQLException {
     int version = version(c, service);
     if (version > steps.size()) {
@@ -51,12 +61,7 @@ final class ServiceSchema {
     }
     for (Migration step : steps.subList(version, steps.size())) {
       apply(database, c, dialect, step);
-      log.info(
-          "database {}: migrated {} to schema version {} ({})",
-          database,
-          service,
-          step.number(),
-          step.description());
+      Migration.logStep(log, created, database, service + " ", step);
     }
   }
 

@@ -122,20 +122,18 @@ final class SqliteBackend implements Backend {
     if (version > latest) {
       throw Migration.newerThanThisGrapple(file.toString(), "schema", version, latest);
     }
+    boolean created = version == 0;
     for (Migration step : steps.subList(version, latest)) {
       try (Statement s = c.createStatement()) {
         s.executeUpdate("BEGIN IMMEDIATE");
         step.run(s, Dialect.SQLITE);
         s.executeUpdate("PRAGMA user_version = " + step.number());
         s.executeUpdate("COMMIT");
-        log.info(
-            "database {}: migrated to schema version {} ({})",
-            file,
-            step.number(),
-            step.description());
+        Migration.logStep(log, created, file.toString(), "", step);
       }
     }
-    ServiceSchema.migrate(file.toString(), c, Dialect.SQLITE, all);
+    ServiceSchema.migrate(file.toString(), c, Dialect.SQLITE, all, created);
+    if (created) Migration.logCreated(log, file.toString(), all);
   }
 
   static int userVersion(Connection c) throws SQLException {

@@ -53,6 +53,51 @@ class ServiceSchemaTest {
 
   @ParameterizedTest
   @EnumSource(Dialect.class)
+  void aNewDatabaseLogsOneLineAndAnUpgradeALineAStep(Dialect dialect) {
+    Location where = where(dialect);
+    List<String> created = logged(() -> Database.open(where, Migrations.all(List.of(KITES_1))));
+    assertThat(created)
+        .containsExactly(
+            "database "
+                + where.describe()
+                + ": created at schema version "
+                + Migrations.latest()
+                + " (services: kites 1)");
+
+    List<String> upgraded =
+        logged(() -> Database.open(where, Migrations.all(List.of(BOATS_1, KITES_1, KITES_2))));
+    assertThat(upgraded)
+        .containsExactly(
+            "database " + where.describe() + ": migrated boats to schema version 1 (boats)",
+            "database " + where.describe() + ": migrated kites to schema version 2 (kite colours)");
+  }
+
+  /** The info lines the schema code logs while {@code open} opens (and closes) a database. */
+  private static List<String> logged(java.util.function.Supplier<Database> open) {
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> appender =
+        new ch.qos.logback.core.read.ListAppender<>();
+    appender.start();
+    List<ch.qos.logback.classic.Logger> loggers = new ArrayList<>();
+    for (Class<?> c : List.of(SqliteBackend.class, PostgresBackend.class, ServiceSchema.class)) {
+      ch.qos.logback.classic.Logger l =
+          (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(c);
+      l.addAppender(appender);
+      loggers.add(l);
+    }
+    try {
+      open.get().close();
+    } finally {
+      loggers.forEach(l -> l.detachAppender(appender));
+    }
+    return appender.list.stream()
+        .filter(e -> e.getLevel().isGreaterOrEqual(ch.qos.logback.classic.Level.INFO))
+        .map(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+        .filter(m -> m.contains("schema version"))
+        .toList();
+  }
+
+  @ParameterizedTest
+  @EnumSource(Dialect.class)
   void aDatabaseAServiceMigratedFurtherThanThisReleaseKnowsIsRefused(Dialect dialect) {
     Location where = where(dialect);
     Database.open(where, Migrations.all(List.of(KITES_1, KITES_2))).close();
