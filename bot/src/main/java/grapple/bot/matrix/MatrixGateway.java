@@ -141,10 +141,27 @@ public final class MatrixGateway implements RoomGateway {
               + bot.userId()
               + " but the access token belongs to "
               + me.userId()
-              + "; fix one of them");
+              + sameLocalpartHint(bot.userId(), me.userId()));
     }
     log.info("logged in to the homeserver as {} (device {})", me.userId(), me.deviceId());
     setDisplayName();
+  }
+
+  /**
+   * What to fix when the configured bot id and the token's differ: when only the server names
+   * differ, the likely slip is {@code homeserver.domain} (bot.userId's default server name), which
+   * must be the homeserver's server name, not the host in its URL.
+   */
+  private static String sameLocalpartHint(String configured, String actual) {
+    int a = configured.indexOf(':');
+    int b = actual.indexOf(':');
+    if (a > 0 && b > 0 && configured.substring(0, a).equals(actual.substring(0, b))) {
+      return "; set homeserver.domain to "
+          + actual.substring(b + 1)
+          + " (the homeserver's server name, the part after ':' in its user ids), or bot.userId to "
+          + actual;
+    }
+    return "; fix one of them";
   }
 
   /** Logs in with the password and uses the new token from now on; returns it. */

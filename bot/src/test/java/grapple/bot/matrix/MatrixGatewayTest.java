@@ -94,6 +94,7 @@ class MatrixGatewayTest {
           """
       401 | {"errcode":"M_UNKNOWN_TOKEN","error":"Invalid token"} | refused bot.accessToken | M_UNKNOWN_TOKEN
       200 | {"user_id":"@someone:test"}                            | @bot:test               | @someone:test
+      200 | {"user_id":"@bot:matrix.test"}                         | set homeserver.domain to matrix.test | bot.userId to @bot:matrix.test
       """)
   void aRefusedTokenOrAnotherUsersIsFatalNamingWhy(
       int status, String whoami, String named, String alsoNamed) {
