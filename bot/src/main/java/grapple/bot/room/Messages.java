@@ -11,6 +11,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import org.commonmark.node.Code;
+import org.commonmark.node.FencedCodeBlock;
 import org.commonmark.node.Image;
 import org.commonmark.node.Link;
 import org.commonmark.node.Node;
@@ -305,31 +306,41 @@ public final class Messages {
 
   /**
    * Cuts bot-written Markdown that could not fit in one event anyway, before rendering: rendering
-   * time and the event's size then stay bounded whatever was echoed into it.
+   * time and the event's size then stay bounded whatever was echoed into it. The cut never splits a
+   * pair of surrogates or a code span; a fenced code block cut in its body is closed before the cut
+   * mark, which would read as code otherwise.
    */
   static String cutSource(String markdown) {
     int maxChars = MAX_CONTENT_BYTES / 4;
     if (markdown.length() <= maxChars) return markdown;
-    return markdown.substring(0, cutPoint(markdown, maxChars)) + "\n\n" + CUT_MARK;
-  }
-
-  /**
-   * Where to cut {@code markdown} at or before {@code at}: never between the halves of a pair, and
-   * never inside a code span, whose opening fence would then stand alone and let what the span held
-   * (echoed text: a link, emphasis) be read as Markdown.
-   */
-  private static int cutPoint(String markdown, int at) {
-    int cut = Character.isHighSurrogate(markdown.charAt(at - 1)) ? at - 1 : at;
-    String window = markdown.substring(0, Math.min(markdown.length(), at + CUT_LOOKAHEAD));
+    int cut = Character.isHighSurrogate(markdown.charAt(maxChars - 1)) ? maxChars - 1 : maxChars;
+    String window = markdown.substring(0, Math.min(markdown.length(), maxChars + CUT_LOOKAHEAD));
+    String closing = "";
     for (Node node : inOrder(SPANNED.parse(window))) {
-      if (!(node instanceof Code) || node.getSourceSpans().isEmpty()) continue;
+      if (node.getSourceSpans().isEmpty()) continue;
       List<SourceSpan> spans = node.getSourceSpans();
       int start = spans.get(0).getInputIndex();
       SourceSpan last = spans.get(spans.size() - 1);
       int end = last.getInputIndex() + last.getLength();
-      if (start < cut && end > cut) cut = start;
+      if (start >= cut || end <= cut) continue;
+      if (node instanceof Code) {
+        // Its opening fence would stand alone and let what the span held (echoed text: a link,
+        // emphasis) be read as Markdown.
+        cut = start;
+      } else if (node instanceof FencedCodeBlock block) {
+        SourceSpan first = spans.get(0);
+        if (cut <= first.getInputIndex() + first.getLength()) {
+          cut = start; // in the opening fence's line: the block goes whole
+        } else {
+          // The block is closed where it is cut, so the mark after it reads as the bot's words.
+          closing =
+              "\n"
+                  + " ".repeat(block.getFenceIndent())
+                  + block.getFenceCharacter().repeat(block.getOpeningFenceLength());
+        }
+      }
     }
-    return cut;
+    return markdown.substring(0, cut) + closing + "\n\n" + CUT_MARK;
   }
 
   /** Drops the HTML, then cuts the text, until the content fits in one event. */

@@ -178,6 +178,28 @@ class MessagesTest {
   }
 
   @Test
+  void aFencedBlockCutInItsBodyIsClosedBeforeTheCutMark() {
+    String markdown = "Failed:\n\n~~~~ text\n" + "line `x` *y*\n".repeat(5_000) + "~~~~\n\nend";
+
+    ObjectNode notice = Messages.notice(markdown);
+
+    String html = notice.get("formatted_body").asText();
+    assertThat(html)
+        .startsWith("<p>Failed:</p>\n<pre><code class=\"language-text\">line `x` *y*")
+        .endsWith("</code></pre>\n<p>… (cut: the message was too long)</p>");
+    assertThat(notice.get("body").asText()).endsWith("\n~~~~\n\n… (cut: the message was too long)");
+  }
+
+  @Test
+  void aCutInAFencedBlocksOpeningLineDropsTheBlock() {
+    int maxChars = Messages.MAX_CONTENT_BYTES / 4;
+    String markdown = "a".repeat(maxChars - 5) + "\n```json\n{}\n```";
+
+    assertThat(Messages.cutSource(markdown))
+        .isEqualTo("a".repeat(maxChars - 5) + "\n\n\n… (cut: the message was too long)");
+  }
+
+  @Test
   void aCutNeverSplitsAnEmoji() {
     int maxChars = Messages.MAX_CONTENT_BYTES / 4;
     String markdown = "a".repeat(maxChars - 1) + "😀".repeat(10);
