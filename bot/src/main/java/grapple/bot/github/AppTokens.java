@@ -2,7 +2,9 @@ package grapple.bot.github;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import grapple.bot.forge.ForgeException;
+import grapple.state.Database;
 import grapple.state.Json;
+import grapple.state.KeyValueStore;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.Signature;
@@ -15,11 +17,14 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Acts as the GitHub App: a JWT (RS256, signed with the app's private key, valid 9 minutes), and
  * installation tokens, cached until 5 minutes before they expire; which installation covers a
- * repository is remembered for a while too.
+ * repository is remembered for a while too. An installation event heard by any instance sharing the
+ * database makes every instance forget what it remembered (an installation generation in the
+ * key-value table, announced on commit).
  */
 final class AppTokens {
   private static final Duration JWT_LIFETIME = Duration.ofMinutes(9);
@@ -31,21 +36,40 @@ final class AppTokens {
   private static final Duration REMEMBER_INSTALLATION = Duration.ofMinutes(10);
   private static final Base64.Encoder BASE64URL = Base64.getUrlEncoder().withoutPadding();
 
+  /** Announced when an installation changed; every instance then reads {@link #GENERATION}. */
+  static final String TOPIC = "github-installations";
+
+  /** The key-value row naming the latest installation change any instance heard of. */
+  static final String GENERATION = "github.app.installations";
+
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(AppTokens.class);
+
   private final GithubSettings.App app;
   private final GithubClient client;
   private final Clock clock;
   private final Map<Long, Token> tokens = new ConcurrentHashMap<>();
   private final Map<String, Installation> installations = new ConcurrentHashMap<>();
+  private final Database db;
+  private final KeyValueStore kv;
+
+  /** Set when the generation may have changed: read it before the next use of the caches. */
+  private volatile boolean recheck = true;
+
+  /** The generation the caches were filled under (null: not read yet). */
+  private @Nullable String generation;
 
   private record Token(String token, Instant expiresAt) {}
 
   /** The installation covering a repository ({@code 0}: none), and until when that is believed. */
   private record Installation(long id, Instant until) {}
 
-  AppTokens(GithubSettings.App app, GithubClient client, Clock clock) {
+  AppTokens(GithubSettings.App app, GithubClient client, Clock clock, Database db) {
     this.app = app;
     this.client = client;
     this.clock = clock;
+    this.db = db;
+    this.kv = new KeyValueStore(db);
+    db.onAnnouncement(TOPIC, () -> recheck = true);
   }
 
   /** The app's own token: a JWT {@code {iat, exp, iss}} signed RS256. */
@@ -104,6 +128,41 @@ final class AppTokens {
   void installationChanged(long installation) {
     tokens.remove(installation);
     installations.values().removeIf(known -> known.id() == installation || known.id() == 0);
+    String next = installation + "@" + clock.millis() + "/" + java.util.UUID.randomUUID();
+    db.write(
+            c -> {
+              KeyValueStore.put(c, GENERATION, next);
+              db.announce(TOPIC);
+              return null;
+            })
+        .whenComplete(
+            (ignored, failure) -> {
+              if (failure != null) {
+                log.warn(
+                    "github: other instances could not be told that installation {} changed"
+                        + " (they ask afresh within {} minutes): {}",
+                    installation,
+                    REMEMBER_INSTALLATION.toMinutes(),
+                    failure.getMessage());
+              }
+            });
+  }
+
+  /**
+   * Forgets every installation and token when another instance (or this one) recorded an
+   * installation change since the caches were filled.
+   */
+  private void catchUp() {
+    if (!recheck) return;
+    recheck = false;
+    String now = kv.get(GENERATION).orElse("");
+    synchronized (this) {
+      if (generation != null && !generation.equals(now)) {
+        tokens.clear();
+        installations.clear();
+      }
+      generation = now;
+    }
   }
 
   private static String key(String owner, String repo) {
@@ -111,6 +170,7 @@ final class AppTokens {
   }
 
   private long installationOf(String owner, String repo, GithubClient via) throws ForgeException {
+    catchUp();
     String key = key(owner, repo);
     Installation known = installations.get(key);
     if (known != null && known.until().isAfter(clock.instant())) return known.id();

@@ -59,7 +59,8 @@ public final class GithubService extends AbstractService<GithubSettings> {
   protected Running run(GithubSettings github, ServiceContext context) {
     ForgeRunning.Base base = ForgeRunning.Base.of(NAME, context);
     GithubClient client = new GithubClient(github.apiUrl(), github.webUrl());
-    Optional<AppTokens> app = github.app().map(a -> new AppTokens(a, client, context.clock()));
+    Optional<AppTokens> app =
+        github.app().map(a -> new AppTokens(a, client, context.clock(), context.database()));
     GithubParts parts =
         new GithubParts(
             github,

@@ -6,7 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import grapple.bot.forge.ForgeException;
 import grapple.state.Json;
+import grapple.testing.Await;
 import grapple.testing.FakeClock;
+import grapple.testing.TestDatabase;
 import grapple.testing.github.FakeGithub;
 import grapple.testing.github.GithubAppKey;
 import java.nio.charset.StandardCharsets;
@@ -27,7 +29,9 @@ class AppTokensTest {
   private static final String TOKENS = "/app/installations/7/access_tokens";
 
   private final FakeClock clock = new FakeClock(Instant.parse("2026-03-01T10:00:00Z"));
+  private final TestDatabase database = TestDatabase.open();
   private FakeGithub github;
+  private GithubClient client;
   private AppTokens app;
 
   @BeforeEach
@@ -37,16 +41,23 @@ class AppTokensTest {
     github.repo("o/r");
     github.repo("o/elsewhere");
     github.installation(7, "o").repos("o/r");
-    GithubClient client =
-        new GithubClient(HttpUrl.get(github.apiUrl()), HttpUrl.get(github.webUrl()));
-    app =
-        new AppTokens(
-            new GithubSettings.App(APP_ID, "grapple-test", KEY.privateKey()), client, clock);
+    client = new GithubClient(HttpUrl.get(github.apiUrl()), HttpUrl.get(github.webUrl()));
+    app = newInstance();
+  }
+
+  /** The app's tokens as one instance of several sharing the database would hold them. */
+  private AppTokens newInstance() {
+    return new AppTokens(
+        new GithubSettings.App(APP_ID, "grapple-test", KEY.privateKey()),
+        client,
+        clock,
+        database.db());
   }
 
   @AfterEach
   void stop() {
     github.close();
+    database.close();
   }
 
   @Test
@@ -93,6 +104,26 @@ class AppTokensTest {
     app.installationChanged(7);
 
     assertThat(app.forRepo("o", "elsewhere")).isPresent();
+  }
+
+  @Test
+  void anInstallationEventHeardByAnotherInstanceReachesThisOneToo() throws Exception {
+    AppTokens other = newInstance();
+    assertThat(app.forRepo("o", "elsewhere")).isEmpty();
+    github.installation(7, "o").repos("o/elsewhere");
+    assertThat(app.forRepo("o", "elsewhere")).as("remembered as not installed").isEmpty();
+
+    other.installationChanged(7);
+
+    Await.until(
+        Duration.ofSeconds(10),
+        () -> {
+          try {
+            return app.forRepo("o", "elsewhere").isPresent();
+          } catch (ForgeException e) {
+            throw new AssertionError(e);
+          }
+        });
   }
 
   @Test
