@@ -43,7 +43,8 @@ final class GithubApi {
   }
 
   private Response oauth(Request request, Caller caller) {
-    caller.require(Caller.READ);
+    // Starts linking an account to the user: a write, though a GET (hookshot's route).
+    caller.require(Caller.WRITE);
     String userId = UserIdParam.of(request, caller, parts.context().botRooms());
     // As the `github login` command: linking an account needs the `login` level (no room here).
     if (!parts

@@ -36,7 +36,8 @@ final class JiraApi {
   }
 
   private Response oauth(Request request, Caller caller) {
-    caller.require(Caller.READ);
+    // Starts linking an account to the user: a write, though a GET (hookshot's route).
+    caller.require(Caller.WRITE);
     String userId = UserIdParam.of(request, caller, parts.context().botRooms());
     if (parts.settings().oauth().isEmpty()) {
       throw new ApiException(

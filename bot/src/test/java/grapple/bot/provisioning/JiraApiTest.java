@@ -1,5 +1,6 @@
 package grapple.bot.provisioning;
 
+import static grapple.bot.LocalMode.READER;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -89,6 +90,20 @@ class JiraApiTest {
                 + "/authorize?audience=api.atlassian.com&client_id=jira-client&scope=read%3Ajira-work%20write%3Ajira-work%20read%3Ajira-user%20offline_access&redirect_uri=https%3A%2F%2Fbot.example%2Foauth%2Fjira&state=")
         .endsWith("&response_type=code&prompt=consent");
     assertThat(grapple.get("/v1/jira/oauth?userId=alice").errcode()).isEqualTo("HS_BAD_VALUE");
+  }
+
+  @Test
+  void oauthStartsALinkSoAReadOnlyKeyIsRefused() {
+    Answer read =
+        grapple.call("GET", "/v1/jira/oauth" + AS_ALICE, LocalGrapple.bearer(READER), null);
+    Answer write =
+        grapple.call(
+            "GET", "/v1/jira/oauth" + AS_ALICE, LocalGrapple.bearer(LocalGrapple.WRITE_ONLY), null);
+
+    assertThat(read.status()).isEqualTo(403);
+    assertThat(read.errcode()).isEqualTo("HS_FORBIDDEN_TOKEN");
+    assertThat(read.body()).contains("connections:write");
+    assertThat(write.status()).isEqualTo(200);
   }
 
   @Test

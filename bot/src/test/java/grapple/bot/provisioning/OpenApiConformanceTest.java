@@ -481,11 +481,12 @@ class OpenApiConformanceTest {
     List<Answer> answers =
         List.of(
             links,
-            github.grapple.call("GET", "/v1/github/oauth" + AS_NOBODY, bearer(READER), null),
+            github.grapple.call("GET", "/v1/github/oauth" + AS_NOBODY, bearer(WRITE_ONLY), null),
             github.grapple.get("/v1/github/oauth"),
             github.grapple.get("/v1/github/oauth?userId=nobody"),
             github.grapple.call("GET", "/v1/github/oauth" + AS_NOBODY, null, null),
-            github.grapple.call("GET", "/v1/github/oauth" + AS_NOBODY, bearer(WRITE_ONLY), null));
+            // Starting a link is a write: a read-only key may not link someone's account.
+            github.grapple.call("GET", "/v1/github/oauth" + AS_NOBODY, bearer(READER), null));
 
     assertThat(statuses(answers)).containsExactly(200, 200, 400, 400, 401, 403);
     assertThat(links.keys()).containsExactly("user_url", "org_url");
