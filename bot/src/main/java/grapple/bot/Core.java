@@ -1,6 +1,7 @@
 package grapple.bot;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.forge.CommandEffects;
 import grapple.bot.outbox.Outbox;
 import grapple.bot.room.BatchWrites;
 import grapple.bot.room.Messages;
@@ -376,8 +377,24 @@ final class Core implements RoomEvents, WaitingCommands.Answerer {
     }
     ObjectNode claims = readClaims(command);
     Kept kept = notCommitted.get(command.seq());
+    if (kept == null && command.effectBegunAt() != null) {
+      // An earlier answer began to act on a forge and was cut short (a crash) before it was
+      // queued: the forge may have done it, so it is not done again.
+      log.warn(
+          "room {}: the command of {} from {} began to act on a forge before a stop cut it short;"
+              + " not run again",
+          command.roomId(),
+          command.eventId(),
+          command.sender());
+      kept =
+          new Kept(
+              Optional.of(new Dispatcher.Outcome(Reply.error(CUT_SHORT), List.of())), List.of());
+    }
     if (kept == null) {
-      kept = new Kept(outcome(command, claims), answersOfConnections(command, claims));
+      kept =
+          CommandEffects.during(
+              () -> commands.effectBegun(command),
+              () -> new Kept(outcome(command, claims), answersOfConnections(command, claims)));
       if (kept.outcome().isPresent() || !kept.replies().isEmpty())
         notCommitted.put(command.seq(), kept);
     }
@@ -386,6 +403,11 @@ final class Core implements RoomEvents, WaitingCommands.Answerer {
     else db.writeAndWait(WaitingCommands.answered(command));
     notCommitted.remove(command.seq());
   }
+
+  /** The answer to a command whose forge call may have been made before a stop cut it short. */
+  static final String CUT_SHORT =
+      "I was stopped while running this command, after asking the forge to make a change, so I"
+          + " have not run it again. Check whether the change was made before you send it again.";
 
   /** The dispatcher's answer to {@code command}; empty for a message only connections claimed. */
   private Optional<Dispatcher.Outcome> outcome(WaitingCommands.Waiting command, ObjectNode claims) {

@@ -93,7 +93,9 @@ final class WaitingCommands implements AutoCloseable {
    * {@code body} null when it was sealed and cannot be opened (the key was not to be had, or is not
    * the one that sealed it): its sender is asked to send it again. {@code claims}: null for a
    * {@code !grapple} command only, else what {@link Core} recorded of the room's connections that
-   * claimed the message for themselves (a forge command on its own prefix, a hotlink).
+   * claimed the message for themselves (a forge command on its own prefix, a hotlink). {@code
+   * effectBegunAt}: when an earlier answer of it began to change something on a forge ({@link
+   * #effectBegun}); null when none did.
    */
   record Waiting(
       long seq,
@@ -102,7 +104,19 @@ final class WaitingCommands implements AutoCloseable {
       String sender,
       @Nullable String body,
       boolean direct,
-      @Nullable String claims) {
+      @Nullable String claims,
+      @Nullable Long effectBegunAt) {
+    Waiting(
+        long seq,
+        String eventId,
+        String roomId,
+        String sender,
+        @Nullable String body,
+        boolean direct,
+        @Nullable String claims) {
+      this(seq, eventId, roomId, sender, body, direct, claims, null);
+    }
+
     /** A {@code !grapple} command that no connection claimed. */
     Waiting(
         long seq,
@@ -471,8 +485,8 @@ final class WaitingCommands implements AutoCloseable {
 
   private Optional<Waiting> oldest(String roomId) {
     return db.first(
-        "SELECT seq, event_id, room_id, sender, body, direct, sealed, claims FROM commands_waiting"
-            + " WHERE room_id = ? ORDER BY seq LIMIT 1",
+        "SELECT seq, event_id, room_id, sender, body, direct, sealed, claims, effect_begun_at"
+            + " FROM commands_waiting WHERE room_id = ? ORDER BY seq LIMIT 1",
         rs -> {
           String eventId = rs.getString(2);
           String body = rs.getString(5);
@@ -483,9 +497,31 @@ final class WaitingCommands implements AutoCloseable {
               rs.getString(4),
               rs.getInt(7) != 0 ? open(body, eventId) : body,
               rs.getInt(6) != 0,
-              rs.getString(8));
+              rs.getString(8),
+              effectBegunAt(rs));
         },
         roomId);
+  }
+
+  private static @Nullable Long effectBegunAt(java.sql.ResultSet rs) throws java.sql.SQLException {
+    long at = rs.getLong(9);
+    return rs.wasNull() ? null : at;
+  }
+
+  /**
+   * Records, before it goes out, that {@code command}'s answer is about to change something on a
+   * forge; waits for the commit. A crash after this leaves the command marked: the next start says
+   * so instead of acting again.
+   */
+  void effectBegun(Waiting command) {
+    long nowMillis = clock.millis();
+    db.writeAndWait(
+        c ->
+            Sql.update(
+                c,
+                "UPDATE commands_waiting SET effect_begun_at = ? WHERE seq = ?",
+                nowMillis,
+                command.seq()));
   }
 
   /** Commands waiting, for tests and the log at stop. */

@@ -196,6 +196,67 @@ class ForgeRoomCommandsOnceTest {
   }
 
   /**
+   * The process dies after GitHub made the issue and before the answer committed: the next start
+   * finds the command marked as having asked the forge for a change, and says so instead of making
+   * a second issue.
+   */
+  @Test
+  void aForgeCommandCutShortAfterItsCallIsAnsweredSayingSoAndNotRunAgain() throws Exception {
+    List<Runnable> held = new ArrayList<>();
+    TestHub crashed = following(held::add);
+    held.clear();
+    crashed.refuseAnswers();
+    crashed.core.onEvent(message("$create", "!gh create \"Cut short\""), false);
+    held.remove(0).run(); // GitHub makes the issue; the answer does not commit
+    assertThat(github.issues("o/r")).hasSize(1);
+    assertThat(crashed.waiting.waiting()).isOne();
+    crashed.allowAnswers();
+    close(crashed); // what it kept in memory for another try dies with it
+
+    TestHub restarted = hub(Runnable::run);
+    restarted.awaitDelivered();
+
+    List<FakeGateway.Sent> replies = replies(restarted);
+    assertThat(replies).hasSize(1);
+    assertThat(replies.get(0).content().path("body").asText())
+        .contains("stopped while running this command", "Check whether the change was made");
+    assertThat(
+            replies
+                .get(0)
+                .content()
+                .path("m.relates_to")
+                .path("m.in_reply_to")
+                .path("event_id")
+                .asText())
+        .isEqualTo("$create");
+    assertThat(github.issues("o/r")).as("issues opened").hasSize(1);
+    assertThat(restarted.waiting.waiting()).isZero();
+  }
+
+  /** A command that only reads from the forge is not marked: cut short, it runs again. */
+  @Test
+  void aForgeCommandThatOnlyReadsIsRunAgainAfterACrash() throws Exception {
+    List<Runnable> held = new ArrayList<>();
+    TestHub crashed = following(held::add);
+    held.clear();
+    int number = github.repo("o/r").issue("Broken", "alice");
+    crashed.refuseAnswers();
+    crashed.core.onEvent(message("$asked", "is #" + number + " fixed?"), false);
+    held.remove(0).run();
+    assertThat(crashed.waiting.waiting()).isOne();
+    crashed.allowAnswers();
+    close(crashed);
+
+    TestHub restarted = hub(Runnable::run);
+    restarted.awaitDelivered();
+
+    assertThat(replies(restarted))
+        .extracting(sent -> sent.content().path("body").asText())
+        .singleElement()
+        .satisfies(body -> assertThat(body).startsWith("Issue [#" + number));
+  }
+
+  /**
    * A command whose answer's transaction failed every time was given up, but the connection's
    * replies kept for its next try (so that the forge is not asked twice) stayed in memory for good:
    * one entry per such command, for as long as the bot ran.

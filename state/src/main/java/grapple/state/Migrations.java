@@ -367,6 +367,16 @@ public final class Migrations {
       """;
 
   /**
+   * Step 13 for both databases: when a waiting command began to change something on a forge (the
+   * moment before its first {@code POST} went out). A command found so at start was cut short by a
+   * crash after acting: it is answered by saying so, never run again.
+   */
+  static final String COMMANDS_EFFECT_BEGUN =
+      """
+      ALTER TABLE commands_waiting ADD COLUMN effect_begun_at {time};
+      """;
+
+  /**
    * The steps written before services contributed their own; they stay here, numbered as every
    * existing database knows them.
    */
@@ -403,7 +413,11 @@ public final class Migrations {
           inBoth(
               12,
               "room messages waiting for the connections that claimed them (forge commands)",
-              COMMANDS_CLAIMED));
+              COMMANDS_CLAIMED),
+          inBoth(
+              13,
+              "when a waiting command began to change something on a forge",
+              COMMANDS_EFFECT_BEGUN));
 
   /**
    * A core step written once for both databases, with the words they spell differently in braces:

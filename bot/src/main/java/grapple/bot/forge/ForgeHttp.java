@@ -50,9 +50,12 @@ public final class ForgeHttp {
 
   /**
    * {@code reader}'s reading of the answer to {@code request}; ForgeException 0 ({@code "<forge>
-   * could not be reached: <exception>"}) when the call or the reading fails.
+   * could not be reached: <exception>"}) when the call or the reading fails. Before a {@code POST},
+   * the command being answered on this thread is marked as acting ({@link CommandEffects}).
    */
   public <T> T call(Request request, Reader<T> reader) throws ForgeException {
+    // A POST makes something (an issue, a comment, a hook): not to be made twice after a crash.
+    if (request.method().equals("POST")) CommandEffects.beginning();
     try (Response response = http.newCall(request).execute()) {
       return reader.read(response);
     } catch (IOException e) {
