@@ -106,18 +106,7 @@ final class WaitingCommands implements AutoCloseable {
       boolean direct,
       @Nullable String claims,
       @Nullable Long effectBegunAt) {
-    Waiting(
-        long seq,
-        String eventId,
-        String roomId,
-        String sender,
-        @Nullable String body,
-        boolean direct,
-        @Nullable String claims) {
-      this(seq, eventId, roomId, sender, body, direct, claims, null);
-    }
-
-    /** A {@code !grapple} command that no connection claimed. */
+    /** A {@code !grapple} command that no connection claimed, not begun before. */
     Waiting(
         long seq,
         String eventId,
@@ -125,7 +114,7 @@ final class WaitingCommands implements AutoCloseable {
         String sender,
         @Nullable String body,
         boolean direct) {
-      this(seq, eventId, roomId, sender, body, direct, null);
+      this(seq, eventId, roomId, sender, body, direct, null, null);
     }
   }
 

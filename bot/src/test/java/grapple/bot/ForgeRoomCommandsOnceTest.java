@@ -202,16 +202,8 @@ class ForgeRoomCommandsOnceTest {
    */
   @Test
   void aForgeCommandCutShortAfterItsCallIsAnsweredSayingSoAndNotRunAgain() throws Exception {
-    List<Runnable> held = new ArrayList<>();
-    TestHub crashed = following(held::add);
-    held.clear();
-    crashed.refuseAnswers();
-    crashed.core.onEvent(message("$create", "!gh create \"Cut short\""), false);
-    held.remove(0).run(); // GitHub makes the issue; the answer does not commit
+    crashAfterAnswering(message("$create", "!gh create \"Cut short\""));
     assertThat(github.issues("o/r")).hasSize(1);
-    assertThat(crashed.waiting.waiting()).isOne();
-    crashed.allowAnswers();
-    close(crashed); // what it kept in memory for another try dies with it
 
     TestHub restarted = hub(Runnable::run);
     restarted.awaitDelivered();
@@ -236,16 +228,8 @@ class ForgeRoomCommandsOnceTest {
   /** A command that only reads from the forge is not marked: cut short, it runs again. */
   @Test
   void aForgeCommandThatOnlyReadsIsRunAgainAfterACrash() throws Exception {
-    List<Runnable> held = new ArrayList<>();
-    TestHub crashed = following(held::add);
-    held.clear();
     int number = github.repo("o/r").issue("Broken", "alice");
-    crashed.refuseAnswers();
-    crashed.core.onEvent(message("$asked", "is #" + number + " fixed?"), false);
-    held.remove(0).run();
-    assertThat(crashed.waiting.waiting()).isOne();
-    crashed.allowAnswers();
-    close(crashed);
+    crashAfterAnswering(message("$asked", "is #" + number + " fixed?"));
 
     TestHub restarted = hub(Runnable::run);
     restarted.awaitDelivered();
@@ -320,6 +304,22 @@ class ForgeRoomCommandsOnceTest {
     } finally {
       answering.close();
     }
+  }
+
+  /**
+   * A hub answers {@code m} (its forge calls made) but the answer never commits, and the process
+   * dies: the command is left waiting, and what was kept in memory for another try dies with it.
+   */
+  private void crashAfterAnswering(RoomEvent.Message m) throws InterruptedException {
+    List<Runnable> held = new ArrayList<>();
+    TestHub crashed = following(held::add);
+    held.clear();
+    crashed.refuseAnswers();
+    crashed.core.onEvent(m, false);
+    held.remove(0).run();
+    assertThat(crashed.waiting.waiting()).isOne();
+    crashed.allowAnswers();
+    close(crashed);
   }
 
   /** A hub answering on {@code commandThreads}, the room following o/r with Alice linked. */
