@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
+import okhttp3.HttpUrl;
 import okhttp3.MediaType;
 import okhttp3.MultipartBody;
 import okhttp3.OkHttpClient;
@@ -36,8 +37,9 @@ import org.slf4j.LoggerFactory;
 /**
  * One outbound delivery on the wire: the event as {@code multipart/form-data} (part {@code event},
  * file {@code event_data.json}; part {@code media} for files, fetched from the homeserver), the
- * hookshot headers, the HMAC signature and the delivery id, sent with a bounded timeout, no
- * redirects, no proxy, and (unless private addresses are allowed) only to public addresses.
+ * hookshot headers, the HMAC signature and the delivery id, sent with a bounded timeout, only 307
+ * and 308 redirects (a few, each through the guard), no proxy, and (unless private addresses are
+ * allowed) only to public addresses.
  */
 final class OutboundRequest {
   private static final Logger log = LoggerFactory.getLogger(OutboundRequest.class);
@@ -113,9 +115,8 @@ final class OutboundRequest {
     } catch (MediaUnavailable e) {
       return new Outcome.Retry("fetching its file: " + e.getMessage(), e.retryAfter());
     }
-    Request request =
+    Request.Builder request =
         new Request.Builder()
-            .url(url.toString())
             .method(
                 target.config().method(),
                 RequestBody.create(built.body(), MediaType.get(built.contentType())))
@@ -124,22 +125,64 @@ final class OutboundRequest {
             .header("X-Matrix-Hookshot-EventId", entry.eventId())
             .header("X-Matrix-Hookshot-Token", target.token())
             .header("X-Grapple-Signature-256", signature(target.token(), built.body()))
-            .header("X-Grapple-Delivery", entry.deliveryId())
-            .build();
-    try (Response response = http.newCall(request).execute()) {
-      int code = response.code();
-      if (code >= 200 && code < 300) return new Outcome.Delivered(code);
-      String error = "HTTP " + code + " from " + url.getHost();
-      if (code == 429 || code == 408 || code >= 500)
-        return new Outcome.Retry(
-            error,
-            RetryAfter.parse(response.header("Retry-After"), settings.maxRetryDelay(), clock));
-      return new Outcome.Fail(error);
-    } catch (AddressGuard.Refused e) {
-      return new Outcome.Fail(e.getMessage());
-    } catch (IOException e) {
-      return new Outcome.Retry(describe(e, url), Optional.empty());
+            .header("X-Grapple-Delivery", entry.deliveryId());
+    HttpUrl at = HttpUrl.get(url.toString());
+    for (int hop = 0; ; hop++) {
+      try (Response response = http.newCall(request.url(at).build()).execute()) {
+        int code = response.code();
+        if (code >= 200 && code < 300) return new Outcome.Delivered(code);
+        String error = "HTTP " + code + " from " + at.host();
+        if (code == 429 || code == 408 || code >= 500)
+          return new Outcome.Retry(
+              error,
+              RetryAfter.parse(response.header("Retry-After"), settings.maxRetryDelay(), clock));
+        if (code < 300 || code >= 400) return new Outcome.Fail(error);
+        HttpUrl next = location(response, at);
+        if (next == null) return new Outcome.Fail(error + " without a Location to go to");
+        String where = origin(next);
+        if (code != 307 && code != 308)
+          return new Outcome.Fail(
+              error
+                  + ", redirected to "
+                  + where
+                  + ": only 307 and 308 redirects are followed (others would send the event as a"
+                  + " GET without it); point the hook at its new URL");
+        if (hop >= MAX_REDIRECTS)
+          return new Outcome.Fail(
+              error + ", redirected to " + where + ": more than " + MAX_REDIRECTS + " redirects");
+        if (at.isHttps() && !next.isHttps())
+          return new Outcome.Fail(
+              error
+                  + ", redirected to "
+                  + where
+                  + ": not followed from https to http (the token would go unencrypted)");
+        if (!settings.allowPrivateAddresses()) OutboundHooks.GUARD.checkLiteral(next.host());
+        at = next;
+      } catch (AddressGuard.Refused e) {
+        return new Outcome.Fail(e.getMessage());
+      } catch (IOException e) {
+        return new Outcome.Retry(describe(e, at.host()), Optional.empty());
+      }
     }
+  }
+
+  /**
+   * Redirects (307 and 308 only: they keep the method and body) one delivery follows at most, each
+   * through the address guard (a literal address checked here, a name by the client's DNS).
+   */
+  static final int MAX_REDIRECTS = 5;
+
+  /** Where a redirect points, read against the URL that answered; null if nowhere usable. */
+  private static @Nullable HttpUrl location(Response response, HttpUrl from) {
+    String location = response.header("Location");
+    return location == null ? null : from.resolve(location);
+  }
+
+  /** Scheme, host and port only: a path or query may carry the target's own key. */
+  private static String origin(HttpUrl url) {
+    String port = url.port() == HttpUrl.defaultPort(url.scheme()) ? "" : ":" + url.port();
+    String host = url.host().contains(":") ? "[" + url.host() + "]" : url.host();
+    return url.scheme() + "://" + host + port;
   }
 
   /**
@@ -237,9 +280,9 @@ final class OutboundRequest {
     }
   }
 
-  private static String describe(IOException e, URI url) {
+  private static String describe(IOException e, String host) {
     String what = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     if (e instanceof java.io.InterruptedIOException) what = "no answer in time (" + what + ")";
-    return url.getHost() + ": " + what;
+    return host + ": " + what;
   }
 }

@@ -373,6 +373,80 @@ class OutboundSenderTest {
     assertTrue(reports.get(1).startsWith("ci $e4 1 HTTP 404"), reports.get(1));
   }
 
+  /**
+   * A 307 or 308 says "the same request, there": it is followed (method, body, signature and
+   * delivery id kept), through the same address guard, a bounded number of times.
+   */
+  @Test
+  void aTemporaryOrPermanentRedirectIsFollowedWithTheSameMethodAndBody() throws Exception {
+    hook("c1", "ci", server.url("/hook").toString(), "POST");
+    queueEvent("c1", text("moved"));
+    server.enqueue(
+        new MockResponse.Builder()
+            .code(307)
+            .addHeader("Location", slow.url("/there").toString())
+            .build());
+    slow.enqueue(new MockResponse.Builder().code(308).addHeader("Location", "/final").build());
+    slow.enqueue(new MockResponse.Builder().code(200).build());
+
+    sender.startDue().await();
+
+    RecordedRequest first = server.takeRequest(5, TimeUnit.SECONDS);
+    slow.takeRequest(5, TimeUnit.SECONDS);
+    RecordedRequest last = slow.takeRequest(5, TimeUnit.SECONDS);
+    assertNotNull(last);
+    assertEquals("/final", last.getTarget());
+    assertEquals("POST", last.getMethod());
+    assertArrayEquals(first.getBody().toByteArray(), last.getBody().toByteArray());
+    for (String h : List.of("X-Grapple-Signature-256", "X-Grapple-Delivery")) {
+      assertEquals(first.getHeaders().get(h), last.getHeaders().get(h), h);
+    }
+    assertEquals(0, queue.backlog());
+    assertEquals(1, queue.status("c1").delivered());
+    assertEquals(List.of(), reports);
+  }
+
+  /**
+   * Any other 3xx would turn the delivery into a GET without the event: it fails, naming the status
+   * and where the target moved (its host only: a path may carry a key), so the room can fix the
+   * URL.
+   */
+  @Test
+  void anotherRedirectFailsNamingTheStatusAndWhereTo() throws Exception {
+    hook("c1", "ci", server.url("/hook").toString(), "PUT");
+    queueEvent("c1", text("x"));
+    server.enqueue(
+        new MockResponse.Builder()
+            .code(301)
+            .addHeader("Location", "https://elsewhere.example/new?key=secret")
+            .build());
+
+    sender.startDue().await();
+
+    assertEquals(1, server.getRequestCount());
+    String error = queue.status("c1").lastError();
+    assertNotNull(error);
+    assertTrue(error.startsWith("HTTP 301 from " + server.getHostName()), error);
+    assertTrue(error.contains("https://elsewhere.example"), error);
+    assertFalse(error.contains("secret"), error);
+    assertEquals(1, reports.size(), reports.toString());
+  }
+
+  @Test
+  void aRedirectLoopEndsAfterABoundedNumberOfHops() throws Exception {
+    hook("c1", "ci", server.url("/hook").toString(), "PUT");
+    queueEvent("c1", text("x"));
+    for (int i = 0; i < 20; i++)
+      server.enqueue(new MockResponse.Builder().code(307).addHeader("Location", "/hook").build());
+
+    sender.startDue().await();
+
+    assertEquals(OutboundRequest.MAX_REDIRECTS + 1, server.getRequestCount());
+    String error = queue.status("c1").lastError();
+    assertNotNull(error);
+    assertTrue(error.contains("redirect"), error);
+  }
+
   @Test
   void deliversInOrderPerConnection() throws Exception {
     hook("c1", "ci", server.url("/hook").toString(), "PUT");
