@@ -771,18 +771,19 @@ class OutboundSenderTest {
 
   /**
    * A connection this instance does not know yet (a new leader that has not read what the last one
-   * made) but the database still has: its queue waits, untouched, instead of being dropped.
+   * made) but the database still has: its queue waits, after a backoff (no busy re-check), instead
+   * of being dropped, and goes in order once the hook is known.
    */
   @Test
   void aConnectionNotYetKnownHereKeepsItsQueue() throws Exception {
-    targets.put("c1", new OutboundSender.Lookup.Unknown());
+    targets.put("c1", new OutboundSender.Lookup.Unknown(ROOM, "ci"));
     queueEvent("c1", text("a"));
     queueEvent("c1", text("b"));
 
     sender.startDue().await();
 
     assertEquals(2, queue.queued("c1").size());
-    assertEquals(0, queue.head("c1").orElseThrow().attempts());
+    assertTrue(queue.head("c1").orElseThrow().nextAt() >= clock.millis() + 500);
     assertEquals(0, server.getRequestCount());
     assertEquals(List.of(), reports);
     // Known by now: both go, in order.
@@ -796,6 +797,38 @@ class OutboundSenderTest {
     assertEquals(
         "$e1",
         server.takeRequest(5, TimeUnit.SECONDS).getHeaders().get("X-Matrix-Hookshot-EventId"));
+  }
+
+  /**
+   * A hook stored but never in effect here (its stored content refused): its deliveries do not wait
+   * forever. The first fails after maxAttempts looks, the room hears once, and the rest fail at
+   * once while the hook stays out of effect; a hook back in effect delivers again.
+   */
+  @Test
+  void aConnectionThatNeverComesIntoEffectFailsBoundedAndIsReportedOnce() throws Exception {
+    targets.put("c1", new OutboundSender.Lookup.Unknown(ROOM, "ci"));
+    queueEvent("c1", text("a"));
+    queueEvent("c1", text("b"));
+    queueEvent("c1", text("c"));
+
+    int rounds = 0;
+    while (queue.backlog() > 0 && rounds++ < 20) {
+      sender.startDue().await();
+      clock.advance(Duration.ofMinutes(2));
+    }
+
+    assertEquals(0, queue.backlog());
+    assertEquals(5, rounds, "3 looks at the first, then one each for the others");
+    assertEquals(0, server.getRequestCount());
+    assertEquals(3, queue.status("c1").failed());
+    assertEquals(OutboundSender.NOT_IN_EFFECT, queue.status("c1").lastError());
+    assertEquals(List.of("ci $e1 3 " + OutboundSender.NOT_IN_EFFECT), reports);
+
+    hook("c1", "ci", server.url("/hook").toString(), "PUT");
+    server.enqueue(new MockResponse.Builder().code(200).build());
+    queueEvent("c1", text("d"));
+    sender.startDue().await();
+    assertEquals(1, queue.status("c1").delivered());
   }
 
   @Test
