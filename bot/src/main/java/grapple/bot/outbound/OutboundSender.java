@@ -217,8 +217,11 @@ final class OutboundSender implements AutoCloseable {
     }
     stuck.remove(entry.connectionId());
     if (lookup instanceof Lookup.Gone) {
-      log.info("outbound: connection {} is gone; dropping its queue", entry.connectionId());
-      queue.forget(entry.connectionId());
+      int dropped = queue.forget(entry.connectionId());
+      log.warn(
+          "outbound: connection {} is gone; dropped the {} deliveries it still had queued",
+          entry.connectionId(),
+          dropped);
       return;
     }
     if (lookup instanceof Lookup.Broken b) {
