@@ -68,6 +68,9 @@ final class OutboundRequest {
 
     /** Trying again will not help (4xx, a refused address, an unreadable token). */
     record Fail(String error) implements Outcome {}
+
+    /** Not tried: other deliveries hold the memory its file needs. No attempt spent. */
+    record Postpone(String why) implements Outcome {}
   }
 
   /** The request as built, before sending: for tests and the signature. */
@@ -77,11 +80,18 @@ final class OutboundRequest {
   private final MediaSource media;
   private final OutboundSettings settings;
   private final Clock clock;
+  private final MediaBudget budget;
 
   OutboundRequest(OutboundSettings settings, MediaSource media, Clock clock) {
+    this(settings, media, clock, defaultMediaBudget());
+  }
+
+  /** As above, with {@code mediaBudget} bytes of files in flight at most, over all hooks. */
+  OutboundRequest(OutboundSettings settings, MediaSource media, Clock clock, long mediaBudget) {
     this.settings = settings;
     this.media = media;
     this.clock = clock;
+    this.budget = new MediaBudget(mediaBudget);
     OkHttpClient.Builder b =
         new OkHttpClient.Builder()
             .callTimeout(settings.timeout().toMillis(), TimeUnit.MILLISECONDS)
@@ -109,12 +119,30 @@ final class OutboundRequest {
         return new Outcome.Fail(e.getMessage());
       }
     }
-    Built built;
-    try {
-      built = build(entry, target.token());
-    } catch (MediaUnavailable e) {
-      return new Outcome.Retry("fetching its file: " + e.getMessage(), e.retryAfter());
+    long held = 0;
+    if (hasFile(entry)) {
+      held = budget.reserve(COPIES * settings.maxMediaBytes());
+      if (held == 0)
+        return new Outcome.Postpone(
+            "other deliveries' files take the memory set aside for files in flight");
     }
+    try {
+      Built built;
+      try {
+        built = build(entry, target.token());
+      } catch (MediaUnavailable e) {
+        return new Outcome.Retry("fetching its file: " + e.getMessage(), e.retryAfter());
+      }
+      // While it is sent, only the body is held.
+      held = budget.shrink(held, built.body().length);
+      return send(target, entry, built);
+    } finally {
+      budget.release(held);
+    }
+  }
+
+  private Outcome send(OutboundSender.Target target, OutboundQueue.Entry entry, Built built) {
+    URI url = target.config().url();
     Request.Builder request =
         new Request.Builder()
             .method(
@@ -163,6 +191,66 @@ final class OutboundRequest {
       } catch (IOException e) {
         return new Outcome.Retry(describe(e, at.host()), Optional.empty());
       }
+    }
+  }
+
+  /**
+   * Copies of a file held at once while its delivery is built: the file as fetched, the body being
+   * written, and the body as bytes.
+   */
+  private static final int COPIES = 3;
+
+  /**
+   * Bytes of files in flight over all hooks by default: a quarter of the heap, at least 16 MiB
+   * (with the recommended {@code -Xmx160m}, 40 MiB).
+   */
+  static long defaultMediaBudget() {
+    return Math.max(16L << 20, Runtime.getRuntime().maxMemory() / 4);
+  }
+
+  /** True when the event is a file message whose file is to be fetched. */
+  private static boolean hasFile(OutboundQueue.Entry entry) {
+    JsonNode content = Json.readObject(entry.event()).path("content");
+    return MEDIA_TYPES.contains(content.path("msgtype").asText())
+        && MXC.matcher(content.path("url").asText()).matches();
+  }
+
+  /**
+   * The memory files in flight may take, over all hooks and rooms: a delivery with a file sets
+   * aside the most its file could take ({@link #COPIES} × {@code maxMediaSize}, or all of the
+   * budget) before fetching it, keeps only its body's size once built, and gives it back once sent.
+   * When the budget is taken it waits (is put off, no attempt spent); one delivery alone always
+   * gets it, so none waits forever.
+   */
+  static final class MediaBudget {
+    private final long total;
+    private long used;
+
+    MediaBudget(long total) {
+      this.total = total;
+    }
+
+    /** Sets aside {@code want} bytes (at most the whole budget); 0 when they are taken now. */
+    synchronized long reserve(long want) {
+      long n = Math.max(1, Math.min(want, total));
+      if (used > 0 && used + n > total) return 0;
+      used += n;
+      return n;
+    }
+
+    /** Keeps {@code need} of the {@code held} bytes set aside (not more); returns what is held. */
+    synchronized long shrink(long held, long need) {
+      if (need >= held) return held;
+      used -= held - need;
+      return need;
+    }
+
+    synchronized void release(long held) {
+      used -= held;
+    }
+
+    synchronized long used() {
+      return used;
     }
   }
 

@@ -35,6 +35,7 @@ final class OutboundSender implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(OutboundSender.class);
   private static final Duration FIRST_RETRY = Duration.ofSeconds(1);
   private static final Duration IDLE_CHECK = Duration.ofSeconds(1);
+  private static final Duration MEDIA_RECHECK = Duration.ofSeconds(1);
 
   /** Deliveries of one room in flight at once, over all its hooks. */
   static final int MAX_IN_FLIGHT_PER_ROOM = 8;
@@ -230,6 +231,16 @@ final class OutboundSender implements AutoCloseable {
     }
     Target target = ((Lookup.Found) lookup).target();
     OutboundRequest.Outcome outcome = sendGuarded(target, entry);
+    if (outcome instanceof OutboundRequest.Outcome.Postpone p) {
+      log.debug(
+          "outbound: hook '{}' in {}: event {} waits: {}",
+          target.name(),
+          target.roomId(),
+          entry.eventId(),
+          p.why());
+      queue.postpone(entry, clock.millis() + MEDIA_RECHECK.toMillis());
+      return;
+    }
     int attempts = entry.attempts() + 1;
     if (closing && outcome instanceof OutboundRequest.Outcome.Retry r) {
       // Cut short by shutdown, not the target's doing: no attempt is spent (on the last one it

@@ -14,6 +14,7 @@ import grapple.bot.room.MediaTooLarge;
 import grapple.state.Database;
 import grapple.state.Json;
 import grapple.state.Migrations;
+import grapple.testing.Await;
 import grapple.testing.FakeClock;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -30,6 +31,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import mockwebserver3.MockResponse;
@@ -61,6 +63,13 @@ class OutboundSenderTest {
   private final Map<String, Media> mediaRepo = new HashMap<>();
   private final Map<String, IOException> mediaFailures = new HashMap<>();
   private final List<String> downloads = new CopyOnWriteArrayList<>();
+
+  /** What a fetch does before it answers (nothing, unless a test holds fetches up). */
+  interface Pause {
+    void run() throws InterruptedException;
+  }
+
+  private volatile Pause mediaSlow = () -> {};
   private Database db;
   private OutboundQueue queue;
   private OutboundSender sender;
@@ -89,6 +98,14 @@ class OutboundSenderTest {
       boolean allowPrivate,
       int maxAttempts,
       Function<OutboundQueue.Entry, OutboundSender.Lookup> lookup) {
+    return sender(allowPrivate, maxAttempts, lookup, OutboundRequest.defaultMediaBudget());
+  }
+
+  private OutboundSender sender(
+      boolean allowPrivate,
+      int maxAttempts,
+      Function<OutboundQueue.Entry, OutboundSender.Lookup> lookup,
+      long mediaBudget) {
     OutboundSettings settings =
         new OutboundSettings(
             true,
@@ -105,13 +122,19 @@ class OutboundSenderTest {
             settings,
             (mxc, max) -> {
               downloads.add(mxc);
+              try {
+                mediaSlow.run();
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
               IOException failure = mediaFailures.get(mxc);
               if (failure != null) throw failure;
               Media m = mediaRepo.get(mxc);
               if (m == null) throw new IOException("no such media " + mxc);
               return m;
             },
-            clock),
+            clock,
+            mediaBudget),
         settings,
         clock,
         new Random(7),
@@ -250,6 +273,62 @@ class OutboundSenderTest {
     Map<String, byte[]> parts = parts(r, dispositions);
     assertArrayEquals(png, parts.get("media"));
     assertTrue(dispositions.get("media").contains("filename=\"cat.png\""));
+  }
+
+  /**
+   * Files in flight share one memory budget over all hooks and rooms: while one delivery holds it
+   * (its file being fetched, the most it could take set aside), another with a file waits, put off
+   * with no attempt spent, and goes once the first is done; a delivery without a file is not held.
+   */
+  @Test
+  void filesInFlightShareOneMemoryBudgetAndTheRestWait() throws Exception {
+    sender.close();
+    CountDownLatch fetching = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    sender =
+        sender(
+            true,
+            3,
+            e -> targets.getOrDefault(e.connectionId(), new OutboundSender.Lookup.Gone()),
+            3L << 20); // 3 copies of the test's 1 MiB maxMediaSize: one file at a time
+    mediaRepo.put("mxc://test/a", new Media(new byte[1000], "image/png", "a"));
+    mediaRepo.put("mxc://test/b", new Media(new byte[1000], "image/png", "b"));
+    mediaSlow =
+        () -> {
+          fetching.countDown();
+          release.await(5, TimeUnit.SECONDS);
+        };
+    hook("c1", "one", server.url("/hook").toString(), "PUT");
+    hook("c2", "two", server.url("/hook").toString(), "PUT");
+    hook("c3", "text", server.url("/hook").toString(), "PUT");
+    queueEvent("c1", image("mxc://test/a"));
+    queueEvent("c2", image("mxc://test/b"));
+    queueEvent("c3", text("no file"));
+    for (int i = 0; i < 3; i++) server.enqueue(new MockResponse.Builder().code(200).build());
+
+    OutboundSender.Round round = sender.startDue();
+    assertTrue(fetching.await(5, TimeUnit.SECONDS));
+    // One file is being fetched; the other delivery with a file is put off, the text goes.
+    Await.until(
+        Duration.ofSeconds(5),
+        () ->
+            queue.backlog() == 2
+                && (queue.head("c1").orElseThrow().nextAt() > clock.millis()
+                    || queue.head("c2").orElseThrow().nextAt() > clock.millis()));
+    assertEquals(1, downloads.size(), downloads.toString());
+    release.countDown();
+    round.await();
+    assertEquals(1, queue.backlog());
+    String waiting = queue.head("c1").isPresent() ? "c1" : "c2";
+    assertEquals(0, queue.head(waiting).orElseThrow().attempts());
+
+    clock.advance(Duration.ofSeconds(2));
+    sender.startDue().await();
+
+    assertEquals(0, queue.backlog());
+    assertEquals(2, downloads.size());
+    assertEquals(3, server.getRequestCount());
+    assertEquals(List.of(), reports);
   }
 
   @Test
