@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
+import okhttp3.Call;
 import okhttp3.HttpUrl;
 import okhttp3.MediaType;
 import okhttp3.MultipartBody;
@@ -155,8 +156,16 @@ final class OutboundRequest {
             .header("X-Grapple-Signature-256", signature(target.token(), built.body()))
             .header("X-Grapple-Delivery", entry.deliveryId());
     HttpUrl at = HttpUrl.get(url.toString());
+    // One attempt, redirects and all, is bounded by timeoutSeconds, not each of its hops.
+    long deadline = System.nanoTime() + settings.timeout().toNanos();
     for (int hop = 0; ; hop++) {
-      try (Response response = http.newCall(request.url(at).build()).execute()) {
+      Call call = http.newCall(request.url(at).build());
+      long left = deadline - System.nanoTime();
+      if (left <= 0)
+        return new Outcome.Retry(
+            at.host() + ": no answer in time (redirected " + hop + " times)", Optional.empty());
+      call.timeout().timeout(left, TimeUnit.NANOSECONDS);
+      try (Response response = call.execute()) {
         int code = response.code();
         if (code >= 200 && code < 300) return new Outcome.Delivered(code);
         String error = "HTTP " + code + " from " + at.host();

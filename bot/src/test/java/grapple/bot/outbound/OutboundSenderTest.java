@@ -511,6 +511,28 @@ class OutboundSenderTest {
     assertEquals(1, reports.size(), reports.toString());
   }
 
+  /** timeoutSeconds bounds one attempt, redirects and all: not each hop of it. */
+  @Test
+  void slowRedirectsAreBoundedByOneAttemptsTimeout() throws Exception {
+    hook("c1", "ci", server.url("/hook").toString(), "PUT");
+    queueEvent("c1", text("x"));
+    for (int i = 0; i < 6; i++)
+      server.enqueue(
+          new MockResponse.Builder()
+              .code(307)
+              .addHeader("Location", "/hook")
+              .headersDelay(800, TimeUnit.MILLISECONDS)
+              .build());
+
+    long started = System.nanoTime();
+    sender.startDue().await();
+
+    long tookMs = (System.nanoTime() - started) / 1_000_000;
+    assertTrue(tookMs < 3500, "took " + tookMs + " ms; the attempt's timeout is 2 s");
+    OutboundQueue.Entry waiting = queue.head("c1").orElseThrow();
+    assertEquals(1, waiting.attempts(), "a timeout is tried again");
+  }
+
   @Test
   void aRedirectLoopEndsAfterABoundedNumberOfHops() throws Exception {
     hook("c1", "ci", server.url("/hook").toString(), "PUT");
