@@ -304,7 +304,13 @@ class OutboundServiceTest {
 
     hub.message(ALICE, "!grapple outbound-hook remove ci");
 
-    assertThat(sent(1).get(0).content().path("body").asText()).contains("removed");
+    List<String> said = sent(2).stream().map(s -> s.content().path("body").asText()).toList();
+    // "one", and the command itself (a room event like any other).
+    assertThat(said)
+        .contains(
+            "Outbound hook `ci` was removed with 2 events still queued for it; they were dropped,"
+                + " not sent.");
+    assertThat(hub.gateway.takeSent(Duration.ofMillis(300))).as("said once").isNull();
     long queued =
         hub.db.read(
             c -> {
@@ -315,6 +321,42 @@ class OutboundServiceTest {
               }
             });
     assertThat(queued).isZero();
+  }
+
+  /**
+   * Renamed by hand in room state (the old name's event emptied, a new one written): the new name
+   * is a new hook with its own token, so the old one's queued events do not move to it, but they
+   * are not dropped silently either: the room hears once how many went unsent.
+   */
+  @Test
+  void renamingAHookInRoomStateSaysOnceWhatItsQueueDropped() throws Exception {
+    start("{enabled: true, allowPrivateAddresses: true, maxAttempts: 5}");
+    createHook("ci", receiver.url("/in").toString());
+    receiver.enqueue(new MockResponse.Builder().code(503).build());
+    hub.message(BOB, "one");
+    hub.message(BOB, "two");
+    assertThat(receiver.takeRequest(5, TimeUnit.SECONDS)).isNotNull();
+    Connection old = new ConnectionStore(hub.db).inRoom(TestHub.ROOM).get(0);
+    Await.until(WAIT, () -> hub.outboundQueued(old.id()) == 2);
+
+    hub.state("uk.half-shot.matrix-hookshot.outbound-hook", "ci", ALICE, Json.object());
+    hub.state(
+        "uk.half-shot.matrix-hookshot.outbound-hook",
+        "cd",
+        ALICE,
+        Json.object().put("name", "cd").put("url", receiver.url("/in").toString()));
+
+    List<String> said = new ArrayList<>();
+    for (FakeGateway.Sent s = hub.gateway.takeSent(WAIT);
+        s != null;
+        s = hub.gateway.takeSent(Duration.ofMillis(500))) {
+      said.add(s.content().path("body").asText());
+    }
+    assertThat(said)
+        .containsOnlyOnce(
+            "Outbound hook `ci` was removed with 2 events still queued for it; they were dropped,"
+                + " not sent.");
+    assertThat(hub.outboundQueued(old.id())).isZero();
   }
 
   /**

@@ -49,9 +49,14 @@ final class OutboundHooks extends NamedKind<OutboundConfig> {
   private final Refusals refusals;
   private final AtomicLong refused = new AtomicLong();
 
-  /** Where an event not queued (its hook's queue full) is reported: once per failure streak. */
+  /**
+   * Where an event not queued (its hook's queue full) is reported, once per failure streak; and the
+   * deliveries a removed hook still had queued, once.
+   */
   interface Refusals {
     void queueFull(String roomId, String name, String eventId, int waiting);
+
+    void dropped(String roomId, String name, int queued);
   }
 
   /** Events not queued since start: their hook's queue was full. */
@@ -160,8 +165,14 @@ final class OutboundHooks extends NamedKind<OutboundConfig> {
     if (active.isEmpty() || active.get().kind() != this) {
       // By id: a hook moved by a room upgrade is stored in the new room, while its queued events
       // name the room they came from.
-      boolean stored = store.has(connectionId);
-      return stored ? new OutboundSender.Lookup.Unknown() : new OutboundSender.Lookup.Gone();
+      Optional<Connection> stored =
+          store.inRoom(entry.roomId()).stream()
+              .filter(c -> c.id().equals(connectionId))
+              .findFirst()
+              .or(() -> store.all().stream().filter(c -> c.id().equals(connectionId)).findFirst());
+      return stored.isPresent()
+          ? new OutboundSender.Lookup.Unknown(stored.get().roomId(), stored.get().stateKey())
+          : new OutboundSender.Lookup.Gone();
     }
     OutboundConfig config = (OutboundConfig) active.get().config();
     try {
@@ -282,16 +293,21 @@ final class OutboundHooks extends NamedKind<OutboundConfig> {
     }
 
     /**
-     * Removed: its queue and tally go. Out of effect here while the database still has it (its
-     * stored config, written by another instance, does not validate here): its queue waits, as the
-     * sender keeps the queue of a connection it does not know yet, instead of losing those events.
+     * Removed (by a command, the API, room state, or to be made again under another name): its
+     * queue and tally go, and the room hears once how many deliveries were dropped unsent, if any
+     * (the instance that forgets them says it). They do not move to a hook made under another name:
+     * that one has its own token, which the target checks. Out of effect here while the database
+     * still has it (its stored config, written by another instance, does not validate here): its
+     * queue waits, as the sender keeps the queue of a connection it does not know yet.
      */
     @Override
     public void closed(boolean replaced) {
       if (replaced) return;
       boolean stored =
           store.inRoom(connection.roomId()).stream().anyMatch(c -> c.id().equals(connection.id()));
-      if (!stored) queue.forget(connection.id());
+      if (stored) return;
+      int dropped = queue.forget(connection.id());
+      if (dropped > 0) refusals.dropped(connection.roomId(), config.name(), dropped);
     }
   }
 }

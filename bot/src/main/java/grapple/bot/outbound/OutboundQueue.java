@@ -307,14 +307,15 @@ final class OutboundQueue {
     return db.first("SELECT COUNT(*) FROM outbound_queue", rs -> rs.getLong(1)).orElse(0L);
   }
 
-  /** A removed connection: its queue and tally go. */
-  void forget(String connectionId) {
-    db.writeAndWait(
+  /**
+   * A removed connection: its queue and tally go. Returns how many deliveries were still queued (0
+   * when another instance, or an earlier call, forgot them first).
+   */
+  int forget(String connectionId) {
+    return db.writeAndWait(
         c -> {
-          for (String table : List.of("outbound_queue", "outbound_status")) {
-            Sql.update(c, "DELETE FROM " + table + " WHERE connection_id = ?", connectionId);
-          }
-          return null;
+          Sql.update(c, "DELETE FROM outbound_status WHERE connection_id = ?", connectionId);
+          return Sql.update(c, "DELETE FROM outbound_queue WHERE connection_id = ?", connectionId);
         });
   }
 

@@ -22,6 +22,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
+import okhttp3.Call;
+import okhttp3.HttpUrl;
 import okhttp3.MediaType;
 import okhttp3.MultipartBody;
 import okhttp3.OkHttpClient;
@@ -36,8 +38,9 @@ import org.slf4j.LoggerFactory;
 /**
  * One outbound delivery on the wire: the event as {@code multipart/form-data} (part {@code event},
  * file {@code event_data.json}; part {@code media} for files, fetched from the homeserver), the
- * hookshot headers, the HMAC signature and the delivery id, sent with a bounded timeout, no
- * redirects, no proxy, and (unless private addresses are allowed) only to public addresses.
+ * hookshot headers, the HMAC signature and the delivery id, sent with a bounded timeout, only 307
+ * and 308 redirects (a few, each through the guard), no proxy, and (unless private addresses are
+ * allowed) only to public addresses.
  */
 final class OutboundRequest {
   private static final Logger log = LoggerFactory.getLogger(OutboundRequest.class);
@@ -66,6 +69,9 @@ final class OutboundRequest {
 
     /** Trying again will not help (4xx, a refused address, an unreadable token). */
     record Fail(String error) implements Outcome {}
+
+    /** Not tried: other deliveries hold the memory its file needs. No attempt spent. */
+    record Postpone(String why) implements Outcome {}
   }
 
   /** The request as built, before sending: for tests and the signature. */
@@ -75,11 +81,18 @@ final class OutboundRequest {
   private final MediaSource media;
   private final OutboundSettings settings;
   private final Clock clock;
+  private final MediaBudget budget;
 
   OutboundRequest(OutboundSettings settings, MediaSource media, Clock clock) {
+    this(settings, media, clock, defaultMediaBudget());
+  }
+
+  /** As above, with {@code mediaBudget} bytes of files in flight at most, over all hooks. */
+  OutboundRequest(OutboundSettings settings, MediaSource media, Clock clock, long mediaBudget) {
     this.settings = settings;
     this.media = media;
     this.clock = clock;
+    this.budget = new MediaBudget(mediaBudget);
     OkHttpClient.Builder b =
         new OkHttpClient.Builder()
             .callTimeout(settings.timeout().toMillis(), TimeUnit.MILLISECONDS)
@@ -107,15 +120,32 @@ final class OutboundRequest {
         return new Outcome.Fail(e.getMessage());
       }
     }
-    Built built;
-    try {
-      built = build(entry, target.token());
-    } catch (MediaUnavailable e) {
-      return new Outcome.Retry("fetching its file: " + e.getMessage(), e.retryAfter());
+    long held = 0;
+    if (hasFile(entry)) {
+      held = budget.reserve(COPIES * settings.maxMediaBytes());
+      if (held == 0)
+        return new Outcome.Postpone(
+            "other deliveries' files take the memory set aside for files in flight");
     }
-    Request request =
+    try {
+      Built built;
+      try {
+        built = build(entry, target.token());
+      } catch (MediaUnavailable e) {
+        return new Outcome.Retry("fetching its file: " + e.getMessage(), e.retryAfter());
+      }
+      // While it is sent, only the body is held.
+      held = budget.shrink(held, built.body().length);
+      return send(target, entry, built);
+    } finally {
+      budget.release(held);
+    }
+  }
+
+  private Outcome send(OutboundSender.Target target, OutboundQueue.Entry entry, Built built) {
+    URI url = target.config().url();
+    Request.Builder request =
         new Request.Builder()
-            .url(url.toString())
             .method(
                 target.config().method(),
                 RequestBody.create(built.body(), MediaType.get(built.contentType())))
@@ -124,22 +154,132 @@ final class OutboundRequest {
             .header("X-Matrix-Hookshot-EventId", entry.eventId())
             .header("X-Matrix-Hookshot-Token", target.token())
             .header("X-Grapple-Signature-256", signature(target.token(), built.body()))
-            .header("X-Grapple-Delivery", entry.deliveryId())
-            .build();
-    try (Response response = http.newCall(request).execute()) {
-      int code = response.code();
-      if (code >= 200 && code < 300) return new Outcome.Delivered(code);
-      String error = "HTTP " + code + " from " + url.getHost();
-      if (code == 429 || code == 408 || code >= 500)
+            .header("X-Grapple-Delivery", entry.deliveryId());
+    HttpUrl at = HttpUrl.get(url.toString());
+    // One attempt, redirects and all, is bounded by timeoutSeconds, not each of its hops.
+    long deadline = System.nanoTime() + settings.timeout().toNanos();
+    for (int hop = 0; ; hop++) {
+      Call call = http.newCall(request.url(at).build());
+      long left = deadline - System.nanoTime();
+      if (left <= 0)
         return new Outcome.Retry(
-            error,
-            RetryAfter.parse(response.header("Retry-After"), settings.maxRetryDelay(), clock));
-      return new Outcome.Fail(error);
-    } catch (AddressGuard.Refused e) {
-      return new Outcome.Fail(e.getMessage());
-    } catch (IOException e) {
-      return new Outcome.Retry(describe(e, url), Optional.empty());
+            at.host() + ": no answer in time (redirected " + hop + " times)", Optional.empty());
+      call.timeout().timeout(left, TimeUnit.NANOSECONDS);
+      try (Response response = call.execute()) {
+        int code = response.code();
+        if (code >= 200 && code < 300) return new Outcome.Delivered(code);
+        String error = "HTTP " + code + " from " + at.host();
+        if (code == 429 || code == 408 || code >= 500)
+          return new Outcome.Retry(
+              error,
+              RetryAfter.parse(response.header("Retry-After"), settings.maxRetryDelay(), clock));
+        if (code < 300 || code >= 400) return new Outcome.Fail(error);
+        HttpUrl next = location(response, at);
+        if (next == null) return new Outcome.Fail(error + " without a Location to go to");
+        String where = origin(next);
+        if (code != 307 && code != 308)
+          return new Outcome.Fail(
+              error
+                  + ", redirected to "
+                  + where
+                  + ": only 307 and 308 redirects are followed (others would send the event as a"
+                  + " GET without it); point the hook at its new URL");
+        if (hop >= MAX_REDIRECTS)
+          return new Outcome.Fail(
+              error + ", redirected to " + where + ": more than " + MAX_REDIRECTS + " redirects");
+        if (at.isHttps() && !next.isHttps())
+          return new Outcome.Fail(
+              error
+                  + ", redirected to "
+                  + where
+                  + ": not followed from https to http (the token would go unencrypted)");
+        if (!settings.allowPrivateAddresses()) OutboundHooks.GUARD.checkLiteral(next.host());
+        at = next;
+      } catch (AddressGuard.Refused e) {
+        return new Outcome.Fail(e.getMessage());
+      } catch (IOException e) {
+        return new Outcome.Retry(describe(e, at.host()), Optional.empty());
+      }
     }
+  }
+
+  /**
+   * Copies of a file held at once while its delivery is built: the file as fetched, the body being
+   * written, and the body as bytes.
+   */
+  private static final int COPIES = 3;
+
+  /**
+   * Bytes of files in flight over all hooks by default: a quarter of the heap, at least 16 MiB
+   * (with the recommended {@code -Xmx160m}, 40 MiB).
+   */
+  static long defaultMediaBudget() {
+    return Math.max(16L << 20, Runtime.getRuntime().maxMemory() / 4);
+  }
+
+  /** True when the event is a file message whose file is to be fetched. */
+  private static boolean hasFile(OutboundQueue.Entry entry) {
+    JsonNode content = Json.readObject(entry.event()).path("content");
+    return MEDIA_TYPES.contains(content.path("msgtype").asText())
+        && MXC.matcher(content.path("url").asText()).matches();
+  }
+
+  /**
+   * The memory files in flight may take, over all hooks and rooms: a delivery with a file sets
+   * aside the most its file could take ({@link #COPIES} × {@code maxMediaSize}, or all of the
+   * budget) before fetching it, keeps only its body's size once built, and gives it back once sent.
+   * When the budget is taken it waits (is put off, no attempt spent); one delivery alone always
+   * gets it, so none waits forever.
+   */
+  static final class MediaBudget {
+    private final long total;
+    private long used;
+
+    MediaBudget(long total) {
+      this.total = total;
+    }
+
+    /** Sets aside {@code want} bytes (at most the whole budget); 0 when they are taken now. */
+    synchronized long reserve(long want) {
+      long n = Math.max(1, Math.min(want, total));
+      if (used > 0 && used + n > total) return 0;
+      used += n;
+      return n;
+    }
+
+    /** Keeps {@code need} of the {@code held} bytes set aside (not more); returns what is held. */
+    synchronized long shrink(long held, long need) {
+      if (need >= held) return held;
+      used -= held - need;
+      return need;
+    }
+
+    synchronized void release(long held) {
+      used -= held;
+    }
+
+    synchronized long used() {
+      return used;
+    }
+  }
+
+  /**
+   * Redirects (307 and 308 only: they keep the method and body) one delivery follows at most, each
+   * through the address guard (a literal address checked here, a name by the client's DNS).
+   */
+  static final int MAX_REDIRECTS = 5;
+
+  /** Where a redirect points, read against the URL that answered; null if nowhere usable. */
+  private static @Nullable HttpUrl location(Response response, HttpUrl from) {
+    String location = response.header("Location");
+    return location == null ? null : from.resolve(location);
+  }
+
+  /** Scheme, host and port only: a path or query may carry the target's own key. */
+  private static String origin(HttpUrl url) {
+    String port = url.port() == HttpUrl.defaultPort(url.scheme()) ? "" : ":" + url.port();
+    String host = url.host().contains(":") ? "[" + url.host() + "]" : url.host();
+    return url.scheme() + "://" + host + port;
   }
 
   /**
@@ -237,9 +377,9 @@ final class OutboundRequest {
     }
   }
 
-  private static String describe(IOException e, URI url) {
+  private static String describe(IOException e, String host) {
     String what = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     if (e instanceof java.io.InterruptedIOException) what = "no answer in time (" + what + ")";
-    return url.getHost() + ": " + what;
+    return host + ": " + what;
   }
 }

@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -34,7 +35,7 @@ final class OutboundSender implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(OutboundSender.class);
   private static final Duration FIRST_RETRY = Duration.ofSeconds(1);
   private static final Duration IDLE_CHECK = Duration.ofSeconds(1);
-  private static final Duration UNKNOWN_RECHECK = Duration.ofSeconds(5);
+  private static final Duration MEDIA_RECHECK = Duration.ofSeconds(1);
 
   /** Deliveries of one room in flight at once, over all its hooks. */
   static final int MAX_IN_FLIGHT_PER_ROOM = 8;
@@ -49,11 +50,11 @@ final class OutboundSender implements AutoCloseable {
     record Gone() implements Lookup {}
 
     /**
-     * Not in effect here, though the database still has it: another instance made it and this one
-     * has not read that yet (a new leader), or its stored config does not validate here. Its queue
-     * waits; dropping it would lose the events another instance queued.
+     * The hook {@code name} in {@code roomId} is not in effect here, though the database still has
+     * it: another instance made it and this one has not read that yet (a new leader), or its stored
+     * config does not validate here. Its queue waits, a bounded time ({@link #NOT_IN_EFFECT}).
      */
-    record Unknown() implements Lookup {}
+    record Unknown(String roomId, String name) implements Lookup {}
 
     /** The hook {@code name} in {@code roomId} cannot send: {@code why}. */
     record Broken(String roomId, String name, String why) implements Lookup {}
@@ -71,6 +72,9 @@ final class OutboundSender implements AutoCloseable {
   private final Clock clock;
   private final RandomGenerator random;
   private final Reporter reporter;
+
+  /** The connections whose last delivery failed because they were not in effect here. */
+  private final Set<String> stuck = ConcurrentHashMap.newKeySet();
 
   /** The connections with a delivery in flight, and their rooms. */
   private final Map<String, String> busy = new ConcurrentHashMap<>();
@@ -208,16 +212,17 @@ final class OutboundSender implements AutoCloseable {
 
   private void deliver(OutboundQueue.Entry entry) {
     Lookup lookup = targets.apply(entry);
-    if (lookup instanceof Lookup.Unknown) {
-      log.debug(
-          "outbound: connection {} is not in effect here yet; its queue waits",
-          entry.connectionId());
-      queue.postpone(entry, clock.millis() + UNKNOWN_RECHECK.toMillis());
+    if (lookup instanceof Lookup.Unknown u) {
+      notInEffect(u, entry);
       return;
     }
+    stuck.remove(entry.connectionId());
     if (lookup instanceof Lookup.Gone) {
-      log.info("outbound: connection {} is gone; dropping its queue", entry.connectionId());
-      queue.forget(entry.connectionId());
+      int dropped = queue.forget(entry.connectionId());
+      log.warn(
+          "outbound: connection {} is gone; dropped the {} deliveries it still had queued",
+          entry.connectionId(),
+          dropped);
       return;
     }
     if (lookup instanceof Lookup.Broken b) {
@@ -226,6 +231,16 @@ final class OutboundSender implements AutoCloseable {
     }
     Target target = ((Lookup.Found) lookup).target();
     OutboundRequest.Outcome outcome = sendGuarded(target, entry);
+    if (outcome instanceof OutboundRequest.Outcome.Postpone p) {
+      log.debug(
+          "outbound: hook '{}' in {}: event {} waits: {}",
+          target.name(),
+          target.roomId(),
+          entry.eventId(),
+          p.why());
+      queue.postpone(entry, clock.millis() + MEDIA_RECHECK.toMillis());
+      return;
+    }
     int attempts = entry.attempts() + 1;
     if (closing && outcome instanceof OutboundRequest.Outcome.Retry r) {
       // Cut short by shutdown, not the target's doing: no attempt is spent (on the last one it
@@ -270,6 +285,34 @@ final class OutboundSender implements AutoCloseable {
       fail(target.roomId(), target.name(), entry, attempts, error);
     }
   }
+
+  /**
+   * A delivery whose hook is stored but not in effect here waits as a failing attempt would
+   * (backoff, one attempt spent each time), so that it ends: delivered once the hook is in effect,
+   * or after {@code maxAttempts} recorded as failed and reported once. Once one delivery of a hook
+   * has failed so, the next ones fail at once while it stays out of effect (each would wait as long
+   * again, and the room heard already); a hook back in effect delivers as usual.
+   */
+  private void notInEffect(Lookup.Unknown u, OutboundQueue.Entry entry) {
+    int attempts = entry.attempts() + 1;
+    if (stuck.contains(entry.connectionId()) || attempts >= settings.maxAttempts()) {
+      stuck.add(entry.connectionId());
+      fail(u.roomId(), u.name(), entry, attempts, NOT_IN_EFFECT);
+      return;
+    }
+    Duration wait = backoff(attempts);
+    log.info(
+        "outbound: connection {} is stored but not in effect here; event {} waits {} ms",
+        entry.connectionId(),
+        entry.eventId(),
+        wait.toMillis());
+    queue.retryLater(entry, clock.millis() + wait.toMillis(), NOT_IN_EFFECT);
+  }
+
+  /** Why a delivery waits for, or failed for, a hook stored but not in effect here. */
+  static final String NOT_IN_EFFECT =
+      "the hook is stored but not in effect on this instance (its stored content does not validate"
+          + " here, or was not read yet)";
 
   /**
    * Sends one delivery; whatever building or sending it raises is that attempt's failure, retried

@@ -75,7 +75,17 @@ public final class OutboundService extends AbstractService<OutboundSettings> {
               () -> {
                 if (holder[0] != null) holder[0].wake();
               },
-              this::reportRefused);
+              new OutboundHooks.Refusals() {
+                @Override
+                public void queueFull(String roomId, String name, String eventId, int waiting) {
+                  reportRefused(roomId, name, eventId, waiting);
+                }
+
+                @Override
+                public void dropped(String roomId, String name, int queued) {
+                  reportDropped(roomId, name, queued);
+                }
+              });
       RoomGateway gateway = context.gateway();
       OutboundRequest.MediaSource media =
           (mxc, max) -> {
@@ -120,6 +130,22 @@ public final class OutboundService extends AbstractService<OutboundSettings> {
               + waiting
               + " deliveries are already waiting for it (`outbound.maxQueuedPerHook`), its target"
               + " has taken none for a while.");
+    }
+
+    /** Once: a removed hook's deliveries still queued are not sent. */
+    private void reportDropped(String roomId, String name, int queued) {
+      context
+          .outbox()
+          .post(
+              roomId,
+              Messages.notice(
+                  "Outbound hook "
+                      + Markdown.code(name)
+                      + " was removed with "
+                      + queued
+                      + (queued == 1
+                          ? " event still queued for it; it was dropped, not sent."
+                          : " events still queued for it; they were dropped, not sent.")));
     }
 
     /** The notice that starts a failure streak: the hook could not {@code what}. */

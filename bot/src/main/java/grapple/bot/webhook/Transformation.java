@@ -1180,6 +1180,13 @@ final class Transformation {
     return Optional.of(out);
   }
 
+  private static final int MAX_HEADER_CHARS = 255;
+
+  /** Printable ASCII (and spaces) only: a line break would start a header of the script's own. */
+  private static boolean isHeaderValue(String s) {
+    return s.length() <= MAX_HEADER_CHARS && s.chars().allMatch(ch -> ch >= 0x20 && ch < 0x7f);
+  }
+
   private static Optional<WebhookResponse> response(Scriptable object) throws Failed {
     Object v = ScriptableObject.getProperty(object, "webhookResponse");
     if (absent(v)) return Optional.empty();
@@ -1192,6 +1199,12 @@ final class Transformation {
           "Result returned from transformation didn't provide a string value for"
               + " webhookResponse.body");
     Optional<String> contentType = optionalString(r, "contentType");
+    if (contentType.isPresent() && !isHeaderValue(contentType.get()))
+      throw new Failed(
+          "Result returned from transformation provided an invalid webhookResponse.contentType:"
+              + " it is sent as a header, so it must be at most "
+              + MAX_HEADER_CHARS
+              + " printable ASCII characters, without line breaks or other control characters");
     Object status = ScriptableObject.getProperty(r, "statusCode");
     Optional<Integer> statusCode = Optional.empty();
     if (status != Scriptable.NOT_FOUND && !(status instanceof Undefined)) {

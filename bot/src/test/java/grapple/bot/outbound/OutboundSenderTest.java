@@ -14,6 +14,7 @@ import grapple.bot.room.MediaTooLarge;
 import grapple.state.Database;
 import grapple.state.Json;
 import grapple.state.Migrations;
+import grapple.testing.Await;
 import grapple.testing.FakeClock;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -30,6 +31,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import mockwebserver3.MockResponse;
@@ -61,6 +63,13 @@ class OutboundSenderTest {
   private final Map<String, Media> mediaRepo = new HashMap<>();
   private final Map<String, IOException> mediaFailures = new HashMap<>();
   private final List<String> downloads = new CopyOnWriteArrayList<>();
+
+  /** What a fetch does before it answers (nothing, unless a test holds fetches up). */
+  interface Pause {
+    void run() throws InterruptedException;
+  }
+
+  private volatile Pause mediaSlow = () -> {};
   private Database db;
   private OutboundQueue queue;
   private OutboundSender sender;
@@ -89,6 +98,14 @@ class OutboundSenderTest {
       boolean allowPrivate,
       int maxAttempts,
       Function<OutboundQueue.Entry, OutboundSender.Lookup> lookup) {
+    return sender(allowPrivate, maxAttempts, lookup, OutboundRequest.defaultMediaBudget());
+  }
+
+  private OutboundSender sender(
+      boolean allowPrivate,
+      int maxAttempts,
+      Function<OutboundQueue.Entry, OutboundSender.Lookup> lookup,
+      long mediaBudget) {
     OutboundSettings settings =
         new OutboundSettings(
             true,
@@ -105,13 +122,19 @@ class OutboundSenderTest {
             settings,
             (mxc, max) -> {
               downloads.add(mxc);
+              try {
+                mediaSlow.run();
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
               IOException failure = mediaFailures.get(mxc);
               if (failure != null) throw failure;
               Media m = mediaRepo.get(mxc);
               if (m == null) throw new IOException("no such media " + mxc);
               return m;
             },
-            clock),
+            clock,
+            mediaBudget),
         settings,
         clock,
         new Random(7),
@@ -252,6 +275,62 @@ class OutboundSenderTest {
     assertTrue(dispositions.get("media").contains("filename=\"cat.png\""));
   }
 
+  /**
+   * Files in flight share one memory budget over all hooks and rooms: while one delivery holds it
+   * (its file being fetched, the most it could take set aside), another with a file waits, put off
+   * with no attempt spent, and goes once the first is done; a delivery without a file is not held.
+   */
+  @Test
+  void filesInFlightShareOneMemoryBudgetAndTheRestWait() throws Exception {
+    sender.close();
+    CountDownLatch fetching = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    sender =
+        sender(
+            true,
+            3,
+            e -> targets.getOrDefault(e.connectionId(), new OutboundSender.Lookup.Gone()),
+            3L << 20); // 3 copies of the test's 1 MiB maxMediaSize: one file at a time
+    mediaRepo.put("mxc://test/a", new Media(new byte[1000], "image/png", "a"));
+    mediaRepo.put("mxc://test/b", new Media(new byte[1000], "image/png", "b"));
+    mediaSlow =
+        () -> {
+          fetching.countDown();
+          release.await(5, TimeUnit.SECONDS);
+        };
+    hook("c1", "one", server.url("/hook").toString(), "PUT");
+    hook("c2", "two", server.url("/hook").toString(), "PUT");
+    hook("c3", "text", server.url("/hook").toString(), "PUT");
+    queueEvent("c1", image("mxc://test/a"));
+    queueEvent("c2", image("mxc://test/b"));
+    queueEvent("c3", text("no file"));
+    for (int i = 0; i < 3; i++) server.enqueue(new MockResponse.Builder().code(200).build());
+
+    OutboundSender.Round round = sender.startDue();
+    assertTrue(fetching.await(5, TimeUnit.SECONDS));
+    // One file is being fetched; the other delivery with a file is put off, the text goes.
+    Await.until(
+        Duration.ofSeconds(5),
+        () ->
+            queue.backlog() == 2
+                && (queue.head("c1").orElseThrow().nextAt() > clock.millis()
+                    || queue.head("c2").orElseThrow().nextAt() > clock.millis()));
+    assertEquals(1, downloads.size(), downloads.toString());
+    release.countDown();
+    round.await();
+    assertEquals(1, queue.backlog());
+    String waiting = queue.head("c1").isPresent() ? "c1" : "c2";
+    assertEquals(0, queue.head(waiting).orElseThrow().attempts());
+
+    clock.advance(Duration.ofSeconds(2));
+    sender.startDue().await();
+
+    assertEquals(0, queue.backlog());
+    assertEquals(2, downloads.size());
+    assertEquals(3, server.getRequestCount());
+    assertEquals(List.of(), reports);
+  }
+
   @Test
   void aFailureThenSuccessSendsTheSameDeliveryIdTwiceAndReportsNothing() throws Exception {
     hook("c1", "ci", server.url("/hook").toString(), "PUT");
@@ -371,6 +450,102 @@ class OutboundSenderTest {
     sender.startDue().await();
     assertEquals(2, reports.size(), reports.toString());
     assertTrue(reports.get(1).startsWith("ci $e4 1 HTTP 404"), reports.get(1));
+  }
+
+  /**
+   * A 307 or 308 says "the same request, there": it is followed (method, body, signature and
+   * delivery id kept), through the same address guard, a bounded number of times.
+   */
+  @Test
+  void aTemporaryOrPermanentRedirectIsFollowedWithTheSameMethodAndBody() throws Exception {
+    hook("c1", "ci", server.url("/hook").toString(), "POST");
+    queueEvent("c1", text("moved"));
+    server.enqueue(
+        new MockResponse.Builder()
+            .code(307)
+            .addHeader("Location", slow.url("/there").toString())
+            .build());
+    slow.enqueue(new MockResponse.Builder().code(308).addHeader("Location", "/final").build());
+    slow.enqueue(new MockResponse.Builder().code(200).build());
+
+    sender.startDue().await();
+
+    RecordedRequest first = server.takeRequest(5, TimeUnit.SECONDS);
+    slow.takeRequest(5, TimeUnit.SECONDS);
+    RecordedRequest last = slow.takeRequest(5, TimeUnit.SECONDS);
+    assertNotNull(last);
+    assertEquals("/final", last.getTarget());
+    assertEquals("POST", last.getMethod());
+    assertArrayEquals(first.getBody().toByteArray(), last.getBody().toByteArray());
+    for (String h : List.of("X-Grapple-Signature-256", "X-Grapple-Delivery")) {
+      assertEquals(first.getHeaders().get(h), last.getHeaders().get(h), h);
+    }
+    assertEquals(0, queue.backlog());
+    assertEquals(1, queue.status("c1").delivered());
+    assertEquals(List.of(), reports);
+  }
+
+  /**
+   * Any other 3xx would turn the delivery into a GET without the event: it fails, naming the status
+   * and where the target moved (its host only: a path may carry a key), so the room can fix the
+   * URL.
+   */
+  @Test
+  void anotherRedirectFailsNamingTheStatusAndWhereTo() throws Exception {
+    hook("c1", "ci", server.url("/hook").toString(), "PUT");
+    queueEvent("c1", text("x"));
+    server.enqueue(
+        new MockResponse.Builder()
+            .code(301)
+            .addHeader("Location", "https://elsewhere.example/new?key=secret")
+            .build());
+
+    sender.startDue().await();
+
+    assertEquals(1, server.getRequestCount());
+    String error = queue.status("c1").lastError();
+    assertNotNull(error);
+    assertTrue(error.startsWith("HTTP 301 from " + server.getHostName()), error);
+    assertTrue(error.contains("https://elsewhere.example"), error);
+    assertFalse(error.contains("secret"), error);
+    assertEquals(1, reports.size(), reports.toString());
+  }
+
+  /** timeoutSeconds bounds one attempt, redirects and all: not each hop of it. */
+  @Test
+  void slowRedirectsAreBoundedByOneAttemptsTimeout() throws Exception {
+    hook("c1", "ci", server.url("/hook").toString(), "PUT");
+    queueEvent("c1", text("x"));
+    for (int i = 0; i < 6; i++)
+      server.enqueue(
+          new MockResponse.Builder()
+              .code(307)
+              .addHeader("Location", "/hook")
+              .headersDelay(800, TimeUnit.MILLISECONDS)
+              .build());
+
+    long started = System.nanoTime();
+    sender.startDue().await();
+
+    long tookMs = (System.nanoTime() - started) / 1_000_000;
+    assertTrue(tookMs < 3500, "took " + tookMs + " ms; the attempt's timeout is 2 s");
+    OutboundQueue.Entry waiting = queue.head("c1").orElseThrow();
+    assertEquals(1, waiting.attempts(), "a timeout is tried again");
+  }
+
+  @Test
+  void aRedirectLoopEndsAfterABoundedNumberOfHops() throws Exception {
+    hook("c1", "ci", server.url("/hook").toString(), "PUT");
+    queueEvent("c1", text("x"));
+    for (int i = 0; i < 20; i++)
+      server.enqueue(new MockResponse.Builder().code(307).addHeader("Location", "/hook").build());
+
+    sender.startDue().await();
+
+    assertEquals(OutboundRequest.MAX_REDIRECTS + 1, server.getRequestCount());
+    String error = queue.status("c1").lastError();
+    assertNotNull(error);
+    assertTrue(error.contains("redirect"), error);
   }
 
   @Test
@@ -697,18 +872,19 @@ class OutboundSenderTest {
 
   /**
    * A connection this instance does not know yet (a new leader that has not read what the last one
-   * made) but the database still has: its queue waits, untouched, instead of being dropped.
+   * made) but the database still has: its queue waits, after a backoff (no busy re-check), instead
+   * of being dropped, and goes in order once the hook is known.
    */
   @Test
   void aConnectionNotYetKnownHereKeepsItsQueue() throws Exception {
-    targets.put("c1", new OutboundSender.Lookup.Unknown());
+    targets.put("c1", new OutboundSender.Lookup.Unknown(ROOM, "ci"));
     queueEvent("c1", text("a"));
     queueEvent("c1", text("b"));
 
     sender.startDue().await();
 
     assertEquals(2, queue.queued("c1").size());
-    assertEquals(0, queue.head("c1").orElseThrow().attempts());
+    assertTrue(queue.head("c1").orElseThrow().nextAt() >= clock.millis() + 500);
     assertEquals(0, server.getRequestCount());
     assertEquals(List.of(), reports);
     // Known by now: both go, in order.
@@ -722,6 +898,38 @@ class OutboundSenderTest {
     assertEquals(
         "$e1",
         server.takeRequest(5, TimeUnit.SECONDS).getHeaders().get("X-Matrix-Hookshot-EventId"));
+  }
+
+  /**
+   * A hook stored but never in effect here (its stored content refused): its deliveries do not wait
+   * forever. The first fails after maxAttempts looks, the room hears once, and the rest fail at
+   * once while the hook stays out of effect; a hook back in effect delivers again.
+   */
+  @Test
+  void aConnectionThatNeverComesIntoEffectFailsBoundedAndIsReportedOnce() throws Exception {
+    targets.put("c1", new OutboundSender.Lookup.Unknown(ROOM, "ci"));
+    queueEvent("c1", text("a"));
+    queueEvent("c1", text("b"));
+    queueEvent("c1", text("c"));
+
+    int rounds = 0;
+    while (queue.backlog() > 0 && rounds++ < 20) {
+      sender.startDue().await();
+      clock.advance(Duration.ofMinutes(2));
+    }
+
+    assertEquals(0, queue.backlog());
+    assertEquals(5, rounds, "3 looks at the first, then one each for the others");
+    assertEquals(0, server.getRequestCount());
+    assertEquals(3, queue.status("c1").failed());
+    assertEquals(OutboundSender.NOT_IN_EFFECT, queue.status("c1").lastError());
+    assertEquals(List.of("ci $e1 3 " + OutboundSender.NOT_IN_EFFECT), reports);
+
+    hook("c1", "ci", server.url("/hook").toString(), "PUT");
+    server.enqueue(new MockResponse.Builder().code(200).build());
+    queueEvent("c1", text("d"));
+    sender.startDue().await();
+    assertEquals(1, queue.status("c1").delivered());
   }
 
   @Test

@@ -189,6 +189,33 @@ class TransformationTest {
             "Result returned from transformation provided an invalid mentions.user_ids:");
   }
 
+  /** It becomes a response header: no control characters (no header of the script's own). */
+  @Test
+  void aContentTypeWithControlCharactersIsRefusedNamingTheField() throws Exception {
+    for (String bad : new String[] {"text/plain\\r\\nX-Evil: 1", "text/plain\\n", "a\\u0000b"}) {
+      assertThatThrownBy(
+              () ->
+                  run(
+                      "result = {version: 'v2', plain: 'x', webhookResponse: {body: 'b',"
+                          + " contentType: '"
+                          + bad
+                          + "'}}",
+                      "{}"))
+          .as(bad)
+          .hasMessageContaining("webhookResponse.contentType")
+          .hasMessageContaining("control characters");
+    }
+    assertThat(
+            run(
+                    "result = {version: 'v2', plain: 'x', webhookResponse: {body: 'b',"
+                        + " contentType: 'application/json; charset=utf-8'}}",
+                    "{}")
+                .webhookResponse()
+                .orElseThrow()
+                .contentType())
+        .contains("application/json; charset=utf-8");
+  }
+
   @Test
   void aSyntaxErrorIsRefusedNamingTheField() {
     assertThatThrownBy(() -> Transformation.compile("result = {"))

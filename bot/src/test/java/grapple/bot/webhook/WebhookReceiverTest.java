@@ -318,6 +318,27 @@ class WebhookReceiverTest {
     assertThat(response.headers().firstValue("Content-Type")).contains("text/plain");
   }
 
+  /**
+   * A script's {@code webhookResponse.contentType} becomes a response header: one with a line break
+   * would add headers of the script's choosing, so the script fails instead (500, the room told).
+   */
+  @Test
+  void aContentTypeWithALineBreakFailsTheScriptAndInjectsNoHeader() throws Exception {
+    serve(
+        true,
+        false,
+        script(
+            "result = {version: 'v2', plain: 'x', webhookResponse: {body: 'thanks',"
+                + " contentType: 'text/plain\\r\\nSet-Cookie: session=evil'}}"));
+
+    HttpResponse<String> response = post("{}");
+
+    assertThat(response.statusCode()).isEqualTo(500);
+    assertThat(response.headers().firstValue("Set-Cookie")).isEmpty();
+    assertThat(response.body()).contains("webhookResponse.contentType");
+    assertThat(homeserver.takeSent(Duration.ofSeconds(5))).as("the room is told").isNotNull();
+  }
+
   @Test
   void anEmptyResultPostsNothing() throws Exception {
     serve(false, false, script("result = {version: 'v2', empty: true}"));
