@@ -540,7 +540,11 @@ public final class Grapple implements AutoCloseable {
   }
 
   private static void measure(Metrics metrics, Hub hub, List<Started> running, Watchdog watchdog) {
-    metrics.gauge("grapple_ready", "1 once rooms are loaded", () -> watchdog.ready() ? 1 : 0);
+    // As /ready: an alert on the metric fires when a needed thread died, as the load balancer sees.
+    metrics.gauge(
+        "grapple_ready",
+        "1 while /ready answers 200: rooms are loaded and no needed thread has died",
+        () -> watchdog.ready() && watchdog.failure().isEmpty() ? 1 : 0);
     metrics.gauge(
         "grapple_outbox_backlog",
         "Messages waiting for delivery (in the database: alike on every instance)",

@@ -3,6 +3,8 @@ package grapple.bot;
 import grapple.bot.http.RequestObserver;
 import grapple.bot.http.Response;
 import grapple.bot.http.Router;
+import grapple.state.Daemons;
+import grapple.state.Fatal;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
@@ -14,9 +16,17 @@ import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.DoubleSupplier;
 import java.util.function.Supplier;
@@ -95,15 +105,17 @@ public final class Metrics implements RequestObserver {
 
   /** A value read when scraped, e.g. the outbox backlog. */
   public void gauge(String name, String help, DoubleSupplier value) {
+    Supplier<Double> source = value::getAsDouble;
     GaugeWithCallback.builder()
         .name(name)
         .help(help)
         .callback(
             cb -> {
-              Double read = read(name, value);
+              Double read = readOrSkip(name, source);
               if (read != null) cb.call(read);
             })
         .register(registry);
+    addSource(name, source);
   }
 
   /** A gauge with one label, read when scraped, e.g. connections by type. */
@@ -118,19 +130,22 @@ public final class Metrics implements RequestObserver {
               if (read != null) read.forEach((k, v) -> cb.call(v, k));
             })
         .register(registry);
+    addSource(name, values);
   }
 
   /** A count kept elsewhere (an AtomicLong), read when scraped. */
   public void counter(String name, String help, DoubleSupplier value) {
+    Supplier<Double> source = value::getAsDouble;
     CounterWithCallback.builder()
         .name(name)
         .help(help)
         .callback(
             cb -> {
-              Double read = read(name, value);
+              Double read = readOrSkip(name, source);
               if (read != null) cb.call(read);
             })
         .register(registry);
+    addSource(name, source);
   }
 
   /**
@@ -140,24 +155,106 @@ public final class Metrics implements RequestObserver {
    */
   private final Set<String> unreadable = ConcurrentHashMap.newKeySet();
 
-  private @Nullable Double read(String name, DoubleSupplier value) {
-    return readOrSkip(name, value::getAsDouble);
+  /**
+   * How long a scrape waits for the values read when scraped, all together. A read of a database
+   * that does not answer (PostgreSQL cut off) waits out the pool's connect timeout, or the
+   * socket's: waited for, it would make the scrape outlast Prometheus' timeout (10 s by default),
+   * and the outage would show as a missing target instead of as its own lines.
+   */
+  static final Duration READ_BUDGET = Duration.ofSeconds(2);
+
+  /**
+   * Each value's latest read; one not done yet is not started again (it hangs, and is waited on).
+   */
+  private final Map<String, CompletableFuture<?>> reads = new ConcurrentHashMap<>();
+
+  private final Map<String, Supplier<?>> sources = new ConcurrentHashMap<>();
+
+  /**
+   * One thread per value at most, kept (a thread has a database connection of its own with SQLite):
+   * a value has one read in flight at a time, so a hanging read never holds up another's.
+   */
+  private final ThreadPoolExecutor readers =
+      new ThreadPoolExecutor(
+          1,
+          1,
+          0,
+          TimeUnit.MILLISECONDS,
+          new LinkedBlockingQueue<>(),
+          Daemons.numbered("metrics-read"));
+
+  private synchronized void addSource(String name, Supplier<?> value) {
+    sources.put(name, value);
+    int threads = sources.size();
+    if (threads > readers.getMaximumPoolSize()) {
+      readers.setMaximumPoolSize(threads);
+      readers.setCorePoolSize(threads);
+    }
   }
 
+  /** The reads of the scrape under way on this thread, and when it stops waiting for them. */
+  private record Scrape(Map<String, CompletableFuture<?>> reads, long deadlineNanos) {
+    /** The value {@code name} read, waiting until the deadline at most. */
+    @SuppressWarnings("unchecked") // each read is of its name's own supplier
+    <T> T value(String name, Supplier<T> direct)
+        throws ExecutionException, InterruptedException, TimeoutException {
+      CompletableFuture<?> pending = reads.get(name);
+      if (pending == null) return direct.get(); // registered during this scrape
+      long left = Math.max(0, deadlineNanos - System.nanoTime());
+      return (T) pending.get(left, TimeUnit.NANOSECONDS);
+    }
+  }
+
+  private static final ThreadLocal<@Nullable Scrape> SCRAPING = new ThreadLocal<>();
+
+  /**
+   * The value {@code name} read for this scrape (directly when not scraping), or null when it
+   * failed or did not come in time: then its lines are left out.
+   */
   private <T> @Nullable T readOrSkip(String name, Supplier<T> value) {
+    Scrape scrape = SCRAPING.get();
     try {
-      T read = value.get();
+      T read = scrape == null ? value.get() : scrape.value(name, value);
       if (unreadable.remove(name)) log.info("metrics: {} can be read again", name);
       return read;
+    } catch (TimeoutException e) {
+      skipped(name, "no answer within " + READ_BUDGET.toMillis() + " ms");
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause() == null ? e : e.getCause();
+      Fatal.haltIfFatal(cause);
+      skipped(name, cause.toString());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      skipped(name, "interrupted");
     } catch (RuntimeException e) {
-      if (unreadable.add(name)) {
-        log.warn(
-            "metrics: {} cannot be read, left out of /metrics until it can: {}",
-            name,
-            e.toString());
-      }
-      return null;
+      skipped(name, e.toString());
     }
+    return null;
+  }
+
+  private void skipped(String name, String why) {
+    if (unreadable.add(name))
+      log.warn("metrics: {} cannot be read, left out of /metrics until it can: {}", name, why);
+  }
+
+  /**
+   * Starts reading every value at once, on threads of their own, so the scrape waits {@link
+   * #READ_BUDGET} at most for all of them; a value whose read from an earlier scrape still hangs is
+   * not read again meanwhile.
+   */
+  private Scrape startReads() {
+    Map<String, CompletableFuture<?>> now = new HashMap<>();
+    sources.forEach(
+        (name, value) ->
+            now.put(
+                name,
+                reads.compute(
+                    name,
+                    (n, last) ->
+                        last != null && !last.isDone()
+                            ? last
+                            : CompletableFuture.supplyAsync(value, readers))));
+    return new Scrape(now, System.nanoTime() + READ_BUDGET.toNanos());
   }
 
   public Router router() {
@@ -166,7 +263,12 @@ public final class Metrics implements RequestObserver {
 
   private Response scrape() throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    writer.write(out, registry.scrape());
+    SCRAPING.set(startReads());
+    try {
+      writer.write(out, registry.scrape());
+    } finally {
+      SCRAPING.remove();
+    }
     return new Response(200, PrometheusTextFormatWriter.CONTENT_TYPE, out.toByteArray(), Map.of());
   }
 }

@@ -4,10 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import grapple.bot.http.HttpListener;
 import grapple.bot.http.TestListeners;
+import grapple.testing.Await;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 class MetricsTest {
@@ -63,7 +67,68 @@ class MetricsTest {
         .doesNotContain("grapple_outbox_delivered_total ");
   }
 
+  @Test
+  void aValueThatHangsLeavesOutItsOwnLinesAndTheScrapeAnswersInTime() throws Exception {
+    // A gauge read from a database that does not answer (PostgreSQL cut off: a read waits out the
+    // pool's connect timeout, or the socket's): the scrape must still show the outage, in time.
+    CountDownLatch databaseBack = new CountDownLatch(1);
+    AtomicInteger reads = new AtomicInteger();
+    Metrics metrics = new Metrics();
+    metrics.gauge(
+        "grapple_outbox_backlog",
+        "Messages waiting",
+        () -> {
+          reads.incrementAndGet();
+          try {
+            databaseBack.await();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          return 7;
+        });
+    metrics.gauge("grapple_leader", "1 on the leader", () -> 1);
+
+    try (HttpListener listener = TestListeners.start("metrics", 2, metrics.router())) {
+      for (int scrape = 0; scrape < 2; scrape++) {
+        long started = System.nanoTime();
+        HttpResponse<String> response = scrape(listener, Duration.ofSeconds(8));
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(4));
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.body())
+            .contains("grapple_leader 1.0")
+            .doesNotContain("grapple_outbox_backlog ");
+      }
+      // Still hanging: the second scrape did not start a second read of it.
+      assertThat(reads).hasValue(1);
+
+      databaseBack.countDown();
+      Await.until(
+          Duration.ofSeconds(10),
+          () -> {
+            try {
+              return scrape(listener, Duration.ofSeconds(8))
+                  .body()
+                  .contains("grapple_outbox_backlog 7.0");
+            } catch (Exception e) {
+              throw new AssertionError(e);
+            }
+          });
+    } finally {
+      databaseBack.countDown();
+    }
+  }
+
   /** GET /metrics from a listener serving {@code metrics}. */
+  private static HttpResponse<String> scrape(HttpListener listener, Duration timeout)
+      throws Exception {
+    return HttpClient.newHttpClient()
+        .send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + listener.port() + "/metrics"))
+                .timeout(timeout)
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+  }
+
   private static HttpResponse<String> scrape(Metrics metrics) throws Exception {
     try (HttpListener listener = TestListeners.start("metrics", 1, metrics.router())) {
       return HttpClient.newHttpClient()

@@ -10,9 +10,10 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -28,7 +29,13 @@ final class SqliteBackend implements Backend {
   private final Location.Sqlite location;
   private final String url;
   private final Connection writer;
-  private final List<Connection> readers = new CopyOnWriteArrayList<>();
+
+  /**
+   * Each reader connection, by the thread it is for. Pools let idle threads end and start new ones
+   * (Jetty's, OkHttp's): the connection of a thread that has ended is closed when another thread
+   * opens one, or each such thread would leave a file handle open for good.
+   */
+  private final Map<Thread, Connection> readers = new ConcurrentHashMap<>();
 
   @SuppressWarnings(
       "ThreadLocalUsage") // Per instance on purpose: one reader connection per thread per database.
@@ -177,8 +184,20 @@ final class SqliteBackend implements Backend {
       s.execute("PRAGMA query_only = ON");
     }
     reader.set(c);
-    readers.add(c);
+    readers.put(Thread.currentThread(), c);
+    closeReadersOfEndedThreads();
     return c;
+  }
+
+  private void closeReadersOfEndedThreads() {
+    readers
+        .entrySet()
+        .removeIf(
+            e -> {
+              if (e.getKey().isAlive()) return false;
+              closeQuietly(e.getValue());
+              return true;
+            });
   }
 
   @Override
@@ -198,7 +217,7 @@ final class SqliteBackend implements Backend {
 
   @Override
   public void close() {
-    for (Connection c : readers) closeQuietly(c);
+    for (Connection c : readers.values()) closeQuietly(c);
     closeQuietly(writer);
   }
 
