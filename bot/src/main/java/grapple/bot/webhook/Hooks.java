@@ -267,7 +267,7 @@ final class Hooks extends NamedKind<WebhookConfig> {
     public String summary() {
       return config
               .expirationDate()
-              .map(at -> (at.isBefore(clock.instant()) ? "expired " : "expires ") + at)
+              .map(at -> (config.expired(clock.instant()) ? "expired " : "expires ") + at)
               .orElse("no expiry")
           + (script.isPresent() ? ", with a transformation function" : "")
           + (compileError.isPresent()
