@@ -458,6 +458,21 @@ class CoreTest {
     assertThat(reply.content().path("body").asText()).contains("Webhook `hourly` created.");
   }
 
+  /**
+   * Hookshot reads {@code expirationDate} only as {@code yyyy-MM-dd'T'HH:mm:ss.SSSXX} (what its own
+   * command writes): a date without milliseconds is "not a valid date" to it, so a hook made here
+   * was refused by hookshot in the same room (or after going back to it).
+   */
+  @Test
+  void aWebhooksExpiryIsWrittenAsHookshotWritesAndReadsIt() throws Exception {
+    hub.message(ADMIN, "!grapple webhook dated 2d");
+    gateway.takeSent();
+    gateway.takeSent();
+
+    assertThat(gateway.stateWrites().get(0).content().path("expirationDate").asText())
+        .matches("\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z");
+  }
+
   @Test
   void aCommandRepliesInThreadAndSendsTheUrlPrivately() throws Exception {
     hub.message(ADMIN, "!grapple webhook ci");

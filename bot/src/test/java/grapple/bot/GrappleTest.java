@@ -31,6 +31,15 @@ class GrappleTest {
   }
 
   @Test
+  void aHookIdOnTheLegacyRootPathIsMaskedButHealthChecksAreNot() {
+    assertThat(Grapple.maskPath(Grapple.services(), "/s3cr3t")).isEqualTo("/***");
+    assertThat(Grapple.maskPath(Grapple.services(), "/live")).isEqualTo("/live");
+    assertThat(Grapple.maskPath(Grapple.services(), "/ready")).isEqualTo("/ready");
+    assertThat(Grapple.maskPath(Grapple.services(), "/")).isEqualTo("/");
+    assertThat(Grapple.maskPath(Grapple.services(), "/oauth/github")).isEqualTo("/oauth/github");
+  }
+
+  @Test
   void aWebhookPathBehindAnUnstrippedPrefixIsMaskedToo() {
     // A proxy that forwards /hooks/webhook/<id> unchanged (or a doubled slash) gets 404s, and
     // each live hook id was written to the access log as it came.

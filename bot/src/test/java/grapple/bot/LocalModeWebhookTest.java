@@ -129,6 +129,23 @@ class LocalModeWebhookTest {
     assertThat(status(m.group(), "application/json", "{\"text\":\"hi\"}")).isEqualTo(202);
   }
 
+  /**
+   * Hookshot serves hooks at {@code /<hookId>} too (its path before {@code /webhook}, still served
+   * in 7.4): a proxy forwarding a hookshot-era URL prefix to the listener's root got 404 for every
+   * hook.
+   */
+  @Test
+  void theRootPathHookshotStillServesTakesAHookToo() throws Exception {
+    String url = createHook("legacy");
+    String legacy = url.replace("/webhook/", "/");
+
+    assertThat(answer(legacy, "application/json", "{\"text\":\"via the root\"}"))
+        .isEqualTo(new Answer(202, "{\"ok\":true}"));
+    assertThat(console.awaitPrinted("via the root")).isEqualTo("grapple: via the root");
+    assertThat(answer("http://127.0.0.1:" + app.webhookPort() + "/nope", "application/json", "{}"))
+        .isEqualTo(new Answer(404, "{\"ok\":false,\"error\":\"Webhook not found\"}"));
+  }
+
   @Test
   void anUnknownHookIs404WithTheContractsBody() throws Exception {
     assertThat(

@@ -3,6 +3,7 @@ package grapple.bot.webhook;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import grapple.state.BadInput;
@@ -115,7 +116,11 @@ final class BodyParser {
             URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
         String value =
             eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
-        out.put(key, value);
+        // As Node's querystring, which hookshot reads forms with: a repeated name is an array.
+        JsonNode seen = out.get(key);
+        if (seen == null) out.put(key, value);
+        else if (seen.isArray()) ((ArrayNode) seen).add(value);
+        else out.putArray(key).add(seen).add(value);
       } catch (IllegalArgumentException e) {
         throw new BadInput("body", "Body is not valid form data: " + e.getMessage());
       }

@@ -89,7 +89,8 @@ final class Hooks extends NamedKind<WebhookConfig> {
 
   /**
    * For commands and the API: as {@link #parseState}, and a script that does not compile is refused
-   * (400, naming {@code transformationFunction}) rather than kept unused.
+   * (400, naming {@code transformationFunction}) rather than kept unused, and so is a {@code name}
+   * other than the state key (a hook made here is not renamed).
    */
   @Override
   public WebhookConfig parse(String stateKey, ObjectNode content) {
@@ -99,6 +100,7 @@ final class Hooks extends NamedKind<WebhookConfig> {
       throw new ApiException(ErrorCode.DISABLED_FEATURE, SCRIPTS_OFF);
     }
     WebhookConfig config = parseState(stateKey, content);
+    NamedHooks.requireNameIsStateKey(config.name(), stateKey, "the webhook's", "a webhook");
     Optional<Transformation.CompileError> error =
         config.transformationFunction().flatMap(source -> compiled(source).error());
     if (error.isPresent()) throw new BadInput("transformationFunction", error.get().sentence());
@@ -121,7 +123,8 @@ final class Hooks extends NamedKind<WebhookConfig> {
       String source = config.transformationFunction().get();
       compiled.put(source, Transformation.tryCompile(source));
     }
-    NamedHooks.requireNameIsStateKey(config.name(), stateKey, "the webhook's", "a webhook");
+    // A name other than the state key is taken from room state, as hookshot takes it: its widget
+    // edits a hook's "Friendly name" in place, under the same state key.
     return config;
   }
 
@@ -264,7 +267,7 @@ final class Hooks extends NamedKind<WebhookConfig> {
     public String summary() {
       return config
               .expirationDate()
-              .map(at -> (at.isBefore(clock.instant()) ? "expired " : "expires ") + at)
+              .map(at -> (config.expired(clock.instant()) ? "expired " : "expires ") + at)
               .orElse("no expiry")
           + (script.isPresent() ? ", with a transformation function" : "")
           + (compileError.isPresent()

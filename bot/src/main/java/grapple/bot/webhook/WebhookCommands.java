@@ -12,12 +12,23 @@ import grapple.state.BadInput;
 import grapple.state.Json;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 
 /** {@code webhook <name> [duration]}, {@code webhook list}, {@code webhook remove <name>}. */
 final class WebhookCommands {
+  /**
+   * How hookshot writes {@code expirationDate} (JavaScript's {@code toISOString}), and the only
+   * form it reads ({@code yyyy-MM-dd'T'HH:mm:ss.SSSXX}): state written here stays valid for it.
+   */
+  static final DateTimeFormatter HOOKSHOT_DATE =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSX", Locale.ROOT)
+          .withZone(ZoneOffset.UTC);
+
   private final WebhookSettings settings;
   private final ServiceContext context;
   private final NamedHooks named;
@@ -50,7 +61,7 @@ final class WebhookCommands {
     NamedHooks.checkName(name);
     ObjectNode content = Json.object().put("name", name);
     Optional<String> duration = call.optionalArg(1);
-    duration.ifPresent(d -> content.put("expirationDate", expiry(d).toString()));
+    duration.ifPresent(d -> content.put("expirationDate", HOOKSHOT_DATE.format(expiry(d))));
     call.requireMaySendState(WebhookService.EVENT_TYPE);
     named.create(call, name, content).privateMessage().ifPresent(call::directMessage);
     String expires = duration.map(d -> " It expires in " + d + ".").orElse("");

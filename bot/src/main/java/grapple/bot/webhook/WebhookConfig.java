@@ -59,8 +59,9 @@ record WebhookConfig(
         bool(content, "allowRoomMentions").orElse(false));
   }
 
+  /** From its {@code expirationDate} on, as hookshot ({@code now >= expiresAt}). */
   boolean expired(Instant now) {
-    return expirationDate.map(now::isAfter).orElse(false);
+    return expirationDate.map(at -> !now.isBefore(at)).orElse(false);
   }
 
   private static String text(JsonNode node, String field) {

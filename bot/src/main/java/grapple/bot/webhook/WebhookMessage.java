@@ -96,10 +96,13 @@ final class WebhookMessage {
       long receivedBytes,
       boolean allowRoomMentions) {
     String text = cut(result.plain());
-    String html =
-        result.html().isPresent()
-            ? (renderable(result.html().get()) ? Messages.sanitize(result.html().get()) : null)
-            : (renderable(text) ? Messages.renderUserMarkdown(text) : null);
+    // HTML too large to send beside the text: the text alone.
+    boolean tooLarge = result.html().isPresent() && !renderable(result.html().get());
+    Optional<String> shown =
+        tooLarge ? Optional.empty() : result.html().flatMap(WebhookMessage::shown);
+    String html = null;
+    if (shown.isPresent()) html = shown.get();
+    else if (!tooLarge && renderable(text)) html = Messages.renderUserMarkdown(text);
     ObjectNode content = notice(text, html);
     result.msgtype().filter(MSGTYPES::contains).ifPresent(type -> content.put("msgtype", type));
     result
@@ -165,14 +168,23 @@ final class WebhookMessage {
   private static ObjectNode named(
       Optional<String> username, String given, Optional<String> givenHtml) {
     String text = cut(prefix(username) + given);
+    // HTML too large to send beside the text: the text alone.
+    boolean tooLarge = givenHtml.isPresent() && !renderable(givenHtml.get());
+    Optional<String> shown = tooLarge ? Optional.empty() : givenHtml.flatMap(WebhookMessage::shown);
     String html = null;
-    if (givenHtml.isPresent()) {
-      if (renderable(givenHtml.get()))
-        html = htmlPrefix(username) + Messages.sanitize(givenHtml.get());
-    } else if (renderable(text)) {
+    if (shown.isPresent()) html = htmlPrefix(username) + shown.get();
+    else if (!tooLarge && renderable(text))
       html = Messages.renderNamedText(username.orElse(null), cut(given));
-    }
     return notice(text, html);
+  }
+
+  /**
+   * Given HTML sanitised, unless nothing is left of it: then, as hookshot does for an empty {@code
+   * html}, the text is rendered instead (an empty {@code formatted_body} shows as a blank message).
+   */
+  private static Optional<String> shown(String html) {
+    String clean = Messages.sanitize(html);
+    return clean.isBlank() ? Optional.empty() : Optional.of(clean);
   }
 
   /**

@@ -32,8 +32,12 @@ import org.slf4j.LoggerFactory;
 final class WebhookReceiver {
   private static final Logger log = LoggerFactory.getLogger(WebhookReceiver.class);
 
-  /** How long a {@code waitForComplete} hook waits for the homeserver before answering 202. */
-  static final Duration WAIT_FOR_COMPLETE = Duration.ofSeconds(30);
+  /**
+   * How long a {@code waitForComplete} hook waits for the homeserver before answering 202:
+   * hookshot's 5 s, well inside the 10 s after which GitHub, GitLab and most senders give up and
+   * send again (a message durable all along would then be posted twice).
+   */
+  static final Duration WAIT_FOR_COMPLETE = Duration.ofSeconds(5);
 
   /**
    * Most bytes of bodies held for scripts at once (one body is always let in). A body is held as a

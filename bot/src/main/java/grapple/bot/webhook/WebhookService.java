@@ -50,8 +50,21 @@ public final class WebhookService extends AbstractService<WebhookSettings> {
   @Override
   public String maskPath(String path) {
     int at = path.indexOf("/webhook/");
-    return at < 0 ? path : path.substring(0, at) + "/webhook/***";
+    if (at >= 0) return path.substring(0, at) + "/webhook/***";
+    // The legacy root path: /<hookId> (a path of one segment other than the health checks).
+    boolean oneSegment = path.startsWith("/") && path.indexOf('/', 1) < 0 && path.length() > 1;
+    return oneSegment && !HEALTH_PATHS.contains(path) ? "/***" : path;
   }
+
+  /** The webhook listener's own paths of one segment, which carry no secret. */
+  private static final Set<String> HEALTH_PATHS = Set.of("/live", "/ready");
+
+  /**
+   * Where hooks are served: {@code /webhook/<hookId>}, and {@code /<hookId>}, the path hookshot
+   * served before {@code /webhook} and still serves, so a proxy that forwards a hookshot-era URL
+   * prefix to the listener's root keeps working.
+   */
+  static final List<String> HOOK_PATHS = List.of("/webhook/{hookId}", "/{hookId}");
 
   @Override
   public List<Migration> migrations() {
@@ -158,10 +171,12 @@ public final class WebhookService extends AbstractService<WebhookSettings> {
               new WebhookReceiver.Threads(scripts, lookups, uploads),
               media == null || !media.hasMediaRepository() ? null : media::upload);
       long limit = settings.payloadSizeLimitBytes();
-      routes.webhooks().addNonBlocking("POST", "/webhook/{hookId}", limit, receiver::receive);
-      routes.webhooks().addNonBlocking("PUT", "/webhook/{hookId}", limit, receiver::receive);
-      if (settings.enableHttpGet())
-        routes.webhooks().addNonBlocking("GET", "/webhook/{hookId}", limit, receiver::receive);
+      for (String path : HOOK_PATHS) {
+        routes.webhooks().addNonBlocking("POST", path, limit, receiver::receive);
+        routes.webhooks().addNonBlocking("PUT", path, limit, receiver::receive);
+        if (settings.enableHttpGet())
+          routes.webhooks().addNonBlocking("GET", path, limit, receiver::receive);
+      }
     }
 
     @Override

@@ -45,6 +45,19 @@ class BodyParserTest {
     assertThat(data.get("c").asText()).isEqualTo("é");
   }
 
+  /**
+   * Hookshot reads forms with Node's querystring: a name given twice is an array of its values.
+   * Only the last was kept, so the message and the attached body lost the others, and a script
+   * written for hookshot ({@code data.tag.join(", ")}) failed.
+   */
+  @Test
+  void aFormNameGivenMoreThanOnceIsAnArrayOfItsValuesAsInHookshot() throws Exception {
+    JsonNode data = parse("application/x-www-form-urlencoded", "tag=a&one=1&tag=b+c&tag=d");
+
+    assertThat(data)
+        .isEqualTo(Json.MAPPER.readTree("{\"tag\":[\"a\",\"b c\",\"d\"],\"one\":\"1\"}"));
+  }
+
   @Test
   void textIsAString() {
     assertThat(parse("text/plain", "hello").asText()).isEqualTo("hello");

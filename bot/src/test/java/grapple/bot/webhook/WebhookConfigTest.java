@@ -67,12 +67,21 @@ class WebhookConfigTest {
   }
 
   @Test
-  void isExpiredOnlyAfterItsDate() {
+  void isNotExpiredBeforeItsDate() {
     WebhookConfig config =
         WebhookConfig.from("ci", Json.object().put("expirationDate", "2026-01-01T00:00:00Z"));
 
     assertThat(config.expired(Instant.parse("2025-12-31T23:59:59Z"))).isFalse();
     assertThat(config.expired(Instant.parse("2026-01-01T00:00:01Z"))).isTrue();
+  }
+
+  /** Hookshot refuses a hook from its expirationDate on ({@code now >= expiresAt}). */
+  @Test
+  void isExpiredAtItsDateItself() {
+    WebhookConfig config =
+        WebhookConfig.from("ci", Json.object().put("expirationDate", "2026-01-01T00:00:00.000Z"));
+
+    assertThat(config.expired(Instant.parse("2026-01-01T00:00:00Z"))).isTrue();
   }
 
   @Test

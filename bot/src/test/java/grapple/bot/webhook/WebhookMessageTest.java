@@ -55,6 +55,41 @@ class WebhookMessageTest {
     assertThat(content.get("formatted_body").asText()).isEqualTo("<b>hi</b>");
   }
 
+  /**
+   * Hookshot renders the text when {@code html} is empty ({@code html || render(text)}). An empty
+   * (or all-stripped) {@code html} was sent as an empty {@code formatted_body}, which Element shows
+   * as a blank message.
+   */
+  @Test
+  void emptyOrStrippedHtmlFallsBackToTheRenderedText() throws Exception {
+    for (String html : new String[] {"", "<script>alert(1)</script>"}) {
+      ObjectNode content = message(Json.object().put("text", "hello **world**").put("html", html));
+
+      assertThat(content.get("formatted_body").asText())
+          .as(html)
+          .isEqualTo("<p>hello <strong>world</strong></p>");
+    }
+  }
+
+  /** As hookshot, a script's empty {@code html} is its rendered {@code plain}. */
+  @Test
+  void aScriptsEmptyHtmlFallsBackToItsRenderedText() {
+    Transformation.Result result =
+        new Transformation.Result(
+            false,
+            "hello **world**",
+            java.util.Optional.of(""),
+            java.util.Optional.empty(),
+            java.util.Optional.empty(),
+            java.util.Optional.empty());
+
+    ObjectNode content =
+        WebhookMessage.fromScript(result, new Payload.Whole(Json.object()), false, 2, false);
+
+    assertThat(content.get("formatted_body").asText())
+        .isEqualTo("<p>hello <strong>world</strong></p>");
+  }
+
   @Test
   void usernamePrefixesTheText() throws Exception {
     ObjectNode content = message(json("{\"text\":\"deployed\",\"username\":\"ci-bot\"}"));

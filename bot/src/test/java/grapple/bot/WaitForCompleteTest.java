@@ -1,0 +1,73 @@
+package grapple.bot;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import grapple.bot.room.RoomEvent;
+import grapple.bot.webhook.WebhookService;
+import grapple.commands.PermissionLevel;
+import grapple.state.Json;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code waitForComplete} against a homeserver that does not answer. */
+class WaitForCompleteTest {
+  private static final String ADMIN = "@admin:test";
+
+  @TempDir Path dir;
+
+  /**
+   * Hookshot answers a waiting sender within 5 s. Grapple waited 30 s for a slow homeserver, past
+   * the 10 s after which GitHub, GitLab and most senders give up and send again: the message,
+   * durable all along, was posted twice. Now the sender hears 202 by then, and the room gets the
+   * message once the homeserver answers.
+   */
+  @Test
+  void aSenderWaitingOnASlowHomeserverIsAnswered202WithinHookshotsFiveSeconds() throws Exception {
+    try (TestHub hub =
+        new TestHub(
+            dir,
+            List.of(new WebhookService()),
+            "",
+            List.of(TestHub.everyService(ADMIN, PermissionLevel.ADMIN)))) {
+      hub.joined(ADMIN);
+      hub.core.onEvent(
+          new RoomEvent.State(
+              TestHub.ROOM,
+              "$hook",
+              ADMIN,
+              "uk.half-shot.matrix-hookshot.generic.hook",
+              "ci",
+              Json.object().put("name", "ci").put("waitForComplete", true)),
+          true);
+      Active hook = hub.connections.inRoom(TestHub.ROOM).get(0);
+      String url = hook.live().secrets().get("url");
+      HookClient client = hub.webhookClient();
+      hub.gateway.hold();
+
+      long started = System.nanoTime();
+      HttpResponse<String> answer =
+          client.send(
+              client
+                  .post(
+                      "/webhook/" + url.substring(url.lastIndexOf('/') + 1),
+                      "{\"text\":\"deploy done\"}".getBytes(StandardCharsets.UTF_8))
+                  .timeout(Duration.ofSeconds(8)));
+
+      assertThat(answer.statusCode()).isEqualTo(202);
+      assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(8));
+      hub.gateway.release();
+      List<String> inRoom = new java.util.ArrayList<>();
+      for (FakeGateway.Sent s = hub.gateway.takeSent(Duration.ofSeconds(5));
+          s != null;
+          s = hub.gateway.takeSent(Duration.ofMillis(500))) {
+        if (s.roomId().equals(TestHub.ROOM)) inRoom.add(s.content().path("body").asText());
+      }
+      assertThat(inRoom).as("posted once").containsExactly("deploy done");
+    }
+  }
+}
