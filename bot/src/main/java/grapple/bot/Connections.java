@@ -274,6 +274,19 @@ public final class Connections {
       String key = key(e.roomId(), e.eventType(), e.stateKey());
       if (isRemoval(e.content())) held.remove(key);
       else held.add(key);
+      if (!e.eventType().equals(kind.get().eventType())
+          && held.contains(key(e.roomId(), kind.get().eventType(), e.stateKey()))) {
+        // The current type says what is in effect: read after it (room state comes in no order),
+        // the legacy event would put its older content back.
+        log.info(
+            "room {}: ignored {} '{}' under the legacy type {}: the current type {} holds it",
+            e.roomId(),
+            kind.get().name(),
+            e.stateKey(),
+            e.eventType(),
+            kind.get().eventType());
+        return List.of();
+      }
     }
     if (madeByAnotherInstance(e, kind.get(), initial)) return List.of();
     Said said = new Said();

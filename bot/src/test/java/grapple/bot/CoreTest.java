@@ -161,21 +161,22 @@ class CoreTest {
             });
   }
 
+  /**
+   * A hook under both types (changed through the API after a start that read the legacy one): the
+   * current type says what is in effect, whichever order room state comes in at the next start.
+   */
   @Test
-  void aHookRemovedByEmptyingItsLegacyStateHasItsNewTypeEmptiedToo() throws Exception {
+  void theLegacyStateOfAHookDoesNotOverrideItsCurrentType() throws Exception {
     hub.state(LEGACY_HOOK, "old", ADMIN, Json.object().put("name", "old"));
-    hub.state(HOOK, "old", ADMIN, Json.object().put("name", "old"));
+    hub.state(HOOK, "old", ADMIN, Json.object().put("name", "old").put("waitForComplete", true));
 
+    hub.state(LEGACY_HOOK, "old", ADMIN, Json.object().put("name", "old"));
     hub.state(LEGACY_HOOK, "old", ADMIN, Json.object());
 
-    assertThat(store.all()).isEmpty();
-    assertThat(gateway.stateWrites())
+    assertThat(store.all())
         .singleElement()
-        .satisfies(
-            w -> {
-              assertThat(w.eventType()).isEqualTo(HOOK);
-              assertThat(w.content()).isEqualTo(Json.object());
-            });
+        .satisfies(c -> assertThat(c.config().path("waitForComplete").asBoolean()).isTrue());
+    assertThat(gateway.stateWrites()).isEmpty();
   }
 
   @Test
