@@ -195,6 +195,8 @@ public final class Changes {
     putState(existing.roomId(), existing.kind(), existing.stateKey(), empty);
     connections.forget(existing, actor.logged());
     connections.ownWriteApplied(existing.roomId(), existing.kind(), existing.stateKey());
+    connections.emptyOtherTypes(
+        existing.roomId(), existing.kind(), existing.stateKey(), existing.kind().eventType());
   }
 
   /**

@@ -79,6 +79,14 @@ public final class Connections {
    */
   private final Map<String, String> movedTo = new HashMap<>();
 
+  /**
+   * Room/event type/state key of each connection state event that holds content, under the
+   * connection's event type or a legacy alias of it (a room made by hookshot's predecessor has
+   * both). A removal empties every one of them: one left holding content would bring the connection
+   * back at the next start, when room state is read again. Guarded by this object.
+   */
+  private final Set<String> held = new java.util.HashSet<>();
+
   /** A state write of the bot's: what it wrote, and whether the hub applied it already. */
   private static final class OwnWrite {
     final ObjectNode content;
@@ -262,6 +270,24 @@ public final class Connections {
   List<LiveConnection.Queued> onState(RoomEvent.State e, boolean initial) {
     Optional<ConnectionKind<?>> kind = kinds.byEventType(e.eventType());
     if (kind.isEmpty()) return List.of();
+    synchronized (this) {
+      String key = key(e.roomId(), e.eventType(), e.stateKey());
+      if (isRemoval(e.content())) held.remove(key);
+      else held.add(key);
+      if (!e.eventType().equals(kind.get().eventType())
+          && held.contains(key(e.roomId(), kind.get().eventType(), e.stateKey()))) {
+        // The current type says what is in effect: read after it (room state comes in no order),
+        // the legacy event would put its older content back.
+        log.info(
+            "room {}: ignored {} '{}' under the legacy type {}: the current type {} holds it",
+            e.roomId(),
+            kind.get().name(),
+            e.stateKey(),
+            e.eventType(),
+            kind.get().eventType());
+        return List.of();
+      }
+    }
     if (madeByAnotherInstance(e, kind.get(), initial)) return List.of();
     Said said = new Said();
     Optional<ObjectNode> restore;
@@ -269,6 +295,8 @@ public final class Connections {
       if (isOwnEcho(e)) return List.of();
       restore = reconcile(e, kind.get(), initial, said);
     }
+    // Outside the lock too: the connection's other state events are emptied on the homeserver.
+    if (said.removed) emptyOtherTypes(e.roomId(), kind.get(), e.stateKey(), e.eventType());
     // Outside the lock: putting the old content back is a call to the homeserver.
     if (restore.isPresent()) {
       OutboxStore.Draft notice = putBack(e, kind.get(), restore.get());
@@ -297,6 +325,7 @@ public final class Connections {
   private static final class Said {
     final List<OutboxStore.Draft> notices = new ArrayList<>();
     @Nullable String unsaid;
+    boolean removed;
   }
 
   /**
@@ -430,6 +459,7 @@ public final class Connections {
     }
     if (removal) {
       forget(existing.get(), e.sender());
+      said.removed = true;
     } else {
       // Handled before in a batch that never committed, this event may have created the
       // connection that a later event of that batch then changed: it creates it still.
@@ -575,6 +605,38 @@ public final class Connections {
     }
     return Outbox.message(
         e.roomId(), Messages.notice(Notices.restored(e.sender(), kind, e.stateKey())));
+  }
+
+  /**
+   * Empties the state events of the removed connection {@code kind}/{@code stateKey} that still
+   * hold content under another of its event types than {@code removedBy} (the legacy alias, or the
+   * current type when the legacy one was emptied), as hookshot does (a legacy one with {@code
+   * "disabled": true}): otherwise the next start, reading room state again, would bring the
+   * connection back (a webhook with a new secret URL). A failure is logged; the connection stays
+   * removed for this run.
+   */
+  void emptyOtherTypes(String roomId, ConnectionKind<?> kind, String stateKey, String removedBy) {
+    List<String> types = new ArrayList<>(kind.legacyEventTypes());
+    types.add(kind.eventType());
+    for (String type : types) {
+      if (type.equals(removedBy)) continue;
+      synchronized (this) {
+        if (!held.contains(key(roomId, type, stateKey))) continue;
+      }
+      try {
+        ObjectNode empty = Json.object();
+        if (!type.equals(kind.eventType())) empty.put("disabled", true);
+        gateway.putState(roomId, type, stateKey, empty);
+      } catch (IOException io) {
+        log.warn(
+            "room {}: could not empty the {} state of removed {} '{}': {}",
+            roomId,
+            type,
+            kind.name(),
+            stateKey,
+            io.getMessage());
+      }
+    }
   }
 
   // ---- what Changes and reconciliation share (callers hold this object's lock)

@@ -21,6 +21,7 @@ class CoreTest {
   private static final String ADMIN = "@admin:test";
   private static final String GUEST = "@guest:test";
   private static final String HOOK = "uk.half-shot.matrix-hookshot.generic.hook";
+  private static final String LEGACY_HOOK = "uk.half-shot.matrix-github.generic.hook";
 
   @TempDir Path dir;
   private TestHub hub;
@@ -124,6 +125,70 @@ class CoreTest {
     assertThat(store.all())
         .singleElement()
         .satisfies(c -> assertThat(c.eventType()).isEqualTo(HOOK));
+  }
+
+  /**
+   * A hook of a room made before the rename lives under the legacy type; removing it wrote {@code
+   * {}} under the new type only, and the next start, reading the legacy event again, brought it
+   * back with a new secret URL.
+   */
+  @Test
+  void removingAHookOfTheLegacyTypeEmptiesItsLegacyStateToo() throws Exception {
+    hub.state(LEGACY_HOOK, "old", ADMIN, Json.object().put("name", "old"));
+    assertNextIsTheUrlByDirectMessage();
+
+    hub.changes.remove(hub.connections.inRoom(ROOM).get(0), ADMIN);
+
+    assertThat(store.all()).isEmpty();
+    assertThat(gateway.stateWrites())
+        .extracting(w -> w.eventType() + " " + w.content())
+        .containsExactly(HOOK + " {}", LEGACY_HOOK + " {\"disabled\":true}");
+  }
+
+  @Test
+  void anAdminEmptyingTheNewTypeEmptiesTheLegacyStateOfTheSameHook() throws Exception {
+    hub.state(LEGACY_HOOK, "old", ADMIN, Json.object().put("name", "old"));
+
+    hub.state(HOOK, "old", ADMIN, Json.object());
+
+    assertThat(store.all()).isEmpty();
+    assertThat(gateway.stateWrites())
+        .singleElement()
+        .satisfies(
+            w -> {
+              assertThat(w.eventType()).isEqualTo(LEGACY_HOOK);
+              assertThat(w.content()).isEqualTo(Json.object().put("disabled", true));
+            });
+  }
+
+  /**
+   * A hook under both types (changed through the API after a start that read the legacy one): the
+   * current type says what is in effect, whichever order room state comes in at the next start.
+   */
+  @Test
+  void theLegacyStateOfAHookDoesNotOverrideItsCurrentType() throws Exception {
+    hub.state(LEGACY_HOOK, "old", ADMIN, Json.object().put("name", "old"));
+    hub.state(HOOK, "old", ADMIN, Json.object().put("name", "old").put("waitForComplete", true));
+
+    hub.state(LEGACY_HOOK, "old", ADMIN, Json.object().put("name", "old"));
+    hub.state(LEGACY_HOOK, "old", ADMIN, Json.object());
+
+    assertThat(store.all())
+        .singleElement()
+        .satisfies(c -> assertThat(c.config().path("waitForComplete").asBoolean()).isTrue());
+    assertThat(gateway.stateWrites()).isEmpty();
+  }
+
+  @Test
+  void removingAHookOfTheNewTypeOnlyWritesNothingUnderTheLegacyType() throws Exception {
+    hub.state(HOOK, "new", ADMIN, Json.object().put("name", "new"));
+    assertNextIsTheUrlByDirectMessage();
+
+    hub.changes.remove(hub.connections.inRoom(ROOM).get(0), ADMIN);
+
+    assertThat(gateway.stateWrites())
+        .singleElement()
+        .satisfies(w -> assertThat(w.eventType()).isEqualTo(HOOK));
   }
 
   @Test

@@ -47,7 +47,7 @@ record WebhookConfig(
     NamedHooks.checkName(name);
     JsonNode script = content.get("transformationFunction");
     Optional<String> transformationFunction =
-        script == null || script.isNull() || script.asText().isBlank()
+        script == null || script.isNull() || (script.isTextual() && script.asText().isBlank())
             ? Optional.empty()
             : Optional.of(text(script, "transformationFunction"));
     return new WebhookConfig(

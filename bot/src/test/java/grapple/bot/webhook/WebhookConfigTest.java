@@ -3,6 +3,7 @@ package grapple.bot.webhook;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.state.BadInput;
 import grapple.state.Json;
 import java.time.Instant;
@@ -93,5 +94,23 @@ class WebhookConfigTest {
     assertThatThrownBy(
             () -> WebhookConfig.from("ci", Json.object().put("transformationFunction", 5)))
         .hasMessageContaining("'transformationFunction' must be a string");
+  }
+
+  /**
+   * An object or array has no text: read as blank, it was taken for "no script", so a hook whose
+   * admin meant a script ran without one and nobody was told.
+   */
+  @Test
+  void aTransformationFunctionThatIsNotTextIsRefusedEvenWhenEmpty() {
+    ObjectNode withObject = Json.object();
+    withObject.putObject("transformationFunction");
+    ObjectNode withArray = Json.object();
+    withArray.putArray("transformationFunction").add("result = 1");
+
+    for (ObjectNode content : java.util.List.of(withObject, withArray)) {
+      assertThatThrownBy(() -> WebhookConfig.from("ci", content))
+          .isInstanceOf(BadInput.class)
+          .hasMessageStartingWith("'transformationFunction' must be a string, was ");
+    }
   }
 }
