@@ -431,10 +431,9 @@ final class GitlabMessages {
     String type = payload.path("object_attributes").path("noteable_type").asText("");
     boolean mr = type.equals("MergeRequest");
     JsonNode item = payload.path(mr ? "merge_request" : "issue");
-    if (mr
-        && !config.enabled(
-            "merge_request", "merge_request.review", "merge_request.review.comments"))
-      return Optional.empty();
+    // As hookshot: MR comments need merge_request or merge_request.review; its
+    // merge_request.review.comments does not bring them on its own.
+    if (mr && !config.enabled("merge_request", "merge_request.review")) return Optional.empty();
     if (!mr && !config.enabled("issue", "issue.comments")) return Optional.empty();
     if (!config.matchesLabels(item.path("labels"))) return Optional.empty();
     String user = payload.path("user").path("username").asText("");

@@ -222,6 +222,25 @@ class GitlabMessagesTest {
     assertThat(render("push", push, config(""))).isEmpty();
   }
 
+  /**
+   * Hookshot posts MR comments when {@code merge_request} or {@code merge_request.review} is on;
+   * {@code merge_request.review.comments} alone does not bring them.
+   */
+  @ParameterizedTest
+  @CsvSource({
+    "merge_request, true",
+    "merge_request.review, true",
+    "merge_request.review.comments, false",
+    "merge_request.open, false"
+  })
+  void mrCommentsNeedTheMergeRequestOrReviewHookAsInHookshot(String hook, boolean shown) {
+    ObjectNode p = payload(V + "note_merge_request.json");
+    GitlabRepoConfig config = config("\"enableHooks\":[\"" + hook + "\"]");
+
+    assertThat(GitlabMessages.comments(p, List.of("hi"), config, Mentions.NONE).isPresent())
+        .isEqualTo(shown);
+  }
+
   @Test
   void theMrAuthorsOwnCommentIsShownAsHookshotShowsIt() {
     ObjectNode p = payload(V + "note_merge_request.json");
