@@ -240,8 +240,9 @@ final class GitlabMessages {
   private static Optional<ObjectNode> release(
       JsonNode p, GitlabRepoConfig config, Mentions mentions) {
     if (!config.enabled("release", "release.created")) return Optional.empty();
-    String action = p.path("action").asText("create");
-    if (!action.equals("create")) return Optional.empty();
+    // Only a created release, as hookshot; one without an action (GitLab's "Test" button on some
+    // versions) is skipped, as hookshot skips it.
+    if (!p.path("action").asText("").equals("create")) return Optional.empty();
     String author = p.path("commit").path("author").path("name").asText("");
     GitlabNotice n =
         new GitlabNotice(mentions)

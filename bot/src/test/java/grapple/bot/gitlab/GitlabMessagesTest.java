@@ -260,6 +260,10 @@ class GitlabMessagesTest {
     assertThat(body("release", release)).startsWith("**User** 🪄 released [1.0.0](");
     release.put("action", "update");
     assertThat(render("release", release, config(""))).isEmpty();
+    release.remove("action");
+    assertThat(render("release", release, config("")))
+        .as("a release event without an action is skipped, as hookshot skips it")
+        .isEmpty();
   }
 
   @Test
