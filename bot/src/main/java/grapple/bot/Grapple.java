@@ -270,6 +270,7 @@ public final class Grapple implements AutoCloseable {
     Metrics metrics = new Metrics();
     Watchdog watchdog = new Watchdog();
     watchdog.watch("database writer", db::writerAlive);
+    watchdog.watch("database listener", db::listenerAlive);
     running.forEach(r -> r.running().threads().forEach(watchdog::watch));
     hub.gateway().threads().forEach(watchdog::watch);
     Leadership leadership = Leadership.of(db);
