@@ -10,6 +10,7 @@ import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpHeaderValue;
+import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.util.Callback;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -114,7 +115,8 @@ final class Exchange {
       if (close) headers.put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
       headers.add(
           new HttpField.LongValueHttpField(HttpHeader.CONTENT_LENGTH, answer.body().length));
-      response.write(true, ByteBuffer.wrap(answer.body()), callback);
+      boolean head = HttpMethod.HEAD.is(request.getMethod());
+      response.write(true, ByteBuffer.wrap(head ? new byte[0] : answer.body()), callback);
     } catch (RuntimeException e) {
       // The response was already committed or the connection is gone; nothing left to tell the
       // client.

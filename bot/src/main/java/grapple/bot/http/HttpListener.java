@@ -247,11 +247,13 @@ public final class HttpListener implements AutoCloseable {
                     431, "Too many headers (at most " + MAX_HEADERS + ")", exchange.requestId()));
         return;
       }
-      if (method.equals("GET") && path.equals("/live")) {
+      // HEAD as GET without the body: load balancers and probers may ask either way.
+      boolean probing = method.equals("GET") || method.equals("HEAD");
+      if (probing && path.equals("/live")) {
         exchange.answer(live());
         return;
       }
-      if (method.equals("GET") && path.equals("/ready")) {
+      if (probing && path.equals("/ready")) {
         exchange.answer(ready());
         return;
       }

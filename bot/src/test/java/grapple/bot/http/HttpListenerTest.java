@@ -491,6 +491,31 @@ class HttpListenerTest {
     assertThat(get("/ready").statusCode()).isEqualTo(503);
   }
 
+  @Test
+  void headOnLiveAndReadyAnswersAsGetWithoutABody() throws Exception {
+    start(new Router(), 1);
+
+    for (String path : List.of("/live", "/ready")) {
+      HttpResponse<String> get = get(path);
+      HttpResponse<String> head = head(path);
+      assertThat(head.statusCode()).as(path).isEqualTo(200);
+      assertThat(head.body()).as(path).isEmpty();
+      assertThat(head.headers().firstValue("Content-Type"))
+          .as(path)
+          .isEqualTo(get.headers().firstValue("Content-Type"));
+    }
+
+    failure.set(Optional.of("the matrix-sync thread has died"));
+    assertThat(head("/live").statusCode()).isEqualTo(503);
+    assertThat(head("/ready").statusCode()).isEqualTo(503);
+  }
+
+  private HttpResponse<String> head(String path) throws Exception {
+    return client.send(
+        request(path).method("HEAD", HttpRequest.BodyPublishers.noBody()).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
   private static String readLine(Socket socket) throws IOException {
     StringBuilder line = new StringBuilder();
     InputStream in = socket.getInputStream();
