@@ -32,6 +32,7 @@ final class Exchange {
   private final long startedNanos = System.nanoTime();
   private final AtomicBoolean answered = new AtomicBoolean();
   private volatile boolean close;
+  private volatile boolean probe;
 
   Exchange(
       HttpListener.Settings settings,
@@ -65,6 +66,11 @@ final class Exchange {
   /** The answer will end the connection (its body was not read, or the client misbehaved). */
   void closeAfterAnswer() {
     close = true;
+  }
+
+  /** A health probe (/live, /ready): logged, but not counted in the request metrics. */
+  void probe() {
+    probe = true;
   }
 
   void answerAndClose(Response answer) {
@@ -136,7 +142,7 @@ final class Exchange {
 
   private void observed(int status) {
     long nanos = System.nanoTime() - startedNanos;
-    observer.served(settings.name(), status, nanos);
+    if (!probe) observer.served(settings.name(), status, nanos);
     if (accessLog.isInfoEnabled()) {
       accessLog.info(
           "{} {} {} {} {}ms req={}",

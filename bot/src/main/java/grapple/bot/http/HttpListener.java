@@ -247,13 +247,16 @@ public final class HttpListener implements AutoCloseable {
                     431, "Too many headers (at most " + MAX_HEADERS + ")", exchange.requestId()));
         return;
       }
-      // HEAD as GET without the body: load balancers and probers may ask either way.
+      // HEAD as GET without the body: load balancers and probers may ask either way. Probes are
+      // not counted as requests (they would drown the traffic in the request metrics).
       boolean probing = method.equals("GET") || method.equals("HEAD");
       if (probing && path.equals("/live")) {
+        exchange.probe();
         exchange.answer(live());
         return;
       }
       if (probing && path.equals("/ready")) {
+        exchange.probe();
         exchange.answer(ready());
         return;
       }

@@ -510,6 +510,19 @@ class HttpListenerTest {
     assertThat(head("/ready").statusCode()).isEqualTo(503);
   }
 
+  @Test
+  void healthProbesAreNotCountedAsRequests() throws Exception {
+    start(new Router(), 1);
+
+    get("/live");
+    get("/ready");
+    head("/ready");
+    get("/nothing");
+
+    Await.until(WAIT, () -> !answeredOn.isEmpty());
+    assertThat(answeredOn).hasSize(1);
+  }
+
   private HttpResponse<String> head(String path) throws Exception {
     return client.send(
         request(path).method("HEAD", HttpRequest.BodyPublishers.noBody()).build(),
