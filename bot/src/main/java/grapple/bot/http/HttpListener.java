@@ -284,7 +284,8 @@ public final class HttpListener implements AutoCloseable {
 
     private Response ready() {
       if (shared.health().failure().isPresent()) return live();
-      if (!shared.health().ready()) return Response.error(503, "Not ready: still loading rooms");
+      if (!shared.health().ready())
+        return Response.error(503, "Not ready: " + shared.health().notReadyBecause());
       return Response.json(
           200, Json.object().put("ok", true).put("leader", shared.health().leading()));
     }

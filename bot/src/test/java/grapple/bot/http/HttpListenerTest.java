@@ -492,6 +492,48 @@ class HttpListenerTest {
   }
 
   @Test
+  void readyNamesWhatStartUpWaitsFor() throws Exception {
+    Health waiting =
+        new Health() {
+          @Override
+          public boolean ready() {
+            return false;
+          }
+
+          @Override
+          public String notReadyBecause() {
+            return "waiting for the homeserver at http://hs.test/: Connection refused";
+          }
+
+          @Override
+          public Optional<String> failure() {
+            return Optional.empty();
+          }
+        };
+    listener =
+        HttpListener.start(
+            new HttpListener.Settings(
+                "test",
+                new InetSocketAddress("127.0.0.1", 0),
+                1,
+                (status, message, id) -> Response.error(status, message),
+                path -> path),
+            new Router(),
+            new HttpListener.Shared(
+                waiting,
+                RequestObserver.NONE,
+                new InFlight(1024 * 1024),
+                HttpListener.Limits.DEFAULT));
+
+    HttpResponse<String> ready = get("/ready");
+
+    assertThat(ready.statusCode()).isEqualTo(503);
+    assertThat(ready.body())
+        .contains("Not ready: waiting for the homeserver at http://hs.test/: Connection refused")
+        .doesNotContain("still loading rooms");
+  }
+
+  @Test
   void headOnLiveAndReadyAnswersAsGetWithoutABody() throws Exception {
     start(new Router(), 1);
 
