@@ -270,8 +270,10 @@ public final class Grapple implements AutoCloseable {
     Metrics metrics = new Metrics();
     Watchdog watchdog = new Watchdog();
     watchdog.watch("database writer", db::writerAlive);
+    watchdog.watch("database listener", db::listenerAlive);
     running.forEach(r -> r.running().threads().forEach(watchdog::watch));
     hub.gateway().threads().forEach(watchdog::watch);
+    watchdog.waitingFor(hub.gateway()::waitingFor);
     Leadership leadership = Leadership.of(db);
     watchdog.leadership(leadership::leading);
     Serving serving =

@@ -1,9 +1,12 @@
 package grapple.bot;
 
+import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntConsumer;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * SIGTERM and SIGINT at any moment, start-up included (CONTRACT §8): installed before start-up
@@ -16,8 +19,18 @@ import org.jspecify.annotations.Nullable;
 final class Shutdown {
   private static final long INTERRUPT_EVERY_MS = 100;
 
+  /**
+   * How long a stop may take in all, inside the 30 s a supervisor such as Kubernetes grants before
+   * it kills the process: each step has its own limit, but with a hanging homeserver they add up
+   * past it.
+   */
+  static final Duration DEADLINE = Duration.ofSeconds(25);
+
+  private static final Logger log = LoggerFactory.getLogger(Shutdown.class);
+
   private final Thread main;
   private final IntConsumer halt;
+  private final Duration deadline;
   private final CountDownLatch requested = new CountDownLatch(1);
   private final CountDownLatch finished = new CountDownLatch(1);
   private volatile int status = Main.EXIT_STARTUP;
@@ -25,8 +38,14 @@ final class Shutdown {
   private @Nullable Thread hook;
 
   Shutdown(Thread main, IntConsumer halt) {
+    this(main, halt, DEADLINE);
+  }
+
+  /** With an overall deadline other than {@link #DEADLINE} (tests). */
+  Shutdown(Thread main, IntConsumer halt, Duration deadline) {
     this.main = main;
     this.halt = halt;
+    this.deadline = deadline;
   }
 
   /** Installs the hook for the calling (main) thread. */
@@ -44,15 +63,38 @@ final class Shutdown {
    */
   void onSignal() {
     requested.countDown();
+    long end = System.nanoTime() + deadline.toNanos();
     try {
       do {
         interruptIfStarting();
-      } while (!finished.await(INTERRUPT_EVERY_MS, TimeUnit.MILLISECONDS));
+        long left = end - System.nanoTime();
+        if (left <= 0) {
+          overDeadline();
+          break;
+        }
+        if (finished.await(
+            Math.min(left, TimeUnit.MILLISECONDS.toNanos(INTERRUPT_EVERY_MS)),
+            TimeUnit.NANOSECONDS)) break;
+      } while (true);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
     // A signal's default exit status is 128+n; a clean shutdown after SIGTERM reports 0.
     halt.accept(status);
+  }
+
+  /**
+   * The stop took longer than the deadline: the steps left are skipped. Nothing acknowledged is
+   * lost (the outbox is in the database; what was not delivered goes out after the restart), so the
+   * exit is a clean one, 0, unless the main thread settled another status meanwhile.
+   */
+  private void overDeadline() {
+    log.warn(
+        "shutdown: not done within {} s (a step is hanging, e.g. on the homeserver); skipping the"
+            + " remaining steps and exiting (nothing acknowledged is lost: the outbox is in the"
+            + " database)",
+        deadline.toSeconds());
+    finish(0);
   }
 
   private synchronized void interruptIfStarting() {

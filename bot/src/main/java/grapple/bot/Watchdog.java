@@ -6,6 +6,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,6 +22,7 @@ final class Watchdog implements Health {
   private final Map<String, BooleanSupplier> checks = new ConcurrentHashMap<>();
   private final AtomicBoolean reported = new AtomicBoolean();
   private volatile BooleanSupplier leading = () -> true;
+  private volatile Supplier<Optional<String>> waitingFor = Optional::empty;
 
   /** Watches {@code alive}, which answers false once the thread called {@code name} has died. */
   void watch(String name, BooleanSupplier alive) {
@@ -29,6 +31,16 @@ final class Watchdog implements Health {
 
   void markReady() {
     ready.set(true);
+  }
+
+  /** Where /ready learns what start-up waits for (the homeserver), while it waits. */
+  void waitingFor(Supplier<Optional<String>> waitingFor) {
+    this.waitingFor = waitingFor;
+  }
+
+  @Override
+  public String notReadyBecause() {
+    return waitingFor.get().orElse("still loading rooms");
   }
 
   /** Where /ready learns whether this instance leads. */

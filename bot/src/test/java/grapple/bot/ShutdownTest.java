@@ -70,6 +70,22 @@ class ShutdownTest {
     assertThat(halted.get()).isEqualTo(Main.EXIT_STARTUP);
   }
 
+  @Test
+  void aStopThatOutlastsTheDeadlineSkipsTheRestAndExitsZero() throws Exception {
+    Shutdown shutdown =
+        new Shutdown(Thread.currentThread(), halted::complete, java.time.Duration.ofMillis(200));
+    assertThat(shutdown.startupOver()).isFalse();
+
+    // The main thread closes the app, and a step hangs (a homeserver that never answers): it
+    // never settles the status.
+    CompletableFuture<Void> hook = CompletableFuture.runAsync(shutdown::onSignal);
+    shutdown.awaitStop();
+
+    assertThat(halted.get(5, TimeUnit.SECONDS)).isZero();
+    hook.get(5, TimeUnit.SECONDS);
+    assertThat(shutdown.finish(Main.EXIT_STARTUP)).isZero();
+  }
+
   private static void sleepSwallowingOneInterrupt() throws InterruptedException {
     try {
       Thread.sleep(60_000);

@@ -33,6 +33,11 @@ interface Backend {
    */
   void listen(Consumer<String> heard);
 
+  /** False once the thread {@link #listen} started has died (true when there is none). */
+  default boolean listenerAlive() {
+    return true;
+  }
+
   /** True when {@code e} means the connection is gone (not that the statement was wrong). */
   boolean lost(SQLException e);
 

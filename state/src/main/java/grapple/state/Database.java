@@ -218,7 +218,8 @@ public final class Database implements AutoCloseable {
     for (Runnable listener : told) {
       try {
         listener.run();
-      } catch (RuntimeException e) {
+      } catch (RuntimeException | Error e) {
+        Fatal.haltIfFatal(e);
         log.error("database {}: a listener failed", describe(), e);
       }
     }
@@ -252,6 +253,14 @@ public final class Database implements AutoCloseable {
   /** True while the writer thread runs (or after a deliberate close): false means writes hang. */
   public boolean writerAlive() {
     return closed || writerThread.isAlive();
+  }
+
+  /**
+   * True while the thread that hears other instances' announcements runs (or when there is none):
+   * false means this instance no longer wakes up for their writes.
+   */
+  public boolean listenerAlive() {
+    return backend.listenerAlive();
   }
 
   /** What this database's backend does that SQL cannot say portably (locks, sessions). */

@@ -41,6 +41,7 @@ final class PostgresBackend implements Backend {
   private final HikariDataSource readers;
   private final AtomicBoolean listening = new AtomicBoolean();
   private volatile boolean closed;
+  private volatile @Nullable Thread listener;
   private @Nullable Connection writer;
   private @Nullable SQLException lastConnectFailure;
   private long lastConnectFailureNanos;
@@ -295,7 +296,14 @@ final class PostgresBackend implements Backend {
   public void listen(Consumer<String> heard) {
     if (!listening.compareAndSet(false, true)) return;
     Thread t = Daemons.thread("db-listen", () -> listenLoop(heard));
+    listener = t;
     t.start();
+  }
+
+  @Override
+  public boolean listenerAlive() {
+    Thread t = listener;
+    return closed || t == null || t.isAlive();
   }
 
   /**
@@ -330,7 +338,10 @@ final class PostgresBackend implements Backend {
               oneLine(e));
         }
         backoff.sleep();
-      } catch (RuntimeException e) {
+      } catch (RuntimeException | Error e) {
+        // Whatever a bad moment raises (a StackOverflowError too) must not end the thread that
+        // wakes this instance up; only an error no thread survives stops the process.
+        Fatal.haltIfFatal(e);
         log.error("database {}: a listener failed", location.describe(), e);
         backoff.sleep();
       }

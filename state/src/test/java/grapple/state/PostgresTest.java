@@ -201,6 +201,34 @@ class PostgresTest {
   }
 
   @Test
+  void theListenerThreadSurvivesAnErrorFromAListenerAndGoesOnHearing() throws Exception {
+    Database writer = open();
+    Database other = open();
+    java.util.concurrent.BlockingQueue<String> heard =
+        new java.util.concurrent.LinkedBlockingQueue<>();
+    CountDownLatch thrown = new CountDownLatch(1);
+    other.onAnnouncement(
+        "outbox",
+        () -> {
+          if (thrown.getCount() > 0) {
+            thrown.countDown();
+            throw new StackOverflowError("a bad moment");
+          }
+          heard.add("outbox");
+        });
+    assertThat(thrown.await(10, TimeUnit.SECONDS)).isTrue();
+
+    writer.writeAndWait(
+        c -> {
+          writer.announce("outbox");
+          return null;
+        });
+
+    assertThat(heard.poll(15, TimeUnit.SECONDS)).isEqualTo("outbox");
+    assertThat(other.listenerAlive()).isTrue();
+  }
+
+  @Test
   void theWriterConnectsAgainAfterItsSessionIsKilled() throws Exception {
     Database db = open();
     KeyValueStore kv = new KeyValueStore(db);

@@ -10,6 +10,7 @@ import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpHeaderValue;
+import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.util.Callback;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,6 +32,7 @@ final class Exchange {
   private final long startedNanos = System.nanoTime();
   private final AtomicBoolean answered = new AtomicBoolean();
   private volatile boolean close;
+  private volatile boolean probe;
 
   Exchange(
       HttpListener.Settings settings,
@@ -64,6 +66,11 @@ final class Exchange {
   /** The answer will end the connection (its body was not read, or the client misbehaved). */
   void closeAfterAnswer() {
     close = true;
+  }
+
+  /** A health probe (/live, /ready): logged, but not counted in the request metrics. */
+  void probe() {
+    probe = true;
   }
 
   void answerAndClose(Response answer) {
@@ -114,7 +121,8 @@ final class Exchange {
       if (close) headers.put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
       headers.add(
           new HttpField.LongValueHttpField(HttpHeader.CONTENT_LENGTH, answer.body().length));
-      response.write(true, ByteBuffer.wrap(answer.body()), callback);
+      boolean head = HttpMethod.HEAD.is(request.getMethod());
+      response.write(true, ByteBuffer.wrap(head ? new byte[0] : answer.body()), callback);
     } catch (RuntimeException e) {
       // The response was already committed or the connection is gone; nothing left to tell the
       // client.
@@ -134,7 +142,7 @@ final class Exchange {
 
   private void observed(int status) {
     long nanos = System.nanoTime() - startedNanos;
-    observer.served(settings.name(), status, nanos);
+    if (!probe) observer.served(settings.name(), status, nanos);
     if (accessLog.isInfoEnabled()) {
       accessLog.info(
           "{} {} {} {} {}ms req={}",

@@ -9,6 +9,11 @@ public interface Health {
   /** True once the bot has loaded its rooms. */
   boolean ready();
 
+  /** Before {@link #ready}: what start-up waits for, as {@code /ready} says it. */
+  default String notReadyBecause() {
+    return "still loading rooms";
+  }
+
   /** True on the instance that leads (runs the sync and delivery); always with SQLite. */
   default boolean leading() {
     return true;

@@ -247,11 +247,16 @@ public final class HttpListener implements AutoCloseable {
                     431, "Too many headers (at most " + MAX_HEADERS + ")", exchange.requestId()));
         return;
       }
-      if (method.equals("GET") && path.equals("/live")) {
+      // HEAD as GET without the body: load balancers and probers may ask either way. Probes are
+      // not counted as requests (they would drown the traffic in the request metrics).
+      boolean probing = method.equals("GET") || method.equals("HEAD");
+      if (probing && path.equals("/live")) {
+        exchange.probe();
         exchange.answer(live());
         return;
       }
-      if (method.equals("GET") && path.equals("/ready")) {
+      if (probing && path.equals("/ready")) {
+        exchange.probe();
         exchange.answer(ready());
         return;
       }
@@ -279,7 +284,8 @@ public final class HttpListener implements AutoCloseable {
 
     private Response ready() {
       if (shared.health().failure().isPresent()) return live();
-      if (!shared.health().ready()) return Response.error(503, "Not ready: still loading rooms");
+      if (!shared.health().ready())
+        return Response.error(503, "Not ready: " + shared.health().notReadyBecause());
       return Response.json(
           200, Json.object().put("ok", true).put("leader", shared.health().leading()));
     }

@@ -42,6 +42,7 @@ public final class MatrixGateway implements RoomGateway {
   private volatile @Nullable SyncLoop syncLoop;
   private volatile @Nullable Thread syncThread;
   private volatile boolean stopped;
+  private volatile @Nullable String waitingFor;
 
   /** How the start waits between tries (tests record the waits instead). */
   private volatile Pause pause = wait -> Thread.sleep(wait.toMillis());
@@ -111,10 +112,12 @@ public final class MatrixGateway implements RoomGateway {
   public void connect() throws LoginFailed, InterruptedException {
     log.info("connecting to the homeserver at {}", homeserverUrl);
     Backoff backoff = new Backoff(Duration.ofSeconds(30));
+    waitingFor = "waiting for the homeserver at " + shownUrl();
     while (true) {
       try {
         probe.check();
         checkIdentity();
+        waitingFor = null;
         return;
       } catch (MatrixException e) {
         if (!e.isTransient()) throw new LoginFailed(describe(e));
@@ -208,7 +211,32 @@ public final class MatrixGateway implements RoomGateway {
         && m.retryAfter().get().compareTo(wait) > 0) wait = m.retryAfter().get();
     log.warn(
         "homeserver unreachable at start ({}); retrying in {} ms", e.getMessage(), wait.toMillis());
+    waitingFor = "waiting for the homeserver at " + shownUrl() + ": " + reason(e);
     pause.sleep(wait);
+  }
+
+  @Override
+  public Optional<String> waitingFor() {
+    return Optional.ofNullable(waitingFor);
+  }
+
+  /** The homeserver's URL without user info, query or fragment (none belongs there). */
+  private String shownUrl() {
+    try {
+      java.net.URI u = java.net.URI.create(homeserverUrl);
+      return new java.net.URI(
+              u.getScheme(), null, u.getHost(), u.getPort(), u.getPath(), null, null)
+          .toString();
+    } catch (IllegalArgumentException | java.net.URISyntaxException e) {
+      return "(homeserver.url)";
+    }
+  }
+
+  /** Why a try failed, in one short line (an exception's message names no token). */
+  private static String reason(Exception e) {
+    String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    String line = message.lines().findFirst().orElse("").strip();
+    return line.length() > 200 ? line.substring(0, 200) + "…" : line;
   }
 
   /** Waits with {@code pause} instead of sleeping between tries at start (tests). */

@@ -97,6 +97,14 @@ public interface RoomGateway {
    */
   default void connect() throws LoginFailed, InterruptedException {}
 
+  /**
+   * While {@link #connect} waits (the homeserver unreachable, a login retried): what it waits for,
+   * for {@code /ready}; empty otherwise. Names no secret.
+   */
+  default java.util.Optional<String> waitingFor() {
+    return java.util.Optional.empty();
+  }
+
   /** Threads the gateway runs that must not die, for the watchdog. */
   default java.util.Map<String, java.util.function.BooleanSupplier> threads() {
     return java.util.Map.of();

@@ -411,7 +411,10 @@ final class WebhookReceiver {
   /** Queues {@code content}; answers once durable (202) or, waiting, once delivered (200). */
   private CompletableFuture<Response> queue(
       Connection connection, ObjectNode content, boolean waitForDelivery) {
-    if (!waitForDelivery) {
+    // Only the instance that delivers (the leader) learns of a delivery: elsewhere (a follower,
+    // or before this instance leads) waiting could only run out, so the sender gets its 202 once
+    // the message is durable.
+    if (!waitForDelivery || !outbox.delivering()) {
       // The common case, one stage on the writer thread: durable, then 202.
       return outbox
           .queue(connection.roomId(), content)

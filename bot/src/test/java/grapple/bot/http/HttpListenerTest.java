@@ -491,6 +491,86 @@ class HttpListenerTest {
     assertThat(get("/ready").statusCode()).isEqualTo(503);
   }
 
+  @Test
+  void readyNamesWhatStartUpWaitsFor() throws Exception {
+    Health waiting =
+        new Health() {
+          @Override
+          public boolean ready() {
+            return false;
+          }
+
+          @Override
+          public String notReadyBecause() {
+            return "waiting for the homeserver at http://hs.test/: Connection refused";
+          }
+
+          @Override
+          public Optional<String> failure() {
+            return Optional.empty();
+          }
+        };
+    listener =
+        HttpListener.start(
+            new HttpListener.Settings(
+                "test",
+                new InetSocketAddress("127.0.0.1", 0),
+                1,
+                (status, message, id) -> Response.error(status, message),
+                path -> path),
+            new Router(),
+            new HttpListener.Shared(
+                waiting,
+                RequestObserver.NONE,
+                new InFlight(1024 * 1024),
+                HttpListener.Limits.DEFAULT));
+
+    HttpResponse<String> ready = get("/ready");
+
+    assertThat(ready.statusCode()).isEqualTo(503);
+    assertThat(ready.body())
+        .contains("Not ready: waiting for the homeserver at http://hs.test/: Connection refused")
+        .doesNotContain("still loading rooms");
+  }
+
+  @Test
+  void headOnLiveAndReadyAnswersAsGetWithoutABody() throws Exception {
+    start(new Router(), 1);
+
+    for (String path : List.of("/live", "/ready")) {
+      HttpResponse<String> get = get(path);
+      HttpResponse<String> head = head(path);
+      assertThat(head.statusCode()).as(path).isEqualTo(200);
+      assertThat(head.body()).as(path).isEmpty();
+      assertThat(head.headers().firstValue("Content-Type"))
+          .as(path)
+          .isEqualTo(get.headers().firstValue("Content-Type"));
+    }
+
+    failure.set(Optional.of("the matrix-sync thread has died"));
+    assertThat(head("/live").statusCode()).isEqualTo(503);
+    assertThat(head("/ready").statusCode()).isEqualTo(503);
+  }
+
+  @Test
+  void healthProbesAreNotCountedAsRequests() throws Exception {
+    start(new Router(), 1);
+
+    get("/live");
+    get("/ready");
+    head("/ready");
+    get("/nothing");
+
+    Await.until(WAIT, () -> !answeredOn.isEmpty());
+    assertThat(answeredOn).hasSize(1);
+  }
+
+  private HttpResponse<String> head(String path) throws Exception {
+    return client.send(
+        request(path).method("HEAD", HttpRequest.BodyPublishers.noBody()).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
   private static String readLine(Socket socket) throws IOException {
     StringBuilder line = new StringBuilder();
     InputStream in = socket.getInputStream();

@@ -124,6 +124,26 @@ class MatrixGatewayTest {
     assertThat(server.takeRequest().getHeaders().get("Authorization")).isEqualTo("Bearer tok");
   }
 
+  @Test
+  void whileTheStartWaitsForTheHomeserverItSaysWhatItWaitsFor() throws Exception {
+    List<String> saidWhileWaiting = new ArrayList<>();
+    gateway.pauseWith(wait -> saidWhileWaiting.add(gateway.waitingFor().orElse("nothing")));
+    server.enqueue(versions());
+    server.enqueue(json(502, "{}"));
+    server.enqueue(versions());
+    server.enqueue(json(200, "{\"user_id\":\"@bot:test\",\"device_id\":\"D\"}"));
+    server.enqueue(json(200, "{}"));
+
+    gateway.connect();
+
+    assertThat(saidWhileWaiting).hasSize(1);
+    assertThat(saidWhileWaiting.get(0))
+        .startsWith("waiting for the homeserver at http://" + server.getHostName() + ":")
+        .contains("502")
+        .doesNotContain("tok");
+    assertThat(gateway.waitingFor()).isEmpty();
+  }
+
   /**
    * A rate-limited login at start waits what the homeserver asked ({@code retry_after_ms}, else the
    * Retry-After header) before trying again, not the backoff's half second.

@@ -47,6 +47,9 @@ class WebhookReceiverTest {
   /** How long a waiting sender waits for delivery. */
   private Duration wait = WAIT;
 
+  /** False on an instance that does not deliver (a follower: another instance leads). */
+  private boolean delivering = true;
+
   /** A room the bot is known not to be in. */
   private String roomWithoutBot = "!left:test";
 
@@ -88,7 +91,7 @@ class WebhookReceiverTest {
     db = Database.open(dir.resolve("grapple.db"));
     if (holdSends) homeserver.hold();
     outbox = new Outbox(new OutboxStore(db), homeserver, 1, Duration.ofMillis(50));
-    outbox.start(db);
+    if (delivering) outbox.start(db);
     ObjectNode hookConfig = Json.object().put("name", "ci").put("waitForComplete", waitForComplete);
     hookConfig.setAll(more);
     Connection.Audit audit = new Connection.Audit("@admin:test", null, Instant.EPOCH);
@@ -207,6 +210,21 @@ class WebhookReceiverTest {
 
   private static ObjectNode script(String source) {
     return Json.object().put("transformationFunction", source);
+  }
+
+  @Test
+  void aWaitingSenderOnAnInstanceThatDoesNotDeliverIsAnswered202OnceDurableWithoutWaiting()
+      throws Exception {
+    delivering = false;
+    wait = Duration.ofSeconds(15);
+    serve(true, false);
+
+    long started = System.nanoTime();
+    HttpResponse<String> answer = post("{\"text\":\"hello\"}");
+
+    assertThat(answer.statusCode()).isEqualTo(202);
+    assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(5));
+    assertThat(new OutboxStore(db).pending()).hasSize(1);
   }
 
   @Test
