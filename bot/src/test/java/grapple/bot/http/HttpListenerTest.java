@@ -502,7 +502,7 @@ class HttpListenerTest {
 
           @Override
           public String notReadyBecause() {
-            return "waiting for the homeserver at http://hs.test/: Connection refused";
+            return "waiting for the homeserver: unreachable (ConnectException) (the log says more)";
           }
 
           @Override
@@ -529,7 +529,8 @@ class HttpListenerTest {
 
     assertThat(ready.statusCode()).isEqualTo(503);
     assertThat(ready.body())
-        .contains("Not ready: waiting for the homeserver at http://hs.test/: Connection refused")
+        .contains(
+            "Not ready: waiting for the homeserver: unreachable (ConnectException) (the log says more)")
         .doesNotContain("still loading rooms");
   }
 
