@@ -146,6 +146,25 @@ class LocalModeWebhookTest {
         .isEqualTo(new Answer(404, "{\"ok\":false,\"error\":\"Webhook not found\"}"));
   }
 
+  /** As hookshot's Express reads {@code req.query}: a name given twice is an array of both. */
+  @Test
+  void aGetsQueryIsTheDataWithARepeatedNameAnArray() throws Exception {
+    restart(", enableHttpGet: true");
+    String url = createHook("polled");
+
+    try (Response r =
+        new OkHttpClient()
+            .newCall(new Request.Builder().url(url + "?tag=a&tag=b%21&x=1").build())
+            .execute()) {
+      assertThat(r.code()).isEqualTo(202);
+    }
+
+    String printed = console.awaitPrinted("\"x\"");
+    assertThat(printed.replaceAll("\\s+", ""))
+        .contains("\"tag\":[\"a\",\"b!\"]")
+        .contains("\"x\":\"1\"");
+  }
+
   @Test
   void anUnknownHookIs404WithTheContractsBody() throws Exception {
     assertThat(

@@ -22,6 +22,7 @@ public final class Request {
   private final String path;
   private final Map<String, String> pathParams;
   private final Map<String, String> query;
+  private final String rawQuery;
   private final Set<String> repeatedInQuery;
   private final HttpFields headers;
   private final String requestId;
@@ -49,6 +50,7 @@ public final class Request {
     this.pathParams = Map.copyOf(pathParams);
     this.query = query.first();
     this.repeatedInQuery = query.repeated();
+    this.rawQuery = query.raw();
     this.headers = headers;
     this.requestId = requestId;
     this.body = body;
@@ -77,6 +79,11 @@ public final class Request {
   /** The query's parameters, each with its first value. */
   public Map<String, String> query() {
     return query;
+  }
+
+  /** The query as sent, still %-encoded; empty when there is none. */
+  public String rawQuery() {
+    return rawQuery;
   }
 
   /** True when the query gives {@code name} more than once ({@link #query} has the first). */
@@ -125,13 +132,13 @@ public final class Request {
     }
   }
 
-  /** A parsed query: each name's first value, and the names given more than once. */
-  record Query(Map<String, String> first, Set<String> repeated) {}
+  /** A parsed query: each name's first value, the names given more than once, and its text. */
+  record Query(Map<String, String> first, Set<String> repeated, String raw) {}
 
   static Query parseQuery(@Nullable String raw) {
     Map<String, String> out = new LinkedHashMap<>();
     Set<String> repeated = new HashSet<>();
-    if (raw == null || raw.isEmpty()) return new Query(out, Set.of());
+    if (raw == null || raw.isEmpty()) return new Query(out, Set.of(), "");
     for (String pair : raw.split("&")) {
       if (pair.isEmpty()) continue;
       int eq = pair.indexOf('=');
@@ -139,7 +146,7 @@ public final class Request {
       String value = eq < 0 ? "" : pair.substring(eq + 1);
       if (out.putIfAbsent(key, decode(value, "query")) != null) repeated.add(key);
     }
-    return new Query(out, Set.copyOf(repeated));
+    return new Query(out, Set.copyOf(repeated), raw);
   }
 
   /** Percent-decodes one part of the URL; a malformed escape is the client's mistake (400). */

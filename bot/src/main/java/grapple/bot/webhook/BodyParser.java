@@ -106,7 +106,10 @@ final class BodyParser {
     return new BadInput("body", "Body is not valid JSON: " + Json.problem(e));
   }
 
-  private static ObjectNode form(String text) {
+  /**
+   * {@code application/x-www-form-urlencoded} text (a body, or a GET's query) as hookshot reads it.
+   */
+  static ObjectNode form(String text) {
     ObjectNode out = Json.object();
     for (String pair : text.split("&")) {
       if (pair.isEmpty()) continue;

@@ -10,7 +10,6 @@ import grapple.commands.Markdown;
 import grapple.state.BadInput;
 import grapple.state.Connection;
 import grapple.state.Fatal;
-import grapple.state.Json;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
@@ -392,9 +391,12 @@ final class WebhookReceiver {
     return new Received(payload, bytes.length);
   }
 
+  /**
+   * A GET's query as the data, read as a form is (Express gives hookshot {@code req.query}): a name
+   * given more than once is an array of its values.
+   */
   private static Received query(Request request) {
-    ObjectNode out = Json.object();
-    request.query().forEach(out::put);
+    ObjectNode out = BodyParser.form(request.rawQuery());
     return new Received(new Payload.Whole(out), request.path().length() + out.toString().length());
   }
 
