@@ -134,33 +134,30 @@ public final class OutboundService extends AbstractService<OutboundSettings> {
 
     /** Once: a removed hook's deliveries still queued are not sent. */
     private void reportDropped(String roomId, String name, int queued) {
-      context
-          .outbox()
-          .post(
-              roomId,
-              Messages.notice(
-                  "Outbound hook "
-                      + Markdown.code(name)
-                      + " was removed with "
-                      + queued
-                      + (queued == 1
-                          ? " event still queued for it; it was dropped, not sent."
-                          : " events still queued for it; they were dropped, not sent.")));
+      say(
+          roomId,
+          name,
+          " was removed with "
+              + queued
+              + (queued == 1
+                  ? " event still queued for it; it was dropped, not sent."
+                  : " events still queued for it; they were dropped, not sent."));
     }
 
     /** The notice that starts a failure streak: the hook could not {@code what}. */
     private void tell(String roomId, String name, String what) {
-      context
-          .outbox()
-          .post(
-              roomId,
-              Messages.notice(
-                  "Outbound hook "
-                      + Markdown.code(name)
-                      + " could not "
-                      + what
-                      + " Later failures are not reported here until a delivery succeeds;"
-                      + " `outbound-hook list` shows them."));
+      say(
+          roomId,
+          name,
+          " could not "
+              + what
+              + " Later failures are not reported here until a delivery succeeds;"
+              + " `outbound-hook list` shows them.");
+    }
+
+    /** Posts "Outbound hook `name`" and {@code rest} as a notice in the room. */
+    private void say(String roomId, String name, String rest) {
+      context.outbox().post(roomId, Messages.notice("Outbound hook " + Markdown.code(name) + rest));
     }
 
     OutboundSender sender() {
