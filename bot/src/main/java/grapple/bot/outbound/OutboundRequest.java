@@ -120,8 +120,9 @@ final class OutboundRequest {
         return new Outcome.Fail(e.getMessage());
       }
     }
+    ObjectNode event = Json.readObject(entry.event());
     long held = 0;
-    if (hasFile(entry)) {
+    if (hasFile(event.path("content"))) {
       held = budget.reserve(COPIES * settings.maxMediaBytes());
       if (held == 0)
         return new Outcome.Postpone(
@@ -130,7 +131,7 @@ final class OutboundRequest {
     try {
       Built built;
       try {
-        built = build(entry, target.token());
+        built = build(entry, event, target.token());
       } catch (MediaUnavailable e) {
         return new Outcome.Retry("fetching its file: " + e.getMessage(), e.retryAfter());
       }
@@ -217,9 +218,8 @@ final class OutboundRequest {
     return Math.max(16L << 20, Runtime.getRuntime().maxMemory() / 4);
   }
 
-  /** True when the event is a file message whose file is to be fetched. */
-  private static boolean hasFile(OutboundQueue.Entry entry) {
-    JsonNode content = Json.readObject(entry.event()).path("content");
+  /** True when the event's {@code content} is a file message whose file is to be fetched. */
+  private static boolean hasFile(JsonNode content) {
     return MEDIA_TYPES.contains(content.path("msgtype").asText())
         && MXC.matcher(content.path("url").asText()).matches();
   }
@@ -285,10 +285,9 @@ final class OutboundRequest {
   /**
    * The multipart body: the boundary is made from the delivery id, so every attempt sends the same
    * bytes (and signature), unless the event's file could be fetched at one attempt and not at the
-   * next.
+   * next. {@code event} is the entry's event, read once by the caller.
    */
-  Built build(OutboundQueue.Entry entry, String token) throws MediaUnavailable {
-    ObjectNode event = Json.readObject(entry.event());
+  Built build(OutboundQueue.Entry entry, ObjectNode event, String token) throws MediaUnavailable {
     MultipartBody.Builder multipart =
         new MultipartBody.Builder("grapple-" + entry.deliveryId()).setType(MultipartBody.FORM);
     JsonNode content = event.path("content");
