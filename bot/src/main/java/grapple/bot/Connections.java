@@ -83,7 +83,8 @@ public final class Connections {
    * Room/event type/state key of each connection state event that holds content, under the
    * connection's event type or a legacy alias of it (a room made by hookshot's predecessor has
    * both). A removal empties every one of them: one left holding content would bring the connection
-   * back at the next start, when room state is read again. Guarded by this object.
+   * back at the next start, when room state is read again. Kept for kinds that have legacy aliases
+   * only. Guarded by this object.
    */
   private final Set<String> held = new java.util.HashSet<>();
 
@@ -270,12 +271,16 @@ public final class Connections {
   List<LiveConnection.Queued> onState(RoomEvent.State e, boolean initial) {
     Optional<ConnectionKind<?>> kind = kinds.byEventType(e.eventType());
     if (kind.isEmpty()) return List.of();
-    synchronized (this) {
+    // Only a kind with legacy aliases has other state events to empty or to be overridden by.
+    if (!kind.get().legacyEventTypes().isEmpty()) {
       String key = key(e.roomId(), e.eventType(), e.stateKey());
-      if (isRemoval(e.content())) held.remove(key);
-      else held.add(key);
-      if (!e.eventType().equals(kind.get().eventType())
-          && held.contains(key(e.roomId(), kind.get().eventType(), e.stateKey()))) {
+      boolean currentHolds;
+      synchronized (this) {
+        if (isRemoval(e.content())) held.remove(key);
+        else held.add(key);
+        currentHolds = held.contains(key(e.roomId(), kind.get().eventType(), e.stateKey()));
+      }
+      if (!e.eventType().equals(kind.get().eventType()) && currentHolds) {
         // The current type says what is in effect: read after it (room state comes in no order),
         // the legacy event would put its older content back.
         log.info(
