@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.util.Optional;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -96,14 +97,8 @@ final class WebhookMessage {
       long receivedBytes,
       boolean allowRoomMentions) {
     String text = cut(result.plain());
-    // HTML too large to send beside the text: the text alone.
-    boolean tooLarge = result.html().isPresent() && !renderable(result.html().get());
-    Optional<String> shown =
-        tooLarge ? Optional.empty() : result.html().flatMap(WebhookMessage::shown);
-    String html = null;
-    if (shown.isPresent()) html = shown.get();
-    else if (!tooLarge && renderable(text)) html = Messages.renderUserMarkdown(text);
-    ObjectNode content = notice(text, html);
+    ObjectNode content =
+        notice(text, formatted(result.html(), "", text, () -> Messages.renderUserMarkdown(text)));
     result.msgtype().filter(MSGTYPES::contains).ifPresent(type -> content.put("msgtype", type));
     result
         .mentions()
@@ -168,23 +163,29 @@ final class WebhookMessage {
   private static ObjectNode named(
       Optional<String> username, String given, Optional<String> givenHtml) {
     String text = cut(prefix(username) + given);
-    // HTML too large to send beside the text: the text alone.
-    boolean tooLarge = givenHtml.isPresent() && !renderable(givenHtml.get());
-    Optional<String> shown = tooLarge ? Optional.empty() : givenHtml.flatMap(WebhookMessage::shown);
-    String html = null;
-    if (shown.isPresent()) html = htmlPrefix(username) + shown.get();
-    else if (!tooLarge && renderable(text))
-      html = Messages.renderNamedText(username.orElse(null), cut(given));
-    return notice(text, html);
+    return notice(
+        text,
+        formatted(
+            givenHtml,
+            htmlPrefix(username),
+            text,
+            () -> Messages.renderNamedText(username.orElse(null), cut(given))));
   }
 
   /**
-   * Given HTML sanitised, unless nothing is left of it: then, as hookshot does for an empty {@code
-   * html}, the text is rendered instead (an empty {@code formatted_body} shows as a blank message).
+   * The {@code formatted_body}: the given HTML sanitised, after {@code prefix}; unless nothing is
+   * left of it, or none was given: then, as hookshot does for an empty {@code html}, the text as
+   * {@code render} renders it (an empty {@code formatted_body} shows as a blank message). Null (the
+   * text alone) when the HTML or the text is too large to send beside the text.
    */
-  private static Optional<String> shown(String html) {
-    String clean = Messages.sanitize(html);
-    return clean.isBlank() ? Optional.empty() : Optional.of(clean);
+  private static @Nullable String formatted(
+      Optional<String> given, String prefix, String text, Supplier<String> render) {
+    if (given.isPresent()) {
+      if (!renderable(given.get())) return null;
+      String clean = Messages.sanitize(given.get());
+      if (!clean.isBlank()) return prefix + clean;
+    }
+    return renderable(text) ? render.get() : null;
   }
 
   /**
