@@ -39,8 +39,8 @@ import org.slf4j.LoggerFactory;
  * One outbound delivery on the wire: the event as {@code multipart/form-data} (part {@code event},
  * file {@code event_data.json}; part {@code media} for files, fetched from the homeserver), the
  * hookshot headers, the HMAC signature and the delivery id, sent with a bounded timeout, only 307
- * and 308 redirects (a few, each through the guard), no proxy, and (unless private addresses are
- * allowed) only to public addresses.
+ * and 308 redirects on the same host (a few, each through the guard), no proxy, and (unless private
+ * addresses are allowed) only to public addresses.
  */
 final class OutboundRequest {
   private static final Logger log = LoggerFactory.getLogger(OutboundRequest.class);
@@ -194,6 +194,13 @@ final class OutboundRequest {
                   + ", redirected to "
                   + where
                   + ": not followed from https to http (the token would go unencrypted)");
+        if (!next.host().equals(at.host()))
+          return new Outcome.Fail(
+              error
+                  + ", redirected to "
+                  + where
+                  + ": not followed to another host (the token would go to it); point the hook at"
+                  + " its new URL");
         if (!settings.allowPrivateAddresses()) OutboundHooks.GUARD.checkLiteral(next.host());
         at = next;
       } catch (AddressGuard.Refused e) {

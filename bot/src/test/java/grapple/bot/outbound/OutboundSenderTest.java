@@ -511,6 +511,31 @@ class OutboundSenderTest {
     assertEquals(1, reports.size(), reports.toString());
   }
 
+  /**
+   * The token goes only to the host the room named: a redirect to another host (here the same
+   * loopback server under its other name) is not followed, and the error names where it points.
+   */
+  @Test
+  void aRedirectToAnotherHostIsNotFollowedSoTheTokenStaysWithTheHookHost() throws Exception {
+    hook("c1", "ci", server.url("/hook").toString(), "POST");
+    queueEvent("c1", text("x"));
+    String other = server.getHostName().equals("localhost") ? "127.0.0.1" : "localhost";
+    server.enqueue(
+        new MockResponse.Builder()
+            .code(307)
+            .addHeader("Location", "http://" + other + ":" + slow.getPort() + "/there")
+            .build());
+
+    sender.startDue().await();
+
+    assertEquals(0, slow.getRequestCount());
+    String error = queue.status("c1").lastError();
+    assertNotNull(error);
+    assertTrue(error.contains("http://" + other + ":" + slow.getPort()), error);
+    assertTrue(error.contains("another host"), error);
+    assertEquals(1, reports.size(), reports.toString());
+  }
+
   /** timeoutSeconds bounds one attempt, redirects and all: not each hop of it. */
   @Test
   void slowRedirectsAreBoundedByOneAttemptsTimeout() throws Exception {
