@@ -133,7 +133,10 @@ public final class Metrics implements RequestObserver {
     addSource(name, values);
   }
 
-  /** A count kept elsewhere (an AtomicLong), read when scraped. */
+  /**
+   * A count kept in memory (an AtomicLong), read when scraped on the scraping thread: it waits on
+   * nothing, so it takes no reader thread (nor, with SQLite, the connection each one opens).
+   */
   public void counter(String name, String help, DoubleSupplier value) {
     Supplier<Double> source = value::getAsDouble;
     CounterWithCallback.builder()
@@ -145,7 +148,11 @@ public final class Metrics implements RequestObserver {
               if (read != null) cb.call(read);
             })
         .register(registry);
-    addSource(name, source);
+  }
+
+  /** Threads the values read when scraped may take at most (tests). */
+  int readerThreads() {
+    return readers.getMaximumPoolSize();
   }
 
   /**
@@ -199,7 +206,7 @@ public final class Metrics implements RequestObserver {
     <T> T value(String name, Supplier<T> direct)
         throws ExecutionException, InterruptedException, TimeoutException {
       CompletableFuture<?> pending = reads.get(name);
-      if (pending == null) return direct.get(); // registered during this scrape
+      if (pending == null) return direct.get(); // a counter, or registered during this scrape
       long left = Math.max(0, deadlineNanos - System.nanoTime());
       return (T) pending.get(left, TimeUnit.NANOSECONDS);
     }

@@ -33,6 +33,26 @@ class MetricsTest {
         .contains("grapple_http_requests_total{listener=\"webhooks\",status=\"202\"} 1.0");
   }
 
+  /** Counters are kept in memory: read on the scraping thread, they take no reader thread. */
+  @Test
+  void countersAreReadWithoutAThreadOfTheirOwnAndGaugesGetOneEach() throws Exception {
+    Metrics metrics = new Metrics();
+    for (int i = 0; i < 5; i++) {
+      int n = i;
+      metrics.counter("grapple_test_" + i, "A count", () -> n);
+    }
+    metrics.gauge("grapple_backlog_a", "Read from the database", () -> 3);
+    metrics.gauge("grapple_backlog_b", "Read from the database", () -> 4);
+
+    String text = scrape(metrics).body();
+
+    assertThat(text)
+        .contains("grapple_test_4_total 4.0")
+        .contains("grapple_backlog_a 3.0")
+        .contains("grapple_backlog_b 4.0");
+    assertThat(metrics.readerThreads()).isEqualTo(2);
+  }
+
   @Test
   void aValueThatCannotBeReadLeavesOutItsOwnLinesButNotTheRestOfTheScrape() throws Exception {
     Metrics metrics = new Metrics();
