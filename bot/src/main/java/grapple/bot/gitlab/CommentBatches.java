@@ -27,11 +27,21 @@ final class CommentBatches {
   private final Clock clock;
   private final Duration quietFor;
 
+  /** A batch keeps at most this many discussion ids (the first; a review's are usually few). */
+  private static final int MAX_DISCUSSIONS = 50;
+
   /**
    * A batch that is due: the last comment's event, every comment's text (one per comment; "" for
-   * one whose text was not kept), and its version.
+   * one whose text was not kept), the GitLab discussions its comments were in (each once, in the
+   * order they came), and its version.
    */
-  record Batch(String key, String instance, JsonNode payload, List<String> bodies, long version) {}
+  record Batch(
+      String key,
+      String instance,
+      JsonNode payload,
+      List<String> bodies,
+      List<String> discussions,
+      long version) {}
 
   CommentBatches(Database db, Clock clock, Duration quietFor) {
     this.db = db;
@@ -53,6 +63,10 @@ final class CommentBatches {
         + payload.path("user").path("username").asText(note.path("author_id").asText());
   }
 
+  private static JsonNode note(JsonNode payload) {
+    return payload.path("object_attributes");
+  }
+
   /** Work that adds one comment to its batch (run with the delivery's claim). */
   SqlWork<Void> add(String instance, JsonNode payload) {
     long due = clock.millis() + quietFor.toMillis();
@@ -60,6 +74,7 @@ final class CommentBatches {
     String body =
         GitlabMessages.cut(
             payload.path("object_attributes").path("note").asText(""), GitlabMessages.MAX_TEXT);
+    String discussion = GitlabMessages.cut(note(payload).path("discussion_id").asText(""), 100);
     String json = Json.write(payload);
     return c -> {
       // The batch's row is made if need be and locked (its version moved on) before its texts are
@@ -82,11 +97,19 @@ final class CommentBatches {
               Batches.stored(c, "gitlab_comment_batches", "bodies", "batch_key = ?", key));
       // Past MAX_BODIES a comment still counts; its text is not kept ("" stands for it).
       if (bodies.size() < MAX_COUNTED) bodies.add(bodies.size() < MAX_BODIES ? body : "");
+      List<String> discussions =
+          new ArrayList<>(
+              Batches.stored(c, "gitlab_comment_batches", "discussions", "batch_key = ?", key));
+      if (!discussion.isEmpty()
+          && !discussions.contains(discussion)
+          && discussions.size() < MAX_DISCUSSIONS) discussions.add(discussion);
       Sql.update(
           c,
-          "UPDATE gitlab_comment_batches SET payload = ?, bodies = ?, due_at = ? WHERE batch_key = ?",
+          "UPDATE gitlab_comment_batches SET payload = ?, bodies = ?, discussions = ?, due_at = ?"
+              + " WHERE batch_key = ?",
           json,
           Batches.json(bodies),
+          Batches.json(discussions),
           due,
           key);
       return null;
@@ -99,14 +122,15 @@ final class CommentBatches {
         db,
         clock,
         "gitlab_comment_batches",
-        "batch_key, instance, payload, bodies, version",
+        "batch_key, instance, payload, bodies, discussions, version",
         rs ->
             new Batch(
                 rs.getString(1),
                 rs.getString(2),
                 Json.UNTRUSTED.readTree(rs.getString(3)),
                 Batches.texts(rs.getString(4)),
-                rs.getLong(5)));
+                Batches.texts(rs.getString(5)),
+                rs.getLong(6)));
   }
 
   /** Work that deletes the batch, unless a newer comment came meanwhile (then it waits on). */

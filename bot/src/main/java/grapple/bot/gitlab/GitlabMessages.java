@@ -429,6 +429,20 @@ final class GitlabMessages {
    */
   static Optional<ObjectNode> comments(
       JsonNode payload, List<String> bodies, GitlabRepoConfig config, Mentions mentions) {
+    return comments(payload, bodies, config, mentions, Optional.empty());
+  }
+
+  /**
+   * As {@link #comments(JsonNode, List, GitlabRepoConfig, Mentions)}, posted into the Matrix thread
+   * {@code thread} starts when one of the comments answers in a discussion that has one: then, as
+   * hookshot words it, the person {@code replied} and the MR or issue is not named again.
+   */
+  static Optional<ObjectNode> comments(
+      JsonNode payload,
+      List<String> bodies,
+      GitlabRepoConfig config,
+      Mentions mentions,
+      Optional<String> thread) {
     String type = payload.path("object_attributes").path("noteable_type").asText("");
     boolean mr = type.equals("MergeRequest");
     JsonNode item = payload.path(mr ? "merge_request" : "issue");
@@ -445,14 +459,16 @@ final class GitlabMessages {
         item.path("url")
             .asText(
                 payload.path("object_attributes").path("url").asText("").replaceFirst("#.*$", ""));
-    GitlabNotice n =
-        new GitlabNotice(mentions)
-            .actor(user, name)
-            .text(mr ? " commented on MR " : " commented on issue ")
-            .link(projectPath(payload) + (mr ? "!" : "#") + item.path("iid").asText(), url)
-            .text(": ")
-            .title(cut(item.path("title").asText(""), MAX_TITLE))
-            .text(" with " + count);
+    GitlabNotice n = new GitlabNotice(mentions).actor(user, name);
+    if (thread.isPresent()) {
+      n.text(" replied");
+    } else {
+      n.text(mr ? " commented on MR " : " commented on issue ")
+          .link(projectPath(payload) + (mr ? "!" : "#") + item.path("iid").asText(), url)
+          .text(": ")
+          .title(cut(item.path("title").asText(""), MAX_TITLE));
+    }
+    n.text(" with " + count);
     if (config.includeCommentBody()) {
       int room = MAX_TEXT * 4;
       for (String body : bodies) {
@@ -463,7 +479,11 @@ final class GitlabMessages {
         n.quote(shown);
       }
     }
-    return Optional.of(finish(n.build(), config, url));
+    ObjectNode content = n.build();
+    thread.ifPresent(
+        root ->
+            content.putObject("m.relates_to").put("rel_type", "m.thread").put("event_id", root));
+    return Optional.of(finish(content, config, url));
   }
 
   /**
