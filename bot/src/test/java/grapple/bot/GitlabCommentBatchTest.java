@@ -152,6 +152,40 @@ class GitlabCommentBatchTest {
     assertThat(other.content().has("m.relates_to")).isFalse();
   }
 
+  /**
+   * As hookshot's review debounce: an MR approved and the approver's comment in the same burst are
+   * one notice; they were two.
+   */
+  @Test
+  void anApprovalAndTheApproversCommentOnTheMrAreOneNotice() throws Exception {
+    ObjectNode approval = GitlabCorpus.payload("client-go-0.123.0/webhooks/merge_request.json");
+    ObjectNode note = GitlabCorpus.payload("client-go-0.123.0/webhooks/note_merge_request.json");
+    approval.set("project", note.path("project").deepCopy());
+    approval.set("user", note.path("user").deepCopy());
+    ((ObjectNode) approval.path("object_attributes")).put("action", "approved");
+    int status =
+        hooks
+            .send(
+                hooks
+                    .post("/gitlab/webhook", Json.write(approval).getBytes(StandardCharsets.UTF_8))
+                    .header("X-Gitlab-Event", "Merge Request Hook")
+                    .header("X-Gitlab-Token", GitlabServiceTest.SECRET)
+                    .header("Idempotency-Key", "approved"))
+            .statusCode();
+    assertThat(status).isEqualTo(202);
+    assertThat(send("note", note, "LGTM")).isEqualTo(202);
+    clock.advance(Duration.ofSeconds(6));
+
+    FakeGateway.Sent notice = hub.gateway.takeSent(WAIT);
+    assertThat(notice).isNotNull();
+    assertThat(notice.content().path("body").asText())
+        .isEqualTo(
+            "**Administrator** ✅ approved MR [gitlab-org/gitlab-test!1]"
+                + "(http://example.com/gitlab-org/gitlab-test/merge_requests/1):"
+                + " \"Tempora et eos debitis quae laborum et.\" with one comment\n\n> LGTM");
+    assertThat(hub.gateway.takeSent(Duration.ofMillis(1500))).as("one notice").isNull();
+  }
+
   @Test
   void commentsWaitForTheQuietTimeOfTheClockThenMakeOneNoticeWithTheirText() throws Exception {
     assertThat(comment("c1", "First <b>point</b>")).isEqualTo(202);

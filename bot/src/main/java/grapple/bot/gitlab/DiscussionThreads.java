@@ -87,11 +87,13 @@ final class DiscussionThreads {
   }
 
   /**
-   * Step 2 of this service's tables: the threads, and the discussions a batch's comments were in.
+   * Step 2 of this service's tables: the threads, the discussions a batch's comments were in, and
+   * the approval a batch holds.
    */
   static final String TABLES =
       """
       ALTER TABLE gitlab_comment_batches ADD COLUMN discussions TEXT NOT NULL DEFAULT '[]';
+      ALTER TABLE gitlab_comment_batches ADD COLUMN approval TEXT NOT NULL DEFAULT '';
       CREATE TABLE gitlab_discussion_threads (
         room_id       TEXT NOT NULL,
         project       TEXT NOT NULL,

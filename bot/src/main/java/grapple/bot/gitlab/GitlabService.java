@@ -123,6 +123,7 @@ public final class GitlabService extends AbstractService<GitlabSettings> {
             GitlabMessages.comments(
                 batch.payload(),
                 batch.bodies(),
+                batch.approval(),
                 (GitlabRepoConfig) active.config(),
                 mentions,
                 thread);
