@@ -32,6 +32,10 @@ class GitlabCommentBatchTest {
 
   @BeforeEach
   void start() throws Exception {
+    open();
+  }
+
+  private void open() throws Exception {
     String yaml =
         "gitlab: {enabled: true, webhook: {secret: '"
             + GitlabServiceTest.SECRET
@@ -55,7 +59,21 @@ class GitlabCommentBatchTest {
   }
 
   private int comment(String uuid, String text) throws Exception {
-    ObjectNode p = GitlabCorpus.payload("client-go-0.123.0/webhooks/note_issue.json");
+    return send(uuid, GitlabCorpus.payload("client-go-0.123.0/webhooks/note_issue.json"), text);
+  }
+
+  /** An MR comment in the GitLab discussion {@code discussion}, by {@code username}. */
+  private int mrComment(String uuid, String discussion, String username, String text)
+      throws Exception {
+    ObjectNode p = GitlabCorpus.payload("client-go-0.123.0/webhooks/note_merge_request.json");
+    ((ObjectNode) p.path("object_attributes")).put("discussion_id", discussion);
+    ((ObjectNode) p.path("user"))
+        .put("username", username)
+        .put("name", username.toUpperCase(java.util.Locale.ROOT));
+    return send(uuid, p, text);
+  }
+
+  private int send(String uuid, ObjectNode p, String text) throws Exception {
     ((ObjectNode) p.path("object_attributes")).put("note", text);
     return hooks
         .send(
@@ -81,6 +99,91 @@ class GitlabCommentBatchTest {
     String body = notice.content().path("body").asText();
     assertThat(body).contains(" with 55 comments\n\n> Point 0\n\n> Point 1\n\n");
     assertThat(body).doesNotContain("> \n").doesNotEndWith("> ");
+  }
+
+  /**
+   * Hookshot's {@code gl.discussion-threads}: a comment answering in an MR discussion goes into the
+   * Matrix thread the discussion's first notice started, also after a restart; the reply was posted
+   * as a new message naming the MR again.
+   */
+  @Test
+  void aReplyInAnMrDiscussionIsPostedInTheThreadOfItsFirstNoticeAlsoAfterARestart()
+      throws Exception {
+    String discussion = "6a9c1750b37d513a43987b574953fceb50b03ce7";
+    assertThat(mrComment("d1", discussion, "ann", "Why this?")).isEqualTo(202);
+    clock.advance(Duration.ofSeconds(6));
+    FakeGateway.Sent first = hub.gateway.takeSent(WAIT);
+    assertThat(first).isNotNull();
+    assertThat(first.content().path("body").asText()).startsWith("**ANN** commented on MR ");
+    assertThat(first.content().has("m.relates_to")).isFalse();
+    String root = "$" + first.txnId(); // the event id FakeGateway gives
+    grapple.testing.Await.until(
+        WAIT,
+        () ->
+            hub.db
+                .first(
+                    "SELECT 1 FROM gitlab_discussion_threads WHERE event_id = ?",
+                    rs -> rs.getInt(1),
+                    root)
+                .isPresent());
+
+    hub.close();
+    hub = null;
+    open();
+    assertThat(mrComment("d2", discussion, "bob", "Because.")).isEqualTo(202);
+    assertThat(mrComment("d2", discussion, "bob", "Because.")).as("resent").isEqualTo(202);
+    clock.advance(Duration.ofSeconds(6));
+
+    FakeGateway.Sent reply = hub.gateway.takeSent(WAIT);
+    assertThat(reply).isNotNull();
+    assertThat(reply.content().path("body").asText())
+        .isEqualTo("**BOB** replied with one comment\n\n> Because.");
+    assertThat(reply.content().path("m.relates_to").path("rel_type").asText())
+        .isEqualTo("m.thread");
+    assertThat(reply.content().path("m.relates_to").path("event_id").asText()).isEqualTo(root);
+    assertThat(hub.gateway.takeSent(Duration.ofMillis(1500))).as("posted once").isNull();
+
+    // Another discussion on the same MR starts a thread of its own.
+    assertThat(mrComment("d3", "0000aaaa", "bob", "Typo")).isEqualTo(202);
+    clock.advance(Duration.ofSeconds(6));
+    FakeGateway.Sent other = hub.gateway.takeSent(WAIT);
+    assertThat(other).isNotNull();
+    assertThat(other.content().path("body").asText()).startsWith("**BOB** commented on MR ");
+    assertThat(other.content().has("m.relates_to")).isFalse();
+  }
+
+  /**
+   * As hookshot's review debounce: an MR approved and the approver's comment in the same burst are
+   * one notice; they were two.
+   */
+  @Test
+  void anApprovalAndTheApproversCommentOnTheMrAreOneNotice() throws Exception {
+    ObjectNode approval = GitlabCorpus.payload("client-go-0.123.0/webhooks/merge_request.json");
+    ObjectNode note = GitlabCorpus.payload("client-go-0.123.0/webhooks/note_merge_request.json");
+    approval.set("project", note.path("project").deepCopy());
+    approval.set("user", note.path("user").deepCopy());
+    ((ObjectNode) approval.path("object_attributes")).put("action", "approved");
+    int status =
+        hooks
+            .send(
+                hooks
+                    .post("/gitlab/webhook", Json.write(approval).getBytes(StandardCharsets.UTF_8))
+                    .header("X-Gitlab-Event", "Merge Request Hook")
+                    .header("X-Gitlab-Token", GitlabServiceTest.SECRET)
+                    .header("Idempotency-Key", "approved"))
+            .statusCode();
+    assertThat(status).isEqualTo(202);
+    assertThat(send("note", note, "LGTM")).isEqualTo(202);
+    clock.advance(Duration.ofSeconds(6));
+
+    FakeGateway.Sent notice = hub.gateway.takeSent(WAIT);
+    assertThat(notice).isNotNull();
+    assertThat(notice.content().path("body").asText())
+        .isEqualTo(
+            "**Administrator** ✅ approved MR [gitlab-org/gitlab-test!1]"
+                + "(http://example.com/gitlab-org/gitlab-test/merge_requests/1):"
+                + " \"Tempora et eos debitis quae laborum et.\" with one comment\n\n> LGTM");
+    assertThat(hub.gateway.takeSent(Duration.ofMillis(1500))).as("one notice").isNull();
   }
 
   @Test

@@ -843,9 +843,8 @@ class GitlabServiceTest {
     out.put(
         j + "upload-bin.json",
         "**Иванов Иван Иванович** commented on issue [indev/application/taskmanagment2chat/testing-gitlab-issues#5]");
-    out.put(
-        j + "upload.json",
-        "**Иванов Иван Иванович** commented on issue [indev/gitlabtomatrix#17](https://gitlab.example.com/indev/gitlabtomatrix/issues/20): \"Тестовая задача\" with one comment");
+    // A later comment in the discussion multi-upload.json's comment is in: into its thread.
+    out.put(j + "upload.json", "**Иванов Иван Иванович** replied with one comment");
     return out;
   }
 

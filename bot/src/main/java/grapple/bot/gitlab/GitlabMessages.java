@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.forge.Mentions;
 import grapple.bot.forge.Notice;
 import grapple.bot.room.Messages;
+import grapple.state.Json;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -112,24 +113,6 @@ final class GitlabMessages {
             };
         n.actor(user, user).text(verb).link(ref, url).text(": ").title(title);
       }
-      case "approved", "unapproved", "approval", "unapproval" -> {
-        boolean approved = action.startsWith("approv");
-        // As hookshot filters them: the MR approved (or no longer) as a whole is a review; one
-        // approval of several needed (GitLab Premium) is an individual review.
-        boolean whole = action.endsWith("ed");
-        boolean wanted =
-            whole
-                ? config.enabled("merge_request", "merge_request.review", "merge_request." + action)
-                : config.enabled("merge_request", "merge_request.review.individual");
-        if (!wanted) return Optional.empty();
-        // hookshot names the reviewer by their display name here, and words a withdrawn approval
-        // as it words a review asking for changes
-        n.actor(user, p.path("user").path("name").asText(user))
-            .text(approved ? " ✅ approved MR " : " 🔴 requested changes MR ")
-            .link(ref, url)
-            .text(": ")
-            .title(title);
-      }
       case "update" -> {
         Optional<Boolean> draft = draftChange(p);
         if (draft.isEmpty()) return Optional.empty();
@@ -146,6 +129,49 @@ final class GitlabMessages {
       }
     }
     return Optional.of(n.build());
+  }
+
+  /** The MR approval actions, which join their approver's comment batch ({@link #comments}). */
+  private static final Set<String> APPROVALS =
+      Set.of("approved", "unapproved", "approval", "unapproval");
+
+  /**
+   * True for an MR approved or unapproved (as a whole, or one approval of several): as in hookshot,
+   * it joins the approver's comments on that MR in one notice, instead of a notice of its own.
+   */
+  static boolean isApproval(String kind, JsonNode payload) {
+    return kind.equals("merge_request")
+        && APPROVALS.contains(payload.path("object_attributes").path("action").asText(""));
+  }
+
+  /**
+   * An MR approval event in the shape of an MR comment's, which a comment batch keeps: the MR (with
+   * the event's labels) as {@code merge_request}, the approver, the project.
+   */
+  static ObjectNode approvalAsComment(JsonNode event) {
+    ObjectNode out = Json.object();
+    out.put("object_kind", "note");
+    for (String field : List.of("user", "project")) {
+      if (event.path(field).isObject()) out.set(field, event.get(field).deepCopy());
+    }
+    out.putObject("object_attributes").put("noteable_type", "MergeRequest");
+    JsonNode attributes = event.path("object_attributes");
+    ObjectNode mr = attributes.isObject() ? (ObjectNode) attributes.deepCopy() : out.objectNode();
+    if (event.path("labels").isArray()) mr.set("labels", event.path("labels").deepCopy());
+    out.set("merge_request", mr);
+    return out;
+  }
+
+  /**
+   * Whether a room wants an approval action, as hookshot filters them: the MR approved (or no
+   * longer) as a whole is a review; one approval of several needed (GitLab Premium) is an
+   * individual review.
+   */
+  static boolean approvalWanted(String action, GitlabRepoConfig config) {
+    if (!APPROVALS.contains(action)) return false;
+    return action.endsWith("ed")
+        ? config.enabled("merge_request", "merge_request.review", "merge_request." + action)
+        : config.enabled("merge_request", "merge_request.review.individual");
   }
 
   /**
@@ -429,13 +455,36 @@ final class GitlabMessages {
    */
   static Optional<ObjectNode> comments(
       JsonNode payload, List<String> bodies, GitlabRepoConfig config, Mentions mentions) {
+    return comments(payload, bodies, "", config, mentions, Optional.empty());
+  }
+
+  /**
+   * As {@link #comments(JsonNode, List, GitlabRepoConfig, Mentions)}, with the person's last {@code
+   * approval} action on the MR in the same burst ("" for none), worded as hookshot words a review
+   * ({@code ✅ approved MR …}, {@code 🔴 requested changes MR …}, then {@code with N comments} if
+   * there were some); and posted into the Matrix thread {@code thread} starts when one of the
+   * comments answers in a discussion that has one: then, as hookshot words it, the person {@code
+   * replied} and the MR or issue is not named again.
+   */
+  static Optional<ObjectNode> comments(
+      JsonNode payload,
+      List<String> bodies,
+      String approval,
+      GitlabRepoConfig config,
+      Mentions mentions,
+      Optional<String> thread) {
     String type = payload.path("object_attributes").path("noteable_type").asText("");
     boolean mr = type.equals("MergeRequest");
     JsonNode item = payload.path(mr ? "merge_request" : "issue");
     // As hookshot: MR comments need merge_request or merge_request.review; its
     // merge_request.review.comments does not bring them on its own.
-    if (mr && !config.enabled("merge_request", "merge_request.review")) return Optional.empty();
-    if (!mr && !config.enabled("issue", "issue.comments")) return Optional.empty();
+    boolean commentsWanted =
+        !bodies.isEmpty()
+            && (mr
+                ? config.enabled("merge_request", "merge_request.review")
+                : config.enabled("issue", "issue.comments"));
+    boolean approvalShown = mr && approvalWanted(approval, config);
+    if (!commentsWanted && !approvalShown) return Optional.empty();
     if (!config.matchesLabels(item.path("labels"))) return Optional.empty();
     String user = payload.path("user").path("username").asText("");
     String name = payload.path("user").path("name").asText(user);
@@ -445,15 +494,21 @@ final class GitlabMessages {
         item.path("url")
             .asText(
                 payload.path("object_attributes").path("url").asText("").replaceFirst("#.*$", ""));
-    GitlabNotice n =
-        new GitlabNotice(mentions)
-            .actor(user, name)
-            .text(mr ? " commented on MR " : " commented on issue ")
-            .link(projectPath(payload) + (mr ? "!" : "#") + item.path("iid").asText(), url)
-            .text(": ")
-            .title(cut(item.path("title").asText(""), MAX_TITLE))
-            .text(" with " + count);
-    if (config.includeCommentBody()) {
+    GitlabNotice n = new GitlabNotice(mentions).actor(user, name);
+    // hookshot words a withdrawn approval as it words a review asking for changes
+    String action =
+        approvalShown
+            ? approval.startsWith("approv") ? " ✅ approved" : " 🔴 requested changes"
+            : thread.isPresent() ? " replied" : " commented on";
+    n.text(action);
+    if (thread.isEmpty()) {
+      n.text(mr ? " MR " : " issue ")
+          .link(projectPath(payload) + (mr ? "!" : "#") + item.path("iid").asText(), url)
+          .text(": ")
+          .title(cut(item.path("title").asText(""), MAX_TITLE));
+    }
+    if (commentsWanted) n.text(" with " + count);
+    if (commentsWanted && config.includeCommentBody()) {
       int room = MAX_TEXT * 4;
       for (String body : bodies) {
         if (room <= 0) break;
@@ -463,7 +518,11 @@ final class GitlabMessages {
         n.quote(shown);
       }
     }
-    return Optional.of(finish(n.build(), config, url));
+    ObjectNode content = n.build();
+    thread.ifPresent(
+        root ->
+            content.putObject("m.relates_to").put("rel_type", "m.thread").put("event_id", root));
+    return Optional.of(finish(content, config, url));
   }
 
   /**

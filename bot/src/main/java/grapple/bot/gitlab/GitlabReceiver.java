@@ -117,6 +117,12 @@ final class GitlabReceiver {
       var work = comments.add(instance.get(), payload);
       return intake.commit(work, delivery, kind + " event for " + where);
     }
+    if (GitlabMessages.isApproval(kind, payload)) {
+      // As hookshot: an approval joins its approver's comments on the MR in one notice.
+      if (!GitlabMessages.complete(payload.path("object_attributes"))) return now(ACCEPTED);
+      var work = comments.addApproval(instance.get(), payload);
+      return intake.commit(work, delivery, kind + " event for " + where);
+    }
     Mentions mentions = parts.accounts().on(instance.get());
     List<OutboxStore.Draft> drafts =
         Intake.drafts(

@@ -146,6 +146,34 @@ public final class Outbox implements AutoCloseable {
   }
 
   /**
+   * As {@link #postAll}, and then each message's event id once delivered: the returned future
+   * completes, once all of it is durable, with one future per draft, in order. Only the instance
+   * that delivers can tell; elsewhere those futures never complete.
+   */
+  public CompletableFuture<List<CompletableFuture<String>>> postAllDelivered(
+      List<OutboxStore.Draft> drafts, SqlWork<?> alongside) {
+    List<CompletableFuture<String>> delivered = new java.util.ArrayList<>(drafts.size());
+    for (OutboxStore.Draft draft : drafts) {
+      CompletableFuture<String> future = new CompletableFuture<>();
+      delivered.add(future);
+      if (delivering()) awaiting.put(draft, future);
+    }
+    return store
+        .enqueue(drafts, alongside)
+        .handle(
+            (entries, failure) -> {
+              if (failure == null) return delivered;
+              for (int i = 0; i < drafts.size(); i++) {
+                awaiting.remove(drafts.get(i));
+                delivered.get(i).completeExceptionally(failure);
+              }
+              throw failure instanceof java.util.concurrent.CompletionException e
+                  ? e
+                  : new java.util.concurrent.CompletionException(failure);
+            });
+  }
+
+  /**
    * The queueing of {@code drafts} as work to run in another write's transaction (e.g. with a sync
    * batch's position, so that a batch handled again queues them once): delivered once it commits.
    */

@@ -81,18 +81,80 @@ class GitlabMessagesTest {
   })
   void approvalsFollowHookshotsHookNames(String action, String hook, boolean shown) {
     GitlabRepoConfig config = config("\"enableHooks\":[\"" + hook + "\"]");
-    assertThat(render("merge_request", mr(action), config).isPresent()).as(action).isEqualTo(shown);
+    assertThat(approval(action, List.of(), config).isPresent()).as(action).isEqualTo(shown);
   }
 
-  /** Approvals name the reviewer as hookshot does: by display name (User1), not username. */
+  /** The notice of a comment batch holding {@code action}, an approval of the MR, and comments. */
+  private static Optional<ObjectNode> approval(
+      String action, List<String> comments, GitlabRepoConfig config) {
+    assertThat(GitlabMessages.isApproval("merge_request", mr(action))).isTrue();
+    return GitlabMessages.comments(
+        GitlabMessages.approvalAsComment(mr(action)),
+        comments,
+        action,
+        config,
+        Mentions.NONE,
+        Optional.empty());
+  }
+
+  /**
+   * As hookshot's review debounce: an approval and the approver's comments on the MR in the same
+   * burst make one notice, the approval first; they were two notices.
+   */
+  @ParameterizedTest
+  @CsvSource({
+    "approved, ✅ approved MR",
+    "approval, ✅ approved MR",
+    "unapproved, 🔴 requested changes MR",
+    "unapproval, 🔴 requested changes MR"
+  })
+  void anApprovalAndTheApproversCommentsAreOneNotice(String action, String says) {
+    String mr =
+        " [gitlabhq/gitlab-test!1](http://example.com/diaspora/merge_requests/1):"
+            + " \"MS-Viewport\"";
+    assertThat(approval(action, List.of(), config("")).orElseThrow().path("body").asText())
+        .isEqualTo("**User1** " + says + mr);
+    assertThat(
+            approval(
+                    action, List.of("Looks good", "One nit"), config("\"includeCommentBody\":true"))
+                .orElseThrow()
+                .path("body")
+                .asText())
+        .isEqualTo("**User1** " + says + mr + " with 2 comments\n\n> Looks good\n\n> One nit");
+    assertThat(render("merge_request", mr(action), config("")))
+        .as("no notice of its own")
+        .isEmpty();
+  }
+
+  /** A room taking comments but not approvals hears of the comments alone, and vice versa. */
+  @Test
+  void anApprovalOrTheCommentsARoomDoesNotWantAreLeftOut() {
+    assertThat(
+            approval(
+                    "approval", List.of("hi"), config("\"enableHooks\":[\"merge_request.review\"]"))
+                .orElseThrow()
+                .path("body")
+                .asText())
+        .startsWith("**User1** commented on MR ")
+        .endsWith(" with one comment");
+    assertThat(
+            approval(
+                    "approval",
+                    List.of("hi"),
+                    config("\"enableHooks\":[\"merge_request.review.individual\"]"))
+                .orElseThrow()
+                .path("body")
+                .asText())
+        .startsWith("**User1** ✅ approved MR ")
+        .doesNotContain("comment");
+  }
+
   @ParameterizedTest
   @CsvSource({
     "open, user1, opened a new MR",
     "reopen, user1, reopened MR",
     "close, user1, closed MR",
-    "merge, user1, merged MR",
-    "approved, User1, ✅ approved MR",
-    "unapproved, User1, 🔴 requested changes MR"
+    "merge, user1, merged MR"
   })
   void mergeRequestsOpenReopenCloseMergeApproveAndUnapprove(
       String action, String actor, String says) {

@@ -91,6 +91,58 @@ class GitlabStoresTest {
   }
 
   /**
+   * A discussion's thread: the first notice wins, the first of a batch's discussions with a thread
+   * is the one used, another room has its own, and a room's project keeps its newest {@link
+   * DiscussionThreads#KEPT} discussions.
+   */
+  @Test
+  void discussionThreadsKeepTheFirstNoticeAndTheNewestHundredDiscussions() {
+    DiscussionThreads threads = new DiscussionThreads(db, clock);
+    String project = "example/group/app";
+    db.write(threads.record("!a:x", project, List.of("d0", "d1"), "$first")).join();
+    db.write(threads.record("!a:x", project, List.of("d1", "d2"), "$second")).join();
+    assertThat(threads.rootOf("!a:x", project, List.of("d9", "d1", "d2"))).contains("$first");
+    assertThat(threads.rootOf("!a:x", project, List.of("d2"))).contains("$second");
+    assertThat(threads.rootOf("!b:x", project, List.of("d1"))).isEmpty();
+    assertThat(threads.rootOf("!a:x", "example/group/other", List.of("d1"))).isEmpty();
+
+    for (int i = 0; i < DiscussionThreads.KEPT; i++) {
+      clock.advance(Duration.ofSeconds(1));
+      db.write(threads.record("!a:x", project, List.of("n" + i), "$n" + i)).join();
+    }
+    assertThat(threads.rootOf("!a:x", project, List.of("d0"))).as("the oldest went").isEmpty();
+    assertThat(threads.rootOf("!a:x", project, List.of("n0"))).contains("$n0");
+    assertThat(threads.rootOf("!a:x", project, List.of("n99"))).contains("$n99");
+  }
+
+  /** A batch keeps the discussions of its comments, each once, and the approver's last action. */
+  @Test
+  void aBatchKeepsItsDiscussionsAndTheLastApproval() {
+    for (String d : List.of("d1", "d2", "d1")) {
+      ObjectNode p =
+          GitlabMessagesTest.payload("client-go-0.123.0/webhooks/note_merge_request.json");
+      ((ObjectNode) p.path("object_attributes")).put("discussion_id", d);
+      ((ObjectNode) p.path("user")).put("username", "user1");
+      db.write(batches.add("example", p)).join();
+    }
+    for (String action : List.of("approved", "unapproved")) {
+      ObjectNode mr = GitlabMessagesTest.payload("client-go-0.123.0/webhooks/merge_request.json");
+      ((ObjectNode) mr.path("object_attributes")).put("action", action);
+      mr.set(
+          "project",
+          GitlabMessagesTest.payload("client-go-0.123.0/webhooks/note_merge_request.json")
+              .get("project"));
+      db.write(batches.addApproval("example", mr)).join();
+    }
+    clock.advance(Duration.ofSeconds(6));
+
+    CommentBatches.Batch batch = batches.due().get(0);
+    assertThat(batch.discussions()).containsExactly("d1", "d2");
+    assertThat(batch.bodies()).hasSize(3);
+    assertThat(batch.approval()).isEqualTo("unapproved");
+  }
+
+  /**
    * Two instances (PostgreSQL) taking in comments of one batch at once: each comment is kept. Each
    * read the texts, then wrote them back with its own added: the one that committed second wrote
    * over the first's comment, and a review sent to a load-balanced pair lost comments.

@@ -1,6 +1,7 @@
 package grapple.bot.outbox;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import grapple.bot.FakeGateway;
 import grapple.bot.room.MatrixException;
@@ -13,6 +14,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -73,6 +76,41 @@ class OutboxTest {
   @AfterEach
   void close() throws Exception {
     for (AutoCloseable c : open) c.close();
+  }
+
+  /**
+   * Messages queued with other work tell each one's event id once delivered (what a GitLab thread
+   * is kept by); when the other work fails, nothing is queued and each waiting caller hears so.
+   */
+  @Test
+  void messagesQueuedTogetherTellEachEventIdOrTheFailureOfTheirTransaction() throws Exception {
+    FakeGateway gateway = new FakeGateway();
+    Database db = db();
+    Outbox outbox = outbox(db, gateway);
+    List<OutboxStore.Draft> drafts =
+        List.of(
+            Outbox.message("!a:test", Messages.notice("one")),
+            Outbox.message("!b:test", Messages.notice("two")));
+
+    List<CompletableFuture<String>> delivered =
+        outbox.postAllDelivered(drafts, c -> null).get(5, TimeUnit.SECONDS);
+
+    Map<String, String> sent = new java.util.HashMap<>();
+    for (int i = 0; i < 2; i++) {
+      FakeGateway.Sent s = gateway.takeSent();
+      sent.put(s.content().path("body").asText(), "$" + s.txnId());
+    }
+    assertThat(delivered.get(0).get(5, TimeUnit.SECONDS)).isEqualTo(sent.get("one"));
+    assertThat(delivered.get(1).get(5, TimeUnit.SECONDS)).isEqualTo(sent.get("two"));
+
+    var refused =
+        outbox.postAllDelivered(
+            List.of(Outbox.message("!a:test", Messages.notice("three"))),
+            c -> {
+              throw new java.sql.SQLException("no");
+            });
+    assertThatThrownBy(refused::join).hasRootCauseInstanceOf(java.sql.SQLException.class);
+    assertThat(gateway.takeSent(Duration.ofMillis(300))).isNull();
   }
 
   @Test
