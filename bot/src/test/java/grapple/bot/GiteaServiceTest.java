@@ -196,6 +196,26 @@ class GiteaServiceTest {
   }
 
   /**
+   * The hook the bot added was deleted on Gitea (by an admin, on the hook's page) while a room
+   * still followed the repository. A room following it next gets a new hook; it was told the old
+   * one "sends its events here", and no event came.
+   */
+  @Test
+  void aHookDeletedOnGiteaIsAddedAgainForTheNextRoom() throws Exception {
+    follow();
+    gitea.hooksDeletedByHand("o/r");
+    hub.joinedIn("!other:test", ALICE);
+
+    assertThat(hub.reply("!other:test", ALICE, "!grapple gitea repo " + gitea.url() + "/o/r"))
+        .endsWith("I added a webhook to o/r: its events arrive here.");
+    assertThat(gitea.hooks("o/r"))
+        .singleElement()
+        .satisfies(
+            hook ->
+                assertThat(hook.url()).isEqualTo("http://127.0.0.1:1/hooks-here/gitea/webhook"));
+  }
+
+  /**
    * A writer following a repository whose webhook the bot already added (for another room) is told
    * its events arrive; they were told to ask an admin to add a webhook by hand, a second one.
    */

@@ -34,6 +34,12 @@ final class GiteaClient {
     return firstFifty(instance, token, owner, repo, "hooks");
   }
 
+  /** {@code GET /api/v1/repos/{owner}/{repo}/hooks/{id}} (admins only; 404 when it is gone). */
+  JsonNode hook(HttpUrl instance, String token, String owner, String repo, long id)
+      throws ForgeException {
+    return call(token, "GET", hookUrl(instance, owner, repo, id), null);
+  }
+
   /** {@code POST /api/v1/repos/{owner}/{repo}/hooks}: a {@code gitea} hook; returns the hook. */
   JsonNode createHook(HttpUrl instance, String token, String owner, String repo, ObjectNode hook)
       throws ForgeException {
@@ -43,12 +49,14 @@ final class GiteaClient {
   /** {@code DELETE /api/v1/repos/{owner}/{repo}/hooks/{id}}. */
   void deleteHook(HttpUrl instance, String token, String owner, String repo, long id)
       throws ForgeException {
-    HttpUrl url =
-        repos(instance, owner, repo)
-            .addPathSegment("hooks")
-            .addPathSegment(Long.toString(id))
-            .build();
-    call(token, "DELETE", url, null);
+    call(token, "DELETE", hookUrl(instance, owner, repo, id), null);
+  }
+
+  private static HttpUrl hookUrl(HttpUrl instance, String owner, String repo, long id) {
+    return repos(instance, owner, repo)
+        .addPathSegment("hooks")
+        .addPathSegment(Long.toString(id))
+        .build();
   }
 
   /** {@code GET /api/v1/repos/{owner}/{repo}/labels}: the first 50 labels. */

@@ -170,6 +170,12 @@ public final class FakeGitea implements AutoCloseable {
     return this;
   }
 
+  /** Deletes every hook of {@code fullName}, as its admin does on the hook's page in Gitea. */
+  public synchronized FakeGitea hooksDeletedByHand(String fullName) {
+    repoOrNew(fullName).hooks.clear();
+    return this;
+  }
+
   public synchronized List<Hook> hooks(String fullName) {
     return List.copyOf(repoOrNew(fullName).hooks);
   }
@@ -269,6 +275,8 @@ public final class FakeGitea implements AutoCloseable {
       return new Answer(200, bodies.repo(repo, access, idOf(repo.owner)));
     if (rest.equals("/hooks") && method.equals("GET")) return listHooks(repo, access);
     if (rest.equals("/hooks") && method.equals("POST")) return createHook(call, repo, access);
+    if (rest.matches("/hooks/\\d+") && method.equals("GET"))
+      return getHook(repo, access, Long.parseLong(rest.substring(7)));
     if (rest.matches("/hooks/\\d+") && method.equals("DELETE"))
       return deleteHook(repo, access, Long.parseLong(rest.substring(7)));
     if (rest.equals("/labels") && method.equals("GET")) return labels(repo);
@@ -316,6 +324,17 @@ public final class FakeGitea implements AutoCloseable {
     com.fasterxml.jackson.databind.node.ArrayNode out = Json.MAPPER.createArrayNode();
     repo.hooks.forEach(h -> out.add(bodies.hook(h)));
     return new Answer(200, out);
+  }
+
+  private Answer getHook(Repo repo, Access access, long id) {
+    if (access != Access.ADMIN)
+      return error(
+          403, "user should be an owner or a collaborator with admin write of a repository");
+    return repo.hooks.stream()
+        .filter(h -> h.id() == id)
+        .findFirst()
+        .map(h -> new Answer(200, bodies.hook(h)))
+        .orElseGet(() -> error(404, "The target couldn't be found."));
   }
 
   private Answer deleteHook(Repo repo, Access access, long id) {
