@@ -537,6 +537,25 @@ class GiteaServiceTest {
     assertThat(gitea.issues("o/r")).hasSize(1);
   }
 
+  /**
+   * A label named like a Markdown link is listed as its text (the plain body shows it as it is):
+   * the bot's reply links nowhere.
+   */
+  @Test
+  void labelNamesInARefusalAreText() throws Exception {
+    gitea.label("o/r", "[sign in](https://evil.example)", "ee0701");
+    follow();
+
+    hub.message(TestHub.ROOM, ALICE, "!gt create Other \"\" nope");
+
+    JsonNode reply = hub.gateway.takeSent(WAIT).content();
+    assertThat(reply.path("body").asText())
+        .isEqualTo("o/r has no label `nope` (labels: [sign in](https://evil.example)).");
+    assertThat(reply.path("formatted_body").asText())
+        .doesNotContain("<a ")
+        .contains("[sign in](https://evil.example)");
+  }
+
   @Test
   void helpNeedsNoTokenAndOtherCommandsDo() throws Exception {
     follow();

@@ -88,7 +88,8 @@ final class RepoCommands {
       }
       if (found.isEmpty()) {
         List<String> known = new ArrayList<>();
-        labels.forEach(l -> known.add(l.path("name").asText()));
+        // Label names are anyone's with write access: shown literally, never as a link.
+        labels.forEach(l -> known.add(Markdown.escape(l.path("name").asText())));
         throw new BadInput(
             "labels",
             config.fullName()
