@@ -538,6 +538,26 @@ class GiteaServiceTest {
   }
 
   /**
+   * Gitea lists an organisation's labels apart from the repository's (which an issue of its
+   * repositories may carry) and pages each list (at most 50 a page): a label of the organisation,
+   * or one past the first page, was refused as unknown.
+   */
+  @Test
+  void createTakesOrganisationLabelsAndLabelsPastTheFirstPage() throws Exception {
+    for (int i = 0; i < 60; i++) gitea.label("o/r", "area-" + i, "cccccc");
+    gitea.orgLabel("o", "kind/bug", "ee0701");
+    follow();
+
+    assertThat(
+            hub.reply(TestHub.ROOM, ALICE, "!gt create Crash \"It crashes\" \"area-59,Kind/Bug\""))
+        .startsWith("Created issue [o/r#1](");
+    assertThat(gitea.issues("o/r").get(0).labels()).containsExactly("area-59", "kind/bug");
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!gt create Other \"\" nope"))
+        .startsWith("o/r has no label `nope` (labels: area-0, area-1, ")
+        .endsWith(", area-49 and 11 more).");
+  }
+
+  /**
    * A label named like a Markdown link is listed as its text (the plain body shows it as it is):
    * the bot's reply links nowhere.
    */

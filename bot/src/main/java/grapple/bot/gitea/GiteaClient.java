@@ -6,6 +6,8 @@ import grapple.bot.forge.ForgeException;
 import grapple.bot.forge.ForgeHttp;
 import grapple.state.Json;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import okhttp3.HttpUrl;
 import okhttp3.Request;
 import okhttp3.Response;
@@ -17,6 +19,9 @@ import org.jspecify.annotations.Nullable;
  * capped in size.
  */
 final class GiteaClient {
+  /** How many pages of a list {@link #everyPage} reads at most: 1000 items at 50 a page. */
+  private static final int MAX_PAGES = 20;
+
   private final ForgeHttp http = new ForgeHttp("Gitea");
 
   /** {@code GET /api/v1/user}: the token's own account. */
@@ -59,9 +64,41 @@ final class GiteaClient {
         .build();
   }
 
-  /** {@code GET /api/v1/repos/{owner}/{repo}/labels}: the first 50 labels. */
-  JsonNode labels(HttpUrl instance, String token, String owner, String repo) throws ForgeException {
-    return firstFifty(instance, token, owner, repo, "labels");
+  /**
+   * The labels an issue of the repository may carry: every page of {@code GET
+   * /api/v1/repos/{owner}/{repo}/labels}, then, when {@code owner} is an organisation, of {@code
+   * GET /api/v1/orgs/{owner}/labels} (Gitea lists those apart; for a user it answers 404, and to an
+   * outside collaborator 403 or 404: none).
+   */
+  List<JsonNode> labels(HttpUrl instance, String token, String owner, String repo)
+      throws ForgeException {
+    List<JsonNode> out = new ArrayList<>();
+    everyPage(token, repos(instance, owner, repo).addPathSegment("labels").build(), out);
+    try {
+      everyPage(
+          token, api(instance, "orgs").addPathSegment(owner).addPathSegment("labels").build(), out);
+    } catch (ForgeException e) {
+      if (!e.noAccess()) throw e;
+    }
+    return out;
+  }
+
+  /**
+   * Adds the items of each page of the list at {@code url} to {@code out}, until a page is empty
+   * (Gitea pages at most {@code [api] MAX_RESPONSE_ITEMS}, 50 by default, whatever is asked), and
+   * at most {@value #MAX_PAGES} pages.
+   */
+  private void everyPage(String token, HttpUrl url, List<JsonNode> out) throws ForgeException {
+    for (int page = 1; page <= MAX_PAGES; page++) {
+      HttpUrl pageUrl =
+          url.newBuilder()
+              .setQueryParameter("limit", "50")
+              .setQueryParameter("page", Integer.toString(page))
+              .build();
+      JsonNode items = call(token, "GET", pageUrl, null);
+      if (!items.isArray() || items.isEmpty()) return;
+      items.forEach(out::add);
+    }
   }
 
   /** {@code GET /api/v1/repos/{owner}/{repo}/{what}?limit=50}. */

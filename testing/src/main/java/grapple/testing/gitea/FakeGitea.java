@@ -17,6 +17,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -104,6 +105,12 @@ public final class FakeGitea implements AutoCloseable {
   private static final Set<String> HOOK_TYPES =
       Set.of("gitea", "forgejo", "gogs", "slack", "discord", "matrix", "msteams", "packagist");
   private static final Pattern REPO_PATH = Pattern.compile("/api/v1/repos/([^/]+)/([^/]+)(/.*)?");
+  private static final Pattern ORG_LABELS = Pattern.compile("/api/v1/orgs/([^/]+)/labels");
+
+  /** Gitea's {@code [api] DEFAULT_PAGING_NUM} and {@code MAX_RESPONSE_ITEMS}. */
+  private static final int DEFAULT_PAGE = 30;
+
+  private static final int MAX_PAGE = 50;
 
   private final LoopbackServer server = new LoopbackServer("the fake Gitea", "fake-gitea");
   private final GiteaBodies bodies;
@@ -112,6 +119,7 @@ public final class FakeGitea implements AutoCloseable {
   private final Map<String, String> loginByToken = new HashMap<>();
   private final Map<String, Long> idByLogin = new HashMap<>();
   private final Map<String, Repo> repos = new HashMap<>();
+  private final Map<String, List<Label>> orgLabels = new HashMap<>();
   private final List<GiteaCall> calls = new ArrayList<>();
   private long nextId = 100;
 
@@ -159,6 +167,17 @@ public final class FakeGitea implements AutoCloseable {
   /** A label of the repository, e.g. ("o/r", "bug", "ee0701"). */
   public synchronized FakeGitea label(String fullName, String name, String color) {
     repoOrNew(fullName).labels.add(new Label(nextId++, name, color));
+    return this;
+  }
+
+  /**
+   * A label of organisation {@code org}, which issues of its repositories may carry; Gitea lists it
+   * under {@code /orgs/{org}/labels}, not with the repository's own.
+   */
+  public synchronized FakeGitea orgLabel(String org, String name, String color) {
+    orgLabels
+        .computeIfAbsent(org.toLowerCase(Locale.ROOT), k -> new ArrayList<>())
+        .add(new Label(nextId++, name, color));
     return this;
   }
 
@@ -239,6 +258,7 @@ public final class FakeGitea implements AutoCloseable {
           new GiteaCall(
               exchange.getRequestMethod(),
               exchange.getRequestURI().getRawPath(),
+              Objects.requireNonNullElse(exchange.getRequestURI().getRawQuery(), ""),
               LoopbackServer.headers(exchange),
               exchange.getRequestBody().readAllBytes());
       Answer answer;
@@ -260,6 +280,13 @@ public final class FakeGitea implements AutoCloseable {
     if (login.isEmpty()) return error(401, "user does not exist [uid: 0, name: ]");
     if (call.path().equals("/api/v1/user") && call.method().equals("GET"))
       return new Answer(200, bodies.user(login.get(), idOf(login.get())));
+    Matcher org = ORG_LABELS.matcher(call.path());
+    if (org.matches() && call.method().equals("GET")) {
+      List<Label> labels = orgLabels.get(org.group(1).toLowerCase(Locale.ROOT));
+      return labels == null
+          ? error(404, "GetOrgByName")
+          : page(call, labels, l -> bodies.label("orgs/" + org.group(1), l));
+    }
     Matcher m = REPO_PATH.matcher(call.path());
     if (!m.matches()) return error(404, "not found");
     Repo repo = repos.get((m.group(1) + "/" + m.group(2)).toLowerCase(Locale.ROOT));
@@ -279,7 +306,8 @@ public final class FakeGitea implements AutoCloseable {
       return getHook(repo, access, Long.parseLong(rest.substring(7)));
     if (rest.matches("/hooks/\\d+") && method.equals("DELETE"))
       return deleteHook(repo, access, Long.parseLong(rest.substring(7)));
-    if (rest.equals("/labels") && method.equals("GET")) return labels(repo);
+    if (rest.equals("/labels") && method.equals("GET"))
+      return page(call, repo.labels, l -> bodies.label("repos/" + repo.fullName(), l));
     if (rest.equals("/issues") && method.equals("POST")) return createIssue(call, repo, login);
     if (rest.matches("/issues/\\d{1,9}") && method.equals("PATCH"))
       return editIssue(call, repo, access, login, Integer.parseInt(rest.substring(8)));
@@ -345,9 +373,20 @@ public final class FakeGitea implements AutoCloseable {
     return removed ? new Answer(204, null) : error(404, "The target couldn't be found.");
   }
 
-  private Answer labels(Repo repo) {
+  /** One page of {@code all}, as Gitea pages a list: {@code page} from 1, {@code limit} ≤ 50. */
+  private <T> Answer page(
+      GiteaCall call, List<T> all, java.util.function.Function<T, JsonNode> body) {
+    int page;
+    int limit;
+    try {
+      page = Math.max(1, Integer.parseInt(call.param("page", "1")));
+      limit = Integer.parseInt(call.param("limit", Integer.toString(DEFAULT_PAGE)));
+    } catch (NumberFormatException e) {
+      return error(422, "invalid page or limit");
+    }
+    limit = limit <= 0 ? DEFAULT_PAGE : Math.min(limit, MAX_PAGE);
     com.fasterxml.jackson.databind.node.ArrayNode out = Json.MAPPER.createArrayNode();
-    repo.labels.forEach(l -> out.add(bodies.label(repo, l)));
+    all.stream().skip((long) (page - 1) * limit).limit(limit).forEach(t -> out.add(body.apply(t)));
     return new Answer(200, out);
   }
 
@@ -358,7 +397,12 @@ public final class FakeGitea implements AutoCloseable {
     if (title.isBlank()) return error(422, "[Title]: Required");
     List<String> names = new ArrayList<>();
     for (JsonNode id : body.path("labels")) {
-      Optional<Label> label = repo.labels.stream().filter(l -> l.id() == id.asLong()).findFirst();
+      Optional<Label> label =
+          java.util.stream.Stream.concat(
+                  repo.labels.stream(),
+                  orgLabels.getOrDefault(repo.owner.toLowerCase(Locale.ROOT), List.of()).stream())
+              .filter(l -> l.id() == id.asLong())
+              .findFirst();
       if (label.isEmpty())
         return error(422, "label does not exist [label_id: " + id.asLong() + "]");
       names.add(label.get().name());
