@@ -161,6 +161,16 @@ class GiteaServiceTest {
     assertThat(gitea.hooks("o/r")).hasSize(1);
   }
 
+  /** Gitea pages a repository's hooks, 50 at most: the one to the bot can be on a later page. */
+  @Test
+  void aWebhookToTheBotPastTheFirstPageOfHooksIsFound() throws Exception {
+    for (int i = 0; i < 50; i++) gitea.hookedTo("o/r", "https://ci.example.org/hook/" + i, "s");
+    gitea.hookedTo("o/r", "http://127.0.0.1:1/hooks-here/gitea/webhook", SECRET);
+
+    assertThat(follow()).endsWith("o/r already has a webhook that sends its events here.");
+    assertThat(gitea.hooks("o/r")).hasSize(51);
+  }
+
   @Test
   void removingTheLastConnectionDeletesTheHookTheBotAdded() throws Exception {
     follow();

@@ -34,9 +34,12 @@ final class GiteaClient {
     return call(token, "GET", repos(instance, owner, repo).build(), null);
   }
 
-  /** {@code GET /api/v1/repos/{owner}/{repo}/hooks}: the first 50 hooks (admins only). */
-  JsonNode hooks(HttpUrl instance, String token, String owner, String repo) throws ForgeException {
-    return firstFifty(instance, token, owner, repo, "hooks");
+  /** Every page of {@code GET /api/v1/repos/{owner}/{repo}/hooks} (admins only). */
+  List<JsonNode> hooks(HttpUrl instance, String token, String owner, String repo)
+      throws ForgeException {
+    List<JsonNode> out = new ArrayList<>();
+    everyPage(token, repos(instance, owner, repo).addPathSegment("hooks").build(), out);
+    return out;
   }
 
   /** {@code GET /api/v1/repos/{owner}/{repo}/hooks/{id}} (admins only; 404 when it is gone). */
@@ -99,15 +102,6 @@ final class GiteaClient {
       if (!items.isArray() || items.isEmpty()) return;
       items.forEach(out::add);
     }
-  }
-
-  /** {@code GET /api/v1/repos/{owner}/{repo}/{what}?limit=50}. */
-  private JsonNode firstFifty(
-      HttpUrl instance, String token, String owner, String repo, String what)
-      throws ForgeException {
-    HttpUrl url =
-        repos(instance, owner, repo).addPathSegment(what).addQueryParameter("limit", "50").build();
-    return call(token, "GET", url, null);
   }
 
   /** {@code POST /api/v1/repos/{owner}/{repo}/issues}. */

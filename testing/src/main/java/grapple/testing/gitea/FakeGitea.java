@@ -300,7 +300,7 @@ public final class FakeGitea implements AutoCloseable {
     String method = call.method();
     if (rest.isEmpty() && method.equals("GET"))
       return new Answer(200, bodies.repo(repo, access, idOf(repo.owner)));
-    if (rest.equals("/hooks") && method.equals("GET")) return listHooks(repo, access);
+    if (rest.equals("/hooks") && method.equals("GET")) return listHooks(call, repo, access);
     if (rest.equals("/hooks") && method.equals("POST")) return createHook(call, repo, access);
     if (rest.matches("/hooks/\\d+") && method.equals("GET"))
       return getHook(repo, access, Long.parseLong(rest.substring(7)));
@@ -345,13 +345,11 @@ public final class FakeGitea implements AutoCloseable {
     return new Answer(201, bodies.hook(hook));
   }
 
-  private Answer listHooks(Repo repo, Access access) {
+  private Answer listHooks(GiteaCall call, Repo repo, Access access) {
     if (access != Access.ADMIN)
       return error(
           403, "user should be an owner or a collaborator with admin write of a repository");
-    com.fasterxml.jackson.databind.node.ArrayNode out = Json.MAPPER.createArrayNode();
-    repo.hooks.forEach(h -> out.add(bodies.hook(h)));
-    return new Answer(200, out);
+    return page(call, repo.hooks, bodies::hook);
   }
 
   private Answer getHook(Repo repo, Access access, long id) {
