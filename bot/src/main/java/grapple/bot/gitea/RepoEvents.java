@@ -80,8 +80,9 @@ final class RepoEvents {
   }
 
   /**
-   * {@code 📣 **u** released [name](url) for o/r} (published), {@code 📝 **u** drafted release …}
-   * (a draft); the release notes follow.
+   * {@code 📣 **u** released [name](url) for o/r} (published); the release notes follow. Gitea
+   * sends no event for a draft (and {@code published} when one is published later); a draft that
+   * came all the same would read {@code 📝 **u** drafted release …}.
    */
   static Optional<ObjectNode> release(GiteaEvent e) {
     JsonNode release = e.payload().path("release");
