@@ -568,6 +568,22 @@ class GiteaServiceTest {
   }
 
   /**
+   * A Gitea that does not page its lists answers each page with the whole list: it is read once
+   * (twenty requests, each label twenty times in the refusal, before).
+   */
+  @Test
+  void aGiteaThatDoesNotPageItsListsIsReadOnce() throws Exception {
+    gitea.label("o/r", "bug", "ee0701").label("o/r", "docs", "0000ee").withoutPaging();
+    follow();
+
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!gt create Other \"\" nope"))
+        .isEqualTo("o/r has no label `nope` (labels: bug, docs).");
+    assertThat(gitea.calls())
+        .filteredOn(c -> c.path().equals("/api/v1/repos/o/r/labels"))
+        .hasSize(2);
+  }
+
+  /**
    * A label named like a Markdown link is listed as its text (the plain body shows it as it is):
    * the bot's reply links nowhere.
    */

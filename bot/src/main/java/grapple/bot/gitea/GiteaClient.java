@@ -7,7 +7,9 @@ import grapple.bot.forge.ForgeHttp;
 import grapple.state.Json;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import okhttp3.HttpUrl;
 import okhttp3.Request;
 import okhttp3.Response;
@@ -88,10 +90,12 @@ final class GiteaClient {
 
   /**
    * Adds the items of each page of the list at {@code url} to {@code out}, until a page is empty
-   * (Gitea pages at most {@code [api] MAX_RESPONSE_ITEMS}, 50 by default, whatever is asked), and
-   * at most {@value #MAX_PAGES} pages.
+   * (Gitea pages at most {@code [api] MAX_RESPONSE_ITEMS}, 50 by default, whatever is asked) or
+   * brings no item not seen before (a Gitea that does not page a list answers it whole each time),
+   * and at most {@value #MAX_PAGES} pages.
    */
   private void everyPage(String token, HttpUrl url, List<JsonNode> out) throws ForgeException {
+    Set<Long> seen = new HashSet<>();
     for (int page = 1; page <= MAX_PAGES; page++) {
       HttpUrl pageUrl =
           url.newBuilder()
@@ -99,8 +103,15 @@ final class GiteaClient {
               .setQueryParameter("page", Integer.toString(page))
               .build();
       JsonNode items = call(token, "GET", pageUrl, null);
-      if (!items.isArray() || items.isEmpty()) return;
-      items.forEach(out::add);
+      if (!items.isArray()) return;
+      boolean news = false;
+      for (JsonNode item : items) {
+        if (seen.add(item.path("id").asLong())) {
+          out.add(item);
+          news = true;
+        }
+      }
+      if (!news) return;
     }
   }
 

@@ -120,6 +120,7 @@ public final class FakeGitea implements AutoCloseable {
   private final Map<String, Long> idByLogin = new HashMap<>();
   private final Map<String, Repo> repos = new HashMap<>();
   private final Map<String, List<Label>> orgLabels = new HashMap<>();
+  private boolean paging = true;
   private final List<GiteaCall> calls = new ArrayList<>();
   private long nextId = 100;
 
@@ -178,6 +179,12 @@ public final class FakeGitea implements AutoCloseable {
     orgLabels
         .computeIfAbsent(org.toLowerCase(Locale.ROOT), k -> new ArrayList<>())
         .add(new Label(nextId++, name, color));
+    return this;
+  }
+
+  /** From now on lists are answered whole whatever page is asked, as Gitea before 1.12 did. */
+  public synchronized FakeGitea withoutPaging() {
+    paging = false;
     return this;
   }
 
@@ -383,6 +390,10 @@ public final class FakeGitea implements AutoCloseable {
       return error(422, "invalid page or limit");
     }
     limit = limit <= 0 ? DEFAULT_PAGE : Math.min(limit, MAX_PAGE);
+    if (!paging) {
+      page = 1;
+      limit = Integer.MAX_VALUE;
+    }
     com.fasterxml.jackson.databind.node.ArrayNode out = Json.MAPPER.createArrayNode();
     all.stream().skip((long) (page - 1) * limit).limit(limit).forEach(t -> out.add(body.apply(t)));
     return new Answer(200, out);
