@@ -161,6 +161,16 @@ class GiteaServiceTest {
     assertThat(gitea.hooks("o/r")).hasSize(1);
   }
 
+  /** Gitea pages a repository's hooks, 50 at most: the one to the bot can be on a later page. */
+  @Test
+  void aWebhookToTheBotPastTheFirstPageOfHooksIsFound() throws Exception {
+    for (int i = 0; i < 50; i++) gitea.hookedTo("o/r", "https://ci.example.org/hook/" + i, "s");
+    gitea.hookedTo("o/r", "http://127.0.0.1:1/hooks-here/gitea/webhook", SECRET);
+
+    assertThat(follow()).endsWith("o/r already has a webhook that sends its events here.");
+    assertThat(gitea.hooks("o/r")).hasSize(51);
+  }
+
   @Test
   void removingTheLastConnectionDeletesTheHookTheBotAdded() throws Exception {
     follow();
@@ -193,6 +203,26 @@ class GiteaServiceTest {
     assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple gitea remove " + gitea.url() + "/o/r"))
         .endsWith("I deleted the webhook I had added to o/r.");
     assertThat(gitea.hooks("o/r")).isEmpty();
+  }
+
+  /**
+   * The hook the bot added was deleted on Gitea (by an admin, on the hook's page) while a room
+   * still followed the repository. A room following it next gets a new hook; it was told the old
+   * one "sends its events here", and no event came.
+   */
+  @Test
+  void aHookDeletedOnGiteaIsAddedAgainForTheNextRoom() throws Exception {
+    follow();
+    gitea.hooksDeletedByHand("o/r");
+    hub.joinedIn("!other:test", ALICE);
+
+    assertThat(hub.reply("!other:test", ALICE, "!grapple gitea repo " + gitea.url() + "/o/r"))
+        .endsWith("I added a webhook to o/r: its events arrive here.");
+    assertThat(gitea.hooks("o/r"))
+        .singleElement()
+        .satisfies(
+            hook ->
+                assertThat(hook.url()).isEqualTo("http://127.0.0.1:1/hooks-here/gitea/webhook"));
   }
 
   /**
@@ -515,6 +545,61 @@ class GiteaServiceTest {
     assertThat(hub.reply(TestHub.ROOM, ALICE, "!gt create Other \"\" nope"))
         .isEqualTo("o/r has no label `nope` (labels: bug, Help Wanted).");
     assertThat(gitea.issues("o/r")).hasSize(1);
+  }
+
+  /**
+   * Gitea lists an organisation's labels apart from the repository's (which an issue of its
+   * repositories may carry) and pages each list (at most 50 a page): a label of the organisation,
+   * or one past the first page, was refused as unknown.
+   */
+  @Test
+  void createTakesOrganisationLabelsAndLabelsPastTheFirstPage() throws Exception {
+    for (int i = 0; i < 60; i++) gitea.label("o/r", "area-" + i, "cccccc");
+    gitea.orgLabel("o", "kind/bug", "ee0701");
+    follow();
+
+    assertThat(
+            hub.reply(TestHub.ROOM, ALICE, "!gt create Crash \"It crashes\" \"area-59,Kind/Bug\""))
+        .startsWith("Created issue [o/r#1](");
+    assertThat(gitea.issues("o/r").get(0).labels()).containsExactly("area-59", "kind/bug");
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!gt create Other \"\" nope"))
+        .startsWith("o/r has no label `nope` (labels: area-0, area-1, ")
+        .endsWith(", area-49 and 11 more).");
+  }
+
+  /**
+   * A Gitea that does not page its lists answers each page with the whole list: it is read once
+   * (twenty requests, each label twenty times in the refusal, before).
+   */
+  @Test
+  void aGiteaThatDoesNotPageItsListsIsReadOnce() throws Exception {
+    gitea.label("o/r", "bug", "ee0701").label("o/r", "docs", "0000ee").withoutPaging();
+    follow();
+
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!gt create Other \"\" nope"))
+        .isEqualTo("o/r has no label `nope` (labels: bug, docs).");
+    assertThat(gitea.calls())
+        .filteredOn(c -> c.path().equals("/api/v1/repos/o/r/labels"))
+        .hasSize(2);
+  }
+
+  /**
+   * A label named like a Markdown link is listed as its text (the plain body shows it as it is):
+   * the bot's reply links nowhere.
+   */
+  @Test
+  void labelNamesInARefusalAreText() throws Exception {
+    gitea.label("o/r", "[sign in](https://evil.example)", "ee0701");
+    follow();
+
+    hub.message(TestHub.ROOM, ALICE, "!gt create Other \"\" nope");
+
+    JsonNode reply = hub.gateway.takeSent(WAIT).content();
+    assertThat(reply.path("body").asText())
+        .isEqualTo("o/r has no label `nope` (labels: [sign in](https://evil.example)).");
+    assertThat(reply.path("formatted_body").asText())
+        .doesNotContain("<a ")
+        .contains("[sign in](https://evil.example)");
   }
 
   @Test

@@ -6,6 +6,10 @@ import grapple.bot.forge.ForgeException;
 import grapple.bot.forge.ForgeHttp;
 import grapple.state.Json;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import okhttp3.HttpUrl;
 import okhttp3.Request;
 import okhttp3.Response;
@@ -17,6 +21,9 @@ import org.jspecify.annotations.Nullable;
  * capped in size.
  */
 final class GiteaClient {
+  /** How many pages of a list {@link #everyPage} reads at most: 1000 items at 50 a page. */
+  private static final int MAX_PAGES = 20;
+
   private final ForgeHttp http = new ForgeHttp("Gitea");
 
   /** {@code GET /api/v1/user}: the token's own account. */
@@ -29,9 +36,18 @@ final class GiteaClient {
     return call(token, "GET", repos(instance, owner, repo).build(), null);
   }
 
-  /** {@code GET /api/v1/repos/{owner}/{repo}/hooks}: the first 50 hooks (admins only). */
-  JsonNode hooks(HttpUrl instance, String token, String owner, String repo) throws ForgeException {
-    return firstFifty(instance, token, owner, repo, "hooks");
+  /** Every page of {@code GET /api/v1/repos/{owner}/{repo}/hooks} (admins only). */
+  List<JsonNode> hooks(HttpUrl instance, String token, String owner, String repo)
+      throws ForgeException {
+    List<JsonNode> out = new ArrayList<>();
+    everyPage(token, repos(instance, owner, repo).addPathSegment("hooks").build(), out);
+    return out;
+  }
+
+  /** {@code GET /api/v1/repos/{owner}/{repo}/hooks/{id}} (admins only; 404 when it is gone). */
+  JsonNode hook(HttpUrl instance, String token, String owner, String repo, long id)
+      throws ForgeException {
+    return call(token, "GET", hookUrl(instance, owner, repo, id), null);
   }
 
   /** {@code POST /api/v1/repos/{owner}/{repo}/hooks}: a {@code gitea} hook; returns the hook. */
@@ -43,26 +59,60 @@ final class GiteaClient {
   /** {@code DELETE /api/v1/repos/{owner}/{repo}/hooks/{id}}. */
   void deleteHook(HttpUrl instance, String token, String owner, String repo, long id)
       throws ForgeException {
-    HttpUrl url =
-        repos(instance, owner, repo)
-            .addPathSegment("hooks")
-            .addPathSegment(Long.toString(id))
-            .build();
-    call(token, "DELETE", url, null);
+    call(token, "DELETE", hookUrl(instance, owner, repo, id), null);
   }
 
-  /** {@code GET /api/v1/repos/{owner}/{repo}/labels}: the first 50 labels. */
-  JsonNode labels(HttpUrl instance, String token, String owner, String repo) throws ForgeException {
-    return firstFifty(instance, token, owner, repo, "labels");
+  private static HttpUrl hookUrl(HttpUrl instance, String owner, String repo, long id) {
+    return repos(instance, owner, repo)
+        .addPathSegment("hooks")
+        .addPathSegment(Long.toString(id))
+        .build();
   }
 
-  /** {@code GET /api/v1/repos/{owner}/{repo}/{what}?limit=50}. */
-  private JsonNode firstFifty(
-      HttpUrl instance, String token, String owner, String repo, String what)
+  /**
+   * The labels an issue of the repository may carry: every page of {@code GET
+   * /api/v1/repos/{owner}/{repo}/labels}, then, when {@code owner} is an organisation, of {@code
+   * GET /api/v1/orgs/{owner}/labels} (Gitea lists those apart; for a user it answers 404, and to an
+   * outside collaborator 403 or 404: none).
+   */
+  List<JsonNode> labels(HttpUrl instance, String token, String owner, String repo)
       throws ForgeException {
-    HttpUrl url =
-        repos(instance, owner, repo).addPathSegment(what).addQueryParameter("limit", "50").build();
-    return call(token, "GET", url, null);
+    List<JsonNode> out = new ArrayList<>();
+    everyPage(token, repos(instance, owner, repo).addPathSegment("labels").build(), out);
+    try {
+      everyPage(
+          token, api(instance, "orgs").addPathSegment(owner).addPathSegment("labels").build(), out);
+    } catch (ForgeException e) {
+      if (!e.noAccess()) throw e;
+    }
+    return out;
+  }
+
+  /**
+   * Adds the items of each page of the list at {@code url} to {@code out}, until a page is empty
+   * (Gitea pages at most {@code [api] MAX_RESPONSE_ITEMS}, 50 by default, whatever is asked) or
+   * brings no item not seen before (a Gitea that does not page a list answers it whole each time),
+   * and at most {@value #MAX_PAGES} pages.
+   */
+  private void everyPage(String token, HttpUrl url, List<JsonNode> out) throws ForgeException {
+    Set<Long> seen = new HashSet<>();
+    for (int page = 1; page <= MAX_PAGES; page++) {
+      HttpUrl pageUrl =
+          url.newBuilder()
+              .setQueryParameter("limit", "50")
+              .setQueryParameter("page", Integer.toString(page))
+              .build();
+      JsonNode items = call(token, "GET", pageUrl, null);
+      if (!items.isArray()) return;
+      boolean news = false;
+      for (JsonNode item : items) {
+        if (seen.add(item.path("id").asLong())) {
+          out.add(item);
+          news = true;
+        }
+      }
+      if (!news) return;
+    }
   }
 
   /** {@code POST /api/v1/repos/{owner}/{repo}/issues}. */

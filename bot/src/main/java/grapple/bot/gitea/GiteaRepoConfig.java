@@ -1,5 +1,6 @@
 package grapple.bot.gitea;
 
+import static grapple.bot.forge.StateFields.echo;
 import static grapple.bot.forge.StateFields.optionalStrings;
 import static grapple.bot.forge.StateFields.optionalText;
 import static grapple.bot.forge.StateFields.requiredText;
@@ -76,9 +77,8 @@ record GiteaRepoConfig(
     String instance = requiredText(content, "instance");
     String owner = requiredText(content, "owner");
     String repo = requiredText(content, "repo");
-    BadInput.check(
-        NAME.matcher(owner).matches(), "owner", "must be a Gitea user or organisation name");
-    BadInput.check(NAME.matcher(repo).matches(), "repo", "must be a Gitea repository name");
+    checkName(content, "owner", "user or organisation");
+    checkName(content, "repo", "repository");
     Optional<List<String>> hooks = optionalStrings(content, "enableHooks");
     hooks.ifPresent(
         list ->
@@ -104,6 +104,21 @@ record GiteaRepoConfig(
         prefix,
         strings(content, "includingLabels"),
         strings(content, "excludingLabels"));
+  }
+
+  /**
+   * Gitea's rule for a user, organisation or repository name; {@code .} and {@code ..} are not
+   * names (Gitea reserves them), and as path segments of an API call they would climb out of the
+   * repository's URL, sending the user's token to another endpoint.
+   */
+  private static void checkName(ObjectNode content, String field, String what) {
+    String name = content.path(field).asText();
+    BadInput.check(
+        NAME.matcher(name).matches() && !name.equals(".") && !name.equals(".."),
+        field,
+        "must be a Gitea %s name (1-100 letters, digits, '-', '_' or '.', not . or ..), was %s",
+        what,
+        echo(content.get(field)));
   }
 
   /** The content a new connection is written with. */

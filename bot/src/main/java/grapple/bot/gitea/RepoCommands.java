@@ -74,33 +74,50 @@ final class RepoCommands {
         + Markdown.escape(created.path("title").asText());
   }
 
-  /** Gitea takes label ids: the names given (any case), looked up; BadInput for an unknown one. */
+  /**
+   * Gitea takes label ids: the names given (any case), looked up among the repository's labels and
+   * its organisation's (the repository's first when both have the name); BadInput for an unknown
+   * one.
+   */
   private List<Long> labelIds(GiteaRepoConfig config, String token, String names)
       throws ForgeException {
-    JsonNode labels = parts.client().labels(base(config), token, config.owner(), config.repo());
+    List<JsonNode> labels =
+        parts.client().labels(base(config), token, config.owner(), config.repo());
     List<Long> ids = new ArrayList<>();
     for (String name : names.split(",")) {
       if (name.isBlank()) continue;
-      Optional<JsonNode> found = Optional.empty();
-      for (JsonNode label : labels) {
-        if (label.path("name").asText("").equalsIgnoreCase(name.strip()))
-          found = Optional.of(label);
-      }
-      if (found.isEmpty()) {
-        List<String> known = new ArrayList<>();
-        labels.forEach(l -> known.add(l.path("name").asText()));
-        throw new BadInput(
-            "labels",
-            config.fullName()
-                + " has no label "
-                + Markdown.code(name.strip())
-                + " (labels: "
-                + (known.isEmpty() ? "none" : String.join(", ", known))
-                + ").");
-      }
+      Optional<JsonNode> found =
+          labels.stream()
+              .filter(label -> label.path("name").asText("").equalsIgnoreCase(name.strip()))
+              .findFirst();
+      if (found.isEmpty()) throw unknownLabel(config, name.strip(), labels);
       ids.add(found.get().path("id").asLong());
     }
     return ids;
+  }
+
+  /** How many of the labels there are an unknown label's refusal names. */
+  private static final int MAX_NAMED_LABELS = 50;
+
+  private static BadInput unknownLabel(GiteaRepoConfig config, String name, List<JsonNode> labels) {
+    // Label names are anyone's with write access: shown literally, never as a link.
+    List<String> known =
+        labels.stream()
+            .limit(MAX_NAMED_LABELS)
+            .map(l -> Markdown.escape(l.path("name").asText()))
+            .toList();
+    String more =
+        labels.size() > MAX_NAMED_LABELS
+            ? " and " + (labels.size() - MAX_NAMED_LABELS) + " more"
+            : "";
+    return new BadInput(
+        "labels",
+        config.fullName()
+            + " has no label "
+            + Markdown.code(name)
+            + " (labels: "
+            + (known.isEmpty() ? "none" : String.join(", ", known) + more)
+            + ").");
   }
 
   private String close(GiteaRepoConfig config, String token, List<String> args)

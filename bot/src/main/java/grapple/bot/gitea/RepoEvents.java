@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.forge.ForgeNotices;
 import grapple.bot.forge.Notice;
 import java.util.Optional;
+import okhttp3.HttpUrl;
 
 /** Notices for {@code push}, {@code create} of a tag and {@code release}, worded as GitHub's. */
 final class RepoEvents {
@@ -49,7 +50,7 @@ final class RepoEvents {
         || tag.isEmpty()
         || e.skip("tag", "push")) return Optional.empty();
     if (tag.startsWith(TAGS)) tag = tag.substring(TAGS.length());
-    String page = payload.path("repository").path("html_url").asText("") + "/src/tag/" + tag;
+    String page = tagPage(payload.path("repository").path("html_url").asText(""), tag);
     Notice n =
         e.notice()
             .text("🏷 ")
@@ -62,8 +63,26 @@ final class RepoEvents {
   }
 
   /**
-   * {@code 📣 **u** released [name](url) for o/r} (published), {@code 📝 **u** drafted release …}
-   * (a draft); the release notes follow.
+   * The tag's page, {@code <repository page>/src/tag/<tag>}, each part of the tag's name escaped as
+   * Gitea escapes it: a tag may hold {@code #}, {@code ?} or {@code %}, which would otherwise end
+   * the path. The repository's page as given when it is no web address.
+   */
+  private static String tagPage(String repositoryPage, String tag) {
+    HttpUrl repository = HttpUrl.parse(repositoryPage);
+    if (repository == null) return repositoryPage;
+    return repository
+        .newBuilder()
+        .addPathSegment("src")
+        .addPathSegment("tag")
+        .addPathSegments(tag)
+        .build()
+        .toString();
+  }
+
+  /**
+   * {@code 📣 **u** released [name](url) for o/r} (published); the release notes follow. Gitea
+   * sends no event for a draft (and {@code published} when one is published later); a draft that
+   * came all the same would read {@code 📝 **u** drafted release …}.
    */
   static Optional<ObjectNode> release(GiteaEvent e) {
     JsonNode release = e.payload().path("release");

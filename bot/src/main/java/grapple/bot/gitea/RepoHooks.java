@@ -41,12 +41,22 @@ final class RepoHooks {
   }
 
   String add(RepoUrl url, String userId) {
-    // A hook the bot added for another room serves this one too, whoever asks.
-    if (parts.hooks().find(url.instance(), url.fullName()).isPresent())
-      return "The webhook I added to " + url.fullName() + " earlier sends its events here.";
+    Optional<String> token = parts.accounts().token(url.instance(), userId);
+    Optional<Long> remembered = parts.hooks().find(url.instance(), url.fullName());
+    if (remembered.isPresent()) {
+      // A hook the bot added for another room serves this one too, whoever asks, unless it was
+      // deleted on Gitea since: then it is forgotten and added again (or the reply says how).
+      if (!deletedSince(url, remembered.get(), token))
+        return "The webhook I added to " + url.fullName() + " earlier sends its events here.";
+      parts.hooks().forget(url.instance(), url.fullName());
+      log.info(
+          "gitea: webhook {} the bot had added to {}/{} is gone from Gitea; forgotten",
+          remembered.get(),
+          url.instance(),
+          url.fullName());
+    }
     Optional<HttpUrl> publicUrl = parts.settings().publicUrl();
     if (publicUrl.isEmpty()) return "To get its events here, " + instructions(url);
-    Optional<String> token = parts.accounts().token(url.instance(), userId);
     if (token.isEmpty()) return "To get its events here, " + instructions(url);
     try {
       JsonNode repo = parts.client().repo(url.base(), token.get(), url.owner(), url.repo());
@@ -75,6 +85,21 @@ final class RepoHooks {
           + e.said()
           + "). To get its events here, "
           + instructions(url);
+    }
+  }
+
+  /**
+   * True when Gitea answers 404 for hook {@code id} to {@code token} (which may push to the
+   * repository): someone deleted the hook on its page. False when that cannot be told (no token,
+   * not an admin: 403, Gitea not answering): the hook is then taken to be there still.
+   */
+  private boolean deletedSince(RepoUrl url, long id, Optional<String> token) {
+    if (token.isEmpty()) return false;
+    try {
+      parts.client().hook(url.base(), token.get(), url.owner(), url.repo(), id);
+      return false;
+    } catch (ForgeException e) {
+      return e.status() == 404;
     }
   }
 

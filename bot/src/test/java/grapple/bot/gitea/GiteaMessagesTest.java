@@ -132,6 +132,21 @@ class GiteaMessagesTest {
     assertThat(body("push", payload)).startsWith("**test-user** pushed [12 commits](");
   }
 
+  /** A tag's name may hold {@code #} or {@code ?}: its page's address keeps them in the path. */
+  @Test
+  void aTagsPageEscapesItsName() {
+    ObjectNode tag = GiteaPayloads.get("woodpecker-gitea-HookTag.json").json();
+    tag.put("ref", "release/v1#rc?1");
+    String repository = tag.path("repository").path("html_url").asText();
+
+    ObjectNode content =
+        GiteaMessages.render("create", tag, ALL_HOOKS, Mentions.NONE).orElseThrow();
+
+    assertThat(content.path(GiteaKeys.EXTERNAL_URL).asText())
+        .isEqualTo(repository + "/src/tag/release/v1%23rc%3F1");
+    assertThat(content.path("body").asText()).contains("pushed tag `release/v1#rc?1`");
+  }
+
   @Test
   void hooksAndLabelsFilterWhatIsShown() {
     ObjectNode onlyPush = GiteaRepoConfig.content("gitea", "o", "r");

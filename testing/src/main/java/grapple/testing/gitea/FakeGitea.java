@@ -17,6 +17,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -104,6 +105,12 @@ public final class FakeGitea implements AutoCloseable {
   private static final Set<String> HOOK_TYPES =
       Set.of("gitea", "forgejo", "gogs", "slack", "discord", "matrix", "msteams", "packagist");
   private static final Pattern REPO_PATH = Pattern.compile("/api/v1/repos/([^/]+)/([^/]+)(/.*)?");
+  private static final Pattern ORG_LABELS = Pattern.compile("/api/v1/orgs/([^/]+)/labels");
+
+  /** Gitea's {@code [api] DEFAULT_PAGING_NUM} and {@code MAX_RESPONSE_ITEMS}. */
+  private static final int DEFAULT_PAGE = 30;
+
+  private static final int MAX_PAGE = 50;
 
   private final LoopbackServer server = new LoopbackServer("the fake Gitea", "fake-gitea");
   private final GiteaBodies bodies;
@@ -112,6 +119,8 @@ public final class FakeGitea implements AutoCloseable {
   private final Map<String, String> loginByToken = new HashMap<>();
   private final Map<String, Long> idByLogin = new HashMap<>();
   private final Map<String, Repo> repos = new HashMap<>();
+  private final Map<String, List<Label>> orgLabels = new HashMap<>();
+  private boolean paging = true;
   private final List<GiteaCall> calls = new ArrayList<>();
   private long nextId = 100;
 
@@ -162,11 +171,34 @@ public final class FakeGitea implements AutoCloseable {
     return this;
   }
 
+  /**
+   * A label of organisation {@code org}, which issues of its repositories may carry; Gitea lists it
+   * under {@code /orgs/{org}/labels}, not with the repository's own.
+   */
+  public synchronized FakeGitea orgLabel(String org, String name, String color) {
+    orgLabels
+        .computeIfAbsent(org.toLowerCase(Locale.ROOT), k -> new ArrayList<>())
+        .add(new Label(nextId++, name, color));
+    return this;
+  }
+
+  /** From now on lists are answered whole whatever page is asked, as Gitea before 1.12 did. */
+  public synchronized FakeGitea withoutPaging() {
+    paging = false;
+    return this;
+  }
+
   /** A hook someone added by hand to {@code fullName}, sending to {@code url}. */
   public synchronized FakeGitea hookedTo(String fullName, String url, String secret) {
     repoOrNew(fullName)
         .hooks
         .add(new Hook(nextId++, "gitea", url, "json", secret, List.of("push"), true));
+    return this;
+  }
+
+  /** Deletes every hook of {@code fullName}, as its admin does on the hook's page in Gitea. */
+  public synchronized FakeGitea hooksDeletedByHand(String fullName) {
+    repoOrNew(fullName).hooks.clear();
     return this;
   }
 
@@ -233,6 +265,7 @@ public final class FakeGitea implements AutoCloseable {
           new GiteaCall(
               exchange.getRequestMethod(),
               exchange.getRequestURI().getRawPath(),
+              Objects.requireNonNullElse(exchange.getRequestURI().getRawQuery(), ""),
               LoopbackServer.headers(exchange),
               exchange.getRequestBody().readAllBytes());
       Answer answer;
@@ -254,6 +287,13 @@ public final class FakeGitea implements AutoCloseable {
     if (login.isEmpty()) return error(401, "user does not exist [uid: 0, name: ]");
     if (call.path().equals("/api/v1/user") && call.method().equals("GET"))
       return new Answer(200, bodies.user(login.get(), idOf(login.get())));
+    Matcher org = ORG_LABELS.matcher(call.path());
+    if (org.matches() && call.method().equals("GET")) {
+      List<Label> labels = orgLabels.get(org.group(1).toLowerCase(Locale.ROOT));
+      return labels == null
+          ? error(404, "GetOrgByName")
+          : page(call, labels, l -> bodies.label("orgs/" + org.group(1), l));
+    }
     Matcher m = REPO_PATH.matcher(call.path());
     if (!m.matches()) return error(404, "not found");
     Repo repo = repos.get((m.group(1) + "/" + m.group(2)).toLowerCase(Locale.ROOT));
@@ -267,11 +307,14 @@ public final class FakeGitea implements AutoCloseable {
     String method = call.method();
     if (rest.isEmpty() && method.equals("GET"))
       return new Answer(200, bodies.repo(repo, access, idOf(repo.owner)));
-    if (rest.equals("/hooks") && method.equals("GET")) return listHooks(repo, access);
+    if (rest.equals("/hooks") && method.equals("GET")) return listHooks(call, repo, access);
     if (rest.equals("/hooks") && method.equals("POST")) return createHook(call, repo, access);
+    if (rest.matches("/hooks/\\d+") && method.equals("GET"))
+      return getHook(repo, access, Long.parseLong(rest.substring(7)));
     if (rest.matches("/hooks/\\d+") && method.equals("DELETE"))
       return deleteHook(repo, access, Long.parseLong(rest.substring(7)));
-    if (rest.equals("/labels") && method.equals("GET")) return labels(repo);
+    if (rest.equals("/labels") && method.equals("GET"))
+      return page(call, repo.labels, l -> bodies.label("repos/" + repo.fullName(), l));
     if (rest.equals("/issues") && method.equals("POST")) return createIssue(call, repo, login);
     if (rest.matches("/issues/\\d{1,9}") && method.equals("PATCH"))
       return editIssue(call, repo, access, login, Integer.parseInt(rest.substring(8)));
@@ -309,13 +352,22 @@ public final class FakeGitea implements AutoCloseable {
     return new Answer(201, bodies.hook(hook));
   }
 
-  private Answer listHooks(Repo repo, Access access) {
+  private Answer listHooks(GiteaCall call, Repo repo, Access access) {
     if (access != Access.ADMIN)
       return error(
           403, "user should be an owner or a collaborator with admin write of a repository");
-    com.fasterxml.jackson.databind.node.ArrayNode out = Json.MAPPER.createArrayNode();
-    repo.hooks.forEach(h -> out.add(bodies.hook(h)));
-    return new Answer(200, out);
+    return page(call, repo.hooks, bodies::hook);
+  }
+
+  private Answer getHook(Repo repo, Access access, long id) {
+    if (access != Access.ADMIN)
+      return error(
+          403, "user should be an owner or a collaborator with admin write of a repository");
+    return repo.hooks.stream()
+        .filter(h -> h.id() == id)
+        .findFirst()
+        .map(h -> new Answer(200, bodies.hook(h)))
+        .orElseGet(() -> error(404, "The target couldn't be found."));
   }
 
   private Answer deleteHook(Repo repo, Access access, long id) {
@@ -326,9 +378,24 @@ public final class FakeGitea implements AutoCloseable {
     return removed ? new Answer(204, null) : error(404, "The target couldn't be found.");
   }
 
-  private Answer labels(Repo repo) {
+  /** One page of {@code all}, as Gitea pages a list: {@code page} from 1, {@code limit} ≤ 50. */
+  private <T> Answer page(
+      GiteaCall call, List<T> all, java.util.function.Function<T, JsonNode> body) {
+    int page;
+    int limit;
+    try {
+      page = Math.max(1, Integer.parseInt(call.param("page", "1")));
+      limit = Integer.parseInt(call.param("limit", Integer.toString(DEFAULT_PAGE)));
+    } catch (NumberFormatException e) {
+      return error(422, "invalid page or limit");
+    }
+    limit = limit <= 0 ? DEFAULT_PAGE : Math.min(limit, MAX_PAGE);
+    if (!paging) {
+      page = 1;
+      limit = Integer.MAX_VALUE;
+    }
     com.fasterxml.jackson.databind.node.ArrayNode out = Json.MAPPER.createArrayNode();
-    repo.labels.forEach(l -> out.add(bodies.label(repo, l)));
+    all.stream().skip((long) (page - 1) * limit).limit(limit).forEach(t -> out.add(body.apply(t)));
     return new Answer(200, out);
   }
 
@@ -339,7 +406,12 @@ public final class FakeGitea implements AutoCloseable {
     if (title.isBlank()) return error(422, "[Title]: Required");
     List<String> names = new ArrayList<>();
     for (JsonNode id : body.path("labels")) {
-      Optional<Label> label = repo.labels.stream().filter(l -> l.id() == id.asLong()).findFirst();
+      Optional<Label> label =
+          java.util.stream.Stream.concat(
+                  repo.labels.stream(),
+                  orgLabels.getOrDefault(repo.owner.toLowerCase(Locale.ROOT), List.of()).stream())
+              .filter(l -> l.id() == id.asLong())
+              .findFirst();
       if (label.isEmpty())
         return error(422, "label does not exist [label_id: " + id.asLong() + "]");
       names.add(label.get().name());

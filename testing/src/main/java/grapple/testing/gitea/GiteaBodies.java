@@ -130,7 +130,7 @@ final class GiteaBodies {
       repo.labels.stream()
           .filter(l -> l.name().equals(name))
           .findFirst()
-          .ifPresent(l -> labels.add(label(repo, l)));
+          .ifPresent(l -> labels.add(label("repos/" + repo.fullName(), l)));
     }
     out.putNull("milestone");
     out.putNull("assignee");
@@ -167,8 +167,8 @@ final class GiteaBodies {
     return out.put("created_at", CREATED).put("updated_at", CREATED);
   }
 
-  /** Gitea's {@code Label}. */
-  ObjectNode label(FakeGitea.Repo repo, FakeGitea.Label label) {
+  /** Gitea's {@code Label}; {@code owner} is {@code repos/o/r} or {@code orgs/o}. */
+  ObjectNode label(String owner, FakeGitea.Label label) {
     return Json.object()
         .put("id", label.id())
         .put("name", label.name())
@@ -176,7 +176,7 @@ final class GiteaBodies {
         .put("is_archived", false)
         .put("color", label.color())
         .put("description", "")
-        .put("url", web + "/api/v1/repos/" + repo.fullName() + "/labels/" + label.id());
+        .put("url", web + "/api/v1/" + owner + "/labels/" + label.id());
   }
 
   /** Gitea's {@code APIError}. */

@@ -11,10 +11,20 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * One request the fake Gitea received, whole: {@code path} as it came ({@code
- * /api/v1/repos/o/r/hooks}); header names are lowercase.
+ * /api/v1/repos/o/r/hooks}), {@code query} the raw query ("" when none); header names are
+ * lowercase.
  */
 public record GiteaCall(
-    String method, String path, Map<String, List<String>> headers, byte[] body) {
+    String method, String path, String query, Map<String, List<String>> headers, byte[] body) {
+  /** The value of a query parameter ({@code limit=50}), or {@code otherwise}. */
+  public String param(String name, String otherwise) {
+    for (String pair : query.split("&")) {
+      int eq = pair.indexOf('=');
+      if (eq > 0 && pair.substring(0, eq).equals(name)) return pair.substring(eq + 1);
+    }
+    return otherwise;
+  }
+
   /** The first value of a header, or null. */
   public @Nullable String header(String name) {
     List<String> values = headers.get(name.toLowerCase(Locale.ROOT));
