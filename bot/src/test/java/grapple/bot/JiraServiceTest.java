@@ -462,6 +462,48 @@ class JiraServiceTest {
     assertThat(jira.issues()).isEmpty();
   }
 
+  /**
+   * Issue type names are a JIRA administrator's free text: listed by {@code issue-types} and by a
+   * refused {@code create}, markup in them stays literal and adds no link, emphasis or code.
+   */
+  @Test
+  void issueTypeNamesWithMarkupAreShownLiterally() throws Exception {
+    jira.project(
+        "EVIL",
+        "Evil",
+        List.of(
+            new FakeJira.IssueType("1", "[Click](https://evil.example/)", "", false),
+            new FakeJira.IssueType("2", "*Loud*", "", false),
+            new FakeJira.IssueType("3", "<a href=\"https://evil.example/\">x</a>", "", false),
+            new FakeJira.IssueType("4", "`tick", "", false)));
+    link();
+    assertThat(
+            hub.reply(
+                TestHub.ROOM, ALICE, "!grapple jira project " + jira.url() + "/projects/EVIL"))
+        .isEqualTo("Room configured to bridge Jira project EVIL.");
+
+    hub.message(ALICE, "!jira issue-types");
+    ObjectNode listed = hub.gateway.takeSent(WAIT).content();
+    hub.message(ALICE, "!jira create Saga \"Too big\"");
+    ObjectNode refused = hub.gateway.takeSent(WAIT).content();
+
+    assertThat(listed.path("body").asText())
+        .isEqualTo(
+            "Issue types: [Click](https://evil.example/), *Loud*,"
+                + " <a href=\"https://evil.example/\">x</a>, `tick");
+    assertThat(refused.path("body").asText())
+        .startsWith(
+            "You must specify a valid issue type (one of [Click](https://evil.example/), *Loud*,");
+    for (ObjectNode content : List.of(listed, refused)) {
+      assertThat(content.path("formatted_body").asText())
+          .doesNotContain("<a ")
+          .doesNotContain("<em>")
+          .contains("*Loud*")
+          .contains("&lt;a href=");
+    }
+    assertThat(listed.path("formatted_body").asText()).doesNotContain("<code>");
+  }
+
   @Test
   void assignTakesAJiraNameOrALinkedMatrixId() throws Exception {
     followAcme();
