@@ -209,6 +209,25 @@ class JiraServiceTest {
   }
 
   /**
+   * JIRA keeps {@code X-Atlassian-Webhook-Identifier} unique within one site: two sites sending to
+   * one bot may use the same id, and neither delivery is taken for a redelivery of the other.
+   */
+  @Test
+  void twoSitesDeliveriesWithTheSameIdAreBothPosted() throws Exception {
+    follow("https://example.org/projects/TP");
+    follow("https://jira.test-example.ru/projects/BBCOM");
+
+    assertThat(signed("1001", JiraCorpus.cloudIssueCreated()).statusCode()).isEqualTo(202);
+    assertThat(signed("1001", JiraCorpus.server("issue/created.json")).statusCode()).isEqualTo(202);
+    assertThat(signed("1001", JiraCorpus.server("issue/created.json")).statusCode()).isEqualTo(202);
+
+    assertThat(drain())
+        .hasSize(2)
+        .anyMatch(b -> b.contains("[TP-8]"))
+        .anyMatch(b -> b.contains("[BBCOM-1398]"));
+  }
+
+  /**
    * A webhook for both "issue updated" and "comment created" (as the README says to make it) gets
    * two deliveries for one comment: {@code jira:issue_updated} ({@code issue_commented}, with the
    * comment) and {@code comment_created}. The room is told once, whichever comes first.
