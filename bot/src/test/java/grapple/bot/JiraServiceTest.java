@@ -428,6 +428,31 @@ class JiraServiceTest {
         .isEqualTo("Not connected to any JIRA projects");
   }
 
+  /**
+   * Room state whose key is not its content's project URL is refused naming {@code state_key} (not
+   * the content's {@code url}, which is fine), and the key is echoed literally: a link in it does
+   * not become the bot's.
+   */
+  @Test
+  void aStateKeyThatIsNotTheContentsProjectIsRefusedNamingStateKeyLiterally() throws Exception {
+    ObjectNode content = Json.object().put("url", "https://example.org/projects/TP");
+    String linked = "https://example.org/projects/OTHER?[click](https://evil.example/)";
+
+    hub.state(EVENT_TYPE, linked, ALICE, content);
+    ObjectNode refused = hub.gateway.takeSent(WAIT).content();
+    hub.state(EVENT_TYPE, "not a url", ALICE, content);
+    ObjectNode notUrl = hub.gateway.takeSent(WAIT).content();
+
+    assertThat(refused.path("body").asText())
+        .contains("'state_key' must be the normalised project URL of the content");
+    assertThat(refused.path("formatted_body").asText())
+        .doesNotContain("<a ")
+        .contains("<code>" + linked + "</code>");
+    assertThat(notUrl.path("body").asText())
+        .contains("'state_key' must be the normalised project URL")
+        .doesNotContain("'url'");
+  }
+
   // ---- Room commands
 
   private void followAcme() throws InterruptedException {
