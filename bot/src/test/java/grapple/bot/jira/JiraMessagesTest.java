@@ -193,6 +193,47 @@ class JiraMessagesTest {
             "Test User commented on JIRA [INDEV-8](https://jira.test-example.ru/browse/INDEV-8): \"Looks good, @Bob\nship it\"");
   }
 
+  /**
+   * A right-to-left override in a JIRA name or summary would turn the rest of the notice around (a
+   * line reading otherwise than the bot wrote it): bidirectional controls are shown as U+FFFD, in
+   * the body and the HTML alike, also in a changelog's field and values.
+   */
+  @Test
+  void bidiControlsInValuesCannotTurnTheNoticeAround() {
+    ObjectNode payload = Json.object().put("webhookEvent", "jira:issue_created");
+    ObjectNode issue =
+        payload
+            .putObject("issue")
+            .put("id", "1")
+            .put("key", "INDEV-1")
+            .put("self", "https://jira.test-example.ru/rest/api/2/issue/1");
+    ObjectNode fields = issue.putObject("fields").put("summary", "fix \u2066it\u2069 now");
+    fields.putObject("creator").put("displayName", "Mallory \u202Edetaerc");
+    fields
+        .putObject("project")
+        .put("key", "INDEV")
+        .put("self", "https://jira.test-example.ru/rest/api/2/project/10105");
+    ObjectNode item =
+        Json.object()
+            .put("field", "st\u202Eatus")
+            .put("fromString", "\u202BOpen")
+            .put("toString", "Done\u202A");
+
+    List<ObjectNode> notices =
+        List.of(
+            JiraMessages.render(JiraEvent.of(payload).get(0), payload, ALL).orElseThrow(),
+            JiraMessages.change(new JiraNotice(), item).build(Json.object()));
+
+    for (ObjectNode notice : notices) {
+      for (String text :
+          List.of(notice.path("body").asText(), notice.path("formatted_body").asText())) {
+        assertThat(text).contains("\uFFFD").doesNotContainPattern("[\u202A-\u202E\u2066-\u2069]");
+      }
+    }
+    assertThat(notices.get(0).path("body").asText())
+        .startsWith("Mallory \uFFFDdetaerc created a new JIRA issue [INDEV-1]");
+  }
+
   @Test
   void markupInValuesCannotAddLinksOrHtml() {
     ObjectNode payload = Json.object().put("webhookEvent", "jira:issue_created");
