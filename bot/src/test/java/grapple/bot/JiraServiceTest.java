@@ -138,7 +138,7 @@ class JiraServiceTest {
     assertThat(posted)
         .contains(
             "Иванов Иван Иванович created a new JIRA issue"
-                + " [BBCOM-1398](https://jira.test-example.ru/browse/BBCOM-1398): \"Prueba de"
+                + " [BBCOM-1398](https://jira.test-example.ru/jira/browse/BBCOM-1398): \"Prueba de"
                 + " creación de tareas en un proyecto público\"",
             "jira_test updated JIRA [INDEV-6](https://jira.test-example.ru/browse/INDEV-6):"
                 + " **status** changed from 'To Do' to 'In Progress'")

@@ -179,7 +179,10 @@ final class JiraMessages {
     return user.path("accountId").asText(user.path("name").asText(""));
   }
 
-  /** {@code <scheme>://<host>/browse/KEY-1}, as hookshot links an issue (from its {@code self}). */
+  /**
+   * {@code <scheme>://<host>/browse/KEY-1}, as hookshot links an issue (from its {@code self}),
+   * under the instance's context path when it has one.
+   */
   static String browse(JsonNode issue) {
     HttpUrl self = HttpUrl.parse(issue.path("self").asText(""));
     String key = issue.path("key").asText("");
@@ -187,8 +190,18 @@ final class JiraMessages {
     return base(self) + "/browse/" + key;
   }
 
+  /**
+   * Where the JIRA of an API URL shows its pages: the URL's origin and the path before its {@code
+   * /rest/}, for a Data Center instance may be served under a context path ({@code
+   * https://example.org/jira/rest/api/2/issue/1} is browsed at {@code
+   * https://example.org/jira/browse/KEY-1}).
+   */
   private static String base(HttpUrl url) {
-    return url.scheme() + "://" + JiraProjectConfig.authority(url);
+    StringBuilder out = new StringBuilder(url.scheme() + "://" + JiraProjectConfig.authority(url));
+    List<String> segments = url.encodedPathSegments();
+    int rest = segments.indexOf("rest");
+    for (int i = 0; i < rest; i++) out.append('/').append(segments.get(i));
+    return out.toString();
   }
 
   private static ObjectNode keys(JsonNode issue) {
