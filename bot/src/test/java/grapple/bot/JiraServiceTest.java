@@ -334,6 +334,45 @@ class JiraServiceTest {
         .containsExactly(BOB);
   }
 
+  /**
+   * Data Center's changelog names the new assignee by user key ({@code JIRAUSER10100} for users
+   * made since Jira 8), not by the user name their token was linked with: the payload's issue
+   * assignee with that key gives the name, and the linked person is mentioned.
+   */
+  @Test
+  void aDataCenterAssigneeNamedByUserKeyIsMentioned() throws Exception {
+    assertThat(hub.reply(BOBS_DM, BOB, "jira token acme bob-personal-access-token-0002"))
+        .startsWith("Connected");
+    follow(jira.url() + "/projects/ACME", "issue_updated");
+    ObjectNode payload = bobAssignsAcme3();
+    payload.set(
+        "user",
+        Json.object()
+            .put("name", "carol")
+            .put("key", "JIRAUSER10000")
+            .put("displayName", "Carol Unlinked"));
+    ObjectNode item = (ObjectNode) payload.path("changelog").path("items").get(0);
+    item.put("to", "JIRAUSER10100").put("toString", "Bob Builder").remove("tmpToAccountId");
+    ((ObjectNode) payload.path("issue").path("fields"))
+        .set(
+            "assignee",
+            Json.object()
+                .put("name", "bob")
+                .put("key", "JIRAUSER10100")
+                .put("displayName", "Bob Builder"));
+
+    signed("dc-assignee-1", Json.write(payload).getBytes(StandardCharsets.UTF_8));
+
+    ObjectNode content = hub.gateway.takeSent(WAIT).content();
+    assertThat(content.path("body").asText())
+        .endsWith("**assignee** changed from 'not set' to 'Bob Builder'");
+    assertThat(content.path("formatted_body").asText())
+        .contains("<a href=\"https://matrix.to/#/@bob:test\">Bob Builder</a>");
+    assertThat(content.path("m.mentions").path("user_ids"))
+        .extracting(JsonNode::asText)
+        .containsExactly(BOB);
+  }
+
   @Test
   void anAdministratorsLinkIsMentionedByItsLoginAndAssignedByMatrixId() throws Exception {
     // No token: an administrator's link, by login (a Data Center user name) without an id.
