@@ -415,8 +415,12 @@ class JiraServiceTest {
   void aTokenJiraRefusesOrForAnUnknownInstanceIsNotStored() throws Exception {
     assertThat(hub.reply(DM, ALICE, "jira token acme wrong-token"))
         .contains("JIRA does not accept that token");
+    assertThat(hub.reply(DM, ALICE, "jira token " + PAT + " acme"))
+        .as("the words swapped: the token is not written back into the room")
+        .doesNotContain(PAT)
+        .contains("The instance comes first: `jira token <instance> <token>`; known: acme.");
     assertThat(hub.reply(DM, ALICE, "jira token nowhere " + PAT))
-        .contains("No JIRA instance is named `nowhere`; known: acme.");
+        .contains("No JIRA instance has the name you gave first; known: acme.");
     assertThat(hub.reply(DM, ALICE, "jira whoami")).startsWith("You are not logged into JIRA");
   }
 
