@@ -33,10 +33,12 @@ class JiraOAuthTest {
   private static final String CLIENT_SECRET = "jira-client-secret-0123";
   private static final String REDIRECT_URI = "https://bot.example.org/oauth/jira";
   private static final Duration WAIT = Duration.ofSeconds(5);
+  private static final String DC_TOKEN = "alice-data-center-token-0001";
 
   @TempDir Path dir;
   private final FakeClock clock = new FakeClock(Instant.parse("2026-12-02T10:00:00Z"));
   @AutoClose private FakeJira jira;
+  @AutoClose private FakeJira dataCenter;
   @AutoClose private TestHub hub;
   private HookClient hooks;
 
@@ -47,6 +49,10 @@ class JiraOAuthTest {
     jira.user("5b10a2844c20165700ede21g", "Alice Liddell");
     jira.signIn("5b10a2844c20165700ede21g");
     jira.project("ACME", "Acme Rockets");
+    dataCenter = FakeJira.start(clock);
+    dataCenter.user("alice", "Alice at work");
+    dataCenter.personalToken("alice", DC_TOKEN);
+    dataCenter.project("OPS", "Operations");
     String yaml =
         "jira: {enabled: true, webhook: {secret: 'jira-webhook-secret-01'}, oauth: {clientId: '"
             + CLIENT_ID
@@ -58,7 +64,9 @@ class JiraOAuthTest {
             + jira.url()
             + "', apiUrl: '"
             + jira.url()
-            + "'}}";
+            + "'}, instances: {dc: {url: '"
+            + dataCenter.url()
+            + "'}}}";
     hub = new TestHub(dir, List.of(new JiraService()), yaml, TestHub.EVERYONE_ADMIN, clock);
     hub.joined(ALICE);
     hub.joinedIn(DM, ALICE);
@@ -215,6 +223,29 @@ class JiraOAuthTest {
     jira.oauthApp(CLIENT_ID, CLIENT_SECRET);
     assertThat(reply(TestHub.ROOM, "!grapple jira project " + jira.url() + "/projects/ACME"))
         .isEqualTo("Room configured to bridge Jira project ACME.");
+  }
+
+  /**
+   * A user with a JIRA Cloud login and a Data Center token: a command on the Data Center's project
+   * is answered with the Data Center token alone. Atlassian is not asked for the Cloud sites, so a
+   * Cloud login it refuses to refresh (or an Atlassian that does not answer) does not stop it.
+   */
+  @Test
+  void aDataCenterCommandAsksNothingOfAtlassian() throws Exception {
+    login();
+    assertThat(reply(DM, "jira token dc " + DC_TOKEN))
+        .isEqualTo("Connected to dc as `Alice at work`. Token stored.");
+    assertThat(reply(TestHub.ROOM, "!grapple jira project " + dataCenter.url() + "/projects/OPS"))
+        .isEqualTo("Room configured to bridge Jira project OPS.");
+    jira.oauthApp(CLIENT_ID, "rotated-on-atlassian-only");
+    clock.advance(Duration.ofHours(2));
+    int asked = jira.calls().size();
+
+    assertThat(reply(TestHub.ROOM, "!jira issue-types")).isEqualTo("Issue types: Task, Bug, Story");
+
+    assertThat(jira.calls()).as("Atlassian was not asked").hasSize(asked);
+    assertThat(dataCenter.callsTo("GET", "/rest/api/2/project/OPS").get(0).authorization())
+        .isEqualTo("Bearer " + DC_TOKEN);
   }
 
   /**

@@ -138,7 +138,7 @@ class JiraServiceTest {
     assertThat(posted)
         .contains(
             "Иванов Иван Иванович created a new JIRA issue"
-                + " [BBCOM-1398](https://jira.test-example.ru/browse/BBCOM-1398): \"Prueba de"
+                + " [BBCOM-1398](https://jira.test-example.ru/jira/browse/BBCOM-1398): \"Prueba de"
                 + " creación de tareas en un proyecto público\"",
             "jira_test updated JIRA [INDEV-6](https://jira.test-example.ru/browse/INDEV-6):"
                 + " **status** changed from 'To Do' to 'In Progress'")
@@ -206,6 +206,25 @@ class JiraServiceTest {
     assertThat(post("?secret=" + SECRET, "delivery-1", body, null).statusCode()).isEqualTo(202);
 
     assertThat(drain()).hasSize(1);
+  }
+
+  /**
+   * JIRA keeps {@code X-Atlassian-Webhook-Identifier} unique within one site: two sites sending to
+   * one bot may use the same id, and neither delivery is taken for a redelivery of the other.
+   */
+  @Test
+  void twoSitesDeliveriesWithTheSameIdAreBothPosted() throws Exception {
+    follow("https://example.org/projects/TP");
+    follow("https://jira.test-example.ru/projects/BBCOM");
+
+    assertThat(signed("1001", JiraCorpus.cloudIssueCreated()).statusCode()).isEqualTo(202);
+    assertThat(signed("1001", JiraCorpus.server("issue/created.json")).statusCode()).isEqualTo(202);
+    assertThat(signed("1001", JiraCorpus.server("issue/created.json")).statusCode()).isEqualTo(202);
+
+    assertThat(drain())
+        .hasSize(2)
+        .anyMatch(b -> b.contains("[TP-8]"))
+        .anyMatch(b -> b.contains("[BBCOM-1398]"));
   }
 
   /**
@@ -315,6 +334,45 @@ class JiraServiceTest {
         .containsExactly(BOB);
   }
 
+  /**
+   * Data Center's changelog names the new assignee by user key ({@code JIRAUSER10100} for users
+   * made since Jira 8), not by the user name their token was linked with: the payload's issue
+   * assignee with that key gives the name, and the linked person is mentioned.
+   */
+  @Test
+  void aDataCenterAssigneeNamedByUserKeyIsMentioned() throws Exception {
+    assertThat(hub.reply(BOBS_DM, BOB, "jira token acme bob-personal-access-token-0002"))
+        .startsWith("Connected");
+    follow(jira.url() + "/projects/ACME", "issue_updated");
+    ObjectNode payload = bobAssignsAcme3();
+    payload.set(
+        "user",
+        Json.object()
+            .put("name", "carol")
+            .put("key", "JIRAUSER10000")
+            .put("displayName", "Carol Unlinked"));
+    ObjectNode item = (ObjectNode) payload.path("changelog").path("items").get(0);
+    item.put("to", "JIRAUSER10100").put("toString", "Bob Builder").remove("tmpToAccountId");
+    ((ObjectNode) payload.path("issue").path("fields"))
+        .set(
+            "assignee",
+            Json.object()
+                .put("name", "bob")
+                .put("key", "JIRAUSER10100")
+                .put("displayName", "Bob Builder"));
+
+    signed("dc-assignee-1", Json.write(payload).getBytes(StandardCharsets.UTF_8));
+
+    ObjectNode content = hub.gateway.takeSent(WAIT).content();
+    assertThat(content.path("body").asText())
+        .endsWith("**assignee** changed from 'not set' to 'Bob Builder'");
+    assertThat(content.path("formatted_body").asText())
+        .contains("<a href=\"https://matrix.to/#/@bob:test\">Bob Builder</a>");
+    assertThat(content.path("m.mentions").path("user_ids"))
+        .extracting(JsonNode::asText)
+        .containsExactly(BOB);
+  }
+
   @Test
   void anAdministratorsLinkIsMentionedByItsLoginAndAssignedByMatrixId() throws Exception {
     // No token: an administrator's link, by login (a Data Center user name) without an id.
@@ -357,8 +415,12 @@ class JiraServiceTest {
   void aTokenJiraRefusesOrForAnUnknownInstanceIsNotStored() throws Exception {
     assertThat(hub.reply(DM, ALICE, "jira token acme wrong-token"))
         .contains("JIRA does not accept that token");
+    assertThat(hub.reply(DM, ALICE, "jira token " + PAT + " acme"))
+        .as("the words swapped: the token is not written back into the room")
+        .doesNotContain(PAT)
+        .contains("The instance comes first: `jira token <instance> <token>`; known: acme.");
     assertThat(hub.reply(DM, ALICE, "jira token nowhere " + PAT))
-        .contains("No JIRA instance is named `nowhere`; known: acme.");
+        .contains("No JIRA instance has the name you gave first; known: acme.");
     assertThat(hub.reply(DM, ALICE, "jira whoami")).startsWith("You are not logged into JIRA");
   }
 
@@ -407,6 +469,31 @@ class JiraServiceTest {
         .isEqualTo("Room no longer bridged to Jira project `" + base + "/projects/ACME`.");
     assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple jira list project"))
         .isEqualTo("Not connected to any JIRA projects");
+  }
+
+  /**
+   * Room state whose key is not its content's project URL is refused naming {@code state_key} (not
+   * the content's {@code url}, which is fine), and the key is echoed literally: a link in it does
+   * not become the bot's.
+   */
+  @Test
+  void aStateKeyThatIsNotTheContentsProjectIsRefusedNamingStateKeyLiterally() throws Exception {
+    ObjectNode content = Json.object().put("url", "https://example.org/projects/TP");
+    String linked = "https://example.org/projects/OTHER?[click](https://evil.example/)";
+
+    hub.state(EVENT_TYPE, linked, ALICE, content);
+    ObjectNode refused = hub.gateway.takeSent(WAIT).content();
+    hub.state(EVENT_TYPE, "not a url", ALICE, content);
+    ObjectNode notUrl = hub.gateway.takeSent(WAIT).content();
+
+    assertThat(refused.path("body").asText())
+        .contains("'state_key' must be the normalised project URL of the content");
+    assertThat(refused.path("formatted_body").asText())
+        .doesNotContain("<a ")
+        .contains("<code>" + linked + "</code>");
+    assertThat(notUrl.path("body").asText())
+        .contains("'state_key' must be the normalised project URL")
+        .doesNotContain("'url'");
   }
 
   // ---- Room commands
@@ -460,6 +547,48 @@ class JiraServiceTest {
     assertThat(hub.reply(TestHub.ROOM, ALICE, "!jira create Task"))
         .startsWith("Usage: `!jira create <type> <summary>");
     assertThat(jira.issues()).isEmpty();
+  }
+
+  /**
+   * Issue type names are a JIRA administrator's free text: listed by {@code issue-types} and by a
+   * refused {@code create}, markup in them stays literal and adds no link, emphasis or code.
+   */
+  @Test
+  void issueTypeNamesWithMarkupAreShownLiterally() throws Exception {
+    jira.project(
+        "EVIL",
+        "Evil",
+        List.of(
+            new FakeJira.IssueType("1", "[Click](https://evil.example/)", "", false),
+            new FakeJira.IssueType("2", "*Loud*", "", false),
+            new FakeJira.IssueType("3", "<a href=\"https://evil.example/\">x</a>", "", false),
+            new FakeJira.IssueType("4", "`tick", "", false)));
+    link();
+    assertThat(
+            hub.reply(
+                TestHub.ROOM, ALICE, "!grapple jira project " + jira.url() + "/projects/EVIL"))
+        .isEqualTo("Room configured to bridge Jira project EVIL.");
+
+    hub.message(ALICE, "!jira issue-types");
+    ObjectNode listed = hub.gateway.takeSent(WAIT).content();
+    hub.message(ALICE, "!jira create Saga \"Too big\"");
+    ObjectNode refused = hub.gateway.takeSent(WAIT).content();
+
+    assertThat(listed.path("body").asText())
+        .isEqualTo(
+            "Issue types: [Click](https://evil.example/), *Loud*,"
+                + " <a href=\"https://evil.example/\">x</a>, `tick");
+    assertThat(refused.path("body").asText())
+        .startsWith(
+            "You must specify a valid issue type (one of [Click](https://evil.example/), *Loud*,");
+    for (ObjectNode content : List.of(listed, refused)) {
+      assertThat(content.path("formatted_body").asText())
+          .doesNotContain("<a ")
+          .doesNotContain("<em>")
+          .contains("*Loud*")
+          .contains("&lt;a href=");
+    }
+    assertThat(listed.path("formatted_body").asText()).doesNotContain("<code>");
   }
 
   @Test

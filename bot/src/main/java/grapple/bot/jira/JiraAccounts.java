@@ -168,9 +168,24 @@ final class JiraAccounts {
     return out;
   }
 
-  /** The user's site on {@code authority} ({@code host[:port]}), if they reach one there. */
+  /**
+   * The user's site on {@code authority} ({@code host[:port]}), if they reach one there: a linked
+   * Data Center instance there is answered without a call, and Atlassian is asked only when none is
+   * (a Cloud login refused or unreachable cannot stop a Data Center command).
+   */
   Optional<Site> site(String matrixUser, String authority) throws ForgeException {
-    return sites(matrixUser).stream().filter(s -> s.authority().equals(authority)).findFirst();
+    for (Map.Entry<String, HttpUrl> instance : settings.instances().entrySet()) {
+      if (!JiraProjectConfig.authority(instance.getValue()).equals(authority)) continue;
+      Optional<Account> linked = store.get(SERVICE, instance.getKey(), matrixUser);
+      if (linked.isPresent())
+        return Optional.of(
+            dataCenter(instance.getKey(), instance.getValue(), linked.get().token()));
+    }
+    Optional<String> cloud = cloudToken(matrixUser);
+    if (cloud.isEmpty()) return Optional.empty();
+    return cloudSites(oauth(), cloud.get()).stream()
+        .filter(s -> s.authority().equals(authority))
+        .findFirst();
   }
 
   /**

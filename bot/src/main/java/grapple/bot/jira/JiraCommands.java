@@ -150,10 +150,12 @@ final class JiraCommands {
     String instance = call.arg(0, "instance");
     String token = call.arg(1, "token");
     if (!parts.settings().instances().containsKey(instance)) {
+      // What was typed is not written back: with the words swapped, it is the token.
       throw new BadInput(
           "instance",
-          "No JIRA instance is named "
-              + Markdown.code(instance)
+          (parts.settings().instances().containsKey(token)
+                  ? "The instance comes first: " + Markdown.code("jira token <instance> <token>")
+                  : "No JIRA instance has the name you gave first")
               + (parts.settings().instances().isEmpty()
                   ? "; this bot has none configured (jira.instances)."
                   : "; known: " + String.join(", ", parts.settings().instances().keySet()) + "."));

@@ -90,9 +90,11 @@ final class JiraMessages {
             .markup(" updated JIRA ")
             .link(issue.path("key").asText(), browse(issue))
             .markup(": ");
-    if (items.size() == 1) return Optional.of(change(notice, items.get(0)).build(keys(issue)));
+    JsonNode assignee = issue.path("fields").path("assignee");
+    if (items.size() == 1)
+      return Optional.of(change(notice, items.get(0), assignee).build(keys(issue)));
     for (JsonNode item : items.subList(0, Math.min(items.size(), MAX_CHANGES)))
-      change(notice.markup("\n - "), item);
+      change(notice.markup("\n - "), item, assignee);
     if (items.size() > MAX_CHANGES)
       notice.markup("\n - … and " + (items.size() - MAX_CHANGES) + " more changes");
     return Optional.of(notice.build(keys(issue)));
@@ -103,6 +105,14 @@ final class JiraMessages {
    * linked JIRA is mentioned).
    */
   static JiraNotice change(JiraNotice notice, JsonNode item) {
+    return change(notice, item, Json.object());
+  }
+
+  /**
+   * As {@link #change(JiraNotice, JsonNode)}, {@code assignee} being the issue's assignee after the
+   * change (its {@code fields.assignee}, if the payload has it).
+   */
+  static JiraNotice change(JiraNotice notice, JsonNode item, JsonNode assignee) {
     String field = item.path("field").asText("?");
     notice
         .strong(field)
@@ -111,9 +121,21 @@ final class JiraMessages {
         .markup("' to '");
     String to = value(field, item.path("toString"));
     if (field.equalsIgnoreCase("assignee") && item.path("to").isTextual())
-      notice.person(to, item.path("to").asText());
+      notice.person(to, assigneeId(item.path("to").asText(), assignee));
     else notice.text(to);
     return notice.markup("'");
+  }
+
+  /**
+   * The JIRA user id (as {@link #id}) of the new assignee a changelog names by {@code to}: Cloud's
+   * accountId as it is; Data Center's user key ({@code JIRAUSER10100} for users made since Jira 8)
+   * read as the user name of the issue's assignee with that key, the id accounts are linked by.
+   */
+  private static String assigneeId(String to, JsonNode assignee) {
+    boolean same =
+        to.equals(assignee.path("key").asText(null))
+            || to.equals(assignee.path("accountId").asText(null));
+    return same ? id(assignee) : to;
   }
 
   private static String value(String field, JsonNode value) {
@@ -179,7 +201,10 @@ final class JiraMessages {
     return user.path("accountId").asText(user.path("name").asText(""));
   }
 
-  /** {@code <scheme>://<host>/browse/KEY-1}, as hookshot links an issue (from its {@code self}). */
+  /**
+   * {@code <scheme>://<host>/browse/KEY-1}, as hookshot links an issue (from its {@code self}),
+   * under the instance's context path when it has one.
+   */
   static String browse(JsonNode issue) {
     HttpUrl self = HttpUrl.parse(issue.path("self").asText(""));
     String key = issue.path("key").asText("");
@@ -187,8 +212,18 @@ final class JiraMessages {
     return base(self) + "/browse/" + key;
   }
 
+  /**
+   * Where the JIRA of an API URL shows its pages: the URL's origin and the path before its {@code
+   * /rest/}, for a Data Center instance may be served under a context path ({@code
+   * https://example.org/jira/rest/api/2/issue/1} is browsed at {@code
+   * https://example.org/jira/browse/KEY-1}).
+   */
   private static String base(HttpUrl url) {
-    return url.scheme() + "://" + JiraProjectConfig.authority(url);
+    StringBuilder out = new StringBuilder(url.scheme() + "://" + JiraProjectConfig.authority(url));
+    List<String> segments = url.encodedPathSegments();
+    int rest = segments.indexOf("rest");
+    for (int i = 0; i < rest; i++) out.append('/').append(segments.get(i));
+    return out.toString();
   }
 
   private static ObjectNode keys(JsonNode issue) {

@@ -48,7 +48,7 @@ final class JiraNotice {
       userId = mentions.apply(jiraUserId).filter(id -> USER_ID.matcher(id).matches());
     if (userId.isEmpty()) return text(shown);
     userIds.add(userId.get());
-    body.append(shown);
+    body.append(unturned(shown));
     safe.append('[')
         .append(escape(shown))
         .append("](https://matrix.to/#/")
@@ -66,7 +66,7 @@ final class JiraNotice {
 
   /** A value from JIRA, shown as text. */
   JiraNotice text(String value) {
-    body.append(value);
+    body.append(unturned(value));
     safe.append(escape(value));
     return this;
   }
@@ -79,7 +79,7 @@ final class JiraNotice {
   /** {@code [label](url)}. */
   JiraNotice link(String label, String url) {
     String target = url.replace("(", "%28").replace(")", "%29").replace(" ", "%20");
-    body.append('[').append(label).append("](").append(target).append(')');
+    body.append('[').append(unturned(label)).append("](").append(target).append(')');
     safe.append('[').append(escape(label)).append("](").append(target).append(')');
     return this;
   }
@@ -101,15 +101,39 @@ final class JiraNotice {
     return safe.indexOf("\n") < 0 && oneParagraph ? html.substring(3, html.length() - 4) : html;
   }
 
-  /** Backslash-escapes what CommonMark reads as markup; line breaks become spaces. */
+  /**
+   * Backslash-escapes what CommonMark reads as markup; line breaks and other control characters
+   * become spaces, bidirectional controls U+FFFD (as {@link #unturned}).
+   */
   static String escape(String value) {
     StringBuilder out = new StringBuilder(value.length() + 8);
     for (int i = 0; i < value.length(); i++) {
       char c = value.charAt(i);
-      if (c == '\n' || c == '\r') out.append(' ');
+      if (isBidiControl(c)) out.append('\uFFFD');
+      else if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') out.append(' ');
       else if (c < 128 && "\\`*_{}[]()#+-.!<>|~\"'&=:".indexOf(c) >= 0) out.append('\\').append(c);
       else out.append(c);
     }
     return out.toString();
+  }
+
+  /**
+   * {@code value} with its bidirectional embeddings, overrides and isolates as U+FFFD, as {@code
+   * grapple.commands.Markdown} shows echoed values: left open, one in a name or summary would turn
+   * the rest of the notice around (words read in another order than the bot wrote them).
+   */
+  static String unturned(String value) {
+    StringBuilder out = null;
+    for (int i = 0; i < value.length(); i++) {
+      if (!isBidiControl(value.charAt(i))) continue;
+      if (out == null) out = new StringBuilder(value);
+      out.setCharAt(i, '\uFFFD');
+    }
+    return out == null ? value : out.toString();
+  }
+
+  /** U+202A-U+202E (embeddings, overrides, their end) and U+2066-U+2069 (isolates, their end). */
+  private static boolean isBidiControl(char c) {
+    return (c >= '\u202A' && c <= '\u202E') || (c >= '\u2066' && c <= '\u2069');
   }
 }

@@ -42,13 +42,21 @@ final class JiraProjects extends ForgeKind<JiraProjectConfig> {
   protected JiraProjectConfig read(String stateKey, ObjectNode content, boolean strict) {
     JiraProjectConfig config = JiraProjectConfig.parse(content, strict);
     BadInput.check(
-        config.url().equals(stateKey)
-            || JiraProjectConfig.normalise(stateKey).url().equals(config.url()),
+        config.url().equals(stateKey) || config.url().equals(normalised(stateKey)),
         "state_key",
         "must be the normalised project URL of the content (%s), was %s",
-        config.url(),
-        stateKey);
+        Markdown.code(config.url()),
+        Markdown.code(stateKey));
     return config;
+  }
+
+  /** The project URL {@code stateKey} names; "" when it names none (it is refused as state_key). */
+  private static String normalised(String stateKey) {
+    try {
+      return JiraProjectConfig.normalise(stateKey).url();
+    } catch (BadInput e) {
+      return "";
+    }
   }
 
   /** A new connection's content carries the normalised URL, whatever form it was given in. */

@@ -23,9 +23,9 @@ import org.slf4j.LoggerFactory;
 /**
  * {@code POST /jira/webhook}: checks {@code ?secret=} or {@code X-Hub-Signature: sha256=…} (HMAC of
  * the raw body) before reading anything, then turns the event into the notices of the rooms
- * following its project. The notices and the delivery id ({@code X-Atlassian-Webhook-Identifier})
- * are committed together before the 202, so a redelivery is posted once. (Logs show paths without
- * their query, so {@code ?secret=} is never logged.)
+ * following its project. The notices and the delivery id ({@code X-Atlassian-Webhook-Identifier},
+ * with the site's host) are committed together before the 202, so a redelivery is posted once.
+ * (Logs show paths without their query, so {@code ?secret=} is never logged.)
  */
 final class JiraReceiver {
   private static final Logger log = LoggerFactory.getLogger(JiraReceiver.class);
@@ -54,13 +54,19 @@ final class JiraReceiver {
       log.info("jira: refused a webhook: {}", refused.get());
       return now(Response.error(401, refused.get()));
     }
-    return Intake.withObject(body, payload -> handle(delivery(request, body), payload));
+    return Intake.withObject(body, payload -> handle(request, body, payload));
   }
 
-  private static String delivery(Request request, byte[] body) {
+  /**
+   * The id a delivery is claimed under: {@code <host>/<X-Atlassian-Webhook-Identifier>}, as JIRA
+   * keeps that id unique (and the same across retries) within one site only, and one bot may hear
+   * several; the body's hash when there is none.
+   */
+  private static String delivery(Request request, byte[] body, String authority) {
     return request
         .header("X-Atlassian-Webhook-Identifier")
         .filter(d -> !d.isBlank())
+        .map(d -> authority + "/" + d)
         .orElseGet(() -> Intake.digestId(body));
   }
 
@@ -79,7 +85,7 @@ final class JiraReceiver {
         : Optional.of("Signature did not match");
   }
 
-  private CompletableFuture<Response> handle(String delivery, JsonNode payload) {
+  private CompletableFuture<Response> handle(Request request, byte[] body, JsonNode payload) {
     List<JiraEvent> events = JiraEvent.of(payload);
     if (events.isEmpty()) {
       // Quoted as JSON: the name comes from the body and must not forge log lines.
@@ -89,6 +95,7 @@ final class JiraReceiver {
       return now(ACCEPTED);
     }
     JiraEvent first = events.get(0);
+    String delivery = delivery(request, body, first.authority());
     String what =
         first.name()
             + " event "

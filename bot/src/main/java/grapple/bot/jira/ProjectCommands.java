@@ -49,7 +49,7 @@ final class ProjectCommands {
       Site site = site(config, sender);
       return switch (verb) {
         case "create" -> create(config, site, args, prefix);
-        case "issue-types" -> "Issue types: " + String.join(", ", issueTypes(config, site));
+        case "issue-types" -> "Issue types: " + shown(issueTypes(config, site));
         case "assign" -> assign(config, site, args, prefix);
         default -> throw RoomCommands.unknown(prefix, verb, "project");
       };
@@ -109,7 +109,23 @@ final class ProjectCommands {
     issue.set("fields", fields);
     JsonNode created = parts.client().createIssue(site, issue);
     String key = created.path("key").asText();
-    return "Created JIRA issue " + key + ": [" + site.browse(key) + "](" + site.browse(key) + ")";
+    String url = site.browse(key);
+    String target = url.replace("(", "%28").replace(")", "%29");
+    return "Created JIRA issue "
+        + Markdown.escape(key)
+        + ": ["
+        + Markdown.escape(url)
+        + "]("
+        + target
+        + ")";
+  }
+
+  /**
+   * Names JIRA gave (issue types a project administrator typed), as literal text: a {@code *} or a
+   * {@code [x](https://…)} in one must not become emphasis or a link in the bot's reply.
+   */
+  private static String shown(List<String> names) {
+    return String.join(", ", names.stream().map(Markdown::escape).toList());
   }
 
   /** Cloud's REST v3 takes the description as an ADF document; Data Center's v2 as text. */
@@ -137,7 +153,7 @@ final class ProjectCommands {
     throw new BadInput(
         "type",
         "You must specify a valid issue type (one of "
-            + String.join(", ", names)
+            + shown(names)
             + "). E.g. "
             + Markdown.code(prefix + " create " + names.get(0) + " \"Summary\""));
   }

@@ -97,7 +97,7 @@ class JiraMessagesTest {
 
     assertThat(notice.path("body").asText())
         .isEqualTo(
-            "jira_test updated JIRA [BBCOM-1233](https://jira.test-example.ru/browse/BBCOM-1233): \n"
+            "jira_test updated JIRA [BBCOM-1233](https://jira.test-example.ru/jira/browse/BBCOM-1233): \n"
                 + " - **status** changed from 'In progress' to 'Paused'\n"
                 + " - **description** changed from 'gfasg<dfa' to 'new description'\n"
                 + " - **Key** changed from 'RN-83' to 'BBCOM-1233'");
@@ -138,6 +138,49 @@ class JiraMessagesTest {
       assertThat(events).as("routed: %s", payload).isNotEmpty();
       assertThat(JiraMessages.render(events.get(0), payload, ALL)).as("%s", payload).isEmpty();
     }
+  }
+
+  /**
+   * A Data Center instance served under a context path ({@code https://host/jira}) browses its
+   * issues and versions there: the links keep the path before {@code /rest/} of the API URLs.
+   */
+  @Test
+  void linksKeepTheContextPathOfADataCenterInstance() {
+    ObjectNode payload = Json.object().put("webhookEvent", "jira:issue_created");
+    ObjectNode issue =
+        payload
+            .putObject("issue")
+            .put("id", "1")
+            .put("key", "INDEV-1")
+            .put("self", "https://jira.test-example.ru/tools/jira/rest/api/2/issue/1");
+    ObjectNode fields = issue.putObject("fields").put("summary", "Hello");
+    fields.putObject("creator").put("displayName", "Alice");
+    fields
+        .putObject("project")
+        .put("key", "INDEV")
+        .put("self", "https://jira.test-example.ru/tools/jira/rest/api/2/project/10105");
+    ObjectNode version =
+        Json.object().put("timestamp", 1).put("webhookEvent", "jira:version_created");
+    version
+        .putObject("version")
+        .put("self", "https://jira.test-example.ru/tools/jira/rest/api/2/version/10200")
+        .put("id", "10200")
+        .put("name", "2.0")
+        .put("projectId", 10105);
+
+    ObjectNode created =
+        JiraMessages.render(JiraEvent.of(payload).get(0), payload, ALL).orElseThrow();
+    ObjectNode released =
+        JiraMessages.render(JiraEvent.of(version).get(0), version, ALL).orElseThrow();
+
+    assertThat(created.path("body").asText())
+        .isEqualTo(
+            "Alice created a new JIRA issue"
+                + " [INDEV-1](https://jira.test-example.ru/tools/jira/browse/INDEV-1): \"Hello\"");
+    assertThat(created.path("external_url").asText())
+        .isEqualTo("https://jira.test-example.ru/tools/jira/browse/INDEV-1");
+    assertThat(released.path("body").asText())
+        .endsWith("[2.0](https://jira.test-example.ru/tools/jira/projects/10105/versions/10200)");
   }
 
   @Test
@@ -191,6 +234,47 @@ class JiraMessagesTest {
     assertThat(notice.path("body").asText())
         .isEqualTo(
             "Test User commented on JIRA [INDEV-8](https://jira.test-example.ru/browse/INDEV-8): \"Looks good, @Bob\nship it\"");
+  }
+
+  /**
+   * A right-to-left override in a JIRA name or summary would turn the rest of the notice around (a
+   * line reading otherwise than the bot wrote it): bidirectional controls are shown as U+FFFD, in
+   * the body and the HTML alike, also in a changelog's field and values.
+   */
+  @Test
+  void bidiControlsInValuesCannotTurnTheNoticeAround() {
+    ObjectNode payload = Json.object().put("webhookEvent", "jira:issue_created");
+    ObjectNode issue =
+        payload
+            .putObject("issue")
+            .put("id", "1")
+            .put("key", "INDEV-1")
+            .put("self", "https://jira.test-example.ru/rest/api/2/issue/1");
+    ObjectNode fields = issue.putObject("fields").put("summary", "fix \u2066it\u2069 now");
+    fields.putObject("creator").put("displayName", "Mallory \u202Edetaerc");
+    fields
+        .putObject("project")
+        .put("key", "INDEV")
+        .put("self", "https://jira.test-example.ru/rest/api/2/project/10105");
+    ObjectNode item =
+        Json.object()
+            .put("field", "st\u202Eatus")
+            .put("fromString", "\u202BOpen")
+            .put("toString", "Done\u202A");
+
+    List<ObjectNode> notices =
+        List.of(
+            JiraMessages.render(JiraEvent.of(payload).get(0), payload, ALL).orElseThrow(),
+            JiraMessages.change(new JiraNotice(), item).build(Json.object()));
+
+    for (ObjectNode notice : notices) {
+      for (String text :
+          List.of(notice.path("body").asText(), notice.path("formatted_body").asText())) {
+        assertThat(text).contains("\uFFFD").doesNotContainPattern("[\u202A-\u202E\u2066-\u2069]");
+      }
+    }
+    assertThat(notices.get(0).path("body").asText())
+        .startsWith("Mallory \uFFFDdetaerc created a new JIRA issue [INDEV-1]");
   }
 
   @Test

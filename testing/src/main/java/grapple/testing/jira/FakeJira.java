@@ -159,17 +159,20 @@ public final class FakeJira implements AutoCloseable {
 
   /** A project with the issue types of a classic software project. */
   public synchronized Project project(String key, String name) {
+    return project(
+        key,
+        name,
+        List.of(
+            new IssueType("10001", "Task", "A task that needs to be done.", false),
+            new IssueType("10002", "Bug", "A problem with the software.", false),
+            new IssueType("10003", "Story", "A user story.", false),
+            new IssueType("10004", "Sub-task", "A small piece of a task.", true)));
+  }
+
+  /** A project with these issue types (names as a JIRA administrator typed them). */
+  public synchronized Project project(String key, String name, List<IssueType> issueTypes) {
     String id = Integer.toString(ids.incrementAndGet());
-    Project project =
-        new Project(
-            id,
-            key,
-            name,
-            List.of(
-                new IssueType("10001", "Task", "A task that needs to be done.", false),
-                new IssueType("10002", "Bug", "A problem with the software.", false),
-                new IssueType("10003", "Story", "A user story.", false),
-                new IssueType("10004", "Sub-task", "A small piece of a task.", true)));
+    Project project = new Project(id, key, name, List.copyOf(issueTypes));
     projects.put(key, project);
     return project;
   }
