@@ -100,7 +100,11 @@ class GiteaServiceTest {
         .contains("Gitea does not accept that token")
         .doesNotContain("wrong-token");
     assertThat(hub.reply(DM, ALICE, "gitea token nowhere " + TOKEN))
-        .contains("unknown Gitea instance 'nowhere' (known: forge)");
+        .contains("No Gitea instance has the name you gave first; known: forge.");
+    assertThat(hub.reply(DM, ALICE, "gitea token " + TOKEN + " forge"))
+        .as("the words swapped: the token is not written back into the room")
+        .contains("The instance comes first: `gitea token <instance> <token>`")
+        .doesNotContain(TOKEN);
     assertThat(hub.reply(DM, ALICE, "gitea hastoken forge")).contains("You are not logged into");
   }
 

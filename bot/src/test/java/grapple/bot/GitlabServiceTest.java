@@ -245,7 +245,11 @@ class GitlabServiceTest {
         .contains("does not accept that token")
         .contains("Nothing was stored");
     assertThat(hub.reply(DM, ALICE, "gitlab personaltoken nowhere " + TOKEN))
-        .contains("no GitLab instance named `nowhere`")
+        .contains("No GitLab instance has the name you gave first; known: lab, other.")
+        .doesNotContain(TOKEN);
+    assertThat(hub.reply(DM, ALICE, "gitlab personaltoken " + TOKEN + " lab"))
+        .as("the words swapped: the token is not written back into the room")
+        .contains("The instance comes first: `gitlab personaltoken <instance> <token>`")
         .doesNotContain(TOKEN);
     assertThat(hub.reply(DM, ALICE, "gitlab hastoken lab"))
         .contains("You are not logged into GitLab");

@@ -92,6 +92,30 @@ public final class TokenAccounts {
   }
 
   /**
+   * Checks the instance named first in {@code <instance> <token>}, without writing back what was
+   * given: with the words swapped it is the token, which must not reach the room a second time in
+   * the bot's own message. {@code usage} is the command's form, shown when the words are swapped;
+   * {@code configKey} where instances are configured, named when there are none.
+   */
+  public static void requireInstance(
+      java.util.Set<String> known,
+      String instance,
+      String token,
+      String service,
+      String usage,
+      String configKey) {
+    if (known.contains(instance)) return;
+    throw new BadInput(
+        "instance",
+        (known.contains(token)
+                ? "The instance comes first: " + Markdown.code(usage)
+                : "No " + service + " instance has the name you gave first")
+            + (known.isEmpty()
+                ? "; this bot has none configured (" + configKey + ")."
+                : "; known: " + String.join(", ", new java.util.TreeSet<>(known)) + "."));
+  }
+
+  /**
    * The answer of a command that links the sender's account on {@code instance} by token: {@code
    * link} checks and stores it, and the sender's Matrix name is remembered. A token the forge does
    * not accept is refused in {@code refused}'s words; nothing is stored when it fails.

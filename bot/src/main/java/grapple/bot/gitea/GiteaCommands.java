@@ -107,8 +107,15 @@ final class GiteaCommands {
 
   private Reply token(Invocation call) {
     call.requireAtMost(2);
-    String instance = instance(call.arg(0, "instance"));
+    String instance = call.arg(0, "instance");
     String token = call.arg(1, "token");
+    TokenAccounts.requireInstance(
+        parts.settings().instances().keySet(),
+        instance,
+        token,
+        "Gitea",
+        "gitea token <instance> <token>",
+        "gitea.instances");
     return TokenAccounts.linkCommand(
         call,
         parts.context(),

@@ -103,6 +103,13 @@ final class GitlabCommands {
     call.requireAtMost(2);
     String instance = call.arg(0, "instance");
     String token = call.arg(1, "token").strip();
+    TokenAccounts.requireInstance(
+        parts.settings().instances().keySet(),
+        instance,
+        token,
+        "GitLab",
+        "gitlab personaltoken <instance> <token>",
+        "gitlab.instances");
     HttpUrl url = parts.instanceUrl(instance);
     return TokenAccounts.linkCommand(
         call,

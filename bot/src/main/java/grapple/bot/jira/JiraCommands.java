@@ -10,7 +10,6 @@ import grapple.commands.Invocation;
 import grapple.commands.Markdown;
 import grapple.commands.PermissionLevel;
 import grapple.commands.Reply;
-import grapple.state.BadInput;
 import grapple.state.LinkedAccounts.Account;
 import grapple.state.OAuthStates;
 import java.util.List;
@@ -149,17 +148,13 @@ final class JiraCommands {
     call.requireAtMost(2);
     String instance = call.arg(0, "instance");
     String token = call.arg(1, "token");
-    if (!parts.settings().instances().containsKey(instance)) {
-      // What was typed is not written back: with the words swapped, it is the token.
-      throw new BadInput(
-          "instance",
-          (parts.settings().instances().containsKey(token)
-                  ? "The instance comes first: " + Markdown.code("jira token <instance> <token>")
-                  : "No JIRA instance has the name you gave first")
-              + (parts.settings().instances().isEmpty()
-                  ? "; this bot has none configured (jira.instances)."
-                  : "; known: " + String.join(", ", parts.settings().instances().keySet()) + "."));
-    }
+    TokenAccounts.requireInstance(
+        parts.settings().instances().keySet(),
+        instance,
+        token,
+        "JIRA",
+        "jira token <instance> <token>",
+        "jira.instances");
     return TokenAccounts.linkCommand(
         call,
         parts.context(),
