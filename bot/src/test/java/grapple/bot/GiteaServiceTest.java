@@ -99,6 +99,13 @@ class GiteaServiceTest {
     assertThat(hub.reply(DM, ALICE, "gitea token forge wrong-token"))
         .contains("Gitea does not accept that token")
         .doesNotContain("wrong-token");
+    // Gitea's own words are shown literally: they cannot add a link to the bot's reply.
+    gitea.unauthorizedMessage("[sign in again](https://evil.example)");
+    hub.message(DM, ALICE, "gitea token forge wrong-token");
+    JsonNode refused = hub.gateway.takeSent(WAIT).content();
+    assertThat(refused.path("body").asText())
+        .contains("Gitea does not accept that token ([sign in again](https://evil.example))");
+    assertThat(refused.path("formatted_body").asText()).doesNotContain("<a ");
     assertThat(hub.reply(DM, ALICE, "gitea token nowhere " + TOKEN))
         .contains("No Gitea instance has the name you gave first; known: forge.");
     assertThat(hub.reply(DM, ALICE, "gitea token " + TOKEN + " forge"))

@@ -122,7 +122,7 @@ final class GiteaCommands {
         instance,
         e ->
             "Gitea does not accept that token ("
-                + e.getMessage()
+                + e.said()
                 + "). Check it, or make a new one. Nothing was stored.",
         () -> parts.accounts().linkToken(instance, call.sender(), token));
   }

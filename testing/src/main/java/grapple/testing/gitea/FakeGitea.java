@@ -121,6 +121,7 @@ public final class FakeGitea implements AutoCloseable {
   private final Map<String, Repo> repos = new HashMap<>();
   private final Map<String, List<Label>> orgLabels = new HashMap<>();
   private boolean paging = true;
+  private String unauthorized = "user does not exist [uid: 0, name: ]";
   private final List<GiteaCall> calls = new ArrayList<>();
   private long nextId = 100;
 
@@ -179,6 +180,12 @@ public final class FakeGitea implements AutoCloseable {
     orgLabels
         .computeIfAbsent(org.toLowerCase(Locale.ROOT), k -> new ArrayList<>())
         .add(new Label(nextId++, name, color));
+    return this;
+  }
+
+  /** The {@code message} of a 401 (a token it does not know) from now on. */
+  public synchronized FakeGitea unauthorizedMessage(String message) {
+    unauthorized = message;
     return this;
   }
 
@@ -284,7 +291,7 @@ public final class FakeGitea implements AutoCloseable {
 
   private Answer answer(GiteaCall call) {
     Optional<String> login = caller(call);
-    if (login.isEmpty()) return error(401, "user does not exist [uid: 0, name: ]");
+    if (login.isEmpty()) return error(401, unauthorized);
     if (call.path().equals("/api/v1/user") && call.method().equals("GET"))
       return new Answer(200, bodies.user(login.get(), idOf(login.get())));
     Matcher org = ORG_LABELS.matcher(call.path());
