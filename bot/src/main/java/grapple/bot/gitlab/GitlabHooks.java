@@ -52,7 +52,7 @@ final class GitlabHooks {
                 GitlabRepoConfig.stateKey(instance, path)));
   }
 
-  /** Step 7: this service's tables (the lead renumbers at merge). */
+  /** Step 1 of this service's own tables: the hooks the bot added, and comment batches. */
   static final String TABLES =
       """
       CREATE TABLE gitlab_hooks (
