@@ -591,6 +591,25 @@ class JiraServiceTest {
     assertThat(listed.path("formatted_body").asText()).doesNotContain("<code>");
   }
 
+  /** The example a refused create gives can be sent as it is: a type with a space is quoted. */
+  @Test
+  void aRefusedCreatesExampleQuotesATypeWithASpace() throws Exception {
+    jira.project(
+        "TEAM",
+        "Team",
+        List.of(
+            new FakeJira.IssueType("1", "User Story", "", false),
+            new FakeJira.IssueType("2", "Bug", "", false)));
+    link();
+    assertThat(
+            hub.reply(
+                TestHub.ROOM, ALICE, "!grapple jira project " + jira.url() + "/projects/TEAM"))
+        .isEqualTo("Room configured to bridge Jira project TEAM.");
+
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!jira create Saga \"Too big\""))
+        .endsWith("E.g. `!jira create \"User Story\" \"Summary\"`");
+  }
+
   @Test
   void assignTakesAJiraNameOrALinkedMatrixId() throws Exception {
     followAcme();

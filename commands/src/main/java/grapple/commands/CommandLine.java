@@ -89,6 +89,27 @@ public record CommandLine(String prefix, List<String> words) {
     return words;
   }
 
+  /**
+   * {@code word} as one word of a command line that {@link #split} reads back as it is: bare when
+   * it has no white space, quote or backslash, else in double quotes (a quote or backslash inside
+   * escaped). For the examples replies show.
+   */
+  public static String quote(String word) {
+    boolean bare = !word.isEmpty();
+    for (int i = 0; i < word.length() && bare; i++) {
+      char ch = word.charAt(i);
+      bare = !Character.isWhitespace(ch) && ch != '"' && ch != '\'' && ch != '\\';
+    }
+    if (bare) return word;
+    StringBuilder out = new StringBuilder(word.length() + 2).append('"');
+    for (int i = 0; i < word.length(); i++) {
+      char ch = word.charAt(i);
+      if (isEscapable(ch)) out.append('\\');
+      out.append(ch);
+    }
+    return out.append('"').toString();
+  }
+
   private static boolean isEscapable(char ch) {
     return ch == '"' || ch == '\\';
   }

@@ -149,4 +149,17 @@ class CommandLineTest {
 
     assertThat(line.words()).containsExactly("help");
   }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"Task", "User Story", "say \"hi\"", "back\\slash", "it's", "", "a\tb"})
+  void aQuotedWordIsSplitBackToItself(String word) {
+    assertThat(CommandLine.split("create " + CommandLine.quote(word) + " x"))
+        .containsExactly("create", word, "x");
+  }
+
+  @Test
+  void aPlainWordIsNotQuoted() {
+    assertThat(CommandLine.quote("Sub-task")).isEqualTo("Sub-task");
+    assertThat(CommandLine.quote("User Story")).isEqualTo("\"User Story\"");
+  }
 }

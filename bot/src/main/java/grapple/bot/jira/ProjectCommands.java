@@ -6,6 +6,7 @@ import grapple.bot.forge.Followed;
 import grapple.bot.forge.ForgeException;
 import grapple.bot.forge.RoomCommands;
 import grapple.bot.room.MatrixIds;
+import grapple.commands.CommandLine;
 import grapple.commands.Markdown;
 import grapple.state.BadInput;
 import grapple.state.Connection;
@@ -155,7 +156,8 @@ final class ProjectCommands {
         "You must specify a valid issue type (one of "
             + shown(names)
             + "). E.g. "
-            + Markdown.code(prefix + " create " + names.get(0) + " \"Summary\""));
+            + Markdown.code(
+                prefix + " create " + CommandLine.quote(names.get(0)) + " \"Summary\""));
   }
 
   private String assign(JiraProjectConfig config, Site site, List<String> args, String prefix)
