@@ -223,6 +223,21 @@ class ApiCliTest {
   }
 
   @Test
+  void aFieldGivenTwiceInAJsonArgIsAUsageErrorNotTheLastOneSilently() throws Exception {
+    Run run =
+        cli(
+            "create_connection",
+            "roomid:!a:localhost",
+            "type:Webhook",
+            "config:{\"name\":\"ci\",\"name\":\"deploy\"}",
+            "userid:@alice:localhost");
+
+    assertThat(run.status()).isEqualTo(1);
+    assertThat(run.err()).contains("the arg config names the field 'name' twice; give it once");
+    assertThat(run.out()).doesNotContain("calling");
+  }
+
+  @Test
   void anUnknownOptionExitsOneAsEveryFailureDoes() throws Exception {
     Run run = cli("--apikye=x", "get_health");
 
