@@ -234,6 +234,15 @@ class LinksApiTest {
         .isEqualTo(200);
   }
 
+  /** The seed's clients give the token "for the username and/or password": curl -u :KEY too. */
+  @Test
+  void basicAuthWithTheTokenAsPasswordAndNoUserWorks() {
+    assertThat(grapple.send("GET", LINKS + V, basic("", LINK_READER), null).status())
+        .isEqualTo(200);
+    assertThat(grapple.send("GET", LINKS + V, basic("", "wrong-0123456789"), null).status())
+        .isEqualTo(401);
+  }
+
   @Test
   void basicAuthWithAWrongTokenIs401() {
     LocalRpc.Answer a = grapple.send("GET", LINKS + V, basic("apikey", "wrong-0123456789"), null);
