@@ -166,14 +166,20 @@ public final class ApiCli {
     return EXIT_OK;
   }
 
-  /** The saved config with the command line's overrides; throws when something is missing. */
+  /**
+   * The saved config with the command line's overrides; throws when something is missing. With both
+   * {@code --apikey} and {@code --apihost} given the file is not read: a broken or unreadable one
+   * does not stand in the way of a call that needs nothing from it.
+   */
   private ApiConfig config(Line line) {
     Path file = ApiConfig.file(env);
-    ApiConfig saved;
-    try {
-      saved = ApiConfig.load(file);
-    } catch (IOException e) {
-      throw new IllegalArgumentException("cannot read " + file + ": " + e.getMessage());
+    ApiConfig saved = null;
+    if (line.apikey() == null || line.apihost() == null) {
+      try {
+        saved = ApiConfig.load(file);
+      } catch (IOException e) {
+        throw new IllegalArgumentException("cannot read " + file + ": " + e.getMessage());
+      }
     }
     String key = line.apikey() != null ? line.apikey() : saved == null ? null : saved.apikey();
     String host = line.apihost() != null ? line.apihost() : saved == null ? null : saved.apihost();

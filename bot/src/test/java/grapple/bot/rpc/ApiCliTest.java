@@ -185,6 +185,25 @@ class ApiCliTest {
     assertThat(run.err()).contains("cannot reach http://127.0.0.1:1/_admin/api");
   }
 
+  /** Both overrides given: nothing is needed from the saved file, so a broken one is not read. */
+  @Test
+  void bothOptionsCallWithoutReadingABrokenSavedConfig() throws Exception {
+    Path broken = Files.createDirectories(dir.resolve("broken-xdg").resolve("grapple"));
+    Files.writeString(broken.resolve("api.json"), "{\"apikey\": ");
+
+    Run run =
+        cli(
+            broken.getParent(),
+            "--apikey=" + READER,
+            "--apihost=" + grapple.url(),
+            "--format=json",
+            "get_health");
+
+    assertThat(run.err()).isEmpty();
+    assertThat(run.status()).isEqualTo(0);
+    assertThat(run.json().get("result").isObject()).isTrue();
+  }
+
   @Test
   void aWrongKeyExitsOne() throws Exception {
     Run run = cli("--apikey=wrong-key-0123456789", "--format=json", "get_health");
