@@ -205,6 +205,23 @@ class ApiCliTest {
   }
 
   @Test
+  void aHostWithAPasswordIsRefusedWithoutPrintingIt() throws Exception {
+    Path fresh = Files.createDirectory(dir.resolve("userinfo-xdg"));
+
+    Run run =
+        cli(
+            fresh,
+            "_create_config",
+            "--apikey=" + READER,
+            "--apihost=http://ops:hunter2-secret@127.0.0.1:9001");
+
+    assertThat(run.status()).isEqualTo(1);
+    assertThat(run.err()).contains("--apihost must not carry a user or password");
+    assertThat(run.out() + run.err()).doesNotContain("hunter2-secret");
+    assertThat(fresh.resolve("grapple").resolve("api.json")).doesNotExist();
+  }
+
+  @Test
   void aWrongKeyExitsOne() throws Exception {
     Run run = cli("--apikey=wrong-key-0123456789", "--format=json", "get_health");
 
