@@ -397,6 +397,27 @@ class JiraServiceTest {
     assertThat(jira.issues().get(0).assignee()).isEqualTo("bob");
   }
 
+  /**
+   * An administrator linked carol to the JIRA name {@code bob}; bob then linked that account as his
+   * own. Mentions of {@code bob} are his, so {@code assign @carol} must not assign bob's account.
+   */
+  @Test
+  void anAdministratorsLinkOfALoginSomeoneLinkedAsTheirOwnIsNotAssigned() throws Exception {
+    new PeopleLinks(hub.db, Clock.systemUTC())
+        .create(
+            "link-carol",
+            List.of(new PeopleLinks.Identity("link-carol", "jira", "", "@carol:test", "bob", null)),
+            "key ops");
+    followAcme();
+    hub.reply(TestHub.ROOM, ALICE, "!jira create Task First");
+    assertThat(hub.reply(BOBS_DM, BOB, "jira token acme bob-personal-access-token-0002"))
+        .startsWith("Connected");
+
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!jira assign ACME-1 @carol:test"))
+        .contains("has not linked a JIRA account");
+    assertThat(jira.issues().get(0).assignee()).isNull();
+  }
+
   // ---- Accounts and connections
 
   @Test

@@ -253,11 +253,20 @@ final class GithubAccounts implements Mentions {
 
   /**
    * The GitHub login of a Matrix user, for {@code assign}: their linked account's, else the one an
-   * administrator linked to them.
+   * administrator linked to them, unless another Matrix user has since linked that login as their
+   * own account: mentions follow that account, and {@code assign} must not hand its owner's login
+   * to whoever the older administrator's link names.
    */
   Optional<String> loginOf(String matrixUser) {
     Optional<Account> linked = account(matrixUser);
     if (linked.isPresent()) return Optional.of(linked.get().login());
-    return people.loginFor(SERVICE, INSTANCE, matrixUser);
+    return people
+        .loginFor(SERVICE, INSTANCE, matrixUser)
+        .filter(
+            login ->
+                store
+                    .matrixUserFor(SERVICE, INSTANCE, login)
+                    .map(owner -> owner.equals(matrixUser))
+                    .orElse(true));
   }
 }

@@ -6,6 +6,7 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -93,6 +94,11 @@ public final class Request {
 
   public Optional<String> header(String name) {
     return Optional.ofNullable(headers.get(name));
+  }
+
+  /** Every value of the header {@code name}, one per header line, in order; empty when none. */
+  public List<String> headers(String name) {
+    return List.copyOf(headers.getValuesList(name));
   }
 
   /** The declared body length, or -1 when unknown (chunked). */

@@ -190,7 +190,9 @@ final class JiraAccounts {
 
   /**
    * The JIRA user id (Cloud accountId, Data Center name) of a Matrix user on this site: their
-   * linked account's, else an administrator's link's id, else (on Data Center) its login.
+   * linked account's, else an administrator's link's id, else (on Data Center) its login; never the
+   * id of an account another Matrix user linked as their own there (mentions follow that account,
+   * so {@code assign} must not give its owner's id to whoever an administrator's link names).
    */
   Optional<String> jiraUserFor(String matrixUser, Site site) {
     String instance = site.cloud() ? CLOUD : site.name();
@@ -202,7 +204,13 @@ final class JiraAccounts {
             i ->
                 i.forgeId() != null
                     ? Optional.of(i.forgeId())
-                    : site.cloud() ? Optional.empty() : Optional.of(i.login()));
+                    : site.cloud() ? Optional.empty() : Optional.of(i.login()))
+        .filter(
+            id ->
+                store
+                    .matrixUserForForgeId(SERVICE, instance, id)
+                    .map(owner -> owner.equals(matrixUser))
+                    .orElse(true));
   }
 
   /**

@@ -9,9 +9,9 @@ import java.util.Optional;
 
 /**
  * Checks {@code Authorization}: {@code Bearer <secret or API key>}, or HTTP Basic with user {@code
- * apikey} and the key as password (or the key as user and any password, as the corporate portal's
- * clients send it). Every known token is compared, in constant time, so the answer's timing tells
- * nothing about which one nearly matched.
+ * apikey} (or none) and the key as password, or the key as user and any password, as the corporate
+ * portal's clients send it. Every known token is compared, in constant time, so the answer's timing
+ * tells nothing about which one nearly matched.
  */
 final class ApiAuth {
   private static final String BASIC_USER = "apikey";
@@ -71,8 +71,10 @@ final class ApiAuth {
       int colon = pair.indexOf(':');
       if (colon < 0) return Optional.empty();
       String user = pair.substring(0, colon);
-      if (user.equals(BASIC_USER)) return Optional.of(pair.substring(colon + 1));
-      return user.isEmpty() ? Optional.empty() : Optional.of(user);
+      // No user at all (curl -u :KEY) is the key as password too: the seed's clients may give the
+      // token "for the username and/or password". Another user's password is not read as a key.
+      if (user.equals(BASIC_USER) || user.isEmpty()) return Optional.of(pair.substring(colon + 1));
+      return Optional.of(user);
     } catch (IllegalArgumentException e) {
       return Optional.empty(); // Not Base64: no usable credentials, answered as a bad token.
     }

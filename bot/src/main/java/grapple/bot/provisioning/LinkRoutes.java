@@ -57,6 +57,12 @@ final class LinkRoutes {
             ErrorCode.BAD_VALUE,
             "api-version is given more than once in the query: give it once (" + supported + ").");
       }
+      // Two header lines: only the first is request.header's, an unsupported second one ignored.
+      if (request.headers(VERSION).size() > 1) {
+        throw new ApiException(
+            ErrorCode.BAD_VALUE,
+            "api-version is given more than once as a header: give it once (" + supported + ").");
+      }
       if (given.isEmpty()) {
         throw new ApiException(
             ErrorCode.BAD_VALUE,

@@ -1,5 +1,6 @@
 package grapple.bot.rpc;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.CliArgs;
@@ -11,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
@@ -164,14 +166,20 @@ public final class ApiCli {
     return EXIT_OK;
   }
 
-  /** The saved config with the command line's overrides; throws when something is missing. */
+  /**
+   * The saved config with the command line's overrides; throws when something is missing. With both
+   * {@code --apikey} and {@code --apihost} given the file is not read: a broken or unreadable one
+   * does not stand in the way of a call that needs nothing from it.
+   */
   private ApiConfig config(Line line) {
     Path file = ApiConfig.file(env);
-    ApiConfig saved;
-    try {
-      saved = ApiConfig.load(file);
-    } catch (IOException e) {
-      throw new IllegalArgumentException("cannot read " + file + ": " + e.getMessage());
+    ApiConfig saved = null;
+    if (line.apikey() == null || line.apihost() == null) {
+      try {
+        saved = ApiConfig.load(file);
+      } catch (IOException e) {
+        throw new IllegalArgumentException("cannot read " + file + ": " + e.getMessage());
+      }
     }
     String key = line.apikey() != null ? line.apikey() : saved == null ? null : saved.apikey();
     String host = line.apihost() != null ? line.apihost() : saved == null ? null : saved.apihost();
@@ -227,17 +235,25 @@ public final class ApiCli {
       String name = word.substring(0, colon);
       if (args.has(name))
         throw new IllegalArgumentException("the arg " + name + " is given twice; give it once");
-      args.set(name, value(word.substring(colon + 1)));
+      args.set(name, value(name, word.substring(colon + 1)));
     }
     return args;
   }
 
-  /** JSON when it parses as JSON ({@code 12}, {@code {"a":1}}, {@code true}), else the text. */
-  private static JsonNode value(String text) {
+  /**
+   * JSON when it parses as JSON ({@code 12}, {@code {"a":1}}, {@code true}), else the text. JSON
+   * naming a field twice is refused, naming it, as Grapple refuses it: read loosely, the last one
+   * would be sent and the first dropped without a word.
+   */
+  private static JsonNode value(String arg, String text) {
     try {
-      JsonNode parsed = Json.UNTRUSTED.readTree(text);
+      JsonNode parsed = Json.UNTRUSTED_UNIQUE_NAMES.readTree(text);
       if (parsed != null && !parsed.isMissingNode()) return parsed;
-    } catch (IOException e) {
+    } catch (JsonProcessingException e) {
+      Optional<String> twice = Json.duplicateName(e);
+      if (twice.isPresent())
+        throw new IllegalArgumentException(
+            "the arg " + arg + " names the field '" + twice.get() + "' twice; give it once");
       // Not JSON: the text itself is the value.
     }
     return Json.MAPPER.getNodeFactory().textNode(text);

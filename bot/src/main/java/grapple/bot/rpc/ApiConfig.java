@@ -43,11 +43,19 @@ record ApiConfig(String apikey, String apihost) {
     return host.endsWith(JsonRpc.PATH) ? host : host + JsonRpc.PATH;
   }
 
-  /** The host, checked: an http or https URL. */
+  /**
+   * The host, checked: an http or https URL without a user or password. The client sends no HTTP
+   * credentials (a user:password@ in the URL would be dropped without a word, and printed in every
+   * "calling ... to" line); the refusal does not repeat the URL, which holds that password.
+   */
   static String checkedHost(String host) {
     try {
       URI uri = new URI(host);
       String scheme = uri.getScheme();
+      if (uri.getRawUserInfo() != null)
+        throw new IllegalArgumentException(
+            "--apihost must not carry a user or password (user:password@): the client sends none;"
+                + " the key goes as api_key (--apikey)");
       if (("http".equals(scheme) || "https".equals(scheme)) && uri.getHost() != null) return host;
     } catch (URISyntaxException e) {
       // Reported below with the rule.

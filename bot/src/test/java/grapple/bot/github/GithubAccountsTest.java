@@ -110,6 +110,9 @@ class GithubAccountsTest {
 
     assertThat(accounts.matrixUserFor("alice")).hasValue(ALICE);
     assertThat(accounts.loginOf(ALICE)).hasValue("alice");
+    assertThat(accounts.loginOf("@other:test"))
+        .as("assign @other must not hand out the login alice linked as her own")
+        .isEmpty();
   }
 
   @Test

@@ -185,6 +185,42 @@ class ApiCliTest {
     assertThat(run.err()).contains("cannot reach http://127.0.0.1:1/_admin/api");
   }
 
+  /** Both overrides given: nothing is needed from the saved file, so a broken one is not read. */
+  @Test
+  void bothOptionsCallWithoutReadingABrokenSavedConfig() throws Exception {
+    Path broken = Files.createDirectories(dir.resolve("broken-xdg").resolve("grapple"));
+    Files.writeString(broken.resolve("api.json"), "{\"apikey\": ");
+
+    Run run =
+        cli(
+            broken.getParent(),
+            "--apikey=" + READER,
+            "--apihost=" + grapple.url(),
+            "--format=json",
+            "get_health");
+
+    assertThat(run.err()).isEmpty();
+    assertThat(run.status()).isEqualTo(0);
+    assertThat(run.json().get("result").isObject()).isTrue();
+  }
+
+  @Test
+  void aHostWithAPasswordIsRefusedWithoutPrintingIt() throws Exception {
+    Path fresh = Files.createDirectory(dir.resolve("userinfo-xdg"));
+
+    Run run =
+        cli(
+            fresh,
+            "_create_config",
+            "--apikey=" + READER,
+            "--apihost=http://ops:hunter2-secret@127.0.0.1:9001");
+
+    assertThat(run.status()).isEqualTo(1);
+    assertThat(run.err()).contains("--apihost must not carry a user or password");
+    assertThat(run.out() + run.err()).doesNotContain("hunter2-secret");
+    assertThat(fresh.resolve("grapple").resolve("api.json")).doesNotExist();
+  }
+
   @Test
   void aWrongKeyExitsOne() throws Exception {
     Run run = cli("--apikey=wrong-key-0123456789", "--format=json", "get_health");
@@ -219,6 +255,21 @@ class ApiCliTest {
 
     assertThat(run.status()).isEqualTo(1);
     assertThat(run.err()).contains("the arg roomid is given twice");
+    assertThat(run.out()).doesNotContain("calling");
+  }
+
+  @Test
+  void aFieldGivenTwiceInAJsonArgIsAUsageErrorNotTheLastOneSilently() throws Exception {
+    Run run =
+        cli(
+            "create_connection",
+            "roomid:!a:localhost",
+            "type:Webhook",
+            "config:{\"name\":\"ci\",\"name\":\"deploy\"}",
+            "userid:@alice:localhost");
+
+    assertThat(run.status()).isEqualTo(1);
+    assertThat(run.err()).contains("the arg config names the field 'name' twice; give it once");
     assertThat(run.out()).doesNotContain("calling");
   }
 

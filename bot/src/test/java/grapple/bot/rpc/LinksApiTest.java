@@ -139,6 +139,26 @@ class LinksApiTest {
                 + " 2026-12-01).");
   }
 
+  /** As in the query: only the first header line would be read, the second one ignored. */
+  @Test
+  void aVersionHeaderGivenTwiceIs400() throws Exception {
+    okhttp3.Request request =
+        new okhttp3.Request.Builder()
+            .url(grapple.url() + LINKS)
+            .header("Authorization", bearer(LINK_READER))
+            .addHeader("api-version", "2026-12-01")
+            .addHeader("api-version", "2016-12-01")
+            .build();
+
+    try (okhttp3.Response r = new okhttp3.OkHttpClient().newCall(request).execute()) {
+      assertThat(r.code()).isEqualTo(400);
+      assertThat(r.body().string())
+          .contains(
+              "api-version is given more than once as a header: give it once (supported:"
+                  + " 2026-12-01).");
+    }
+  }
+
   @Test
   void theVersionMayBeAHeader() throws Exception {
     okhttp3.Request request =
@@ -232,6 +252,15 @@ class LinksApiTest {
         .isEqualTo(200);
     assertThat(grapple.send("GET", LINKS + V, basic(LINK_READER, "anything"), null).status())
         .isEqualTo(200);
+  }
+
+  /** The seed's clients give the token "for the username and/or password": curl -u :KEY too. */
+  @Test
+  void basicAuthWithTheTokenAsPasswordAndNoUserWorks() {
+    assertThat(grapple.send("GET", LINKS + V, basic("", LINK_READER), null).status())
+        .isEqualTo(200);
+    assertThat(grapple.send("GET", LINKS + V, basic("", "wrong-0123456789"), null).status())
+        .isEqualTo(401);
   }
 
   @Test
