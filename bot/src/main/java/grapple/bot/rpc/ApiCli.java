@@ -51,7 +51,8 @@ public final class ApiCli {
              java -jar grapple.jar api --help
 
         _create_config  save the key and host to $XDG_CONFIG_HOME/grapple/api.json (mode 0600)
-        --apikey        the provisioning secret or a key of provisioning.tokens (overrides the saved)
+        --apikey        the provisioning secret or a key of provisioning.tokens (overrides the saved);
+                        without it, $GRAPPLE_API_KEY (kept out of ps and shell history)
         --apihost       Grapple's provisioning listener, e.g. http://127.0.0.1:9001 (overrides)
         --format json   print only the response, as JSON, for scripts
         name:value      an arg; the value is JSON when it parses as JSON, else a string
@@ -150,11 +151,11 @@ public final class ApiCli {
   private int createConfig(Line line) {
     // Whitespace around a key is not part of it (Grapple ignores it too): a key pasted with its
     // line break is saved without it, and a blank one is no key.
-    if (line.apikey() == null || line.apikey().isBlank() || line.apihost() == null)
+    String key = givenKey(line);
+    if (key == null || key.isBlank() || line.apihost() == null)
       throw new IllegalArgumentException(
-          "_create_config needs both --apikey=<key> and --apihost=<url>");
-    ApiConfig config =
-        new ApiConfig(line.apikey().strip(), ApiConfig.checkedHost(line.apihost().strip()));
+          "_create_config needs both --apikey=<key> (or $" + KEY_ENV + ") and --apihost=<url>");
+    ApiConfig config = new ApiConfig(key.strip(), ApiConfig.checkedHost(line.apihost().strip()));
     Path file = ApiConfig.file(env);
     try {
       config.save(file);
@@ -173,15 +174,16 @@ public final class ApiCli {
    */
   private ApiConfig config(Line line) {
     Path file = ApiConfig.file(env);
+    String given = givenKey(line);
     ApiConfig saved = null;
-    if (line.apikey() == null || line.apihost() == null) {
+    if (given == null || line.apihost() == null) {
       try {
         saved = ApiConfig.load(file);
       } catch (IOException e) {
         throw new IllegalArgumentException("cannot read " + file + ": " + e.getMessage());
       }
     }
-    String key = line.apikey() != null ? line.apikey() : saved == null ? null : saved.apikey();
+    String key = given != null ? given : saved == null ? null : saved.apikey();
     String host = line.apihost() != null ? line.apihost() : saved == null ? null : saved.apihost();
     if (key == null || host == null) {
       throw new IllegalArgumentException(
@@ -189,9 +191,24 @@ public final class ApiCli {
               + (key == null ? "API key" : "API host")
               + ": run `grapple api _create_config --apikey=<key> --apihost=<url>` (it saves to "
               + file
-              + ") or give --apikey and --apihost");
+              + ") or give --apikey (or $"
+              + KEY_ENV
+              + ") and --apihost");
     }
     return new ApiConfig(key, ApiConfig.checkedHost(host));
+  }
+
+  /**
+   * The environment variable a key may come from instead of {@code --apikey}: a command line shows
+   * in {@code ps} to every user of the machine and stays in shell history.
+   */
+  static final String KEY_ENV = "GRAPPLE_API_KEY";
+
+  /** {@code --apikey}, else a non-blank {@link #KEY_ENV}; null when neither is given. */
+  private @Nullable String givenKey(Line line) {
+    if (line.apikey() != null) return line.apikey();
+    String fromEnv = env.get(KEY_ENV);
+    return fromEnv == null || fromEnv.isBlank() ? null : fromEnv;
   }
 
   private int call(Line line) {

@@ -55,6 +55,12 @@ class ApiCliTest {
   }
 
   static Run cli(Path configHome, String... args) throws Exception {
+    return cli(configHome, java.util.Map.of(), args);
+  }
+
+  /** With {@code env} added to the process's environment (which never has GRAPPLE_API_KEY else). */
+  static Run cli(Path configHome, java.util.Map<String, String> env, String... args)
+      throws Exception {
     List<String> command = new ArrayList<>();
     command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-cp");
@@ -71,6 +77,8 @@ class ApiCliTest {
             .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
     builder.environment().put("XDG_CONFIG_HOME", configHome.toString());
     builder.environment().put("HOME", dir.toString());
+    builder.environment().remove("GRAPPLE_API_KEY");
+    builder.environment().putAll(env);
     Process p = builder.start();
     if (!p.waitFor(60, TimeUnit.SECONDS)) {
       p.destroyForcibly();
@@ -111,7 +119,7 @@ class ApiCliTest {
     assertThat(saved.get("apikey").asText()).isEqualTo(READER);
     assertThat(blank.status()).isEqualTo(1);
     assertThat(blank.err())
-        .contains("_create_config needs both --apikey=<key> and --apihost=<url>");
+        .contains("_create_config needs both --apikey=<key> (or $GRAPPLE_API_KEY) and --apihost=<url>");
   }
 
   @Test
@@ -202,6 +210,42 @@ class ApiCliTest {
     assertThat(run.err()).isEmpty();
     assertThat(run.status()).isEqualTo(0);
     assertThat(run.json().get("result").isObject()).isTrue();
+  }
+
+  /** The key may come from GRAPPLE_API_KEY, kept out of ps and shell history; --apikey wins. */
+  @Test
+  void theKeyCanComeFromTheEnvironmentAndTheOptionWinsOverIt() throws Exception {
+    Path fresh = Files.createDirectory(dir.resolve("env-key-xdg"));
+
+    Run fromEnv =
+        cli(
+            fresh,
+            java.util.Map.of("GRAPPLE_API_KEY", READER),
+            "--apihost=" + grapple.url(),
+            "--format=json",
+            "get_health");
+    assertThat(fromEnv.status()).isEqualTo(0);
+    assertThat(fromEnv.json().get("result").isObject()).isTrue();
+
+    Run overridden =
+        cli(
+            fresh,
+            java.util.Map.of("GRAPPLE_API_KEY", READER),
+            "--apikey=not-a-key",
+            "--apihost=" + grapple.url(),
+            "--format=json",
+            "get_health");
+    assertThat(overridden.status()).isEqualTo(1);
+    assertThat(overridden.json().get("error").asText()).isEqualTo("Invalid API key");
+
+    Run saved =
+        cli(
+            fresh,
+            java.util.Map.of("GRAPPLE_API_KEY", READER),
+            "_create_config",
+            "--apihost=" + grapple.url());
+    assertThat(saved.status()).isEqualTo(0);
+    assertThat(Files.readString(fresh.resolve("grapple").resolve("api.json"))).contains(READER);
   }
 
   @Test
