@@ -61,7 +61,10 @@ record ApiConfig(String apikey, String apihost) {
       // Reported below with the rule.
     }
     throw new IllegalArgumentException(
-        "--apihost must be an http or https URL like http://127.0.0.1:9001, was '" + host + "'");
+        "--apihost must be an http or https URL like http://127.0.0.1:9001, was '"
+            // Whatever stands before an @ may be a password, even in a URL that does not parse.
+            + host.replaceFirst("^([^/@]*//)?[^/@]*@", "$1***@")
+            + "'");
   }
 
   /**

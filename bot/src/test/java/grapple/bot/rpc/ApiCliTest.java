@@ -119,7 +119,8 @@ class ApiCliTest {
     assertThat(saved.get("apikey").asText()).isEqualTo(READER);
     assertThat(blank.status()).isEqualTo(1);
     assertThat(blank.err())
-        .contains("_create_config needs both --apikey=<key> (or $GRAPPLE_API_KEY) and --apihost=<url>");
+        .contains(
+            "_create_config needs both --apikey=<key> (or $GRAPPLE_API_KEY) and --apihost=<url>");
   }
 
   @Test
@@ -262,6 +263,16 @@ class ApiCliTest {
     assertThat(run.status()).isEqualTo(1);
     assertThat(run.err()).contains("--apihost must not carry a user or password");
     assertThat(run.out() + run.err()).doesNotContain("hunter2-secret");
+
+    Run unparsable =
+        cli(
+            fresh,
+            "_create_config",
+            "--apikey=" + READER,
+            "--apihost=http://ops:hunter2-secret@127.0.0.1:port");
+    assertThat(unparsable.status()).isEqualTo(1);
+    assertThat(unparsable.err()).contains("was 'http://***@127.0.0.1:port'");
+    assertThat(unparsable.out() + unparsable.err()).doesNotContain("hunter2-secret");
     assertThat(fresh.resolve("grapple").resolve("api.json")).doesNotExist();
   }
 
