@@ -3,6 +3,7 @@ package grapple.bot;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.room.BatchWrites;
 import grapple.bot.room.RoomEvent;
+import grapple.state.Json;
 import grapple.state.SqlWork;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +20,16 @@ public interface LiveConnection {
   /** What only the creator may see, for the API's {@code secrets} (e.g. a webhook's URL). */
   default Map<String, String> secrets() {
     return Map.of();
+  }
+
+  /**
+   * The API's {@code secrets} object for its creator: {@link #secrets()} as strings unless the
+   * connection shows more in hookshot's shape (a webhook's {@code timeRemainingMs} is a number).
+   */
+  default ObjectNode apiSecrets() {
+    ObjectNode out = Json.object();
+    secrets().forEach(out::put);
+    return out;
   }
 
   /** A private message (Markdown) for whoever just created it, e.g. its secret URL. */

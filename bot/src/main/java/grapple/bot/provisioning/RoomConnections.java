@@ -134,8 +134,7 @@ public final class RoomConnections {
       throw refusedByHomeserver(e);
     }
     ObjectNode out = ConnectionJson.withAudit(applied.active(), botUserId());
-    ObjectNode secrets = out.putObject("secrets");
-    applied.active().live().secrets().forEach(secrets::put);
+    out.set("secrets", applied.active().live().apiSecrets());
     return new Created(out, location(room, applied.active().id()));
   }
 

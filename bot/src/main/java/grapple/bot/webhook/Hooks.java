@@ -258,9 +258,14 @@ final class Hooks extends NamedKind<WebhookConfig> {
 
     /** The secret URL, its id made and stored the first time it is asked for. */
     String url() {
+      return urlPrefix + hookId();
+    }
+
+    /** The secret id the URL ends with, made and stored the first time it is asked for. */
+    private String hookId() {
       String hookId = hookIds.hookIdFor(connection.id());
       register(hookId, this);
-      return urlPrefix + hookId;
+      return hookId;
     }
 
     @Override
@@ -299,6 +304,22 @@ final class Hooks extends NamedKind<WebhookConfig> {
     @Override
     public Map<String, String> secrets() {
       return Map.of("url", url());
+    }
+
+    /**
+     * Hookshot's webhook secrets, in its order: {@code url}, the {@code hookId} it ends with (which
+     * widgets and scripts written for hookshot read), and {@code timeRemainingMs} until it expires
+     * when it has an {@code expirationDate}.
+     */
+    @Override
+    public ObjectNode apiSecrets() {
+      String hookId = hookId();
+      ObjectNode out = Json.object().put("url", urlPrefix + hookId).put("hookId", hookId);
+      config
+          .expirationDate()
+          .ifPresent(
+              at -> out.put("timeRemainingMs", at.toEpochMilli() - clock.instant().toEpochMilli()));
+      return out;
     }
 
     @Override

@@ -132,8 +132,28 @@ class ProvisioningApiTest {
     assertThat(a.json().get("service").asText()).isEqualTo("generic");
     assertThat(a.json().get("botUserId").asText()).isEqualTo(BOT);
     assertThat(a.json().get("config").toString()).isEqualTo("{\"name\":\"made\"}");
-    assertThat(Answer.keysOf(a.json().get("secrets"))).containsExactly("url");
+    // Hookshot's webhook secrets: the URL and the id it ends with (no expiry: no time remaining).
+    JsonNode secrets = a.json().get("secrets");
+    assertThat(Answer.keysOf(secrets)).containsExactly("url", "hookId");
+    assertThat(secrets.get("hookId").asText()).isNotBlank();
+    assertThat(secrets.get("url").asText()).endsWith("/webhook/" + secrets.get("hookId").asText());
     assertThat(a.header("Location")).isNull();
+  }
+
+  @Test
+  void anExpiringHooksSecretsSayHowLongItHasLeftAsHookshotDoes() {
+    java.time.Instant at = java.time.Instant.now().plus(java.time.Duration.ofDays(2));
+
+    Answer a = grapple.put(PUT_HOOK, "{\"name\":\"expiring\",\"expirationDate\":\"" + at + "\"}");
+
+    assertThat(a.status()).as(a.toString()).isEqualTo(200);
+    JsonNode secrets = a.json().get("secrets");
+    assertThat(Answer.keysOf(secrets)).containsExactly("url", "hookId", "timeRemainingMs");
+    assertThat(secrets.get("timeRemainingMs").isIntegralNumber()).isTrue();
+    assertThat(secrets.get("timeRemainingMs").asLong())
+        .isBetween(
+            java.time.Duration.ofDays(2).minusMinutes(5).toMillis(),
+            java.time.Duration.ofDays(2).toMillis());
   }
 
   @Test
