@@ -148,6 +148,23 @@ final class Hooks extends NamedKind<WebhookConfig> {
               + ", generic.maxExpiry)");
   }
 
+  /**
+   * A changed hook (a PATCH, from the API) keeps within {@code generic.maxExpiry} too, or the
+   * maximum a new hook gets would be one PATCH away from any date. Only the maximum: a change that
+   * leaves a hook's date as it was (renaming a hook that expires in ten minutes) is not refused,
+   * and an admin may end a hook early.
+   */
+  @Override
+  public void checkChange(String stateKey, WebhookConfig config) {
+    Optional<Instant> expiry = config.expirationDate();
+    if (expiry.isPresent() && expiry.get().isAfter(clock.instant().plus(settings.maxExpiry())))
+      throw new BadInput(
+          "expirationDate",
+          "Expiration date cannot exceed the configured max expiry time ("
+              + Durations.format(settings.maxExpiry())
+              + ", generic.maxExpiry)");
+  }
+
   /** The compiled script for {@code source}: the one {@link #parseState} made, or a new one. */
   private Transformation.Compiled compiled(String source) {
     Transformation.Compiled c = compiled.get(source);

@@ -156,6 +156,22 @@ class ProvisioningApiTest {
             java.time.Duration.ofDays(2).toMillis());
   }
 
+  /** generic.maxExpiry (365 days here) binds a PATCH as it binds a new hook. */
+  @Test
+  void aPatchCannotMoveAHooksExpiryPastTheConfiguredMaximum() {
+    String id = createdId("bounded");
+    java.time.Instant far = java.time.Instant.now().plus(java.time.Duration.ofDays(400));
+    java.time.Instant near = java.time.Instant.now().plus(java.time.Duration.ofDays(30));
+
+    Answer refused = grapple.patch(one(id), "{\"expirationDate\":\"" + far + "\"}");
+    Answer taken = grapple.patch(one(id), "{\"expirationDate\":\"" + near + "\"}");
+
+    assertThat(refused.status()).as(refused.toString()).isEqualTo(400);
+    assertThat(refused.json().get("error").asText())
+        .contains("Expiration date cannot exceed the configured max expiry time");
+    assertThat(taken.status()).as(taken.toString()).isEqualTo(200);
+  }
+
   @Test
   void theSecretUrlAcceptsAWebhookPost() throws Exception {
     String url = grapple.createHook("posted").json().get("secrets").get("url").asText();
