@@ -155,6 +155,28 @@ class GithubRepoCommandsTest {
     assertThat(reply(ALICE, "!gh assign")).contains("o/r has no issues yet: give a number.");
   }
 
+  // ---- close
+
+  /**
+   * A number that is not one is named with the rule, not called missing; issue 0 is refused here,
+   * not sent to GitHub (whose 404 would read as missing access). Nothing is commented or closed.
+   */
+  @Test
+  void closeWithSomethingThatIsNoIssueNumberSaysWhatItGot() throws Exception {
+    follow("");
+    int before = github.requests().size();
+
+    assertThat(reply(ALICE, "!gh close abc fixed"))
+        .contains("'number' must be an issue number (1 or more, e.g. 12 or #12), was `abc`")
+        .doesNotContain("Missing");
+    assertThat(reply(ALICE, "!gh close #0"))
+        .contains("'number' must be an issue number")
+        .contains("was `#0`");
+    assertThat(reply(ALICE, "!gh close")).contains("Missing <number>");
+    assertThat(github.requests()).hasSize(before);
+    assertThat(github.comments("o/r")).isEmpty();
+  }
+
   // ---- workflow run
 
   @Test

@@ -173,11 +173,18 @@ final class IssueActions {
 
   private String close(GithubRepoConfig config, String token, List<String> args)
       throws ForgeException {
-    long number =
-        (args.isEmpty() ? Optional.<Long>empty() : number(args.get(0)))
-            .orElseThrow(
-                () ->
-                    new BadInput("number", "Missing <number>. Usage: `close <number> [comment]`"));
+    if (args.isEmpty())
+      throw new BadInput("number", "Missing <number>. Usage: `close <number> [comment]`");
+    Optional<Long> given = number(args.get(0));
+    // Told apart from a missing one: "close abc" or "close 0" names what it got and what it needs,
+    // rather than "Missing <number>" (or GitHub's 404 for issue 0, read as missing access).
+    BadInput.check(
+        given.isPresent() && given.get() > 0,
+        "number",
+        "must be an issue number (1 or more, e.g. 12 or #12), was %s. Usage: `close <number>"
+            + " [comment]`",
+        Markdown.code(args.get(0)));
+    long number = given.orElseThrow();
     if (args.size() > 1) {
       parts
           .client()
