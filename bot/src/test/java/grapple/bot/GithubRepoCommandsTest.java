@@ -194,6 +194,20 @@ class GithubRepoCommandsTest {
     assertThat(dispatch.actor()).isEqualTo("alice");
   }
 
+  /** The path GitHub shows for a workflow (and lists as its {@code path}) names it too. */
+  @Test
+  void workflowRunByItsPathInTheRepository() throws Exception {
+    follow("");
+
+    String answer = reply(ALICE, "!gh workflow run .github/workflows/deploy.yml");
+
+    assertThat(answer).isEqualTo("Started the workflow `Deploy` on `trunk`.");
+    assertThat(github.dispatches("o/r"))
+        .singleElement()
+        .satisfies(
+            d -> assertThat(d.workflowId()).isEqualTo(github.repo("o/r").workflowId("deploy.yml")));
+  }
+
   @Test
   void workflowRunByFileNameOnAGivenRef() throws Exception {
     follow("");

@@ -232,9 +232,13 @@ final class IssueActions {
 
   private JsonNode findWorkflow(GithubRepoConfig config, String token, String name)
       throws ForgeException {
+    // By name as hookshot finds it (ignoring case and surrounding spaces), or by file: its name
+    // (ci.yml) or its path as GitHub lists and shows it (.github/workflows/ci.yml).
+    String wanted = name.strip();
     for (JsonNode w : parts.client().workflows(token, config.org(), config.repo()).items()) {
       String file = w.path("path").asText("");
-      if (w.path("name").asText("").equalsIgnoreCase(name) || file.endsWith("/" + name)) return w;
+      boolean byName = w.path("name").asText("").strip().equalsIgnoreCase(wanted);
+      if (byName || file.equals(wanted) || file.endsWith("/" + wanted)) return w;
     }
     throw new BadInput(
         "name",
@@ -244,7 +248,8 @@ final class IssueActions {
             + config.org()
             + "/"
             + config.repo()
-            + " (give its name or its file name, e.g. ci.yml).");
+            + " (give its name, its file name, e.g. ci.yml, or its path,"
+            + " .github/workflows/ci.yml).");
   }
 
   static Map<String, String> inputs(String text) {
