@@ -155,6 +155,28 @@ class GithubRepoCommandsTest {
     assertThat(reply(ALICE, "!gh assign")).contains("o/r has no issues yet: give a number.");
   }
 
+  // ---- close
+
+  /**
+   * A number that is not one is named with the rule, not called missing; issue 0 is refused here,
+   * not sent to GitHub (whose 404 would read as missing access). Nothing is commented or closed.
+   */
+  @Test
+  void closeWithSomethingThatIsNoIssueNumberSaysWhatItGot() throws Exception {
+    follow("");
+    int before = github.requests().size();
+
+    assertThat(reply(ALICE, "!gh close abc fixed"))
+        .contains("'number' must be an issue number (1 or more, e.g. 12 or #12), was `abc`")
+        .doesNotContain("Missing");
+    assertThat(reply(ALICE, "!gh close #0"))
+        .contains("'number' must be an issue number")
+        .contains("was `#0`");
+    assertThat(reply(ALICE, "!gh close")).contains("Missing <number>");
+    assertThat(github.requests()).hasSize(before);
+    assertThat(github.comments("o/r")).isEmpty();
+  }
+
   // ---- workflow run
 
   @Test
@@ -170,6 +192,20 @@ class GithubRepoCommandsTest {
     assertThat(dispatch.inputs().path("env").asText()).isEqualTo("prod");
     assertThat(dispatch.inputs().path("dry").asText()).isEqualTo("false");
     assertThat(dispatch.actor()).isEqualTo("alice");
+  }
+
+  /** The path GitHub shows for a workflow (and lists as its {@code path}) names it too. */
+  @Test
+  void workflowRunByItsPathInTheRepository() throws Exception {
+    follow("");
+
+    String answer = reply(ALICE, "!gh workflow run .github/workflows/deploy.yml");
+
+    assertThat(answer).isEqualTo("Started the workflow `Deploy` on `trunk`.");
+    assertThat(github.dispatches("o/r"))
+        .singleElement()
+        .satisfies(
+            d -> assertThat(d.workflowId()).isEqualTo(github.repo("o/r").workflowId("deploy.yml")));
   }
 
   @Test

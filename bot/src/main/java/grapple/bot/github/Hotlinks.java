@@ -30,12 +30,15 @@ final class Hotlinks {
   /**
    * The issue numbers referred to in an {@code m.text} or {@code m.emote} message ({@code
    * content}), in order, without repeats: {@code prefix} and 1-10 digits, standing alone (after the
-   * start, a space or "(", before the end, a space or punctuation).
+   * start, a space or "(", before the end, a space or punctuation). None in an edit ({@code
+   * m.replace}): the message it corrects was answered already, and its {@code "* …"} body repeats
+   * the references, so every typo fixed would post the same answers again.
    */
   static List<Long> find(JsonNode content, String prefix) {
     String msgtype = content.path("msgtype").asText("");
     if ((!msgtype.equals("m.text") && !msgtype.equals("m.emote"))
-        || !content.path("body").isTextual()) return List.of();
+        || !content.path("body").isTextual()
+        || isEdit(content)) return List.of();
     String body = content.get("body").asText();
     String text =
         withoutCodeAndQuotes(
@@ -55,6 +58,10 @@ final class Hotlinks {
       if (number > 0 && !out.contains(number)) out.add(number);
     }
     return out;
+  }
+
+  private static boolean isEdit(JsonNode content) {
+    return content.path("m.relates_to").path("rel_type").asText("").equals("m.replace");
   }
 
   /**

@@ -173,11 +173,18 @@ final class IssueActions {
 
   private String close(GithubRepoConfig config, String token, List<String> args)
       throws ForgeException {
-    long number =
-        (args.isEmpty() ? Optional.<Long>empty() : number(args.get(0)))
-            .orElseThrow(
-                () ->
-                    new BadInput("number", "Missing <number>. Usage: `close <number> [comment]`"));
+    if (args.isEmpty())
+      throw new BadInput("number", "Missing <number>. Usage: `close <number> [comment]`");
+    Optional<Long> given = number(args.get(0));
+    // Told apart from a missing one: "close abc" or "close 0" names what it got and what it needs,
+    // rather than "Missing <number>" (or GitHub's 404 for issue 0, read as missing access).
+    BadInput.check(
+        given.isPresent() && given.get() > 0,
+        "number",
+        "must be an issue number (1 or more, e.g. 12 or #12), was %s. Usage: `close <number>"
+            + " [comment]`",
+        Markdown.code(args.get(0)));
+    long number = given.orElseThrow();
     if (args.size() > 1) {
       parts
           .client()
@@ -225,9 +232,13 @@ final class IssueActions {
 
   private JsonNode findWorkflow(GithubRepoConfig config, String token, String name)
       throws ForgeException {
+    // By name as hookshot finds it (ignoring case and surrounding spaces), or by file: its name
+    // (ci.yml) or its path as GitHub lists and shows it (.github/workflows/ci.yml).
+    String wanted = name.strip();
     for (JsonNode w : parts.client().workflows(token, config.org(), config.repo()).items()) {
       String file = w.path("path").asText("");
-      if (w.path("name").asText("").equalsIgnoreCase(name) || file.endsWith("/" + name)) return w;
+      boolean byName = w.path("name").asText("").strip().equalsIgnoreCase(wanted);
+      if (byName || file.equals(wanted) || file.endsWith("/" + wanted)) return w;
     }
     throw new BadInput(
         "name",
@@ -237,7 +248,8 @@ final class IssueActions {
             + config.org()
             + "/"
             + config.repo()
-            + " (give its name or its file name, e.g. ci.yml).");
+            + " (give its name, its file name, e.g. ci.yml, or its path,"
+            + " .github/workflows/ci.yml).");
   }
 
   static Map<String, String> inputs(String text) {

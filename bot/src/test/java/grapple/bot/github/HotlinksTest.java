@@ -26,6 +26,29 @@ class HotlinksTest {
     assertThat(find("fixed in #42, thanks!")).containsExactly(42L);
   }
 
+  /**
+   * An edit's body ("* …") repeats the references of the message it corrects, which were answered
+   * already: answering it would post the same answers again for each typo fixed. A reply (which
+   * also has m.relates_to) is still answered.
+   */
+  @Test
+  void anEditOfAMessageIsNotAnsweredAgain() {
+    ObjectNode edit =
+        json(
+            """
+            {"msgtype": "m.text", "body": "* see #12, it is teh same bug",
+             "m.new_content": {"msgtype": "m.text", "body": "see #12, it is the same bug"},
+             "m.relates_to": {"rel_type": "m.replace", "event_id": "$original"}}""");
+    ObjectNode reply =
+        json(
+            """
+            {"msgtype": "m.text", "body": "see #12",
+             "m.relates_to": {"m.in_reply_to": {"event_id": "$question"}}}""");
+
+    assertThat(Hotlinks.find(edit, "#")).isEmpty();
+    assertThat(Hotlinks.find(reply, "#")).containsExactly(12L);
+  }
+
   @Test
   void ignoresNumbersInsideWordsOrWithoutThePrefix() {
     assertThat(find("issue12 a#12 #12b 12 #0 ##5")).isEmpty();
