@@ -17,7 +17,12 @@ import java.io.StringWriter;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Date;
@@ -270,12 +275,38 @@ final class FeedParser {
     return date == null ? null : date.toInstant();
   }
 
+  /**
+   * A JSON Feed date: RFC 3339 as the spec asks (its lower-case {@code t} and {@code z} and a space
+   * for the {@code T} included), and as feeds also write them: without a zone (read as UTC, as an
+   * RSS date without one would be by most readers), a bare day, or RFC 1123. Anything else is no
+   * date: the item keeps none rather than failing the feed.
+   */
   static @Nullable Instant instant(@Nullable String iso) {
     if (iso == null || iso.isBlank()) return null;
+    String text = iso.strip();
+    String upper = text.toUpperCase(Locale.ROOT);
+    if (upper.length() > 10 && upper.charAt(10) == ' ') {
+      upper = upper.substring(0, 10) + 'T' + upper.substring(11);
+    }
     try {
-      return OffsetDateTime.parse(iso.strip()).toInstant();
+      return OffsetDateTime.parse(upper).toInstant();
     } catch (DateTimeParseException e) {
-      return null; // An odd date: the item keeps no date rather than failing the feed.
+      // Not RFC 3339; tried below as written without a zone.
+    }
+    try {
+      return LocalDateTime.parse(upper).toInstant(ZoneOffset.UTC);
+    } catch (DateTimeParseException e) {
+      // Not a date-time without a zone.
+    }
+    try {
+      return LocalDate.parse(upper).atStartOfDay(ZoneOffset.UTC).toInstant();
+    } catch (DateTimeParseException e) {
+      // Not a bare day.
+    }
+    try {
+      return ZonedDateTime.parse(text, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+    } catch (DateTimeParseException e) {
+      return null;
     }
   }
 

@@ -530,6 +530,43 @@ class FeedParserTest {
             });
   }
 
+  /**
+   * JSON Feed asks for RFC 3339, but generators write dates without a zone, a bare day, a space for
+   * the T or RFC 1123: the item keeps its date ($DATE, pubdate, and the order new items post in).
+   */
+  @ParameterizedTest
+  @MethodSource("jsonFeedDates")
+  void readsJsonFeedDatesAsGeneratorsWriteThem(String written, String expected) throws Exception {
+    byte[] body =
+        """
+        {"version": "https://jsonfeed.org/version/1.1", "title": "t",
+         "items": [{"id": "1", "title": "x", "date_published": "%s"}]}
+        """
+            .formatted(written)
+            .getBytes(StandardCharsets.UTF_8);
+
+    ParsedFeed feed =
+        FeedParser.parse(
+            body, "application/feed+json", URI.create("https://example.org/feed.json"));
+
+    assertThat(feed.items())
+        .singleElement()
+        .extracting(FeedItem::date)
+        .isEqualTo(Instant.parse(expected));
+  }
+
+  static Stream<Arguments> jsonFeedDates() {
+    return Stream.of(
+        arguments("2026-12-05T10:15:30+02:00", "2026-12-05T08:15:30Z"),
+        arguments("2026-12-05t10:15:30z", "2026-12-05T10:15:30Z"),
+        arguments("2026-12-05 10:15:30Z", "2026-12-05T10:15:30Z"),
+        arguments("2026-12-05T10:15:30", "2026-12-05T10:15:30Z"),
+        arguments("2026-12-05T10:15:30.250", "2026-12-05T10:15:30.250Z"),
+        arguments("2026-12-05 10:15", "2026-12-05T10:15:00Z"),
+        arguments("2026-12-05", "2026-12-05T00:00:00Z"),
+        arguments("Sat, 5 Dec 2026 10:15:30 GMT", "2026-12-05T10:15:30Z"));
+  }
+
   @Test
   void decodesIso88591DeclaredInXmlProlog() throws Exception {
     ParsedFeed feed = parse("rss20_iso8859_spiegel.xml", "https://www.omnycontent.com/podcast.rss");
