@@ -178,7 +178,8 @@ final class FeedParser {
   }
 
   private static FeedItem item(SyndEntry e, URI base) {
-    String link = e.getLink();
+    String link = htmlAlternate(e);
+    if (link == null) link = e.getLink();
     if (link == null && !e.getLinks().isEmpty()) link = e.getLinks().get(0).getHref();
     URI url = web(resolve(base, link));
     String title = text(e.getTitle());
@@ -190,6 +191,24 @@ final class FeedParser {
     String id = firstNonBlank(e.getUri(), url == null ? null : url.toString());
     if (id == null) id = contentKey(title, date, author, summary, enclosures);
     return new FeedItem(id, title, url == null ? null : url.toString(), author, date, summary);
+  }
+
+  /**
+   * The entry's first alternate link to a web page ({@code text/html} or XHTML), as hookshot picks
+   * it: an entry may offer its PDF, audio or a translation as alternates before its page, and
+   * ROME's link is the first alternate whatever its type.
+   */
+  private static @Nullable String htmlAlternate(SyndEntry e) {
+    for (SyndLink link : e.getLinks()) {
+      String rel = link.getRel();
+      String type = link.getType();
+      if ((rel != null && !rel.equals("alternate")) || type == null || link.getHref() == null)
+        continue;
+      String mediaType = type.split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
+      if (mediaType.equals("text/html") || mediaType.equals("application/xhtml+xml"))
+        return link.getHref();
+    }
+    return null;
   }
 
   /**

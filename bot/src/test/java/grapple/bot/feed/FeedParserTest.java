@@ -463,6 +463,39 @@ class FeedParserTest {
   }
 
   /**
+   * An Atom entry's link is its first alternate web page (as hookshot's), not the first alternate
+   * whatever its type: a podcast entry listing its MP3 or PDF first linked the file.
+   */
+  @Test
+  void choosesTheAtomEntrysHtmlAlternateOverOtherAlternates() throws Exception {
+    byte[] body =
+        """
+        <feed xmlns="http://www.w3.org/2005/Atom">
+          <title>t</title><id>urn:t</id><updated>2026-01-01T00:00:00Z</updated>
+          <entry><id>urn:1</id><title>One</title><updated>2026-01-01T00:00:00Z</updated>
+            <link rel="self" type="text/html" href="/api/1"/>
+            <link rel="alternate" type="application/pdf" href="/1.pdf"/>
+            <link rel="alternate" type="text/html; charset=utf-8" href="/posts/1"/></entry>
+          <entry><id>urn:2</id><title>Two</title><updated>2026-01-01T00:00:00Z</updated>
+            <link rel="alternate" type="audio/mpeg" href="/2.mp3"/>
+            <link href="/posts/2" type="application/xhtml+xml"/></entry>
+          <entry><id>urn:3</id><title>Three</title><updated>2026-01-01T00:00:00Z</updated>
+            <link rel="alternate" type="application/pdf" href="/3.pdf"/></entry>
+        </feed>"""
+            .getBytes(StandardCharsets.UTF_8);
+
+    ParsedFeed feed =
+        FeedParser.parse(body, "application/atom+xml", URI.create("https://example.org/a.xml"));
+
+    assertThat(feed.items())
+        .extracting(FeedItem::url)
+        .containsExactly(
+            "https://example.org/posts/1",
+            "https://example.org/posts/2",
+            "https://example.org/3.pdf");
+  }
+
+  /**
    * The bot links http, https and mailto only: a feed's javascript: or data: item link is no link
    * (it went into the message's external_url, which clients offer as a link).
    */
