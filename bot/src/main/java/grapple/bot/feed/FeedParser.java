@@ -283,11 +283,53 @@ final class FeedParser {
   static @Nullable URI resolve(@Nullable URI base, @Nullable String link) {
     if (link == null || link.isBlank()) return null;
     try {
-      URI uri = new URI(link.strip().replace(" ", "%20"));
+      URI uri = new URI(escapeIllegal(link.strip()));
       return base == null ? uri : base.resolve(uri);
     } catch (java.net.URISyntaxException | IllegalArgumentException e) {
       return null; // A link that is not a URI cannot be shown as one; the item still posts.
     }
+  }
+
+  private static final String ILLEGAL_IN_URI = " \"<>\\^`{|}";
+
+  /**
+   * {@code link} with what browsers take in a link but {@link URI} refuses percent-encoded: spaces,
+   * {@code | ^ { } < > " \ `}, brackets outside the host ({@code ?tags[]=a}), a {@code %} that
+   * starts no escape, a second {@code #}, control characters. Such a link was dropped: the item
+   * posted without it. A link {@link URI} reads as written is left as it is.
+   */
+  static String escapeIllegal(String link) {
+    int scheme = link.indexOf("://");
+    int hostStart = scheme < 0 ? -1 : scheme + 3;
+    int hostEnd = hostStart;
+    while (hostStart >= 0 && hostEnd < link.length() && "/?#".indexOf(link.charAt(hostEnd)) < 0)
+      hostEnd++;
+    StringBuilder out = new StringBuilder(link.length() + 16);
+    boolean fragment = false;
+    for (int i = 0; i < link.length(); i++) {
+      char c = link.charAt(i);
+      boolean inHost = i >= hostStart && i < hostEnd;
+      boolean escape =
+          c < 0x20
+              || c == 0x7f
+              || ILLEGAL_IN_URI.indexOf(c) >= 0
+              || ((c == '[' || c == ']') && !inHost)
+              || (c == '%' && !startsEscape(link, i))
+              || (c == '#' && fragment);
+      if (c == '#') fragment = true;
+      if (escape) {
+        out.append('%').append(String.format(Locale.ROOT, "%02X", (int) c));
+      } else {
+        out.append(c);
+      }
+    }
+    return out.toString();
+  }
+
+  private static boolean startsEscape(String link, int i) {
+    return i + 2 < link.length()
+        && Character.digit(link.charAt(i + 1), 16) >= 0
+        && Character.digit(link.charAt(i + 2), 16) >= 0;
   }
 
   static @Nullable Instant instant(@Nullable Date date) {

@@ -463,6 +463,39 @@ class FeedParserTest {
   }
 
   /**
+   * Links as browsers take them, with characters java.net.URI refuses ({@code |}, {@code []} in a
+   * query, a bare {@code %}): the item keeps its link, percent-encoded; it was posted without one.
+   */
+  @ParameterizedTest
+  @MethodSource("linksUriRefuses")
+  void keepsItemLinksWithCharactersUriRefuses(String written, String expected) throws Exception {
+    byte[] body =
+        """
+        <rss version="2.0"><channel><title>t</title><link>https://example.org/</link>
+          <item><guid isPermaLink="false">1</guid><title>One</title><link>%s</link></item>
+        </channel></rss>"""
+            .formatted(written)
+            .getBytes(StandardCharsets.UTF_8);
+
+    ParsedFeed feed =
+        FeedParser.parse(body, "application/rss+xml", URI.create("https://example.org/rss"));
+
+    assertThat(feed.items()).singleElement().extracting(FeedItem::url).isEqualTo(expected);
+  }
+
+  static Stream<Arguments> linksUriRefuses() {
+    return Stream.of(
+        arguments("https://example.org/wiki/A|B", "https://example.org/wiki/A%7CB"),
+        arguments(
+            "https://example.org/search?tags[]=a&amp;q={x}",
+            "https://example.org/search?tags%5B%5D=a&q=%7Bx%7D"),
+        arguments("https://example.org/100%/sale", "https://example.org/100%25/sale"),
+        arguments("https://example.org/a%20b c", "https://example.org/a%20b%20c"),
+        arguments("https://[2001:db8::1]/p^q", "https://[2001:db8::1]/p%5Eq"),
+        arguments("/posts/a#b#c", "https://example.org/posts/a#b%23c"));
+  }
+
+  /**
    * An Atom entry's link is its first alternate web page (as hookshot's), not the first alternate
    * whatever its type: a podcast entry listing its MP3 or PDF first linked the file.
    */
