@@ -423,12 +423,9 @@ final class FeedParser {
     }
 
     private static FeedItem item(JsonNode item, URI base, @Nullable String feedAuthor) {
-      URI url =
-          web(
-              resolve(
-                  base,
-                  firstNonBlank(
-                      item.path("url").asText(null), item.path("external_url").asText(null))));
+      // The permalink, else (missing, or no link the bot may show) the page it is about.
+      URI url = web(resolve(base, item.path("url").asText(null)));
+      if (url == null) url = web(resolve(base, item.path("external_url").asText(null)));
       String title = text(item.path("title").asText(null));
       Instant date =
           instant(

@@ -597,6 +597,32 @@ class FeedParserTest {
   }
 
   /**
+   * A JSON Feed item links its {@code url} (the permalink); when that is missing or no link the bot
+   * may show, its {@code external_url}: the item was posted without a link.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"\"\"", "\"javascript:alert(1)\"", "\"https://\"", "null"})
+  void linksJsonFeedExternalUrlWhenUrlIsUnusable(String url) throws Exception {
+    byte[] body =
+        """
+        {"version": "https://jsonfeed.org/version/1.1", "title": "t",
+         "items": [{"id": "1", "title": "x", "url": %s,
+                    "external_url": "https://elsewhere.example/story"}]}
+        """
+            .formatted(url)
+            .getBytes(StandardCharsets.UTF_8);
+
+    ParsedFeed feed =
+        FeedParser.parse(
+            body, "application/feed+json", URI.create("https://example.org/feed.json"));
+
+    assertThat(feed.items())
+        .singleElement()
+        .extracting(FeedItem::url)
+        .isEqualTo("https://elsewhere.example/story");
+  }
+
+  /**
    * JSON Feed asks for RFC 3339, but generators write dates without a zone, a bare day, a space for
    * the T or RFC 1123: the item keeps its date ($DATE, pubdate, and the order new items post in).
    */
