@@ -17,7 +17,12 @@ import java.io.StringWriter;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Date;
@@ -173,7 +178,8 @@ final class FeedParser {
   }
 
   private static FeedItem item(SyndEntry e, URI base) {
-    String link = e.getLink();
+    String link = htmlAlternate(e);
+    if (link == null) link = e.getLink();
     if (link == null && !e.getLinks().isEmpty()) link = e.getLinks().get(0).getHref();
     URI url = web(resolve(base, link));
     String title = text(e.getTitle());
@@ -185,6 +191,24 @@ final class FeedParser {
     String id = firstNonBlank(e.getUri(), url == null ? null : url.toString());
     if (id == null) id = contentKey(title, date, author, summary, enclosures);
     return new FeedItem(id, title, url == null ? null : url.toString(), author, date, summary);
+  }
+
+  /**
+   * The entry's first alternate link to a web page ({@code text/html} or XHTML), as hookshot picks
+   * it: an entry may offer its PDF, audio or a translation as alternates before its page, and
+   * ROME's link is the first alternate whatever its type.
+   */
+  private static @Nullable String htmlAlternate(SyndEntry e) {
+    for (SyndLink link : e.getLinks()) {
+      String rel = link.getRel();
+      String type = link.getType();
+      if ((rel != null && !rel.equals("alternate")) || type == null || link.getHref() == null)
+        continue;
+      String mediaType = type.split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
+      if (mediaType.equals("text/html") || mediaType.equals("application/xhtml+xml"))
+        return link.getHref();
+    }
+    return null;
   }
 
   /**
@@ -259,23 +283,91 @@ final class FeedParser {
   static @Nullable URI resolve(@Nullable URI base, @Nullable String link) {
     if (link == null || link.isBlank()) return null;
     try {
-      URI uri = new URI(link.strip().replace(" ", "%20"));
+      URI uri = new URI(escapeIllegal(link.strip()));
       return base == null ? uri : base.resolve(uri);
     } catch (java.net.URISyntaxException | IllegalArgumentException e) {
       return null; // A link that is not a URI cannot be shown as one; the item still posts.
     }
   }
 
+  private static final String ILLEGAL_IN_URI = " \"<>\\^`{|}";
+
+  /**
+   * {@code link} with what browsers take in a link but {@link URI} refuses percent-encoded: spaces,
+   * {@code | ^ { } < > " \ `}, brackets outside the host ({@code ?tags[]=a}), a {@code %} that
+   * starts no escape, a second {@code #}, control characters. Such a link was dropped: the item
+   * posted without it. A link {@link URI} reads as written is left as it is.
+   */
+  static String escapeIllegal(String link) {
+    int scheme = link.indexOf("://");
+    int hostStart = scheme < 0 ? -1 : scheme + 3;
+    int hostEnd = hostStart;
+    while (hostStart >= 0 && hostEnd < link.length() && "/?#".indexOf(link.charAt(hostEnd)) < 0)
+      hostEnd++;
+    StringBuilder out = new StringBuilder(link.length() + 16);
+    boolean fragment = false;
+    for (int i = 0; i < link.length(); i++) {
+      char c = link.charAt(i);
+      boolean inHost = i >= hostStart && i < hostEnd;
+      boolean escape =
+          c < 0x20
+              || c == 0x7f
+              || ILLEGAL_IN_URI.indexOf(c) >= 0
+              || ((c == '[' || c == ']') && !inHost)
+              || (c == '%' && !startsEscape(link, i))
+              || (c == '#' && fragment);
+      if (c == '#') fragment = true;
+      if (escape) {
+        out.append('%').append(String.format(Locale.ROOT, "%02X", (int) c));
+      } else {
+        out.append(c);
+      }
+    }
+    return out.toString();
+  }
+
+  private static boolean startsEscape(String link, int i) {
+    return i + 2 < link.length()
+        && Character.digit(link.charAt(i + 1), 16) >= 0
+        && Character.digit(link.charAt(i + 2), 16) >= 0;
+  }
+
   static @Nullable Instant instant(@Nullable Date date) {
     return date == null ? null : date.toInstant();
   }
 
+  /**
+   * A JSON Feed date: RFC 3339 as the spec asks (its lower-case {@code t} and {@code z} and a space
+   * for the {@code T} included), and as feeds also write them: without a zone (read as UTC, as an
+   * RSS date without one would be by most readers), a bare day, or RFC 1123. Anything else is no
+   * date: the item keeps none rather than failing the feed.
+   */
   static @Nullable Instant instant(@Nullable String iso) {
     if (iso == null || iso.isBlank()) return null;
+    String text = iso.strip();
+    String upper = text.toUpperCase(Locale.ROOT);
+    if (upper.length() > 10 && upper.charAt(10) == ' ') {
+      upper = upper.substring(0, 10) + 'T' + upper.substring(11);
+    }
     try {
-      return OffsetDateTime.parse(iso.strip()).toInstant();
+      return OffsetDateTime.parse(upper).toInstant();
     } catch (DateTimeParseException e) {
-      return null; // An odd date: the item keeps no date rather than failing the feed.
+      // Not RFC 3339; tried below as written without a zone.
+    }
+    try {
+      return LocalDateTime.parse(upper).toInstant(ZoneOffset.UTC);
+    } catch (DateTimeParseException e) {
+      // Not a date-time without a zone.
+    }
+    try {
+      return LocalDate.parse(upper).atStartOfDay(ZoneOffset.UTC).toInstant();
+    } catch (DateTimeParseException e) {
+      // Not a bare day.
+    }
+    try {
+      return ZonedDateTime.parse(text, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+    } catch (DateTimeParseException e) {
+      return null;
     }
   }
 
@@ -331,12 +423,9 @@ final class FeedParser {
     }
 
     private static FeedItem item(JsonNode item, URI base, @Nullable String feedAuthor) {
-      URI url =
-          web(
-              resolve(
-                  base,
-                  firstNonBlank(
-                      item.path("url").asText(null), item.path("external_url").asText(null))));
+      // The permalink, else (missing, or no link the bot may show) the page it is about.
+      URI url = web(resolve(base, item.path("url").asText(null)));
+      if (url == null) url = web(resolve(base, item.path("external_url").asText(null)));
       String title = text(item.path("title").asText(null));
       Instant date =
           instant(

@@ -463,6 +463,72 @@ class FeedParserTest {
   }
 
   /**
+   * Links as browsers take them, with characters java.net.URI refuses ({@code |}, {@code []} in a
+   * query, a bare {@code %}): the item keeps its link, percent-encoded; it was posted without one.
+   */
+  @ParameterizedTest
+  @MethodSource("linksUriRefuses")
+  void keepsItemLinksWithCharactersUriRefuses(String written, String expected) throws Exception {
+    byte[] body =
+        """
+        <rss version="2.0"><channel><title>t</title><link>https://example.org/</link>
+          <item><guid isPermaLink="false">1</guid><title>One</title><link>%s</link></item>
+        </channel></rss>"""
+            .formatted(written)
+            .getBytes(StandardCharsets.UTF_8);
+
+    ParsedFeed feed =
+        FeedParser.parse(body, "application/rss+xml", URI.create("https://example.org/rss"));
+
+    assertThat(feed.items()).singleElement().extracting(FeedItem::url).isEqualTo(expected);
+  }
+
+  static Stream<Arguments> linksUriRefuses() {
+    return Stream.of(
+        arguments("https://example.org/wiki/A|B", "https://example.org/wiki/A%7CB"),
+        arguments(
+            "https://example.org/search?tags[]=a&amp;q={x}",
+            "https://example.org/search?tags%5B%5D=a&q=%7Bx%7D"),
+        arguments("https://example.org/100%/sale", "https://example.org/100%25/sale"),
+        arguments("https://example.org/a%20b c", "https://example.org/a%20b%20c"),
+        arguments("https://[2001:db8::1]/p^q", "https://[2001:db8::1]/p%5Eq"),
+        arguments("/posts/a#b#c", "https://example.org/posts/a#b%23c"));
+  }
+
+  /**
+   * An Atom entry's link is its first alternate web page (as hookshot's), not the first alternate
+   * whatever its type: a podcast entry listing its MP3 or PDF first linked the file.
+   */
+  @Test
+  void choosesTheAtomEntrysHtmlAlternateOverOtherAlternates() throws Exception {
+    byte[] body =
+        """
+        <feed xmlns="http://www.w3.org/2005/Atom">
+          <title>t</title><id>urn:t</id><updated>2026-01-01T00:00:00Z</updated>
+          <entry><id>urn:1</id><title>One</title><updated>2026-01-01T00:00:00Z</updated>
+            <link rel="self" type="text/html" href="/api/1"/>
+            <link rel="alternate" type="application/pdf" href="/1.pdf"/>
+            <link rel="alternate" type="text/html; charset=utf-8" href="/posts/1"/></entry>
+          <entry><id>urn:2</id><title>Two</title><updated>2026-01-01T00:00:00Z</updated>
+            <link rel="alternate" type="audio/mpeg" href="/2.mp3"/>
+            <link href="/posts/2" type="application/xhtml+xml"/></entry>
+          <entry><id>urn:3</id><title>Three</title><updated>2026-01-01T00:00:00Z</updated>
+            <link rel="alternate" type="application/pdf" href="/3.pdf"/></entry>
+        </feed>"""
+            .getBytes(StandardCharsets.UTF_8);
+
+    ParsedFeed feed =
+        FeedParser.parse(body, "application/atom+xml", URI.create("https://example.org/a.xml"));
+
+    assertThat(feed.items())
+        .extracting(FeedItem::url)
+        .containsExactly(
+            "https://example.org/posts/1",
+            "https://example.org/posts/2",
+            "https://example.org/3.pdf");
+  }
+
+  /**
    * The bot links http, https and mailto only: a feed's javascript: or data: item link is no link
    * (it went into the message's external_url, which clients offer as a link).
    */
@@ -528,6 +594,69 @@ class FeedParserTest {
               assertThat(item.id()).isEqualTo("1");
               assertThat(item.date()).isNull();
             });
+  }
+
+  /**
+   * A JSON Feed item links its {@code url} (the permalink); when that is missing or no link the bot
+   * may show, its {@code external_url}: the item was posted without a link.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"\"\"", "\"javascript:alert(1)\"", "\"https://\"", "null"})
+  void linksJsonFeedExternalUrlWhenUrlIsUnusable(String url) throws Exception {
+    byte[] body =
+        """
+        {"version": "https://jsonfeed.org/version/1.1", "title": "t",
+         "items": [{"id": "1", "title": "x", "url": %s,
+                    "external_url": "https://elsewhere.example/story"}]}
+        """
+            .formatted(url)
+            .getBytes(StandardCharsets.UTF_8);
+
+    ParsedFeed feed =
+        FeedParser.parse(
+            body, "application/feed+json", URI.create("https://example.org/feed.json"));
+
+    assertThat(feed.items())
+        .singleElement()
+        .extracting(FeedItem::url)
+        .isEqualTo("https://elsewhere.example/story");
+  }
+
+  /**
+   * JSON Feed asks for RFC 3339, but generators write dates without a zone, a bare day, a space for
+   * the T or RFC 1123: the item keeps its date ($DATE, pubdate, and the order new items post in).
+   */
+  @ParameterizedTest
+  @MethodSource("jsonFeedDates")
+  void readsJsonFeedDatesAsGeneratorsWriteThem(String written, String expected) throws Exception {
+    byte[] body =
+        """
+        {"version": "https://jsonfeed.org/version/1.1", "title": "t",
+         "items": [{"id": "1", "title": "x", "date_published": "%s"}]}
+        """
+            .formatted(written)
+            .getBytes(StandardCharsets.UTF_8);
+
+    ParsedFeed feed =
+        FeedParser.parse(
+            body, "application/feed+json", URI.create("https://example.org/feed.json"));
+
+    assertThat(feed.items())
+        .singleElement()
+        .extracting(FeedItem::date)
+        .isEqualTo(Instant.parse(expected));
+  }
+
+  static Stream<Arguments> jsonFeedDates() {
+    return Stream.of(
+        arguments("2026-12-05T10:15:30+02:00", "2026-12-05T08:15:30Z"),
+        arguments("2026-12-05t10:15:30z", "2026-12-05T10:15:30Z"),
+        arguments("2026-12-05 10:15:30Z", "2026-12-05T10:15:30Z"),
+        arguments("2026-12-05T10:15:30", "2026-12-05T10:15:30Z"),
+        arguments("2026-12-05T10:15:30.250", "2026-12-05T10:15:30.250Z"),
+        arguments("2026-12-05 10:15", "2026-12-05T10:15:00Z"),
+        arguments("2026-12-05", "2026-12-05T00:00:00Z"),
+        arguments("Sat, 5 Dec 2026 10:15:30 GMT", "2026-12-05T10:15:30Z"));
   }
 
   @Test
