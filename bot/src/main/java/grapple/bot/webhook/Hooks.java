@@ -140,12 +140,7 @@ final class Hooks extends NamedKind<WebhookConfig> {
     Instant now = clock.instant();
     if (expiry.get().isBefore(now.plus(MIN_EXPIRY).minus(EXPIRY_SLACK)))
       throw new BadInput("expirationDate", "Expiration date must at least be a hour in the future");
-    if (expiry.get().isAfter(now.plus(settings.maxExpiry())))
-      throw new BadInput(
-          "expirationDate",
-          "Expiration date cannot exceed the configured max expiry time ("
-              + Durations.format(settings.maxExpiry())
-              + ", generic.maxExpiry)");
+    requireWithinMax(expiry.get(), now);
   }
 
   /**
@@ -156,8 +151,11 @@ final class Hooks extends NamedKind<WebhookConfig> {
    */
   @Override
   public void checkChange(String stateKey, WebhookConfig config) {
-    Optional<Instant> expiry = config.expirationDate();
-    if (expiry.isPresent() && expiry.get().isAfter(clock.instant().plus(settings.maxExpiry())))
+    config.expirationDate().ifPresent(expiry -> requireWithinMax(expiry, clock.instant()));
+  }
+
+  private void requireWithinMax(Instant expiry, Instant now) {
+    if (expiry.isAfter(now.plus(settings.maxExpiry())))
       throw new BadInput(
           "expirationDate",
           "Expiration date cannot exceed the configured max expiry time ("
