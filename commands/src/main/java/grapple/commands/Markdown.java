@@ -89,8 +89,11 @@ public final class Markdown {
     return out == null ? value : out.toString();
   }
 
-  /** U+202A-U+202E (embeddings, overrides, their end) and U+2066-U+2069 (isolates, their end). */
-  private static boolean isBidiControl(char c) {
+  /**
+   * U+202A-U+202E (embeddings, overrides, their end) and U+2066-U+2069 (isolates, their end): what
+   * text the bot shows from elsewhere must not carry open into its own words.
+   */
+  public static boolean isBidiControl(char c) {
     return (c >= '\u202A' && c <= '\u202E') || (c >= '\u2066' && c <= '\u2069');
   }
 

@@ -2,6 +2,7 @@ package grapple.bot.feed;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.room.Messages;
+import grapple.commands.Markdown;
 import java.util.Arrays;
 import java.util.Locale;
 
@@ -50,8 +51,7 @@ final class FeedText {
 
   private static char shown(char c) {
     if (isBreakOrControl(c)) return ' ';
-    boolean bidi = (c >= '\u202A' && c <= '\u202E') || (c >= '\u2066' && c <= '\u2069');
-    return bidi ? '\uFFFD' : c;
+    return Markdown.isBidiControl(c) ? '\uFFFD' : c;
   }
 
   /**

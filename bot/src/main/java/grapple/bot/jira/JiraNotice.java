@@ -3,6 +3,7 @@ package grapple.bot.jira;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.forge.Notice;
 import grapple.bot.room.Messages;
+import grapple.commands.Markdown;
 import java.util.LinkedHashSet;
 import java.util.Optional;
 import java.util.Set;
@@ -109,7 +110,7 @@ final class JiraNotice {
     StringBuilder out = new StringBuilder(value.length() + 8);
     for (int i = 0; i < value.length(); i++) {
       char c = value.charAt(i);
-      if (isBidiControl(c)) out.append('\uFFFD');
+      if (Markdown.isBidiControl(c)) out.append('\uFFFD');
       else if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') out.append(' ');
       else if (c < 128 && "\\`*_{}[]()#+-.!<>|~\"'&=:".indexOf(c) >= 0) out.append('\\').append(c);
       else out.append(c);
@@ -125,15 +126,10 @@ final class JiraNotice {
   static String unturned(String value) {
     StringBuilder out = null;
     for (int i = 0; i < value.length(); i++) {
-      if (!isBidiControl(value.charAt(i))) continue;
+      if (!Markdown.isBidiControl(value.charAt(i))) continue;
       if (out == null) out = new StringBuilder(value);
       out.setCharAt(i, '\uFFFD');
     }
     return out == null ? value : out.toString();
-  }
-
-  /** U+202A-U+202E (embeddings, overrides, their end) and U+2066-U+2069 (isolates, their end). */
-  private static boolean isBidiControl(char c) {
-    return (c >= '\u202A' && c <= '\u202E') || (c >= '\u2066' && c <= '\u2069');
   }
 }
