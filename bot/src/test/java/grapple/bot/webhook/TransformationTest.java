@@ -43,6 +43,17 @@ class TransformationTest {
       }
       """;
 
+  /** Three strings of 1 Mi characters in {@code s}: more than any one built-in call may make. */
+  private static final String THREE_MIB_STRING = "var s = 'x'.repeat(1 << 20); s = s + s + s;\n";
+
+  /** Forty strings of 1 Mi characters in {@code a}: 40 Mi at once for a call that joins them. */
+  private static final String FORTY_MIB_STRINGS =
+      "var s = 'x'.repeat(1 << 20), a = [];\n" + "for (var i = 0; i < 40; i++) a.push(s);\n";
+
+  /** A script that answers at once, run beside one that does not end. */
+  private static final Transformation QUICK =
+      Transformation.compile("result = {version: 'v2', plain: 'ok'}");
+
   private static JsonNode json(String text) {
     try {
       return Json.MAPPER.readTree(text);
@@ -54,6 +65,11 @@ class TransformationTest {
   private static Transformation.Result run(String script, String data)
       throws Transformation.Failed {
     return Transformation.compile(script).run(json(data), LIMIT);
+  }
+
+  /** The plain text {@code script} gives for {} under the sandbox's limits. */
+  private static String plain(String script) throws Transformation.Failed {
+    return run(script, "{}").plain();
   }
 
   /**
@@ -113,8 +129,8 @@ class TransformationTest {
 
   @Test
   void noResultIsNoContent() throws Exception {
-    assertThat(run("var x = 1;", "{}").plain()).isEqualTo("No content");
-    assertThat(run("result = 42;", "{}").plain()).isEqualTo("No content");
+    assertThat(plain("var x = 1;")).isEqualTo("No content");
+    assertThat(plain("result = 42;")).isEqualTo("No content");
   }
 
   @Test
@@ -245,6 +261,11 @@ class TransformationTest {
     assertThat((System.nanoTime() - started) / 1_000_000).isLessThan(timeLimit ? 3000 : 10_000);
   }
 
+  /** As {@link #endsInTime}, for {@code setup} then {@code result = String(call);}, each call. */
+  private static void eachCallEndsInTime(String setup, String expected, List<String> calls) {
+    for (String call : calls) endsInTime(setup + "result = String(" + call + ");", expected);
+  }
+
   @Test
   void anInfiniteLoopEndsAtTheTimeLimit() {
     endsInTime("while (true) {}", "longer than 500 ms");
@@ -334,17 +355,15 @@ class TransformationTest {
   @Test
   void checkedConcatenationsKeepTheirValuesAndEvaluateEachOperandOnce() throws Exception {
     assertThat(
-            run(
-                    """
+            plain(
+                """
                     var o = {s: 'ab'}, n = 0;
                     function k() { n++; return 's'; }
                     o[k()] += 'c';
                     function tag(s, v) { return s[0] + v + s[1]; }
                     result = o.s + n + (1 + 2) + -1 + typeof o + `t${1 + 1}` + tag`a${'b'}c`
                         + String.raw`x${'y'}z`;
-                    """,
-                    "{}")
-                .plain())
+                    """))
         .isEqualTo("Received webhook: abc13-1objectt2abcxyz");
   }
 
@@ -366,15 +385,12 @@ class TransformationTest {
    */
   @Test
   void theResultIsReadUnderTheScriptsLimits() throws Exception {
-    assertThat(
-            run("result = {version: 'v2', get plain() { return 'from a getter'; }}", "{}").plain())
+    assertThat(plain("result = {version: 'v2', get plain() { return 'from a getter'; }}"))
         .isEqualTo("from a getter");
     assertThat(
-            run(
-                    "result = new Proxy({}, {get: (t, k) => k === 'version' ? 'v2' : k === 'plain'"
-                        + " ? 'from a proxy' : undefined});",
-                    "{}")
-                .plain())
+            plain(
+                "result = new Proxy({}, {get: (t, k) => k === 'version' ? 'v2' : k === 'plain'"
+                    + " ? 'from a proxy' : undefined});"))
         .isEqualTo("from a proxy");
     endsInTime("result = {version: 'v2', get plain() { while (true) {} }}", "longer than 500 ms");
     endsInTime(
@@ -393,25 +409,16 @@ class TransformationTest {
         java.util.List.of(
             "a.join('')", "a.join()", "a.toString()", "String(a)", "`${a}`", "[[a]].join()")) {
       assertThatThrownBy(
-              () ->
-                  run(
-                      "var s = 'x'.repeat(1 << 20), a = [];\n"
-                          + "for (var i = 0; i < 40; i++) a.push(s);\n"
-                          + "result = String("
-                          + join
-                          + ".length);",
-                      "{}"))
+              () -> run(FORTY_MIB_STRINGS + "result = String(" + join + ".length);", "{}"))
           .as(join)
           .hasMessage(
               "Transformation failed to run: RangeError: join: the string would be longer than"
                   + " 1048576 characters (line 3)");
     }
     assertThat(
-            run(
-                    "result = [1, null, undefined, 'b', [2, [3]]].join('-') + '|' + [1, [2, 3]]"
-                        + " + '|' + Array.prototype.join.call({length: 2, 0: 'a', 1: 'b'}, '+')",
-                    "{}")
-                .plain())
+            plain(
+                "result = [1, null, undefined, 'b', [2, [3]]].join('-') + '|' + [1, [2, 3]]"
+                    + " + '|' + Array.prototype.join.call({length: 2, 0: 'a', 1: 'b'}, '+')"))
         .isEqualTo("Received webhook: 1---b-2,3|1,2,3|a+b");
   }
 
@@ -427,8 +434,7 @@ class TransformationTest {
       assertThatThrownBy(
               () ->
                   run(
-                      "var s = 'x'.repeat(1 << 20), a = [];\n"
-                          + "for (var i = 0; i < 40; i++) a.push(s);\n"
+                      FORTY_MIB_STRINGS
                           + "result = {version: 'v2', plain: String("
                           + call
                           + ".length)};",
@@ -446,7 +452,6 @@ class TransformationTest {
    */
   @Test
   void builtInsThatAmplifyAreRefusedBeforeTheyAllocate() {
-    String big = "var s = 'x'.repeat(1 << 20); s = s + s + s;\n";
     java.util.Map<String, String> cases = new java.util.LinkedHashMap<>();
     cases.put("s.replace(/x/g, 'x'.repeat(1 << 20))", "replace: the string would be longer than");
     cases.put("s.replaceAll(/x/g, 'y'.repeat(64))", "replaceAll: the string would be longer than");
@@ -470,7 +475,8 @@ class TransformationTest {
       // A replacement runs once a match, and Rhino copies the rest of the string for each
       // (RegExp.rightContext): the memory or time bound may end it before the length bound does
       // (on a loaded machine). Any of the three is the call refused; unbounded, it is the heap.
-      assertThatThrownBy(() -> run(big + "result = String((" + c.getKey() + ").length);", "{}"))
+      assertThatThrownBy(
+              () -> run(THREE_MIB_STRING + "result = String((" + c.getKey() + ").length);", "{}"))
           .as(c.getKey())
           .hasMessageFindingMatch(
               java.util.regex.Pattern.quote(c.getValue())
@@ -563,14 +569,32 @@ class TransformationTest {
   @Test
   void otherScriptsRunWhileOneLoops() throws Exception {
     Transformation loop = Transformation.compile("while (true) {}");
-    Transformation quick = Transformation.compile("result = {version: 'v2', plain: 'ok'}");
+
+    Object looped =
+        runBesideQuickScripts(
+            loop,
+            new Transformation.Limits(Duration.ofSeconds(5), 64L << 20),
+            looping ->
+                assertThat(looping).as("the others ran while the loop still ran").isNotDone());
+
+    assertThat(looped).isInstanceOf(Transformation.Failed.class);
+  }
+
+  /**
+   * Runs {@code slow} on {} on a thread of its own while fifty quick scripts each answer here, then
+   * {@code meanwhile} on its future: what it gave, or the Failed it threw, within 30 seconds.
+   */
+  private static Object runBesideQuickScripts(
+      Transformation slow,
+      Transformation.Limits limits,
+      java.util.function.Consumer<CompletableFuture<Object>> meanwhile)
+      throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(2);
     try {
-      CompletableFuture<Object> looping =
-          runOnEmpty(loop, new Transformation.Limits(Duration.ofSeconds(5), 64L << 20), pool);
-      for (int i = 0; i < 50; i++) assertThat(quick.run(json("{}"), LIMIT).plain()).isEqualTo("ok");
-      assertThat(looping).as("the others ran while the loop still ran").isNotDone();
-      assertThat(looping.get(30, TimeUnit.SECONDS)).isInstanceOf(Transformation.Failed.class);
+      CompletableFuture<Object> running = runOnEmpty(slow, limits, pool);
+      for (int i = 0; i < 50; i++) assertThat(QUICK.run(json("{}"), LIMIT).plain()).isEqualTo("ok");
+      meanwhile.accept(running);
+      return running.get(30, TimeUnit.SECONDS);
     } finally {
       pool.shutdownNow();
     }
@@ -629,22 +653,16 @@ class TransformationTest {
   void otherScriptsRunWhileOneAllocatesAndEachCallHasItsOwnBudget() throws Exception {
     Transformation hog =
         Transformation.compile("var a = []; while (true) a.push(new Array(1000).join('x'));");
-    Transformation quick = Transformation.compile("result = {version: 'v2', plain: 'ok'}");
-    ExecutorService pool = Executors.newFixedThreadPool(2);
-    try {
-      CompletableFuture<Object> hogging = runOnEmpty(hog, MEMORY_BOUND, pool);
-      for (int i = 0; i < 50; i++) assertThat(quick.run(json("{}"), LIMIT).plain()).isEqualTo("ok");
-      assertThat(hogging.get(30, TimeUnit.SECONDS))
-          .isInstanceOfSatisfying(
-              Transformation.Failed.class,
-              e -> assertThat(e.getMessage()).contains("allocated more than 64 MiB"));
-    } finally {
-      pool.shutdownNow();
-    }
 
+    Object hogged = runBesideQuickScripts(hog, MEMORY_BOUND, hogging -> {});
+
+    assertThat(hogged)
+        .isInstanceOfSatisfying(
+            Transformation.Failed.class,
+            e -> assertThat(e.getMessage()).contains("allocated more than 64 MiB"));
     assertThatThrownBy(() -> hog.run(json("{}"), MEMORY_BOUND))
         .hasMessageContaining("allocated more than 64 MiB");
-    assertThat(quick.run(json("{}"), LIMIT).plain()).isEqualTo("ok");
+    assertThat(QUICK.run(json("{}"), LIMIT).plain()).isEqualTo("ok");
   }
 
   /**
@@ -662,8 +680,11 @@ class TransformationTest {
             + "var spreading = {length: 4294967295};\n"
             + "Object.defineProperty(spreading, Symbol.isConcatSpreadable, {get: function () {"
             + " return reads++ > 0; }});\n";
-    for (String call :
-        java.util.List.of(
+    // "at most 1048576" elements, or (Array.from, fill, concat, flat) "more than 1048576".
+    eachCallEndsInTime(
+        huge,
+        " 1048576 ",
+        List.of(
             "Math.max.apply(null, {length: 1e9})",
             "Reflect.apply(Math.max, null, a)",
             "Reflect.construct(Date, a)",
@@ -688,10 +709,7 @@ class TransformationTest {
             "Array.prototype.fill.call(lying, 0)",
             "[].concat(spreading)",
             "[new Proxy([1], {get: function (t, k) { return k === 'length' ? 4294967295 : t[k];"
-                + " }})].flat()")) {
-      // "at most 1048576" elements, or (Array.from, fill, concat, flat) "more than 1048576".
-      endsInTime(huge + "result = String(" + call + ");", " 1048576 ");
-    }
+                + " }})].flat()"));
   }
 
   /**
@@ -700,24 +718,21 @@ class TransformationTest {
    */
   @Test
   void objectBuiltInsRefuseAStringOfMillionsOfCharacters() throws Exception {
-    String big = "var s = 'x'.repeat(1 << 20); s = s + s + s;\n";
-    for (String call :
-        java.util.List.of(
+    eachCallEndsInTime(
+        THREE_MIB_STRING,
+        "of at most 1048576 characters",
+        List.of(
             "Object.keys(s)",
             "Object.values(s)",
             "Object.entries(s)",
             "Object.getOwnPropertyNames(s)",
             "Object.getOwnPropertyDescriptors(new String(s))",
             "Object.assign({}, 'y', s)",
-            "Reflect.ownKeys(new String(s))")) {
-      endsInTime(big + "result = String(" + call + ");", "of at most 1048576 characters");
-    }
+            "Reflect.ownKeys(new String(s))"));
     assertThat(
-            run(
-                    "result = [Object.keys('ab'), Object.values(new String('cd')), Object.assign({},"
-                        + " 'ef', {x: 1}).x, Object.entries({k: 'v'})].join(' ');",
-                    "{}")
-                .plain())
+            plain(
+                "result = [Object.keys('ab'), Object.values(new String('cd')), Object.assign({},"
+                    + " 'ef', {x: 1}).x, Object.entries({k: 'v'})].join(' ');"))
         .isEqualTo("Received webhook: 0,1 c,d 1 k,v");
   }
 
@@ -731,8 +746,10 @@ class TransformationTest {
     String big =
         "var x = 'x'.repeat(1 << 20), t = x + x + x + x, w = '\\uFDFA'.repeat(1 << 20),"
             + " q = '\"'.repeat(1 << 20);\n";
-    for (String call :
-        java.util.List.of(
+    eachCallEndsInTime(
+        big,
+        "longer than 4194304 characters",
+        List.of(
             "''.concat(t, t, t, t, t, t, t, t, t, t, t, t, t, t, t, t, t, t, t, t)",
             "(w + w + w).normalize('NFKD')",
             "(w + w + w).normalize()",
@@ -741,9 +758,7 @@ class TransformationTest {
             "escape('\\u1234'.repeat(1 << 20))",
             "'x'.fontcolor(q + q + q)",
             "t.anchor(t)",
-            "String.raw({raw: [t, t, t]}, t, t)")) {
-      endsInTime(big + "result = String(" + call + ");", "longer than 4194304 characters");
-    }
+            "String.raw({raw: [t, t, t]}, t, t)"));
     endsInTime("result = String.raw({raw: {length: 1e9}});", "at most 1048576");
   }
 
@@ -777,9 +792,10 @@ class TransformationTest {
    */
   @Test
   void aPatternMadeAtRunTimeIsAsLongAsAScriptAtMost() {
-    String big = "var s = 'x'.repeat(1 << 20); s = s + s + s;\n";
-    for (String call :
-        java.util.List.of(
+    eachCallEndsInTime(
+        THREE_MIB_STRING,
+        "a pattern may be at most 65536 characters",
+        List.of(
             "new RegExp(s)",
             "RegExp(s, 'g')",
             "/x/.constructor(s)",
@@ -788,10 +804,7 @@ class TransformationTest {
             "'x'.match(s)",
             "'x'.search(s)",
             "'x'.matchAll(s)",
-            "'x'.match({toString: function () { return s; }})")) {
-      endsInTime(
-          big + "result = String(" + call + ");", "a pattern may be at most 65536 characters");
-    }
+            "'x'.match({toString: function () { return s; }})"));
   }
 
   @Test
@@ -858,9 +871,7 @@ class TransformationTest {
   @Test
   void builtInsChangedByOneCallAreNotSeenByTheNext() throws Exception {
     run("try { Object.prototype.evil = 1; } catch (e) {} x = 5;", "{}");
-    assertThat(
-            run("result = {version: 'v2', plain: String(({}).evil) + ' ' + typeof x}", "{}")
-                .plain())
+    assertThat(plain("result = {version: 'v2', plain: String(({}).evil) + ' ' + typeof x}"))
         .isEqualTo("undefined undefined");
   }
 
@@ -883,11 +894,9 @@ class TransformationTest {
         "{\"secret\": \"room A's payload\"}");
 
     String seen =
-        run(
-                "result = {version: 'v2', plain: [String.prototype.repeat.stash, Array.from.also,"
-                    + " String.prototype.padEnd.prototype.x, Array.prototype.fill.y].join('/')};",
-                "{}")
-            .plain();
+        plain(
+            "result = {version: 'v2', plain: [String.prototype.repeat.stash, Array.from.also,"
+                + " String.prototype.padEnd.prototype.x, Array.prototype.fill.y].join('/')};");
 
     assertThat(seen).isEqualTo("///");
   }
@@ -937,7 +946,7 @@ class TransformationTest {
             + " '-'), ['a', 'b'].join('+'), Array.from('xyz').length, new Array(2).fill(7).join('')"
             + "].join(' ')};";
 
-    assertThat(run(script, "{}").plain()).isEqualTo("abab 005 x-- a+b 3 77");
+    assertThat(plain(script)).isEqualTo("abab 005 x-- a+b 3 77");
   }
 
   /**
@@ -1054,11 +1063,9 @@ class TransformationTest {
   @Test
   void aForLetLoopHasOneBindingForAllIterations() throws Exception {
     assertThat(
-            run(
-                    "var fs = []; for (let i = 0; i < 3; i++) fs.push(() => i);"
-                        + " result = {version: 'v2', plain: fs.map(f => f()).join()};",
-                    "{}")
-                .plain())
+            plain(
+                "var fs = []; for (let i = 0; i < 3; i++) fs.push(() => i);"
+                    + " result = {version: 'v2', plain: fs.map(f => f()).join()};"))
         .isEqualTo("3,3,3");
   }
 
@@ -1088,6 +1095,6 @@ class TransformationTest {
         "var v = JSON.parse('{\"a\": [1, 2, {\"b\": \"c\"}]}', function (k, v) {"
             + " return typeof v === 'number' ? v * 10 : v; });"
             + " result = {version: 'v2', plain: v.a[1] + ' ' + v.a[2].b + ' ' + JSON.parse('7')}";
-    assertThat(run(small, "{}").plain()).isEqualTo("20 c 7");
+    assertThat(plain(small)).isEqualTo("20 c 7");
   }
 }
