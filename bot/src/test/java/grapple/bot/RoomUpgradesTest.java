@@ -101,15 +101,38 @@ class RoomUpgradesTest {
 
   /** {@code room}, made by upgrading {@code predecessor}, as the bot sees it once joined. */
   private void roomJoined(String room, String predecessor, int botLevel) {
-    ObjectNode levels = Json.object().put("state_default", 50);
-    levels.putObject("users").put(ADMIN, 100).put(hub.gateway.botUserId(), botLevel);
-    ObjectNode create = Json.object().put("room_version", "10").put("creator", ADMIN);
-    create.putObject("predecessor").put("room_id", predecessor);
-    hub.state(room, "m.room.create", "", ADMIN, create);
-    hub.state(room, "m.room.power_levels", "", ADMIN, levels);
+    hub.state(room, "m.room.create", "", ADMIN, createdFrom(predecessor));
+    hub.state(room, "m.room.power_levels", "", ADMIN, powerLevels(botLevel));
     hub.state(room, "m.room.member", ADMIN, ADMIN, Json.object().put("membership", "join"));
     String bot = hub.gateway.botUserId();
     hub.state(room, "m.room.member", bot, bot, Json.object().put("membership", "join"));
+  }
+
+  /** {@link #NEW} as the state the bot is given at a start holds it, joined at {@code botLevel}. */
+  private void newRoomJoinedAtStart(int botLevel) {
+    String bot = hub.gateway.botUserId();
+    initial(NEW, "m.room.create", "", ADMIN, createdFrom(OLD));
+    initial(NEW, "m.room.power_levels", "", ADMIN, powerLevels(botLevel));
+    initial(NEW, "m.room.member", bot, bot, Json.object().put("membership", "join"));
+  }
+
+  /** The bot is given power 50 in {@link #NEW}, enough to write the connections' state. */
+  private void botGivenPowerInNewRoom() {
+    hub.state(NEW, "m.room.power_levels", "", ADMIN, powerLevels(50));
+  }
+
+  /** Power levels where state needs 50, {@link #ADMIN} has 100 and the bot {@code botLevel}. */
+  private ObjectNode powerLevels(int botLevel) {
+    ObjectNode levels = Json.object().put("state_default", 50);
+    levels.putObject("users").put(ADMIN, 100).put(hub.gateway.botUserId(), botLevel);
+    return levels;
+  }
+
+  /** The create event of a room made by {@link #ADMIN} upgrading {@code predecessor}. */
+  private static ObjectNode createdFrom(String predecessor) {
+    ObjectNode create = Json.object().put("room_version", "10").put("creator", ADMIN);
+    create.putObject("predecessor").put("room_id", predecessor);
+    return create;
   }
 
   /** Posts to the hook and returns the room the message went to. */
@@ -181,9 +204,7 @@ class RoomUpgradesTest {
         .endsWith("I try again when my power level here changes.");
     assertThat(postAndSeeWhere(hookId, "still the old room")).isEqualTo(OLD);
 
-    ObjectNode levels = Json.object().put("state_default", 50);
-    levels.putObject("users").put(ADMIN, 100).put(hub.gateway.botUserId(), 50);
-    hub.state(NEW, "m.room.power_levels", "", ADMIN, levels);
+    botGivenPowerInNewRoom();
 
     assertThat(hub.connections.inRoom(OLD)).isEmpty();
     assertThat(hub.connections.inRoom(NEW)).hasSize(1);
@@ -284,16 +305,9 @@ class RoomUpgradesTest {
     hub.close();
 
     hub = webhooks();
-    String bot = hub.gateway.botUserId();
     initial(OLD, HOOK, "alerts", ADMIN, Json.object().put("name", "alerts"));
     initial(OLD, RoomUpgrades.TOMBSTONE, "", ADMIN, Json.object().put("replacement_room", NEW));
-    ObjectNode create = Json.object().put("room_version", "10").put("creator", ADMIN);
-    create.putObject("predecessor").put("room_id", OLD);
-    initial(NEW, "m.room.create", "", ADMIN, create);
-    ObjectNode levels = Json.object().put("state_default", 50);
-    levels.putObject("users").put(ADMIN, 100).put(bot, 0);
-    initial(NEW, "m.room.power_levels", "", ADMIN, levels);
-    initial(NEW, "m.room.member", bot, bot, Json.object().put("membership", "join"));
+    newRoomJoinedAtStart(0);
     hub.core.joinedAtStart(java.util.Set.of(OLD, NEW));
 
     assertThat(hub.connections.inRoom(OLD)).hasSize(1);
@@ -491,10 +505,8 @@ class RoomUpgradesTest {
     String hookId = hookInOld();
     tombstone();
 
-    ObjectNode levels = Json.object().put("state_default", 50);
-    levels.putObject("users").put(ADMIN, 100).put(hub.gateway.botUserId(), 50);
     String bot = hub.gateway.botUserId();
-    hub.state(NEW, "m.room.power_levels", "", ADMIN, levels);
+    botGivenPowerInNewRoom();
     hub.state(NEW, "m.room.member", bot, bot, Json.object().put("membership", "join"));
     ObjectNode create = Json.object().put("room_version", "11");
     create.putObject("predecessor").put("room_id", OLD);
@@ -552,9 +564,7 @@ class RoomUpgradesTest {
     assertThat(nextNoticeBody())
         .startsWith("This room was upgraded to `!evil:t` by `@mallory:evil.test`, who may not");
 
-    ObjectNode levels = Json.object().put("state_default", 50);
-    levels.putObject("users").put(ADMIN, 100).put(hub.gateway.botUserId(), 50);
-    hub.state(NEW, "m.room.power_levels", "", ADMIN, levels);
+    botGivenPowerInNewRoom();
 
     assertThat(hub.connections.inRoom(OLD)).isEmpty();
     assertThat(hub.connections.inRoom(NEW)).hasSize(1);
@@ -598,7 +608,6 @@ class RoomUpgradesTest {
     hub.close();
 
     hub = webhooks();
-    String bot = hub.gateway.botUserId();
     initial(OLD, HOOK, "alerts", ADMIN, Json.object().put("name", "alerts"));
     initial(
         OLD,
@@ -606,13 +615,7 @@ class RoomUpgradesTest {
         "",
         "@mallory:evil.test",
         Json.object().put("replacement_room", "!evil:t"));
-    ObjectNode create = Json.object().put("room_version", "10").put("creator", ADMIN);
-    create.putObject("predecessor").put("room_id", OLD);
-    initial(NEW, "m.room.create", "", ADMIN, create);
-    ObjectNode levels = Json.object().put("state_default", 50);
-    levels.putObject("users").put(ADMIN, 100).put(bot, 50);
-    initial(NEW, "m.room.power_levels", "", ADMIN, levels);
-    initial(NEW, "m.room.member", bot, bot, Json.object().put("membership", "join"));
+    newRoomJoinedAtStart(50);
     hub.core.joinedAtStart(java.util.Set.of(OLD, NEW));
 
     assertThat(hub.connections.inRoom(OLD)).isEmpty();
