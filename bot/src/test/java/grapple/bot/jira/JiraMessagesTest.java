@@ -29,7 +29,35 @@ class JiraMessagesTest {
     ObjectNode item = Json.object().put("field", field).put("fieldtype", "jira");
     if (from != null) item.put("fromString", from);
     if (to != null) item.put("toString", to);
+    return changeLine(item);
+  }
+
+  /** The body of the notice line of one changelog {@code item}. */
+  private static String changeLine(JsonNode item) {
     return JiraMessages.change(new JiraNotice(), item).build(Json.object()).path("body").asText();
+  }
+
+  /** The notice of the first event of {@code payload}, for a connection that takes every event. */
+  private static ObjectNode render(ObjectNode payload) {
+    return JiraMessages.render(JiraEvent.of(payload).get(0), payload, ALL).orElseThrow();
+  }
+
+  /**
+   * A jira:issue_created payload for INDEV-1 of the INDEV project, whose API is at {@code api}
+   * (e.g. {@code https://host/rest/api/2}), with its summary and creator's display name.
+   */
+  private static ObjectNode issueCreated(String api, String summary, String creator) {
+    ObjectNode payload = Json.object().put("webhookEvent", "jira:issue_created");
+    ObjectNode issue =
+        payload
+            .putObject("issue")
+            .put("id", "1")
+            .put("key", "INDEV-1")
+            .put("self", api + "/issue/1");
+    ObjectNode fields = issue.putObject("fields").put("summary", summary);
+    fields.putObject("creator").put("displayName", creator);
+    fields.putObject("project").put("key", "INDEV").put("self", api + "/project/10105");
+    return payload;
   }
 
   @Test
@@ -37,9 +65,7 @@ class JiraMessagesTest {
     List<String> lines = new ArrayList<>();
     for (String name : JiraCorpus.SERVER) {
       JsonNode payload = Json.UNTRUSTED.readTree(JiraCorpus.server(name));
-      for (JsonNode item : payload.path("changelog").path("items"))
-        lines.add(
-            JiraMessages.change(new JiraNotice(), item).build(Json.object()).path("body").asText());
+      for (JsonNode item : payload.path("changelog").path("items")) lines.add(changeLine(item));
     }
 
     assertThat(lines)
@@ -146,19 +172,8 @@ class JiraMessagesTest {
    */
   @Test
   void linksKeepTheContextPathOfADataCenterInstance() {
-    ObjectNode payload = Json.object().put("webhookEvent", "jira:issue_created");
-    ObjectNode issue =
-        payload
-            .putObject("issue")
-            .put("id", "1")
-            .put("key", "INDEV-1")
-            .put("self", "https://jira.test-example.ru/tools/jira/rest/api/2/issue/1");
-    ObjectNode fields = issue.putObject("fields").put("summary", "Hello");
-    fields.putObject("creator").put("displayName", "Alice");
-    fields
-        .putObject("project")
-        .put("key", "INDEV")
-        .put("self", "https://jira.test-example.ru/tools/jira/rest/api/2/project/10105");
+    ObjectNode payload =
+        issueCreated("https://jira.test-example.ru/tools/jira/rest/api/2", "Hello", "Alice");
     ObjectNode version =
         Json.object().put("timestamp", 1).put("webhookEvent", "jira:version_created");
     version
@@ -168,10 +183,8 @@ class JiraMessagesTest {
         .put("name", "2.0")
         .put("projectId", 10105);
 
-    ObjectNode created =
-        JiraMessages.render(JiraEvent.of(payload).get(0), payload, ALL).orElseThrow();
-    ObjectNode released =
-        JiraMessages.render(JiraEvent.of(version).get(0), version, ALL).orElseThrow();
+    ObjectNode created = render(payload);
+    ObjectNode released = render(version);
 
     assertThat(created.path("body").asText())
         .isEqualTo(
@@ -228,8 +241,7 @@ class JiraMessagesTest {
         .addObject()
         .put("type", "strong");
 
-    List<JiraEvent> events = JiraEvent.of(payload);
-    ObjectNode notice = JiraMessages.render(events.get(0), payload, ALL).orElseThrow();
+    ObjectNode notice = render(payload);
 
     assertThat(notice.path("body").asText())
         .isEqualTo(
@@ -243,19 +255,11 @@ class JiraMessagesTest {
    */
   @Test
   void bidiControlsInValuesCannotTurnTheNoticeAround() {
-    ObjectNode payload = Json.object().put("webhookEvent", "jira:issue_created");
-    ObjectNode issue =
-        payload
-            .putObject("issue")
-            .put("id", "1")
-            .put("key", "INDEV-1")
-            .put("self", "https://jira.test-example.ru/rest/api/2/issue/1");
-    ObjectNode fields = issue.putObject("fields").put("summary", "fix \u2066it\u2069 now");
-    fields.putObject("creator").put("displayName", "Mallory \u202Edetaerc");
-    fields
-        .putObject("project")
-        .put("key", "INDEV")
-        .put("self", "https://jira.test-example.ru/rest/api/2/project/10105");
+    ObjectNode payload =
+        issueCreated(
+            "https://jira.test-example.ru/rest/api/2",
+            "fix \u2066it\u2069 now",
+            "Mallory \u202Edetaerc");
     ObjectNode item =
         Json.object()
             .put("field", "st\u202Eatus")
@@ -263,9 +267,7 @@ class JiraMessagesTest {
             .put("toString", "Done\u202A");
 
     List<ObjectNode> notices =
-        List.of(
-            JiraMessages.render(JiraEvent.of(payload).get(0), payload, ALL).orElseThrow(),
-            JiraMessages.change(new JiraNotice(), item).build(Json.object()));
+        List.of(render(payload), JiraMessages.change(new JiraNotice(), item).build(Json.object()));
 
     for (ObjectNode notice : notices) {
       for (String text :
@@ -279,23 +281,13 @@ class JiraMessagesTest {
 
   @Test
   void markupInValuesCannotAddLinksOrHtml() {
-    ObjectNode payload = Json.object().put("webhookEvent", "jira:issue_created");
-    ObjectNode issue =
-        payload
-            .putObject("issue")
-            .put("id", "1")
-            .put("key", "INDEV-1")
-            .put("self", "https://jira.test-example.ru/rest/api/2/issue/1");
-    ObjectNode fields =
-        issue.putObject("fields").put("summary", "[click](https://evil.example) <img src=x>");
-    fields.putObject("creator").put("displayName", "**Mallory**");
-    fields
-        .putObject("project")
-        .put("key", "INDEV")
-        .put("self", "https://jira.test-example.ru/rest/api/2/project/10105");
+    ObjectNode payload =
+        issueCreated(
+            "https://jira.test-example.ru/rest/api/2",
+            "[click](https://evil.example) <img src=x>",
+            "**Mallory**");
 
-    ObjectNode notice =
-        JiraMessages.render(JiraEvent.of(payload).get(0), payload, ALL).orElseThrow();
+    ObjectNode notice = render(payload);
 
     assertThat(notice.path("formatted_body").asText())
         .doesNotContain("evil.example\"")
