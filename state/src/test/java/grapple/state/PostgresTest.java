@@ -190,11 +190,7 @@ class PostgresTest {
             })
         .handle((v, e) -> null)
         .join();
-    writer.writeAndWait(
-        c -> {
-          writer.announce("outbox");
-          return null;
-        });
+    announceCommitted(writer, "outbox");
 
     assertThat(topics.poll(5, TimeUnit.SECONDS)).isEqualTo("outbox");
     assertThat(topics).isEmpty();
@@ -218,11 +214,7 @@ class PostgresTest {
         });
     assertThat(thrown.await(10, TimeUnit.SECONDS)).isTrue();
 
-    writer.writeAndWait(
-        c -> {
-          writer.announce("outbox");
-          return null;
-        });
+    announceCommitted(writer, "outbox");
 
     assertThat(heard.poll(15, TimeUnit.SECONDS)).isEqualTo("outbox");
     assertThat(other.listenerAlive()).isTrue();
@@ -304,9 +296,8 @@ class PostgresTest {
     Database a = open();
     Database b = open();
     CountDownLatch aLost = new CountDownLatch(1);
-    CountDownLatch bLeads = new CountDownLatch(1);
     Leadership first = postgres.leading(a, aLost);
-    postgres.lead(b, listener(bLeads, new CountDownLatch(1)));
+    CountDownLatch bLeads = standsForElection(b);
 
     endTheLeaderSession();
 
@@ -329,11 +320,10 @@ class PostgresTest {
     Database b = open();
     CountDownLatch aLeads = new CountDownLatch(1);
     CountDownLatch aLost = new CountDownLatch(1);
-    CountDownLatch bLeads = new CountDownLatch(1);
     Leadership first = postgres.lead(a, listener(aLeads, aLost));
     postgres.closeAfter(proxy); // closed first: what is still waiting on it fails at once
     assertThat(aLeads.await(10, TimeUnit.SECONDS)).isTrue();
-    postgres.lead(b, listener(bLeads, new CountDownLatch(1)));
+    CountDownLatch bLeads = standsForElection(b);
 
     long cut = System.nanoTime();
     proxy.cutOff();
@@ -413,7 +403,6 @@ class PostgresTest {
     Database a = open();
     Database b = open();
     CountDownLatch aLost = new CountDownLatch(1);
-    CountDownLatch bLeads = new CountDownLatch(1);
     Leadership first =
         postgres.lead(
             a,
@@ -423,7 +412,7 @@ class PostgresTest {
                 },
                 aLost));
     assertThat(aLost.await(10, TimeUnit.SECONDS)).isTrue();
-    postgres.lead(b, listener(bLeads, new CountDownLatch(1)));
+    CountDownLatch bLeads = standsForElection(b);
 
     assertThat(bLeads.await(10, TimeUnit.SECONDS)).isTrue();
     assertThat(first.leading()).isFalse();
@@ -439,7 +428,6 @@ class PostgresTest {
     Database b = open();
     CountDownLatch aElected = new CountDownLatch(1);
     CountDownLatch aLost = new CountDownLatch(1);
-    CountDownLatch bLeads = new CountDownLatch(1);
     Leadership first =
         postgres.lead(
             a,
@@ -450,7 +438,7 @@ class PostgresTest {
                 },
                 aLost));
     assertThat(aElected.await(10, TimeUnit.SECONDS)).isTrue();
-    postgres.lead(b, listener(bLeads, new CountDownLatch(1)));
+    CountDownLatch bLeads = standsForElection(b);
 
     assertThat(bLeads.await(10, TimeUnit.SECONDS)).as("another instance leads").isTrue();
     assertThat(aLost.await(1, TimeUnit.SECONDS)).isTrue();
@@ -566,11 +554,7 @@ class PostgresTest {
                   KeyValueStore.put(c, "failed", "yes");
                   throw new IllegalStateException("this write fails after its check");
                 }),
-            c -> {
-              held.countDown();
-              if (!await(hold, 30)) throw new IllegalStateException("not released");
-              return null;
-            });
+            blockedUntil(held, hold));
     assertThat(held.await(10, TimeUnit.SECONDS)).isTrue();
     assertThat(bumpWithin(300)).as("a new term while the batch is under way").isFalse();
     hold.countDown();
@@ -590,11 +574,7 @@ class PostgresTest {
                 c -> {
                   throw new IllegalStateException("this write fails after its check");
                 }),
-            c -> {
-              held2.countDown();
-              if (!await(hold2, 30)) throw new IllegalStateException("not released");
-              return null;
-            });
+            blockedUntil(held2, hold2));
     assertThat(held2.await(10, TimeUnit.SECONDS)).isTrue();
     assertThat(bumpWithin(5_000))
         .as("a new term while only a failed write's batch is open")
@@ -612,19 +592,38 @@ class PostgresTest {
       throws Exception {
     CountDownLatch busy = new CountDownLatch(1);
     CountDownLatch queued = new CountDownLatch(1);
-    CompletableFuture<?> before =
-        db.write(
-            c -> {
-              busy.countDown();
-              if (!await(queued, 30)) throw new IllegalStateException("not released");
-              return null;
-            });
+    CompletableFuture<?> before = db.write(blockedUntil(busy, queued));
     assertThat(busy.await(10, TimeUnit.SECONDS)).isTrue();
     List<CompletableFuture<?>> out = new ArrayList<>();
     for (SqlWork<?> work : works) out.add(db.write(work));
     queued.countDown();
     before.get(10, TimeUnit.SECONDS);
     return out;
+  }
+
+  /** Starts {@code db} trying for leadership; the latch opens once it leads. */
+  private CountDownLatch standsForElection(Database db) {
+    CountDownLatch leads = new CountDownLatch(1);
+    postgres.lead(db, listener(leads, new CountDownLatch(1)));
+    return leads;
+  }
+
+  /** Work that opens {@code started}, then waits (30 s at most) for {@code release} to open. */
+  private static SqlWork<Void> blockedUntil(CountDownLatch started, CountDownLatch release) {
+    return c -> {
+      started.countDown();
+      if (!await(release, 30)) throw new IllegalStateException("not released");
+      return null;
+    };
+  }
+
+  /** Announces {@code topic} from a write of {@code db}, returning once that write commits. */
+  private static void announceCommitted(Database db, String topic) {
+    db.writeAndWait(
+        c -> {
+          db.announce(topic);
+          return null;
+        });
   }
 
   /** Another instance's election bump of the term, waiting at most {@code millis}: done or not. */
