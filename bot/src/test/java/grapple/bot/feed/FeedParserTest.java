@@ -576,18 +576,9 @@ class FeedParserTest {
 
   @Test
   void keepsJsonFeedItemWithOddDateWithoutADate() throws Exception {
-    byte[] body =
-        """
-        {"version": "https://jsonfeed.org/version/1.1", "title": "t",
-         "items": [{"id": "1", "title": "x", "date_published": "Tuesday, 3 PM"}]}
-        """
-            .getBytes(StandardCharsets.UTF_8);
+    List<FeedItem> items = oneItemJsonFeed("\"date_published\": \"Tuesday, 3 PM\"");
 
-    ParsedFeed feed =
-        FeedParser.parse(
-            body, "application/feed+json", URI.create("https://example.org/feed.json"));
-
-    assertThat(feed.items())
+    assertThat(items)
         .singleElement()
         .satisfies(
             item -> {
@@ -603,20 +594,11 @@ class FeedParserTest {
   @ParameterizedTest
   @ValueSource(strings = {"\"\"", "\"javascript:alert(1)\"", "\"https://\"", "null"})
   void linksJsonFeedExternalUrlWhenUrlIsUnusable(String url) throws Exception {
-    byte[] body =
-        """
-        {"version": "https://jsonfeed.org/version/1.1", "title": "t",
-         "items": [{"id": "1", "title": "x", "url": %s,
-                    "external_url": "https://elsewhere.example/story"}]}
-        """
-            .formatted(url)
-            .getBytes(StandardCharsets.UTF_8);
+    List<FeedItem> items =
+        oneItemJsonFeed(
+            "\"url\": " + url + ", \"external_url\": \"https://elsewhere.example/story\"");
 
-    ParsedFeed feed =
-        FeedParser.parse(
-            body, "application/feed+json", URI.create("https://example.org/feed.json"));
-
-    assertThat(feed.items())
+    assertThat(items)
         .singleElement()
         .extracting(FeedItem::url)
         .isEqualTo("https://elsewhere.example/story");
@@ -629,22 +611,9 @@ class FeedParserTest {
   @ParameterizedTest
   @MethodSource("jsonFeedDates")
   void readsJsonFeedDatesAsGeneratorsWriteThem(String written, String expected) throws Exception {
-    byte[] body =
-        """
-        {"version": "https://jsonfeed.org/version/1.1", "title": "t",
-         "items": [{"id": "1", "title": "x", "date_published": "%s"}]}
-        """
-            .formatted(written)
-            .getBytes(StandardCharsets.UTF_8);
+    List<FeedItem> items = oneItemJsonFeed("\"date_published\": \"" + written + "\"");
 
-    ParsedFeed feed =
-        FeedParser.parse(
-            body, "application/feed+json", URI.create("https://example.org/feed.json"));
-
-    assertThat(feed.items())
-        .singleElement()
-        .extracting(FeedItem::date)
-        .isEqualTo(Instant.parse(expected));
+    assertThat(items).singleElement().extracting(FeedItem::date).isEqualTo(Instant.parse(expected));
   }
 
   static Stream<Arguments> jsonFeedDates() {
@@ -1078,6 +1047,23 @@ class FeedParserTest {
 
   private static void assertReadable(String message) {
     assertThat(message).isNotBlank().doesNotContain("\n").hasSizeLessThan(400).startsWith("not a");
+  }
+
+  /**
+   * The items of a JSON Feed at https://example.org/feed.json with one item: its id 1, its title x
+   * and {@code fields} (JSON members, e.g. {@code "url": null}).
+   */
+  private static List<FeedItem> oneItemJsonFeed(String fields) throws FeedException {
+    byte[] body =
+        """
+        {"version": "https://jsonfeed.org/version/1.1", "title": "t",
+         "items": [{"id": "1", "title": "x", %s}]}
+        """
+            .formatted(fields)
+            .getBytes(StandardCharsets.UTF_8);
+    return FeedParser.parse(
+            body, "application/feed+json", URI.create("https://example.org/feed.json"))
+        .items();
   }
 
   private static ParsedFeed parse(String name, String feedUrl) throws FeedException {
