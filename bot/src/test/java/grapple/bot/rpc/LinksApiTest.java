@@ -142,15 +142,7 @@ class LinksApiTest {
   /** As in the query: only the first header line would be read, the second one ignored. */
   @Test
   void aVersionHeaderGivenTwiceIs400() throws Exception {
-    okhttp3.Request request =
-        new okhttp3.Request.Builder()
-            .url(grapple.url() + LINKS)
-            .header("Authorization", bearer(LINK_READER))
-            .addHeader("api-version", "2026-12-01")
-            .addHeader("api-version", "2016-12-01")
-            .build();
-
-    try (okhttp3.Response r = new okhttp3.OkHttpClient().newCall(request).execute()) {
+    try (okhttp3.Response r = withVersionHeaders("", "2026-12-01", "2016-12-01")) {
       assertThat(r.code()).isEqualTo(400);
       assertThat(r.body().string())
           .contains(
@@ -161,39 +153,35 @@ class LinksApiTest {
 
   @Test
   void theVersionMayBeAHeader() throws Exception {
-    okhttp3.Request request =
-        new okhttp3.Request.Builder()
-            .url(grapple.url() + LINKS)
-            .header("Authorization", bearer(LINK_READER))
-            .header("api-version", "2026-12-01")
-            .build();
-
-    try (okhttp3.Response r = new okhttp3.OkHttpClient().newCall(request).execute()) {
+    try (okhttp3.Response r = withVersionHeaders("", "2026-12-01")) {
       assertThat(r.code()).isEqualTo(200);
     }
   }
 
-  /** Answers {@code GET /api/people/links<query>} sent with the header {@code api-version}. */
-  private static okhttp3.Response withVersionHeader(String header, String query) throws Exception {
-    okhttp3.Request request =
+  /**
+   * Answers {@code GET /api/people/links<query>} sent with one {@code api-version} header line for
+   * each of {@code headers}.
+   */
+  private static okhttp3.Response withVersionHeaders(String query, String... headers)
+      throws Exception {
+    okhttp3.Request.Builder request =
         new okhttp3.Request.Builder()
             .url(grapple.url() + LINKS + query)
-            .header("Authorization", bearer(LINK_READER))
-            .header("api-version", header)
-            .build();
-    return new okhttp3.OkHttpClient().newCall(request).execute();
+            .header("Authorization", bearer(LINK_READER));
+    for (String header : headers) request.addHeader("api-version", header);
+    return new okhttp3.OkHttpClient().newCall(request.build()).execute();
   }
 
   @Test
   void aBlankVersionHeaderDoesNotHideTheQuerysVersion() throws Exception {
-    try (okhttp3.Response r = withVersionHeader("", V)) {
+    try (okhttp3.Response r = withVersionHeaders(V, "")) {
       assertThat(r.code()).isEqualTo(200);
     }
   }
 
   @Test
   void anUnsupportedVersionInTheQueryIsRefusedBesideASupportedHeader() throws Exception {
-    try (okhttp3.Response r = withVersionHeader("2026-12-01", "?api-version=2017-03-08")) {
+    try (okhttp3.Response r = withVersionHeaders("?api-version=2017-03-08", "2026-12-01")) {
       assertThat(r.code()).isEqualTo(400);
       assertThat(r.body().string())
           .contains("api-version '2017-03-08' is not supported (supported: 2026-12-01).");
