@@ -109,11 +109,7 @@ class MatrixGatewayTest {
 
   @Test
   void aServerErrorAtStartIsRetried() throws Exception {
-    server.enqueue(versions());
-    server.enqueue(json(502, "{}"));
-    server.enqueue(versions());
-    server.enqueue(json(200, "{\"user_id\":\"@bot:test\",\"device_id\":\"D\"}"));
-    server.enqueue(json(200, "{}"));
+    answerAStartWhoseFirstWhoamiIs502();
 
     gateway.connect();
 
@@ -128,11 +124,7 @@ class MatrixGatewayTest {
   void whileTheStartWaitsForTheHomeserverItSaysWhatItWaitsFor() throws Exception {
     List<String> saidWhileWaiting = new ArrayList<>();
     gateway.pauseWith(wait -> saidWhileWaiting.add(gateway.waitingFor().orElse("nothing")));
-    server.enqueue(versions());
-    server.enqueue(json(502, "{}"));
-    server.enqueue(versions());
-    server.enqueue(json(200, "{\"user_id\":\"@bot:test\",\"device_id\":\"D\"}"));
-    server.enqueue(json(200, "{}"));
+    answerAStartWhoseFirstWhoamiIs502();
 
     gateway.connect();
 
@@ -516,6 +508,15 @@ class MatrixGatewayTest {
   }
 
   /** The homeserver's answers to the filter upload and then to each sync, in order. */
+  /** The homeserver answers a start: whoami fails with 502 once, then the start goes through. */
+  private void answerAStartWhoseFirstWhoamiIs502() {
+    server.enqueue(versions());
+    server.enqueue(json(502, "{}"));
+    server.enqueue(versions());
+    server.enqueue(json(200, "{\"user_id\":\"@bot:test\",\"device_id\":\"D\"}"));
+    server.enqueue(json(200, "{}"));
+  }
+
   private void answerSyncs(String... batches) {
     server.enqueue(json(200, "{\"filter_id\":\"f1\"}"));
     for (String batch : batches) server.enqueue(json(200, batch));
