@@ -304,8 +304,7 @@ class ProvisioningApiTest {
 
     Answer a = grapple.patch(one(id), patch);
 
-    assertThat(a.status()).isEqualTo(400);
-    assertThat(a.errcode()).isEqualTo("HS_BAD_VALUE");
+    assertRefused(a, 400, "HS_BAD_VALUE");
     assertThat(a.error()).contains("'" + field + "'");
     assertThat(grapple.get(one(id)).json().get("config").toString()).isEqualTo(hook(name));
   }
@@ -333,8 +332,7 @@ class ProvisioningApiTest {
     assertThat(a.status()).isEqualTo(200);
     assertThat(a.body()).isEqualTo("{\"ok\":true}");
     Answer after = grapple.get(one(id));
-    assertThat(after.status()).isEqualTo(404);
-    assertThat(after.errcode()).isEqualTo("HS_NOTFOUND");
+    assertRefused(after, 404, "HS_NOTFOUND");
   }
 
   /** Who removed a connection is in the log, the key by its name and never its secret. */
@@ -370,8 +368,7 @@ class ProvisioningApiTest {
 
     Answer a = grapple.delete(one(id) + "&userId=%40someone%3Alocalhost");
 
-    assertThat(a.status()).isEqualTo(400);
-    assertThat(a.errcode()).isEqualTo("HS_BAD_VALUE");
+    assertRefused(a, 400, "HS_BAD_VALUE");
     assertThat(a.error()).contains("userId").contains("once");
     assertThat(grapple.get(one(id)).status()).isEqualTo(200);
   }
@@ -413,8 +410,7 @@ class ProvisioningApiTest {
     Answer put = grapple.call("PUT", PUT_HOOK, bearer(READER), hook("unread"));
 
     assertThat(list.status()).isEqualTo(200);
-    assertThat(put.status()).isEqualTo(403);
-    assertThat(put.errcode()).isEqualTo("HS_FORBIDDEN_TOKEN");
+    assertRefused(put, 403, "HS_FORBIDDEN_TOKEN");
     assertThat(put.error()).contains("reader", "connections:write");
   }
 
@@ -460,8 +456,7 @@ class ProvisioningApiTest {
   void malformedJsonIs400() {
     Answer a = grapple.put(PUT_HOOK, "{\"name\":");
 
-    assertThat(a.status()).isEqualTo(400);
-    assertThat(a.errcode()).isEqualTo("HS_BAD_VALUE");
+    assertRefused(a, 400, "HS_BAD_VALUE");
     assertThat(a.error()).startsWith("The body is not valid JSON");
   }
 
@@ -472,8 +467,7 @@ class ProvisioningApiTest {
     String id = createdId("patched-twice");
     Answer patched = grapple.patch(one(id), "{\"waitForComplete\":false,\"waitForComplete\":true}");
 
-    assertThat(created.status()).isEqualTo(400);
-    assertThat(created.errcode()).isEqualTo("HS_BAD_VALUE");
+    assertRefused(created, 400, "HS_BAD_VALUE");
     assertThat(created.error())
         .isEqualTo(
             "The body gives the field 'name' more than once (line 1, column 25): give each field"
@@ -509,8 +503,7 @@ class ProvisioningApiTest {
 
     Answer a = grapple.put(PUT_HOOK, big);
 
-    assertThat(a.status()).isEqualTo(413);
-    assertThat(a.errcode()).isEqualTo("HS_BAD_VALUE");
+    assertRefused(a, 413, "HS_BAD_VALUE");
     assertThat(grapple.get(connections(AS_ADMIN)).body()).doesNotContain("\"big\"");
   }
 
@@ -678,9 +671,14 @@ class ProvisioningApiTest {
       Function<LocalGrapple, Answer> request, int status, String errcode, List<String> named) {
     Answer a = request.apply(grapple);
 
-    assertThat(a.status()).isEqualTo(status);
-    assertThat(a.errcode()).isEqualTo(errcode);
+    assertRefused(a, status, errcode);
     for (String word : named) assertThat(a.error()).contains(word);
+  }
+
+  /** {@code a} is hookshot's error answer: {@code status}, with {@code errcode} in its body. */
+  private static void assertRefused(Answer a, int status, String errcode) {
+    assertThat(a.status()).as(a.toString()).isEqualTo(status);
+    assertThat(a.errcode()).as(a.toString()).isEqualTo(errcode);
   }
 
   @Test
@@ -690,8 +688,7 @@ class ProvisioningApiTest {
       Answer put = limited.put(PUT_HOOK, hook("forbidden"));
 
       assertThat(list.status()).isEqualTo(200);
-      assertThat(put.status()).isEqualTo(403);
-      assertThat(put.errcode()).isEqualTo("HS_FORBIDDEN_USER");
+      assertRefused(put, 403, "HS_FORBIDDEN_USER");
       assertThat(put.error()).contains("manageConnections");
       assertThat(conformanceProblems(limited)).isEmpty();
     }
@@ -712,8 +709,7 @@ class ProvisioningApiTest {
         List.of(grapple.get(path), grapple.patch(path, "{}"), grapple.delete(path));
 
     for (Answer a : answers) {
-      assertThat(a.status()).as(a.toString()).isEqualTo(404);
-      assertThat(a.errcode()).as(a.toString()).isEqualTo("HS_NOTFOUND");
+      assertRefused(a, 404, "HS_NOTFOUND");
     }
   }
 
@@ -725,8 +721,7 @@ class ProvisioningApiTest {
               connections("/uk.half-shot.matrix-hookshot.feed" + AS_ADMIN),
               "{\"url\":\"https://example.org/feed.xml\"}");
 
-      assertThat(a.status()).isEqualTo(400);
-      assertThat(a.errcode()).isEqualTo("HS_DISABLED_FEATURE");
+      assertRefused(a, 400, "HS_DISABLED_FEATURE");
       assertThat(a.error()).contains("feeds");
       assertThat(noFeeds.get("/v1/connectiontypes").json().has("Feed")).isFalse();
       assertThat(conformanceProblems(noFeeds)).isEmpty();
@@ -740,8 +735,7 @@ class ProvisioningApiTest {
         grapple.put(
             PUT_HOOK, "{\"name\":\"scripted\",\"transformationFunction\":\"result = 'x'\"}");
 
-    assertThat(a.status()).isEqualTo(400);
-    assertThat(a.errcode()).isEqualTo("HS_DISABLED_FEATURE");
+    assertRefused(a, 400, "HS_DISABLED_FEATURE");
     assertThat(a.error()).contains("Transformation functions are not allowed");
     assertThat(grapple.get(connections(AS_ADMIN)).body()).doesNotContain("scripted");
 
@@ -794,8 +788,7 @@ class ProvisioningApiTest {
             connections("/uk.half-shot.matrix-hookshot.feed" + AS_ADMIN),
             "{\"url\":\"http://127.0.0.1:1/feed.xml\"}");
 
-    assertThat(a.status()).isEqualTo(400);
-    assertThat(a.errcode()).isEqualTo("HS_BAD_VALUE");
+    assertRefused(a, 400, "HS_BAD_VALUE");
     assertThat(a.error()).containsIgnoringCase("url").contains("127.0.0.1");
   }
 
@@ -811,8 +804,7 @@ class ProvisioningApiTest {
       Answer elsewhere = withGithub.call("GET", account, bearer(ELSEWHERE), null);
       Answer secret = withGithub.get(account);
 
-      assertThat(elsewhere.status()).as(elsewhere.toString()).isEqualTo(403);
-      assertThat(elsewhere.errcode()).isEqualTo("HS_FORBIDDEN_TOKEN");
+      assertRefused(elsewhere, 403, "HS_FORBIDDEN_TOKEN");
       assertThat(elsewhere.error()).contains("elsewhere", "@console:localhost");
       assertThat(secret.status()).isEqualTo(200);
       assertThat(secret.json().path("loggedIn").asBoolean()).isFalse();
@@ -846,8 +838,7 @@ class ProvisioningApiTest {
 
     Answer a = grapple.put(PUT_HOOK, hook("twice"));
 
-    assertThat(a.status()).isEqualTo(409);
-    assertThat(a.errcode()).isEqualTo("HS_CONFLICTING_CONNECTION");
+    assertRefused(a, 409, "HS_CONFLICTING_CONNECTION");
     assertThat(a.error()).contains("twice");
     // As hookshot answers: the connection in the way, as GET shows it (no secrets).
     JsonNode existing = a.json().get("existingConnection");
@@ -860,8 +851,7 @@ class ProvisioningApiTest {
   void anotherMethodIs405WithAllow() {
     Answer a = grapple.call("POST", connections(AS_ADMIN), bearer(SECRET), "{}");
 
-    assertThat(a.status()).isEqualTo(405);
-    assertThat(a.errcode()).isEqualTo("HS_METHOD_NOT_ALLOWED");
+    assertRefused(a, 405, "HS_METHOD_NOT_ALLOWED");
     assertThat(a.header("Allow")).isEqualTo("GET");
   }
 
