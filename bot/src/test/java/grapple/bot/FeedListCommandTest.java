@@ -7,10 +7,7 @@ import grapple.bot.feed.FeedService;
 import grapple.state.Json;
 import java.nio.file.Path;
 import java.util.List;
-import mockwebserver3.Dispatcher;
-import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
-import mockwebserver3.RecordedRequest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -28,14 +25,7 @@ class FeedListCommandTest {
 
   @BeforeEach
   void setUp() throws Exception {
-    feedServer.setDispatcher(
-        new Dispatcher() {
-          @Override
-          public MockResponse dispatch(RecordedRequest request) {
-            return TestHub.oneItemFeed();
-          }
-        });
-    feedServer.start();
+    TestHub.serveOneItemFeed(feedServer);
     hub =
         new TestHub(
             dir,

@@ -135,6 +135,12 @@ class RoomUpgradesTest {
     return create;
   }
 
+  /** The old room's one connection has moved: it is in {@link #NEW}, no longer in {@link #OLD}. */
+  private void assertTheHookIsInTheNewRoomOnly() {
+    assertThat(hub.connections.inRoom(OLD)).isEmpty();
+    assertThat(hub.connections.inRoom(NEW)).hasSize(1);
+  }
+
   /** Posts to the hook and returns the room the message went to. */
   private String postAndSeeWhere(String hookId, String text) throws Exception {
     return postAndSeeWhere(hub.webhookClient(), hookId, text);
@@ -206,8 +212,7 @@ class RoomUpgradesTest {
 
     botGivenPowerInNewRoom();
 
-    assertThat(hub.connections.inRoom(OLD)).isEmpty();
-    assertThat(hub.connections.inRoom(NEW)).hasSize(1);
+    assertTheHookIsInTheNewRoomOnly();
     assertThat(nextNoticeBody()).contains("I moved its 1 connection here.");
     assertThat(postAndSeeWhere(hookId, "now the new room")).isEqualTo(NEW);
   }
@@ -245,8 +250,7 @@ class RoomUpgradesTest {
     assertThat(hub.gateway.stateWrites()).isEmpty();
 
     retryAfter(clock, Duration.ofSeconds(1)); // 20 s after (3): works
-    assertThat(hub.connections.inRoom(OLD)).isEmpty();
-    assertThat(hub.connections.inRoom(NEW)).hasSize(1);
+    assertTheHookIsInTheNewRoomOnly();
     assertThat(nextNoticeBody()).as("no second notice of the failure").isEqualTo(MOVED_ONE);
     assertThat(postAndSeeWhere(hookId, "after the outage")).isEqualTo(NEW);
 
@@ -460,14 +464,7 @@ class RoomUpgradesTest {
   @Test
   void aMovedFeedKeepsItsSeenItems() throws Exception {
     try (MockWebServer feeds = new MockWebServer()) {
-      feeds.setDispatcher(
-          new Dispatcher() {
-            @Override
-            public MockResponse dispatch(RecordedRequest request) {
-              return TestHub.oneItemFeed();
-            }
-          });
-      feeds.start();
+      TestHub.serveOneItemFeed(feeds);
       hub =
           new TestHub(
               dir,
@@ -512,8 +509,7 @@ class RoomUpgradesTest {
     create.putObject("predecessor").put("room_id", OLD);
     hub.state(NEW, "m.room.create", "", ADMIN, create);
 
-    assertThat(hub.connections.inRoom(OLD)).isEmpty();
-    assertThat(hub.connections.inRoom(NEW)).hasSize(1);
+    assertTheHookIsInTheNewRoomOnly();
     assertThat(nextNoticeBody()).isEqualTo(MOVED_ONE);
     assertThat(postAndSeeWhere(hookId, "in the new room")).isEqualTo(NEW);
   }
@@ -566,8 +562,7 @@ class RoomUpgradesTest {
 
     botGivenPowerInNewRoom();
 
-    assertThat(hub.connections.inRoom(OLD)).isEmpty();
-    assertThat(hub.connections.inRoom(NEW)).hasSize(1);
+    assertTheHookIsInTheNewRoomOnly();
     assertThat(nextNoticeBody()).isEqualTo(MOVED_ONE);
     assertThat(postAndSeeWhere(hookId, "moved all the same")).isEqualTo(NEW);
   }
@@ -618,8 +613,7 @@ class RoomUpgradesTest {
     newRoomJoinedAtStart(50);
     hub.core.joinedAtStart(java.util.Set.of(OLD, NEW));
 
-    assertThat(hub.connections.inRoom(OLD)).isEmpty();
-    assertThat(hub.connections.inRoom(NEW)).hasSize(1);
+    assertTheHookIsInTheNewRoomOnly();
   }
 
   /**

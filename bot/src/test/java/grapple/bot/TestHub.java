@@ -53,6 +53,18 @@ final class TestHub implements AutoCloseable {
         .build();
   }
 
+  /** Makes {@code server} answer every request with {@link #oneItemFeed()}, and starts it. */
+  static void serveOneItemFeed(mockwebserver3.MockWebServer server) throws java.io.IOException {
+    server.setDispatcher(
+        new mockwebserver3.Dispatcher() {
+          @Override
+          public mockwebserver3.MockResponse dispatch(mockwebserver3.RecordedRequest request) {
+            return oneItemFeed();
+          }
+        });
+    server.start();
+  }
+
   /** Everyone is admin of every service: the permissions the service tests run with. */
   static final List<PermissionRule> EVERYONE_ADMIN =
       List.of(everyService("*", PermissionLevel.ADMIN));
