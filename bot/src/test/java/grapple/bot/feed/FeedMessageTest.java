@@ -27,6 +27,11 @@ class FeedMessageTest {
         (ObjectNode) Json.MAPPER.readTree("{\"url\":\"https://blog.example/feed\"" + extra + "}"));
   }
 
+  /** The message of {@link #ITEM} in {@link #FEED}, for a connection with {@code template}. */
+  private static ObjectNode withTemplate(String template) throws Exception {
+    return FeedMessage.render(config(",\"template\":\"" + template + "\""), FEED, ITEM);
+  }
+
   @Test
   void theDefaultTemplateLinksTheTitle() throws Exception {
     ObjectNode content = FeedMessage.render(config(""), FEED, ITEM);
@@ -51,10 +56,7 @@ class FeedMessageTest {
   void everyTemplateTokenIsFilled() throws Exception {
     String template = "$FEEDNAME|$FEEDURL|$FEEDTITLE|$TITLE|$URL|$AUTHOR|$DATE|$SUMMARY";
 
-    String body =
-        FeedMessage.render(config(",\"template\":\"" + template + "\""), FEED, ITEM)
-            .get("body")
-            .asText();
+    String body = withTemplate(template).get("body").asText();
 
     assertThat(body)
         .isEqualTo(
@@ -64,8 +66,7 @@ class FeedMessageTest {
 
   @Test
   void templateMarkdownIsRenderedButValuesAreNot() throws Exception {
-    ObjectNode content =
-        FeedMessage.render(config(",\"template\":\"**$TITLE** by $AUTHOR\""), FEED, ITEM);
+    ObjectNode content = withTemplate("**$TITLE** by $AUTHOR");
 
     assertThat(content.get("formatted_body").asText())
         .isEqualTo("<p><strong>Hello *world* &lt;script&gt;</strong> by Bob</p>");
@@ -73,7 +74,7 @@ class FeedMessageTest {
 
   @Test
   void aLinkTemplateKeepsTheUrlIntact() throws Exception {
-    ObjectNode content = FeedMessage.render(config(",\"template\":\"[read]($URL)\""), FEED, ITEM);
+    ObjectNode content = withTemplate("[read]($URL)");
 
     assertThat(content.get("formatted_body").asText())
         .isEqualTo("<p><a href=\"https://blog.example/p/1?a=1&amp;b=2\">read</a></p>");
@@ -123,8 +124,7 @@ class FeedMessageTest {
   @Test
   void anUnknownTokenIsLeftAsWrittenEvenWhenAKnownOneStartsIt() throws Exception {
     // hookshot 1.3: unknown tokens are left untouched; $TITLES is one token, not $TITLE + S.
-    ObjectNode content =
-        FeedMessage.render(config(",\"template\":\"$TITLES by $AUTHORX: $TITLE\""), FEED, ITEM);
+    ObjectNode content = withTemplate("$TITLES by $AUTHORX: $TITLE");
 
     assertThat(content.get("body").asText())
         .isEqualTo("$TITLES by $AUTHORX: Hello *world* <script>");
