@@ -157,6 +157,16 @@ class OutboundSenderTest {
         new OutboundSender.Lookup.Found(new OutboundSender.Target(ROOM, name, config, TOKEN)));
   }
 
+  /** The hook most tests deliver to: c1, named ci, PUT to the test server's /hook. */
+  private void ciHook() {
+    hook("c1", "ci", server.url("/hook").toString(), "PUT");
+  }
+
+  /** The next attempt for c1's head event is {@code millis} after the clock's now. */
+  private void assertNextAttemptIn(long millis) {
+    assertEquals(clock.millis() + millis, queue.head("c1").orElseThrow().nextAt());
+  }
+
   private String queueEvent(String connectionId, ObjectNode content) {
     seq++;
     String eventId = "$e" + seq;
@@ -216,7 +226,7 @@ class OutboundSenderTest {
 
   @Test
   void sendsTheEventAsSignedMultipartWithHookshotHeaders() throws Exception {
-    hook("c1", "ci", server.url("/hook").toString(), "PUT");
+    ciHook();
     String eventId = queueEvent("c1", text("hello"));
     server.enqueue(new MockResponse.Builder().code(200).build());
 
@@ -333,7 +343,7 @@ class OutboundSenderTest {
 
   @Test
   void aFailureThenSuccessSendsTheSameDeliveryIdTwiceAndReportsNothing() throws Exception {
-    hook("c1", "ci", server.url("/hook").toString(), "PUT");
+    ciHook();
     queueEvent("c1", text("once"));
     server.enqueue(new MockResponse.Builder().code(500).build());
     server.enqueue(new MockResponse.Builder().code(200).build());
@@ -364,13 +374,13 @@ class OutboundSenderTest {
 
   @Test
   void retryAfterIsHonoured() throws Exception {
-    hook("c1", "ci", server.url("/hook").toString(), "PUT");
+    ciHook();
     queueEvent("c1", text("x"));
     server.enqueue(new MockResponse.Builder().code(429).addHeader("Retry-After", "42").build());
 
     sender.startDue().await();
 
-    assertEquals(clock.millis() + 42_000, queue.head("c1").orElseThrow().nextAt());
+    assertNextAttemptIn(42_000);
   }
 
   /**
@@ -380,7 +390,7 @@ class OutboundSenderTest {
    */
   @Test
   void retryAfterIsCappedAtMaxRetryDelay() throws Exception {
-    hook("c1", "ci", server.url("/hook").toString(), "PUT");
+    ciHook();
     queueEvent("c1", text("x"));
     String tenHours =
         java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME.format(
@@ -394,16 +404,16 @@ class OutboundSenderTest {
         new MockResponse.Builder().code(429).addHeader("Retry-After", halfAMinute).build());
 
     sender.startDue().await();
-    assertEquals(clock.millis() + 60_000, queue.head("c1").orElseThrow().nextAt());
+    assertNextAttemptIn(60_000);
     clock.advance(Duration.ofSeconds(60));
     sender.startDue().await();
-    assertEquals(clock.millis() + 60_000, queue.head("c1").orElseThrow().nextAt());
+    assertNextAttemptIn(60_000);
     sender.close();
     sender = sender(true, 5);
     clock.advance(Duration.ofSeconds(60));
     sender.startDue().await();
     // A date is read against the bot's clock (two minutes on by now), not the wall clock.
-    assertEquals(clock.millis() + 30_000, queue.head("c1").orElseThrow().nextAt());
+    assertNextAttemptIn(30_000);
     assertEquals(3, server.getRequestCount());
   }
 
@@ -413,17 +423,17 @@ class OutboundSenderTest {
     mediaFailures.put(
         "mxc://test/busy",
         new MatrixException(429, "M_LIMIT_EXCEEDED", "Slow down", Duration.ofHours(10)));
-    hook("c1", "ci", server.url("/hook").toString(), "PUT");
+    ciHook();
     queueEvent("c1", image("mxc://test/busy"));
 
     sender.startDue().await();
 
-    assertEquals(clock.millis() + 60_000, queue.head("c1").orElseThrow().nextAt());
+    assertNextAttemptIn(60_000);
   }
 
   @Test
   void afterMaxAttemptsTheDeliveryFailsIsRecordedAndTheStreakIsReportedOnce() throws Exception {
-    hook("c1", "ci", server.url("/hook").toString(), "PUT");
+    ciHook();
     queueEvent("c1", text("a"));
     queueEvent("c1", text("b"));
     for (int i = 0; i < 6; i++) server.enqueue(new MockResponse.Builder().code(503).build());
@@ -492,7 +502,7 @@ class OutboundSenderTest {
    */
   @Test
   void anotherRedirectFailsNamingTheStatusAndWhereTo() throws Exception {
-    hook("c1", "ci", server.url("/hook").toString(), "PUT");
+    ciHook();
     queueEvent("c1", text("x"));
     server.enqueue(
         new MockResponse.Builder()
@@ -539,7 +549,7 @@ class OutboundSenderTest {
   /** timeoutSeconds bounds one attempt, redirects and all: not each hop of it. */
   @Test
   void slowRedirectsAreBoundedByOneAttemptsTimeout() throws Exception {
-    hook("c1", "ci", server.url("/hook").toString(), "PUT");
+    ciHook();
     queueEvent("c1", text("x"));
     for (int i = 0; i < 6; i++)
       server.enqueue(
@@ -560,7 +570,7 @@ class OutboundSenderTest {
 
   @Test
   void aRedirectLoopEndsAfterABoundedNumberOfHops() throws Exception {
-    hook("c1", "ci", server.url("/hook").toString(), "PUT");
+    ciHook();
     queueEvent("c1", text("x"));
     for (int i = 0; i < 20; i++)
       server.enqueue(new MockResponse.Builder().code(307).addHeader("Location", "/hook").build());
@@ -575,7 +585,7 @@ class OutboundSenderTest {
 
   @Test
   void deliversInOrderPerConnection() throws Exception {
-    hook("c1", "ci", server.url("/hook").toString(), "PUT");
+    ciHook();
     List<String> ids = new ArrayList<>();
     for (int i = 0; i < 5; i++) ids.add(queueEvent("c1", text("m" + i)));
     for (int i = 0; i < 5; i++) server.enqueue(new MockResponse.Builder().code(200).build());
@@ -672,7 +682,7 @@ class OutboundSenderTest {
   void internalAddressesAreRefusedAtEverySendUnlessAllowed() throws Exception {
     sender.close();
     sender = sender(false, 3);
-    hook("c1", "ci", server.url("/hook").toString(), "PUT"); // 127.0.0.1 or localhost
+    ciHook(); // 127.0.0.1 or localhost
     hook("c2", "named", "http://localhost:" + server.getPort() + "/hook", "PUT");
     queueEvent("c1", text("x"));
     queueEvent("c2", text("y"));
@@ -750,7 +760,7 @@ class OutboundSenderTest {
         "mxc://test/gone", new MatrixException(404, "M_NOT_FOUND", "Not found", null));
     mediaFailures.put("mxc://test/secret", new MatrixException(403, "M_FORBIDDEN", "No", null));
     mediaFailures.put("mxc://test/huge", new MediaTooLarge("mxc://test/huge is too large"));
-    hook("c1", "ci", server.url("/hook").toString(), "PUT");
+    ciHook();
     List<String> ids = new ArrayList<>();
     for (String mxc : List.of("mxc://test/gone", "mxc://test/secret", "mxc://test/huge")) {
       ids.add(queueEvent("c1", image(mxc)));
@@ -772,7 +782,7 @@ class OutboundSenderTest {
    */
   @Test
   void aMalformedMxcUriIsNotFetchedAndHoldsUpNothing() throws Exception {
-    hook("c1", "ci", server.url("/hook").toString(), "PUT");
+    ciHook();
     List<String> ids = new ArrayList<>();
     for (String mxc : List.of("mxc://x", "mxc:///id", "mxc://test/a/../b", "mxc://test/")) {
       ids.add(queueEvent("c1", image(mxc)));
@@ -795,7 +805,7 @@ class OutboundSenderTest {
   void aFileTheHomeserverCannotServeIsTriedOnceMoreThenTheEventGoesWithoutIt() throws Exception {
     mediaFailures.put(
         "mxc://test/flaky", new MatrixException(502, "M_UNKNOWN", "Bad gateway", null));
-    hook("c1", "ci", server.url("/hook").toString(), "PUT");
+    ciHook();
     String image = queueEvent("c1", image("mxc://test/flaky"));
     String after = queueEvent("c1", text("after"));
     for (int i = 0; i < 2; i++) server.enqueue(new MockResponse.Builder().code(200).build());
@@ -913,7 +923,7 @@ class OutboundSenderTest {
     assertEquals(0, server.getRequestCount());
     assertEquals(List.of(), reports);
     // Known by now: both go, in order.
-    hook("c1", "ci", server.url("/hook").toString(), "PUT");
+    ciHook();
     server.enqueue(new MockResponse.Builder().code(200).build());
     server.enqueue(new MockResponse.Builder().code(200).build());
     clock.advance(Duration.ofSeconds(5));
@@ -950,7 +960,7 @@ class OutboundSenderTest {
     assertEquals(OutboundSender.NOT_IN_EFFECT, queue.status("c1").lastError());
     assertEquals(List.of("ci $e1 3 " + OutboundSender.NOT_IN_EFFECT), reports);
 
-    hook("c1", "ci", server.url("/hook").toString(), "PUT");
+    ciHook();
     server.enqueue(new MockResponse.Builder().code(200).build());
     queueEvent("c1", text("d"));
     sender.startDue().await();
