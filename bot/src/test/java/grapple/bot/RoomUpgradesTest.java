@@ -94,6 +94,18 @@ class RoomUpgradesTest {
         Json.object().put("body", "This room has been replaced").put("replacement_room", NEW));
   }
 
+  /**
+   * Starts {@link #webhooks()} with a hook in {@link #OLD} that a tombstone moves to {@link #NEW},
+   * where the bot has no power yet: the move waits. Returns the hook's id.
+   */
+  private String hookWaitingForPower() throws Exception {
+    hub = webhooks();
+    String hookId = hookInOld();
+    tombstone();
+    newRoomJoined(0);
+    return hookId;
+  }
+
   /** The new room as the bot sees it once joined: the bot has power {@code botLevel}. */
   private void newRoomJoined(int botLevel) {
     roomJoined(NEW, OLD, botLevel);
@@ -106,6 +118,21 @@ class RoomUpgradesTest {
     hub.state(room, "m.room.member", ADMIN, ADMIN, Json.object().put("membership", "join"));
     String bot = hub.gateway.botUserId();
     hub.state(room, "m.room.member", bot, bot, Json.object().put("membership", "join"));
+  }
+
+  /** The hook of {@link #hookInOld()} in {@link #OLD}'s state as the bot is given it at a start. */
+  private void initialHookInOld() {
+    initial(OLD, HOOK, "alerts", ADMIN, Json.object().put("name", "alerts"));
+  }
+
+  /** At a start, {@link #OLD}'s later tombstone from someone who may not manage connections. */
+  private void initialTombstoneFromMallory() {
+    initial(
+        OLD,
+        RoomUpgrades.TOMBSTONE,
+        "",
+        "@mallory:evil.test",
+        Json.object().put("replacement_room", "!evil:t"));
   }
 
   /** {@link #NEW} as the state the bot is given at a start holds it, joined at {@code botLevel}. */
@@ -300,16 +327,13 @@ class RoomUpgradesTest {
    */
   @Test
   void theNewRoomIsNotToldAgainAtTheNextStartWhyNothingMoved() throws Exception {
-    hub = webhooks();
-    hookInOld();
-    tombstone();
-    newRoomJoined(0);
+    hookWaitingForPower();
     assertThat(nextNoticeBody())
         .contains("I could not move its connections here because I lack permission");
     hub.close();
 
     hub = webhooks();
-    initial(OLD, HOOK, "alerts", ADMIN, Json.object().put("name", "alerts"));
+    initialHookInOld();
     initial(OLD, RoomUpgrades.TOMBSTONE, "", ADMIN, Json.object().put("replacement_room", NEW));
     newRoomJoinedAtStart(0);
     hub.core.joinedAtStart(java.util.Set.of(OLD, NEW));
@@ -335,7 +359,7 @@ class RoomUpgradesTest {
 
     hub = webhooks();
     hub.gateway.unjoinable.add(NEW);
-    initial(OLD, HOOK, "alerts", ADMIN, Json.object().put("name", "alerts"));
+    initialHookInOld();
     initial(OLD, RoomUpgrades.TOMBSTONE, "", ADMIN, Json.object().put("replacement_room", NEW));
     hub.core.joinedAtStart(java.util.Set.of(OLD));
 
@@ -399,7 +423,7 @@ class RoomUpgradesTest {
     hub = webhooks();
     String bot = hub.gateway.botUserId();
     initial(NEW, HOOK, "alerts", bot, Json.object().put("name", "alerts"));
-    initial(OLD, HOOK, "alerts", ADMIN, Json.object().put("name", "alerts"));
+    initialHookInOld();
     initial(OLD, RoomUpgrades.TOMBSTONE, "", ADMIN, Json.object().put("replacement_room", NEW));
 
     List<Connection> stored = new ConnectionStore(hub.db).all();
@@ -418,7 +442,7 @@ class RoomUpgradesTest {
     hub.close();
 
     hub = webhooks();
-    initial(OLD, HOOK, "alerts", ADMIN, Json.object().put("name", "alerts"));
+    initialHookInOld();
     initial(OLD, RoomUpgrades.TOMBSTONE, "", ADMIN, Json.object().put("replacement_room", NEW));
     initial(NEW, HOOK, "alerts", hub.gateway.botUserId(), Json.object().put("name", "alerts"));
 
@@ -548,10 +572,7 @@ class RoomUpgradesTest {
   @Test
   void aLaterTombstoneFromSomeoneWhoMayNotManageConnectionsDoesNotStopAPendingMove()
       throws Exception {
-    hub = webhooks();
-    String hookId = hookInOld();
-    tombstone();
-    newRoomJoined(0);
+    String hookId = hookWaitingForPower();
     assertThat(nextNoticeBody()).contains("because I lack permission");
     String mallory = "@mallory:evil.test";
     hub.state(
@@ -581,7 +602,7 @@ class RoomUpgradesTest {
     hub.close();
 
     hub = webhooks();
-    initial(OLD, HOOK, "alerts", ADMIN, Json.object().put("name", "alerts"));
+    initialHookInOld();
     hub.core.joinedAtStart(java.util.Set.of(OLD));
     // The batch that held the tombstone had not committed before the stop: it is handled again.
     hub.state(OLD, RoomUpgrades.TOMBSTONE, "", mallory, Json.object().put("replacement_room", NEW));
@@ -596,20 +617,12 @@ class RoomUpgradesTest {
   @Test
   void aLaterTombstoneFromSomeoneWhoMayNotManageConnectionsDoesNotStopAPendingMoveAfterARestart()
       throws Exception {
-    hub = webhooks();
-    hookInOld();
-    tombstone();
-    newRoomJoined(0);
+    hookWaitingForPower();
     hub.close();
 
     hub = webhooks();
-    initial(OLD, HOOK, "alerts", ADMIN, Json.object().put("name", "alerts"));
-    initial(
-        OLD,
-        RoomUpgrades.TOMBSTONE,
-        "",
-        "@mallory:evil.test",
-        Json.object().put("replacement_room", "!evil:t"));
+    initialHookInOld();
+    initialTombstoneFromMallory();
     newRoomJoinedAtStart(50);
     hub.core.joinedAtStart(java.util.Set.of(OLD, NEW));
 
@@ -622,10 +635,7 @@ class RoomUpgradesTest {
    */
   @Test
   void connectionsWaitingToMoveFollowASecondUpgradeToTheLatestRoom() throws Exception {
-    hub = webhooks();
-    String hookId = hookInOld();
-    tombstone();
-    newRoomJoined(0);
+    String hookId = hookWaitingForPower();
     assertThat(nextNoticeBody()).contains("because I lack permission");
     String latest = "!latest:test";
 
@@ -652,10 +662,7 @@ class RoomUpgradesTest {
    */
   @Test
   void aCrashDuringAMoveAlongAChainIsCompletedAtRestart() throws Exception {
-    hub = webhooks();
-    String hookId = hookInOld();
-    tombstone();
-    newRoomJoined(0);
+    String hookId = hookWaitingForPower();
     String latest = "!latest:test";
     hub.state(
         NEW, RoomUpgrades.TOMBSTONE, "", ADMIN, Json.object().put("replacement_room", latest));
@@ -849,7 +856,7 @@ class RoomUpgradesTest {
         .satisfies(c -> assertThat(c.config()).isEqualTo(edited));
 
     int writes = hub.gateway.stateWrites().size();
-    initial(OLD, HOOK, "alerts", ADMIN, Json.object().put("name", "alerts"));
+    initialHookInOld();
     hub.state(
         OLD,
         HOOK,
@@ -910,13 +917,8 @@ class RoomUpgradesTest {
     hub.close();
 
     hub = TestHub.webhooks(dir, rules);
-    initial(OLD, HOOK, "alerts", ADMIN, Json.object().put("name", "alerts"));
-    initial(
-        OLD,
-        RoomUpgrades.TOMBSTONE,
-        "",
-        "@mallory:evil.test",
-        Json.object().put("replacement_room", "!evil:t"));
+    initialHookInOld();
+    initialTombstoneFromMallory();
     hub.core.joinedAtStart(java.util.Set.of(OLD));
     assertThat(hub.gateway.membership()).containsExactly("join " + NEW + " via elsewhere.test");
     hub.close();
