@@ -35,7 +35,12 @@ final class ForgeHub {
    * room and Alice in her direct chat.
    */
   static TestHub start(Path dir, Service service, String yaml) {
-    TestHub hub = new TestHub(dir, List.of(service), yaml, TestHub.EVERYONE_ADMIN);
+    return start(dir, service, yaml, Clock.systemUTC());
+  }
+
+  /** As above, the service telling the time by {@code clock} (e.g. a FakeClock). */
+  static TestHub start(Path dir, Service service, String yaml, Clock clock) {
+    TestHub hub = new TestHub(dir, List.of(service), yaml, TestHub.EVERYONE_ADMIN, clock);
     hub.joined(ALICE, BOB);
     hub.joinedIn(DM, ALICE);
     return hub;
