@@ -28,6 +28,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.function.DoubleConsumer;
 import java.util.function.DoubleSupplier;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
@@ -109,11 +110,7 @@ public final class Metrics implements RequestObserver {
     GaugeWithCallback.builder()
         .name(name)
         .help(help)
-        .callback(
-            cb -> {
-              Double read = readOrSkip(name, source);
-              if (read != null) cb.call(read);
-            })
+        .callback(cb -> report(name, source, cb::call))
         .register(registry);
     addSource(name, source);
   }
@@ -142,12 +139,17 @@ public final class Metrics implements RequestObserver {
     CounterWithCallback.builder()
         .name(name)
         .help(help)
-        .callback(
-            cb -> {
-              Double read = readOrSkip(name, source);
-              if (read != null) cb.call(read);
-            })
+        .callback(cb -> report(name, source, cb::call))
         .register(registry);
+  }
+
+  /**
+   * Hands {@code source}'s value to a scrape's callback; a value that cannot be read now reports
+   * nothing (see {@link #readOrSkip}). Gauges and counters have callbacks of different types.
+   */
+  private void report(String name, Supplier<Double> source, DoubleConsumer callback) {
+    Double read = readOrSkip(name, source);
+    if (read != null) callback.accept(read);
   }
 
   /** Threads the values read when scraped may take at most (tests). */

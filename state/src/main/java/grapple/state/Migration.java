@@ -2,6 +2,7 @@ package grapple.state;
 
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -61,10 +62,17 @@ public record Migration(
   }
 
   /**
-   * The failure for a database whose {@code schema} ("schema", or a service's) is at {@code
-   * version}, beyond the {@code latest} step this Grapple knows.
+   * The steps of one schema ({@code schema}: "schema" for the core's, else a service's) that {@code
+   * database}, at {@code version}, has not run yet; a StorageException when {@code version} is
+   * beyond them, as a newer Grapple wrote it.
    */
-  static StorageException newerThanThisGrapple(
+  static List<Migration> notYetRun(
+      List<Migration> steps, int version, String database, String schema) {
+    if (version > steps.size()) throw newerThanThisGrapple(database, schema, version, steps.size());
+    return steps.subList(version, steps.size());
+  }
+
+  private static StorageException newerThanThisGrapple(
       String database, String schema, int version, int latest) {
     return new StorageException(
         "database "

@@ -164,12 +164,8 @@ final class PostgresBackend implements Backend {
       try {
         s.execute("CREATE TABLE IF NOT EXISTS grapple_schema (version INTEGER NOT NULL)");
         int version = version(s);
-        int latest = steps.size();
-        if (version > latest) {
-          throw Migration.newerThanThisGrapple(location.describe(), "schema", version, latest);
-        }
         boolean created = version == 0;
-        for (Migration step : steps.subList(version, latest)) {
+        for (Migration step : Migration.notYetRun(steps, version, location.describe(), "schema")) {
           s.execute("BEGIN");
           try {
             step.run(s, Dialect.POSTGRESQL);

@@ -56,10 +56,7 @@ final class ServiceSchema {
       boolean created)
       throws SQLException {
     int version = version(c, service);
-    if (version > steps.size()) {
-      throw Migration.newerThanThisGrapple(database, service + " schema", version, steps.size());
-    }
-    for (Migration step : steps.subList(version, steps.size())) {
+    for (Migration step : Migration.notYetRun(steps, version, database, service + " schema")) {
       apply(database, c, dialect, step);
       Migration.logStep(log, created, database, service + " ", step);
     }

@@ -125,12 +125,8 @@ final class SqliteBackend implements Backend {
   private static void migrate(Path file, Connection c, List<Migration> all) throws SQLException {
     List<Migration> steps = all.stream().filter(Migration::core).toList();
     int version = userVersion(c);
-    int latest = steps.size();
-    if (version > latest) {
-      throw Migration.newerThanThisGrapple(file.toString(), "schema", version, latest);
-    }
     boolean created = version == 0;
-    for (Migration step : steps.subList(version, latest)) {
+    for (Migration step : Migration.notYetRun(steps, version, file.toString(), "schema")) {
       try (Statement s = c.createStatement()) {
         s.executeUpdate("BEGIN IMMEDIATE");
         step.run(s, Dialect.SQLITE);

@@ -5,8 +5,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import grapple.bot.Active;
-import grapple.bot.Changes;
 import grapple.bot.ServiceContext;
+import grapple.bot.forge.Following;
 import grapple.commands.Command;
 import grapple.commands.Invocation;
 import grapple.commands.Markdown;
@@ -27,11 +27,11 @@ final class FeedCommands {
   private static final YAMLMapper YAML = new YAMLMapper();
 
   private final Feeds feeds;
-  private final ServiceContext context;
+  private final Following following;
 
   FeedCommands(Feeds feeds, ServiceContext context) {
     this.feeds = feeds;
-    this.context = context;
+    this.following = new Following(context, feeds, "feed list");
   }
 
   List<Command> commands() {
@@ -67,16 +67,7 @@ final class FeedCommands {
     call.optionalArg(1).ifPresent(label -> content.put("label", label));
     call.optionalArg(2).ifPresent(template -> content.put("template", template));
     FeedConfig.from(url, content);
-    call.requireMaySendState(FeedService.EVENT_TYPE);
-    try {
-      context
-          .changes()
-          .create(call.roomId(), feeds, url, content, Changes.Actor.user(call.sender()));
-    } catch (Changes.AlreadyExists e) {
-      throw new BadInput("url", "This room already follows " + Markdown.code(url) + ".");
-    } catch (IOException e) {
-      throw new UncheckedIOException("writing the feed's room state", e);
-    }
+    following.add(call, url, content, "feed");
     return Reply.text("Room configured to bridge %s", Markdown.code(url)); // hookshot's words
   }
 
@@ -84,8 +75,7 @@ final class FeedCommands {
     call.requireAtMost(1);
     // As hookshot: by label, else URL, letter case aside (as its localeCompare).
     List<Active> inRoom =
-        context.connections().inRoom(call.roomId()).stream()
-            .filter(a -> a.kind() == feeds)
+        following.inRoom(call).stream()
             .sorted(Comparator.comparing(FeedCommands::sortKey, String.CASE_INSENSITIVE_ORDER))
             .toList();
     String format = call.optionalArg(0).orElse("text").toLowerCase(Locale.ROOT);
@@ -147,24 +137,18 @@ final class FeedCommands {
     call.requireAtMost(1);
     String url = call.arg(0, "url");
     Active feed =
-        context
-            .connections()
-            .find(call.roomId(), feeds, url)
-            .orElseThrow(
-                () ->
-                    new BadInput(
-                        "url",
-                        "Feed "
-                            + Markdown.code(url)
-                            + " is not currently bridged to this room. "
-                            + Markdown.code(call.prefix() + " feed list")
-                            + " shows what it follows."));
-    call.requireMaySendState(FeedService.EVENT_TYPE);
-    try {
-      context.changes().remove(feed, call.sender());
-    } catch (IOException e) {
-      throw new UncheckedIOException("removing the feed's room state", e);
-    }
+        following.find(
+            call,
+            url,
+            () ->
+                new BadInput(
+                    "url",
+                    "Feed "
+                        + Markdown.code(url)
+                        + " is not currently bridged to this room. "
+                        + Markdown.code(call.prefix() + " feed list")
+                        + " shows what it follows."));
+    following.remove(call, feed, "feed");
     return Reply.text("Unsubscribed from %s", Markdown.code(url)); // hookshot's words
   }
 }

@@ -12,10 +12,11 @@ import grapple.state.BadInput;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
- * What a room follows of one connection kind, as the {@code list} and {@code remove} commands of
- * every forge (and {@link NamedHooks}) use it.
+ * What a room follows of one connection kind, as the add, {@code list} and {@code remove} commands
+ * of every forge (and {@link NamedHooks}, and the {@code feed} commands) use it.
  */
 public final class Following {
   private final ServiceContext context;
@@ -99,10 +100,12 @@ public final class Following {
 
   /** The room's connection with {@code stateKey}; a refusal naming {@code shown} if none. */
   public Active find(Invocation call, String stateKey, String shown) {
-    return context
-        .connections()
-        .find(call.roomId(), kind, stateKey)
-        .orElseThrow(() -> notFollowed(call, shown));
+    return find(call, stateKey, () -> notFollowed(call, shown));
+  }
+
+  /** The room's connection with {@code stateKey}; {@code refusal}'s BadInput if none. */
+  public Active find(Invocation call, String stateKey, Supplier<BadInput> refusal) {
+    return context.connections().find(call.roomId(), kind, stateKey).orElseThrow(refusal);
   }
 
   /** The refusal for a room that does not follow {@code shown}. */

@@ -7,6 +7,7 @@ import grapple.bot.ServiceContext;
 import grapple.commands.Command;
 import grapple.state.ForgeDeliveries;
 import grapple.state.LinkedAccounts;
+import grapple.state.PeopleLinks;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -17,13 +18,18 @@ import java.util.function.Consumer;
  * stops the threads.
  */
 public final class ForgeRunning implements Service.Running {
-  /** What a forge service's own parts are built on: its threads, delivery ids, linked accounts. */
-  public record Base(ForgeThreads threads, ForgeDeliveries deliveries, LinkedAccounts linked) {
+  /**
+   * What a forge service's own parts are built on: its threads, delivery ids, linked accounts, and
+   * the administrators' links of people to forge logins (CONTRACT §14) its mentions also read.
+   */
+  public record Base(
+      ForgeThreads threads, ForgeDeliveries deliveries, LinkedAccounts linked, PeopleLinks people) {
     public static Base of(String service, ServiceContext context) {
       return new Base(
           new ForgeThreads(service),
           new ForgeDeliveries(context.database(), context.clock()),
-          new LinkedAccounts(context.database(), context.secrets().get(), context.clock()));
+          new LinkedAccounts(context.database(), context.secrets().get(), context.clock()),
+          new PeopleLinks(context.database(), context.clock()));
     }
   }
 

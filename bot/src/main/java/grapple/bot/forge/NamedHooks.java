@@ -153,20 +153,19 @@ public final class NamedHooks {
     call.requireAtMost(1);
     String name = call.arg(0, "name");
     Active hook =
-        context
-            .connections()
-            .find(call.roomId(), kind, name)
-            .orElseThrow(
-                () ->
-                    new BadInput(
-                        "name",
-                        "No "
-                            + noun
-                            + " called "
-                            + Markdown.code(name)
-                            + " here. "
-                            + Markdown.code(call.prefix() + " " + word + " list")
-                            + " shows them."));
+        following.find(
+            call,
+            name,
+            () ->
+                new BadInput(
+                    "name",
+                    "No "
+                        + noun
+                        + " called "
+                        + Markdown.code(name)
+                        + " here. "
+                        + Markdown.code(call.prefix() + " " + word + " list")
+                        + " shows them."));
     following.remove(call, hook, noun);
     return name;
   }

@@ -91,6 +91,26 @@ public final class TokenAccounts {
     Account link() throws ForgeException;
   }
 
+  /** The words of a command that links an account on an instance by token. */
+  public record InstanceToken(String instance, String token) {}
+
+  /**
+   * Reads {@code <instance> <token>}, the call's two words, and checks the instance ({@link
+   * #requireInstance}).
+   */
+  public static InstanceToken instanceAndToken(
+      Invocation call,
+      java.util.Set<String> known,
+      String service,
+      String usage,
+      String configKey) {
+    call.requireAtMost(2);
+    String instance = call.arg(0, "instance");
+    String token = call.arg(1, "token");
+    requireInstance(known, instance, token, service, usage, configKey);
+    return new InstanceToken(instance, token);
+  }
+
   /**
    * Checks the instance named first in {@code <instance> <token>}, without writing back what was
    * given: with the words swapped it is the token, which must not reach the room a second time in

@@ -106,25 +106,22 @@ final class GiteaCommands {
   }
 
   private Reply token(Invocation call) {
-    call.requireAtMost(2);
-    String instance = call.arg(0, "instance");
-    String token = call.arg(1, "token");
-    TokenAccounts.requireInstance(
-        parts.settings().instances().keySet(),
-        instance,
-        token,
-        "Gitea",
-        "gitea token <instance> <token>",
-        "gitea.instances");
+    TokenAccounts.InstanceToken words =
+        TokenAccounts.instanceAndToken(
+            call,
+            parts.settings().instances().keySet(),
+            "Gitea",
+            "gitea token <instance> <token>",
+            "gitea.instances");
     return TokenAccounts.linkCommand(
         call,
         parts.context(),
-        instance,
+        words.instance(),
         e ->
             "Gitea does not accept that token ("
                 + e.said()
                 + "). Check it, or make a new one. Nothing was stored.",
-        () -> parts.accounts().linkToken(instance, call.sender(), token));
+        () -> parts.accounts().linkToken(words.instance(), call.sender(), words.token()));
   }
 
   private Reply hasToken(Invocation call) {

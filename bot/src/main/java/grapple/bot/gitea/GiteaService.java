@@ -6,7 +6,6 @@ import grapple.bot.ServiceInfo;
 import grapple.bot.forge.ForgeRunning;
 import grapple.bot.forge.Intake;
 import grapple.state.Migration;
-import grapple.state.PeopleLinks;
 import java.util.List;
 import java.util.Set;
 
@@ -44,8 +43,7 @@ public final class GiteaService extends AbstractService<GiteaSettings> {
         new GiteaParts(
             gitea,
             client,
-            new GiteaAccounts(
-                base.linked(), new PeopleLinks(context.database(), context.clock()), client, gitea),
+            new GiteaAccounts(base.linked(), base.people(), client, gitea),
             new GiteaHooks(context.database(), context.clock()),
             context);
     GiteaRepos repos = new GiteaRepos(parts, new RepoCommands(parts));

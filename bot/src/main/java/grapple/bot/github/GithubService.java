@@ -13,7 +13,6 @@ import grapple.bot.room.Messages;
 import grapple.state.BadInput;
 import grapple.state.OAuthStates;
 import grapple.state.OutboxStore;
-import grapple.state.PeopleLinks;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -67,7 +66,7 @@ public final class GithubService extends AbstractService<GithubSettings> {
             client,
             new GithubAccounts(
                 base.linked(),
-                new PeopleLinks(context.database(), context.clock()),
+                base.people(),
                 client,
                 github,
                 context.clock(),

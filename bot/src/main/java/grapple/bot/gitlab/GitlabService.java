@@ -11,7 +11,6 @@ import grapple.bot.forge.Intake;
 import grapple.bot.forge.Mentions;
 import grapple.state.Migration;
 import grapple.state.OutboxStore;
-import grapple.state.PeopleLinks;
 import grapple.state.SqlWork;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -68,8 +67,7 @@ public final class GitlabService extends AbstractService<GitlabSettings> {
         new GitlabParts(
             gitlab,
             client,
-            new GitlabAccounts(
-                base.linked(), new PeopleLinks(context.database(), context.clock()), client),
+            new GitlabAccounts(base.linked(), base.people(), client),
             new GitlabHooks(context.database(), context.clock()),
             context);
     GitlabRepos repos = new GitlabRepos(parts, new ProjectCommands(parts));

@@ -145,24 +145,22 @@ final class JiraCommands {
   }
 
   private Reply token(Invocation call) {
-    call.requireAtMost(2);
-    String instance = call.arg(0, "instance");
-    String token = call.arg(1, "token");
-    TokenAccounts.requireInstance(
-        parts.settings().instances().keySet(),
-        instance,
-        token,
-        "JIRA",
-        "jira token <instance> <token>",
-        "jira.instances");
+    TokenAccounts.InstanceToken words =
+        TokenAccounts.instanceAndToken(
+            call,
+            parts.settings().instances().keySet(),
+            "JIRA",
+            "jira token <instance> <token>",
+            "jira.instances");
     return TokenAccounts.linkCommand(
         call,
         parts.context(),
         e -> "JIRA does not accept that token (401). Check it, or make a new one.",
-        () -> parts.accounts().linkToken(call.sender(), instance, token),
+        () -> parts.accounts().linkToken(call.sender(), words.instance(), words.token()),
         account ->
             Reply.text(
-                "Connected to %s as %s. Token stored.", instance, Markdown.code(account.login())));
+                "Connected to %s as %s. Token stored.",
+                words.instance(), Markdown.code(account.login())));
   }
 
   private Reply whoami(Invocation call) {

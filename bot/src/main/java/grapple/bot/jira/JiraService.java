@@ -8,7 +8,6 @@ import grapple.bot.forge.Intake;
 import grapple.bot.forge.OAuthCallback;
 import grapple.bot.room.Messages;
 import grapple.state.OAuthStates;
-import grapple.state.PeopleLinks;
 import java.util.List;
 import java.util.Set;
 
@@ -40,7 +39,7 @@ public final class JiraService extends AbstractService<JiraSettings> {
     JiraAccounts accounts =
         new JiraAccounts(
             base.linked(),
-            new PeopleLinks(context.database(), context.clock()),
+            base.people(),
             client,
             settings,
             context.clock(),
