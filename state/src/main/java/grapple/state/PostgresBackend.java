@@ -361,6 +361,78 @@ final class PostgresBackend implements Backend {
     }
   }
 
+  /**
+   * How long {@link #committed} waits for a transaction the server is still running to end, before
+   * it ends that session itself, and again after.
+   */
+  private static final long OUTCOME_WAIT_NANOS = 2_000_000_000L;
+
+  @Override
+  public Committing committing(Connection writer) throws SQLException {
+    try (Statement s = writer.createStatement();
+        ResultSet rs = s.executeQuery("SELECT txid_current()")) {
+      if (!rs.next()) throw new SQLException("txid_current() gave nothing");
+      return new Committing(rs.getLong(1), writer.unwrap(PGConnection.class).getBackendPID());
+    }
+  }
+
+  /**
+   * Asks the server, on a new writer connection, how the transaction ended. One the server still
+   * runs (it has not yet noticed the connection go, and perhaps never got the COMMIT) is ended by
+   * ending its session: a transaction not committed by then is rolled back, so the answer after is
+   * final, and a write reported failed cannot commit later.
+   */
+  @Override
+  public boolean committed(Committing commit) {
+    try {
+      Connection c = writer();
+      String status = statusAfterWaiting(c, commit);
+      if ("in progress".equals(status)) {
+        // The session still runs that very transaction, so its process id is still its own.
+        try (PreparedStatement end = c.prepareStatement("SELECT pg_terminate_backend(?)")) {
+          end.setInt(1, commit.session());
+          end.execute();
+        }
+        status = statusAfterWaiting(c, commit);
+      }
+      log.warn(
+          "database {}: the connection broke as a transaction committed; the server says it {}",
+          location.describe(),
+          "committed".equals(status) ? "did commit" : "did not (" + status + ")");
+      return "committed".equals(status);
+    } catch (SQLException e) {
+      if (lost(e)) discardWriter();
+      log.warn(
+          "database {}: the connection broke as a transaction committed, and whether it did"
+              + " cannot be learnt ({}); its writes are reported failed",
+          location.describe(),
+          oneLine(e));
+      return false;
+    }
+  }
+
+  /** The transaction's status ({@code txid_status}), waiting a while for one in progress. */
+  private static @Nullable String statusAfterWaiting(Connection c, Committing commit)
+      throws SQLException {
+    long until = System.nanoTime() + OUTCOME_WAIT_NANOS;
+    try (PreparedStatement s = c.prepareStatement("SELECT txid_status(?)")) {
+      s.setLong(1, commit.transaction());
+      while (true) {
+        String status;
+        try (ResultSet rs = s.executeQuery()) {
+          status = rs.next() ? rs.getString(1) : null;
+        }
+        if (!"in progress".equals(status) || System.nanoTime() - until > 0) return status;
+        try {
+          Thread.sleep(50);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return status;
+        }
+      }
+    }
+  }
+
   @Override
   public boolean lost(SQLException e) {
     for (Throwable t = e; t != null; t = t.getCause()) {

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -352,6 +353,80 @@ class PostgresTest {
               + " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())");
     }
     assertThat(bLeads.await(10, TimeUnit.SECONDS)).isTrue();
+  }
+
+  /**
+   * A database whose writer goes through {@code proxy}; the driver sends each statement's text
+   * every time (no server-prepared statements), so the proxy can tell a COMMIT.
+   */
+  private Database openThrough(CutOffProxy proxy) {
+    Location.Postgres here = postgres.location();
+    Location.Postgres plain =
+        new Location.Postgres(
+            here.host(),
+            here.port(),
+            here.database(),
+            "prepareThreshold=0",
+            here.user(),
+            here.password(),
+            4);
+    Database db = Database.open(proxy.in(plain), Migrations.core());
+    postgres.closeAfter(db);
+    postgres.closeAfter(proxy); // closed first: what still waits on it fails at once
+    return db;
+  }
+
+  /**
+   * The connection breaks once the server has the COMMIT and before its answer arrives: the batch
+   * did commit, so its writes are reported done (their after-commit actions run), not failed. A
+   * webhook told 503 here would be sent again, and its message posted twice.
+   */
+  @Test
+  void aWriteWhoseCommitsAnswerWasLostWithTheConnectionIsReportedCommitted() throws Exception {
+    CutOffProxy proxy = new CutOffProxy(postgres.location().host(), postgres.location().port());
+    Database db = openThrough(proxy);
+    KeyValueStore kv = new KeyValueStore(db);
+    kv.put("before", "yes");
+    AtomicBoolean toldCommitted = new AtomicBoolean();
+
+    CompletableFuture<Integer> write =
+        db.write(
+            c -> {
+              proxy.hangUpAt("COMMIT", true);
+              db.afterCommit(() -> toldCommitted.set(true));
+              return KeyValueStore.put(c, "hook", "message");
+            });
+
+    assertThat(write.get(30, TimeUnit.SECONDS)).isEqualTo(1);
+    assertThat(toldCommitted).isTrue();
+    assertThat(kv.get("hook")).contains("message");
+    kv.put("after", "yes");
+    assertThat(kv.get("after")).contains("yes");
+  }
+
+  /**
+   * A COMMIT that never reached the server, whose session waits on in its transaction: that session
+   * is ended, so the writes are reported failed and can never commit later; they are not there.
+   */
+  @Test
+  void aWriteWhoseCommitNeverArrivedIsReportedFailed() throws Exception {
+    CutOffProxy proxy = new CutOffProxy(postgres.location().host(), postgres.location().port());
+    Database db = openThrough(proxy);
+    KeyValueStore kv = new KeyValueStore(db);
+    kv.put("before", "yes");
+
+    CompletableFuture<Integer> write =
+        db.write(
+            c -> {
+              proxy.hangUpAt("COMMIT", false);
+              return KeyValueStore.put(c, "hook", "message");
+            });
+
+    assertThatThrownBy(() -> write.get(30, TimeUnit.SECONDS))
+        .hasCauseInstanceOf(StorageException.class);
+    assertThat(kv.get("hook")).isEmpty();
+    kv.put("after", "yes");
+    assertThat(kv.get("after")).contains("yes");
   }
 
   /**
