@@ -119,7 +119,8 @@ public final class DatabaseCopy {
       }
     } catch (SQLException e) {
       throw new StorageException(
-          "database " + to.describe() + ": cannot connect: " + PostgresBackend.oneLine(e), e);
+          "database " + to.describe() + ": cannot connect: " + PostgresBackend.whyNotConnected(e),
+          e);
     }
   }
 

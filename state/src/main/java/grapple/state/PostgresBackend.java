@@ -58,7 +58,7 @@ final class PostgresBackend implements Backend {
       writer = connect(location, "writer");
     } catch (SQLException e) {
       throw new StorageException(
-          "database " + location.describe() + ": cannot connect: " + oneLine(e), e);
+          "database " + location.describe() + ": cannot connect: " + whyNotConnected(e), e);
     }
     try {
       migrate(location, writer, steps);
@@ -143,6 +143,34 @@ final class PostgresBackend implements Backend {
     config.addDataSourceProperty("socketTimeout", "60");
     config.addDataSourceProperty("logServerErrorDetail", "false"); // as in properties()
     return new HikariDataSource(config);
+  }
+
+  /**
+   * Why a connection could not be made, in one line, and which setting to look at: the driver's
+   * message, with the reason it leaves out ("The connection attempt failed." for a host that does
+   * not resolve), and the settings that give the login, the database name or the address.
+   */
+  static String whyNotConnected(SQLException e) {
+    String said = oneLine(e);
+    StringBuilder why =
+        new StringBuilder(said.endsWith(".") ? said.substring(0, said.length() - 1) : said);
+    Throwable cause = e.getCause();
+    if (cause instanceof java.net.UnknownHostException) {
+      why.append(" (unknown host ").append(cause.getMessage()).append(')');
+    } else if (cause instanceof java.io.IOException && cause.getMessage() != null) {
+      if (why.indexOf(cause.getMessage()) < 0) why.append(" (").append(oneLine(cause)).append(')');
+    }
+    String state = String.valueOf(e.getSQLState());
+    if (state.equals("28P01") || state.equals("28000")) {
+      why.append(
+          "; check the login: database.user and database.password (or GRAPPLE_DATABASE_PASSWORD),"
+              + " or the URL's user:password@");
+    } else if (state.equals("3D000")) {
+      why.append("; check the database name in database.url (db copy: --to)");
+    } else if (state.startsWith("08")) {
+      why.append("; check the host and port in database.url (db copy: --to)");
+    }
+    return why.toString();
   }
 
   /** The driver's message without its second line (the "Location: File: ..." server detail). */
@@ -254,7 +282,7 @@ final class PostgresBackend implements Backend {
       log.info("database {}: the writer is connected again", location.describe());
       return writer;
     } catch (SQLException e) {
-      lastConnectFailure = new SQLException("cannot connect: " + oneLine(e), "08001", e);
+      lastConnectFailure = new SQLException("cannot connect: " + whyNotConnected(e), "08001", e);
       lastConnectFailureNanos = System.nanoTime();
       throw lastConnectFailure;
     }

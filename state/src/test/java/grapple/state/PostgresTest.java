@@ -62,6 +62,39 @@ class PostgresTest {
         .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
   }
 
+  /** The driver names neither setting; the message says which to look at. */
+  @Test
+  void aRefusedLoginNamesTheSettingsThatGiveIt() {
+    Location.Postgres wrong = sameServer(postgres.location().database(), "not-the-password");
+
+    assertThatThrownBy(() -> Database.open(wrong, Migrations.core()))
+        .hasMessageContaining("database.user")
+        .hasMessageContaining("database.password")
+        .hasMessageContaining("GRAPPLE_DATABASE_PASSWORD");
+  }
+
+  @Test
+  void aMissingDatabaseNamesTheSettingThatNamesIt() {
+    Location.Postgres missing = sameServer("no_such_grapple_db", postgres.location().password());
+
+    assertThatThrownBy(() -> Database.open(missing, Migrations.core()))
+        .hasMessageContaining("database.url");
+  }
+
+  /** The driver's own sentence is "The connection attempt failed."; the host is the reason. */
+  @Test
+  void aHostThatDoesNotResolveIsNamedWithTheReason() {
+    Location.Postgres nowhere =
+        new Location.Postgres("no-such-host.invalid", 5432, "grapple", null, "grapple", "x", 4);
+
+    assertThatThrownBy(() -> Database.open(nowhere, Migrations.core()))
+        .isInstanceOf(StorageException.class)
+        .hasMessageContaining("cannot connect: The connection attempt failed")
+        .hasMessageContaining("unknown host no-such-host.invalid")
+        .hasMessageContaining("database.url")
+        .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
+  }
+
   @Test
   void aMissingDatabaseIsNamed() {
     Location.Postgres missing = sameServer("no_such_grapple_db", postgres.location().password());
