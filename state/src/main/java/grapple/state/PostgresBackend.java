@@ -55,7 +55,7 @@ final class PostgresBackend implements Backend {
   static PostgresBackend open(Location.Postgres location, List<Migration> steps) {
     Connection writer;
     try {
-      writer = connect(location, "writer");
+      writer = connectWriter(location);
     } catch (SQLException e) {
       throw new StorageException(
           "database " + location.describe() + ": cannot connect: " + whyNotConnected(e), e);
@@ -92,12 +92,29 @@ final class PostgresBackend implements Backend {
    * so it gives up sooner than the server does.
    */
   static Connection connectForLock(Location.Postgres location, String purpose) throws SQLException {
-    Properties p = properties(location, purpose);
+    Properties p = probedByTheServer(properties(location, purpose));
+    p.setProperty("socketTimeout", String.valueOf(LOCK_SOCKET_TIMEOUT_SECONDS));
+    return DriverManager.getConnection(location.jdbcUrl(), p);
+  }
+
+  /**
+   * The writer's connection, probed by the server as the leader's lock connection is: a leader-only
+   * write holds the leader term's row until it commits ({@link Leadership}), and no other instance
+   * can start leading meanwhile. When the leader's machine dies or is cut off in the middle of one,
+   * the server must end that session, and free the row, as soon as it frees the lock, not after its
+   * default keepalive time (often two hours, with no instance leading).
+   */
+  private static Connection connectWriter(Location.Postgres location) throws SQLException {
+    return DriverManager.getConnection(
+        location.jdbcUrl(), probedByTheServer(properties(location, "writer")));
+  }
+
+  /** Asks the server to probe the connection after 2 s of quiet, each second, three times. */
+  private static Properties probedByTheServer(Properties p) {
     p.setProperty(
         "options",
         "-c tcp_keepalives_idle=2 -c tcp_keepalives_interval=1 -c tcp_keepalives_count=3");
-    p.setProperty("socketTimeout", String.valueOf(LOCK_SOCKET_TIMEOUT_SECONDS));
-    return DriverManager.getConnection(location.jdbcUrl(), p);
+    return p;
   }
 
   private static Properties properties(Location.Postgres location, String purpose) {
@@ -277,7 +294,7 @@ final class PostgresBackend implements Backend {
       throw lastConnectFailure;
     }
     try {
-      writer = connect("writer");
+      writer = connectWriter(location);
       lastConnectFailure = null;
       log.info("database {}: the writer is connected again", location.describe());
       return writer;

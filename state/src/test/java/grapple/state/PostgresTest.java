@@ -765,15 +765,50 @@ class PostgresTest {
   /** The server notices a dead leader's session within seconds, freeing the lock for another. */
   @Test
   void theLeaderLockSessionIsProbedByTheServerWithinSeconds() throws Exception {
-    try (java.sql.Connection c = PostgresBackend.connectForLock(postgres.location(), "test");
-        java.sql.Statement st = c.createStatement()) {
+    try (java.sql.Connection c = PostgresBackend.connectForLock(postgres.location(), "test")) {
+      assertProbedWithinSeconds(c);
+    }
+  }
+
+  /**
+   * The writer's session too, reconnected or not: a dead leader's leader-only write holds the
+   * term's row, and no instance can lead until the server ends that session (by default after
+   * hours).
+   */
+  @Test
+  void theWriterSessionIsProbedByTheServerWithinSeconds() throws Exception {
+    Database db = open();
+    db.writeAndWait(
+        c -> {
+          assertProbedWithinSeconds(c);
+          return null;
+        });
+
+    db.write(
+            c -> {
+              try (Statement s = c.createStatement()) {
+                s.execute("SELECT pg_terminate_backend(pg_backend_pid())");
+              }
+              return null;
+            })
+        .handle((v, e) -> null)
+        .join();
+    db.writeAndWait(
+        c -> {
+          assertProbedWithinSeconds(c);
+          return null;
+        });
+  }
+
+  private static void assertProbedWithinSeconds(Connection c) throws java.sql.SQLException {
+    try (Statement st = c.createStatement()) {
       for (String[] setting :
           new String[][] {
             {"tcp_keepalives_idle", "2"},
             {"tcp_keepalives_interval", "1"},
             {"tcp_keepalives_count", "3"}
           }) {
-        try (java.sql.ResultSet rs = st.executeQuery("SHOW " + setting[0])) {
+        try (ResultSet rs = st.executeQuery("SHOW " + setting[0])) {
           assertThat(rs.next()).isTrue();
           assertThat(rs.getString(1)).as(setting[0]).isEqualTo(setting[1]);
         }
