@@ -22,6 +22,7 @@ final class CutOffProxy implements AutoCloseable {
   private final int port;
   private final List<Socket> sockets = new CopyOnWriteArrayList<>();
   private volatile boolean cut;
+  private volatile boolean down;
   private volatile @Nullable HangUp hangUp;
   private volatile boolean closed;
 
@@ -44,6 +45,21 @@ final class CutOffProxy implements AutoCloseable {
         location.user(),
         location.password(),
         location.poolSize());
+  }
+
+  /**
+   * As when PostgreSQL stops: every connection through the relay is closed, and new ones are closed
+   * as soon as they are made, until {@link #back}.
+   */
+  void down() {
+    down = true;
+    sockets.forEach(CutOffProxy::closeQuietly);
+    sockets.clear();
+  }
+
+  /** New connections go through again. */
+  void back() {
+    down = false;
   }
 
   /** From now on nothing passes either way, and nothing is closed. */
@@ -78,6 +94,10 @@ final class CutOffProxy implements AutoCloseable {
     while (!closed) {
       try {
         Socket client = server.accept();
+        if (down) {
+          closeQuietly(client);
+          continue;
+        }
         Socket upstream = new Socket(host, port);
         sockets.add(client);
         sockets.add(upstream);

@@ -463,6 +463,51 @@ class PostgresTest {
   }
 
   /**
+   * A message queued while PostgreSQL is down fails (the write cannot begin); once it is back, the
+   * messages and deliveries queued next are written, not left waiting for a write that never comes.
+   */
+  @Test
+  void theOutboxWritesAgainOnceTheDatabaseIsBackAfterAWriteThatCouldNotBegin() throws Exception {
+    CutOffProxy proxy = new CutOffProxy(postgres.location().host(), postgres.location().port());
+    Database db = openThrough(proxy);
+    OutboxStore outbox = new OutboxStore(db);
+    outbox.enqueue(draft("!before:x")).get(10, TimeUnit.SECONDS);
+    long first = outbox.pending().get(0).seq();
+
+    proxy.down();
+    assertThatThrownBy(() -> outbox.enqueue(draft("!down:x")).get(30, TimeUnit.SECONDS))
+        .hasCauseInstanceOf(StorageException.class);
+    assertThatThrownBy(() -> outbox.delivered(first).get(30, TimeUnit.SECONDS))
+        .hasCauseInstanceOf(StorageException.class);
+    proxy.back();
+
+    untilItWorks(() -> outbox.enqueue(draft("!after:x")).get(5, TimeUnit.SECONDS));
+    untilItWorks(() -> outbox.delivered(first).get(5, TimeUnit.SECONDS));
+    assertThat(outbox.pending()).extracting(OutboxStore.Entry::target).containsExactly("!after:x");
+  }
+
+  private static OutboxStore.Draft draft(String room) {
+    return new OutboxStore.Draft(room, "m.room.message", Json.object().put("body", room));
+  }
+
+  /**
+   * Runs {@code attempt} until it does not fail with a StorageException (the writer waits a second
+   * after a failed connect before it tries again); a hang fails the test at once.
+   */
+  private static void untilItWorks(java.util.concurrent.Callable<?> attempt) throws Exception {
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+    while (true) {
+      try {
+        attempt.call();
+        return;
+      } catch (java.util.concurrent.ExecutionException e) {
+        if (!(e.getCause() instanceof StorageException) || System.nanoTime() > until) throw e;
+        Thread.sleep(200);
+      }
+    }
+  }
+
+  /**
    * One instance's transaction adds to the outbox and then to the change log while another's adds
    * to the change log and then to the outbox (a webhook and an API call on a follower, a member
    * change and a reply on the leader): both commit, neither is chosen as a deadlock's victim.
