@@ -412,6 +412,12 @@ final class PostgresBackend implements Backend {
    */
   private static final long OUTCOME_WAIT_NANOS = 2_000_000_000L;
 
+  /**
+   * How long {@link #committed} keeps trying to reach the server (restarting, say) to ask; the
+   * writes it holds up wait meanwhile, and are answered as failed only after.
+   */
+  private static final long OUTCOME_RECONNECT_NANOS = 10_000_000_000L;
+
   @Override
   public Committing committing(Connection writer) throws SQLException {
     try (Statement s = writer.createStatement();
@@ -422,38 +428,54 @@ final class PostgresBackend implements Backend {
   }
 
   /**
-   * Asks the server, on a new writer connection, how the transaction ended. One the server still
-   * runs (it has not yet noticed the connection go, and perhaps never got the COMMIT) is ended by
-   * ending its session: a transaction not committed by then is rolled back, so the answer after is
-   * final, and a write reported failed cannot commit later.
+   * Asks the server, on a new writer connection, how the transaction ended; while the server cannot
+   * be reached (restarting), it tries again for a while. One the server still runs (it has not yet
+   * noticed the connection go, and perhaps never got the COMMIT) is ended by ending its session: a
+   * transaction not committed by then is rolled back, so the answer after is final, and a write
+   * reported failed cannot commit later.
    */
   @Override
   public boolean committed(Committing commit) {
-    try {
-      Connection c = writer();
-      String status = statusAfterWaiting(c, commit);
-      if ("in progress".equals(status)) {
-        // The session still runs that very transaction, so its process id is still its own.
-        try (PreparedStatement end = c.prepareStatement("SELECT pg_terminate_backend(?)")) {
-          end.setInt(1, commit.session());
-          end.execute();
+    long until = System.nanoTime() + OUTCOME_RECONNECT_NANOS;
+    while (true) {
+      try {
+        return committed(writer(), commit);
+      } catch (SQLException e) {
+        boolean unreachable = lost(e);
+        if (unreachable) discardWriter();
+        if (!unreachable || System.nanoTime() - until > 0) {
+          log.warn(
+              "database {}: the connection broke as a transaction committed, and whether it did"
+                  + " cannot be learnt ({}); its writes are reported failed",
+              location.describe(),
+              oneLine(e));
+          return false;
         }
-        status = statusAfterWaiting(c, commit);
       }
-      log.warn(
-          "database {}: the connection broke as a transaction committed; the server says it {}",
-          location.describe(),
-          "committed".equals(status) ? "did commit" : "did not (" + status + ")");
-      return "committed".equals(status);
-    } catch (SQLException e) {
-      if (lost(e)) discardWriter();
-      log.warn(
-          "database {}: the connection broke as a transaction committed, and whether it did"
-              + " cannot be learnt ({}); its writes are reported failed",
-          location.describe(),
-          oneLine(e));
-      return false;
+      try {
+        Thread.sleep(250);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
     }
+  }
+
+  private boolean committed(Connection c, Committing commit) throws SQLException {
+    String status = statusAfterWaiting(c, commit);
+    if ("in progress".equals(status)) {
+      // The session still runs that very transaction, so its process id is still its own.
+      try (PreparedStatement end = c.prepareStatement("SELECT pg_terminate_backend(?)")) {
+        end.setInt(1, commit.session());
+        end.execute();
+      }
+      status = statusAfterWaiting(c, commit);
+    }
+    log.warn(
+        "database {}: the connection broke as a transaction committed; the server says it {}",
+        location.describe(),
+        "committed".equals(status) ? "did commit" : "did not (" + status + ")");
+    return "committed".equals(status);
   }
 
   /** The transaction's status ({@code txid_status}), waiting a while for one in progress. */

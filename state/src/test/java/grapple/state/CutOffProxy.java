@@ -23,6 +23,8 @@ final class CutOffProxy implements AutoCloseable {
   private final List<Socket> sockets = new CopyOnWriteArrayList<>();
   private volatile boolean cut;
   private volatile boolean down;
+  private final java.util.concurrent.atomic.AtomicInteger refused =
+      new java.util.concurrent.atomic.AtomicInteger();
   private volatile @Nullable HangUp hangUp;
   private volatile boolean closed;
 
@@ -52,9 +54,19 @@ final class CutOffProxy implements AutoCloseable {
    * as soon as they are made, until {@link #back}.
    */
   void down() {
-    down = true;
+    refuseNew();
     sockets.forEach(CutOffProxy::closeQuietly);
     sockets.clear();
+  }
+
+  /** New connections are closed as soon as they are made, until {@link #back}; others go on. */
+  void refuseNew() {
+    down = true;
+  }
+
+  /** How many connections were closed as soon as they were made. */
+  int refused() {
+    return refused.get();
   }
 
   /** New connections go through again. */
@@ -96,6 +108,7 @@ final class CutOffProxy implements AutoCloseable {
         Socket client = server.accept();
         if (down) {
           closeQuietly(client);
+          refused.incrementAndGet();
           continue;
         }
         Socket upstream = new Socket(host, port);

@@ -399,7 +399,7 @@ class PostgresTest {
             here.host(),
             here.port(),
             here.database(),
-            "prepareThreshold=0",
+            (here.parameters() == null ? "" : here.parameters() + "&") + "prepareThreshold=0",
             here.user(),
             here.password(),
             4);
@@ -435,6 +435,33 @@ class PostgresTest {
     assertThat(kv.get("hook")).contains("message");
     kv.put("after", "yes");
     assertThat(kv.get("after")).contains("yes");
+  }
+
+  /**
+   * The COMMIT's answer is lost as PostgreSQL goes away for a moment (a restart): the instance
+   * tries again to ask whether it committed, rather than reporting it failed at the first refusal.
+   */
+  @Test
+  void aCommitsOutcomeIsAskedForAgainUntilTheDatabaseIsBack() throws Exception {
+    CutOffProxy proxy = new CutOffProxy(postgres.location().host(), postgres.location().port());
+    Database db = openThrough(proxy);
+    KeyValueStore kv = new KeyValueStore(db);
+    kv.put("before", "yes");
+
+    CompletableFuture<Integer> write =
+        db.write(
+            c -> {
+              proxy.refuseNew();
+              proxy.hangUpAt("COMMIT", true);
+              return KeyValueStore.put(c, "hook", "message");
+            });
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (proxy.refused() == 0 && System.nanoTime() < until) Thread.onSpinWait();
+    assertThat(proxy.refused()).as("connections refused while down").isPositive();
+    proxy.back();
+
+    assertThat(write.get(30, TimeUnit.SECONDS)).isEqualTo(1);
+    assertThat(kv.get("hook")).contains("message");
   }
 
   /**
