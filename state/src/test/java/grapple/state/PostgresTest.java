@@ -456,7 +456,7 @@ class PostgresTest {
               return KeyValueStore.put(c, "hook", "message");
             });
     long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (proxy.refused() == 0 && System.nanoTime() < until) Thread.onSpinWait();
+    while (proxy.refused() == 0 && System.nanoTime() < until) Thread.sleep(10);
     assertThat(proxy.refused()).as("connections refused while down").isPositive();
     proxy.back();
 
