@@ -38,6 +38,27 @@ interface Backend {
     return true;
   }
 
+  /**
+   * Inside the writer's transaction, just before its COMMIT: what {@link #committed} needs to learn
+   * afterwards whether the transaction committed; null where a COMMIT cannot go unanswered (a
+   * file).
+   */
+  default @Nullable Committing committing(Connection writer) throws SQLException {
+    return null;
+  }
+
+  /** A transaction about to commit: its id, and the server session (process) that runs it. */
+  record Committing(long transaction, int session) {}
+
+  /**
+   * The writer's connection broke after {@code commit}'s COMMIT was sent and before its answer
+   * came: true when the server says the transaction committed all the same, false when it did not
+   * or when that cannot be learnt. Called on the writer thread, after {@link #discardWriter}.
+   */
+  default boolean committed(Committing commit) {
+    return false;
+  }
+
   /** True when {@code e} means the connection is gone (not that the statement was wrong). */
   boolean lost(SQLException e);
 

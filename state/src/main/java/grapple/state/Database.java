@@ -299,7 +299,7 @@ public final class Database implements AutoCloseable {
       begin();
       for (Task<?> task : batch) completions.add(run(task));
       if (!announced.isEmpty()) backend.announce(backend.writer(), announced);
-      writerStatement("COMMIT").executeUpdate();
+      commitTransaction();
     } catch (Throwable e) {
       Fatal.haltIfFatal(e);
       rollbackQuietly(e);
@@ -338,6 +338,23 @@ public final class Database implements AutoCloseable {
       if (!backend.lost(e)) throw e;
       forgetWriter();
       writerStatement(backend.begin()).executeUpdate();
+    }
+  }
+
+  /**
+   * Sends COMMIT. When the connection breaks before its answer comes (PostgreSQL restarted, the
+   * network dropped), the transaction may have committed all the same: the server is asked, and one
+   * that did is taken as committed. Reported failed, its writes would be sent again by their
+   * callers (a webhook answered 503 and retried) and posted twice.
+   */
+  private void commitTransaction() throws SQLException {
+    Backend.Committing committing = backend.committing(backend.writer());
+    try {
+      writerStatement("COMMIT").executeUpdate();
+    } catch (SQLException e) {
+      if (committing == null || !backend.lost(e)) throw e;
+      forgetWriter();
+      if (!backend.committed(committing)) throw e;
     }
   }
 

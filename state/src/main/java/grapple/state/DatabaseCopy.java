@@ -93,7 +93,16 @@ public final class DatabaseCopy {
       throw new IllegalArgumentException(
           "db copy writes to PostgreSQL only, not to " + to.describe());
     }
-    try (Connection c = PostgresBackend.connect(postgres, "db copy");
+    Connection c;
+    try {
+      c = PostgresBackend.connect(postgres, "db copy");
+    } catch (SQLException e) {
+      throw new StorageException(
+          "database " + to.describe() + ": cannot connect: " + PostgresBackend.whyNotConnected(e),
+          e);
+    }
+    String looking = null;
+    try (c;
         Statement s = c.createStatement();
         ResultSet rs =
             s.executeQuery(
@@ -103,6 +112,7 @@ public final class DatabaseCopy {
       while (rs.next()) tables.add(rs.getString(1));
       for (String table : tables) {
         if (OWN.contains(table)) continue;
+        looking = table;
         try (Statement count = c.createStatement();
             ResultSet any =
                 count.executeQuery(
@@ -118,8 +128,16 @@ public final class DatabaseCopy {
         }
       }
     } catch (SQLException e) {
+      // It answered: what failed is the look at its tables (a table the login may not read).
       throw new StorageException(
-          "database " + to.describe() + ": cannot connect: " + PostgresBackend.oneLine(e), e);
+          "database "
+              + to.describe()
+              + ": cannot check that it is empty"
+              + (looking == null ? "" : " (table " + looking + ")")
+              + ": "
+              + PostgresBackend.oneLine(e)
+              + "; db copy wrote nothing",
+          e);
     }
   }
 

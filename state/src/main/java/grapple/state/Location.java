@@ -101,7 +101,7 @@ public sealed interface Location {
    * The URL with any password in it replaced by ***, for messages: everything from {@code ://user:}
    * to the last {@code @}, since a password written as it is (not percent-encoded) may hold '/' or
    * '@' itself. Masking a little too much beats printing part of a password. The driver's {@code
-   * password} parameter is masked too.
+   * password} parameter is masked too, and {@code sslpassword} (the client key's passphrase).
    */
   static String masked(String url) {
     // Without a scheme (user:password@host/db, the likeliest thing to be refused for lacking one),
@@ -109,7 +109,7 @@ public sealed interface Location {
     String login = url.contains("://") ? "://([^/@:]*):.*@" : "^([^/@:]*):.*@";
     String prefix = url.contains("://") ? "://" : "";
     return url.replaceFirst(login, prefix + "$1:***@")
-        .replaceAll("(?i)([?&]password=)[^&]*", "$1***");
+        .replaceAll("(?i)([?&](?:ssl)?password=)[^&]*", "$1***");
   }
 
   /** A SQLite file. */

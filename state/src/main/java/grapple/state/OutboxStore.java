@@ -144,8 +144,11 @@ public final class OutboxStore {
     singles.add(single);
     if (singlesQueued.compareAndSet(false, true)) {
       List<Single> taken = new ArrayList<>();
+      java.util.concurrent.atomic.AtomicBoolean ran =
+          new java.util.concurrent.atomic.AtomicBoolean();
       db.write(
               c -> {
+                ran.set(true);
                 // Before draining: a message added after this point queues a write of its own.
                 singlesQueued.set(false);
                 for (Single next = singles.poll(); next != null; next = singles.poll()) {
@@ -157,15 +160,18 @@ public final class OutboxStore {
                 // every caller in it hears so.
                 return insert(rows);
               })
-          .whenComplete((entries, failure) -> settle(taken, failure));
+          .whenComplete((entries, failure) -> settle(taken, ran.get(), failure));
     }
     return single.done();
   }
 
   /** Tells each caller of a shared write its outcome; a write that never ran fails the waiting. */
-  private void settle(List<Single> taken, @Nullable Throwable failure) {
-    if (failure != null && taken.isEmpty()) {
-      // The database refused the write before running it (closed): nobody else will take these.
+  private void settle(List<Single> taken, boolean ran, @Nullable Throwable failure) {
+    if (failure != null && !ran) {
+      // The write failed before its work ran (the database closed, or unreachable as the
+      // transaction began): the flag that work clears is cleared here, else every later message
+      // would wait for this write; those waiting for it fail with it.
+      singlesQueued.set(false);
       for (Single next = singles.poll(); next != null; next = singles.poll()) taken.add(next);
     }
     for (Single t : taken) {
@@ -329,24 +335,32 @@ public final class OutboxStore {
     deletes.add(delete);
     if (deleteQueued.compareAndSet(false, true)) {
       List<Delete> taken = new ArrayList<>();
+      java.util.concurrent.atomic.AtomicBoolean ran =
+          new java.util.concurrent.atomic.AtomicBoolean();
       db.write(
               c -> {
-                deleteQueued.set(
-                    false); // Before draining: a delivery added after this point queues its own
-                // write.
+                ran.set(true);
+                // Before draining: a delivery added after this point queues its own write.
+                deleteQueued.set(false);
                 for (Delete d = deletes.poll(); d != null; d = deletes.poll()) taken.add(d);
                 deleteRuns(taken);
                 return null;
               })
-          .whenComplete(
-              (ignored, failure) ->
-                  taken.forEach(
-                      d -> {
-                        if (failure == null) d.done().complete(null);
-                        else d.done().completeExceptionally(failure);
-                      }));
+          .whenComplete((ignored, failure) -> settleDeletes(taken, ran.get(), failure));
     }
     return delete.done();
+  }
+
+  /** As {@link #settle}, for deliveries' deletes. */
+  private void settleDeletes(List<Delete> taken, boolean ran, @Nullable Throwable failure) {
+    if (failure != null && !ran) {
+      deleteQueued.set(false);
+      for (Delete d = deletes.poll(); d != null; d = deletes.poll()) taken.add(d);
+    }
+    for (Delete d : taken) {
+      if (failure == null) d.done().complete(null);
+      else d.done().completeExceptionally(failure);
+    }
   }
 
   /**

@@ -55,10 +55,10 @@ final class PostgresBackend implements Backend {
   static PostgresBackend open(Location.Postgres location, List<Migration> steps) {
     Connection writer;
     try {
-      writer = connect(location, "writer");
+      writer = connectWriter(location);
     } catch (SQLException e) {
       throw new StorageException(
-          "database " + location.describe() + ": cannot connect: " + oneLine(e), e);
+          "database " + location.describe() + ": cannot connect: " + whyNotConnected(e), e);
     }
     try {
       migrate(location, writer, steps);
@@ -92,12 +92,29 @@ final class PostgresBackend implements Backend {
    * so it gives up sooner than the server does.
    */
   static Connection connectForLock(Location.Postgres location, String purpose) throws SQLException {
-    Properties p = properties(location, purpose);
+    Properties p = probedByTheServer(properties(location, purpose));
+    p.setProperty("socketTimeout", String.valueOf(LOCK_SOCKET_TIMEOUT_SECONDS));
+    return DriverManager.getConnection(location.jdbcUrl(), p);
+  }
+
+  /**
+   * The writer's connection, probed by the server as the leader's lock connection is: a leader-only
+   * write holds the leader term's row until it commits ({@link Leadership}), and no other instance
+   * can start leading meanwhile. When the leader's machine dies or is cut off in the middle of one,
+   * the server must end that session, and free the row, as soon as it frees the lock, not after its
+   * default keepalive time (often two hours, with no instance leading).
+   */
+  private static Connection connectWriter(Location.Postgres location) throws SQLException {
+    return DriverManager.getConnection(
+        location.jdbcUrl(), probedByTheServer(properties(location, "writer")));
+  }
+
+  /** Asks the server to probe the connection after 2 s of quiet, each second, three times. */
+  private static Properties probedByTheServer(Properties p) {
     p.setProperty(
         "options",
         "-c tcp_keepalives_idle=2 -c tcp_keepalives_interval=1 -c tcp_keepalives_count=3");
-    p.setProperty("socketTimeout", String.valueOf(LOCK_SOCKET_TIMEOUT_SECONDS));
-    return DriverManager.getConnection(location.jdbcUrl(), p);
+    return p;
   }
 
   private static Properties properties(Location.Postgres location, String purpose) {
@@ -143,6 +160,34 @@ final class PostgresBackend implements Backend {
     config.addDataSourceProperty("socketTimeout", "60");
     config.addDataSourceProperty("logServerErrorDetail", "false"); // as in properties()
     return new HikariDataSource(config);
+  }
+
+  /**
+   * Why a connection could not be made, in one line, and which setting to look at: the driver's
+   * message, with the reason it leaves out ("The connection attempt failed." for a host that does
+   * not resolve), and the settings that give the login, the database name or the address.
+   */
+  static String whyNotConnected(SQLException e) {
+    String said = oneLine(e);
+    StringBuilder why =
+        new StringBuilder(said.endsWith(".") ? said.substring(0, said.length() - 1) : said);
+    Throwable cause = e.getCause();
+    if (cause instanceof java.net.UnknownHostException) {
+      why.append(" (unknown host ").append(cause.getMessage()).append(')');
+    } else if (cause instanceof java.io.IOException && cause.getMessage() != null) {
+      if (why.indexOf(cause.getMessage()) < 0) why.append(" (").append(oneLine(cause)).append(')');
+    }
+    String state = String.valueOf(e.getSQLState());
+    if (state.equals("28P01") || state.equals("28000")) {
+      why.append(
+          "; check the login: database.user and database.password (or GRAPPLE_DATABASE_PASSWORD),"
+              + " or the URL's user:password@");
+    } else if (state.equals("3D000")) {
+      why.append("; check the database name in database.url (db copy: --to)");
+    } else if (state.startsWith("08")) {
+      why.append("; check the host and port in database.url (db copy: --to)");
+    }
+    return why.toString();
   }
 
   /** The driver's message without its second line (the "Location: File: ..." server detail). */
@@ -245,12 +290,12 @@ final class PostgresBackend implements Backend {
       throw lastConnectFailure;
     }
     try {
-      writer = connect("writer");
+      writer = connectWriter(location);
       lastConnectFailure = null;
       log.info("database {}: the writer is connected again", location.describe());
       return writer;
     } catch (SQLException e) {
-      lastConnectFailure = new SQLException("cannot connect: " + oneLine(e), "08001", e);
+      lastConnectFailure = new SQLException("cannot connect: " + whyNotConnected(e), "08001", e);
       lastConnectFailureNanos = System.nanoTime();
       throw lastConnectFailure;
     }
@@ -353,6 +398,100 @@ final class PostgresBackend implements Backend {
         Thread.sleep(Math.min(10_000L, 1_000L << Math.min(failures, 4)));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  /**
+   * How long {@link #committed} waits for a transaction the server is still running to end, before
+   * it ends that session itself, and again after.
+   */
+  private static final long OUTCOME_WAIT_NANOS = 2_000_000_000L;
+
+  /**
+   * How long {@link #committed} keeps trying to reach the server (restarting, say) to ask; the
+   * writes it holds up wait meanwhile, and are answered as failed only after.
+   */
+  private static final long OUTCOME_RECONNECT_NANOS = 10_000_000_000L;
+
+  @Override
+  public Committing committing(Connection writer) throws SQLException {
+    try (Statement s = writer.createStatement();
+        ResultSet rs = s.executeQuery("SELECT txid_current()")) {
+      if (!rs.next()) throw new SQLException("txid_current() gave nothing");
+      return new Committing(rs.getLong(1), writer.unwrap(PGConnection.class).getBackendPID());
+    }
+  }
+
+  /**
+   * Asks the server, on a new writer connection, how the transaction ended; while the server cannot
+   * be reached (restarting), it tries again for a while. One the server still runs (it has not yet
+   * noticed the connection go, and perhaps never got the COMMIT) is ended by ending its session: a
+   * transaction not committed by then is rolled back, so the answer after is final, and a write
+   * reported failed cannot commit later.
+   */
+  @Override
+  public boolean committed(Committing commit) {
+    long until = System.nanoTime() + OUTCOME_RECONNECT_NANOS;
+    while (true) {
+      try {
+        return committed(writer(), commit);
+      } catch (SQLException e) {
+        boolean unreachable = lost(e);
+        if (unreachable) discardWriter();
+        if (!unreachable || System.nanoTime() - until > 0) {
+          log.warn(
+              "database {}: the connection broke as a transaction committed, and whether it did"
+                  + " cannot be learnt ({}); its writes are reported failed",
+              location.describe(),
+              oneLine(e));
+          return false;
+        }
+      }
+      try {
+        Thread.sleep(250);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+    }
+  }
+
+  private boolean committed(Connection c, Committing commit) throws SQLException {
+    String status = statusAfterWaiting(c, commit);
+    if ("in progress".equals(status)) {
+      // The session still runs that very transaction, so its process id is still its own.
+      try (PreparedStatement end = c.prepareStatement("SELECT pg_terminate_backend(?)")) {
+        end.setInt(1, commit.session());
+        end.execute();
+      }
+      status = statusAfterWaiting(c, commit);
+    }
+    log.warn(
+        "database {}: the connection broke as a transaction committed; the server says it {}",
+        location.describe(),
+        "committed".equals(status) ? "did commit" : "did not (" + status + ")");
+    return "committed".equals(status);
+  }
+
+  /** The transaction's status ({@code txid_status}), waiting a while for one in progress. */
+  private static @Nullable String statusAfterWaiting(Connection c, Committing commit)
+      throws SQLException {
+    long until = System.nanoTime() + OUTCOME_WAIT_NANOS;
+    try (PreparedStatement s = c.prepareStatement("SELECT txid_status(?)")) {
+      s.setLong(1, commit.transaction());
+      while (true) {
+        String status;
+        try (ResultSet rs = s.executeQuery()) {
+          status = rs.next() ? rs.getString(1) : null;
+        }
+        if (!"in progress".equals(status) || System.nanoTime() - until > 0) return status;
+        try {
+          Thread.sleep(50);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return status;
+        }
       }
     }
   }

@@ -6,8 +6,10 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A TCP relay to a PostgreSQL server that can be {@linkplain #cutOff cut off}: from then on it
@@ -20,6 +22,10 @@ final class CutOffProxy implements AutoCloseable {
   private final int port;
   private final List<Socket> sockets = new CopyOnWriteArrayList<>();
   private volatile boolean cut;
+  private volatile boolean down;
+  private final java.util.concurrent.atomic.AtomicInteger refused =
+      new java.util.concurrent.atomic.AtomicInteger();
+  private volatile @Nullable HangUp hangUp;
   private volatile boolean closed;
 
   CutOffProxy(String host, int port) throws IOException {
@@ -43,27 +49,80 @@ final class CutOffProxy implements AutoCloseable {
         location.poolSize());
   }
 
+  /**
+   * As when PostgreSQL stops: every connection through the relay is closed, and new ones are closed
+   * as soon as they are made, until {@link #back}.
+   */
+  void down() {
+    refuseNew();
+    sockets.forEach(CutOffProxy::closeQuietly);
+    sockets.clear();
+  }
+
+  /** New connections are closed as soon as they are made, until {@link #back}; others go on. */
+  void refuseNew() {
+    down = true;
+  }
+
+  /** How many connections were closed as soon as they were made. */
+  int refused() {
+    return refused.get();
+  }
+
+  /** New connections go through again. */
+  void back() {
+    down = false;
+  }
+
   /** From now on nothing passes either way, and nothing is closed. */
   void cutOff() {
     cut = true;
+  }
+
+  /**
+   * The next time a client sends bytes holding {@code marker} (a statement's text, e.g. COMMIT),
+   * the client's connection is closed there, and the server's is left open, as when the client's
+   * side of the network fails: with {@code delivered}, once the server has those bytes (it runs the
+   * statement; its answer goes nowhere), without, they never reach it (it waits for them).
+   */
+  void hangUpAt(String marker, boolean delivered) {
+    hangUp = new HangUp(marker.getBytes(StandardCharsets.US_ASCII), delivered);
+  }
+
+  private record HangUp(byte[] marker, boolean delivered) {
+    boolean in(byte[] buffer, int length) {
+      outer:
+      for (int i = 0; i + marker.length <= length; i++) {
+        for (int k = 0; k < marker.length; k++) {
+          if (buffer[i + k] != marker[k]) continue outer;
+        }
+        return true;
+      }
+      return false;
+    }
   }
 
   private void accept() {
     while (!closed) {
       try {
         Socket client = server.accept();
+        if (down) {
+          closeQuietly(client);
+          refused.incrementAndGet();
+          continue;
+        }
         Socket upstream = new Socket(host, port);
         sockets.add(client);
         sockets.add(upstream);
-        pump(client, upstream);
-        pump(upstream, client);
+        pump(client, upstream, true);
+        pump(upstream, client, false);
       } catch (IOException e) {
         if (closed) return;
       }
     }
   }
 
-  private void pump(Socket from, Socket to) throws IOException {
+  private void pump(Socket from, Socket to, boolean fromClient) throws IOException {
     InputStream in = from.getInputStream();
     OutputStream out = to.getOutputStream();
     Thread t =
@@ -73,6 +132,16 @@ final class CutOffProxy implements AutoCloseable {
               try {
                 for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
                   if (cut) continue; // dropped on the floor, as a partition does
+                  HangUp h = hangUp;
+                  if (fromClient && h != null && h.in(buffer, n)) {
+                    hangUp = null;
+                    if (h.delivered()) {
+                      out.write(buffer, 0, n);
+                      out.flush();
+                    }
+                    closeQuietly(from); // the server's side stays open
+                    return;
+                  }
                   out.write(buffer, 0, n);
                   out.flush();
                 }

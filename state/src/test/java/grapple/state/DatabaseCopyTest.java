@@ -161,6 +161,28 @@ class DatabaseCopyTest {
     }
   }
 
+  /**
+   * The target answered, but a table in it could not be looked at: that is what the error says, not
+   * that the database could not be reached.
+   */
+  @Test
+  void aTargetTableTheLoginCannotReadIsNamedNotCalledAFailedConnect() throws Exception {
+    Path sqlite = installation();
+    Location.Postgres target = TestPostgres.newDatabaseWithARowIn("hidden");
+    try (java.sql.Connection c = TestPostgres.connect(target);
+        Statement s = c.createStatement()) {
+      s.execute("REVOKE ALL ON hidden FROM CURRENT_USER");
+    }
+
+    assertThatThrownBy(
+            () -> DatabaseCopy.copy(Location.sqlite(sqlite), target, Migrations.core(), line -> {}))
+        .isInstanceOf(StorageException.class)
+        .hasMessageStartingWith(
+            "database " + target.describe() + ": cannot check that it is empty (table hidden): ")
+        .hasMessageContaining("permission denied")
+        .hasMessageNotContaining("cannot connect");
+  }
+
   @Test
   void copyingTwiceIsRefusedTheSecondTime() {
     Path sqlite = installation();

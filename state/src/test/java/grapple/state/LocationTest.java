@@ -130,13 +130,18 @@ class LocationTest {
         .satisfies(e -> assertThat(e.getMessage()).doesNotContain("s3cret"));
   }
 
-  /** The driver takes a password as a URL parameter too; an error shows the URL without it. */
+  /**
+   * The driver takes a password as a URL parameter too, and the client key's passphrase as {@code
+   * sslpassword}; an error shows the URL without either.
+   */
   @ParameterizedTest
   @ValueSource(
       strings = {
         "postgresql://db.example/?user=grapple&password=s3cret",
         "postgresql://db.example?password=s3cret&sslmode=require",
-        "mysql://db.example/grapple?password=s3cret"
+        "mysql://db.example/grapple?password=s3cret",
+        "postgresql://db.example/?sslmode=verify-full&sslpassword=s3cret",
+        "postgresql://db.example/?sslpassword=s3cret"
       })
   void aPasswordGivenAsAParameterIsNotShownEither(String url) {
     assertThatThrownBy(() -> Location.postgres("database.url", url, "grapple", null, 10))

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -58,6 +59,39 @@ class PostgresTest {
         .isInstanceOf(StorageException.class)
         .hasMessageContaining("password authentication failed")
         .hasMessageNotContaining("not-the-password")
+        .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
+  }
+
+  /** The driver names neither setting; the message says which to look at. */
+  @Test
+  void aRefusedLoginNamesTheSettingsThatGiveIt() {
+    Location.Postgres wrong = sameServer(postgres.location().database(), "not-the-password");
+
+    assertThatThrownBy(() -> Database.open(wrong, Migrations.core()))
+        .hasMessageContaining("database.user")
+        .hasMessageContaining("database.password")
+        .hasMessageContaining("GRAPPLE_DATABASE_PASSWORD");
+  }
+
+  @Test
+  void aMissingDatabaseNamesTheSettingThatNamesIt() {
+    Location.Postgres missing = sameServer("no_such_grapple_db", postgres.location().password());
+
+    assertThatThrownBy(() -> Database.open(missing, Migrations.core()))
+        .hasMessageContaining("database.url");
+  }
+
+  /** The driver's own sentence is "The connection attempt failed."; the host is the reason. */
+  @Test
+  void aHostThatDoesNotResolveIsNamedWithTheReason() {
+    Location.Postgres nowhere =
+        new Location.Postgres("no-such-host.invalid", 5432, "grapple", null, "grapple", "x", 4);
+
+    assertThatThrownBy(() -> Database.open(nowhere, Migrations.core()))
+        .isInstanceOf(StorageException.class)
+        .hasMessageContaining("cannot connect: The connection attempt failed")
+        .hasMessageContaining("unknown host no-such-host.invalid")
+        .hasMessageContaining("database.url")
         .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
   }
 
@@ -342,6 +376,152 @@ class PostgresTest {
               + " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())");
     }
     assertThat(bLeads.await(10, TimeUnit.SECONDS)).isTrue();
+  }
+
+  /**
+   * A database whose writer goes through {@code proxy}; the driver sends each statement's text
+   * every time (no server-prepared statements), so the proxy can tell a COMMIT.
+   */
+  private Database openThrough(CutOffProxy proxy) {
+    Location.Postgres here = postgres.location();
+    Location.Postgres plain =
+        new Location.Postgres(
+            here.host(),
+            here.port(),
+            here.database(),
+            (here.parameters() == null ? "" : here.parameters() + "&") + "prepareThreshold=0",
+            here.user(),
+            here.password(),
+            4);
+    Database db = Database.open(proxy.in(plain), Migrations.core());
+    postgres.closeAfter(db);
+    postgres.closeAfter(proxy); // closed first: what still waits on it fails at once
+    return db;
+  }
+
+  /**
+   * The connection breaks once the server has the COMMIT and before its answer arrives: the batch
+   * did commit, so its writes are reported done (their after-commit actions run), not failed. A
+   * webhook told 503 here would be sent again, and its message posted twice.
+   */
+  @Test
+  void aWriteWhoseCommitsAnswerWasLostWithTheConnectionIsReportedCommitted() throws Exception {
+    CutOffProxy proxy = new CutOffProxy(postgres.location().host(), postgres.location().port());
+    Database db = openThrough(proxy);
+    KeyValueStore kv = new KeyValueStore(db);
+    kv.put("before", "yes");
+    AtomicBoolean toldCommitted = new AtomicBoolean();
+
+    CompletableFuture<Integer> write =
+        db.write(
+            c -> {
+              proxy.hangUpAt("COMMIT", true);
+              db.afterCommit(() -> toldCommitted.set(true));
+              return KeyValueStore.put(c, "hook", "message");
+            });
+
+    assertThat(write.get(30, TimeUnit.SECONDS)).isEqualTo(1);
+    assertThat(toldCommitted).isTrue();
+    assertThat(kv.get("hook")).contains("message");
+    kv.put("after", "yes");
+    assertThat(kv.get("after")).contains("yes");
+  }
+
+  /**
+   * The COMMIT's answer is lost as PostgreSQL goes away for a moment (a restart): the instance
+   * tries again to ask whether it committed, rather than reporting it failed at the first refusal.
+   */
+  @Test
+  void aCommitsOutcomeIsAskedForAgainUntilTheDatabaseIsBack() throws Exception {
+    CutOffProxy proxy = new CutOffProxy(postgres.location().host(), postgres.location().port());
+    Database db = openThrough(proxy);
+    KeyValueStore kv = new KeyValueStore(db);
+    kv.put("before", "yes");
+
+    CompletableFuture<Integer> write =
+        db.write(
+            c -> {
+              proxy.refuseNew();
+              proxy.hangUpAt("COMMIT", true);
+              return KeyValueStore.put(c, "hook", "message");
+            });
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (proxy.refused() == 0 && System.nanoTime() < until) Thread.sleep(10);
+    assertThat(proxy.refused()).as("connections refused while down").isPositive();
+    proxy.back();
+
+    assertThat(write.get(30, TimeUnit.SECONDS)).isEqualTo(1);
+    assertThat(kv.get("hook")).contains("message");
+  }
+
+  /**
+   * A COMMIT that never reached the server, whose session waits on in its transaction: that session
+   * is ended, so the writes are reported failed and can never commit later; they are not there.
+   */
+  @Test
+  void aWriteWhoseCommitNeverArrivedIsReportedFailed() throws Exception {
+    CutOffProxy proxy = new CutOffProxy(postgres.location().host(), postgres.location().port());
+    Database db = openThrough(proxy);
+    KeyValueStore kv = new KeyValueStore(db);
+    kv.put("before", "yes");
+
+    CompletableFuture<Integer> write =
+        db.write(
+            c -> {
+              proxy.hangUpAt("COMMIT", false);
+              return KeyValueStore.put(c, "hook", "message");
+            });
+
+    assertThatThrownBy(() -> write.get(30, TimeUnit.SECONDS))
+        .hasCauseInstanceOf(StorageException.class);
+    assertThat(kv.get("hook")).isEmpty();
+    kv.put("after", "yes");
+    assertThat(kv.get("after")).contains("yes");
+  }
+
+  /**
+   * A message queued while PostgreSQL is down fails (the write cannot begin); once it is back, the
+   * messages and deliveries queued next are written, not left waiting for a write that never comes.
+   */
+  @Test
+  void theOutboxWritesAgainOnceTheDatabaseIsBackAfterAWriteThatCouldNotBegin() throws Exception {
+    CutOffProxy proxy = new CutOffProxy(postgres.location().host(), postgres.location().port());
+    Database db = openThrough(proxy);
+    OutboxStore outbox = new OutboxStore(db);
+    outbox.enqueue(draft("!before:x")).get(10, TimeUnit.SECONDS);
+    long first = outbox.pending().get(0).seq();
+
+    proxy.down();
+    assertThatThrownBy(() -> outbox.enqueue(draft("!down:x")).get(30, TimeUnit.SECONDS))
+        .hasCauseInstanceOf(StorageException.class);
+    assertThatThrownBy(() -> outbox.delivered(first).get(30, TimeUnit.SECONDS))
+        .hasCauseInstanceOf(StorageException.class);
+    proxy.back();
+
+    untilItWorks(() -> outbox.enqueue(draft("!after:x")).get(5, TimeUnit.SECONDS));
+    untilItWorks(() -> outbox.delivered(first).get(5, TimeUnit.SECONDS));
+    assertThat(outbox.pending()).extracting(OutboxStore.Entry::target).containsExactly("!after:x");
+  }
+
+  private static OutboxStore.Draft draft(String room) {
+    return new OutboxStore.Draft(room, "m.room.message", Json.object().put("body", room));
+  }
+
+  /**
+   * Runs {@code attempt} until it does not fail with a StorageException (the writer waits a second
+   * after a failed connect before it tries again); a hang fails the test at once.
+   */
+  private static void untilItWorks(java.util.concurrent.Callable<?> attempt) throws Exception {
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+    while (true) {
+      try {
+        attempt.call();
+        return;
+      } catch (java.util.concurrent.ExecutionException e) {
+        if (!(e.getCause() instanceof StorageException) || System.nanoTime() > until) throw e;
+        Thread.sleep(200);
+      }
+    }
   }
 
   /**
@@ -656,15 +836,50 @@ class PostgresTest {
   /** The server notices a dead leader's session within seconds, freeing the lock for another. */
   @Test
   void theLeaderLockSessionIsProbedByTheServerWithinSeconds() throws Exception {
-    try (java.sql.Connection c = PostgresBackend.connectForLock(postgres.location(), "test");
-        java.sql.Statement st = c.createStatement()) {
+    try (java.sql.Connection c = PostgresBackend.connectForLock(postgres.location(), "test")) {
+      assertProbedWithinSeconds(c);
+    }
+  }
+
+  /**
+   * The writer's session too, reconnected or not: a dead leader's leader-only write holds the
+   * term's row, and no instance can lead until the server ends that session (by default after
+   * hours).
+   */
+  @Test
+  void theWriterSessionIsProbedByTheServerWithinSeconds() throws Exception {
+    Database db = open();
+    db.writeAndWait(
+        c -> {
+          assertProbedWithinSeconds(c);
+          return null;
+        });
+
+    db.write(
+            c -> {
+              try (Statement s = c.createStatement()) {
+                s.execute("SELECT pg_terminate_backend(pg_backend_pid())");
+              }
+              return null;
+            })
+        .handle((v, e) -> null)
+        .join();
+    db.writeAndWait(
+        c -> {
+          assertProbedWithinSeconds(c);
+          return null;
+        });
+  }
+
+  private static void assertProbedWithinSeconds(Connection c) throws java.sql.SQLException {
+    try (Statement st = c.createStatement()) {
       for (String[] setting :
           new String[][] {
             {"tcp_keepalives_idle", "2"},
             {"tcp_keepalives_interval", "1"},
             {"tcp_keepalives_count", "3"}
           }) {
-        try (java.sql.ResultSet rs = st.executeQuery("SHOW " + setting[0])) {
+        try (ResultSet rs = st.executeQuery("SHOW " + setting[0])) {
           assertThat(rs.next()).isTrue();
           assertThat(rs.getString(1)).as(setting[0]).isEqualTo(setting[1]);
         }
