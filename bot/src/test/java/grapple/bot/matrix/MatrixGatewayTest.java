@@ -592,6 +592,76 @@ class MatrixGatewayTest {
         .isEqualTo("p1");
   }
 
+  /** A hook state event {@code eventId} naming the hook {@code name}, sent a minute from now. */
+  private static String hookState(String eventId, String name) {
+    return "{\"type\":\"uk.half-shot.matrix-hookshot.generic.hook\",\"state_key\":\"x\","
+        + "\"sender\":\"@a:test\",\"event_id\":\""
+        + eventId
+        + "\",\"origin_server_ts\":"
+        + (System.currentTimeMillis() + 60_000)
+        + ",\"content\":{\"name\":\""
+        + name
+        + "\"}}";
+  }
+
+  /**
+   * A limited timeline's state section already holds the state its gap changed (the state at the
+   * timeline's start): the gap's state events, fetched with /messages, go to the services raw but
+   * not to the core again, which would see the hook edited back to {@code v1} and then to {@code
+   * v2} a second time.
+   */
+  @Test
+  void stateTheGapChangedReachesTheCoreOnceFromTheStateSectionNotAgainFromTheGap()
+      throws Exception {
+    gateway.followRoomEvents(List.of("*"));
+    answerSyncs(
+        "{\"next_batch\":\"s1\"}",
+        "{\"next_batch\":\"s2\",\"rooms\":{\"join\":{\"!r:test\":{"
+            + "\"state\":{\"events\":["
+            + hookState("$h2", "v2")
+            + "]},\"timeline\":{\"limited\":true,\"prev_batch\":\"p2\",\"events\":["
+            + message("$late")
+            + "]}}}}}");
+    server.enqueue(
+        json(
+            200,
+            "{\"chunk\":["
+                + message("$gap2")
+                + ","
+                + hookState("$h2", "v2")
+                + ","
+                + hookState("$h1", "v1")
+                + ","
+                + message("$gap1")
+                + "],\"start\":\"p2\",\"end\":\"p1\"}"));
+    server.enqueue(json(200, "{\"chunk\":[],\"start\":\"p1\"}"));
+    BlockingQueue<String> raw = new LinkedBlockingQueue<>();
+    BlockingQueue<String> core = new LinkedBlockingQueue<>();
+
+    gateway.start(
+        new RoomEvents() {
+          @Override
+          public void onEvent(RoomEvent event, boolean initial) {
+            core.add(
+                event instanceof RoomEvent.State s
+                    ? "state " + s.content().path("name").asText()
+                    : describe(event));
+          }
+
+          @Override
+          public void onRoomEvent(String roomId, ObjectNode event) {
+            raw.add(event.path("event_id").asText());
+          }
+        },
+        () -> {});
+
+    awaitSince("s2");
+    assertThat(new ArrayList<>(core))
+        .containsExactly("state v2", "message $gap1", "message $gap2", "message $late");
+    assertThat(new ArrayList<>(raw)).containsExactly("$gap1", "$h1", "$h2", "$gap2", "$late");
+    assertThat(syncStore.processed("$h1")).isTrue();
+  }
+
   /**
    * A homeserver that refuses /messages for good (403, or a server that takes no sync token as
    * {@code to}) costs that room's gap only: the sync hands on what it gave and goes on, instead of
