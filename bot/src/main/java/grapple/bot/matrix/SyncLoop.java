@@ -170,13 +170,21 @@ final class SyncLoop implements Runnable {
     // the bot is no longer in it (its hooks stop accepting what could never be delivered) and sees
     // what came before. First: a room left and joined again since then is in both, and
     // is joined.
-    for (Map.Entry<String, JsonNode> room : rooms.path("leave").properties()) {
-      List<JsonNode> gap = since == null ? List.of() : gap(room.getKey(), room.getValue(), since);
-      joinedRoom(room.getKey(), room.getValue(), gap, initial, firstOfRun, handled);
+    // Every gap is fetched before any event is handed on: a fetch that fails for now makes the
+    // whole batch come again, and the events of rooms handed on before it would be handled twice.
+    List<Map.Entry<String, JsonNode>> left = new ArrayList<>(rooms.path("leave").properties());
+    List<Map.Entry<String, JsonNode>> kept = new ArrayList<>(rooms.path("join").properties());
+    List<List<JsonNode>> gaps = new ArrayList<>();
+    for (List<Map.Entry<String, JsonNode>> section : List.of(left, kept)) {
+      for (Map.Entry<String, JsonNode> room : section) {
+        gaps.add(since == null ? List.of() : gap(room.getKey(), room.getValue(), since));
+      }
     }
-    for (Map.Entry<String, JsonNode> room : rooms.path("join").properties()) {
-      List<JsonNode> gap = since == null ? List.of() : gap(room.getKey(), room.getValue(), since);
-      joinedRoom(room.getKey(), room.getValue(), gap, initial, firstOfRun, handled);
+    int i = 0;
+    for (List<Map.Entry<String, JsonNode>> section : List.of(left, kept)) {
+      for (Map.Entry<String, JsonNode> room : section) {
+        joinedRoom(room.getKey(), room.getValue(), gaps.get(i++), initial, firstOfRun, handled);
+      }
     }
     for (Map.Entry<String, JsonNode> room : rooms.path("invite").properties()) {
       invitedRoom(room.getKey(), room.getValue());

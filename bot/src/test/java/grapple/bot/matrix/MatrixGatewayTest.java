@@ -663,6 +663,32 @@ class MatrixGatewayTest {
   }
 
   /**
+   * A gap whose fetch fails in a way that passes (a 502) makes the whole batch come again: the
+   * events of the rooms before it in the batch must not have been handed on already, or a command
+   * there would run twice.
+   */
+  @Test
+  void aGapWhoseFetchFailsForNowHandsOnNothingOfItsBatchBeforeItComesAgain() throws Exception {
+    String batch =
+        "{\"next_batch\":\"s2\",\"rooms\":{\"join\":{"
+            + "\"!a:test\":{\"timeline\":{\"events\":["
+            + message("$a")
+            + "]}},\"!r:test\":{\"timeline\":{"
+            + "\"limited\":true,\"prev_batch\":\"p2\",\"events\":["
+            + message("$late")
+            + "]}}}}}";
+    answerSyncs("{\"next_batch\":\"s1\"}", batch);
+    server.enqueue(json(502, "{}"));
+    server.enqueue(json(200, batch));
+    server.enqueue(json(200, "{\"chunk\":[" + message("$gap") + "],\"start\":\"p2\"}"));
+
+    BlockingQueue<String> seen = startSeeingMessageIds();
+
+    awaitSince("s2");
+    assertThat(new ArrayList<>(seen)).containsExactly("$a", "$gap", "$late");
+  }
+
+  /**
    * A homeserver that refuses /messages for good (403, or a server that takes no sync token as
    * {@code to}) costs that room's gap only: the sync hands on what it gave and goes on, instead of
    * asking for the same batch forever.
