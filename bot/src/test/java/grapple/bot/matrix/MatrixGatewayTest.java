@@ -398,6 +398,40 @@ class MatrixGatewayTest {
   }
 
   /**
+   * A {@code createRoom} the homeserver refused made no room: the next direct room is made at once,
+   * not looked for first among every room the bot is in (two requests a room, at each message).
+   */
+  @Test
+  void aDirectRoomTheHomeserverRefusedToMakeIsNotLookedForAfterwards() throws Exception {
+    List<String> calls = java.util.Collections.synchronizedList(new ArrayList<>());
+    server.setDispatcher(
+        new mockwebserver3.Dispatcher() {
+          @Override
+          public mockwebserver3.MockResponse dispatch(RecordedRequest r) {
+            String path = r.getUrl().encodedPath().replace("/_matrix/client/v3/", "");
+            calls.add(r.getMethod() + " " + path);
+            return switch (path) {
+              case "createRoom" ->
+                  calls.stream().filter(c -> c.endsWith("createRoom")).count() == 1
+                      ? json(403, "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"Invite refused\"}")
+                      : json(200, "{\"room_id\":\"!dm:test\"}");
+              case "joined_rooms" -> json(200, "{\"joined_rooms\":[\"!other:test\"]}");
+              case "user/@bot:test/account_data/m.direct" ->
+                  r.getMethod().equals("GET")
+                      ? json(404, "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"none\"}")
+                      : json(200, "{}");
+              default -> json(404, "{\"errcode\":\"M_UNRECOGNIZED\",\"error\":\"?\"}");
+            };
+          }
+        });
+
+    assertThatThrownBy(() -> gateway.directRoom("@alice:test")).isInstanceOf(MatrixException.class);
+
+    assertThat(gateway.directRoom("@alice:test")).isEqualTo("!dm:test");
+    assertThat(calls).noneMatch(c -> c.endsWith("joined_rooms"));
+  }
+
+  /**
    * A bot that logs in with a password mends a token the homeserver drops while it runs (logged
    * out, expired, soft logout): it logs in again and makes the refused request once more, with the
    * same transaction id, instead of waiting for a token that never comes.
