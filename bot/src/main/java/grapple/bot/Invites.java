@@ -1,16 +1,32 @@
 package grapple.bot;
 
+import grapple.bot.room.MatrixException;
 import grapple.bot.room.RoomEvent;
 import grapple.bot.room.RoomGateway;
 import grapple.commands.PermissionLevel;
 import grapple.commands.Permissions;
+import grapple.state.Daemons;
 import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Answers invitations: joins when the inviter has the login permission, declines with a reason
- * otherwise.
+ * otherwise. An answer the homeserver failed in a way that may pass (down, 5xx, 429) is tried again
+ * on the {@code invite-retry} thread, 5 s later, then twice as long after each failure up to 5
+ * minutes: a running bot's sync tells an invite once, so an answer not retried waited for the next
+ * start.
  */
 final class Invites {
   private static final Logger log = LoggerFactory.getLogger(Invites.class);
@@ -18,20 +34,80 @@ final class Invites {
   /** Hookshot's reason for declining, word for word. */
   static final String DECLINED = "You do not have permission to invite this bot.";
 
+  /** The first wait before a failed answer is tried again; doubled at each failure. */
+  static final Duration FIRST_RETRY = Duration.ofSeconds(5);
+
+  /** The longest wait between two tries. */
+  static final Duration LAST_RETRY = Duration.ofMinutes(5);
+
+  /** Ticks once a second for the instances that have failed answers to try again. */
+  private static final ScheduledExecutorService RETRY_TICKS =
+      Executors.newSingleThreadScheduledExecutor(Daemons.named("invite-retry"));
+
+  /** An invite whose answer failed: when it is tried again, and how long it waited this time. */
+  private record Retry(RoomEvent.Invite invite, Instant at, Duration backoff) {}
+
   private final RoomGateway gateway;
   private final Permissions permissions;
+
+  /** Room → its invite's next try. */
+  private final Map<String, Retry> retries = new HashMap<>();
+
+  /** Ticks while {@link #retries} holds any. */
+  private @Nullable ScheduledFuture<?> ticking;
+
+  private volatile Clock clock = Clock.systemUTC();
 
   Invites(RoomGateway gateway, Permissions permissions) {
     this.gateway = gateway;
     this.permissions = permissions;
   }
 
-  void onInvite(RoomEvent.Invite invite) {
+  /** Tells the time by {@code clock} (tests: a FakeClock drives the retries). */
+  void timedBy(Clock clock) {
+    this.clock = clock;
+  }
+
+  synchronized void onInvite(RoomEvent.Invite invite) {
+    // A new invite to the room (the same again at a start, or another inviter) starts afresh.
+    retries.remove(invite.roomId());
+    Duration asked = answer(invite);
+    if (asked != null) retryLater(invite, null, asked);
+    else if (retries.isEmpty()) stopTicking();
+  }
+
+  /** Tries again the answers that failed and whose wait is over. */
+  synchronized void retryDue() {
+    Instant now = clock.instant();
+    List<Retry> due =
+        retries.values().stream()
+            .filter(r -> !r.at().isAfter(now))
+            .sorted(java.util.Comparator.comparing(r -> r.invite().roomId()))
+            .toList();
+    for (Retry retry : due) {
+      retries.remove(retry.invite().roomId());
+      Duration asked;
+      try {
+        asked = answer(retry.invite());
+      } catch (RuntimeException e) {
+        log.error("room {}: answering the invite again failed", retry.invite().roomId(), e);
+        asked = Duration.ZERO;
+      }
+      if (asked != null) retryLater(retry.invite(), retry, asked);
+    }
+    if (retries.isEmpty()) stopTicking();
+  }
+
+  /**
+   * Joins or declines; null when done (or refused for good), else the wait the homeserver asked for
+   * before a try again (zero when it asked none): it failed in a way that may pass.
+   */
+  private @Nullable Duration answer(RoomEvent.Invite invite) {
     try {
       if (permissions.allowsAnyService(invite.sender(), invite.roomId(), PermissionLevel.LOGIN)) {
         gateway.join(invite.roomId());
         log.info("room {}: joined on invite from {}", invite.roomId(), invite.sender());
-        return;
+        return null;
       }
       // Hookshot's reason, word for word; who lacked what goes to the log only.
       gateway.leave(invite.roomId(), DECLINED);
@@ -39,13 +115,42 @@ final class Invites {
           "room {}: declined invite from {} (no login permission on any service in the config)",
           invite.roomId(),
           invite.sender());
+      return null;
     } catch (IOException e) {
-      // The invite stays pending on the homeserver; the next sync offers it again.
+      // A refusal (the invite was withdrawn, the room is gone) stands; anything else may pass.
+      boolean mayPass = !(e instanceof MatrixException m) || m.mayPassLater();
       log.warn(
-          "room {}: could not answer the invite from {}: {}",
+          "room {}: could not answer the invite from {}{}: {}",
           invite.roomId(),
           invite.sender(),
+          mayPass ? " (trying again later)" : "",
           e.getMessage());
+      if (!mayPass) return null;
+      return e instanceof MatrixException m ? m.retryAfter().orElse(Duration.ZERO) : Duration.ZERO;
+    }
+  }
+
+  /** Tries {@code invite} again after the next wait, or after {@code asked} when it is longer. */
+  private void retryLater(RoomEvent.Invite invite, @Nullable Retry before, Duration asked) {
+    Duration wait = before == null ? FIRST_RETRY : before.backoff().multipliedBy(2);
+    if (wait.compareTo(LAST_RETRY) > 0) wait = LAST_RETRY;
+    if (asked.compareTo(wait) > 0) wait = asked;
+    retries.put(invite.roomId(), new Retry(invite, clock.instant().plus(wait), wait));
+    if (ticking == null)
+      ticking = RETRY_TICKS.scheduleWithFixedDelay(this::tick, 1, 1, TimeUnit.SECONDS);
+  }
+
+  private void stopTicking() {
+    ScheduledFuture<?> t = ticking;
+    if (t != null) t.cancel(false);
+    ticking = null;
+  }
+
+  private void tick() {
+    try {
+      retryDue();
+    } catch (RuntimeException e) {
+      log.error("answering invites again failed", e);
     }
   }
 }

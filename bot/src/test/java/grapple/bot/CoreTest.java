@@ -3,10 +3,12 @@ package grapple.bot;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.room.MatrixException;
 import grapple.bot.room.RoomEvent;
 import grapple.commands.PermissionLevel;
 import grapple.state.ConnectionStore;
 import grapple.state.Json;
+import grapple.testing.FakeClock;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -618,6 +620,47 @@ class CoreTest {
   @Test
   void anInviteFromAUserWithLoginIsAccepted() {
     core.onEvent(new RoomEvent.Invite("!new:test", ADMIN), false);
+
+    assertThat(gateway.membership()).containsExactly("join !new:test");
+  }
+
+  /**
+   * A running bot's sync tells an invite once: a join the homeserver failed for now (a 502) is
+   * tried again, later and later, until it works, instead of waiting for the next start.
+   */
+  @Test
+  void aJoinOnInviteTheHomeserverFailedIsTriedAgainLater() {
+    FakeClock clock = new FakeClock(java.time.Instant.parse("2026-12-06T00:00:00Z"));
+    hub.invites.timedBy(clock);
+    MatrixException down = new MatrixException(502, "M_UNKNOWN", "Bad gateway", null);
+    gateway.failNextInviteJoins(down, down);
+
+    core.onEvent(new RoomEvent.Invite("!new:test", ADMIN), false);
+    clock.advance(Invites.FIRST_RETRY.minusSeconds(1));
+    hub.invites.retryDue();
+
+    assertThat(gateway.membership()).containsExactly("join !new:test");
+    clock.advance(Duration.ofSeconds(1));
+    hub.invites.retryDue();
+    assertThat(gateway.membership()).hasSize(2);
+    clock.advance(Invites.FIRST_RETRY.multipliedBy(2));
+    hub.invites.retryDue();
+    assertThat(gateway.membership()).hasSize(3);
+    clock.advance(Invites.LAST_RETRY);
+    hub.invites.retryDue();
+    assertThat(gateway.membership()).as("joined on the third try").hasSize(3);
+  }
+
+  /** A refusal (the invite withdrawn, the room gone) is not tried again. */
+  @Test
+  void aJoinOnInviteTheHomeserverRefusedIsNotTriedAgain() {
+    FakeClock clock = new FakeClock(java.time.Instant.parse("2026-12-06T00:00:00Z"));
+    hub.invites.timedBy(clock);
+    gateway.failNextInviteJoins(FakeGateway.forbidden());
+
+    core.onEvent(new RoomEvent.Invite("!new:test", ADMIN), false);
+    clock.advance(Invites.LAST_RETRY);
+    hub.invites.retryDue();
 
     assertThat(gateway.membership()).containsExactly("join !new:test");
   }

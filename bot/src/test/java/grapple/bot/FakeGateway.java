@@ -262,9 +262,19 @@ public final class FakeGateway implements RoomGateway {
     if (roomId.equals(directRoom(userId))) refusedDirectRooms.merge(userId, 1, Integer::sum);
   }
 
+  private final Deque<IOException> inviteJoinFailures = new ArrayDeque<>();
+
+  /** The next joins by room id alone (an invite's) fail with these, in order. */
+  public synchronized FakeGateway failNextInviteJoins(IOException... errors) {
+    inviteJoinFailures.addAll(List.of(errors));
+    return this;
+  }
+
   @Override
-  public synchronized void join(String roomId) {
+  public synchronized void join(String roomId) throws IOException {
     membership.add("join " + roomId);
+    IOException failure = inviteJoinFailures.poll();
+    if (failure != null) throw failure;
   }
 
   /** Rooms whose join the homeserver refuses (403), e.g. a private room that did not invite. */

@@ -93,6 +93,7 @@ final class TestHub implements AutoCloseable {
   final Changes changes;
   final RoomStates rooms = new RoomStates();
   final Core core;
+  final Invites invites;
   final WaitingCommands waiting;
   final Cluster cluster;
   private final List<Service.Running> running = new ArrayList<>();
@@ -236,17 +237,10 @@ final class TestHub implements AutoCloseable {
             new Dispatcher.Settings(List.of("!grapple"), gateway.botUserId()),
             rooms,
             Clock.systemUTC());
+    invites = new Invites(gateway, permissions);
     core =
         new Core(
-            rooms,
-            connections,
-            dispatcher,
-            outbox,
-            new Invites(gateway, permissions),
-            cluster::seen,
-            gateway,
-            db,
-            waiting);
+            rooms, connections, dispatcher, outbox, invites, cluster::seen, gateway, db, waiting);
     // Commands are answered on the thread that reads them here, as soon as they are read.
     if (leads) waiting.start(core);
   }

@@ -293,7 +293,15 @@ public final class MatrixGateway implements RoomGateway {
       log.info("found the direct room {} with {}, made before its answer was lost", roomId, userId);
     } else {
       stores.kv().put(intent, "1");
-      roomId = client.createDirectRoom(userId, bot.displayName());
+      try {
+        roomId = client.createDirectRoom(userId, bot.displayName());
+      } catch (MatrixException e) {
+        // The homeserver refused (a 4xx of its own, not a rate limit): no room with them was made,
+        // so the next call makes one at once instead of looking through every room the bot is in.
+        if (e.fromHomeserver() && e.status() >= 400 && e.status() < 500 && e.status() != 429)
+          stores.kv().put(intent, "");
+        throw e;
+      }
       log.info("created the direct room {} with {}", roomId, userId);
     }
     stores.directRooms().put(userId, roomId);

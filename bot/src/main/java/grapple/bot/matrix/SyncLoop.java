@@ -170,13 +170,21 @@ final class SyncLoop implements Runnable {
     // the bot is no longer in it (its hooks stop accepting what could never be delivered) and sees
     // what came before. First: a room left and joined again since then is in both, and
     // is joined.
-    for (Map.Entry<String, JsonNode> room : rooms.path("leave").properties()) {
-      List<JsonNode> gap = since == null ? List.of() : gap(room.getKey(), room.getValue(), since);
-      joinedRoom(room.getKey(), room.getValue(), gap, initial, firstOfRun, handled);
+    // Every gap is fetched before any event is handed on: a fetch that fails for now makes the
+    // whole batch come again, and the events of rooms handed on before it would be handled twice.
+    List<Map.Entry<String, JsonNode>> left = new ArrayList<>(rooms.path("leave").properties());
+    List<Map.Entry<String, JsonNode>> kept = new ArrayList<>(rooms.path("join").properties());
+    List<List<JsonNode>> gaps = new ArrayList<>();
+    for (List<Map.Entry<String, JsonNode>> section : List.of(left, kept)) {
+      for (Map.Entry<String, JsonNode> room : section) {
+        gaps.add(since == null ? List.of() : gap(room.getKey(), room.getValue(), since));
+      }
     }
-    for (Map.Entry<String, JsonNode> room : rooms.path("join").properties()) {
-      List<JsonNode> gap = since == null ? List.of() : gap(room.getKey(), room.getValue(), since);
-      joinedRoom(room.getKey(), room.getValue(), gap, initial, firstOfRun, handled);
+    int i = 0;
+    for (List<Map.Entry<String, JsonNode>> section : List.of(left, kept)) {
+      for (Map.Entry<String, JsonNode> room : section) {
+        joinedRoom(room.getKey(), room.getValue(), gaps.get(i++), initial, firstOfRun, handled);
+      }
     }
     for (Map.Entry<String, JsonNode> room : rooms.path("invite").properties()) {
       invitedRoom(room.getKey(), room.getValue());
@@ -208,21 +216,34 @@ final class SyncLoop implements Runnable {
     // skipped; the state of a room joined in this batch is all taken (it is the room's state).
     JsonNode state = room.path("state").path("events");
     boolean mayRepeat = !firstOfRun && !joinedNow(room);
+    Set<String> stateKeys = new java.util.HashSet<>();
     for (boolean tombstones : new boolean[] {true, false}) {
       for (JsonNode e : state) {
         if (!e.has("state_key") || isTombstone(e) != tombstones) continue;
+        stateKeys.add(stateKey(e));
         if (mayRepeat && store.processed(e.path("event_id").asText())) continue;
         deliver(roomId, e, () -> events.onEvent(state(roomId, e), firstOfRun));
       }
     }
     List<JsonNode> timeline = new ArrayList<>(gap);
     room.path("timeline").path("events").forEach(timeline::add);
-    for (JsonNode e : timeline) {
+    for (int i = 0; i < timeline.size(); i++) {
+      JsonNode e = timeline.get(i);
       String eventId = e.path("event_id").asText();
       if (!initial && store.processed(eventId)) continue;
-      deliver(roomId, e, () -> timelineEvent(roomId, e, eventId, initial));
+      // The state section is the state at the timeline's start: it already holds what the gap's
+      // state events changed. Handed to the core again, in order, they would take it back to an
+      // older value and forward once more (a connection edited back and again).
+      boolean inStateSection =
+          i < gap.size() && e.has("state_key") && stateKeys.contains(stateKey(e));
+      deliver(roomId, e, () -> timelineEvent(roomId, e, eventId, initial, !inStateSection));
       handled.add(eventId);
     }
+  }
+
+  /** A state event's type and state key, as one key. */
+  private static String stateKey(JsonNode e) {
+    return e.path("type").asText() + '\u0000' + e.path("state_key").asText();
   }
 
   private static boolean isTombstone(JsonNode event) {
@@ -277,15 +298,19 @@ final class SyncLoop implements Runnable {
    * Every event goes raw to the services that asked for it; then followed state to the core, and
    * messages to the core. Other state (asked for by a service, e.g. {@code *}) and other events
    * (reactions, redactions) reach no one else: commands and connections see what they always did.
+   * {@code stateToCore} false: a state event of a gap whose outcome the state section gave the
+   * core.
    */
-  private void timelineEvent(String roomId, JsonNode e, String eventId, boolean initial) {
+  private void timelineEvent(
+      String roomId, JsonNode e, String eventId, boolean initial, boolean stateToCore) {
     if (!initial && e.isObject()) {
       ObjectNode raw = ((ObjectNode) e).deepCopy();
       raw.put("room_id", roomId);
       events.onRoomEvent(roomId, raw);
     }
     if (e.has("state_key")) {
-      if (stateTypes.contains(e.path("type").asText())) events.onEvent(state(roomId, e), initial);
+      if (stateToCore && stateTypes.contains(e.path("type").asText()))
+        events.onEvent(state(roomId, e), initial);
     } else if (e.path("type").asText().equals("m.room.message")) {
       boolean old = initial || e.path("origin_server_ts").asLong() < startedAtMillis;
       events.onEvent(

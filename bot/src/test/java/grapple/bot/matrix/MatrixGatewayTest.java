@@ -398,6 +398,40 @@ class MatrixGatewayTest {
   }
 
   /**
+   * A {@code createRoom} the homeserver refused made no room: the next direct room is made at once,
+   * not looked for first among every room the bot is in (two requests a room, at each message).
+   */
+  @Test
+  void aDirectRoomTheHomeserverRefusedToMakeIsNotLookedForAfterwards() throws Exception {
+    List<String> calls = java.util.Collections.synchronizedList(new ArrayList<>());
+    server.setDispatcher(
+        new mockwebserver3.Dispatcher() {
+          @Override
+          public mockwebserver3.MockResponse dispatch(RecordedRequest r) {
+            String path = r.getUrl().encodedPath().replace("/_matrix/client/v3/", "");
+            calls.add(r.getMethod() + " " + path);
+            return switch (path) {
+              case "createRoom" ->
+                  calls.stream().filter(c -> c.endsWith("createRoom")).count() == 1
+                      ? json(403, "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"Invite refused\"}")
+                      : json(200, "{\"room_id\":\"!dm:test\"}");
+              case "joined_rooms" -> json(200, "{\"joined_rooms\":[\"!other:test\"]}");
+              case "user/@bot:test/account_data/m.direct" ->
+                  r.getMethod().equals("GET")
+                      ? json(404, "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"none\"}")
+                      : json(200, "{}");
+              default -> json(404, "{\"errcode\":\"M_UNRECOGNIZED\",\"error\":\"?\"}");
+            };
+          }
+        });
+
+    assertThatThrownBy(() -> gateway.directRoom("@alice:test")).isInstanceOf(MatrixException.class);
+
+    assertThat(gateway.directRoom("@alice:test")).isEqualTo("!dm:test");
+    assertThat(calls).noneMatch(c -> c.endsWith("joined_rooms"));
+  }
+
+  /**
    * A bot that logs in with a password mends a token the homeserver drops while it runs (logged
    * out, expired, soft logout): it logs in again and makes the refused request once more, with the
    * same transaction id, instead of waiting for a token that never comes.
@@ -590,6 +624,102 @@ class MatrixGatewayTest {
     assertThat(page.getUrl().queryParameter("dir")).isEqualTo("b");
     assertThat(server.takeRequest(5, TimeUnit.SECONDS).getUrl().queryParameter("from"))
         .isEqualTo("p1");
+  }
+
+  /** A hook state event {@code eventId} naming the hook {@code name}, sent a minute from now. */
+  private static String hookState(String eventId, String name) {
+    return "{\"type\":\"uk.half-shot.matrix-hookshot.generic.hook\",\"state_key\":\"x\","
+        + "\"sender\":\"@a:test\",\"event_id\":\""
+        + eventId
+        + "\",\"origin_server_ts\":"
+        + (System.currentTimeMillis() + 60_000)
+        + ",\"content\":{\"name\":\""
+        + name
+        + "\"}}";
+  }
+
+  /**
+   * A limited timeline's state section already holds the state its gap changed (the state at the
+   * timeline's start): the gap's state events, fetched with /messages, go to the services raw but
+   * not to the core again, which would see the hook edited back to {@code v1} and then to {@code
+   * v2} a second time.
+   */
+  @Test
+  void stateTheGapChangedReachesTheCoreOnceFromTheStateSectionNotAgainFromTheGap()
+      throws Exception {
+    gateway.followRoomEvents(List.of("*"));
+    answerSyncs(
+        "{\"next_batch\":\"s1\"}",
+        "{\"next_batch\":\"s2\",\"rooms\":{\"join\":{\"!r:test\":{"
+            + "\"state\":{\"events\":["
+            + hookState("$h2", "v2")
+            + "]},\"timeline\":{\"limited\":true,\"prev_batch\":\"p2\",\"events\":["
+            + message("$late")
+            + "]}}}}}");
+    server.enqueue(
+        json(
+            200,
+            "{\"chunk\":["
+                + message("$gap2")
+                + ","
+                + hookState("$h2", "v2")
+                + ","
+                + hookState("$h1", "v1")
+                + ","
+                + message("$gap1")
+                + "],\"start\":\"p2\",\"end\":\"p1\"}"));
+    server.enqueue(json(200, "{\"chunk\":[],\"start\":\"p1\"}"));
+    BlockingQueue<String> raw = new LinkedBlockingQueue<>();
+    BlockingQueue<String> core = new LinkedBlockingQueue<>();
+
+    gateway.start(
+        new RoomEvents() {
+          @Override
+          public void onEvent(RoomEvent event, boolean initial) {
+            core.add(
+                event instanceof RoomEvent.State s
+                    ? "state " + s.content().path("name").asText()
+                    : describe(event));
+          }
+
+          @Override
+          public void onRoomEvent(String roomId, ObjectNode event) {
+            raw.add(event.path("event_id").asText());
+          }
+        },
+        () -> {});
+
+    awaitSince("s2");
+    assertThat(new ArrayList<>(core))
+        .containsExactly("state v2", "message $gap1", "message $gap2", "message $late");
+    assertThat(new ArrayList<>(raw)).containsExactly("$gap1", "$h1", "$h2", "$gap2", "$late");
+    assertThat(syncStore.processed("$h1")).isTrue();
+  }
+
+  /**
+   * A gap whose fetch fails in a way that passes (a 502) makes the whole batch come again: the
+   * events of the rooms before it in the batch must not have been handed on already, or a command
+   * there would run twice.
+   */
+  @Test
+  void aGapWhoseFetchFailsForNowHandsOnNothingOfItsBatchBeforeItComesAgain() throws Exception {
+    String batch =
+        "{\"next_batch\":\"s2\",\"rooms\":{\"join\":{"
+            + "\"!a:test\":{\"timeline\":{\"events\":["
+            + message("$a")
+            + "]}},\"!r:test\":{\"timeline\":{"
+            + "\"limited\":true,\"prev_batch\":\"p2\",\"events\":["
+            + message("$late")
+            + "]}}}}}";
+    answerSyncs("{\"next_batch\":\"s1\"}", batch);
+    server.enqueue(json(502, "{}"));
+    server.enqueue(json(200, batch));
+    server.enqueue(json(200, "{\"chunk\":[" + message("$gap") + "],\"start\":\"p2\"}"));
+
+    BlockingQueue<String> seen = startSeeingMessageIds();
+
+    awaitSince("s2");
+    assertThat(new ArrayList<>(seen)).containsExactly("$a", "$gap", "$late");
   }
 
   /**
