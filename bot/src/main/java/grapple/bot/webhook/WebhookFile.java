@@ -80,7 +80,15 @@ record WebhookFile(byte[] bytes, String contentType, String fileName, Optional<S
         }
       }
     } catch (IOException | IllegalStateException | IllegalArgumentException e) {
-      throw new BadInput("body", "is not valid multipart/form-data: " + e.getMessage());
+      // okio's EOFException has no message: the body ended before its closing boundary.
+      String why =
+          e.getMessage() != null
+              ? e.getMessage()
+              : e instanceof java.io.EOFException
+                  ? "it ends before its closing boundary --" + boundary + "--"
+                  : e.getClass().getSimpleName();
+      throw new BadInput(
+          "body", "Body is not valid multipart/form-data (boundary '" + boundary + "'): " + why);
     }
     if (file == null) throw new BadInput("file", "multipart/form-data needs a 'file' part");
     BadInput.check(

@@ -1,9 +1,11 @@
 package grapple.bot.webhook;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.room.Messages;
+import grapple.state.BadInput;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -52,5 +54,16 @@ class WebhookFileTest {
     String cut = WebhookFile.shortened(name);
 
     assertThat(cut).isEqualTo("a".repeat(WebhookFile.MAX_FILE_NAME_CHARS - 1));
+  }
+
+  /** The sender read {@code {"error":"is not valid multipart/form-data: …"}}: nothing named. */
+  @Test
+  void aBrokenMultipartBodyIsABadInputNamingTheBody() {
+    byte[] body = "no parts here".getBytes(StandardCharsets.UTF_8);
+
+    assertThatThrownBy(() -> WebhookFile.read(Optional.of("multipart/form-data; boundary=b"), body))
+        .isInstanceOf(BadInput.class)
+        .hasMessageStartingWith("Body is not valid multipart/form-data (boundary 'b'): ")
+        .hasMessageNotContaining("null");
   }
 }
