@@ -68,7 +68,8 @@ final class BodyParser {
     if (body.length == 0) return new Payload.Whole(Json.object());
     String full = contentType.orElse("").toLowerCase(Locale.ROOT);
     String mime = full.split(";", 2)[0].strip();
-    Charset charset = charset(full);
+    Optional<Charset> declared = declaredCharset(full);
+    Charset charset = declared.orElse(StandardCharsets.UTF_8);
     if (mime.equals("application/json") || mime.endsWith("+json")) {
       return whole || body.length <= WHOLE_JSON_BYTES
           ? new Payload.Whole(json(body))
@@ -77,7 +78,7 @@ final class BodyParser {
     if (mime.equals("application/x-www-form-urlencoded"))
       return new Payload.Whole(form(new String(body, charset)));
     if (mime.endsWith("/xml") || mime.endsWith("+xml"))
-      return new Payload.Whole(XmlToJson.parse(body));
+      return new Payload.Whole(XmlToJson.parse(body, declared));
     if (mime.startsWith("text/"))
       return new Payload.Whole(
           TextNode.valueOf(text(body, charset, whole ? Integer.MAX_VALUE : TEXT_CHARS)));
@@ -144,17 +145,18 @@ final class BodyParser {
     return out.toString();
   }
 
-  private static Charset charset(String contentType) {
+  /** The Content-Type's {@code charset} parameter, if it has one; BadInput if it is unknown. */
+  private static Optional<Charset> declaredCharset(String contentType) {
     for (String param : contentType.split(";")) {
       String p = param.strip();
       if (!p.startsWith("charset=")) continue;
       try {
-        return Charset.forName(p.substring("charset=".length()).replace("\"", ""));
+        return Optional.of(Charset.forName(p.substring("charset=".length()).replace("\"", "")));
       } catch (IllegalCharsetNameException | UnsupportedCharsetException e) {
         throw new BadInput("Content-Type", "Unknown charset in Content-Type: " + p);
       }
     }
-    return StandardCharsets.UTF_8;
+    return Optional.empty();
   }
 
   /** A JSON parser with the webhook limits, for streaming reads. */

@@ -19,6 +19,16 @@ import org.jspecify.annotations.Nullable;
 record WebhookFile(byte[] bytes, String contentType, String fileName, Optional<String> caption) {
   static final int MAX_CAPTION_CHARS = 4096;
 
+  /**
+   * File names are cut to this many characters (keeping a short extension), as most file systems
+   * do: the name goes into the event twice ({@code body}, {@code filename}), and a longer one could
+   * take it over the homeserver's size limit, refused after the sender had its 202.
+   */
+  static final int MAX_FILE_NAME_CHARS = 255;
+
+  /** A media type is at most 127 characters of type and 127 of subtype (RFC 6838 §4.2). */
+  private static final int MAX_MEDIA_TYPE_CHARS = 255;
+
   /** Uploads to the homeserver's media repository; returns the {@code mxc://} URI. */
   interface Uploader {
     String upload(byte[] bytes, String contentType, String fileName) throws IOException;
@@ -59,16 +69,26 @@ record WebhookFile(byte[] bytes, String contentType, String fileName, Optional<S
           if ("file".equals(name)) {
             file = part.body().readByteArray();
             String given = part.headers().get("Content-Type");
-            if (given != null) fileType = mime(given);
+            if (given != null && mime(given).length() <= MAX_MEDIA_TYPE_CHARS)
+              fileType = mime(given);
             String n = parameter(disposition, "filename");
-            if (n != null && !n.isBlank()) fileName = n.replaceAll("[\\\\/\\p{Cntrl}]", "_");
+            if (n != null && !n.isBlank())
+              fileName = shortened(n.replaceAll("[\\\\/\\p{Cntrl}]", "_"));
           } else if ("text".equals(name)) {
             caption = part.body().readUtf8();
           }
         }
       }
     } catch (IOException | IllegalStateException | IllegalArgumentException e) {
-      throw new BadInput("body", "is not valid multipart/form-data: " + e.getMessage());
+      // okio's EOFException has no message: the body ended before its closing boundary.
+      String why =
+          e.getMessage() != null
+              ? e.getMessage()
+              : e instanceof java.io.EOFException
+                  ? "it ends before its closing boundary --" + boundary + "--"
+                  : e.getClass().getSimpleName();
+      throw new BadInput(
+          "body", "Body is not valid multipart/form-data (boundary '" + boundary + "'): " + why);
     }
     if (file == null) throw new BadInput("file", "multipart/form-data needs a 'file' part");
     BadInput.check(
@@ -114,6 +134,19 @@ record WebhookFile(byte[] bytes, String contentType, String fileName, Optional<S
               + " image (images taken: image/png, image/jpeg, image/gif, image/webp, image/bmp,"
               + " checked by their first bytes)");
     }
+  }
+
+  /**
+   * {@code name} cut to {@value #MAX_FILE_NAME_CHARS} characters, its extension (if short) kept.
+   */
+  static String shortened(String name) {
+    if (name.length() <= MAX_FILE_NAME_CHARS) return name;
+    int dot = name.lastIndexOf('.');
+    String extension = dot > 0 && name.length() - dot <= 16 ? name.substring(dot) : "";
+    int keep = MAX_FILE_NAME_CHARS - extension.length();
+    // Never half of a character outside the BMP.
+    if (Character.isHighSurrogate(name.charAt(keep - 1))) keep--;
+    return name.substring(0, keep) + extension;
   }
 
   private static boolean starts(byte[] b, int... magic) {

@@ -51,9 +51,11 @@ public final class WebhookService extends AbstractService<WebhookSettings> {
   public String maskPath(String path) {
     int at = path.indexOf("/webhook/");
     if (at >= 0) return path.substring(0, at) + "/webhook/***";
-    // The legacy root path: /<hookId> (a path of one segment other than the health checks).
-    boolean oneSegment = path.startsWith("/") && path.indexOf('/', 1) < 0 && path.length() > 1;
-    return oneSegment && !HEALTH_PATHS.contains(path) ? "/***" : path;
+    // The legacy root path: /<hookId> (a path of one segment other than the health checks), with
+    // or without the one trailing slash the router ignores (/<hookId>/ reaches the hook too).
+    String bare = path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
+    boolean oneSegment = bare.startsWith("/") && bare.indexOf('/', 1) < 0 && bare.length() > 1;
+    return oneSegment && !HEALTH_PATHS.contains(bare) ? "/***" : path;
   }
 
   /** The webhook listener's own paths of one segment, which carry no secret. */

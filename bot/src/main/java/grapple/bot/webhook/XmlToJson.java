@@ -6,9 +6,12 @@ import com.fasterxml.jackson.databind.node.TextNode;
 import grapple.state.BadInput;
 import grapple.state.Json;
 import java.io.ByteArrayInputStream;
+import java.io.StringReader;
+import java.nio.charset.Charset;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Locale;
+import java.util.Optional;
 import javax.xml.stream.XMLInputFactory;
 import javax.xml.stream.XMLStreamConstants;
 import javax.xml.stream.XMLStreamException;
@@ -66,15 +69,34 @@ final class XmlToJson {
   }
 
   static JsonNode parse(byte[] body) {
+    return parse(body, Optional.empty());
+  }
+
+  /**
+   * {@code charset} is the Content-Type's {@code charset} parameter: given, it decides how the
+   * bytes are read, over the XML declaration's {@code encoding} (RFC 7303 §3.2), so an ISO-8859-1
+   * body sent as such without a declaration is read, not refused as bad UTF-8; absent, the
+   * declaration or a byte order mark decides (else UTF-8).
+   */
+  static JsonNode parse(byte[] body, Optional<Charset> charset) {
     XMLStreamReader reader = null;
     try {
-      reader = FACTORY.createXMLStreamReader(new ByteArrayInputStream(body));
+      reader =
+          charset.isPresent()
+              ? FACTORY.createXMLStreamReader(new StringReader(decode(body, charset.get())))
+              : FACTORY.createXMLStreamReader(new ByteArrayInputStream(body));
       return read(reader);
     } catch (XMLStreamException e) {
       throw new BadInput("body", "Body is not valid XML: " + reason(e));
     } finally {
       close(reader);
     }
+  }
+
+  /** The body as text in {@code charset}, without a byte order mark (not XML's to read). */
+  private static String decode(byte[] body, Charset charset) {
+    String text = new String(body, charset);
+    return text.startsWith("\uFEFF") ? text.substring(1) : text;
   }
 
   private static JsonNode read(XMLStreamReader reader) throws XMLStreamException {

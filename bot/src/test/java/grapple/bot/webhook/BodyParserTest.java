@@ -68,6 +68,46 @@ class BodyParserTest {
     assertThat(parse("text/xml", "<a>1</a>").get("a").asText()).isEqualTo("1");
   }
 
+  /**
+   * The Content-Type's charset decides how XML is read (RFC 7303): an ISO-8859-1 body without an
+   * XML declaration was read as UTF-8 and refused with a 400, so the sender dropped the message.
+   */
+  @Test
+  void xmlIsReadInTheContentTypesCharset() {
+    byte[] latin1 = "<a>café</a>".getBytes(StandardCharsets.ISO_8859_1);
+
+    Payload payload = BodyParser.parse(Optional.of("application/xml; charset=ISO-8859-1"), latin1);
+
+    assertThat(((Payload.Whole) payload).data().get("a").asText()).isEqualTo("café");
+  }
+
+  @Test
+  void theContentTypesCharsetWinsOverTheXmlDeclarationAndAByteOrderMarkIsSkipped() {
+    byte[] latin1 =
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><a>café</a>"
+            .getBytes(StandardCharsets.ISO_8859_1);
+    byte[] bom = "\uFEFF<a>café</a>".getBytes(StandardCharsets.UTF_8);
+
+    JsonNode fromLatin1 =
+        ((Payload.Whole) BodyParser.parse(Optional.of("text/xml; charset=iso-8859-1"), latin1))
+            .data();
+    JsonNode fromBom =
+        ((Payload.Whole) BodyParser.parse(Optional.of("text/xml; charset=utf-8"), bom)).data();
+
+    assertThat(fromLatin1.get("a").asText()).isEqualTo("café");
+    assertThat(fromBom.get("a").asText()).isEqualTo("café");
+  }
+
+  @Test
+  void xmlWithoutACharsetIsReadByItsDeclaration() {
+    byte[] latin1 =
+        "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><a>café</a>"
+            .getBytes(StandardCharsets.ISO_8859_1);
+
+    assertThat(((Payload.Whole) BodyParser.parse(Optional.of("application/xml"), latin1)).data())
+        .isEqualTo(Json.object().put("a", "café"));
+  }
+
   @Test
   void anEmptyBodyIsAnEmptyObject() {
     assertThat(parse(null, "")).isEqualTo(Json.object());
