@@ -100,7 +100,7 @@ final class Transformation {
   private static final String BOUNDED_BUILT_INS =
       """
       (function (max, maxElements, maxConcatenated, global, boundCheck, boundCheckName, isProxy,
-               isRegExp, maxPattern) {
+               isRegExp, maxPattern, symbolFor, symbolKeyFor) {
         // Function.prototype.apply as it was: the guards below call the built-ins they wrap with it,
         // not with the guarded apply.
         var realApply = Function.prototype.apply;
@@ -667,6 +667,10 @@ final class Transformation {
         Object.defineProperty(global, "Function", {
           value: refuse, writable: false, configurable: false, enumerable: false
         });
+        // The registry of Symbol.for is the call's own, however the built-in is reached (see
+        // OwnSymbolRegistry).
+        defineBounded(Symbol, "for", symbolFor);
+        defineBounded(Symbol, "keyFor", symbolKeyFor);
       })
       """;
 
@@ -705,6 +709,9 @@ final class Transformation {
             BoundCheck check = new BoundCheck();
             check.setParentScope(scope);
             check.setPrototype(ScriptableObject.getFunctionPrototype(scope));
+            Scriptable symbol = (Scriptable) ScriptableObject.getProperty(scope, "Symbol");
+            OwnSymbolRegistry symbolFor = new OwnSymbolRegistry(symbol, "for", scope);
+            OwnSymbolRegistry symbolKeyFor = new OwnSymbolRegistry(symbol, "keyFor", scope);
             ((org.mozilla.javascript.Function)
                     cx.evaluateString(scope, BOUNDED_BUILT_INS, "sandbox", 1, null))
                 .call(
@@ -720,7 +727,9 @@ final class Transformation {
                       BOUND_CHECK,
                       new IsProxy(),
                       new IsRegExp(),
-                      MAX_SCRIPT_CHARS
+                      MAX_SCRIPT_CHARS,
+                      symbolFor,
+                      symbolKeyFor
                     });
             sealAll(cx, scope);
             return scope;
@@ -926,6 +935,55 @@ final class Transformation {
     }
   }
 
+  /**
+   * {@code Symbol.for} or {@code Symbol.keyFor} on the registry of the call's own global scope.
+   * Rhino keeps that registry on the top-level scope of whoever calls the built-in, and a built-in
+   * called from the sandbox's guards (a callback: {@code keys.map(Symbol.for)}, {@code
+   * Reflect.apply(Symbol.for, …)}) has the shared built-ins' scope: its registry outlived the call,
+   * so every call could add to it for good (until the heap ran out), from many threads at once (a
+   * plain HashMap), and it was not the registry the script's direct calls used.
+   */
+  private static final class OwnSymbolRegistry extends BaseFunction {
+    private static final long serialVersionUID = 1L;
+
+    private final String name;
+    private final org.mozilla.javascript.Function builtIn;
+
+    OwnSymbolRegistry(Scriptable symbol, String name, ScriptableObject scope) {
+      this.name = name;
+      this.builtIn = (org.mozilla.javascript.Function) ScriptableObject.getProperty(symbol, name);
+      setParentScope(scope);
+      setPrototype(ScriptableObject.getFunctionPrototype(scope));
+    }
+
+    @Override
+    public @Nullable Object call(
+        Context cx, Scriptable scope, Scriptable thisObj, @Nullable Object[] args) {
+      Scriptable own = cx.getThreadLocal(Sandbox.SCOPE) instanceof Scriptable s ? s : scope;
+      return builtIn.call(cx, own, thisObj, args);
+    }
+
+    @Override
+    public Scriptable construct(Context cx, Scriptable scope, @Nullable Object[] args) {
+      throw ScriptRuntime.typeErrorById("msg.not.ctor", "Symbol." + name);
+    }
+
+    @Override
+    public String getFunctionName() {
+      return name;
+    }
+
+    @Override
+    public int getLength() {
+      return 1;
+    }
+
+    @Override
+    public int getArity() {
+      return 1;
+    }
+  }
+
   /** Whether a value is a RegExp made by the built-in constructor or a literal. */
   private static final class IsRegExp extends BaseFunction {
     private static final long serialVersionUID = 1L;
@@ -1032,6 +1090,7 @@ final class Transformation {
                 }
                 ScriptableObject.putProperty(scope, "data", jsData);
                 ScriptableObject.putProperty(scope, "HookshotApiVersion", "v2");
+                cx.putThreadLocal(Sandbox.SCOPE, scope);
                 // The limits are the script's own: turning the body (at most
                 // generic.payloadSizeLimit) into JavaScript is linear in it and not counted.
                 cx.putThreadLocal(Sandbox.DEADLINE, System.nanoTime() + limit.toNanos());
@@ -1225,6 +1284,9 @@ final class Transformation {
   private static final class Sandbox extends ContextFactory {
     static final Object DEADLINE = new Object();
     static final Object ALLOCATION_LIMIT = new Object();
+
+    /** The call's own global scope (see {@link OwnSymbolRegistry}). */
+    static final Object SCOPE = new Object();
 
     /** Counts what each thread allocates; HotSpot has it on by default. */
     private static final @Nullable ThreadMXBean THREADS = threads();

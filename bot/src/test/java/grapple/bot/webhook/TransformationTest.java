@@ -930,6 +930,57 @@ class TransformationTest {
     assertThat(Integer.parseInt(report.split(" ")[0])).isGreaterThan(100);
   }
 
+  /**
+   * Rhino keeps {@code Symbol.for}'s registry on the top-level scope of its caller; reached through
+   * a guarded built-in ({@code map}, {@code Reflect.apply}) that was the shared built-ins' scope,
+   * so it was another registry than the script's own.
+   */
+  @Test
+  void symbolForHasOneRegistryHoweverItIsCalled() throws Exception {
+    String script =
+        """
+        var direct = Symbol.for('k');
+        result = {version: 'v2', plain: [direct === ['k'].map(Symbol.for)[0],
+            direct === Reflect.apply(Symbol.for, null, ['k']),
+            Symbol.keyFor(['q'].map(Symbol.for)[0]), Symbol.for.name].join(' ')};
+        """;
+
+    assertThat(run(script, "{}").plain()).isEqualTo("true true q for");
+    assertThatThrownBy(() -> run("new Symbol.for('x');", "{}"))
+        .hasMessageContaining("not a constructor");
+  }
+
+  /**
+   * The registry Symbol.for reached from a guarded built-in was shared by every call, in every
+   * room: each call could add to it for good, until the heap ran out (here ~4 MiB a call).
+   */
+  @Test
+  void symbolsOneCallRegistersDoNotOutliveIt() throws Exception {
+    Transformation script =
+        Transformation.compile(
+            "var keys = []; for (var i = 0; i < 20000; i++) keys.push(data.call + ':' + i);"
+                + " keys.map(Symbol.for); Reflect.apply(Symbol.for, null, [data.call]);"
+                + " result = 'registered';");
+    Transformation.Limits slow = new Transformation.Limits(Duration.ofSeconds(20), 1L << 30);
+    script.run(json("{\"call\": -1}"), slow);
+    long before = usedHeapAfterGc();
+
+    for (int call = 0; call < 8; call++) script.run(json("{\"call\": " + call + "}"), slow);
+
+    assertThat(usedHeapAfterGc() - before).isLessThan(12L << 20);
+  }
+
+  /** The least heap in use over a few full collections. */
+  private static long usedHeapAfterGc() {
+    Runtime runtime = Runtime.getRuntime();
+    long least = Long.MAX_VALUE;
+    for (int i = 0; i < 3; i++) {
+      System.gc();
+      least = Math.min(least, runtime.totalMemory() - runtime.freeMemory());
+    }
+    return least;
+  }
+
   @Test
   void theGuardedBuiltInsStillWork() throws Exception {
     String script =
