@@ -18,6 +18,7 @@ import org.mozilla.javascript.CompilerEnvirons;
 import org.mozilla.javascript.Context;
 import org.mozilla.javascript.ContextFactory;
 import org.mozilla.javascript.ErrorReporter;
+import org.mozilla.javascript.EvaluatorException;
 import org.mozilla.javascript.IRFactory;
 import org.mozilla.javascript.Interpreter;
 import org.mozilla.javascript.NativeArray;
@@ -706,6 +707,9 @@ final class Transformation {
             // A buffer of any size in one call (new ArrayBuffer(2e9)): out of reach of the
             // instruction count; webhook scripts shape JSON and need no binary buffers.
             for (String name : TYPED_ARRAYS) scope.delete(name);
+            // As BigInt literals (see refuseBigInts): BigInt("9".repeat(1e6)), BigInt.asUintN(1e9,
+            // -1n) and the operators on what they make ask for any size in one call.
+            scope.delete("BigInt");
             BoundCheck check = new BoundCheck();
             check.setParentScope(scope);
             check.setPrototype(ScriptableObject.getFunctionPrototype(scope));
@@ -858,10 +862,34 @@ final class Transformation {
       tree.setRawSource(source);
       tree.setRawSourceBounds(0, source.length());
     }
+    refuseBigInts(tree, 1);
     boundConcatenations(tree);
     Interpreter interpreter = new Interpreter();
     return interpreter.createScriptObject(interpreter.compile(env, tree, source, false), null);
   }
+
+  /**
+   * A BigInt literal is a compile error. One operator on BigInts is one instruction, and makes its
+   * whole result at once: {@code 2n ** 1500000000n} asked for some 190 MB in one Java call, which
+   * no instruction count interrupts and which ended the process (out of heap, with {@code
+   * -XX:+ExitOnOutOfMemoryError}). Without literals and without the {@code BigInt} global (taken
+   * out of the scope) no BigInt can be made.
+   */
+  private static void refuseBigInts(Node parent, int line) {
+    int at = parent.getLineno() > 0 ? parent.getLineno() : line;
+    if (parent.getType() == Token.BIGINT)
+      throw new EvaluatorException(BIGINT_REFUSED, SOURCE_NAME, at);
+    // A function's body is not among its script's children.
+    if (parent instanceof ScriptNode script)
+      for (int i = 0; i < script.getFunctionCount(); i++)
+        refuseBigInts(script.getFunctionNode(i), at);
+    for (Node child = parent.getFirstChild(); child != null; child = child.getNext())
+      refuseBigInts(child, at);
+  }
+
+  static final String BIGINT_REFUSED =
+      "BigInt (as 10n) is not supported in a transformationFunction: one operation on BigInts can"
+          + " ask for more memory than the bot has";
 
   private static void boundConcatenations(Node parent) {
     // A function's body is not among its script's children.
