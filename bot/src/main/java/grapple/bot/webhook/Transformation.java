@@ -399,6 +399,23 @@ final class Transformation {
             return original.call(s, a);
           });
         });
+        // The case conversions make up to three characters of one (the ligature ffi upper-cased
+        // is "FFI", a dotted capital I lower-cased two), in one call: a loop of them on a string
+        // of 4 Mi such characters kept 24 MB an instruction, faster than the checks between
+        // instructions could see, and the heap filled (the process spun in the collector for
+        // minutes). Only a string that could grow past maxConcatenated characters (not ASCII,
+        // which keeps its length) is refused.
+        ["toUpperCase", "toLowerCase", "toLocaleUpperCase", "toLocaleLowerCase"].forEach(function (name) {
+          var original = String.prototype[name];
+          defineBounded(String.prototype, name, function () {
+            if (this !== null && this !== undefined) {
+              var s = String(this);
+              // (A search for one character: a pattern with * keeps state for each one it passes.)
+              if (s.length * 3 > maxConcatenated && /[^\\x00-\\x7f]/.test(s)) throw tooLongString(name);
+            }
+            return realApply.call(original, this, arguments);
+          });
+        });
         defineBounded(String, "raw", function raw(template) {
           var strings = Object(Object(template).raw), n = lengthOf(strings), out = "";
           if (n > maxElements) throw tooLongToWalk("String.raw");

@@ -366,6 +366,31 @@ class TransformationTest {
         .isEqualTo("Received webhook: undefined undefined");
   }
 
+  /**
+   * The case conversions make up to three characters of one in one call: looped on a string of 4 Mi
+   * ligatures, 24 MB an instruction filled the heap before the checks between instructions saw it.
+   * What could grow past the bound of {@code +} is refused; ASCII keeps its length and passes.
+   */
+  @Test
+  void caseConversionsThatCouldGrowPastTheBoundAreRefused() throws Exception {
+    String ligatures = "var s = '\\ufb03'; while (s.length < (2 << 20)) s += s; ";
+    for (String name :
+        List.of("toUpperCase", "toLowerCase", "toLocaleUpperCase", "toLocaleLowerCase")) {
+      assertThatThrownBy(() -> runPatiently(ligatures + "s." + name + "();", "{}"))
+          .as(name)
+          .hasMessageContaining(name + ": the string would be longer than 4194304 characters");
+    }
+    assertAnswers(
+        java.util.Map.of(
+            "'\\u00df'.toUpperCase()",
+            "SS",
+            "'\\u0130'.toLowerCase().length",
+            "2",
+            "'AbC'.toLocaleLowerCase() + 'x'.toLocaleUpperCase()",
+            "abcX"),
+        "{}");
+  }
+
   @Test
   void codeCannotBeCompiledAtRunTime() {
     // Code compiled at run time would not have its concatenations checked.
