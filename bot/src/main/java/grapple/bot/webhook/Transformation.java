@@ -18,6 +18,7 @@ import org.mozilla.javascript.CompilerEnvirons;
 import org.mozilla.javascript.Context;
 import org.mozilla.javascript.ContextFactory;
 import org.mozilla.javascript.ErrorReporter;
+import org.mozilla.javascript.EvaluatorException;
 import org.mozilla.javascript.IRFactory;
 import org.mozilla.javascript.Interpreter;
 import org.mozilla.javascript.NativeArray;
@@ -100,7 +101,7 @@ final class Transformation {
   private static final String BOUNDED_BUILT_INS =
       """
       (function (max, maxElements, maxConcatenated, global, boundCheck, boundCheckName, isProxy,
-               isRegExp, maxPattern) {
+               isRegExp, maxPattern, symbolFor, symbolKeyFor) {
         // Function.prototype.apply as it was: the guards below call the built-ins they wrap with it,
         // not with the guarded apply.
         var realApply = Function.prototype.apply;
@@ -398,6 +399,23 @@ final class Transformation {
             return original.call(s, a);
           });
         });
+        // The case conversions make up to three characters of one (the ligature ffi upper-cased
+        // is "FFI", a dotted capital I lower-cased two), in one call: a loop of them on a string
+        // of 4 Mi such characters kept 24 MB an instruction, faster than the checks between
+        // instructions could see, and the heap filled (the process spun in the collector for
+        // minutes). Only a string that could grow past maxConcatenated characters (not ASCII,
+        // which keeps its length) is refused.
+        ["toUpperCase", "toLowerCase", "toLocaleUpperCase", "toLocaleLowerCase"].forEach(function (name) {
+          var original = String.prototype[name];
+          defineBounded(String.prototype, name, function () {
+            if (this !== null && this !== undefined) {
+              var s = String(this);
+              // (A search for one character: a pattern with * keeps state for each one it passes.)
+              if (s.length * 3 > maxConcatenated && /[^\\x00-\\x7f]/.test(s)) throw tooLongString(name);
+            }
+            return realApply.call(original, this, arguments);
+          });
+        });
         defineBounded(String, "raw", function raw(template) {
           var strings = Object(Object(template).raw), n = lengthOf(strings), out = "";
           if (n > maxElements) throw tooLongToWalk("String.raw");
@@ -667,6 +685,10 @@ final class Transformation {
         Object.defineProperty(global, "Function", {
           value: refuse, writable: false, configurable: false, enumerable: false
         });
+        // The registry of Symbol.for is the call's own, however the built-in is reached (see
+        // OwnSymbolRegistry).
+        defineBounded(Symbol, "for", symbolFor);
+        defineBounded(Symbol, "keyFor", symbolKeyFor);
       })
       """;
 
@@ -702,9 +724,15 @@ final class Transformation {
             // A buffer of any size in one call (new ArrayBuffer(2e9)): out of reach of the
             // instruction count; webhook scripts shape JSON and need no binary buffers.
             for (String name : TYPED_ARRAYS) scope.delete(name);
+            // As BigInt literals (see refuseBigInts): BigInt("9".repeat(1e6)), BigInt.asUintN(1e9,
+            // -1n) and the operators on what they make ask for any size in one call.
+            scope.delete("BigInt");
             BoundCheck check = new BoundCheck();
             check.setParentScope(scope);
             check.setPrototype(ScriptableObject.getFunctionPrototype(scope));
+            Scriptable symbol = (Scriptable) ScriptableObject.getProperty(scope, "Symbol");
+            OwnSymbolRegistry symbolFor = new OwnSymbolRegistry(symbol, "for", scope);
+            OwnSymbolRegistry symbolKeyFor = new OwnSymbolRegistry(symbol, "keyFor", scope);
             ((org.mozilla.javascript.Function)
                     cx.evaluateString(scope, BOUNDED_BUILT_INS, "sandbox", 1, null))
                 .call(
@@ -720,7 +748,9 @@ final class Transformation {
                       BOUND_CHECK,
                       new IsProxy(),
                       new IsRegExp(),
-                      MAX_SCRIPT_CHARS
+                      MAX_SCRIPT_CHARS,
+                      symbolFor,
+                      symbolKeyFor
                     });
             sealAll(cx, scope);
             return scope;
@@ -849,10 +879,34 @@ final class Transformation {
       tree.setRawSource(source);
       tree.setRawSourceBounds(0, source.length());
     }
+    refuseBigInts(tree, 1);
     boundConcatenations(tree);
     Interpreter interpreter = new Interpreter();
     return interpreter.createScriptObject(interpreter.compile(env, tree, source, false), null);
   }
+
+  /**
+   * A BigInt literal is a compile error. One operator on BigInts is one instruction, and makes its
+   * whole result at once: {@code 2n ** 1500000000n} asked for some 190 MB in one Java call, which
+   * no instruction count interrupts and which ended the process (out of heap, with {@code
+   * -XX:+ExitOnOutOfMemoryError}). Without literals and without the {@code BigInt} global (taken
+   * out of the scope) no BigInt can be made.
+   */
+  private static void refuseBigInts(Node parent, int line) {
+    int at = parent.getLineno() > 0 ? parent.getLineno() : line;
+    if (parent.getType() == Token.BIGINT)
+      throw new EvaluatorException(BIGINT_REFUSED, SOURCE_NAME, at);
+    // A function's body is not among its script's children.
+    if (parent instanceof ScriptNode script)
+      for (int i = 0; i < script.getFunctionCount(); i++)
+        refuseBigInts(script.getFunctionNode(i), at);
+    for (Node child = parent.getFirstChild(); child != null; child = child.getNext())
+      refuseBigInts(child, at);
+  }
+
+  static final String BIGINT_REFUSED =
+      "BigInt (as 10n) is not supported in a transformationFunction: one operation on BigInts can"
+          + " ask for more memory than the bot has";
 
   private static void boundConcatenations(Node parent) {
     // A function's body is not among its script's children.
@@ -923,6 +977,55 @@ final class Transformation {
       return args.length > 0
           && args[0] != null
           && args[0].getClass().getName().equals("org.mozilla.javascript.NativeProxy");
+    }
+  }
+
+  /**
+   * {@code Symbol.for} or {@code Symbol.keyFor} on the registry of the call's own global scope.
+   * Rhino keeps that registry on the top-level scope of whoever calls the built-in, and a built-in
+   * called from the sandbox's guards (a callback: {@code keys.map(Symbol.for)}, {@code
+   * Reflect.apply(Symbol.for, …)}) has the shared built-ins' scope: its registry outlived the call,
+   * so every call could add to it for good (until the heap ran out), from many threads at once (a
+   * plain HashMap), and it was not the registry the script's direct calls used.
+   */
+  private static final class OwnSymbolRegistry extends BaseFunction {
+    private static final long serialVersionUID = 1L;
+
+    private final String name;
+    private final org.mozilla.javascript.Function builtIn;
+
+    OwnSymbolRegistry(Scriptable symbol, String name, ScriptableObject scope) {
+      this.name = name;
+      this.builtIn = (org.mozilla.javascript.Function) ScriptableObject.getProperty(symbol, name);
+      setParentScope(scope);
+      setPrototype(ScriptableObject.getFunctionPrototype(scope));
+    }
+
+    @Override
+    public @Nullable Object call(
+        Context cx, Scriptable scope, Scriptable thisObj, @Nullable Object[] args) {
+      Scriptable own = cx.getThreadLocal(Sandbox.SCOPE) instanceof Scriptable s ? s : scope;
+      return builtIn.call(cx, own, thisObj, args);
+    }
+
+    @Override
+    public Scriptable construct(Context cx, Scriptable scope, @Nullable Object[] args) {
+      throw ScriptRuntime.typeErrorById("msg.not.ctor", "Symbol." + name);
+    }
+
+    @Override
+    public String getFunctionName() {
+      return name;
+    }
+
+    @Override
+    public int getLength() {
+      return 1;
+    }
+
+    @Override
+    public int getArity() {
+      return 1;
     }
   }
 
@@ -1032,6 +1135,7 @@ final class Transformation {
                 }
                 ScriptableObject.putProperty(scope, "data", jsData);
                 ScriptableObject.putProperty(scope, "HookshotApiVersion", "v2");
+                cx.putThreadLocal(Sandbox.SCOPE, scope);
                 // The limits are the script's own: turning the body (at most
                 // generic.payloadSizeLimit) into JavaScript is linear in it and not counted.
                 cx.putThreadLocal(Sandbox.DEADLINE, System.nanoTime() + limit.toNanos());
@@ -1225,6 +1329,9 @@ final class Transformation {
   private static final class Sandbox extends ContextFactory {
     static final Object DEADLINE = new Object();
     static final Object ALLOCATION_LIMIT = new Object();
+
+    /** The call's own global scope (see {@link OwnSymbolRegistry}). */
+    static final Object SCOPE = new Object();
 
     /** Counts what each thread allocates; HotSpot has it on by default. */
     private static final @Nullable ThreadMXBean THREADS = threads();
