@@ -92,7 +92,13 @@ public final class TokenAccounts {
   }
 
   /** The words of a command that links an account on an instance by token. */
-  public record InstanceToken(String instance, String token) {}
+  public record InstanceToken(String instance, String token) {
+    /** Without the token: a record prints every field, and this one may reach a log line. */
+    @Override
+    public String toString() {
+      return "InstanceToken[instance=" + instance + ", token=***]";
+    }
+  }
 
   /**
    * Reads {@code <instance> <token>}, the call's two words, and checks the instance ({@link

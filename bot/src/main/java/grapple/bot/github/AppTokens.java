@@ -58,7 +58,13 @@ final class AppTokens {
   /** The generation the caches were filled under (null: not read yet). */
   private @Nullable String generation;
 
-  private record Token(String token, Instant expiresAt) {}
+  private record Token(String token, Instant expiresAt) {
+    /** Without the token: a record prints every field, and this one may reach a log line. */
+    @Override
+    public String toString() {
+      return "Token[token=***, expiresAt=" + expiresAt + "]";
+    }
+  }
 
   /** The installation covering a repository ({@code 0}: none), and until when that is believed. */
   private record Installation(long id, Instant until) {}

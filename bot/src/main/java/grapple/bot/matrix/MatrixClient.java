@@ -91,7 +91,13 @@ public final class MatrixClient {
   }
 
   /** A password login's access token and the device it belongs to. */
-  public record Login(String accessToken, @Nullable String deviceId) {}
+  public record Login(String accessToken, @Nullable String deviceId) {
+    /** Without the token: a record prints every field, and this one may reach a log line. */
+    @Override
+    public String toString() {
+      return "Login[accessToken=***, deviceId=" + deviceId + "]";
+    }
+  }
 
   /**
    * Logs in with a password, as {@code deviceId} when given (the device an earlier login made): the

@@ -41,7 +41,13 @@ final class OutboundSender implements AutoCloseable {
   static final int MAX_IN_FLIGHT_PER_ROOM = 8;
 
   /** Where a connection's deliveries go, with its token in the clear (memory only). */
-  record Target(String roomId, String name, OutboundConfig config, String token) {}
+  record Target(String roomId, String name, OutboundConfig config, String token) {
+    /** Without the token: a record prints every field, and this one may reach a log line. */
+    @Override
+    public String toString() {
+      return "Target[roomId=" + roomId + ", name=" + name + ", config=" + config + ", token=***]";
+    }
+  }
 
   /** Why a connection has no target: gone, or its token cannot be read. */
   sealed interface Lookup {

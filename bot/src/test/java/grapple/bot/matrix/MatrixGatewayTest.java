@@ -1189,4 +1189,11 @@ class MatrixGatewayTest {
         .isInstanceOf(MatrixException.class)
         .hasMessageContaining("M_FORBIDDEN");
   }
+
+  /** A record prints every field: a login's must not print its access token. */
+  @Test
+  void aLoginPrintsWithoutItsAccessToken() {
+    MatrixClient.Login login = new MatrixClient.Login("syt_secret_0123456789", "DEVICE");
+    assertThat(login.toString()).doesNotContain("syt_secret").contains("DEVICE");
+  }
 }

@@ -979,4 +979,17 @@ class OutboundSenderTest {
         grapple.bot.http.RetryAfter.parse("999999", Duration.ofHours(1)));
     assertEquals(Optional.empty(), grapple.bot.http.RetryAfter.parse("soon", Duration.ofHours(1)));
   }
+
+  /** A record prints every field: the target's must not print its token, should it reach a log. */
+  @Test
+  void aTargetPrintsWithoutItsToken() {
+    OutboundSender.Target target =
+        new OutboundSender.Target(
+            "!room:test",
+            "ci",
+            new OutboundConfig("ci", URI.create("https://ci.example.org/hook"), "POST"),
+            "tok-secret-0123456789");
+    assertFalse(target.toString().contains("tok-secret"), target.toString());
+    assertTrue(target.toString().contains("ci.example.org"), target.toString());
+  }
 }
