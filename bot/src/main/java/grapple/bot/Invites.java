@@ -9,14 +9,10 @@ import grapple.state.Daemons;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,17 +40,15 @@ final class Invites {
   private static final ScheduledExecutorService RETRY_TICKS =
       Executors.newSingleThreadScheduledExecutor(Daemons.named("invite-retry"));
 
-  /** An invite whose answer failed: when it is tried again, and how long it waited this time. */
-  private record Retry(RoomEvent.Invite invite, Instant at, Duration backoff) {}
-
   private final RoomGateway gateway;
   private final Permissions permissions;
 
-  /** Room → its invite's next try. */
-  private final Map<String, Retry> retries = new HashMap<>();
+  /** Room → the invite whose answer failed, to try again when {@link #retries} says. */
+  private final Map<String, RoomEvent.Invite> failed = new HashMap<>();
 
-  /** Ticks while {@link #retries} holds any. */
-  private @Nullable ScheduledFuture<?> ticking;
+  private final RetrySchedule retries =
+      new RetrySchedule(
+          RETRY_TICKS, FIRST_RETRY, LAST_RETRY, this::retryDue, "answering invites again");
 
   private volatile Clock clock = Clock.systemUTC();
 
@@ -70,32 +64,30 @@ final class Invites {
 
   synchronized void onInvite(RoomEvent.Invite invite) {
     // A new invite to the room (the same again at a start, or another inviter) starts afresh.
-    retries.remove(invite.roomId());
+    failed.remove(invite.roomId());
+    retries.done(invite.roomId());
     Duration asked = answer(invite);
-    if (asked != null) retryLater(invite, null, asked);
-    else if (retries.isEmpty()) stopTicking();
+    if (asked != null) retryLater(invite, asked);
   }
 
   /** Tries again the answers that failed and whose wait is over. */
   synchronized void retryDue() {
-    Instant now = clock.instant();
-    List<Retry> due =
-        retries.values().stream()
-            .filter(r -> !r.at().isAfter(now))
-            .sorted(java.util.Comparator.comparing(r -> r.invite().roomId()))
-            .toList();
-    for (Retry retry : due) {
-      retries.remove(retry.invite().roomId());
+    for (String room : retries.due(clock.instant())) {
+      RoomEvent.Invite invite = failed.get(room);
       Duration asked;
       try {
-        asked = answer(retry.invite());
+        asked = invite == null ? null : answer(invite);
       } catch (RuntimeException e) {
-        log.error("room {}: answering the invite again failed", retry.invite().roomId(), e);
+        log.error("room {}: answering the invite again failed", room, e);
         asked = Duration.ZERO;
       }
-      if (asked != null) retryLater(retry.invite(), retry, asked);
+      if (invite != null && asked != null) {
+        retryLater(invite, asked);
+      } else {
+        failed.remove(room);
+        retries.done(room);
+      }
     }
-    if (retries.isEmpty()) stopTicking();
   }
 
   /**
@@ -131,26 +123,8 @@ final class Invites {
   }
 
   /** Tries {@code invite} again after the next wait, or after {@code asked} when it is longer. */
-  private void retryLater(RoomEvent.Invite invite, @Nullable Retry before, Duration asked) {
-    Duration wait = before == null ? FIRST_RETRY : before.backoff().multipliedBy(2);
-    if (wait.compareTo(LAST_RETRY) > 0) wait = LAST_RETRY;
-    if (asked.compareTo(wait) > 0) wait = asked;
-    retries.put(invite.roomId(), new Retry(invite, clock.instant().plus(wait), wait));
-    if (ticking == null)
-      ticking = RETRY_TICKS.scheduleWithFixedDelay(this::tick, 1, 1, TimeUnit.SECONDS);
-  }
-
-  private void stopTicking() {
-    ScheduledFuture<?> t = ticking;
-    if (t != null) t.cancel(false);
-    ticking = null;
-  }
-
-  private void tick() {
-    try {
-      retryDue();
-    } catch (RuntimeException e) {
-      log.error("answering invites again failed", e);
-    }
+  private void retryLater(RoomEvent.Invite invite, Duration asked) {
+    failed.put(invite.roomId(), invite);
+    retries.later(invite.roomId(), clock.instant(), asked);
   }
 }

@@ -16,7 +16,6 @@ import grapple.state.KeyValueStore;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -25,8 +24,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -84,17 +81,13 @@ final class RoomUpgrades {
   private static final ScheduledExecutorService RETRY_TICKS =
       Executors.newSingleThreadScheduledExecutor(Daemons.named("room-upgrade-retry"));
 
-  /** When a move whose state write failed is tried again, and how long it waited this time. */
-  private record Retry(Instant at, Duration backoff) {}
-
   /**
-   * Old room → its move's next try, while the homeserver fails the join of the new room or the
-   * state writes there.
+   * Old rooms whose moves are tried again, while the homeserver fails the join of the new room or
+   * the state writes there.
    */
-  private final Map<String, Retry> retries = new HashMap<>();
-
-  /** Ticks while {@link #retries} holds any. */
-  private @Nullable ScheduledFuture<?> ticking;
+  private final RetrySchedule retries =
+      new RetrySchedule(
+          RETRY_TICKS, FIRST_RETRY, LAST_RETRY, this::retryDue, "trying room upgrades again");
 
   /** Old room → new room, and back: read from the database at first use. */
   private @Nullable Map<String, String> replacedBy;
@@ -345,7 +338,7 @@ final class RoomUpgrades {
    */
   private void advance(String oldRoom, boolean tombstoneNow) {
     if (tryMove(oldRoom, tombstoneNow)) retryLater(oldRoom);
-    else if (retries.remove(oldRoom) != null && retries.isEmpty()) stopTicking();
+    else retries.done(oldRoom);
   }
 
   /**
@@ -449,45 +442,19 @@ final class RoomUpgrades {
    * that doubles at each failure in a row (the first one logged, the rest not).
    */
   private void retryLater(String oldRoom) {
-    Retry before = retries.get(oldRoom);
-    Duration wait = before == null ? FIRST_RETRY : before.backoff().multipliedBy(2);
-    if (wait.compareTo(LAST_RETRY) > 0) wait = LAST_RETRY;
-    retries.put(oldRoom, new Retry(clock.instant().plus(wait), wait));
-    if (before == null)
+    boolean firstFailure = !retries.isWaiting(oldRoom);
+    Duration wait = retries.later(oldRoom, clock.instant(), Duration.ZERO);
+    if (firstFailure)
       log.warn(
           "room {}: trying the move to {} again in {} s, then less and less often until it works",
           oldRoom,
           successors(oldRoom).stream().reduce((first, last) -> last).orElse("?"),
           wait.toSeconds());
-    if (ticking == null)
-      ticking = RETRY_TICKS.scheduleWithFixedDelay(this::tick, 1, 1, TimeUnit.SECONDS);
-  }
-
-  private void stopTicking() {
-    ScheduledFuture<?> t = ticking;
-    if (t != null) t.cancel(false);
-    ticking = null;
-  }
-
-  private void tick() {
-    try {
-      retryDue();
-    } catch (RuntimeException e) {
-      // The next tick tries again: a failure here (the database gone a moment) ends no retry.
-      log.error("trying room upgrades again failed", e);
-    }
   }
 
   /** Tries again the moves whose state writes failed and whose wait is over. */
   synchronized void retryDue() {
-    Instant now = clock.instant();
-    List<String> due =
-        retries.entrySet().stream()
-            .filter(e -> !e.getValue().at().isAfter(now))
-            .map(Map.Entry::getKey)
-            .sorted()
-            .toList();
-    for (String oldRoom : due) {
+    for (String oldRoom : retries.due(clock.instant())) {
       try {
         advance(oldRoom, false);
       } catch (RuntimeException e) {
@@ -573,7 +540,7 @@ final class RoomUpgrades {
       log.info("room {}: joined {}, the room that replaced it", oldRoom, newRoom);
       return true;
     } catch (IOException | RuntimeException failure) {
-      if (!retries.containsKey(oldRoom)) // Logged once while the failures go on.
+      if (!retries.isWaiting(oldRoom)) // Logged once while the failures go on.
       log.warn(
             "room {}: could not join {}, the room that replaced it: {}",
             oldRoom,
@@ -662,7 +629,7 @@ final class RoomUpgrades {
         gateway.putState(newRoom, kind.eventType(), stateKey, content);
       } catch (IOException failure) {
         connections.cancelOwnWrite(newRoom, kind, stateKey);
-        if (!retries.containsKey(old.roomId())) // Logged once while the failures go on.
+        if (!retries.isWaiting(old.roomId())) // Logged once while the failures go on.
         log.warn(
               "room {}: could not write {} '{}' in {}: {}",
               old.roomId(),
