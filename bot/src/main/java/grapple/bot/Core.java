@@ -275,7 +275,10 @@ final class Core implements RoomEvents, WaitingCommands.Answerer {
    */
   private void onMessage(RoomEvent.Message m) {
     boolean direct = rooms.isDirectChat(m.roomId(), connections.botUserId(), m.sender());
-    boolean command = dispatcher.isCommand(m.body(), direct);
+    // An m.notice is what bots post (the Matrix spec: never answer one): another bridge in the room
+    // that posts a webhook's or feed's text starting with !hookshot would otherwise run it as a
+    // command, with that bot's permissions, for whoever can post to its webhook.
+    boolean command = !isNotice(m) && dispatcher.isCommand(m.body(), direct);
     boolean secret = command && dispatcher.holdsSecret(m.body(), direct);
     // A message that holds a secret is never given to connections.
     List<String> claimants = secret ? List.of() : connections.claimants(m);
@@ -309,6 +312,10 @@ final class Core implements RoomEvents, WaitingCommands.Answerer {
       }
     }
     connections.onMessage(m);
+  }
+
+  private static boolean isNotice(RoomEvent.Message m) {
+    return m.content().path("msgtype").asText("").equals("m.notice");
   }
 
   /**
