@@ -133,8 +133,22 @@ final class Core implements RoomEvents, WaitingCommands.Answerer {
   @Override
   public void onRoomEvent(String roomId, ObjectNode event) {
     if (event.path("sender").asText().equals(connections.botUserId())) return;
+    // A command that gives a secret (a token) is never given to connections: not to the room's
+    // outbound hooks either, which would queue it in the clear and send it on before the redaction.
+    if (holdsSecret(roomId, event)) return;
     queued.addAll(connections.onRoomEvent(roomId, event));
     commitUnlessBatched();
+  }
+
+  /**
+   * Whether {@code event} is a message whose command gives a secret, as {@link #onMessage} says.
+   */
+  private boolean holdsSecret(String roomId, ObjectNode event) {
+    if (!event.path("type").asText().equals("m.room.message")) return false;
+    String body = event.path("content").path("body").asText("");
+    boolean direct =
+        rooms.isDirectChat(roomId, connections.botUserId(), event.path("sender").asText());
+    return dispatcher.isCommand(body, direct) && dispatcher.holdsSecret(body, direct);
   }
 
   /** Commits what was queued at once, for a gateway that does not commit it with its position. */
@@ -261,7 +275,10 @@ final class Core implements RoomEvents, WaitingCommands.Answerer {
    */
   private void onMessage(RoomEvent.Message m) {
     boolean direct = rooms.isDirectChat(m.roomId(), connections.botUserId(), m.sender());
-    boolean command = dispatcher.isCommand(m.body(), direct);
+    // An m.notice is what bots post (the Matrix spec: never answer one): another bridge in the room
+    // that posts a webhook's or feed's text starting with !hookshot would otherwise run it as a
+    // command, with that bot's permissions, for whoever can post to its webhook.
+    boolean command = !isNotice(m) && dispatcher.isCommand(m.body(), direct);
     boolean secret = command && dispatcher.holdsSecret(m.body(), direct);
     // A message that holds a secret is never given to connections.
     List<String> claimants = secret ? List.of() : connections.claimants(m);
@@ -295,6 +312,10 @@ final class Core implements RoomEvents, WaitingCommands.Answerer {
       }
     }
     connections.onMessage(m);
+  }
+
+  private static boolean isNotice(RoomEvent.Message m) {
+    return m.content().path("msgtype").asText("").equals("m.notice");
   }
 
   /**

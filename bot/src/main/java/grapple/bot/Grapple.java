@@ -362,7 +362,8 @@ public final class Grapple implements AutoCloseable {
             gateway,
             config.outbox().concurrency(),
             config.outbox().maxRetryDelay());
-    Permissions permissions = new Permissions(config.permissions(), names(services));
+    Permissions permissions =
+        new Permissions(config.permissions(), names(services), rooms::isJoined);
     ChangeLog changeLog = new ChangeLog(db, ChangeLog.newInstanceId());
     Connections connections =
         new Connections(

@@ -46,6 +46,30 @@ class CoreTest {
     hub.close();
   }
 
+  /**
+   * A notice (another bridge posting a webhook's text, say) is not a command, whoever sent it; the
+   * same text typed is one.
+   */
+  @Test
+  void aNoticeIsNotTakenAsACommand() throws Exception {
+    core.onEvent(
+        new RoomEvent.Message(
+            TestHub.ROOM,
+            "$notice",
+            ADMIN,
+            Json.object().put("msgtype", "m.notice").put("body", "!grapple webhook evil")),
+        false);
+
+    assertThat(gateway.takeSent(Duration.ofMillis(300))).isNull();
+    assertThat(store.all()).isEmpty();
+    assertThat(hub.waiting.waiting()).isZero();
+
+    hub.message(ADMIN, "!grapple webhook typed");
+    assertThat(store.all())
+        .singleElement()
+        .satisfies(c -> assertThat(c.stateKey()).isEqualTo("typed"));
+  }
+
   @Test
   void stateWrittenByAnAdminCreatesAHookAndDirectMessagesItsUrl() throws Exception {
     hub.state(HOOK, "hand", ADMIN, Json.object().put("name", "hand"));

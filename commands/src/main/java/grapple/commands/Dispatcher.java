@@ -259,9 +259,18 @@ public final class Dispatcher {
   private Optional<Outcome> refuseAtMostOncePerMinute(String roomId, String sender) {
     Instant now = clock.instant();
     String key = roomId + "|" + sender;
-    Instant last = lastRefusal.get(key);
-    if (last != null && last.plus(REFUSAL_INTERVAL).isAfter(now)) return Optional.empty();
-    lastRefusal.put(key, now);
+    boolean[] refuse = {false};
+    lastRefusal.compute(
+        key,
+        (k, last) -> {
+          if (last != null && last.plus(REFUSAL_INTERVAL).isAfter(now)) return last;
+          refuse[0] = true;
+          return now;
+        });
+    if (!refuse[0]) return Optional.empty();
+    // Those refused more than a minute ago are refused again anyway: forgetting them keeps this
+    // small, however many accounts a hostile server sends commands from.
+    lastRefusal.values().removeIf(last -> !last.plus(REFUSAL_INTERVAL).isAfter(now));
     return Optional.of(
         new Outcome(
             Reply.error(
@@ -269,6 +278,11 @@ public final class Dispatcher {
                     + " covers you). Ask the bot's operator.",
                 Markdown.code(sender)),
             List.of()));
+  }
+
+  /** How many senders' refusals are remembered, to be refused at most once a minute (tests). */
+  int refusalsRemembered() {
+    return lastRefusal.size();
   }
 
   /** Help, for every command or one service's; a service that is off is said to be off. */

@@ -7,10 +7,22 @@ import java.util.Locale;
 public final class Permissions {
   private final List<PermissionRule> rules;
   private final ServiceNames names;
+  private final RoomMembers members;
 
+  /** Rules whose room actors cover only what is done in their room (no membership known). */
   public Permissions(List<PermissionRule> rules, ServiceNames names) {
+    this(rules, names, RoomMembers.none());
+  }
+
+  /**
+   * Rules whose room actors ({@code !id:server}) cover that room's {@code members} wherever they
+   * act (a direct chat, another room, an API call), as hookshot's do, and whoever acts in that
+   * room.
+   */
+  public Permissions(List<PermissionRule> rules, ServiceNames names, RoomMembers members) {
     this.rules = List.copyOf(rules);
     this.names = names;
+    this.members = members;
   }
 
   /** The service names and aliases rules are matched with. */
@@ -39,10 +51,10 @@ public final class Permissions {
     return names.matches(ruleService, service);
   }
 
-  static boolean actorMatches(String actor, String userId, String roomId) {
+  private boolean actorMatches(String actor, String userId, String roomId) {
     if (actor.equals("*")) return true;
     if (actor.startsWith("@")) return actor.equals(userId);
-    if (actor.startsWith("!")) return actor.equals(roomId);
+    if (actor.startsWith("!")) return actor.equals(roomId) || members.isJoined(actor, userId);
     int colon = userId.indexOf(':');
     return colon > 0
         && userId

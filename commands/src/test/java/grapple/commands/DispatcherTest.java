@@ -109,6 +109,20 @@ class DispatcherTest {
     assertThat(outcome).isEmpty();
   }
 
+  /** Each account of a hostile server is refused once; the bot does not remember them all. */
+  @Test
+  void refusalsOlderThanAMinuteAreForgotten() {
+    for (int i = 0; i < 50; i++)
+      dispatcher.handle(ROOM, "@sock" + i + ":evil.net", "$e" + i, "!grapple help");
+    clock.advance(Duration.ofSeconds(61));
+
+    Optional<Dispatcher.Outcome> outcome =
+        dispatcher.handle(ROOM, "@sock50:evil.net", "$e50", "!grapple help");
+
+    assertThat(outcome).isPresent();
+    assertThat(dispatcher.refusalsRemembered()).isEqualTo(1);
+  }
+
   @Test
   void aStrangerGetsAnotherRefusalAfterAMinute() {
     dispatcher.handle(ROOM, STRANGER, "$e1", "!grapple help");

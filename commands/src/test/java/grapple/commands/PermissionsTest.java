@@ -143,6 +143,28 @@ class PermissionsTest {
   }
 
   @Test
+  void aRoomActorCoversItsMembersWhereverTheyAct() {
+    String admins = "!admins:example.org";
+    RoomMembers members = (roomId, userId) -> roomId.equals(admins) && userId.equals(ALICE);
+    Permissions permissions =
+        new Permissions(
+            List.of(rule(admins, "generic", PermissionLevel.MANAGE_CONNECTIONS)),
+            TestNames.NAMES,
+            members);
+
+    // A member of the admins' room, in another room, in a direct chat and with no room at all.
+    assertThat(permissions.allows(ALICE, ROOM, "generic", PermissionLevel.MANAGE_CONNECTIONS))
+        .isTrue();
+    assertThat(permissions.allowsAnyService(ALICE, "!dm:example.org", PermissionLevel.LOGIN))
+        .isTrue();
+    assertThat(permissions.allows(ALICE, "", "generic", PermissionLevel.COMMANDS)).isTrue();
+    // Not who is not a member; not above the rule's level.
+    assertThat(permissions.allows("@bob:example.org", ROOM, "generic", PermissionLevel.COMMANDS))
+        .isFalse();
+    assertThat(permissions.allows(ALICE, ROOM, "generic", PermissionLevel.ADMIN)).isFalse();
+  }
+
+  @Test
   void levelParsingIgnoresCase() {
     assertThat(PermissionLevel.parse("MANAGECONNECTIONS"))
         .isEqualTo(PermissionLevel.MANAGE_CONNECTIONS);
