@@ -436,6 +436,30 @@ class ConfigLoaderTest {
                 + " 16 characters, was 5 characters (from GRAPPLE_PROVISIONING_SECRET)");
   }
 
+  /**
+   * A secret under a key of the wrong shape (a mapping where a list goes, a list where a mapping
+   * goes) is part of the value a problem shows: it must be masked there, as it is everywhere else.
+   */
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "provisioning: {tokens: {name: ci, token: TOPSECRET-0123456789, scopes: [admin]}}",
+        "provisioning: {tokens: [TOPSECRET-0123456789]}",
+        "provisioning: [{secret: TOPSECRET-0123456789}]",
+        "bot: [{accessToken: TOPSECRET-0123456789}]",
+        "bot: {commandPrefixes: [{password: TOPSECRET-0123456789}]}",
+        "github: {enabled: true, webhook: [{secret: TOPSECRET-0123456789}]}",
+        "github: {oauth: [{clientId: a, clientSecret: TOPSECRET-0123456789}]}",
+        "jira: {oauth: {clientId: a, clientSecret: [TOPSECRET-0123456789]}}",
+        "database: [{url: 'postgresql://h/db', password: TOPSECRET-0123456789}]",
+        "[{bot: {accessToken: TOPSECRET-0123456789}}]",
+      })
+  void aSecretInsideAValueOfTheWrongShapeIsNeverShown(String yaml) {
+    String shown = String.join("\n", error(yaml, NO_ENV).problems());
+
+    assertThat(shown).startsWith("config: ").doesNotContain("TOPSECRET");
+  }
+
   // ---- provisioning API keys
 
   @Test
@@ -751,7 +775,9 @@ class ConfigLoaderTest {
     assertThat(problems("provisioning: {tokens: {name: ci}}"))
         .containsExactly("config: provisioning.tokens: must be a list, was {\"name\":\"ci\"}");
     assertThat(problems("provisioning: {tokens: [ci]}"))
-        .containsExactly("config: provisioning.tokens[0]: must be a mapping, was 'ci'");
+        .containsExactly(
+            "config: provisioning.tokens[0]: must be a mapping,"
+                + " was a string (not shown: it may be a secret)");
   }
 
   @Test
