@@ -460,6 +460,43 @@ class ConfigLoaderTest {
     assertThat(shown).startsWith("config: ").doesNotContain("TOPSECRET");
   }
 
+  /**
+   * A secret read from a file (a Kubernetes or Docker secret, {@code $(cat file)} keeps no line
+   * break but an env file does) ends in a line break: it is no part of the secret. Kept, the
+   * provisioning secret matched no request (the API strips what it is sent) and the access token
+   * was a header value OkHttp refuses.
+   */
+  @Test
+  void whitespaceAroundASecretFromTheEnvironmentOrTheFileIsNotPartOfIt() {
+    Map<String, String> env =
+        Map.of(
+            "GRAPPLE_ACCESS_TOKEN", "syt_env\n",
+            "GRAPPLE_PROVISIONING_SECRET", " 0123456789abcdef-env\r\n",
+            "GRAPPLE_PROVISIONING_TOKEN_CI", "0123456789abcdef-ci\n");
+
+    Config config =
+        parse(
+            "homeserver: {url: 'http://127.0.0.1:8008'}\n"
+                + "provisioning: {tokens: [{name: ci, token: x, scopes: [admin]},"
+                + " {name: cd, token: \"0123456789abcdef-cd \\n\", scopes: [admin]}]}",
+            env);
+
+    assertThat(config.bot().accessToken()).isEqualTo("syt_env");
+    assertThat(config.provisioning().secret()).isEqualTo("0123456789abcdef-env");
+    assertThat(config.provisioning().tokens())
+        .extracting(Config.ApiKey::token)
+        .containsExactly("0123456789abcdef-ci", "0123456789abcdef-cd");
+  }
+
+  @Test
+  void aSecretOfWhitespaceOnlyIsNotSet() {
+    Map<String, String> env = Map.of("GRAPPLE_PROVISIONING_SECRET", "\n");
+
+    Config config = parse("provisioning: {secret: 0123456789abcdef-file}", env);
+
+    assertThat(config.provisioning().secret()).isEqualTo("0123456789abcdef-file");
+  }
+
   // ---- provisioning API keys
 
   @Test
