@@ -48,7 +48,10 @@ final class Quantities {
     return bytes + "b";
   }
 
-  /** Returns the sum of the {@code <int><unit>} parts, or null if text is not a duration. */
+  /**
+   * Returns the sum of the {@code <int><unit>} parts, or null if text is not a duration (or one too
+   * long to count in milliseconds).
+   */
   static @Nullable Duration duration(String text) {
     // Bounded before the regex: a repeated group over a long value recurses deeply.
     if (text.length() > 64 || !DURATION.matcher(text).matches()) return null;
@@ -60,8 +63,10 @@ final class Quantities {
         long unitSeconds = Objects.requireNonNull(SECONDS_PER_UNIT.get(part.group(2)));
         seconds = Math.addExact(seconds, Math.multiplyExact(amount, unitSeconds));
       }
+      // Readers count in milliseconds (Duration.toMillis throws past a long's worth).
+      Math.multiplyExact(seconds, 1000L);
     } catch (ArithmeticException | NumberFormatException tooLong) {
-      // More seconds than a long holds is not a duration anyone means.
+      // More milliseconds than a long holds is not a duration anyone means.
       return null;
     }
     return Duration.ofSeconds(seconds);

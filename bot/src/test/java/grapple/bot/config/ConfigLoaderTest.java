@@ -1008,6 +1008,20 @@ class ConfigLoaderTest {
         .containsExactly("config: outbox.maxRetryDelay: must be at least 1s, was '0s'");
   }
 
+  /**
+   * A duration with more milliseconds than a long holds: the delivery worker's backoff, which
+   * counts in milliseconds, threw on it at the first failed delivery, and its thread died.
+   */
+  @Test
+  void aDurationTooLongToCountInMillisecondsIsNoDuration() {
+    assertThat(problems("outbox: {maxRetryDelay: 10000000000000000s}"))
+        .containsExactly(
+            "config: outbox.maxRetryDelay: must be a duration like 30d or 1d12h"
+                + " (units s, m, h, d, w), was '10000000000000000s'");
+    assertThat(parse("outbox: {maxRetryDelay: 1000000w}").outbox().maxRetryDelay())
+        .isEqualTo(Duration.ofDays(7_000_000));
+  }
+
   @Test
   void outboxSettingsAreRead() {
     Config config = parse("outbox: {concurrency: 16, maxRetryDelay: 1h}");
