@@ -254,6 +254,15 @@ public final class ConfigLoader {
       return null;
     }
     if (!s.checkParsableUrl("url", url)) return null;
+    okhttp3.HttpUrl parsed = okhttp3.HttpUrl.parse(url);
+    if (parsed != null && (!parsed.username().isEmpty() || !parsed.password().isEmpty())) {
+      // Never sent as a login, and the URL is printed (--check-config, the start-up log).
+      s.reject(
+          "url",
+          "must not hold a login (user:password@): Grapple logs in with bot.accessToken or"
+              + " bot.password");
+      return null;
+    }
     return stripTrailingSlashes(url);
   }
 

@@ -497,6 +497,23 @@ class ConfigLoaderTest {
     assertThat(config.provisioning().secret()).isEqualTo("0123456789abcdef-file");
   }
 
+  /**
+   * A login in the homeserver URL is never used (Grapple logs in with bot.accessToken or
+   * bot.password), and the URL is printed: by --check-config and at start.
+   */
+  @Test
+  void homeserverUrlWithALoginIsRefusedWithoutShowingThePassword() {
+    List<String> problems =
+        problems(
+            "homeserver: {url: 'https://bot:hunter2@matrix.example.org'}\n"
+                + "bot: {accessToken: syt_x}");
+
+    assertThat(problems)
+        .containsExactly(
+            "config: homeserver.url: must not hold a login (user:password@): Grapple logs in with"
+                + " bot.accessToken or bot.password, was 'https://bot:***@matrix.example.org'");
+  }
+
   // ---- provisioning API keys
 
   @Test
