@@ -49,8 +49,8 @@ final class Quantities {
   }
 
   /**
-   * Returns the sum of the {@code <int><unit>} parts, or null if text is not a duration (or one too
-   * long to count in milliseconds).
+   * Returns the sum of the {@code <int><unit>} parts (at most a long's worth of milliseconds), or
+   * null if text is not a duration.
    */
   static @Nullable Duration duration(String text) {
     // Bounded before the regex: a repeated group over a long value recurses deeply.
@@ -63,12 +63,13 @@ final class Quantities {
         long unitSeconds = Objects.requireNonNull(SECONDS_PER_UNIT.get(part.group(2)));
         seconds = Math.addExact(seconds, Math.multiplyExact(amount, unitSeconds));
       }
-      // Readers count in milliseconds (Duration.toMillis throws past a long's worth).
-      Math.multiplyExact(seconds, 1000L);
     } catch (ArithmeticException | NumberFormatException tooLong) {
-      // More milliseconds than a long holds is not a duration anyone means.
+      // More seconds than a long holds is not a duration anyone means.
       return null;
     }
+    // Readers count in milliseconds (Duration.toMillis throws past a long's worth): as long as
+    // that, 292 million years, is forever all the same, and a maximum a reader sets still reports.
+    if (seconds > Long.MAX_VALUE / 1000) return Duration.ofMillis(Long.MAX_VALUE);
     return Duration.ofSeconds(seconds);
   }
 }
