@@ -69,8 +69,8 @@ final class ApiKeys {
   private static @Nullable String token(
       Section entry, @Nullable String name, Map<String, String> env, Map<String, String> owners) {
     String variable = name == null ? null : envVariable(name);
-    String fromEnv = variable == null ? null : env.get(variable);
-    String fromFile = entry.secret("token");
+    String fromEnv = variable == null ? null : ConfigLoader.stripped(env.get(variable));
+    String fromFile = ConfigLoader.stripped(entry.secret("token"));
     boolean useEnv = fromEnv != null && !fromEnv.isEmpty();
     String token = useEnv ? fromEnv : fromFile;
     if (token == null && !entry.isSet("token")) {

@@ -254,6 +254,15 @@ public final class ConfigLoader {
       return null;
     }
     if (!s.checkParsableUrl("url", url)) return null;
+    okhttp3.HttpUrl parsed = okhttp3.HttpUrl.parse(url);
+    if (parsed != null && (!parsed.username().isEmpty() || !parsed.password().isEmpty())) {
+      // Never sent as a login, and the URL is printed (--check-config, the start-up log).
+      s.reject(
+          "url",
+          "must not hold a login (user:password@): Grapple logs in with bot.accessToken or"
+              + " bot.password");
+      return null;
+    }
     return stripTrailingSlashes(url);
   }
 
@@ -265,7 +274,8 @@ public final class ConfigLoader {
             USER_ID,
             "must look like @localpart:server");
     // Read as secrets: a value of the wrong type is reported without showing it.
-    String accessToken = firstSet(env.get(ACCESS_TOKEN_ENV), s.secret("accessToken"));
+    String accessToken =
+        firstSet(stripped(env.get(ACCESS_TOKEN_ENV)), stripped(s.secret("accessToken")));
     String password = firstSet(env.get(PASSWORD_ENV), s.secret("password"));
     String displayName = s.string("displayName", "Grapple");
     List<String> commandPrefixes = commandPrefixes(s);
@@ -385,8 +395,8 @@ public final class ConfigLoader {
   }
 
   private static @Nullable String provisioningSecret(Section s, Map<String, String> env) {
-    String fromEnv = emptyToNull(env.get(PROVISIONING_SECRET_ENV));
-    String secret = firstSet(fromEnv, s.secret("secret"));
+    String fromEnv = emptyToNull(stripped(env.get(PROVISIONING_SECRET_ENV)));
+    String secret = firstSet(fromEnv, stripped(s.secret("secret")));
     if (secret != null)
       s.checkSecretLength(
           "secret", secret, MIN_SECRET_CHARS, fromEnv == null ? null : PROVISIONING_SECRET_ENV);
@@ -413,6 +423,15 @@ public final class ConfigLoader {
 
   private static @Nullable String firstSet(@Nullable String preferred, @Nullable String other) {
     return emptyToNull(preferred) != null ? preferred : emptyToNull(other);
+  }
+
+  /**
+   * A token or secret without the whitespace around it, which is never part of one: a secret file
+   * or an env file gives it a line break at the end (and the provisioning API strips what it is
+   * sent, so a kept one would match nothing).
+   */
+  static @Nullable String stripped(@Nullable String secret) {
+    return secret == null ? null : secret.strip();
   }
 
   private static @Nullable String emptyToNull(@Nullable String value) {

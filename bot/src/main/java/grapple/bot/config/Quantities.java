@@ -48,7 +48,10 @@ final class Quantities {
     return bytes + "b";
   }
 
-  /** Returns the sum of the {@code <int><unit>} parts, or null if text is not a duration. */
+  /**
+   * Returns the sum of the {@code <int><unit>} parts (at most a long's worth of milliseconds), or
+   * null if text is not a duration.
+   */
   static @Nullable Duration duration(String text) {
     // Bounded before the regex: a repeated group over a long value recurses deeply.
     if (text.length() > 64 || !DURATION.matcher(text).matches()) return null;
@@ -64,6 +67,9 @@ final class Quantities {
       // More seconds than a long holds is not a duration anyone means.
       return null;
     }
+    // Readers count in milliseconds (Duration.toMillis throws past a long's worth): as long as
+    // that, 292 million years, is forever all the same, and a maximum a reader sets still reports.
+    if (seconds > Long.MAX_VALUE / 1000) return Duration.ofMillis(Long.MAX_VALUE);
     return Duration.ofSeconds(seconds);
   }
 }

@@ -31,6 +31,13 @@ public final class Section {
   /** The login of a URL up to its last '@' (a password may hold one): user and password. */
   private static final Pattern URL_PASSWORD = Pattern.compile("://([^/@:\\s'\"]*):[^\\s'\"]*@");
 
+  /**
+   * Keys whose values are secrets ({@code accessToken}, {@code provisioning.tokens}, {@code
+   * webhook.secret}, {@code clientSecret}, {@code password}): never shown in a problem, even when
+   * they are part of a bigger value shown because it has the wrong shape.
+   */
+  private static final Pattern SECRET_KEY = Pattern.compile("(?i).*(secret|token|password).*");
+
   private static final int MAX_SUGGESTION_DISTANCE = 3;
   private static final int MAX_SHOWN_VALUE_CHARS = 80;
 
@@ -139,7 +146,8 @@ public final class Section {
                 walk));
       } else {
         walk.problem(
-            outer.pathOf(entry.getKey()), "must be a mapping, was " + describe(entry.getValue()));
+            outer.pathOf(entry.getKey()),
+            "must be a mapping, was " + describe(entry.getKey(), entry.getValue()));
       }
     }
     return out;
@@ -168,7 +176,7 @@ public final class Section {
     if (entry.isObject()) {
       return new Section(entryPath, join(pattern, key) + "[]", (ObjectNode) entry, walk);
     }
-    walk.problem(entryPath, "must be a mapping, was " + describe(entry));
+    walk.problem(entryPath, "must be a mapping, was " + describe(key, entry));
     return null;
   }
 
@@ -270,14 +278,15 @@ public final class Section {
     for (int i = 0; i < value.size(); i++) {
       JsonNode entry = value.get(i);
       if (entry.isValueNode() && !entry.isNull()) result.add(entry.asText());
-      else walk.problem(pathOf(key) + "[" + i + "]", "must be a string, was " + describe(entry));
+      else
+        walk.problem(pathOf(key) + "[" + i + "]", "must be a string, was " + describe(key, entry));
     }
     return List.copyOf(result);
   }
 
   /** Reports {@code <path>: <rule>, was <the key's value>}. */
   public void reject(String key, String rule) {
-    walk.problem(pathOf(key), rule + ", was " + describe(node.get(key)));
+    walk.problem(pathOf(key), rule + ", was " + describe(key, node.get(key)));
   }
 
   /** Reports a problem with a message that does not (or must not) show the value. */
@@ -365,17 +374,54 @@ public final class Section {
 
   /**
    * How a value is shown in messages: strings quoted, numbers bare, lists and mappings as JSON; the
-   * password of a URL ({@code https://user:password@host}) as {@code ***}.
+   * password of a URL ({@code https://user:password@host}) as {@code ***}, and so is every value
+   * under a key that holds secrets (a mapping written where a list goes still holds its token).
    */
   static String describe(JsonNode value) {
-    if (isAbsent(value)) return "nothing";
+    return describe("", value);
+  }
+
+  /** {@link #describe(JsonNode)} of the value of {@code key}, masked whole if key is a secret's. */
+  static String describe(String key, @Nullable JsonNode given) {
+    if (isAbsent(given)) return "nothing";
+    boolean secret = SECRET_KEY.matcher(key).matches();
+    if (secret && given.isValueNode()) {
+      return (given.isTextual()
+              ? "a string"
+              : "a " + given.getNodeType().name().toLowerCase(Locale.ROOT))
+          + " (not shown: it may be a secret)";
+    }
+    JsonNode value = masked(given, secret);
     String shown = value.isTextual() ? "'" + value.asText() + "'" : value.toString();
     shown = URL_PASSWORD.matcher(shown).replaceAll("://$1:***@");
     if (shown.length() <= MAX_SHOWN_VALUE_CHARS) return shown;
     return shown.substring(0, MAX_SHOWN_VALUE_CHARS) + "...";
   }
 
-  private static boolean isAbsent(JsonNode value) {
+  /**
+   * A copy with every secret's value {@code ***}: with {@code secret} (the value is under a
+   * secret's key) its scalars and its lists' scalars; a mapping's fields by their own keys, so the
+   * names of {@code provisioning.tokens} still show.
+   */
+  private static JsonNode masked(JsonNode value, boolean secret) {
+    if (value.isObject()) {
+      ObjectNode copy = emptyNode();
+      for (Map.Entry<String, JsonNode> field : value.properties()) {
+        copy.set(
+            field.getKey(), masked(field.getValue(), SECRET_KEY.matcher(field.getKey()).matches()));
+      }
+      return copy;
+    }
+    if (value.isArray()) {
+      com.fasterxml.jackson.databind.node.ArrayNode copy = JsonNodeFactory.instance.arrayNode();
+      for (JsonNode entry : value) copy.add(masked(entry, secret));
+      return copy;
+    }
+    return secret && !value.isNull() ? JsonNodeFactory.instance.textNode("***") : value;
+  }
+
+  @Contract("null -> true")
+  private static boolean isAbsent(@Nullable JsonNode value) {
     return value == null || value.isNull() || value.isMissingNode();
   }
 

@@ -436,6 +436,84 @@ class ConfigLoaderTest {
                 + " 16 characters, was 5 characters (from GRAPPLE_PROVISIONING_SECRET)");
   }
 
+  /**
+   * A secret under a key of the wrong shape (a mapping where a list goes, a list where a mapping
+   * goes) is part of the value a problem shows: it must be masked there, as it is everywhere else.
+   */
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "provisioning: {tokens: {name: ci, token: TOPSECRET-0123456789, scopes: [admin]}}",
+        "provisioning: {tokens: [TOPSECRET-0123456789]}",
+        "provisioning: [{secret: TOPSECRET-0123456789}]",
+        "bot: [{accessToken: TOPSECRET-0123456789}]",
+        "bot: {commandPrefixes: [{password: TOPSECRET-0123456789}]}",
+        "github: {enabled: true, webhook: [{secret: TOPSECRET-0123456789}]}",
+        "github: {oauth: [{clientId: a, clientSecret: TOPSECRET-0123456789}]}",
+        "jira: {oauth: {clientId: a, clientSecret: [TOPSECRET-0123456789]}}",
+        "database: [{url: 'postgresql://h/db', password: TOPSECRET-0123456789}]",
+        "[{bot: {accessToken: TOPSECRET-0123456789}}]",
+      })
+  void aSecretInsideAValueOfTheWrongShapeIsNeverShown(String yaml) {
+    String shown = String.join("\n", error(yaml, NO_ENV).problems());
+
+    assertThat(shown).startsWith("config: ").doesNotContain("TOPSECRET");
+  }
+
+  /**
+   * A secret read from a file (a Kubernetes or Docker secret, {@code $(cat file)} keeps no line
+   * break but an env file does) ends in a line break: it is no part of the secret. Kept, the
+   * provisioning secret matched no request (the API strips what it is sent) and the access token
+   * was a header value OkHttp refuses.
+   */
+  @Test
+  void whitespaceAroundASecretFromTheEnvironmentOrTheFileIsNotPartOfIt() {
+    Map<String, String> env =
+        Map.of(
+            "GRAPPLE_ACCESS_TOKEN", "syt_env\n",
+            "GRAPPLE_PROVISIONING_SECRET", " 0123456789abcdef-env\r\n",
+            "GRAPPLE_PROVISIONING_TOKEN_CI", "0123456789abcdef-ci\n");
+
+    Config config =
+        parse(
+            "homeserver: {url: 'http://127.0.0.1:8008'}\n"
+                + "provisioning: {tokens: [{name: ci, token: x, scopes: [admin]},"
+                + " {name: cd, token: \"0123456789abcdef-cd \\n\", scopes: [admin]}]}",
+            env);
+
+    assertThat(config.bot().accessToken()).isEqualTo("syt_env");
+    assertThat(config.provisioning().secret()).isEqualTo("0123456789abcdef-env");
+    assertThat(config.provisioning().tokens())
+        .extracting(Config.ApiKey::token)
+        .containsExactly("0123456789abcdef-ci", "0123456789abcdef-cd");
+  }
+
+  @Test
+  void aSecretOfWhitespaceOnlyIsNotSet() {
+    Map<String, String> env = Map.of("GRAPPLE_PROVISIONING_SECRET", "\n");
+
+    Config config = parse("provisioning: {secret: 0123456789abcdef-file}", env);
+
+    assertThat(config.provisioning().secret()).isEqualTo("0123456789abcdef-file");
+  }
+
+  /**
+   * A login in the homeserver URL is never used (Grapple logs in with bot.accessToken or
+   * bot.password), and the URL is printed: by --check-config and at start.
+   */
+  @Test
+  void homeserverUrlWithALoginIsRefusedWithoutShowingThePassword() {
+    List<String> problems =
+        problems(
+            "homeserver: {url: 'https://bot:hunter2@matrix.example.org'}\n"
+                + "bot: {accessToken: syt_x}");
+
+    assertThat(problems)
+        .containsExactly(
+            "config: homeserver.url: must not hold a login (user:password@): Grapple logs in with"
+                + " bot.accessToken or bot.password, was 'https://bot:***@matrix.example.org'");
+  }
+
   // ---- provisioning API keys
 
   @Test
@@ -751,7 +829,9 @@ class ConfigLoaderTest {
     assertThat(problems("provisioning: {tokens: {name: ci}}"))
         .containsExactly("config: provisioning.tokens: must be a list, was {\"name\":\"ci\"}");
     assertThat(problems("provisioning: {tokens: [ci]}"))
-        .containsExactly("config: provisioning.tokens[0]: must be a mapping, was 'ci'");
+        .containsExactly(
+            "config: provisioning.tokens[0]: must be a mapping,"
+                + " was a string (not shown: it may be a secret)");
   }
 
   @Test
@@ -943,6 +1023,18 @@ class ConfigLoaderTest {
   void outboxMaxRetryDelayMustBeAtLeastOneSecond() {
     assertThat(problems("outbox: {maxRetryDelay: 0s}"))
         .containsExactly("config: outbox.maxRetryDelay: must be at least 1s, was '0s'");
+  }
+
+  /**
+   * A duration with more milliseconds than a long holds: the delivery worker's backoff, which
+   * counts in milliseconds, threw on it at the first failed delivery, and its thread died.
+   */
+  @Test
+  void aDurationTooLongToCountInMillisecondsIsCappedThere() {
+    Duration max = parse("outbox: {maxRetryDelay: 10000000000000000s}").outbox().maxRetryDelay();
+
+    assertThat(max).isEqualTo(Duration.ofMillis(Long.MAX_VALUE));
+    assertThat(new grapple.bot.room.Backoff(max).next()).isPositive();
   }
 
   @Test
