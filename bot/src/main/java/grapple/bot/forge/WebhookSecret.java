@@ -22,7 +22,9 @@ public final class WebhookSecret {
    */
   public static String read(Section webhook, String service, boolean enabled, String env) {
     String given = webhook.secretOrEnv("secret", env);
-    String secret = given == null ? "" : given;
+    // Whitespace is never part of a secret: a secret file gives the variable a line break at the
+    // end, and kept, every signature the forge sends would fail the check.
+    String secret = given == null ? "" : given.strip();
     if (enabled && secret.isEmpty()) {
       webhook.problem(
           "secret", "is required when " + service + ".enabled is true (or set " + env + ")");

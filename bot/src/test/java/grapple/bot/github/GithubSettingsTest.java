@@ -44,6 +44,24 @@ class GithubSettingsTest {
     assertThat(settings.webhookSecret()).isEqualTo("from-the-environment");
   }
 
+  /**
+   * A secret file gives the variable a line break at the end; kept, every signature GitHub sends
+   * would fail the check. Whitespace is never part of the secret, from the file either.
+   */
+  @Test
+  void whitespaceAroundTheWebhookSecretIsNotPartOfIt() {
+    assertThat(
+            settings(
+                    "github: {enabled: true}",
+                    Map.of("GRAPPLE_GITHUB_WEBHOOK_SECRET", "from-the-environment\n"))
+                .webhookSecret())
+        .isEqualTo("from-the-environment");
+    assertThat(
+            settings("github: {enabled: true, webhook: {secret: ' from-the-file '}}", NO_ENV)
+                .webhookSecret())
+        .isEqualTo("from-the-file");
+  }
+
   @Test
   void aShortWebhookSecretIsRefused() {
     assertThat(problems("github: {enabled: true, webhook: {secret: short}}", NO_ENV))
