@@ -90,7 +90,12 @@ public final class FakeGateway implements RoomGateway {
 
   private volatile java.util.concurrent.CountDownLatch stateGate =
       new java.util.concurrent.CountDownLatch(0);
-  private final java.util.concurrent.CountDownLatch stateWriteStarted =
+
+  /**
+   * Counted down by the first state write since {@link #holdStateWrites}: one made before (a test's
+   * set-up) must not let a test go on as if its held write had begun.
+   */
+  private volatile java.util.concurrent.CountDownLatch stateWriteStarted =
       new java.util.concurrent.CountDownLatch(1);
 
   private final Deque<IOException> stateFailures = new ArrayDeque<>();
@@ -107,6 +112,7 @@ public final class FakeGateway implements RoomGateway {
 
   /** State writes wait until {@link #releaseStateWrites}, as a slow homeserver's would. */
   public FakeGateway holdStateWrites() {
+    stateWriteStarted = new java.util.concurrent.CountDownLatch(1);
     stateGate = new java.util.concurrent.CountDownLatch(1);
     return this;
   }
