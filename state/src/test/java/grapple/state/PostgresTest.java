@@ -382,6 +382,32 @@ class PostgresTest {
    * A database whose writer goes through {@code proxy}; the driver sends each statement's text
    * every time (no server-prepared statements), so the proxy can tell a COMMIT.
    */
+  /**
+   * A database reached through {@code proxy}, which a test cuts off, with one row written first.
+   */
+  private record CutOff(CutOffProxy proxy, Database db, KeyValueStore kv) {
+    /**
+     * Writes {@code hook = message}, the connection hanging up at the batch's COMMIT ({@code
+     * delivered}: once the server has it, else before); {@code first} runs in the write before.
+     */
+    CompletableFuture<Integer> writeHangingUpAtCommit(boolean delivered, Runnable first) {
+      return db.write(
+          c -> {
+            first.run();
+            proxy.hangUpAt("COMMIT", delivered);
+            return KeyValueStore.put(c, "hook", "message");
+          });
+    }
+  }
+
+  private CutOff cutOff() throws java.io.IOException {
+    CutOffProxy proxy = new CutOffProxy(postgres.location().host(), postgres.location().port());
+    Database db = openThrough(proxy);
+    KeyValueStore kv = new KeyValueStore(db);
+    kv.put("before", "yes");
+    return new CutOff(proxy, db, kv);
+  }
+
   private Database openThrough(CutOffProxy proxy) {
     Location.Postgres here = postgres.location();
     Location.Postgres plain =
@@ -406,19 +432,12 @@ class PostgresTest {
    */
   @Test
   void aWriteWhoseCommitsAnswerWasLostWithTheConnectionIsReportedCommitted() throws Exception {
-    CutOffProxy proxy = new CutOffProxy(postgres.location().host(), postgres.location().port());
-    Database db = openThrough(proxy);
-    KeyValueStore kv = new KeyValueStore(db);
-    kv.put("before", "yes");
+    CutOff cut = cutOff();
+    KeyValueStore kv = cut.kv();
     AtomicBoolean toldCommitted = new AtomicBoolean();
 
     CompletableFuture<Integer> write =
-        db.write(
-            c -> {
-              proxy.hangUpAt("COMMIT", true);
-              db.afterCommit(() -> toldCommitted.set(true));
-              return KeyValueStore.put(c, "hook", "message");
-            });
+        cut.writeHangingUpAtCommit(true, () -> cut.db().afterCommit(() -> toldCommitted.set(true)));
 
     assertThat(write.get(30, TimeUnit.SECONDS)).isEqualTo(1);
     assertThat(toldCommitted).isTrue();
@@ -433,18 +452,11 @@ class PostgresTest {
    */
   @Test
   void aCommitsOutcomeIsAskedForAgainUntilTheDatabaseIsBack() throws Exception {
-    CutOffProxy proxy = new CutOffProxy(postgres.location().host(), postgres.location().port());
-    Database db = openThrough(proxy);
-    KeyValueStore kv = new KeyValueStore(db);
-    kv.put("before", "yes");
+    CutOff cut = cutOff();
+    CutOffProxy proxy = cut.proxy();
+    KeyValueStore kv = cut.kv();
 
-    CompletableFuture<Integer> write =
-        db.write(
-            c -> {
-              proxy.refuseNew();
-              proxy.hangUpAt("COMMIT", true);
-              return KeyValueStore.put(c, "hook", "message");
-            });
+    CompletableFuture<Integer> write = cut.writeHangingUpAtCommit(true, proxy::refuseNew);
     long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (proxy.refused() == 0 && System.nanoTime() < until) Thread.sleep(10);
     assertThat(proxy.refused()).as("connections refused while down").isPositive();
@@ -460,17 +472,10 @@ class PostgresTest {
    */
   @Test
   void aWriteWhoseCommitNeverArrivedIsReportedFailed() throws Exception {
-    CutOffProxy proxy = new CutOffProxy(postgres.location().host(), postgres.location().port());
-    Database db = openThrough(proxy);
-    KeyValueStore kv = new KeyValueStore(db);
-    kv.put("before", "yes");
+    CutOff cut = cutOff();
+    KeyValueStore kv = cut.kv();
 
-    CompletableFuture<Integer> write =
-        db.write(
-            c -> {
-              proxy.hangUpAt("COMMIT", false);
-              return KeyValueStore.put(c, "hook", "message");
-            });
+    CompletableFuture<Integer> write = cut.writeHangingUpAtCommit(false, () -> {});
 
     assertThatThrownBy(() -> write.get(30, TimeUnit.SECONDS))
         .hasCauseInstanceOf(StorageException.class);
