@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -62,26 +63,53 @@ final class Invites {
     this.clock = clock;
   }
 
-  synchronized void onInvite(RoomEvent.Invite invite) {
-    // A new invite to the room (the same again at a start, or another inviter) starts afresh.
-    failed.remove(invite.roomId());
-    retries.done(invite.roomId());
+  /**
+   * Answers {@code invite}; the homeserver is asked without holding this object's lock, so the sync
+   * thread never waits behind the retry thread's calls (or the other way round).
+   */
+  void onInvite(RoomEvent.Invite invite) {
+    synchronized (this) {
+      // A new invite to the room (the same again at a start, or another inviter) starts afresh.
+      failed.remove(invite.roomId());
+      retries.done(invite.roomId());
+    }
     Duration asked = answer(invite);
-    if (asked != null) retryLater(invite, asked);
+    if (asked != null) {
+      synchronized (this) {
+        retryLater(invite, asked);
+      }
+    }
   }
 
   /** Tries again the answers that failed and whose wait is over. */
-  synchronized void retryDue() {
-    for (String room : retries.due(clock.instant())) {
-      RoomEvent.Invite invite = failed.get(room);
-      Duration asked;
-      try {
-        asked = invite == null ? null : answer(invite);
-      } catch (RuntimeException e) {
-        log.error("room {}: answering the invite again failed", room, e);
-        asked = Duration.ZERO;
+  void retryDue() {
+    Map<String, RoomEvent.Invite> due = new LinkedHashMap<>();
+    synchronized (this) {
+      for (String room : retries.due(clock.instant())) {
+        RoomEvent.Invite invite = failed.get(room);
+        if (invite != null) {
+          due.put(room, invite);
+        } else {
+          retries.done(room);
+        }
       }
-      if (invite != null && asked != null) {
+    }
+    due.forEach(this::tryAgain);
+  }
+
+  @SuppressWarnings("ReferenceEquality") // this very invite, not an equal one received again
+  private void tryAgain(String room, RoomEvent.Invite invite) {
+    Duration asked;
+    try {
+      asked = answer(invite);
+    } catch (RuntimeException e) {
+      log.error("room {}: answering the invite again failed", room, e);
+      asked = Duration.ZERO;
+    }
+    synchronized (this) {
+      // A new invite to the room came while this one was asked about: that one stands.
+      if (failed.get(room) != invite) return;
+      if (asked != null) {
         retryLater(invite, asked);
       } else {
         failed.remove(room);

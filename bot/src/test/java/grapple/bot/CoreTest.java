@@ -675,6 +675,40 @@ class CoreTest {
     assertThat(gateway.membership()).as("joined on the third try").hasSize(3);
   }
 
+  /**
+   * The retry thread asks the homeserver without holding the lock the sync thread needs for the
+   * next invite: a slow answer to one room's retry held every other invite (and the sync thread
+   * with them) for as long as the homeserver took.
+   */
+  @Test
+  void anInviteIsAnsweredWhileAnotherRoomsRetryWaitsOnTheHomeserver() throws Exception {
+    FakeClock clock = new FakeClock(java.time.Instant.parse("2026-12-06T00:00:00Z"));
+    hub.invites.timedBy(clock);
+    gateway.failNextInviteJoins(new MatrixException(502, "M_UNKNOWN", "Bad gateway", null));
+    core.onEvent(new RoomEvent.Invite("!slow:test", ADMIN), false);
+    gateway.holdInviteJoins("!slow:test");
+    clock.advance(Invites.FIRST_RETRY);
+    var retrying = java.util.concurrent.Executors.newSingleThreadExecutor();
+    try {
+      var retried = retrying.submit(hub.invites::retryDue);
+      assertThat(gateway.awaitHeldInviteJoin(Duration.ofSeconds(10))).isTrue();
+
+      var other =
+          java.util.concurrent.CompletableFuture.runAsync(
+              () -> core.onEvent(new RoomEvent.Invite("!other:test", ADMIN), false));
+      other.get(10, java.util.concurrent.TimeUnit.SECONDS);
+
+      assertThat(gateway.membership()).contains("join !other:test");
+      gateway.releaseInviteJoins();
+      retried.get(10, java.util.concurrent.TimeUnit.SECONDS);
+      assertThat(gateway.membership())
+          .containsExactly("join !slow:test", "join !other:test", "join !slow:test");
+    } finally {
+      gateway.releaseInviteJoins();
+      retrying.shutdownNow();
+    }
+  }
+
   /** A refusal (the invite withdrawn, the room gone) is not tried again. */
   @Test
   void aJoinOnInviteTheHomeserverRefusedIsNotTriedAgain() {

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /** A homeserver stand-in: records what was sent, and fails sends as a test scripts it. */
 public final class FakeGateway implements RoomGateway {
@@ -276,10 +277,46 @@ public final class FakeGateway implements RoomGateway {
     return this;
   }
 
+  private volatile @Nullable String heldInviteJoin;
+  private final java.util.concurrent.Semaphore inviteJoinHeld =
+      new java.util.concurrent.Semaphore(0);
+  private final java.util.concurrent.CountDownLatch inviteJoinGate =
+      new java.util.concurrent.CountDownLatch(1);
+
+  /**
+   * Joins of {@code roomId} by its id alone (an invite's) wait, outside this fake's lock, until
+   * {@link #releaseInviteJoins}: a homeserver slow to answer.
+   */
+  public FakeGateway holdInviteJoins(String roomId) {
+    heldInviteJoin = roomId;
+    return this;
+  }
+
+  /** Waits until a held invite join has started waiting; false if none did within {@code wait}. */
+  public boolean awaitHeldInviteJoin(Duration wait) throws InterruptedException {
+    return inviteJoinHeld.tryAcquire(wait.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  public void releaseInviteJoins() {
+    inviteJoinGate.countDown();
+  }
+
   @Override
-  public synchronized void join(String roomId) throws IOException {
-    membership.add("join " + roomId);
-    IOException failure = inviteJoinFailures.poll();
+  public void join(String roomId) throws IOException {
+    if (roomId.equals(heldInviteJoin)) {
+      inviteJoinHeld.release();
+      try {
+        inviteJoinGate.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new java.io.InterruptedIOException("join held");
+      }
+    }
+    IOException failure;
+    synchronized (this) {
+      membership.add("join " + roomId);
+      failure = inviteJoinFailures.poll();
+    }
     if (failure != null) throw failure;
   }
 
