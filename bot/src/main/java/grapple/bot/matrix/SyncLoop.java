@@ -107,6 +107,9 @@ final class SyncLoop implements Runnable {
           onLoaded.run();
         }
       } catch (IOException e) {
+        // A filter the homeserver no longer knows (its database restored or moved: Synapse answers
+        // 400 M_INVALID_PARAM "No such filter") would fail every sync until a restart: made again.
+        if (filterId != null && forgotFilter(e)) filterId = null;
         pause(e);
       } catch (RuntimeException e) {
         log.error("sync: a batch failed; it will be fetched again", e);
@@ -117,6 +120,14 @@ final class SyncLoop implements Runnable {
         pause(new IOException(e.toString(), e));
       }
     }
+  }
+
+  /** True when the homeserver refused a sync's filter id as unknown or invalid. */
+  private static boolean forgotFilter(IOException e) {
+    return e instanceof MatrixException m
+        && m.fromHomeserver()
+        && (m.status() == 400 || m.status() == 404)
+        && (m.errcode().equals("M_INVALID_PARAM") || m.errcode().equals("M_NOT_FOUND"));
   }
 
   /**

@@ -541,7 +541,6 @@ class MatrixGatewayTest {
     assertThat(syncStore.processed("$new")).isTrue();
   }
 
-  /** The homeserver's answers to the filter upload and then to each sync, in order. */
   /** The homeserver answers a start: whoami fails with 502 once, then the start goes through. */
   private void answerAStartWhoseFirstWhoamiIs502() {
     server.enqueue(versions());
@@ -551,6 +550,7 @@ class MatrixGatewayTest {
     server.enqueue(json(200, "{}"));
   }
 
+  /** The homeserver's answers to the filter upload and then to each sync, in order. */
   private void answerSyncs(String... batches) {
     server.enqueue(json(200, "{\"filter_id\":\"f1\"}"));
     for (String batch : batches) server.enqueue(json(200, batch));
@@ -591,6 +591,27 @@ class MatrixGatewayTest {
         },
         () -> {});
     return seen;
+  }
+
+  /**
+   * A homeserver that no longer knows the bot's filter (its database restored from a backup)
+   * refuses every sync with it: the filter is made again, and syncing goes on.
+   */
+  @Test
+  void aFilterTheHomeserverForgotIsMadeAgain() throws Exception {
+    answerSyncs("{\"next_batch\":\"s1\"}");
+    server.enqueue(json(400, "{\"errcode\":\"M_INVALID_PARAM\",\"error\":\"No such filter\"}"));
+    server.enqueue(json(200, "{\"filter_id\":\"f2\"}"));
+    server.enqueue(json(200, "{\"next_batch\":\"s2\"}"));
+
+    startSeeingMessageIds();
+
+    awaitSince("s2");
+    assertThat(server.takeRequest().getUrl().encodedPath()).endsWith("/filter");
+    assertThat(server.takeRequest().getUrl().queryParameter("filter")).isEqualTo("f1");
+    assertThat(server.takeRequest().getUrl().queryParameter("filter")).isEqualTo("f1");
+    assertThat(server.takeRequest().getUrl().encodedPath()).endsWith("/filter");
+    assertThat(server.takeRequest().getUrl().queryParameter("filter")).isEqualTo("f2");
   }
 
   /**
