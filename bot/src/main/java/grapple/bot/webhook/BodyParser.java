@@ -71,12 +71,16 @@ final class BodyParser {
     Optional<Charset> declared = declaredCharset(full);
     Charset charset = declared.orElse(StandardCharsets.UTF_8);
     if (mime.equals("application/json") || mime.endsWith("+json")) {
+      // Jackson reads UTF-8, -16 and -32 by itself; a body in another charset (ISO-8859-1, say)
+      // is read in it, not refused as malformed UTF-8.
+      if (declared.isPresent() && !declared.get().name().startsWith("UTF-"))
+        body = new String(body, charset).getBytes(StandardCharsets.UTF_8);
       return whole || body.length <= WHOLE_JSON_BYTES
           ? new Payload.Whole(json(body))
           : LargeJson.read(body);
     }
     if (mime.equals("application/x-www-form-urlencoded"))
-      return new Payload.Whole(form(new String(body, charset)));
+      return new Payload.Whole(form(new String(body, charset), charset));
     if (mime.endsWith("/xml") || mime.endsWith("+xml"))
       return new Payload.Whole(XmlToJson.parse(body, declared));
     if (mime.startsWith("text/"))
@@ -111,15 +115,18 @@ final class BodyParser {
    * {@code application/x-www-form-urlencoded} text (a body, or a GET's query) as hookshot reads it.
    */
   static ObjectNode form(String text) {
+    return form(text, StandardCharsets.UTF_8);
+  }
+
+  /** Form text whose {@code %}-escapes are bytes in {@code charset} (the Content-Type's). */
+  private static ObjectNode form(String text, Charset charset) {
     ObjectNode out = Json.object();
     for (String pair : text.split("&")) {
       if (pair.isEmpty()) continue;
       int eq = pair.indexOf('=');
       try {
-        String key =
-            URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-        String value =
-            eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+        String key = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), charset);
+        String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), charset);
         // As Node's querystring, which hookshot reads forms with: a repeated name is an array.
         JsonNode seen = out.get(key);
         if (seen == null) out.put(key, value);

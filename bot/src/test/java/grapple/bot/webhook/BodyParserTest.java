@@ -23,6 +23,38 @@ class BodyParserTest {
         .isEqualTo(Json.MAPPER.readTree("{\"a\":[1]}"));
   }
 
+  /**
+   * A JSON or form body is read in its Content-Type's charset: ISO-8859-1 JSON was refused as
+   * malformed UTF-8 (400), and a form's {@code %E9} became U+FFFD.
+   */
+  @Test
+  void jsonAndFormsAreReadInTheContentTypesCharset() {
+    byte[] json = "{\"text\":\"café\"}".getBytes(StandardCharsets.ISO_8859_1);
+    byte[] form = "text=caf%E9&raw=café".getBytes(StandardCharsets.ISO_8859_1);
+
+    JsonNode fromJson =
+        ((Payload.Whole)
+                BodyParser.parse(Optional.of("application/json; charset=ISO-8859-1"), json))
+            .data();
+    JsonNode fromForm =
+        ((Payload.Whole)
+                BodyParser.parse(
+                    Optional.of("application/x-www-form-urlencoded; charset=iso-8859-1"), form))
+            .data();
+
+    assertThat(fromJson.path("text").asText()).isEqualTo("café");
+    assertThat(fromForm.path("text").asText()).isEqualTo("café");
+    assertThat(fromForm.path("raw").asText()).isEqualTo("café");
+    byte[] utf16 = "{\"text\":\"café\"}".getBytes(StandardCharsets.UTF_16);
+    assertThat(
+            ((Payload.Whole)
+                    BodyParser.parse(Optional.of("application/json; charset=UTF-16"), utf16))
+                .data()
+                .path("text")
+                .asText())
+        .isEqualTo("café");
+  }
+
   @Test
   void vendorJsonTypesAreJson() {
     assertThat(parse("application/vnd.github+json", "{\"a\":1}").get("a").asInt()).isEqualTo(1);
