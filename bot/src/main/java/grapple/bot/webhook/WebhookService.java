@@ -11,11 +11,13 @@ import grapple.state.ConnectionStore;
 import grapple.state.Daemons;
 import grapple.state.Migration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.LoggerFactory;
 
@@ -49,14 +51,20 @@ public final class WebhookService extends AbstractService<WebhookSettings> {
    */
   @Override
   public String maskPath(String path) {
-    int at = path.indexOf("/webhook/");
-    if (at >= 0) return path.substring(0, at) + "/webhook/***";
+    int at = path.toLowerCase(Locale.ROOT).indexOf("/webhook/");
+    if (at >= 0) return path.substring(0, at + "/webhook/".length()) + "***";
+    // A mistyped path (/hooks/<id>, /Webhook%2F<id>) is answered 404 but may carry a live id: a
+    // segment shaped as one (a long run of base64url characters) is masked wherever it is.
+    path = ID_SHAPED.matcher(path).replaceAll("***");
     // The legacy root path: /<hookId> (a path of one segment other than the health checks), with
     // or without the one trailing slash the router ignores (/<hookId>/ reaches the hook too).
     String bare = path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
     boolean oneSegment = bare.startsWith("/") && bare.indexOf('/', 1) < 0 && bare.length() > 1;
     return oneSegment && !HEALTH_PATHS.contains(bare) ? "/***" : path;
   }
+
+  /** Hook ids are 32 base64url characters; no route of any service has a segment this long. */
+  private static final Pattern ID_SHAPED = Pattern.compile("[A-Za-z0-9_-]{20,}");
 
   /** The webhook listener's own paths of one segment, which carry no secret. */
   private static final Set<String> HEALTH_PATHS = Set.of("/live", "/ready");
