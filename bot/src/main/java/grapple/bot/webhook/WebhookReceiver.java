@@ -344,8 +344,16 @@ final class WebhookReceiver {
             includeBody,
             received.bytes(),
             config.allowRoomMentions());
+    // The script's answer once the homeserver took the message, or, on an instance that does not
+    // deliver (a follower), once it is durable: that is all a waiting sender learns there.
+    boolean answeredWhenDurable = waiting && !outbox.delivering();
     return queue(connection, content, waiting)
-        .thenApply(r -> r.status() == 200 && chosen.isPresent() ? chosen.get() : r);
+        .thenApply(
+            r ->
+                chosen.isPresent()
+                        && (r.status() == 200 || (answeredWhenDurable && r.status() == 202))
+                    ? chosen.get()
+                    : r);
   }
 
   private static Response scriptResponse(Transformation.WebhookResponse r) {

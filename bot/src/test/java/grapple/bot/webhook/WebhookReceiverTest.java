@@ -227,6 +227,45 @@ class WebhookReceiverTest {
     assertThat(new OutboxStore(db).pending()).hasSize(1);
   }
 
+  /**
+   * A waiting sender on a follower gets the script's {@code webhookResponse} once the message is
+   * durable, as the leader gives it once the message is posted: it got a bare 202, so a sender that
+   * reads the answer (a challenge echoed back, say) failed whenever another instance led.
+   */
+  @Test
+  void aScriptsAnswerIsGivenOnAnInstanceThatDoesNotDeliverOnceDurable() throws Exception {
+    delivering = false;
+    serve(
+        true,
+        false,
+        script(
+            "result = {version: 'v2', plain: 'hi', webhookResponse: {body: 'thanks',"
+                + " contentType: 'text/plain', statusCode: 201}}"));
+
+    HttpResponse<String> answer = post("{}");
+
+    assertThat(answer.statusCode()).isEqualTo(201);
+    assertThat(answer.body()).isEqualTo("thanks");
+    assertThat(new OutboxStore(db).pending()).hasSize(1);
+  }
+
+  @Test
+  void aScriptsAnswerIsGivenOnceTheMessageIsPosted() throws Exception {
+    serve(
+        true,
+        false,
+        script(
+            "result = {version: 'v2', plain: 'hi', webhookResponse: {body: 'thanks',"
+                + " contentType: 'text/plain', statusCode: 201}}"));
+
+    HttpResponse<String> answer = post("{}");
+
+    assertThat(answer.statusCode()).isEqualTo(201);
+    assertThat(answer.body()).isEqualTo("thanks");
+    assertThat(homeserver.takeSent(Duration.ofSeconds(5)).content().path("body").asText())
+        .isEqualTo("hi");
+  }
+
   @Test
   void aHookIdNotKnownInMemoryIsLookedUpInTheDatabaseOffTheListenersThreads() throws Exception {
     // The webhook routes never wait (Router.addNonBlocking): the listener may run them on the
