@@ -622,7 +622,19 @@ public final class Grapple implements AutoCloseable {
             // before this has polled nothing and recorded no backoff.
             c.running().forEach(r -> r.running().lead());
             hub.commands().start(core);
-            hub.gateway().start(core, shared ? () -> log.info("sync: rooms loaded") : c.onLoaded());
+            Runnable loaded = shared ? () -> log.info("sync: rooms loaded") : c.onLoaded();
+            hub.gateway()
+                .start(
+                    core,
+                    () -> {
+                      loaded.run();
+                      if (!config.localMode())
+                        PermissionRooms.joinMissing(
+                            config.permissions(),
+                            hub.gateway().botUserId(),
+                            c.rooms(),
+                            hub.gateway());
+                    });
           }
 
           @Override

@@ -97,6 +97,16 @@ final class GrappleProcess implements AutoCloseable {
     return other;
   }
 
+  /** Rules added after the cast's permissions (see {@link #permitting}). */
+  private String morePermissions = "";
+
+  /** One more permission rule: {@code actor} gets {@code level} on every service. */
+  GrappleProcess permitting(String actor, String level) {
+    morePermissions +=
+        "  - actor: \"%s\"\n    services: [{service: \"*\", level: %s}]\n".formatted(actor, level);
+    return this;
+  }
+
   /**
    * The config's database section instead of the default SQLite file, e.g. {url: ..., user: ...}.
    */
@@ -169,7 +179,7 @@ final class GrappleProcess implements AutoCloseable {
                 provisioningPort,
                 metricsPort,
                 urlPrefix(),
-                cast.permissionsYaml(),
+                cast.permissionsYaml() + morePermissions,
                 extraYaml);
     try {
       Files.createDirectories(dir);

@@ -16,6 +16,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class InviteE2E {
   @RegisterExtension static final WatchedBot watched = new WatchedBot();
 
+  /** A second bot, started with a permission rule naming a room. */
+  @RegisterExtension static final WatchedBot watchedRuleBot = new WatchedBot();
+
   private Cast cast;
   private GrappleProcess bot;
 
@@ -33,6 +36,31 @@ class InviteE2E {
     alice.invite(roomId, bot.userId);
 
     alice.awaitMembership(roomId, bot.userId, "join", MatrixUser.DEFAULT_TIMEOUT);
+  }
+
+  /**
+   * As hookshot, the bot joins at start the rooms its permission rules name, since it knows the
+   * members only of rooms it is in.
+   */
+  @Test
+  void botJoinsAtStartThePublicRoomAPermissionRuleNames() {
+    MatrixUser alice = cast.alice();
+    String roomId =
+        alice
+            .request(
+                "POST",
+                alice.api("createRoom").build(),
+                MatrixUser.JSON.createObjectNode().put("preset", "public_chat"))
+            .path("room_id")
+            .asText();
+
+    GrappleProcess other =
+        watchedRuleBot.watch(
+            GrappleProcess.prepare("invite-rule", cast)
+                .permitting(roomId, "manageConnections")
+                .launch(""));
+
+    alice.awaitMembership(roomId, other.userId, "join", MatrixUser.DEFAULT_TIMEOUT);
   }
 
   @Test
