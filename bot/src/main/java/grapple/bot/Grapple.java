@@ -253,7 +253,8 @@ public final class Grapple implements AutoCloseable {
             hub.permissions(),
             secrets,
             hub.gateway(),
-            new MatrixProfiles(rooms, hub.gateway(), hub.people())),
+            new MatrixProfiles(rooms, hub.gateway(), hub.people()),
+            config.bot().commandPrefixes().get(0)),
         running);
     running.forEach(r -> hub.connections().kinds().add(r.running().kinds()));
     boolean shared = config.database().shared();

@@ -14,8 +14,9 @@ import org.jspecify.annotations.Nullable;
  * posts), the connections (lookups, and changes for its commands), the rooms the bot is in, the
  * clock, the config's permissions (for commands a connection answers itself), the key that seals
  * tokens at rest (loaded, or made, on first use), the room gateway (media downloads; posting goes
- * through the outbox), and the Matrix display names identity links show (a service that links an
- * account asks for the user's).
+ * through the outbox), the Matrix display names identity links show (a service that links an
+ * account asks for the user's), and the first of {@code bot.commandPrefixes}, so that a notice the
+ * bot posts on its own (not as a command's reply) names a command the room can type as it is.
  */
 public record ServiceContext(
     Database database,
@@ -27,4 +28,5 @@ public record ServiceContext(
     Permissions permissions,
     Supplier<SecretBox> secrets,
     @Nullable RoomGateway gateway,
-    MatrixProfiles profiles) {}
+    MatrixProfiles profiles,
+    String commandPrefix) {}

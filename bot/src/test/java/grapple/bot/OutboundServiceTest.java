@@ -502,4 +502,23 @@ class OutboundServiceTest {
         .isEqualTo(3);
     assertThat(receiver.getRequestCount()).isEqualTo(1);
   }
+
+  /**
+   * The notice that starts a failure streak is posted in the room, where a command needs its
+   * prefix: the list it points to is named as the room can type it.
+   */
+  @Test
+  void aFailedDeliverysNoticeNamesTheListCommandWithItsPrefix() throws Exception {
+    start("{enabled: true, allowPrivateAddresses: true}");
+    createHook("ci", receiver.url("/in").toString());
+    receiver.enqueue(new MockResponse.Builder().code(400).build());
+
+    hub.message(BOB, "build 1");
+
+    String notice = sent(1).get(0).content().path("body").asText();
+    assertThat(notice)
+        .startsWith("Outbound hook `ci` could not deliver event")
+        .contains("HTTP 400")
+        .endsWith("`!grapple outbound-hook list` shows them.");
+  }
 }

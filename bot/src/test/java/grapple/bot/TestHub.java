@@ -212,7 +212,8 @@ final class TestHub implements AutoCloseable {
             permissions,
             secrets,
             gateway,
-            new MatrixProfiles(rooms, gateway, new grapple.state.PeopleLinks(db, serviceClock)));
+            new MatrixProfiles(rooms, gateway, new grapple.state.PeopleLinks(db, serviceClock)),
+            config.bot().commandPrefixes().get(0));
     List<Command> commands = new ArrayList<>(new CoreCommands(connections).commands());
     for (Service service : services) {
       Service.Running r = service.start(config.settings(service.configSection()), context);

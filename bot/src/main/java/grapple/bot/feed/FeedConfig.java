@@ -27,10 +27,13 @@ record FeedConfig(
   static FeedConfig from(String stateKey, ObjectNode content) {
     String url = content.has("url") ? text(content.get("url"), "url") : stateKey;
     checkUrl(url);
+    // Said so that it reads right both for a PATCH and for new state written by hand under
+    // another key (where "cannot be changed" named no change anyone made).
     BadInput.check(
         url.equals(stateKey),
         "url",
-        "cannot be changed (it is the state key %s), was %s",
+        "must be the state key %s (a feed is known by its URL, which cannot change: follow the"
+            + " other URL as a new feed instead), was %s",
         Markdown.code(stateKey),
         Markdown.code(url));
     // Any length, as hookshot takes it (a room it set up keeps its feed); every message that shows

@@ -144,15 +144,20 @@ public final class OutboundService extends AbstractService<OutboundSettings> {
                   : " events still queued for it; they were dropped, not sent."));
     }
 
-    /** The notice that starts a failure streak: the hook could not {@code what}. */
+    /**
+     * The notice that starts a failure streak: the hook could not {@code what}. It names the list
+     * command with its prefix, since the room must type one (a bare {@code outbound-hook list} is
+     * no command there).
+     */
     private void tell(String roomId, String name, String what) {
       say(
           roomId,
           name,
           " could not "
               + what
-              + " Later failures are not reported here until a delivery succeeds;"
-              + " `outbound-hook list` shows them.");
+              + " Later failures are not reported here until a delivery succeeds; "
+              + Markdown.code(context.commandPrefix() + " outbound-hook list")
+              + " shows them.");
     }
 
     /** Posts "Outbound hook `name`" and {@code rest} as a notice in the room. */

@@ -278,6 +278,9 @@ public final class RoomConnections {
 
   /**
    * The kind of a state event type; a type of a service that is off says so rather than "unknown".
+   * A type's name where its event type belongs ({@code PUT .../connections/Webhook}, the key {@code
+   * /v1/connectiontypes} lists it under) is still unknown, as in hookshot, but the answer names the
+   * event type to use, so the caller is not left guessing.
    */
   private ConnectionKind<?> kindFor(String eventType) {
     Optional<ConnectionKind<?>> kind = connections.kinds().byEventType(eventType);
@@ -288,6 +291,18 @@ public final class RoomConnections {
       throw new ApiException(
           ErrorCode.DISABLED_FEATURE,
           "The " + off.get().name() + " service is not enabled on this bot.");
+    }
+    Optional<String> named = typeFilter(eventType).filter(t -> !t.equals(eventType));
+    if (named.isPresent()) {
+      throw new ApiException(
+          ErrorCode.NOT_FOUND,
+          "Unknown connection type '"
+              + eventType
+              + "': the path takes a state event type, and "
+              + eventType
+              + "'s is '"
+              + named.get()
+              + "'.");
     }
     throw new ApiException(ErrorCode.NOT_FOUND, "Unknown connection type '" + eventType + "'.");
   }

@@ -77,6 +77,13 @@ record WebhookSettings(
         s.matching("urlPrefix", fallback, Section.HTTP_URL, "must start with http:// or https://");
     // The default may name port 0 (any free port), which is no URL's.
     if (s.isSet("urlPrefix") && !s.checkParsableUrl("urlPrefix", urlPrefix)) urlPrefix = fallback;
+    // The hook id is appended to the prefix: after a query or fragment it would be no path's part,
+    // and every URL handed out would miss the listener's /webhook/{hookId}.
+    if (s.isSet("urlPrefix") && (urlPrefix.contains("?") || urlPrefix.contains("#"))) {
+      s.reject(
+          "urlPrefix", "must not have a query (?) or fragment (#): the hook id is appended to it");
+      urlPrefix = fallback;
+    }
     return urlPrefix.endsWith("/") ? urlPrefix : urlPrefix + "/";
   }
 }

@@ -21,11 +21,19 @@ class FeedConfigTest {
     return new FeedItem("1", title, null, null, Instant.EPOCH, summary);
   }
 
+  /**
+   * The same words fit a PATCH of the URL and state written by hand under another key, which
+   * changes nothing: the rule is named, not a change.
+   */
   @Test
-  void theUrlCannotBeChanged() {
+  void theUrlMustBeTheStateKey() {
     assertThatThrownBy(() -> from("{\"url\":\"https://other.example/feed\"}"))
         .isInstanceOf(BadInput.class)
-        .hasMessageContaining("'url' cannot be changed");
+        .hasMessage(
+            "'url' must be the state key `"
+                + URL
+                + "` (a feed is known by its URL, which cannot change: follow the other URL as a"
+                + " new feed instead), was `https://other.example/feed`");
   }
 
   @Test

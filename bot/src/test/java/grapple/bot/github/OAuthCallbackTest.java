@@ -82,7 +82,8 @@ class OAuthCallbackTest {
             null,
             null,
             null,
-            new MatrixProfiles(new RoomStates(), null, new PeopleLinks(db, clock)));
+            new MatrixProfiles(new RoomStates(), null, new PeopleLinks(db, clock)),
+            "!grapple");
     GithubParts parts = new GithubParts(settings, client, accounts, Optional.empty(), context);
     OAuthCallback callback =
         new OAuthCallback(

@@ -644,6 +644,13 @@ class ProvisioningApiTest {
             404,
             "HS_NOTFOUND",
             "org.example.nothing"),
+        refusal(
+            "a type's name where its event type belongs is 404 naming the event type to use",
+            g -> g.put(connections("/Webhook" + AS_ADMIN), hook("byname")),
+            404,
+            "HS_NOTFOUND",
+            "'Webhook'",
+            "'" + WEBHOOK + "'"),
         refusal("an unknown route is 404", g -> g.get("/v1/nope"), 404, "HS_NOTFOUND"),
         refusal(
             "a type whose service is not built is 400 disabled feature",

@@ -68,6 +68,19 @@ class WebhookSettingsTest {
     assertThat(config.urlPrefix()).isEqualTo("https://hooks.example.org/webhook/");
   }
 
+  /** The hook id is appended to the prefix; after a query or fragment every URL would be broken. */
+  @ParameterizedTest
+  @ValueSource(
+      strings = {"https://hooks.example.org/webhook/?via=proxy", "https://hooks.example.org/#/"})
+  void urlPrefixWithAQueryOrFragmentIsRefusedNamingTheRule(String prefix) {
+    assertThat(problems("generic: {urlPrefix: '" + prefix + "'}"))
+        .containsExactly(
+            "config: generic.urlPrefix: must not have a query (?) or fragment (#): the hook id is"
+                + " appended to it, was '"
+                + prefix
+                + "'");
+  }
+
   @Test
   void scriptMemoryDefaultsTo16MibAndIsBounded() {
     assertThat(settings("").scriptLimits().allocatedBytes()).isEqualTo(16L * 1024 * 1024);
