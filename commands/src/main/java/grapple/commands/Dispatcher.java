@@ -215,11 +215,13 @@ public final class Dispatcher {
     String off = settings.off().get(words.get(0).toLowerCase(Locale.ROOT));
     if (off != null) return notSupported(off);
     Optional<String> meant =
-        table.closestWord(words.get(0), c -> allowed(c, context.sender(), context.roomId()));
+        table.closestWords(words, c -> allowed(c, context.sender(), context.roomId()));
     String suggestion = meant.map(w -> " Did you mean " + Markdown.code(w) + "?").orElse("");
+    // Its command words only: the words after may be a secret (a mistyped command's token).
+    List<String> named = table.commandWords(words);
     return Reply.error(
-        "Unknown command %s.%s Type %s for the commands you can use.",
-        Markdown.code(String.join(" ", words)),
+        "Unknown command%s.%s Type %s for the commands you can use.",
+        named.isEmpty() ? "" : " " + Markdown.code(String.join(" ", named)),
         suggestion,
         Markdown.code(context.prefix() + " help"));
   }

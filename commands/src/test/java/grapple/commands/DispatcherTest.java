@@ -177,7 +177,33 @@ class DispatcherTest {
   void anUnknownCommandIsNamedAndPointsToHelp() {
     Reply reply = reply(USER, "!grapple frobnicate now");
 
-    assertErrorContaining(reply, "`frobnicate now`", "`!grapple help`");
+    assertErrorContaining(reply, "Unknown command `frobnicate`.", "`!grapple help`");
+  }
+
+  /**
+   * The reply named every word typed: a mistyped token command ({@code setpersonaltokn}) had its
+   * token repeated by the bot, in a reply that stays whatever happens to the message it answers.
+   */
+  @Test
+  void anUnknownCommandIsNamedByItsCommandWordsNeverItsArguments() {
+    String token = "ghp_0123456789abcdef0123456789abcdef01";
+
+    Reply mistyped = replyInDirectChat("!grapple github setpersonaltokn " + token);
+    Reply noVerb = replyInDirectChat("!grapple github " + token);
+    Reply onlyToken = replyInDirectChat("!grapple " + token);
+
+    assertThat(mistyped.markdown())
+        .startsWith(
+            "Unknown command `github setpersonaltokn`. Did you mean `github setpersonaltoken`?")
+        .doesNotContain(token);
+    assertThat(noVerb.markdown()).startsWith("Unknown command `github`.").doesNotContain(token);
+    assertThat(onlyToken.markdown()).startsWith("Unknown command. Type").doesNotContain(token);
+  }
+
+  private Reply replyInDirectChat(String body) {
+    Optional<Dispatcher.Outcome> outcome = dispatcher.handleDirect(ROOM, ADMIN, "$event", body);
+    assertThat(outcome).as("an answer to %s", body).isPresent();
+    return outcome.get().reply();
   }
 
   @Test
@@ -187,7 +213,7 @@ class DispatcherTest {
     assertThat(reply)
         .isEqualTo(
             Reply.error(
-                "Unknown command `wehbook ci`. Did you mean `webhook`?"
+                "Unknown command `wehbook`. Did you mean `webhook`?"
                     + " Type `!grapple help` for the commands you can use."));
   }
 
@@ -615,7 +641,6 @@ class DispatcherTest {
   void anUnknownCommandIsEchoedInACodeSpanItCannotClose() {
     Reply reply = reply(USER, "!grapple x` [Verify](https://evil.example) `y");
 
-    assertThat(reply.markdown())
-        .startsWith("Unknown command ``x` [Verify](https://evil.example) `y``.");
+    assertThat(reply.markdown()).startsWith("Unknown command `` x` ``.").doesNotContain("Verify");
   }
 }
