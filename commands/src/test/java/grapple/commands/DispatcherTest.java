@@ -495,6 +495,48 @@ class DispatcherTest {
     assertThat(calls).isEmpty();
   }
 
+  /**
+   * A token given with a typo in the command, or on a wrong prefix, was as much in the room as one
+   * given right; it was answered "Unknown command" (or not at all) and left there, and went on to
+   * the room's outbound hooks.
+   */
+  @ParameterizedTest
+  @MethodSource("mistypedTokenCommands")
+  void aMistypedTokenCommandInARoomIsRefusedAndRedactedAsTheRealOneIs(String body) {
+    assertThat(dispatcher.isCommand(body, false)).isTrue();
+    assertThat(dispatcher.holdsSecret(body, false)).isTrue();
+    Dispatcher.Outcome outcome = dispatcher.handle(ROOM, USER, "$e1", body).orElseThrow();
+
+    assertThat(outcome.redact()).isTrue();
+    assertThat(outcome.reply()).isEqualTo(Reply.error(Dispatcher.SECRET_IN_ROOM));
+  }
+
+  static Stream<String> mistypedTokenCommands() {
+    String token = "ghp_0123456789abcdef0123456789abcdef01";
+    return Stream.of(
+        "!grapple github setpersonaltokn " + token,
+        "!hookshot Githb setpersonaltoken " + token,
+        "!grapple setpersonaltoken " + token,
+        "!gh setpersonaltoken " + token,
+        "!grapel github setpersonaltoken " + token,
+        "github setpersonaltoken " + token,
+        "github setpersonaltoken \"" + token);
+  }
+
+  /** What looks like a token command with no token, or another command, is left alone. */
+  @Test
+  void aMessageThatOnlyMentionsATokenCommandIsNotTakenForOne() {
+    assertThat(dispatcher.holdsSecret("!grapple github setpersonaltokn", false)).isFalse();
+    assertThat(dispatcher.holdsSecret("!grapple gihub status now", false)).isFalse();
+    assertThat(dispatcher.isCommand("github setpersonaltoken is what you send me", false))
+        .isFalse();
+    assertThat(dispatcher.isCommand("!gh create a short title", false)).isFalse();
+    assertThat(dispatcher.holdsSecret("!grapple webhook ci", false)).isFalse();
+    assertThat(dispatcher.holdsSecretInRoom("!grapple github setpersonaltokn ghp_abc", true))
+        .as("in a direct chat a token is welcome")
+        .isFalse();
+  }
+
   /** What waits for its answer sealed: a command that gives a secret, wherever it was sent. */
   @Test
   void aCommandGivingASecretIsKnownInADirectChatWithOrWithoutThePrefixAndBehindAStrayQuote() {
