@@ -157,6 +157,43 @@ class OutboundServiceTest {
         .anyMatch(m -> m.startsWith("redact " + TestHub.ROOM + " $cmd"));
   }
 
+  /**
+   * An edit whose new text is a token command, or a reply quoting one (the fallback of clients
+   * before Matrix 1.13), went to the receiver in the clear and was left in the room; only the plain
+   * command was held back.
+   */
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "{\"msgtype\":\"m.text\",\"body\":\"* !grapple github setpersonaltoken "
+            + TOKEN
+            + "\",\"m.new_content\":{\"msgtype\":\"m.text\",\"body\":\"!grapple github"
+            + " setpersonaltoken "
+            + TOKEN
+            + "\"},\"m.relates_to\":{\"rel_type\":\"m.replace\",\"event_id\":\"$typo\"}}",
+        "{\"msgtype\":\"m.text\",\"body\":\"> <@alice:test> !grapple github setpersonaltoken "
+            + TOKEN
+            + "\\n\\ndon't!\",\"m.relates_to\":{\"m.in_reply_to\":{\"event_id\":\"$t\"}}}"
+      })
+  void anEditOrAQuoteOfATokenCommandNeverReachesTheReceiverAndIsRedacted(String content)
+      throws Exception {
+    startWithGithub();
+
+    hub.core.onEvent(
+        new RoomEvent.Message(TestHub.ROOM, "$again", BOB, Json.readObject(content)), false);
+    hub.message(BOB, "after the token");
+
+    assertNextDeliveryIsAfterTheTokenAndNoneQueuedIt();
+    FakeGateway.Sent answer = hub.gateway.takeSent(WAIT);
+    assertThat(answer).isNotNull();
+    assertThat(answer.content().path("body").asText())
+        .startsWith("Never send a token in a room")
+        .doesNotContain(TOKEN);
+    assertThat(hub.gateway.membership())
+        .contains("redact " + TestHub.ROOM + " $again: held a secret");
+    assertThat(hub.gateway.takeSent(Duration.ofMillis(200))).as("nothing more").isNull();
+  }
+
   private void startWithGithub() throws Exception {
     hub =
         new TestHub(
