@@ -131,8 +131,8 @@ public final class Dispatcher {
     List<String> words = CommandLine.splitLeniently(body);
     if (!words.isEmpty() && words.get(0).startsWith("!")) words = words.subList(1, words.size());
     return !words.isEmpty()
-        && words.get(words.size() - 1).length() >= MIN_TOKEN_LENGTH
-        && (holdsSecretOfTable(words) || looksLikeSecretCommand(words, 0));
+        && looksLikeToken(words.get(words.size() - 1))
+        && looksLikeSecretCommand(words, 0, MAX_STRAY_ARGS);
   }
 
   /** Longer than this is a message, not a stray command (and is not split on every sync). */
@@ -144,11 +144,15 @@ public final class Dispatcher {
    */
   private static final int MIN_TOKEN_LENGTH = 20;
 
-  private boolean holdsSecretOfTable(List<String> words) {
-    Optional<CommandTable.Match> match = table.match(words);
-    return match.isPresent()
-        && match.get().command().secretArguments()
-        && !match.get().args().isEmpty();
+  /**
+   * The most words a token command takes ({@code <instance> <token>}): a stray one with more is a
+   * sentence about the command, not the command.
+   */
+  private static final int MAX_STRAY_ARGS = 2;
+
+  /** As long as a token, and no URL ({@code setpersonaltoken is at https://…}). */
+  private static boolean looksLikeToken(String word) {
+    return word.length() >= MIN_TOKEN_LENGTH && word.indexOf(':') < 0;
   }
 
   private boolean startsWithCommand(String body) {
@@ -200,7 +204,7 @@ public final class Dispatcher {
     if (match.isPresent() && match.get().command().secretArguments())
       return !match.get().args().isEmpty();
     int known = match.map(m -> m.command().wordList().size()).orElse(0);
-    return looksLikeSecretCommand(line.words(), known);
+    return looksLikeSecretCommand(line.words(), known, Integer.MAX_VALUE);
   }
 
   /**
@@ -208,16 +212,19 @@ public final class Dispatcher {
    * they start with such a command's words, each as typed or a typo of it ({@code setpersonaltokn},
    * {@code gitea tokn}), or without its first word when the rest is long enough not to be another
    * command's ({@code setpersonaltoken ghp_…}, service forgotten). A command of the table that is
-   * as long (the words matched, {@code known}) is that command, not a typo.
+   * as long (the words matched, {@code known}) is that command, not a typo. At most {@code maxArgs}
+   * words may follow.
    */
-  private boolean looksLikeSecretCommand(List<String> words, int known) {
+  private boolean looksLikeSecretCommand(List<String> words, int known, int maxArgs) {
     for (Command c : table.commands()) {
       if (!c.secretArguments()) continue;
       List<String> key = c.wordList();
       for (int from = 0; from < key.size(); from++) {
         List<String> meant = key.subList(from, key.size());
         if (from > 0 && meant.get(0).length() < MIN_WORD_ALONE) continue;
-        if (meant.size() <= known || words.size() <= meant.size()) continue;
+        if (meant.size() <= known
+            || words.size() <= meant.size()
+            || words.size() - meant.size() > maxArgs) continue;
         boolean typo = true;
         for (int i = 0; i < meant.size() && typo; i++) typo = isTypoOf(words.get(i), meant.get(i));
         if (typo) return true;

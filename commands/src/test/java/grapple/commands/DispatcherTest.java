@@ -531,6 +531,15 @@ class DispatcherTest {
     assertThat(dispatcher.isCommand("github setpersonaltoken is what you send me", false))
         .isFalse();
     assertThat(dispatcher.isCommand("!gh create a short title", false)).isFalse();
+    assertThat(
+            dispatcher.isCommand(
+                "setpersonaltoken is explained at https://example.org/docs/linking-accounts",
+                false))
+        .isFalse();
+    assertThat(
+            dispatcher.isCommand(
+                "github setpersonaltoken takes one word: ghp_0123456789abcdef0123456789", false))
+        .isFalse();
     assertThat(dispatcher.holdsSecret("!grapple webhook ci", false)).isFalse();
     assertThat(dispatcher.holdsSecretInRoom("!grapple github setpersonaltokn ghp_abc", true))
         .as("in a direct chat a token is welcome")
