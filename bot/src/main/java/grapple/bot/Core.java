@@ -1,5 +1,6 @@
 package grapple.bot;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.forge.CommandEffects;
 import grapple.bot.outbox.Outbox;
@@ -145,10 +146,49 @@ final class Core implements RoomEvents, WaitingCommands.Answerer {
    */
   private boolean holdsSecret(String roomId, ObjectNode event) {
     if (!event.path("type").asText().equals("m.room.message")) return false;
-    String body = event.path("content").path("body").asText("");
+    JsonNode content = event.path("content");
+    String body = content.path("body").asText("");
     boolean direct =
         rooms.isDirectChat(roomId, connections.botUserId(), event.path("sender").asText());
-    return dispatcher.isCommand(body, direct) && dispatcher.holdsSecret(body, direct);
+    return (dispatcher.isCommand(body, direct) && dispatcher.holdsSecret(body, direct))
+        || repeatedSecret(content, direct).isPresent();
+  }
+
+  /**
+   * The command that gives a secret which {@code content} repeats, if any: an edit's new text
+   * ({@code m.new_content}, and the {@code "* …"} body that carries it for older clients) or what a
+   * reply quotes ({@code "> <@alice:example.org> !grapple github setpersonaltoken …"}, the fallback
+   * of clients before Matrix 1.13). Such a message carries the token as the command did, so it is
+   * dealt with as the command is; it is not run (hookshot reads the body only, where an edit's
+   * {@code "* "} and a reply's quote are no prefix).
+   */
+  private Optional<String> repeatedSecret(JsonNode content, boolean direct) {
+    for (String text : repeated(content)) {
+      if (dispatcher.isCommand(text, direct) && dispatcher.holdsSecret(text, direct))
+        return Optional.of(text);
+    }
+    return Optional.empty();
+  }
+
+  /** The texts of other messages that {@code content} repeats (see {@link #repeatedSecret}). */
+  static List<String> repeated(JsonNode content) {
+    List<String> texts = new ArrayList<>();
+    String body = content.path("body").asText("");
+    if (content.path("m.relates_to").path("rel_type").asText("").equals("m.replace")) {
+      texts.add(content.path("m.new_content").path("body").asText(""));
+      if (body.startsWith("* ")) texts.add(body.substring(2));
+    }
+    StringBuilder quote = new StringBuilder();
+    for (String line : body.split("\n", -1)) {
+      if (!line.startsWith(">")) break;
+      String quoted = line.substring(1).strip();
+      // The first line names whom it quotes: "<@alice:example.org> !grapple ...".
+      if (quote.length() == 0 && quoted.startsWith("<") && quoted.contains(">"))
+        quoted = quoted.substring(quoted.indexOf('>') + 1).strip();
+      quote.append(quoted).append('\n');
+    }
+    if (quote.length() > 0) texts.add(quote.toString());
+    return texts;
   }
 
   /** Commits what was queued at once, for a gateway that does not commit it with its position. */
@@ -273,8 +313,23 @@ final class Core implements RoomEvents, WaitingCommands.Answerer {
    * commands waiting records no more ({@link WaitingCommands#ROOM_CAP}): a typed command is then
    * told so (at most once a minute per room), a hotlink let go.
    */
-  private void onMessage(RoomEvent.Message m) {
-    boolean direct = rooms.isDirectChat(m.roomId(), connections.botUserId(), m.sender());
+  private void onMessage(RoomEvent.Message received) {
+    boolean direct =
+        rooms.isDirectChat(received.roomId(), connections.botUserId(), received.sender());
+    // An edit to a token command, or a reply quoting one: kept from connections and not run (in a
+    // direct chat, or from a bot, nothing more); in a room, answered and redacted as that command.
+    Optional<String> repeated = repeatedSecret(received.content(), direct);
+    if (repeated.isPresent() && (direct || isNotice(received))) return;
+    RoomEvent.Message m =
+        repeated.isEmpty()
+            ? received
+            : new RoomEvent.Message(
+                received.roomId(),
+                received.eventId(),
+                received.sender(),
+                Json.object()
+                    .put("msgtype", received.content().path("msgtype").asText(""))
+                    .put("body", repeated.get()));
     // An m.notice is what bots post (the Matrix spec: never answer one): another bridge in the room
     // that posts a webhook's or feed's text starting with !hookshot would otherwise run it as a
     // command, with that bot's permissions, for whoever can post to its webhook.

@@ -267,6 +267,37 @@ class GitlabServiceTest {
         .contains("You are not logged into GitLab");
   }
 
+  /**
+   * A token pasted with a non-breaking space was sent as a PRIVATE-TOKEN header OkHttp refuses; its
+   * exception's message (the header's value) went into the log with the command's failure.
+   */
+  @Test
+  void aTokenWithACharacterNoTokenHasIsRefusedAndNeverLogged() throws Exception {
+    start("");
+    ch.qos.logback.classic.Logger logger =
+        (ch.qos.logback.classic.Logger)
+            org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged =
+        new ch.qos.logback.core.read.ListAppender<>();
+    logged.start();
+    logger.addAppender(logged);
+    try {
+      assertThat(hub.reply(DM, ALICE, "gitlab personaltoken lab " + TOKEN + "\u00a0"))
+          .isEqualTo(
+              "The token has a character no token has (character 25 of 25; a space pasted with"
+                  + " it?). Copy the token again. Nothing was stored.");
+    } finally {
+      logger.detachAppender(logged);
+    }
+    assertThat(logged.list)
+        .noneMatch(
+            e ->
+                e.getFormattedMessage().contains(TOKEN)
+                    || (e.getThrowableProxy() != null
+                        && String.valueOf(e.getThrowableProxy().getMessage()).contains(TOKEN)));
+    assertThat(gitlab.calls()).isEmpty();
+  }
+
   @Test
   void aTokenSentInARoomIsRedactedRefusedAndNotStored() throws Exception {
     start("");

@@ -29,6 +29,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Outbound hooks through the hub: made by command (token by DM, sealed in the database), fed by
@@ -124,6 +126,96 @@ class OutboundServiceTest {
     assertThat(r.getHeaders().get("X-Matrix-Hookshot-Token")).isEqualTo(token);
     assertThat(r.getHeaders().get("X-Matrix-Hookshot-RoomId")).isEqualTo(TestHub.ROOM);
     assertThat(r.getBody().utf8()).contains("deploy please").contains(BOB);
+  }
+
+  private static final String TOKEN = "ghp_0123456789abcdef0123456789abcdef01";
+
+  /**
+   * A token command with a typo, or on a wrong prefix, went to the receiver (and sat in the queue)
+   * in the clear, was answered "Unknown command" or not at all, and was left in the room.
+   */
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "!grapple github setpersonaltokn " + TOKEN,
+        "!gh setpersonaltoken " + TOKEN,
+        "github setpersonaltoken " + TOKEN
+      })
+  void aMistypedTokenCommandNeverReachesTheReceiverAndIsRedacted(String body) throws Exception {
+    startWithGithub();
+
+    hub.message(ALICE, body);
+    hub.message(BOB, "after the token");
+
+    assertNextDeliveryIsAfterTheTokenAndNoneQueuedIt();
+    FakeGateway.Sent answer = hub.gateway.takeSent(WAIT);
+    assertThat(answer).isNotNull();
+    assertThat(answer.content().path("body").asText())
+        .startsWith("Never send a token in a room")
+        .doesNotContain(TOKEN);
+    assertThat(hub.gateway.membership())
+        .anyMatch(m -> m.startsWith("redact " + TestHub.ROOM + " $cmd"));
+  }
+
+  /**
+   * An edit whose new text is a token command, or a reply quoting one (the fallback of clients
+   * before Matrix 1.13), went to the receiver in the clear and was left in the room; only the plain
+   * command was held back.
+   */
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "{\"msgtype\":\"m.text\",\"body\":\"* !grapple github setpersonaltoken "
+            + TOKEN
+            + "\",\"m.new_content\":{\"msgtype\":\"m.text\",\"body\":\"!grapple github"
+            + " setpersonaltoken "
+            + TOKEN
+            + "\"},\"m.relates_to\":{\"rel_type\":\"m.replace\",\"event_id\":\"$typo\"}}",
+        "{\"msgtype\":\"m.text\",\"body\":\"> <@alice:test> !grapple github setpersonaltoken "
+            + TOKEN
+            + "\\n\\ndon't!\",\"m.relates_to\":{\"m.in_reply_to\":{\"event_id\":\"$t\"}}}"
+      })
+  void anEditOrAQuoteOfATokenCommandNeverReachesTheReceiverAndIsRedacted(String content)
+      throws Exception {
+    startWithGithub();
+
+    hub.core.onEvent(
+        new RoomEvent.Message(TestHub.ROOM, "$again", BOB, Json.readObject(content)), false);
+    hub.message(BOB, "after the token");
+
+    assertNextDeliveryIsAfterTheTokenAndNoneQueuedIt();
+    FakeGateway.Sent answer = hub.gateway.takeSent(WAIT);
+    assertThat(answer).isNotNull();
+    assertThat(answer.content().path("body").asText())
+        .startsWith("Never send a token in a room")
+        .doesNotContain(TOKEN);
+    assertThat(hub.gateway.membership())
+        .contains("redact " + TestHub.ROOM + " $again: held a secret");
+    assertThat(hub.gateway.takeSent(Duration.ofMillis(200))).as("nothing more").isNull();
+  }
+
+  private void startWithGithub() throws Exception {
+    hub =
+        new TestHub(
+            dir,
+            List.of(new OutboundService(), new grapple.bot.github.GithubService()),
+            "outbound: {enabled: true, allowPrivateAddresses: true}\n"
+                + "github: {enabled: true, webhook: {secret: 'webhook-secret-0123456789'}}",
+            RULES);
+    hub.joined(ALICE, BOB);
+    createHook("ci", receiver.url("/in").toString());
+    for (int i = 0; i < 2; i++) receiver.enqueue(new MockResponse.Builder().code(200).build());
+  }
+
+  private void assertNextDeliveryIsAfterTheTokenAndNoneQueuedIt() throws Exception {
+    RecordedRequest first = receiver.takeRequest(5, TimeUnit.SECONDS);
+    assertThat(first).isNotNull();
+    assertThat(first.getBody().utf8()).contains("after the token").doesNotContain(TOKEN);
+    assertThat(
+            hub.db.list("SELECT event FROM outbound_queue", rs -> rs.getString(1)).stream()
+                .filter(p -> p.contains(TOKEN)))
+        .as("not queued either")
+        .isEmpty();
   }
 
   @Test

@@ -51,15 +51,76 @@ public final class CommandTable {
   }
 
   /**
-   * The first word of an {@code allowed} command that is closest to {@code word}, if one is at most
-   * two edits away (a typo, not another word): {@code wehbook} → {@code webhook}.
+   * The leading words of {@code words}, an unknown command, that name a command: each is a word of
+   * some command at that place (after the words before it) or a typo of one; when none is, the
+   * first word if it is no longer than a command word could be mistyped to. What an unknown
+   * command's reply repeats: the words after are its arguments, and may be a secret (the token of a
+   * mistyped {@code github setpersonaltokn ghp_…}), which the reply must not show again.
    */
-  public Optional<String> closestWord(String word, Predicate<Command> allowed) {
-    String typed = word.toLowerCase(Locale.ROOT);
-    List<String> words = commands.stream().filter(allowed).map(c -> c.wordList().get(0)).toList();
-    // A one-letter word is no typo of anything; the same word means the rest of the line was wrong.
-    String closest = DidYouMean.closest(typed, words, Math.min(MAX_TYPO_EDITS, typed.length() - 1));
-    return Optional.ofNullable(closest).filter(w -> !w.equals(typed));
+  public List<String> commandWords(List<String> words) {
+    int shown = 0;
+    while (shown < words.size() && namesCommandWord(words.subList(0, shown + 1))) shown++;
+    if (shown == 0 && !words.isEmpty() && words.get(0).length() <= longestWord() + MAX_TYPO_EDITS)
+      shown = 1;
+    return words.subList(0, shown);
+  }
+
+  /** Whether some command's first words are {@code typed}, each word as typed or a typo of it. */
+  private boolean namesCommandWord(List<String> typed) {
+    for (Command c : commands) {
+      List<String> key = c.wordList();
+      if (key.size() < typed.size()) continue;
+      boolean all = true;
+      for (int i = 0; i < typed.size() && all; i++) all = isTypoOrSame(typed.get(i), key.get(i));
+      if (all) return true;
+    }
+    return false;
+  }
+
+  private static boolean isTypoOrSame(String typed, String word) {
+    String lower = typed.toLowerCase(Locale.ROOT);
+    return DidYouMean.distance(lower, word) <= Math.min(MAX_TYPO_EDITS, lower.length() - 1)
+        || lower.equals(word);
+  }
+
+  private int longestWord() {
+    int longest = 0;
+    for (Command c : commands)
+      for (String w : c.wordList()) longest = Math.max(longest, w.length());
+    return longest;
+  }
+
+  /**
+   * The words of an {@code allowed} command that {@code words}, an unknown command, is a typo of:
+   * the words typed as a command has them, then the closest next word if it is at most two edits
+   * away ({@code wehbook} → {@code webhook}, {@code github setpersonaltokn} → {@code github
+   * setpersonaltoken}).
+   */
+  public Optional<String> closestWords(List<String> words, Predicate<Command> allowed) {
+    List<String> lower = words.stream().map(w -> w.toLowerCase(Locale.ROOT)).toList();
+    List<Command> usable = commands.stream().filter(allowed).toList();
+    int known = 0;
+    while (known < lower.size() && startsSome(usable, lower.subList(0, known + 1))) known++;
+    if (known == lower.size()) return Optional.empty();
+    List<String> path = lower.subList(0, known);
+    List<String> next =
+        usable.stream()
+            .map(Command::wordList)
+            .filter(k -> k.size() > path.size() && k.subList(0, path.size()).equals(path))
+            .map(k -> k.get(path.size()))
+            .distinct()
+            .toList();
+    String typed = lower.get(known);
+    return Optional.ofNullable(
+            DidYouMean.closest(typed, next, Math.min(MAX_TYPO_EDITS, typed.length() - 1)))
+        .filter(w -> !w.equals(typed))
+        .map(w -> String.join(" ", path) + (path.isEmpty() ? "" : " ") + w);
+  }
+
+  private static boolean startsSome(List<Command> commands, List<String> words) {
+    return commands.stream()
+        .map(Command::wordList)
+        .anyMatch(k -> k.size() >= words.size() && k.subList(0, words.size()).equals(words));
   }
 
   /**

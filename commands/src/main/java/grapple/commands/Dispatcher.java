@@ -90,6 +90,8 @@ public final class Dispatcher {
 
   /** Handles a message body in a room; empty when it is not a command or the answer is withheld. */
   public Optional<Outcome> handle(String roomId, String sender, String eventId, String body) {
+    if (strayTokenCommand(body))
+      return Optional.of(new Outcome(Reply.error(SECRET_IN_ROOM), List.of(), true));
     if (CommandLine.prefix(settings.prefixes(), body).isEmpty()) return Optional.empty();
     return handle(roomId, sender, eventId, body, false);
   }
@@ -111,7 +113,46 @@ public final class Dispatcher {
    */
   public boolean isCommand(String body, boolean direct) {
     return CommandLine.prefix(settings.prefixes(), body).isPresent()
-        || (direct && startsWithCommand(body));
+        || (direct && startsWithCommand(body))
+        || strayTokenCommand(body);
+  }
+
+  /**
+   * Whether {@code body}, on no prefix of the bot's, is a token command all the same: a wrong
+   * prefix ({@code !gh setpersonaltoken ghp_…}, {@code !grapel github …}) or none ({@code github
+   * setpersonaltoken ghp_…} typed in a room, not the direct chat), then a command that takes a
+   * secret or a typo of one ({@link #looksLikeSecretCommand}), last a word as long as a token. Its
+   * token is as much in the room as a real command's: it is taken as one, so that it is redacted
+   * and kept from the room's connections and outbound hooks. Hookshot does not look for these.
+   */
+  private boolean strayTokenCommand(String body) {
+    if (body.length() > MAX_STRAY_LENGTH
+        || CommandLine.prefix(settings.prefixes(), body).isPresent()) return false;
+    List<String> words = CommandLine.splitLeniently(body);
+    if (!words.isEmpty() && words.get(0).startsWith("!")) words = words.subList(1, words.size());
+    return !words.isEmpty()
+        && looksLikeToken(words.get(words.size() - 1))
+        && looksLikeSecretCommand(words, 0, MAX_STRAY_ARGS);
+  }
+
+  /** Longer than this is a message, not a stray command (and is not split on every sync). */
+  private static final int MAX_STRAY_LENGTH = 1000;
+
+  /**
+   * The shortest token of a forge (a GitLab {@code glpat-} token has 26 characters, GitHub's 40 and
+   * more): a shorter last word is not taken as one.
+   */
+  private static final int MIN_TOKEN_LENGTH = 20;
+
+  /**
+   * The most words a token command takes ({@code <instance> <token>}): a stray one with more is a
+   * sentence about the command, not the command.
+   */
+  private static final int MAX_STRAY_ARGS = 2;
+
+  /** As long as a token, and no URL ({@code setpersonaltoken is at https://…}). */
+  private static boolean looksLikeToken(String word) {
+    return word.length() >= MIN_TOKEN_LENGTH && word.indexOf(':') < 0;
   }
 
   private boolean startsWithCommand(String body) {
@@ -149,7 +190,59 @@ public final class Dispatcher {
             Optional.of(
                 new CommandLine(settings.prefixes().get(0), CommandLine.splitLeniently(body)));
     }
-    return line.filter(this::holdsSecret).isPresent();
+    return line.filter(this::holdsSecret).isPresent() || strayTokenCommand(body);
+  }
+
+  /**
+   * A command, or what is meant as one, that gives a secret: a command that takes a secret, with
+   * its argument given (asking for its usage gives nothing away), or an unknown one that looks like
+   * it ({@link #looksLikeSecretCommand}): a token given with a typo in the command is given all the
+   * same, and is redacted as the real one would be.
+   */
+  private boolean holdsSecret(CommandLine line) {
+    Optional<CommandTable.Match> match = table.match(line.words());
+    if (match.isPresent() && match.get().command().secretArguments())
+      return !match.get().args().isEmpty();
+    int known = match.map(m -> m.command().wordList().size()).orElse(0);
+    return looksLikeSecretCommand(line.words(), known, Integer.MAX_VALUE);
+  }
+
+  /**
+   * Whether {@code words}, not a command that takes a secret, looks like one with its argument:
+   * they start with such a command's words, each as typed or a typo of it ({@code setpersonaltokn},
+   * {@code gitea tokn}), or without its first word when the rest is long enough not to be another
+   * command's ({@code setpersonaltoken ghp_…}, service forgotten). A command of the table that is
+   * as long (the words matched, {@code known}) is that command, not a typo. At most {@code maxArgs}
+   * words may follow.
+   */
+  private boolean looksLikeSecretCommand(List<String> words, int known, int maxArgs) {
+    for (Command c : table.commands()) {
+      if (!c.secretArguments()) continue;
+      List<String> key = c.wordList();
+      for (int from = 0; from < key.size(); from++) {
+        List<String> meant = key.subList(from, key.size());
+        if (from > 0 && meant.get(0).length() < MIN_WORD_ALONE) continue;
+        if (meant.size() <= known
+            || words.size() <= meant.size()
+            || words.size() - meant.size() > maxArgs) continue;
+        boolean typo = true;
+        for (int i = 0; i < meant.size() && typo; i++) typo = isTypoOf(words.get(i), meant.get(i));
+        if (typo) return true;
+      }
+    }
+    return false;
+  }
+
+  /** A command word this long is no other command's: typed alone it still means its command. */
+  private static final int MIN_WORD_ALONE = 8;
+
+  /**
+   * Whether {@code typed} is {@code word} (lower case) or a typo of it: one edit from a word of 4
+   * to 7 letters, two from a longer one (a shorter one must be exact).
+   */
+  private static boolean isTypoOf(String typed, String word) {
+    int edits = word.length() < 4 ? 0 : word.length() < 8 ? 1 : 2;
+    return DidYouMean.distance(typed.toLowerCase(Locale.ROOT), word) <= edits;
   }
 
   private Optional<Outcome> handle(
@@ -178,17 +271,6 @@ public final class Dispatcher {
             line.words()));
   }
 
-  /**
-   * A command that takes a secret, with its argument given (asking for its usage gives nothing
-   * away).
-   */
-  private boolean holdsSecret(CommandLine line) {
-    Optional<CommandTable.Match> match = table.match(line.words());
-    return match.isPresent()
-        && match.get().command().secretArguments()
-        && !match.get().args().isEmpty();
-  }
-
   private Outcome run(Invocation.Context context, List<String> words) {
     List<String> effective = words.isEmpty() ? List.of("help") : words;
     Optional<CommandTable.Match> match = table.match(effective);
@@ -215,11 +297,13 @@ public final class Dispatcher {
     String off = settings.off().get(words.get(0).toLowerCase(Locale.ROOT));
     if (off != null) return notSupported(off);
     Optional<String> meant =
-        table.closestWord(words.get(0), c -> allowed(c, context.sender(), context.roomId()));
+        table.closestWords(words, c -> allowed(c, context.sender(), context.roomId()));
     String suggestion = meant.map(w -> " Did you mean " + Markdown.code(w) + "?").orElse("");
+    // Its command words only: the words after may be a secret (a mistyped command's token).
+    List<String> named = table.commandWords(words);
     return Reply.error(
-        "Unknown command %s.%s Type %s for the commands you can use.",
-        Markdown.code(String.join(" ", words)),
+        "Unknown command%s.%s Type %s for the commands you can use.",
+        named.isEmpty() ? "" : " " + Markdown.code(String.join(" ", named)),
         suggestion,
         Markdown.code(context.prefix() + " help"));
   }

@@ -177,7 +177,33 @@ class DispatcherTest {
   void anUnknownCommandIsNamedAndPointsToHelp() {
     Reply reply = reply(USER, "!grapple frobnicate now");
 
-    assertErrorContaining(reply, "`frobnicate now`", "`!grapple help`");
+    assertErrorContaining(reply, "Unknown command `frobnicate`.", "`!grapple help`");
+  }
+
+  /**
+   * The reply named every word typed: a mistyped token command ({@code setpersonaltokn}) had its
+   * token repeated by the bot, in a reply that stays whatever happens to the message it answers.
+   */
+  @Test
+  void anUnknownCommandIsNamedByItsCommandWordsNeverItsArguments() {
+    String token = "ghp_0123456789abcdef0123456789abcdef01";
+
+    Reply mistyped = replyInDirectChat("!grapple github setpersonaltokn " + token);
+    Reply noVerb = replyInDirectChat("!grapple github " + token);
+    Reply onlyToken = replyInDirectChat("!grapple " + token);
+
+    assertThat(mistyped.markdown())
+        .startsWith(
+            "Unknown command `github setpersonaltokn`. Did you mean `github setpersonaltoken`?")
+        .doesNotContain(token);
+    assertThat(noVerb.markdown()).startsWith("Unknown command `github`.").doesNotContain(token);
+    assertThat(onlyToken.markdown()).startsWith("Unknown command. Type").doesNotContain(token);
+  }
+
+  private Reply replyInDirectChat(String body) {
+    Optional<Dispatcher.Outcome> outcome = dispatcher.handleDirect(ROOM, ADMIN, "$event", body);
+    assertThat(outcome).as("an answer to %s", body).isPresent();
+    return outcome.get().reply();
   }
 
   @Test
@@ -187,7 +213,7 @@ class DispatcherTest {
     assertThat(reply)
         .isEqualTo(
             Reply.error(
-                "Unknown command `wehbook ci`. Did you mean `webhook`?"
+                "Unknown command `wehbook`. Did you mean `webhook`?"
                     + " Type `!grapple help` for the commands you can use."));
   }
 
@@ -469,6 +495,57 @@ class DispatcherTest {
     assertThat(calls).isEmpty();
   }
 
+  /**
+   * A token given with a typo in the command, or on a wrong prefix, was as much in the room as one
+   * given right; it was answered "Unknown command" (or not at all) and left there, and went on to
+   * the room's outbound hooks.
+   */
+  @ParameterizedTest
+  @MethodSource("mistypedTokenCommands")
+  void aMistypedTokenCommandInARoomIsRefusedAndRedactedAsTheRealOneIs(String body) {
+    assertThat(dispatcher.isCommand(body, false)).isTrue();
+    assertThat(dispatcher.holdsSecret(body, false)).isTrue();
+    Dispatcher.Outcome outcome = dispatcher.handle(ROOM, USER, "$e1", body).orElseThrow();
+
+    assertThat(outcome.redact()).isTrue();
+    assertThat(outcome.reply()).isEqualTo(Reply.error(Dispatcher.SECRET_IN_ROOM));
+  }
+
+  static Stream<String> mistypedTokenCommands() {
+    String token = "ghp_0123456789abcdef0123456789abcdef01";
+    return Stream.of(
+        "!grapple github setpersonaltokn " + token,
+        "!hookshot Githb setpersonaltoken " + token,
+        "!grapple setpersonaltoken " + token,
+        "!gh setpersonaltoken " + token,
+        "!grapel github setpersonaltoken " + token,
+        "github setpersonaltoken " + token,
+        "github setpersonaltoken \"" + token);
+  }
+
+  /** What looks like a token command with no token, or another command, is left alone. */
+  @Test
+  void aMessageThatOnlyMentionsATokenCommandIsNotTakenForOne() {
+    assertThat(dispatcher.holdsSecret("!grapple github setpersonaltokn", false)).isFalse();
+    assertThat(dispatcher.holdsSecret("!grapple gihub status now", false)).isFalse();
+    assertThat(dispatcher.isCommand("github setpersonaltoken is what you send me", false))
+        .isFalse();
+    assertThat(dispatcher.isCommand("!gh create a short title", false)).isFalse();
+    assertThat(
+            dispatcher.isCommand(
+                "setpersonaltoken is explained at https://example.org/docs/linking-accounts",
+                false))
+        .isFalse();
+    assertThat(
+            dispatcher.isCommand(
+                "github setpersonaltoken takes one word: ghp_0123456789abcdef0123456789", false))
+        .isFalse();
+    assertThat(dispatcher.holdsSecret("!grapple webhook ci", false)).isFalse();
+    assertThat(dispatcher.holdsSecretInRoom("!grapple github setpersonaltokn ghp_abc", true))
+        .as("in a direct chat a token is welcome")
+        .isFalse();
+  }
+
   /** What waits for its answer sealed: a command that gives a secret, wherever it was sent. */
   @Test
   void aCommandGivingASecretIsKnownInADirectChatWithOrWithoutThePrefixAndBehindAStrayQuote() {
@@ -615,7 +692,6 @@ class DispatcherTest {
   void anUnknownCommandIsEchoedInACodeSpanItCannotClose() {
     Reply reply = reply(USER, "!grapple x` [Verify](https://evil.example) `y");
 
-    assertThat(reply.markdown())
-        .startsWith("Unknown command ``x` [Verify](https://evil.example) `y``.");
+    assertThat(reply.markdown()).startsWith("Unknown command `` x` ``.").doesNotContain("Verify");
   }
 }

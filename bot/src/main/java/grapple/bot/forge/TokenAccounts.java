@@ -10,6 +10,7 @@ import grapple.state.LinkedAccounts;
 import grapple.state.LinkedAccounts.Account;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
@@ -170,6 +171,8 @@ public final class TokenAccounts {
       Function<ForgeException, String> refused,
       Link link,
       Function<Account, Reply> connected) {
+    List<String> args = call.args();
+    if (!args.isEmpty()) requireTokenCharacters(args.get(args.size() - 1));
     try {
       Account account = link.link();
       context.profiles().remember(call.sender());
@@ -178,6 +181,27 @@ public final class TokenAccounts {
       if (e.badCredentials()) throw new BadInput("token", refused.apply(e));
       throw new BadInput(
           "token", "The token could not be checked: " + e.said() + ". Nothing was stored.");
+    }
+  }
+
+  /**
+   * Refuses a token (the last word of a command that links by token) with a character no forge's
+   * token has: a non-breaking or zero-width space pasted with it, say. Sent on, it was a header
+   * value OkHttp refuses, with the value in its exception's message (GitLab's {@code PRIVATE-TOKEN}
+   * is no header OkHttp hides), which the command's failure wrote into the log, token and all.
+   * Neither the character nor the token is shown back, only where it is.
+   */
+  static void requireTokenCharacters(String token) {
+    for (int i = 0; i < token.length(); i++) {
+      char ch = token.charAt(i);
+      if (ch < '!' || ch > '~')
+        throw new BadInput(
+            "token",
+            "The token has a character no token has (character "
+                + (i + 1)
+                + " of "
+                + token.length()
+                + "; a space pasted with it?). Copy the token again. Nothing was stored.");
     }
   }
 
