@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
 final class Cluster implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Cluster.class);
   private static final Set<String> AUTHORITY =
-      Set.of("m.room.member", "m.room.power_levels", "m.room.create");
+      Set.of("m.room.member", "m.room.power_levels", "m.room.create", "m.room.join_rules");
   private static final int PAGE = 500;
 
   /**

@@ -673,7 +673,11 @@ public final class Grapple implements AutoCloseable {
     List<String> types =
         new ArrayList<>(
             List.of(
-                "m.room.member", "m.room.power_levels", "m.room.create", RoomUpgrades.TOMBSTONE));
+                "m.room.member",
+                "m.room.power_levels",
+                "m.room.create",
+                "m.room.join_rules",
+                RoomUpgrades.TOMBSTONE));
     types.addAll(kinds.eventTypes());
     return types;
   }

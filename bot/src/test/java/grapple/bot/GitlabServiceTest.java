@@ -299,6 +299,20 @@ class GitlabServiceTest {
   }
 
   @Test
+  void aTokenSentInAPublicRoomOfTwoIsRedactedRefusedAndNotStored() throws Exception {
+    start("");
+    // Alice and the bot alone, but in a room anyone may join and read back (shared history).
+    assertThat(hub.reply(DM, ALICE, "gitlab hastoken lab"))
+        .as("their direct chat: no prefix needed")
+        .contains("You are not logged into GitLab");
+    hub.state(DM, "m.room.join_rules", "", ALICE, Json.object().put("join_rule", "public"));
+    String answer = hub.reply(DM, ALICE, "!grapple gitlab personaltoken lab " + TOKEN);
+    assertThat(answer).startsWith("Never send a token in a room").doesNotContain(TOKEN);
+    assertThat(hub.gateway.membership()).anyMatch(m -> m.startsWith("redact " + DM + " $cmd"));
+    assertThat(gitlab.calls()).isEmpty();
+  }
+
+  @Test
   void aTokenSentInARoomIsRedactedRefusedAndNotStored() throws Exception {
     start("");
     ForgeHub.assertTokenInTheRoomRefusedAndRedacted(

@@ -27,7 +27,18 @@ public final class RoomStates implements RoomAuthority {
     boolean creatorsOutrank;
     final Map<String, String> membership = new HashMap<>();
     final Map<String, String> displayNames = new HashMap<>();
+
+    /** {@code m.room.join_rules}' join_rule; null when not seen (a room defaults to invite). */
+    @Nullable String joinRule;
   }
+
+  /**
+   * Join rules under which someone may join without being invited (anyone, or anyone in another
+   * room), and so read the room's history (shared, by default): such a room is no direct chat, even
+   * with two members.
+   */
+  private static final Set<String> OPEN_JOIN_RULES =
+      Set.of("public", "restricted", "knock_restricted");
 
   /** Takes in one state event (members, power levels and create are the ones that matter). */
   public void apply(RoomEvent.State e) {
@@ -37,11 +48,16 @@ public final class RoomStates implements RoomAuthority {
         case "m.room.power_levels" -> room.powerLevels = e.content();
         case "m.room.member" -> applyMember(room, e);
         case "m.room.create" -> applyCreate(room, e);
+        case "m.room.join_rules" -> room.joinRule = e.content().path("join_rule").asText("");
         default -> {
           /* other state does not affect authority */
         }
       }
     }
+  }
+
+  private static boolean isOpen(Room room) {
+    return room.joinRule != null && OPEN_JOIN_RULES.contains(room.joinRule);
   }
 
   private static void applyMember(Room room, RoomEvent.State e) {
@@ -125,7 +141,8 @@ public final class RoomStates implements RoomAuthority {
 
   /**
    * True when {@code botUserId} and {@code userId} are the room's only members, joined, with nobody
-   * else invited or knocking (who could read a secret sent there later): their direct chat.
+   * else invited or knocking (who could read a secret sent there later), in a room nobody may join
+   * uninvited (not public, not open to another room's members): their direct chat.
    */
   public boolean isDirectChat(String roomId, String botUserId, String userId) {
     Room room = rooms.get(roomId);
@@ -137,7 +154,8 @@ public final class RoomStates implements RoomAuthority {
               .count();
       return members == 2
           && "join".equals(room.membership.get(botUserId))
-          && "join".equals(room.membership.get(userId));
+          && "join".equals(room.membership.get(userId))
+          && !isOpen(room);
     }
   }
 
@@ -152,6 +170,7 @@ public final class RoomStates implements RoomAuthority {
     synchronized (room) {
       String theirs = room.membership.get(userId);
       if (!"join".equals(theirs) && !"invite".equals(theirs)) return false;
+      if (isOpen(room)) return false;
       return room.membership.entrySet().stream()
           .filter(e -> !e.getKey().equals(botUserId) && !e.getKey().equals(userId))
           .noneMatch(

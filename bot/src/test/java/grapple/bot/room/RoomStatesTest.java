@@ -46,6 +46,32 @@ class RoomStatesTest {
   }
 
   @Test
+  void aRoomAnyoneMayJoinIsNoDirectChatEvenWithTwoMembers() {
+    member(BOT, "join");
+    member(ALICE, "join");
+    assertThat(rooms.isDirectChat(DM, BOT, ALICE)).isTrue();
+    for (String rule : new String[] {"public", "restricted", "knock_restricted"}) {
+      joinRule(rule);
+      assertThat(rooms.isDirectChat(DM, BOT, ALICE)).as(rule).isFalse();
+      assertThat(rooms.mayStillBeDirectChat(DM, BOT, ALICE)).as(rule).isFalse();
+    }
+    joinRule("invite");
+    assertThat(rooms.isDirectChat(DM, BOT, ALICE)).isTrue();
+    assertThat(rooms.mayStillBeDirectChat(DM, BOT, ALICE)).isTrue();
+  }
+
+  private void joinRule(String rule) {
+    rooms.apply(
+        new RoomEvent.State(
+            DM,
+            "$rule" + rule,
+            ALICE,
+            "m.room.join_rules",
+            "",
+            Json.object().put("join_rule", rule)));
+  }
+
+  @Test
   void aPowerLevelRefusalShowsTheUserIdAsCodeNotMarkdown() {
     String user = "@*a*_b_[x](https://evil.example):test";
     rooms.apply(
