@@ -74,12 +74,15 @@ public final class Section {
 
   /**
    * The environment variable {@code name} when it is set and not empty, else the secret at {@code
-   * key} (the environment wins, so a secret need not be in the file).
+   * key} (the environment wins, so a secret need not be in the file); without whitespace around it,
+   * which is never part of a secret: a secret file gives the variable a line break at its end, and
+   * kept, the forge refused the client secret it was sent (every OAuth login and refresh).
    */
   public @Nullable String secretOrEnv(String key, String name) {
     String fromFile = secret(key);
     String fromEnv = walk.env.get(name);
-    return fromEnv != null && !fromEnv.isEmpty() ? fromEnv : fromFile;
+    String given = fromEnv != null && !fromEnv.isEmpty() ? fromEnv : fromFile;
+    return given == null ? null : given.strip();
   }
 
   /** True when the environment variable {@code name} is set and not empty (and so wins). */

@@ -210,6 +210,22 @@ class GithubSettingsTest {
             });
   }
 
+  /**
+   * A secret file gives the variable a line break at the end; kept, GitHub refused every code
+   * exchange and refresh as incorrect client credentials. Whitespace is never part of the secret.
+   */
+  @Test
+  void whitespaceAroundTheOauthSecretIsNotPartOfIt() {
+    String oauth =
+        ", oauth: {clientId: Iv1.abc, redirectUri: 'https://bot.example.org/oauth/github'";
+    assertThat(
+            settings(ENABLED + oauth + "}}", Map.of("GRAPPLE_GITHUB_OAUTH_SECRET", "s3cret\n"))
+                .oauth())
+        .hasValueSatisfying(o -> assertThat(o.clientSecret()).isEqualTo("s3cret"));
+    assertThat(settings(ENABLED + oauth + ", clientSecret: ' s3cret '}}", NO_ENV).oauth())
+        .hasValueSatisfying(o -> assertThat(o.clientSecret()).isEqualTo("s3cret"));
+  }
+
   // ---- defaultOptions
 
   @Test

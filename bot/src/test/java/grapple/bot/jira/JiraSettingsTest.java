@@ -73,6 +73,18 @@ class JiraSettingsTest {
         .anyMatch(p -> p.contains("jira.instances.b c") && p.contains("name must be"));
   }
 
+  /** A secret file's line break in the variable is no part of the secret Atlassian checks. */
+  @Test
+  void whitespaceAroundTheOauthSecretIsNotPartOfIt() {
+    assertThat(
+            settings(
+                    ENABLED
+                        + ", oauth: {clientId: c, redirectUri: 'https://bot.example/oauth/jira'}}",
+                    Map.of("GRAPPLE_JIRA_OAUTH_SECRET", "s3cret\r\n"))
+                .oauth())
+        .hasValueSatisfying(o -> assertThat(o.clientSecret()).isEqualTo("s3cret"));
+  }
+
   private static JiraSettings settings(String yaml, Map<String, String> env) {
     return (JiraSettings) parse(yaml, env).settings("jira");
   }
