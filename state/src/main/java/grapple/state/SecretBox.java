@@ -42,6 +42,9 @@ public final class SecretBox {
 
   static final String CHECK_CONTEXT = "grapple key check";
 
+  /** The config setting naming the key file, said with its path in every refusal of it. */
+  private static final String KEY_FILE_SETTING = "secrets.keyFile";
+
   private final SecretKeySpec key;
   private final String source;
 
@@ -77,15 +80,17 @@ public final class SecretBox {
     if (base64Key != null && !base64Key.isBlank()) {
       box = new SecretBox(decode(base64Key.trim(), "GRAPPLE_SECRET_KEY"), "GRAPPLE_SECRET_KEY");
     } else if (Files.exists(keyFile)) {
-      box = new SecretBox(read(keyFile), keyFile.toString());
+      box = new SecretBox(read(keyFile), named(keyFile));
     } else if (check.isPresent() && !mayReplace) {
       throw new StorageException(
           "secrets: "
-              + keyFile
+              + named(keyFile)
               + " does not exist, but the database holds secrets sealed"
-              + " with a key: give every instance the same key (the file, or GRAPPLE_SECRET_KEY)");
+              + " with a key: give every instance the same key (the file "
+              + KEY_FILE_SETTING
+              + " names, or GRAPPLE_SECRET_KEY)");
     } else {
-      box = new SecretBox(create(keyFile), keyFile.toString());
+      box = new SecretBox(create(keyFile), named(keyFile));
       if (check.isPresent()) {
         log.error(
             "secrets: {} was missing, so a new key was made; the tokens stored before cannot be read:"
@@ -105,7 +110,9 @@ public final class SecretBox {
             "secrets: the key from "
                 + box.source
                 + " is not the key the database's secrets"
-                + " were sealed with: use that key (the file, or GRAPPLE_SECRET_KEY)");
+                + " were sealed with: use that key (the file "
+                + KEY_FILE_SETTING
+                + " names, or GRAPPLE_SECRET_KEY)");
       }
       log.error(
           "secrets: the key from {} is not the one the stored tokens were sealed with; they cannot be read:"
@@ -130,16 +137,23 @@ public final class SecretBox {
     }
     throw new StorageException(
         "secrets: another instance sealed the database's secrets with another key while this one"
-            + " started: give every instance the same key (the file, or GRAPPLE_SECRET_KEY)");
+            + " started: give every instance the same key (the file "
+            + KEY_FILE_SETTING
+            + " names, or GRAPPLE_SECRET_KEY)");
   }
 
   private static byte[] read(Path keyFile) {
     try {
-      return decode(
-          Files.readString(keyFile, StandardCharsets.US_ASCII).trim(), keyFile.toString());
+      return decode(Files.readString(keyFile, StandardCharsets.US_ASCII).trim(), named(keyFile));
     } catch (IOException e) {
-      throw new StorageException("secrets: cannot read " + keyFile + ": " + e.getMessage(), e);
+      throw new StorageException(
+          "secrets: cannot read " + named(keyFile) + ": " + e.getMessage(), e);
     }
+  }
+
+  /** The key file as refusals and logs name it: its path and the setting that gave it. */
+  private static String named(Path keyFile) {
+    return keyFile + " (" + KEY_FILE_SETTING + ")";
   }
 
   private static byte[] decode(String base64, String where) {
@@ -170,7 +184,7 @@ public final class SecretBox {
       return key;
     } catch (IOException e) {
       throw new StorageException(
-          "secrets: cannot create " + keyFile + ": " + reason(e, keyFile), e);
+          "secrets: cannot create " + named(keyFile) + ": " + reason(e, keyFile), e);
     }
   }
 

@@ -152,7 +152,7 @@ class SecretBoxTest {
         .hasMessage(
             "secrets: cannot create "
                 + keyFile
-                + ": "
+                + " (secrets.keyFile): "
                 + notADirectory
                 + " is a file, not a directory");
   }
@@ -166,5 +166,31 @@ class SecretBoxTest {
                 SecretBox.load(
                     dir.resolve("k"), Base64.getEncoder().encodeToString(new byte[16]), db, false))
         .hasMessageContaining("must hold 32 bytes");
+  }
+
+  /**
+   * Every refusal of a key taken from the file names the setting that points at it, as those of
+   * GRAPPLE_SECRET_KEY name the variable: a path alone does not say what to change.
+   */
+  @Test
+  void aRefusedKeyFileNamesTheSetting() throws Exception {
+    Path keyFile = dir.resolve("grapple.key");
+    SecretBox.load(keyFile, null, db, false);
+    Files.delete(keyFile);
+    assertThatThrownBy(() -> SecretBox.load(keyFile, null, db, false))
+        .hasMessageContaining("does not exist, but the database holds secrets")
+        .hasMessageContaining("secrets.keyFile");
+
+    Files.writeString(keyFile, Base64.getEncoder().encodeToString(key(7)) + "\n");
+    assertThatThrownBy(() -> SecretBox.load(keyFile, null, db, false))
+        .hasMessageContaining("is not the key the database's secrets")
+        .hasMessageContaining(keyFile + " (secrets.keyFile)");
+
+    Files.writeString(keyFile, "not base64!\n");
+    assertThatThrownBy(() -> SecretBox.load(keyFile, null, db, false))
+        .hasMessageContaining(keyFile + " (secrets.keyFile) is not base64");
+    Files.writeString(keyFile, Base64.getEncoder().encodeToString(new byte[16]) + "\n");
+    assertThatThrownBy(() -> SecretBox.load(keyFile, null, db, false))
+        .hasMessageContaining(keyFile + " (secrets.keyFile) must hold 32 bytes");
   }
 }
