@@ -111,7 +111,13 @@ final class PermissionRules {
     try {
       return PermissionLevel.parse(level);
     } catch (IllegalArgumentException e) {
-      entry.problem("level", String.valueOf(e.getMessage()));
+      String closest =
+          DidYouMean.closest(
+              level,
+              java.util.Arrays.stream(PermissionLevel.values()).map(PermissionLevel::wire).toList(),
+              MAX_SUGGESTION_DISTANCE);
+      entry.problem(
+          "level", e.getMessage() + (closest == null ? "" : " (did you mean '" + closest + "'?)"));
       return null;
     }
   }

@@ -935,6 +935,15 @@ class ConfigLoaderTest {
                 + " commands, login, notifications, manageConnections, admin, was 'owner'");
   }
 
+  @Test
+  void aMistypedPermissionLevelIsGivenTheClosest() {
+    assertThat(problems(permission("example.org", "{service: feeds, level: manageconnection}")))
+        .containsExactly(
+            "config: permissions[0].services[0].level: must be one of"
+                + " commands, login, notifications, manageConnections, admin, was"
+                + " 'manageconnection' (did you mean 'manageConnections'?)");
+  }
+
   /**
    * A service name that names no service (a typo) would grant nothing, so everyone the rule was
    * meant for would be refused: it is a problem with the closest name.
