@@ -12,6 +12,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -324,13 +325,48 @@ public final class Dispatcher {
       // Whatever a command raises on any input (a StackOverflowError included) is that command's
       // failure: the thread that reads room messages goes on to the next one.
       Fatal.haltIfFatal(e);
-      log.error(
-          "room {}: command '{}' from {} failed", call.roomId(), command.words(), call.sender(), e);
+      if (command.secretArguments()) {
+        // A library's message may quote what it was given (OkHttp quotes a header's value): the
+        // failure of a command that carries a token is logged with its classes and frames only.
+        log.error(
+            "room {}: command '{}' from {} failed (messages withheld: the command carries a"
+                + " secret)",
+            call.roomId(),
+            command.words(),
+            call.sender(),
+            withoutMessages(e));
+      } else {
+        log.error(
+            "room {}: command '{}' from {} failed",
+            call.roomId(),
+            command.words(),
+            call.sender(),
+            e);
+      }
       return new Outcome(
           Reply.error(
               "Sorry, %s failed: %s. The bot's log has the details.",
               Markdown.code(command.words()), e.getClass().getSimpleName()),
           List.of());
+    }
+  }
+
+  /** {@code e} and its causes as their class names and stack frames, without their messages. */
+  static Throwable withoutMessages(Throwable e) {
+    Throwable cause = e.getCause();
+    Throwable bare =
+        new Withheld(
+            e.getClass().getName(), cause == null || cause == e ? null : withoutMessages(cause));
+    bare.setStackTrace(e.getStackTrace());
+    return bare;
+  }
+
+  /** A failure whose message was withheld; its own message is the class name of what was thrown. */
+  private static final class Withheld extends Throwable {
+    private static final long serialVersionUID = 1L;
+
+    Withheld(String thrown, @Nullable Throwable cause) {
+      super(thrown, cause, false, true);
     }
   }
 

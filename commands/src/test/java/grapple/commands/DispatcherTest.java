@@ -694,4 +694,57 @@ class DispatcherTest {
 
     assertThat(reply.markdown()).startsWith("Unknown command `` x` ``.").doesNotContain("Verify");
   }
+
+  /**
+   * A token command's failure is logged without any message in its cause chain: a library may quote
+   * the token it was given (OkHttp's refusal of a header value quotes it whole), and the failure
+   * was logged at ERROR with it.
+   */
+  @Test
+  void aTokenCommandsFailureIsLoggedWithoutTheToken() {
+    String token = "glpat-0123456789abcdefABCD";
+    Command failing =
+        new Command(
+                "lab token",
+                "<token>",
+                "Stores a token",
+                "*",
+                PermissionLevel.COMMANDS,
+                call -> {
+                  throw new IllegalStateException(
+                      "call failed",
+                      new IllegalArgumentException("Unexpected char in PRIVATE-TOKEN: " + token));
+                })
+            .withSecretArguments();
+    Dispatcher withFailing =
+        new Dispatcher(
+            List.of(failing),
+            permissions(),
+            new Dispatcher.Settings(List.of("!grapple"), BOT),
+            authority,
+            clock);
+    ch.qos.logback.classic.Logger logger =
+        (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(Dispatcher.class);
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged =
+        new ch.qos.logback.core.read.ListAppender<>();
+    logged.start();
+    logger.addAppender(logged);
+    try {
+      withFailing.handleDirect("!dm:example.org", ADMIN, "$t", "lab token " + token);
+    } finally {
+      logger.detachAppender(logged);
+    }
+
+    assertThat(logged.list).hasSize(1);
+    ch.qos.logback.classic.spi.ILoggingEvent line = logged.list.get(0);
+    StringBuilder all = new StringBuilder(line.getFormattedMessage());
+    for (ch.qos.logback.classic.spi.IThrowableProxy t = line.getThrowableProxy();
+        t != null;
+        t = t.getCause()) {
+      all.append('\n').append(t.getClassName()).append(": ").append(t.getMessage());
+    }
+    assertThat(all.toString())
+        .doesNotContain(token)
+        .contains("lab token", "java.lang.IllegalArgumentException");
+  }
 }
