@@ -103,8 +103,9 @@ public final class Dispatcher {
    * one.
    */
   public Optional<Outcome> handleDirect(String roomId, String sender, String eventId, String body) {
-    if (CommandLine.prefix(settings.prefixes(), body).isEmpty() && !startsWithCommand(body))
-      return Optional.empty();
+    if (CommandLine.prefix(settings.prefixes(), body).isEmpty()
+        && !startsWithCommand(body)
+        && !strayTokenCommand(body)) return Optional.empty();
     return handle(roomId, sender, eventId, body, true);
   }
 

@@ -747,4 +747,21 @@ class DispatcherTest {
         .doesNotContain(token)
         .contains("lab token", "java.lang.IllegalArgumentException");
   }
+
+  /**
+   * A token command on a prefix that is not the bot's ({@code !gh}, a connection's) in the direct
+   * chat is answered, so the user knows it did nothing; it was silently stored and never answered.
+   */
+  @Test
+  void aTokenCommandOnAnotherPrefixInTheDirectChatIsAnswered() {
+    Optional<Dispatcher.Outcome> outcome =
+        dispatcher.handleDirect(
+            "!dm:example.org", ADMIN, "$t", "!gh setpersonaltoken ghp_0123456789abcdef0123456789");
+
+    assertThat(outcome).isPresent();
+    assertThat(outcome.get().reply())
+        .isEqualTo(
+            Reply.error(
+                "Unknown command `!gh`. Type `!grapple help` for the commands you can use."));
+  }
 }
