@@ -220,29 +220,12 @@ class OutboundServiceTest {
 
   @Test
   void aTokenSentInTheRoomNeverReachesTheReceiver() throws Exception {
-    String token = "ghp_0123456789abcdef0123456789abcdef01";
-    hub =
-        new TestHub(
-            dir,
-            List.of(new OutboundService(), new grapple.bot.github.GithubService()),
-            "outbound: {enabled: true, allowPrivateAddresses: true}\n"
-                + "github: {enabled: true, webhook: {secret: 'webhook-secret-0123456789'}}",
-            RULES);
-    hub.joined(ALICE, BOB);
-    createHook("ci", receiver.url("/in").toString());
-    for (int i = 0; i < 2; i++) receiver.enqueue(new MockResponse.Builder().code(200).build());
+    startWithGithub();
 
-    hub.message(ALICE, "!grapple github setpersonaltoken " + token);
+    hub.message(ALICE, "!grapple github setpersonaltoken " + TOKEN);
     hub.message(BOB, "after the token");
 
-    RecordedRequest first = receiver.takeRequest(5, TimeUnit.SECONDS);
-    assertThat(first).isNotNull();
-    assertThat(first.getBody().utf8()).contains("after the token").doesNotContain(token);
-    assertThat(
-            hub.db.list("SELECT event FROM outbound_queue", rs -> rs.getString(1)).stream()
-                .filter(p -> p.contains(token)))
-        .as("not queued either")
-        .isEmpty();
+    assertNextDeliveryIsAfterTheTokenAndNoneQueuedIt();
   }
 
   @Test
