@@ -240,6 +240,25 @@ public final class Section {
     return false;
   }
 
+  /**
+   * The service's {@code enabled}, false by default. A section with keys but no {@code enabled} is
+   * warned about: hookshot turned a service on by its section alone, so a config brought over from
+   * it would otherwise leave {@code service} off without a word.
+   */
+  public boolean serviceEnabled(String service) {
+    boolean enabled = bool("enabled", false);
+    if (!isSet("enabled") && !node.isEmpty()) {
+      warn(
+          "enabled",
+          "not set, so "
+              + service
+              + " stays off (hookshot turned a service on by its section alone): set it to true to"
+              + " use "
+              + service);
+    }
+    return enabled;
+  }
+
   public boolean bool(String key, boolean fallback) {
     JsonNode value = leaf(key);
     if (isAbsent(value)) return fallback;

@@ -121,12 +121,18 @@ class HookshotConfigTest {
             "generic.userIdPrefix",
             "generic.requireExpiryTime",
             "github.userIdPrefix",
-            "gitlab.userIdPrefix");
+            "gitlab.userIdPrefix",
+            // hookshot turned these on by their sections alone; Grapple says that it does not.
+            "github.enabled",
+            "gitlab.enabled",
+            "jira.enabled");
     assertThat(config.warnings())
         .contains(
             "config: passFile: hookshot's key, not used by Grapple: Grapple encrypts the tokens"
                 + " it stores with secrets.keyFile (made at first start) and does not read"
-                + " hookshot's, so users link their accounts again");
+                + " hookshot's, so users link their accounts again",
+            "config: github.enabled: not set, so GitHub stays off (hookshot turned a service on"
+                + " by its section alone): set it to true to use GitHub");
   }
 
   @Test
@@ -151,6 +157,23 @@ class HookshotConfigTest {
     assertThat(field(gitlab, "instances").toString()).isEqualTo("{gitlab.com=https://gitlab.com/}");
     assertThat(field(config.settings("github"), "defaultOptions").toString())
         .isEqualTo("{\"showIssueRoomLink\":false,\"hotlinkIssues\":{\"prefix\":\"#\"}}");
+  }
+
+  @Test
+  void aForgeSectionWithoutEnabledStaysOffAndSaysSoAsHookshotTurnedItOn() {
+    Config config =
+        TestConfig.parse(
+            """
+            gitlab: {webhook: {secret: secrettoken}}
+            jira: {enabled: false, webhook: {secret: secrettoken}}
+            """);
+
+    assertThat(config.warnings())
+        .containsExactly(
+            "config: gitlab.enabled: not set, so GitLab stays off (hookshot turned a service on"
+                + " by its section alone): set it to true to use GitLab");
+    assertThat(field(config.settings("gitlab"), "enabled")).isEqualTo(false);
+    assertThat(TestConfig.parse("github: {}\n").warnings()).isEmpty();
   }
 
   @Test
