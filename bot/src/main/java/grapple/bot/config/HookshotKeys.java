@@ -54,6 +54,22 @@ final class HookshotKeys {
               "is hookshot's static connections; Grapple reads connections from room state only:"
                   + " send each as the state event of its connectionType, with its stateKey, in its"
                   + " room (or use the webhook command), then remove the section"),
+          error(
+              "webhook",
+              "is hookshot's old webhook listener: Grapple's is listeners.webhooks {bindAddress,"
+                  + " port}"),
+          error(
+              "provisioning.port",
+              "is hookshot's old provisioning listener: Grapple's is listeners.provisioning.port"),
+          error(
+              "provisioning.bindAddress",
+              "is hookshot's old provisioning listener: Grapple's is"
+                  + " listeners.provisioning.bindAddress"),
+          error(
+              "experimentalEncryption",
+              "is hookshot's end-to-end encryption; Grapple cannot read or post in encrypted"
+                  + " rooms: remove it"),
+          warn("goNebMigrator", "hookshot removed the Go-NEB migrator too"),
           warn("figma", NO_SERVICE),
           warn("openProject", NO_SERVICE),
           warn("challengeHound", NO_SERVICE),
@@ -64,7 +80,10 @@ final class HookshotKeys {
               "widgets",
               "Grapple serves no widgets (tools use the /v1 provisioning API on"
                   + " listeners.provisioning)"),
-          warn("metrics", "Grapple always serves Prometheus metrics on listeners.metrics"),
+          warn(
+              "metrics",
+              "Grapple always serves Prometheus metrics on listeners.metrics (its port and"
+                  + " bindAddress go there)"),
           warn("sentry", "Grapple reports errors to its log only"),
           warn("messaging", "Grapple sets no URL preview flag on its messages"),
           warn("logging.colorize", LOG_FORMAT),

@@ -177,6 +177,29 @@ class HookshotConfigTest {
   }
 
   @Test
+  void hookshotsLegacyListenerKeysNameGrapplesListeners() {
+    List<String> problems =
+        TestConfig.problems(
+            """
+            webhook: {port: 9000, bindAddress: 0.0.0.0}
+            provisioning: {secret: a-long-enough-secret, port: 9001, bindAddress: 127.0.0.1}
+            goNebMigrator: {}
+            experimentalEncryption: {storagePath: ./crypto}
+            """);
+
+    assertThat(problems)
+        .containsExactlyInAnyOrder(
+            "config: webhook: is hookshot's old webhook listener: Grapple's is listeners.webhooks"
+                + " {bindAddress, port}",
+            "config: provisioning.port: is hookshot's old provisioning listener: Grapple's is"
+                + " listeners.provisioning.port",
+            "config: provisioning.bindAddress: is hookshot's old provisioning listener: Grapple's"
+                + " is listeners.provisioning.bindAddress",
+            "config: experimentalEncryption: is hookshot's end-to-end encryption; Grapple cannot"
+                + " read or post in encrypted rooms: remove it");
+  }
+
+  @Test
   void grapplesOwnSampleWarnsOfNothing() throws IOException {
     Config config = TestConfig.parse(java.nio.file.Files.readString(TestConfig.sampleConfig()));
 
