@@ -153,6 +153,7 @@ public final class Main {
       err.println(e.getMessage());
       return EXIT_CONFIG;
     }
+    config.warnings().forEach(err::println);
     String mode = config.localMode() ? "local mode" : "homeserver " + config.homeserver().url();
     out.println("config: " + file + " is valid (" + mode + ", bot " + config.bot().userId() + ")");
     return 0;
@@ -168,6 +169,7 @@ public final class Main {
     }
     setLogLevel(config.logging().level());
     Logger log = LoggerFactory.getLogger(Main.class);
+    config.warnings().forEach(warning -> log.warn("{}", warning));
     Thread.setDefaultUncaughtExceptionHandler(
         (thread, failure) -> {
           Fatal.haltIfFatal(failure);

@@ -97,6 +97,23 @@ class MainTest {
   }
 
   @Test
+  void checkConfigPrintsTheWarningsOfAValidConfig() throws IOException {
+    Path file =
+        Files.writeString(
+            dir.resolve("config.yml"),
+            "database: {path: \"" + dir.resolve("grapple.db") + "\"}\nsentry: {dsn: x}\n");
+
+    int status = Main.checkConfig(file, print(out), print(err));
+
+    assertThat(status).isZero();
+    assertThat(text(err))
+        .isEqualTo(
+            "config: sentry: hookshot's key, not used by Grapple: Grapple reports errors to its"
+                + " log only\n");
+    assertThat(text(out)).startsWith("config: " + file + " is valid");
+  }
+
+  @Test
   void checkConfigListsTheProblemsAndExitsWith2() throws IOException {
     Path file = Files.writeString(dir.resolve("config.yml"), "feeds: {pollIntervalSeconds: 5}\n");
 

@@ -19,10 +19,16 @@ public record Config(
     Logging logging,
     Outbox outbox,
     Secrets secrets,
-    Map<String, ServiceSettings> services) {
+    Map<String, ServiceSettings> services,
+    List<String> warnings) {
 
+  /**
+   * {@code warnings}: keys read but not used, such as matrix-hookshot's that Grapple has no use
+   * for, one line each ({@code config: <key path>: <why>}); logged at start.
+   */
   public Config {
     services = Map.copyOf(services);
+    warnings = List.copyOf(warnings);
   }
 
   /** The settings a service read from its section; throws when no section of that name was read. */

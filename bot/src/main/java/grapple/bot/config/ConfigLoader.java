@@ -205,7 +205,8 @@ public final class ConfigLoader {
                 logging,
                 outbox,
                 secrets,
-                serviceSettings);
+                serviceSettings,
+                List.copyOf(root.warnings()));
     // The services read their sections against the core sections alone.
     Config core = withServices.apply(Map.of());
     Map<String, ServiceSettings> read = new java.util.LinkedHashMap<>();

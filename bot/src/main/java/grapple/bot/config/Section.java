@@ -52,6 +52,9 @@ public final class Section {
     final List<String> problems = new ArrayList<>();
     final Set<String> leafPaths = new LinkedHashSet<>();
 
+    /** Keys that do not stop the start but are worth telling about, each once. */
+    final Set<String> warnings = new LinkedHashSet<>();
+
     /** The environment the config is read with (secrets may come from it). */
     Map<String, String> env = Map.of();
 
@@ -114,7 +117,9 @@ public final class Section {
     if (value != null && value.isObject()) {
       return new Section(pathOf(key), childPattern, (ObjectNode) value, walk);
     }
-    if (!isAbsent(value)) reject(key, "must be a mapping");
+    String hookshot = isAbsent(value) ? null : HookshotKeys.listenerList(childPattern, value);
+    if (hookshot != null) problem(key, hookshot);
+    else if (!isAbsent(value)) reject(key, "must be a mapping");
     return new Section(pathOf(key), childPattern, emptyNode(), walk);
   }
 
@@ -235,6 +240,25 @@ public final class Section {
     return false;
   }
 
+  /**
+   * The service's {@code enabled}, false by default. A section with keys but no {@code enabled} is
+   * warned about: hookshot turned a service on by its section alone, so a config brought over from
+   * it would otherwise leave {@code service} off without a word.
+   */
+  public boolean serviceEnabled(String service) {
+    boolean enabled = bool("enabled", false);
+    if (!isSet("enabled") && !node.isEmpty()) {
+      warn(
+          "enabled",
+          "not set, so "
+              + service
+              + " stays off (hookshot turned a service on by its section alone): set it to true to"
+              + " use "
+              + service);
+    }
+    return enabled;
+  }
+
   public boolean bool(String key, boolean fallback) {
     JsonNode value = leaf(key);
     if (isAbsent(value)) return fallback;
@@ -292,6 +316,19 @@ public final class Section {
     walk.problem(pathOf(key), rule + ", was " + describe(key, node.get(key)));
   }
 
+  /**
+   * Tells the operator about {@code key} (once) without stopping the start: {@code <path>:
+   * <message>}.
+   */
+  public void warn(String key, String message) {
+    walk.warnings.add("config: " + pathOf(key) + ": " + message);
+  }
+
+  /** The warnings of the whole document so far. */
+  Set<String> warnings() {
+    return walk.warnings;
+  }
+
   /** Reports a problem with a message that does not (or must not) show the value. */
   public void problem(String key, String message) {
     walk.problem(pathOf(key), message);
@@ -347,7 +384,11 @@ public final class Section {
     Iterator<String> names = node.fieldNames();
     while (names.hasNext()) {
       String name = names.next();
-      if (!knownKeys.contains(name)) walk.problem(pathOf(name), unknownKey(name));
+      if (knownKeys.contains(name)) continue;
+      HookshotKeys.Rule hookshot = HookshotKeys.of(join(pattern, name));
+      if (hookshot == null) walk.problem(pathOf(name), unknownKey(name));
+      else if (hookshot.error()) walk.problem(pathOf(name), hookshot.text());
+      else warn(name, hookshot.text());
     }
   }
 

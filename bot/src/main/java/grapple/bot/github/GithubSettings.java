@@ -66,7 +66,7 @@ record GithubSettings(
   }
 
   static GithubSettings read(Section s, Config config) {
-    boolean enabled = s.bool("enabled", false);
+    boolean enabled = s.serviceEnabled("GitHub");
     String secret = WebhookSecret.readWebhook(s, "github", enabled, WEBHOOK_SECRET_ENV);
     HttpUrl apiUrl = ForgeUrls.read(s, "apiUrl", "https://api.github.com");
     HttpUrl webUrl = ForgeUrls.read(s, "webUrl", "https://github.com");

@@ -47,7 +47,7 @@ record GitlabSettings(
   }
 
   static GitlabSettings read(Section s, Config config) {
-    boolean enabled = s.bool("enabled", false);
+    boolean enabled = s.serviceEnabled("GitLab");
     Section webhook = s.section("webhook");
     String secret = WebhookSecret.read(webhook, "gitlab", enabled, WEBHOOK_SECRET_ENV);
     String publicText =

@@ -59,7 +59,7 @@ record JiraSettings(
   }
 
   static JiraSettings read(Section s, Config config) {
-    boolean enabled = s.bool("enabled", false);
+    boolean enabled = s.serviceEnabled("JIRA");
     String secret = WebhookSecret.readWebhook(s, "jira", enabled, WEBHOOK_SECRET_ENV);
     Optional<OAuth> oauth = oauth(s.section("oauth"));
     Map<String, HttpUrl> instances = instances(s);
