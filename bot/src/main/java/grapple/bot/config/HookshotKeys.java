@@ -94,10 +94,6 @@ final class HookshotKeys {
           warn("generic.userIdPrefix", NO_GHOSTS),
           warn("github.userIdPrefix", NO_GHOSTS),
           warn("gitlab.userIdPrefix", NO_GHOSTS),
-          warn(
-              "generic.requireExpiryTime",
-              "Grapple lets a webhook be made without an expiry (generic.maxExpiry bounds one that"
-                  + " has one)"),
           error(
               "generic.outbound",
               "is hookshot's switch of outbound webhooks: Grapple's is outbound.enabled"),

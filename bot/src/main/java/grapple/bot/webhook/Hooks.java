@@ -130,12 +130,16 @@ final class Hooks extends NamedKind<WebhookConfig> {
 
   /**
    * A new hook's {@code expirationDate}, from a command or the API, by hookshot's provisioning
-   * rules: at least an hour ahead (a few seconds' slack for a command's own "1h"), and no further
-   * than {@code generic.maxExpiry}. Room state written by hand may hold any date.
+   * rules: set when {@code generic.requireExpiryTime} says so, at least an hour ahead (a few
+   * seconds' slack for a command's own "1h"), and no further than {@code generic.maxExpiry}. Room
+   * state written by hand may hold any date, or none.
    */
   @Override
   public void checkNew(String stateKey, WebhookConfig config) {
     Optional<Instant> expiry = config.expirationDate();
+    if (expiry.isEmpty() && settings.requireExpiryTime())
+      throw new BadInput(
+          "expirationDate", "Expiration date must be set (generic.requireExpiryTime is true)");
     if (expiry.isEmpty()) return;
     Instant now = clock.instant();
     if (expiry.get().isBefore(now.plus(MIN_EXPIRY).minus(EXPIRY_SLACK)))

@@ -61,6 +61,16 @@ final class WebhookCommands {
     NamedHooks.checkName(name);
     ObjectNode content = Json.object().put("name", name);
     Optional<String> duration = call.optionalArg(1);
+    if (duration.isEmpty() && settings.requireExpiryTime())
+      throw new BadInput(
+          "duration",
+          "Webhooks must expire here: give a duration, "
+              + Markdown.code(call.prefix() + " webhook <name> <duration>")
+              + ", from "
+              + Durations.format(Hooks.MIN_EXPIRY)
+              + " to "
+              + Durations.format(settings.maxExpiry())
+              + " (generic.requireExpiryTime).");
     duration.ifPresent(d -> content.put("expirationDate", HOOKSHOT_DATE.format(expiry(d))));
     call.requireMaySendState(WebhookService.EVENT_TYPE);
     named.create(call, name, content).privateMessage().ifPresent(call::directMessage);

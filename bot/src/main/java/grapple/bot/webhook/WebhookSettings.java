@@ -17,7 +17,8 @@ record WebhookSettings(
     boolean allowJsTransformationFunctions,
     Duration scriptTimeout,
     long scriptMemoryBytes,
-    boolean sendExpiryNotice)
+    boolean sendExpiryNotice,
+    boolean requireExpiryTime)
     implements ServiceSettings {
 
   static final long MIN_PAYLOAD_BYTES = 1024;
@@ -47,6 +48,7 @@ record WebhookSettings(
     int scriptTimeoutMs = s.integer("scriptTimeoutMs", 500, 10, 10_000);
     int scriptMemoryMb = s.integer("scriptMemoryMb", 16, 1, 1024);
     boolean sendExpiryNotice = s.bool("sendExpiryNotice", false);
+    boolean requireExpiryTime = s.bool("requireExpiryTime", false);
     s.finish();
     return new WebhookSettings(
         enabled,
@@ -59,7 +61,8 @@ record WebhookSettings(
         allowJs,
         Duration.ofMillis(scriptTimeoutMs),
         scriptMemoryMb * 1024L * 1024,
-        sendExpiryNotice);
+        sendExpiryNotice,
+        requireExpiryTime);
   }
 
   /** The URL prefix when {@code urlPrefix} is not set: the webhook listener on this machine. */

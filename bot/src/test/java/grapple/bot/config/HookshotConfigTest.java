@@ -119,7 +119,6 @@ class HookshotConfigTest {
             "figma",
             "openProject",
             "generic.userIdPrefix",
-            "generic.requireExpiryTime",
             "github.userIdPrefix",
             "gitlab.userIdPrefix",
             // hookshot turned these on by their sections alone; Grapple says that it does not.

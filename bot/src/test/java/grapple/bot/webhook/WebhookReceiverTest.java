@@ -119,6 +119,7 @@ class WebhookReceiverTest {
             true,
             Duration.ofMillis(500),
             16L * 1024 * 1024,
+            false,
             false);
     Hooks hooks = new Hooks(settings, new HookIds(new ConnectionStore(db)), Clock.systemUTC());
     Hooks.Hook live = (Hooks.Hook) hooks.open(hook, hooks.parse("ci", hookConfig), false);
