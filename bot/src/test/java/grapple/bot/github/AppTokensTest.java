@@ -205,6 +205,41 @@ class AppTokensTest {
         .isInstanceOfSatisfying(ForgeException.class, e -> assertThat(e.status()).isEqualTo(403));
   }
 
+  /** Cached, "" was sent as the installation's token for an hour: every call refused. */
+  @Test
+  void anAnswerWithoutATokenIsAFailureAndNotCached() throws Exception {
+    github.answerNext("POST", TOKENS, 1, 201, "{\"expires_at\": \"2026-03-01T11:00:00Z\"}");
+
+    assertThatThrownBy(() -> app.forRepo("o", "r"))
+        .isInstanceOfSatisfying(
+            ForgeException.class,
+            e -> {
+              assertThat(e.status()).isEqualTo(502);
+              assertThat(e.getMessage())
+                  .isEqualTo(
+                      "GitHub answered HTTP 201 to the token request of installation 7 without a"
+                          + " token");
+            });
+    assertThat(app.forRepo("o", "r"))
+        .hasValueSatisfying(token -> assertThat(token).startsWith("ghs_"));
+    assertThat(github.requestsTo("POST", TOKENS)).hasSize(2);
+  }
+
+  @Test
+  void anEmptyOrUnsendableTokenIsAFailureNamingNoSecret() throws Exception {
+    github.answerNext("POST", TOKENS, 1, 201, "{\"token\": \"\", \"expires_at\": null}");
+    github.answerNext("POST", TOKENS, 1, 201, "{\"token\": \"ghs_half\\nsecret\"}");
+
+    assertThatThrownBy(() -> app.forRepo("o", "r"))
+        .isInstanceOf(ForgeException.class)
+        .hasMessageEndingWith("with no usable token");
+    assertThatThrownBy(() -> app.forRepo("o", "r"))
+        .isInstanceOf(ForgeException.class)
+        .hasMessageEndingWith("with no usable token")
+        .hasMessageNotContaining("secret");
+    assertThat(app.forRepo("o", "r")).isPresent();
+  }
+
   private static JsonNode decode(String part) throws Exception {
     return Json.MAPPER.readTree(Base64.getUrlDecoder().decode(part));
   }
