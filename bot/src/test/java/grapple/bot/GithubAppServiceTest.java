@@ -64,6 +64,25 @@ class GithubAppServiceTest {
     assertThat(hub.gateway.stateWrites()).isEmpty();
   }
 
+  /**
+   * The App's id and key do not match (or the clock is off): GitHub refuses the app's JWT with 401.
+   * The user was told their own token was no longer accepted and to link their account again.
+   */
+  @Test
+  void anAppGithubRefusesIsTheOperatorsToFixNotTheUsersToken() throws Exception {
+    github.app(42, GithubAppKey.generate()).slug("grapple-test");
+
+    String answer =
+        hub.reply(TestHub.ROOM, ALICE, "!grapple github repo " + github.webUrl() + "/o/r");
+
+    assertThat(answer)
+        .contains("GitHub refused the bot's GitHub App")
+        .contains("`o/r`")
+        .contains("ask the bot's operator")
+        .doesNotContain("Link your account again");
+    assertThat(hub.gateway.stateWrites()).isEmpty();
+  }
+
   @Test
   void followingARepoTheAppIsInstalledOnWorks() throws Exception {
     assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple github repo " + github.webUrl() + "/o/r"))
