@@ -69,6 +69,12 @@ final class GithubClient {
     return get(token, api("user").build());
   }
 
+  /** Any account by its numeric id ({@code GET /user/{account_id}}): public, asked anonymously. */
+  JsonNode userById(long accountId) throws ForgeException {
+    HttpUrl url = api("user").addPathSegment(Long.toString(accountId)).build();
+    return json(anonymous(url).get().build());
+  }
+
   /**
    * The organizations the token's user belongs to ({@code GET /user/orgs}), the first 100 (a
    * classic token without {@code read:org} sees only public memberships).
