@@ -148,6 +148,31 @@ class GithubAppServiceTest {
   }
 
   /**
+   * The App's token cannot be had (here GitHub refuses its JWT): a linked user's hotlinks are
+   * answered with their own token, as without an App. They went unanswered for everyone.
+   */
+  @Test
+  void hotlinksFallBackToTheSendersTokenWhenTheAppsTokenCannotBeHad() throws Exception {
+    HookClient hooks = follow();
+    int number = github.repo("o/r").issue("Broken thing", "alice");
+    byte[] event =
+        Json.write(
+                Json.object()
+                    .put("action", "added")
+                    .set("installation", Json.object().put("id", 7)))
+            .getBytes(StandardCharsets.UTF_8);
+    assertThat(post(hooks, "installation_repositories", event)).isEqualTo(202);
+    github.app(42, GithubAppKey.generate()).slug("grapple-test");
+
+    String answer = hub.reply(TestHub.ROOM, ALICE, "what about #" + number + "?");
+
+    assertThat(answer).contains("Broken thing");
+    assertThat(github.requestsTo("GET", "/repos/o/r/issues/" + number))
+        .singleElement()
+        .satisfies(call -> assertThat(call.header("Authorization")).isEqualTo("Bearer " + TOKEN));
+  }
+
+  /**
    * Hookshot's onIssueStateChange: with the App, the actor's latest comment of the last 2 minutes
    * is added to the closed notice (others' comments are not).
    */
