@@ -23,6 +23,7 @@ import grapple.bot.outbound.OutboundService;
 import grapple.bot.outbox.Backlog;
 import grapple.bot.outbox.Outbox;
 import grapple.bot.provisioning.IdentityLinks;
+import grapple.bot.provisioning.LoginLookup;
 import grapple.bot.provisioning.ProvisioningApi;
 import grapple.bot.room.LoginFailed;
 import grapple.bot.room.RoomGateway;
@@ -460,7 +461,8 @@ public final class Grapple implements AutoCloseable {
           new IdentityLinks(
               l.hub().people(),
               new MatrixProfiles(l.rooms(), l.hub().gateway(), l.hub().people()),
-              forgeInstances(config, l.services()));
+              forgeInstances(config, l.services()),
+              loginLookups(l));
       api.addLinks(router, links);
       new JsonRpc(api::authenticate, methods(api, links, l), methodsOff(l)).addTo(router);
       provisioning =
@@ -487,6 +489,15 @@ public final class Grapple implements AutoCloseable {
             new HttpListener.Shared(
                 watchdog, RequestObserver.NONE, budget, HttpListener.Limits.DEFAULT));
     return new Serving(webhooks, provisioning, metricsListener, watchdog);
+  }
+
+  /** Per running forge service, how it finds a login by account id (for identity links). */
+  private static Map<String, LoginLookup> loginLookups(Listening l) {
+    Map<String, LoginLookup> out = new HashMap<>();
+    for (Started r : l.running()) {
+      r.running().loginLookup().ifPresent(lookup -> out.put(r.service().info().name(), lookup));
+    }
+    return out;
   }
 
   /** The JSON-RPC methods: the core's, then each running service's. */

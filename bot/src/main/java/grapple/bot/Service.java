@@ -3,11 +3,13 @@ package grapple.bot;
 import grapple.bot.config.Config;
 import grapple.bot.config.Section;
 import grapple.bot.config.ServiceSettings;
+import grapple.bot.provisioning.LoginLookup;
 import grapple.bot.rpc.RpcMethod;
 import grapple.commands.Command;
 import grapple.state.Migration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -65,6 +67,14 @@ public interface Service {
      * {@code listeners.webhooks.port} when that is 0 (any free port).
      */
     default void webhookListenerBound(int port) {}
+
+    /**
+     * How it finds a login by the account's id, for an identity link given only the id; none by
+     * default (the link then needs the login).
+     */
+    default Optional<LoginLookup> loginLookup() {
+      return Optional.empty();
+    }
 
     /** Its JSON-RPC methods (e.g. {@code get_feeds}), beside the core's on {@code /_admin/api}. */
     default List<RpcMethod> methods() {

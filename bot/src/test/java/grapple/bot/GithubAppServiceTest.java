@@ -64,6 +64,25 @@ class GithubAppServiceTest {
     assertThat(hub.gateway.stateWrites()).isEmpty();
   }
 
+  /**
+   * The App's id and key do not match (or the clock is off): GitHub refuses the app's JWT with 401.
+   * The user was told their own token was no longer accepted and to link their account again.
+   */
+  @Test
+  void anAppGithubRefusesIsTheOperatorsToFixNotTheUsersToken() throws Exception {
+    github.app(42, GithubAppKey.generate()).slug("grapple-test");
+
+    String answer =
+        hub.reply(TestHub.ROOM, ALICE, "!grapple github repo " + github.webUrl() + "/o/r");
+
+    assertThat(answer)
+        .contains("GitHub refused the bot's GitHub App")
+        .contains("`o/r`")
+        .contains("ask the bot's operator")
+        .doesNotContain("Link your account again");
+    assertThat(hub.gateway.stateWrites()).isEmpty();
+  }
+
   @Test
   void followingARepoTheAppIsInstalledOnWorks() throws Exception {
     assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple github repo " + github.webUrl() + "/o/r"))
@@ -126,6 +145,31 @@ class GithubAppServiceTest {
     assertThat(hub.reply(TestHub.ROOM, BOB, "and #" + number + "?")).contains("Broken thing");
 
     assertThat(github.requestsTo("GET", "/repos/o/r/installation")).hasSize(2);
+  }
+
+  /**
+   * The App's token cannot be had (here GitHub refuses its JWT): a linked user's hotlinks are
+   * answered with their own token, as without an App. They went unanswered for everyone.
+   */
+  @Test
+  void hotlinksFallBackToTheSendersTokenWhenTheAppsTokenCannotBeHad() throws Exception {
+    HookClient hooks = follow();
+    int number = github.repo("o/r").issue("Broken thing", "alice");
+    byte[] event =
+        Json.write(
+                Json.object()
+                    .put("action", "added")
+                    .set("installation", Json.object().put("id", 7)))
+            .getBytes(StandardCharsets.UTF_8);
+    assertThat(post(hooks, "installation_repositories", event)).isEqualTo(202);
+    github.app(42, GithubAppKey.generate()).slug("grapple-test");
+
+    String answer = hub.reply(TestHub.ROOM, ALICE, "what about #" + number + "?");
+
+    assertThat(answer).contains("Broken thing");
+    assertThat(github.requestsTo("GET", "/repos/o/r/issues/" + number))
+        .singleElement()
+        .satisfies(call -> assertThat(call.header("Authorization")).isEqualTo("Bearer " + TOKEN));
   }
 
   /**

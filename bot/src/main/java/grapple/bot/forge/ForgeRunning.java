@@ -4,12 +4,15 @@ import grapple.bot.ConnectionKind;
 import grapple.bot.Routes;
 import grapple.bot.Service;
 import grapple.bot.ServiceContext;
+import grapple.bot.provisioning.LoginLookup;
 import grapple.commands.Command;
 import grapple.state.ForgeDeliveries;
 import grapple.state.LinkedAccounts;
 import grapple.state.PeopleLinks;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A forge service at work (GitHub, GitLab, Gitea, JIRA): the rooms following its repositories or
@@ -38,6 +41,7 @@ public final class ForgeRunning implements Service.Running {
   private final List<Command> commands;
   private final Consumer<Routes> routes;
   private final Consumer<ForgeThreads> chores;
+  private final @Nullable LoginLookup logins;
 
   /**
    * {@code routes} adds the service's routes; {@code chores} schedules the leader's chores of the
@@ -49,11 +53,32 @@ public final class ForgeRunning implements Service.Running {
       List<Command> commands,
       Consumer<Routes> routes,
       Consumer<ForgeThreads> chores) {
+    this(base, kind, commands, routes, chores, null);
+  }
+
+  private ForgeRunning(
+      Base base,
+      ConnectionKind<?> kind,
+      List<Command> commands,
+      Consumer<Routes> routes,
+      Consumer<ForgeThreads> chores,
+      @Nullable LoginLookup logins) {
     this.base = base;
     this.kind = kind;
     this.commands = List.copyOf(commands);
     this.routes = routes;
     this.chores = chores;
+    this.logins = logins;
+  }
+
+  /** The same, finding logins by account id with {@code logins} (for identity links). */
+  public ForgeRunning withLoginLookup(LoginLookup logins) {
+    return new ForgeRunning(base, kind, commands, routes, chores, logins);
+  }
+
+  @Override
+  public Optional<LoginLookup> loginLookup() {
+    return Optional.ofNullable(logins);
   }
 
   @Override

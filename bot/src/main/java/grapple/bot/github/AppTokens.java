@@ -12,6 +12,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
 import java.util.Base64;
 import java.util.Locale;
 import java.util.Map;
@@ -184,7 +185,7 @@ final class AppTokens {
     try {
       id = via.repoInstallation(jwt(), owner, repo).path("id").asLong(0);
     } catch (ForgeException e) {
-      if (e.status() != 404) throw e;
+      if (e.status() != 404) throw jwtRefused(e);
       id = 0;
     }
     installations.put(key, new Installation(id, clock.instant().plus(REMEMBER_INSTALLATION)));
@@ -195,11 +196,38 @@ final class AppTokens {
     Token cached = tokens.get(installation);
     if (cached != null && cached.expiresAt().isAfter(clock.instant().plus(RENEW_BEFORE_EXPIRY)))
       return cached.token();
-    JsonNode answer = via.installationToken(jwt(), installation);
+    JsonNode answer;
+    try {
+      answer = via.installationToken(jwt(), installation);
+    } catch (ForgeException e) {
+      throw jwtRefused(e);
+    }
     Token fresh =
         new Token(answer.path("token").asText(), expiry(answer.path("expires_at").asText("")));
     tokens.put(installation, fresh);
     return fresh.token();
+  }
+
+  /**
+   * {@code e}, or when GitHub refused the app's JWT (401) what to check: its messages ("'Issued at'
+   * claim ('iat') must be an Integer…", "'Expiration time' claim ('exp') is too far in the future")
+   * mean this machine's clock is off; "A JSON web token could not be decoded" or "Integration not
+   * found" that the id and the key are not the same App's. Logged too: hotlinks and PR diffs
+   * otherwise go quietly without.
+   */
+  private ForgeException jwtRefused(ForgeException e) {
+    if (e.status() != 401) return e;
+    ForgeException refused =
+        new ForgeException(
+            401,
+            "GitHub refused the GitHub App's JWT ("
+                + e.getMessage()
+                + "): check that this machine's clock is right (it reads "
+                + clock.instant().truncatedTo(ChronoUnit.SECONDS)
+                + "; GitHub refuses a JWT when the clocks differ by more than a minute) and that"
+                + " github.app.id is the App whose key github.app.privateKeyFile holds");
+    log.warn("github: {}", refused.getMessage());
+    return refused;
   }
 
   /** GitHub's {@code expires_at}; an hour from now (GitHub's lifetime) if it cannot be read. */

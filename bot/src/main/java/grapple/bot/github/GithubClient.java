@@ -26,6 +26,10 @@ import org.jspecify.annotations.Nullable;
 final class GithubClient {
   private static final String API_VERSION = "2022-11-28";
 
+  /** What a token may be: visible ASCII, so it can go in an Authorization header. */
+  private static final java.util.regex.Pattern USABLE_TOKEN =
+      java.util.regex.Pattern.compile("[\\x21-\\x7e]+");
+
   /**
    * The whole-call timeout of {@link #quick()}: the receiver asks GitHub (on github-receiving)
    * while GitHub waits 10 seconds for the answer to its delivery.
@@ -63,6 +67,12 @@ final class GithubClient {
 
   JsonNode user(String token) throws ForgeException {
     return get(token, api("user").build());
+  }
+
+  /** Any account by its numeric id ({@code GET /user/{account_id}}): public, asked anonymously. */
+  JsonNode userById(long accountId) throws ForgeException {
+    HttpUrl url = api("user").addPathSegment(Long.toString(accountId)).build();
+    return json(anonymous(url).get().build());
   }
 
   /**
@@ -213,14 +223,32 @@ final class GithubClient {
     return get(jwt, repos(owner, repo).addPathSegment("installation").build());
   }
 
-  /** {@code {token, expires_at}} for one installation (app JWT). */
+  /**
+   * {@code {token, expires_at}} for one installation (app JWT). An answer without a usable token
+   * (none, empty, or not a header's characters) is a ForgeException 502 naming GitHub's status:
+   * taken, it would be cached as the installation's token for an hour.
+   */
   JsonNode installationToken(String jwt, long installationId) throws ForgeException {
     HttpUrl url =
         api("app/installations")
             .addPathSegment(Long.toString(installationId))
             .addPathSegment("access_tokens")
             .build();
-    return send(jwt, "POST", url, Json.object());
+    Request request = authed(jwt, url).post(ForgeHttp.json(Json.object())).build();
+    return http.call(
+        request,
+        response -> {
+          JsonNode answer = answer(response);
+          JsonNode token = answer.path("token");
+          if (token.isTextual() && USABLE_TOKEN.matcher(token.asText()).matches()) return answer;
+          throw new ForgeException(
+              502,
+              "GitHub answered HTTP "
+                  + response.code()
+                  + " to the token request of installation "
+                  + installationId
+                  + (token.isMissingNode() ? " without a token" : " with no usable token"));
+        });
   }
 
   /**

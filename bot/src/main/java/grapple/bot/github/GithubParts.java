@@ -20,12 +20,19 @@ record GithubParts(
 
   /**
    * A token to act for the bot on a repository (hotlinks, lookups): the app's installation token,
-   * else the token of {@code userId} when linked; empty when there is neither.
+   * else the token of {@code userId} when linked; empty when there is neither. When the app's token
+   * cannot be had (GitHub refuses its JWT, or fails), a linked user's own token still serves: the
+   * app's failure is thrown only when there is none.
    */
   Optional<String> botToken(String owner, String repo, String userId) throws ForgeException {
-    if (app.isPresent()) {
+    if (app.isEmpty()) return accounts.token(userId);
+    try {
       Optional<String> installation = app.get().forRepo(owner, repo);
       if (installation.isPresent()) return installation;
+    } catch (ForgeException e) {
+      Optional<String> own = accounts.token(userId);
+      if (own.isEmpty()) throw e;
+      return own;
     }
     return accounts.token(userId);
   }

@@ -80,28 +80,30 @@ public final class GithubService extends AbstractService<GithubSettings> {
     GithubReceiver receiver =
         new GithubReceiver(parts, repos, base.deliveries(), labels, base.threads().receiving());
     return new ForgeRunning(
-        base,
-        repos,
-        commands.commands(),
-        routes -> {
-          Intake.route(routes, "/github/webhook", GithubReceiver.MAX_BODY_BYTES, receiver::receive);
-          OAuthCallback.route(
-              routes,
-              new OAuthCallback.Wording(NAME, "GitHub", "GitHub", "Connected as "),
-              parts.accounts()::linkCode,
-              context,
-              states);
-          new GithubApi(parts, commands).routes(routes);
-        },
-        // The leader posts gathered label changes and refreshes expiring tokens.
-        threads -> {
-          threads.every(
-              Duration.ofSeconds(1),
-              Duration.ofSeconds(1),
-              "posting label changes",
-              () -> postDue(labels, repos, parts));
-          threads.refreshTokensEvery5Minutes(parts.accounts()::refreshExpiring);
-        });
+            base,
+            repos,
+            commands.commands(),
+            routes -> {
+              Intake.route(
+                  routes, "/github/webhook", GithubReceiver.MAX_BODY_BYTES, receiver::receive);
+              OAuthCallback.route(
+                  routes,
+                  new OAuthCallback.Wording(NAME, "GitHub", "GitHub", "Connected as "),
+                  parts.accounts()::linkCode,
+                  context,
+                  states);
+              new GithubApi(parts, commands).routes(routes);
+            },
+            // The leader posts gathered label changes and refreshes expiring tokens.
+            threads -> {
+              threads.every(
+                  Duration.ofSeconds(1),
+                  Duration.ofSeconds(1),
+                  "posting label changes",
+                  () -> postDue(labels, repos, parts));
+              threads.refreshTokensEvery5Minutes(parts.accounts()::refreshExpiring);
+            })
+        .withLoginLookup(new GithubLogins(client));
   }
 
   /** Posts every due label batch to the rooms following its repository; one pass. */

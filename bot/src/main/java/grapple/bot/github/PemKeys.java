@@ -54,9 +54,37 @@ final class PemKeys {
   private PemKeys() {}
 
   static RSAPrivateKey readRsaPrivateKey(Path file) throws BadKey {
-    String pem;
+    String pem = text(file);
+    if (pem.contains("BEGIN ENCRYPTED PRIVATE KEY") || pem.contains("Proc-Type: 4,ENCRYPTED")) {
+      throw new BadKey(
+          file
+              + " is encrypted with a passphrase, which the bot cannot type: decrypt it once"
+              + " (openssl pkey -in "
+              + file
+              + " -out plain.pem) and set github.app.privateKeyFile to the decrypted file");
+    }
+    if (pem.contains("-----BEGIN " + PKCS1 + "-----")) return rsa(file, pkcs1(file, pem));
+    if (pem.contains("-----BEGIN " + PKCS8 + "-----")) return rsa(file, body(file, pem, PKCS8));
+    if (pem.contains("BEGIN OPENSSH PRIVATE KEY")) {
+      throw new BadKey(
+          file
+              + " is an OpenSSH key, not the GitHub App's: use the .pem file from the App's"
+              + " settings page (Private keys, Generate a private key)");
+    }
+    if (pem.contains(" PRIVATE KEY-----")) {
+      throw new BadKey(file + " holds a private key that is not RSA; a GitHub App's key is RSA");
+    }
+    throw new BadKey(file + " holds no PEM private key (expected -----BEGIN RSA PRIVATE KEY-----)");
+  }
+
+  /**
+   * The file's text. A byte-order mark (Windows editors write one) is not part of it, nor are line
+   * ends; any other byte that is not ASCII only matters if it sits inside the key.
+   */
+  private static String text(Path file) throws BadKey {
+    byte[] bytes;
     try {
-      pem = Files.readString(file, StandardCharsets.US_ASCII);
+      bytes = Files.readAllBytes(file);
     } catch (NoSuchFileException e) {
       throw new BadKey("cannot read " + file + ": no such file");
     } catch (AccessDeniedException e) {
@@ -67,20 +95,53 @@ final class PemKeys {
     } catch (IOException e) {
       throw new BadKey("cannot read " + file + ": " + e.getMessage());
     }
-    try {
-      if (pem.contains("BEGIN " + PKCS1)) return rsa(pkcs1ToPkcs8(body(pem, PKCS1)));
-      if (pem.contains("BEGIN " + PKCS8)) return rsa(body(pem, PKCS8));
-    } catch (IllegalArgumentException | GeneralSecurityException e) {
-      throw new BadKey(file + " is not a readable RSA private key: " + e.getMessage());
+    if (startsWith(bytes, 0xfe, 0xff) || startsWith(bytes, 0xff, 0xfe)) {
+      return new String(bytes, StandardCharsets.UTF_16);
     }
-    throw new BadKey(file + " holds no PEM private key (expected -----BEGIN RSA PRIVATE KEY-----)");
+    int skip = startsWith(bytes, 0xef, 0xbb, 0xbf) ? 3 : 0;
+    return new String(bytes, skip, bytes.length - skip, StandardCharsets.ISO_8859_1);
   }
 
-  private static byte[] body(String pem, String label) {
-    int start = pem.indexOf("-----BEGIN " + label + "-----") + label.length() + 16;
-    int end = pem.indexOf("-----END " + label + "-----");
-    if (end < start) throw new IllegalArgumentException("no END line");
-    return Base64.getMimeDecoder().decode(pem.substring(start, end));
+  private static boolean startsWith(byte[] bytes, int... prefix) {
+    if (bytes.length < prefix.length) return false;
+    for (int i = 0; i < prefix.length; i++) {
+      if ((bytes[i] & 0xff) != prefix[i]) return false;
+    }
+    return true;
+  }
+
+  private static byte[] pkcs1(Path file, String pem) throws BadKey {
+    return pkcs1ToPkcs8(body(file, pem, PKCS1));
+  }
+
+  private static byte[] body(Path file, String pem, String label) throws BadKey {
+    String begin = "-----BEGIN " + label + "-----";
+    String endLine = "-----END " + label + "-----";
+    int start = pem.indexOf(begin) + begin.length();
+    int end = pem.indexOf(endLine, start);
+    if (end < 0) throw new BadKey(file + " has no " + endLine + " line: the key is cut short");
+    String base64 = pem.substring(start, end);
+    if (base64.contains(":")) {
+      throw new BadKey(file + " has header lines in its key, which the bot cannot read");
+    }
+    try {
+      return Base64.getMimeDecoder().decode(base64);
+    } catch (IllegalArgumentException e) {
+      throw new BadKey(
+          file + " is damaged: the text between its BEGIN and END lines is not base64");
+    }
+  }
+
+  private static RSAPrivateKey rsa(Path file, byte[] pkcs8) throws BadKey {
+    try {
+      return rsa(pkcs8);
+    } catch (GeneralSecurityException | RuntimeException e) {
+      // The JDK's reason ("DerInputStream.getLength(): lengthTag=...") helps nobody fix the file.
+      throw new BadKey(
+          file
+              + " is not a readable RSA private key: the text between its BEGIN and END lines is"
+              + " damaged, cut short, or not an RSA key");
+    }
   }
 
   private static RSAPrivateKey rsa(byte[] pkcs8) throws GeneralSecurityException {

@@ -30,7 +30,7 @@ final class RepoAccess {
                 + Markdown.code(name)
                 + ".");
       }
-      if (parts.app().isPresent() && !parts.app().get().installedOn(owner, repo)) {
+      if (parts.app().isPresent() && !installed(parts.app().get(), owner, repo)) {
         throw new BadInput(
             "github",
             "The GitHub App is not installed on "
@@ -44,6 +44,24 @@ final class RepoAccess {
       }
     } catch (ForgeException e) {
       throw new BadInput("github", GithubParts.explain(e, name));
+    }
+  }
+
+  /**
+   * Whether the app is installed on the repository. GitHub refusing the app's JWT (401) is the
+   * operator's to fix (clock, id or key), not a reason to tell the user to link their account
+   * again.
+   */
+  private static boolean installed(AppTokens app, String owner, String repo) throws ForgeException {
+    try {
+      return app.installedOn(owner, repo);
+    } catch (ForgeException e) {
+      if (!e.badCredentials()) throw e;
+      throw new BadInput(
+          "github",
+          "GitHub refused the bot's GitHub App, so it cannot check that the App is installed on "
+              + Markdown.code(owner + "/" + repo)
+              + ": ask the bot's operator to fix it (the bot's log says what to check).");
     }
   }
 }

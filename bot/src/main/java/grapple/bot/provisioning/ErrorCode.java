@@ -21,6 +21,8 @@ public enum ErrorCode {
   ADDITIONAL_ACTION_REQUIRED("HS_ADDITIONAL_ACTION_REQUIRED", 400),
   /** Grapple's own: the forge could not be reached or failed (5xx); trying again may work. */
   FORGE_UNAVAILABLE("HS_UNKNOWN", 502),
+  /** Grapple's own: a forge the bot had to ask (a login by id) did not answer; try again later. */
+  FORGE_UNREACHABLE("HS_UNKNOWN", 503),
   UNKNOWN("HS_UNKNOWN", 500);
 
   private final String wire;

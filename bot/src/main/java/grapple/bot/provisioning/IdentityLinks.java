@@ -51,6 +51,7 @@ public final class IdentityLinks {
   private final PeopleLinks store;
   private final MatrixProfiles profiles;
   private final Map<String, Set<String>> instances;
+  private final Map<String, LoginLookup> lookups;
 
   /**
    * {@code instances}: the configured instance names of each forge that names its servers (GitLab,
@@ -58,9 +59,22 @@ public final class IdentityLinks {
    */
   public IdentityLinks(
       PeopleLinks store, MatrixProfiles profiles, Map<String, Set<String>> instances) {
+    this(store, profiles, instances, Map.of());
+  }
+
+  /**
+   * {@code lookups}: per forge, how to find a login by id, for an identity given only its {@code
+   * id} (GitHub's {@code GET /user/{id}}); a forge without one needs the {@code login}.
+   */
+  public IdentityLinks(
+      PeopleLinks store,
+      MatrixProfiles profiles,
+      Map<String, Set<String>> instances,
+      Map<String, LoginLookup> lookups) {
     this.store = store;
     this.profiles = profiles;
     this.instances = Map.copyOf(instances);
+    this.lookups = Map.copyOf(lookups);
   }
 
   /**
@@ -214,14 +228,6 @@ public final class IdentityLinks {
     // "instance" is known everywhere: on GitHub and JIRA it is refused saying it is not used.
     knownFields(given, service, List.of("login", "id", "instance"));
     String instance = instance(service, given.path("instance"));
-    JsonNode named = given.path("login");
-    String login = named.isTextual() ? named.asText() : "";
-    BadInput.check(
-        LOGIN.matcher(login).matches(),
-        service + ".login",
-        "is required (mentions and assign match it): a string of 1-100 characters, no spaces,"
-            + " control or invisible characters, or '/', was %s",
-        named.isMissingNode() ? "missing" : Json.write(named));
     JsonNode id = given.path("id");
     String forgeId = id.isMissingNode() || id.isNull() ? null : id.asText();
     BadInput.check(
@@ -230,6 +236,18 @@ public final class IdentityLinks {
         service + ".id",
         "must be the account's id as a string (letters, digits, . _ : -), was %s",
         Json.write(id));
+    JsonNode named = given.path("login");
+    LoginLookup lookup = lookups.get(service);
+    if (named.isMissingNode() && forgeId != null && lookup != null) {
+      named = Json.MAPPER.getNodeFactory().textNode(loginOf(service, forgeId, lookup));
+    }
+    String login = named.isTextual() ? named.asText() : "";
+    BadInput.check(
+        LOGIN.matcher(login).matches(),
+        service + ".login",
+        "is required (mentions and assign match it): a string of 1-100 characters, no spaces,"
+            + " control or invisible characters, or '/', was %s",
+        named.isMissingNode() ? "missing" : Json.write(named));
     if (store.matrixUserFor(service, instance, login).isPresent())
       throw linkedAlready(service, login);
     if (linkedAsAccount(service, instance, login)) {
@@ -243,6 +261,26 @@ public final class IdentityLinks {
               + " mentions and assign follow before any administrator's link.");
     }
     return new Identity(linkId, service, instance, userId, login, forgeId);
+  }
+
+  /** The login the forge gives the account {@code id}; 400 naming {@code <forge>.id} if none. */
+  private static String loginOf(String service, String id, LoginLookup lookup) {
+    return lookup
+        .login(id)
+        .orElseThrow(
+            () ->
+                new BadInput(
+                    service + ".id",
+                    "'"
+                        + service
+                        + ".id' "
+                        + id
+                        + " is no "
+                        + service
+                        + " account (the forge found none with that id); give the account's"
+                        + " numeric id, or its login as "
+                        + service
+                        + ".login"));
   }
 
   /**

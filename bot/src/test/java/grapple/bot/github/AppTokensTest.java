@@ -205,6 +205,84 @@ class AppTokensTest {
         .isInstanceOfSatisfying(ForgeException.class, e -> assertThat(e.status()).isEqualTo(403));
   }
 
+  /** Cached, "" was sent as the installation's token for an hour: every call refused. */
+  @Test
+  void anAnswerWithoutATokenIsAFailureAndNotCached() throws Exception {
+    github.answerNext("POST", TOKENS, 1, 201, "{\"expires_at\": \"2026-03-01T11:00:00Z\"}");
+
+    assertThatThrownBy(() -> app.forRepo("o", "r"))
+        .isInstanceOfSatisfying(
+            ForgeException.class,
+            e -> {
+              assertThat(e.status()).isEqualTo(502);
+              assertThat(e.getMessage())
+                  .isEqualTo(
+                      "GitHub answered HTTP 201 to the token request of installation 7 without a"
+                          + " token");
+            });
+    assertThat(app.forRepo("o", "r"))
+        .hasValueSatisfying(token -> assertThat(token).startsWith("ghs_"));
+    assertThat(github.requestsTo("POST", TOKENS)).hasSize(2);
+  }
+
+  @Test
+  void anEmptyOrUnsendableTokenIsAFailureNamingNoSecret() throws Exception {
+    github.answerNext("POST", TOKENS, 1, 201, "{\"token\": \"\", \"expires_at\": null}");
+    github.answerNext("POST", TOKENS, 1, 201, "{\"token\": \"ghs_half\\nsecret\"}");
+
+    assertThatThrownBy(() -> app.forRepo("o", "r"))
+        .isInstanceOf(ForgeException.class)
+        .hasMessageEndingWith("with no usable token");
+    assertThatThrownBy(() -> app.forRepo("o", "r"))
+        .isInstanceOf(ForgeException.class)
+        .hasMessageEndingWith("with no usable token")
+        .hasMessageNotContaining("secret");
+    assertThat(app.forRepo("o", "r")).isPresent();
+  }
+
+  /**
+   * GitHub's clock 15 minutes ahead of ours: the JWT has expired by its clock. The refusal said
+   * only "'Expiration time' claim ('exp') must be a numeric value…", nothing of clocks.
+   */
+  @Test
+  void aJwtRefusedForAClockOffSaysToCheckTheClock() throws Exception {
+    try (FakeGithub ahead = FakeGithub.start(new FakeClock(clock.instant().plusSeconds(900)))) {
+      ahead.app(APP_ID, KEY);
+      ahead.repo("o/r");
+      ahead.installation(7, "o").repos("o/r");
+      AppTokens skewed =
+          new AppTokens(
+              new GithubSettings.App(APP_ID, "grapple-test", KEY.privateKey()),
+              new GithubClient(HttpUrl.get(ahead.apiUrl()), HttpUrl.get(ahead.webUrl())),
+              clock,
+              database.db());
+
+      assertThatThrownBy(() -> skewed.forRepo("o", "r"))
+          .isInstanceOfSatisfying(
+              ForgeException.class,
+              e -> {
+                assertThat(e.status()).isEqualTo(401);
+                assertThat(e.getMessage())
+                    .startsWith("GitHub refused the GitHub App's JWT ('Expiration time' claim")
+                    .contains(
+                        "check that this machine's clock is right (it reads 2026-03-01T10:00:00Z")
+                    .contains("github.app.id")
+                    .contains("github.app.privateKeyFile");
+              });
+    }
+  }
+
+  @Test
+  void aJwtRefusedWhenAskingForATokenSaysWhatToCheckToo() throws Exception {
+    app.forRepo("o", "r");
+    clock.advance(Duration.ofMinutes(56));
+    github.failNext("POST", TOKENS, 1, 401);
+
+    assertThatThrownBy(() -> app.forRepo("o", "r"))
+        .isInstanceOf(ForgeException.class)
+        .hasMessageStartingWith("GitHub refused the GitHub App's JWT (Server Error)");
+  }
+
   private static JsonNode decode(String part) throws Exception {
     return Json.MAPPER.readTree(Base64.getUrlDecoder().decode(part));
   }

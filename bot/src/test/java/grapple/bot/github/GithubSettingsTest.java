@@ -170,6 +170,36 @@ class GithubSettingsTest {
   }
 
   @Test
+  void anEncryptedKeyFileIsAnErrorNamingTheSettingAndHowToDecryptIt() throws Exception {
+    String pem =
+        GithubAppKey.generate()
+            .pkcs8Pem()
+            .replace("BEGIN PRIVATE KEY", "BEGIN ENCRYPTED PRIVATE KEY")
+            .replace("END PRIVATE KEY", "END ENCRYPTED PRIVATE KEY");
+    Path file = write("locked.pem", pem);
+
+    assertThat(problems(ENABLED + ", app: {id: 42, privateKeyFile: '" + file + "'}}", NO_ENV))
+        .singleElement()
+        .asString()
+        .startsWith("config: github.app.privateKeyFile: " + file + " is encrypted")
+        .contains("openssl pkey -in " + file + " -out plain.pem");
+  }
+
+  @Test
+  void aKeyFileWithAByteOrderMarkIsRead() throws Exception {
+    GithubAppKey key = GithubAppKey.generate();
+    Path file = write("app.pem", "\ufeff" + key.pkcs1Pem().replace("\n", "\r\n"));
+
+    GithubSettings settings =
+        settings(ENABLED + ", app: {id: 42, privateKeyFile: '" + file + "'}}", NO_ENV);
+
+    assertThat(settings.app())
+        .hasValueSatisfying(
+            app ->
+                assertThat(app.privateKey().getModulus()).isEqualTo(key.publicKey().getModulus()));
+  }
+
+  @Test
   void aMissingKeyFileIsAnErrorNamingTheFile() {
     Path file = dir.resolve("missing.pem");
 

@@ -4,9 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import grapple.testing.github.GithubAppKey;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.interfaces.RSAPrivateKey;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -62,7 +65,9 @@ class PemKeysTest {
 
     assertThatThrownBy(() -> PemKeys.readRsaPrivateKey(file))
         .isInstanceOf(PemKeys.BadKey.class)
-        .hasMessageContaining(file.toString());
+        .hasMessageContaining(file.toString())
+        .hasMessageNotContaining("Exception")
+        .hasMessageNotContaining("Der");
   }
 
   @Test
@@ -72,7 +77,96 @@ class PemKeysTest {
 
     assertThatThrownBy(() -> PemKeys.readRsaPrivateKey(file))
         .isInstanceOf(PemKeys.BadKey.class)
-        .hasMessageContaining(file.toString());
+        .hasMessageContaining(file.toString())
+        .hasMessageContaining("END PRIVATE KEY")
+        .hasMessageNotContaining("Exception");
+  }
+
+  /** The JDK's reason ("DerInputStream.getLength(): lengthTag=...") helps nobody fix the file. */
+  @Test
+  void aDamagedKeyIsABadKeyInWordsNotTheJdksException() throws Exception {
+    List<String> lines = new ArrayList<>(KEY.pkcs1Pem().lines().toList());
+    lines.remove(10);
+    String damaged = String.join("\n", lines) + "\n";
+    Path file = Files.writeString(dir.resolve("damaged.pem"), damaged);
+
+    assertThatThrownBy(() -> PemKeys.readRsaPrivateKey(file))
+        .isInstanceOf(PemKeys.BadKey.class)
+        .hasMessage(
+            file
+                + " is not a readable RSA private key: the text between its BEGIN and END lines"
+                + " is damaged, cut short, or not an RSA key");
+  }
+
+  /**
+   * Notepad saves with a byte-order mark and CRLF; US-ASCII decoding failed: "Input length = 1".
+   */
+  @Test
+  void readsAKeySavedWithAByteOrderMarkAndCrlfLines() throws Exception {
+    byte[] pem = KEY.pkcs1Pem().replace("\n", "\r\n").getBytes(StandardCharsets.US_ASCII);
+    byte[] withBom = new byte[pem.length + 3];
+    withBom[0] = (byte) 0xef;
+    withBom[1] = (byte) 0xbb;
+    withBom[2] = (byte) 0xbf;
+    System.arraycopy(pem, 0, withBom, 3, pem.length);
+    Path file = Files.write(dir.resolve("app.pem"), withBom);
+
+    assertThat(PemKeys.readRsaPrivateKey(file).getPrivateExponent())
+        .isEqualTo(KEY.privateKey().getPrivateExponent());
+  }
+
+  @Test
+  void readsAPkcs8KeySavedAsUtf16WithAByteOrderMark() throws Exception {
+    Path file =
+        Files.write(dir.resolve("app.pem"), KEY.pkcs8Pem().getBytes(StandardCharsets.UTF_16));
+
+    assertThat(PemKeys.readRsaPrivateKey(file).getPrivateExponent())
+        .isEqualTo(KEY.privateKey().getPrivateExponent());
+  }
+
+  @Test
+  void anEncryptedPkcs1KeyIsRefusedSayingHowToDecryptIt() throws Exception {
+    String body = KEY.pkcs1Pem().replace("-----BEGIN RSA PRIVATE KEY-----\n", "");
+    String pem =
+        "-----BEGIN RSA PRIVATE KEY-----\n"
+            + "Proc-Type: 4,ENCRYPTED\n"
+            + "DEK-Info: AES-128-CBC,7E3B5C1A9F2D4E6B8A0C1D2E3F405162\n\n"
+            + body;
+    Path file = Files.writeString(dir.resolve("locked.pem"), pem);
+
+    assertThatThrownBy(() -> PemKeys.readRsaPrivateKey(file))
+        .isInstanceOf(PemKeys.BadKey.class)
+        .hasMessageContaining(file + " is encrypted")
+        .hasMessageContaining("openssl pkey -in " + file + " -out plain.pem")
+        .hasMessageContaining("github.app.privateKeyFile");
+  }
+
+  @Test
+  void anEncryptedPkcs8KeyIsRefusedSayingHowToDecryptIt() throws Exception {
+    String pem =
+        KEY.pkcs8Pem()
+            .replace("BEGIN PRIVATE KEY", "BEGIN ENCRYPTED PRIVATE KEY")
+            .replace("END PRIVATE KEY", "END ENCRYPTED PRIVATE KEY");
+    Path file = Files.writeString(dir.resolve("locked.pem"), pem);
+
+    assertThatThrownBy(() -> PemKeys.readRsaPrivateKey(file))
+        .isInstanceOf(PemKeys.BadKey.class)
+        .hasMessageContaining(file + " is encrypted")
+        .hasMessageContaining("openssl pkey");
+  }
+
+  @Test
+  void anOpensshKeyIsRefusedSayingWhichFileIsWanted() throws Exception {
+    Path file =
+        Files.writeString(
+            dir.resolve("id_rsa"),
+            "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n"
+                + "-----END OPENSSH PRIVATE KEY-----\n");
+
+    assertThatThrownBy(() -> PemKeys.readRsaPrivateKey(file))
+        .isInstanceOf(PemKeys.BadKey.class)
+        .hasMessageContaining("OpenSSH key")
+        .hasMessageContaining("App's settings page");
   }
 
   /**

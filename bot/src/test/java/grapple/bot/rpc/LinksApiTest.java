@@ -437,6 +437,43 @@ class LinksApiTest {
     assertThat(gone.get("error").asText()).isEqualTo("No link '" + id + "'.");
   }
 
+  /**
+   * CONTRACT §14 and the seed make a link with only {@code {"github": {"id": "…"}}}: the bot asks
+   * GitHub ({@code GET /user/{id}}, public) for the login. It answered 400 "'github.login' is
+   * required".
+   */
+  @Test
+  void aLinkWithOnlyTheGithubIdGetsItsLoginFromGithub() {
+    github.user("nat-gh", 583231);
+
+    LocalRpc.Answer a =
+        post("{\"matrix\":{\"userId\":\"@nat:localhost\"},\"github\":{\"id\":\"583231\"}}");
+
+    assertThat(a.status()).isEqualTo(201);
+    assertThat(a.json().get("github").get("login").asText()).isEqualTo("nat-gh");
+    assertThat(a.json().get("github").get("id").asText()).isEqualTo("583231");
+    assertThat(get(LINKS + "/github/NAT-GH" + V).json().get("matrix").get("userId").asText())
+        .isEqualTo("@nat:localhost");
+    assertThat(github.requestsTo("GET", "/user/583231"))
+        .singleElement()
+        .satisfies(call -> assertThat(call.header("Authorization")).isNull());
+  }
+
+  @Test
+  void aGithubThatCannotTellTheLoginIs503AndNoLinkIsMade() {
+    github.user("ida-gh", 583299);
+    github.failNext("GET", "/user/583299", 1, 502);
+
+    LocalRpc.Answer a =
+        post("{\"matrix\":{\"userId\":\"@ida:localhost\"},\"github\":{\"id\":583299}}");
+
+    assertThat(a.status()).isEqualTo(503);
+    assertThat(a.json().get("error").asText())
+        .startsWith("GitHub could not be asked for the login of github.id 583299")
+        .contains("give github.login");
+    assertThat(get(LINKS + "/matrix/%40ida%3Alocalhost" + V).status()).isEqualTo(404);
+  }
+
   static Stream<Arguments> badLinks() {
     return Stream.of(
         arguments(
@@ -445,8 +482,16 @@ class LinksApiTest {
             "'matrix.userId' is required"),
         arguments(
             "without a login",
-            "{\"matrix\":{\"userId\":\"@f:localhost\"},\"github\":{\"id\":\"5\"}}",
+            "{\"matrix\":{\"userId\":\"@f:localhost\"},\"github\":{}}",
             "'github.login' is required"),
+        arguments(
+            "with only an id GitHub has no account for",
+            "{\"matrix\":{\"userId\":\"@f:localhost\"},\"github\":{\"id\":\"987654321\"}}",
+            "'github.id' 987654321 is no github account"),
+        arguments(
+            "with only an id that is not GitHub's kind",
+            "{\"matrix\":{\"userId\":\"@f:localhost\"},\"github\":{\"id\":\"abc\"}}",
+            "'github.id' must be the GitHub account's numeric id"),
         arguments(
             "with a login that is no string",
             "{\"matrix\":{\"userId\":\"@f:localhost\"},\"github\":{\"login\":true}}",

@@ -246,6 +246,19 @@ public final class FakeGithub implements AutoCloseable {
   }
 
   /**
+   * The next {@code times} requests to {@code method} and {@code pathPrefix} answer {@code status}
+   * with {@code json} as the body (a GitHub whose answer lacks what its documentation promises).
+   */
+  public void answerNext(String method, String pathPrefix, int times, int status, String json) {
+    try {
+      faults.answerNext(
+          method, pathPrefix, times, Answer.json(status, GithubCorpus.JSON.readTree(json)));
+    } catch (IOException e) {
+      throw new IllegalArgumentException("not JSON: " + json, e);
+    }
+  }
+
+  /**
    * The next {@code times} matching requests hit a secondary rate limit: 403 with {@code
    * Retry-After}.
    */

@@ -63,6 +63,10 @@ final class Faults {
             method, pathPrefix, times, Answer.error(new ApiFailure(status, "Server Error"))));
   }
 
+  synchronized void answerNext(String method, String pathPrefix, int times, Answer answer) {
+    planned.add(new Planned<>(method, pathPrefix, times, answer));
+  }
+
   synchronized void rateLimitNext(
       String method, String pathPrefix, int times, Duration retryAfter) {
     Answer answer =

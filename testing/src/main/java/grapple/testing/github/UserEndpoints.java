@@ -29,6 +29,15 @@ final class UserEndpoints {
     routes.add("GET", "/user/repos", this::userRepos);
     routes.add("GET", "/user/orgs", this::userOrgs);
     routes.add("GET", "/orgs/{org}/repos", this::orgRepos);
+    // After /user/orgs and the others: {id} would match them too.
+    routes.add("GET", "/user/{id}", this::userById);
+  }
+
+  /** {@code GET /user/{account_id}}: public, any account by its numeric id; else 404. */
+  private Answer userById(Routes.Call call) {
+    FakeAccount account = world.findAccount(call.number("id"));
+    if (account == null) throw ApiFailure.notFound();
+    return Answer.json(200, bodies.simpleUser(account));
   }
 
   private Answer user(Routes.Call call) {

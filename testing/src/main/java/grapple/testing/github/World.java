@@ -134,6 +134,14 @@ final class World {
     return out;
   }
 
+  /** The account with numeric id {@code id}, or null. */
+  synchronized FakeAccount findAccount(long id) {
+    for (FakeAccount account : accounts.values()) {
+      if (account.id() == id) return account;
+    }
+    return null;
+  }
+
   /** The account, or null. */
   synchronized FakeAccount findAccount(String login) {
     return accounts.get(login.toLowerCase(Locale.ROOT));
