@@ -135,13 +135,8 @@ class GithubAppServiceTest {
         .as("asked at setup, remembered for the hotlink")
         .hasSize(1);
 
-    byte[] event =
-        Json.write(
-                Json.object()
-                    .put("action", "removed")
-                    .set("installation", Json.object().put("id", 7)))
-            .getBytes(StandardCharsets.UTF_8);
-    assertThat(post(hooks, "installation_repositories", event)).isEqualTo(202);
+    assertThat(post(hooks, "installation_repositories", installationEvent("removed")))
+        .isEqualTo(202);
     assertThat(hub.reply(TestHub.ROOM, BOB, "and #" + number + "?")).contains("Broken thing");
 
     assertThat(github.requestsTo("GET", "/repos/o/r/installation")).hasSize(2);
@@ -155,13 +150,7 @@ class GithubAppServiceTest {
   void hotlinksFallBackToTheSendersTokenWhenTheAppsTokenCannotBeHad() throws Exception {
     HookClient hooks = follow();
     int number = github.repo("o/r").issue("Broken thing", "alice");
-    byte[] event =
-        Json.write(
-                Json.object()
-                    .put("action", "added")
-                    .set("installation", Json.object().put("id", 7)))
-            .getBytes(StandardCharsets.UTF_8);
-    assertThat(post(hooks, "installation_repositories", event)).isEqualTo(202);
+    assertThat(post(hooks, "installation_repositories", installationEvent("added"))).isEqualTo(202);
     github.app(42, GithubAppKey.generate()).slug("grapple-test");
 
     String answer = hub.reply(TestHub.ROOM, ALICE, "what about #" + number + "?");
@@ -335,5 +324,12 @@ class GithubAppServiceTest {
                 .header("X-GitHub-Delivery", "d-" + event + "-" + body.length)
                 .header("X-Hub-Signature-256", GithubSigner.sign(SECRET, body)))
         .statusCode();
+  }
+
+  /** An {@code installation_repositories} event of installation 7. */
+  private static byte[] installationEvent(String action) {
+    return Json.write(
+            Json.object().put("action", action).set("installation", Json.object().put("id", 7)))
+        .getBytes(StandardCharsets.UTF_8);
   }
 }
