@@ -66,11 +66,16 @@ record JiraProjectConfig(
         prefix(content.get("commandPrefix")));
   }
 
-  /** The events wanted; an unknown one is refused when {@code strict}, else left out. */
+  /**
+   * The events wanted; an unknown one is refused when {@code strict}, else left out. Missing means
+   * {@code issue_created}, as in hookshot; an empty list means none (hookshot's widget writes
+   * {@code []} when every event box is unticked, and hookshot then posts nothing).
+   */
   private static List<String> events(@Nullable JsonNode events, boolean strict) {
     if (events == null || events.isNull()) return List.of("issue_created");
     BadInput.check(
         events.isArray(), "events", "must be a list; 'events' can only contain %s", known());
+    if (events.isEmpty()) return List.of();
     List<String> out = new ArrayList<>();
     for (JsonNode e : events) {
       if (e.isTextual() && e.asText().equals("issue.created")) return List.of("issue_created");
