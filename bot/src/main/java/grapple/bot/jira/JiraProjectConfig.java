@@ -91,8 +91,13 @@ record JiraProjectConfig(
     return String.join(", ", EVENTS);
   }
 
+  /**
+   * {@code commandPrefix}; missing, {@code null} or {@code ""} is {@code !jira}, as hookshot reads
+   * it ({@code commandPrefix || "!jira"}, checked only when set).
+   */
   private static String prefix(@Nullable JsonNode prefix) {
-    if (prefix == null || prefix.isNull()) return DEFAULT_PREFIX;
+    if (prefix == null || prefix.isNull() || (prefix.isTextual() && prefix.asText().isEmpty()))
+      return DEFAULT_PREFIX;
     BadInput.check(
         prefix.isTextual() && prefix.asText().length() >= 2 && prefix.asText().length() <= 24,
         "commandPrefix",
