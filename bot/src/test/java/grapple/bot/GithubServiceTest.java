@@ -209,6 +209,36 @@ class GithubServiceTest {
     assertThat(hub.gateway.takeSent(WAIT)).as("the notice for o/r").isNotNull();
   }
 
+  /**
+   * Hookshot made a repo's room on a query for {@code #github_<org>_<repo>:<server>} with the
+   * connection's state under GitHub's API URL of the repo ({@code repoRes.url}), not {@code
+   * org/repo}: such a room gets its events, lists and removes the repo like any other.
+   */
+  @Test
+  void aRoomHookshotMadeForARepoAliasKeyedByTheApiUrlGetsItsEventsAndCanRemoveIt()
+      throws Exception {
+    link();
+    hub.state(
+        "uk.half-shot.matrix-hookshot.github.repository",
+        "https://api.github.com/repos/O/R",
+        ALICE,
+        Json.object().put("org", "O").put("repo", "R").put("state", "open"));
+    byte[] body = example("issues", "opened");
+
+    assertThat(postSigned("issues", "delivery-1", body).statusCode()).isEqualTo(202);
+    FakeGateway.Sent notice = hub.gateway.takeSent(WAIT);
+    assertThat(notice).as("the notice for o/r").isNotNull();
+    assertThat(notice.content().path("body").asText()).startsWith("📥 **");
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple github repo " + github.webUrl() + "/o/r"))
+        .as("no second connection, posting each event twice")
+        .contains("This room already follows `o/r`.");
+
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple github remove " + github.webUrl() + "/o/r"))
+        .isEqualTo("This room no longer follows `o/r`.");
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple github list"))
+        .startsWith("This room follows no GitHub repository.");
+  }
+
   @Test
   void theLinkedActorIsMentionedAsAPillAndNobodyElseIsPinged() throws Exception {
     follow();

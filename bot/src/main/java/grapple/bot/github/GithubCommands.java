@@ -1,5 +1,6 @@
 package grapple.bot.github;
 
+import grapple.bot.Active;
 import grapple.bot.forge.Following;
 import grapple.bot.forge.ForgeUrls;
 import grapple.bot.forge.OAuthCallback;
@@ -9,10 +10,12 @@ import grapple.commands.Invocation;
 import grapple.commands.Markdown;
 import grapple.commands.PermissionLevel;
 import grapple.commands.Reply;
+import grapple.state.BadInput;
 import grapple.state.Json;
 import grapple.state.OAuthStates;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import okhttp3.HttpUrl;
 
 /**
@@ -95,6 +98,11 @@ final class GithubCommands {
     call.requireAtMost(1);
     String[] name = parseUrl(call.arg(0, "url"));
     String stateKey = (name[0] + "/" + name[1]).toLowerCase(Locale.ROOT);
+    BadInput.check(
+        followed(call, stateKey).isEmpty(),
+        "url",
+        "This room already follows %s.",
+        Markdown.code(stateKey));
     following.add(
         call, stateKey, Json.object().put("org", name[0]).put("repo", name[1]), "repository");
     return Reply.text("Room configured to bridge %s", Markdown.code(name[0] + "/" + name[1]));
@@ -119,11 +127,24 @@ final class GithubCommands {
         "github repo " + parts.settings().webUrl() + "/<org>/<repo>");
   }
 
+  /**
+   * The room's connection to {@code stateKey} ({@code org/repo}, lower case), found by the repo its
+   * content names, not its state key: hookshot's widget kept GitHub's case in the key, and a room
+   * hookshot made for a repo's alias has the repo's API URL as its key.
+   */
+  private Optional<Active> followed(Invocation call, String stateKey) {
+    return following.inRoom(call).stream()
+        .filter(a -> ((GithubRepoConfig) a.config()).stateKey().equals(stateKey))
+        .findFirst();
+  }
+
   private Reply remove(Invocation call) {
     call.requireAtMost(1);
     String[] name = parseUrl(call.arg(0, "url"));
     String stateKey = (name[0] + "/" + name[1]).toLowerCase(Locale.ROOT);
-    following.remove(call, following.find(call, stateKey, stateKey), "repository");
+    Active active =
+        followed(call, stateKey).orElseThrow(() -> following.notFollowed(call, stateKey));
+    following.remove(call, active, "repository");
     return Reply.text("This room no longer follows %s.", Markdown.code(stateKey));
   }
 

@@ -76,7 +76,8 @@ record GithubRepoConfig(
         StateFields.strings(content, "excludingLabels", "excludingLabels"),
         hotlinkPrefix(content),
         newIssueLabels(content),
-        WorkflowFilter.parse(StateFields.optionalObject(content, "workflowRun", "workflowRun")));
+        WorkflowFilter.parse(
+            StateFields.optionalObject(content, "workflowRun", "workflowRun"), isNew));
   }
 
   /**

@@ -7,6 +7,7 @@ import grapple.bot.forge.Followed;
 import grapple.bot.forge.ForgeKind;
 import grapple.state.Connection;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * The {@code GithubRepo} connection kind: a room following one repository's events (hookshot's
@@ -32,8 +33,24 @@ final class GithubRepos extends ForgeKind<GithubRepoConfig> {
   @Override
   protected GithubRepoConfig read(String stateKey, ObjectNode content, boolean strict) {
     GithubRepoConfig config = GithubRepoConfig.parse(content, strict);
+    if (!strict && isApiUrlOf(config, stateKey)) return config;
     checkStateKey(config.stateKey(), stateKey, "org/repo");
     return config;
+  }
+
+  /**
+   * True if {@code stateKey} is GitHub's API URL of the repo ({@code
+   * https://api.github.com/repos/<org>/<repo>}, or a GitHub Enterprise server's {@code
+   * …/api/v3/repos/…}): hookshot keyed the state of a room it made for a repo's alias ({@code
+   * #github_<org>_<repo>:<server>}) so, and such rooms are read as room state in effect.
+   */
+  static boolean isApiUrlOf(GithubRepoConfig config, String stateKey) {
+    String key = stateKey.toLowerCase(Locale.ROOT);
+    String suffix = "/repos/" + config.stateKey();
+    if (!key.endsWith(suffix) || !(key.startsWith("https://") || key.startsWith("http://")))
+      return false;
+    String host = key.substring(key.indexOf("://") + 3, key.length() - suffix.length());
+    return !host.isEmpty() && (host.indexOf('/') < 0 || host.endsWith("/api/v3"));
   }
 
   @Override
@@ -59,9 +76,13 @@ final class GithubRepos extends ForgeKind<GithubRepoConfig> {
   }
 
   /**
-   * The connections following {@code fullName} ({@code org/repo}, any case) in rooms the bot is in.
+   * The connections following {@code fullName} ({@code org/repo}, any case) in rooms the bot is in,
+   * found by the repo their content names (the state key may be the repo's API URL, see {@link
+   * #isApiUrlOf}).
    */
   List<Active> following(String fullName) {
-    return following(parts.context(), keyed(fullName));
+    String wanted = fullName.toLowerCase(Locale.ROOT);
+    return following(
+        parts.context(), a -> ((GithubRepoConfig) a.config()).stateKey().equals(wanted));
   }
 }

@@ -8,6 +8,8 @@ import grapple.commands.Markdown;
 import grapple.state.BadInput;
 import java.util.List;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Which completed workflow runs a connection reports ({@code workflowRun}): the head branch must
@@ -24,16 +26,44 @@ record WorkflowFilter(
       new WorkflowFilter(Optional.empty(), Optional.empty(), List.of());
   static final int MAX_REGEX_CHARS = 1000;
 
-  static WorkflowFilter parse(Optional<ObjectNode> node) {
+  /**
+   * Matches no branch: what a connection's {@code matchingBranch} already in effect becomes when
+   * RE2 cannot run it. Hookshot ran JavaScript's regular expressions, which also have lookarounds
+   * and backreferences (a room may say "every branch but dependabot's" as {@code
+   * ^(?!dependabot/)}); which branches it meant is unknown, so no run is posted, and the
+   * connection's other events still are (refusing the whole state silenced them too).
+   */
+  static final Pattern NO_BRANCH = Pattern.compile("[^\\x{0}-\\x{10FFFF}]");
+
+  private static final Logger log = LoggerFactory.getLogger(WorkflowFilter.class);
+
+  /**
+   * Reads {@code workflowRun}; {@code isNew} for content just written (a bad {@code matchingBranch}
+   * is refused), false for state already in effect (it is replaced by {@link #NO_BRANCH}, with a
+   * warning).
+   */
+  static WorkflowFilter parse(Optional<ObjectNode> node, boolean isNew) {
     if (node.isEmpty()) return NONE;
     ObjectNode run = node.get();
     Optional<Pattern> branch =
         StateFields.optionalText(run, "matchingBranch", "workflowRun.matchingBranch")
-            .map(WorkflowFilter::compile);
+            .map(regex -> isNew ? compile(regex) : compileInEffect(regex));
     return new WorkflowFilter(
         branch,
         StateFields.optionalStrings(run, "includingWorkflows", "workflowRun.includingWorkflows"),
         StateFields.strings(run, "excludingWorkflows", "workflowRun.excludingWorkflows"));
+  }
+
+  private static Pattern compileInEffect(String regex) {
+    try {
+      return compile(regex);
+    } catch (BadInput e) {
+      log.warn(
+          "github: a connection's workflowRun.matchingBranch cannot be used, no workflow run is"
+              + " posted: {}",
+          e.getMessage());
+      return NO_BRANCH;
+    }
   }
 
   private static Pattern compile(String regex) {

@@ -66,11 +66,16 @@ record JiraProjectConfig(
         prefix(content.get("commandPrefix")));
   }
 
-  /** The events wanted; an unknown one is refused when {@code strict}, else left out. */
+  /**
+   * The events wanted; an unknown one is refused when {@code strict}, else left out. Missing means
+   * {@code issue_created}, as in hookshot; an empty list means none (hookshot's widget writes
+   * {@code []} when every event box is unticked, and hookshot then posts nothing).
+   */
   private static List<String> events(@Nullable JsonNode events, boolean strict) {
     if (events == null || events.isNull()) return List.of("issue_created");
     BadInput.check(
         events.isArray(), "events", "must be a list; 'events' can only contain %s", known());
+    if (events.isEmpty()) return List.of();
     List<String> out = new ArrayList<>();
     for (JsonNode e : events) {
       if (e.isTextual() && e.asText().equals("issue.created")) return List.of("issue_created");
@@ -86,8 +91,13 @@ record JiraProjectConfig(
     return String.join(", ", EVENTS);
   }
 
+  /**
+   * {@code commandPrefix}; missing, {@code null} or {@code ""} is {@code !jira}, as hookshot reads
+   * it ({@code commandPrefix || "!jira"}, checked only when set).
+   */
   private static String prefix(@Nullable JsonNode prefix) {
-    if (prefix == null || prefix.isNull()) return DEFAULT_PREFIX;
+    if (prefix == null || prefix.isNull() || (prefix.isTextual() && prefix.asText().isEmpty()))
+      return DEFAULT_PREFIX;
     BadInput.check(
         prefix.isTextual() && prefix.asText().length() >= 2 && prefix.asText().length() <= 24,
         "commandPrefix",

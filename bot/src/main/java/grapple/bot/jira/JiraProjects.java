@@ -108,7 +108,7 @@ final class JiraProjects extends ForgeKind<JiraProjectConfig> {
     String summary =
         Markdown.code(config.url())
             + " ("
-            + String.join(", ", config.events())
+            + (config.events().isEmpty() ? "no events" : String.join(", ", config.events()))
             + "; commands: "
             + Markdown.code(config.commandPrefix())
             + ")";

@@ -216,6 +216,23 @@ class GithubRepoConfigTest {
   }
 
   @Test
+  void roomStateInEffectWithABranchRegexRe2CannotRunKeepsItsConnectionAndPostsNoWorkflowRun() {
+    // Hookshot ran JavaScript's regular expressions: a room it served may say "every branch but
+    // dependabot's" with a lookahead. Refusing the state at start silenced the whole connection.
+    GithubRepoConfig config =
+        GithubRepoConfig.parse(
+            GithubFixtures.json(
+                "{\"org\":\"Codertocat\",\"repo\":\"Hello-World\","
+                    + "\"enableHooks\":[\"issue\",\"workflow.run\"],"
+                    + "\"workflowRun\":{\"matchingBranch\":\"^(?!dependabot/)\"}}"),
+            false);
+
+    assertThat(config.hooks().enabled("issue")).isTrue();
+    assertThat(config.workflowRun().accepts("CI", "main")).isFalse();
+    assertThat(config.workflowRun().accepts("CI", "dependabot/npm")).isFalse();
+  }
+
+  @Test
   void aBranchRegexWithLookaheadIsRefusedAsRe2CannotRunIt() {
     assertThatThrownBy(() -> config("\"workflowRun\": {\"matchingBranch\": \"^(?!dependabot/)\"}"))
         .hasMessageStartingWith(

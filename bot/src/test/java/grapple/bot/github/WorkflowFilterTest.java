@@ -36,6 +36,6 @@ class WorkflowFilterTest {
   }
 
   private static WorkflowFilter parse(String json) {
-    return WorkflowFilter.parse(Optional.of(json(json)));
+    return WorkflowFilter.parse(Optional.of(json(json)), true);
   }
 }

@@ -109,6 +109,26 @@ class JiraMessagesTest {
   }
 
   @Test
+  void aRoomWhoseEventsHookshotsWidgetEmptiedIsSentNoNotice() throws Exception {
+    // Hookshot's widget writes "events": [] when every box is unticked; hookshot then posts
+    // nothing for the project (only a missing list means issue_created).
+    JsonNode created = Json.UNTRUSTED.readTree(JiraCorpus.server("issue/created.json"));
+    JiraProjectConfig none =
+        JiraProjectConfig.parse(
+            Json.object()
+                .put("url", "https://jira.test-example.ru/projects/INDEV")
+                .set("events", Json.object().arrayNode()),
+            false);
+
+    assertThat(none.events()).isEmpty();
+    assertThat(JiraEvent.of(created)).isNotEmpty();
+    for (JiraEvent event : JiraEvent.of(created)) {
+      assertThat(JiraMessages.render(event, created, none)).as(event.name()).isEmpty();
+      assertThat(JiraMessages.render(event, created, ALL)).as(event.name()).isPresent();
+    }
+  }
+
+  @Test
   void severalChangesAreAListAndOneIsInline() throws Exception {
     JsonNode generic = Json.UNTRUSTED.readTree(JiraCorpus.server("issue/updated/generic.json"));
     JiraProjectConfig bbcom =

@@ -54,6 +54,21 @@ class JiraProjectConfigTest {
   }
 
   @Test
+  void anEmptyCommandPrefixIsTheDefaultAsInHookshot() {
+    // Hookshot checks the prefix only when it is truthy and then uses `commandPrefix || "!jira"`:
+    // state with "commandPrefix": "" works there, on !jira.
+    var content =
+        Json.object().put("url", "https://jira.acme.org/projects/KEY").put("commandPrefix", "");
+
+    assertThat(JiraProjectConfig.parse(content, true).commandPrefix()).isEqualTo("!jira");
+    assertThat(JiraProjectConfig.parse(content, false).commandPrefix()).isEqualTo("!jira");
+    content.put("commandPrefix", "x");
+    assertThatThrownBy(() -> JiraProjectConfig.parse(content, false))
+        .hasMessageContaining("commandPrefix")
+        .hasMessageContaining("2-24 characters");
+  }
+
+  @Test
   void eventsDefaultToIssueCreatedAndUnknownOnesAreRefused() {
     var content = Json.object().put("url", "https://jira.acme.org/projects/KEY");
     assertThat(JiraProjectConfig.parse(content, true).events()).containsExactly("issue_created");
