@@ -238,7 +238,7 @@ public final class IdentityLinks {
         Json.write(id));
     JsonNode named = given.path("login");
     LoginLookup lookup = lookups.get(service);
-    if (named.isMissingNode() && forgeId != null && lookup != null) {
+    if ((named.isMissingNode() || named.isNull()) && forgeId != null && lookup != null) {
       named = Json.MAPPER.getNodeFactory().textNode(loginOf(service, forgeId, lookup));
     }
     String login = named.isTextual() ? named.asText() : "";

@@ -459,6 +459,20 @@ class LinksApiTest {
         .satisfies(call -> assertThat(call.header("Authorization")).isNull());
   }
 
+  /** A {@code "login": null} beside the id is no login given: looked up as a missing one. */
+  @Test
+  void aNullGithubLoginBesideTheIdIsLookedUp() {
+    github.user("lee-gh", 583240);
+
+    LocalRpc.Answer a =
+        post(
+            "{\"matrix\":{\"userId\":\"@lee:localhost\"},"
+                + "\"github\":{\"id\":\"583240\",\"login\":null}}");
+
+    assertThat(a.status()).as(a.toString()).isEqualTo(201);
+    assertThat(a.json().get("github").get("login").asText()).isEqualTo("lee-gh");
+  }
+
   @Test
   void aGithubThatCannotTellTheLoginIs503AndNoLinkIsMade() {
     github.user("ida-gh", 583299);
