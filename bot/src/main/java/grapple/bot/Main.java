@@ -151,6 +151,7 @@ public final class Main {
       config = ConfigLoader.load(file, System.getenv(), Grapple.configSections());
     } catch (ConfigException e) {
       err.println(e.getMessage());
+      e.warnings().forEach(err::println);
       return EXIT_CONFIG;
     }
     config.warnings().forEach(err::println);
@@ -165,6 +166,7 @@ public final class Main {
       config = ConfigLoader.load(options.config(), System.getenv(), Grapple.configSections());
     } catch (ConfigException e) {
       System.err.println(e.getMessage());
+      e.warnings().forEach(System.err::println);
       return EXIT_CONFIG;
     }
     setLogLevel(config.logging().level());

@@ -113,6 +113,23 @@ class MainTest {
     assertThat(text(out)).startsWith("config: " + file + " is valid");
   }
 
+  /** The warnings come with the problems: a config brought over is mended in one round. */
+  @Test
+  void checkConfigPrintsTheWarningsBesideTheProblems() throws IOException {
+    Path file =
+        Files.writeString(
+            dir.resolve("config.yml"), "feeds: {pollIntervalSeconds: 5}\nsentry: {dsn: x}\n");
+
+    int status = Main.checkConfig(file, print(out), print(err));
+
+    assertThat(status).isEqualTo(2);
+    assertThat(text(err))
+        .isEqualTo(
+            "config: feeds.pollIntervalSeconds: must be at least 60, was 5\n"
+                + "config: sentry: hookshot's key, not used by Grapple: Grapple reports errors to"
+                + " its log only\n");
+  }
+
   @Test
   void checkConfigListsTheProblemsAndExitsWith2() throws IOException {
     Path file = Files.writeString(dir.resolve("config.yml"), "feeds: {pollIntervalSeconds: 5}\n");

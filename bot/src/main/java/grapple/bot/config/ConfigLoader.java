@@ -93,7 +93,7 @@ public final class ConfigLoader {
     Section.Walk walk = new Section.Walk();
     walk.env = env;
     Config config = build(Section.root(tree(yaml, source), walk), env, services);
-    if (!walk.problems.isEmpty()) throw new ConfigException(walk.problems);
+    if (!walk.problems.isEmpty()) throw new ConfigException(walk.problems, walk.warnings);
     return config;
   }
 
