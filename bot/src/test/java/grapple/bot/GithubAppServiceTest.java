@@ -121,6 +121,34 @@ class GithubAppServiceTest {
   }
 
   /**
+   * GitHub revoked the installation token the bot remembered (the app was installed again, or the
+   * token revoked): the next hotlink asks for a new token and is answered. It went unanswered until
+   * five minutes before the old token's hour ran out.
+   */
+  @Test
+  void aRevokedInstallationTokenIsReplacedAtOnce() throws Exception {
+    follow();
+    int number = github.repo("o/r").issue("Broken thing", "alice");
+    assertThat(hub.reply(TestHub.ROOM, BOB, "what about #" + number + "?"))
+        .contains("Broken thing");
+    String revoked =
+        github.requestsTo("GET", "/repos/o/r/issues/" + number).get(0).header("Authorization");
+    github.expire(revoked.substring("Bearer ".length()));
+
+    String answer = hub.reply(TestHub.ROOM, BOB, "and #" + number + " again?");
+
+    assertThat(answer).contains("Broken thing");
+    assertThat(github.requestsTo("GET", "/repos/o/r/issues/" + number))
+        .hasSize(3)
+        .last()
+        .satisfies(
+            call ->
+                assertThat(call.header("Authorization"))
+                    .startsWith("Bearer ghs_")
+                    .isNotEqualTo(revoked));
+  }
+
+  /**
    * GitHub tells the app's webhook when an installation changes (uninstalled, suspended,
    * repositories taken away or added): the bot then asks afresh which installation covers a
    * repository and for its token, instead of using what it remembered for up to ten minutes.

@@ -117,6 +117,50 @@ final class AppTokens {
     return Optional.of(forInstallation(installation, via));
   }
 
+  /** A call to GitHub made with a token. */
+  interface WithToken<T> {
+    T call(String token) throws ForgeException;
+  }
+
+  /**
+   * {@code call} made with the repository's installation token; empty when the app is not installed
+   * on it. A token GitHub refuses (401) is forgotten and the call made once more with a new one:
+   * see {@link #refused}.
+   */
+  <T> Optional<T> onRepo(String owner, String repo, GithubClient via, WithToken<T> call)
+      throws ForgeException {
+    Optional<String> token = forRepo(owner, repo, via);
+    if (token.isEmpty()) return Optional.empty();
+    try {
+      return Optional.of(call.call(token.get()));
+    } catch (ForgeException e) {
+      if (e.status() != 401 || !refused(token.get())) throw e;
+      Optional<String> fresh = forRepo(owner, repo, via);
+      if (fresh.isEmpty()) return Optional.empty();
+      return Optional.of(call.call(fresh.get()));
+    }
+  }
+
+  /**
+   * GitHub refused {@code token} (401): when it is one of the installation tokens remembered here,
+   * it is forgotten with the installation it was for, so the next call asks for both afresh. An
+   * installation token dies before its hour when the app is uninstalled and installed again (a new
+   * installation id) or the token is revoked; without this, it was used until five minutes before
+   * its expiry and every call with it failed meanwhile.
+   *
+   * @return whether it was one of the app's tokens (a new one may be asked for at once)
+   */
+  boolean refused(String token) {
+    java.util.Set<Long> revoked = new java.util.HashSet<>();
+    tokens
+        .entrySet()
+        .removeIf(entry -> entry.getValue().token().equals(token) && revoked.add(entry.getKey()));
+    installations.values().removeIf(known -> revoked.contains(known.id()));
+    boolean ours = !revoked.isEmpty();
+    if (ours) log.info("github: GitHub refused an installation token; a new one is asked for");
+    return ours;
+  }
+
   /**
    * True when the app is installed on the repository. Asks GitHub afresh: the setup check that says
    * "install the app" is tried again right after the user installed it.

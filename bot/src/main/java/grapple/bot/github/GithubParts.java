@@ -37,6 +37,14 @@ record GithubParts(
     return accounts.token(userId);
   }
 
+  /**
+   * GitHub refused {@code token} (401): the app forgets it when it is one of its installation
+   * tokens (see {@link AppTokens#refused}); true then, and a new one may be asked for at once.
+   */
+  boolean appTokenRefused(String token) {
+    return app.isPresent() && app.get().refused(token);
+  }
+
   /** What to tell a user GitHub refused: what to do about it, in one sentence. */
   static String explain(ForgeException e, String repo) {
     if (e.rateLimited())

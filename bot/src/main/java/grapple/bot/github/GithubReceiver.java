@@ -293,11 +293,18 @@ final class GithubReceiver {
         payload.path("issue").isObject() ? payload.path("issue") : payload.path("pull_request");
     Instant since = parts.context().clock().instant().minus(CLOSING_COMMENT_WITHIN);
     try {
-      Optional<String> token = parts.app().get().forRepo(owner, repo, quick);
-      if (token.isEmpty()) return Optional.empty();
-      JsonNode comments =
-          quick.issueComments(token.get(), owner, repo, item.path("number").asLong(), since);
-      return latestBy(comments, payload.path("sender").path("login").asText(""), since);
+      Optional<JsonNode> comments =
+          parts
+              .app()
+              .get()
+              .onRepo(
+                  owner,
+                  repo,
+                  quick,
+                  token ->
+                      quick.issueComments(token, owner, repo, item.path("number").asLong(), since));
+      if (comments.isEmpty()) return Optional.empty();
+      return latestBy(comments.get(), payload.path("sender").path("login").asText(""), since);
     } catch (ForgeException e) {
       log.warn(
           "github: no closing comment for {}#{}: {}",
@@ -345,13 +352,23 @@ final class GithubReceiver {
    */
   private Optional<String> diff(JsonNode payload, GithubRepoConfig config, int maxBytes) {
     try {
-      Optional<String> token =
-          parts.app().isPresent()
-              ? parts.app().get().forRepo(config.org(), config.repo(), quick)
-              : Optional.empty();
       long number = payload.path("pull_request").path("number").asLong();
+      Optional<String> withApp =
+          parts.app().isPresent()
+              ? parts
+                  .app()
+                  .get()
+                  .onRepo(
+                      config.org(),
+                      config.repo(),
+                      quick,
+                      token ->
+                          quick.pullRequestDiff(
+                              Optional.of(token), config.org(), config.repo(), number, maxBytes))
+              : Optional.empty();
+      if (withApp.isPresent()) return withApp;
       return Optional.of(
-          quick.pullRequestDiff(token, config.org(), config.repo(), number, maxBytes));
+          quick.pullRequestDiff(Optional.empty(), config.org(), config.repo(), number, maxBytes));
     } catch (ForgeException e) {
       log.debug(
           "github: no diff for a new pull request of {}/{}: {}",

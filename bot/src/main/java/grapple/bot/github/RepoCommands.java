@@ -91,7 +91,16 @@ final class RepoCommands {
     List<ObjectNode> out = new ArrayList<>();
     for (long number : numbers) {
       try {
-        JsonNode issue = parts.client().issue(token.get(), config.org(), config.repo(), number);
+        JsonNode issue;
+        try {
+          issue = parts.client().issue(token.get(), config.org(), config.repo(), number);
+        } catch (ForgeException e) {
+          // The app's installation token was revoked (the app installed again): a new one, once.
+          if (e.status() != 401 || !parts.appTokenRefused(token.get())) throw e;
+          token = parts.botToken(config.org(), config.repo(), message.sender());
+          if (token.isEmpty()) return out;
+          issue = parts.client().issue(token.get(), config.org(), config.repo(), number);
+        }
         ObjectNode content = Hotlinks.message(issue, config, Optional.empty());
         content
             .putObject("m.relates_to")

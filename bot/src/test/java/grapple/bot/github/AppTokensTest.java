@@ -142,6 +142,40 @@ class AppTokensTest {
   }
 
   @Test
+  void aTokenGithubRefusesIsForgottenAndTheCallMadeOnceMoreWithANewOne() throws Exception {
+    int number = github.repo("o/r").issue("Broken thing", "octocat");
+    String revoked = app.forRepo("o", "r").orElseThrow();
+    github.expire(revoked);
+    java.util.List<String> used = new java.util.ArrayList<>();
+
+    Optional<String> comments =
+        app.onRepo(
+            "o",
+            "r",
+            client,
+            token -> {
+              used.add(token);
+              return client.issueComments(token, "o", "r", number, clock.instant()).toString();
+            });
+
+    assertThat(comments).isPresent();
+    assertThat(used).hasSize(2).first().isEqualTo(revoked);
+    assertThat(used.get(1)).startsWith("ghs_").isNotEqualTo(revoked);
+    assertThat(app.forRepo("o", "r")).contains(used.get(1));
+  }
+
+  @Test
+  void aRefusedTokenThatIsNotTheAppsIsLeftAlone() throws Exception {
+    String token = app.forRepo("o", "r").orElseThrow();
+    int requests = github.requests().size();
+
+    assertThat(app.refused("ghp_someone_elses_token")).isFalse();
+
+    assertThat(app.forRepo("o", "r")).contains(token);
+    assertThat(github.requests()).hasSize(requests);
+  }
+
+  @Test
   void theTokenIsRenewedFiveMinutesBeforeItExpires() throws Exception {
     String first = app.forRepo("o", "r").orElseThrow();
 
