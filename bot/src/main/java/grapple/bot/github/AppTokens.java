@@ -227,7 +227,12 @@ final class AppTokens {
     if (known != null && known.until().isAfter(clock.instant())) return known.id();
     long id;
     try {
-      id = via.repoInstallation(jwt(), owner, repo).path("id").asLong(0);
+      JsonNode answer = via.repoInstallation(jwt(), owner, repo);
+      id = answer.path("id").asLong(0);
+      // Not "not installed" for ten minutes: GitHub answered 200, so it is installed somewhere.
+      if (!answer.path("id").canConvertToLong() || id <= 0)
+        throw new ForgeException(
+            502, "GitHub's answer about the App's installation on " + key + " names no id");
     } catch (ForgeException e) {
       if (e.status() != 404) throw jwtRefused(e);
       id = 0;

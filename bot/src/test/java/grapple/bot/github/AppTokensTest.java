@@ -164,6 +164,17 @@ class AppTokensTest {
     assertThat(app.forRepo("o", "r")).contains(used.get(1));
   }
 
+  /** A 200 without an installation id is a failure, not "not installed" for ten minutes. */
+  @Test
+  void anInstallationAnswerWithoutAnIdIsAFailureAndNotRemembered() throws Exception {
+    github.answerNext("GET", "/repos/o/r/installation", 1, 200, "{\"account\": {}}");
+
+    assertThatThrownBy(() -> app.forRepo("o", "r"))
+        .isInstanceOf(ForgeException.class)
+        .hasMessageContaining("names no id");
+    assertThat(app.forRepo("o", "r")).as("asked again, not remembered").isPresent();
+  }
+
   @Test
   void aRefusedTokenThatIsNotTheAppsIsLeftAlone() throws Exception {
     String token = app.forRepo("o", "r").orElseThrow();
