@@ -1,5 +1,6 @@
 package grapple.bot;
 
+import grapple.state.Fatal;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -86,8 +87,11 @@ final class RetrySchedule {
   private void tick() {
     try {
       tick.run();
-    } catch (RuntimeException e) {
-      // The next tick tries again: a failure here (the database gone a moment) ends no retry.
+    } catch (Throwable e) {
+      // The next tick tries again: a failure here (the database gone a moment, a StackOverflowError
+      // on a room's state) ends no retry. Thrown out of the scheduled tick, it would cancel every
+      // later one.
+      Fatal.haltIfFatal(e);
       log.error("{} failed", what, e);
     }
   }

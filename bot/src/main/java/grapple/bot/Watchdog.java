@@ -3,6 +3,7 @@ package grapple.bot;
 import grapple.bot.http.Health;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
@@ -20,7 +21,14 @@ final class Watchdog implements Health {
 
   private final AtomicBoolean ready = new AtomicBoolean();
   private final Map<String, BooleanSupplier> checks = new ConcurrentHashMap<>();
-  private final AtomicBoolean reported = new AtomicBoolean();
+
+  /**
+   * The watched threads found dead at the last look: each failure is logged when it is first seen
+   * and its end when the thread is seen running again (a stuck feed scheduler ticks again), so
+   * every failure the probes report is in the log, not only the first one since start.
+   */
+  private final Set<String> down = ConcurrentHashMap.newKeySet();
+
   private volatile BooleanSupplier leading = () -> true;
   private volatile Supplier<Optional<String>> waitingFor = Optional::empty;
 
@@ -60,12 +68,17 @@ final class Watchdog implements Health {
 
   @Override
   public Optional<String> failure() {
+    String first = null;
     for (Map.Entry<String, BooleanSupplier> check : checks.entrySet()) {
-      if (check.getValue().getAsBoolean()) continue;
-      String why = "the " + check.getKey() + " thread has died; see the log and restart Grapple";
-      if (reported.compareAndSet(false, true)) log.error("watchdog: {}", why);
-      return Optional.of(why);
+      String name = check.getKey();
+      if (check.getValue().getAsBoolean()) {
+        if (down.remove(name)) log.info("watchdog: the {} thread runs again", name);
+        continue;
+      }
+      String why = "the " + name + " thread has died; see the log and restart Grapple";
+      if (down.add(name)) log.error("watchdog: {}", why);
+      if (first == null) first = why;
     }
-    return Optional.empty();
+    return Optional.ofNullable(first);
   }
 }

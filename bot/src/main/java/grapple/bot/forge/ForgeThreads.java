@@ -1,6 +1,7 @@
 package grapple.bot.forge;
 
 import grapple.state.Daemons;
+import grapple.state.Fatal;
 import grapple.state.ForgeDeliveries;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
@@ -71,11 +72,19 @@ public final class ForgeThreads implements AutoCloseable {
     every(REFRESH_EVERY, Duration.ZERO, "refreshing tokens", refresh);
   }
 
+  /**
+   * One run of a chore, a boundary: whatever it raises (a StackOverflowError included) is logged
+   * and the chore runs again next time. Thrown out of a scheduled task, it would cancel every later
+   * run without a word.
+   */
   private void chore(String what, Runnable work) {
     try {
       work.run();
     } catch (RuntimeException e) {
       log.warn("{}: {} failed (tried again later): {}", service, what, e.toString());
+    } catch (Throwable e) {
+      Fatal.haltIfFatal(e);
+      log.error("{}: {} failed (tried again later)", service, what, e);
     }
   }
 

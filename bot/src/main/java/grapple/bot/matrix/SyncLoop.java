@@ -46,6 +46,12 @@ final class SyncLoop implements Runnable {
   private volatile boolean running = true;
   private long prunedAtNanos;
 
+  /**
+   * Syncs that failed since the last one that worked (the sync thread's own): the first of an
+   * outage is logged, the others only at debug, and its end once, with this count.
+   */
+  private int failedSyncs;
+
   SyncLoop(
       MatrixClient client,
       SyncStore store,
@@ -100,7 +106,12 @@ final class SyncLoop implements Runnable {
         since = next;
         writes.afterCommit();
         pruneNowAndThen();
-        if (backoff.failures() > 0) log.info("homeserver reachable again; syncing");
+        if (failedSyncs > 0)
+          log.info(
+              "homeserver reachable again after {} failed sync{}",
+              failedSyncs,
+              failedSyncs == 1 ? "" : "s");
+        failedSyncs = 0;
         backoff.reset();
         if (!loaded) {
           loaded = true;
@@ -158,7 +169,12 @@ final class SyncLoop implements Runnable {
         e instanceof MatrixException m && m.retryAfter().isPresent()
             ? m.retryAfter().get()
             : backoff.next();
-    log.warn("sync failed ({}); retrying in {} ms", e.getMessage(), wait.toMillis());
+    if (++failedSyncs == 1)
+      log.warn(
+          "sync failed ({}); retrying in {} ms (said again once a sync works)",
+          e.getMessage(),
+          wait.toMillis());
+    else log.debug("sync failed ({}); retrying in {} ms", e.getMessage(), wait.toMillis());
     try {
       Thread.sleep(wait.toMillis());
     } catch (InterruptedException ie) {

@@ -77,6 +77,14 @@ final class DeliveryWorker implements AutoCloseable {
   private final Set<Long> movedToNewDirectRoom = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   private volatile long pausedUntilNanos = System.nanoTime();
+
+  /**
+   * Tries that paused every target (see the class comment) since the homeserver last took a
+   * message: the first of an outage is logged, the rest only at debug (a try a room every few
+   * seconds for an hour is thousands of lines), and the outage's end once, with this count.
+   */
+  private final AtomicInteger pausedTries = new AtomicInteger();
+
   private volatile boolean closed;
 
   DeliveryWorker(
@@ -214,6 +222,12 @@ final class DeliveryWorker implements AutoCloseable {
       ObjectNode content = entry.content() != null ? entry.content() : store.content(entry.seq());
       String eventId = gateway.send(roomId, entry.eventType(), content, entry.txnId());
       backoff.reset();
+      int failedTries = pausedTries.getAndSet(0);
+      if (failedTries > 0)
+        log.info(
+            "outbox: the homeserver takes messages again after {} failed tries; {} waiting",
+            failedTries,
+            backlog.get());
       targetBackoffs.remove(entry.target());
       unexpectedFailures.remove(entry.seq());
       store.delivered(entry.seq());
@@ -294,13 +308,24 @@ final class DeliveryWorker implements AutoCloseable {
   private boolean pause(OutboxStore.Entry entry, Exception why, @Nullable Duration asked) {
     Duration wait = asked != null ? asked : backoff.next();
     pausedUntilNanos = Math.max(pausedUntilNanos, System.nanoTime() + wait.toNanos());
-    log.warn(
-        "outbox: #{} to {} not delivered ({}); retrying in {} ms, {} waiting",
-        entry.seq(),
-        describe(entry.target()),
-        why.getMessage(),
-        wait.toMillis(),
-        backlog.get());
+    if (pausedTries.getAndIncrement() == 0) {
+      log.warn(
+          "outbox: #{} to {} not delivered ({}); delivery paused, retrying in {} ms, {} waiting"
+              + " (said again once the homeserver takes messages)",
+          entry.seq(),
+          describe(entry.target()),
+          why.getMessage(),
+          wait.toMillis(),
+          backlog.get());
+    } else {
+      log.debug(
+          "outbox: #{} to {} not delivered ({}); retrying in {} ms, {} waiting",
+          entry.seq(),
+          describe(entry.target()),
+          why.getMessage(),
+          wait.toMillis(),
+          backlog.get());
+    }
     return false;
   }
 

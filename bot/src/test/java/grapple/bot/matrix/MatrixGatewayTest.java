@@ -594,6 +594,47 @@ class MatrixGatewayTest {
   }
 
   /**
+   * A homeserver outage (its proxy answering 502, or 429s asking for a wait) logged a warning for
+   * every failed sync, all the outage long, and its end only when the backoff had grown: after
+   * waits the homeserver asked for, nothing said the sync worked again. Now the first failure is
+   * logged, the rest at debug, and the end once with how many syncs failed.
+   */
+  @Test
+  void aSyncOutageIsLoggedOnceWhenItStartsAndOnceWhenItEnds() throws Exception {
+    ch.qos.logback.classic.Logger logger =
+        (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(SyncLoop.class);
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged =
+        new ch.qos.logback.core.read.ListAppender<>();
+    logged.start();
+    logger.addAppender(logged);
+    try {
+      String limited = "{\"errcode\":\"M_LIMIT_EXCEEDED\",\"retry_after_ms\":10}";
+      answerSyncs("{\"next_batch\":\"s1\"}");
+      server.enqueue(json(429, limited));
+      server.enqueue(json(502, "<html>Bad Gateway</html>"));
+      server.enqueue(json(429, limited));
+      server.enqueue(json(200, "{\"next_batch\":\"s2\"}"));
+      server.enqueue(json(429, limited));
+      server.enqueue(json(200, "{\"next_batch\":\"s3\"}"));
+
+      gateway.start((event, initial) -> {}, () -> {});
+
+      awaitSince("s3");
+      Await.until(Duration.ofSeconds(5), () -> logged.list.size() >= 4);
+      assertThat(logged.list)
+          .filteredOn(e -> e.getLevel().isGreaterOrEqual(ch.qos.logback.classic.Level.INFO))
+          .extracting(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+          .satisfiesExactly(
+              first -> assertThat(first).startsWith("sync failed (").contains("429"),
+              end -> assertThat(end).isEqualTo("homeserver reachable again after 3 failed syncs"),
+              again -> assertThat(again).startsWith("sync failed (").contains("429"),
+              end -> assertThat(end).isEqualTo("homeserver reachable again after 1 failed sync"));
+    } finally {
+      logger.detachAppender(logged);
+    }
+  }
+
+  /**
    * A homeserver that no longer knows the bot's filter (its database restored from a backup)
    * refuses every sync with it: the filter is made again, and syncing goes on.
    */

@@ -273,6 +273,46 @@ class OutboxTest {
     assertThat(gateway.txnIdsSeen()).hasSize(2).allMatch(sent.txnId()::equals);
   }
 
+  /**
+   * While the homeserver is down, every retry of every room's head message logged a warning: an
+   * outage of an hour was thousands of lines, and its end was not logged at all. Now its start is
+   * logged once, with what failed, and its end once, with how many tries failed.
+   */
+  @Test
+  void anOutageIsLoggedOnceWhenItStartsAndOnceWhenItEnds() throws Exception {
+    ch.qos.logback.classic.Logger logger =
+        (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(DeliveryWorker.class);
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged =
+        new ch.qos.logback.core.read.ListAppender<>();
+    logged.start();
+    logger.addAppender(logged);
+    try {
+      IOException down = new IOException("connection refused");
+      FakeGateway gateway = new FakeGateway().failNext(down, down, down, down, down);
+      Outbox outbox = outbox(db(), gateway);
+
+      Outbox.Posting posting = outbox.post("!a:test", Messages.notice("hello"));
+
+      assertThat(posting.delivered().get(10, TimeUnit.SECONDS)).isNotNull();
+      assertThat(gateway.txnIdsSeen()).hasSize(6);
+      assertThat(logged.list)
+          .filteredOn(e -> e.getLevel().isGreaterOrEqual(ch.qos.logback.classic.Level.INFO))
+          .extracting(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+          .satisfiesExactly(
+              start ->
+                  assertThat(start)
+                      .startsWith("outbox: #")
+                      .contains("to room !a:test not delivered (connection refused)")
+                      .contains("delivery paused"),
+              end ->
+                  assertThat(end)
+                      .isEqualTo(
+                          "outbox: the homeserver takes messages again after 5 failed tries; 1 waiting"));
+    } finally {
+      logger.detachAppender(logged);
+    }
+  }
+
   @Test
   void waitsAsLongAsTheHomeserverAsksAfterA429() throws Exception {
     FakeGateway gateway = new FakeGateway().failNext(FakeGateway.rateLimited(700));
