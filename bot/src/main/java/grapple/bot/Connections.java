@@ -767,6 +767,11 @@ public final class Connections {
     return true;
   }
 
+  /** True while the connection {@code connectionId} is being moved ({@link #startMove}). */
+  synchronized boolean isMoving(String connectionId) {
+    return moving.containsKey(connectionId);
+  }
+
   /** The room the connection {@code connectionId} of an upgraded room moved to in this run. */
   synchronized Optional<String> movedTo(String connectionId) {
     return Optional.ofNullable(movedTo.get(connectionId));
