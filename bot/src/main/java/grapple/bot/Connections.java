@@ -88,6 +88,16 @@ public final class Connections {
    */
   private final Set<String> held = new java.util.HashSet<>();
 
+  /**
+   * Room/event type/state key → the state event seen last there while it held a connection's
+   * content: a redaction of it empties that state in the room ({@link #onRedaction}). Guarded by
+   * this object.
+   */
+  private final Map<String, Seen> holding = new HashMap<>();
+
+  /** A state event that holds content, by id, with where it is. */
+  private record Seen(String eventId, String eventType, String stateKey) {}
+
   /** A state write of the bot's: what it wrote, and whether the hub applied it already. */
   private static final class OwnWrite {
     final ObjectNode content;
@@ -271,6 +281,11 @@ public final class Connections {
   List<LiveConnection.Queued> onState(RoomEvent.State e, boolean initial) {
     Optional<ConnectionKind<?>> kind = kinds.byEventType(e.eventType());
     if (kind.isEmpty()) return List.of();
+    synchronized (this) {
+      String at = key(e.roomId(), e.eventType(), e.stateKey());
+      if (isRemoval(e.content())) holding.remove(at);
+      else holding.put(at, new Seen(e.eventId(), e.eventType(), e.stateKey()));
+    }
     // Only a kind with legacy aliases has other state events to empty or to be overridden by.
     if (!kind.get().legacyEventTypes().isEmpty()) {
       String key = key(e.roomId(), e.eventType(), e.stateKey());
@@ -320,6 +335,45 @@ public final class Connections {
               return unsaid == null ? null : ConnectionStore.said(unsaid).run(c);
             },
             () -> {}));
+  }
+
+  /**
+   * Takes in a redaction, by {@code redactor}, of event {@code redactedId} of the room. When that
+   * is the state event holding a connection's content, the room's state there is now empty (the
+   * homeserver strips a redacted state event's content), and the next start would read it as the
+   * connection removed: it is taken as that emptying by the redactor now, so a redactor who may
+   * manage the connection removes it, and one who may not sees it put back as any refused change is
+   * (hookshot: neither; the connection went at its next start, secrets and all). Returns what
+   * {@link #onState} returns.
+   */
+  List<LiveConnection.Queued> onRedaction(
+      String roomId, String redactionId, String redactor, String redactedId) {
+    Seen redacted = null;
+    synchronized (this) {
+      for (Map.Entry<String, Seen> e : holding.entrySet()) {
+        if (e.getValue().eventId().equals(redactedId) && e.getKey().startsWith(roomId + "\n")) {
+          redacted = e.getValue();
+          break;
+        }
+      }
+    }
+    if (redacted == null) return List.of();
+    log.info(
+        "room {}: {} redacted the state of {} '{}' ({}): its state is empty now",
+        roomId,
+        redactor,
+        redacted.eventType(),
+        redacted.stateKey(),
+        redactedId);
+    return onState(
+        new RoomEvent.State(
+            roomId,
+            redactionId,
+            redactor,
+            redacted.eventType(),
+            redacted.stateKey(),
+            Json.object()),
+        false);
   }
 
   /**
@@ -765,6 +819,11 @@ public final class Connections {
     if (pending != null && !pending.applied) return false;
     moving.put(old.id(), newRoomId);
     return true;
+  }
+
+  /** True while the connection {@code connectionId} is being moved ({@link #startMove}). */
+  synchronized boolean isMoving(String connectionId) {
+    return moving.containsKey(connectionId);
   }
 
   /** The room the connection {@code connectionId} of an upgraded room moved to in this run. */

@@ -45,6 +45,12 @@ final class Core implements RoomEvents, WaitingCommands.Answerer {
   private static final String CLAIMS_CONNECTIONS = "connections";
 
   /** Marks in {@code processed_events}: the command in the event (id after it) was answered. */
+  /**
+   * A redaction: the core takes those of connection state events ({@link Connections#onRedaction}),
+   * so the bot's sync always asks for them.
+   */
+  static final String REDACTION = "m.room.redaction";
+
   private static final String ANSWERED = "answered:";
 
   /** As {@link #ANSWERED}, for a command that held a secret (its message was redacted). */
@@ -134,6 +140,18 @@ final class Core implements RoomEvents, WaitingCommands.Answerer {
   @Override
   public void onRoomEvent(String roomId, ObjectNode event) {
     if (event.path("sender").asText().equals(connections.botUserId())) return;
+    if (event.path("type").asText().equals(REDACTION)) {
+      // Room v11 moved `redacts` into the content; earlier versions have it beside it.
+      JsonNode redacts = event.path("content").path("redacts");
+      if (!redacts.isTextual()) redacts = event.path("redacts");
+      if (redacts.isTextual())
+        queued.addAll(
+            connections.onRedaction(
+                roomId,
+                event.path("event_id").asText(),
+                event.path("sender").asText(),
+                redacts.asText()));
+    }
     // A command that gives a secret (a token) is never given to connections: not to the room's
     // outbound hooks either, which would queue it in the clear and send it on before the redaction.
     if (holdsSecret(roomId, event)) return;

@@ -693,9 +693,21 @@ public final class Grapple implements AutoCloseable {
     return types;
   }
 
-  /** The timeline event types the running services take raw (e.g. outbound hooks: every one). */
+  /** The timeline event types taken raw, for the services running ({@link #rawEventTypes}). */
   private static List<String> roomEventTypes(List<Started> running) {
-    return running.stream().flatMap(r -> r.running().roomEventTypes().stream()).distinct().toList();
+    return rawEventTypes(running.stream().map(r -> r.running().roomEventTypes()).toList());
+  }
+
+  /**
+   * The timeline event types taken raw: redactions (the core's, for connection state: {@link
+   * Connections#onRedaction}) and those the services ask for ({@code asked}, e.g. outbound hooks:
+   * every one).
+   */
+  static List<String> rawEventTypes(List<List<String>> asked) {
+    return java.util.stream.Stream.concat(
+            java.util.stream.Stream.of(Core.REDACTION), asked.stream().flatMap(List::stream))
+        .distinct()
+        .toList();
   }
 
   private static List<Command> commands(Connections connections, List<Started> running) {

@@ -17,14 +17,13 @@ import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,6 +43,12 @@ import org.slf4j.LoggerFactory;
  * the homeserver failed is tried again on the {@code room-upgrade-retry} thread, 5 s later, then
  * twice as long after each failure up to 5 minutes, until the connections moved or the move no
  * longer applies.
+ *
+ * <p>The retry thread holds no lock the sync thread takes while it asks the homeserver: a slow
+ * homeserver then holds up only that move, not the sync thread's next state event (another room's
+ * included). This object's lock is the sync thread's; the bookkeeping both threads read is in
+ * concurrent collections, and each old room's move is tried by one thread at a time ({@link
+ * #advance}).
  */
 final class RoomUpgrades {
   private static final Logger log = LoggerFactory.getLogger(RoomUpgrades.class);
@@ -89,26 +94,39 @@ final class RoomUpgrades {
       new RetrySchedule(
           RETRY_TICKS, FIRST_RETRY, LAST_RETRY, this::retryDue, "trying room upgrades again");
 
-  /** Old room → new room, and back: read from the database at first use. */
-  private @Nullable Map<String, String> replacedBy;
+  /** Old room → new room, and back: read from the database at first use ({@link #replacedBy()}). */
+  private final Map<String, String> replacedBy = new ConcurrentHashMap<>();
 
-  private final Map<String, String> replaces = new HashMap<>();
+  private final Map<String, String> replaces = new ConcurrentHashMap<>();
+
+  /** Whether {@link #replacedBy} was read from the database; guarded by {@link #replacedBy}. */
+  private boolean read;
 
   /**
    * Old room → who sent its tombstone, as its state says (replayed at every start) or, when a later
    * one came from someone who may not manage connections, as recorded: only the connections they
    * may manage move, as only those could they have rewritten by hand.
    */
-  private final Map<String, String> upgrader = new HashMap<>();
+  private final Map<String, String> upgrader = new ConcurrentHashMap<>();
 
   /** Old rooms told that their upgrader may not manage some of their connections (once a run). */
-  private final Set<String> toldNotAllowed = new HashSet<>();
+  private final Set<String> toldNotAllowed = ConcurrentHashMap.newKeySet();
 
   /** New rooms the bot tried to join in this run (a failed join waits for an invite). */
-  private final Set<String> joinTried = new HashSet<>();
+  private final Set<String> joinTried = ConcurrentHashMap.newKeySet();
 
   /** New rooms told that the bot may not move the connections there yet (told once a run). */
-  private final Set<String> toldRefused = new HashSet<>();
+  private final Set<String> toldRefused = ConcurrentHashMap.newKeySet();
+
+  /** Guards the check and mark of {@link #firstTime}, which both threads make. */
+  private final Object told = new Object();
+
+  /**
+   * Old rooms whose move a thread is trying now → whether it was asked again meanwhile (and with a
+   * tombstone just seen): that thread then tries once more rather than the other thread wait for
+   * it. Guarded by itself.
+   */
+  private final Map<String, Optional<Boolean>> trying = new HashMap<>();
 
   RoomUpgrades(
       RoomStates rooms,
@@ -130,19 +148,19 @@ final class RoomUpgrades {
   }
 
   private Map<String, String> replacedBy() {
-    Map<String, String> known = replacedBy;
-    if (known == null) {
-      known = new HashMap<>();
-      for (Map.Entry<String, String> e : kv.withPrefix(REPLACED_BY).entrySet()) {
-        String oldRoom = e.getKey().substring(REPLACED_BY.length());
-        known.put(oldRoom, e.getValue());
-        replaces.put(e.getValue(), oldRoom);
+    synchronized (replacedBy) {
+      if (!read) {
+        for (Map.Entry<String, String> e : kv.withPrefix(REPLACED_BY).entrySet()) {
+          String oldRoom = e.getKey().substring(REPLACED_BY.length());
+          replacedBy.put(oldRoom, e.getValue());
+          replaces.put(e.getValue(), oldRoom);
+        }
+        kv.withPrefix(UPGRADED_BY)
+            .forEach((key, by) -> upgrader.putIfAbsent(key.substring(UPGRADED_BY.length()), by));
+        read = true;
       }
-      kv.withPrefix(UPGRADED_BY)
-          .forEach((key, by) -> upgrader.putIfAbsent(key.substring(UPGRADED_BY.length()), by));
-      replacedBy = known;
     }
-    return known;
+    return replacedBy;
   }
 
   /**
@@ -161,6 +179,9 @@ final class RoomUpgrades {
         e.sender().equals(gateway.botUserId()) ? predecessors(e.roomId()) : List.of();
     for (String oldRoom : earlier) {
       Optional<Active> old = connections.find(oldRoom, kind.get(), e.stateKey());
+      // The echo of a move under way (on the retry thread): that move stores it, and the hub knows
+      // the write as the bot's own.
+      if (old.isPresent() && connections.isMoving(old.get().id())) return false;
       if (old.isPresent() && old.get().connection().config().equals(e.content())) {
         log.info(
             "room {}: {} '{}' of {} was copied here before the move was stored; completing it",
@@ -337,8 +358,34 @@ final class RoomUpgrades {
    * there; joins it first ({@code join}: for a tombstone just seen, or while connections wait).
    */
   private void advance(String oldRoom, boolean tombstoneNow) {
-    if (tryMove(oldRoom, tombstoneNow)) retryLater(oldRoom);
-    else retries.done(oldRoom);
+    synchronized (trying) {
+      Optional<Boolean> asked = trying.get(oldRoom);
+      if (asked != null) {
+        // Another thread is trying this move (waiting on the homeserver, say): it tries again once
+        // done, so this thread need not wait for it.
+        trying.put(oldRoom, Optional.of(tombstoneNow || asked.orElse(false)));
+        return;
+      }
+      trying.put(oldRoom, Optional.empty());
+    }
+    boolean now = tombstoneNow;
+    try {
+      while (true) {
+        boolean failed = tryMove(oldRoom, now);
+        if (failed) retryLater(oldRoom);
+        else done(oldRoom);
+        synchronized (trying) {
+          Optional<Boolean> again = trying.get(oldRoom);
+          if (again == null || again.isEmpty()) return;
+          trying.put(oldRoom, Optional.empty());
+          now = again.get();
+        }
+      }
+    } finally {
+      synchronized (trying) {
+        trying.remove(oldRoom);
+      }
+    }
   }
 
   /**
@@ -442,8 +489,12 @@ final class RoomUpgrades {
    * that doubles at each failure in a row (the first one logged, the rest not).
    */
   private void retryLater(String oldRoom) {
-    boolean firstFailure = !retries.isWaiting(oldRoom);
-    Duration wait = retries.later(oldRoom, clock.instant(), Duration.ZERO);
+    boolean firstFailure;
+    Duration wait;
+    synchronized (retries) {
+      firstFailure = !retries.isWaiting(oldRoom);
+      wait = retries.later(oldRoom, clock.instant(), Duration.ZERO);
+    }
     if (firstFailure)
       log.warn(
           "room {}: trying the move to {} again in {} s, then less and less often until it works",
@@ -452,9 +503,30 @@ final class RoomUpgrades {
           wait.toSeconds());
   }
 
-  /** Tries again the moves whose state writes failed and whose wait is over. */
-  synchronized void retryDue() {
-    for (String oldRoom : retries.due(clock.instant())) {
+  /** The move from {@code oldRoom} is done, or no longer applies: it is not tried again. */
+  private void done(String oldRoom) {
+    synchronized (retries) {
+      retries.done(oldRoom);
+    }
+  }
+
+  /** True while the move from {@code oldRoom} waits to be tried again. */
+  private boolean retrying(String oldRoom) {
+    synchronized (retries) {
+      return retries.isWaiting(oldRoom);
+    }
+  }
+
+  /**
+   * Tries again the moves whose state writes failed and whose wait is over; on the retry thread,
+   * without this object's lock (the sync thread's), so a slow homeserver holds up no other room.
+   */
+  void retryDue() {
+    List<String> due;
+    synchronized (retries) {
+      due = retries.due(clock.instant());
+    }
+    for (String oldRoom : due) {
       try {
         advance(oldRoom, false);
       } catch (RuntimeException e) {
@@ -506,9 +578,11 @@ final class RoomUpgrades {
 
   /** True the first time it is asked about {@code what}, in this run or any earlier one. */
   private boolean firstTime(String what) {
-    if (kv.get(TOLD + what).isPresent()) return false;
-    kv.put(TOLD + what, "told");
-    return true;
+    synchronized (told) {
+      if (kv.get(TOLD + what).isPresent()) return false;
+      kv.put(TOLD + what, "told");
+      return true;
+    }
   }
 
   /**
@@ -540,7 +614,7 @@ final class RoomUpgrades {
       log.info("room {}: joined {}, the room that replaced it", oldRoom, newRoom);
       return true;
     } catch (IOException | RuntimeException failure) {
-      if (!retries.isWaiting(oldRoom)) // Logged once while the failures go on.
+      if (!retrying(oldRoom)) // Logged once while the failures go on.
       log.warn(
             "room {}: could not join {}, the room that replaced it: {}",
             oldRoom,
@@ -629,7 +703,7 @@ final class RoomUpgrades {
         gateway.putState(newRoom, kind.eventType(), stateKey, content);
       } catch (IOException failure) {
         connections.cancelOwnWrite(newRoom, kind, stateKey);
-        if (!retries.isWaiting(old.roomId())) // Logged once while the failures go on.
+        if (!retrying(old.roomId())) // Logged once while the failures go on.
         log.warn(
               "room {}: could not write {} '{}' in {}: {}",
               old.roomId(),

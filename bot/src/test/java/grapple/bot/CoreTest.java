@@ -81,6 +81,71 @@ class CoreTest {
   }
 
   /**
+   * A redaction of the state event that holds a hook empties that state in the room (what the next
+   * start reads): from someone who may not manage connections, the hook's content is put back, as
+   * for any refused change; the hook keeps working and keeps its URL.
+   */
+  @Test
+  void aRedactedHookStateFromWhoMayNotManageConnectionsIsPutBack() throws Exception {
+    core.onEvent(new RoomEvent.State(ROOM, "$hand", ADMIN, HOOK, "hand", hookNamed("hand")), false);
+    assertNextIsTheUrlByDirectMessage();
+
+    core.onRoomEvent(ROOM, redaction("$redact", GUEST, "$hand"));
+
+    assertThat(gateway.stateWrites())
+        .extracting(w -> w.eventType() + " " + w.stateKey() + " " + w.content())
+        .containsExactly(HOOK + " hand {\"name\":\"hand\"}");
+    assertThat(gateway.takeSent().content().path("body").asText())
+        .startsWith("`" + GUEST + "` may not change generic connections here");
+    assertThat(store.all())
+        .singleElement()
+        .satisfies(c -> assertThat(c.stateKey()).isEqualTo("hand"));
+  }
+
+  /**
+   * A redaction of a hook's state by a room admin who may manage connections removes the hook now,
+   * as the next start would (it reads the emptied state); one of an older state event, which the
+   * room's state no longer holds, changes nothing.
+   */
+  @Test
+  void aRedactedHookStateFromAnAdminRemovesTheHookButAnOlderOnesRedactionChangesNothing()
+      throws Exception {
+    core.onEvent(
+        new RoomEvent.State(ROOM, "$first", ADMIN, HOOK, "hand", hookNamed("hand")), false);
+    assertNextIsTheUrlByDirectMessage();
+    core.onEvent(
+        new RoomEvent.State(ROOM, "$second", ADMIN, HOOK, "hand", hookNamed("renamed")), false);
+
+    core.onRoomEvent(ROOM, redaction("$old", ADMIN, "$first"));
+    assertThat(store.all()).hasSize(1);
+
+    ObjectNode v11 = redaction("$now", ADMIN, "$second");
+    v11.putObject("content").put("redacts", v11.remove("redacts").asText());
+    core.onRoomEvent(ROOM, v11);
+
+    assertThat(store.all()).isEmpty();
+    assertThat(hub.connections.inRoom(ROOM)).isEmpty();
+    assertThat(gateway.stateWrites()).isEmpty();
+  }
+
+  private static ObjectNode hookNamed(String name) {
+    return Json.object().put("name", name);
+  }
+
+  /** A redaction as the homeserver syncs it (before room version 11: {@code redacts} on top). */
+  private static ObjectNode redaction(String eventId, String sender, String redacts) {
+    ObjectNode event =
+        Json.object()
+            .put("type", "m.room.redaction")
+            .put("event_id", eventId)
+            .put("sender", sender)
+            .put("room_id", ROOM)
+            .put("redacts", redacts);
+    event.putObject("content");
+    return event;
+  }
+
+  /**
    * A message the homeserver refused because the bot was out of the room (403) is sent once the bot
    * is back, once: the join seen again, or a profile change of the bot, sends nothing more.
    */

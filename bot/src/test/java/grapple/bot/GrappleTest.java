@@ -14,6 +14,7 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -28,6 +29,14 @@ class GrappleTest {
     assertThat(Grapple.maskPath(Grapple.services(), "/webhook/s3cr3t/extra"))
         .isEqualTo("/webhook/***");
     assertThat(Grapple.maskPath(Grapple.services(), "/v1/health")).isEqualTo("/v1/health");
+  }
+
+  /** The core takes redactions of connection state whichever services run. */
+  @Test
+  void theSyncAlwaysTakesRedactionsBesideWhatServicesAskFor() {
+    assertThat(Grapple.rawEventTypes(List.of())).containsExactly("m.room.redaction");
+    assertThat(Grapple.rawEventTypes(List.of(List.of("*"), List.of("m.room.redaction"))))
+        .containsExactly("m.room.redaction", "*");
   }
 
   @Test

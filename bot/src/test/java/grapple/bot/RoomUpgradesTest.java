@@ -316,6 +316,42 @@ class RoomUpgradesTest {
     assertThat(hub.gateway.membership()).as("a refusal waits for an invite").hasSize(joins);
   }
 
+  /**
+   * A retried move waits on a slow homeserver (its state write in the new room held): the sync
+   * thread meanwhile takes in another room's state events, which nothing about that move holds up;
+   * the move completes once the homeserver answers.
+   */
+  @Test
+  void aRetriedMoveWaitingOnASlowHomeserverHoldsUpNoOtherRoomsState() throws Exception {
+    FakeClock clock = webhooksOnAFakeClock();
+    hookInOld();
+    tombstone();
+    hub.gateway.failNextStateWrites(new IOException("HTTP 502 Bad Gateway"));
+    newRoomJoined(50); // fails: tried again in 5 s
+    assertThat(nextNoticeBody()).contains("I could not move its connections here");
+    hub.gateway.holdStateWrites();
+    clock.advance(Duration.ofSeconds(5));
+
+    java.util.concurrent.CompletableFuture<Void> retry =
+        java.util.concurrent.CompletableFuture.runAsync(() -> hub.core.upgrades.retryDue());
+    assertThat(hub.gateway.awaitStateWriteStarted(Duration.ofSeconds(5))).isTrue();
+    String other = "!other:test";
+    java.util.concurrent.CompletableFuture.runAsync(
+            () -> {
+              hub.joinedIn(other, ADMIN);
+              hub.state(other, HOOK, "byhand", ADMIN, Json.object().put("name", "byhand"));
+            })
+        .get(5, java.util.concurrent.TimeUnit.SECONDS);
+
+    assertThat(hub.connections.inRoom(other))
+        .extracting(Active::stateKey)
+        .containsExactly("byhand");
+    assertThat(retry).isNotDone();
+    hub.gateway.releaseStateWrites();
+    retry.get(5, java.util.concurrent.TimeUnit.SECONDS);
+    assertTheHookIsInTheNewRoomOnly();
+  }
+
   private void retryAfter(FakeClock clock, Duration wait) {
     clock.advance(wait);
     hub.core.upgrades.retryDue();

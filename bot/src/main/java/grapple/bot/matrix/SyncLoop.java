@@ -383,11 +383,21 @@ final class SyncLoop implements Runnable {
     }
   }
 
+  /**
+   * A state event as the core takes it. One redacted ({@code unsigned.redacted_because}: its
+   * content stripped, so the room's state there is empty now) is the redactor's emptying of it: the
+   * core judges whether they may, as it does when the redaction comes live; otherwise a
+   * connection's state redacted while the bot was away came back as its author's removal. Not for
+   * the spec's own types ({@code m.*}), whose redaction keeps the fields that matter and whose
+   * sender does (a room version 12 creator).
+   */
   private static RoomEvent.State state(String roomId, JsonNode e) {
+    JsonNode redactedBy = e.path("unsigned").path("redacted_because").path("sender");
+    boolean emptiedByRedactor = redactedBy.isTextual() && !e.path("type").asText().startsWith("m.");
     return new RoomEvent.State(
         roomId,
         e.path("event_id").asText(),
-        e.path("sender").asText(),
+        emptiedByRedactor ? redactedBy.asText() : e.path("sender").asText(),
         e.path("type").asText(),
         e.path("state_key").asText(),
         content(e));

@@ -1217,6 +1217,43 @@ class MatrixGatewayTest {
             "state m.room.member");
   }
 
+  /**
+   * State redacted while the bot was away comes with its content stripped: it is handed on as
+   * emptied by whoever redacted it, not by its author (whose removal the core would take as
+   * allowed). The spec's own state keeps its sender (a room version 12 room's creator).
+   */
+  @Test
+  void aRedactedStateEventIsHandedOnAsTheRedactorsEmptying() throws Exception {
+    answerSyncs(
+        """
+        {"next_batch":"s1","rooms":{"join":{"!r:test":{"state":{"events":[
+          {"type":"uk.half-shot.matrix-hookshot.generic.hook","state_key":"alerts",
+           "sender":"@bot:test","event_id":"$hook","content":{},
+           "unsigned":{"redacted_because":{"type":"m.room.redaction","sender":"@mod:test",
+                       "event_id":"$red","redacts":"$hook","content":{}}}},
+          {"type":"m.room.create","state_key":"","sender":"@a:test","event_id":"$c",
+           "content":{"room_version":"12"},
+           "unsigned":{"redacted_because":{"type":"m.room.redaction","sender":"@mod:test",
+                       "event_id":"$red2","redacts":"$c","content":{}}}},
+          {"type":"uk.half-shot.matrix-hookshot.generic.hook","state_key":"other",
+           "sender":"@a:test","event_id":"$other","content":{"name":"other"}}]}}}}}""");
+    BlockingQueue<RoomEvent.State> core = new LinkedBlockingQueue<>();
+
+    gateway.start(
+        (event, initial) -> {
+          if (event instanceof RoomEvent.State s) core.add(s);
+        },
+        () -> {});
+
+    awaitSince("s1");
+    assertThat(new ArrayList<>(core))
+        .extracting(s -> s.stateKey() + " " + s.sender() + " " + s.content())
+        .containsExactly(
+            "alerts @mod:test {}",
+            " @a:test {\"room_version\":\"12\"}",
+            "other @a:test {\"name\":\"other\"}");
+  }
+
   private static String describe(RoomEvent event) {
     if (event instanceof RoomEvent.State s) return "state " + s.eventType();
     if (event instanceof RoomEvent.Message m) return "message " + m.eventId();
