@@ -264,12 +264,13 @@ final class DeliveryWorker implements AutoCloseable {
   /**
    * Whether a failure that may pass later is the homeserver's answer to this one send (its own 5xx,
    * with an errcode: a room it cannot write to right now) rather than about the bot or the server
-   * as a whole (a rate limit, the token, its resource limit, a proxy's page while it is down).
+   * as a whole (a rate limit, the token, its resource limit or another account-wide refusal, a
+   * proxy's page while it is down).
    */
   private static boolean aboutThisSend(MatrixException e) {
     return e.fromHomeserver()
         && e.status() >= 500
-        && !e.errcode().equals("M_RESOURCE_LIMIT_EXCEEDED");
+        && !MatrixException.ACCOUNT_WIDE.contains(e.errcode());
   }
 
   /** Pauses only the entry's target, on its own backoff (or for the wait the homeserver asked). */
