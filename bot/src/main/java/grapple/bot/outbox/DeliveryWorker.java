@@ -41,6 +41,12 @@ final class DeliveryWorker implements AutoCloseable {
    */
   static final long MAX_RESIDENT_BYTES = 8L * 1024 * 1024;
 
+  /**
+   * Messages a target sends in a row before the targets waiting for a delivery thread go first; it
+   * then waits behind them.
+   */
+  static final int TURN = 16;
+
   /** A send that fails with something other than an I/O or homeserver error is tried this often. */
   static final int MAX_UNEXPECTED_FAILURES = 3;
 
@@ -127,11 +133,20 @@ final class DeliveryWorker implements AutoCloseable {
     executor.schedule(() -> drain(target), Math.max(0, wait), TimeUnit.NANOSECONDS);
   }
 
-  /** Delivers the target's messages in order until it is empty or a transient failure pauses it. */
+  /**
+   * Delivers the target's messages in order until it is empty or a transient failure pauses it, or
+   * it has had its {@link #TURN}: then it is scheduled again, behind the targets already waiting
+   * for a thread, so that a few rooms' long backlogs do not hold up every other room until they are
+   * empty (and a pause another target met meanwhile holds this one too).
+   */
   private void drain(String target) {
-    while (!closed) {
+    for (int sent = 0; !closed; sent++) {
       OutboxStore.Entry head = peek(target);
       if (head == null) return;
+      if (sent == TURN) {
+        schedule(target, 0);
+        return;
+      }
       if (!deliverOrWait(head)) {
         Duration wait = retryIn.remove(target);
         schedule(target, wait == null ? 0 : wait.toNanos());

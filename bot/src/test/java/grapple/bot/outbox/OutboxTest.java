@@ -124,6 +124,32 @@ class OutboxTest {
       assertThat(gateway.takeSent().content().get("body").asText()).isEqualTo("m" + i);
   }
 
+  /**
+   * Rooms with long backlogs (after an outage, or flooded by a busy hook) do not keep the delivery
+   * threads to themselves: a room behind them gets its turn after a few of their messages, not
+   * after all of them.
+   */
+  @Test
+  void aRoomWaitingForADeliveryThreadIsNotHeldUpByAnotherRoomsWholeBacklog() throws Exception {
+    Database db = db();
+    FakeGateway gateway = new FakeGateway().hold();
+    Outbox outbox = new Outbox(new OutboxStore(db), gateway, 1, Duration.ofMillis(200));
+    open.add(0, outbox);
+    outbox.start(db);
+    int backlog = 10 * DeliveryWorker.TURN;
+
+    for (int i = 0; i < backlog; i++)
+      outbox.post("!busy:test", Messages.notice("m" + i)).queued().join();
+    outbox.post("!quiet:test", Messages.notice("reply")).queued().join();
+    gateway.release();
+
+    List<String> rooms = new ArrayList<>();
+    for (int i = 0; i <= backlog; i++) rooms.add(gateway.takeSent().roomId());
+    assertThat(rooms.indexOf("!quiet:test")).isBetween(0, DeliveryWorker.TURN);
+    List<FakeGateway.Sent> none = gateway.takeUntilQuiet(Duration.ofMillis(200));
+    assertThat(none).as("nothing twice").isEmpty();
+  }
+
   @Test
   void messagesFromManyThreadsAreEachDeliveredOnceInTheOrderEachThreadQueuedThem()
       throws Exception {
