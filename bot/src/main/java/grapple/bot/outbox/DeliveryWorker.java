@@ -137,13 +137,14 @@ final class DeliveryWorker implements AutoCloseable {
    * Delivers the target's messages in order until it is empty or a transient failure pauses it, or
    * it has had its {@link #TURN}: then it is scheduled again, behind the targets already waiting
    * for a thread, so that a few rooms' long backlogs do not hold up every other room until they are
-   * empty (and a pause another target met meanwhile holds this one too).
+   * empty. A pause that another target met meanwhile (a 429, the homeserver unreachable) is about
+   * the bot as a whole: this target, too, sends nothing more until it is over.
    */
   private void drain(String target) {
     for (int sent = 0; !closed; sent++) {
       OutboxStore.Entry head = peek(target);
       if (head == null) return;
-      if (sent == TURN) {
+      if (sent == TURN || pausedUntilNanos - System.nanoTime() > 0) {
         schedule(target, 0);
         return;
       }

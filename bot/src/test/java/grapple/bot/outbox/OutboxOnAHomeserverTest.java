@@ -1,0 +1,147 @@
+package grapple.bot.outbox;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import grapple.bot.config.ConfigLoader;
+import grapple.bot.matrix.DirectRoomStore;
+import grapple.bot.matrix.MatrixGateway;
+import grapple.bot.matrix.SyncStore;
+import grapple.bot.room.Messages;
+import grapple.state.Database;
+import grapple.state.KeyValueStore;
+import grapple.state.OutboxStore;
+import grapple.testing.Await;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import mockwebserver3.Dispatcher;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.RecordedRequest;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The outbox delivering through the real Matrix client to a fake homeserver (a MockWebServer). */
+class OutboxOnAHomeserverTest {
+  @TempDir Path dir;
+  private final MockWebServer server = new MockWebServer();
+  private Database db;
+  private MatrixGateway gateway;
+  private Outbox outbox;
+
+  /** The sends the homeserver was asked for: the room and when the request arrived. */
+  private record Arrival(String roomId, long atNanos) {}
+
+  private final List<Arrival> arrivals = new ArrayList<>();
+
+  @BeforeEach
+  void setUp() {
+    db = Database.open(dir.resolve("grapple.db"));
+  }
+
+  @AfterEach
+  void tearDown() {
+    if (outbox != null) outbox.close();
+    server.close();
+    db.close();
+  }
+
+  private void start(Dispatcher homeserver, int concurrency) throws Exception {
+    server.setDispatcher(homeserver);
+    server.start();
+    gateway =
+        new MatrixGateway(
+            ConfigLoader.parse(
+                """
+                homeserver: {url: "%s", domain: test}
+                bot: {userId: "@bot:test", accessToken: "tok"}
+                """
+                    .formatted(server.url("/")),
+                dir,
+                Map.of(),
+                grapple.bot.Grapple.configSections()),
+            new MatrixGateway.Stores(
+                new SyncStore(db), new KeyValueStore(db), new DirectRoomStore(db)),
+            (room, user) -> true);
+    outbox = new Outbox(new OutboxStore(db), gateway, concurrency, Duration.ofMillis(200));
+    outbox.start(db);
+  }
+
+  /** The room a send request is for. */
+  private static String roomOf(RecordedRequest request) {
+    return request.getUrl().pathSegments().get(4);
+  }
+
+  private synchronized List<Arrival> arrivals() {
+    return List.copyOf(arrivals);
+  }
+
+  private static MockResponse json(int code, String body) {
+    return new MockResponse.Builder()
+        .code(code)
+        .addHeader("Content-Type", "application/json")
+        .body(body)
+        .build();
+  }
+
+  /**
+   * A 429 in one room holds every room for its {@code retry_after_ms}: the homeserver limits the
+   * bot's sends as a whole, so another room's delivery that was under way when the 429 came sends
+   * nothing more until the wait is over (each such send would be refused again).
+   */
+  @Test
+  void a429InOneRoomHoldsTheOtherRoomsDeliveriesUnderWayForItsWait() throws Exception {
+    AtomicBoolean limited = new AtomicBoolean();
+    long[] limitedAt = new long[1];
+    start(
+        new Dispatcher() {
+          @Override
+          public MockResponse dispatch(RecordedRequest request) {
+            long now = System.nanoTime();
+            String room = roomOf(request);
+            synchronized (OutboxOnAHomeserverTest.this) {
+              arrivals.add(new Arrival(room, now));
+              if (room.equals("!a:test") && limited.compareAndSet(false, true)) {
+                limitedAt[0] = now;
+                return json(
+                    429,
+                    "{\"errcode\":\"M_LIMIT_EXCEEDED\",\"error\":\"Too Many Requests\","
+                        + "\"retry_after_ms\":1000}");
+              }
+            }
+            // A slow homeserver: each answer takes a tenth of a second.
+            return new MockResponse.Builder()
+                .code(200)
+                .addHeader("Content-Type", "application/json")
+                .body("{\"event_id\":\"$" + now + "\"}")
+                .headersDelay(100, TimeUnit.MILLISECONDS)
+                .build();
+          }
+        },
+        2);
+
+    for (int i = 0; i < 8; i++) outbox.post("!b:test", Messages.notice("b" + i)).queued().join();
+    Await.until(Duration.ofSeconds(10), () -> !arrivals().isEmpty());
+    outbox.post("!a:test", Messages.notice("a")).queued().join();
+    Await.until(Duration.ofSeconds(15), () -> outbox.deliveredCount() == 9);
+
+    long wait = TimeUnit.SECONDS.toNanos(1);
+    long inFlight = TimeUnit.MILLISECONDS.toNanos(150);
+    List<Arrival> duringTheWait =
+        arrivals().stream()
+            .filter(a -> a.atNanos() > limitedAt[0] + inFlight && a.atNanos() < limitedAt[0] + wait)
+            .toList();
+    assertThat(duringTheWait).as("sends during the homeserver's retry_after_ms").isEmpty();
+    assertThat(arrivals().stream().filter(a -> a.roomId().equals("!a:test")))
+        .hasSize(2)
+        .last()
+        .satisfies(a -> assertThat(a.atNanos() - limitedAt[0]).isGreaterThanOrEqualTo(wait));
+    assertThat(outbox.failures()).isEmpty();
+  }
+}
