@@ -55,6 +55,11 @@ class OutboxOnAHomeserverTest {
   private void start(Dispatcher homeserver, int concurrency) throws Exception {
     server.setDispatcher(homeserver);
     server.start();
+    outbox = deliverFrom(db, concurrency);
+  }
+
+  /** A bot's outbox on {@code db}, delivering to the fake homeserver: one run of the bot. */
+  private Outbox deliverFrom(Database db, int concurrency) {
     gateway =
         new MatrixGateway(
             ConfigLoader.parse(
@@ -69,8 +74,9 @@ class OutboxOnAHomeserverTest {
             new MatrixGateway.Stores(
                 new SyncStore(db), new KeyValueStore(db), new DirectRoomStore(db)),
             (room, user) -> true);
-    outbox = new Outbox(new OutboxStore(db), gateway, concurrency, Duration.ofMillis(200));
-    outbox.start(db);
+    Outbox started = new Outbox(new OutboxStore(db), gateway, concurrency, Duration.ofMillis(200));
+    started.start(db);
+    return started;
   }
 
   /** The room a send request is for. */
@@ -143,5 +149,79 @@ class OutboxOnAHomeserverTest {
         .last()
         .satisfies(a -> assertThat(a.atNanos() - limitedAt[0]).isGreaterThanOrEqualTo(wait));
     assertThat(outbox.failures()).isEmpty();
+  }
+
+  /**
+   * A fake homeserver that keeps each event once per transaction id, as Synapse does, and loses the
+   * answer to the first send: the event is stored, the connection drops before the answer.
+   */
+  private static final class LosesTheFirstAnswer extends Dispatcher {
+    final Map<String, String> stored = new java.util.concurrent.ConcurrentHashMap<>();
+    final List<String> sendPaths = new java.util.concurrent.CopyOnWriteArrayList<>();
+    final AtomicBoolean lost = new AtomicBoolean();
+
+    @Override
+    public MockResponse dispatch(RecordedRequest request) {
+      String path = request.getUrl().encodedPath();
+      sendPaths.add(path);
+      String eventId = stored.computeIfAbsent(path, p -> "$event" + stored.size());
+      if (lost.compareAndSet(false, true)) {
+        return new MockResponse.Builder()
+            .code(200)
+            .body("{\"event_id\":\"" + eventId + "\"}")
+            .onResponseStart(mockwebserver3.SocketEffect.ShutdownConnection.INSTANCE)
+            .build();
+      }
+      return json(200, "{\"event_id\":\"" + eventId + "\"}");
+    }
+  }
+
+  /**
+   * The homeserver stored the event but its answer was lost: the send is made again with the same
+   * transaction id (the homeserver answers with the event it has), and the room gets it once.
+   */
+  @Test
+  void aSendWhoseAnswerWasLostIsMadeAgainWithTheSameTransactionId() throws Exception {
+    LosesTheFirstAnswer homeserver = new LosesTheFirstAnswer();
+    start(homeserver, 2);
+
+    Outbox.Posting posted = outbox.post("!a:test", Messages.notice("hello"));
+
+    assertThat(posted.delivered()).succeedsWithin(Duration.ofSeconds(10)).isEqualTo("$event0");
+    assertThat(homeserver.sendPaths).hasSize(2).containsOnly(homeserver.sendPaths.get(0));
+    assertThat(homeserver.stored).hasSize(1);
+    assertThat(new OutboxStore(db).pending()).isEmpty();
+  }
+
+  /**
+   * The bot stops (a crash, or {@code kill -9}) after a send whose answer was lost and before it
+   * tried again: the next run sends that message with the transaction id stored beside it, so the
+   * homeserver keeps it once, and the rest of the room's messages follow in order.
+   */
+  @Test
+  void aSendWhoseAnswerWasLostBeforeACrashIsMadeAfterTheRestartWithTheSameTransactionId()
+      throws Exception {
+    LosesTheFirstAnswer homeserver = new LosesTheFirstAnswer();
+    server.setDispatcher(homeserver);
+    server.start();
+    Database first = Database.open(dir.resolve("first-run.db"));
+    Outbox firstRun = deliverFrom(first, 1);
+    firstRun.post("!a:test", Messages.notice("one")).queued().join();
+    Await.until(Duration.ofSeconds(10), () -> homeserver.sendPaths.size() == 1);
+    firstRun.post("!a:test", Messages.notice("two")).queued().join();
+    firstRun.close();
+    first.close();
+    assertThat(homeserver.sendPaths).as("sent before the crash").hasSize(1);
+
+    Database second = Database.open(dir.resolve("first-run.db"));
+    try (Outbox secondRun = deliverFrom(second, 1)) {
+      Await.until(Duration.ofSeconds(10), () -> new OutboxStore(second).pending().isEmpty());
+      assertThat(homeserver.sendPaths).hasSize(3);
+      assertThat(homeserver.sendPaths.get(1)).isEqualTo(homeserver.sendPaths.get(0));
+      assertThat(homeserver.stored).hasSize(2);
+      assertThat(secondRun.failures()).isEmpty();
+    } finally {
+      second.close();
+    }
   }
 }
