@@ -190,7 +190,7 @@ class OutboxOnAHomeserverTest {
     assertThat(posted.delivered()).succeedsWithin(Duration.ofSeconds(10)).isEqualTo("$event0");
     assertThat(homeserver.sendPaths).hasSize(2).containsOnly(homeserver.sendPaths.get(0));
     assertThat(homeserver.stored).hasSize(1);
-    assertThat(new OutboxStore(db).pending()).isEmpty();
+    Await.until(Duration.ofSeconds(5), () -> new OutboxStore(db).pending().isEmpty());
   }
 
   /**
@@ -223,5 +223,51 @@ class OutboxOnAHomeserverTest {
     } finally {
       second.close();
     }
+  }
+
+  /**
+   * A room the bot was banned from (403) and an event over the homeserver's size limit (413
+   * M_TOO_LARGE): each refused message is tried once, recorded as failed with the homeserver's
+   * words, and neither its room's later messages nor another room's wait for it.
+   */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.CsvSource(
+      delimiter = '|',
+      textBlock =
+          """
+      403 | {"errcode":"M_FORBIDDEN","error":"User @bot:test not in room !a:test (ban)"} | HTTP 403 M_FORBIDDEN: User @bot:test not in room
+      413 | {"errcode":"M_TOO_LARGE","error":"event too large"}                          | HTTP 413 M_TOO_LARGE: event too large
+      """)
+  void aMessageTheHomeserverRefusesForGoodIsTriedOnceAndRecorded(
+      int status, String refusal, String recorded) throws Exception {
+    java.util.Map<String, Integer> tries = new java.util.concurrent.ConcurrentHashMap<>();
+    start(
+        new Dispatcher() {
+          @Override
+          public MockResponse dispatch(RecordedRequest request) {
+            String path = request.getUrl().encodedPath();
+            tries.merge(path, 1, Integer::sum);
+            boolean refused =
+                roomOf(request).equals("!a:test") && request.getBody().utf8().contains("refused");
+            return refused ? json(status, refusal) : json(200, "{\"event_id\":\"$ok\"}");
+          }
+        },
+        2);
+
+    Outbox.Posting first = outbox.post("!a:test", Messages.notice("refused 1"));
+    outbox.post("!a:test", Messages.notice("refused 2")).queued().join();
+    Outbox.Posting next = outbox.post("!a:test", Messages.notice("next"));
+    Outbox.Posting elsewhere = outbox.post("!b:test", Messages.notice("elsewhere"));
+
+    assertThat(next.delivered()).succeedsWithin(Duration.ofSeconds(10));
+    assertThat(elsewhere.delivered()).succeedsWithin(Duration.ofSeconds(10));
+    assertThat(first.delivered()).failsWithin(Duration.ofSeconds(10));
+    assertThat(outbox.failures())
+        .hasSize(2)
+        .allSatisfy(f -> assertThat(f.error()).startsWith(recorded))
+        .allSatisfy(f -> assertThat(f.target()).isEqualTo("!a:test"));
+    assertThat(tries.values()).as("each send tried once").containsOnly(1).hasSize(4);
+    // A delivered row is deleted just after its send.
+    Await.until(Duration.ofSeconds(5), () -> new OutboxStore(db).pending().isEmpty());
   }
 }
