@@ -41,6 +41,12 @@ final class DeliveryWorker implements AutoCloseable {
    */
   static final long MAX_RESIDENT_BYTES = 8L * 1024 * 1024;
 
+  /**
+   * Messages a target sends in a row before the targets waiting for a delivery thread go first; it
+   * then waits behind them.
+   */
+  static final int TURN = 16;
+
   /** A send that fails with something other than an I/O or homeserver error is tried this often. */
   static final int MAX_UNEXPECTED_FAILURES = 3;
 
@@ -135,11 +141,21 @@ final class DeliveryWorker implements AutoCloseable {
     executor.schedule(() -> drain(target), Math.max(0, wait), TimeUnit.NANOSECONDS);
   }
 
-  /** Delivers the target's messages in order until it is empty or a transient failure pauses it. */
+  /**
+   * Delivers the target's messages in order until it is empty or a transient failure pauses it, or
+   * it has had its {@link #TURN}: then it is scheduled again, behind the targets already waiting
+   * for a thread, so that a few rooms' long backlogs do not hold up every other room until they are
+   * empty. A pause that another target met meanwhile (a 429, the homeserver unreachable) is about
+   * the bot as a whole: this target, too, sends nothing more until it is over.
+   */
   private void drain(String target) {
-    while (!closed) {
+    for (int sent = 0; !closed; sent++) {
       OutboxStore.Entry head = peek(target);
       if (head == null) return;
+      if (sent == TURN || pausedUntilNanos - System.nanoTime() > 0) {
+        schedule(target, 0);
+        return;
+      }
       if (!deliverOrWait(head)) {
         Duration wait = retryIn.remove(target);
         schedule(target, wait == null ? 0 : wait.toNanos());
@@ -278,12 +294,13 @@ final class DeliveryWorker implements AutoCloseable {
   /**
    * Whether a failure that may pass later is the homeserver's answer to this one send (its own 5xx,
    * with an errcode: a room it cannot write to right now) rather than about the bot or the server
-   * as a whole (a rate limit, the token, its resource limit, a proxy's page while it is down).
+   * as a whole (a rate limit, the token, its resource limit or another account-wide refusal, a
+   * proxy's page while it is down).
    */
   private static boolean aboutThisSend(MatrixException e) {
     return e.fromHomeserver()
         && e.status() >= 500
-        && !e.errcode().equals("M_RESOURCE_LIMIT_EXCEEDED");
+        && !MatrixException.ACCOUNT_WIDE.contains(e.errcode());
   }
 
   /** Pauses only the entry's target, on its own backoff (or for the wait the homeserver asked). */

@@ -70,6 +70,17 @@ public final class MatrixException extends IOException {
     return Optional.ofNullable(retryAfter);
   }
 
+  /**
+   * Refusals of everything the bot sends, not of one event, that pass once someone acts: the
+   * homeserver over a limit of its own ({@code M_RESOURCE_LIMIT_EXCEEDED}, e.g. its monthly active
+   * users), the bot not having agreed to the server's terms yet ({@code M_CONSENT_NOT_GIVEN}:
+   * Synapse's {@code block_events_without_consent_error}), the bot's account suspended for a time
+   * ({@code M_USER_SUSPENDED}, spec 1.13). Recorded as refused for good, every message acknowledged
+   * meanwhile would be lost.
+   */
+  public static final java.util.Set<String> ACCOUNT_WIDE =
+      java.util.Set.of("M_RESOURCE_LIMIT_EXCEEDED", "M_CONSENT_NOT_GIVEN", "M_USER_SUSPENDED");
+
   /** Rate limits and server errors pass; any other 4xx will fail the same way again. */
   public boolean isTransient() {
     return status == 429 || status >= 500;
@@ -78,17 +89,17 @@ public final class MatrixException extends IOException {
   /**
    * Whether sending the same event later may succeed: when the error {@link #isTransient passes},
    * or is about the bot's session rather than the event (401: a new token fixes it), a timeout
-   * (408), or the homeserver's own limits ({@code M_RESOURCE_LIMIT_EXCEEDED}, a 403 while it is
-   * over, e.g., its monthly active users: it passes once the administrator acts), or an answer that
-   * is not the homeserver's (a proxy's page: the homeserver never saw the event), unless that
-   * answer is about the request's size or shape (400, 411, 413, 414, 415, 431: sent again, it would
-   * be refused again, and hold up its room for good). Any other 4xx refuses the event itself.
+   * (408), or a 403 about the bot's account or the homeserver as a whole rather than the event
+   * ({@link #ACCOUNT_WIDE}: it passes once someone acts), or an answer that is not the homeserver's
+   * (a proxy's page: the homeserver never saw the event), unless that answer is about the request's
+   * size or shape (400, 411, 413, 414, 415, 431: sent again, it would be refused again, and hold up
+   * its room for good). Any other 4xx refuses the event itself.
    */
   public boolean mayPassLater() {
     return isTransient()
         || status == 401
         || status == 408
-        || errcode.equals("M_RESOURCE_LIMIT_EXCEEDED")
+        || ACCOUNT_WIDE.contains(errcode)
         || (!fromHomeserver && !aboutTheRequest(status));
   }
 

@@ -124,6 +124,32 @@ class OutboxTest {
       assertThat(gateway.takeSent().content().get("body").asText()).isEqualTo("m" + i);
   }
 
+  /**
+   * Rooms with long backlogs (after an outage, or flooded by a busy hook) do not keep the delivery
+   * threads to themselves: a room behind them gets its turn after a few of their messages, not
+   * after all of them.
+   */
+  @Test
+  void aRoomWaitingForADeliveryThreadIsNotHeldUpByAnotherRoomsWholeBacklog() throws Exception {
+    Database db = db();
+    FakeGateway gateway = new FakeGateway().hold();
+    Outbox outbox = new Outbox(new OutboxStore(db), gateway, 1, Duration.ofMillis(200));
+    open.add(0, outbox);
+    outbox.start(db);
+    int backlog = 10 * DeliveryWorker.TURN;
+
+    for (int i = 0; i < backlog; i++)
+      outbox.post("!busy:test", Messages.notice("m" + i)).queued().join();
+    outbox.post("!quiet:test", Messages.notice("reply")).queued().join();
+    gateway.release();
+
+    List<String> rooms = new ArrayList<>();
+    for (int i = 0; i <= backlog; i++) rooms.add(gateway.takeSent().roomId());
+    assertThat(rooms.indexOf("!quiet:test")).isBetween(0, DeliveryWorker.TURN);
+    List<FakeGateway.Sent> none = gateway.takeUntilQuiet(Duration.ofMillis(200));
+    assertThat(none).as("nothing twice").isEmpty();
+  }
+
   @Test
   void messagesFromManyThreadsAreEachDeliveredOnceInTheOrderEachThreadQueuedThem()
       throws Exception {
@@ -415,20 +441,22 @@ class OutboxTest {
   }
 
   /**
-   * The homeserver over a limit of its own (403 {@code M_RESOURCE_LIMIT_EXCEEDED}, e.g. monthly
-   * active users) refuses every send until its administrator acts: the messages wait, none is
-   * recorded as refused for good.
+   * A 403 about the bot's account or the homeserver as a whole, not about the message: the
+   * homeserver over a limit of its own ({@code M_RESOURCE_LIMIT_EXCEEDED}, e.g. monthly active
+   * users), the bot not yet having agreed to the server's terms ({@code M_CONSENT_NOT_GIVEN}, with
+   * Synapse's {@code block_events_without_consent_error}), the bot's account suspended for a time
+   * ({@code M_USER_SUSPENDED}). It refuses every send until someone acts: the messages wait, none
+   * is recorded as refused for good.
    */
-  @Test
-  void aMessageRefusedWhileTheHomeserverIsOverAResourceLimitIsRetried() throws Exception {
+  @ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(
+      strings = {"M_RESOURCE_LIMIT_EXCEEDED", "M_CONSENT_NOT_GIVEN", "M_USER_SUSPENDED"})
+  void aMessageRefusedForTheBotsAccountOrTheWholeHomeserverIsRetried(String errcode)
+      throws Exception {
     FakeGateway gateway =
         new FakeGateway()
             .failNext(
-                new MatrixException(
-                    403,
-                    "M_RESOURCE_LIMIT_EXCEEDED",
-                    "This server has exceeded its monthly active user limit",
-                    null));
+                new MatrixException(403, errcode, "Refused for the account, not the event", null));
     Outbox outbox = outbox(db(), gateway);
 
     outbox.post("!a:test", Messages.notice("hello")).queued().join();
