@@ -90,6 +90,21 @@ public final class Markdown {
   }
 
   /**
+   * {@code text} with its bidirectional embeddings, overrides and isolates as U+FFFD, for messages
+   * assembled from text from elsewhere (a forge title, a feed item): left open, one would turn the
+   * rest of the bot's line around. The bot's own words hold none.
+   */
+  public static String unturned(String text) {
+    StringBuilder out = null;
+    for (int i = 0; i < text.length(); i++) {
+      if (!isBidiControl(text.charAt(i))) continue;
+      if (out == null) out = new StringBuilder(text);
+      out.setCharAt(i, '\uFFFD');
+    }
+    return out == null ? text : out.toString();
+  }
+
+  /**
    * U+202A-U+202E (embeddings, overrides, their end) and U+2066-U+2069 (isolates, their end): what
    * text the bot shows from elsewhere must not carry open into its own words.
    */

@@ -2,6 +2,7 @@ package grapple.bot.feed;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.room.Messages;
+import grapple.commands.Markdown;
 import grapple.state.Json;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -63,9 +64,11 @@ final class FeedMessage {
     ObjectNode content =
         Json.object()
             .put("msgtype", "m.notice")
-            .put("body", plain(template, values, item))
+            // A feed's bidirectional controls show as U+FFFD: left open, one would turn the rest
+            // of the line around.
+            .put("body", Markdown.unturned(plain(template, values, item)))
             .put("format", "org.matrix.custom.html")
-            .put("formatted_body", html(template, values, item));
+            .put("formatted_body", Markdown.unturned(html(template, values, item)));
     if (!config.showUrlPreviews()) content.putArray("com.beeper.linkpreviews");
     if (item.url() != null) content.put("external_url", item.url());
     ObjectNode data = content.putObject(ITEM_KEY);

@@ -3,6 +3,7 @@ package grapple.bot.forge;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.room.Messages;
+import grapple.commands.Markdown;
 import grapple.state.Json;
 import java.util.Locale;
 import java.util.regex.Matcher;
@@ -86,13 +87,17 @@ public final class Notice extends NoticeText<Notice> {
     return content;
   }
 
-  /** An {@code m.notice} of Markdown {@code body} and {@code html} (the caller made it safe). */
+  /**
+   * An {@code m.notice} of Markdown {@code body} and {@code html} (the caller made it safe). The
+   * bidirectional controls a title, name or comment brought in show as U+FFFD: left open, one would
+   * turn the rest of the notice around.
+   */
   public static ObjectNode content(String body, String html) {
     return Json.object()
         .put("msgtype", "m.notice")
-        .put("body", body)
+        .put("body", Markdown.unturned(body))
         .put("format", "org.matrix.custom.html")
-        .put("formatted_body", html);
+        .put("formatted_body", Markdown.unturned(html));
   }
 
   private String withPills(String text) {

@@ -230,12 +230,29 @@ final class DeliveryWorker implements AutoCloseable {
     backlog.decrementAndGet();
   }
 
+  /**
+   * {@code content} with {@code m.mentions} ({@code {}} when its builder named nobody) on every
+   * {@code m.room.message}. Without the key, homeservers apply the legacy push rules to the body
+   * (Matrix 1.7, "User and room mentions"): "@room" or a member's display name in echoed text (a
+   * command's argument, a webhook's text, a feed or forge title) would notify them, and the bot's
+   * power level usually lets it notify the whole room.
+   */
+  static ObjectNode mentioningOnlyWhomItSays(String eventType, ObjectNode content) {
+    if (!eventType.equals("m.room.message") || content.has("m.mentions")) return content;
+    ObjectNode withMentions = content.deepCopy();
+    withMentions.putObject("m.mentions");
+    return withMentions;
+  }
+
   /** True when the entry is settled (sent, or refused for good); false to retry later. */
   private boolean deliver(OutboxStore.Entry entry) {
     String roomId = null;
     try {
       roomId = roomFor(entry.target());
-      ObjectNode content = entry.content() != null ? entry.content() : store.content(entry.seq());
+      ObjectNode content =
+          mentioningOnlyWhomItSays(
+              entry.eventType(),
+              entry.content() != null ? entry.content() : store.content(entry.seq()));
       String eventId = gateway.send(roomId, entry.eventType(), content, entry.txnId());
       backoff.reset();
       int failedTries = pausedTries.getAndSet(0);

@@ -24,15 +24,17 @@ import org.commonmark.renderer.html.HtmlNodeRendererContext;
 import org.commonmark.renderer.html.HtmlRenderer;
 import org.commonmark.renderer.html.HtmlWriter;
 import org.jsoup.Jsoup;
+import org.jsoup.nodes.Attribute;
 import org.jsoup.nodes.Document;
+import org.jsoup.nodes.Element;
 import org.jsoup.safety.Safelist;
 import org.jspecify.annotations.Nullable;
 
 /**
  * Builds Matrix message content: Markdown rendered to HTML, HTML cut down to what clients render.
  * Every {@code formatted_body} the bot writes follows one link policy: links may go to http, https
- * and mailto addresses (matrix.to is https), images may come from {@code mxc:} only; anything else
- * (javascript:, data:, relative links) is shown as its text.
+ * and mailto addresses (matrix.to is https; an http(s) link must name a host), images may come from
+ * {@code mxc:} only; anything else (javascript:, data:, relative links) is shown as its text.
  */
 public final class Messages {
   /**
@@ -70,8 +72,21 @@ public final class Messages {
 
   /** The tags and attributes the Matrix spec suggests clients render (m.room.message, HTML). */
   private static final Safelist MATRIX_HTML =
-      new Safelist()
-          .addTags(
+      new Safelist() {
+        /**
+         * Jsoup checks the scheme; the link policy also wants http(s) links to name a host ({@link
+         * #allowedLink}).
+         */
+        @Override
+        public boolean isSafeAttribute(String tagName, Element el, Attribute attr) {
+          if (!super.isSafeAttribute(tagName, el, attr)) return false;
+          if (tagName.equals("a") && attr.getKey().equals("href"))
+            return allowedLink(attr.getValue());
+          if (tagName.equals("img") && attr.getKey().equals("src"))
+            return allowedImage(attr.getValue());
+          return true;
+        }
+      }.addTags(
               "font",
               "del",
               "h1",
@@ -280,10 +295,25 @@ public final class Messages {
     return Jsoup.clean(html, "", MATRIX_HTML, out);
   }
 
-  /** True for a link target the bot may write: http, https or mailto. */
+  /**
+   * True for a link target the bot may write: mailto, or http(s) with {@code //} and a host. A
+   * browser reads {@code https:/path} or {@code https:path} (with no host) against the page that
+   * shows it, the Matrix client's own origin, as it reads a relative link; a backslash counts as a
+   * slash there.
+   */
   static boolean allowedLink(String url) {
-    String scheme = scheme(url);
-    return scheme.equals("http") || scheme.equals("https") || scheme.equals("mailto");
+    String trimmed = url.trim();
+    String scheme = scheme(trimmed);
+    if (scheme.equals("mailto")) return true;
+    if (!scheme.equals("http") && !scheme.equals("https")) return false;
+    int at = scheme.length() + 1;
+    return trimmed.length() > at + 2
+        && isSlash(trimmed.charAt(at))
+        && isSlash(trimmed.charAt(at + 1));
+  }
+
+  private static boolean isSlash(char c) {
+    return c == '/' || c == '\\';
   }
 
   /**
@@ -293,13 +323,18 @@ public final class Messages {
     return scheme(url).equals("mxc");
   }
 
+  /**
+   * The scheme as a browser reads it: only spaces and control characters are trimmed (any other
+   * leading character makes the whole target a relative path), ASCII letters, digits, {@code +-.}.
+   */
   private static String scheme(String url) {
-    String trimmed = url.strip();
+    String trimmed = url.trim();
     int colon = trimmed.indexOf(':');
     if (colon <= 0) return "";
     for (int i = 0; i < colon; i++) {
       char c = trimmed.charAt(i);
-      if (!Character.isLetterOrDigit(c) && c != '+' && c != '-' && c != '.') return "";
+      boolean ascii = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+      if (!ascii && c != '+' && c != '-' && c != '.') return "";
     }
     return trimmed.substring(0, colon).toLowerCase(Locale.ROOT);
   }
@@ -426,10 +461,12 @@ public final class Messages {
     }
 
     private void link(Link link) {
-      boolean allowed = allowedLink(link.getDestination());
+      // Checked as written into the HTML: encoding turns a leading space into %20, a path.
+      String href = context.encodeUrl(link.getDestination());
+      boolean allowed = allowedLink(href);
       if (allowed) {
         Map<String, String> attrs = new LinkedHashMap<>();
-        attrs.put("href", context.encodeUrl(link.getDestination()));
+        attrs.put("href", href);
         if (link.getTitle() != null) attrs.put("title", link.getTitle());
         html.tag("a", context.extendAttributes(link, "a", attrs));
       }
@@ -440,12 +477,13 @@ public final class Messages {
 
     private void image(Image image) {
       String alt = altText(image);
-      if (!allowedImage(image.getDestination())) {
+      String src = context.encodeUrl(image.getDestination());
+      if (!allowedImage(src)) {
         html.text(alt);
         return;
       }
       Map<String, String> attrs = new LinkedHashMap<>();
-      attrs.put("src", context.encodeUrl(image.getDestination()));
+      attrs.put("src", src);
       attrs.put("alt", alt);
       if (image.getTitle() != null) attrs.put("title", image.getTitle());
       html.tag("img", context.extendAttributes(image, "img", attrs), true);

@@ -149,6 +149,27 @@ class FeedMessageTest {
                     + "\"author\":\"Bob\",\"fetchKey\":\"fetch-1\"}"));
   }
 
+  /**
+   * A feed server's right-to-left override (U+202E) or open isolate would turn the rest of the
+   * bot's line around: such controls show as U+FFFD in the body and the HTML, as in its other
+   * notices.
+   */
+  @Test
+  void anItemTitleCannotTurnTheRestOfTheMessageAround() throws Exception {
+    FeedItem item =
+        new FeedItem("1", "Hello \u202Edlrow\u2067", "https://blog.example/p/1", "Bob", null, "s");
+    ParsedFeed feed = new ParsedFeed("Bob\u202B", "https://blog.example/", List.of());
+
+    ObjectNode content = FeedMessage.render(config(""), feed, item);
+
+    for (String field : new String[] {"body", "formatted_body"}) {
+      assertThat(content.get(field).asText())
+          .as(field)
+          .contains("Hello \uFFFDdlrow\uFFFD", "Bob\uFFFD")
+          .doesNotContain("\u202E", "\u2067", "\u202B");
+    }
+  }
+
   @Test
   void anItemWithAHugeTitleStillFitsInOneEvent() throws Exception {
     String huge = "t".repeat(100_000);

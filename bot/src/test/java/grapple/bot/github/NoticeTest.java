@@ -43,6 +43,27 @@ class NoticeTest {
         .containsOnlyOnce("<strong>");
   }
 
+  /**
+   * A right-to-left override (U+202E) or isolate left open in a title would turn the rest of the
+   * bot's line around (the quote, the labels, the assignee read in another order than written): as
+   * in the bot's other notices, such controls show as U+FFFD, in the body and the HTML alike.
+   */
+  @Test
+  void aTitleCannotTurnTheRestOfTheNoticeAround() {
+    ObjectNode payload = payload("issues.opened");
+    payload.withObjectProperty("issue").put("title", "Fix \u202Egnp.exe\u2066 now");
+    payload.withObjectProperty("issue").withObjectProperty("user").put("login", "eve\u202D");
+
+    ObjectNode content = rendered("issues", payload, defaults());
+
+    for (String field : new String[] {"body", "formatted_body"}) {
+      assertThat(content.get(field).asText())
+          .as(field)
+          .contains("Fix \uFFFDgnp.exe\uFFFD now", "eve\uFFFD")
+          .doesNotContain("\u202E", "\u2066", "\u202D");
+    }
+  }
+
   @Test
   void theBodyKeepsTheTitleAsGithubGaveIt() {
     ObjectNode payload = payload("issues.edited");

@@ -287,6 +287,40 @@ class OutboxTest {
     }
   }
 
+  /**
+   * Text the bot echoes (a command's argument, a webhook's text, a feed title, a forge title) may
+   * hold "@room" or someone's display name. Without {@code m.mentions}, homeservers apply the
+   * legacy push rules to the body, and the bot, whose power level lets it notify the room, would
+   * ping everyone. Every message goes out with {@code m.mentions}: empty unless its builder named
+   * people.
+   */
+  @Test
+  void everyRoomMessageSaysWhomItMentionsSoTextInItPingsNobody() throws Exception {
+    FakeGateway gateway = new FakeGateway();
+    Outbox outbox = outbox(db(), gateway);
+    outbox.post("!a:test", Messages.notice("Unknown command `@room`")).queued().join();
+    com.fasterxml.jackson.databind.node.ObjectNode pinging =
+        Messages.notice("**ann** opened an issue");
+    pinging.putObject("m.mentions").putArray("user_ids").add("@ann:test");
+    outbox.post("!a:test", pinging).queued().join();
+    outbox
+        .directMessage(
+            "@bob:test",
+            grapple.state.Json.object().put("msgtype", "m.text").put("body", "hi @room"))
+        .queued()
+        .join();
+
+    Map<String, com.fasterxml.jackson.databind.JsonNode> mentionsByBody = new java.util.HashMap<>();
+    for (int i = 0; i < 3; i++) {
+      FakeGateway.Sent sent = gateway.takeSent();
+      mentionsByBody.put(sent.content().path("body").asText(), sent.content().path("m.mentions"));
+    }
+    assertThat(mentionsByBody.get("Unknown command `@room`").toString()).isEqualTo("{}");
+    assertThat(mentionsByBody.get("**ann** opened an issue").toString())
+        .isEqualTo("{\"user_ids\":[\"@ann:test\"]}");
+    assertThat(mentionsByBody.get("hi @room").toString()).isEqualTo("{}");
+  }
+
   @Test
   void retriesATransientFailureWithTheSameTransactionId() throws Exception {
     FakeGateway gateway = new FakeGateway().failNext(new IOException("connection refused"));

@@ -97,6 +97,36 @@ class MessagesTest {
     }
   }
 
+  /**
+   * {@code https:/x} and {@code https:x} have no host: a browser resolves them against the page
+   * showing the message (the Matrix client's own origin), as it resolves a relative link; a
+   * backslash counts as a slash there, and a space before the scheme makes the whole target a
+   * relative path. Such links are refused by the renderer and the sanitiser alike.
+   */
+  @Test
+  void webLinksWithoutAHostAreRelativeLinksAndRefused() {
+    for (String target :
+        new String[] {
+          "https:/_matrix/client/v3/logout",
+          "https:logout",
+          "HTTP:?next=x",
+          "https:\\evil.example", // one backslash, read as one slash: a path on the client's host
+          "http:#/room/!a:example.org",
+          "\u2003https://evil.example"
+        }) {
+      assertThat(Messages.renderUserMarkdown("[click](<" + target + ">)"))
+          .as(target)
+          .isEqualTo("<p>click</p>");
+      assertThat(Messages.sanitize("<a href=\"" + target + "\">click</a>"))
+          .as("html " + target)
+          .doesNotContain("href");
+    }
+    assertThat(Messages.renderUserMarkdown("[a](https:\\\\x.example)")).doesNotContain("href");
+    assertThat(Messages.sanitize("<a href=\"https://x.example/a\">a</a>"))
+        .isEqualTo("<a href=\"https://x.example/a\">a</a>");
+    assertThat(Messages.sanitize("<a href=\"mailto:a@b.example\">a</a>")).contains("href");
+  }
+
   @Test
   void imagesComeOnlyFromTheMediaRepository() {
     assertThat(Messages.renderUserMarkdown("![cat](mxc://example.org/abc)"))
