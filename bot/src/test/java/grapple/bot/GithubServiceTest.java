@@ -179,6 +179,32 @@ class GithubServiceTest {
   }
 
   /**
+   * A delivery whose messages could not be committed (the database refused the write, as when the
+   * bot dies between taking the request in and committing it) claims nothing: GitHub's redelivery
+   * of it (same X-GitHub-Delivery) is posted, once.
+   */
+  @Test
+  void aDeliveryWhoseMessagesWereNotCommittedIsPostedWhenRedeliveredOnce() throws Exception {
+    follow();
+    byte[] body = example("issues", "opened");
+    hub.db.writeAndWait(
+        c ->
+            grapple.state.Sql.update(
+                c,
+                "CREATE TRIGGER no_outbox BEFORE INSERT ON outbox"
+                    + " BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END"));
+
+    assertThat(postSigned("issues", "delivery-1", body).statusCode()).isEqualTo(503);
+    assertThat(hub.gateway.takeSent(Duration.ofMillis(300))).isNull();
+    hub.db.writeAndWait(c -> grapple.state.Sql.update(c, "DROP TRIGGER no_outbox"));
+
+    assertThat(postSigned("issues", "delivery-1", body).statusCode()).isEqualTo(202);
+    assertThat(hub.gateway.takeSent(WAIT)).isNotNull();
+    assertThat(postSigned("issues", "delivery-1", body).statusCode()).isEqualTo(202);
+    assertThat(hub.gateway.takeSent(Duration.ofMillis(500))).as("the second redelivery").isNull();
+  }
+
+  /**
    * Hand-written room state is read leniently (hookshot's older forms), but a change through the
    * API or JSON-RPC is checked as hookshot's provisioning checks it: an unknown hook name is
    * refused naming it (it was taken, and the room then silently got nothing for it).

@@ -313,7 +313,10 @@ public final class MatrixGateway implements RoomGateway {
 
   /**
    * A room the bot made for {@code userId} (named in its creation content) that it is still in,
-   * that they are invited to or in, and that is still private, other than {@code replaced}.
+   * that they are invited to or in, and that is still private, other than {@code replaced}. One the
+   * bot made for them that they are neither invited to nor in is left on the way: a {@code
+   * createRoom} that made the room but failed on its invite (their server unreachable) leaves such
+   * a room behind, and the next try would otherwise leave another, at every retry of the message.
    */
   private Optional<String> madeBefore(String userId, @Nullable String replaced) throws IOException {
     for (String roomId : client.joinedRooms()) {
@@ -332,6 +335,11 @@ public final class MatrixGateway implements RoomGateway {
               .map(c -> c.path("membership").asText(""))
               .orElse("");
       if (membership.equals("invite") || membership.equals("join")) return Optional.of(roomId);
+      log.info(
+          "leaving {}, a direct room made for {} that they are not in nor invited to",
+          roomId,
+          userId);
+      leaveQuietly(roomId, userId);
     }
     return Optional.empty();
   }

@@ -398,6 +398,51 @@ class MatrixGatewayTest {
   }
 
   /**
+   * A {@code createRoom} that made the room but failed on its invite (the user's server
+   * unreachable: a 502 after the room was made) leaves a room with the bot alone in it. The next
+   * try, looking for a room made before, leaves such a room instead of keeping it: a user whose
+   * server stays down does not cost a new room at every retry of the message for good.
+   */
+  @Test
+  void aDirectRoomMadeWithoutItsInviteIsLeftWhenTheNextOneIsMade() throws Exception {
+    List<String> created = java.util.Collections.synchronizedList(new ArrayList<>());
+    List<String> left = java.util.Collections.synchronizedList(new ArrayList<>());
+    server.setDispatcher(
+        new mockwebserver3.Dispatcher() {
+          @Override
+          public mockwebserver3.MockResponse dispatch(RecordedRequest r) {
+            String path = r.getUrl().encodedPath().replace("/_matrix/client/v3/", "");
+            if (path.equals("createRoom")) {
+              created.add("!dm" + (created.size() + 1) + ":test");
+              return json(502, "{\"errcode\":\"M_UNKNOWN\",\"error\":\"Failed to send invite\"}");
+            }
+            if (path.equals("joined_rooms")) {
+              List<String> in = new ArrayList<>(created);
+              in.removeAll(left);
+              return json(
+                  200, Json.object().set("joined_rooms", Json.MAPPER.valueToTree(in)).toString());
+            }
+            if (path.endsWith("/state/m.room.create/"))
+              return json(200, "{\"room_version\":\"10\",\"grapple.direct_with\":\"@alice:test\"}");
+            if (path.endsWith("/state/m.room.member/@alice:test"))
+              return json(404, "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"no member event\"}");
+            if (path.endsWith("/leave")) {
+              left.add(path.split("/")[1]);
+              return json(200, "{}");
+            }
+            return json(404, "{\"errcode\":\"M_UNRECOGNIZED\",\"error\":\"?\"}");
+          }
+        });
+
+    for (int i = 0; i < 3; i++)
+      assertThatThrownBy(() -> gateway.directRoom("@alice:test"))
+          .isInstanceOf(MatrixException.class);
+
+    assertThat(created).containsExactly("!dm1:test", "!dm2:test", "!dm3:test");
+    assertThat(left).containsExactly("!dm1:test", "!dm2:test");
+  }
+
+  /**
    * A {@code createRoom} the homeserver refused made no room: the next direct room is made at once,
    * not looked for first among every room the bot is in (two requests a room, at each message).
    */
