@@ -718,7 +718,13 @@ final class RoomUpgrades {
             "I try again in a while, and then less and less often until it works.");
         return Moved.FAILED;
       }
-      Optional<Active> moved = finishMove(old, newRoom);
+      Optional<Active> moved;
+      try {
+        moved = finishMove(old, newRoom);
+      } catch (RuntimeException e) {
+        connections.cancelOwnWrite(newRoom, kind, stateKey); // No longer under way.
+        throw e;
+      }
       connections.ownWriteApplied(newRoom, kind, stateKey);
       ObjectNode now = moved.map(a -> a.connection().config()).orElseGet(Json::object);
       if (!now.equals(content)) {
