@@ -193,7 +193,13 @@ public final class Changes {
     connections.expectOwnWrite(
         existing.roomId(), existing.kind(), existing.stateKey(), empty, false, null);
     putState(existing.roomId(), existing.kind(), existing.stateKey(), empty);
-    connections.forget(existing, actor.logged());
+    try {
+      connections.forget(existing, actor.logged());
+    } catch (RuntimeException e) {
+      // Not taken out of effect (the database failed): the write no longer counts as under way.
+      connections.cancelOwnWrite(existing.roomId(), existing.kind(), existing.stateKey());
+      throw e;
+    }
     connections.ownWriteApplied(existing.roomId(), existing.kind(), existing.stateKey());
     connections.emptyOtherTypes(
         existing.roomId(), existing.kind(), existing.stateKey(), existing.kind().eventType());
@@ -257,7 +263,14 @@ public final class Changes {
     connections.expectOwnWrite(
         change.roomId(), change.kind(), change.stateKey(), change.content(), base == null, base);
     putState(change.roomId(), change.kind(), change.stateKey(), change.content());
-    Active active = connections.apply(change, actor);
+    Active active;
+    try {
+      active = connections.apply(change, actor);
+    } catch (RuntimeException e) {
+      // Not put in effect (the database failed): the write no longer counts as under way.
+      connections.cancelOwnWrite(change.roomId(), change.kind(), change.stateKey());
+      throw e;
+    }
     connections.ownWriteApplied(change.roomId(), change.kind(), change.stateKey());
     return active;
   }

@@ -98,10 +98,16 @@ public final class Connections {
   /** A state event that holds content, by id, with where it is. */
   private record Seen(String eventId, String eventType, String stateKey) {}
 
-  /** A state write of the bot's: what it wrote, and whether the hub applied it already. */
+  /**
+   * A state write of the bot's: what it wrote, whether the hub applied it already, whether its echo
+   * came (kept until it is applied: the write is under way till then), and whether a refused change
+   * that came meanwhile is to be put back once it is done ({@link #restoreOwed}).
+   */
   private static final class OwnWrite {
     final ObjectNode content;
     boolean applied;
+    boolean echoed;
+    boolean restoreAfter;
 
     OwnWrite(ObjectNode content, boolean applied) {
       this.content = content;
@@ -511,6 +517,25 @@ public final class Connections {
       return Optional.empty();
     }
     if (!mayManage(e.sender(), e.roomId(), kind)) {
+      OwnWrite underWay = ownWrites.get(key(e.roomId(), e.eventType(), e.stateKey()));
+      if (underWay != null && !underWay.applied) {
+        // The bot's own write is under way: what is in effect now is about to be replaced. What it
+        // puts in effect is put back once it is done (or, failed, what stays).
+        underWay.restoreAfter = true;
+        log.warn(
+            "room {}: {} may not manage {} connections; restoring {} '{}' once the bot's own"
+                + " write of it is done",
+            e.roomId(),
+            e.sender(),
+            kind.service(),
+            kind.name(),
+            e.stateKey());
+        if (firstInBatch(e, "restored"))
+          said.notices.add(
+              Outbox.message(
+                  e.roomId(), Messages.notice(Notices.restored(e.sender(), kind, e.stateKey()))));
+        return Optional.empty();
+      }
       ObjectNode previous = existing.map(a -> a.connection().config()).orElseGet(Json::object);
       ownWrites.put(
           key(e.roomId(), e.eventType(), e.stateKey()), new OwnWrite(previous.deepCopy(), true));
@@ -544,7 +569,12 @@ public final class Connections {
     String key = key(e.roomId(), e.eventType(), e.stateKey());
     OwnWrite latest = ownWrites.get(key);
     if (latest == null) return false;
-    if (latest.content.equals(e.content())) ownWrites.remove(key);
+    if (latest.content.equals(e.content())) {
+      // Kept while the write is under way (its echo can come before the homeserver's answer): a
+      // refused change arriving meanwhile is put back to what it puts in effect.
+      if (latest.applied) ownWrites.remove(key);
+      else latest.echoed = true;
+    }
     return true;
   }
 
@@ -741,15 +771,60 @@ public final class Connections {
     return w != null && !w.applied && !isRemoval(w.content);
   }
 
-  /** The write failed: it will have no echo. */
-  synchronized void cancelOwnWrite(String roomId, ConnectionKind<?> kind, String stateKey) {
-    ownWrites.remove(key(roomId, kind.eventType(), stateKey));
+  /**
+   * The write failed (or was not put in effect): it will have no echo. A refused change that came
+   * meanwhile is put back now.
+   */
+  void cancelOwnWrite(String roomId, ConnectionKind<?> kind, String stateKey) {
+    boolean owed;
+    synchronized (this) {
+      OwnWrite w = ownWrites.remove(key(roomId, kind.eventType(), stateKey));
+      owed = w != null && w.restoreAfter;
+    }
+    if (owed) restoreOwed(roomId, kind, stateKey);
   }
 
-  /** The write is in effect; its echo, when it comes, changes nothing. */
-  synchronized void ownWriteApplied(String roomId, ConnectionKind<?> kind, String stateKey) {
-    OwnWrite w = ownWrites.get(key(roomId, kind.eventType(), stateKey));
-    if (w != null) w.applied = true;
+  /**
+   * The write is in effect; its echo, when it comes (or came), changes nothing. A refused change
+   * that came meanwhile is put back now, to what the write put in effect.
+   */
+  void ownWriteApplied(String roomId, ConnectionKind<?> kind, String stateKey) {
+    boolean owed;
+    synchronized (this) {
+      String key = key(roomId, kind.eventType(), stateKey);
+      OwnWrite w = ownWrites.get(key);
+      if (w == null) return;
+      w.applied = true;
+      owed = w.restoreAfter;
+      w.restoreAfter = false;
+      if (w.echoed && !owed) ownWrites.remove(key);
+    }
+    if (owed) restoreOwed(roomId, kind, stateKey);
+  }
+
+  /**
+   * Writes back what is in effect (or {@code {}}) over a refused change that came while the bot's
+   * own write was under way; outside the lock, as the homeserver is asked.
+   */
+  private void restoreOwed(String roomId, ConnectionKind<?> kind, String stateKey) {
+    String key = key(roomId, kind.eventType(), stateKey);
+    ObjectNode content;
+    synchronized (this) {
+      content =
+          find(roomId, kind, stateKey)
+              .map(a -> a.connection().config().deepCopy())
+              .orElseGet(Json::object);
+      ownWrites.put(key, new OwnWrite(content.deepCopy(), true));
+    }
+    try {
+      gateway.putState(roomId, kind.eventType(), stateKey, content);
+    } catch (IOException io) {
+      synchronized (this) {
+        ownWrites.remove(key);
+      }
+      log.error(
+          "room {}: could not restore {} '{}': {}", roomId, kind.name(), stateKey, io.getMessage());
+    }
   }
 
   /** Puts a parsed change in effect: stored, opened, indexed; the old live object is closed. */

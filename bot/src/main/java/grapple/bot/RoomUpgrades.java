@@ -97,7 +97,12 @@ final class RoomUpgrades {
   /** Old room → new room, and back: read from the database at first use ({@link #replacedBy()}). */
   private final Map<String, String> replacedBy = new ConcurrentHashMap<>();
 
-  private final Map<String, String> replaces = new ConcurrentHashMap<>();
+  /**
+   * New room → the rooms whose tombstones name it: one made by an upgrade, and any other room whose
+   * admin pointed it there by hand (whose tombstone must not hide the first: its move waits on the
+   * new room's state).
+   */
+  private final Map<String, Set<String>> replaces = new ConcurrentHashMap<>();
 
   /** Whether {@link #replacedBy} was read from the database; guarded by {@link #replacedBy}. */
   private boolean read;
@@ -153,7 +158,7 @@ final class RoomUpgrades {
         for (Map.Entry<String, String> e : kv.withPrefix(REPLACED_BY).entrySet()) {
           String oldRoom = e.getKey().substring(REPLACED_BY.length());
           replacedBy.put(oldRoom, e.getValue());
-          replaces.put(e.getValue(), oldRoom);
+          replaced(e.getValue(), oldRoom);
         }
         kv.withPrefix(UPGRADED_BY)
             .forEach((key, by) -> upgrader.putIfAbsent(key.substring(UPGRADED_BY.length()), by));
@@ -280,13 +285,24 @@ final class RoomUpgrades {
   /** Most rooms in a chain of upgrades followed (a longer one, or a loop, is cut there). */
   private static final int MAX_CHAIN = 16;
 
-  /** The rooms {@code roomId} replaced, the latest first: the one it replaced, then that one's. */
+  /** Notes that {@code oldRoom}'s tombstone names {@code newRoom}. */
+  private void replaced(String newRoom, String oldRoom) {
+    replaces.computeIfAbsent(newRoom, r -> ConcurrentHashMap.newKeySet()).add(oldRoom);
+  }
+
+  /**
+   * The rooms {@code roomId} replaced, the latest first: the ones it replaced, then theirs (each
+   * generation in order of room id).
+   */
   private List<String> predecessors(String roomId) {
     List<String> out = new java.util.ArrayList<>();
-    String room = replaces.get(roomId);
-    while (room != null && !room.equals(roomId) && !out.contains(room) && out.size() < MAX_CHAIN) {
-      out.add(room);
-      room = replaces.get(room);
+    java.util.Deque<String> next = new java.util.ArrayDeque<>(List.of(roomId));
+    while (!next.isEmpty() && out.size() < MAX_CHAIN) {
+      for (String room : replaces.getOrDefault(next.poll(), Set.of()).stream().sorted().toList()) {
+        if (room.equals(roomId) || out.contains(room) || out.size() >= MAX_CHAIN) continue;
+        out.add(room);
+        next.add(room);
+      }
     }
     return out;
   }
@@ -343,8 +359,14 @@ final class RoomUpgrades {
       kv.put(REPLACED_BY + oldRoom, newRoom);
       kv.put(UPGRADED_BY + oldRoom, sender);
       String before = upgraded.put(oldRoom, newRoom);
-      if (before != null) replaces.remove(before);
-      replaces.put(newRoom, oldRoom);
+      if (before != null)
+        replaces.computeIfPresent(
+            before,
+            (room, olds) -> {
+              olds.remove(oldRoom);
+              return olds.isEmpty() ? null : olds;
+            });
+      replaced(newRoom, oldRoom);
       log.info("room {}: upgraded to {}", oldRoom, newRoom);
     }
     if (initial) return;
@@ -718,7 +740,13 @@ final class RoomUpgrades {
             "I try again in a while, and then less and less often until it works.");
         return Moved.FAILED;
       }
-      Optional<Active> moved = finishMove(old, newRoom);
+      Optional<Active> moved;
+      try {
+        moved = finishMove(old, newRoom);
+      } catch (RuntimeException e) {
+        connections.cancelOwnWrite(newRoom, kind, stateKey); // No longer under way.
+        throw e;
+      }
       connections.ownWriteApplied(newRoom, kind, stateKey);
       ObjectNode now = moved.map(a -> a.connection().config()).orElseGet(Json::object);
       if (!now.equals(content)) {

@@ -128,6 +128,51 @@ class CoreTest {
     assertThat(gateway.stateWrites()).isEmpty();
   }
 
+  /**
+   * A change from someone who may not make it arrives while the bot's own write of that connection
+   * is under way (its echo already in, the homeserver's answer not yet, or neither): what is put
+   * back is what that write puts in effect, once it has, not the content from before it, which
+   * would leave room state and the connection in effect apart (and undo the change at the next
+   * start).
+   */
+  @Test
+  void aRefusedChangeDuringTheBotsOwnWriteIsPutBackToWhatThatWriteMade() throws Exception {
+    for (boolean echoFirst : new boolean[] {true, false}) {
+      String key = echoFirst ? "echoed" : "unechoed";
+      hub.state(HOOK, key, ADMIN, hookNamed(key));
+      assertNextIsTheUrlByDirectMessage();
+      Active read = hub.connections.find(ROOM, read(), key).orElseThrow();
+      ObjectNode edited = hookNamed(key).put("includeHookBody", true);
+      String bot = gateway.botUserId();
+      int before = gateway.stateWrites().size();
+      gateway.whileWritingStateIn(
+          ROOM,
+          () -> {
+            if (echoFirst)
+              core.onEvent(new RoomEvent.State(ROOM, "$echo" + key, bot, HOOK, key, edited), false);
+            core.onEvent(
+                new RoomEvent.State(ROOM, "$sneaky" + key, GUEST, HOOK, key, hookNamed("sneaky")),
+                false);
+          });
+
+      hub.changes.update(read, edited, Changes.Actor.user(ADMIN));
+
+      assertThat(gateway.stateWrites().subList(before, gateway.stateWrites().size()))
+          .as(key)
+          .extracting(w -> w.stateKey() + " " + w.content())
+          .containsExactly(key + " " + edited, key + " " + edited);
+      assertThat(hub.connections.find(ROOM, read(), key).orElseThrow().connection().config())
+          .isEqualTo(edited);
+      assertThat(gateway.takeSent().content().path("body").asText())
+          .startsWith("`" + GUEST + "` may not change generic connections here");
+    }
+  }
+
+  /** The webhook kind. */
+  private ConnectionKind<?> read() {
+    return hub.connections.kinds().byEventType(HOOK).orElseThrow();
+  }
+
   private static ObjectNode hookNamed(String name) {
     return Json.object().put("name", name);
   }

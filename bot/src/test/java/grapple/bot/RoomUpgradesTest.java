@@ -317,6 +317,25 @@ class RoomUpgradesTest {
   }
 
   /**
+   * Another room's tombstone names the new room too (an admin pointing their room at it by hand):
+   * the move from the room that was upgraded to it still goes on when the bot is given power there.
+   */
+  @Test
+  void aSecondTombstoneNamingTheNewRoomDoesNotStrandTheWaitingMove() throws Exception {
+    String hookId = hookWaitingForPower();
+    assertThat(nextNoticeBody()).contains("because I lack permission");
+    String other = "!other:test";
+    hub.joinedIn(other, ADMIN);
+    hub.state(other, RoomUpgrades.TOMBSTONE, "", ADMIN, Json.object().put("replacement_room", NEW));
+
+    botGivenPowerInNewRoom();
+
+    assertTheHookIsInTheNewRoomOnly();
+    assertThat(nextNoticeBody()).isEqualTo(MOVED_ONE);
+    assertThat(postAndSeeWhere(hookId, "moved all the same")).isEqualTo(NEW);
+  }
+
+  /**
    * A retried move waits on a slow homeserver (its state write in the new room held): the sync
    * thread meanwhile takes in another room's state events, which nothing about that move holds up;
    * the move completes once the homeserver answers.
