@@ -29,6 +29,14 @@ public final class Loops {
     this(log, what, Clock.systemUTC(), Duration.ofSeconds(1));
   }
 
+  /**
+   * For a chore that a scheduler runs again by itself: as {@link #Loops(Logger, String)}, without
+   * the pause after a failure.
+   */
+  public static Loops scheduled(Logger log, String what) {
+    return new Loops(log, what, Clock.systemUTC(), Duration.ZERO);
+  }
+
   Loops(Logger log, String what, Clock clock, Duration pause) {
     this.log = log;
     this.what = what;
@@ -50,6 +58,7 @@ public final class Loops {
       log.error("{} still failing ({} passes so far): {}", what, failed, summary);
       lastLoggedMillis = now;
     }
+    if (pause.isZero()) return;
     try {
       Thread.sleep(pause.toMillis());
     } catch (InterruptedException e) {

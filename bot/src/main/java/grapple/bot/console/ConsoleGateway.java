@@ -221,7 +221,9 @@ public final class ConsoleGateway implements RoomGateway {
     String stateKey = parts[2].equals("\"\"") || parts[2].equals("''") ? "" : parts[2];
     ObjectNode content;
     try {
-      JsonNode parsed = parts.length == 4 ? Json.MAPPER.readTree(parts[3]) : Json.object();
+      // Blank after the key (a trailing space) is no JSON, as the usage says: it empties the state.
+      String json = parts.length == 4 ? parts[3].strip() : "";
+      JsonNode parsed = json.isEmpty() ? Json.object() : Json.MAPPER.readTree(json);
       if (!parsed.isObject())
         throw new IllegalArgumentException("state content must be a JSON object");
       content = (ObjectNode) parsed;

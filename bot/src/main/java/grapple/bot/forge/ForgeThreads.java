@@ -1,7 +1,7 @@
 package grapple.bot.forge;
 
+import grapple.bot.Loops;
 import grapple.state.Daemons;
-import grapple.state.Fatal;
 import grapple.state.ForgeDeliveries;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
@@ -55,8 +55,9 @@ public final class ForgeThreads implements AutoCloseable {
    * each run ends; a failure is logged ({@code what} failed) and the chore runs again next time.
    */
   public void every(Duration every, Duration first, String what, Runnable work) {
+    Loops runs = Loops.scheduled(log, service + ": " + what);
     chores.scheduleWithFixedDelay(
-        () -> chore(what, work), first.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
+        () -> chore(runs, work), first.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   /** Forgets delivery ids older than {@link ForgeDeliveries#KEEP}, every 6 hours. */
@@ -75,16 +76,15 @@ public final class ForgeThreads implements AutoCloseable {
   /**
    * One run of a chore, a boundary: whatever it raises (a StackOverflowError included) is logged
    * and the chore runs again next time. Thrown out of a scheduled task, it would cancel every later
-   * run without a word.
+   * run without a word. A failure that repeats (the database down, read each second) is logged as
+   * {@link Loops} says: once, a line a minute, and once when the chore works again.
    */
-  private void chore(String what, Runnable work) {
+  private static void chore(Loops runs, Runnable work) {
     try {
       work.run();
-    } catch (RuntimeException e) {
-      log.warn("{}: {} failed (tried again later): {}", service, what, e.toString());
+      runs.worked();
     } catch (Throwable e) {
-      Fatal.haltIfFatal(e);
-      log.error("{}: {} failed (tried again later)", service, what, e);
+      runs.failed(e);
     }
   }
 

@@ -1,5 +1,6 @@
 package grapple.bot.outbound;
 
+import grapple.bot.Loops;
 import grapple.state.Daemons;
 import grapple.state.Fatal;
 import java.time.Clock;
@@ -136,9 +137,12 @@ final class OutboundSender implements AutoCloseable {
   }
 
   private void loop() {
+    // The queue is read every second: with the database down, a stack trace a second helps no one.
+    Loops passes = new Loops(log, "outbound: checking the queue");
     while (running) {
       try {
         Duration wait = startDue().nextIn();
+        passes.worked();
         synchronized (signal) {
           if (!woken && running) {
             long ms = Math.max(1, Math.min(wait.toMillis(), IDLE_CHECK.toMillis()));
@@ -150,14 +154,8 @@ final class OutboundSender implements AutoCloseable {
         Thread.currentThread().interrupt();
         return;
       } catch (Throwable e) {
-        Fatal.haltIfFatal(e);
-        log.error("outbound: checking the queue failed; trying again", e);
-        try {
-          Thread.sleep(IDLE_CHECK.toMillis());
-        } catch (InterruptedException ie) {
-          Thread.currentThread().interrupt();
-          return;
-        }
+        passes.failed(e); // logged as Loops says, then a pause of a second
+        if (Thread.currentThread().isInterrupted()) return;
       }
     }
   }

@@ -126,6 +126,27 @@ class ConsoleGatewayTest {
   }
 
   /**
+   * {@code /state TYPE KEY } with a space after the key (as a shell's completion leaves it) was
+   * answered "Not a JSON object: state content must be a JSON object" though the usage says no JSON
+   * empties the state: blank after the key is no JSON.
+   */
+  @Test
+  void blankAfterTheKeyEmptiesTheStateAsNoJsonDoes() {
+    java.util.List<grapple.bot.room.RoomEvent> seen = typed("/state t k  \t\n", 1);
+
+    assertThat(seen)
+        .singleElement()
+        .isInstanceOfSatisfying(
+            grapple.bot.room.RoomEvent.State.class,
+            s -> {
+              assertThat(s.eventType()).isEqualTo("t");
+              assertThat(s.stateKey()).isEqualTo("k");
+              assertThat(s.content().isEmpty()).isTrue();
+            });
+    assertThat(out.toString(StandardCharsets.UTF_8)).doesNotContain("Not a JSON object");
+  }
+
+  /**
    * {@code /state} with broken JSON answered with Jackson's whole message, whose second line says
    * {@code at [Source: REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled); ...]}:
    * one line now, saying what is wrong and where.

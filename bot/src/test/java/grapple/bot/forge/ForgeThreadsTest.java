@@ -29,4 +29,39 @@ class ForgeThreadsTest {
     }
     assertThat(runs.get()).isGreaterThanOrEqualTo(3);
   }
+
+  /**
+   * With the database down, a chore that reads it every second (the label batches) logged a warning
+   * each second for the whole outage, and its end not at all: now the failure once, and once when
+   * the chore works again.
+   */
+  @Test
+  void aChoreThatKeepsFailingIsLoggedOnceAndItsRecoveryOnce() {
+    ch.qos.logback.classic.Logger logger =
+        (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(ForgeThreads.class);
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged =
+        new ch.qos.logback.core.read.ListAppender<>();
+    logged.start();
+    logger.addAppender(logged);
+    AtomicInteger runs = new AtomicInteger();
+    try (ForgeThreads threads = new ForgeThreads("test")) {
+      threads.every(
+          Duration.ofMillis(5),
+          Duration.ZERO,
+          "posting batches",
+          () -> {
+            if (runs.incrementAndGet() <= 20)
+              throw new IllegalStateException("database grapple: read failed: connection refused");
+          });
+
+      Await.until(Duration.ofSeconds(5), () -> runs.get() >= 22);
+    } finally {
+      logger.detachAppender(logged);
+    }
+    assertThat(logged.list)
+        .extracting(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+        .containsExactly(
+            "test: posting batches failed; trying again",
+            "test: posting batches works again after 20 failed passes");
+  }
 }

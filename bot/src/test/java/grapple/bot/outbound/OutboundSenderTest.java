@@ -150,6 +150,33 @@ class OutboundSenderTest {
     slow.close();
   }
 
+  /**
+   * With the database gone (PostgreSQL down), the sender's look at the queue failed every second
+   * and logged an ERROR with its stack trace each time, for the whole outage: now the stack once,
+   * then a line a minute ({@code grapple.bot.Loops}), and once when it works again.
+   */
+  @Test
+  void aDatabaseOutageIsLoggedOnceNotEverySecond() {
+    ch.qos.logback.classic.Logger logger =
+        (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(OutboundSender.class);
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged =
+        new ch.qos.logback.core.read.ListAppender<>();
+    logged.start();
+    logger.addAppender(logged);
+    try {
+      sender.start();
+      db.close();
+
+      Await.until(Duration.ofSeconds(5), () -> !logged.list.isEmpty());
+      Await.pause(Duration.ofMillis(2_500)); // the loop tries again each second: two more passes
+
+      assertEquals(1, List.copyOf(logged.list).size(), () -> List.copyOf(logged.list).toString());
+      assertTrue(sender.alive());
+    } finally {
+      logger.detachAppender(logged);
+    }
+  }
+
   private void hook(String connectionId, String name, String url, String method) {
     OutboundConfig config = new OutboundConfig(name, URI.create(url), method);
     targets.put(
