@@ -602,7 +602,7 @@ class MatrixGatewayTest {
   }
 
   private void awaitSince(String expected) {
-    Await.until(Duration.ofSeconds(5), () -> syncStore.since().orElse("").equals(expected));
+    Await.until(Duration.ofSeconds(30), () -> syncStore.since().orElse("").equals(expected));
   }
 
   /** A message {@code eventId} sent a minute from now (so that no sync takes it as old). */
