@@ -44,6 +44,21 @@ public final class Loops {
     this.pause = pause;
   }
 
+  /**
+   * Runs one pass of a chore that a {@code ScheduledExecutorService} repeats: {@link #worked} when
+   * it returns, {@link #failed} for anything it throws, an {@code Error} too. The executor cancels
+   * every later run of a task that throws, without a word; a {@code StackOverflowError} in one pass
+   * would otherwise end the chore for good.
+   */
+  public void run(Runnable pass) {
+    try {
+      pass.run();
+      worked();
+    } catch (Throwable e) {
+      failed(e);
+    }
+  }
+
   /** A pass failed: logged (see above), then a pause (an interrupt is kept for the loop to see). */
   public void failed(Throwable failure) {
     Fatal.haltIfFatal(failure);

@@ -57,6 +57,42 @@ class LoopsTest {
     assertThat(logged.list).hasSize(2).allMatch(e -> e.getThrowableProxy() != null);
   }
 
+  /**
+   * A scheduled chore's pass that throws an Error (a StackOverflowError) is logged and the chore
+   * runs again; the executor cancelled every later run of it without a word (webhook expiry notices
+   * stopped for good).
+   */
+  @Test
+  void aScheduledPassThatThrowsAnErrorRunsAgainNextTime() throws Exception {
+    Logger logger = (Logger) LoggerFactory.getLogger("grapple.bot.LoopsTest.scheduled");
+    ListAppender<ILoggingEvent> logged = captured(logger);
+    Loops checks = Loops.scheduled(logger, "checking");
+    java.util.concurrent.atomic.AtomicInteger runs =
+        new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.CountDownLatch third = new java.util.concurrent.CountDownLatch(3);
+    java.util.concurrent.ScheduledExecutorService executor =
+        java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+    try {
+      executor.scheduleWithFixedDelay(
+          () ->
+              checks.run(
+                  () -> {
+                    third.countDown();
+                    if (runs.incrementAndGet() == 1) throw new StackOverflowError();
+                  }),
+          0,
+          1,
+          java.util.concurrent.TimeUnit.MILLISECONDS);
+
+      assertThat(third.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    } finally {
+      executor.shutdownNow();
+    }
+    assertThat(logged.list)
+        .extracting(ILoggingEvent::getFormattedMessage)
+        .startsWith("checking failed; trying again", "checking works again after 1 failed passes");
+  }
+
   /** What {@code logger} logs from now on. */
   private static ListAppender<ILoggingEvent> captured(Logger logger) {
     ListAppender<ILoggingEvent> logged = new ListAppender<>();

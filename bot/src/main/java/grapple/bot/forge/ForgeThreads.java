@@ -57,7 +57,7 @@ public final class ForgeThreads implements AutoCloseable {
   public void every(Duration every, Duration first, String what, Runnable work) {
     Loops runs = Loops.scheduled(log, service + ": " + what);
     chores.scheduleWithFixedDelay(
-        () -> chore(runs, work), first.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
+        () -> runs.run(work), first.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   /** Forgets delivery ids older than {@link ForgeDeliveries#KEEP}, every 6 hours. */
@@ -71,21 +71,6 @@ public final class ForgeThreads implements AutoCloseable {
    */
   public void refreshTokensEvery5Minutes(Runnable refresh) {
     every(REFRESH_EVERY, Duration.ZERO, "refreshing tokens", refresh);
-  }
-
-  /**
-   * One run of a chore, a boundary: whatever it raises (a StackOverflowError included) is logged
-   * and the chore runs again next time. Thrown out of a scheduled task, it would cancel every later
-   * run without a word. A failure that repeats (the database down, read each second) is logged as
-   * {@link Loops} says: once, a line a minute, and once when the chore works again.
-   */
-  private static void chore(Loops runs, Runnable work) {
-    try {
-      work.run();
-      runs.worked();
-    } catch (Throwable e) {
-      runs.failed(e);
-    }
   }
 
   @Override

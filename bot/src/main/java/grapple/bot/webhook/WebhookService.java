@@ -137,17 +137,11 @@ public final class WebhookService extends AbstractService<WebhookSettings> {
       ExpiryNotices notices =
           new ExpiryNotices(hooks, context.outbox(), context.database(), context.clock());
       long every = ExpiryNotices.CHECK_EVERY.toSeconds();
-      expiry.scheduleWithFixedDelay(
-          () -> {
-            try {
-              notices.check();
-            } catch (RuntimeException e) {
-              LoggerFactory.getLogger(ExpiryNotices.class).error("webhook expiry check failed", e);
-            }
-          },
-          60,
-          every,
-          TimeUnit.SECONDS);
+      grapple.bot.Loops checks =
+          grapple.bot.Loops.scheduled(
+              LoggerFactory.getLogger(ExpiryNotices.class),
+              "webhooks: checking for expiring hooks");
+      expiry.scheduleWithFixedDelay(() -> checks.run(notices::check), 60, every, TimeUnit.SECONDS);
     }
 
     @Override
