@@ -104,12 +104,17 @@ final class FeedMessage {
     return v;
   }
 
-  /** The summary cut at {@value #MAX_SUMMARY} characters on a word boundary. */
+  /**
+   * The summary cut at {@value #MAX_SUMMARY} characters on a word boundary (without one, at a
+   * character's end, never between the halves of an emoji).
+   */
   static String summary(@Nullable String text) {
     if (text == null) return "";
     if (text.length() <= MAX_SUMMARY) return text;
     int cut = text.lastIndexOf(' ', MAX_SUMMARY);
-    return text.substring(0, cut > MAX_SUMMARY / 2 ? cut : MAX_SUMMARY).stripTrailing() + "…";
+    if (cut <= MAX_SUMMARY / 2)
+      cut = Character.isHighSurrogate(text.charAt(MAX_SUMMARY - 1)) ? MAX_SUMMARY - 1 : MAX_SUMMARY;
+    return text.substring(0, cut).stripTrailing() + "…";
   }
 
   /**

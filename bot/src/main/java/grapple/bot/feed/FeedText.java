@@ -14,6 +14,13 @@ final class FeedText {
   /** Every ASCII punctuation character, each of which CommonMark lets a backslash escape. */
   private static final String ASCII_PUNCTUATION = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~";
 
+  /**
+   * Values longer than this are cut (with "…") before they are put in: a feed's title or a server's
+   * error may be of any length, and cut in the rendered notice instead it would end the HTML (and
+   * the sentence) early while the plain body went on.
+   */
+  static final int MAX_VALUE_CHARS = 500;
+
   private FeedText() {}
 
   /** A count with digits grouped, e.g. 2,990, whatever the JVM's locale. */
@@ -55,17 +62,27 @@ final class FeedText {
   }
 
   /**
-   * An {@code m.notice} of the bot's Markdown {@code format} with {@code values} put in: escaped in
-   * the Markdown, as written (on one line) in the plain body; it fits in one event.
+   * An {@code m.notice} of the bot's Markdown {@code format} with {@code values} put in (each cut
+   * at {@value #MAX_VALUE_CHARS} characters): escaped in the Markdown, as written (on one line) in
+   * the plain body; it fits in one event.
    */
   static ObjectNode notice(String format, String... values) {
-    Object[] escaped = Arrays.stream(values).map(FeedText::escapeMarkdown).toArray();
-    Object[] plain = Arrays.stream(values).map(FeedText::oneLine).toArray();
+    String[] cut = Arrays.stream(values).map(FeedText::cut).toArray(String[]::new);
+    Object[] escaped = Arrays.stream(cut).map(FeedText::escapeMarkdown).toArray();
+    Object[] plain = Arrays.stream(cut).map(FeedText::oneLine).toArray();
     // The plain body replaces the one the notice was fitted with: fitted again, so a feed's title
     // or a server's error of any length cannot make an event the homeserver refuses.
     return Messages.fitToLimit(
         Messages.notice(String.format(Locale.ROOT, format, escaped))
             .put("body", String.format(Locale.ROOT, format, plain)));
+  }
+
+  /** {@code value}'s first {@value #MAX_VALUE_CHARS} characters and "…"; a pair never split. */
+  static String cut(String value) {
+    if (value.length() <= MAX_VALUE_CHARS) return value;
+    int end = MAX_VALUE_CHARS;
+    if (Character.isHighSurrogate(value.charAt(end - 1))) end--;
+    return value.substring(0, end) + "…";
   }
 
   private static boolean isBreakOrControl(char c) {

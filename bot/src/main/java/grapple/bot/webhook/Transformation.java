@@ -1169,7 +1169,11 @@ final class Transformation {
 
   private static String describe(RhinoException e) {
     String details = e.details();
-    if (details.length() > 500) details = details.substring(0, 500) + "…";
+    if (details.length() > 500) {
+      // At a character's end: half an emoji would show as a broken character in the room.
+      int end = Character.isHighSurrogate(details.charAt(499)) ? 499 : 500;
+      details = details.substring(0, end) + "…";
+    }
     // An error thrown by the sandbox's own code (a guarded built-in) is reported at the script's
     // line that called it, not at a line of the sandbox.
     int line = SOURCE_NAME.equals(e.sourceName()) ? e.lineNumber() : 0;

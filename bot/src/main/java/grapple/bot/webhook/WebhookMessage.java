@@ -176,7 +176,8 @@ final class WebhookMessage {
    * The {@code formatted_body}: the given HTML sanitised, after {@code prefix}; unless nothing is
    * left of it, or none was given: then, as hookshot does for an empty {@code html}, the text as
    * {@code render} renders it (an empty {@code formatted_body} shows as a blank message). Null (the
-   * text alone) when the HTML or the text is too large to send beside the text.
+   * text alone) when the HTML or the text is too large to send beside the text, or when nothing is
+   * left of the rendered text either.
    */
   private static @Nullable String formatted(
       Optional<String> given, String prefix, String text, Supplier<String> render) {
@@ -185,7 +186,11 @@ final class WebhookMessage {
       String clean = Messages.sanitize(given.get());
       if (!clean.isBlank()) return prefix + clean;
     }
-    return renderable(text) ? render.get() : null;
+    if (!renderable(text)) return null;
+    // Text the sanitiser empties (a comment, a <script> or <style> block) would show as a blank
+    // message beside a body with words in it: the body goes alone.
+    String rendered = render.get();
+    return rendered.isBlank() ? null : rendered;
   }
 
   /**

@@ -80,6 +80,17 @@ class FeedMessageTest {
         .isEqualTo("<p><a href=\"https://blog.example/p/1?a=1&amp;b=2\">read</a></p>");
   }
 
+  /** A summary without spaces is cut at a character's end: never between an emoji's halves. */
+  @Test
+  void theSummaryIsNeverCutBetweenTheHalvesOfAnEmoji() {
+    String text = "a" + "\uD83D\uDE00".repeat(400);
+
+    String cut = FeedMessage.summary(text);
+
+    assertThat(cut).endsWith("\uD83D\uDE00…");
+    assertThat(Character.isHighSurrogate(cut.charAt(cut.length() - 2))).isFalse();
+  }
+
   @Test
   void theSummaryIsCutAtAWordBoundary() {
     String text = "word ".repeat(200);

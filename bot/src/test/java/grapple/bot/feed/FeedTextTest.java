@@ -88,6 +88,25 @@ class FeedTextTest {
     assertThat(notice.get("body").asText()).startsWith("… and 3 more new items in TTT");
   }
 
+  /**
+   * A feed's title of 20,000 punctuation characters (40,000 escaped) was cut in the HTML, where the
+   * rest of the sentence was lost, while the plain body kept it whole: each value is cut before it
+   * is put in, so both read the same and the notice still says what happened.
+   */
+  @Test
+  void aLongValueIsCutSoBothBodiesAgreeAndTheSentenceStaysWhole() {
+    ObjectNode notice =
+        FeedText.notice(
+            "Feed %s is failing: %s. I will keep trying.", "!".repeat(20_000), "timed out");
+
+    String body = notice.get("body").asText();
+    assertThat(body)
+        .startsWith("Feed !!!")
+        .endsWith("!… is failing: timed out. I will keep trying.")
+        .hasSizeLessThan(1_000);
+    assertThat(notice.get("formatted_body").asText()).isEqualTo("<p>" + htmlEscaped(body) + "</p>");
+  }
+
   /** What CommonMark escapes in text. */
   private static String htmlEscaped(String text) {
     return text.replace("&", "&amp;")

@@ -120,6 +120,26 @@ class TransformationTest {
     assertThat(run(script, "{\"text\": \"hi\"}").plain()).isEqualTo("got hi");
   }
 
+  /**
+   * A script's error (which may quote the sender's data) is cut at 500 characters for the notice;
+   * never between the halves of an emoji, which would leave a broken character in the room.
+   */
+  @Test
+  void aLongErrorIsNeverCutBetweenTheHalvesOfAnEmoji() {
+    String script = "throw new Error('ab' + '\\uD83D\\uDE00'.repeat(400));";
+
+    assertThatThrownBy(() -> run(script, "{}"))
+        .isInstanceOf(Transformation.Failed.class)
+        .satisfies(
+            e -> {
+              String message = e.getMessage();
+              int cut = message.indexOf('…');
+              assertThat(cut).isPositive();
+              assertThat(Character.isHighSurrogate(message.charAt(cut - 1))).isFalse();
+              assertThat(message.substring(0, cut)).endsWith("\uD83D\uDE00");
+            });
+  }
+
   @Test
   void aSyntaxErrorNamesTheLineOfTheScript() {
     assertThatThrownBy(() -> Transformation.compile("result = 1;\nresult = {;"))

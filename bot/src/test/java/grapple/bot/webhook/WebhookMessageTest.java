@@ -71,6 +71,34 @@ class WebhookMessageTest {
     }
   }
 
+  /**
+   * Text whose rendering the sanitiser empties (only an HTML comment, a {@code <style>} or {@code
+   * <script>} block) was sent with an empty {@code formatted_body}, which clients show as a blank
+   * message while the body held words: then the body alone is sent.
+   */
+  @Test
+  void textThatRendersToNothingIsSentWithoutHtml() throws Exception {
+    for (String text :
+        new String[] {"<!-- build 12: disk full on db-1 -->", "<style>p{}</style>", "<x-alert>"}) {
+      ObjectNode content = message(Json.object().put("text", text));
+
+      assertThat(content.get("body").asText()).as(text).isEqualTo(text);
+      assertThat(content.has("formatted_body")).as(text).isFalse();
+      assertThat(content.has("format")).as(text).isFalse();
+    }
+    Transformation.Result result =
+        new Transformation.Result(
+            false,
+            "<script>x</script>",
+            java.util.Optional.empty(),
+            java.util.Optional.empty(),
+            java.util.Optional.empty(),
+            java.util.Optional.empty());
+    ObjectNode scripted =
+        WebhookMessage.fromScript(result, new Payload.Whole(Json.object()), false, 2, false);
+    assertThat(scripted.has("formatted_body")).isFalse();
+  }
+
   /** As hookshot, a script's empty {@code html} is its rendered {@code plain}. */
   @Test
   void aScriptsEmptyHtmlFallsBackToItsRenderedText() {
