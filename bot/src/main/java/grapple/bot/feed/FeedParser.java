@@ -8,6 +8,7 @@ import com.rometools.rome.feed.synd.SyndFeed;
 import com.rometools.rome.feed.synd.SyndLink;
 import com.rometools.rome.io.SyndFeedInput;
 import com.rometools.rome.io.XmlReader;
+import grapple.bot.room.Messages;
 import grapple.state.Json;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -28,7 +29,6 @@ import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
 import java.util.Locale;
-import org.jsoup.Jsoup;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -275,7 +275,14 @@ final class FeedParser {
   /** Plain text of a value that may hold HTML (titles often do), white space folded. */
   static @Nullable String text(@Nullable String value) {
     if (value == null) return null;
-    String plain = Jsoup.parse(value).text().strip();
+    // Depth-limited as the bot's own HTML (Messages.MAX_HTML_DEPTH): the parser's work grows with
+    // the square of the nesting, and a feed's summary of unclosed tags is the feed server's choice.
+    String plain =
+        org.jsoup.parser.Parser.htmlParser()
+            .setMaxDepth(Messages.MAX_HTML_DEPTH)
+            .parseInput(value, "")
+            .text()
+            .strip();
     return plain.isEmpty() ? null : plain;
   }
 
