@@ -89,7 +89,16 @@ class ClusterE2E {
             + TestRoom.HOOK_EVENT_TYPE
             + "?userId="
             + cast.alice().userId;
+    // The follower learns that the bot joined from the leader's commit of the room's state, which
+    // comes with the sync after the join: a moment after the user sees the bot in the room.
+    long asked = System.nanoTime();
     Answer created = poster.sendWithToken("PUT", url, secret, "{\"name\":\"via-follower\"}");
+    while (created.code() == 404
+        && created.body().contains("not in the room")
+        && System.nanoTime() - asked < Duration.ofSeconds(10).toNanos()) {
+      Thread.sleep(100);
+      created = poster.sendWithToken("PUT", url, secret, "{\"name\":\"via-follower\"}");
+    }
     assertThat(created.code()).as("PUT on the follower: %s", created.body()).isEqualTo(200);
     String hookUrl = created.json().path("secrets").path("url").asText();
     long made = System.nanoTime();
