@@ -10,6 +10,10 @@ import java.util.List;
  */
 final class HostileBodies {
   static final int BODY_BYTES = 1_000_000;
+
+  /** Just under the most the bot renders into HTML beside the text (24 KiB). */
+  static final int RENDERED_BYTES = 24_000;
+
   static final String TEXT = "text/plain";
   static final String JSON = "application/json";
   static final String XML = "application/xml";
@@ -55,7 +59,21 @@ final class HostileBodies {
             400),
         new Kind("xml-deep", "xml <a> 5,000 deep", XML, deepXml(), 400),
         new Kind("xml-flat", "xml flat <i>x</i>×N", XML, repeat("<i>x</i>", "<r>", "</r>"), 400),
-        new Kind("form-guillemets", "form a=‹…&b=‹…", FORM, form(), 202));
+        new Kind("form-guillemets", "form a=‹…&b=‹…", FORM, form(), 202),
+        // The largest text and HTML the bot renders beside the text (24 KiB), made of unclosed
+        // tags that nest as deep as there are of them.
+        new Kind(
+            "text-nested-tags",
+            "text <b><i>×N, 24 KB",
+            TEXT,
+            repeat("<b><i>", "", "", RENDERED_BYTES),
+            202),
+        new Kind(
+            "json-html-nested-tags",
+            "json html <b><i>×N, 24 KB",
+            JSON,
+            repeat("<b><i>", "{\"text\":\"x\",\"html\":\"", "\"}", RENDERED_BYTES),
+            202));
   }
 
   /**
@@ -63,8 +81,13 @@ final class HostileBodies {
    * tail}.
    */
   static byte[] repeat(String unit, String head, String tail) {
+    return repeat(unit, head, tail, BODY_BYTES);
+  }
+
+  /** As {@link #repeat(String, String, String)}, the unit repeated within {@code bytes}. */
+  static byte[] repeat(String unit, String head, String tail, int bytes) {
     int unitBytes = bytes(unit).length;
-    int times = (BODY_BYTES - bytes(head).length - bytes(tail).length) / unitBytes;
+    int times = (bytes - bytes(head).length - bytes(tail).length) / unitBytes;
     return bytes(head + unit.repeat(times) + tail);
   }
 
