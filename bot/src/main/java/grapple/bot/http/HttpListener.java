@@ -247,6 +247,19 @@ public final class HttpListener implements AutoCloseable {
                     431, "Too many headers (at most " + MAX_HEADERS + ")", exchange.requestId()));
         return;
       }
+      String coding = unsupportedTransferCoding(request);
+      if (coding != null) {
+        exchange.answerAndClose(
+            settings
+                .errors()
+                .error(
+                    501,
+                    "Transfer-Encoding "
+                        + coding
+                        + " is not supported; send the body as is or chunked",
+                    exchange.requestId()));
+        return;
+      }
       // HEAD as GET without the body: load balancers and probers may ask either way. Probes are
       // not counted as requests (they would drown the traffic in the request metrics).
       boolean probing = method.equals("GET") || method.equals("HEAD");
@@ -272,6 +285,20 @@ public final class HttpListener implements AutoCloseable {
         return;
       }
       new Intake(exchange, request, match, this).begin();
+    }
+
+    /**
+     * The first transfer coding other than {@code chunked}, or null. Jetty takes the chunks off but
+     * leaves any other coding ({@code gzip, chunked}) on the bytes, so a handler would read the
+     * compressed bytes as the body; RFC 9112 §6.1 answers such a request 501.
+     */
+    private static @Nullable String unsupportedTransferCoding(
+        org.eclipse.jetty.server.Request request) {
+      for (String coding : request.getHeaders().getCSV(HttpHeader.TRANSFER_ENCODING, false)) {
+        String name = coding.trim();
+        if (!name.equalsIgnoreCase("chunked")) return name;
+      }
+      return null;
     }
 
     private Response live() {

@@ -338,6 +338,40 @@ class HttpListenerTest {
   }
 
   @Test
+  void aTransferCodingOtherThanChunkedIs501AndNoHandlerReadsTheCodedBytes() throws Exception {
+    List<Integer> handled = new CopyOnWriteArrayList<>();
+    start(
+        new Router()
+            .add(
+                "POST",
+                "/echo",
+                request -> {
+                  handled.add(request.body().length);
+                  return Response.ok(200);
+                }),
+        2);
+    String chunks = "2\r\nhi\r\n0\r\n\r\n";
+
+    String oneLine =
+        readAll(
+            rawConnection(
+                "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"
+                    + chunks));
+    String twoLines =
+        readAll(
+            rawConnection(
+                "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: identity\r\n"
+                    + "Transfer-Encoding: chunked\r\n\r\n"
+                    + chunks));
+
+    assertThat(oneLine).startsWith("HTTP/1.1 501").containsIgnoringCase("Connection: close");
+    assertThat(jsonBody(oneLine).path("error").asText()).contains("Transfer-Encoding gzip");
+    assertThat(twoLines).startsWith("HTTP/1.1 501");
+    assertThat(jsonBody(twoLines).path("error").asText()).contains("Transfer-Encoding identity");
+    assertThat(handled).isEmpty();
+  }
+
+  @Test
   void aBodyOverTheRouteLimitIsRefusedByTheHandlerWithoutBeingRead() throws Exception {
     start(
         new Router()
