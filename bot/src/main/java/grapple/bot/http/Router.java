@@ -84,17 +84,28 @@ public final class Router {
     return out;
   }
 
-  /** Throws {@link Request.Malformed} when a path parameter has a malformed %-escape. */
+  /**
+   * Throws {@link Request.Malformed} when a path parameter has a malformed %-escape. A {@code HEAD}
+   * that no route takes is served by the path's {@code GET} route (the listener sends no body): RFC
+   * 9110 §9.3.2 has every server that answers GET answer HEAD.
+   */
   Match match(String method, String rawPath) {
     List<String> path = segments(rawPath);
     Set<String> allowed = new TreeSet<>();
+    Optional<Route> asGet = Optional.empty();
+    Map<String, String> asGetParams = Map.of();
     for (Route route : routes) {
       Optional<Map<String, String>> params = bind(route.segments(), path);
       if (params.isEmpty()) continue;
       if (route.method().equals(method))
         return new Match(Optional.of(route), params.get(), allowed);
+      if (method.equals("HEAD") && route.method().equals("GET") && asGet.isEmpty()) {
+        asGet = Optional.of(route);
+        asGetParams = params.get();
+      }
       allowed.add(route.method());
     }
+    if (asGet.isPresent()) return new Match(asGet, asGetParams, Set.of());
     return new Match(Optional.empty(), Map.of(), allowed);
   }
 

@@ -251,6 +251,38 @@ class HttpListenerTest {
   }
 
   @Test
+  void headOnAGetRouteAnswersAsGetWithoutABody() throws Exception {
+    List<String> methods = new CopyOnWriteArrayList<>();
+    start(
+        new Router()
+            .add(
+                "GET",
+                "/things/{id}",
+                request -> {
+                  methods.add(request.method() + " " + request.pathParam("id"));
+                  return Response.json(200, Json.object().put("id", request.pathParam("id")));
+                })
+            .add("POST", "/only-post", request -> Response.ok(200)),
+        2);
+
+    // Pipelined on one connection: a body sent after the HEAD answer would be read as the next.
+    String answers =
+        readAll(
+            rawConnection(
+                "HEAD /things/a HTTP/1.1\r\nHost: x\r\n\r\n"
+                    + "HEAD /only-post HTTP/1.1\r\nHost: x\r\n\r\n"
+                    + "GET /things/b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+
+    List<String> statusLines = answers.lines().filter(line -> line.startsWith("HTTP/1.1")).toList();
+    assertThat(statusLines)
+        .containsExactly("HTTP/1.1 200 OK", "HTTP/1.1 405 Method Not Allowed", "HTTP/1.1 200 OK");
+    assertThat(answers).startsWith("HTTP/1.1 200").contains("Content-Length: 10\r\n");
+    assertThat(answers).contains("Allow: POST").endsWith("\r\n\r\n{\"id\":\"b\"}");
+    assertThat(answers.indexOf("{\"id\":\"a\"}")).as("no body for HEAD").isEqualTo(-1);
+    assertThat(methods).containsExactly("HEAD a", "GET b");
+  }
+
+  @Test
   void anEmptyPathSegmentIsNotRoutedAsIfItWereNotThere() throws Exception {
     start(new Router().add("GET", "/webhook/{id}", request -> Response.ok(200)), 2);
 
