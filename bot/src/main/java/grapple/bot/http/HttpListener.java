@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadLocalRandom;
@@ -260,6 +261,15 @@ public final class HttpListener implements AutoCloseable {
                     exchange.requestId()));
         return;
       }
+      boolean crossOrigin =
+          router.crossOrigin() && request.getHeaders().contains(HttpHeader.ORIGIN);
+      if (crossOrigin) exchange.crossOrigin();
+      if (crossOrigin
+          && method.equals("OPTIONS")
+          && request.getHeaders().contains(HttpHeader.ACCESS_CONTROL_REQUEST_METHOD)) {
+        exchange.answer(preflight(request));
+        return;
+      }
       // HEAD as GET without the body: load balancers and probers may ask either way. Probes are
       // not counted as requests (they would drown the traffic in the request metrics).
       boolean probing = method.equals("GET") || method.equals("HEAD");
@@ -299,6 +309,22 @@ public final class HttpListener implements AutoCloseable {
         if (!name.equalsIgnoreCase("chunked")) return name;
       }
       return null;
+    }
+
+    /**
+     * A browser's question before a cross-origin call with a token ({@code Authorization}) or a
+     * JSON body: every method the API has, and the headers it asked to send (as Express's {@code
+     * cors()} answers it), for a day.
+     */
+    private static Response preflight(org.eclipse.jetty.server.Request request) {
+      Response answer =
+          new Response(204, "application/json", new byte[0], Map.of())
+              .withHeader("Access-Control-Allow-Methods", "GET, HEAD, PUT, PATCH, POST, DELETE")
+              .withHeader("Access-Control-Max-Age", "86400");
+      String asked = request.getHeaders().get(HttpHeader.ACCESS_CONTROL_REQUEST_HEADERS);
+      return asked == null || asked.isBlank()
+          ? answer
+          : answer.withHeader("Access-Control-Allow-Headers", asked);
     }
 
     private Response live() {

@@ -18,6 +18,7 @@ public final class Router {
   public static final long DEFAULT_MAX_BODY_BYTES = 64 * 1024;
 
   private final List<Route> routes = new ArrayList<>();
+  private boolean crossOrigin;
 
   /** Answers one request. May throw; the listener turns an exception into a 500. */
   @FunctionalInterface
@@ -72,6 +73,21 @@ public final class Router {
       String method, String pattern, long maxBodyBytes, AsyncHandler handler) {
     routes.add(new Route(method, segments(pattern), maxBodyBytes, false, handler));
     return this;
+  }
+
+  /**
+   * Lets scripts of web pages on other origins (a widget in a Matrix client) call these routes, as
+   * hookshot's API did with Express's {@code cors()}: preflights are answered and every answer says
+   * {@code Access-Control-Allow-Origin: *}. No credential is ambient (the token is in a header or
+   * the body, never a cookie), so any origin may ask; only a token lets it in.
+   */
+  public Router allowCrossOrigin() {
+    crossOrigin = true;
+    return this;
+  }
+
+  boolean crossOrigin() {
+    return crossOrigin;
   }
 
   /**

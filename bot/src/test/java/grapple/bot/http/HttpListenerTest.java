@@ -283,6 +283,74 @@ class HttpListenerTest {
   }
 
   @Test
+  void aRouterThatAllowsCrossOriginAnswersABrowsersPreflightAndLetsItsScriptReadTheAnswer()
+      throws Exception {
+    start(
+        new Router()
+            .allowCrossOrigin()
+            .add(
+                "GET",
+                "/v1/{roomId}/connections",
+                request ->
+                    request.header("Authorization").isPresent()
+                        ? Response.ok(200)
+                        : Response.error(401, "no token")),
+        2);
+    String origin = "Origin: https://widget.example\r\n";
+
+    String preflight =
+        readAll(
+            rawConnection(
+                "OPTIONS /v1/%21r%3Ax/connections HTTP/1.1\r\nHost: x\r\n"
+                    + origin
+                    + "Access-Control-Request-Method: GET\r\n"
+                    + "Access-Control-Request-Headers: authorization, content-type\r\n"
+                    + "Connection: close\r\n\r\n"));
+    String call =
+        readAll(
+            rawConnection(
+                "GET /v1/%21r%3Ax/connections HTTP/1.1\r\nHost: x\r\n"
+                    + origin
+                    + "Authorization: Bearer t\r\nConnection: close\r\n\r\n"));
+    String refused =
+        readAll(
+            rawConnection(
+                "GET /v1/%21r%3Ax/connections HTTP/1.1\r\nHost: x\r\n"
+                    + origin
+                    + "Connection: close\r\n\r\n"));
+    String sameOrigin =
+        readAll(
+            rawConnection(
+                "GET /v1/%21r%3Ax/connections HTTP/1.1\r\nHost: x\r\n"
+                    + "Authorization: Bearer t\r\nConnection: close\r\n\r\n"));
+
+    assertThat(preflight)
+        .startsWith("HTTP/1.1 204")
+        .contains("Access-Control-Allow-Origin: *\r\n")
+        .contains("Access-Control-Allow-Headers: authorization, content-type\r\n")
+        .containsPattern("Access-Control-Allow-Methods: [^\r]*GET");
+    assertThat(call)
+        .startsWith("HTTP/1.1 200")
+        .contains("Access-Control-Allow-Origin: *\r\n")
+        .containsPattern("Access-Control-Expose-Headers: [^\r]*X-Request-Id");
+    assertThat(refused).startsWith("HTTP/1.1 401").contains("Access-Control-Allow-Origin: *\r\n");
+    assertThat(sameOrigin).startsWith("HTTP/1.1 200").doesNotContain("Access-Control-");
+  }
+
+  @Test
+  void aRouterThatDoesNotAllowCrossOriginAnswersNoPreflight() throws Exception {
+    start(new Router().add("POST", "/webhook/{id}", request -> Response.ok(200)), 2);
+
+    String preflight =
+        readAll(
+            rawConnection(
+                "OPTIONS /webhook/a HTTP/1.1\r\nHost: x\r\nOrigin: https://w.example\r\n"
+                    + "Access-Control-Request-Method: POST\r\nConnection: close\r\n\r\n"));
+
+    assertThat(preflight).startsWith("HTTP/1.1 405").doesNotContain("Access-Control-");
+  }
+
+  @Test
   void anEmptyPathSegmentIsNotRoutedAsIfItWereNotThere() throws Exception {
     start(new Router().add("GET", "/webhook/{id}", request -> Response.ok(200)), 2);
 
