@@ -33,6 +33,7 @@ final class Exchange {
   private final AtomicBoolean answered = new AtomicBoolean();
   private volatile boolean close;
   private volatile boolean probe;
+  private volatile boolean crossOrigin;
 
   Exchange(
       HttpListener.Settings settings,
@@ -71,6 +72,14 @@ final class Exchange {
   /** A health probe (/live, /ready): logged, but not counted in the request metrics. */
   void probe() {
     probe = true;
+  }
+
+  /**
+   * A browser asked from another origin, and the router lets it: the answer may be read by its
+   * script, with the headers it needs (the request id, where a created thing is, when to retry).
+   */
+  void crossOrigin() {
+    crossOrigin = true;
   }
 
   void answerAndClose(Response answer) {
@@ -118,6 +127,11 @@ final class Exchange {
       headers.add("X-Request-Id", requestId);
       for (Map.Entry<String, String> h : answer.headers().entrySet())
         headers.put(h.getKey(), h.getValue());
+      if (crossOrigin) {
+        headers.put(HttpHeader.ACCESS_CONTROL_ALLOW_ORIGIN, "*");
+        headers.put(
+            HttpHeader.ACCESS_CONTROL_EXPOSE_HEADERS, "X-Request-Id, Location, Retry-After, Allow");
+      }
       if (close) headers.put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
       headers.add(
           new HttpField.LongValueHttpField(HttpHeader.CONTENT_LENGTH, answer.body().length));

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadLocalRandom;
@@ -247,6 +248,28 @@ public final class HttpListener implements AutoCloseable {
                     431, "Too many headers (at most " + MAX_HEADERS + ")", exchange.requestId()));
         return;
       }
+      String coding = unsupportedTransferCoding(request);
+      if (coding != null) {
+        exchange.answerAndClose(
+            settings
+                .errors()
+                .error(
+                    501,
+                    "Transfer-Encoding "
+                        + coding
+                        + " is not supported; send the body as is or chunked",
+                    exchange.requestId()));
+        return;
+      }
+      boolean crossOrigin =
+          router.crossOrigin() && request.getHeaders().contains(HttpHeader.ORIGIN);
+      if (crossOrigin) exchange.crossOrigin();
+      if (crossOrigin
+          && method.equals("OPTIONS")
+          && request.getHeaders().contains(HttpHeader.ACCESS_CONTROL_REQUEST_METHOD)) {
+        exchange.answer(preflight(request));
+        return;
+      }
       // HEAD as GET without the body: load balancers and probers may ask either way. Probes are
       // not counted as requests (they would drown the traffic in the request metrics).
       boolean probing = method.equals("GET") || method.equals("HEAD");
@@ -272,6 +295,36 @@ public final class HttpListener implements AutoCloseable {
         return;
       }
       new Intake(exchange, request, match, this).begin();
+    }
+
+    /**
+     * The first transfer coding other than {@code chunked}, or null. Jetty takes the chunks off but
+     * leaves any other coding ({@code gzip, chunked}) on the bytes, so a handler would read the
+     * compressed bytes as the body; RFC 9112 §6.1 answers such a request 501.
+     */
+    private static @Nullable String unsupportedTransferCoding(
+        org.eclipse.jetty.server.Request request) {
+      for (String coding : request.getHeaders().getCSV(HttpHeader.TRANSFER_ENCODING, false)) {
+        String name = coding.trim();
+        if (!name.equalsIgnoreCase("chunked")) return name;
+      }
+      return null;
+    }
+
+    /**
+     * A browser's question before a cross-origin call with a token ({@code Authorization}) or a
+     * JSON body: every method the API has, and the headers it asked to send (as Express's {@code
+     * cors()} answers it), for a day.
+     */
+    private static Response preflight(org.eclipse.jetty.server.Request request) {
+      Response answer =
+          new Response(204, "application/json", new byte[0], Map.of())
+              .withHeader("Access-Control-Allow-Methods", "GET, HEAD, PUT, PATCH, POST, DELETE")
+              .withHeader("Access-Control-Max-Age", "86400");
+      String asked = request.getHeaders().get(HttpHeader.ACCESS_CONTROL_REQUEST_HEADERS);
+      return asked == null || asked.isBlank()
+          ? answer
+          : answer.withHeader("Access-Control-Allow-Headers", asked);
     }
 
     private Response live() {

@@ -18,6 +18,7 @@ public final class Router {
   public static final long DEFAULT_MAX_BODY_BYTES = 64 * 1024;
 
   private final List<Route> routes = new ArrayList<>();
+  private boolean crossOrigin;
 
   /** Answers one request. May throw; the listener turns an exception into a 500. */
   @FunctionalInterface
@@ -75,6 +76,21 @@ public final class Router {
   }
 
   /**
+   * Lets scripts of web pages on other origins (a widget in a Matrix client) call these routes, as
+   * hookshot's API did with Express's {@code cors()}: preflights are answered and every answer says
+   * {@code Access-Control-Allow-Origin: *}. No credential is ambient (the token is in a header or
+   * the body, never a cookie), so any origin may ask; only a token lets it in.
+   */
+  public Router allowCrossOrigin() {
+    crossOrigin = true;
+    return this;
+  }
+
+  boolean crossOrigin() {
+    return crossOrigin;
+  }
+
+  /**
    * What the router serves, in the order added: {@code METHOD /pattern}, e.g. {@code GET
    * /v1/{roomId}/connections} (for documentation and the test that holds it to the router).
    */
@@ -84,17 +100,28 @@ public final class Router {
     return out;
   }
 
-  /** Throws {@link Request.Malformed} when a path parameter has a malformed %-escape. */
+  /**
+   * Throws {@link Request.Malformed} when a path parameter has a malformed %-escape. A {@code HEAD}
+   * that no route takes is served by the path's {@code GET} route (the listener sends no body): RFC
+   * 9110 §9.3.2 has every server that answers GET answer HEAD.
+   */
   Match match(String method, String rawPath) {
     List<String> path = segments(rawPath);
     Set<String> allowed = new TreeSet<>();
+    Optional<Route> asGet = Optional.empty();
+    Map<String, String> asGetParams = Map.of();
     for (Route route : routes) {
       Optional<Map<String, String>> params = bind(route.segments(), path);
       if (params.isEmpty()) continue;
       if (route.method().equals(method))
         return new Match(Optional.of(route), params.get(), allowed);
+      if (method.equals("HEAD") && route.method().equals("GET") && asGet.isEmpty()) {
+        asGet = Optional.of(route);
+        asGetParams = params.get();
+      }
       allowed.add(route.method());
     }
+    if (asGet.isPresent()) return new Match(asGet, asGetParams, Set.of());
     return new Match(Optional.empty(), Map.of(), allowed);
   }
 

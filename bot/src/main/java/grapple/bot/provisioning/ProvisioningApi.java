@@ -86,7 +86,7 @@ public final class ProvisioningApi {
 
   /** The API's routes, with the running services' own {@code routes} among them. */
   public Router router(List<Routes.ApiRoute> routes) {
-    Router r = new Router();
+    Router r = new Router().allowCrossOrigin();
     r.add("GET", "/v1/openapi.json", request -> openApi());
     r.add("GET", "/v1/health", guarded(this::health));
     r.add("GET", "/v1/connectiontypes", guarded(this::connectionTypes));

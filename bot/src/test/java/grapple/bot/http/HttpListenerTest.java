@@ -251,6 +251,106 @@ class HttpListenerTest {
   }
 
   @Test
+  void headOnAGetRouteAnswersAsGetWithoutABody() throws Exception {
+    List<String> methods = new CopyOnWriteArrayList<>();
+    start(
+        new Router()
+            .add(
+                "GET",
+                "/things/{id}",
+                request -> {
+                  methods.add(request.method() + " " + request.pathParam("id"));
+                  return Response.json(200, Json.object().put("id", request.pathParam("id")));
+                })
+            .add("POST", "/only-post", request -> Response.ok(200)),
+        2);
+
+    // Pipelined on one connection: a body sent after the HEAD answer would be read as the next.
+    String answers =
+        readAll(
+            rawConnection(
+                "HEAD /things/a HTTP/1.1\r\nHost: x\r\n\r\n"
+                    + "HEAD /only-post HTTP/1.1\r\nHost: x\r\n\r\n"
+                    + "GET /things/b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+
+    List<String> statusLines = answers.lines().filter(line -> line.startsWith("HTTP/1.1")).toList();
+    assertThat(statusLines)
+        .containsExactly("HTTP/1.1 200 OK", "HTTP/1.1 405 Method Not Allowed", "HTTP/1.1 200 OK");
+    assertThat(answers).startsWith("HTTP/1.1 200").contains("Content-Length: 10\r\n");
+    assertThat(answers).contains("Allow: POST").endsWith("\r\n\r\n{\"id\":\"b\"}");
+    assertThat(answers.indexOf("{\"id\":\"a\"}")).as("no body for HEAD").isEqualTo(-1);
+    assertThat(methods).containsExactly("HEAD a", "GET b");
+  }
+
+  @Test
+  void aRouterThatAllowsCrossOriginAnswersABrowsersPreflightAndLetsItsScriptReadTheAnswer()
+      throws Exception {
+    start(
+        new Router()
+            .allowCrossOrigin()
+            .add(
+                "GET",
+                "/v1/{roomId}/connections",
+                request ->
+                    request.header("Authorization").isPresent()
+                        ? Response.ok(200)
+                        : Response.error(401, "no token")),
+        2);
+    String origin = "Origin: https://widget.example\r\n";
+
+    String preflight =
+        readAll(
+            rawConnection(
+                "OPTIONS /v1/%21r%3Ax/connections HTTP/1.1\r\nHost: x\r\n"
+                    + origin
+                    + "Access-Control-Request-Method: GET\r\n"
+                    + "Access-Control-Request-Headers: authorization, content-type\r\n"
+                    + "Connection: close\r\n\r\n"));
+    String call =
+        readAll(
+            rawConnection(
+                "GET /v1/%21r%3Ax/connections HTTP/1.1\r\nHost: x\r\n"
+                    + origin
+                    + "Authorization: Bearer t\r\nConnection: close\r\n\r\n"));
+    String refused =
+        readAll(
+            rawConnection(
+                "GET /v1/%21r%3Ax/connections HTTP/1.1\r\nHost: x\r\n"
+                    + origin
+                    + "Connection: close\r\n\r\n"));
+    String sameOrigin =
+        readAll(
+            rawConnection(
+                "GET /v1/%21r%3Ax/connections HTTP/1.1\r\nHost: x\r\n"
+                    + "Authorization: Bearer t\r\nConnection: close\r\n\r\n"));
+
+    assertThat(preflight)
+        .startsWith("HTTP/1.1 204")
+        .contains("Access-Control-Allow-Origin: *\r\n")
+        .contains("Access-Control-Allow-Headers: authorization, content-type\r\n")
+        .containsPattern("Access-Control-Allow-Methods: [^\r]*GET");
+    assertThat(call)
+        .startsWith("HTTP/1.1 200")
+        .contains("Access-Control-Allow-Origin: *\r\n")
+        .containsPattern("Access-Control-Expose-Headers: [^\r]*X-Request-Id");
+    assertThat(refused).startsWith("HTTP/1.1 401").contains("Access-Control-Allow-Origin: *\r\n");
+    assertThat(sameOrigin).startsWith("HTTP/1.1 200").doesNotContain("Access-Control-");
+  }
+
+  @Test
+  void aRouterThatDoesNotAllowCrossOriginAnswersNoPreflight() throws Exception {
+    start(new Router().add("POST", "/webhook/{id}", request -> Response.ok(200)), 2);
+
+    String preflight =
+        readAll(
+            rawConnection(
+                "OPTIONS /webhook/a HTTP/1.1\r\nHost: x\r\nOrigin: https://w.example\r\n"
+                    + "Access-Control-Request-Method: POST\r\nConnection: close\r\n\r\n"));
+
+    assertThat(preflight).startsWith("HTTP/1.1 405").doesNotContain("Access-Control-");
+  }
+
+  @Test
   void anEmptyPathSegmentIsNotRoutedAsIfItWereNotThere() throws Exception {
     start(new Router().add("GET", "/webhook/{id}", request -> Response.ok(200)), 2);
 
@@ -335,6 +435,40 @@ class HttpListenerTest {
                 "POST /echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
                     + "Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"));
     assertThat(chunked).startsWith("HTTP/1.1 200").endsWith("{\"bytes\":11}");
+  }
+
+  @Test
+  void aTransferCodingOtherThanChunkedIs501AndNoHandlerReadsTheCodedBytes() throws Exception {
+    List<Integer> handled = new CopyOnWriteArrayList<>();
+    start(
+        new Router()
+            .add(
+                "POST",
+                "/echo",
+                request -> {
+                  handled.add(request.body().length);
+                  return Response.ok(200);
+                }),
+        2);
+    String chunks = "2\r\nhi\r\n0\r\n\r\n";
+
+    String oneLine =
+        readAll(
+            rawConnection(
+                "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"
+                    + chunks));
+    String twoLines =
+        readAll(
+            rawConnection(
+                "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: identity\r\n"
+                    + "Transfer-Encoding: chunked\r\n\r\n"
+                    + chunks));
+
+    assertThat(oneLine).startsWith("HTTP/1.1 501").containsIgnoringCase("Connection: close");
+    assertThat(jsonBody(oneLine).path("error").asText()).contains("Transfer-Encoding gzip");
+    assertThat(twoLines).startsWith("HTTP/1.1 501");
+    assertThat(jsonBody(twoLines).path("error").asText()).contains("Transfer-Encoding identity");
+    assertThat(handled).isEmpty();
   }
 
   @Test

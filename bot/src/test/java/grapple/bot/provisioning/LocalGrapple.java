@@ -111,6 +111,17 @@ final class LocalGrapple implements AutoCloseable {
     return send(method, path, authorization, body == null ? null : RequestBody.create(body, JSON));
   }
 
+  /** Sends one request without a body and with {@code headers}, as a browser's script would. */
+  Answer callWith(String method, String path, java.util.Map<String, String> headers) {
+    Request.Builder request = new Request.Builder().url(url(path)).method(method, null);
+    headers.forEach(request::header);
+    try (Response r = http.newCall(request.build()).execute()) {
+      return new Answer(method, path, r.code(), r.headers(), r.body().string());
+    } catch (IOException e) {
+      throw new UncheckedIOException(method + " " + path, e);
+    }
+  }
+
   /** Sends one request with a body OkHttp writes as it likes (e.g. chunked). */
   Answer send(String method, String path, String authorization, RequestBody body) {
     Request.Builder request = new Request.Builder().url(url(path)).method(method, body);

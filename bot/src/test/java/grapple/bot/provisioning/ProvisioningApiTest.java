@@ -21,6 +21,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -852,6 +853,30 @@ class ProvisioningApiTest {
     assertThat(existing.get("config").get("name").asText()).isEqualTo("twice");
     assertThat(existing.get("type").asText()).isEqualTo("Webhook");
     assertThat(existing.has("secrets")).isFalse();
+  }
+
+  @Test
+  void aWidgetOnAnotherOriginMayCallTheApiWithItsToken() {
+    String path = connections(AS_ADMIN);
+    Answer preflight =
+        grapple.callWith(
+            "OPTIONS",
+            path,
+            Map.of(
+                "Origin", "https://widget.example",
+                "Access-Control-Request-Method", "GET",
+                "Access-Control-Request-Headers", "authorization"));
+    Answer call =
+        grapple.callWith(
+            "GET",
+            path,
+            Map.of("Origin", "https://widget.example", "Authorization", bearer(SECRET)));
+
+    assertThat(preflight.status()).isEqualTo(204);
+    assertThat(preflight.header("Access-Control-Allow-Origin")).isEqualTo("*");
+    assertThat(preflight.header("Access-Control-Allow-Headers")).isEqualTo("authorization");
+    assertThat(call.status()).isEqualTo(200);
+    assertThat(call.header("Access-Control-Allow-Origin")).isEqualTo("*");
   }
 
   @Test
