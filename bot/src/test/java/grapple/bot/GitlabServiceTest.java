@@ -274,22 +274,14 @@ class GitlabServiceTest {
   @Test
   void aTokenWithACharacterNoTokenHasIsRefusedAndNeverLogged() throws Exception {
     start("");
-    ch.qos.logback.classic.Logger logger =
-        (ch.qos.logback.classic.Logger)
-            org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged =
-        new ch.qos.logback.core.read.ListAppender<>();
-    logged.start();
-    logger.addAppender(logged);
-    try {
+    grapple.testing.LogCapture logged = grapple.testing.LogCapture.root();
+    try (logged) {
       assertThat(hub.reply(DM, ALICE, "gitlab personaltoken lab " + TOKEN + "\u00a0"))
           .isEqualTo(
               "The token has a character no token has (character 25 of 25; a space pasted with"
                   + " it?). Copy the token again. Nothing was stored.");
-    } finally {
-      logger.detachAppender(logged);
     }
-    assertThat(logged.list)
+    assertThat(logged.events())
         .noneMatch(
             e ->
                 e.getFormattedMessage().contains(TOKEN)

@@ -723,20 +723,13 @@ class DispatcherTest {
             new Dispatcher.Settings(List.of("!grapple"), BOT),
             authority,
             clock);
-    ch.qos.logback.classic.Logger logger =
-        (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(Dispatcher.class);
-    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged =
-        new ch.qos.logback.core.read.ListAppender<>();
-    logged.start();
-    logger.addAppender(logged);
-    try {
+    grapple.testing.LogCapture logged = grapple.testing.LogCapture.of(Dispatcher.class);
+    try (logged) {
       withFailing.handleDirect("!dm:example.org", ADMIN, "$t", "lab token " + token);
-    } finally {
-      logger.detachAppender(logged);
     }
 
-    assertThat(logged.list).hasSize(1);
-    ch.qos.logback.classic.spi.ILoggingEvent line = logged.list.get(0);
+    assertThat(logged.events()).hasSize(1);
+    ch.qos.logback.classic.spi.ILoggingEvent line = logged.events().get(0);
     StringBuilder all = new StringBuilder(line.getFormattedMessage());
     for (ch.qos.logback.classic.spi.IThrowableProxy t = line.getThrowableProxy();
         t != null;

@@ -37,14 +37,10 @@ class ForgeThreadsTest {
    */
   @Test
   void aChoreThatKeepsFailingIsLoggedOnceAndItsRecoveryOnce() {
-    ch.qos.logback.classic.Logger logger =
-        (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(ForgeThreads.class);
-    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged =
-        new ch.qos.logback.core.read.ListAppender<>();
-    logged.start();
-    logger.addAppender(logged);
     AtomicInteger runs = new AtomicInteger();
-    try (ForgeThreads threads = new ForgeThreads("test")) {
+    grapple.testing.LogCapture logged = grapple.testing.LogCapture.of(ForgeThreads.class);
+    try (logged;
+        ForgeThreads threads = new ForgeThreads("test")) {
       threads.every(
           Duration.ofMillis(5),
           Duration.ZERO,
@@ -55,11 +51,8 @@ class ForgeThreadsTest {
           });
 
       Await.until(Duration.ofSeconds(5), () -> runs.get() >= 22);
-    } finally {
-      logger.detachAppender(logged);
     }
-    assertThat(logged.list)
-        .extracting(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+    assertThat(logged.messages())
         .containsExactly(
             "test: posting batches failed; trying again",
             "test: posting batches works again after 20 failed passes");

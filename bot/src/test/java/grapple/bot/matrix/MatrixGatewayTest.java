@@ -646,13 +646,8 @@ class MatrixGatewayTest {
    */
   @Test
   void aSyncOutageIsLoggedOnceWhenItStartsAndOnceWhenItEnds() throws Exception {
-    ch.qos.logback.classic.Logger logger =
-        (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(SyncLoop.class);
-    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged =
-        new ch.qos.logback.core.read.ListAppender<>();
-    logged.start();
-    logger.addAppender(logged);
-    try {
+    grapple.testing.LogCapture logged = grapple.testing.LogCapture.of(SyncLoop.class);
+    try (logged) {
       String limited = "{\"errcode\":\"M_LIMIT_EXCEEDED\",\"retry_after_ms\":10}";
       answerSyncs("{\"next_batch\":\"s1\"}");
       server.enqueue(json(429, limited));
@@ -665,8 +660,8 @@ class MatrixGatewayTest {
       gateway.start((event, initial) -> {}, () -> {});
 
       awaitSince("s3");
-      Await.until(Duration.ofSeconds(5), () -> logged.list.size() >= 4);
-      assertThat(logged.list)
+      Await.until(Duration.ofSeconds(5), () -> logged.events().size() >= 4);
+      assertThat(logged.events())
           .filteredOn(e -> e.getLevel().isGreaterOrEqual(ch.qos.logback.classic.Level.INFO))
           .extracting(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
           .satisfiesExactly(
@@ -674,8 +669,6 @@ class MatrixGatewayTest {
               end -> assertThat(end).isEqualTo("homeserver reachable again after 3 failed syncs"),
               again -> assertThat(again).startsWith("sync failed (").contains("429"),
               end -> assertThat(end).isEqualTo("homeserver reachable again after 1 failed sync"));
-    } finally {
-      logger.detachAppender(logged);
     }
   }
 

@@ -157,23 +157,16 @@ class OutboundSenderTest {
    */
   @Test
   void aDatabaseOutageIsLoggedOnceNotEverySecond() {
-    ch.qos.logback.classic.Logger logger =
-        (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(OutboundSender.class);
-    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged =
-        new ch.qos.logback.core.read.ListAppender<>();
-    logged.start();
-    logger.addAppender(logged);
-    try {
+    grapple.testing.LogCapture logged = grapple.testing.LogCapture.of(OutboundSender.class);
+    try (logged) {
       sender.start();
       db.close();
 
-      Await.until(Duration.ofSeconds(5), () -> !logged.list.isEmpty());
+      Await.until(Duration.ofSeconds(5), () -> !logged.events().isEmpty());
       Await.pause(Duration.ofMillis(2_500)); // the loop tries again each second: two more passes
 
-      assertEquals(1, List.copyOf(logged.list).size(), () -> List.copyOf(logged.list).toString());
+      assertEquals(1, logged.events().size(), () -> logged.events().toString());
       assertTrue(sender.alive());
-    } finally {
-      logger.detachAppender(logged);
     }
   }
 

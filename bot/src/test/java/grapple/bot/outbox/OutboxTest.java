@@ -340,13 +340,8 @@ class OutboxTest {
    */
   @Test
   void anOutageIsLoggedOnceWhenItStartsAndOnceWhenItEnds() throws Exception {
-    ch.qos.logback.classic.Logger logger =
-        (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(DeliveryWorker.class);
-    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged =
-        new ch.qos.logback.core.read.ListAppender<>();
-    logged.start();
-    logger.addAppender(logged);
-    try {
+    grapple.testing.LogCapture logged = grapple.testing.LogCapture.of(DeliveryWorker.class);
+    try (logged) {
       IOException down = new IOException("connection refused");
       FakeGateway gateway = new FakeGateway().failNext(down, down, down, down, down);
       Outbox outbox = outbox(db(), gateway);
@@ -355,7 +350,7 @@ class OutboxTest {
 
       assertThat(posting.delivered().get(10, TimeUnit.SECONDS)).isNotNull();
       assertThat(gateway.txnIdsSeen()).hasSize(6);
-      assertThat(logged.list)
+      assertThat(logged.events())
           .filteredOn(e -> e.getLevel().isGreaterOrEqual(ch.qos.logback.classic.Level.INFO))
           .extracting(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
           .satisfiesExactly(
@@ -368,8 +363,6 @@ class OutboxTest {
                   assertThat(end)
                       .isEqualTo(
                           "outbox: the homeserver takes messages again after 5 failed tries; 1 waiting"));
-    } finally {
-      logger.detachAppender(logged);
     }
   }
 
