@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.forge.ForgeException;
 import grapple.bot.forge.ForgeHttp;
+import grapple.bot.forge.Notice;
 import grapple.state.Json;
 import java.io.IOException;
 import okhttp3.HttpUrl;
@@ -131,10 +132,6 @@ final class GitlabClient {
     String said =
         message.isTextual() ? message.asText() : message.isMissingNode() ? "" : message.toString();
     throw new ForgeException(
-        response.code(), said.isEmpty() ? "HTTP " + response.code() : cut(said, 300));
-  }
-
-  private static String cut(String text, int max) {
-    return text.length() <= max ? text : text.substring(0, max) + "…";
+        response.code(), said.isEmpty() ? "HTTP " + response.code() : Notice.cut(said, 300));
   }
 }

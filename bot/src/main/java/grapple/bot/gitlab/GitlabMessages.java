@@ -6,6 +6,7 @@ import grapple.bot.forge.Mentions;
 import grapple.bot.forge.Notice;
 import grapple.bot.room.Messages;
 import grapple.state.Json;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -28,6 +29,7 @@ final class GitlabMessages {
 
   static final int MAX_TITLE = 256;
   static final int MAX_TEXT = 1000;
+  private static final String HEX = "0123456789ABCDEF";
   private static final int MAX_REF = 255;
   private static final String NO_COMMIT = "0000000000000000000000000000000000000000";
 
@@ -65,6 +67,27 @@ final class GitlabMessages {
     JsonNode project = payload.path("project");
     String url = project.path("web_url").asText("");
     return url.isEmpty() ? project.path("homepage").asText("") : url;
+  }
+
+  /**
+   * {@code ref} (a branch or tag name) as URL path segments: each {@code /} stays a separator, as
+   * in GitLab's own links, and every other byte that is not unreserved or a safe sub-delimiter is
+   * percent-encoded. A {@code #} or {@code ?} would otherwise end the path and a {@code )} the
+   * Markdown link, and the link would open another page.
+   */
+  static String pathSegments(String ref) {
+    StringBuilder out = new StringBuilder();
+    for (byte b : ref.getBytes(StandardCharsets.UTF_8)) {
+      int c = b & 0xff;
+      boolean plain =
+          (c >= 'a' && c <= 'z')
+              || (c >= 'A' && c <= 'Z')
+              || (c >= '0' && c <= '9')
+              || "-._~!$&'*+,;=:@/".indexOf(c) >= 0;
+      if (plain) out.append((char) c);
+      else out.append('%').append(HEX.charAt(c >> 4)).append(HEX.charAt(c & 0xf));
+    }
+    return out.toString();
   }
 
   /** True for a comment ({@code note}) event, which the receiver gathers instead. */
@@ -201,7 +224,8 @@ final class GitlabMessages {
     int total = p.path("total_commits_count").asInt(p.path("commits").size());
     if (total <= 0 || p.path("after").asText("").equals(NO_COMMIT)) return Optional.empty();
     String home = projectUrl(p);
-    String branch = cut(p.path("ref").asText("").replaceFirst("^refs/heads/", ""), MAX_REF);
+    String fullBranch = p.path("ref").asText("").replaceFirst("^refs/heads/", "");
+    String branch = cut(fullBranch, MAX_REF);
     List<JsonNode> commits = new ArrayList<>();
     p.path("commits").forEach(commits::add);
     java.util.Collections.reverse(commits); // GitLab lists the newest last; show the newest first
@@ -212,14 +236,14 @@ final class GitlabMessages {
         !commits.stream()
             .allMatch(c -> c.path("author").path("email").asText("").equals(pusherEmail));
     boolean tooMany = total > MAX_COMMITS;
-    String commitsUrl = home + "/-/commits/" + branch;
+    String commitsUrl = home + "/-/commits/" + pathSegments(fullBranch);
     GitlabNotice n =
         new GitlabNotice(mentions)
             .actor(p.path("user_username").asText(""), p.path("user_name").asText(""))
             .text(" pushed ")
             .link(total + " commit" + (total == 1 ? "" : "s"), commitsUrl)
             .text(" to ")
-            .codeLink(branch, home + "/-/tree/" + branch)
+            .codeLink(branch, home + "/-/tree/" + pathSegments(fullBranch))
             .text(" for " + projectPath(p));
     List<GitlabNotice> lines = new ArrayList<>();
     for (JsonNode commit : commits.subList(0, Math.min(tooMany ? 1 : total, commits.size()))) {
@@ -250,7 +274,8 @@ final class GitlabMessages {
       JsonNode p, GitlabRepoConfig config, Mentions mentions) {
     if (!config.enabled("tag_push")) return Optional.empty();
     if (p.path("after").asText("").equals(NO_COMMIT)) return Optional.empty(); // a deleted tag
-    String tag = cut(p.path("ref").asText("").replaceFirst("^refs/tags/", ""), MAX_REF);
+    String fullTag = p.path("ref").asText("").replaceFirst("^refs/tags/", "");
+    String tag = cut(fullTag, MAX_REF);
     if (tag.isEmpty()) return Optional.empty();
     if (config.pushTagsRegex().isPresent() && !config.pushTagsRegex().get().matcher(tag).find())
       return Optional.empty();
@@ -258,7 +283,7 @@ final class GitlabMessages {
         new GitlabNotice(mentions)
             .actor(p.path("user_username").asText(""), p.path("user_name").asText(""))
             .text(" pushed tag ")
-            .codeLink(tag, projectUrl(p) + "/-/tree/" + tag)
+            .codeLink(tag, projectUrl(p) + "/-/tree/" + pathSegments(fullTag))
             .text(" for " + projectPath(p))
             .build());
   }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.forge.Notice;
 import grapple.bot.room.Messages;
 import grapple.commands.Markdown;
+import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashSet;
 import java.util.Optional;
 import java.util.Set;
@@ -22,6 +23,11 @@ final class JiraNotice {
   /** A user id safe in a link target: {@code @local:server}, no spaces, quotes or brackets. */
   private static final Pattern USER_ID =
       Pattern.compile("@[^\\s:\"'<>&()\\[\\]]+:[^\\s\"'<>&()\\[\\]]+");
+
+  /** What a URL may hold unescaped, less the parentheses; {@code %} keeps escapes as given. */
+  private static final String URL_PLAIN = "-._~:/?#[]@!$&'*+,;=%";
+
+  private static final String HEX = "0123456789ABCDEF";
 
   private final StringBuilder body = new StringBuilder();
   private final StringBuilder safe = new StringBuilder();
@@ -79,10 +85,29 @@ final class JiraNotice {
 
   /** {@code [label](url)}. */
   JiraNotice link(String label, String url) {
-    String target = url.replace("(", "%28").replace(")", "%29").replace(" ", "%20");
+    String target = linkTarget(url);
     body.append('[').append(unturned(label)).append("](").append(target).append(')');
     safe.append('[').append(escape(label)).append("](").append(target).append(')');
     return this;
+  }
+
+  /**
+   * {@code url} safe as a Markdown link target: every character a URL may not hold unescaped
+   * (spaces, line breaks, {@code <>`"\\}, non-ASCII…) is percent-encoded as UTF-8, and so are the
+   * parentheses, which would end the target. An escape already in {@code url} is kept.
+   */
+  static String linkTarget(String url) {
+    StringBuilder out = new StringBuilder(url.length());
+    url.codePoints()
+        .forEach(
+            c -> {
+              if (c < 0x80 && (Character.isLetterOrDigit(c) || URL_PLAIN.indexOf(c) >= 0))
+                out.append((char) c);
+              else
+                for (byte b : new String(Character.toChars(c)).getBytes(StandardCharsets.UTF_8))
+                  out.append('%').append(HEX.charAt((b >> 4) & 0xf)).append(HEX.charAt(b & 0xf));
+            });
+    return out.toString();
   }
 
   /** The notice with the machine keys of {@code keys} (none when null). */

@@ -260,6 +260,22 @@ class GitlabMessagesTest {
   }
 
   @Test
+  void branchAndTagNamesAreEscapedPathSegmentsInTheirLinks() {
+    ObjectNode push = payload(V + "push.json").put("ref", "refs/heads/team/fix#1 a?b%(é)");
+    assertThat(body("push", push))
+        .as("a / stays a separator; #, ?, %, space, parentheses and non-ASCII are escaped")
+        .startsWith(
+            "**John Smith** pushed [4 commits](http://example.com/mike/diaspora/-/commits/"
+                + "team/fix%231%20a%3Fb%25%28%C3%A9%29) to [`team/fix#1 a?b%(é)`]("
+                + "http://example.com/mike/diaspora/-/tree/team/fix%231%20a%3Fb%25%28%C3%A9%29)");
+    ObjectNode tag = payload(V + "tag_push.json").put("ref", "refs/tags/v1#rc?");
+    assertThat(render("tag_push", tag, config("")).orElseThrow().path("body").asText())
+        .isEqualTo(
+            "**John Smith** pushed tag [`v1#rc?`](http://example.com/jsmith/example/-/tree/v1%23rc%3F)"
+                + " for jsmith/example");
+  }
+
+  @Test
   void aPushOfOneCommitIsOneLineMoreThanFiveShowTheNewestAndABranchDeletionSaysNothing() {
     ObjectNode push = payload(V + "push.json");
     push.put("total_commits_count", 1);

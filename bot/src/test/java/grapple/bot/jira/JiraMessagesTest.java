@@ -61,6 +61,19 @@ class JiraMessagesTest {
   }
 
   @Test
+  void aLinkTargetFromJiraIsPercentEncodedSoItCannotBreakTheMarkdownLink() {
+    ObjectNode notice =
+        new JiraNotice()
+            .link("K-1", "https://jira.example/browse/K-1?q=a b\n<x>`(y)\\é%41#f")
+            .build(Json.object());
+
+    String target = "https://jira.example/browse/K-1?q=a%20b%0A%3Cx%3E%60%28y%29%5C%C3%A9%41#f";
+    assertThat(notice.path("body").asText()).isEqualTo("[K-1](" + target + ")");
+    assertThat(notice.path("formatted_body").asText())
+        .isEqualTo("<a href=\"" + target + "\">K-1</a>");
+  }
+
+  @Test
   void everyChangelogFieldOfTheCorporaRendersAsHookshotsLine() throws Exception {
     List<String> lines = new ArrayList<>();
     for (String name : JiraCorpus.SERVER) {
