@@ -12,9 +12,15 @@ import org.eclipse.jetty.util.Callback;
  */
 final class JsonErrors extends ErrorHandler {
   private final HttpListener.ErrorStyle style;
+  private final boolean crossOrigin;
 
-  JsonErrors(HttpListener.ErrorStyle style) {
+  /**
+   * @param crossOrigin the listener's router lets other origins read its answers: these errors too,
+   *     or a browser's script sees an opaque failure instead of the JSON error
+   */
+  JsonErrors(HttpListener.ErrorStyle style, boolean crossOrigin) {
     this.style = style;
+    this.crossOrigin = crossOrigin;
   }
 
   @Override
@@ -29,6 +35,12 @@ final class JsonErrors extends ErrorHandler {
     Response answer = style.error(status, sentence(status, message), requestId);
     response.getHeaders().put(HttpHeader.CONTENT_TYPE, answer.contentType());
     response.getHeaders().put("X-Request-Id", requestId);
+    // Whether the request had an Origin is often unknown here (Jetty gave up before or while
+    // reading the headers); "*" with no cookies is harmless on an answer to a same-origin one.
+    if (crossOrigin) {
+      response.getHeaders().put(HttpHeader.ACCESS_CONTROL_ALLOW_ORIGIN, "*");
+      response.getHeaders().put(HttpHeader.ACCESS_CONTROL_EXPOSE_HEADERS, Exchange.EXPOSED_HEADERS);
+    }
     response.write(true, ByteBuffer.wrap(answer.body()), callback);
   }
 

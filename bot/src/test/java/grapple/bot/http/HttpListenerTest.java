@@ -338,6 +338,40 @@ class HttpListenerTest {
   }
 
   @Test
+  void aCrossOriginRoutersEarlyErrorsCarryTheHeadersABrowserNeedsToReadThem() throws Exception {
+    start(new Router().allowCrossOrigin().add("POST", "/v1/x", request -> Response.ok(200)), 2);
+    String origin = "Origin: https://widget.example\r\n";
+    StringBuilder many =
+        new StringBuilder("POST /v1/x HTTP/1.1\r\nHost: x\r\n" + origin + "Connection: close\r\n");
+    for (int i = 0; i < 150; i++) many.append("X-").append(i).append(": 1\r\n");
+
+    String tooMany = readAll(rawConnection(many.append("\r\n").toString()));
+    String coded =
+        readAll(
+            rawConnection(
+                "POST /v1/x HTTP/1.1\r\nHost: x\r\n"
+                    + origin
+                    + "Transfer-Encoding: gzip, chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\n"));
+    String badEscape =
+        readAll(
+            rawConnection(
+                "POST /v1/%zz HTTP/1.1\r\nHost: x\r\n" + origin + "Connection: close\r\n\r\n"));
+
+    assertThat(tooMany)
+        .startsWith("HTTP/1.1 431")
+        .contains("Access-Control-Allow-Origin: *\r\n")
+        .containsPattern("Access-Control-Expose-Headers: [^\r]*X-Request-Id");
+    assertThat(coded)
+        .startsWith("HTTP/1.1 501")
+        .contains("Access-Control-Allow-Origin: *\r\n")
+        .containsPattern("Access-Control-Expose-Headers: [^\r]*X-Request-Id");
+    assertThat(badEscape)
+        .startsWith("HTTP/1.1 400")
+        .contains("Access-Control-Allow-Origin: *\r\n")
+        .containsPattern("Access-Control-Expose-Headers: [^\r]*X-Request-Id");
+  }
+
+  @Test
   void aRouterThatDoesNotAllowCrossOriginAnswersNoPreflight() throws Exception {
     start(new Router().add("POST", "/webhook/{id}", request -> Response.ok(200)), 2);
 
