@@ -5,22 +5,28 @@ import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.server.handler.ErrorHandler;
 import org.eclipse.jetty.util.Callback;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Jetty's own answers (a malformed request line, headers too large, a bad URI) in the listener's
  * JSON error shape instead of Jetty's HTML page.
  */
 final class JsonErrors extends ErrorHandler {
+  private final String name;
   private final HttpListener.ErrorStyle style;
   private final boolean crossOrigin;
+  private final Logger accessLog;
 
   /**
    * @param crossOrigin the listener's router lets other origins read its answers: these errors too,
    *     or a browser's script sees an opaque failure instead of the JSON error
    */
-  JsonErrors(HttpListener.ErrorStyle style, boolean crossOrigin) {
-    this.style = style;
+  JsonErrors(HttpListener.Settings settings, boolean crossOrigin) {
+    this.name = settings.name();
+    this.style = settings.errors();
     this.crossOrigin = crossOrigin;
+    this.accessLog = LoggerFactory.getLogger("access." + settings.name());
   }
 
   @Override
@@ -42,6 +48,9 @@ final class JsonErrors extends ErrorHandler {
       response.getHeaders().put(HttpHeader.ACCESS_CONTROL_EXPOSE_HEADERS, Exchange.EXPOSED_HEADERS);
     }
     response.write(true, ByteBuffer.wrap(answer.body()), callback);
+    // The client was given this id: the log must have it too. Neither the method nor the path:
+    // the request line may be garbage, or a webhook's path holding its secret id, unparsed.
+    accessLog.info("{} - (protocol error) {} 0ms req={}", name, status, requestId);
   }
 
   /** Jetty's reason (e.g. "Request Header Fields Too Large"), or the status's name. */
