@@ -123,7 +123,7 @@ public final class HttpListener implements AutoCloseable {
     server.setHandler(
         new GracefulHandler(
             new Dispatch(settings, router, shared, scheduler, threads, new Answers(threads))));
-    server.setErrorHandler(new JsonErrors(settings, router.crossOrigin()));
+    server.setErrorHandler(new JsonErrors(settings, router.crossOrigin(), shared.observer()));
     server.setStopTimeout(STOP_TIMEOUT.toMillis());
     HttpListener listener = new HttpListener(settings, server, connector, slowHeaders);
     listener.bind();

@@ -17,16 +17,18 @@ final class JsonErrors extends ErrorHandler {
   private final HttpListener.ErrorStyle style;
   private final boolean crossOrigin;
   private final Logger accessLog;
+  private final RequestObserver observer;
 
   /**
    * @param crossOrigin the listener's router lets other origins read its answers: these errors too,
    *     or a browser's script sees an opaque failure instead of the JSON error
    */
-  JsonErrors(HttpListener.Settings settings, boolean crossOrigin) {
+  JsonErrors(HttpListener.Settings settings, boolean crossOrigin, RequestObserver observer) {
     this.name = settings.name();
     this.style = settings.errors();
     this.crossOrigin = crossOrigin;
     this.accessLog = LoggerFactory.getLogger("access." + settings.name());
+    this.observer = observer;
   }
 
   @Override
@@ -51,6 +53,8 @@ final class JsonErrors extends ErrorHandler {
     // The client was given this id: the log must have it too. Neither the method nor the path:
     // the request line may be garbage, or a webhook's path holding its secret id, unparsed.
     accessLog.info("{} - (protocol error) {} 0ms req={}", name, status, requestId);
+    // Counted like every other answer: a flood of malformed requests shows in the metrics.
+    observer.served(name, status, 0);
   }
 
   /** Jetty's reason (e.g. "Request Header Fields Too Large"), or the status's name. */

@@ -465,6 +465,19 @@ class HttpListenerTest {
   }
 
   @Test
+  void jettysOwnProtocolErrorsAreCountedInTheRequestMetrics() throws Exception {
+    start(new Router().add("GET", "/x", request -> Response.ok(200)), 2);
+
+    String badEscape =
+        readAll(rawConnection("GET /x%zz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+    String badLine = readAll(rawConnection("NOT A REQUEST LINE\r\n\r\n"));
+
+    assertThat(badEscape).startsWith("HTTP/1.1 400");
+    assertThat(badLine).startsWith("HTTP/1.1 400");
+    Await.until(WAIT, () -> answeredOn.size() == 2);
+  }
+
+  @Test
   void headersTooLargeOrTooManyGet431AsJson() throws Exception {
     start(new Router().add("GET", "/x", request -> Response.ok(200)), 2);
     StringBuilder many = new StringBuilder("GET /x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n");
