@@ -22,6 +22,9 @@ import org.slf4j.LoggerFactory;
 final class Exchange {
   private static final Logger log = LoggerFactory.getLogger(Exchange.class);
 
+  /** The headers a browser's script may read in a cross-origin answer. */
+  static final String EXPOSED_HEADERS = "X-Request-Id, Location, Retry-After, Allow";
+
   private final HttpListener.Settings settings;
   private final org.eclipse.jetty.server.Request request;
   private final org.eclipse.jetty.server.Response response;
@@ -129,8 +132,7 @@ final class Exchange {
         headers.put(h.getKey(), h.getValue());
       if (crossOrigin) {
         headers.put(HttpHeader.ACCESS_CONTROL_ALLOW_ORIGIN, "*");
-        headers.put(
-            HttpHeader.ACCESS_CONTROL_EXPOSE_HEADERS, "X-Request-Id, Location, Retry-After, Allow");
+        headers.put(HttpHeader.ACCESS_CONTROL_EXPOSE_HEADERS, EXPOSED_HEADERS);
       }
       if (close) headers.put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
       headers.add(

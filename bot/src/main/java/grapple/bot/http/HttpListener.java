@@ -123,7 +123,7 @@ public final class HttpListener implements AutoCloseable {
     server.setHandler(
         new GracefulHandler(
             new Dispatch(settings, router, shared, scheduler, threads, new Answers(threads))));
-    server.setErrorHandler(new JsonErrors(settings.errors()));
+    server.setErrorHandler(new JsonErrors(settings, router.crossOrigin(), shared.observer()));
     server.setStopTimeout(STOP_TIMEOUT.toMillis());
     HttpListener listener = new HttpListener(settings, server, connector, slowHeaders);
     listener.bind();
@@ -240,6 +240,11 @@ public final class HttpListener implements AutoCloseable {
     private void dispatch(Exchange exchange, org.eclipse.jetty.server.Request request) {
       String method = request.getMethod();
       String path = exchange.path();
+      // Before any answer, even the early errors: a browser's script cannot read an answer
+      // without these headers, and would see an opaque failure instead of the JSON error.
+      boolean crossOrigin =
+          router.crossOrigin() && request.getHeaders().contains(HttpHeader.ORIGIN);
+      if (crossOrigin) exchange.crossOrigin();
       if (request.getHeaders().size() > MAX_HEADERS) {
         exchange.answerAndClose(
             settings
@@ -261,9 +266,6 @@ public final class HttpListener implements AutoCloseable {
                     exchange.requestId()));
         return;
       }
-      boolean crossOrigin =
-          router.crossOrigin() && request.getHeaders().contains(HttpHeader.ORIGIN);
-      if (crossOrigin) exchange.crossOrigin();
       if (crossOrigin
           && method.equals("OPTIONS")
           && request.getHeaders().contains(HttpHeader.ACCESS_CONTROL_REQUEST_METHOD)) {

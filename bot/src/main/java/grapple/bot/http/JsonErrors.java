@@ -5,16 +5,30 @@ import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.server.handler.ErrorHandler;
 import org.eclipse.jetty.util.Callback;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Jetty's own answers (a malformed request line, headers too large, a bad URI) in the listener's
  * JSON error shape instead of Jetty's HTML page.
  */
 final class JsonErrors extends ErrorHandler {
+  private final String name;
   private final HttpListener.ErrorStyle style;
+  private final boolean crossOrigin;
+  private final Logger accessLog;
+  private final RequestObserver observer;
 
-  JsonErrors(HttpListener.ErrorStyle style) {
-    this.style = style;
+  /**
+   * @param crossOrigin the listener's router lets other origins read its answers: these errors too,
+   *     or a browser's script sees an opaque failure instead of the JSON error
+   */
+  JsonErrors(HttpListener.Settings settings, boolean crossOrigin, RequestObserver observer) {
+    this.name = settings.name();
+    this.style = settings.errors();
+    this.crossOrigin = crossOrigin;
+    this.accessLog = LoggerFactory.getLogger("access." + settings.name());
+    this.observer = observer;
   }
 
   @Override
@@ -29,7 +43,18 @@ final class JsonErrors extends ErrorHandler {
     Response answer = style.error(status, sentence(status, message), requestId);
     response.getHeaders().put(HttpHeader.CONTENT_TYPE, answer.contentType());
     response.getHeaders().put("X-Request-Id", requestId);
+    // Whether the request had an Origin is often unknown here (Jetty gave up before or while
+    // reading the headers); "*" with no cookies is harmless on an answer to a same-origin one.
+    if (crossOrigin) {
+      response.getHeaders().put(HttpHeader.ACCESS_CONTROL_ALLOW_ORIGIN, "*");
+      response.getHeaders().put(HttpHeader.ACCESS_CONTROL_EXPOSE_HEADERS, Exchange.EXPOSED_HEADERS);
+    }
     response.write(true, ByteBuffer.wrap(answer.body()), callback);
+    // The client was given this id: the log must have it too. Neither the method nor the path:
+    // the request line may be garbage, or a webhook's path holding its secret id, unparsed.
+    accessLog.info("{} - (protocol error) {} 0ms req={}", name, status, requestId);
+    // Counted like every other answer: a flood of malformed requests shows in the metrics.
+    observer.served(name, status, 0);
   }
 
   /** Jetty's reason (e.g. "Request Header Fields Too Large"), or the status's name. */

@@ -2,6 +2,10 @@ package grapple.bot.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import grapple.state.Json;
 import grapple.testing.Await;
@@ -26,6 +30,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 class HttpListenerTest {
   private static final Duration WAIT = Duration.ofSeconds(10);
@@ -338,6 +343,40 @@ class HttpListenerTest {
   }
 
   @Test
+  void aCrossOriginRoutersEarlyErrorsCarryTheHeadersABrowserNeedsToReadThem() throws Exception {
+    start(new Router().allowCrossOrigin().add("POST", "/v1/x", request -> Response.ok(200)), 2);
+    String origin = "Origin: https://widget.example\r\n";
+    StringBuilder many =
+        new StringBuilder("POST /v1/x HTTP/1.1\r\nHost: x\r\n" + origin + "Connection: close\r\n");
+    for (int i = 0; i < 150; i++) many.append("X-").append(i).append(": 1\r\n");
+
+    String tooMany = readAll(rawConnection(many.append("\r\n").toString()));
+    String coded =
+        readAll(
+            rawConnection(
+                "POST /v1/x HTTP/1.1\r\nHost: x\r\n"
+                    + origin
+                    + "Transfer-Encoding: gzip, chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\n"));
+    String badEscape =
+        readAll(
+            rawConnection(
+                "POST /v1/%zz HTTP/1.1\r\nHost: x\r\n" + origin + "Connection: close\r\n\r\n"));
+
+    assertThat(tooMany)
+        .startsWith("HTTP/1.1 431")
+        .contains("Access-Control-Allow-Origin: *\r\n")
+        .containsPattern("Access-Control-Expose-Headers: [^\r]*X-Request-Id");
+    assertThat(coded)
+        .startsWith("HTTP/1.1 501")
+        .contains("Access-Control-Allow-Origin: *\r\n")
+        .containsPattern("Access-Control-Expose-Headers: [^\r]*X-Request-Id");
+    assertThat(badEscape)
+        .startsWith("HTTP/1.1 400")
+        .contains("Access-Control-Allow-Origin: *\r\n")
+        .containsPattern("Access-Control-Expose-Headers: [^\r]*X-Request-Id");
+  }
+
+  @Test
   void aRouterThatDoesNotAllowCrossOriginAnswersNoPreflight() throws Exception {
     start(new Router().add("POST", "/webhook/{id}", request -> Response.ok(200)), 2);
 
@@ -372,6 +411,70 @@ class HttpListenerTest {
       assertThat(answer).startsWith("HTTP/1.1 400");
       assertThat(jsonBody(answer).path("ok").asBoolean(true)).isFalse();
     }
+  }
+
+  @Test
+  void jettysOwnProtocolErrorsAreInTheAccessLogWithTheRequestIdTheClientGotButNotTheirPath()
+      throws Exception {
+    Logger access = (Logger) LoggerFactory.getLogger("access.test");
+    ListAppender<ILoggingEvent> logged = new ListAppender<>();
+    logged.start();
+    access.addAppender(logged);
+    try {
+      start(new Router().add("POST", "/webhook/{id}", request -> Response.ok(200)), 2);
+      String secret = "Zm9vYmFyYmF6cXV4c2VjcmV0aWQxMjM0NTY3ODkw";
+
+      List<String> answers = new ArrayList<>();
+      answers.add(
+          readAll(
+              rawConnection(
+                  "POST /webhook/"
+                      + secret
+                      + "%zz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")));
+      answers.add(readAll(rawConnection("NOT A REQUEST LINE " + secret + "\r\n\r\n")));
+      answers.add(
+          readAll(
+              rawConnection(
+                  "POST /webhook/"
+                      + secret
+                      + " HTTP/1.1\r\nHost: x\r\nX-Big: "
+                      + "a".repeat(40_000)
+                      + "\r\n\r\n")));
+
+      for (String answer : answers) {
+        assertThat(answer).startsWith("HTTP/1.1 4");
+        String id = answer.replaceAll("(?s).*\r\nX-Request-Id: ([^\r]*)\r\n.*", "$1");
+        String status = answer.substring(9, 12);
+        Await.until(
+            WAIT,
+            () ->
+                logged.list.stream()
+                    .anyMatch(
+                        e ->
+                            e.getLevel() == Level.INFO
+                                && e.getFormattedMessage().contains(" " + status + " ")
+                                && e.getFormattedMessage().endsWith("req=" + id)));
+      }
+      assertThat(logged.list).hasSize(3);
+      assertThat(logged.list)
+          .allSatisfy(
+              e -> assertThat(e.getFormattedMessage()).startsWith("test ").doesNotContain(secret));
+    } finally {
+      access.detachAppender(logged);
+    }
+  }
+
+  @Test
+  void jettysOwnProtocolErrorsAreCountedInTheRequestMetrics() throws Exception {
+    start(new Router().add("GET", "/x", request -> Response.ok(200)), 2);
+
+    String badEscape =
+        readAll(rawConnection("GET /x%zz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+    String badLine = readAll(rawConnection("NOT A REQUEST LINE\r\n\r\n"));
+
+    assertThat(badEscape).startsWith("HTTP/1.1 400");
+    assertThat(badLine).startsWith("HTTP/1.1 400");
+    Await.until(WAIT, () -> answeredOn.size() == 2);
   }
 
   @Test
