@@ -89,14 +89,16 @@ public final class Connections {
   private final Set<String> held = new java.util.HashSet<>();
 
   /**
-   * Room/event type/state key → the state event seen last there while it held a connection's
-   * content: a redaction of it empties that state in the room ({@link #onRedaction}). Guarded by
-   * this object.
+   * Room/event type/state key → the id of the state event seen last there while it held a
+   * connection's content, and back ({@link #holdingAt}): a redaction of it empties that state in
+   * the room ({@link #onRedaction}), found by its id. Guarded by this object.
    */
-  private final Map<String, Seen> holding = new HashMap<>();
+  private final Map<String, String> holding = new HashMap<>();
 
-  /** A state event that holds content, by id, with where it is. */
-  private record Seen(String eventId, String eventType, String stateKey) {}
+  private final Map<String, Seen> holdingAt = new HashMap<>();
+
+  /** Where a state event that holds content is. */
+  private record Seen(String roomId, String eventType, String stateKey) {}
 
   /**
    * A state write of the bot's: what it wrote, whether the hub applied it already, whether its echo
@@ -289,8 +291,10 @@ public final class Connections {
     if (kind.isEmpty()) return List.of();
     synchronized (this) {
       String at = key(e.roomId(), e.eventType(), e.stateKey());
-      if (isRemoval(e.content())) holding.remove(at);
-      else holding.put(at, new Seen(e.eventId(), e.eventType(), e.stateKey()));
+      String before = isRemoval(e.content()) ? holding.remove(at) : holding.put(at, e.eventId());
+      if (before != null) holdingAt.remove(before);
+      if (!isRemoval(e.content()))
+        holdingAt.put(e.eventId(), new Seen(e.roomId(), e.eventType(), e.stateKey()));
     }
     // Only a kind with legacy aliases has other state events to empty or to be overridden by.
     if (!kind.get().legacyEventTypes().isEmpty()) {
@@ -354,16 +358,11 @@ public final class Connections {
    */
   List<LiveConnection.Queued> onRedaction(
       String roomId, String redactionId, String redactor, String redactedId) {
-    Seen redacted = null;
+    Seen redacted;
     synchronized (this) {
-      for (Map.Entry<String, Seen> e : holding.entrySet()) {
-        if (e.getValue().eventId().equals(redactedId) && e.getKey().startsWith(roomId + "\n")) {
-          redacted = e.getValue();
-          break;
-        }
-      }
+      redacted = holdingAt.get(redactedId);
     }
-    if (redacted == null) return List.of();
+    if (redacted == null || !redacted.roomId().equals(roomId)) return List.of();
     log.info(
         "room {}: {} redacted the state of {} '{}' ({}): its state is empty now",
         roomId,
