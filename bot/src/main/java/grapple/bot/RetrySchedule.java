@@ -1,6 +1,5 @@
 package grapple.bot;
 
-import grapple.state.Fatal;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -30,7 +29,10 @@ final class RetrySchedule {
   private final Duration first;
   private final Duration last;
   private final Runnable tick;
-  private final String what;
+
+  /** Each tick a boundary (see {@link Loops#run}): a failure ends no retry. */
+  private final Loops ticked;
+
   private final Map<String, Retry> waiting = new HashMap<>();
 
   /** Ticks while {@link #waiting} holds any. */
@@ -43,7 +45,7 @@ final class RetrySchedule {
     this.first = first;
     this.last = last;
     this.tick = tick;
-    this.what = what;
+    this.ticked = Loops.scheduled(log, what);
   }
 
   /**
@@ -85,14 +87,9 @@ final class RetrySchedule {
   }
 
   private void tick() {
-    try {
-      tick.run();
-    } catch (Throwable e) {
-      // The next tick tries again: a failure here (the database gone a moment, a StackOverflowError
-      // on a room's state) ends no retry. Thrown out of the scheduled tick, it would cancel every
-      // later one.
-      Fatal.haltIfFatal(e);
-      log.error("{} failed", what, e);
-    }
+    // A failure here (the database gone a moment, a StackOverflowError on a room's state) is
+    // logged and the next tick tries again; thrown out of the scheduled tick, it would cancel
+    // every later one.
+    ticked.run(tick);
   }
 }
