@@ -127,11 +127,18 @@ final class RoomUpgrades {
   private final Object told = new Object();
 
   /**
-   * Old rooms whose move a thread is trying now → whether it was asked again meanwhile (and with a
-   * tombstone just seen): that thread then tries once more rather than the other thread wait for
-   * it. Guarded by itself.
+   * Old rooms whose move a thread is trying now → whether it was asked again meanwhile: that thread
+   * then tries once more rather than the other thread wait for it. Guarded by itself.
    */
-  private final Map<String, Optional<Boolean>> trying = new HashMap<>();
+  private final Map<String, Asked> trying = new HashMap<>();
+
+  /** Whether a move under way was asked again meanwhile, and how. */
+  private enum Asked {
+    NOT_AGAIN,
+    AGAIN,
+    /** Asked again for a tombstone just seen (the new room is joined first). */
+    AGAIN_WITH_TOMBSTONE
+  }
 
   RoomUpgrades(
       RoomStates rooms,
@@ -381,14 +388,15 @@ final class RoomUpgrades {
    */
   private void advance(String oldRoom, boolean tombstoneNow) {
     synchronized (trying) {
-      Optional<Boolean> asked = trying.get(oldRoom);
+      Asked asked = trying.get(oldRoom);
       if (asked != null) {
         // Another thread is trying this move (waiting on the homeserver, say): it tries again once
         // done, so this thread need not wait for it.
-        trying.put(oldRoom, Optional.of(tombstoneNow || asked.orElse(false)));
+        boolean withTombstone = tombstoneNow || asked == Asked.AGAIN_WITH_TOMBSTONE;
+        trying.put(oldRoom, withTombstone ? Asked.AGAIN_WITH_TOMBSTONE : Asked.AGAIN);
         return;
       }
-      trying.put(oldRoom, Optional.empty());
+      trying.put(oldRoom, Asked.NOT_AGAIN);
     }
     boolean now = tombstoneNow;
     try {
@@ -397,10 +405,10 @@ final class RoomUpgrades {
         if (failed) retryLater(oldRoom);
         else done(oldRoom);
         synchronized (trying) {
-          Optional<Boolean> again = trying.get(oldRoom);
-          if (again == null || again.isEmpty()) return;
-          trying.put(oldRoom, Optional.empty());
-          now = again.get();
+          Asked again = trying.get(oldRoom);
+          if (again == null || again == Asked.NOT_AGAIN) return;
+          trying.put(oldRoom, Asked.NOT_AGAIN);
+          now = again == Asked.AGAIN_WITH_TOMBSTONE;
         }
       }
     } finally {
