@@ -44,13 +44,13 @@ final class Core implements RoomEvents, WaitingCommands.Answerer {
   private static final String CLAIMS_MSGTYPE = "msgtype";
   private static final String CLAIMS_CONNECTIONS = "connections";
 
-  /** Marks in {@code processed_events}: the command in the event (id after it) was answered. */
   /**
    * A redaction: the core takes those of connection state events ({@link Connections#onRedaction}),
    * so the bot's sync always asks for them.
    */
   static final String REDACTION = "m.room.redaction";
 
+  /** Marks in {@code processed_events}: the command in the event (id after it) was answered. */
   private static final String ANSWERED = "answered:";
 
   /** As {@link #ANSWERED}, for a command that held a secret (its message was redacted). */
