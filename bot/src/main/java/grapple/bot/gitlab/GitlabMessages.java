@@ -6,7 +6,6 @@ import grapple.bot.forge.Mentions;
 import grapple.bot.forge.Notice;
 import grapple.bot.room.Messages;
 import grapple.state.Json;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -29,7 +28,6 @@ final class GitlabMessages {
 
   static final int MAX_TITLE = 256;
   static final int MAX_TEXT = 1000;
-  private static final String HEX = "0123456789ABCDEF";
   private static final int MAX_REF = 255;
   private static final String NO_COMMIT = "0000000000000000000000000000000000000000";
 
@@ -76,18 +74,7 @@ final class GitlabMessages {
    * Markdown link, and the link would open another page.
    */
   static String pathSegments(String ref) {
-    StringBuilder out = new StringBuilder();
-    for (byte b : ref.getBytes(StandardCharsets.UTF_8)) {
-      int c = b & 0xff;
-      boolean plain =
-          (c >= 'a' && c <= 'z')
-              || (c >= 'A' && c <= 'Z')
-              || (c >= '0' && c <= '9')
-              || "-._~!$&'*+,;=:@/".indexOf(c) >= 0;
-      if (plain) out.append((char) c);
-      else out.append('%').append(HEX.charAt(c >> 4)).append(HEX.charAt(c & 0xf));
-    }
-    return out.toString();
+    return grapple.bot.forge.ForgeUrls.percentEncoded(ref, "-._~!$&'*+,;=:@/");
   }
 
   /** True for a comment ({@code note}) event, which the receiver gathers instead. */

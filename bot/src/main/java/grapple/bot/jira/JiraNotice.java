@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.forge.Notice;
 import grapple.bot.room.Messages;
 import grapple.commands.Markdown;
-import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashSet;
 import java.util.Optional;
 import java.util.Set;
@@ -26,8 +25,6 @@ final class JiraNotice {
 
   /** What a URL may hold unescaped, less the parentheses; {@code %} keeps escapes as given. */
   private static final String URL_PLAIN = "-._~:/?#[]@!$&'*+,;=%";
-
-  private static final String HEX = "0123456789ABCDEF";
 
   private final StringBuilder body = new StringBuilder();
   private final StringBuilder safe = new StringBuilder();
@@ -55,7 +52,7 @@ final class JiraNotice {
       userId = mentions.apply(jiraUserId).filter(id -> USER_ID.matcher(id).matches());
     if (userId.isEmpty()) return text(shown);
     userIds.add(userId.get());
-    body.append(unturned(shown));
+    body.append(Markdown.unturned(shown));
     safe.append('[')
         .append(escape(shown))
         .append("](https://matrix.to/#/")
@@ -73,7 +70,7 @@ final class JiraNotice {
 
   /** A value from JIRA, shown as text. */
   JiraNotice text(String value) {
-    body.append(unturned(value));
+    body.append(Markdown.unturned(value));
     safe.append(escape(value));
     return this;
   }
@@ -86,7 +83,7 @@ final class JiraNotice {
   /** {@code [label](url)}. */
   JiraNotice link(String label, String url) {
     String target = linkTarget(url);
-    body.append('[').append(unturned(label)).append("](").append(target).append(')');
+    body.append('[').append(Markdown.unturned(label)).append("](").append(target).append(')');
     safe.append('[').append(escape(label)).append("](").append(target).append(')');
     return this;
   }
@@ -97,17 +94,7 @@ final class JiraNotice {
    * parentheses, which would end the target. An escape already in {@code url} is kept.
    */
   static String linkTarget(String url) {
-    StringBuilder out = new StringBuilder(url.length());
-    url.codePoints()
-        .forEach(
-            c -> {
-              if (c < 0x80 && (Character.isLetterOrDigit(c) || URL_PLAIN.indexOf(c) >= 0))
-                out.append((char) c);
-              else
-                for (byte b : new String(Character.toChars(c)).getBytes(StandardCharsets.UTF_8))
-                  out.append('%').append(HEX.charAt((b >> 4) & 0xf)).append(HEX.charAt(b & 0xf));
-            });
-    return out.toString();
+    return grapple.bot.forge.ForgeUrls.percentEncoded(url, URL_PLAIN);
   }
 
   /** The notice with the machine keys of {@code keys} (none when null). */
@@ -129,7 +116,7 @@ final class JiraNotice {
 
   /**
    * Backslash-escapes what CommonMark reads as markup; line breaks and other control characters
-   * become spaces, bidirectional controls U+FFFD (as {@link #unturned}).
+   * become spaces, bidirectional controls U+FFFD (as {@link Markdown#unturned}).
    */
   static String escape(String value) {
     StringBuilder out = new StringBuilder(value.length() + 8);
@@ -141,20 +128,5 @@ final class JiraNotice {
       else out.append(c);
     }
     return out.toString();
-  }
-
-  /**
-   * {@code value} with its bidirectional embeddings, overrides and isolates as U+FFFD, as {@code
-   * grapple.commands.Markdown} shows echoed values: left open, one in a name or summary would turn
-   * the rest of the notice around (words read in another order than the bot wrote them).
-   */
-  static String unturned(String value) {
-    StringBuilder out = null;
-    for (int i = 0; i < value.length(); i++) {
-      if (!Markdown.isBidiControl(value.charAt(i))) continue;
-      if (out == null) out = new StringBuilder(value);
-      out.setCharAt(i, '\uFFFD');
-    }
-    return out == null ? value : out.toString();
   }
 }
