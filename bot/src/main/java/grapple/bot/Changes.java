@@ -211,7 +211,7 @@ public final class Changes {
    */
   private static <C> Change<C> checked(Change<C> change) {
     BadInput.check(
-        !change.content().path("disabled").asBoolean(false),
+        !Connections.disables(change.content()),
         "disabled",
         "must not be set: room state with it removes the connection; remove it instead");
     BadInput.check(

@@ -1,5 +1,6 @@
 package grapple.bot;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.outbox.Outbox;
 import grapple.bot.room.Messages;
@@ -554,8 +555,19 @@ public final class Connections {
     return Optional.empty();
   }
 
+  /**
+   * Whether room state {@code content} removes its connection: empty, or {@code "disabled": true}.
+   * Only the boolean disables, as in hookshot ({@code content.disabled === true}); a string "true"
+   * is content like any other.
+   */
   static boolean isRemoval(ObjectNode content) {
-    return content.isEmpty() || content.path("disabled").asBoolean(false);
+    return content.isEmpty() || disables(content);
+  }
+
+  /** Whether {@code content} holds {@code "disabled": true}, the boolean. */
+  static boolean disables(ObjectNode content) {
+    JsonNode disabled = content.get("disabled");
+    return disabled != null && disabled.isBoolean() && disabled.booleanValue();
   }
 
   /**

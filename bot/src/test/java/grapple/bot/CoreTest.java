@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.room.MatrixException;
 import grapple.bot.room.RoomEvent;
 import grapple.commands.PermissionLevel;
+import grapple.state.Connection;
 import grapple.state.ConnectionStore;
 import grapple.state.Json;
 import grapple.testing.FakeClock;
@@ -629,6 +630,22 @@ class CoreTest {
     hub.state(HOOK, "b1", ADMIN, Json.object().put("disabled", true));
 
     assertThat(store.all()).isEmpty();
+  }
+
+  /**
+   * Only the boolean {@code true} disables, as in hookshot ({@code content.disabled === true}): a
+   * string "true" or a 1 that some tool wrote is no removal, so an edit cannot delete a connection
+   * by mistake.
+   */
+  @Test
+  void disabledThatIsNotTheBooleanTrueRemovesNothing() {
+    hub.state(HOOK, "a1", ADMIN, Json.object().put("name", "a1"));
+    hub.state(HOOK, "b1", ADMIN, Json.object().put("name", "b1"));
+
+    hub.state(HOOK, "a1", ADMIN, Json.object().put("name", "a1").put("disabled", "true"));
+    hub.state(HOOK, "b1", ADMIN, Json.object().put("name", "b1").put("disabled", 1));
+
+    assertThat(store.all()).extracting(Connection::stateKey).containsExactlyInAnyOrder("a1", "b1");
   }
 
   @Test
