@@ -130,6 +130,7 @@ public final class Grapple implements AutoCloseable {
   private final Serving serving;
   private final List<Started> running;
   private final Leading leading;
+  private final Watchdog watchdog;
 
   /**
    * The HTTP listeners ({@code provisioning} is null when the API is off) and what /ready reports.
@@ -159,8 +160,10 @@ public final class Grapple implements AutoCloseable {
       Hub hub,
       Serving serving,
       List<Started> running,
-      Leading leading) {
+      Leading leading,
+      Watchdog watchdog) {
     this.db = db;
+    this.watchdog = watchdog;
     this.owner = owner;
     this.gateway = hub.gateway();
     this.outbox = hub.outbox();
@@ -271,7 +274,7 @@ public final class Grapple implements AutoCloseable {
     if (shared) cluster.loadAuthority();
     Metrics metrics = new Metrics();
     Watchdog watchdog = new Watchdog();
-    watchdog.watch("database writer", db::writerAlive);
+    watchdog.watch("database writer", db::writerAlive, new WriterProbe(db, Clock.systemUTC()));
     watchdog.watch("database listener", db::listenerAlive);
     running.forEach(r -> r.running().threads().forEach(watchdog::watch));
     hub.gateway().threads().forEach(watchdog::watch);
@@ -285,11 +288,14 @@ public final class Grapple implements AutoCloseable {
         "grapple_leader",
         "1 on the instance that runs the sync and delivery",
         () -> leadership.leading() ? 1 : 0);
-    Grapple app = new Grapple(db, owner, hub, serving, running, new Leading(leadership, cluster));
+    Grapple app =
+        new Grapple(db, owner, hub, serving, running, new Leading(leadership, cluster), watchdog);
     Runnable onLoaded =
         () -> {
           botRooms.loaded(hub.connections());
           watchdog.markReady();
+          // Not before: the first load's writes are many, and a probe behind them is no sign.
+          watchdog.start();
           log.info(
               "ready: rooms loaded{}",
               shared
@@ -766,6 +772,7 @@ public final class Grapple implements AutoCloseable {
   @Override
   public void close() {
     log.info("shutting down");
+    watchdog.close();
     running.forEach(r -> r.running().stopping());
     serving.all().forEach(HttpListener::close);
     // Before the services close: a command being answered still has what it uses (a feed's
