@@ -1,12 +1,12 @@
 package grapple.bot.rpc;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectReader;
-import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.util.RawValue;
 import grapple.bot.Changes;
 import grapple.bot.http.Request;
 import grapple.bot.http.Response;
@@ -37,16 +37,6 @@ public final class JsonRpc {
   private static final int MAX_TYPO_EDITS = 3;
 
   private static final Logger log = LoggerFactory.getLogger(JsonRpc.class);
-
-  /**
-   * Reads a request's numbers as written: a fractional id comes back as it was sent (as a double,
-   * {@code 1e400} would be answered as the string "Infinity", {@code 0.10000000000000000001} as
-   * 0.1).
-   */
-  private static final ObjectReader EXACT_NUMBERS =
-      Json.UNTRUSTED_UNIQUE_NAMES
-          .with(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-          .without(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES);
 
   public static final String PATH = "/_admin/api";
 
@@ -127,15 +117,35 @@ public final class JsonRpc {
     }
   }
 
-  /** The request's id, a fractional number exactly as it was written. */
+  /**
+   * The request's id; a fractional number as the very text it was written as. Read as a double,
+   * {@code 1e400} would be answered as the string "Infinity" and {@code 0.10000000000000000001} as
+   * 0.1; read as a BigDecimal, {@code 1e9999999999} is no number at all (its exponent overflows),
+   * and the call was answered HTTP 500 instead of 200.
+   */
   private static @Nullable JsonNode id(JsonNode parsed, byte[] bytes) {
     JsonNode id = parsed.get("id");
     if (id == null || !id.isFloatingPointNumber()) return id;
-    try {
-      return EXACT_NUMBERS.readTree(bytes).get("id");
+    return Json.MAPPER.getNodeFactory().rawValueNode(new RawValue(fractionalIdAsWritten(bytes)));
+  }
+
+  /**
+   * The text of the request's top-level {@code id}, a number the parser has already read as one (so
+   * the text is a JSON number, nothing else, and is written back as it is).
+   */
+  private static String fractionalIdAsWritten(byte[] bytes) {
+    try (JsonParser parser = Json.UNTRUSTED_FACTORY.createParser(bytes)) {
+      parser.nextToken(); // The request's object.
+      while (parser.nextToken() == JsonToken.FIELD_NAME) {
+        String name = parser.currentName();
+        JsonToken value = parser.nextToken();
+        if (name.equals("id") && value == JsonToken.VALUE_NUMBER_FLOAT) return parser.getText();
+        parser.skipChildren();
+      }
     } catch (IOException e) {
       throw new IllegalStateException("a request read once reads again", e);
     }
+    throw new IllegalStateException("a request's fractional id is gone when read again");
   }
 
   /**

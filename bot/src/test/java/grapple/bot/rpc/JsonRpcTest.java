@@ -154,6 +154,28 @@ class JsonRpcTest {
     }
   }
 
+  /**
+   * An exponent no number type holds is still JSON: the call is answered (HTTP 200, never a 500),
+   * and a fractional id is echoed as written.
+   */
+  @Test
+  void anExponentNoNumberHoldsIsAnsweredWithTheIdAsWritten() {
+    String key = "\"api_key\":\"" + SECRET + "\"";
+    LocalRpc.Answer inId =
+        grapple.post("{\"id\":1e9999999999," + key + ",\"method\":\"get_health\"}");
+    LocalRpc.Answer inArg =
+        grapple.post(
+            "{\"id\":-0.50,"
+                + key
+                + ",\"method\":\"get_outbox\",\"args\":{\"roomid\":1e9999999999}}");
+
+    assertThat(inId.status()).isEqualTo(200);
+    assertThat(inId.body()).isEqualTo("{\"id\":1e9999999999,\"result\":{},\"error\":null}");
+    assertThat(inArg.status()).isEqualTo(200);
+    assertThat(inArg.body())
+        .startsWith("{\"id\":-0.50,\"result\":null,\"error\":\"`roomid` must be a string, was");
+  }
+
   /** A key pasted with its line break (or spaces around it) is the key, as in a Bearer header. */
   @Test
   void whitespaceAroundTheKeyIsNotPartOfIt() {
