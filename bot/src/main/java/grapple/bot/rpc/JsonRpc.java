@@ -40,6 +40,9 @@ public final class JsonRpc {
 
   public static final String PATH = "/_admin/api";
 
+  /** What a request may hold (CONTRACT §14), in the order the seed writes them. */
+  private static final List<String> REQUEST_MEMBERS = List.of("id", "api_key", "method", "args");
+
   private final Function<String, Caller> keys;
   private final Map<String, RpcMethod> methods = new LinkedHashMap<>();
   private final Map<String, String> servicesOff;
@@ -170,6 +173,7 @@ public final class JsonRpc {
 
   private JsonNode call(ObjectNode request, String requestId) {
     Caller caller = caller(request.get("api_key"));
+    requireKnownMembers(request);
     RpcMethod method = method(request.get("method"));
     if (method.scope() != null && !caller.has(method.scope()))
       throw new RpcError("API key lacks scope " + method.scope());
@@ -186,6 +190,26 @@ public final class JsonRpc {
       log.error("json-rpc: {} failed (request {})", method.name(), requestId, e);
       throw new RpcError(
           "Something went wrong (request " + requestId + "); the bot's log has the details.");
+    }
+  }
+
+  /**
+   * Refuses a member of the request other than the four: a misspelt or JSON-RPC 2.0 {@code
+   * "params"} would be read as no args at all, and a method whose args are all optional would then
+   * run on everything ({@code retry_failed} for every room, not the one given). As an unknown arg
+   * is refused, so is this.
+   */
+  private static void requireKnownMembers(ObjectNode request) {
+    for (Iterator<String> names = request.fieldNames(); names.hasNext(); ) {
+      String name = names.next();
+      if (REQUEST_MEMBERS.contains(name)) continue;
+      throw new RpcError(
+          "unknown member `"
+              + name
+              + "` in the request (known: "
+              + String.join(", ", REQUEST_MEMBERS)
+              + (name.equals("params") ? "; the args go in `args`" : "")
+              + ")");
     }
   }
 

@@ -266,6 +266,43 @@ class JsonRpcTest {
     assertThat(error(a.json())).isEqualTo(error);
   }
 
+  /**
+   * A member beside id, api_key, method and args is refused, naming it: a JSON-RPC 2.0 {@code
+   * params} (or a misspelt {@code arg}) read as no args would retry every room's refused messages,
+   * not the one room given. A caller without a valid key hears only that.
+   */
+  @Test
+  void aMemberOtherThanTheFourIsRefusedNotIgnored() {
+    String key = "\"api_key\":\"" + SECRET + "\"";
+    LocalRpc.Answer params =
+        grapple.post(
+            "{\"id\":8,"
+                + key
+                + ",\"method\":\"retry_failed\",\"params\":{\"roomid\":\""
+                + ROOM
+                + "\"}}");
+    LocalRpc.Answer misspelt =
+        grapple.post(
+            "{\"id\":9,"
+                + key
+                + ",\"method\":\"get_outbox\",\"arg\":{\"roomid\":\""
+                + ROOM
+                + "\"}}");
+    LocalRpc.Answer stranger =
+        grapple.post(
+            "{\"id\":10,\"api_key\":\"not-a-key-0123456789\",\"method\":\"get_outbox\","
+                + "\"params\":{}}");
+
+    assertThat(error(params.json()))
+        .isEqualTo(
+            "unknown member `params` in the request (known: id, api_key, method, args; the args go"
+                + " in `args`)");
+    assertThat(params.json().get("result").isNull()).isTrue();
+    assertThat(error(misspelt.json()))
+        .isEqualTo("unknown member `arg` in the request (known: id, api_key, method, args)");
+    assertThat(error(stranger.json())).isEqualTo("Invalid API key");
+  }
+
   /** A name given twice is refused, not settled by whichever Jackson kept (the last). */
   @ParameterizedTest
   @MethodSource("twiceNamed")
