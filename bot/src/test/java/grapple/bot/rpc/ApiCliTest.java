@@ -17,6 +17,8 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -282,6 +284,34 @@ class ApiCliTest {
 
     assertThat(run.status()).isEqualTo(1);
     assertThat(run.json().get("error").asText()).isEqualTo("Invalid API key");
+  }
+
+  /**
+   * A redirect is not followed: a 308 would carry the body, the key in it, to the address it names.
+   * The error says where it points.
+   */
+  @Test
+  void aRedirectIsNotFollowedWithTheKey() throws Exception {
+    try (MockWebServer proxy = new MockWebServer();
+        MockWebServer elsewhere = new MockWebServer()) {
+      proxy.start();
+      elsewhere.start();
+      String target = elsewhere.url("/_admin/api").toString();
+      proxy.enqueue(new MockResponse.Builder().code(308).addHeader("Location", target).build());
+
+      Run run =
+          cli(
+              "--apikey=" + WRITER,
+              "--apihost=" + proxy.url("/").toString(),
+              "--format=json",
+              "get_health");
+
+      assertThat(elsewhere.getRequestCount()).isZero();
+      assertThat(run.status()).isEqualTo(1);
+      assertThat(run.err())
+          .contains("HTTP 308 redirect to " + target + ", not followed")
+          .doesNotContain(WRITER);
+    }
   }
 
   @Test
