@@ -1,5 +1,6 @@
 package grapple.bot.rpc;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
@@ -18,6 +19,7 @@ import grapple.commands.DidYouMean;
 import grapple.state.BadInput;
 import grapple.state.Json;
 import java.io.IOException;
+import java.io.StringWriter;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -121,34 +123,48 @@ public final class JsonRpc {
   }
 
   /**
-   * The request's id; a fractional number as the very text it was written as. Read as a double,
-   * {@code 1e400} would be answered as the string "Infinity" and {@code 0.10000000000000000001} as
-   * 0.1; read as a BigDecimal, {@code 1e9999999999} is no number at all (its exponent overflows),
-   * and the call was answered HTTP 500 instead of 200.
+   * The request's id; its fractional numbers, at any depth ({@code 7.5}, {@code {"n": [7.5]}}), as
+   * the very text they were written as. Read as a double, {@code 1e400} would be answered as the
+   * string "Infinity" and {@code 0.10000000000000000001} as 0.1; read as a BigDecimal, {@code
+   * 1e9999999999} is no number at all (its exponent overflows).
    */
   private static @Nullable JsonNode id(JsonNode parsed, byte[] bytes) {
     JsonNode id = parsed.get("id");
-    if (id == null || !id.isFloatingPointNumber()) return id;
-    return Json.MAPPER.getNodeFactory().rawValueNode(new RawValue(fractionalIdAsWritten(bytes)));
+    if (id == null || !(id.isFloatingPointNumber() || id.isContainerNode())) return id;
+    return Json.MAPPER.getNodeFactory().rawValueNode(new RawValue(idAsWritten(bytes)));
   }
 
   /**
-   * The text of the request's top-level {@code id}, a number the parser has already read as one (so
-   * the text is a JSON number, nothing else, and is written back as it is).
+   * The request's top-level {@code id} as JSON text: what the parser read, its fractional numbers
+   * copied as their text (which the parser has checked is a JSON number, nothing else).
    */
-  private static String fractionalIdAsWritten(byte[] bytes) {
-    try (JsonParser parser = Json.UNTRUSTED_FACTORY.createParser(bytes)) {
+  private static String idAsWritten(byte[] bytes) {
+    StringWriter out = new StringWriter();
+    try (JsonParser parser = Json.UNTRUSTED_FACTORY.createParser(bytes);
+        JsonGenerator copy = Json.MAPPER.getFactory().createGenerator(out)) {
       parser.nextToken(); // The request's object.
       while (parser.nextToken() == JsonToken.FIELD_NAME) {
         String name = parser.currentName();
-        JsonToken value = parser.nextToken();
-        if (name.equals("id") && value == JsonToken.VALUE_NUMBER_FLOAT) return parser.getText();
-        parser.skipChildren();
+        parser.nextToken();
+        if (!name.equals("id")) {
+          parser.skipChildren();
+          continue;
+        }
+        int depth = 0;
+        do {
+          JsonToken token = parser.currentToken();
+          if (token == JsonToken.VALUE_NUMBER_FLOAT) copy.writeNumber(parser.getText());
+          else copy.copyCurrentEvent(parser);
+          if (token.isStructStart()) depth++;
+          if (token.isStructEnd()) depth--;
+        } while (depth > 0 && parser.nextToken() != null);
+        copy.flush();
+        return out.toString();
       }
     } catch (IOException e) {
       throw new IllegalStateException("a request read once reads again", e);
     }
-    throw new IllegalStateException("a request's fractional id is gone when read again");
+    throw new IllegalStateException("a request's id is gone when read again");
   }
 
   /**

@@ -176,6 +176,27 @@ class JsonRpcTest {
         .startsWith("{\"id\":-0.50,\"result\":null,\"error\":\"`roomid` must be a string, was");
   }
 
+  /** Numbers inside an object or array id are echoed as written too, its strings as they were. */
+  @Test
+  void anIdOfObjectsAndArraysIsEchoedWithItsNumbersAsWritten() throws Exception {
+    String id =
+        "{\"n\":[0.1000000000000000000001,1e400,-2.50,1e9999999999],\"s\":\"\\u00e9\\\"\","
+            + "\"i\":123456789012345678901234567890}";
+
+    LocalRpc.Answer a =
+        grapple.post(
+            "{\"id\":" + id + ",\"api_key\":\"" + SECRET + "\",\"method\":\"get_health\"}");
+
+    assertThat(a.status()).isEqualTo(200);
+    assertThat(a.body())
+        .startsWith("{\"id\":{\"n\":[0.1000000000000000000001,1e400,-2.50,1e9999999999],\"s\":");
+    JsonNode echoed = Json.MAPPER.readTree(a.body()).get("id");
+    assertThat(echoed.get("s").asText()).isEqualTo("\u00e9\"");
+    assertThat(echoed.get("i").bigIntegerValue())
+        .isEqualTo(new java.math.BigInteger("123456789012345678901234567890"));
+    assertThat(a.json().get("error").isNull()).isTrue();
+  }
+
   /** A key pasted with its line break (or spaces around it) is the key, as in a Bearer header. */
   @Test
   void whitespaceAroundTheKeyIsNotPartOfIt() {
