@@ -276,15 +276,34 @@ public final class ApiCli {
     return Json.MAPPER.getNodeFactory().textNode(text);
   }
 
-  /** Sends one call; throws when Grapple cannot be reached or answers something else than JSON. */
+  /**
+   * Sends one call; throws when Grapple cannot be reached or answers something else than JSON. A
+   * redirect is not followed: a 307 or 308 would carry the body, the key in it, to whatever address
+   * it names (another host, or plain http), and a 301 or 302 would turn the call into a GET that
+   * Grapple answers with a puzzling 405. The error names where it points, to give as --apihost.
+   */
   static JsonNode post(ApiConfig config, ObjectNode request, Duration timeout) throws IOException {
-    OkHttpClient http = new OkHttpClient.Builder().callTimeout(timeout).build();
+    OkHttpClient http =
+        new OkHttpClient.Builder()
+            .callTimeout(timeout)
+            .followRedirects(false)
+            .followSslRedirects(false)
+            .build();
     Request post =
         new Request.Builder()
             .url(config.endpoint())
             .post(RequestBody.create(Json.write(request), JSON))
             .build();
     try (Response response = http.newCall(post).execute()) {
+      if (response.isRedirect()) {
+        throw new IOException(
+            "HTTP "
+                + response.code()
+                + " redirect to "
+                + response.header("Location", "nowhere (no Location)")
+                + ", not followed: the key would go along; if that is Grapple, give it as"
+                + " --apihost");
+      }
       String body = response.body() == null ? "" : response.body().string();
       try {
         JsonNode answer = Json.UNTRUSTED.readTree(body);

@@ -61,19 +61,43 @@ final class ApiHelp {
         # Load it with: eval "$(java -jar grapple.jar api _completion bash)"
         # It completes `grapple api ...` where `grapple` runs `java -jar grapple.jar "$@"`.
         _grapple_api() {
-          local cur="${COMP_WORDS[COMP_CWORD]}" i api=0 method="" args=""
-          for ((i = 1; i < COMP_CWORD; i++)); do
-            case "${COMP_WORDS[i]}" in
-              api) api=1 ;;
+          # Bash splits COMP_WORDS at = and : too (COMP_WORDBREAKS): --apikey=KEY is three words,
+          # roomid:!a:b five. Which words came before is read from the line as typed instead.
+          local cur="${COMP_WORDS[COMP_CWORD]}" line="${COMP_LINE:0:COMP_POINT}" word="" i
+          local api=0 method="" args="" value_of="" words=() n
+          read -ra words <<< "$line"
+          n=${#words[@]}
+          if [[ $line != *[[:space:]] && $n -gt 0 ]]; then
+            ((n--))
+            word="${words[n]}"
+          fi
+          for ((i = 1; i < n; i++)); do
+            if [[ $api == 0 ]]; then
+              [[ ${words[i]} == api ]] && api=1
+              continue
+            fi
+            case "${words[i]}" in
+              --apikey|--apihost|--format)
+                if ((i + 1 == n)); then value_of="${words[i]}"; fi
+                ((i++)) ;;
               -*) ;;
-              *) if [[ $api == 1 && -z $method ]]; then method="${COMP_WORDS[i]}"; fi ;;
+              *) if [[ -z $method ]]; then method="${words[i]}"; fi ;;
             esac
           done
           if [[ $api == 0 ]]; then
             COMPREPLY=($(compgen -W "api" -- "$cur"))
             return
           fi
-          if [[ $cur == -* ]]; then
+          [[ $word == --format=* ]] && value_of=--format
+          [[ $word == --apikey=* || $word == --apihost=* ]] && value_of=--apikey
+          if [[ -n $value_of ]]; then
+            [[ $value_of == --format ]] && COMPREPLY=($(compgen -W "json text" -- "$cur"))
+            return # A key or a URL is the user's to type.
+          fi
+          if [[ $word == *:* ]]; then
+            return # An arg's value.
+          fi
+          if [[ $word == -* ]]; then
             COMPREPLY=($(compgen -W "--apikey= --apihost= --format=json --format=text --help" -- "$cur"))
             compopt -o nospace 2>/dev/null
             return

@@ -1,12 +1,13 @@
 package grapple.bot.rpc;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectReader;
-import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.util.RawValue;
 import grapple.bot.Changes;
 import grapple.bot.http.Request;
 import grapple.bot.http.Response;
@@ -18,6 +19,7 @@ import grapple.commands.DidYouMean;
 import grapple.state.BadInput;
 import grapple.state.Json;
 import java.io.IOException;
+import java.io.StringWriter;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -38,17 +40,10 @@ public final class JsonRpc {
 
   private static final Logger log = LoggerFactory.getLogger(JsonRpc.class);
 
-  /**
-   * Reads a request's numbers as written: a fractional id comes back as it was sent (as a double,
-   * {@code 1e400} would be answered as the string "Infinity", {@code 0.10000000000000000001} as
-   * 0.1).
-   */
-  private static final ObjectReader EXACT_NUMBERS =
-      Json.UNTRUSTED_UNIQUE_NAMES
-          .with(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-          .without(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES);
-
   public static final String PATH = "/_admin/api";
+
+  /** What a request may hold (CONTRACT §14), in the order the seed writes them. */
+  private static final List<String> REQUEST_MEMBERS = List.of("id", "api_key", "method", "args");
 
   private final Function<String, Caller> keys;
   private final Map<String, RpcMethod> methods = new LinkedHashMap<>();
@@ -127,15 +122,49 @@ public final class JsonRpc {
     }
   }
 
-  /** The request's id, a fractional number exactly as it was written. */
+  /**
+   * The request's id; its fractional numbers, at any depth ({@code 7.5}, {@code {"n": [7.5]}}), as
+   * the very text they were written as. Read as a double, {@code 1e400} would be answered as the
+   * string "Infinity" and {@code 0.10000000000000000001} as 0.1; read as a BigDecimal, {@code
+   * 1e9999999999} is no number at all (its exponent overflows).
+   */
   private static @Nullable JsonNode id(JsonNode parsed, byte[] bytes) {
     JsonNode id = parsed.get("id");
-    if (id == null || !id.isFloatingPointNumber()) return id;
-    try {
-      return EXACT_NUMBERS.readTree(bytes).get("id");
+    if (id == null || !(id.isFloatingPointNumber() || id.isContainerNode())) return id;
+    return Json.MAPPER.getNodeFactory().rawValueNode(new RawValue(idAsWritten(bytes)));
+  }
+
+  /**
+   * The request's top-level {@code id} as JSON text: what the parser read, its fractional numbers
+   * copied as their text (which the parser has checked is a JSON number, nothing else).
+   */
+  private static String idAsWritten(byte[] bytes) {
+    StringWriter out = new StringWriter();
+    try (JsonParser parser = Json.UNTRUSTED_FACTORY.createParser(bytes);
+        JsonGenerator copy = Json.MAPPER.getFactory().createGenerator(out)) {
+      parser.nextToken(); // The request's object.
+      while (parser.nextToken() == JsonToken.FIELD_NAME) {
+        String name = parser.currentName();
+        parser.nextToken();
+        if (!name.equals("id")) {
+          parser.skipChildren();
+          continue;
+        }
+        int depth = 0;
+        do {
+          JsonToken token = parser.currentToken();
+          if (token == JsonToken.VALUE_NUMBER_FLOAT) copy.writeNumber(parser.getText());
+          else copy.copyCurrentEvent(parser);
+          if (token.isStructStart()) depth++;
+          if (token.isStructEnd()) depth--;
+        } while (depth > 0 && parser.nextToken() != null);
+        copy.flush();
+        return out.toString();
+      }
     } catch (IOException e) {
       throw new IllegalStateException("a request read once reads again", e);
     }
+    throw new IllegalStateException("a request's id is gone when read again");
   }
 
   /**
@@ -160,6 +189,7 @@ public final class JsonRpc {
 
   private JsonNode call(ObjectNode request, String requestId) {
     Caller caller = caller(request.get("api_key"));
+    requireKnownMembers(request);
     RpcMethod method = method(request.get("method"));
     if (method.scope() != null && !caller.has(method.scope()))
       throw new RpcError("API key lacks scope " + method.scope());
@@ -176,6 +206,26 @@ public final class JsonRpc {
       log.error("json-rpc: {} failed (request {})", method.name(), requestId, e);
       throw new RpcError(
           "Something went wrong (request " + requestId + "); the bot's log has the details.");
+    }
+  }
+
+  /**
+   * Refuses a member of the request other than the four: a misspelt or JSON-RPC 2.0 {@code
+   * "params"} would be read as no args at all, and a method whose args are all optional would then
+   * run on everything ({@code retry_failed} for every room, not the one given). As an unknown arg
+   * is refused, so is this.
+   */
+  private static void requireKnownMembers(ObjectNode request) {
+    for (Iterator<String> names = request.fieldNames(); names.hasNext(); ) {
+      String name = names.next();
+      if (REQUEST_MEMBERS.contains(name)) continue;
+      throw new RpcError(
+          "unknown member `"
+              + name
+              + "` in the request (known: "
+              + String.join(", ", REQUEST_MEMBERS)
+              + (name.equals("params") ? "; the args go in `args`" : "")
+              + ")");
     }
   }
 

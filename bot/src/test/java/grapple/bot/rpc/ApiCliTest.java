@@ -17,6 +17,8 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -284,6 +286,34 @@ class ApiCliTest {
     assertThat(run.json().get("error").asText()).isEqualTo("Invalid API key");
   }
 
+  /**
+   * A redirect is not followed: a 308 would carry the body, the key in it, to the address it names.
+   * The error says where it points.
+   */
+  @Test
+  void aRedirectIsNotFollowedWithTheKey() throws Exception {
+    try (MockWebServer proxy = new MockWebServer();
+        MockWebServer elsewhere = new MockWebServer()) {
+      proxy.start();
+      elsewhere.start();
+      String target = elsewhere.url("/_admin/api").toString();
+      proxy.enqueue(new MockResponse.Builder().code(308).addHeader("Location", target).build());
+
+      Run run =
+          cli(
+              "--apikey=" + WRITER,
+              "--apihost=" + proxy.url("/").toString(),
+              "--format=json",
+              "get_health");
+
+      assertThat(elsewhere.getRequestCount()).isZero();
+      assertThat(run.status()).isEqualTo(1);
+      assertThat(run.err())
+          .contains("HTTP 308 redirect to " + target + ", not followed")
+          .doesNotContain(WRITER);
+    }
+  }
+
   @Test
   void withoutAConfigItSaysHowToMakeOne() throws Exception {
     Path empty = Files.createDirectory(dir.resolve("empty-xdg"));
@@ -355,25 +385,100 @@ class ApiCliTest {
 
   @Test
   void theBashCompletionCompletesMethodNamesFromTheBot() throws Exception {
-    Run run = cli("_completion", "bash");
-    Path script = dir.resolve("completion.bash");
-    Files.writeString(script, run.out());
+    Path script = completionScript();
 
+    assertThat(complete(script, "grapple api get_fe", "grapple", "api", "get_fe"))
+        .isEqualTo("get_feeds");
+  }
+
+  /**
+   * The method is found after the options however they are given: bash splits its words at = and :
+   * too ({@code --apikey=K} is "--apikey" "=" "K"), and an option's value may be the next word. An
+   * arg's value is the user's to type.
+   */
+  @Test
+  void theBashCompletionFindsTheMethodAfterTheOptions() throws Exception {
+    Path script = completionScript();
+
+    assertThat(
+            complete(
+                script,
+                "grapple api --apikey=K --format json get_fe",
+                "grapple",
+                "api",
+                "--apikey",
+                "=",
+                "K",
+                "--format",
+                "json",
+                "get_fe"))
+        .isEqualTo("get_feeds");
+    assertThat(
+            complete(
+                script,
+                "grapple api --apihost=http://127.0.0.1:9001 get_room ro",
+                "grapple",
+                "api",
+                "--apihost",
+                "=",
+                "http",
+                ":",
+                "//127.0.0.1",
+                ":",
+                "9001",
+                "get_room",
+                "ro"))
+        .isEqualTo("roomid:");
+    assertThat(complete(script, "grapple api --format j", "grapple", "api", "--format", "j"))
+        .isEqualTo("json");
+    assertThat(
+            complete(
+                script,
+                "grapple api get_room roomid:",
+                "grapple",
+                "api",
+                "get_room",
+                "roomid",
+                ":"))
+        .isEmpty();
+  }
+
+  /** The completion script as {@code _completion bash} prints it, in a file. */
+  private static Path completionScript() throws Exception {
+    Run run = cli("_completion", "bash");
+    assertThat(run.status()).isZero();
+    Path script = Files.createTempFile(dir, "completion", ".bash");
+    Files.writeString(script, run.out());
+    return script;
+  }
+
+  /**
+   * What the script offers for {@code line}, the cursor at its end, given the words bash makes of
+   * it (COMP_WORDBREAKS: at white space, and = and : are words of their own).
+   */
+  private static String complete(Path script, String line, String... words) throws Exception {
+    StringBuilder quoted = new StringBuilder();
+    for (String w : words) quoted.append(" '").append(w).append("'");
     Process bash =
         new ProcessBuilder(
                 "bash",
                 "-c",
                 "source "
                     + script
-                    + "; COMP_WORDS=(grapple api get_fe); COMP_CWORD=2; _grapple_api;"
-                    + " echo \"${COMPREPLY[@]}\"")
+                    + "; COMP_WORDS=("
+                    + quoted
+                    + "); COMP_CWORD="
+                    + (words.length - 1)
+                    + "; COMP_LINE='"
+                    + line
+                    + "'; COMP_POINT="
+                    + line.length()
+                    + "; _grapple_api; echo \"${COMPREPLY[@]}\"")
             .redirectErrorStream(true)
             .start();
     String completed = new String(bash.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-
-    assertThat(run.status()).isZero();
-    assertThat(bash.waitFor()).isZero();
-    assertThat(completed.strip()).isEqualTo("get_feeds");
+    assertThat(bash.waitFor()).as(completed).isZero();
+    return completed.strip();
   }
 
   @Test

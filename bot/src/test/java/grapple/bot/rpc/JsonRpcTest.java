@@ -154,6 +154,49 @@ class JsonRpcTest {
     }
   }
 
+  /**
+   * An exponent no number type holds is still JSON: the call is answered (HTTP 200, never a 500),
+   * and a fractional id is echoed as written.
+   */
+  @Test
+  void anExponentNoNumberHoldsIsAnsweredWithTheIdAsWritten() {
+    String key = "\"api_key\":\"" + SECRET + "\"";
+    LocalRpc.Answer inId =
+        grapple.post("{\"id\":1e9999999999," + key + ",\"method\":\"get_health\"}");
+    LocalRpc.Answer inArg =
+        grapple.post(
+            "{\"id\":-0.50,"
+                + key
+                + ",\"method\":\"get_outbox\",\"args\":{\"roomid\":1e9999999999}}");
+
+    assertThat(inId.status()).isEqualTo(200);
+    assertThat(inId.body()).isEqualTo("{\"id\":1e9999999999,\"result\":{},\"error\":null}");
+    assertThat(inArg.status()).isEqualTo(200);
+    assertThat(inArg.body())
+        .startsWith("{\"id\":-0.50,\"result\":null,\"error\":\"`roomid` must be a string, was");
+  }
+
+  /** Numbers inside an object or array id are echoed as written too, its strings as they were. */
+  @Test
+  void anIdOfObjectsAndArraysIsEchoedWithItsNumbersAsWritten() throws Exception {
+    String id =
+        "{\"n\":[0.1000000000000000000001,1e400,-2.50,1e9999999999],\"s\":\"\\u00e9\\\"\","
+            + "\"i\":123456789012345678901234567890}";
+
+    LocalRpc.Answer a =
+        grapple.post(
+            "{\"id\":" + id + ",\"api_key\":\"" + SECRET + "\",\"method\":\"get_health\"}");
+
+    assertThat(a.status()).isEqualTo(200);
+    assertThat(a.body())
+        .startsWith("{\"id\":{\"n\":[0.1000000000000000000001,1e400,-2.50,1e9999999999],\"s\":");
+    JsonNode echoed = Json.MAPPER.readTree(a.body()).get("id");
+    assertThat(echoed.get("s").asText()).isEqualTo("\u00e9\"");
+    assertThat(echoed.get("i").bigIntegerValue())
+        .isEqualTo(new java.math.BigInteger("123456789012345678901234567890"));
+    assertThat(a.json().get("error").isNull()).isTrue();
+  }
+
   /** A key pasted with its line break (or spaces around it) is the key, as in a Bearer header. */
   @Test
   void whitespaceAroundTheKeyIsNotPartOfIt() {
@@ -242,6 +285,43 @@ class JsonRpcTest {
     LocalRpc.Answer a = grapple.post(body);
 
     assertThat(error(a.json())).isEqualTo(error);
+  }
+
+  /**
+   * A member beside id, api_key, method and args is refused, naming it: a JSON-RPC 2.0 {@code
+   * params} (or a misspelt {@code arg}) read as no args would retry every room's refused messages,
+   * not the one room given. A caller without a valid key hears only that.
+   */
+  @Test
+  void aMemberOtherThanTheFourIsRefusedNotIgnored() {
+    String key = "\"api_key\":\"" + SECRET + "\"";
+    LocalRpc.Answer params =
+        grapple.post(
+            "{\"id\":8,"
+                + key
+                + ",\"method\":\"retry_failed\",\"params\":{\"roomid\":\""
+                + ROOM
+                + "\"}}");
+    LocalRpc.Answer misspelt =
+        grapple.post(
+            "{\"id\":9,"
+                + key
+                + ",\"method\":\"get_outbox\",\"arg\":{\"roomid\":\""
+                + ROOM
+                + "\"}}");
+    LocalRpc.Answer stranger =
+        grapple.post(
+            "{\"id\":10,\"api_key\":\"not-a-key-0123456789\",\"method\":\"get_outbox\","
+                + "\"params\":{}}");
+
+    assertThat(error(params.json()))
+        .isEqualTo(
+            "unknown member `params` in the request (known: id, api_key, method, args; the args go"
+                + " in `args`)");
+    assertThat(params.json().get("result").isNull()).isTrue();
+    assertThat(error(misspelt.json()))
+        .isEqualTo("unknown member `arg` in the request (known: id, api_key, method, args)");
+    assertThat(error(stranger.json())).isEqualTo("Invalid API key");
   }
 
   /** A name given twice is refused, not settled by whichever Jackson kept (the last). */
