@@ -647,11 +647,12 @@ public final class Grapple implements AutoCloseable {
                     () -> {
                       loaded.run();
                       if (!config.localMode())
-                        PermissionRooms.joinMissing(
-                            config.permissions(),
-                            hub.gateway().botUserId(),
-                            c.rooms(),
-                            hub.gateway());
+                        new PermissionRooms(
+                                hub.gateway(),
+                                c.rooms(),
+                                hub.gateway().botUserId(),
+                                Clock.systemUTC())
+                            .joinMissing(config.permissions());
                     });
           }
 
