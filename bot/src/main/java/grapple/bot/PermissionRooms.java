@@ -31,12 +31,6 @@ import org.slf4j.LoggerFactory;
 final class PermissionRooms {
   private static final Logger log = LoggerFactory.getLogger(PermissionRooms.class);
 
-  /** The first wait before a failed join is tried again; doubled at each failure. */
-  static final Duration FIRST_RETRY = Duration.ofSeconds(5);
-
-  /** The longest wait between two tries. */
-  static final Duration LAST_RETRY = Duration.ofMinutes(5);
-
   /** Runs the joins, and ticks once a second while one waits to be tried again. */
   private static final ScheduledExecutorService JOINS =
       Executors.newSingleThreadScheduledExecutor(Daemons.named("permission-rooms"));
@@ -47,7 +41,7 @@ final class PermissionRooms {
   private final Clock clock;
 
   private final RetrySchedule retries =
-      new RetrySchedule(JOINS, FIRST_RETRY, LAST_RETRY, this::retryDue, "joining rooms again");
+      new RetrySchedule(JOINS, this::retryDue, "joining rooms again");
 
   private final Loops joining = Loops.scheduled(log, "joining the rooms permission rules name");
 

@@ -38,6 +38,17 @@ final class RetrySchedule {
   /** Ticks while {@link #waiting} holds any. */
   private @Nullable ScheduledFuture<?> ticking;
 
+  /** The first wait of work the homeserver failed for now: a blip has passed by then. */
+  static final Duration FIRST_RETRY = Duration.ofSeconds(5);
+
+  /** The longest wait: an outage of hours costs a try every few minutes, not a busy loop. */
+  static final Duration LAST_RETRY = Duration.ofMinutes(5);
+
+  /** From {@link #FIRST_RETRY} up to {@link #LAST_RETRY}; see the other constructor. */
+  RetrySchedule(ScheduledExecutorService ticks, Runnable tick, String what) {
+    this(ticks, FIRST_RETRY, LAST_RETRY, tick, what);
+  }
+
   /** {@code what} names the work in the log line of a tick that failed ("trying moves again"). */
   RetrySchedule(
       ScheduledExecutorService ticks, Duration first, Duration last, Runnable tick, String what) {

@@ -69,7 +69,7 @@ class PermissionRoomsTest {
     gateway.unjoinable.add("!private:test");
 
     permissionRooms.joinNow(List.of(rule("!private:test"), rule("!open:test")));
-    clock.advance(PermissionRooms.LAST_RETRY);
+    clock.advance(RetrySchedule.LAST_RETRY);
     permissionRooms.retryDue();
 
     assertThat(gateway.membership())
@@ -90,7 +90,7 @@ class PermissionRoomsTest {
         new MatrixException(429, "M_LIMIT_EXCEEDED", "Too many requests", Duration.ofSeconds(30)));
 
     permissionRooms.joinNow(List.of(rule("!admins:example.org")));
-    clock.advance(PermissionRooms.FIRST_RETRY.minusSeconds(1));
+    clock.advance(RetrySchedule.FIRST_RETRY.minusSeconds(1));
     permissionRooms.retryDue();
     assertThat(gateway.membership()).hasSize(1);
 
@@ -106,7 +106,7 @@ class PermissionRoomsTest {
     assertThat(gateway.membership()).hasSize(3);
     clock.advance(Duration.ofSeconds(1));
     permissionRooms.retryDue(); // joined
-    clock.advance(PermissionRooms.LAST_RETRY);
+    clock.advance(RetrySchedule.LAST_RETRY);
     permissionRooms.retryDue();
 
     assertThat(gateway.membership())
@@ -124,7 +124,7 @@ class PermissionRoomsTest {
     permissionRooms.joinNow(List.of(rule("!admins:test")));
 
     botJoined("!admins:test");
-    clock.advance(PermissionRooms.LAST_RETRY);
+    clock.advance(RetrySchedule.LAST_RETRY);
     permissionRooms.retryDue();
 
     assertThat(gateway.membership()).containsExactly("join !admins:test via test");
