@@ -58,6 +58,84 @@ class FeedOnPostgresTest {
     return new FeedPoller.Subscription(c, FeedConfig.from(c.stateKey(), c.config()));
   }
 
+  private Database db() {
+    return postgres.closeAfter(
+        Database.open(postgres.location(), Grapple.migrations(List.of(new FeedService()))));
+  }
+
+  private FeedPoller poller(Database db, FeedSource source) {
+    Outbox outbox =
+        postgres.closeAfter(
+            new Outbox(new OutboxStore(db), new FakeGateway(), 1, Duration.ofMillis(100)));
+    return postgres.closeAfter(
+        new FeedPoller(
+            new FeedSettings(true, 600, 2, 2, 0, 10, true, 1024 * 1024),
+            source,
+            new FeedStore(db),
+            outbox,
+            Clock.systemUTC(),
+            room -> false));
+  }
+
+  /**
+   * A feed's server whose ETag holds a NUL: the poll's record of it failed on PostgreSQL, after its
+   * posts, and the feed was reported failing (an internal error) at every poll, backing off to a
+   * day. It is recorded as a success (the ETag, no longer plain ASCII, is not sent back).
+   */
+  @Test
+  void aValidatorWithANulIsRecordedAsASuccess() throws Exception {
+    Database db = db();
+    FeedFetcher.Result served = feed("one");
+    FeedPoller poller =
+        poller(
+            db,
+            (url, etag, lastModified) ->
+                new FeedFetcher.Result(
+                    200,
+                    served.body(),
+                    served.contentType(),
+                    "\"v1\u0000\"",
+                    null,
+                    null,
+                    null,
+                    URL));
+    poller.register(subscription(), true);
+    poller.pollOnce(URL);
+    poller.pollOnce(URL);
+
+    assertThat(new FeedStore(db).url(URL))
+        .hasValueSatisfying(
+            u -> {
+              assertThat(u.failures()).isZero();
+              assertThat(u.lastError()).isNull();
+              assertThat(u.lastSuccessAt()).isNotNull();
+            });
+  }
+
+  /**
+   * A failure whose reason quotes the feed with a NUL in it (a parser quoting the body): recording
+   * it failed on PostgreSQL, and the room was told of a database error instead of the reason.
+   */
+  @Test
+  void aFailureWhoseReasonHoldsANulIsRecordedWithItsReason() throws Exception {
+    Database db = db();
+    FeedPoller poller =
+        poller(
+            db,
+            (url, etag, lastModified) -> {
+              throw new FeedException("not a valid JSON feed: Unrecognized token 'x\u0000y'");
+            });
+    poller.register(subscription(), true);
+    poller.pollOnce(URL);
+
+    assertThat(new FeedStore(db).url(URL))
+        .hasValueSatisfying(
+            u -> {
+              assertThat(u.failures()).isOne();
+              assertThat(u.lastError()).startsWith("not a valid JSON feed: Unrecognized token 'x");
+            });
+  }
+
   /**
    * An item id with a NUL in it (JSON's escape for it, here from a careless or hostile feed): the
    * poll's transaction, marking it seen with the post, failed on PostgreSQL at every poll, so the
@@ -65,22 +143,9 @@ class FeedOnPostgresTest {
    */
   @Test
   void anItemWhoseIdHoldsANulIsPostedOnceAndTheFeedGoesOn() throws Exception {
-    Database db =
-        postgres.closeAfter(
-            Database.open(postgres.location(), Grapple.migrations(List.of(new FeedService()))));
-    Outbox outbox =
-        postgres.closeAfter(
-            new Outbox(new OutboxStore(db), new FakeGateway(), 1, Duration.ofMillis(100)));
+    Database db = db();
     FeedFetcher.Result[] served = {feed("one")};
-    FeedPoller poller =
-        postgres.closeAfter(
-            new FeedPoller(
-                new FeedSettings(true, 600, 2, 2, 0, 10, true, 1024 * 1024),
-                (url, etag, lastModified) -> served[0],
-                new FeedStore(db),
-                outbox,
-                Clock.systemUTC(),
-                room -> false));
+    FeedPoller poller = poller(db, (url, etag, lastModified) -> served[0]);
     poller.register(subscription(), true);
     poller.pollOnce(URL); // the first item is old news
 
