@@ -96,8 +96,25 @@ final class Cluster implements AutoCloseable {
     t.start();
   }
 
-  /** The leader keeps what it syncs; followers only read. */
+  /**
+   * The leader keeps what it syncs; followers only read. An instance that starts leading first
+   * reads the change log to its end, before its sync goes on: what the leader before it kept of the
+   * rooms' authority and this one has not read yet, read later, would be applied over what its own
+   * sync took in meanwhile (the stored row, read while this instance's newer write of it had not
+   * committed; that write's entry, its own, is skipped), and stay so: a member who left still
+   * counted as joined, a power level taken away still held. No other instance keeps authority once
+   * this one leads (a former leader's writes are refused, {@link grapple.state.Database#asLeader}).
+   */
   void leading(boolean leading) {
+    if (leading && reader != null) {
+      try {
+        catchUp();
+      } catch (RuntimeException e) {
+        log.warn(
+            "could not read the other instances' changes before leading ({}); reading them on",
+            e.toString());
+      }
+    }
     this.leading = leading;
   }
 

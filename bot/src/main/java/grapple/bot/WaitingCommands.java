@@ -500,17 +500,20 @@ final class WaitingCommands implements AutoCloseable {
   /**
    * Records, before it goes out, that {@code command}'s answer is about to change something on a
    * forge; waits for the commit. A crash after this leaves the command marked: the next start says
-   * so instead of acting again.
+   * so instead of acting again. As the leader's ({@link Database#asLeader}): a leader that was
+   * frozen while another took over (and answered the command, or is answering it) is refused here,
+   * and so makes no forge call that the new leader makes too (a second issue, a second hook).
    */
   void effectBegun(Waiting command) {
     long nowMillis = clock.millis();
     db.writeAndWait(
-        c ->
-            Sql.update(
-                c,
-                "UPDATE commands_waiting SET effect_begun_at = ? WHERE seq = ?",
-                nowMillis,
-                command.seq()));
+        db.asLeader(
+            c ->
+                Sql.update(
+                    c,
+                    "UPDATE commands_waiting SET effect_begun_at = ? WHERE seq = ?",
+                    nowMillis,
+                    command.seq())));
   }
 
   /** Commands waiting, for tests and the log at stop. */

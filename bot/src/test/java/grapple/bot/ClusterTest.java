@@ -235,6 +235,42 @@ class ClusterTest {
   }
 
   /**
+   * The leader kept a member's join; the follower, which had not read it yet, then started leading,
+   * and its sync took in that she left while its own write of that waited to commit. Reading the
+   * change log on, it applied the stored join over the leave (its own entry is skipped), and took
+   * her as joined from then on. It reads the log to its end before it leads.
+   */
+  @Test
+  void aNewLeaderDoesNotPutBackAuthorityItsOwnSyncHasChangedSince() throws Exception {
+    follower.cluster.close(); // it reads nothing more on its own
+    String carol = "@carol:test";
+    leader.state("m.room.member", carol, carol, Json.object().put("membership", "join"));
+    leader.db.writeAndWait(c -> 0); // the leader's authority write is committed
+
+    follower.cluster.leading(true);
+    java.util.concurrent.CountDownLatch resume = new java.util.concurrent.CountDownLatch(1);
+    CompletableFuture<Boolean> busy =
+        follower.db.write(
+            c -> {
+              try {
+                return resume.await(10, TimeUnit.SECONDS);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+              }
+            });
+    follower.state("m.room.member", carol, carol, Json.object().put("membership", "leave"));
+    follower.cluster.catchUp();
+    resume.countDown();
+    busy.get(10, TimeUnit.SECONDS);
+    follower.db.writeAndWait(c -> 0); // its own write of the leave is committed
+
+    assertThat(follower.rooms.isJoined(TestHub.ROOM, carol)).isFalse();
+    follower.cluster.catchUp();
+    assertThat(follower.rooms.isJoined(TestHub.ROOM, carol)).isFalse();
+  }
+
+  /**
    * The follower writes the room state, and the leader's sync may bring its echo before the
    * follower has stored the connection: the leader waits for the change log rather than open the
    * webhook a second time (a second secret URL, the creator's URL broken).

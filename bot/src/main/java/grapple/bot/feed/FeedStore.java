@@ -105,16 +105,27 @@ public final class FeedStore {
             failures = excluded.failures, next_poll_at = excluded.next_poll_at, last_poll_at = excluded.last_poll_at,
             last_success_at = excluded.last_success_at, last_error = excluded.last_error""")) {
         s.setString(1, u.url());
-        s.setString(2, u.etag());
-        s.setString(3, u.lastModified());
+        s.setString(2, withoutNul(u.etag()));
+        s.setString(3, withoutNul(u.lastModified()));
         s.setInt(4, u.failures());
         s.setLong(5, u.nextPollAt());
         s.setObject(6, u.lastPollAt());
         s.setObject(7, u.lastSuccessAt());
-        s.setString(8, u.lastError());
+        s.setString(8, withoutNul(u.lastError()));
         return s.executeUpdate();
       }
     };
+  }
+
+  /**
+   * {@code text} with each NUL as U+FFFD: PostgreSQL's text holds no NUL, and these come from the
+   * feed's server (its ETag and Last-Modified headers, an error quoting its body). With one, the
+   * poll's record failed, and a feed that works was reported failing at every poll, backing off to
+   * a day. A validator so changed is not sent back (it is no longer plain ASCII), as it would not
+   * have been with the NUL either.
+   */
+  private static @Nullable String withoutNul(@Nullable String text) {
+    return text == null ? null : text.replace('\u0000', '\uFFFD');
   }
 
   /** Feed URLs whose last poll failed. */

@@ -91,6 +91,9 @@ final class DeliveryWorker implements AutoCloseable {
    */
   private final AtomicInteger pausedTries = new AtomicInteger();
 
+  /** Delivered messages whose row could not be deleted yet ({@link #forget} tries again). */
+  private final AtomicInteger undeleted = new AtomicInteger();
+
   private volatile boolean closed;
 
   DeliveryWorker(
@@ -263,7 +266,7 @@ final class DeliveryWorker implements AutoCloseable {
             backlog.get());
       targetBackoffs.remove(entry.target());
       unexpectedFailures.remove(entry.seq());
-      store.delivered(entry.seq());
+      forget(entry.seq(), null);
       log.debug("outbox: delivered #{} to {} as {}", entry.seq(), roomId, eventId);
       movedToNewDirectRoom.remove(entry.seq());
       settled.settled(entry.seq(), eventId, null);
@@ -282,6 +285,44 @@ final class DeliveryWorker implements AutoCloseable {
     } catch (IOException e) {
       return pause(entry, e, null);
     }
+  }
+
+  /**
+   * Deletes the row of a message the homeserver took; a delete the database refuses (a lost
+   * connection, a full disk) is tried again, on {@code retry}, until it is done. A row left behind
+   * stays pending: the next leader, or the next start, reads the outbox from its start and sends
+   * the message again, by then perhaps long after the homeserver forgot its transaction id, so it
+   * was posted twice.
+   */
+  private void forget(long seq, @Nullable Backoff retry) {
+    store
+        .delivered(seq)
+        .whenComplete(
+            (done, failure) -> {
+              if (failure == null) {
+                if (retry != null && undeleted.decrementAndGet() == 0)
+                  log.info("outbox: the rows of delivered messages are deleted again");
+                return;
+              }
+              Backoff next = retry;
+              if (next == null) {
+                next = new Backoff(maxRetryDelay);
+                if (undeleted.getAndIncrement() == 0)
+                  log.warn(
+                      "outbox: the row of delivered #{} could not be deleted ({}); trying again"
+                          + " until it is (said again once they are)",
+                      seq,
+                      failure.getMessage());
+              }
+              if (closed) return; // The next start sends it again, with its transaction id.
+              Backoff again = next;
+              try {
+                executor.schedule(
+                    () -> forget(seq, again), again.next().toNanos(), TimeUnit.NANOSECONDS);
+              } catch (java.util.concurrent.RejectedExecutionException closing) {
+                // Closed meanwhile: as above.
+              }
+            });
   }
 
   /**

@@ -586,6 +586,39 @@ class OutboxTest {
   }
 
   /**
+   * The row of a delivered message whose delete the database refused (a lost connection, a full
+   * disk) stayed pending: the next leader, or the next start, sent the message again, by then
+   * perhaps long after the homeserver forgot its transaction id. The delete is tried again until
+   * the database takes it.
+   */
+  @Test
+  void aDeliveredMessageWhoseDeleteFailedIsDeletedOnceTheDatabaseTakesItAndNotSentAgain()
+      throws Exception {
+    Database db = db();
+    db.writeAndWait(
+        c ->
+            grapple.state.Sql.update(
+                c,
+                "CREATE TRIGGER no_delete BEFORE DELETE ON outbox"
+                    + " BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END"));
+    FakeGateway gateway = new FakeGateway();
+    Outbox outbox = outbox(db, gateway);
+
+    outbox.post("!a:test", Messages.notice("once")).delivered().get(5, TimeUnit.SECONDS);
+    db.writeAndWait(c -> null); // the writer is past the delete, which failed
+    assertThat(outbox.backlog()).isZero();
+    db.writeAndWait(c -> grapple.state.Sql.update(c, "DROP TRIGGER no_delete"));
+    Await.until(Duration.ofSeconds(10), () -> new OutboxStore(db).pending().isEmpty());
+
+    outbox.close();
+    FakeGateway next = new FakeGateway();
+    outbox(db, next);
+    assertThat(next.takeSent(Duration.ofMillis(500))).as("sent again").isNull();
+    assertThat(gateway.takeSent()).isNotNull();
+    assertThat(gateway.takeSent(Duration.ZERO)).isNull();
+  }
+
+  /**
    * A permanent refusal (M_FORBIDDEN), and a message that keeps failing unexpectedly (recorded
    * after a few tries): each gateway fails the message named {@code failing}.
    */
