@@ -17,18 +17,27 @@ import org.slf4j.LoggerFactory;
  * second. A leader that loses its session cannot know whether another has taken over, so it is told
  * to stop at once ({@code lost}).
  *
- * <p>Telling it takes up to a second, and a leader that was frozen (a long GC pause, SIGSTOP, a VM
- * paused) while the server ended its session learns it later still: meanwhile it goes on with what
- * it was doing while a new leader does the same. So leading is also <em>fenced</em>: each election
- * bumps a term in the database, and each leader-only write ({@link Database#asLeader}) checks in
- * its own transaction that the term is still this instance's, or fails and makes this instance stop
- * leading. A stale leader's write thus cannot commit once another instance leads.
+ * <p>The server also ends a leader's session that has been idle for {@link #IDLE_SESSION_SECONDS}
+ * (a process stopped or frozen, whose kernel still answers keepalives). Telling it takes up to a
+ * second, and a leader that was frozen (a long GC pause, SIGSTOP, a VM paused) while the server
+ * ended its session learns it later still: meanwhile it goes on with what it was doing while a new
+ * leader does the same. So leading is also <em>fenced</em>: each election bumps a term in the
+ * database, and each leader-only write ({@link Database#asLeader}) checks in its own transaction
+ * that the term is still this instance's, or fails and makes this instance stop leading. A stale
+ * leader's write thus cannot commit once another instance leads.
  */
 public abstract class Leadership implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Leadership.class);
 
   /** How often a follower tries for the lock, and the leader checks its session. */
   static final long CHECK_MILLIS = 1_000;
+
+  /**
+   * How long the leader's lock session may be idle before the server ends it, freeing the lock: a
+   * leader frozen this long (SIGSTOP, a pause) is as good as gone, as a paused VM is once the
+   * server's keepalives go unanswered (about 5 s).
+   */
+  static final long IDLE_SESSION_SECONDS = 5;
 
   /**
    * What to do when this instance starts leading, and when it stops leading without being closed.
@@ -149,6 +158,7 @@ public abstract class Leadership implements AutoCloseable {
               leading = true;
               log.info("database {}: this instance leads now", backend.location().describe());
               if (!tellElected(listener)) return;
+              endWhenIdle(session);
             }
           } else if (!stillHeld(session)) {
             lose(listener, "the database says this session no longer holds the leader lock");
@@ -197,6 +207,22 @@ public abstract class Leadership implements AutoCloseable {
         log.error("starting to lead failed", e);
         lose(listener, "starting to lead failed: " + e);
         return false;
+      }
+    }
+
+    /**
+     * Has the server end the leader's lock session once it has been idle for {@link
+     * #IDLE_SESSION_SECONDS} (PostgreSQL 14 and later; older servers lack the setting). A leader
+     * checks its lock each second, so its session is never idle that long while it runs; one whose
+     * process is stopped (SIGSTOP) or frozen is: its kernel still answers the server's keepalives,
+     * so without this the server kept the session, and the lock, and no other instance led until it
+     * ran again. Set once leading has started, not before: starting (reading the change log to its
+     * end, the outbox) may take longer, and the session is idle meanwhile.
+     */
+    private static void endWhenIdle(Connection c) throws SQLException {
+      if (c.getMetaData().getDatabaseMajorVersion() < 14) return;
+      try (Statement s = c.createStatement()) {
+        s.execute("SET idle_session_timeout = " + IDLE_SESSION_SECONDS * 1000);
       }
     }
 

@@ -22,6 +22,7 @@ final class CutOffProxy implements AutoCloseable {
   private final int port;
   private final List<Socket> sockets = new CopyOnWriteArrayList<>();
   private volatile boolean cut;
+  private volatile boolean frozen;
   private volatile boolean down;
   private final java.util.concurrent.atomic.AtomicInteger refused =
       new java.util.concurrent.atomic.AtomicInteger();
@@ -76,6 +77,16 @@ final class CutOffProxy implements AutoCloseable {
 
   /** From now on nothing passes either way, and nothing is closed. */
   void cutOff() {
+    cut = true;
+  }
+
+  /**
+   * As a process stopped (SIGSTOP) or frozen looks to the server: nothing passes either way, and
+   * the server's connections stay open even when the client here closes its side (a frozen process
+   * closes nothing), while this machine's kernel answers the server's keepalives.
+   */
+  void freeze() {
+    frozen = true;
     cut = true;
   }
 
@@ -148,7 +159,7 @@ final class CutOffProxy implements AutoCloseable {
               } catch (IOException e) {
                 // One side went away.
               }
-              closeQuietly(to);
+              if (!(frozen && fromClient)) closeQuietly(to);
             },
             "cut-off-proxy-pump");
     t.setDaemon(true);

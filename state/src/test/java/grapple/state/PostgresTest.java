@@ -341,6 +341,37 @@ class PostgresTest {
   }
 
   /**
+   * A leader whose process is stopped (SIGSTOP) or frozen sends nothing, while its kernel still
+   * answers the server's keepalives: here the relay's kernel answers them, and the relay passes
+   * nothing on and keeps the server's side open. The server ends the idle lock session by itself
+   * and another instance leads; before, the lock stayed held, and no instance led, for as long as
+   * the leader stayed frozen.
+   */
+  @Test
+  void aFrozenLeadersLockIsFreedByTheServerAndAnotherLeads() throws Exception {
+    CutOffProxy proxy = new CutOffProxy(postgres.location().host(), postgres.location().port());
+    Database a = Database.open(proxy.in(postgres.location()), Migrations.core());
+    postgres.closeAfter(a);
+    Database b = open();
+    CountDownLatch aLeads = new CountDownLatch(1);
+    Leadership first = postgres.lead(a, listener(aLeads, new CountDownLatch(1)));
+    postgres.closeAfter(proxy);
+    assertThat(aLeads.await(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(first.leading()).isTrue();
+    CountDownLatch bLeads = standsForElection(b);
+
+    long frozen = System.nanoTime();
+    proxy.freeze();
+
+    assertThat(bLeads.await(Leadership.IDLE_SESSION_SECONDS + 10, TimeUnit.SECONDS))
+        .as("another instance leads")
+        .isTrue();
+    assertThat(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - frozen))
+        .as("s until another led")
+        .isLessThan(Leadership.IDLE_SESSION_SECONDS + 4);
+  }
+
+  /**
    * A leader cut off from the database (no reset, no close: a partition) must stop before the
    * server can free its lock for another: the server's keepalives take about 5 s (2 s of quiet,
    * then three probes a second apart), so the old leader has to notice sooner than that, not after
