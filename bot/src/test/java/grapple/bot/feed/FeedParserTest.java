@@ -625,7 +625,68 @@ class FeedParserTest {
         arguments("2026-12-05T10:15:30.250", "2026-12-05T10:15:30.250Z"),
         arguments("2026-12-05 10:15", "2026-12-05T10:15:00Z"),
         arguments("2026-12-05", "2026-12-05T00:00:00Z"),
-        arguments("Sat, 5 Dec 2026 10:15:30 GMT", "2026-12-05T10:15:30Z"));
+        arguments("Sat, 5 Dec 2026 10:15:30 GMT", "2026-12-05T10:15:30Z"),
+        arguments("2026-12-05T10:15:30+0100", "2026-12-05T09:15:30Z"),
+        arguments("2026-12-05T10:15:30.123456789Z", "2026-12-05T10:15:30.123456789Z"),
+        arguments("Sat, 05 Dec 2026 10:15:30", "2026-12-05T10:15:30Z"));
+  }
+
+  /**
+   * ROME read RSS and Atom dates with SimpleDateFormat masks: a fraction of more than three digits
+   * as that many milliseconds (Go's RFC3339Nano put the item 34 hours late), and a date without a
+   * zone, with a space for the T or an offset without a colon as no date ($DATE empty, no pubdate,
+   * new items no longer posted in date order). They are read as JSON Feed dates are, without a zone
+   * as UTC; what this does not read (a named zone) ROME still does.
+   */
+  @ParameterizedTest
+  @MethodSource("xmlDates")
+  void readsRssAndAtomDatesAsGeneratorsWriteThem(String written, String expected) throws Exception {
+    String rss =
+        "<rss version=\"2.0\"><channel><title>t</title><item><guid>1</guid><title>x</title>"
+            + "<pubDate>"
+            + written
+            + "</pubDate></item></channel></rss>";
+    String atom =
+        "<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>t</title><entry><id>1</id>"
+            + "<title>x</title><updated> "
+            + written
+            + " </updated></entry></feed>";
+    String dublinCore =
+        "<rss version=\"2.0\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\"><channel>"
+            + "<title>t</title><item><guid>1</guid><title>x</title><dc:date>"
+            + written
+            + "</dc:date></item></channel></rss>";
+
+    for (String xml : List.of(rss, atom, dublinCore)) {
+      ParsedFeed feed =
+          FeedParser.parse(
+              xml.getBytes(StandardCharsets.UTF_8),
+              "application/xml",
+              URI.create("https://example.org/feed.xml"));
+
+      assertThat(feed.items())
+          .as(xml)
+          .singleElement()
+          .extracting(FeedItem::date)
+          .isEqualTo(Instant.parse(expected));
+    }
+  }
+
+  static Stream<Arguments> xmlDates() {
+    return Stream.of(
+        arguments("2026-12-05T10:15:30", "2026-12-05T10:15:30Z"),
+        arguments("2026-12-05 10:15:30", "2026-12-05T10:15:30Z"),
+        arguments("2026-12-05T10:15", "2026-12-05T10:15:00Z"),
+        arguments("Sat, 05 Dec 2026 10:15:30", "2026-12-05T10:15:30Z"),
+        arguments("05 Dec 2026 10:15", "2026-12-05T10:15:00Z"),
+        arguments("2026-12-05T10:15:30.123456Z", "2026-12-05T10:15:30.123Z"),
+        arguments("2026-12-05T10:15:30.123456789+02:00", "2026-12-05T08:15:30.123Z"),
+        arguments("2026-12-05T10:15:30.5+01:00", "2026-12-05T09:15:30.500Z"),
+        arguments("2026-12-05T10:15:30+0100", "2026-12-05T09:15:30Z"),
+        arguments("2026-12-05 10:15:30+01:00", "2026-12-05T09:15:30Z"),
+        arguments("Sat, 05 Dec 2026 10:15:30 GMT", "2026-12-05T10:15:30Z"),
+        arguments("Sat, 05 Dec 2026 10:15:30 EST", "2026-12-05T15:15:30Z"),
+        arguments("Mon, 05 Dec 2026 10:15:30 +0000", "2026-12-05T10:15:30Z"));
   }
 
   @Test
