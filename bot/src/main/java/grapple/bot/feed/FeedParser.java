@@ -58,7 +58,11 @@ final class FeedParser {
     if (trimmed.length == 0) throw new FeedException("the response is empty");
     String type = contentType == null ? "" : contentType.toLowerCase(Locale.ROOT);
     if (trimmed[0] == '{' || type.contains("json")) return JsonFeed.parse(trimmed, feedUrl);
-    return xml(trimmed, contentType, feedUrl);
+    // A UTF-8 byte order mark says how the document is encoded whatever the server's header says
+    // (RFC 7303 ranks it first, as browsers do): read as UTF-8, not as a charset a server names by
+    // default.
+    if (startsWithUtf8Bom(body)) return xml(new String(trimmed, StandardCharsets.UTF_8), feedUrl);
+    return xml(decode(trimmed, contentType), feedUrl);
   }
 
   /**
@@ -67,9 +71,7 @@ final class FeedParser {
    */
   static final int MAX_XML_DEPTH = 200;
 
-  private static ParsedFeed xml(byte[] body, @Nullable String contentType, URI feedUrl)
-      throws FeedException {
-    String text = decode(body, contentType);
+  private static ParsedFeed xml(String text, URI feedUrl) throws FeedException {
     if (XmlDepth.exceeds(text, MAX_XML_DEPTH)) {
       throw new FeedException(
           "not a feed: XML nested more than " + MAX_XML_DEPTH + " elements deep");
@@ -126,11 +128,23 @@ final class FeedParser {
     }
   }
 
+  /**
+   * True when the Content-Type names a charset Java can decode. One it cannot ({@code utf8mb4}, a
+   * MySQL name some PHP sites send) counts as none: the XML declaration, else UTF-8, decides; the
+   * feed failed on every poll with "not a valid feed: UTF8MB4".
+   */
   private static boolean namesCharset(@Nullable String contentType) {
     if (contentType == null) return false;
     String[] parts = contentType.split(";");
     for (int i = 1; i < parts.length; i++) {
-      if (parts[i].strip().toLowerCase(Locale.ROOT).startsWith("charset=")) return true;
+      String part = parts[i].strip();
+      if (!part.toLowerCase(Locale.ROOT).startsWith("charset=")) continue;
+      String name = part.substring("charset=".length()).strip().replaceAll("^[\"']|[\"']$", "");
+      try {
+        return java.nio.charset.Charset.isSupported(name);
+      } catch (IllegalArgumentException e) {
+        return false; // An illegal charset name.
+      }
     }
     return false;
   }
@@ -480,13 +494,16 @@ final class FeedParser {
    * <?xml}.
    */
   private static byte[] stripLeadingWhitespace(byte[] body) {
-    int start = 0;
-    if (body.length >= 3
-        && (body[0] & 0xff) == 0xEF
-        && (body[1] & 0xff) == 0xBB
-        && (body[2] & 0xff) == 0xBF) start = 3;
+    int start = startsWithUtf8Bom(body) ? 3 : 0;
     while (start < body.length && Character.isWhitespace(body[start])) start++;
     return java.util.Arrays.copyOfRange(body, start, body.length);
+  }
+
+  private static boolean startsWithUtf8Bom(byte[] body) {
+    return body.length >= 3
+        && (body[0] & 0xff) == 0xEF
+        && (body[1] & 0xff) == 0xBB
+        && (body[2] & 0xff) == 0xBF;
   }
 
   /** JSON Feed 1.0 and 1.1 (https://www.jsonfeed.org/version/1.1/). */

@@ -743,6 +743,51 @@ class FeedParserTest {
     }
   }
 
+  /**
+   * A UTF-8 document that starts with a byte order mark, served with a server's default charset
+   * (Apache's AddDefaultCharset ISO-8859-1): the mark decides, as browsers have it. It was read as
+   * ISO-8859-1: "CafÃ©".
+   */
+  @Test
+  void aUtf8ByteOrderMarkOutweighsTheCharsetOfTheContentType() throws Exception {
+    byte[] xml =
+        ("\uFEFF<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Café</title>"
+                + "<item><guid>1</guid><title>Ünïcode é</title></item></channel></rss>")
+            .getBytes(StandardCharsets.UTF_8);
+
+    ParsedFeed feed =
+        FeedParser.parse(
+            xml, "application/rss+xml; charset=ISO-8859-1", URI.create("https://e.org/"));
+
+    assertThat(feed.title()).isEqualTo("Café");
+    assertThat(feed.items().get(0).title()).isEqualTo("Ünïcode é");
+  }
+
+  /**
+   * A charset Java does not know ({@code utf8mb4}, which some PHP sites send; a misspelt one) is
+   * not one: the XML declaration, else UTF-8, decides. The feed failed on every poll with "not a
+   * valid feed: UTF8MB4".
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"utf8mb4", "\"utf8mb4\"", "no such charset!"})
+  void aCharsetJavaDoesNotKnowIsIgnored(String charset) throws Exception {
+    for (String prolog :
+        List.of("<?xml version=\"1.0\"?>", "<?xml version=\"1.0\" encoding=\"UTF-8\"?>", "")) {
+      byte[] xml =
+          (prolog
+                  + "<rss version=\"2.0\"><channel><title>Café</title>"
+                  + "<item><guid>1</guid><title>Ünïcode é</title></item></channel></rss>")
+              .getBytes(StandardCharsets.UTF_8);
+
+      ParsedFeed feed =
+          FeedParser.parse(
+              xml, "application/rss+xml; charset=" + charset, URI.create("https://e.org/"));
+
+      assertThat(feed.title()).isEqualTo("Café");
+      assertThat(feed.items().get(0).title()).isEqualTo("Ünïcode é");
+    }
+  }
+
   @Test
   void readsRssWithEmptyVersionAttribute() throws Exception {
     ParsedFeed feed = parse("rss20_iprogrammer.xml", "https://www.i-programmer.info/feed");
