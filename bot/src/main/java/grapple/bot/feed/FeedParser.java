@@ -57,7 +57,10 @@ final class FeedParser {
     byte[] trimmed = stripLeadingWhitespace(body);
     if (trimmed.length == 0) throw new FeedException("the response is empty");
     String type = contentType == null ? "" : contentType.toLowerCase(Locale.ROOT);
-    if (trimmed[0] == '{' || type.contains("json")) return JsonFeed.parse(trimmed, feedUrl);
+    // A document that starts with markup is XML whatever the server calls it: an RSS feed served
+    // as application/json was refused as "not a valid JSON feed: Unexpected character ('<')".
+    if (trimmed[0] == '{' || (type.contains("json") && trimmed[0] != '<'))
+      return JsonFeed.parse(trimmed, feedUrl);
     // A UTF-8 byte order mark says how the document is encoded whatever the server's header says
     // (RFC 7303 ranks it first, as browsers do): read as UTF-8, not as a charset a server names by
     // default.

@@ -788,6 +788,21 @@ class FeedParserTest {
     }
   }
 
+  /** A feed server that calls its RSS JSON: the document, which starts with markup, decides. */
+  @ParameterizedTest
+  @ValueSource(strings = {"application/json", "application/feed+json; charset=utf-8"})
+  void anXmlFeedServedAsJsonIsReadAsXml(String contentType) throws Exception {
+    byte[] xml =
+        ("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Blog</title>"
+                + "<item><guid>1</guid><title>Post</title></item></channel></rss>")
+            .getBytes(StandardCharsets.UTF_8);
+
+    ParsedFeed feed = FeedParser.parse(xml, contentType, URI.create("https://e.org/"));
+
+    assertThat(feed.title()).isEqualTo("Blog");
+    assertThat(feed.items()).extracting(FeedItem::title).containsExactly("Post");
+  }
+
   @Test
   void readsRssWithEmptyVersionAttribute() throws Exception {
     ParsedFeed feed = parse("rss20_iprogrammer.xml", "https://www.i-programmer.info/feed");
