@@ -438,7 +438,9 @@ final class FeedPoller implements AutoCloseable {
     List<OutboxStore.Draft> notices = new ArrayList<>();
     for (Subscription s : subscribers(url)) {
       FeedStore.ConnectionState cs = store.state(s.id());
-      if (cs.failing()) continue;
+      // Marked failing when told so: a room that turns notifyOnFailure on while the feed fails is
+      // told at the next failure (it was told nothing, then "working again" out of the blue).
+      if (cs.failing() || !s.config().notifyOnFailure()) continue;
       record.add(FeedStore.putState(s.id(), new FeedStore.ConnectionState(cs.primed(), true)));
       notify(
           notices,

@@ -48,8 +48,8 @@ public final class FeedStore {
   }
 
   /**
-   * A connection's feed state: primed once its existing items were marked seen; failing since a
-   * failed poll.
+   * A connection's feed state: primed once its existing items were marked seen; failing once its
+   * room was told the feed fails (with notifyOnFailure), until it is told it works again.
    */
   public record ConnectionState(boolean primed, boolean failing) {}
 

@@ -624,6 +624,28 @@ class FeedPollerTest {
   }
 
   /**
+   * A room turns notifyOnFailure on while its feed fails (to hear about it): it is told at the next
+   * failure, then when it works again. It was told nothing until "working again" out of the blue.
+   */
+  @Test
+  void notifyOnFailureTurnedOnWhileTheFeedFailsTellsOfTheNextFailure() throws Exception {
+    FeedPoller poller = primed(poller(0), ",\"label\":\"News\"", "1");
+    server.enqueue(new MockResponse.Builder().code(500).build());
+    poller.pollOnce(url());
+    poller.register(sub(connection(",\"notifyOnFailure\":true,\"label\":\"News\"")), false);
+    server.enqueue(new MockResponse.Builder().code(500).build());
+    poller.pollOnce(url());
+    serve(rss("1"));
+
+    poller.pollOnce(url());
+
+    assertThat(posted(Duration.ofSeconds(3)))
+        .containsExactly(
+            "Feed News is failing: HTTP 500. I will keep trying and tell you when it works again.",
+            "Feed News is working again.");
+  }
+
+  /**
    * The notice and the "failing" mark are one transaction: when the notice cannot be queued (the
    * database refuses it, the process dies), the feed is not left marked failing with nobody told.
    */
