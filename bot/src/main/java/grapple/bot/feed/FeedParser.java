@@ -518,8 +518,11 @@ final class FeedParser {
       } catch (IOException e) {
         throw new FeedException("not a valid JSON feed: " + firstLine(e.getMessage()), e);
       }
-      if (root == null
-          || !root.path("version").asText("").startsWith("https://jsonfeed.org/version/")) {
+      // http:// too: some WordPress themes write "http://jsonfeed.org/version/1", and other
+      // readers take it; such a feed was refused at subscribe.
+      String version = root == null ? "" : root.path("version").asText("");
+      if (!version.startsWith("https://jsonfeed.org/version/")
+          && !version.startsWith("http://jsonfeed.org/version/")) {
         throw new FeedException("not a feed: JSON without a jsonfeed.org version");
       }
       URI base = web(resolve(feedUrl, root.path("home_page_url").asText(null)));

@@ -905,6 +905,23 @@ class FeedParserTest {
         () -> parse("not_a_jsonfeed.json", "https://example.org/feeds.json", "application/json"));
   }
 
+  /** Some WordPress themes write the version with http://; such a feed was refused. */
+  @Test
+  void readsAJsonFeedWhoseVersionUrlIsHttp() throws Exception {
+    byte[] body =
+        """
+        {"version": "http://jsonfeed.org/version/1", "title": "Blog",
+         "items": [{"id": "1", "title": "Post", "url": "https://blog.example/1"}]}
+        """
+            .getBytes(StandardCharsets.UTF_8);
+
+    ParsedFeed feed =
+        FeedParser.parse(body, "application/json", URI.create("https://blog.example/feed.json"));
+
+    assertThat(feed.title()).isEqualTo("Blog");
+    assertThat(feed.items()).extracting(FeedItem::url).containsExactly("https://blog.example/1");
+  }
+
   @Test
   void refusesJsonObjectWithoutJsonFeedVersion() {
     byte[] body = "{\"title\": \"x\", \"items\": []}".getBytes(StandardCharsets.UTF_8);
