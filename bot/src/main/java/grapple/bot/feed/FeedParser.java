@@ -5,8 +5,9 @@ import com.rometools.rome.feed.synd.SyndContent;
 import com.rometools.rome.feed.synd.SyndEnclosure;
 import com.rometools.rome.feed.synd.SyndEntry;
 import com.rometools.rome.feed.synd.SyndFeed;
+import com.rometools.rome.feed.synd.SyndFeedImpl;
 import com.rometools.rome.feed.synd.SyndLink;
-import com.rometools.rome.io.SyndFeedInput;
+import com.rometools.rome.io.WireFeedInput;
 import com.rometools.rome.io.XmlReader;
 import grapple.bot.room.Messages;
 import grapple.state.Json;
@@ -56,8 +57,15 @@ final class FeedParser {
     byte[] trimmed = stripLeadingWhitespace(body);
     if (trimmed.length == 0) throw new FeedException("the response is empty");
     String type = contentType == null ? "" : contentType.toLowerCase(Locale.ROOT);
-    if (trimmed[0] == '{' || type.contains("json")) return JsonFeed.parse(trimmed, feedUrl);
-    return xml(trimmed, contentType, feedUrl);
+    // A document that starts with markup is XML whatever the server calls it: an RSS feed served
+    // as application/json was refused as "not a valid JSON feed: Unexpected character ('<')".
+    if (trimmed[0] == '{' || (type.contains("json") && trimmed[0] != '<'))
+      return JsonFeed.parse(trimmed, feedUrl);
+    // A UTF-8 byte order mark says how the document is encoded whatever the server's header says
+    // (RFC 7303 ranks it first, as browsers do): read as UTF-8, not as a charset a server names by
+    // default.
+    if (startsWithUtf8Bom(body)) return xml(new String(trimmed, StandardCharsets.UTF_8), feedUrl);
+    return xml(decode(trimmed, contentType), feedUrl);
   }
 
   /**
@@ -66,9 +74,7 @@ final class FeedParser {
    */
   static final int MAX_XML_DEPTH = 200;
 
-  private static ParsedFeed xml(byte[] body, @Nullable String contentType, URI feedUrl)
-      throws FeedException {
-    String text = decode(body, contentType);
+  private static ParsedFeed xml(String text, URI feedUrl) throws FeedException {
     if (XmlDepth.exceeds(text, MAX_XML_DEPTH)) {
       throw new FeedException(
           "not a feed: XML nested more than " + MAX_XML_DEPTH + " elements deep");
@@ -125,26 +131,90 @@ final class FeedParser {
     }
   }
 
+  /**
+   * True when the Content-Type names a charset Java can decode. One it cannot ({@code utf8mb4}, a
+   * MySQL name some PHP sites send) counts as none: the XML declaration, else UTF-8, decides; the
+   * feed failed on every poll with "not a valid feed: UTF8MB4".
+   */
   private static boolean namesCharset(@Nullable String contentType) {
     if (contentType == null) return false;
     String[] parts = contentType.split(";");
     for (int i = 1; i < parts.length; i++) {
-      if (parts[i].strip().toLowerCase(Locale.ROOT).startsWith("charset=")) return true;
+      String part = parts[i].strip();
+      if (!part.toLowerCase(Locale.ROOT).startsWith("charset=")) continue;
+      String name = part.substring("charset=".length()).strip().replaceAll("^[\"']|[\"']$", "");
+      try {
+        return java.nio.charset.Charset.isSupported(name);
+      } catch (IllegalArgumentException e) {
+        return false; // An illegal charset name.
+      }
     }
     return false;
   }
 
   private static SyndFeed build(String text) throws FeedException {
     try {
-      SyndFeedInput input = new SyndFeedInput();
+      DatedInput input = new DatedInput();
       input.setAllowDoctypes(false);
       input.setXmlHealerOn(true);
-      input.setPreserveWireFeed(true);
-      return input.build(new StringReader(text));
+      return new SyndFeedImpl(input.build(new StringReader(text)), true);
     } catch (IllegalArgumentException e) {
       throw new FeedException("not a feed: " + firstLine(e.getMessage()), e);
     } catch (com.rometools.rome.io.FeedException e) {
       throw new FeedException("not a valid feed: " + readable(e), e);
+    }
+  }
+
+  /**
+   * ROME's reading of the documents, with their dates read first as JSON Feed dates are ({@link
+   * #instant(String)}). ROME reads dates with SimpleDateFormat masks: a fraction of a second of
+   * more than three digits is taken as that many milliseconds (Go's and Python's {@code
+   * 10:15:30.123456789Z} put an item 34 hours later), and a date without a zone, with a space for
+   * the {@code T} or with an offset without a colon is no date at all (the item lost its $DATE, its
+   * pubdate and its place in the order new items post in). Each date element this parser reads is
+   * written back, before ROME converts the document, in the one form ROME reads exactly; the rest
+   * (RFC 822 with a named zone, two-digit years, ...) ROME reads as before.
+   */
+  private static final class DatedInput extends WireFeedInput {
+    /** The date elements of RSS 0.9x–2.0, Dublin Core and Atom 0.3 and 1.0, by local name. */
+    private static final java.util.Set<String> DATES =
+        java.util.Set.of(
+            "pubDate",
+            "lastBuildDate",
+            "date",
+            "published",
+            "updated",
+            "issued",
+            "modified",
+            "created");
+
+    /** Milliseconds, as ROME's W3C masks read them; sub-millisecond digits are dropped. */
+    private static final DateTimeFormatter EXACT =
+        DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'", Locale.ROOT)
+            .withZone(ZoneOffset.UTC);
+
+    DatedInput() {
+      super(false, Locale.US);
+    }
+
+    @Override
+    public com.rometools.rome.feed.WireFeed build(org.jdom2.Document document)
+        throws com.rometools.rome.io.FeedException {
+      List<org.jdom2.Element> dates = new ArrayList<>();
+      for (org.jdom2.Element e : document.getDescendants(org.jdom2.filter.Filters.element())) {
+        if (DATES.contains(e.getName()) && e.getChildren().isEmpty()) dates.add(e);
+      }
+      for (org.jdom2.Element e : dates) {
+        Instant read = instant(e.getTextNormalize());
+        if (read != null && fourDigitYear(read)) e.setText(EXACT.format(read));
+      }
+      return super.build(document);
+    }
+
+    /** A date {@link #EXACT} writes as ROME reads it: its year has four digits. */
+    private static boolean fourDigitYear(Instant instant) {
+      int year = instant.atOffset(ZoneOffset.UTC).getYear();
+      return year >= 1 && year <= 9999;
     }
   }
 
@@ -343,11 +413,29 @@ final class FeedParser {
     return date == null ? null : date.toInstant();
   }
 
+  /** ISO 8601 with an offset written without a colon ({@code +0100}), as RFC 3339 does not. */
+  private static final DateTimeFormatter OFFSET_WITHOUT_COLON =
+      new java.time.format.DateTimeFormatterBuilder()
+          .append(DateTimeFormatter.ISO_LOCAL_DATE_TIME)
+          .appendOffset("+HHmm", "Z")
+          .toFormatter(Locale.ROOT);
+
+  /** RFC 822's date and time without its zone (and without its day of the week). */
+  private static final DateTimeFormatter RFC_822_WITHOUT_ZONE =
+      new java.time.format.DateTimeFormatterBuilder()
+          .parseCaseInsensitive()
+          .appendPattern("d MMM uuuu H:mm[:ss]")
+          .toFormatter(Locale.ENGLISH);
+
+  private static final java.util.regex.Pattern DAY_OF_WEEK =
+      java.util.regex.Pattern.compile("^[A-Za-z]+,\\s*");
+
   /**
-   * A JSON Feed date: RFC 3339 as the spec asks (its lower-case {@code t} and {@code z} and a space
-   * for the {@code T} included), and as feeds also write them: without a zone (read as UTC, as an
-   * RSS date without one would be by most readers), a bare day, or RFC 1123. Anything else is no
-   * date: the item keeps none rather than failing the feed.
+   * A date as feeds write it: RFC 3339 (its lower-case {@code t} and {@code z} and a space for the
+   * {@code T} included) with any fraction of a second, an offset without a colon, without a zone
+   * (read as UTC, as an RSS date without one would be by most readers), a bare day, RFC 1123, or
+   * RFC 822 without a zone (UTC too). Anything else is no date: the item keeps none rather than
+   * failing the feed. JSON Feed dates are read so, and RSS and Atom dates before ROME reads them.
    */
   static @Nullable Instant instant(@Nullable String iso) {
     if (iso == null || iso.isBlank()) return null;
@@ -367,12 +455,23 @@ final class FeedParser {
       // Not a date-time without a zone.
     }
     try {
+      return OffsetDateTime.parse(upper, OFFSET_WITHOUT_COLON).toInstant();
+    } catch (DateTimeParseException e) {
+      // Not an offset without a colon.
+    }
+    try {
       return LocalDate.parse(upper).atStartOfDay(ZoneOffset.UTC).toInstant();
     } catch (DateTimeParseException e) {
       // Not a bare day.
     }
     try {
       return ZonedDateTime.parse(text, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+    } catch (DateTimeParseException e) {
+      // Not RFC 1123 with a zone this reads.
+    }
+    try {
+      String withoutDay = DAY_OF_WEEK.matcher(text).replaceFirst("").replaceAll("\\s+", " ");
+      return LocalDateTime.parse(withoutDay, RFC_822_WITHOUT_ZONE).toInstant(ZoneOffset.UTC);
     } catch (DateTimeParseException e) {
       return null;
     }
@@ -398,13 +497,16 @@ final class FeedParser {
    * <?xml}.
    */
   private static byte[] stripLeadingWhitespace(byte[] body) {
-    int start = 0;
-    if (body.length >= 3
-        && (body[0] & 0xff) == 0xEF
-        && (body[1] & 0xff) == 0xBB
-        && (body[2] & 0xff) == 0xBF) start = 3;
+    int start = startsWithUtf8Bom(body) ? 3 : 0;
     while (start < body.length && Character.isWhitespace(body[start])) start++;
     return java.util.Arrays.copyOfRange(body, start, body.length);
+  }
+
+  private static boolean startsWithUtf8Bom(byte[] body) {
+    return body.length >= 3
+        && (body[0] & 0xff) == 0xEF
+        && (body[1] & 0xff) == 0xBB
+        && (body[2] & 0xff) == 0xBF;
   }
 
   /** JSON Feed 1.0 and 1.1 (https://www.jsonfeed.org/version/1.1/). */
@@ -416,8 +518,11 @@ final class FeedParser {
       } catch (IOException e) {
         throw new FeedException("not a valid JSON feed: " + firstLine(e.getMessage()), e);
       }
-      if (root == null
-          || !root.path("version").asText("").startsWith("https://jsonfeed.org/version/")) {
+      // http:// too: some WordPress themes write "http://jsonfeed.org/version/1", and other
+      // readers take it; such a feed was refused at subscribe.
+      String version = root == null ? "" : root.path("version").asText("");
+      if (!version.startsWith("https://jsonfeed.org/version/")
+          && !version.startsWith("http://jsonfeed.org/version/")) {
         throw new FeedException("not a feed: JSON without a jsonfeed.org version");
       }
       URI base = web(resolve(feedUrl, root.path("home_page_url").asText(null)));

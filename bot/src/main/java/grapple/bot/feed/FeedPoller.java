@@ -143,10 +143,26 @@ final class FeedPoller implements AutoCloseable {
         .orElseGet(() -> clock.millis() + Math.floorMod(url.hashCode(), intervalMillis()));
   }
 
+  /**
+   * Stops following a connection; once no room follows its URL, what was stored of the URL goes
+   * too: a feed removed while failing was counted in {@code grapple_feeds_failing} for good, and
+   * followed again later it was listed as failing and backed off by its old streak of failures.
+   */
   void unregister(Connection c) {
     subscriptions.remove(c.id());
     store.forget(c.id());
-    if (subscribers(c.stateKey()).isEmpty()) nextPollAt.remove(c.stateKey());
+    if (subscribers(c.stateKey()).isEmpty()) {
+      nextPollAt.remove(c.stateKey());
+      store.forgetUrl(c.stateKey());
+    }
+  }
+
+  /**
+   * True when no room follows {@code url} any more: a poll that was on the wire at the last removal
+   * records nothing about it (it would store the URL again, failing for good).
+   */
+  private boolean unfollowed(String url) {
+    return subscribers(url).isEmpty();
   }
 
   /** When the scheduler last ticked (System.nanoTime), for the watchdog. */
@@ -373,6 +389,7 @@ final class FeedPoller implements AutoCloseable {
       @Nullable String etag,
       @Nullable String lastModified,
       List<Subscription> subscribers) {
+    if (unfollowed(url)) return;
     long now = clock.millis();
     // A room that began following the URL while this poll was on the wire was not served by it:
     // polled again at once, so what the feed holds is marked seen now, not an interval later (what
@@ -397,6 +414,7 @@ final class FeedPoller implements AutoCloseable {
 
   private void failed(
       String url, FeedStore.UrlState state, String reason, @Nullable Duration retryAfter) {
+    if (unfollowed(url)) return;
     long now = clock.millis();
     int failures = state.failures() + 1;
     long delay = Math.min(intervalMillis() << Math.min(failures - 1, 20), MAX_BACKOFF.toMillis());
@@ -420,7 +438,9 @@ final class FeedPoller implements AutoCloseable {
     List<OutboxStore.Draft> notices = new ArrayList<>();
     for (Subscription s : subscribers(url)) {
       FeedStore.ConnectionState cs = store.state(s.id());
-      if (cs.failing()) continue;
+      // Marked failing when told so: a room that turns notifyOnFailure on while the feed fails is
+      // told at the next failure (it was told nothing, then "working again" out of the blue).
+      if (cs.failing() || !s.config().notifyOnFailure()) continue;
       record.add(FeedStore.putState(s.id(), new FeedStore.ConnectionState(cs.primed(), true)));
       notify(
           notices,

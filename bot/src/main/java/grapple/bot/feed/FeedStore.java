@@ -48,8 +48,8 @@ public final class FeedStore {
   }
 
   /**
-   * A connection's feed state: primed once its existing items were marked seen; failing since a
-   * failed poll.
+   * A connection's feed state: primed once its existing items were marked seen; failing once its
+   * room was told the feed fails (with notifyOnFailure), until it is told it works again.
    */
   public record ConnectionState(boolean primed, boolean failing) {}
 
@@ -128,10 +128,17 @@ public final class FeedStore {
     return text == null ? null : text.replace('\u0000', '\uFFFD');
   }
 
-  /** Feed URLs whose last poll failed. */
+  /**
+   * Feed URLs some room follows whose last poll failed. A URL nobody follows is forgotten when its
+   * last room stops following it, but one left by an earlier version stays stored: it is not
+   * counted (it kept the gauge above 0 for good).
+   */
   public long failingCount() {
     return db.first(
-            "SELECT count(*) FROM feed_urls WHERE last_error IS NOT NULL", rs -> rs.getLong(1))
+            "SELECT count(*) FROM feed_urls WHERE last_error IS NOT NULL"
+                + " AND url IN (SELECT state_key FROM connections WHERE type = ?)",
+            rs -> rs.getLong(1),
+            Feeds.TYPE)
         .orElse(0L);
   }
 
@@ -206,6 +213,11 @@ public final class FeedStore {
           return Sql.update(c, "DELETE FROM feed_seen WHERE connection_id = ?", connectionId)
               + Sql.update(c, "DELETE FROM feed_connections WHERE connection_id = ?", connectionId);
         });
+  }
+
+  /** Forgets a URL no room follows any more: its validators, failures and schedule. */
+  public void forgetUrl(String url) {
+    db.writeAndWait(c -> Sql.update(c, "DELETE FROM feed_urls WHERE url = ?", url));
   }
 
   private static void putState(java.sql.Connection c, String connectionId, ConnectionState state)

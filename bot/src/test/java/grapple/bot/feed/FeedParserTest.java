@@ -625,7 +625,68 @@ class FeedParserTest {
         arguments("2026-12-05T10:15:30.250", "2026-12-05T10:15:30.250Z"),
         arguments("2026-12-05 10:15", "2026-12-05T10:15:00Z"),
         arguments("2026-12-05", "2026-12-05T00:00:00Z"),
-        arguments("Sat, 5 Dec 2026 10:15:30 GMT", "2026-12-05T10:15:30Z"));
+        arguments("Sat, 5 Dec 2026 10:15:30 GMT", "2026-12-05T10:15:30Z"),
+        arguments("2026-12-05T10:15:30+0100", "2026-12-05T09:15:30Z"),
+        arguments("2026-12-05T10:15:30.123456789Z", "2026-12-05T10:15:30.123456789Z"),
+        arguments("Sat, 05 Dec 2026 10:15:30", "2026-12-05T10:15:30Z"));
+  }
+
+  /**
+   * ROME read RSS and Atom dates with SimpleDateFormat masks: a fraction of more than three digits
+   * as that many milliseconds (Go's RFC3339Nano put the item 34 hours late), and a date without a
+   * zone, with a space for the T or an offset without a colon as no date ($DATE empty, no pubdate,
+   * new items no longer posted in date order). They are read as JSON Feed dates are, without a zone
+   * as UTC; what this does not read (a named zone) ROME still does.
+   */
+  @ParameterizedTest
+  @MethodSource("xmlDates")
+  void readsRssAndAtomDatesAsGeneratorsWriteThem(String written, String expected) throws Exception {
+    String rss =
+        "<rss version=\"2.0\"><channel><title>t</title><item><guid>1</guid><title>x</title>"
+            + "<pubDate>"
+            + written
+            + "</pubDate></item></channel></rss>";
+    String atom =
+        "<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>t</title><entry><id>1</id>"
+            + "<title>x</title><updated> "
+            + written
+            + " </updated></entry></feed>";
+    String dublinCore =
+        "<rss version=\"2.0\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\"><channel>"
+            + "<title>t</title><item><guid>1</guid><title>x</title><dc:date>"
+            + written
+            + "</dc:date></item></channel></rss>";
+
+    for (String xml : List.of(rss, atom, dublinCore)) {
+      ParsedFeed feed =
+          FeedParser.parse(
+              xml.getBytes(StandardCharsets.UTF_8),
+              "application/xml",
+              URI.create("https://example.org/feed.xml"));
+
+      assertThat(feed.items())
+          .as(xml)
+          .singleElement()
+          .extracting(FeedItem::date)
+          .isEqualTo(Instant.parse(expected));
+    }
+  }
+
+  static Stream<Arguments> xmlDates() {
+    return Stream.of(
+        arguments("2026-12-05T10:15:30", "2026-12-05T10:15:30Z"),
+        arguments("2026-12-05 10:15:30", "2026-12-05T10:15:30Z"),
+        arguments("2026-12-05T10:15", "2026-12-05T10:15:00Z"),
+        arguments("Sat, 05 Dec 2026 10:15:30", "2026-12-05T10:15:30Z"),
+        arguments("05 Dec 2026 10:15", "2026-12-05T10:15:00Z"),
+        arguments("2026-12-05T10:15:30.123456Z", "2026-12-05T10:15:30.123Z"),
+        arguments("2026-12-05T10:15:30.123456789+02:00", "2026-12-05T08:15:30.123Z"),
+        arguments("2026-12-05T10:15:30.5+01:00", "2026-12-05T09:15:30.500Z"),
+        arguments("2026-12-05T10:15:30+0100", "2026-12-05T09:15:30Z"),
+        arguments("2026-12-05 10:15:30+01:00", "2026-12-05T09:15:30Z"),
+        arguments("Sat, 05 Dec 2026 10:15:30 GMT", "2026-12-05T10:15:30Z"),
+        arguments("Sat, 05 Dec 2026 10:15:30 EST", "2026-12-05T15:15:30Z"),
+        arguments("Mon, 05 Dec 2026 10:15:30 +0000", "2026-12-05T10:15:30Z"));
   }
 
   @Test
@@ -680,6 +741,66 @@ class FeedParserTest {
       assertThat(feed.title()).isEqualTo("Café");
       assertThat(feed.items().get(0).title()).isEqualTo("Ünïcode é");
     }
+  }
+
+  /**
+   * A UTF-8 document that starts with a byte order mark, served with a server's default charset
+   * (Apache's AddDefaultCharset ISO-8859-1): the mark decides, as browsers have it. It was read as
+   * ISO-8859-1: "CafÃ©".
+   */
+  @Test
+  void aUtf8ByteOrderMarkOutweighsTheCharsetOfTheContentType() throws Exception {
+    byte[] xml =
+        ("\uFEFF<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Café</title>"
+                + "<item><guid>1</guid><title>Ünïcode é</title></item></channel></rss>")
+            .getBytes(StandardCharsets.UTF_8);
+
+    ParsedFeed feed =
+        FeedParser.parse(
+            xml, "application/rss+xml; charset=ISO-8859-1", URI.create("https://e.org/"));
+
+    assertThat(feed.title()).isEqualTo("Café");
+    assertThat(feed.items().get(0).title()).isEqualTo("Ünïcode é");
+  }
+
+  /**
+   * A charset Java does not know ({@code utf8mb4}, which some PHP sites send; a misspelt one) is
+   * not one: the XML declaration, else UTF-8, decides. The feed failed on every poll with "not a
+   * valid feed: UTF8MB4".
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"utf8mb4", "\"utf8mb4\"", "no such charset!"})
+  void aCharsetJavaDoesNotKnowIsIgnored(String charset) throws Exception {
+    for (String prolog :
+        List.of("<?xml version=\"1.0\"?>", "<?xml version=\"1.0\" encoding=\"UTF-8\"?>", "")) {
+      byte[] xml =
+          (prolog
+                  + "<rss version=\"2.0\"><channel><title>Café</title>"
+                  + "<item><guid>1</guid><title>Ünïcode é</title></item></channel></rss>")
+              .getBytes(StandardCharsets.UTF_8);
+
+      ParsedFeed feed =
+          FeedParser.parse(
+              xml, "application/rss+xml; charset=" + charset, URI.create("https://e.org/"));
+
+      assertThat(feed.title()).isEqualTo("Café");
+      assertThat(feed.items().get(0).title()).isEqualTo("Ünïcode é");
+    }
+  }
+
+  /** A feed server that calls its RSS JSON: the document, which starts with markup, decides. */
+  @ParameterizedTest
+  @ValueSource(strings = {"application/json", "application/feed+json; charset=utf-8"})
+  void anXmlFeedServedAsJsonIsReadAsXml(String contentType) throws Exception {
+    byte[] xml =
+        ("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Blog</title>"
+                + "<item><guid>1</guid><title>Post</title></item></channel></rss>")
+            .getBytes(StandardCharsets.UTF_8);
+
+    ParsedFeed feed = FeedParser.parse(xml, contentType, URI.create("https://e.org/"));
+
+    assertThat(feed.title()).isEqualTo("Blog");
+    assertThat(feed.items()).extracting(FeedItem::title).containsExactly("Post");
   }
 
   @Test
@@ -782,6 +903,23 @@ class FeedParserTest {
   void refusesJsonThatIsNotAJsonFeed() {
     assertRefusedReadably(
         () -> parse("not_a_jsonfeed.json", "https://example.org/feeds.json", "application/json"));
+  }
+
+  /** Some WordPress themes write the version with http://; such a feed was refused. */
+  @Test
+  void readsAJsonFeedWhoseVersionUrlIsHttp() throws Exception {
+    byte[] body =
+        """
+        {"version": "http://jsonfeed.org/version/1", "title": "Blog",
+         "items": [{"id": "1", "title": "Post", "url": "https://blog.example/1"}]}
+        """
+            .getBytes(StandardCharsets.UTF_8);
+
+    ParsedFeed feed =
+        FeedParser.parse(body, "application/json", URI.create("https://blog.example/feed.json"));
+
+    assertThat(feed.title()).isEqualTo("Blog");
+    assertThat(feed.items()).extracting(FeedItem::url).containsExactly("https://blog.example/1");
   }
 
   @Test

@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import grapple.bot.FakeGateway;
 import grapple.bot.outbox.Outbox;
 import grapple.state.Connection;
+import grapple.state.ConnectionStore;
 import grapple.state.Database;
 import grapple.state.Json;
 import grapple.state.OutboxStore;
@@ -623,6 +624,28 @@ class FeedPollerTest {
   }
 
   /**
+   * A room turns notifyOnFailure on while its feed fails (to hear about it): it is told at the next
+   * failure, then when it works again. It was told nothing until "working again" out of the blue.
+   */
+  @Test
+  void notifyOnFailureTurnedOnWhileTheFeedFailsTellsOfTheNextFailure() throws Exception {
+    FeedPoller poller = primed(poller(0), ",\"label\":\"News\"", "1");
+    server.enqueue(new MockResponse.Builder().code(500).build());
+    poller.pollOnce(url());
+    poller.register(sub(connection(",\"notifyOnFailure\":true,\"label\":\"News\"")), false);
+    server.enqueue(new MockResponse.Builder().code(500).build());
+    poller.pollOnce(url());
+    serve(rss("1"));
+
+    poller.pollOnce(url());
+
+    assertThat(posted(Duration.ofSeconds(3)))
+        .containsExactly(
+            "Feed News is failing: HTTP 500. I will keep trying and tell you when it works again.",
+            "Feed News is working again.");
+  }
+
+  /**
    * The notice and the "failing" mark are one transaction: when the notice cannot be queued (the
    * database refuses it, the process dies), the feed is not left marked failing with nobody told.
    */
@@ -684,6 +707,69 @@ class FeedPollerTest {
 
     assertThat(gateway.takeSent(Duration.ofSeconds(3)).content().get("formatted_body").asText())
         .startsWith("<p>Feed *News* [x](https://e.example) is failing: HTTP 500.");
+  }
+
+  /**
+   * A room removes a feed that is failing (what a room does with a broken feed): the URL is no
+   * longer counted failing (grapple_feeds_failing stayed above 0 for good), and followed again it
+   * starts afresh instead of backing off by its old streak of failures.
+   */
+  @Test
+  void aFailingFeedNoLongerFollowedIsForgottenAndFollowedAgainStartsAfresh() throws Exception {
+    Connection c = connection("");
+    new ConnectionStore(db).put(c);
+    FeedPoller poller = primed(poller(0), "", "1");
+    server.enqueue(new MockResponse.Builder().code(500).build());
+    server.enqueue(new MockResponse.Builder().code(500).build());
+    poller.pollOnce(url());
+    poller.pollOnce(url());
+    assertThat(store.failingCount()).isEqualTo(1);
+
+    poller.unregister(c);
+
+    assertThat(store.failingCount()).isZero();
+    assertThat(store.url(url())).isEmpty();
+    poller.register(sub(c), true);
+    server.enqueue(new MockResponse.Builder().code(500).build());
+    long before = System.currentTimeMillis();
+    poller.pollOnce(url());
+    FeedStore.UrlState state = store.url(url()).orElseThrow();
+    assertThat(state.failures()).isEqualTo(1);
+    assertThat(state.nextPollAt() - before).isBetween(600_000L, 660_000L);
+  }
+
+  /**
+   * grapple_feeds_failing counts the failing URLs some room follows: not one an earlier version
+   * kept stored after its last room stopped following it.
+   */
+  @Test
+  void theFailingCountIsOfUrlsSomeRoomFollows() throws Exception {
+    Connection followed = connection("");
+    new ConnectionStore(db).put(followed);
+    String unfollowed = server.url("/gone.xml").toString();
+    store.saveUrl(new FeedStore.UrlState(url(), null, null, 1, 1, 1L, null, "HTTP 500"));
+    store.saveUrl(new FeedStore.UrlState(unfollowed, null, null, 9, 1, 1L, null, "HTTP 404"));
+
+    assertThat(store.failingCount()).isEqualTo(1);
+  }
+
+  /** A poll on the wire when the last room stops following the URL stores nothing about it. */
+  @Test
+  void aPollThatEndsAfterTheLastRoomLeftRecordsNothing() throws Exception {
+    Connection c = connection("");
+    AtomicReference<FeedPoller> poller = new AtomicReference<>();
+    FeedSource source =
+        (url, etag, lastModified) -> {
+          poller.get().unregister(c);
+          return new FeedFetcher.Result(500, new byte[0], null, null, null, null, null, url);
+        };
+    poller.set(poller(source, Clock.systemUTC(), settings(0, 10)));
+    poller.get().register(sub(c), true);
+
+    poller.get().pollOnce(url());
+
+    assertThat(store.url(url())).isEmpty();
+    assertThat(store.failingCount()).isZero();
   }
 
   @Test
