@@ -117,9 +117,14 @@ final class FeedFetcher implements FeedSource {
     }
   }
 
+  /**
+   * The body of a 200; none of anything else. An error's page says nothing the status does not, and
+   * read against the cap, one larger than it was reported as a feed too large instead of its
+   * status, its {@code Retry-After} lost with it.
+   */
   private byte[] body(Response response) throws IOException, FeedException {
     ResponseBody body = response.body();
-    if (body == null || isRedirect(response.code()) || response.code() == 304) return new byte[0];
+    if (body == null || response.code() != 200) return new byte[0];
     try (InputStream in = body.byteStream()) {
       byte[] bytes =
           in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, settings.maxFeedBytes() + 1));

@@ -126,6 +126,26 @@ class FeedFetcherTest {
         .hasMessageContaining("larger than 4096 bytes");
   }
 
+  /**
+   * An error's body is not read: a 503 page larger than the cap was reported as "the feed is larger
+   * than N bytes", not as the 503 it was, and its Retry-After was lost with it.
+   */
+  @Test
+  void anErrorPageOverTheCapIsStillTheErrorWithItsRetryAfter() throws Exception {
+    server.enqueue(
+        new MockResponse.Builder()
+            .code(503)
+            .addHeader("Retry-After", "120")
+            .body("<html>" + "down for maintenance ".repeat(500) + "</html>")
+            .build());
+
+    FeedFetcher.Result result = fetcher(true, 4096).fetch(server.url("/f").toString(), null, null);
+
+    assertThat(result.status()).isEqualTo(503);
+    assertThat(result.retryAfter()).isEqualTo(Duration.ofMinutes(2));
+    assertThat(result.body()).isEmpty();
+  }
+
   @Test
   void aRedirectLoopIsRefused() {
     for (int i = 0; i < 4; i++) {
