@@ -45,7 +45,17 @@ class CommandLineTest {
         arguments("surrounding whitespace is ignored", "  !grapple help  \n", List.of("help")),
         arguments("any whitespace may separate the prefix", "!grapple\thelp", List.of("help")),
         arguments("the prefix alone has no words", "!grapple", List.of()),
-        arguments("the prefix with only spaces has no words", "!grapple    ", List.of()));
+        arguments("the prefix with only spaces has no words", "!grapple    ", List.of()),
+        arguments(
+            "a non-breaking space may separate the prefix", "!grapple\u00A0help", List.of("help")),
+        arguments(
+            "a zero-width space or byte order mark around the prefix is nothing",
+            "\uFEFF\u200B!hookshot\u200B help\u200B",
+            List.of("help")),
+        arguments(
+            "surrounding non-breaking spaces are ignored",
+            "\u00A0!grapple help\u00A0",
+            List.of("help")));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -105,7 +115,29 @@ class CommandLineTest {
             "backslash before an ordinary character inside double quotes is kept",
             "\"a\\nb\"",
             List.of("a\\nb")),
-        arguments("a trailing backslash is kept", "path\\", List.of("path\\")));
+        arguments("a trailing backslash is kept", "path\\", List.of("path\\")),
+        arguments(
+            "a non-breaking space separates words",
+            "feed\u00A0list\u202Fjson",
+            List.of("feed", "list", "json")),
+        arguments(
+            "typographic double quotes group words",
+            "feed url \u201CMy feed\u201D \u201E{title}: {link}\u201C",
+            List.of("feed", "url", "My feed", "{title}: {link}")),
+        arguments(
+            "typographic quotes inside ASCII quotes are literal",
+            "\"New: \u201C$title\u201D\" '\u201Cx'",
+            List.of("New: \u201C$title\u201D", "\u201Cx")),
+        arguments(
+            "a typographic apostrophe is a letter",
+            "don\u2019t \u2018x",
+            List.of("don\u2019t", "\u2018x")),
+        arguments(
+            "invisible characters outside quotes are dropped",
+            "\uFEFFli\u200Bst \u200F\u05E9\u05DC\u05D5\u05DD\u200E \u2060",
+            List.of("list", "\u05E9\u05DC\u05D5\u05DD")),
+        arguments(
+            "invisible characters inside quotes are kept", "\"a\u200Bb\"", List.of("a\u200Bb")));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -124,6 +156,23 @@ class CommandLineTest {
 
     assertThat(bad.field()).isEqualTo("command");
     assertThat(bad).hasMessageContaining("unclosed").hasMessageContaining("\"");
+  }
+
+  @Test
+  void anUnclosedTypographicQuoteIsBadInput() {
+    BadInput bad =
+        catchThrowableOfType(BadInput.class, () -> CommandLine.split("feed url \u201CMy feed"));
+
+    assertThat(bad).hasMessageContaining("unclosed").hasMessageContaining("\u201C");
+  }
+
+  @Test
+  void theWordsOfAConnectionCommandAreWhatFollowsItsPrefix() {
+    String body = "\u200B!gh\u00A0create \u201CA title\u201D";
+
+    assertThat(CommandLine.prefix(List.of("!gh"), body)).contains("!gh");
+    assertThat(CommandLine.split(CommandLine.afterPrefix(body, "!gh")))
+        .containsExactly("create", "A title");
   }
 
   @Test
@@ -151,7 +200,19 @@ class CommandLineTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"Task", "User Story", "say \"hi\"", "back\\slash", "it's", "", "a\tb"})
+  @ValueSource(
+      strings = {
+        "Task",
+        "User Story",
+        "say \"hi\"",
+        "back\\slash",
+        "it's",
+        "",
+        "a\tb",
+        "a\u00A0b",
+        "\u201Cquoted\u201D",
+        "zero\u200Bwidth"
+      })
   void aQuotedWordIsSplitBackToItself(String word) {
     assertThat(CommandLine.split("create " + CommandLine.quote(word) + " x"))
         .containsExactly("create", word, "x");

@@ -200,7 +200,7 @@ public final class RoomCommands {
 
   private <C> String run(RoomEvent.Message message, String prefix, C config, Handler<C> handler) {
     try {
-      List<String> words = CommandLine.split(message.body().strip().substring(prefix.length()));
+      List<String> words = CommandLine.split(CommandLine.afterPrefix(message.body(), prefix));
       String verb = words.isEmpty() ? "help" : words.get(0).toLowerCase(Locale.ROOT);
       return verb.equals("help")
           ? help.apply(prefix)
