@@ -351,10 +351,14 @@ final class Core implements RoomEvents, WaitingCommands.Answerer {
     // An m.notice is what bots post (the Matrix spec: never answer one): another bridge in the room
     // that posts a webhook's or feed's text starting with !hookshot would otherwise run it as a
     // command, with that bot's permissions, for whoever can post to its webhook.
-    boolean command = !isNotice(m) && dispatcher.isCommand(m.body(), direct);
+    // An edit (m.replace) is not a command either, whatever its body: the command it corrects was
+    // answered already, and a client that sends the new text without hookshot's "* " would have it
+    // run again (a second webhook, a forge issue created twice) at every typo fixed.
+    boolean edit = isEdit(m);
+    boolean command = !isNotice(m) && !edit && dispatcher.isCommand(m.body(), direct);
     boolean secret = command && dispatcher.holdsSecret(m.body(), direct);
-    // A message that holds a secret is never given to connections.
-    List<String> claimants = secret ? List.of() : connections.claimants(m);
+    // A message that holds a secret is never given to connections to answer, nor is an edit.
+    List<String> claimants = secret || edit ? List.of() : connections.claimants(m);
     if (command || !claimants.isEmpty()) {
       SqlWork<WaitingCommands.Recorded> record =
           commands.received(
@@ -389,6 +393,10 @@ final class Core implements RoomEvents, WaitingCommands.Answerer {
 
   private static boolean isNotice(RoomEvent.Message m) {
     return m.content().path("msgtype").asText("").equals("m.notice");
+  }
+
+  private static boolean isEdit(RoomEvent.Message m) {
+    return m.content().path("m.relates_to").path("rel_type").asText("").equals("m.replace");
   }
 
   /**

@@ -70,6 +70,23 @@ class CoreTest {
         .satisfies(c -> assertThat(c.stateKey()).isEqualTo("typed"));
   }
 
+  /**
+   * An edit is not a command, whatever its body: one whose client sends the new text without
+   * hookshot's {@code "* "} would have created a second hook (at every typo fixed).
+   */
+  @Test
+  void anEditIsNotRunAsACommandEvenWithoutTheStarInItsBody() throws Exception {
+    ObjectNode edit = Json.object().put("msgtype", "m.text").put("body", "!grapple webhook edited");
+    edit.putObject("m.new_content").put("msgtype", "m.text").put("body", "!grapple webhook edited");
+    edit.putObject("m.relates_to").put("rel_type", "m.replace").put("event_id", "$original");
+    core.onEvent(new RoomEvent.Message(TestHub.ROOM, "$edit", ADMIN, edit), false);
+
+    hub.awaitDelivered();
+    assertThat(gateway.takeSent(Duration.ZERO)).isNull();
+    assertThat(store.all()).isEmpty();
+    assertThat(hub.waiting.waiting()).isZero();
+  }
+
   @Test
   void stateWrittenByAnAdminCreatesAHookAndDirectMessagesItsUrl() throws Exception {
     hub.state(HOOK, "hand", ADMIN, Json.object().put("name", "hand"));
