@@ -706,6 +706,35 @@ class CoreTest {
   }
 
   /**
+   * A command sent in a thread is answered in that thread (a reply to it there); a reply that only
+   * named the command would land in the room's main timeline, away from whoever asked. The URL
+   * still goes privately, in no thread.
+   */
+  @Test
+  void aCommandSentInAThreadIsAnsweredInThatThread() throws Exception {
+    ObjectNode command = Json.object().put("msgtype", "m.text").put("body", "!grapple webhook ci");
+    command
+        .putObject("m.relates_to")
+        .put("rel_type", "m.thread")
+        .put("event_id", "$root")
+        .put("is_falling_back", true)
+        .putObject("m.in_reply_to")
+        .put("event_id", "$before");
+    core.onEvent(new RoomEvent.Message(ROOM, "$inThread", ADMIN, command), false);
+
+    FakeGateway.Sent first = gateway.takeSent();
+    FakeGateway.Sent second = gateway.takeSent();
+    FakeGateway.Sent reply = first.roomId().equals(ROOM) ? first : second;
+    FakeGateway.Sent dm = first.roomId().equals(ROOM) ? second : first;
+    assertThat(reply.content().path("m.relates_to"))
+        .isEqualTo(
+            Json.MAPPER.readTree(
+                "{\"rel_type\":\"m.thread\",\"event_id\":\"$root\",\"is_falling_back\":false,"
+                    + "\"m.in_reply_to\":{\"event_id\":\"$inThread\"}}"));
+    assertThat(dm.content().has("m.relates_to")).isFalse();
+  }
+
+  /**
    * The sync position is stored after the whole batch; an instance killed (or a leader replaced)
    * after a command was answered but before that replays the batch: the command is not run and
    * answered a second time.
