@@ -298,9 +298,9 @@ public final class Dispatcher {
   private Reply unknown(Invocation.Context context, List<String> words) {
     String off = settings.off().get(words.get(0).toLowerCase(Locale.ROOT));
     if (off != null) return notSupported(off);
-    Optional<String> meant =
+    List<String> meant =
         table.closestWords(words, c -> allowed(c, context.sender(), context.roomId()));
-    String suggestion = meant.map(w -> " Did you mean " + Markdown.code(w) + "?").orElse("");
+    String suggestion = meant.isEmpty() ? "" : " Did you mean " + oneOf(meant) + "?";
     // Its command words only: the words after may be a secret (a mistyped command's token).
     List<String> named = table.commandWords(words);
     return Reply.error(
@@ -308,6 +308,16 @@ public final class Dispatcher {
         named.isEmpty() ? "" : " " + Markdown.code(String.join(" ", named)),
         suggestion,
         Markdown.code(context.prefix() + " help"));
+  }
+
+  /** {@code `a`}, or {@code one of `a`, `b` or `c`}. */
+  private static String oneOf(List<String> commands) {
+    List<String> coded = commands.stream().map(Markdown::code).toList();
+    if (coded.size() == 1) return coded.get(0);
+    return "one of "
+        + String.join(", ", coded.subList(0, coded.size() - 1))
+        + " or "
+        + coded.get(coded.size() - 1);
   }
 
   private static Reply notSupported(String displayName) {

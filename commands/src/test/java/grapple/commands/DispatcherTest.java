@@ -218,6 +218,35 @@ class DispatcherTest {
   }
 
   @Test
+  void aCommandMissingItsLastWordSuggestsTheCommandsItStarts() {
+    assertThat(reply(ADMIN, "!grapple github"))
+        .isEqualTo(
+            Reply.error(
+                "Unknown command `github`. Did you mean `github setpersonaltoken`?"
+                    + " Type `!grapple help` for the commands you can use."));
+  }
+
+  @Test
+  void aCommandMissingWordsOfSeveralCommandsNamesThemAll() {
+    List<Command> jira = new ArrayList<>();
+    for (String words : List.of("jira list project", "jira remove project", "jira project"))
+      jira.add(
+          new Command(words, "", "x", "jira", PermissionLevel.COMMANDS, c -> Reply.text("ran")));
+    Dispatcher withJira =
+        new Dispatcher(
+            jira,
+            permissions(),
+            new Dispatcher.Settings(List.of("!grapple"), BOT),
+            authority,
+            clock);
+
+    assertThat(withJira.handle(ROOM, USER, "$e", "!grapple jira").orElseThrow().reply().markdown())
+        .startsWith(
+            "Unknown command `jira`. Did you mean one of `jira list project`, `jira project` or"
+                + " `jira remove project`?");
+  }
+
+  @Test
   void aWordFarFromEveryCommandGetsNoSuggestion() {
     Reply reply = reply(ADMIN, "!grapple frobnicate");
 
