@@ -706,6 +706,25 @@ class CoreTest {
   }
 
   /**
+   * The command a refusal says to type works as typed: a hook whose name has a space was to be
+   * removed with {@code webhook remove My Hook}, which is two arguments, and refused.
+   */
+  @Test
+  void aHookThatExistsAlreadyIsToBeRemovedWithItsNameQuoted() throws Exception {
+    hub.message(ADMIN, "!grapple webhook \"My Hook\"");
+    gateway.takeSent();
+    gateway.takeSent();
+
+    hub.message(ADMIN, "!grapple webhook \"My Hook\"");
+    String refusal = gateway.takeSent().content().path("body").asText();
+
+    assertThat(refusal).contains("Remove it first with `!grapple webhook remove \"My Hook\"`.");
+    hub.message(ADMIN, "!grapple webhook remove \"My Hook\"");
+    assertThat(gateway.takeSent().content().path("body").asText()).contains("removed");
+    assertThat(store.all()).isEmpty();
+  }
+
+  /**
    * A command sent in a thread is answered in that thread (a reply to it there); a reply that only
    * named the command would land in the room's main timeline, away from whoever asked. The URL
    * still goes privately, in no thread.
