@@ -360,8 +360,10 @@ final class Core implements RoomEvents, WaitingCommands.Answerer {
     boolean edit = isEdit(m);
     boolean command = !isNotice(m) && !edit && dispatcher.isCommand(m.body(), direct);
     boolean secret = command && dispatcher.holdsSecret(m.body(), direct);
-    // A message that holds a secret is never given to connections to answer, nor is an edit.
-    List<String> claimants = secret || edit ? List.of() : connections.claimants(m);
+    // A message that holds a secret is never given to connections to answer, nor is an edit, nor
+    // a notice: a forge connection's command on its own prefix (!gh create …) is no more one from
+    // a bot than !grapple's are.
+    List<String> claimants = secret || edit || isNotice(m) ? List.of() : connections.claimants(m);
     if (command || !claimants.isEmpty()) {
       SqlWork<WaitingCommands.Recorded> record =
           commands.received(
