@@ -93,8 +93,7 @@ public record CommandLine(String prefix, List<String> words) {
    * tell which command was meant (one that takes a secret must still be redacted).
    */
   static Optional<CommandLine> parseLeniently(List<String> prefixes, String body) {
-    return prefix(prefixes, body)
-        .map(p -> new CommandLine(p, split(body.strip().substring(p.length()), false)));
+    return prefix(prefixes, body).map(p -> new CommandLine(p, split(afterPrefix(body, p), false)));
   }
 
   /** {@link #split}, an open quote running to the end instead of failing. */

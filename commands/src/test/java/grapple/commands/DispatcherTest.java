@@ -524,6 +524,17 @@ class DispatcherTest {
     assertThat(calls).isEmpty();
   }
 
+  /** So with a zero-width space before the prefix (the words were read one character off). */
+  @Test
+  void aTokenWithAStrayQuoteAfterAnInvisiblePrefixIsRefusedAndRedactedToo() {
+    String body = "\u200B!grapple github setpersonaltoken \"ghp_abc";
+
+    assertThat(dispatcher.holdsSecret(body, false)).isTrue();
+    Dispatcher.Outcome outcome = dispatcher.handle(ROOM, ADMIN, "$e1", body).orElseThrow();
+    assertThat(outcome.redact()).isTrue();
+    assertThat(calls).isEmpty();
+  }
+
   /**
    * A token given with a typo in the command, or on a wrong prefix, was as much in the room as one
    * given right; it was answered "Unknown command" (or not at all) and left there, and went on to
