@@ -82,10 +82,22 @@ public record CommandLine(String prefix, List<String> words) {
    * The typographic double quotes a phone's keyboard makes of {@code "} ({@code “ ” „}): they group
    * words as {@code "} does, one opening and any of them closing ({@code “My feed”}, {@code „Mein
    * Feed“}). Inside {@code "…"} or {@code '…'} they are literal, as {@code "} is inside {@code
-   * '…'}. Typographic single quotes are left alone: {@code ’} is an apostrophe far more often.
+   * '…'}. Of the typographic single quotes, see {@link #closesSingle}.
    */
   private static boolean isSmartQuote(char ch) {
     return ch == '\u201C' || ch == '\u201D' || ch == '\u201E';
+  }
+
+  /**
+   * Whether the {@code ’} at {@code i} closes a group a phone's {@code ‘} opened ({@code ‘My
+   * feed’}): only at a word's end, for inside a word it is an apostrophe ({@code ‘Don’t panic’} is
+   * one word). A {@code ’} outside such a group is always a letter.
+   */
+  private static boolean closesSingle(String text, int i) {
+    return text.charAt(i) == '\u2019'
+        && (i + 1 == text.length()
+            || isSpace(text.charAt(i + 1))
+            || isInvisible(text.charAt(i + 1)));
   }
 
   /**
@@ -104,6 +116,7 @@ public record CommandLine(String prefix, List<String> words) {
   /**
    * Splits like a POSIX shell: whitespace separates, quotes group, backslash escapes. Non-breaking
    * spaces separate too, typographic double quotes ({@link #isSmartQuote}) group as {@code "} does,
+   * a {@code ‘} at a word's start groups up to a {@code ’} at a word's end ({@link #closesSingle}),
    * and invisible characters ({@link #isInvisible}) outside quotes are dropped.
    */
   public static List<String> split(String text) {
@@ -118,7 +131,9 @@ public record CommandLine(String prefix, List<String> words) {
     for (int i = 0; i < text.length(); i++) {
       char ch = text.charAt(i);
       if (quote != 0) {
-        if (ch == quote || (quote == '\u201C' && isSmartQuote(ch))) {
+        if (ch == quote
+            || (quote == '\u201C' && isSmartQuote(ch))
+            || (quote == '\u2018' && closesSingle(text, i))) {
           quote = 0;
         } else if (ch == '\\'
             && quote == '"'
@@ -133,6 +148,9 @@ public record CommandLine(String prefix, List<String> words) {
         inWord = true;
       } else if (isSmartQuote(ch)) {
         quote = '\u201C'; // any of them closes it
+        inWord = true;
+      } else if (ch == '\u2018' && !inWord) {
+        quote = ch; // closed by a ’ that ends a word
         inWord = true;
       } else if (ch == '\\' && i + 1 < text.length()) {
         word.append(text.charAt(++i));
@@ -167,6 +185,7 @@ public record CommandLine(String prefix, List<String> words) {
           !isSpace(ch)
               && !isInvisible(ch)
               && !isSmartQuote(ch)
+              && ch != '\u2018'
               && ch != '"'
               && ch != '\''
               && ch != '\\';

@@ -130,8 +130,16 @@ class CommandLineTest {
             List.of("New: \u201C$title\u201D", "\u201Cx")),
         arguments(
             "a typographic apostrophe is a letter",
-            "don\u2019t \u2018x",
-            List.of("don\u2019t", "\u2018x")),
+            "don\u2019t it\u2018s \u2019x",
+            List.of("don\u2019t", "it\u2018s", "\u2019x")),
+        arguments(
+            "typographic single quotes group words",
+            "feed url \u2018My feed\u2019 next",
+            List.of("feed", "url", "My feed", "next")),
+        arguments(
+            "an apostrophe inside typographic single quotes is a letter",
+            "\u2018Don\u2019t panic\u2019",
+            List.of("Don\u2019t panic")),
         arguments(
             "invisible characters outside quotes are dropped",
             "\uFEFFli\u200Bst \u200F\u05E9\u05DC\u05D5\u05DD\u200E \u2060",
@@ -211,6 +219,7 @@ class CommandLineTest {
         "a\tb",
         "a\u00A0b",
         "\u201Cquoted\u201D",
+        "\u2018single\u2019",
         "zero\u200Bwidth"
       })
   void aQuotedWordIsSplitBackToItself(String word) {
