@@ -350,6 +350,25 @@ class DispatcherTest {
     assertErrorContaining(reply, "unclosed");
   }
 
+  /**
+   * A mistyped service was answered "No commands for `githb` that you can use here", as if the
+   * sender lacked a permission.
+   */
+  @Test
+  void helpForANameThatIsNoServiceSaysSoAndSuggestsTheNearest() {
+    assertThat(reply(USER, "!grapple help githb"))
+        .isEqualTo(
+            Reply.error(
+                "There is no service `githb`. Did you mean `!grapple help github`? Type"
+                    + " `!grapple help` for every command you can use here."));
+    assertThat(reply(USER, "!grapple help Webhooks").markdown())
+        .as("an alias is a service's name")
+        .contains("`!grapple webhook list`");
+    assertThat(reply(USER, "!grapple help feeds").markdown())
+        .as("a service whose commands the sender may not use")
+        .isEqualTo("No commands for `feeds` that you can use here.");
+  }
+
   @Test
   void helpWorksWithTheCommandsLevel() {
     Reply reply = reply(USER, "!grapple help");
