@@ -5,6 +5,7 @@ import grapple.bot.ServiceContext;
 import grapple.bot.room.Messages;
 import grapple.bot.room.RoomEvent;
 import grapple.commands.CommandLine;
+import grapple.commands.DidYouMean;
 import grapple.commands.Markdown;
 import grapple.commands.PermissionLevel;
 import grapple.state.BadInput;
@@ -99,15 +100,19 @@ public final class RoomCommands {
   }
 
   /**
-   * The refusal of a command word the connection does not know; {@code what} it follows:
+   * The refusal of a command word the connection does not know, with the one of its {@code verbs}
+   * it is a typo of if there is one ({@code creat} → {@code create}); {@code what} it follows:
    * "repository", "project".
    */
-  public static BadInput unknown(String prefix, String verb, String what) {
+  public static BadInput unknown(String prefix, String verb, String what, List<String> verbs) {
+    String meant = DidYouMean.closest(verb, verbs, Math.min(2, verb.length() - 1));
     return new BadInput(
         "command",
         "Unknown command "
             + Markdown.code(prefix + " " + verb)
-            + ". Type "
+            + "."
+            + (meant == null ? "" : " Did you mean " + Markdown.code(prefix + " " + meant) + "?")
+            + " Type "
             + Markdown.code(prefix + " help")
             + " for the commands of this "
             + what
