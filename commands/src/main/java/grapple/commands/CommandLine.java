@@ -128,6 +128,7 @@ public record CommandLine(String prefix, List<String> words) {
     StringBuilder word = new StringBuilder();
     boolean inWord = false;
     char quote = 0;
+    char opened = 0; // the quote as typed, for the error
     for (int i = 0; i < text.length(); i++) {
       char ch = text.charAt(i);
       if (quote != 0) {
@@ -145,12 +146,15 @@ public record CommandLine(String prefix, List<String> words) {
         }
       } else if (ch == '"' || ch == '\'') {
         quote = ch;
+        opened = ch;
         inWord = true;
       } else if (isSmartQuote(ch)) {
         quote = '\u201C'; // any of them closes it
+        opened = ch;
         inWord = true;
       } else if (ch == '\u2018' && !inWord) {
         quote = ch; // closed by a ’ that ends a word
+        opened = ch;
         inWord = true;
       } else if (ch == '\\' && i + 1 < text.length()) {
         word.append(text.charAt(++i));
@@ -167,7 +171,13 @@ public record CommandLine(String prefix, List<String> words) {
       }
     }
     if (quote != 0 && strict)
-      throw new BadInput("command", "The command has an unclosed " + quote + " quote.");
+      throw new BadInput(
+          "command",
+          "The command has an unclosed "
+              + opened
+              + " quote. Close it, or put a backslash before a quote that is part of a word ("
+              + Markdown.code("it\\'s")
+              + ").");
     if (inWord) words.add(word.toString());
     return words;
   }

@@ -172,6 +172,9 @@ class CommandLineTest {
         catchThrowableOfType(BadInput.class, () -> CommandLine.split("feed url \u201CMy feed"));
 
     assertThat(bad).hasMessageContaining("unclosed").hasMessageContaining("\u201C");
+    assertThat(catchThrowableOfType(BadInput.class, () -> CommandLine.split("\u201EMein Feed")))
+        .as("named as typed")
+        .hasMessageContaining("unclosed \u201E quote");
   }
 
   @Test
@@ -188,6 +191,19 @@ class CommandLineTest {
     BadInput bad = catchThrowableOfType(BadInput.class, () -> CommandLine.split("feed 'My feed"));
 
     assertThat(bad).hasMessageContaining("unclosed").hasMessageContaining("'");
+  }
+
+  /** The refusal said what was wrong but not what to type instead. */
+  @Test
+  void anUnclosedQuoteSaysHowToTypeAQuoteThatIsPartOfAWord() {
+    BadInput bad =
+        catchThrowableOfType(BadInput.class, () -> CommandLine.split("feed url Bob's \u201EFeed"));
+
+    assertThat(bad)
+        .hasMessage(
+            "The command has an unclosed ' quote. Close it, or put a backslash before a quote"
+                + " that is part of a word (`it\\'s`).");
+    assertThat(CommandLine.split("feed url Bob\\'s")).containsExactly("feed", "url", "Bob's");
   }
 
   @Test
