@@ -430,7 +430,9 @@ final class Core implements RoomEvents, WaitingCommands.Answerer {
         m.sender());
     // A message that held a secret is redacted (in a room): the notice replies to nothing then.
     ObjectNode content =
-        secret ? Messages.notice(notice.get()) : Messages.reply(notice.get(), m.eventId());
+        inThread(
+            secret ? Messages.notice(notice.get()) : Messages.reply(notice.get(), m.eventId()),
+            threadRoot(m.content()));
     try {
       // Waited for (once a minute per room at most), as the batch's commit was.
       outbox.queue(m.roomId(), content).join();
