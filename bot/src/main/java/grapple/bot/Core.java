@@ -44,6 +44,9 @@ final class Core implements RoomEvents, WaitingCommands.Answerer {
   private static final String CLAIMS_MSGTYPE = "msgtype";
   private static final String CLAIMS_CONNECTIONS = "connections";
 
+  /** The root of the thread the command was sent in (absent outside a thread). */
+  private static final String CLAIMS_THREAD = "thread";
+
   /**
    * A redaction: the core takes those of connection state events ({@link Connections#onRedaction}),
    * so the bot's sync always asks for them.
@@ -351,10 +354,16 @@ final class Core implements RoomEvents, WaitingCommands.Answerer {
     // An m.notice is what bots post (the Matrix spec: never answer one): another bridge in the room
     // that posts a webhook's or feed's text starting with !hookshot would otherwise run it as a
     // command, with that bot's permissions, for whoever can post to its webhook.
-    boolean command = !isNotice(m) && dispatcher.isCommand(m.body(), direct);
+    // An edit (m.replace) is not a command either, whatever its body: the command it corrects was
+    // answered already, and a client that sends the new text without hookshot's "* " would have it
+    // run again (a second webhook, a forge issue created twice) at every typo fixed.
+    boolean edit = isEdit(m);
+    boolean command = !isNotice(m) && !edit && dispatcher.isCommand(m.body(), direct);
     boolean secret = command && dispatcher.holdsSecret(m.body(), direct);
-    // A message that holds a secret is never given to connections.
-    List<String> claimants = secret ? List.of() : connections.claimants(m);
+    // A message that holds a secret is never given to connections to answer, nor is an edit, nor
+    // a notice: a forge connection's command on its own prefix (!gh create …) is no more one from
+    // a bot than !grapple's are.
+    List<String> claimants = secret || edit || isNotice(m) ? List.of() : connections.claimants(m);
     if (command || !claimants.isEmpty()) {
       SqlWork<WaitingCommands.Recorded> record =
           commands.received(
@@ -391,6 +400,10 @@ final class Core implements RoomEvents, WaitingCommands.Answerer {
     return m.content().path("msgtype").asText("").equals("m.notice");
   }
 
+  private static boolean isEdit(RoomEvent.Message m) {
+    return m.content().path("m.relates_to").path("rel_type").asText("").equals("m.replace");
+  }
+
   /**
    * After the batch that recorded {@code m} committed: its room's thread wakes; or, when the room
    * had too many commands waiting to take it, a typed command (not a hotlink) is told so.
@@ -417,7 +430,9 @@ final class Core implements RoomEvents, WaitingCommands.Answerer {
         m.sender());
     // A message that held a secret is redacted (in a room): the notice replies to nothing then.
     ObjectNode content =
-        secret ? Messages.notice(notice.get()) : Messages.reply(notice.get(), m.eventId());
+        inThread(
+            secret ? Messages.notice(notice.get()) : Messages.reply(notice.get(), m.eventId()),
+            threadRoot(m.content()));
     try {
       // Waited for (once a minute per room at most), as the batch's commit was.
       outbox.queue(m.roomId(), content).join();
@@ -440,17 +455,36 @@ final class Core implements RoomEvents, WaitingCommands.Answerer {
 
   /**
    * What a waiting command records of the connections that claimed its message ({@link
-   * WaitingCommands.Waiting#claims}): null when none did.
+   * WaitingCommands.Waiting#claims}) and of the thread it was sent in: null when none did and it
+   * was sent in no thread.
    */
   private static @Nullable String claims(
       boolean command, RoomEvent.Message m, List<String> claimants) {
-    if (claimants.isEmpty()) return null;
+    Optional<String> thread = threadRoot(m.content());
+    if (claimants.isEmpty() && thread.isEmpty()) return null;
     ObjectNode claims =
         Json.object()
             .put(CLAIMS_GRAPPLE, command)
             .put(CLAIMS_MSGTYPE, m.content().path("msgtype").asText(""));
-    claimants.forEach(claims.putArray(CLAIMS_CONNECTIONS)::add);
+    thread.ifPresent(root -> claims.put(CLAIMS_THREAD, root));
+    if (!claimants.isEmpty()) claimants.forEach(claims.putArray(CLAIMS_CONNECTIONS)::add);
     return claims.toString();
+  }
+
+  /** The longest event id the Matrix spec allows; a longer "root" is nobody's. */
+  private static final int MAX_EVENT_ID_LENGTH = 255;
+
+  /**
+   * The root of the thread a message was sent in ({@code m.relates_to} of {@code rel_type
+   * m.thread}), if it was: its answers go to that thread, where whoever asked is looking.
+   */
+  static Optional<String> threadRoot(JsonNode content) {
+    JsonNode relation = content.path("m.relates_to");
+    if (!relation.path("rel_type").asText("").equals("m.thread")) return Optional.empty();
+    String root = relation.path("event_id").asText("");
+    return root.startsWith("$") && root.length() <= MAX_EVENT_ID_LENGTH
+        ? Optional.of(root)
+        : Optional.empty();
   }
 
   /**
@@ -493,7 +527,11 @@ final class Core implements RoomEvents, WaitingCommands.Answerer {
         notCommitted.put(command.seq(), kept);
     }
     if (kept.outcome().isPresent() || claims.has(CLAIMS_CONNECTIONS))
-      answer(command, kept.outcome(), kept.replies());
+      answer(
+          command,
+          kept.outcome(),
+          kept.replies(),
+          Optional.ofNullable(claims.path(CLAIMS_THREAD).textValue()));
     else db.writeAndWait(WaitingCommands.answered(command));
     notCommitted.remove(command.seq());
   }
@@ -602,7 +640,8 @@ final class Core implements RoomEvents, WaitingCommands.Answerer {
   private void answer(
       WaitingCommands.Waiting m,
       Optional<Dispatcher.Outcome> answered,
-      List<ObjectNode> ofConnections) {
+      List<ObjectNode> ofConnections,
+      Optional<String> thread) {
     List<OutboxStore.Draft> drafts = new ArrayList<>();
     boolean redacted = false;
     if (answered.isPresent()) {
@@ -615,14 +654,18 @@ final class Core implements RoomEvents, WaitingCommands.Answerer {
       redacted = outcome.redact();
       if (redacted) {
         // The message was redacted when it was read (onMessage).
-        drafts.add(draft(m.roomId(), Messages.notice(outcome.reply().markdown())));
+        drafts.add(
+            draft(m.roomId(), inThread(Messages.notice(outcome.reply().markdown()), thread)));
       } else {
-        drafts.add(draft(m.roomId(), Messages.reply(outcome.reply().markdown(), m.eventId())));
+        drafts.add(
+            draft(
+                m.roomId(),
+                inThread(Messages.reply(outcome.reply().markdown(), m.eventId()), thread)));
         for (String dm : outcome.directMessages())
           drafts.add(Outbox.direct(m.sender(), Messages.notice(dm)));
       }
     }
-    for (ObjectNode reply : ofConnections) drafts.add(draft(m.roomId(), reply));
+    for (ObjectNode reply : ofConnections) drafts.add(draft(m.roomId(), inThread(reply, thread)));
     String mark = (redacted ? ANSWERED_SECRET : ANSWERED) + m.eventId();
     long now = System.currentTimeMillis();
     try {
@@ -660,6 +703,16 @@ final class Core implements RoomEvents, WaitingCommands.Answerer {
     AnsweredElsewhere() {
       super("answered elsewhere", null, false, false);
     }
+  }
+
+  /**
+   * {@code content}, an answer in the room, put in {@code thread} when the command came from one: a
+   * reply outside it lands in the room's main timeline, away from whoever asked. Content that
+   * relates to something else already (an edit, a thread of its own) is left as it is.
+   */
+  private static ObjectNode inThread(ObjectNode content, Optional<String> thread) {
+    if (thread.isEmpty() || content.path("m.relates_to").has("rel_type")) return content;
+    return Messages.inThread(content, thread.get());
   }
 
   private static OutboxStore.Draft draft(String roomId, ObjectNode content) {

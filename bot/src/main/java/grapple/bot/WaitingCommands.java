@@ -92,10 +92,10 @@ final class WaitingCommands implements AutoCloseable {
    * A command waiting for its answer: {@code direct} when it came in a direct chat with the bot;
    * {@code body} null when it was sealed and cannot be opened (the key was not to be had, or is not
    * the one that sealed it): its sender is asked to send it again. {@code claims}: null for a
-   * {@code !grapple} command only, else what {@link Core} recorded of the room's connections that
-   * claimed the message for themselves (a forge command on its own prefix, a hotlink). {@code
-   * effectBegunAt}: when an earlier answer of it began to change something on a forge ({@link
-   * #effectBegun}); null when none did.
+   * {@code !grapple} command only, sent in no thread, else what {@link Core} recorded of the room's
+   * connections that claimed the message for themselves (a forge command on its own prefix, a
+   * hotlink) and of the thread it was sent in. {@code effectBegunAt}: when an earlier answer of it
+   * began to change something on a forge ({@link #effectBegun}); null when none did.
    */
   record Waiting(
       long seq,

@@ -71,6 +71,23 @@ class CoreTest {
         .satisfies(c -> assertThat(c.stateKey()).isEqualTo("typed"));
   }
 
+  /**
+   * An edit is not a command, whatever its body: one whose client sends the new text without
+   * hookshot's {@code "* "} would have created a second hook (at every typo fixed).
+   */
+  @Test
+  void anEditIsNotRunAsACommandEvenWithoutTheStarInItsBody() throws Exception {
+    ObjectNode edit = Json.object().put("msgtype", "m.text").put("body", "!grapple webhook edited");
+    edit.putObject("m.new_content").put("msgtype", "m.text").put("body", "!grapple webhook edited");
+    edit.putObject("m.relates_to").put("rel_type", "m.replace").put("event_id", "$original");
+    core.onEvent(new RoomEvent.Message(TestHub.ROOM, "$edit", ADMIN, edit), false);
+
+    hub.awaitDelivered();
+    assertThat(gateway.takeSent(Duration.ZERO)).isNull();
+    assertThat(store.all()).isEmpty();
+    assertThat(hub.waiting.waiting()).isZero();
+  }
+
   @Test
   void stateWrittenByAnAdminCreatesAHookAndDirectMessagesItsUrl() throws Exception {
     hub.state(HOOK, "hand", ADMIN, Json.object().put("name", "hand"));
@@ -703,6 +720,54 @@ class CoreTest {
         .startsWith("$cmd");
     assertThat(reply.content().get("body").asText()).doesNotContain("http://hooks.test");
     assertThat(dm.content().get("body").asText()).contains("http://hooks.test/webhook/");
+  }
+
+  /**
+   * The command a refusal says to type works as typed: a hook whose name has a space was to be
+   * removed with {@code webhook remove My Hook}, which is two arguments, and refused.
+   */
+  @Test
+  void aHookThatExistsAlreadyIsToBeRemovedWithItsNameQuoted() throws Exception {
+    hub.message(ADMIN, "!grapple webhook \"My Hook\"");
+    gateway.takeSent();
+    gateway.takeSent();
+
+    hub.message(ADMIN, "!grapple webhook \"My Hook\"");
+    String refusal = gateway.takeSent().content().path("body").asText();
+
+    assertThat(refusal).contains("Remove it first with `!grapple webhook remove \"My Hook\"`.");
+    hub.message(ADMIN, "!grapple webhook remove \"My Hook\"");
+    assertThat(gateway.takeSent().content().path("body").asText()).contains("removed");
+    assertThat(store.all()).isEmpty();
+  }
+
+  /**
+   * A command sent in a thread is answered in that thread (a reply to it there); a reply that only
+   * named the command would land in the room's main timeline, away from whoever asked. The URL
+   * still goes privately, in no thread.
+   */
+  @Test
+  void aCommandSentInAThreadIsAnsweredInThatThread() throws Exception {
+    ObjectNode command = Json.object().put("msgtype", "m.text").put("body", "!grapple webhook ci");
+    command
+        .putObject("m.relates_to")
+        .put("rel_type", "m.thread")
+        .put("event_id", "$root")
+        .put("is_falling_back", true)
+        .putObject("m.in_reply_to")
+        .put("event_id", "$before");
+    core.onEvent(new RoomEvent.Message(ROOM, "$inThread", ADMIN, command), false);
+
+    FakeGateway.Sent first = gateway.takeSent();
+    FakeGateway.Sent second = gateway.takeSent();
+    FakeGateway.Sent reply = first.roomId().equals(ROOM) ? first : second;
+    FakeGateway.Sent dm = first.roomId().equals(ROOM) ? second : first;
+    assertThat(reply.content().path("m.relates_to"))
+        .isEqualTo(
+            Json.MAPPER.readTree(
+                "{\"rel_type\":\"m.thread\",\"event_id\":\"$root\",\"is_falling_back\":false,"
+                    + "\"m.in_reply_to\":{\"event_id\":\"$inThread\"}}"));
+    assertThat(dm.content().has("m.relates_to")).isFalse();
   }
 
   /**

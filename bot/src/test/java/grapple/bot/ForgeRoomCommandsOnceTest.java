@@ -67,6 +67,53 @@ class ForgeRoomCommandsOnceTest {
     assertThat(hub.waiting.waiting()).isZero();
   }
 
+  /**
+   * A notice (another bridge posting a webhook's text that starts with {@code !gh}) and an edit are
+   * no forge command either, as they are no {@code !grapple} command: the notice created an issue
+   * with its bot's rights, the edit a second issue at every typo fixed.
+   */
+  @Test
+  void aNoticeOrAnEditIsNotRunAsAForgeCommand() throws Exception {
+    TestHub hub = following(Runnable::run);
+    com.fasterxml.jackson.databind.node.ObjectNode edit =
+        Json.object().put("msgtype", "m.text").put("body", "!gh create \"Edited\"");
+    edit.putObject("m.relates_to").put("rel_type", "m.replace").put("event_id", "$create");
+
+    hub.core.onEvent(
+        new RoomEvent.Message(
+            TestHub.ROOM,
+            "$notice",
+            ALICE,
+            Json.object().put("msgtype", "m.notice").put("body", "!gh create \"Posted\"")),
+        false);
+    hub.core.onEvent(new RoomEvent.Message(TestHub.ROOM, "$edit", ALICE, edit), false);
+
+    hub.awaitDelivered();
+    assertThat(hub.gateway.takeSent(Duration.ZERO)).isNull();
+    assertThat(github.issues("o/r")).isEmpty();
+    assertThat(hub.waiting.waiting()).isZero();
+  }
+
+  /** A forge command sent in a thread is answered in that thread. */
+  @Test
+  void aForgeCommandInAThreadIsAnsweredInIt() throws Exception {
+    TestHub hub = following(Runnable::run);
+    com.fasterxml.jackson.databind.node.ObjectNode create =
+        Json.object().put("msgtype", "m.text").put("body", "!gh create \"Threaded\"");
+    create.putObject("m.relates_to").put("rel_type", "m.thread").put("event_id", "$root");
+
+    hub.core.onEvent(new RoomEvent.Message(TestHub.ROOM, "$create", ALICE, create), false);
+
+    FakeGateway.Sent reply = hub.gateway.takeSent(ForgeHub.WAIT);
+    assertThat(reply).isNotNull();
+    assertThat(reply.content().path("body").asText()).startsWith("Created issue [o/r#1]");
+    assertThat(reply.content().path("m.relates_to").path("rel_type").asText())
+        .isEqualTo("m.thread");
+    assertThat(reply.content().path("m.relates_to").path("event_id").asText()).isEqualTo("$root");
+    assertThat(reply.content().path("m.relates_to").path("m.in_reply_to").path("event_id").asText())
+        .isEqualTo("$create");
+  }
+
   @Test
   void aHotlinkReadAgainIsAnsweredOnce() throws Exception {
     TestHub hub = following(Runnable::run);

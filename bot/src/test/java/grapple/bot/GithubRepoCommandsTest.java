@@ -309,7 +309,20 @@ class GithubRepoCommandsTest {
 
     assertThat(reply(ALICE, "!gh frobnicate"))
         .contains("Unknown command `!gh frobnicate`")
-        .contains("`!gh help`");
+        .contains("`!gh help`")
+        .doesNotContain("Did you mean");
+  }
+
+  /** A typo of a command word was answered "Unknown command" with nothing nearer than help. */
+  @Test
+  void aMistypedSubcommandSuggestsTheOneItIsATypoOf() throws Exception {
+    follow("");
+
+    assertThat(reply(ALICE, "!gh creat \"Title\""))
+        .isEqualTo(
+            "Unknown command `!gh creat`. Did you mean `!gh create`? Type `!gh help` for the"
+                + " commands of this repository.");
+    assertThat(github.issues("o/r")).isEmpty();
   }
 
   // ---- two repositories in one room

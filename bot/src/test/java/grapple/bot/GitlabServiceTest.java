@@ -276,7 +276,8 @@ class GitlabServiceTest {
     start("");
     grapple.testing.LogCapture logged = grapple.testing.LogCapture.root();
     try (logged) {
-      assertThat(hub.reply(DM, ALICE, "gitlab personaltoken lab " + TOKEN + "\u00a0"))
+      // In quotes: outside them a non-breaking space separates words, and the token is whole.
+      assertThat(hub.reply(DM, ALICE, "gitlab personaltoken lab \"" + TOKEN + "\u00a0\""))
           .isEqualTo(
               "The token has a character no token has (character 25 of 25; a space pasted with"
                   + " it?). Copy the token again. Nothing was stored.");

@@ -353,6 +353,39 @@ class WaitingCommandsTest {
    * WaitingCommands#ROOM_CAP}; a command over them is not taken, and the room is told so at most
    * once a minute. Every command taken is still answered, once.
    */
+  /** A command not taken in a thread is told so in that thread, as a taken one is answered. */
+  @Test
+  void aCommandNotTakenInAThreadIsToldSoInThatThread() throws Exception {
+    FakeClock clock = new FakeClock(java.time.Instant.parse("2026-12-05T08:00:00Z"));
+    List<Runnable> turns = new CopyOnWriteArrayList<>();
+    TestHub hub = TestHub.answeringOn(dir, List.of(), "", true, clock, turns::add);
+    hubs.add(hub);
+    hub.joined(ADMIN);
+    com.fasterxml.jackson.databind.node.ObjectNode inThread =
+        grapple.state.Json.object().put("msgtype", "m.text").put("body", "!grapple help");
+    inThread.putObject("m.relates_to").put("rel_type", "m.thread").put("event_id", "$root");
+
+    for (int i = 0; i <= WaitingCommands.SENDER_CAP; i++)
+      hub.core.onEvent(
+          new grapple.bot.room.RoomEvent.Message(TestHub.ROOM, "$t" + i, ADMIN, inThread), false);
+    hub.awaitDelivered();
+
+    List<FakeGateway.Sent> told = sent(hub);
+    assertThat(told).hasSize(1);
+    assertThat(told.get(0).content().path("m.relates_to").path("rel_type").asText())
+        .isEqualTo("m.thread");
+    assertThat(told.get(0).content().path("m.relates_to").path("event_id").asText())
+        .isEqualTo("$root");
+    assertThat(
+            told.get(0)
+                .content()
+                .path("m.relates_to")
+                .path("m.in_reply_to")
+                .path("event_id")
+                .asText())
+        .isEqualTo("$t" + WaitingCommands.SENDER_CAP);
+  }
+
   @Test
   void aFloodedRoomTakesCommandsUpToItsCapsSaysSoOnceAMinuteAndAnswersAllItTook() throws Exception {
     FakeClock clock = new FakeClock(java.time.Instant.parse("2026-12-05T08:00:00Z"));

@@ -91,17 +91,25 @@ public final class CommandTable {
   }
 
   /**
-   * The words of an {@code allowed} command that {@code words}, an unknown command, is a typo of:
-   * the words typed as a command has them, then the closest next word if it is at most two edits
-   * away ({@code wehbook} → {@code webhook}, {@code github setpersonaltokn} → {@code github
-   * setpersonaltoken}).
+   * The words of the {@code allowed} commands that {@code words}, an unknown command, was meant to
+   * be: the words typed as a command has them, then the closest next word if it is at most two
+   * edits away ({@code wehbook} → {@code webhook}, {@code github setpersonaltokn} → {@code github
+   * setpersonaltoken}); or, when every word typed is one of theirs and words are missing, each
+   * command they start ({@code jira list} → {@code jira list project}; {@code github} → {@code
+   * github list}, {@code github repo}, …), sorted.
    */
-  public Optional<String> closestWords(List<String> words, Predicate<Command> allowed) {
+  public List<String> closestWords(List<String> words, Predicate<Command> allowed) {
     List<String> lower = words.stream().map(w -> w.toLowerCase(Locale.ROOT)).toList();
     List<Command> usable = commands.stream().filter(allowed).toList();
     int known = 0;
     while (known < lower.size() && startsSome(usable, lower.subList(0, known + 1))) known++;
-    if (known == lower.size()) return Optional.empty();
+    if (known == lower.size())
+      return usable.stream()
+          .filter(c -> c.wordList().size() > lower.size())
+          .filter(c -> c.wordList().subList(0, lower.size()).equals(lower))
+          .map(Command::words)
+          .sorted()
+          .toList();
     List<String> path = lower.subList(0, known);
     List<String> next =
         usable.stream()
@@ -114,7 +122,9 @@ public final class CommandTable {
     return Optional.ofNullable(
             DidYouMean.closest(typed, next, Math.min(MAX_TYPO_EDITS, typed.length() - 1)))
         .filter(w -> !w.equals(typed))
-        .map(w -> String.join(" ", path) + (path.isEmpty() ? "" : " ") + w);
+        .map(w -> String.join(" ", path) + (path.isEmpty() ? "" : " ") + w)
+        .stream()
+        .toList();
   }
 
   private static boolean startsSome(List<Command> commands, List<String> words) {

@@ -7,10 +7,12 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -298,9 +300,9 @@ public final class Dispatcher {
   private Reply unknown(Invocation.Context context, List<String> words) {
     String off = settings.off().get(words.get(0).toLowerCase(Locale.ROOT));
     if (off != null) return notSupported(off);
-    Optional<String> meant =
+    List<String> meant =
         table.closestWords(words, c -> allowed(c, context.sender(), context.roomId()));
-    String suggestion = meant.map(w -> " Did you mean " + Markdown.code(w) + "?").orElse("");
+    String suggestion = meant.isEmpty() ? "" : " Did you mean " + oneOf(meant) + "?";
     // Its command words only: the words after may be a secret (a mistyped command's token).
     List<String> named = table.commandWords(words);
     return Reply.error(
@@ -308,6 +310,16 @@ public final class Dispatcher {
         named.isEmpty() ? "" : " " + Markdown.code(String.join(" ", named)),
         suggestion,
         Markdown.code(context.prefix() + " help"));
+  }
+
+  /** {@code `a`}, or {@code one of `a`, `b` or `c`}. */
+  private static String oneOf(List<String> commands) {
+    List<String> coded = commands.stream().map(Markdown::code).toList();
+    if (coded.size() == 1) return coded.get(0);
+    return "one of "
+        + String.join(", ", coded.subList(0, coded.size() - 1))
+        + " or "
+        + coded.get(coded.size() - 1);
   }
 
   private static Reply notSupported(String displayName) {
@@ -406,12 +418,43 @@ public final class Dispatcher {
     return lastRefusal.size();
   }
 
-  /** Help, for every command or one service's; a service that is off is said to be off. */
+  /**
+   * The names {@code help <service>} takes, lower case: every service's name and aliases, those of
+   * the commands' services, and those of services that are off.
+   */
+  private Set<String> serviceNames() {
+    Set<String> names = new HashSet<>(permissions.names().all());
+    for (Command c : table.commands())
+      if (!c.service().equals("*")) names.add(c.service().toLowerCase(Locale.ROOT));
+    names.addAll(settings.off().keySet());
+    return names;
+  }
+
+  /**
+   * Help, for every command or one service's; a service that is off is said to be off, a name that
+   * is no service's is said to be none (with the nearest one), not answered "no commands you can
+   * use", as if the sender lacked a permission.
+   */
   private Reply help(Invocation call) {
     call.requireAtMost(1);
     Optional<String> off =
         call.optionalArg(0).map(s -> settings.off().get(s.toLowerCase(Locale.ROOT)));
     if (off.isPresent()) return notSupported(off.get());
+    Optional<String> service = call.optionalArg(0);
+    if (service.isPresent()) {
+      Set<String> known = serviceNames();
+      String typed = service.get().toLowerCase(Locale.ROOT);
+      if (!known.contains(typed)) {
+        String meant = DidYouMean.closest(typed, known.stream().sorted().toList(), 2);
+        return Reply.error(
+            "There is no service %s.%s Type %s for every command you can use here.",
+            Markdown.code(service.get()),
+            meant == null
+                ? ""
+                : " Did you mean " + Markdown.code(call.prefix() + " help " + meant) + "?",
+            Markdown.code(call.prefix() + " help"));
+      }
+    }
     return Reply.text(
         table.help(
             call.prefix(),

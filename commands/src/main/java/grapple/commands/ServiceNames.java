@@ -3,6 +3,7 @@ package grapple.commands;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Service names and the other names permission rules and {@code help} may use for them ({@code
@@ -30,6 +31,11 @@ public final class ServiceNames {
   public String canonical(String service) {
     String lower = service.toLowerCase(Locale.ROOT);
     return canonical.getOrDefault(lower, lower);
+  }
+
+  /** Every service name and alias, lower case. */
+  public Set<String> all() {
+    return Set.copyOf(canonical.keySet());
   }
 
   /** True when {@code pattern} ({@code *} or a name or alias) names {@code service}. */

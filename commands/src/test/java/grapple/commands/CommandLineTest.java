@@ -45,7 +45,17 @@ class CommandLineTest {
         arguments("surrounding whitespace is ignored", "  !grapple help  \n", List.of("help")),
         arguments("any whitespace may separate the prefix", "!grapple\thelp", List.of("help")),
         arguments("the prefix alone has no words", "!grapple", List.of()),
-        arguments("the prefix with only spaces has no words", "!grapple    ", List.of()));
+        arguments("the prefix with only spaces has no words", "!grapple    ", List.of()),
+        arguments(
+            "a non-breaking space may separate the prefix", "!grapple\u00A0help", List.of("help")),
+        arguments(
+            "a zero-width space or byte order mark around the prefix is nothing",
+            "\uFEFF\u200B!hookshot\u200B help\u200B",
+            List.of("help")),
+        arguments(
+            "surrounding non-breaking spaces are ignored",
+            "\u00A0!grapple help\u00A0",
+            List.of("help")));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -105,7 +115,37 @@ class CommandLineTest {
             "backslash before an ordinary character inside double quotes is kept",
             "\"a\\nb\"",
             List.of("a\\nb")),
-        arguments("a trailing backslash is kept", "path\\", List.of("path\\")));
+        arguments("a trailing backslash is kept", "path\\", List.of("path\\")),
+        arguments(
+            "a non-breaking space separates words",
+            "feed\u00A0list\u202Fjson",
+            List.of("feed", "list", "json")),
+        arguments(
+            "typographic double quotes group words",
+            "feed url \u201CMy feed\u201D \u201E{title}: {link}\u201C",
+            List.of("feed", "url", "My feed", "{title}: {link}")),
+        arguments(
+            "typographic quotes inside ASCII quotes are literal",
+            "\"New: \u201C$title\u201D\" '\u201Cx'",
+            List.of("New: \u201C$title\u201D", "\u201Cx")),
+        arguments(
+            "a typographic apostrophe is a letter",
+            "don\u2019t it\u2018s \u2019x",
+            List.of("don\u2019t", "it\u2018s", "\u2019x")),
+        arguments(
+            "typographic single quotes group words",
+            "feed url \u2018My feed\u2019 next",
+            List.of("feed", "url", "My feed", "next")),
+        arguments(
+            "an apostrophe inside typographic single quotes is a letter",
+            "\u2018Don\u2019t panic\u2019",
+            List.of("Don\u2019t panic")),
+        arguments(
+            "invisible characters outside quotes are dropped",
+            "\uFEFFli\u200Bst \u200F\u05E9\u05DC\u05D5\u05DD\u200E \u2060",
+            List.of("list", "\u05E9\u05DC\u05D5\u05DD")),
+        arguments(
+            "invisible characters inside quotes are kept", "\"a\u200Bb\"", List.of("a\u200Bb")));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -127,10 +167,43 @@ class CommandLineTest {
   }
 
   @Test
+  void anUnclosedTypographicQuoteIsBadInput() {
+    BadInput bad =
+        catchThrowableOfType(BadInput.class, () -> CommandLine.split("feed url \u201CMy feed"));
+
+    assertThat(bad).hasMessageContaining("unclosed").hasMessageContaining("\u201C");
+    assertThat(catchThrowableOfType(BadInput.class, () -> CommandLine.split("\u201EMein Feed")))
+        .as("named as typed")
+        .hasMessageContaining("unclosed \u201E quote");
+  }
+
+  @Test
+  void theWordsOfAConnectionCommandAreWhatFollowsItsPrefix() {
+    String body = "\u200B!gh\u00A0create \u201CA title\u201D";
+
+    assertThat(CommandLine.prefix(List.of("!gh"), body)).contains("!gh");
+    assertThat(CommandLine.split(CommandLine.afterPrefix(body, "!gh")))
+        .containsExactly("create", "A title");
+  }
+
+  @Test
   void anUnclosedSingleQuoteIsBadInput() {
     BadInput bad = catchThrowableOfType(BadInput.class, () -> CommandLine.split("feed 'My feed"));
 
     assertThat(bad).hasMessageContaining("unclosed").hasMessageContaining("'");
+  }
+
+  /** The refusal said what was wrong but not what to type instead. */
+  @Test
+  void anUnclosedQuoteSaysHowToTypeAQuoteThatIsPartOfAWord() {
+    BadInput bad =
+        catchThrowableOfType(BadInput.class, () -> CommandLine.split("feed url Bob's \u201EFeed"));
+
+    assertThat(bad)
+        .hasMessage(
+            "The command has an unclosed ' quote. Close it, or put a backslash before a quote"
+                + " that is part of a word (`it\\'s`).");
+    assertThat(CommandLine.split("feed url Bob\\'s")).containsExactly("feed", "url", "Bob's");
   }
 
   @Test
@@ -151,7 +224,20 @@ class CommandLineTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"Task", "User Story", "say \"hi\"", "back\\slash", "it's", "", "a\tb"})
+  @ValueSource(
+      strings = {
+        "Task",
+        "User Story",
+        "say \"hi\"",
+        "back\\slash",
+        "it's",
+        "",
+        "a\tb",
+        "a\u00A0b",
+        "\u201Cquoted\u201D",
+        "\u2018single\u2019",
+        "zero\u200Bwidth"
+      })
   void aQuotedWordIsSplitBackToItself(String word) {
     assertThat(CommandLine.split("create " + CommandLine.quote(word) + " x"))
         .containsExactly("create", word, "x");

@@ -39,6 +39,28 @@ class CommandTableTest {
     assertThat(match).map(CommandTable.Match::command).contains(WEBHOOK_LIST);
   }
 
+  /**
+   * Words that only start commands ({@code jira list} for {@code jira list project}) were answered
+   * "Unknown command" with nothing to go on: the commands they start are what was meant.
+   */
+  @Test
+  void wordsThatOnlyStartCommandsSuggestTheCommandsTheyStart() {
+    Command jiraList = command("jira list project", "", "jira", PermissionLevel.COMMANDS);
+    Command jiraRemove =
+        command("jira remove project", "<url>", "jira", PermissionLevel.MANAGE_CONNECTIONS);
+    Command jiraProject =
+        command("jira project", "<url>", "jira", PermissionLevel.MANAGE_CONNECTIONS);
+    CommandTable jira = new CommandTable(List.of(jiraProject, jiraList, jiraRemove, WEBHOOK));
+
+    assertThat(jira.closestWords(List.of("jira", "List"), c -> true))
+        .containsExactly("jira list project");
+    assertThat(jira.closestWords(List.of("JIRA"), c -> true))
+        .containsExactly("jira list project", "jira project", "jira remove project");
+    assertThat(jira.closestWords(List.of("jira"), c -> c.level() == PermissionLevel.COMMANDS))
+        .as("only those the sender may use")
+        .containsExactly("jira list project");
+  }
+
   @Test
   void theLongestMatchWinsWhateverTheTableOrder() {
     CommandTable reversed = new CommandTable(List.of(WEBHOOK_LIST, WEBHOOK));

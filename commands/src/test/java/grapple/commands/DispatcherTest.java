@@ -218,6 +218,35 @@ class DispatcherTest {
   }
 
   @Test
+  void aCommandMissingItsLastWordSuggestsTheCommandsItStarts() {
+    assertThat(reply(ADMIN, "!grapple github"))
+        .isEqualTo(
+            Reply.error(
+                "Unknown command `github`. Did you mean `github setpersonaltoken`?"
+                    + " Type `!grapple help` for the commands you can use."));
+  }
+
+  @Test
+  void aCommandMissingWordsOfSeveralCommandsNamesThemAll() {
+    List<Command> jira = new ArrayList<>();
+    for (String words : List.of("jira list project", "jira remove project", "jira project"))
+      jira.add(
+          new Command(words, "", "x", "jira", PermissionLevel.COMMANDS, c -> Reply.text("ran")));
+    Dispatcher withJira =
+        new Dispatcher(
+            jira,
+            permissions(),
+            new Dispatcher.Settings(List.of("!grapple"), BOT),
+            authority,
+            clock);
+
+    assertThat(withJira.handle(ROOM, USER, "$e", "!grapple jira").orElseThrow().reply().markdown())
+        .startsWith(
+            "Unknown command `jira`. Did you mean one of `jira list project`, `jira project` or"
+                + " `jira remove project`?");
+  }
+
+  @Test
   void aWordFarFromEveryCommandGetsNoSuggestion() {
     Reply reply = reply(ADMIN, "!grapple frobnicate");
 
@@ -319,6 +348,25 @@ class DispatcherTest {
     Reply reply = reply(ADMIN, "!grapple webhook \"ci");
 
     assertErrorContaining(reply, "unclosed");
+  }
+
+  /**
+   * A mistyped service was answered "No commands for `githb` that you can use here", as if the
+   * sender lacked a permission.
+   */
+  @Test
+  void helpForANameThatIsNoServiceSaysSoAndSuggestsTheNearest() {
+    assertThat(reply(USER, "!grapple help githb"))
+        .isEqualTo(
+            Reply.error(
+                "There is no service `githb`. Did you mean `!grapple help github`? Type"
+                    + " `!grapple help` for every command you can use here."));
+    assertThat(reply(USER, "!grapple help Webhooks").markdown())
+        .as("an alias is a service's name")
+        .contains("`!grapple webhook list`");
+    assertThat(reply(USER, "!grapple help feeds").markdown())
+        .as("a service whose commands the sender may not use")
+        .isEqualTo("No commands for `feeds` that you can use here.");
   }
 
   @Test
@@ -492,6 +540,17 @@ class DispatcherTest {
 
     assertThat(outcome.redact()).isTrue();
     assertThat(outcome.reply()).isEqualTo(Reply.error(Dispatcher.SECRET_IN_ROOM));
+    assertThat(calls).isEmpty();
+  }
+
+  /** So with a zero-width space before the prefix (the words were read one character off). */
+  @Test
+  void aTokenWithAStrayQuoteAfterAnInvisiblePrefixIsRefusedAndRedactedToo() {
+    String body = "\u200B!grapple github setpersonaltoken \"ghp_abc";
+
+    assertThat(dispatcher.holdsSecret(body, false)).isTrue();
+    Dispatcher.Outcome outcome = dispatcher.handle(ROOM, ADMIN, "$e1", body).orElseThrow();
+    assertThat(outcome.redact()).isTrue();
     assertThat(calls).isEmpty();
   }
 

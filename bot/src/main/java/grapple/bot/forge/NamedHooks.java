@@ -6,6 +6,7 @@ import grapple.bot.Changes;
 import grapple.bot.ConnectionKind;
 import grapple.bot.ServiceContext;
 import grapple.commands.Command;
+import grapple.commands.CommandLine;
 import grapple.commands.Invocation;
 import grapple.commands.Markdown;
 import grapple.commands.PermissionLevel;
@@ -97,7 +98,7 @@ public final class NamedHooks {
           "name",
           e.getMessage()
               + " Remove it first with "
-              + Markdown.code(call.prefix() + " " + word + " remove " + name)
+              + Markdown.code(call.prefix() + " " + word + " remove " + CommandLine.quote(name))
               + ".");
     } catch (IOException e) {
       throw new UncheckedIOException("writing the " + noun + "'s room state", e);

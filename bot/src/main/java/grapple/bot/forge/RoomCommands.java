@@ -5,6 +5,7 @@ import grapple.bot.ServiceContext;
 import grapple.bot.room.Messages;
 import grapple.bot.room.RoomEvent;
 import grapple.commands.CommandLine;
+import grapple.commands.DidYouMean;
 import grapple.commands.Markdown;
 import grapple.commands.PermissionLevel;
 import grapple.state.BadInput;
@@ -99,15 +100,19 @@ public final class RoomCommands {
   }
 
   /**
-   * The refusal of a command word the connection does not know; {@code what} it follows:
+   * The refusal of a command word the connection does not know, with the one of its {@code verbs}
+   * it is a typo of if there is one ({@code creat} → {@code create}); {@code what} it follows:
    * "repository", "project".
    */
-  public static BadInput unknown(String prefix, String verb, String what) {
+  public static BadInput unknown(String prefix, String verb, String what, List<String> verbs) {
+    String meant = DidYouMean.closest(verb, verbs, Math.min(2, verb.length() - 1));
     return new BadInput(
         "command",
         "Unknown command "
             + Markdown.code(prefix + " " + verb)
-            + ". Type "
+            + "."
+            + (meant == null ? "" : " Did you mean " + Markdown.code(prefix + " " + meant) + "?")
+            + " Type "
             + Markdown.code(prefix + " help")
             + " for the commands of this "
             + what
@@ -200,7 +205,7 @@ public final class RoomCommands {
 
   private <C> String run(RoomEvent.Message message, String prefix, C config, Handler<C> handler) {
     try {
-      List<String> words = CommandLine.split(message.body().strip().substring(prefix.length()));
+      List<String> words = CommandLine.split(CommandLine.afterPrefix(message.body(), prefix));
       String verb = words.isEmpty() ? "help" : words.get(0).toLowerCase(Locale.ROOT);
       return verb.equals("help")
           ? help.apply(prefix)

@@ -45,7 +45,8 @@ final class RepoCommands {
       return switch (verb) {
         case "create" -> create(config, token, args);
         case "close" -> close(config, token, args);
-        default -> throw RoomCommands.unknown(prefix, verb, "repository");
+        default ->
+            throw RoomCommands.unknown(prefix, verb, "repository", List.of("create", "close"));
       };
     } catch (ForgeException e) {
       return GiteaParts.explain(e, config.instance(), config.fullName());

@@ -35,7 +35,9 @@ final class IssueActions {
         case "assign" -> assign(config, sender, token, args);
         case "close" -> close(config, token, args);
         case "workflow" -> workflow(config, token, args);
-        default -> throw RoomCommands.unknown(prefix, verb, "repository");
+        default ->
+            throw RoomCommands.unknown(
+                prefix, verb, "repository", List.of("create", "assign", "close", "workflow"));
       };
     } catch (ForgeException e) {
       return GithubParts.explain(e, config.org() + "/" + config.repo());

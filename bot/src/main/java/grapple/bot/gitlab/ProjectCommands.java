@@ -40,13 +40,8 @@ final class ProjectCommands {
   /** Runs {@code verb}; returns the reply (Markdown). */
   String run(
       GitlabRepoConfig config, String sender, String verb, List<String> args, String prefix) {
-    if (!List.of("create", "create-confidential", "close").contains(verb)) {
-      return "Unknown command "
-          + Markdown.code(verb)
-          + ". "
-          + Markdown.code(prefix + " help")
-          + " lists the commands.";
-    }
+    List<String> verbs = List.of("create", "create-confidential", "close");
+    if (!verbs.contains(verb)) throw RoomCommands.unknown(prefix, verb, "project", verbs);
     HttpUrl url = parts.instanceUrl(config.instance());
     Account account = parts.account(config.instance(), sender);
     try {

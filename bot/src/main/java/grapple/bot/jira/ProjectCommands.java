@@ -52,7 +52,9 @@ final class ProjectCommands {
         case "create" -> create(config, site, args, prefix);
         case "issue-types" -> "Issue types: " + shown(issueTypes(config, site));
         case "assign" -> assign(config, site, args, prefix);
-        default -> throw RoomCommands.unknown(prefix, verb, "project");
+        default ->
+            throw RoomCommands.unknown(
+                prefix, verb, "project", List.of("create", "issue-types", "assign"));
       };
     } catch (ForgeException e) {
       if (e.status() == 404) return "JIRA does not know that (" + e.said() + ").";

@@ -1,5 +1,6 @@
 package grapple.bot.room;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.state.Json;
 import java.nio.charset.StandardCharsets;
@@ -201,6 +202,22 @@ public final class Messages {
   public static ObjectNode reply(String markdown, String eventId) {
     ObjectNode content = notice(markdown);
     content.putObject("m.relates_to").putObject("m.in_reply_to").put("event_id", eventId);
+    return content;
+  }
+
+  /**
+   * {@code content} (changed in place) as a message of the thread whose root is {@code root}: a
+   * reply in it ({@code m.in_reply_to} kept, {@code is_falling_back} false), or, when it replies to
+   * nothing, a message at the thread's end ({@code is_falling_back} true, as the Matrix spec has
+   * threaded messages that are no reply).
+   */
+  public static ObjectNode inThread(ObjectNode content, String root) {
+    JsonNode existing = content.path("m.relates_to");
+    ObjectNode relation = Json.object().put("rel_type", "m.thread").put("event_id", root);
+    JsonNode inReplyTo = existing.path("m.in_reply_to");
+    relation.put("is_falling_back", !inReplyTo.isObject());
+    if (inReplyTo.isObject()) relation.set("m.in_reply_to", inReplyTo.deepCopy());
+    content.set("m.relates_to", relation);
     return content;
   }
 
