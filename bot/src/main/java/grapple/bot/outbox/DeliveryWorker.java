@@ -67,6 +67,14 @@ final class DeliveryWorker implements AutoCloseable {
   private final Map<String, Backoff> targetBackoffs =
       new java.util.concurrent.ConcurrentHashMap<>();
 
+  /**
+   * Tries of each target that failed on its own (see {@link #pauseTarget}) since it last took a
+   * message: the first is logged, the rest only at debug (a room the homeserver chokes on for an
+   * hour is a try every half minute), and the end once, with this count.
+   */
+  private final Map<String, Integer> targetFailedTries =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
   /** How long a target that failed on its own waits before its next try. */
   private final Map<String, Duration> retryIn = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -265,6 +273,12 @@ final class DeliveryWorker implements AutoCloseable {
             failedTries,
             backlog.get());
       targetBackoffs.remove(entry.target());
+      Integer targetFailed = targetFailedTries.remove(entry.target());
+      if (targetFailed != null)
+        log.info(
+            "outbox: {} takes messages again after {} failed tries",
+            describe(entry.target()),
+            targetFailed);
       unexpectedFailures.remove(entry.seq());
       forget(entry.seq(), null);
       log.debug("outbox: delivered #{} to {} as {}", entry.seq(), roomId, eventId);
@@ -370,13 +384,25 @@ final class DeliveryWorker implements AutoCloseable {
                 .computeIfAbsent(entry.target(), t -> new Backoff(maxRetryDelay))
                 .next();
     retryIn.put(entry.target(), wait);
-    log.warn(
-        "outbox: #{} to {} not delivered ({}); retrying it in {} ms, {} waiting",
-        entry.seq(),
-        describe(entry.target()),
-        why instanceof MatrixException ? why.getMessage() : why.toString(),
-        wait.toMillis(),
-        backlog.get());
+    String reason = why instanceof MatrixException ? why.getMessage() : why.toString();
+    if (targetFailedTries.merge(entry.target(), 1, Integer::sum) == 1) {
+      log.warn(
+          "outbox: #{} to {} not delivered ({}); retrying it in {} ms, {} waiting (said again"
+              + " once it takes messages)",
+          entry.seq(),
+          describe(entry.target()),
+          reason,
+          wait.toMillis(),
+          backlog.get());
+    } else {
+      log.debug(
+          "outbox: #{} to {} not delivered ({}); retrying it in {} ms, {} waiting",
+          entry.seq(),
+          describe(entry.target()),
+          reason,
+          wait.toMillis(),
+          backlog.get());
+    }
     return false;
   }
 
@@ -414,6 +440,7 @@ final class DeliveryWorker implements AutoCloseable {
   }
 
   private void recordFailed(OutboxStore.Entry entry, Throwable e) {
+    targetFailedTries.remove(entry.target());
     // Recorded before anyone waiting is told, so what they then read includes it.
     store
         .failed(entry.seq(), e instanceof MatrixException m ? m.getMessage() : e.toString())

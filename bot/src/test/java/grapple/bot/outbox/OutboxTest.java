@@ -366,6 +366,46 @@ class OutboxTest {
     }
   }
 
+  /**
+   * A room the homeserver keeps failing (its 500 for that room alone) logged a warning at every
+   * retry, a try every half minute for as long as it lasted; now once when it starts, and once when
+   * the room takes messages again, with how many tries failed.
+   */
+  @Test
+  void aRoomTheHomeserverKeepsFailingIsLoggedOnceWhenItStartsAndOnceWhenItEnds() throws Exception {
+    grapple.testing.LogCapture logged = grapple.testing.LogCapture.of(DeliveryWorker.class);
+    try (logged) {
+      FakeGateway gateway =
+          new FakeGateway()
+              .failRoom(
+                  "!broken:test",
+                  new MatrixException(500, "M_UNKNOWN", "Internal server error", null));
+      Outbox outbox = outbox(db(), gateway, Duration.ofSeconds(1), Outbox.MAX_QUEUED);
+
+      Outbox.Posting posting = outbox.post("!broken:test", Messages.notice("stuck"));
+      Await.until(Duration.ofSeconds(10), () -> gateway.attemptNanos().size() >= 4);
+      gateway.mendRoom("!broken:test");
+
+      assertThat(posting.delivered().get(10, TimeUnit.SECONDS)).isNotNull();
+      int failed = gateway.attemptNanos().size() - 1;
+      assertThat(logged.events())
+          .filteredOn(e -> e.getLevel().isGreaterOrEqual(ch.qos.logback.classic.Level.INFO))
+          .extracting(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+          .satisfiesExactly(
+              start ->
+                  assertThat(start)
+                      .startsWith("outbox: #")
+                      .contains("to room !broken:test not delivered (")
+                      .contains("said again once it takes messages"),
+              end ->
+                  assertThat(end)
+                      .isEqualTo(
+                          "outbox: room !broken:test takes messages again after "
+                              + failed
+                              + " failed tries"));
+    }
+  }
+
   @Test
   void waitsAsLongAsTheHomeserverAsksAfterA429() throws Exception {
     FakeGateway gateway = new FakeGateway().failNext(FakeGateway.rateLimited(700));
