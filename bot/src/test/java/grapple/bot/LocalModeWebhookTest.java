@@ -165,6 +165,36 @@ class LocalModeWebhookTest {
         .contains("\"x\":\"1\"");
   }
 
+  /**
+   * A HEAD (an uptime monitor's probe) reaches the GET route when enableHttpGet is set: it was
+   * taken as an empty POST and posted {@code {}} as a JSON code block to the room at every probe.
+   */
+  @Test
+  void aHeadIs405AndPostsNothing() throws Exception {
+    restart(", enableHttpGet: true");
+    String url = createHook("probed");
+
+    try (Response r =
+        http.newCall(new Request.Builder().url(url + "?text=probe").head().build()).execute()) {
+      assertThat(r.code()).isEqualTo(405);
+      assertThat(r.header("Allow")).isEqualTo("GET, POST, PUT");
+    }
+    try (Response r =
+        http.newCall(new Request.Builder().url(url + "?text=after").build()).execute()) {
+      assertThat(r.code()).isEqualTo(202);
+    }
+
+    // Messages to the room go out in order: nothing the HEAD could have posted comes before the
+    // GET's message.
+    java.util.List<String> printed = new java.util.ArrayList<>();
+    for (String p = console.nextPrinted(5000); p != null; p = console.nextPrinted(5000)) {
+      printed.add(p);
+      if (p.contains("after")) break;
+    }
+    assertThat(printed).last().isEqualTo("grapple: after");
+    assertThat(printed).noneMatch(p -> p.contains("Received webhook data") || p.contains("probe"));
+  }
+
   @Test
   void anUnknownHookIs404WithTheContractsBody() throws Exception {
     assertThat(

@@ -10,7 +10,6 @@ import grapple.state.BadInput;
 import grapple.state.Json;
 import grapple.state.MessageException;
 import java.io.IOException;
-import java.net.URLDecoder;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
 import java.nio.charset.Charset;
@@ -19,6 +18,7 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.IllegalCharsetNameException;
 import java.nio.charset.StandardCharsets;
 import java.nio.charset.UnsupportedCharsetException;
+import java.util.HexFormat;
 import java.util.Locale;
 import java.util.Optional;
 
@@ -124,19 +124,60 @@ final class BodyParser {
     for (String pair : text.split("&")) {
       if (pair.isEmpty()) continue;
       int eq = pair.indexOf('=');
-      try {
-        String key = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), charset);
-        String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), charset);
-        // As Node's querystring, which hookshot reads forms with: a repeated name is an array.
-        JsonNode seen = out.get(key);
-        if (seen == null) out.put(key, value);
-        else if (seen.isArray()) ((ArrayNode) seen).add(value);
-        else out.putArray(key).add(seen).add(value);
-      } catch (IllegalArgumentException e) {
-        throw new BadInput("body", "Body is not valid form data: " + e.getMessage());
-      }
+      String key = unescape(eq < 0 ? pair : pair.substring(0, eq), charset);
+      String value = eq < 0 ? "" : unescape(pair.substring(eq + 1), charset);
+      // As Node's querystring, which hookshot reads forms with: a repeated name is an array.
+      JsonNode seen = out.get(key);
+      if (seen == null) out.put(key, value);
+      else if (seen.isArray()) ((ArrayNode) seen).add(value);
+      else out.putArray(key).add(seen).add(value);
     }
     return out;
+  }
+
+  /**
+   * A form field decoded as Node's querystring does: {@code +} is a space, each {@code %XX} a byte
+   * in {@code charset}, and a {@code %} not followed by two hex digits stays as it is ({@code
+   * text=CPU at 95%}, as {@code curl -d} sends it unescaped, is "CPU at 95%", not a refused body).
+   * Bytes that are no character in {@code charset} become U+FFFD.
+   */
+  static String unescape(String field, Charset charset) {
+    String s = field.replace('+', ' ');
+    if (s.indexOf('%') < 0) return s;
+    StringBuilder out = new StringBuilder(s.length());
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    int i = 0;
+    while (i < s.length()) {
+      if (s.charAt(i) == '%'
+          && i + 2 < s.length()
+          && HexFormat.isHexDigit(s.charAt(i + 1))
+          && HexFormat.isHexDigit(s.charAt(i + 2))) {
+        bytes.write(HexFormat.fromHexDigits(s, i + 1, i + 3));
+        i += 3;
+        continue;
+      }
+      if (bytes.size() > 0) {
+        out.append(decodeBytes(bytes.toByteArray(), charset));
+        bytes.reset();
+      }
+      out.append(s.charAt(i));
+      i++;
+    }
+    if (bytes.size() > 0) out.append(decodeBytes(bytes.toByteArray(), charset));
+    return out.toString();
+  }
+
+  private static String decodeBytes(byte[] bytes, Charset charset) {
+    try {
+      return charset
+          .newDecoder()
+          .onMalformedInput(CodingErrorAction.REPLACE)
+          .onUnmappableCharacter(CodingErrorAction.REPLACE)
+          .decode(ByteBuffer.wrap(bytes))
+          .toString();
+    } catch (java.nio.charset.CharacterCodingException e) {
+      throw new IllegalStateException("a replacing decoder does not fail", e);
+    }
   }
 
   /** The first {@code maxChars} characters of a text body. */

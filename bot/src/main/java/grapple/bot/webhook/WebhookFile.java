@@ -97,14 +97,16 @@ record WebhookFile(byte[] bytes, String contentType, String fileName, Optional<S
         "must be at most %d characters, was %d",
         MAX_CAPTION_CHARS,
         caption == null ? 0 : caption.length());
-    if (fileType.startsWith("image/")) checkImage(fileType, file);
+    // An image of a type whose bytes are not checked (an SVG, HEIC, TIFF) is a file like any
+    // other, posted as m.file: it was refused with 415 as "not an image".
+    if (IMAGES.contains(fileType)) checkImage(fileType, file);
     return new WebhookFile(
         file, fileType, fileName, Optional.ofNullable(caption).filter(c -> !c.isBlank()));
   }
 
   /** The message for the uploaded file. */
   ObjectNode message(String mxc) {
-    boolean image = contentType.startsWith("image/");
+    boolean image = IMAGES.contains(contentType);
     ObjectNode content =
         Json.object()
             .put("msgtype", image ? "m.image" : "m.file")
@@ -114,6 +116,11 @@ record WebhookFile(byte[] bytes, String contentType, String fileName, Optional<S
     content.putObject("info").put("mimetype", contentType).put("size", bytes.length);
     return content;
   }
+
+  /** The image types posted as {@code m.image}, each checked against its first bytes. */
+  static final java.util.Set<String> IMAGES =
+      java.util.Set.of(
+          "image/png", "image/jpeg", "image/jpg", "image/gif", "image/webp", "image/bmp");
 
   /** An image type whose bytes are not that image is refused (415): no HTML passed as a PNG. */
   private static void checkImage(String mime, byte[] b) {

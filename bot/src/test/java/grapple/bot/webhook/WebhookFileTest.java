@@ -47,6 +47,24 @@ class WebhookFileTest {
     assertThat(file.contentType()).isEqualTo("application/pdf");
   }
 
+  /**
+   * {@code curl -F file=@logo.svg} sends the part as {@code image/svg+xml}: a file whose bytes no
+   * image check reads. It was refused with 415 ("Body is not a image/svg+xml image"); it is posted
+   * as a file. A checked image type is still checked and posted as an image.
+   */
+  @Test
+  void anImagePartOfATypeNotCheckedIsPostedAsAFileNotRefused() {
+    WebhookFile svg = multipart("logo.svg", "image/svg+xml");
+    WebhookFile heic = multipart("photo.heic", "image/heic");
+
+    assertThat(svg.message("mxc://test/svg").path("msgtype").asText()).isEqualTo("m.file");
+    assertThat(svg.message("mxc://test/svg").path("info").path("mimetype").asText())
+        .isEqualTo("image/svg+xml");
+    assertThat(heic.message("mxc://test/heic").path("msgtype").asText()).isEqualTo("m.file");
+    assertThatThrownBy(() -> multipart("fake.png", "image/png"))
+        .isInstanceOf(BodyParser.Unsupported.class);
+  }
+
   @Test
   void aNameIsNeverCutInsideACharacterOutsideTheBmp() {
     String name = "a".repeat(WebhookFile.MAX_FILE_NAME_CHARS - 1) + "😀".repeat(10);
