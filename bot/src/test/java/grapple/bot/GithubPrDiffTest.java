@@ -83,6 +83,34 @@ class GithubPrDiffTest {
     assertThat(notice.content().path("body").asText()).startsWith("🔵 ").doesNotContain("```");
   }
 
+  @Test
+  void aDiffLongerThanWhatIsFetchedSaysSoInsteadOfEndingMidLine() throws Exception {
+    // One line longer than the bytes fetched for 30 lines (a minified file, a lock file).
+    String longLine = "+" + "x".repeat(50_000) + "\n";
+    api.enqueue(new MockResponse.Builder().code(200).body(DIFF + longLine + "+end\n").build());
+
+    assertThat(postOpened()).isEqualTo(202);
+
+    String body = hub.gateway.takeSent(WAIT).content().path("body").asText();
+    assertThat(body).contains("``` diff\n" + DIFF.strip() + "\n… at least 1 more line\n```");
+    assertThat(body).doesNotContain("xxxxxxxxxx");
+  }
+
+  @Test
+  void aDiffOfManyLinesCountsTheLinesNotFetchedAsAtLeast() throws Exception {
+    api.enqueue(
+        new MockResponse.Builder()
+            .code(200)
+            .body(DIFF + ("+" + "y".repeat(59) + "\n").repeat(2_000))
+            .build());
+
+    assertThat(postOpened()).isEqualTo(202);
+
+    String body = hub.gateway.takeSent(WAIT).content().path("body").asText();
+    // 30 lines shown; how many more is not known, as only the diff's start was fetched.
+    assertThat(body).containsPattern("\n(\\+y{59}\n){24}… at least \\d+ more lines\n```$");
+  }
+
   /** Octokit's pull_request.opened example (PR #2) on o/r, delivered signed. */
   private int postOpened() throws Exception {
     ObjectNode payload =

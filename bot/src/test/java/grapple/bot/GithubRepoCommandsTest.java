@@ -148,6 +148,18 @@ class GithubRepoCommandsTest {
     assertThat(github.issue("o/r", number).assignees()).isEmpty();
   }
 
+  /** Issue 0 is refused here, not sent to GitHub (whose 404 would read as missing access). */
+  @Test
+  void assignToIssueZeroSaysWhatANumberMustBe() throws Exception {
+    follow("");
+    int before = github.requests().size();
+
+    assertThat(reply(ALICE, "!gh assign #0 bob"))
+        .contains("'number' must be an issue number (1 or more, e.g. 12 or #12), was `#0`")
+        .doesNotContain("access");
+    assertThat(github.requests()).hasSize(before);
+  }
+
   @Test
   void assignWithoutIssuesAsksForANumber() throws Exception {
     follow("");

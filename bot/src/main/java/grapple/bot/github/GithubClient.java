@@ -206,16 +206,39 @@ final class GithubClient {
   }
 
   /**
-   * A pull request's diff, at most {@code maxBytes}; without a token the call is anonymous (a
+   * A pull request's diff as far as it was read: {@code cut} when GitHub's was longer, and then
+   * {@code text} holds only the whole lines that came before the cut.
+   */
+  record Diff(String text, boolean cut) {}
+
+  /**
+   * A pull request's diff, at most {@code maxBytes} of it; without a token the call is anonymous (a
    * public repository's diff needs none).
    */
-  String pullRequestDiff(
-      Optional<String> token, String owner, String repo, long number, int maxBytes)
+  Diff pullRequestDiff(Optional<String> token, String owner, String repo, long number, int maxBytes)
       throws ForgeException {
     HttpUrl url =
         repos(owner, repo).addPathSegment("pulls").addPathSegment(Long.toString(number)).build();
     Request.Builder request = token.isPresent() ? authed(token.get(), url) : anonymous(url);
-    return text(request.header("Accept", "application/vnd.github.diff").get().build(), maxBytes);
+    Request get = request.header("Accept", "application/vnd.github.diff").get().build();
+    return http.call(
+        get,
+        response -> {
+          if (!response.isSuccessful()) answer(response);
+          okio.BufferedSource source = response.body().source();
+          // One byte more than wanted tells whether there was more: a line cut in its middle (or a
+          // character in its bytes) is left out rather than shown as if it were the diff's end.
+          boolean cut = source.request(maxBytes + 1L);
+          okio.Buffer read = source.getBuffer();
+          if (!cut) return new Diff(read.readUtf8(), false);
+          long lineEnd = read.indexOf((byte) '\n', 0, maxBytes);
+          long last = lineEnd;
+          while (lineEnd >= 0) {
+            last = lineEnd;
+            lineEnd = read.indexOf((byte) '\n', last + 1, maxBytes);
+          }
+          return new Diff(last < 0 ? "" : read.readUtf8(last + 1), true);
+        });
   }
 
   /** The installation of the app on a repository (app JWT). */
@@ -335,17 +358,6 @@ final class GithubClient {
 
   private JsonNode json(Request request) throws ForgeException {
     return http.call(request, this::answer);
-  }
-
-  private String text(Request request, int maxBytes) throws ForgeException {
-    return http.call(
-        request,
-        response -> {
-          if (!response.isSuccessful()) answer(response);
-          okio.BufferedSource source = response.body().source();
-          source.request(maxBytes);
-          return source.getBuffer().readUtf8(Math.min(maxBytes, source.getBuffer().size()));
-        });
   }
 
   /** The JSON answer of a 2xx; GitHub's {@code message} as a ForgeException otherwise. */

@@ -44,11 +44,24 @@ final class GithubKeys {
     return content;
   }
 
-  /** {@code commits} are the commit ids; {@code pusher} is {@code name <email>}. */
+  /**
+   * At most this many commit ids go in the push key. GitHub lists up to 2,048 commits in a push;
+   * their ids (43 bytes each in JSON) would take 88 KB, more than an event holds, and the notice's
+   * text would then be cut to nothing to make room for them.
+   */
+  static final int MAX_PUSH_COMMITS = 1000;
+
+  /**
+   * {@code commits} are the commit ids (the first {@value #MAX_PUSH_COMMITS}); {@code pusher} is
+   * {@code name <email>}.
+   */
   static ObjectNode push(ObjectNode content, JsonNode payload) {
     ObjectNode push = content.putObject(PUSH);
     ArrayNode commits = push.putArray("commits");
-    for (JsonNode commit : payload.path("commits")) commits.add(commit.path("id").asText());
+    for (JsonNode commit : payload.path("commits")) {
+      if (commits.size() == MAX_PUSH_COMMITS) break;
+      commits.add(commit.path("id").asText());
+    }
     push.put("ref", payload.path("ref").asText());
     push.set(
         "base_ref",

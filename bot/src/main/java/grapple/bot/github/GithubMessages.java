@@ -26,18 +26,19 @@ final class GithubMessages {
   private GithubMessages() {}
 
   /**
-   * What the caller gathered for an event: the PR's diff ({@link #wantsDiff}), the actor's comment
-   * made with a close ({@link #wantsClosingComment}), the labels added in one burst of {@code
-   * labeled} events (empty: this event's label), and the homeserver name for {@code
-   * showIssueRoomLink} (empty: no link).
+   * What the caller gathered for an event: the PR's diff ({@link #wantsDiff}; {@code diffCut} when
+   * only its start was fetched), the actor's comment made with a close ({@link
+   * #wantsClosingComment}), the labels added in one burst of {@code labeled} events (empty: this
+   * event's label), and the homeserver name for {@code showIssueRoomLink} (empty: no link).
    */
   record Extras(
       Optional<String> diff,
+      boolean diffCut,
       Optional<String> closingComment,
       Set<String> addedLabels,
       Optional<String> issueRoomServer) {
     static final Extras NONE =
-        new Extras(Optional.empty(), Optional.empty(), Set.of(), Optional.empty());
+        new Extras(Optional.empty(), false, Optional.empty(), Set.of(), Optional.empty());
 
     Extras {
       Objects.requireNonNull(diff, "diff");
@@ -46,20 +47,26 @@ final class GithubMessages {
       Objects.requireNonNull(issueRoomServer, "issueRoomServer");
     }
 
+    /** The whole diff. */
     Extras withDiff(String diff) {
-      return new Extras(Optional.of(diff), closingComment, addedLabels, issueRoomServer);
+      return withDiff(diff, false);
+    }
+
+    /** The diff as fetched; {@code cut}: GitHub's was longer (see {@link GithubClient.Diff}). */
+    Extras withDiff(String diff, boolean cut) {
+      return new Extras(Optional.of(diff), cut, closingComment, addedLabels, issueRoomServer);
     }
 
     Extras withClosingComment(String comment) {
-      return new Extras(diff, Optional.of(comment), addedLabels, issueRoomServer);
+      return new Extras(diff, diffCut, Optional.of(comment), addedLabels, issueRoomServer);
     }
 
     Extras withAddedLabels(Set<String> labels) {
-      return new Extras(diff, closingComment, labels, issueRoomServer);
+      return new Extras(diff, diffCut, closingComment, labels, issueRoomServer);
     }
 
     Extras withIssueRoomServer(String server) {
-      return new Extras(diff, closingComment, addedLabels, Optional.of(server));
+      return new Extras(diff, diffCut, closingComment, addedLabels, Optional.of(server));
     }
   }
 

@@ -225,8 +225,8 @@ final class GithubReceiver {
   List<OutboxStore.Draft> drafts(
       String event, JsonNode payload, List<Active> following, String fullName, boolean ask) {
     boolean wantsComment = ask && GithubMessages.wantsClosingComment(event, payload);
-    AskedOnce comment = new AskedOnce();
-    AskedOnce diff = new AskedOnce();
+    AskedOnce<String> comment = new AskedOnce<>();
+    AskedOnce<GithubClient.Diff> diff = new AskedOnce<>();
     int diffBytes = diffBytes(event, payload, following);
     return Intake.drafts(
         following,
@@ -238,8 +238,8 @@ final class GithubReceiver {
           if (plain.isEmpty()) return plain;
           GithubMessages.Extras extras = GithubMessages.Extras.NONE;
           if (ask && GithubMessages.wantsDiff(event, payload, config)) {
-            Optional<String> found = diff.get(() -> diff(payload, config, diffBytes));
-            if (found.isPresent()) extras = extras.withDiff(found.get());
+            Optional<GithubClient.Diff> found = diff.get(() -> diff(payload, config, diffBytes));
+            if (found.isPresent()) extras = extras.withDiff(found.get().text(), found.get().cut());
           }
           if (wantsComment) {
             Optional<String> found = comment.get(() -> closingComment(payload, fullName));
@@ -254,11 +254,11 @@ final class GithubReceiver {
    * Something asked of GitHub for one event (the closing comment, the new PR's diff), asked the
    * first time a room needs it and kept for the others.
    */
-  private static final class AskedOnce {
+  private static final class AskedOnce<T> {
     private boolean asked;
-    private Optional<String> found = Optional.empty();
+    private Optional<T> found = Optional.empty();
 
-    Optional<String> get(Supplier<Optional<String>> ask) {
+    Optional<T> get(Supplier<Optional<T>> ask) {
       if (!asked) {
         asked = true;
         found = ask.get();
@@ -350,10 +350,11 @@ final class GithubReceiver {
    * no app installed on the repository (hookshot fetches {@code diff_url} with no token at all: a
    * public repository's diff needs none); none when it cannot be had (the notice goes without).
    */
-  private Optional<String> diff(JsonNode payload, GithubRepoConfig config, int maxBytes) {
+  private Optional<GithubClient.Diff> diff(
+      JsonNode payload, GithubRepoConfig config, int maxBytes) {
     try {
       long number = payload.path("pull_request").path("number").asLong();
-      Optional<String> withApp =
+      Optional<GithubClient.Diff> withApp =
           parts.app().isPresent()
               ? parts
                   .app()

@@ -97,6 +97,13 @@ final class IssueActions {
       throws ForgeException {
     List<String> rest = new ArrayList<>(args);
     Optional<Long> given = rest.isEmpty() ? Optional.empty() : number(rest.get(0));
+    // Issue 0 is refused here, as close refuses it: GitHub's 404 would read as missing access.
+    BadInput.check(
+        given.isEmpty() || given.get() > 0,
+        "number",
+        "must be an issue number (1 or more, e.g. 12 or #12), was %s. Usage: `assign [number]"
+            + " [users…]`",
+        Markdown.code(rest.isEmpty() ? "" : rest.get(0)));
     if (given.isPresent()) rest.remove(0);
     long number = given.isPresent() ? given.get() : latest(config, token);
     // As hookshot's onAssign: one users argument may name several, separated by commas.

@@ -44,23 +44,29 @@ final class PullRequestEvents {
     if (e.skip("pull_request.opened", "pull_request")) return Optional.empty();
     Notice n = ForgeNotices.pullRequestOpened(e, e.sender(), pr, GithubEvent.url(pr));
     if (e.config().prDiff().enabled())
-      e.extras().diff().ifPresent(diff -> diff(n, diff, e.config().prDiff().maxLines()));
+      e.extras()
+          .diff()
+          .ifPresent(diff -> diff(n, diff, e.extras().diffCut(), e.config().prDiff().maxLines()));
     return Optional.of(keys(e, n.build(), pr));
   }
 
   /**
    * A fenced diff block of at most {@code maxLines} lines, and a line saying how many more there
-   * were.
+   * were: "at least" so many when {@code cut} (only the diff's start was fetched, so its length is
+   * not known).
    */
-  static void diff(Notice n, String diff, int maxLines) {
+  static void diff(Notice n, String diff, boolean cut, int maxLines) {
     String text = diff.endsWith("\n") ? diff.substring(0, diff.length() - 1) : diff;
-    String[] lines = text.split("\n", -1);
-    if (lines.length > maxLines) {
+    String[] lines = text.isEmpty() ? new String[0] : text.split("\n", -1);
+    int shown = Math.min(lines.length, maxLines);
+    long more = (long) lines.length - shown + (cut ? 1 : 0);
+    if (more > 0) {
       text =
-          String.join("\n", java.util.Arrays.copyOf(lines, maxLines))
-              + "\n… "
-              + (lines.length - maxLines)
-              + " more lines";
+          String.join("\n", java.util.Arrays.copyOf(lines, shown))
+              + (shown > 0 ? "\n… " : "… ")
+              + (cut ? "at least " : "")
+              + more
+              + (more == 1 ? " more line" : " more lines");
     }
     text = GithubEvent.cut(text, MAX_DIFF_CHARS);
     n.block(

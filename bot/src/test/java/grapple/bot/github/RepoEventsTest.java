@@ -9,7 +9,10 @@ import static grapple.bot.github.GithubFixtures.render;
 import static grapple.bot.github.GithubFixtures.rendered;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.room.Messages;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -55,6 +58,28 @@ class RepoEventsTest {
         .isEqualTo(
             "**Codertocat** pushed [0 commits](https://github.com/Codertocat/Hello-World/compare/simple-tag)"
                 + " to `refs/tags/simple-tag` for Codertocat/Hello-World");
+  }
+
+  @Test
+  void aPushOfAsManyCommitsAsGithubSendsKeepsItsText() {
+    // GitHub lists up to 2,048 commits in a push; their ids alone make more than an event holds.
+    ObjectNode payload = payload("push");
+    ArrayNode commits = payload.putArray("commits");
+    for (int i = 0; i < 2048; i++)
+      commits.addObject().put("id", String.format("%040x", i)).put("message", "m");
+
+    ObjectNode content = rendered("push", payload, enabling("push"));
+
+    assertThat(content.get("body").asText())
+        .startsWith("**Codertocat** pushed [2048 commits](")
+        .endsWith(" to `refs/heads/master` for Codertocat/Hello-World");
+    assertThat(content.get("formatted_body").asText())
+        .startsWith("<strong>Codertocat</strong> pushed <a href=");
+    assertThat(Messages.size(content)).isLessThanOrEqualTo(Messages.MAX_CONTENT_BYTES);
+    JsonNode push = content.get("uk.half-shot.matrix-hookshot.github.push");
+    assertThat(push.get("ref").asText()).isEqualTo("refs/heads/master");
+    assertThat(push.get("commits").get(0).asText()).isEqualTo(String.format("%040x", 0));
+    assertThat(push.get("commits").size()).isEqualTo(GithubKeys.MAX_PUSH_COMMITS);
   }
 
   @Test
