@@ -412,20 +412,31 @@ public final class Messages {
     return markdown.substring(0, cut) + closing + "\n\n" + CUT_MARK;
   }
 
-  /** Drops the HTML, then cuts the text, until the content fits in one event. */
+  /**
+   * Drops the HTML, then cuts the text, until the content fits in one event; extra keys a service
+   * added (machine keys) that leave the text no room go first, and the text is then cut only as far
+   * as it must without them.
+   */
   public static ObjectNode fitToLimit(ObjectNode content) {
     if (size(content) <= MAX_CONTENT_BYTES) return content;
     content.remove("format");
     content.remove("formatted_body");
-    int over = size(content) - MAX_CONTENT_BYTES;
-    if (over <= 0) return content;
-    String body = content.path("body").asText("");
-    content.put("body", cutToBytes(body, Math.max(0, utf8Length(body) - over - 256)));
     if (size(content) <= MAX_CONTENT_BYTES) return content;
-    // Still too large: the rest is extra keys a service added (machine keys); they go, the text
-    // stays.
+    String body = content.path("body").asText("");
+    cutBody(content, body);
+    if (size(content) <= MAX_CONTENT_BYTES) return content;
+    // Still too large with the text cut: the extra keys alone are; they go, the text stays.
     content.retain("msgtype", "body", "m.relates_to", "m.mentions");
+    content.put("body", body);
+    if (size(content) > MAX_CONTENT_BYTES) cutBody(content, body);
     return content;
+  }
+
+  /** Puts {@code body} in {@code content}, cut by as much as the content is over the limit. */
+  private static void cutBody(ObjectNode content, String body) {
+    content.put("body", body);
+    int over = size(content) - MAX_CONTENT_BYTES;
+    if (over > 0) content.put("body", cutToBytes(body, Math.max(0, utf8Length(body) - over - 256)));
   }
 
   /** The serialised size of {@code content} in bytes. */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.commands.Markdown;
+import grapple.state.Json;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -52,6 +53,28 @@ class MessagesTest {
     assertThat(fitted.has("org.example.machine")).isFalse();
     assertThat(fitted.has("m.mentions")).isTrue();
     assertThat(fitted.path("msgtype").asText()).isEqualTo("m.notice");
+    assertThat(fitted.path("body").asText())
+        .as("the text, which fits once the machine keys are gone, is kept whole")
+        .isEqualTo("a short text");
+  }
+
+  /**
+   * Machine keys too large to keep go before the text is cut for them: the text was cut to make
+   * room for them first, down to the cut mark alone, and then they went anyway.
+   */
+  @Test
+  void fitToLimitCutsTheTextOnlyAsFarAsItMustWithoutTheMachineKeys() {
+    String text = "line of the notice\n".repeat(2_000); // 40 KB, fits on its own
+    ObjectNode content = Json.object().put("msgtype", "m.notice").put("body", text);
+    String body = text;
+    content.putObject("org.example.machine").put("ids", "x".repeat(70_000));
+
+    ObjectNode fitted = Messages.fitToLimit(content);
+
+    assertThat(Messages.size(fitted)).isLessThanOrEqualTo(Messages.MAX_CONTENT_BYTES);
+    assertThat(fitted.has("org.example.machine")).isFalse();
+    assertThat(body).hasSizeGreaterThan(30_000);
+    assertThat(fitted.path("body").asText()).isEqualTo(body);
   }
 
   @Test
