@@ -405,6 +405,31 @@ class ProvisioningApiTest {
     assertThat(a.status()).isEqualTo(200);
   }
 
+  @ParameterizedTest(name = "Authorization: {0}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "Token " + READER + "| 'Bearer <token>' or HTTP Basic",
+        READER + "| 'Bearer <token>' or HTTP Basic",
+        "Bearer | Bearer has no token",
+        "Basic not-base64! | Basic must be the Base64 of 'apikey:<token>'",
+      })
+  void anAuthorizationHeaderThatCarriesNoTokenIs401SayingWhatIsWrongNotMissing(
+      String header, String says) {
+    Answer a = grapple.call("GET", connections(AS_ADMIN), header, null);
+
+    assertRefused(a, 401, "HS_BAD_TOKEN");
+    assertThat(a.error()).contains(says).doesNotContain("Missing").doesNotContain(READER);
+  }
+
+  @Test
+  void noAuthorizationHeaderIs401MissingCredentials() {
+    Answer a = grapple.call("GET", connections(AS_ADMIN), null, null);
+
+    assertRefused(a, 401, "HS_BAD_TOKEN");
+    assertThat(a.error()).isEqualTo("Missing credentials: send Authorization: Bearer <token>.");
+  }
+
   @Test
   void aReaderKeyCanListButNotCreate() {
     Answer list = grapple.call("GET", connections(AS_ADMIN), bearer(READER), null);
