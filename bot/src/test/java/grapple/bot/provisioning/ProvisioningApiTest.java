@@ -18,6 +18,8 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.state.Json;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -272,6 +274,19 @@ class ProvisioningApiTest {
     assertThat(a.json().get("config").toString())
         .isEqualTo("{\"name\":\"merged\",\"waitForComplete\":true}");
     assertThat(grapple.get(one(id)).json().get("config")).isEqualTo(a.json().get("config"));
+  }
+
+  @Test
+  void patchReplacesANestedObjectWholeAsHookshotDidNotMergingInsideIt() {
+    ObjectNode config =
+        Json.readObject(
+            "{\"org\":\"a\",\"workflowRun\":{\"matchingBranch\":\"main\","
+                + "\"includingWorkflows\":[\"ci\"]}}");
+    ObjectNode patch =
+        Json.readObject("{\"workflowRun\":{\"matchingBranch\":\"dev\"},\"org\":null}");
+
+    assertThat(ProvisioningApi.merge(config, patch).toString())
+        .isEqualTo("{\"workflowRun\":{\"matchingBranch\":\"dev\"}}");
   }
 
   @Test
