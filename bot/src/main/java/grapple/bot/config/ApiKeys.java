@@ -121,9 +121,19 @@ final class ApiKeys {
     return new LinkedHashSet<>(scopes);
   }
 
-  /** Returns the room allow-list; empty (the default) means every room. */
+  /**
+   * Returns the room allow-list; left out (the default), the key may be used in every room. Written
+   * but empty ({@code rooms: []}, or {@code rooms:} with its entries commented out) is refused: it
+   * reads as "no room", and would otherwise give the key every room.
+   */
   private static List<String> rooms(Section entry) {
     List<String> rooms = entry.strings("rooms", List.of());
+    if (entry.isWritten("rooms") && rooms.isEmpty()) {
+      entry.problem(
+          "rooms",
+          "must list at least one room id (quoted, like '!room:example.org'); leave rooms out for a"
+              + " key of every room");
+    }
     for (int i = 0; i < rooms.size(); i++) {
       String room = rooms.get(i);
       if (MatrixIds.isRoomId(room)) continue;

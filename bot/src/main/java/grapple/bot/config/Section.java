@@ -109,6 +109,13 @@ public final class Section {
     return !isAbsent(node.get(key));
   }
 
+  /**
+   * True if the key is written at all, even without a value ({@code rooms:} with nothing after).
+   */
+  public boolean isWritten(String key) {
+    return node.has(key);
+  }
+
   /** Returns the nested mapping; an absent, null or wrongly typed one reads as empty. */
   public Section section(String key) {
     knownKeys.add(key);

@@ -104,11 +104,23 @@ final class JiraApi {
     }
   }
 
+  /**
+   * JIRA refusing the user's login is theirs to fix (log in again); JIRA down or unreachable is
+   * not: 502, and trying again later may work, as on the GitHub routes; any other refusal asks the
+   * user to act (400). Never a bare 500: that is kept for Grapple's own failures, which are logged
+   * with the request id their answer carries.
+   */
   private static ApiException refused(ForgeException e) {
     if (e.badCredentials())
       return new ApiException(
           ErrorCode.FORBIDDEN_USER,
           "JIRA no longer accepts the user's login; they must log in again.");
-    return new ApiException(ErrorCode.UNKNOWN, "Could not fetch from JIRA: " + e.getMessage());
+    if (e.status() == 0 || e.status() >= 500) {
+      return new ApiException(
+          ErrorCode.FORGE_UNAVAILABLE,
+          "JIRA did not answer the request; try again later: " + e.getMessage());
+    }
+    return new ApiException(
+        ErrorCode.ADDITIONAL_ACTION_REQUIRED, "JIRA refused the request: " + e.getMessage());
   }
 }

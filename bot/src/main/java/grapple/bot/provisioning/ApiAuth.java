@@ -22,14 +22,7 @@ final class ApiAuth {
   }
 
   Caller authenticate(Request request) {
-    String presented =
-        token(request)
-            .orElseThrow(
-                () ->
-                    new ApiException(
-                        ErrorCode.BAD_TOKEN,
-                        "Missing credentials: send Authorization: Bearer <token>."));
-    return check(presented);
+    return check(token(request));
   }
 
   /**
@@ -54,15 +47,40 @@ final class ApiAuth {
     return MessageDigest.isEqual(given, expected.getBytes(StandardCharsets.UTF_8));
   }
 
-  private static Optional<String> token(Request request) {
+  /**
+   * The token {@code Authorization} carries; else HS_BAD_TOKEN saying what is wrong with the header
+   * (missing, a scheme other than Bearer or Basic, an empty Bearer, a Basic that is not Base64 of
+   * {@code user:password}), never quoting it: a header without a scheme may be the secret itself.
+   */
+  private static String token(Request request) {
     Optional<String> header = request.header("Authorization").map(String::strip);
-    if (header.isEmpty()) return Optional.empty();
+    if (header.isEmpty() || header.get().isEmpty()) {
+      throw new ApiException(
+          ErrorCode.BAD_TOKEN, "Missing credentials: send Authorization: Bearer <token>.");
+    }
     String value = header.get();
-    if (value.regionMatches(true, 0, "Bearer ", 0, 7))
-      return Optional.of(value.substring(7).strip());
+    if (value.regionMatches(true, 0, "Bearer", 0, 6)
+        && (value.length() == 6 || Character.isWhitespace(value.charAt(6)))) {
+      String token = value.substring(6).strip();
+      if (token.isEmpty()) {
+        throw new ApiException(
+            ErrorCode.BAD_TOKEN,
+            "Authorization: Bearer has no token after it: send Authorization: Bearer <token>.");
+      }
+      return token;
+    }
     if (value.regionMatches(true, 0, "Basic ", 0, 6))
-      return basicPassword(value.substring(6).strip());
-    return Optional.empty();
+      return basicPassword(value.substring(6).strip())
+          .orElseThrow(
+              () ->
+                  new ApiException(
+                      ErrorCode.BAD_TOKEN,
+                      "Authorization: Basic must be the Base64 of 'apikey:<token>' (user and"
+                          + " password joined by ':'); it was not."));
+    throw new ApiException(
+        ErrorCode.BAD_TOKEN,
+        "Authorization must be 'Bearer <token>' or HTTP Basic with user apikey and the token as"
+            + " password; it had neither scheme.");
   }
 
   private static Optional<String> basicPassword(String encoded) {

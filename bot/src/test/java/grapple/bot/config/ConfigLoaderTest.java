@@ -786,6 +786,26 @@ class ConfigLoaderTest {
                 + "'");
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"rooms: []", "rooms: "})
+  void anApiKeysRoomsWrittenButEmptyIsRefusedNotReadAsEveryRoom(String rooms) {
+    String yaml =
+        """
+        provisioning:
+          tokens:
+            - name: ci
+              token: 0123456789abcdef
+              scopes: [admin]
+              %s
+        """
+            .formatted(rooms);
+
+    assertThat(problems(yaml))
+        .containsExactly(
+            "config: provisioning.tokens[0].rooms: must list at least one room id (quoted, like"
+                + " '!room:example.org'); leave rooms out for a key of every room");
+  }
+
   @Test
   void unquotedApiKeyRoomIsReportedAsEmpty() {
     String yaml =

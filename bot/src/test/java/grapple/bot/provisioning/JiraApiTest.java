@@ -185,6 +185,19 @@ class JiraApiTest {
   }
 
   @Test
+  void aJiraThatDoesNotAnswerIs502TryAgainLaterNotAnUnloggedInternalError() throws Exception {
+    grapple.console.type("jira token acme " + PAT);
+    grapple.console.awaitPrinted("Connected to acme");
+    dataCenter.close();
+
+    Answer a = grapple.get("/v1/jira/instances/acme/projects" + LocalGrapple.AS_ADMIN);
+
+    assertThat(a.status()).as(a.toString()).isEqualTo(502);
+    assertThat(a.errcode()).isEqualTo("HS_UNKNOWN");
+    assertThat(a.error()).startsWith("JIRA did not answer the request; try again later");
+  }
+
+  @Test
   void projectsOfSomeoneNotLinkedOrOfAnInstanceTheyDoNotReachAreForbidden() throws Exception {
     Answer nobody = grapple.get("/v1/jira/instances/acme/projects" + AS_NOBODY);
     linkAliceByOAuth();

@@ -18,6 +18,8 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.state.Json;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -275,6 +277,19 @@ class ProvisioningApiTest {
   }
 
   @Test
+  void patchReplacesANestedObjectWholeAsHookshotDidNotMergingInsideIt() {
+    ObjectNode config =
+        Json.readObject(
+            "{\"org\":\"a\",\"workflowRun\":{\"matchingBranch\":\"main\","
+                + "\"includingWorkflows\":[\"ci\"]}}");
+    ObjectNode patch =
+        Json.readObject("{\"workflowRun\":{\"matchingBranch\":\"dev\"},\"org\":null}");
+
+    assertThat(ProvisioningApi.merge(config, patch).toString())
+        .isEqualTo("{\"workflowRun\":{\"matchingBranch\":\"dev\"}}");
+  }
+
+  @Test
   void patchWithNullRemovesTheKey() {
     String id = createdId("unset");
     grapple.patch(one(id), "{\"waitForComplete\":true}");
@@ -403,6 +418,31 @@ class ProvisioningApiTest {
     Answer a = grapple.call("GET", connections(AS_ADMIN), basic("apikey", READER), null);
 
     assertThat(a.status()).isEqualTo(200);
+  }
+
+  @ParameterizedTest(name = "Authorization: {0}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "Token " + READER + "| 'Bearer <token>' or HTTP Basic",
+        READER + "| 'Bearer <token>' or HTTP Basic",
+        "Bearer | Bearer has no token",
+        "Basic not-base64! | Basic must be the Base64 of 'apikey:<token>'",
+      })
+  void anAuthorizationHeaderThatCarriesNoTokenIs401SayingWhatIsWrongNotMissing(
+      String header, String says) {
+    Answer a = grapple.call("GET", connections(AS_ADMIN), header, null);
+
+    assertRefused(a, 401, "HS_BAD_TOKEN");
+    assertThat(a.error()).contains(says).doesNotContain("Missing").doesNotContain(READER);
+  }
+
+  @Test
+  void noAuthorizationHeaderIs401MissingCredentials() {
+    Answer a = grapple.call("GET", connections(AS_ADMIN), null, null);
+
+    assertRefused(a, 401, "HS_BAD_TOKEN");
+    assertThat(a.error()).isEqualTo("Missing credentials: send Authorization: Bearer <token>.");
   }
 
   @Test
