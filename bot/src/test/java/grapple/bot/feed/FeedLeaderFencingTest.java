@@ -89,15 +89,20 @@ class FeedLeaderFencingTest {
   }
 
   private static FeedPoller.Subscription subscription() throws Exception {
+    return subscription(ROOM, URL);
+  }
+
+  /** {@code room}'s subscription to {@code url}, as a feed connection made by @a:test opens it. */
+  static FeedPoller.Subscription subscription(String room, String url) throws Exception {
     var config =
         (com.fasterxml.jackson.databind.node.ObjectNode)
-            Json.MAPPER.readTree("{\"url\":\"" + URL + "\"}");
+            Json.MAPPER.readTree("{\"url\":\"" + url + "\"}");
     Connection c =
         Connection.create(
-            ROOM,
+            room,
             "Feed",
             FeedService.EVENT_TYPE,
-            URL,
+            url,
             config,
             new Connection.Audit("@a:test", Instant.now()));
     return new FeedPoller.Subscription(c, FeedConfig.from(c.stateKey(), c.config()));

@@ -6,14 +6,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import grapple.bot.FakeGateway;
 import grapple.bot.Grapple;
 import grapple.bot.outbox.Outbox;
-import grapple.state.Connection;
 import grapple.state.Database;
 import grapple.state.Json;
 import grapple.state.OutboxStore;
 import grapple.state.PostgresFixture;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -44,18 +42,7 @@ class FeedOnPostgresTest {
   }
 
   private static FeedPoller.Subscription subscription() throws Exception {
-    var config =
-        (com.fasterxml.jackson.databind.node.ObjectNode)
-            Json.MAPPER.readTree("{\"url\":\"" + URL + "\"}");
-    Connection c =
-        Connection.create(
-            ROOM,
-            "Feed",
-            FeedService.EVENT_TYPE,
-            URL,
-            config,
-            new Connection.Audit("@a:test", Instant.now()));
-    return new FeedPoller.Subscription(c, FeedConfig.from(c.stateKey(), c.config()));
+    return FeedLeaderFencingTest.subscription(ROOM, URL);
   }
 
   private Database db() {

@@ -333,6 +333,14 @@ class OutboxTest {
     assertThat(gateway.txnIdsSeen()).hasSize(2).allMatch(sent.txnId()::equals);
   }
 
+  /** The lines {@code logged} holds at INFO or above, formatted. */
+  private static List<String> infoAndAbove(grapple.testing.LogCapture logged) {
+    return logged.events().stream()
+        .filter(e -> e.getLevel().isGreaterOrEqual(ch.qos.logback.classic.Level.INFO))
+        .map(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+        .toList();
+  }
+
   /**
    * While the homeserver is down, every retry of every room's head message logged a warning: an
    * outage of an hour was thousands of lines, and its end was not logged at all. Now its start is
@@ -350,9 +358,7 @@ class OutboxTest {
 
       assertThat(posting.delivered().get(10, TimeUnit.SECONDS)).isNotNull();
       assertThat(gateway.txnIdsSeen()).hasSize(6);
-      assertThat(logged.events())
-          .filteredOn(e -> e.getLevel().isGreaterOrEqual(ch.qos.logback.classic.Level.INFO))
-          .extracting(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+      assertThat(infoAndAbove(logged))
           .satisfiesExactly(
               start ->
                   assertThat(start)
@@ -388,9 +394,7 @@ class OutboxTest {
 
       assertThat(posting.delivered().get(10, TimeUnit.SECONDS)).isNotNull();
       int failed = gateway.attemptNanos().size() - 1;
-      assertThat(logged.events())
-          .filteredOn(e -> e.getLevel().isGreaterOrEqual(ch.qos.logback.classic.Level.INFO))
-          .extracting(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+      assertThat(infoAndAbove(logged))
           .satisfiesExactly(
               start ->
                   assertThat(start)
