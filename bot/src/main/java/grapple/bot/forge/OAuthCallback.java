@@ -68,7 +68,9 @@ public final class OAuthCallback {
       Routes routes, Wording wording, Linker linker, ServiceContext context, OAuthStates states) {
     OAuthCallback callback =
         new OAuthCallback(wording, linker, context.profiles()::remember, context.outbox(), states);
-    routes.webhooks().add("GET", "/oauth/" + wording.service(), callback::handle);
+    // The callback uses up its one-time state: a HEAD (a link preview) must not.
+    String path = "/oauth/" + wording.service();
+    routes.webhooks().add("GET", path, callback::handle).refuseHead(path);
   }
 
   /**

@@ -18,6 +18,7 @@ public final class Router {
   public static final long DEFAULT_MAX_BODY_BYTES = 64 * 1024;
 
   private final List<Route> routes = new ArrayList<>();
+  private final Set<List<String>> headRefused = new java.util.HashSet<>();
   private boolean crossOrigin;
 
   /** Answers one request. May throw; the listener turns an exception into a 500. */
@@ -76,6 +77,16 @@ public final class Router {
   }
 
   /**
+   * The {@code GET} route on {@code pattern} acts (posts a message, uses up a one-time state): a
+   * {@code HEAD} there is answered 405 rather than served by it, as probes (uptime monitors, link
+   * checkers, link previews) send HEAD expecting nothing to happen.
+   */
+  public Router refuseHead(String pattern) {
+    headRefused.add(segments(pattern));
+    return this;
+  }
+
+  /**
    * Lets scripts of web pages on other origins (a widget in a Matrix client) call these routes, as
    * hookshot's API did with Express's {@code cors()}: preflights are answered and every answer says
    * {@code Access-Control-Allow-Origin: *}. No credential is ambient (the token is in a header or
@@ -103,7 +114,8 @@ public final class Router {
   /**
    * Throws {@link Request.Malformed} when a path parameter has a malformed %-escape. A {@code HEAD}
    * that no route takes is served by the path's {@code GET} route (the listener sends no body): RFC
-   * 9110 §9.3.2 has every server that answers GET answer HEAD.
+   * 9110 §9.3.2 has every server that answers GET answer HEAD; unless that GET acts ({@link
+   * #refuseHead}).
    */
   Match match(String method, String rawPath) {
     List<String> path = segments(rawPath);
@@ -115,7 +127,10 @@ public final class Router {
       if (params.isEmpty()) continue;
       if (route.method().equals(method))
         return new Match(Optional.of(route), params.get(), allowed);
-      if (method.equals("HEAD") && route.method().equals("GET") && asGet.isEmpty()) {
+      if (method.equals("HEAD")
+          && route.method().equals("GET")
+          && asGet.isEmpty()
+          && !headRefused.contains(route.segments())) {
         asGet = Optional.of(route);
         asGetParams = params.get();
       }

@@ -59,10 +59,6 @@ final class WebhookReceiver {
       Response.error(503, "Too many bodies are waiting for this webhook's script; try again.")
           .withHeader("Retry-After", "1");
 
-  private static final Response HEAD_REFUSED =
-      Response.error(405, "Invalid Method. Expecting GET, PUT or POST (a HEAD posts nothing)")
-          .withHeader("Allow", "GET, POST, PUT");
-
   private static final Response ACCEPTED = Response.ok(202);
   private static final Response DELIVERED = Response.ok(200);
   private static final Response STORE_FAILED =
@@ -143,9 +139,6 @@ final class WebhookReceiver {
    * answers): a hook id not known in memory is looked up in the database on the lookups' threads.
    */
   CompletableFuture<Response> receive(Request request) throws Exception {
-    // The listener serves a HEAD with the GET route (enableHttpGet): a HEAD is a probe (an uptime
-    // monitor, a link checker) and must post nothing. Hookshot answers it 405 as well.
-    if (request.method().equals("HEAD")) return now(HEAD_REFUSED);
     String hookId = request.pathParam("hookId");
     Optional<Hooks.Hook> known = lookup.known().apply(hookId);
     if (known.isPresent()) return forHook(request, known);

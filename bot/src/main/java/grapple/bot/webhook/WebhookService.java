@@ -178,8 +178,10 @@ public final class WebhookService extends AbstractService<WebhookSettings> {
       for (String path : HOOK_PATHS) {
         routes.webhooks().addNonBlocking("POST", path, limit, receiver::receive);
         routes.webhooks().addNonBlocking("PUT", path, limit, receiver::receive);
-        if (settings.enableHttpGet())
-          routes.webhooks().addNonBlocking("GET", path, limit, receiver::receive);
+        if (settings.enableHttpGet()) {
+          // A GET posts the query as a message: a HEAD (a probe) must post nothing.
+          routes.webhooks().addNonBlocking("GET", path, limit, receiver::receive).refuseHead(path);
+        }
       }
     }
 

@@ -33,6 +33,24 @@ class RouterTest {
         .hasMessageContaining("malformed %-escape");
   }
 
+  /**
+   * A HEAD is served by the path's GET route unless that GET acts: the OAuth callbacks' GET uses up
+   * the login's one-time state, and a link preview's HEAD did so (as a hook's GET posts).
+   */
+  @Test
+  void aHeadIsServedAsGetExceptWhereTheGetActs() {
+    Router acting =
+        new Router()
+            .add("GET", "/v1/{roomId}/connections", request -> Response.ok(200))
+            .add("GET", "/oauth/github", request -> Response.ok(200))
+            .refuseHead("/oauth/github");
+
+    assertThat(acting.match("HEAD", "/v1/x/connections").route()).isPresent();
+    Router.Match refused = acting.match("HEAD", "/oauth/github");
+    assertThat(refused.route()).isEmpty();
+    assertThat(refused.allowed()).containsExactly("GET");
+  }
+
   @Test
   void aTrailingSlashIsIgnored() {
     assertThat(Router.segments("/v1/x/connections/")).isEqualTo(List.of("v1", "x", "connections"));
