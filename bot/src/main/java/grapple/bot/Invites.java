@@ -1,6 +1,5 @@
 package grapple.bot;
 
-import grapple.bot.room.MatrixException;
 import grapple.bot.room.RoomEvent;
 import grapple.bot.room.RoomGateway;
 import grapple.commands.PermissionLevel;
@@ -138,15 +137,14 @@ final class Invites {
       return null;
     } catch (IOException e) {
       // A refusal (the invite was withdrawn, the room is gone) stands; anything else may pass.
-      boolean mayPass = !(e instanceof MatrixException m) || m.mayPassLater();
+      Duration wait = RetrySchedule.waitAfter(e);
       log.warn(
           "room {}: could not answer the invite from {}{}: {}",
           invite.roomId(),
           invite.sender(),
-          mayPass ? " (trying again later)" : "",
+          wait != null ? " (trying again later)" : "",
           e.getMessage());
-      if (!mayPass) return null;
-      return e instanceof MatrixException m ? m.retryAfter().orElse(Duration.ZERO) : Duration.ZERO;
+      return wait;
     }
   }
 

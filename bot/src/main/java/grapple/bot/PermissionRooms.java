@@ -1,6 +1,5 @@
 package grapple.bot;
 
-import grapple.bot.room.MatrixException;
 import grapple.bot.room.RoomGateway;
 import grapple.bot.room.RoomStates;
 import grapple.commands.PermissionRule;
@@ -87,7 +86,8 @@ final class PermissionRooms {
       retries.done(room);
       log.info("room {}: joined, as a permission rule names it (its members are now known)", room);
     } catch (IOException | RuntimeException e) {
-      @Nullable Duration retryAfter = mayPass(e);
+      @Nullable Duration retryAfter =
+          e instanceof IOException io ? RetrySchedule.waitAfter(io) : null;
       if (retryAfter == null) {
         retries.done(room);
         log.warn(
@@ -105,16 +105,6 @@ final class PermissionRooms {
           e.getMessage(),
           wait.toSeconds());
     }
-  }
-
-  /**
-   * The least wait before {@code failure}'s join is tried again (zero when the homeserver asked for
-   * none) if it may pass; null for a refusal that stands (private, not invited, no such room).
-   */
-  private static @Nullable Duration mayPass(Exception failure) {
-    if (failure instanceof MatrixException m)
-      return m.mayPassLater() ? m.retryAfter().orElse(Duration.ZERO) : null;
-    return failure instanceof IOException ? Duration.ZERO : null;
   }
 
   /** The server in a room id ({@code !id:server}); none for a room version 12 id. */

@@ -1,5 +1,7 @@
 package grapple.bot;
 
+import grapple.bot.room.MatrixException;
+import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -47,6 +49,17 @@ final class RetrySchedule {
   /** From {@link #FIRST_RETRY} up to {@link #LAST_RETRY}; see the other constructor. */
   RetrySchedule(ScheduledExecutorService ticks, Runnable tick, String what) {
     this(ticks, FIRST_RETRY, LAST_RETRY, tick, what);
+  }
+
+  /**
+   * The least wait before work the homeserver failed with {@code failure} is tried again (zero when
+   * it asked for none), if it may pass (a 5xx, a 429, the network); null for a refusal that stands
+   * (the room private or gone, the invite withdrawn).
+   */
+  static @Nullable Duration waitAfter(IOException failure) {
+    if (failure instanceof MatrixException m)
+      return m.mayPassLater() ? m.retryAfter().orElse(Duration.ZERO) : null;
+    return Duration.ZERO;
   }
 
   /** {@code what} names the work in the log line of a tick that failed ("trying moves again"). */
