@@ -166,6 +166,32 @@ class LocalModeWebhookTest {
   }
 
   /**
+   * A GET's query is read as hookshot's Express reads it: a {@code %} not followed by two hex
+   * digits is itself, so {@code curl ".../webhook/<id>?text=CPU+at+95%"} posts "CPU at 95%". The
+   * shared listener had decoded every query strictly first and answered 400.
+   */
+  @Test
+  void aGetsQueryWithALonePercentIsPostedAsSent() throws Exception {
+    restart(", enableHttpGet: true");
+    String path = java.net.URI.create(createHook("percent")).getPath();
+
+    String answer;
+    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", app.webhookPort())) {
+      socket
+          .getOutputStream()
+          .write(
+              ("GET " + path + "?text=CPU+at+95% HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                  .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      answer =
+          new String(
+              socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    assertThat(answer).startsWith("HTTP/1.1 202");
+    assertThat(console.awaitPrinted("CPU at")).isEqualTo("grapple: CPU at 95%");
+  }
+
+  /**
    * A HEAD (an uptime monitor's probe) reaches the GET route when enableHttpGet is set: it was
    * taken as an empty POST and posted {@code {}} as a JSON code block to the room at every probe.
    */

@@ -7,6 +7,7 @@ import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadLocalRandom;
@@ -478,7 +479,7 @@ public final class HttpListener implements AutoCloseable {
                 request.getMethod(),
                 exchange.path(),
                 match.params(),
-                Request.parseQuery(request.getHttpURI().getQuery()),
+                Objects.requireNonNullElse(request.getHttpURI().getQuery(), ""),
                 request.getHeaders(),
                 exchange.requestId(),
                 body);

@@ -4,6 +4,7 @@ import grapple.state.MessageException;
 import java.io.IOException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,9 +23,10 @@ public final class Request {
   private final String method;
   private final String path;
   private final Map<String, String> pathParams;
-  private final Map<String, String> query;
   private final String rawQuery;
-  private final Set<String> repeatedInQuery;
+  // Parsed on first use: a route that reads the query as it was sent (a webhook's GET, read as
+  // hookshot's Express reads it, where "?text=95%" is "95%") never meets the strict decoder.
+  private volatile @Nullable Query query;
   private final HttpFields headers;
   private final String requestId;
   private final Body body;
@@ -42,16 +44,14 @@ public final class Request {
       String method,
       String path,
       Map<String, String> pathParams,
-      Query query,
+      String rawQuery,
       HttpFields headers,
       String requestId,
       Body body) {
     this.method = method;
     this.path = path;
     this.pathParams = Map.copyOf(pathParams);
-    this.query = query.first();
-    this.repeatedInQuery = query.repeated();
-    this.rawQuery = query.raw();
+    this.rawQuery = rawQuery;
     this.headers = headers;
     this.requestId = requestId;
     this.body = body;
@@ -77,9 +77,18 @@ public final class Request {
     return value;
   }
 
-  /** The query's parameters, each with its first value. */
+  /**
+   * The query's parameters, each with its first value. Throws {@link Malformed} (answered 400,
+   * wherever the handler asks) when the query has a malformed %-escape.
+   */
   public Map<String, String> query() {
-    return query;
+    return parsedQuery().first();
+  }
+
+  private Query parsedQuery() {
+    Query parsed = query;
+    if (parsed == null) query = parsed = parseQuery(rawQuery);
+    return parsed;
   }
 
   /** The query as sent, still %-encoded; empty when there is none. */
@@ -89,7 +98,7 @@ public final class Request {
 
   /** True when the query gives {@code name} more than once ({@link #query} has the first). */
   public boolean repeatedInQuery(String name) {
-    return repeatedInQuery.contains(name);
+    return parsedQuery().repeated().contains(name);
   }
 
   public Optional<String> header(String name) {
@@ -138,13 +147,13 @@ public final class Request {
     }
   }
 
-  /** A parsed query: each name's first value, the names given more than once, and its text. */
-  record Query(Map<String, String> first, Set<String> repeated, String raw) {}
+  /** A parsed query: each name's first value and the names given more than once. */
+  record Query(Map<String, String> first, Set<String> repeated) {}
 
   static Query parseQuery(@Nullable String raw) {
     Map<String, String> out = new LinkedHashMap<>();
     Set<String> repeated = new HashSet<>();
-    if (raw == null || raw.isEmpty()) return new Query(out, Set.of(), "");
+    if (raw == null || raw.isEmpty()) return new Query(Map.of(), Set.of());
     for (String pair : raw.split("&")) {
       if (pair.isEmpty()) continue;
       int eq = pair.indexOf('=');
@@ -152,7 +161,7 @@ public final class Request {
       String value = eq < 0 ? "" : pair.substring(eq + 1);
       if (out.putIfAbsent(key, decode(value, "query")) != null) repeated.add(key);
     }
-    return new Query(out, Set.copyOf(repeated), raw);
+    return new Query(Collections.unmodifiableMap(out), Set.copyOf(repeated));
   }
 
   /** Percent-decodes one part of the URL; a malformed escape is the client's mistake (400). */
