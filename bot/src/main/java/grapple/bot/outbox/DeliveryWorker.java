@@ -6,6 +6,7 @@ import grapple.bot.room.MatrixException;
 import grapple.bot.room.RoomGateway;
 import grapple.state.Daemons;
 import grapple.state.Fatal;
+import grapple.state.Json;
 import grapple.state.OutboxStore;
 import java.io.IOException;
 import java.time.Duration;
@@ -250,7 +251,11 @@ final class DeliveryWorker implements AutoCloseable {
    */
   static ObjectNode mentioningOnlyWhomItSays(String eventType, ObjectNode content) {
     if (!eventType.equals("m.room.message") || content.has("m.mentions")) return content;
-    ObjectNode withMentions = content.deepCopy();
+    // A shallow copy: the entry's content stays as stored (it may be sent again), and nothing
+    // below the top is changed, so the attached webhook data (up to the payload limit) is not
+    // copied at every send.
+    ObjectNode withMentions = Json.object();
+    withMentions.setAll(content);
     withMentions.putObject("m.mentions");
     return withMentions;
   }
