@@ -111,10 +111,6 @@ final class Exchange {
         failure instanceof CompletionException && failure.getCause() != null
             ? failure.getCause()
             : failure;
-    // A handler that reads the query only once it has waited on something meets its malformed
-    // %-escape there: still the client's mistake.
-    if (cause instanceof Request.Malformed malformed)
-      return settings.errors().error(400, malformed.getMessage(), requestId);
     log.error(
         "{}: {} {} failed (request {})",
         settings.name(),

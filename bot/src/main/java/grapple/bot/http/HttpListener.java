@@ -483,6 +483,7 @@ public final class HttpListener implements AutoCloseable {
                 request.getHeaders(),
                 exchange.requestId(),
                 body);
+        if (match.strictQuery()) r.query(); // a malformed %-escape is a 400 before the handler
         pending = match.route().orElseThrow().handler().handle(r);
       } catch (Request.Malformed e) {
         pending =

@@ -24,8 +24,8 @@ public final class Request {
   private final String path;
   private final Map<String, String> pathParams;
   private final String rawQuery;
-  // Parsed on first use: a route that reads the query as it was sent (a webhook's GET, read as
-  // hookshot's Express reads it, where "?text=95%" is "95%") never meets the strict decoder.
+  // Parsed on first use: a route that reads the query as it was sent (Router.readsRawQuery) never
+  // meets the strict decoder.
   private volatile @Nullable Query query;
   private final HttpFields headers;
   private final String requestId;
@@ -78,8 +78,9 @@ public final class Request {
   }
 
   /**
-   * The query's parameters, each with its first value. Throws {@link Malformed} (answered 400,
-   * wherever the handler asks) when the query has a malformed %-escape.
+   * The query's parameters, each with its first value. Decoded before the handler runs, unless the
+   * route reads the query as sent ({@link Router#readsRawQuery}); there this throws {@link
+   * Malformed} on a malformed %-escape.
    */
   public Map<String, String> query() {
     return parsedQuery().first();

@@ -19,6 +19,7 @@ public final class Router {
 
   private final List<Route> routes = new ArrayList<>();
   private final Set<List<String>> headRefused = new java.util.HashSet<>();
+  private final Set<List<String>> rawQuery = new java.util.HashSet<>();
   private boolean crossOrigin;
 
   /** Answers one request. May throw; the listener turns an exception into a 500. */
@@ -48,8 +49,17 @@ public final class Router {
       boolean waits,
       AsyncHandler handler) {}
 
-  /** A matched route and its path parameters, or the methods the path allows. */
-  record Match(Optional<Route> route, Map<String, String> params, Set<String> allowed) {}
+  /**
+   * A matched route and its path parameters, or the methods the path allows. {@code strictQuery}:
+   * the query is decoded before the handler runs, and a malformed %-escape is a 400 (see {@link
+   * #readsRawQuery}).
+   */
+  record Match(
+      Optional<Route> route, Map<String, String> params, Set<String> allowed, boolean strictQuery) {
+    Match(Optional<Route> route, Map<String, String> params, Set<String> allowed) {
+      this(route, params, allowed, true);
+    }
+  }
 
   public Router add(String method, String pattern, Handler handler) {
     return addAsync(
@@ -83,6 +93,16 @@ public final class Router {
    */
   public Router refuseHead(String pattern) {
     headRefused.add(segments(pattern));
+    return this;
+  }
+
+  /**
+   * The routes on {@code pattern} read the query as it was sent ({@link Request#rawQuery}) and
+   * decode it themselves: a malformed %-escape in it is theirs to read, not a 400 before they run
+   * (a webhook's GET, read as hookshot's Express reads it: {@code ?text=95%} is "95%").
+   */
+  public Router readsRawQuery(String pattern) {
+    rawQuery.add(segments(pattern));
     return this;
   }
 
@@ -126,7 +146,8 @@ public final class Router {
       Optional<Map<String, String>> params = bind(route.segments(), path);
       if (params.isEmpty()) continue;
       if (route.method().equals(method))
-        return new Match(Optional.of(route), params.get(), allowed);
+        return new Match(
+            Optional.of(route), params.get(), allowed, !rawQuery.contains(route.segments()));
       if (method.equals("HEAD")
           && route.method().equals("GET")
           && asGet.isEmpty()
@@ -136,7 +157,8 @@ public final class Router {
       }
       allowed.add(route.method());
     }
-    if (asGet.isPresent()) return new Match(asGet, asGetParams, Set.of());
+    if (asGet.isPresent())
+      return new Match(asGet, asGetParams, Set.of(), !rawQuery.contains(asGet.get().segments()));
     return new Match(Optional.empty(), Map.of(), allowed);
   }
 

@@ -180,7 +180,11 @@ public final class WebhookService extends AbstractService<WebhookSettings> {
         routes.webhooks().addNonBlocking("PUT", path, limit, receiver::receive);
         if (settings.enableHttpGet()) {
           // A GET posts the query as a message: a HEAD (a probe) must post nothing.
-          routes.webhooks().addNonBlocking("GET", path, limit, receiver::receive).refuseHead(path);
+          routes
+              .webhooks()
+              .addNonBlocking("GET", path, limit, receiver::receive)
+              .refuseHead(path)
+              .readsRawQuery(path);
         }
       }
     }

@@ -432,8 +432,9 @@ class HttpListenerTest {
   }
 
   /**
-   * The query is decoded only when a handler asks for it: one that reads it as sent (a webhook's
-   * GET, decoded leniently as hookshot's Express does) gets {@code ?text=95%} and no 400.
+   * A route that reads the query as sent (a webhook's GET, decoded leniently as hookshot's Express
+   * does) gets {@code ?text=95%} and no 400; every other route's malformed query is a 400 before it
+   * runs, even one that reads it only after an await.
    */
   @Test
   void aRouteReadingTheRawQueryGetsItEvenWithAMalformedEscape() throws Exception {
@@ -442,7 +443,8 @@ class HttpListenerTest {
             .add(
                 "GET",
                 "/raw",
-                request -> Response.json(200, Json.object().put("raw", request.rawQuery()))),
+                request -> Response.json(200, Json.object().put("raw", request.rawQuery())))
+            .readsRawQuery("/raw"),
         2);
 
     String answer =
