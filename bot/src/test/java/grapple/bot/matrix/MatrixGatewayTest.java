@@ -536,6 +536,34 @@ class MatrixGatewayTest {
     assertThat(gateway.directRoom("@alice:test")).isEqualTo("!dm2:test");
   }
 
+  /**
+   * A state key is a path segment as it is: '/', '?', '#' and ' ' percent-encoded, the empty one an
+   * empty segment. '.' and '..' (anyone in a room may use them) cannot be carried in a URL: OkHttp
+   * resolved them as dot segments, so the bot wrote the event of the empty state key (or another
+   * URL) in their place. Now such a write is refused for good before any request is made.
+   */
+  @Test
+  void stateKeysAreEncodedAsOneSegmentAndDotSegmentsAreRefusedNotWrittenElsewhere()
+      throws Exception {
+    String type = "uk.half-shot.matrix-hookshot.generic.hook";
+    for (int i = 0; i < 2; i++) server.enqueue(json(200, "{\"event_id\":\"$e\"}"));
+
+    gateway.putState("!r:test", type, "a/b?c#d e", Json.object());
+    gateway.putState("!r:test", type, "", Json.object());
+
+    assertThat(server.takeRequest().getUrl().encodedPath())
+        .isEqualTo("/_matrix/client/v3/rooms/!r:test/state/" + type + "/a%2Fb%3Fc%23d%20e");
+    assertThat(server.takeRequest().getUrl().encodedPath())
+        .isEqualTo("/_matrix/client/v3/rooms/!r:test/state/" + type + "/");
+    for (String dots : List.of(".", "..")) {
+      assertThatThrownBy(() -> gateway.putState("!r:test", type, dots, Json.object()))
+          .isInstanceOfSatisfying(
+              MatrixException.class, e -> assertThat(e.mayPassLater()).isFalse())
+          .hasMessageContaining("'" + dots + "' cannot be a path segment");
+    }
+    assertThat(server.getRequestCount()).isEqualTo(2);
+  }
+
   @Test
   void sendsUseTheTransactionIdInThePathWithRoomIdsEncoded() throws Exception {
     server.enqueue(json(200, "{\"event_id\":\"$e\"}"));
