@@ -70,7 +70,8 @@ public final class MatrixClient {
 
   /** Gets the bot a new access token (a password login) when the homeserver refuses its own. */
   public interface TokenRenewal {
-    String renew() throws IOException;
+    /** A token to use instead of {@code refused}. */
+    String renew(String refused) throws IOException;
   }
 
   /**
@@ -390,7 +391,7 @@ public final class MatrixClient {
     if (r == null) return null;
     log.warn("the homeserver refused the bot's access token ({}); logging in again", why.errcode());
     try {
-      String token = r.renew();
+      String token = r.renew(refused);
       useAccessToken(token);
       return token;
     } catch (IOException | RuntimeException e) {
