@@ -3,7 +3,6 @@ package grapple.bot;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.outbox.Outbox;
-import grapple.bot.room.MatrixException;
 import grapple.bot.room.Messages;
 import grapple.bot.room.RoomEvent;
 import grapple.bot.room.RoomGateway;
@@ -650,10 +649,9 @@ final class RoomUpgrades {
             oldRoom,
             newRoom,
             failure.getMessage());
-      boolean mayPass =
-          failure instanceof MatrixException m
-              ? !m.fromHomeserver() || m.status() >= 500 || m.status() == 429
-              : failure instanceof IOException;
+      // The rule every homeserver call follows: a 401 (the token refused, renewed meanwhile), a
+      // 408, a refusal about the bot's account as a whole pass as a 5xx does.
+      boolean mayPass = failure instanceof IOException io && RetrySchedule.waitAfter(io) != null;
       if (connections.inRoom(oldRoom).isEmpty() || !firstTime("join " + newRoom)) return !mayPass;
       outbox.post(
           oldRoom,

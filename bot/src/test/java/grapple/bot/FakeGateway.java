@@ -89,6 +89,14 @@ public final class FakeGateway implements RoomGateway {
     gate.countDown();
   }
 
+  private final java.util.concurrent.atomic.AtomicInteger sendsBegun =
+      new java.util.concurrent.atomic.AtomicInteger();
+
+  /** Sends begun so far, held ones ({@link #hold}) included. */
+  public int sendsBegun() {
+    return sendsBegun.get();
+  }
+
   private volatile java.util.concurrent.CountDownLatch stateGate =
       new java.util.concurrent.CountDownLatch(0);
 
@@ -139,6 +147,7 @@ public final class FakeGateway implements RoomGateway {
   @Override
   public String send(String roomId, String eventType, ObjectNode content, String txnId)
       throws IOException {
+    sendsBegun.incrementAndGet();
     try {
       gate.await();
     } catch (InterruptedException e) {

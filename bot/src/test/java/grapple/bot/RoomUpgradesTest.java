@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.bot.feed.FeedService;
 import grapple.bot.feed.FeedStore;
 import grapple.bot.outbound.OutboundService;
+import grapple.bot.room.MatrixException;
 import grapple.bot.room.RoomEvent;
 import grapple.bot.webhook.WebhookService;
 import grapple.commands.PermissionLevel;
@@ -314,6 +315,26 @@ class RoomUpgradesTest {
     int joins = hub.gateway.membership().size();
     retryAfter(clock, Duration.ofMinutes(10));
     assertThat(hub.gateway.membership()).as("a refusal waits for an invite").hasSize(joins);
+  }
+
+  /**
+   * A join the homeserver refuses for the bot's token (401: logged out, expired; a bot with a
+   * password logs in again) says nothing about the new room: it is tried again later as a 5xx is.
+   * It counted as a refusal, and the move waited for an invite that never came.
+   */
+  @Test
+  void aJoinRefusedForTheBotsTokenIsTriedAgainLater() throws Exception {
+    FakeClock clock = webhooksOnAFakeClock();
+    hookInOld();
+    hub.gateway.failNextJoins(
+        new MatrixException(401, "M_UNKNOWN_TOKEN", "Invalid access token passed.", null));
+    tombstone();
+    assertThat(nextNoticeBody()).contains("but I could not join it");
+
+    retryAfter(clock, Duration.ofSeconds(5));
+    assertThat(hub.gateway.membership()).as("tried again").hasSize(2);
+    newRoomJoined(50);
+    assertThat(hub.connections.inRoom(NEW)).hasSize(1);
   }
 
   /**

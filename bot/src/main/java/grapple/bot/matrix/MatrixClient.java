@@ -70,7 +70,8 @@ public final class MatrixClient {
 
   /** Gets the bot a new access token (a password login) when the homeserver refuses its own. */
   public interface TokenRenewal {
-    String renew() throws IOException;
+    /** A token to use instead of {@code refused}. */
+    String renew(String refused) throws IOException;
   }
 
   /**
@@ -390,7 +391,7 @@ public final class MatrixClient {
     if (r == null) return null;
     log.warn("the homeserver refused the bot's access token ({}); logging in again", why.errcode());
     try {
-      String token = r.renew();
+      String token = r.renew(refused);
       useAccessToken(token);
       return token;
     } catch (IOException | RuntimeException e) {
@@ -457,9 +458,21 @@ public final class MatrixClient {
     return b;
   }
 
-  private HttpUrl segments(String... parts) {
+  /**
+   * The client-server URL of {@code parts}, each one path segment, percent-encoded ({@code /},
+   * {@code ?}, {@code #} and the rest included). A part that is {@code .} or {@code ..} (a state
+   * key anyone may choose) is refused: OkHttp resolves such a segment, as a URL's dot segment, even
+   * percent-encoded, so {@code state/<type>/.} would have written the empty state key's event and
+   * {@code ..} another URL still.
+   */
+  private HttpUrl segments(String... parts) throws MatrixException {
     HttpUrl.Builder b = base.newBuilder().addPathSegments("_matrix/client/v3");
-    for (String p : parts) b.addPathSegment(p);
+    for (String p : parts) {
+      if (p.equals(".") || p.equals(".."))
+        throw MatrixException.notSent(
+            "'" + p + "' cannot be a path segment of a URL (" + String.join("/", parts) + ")");
+      b.addPathSegment(p);
+    }
     return b.build();
   }
 

@@ -78,8 +78,23 @@ public final class MatrixGateway implements RoomGateway {
     // With a password the bot can mend a token the homeserver drops (logged out, expired): syncs
     // and sends go on with a new one instead of waiting for good. A configured token cannot be.
     if (bot.accessToken() == null && bot.password() != null) {
-      client.renewTokensWith(this::passwordLogin);
+      client.renewTokensWith(this::renewedToken);
     }
+  }
+
+  /**
+   * A token instead of {@code refused}: the stored one when it is another (an instance sharing the
+   * database logged in since), else a new login's. A login asks for the same device, which logs out
+   * that device's other tokens: each instance logging in whenever its own token was refused, they
+   * took turns logging each other out, a login per request.
+   */
+  private String renewedToken(String refused) throws IOException {
+    String stored = stores.kv().get(TOKEN_KEY).orElse("");
+    if (!stored.isEmpty() && !stored.equals(refused)) {
+      log.info("using the access token another login stored meanwhile");
+      return stored;
+    }
+    return passwordLogin();
   }
 
   /**

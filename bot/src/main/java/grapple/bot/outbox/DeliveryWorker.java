@@ -411,9 +411,21 @@ final class DeliveryWorker implements AutoCloseable {
     return false;
   }
 
+  /**
+   * Pauses every target, for the wait the homeserver asked or the shared backoff's next step. The
+   * backoff steps once per round of tries: when the pause is still on, the failure is one of the
+   * tries made beside the one that set it (each delivery thread's, as the pause ends), and waits
+   * with it; stepped by each of them, one blip with a few rooms busy paused delivery for {@code
+   * maxRetryDelay} at once.
+   */
   private boolean pause(OutboxStore.Entry entry, Exception why, @Nullable Duration asked) {
-    Duration wait = asked != null ? asked : backoff.next();
-    pausedUntilNanos = Math.max(pausedUntilNanos, System.nanoTime() + wait.toNanos());
+    Duration wait;
+    synchronized (backoff) {
+      long now = System.nanoTime();
+      long left = pausedUntilNanos - now;
+      wait = asked != null ? asked : left > 0 ? Duration.ofNanos(left) : backoff.next();
+      pausedUntilNanos = Math.max(pausedUntilNanos, now + wait.toNanos());
+    }
     if (pausedTries.getAndIncrement() == 0) {
       log.warn(
           "outbox: #{} to {} not delivered ({}); delivery paused, retrying in {} ms, {} waiting"

@@ -26,7 +26,21 @@ public final class MatrixException extends IOException {
       String error,
       @Nullable Duration retryAfter,
       boolean fromHomeserver) {
-    super("HTTP " + status + " " + errcode + ": " + error);
+    this(
+        "HTTP " + status + " " + errcode + ": " + error,
+        status,
+        errcode,
+        retryAfter,
+        fromHomeserver);
+  }
+
+  private MatrixException(
+      String message,
+      int status,
+      String errcode,
+      @Nullable Duration retryAfter,
+      boolean fromHomeserver) {
+    super(message);
     this.status = status;
     this.errcode = errcode;
     this.retryAfter = retryAfter;
@@ -41,6 +55,14 @@ public final class MatrixException extends IOException {
   public static MatrixException notFromHomeserver(
       int status, String reason, @Nullable Duration retryAfter) {
     return new MatrixException(status, "M_UNKNOWN", reason, retryAfter, false);
+  }
+
+  /**
+   * A request that was never made because no URL can carry it (see {@code MatrixClient}): refused
+   * for good, as the homeserver's 400 would be, so a send is recorded as failed, not retried.
+   */
+  public static MatrixException notSent(String why) {
+    return new MatrixException("not sent: " + why, 400, "M_INVALID_PARAM", null, false);
   }
 
   /** Status, errcode and the homeserver's words; never null. */

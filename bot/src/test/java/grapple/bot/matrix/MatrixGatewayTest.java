@@ -517,6 +517,36 @@ class MatrixGatewayTest {
     assertThat(Json.MAPPER.readTree(login.getBody().utf8()).has("device_id")).isFalse();
   }
 
+  /**
+   * Instances sharing the database share the bot's device: one whose token is refused after another
+   * logged in (which logs out the device's older tokens) takes the stored token, without a login of
+   * its own that would log the other out in turn.
+   */
+  @Test
+  void aTokenRefusedAfterAnotherInstanceLoggedInIsReplacedByTheStoredOneWithoutALogin()
+      throws Exception {
+    KeyValueStore kv = new KeyValueStore(db);
+    kv.put("auth.accessToken", "old");
+    kv.put("auth.deviceId", "D1");
+    MatrixGateway first = gatewayWithPassword(kv);
+    MatrixGateway second = gatewayWithPassword(kv);
+    server.enqueue(json(401, "{\"errcode\":\"M_UNKNOWN_TOKEN\",\"error\":\"logged out\"}"));
+    server.enqueue(json(200, "{\"access_token\":\"new\",\"device_id\":\"D1\"}"));
+    server.enqueue(json(200, "{\"event_id\":\"$e1\"}"));
+    first.send("!r:test", "m.room.message", Json.object(), "txn-1");
+    for (int i = 0; i < 3; i++) server.takeRequest();
+
+    server.enqueue(json(401, "{\"errcode\":\"M_UNKNOWN_TOKEN\",\"error\":\"logged out\"}"));
+    server.enqueue(json(200, "{\"event_id\":\"$e2\"}"));
+    assertThat(second.send("!r:test", "m.room.message", Json.object(), "txn-2")).isEqualTo("$e2");
+
+    assertThat(server.takeRequest().getHeaders().get("Authorization")).isEqualTo("Bearer old");
+    RecordedRequest again = server.takeRequest();
+    assertThat(again.getUrl().encodedPath()).endsWith("/send/m.room.message/txn-2");
+    assertThat(again.getHeaders().get("Authorization")).isEqualTo("Bearer new");
+    assertThat(kv.get("auth.accessToken")).contains("new");
+  }
+
   @Test
   void aDirectRoomASendWasRefusedInIsReplacedByANewOne() throws Exception {
     server.enqueue(json(200, "{\"room_id\":\"!dm1:test\"}"));
@@ -534,6 +564,34 @@ class MatrixGatewayTest {
     assertThat(first).isEqualTo("!dm1:test");
     assertThat(next).isEqualTo("!dm2:test");
     assertThat(gateway.directRoom("@alice:test")).isEqualTo("!dm2:test");
+  }
+
+  /**
+   * A state key is a path segment as it is: '/', '?', '#' and ' ' percent-encoded, the empty one an
+   * empty segment. '.' and '..' (anyone in a room may use them) cannot be carried in a URL: OkHttp
+   * resolved them as dot segments, so the bot wrote the event of the empty state key (or another
+   * URL) in their place. Now such a write is refused for good before any request is made.
+   */
+  @Test
+  void stateKeysAreEncodedAsOneSegmentAndDotSegmentsAreRefusedNotWrittenElsewhere()
+      throws Exception {
+    String type = "uk.half-shot.matrix-hookshot.generic.hook";
+    for (int i = 0; i < 2; i++) server.enqueue(json(200, "{\"event_id\":\"$e\"}"));
+
+    gateway.putState("!r:test", type, "a/b?c#d e", Json.object());
+    gateway.putState("!r:test", type, "", Json.object());
+
+    assertThat(server.takeRequest().getUrl().encodedPath())
+        .isEqualTo("/_matrix/client/v3/rooms/!r:test/state/" + type + "/a%2Fb%3Fc%23d%20e");
+    assertThat(server.takeRequest().getUrl().encodedPath())
+        .isEqualTo("/_matrix/client/v3/rooms/!r:test/state/" + type + "/");
+    for (String dots : List.of(".", "..")) {
+      assertThatThrownBy(() -> gateway.putState("!r:test", type, dots, Json.object()))
+          .isInstanceOfSatisfying(
+              MatrixException.class, e -> assertThat(e.mayPassLater()).isFalse())
+          .hasMessageContaining("'" + dots + "' cannot be a path segment");
+    }
+    assertThat(server.getRequestCount()).isEqualTo(2);
   }
 
   @Test

@@ -424,6 +424,35 @@ class OutboxTest {
   }
 
   /**
+   * The sends of eight rooms in flight together when the homeserver blinks fail together: that is
+   * one failed round, and delivery pauses for the backoff's first step. Each failure stepped the
+   * shared backoff, so the eighth paused every room for 15 to 30 s (maxRetryDelay).
+   */
+  @Test
+  void sendsThatFailTogetherStepTheSharedBackoffOnceNotOncePerRoom() throws Exception {
+    IOException down = new IOException("connection reset");
+    int rooms = 8;
+    IOException[] failures = new IOException[rooms];
+    java.util.Arrays.fill(failures, down);
+    FakeGateway gateway = new FakeGateway().hold().failNext(failures);
+    Database db = db();
+    Outbox outbox =
+        new Outbox(new OutboxStore(db), gateway, rooms, Duration.ofSeconds(30), Outbox.MAX_QUEUED);
+    open.add(0, outbox);
+    outbox.start(db);
+
+    for (int i = 0; i < rooms; i++)
+      outbox.post("!r" + i + ":test", Messages.notice("hello " + i)).queued().join();
+    Await.until(Duration.ofSeconds(10), () -> gateway.sendsBegun() == rooms);
+    long failedAt = System.nanoTime();
+    gateway.release();
+
+    for (int i = 0; i < rooms; i++) assertThat(gateway.takeSent(Duration.ofSeconds(5))).isNotNull();
+    assertThat(gateway.txnIdsSeen()).hasSize(2 * rooms);
+    assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - failedAt)).isLessThan(5_000);
+  }
+
+  /**
    * One room the homeserver keeps failing (a 500 for that room alone) waits on its own backoff: it
    * neither holds up the other rooms for that backoff nor is retried every half second because the
    * other rooms' sends succeed.
