@@ -13,6 +13,7 @@ import grapple.bot.gitea.GiteaService;
 import grapple.state.Json;
 import grapple.testing.gitea.FakeGitea;
 import grapple.testing.gitea.GiteaPayloads;
+import java.net.URLEncoder;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -385,6 +386,56 @@ class GiteaServiceTest {
     assertThat(post("gitea", "issues", "s-2", body, SECRET).statusCode()).isEqualTo(202);
     assertThat(hub.gateway.takeSent(WAIT).content().path("body").asText())
         .startsWith("📥 **kostekIV** created new issue [o/r#3]");
+  }
+
+  /**
+   * A hook whose content type is {@code application/x-www-form-urlencoded} (Gitea's other choice)
+   * sends {@code payload=<the JSON>} and signs the JSON, not the body it sends: every delivery of
+   * such a hook was refused 401, as wrongly signed.
+   */
+  @Test
+  void aFormEncodedDeliveryIsCheckedAgainstItsPayloadAsGiteaSignsIt() throws Exception {
+    follow();
+    byte[] json = payload("zulip-gitea-issues__opened.json");
+    byte[] form =
+        ("payload="
+                + URLEncoder.encode(
+                    new String(json, StandardCharsets.UTF_8), StandardCharsets.UTF_8))
+            .getBytes(StandardCharsets.US_ASCII);
+
+    assertThat(hooks.send(formPost("form-1", form, GiteaPayloads.sign(SECRET, form))).statusCode())
+        .as("signed over the body, not over the payload as Gitea signs")
+        .isEqualTo(401);
+    byte[] noPayload = "other=1".getBytes(StandardCharsets.US_ASCII);
+    assertThat(
+            hooks
+                .send(formPost("form-2", noPayload, GiteaPayloads.sign(SECRET, noPayload)))
+                .statusCode())
+        .isEqualTo(401);
+    byte[] badEscape = "payload=%zz".getBytes(StandardCharsets.US_ASCII);
+    assertThat(
+            hooks
+                .send(formPost("form-3", badEscape, GiteaPayloads.sign(SECRET, badEscape)))
+                .statusCode())
+        .isEqualTo(401);
+    assertThat(hub.gateway.takeSent(Duration.ofMillis(500))).isNull();
+
+    assertThat(hooks.send(formPost("form-4", form, GiteaPayloads.sign(SECRET, json))).statusCode())
+        .isEqualTo(202);
+    assertThat(hub.gateway.takeSent(WAIT).content().path("body").asText())
+        .startsWith("📥 **kostekIV** created new issue [o/r#3]");
+    assertThat(hooks.send(formPost("form-5", form, GiteaPayloads.sign(SECRET, json))).statusCode())
+        .isEqualTo(202);
+    assertThat(hub.gateway.takeSent(Duration.ofMillis(500))).as("Gitea's replay").isNull();
+  }
+
+  private HttpRequest.Builder formPost(String delivery, byte[] form, String signature) {
+    return hooks
+        .post("/gitea/webhook", form)
+        .setHeader("Content-Type", "application/x-www-form-urlencoded")
+        .header("X-Gitea-Event", "issues")
+        .header("X-Gitea-Delivery", delivery)
+        .header("X-Gitea-Signature", signature);
   }
 
   @Test
