@@ -198,6 +198,25 @@ class GiteaServiceTest {
         .startsWith("This room follows no Gitea repository.");
   }
 
+  /**
+   * The addresses the replies name are the instance's pages: an instance at a host's root (as most
+   * are) printed as {@code http://host/}, and the replies said {@code http://host//o/r/…}.
+   */
+  @Test
+  void repliesNamePagesOfAnInstanceAtAHostsRootWithOneSlash() throws Exception {
+    link();
+
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple gitea repo https://elsewhere.example/o/r"))
+        .contains("(`" + gitea.url() + "/<owner>/<repo>`)");
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple gitea repo " + gitea.url() + "/o"))
+        .contains("must be a repository URL like `" + gitea.url() + "/<owner>/<repo>`");
+    follow();
+    assertThat(hub.reply(DM, ALICE, "gitea logout forge")).startsWith("Logged out of `forge`");
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple gitea remove " + gitea.url() + "/o/r"))
+        .endsWith(
+            "(you have no linked account): delete it in " + gitea.url() + "/o/r/settings/hooks.");
+  }
+
   @Test
   void aSecondRoomSharesTheHookWhichStaysUntilTheLastRoomLetsGo() throws Exception {
     follow();
