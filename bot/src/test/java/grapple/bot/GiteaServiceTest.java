@@ -13,6 +13,7 @@ import grapple.bot.gitea.GiteaService;
 import grapple.state.Json;
 import grapple.testing.gitea.FakeGitea;
 import grapple.testing.gitea.GiteaPayloads;
+import java.net.URLEncoder;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -195,6 +196,25 @@ class GiteaServiceTest {
             c -> c.method().equals("DELETE") && c.path().startsWith("/api/v1/repos/o/r/hooks/"));
     assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple gitea list"))
         .startsWith("This room follows no Gitea repository.");
+  }
+
+  /**
+   * The addresses the replies name are the instance's pages: an instance at a host's root (as most
+   * are) printed as {@code http://host/}, and the replies said {@code http://host//o/r/…}.
+   */
+  @Test
+  void repliesNamePagesOfAnInstanceAtAHostsRootWithOneSlash() throws Exception {
+    link();
+
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple gitea repo https://elsewhere.example/o/r"))
+        .contains("(`" + gitea.url() + "/<owner>/<repo>`)");
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple gitea repo " + gitea.url() + "/o"))
+        .contains("must be a repository URL like `" + gitea.url() + "/<owner>/<repo>`");
+    follow();
+    assertThat(hub.reply(DM, ALICE, "gitea logout forge")).startsWith("Logged out of `forge`");
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple gitea remove " + gitea.url() + "/o/r"))
+        .endsWith(
+            "(you have no linked account): delete it in " + gitea.url() + "/o/r/settings/hooks.");
   }
 
   @Test
@@ -385,6 +405,56 @@ class GiteaServiceTest {
     assertThat(post("gitea", "issues", "s-2", body, SECRET).statusCode()).isEqualTo(202);
     assertThat(hub.gateway.takeSent(WAIT).content().path("body").asText())
         .startsWith("📥 **kostekIV** created new issue [o/r#3]");
+  }
+
+  /**
+   * A hook whose content type is {@code application/x-www-form-urlencoded} (Gitea's other choice)
+   * sends {@code payload=<the JSON>} and signs the JSON, not the body it sends: every delivery of
+   * such a hook was refused 401, as wrongly signed.
+   */
+  @Test
+  void aFormEncodedDeliveryIsCheckedAgainstItsPayloadAsGiteaSignsIt() throws Exception {
+    follow();
+    byte[] json = payload("zulip-gitea-issues__opened.json");
+    byte[] form =
+        ("payload="
+                + URLEncoder.encode(
+                    new String(json, StandardCharsets.UTF_8), StandardCharsets.UTF_8))
+            .getBytes(StandardCharsets.US_ASCII);
+
+    assertThat(hooks.send(formPost("form-1", form, GiteaPayloads.sign(SECRET, form))).statusCode())
+        .as("signed over the body, not over the payload as Gitea signs")
+        .isEqualTo(401);
+    byte[] noPayload = "other=1".getBytes(StandardCharsets.US_ASCII);
+    assertThat(
+            hooks
+                .send(formPost("form-2", noPayload, GiteaPayloads.sign(SECRET, noPayload)))
+                .statusCode())
+        .isEqualTo(401);
+    byte[] badEscape = "payload=%zz".getBytes(StandardCharsets.US_ASCII);
+    assertThat(
+            hooks
+                .send(formPost("form-3", badEscape, GiteaPayloads.sign(SECRET, badEscape)))
+                .statusCode())
+        .isEqualTo(401);
+    assertThat(hub.gateway.takeSent(Duration.ofMillis(500))).isNull();
+
+    assertThat(hooks.send(formPost("form-4", form, GiteaPayloads.sign(SECRET, json))).statusCode())
+        .isEqualTo(202);
+    assertThat(hub.gateway.takeSent(WAIT).content().path("body").asText())
+        .startsWith("📥 **kostekIV** created new issue [o/r#3]");
+    assertThat(hooks.send(formPost("form-5", form, GiteaPayloads.sign(SECRET, json))).statusCode())
+        .isEqualTo(202);
+    assertThat(hub.gateway.takeSent(Duration.ofMillis(500))).as("Gitea's replay").isNull();
+  }
+
+  private HttpRequest.Builder formPost(String delivery, byte[] form, String signature) {
+    return hooks
+        .post("/gitea/webhook", form)
+        .setHeader("Content-Type", "application/x-www-form-urlencoded")
+        .header("X-Gitea-Event", "issues")
+        .header("X-Gitea-Delivery", delivery)
+        .header("X-Gitea-Signature", signature);
   }
 
   @Test

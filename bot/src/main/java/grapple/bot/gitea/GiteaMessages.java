@@ -27,7 +27,15 @@ final class GiteaMessages {
           case "issues" -> IssueEvents.issues(e);
           case "issue_comment" -> IssueEvents.comment(e);
           case "pull_request" -> PullRequestEvents.pullRequest(e);
-          case "pull_request_approved", "pull_request_rejected", "pull_request_review" ->
+          // Older Gitea put the event's type in X-Gitea-Event: pull_request_review_approved and
+          // …_rejected for reviews, pull_request_comment for a comment on a pull request (today's
+          // name of a review comment, whose payload has no issue and shows nothing).
+          case "pull_request_comment" -> IssueEvents.comment(e);
+          case "pull_request_approved",
+              "pull_request_rejected",
+              "pull_request_review",
+              "pull_request_review_approved",
+              "pull_request_review_rejected" ->
               PullRequestEvents.review(e);
           case "push" -> RepoEvents.push(e);
           case "create" -> RepoEvents.tagCreated(e);

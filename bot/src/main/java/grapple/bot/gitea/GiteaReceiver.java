@@ -11,8 +11,10 @@ import grapple.bot.http.Request;
 import grapple.bot.http.Response;
 import grapple.state.ForgeDeliveries;
 import grapple.state.OutboxStore;
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import okhttp3.HttpUrl;
@@ -21,10 +23,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@code POST /gitea/webhook}: checks the signature ({@code X-Gitea-Signature} or {@code
- * X-Forgejo-Signature}, the hex HMAC-SHA256 of the raw body, no prefix) before anything else, finds
+ * X-Forgejo-Signature}, the hex HMAC-SHA256 of the payload, no prefix) before anything else, finds
  * the instance by the repository's web address, and turns the event into the messages of the rooms
  * following the repository. The messages and the delivery's ids ({@code X-Gitea-Delivery} and the
- * body's digest) are committed together before the 202, so a redelivery (the same id, or Gitea's
+ * payload's digest) are committed together before the 202, so a redelivery (the same id, or Gitea's
  * replay: a new id, the same body) posts nothing twice.
  */
 final class GiteaReceiver {
@@ -32,6 +34,8 @@ final class GiteaReceiver {
 
   /** Gitea's own limit on a webhook payload is far below this. */
   static final long MAX_BODY_BYTES = 25L * 1024 * 1024;
+
+  private static final String FORM_PAYLOAD = "payload=";
 
   private final GiteaParts parts;
   private final GiteaRepos repos;
@@ -50,17 +54,41 @@ final class GiteaReceiver {
     this.secret = parts.settings().webhookSecret().getBytes(StandardCharsets.UTF_8);
   }
 
-  CompletableFuture<Response> receive(Request request, byte[] body) {
-    if (!signed(request, body)) {
+  CompletableFuture<Response> receive(Request request, byte[] raw) {
+    Optional<byte[]> signedJson = payloadOf(request, raw);
+    if (signedJson.isEmpty() || !signed(request, signedJson.get())) {
       log.info("gitea: refused a webhook with a missing or wrong signature");
       return now(Response.error(401, "Missing or wrong X-Gitea-Signature"));
     }
     Optional<String> event = either(request, "Event");
     if (event.isEmpty()) return now(Response.error(400, "Missing X-Gitea-Event"));
+    byte[] body = signedJson.get();
     String digest = Intake.digestId(body);
     List<String> ids =
         either(request, "Delivery").map(d -> List.of(d, digest)).orElse(List.of(digest));
     return Intake.withObject(body, payload -> handle(event.get(), ids, payload));
+  }
+
+  /**
+   * What Gitea signs, and the event's JSON: the body, or, from a hook whose content type is {@code
+   * application/x-www-form-urlencoded} (Gitea's other choice), its {@code payload} field, decoded:
+   * Gitea signs that field's JSON, not the body it sends. Empty when such a body has no well-formed
+   * {@code payload} field: nothing was signed, so the delivery is refused as unsigned.
+   */
+  static Optional<byte[]> payloadOf(Request request, byte[] body) {
+    String type = request.header("Content-Type").orElse("").strip().toLowerCase(Locale.ROOT);
+    if (!type.startsWith("application/x-www-form-urlencoded")) return Optional.of(body);
+    for (String field : new String(body, StandardCharsets.US_ASCII).split("&")) {
+      if (!field.startsWith(FORM_PAYLOAD)) continue;
+      try {
+        return Optional.of(
+            URLDecoder.decode(field.substring(FORM_PAYLOAD.length()), StandardCharsets.UTF_8)
+                .getBytes(StandardCharsets.UTF_8));
+      } catch (IllegalArgumentException e) {
+        return Optional.empty(); // a malformed %-escape: not what Gitea sends
+      }
+    }
+    return Optional.empty();
   }
 
   /** Either signature header, if it is the HMAC of exactly {@code body}. */

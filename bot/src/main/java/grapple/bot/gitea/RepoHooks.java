@@ -148,7 +148,8 @@ final class RepoHooks {
     Optional<Long> id = parts.hooks().find(url.instance(), url.fullName());
     if (id.isEmpty()) return "";
     Optional<String> token = parts.accounts().token(url.instance(), userId);
-    String byHand = "delete it in " + url.base() + "/" + url.fullName() + "/settings/hooks.";
+    String byHand =
+        "delete it in " + RepoUrl.pageOf(url.base(), url.fullName() + "/settings/hooks") + ".";
     if (token.isEmpty())
       return "I could not delete the webhook I had added (you have no linked account): " + byHand;
     try {

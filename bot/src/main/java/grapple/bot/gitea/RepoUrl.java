@@ -27,15 +27,23 @@ record RepoUrl(String instance, HttpUrl base, String owner, String repo) {
               + String.join(
                   ", ",
                   settings.instances().values().stream()
-                      .map(u -> Markdown.code(u + "/<owner>/<repo>"))
+                      .map(u -> Markdown.code(pageOf(u, "<owner>/<repo>")))
                       .toList())
               + "), was "
               + Markdown.code(text));
     }
     HttpUrl base = settings.instance(instance.get(), "url");
     ForgeUrls.RepoPath path = ForgeUrls.repoPath(base, url);
-    if (path == null) throw ForgeUrls.notARepoUrl(base + "/<owner>/<repo>", text);
+    if (path == null) throw ForgeUrls.notARepoUrl(pageOf(base, "<owner>/<repo>"), text);
     GiteaRepoConfig.parse(GiteaRepoConfig.content(instance.get(), path.owner(), path.repo()));
     return new RepoUrl(instance.get(), base, path.owner(), path.repo());
+  }
+
+  /**
+   * {@code path} under the instance's web address, as text: an instance at a host's root prints as
+   * {@code https://host/}, which a {@code "/" + path} made {@code https://host//path}.
+   */
+  static String pageOf(HttpUrl base, String path) {
+    return base.toString().replaceAll("/+$", "") + "/" + path;
   }
 }

@@ -106,6 +106,35 @@ class GiteaMessagesTest {
     assertThat(render("woodpecker-gitea-HookPullRequestReviewComment.json", ALL_HOOKS)).isEmpty();
   }
 
+  /**
+   * Older Gitea sent each delivery under its event's type: {@code X-Gitea-Event:
+   * pull_request_review_approved} (or {@code …_rejected}) for a review, {@code
+   * pull_request_comment} for a comment on a pull request. Those showed nothing.
+   */
+  @Test
+  void eventsUnderOlderGiteasEventTypeNamesAreShownToo() {
+    ObjectNode approved =
+        GiteaPayloads.get("woodpecker-gitea-HookPullRequestReviewAck.json").json();
+    ObjectNode rejected =
+        GiteaPayloads.get("woodpecker-gitea-HookPullRequestReviewDeny.json").json();
+
+    assertThat(body("pull_request_review_approved", approved))
+        .startsWith("✅ **a_nice_user** approved [a_nice_user/hello_world_ci#7](");
+    assertThat(body("pull_request_review_rejected", rejected))
+        .startsWith("🔴 **a_nice_user** changes_requested [a_nice_user/hello_world_ci#7](");
+    ObjectNode comment = GiteaPayloads.get("zulip-gitea-issue_comment__new.json").json();
+    comment.put("is_pull", true);
+    assertThat(body("pull_request_comment", comment)).startsWith("🗣 **");
+    assertThat(
+            GiteaMessages.render(
+                "pull_request_comment",
+                GiteaPayloads.get("woodpecker-gitea-HookPullRequestReviewComment.json").json(),
+                ALL_HOOKS,
+                Mentions.NONE))
+        .as("today's review comment")
+        .isEmpty();
+  }
+
   @Test
   void pushTagAndRelease() {
     assertThat(body("woodpecker-gitea-HookPush.json"))
