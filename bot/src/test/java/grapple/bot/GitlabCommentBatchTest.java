@@ -277,6 +277,27 @@ class GitlabCommentBatchTest {
     assertThat(hub.gateway.takeSent(Duration.ofMillis(1500))).as("one notice").isNull();
   }
 
+  /**
+   * GitLab 16.11 and later send a comment event each time a comment is edited ({@code action:
+   * update}): each edit was counted and quoted as one more comment, or posted as a new notice.
+   */
+  @Test
+  void anEditedCommentIsNoNewComment() throws Exception {
+    assertThat(comment("e1", "Frist point")).isEqualTo(202);
+    ObjectNode edit = GitlabCorpus.payload("client-go-0.123.0/webhooks/note_issue.json");
+    ((ObjectNode) edit.path("object_attributes")).put("action", "update");
+    assertThat(send("e2", edit, "First point")).isEqualTo(202);
+    clock.advance(Duration.ofSeconds(6));
+
+    FakeGateway.Sent notice = hub.gateway.takeSent(WAIT);
+    assertThat(notice).isNotNull();
+    assertThat(notice.content().path("body").asText())
+        .endsWith(" with one comment\n\n> Frist point");
+    assertThat(send("e3", edit, "First point, again")).isEqualTo(202);
+    clock.advance(Duration.ofSeconds(6));
+    assertThat(hub.gateway.takeSent(Duration.ofMillis(1500))).as("an edit alone").isNull();
+  }
+
   @Test
   void commentsWaitForTheQuietTimeOfTheClockThenMakeOneNoticeWithTheirText() throws Exception {
     assertThat(comment("c1", "First <b>point</b>")).isEqualTo(202);
