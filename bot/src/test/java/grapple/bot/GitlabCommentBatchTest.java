@@ -153,6 +153,97 @@ class GitlabCommentBatchTest {
   }
 
   /**
+   * Hookshot awaits the sending of a discussion's first notice before threading a reply under it.
+   * Here the thread was known only once that notice had reached the room, so a reply due while the
+   * homeserver was slow was posted on its own, naming the MR again.
+   */
+  @Test
+  void aReplyDueBeforeItsDiscussionsFirstNoticeReachedTheRoomIsPostedInItsThread()
+      throws Exception {
+    String discussion = "6a9c1750b37d513a43987b574953fceb50b03ce7";
+    hub.gateway.hold();
+    assertThat(mrComment("s1", discussion, "ann", "Why this?")).isEqualTo(202);
+    clock.advance(Duration.ofSeconds(6));
+    grapple.testing.Await.until(WAIT, () -> batches() == 0); // the first notice is queued, held
+    assertThat(mrComment("s2", discussion, "bob", "Because.")).isEqualTo(202);
+    clock.advance(Duration.ofSeconds(6));
+    long dueBefore = clock.millis();
+    // one pass over the reply: posted (the batch gone) or put off while the first notice is held
+    grapple.testing.Await.until(
+        WAIT,
+        () ->
+            batches() == 0
+                || hub.db
+                        .first("SELECT due_at FROM gitlab_comment_batches", rs -> rs.getLong(1))
+                        .orElse(0L)
+                    > dueBefore);
+    hub.gateway.release();
+
+    FakeGateway.Sent first = hub.gateway.takeSent(WAIT);
+    assertThat(first).isNotNull();
+    assertThat(first.content().path("body").asText()).startsWith("**ANN** commented on MR ");
+    String root = "$" + first.txnId();
+    grapple.testing.Await.until(
+        WAIT,
+        () ->
+            hub.db
+                .first(
+                    "SELECT 1 FROM gitlab_discussion_threads WHERE event_id = ?",
+                    rs -> rs.getInt(1),
+                    root)
+                .isPresent());
+    clock.advance(Duration.ofSeconds(2));
+    FakeGateway.Sent reply = hub.gateway.takeSent(WAIT);
+    assertThat(reply).isNotNull();
+    assertThat(reply.content().path("body").asText())
+        .isEqualTo("**BOB** replied with one comment\n\n> Because.");
+    assertThat(reply.content().path("m.relates_to").path("event_id").asText()).isEqualTo(root);
+    assertThat(hub.gateway.takeSent(Duration.ofSeconds(1))).as("posted once").isNull();
+  }
+
+  /**
+   * A first notice queued by an earlier run whose delivery was never heard (a crash) does not hold
+   * the discussion's replies back for ever: the next one is posted and starts the thread.
+   */
+  @Test
+  void aThreadStartLostInACrashHoldsNoReplyBack() throws Exception {
+    String discussion = "0000bbbb";
+    hub.db.writeAndWait(
+        c ->
+            grapple.state.Sql.update(
+                c,
+                "INSERT INTO gitlab_discussion_threads"
+                    + " (room_id, project, discussion_id, event_id, created_at)"
+                    + " VALUES (?, ?, ?, ?, ?)",
+                TestHub.ROOM,
+                "example/gitlab-org/gitlab-test",
+                discussion,
+                "pending:an-earlier-run:1",
+                clock.millis()));
+    assertThat(mrComment("l1", discussion, "bob", "Still there?")).isEqualTo(202);
+    clock.advance(Duration.ofSeconds(6));
+    FakeGateway.Sent notice = hub.gateway.takeSent(WAIT);
+    assertThat(notice).isNotNull();
+    assertThat(notice.content().path("body").asText()).startsWith("**BOB** commented on MR ");
+    String root = "$" + notice.txnId();
+    grapple.testing.Await.until(
+        WAIT,
+        () ->
+            hub.db
+                .first(
+                    "SELECT 1 FROM gitlab_discussion_threads WHERE event_id = ?",
+                    rs -> rs.getInt(1),
+                    root)
+                .isPresent());
+  }
+
+  private long batches() {
+    return hub.db
+        .first("SELECT COUNT(*) FROM gitlab_comment_batches", rs -> rs.getLong(1))
+        .orElse(0L);
+  }
+
+  /**
    * As hookshot's review debounce: an MR approved and the approver's comment in the same burst are
    * one notice; they were two.
    */
@@ -184,6 +275,27 @@ class GitlabCommentBatchTest {
                 + "(http://example.com/gitlab-org/gitlab-test/merge_requests/1):"
                 + " \"Tempora et eos debitis quae laborum et.\" with one comment\n\n> LGTM");
     assertThat(hub.gateway.takeSent(Duration.ofMillis(1500))).as("one notice").isNull();
+  }
+
+  /**
+   * GitLab 16.11 and later send a comment event each time a comment is edited ({@code action:
+   * update}): each edit was counted and quoted as one more comment, or posted as a new notice.
+   */
+  @Test
+  void anEditedCommentIsNoNewComment() throws Exception {
+    assertThat(comment("e1", "Frist point")).isEqualTo(202);
+    ObjectNode edit = GitlabCorpus.payload("client-go-0.123.0/webhooks/note_issue.json");
+    ((ObjectNode) edit.path("object_attributes")).put("action", "update");
+    assertThat(send("e2", edit, "First point")).isEqualTo(202);
+    clock.advance(Duration.ofSeconds(6));
+
+    FakeGateway.Sent notice = hub.gateway.takeSent(WAIT);
+    assertThat(notice).isNotNull();
+    assertThat(notice.content().path("body").asText())
+        .endsWith(" with one comment\n\n> Frist point");
+    assertThat(send("e3", edit, "First point, again")).isEqualTo(202);
+    clock.advance(Duration.ofSeconds(6));
+    assertThat(hub.gateway.takeSent(Duration.ofMillis(1500))).as("an edit alone").isNull();
   }
 
   @Test

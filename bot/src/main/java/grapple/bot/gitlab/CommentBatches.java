@@ -164,6 +164,21 @@ final class CommentBatches {
                 rs.getLong(7)));
   }
 
+  /**
+   * Puts the batch off for {@code wait} (a comment joining it meanwhile has put it off already):
+   * what was due is posted on a later pass.
+   */
+  void postpone(Batch batch, Duration wait) {
+    db.writeAndWait(
+        c ->
+            Sql.update(
+                c,
+                "UPDATE gitlab_comment_batches SET due_at = ? WHERE batch_key = ? AND version = ?",
+                clock.millis() + wait.toMillis(),
+                batch.key(),
+                batch.version()));
+  }
+
   /** Work that deletes the batch, unless a newer comment came meanwhile (then it waits on). */
   SqlWork<Void> remove(Batch batch) {
     return Batches.remove(

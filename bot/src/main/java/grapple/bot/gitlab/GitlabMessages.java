@@ -538,12 +538,15 @@ final class GitlabMessages {
   }
 
   /**
-   * Whether a comment event is one a room may hear of: on an MR or an issue that is not
-   * confidential. The MR's author answering on their own MR is shown too, as hookshot shows it.
+   * Whether a comment event is one a room may hear of: a new comment (GitLab 16.11 and later also
+   * send one, {@code action: update}, each time a comment is edited; older versions send no action
+   * and only new comments) on an MR or an issue that is not confidential. The MR's author answering
+   * on their own MR is shown too, as hookshot shows it.
    */
   static boolean wantedComment(JsonNode p) {
     JsonNode note = p.path("object_attributes");
     String type = note.path("noteable_type").asText("");
+    if (!note.path("action").asText("create").equals("create")) return false;
     if (confidential(p, note)) return false;
     if (type.equals("MergeRequest")) return p.path("merge_request").isObject();
     if (type.equals("Issue")) {

@@ -98,25 +98,47 @@ public final class GitlabService extends AbstractService<GitlabSettings> {
   }
 
   /**
+   * How long a batch waiting for the notice that starts its discussion's thread is put off at a
+   * time.
+   */
+  static final Duration THREAD_WAIT = Duration.ofSeconds(1);
+
+  /**
    * Posts every due comment batch to the rooms following its project; one pass. In a room where one
    * of the batch's discussions has a thread, the notice goes into it, and the batch's other
-   * discussions join that thread (in the same transaction); elsewhere the notice, once delivered,
-   * starts the thread of each of them.
+   * discussions join that thread (in the same transaction); elsewhere the notice starts the thread
+   * of each of them, its placeholder committed with it and its event id put in once delivered. A
+   * batch due while a notice that starts one of its threads has not reached a room yet waits for
+   * it, as hookshot awaits that notice's sending: it was posted on its own, not in the thread.
    */
   private static void postDue(
       CommentBatches comments,
       DiscussionThreads discussions,
       GitlabRepos repos,
       GitlabParts parts) {
+    batches:
     for (CommentBatches.Batch batch : comments.due()) {
       String path = GitlabMessages.projectPath(batch.payload());
       String project = GitlabRepoConfig.stateKey(batch.instance(), path);
       Mentions mentions = parts.accounts().on(batch.instance());
+      List<Active> following = repos.following(batch.instance(), path);
+      List<DiscussionThreads.Found> found = new ArrayList<>();
+      for (Active active : following) {
+        DiscussionThreads.Found f = discussions.find(active.roomId(), project, batch.discussions());
+        if (f.starting()) {
+          comments.postpone(batch, THREAD_WAIT);
+          continue batches;
+        }
+        found.add(f);
+      }
+      // Only the instance that delivers hears of deliveries: elsewhere no placeholder is kept.
+      boolean tracked = !batch.discussions().isEmpty() && parts.context().outbox().delivering();
       List<OutboxStore.Draft> drafts = new ArrayList<>();
-      List<Optional<String>> threads = new ArrayList<>();
+      List<Optional<String>> placeholders = new ArrayList<>();
       List<SqlWork<Void>> joined = new ArrayList<>();
-      for (Active active : repos.following(batch.instance(), path)) {
-        Optional<String> thread = discussions.rootOf(active.roomId(), project, batch.discussions());
+      for (int r = 0; r < following.size(); r++) {
+        Active active = following.get(r);
+        Optional<String> thread = found.get(r).root();
         Optional<ObjectNode> content =
             GitlabMessages.comments(
                 batch.payload(),
@@ -127,11 +149,15 @@ public final class GitlabService extends AbstractService<GitlabSettings> {
                 thread);
         if (content.isEmpty()) continue;
         drafts.add(Intake.draft(active.roomId(), content.get()));
-        threads.add(thread);
-        thread.ifPresent(
-            root ->
-                joined.add(
-                    discussions.record(active.roomId(), project, batch.discussions(), root)));
+        Optional<String> placeholder =
+            thread.isEmpty() && tracked ? Optional.of(discussions.placeholder()) : Optional.empty();
+        placeholders.add(placeholder);
+        if (thread.isPresent())
+          joined.add(
+              discussions.record(active.roomId(), project, batch.discussions(), thread.get()));
+        placeholder.ifPresent(
+            p ->
+                joined.add(discussions.starting(active.roomId(), project, batch.discussions(), p)));
       }
       SqlWork<Void> remove = comments.remove(batch);
       List<CompletableFuture<String>> delivered;
@@ -152,18 +178,22 @@ public final class GitlabService extends AbstractService<GitlabSettings> {
         if (e.getCause() instanceof Batches.Superseded) continue; // it waits for its quiet time
         throw e;
       }
-      if (batch.discussions().isEmpty()) continue;
       for (int i = 0; i < drafts.size(); i++) {
-        if (threads.get(i).isPresent()) continue;
+        if (placeholders.get(i).isEmpty()) continue;
+        String placeholder = placeholders.get(i).get();
         String roomId = drafts.get(i).target();
         delivered
             .get(i)
-            .thenCompose(
-                eventId ->
+            .handle(
+                (eventId, failure) ->
                     parts
                         .context()
                         .database()
-                        .write(discussions.record(roomId, project, batch.discussions(), eventId)))
+                        .write(
+                            failure == null
+                                ? discussions.delivered(roomId, project, placeholder, eventId)
+                                : discussions.notDelivered(roomId, project, placeholder)))
+            .thenCompose(write -> write)
             .exceptionally(
                 e -> {
                   log.debug("gitlab: no thread kept for a comment notice in {}", roomId, e);

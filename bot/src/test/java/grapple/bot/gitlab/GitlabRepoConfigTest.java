@@ -45,6 +45,34 @@ class GitlabRepoConfigTest {
     assertThat(GitlabMessages.render("push", push, config, Mentions.NONE)).isPresent();
   }
 
+  /**
+   * RE2/J builds {n} as n copies: this 23-character regex exhausted the heap while room state was
+   * read (any member who may send state could stop the bot). It is refused naming the field, and in
+   * existing state posts no tag push.
+   */
+  @Test
+  void aRegexThatWouldCompileToBillionsOfInstructionsIsRefusedQuickly() {
+    String fields = "\"pushTagsRegex\":\"((a{1000}){1000}){1000}\"";
+    org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+        java.time.Duration.ofSeconds(10),
+        () -> {
+          assertRefused(() -> GitlabMessagesTest.config(fields, true), "pushTagsRegex")
+              .hasMessageContaining("is too large to match quickly");
+          assertThat(GitlabMessagesTest.config(fields, false).pushTagsRegex())
+              .contains(GitlabRepoConfig.NO_TAG);
+          assertRefused(
+                  () ->
+                      GitlabMessagesTest.config(
+                          "\"pushTagsRegex\":\"(ab|cd|ef|gh|ij|kl|mn|op|qr|st){999}\"", true),
+                  "pushTagsRegex")
+              .hasMessageContaining("instructions");
+        });
+    assertThat(
+            GitlabMessagesTest.config("\"pushTagsRegex\":\"^v[0-9]{1,3}\\\\.[0-9]{1,3}$\"")
+                .pushTagsRegex())
+        .isPresent();
+  }
+
   /** A content's fields (without the example project's instance and path), and the refusal. */
   @ParameterizedTest
   @CsvSource(

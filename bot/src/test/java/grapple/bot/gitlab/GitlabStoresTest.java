@@ -115,6 +115,42 @@ class GitlabStoresTest {
     assertThat(threads.rootOf("!a:x", project, List.of("n99"))).contains("$n99");
   }
 
+  /**
+   * A notice that starts a discussion's thread is committed with a placeholder: until its event id
+   * is known, a reply in that discussion waits (starting) instead of being posted on its own; a
+   * placeholder an earlier run left (its delivery not heard: a crash) or one pending too long
+   * counts as none, and the next notice takes its place; a refused notice leaves none.
+   */
+  @Test
+  void aThreadStartNotYetDeliveredMakesRepliesWaitUnlessItWasLost() {
+    DiscussionThreads threads = new DiscussionThreads(db, clock);
+    String project = "example/group/app";
+    String first = threads.placeholder();
+    db.write(threads.starting("!a:x", project, List.of("d1", "d2"), first)).join();
+    assertThat(threads.find("!a:x", project, List.of("d2")).starting()).isTrue();
+    assertThat(threads.find("!a:x", project, List.of("d9", "d1")).starting()).isTrue();
+    assertThat(threads.find("!b:x", project, List.of("d1")))
+        .isEqualTo(DiscussionThreads.Found.NONE);
+    assertThat(new DiscussionThreads(db, clock).find("!a:x", project, List.of("d1")))
+        .as("after a restart")
+        .isEqualTo(DiscussionThreads.Found.NONE);
+    db.write(threads.delivered("!a:x", project, first, "$root")).join();
+    assertThat(threads.find("!a:x", project, List.of("d1", "d2")).root()).contains("$root");
+
+    String lost = threads.placeholder();
+    db.write(threads.starting("!a:x", project, List.of("d3"), lost)).join();
+    clock.advance(DiscussionThreads.PENDING_FOR.plusSeconds(1));
+    assertThat(threads.find("!a:x", project, List.of("d3")))
+        .isEqualTo(DiscussionThreads.Found.NONE);
+    String next = threads.placeholder();
+    db.write(threads.starting("!a:x", project, List.of("d3"), next)).join();
+    db.write(threads.delivered("!a:x", project, lost, "$late")).join();
+    assertThat(threads.find("!a:x", project, List.of("d3")).starting()).isTrue();
+    db.write(threads.notDelivered("!a:x", project, next)).join();
+    assertThat(threads.find("!a:x", project, List.of("d3")))
+        .isEqualTo(DiscussionThreads.Found.NONE);
+  }
+
   /** A batch keeps the discussions of its comments, each once, and the approver's last action. */
   @Test
   void aBatchKeepsItsDiscussionsAndTheLastApproval() {
