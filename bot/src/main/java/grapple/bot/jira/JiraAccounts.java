@@ -157,9 +157,7 @@ final class JiraAccounts {
    * token) and their linked Data Center instances.
    */
   List<Site> sites(String matrixUser) throws ForgeException {
-    List<Site> out = new ArrayList<>();
-    Optional<String> cloud = cloudToken(matrixUser);
-    if (cloud.isPresent()) out.addAll(cloudSites(oauth(), cloud.get()));
+    List<Site> out = new ArrayList<>(cloudSites(matrixUser));
     for (Map.Entry<String, HttpUrl> instance : settings.instances().entrySet()) {
       store
           .get(SERVICE, instance.getKey(), matrixUser)
@@ -181,11 +179,21 @@ final class JiraAccounts {
         return Optional.of(
             dataCenter(instance.getKey(), instance.getValue(), linked.get().token()));
     }
+    return cloudSites(matrixUser).stream().filter(s -> s.authority().equals(authority)).findFirst();
+  }
+
+  /**
+   * The sites of the user's Cloud login; none without one, or while the bot has no OAuth app
+   * ({@code jira.oauth} taken out of the config after users logged in): Atlassian's API is then out
+   * of reach, which is the operator's choice and not JIRA failing to answer, so it must not fail
+   * the user's Data Center instances (or {@code /v1/jira/account}) with "try again later".
+   */
+  private List<Site> cloudSites(String matrixUser) throws ForgeException {
+    Optional<JiraSettings.OAuth> oauth = settings.oauth();
+    if (oauth.isEmpty()) return List.of();
     Optional<String> cloud = cloudToken(matrixUser);
-    if (cloud.isEmpty()) return Optional.empty();
-    return cloudSites(oauth(), cloud.get()).stream()
-        .filter(s -> s.authority().equals(authority))
-        .findFirst();
+    if (cloud.isEmpty()) return List.of();
+    return cloudSites(oauth.get(), cloud.get());
   }
 
   /**
