@@ -283,13 +283,16 @@ final class JiraAccounts {
   }
 
   /**
-   * Refreshes one Cloud login. Synchronized and re-reading the link first: Atlassian's refresh
-   * tokens rotate, so a second refresh with a stale one would be refused.
+   * Refreshes one Cloud login ({@code account} as the caller read it). Synchronized and re-reading
+   * the link first: Atlassian's refresh tokens rotate, so a second refresh with a stale one would
+   * be refused; a login renewed since the caller read it is answered as it is now. Whether the
+   * token is due is the caller's to say (about to expire before a use, within {@link
+   * #REFRESH_AHEAD} for the leader's chore).
    */
   synchronized Optional<Account> refresh(Account account) throws ForgeException {
     Optional<Account> stored = store.get(SERVICE, CLOUD, account.matrixUser());
     if (stored.isEmpty()) return Optional.empty();
-    if (!stored.get().expiresWithin(TokenAccounts.REFRESH_MARGIN, clock.instant())) return stored;
+    if (renewedSince(account, stored.get())) return stored;
     String refresh = stored.get().refreshToken();
     if (refresh == null || settings.oauth().isEmpty()) {
       expired(stored.get(), "its token expired and cannot be refreshed");
@@ -313,6 +316,12 @@ final class JiraAccounts {
     store.link(fresh);
     log.debug("jira: refreshed the Cloud token of {}", account.matrixUser());
     return Optional.of(fresh);
+  }
+
+  /** Whether {@code stored} holds other tokens than {@code read}: someone refreshed it since. */
+  private static boolean renewedSince(Account read, Account stored) {
+    return !stored.token().equals(read.token())
+        || !java.util.Objects.equals(stored.refreshToken(), read.refreshToken());
   }
 
   /** Leader's chore: refreshes every Cloud token that expires soon. */
