@@ -654,6 +654,29 @@ class JiraServiceTest {
         .startsWith("Usage: `!jira assign <KEY-n> <user>`");
   }
 
+  /**
+   * JIRA's assignable search matches prefixes: a name that several users start with is refused
+   * naming them, and assigns nobody; a name one of them has exactly picks that one.
+   */
+  @Test
+  void assignByANameSeveralUsersMatchAssignsNobodyUnlessOneMatchesExactly() throws Exception {
+    jira.user("alicia", "Alicia *Keys*");
+    followAcme();
+    hub.reply(TestHub.ROOM, ALICE, "!jira create Task First");
+
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!jira assign ACME-1 ali"))
+        .isEqualTo(
+            "`ali` matches several JIRA users who may be assigned ACME-1 (Alice Liddell, Alicia"
+                + " *Keys*). Give one's JIRA user name exactly.");
+    assertThat(jira.issues().get(0).assignee()).isNull();
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!jira assign ACME-1 \"Alicia *Keys*\""))
+        .startsWith("Assigned");
+    assertThat(jira.issues().get(0).assignee()).isEqualTo("alicia");
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!jira assign ACME-1 alice"))
+        .startsWith("Assigned `alice`");
+    assertThat(jira.issues().get(0).assignee()).isEqualTo("alice");
+  }
+
   @Test
   void commandsOfSomeoneNotLinkedSayHowToLinkAndHelpListsThem() throws Exception {
     followAcme();

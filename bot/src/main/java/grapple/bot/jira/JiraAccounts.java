@@ -157,9 +157,7 @@ final class JiraAccounts {
    * token) and their linked Data Center instances.
    */
   List<Site> sites(String matrixUser) throws ForgeException {
-    List<Site> out = new ArrayList<>();
-    Optional<String> cloud = cloudToken(matrixUser);
-    if (cloud.isPresent()) out.addAll(cloudSites(oauth(), cloud.get()));
+    List<Site> out = new ArrayList<>(cloudSites(matrixUser));
     for (Map.Entry<String, HttpUrl> instance : settings.instances().entrySet()) {
       store
           .get(SERVICE, instance.getKey(), matrixUser)
@@ -181,11 +179,21 @@ final class JiraAccounts {
         return Optional.of(
             dataCenter(instance.getKey(), instance.getValue(), linked.get().token()));
     }
+    return cloudSites(matrixUser).stream().filter(s -> s.authority().equals(authority)).findFirst();
+  }
+
+  /**
+   * The sites of the user's Cloud login; none without one, or while the bot has no OAuth app
+   * ({@code jira.oauth} taken out of the config after users logged in): Atlassian's API is then out
+   * of reach, which is the operator's choice and not JIRA failing to answer, so it must not fail
+   * the user's Data Center instances (or {@code /v1/jira/account}) with "try again later".
+   */
+  private List<Site> cloudSites(String matrixUser) throws ForgeException {
+    Optional<JiraSettings.OAuth> oauth = settings.oauth();
+    if (oauth.isEmpty()) return List.of();
     Optional<String> cloud = cloudToken(matrixUser);
-    if (cloud.isEmpty()) return Optional.empty();
-    return cloudSites(oauth(), cloud.get()).stream()
-        .filter(s -> s.authority().equals(authority))
-        .findFirst();
+    if (cloud.isEmpty()) return List.of();
+    return cloudSites(oauth.get(), cloud.get());
   }
 
   /**
@@ -275,13 +283,16 @@ final class JiraAccounts {
   }
 
   /**
-   * Refreshes one Cloud login. Synchronized and re-reading the link first: Atlassian's refresh
-   * tokens rotate, so a second refresh with a stale one would be refused.
+   * Refreshes one Cloud login ({@code account} as the caller read it). Synchronized and re-reading
+   * the link first: Atlassian's refresh tokens rotate, so a second refresh with a stale one would
+   * be refused; a login renewed since the caller read it is answered as it is now. Whether the
+   * token is due is the caller's to say (about to expire before a use, within {@link
+   * #REFRESH_AHEAD} for the leader's chore).
    */
   synchronized Optional<Account> refresh(Account account) throws ForgeException {
     Optional<Account> stored = store.get(SERVICE, CLOUD, account.matrixUser());
     if (stored.isEmpty()) return Optional.empty();
-    if (!stored.get().expiresWithin(TokenAccounts.REFRESH_MARGIN, clock.instant())) return stored;
+    if (renewedSince(account, stored.get())) return stored;
     String refresh = stored.get().refreshToken();
     if (refresh == null || settings.oauth().isEmpty()) {
       expired(stored.get(), "its token expired and cannot be refreshed");
@@ -305,6 +316,12 @@ final class JiraAccounts {
     store.link(fresh);
     log.debug("jira: refreshed the Cloud token of {}", account.matrixUser());
     return Optional.of(fresh);
+  }
+
+  /** Whether {@code stored} holds other tokens than {@code read}: someone refreshed it since. */
+  private static boolean renewedSince(Account read, Account stored) {
+    return !stored.token().equals(read.token())
+        || !java.util.Objects.equals(stored.refreshToken(), read.refreshToken());
   }
 
   /** Leader's chore: refreshes every Cloud token that expires soon. */

@@ -89,7 +89,7 @@ final class JiraClient {
         rest(site, "user/assignable/search")
             .addQueryParameter("issueKey", issueKey)
             .addQueryParameter(site.cloud() ? "query" : "username", query)
-            .addQueryParameter("maxResults", "2")
+            .addQueryParameter("maxResults", Integer.toString(ProjectCommands.ASSIGNABLE_PAGE))
             .build();
     return get(site.token(), url);
   }

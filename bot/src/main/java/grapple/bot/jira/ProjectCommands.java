@@ -24,6 +24,12 @@ import java.util.regex.Pattern;
  * RoomCommands}).
  */
 final class ProjectCommands {
+  /**
+   * Assignable users asked for at once: enough to find the one a name matches exactly among those
+   * it starts (JIRA matches by prefix), and to see that a name matches several.
+   */
+  static final int ASSIGNABLE_PAGE = 20;
+
   private static final Pattern ISSUE_KEY = Pattern.compile("[A-Za-z][A-Za-z0-9_]*-\\d{1,12}");
 
   private final JiraParts parts;
@@ -186,7 +192,12 @@ final class ProjectCommands {
         + ").";
   }
 
-  /** A Matrix id that linked JIRA on this site, else the best match JIRA finds among assignees. */
+  /**
+   * A Matrix id that linked JIRA on this site, else the assignable user JIRA finds for {@code who}:
+   * the only one, or the one whose user name, full name or email it is. Never the first of several
+   * (JIRA matches prefixes, so {@code al} finds alice and albert): that assigned whoever JIRA
+   * listed first.
+   */
   private String jiraUser(Site site, String issueKey, String who) throws ForgeException {
     if (MatrixIds.isUserId(who)) {
       return parts
@@ -208,8 +219,29 @@ final class ProjectCommands {
               + " who may be assigned "
               + issueKey
               + ".");
-    JsonNode first = found.get(0);
-    return site.cloud() ? first.path("accountId").asText() : first.path("name").asText();
+    String idField = site.cloud() ? "accountId" : "name";
+    List<JsonNode> exact = new ArrayList<>();
+    for (JsonNode user : found) {
+      if (who.equalsIgnoreCase(user.path(idField).asText())
+          || who.equalsIgnoreCase(user.path("displayName").asText())
+          || who.equalsIgnoreCase(user.path("emailAddress").asText())) exact.add(user);
+    }
+    if (exact.size() == 1) return exact.get(0).path(idField).asText();
+    if (found.size() == 1) return found.get(0).path(idField).asText();
+    List<String> names = new ArrayList<>();
+    for (JsonNode user : exact.isEmpty() ? found : exact)
+      names.add(user.path("displayName").asText(user.path(idField).asText()));
+    throw new BadInput(
+        "user",
+        Markdown.code(who)
+            + " matches several JIRA users who may be assigned "
+            + issueKey
+            + " ("
+            + shown(names)
+            + (found.size() >= ASSIGNABLE_PAGE ? ", …" : "")
+            + "). Give one's JIRA user name"
+            + (site.cloud() ? ", full name or email" : "")
+            + " exactly.");
   }
 
   static String help(String prefix) {

@@ -67,7 +67,12 @@ class JiraApiTest {
   }
 
   private void linkAliceByOAuth() throws Exception {
-    Answer link = grapple.get("/v1/jira/oauth" + AS_ALICE);
+    linkByOAuth(AS_ALICE);
+  }
+
+  /** Links the Cloud login (Alice Liddell's) to the user {@code as} names. */
+  private void linkByOAuth(String as) throws Exception {
+    Answer link = grapple.get("/v1/jira/oauth" + as);
     HttpResponse<String> consent =
         http.send(
             HttpRequest.newBuilder(URI.create(link.json().get("url").asText())).build(),
@@ -195,6 +200,38 @@ class JiraApiTest {
     assertThat(a.status()).as(a.toString()).isEqualTo(502);
     assertThat(a.errcode()).isEqualTo("HS_UNKNOWN");
     assertThat(a.error()).startsWith("JIRA did not answer the request; try again later");
+  }
+
+  @Test
+  void aCloudLoginLeftFromBeforeOAuthWasUnconfiguredDoesNotFailTheDataCenterInstances()
+      throws Exception {
+    linkByOAuth(LocalGrapple.AS_ADMIN);
+    grapple.console.type("jira token acme " + PAT);
+    grapple.console.awaitPrinted("Connected to acme");
+    grapple.close();
+    grapple =
+        LocalGrapple.start(
+            dir,
+            "jira: {enabled: true, webhook: {secret: 'jira-webhook-secret-01'}, instances: {acme:"
+                + " {url: '"
+                + dataCenter.url()
+                + "'}}}");
+
+    Answer account = grapple.get("/v1/jira/account" + LocalGrapple.AS_ADMIN);
+    Answer projects = grapple.get("/v1/jira/instances/acme/projects" + LocalGrapple.AS_ADMIN);
+    Answer cloudProjects =
+        grapple.get("/v1/jira/instances/acme-cloud/projects" + LocalGrapple.AS_ADMIN);
+
+    assertThat(account.body())
+        .as(account.toString())
+        .isEqualTo(
+            "{\"loggedIn\":true,\"instances\":[{\"name\":\"acme\",\"url\":\""
+                + dataCenter.url()
+                + "\"}]}");
+    assertThat(projects.status()).as(projects.toString()).isEqualTo(200);
+    assertThat(projects.json().get(0).get("key").asText()).isEqualTo("OPS");
+    assertThat(cloudProjects.status()).isEqualTo(403);
+    assertThat(cloudProjects.errcode()).isEqualTo("HS_FORBIDDEN_USER");
   }
 
   @Test
