@@ -45,14 +45,31 @@ public final class MatrixClient {
 
   private final HttpUrl base;
   private final OkHttpClient http;
+
+  /**
+   * For room writes (sends, state, redactions): {@link #http} with a limit on the whole exchange.
+   * The read timeout starts again at each byte, so a proxy that trickles its answer held a delivery
+   * thread, and the room's queue behind it, for as long as it liked; past the limit the write fails
+   * like any other network failure and is retried with the same transaction id.
+   */
+  private final OkHttpClient writes;
+
   private volatile String accessToken;
   private volatile okhttp3.@Nullable Call currentSync;
   private volatile @Nullable TokenRenewal renewal;
 
   public MatrixClient(String baseUrl, String accessToken, OkHttpClient http) {
+    this(baseUrl, accessToken, http, WRITE_CALL_TIMEOUT);
+  }
+
+  /**
+   * {@code writeCallTimeout}: how long a room write may take in all ({@link #WRITE_CALL_TIMEOUT}).
+   */
+  MatrixClient(String baseUrl, String accessToken, OkHttpClient http, Duration writeCallTimeout) {
     this.base = HttpUrl.get(baseUrl);
     this.accessToken = accessToken;
     this.http = http;
+    this.writes = http.newBuilder().callTimeout(writeCallTimeout).build();
   }
 
   public static OkHttpClient defaultHttp() {
@@ -168,23 +185,29 @@ public final class MatrixClient {
     if (call != null) call.cancel();
   }
 
+  /**
+   * The longest a room write may take in all: the homeserver's answer to a send is small, and past
+   * two minutes a retry (with the same transaction id) does better than waiting on.
+   */
+  static final Duration WRITE_CALL_TIMEOUT = Duration.ofMinutes(2);
+
   /** Sends a room event with a transaction id; a resend with the same id is not posted twice. */
   public String send(String roomId, String eventType, String txnId, ObjectNode content)
       throws IOException {
     HttpUrl url = segments("rooms", roomId, "send", eventType, txnId);
-    return call(http, authed(url).put(body(content)).build()).path("event_id").asText();
+    return call(writes, authed(url).put(body(content)).build()).path("event_id").asText();
   }
 
   public String putState(String roomId, String eventType, String stateKey, ObjectNode content)
       throws IOException {
     HttpUrl url = segments("rooms", roomId, "state", eventType, stateKey);
-    return call(http, authed(url).put(body(content)).build()).path("event_id").asText();
+    return call(writes, authed(url).put(body(content)).build()).path("event_id").asText();
   }
 
   public void redact(String roomId, String eventId, String reason, String txnId)
       throws IOException {
     HttpUrl url = segments("rooms", roomId, "redact", eventId, txnId);
-    call(http, authed(url).put(body(Json.object().put("reason", reason))).build());
+    call(writes, authed(url).put(body(Json.object().put("reason", reason))).build());
   }
 
   public void join(String roomId) throws IOException {

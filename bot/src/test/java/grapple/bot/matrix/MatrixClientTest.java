@@ -1,0 +1,72 @@
+package grapple.bot.matrix;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import grapple.state.Json;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.RecordedRequest;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The client's own limits, against a local server standing in for the homeserver. */
+class MatrixClientTest {
+  private final MockWebServer server = new MockWebServer();
+
+  @BeforeEach
+  void start() throws IOException {
+    server.start();
+  }
+
+  @AfterEach
+  void stop() {
+    server.close();
+  }
+
+  /**
+   * A proxy that trickles its answer (a byte every 200 ms here, each within the read timeout) held
+   * the delivery thread, and the room's queue behind it, for as long as it liked: the read timeout
+   * starts again at each byte. A room write now has a limit on the whole exchange, and fails like
+   * any network failure (the outbox tries again with the same transaction id).
+   */
+  @Test
+  void aRoomWriteWhoseAnswerTricklesFailsOnceItsWholeTimeIsUp() throws Exception {
+    String answer = "{\"event_id\":\"$" + "x".repeat(200) + "\"}";
+    server.enqueue(
+        new MockResponse.Builder()
+            .body(answer)
+            .throttleBody(1, 200, TimeUnit.MILLISECONDS)
+            .build());
+    MatrixClient client =
+        new MatrixClient(
+            server.url("/").toString(), "tok", MatrixClient.defaultHttp(), Duration.ofSeconds(2));
+
+    assertThatThrownBy(
+            () -> client.send("!r:test", "m.room.message", "txn1", Json.object().put("body", "hi")))
+        .isInstanceOf(InterruptedIOException.class);
+    RecordedRequest sent = server.takeRequest();
+    assertThat(sent.getUrl().encodedPath()).endsWith("/send/m.room.message/txn1");
+  }
+
+  /** The limit is the writes': a sync's long poll, which waits by design, is not cut by it. */
+  @Test
+  void aSyncLongPollIsNotCutByTheWriteLimit() throws Exception {
+    server.enqueue(
+        new MockResponse.Builder()
+            .body("{\"next_batch\":\"s1\"}")
+            .headersDelay(3, TimeUnit.SECONDS)
+            .build());
+    MatrixClient client =
+        new MatrixClient(
+            server.url("/").toString(), "tok", MatrixClient.defaultHttp(), Duration.ofSeconds(1));
+
+    assertThat(client.sync(null, "f", Duration.ofSeconds(5), false).path("next_batch").asText())
+        .isEqualTo("s1");
+  }
+}
