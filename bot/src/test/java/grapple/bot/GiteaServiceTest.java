@@ -408,6 +408,29 @@ class GiteaServiceTest {
   }
 
   /**
+   * A client without a signature cannot make the bot read and hold a body of up to 25 MB: the 401
+   * comes as soon as the headers have arrived, and the connection is closed.
+   */
+  @Test
+  void aDeliveryWithoutASignatureIsRefusedBeforeItsBodyIsRead() throws Exception {
+    long declared = 25L * 1024 * 1024;
+
+    String unsigned = hooks.headOnly("/gitea/webhook", declared, "X-Gitea-Event: issues");
+    String notHex =
+        hooks.headOnly(
+            "/gitea/webhook",
+            declared,
+            "X-Gitea-Event: issues",
+            "X-Gitea-Signature: not-a-signature");
+
+    for (String answer : List.of(unsigned, notHex))
+      assertThat(answer)
+          .startsWith("HTTP/1.1 401")
+          .containsIgnoringCase("Connection: close")
+          .contains("Missing or wrong X-Gitea-Signature");
+  }
+
+  /**
    * A hook whose content type is {@code application/x-www-form-urlencoded} (Gitea's other choice)
    * sends {@code payload=<the JSON>} and signs the JSON, not the body it sends: every delivery of
    * such a hook was refused 401, as wrongly signed.

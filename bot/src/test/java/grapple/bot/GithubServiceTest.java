@@ -402,6 +402,35 @@ class GithubServiceTest {
     assertThat(hub.gateway.takeSent(WAIT)).as("the second room's notice").isNotNull();
   }
 
+  /**
+   * A client without a signature cannot make the bot read and hold a body of up to 25 MB: the 401
+   * comes as soon as the headers have arrived (a signature that cannot be one is not worth reading
+   * the body for), and the connection is closed.
+   */
+  @Test
+  void aDeliveryWithoutASignatureIsRefusedBeforeItsBodyIsRead() throws Exception {
+    long declared = 25L * 1024 * 1024;
+    List<String> answers =
+        List.of(
+            hooks.headOnly("/github/webhook", declared, "X-GitHub-Event: issues"),
+            hooks.headOnly(
+                "/github/webhook",
+                declared,
+                "X-GitHub-Event: issues",
+                "X-Hub-Signature-256: sha256=zz"),
+            hooks.headOnly(
+                "/github/webhook",
+                declared,
+                "X-GitHub-Event: issues",
+                "X-Hub-Signature-256: sha1=" + "0".repeat(40)));
+
+    for (String answer : answers)
+      assertThat(answer)
+          .startsWith("HTTP/1.1 401")
+          .containsIgnoringCase("Connection: close")
+          .contains("Missing or wrong X-Hub-Signature-256");
+  }
+
   @Test
   void aWrongMissingOrSha1SignatureIsRefusedAndNothingPosted() throws Exception {
     follow();

@@ -488,6 +488,27 @@ class GitlabServiceTest {
 
   // ---- the receiver
 
+  /**
+   * A client without the token cannot make the bot read and hold a body of up to 25 MB: the 401
+   * comes as soon as the headers have arrived, and the connection is closed.
+   */
+  @Test
+  void aDeliveryWithoutTheRightTokenIsRefusedBeforeItsBodyIsRead() throws Exception {
+    start("");
+    long declared = 25L * 1024 * 1024;
+
+    String missing = hooks.headOnly("/gitlab/webhook", declared, "X-Gitlab-Event: Push Hook");
+    String wrong =
+        hooks.headOnly(
+            "/gitlab/webhook", declared, "X-Gitlab-Event: Push Hook", "X-Gitlab-Token: wrong");
+
+    for (String answer : List.of(missing, wrong))
+      assertThat(answer)
+          .startsWith("HTTP/1.1 401")
+          .containsIgnoringCase("Connection: close")
+          .contains("Missing or wrong X-Gitlab-Token");
+  }
+
   @Test
   void aWrongOrMissingTokenIs401AndPostsNothing() throws Exception {
     start("");

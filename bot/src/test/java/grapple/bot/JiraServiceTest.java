@@ -196,6 +196,26 @@ class JiraServiceTest {
     assertThat(hub.gateway.takeSent(WAIT)).isNotNull();
   }
 
+  /**
+   * A client without the secret or a signature cannot make the bot read and hold a body of up to 8
+   * MB: the 401 comes as soon as the headers have arrived, and the connection is closed.
+   */
+  @Test
+  void aDeliveryWithoutTheSecretOrASignatureIsRefusedBeforeItsBodyIsRead() throws Exception {
+    long declared = 8L * 1024 * 1024;
+
+    String wrongSecret = hooks.headOnly("/jira/webhook?secret=not-the-secret", declared);
+    String neither = hooks.headOnly("/jira/webhook", declared);
+    String sha1 =
+        hooks.headOnly("/jira/webhook", declared, "X-Hub-Signature: sha1=" + "0".repeat(40));
+
+    for (String answer : List.of(wrongSecret, neither, sha1))
+      assertThat(answer)
+          .startsWith("HTTP/1.1 401")
+          .containsIgnoringCase("Connection: close")
+          .contains("Invalid secret");
+  }
+
   @Test
   void aRedeliveryIsPostedOnce() throws Exception {
     follow("https://example.org/projects/TP");

@@ -7,6 +7,7 @@ import grapple.bot.Routes;
 import grapple.bot.ServiceContext;
 import grapple.bot.http.Request;
 import grapple.bot.http.Response;
+import grapple.bot.http.Router;
 import grapple.bot.outbox.Outbox;
 import grapple.state.Database;
 import grapple.state.ForgeDeliveries;
@@ -68,15 +69,21 @@ public final class Intake {
 
   /**
    * Adds the forge's receiver, {@code POST path} on the webhook listener: {@code receiver}'s answer
-   * to each request whose body fits, 413 beyond {@code maxBytes}.
+   * to each request whose body fits, 413 beyond {@code maxBytes}. {@code unsigned} sees each
+   * request's headers and query before its body is read, and refuses those without the credential
+   * (a missing token or signature header): an unauthenticated client cannot make the bot read and
+   * hold up to {@code maxBytes} of body, which would spend the memory budget that every listener
+   * shares and have honest deliveries refused 503.
    */
-  public static void route(Routes routes, String path, long maxBytes, Receiver receiver) {
+  public static void route(
+      Routes routes, String path, long maxBytes, Router.Gate unsigned, Receiver receiver) {
     routes
         .webhooks()
         .addAsync(
             "POST",
             path,
             maxBytes,
+            unsigned,
             request -> withBody(request, maxBytes, body -> receiver.receive(request, body)));
   }
 

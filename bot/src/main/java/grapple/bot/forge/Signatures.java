@@ -26,6 +26,21 @@ public final class Signatures {
     return hexMatches(hmac(secret, body), header.get().substring(PREFIX.length()));
   }
 
+  /**
+   * True when {@code header} could be a signature {@link #matches} checks: {@code sha256=} and 64
+   * hex digits. One that is not is refused before the body it would sign is read.
+   */
+  public static boolean wellFormed(Optional<String> header) {
+    return header.isPresent()
+        && header.get().startsWith(PREFIX)
+        && isHexSha256(header.get().substring(PREFIX.length()));
+  }
+
+  /** True when {@code hex} is 64 hex digits (any case): the length of an HMAC-SHA256. */
+  public static boolean isHexSha256(String hex) {
+    return hex.length() == 64 && hex.chars().allMatch(HexFormat::isHexDigit);
+  }
+
   /** True when {@code hex} (any case) spells {@code expected}; text that is not hex does not. */
   public static boolean hexMatches(byte[] expected, String hex) {
     byte[] given;

@@ -54,12 +54,26 @@ final class GiteaReceiver {
     this.secret = parts.settings().webhookSecret().getBytes(StandardCharsets.UTF_8);
   }
 
+  /**
+   * The 401 of a request with neither signature header, or none that can be a signature, answered
+   * before its body is read ({@link Intake#route}); empty when one is worth checking.
+   */
+  Optional<Response> unsigned(Request head) {
+    for (String name : List.of("X-Gitea-Signature", "X-Forgejo-Signature")) {
+      Optional<String> given = head.header(name);
+      if (given.isPresent() && Signatures.isHexSha256(given.get().strip())) return Optional.empty();
+    }
+    return Optional.of(refused());
+  }
+
+  private static Response refused() {
+    log.info("gitea: refused a webhook with a missing or wrong signature");
+    return Response.error(401, "Missing or wrong X-Gitea-Signature");
+  }
+
   CompletableFuture<Response> receive(Request request, byte[] raw) {
     Optional<byte[]> signedJson = payloadOf(request, raw);
-    if (signedJson.isEmpty() || !signed(request, signedJson.get())) {
-      log.info("gitea: refused a webhook with a missing or wrong signature");
-      return now(Response.error(401, "Missing or wrong X-Gitea-Signature"));
-    }
+    if (signedJson.isEmpty() || !signed(request, signedJson.get())) return now(refused());
     Optional<String> event = either(request, "Event");
     if (event.isEmpty()) return now(Response.error(400, "Missing X-Gitea-Event"));
     byte[] body = signedJson.get();

@@ -53,7 +53,12 @@ public final class GiteaService extends AbstractService<GiteaSettings> {
         repos,
         new GiteaCommands(parts, repos).commands(),
         routes ->
-            Intake.route(routes, "/gitea/webhook", GiteaReceiver.MAX_BODY_BYTES, receiver::receive),
+            Intake.route(
+                routes,
+                "/gitea/webhook",
+                GiteaReceiver.MAX_BODY_BYTES,
+                receiver::unsigned,
+                receiver::receive),
         threads -> {});
   }
 }

@@ -83,11 +83,25 @@ final class GithubReceiver {
     this.quick = parts.client().quick();
   }
 
+  /**
+   * The 401 of a request whose {@code X-Hub-Signature-256} is missing or cannot be a signature,
+   * answered before its body is read ({@link Intake#route}); empty when the signature is worth
+   * checking against the body.
+   */
+  Optional<Response> unsigned(Request head) {
+    return Signatures.wellFormed(head.header("X-Hub-Signature-256"))
+        ? Optional.empty()
+        : Optional.of(refused());
+  }
+
+  private static Response refused() {
+    log.info("github: refused a webhook with a missing or wrong X-Hub-Signature-256");
+    return Response.error(401, "Missing or wrong X-Hub-Signature-256");
+  }
+
   CompletableFuture<Response> receive(Request request, byte[] body) {
-    if (!Signatures.matches(secret, request.header("X-Hub-Signature-256"), body)) {
-      log.info("github: refused a webhook with a missing or wrong X-Hub-Signature-256");
-      return now(Response.error(401, "Missing or wrong X-Hub-Signature-256"));
-    }
+    if (!Signatures.matches(secret, request.header("X-Hub-Signature-256"), body))
+      return now(refused());
     Optional<String> event = request.header("X-GitHub-Event");
     if (event.isEmpty() || event.get().isBlank())
       return now(Response.error(400, "Missing X-GitHub-Event"));

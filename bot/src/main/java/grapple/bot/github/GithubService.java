@@ -85,7 +85,11 @@ public final class GithubService extends AbstractService<GithubSettings> {
             commands.commands(),
             routes -> {
               Intake.route(
-                  routes, "/github/webhook", GithubReceiver.MAX_BODY_BYTES, receiver::receive);
+                  routes,
+                  "/github/webhook",
+                  GithubReceiver.MAX_BODY_BYTES,
+                  receiver::unsigned,
+                  receiver::receive);
               OAuthCallback.route(
                   routes,
                   new OAuthCallback.Wording(NAME, "GitHub", "GitHub", "Connected as "),

@@ -88,6 +88,7 @@ public final class GitlabService extends AbstractService<GitlabSettings> {
                 routes,
                 GitlabSettings.RECEIVER_PATH,
                 GitlabReceiver.MAX_BODY_BYTES,
+                receiver::unsigned,
                 receiver::receive),
         threads ->
             threads.every(

@@ -8,6 +8,7 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadLocalRandom;
@@ -387,6 +388,7 @@ public final class HttpListener implements AutoCloseable {
       long limit = match.route().orElseThrow().maxBodyBytes();
       long declared = request.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
       boolean chunked = request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING);
+      if (refusedAtTheGate(declared > 0 || chunked)) return;
       if (declared <= 0 && !chunked) {
         run(Request.Body.EMPTY, () -> {});
         return;
@@ -402,6 +404,45 @@ public final class HttpListener implements AutoCloseable {
         return;
       }
       reader.start(scheduler, bodyTimeout.toMillis());
+    }
+
+    /**
+     * Asks the route's {@link Router.Gate} about the request before any of its body is read; true
+     * when it was answered (refused, or the gate failed), and then its body is never read.
+     */
+    private boolean refusedAtTheGate(boolean hasBody) {
+      Router.Gate gate = match.route().orElseThrow().gate();
+      if (gate == Router.Gate.OPEN) return false;
+      Response refused;
+      try {
+        Optional<Response> answer = gate.refuse(request(Request.Body.UNREAD));
+        if (answer.isEmpty()) return false;
+        refused = answer.get();
+      } catch (Request.Malformed e) {
+        refused = exchange.style().error(400, e.getMessage(), exchange.requestId());
+      } catch (Throwable e) {
+        Fatal.haltIfFatal(e);
+        refused = exchange.crashed(e);
+      }
+      // The body was not read: the connection cannot carry another request after it.
+      if (hasBody) exchange.closeAfterAnswer();
+      exchange.answer(refused);
+      return true;
+    }
+
+    /** The request as a handler (or a gate) sees it, with {@code body}. */
+    private Request request(Request.Body body) {
+      Request r =
+          new Request(
+              request.getMethod(),
+              exchange.path(),
+              match.params(),
+              Objects.requireNonNullElse(request.getHttpURI().getQuery(), ""),
+              request.getHeaders(),
+              exchange.requestId(),
+              body);
+      if (match.strictQuery()) r.query(); // a malformed %-escape is a 400 before the handler
+      return r;
     }
 
     @Override
@@ -474,17 +515,7 @@ public final class HttpListener implements AutoCloseable {
     private void run(Request.Body body) {
       CompletableFuture<Response> pending;
       try {
-        Request r =
-            new Request(
-                request.getMethod(),
-                exchange.path(),
-                match.params(),
-                Objects.requireNonNullElse(request.getHttpURI().getQuery(), ""),
-                request.getHeaders(),
-                exchange.requestId(),
-                body);
-        if (match.strictQuery()) r.query(); // a malformed %-escape is a 400 before the handler
-        pending = match.route().orElseThrow().handler().handle(r);
+        pending = match.route().orElseThrow().handler().handle(request(body));
       } catch (Request.Malformed e) {
         pending =
             CompletableFuture.completedFuture(

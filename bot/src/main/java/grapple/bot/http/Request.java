@@ -31,9 +31,13 @@ public final class Request {
   private final String requestId;
   private final Body body;
 
-  /** What the listener read: the bytes, or the limit they went over (then nothing is kept). */
+  /**
+   * What the listener read: the bytes, or the limit they went over (then nothing is kept); or, for
+   * a route's {@link Router.Gate}, nothing yet ({@link #UNREAD}).
+   */
   record Body(byte @Nullable [] bytes, long limit) {
     static final Body EMPTY = new Body(new byte[0], Long.MAX_VALUE);
+    static final Body UNREAD = new Body(null, -1);
 
     static Body tooLarge(long limit) {
       return new Body(null, limit);
@@ -126,6 +130,8 @@ public final class Request {
 
   /** The body; throws {@link BodyTooLarge} when it was over the route's limit (it was not read). */
   public byte[] body() throws BodyTooLarge {
+    if (body.limit() < 0)
+      throw new IllegalStateException("the body is not read before the route's gate lets it in");
     if (body.bytes() == null) throw new BodyTooLarge(body.limit());
     return body.bytes();
   }

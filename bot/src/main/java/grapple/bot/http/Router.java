@@ -38,6 +38,22 @@ public final class Router {
   }
 
   /**
+   * Looks at a request before its body is read: the method, path parameters, query and headers (the
+   * body is not there yet: asking for it throws). An answer refuses the request, which then never
+   * reaches the handler and none of its body is read or kept (the connection is closed after the
+   * answer, as the rest of the body is not read): so a client without the credential a route asks
+   * for in its headers or query cannot make the listener hold its body in memory. Runs on the
+   * listener's thread: it must not wait.
+   */
+  @FunctionalInterface
+  public interface Gate {
+    /** Lets every request through to its body. */
+    Gate OPEN = head -> Optional.empty();
+
+    Optional<Response> refuse(Request head) throws Exception;
+  }
+
+  /**
    * {@code waits}: the handler may wait (on a database read, another server, a lock) before it
    * returns. Such a handler is never run by the thread that writes a burst of answers (see {@link
    * Answers}); a handler that only starts work and returns its future may be.
@@ -47,6 +63,7 @@ public final class Router {
       List<String> segments,
       long maxBodyBytes,
       boolean waits,
+      Gate gate,
       AsyncHandler handler) {}
 
   /**
@@ -71,7 +88,16 @@ public final class Router {
 
   /** A handler that answers later; it may wait before it returns. */
   public Router addAsync(String method, String pattern, long maxBodyBytes, AsyncHandler handler) {
-    routes.add(new Route(method, segments(pattern), maxBodyBytes, true, handler));
+    return addAsync(method, pattern, maxBodyBytes, Gate.OPEN, handler);
+  }
+
+  /**
+   * A handler that answers later (it may wait before it returns), for the requests {@code gate}
+   * lets through before their body is read.
+   */
+  public Router addAsync(
+      String method, String pattern, long maxBodyBytes, Gate gate, AsyncHandler handler) {
+    routes.add(new Route(method, segments(pattern), maxBodyBytes, true, gate, handler));
     return this;
   }
 
@@ -82,7 +108,7 @@ public final class Router {
    */
   public Router addNonBlocking(
       String method, String pattern, long maxBodyBytes, AsyncHandler handler) {
-    routes.add(new Route(method, segments(pattern), maxBodyBytes, false, handler));
+    routes.add(new Route(method, segments(pattern), maxBodyBytes, false, Gate.OPEN, handler));
     return this;
   }
 

@@ -70,6 +70,23 @@ final class JiraReceiver {
         .orElseGet(() -> Intake.digestId(body));
   }
 
+  /**
+   * The 401 of a request without the right {@code ?secret=} and without a signature header that can
+   * be one, answered before its body is read ({@link Intake#route}); empty when the secret is right
+   * or the signature is worth checking against the body.
+   */
+  Optional<Response> unsigned(Request head) {
+    String query = head.query().get("secret");
+    Optional<String> refused =
+        query != null && !query.isEmpty()
+            ? authenticate(head, new byte[0])
+            : Signatures.wellFormed(head.header("X-Hub-Signature"))
+                ? Optional.empty()
+                : Optional.of("Invalid secret");
+    refused.ifPresent(why -> log.info("jira: refused a webhook: {}", why));
+    return refused.map(why -> Response.error(401, why));
+  }
+
   /** Why the request is refused (hookshot's words), or empty when it carries the secret. */
   Optional<String> authenticate(Request request, byte[] body) {
     String query = request.query().get("secret");

@@ -54,7 +54,12 @@ public final class JiraService extends AbstractService<JiraSettings> {
         projects,
         commands.commands(),
         routes -> {
-          Intake.route(routes, "/jira/webhook", JiraReceiver.MAX_BODY_BYTES, receiver::receive);
+          Intake.route(
+              routes,
+              "/jira/webhook",
+              JiraReceiver.MAX_BODY_BYTES,
+              receiver::unsigned,
+              receiver::receive);
           OAuthCallback.route(
               routes,
               new OAuthCallback.Wording(NAME, "JIRA", "Atlassian", "Connected to JIRA Cloud as "),

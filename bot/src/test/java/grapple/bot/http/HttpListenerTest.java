@@ -649,6 +649,67 @@ class HttpListenerTest {
     assertThat(chunked).startsWith("HTTP/1.1 413");
   }
 
+  /**
+   * A route's gate refuses on the headers alone: the answer comes before the body (which is never
+   * read, so the connection closes), nothing of the budget is spent, and the handler never runs; a
+   * request it lets in is read and handled as any other.
+   */
+  @Test
+  void aRoutesGateRefusesBeforeTheBodyIsReadAndLetsTheOthersIn() throws Exception {
+    InFlight budget = new InFlight(1 << 20);
+    List<Integer> handled = new CopyOnWriteArrayList<>();
+    start(
+        new Router()
+            .addAsync(
+                "POST",
+                "/gated",
+                1 << 20,
+                head ->
+                    head.header("X-Token").filter(t -> t.equals("yes")).isPresent()
+                        ? Optional.empty()
+                        : Optional.of(Response.error(401, "no token")),
+                request -> {
+                  handled.add(request.body().length);
+                  return CompletableFuture.completedFuture(Response.ok(202));
+                }),
+        2,
+        budget,
+        HttpListener.Limits.DEFAULT);
+
+    String refused =
+        readAll(rawConnection("POST /gated HTTP/1.1\r\nHost: x\r\nContent-Length: 900000\r\n\r\n"));
+
+    assertThat(refused).startsWith("HTTP/1.1 401").containsIgnoringCase("Connection: close");
+    assertThat(jsonBody(refused).path("error").asText()).isEqualTo("no token");
+    assertThat(budget.used()).isZero();
+    assertThat(handled).isEmpty();
+    HttpResponse<String> in =
+        client.send(
+            request("/gated")
+                .header("X-Token", "yes")
+                .POST(HttpRequest.BodyPublishers.ofString("abc"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(in.statusCode()).isEqualTo(202);
+    assertThat(handled).containsExactly(3);
+  }
+
+  /** A gate that asks for the body is a bug of the route: a 500, not a hang or an empty body. */
+  @Test
+  void aGateThatAsksForTheBodyIsA500() throws Exception {
+    start(
+        new Router()
+            .addAsync(
+                "POST",
+                "/gated",
+                1024,
+                head -> Optional.of(Response.ok(head.body().length == 0 ? 200 : 201)),
+                request -> CompletableFuture.completedFuture(Response.ok(202))),
+        1);
+
+    assertThat(post("/gated", "abc").statusCode()).isEqualTo(500);
+  }
+
   @Test
   void overTheBudgetOfBytesInFlightIsA503WithRetryAfterAndNothingIsRead() throws Exception {
     List<Integer> handled = new CopyOnWriteArrayList<>();
