@@ -636,6 +636,7 @@ class GitlabServiceTest {
     byte[] body = onApp("client-go-0.123.0/webhooks/merge_request.json");
     HttpResponse<String> answer = post("Merge Request Hook", "k-full", body, SECRET);
     assertThat(answer.statusCode()).isEqualTo(503);
+    assertThat(answer.headers().firstValue("Retry-After")).hasValue("5");
     assertThat(Json.MAPPER.readTree(answer.body()).path("error").asText())
         .isEqualTo(
             "Could not store the event's messages; nothing was accepted."

@@ -59,7 +59,8 @@ public final class Intake {
     this.outbox = context.outbox();
     this.deliveries = deliveries;
     this.storeFailed =
-        Response.error(503, "Could not store the event's messages; nothing was accepted." + retry);
+        Response.error(503, "Could not store the event's messages; nothing was accepted." + retry)
+            .withHeader("Retry-After", "5");
   }
 
   /** What a forge's receiver does with a request whose body fits. */

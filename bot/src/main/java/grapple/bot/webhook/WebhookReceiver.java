@@ -61,8 +61,11 @@ final class WebhookReceiver {
 
   private static final Response ACCEPTED = Response.ok(202);
   private static final Response DELIVERED = Response.ok(200);
+  // The database refused or did not answer (a full disk, PostgreSQL restarting): a sender that
+  // honours Retry-After (as it does for the other 503s here) waits a moment, not its own default.
   private static final Response STORE_FAILED =
-      Response.error(503, "Could not store the message; nothing was accepted. Try again.");
+      Response.error(503, "Could not store the message; nothing was accepted. Try again.")
+          .withHeader("Retry-After", "5");
 
   private final WebhookSettings settings;
   private final Lookup lookup;

@@ -905,6 +905,7 @@ class WebhookReceiverTest {
 
     assertThat(response.statusCode()).isEqualTo(503);
     assertThat(response.body()).contains("Could not store the message; nothing was accepted");
+    assertThat(response.headers().firstValue("Retry-After")).hasValue("5");
     assertThat(homeserver.takeSent(Duration.ofMillis(300))).isNull();
   }
 
