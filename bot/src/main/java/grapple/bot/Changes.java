@@ -159,7 +159,10 @@ public final class Changes {
     if (!content.has("commandPrefix")) change = withFreePrefix(change);
     requireOwnPrefix(change, null);
     // No lock meanwhile: a slow outside check (a feed fetch) or homeserver holds up nobody else.
-    kind.checkNew(stateKey, change.config(), actor.userId());
+    ObjectNode checkedContent =
+        kind.checkedNew(stateKey, change.config(), change.content(), actor.userId());
+    if (!checkedContent.equals(change.content()))
+      change = checked(Change.of(roomId, kind, stateKey, checkedContent));
     Active active = write(change, actor, null);
     return new Applied(active, Connections.welcomeOf(active));
   }

@@ -73,6 +73,16 @@ public interface ConnectionKind<C> {
   }
 
   /**
+   * As {@link #checkNew(String, Object, String)}, and answers the content to write: by default
+   * {@code content}; a kind may complete it with what its check learned (JIRA: the project's id, by
+   * which version events name it).
+   */
+  default ObjectNode checkedNew(String stateKey, C config, ObjectNode content, String userId) {
+    checkNew(stateKey, config, userId);
+    return content;
+  }
+
+  /**
    * Checks the content a command or the API is about to replace a connection's with (a PATCH), as
    * {@link #checkNew(String, Object)} does for a new one; by default nothing (a feed is fetched, a
    * forge's permission checked, only when the connection is made). A kind whose check keeps the bot

@@ -3,6 +3,7 @@ package grapple.bot.github;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.re2j.Pattern;
 import com.google.re2j.PatternSyntaxException;
+import grapple.bot.forge.RegexSize;
 import grapple.bot.forge.StateFields;
 import grapple.commands.Markdown;
 import grapple.state.BadInput;
@@ -28,19 +29,20 @@ record WorkflowFilter(
 
   /**
    * Matches no branch: what a connection's {@code matchingBranch} already in effect becomes when
-   * RE2 cannot run it. Hookshot ran JavaScript's regular expressions, which also have lookarounds
-   * and backreferences (a room may say "every branch but dependabot's" as {@code
-   * ^(?!dependabot/)}); which branches it meant is unknown, so no run is posted, and the
-   * connection's other events still are (refusing the whole state silenced them too).
+   * RE2 cannot run it (or it breaks {@link RegexSize}'s rules). Hookshot ran JavaScript's regular
+   * expressions, which also have lookarounds and backreferences (a room may say "every branch but
+   * dependabot's" as {@code ^(?!dependabot/)}); which branches it meant is unknown, so no run is
+   * posted, and the connection's other events still are (refusing the whole state silenced them
+   * too).
    */
   static final Pattern NO_BRANCH = Pattern.compile("[^\\x{0}-\\x{10FFFF}]");
 
   private static final Logger log = LoggerFactory.getLogger(WorkflowFilter.class);
 
   /**
-   * Reads {@code workflowRun}; {@code isNew} for content just written (a bad {@code matchingBranch}
-   * is refused), false for state already in effect (it is replaced by {@link #NO_BRANCH}, with a
-   * warning).
+   * Reads {@code workflowRun}; {@code isNew} for content just written (a bad or too large {@code
+   * matchingBranch} is refused), false for state already in effect (it is replaced by {@link
+   * #NO_BRANCH}, with a warning).
    */
   static WorkflowFilter parse(Optional<ObjectNode> node, boolean isNew) {
     if (node.isEmpty()) return NONE;
@@ -74,8 +76,10 @@ record WorkflowFilter(
         "must be at most %d characters, was %d",
         MAX_REGEX_CHARS,
         regex.length());
+    RegexSize.checkRepetitions(field, regex);
+    Pattern pattern;
     try {
-      return Pattern.compile(regex);
+      pattern = Pattern.compile(regex);
     } catch (PatternSyntaxException e) {
       throw new BadInput(
           field,
@@ -86,6 +90,8 @@ record WorkflowFilter(
               + ": "
               + Markdown.code(e.getDescription()));
     }
+    RegexSize.checkProgram(field, pattern);
+    return pattern;
   }
 
   /**

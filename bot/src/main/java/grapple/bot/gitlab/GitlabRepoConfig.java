@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.re2j.Pattern;
 import com.google.re2j.PatternSyntaxException;
 import grapple.bot.forge.ForgeConfig;
+import grapple.bot.forge.RegexSize;
 import grapple.bot.forge.RoomCommands;
 import grapple.commands.Markdown;
 import grapple.state.BadInput;
@@ -212,15 +213,7 @@ record GitlabRepoConfig(
         "must be at most %d characters, was %d",
         MAX_REGEX,
         text.get().length());
-    // RE2/J has no limit of its own: {n} compiles to n copies of what it repeats, so a short
-    // ((a{1000}){1000}){1000} exhausted the heap while the room's state was read.
-    long repetitions = repetitionProduct(text.get());
-    BadInput.check(
-        repetitions <= MAX_REPETITION_PRODUCT,
-        "pushTagsRegex",
-        "is too large to match quickly: its counted repetitions multiply to %d (at most %d)",
-        repetitions,
-        MAX_REPETITION_PRODUCT);
+    RegexSize.checkRepetitions("pushTagsRegex", text.get());
     Pattern pattern;
     try {
       pattern = Pattern.compile(text.get());
@@ -233,36 +226,8 @@ record GitlabRepoConfig(
               + e.getDescription()
               + ")");
     }
-    BadInput.check(
-        pattern.programSize() <= MAX_PROGRAM_SIZE,
-        "pushTagsRegex",
-        "is too large to match quickly: it compiles to %d instructions (at most %d)",
-        pattern.programSize(),
-        MAX_PROGRAM_SIZE);
+    RegexSize.checkProgram("pushTagsRegex", pattern);
     return Optional.of(pattern);
-  }
-
-  /** What counted repetitions ({@code {n}}, {@code {n,m}}) may multiply to in a pushTagsRegex. */
-  static final long MAX_REPETITION_PRODUCT = 1_000;
-
-  /** The compiled size a pushTagsRegex may have (RE2/J's time per character grows with it). */
-  static final int MAX_PROGRAM_SIZE = 10_000;
-
-  private static final Pattern COUNTED_REPETITION = Pattern.compile("\\{([0-9]+)(?:,([0-9]*))?\\}");
-
-  /**
-   * The product of every counted repetition's upper bound in {@code regex} (nested or not: a bound
-   * on what RE2/J builds, found before it builds it).
-   */
-  static long repetitionProduct(String regex) {
-    long product = 1;
-    com.google.re2j.Matcher m = COUNTED_REPETITION.matcher(regex);
-    while (m.find()) {
-      String max = m.group(2) == null || m.group(2).isEmpty() ? m.group(1) : m.group(2);
-      long count = Math.max(1, max.length() > 9 ? Long.MAX_VALUE / 2 : Long.parseLong(max));
-      product = product > Long.MAX_VALUE / count ? Long.MAX_VALUE : product * count;
-    }
-    return product;
   }
 
   static ObjectNode content(String instance, String path) {

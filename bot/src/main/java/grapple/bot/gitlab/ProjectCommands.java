@@ -88,7 +88,7 @@ final class ProjectCommands {
     }
     if (confidential) issue.put("confidential", true);
     JsonNode created = parts.client().createIssue(url, account.token(), config.path(), issue);
-    // hookshot's words: "Created issue #12: [url](url)"
+    // hookshot 7.4's words: "Created issue #12: [url](url)", "Created confidential issue #12: …"
     String page = created.path("web_url").asText();
     return "Created "
         + (confidential ? "confidential " : "")

@@ -287,7 +287,9 @@ final class JiraAccounts {
    * the link first: Atlassian's refresh tokens rotate, so a second refresh with a stale one would
    * be refused; a login renewed since the caller read it is answered as it is now. Whether the
    * token is due is the caller's to say (about to expire before a use, within {@link
-   * #REFRESH_AHEAD} for the leader's chore).
+   * #REFRESH_AHEAD} for the leader's chore). Synchronized covers one process only: when Atlassian
+   * refuses the refresh token, the link is read again, and one another instance renewed meanwhile
+   * is used rather than unlinked.
    */
   synchronized Optional<Account> refresh(Account account) throws ForgeException {
     Optional<Account> stored = store.get(SERVICE, CLOUD, account.matrixUser());
@@ -309,6 +311,10 @@ final class JiraAccounts {
       // clientSecret) or any other answer is the operator's to fix, and unlinking would cost every
       // user their login.
       if (!REFUSED_GRANT.contains(e.oauthError())) throw e;
+      // Another bot instance may have exchanged this refresh token and stored the rotated one
+      // while this one asked: its login is valid, and unlinking it would lose it.
+      Optional<Account> now = store.get(SERVICE, CLOUD, account.matrixUser());
+      if (now.isPresent() && renewedSince(stored.get(), now.get())) return now;
       expired(stored.get(), "Atlassian refused the refresh (" + e.getMessage() + ")");
       return Optional.empty();
     }

@@ -74,10 +74,17 @@ final class JiraProjects extends ForgeKind<JiraProjectConfig> {
     return JiraProjectConfig.parse(content, true).url();
   }
 
-  /** The user must see the project on a JIRA they linked. */
+  /**
+   * The user must see the project on a JIRA they linked; the content gets the project's {@code id}
+   * JIRA answers (replacing any given): version events name their project by id only, so a
+   * connection made through the API without it posted none.
+   */
   @Override
-  public void checkNew(String stateKey, JiraProjectConfig config, String userId) {
-    project(userId, config);
+  public ObjectNode checkedNew(
+      String stateKey, JiraProjectConfig config, ObjectNode content, String userId) {
+    JsonNode id = project(userId, config).path("id");
+    if (!id.isTextual() || id.asText().isEmpty()) return content;
+    return content.deepCopy().put("id", id.asText());
   }
 
   /** The project as the user's JIRA shows it; BadInput saying what to do when it cannot. */

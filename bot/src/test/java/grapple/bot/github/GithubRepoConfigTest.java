@@ -232,6 +232,38 @@ class GithubRepoConfigTest {
     assertThat(config.workflowRun().accepts("CI", "dependabot/npm")).isFalse();
   }
 
+  /**
+   * RE2/J builds {n} as n copies: this 23-character regex exhausted the heap while room state was
+   * read (any member who may send state could stop the bot). It is refused naming the field and the
+   * rule, and in state already in effect matches no branch.
+   */
+  @Test
+  void aBranchRegexThatWouldCompileToBillionsOfInstructionsIsRefusedQuickly() {
+    String huge = "{\"matchingBranch\": \"((a{1000}){1000}){1000}\"}";
+    org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+        java.time.Duration.ofSeconds(10),
+        () -> {
+          assertRefused(() -> config("\"workflowRun\": " + huge), "workflowRun.matchingBranch")
+              .hasMessage(
+                  "'workflowRun.matchingBranch' is too large to match quickly: its counted"
+                      + " repetitions multiply to 1000000000 (at most 1000)");
+          assertThat(WorkflowFilter.parse(Optional.of(json(huge)), false).matchingBranch())
+              .contains(WorkflowFilter.NO_BRANCH);
+          assertRefused(
+                  () ->
+                      config(
+                          "\"workflowRun\": {\"matchingBranch\":"
+                              + " \"(ab|cd|ef|gh|ij|kl|mn|op|qr|st){999}\"}"),
+                  "workflowRun.matchingBranch")
+              .hasMessageContaining("instructions (at most 10000)");
+        });
+    assertThat(
+            config("\"workflowRun\": {\"matchingBranch\": \"^release/[0-9]{1,3}$\"}")
+                .workflowRun()
+                .accepts("CI", "release/12"))
+        .isTrue();
+  }
+
   @Test
   void aBranchRegexWithLookaheadIsRefusedAsRe2CannotRunIt() {
     assertThatThrownBy(() -> config("\"workflowRun\": {\"matchingBranch\": \"^(?!dependabot/)\"}"))

@@ -143,4 +143,38 @@ class JiraAccountsTest {
     assertThat(stored()).isEqualTo(renewed);
     assertThat(told).isEmpty();
   }
+
+  /**
+   * Two bot instances refreshing one login at once: this one read the refresh token just before the
+   * other exchanged it and stored the rotated one, so Atlassian refuses this one's. The login the
+   * other stored is used; the user was unlinked and told their login had expired although a valid
+   * one was stored.
+   */
+  @Test
+  void aRefreshRefusedBecauseAnotherInstanceRenewedTheLoginFirstUsesTheRenewedOne()
+      throws Exception {
+    Account linked = accounts.linkCode(ALICE, code());
+    clock.advance(FakeJira.ACCESS_TOKEN_LIFETIME.minus(Duration.ofMinutes(2)));
+    jira.refreshedElsewhereFirst(
+        (access, refresh) ->
+            store.link(
+                new Account(
+                    linked.service(),
+                    linked.instance(),
+                    linked.matrixUser(),
+                    linked.login(),
+                    linked.forgeId(),
+                    access,
+                    refresh,
+                    clock.instant().plus(FakeJira.ACCESS_TOKEN_LIFETIME),
+                    null)));
+
+    Optional<String> token = accounts.cloudToken(ALICE);
+
+    assertThat(jira.callsTo("POST", "/oauth/token")).hasSize(2);
+    Account renewed = stored();
+    assertThat(renewed.token()).isNotEqualTo(linked.token());
+    assertThat(token).hasValue(renewed.token());
+    assertThat(told).isEmpty();
+  }
 }

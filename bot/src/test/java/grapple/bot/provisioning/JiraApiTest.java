@@ -32,6 +32,7 @@ class JiraApiTest {
   private final HttpClient http = HttpClient.newHttpClient();
   private FakeJira cloud;
   private FakeJira dataCenter;
+  private FakeJira.Project ops;
   private LocalGrapple grapple;
 
   @BeforeEach
@@ -44,7 +45,7 @@ class JiraApiTest {
     dataCenter = FakeJira.start();
     dataCenter.user("console", "Console User");
     dataCenter.personalToken("console", PAT);
-    dataCenter.project("OPS", "Operations");
+    ops = dataCenter.project("OPS", "Operations");
     grapple =
         LocalGrapple.start(
             dir,
@@ -187,6 +188,30 @@ class JiraApiTest {
     assertThat(created.json().path("config").path("url").asText())
         .isEqualTo(dataCenter.url() + "/projects/OPS");
     assertThat(created.json().path("type").asText()).isEqualTo("JiraProject");
+  }
+
+  /**
+   * JIRA's version events name their project by id only: a connection made through the API is
+   * written with the id of the project JIRA answered (a given one is replaced), as the {@code jira
+   * project} command's is. It had none, so it never posted a version event.
+   */
+  @Test
+  void aProjectConnectionThroughTheApiIsWrittenWithTheProjectsId() throws Exception {
+    grapple.console.type("jira token acme " + PAT);
+    grapple.console.awaitPrinted("Connected to acme");
+    String path =
+        LocalGrapple.connections(
+            "/uk.half-shot.matrix-hookshot.jira.project" + LocalGrapple.AS_ADMIN);
+
+    Answer created =
+        grapple.put(
+            path,
+            "{\"url\": \""
+                + dataCenter.url()
+                + "/projects/OPS\", \"events\": [\"version_released\"]}");
+
+    assertThat(created.status()).isEqualTo(200);
+    assertThat(created.json().path("config").path("id").asText()).isEqualTo(ops.id());
   }
 
   @Test

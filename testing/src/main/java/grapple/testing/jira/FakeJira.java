@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiConsumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
@@ -86,6 +87,7 @@ public final class FakeJira implements AutoCloseable {
   private String clientSecret = "";
   private @Nullable String signedIn;
   private String siteName = "your-domain";
+  private @Nullable BiConsumer<String, String> refreshedFirst;
 
   private FakeJira(Clock clock) {
     this.clock = clock;
@@ -175,6 +177,17 @@ public final class FakeJira implements AutoCloseable {
     Project project = new Project(id, key, name, List.copyOf(issueTypes));
     projects.put(key, project);
     return project;
+  }
+
+  /**
+   * The next refresh-token grant loses a race: before it is answered, the refresh token it sends is
+   * exchanged as another caller (another bot instance) got there first, and {@code other} is given
+   * that exchange's new access and refresh tokens (to store them as that caller would). The grant
+   * is then refused: its refresh token was rotated away.
+   */
+  public synchronized FakeJira refreshedElsewhereFirst(BiConsumer<String, String> other) {
+    refreshedFirst = other;
+    return this;
   }
 
   /** Every refresh token is revoked (the user withdrew consent). */
@@ -325,7 +338,18 @@ public final class FakeJira implements AutoCloseable {
         return oauthError(403, "invalid_grant", "Invalid authorization code");
       userId = given.userId();
     } else if (grant.equals("refresh_token")) {
-      userId = refreshTokens.remove(body.path("refresh_token").asText());
+      BiConsumer<String, String> other = refreshedFirst;
+      String first = refreshTokens.remove(body.path("refresh_token").asText());
+      if (other != null && first != null) {
+        refreshedFirst = null;
+        String access = "jira-access-" + UUID.randomUUID();
+        String refresh = "jira-refresh-" + UUID.randomUUID();
+        accessTokens.put(access, new Access(first, clock.instant().plus(ACCESS_TOKEN_LIFETIME)));
+        refreshTokens.put(refresh, first);
+        other.accept(access, refresh);
+        first = null;
+      }
+      userId = first;
       if (userId == null) return oauthError(403, "unauthorized_client", "refresh_token is invalid");
     } else {
       return oauthError(400, "unsupported_grant_type", "Unsupported grant type: " + grant);
