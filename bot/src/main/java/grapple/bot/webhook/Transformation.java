@@ -790,16 +790,21 @@ final class Transformation {
    * true)} leaves many unsealed: what the sandbox makes after it (the guarded built-ins above and
    * each one's {@code prototype}), and Rhino's newer built-ins ({@code Promise.prototype}, {@code
    * Symbol.prototype}, {@code Map.groupBy}, accessor functions). A script could hang data on any of
-   * them for every later call of every hook, in any room, to read. Reading a lazily loaded
-   * constructor makes it, so walks repeat until one finds nothing new to seal.
+   * them for every later call of every hook, in any room, to read. Each is also made
+   * non-extensible, so no script can give it a prototype of its own (a Proxy, to see every later
+   * script's lookups miss on it, with that script's data). Reading a lazily loaded constructor
+   * makes it, so walks repeat until one finds nothing new to seal.
    */
   private static void sealAll(Context cx, ScriptableObject scope) {
     for (int pass = 0; ; pass++) {
       if (pass == 10) throw new IllegalStateException("the built-ins keep growing while sealed");
       boolean sealedAny = false;
       for (Object o : (NativeArray) cx.evaluateString(scope, REACHABLE, "sandbox", 1, null)) {
-        if (o instanceof ScriptableObject object && !object.isSealed()) {
+        if (o instanceof ScriptableObject object && (!object.isSealed() || object.isExtensible())) {
           object.sealObject();
+          // Sealing keeps properties from being added, changed or removed, not the prototype from
+          // being replaced: Rhino's Object.setPrototypeOf and __proto__ check only extensibility.
+          object.preventExtensions();
           sealedAny = true;
         }
       }

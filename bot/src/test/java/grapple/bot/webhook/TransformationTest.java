@@ -945,12 +945,10 @@ class TransformationTest {
    */
   @Test
   void oneHooksScriptCannotLeaveDataForAnotherHooksScript() throws Exception {
-    assertThatThrownBy(
-            () ->
-                run(
-                    "String.prototype.repeat.stash = data.secret; Array.from.also = data.secret;",
-                    "{\"secret\": \"room A's payload\"}"))
-        .isInstanceOf(Transformation.Failed.class);
+    // Not extensible: in a script (not strict mode) the new properties are silently not made.
+    run(
+        "String.prototype.repeat.stash = data.secret; Array.from.also = data.secret;",
+        "{\"secret\": \"room A's payload\"}");
     run(
         "try { String.prototype.padEnd.prototype.x = data.secret; } catch (e) {}"
             + " try { Array.prototype.fill.y = data.secret; } catch (e) {} result = 'stored';",
@@ -1000,6 +998,38 @@ class TransformationTest {
 
     assertThat(report).endsWith("left: ");
     assertThat(Integer.parseInt(report.split(" ")[0])).isGreaterThan(100);
+  }
+
+  /**
+   * The built-ins were sealed but not made non-extensible, and Rhino checks only extensibility when
+   * a prototype is changed: one call could give the shared global, {@code Array.prototype} or
+   * {@code Function.prototype} a prototype of its own (a Proxy whose traps see every later script's
+   * lookups, in any room, with their data), and every later call inherited it.
+   */
+  @Test
+  void noCallCanChangeThePrototypeOfASharedObject() throws Exception {
+    List<String> attempts =
+        List.of(
+            "Object.setPrototypeOf(Object.getPrototypeOf(this), {leaked: data.secret});",
+            "Object.setPrototypeOf(Array.prototype, {leaked: data.secret});",
+            "Array.prototype.__proto__ = {leaked: data.secret};",
+            "Object.setPrototypeOf(Function.prototype, {leaked: data.secret});",
+            "Object.setPrototypeOf(String, {leaked: data.secret});",
+            "Reflect.setPrototypeOf(Math, {leaked: data.secret});");
+    for (String attempt : attempts) {
+      try {
+        run(attempt, "{\"secret\": \"room A's payload\"}");
+      } catch (Transformation.Failed refused) {
+        assertThat(refused).hasMessageNotContaining("room A");
+      }
+    }
+
+    String seen =
+        plain(
+            "result = {version: 'v2', plain: [typeof leaked, [].leaked, (function () {}).leaked,"
+                + " String.leaked, Math.leaked].join('/')};");
+
+    assertThat(seen).isEqualTo("undefined////");
   }
 
   /**
