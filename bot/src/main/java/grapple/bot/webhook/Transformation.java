@@ -548,9 +548,26 @@ final class Transformation {
         });
         defineBounded(OriginalRegExp.prototype, "constructor", BoundedRegExp);
         defineBounded(global, "RegExp", BoundedRegExp);
+        // Rhino's RegExp.prototype is a RegExp and its Date.prototype a Date (as ES5 had them): their
+        // pattern and time are inner state, which sealing does not guard, shared by every call.
+        // RegExp.prototype.compile("…") or Date.prototype.setTime(…) in one call was read by the
+        // next, in any room. The built-ins that change that state refuse the shared prototypes.
+        function sharedPrototype(name, what) {
+          return new TypeError(name + ": " + what + " is shared by every script and cannot be changed");
+        }
+        var DatePrototype = Date.prototype;
+        Object.getOwnPropertyNames(DatePrototype).forEach(function (name) {
+          var original = DatePrototype[name];
+          if (name.slice(0, 3) !== "set" || typeof original !== "function") return;
+          defineBounded(DatePrototype, name, function () {
+            if (this === DatePrototype) throw sharedPrototype(name, "Date.prototype");
+            return realApply.call(original, this, arguments);
+          });
+        });
         var originalCompile = OriginalRegExp.prototype.compile;
         if (typeof originalCompile === "function")
           defineBounded(OriginalRegExp.prototype, "compile", function (pattern, flags) {
+            if (this === OriginalRegExp.prototype) throw sharedPrototype("compile", "RegExp.prototype");
             var p = isRegExp(pattern) ? pattern : patternSource(pattern, "compile");
             return originalCompile.call(this, p, flags);
           });

@@ -1033,6 +1033,33 @@ class TransformationTest {
   }
 
   /**
+   * Rhino's {@code Date.prototype} is a Date and its {@code RegExp.prototype} a RegExp: their time
+   * and pattern are inner state that sealing does not guard. One call set them and the next, in any
+   * room, read them.
+   */
+  @Test
+  void theInnerStateOfSharedPrototypesCannotBeChanged() throws Exception {
+    for (String attempt :
+        List.of(
+            "Date.prototype.setTime(data.n);",
+            "Date.prototype.setFullYear(data.n);",
+            "RegExp.prototype.compile(data.s);")) {
+      assertThatThrownBy(() -> run(attempt, "{\"n\": 4242, \"s\": \"room A\"}"))
+          .isInstanceOf(Transformation.Failed.class)
+          .hasMessageContaining("is shared by every script and cannot be changed");
+    }
+
+    String seen =
+        plain(
+            "var d = new Date(0); d.setTime(5); var r = /a/; r.compile('b', 'g');"
+                + " result = {version: 'v2', plain: [Date.prototype.getTime(),"
+                + " JSON.stringify(RegExp.prototype.source), d.getTime(), r.source, r.global]"
+                + ".join(' ')};");
+
+    assertThat(seen).isEqualTo("NaN \"\" 5 b true");
+  }
+
+  /**
    * Rhino keeps {@code Symbol.for}'s registry on the top-level scope of its caller; reached through
    * a guarded built-in ({@code map}, {@code Reflect.apply}) that was the shared built-ins' scope,
    * so it was another registry than the script's own.
