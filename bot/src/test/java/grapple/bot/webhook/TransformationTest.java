@@ -791,12 +791,17 @@ class TransformationTest {
             "Object.getOwnPropertyNames(s)",
             "Object.getOwnPropertyDescriptors(new String(s))",
             "Object.assign({}, 'y', s)",
-            "Reflect.ownKeys(new String(s))"));
+            "Reflect.ownKeys(new String(s))",
+            // Each drained the string's iterator in one call: seconds past the time limit.
+            "new Set(s)",
+            "new Set(new String(s))",
+            "new Map(s)"));
     assertThat(
             plain(
                 "result = [Object.keys('ab'), Object.values(new String('cd')), Object.assign({},"
-                    + " 'ef', {x: 1}).x, Object.entries({k: 'v'})].join(' ');"))
-        .isEqualTo("Received webhook: 0,1 c,d 1 k,v");
+                    + " 'ef', {x: 1}).x, Object.entries({k: 'v'}), new Set('abca').size,"
+                    + " Array.from(new String('gh'))].join(' ');"))
+        .isEqualTo("Received webhook: 0,1 c,d 1 k,v 3 g,h");
   }
 
   /**
