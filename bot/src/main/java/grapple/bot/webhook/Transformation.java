@@ -475,6 +475,24 @@ final class Transformation {
         // Array.from(a.keys()) on that array made 4 Gi numbers in one call.
         ["keys", "values", "entries"].forEach(function (name) { guardLength(name); });
         guardLength(Symbol.iterator, "[Symbol.iterator]");
+        // A string's iterator yields each character, and new Set(s), new Map(s) or new WeakSet(s)
+        // drain it in one Java call: on a string of 4 Mi characters, some seven seconds of one
+        // instruction, past any time limit.
+        var originalStringIterator = String.prototype[Symbol.iterator];
+        defineBounded(String.prototype, Symbol.iterator, function () {
+          var length = -1;
+          if (typeof this === "string") length = this.length;
+          else if (typeof this === "object" && this !== null) {
+            try {
+              length = String.prototype.valueOf.call(this).length; // a String object's own string
+            } catch (notAString) {
+              // Any other object: the built-in turns it into a string, as before.
+            }
+          }
+          if (length > maxElements)
+            throw new RangeError("[Symbol.iterator]: works on a string of at most " + maxElements + " characters");
+          return realApply.call(originalStringIterator, this, arguments);
+        });
         // Object.keys, values, entries, assign and the like make one property per character of a
         // string: on a string of 4 Mi characters, millions of objects in one call (minutes of
         // collection, or more than the heap).
@@ -548,9 +566,26 @@ final class Transformation {
         });
         defineBounded(OriginalRegExp.prototype, "constructor", BoundedRegExp);
         defineBounded(global, "RegExp", BoundedRegExp);
+        // Rhino's RegExp.prototype is a RegExp and its Date.prototype a Date (as ES5 had them): their
+        // pattern and time are inner state, which sealing does not guard, shared by every call.
+        // RegExp.prototype.compile("…") or Date.prototype.setTime(…) in one call was read by the
+        // next, in any room. The built-ins that change that state refuse the shared prototypes.
+        function sharedPrototype(name, what) {
+          return new TypeError(name + ": " + what + " is shared by every script and cannot be changed");
+        }
+        var DatePrototype = Date.prototype;
+        Object.getOwnPropertyNames(DatePrototype).forEach(function (name) {
+          var original = DatePrototype[name];
+          if (name.slice(0, 3) !== "set" || typeof original !== "function") return;
+          defineBounded(DatePrototype, name, function () {
+            if (this === DatePrototype) throw sharedPrototype(name, "Date.prototype");
+            return realApply.call(original, this, arguments);
+          });
+        });
         var originalCompile = OriginalRegExp.prototype.compile;
         if (typeof originalCompile === "function")
           defineBounded(OriginalRegExp.prototype, "compile", function (pattern, flags) {
+            if (this === OriginalRegExp.prototype) throw sharedPrototype("compile", "RegExp.prototype");
             var p = isRegExp(pattern) ? pattern : patternSource(pattern, "compile");
             return originalCompile.call(this, p, flags);
           });
@@ -790,16 +825,21 @@ final class Transformation {
    * true)} leaves many unsealed: what the sandbox makes after it (the guarded built-ins above and
    * each one's {@code prototype}), and Rhino's newer built-ins ({@code Promise.prototype}, {@code
    * Symbol.prototype}, {@code Map.groupBy}, accessor functions). A script could hang data on any of
-   * them for every later call of every hook, in any room, to read. Reading a lazily loaded
-   * constructor makes it, so walks repeat until one finds nothing new to seal.
+   * them for every later call of every hook, in any room, to read. Each is also made
+   * non-extensible, so no script can give it a prototype of its own (a Proxy, to see every later
+   * script's lookups miss on it, with that script's data). Reading a lazily loaded constructor
+   * makes it, so walks repeat until one finds nothing new to seal.
    */
   private static void sealAll(Context cx, ScriptableObject scope) {
     for (int pass = 0; ; pass++) {
       if (pass == 10) throw new IllegalStateException("the built-ins keep growing while sealed");
       boolean sealedAny = false;
       for (Object o : (NativeArray) cx.evaluateString(scope, REACHABLE, "sandbox", 1, null)) {
-        if (o instanceof ScriptableObject object && !object.isSealed()) {
+        if (o instanceof ScriptableObject object && (!object.isSealed() || object.isExtensible())) {
           object.sealObject();
+          // Sealing keeps properties from being added, changed or removed, not the prototype from
+          // being replaced: Rhino's Object.setPrototypeOf and __proto__ check only extensibility.
+          object.preventExtensions();
           sealedAny = true;
         }
       }

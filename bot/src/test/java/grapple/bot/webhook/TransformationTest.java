@@ -791,12 +791,17 @@ class TransformationTest {
             "Object.getOwnPropertyNames(s)",
             "Object.getOwnPropertyDescriptors(new String(s))",
             "Object.assign({}, 'y', s)",
-            "Reflect.ownKeys(new String(s))"));
+            "Reflect.ownKeys(new String(s))",
+            // Each drained the string's iterator in one call: seconds past the time limit.
+            "new Set(s)",
+            "new Set(new String(s))",
+            "new Map(s)"));
     assertThat(
             plain(
                 "result = [Object.keys('ab'), Object.values(new String('cd')), Object.assign({},"
-                    + " 'ef', {x: 1}).x, Object.entries({k: 'v'})].join(' ');"))
-        .isEqualTo("Received webhook: 0,1 c,d 1 k,v");
+                    + " 'ef', {x: 1}).x, Object.entries({k: 'v'}), new Set('abca').size,"
+                    + " Array.from(new String('gh'))].join(' ');"))
+        .isEqualTo("Received webhook: 0,1 c,d 1 k,v 3 g,h");
   }
 
   /**
@@ -945,12 +950,10 @@ class TransformationTest {
    */
   @Test
   void oneHooksScriptCannotLeaveDataForAnotherHooksScript() throws Exception {
-    assertThatThrownBy(
-            () ->
-                run(
-                    "String.prototype.repeat.stash = data.secret; Array.from.also = data.secret;",
-                    "{\"secret\": \"room A's payload\"}"))
-        .isInstanceOf(Transformation.Failed.class);
+    // Not extensible: in a script (not strict mode) the new properties are silently not made.
+    run(
+        "String.prototype.repeat.stash = data.secret; Array.from.also = data.secret;",
+        "{\"secret\": \"room A's payload\"}");
     run(
         "try { String.prototype.padEnd.prototype.x = data.secret; } catch (e) {}"
             + " try { Array.prototype.fill.y = data.secret; } catch (e) {} result = 'stored';",
@@ -1000,6 +1003,65 @@ class TransformationTest {
 
     assertThat(report).endsWith("left: ");
     assertThat(Integer.parseInt(report.split(" ")[0])).isGreaterThan(100);
+  }
+
+  /**
+   * The built-ins were sealed but not made non-extensible, and Rhino checks only extensibility when
+   * a prototype is changed: one call could give the shared global, {@code Array.prototype} or
+   * {@code Function.prototype} a prototype of its own (a Proxy whose traps see every later script's
+   * lookups, in any room, with their data), and every later call inherited it.
+   */
+  @Test
+  void noCallCanChangeThePrototypeOfASharedObject() throws Exception {
+    List<String> attempts =
+        List.of(
+            "Object.setPrototypeOf(Object.getPrototypeOf(this), {leaked: data.secret});",
+            "Object.setPrototypeOf(Array.prototype, {leaked: data.secret});",
+            "Array.prototype.__proto__ = {leaked: data.secret};",
+            "Object.setPrototypeOf(Function.prototype, {leaked: data.secret});",
+            "Object.setPrototypeOf(String, {leaked: data.secret});",
+            "Reflect.setPrototypeOf(Math, {leaked: data.secret});");
+    for (String attempt : attempts) {
+      try {
+        run(attempt, "{\"secret\": \"room A's payload\"}");
+      } catch (Transformation.Failed refused) {
+        assertThat(refused).hasMessageNotContaining("room A");
+      }
+    }
+
+    String seen =
+        plain(
+            "result = {version: 'v2', plain: [typeof leaked, [].leaked, (function () {}).leaked,"
+                + " String.leaked, Math.leaked].join('/')};");
+
+    assertThat(seen).isEqualTo("undefined////");
+  }
+
+  /**
+   * Rhino's {@code Date.prototype} is a Date and its {@code RegExp.prototype} a RegExp: their time
+   * and pattern are inner state that sealing does not guard. One call set them and the next, in any
+   * room, read them.
+   */
+  @Test
+  void theInnerStateOfSharedPrototypesCannotBeChanged() throws Exception {
+    for (String attempt :
+        List.of(
+            "Date.prototype.setTime(data.n);",
+            "Date.prototype.setFullYear(data.n);",
+            "RegExp.prototype.compile(data.s);")) {
+      assertThatThrownBy(() -> run(attempt, "{\"n\": 4242, \"s\": \"room A\"}"))
+          .isInstanceOf(Transformation.Failed.class)
+          .hasMessageContaining("is shared by every script and cannot be changed");
+    }
+
+    String seen =
+        plain(
+            "var d = new Date(0); d.setTime(5); var r = /a/; r.compile('b', 'g');"
+                + " result = {version: 'v2', plain: [Date.prototype.getTime(),"
+                + " JSON.stringify(RegExp.prototype.source), d.getTime(), r.source, r.global]"
+                + ".join(' ')};");
+
+    assertThat(seen).isEqualTo("NaN \"\" 5 b true");
   }
 
   /**
