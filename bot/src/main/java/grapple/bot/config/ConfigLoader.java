@@ -46,7 +46,7 @@ public final class ConfigLoader {
   private static final Pattern NO_WHITESPACE = Pattern.compile("\\S+");
 
   /** A Matrix server name: a host (DNS name, IPv4, [IPv6]) and an optional port; no scheme. */
-  private static final Pattern SERVER_NAME =
+  static final Pattern SERVER_NAME =
       Pattern.compile("(\\[[0-9A-Fa-f:.]+]|[A-Za-z0-9._-]+)(:[0-9]{1,5})?");
 
   private static final List<String> LOG_LEVELS = List.of("trace", "debug", "info", "warn", "error");

@@ -922,7 +922,16 @@ class ConfigLoaderTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"@alice", "!room", "#alias:example.org", "example org", ""})
+  @ValueSource(
+      strings = {
+        "@alice",
+        "!room",
+        "#alias:example.org",
+        "example org",
+        "",
+        "https://example.org",
+        "example.org/"
+      })
   void permissionActorMustBeEveryoneAUserARoomOrAServer(String actor) {
     List<String> problems = problems(permission(actor, "{service: '*', level: admin}"));
 
@@ -931,6 +940,24 @@ class ConfigLoaderTest {
             "config: permissions[0].actor: must be '*', a user id"
                 + " like @alice:example.org, a room id like !room:example.org or a server name like"
                 + " example.org, was '"
+                + actor
+                + "'");
+  }
+
+  /**
+   * Actors are compared as written ({@code @*:example.org} is no user's id, {@code *.example.org}
+   * no user's server): accepted, such a rule granted nothing and said nothing.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"@*:example.org", "*.example.org", "@alice*:example.org", "**"})
+  void permissionActorIsNoPattern(String actor) {
+    List<String> problems = problems(permission(actor, "{service: '*', level: admin}"));
+
+    assertThat(problems)
+        .containsExactly(
+            "config: permissions[0].actor: is not a pattern: '*' alone means everyone, and a"
+                + " server name (example.org) everyone on that server; a '*' inside an actor"
+                + " matches nobody, was '"
                 + actor
                 + "'");
   }
