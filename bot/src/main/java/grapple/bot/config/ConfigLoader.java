@@ -264,6 +264,16 @@ public final class ConfigLoader {
               + " bot.password");
       return null;
     }
+    if (parsed != null && (parsed.query() != null || parsed.fragment() != null)) {
+      // Kept, every request carried it (a copied ?access_token= beside the Authorization header is
+      // refused by Synapse as mixing the two), and the URL is printed at start and by
+      // --check-config.
+      s.problem(
+          "url",
+          "must be the homeserver's base URL, without a query (?...) or fragment (#...), e.g."
+              + " https://matrix.example.org (not shown: a query may hold a token)");
+      return null;
+    }
     return stripTrailingSlashes(url);
   }
 

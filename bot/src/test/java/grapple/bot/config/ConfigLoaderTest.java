@@ -501,6 +501,27 @@ class ConfigLoaderTest {
    * A login in the homeserver URL is never used (Grapple logs in with bot.accessToken or
    * bot.password), and the URL is printed: by --check-config and at start.
    */
+  /**
+   * A query was kept on every request (Synapse refuses an access_token there beside the
+   * Authorization header) and printed by --check-config and at start.
+   */
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "https://matrix.example.org?access_token=syt_TOPSECRET",
+        "https://matrix.example.org/?access_token=syt_TOPSECRET",
+        "https://matrix.example.org/#TOPSECRET"
+      })
+  void homeserverUrlWithAQueryOrFragmentIsRefusedWithoutShowingIt(String url) {
+    List<String> problems = problems("homeserver: {url: '" + url + "'}\nbot: {accessToken: syt_x}");
+
+    assertThat(problems)
+        .containsExactly(
+            "config: homeserver.url: must be the homeserver's base URL, without a query (?...) or"
+                + " fragment (#...), e.g. https://matrix.example.org (not shown: a query may hold a"
+                + " token)");
+  }
+
   @Test
   void homeserverUrlWithALoginIsRefusedWithoutShowingThePassword() {
     List<String> problems =
