@@ -453,6 +453,15 @@ class ConfigLoaderTest {
         "jira: {oauth: {clientId: a, clientSecret: [TOPSECRET-0123456789]}}",
         "database: [{url: 'postgresql://h/db', password: TOPSECRET-0123456789}]",
         "[{bot: {accessToken: TOPSECRET-0123456789}}]",
+        // The secret written in place of the section that holds it.
+        "github: {enabled: true, webhook: TOPSECRET-0123456789}",
+        "gitlab: {enabled: true, webhook: [TOPSECRET-0123456789]}",
+        "jira: {enabled: true, webhook: TOPSECRET-0123456789}",
+        "gitea: {enabled: true, webhook: TOPSECRET-0123456789}",
+        "github: {oauth: TOPSECRET-0123456789}",
+        "provisioning: TOPSECRET-0123456789",
+        "bot: TOPSECRET-0123456789",
+        "database: 'postgresql://h/db?password=TOPSECRET-0123456789'",
       })
   void aSecretInsideAValueOfTheWrongShapeIsNeverShown(String yaml) {
     String shown = String.join("\n", error(yaml, NO_ENV).problems());
