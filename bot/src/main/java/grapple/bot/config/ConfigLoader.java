@@ -46,7 +46,7 @@ public final class ConfigLoader {
   private static final Pattern NO_WHITESPACE = Pattern.compile("\\S+");
 
   /** A Matrix server name: a host (DNS name, IPv4, [IPv6]) and an optional port; no scheme. */
-  private static final Pattern SERVER_NAME =
+  static final Pattern SERVER_NAME =
       Pattern.compile("(\\[[0-9A-Fa-f:.]+]|[A-Za-z0-9._-]+)(:[0-9]{1,5})?");
 
   private static final List<String> LOG_LEVELS = List.of("trace", "debug", "info", "warn", "error");
@@ -262,6 +262,16 @@ public final class ConfigLoader {
           "url",
           "must not hold a login (user:password@): Grapple logs in with bot.accessToken or"
               + " bot.password");
+      return null;
+    }
+    if (parsed != null && (parsed.query() != null || parsed.fragment() != null)) {
+      // Kept, every request carried it (a copied ?access_token= beside the Authorization header is
+      // refused by Synapse as mixing the two), and the URL is printed at start and by
+      // --check-config.
+      s.problem(
+          "url",
+          "must be the homeserver's base URL, without a query (?...) or fragment (#...), e.g."
+              + " https://matrix.example.org (not shown: a query may hold a token)");
       return null;
     }
     return stripTrailingSlashes(url);

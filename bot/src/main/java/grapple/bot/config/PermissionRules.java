@@ -21,6 +21,14 @@ final class PermissionRules {
           + " or a server name like example.org";
 
   /**
+   * An actor is matched as written, never as a pattern: a '*' inside one ({@code @*:example.org},
+   * {@code *.example.org}) would match nobody, and the rule would grant nothing without a word.
+   */
+  private static final String WILDCARD_RULE =
+      "is not a pattern: '*' alone means everyone, and a server name (example.org) everyone on that"
+          + " server; a '*' inside an actor matches nobody";
+
+  /**
    * Hookshot's services that Grapple does not have: a rule for one of them is kept (a config
    * brought over from hookshot still starts) and grants nothing.
    */
@@ -54,10 +62,27 @@ final class PermissionRules {
   private static @Nullable PermissionRule rule(Section entry, Set<String> known) {
     String actor = entry.matching("actor", null, ACTOR, ACTOR_RULE);
     if (!entry.isSet("actor")) entry.problem("actor", "is required");
+    if (actor != null && !actor.equals("*") && actor.contains("*")) {
+      entry.reject("actor", WILDCARD_RULE);
+      actor = null;
+    } else if (actor != null
+        && isServerName(actor)
+        && !ConfigLoader.SERVER_NAME.matcher(actor).matches()) {
+      // A URL or a path matches no user's server part: https://example.org is example.org.
+      entry.reject("actor", ACTOR_RULE);
+      actor = null;
+    }
     List<ServiceLevel> services = services(entry, known);
     entry.finish();
     if (actor == null || services == null) return null;
     return new PermissionRule(actor, services);
+  }
+
+  /**
+   * True for an actor that is neither everyone, a user nor a room: a server name, by elimination.
+   */
+  private static boolean isServerName(String actor) {
+    return !actor.equals("*") && !actor.startsWith("@") && !actor.startsWith("!");
   }
 
   /** Returns the entry's services, or null if any has problems (they are reported). */

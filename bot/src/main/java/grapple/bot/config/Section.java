@@ -38,6 +38,15 @@ public final class Section {
    */
   private static final Pattern SECRET_KEY = Pattern.compile("(?i).*(secret|token|password).*");
 
+  /**
+   * Sections that hold a secret ({@code bot.accessToken}, {@code provisioning.secret}, the forges'
+   * {@code webhook.secret} and {@code oauth.clientSecret}, the database's password): a scalar or a
+   * list written in place of one of them is likely that secret ({@code webhook: s3cr3t}), so it is
+   * never shown.
+   */
+  private static final Pattern SECRET_SECTION =
+      Pattern.compile("bot|provisioning|database|[^.]+\\.(webhook|oauth)");
+
   private static final int MAX_SUGGESTION_DISTANCE = 3;
   private static final int MAX_SHOWN_VALUE_CHARS = 80;
 
@@ -126,7 +135,9 @@ public final class Section {
     }
     String hookshot = isAbsent(value) ? null : HookshotKeys.listenerList(childPattern, value);
     if (hookshot != null) problem(key, hookshot);
-    else if (!isAbsent(value)) reject(key, "must be a mapping");
+    else if (!isAbsent(value) && SECRET_SECTION.matcher(childPattern).matches()) {
+      problem(key, "must be a mapping, was " + describe(value, true));
+    } else if (!isAbsent(value)) reject(key, "must be a mapping");
     return new Section(pathOf(key), childPattern, emptyNode(), walk);
   }
 
@@ -434,8 +445,12 @@ public final class Section {
 
   /** {@link #describe(JsonNode)} of the value of {@code key}, masked whole if key is a secret's. */
   static String describe(String key, @Nullable JsonNode given) {
+    return describe(given, SECRET_KEY.matcher(key).matches());
+  }
+
+  /** {@link #describe(JsonNode)}, masked whole if {@code secret}. */
+  private static String describe(@Nullable JsonNode given, boolean secret) {
     if (isAbsent(given)) return "nothing";
-    boolean secret = SECRET_KEY.matcher(key).matches();
     if (secret && given.isValueNode()) {
       return (given.isTextual()
               ? "a string"

@@ -453,6 +453,15 @@ class ConfigLoaderTest {
         "jira: {oauth: {clientId: a, clientSecret: [TOPSECRET-0123456789]}}",
         "database: [{url: 'postgresql://h/db', password: TOPSECRET-0123456789}]",
         "[{bot: {accessToken: TOPSECRET-0123456789}}]",
+        // The secret written in place of the section that holds it.
+        "github: {enabled: true, webhook: TOPSECRET-0123456789}",
+        "gitlab: {enabled: true, webhook: [TOPSECRET-0123456789]}",
+        "jira: {enabled: true, webhook: TOPSECRET-0123456789}",
+        "gitea: {enabled: true, webhook: TOPSECRET-0123456789}",
+        "github: {oauth: TOPSECRET-0123456789}",
+        "provisioning: TOPSECRET-0123456789",
+        "bot: TOPSECRET-0123456789",
+        "database: 'postgresql://h/db?password=TOPSECRET-0123456789'",
       })
   void aSecretInsideAValueOfTheWrongShapeIsNeverShown(String yaml) {
     String shown = String.join("\n", error(yaml, NO_ENV).problems());
@@ -501,6 +510,27 @@ class ConfigLoaderTest {
    * A login in the homeserver URL is never used (Grapple logs in with bot.accessToken or
    * bot.password), and the URL is printed: by --check-config and at start.
    */
+  /**
+   * A query was kept on every request (Synapse refuses an access_token there beside the
+   * Authorization header) and printed by --check-config and at start.
+   */
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "https://matrix.example.org?access_token=syt_TOPSECRET",
+        "https://matrix.example.org/?access_token=syt_TOPSECRET",
+        "https://matrix.example.org/#TOPSECRET"
+      })
+  void homeserverUrlWithAQueryOrFragmentIsRefusedWithoutShowingIt(String url) {
+    List<String> problems = problems("homeserver: {url: '" + url + "'}\nbot: {accessToken: syt_x}");
+
+    assertThat(problems)
+        .containsExactly(
+            "config: homeserver.url: must be the homeserver's base URL, without a query (?...) or"
+                + " fragment (#...), e.g. https://matrix.example.org (not shown: a query may hold a"
+                + " token)");
+  }
+
   @Test
   void homeserverUrlWithALoginIsRefusedWithoutShowingThePassword() {
     List<String> problems =
@@ -922,7 +952,16 @@ class ConfigLoaderTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"@alice", "!room", "#alias:example.org", "example org", ""})
+  @ValueSource(
+      strings = {
+        "@alice",
+        "!room",
+        "#alias:example.org",
+        "example org",
+        "",
+        "https://example.org",
+        "example.org/"
+      })
   void permissionActorMustBeEveryoneAUserARoomOrAServer(String actor) {
     List<String> problems = problems(permission(actor, "{service: '*', level: admin}"));
 
@@ -931,6 +970,24 @@ class ConfigLoaderTest {
             "config: permissions[0].actor: must be '*', a user id"
                 + " like @alice:example.org, a room id like !room:example.org or a server name like"
                 + " example.org, was '"
+                + actor
+                + "'");
+  }
+
+  /**
+   * Actors are compared as written ({@code @*:example.org} is no user's id, {@code *.example.org}
+   * no user's server): accepted, such a rule granted nothing and said nothing.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"@*:example.org", "*.example.org", "@alice*:example.org", "**"})
+  void permissionActorIsNoPattern(String actor) {
+    List<String> problems = problems(permission(actor, "{service: '*', level: admin}"));
+
+    assertThat(problems)
+        .containsExactly(
+            "config: permissions[0].actor: is not a pattern: '*' alone means everyone, and a"
+                + " server name (example.org) everyone on that server; a '*' inside an actor"
+                + " matches nobody, was '"
                 + actor
                 + "'");
   }
