@@ -358,6 +358,9 @@ class PostgresTest {
     postgres.closeAfter(proxy);
     assertThat(aLeads.await(10, TimeUnit.SECONDS)).isTrue();
     assertThat(first.leading()).isTrue();
+    // The idle limit is set just after the listener hears of the election: frozen before that, the
+    // session would have none (a window of one round trip, which a busy machine widened).
+    awaitTheLeadersLockChecked();
     CountDownLatch bLeads = standsForElection(b);
 
     long frozen = System.nanoTime();
@@ -659,6 +662,30 @@ class PostgresTest {
     assertThat(bLeads.await(10, TimeUnit.SECONDS)).as("another instance leads").isTrue();
     assertThat(aLost.await(1, TimeUnit.SECONDS)).isTrue();
     assertThat(first.leading()).isFalse();
+  }
+
+  /**
+   * Waits until the leader has checked its lock once (its session's last statement reads pg_locks):
+   * it sets the session's idle limit before that.
+   */
+  private void awaitTheLeadersLockChecked() throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    try (Connection c = TestPostgres.connect(postgres.location());
+        Statement s = c.createStatement()) {
+      while (true) {
+        try (ResultSet rs =
+            s.executeQuery(
+                "SELECT count(*) FROM pg_stat_activity"
+                    + " WHERE application_name = 'grapple leader election'"
+                    + " AND query LIKE 'SELECT count(*) FROM pg_locks%'"
+                    + " AND datname = current_database()")) {
+          rs.next();
+          if (rs.getInt(1) > 0) return;
+        }
+        assertThat(System.nanoTime()).as("the leader checked its lock").isLessThan(deadline);
+        Thread.sleep(50);
+      }
+    }
   }
 
   /** What the test database's server does to a frozen leader: ends its lock session. */
