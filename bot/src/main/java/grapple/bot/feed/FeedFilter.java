@@ -1,8 +1,8 @@
 package grapple.bot.feed;
 
-import com.google.re2j.Matcher;
 import com.google.re2j.Pattern;
 import com.google.re2j.PatternSyntaxException;
+import grapple.bot.forge.RegexSize;
 import grapple.commands.Markdown;
 import grapple.state.BadInput;
 import java.util.ArrayList;
@@ -34,8 +34,6 @@ final class FeedFilter {
    * 64 KiB.
    */
   static final int MAX_PROGRAM_SIZE = 500;
-
-  private static final Pattern COUNTED_REPETITION = Pattern.compile("\\{([0-9]+)(?:,([0-9]*))?\\}");
 
   /** One rule: a keyword (lower case) or a regex. */
   private record Rule(@Nullable String keyword, @Nullable Pattern regex) {
@@ -109,7 +107,7 @@ final class FeedFilter {
     if (!regex) return new Rule(rule.toLowerCase(Locale.ROOT), null);
     boolean ignoreCase = rule.endsWith("/i");
     String body = rule.substring(1, rule.length() - (ignoreCase ? 2 : 1));
-    long repetitions = repetitionProduct(body);
+    long repetitions = RegexSize.repetitionProduct(body);
     BadInput.check(
         repetitions <= MAX_REPETITION_PRODUCT,
         field,
@@ -141,21 +139,5 @@ final class FeedFilter {
     return at == null || at.isEmpty()
         ? e.getDescription()
         : e.getDescription() + ": " + Markdown.code(at);
-  }
-
-  /**
-   * The product of the counts of every {@code {n}}, {@code {n,}} and {@code {n,m}} in {@code
-   * regex}: an upper bound on how many times RE2/J copies any part of it. Escaped braces count too
-   * (a harmless overestimate).
-   */
-  static long repetitionProduct(String regex) {
-    long product = 1;
-    Matcher m = COUNTED_REPETITION.matcher(regex);
-    while (m.find()) {
-      String max = m.group(2) == null || m.group(2).isEmpty() ? m.group(1) : m.group(2);
-      long count = Math.max(1, max.length() > 9 ? Long.MAX_VALUE / 2 : Long.parseLong(max));
-      product = product > Long.MAX_VALUE / count ? Long.MAX_VALUE : product * count;
-    }
-    return product;
   }
 }

@@ -46,9 +46,9 @@ public final class RegexSize {
   /**
    * The product of every counted repetition's upper bound in {@code regex} (nested or not: a bound
    * on what RE2/J builds, found before it builds it). Escaped braces count too (a harmless
-   * overestimate).
+   * overestimate). Feed filters use it with limits of their own.
    */
-  static long repetitionProduct(String regex) {
+  public static long repetitionProduct(String regex) {
     long product = 1;
     Matcher m = COUNTED_REPETITION.matcher(regex);
     while (m.find()) {
