@@ -129,9 +129,23 @@ final class SqliteBackend implements Backend {
     for (Migration step : Migration.notYetRun(steps, version, file.toString(), "schema")) {
       try (Statement s = c.createStatement()) {
         s.executeUpdate("BEGIN IMMEDIATE");
-        step.run(s, Dialect.SQLITE);
-        s.executeUpdate("PRAGMA user_version = " + step.number());
-        s.executeUpdate("COMMIT");
+        try {
+          step.run(s, Dialect.SQLITE);
+          s.executeUpdate("PRAGMA user_version = " + step.number());
+          s.executeUpdate("COMMIT");
+        } catch (SQLException e) {
+          // Undone by closeAfterFailure; said here, as PostgreSQL's and the services' steps say it.
+          throw new StorageException(
+              "database "
+                  + file
+                  + ": schema step "
+                  + step.number()
+                  + " ("
+                  + step.description()
+                  + ") failed: "
+                  + e.getMessage(),
+              e);
+        }
         Migration.logStep(log, created, file.toString(), "", step);
       }
     }

@@ -269,6 +269,28 @@ class DatabaseTest {
     assertThat(tables(file)).doesNotContain("connections");
   }
 
+  /**
+   * A core step that failed on SQLite was reported as "cannot open for writing: (table outbox
+   * already exists)": which step, and that it was the schema, went unsaid, as PostgreSQL's and the
+   * services' steps say it.
+   */
+  @Test
+  void aFailedMigrationNamesItsStep() throws SQLException {
+    Path file = dir.resolve("grapple.db");
+    rawUpdate(file, "CREATE TABLE outbox (something_else TEXT)");
+
+    Throwable thrown = catchStorageException(() -> Database.open(file));
+
+    assertThat(thrown)
+        .hasMessageStartingWith(
+            "database "
+                + file
+                + ": schema step 1 ("
+                + Migrations.core().get(0).description()
+                + ") failed: ")
+        .hasMessageContaining("table outbox already exists");
+  }
+
   @Test
   void aFailedMigrationDoesNotLeaveTheFileLocked() throws SQLException {
     Path file = dir.resolve("grapple.db");
