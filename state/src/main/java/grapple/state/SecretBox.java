@@ -199,6 +199,11 @@ public final class SecretBox {
     if (e instanceof FileAlreadyExistsException && other) {
       return file + " is a file, not a directory";
     }
+    if (e instanceof FileAlreadyExistsException) {
+      // Files.exists said no a moment ago: a link that leads nowhere, or another process made it.
+      return brokenLink(keyFile)
+          .orElse("another process made it meanwhile (an instance starting too?); start again");
+    }
     String why =
         fs.getReason() != null
             ? fs.getReason()
@@ -206,6 +211,19 @@ public final class SecretBox {
                 ? "permission denied"
                 : e instanceof NoSuchFileException ? "no such file or directory" : "failed";
     return why + (other ? " (" + file + ")" : "");
+  }
+
+  /** "it is a link to T, which ..." when {@code path} is a symbolic link that leads to no file. */
+  static Optional<String> brokenLink(Path path) {
+    if (!Files.isSymbolicLink(path)) return Optional.empty();
+    try {
+      return Optional.of(
+          "it is a link to "
+              + Files.readSymbolicLink(path)
+              + ", which does not exist (or is a link that never ends)");
+    } catch (IOException e) {
+      return Optional.of("it is a symbolic link that cannot be read");
+    }
   }
 
   /**

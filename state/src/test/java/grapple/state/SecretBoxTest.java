@@ -157,6 +157,26 @@ class SecretBoxTest {
                 + " is a file, not a directory");
   }
 
+  /**
+   * A key file that is a link to nothing (a secrets volume not mounted) was refused as "cannot
+   * create X (secrets.keyFile): failed": Files.exists follows the link and says no, and creating it
+   * finds the link there.
+   */
+  @Test
+  void aKeyFileThatIsALinkToNothingSaysSo() throws Exception {
+    Path target = dir.resolve("secrets").resolve("grapple.key");
+    Path keyFile = Files.createSymbolicLink(dir.resolve("grapple.key"), target);
+
+    assertThatThrownBy(() -> SecretBox.load(keyFile, null, db, false))
+        .isInstanceOf(StorageException.class)
+        .hasMessage(
+            "secrets: cannot create "
+                + keyFile
+                + " (secrets.keyFile): it is a link to "
+                + target
+                + ", which does not exist (or is a link that never ends)");
+  }
+
   @Test
   void aKeyThatIsNotBase64Or32BytesIsNamed() {
     assertThatThrownBy(() -> SecretBox.load(dir.resolve("k"), "not base64!", db, false))
