@@ -79,6 +79,11 @@ final class SqliteBackend implements Backend {
     try {
       Path parent = file.toAbsolutePath().getParent();
       if (parent != null) Files.createDirectories(parent);
+      if (Files.isDirectory(file)) {
+        // SQLite would say only "unable to open database file".
+        throw new StorageException(
+            "database " + file + ": is a directory; database.path names the SQLite file itself");
+      }
       if (Files.notExists(file)) {
         Files.createFile(
             file,
@@ -87,13 +92,15 @@ final class SqliteBackend implements Backend {
       if (!Files.isWritable(file))
         throw new StorageException("database " + file + ": file is not writable");
     } catch (IOException e) {
-      throw new StorageException("database " + file + ": cannot create: " + e, e);
+      throw new StorageException(
+          "database " + file + ": cannot create: " + FileErrors.whyNotCreated(e, file), e);
     } catch (UnsupportedOperationException e) {
       // Not a POSIX file system: create without a mode; nothing else we can do there.
       try {
         if (Files.notExists(file)) Files.createFile(file);
       } catch (IOException io) {
-        throw new StorageException("database " + file + ": cannot create: " + io, io);
+        throw new StorageException(
+            "database " + file + ": cannot create: " + FileErrors.whyNotCreated(io, file), io);
       }
     }
   }

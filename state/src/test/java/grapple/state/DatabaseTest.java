@@ -341,7 +341,14 @@ class DatabaseTest {
 
     Throwable thrown = catchStorageException(() -> Database.open(file));
 
-    assertThat(thrown).hasMessageContaining(file.toString());
+    // It was "cannot create: java.nio.file.FileAlreadyExistsException: <the plain file>".
+    assertThat(thrown)
+        .hasMessage(
+            "database "
+                + file
+                + ": cannot create: "
+                + notADirectory
+                + " is a file, not a directory");
   }
 
   @Test
@@ -350,7 +357,30 @@ class DatabaseTest {
 
     Throwable thrown = catchStorageException(() -> Database.open(file));
 
-    assertThat(thrown).hasMessageContaining(file.toString());
+    // It was SQLite's "[SQLITE_CANTOPEN] Unable to open the database file".
+    assertThat(thrown)
+        .hasMessage(
+            "database " + file + ": is a directory; database.path names the SQLite file itself");
+  }
+
+  /**
+   * A database path that is a link to nothing (a volume not mounted) passes the directory checks,
+   * then was refused as "cannot create: java.nio.file.FileAlreadyExistsException: <path>".
+   */
+  @Test
+  void refusesALinkToNothingSayingWhereItLeads() throws IOException {
+    Path target = dir.resolve("volume").resolve("grapple.db");
+    Path file = Files.createSymbolicLink(dir.resolve("grapple.db"), target);
+
+    Throwable thrown = catchStorageException(() -> Database.open(file));
+
+    assertThat(thrown)
+        .hasMessage(
+            "database "
+                + file
+                + ": cannot create: it is a link to "
+                + target
+                + ", which does not exist (or is a link that never ends)");
   }
 
   @Test
