@@ -49,9 +49,41 @@ public record Migration(
     return dialect == Dialect.POSTGRESQL ? postgresql : sqlite;
   }
 
-  /** The step's statements, one by one (they are separated by a semicolon at the end of a line). */
+  /**
+   * The step's statements, one by one: split at each semicolon outside quotes and comments,
+   * wherever it is on its line. They must be run one at a time: SQLite's driver runs only the first
+   * statement of a text and skips the rest without a word (PostgreSQL's runs them all).
+   */
   public String[] statements(Dialect dialect) {
-    return sql(dialect).split(";\\s*\\n");
+    String sql = sql(dialect);
+    List<String> out = new java.util.ArrayList<>();
+    int start = 0;
+    int i = 0;
+    while (i < sql.length()) {
+      char ch = sql.charAt(i);
+      if (ch == '\'' || ch == '"') {
+        int close = sql.indexOf(ch, i + 1); // a doubled quote ('it''s') closes and opens again
+        i = close < 0 ? sql.length() : close + 1;
+      } else if (sql.startsWith("--", i)) {
+        int end = sql.indexOf('\n', i);
+        i = end < 0 ? sql.length() : end + 1;
+      } else if (sql.startsWith("/*", i)) {
+        int end = sql.indexOf("*/", i + 2);
+        i = end < 0 ? sql.length() : end + 2;
+      } else if (ch == ';') {
+        addStatement(out, sql.substring(start, i));
+        start = ++i;
+      } else {
+        i++;
+      }
+    }
+    addStatement(out, sql.substring(start));
+    return out.toArray(String[]::new);
+  }
+
+  private static void addStatement(List<String> out, String statement) {
+    String trimmed = statement.strip();
+    if (!trimmed.isEmpty()) out.add(trimmed);
   }
 
   /** Runs the step's statements on {@code s}, in the transaction the caller opened. */
