@@ -94,6 +94,18 @@ public record Migration(
   }
 
   /**
+   * Undoes a failed step's transaction; when that fails too (the connection is gone), it is kept
+   * with {@code failure}, which says what went wrong first.
+   */
+  static void rollbackAfter(Statement s, SQLException failure) {
+    try {
+      s.execute("ROLLBACK");
+    } catch (SQLException rollback) {
+      failure.addSuppressed(rollback);
+    }
+  }
+
+  /**
    * The steps of one schema ({@code schema}: "schema" for the core's, else a service's) that {@code
    * database}, at {@code version}, has not run yet; a StorageException when {@code version} is
    * beyond them, as a newer Grapple wrote it.

@@ -217,7 +217,7 @@ final class PostgresBackend implements Backend {
             s.executeUpdate("UPDATE grapple_schema SET version = " + step.number());
             s.execute("COMMIT");
           } catch (SQLException e) {
-            s.execute("ROLLBACK");
+            Migration.rollbackAfter(s, e);
             throw new StorageException(
                 "database "
                     + location.describe()
@@ -233,9 +233,17 @@ final class PostgresBackend implements Backend {
         }
         ServiceSchema.migrate(location.describe(), c, Dialect.POSTGRESQL, all, created);
         if (created) Migration.logCreated(log, location.describe(), all);
-      } finally {
-        s.execute("SELECT pg_advisory_unlock(" + Locks.MIGRATION + ")");
+      } catch (SQLException | RuntimeException e) {
+        // The connection may be gone (that may be why it failed): the unlock fails too, and
+        // must not hide why. The lock goes with the session anyway.
+        try {
+          s.execute("SELECT pg_advisory_unlock(" + Locks.MIGRATION + ")");
+        } catch (SQLException unlock) {
+          e.addSuppressed(unlock);
+        }
+        throw e;
       }
+      s.execute("SELECT pg_advisory_unlock(" + Locks.MIGRATION + ")");
     }
   }
 

@@ -80,7 +80,7 @@ final class ServiceSchema {
         }
         s.execute("COMMIT");
       } catch (SQLException e) {
-        s.execute("ROLLBACK");
+        Migration.rollbackAfter(s, e);
         throw new StorageException(
             "database "
                 + database

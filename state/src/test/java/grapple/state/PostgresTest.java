@@ -200,6 +200,44 @@ class PostgresTest {
     }
   }
 
+  /**
+   * A step whose connection was ended (the server restarted, an administrator ended the session)
+   * was reported as "cannot migrate: This connection has been closed.": the ROLLBACK after the
+   * failure, and then the unlock, failed on the dead connection in turn, each hiding the failure
+   * before it, so neither the step nor the reason was said.
+   */
+  @Test
+  void aStepWhoseConnectionEndsIsNamedWithTheReason() throws Exception {
+    List<Migration> steps = new ArrayList<>(Migrations.core());
+    steps.add(new Migration(steps.size() + 1, "a slow step", "SELECT 'slow step', pg_sleep(30)"));
+    CompletableFuture<Void> ended =
+        CompletableFuture.runAsync(
+            () -> {
+              try (Connection c = TestPostgres.connect(postgres.location());
+                  Statement s = c.createStatement()) {
+                long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+                while (System.nanoTime() < until) {
+                  try (ResultSet rs =
+                      s.executeQuery(
+                          "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                              + " WHERE query LIKE 'SELECT ''slow step''%'"
+                              + " AND pid <> pg_backend_pid() AND datname = current_database()")) {
+                    if (rs.next()) return;
+                  }
+                  Thread.sleep(50);
+                }
+              } catch (Exception e) {
+                throw new IllegalStateException(e);
+              }
+            });
+
+    assertThatThrownBy(() -> Database.open(postgres.location(), steps))
+        .isInstanceOf(StorageException.class)
+        .hasMessageContaining("schema step " + steps.size() + " (a slow step) failed: ")
+        .hasMessageContaining("terminating connection due to administrator command");
+    ended.get(20, TimeUnit.SECONDS);
+  }
+
   @Test
   void anAnnouncementIsHeardByAnotherInstanceOnlyOnceTheWriteCommits() throws Exception {
     Database writer = open();
