@@ -51,8 +51,9 @@ public record Migration(
 
   /**
    * The step's statements, one by one: split at each semicolon outside quotes and comments,
-   * wherever it is on its line. They must be run one at a time: SQLite's driver runs only the first
-   * statement of a text and skips the rest without a word (PostgreSQL's runs them all).
+   * wherever it is on its line (PostgreSQL's dollar-quoted bodies are quotes too). They must be run
+   * one at a time: SQLite's driver runs only the first statement of a text and skips the rest
+   * without a word (PostgreSQL's runs them all).
    */
   public String[] statements(Dialect dialect) {
     String sql = sql(dialect);
@@ -64,6 +65,14 @@ public record Migration(
       if (ch == '\'' || ch == '"') {
         int close = sql.indexOf(ch, i + 1); // a doubled quote ('it''s') closes and opens again
         i = close < 0 ? sql.length() : close + 1;
+      } else if (ch == '$'
+          && dialect == Dialect.POSTGRESQL
+          && (i == 0 || !isIdentifierPart(sql.charAt(i - 1)))
+          && DOLLAR_TAG.matcher(sql).region(i, sql.length()).lookingAt()) {
+        // PostgreSQL's dollar quoting ($$ ... $$, $body$ ... $body$): a function's or DO's body.
+        String tag = sql.substring(i, sql.indexOf('$', i + 1) + 1);
+        int close = sql.indexOf(tag, i + tag.length());
+        i = close < 0 ? sql.length() : close + tag.length();
       } else if (sql.startsWith("--", i)) {
         int end = sql.indexOf('\n', i);
         i = end < 0 ? sql.length() : end + 1;
@@ -79,6 +88,15 @@ public record Migration(
     }
     addStatement(out, sql.substring(start));
     return out.toArray(String[]::new);
+  }
+
+  /** The opening of a dollar-quoted string: {@code $$} or {@code $tag$}. */
+  private static final java.util.regex.Pattern DOLLAR_TAG =
+      java.util.regex.Pattern.compile("\\$([A-Za-z_][A-Za-z_0-9]*)?\\$");
+
+  /** A character that continues an identifier in PostgreSQL ({@code a$b} is one name). */
+  private static boolean isIdentifierPart(char c) {
+    return Character.isLetterOrDigit(c) || c == '_' || c == '$';
   }
 
   private static void addStatement(List<String> out, String statement) {

@@ -132,17 +132,19 @@ class ServiceSchemaTest {
   @ParameterizedTest
   @EnumSource(Dialect.class)
   void everyStatementOfAStepRunsWhereverItsSemicolonIs(Dialect dialect) throws Exception {
-    Migration step =
-        new Migration(
-                1,
-                "flags",
-                "CREATE TABLE flags (id TEXT PRIMARY KEY, note TEXT DEFAULT 'a;b');"
-                    + " CREATE TABLE \"poles;\" (id TEXT); -- one; two\n"
-                    + "INSERT INTO flags (id) VALUES ('x;y') /* three; */;")
-            .ownedBy("flags");
+    String sql =
+        "CREATE TABLE flags (id TEXT PRIMARY KEY, note TEXT DEFAULT 'a;b');"
+            + " CREATE TABLE \"poles;\" (id TEXT); -- one; two\n"
+            + "INSERT INTO flags (id) VALUES ('x;y') /* three; */;";
+    // PostgreSQL's dollar-quoted body is one statement, semicolons and all.
+    String postgresql =
+        sql
+            + " DO $body$ BEGIN PERFORM 1; PERFORM '$$;'; END $body$; CREATE TABLE masts (id TEXT);";
+    Migration step = new Migration(1, "flags", sql + " CREATE TABLE masts (id TEXT);", postgresql);
+    step = step.ownedBy("flags");
 
     try (Database db = Database.open(where(dialect), Migrations.all(List.of(step)))) {
-      assertThat(tables(db)).contains("flags", "poles;");
+      assertThat(tables(db)).contains("flags", "poles;", "masts");
       assertThat(
               db.list("SELECT id, note FROM flags", rs -> rs.getString(1) + " " + rs.getString(2)))
           .containsExactly("x;y a;b");
