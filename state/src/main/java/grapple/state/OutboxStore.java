@@ -25,6 +25,9 @@ public final class OutboxStore {
    */
   private static final int ROWS_PER_INSERT = 32;
 
+  /** Refusals kept per room (or user's direct messages) for the operator; older ones go. */
+  public static final int KEEP_FAILED_PER_TARGET = 100;
+
   /**
    * The insert of 2^i rows at index i, made once: the writer looks its statement up by this text.
    */
@@ -383,16 +386,35 @@ public final class OutboxStore {
   /** A delivered message waiting for its row to be deleted. */
   private record Delete(long seq, CompletableFuture<Void> done) {}
 
-  /** Records that the homeserver refused the message for good; it is kept for the operator. */
+  /**
+   * Records that the homeserver refused the message for good; it is kept for the operator, with the
+   * newest {@link #KEEP_FAILED_PER_TARGET} refusals of its room (or user): older ones of the same
+   * target are forgotten in the same transaction, so a room that refuses everything (the bot was
+   * removed, a webhook still posts) cannot grow the table, or what start-up reads of it, without
+   * end.
+   */
   public CompletableFuture<Integer> failed(long seq, String error) {
     return db.write(
-        c ->
-            Sql.update(
-                c,
-                "UPDATE outbox SET status = 'failed', error = ?, done_at = ? WHERE seq = ?",
-                error,
-                System.currentTimeMillis(),
-                seq));
+        c -> {
+          int marked =
+              Sql.update(
+                  c,
+                  "UPDATE outbox SET status = 'failed', error = ?, done_at = ? WHERE seq = ?",
+                  error,
+                  System.currentTimeMillis(),
+                  seq);
+          Sql.update(
+              c,
+              "DELETE FROM outbox WHERE status = 'failed'"
+                  + " AND target = (SELECT target FROM outbox WHERE seq = ?)"
+                  + " AND seq < (SELECT seq FROM outbox WHERE status = 'failed'"
+                  + " AND target = (SELECT target FROM outbox WHERE seq = ?)"
+                  + " ORDER BY seq DESC LIMIT 1 OFFSET ?)",
+              seq,
+              seq,
+              (long) (KEEP_FAILED_PER_TARGET - 1));
+          return marked;
+        });
   }
 
   /**

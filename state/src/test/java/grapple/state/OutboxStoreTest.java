@@ -254,6 +254,29 @@ class OutboxStoreTest extends OnBothDialects {
             });
   }
 
+  /**
+   * A room that refuses everything (the bot was removed and a webhook still posts) keeps its newest
+   * refusals only; another room's are not touched.
+   */
+  @Test
+  void refusalsBeyondTheNewestHundredOfARoomAreForgotten() {
+    String other = "!other:example.org";
+    int many = OutboxStore.KEEP_FAILED_PER_TARGET + 5;
+    List<OutboxStore.Draft> drafts = new java.util.ArrayList<>();
+    for (int i = 0; i < many; i++) drafts.add(message(ROOM, "m" + i));
+    for (int i = 0; i < 3; i++) drafts.add(message(other, "o" + i));
+    List<OutboxStore.Entry> entries = outbox.enqueue(drafts).join();
+
+    for (OutboxStore.Entry e : entries) outbox.failed(e.seq(), "M_FORBIDDEN: not in room").join();
+
+    assertThat(outbox.failures(ROOM))
+        .extracting(OutboxStore.Failure::seq)
+        .containsExactlyElementsOf(
+            entries.subList(5, many).stream().map(OutboxStore.Entry::seq).toList());
+    assertThat(outbox.failures(other)).hasSize(3);
+    assertThat(outbox.pending()).isEmpty();
+  }
+
   @Test
   void failuresAreListedInSequenceOrder() {
     List<OutboxStore.Entry> entries =
