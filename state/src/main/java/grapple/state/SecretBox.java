@@ -2,9 +2,12 @@ package grapple.state;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
@@ -143,7 +146,8 @@ public final class SecretBox {
       return decode(Files.readString(keyFile, StandardCharsets.US_ASCII).trim(), named(keyFile));
     } catch (IOException e) {
       throw new StorageException(
-          "secrets: cannot read " + named(keyFile) + ": " + e.getMessage(), e);
+          "secrets: cannot read " + named(keyFile) + ": " + FileErrors.whyNotCreated(e, keyFile),
+          e);
     }
   }
 
@@ -166,22 +170,69 @@ public final class SecretBox {
     return key;
   }
 
+  /**
+   * A new key, written to {@code keyFile} whole or not at all: it is written and synced under a
+   * temporary name beside it, then linked in under its own name (which fails if the name is taken)
+   * and the directory synced. A disk that fills mid-write leaves no empty key file to refuse at the
+   * next start, a power cut cannot keep the database's key check while losing the key, and of two
+   * instances making the file at once the second reads the first one's key.
+   */
   private static byte[] create(Path keyFile) {
     byte[] key = new byte[KEY_BYTES];
     RANDOM.nextBytes(key);
+    Path parent = keyFile.toAbsolutePath().getParent();
+    Path temporary = null;
     try {
-      Path parent = keyFile.toAbsolutePath().getParent();
       if (parent != null) Files.createDirectories(parent);
-      Files.createFile(
-          keyFile,
-          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-      Files.writeString(
-          keyFile, Base64.getEncoder().encodeToString(key) + "\n", StandardCharsets.US_ASCII);
+      Path dir = parent != null ? parent : Path.of(".");
+      temporary =
+          Files.createTempFile(
+              dir,
+              ".grapple-key-",
+              ".tmp",
+              PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      try (FileChannel out = FileChannel.open(temporary, StandardOpenOption.WRITE)) {
+        out.write(
+            ByteBuffer.wrap(
+                (Base64.getEncoder().encodeToString(key) + "\n")
+                    .getBytes(StandardCharsets.US_ASCII)));
+        out.force(true);
+      }
+      try {
+        Files.createLink(keyFile, temporary);
+      } catch (FileAlreadyExistsException e) {
+        if (FileErrors.brokenLink(keyFile).isPresent() || !Files.isRegularFile(keyFile)) throw e;
+        log.info("secrets: another instance made {} meanwhile; using its key", keyFile);
+        return read(keyFile);
+      }
+      syncDirectory(dir);
       return key;
-    } catch (IOException e) {
+    } catch (IOException | UnsupportedOperationException e) {
       throw new StorageException(
-          "secrets: cannot create " + named(keyFile) + ": " + FileErrors.whyNotCreated(e, keyFile),
+          "secrets: cannot create "
+              + named(keyFile)
+              + ": "
+              + (e instanceof IOException io
+                  ? FileErrors.whyNotCreated(io, keyFile)
+                  : "the file system cannot link files (" + e.getMessage() + ")"),
           e);
+    } finally {
+      if (temporary != null) {
+        try {
+          Files.deleteIfExists(temporary);
+        } catch (IOException e) {
+          log.warn("secrets: cannot remove the temporary file {}: {}", temporary, e.toString());
+        }
+      }
+    }
+  }
+
+  /** Makes a new name in {@code dir} durable (Linux; elsewhere a directory cannot be opened). */
+  private static void syncDirectory(Path dir) {
+    try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+      d.force(true);
+    } catch (IOException e) {
+      log.debug("secrets: cannot sync the directory {}: {}", dir, e.toString());
     }
   }
 

@@ -70,6 +70,19 @@ class SecretBoxTest {
         .contains("t");
   }
 
+  /** The key is written under a temporary name and linked in whole; nothing else is left. */
+  @Test
+  void makingTheKeyLeavesOnlyTheKeyFileInItsDirectory() throws Exception {
+    Path keyFile = dir.resolve("keys").resolve("grapple.key");
+
+    SecretBox.load(keyFile, null, db, false);
+
+    try (var names = Files.list(keyFile.getParent())) {
+      assertThat(names.map(p -> p.getFileName().toString())).containsExactly("grapple.key");
+    }
+    assertThat(Files.readString(keyFile)).hasSize(45).endsWith("\n");
+  }
+
   @Test
   void theEnvironmentsKeyWinsOverTheFile() {
     String base64 = Base64.getEncoder().encodeToString(key(7));
