@@ -246,7 +246,13 @@ public abstract class Leadership implements AutoCloseable {
       try (PreparedStatement s =
           c.prepareStatement(
               "INSERT INTO kv (key, value) VALUES (?, '1') ON CONFLICT (key)"
-                  + " DO UPDATE SET value = (kv.value::bigint + 1)::text RETURNING value")) {
+                  + " DO UPDATE SET value = (CASE WHEN kv.value ~ '^[0-9]{1,17}$'"
+                  + " THEN kv.value::bigint + 1"
+                  // Edited by hand into something else: a term no instance has had (milliseconds
+                  // since 1970, later than any count of elections), rather than a cast failing at
+                  // every election while nobody leads.
+                  + " ELSE (extract(epoch FROM clock_timestamp()) * 1000)::bigint END)::text"
+                  + " RETURNING value")) {
         s.setString(1, TERM_KEY);
         try (ResultSet rs = s.executeQuery()) {
           if (!rs.next()) throw new SQLException("the new leader term was not returned");
@@ -264,15 +270,15 @@ public abstract class Leadership implements AutoCloseable {
       // leading first: once it reads true, term (written before it on election) is this term's.
       if (!leading || deposed != null) throw notLeading("this instance does not lead");
       long mine = term;
-      long latest;
+      String latest;
       try (PreparedStatement s =
           c.prepareStatement("SELECT value FROM kv WHERE key = ? FOR SHARE")) {
         s.setString(1, TERM_KEY);
         try (ResultSet rs = s.executeQuery()) {
-          latest = rs.next() ? Long.parseLong(rs.getString(1)) : 0;
+          latest = rs.next() ? rs.getString(1) : "0";
         }
       }
-      if (latest == mine) return;
+      if (latest.equals(Long.toString(mine))) return;
       String why =
           "another instance was elected (leader term " + latest + ", this one's " + mine + ")";
       deposed = why;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
@@ -764,6 +765,43 @@ class PostgresTest {
     assertThat(first.leading()).isFalse();
     kv.put("any instance's", "yes");
     assertThat(kv.get("any instance's")).contains("yes");
+  }
+
+  /**
+   * The leader term edited by hand into something not a number: the leader's next leader-only write
+   * is refused and it stops leading (not a NumberFormatException at every write), and the next
+   * election replaces the term with a number (not a cast failing at every election, nobody
+   * leading).
+   */
+  @Test
+  void aLeaderTermEditedIntoSomethingNotANumberDeposesTheLeaderAndIsReplacedAtTheNextElection()
+      throws Exception {
+    Database a = open();
+    CountDownLatch aLost = new CountDownLatch(1);
+    postgres.leading(a, aLost);
+    setTheLeaderTerm("three");
+
+    assertThatThrownBy(() -> a.writeAndWait(a.asLeader(c -> KeyValueStore.put(c, "after", "yes"))))
+        .isInstanceOf(StorageException.class)
+        .hasMessageContaining("a leader-only write was refused: another instance was elected")
+        .hasMessageContaining("three");
+    assertThat(aLost.await(900, TimeUnit.MILLISECONDS)).as("told it lost").isTrue();
+
+    Database b = open();
+    assertThat(standsForElection(b).await(10, TimeUnit.SECONDS)).as("another leads").isTrue();
+    assertThat(new KeyValueStore(b).get("leader.term"))
+        .hasValueSatisfying(t -> assertThat(t).containsOnlyDigits());
+    b.writeAndWait(b.asLeader(c -> KeyValueStore.put(c, "from the new leader", "yes")));
+  }
+
+  /** A hand edit of the leader term, as an operator might make one. */
+  private void setTheLeaderTerm(String value) throws Exception {
+    try (Connection c = TestPostgres.connect(postgres.location());
+        PreparedStatement s =
+            c.prepareStatement("UPDATE kv SET value = ? WHERE key = 'leader.term'")) {
+      s.setString(1, value);
+      assertThat(s.executeUpdate()).isEqualTo(1);
+    }
   }
 
   /**
