@@ -267,6 +267,30 @@ class JsonRpcTest {
         .isEqualTo("Missing `method` in JSON DATA (get_methods lists them).");
   }
 
+  /**
+   * A number in an arg too large for a double is refused, naming where it is: read as one, {@code
+   * 1e400} was stored in the connection's config as the string "Infinity".
+   */
+  @Test
+  void aNumberTooLargeForADoubleIsRefusedNamingItsArg() {
+    String args = hookArgs("huge").replace("\"name\":\"huge\"", "\"name\":\"huge\",\"n\":[1e400]");
+
+    JsonNode answer =
+        grapple
+            .post(
+                "{\"id\":1,\"api_key\":\""
+                    + WRITER
+                    + "\",\"method\":\"create_connection\",\"args\":"
+                    + args
+                    + "}")
+            .json();
+
+    assertThat(error(answer)).startsWith("`config.n[0]` is a number too large for a double");
+    assertThat(answer.get("result").isNull()).isTrue();
+    assertThat(Json.write(grapple.rpc(WRITER, "get_connections", inRoom("")).get("result")))
+        .doesNotContain("huge");
+  }
+
   /** Each body the endpoint refuses, with the error it answers in words. */
   static Stream<Arguments> refusedBodies() {
     return Stream.of(
