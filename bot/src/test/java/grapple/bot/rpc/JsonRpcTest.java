@@ -98,7 +98,7 @@ class JsonRpcTest {
   }
 
   /**
-   * The answers to updating (includeBody) and then deleting connection {@code id} as {@code
+   * The answers to updating (waitForComplete) and then deleting connection {@code id} as {@code
    * userId}.
    */
   private static List<JsonNode> updateAndDeleteAs(String userId, String id) {
@@ -107,7 +107,7 @@ class JsonRpcTest {
         grapple.rpc(
             WRITER,
             "update_connection",
-            inRoomAs(userId, one + ",\"config\":{\"includeBody\":true}")),
+            inRoomAs(userId, one + ",\"config\":{\"waitForComplete\":true}")),
         grapple.rpc(WRITER, "delete_connection", inRoomAs(userId, one)));
   }
 
@@ -488,7 +488,7 @@ class JsonRpcTest {
     String one = ",\"connectionid\":\"" + id + "\"";
 
     List<JsonNode> updateAndDelete = updateAndDeleteAs(BOB, id);
-    LocalRpc.Answer v1Update = v1("PATCH", "/" + id + AS_BOB, WRITER, "{\"includeBody\":true}");
+    LocalRpc.Answer v1Update = v1("PATCH", "/" + id + AS_BOB, WRITER, "{\"waitForComplete\":true}");
     LocalRpc.Answer v1Delete = v1("DELETE", "/" + id + AS_BOB, WRITER, null);
 
     assertSameErrorAsV1(updateAndDelete.get(0), v1Update, 403);
@@ -566,7 +566,8 @@ class JsonRpcTest {
     JsonNode got = grapple.rpc(READER, "get_connection", inRoom(one)).get("result");
     JsonNode updated =
         grapple
-            .rpc(WRITER, "update_connection", inRoom(one + ",\"config\":{\"includeBody\":true}"))
+            .rpc(
+                WRITER, "update_connection", inRoom(one + ",\"config\":{\"waitForComplete\":true}"))
             .get("result");
     JsonNode deleted = grapple.rpc(WRITER, "delete_connection", inRoom(one));
     JsonNode gone = grapple.rpc(READER, "get_connection", inRoom(one));
@@ -578,7 +579,7 @@ class JsonRpcTest {
     assertThat(got.get("config")).isEqualTo(created.get("config"));
     assertThat(got.has("secrets")).isFalse();
     assertThat(updated.get("config").toString())
-        .isEqualTo("{\"name\":\"lifecycle\",\"includeBody\":true}");
+        .isEqualTo("{\"name\":\"lifecycle\",\"waitForComplete\":true}");
     assertThat(updated.get("updatedByKey").asText()).isEqualTo("writer");
     assertThat(updated.get("updatedBy").asText()).isEqualTo(ADMIN);
     assertThat(deleted.get("result").toString()).isEqualTo("{\"ok\":true}");
