@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import grapple.state.Connection;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * One kind of connection a service offers (e.g. {@code Webhook}): its state event type, how its
@@ -52,6 +53,16 @@ public interface ConnectionKind<C> {
    */
   default ObjectNode contentForNew(ObjectNode content) {
     return content;
+  }
+
+  /**
+   * The fields the API keeps in the content of a connection it creates or changes; any other is
+   * dropped before the content is written, as hookshot's {@code validateState} of this kind builds
+   * the state anew from its own fields. Empty: every field is kept (hookshot's forge connections
+   * keep what they are given).
+   */
+  default Optional<Set<String>> fields() {
+    return Optional.empty();
   }
 
   /** The state key a connection created through the API gets from its content; BadInput if none. */

@@ -433,7 +433,8 @@ class GiteaServiceTest {
   /**
    * A hook whose content type is {@code application/x-www-form-urlencoded} (Gitea's other choice)
    * sends {@code payload=<the JSON>} and signs the JSON, not the body it sends: every delivery of
-   * such a hook was refused 401, as wrongly signed.
+   * such a hook was refused 401, as wrongly signed. A malformed %-escape in the form is a 400
+   * naming the rule, from the same strict decoder as a query's (it was a 401, as unsigned).
    */
   @Test
   void aFormEncodedDeliveryIsCheckedAgainstItsPayloadAsGiteaSignsIt() throws Exception {
@@ -455,11 +456,12 @@ class GiteaServiceTest {
                 .statusCode())
         .isEqualTo(401);
     byte[] badEscape = "payload=%zz".getBytes(StandardCharsets.US_ASCII);
-    assertThat(
-            hooks
-                .send(formPost("form-3", badEscape, GiteaPayloads.sign(SECRET, badEscape)))
-                .statusCode())
-        .isEqualTo(401);
+    HttpResponse<String> malformed =
+        hooks.send(formPost("form-3", badEscape, GiteaPayloads.sign(SECRET, badEscape)));
+    assertThat(malformed.statusCode())
+        .as("the listener's strict form decoder, as for a query")
+        .isEqualTo(400);
+    assertThat(malformed.body()).contains("The form body has a malformed %-escape");
     assertThat(hub.gateway.takeSent(Duration.ofMillis(500))).isNull();
 
     assertThat(hooks.send(formPost("form-4", form, GiteaPayloads.sign(SECRET, json))).statusCode())

@@ -355,6 +355,18 @@ class GithubServiceTest {
                 .header("X-Hub-Signature-256", GithubSigner.sign(SECRET, empty)));
     assertThat(refused.statusCode()).isEqualTo(400);
     assertThat(refused.body()).contains("payload");
+    byte[] badEscape = "payload=%zz".getBytes(StandardCharsets.US_ASCII);
+    HttpResponse<String> malformed =
+        hooks.send(
+            hooks
+                .post("/github/webhook", badEscape)
+                .setHeader("Content-Type", "application/x-www-form-urlencoded")
+                .header("X-GitHub-Event", "issues")
+                .header("X-Hub-Signature-256", GithubSigner.sign(SECRET, badEscape)));
+    assertThat(malformed.statusCode()).isEqualTo(400);
+    assertThat(malformed.body())
+        .as("the listener's strict form decoder names the rule")
+        .contains("The form body has a malformed %-escape");
   }
 
   /** Two rooms following o/r that show a new PR's diff. */

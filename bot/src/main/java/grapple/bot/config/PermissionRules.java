@@ -50,6 +50,14 @@ final class PermissionRules {
       PermissionRule rule = rule(entry, services);
       if (rule != null) rules.add(rule);
     }
+    // As hookshot reads it, an empty list grants nothing: connections already in rooms still run,
+    // but no one may use a command, invite the bot or manage a connection. Kept (a deliberate
+    // lock-down), and said at start, as it is more often a list whose entries were lost.
+    if (root.isEmptyList("permissions"))
+      root.warn(
+          "permissions",
+          "is empty, so no one may use commands, invite the bot or manage connections; remove"
+              + " the key for the default (everyone on homeserver.domain is admin)");
     return List.copyOf(rules);
   }
 

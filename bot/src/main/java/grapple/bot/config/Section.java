@@ -196,6 +196,12 @@ public final class Section {
     return entries;
   }
 
+  /** True when {@code key} is written as a list with nothing in it ({@code key: []}). */
+  public boolean isEmptyList(String key) {
+    JsonNode value = node.get(key);
+    return value != null && value.isArray() && value.isEmpty();
+  }
+
   /** Returns the list entry as a section, or null if it is not a mapping (that is reported). */
   private @Nullable Section entry(String key, int index, JsonNode entry) {
     String entryPath = pathOf(key) + "[" + index + "]";

@@ -11,7 +11,6 @@ import grapple.bot.http.Request;
 import grapple.bot.http.Response;
 import grapple.state.ForgeDeliveries;
 import grapple.state.OutboxStore;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
@@ -35,7 +34,7 @@ final class GiteaReceiver {
   /** Gitea's own limit on a webhook payload is far below this. */
   static final long MAX_BODY_BYTES = 25L * 1024 * 1024;
 
-  private static final String FORM_PAYLOAD = "payload=";
+  private static final String FORM_PAYLOAD = "payload";
 
   private final GiteaParts parts;
   private final GiteaRepos repos;
@@ -86,23 +85,14 @@ final class GiteaReceiver {
   /**
    * What Gitea signs, and the event's JSON: the body, or, from a hook whose content type is {@code
    * application/x-www-form-urlencoded} (Gitea's other choice), its {@code payload} field, decoded:
-   * Gitea signs that field's JSON, not the body it sends. Empty when such a body has no well-formed
-   * {@code payload} field: nothing was signed, so the delivery is refused as unsigned.
+   * Gitea signs that field's JSON, not the body it sends. Empty when such a body has no {@code
+   * payload} field: nothing was signed, so the delivery is refused as unsigned. A malformed
+   * %-escape in the form is the listener's 400 ({@link Request#formField}).
    */
   static Optional<byte[]> payloadOf(Request request, byte[] body) {
     String type = request.header("Content-Type").orElse("").strip().toLowerCase(Locale.ROOT);
     if (!type.startsWith("application/x-www-form-urlencoded")) return Optional.of(body);
-    for (String field : new String(body, StandardCharsets.US_ASCII).split("&")) {
-      if (!field.startsWith(FORM_PAYLOAD)) continue;
-      try {
-        return Optional.of(
-            URLDecoder.decode(field.substring(FORM_PAYLOAD.length()), StandardCharsets.UTF_8)
-                .getBytes(StandardCharsets.UTF_8));
-      } catch (IllegalArgumentException e) {
-        return Optional.empty(); // a malformed %-escape: not what Gitea sends
-      }
-    }
-    return Optional.empty();
+    return Request.formField(body, FORM_PAYLOAD).map(json -> json.getBytes(StandardCharsets.UTF_8));
   }
 
   /** Either signature header, if it is the HMAC of exactly {@code body}. */

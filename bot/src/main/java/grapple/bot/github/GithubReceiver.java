@@ -15,7 +15,6 @@ import grapple.state.ForgeDeliveries;
 import grapple.state.Json;
 import grapple.state.OutboxStore;
 import java.io.IOException;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -45,7 +44,7 @@ final class GithubReceiver {
   /** How far back hookshot looks for the actor's comment on a close or reopen. */
   static final Duration CLOSING_COMMENT_WITHIN = Duration.ofMinutes(2);
 
-  private static final String FORM_PAYLOAD = "payload=";
+  private static final String FORM_PAYLOAD = "payload";
 
   private final GithubParts parts;
   private final GithubRepos repos;
@@ -112,7 +111,7 @@ final class GithubReceiver {
     } catch (IOException e) {
       return now(Response.error(400, "The body is not JSON"));
     } catch (IllegalArgumentException e) {
-      return now(Response.error(400, "The form-encoded body has no well-formed payload field"));
+      return now(Response.error(400, "The form-encoded body has no payload field"));
     }
     String delivery =
         request
@@ -125,17 +124,15 @@ final class GithubReceiver {
   /**
    * The event's JSON: the body, or, from a webhook whose content type is GitHub's default {@code
    * application/x-www-form-urlencoded}, its {@code payload} field (the signature covers the raw
-   * body either way). IllegalArgumentException when such a body has no well-formed {@code payload}.
+   * body either way). IllegalArgumentException when such a body has no {@code payload} field; a
+   * malformed %-escape in it is the listener's 400 ({@link Request#formField}).
    */
   static byte[] json(Request request, byte[] body) {
     String type = request.header("Content-Type").orElse("").toLowerCase(Locale.ROOT);
     if (!type.startsWith("application/x-www-form-urlencoded")) return body;
-    for (String field : new String(body, StandardCharsets.US_ASCII).split("&")) {
-      if (field.startsWith(FORM_PAYLOAD))
-        return URLDecoder.decode(field.substring(FORM_PAYLOAD.length()), StandardCharsets.UTF_8)
-            .getBytes(StandardCharsets.UTF_8);
-    }
-    throw new IllegalArgumentException("no payload field");
+    return Request.formField(body, FORM_PAYLOAD)
+        .orElseThrow(() -> new IllegalArgumentException("no payload field"))
+        .getBytes(StandardCharsets.UTF_8);
   }
 
   private CompletableFuture<Response> handle(String event, String delivery, JsonNode payload) {

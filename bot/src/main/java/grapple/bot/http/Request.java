@@ -158,15 +158,30 @@ public final class Request {
   record Query(Map<String, String> first, Set<String> repeated) {}
 
   static Query parseQuery(@Nullable String raw) {
+    return parse(raw, "query");
+  }
+
+  /**
+   * The first value of the field {@code name} in an {@code application/x-www-form-urlencoded} body,
+   * decoded as the query is ({@code +} a space, each {@code %XX} a UTF-8 byte); empty when the body
+   * has no such field. Throws {@link Malformed}, which the listener answers 400 with its message,
+   * when any field has a malformed %-escape: one strict decoder for queries and forms.
+   */
+  public static Optional<String> formField(byte[] body, String name) {
+    return Optional.ofNullable(
+        parse(new String(body, StandardCharsets.UTF_8), "form body").first().get(name));
+  }
+
+  private static Query parse(@Nullable String raw, String where) {
     Map<String, String> out = new LinkedHashMap<>();
     Set<String> repeated = new HashSet<>();
     if (raw == null || raw.isEmpty()) return new Query(Map.of(), Set.of());
     for (String pair : raw.split("&")) {
       if (pair.isEmpty()) continue;
       int eq = pair.indexOf('=');
-      String key = decode(eq < 0 ? pair : pair.substring(0, eq), "query");
+      String key = decode(eq < 0 ? pair : pair.substring(0, eq), where);
       String value = eq < 0 ? "" : pair.substring(eq + 1);
-      if (out.putIfAbsent(key, decode(value, "query")) != null) repeated.add(key);
+      if (out.putIfAbsent(key, decode(value, where)) != null) repeated.add(key);
     }
     return new Query(Collections.unmodifiableMap(out), Set.copyOf(repeated));
   }

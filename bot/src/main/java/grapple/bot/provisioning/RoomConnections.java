@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
@@ -119,7 +120,7 @@ public final class RoomConnections {
     String room = access.room(roomId, caller);
     String user = access.member(userId, room);
     ConnectionKind<?> kind = kindFor(eventType);
-    ObjectNode config = body.get();
+    ObjectNode config = onlyItsFields(kind, body.get());
     access.requireMayWrite(room, user, kind);
     Changes.Applied applied;
     try {
@@ -151,7 +152,8 @@ public final class RoomConnections {
         id,
         () -> {
           Active existing = connection(room, id);
-          ObjectNode merged = merge(existing.connection().config(), given);
+          ObjectNode merged =
+              onlyItsFields(existing.kind(), merge(existing.connection().config(), given));
           access.requireMayWrite(room, user, existing.kind());
           try {
             Changes.Applied applied =
@@ -211,6 +213,21 @@ public final class RoomConnections {
     } finally {
       editing.computeIfPresent(id, (k, held) -> --held.users == 0 ? null : held);
     }
+  }
+
+  /**
+   * {@code content} without the fields {@code kind} does not have ({@link ConnectionKind#fields}):
+   * an unknown field is dropped, as hookshot drops it, not stored in the room's state. {@code
+   * disabled}, which any connection's state may hold, is kept: {@code "disabled": true} is a
+   * removal, which a PATCH is refused rather than silently not doing.
+   */
+  private static ObjectNode onlyItsFields(ConnectionKind<?> kind, ObjectNode content) {
+    Optional<Set<String>> fields = kind.fields();
+    if (fields.isEmpty()) return content;
+    ObjectNode out = content.deepCopy();
+    out.properties()
+        .removeIf(f -> !f.getKey().equals("disabled") && !fields.get().contains(f.getKey()));
+    return out;
   }
 
   /** JSON merge patch (RFC 7396) at the top level: a key set to null is removed. */

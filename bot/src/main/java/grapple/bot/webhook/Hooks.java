@@ -18,6 +18,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /** The {@code Webhook} connection kind, and the live hooks found by their secret ids. */
@@ -85,6 +86,25 @@ final class Hooks extends NamedKind<WebhookConfig> {
   @Override
   public List<String> tablesByConnection() {
     return List.of("webhook_expiry_warned");
+  }
+
+  /**
+   * What hookshot's webhook state is made of, with Grapple's {@code includeHookBody} and {@code
+   * allowRoomMentions}: hookshot writes a new hook's state from these fields only.
+   */
+  private static final Optional<Set<String>> FIELDS =
+      Optional.of(
+          Set.of(
+              "name",
+              "transformationFunction",
+              "waitForComplete",
+              "includeHookBody",
+              "expirationDate",
+              "allowRoomMentions"));
+
+  @Override
+  public Optional<Set<String>> fields() {
+    return FIELDS;
   }
 
   /**

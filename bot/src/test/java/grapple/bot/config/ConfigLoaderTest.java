@@ -903,11 +903,21 @@ class ConfigLoaderTest {
                 "example.org", List.of(new ServiceLevel("*", PermissionLevel.ADMIN))));
   }
 
+  /**
+   * As hookshot reads it, an empty list grants nothing (a lock-down: connections still run); said
+   * at start, as it was not, since such a list is more often one whose entries were lost.
+   */
   @Test
-  void emptyPermissionsListGivesNobodyAnything() {
+  void emptyPermissionsListGivesNobodyAnythingAndSaysSo() {
     Config config = parse("permissions: []");
 
     assertThat(config.permissions()).isEmpty();
+    assertThat(config.warnings())
+        .containsExactly(
+            "config: permissions: is empty, so no one may use commands, invite the bot or manage"
+                + " connections; remove the key for the default (everyone on homeserver.domain is"
+                + " admin)");
+    assertThat(parse("homeserver: {domain: example.org}").warnings()).isEmpty();
   }
 
   @Test

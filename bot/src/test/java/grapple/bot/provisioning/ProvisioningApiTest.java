@@ -143,6 +143,24 @@ class ProvisioningApiTest {
     assertThat(a.header("Location")).isNull();
   }
 
+  /**
+   * A field a webhook does not have is dropped, as hookshot's validateState drops it, from a PUT
+   * and from a PATCH: it was stored in the room's state, which every member reads.
+   */
+  @Test
+  void aWebhooksUnknownFieldsAreDroppedNotStoredInItsState() {
+    Answer made = grapple.put(PUT_HOOK, "{\"name\":\"extra\",\"password\":\"hunter2\"}");
+
+    assertThat(made.status()).as(made.toString()).isEqualTo(200);
+    assertThat(made.json().get("config").toString()).isEqualTo("{\"name\":\"extra\"}");
+    String id = made.json().get("id").asText();
+    Answer patched = grapple.patch(one(id), "{\"waitForComplete\":true,\"colour\":\"red\"}");
+
+    assertThat(patched.status()).as(patched.toString()).isEqualTo(200);
+    assertThat(grapple.get(one(id)).json().get("config").toString())
+        .isEqualTo("{\"name\":\"extra\",\"waitForComplete\":true}");
+  }
+
   @Test
   void anExpiringHooksSecretsSayHowLongItHasLeftAsHookshotDoes() {
     java.time.Instant at = java.time.Instant.now().plus(java.time.Duration.ofDays(2));

@@ -98,7 +98,7 @@ class JsonRpcTest {
   }
 
   /**
-   * The answers to updating (includeBody) and then deleting connection {@code id} as {@code
+   * The answers to updating (waitForComplete) and then deleting connection {@code id} as {@code
    * userId}.
    */
   private static List<JsonNode> updateAndDeleteAs(String userId, String id) {
@@ -107,7 +107,7 @@ class JsonRpcTest {
         grapple.rpc(
             WRITER,
             "update_connection",
-            inRoomAs(userId, one + ",\"config\":{\"includeBody\":true}")),
+            inRoomAs(userId, one + ",\"config\":{\"waitForComplete\":true}")),
         grapple.rpc(WRITER, "delete_connection", inRoomAs(userId, one)));
   }
 
@@ -265,6 +265,30 @@ class JsonRpcTest {
     assertThat(a.json().get("id").asInt()).isEqualTo(2);
     assertThat(error(a.json()))
         .isEqualTo("Missing `method` in JSON DATA (get_methods lists them).");
+  }
+
+  /**
+   * A number in an arg too large for a double is refused, naming where it is: read as one, {@code
+   * 1e400} was stored in the connection's config as the string "Infinity".
+   */
+  @Test
+  void aNumberTooLargeForADoubleIsRefusedNamingItsArg() {
+    String args = hookArgs("huge").replace("\"name\":\"huge\"", "\"name\":\"huge\",\"n\":[1e400]");
+
+    JsonNode answer =
+        grapple
+            .post(
+                "{\"id\":1,\"api_key\":\""
+                    + WRITER
+                    + "\",\"method\":\"create_connection\",\"args\":"
+                    + args
+                    + "}")
+            .json();
+
+    assertThat(error(answer)).startsWith("`config.n[0]` is a number too large for a double");
+    assertThat(answer.get("result").isNull()).isTrue();
+    assertThat(Json.write(grapple.rpc(WRITER, "get_connections", inRoom("")).get("result")))
+        .doesNotContain("huge");
   }
 
   /** Each body the endpoint refuses, with the error it answers in words. */
@@ -464,7 +488,7 @@ class JsonRpcTest {
     String one = ",\"connectionid\":\"" + id + "\"";
 
     List<JsonNode> updateAndDelete = updateAndDeleteAs(BOB, id);
-    LocalRpc.Answer v1Update = v1("PATCH", "/" + id + AS_BOB, WRITER, "{\"includeBody\":true}");
+    LocalRpc.Answer v1Update = v1("PATCH", "/" + id + AS_BOB, WRITER, "{\"waitForComplete\":true}");
     LocalRpc.Answer v1Delete = v1("DELETE", "/" + id + AS_BOB, WRITER, null);
 
     assertSameErrorAsV1(updateAndDelete.get(0), v1Update, 403);
@@ -542,7 +566,8 @@ class JsonRpcTest {
     JsonNode got = grapple.rpc(READER, "get_connection", inRoom(one)).get("result");
     JsonNode updated =
         grapple
-            .rpc(WRITER, "update_connection", inRoom(one + ",\"config\":{\"includeBody\":true}"))
+            .rpc(
+                WRITER, "update_connection", inRoom(one + ",\"config\":{\"waitForComplete\":true}"))
             .get("result");
     JsonNode deleted = grapple.rpc(WRITER, "delete_connection", inRoom(one));
     JsonNode gone = grapple.rpc(READER, "get_connection", inRoom(one));
@@ -554,7 +579,7 @@ class JsonRpcTest {
     assertThat(got.get("config")).isEqualTo(created.get("config"));
     assertThat(got.has("secrets")).isFalse();
     assertThat(updated.get("config").toString())
-        .isEqualTo("{\"name\":\"lifecycle\",\"includeBody\":true}");
+        .isEqualTo("{\"name\":\"lifecycle\",\"waitForComplete\":true}");
     assertThat(updated.get("updatedByKey").asText()).isEqualTo("writer");
     assertThat(updated.get("updatedBy").asText()).isEqualTo(ADMIN);
     assertThat(deleted.get("result").toString()).isEqualTo("{\"ok\":true}");
