@@ -76,7 +76,8 @@ final class FeedFetcher implements FeedSource {
     HttpUrl current = parse(url);
     Set<HttpUrl> visited = new HashSet<>();
     for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
-      if (!visited.add(current)) throw new FeedException("redirect loop at " + current);
+      if (!visited.add(current))
+        throw new FeedException("redirect loop at " + FeedText.withoutSecrets(current.toString()));
       Result result = once(current, etag, lastModified);
       if (!isRedirect(result.status())) return checked(result);
       current = redirectTarget(current, result);
@@ -163,7 +164,9 @@ final class FeedFetcher implements FeedSource {
     HttpUrl next = from.resolve(result.location());
     if (next == null)
       throw new FeedException(
-          "redirect to '" + result.location() + "', which is not an http(s) URL");
+          "redirect to '"
+              + FeedText.withoutSecrets(result.location())
+              + "', which is not an http(s) URL");
     return next;
   }
 
@@ -177,7 +180,8 @@ final class FeedFetcher implements FeedSource {
 
   private static HttpUrl parse(String url) throws FeedException {
     HttpUrl parsed = HttpUrl.parse(url);
-    if (parsed == null) throw new FeedException("'" + url + "' is not an http or https URL");
+    if (parsed == null)
+      throw new FeedException("'" + FeedText.withoutSecrets(url) + "' is not an http or https URL");
     return parsed;
   }
 }

@@ -710,6 +710,34 @@ class FeedPollerTest {
                 + ". I will keep trying and tell you when it works again.");
   }
 
+  /**
+   * A feed URL that carries credentials (userinfo, a token in its query) and has no label: the
+   * failure notice and the log name it with them masked. They were printed as subscribed, to the
+   * room's notice and the operator's log.
+   */
+  @Test
+  void credentialsInAFeedUrlAreMaskedInNoticesAndLogs() throws Exception {
+    String secretUrl =
+        server.url("/feed.xml").newBuilder().username("alice").password("s3cret").build()
+            + "?access_token=t0ps3cret&page=2";
+    FeedPoller poller = poller(0);
+    poller.register(sub(connection(secretUrl, ",\"notifyOnFailure\":true")), true);
+    server.enqueue(new MockResponse.Builder().code(500).build());
+
+    try (grapple.testing.LogCapture logged = grapple.testing.LogCapture.of(FeedPoller.class)) {
+      poller.pollOnce(secretUrl);
+
+      String notice = gateway.takeSent(Duration.ofSeconds(3)).content().get("body").asText();
+      String masked = secretUrl.replace("alice:s3cret@", "***@").replace("t0ps3cret", "***");
+      assertThat(notice)
+          .isEqualTo(
+              "Feed "
+                  + masked
+                  + " is failing: HTTP 500. I will keep trying and tell you when it works again.");
+      assertThat(logged.messages()).isNotEmpty().noneMatch(m -> m.contains("s3cret"));
+    }
+  }
+
   @Test
   void aLabelIsShownLiterallyInNotices() throws Exception {
     FeedPoller poller = poller(0);
