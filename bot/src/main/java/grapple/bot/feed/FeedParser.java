@@ -612,7 +612,7 @@ final class FeedParser {
     static ParsedFeed parse(byte[] body, URI feedUrl) throws FeedException {
       JsonNode root;
       try {
-        root = Json.MAPPER.readTree(new String(body, StandardCharsets.UTF_8));
+        root = Json.MAPPER.readTree(utf8OrWindows1252(body));
       } catch (IOException e) {
         throw new FeedException("not a valid JSON feed: " + firstLine(e.getMessage()), e);
       }

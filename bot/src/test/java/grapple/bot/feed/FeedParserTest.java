@@ -883,6 +883,20 @@ class FeedParserTest {
     }
   }
 
+  /** A JSON Feed written in ISO-8859-1 (JSON must be UTF-8): read as windows-1252, not U+FFFD. */
+  @Test
+  void aJsonFeedWhoseBytesAreNotUtf8IsReadAsWindows1252() throws Exception {
+    byte[] json =
+        ("{\"version\":\"https://jsonfeed.org/version/1.1\",\"title\":\"Café\","
+                + "\"items\":[{\"id\":\"1\",\"title\":\"Ünïcode é\"}]}")
+            .getBytes(StandardCharsets.ISO_8859_1);
+
+    ParsedFeed feed = FeedParser.parse(json, "application/feed+json", URI.create("https://e.org/"));
+
+    assertThat(feed.title()).isEqualTo("Café");
+    assertThat(feed.items().get(0).title()).isEqualTo("Ünïcode é");
+  }
+
   private static byte[] concat(byte[]... parts) {
     java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
     for (byte[] part : parts) out.writeBytes(part);
