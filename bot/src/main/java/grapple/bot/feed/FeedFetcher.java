@@ -5,10 +5,12 @@ import grapple.bot.http.RetryAfter;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.Proxy;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import okhttp3.Credentials;
 import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
@@ -73,18 +75,46 @@ final class FeedFetcher implements FeedSource {
   @Override
   public Result fetch(String url, @Nullable String etag, @Nullable String lastModified)
       throws FeedException {
-    HttpUrl current = parse(url);
+    HttpUrl first = parse(url);
+    String authorization = authorization(first);
+    HttpUrl current = first;
     Set<HttpUrl> visited = new HashSet<>();
     for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
-      if (!visited.add(current)) throw new FeedException("redirect loop at " + current);
-      Result result = once(current, etag, lastModified);
+      if (!visited.add(current))
+        throw new FeedException("redirect loop at " + FeedText.withoutSecrets(current.toString()));
+      Result result =
+          once(current, etag, lastModified, sameOrigin(first, current) ? authorization : null);
       if (!isRedirect(result.status())) return checked(result);
       current = redirectTarget(current, result);
     }
     throw new FeedException("more than " + MAX_REDIRECTS + " redirects");
   }
 
-  private Result once(HttpUrl url, @Nullable String etag, @Nullable String lastModified)
+  /**
+   * The URL's credentials ({@code https://user:pass@host/feed}) as Basic authentication, as
+   * hookshot's HTTP client sends them; null without any. OkHttp sends none of itself, so a feed
+   * behind a password failed with HTTP 401 at every poll.
+   */
+  private static @Nullable String authorization(HttpUrl url) {
+    if (url.username().isEmpty() && url.password().isEmpty()) return null;
+    return Credentials.basic(url.username(), url.password(), StandardCharsets.UTF_8);
+  }
+
+  /**
+   * True when {@code to} is on {@code from}'s scheme, host and port: credentials go there only, not
+   * to wherever a redirect points (as browsers and curl have it).
+   */
+  private static boolean sameOrigin(HttpUrl from, HttpUrl to) {
+    return from.scheme().equals(to.scheme())
+        && from.host().equals(to.host())
+        && from.port() == to.port();
+  }
+
+  private Result once(
+      HttpUrl url,
+      @Nullable String etag,
+      @Nullable String lastModified,
+      @Nullable String authorization)
       throws FeedException {
     if (!settings.allowPrivateAddresses()) guardLiteral(url);
     Request.Builder request =
@@ -94,6 +124,7 @@ final class FeedFetcher implements FeedSource {
             .header("User-Agent", "Grapple feed reader (+https://github.com/)");
     // A validator HTTP cannot carry (a server may send any bytes) is not sent: the fetch is
     // unconditional rather than failing every poll until the server sends another.
+    if (authorization != null) request.header("Authorization", authorization);
     if (etag != null && sendable(etag)) request.header("If-None-Match", etag);
     if (lastModified != null && sendable(lastModified))
       request.header("If-Modified-Since", lastModified);
@@ -163,7 +194,9 @@ final class FeedFetcher implements FeedSource {
     HttpUrl next = from.resolve(result.location());
     if (next == null)
       throw new FeedException(
-          "redirect to '" + result.location() + "', which is not an http(s) URL");
+          "redirect to '"
+              + FeedText.withoutSecrets(result.location())
+              + "', which is not an http(s) URL");
     return next;
   }
 
@@ -177,7 +210,8 @@ final class FeedFetcher implements FeedSource {
 
   private static HttpUrl parse(String url) throws FeedException {
     HttpUrl parsed = HttpUrl.parse(url);
-    if (parsed == null) throw new FeedException("'" + url + "' is not an http or https URL");
+    if (parsed == null)
+      throw new FeedException("'" + FeedText.withoutSecrets(url) + "' is not an http or https URL");
     return parsed;
   }
 }

@@ -54,6 +54,14 @@ final class FeedParser {
 
   private static ParsedFeed parseAny(byte[] body, @Nullable String contentType, URI feedUrl)
       throws FeedException {
+    java.nio.charset.Charset utf16 = utf16WithoutByteOrderMark(body);
+    if (utf16 != null) {
+      String text = new String(body, utf16).strip();
+      if (text.isEmpty()) throw new FeedException("the response is empty");
+      if (text.charAt(0) == '{')
+        return JsonFeed.parse(text.getBytes(StandardCharsets.UTF_8), feedUrl);
+      return xml(text, feedUrl);
+    }
     byte[] trimmed = stripLeadingWhitespace(body);
     if (trimmed.length == 0) throw new FeedException("the response is empty");
     String type = contentType == null ? "" : contentType.toLowerCase(Locale.ROOT);
@@ -64,8 +72,98 @@ final class FeedParser {
     // A UTF-8 byte order mark says how the document is encoded whatever the server's header says
     // (RFC 7303 ranks it first, as browsers do): read as UTF-8, not as a charset a server names by
     // default.
-    if (startsWithUtf8Bom(body)) return xml(new String(trimmed, StandardCharsets.UTF_8), feedUrl);
+    if (startsWithUtf8Bom(body)) return xml(utf8OrWindows1252(trimmed), feedUrl);
     return xml(decode(trimmed, contentType), feedUrl);
+  }
+
+  /**
+   * UTF-16LE or UTF-16BE when the document starts with two characters of it and no byte order mark,
+   * whatever the Content-Type and the XML declaration say: XML in a charset that extends ASCII has
+   * no NUL bytes, and which half of each pair is NUL says the byte order. Read in another charset
+   * (a server's default "utf-8"), or with its leading white space stripped a byte at a time, every
+   * character was split in two and the feed refused as "Content is not allowed in prolog".
+   */
+  private static java.nio.charset.@Nullable Charset utf16WithoutByteOrderMark(byte[] body) {
+    if (body.length < 4) return null;
+    if (body[0] != 0 && body[1] == 0 && body[2] != 0 && body[3] == 0)
+      return StandardCharsets.UTF_16LE;
+    if (body[0] == 0 && body[1] != 0 && body[2] == 0 && body[3] != 0)
+      return StandardCharsets.UTF_16BE;
+    return null;
+  }
+
+  /** Each byte as windows-1252 reads it (its five unassigned bytes as U+FFFD). */
+  private static final String WINDOWS_1252;
+
+  static {
+    byte[] all = new byte[256];
+    for (int i = 0; i < all.length; i++) all[i] = (byte) i;
+    WINDOWS_1252 = new String(all, java.nio.charset.Charset.forName("windows-1252"));
+  }
+
+  /**
+   * {@code bytes} as UTF-8, each byte that is not part of valid UTF-8 read as windows-1252: a feed
+   * in ISO-8859-1 or windows-1252 that says it is UTF-8 (or says nothing, so XML's UTF-8 applies),
+   * or a UTF-8 feed with a stray Latin-1 byte pasted in, reads as written. Such bytes were U+FFFD,
+   * and "Caf\uFFFD" was posted. Valid UTF-8 reads exactly as UTF-8.
+   */
+  static String utf8OrWindows1252(byte[] bytes) {
+    java.nio.charset.CharsetDecoder utf8 =
+        StandardCharsets.UTF_8
+            .newDecoder()
+            .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+            .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT);
+    java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(bytes);
+    // Neither charset makes more than one char of a byte.
+    java.nio.CharBuffer out = java.nio.CharBuffer.allocate(bytes.length);
+    while (true) {
+      java.nio.charset.CoderResult result = utf8.decode(in, out, true);
+      if (result.isUnderflow()) break;
+      if (!result.isError())
+        throw new IllegalStateException("UTF-8 decoding overflowed: " + result);
+      for (int i = 0; i < result.length(); i++) out.put(WINDOWS_1252.charAt(in.get() & 0xff));
+    }
+    utf8.flush(out);
+    return out.flip().toString();
+  }
+
+  /** True when {@code bytes} are valid UTF-8 and hold a character beyond ASCII. */
+  private static boolean utf8BeyondAscii(byte[] bytes) {
+    boolean beyondAscii = false;
+    for (byte b : bytes) beyondAscii |= b < 0;
+    if (!beyondAscii) return false;
+    try {
+      StandardCharsets.UTF_8
+          .newDecoder()
+          .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+          .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+          .decode(java.nio.ByteBuffer.wrap(bytes));
+      return true;
+    } catch (java.nio.charset.CharacterCodingException e) {
+      return false;
+    }
+  }
+
+  /**
+   * The document decoded as {@code encoding} (the charset ROME chose) says it is, corrected where
+   * the bytes show it wrong: bytes that are not UTF-8 in a document read as UTF-8 (or US-ASCII) are
+   * windows-1252 ({@link #utf8OrWindows1252}); valid UTF-8 beyond ASCII in one read as ISO-8859-1,
+   * windows-1252 or US-ASCII is UTF-8 (a declaration copied from an old template: "CafÃ©" was
+   * posted).
+   */
+  private static String corrected(byte[] body, String decoded, @Nullable String encoding) {
+    String name;
+    try {
+      name = encoding == null ? "" : java.nio.charset.Charset.forName(encoding).name();
+    } catch (IllegalArgumentException e) {
+      return decoded;
+    }
+    boolean utf8 = name.equals("UTF-8");
+    boolean latin =
+        name.equals("ISO-8859-1") || name.equals("windows-1252") || name.equals("US-ASCII");
+    if (!utf8 && !latin) return decoded;
+    if (utf8BeyondAscii(body)) return new String(body, StandardCharsets.UTF_8);
+    return utf8 || name.equals("US-ASCII") ? utf8OrWindows1252(body) : decoded;
   }
 
   /**
@@ -125,7 +223,7 @@ final class FeedParser {
             : new XmlReader(in, true)) {
       StringWriter out = new StringWriter(body.length);
       reader.transferTo(out);
-      return out.toString();
+      return corrected(body, out.toString(), reader.getEncoding());
     } catch (IOException e) {
       throw new FeedException("not a valid feed: " + readable(e), e);
     }
@@ -514,7 +612,7 @@ final class FeedParser {
     static ParsedFeed parse(byte[] body, URI feedUrl) throws FeedException {
       JsonNode root;
       try {
-        root = Json.MAPPER.readTree(new String(body, StandardCharsets.UTF_8));
+        root = Json.MAPPER.readTree(utf8OrWindows1252(body));
       } catch (IOException e) {
         throw new FeedException("not a valid JSON feed: " + firstLine(e.getMessage()), e);
       }

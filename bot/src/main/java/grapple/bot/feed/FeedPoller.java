@@ -62,8 +62,9 @@ final class FeedPoller implements AutoCloseable {
       return connection.roomId();
     }
 
+    /** The label, else the URL without its credentials ({@link FeedText#withoutSecrets}). */
     String name() {
-      return config.label().orElse(connection.stateKey());
+      return config.label().orElseGet(() -> FeedText.withoutSecrets(connection.stateKey()));
     }
   }
 
@@ -204,7 +205,7 @@ final class FeedPoller implements AutoCloseable {
       // One bad feed never stops the poller, not even a parser's StackOverflowError on hostile
       // input:
       // log, back off like any failure, carry on.
-      log.error("feed {}: poll failed unexpectedly", url, t);
+      log.error("feed {}: poll failed unexpectedly", FeedText.withoutSecrets(url), t);
       recordFailure(url, "internal error: " + t);
     } finally {
       inFlight.remove(url);
@@ -217,7 +218,7 @@ final class FeedPoller implements AutoCloseable {
     } catch (RuntimeException e) {
       // The database is failing too: back off in memory at least, so the URL is not fetched every
       // second.
-      log.error("feed {}: could not record the failure", url, e);
+      log.error("feed {}: could not record the failure", FeedText.withoutSecrets(url), e);
       nextPollAt.computeIfPresent(url, (u, old) -> clock.millis() + intervalMillis());
     }
   }
@@ -324,7 +325,7 @@ final class FeedPoller implements AutoCloseable {
     log.info(
         "room {}: feed {} ({}): {} new item(s) posted{}",
         c.roomId(),
-        c.stateKey(),
+        FeedText.withoutSecrets(c.stateKey()),
         c.id(),
         toPost.size(),
         rest);
@@ -453,7 +454,7 @@ final class FeedPoller implements AutoCloseable {
     nextPollAt.computeIfPresent(url, (u, old) -> next);
     log.warn(
         "feed {}: failed ({}), failure {} in a row; next try in {} s",
-        url,
+        FeedText.withoutSecrets(url),
         reason,
         failures,
         delay / 1000);

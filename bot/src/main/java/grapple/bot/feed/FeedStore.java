@@ -6,7 +6,6 @@ import grapple.state.SqlWork;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.time.Duration;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.Optional;
@@ -18,11 +17,11 @@ import org.jspecify.annotations.Nullable;
  * next poll time; per connection the items already seen and whether it is primed and failing.
  */
 public final class FeedStore {
-  private static final Duration FORGET_SEEN_AFTER = Duration.ofDays(90);
-
   /**
    * Items remembered per connection besides those in the feed now (as hookshot's 10,000 per URL): a
-   * feed server that gives its items new ids on every poll cannot fill the database.
+   * feed server that gives its items new ids on every poll cannot fill the database. The bound is
+   * by count alone, not age: an item that leaves the feed and comes back months later (a stale copy
+   * served, a "popular" list, an archive re-published) is still known, and not posted again.
    */
   static final int MAX_SEEN = 10_000;
 
@@ -161,8 +160,8 @@ public final class FeedStore {
   /**
    * Marks items seen (refreshing the time of those still in the feed), forgets the {@code retired}
    * ids and records the connection's state, on a transaction the caller holds (the outbox's, so
-   * posts and marks commit together). {@code now} is the poller's clock: items not seen for {@link
-   * #FORGET_SEEN_AFTER} are forgotten.
+   * posts and marks commit together). {@code now} is the poller's clock; beyond {@link #MAX_SEEN},
+   * the items seen longest ago are forgotten.
    */
   public static SqlWork<Void> markSeen(
       String connectionId,
@@ -188,7 +187,6 @@ public final class FeedStore {
         s.executeBatch();
       }
       putState(c, connectionId, state);
-      forgetOld(c, connectionId, now - FORGET_SEEN_AFTER.toMillis());
       forgetBeyond(c, connectionId, Math.max(MAX_SEEN, itemIds.size()));
       return null;
     };
@@ -229,13 +227,6 @@ public final class FeedStore {
         connectionId,
         state.primed() ? 1 : 0,
         state.failing() ? 1 : 0);
-  }
-
-  /** Items not in the feed for 90 days are forgotten; one still listed is refreshed each poll. */
-  private static void forgetOld(java.sql.Connection c, String connectionId, long cutoff)
-      throws SQLException {
-    Sql.update(
-        c, "DELETE FROM feed_seen WHERE connection_id = ? AND seen_at < ?", connectionId, cutoff);
   }
 
   /**

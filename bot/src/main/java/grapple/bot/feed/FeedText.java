@@ -88,4 +88,27 @@ final class FeedText {
   private static boolean isBreakOrControl(char c) {
     return Character.isISOControl(c) || c == '\u2028' || c == '\u2029';
   }
+
+  private static final java.util.regex.Pattern USERINFO =
+      java.util.regex.Pattern.compile("^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#@]*@");
+
+  /** A query parameter whose name says it holds a secret (token, key, password, signature, ...). */
+  private static final java.util.regex.Pattern SECRET_PARAMETER =
+      java.util.regex.Pattern.compile(
+          "([?&;](?:[^=&;#]*[_.-])?"
+              + "(?:token|key|apikey|secret|password|passwd|pass|auth|sig|signature|session"
+              + "|sessionid|credential|credentials)(?:[_.-][^=&;#]*)?=)[^&;#]+",
+          java.util.regex.Pattern.CASE_INSENSITIVE);
+
+  /**
+   * {@code url} as it may be printed (in a log, a notice, a recorded failure): its userinfo ({@code
+   * user:password@}) as {@code ***@} and the values of query parameters named like secrets ({@code
+   * ?token=}, {@code api_key=}, ...) as {@code ***}. Everything else stays as written, so the URL
+   * is still recognisable. A feed's URL is its connection's state key, but a log is read by others
+   * than the room, and a room's notice is quoted elsewhere.
+   */
+  static String withoutSecrets(String url) {
+    String out = USERINFO.matcher(url).replaceFirst("$1***@");
+    return SECRET_PARAMETER.matcher(out).replaceAll("$1***");
+  }
 }

@@ -173,6 +173,41 @@ class FeedFetcherTest {
     assertThat(r.url()).isEqualTo(server.url("/moved").toString());
   }
 
+  /**
+   * A feed URL with credentials ({@code https://user:pass@host/feed}, as hookshot's HTTP client
+   * takes them) is fetched with them as Basic authentication, and a redirect to another origin does
+   * not carry them. They were never sent: such a feed failed with HTTP 401 at every poll.
+   */
+  @Test
+  void credentialsInTheUrlAreSentAsBasicAuthToItsOriginOnly() throws Exception {
+    try (MockWebServer elsewhere = new MockWebServer()) {
+      elsewhere.start();
+      server.enqueue(new MockResponse.Builder().code(200).body("<rss/>").build());
+      server.enqueue(
+          new MockResponse.Builder()
+              .code(302)
+              .addHeader("Location", elsewhere.url("/feed").toString())
+              .build());
+      elsewhere.enqueue(new MockResponse.Builder().code(200).body("<rss/>").build());
+      String url =
+          server
+              .url("/feed")
+              .newBuilder()
+              .username("alice")
+              .password("s3cr\u00e9t:x")
+              .build()
+              .toString();
+
+      fetcher(true, 1 << 20).fetch(url, null, null);
+      fetcher(true, 1 << 20).fetch(url, null, null);
+
+      assertThat(server.takeRequest().getHeaders().get("Authorization"))
+          .isEqualTo(okhttp3.Credentials.basic("alice", "s3cr\u00e9t:x", StandardCharsets.UTF_8));
+      assertThat(server.takeRequest().getHeaders().get("Authorization")).isNotNull();
+      assertThat(elsewhere.takeRequest().getHeaders().get("Authorization")).isNull();
+    }
+  }
+
   @Test
   void aSlowServerTimesOut() {
     server.enqueue(

@@ -788,6 +788,121 @@ class FeedParserTest {
     }
   }
 
+  private static final String CAFE_FEED =
+      "<rss version=\"2.0\"><channel><title>Café</title>"
+          + "<item><guid>1</guid><title>Ünïcode é</title></item></channel></rss>";
+
+  /**
+   * UTF-16 without a byte order mark (its XML declaration says {@code encoding="UTF-16"}), with
+   * white space before it, served with a charset that disagrees or none: the NUL bytes say UTF-16
+   * and which way round (no ASCII-compatible charset has NULs in XML). A UTF-16LE document served
+   * as UTF-8 or ISO-8859-1, or with leading white space (stripped a byte at a time, so every
+   * character after it was split), failed as "Content is not allowed in prolog".
+   */
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "application/rss+xml",
+        "application/rss+xml; charset=utf-8",
+        "text/xml; charset=ISO-8859-1"
+      })
+  void utf16WithoutAByteOrderMarkIsReadWhateverTheContentTypeSays(String contentType)
+      throws Exception {
+    String doc = "<?xml version=\"1.0\" encoding=\"UTF-16\"?>" + CAFE_FEED;
+    for (java.nio.charset.Charset charset :
+        List.of(StandardCharsets.UTF_16LE, StandardCharsets.UTF_16BE)) {
+      for (String lead : List.of("", " \r\n ")) {
+        ParsedFeed feed =
+            FeedParser.parse(
+                (lead + doc).getBytes(charset), contentType, URI.create("https://e.org/"));
+
+        assertThat(feed.title()).as("%s, %s", charset, contentType).isEqualTo("Café");
+        assertThat(feed.items().get(0).title()).isEqualTo("Ünïcode é");
+      }
+    }
+  }
+
+  /**
+   * A feed written in ISO-8859-1 (or windows-1252) that says nothing of it, or is served or
+   * declared as UTF-8 (a server's default): bytes that are not UTF-8 are read as windows-1252, not
+   * posted as U+FFFD ("Caf\uFFFD"). UTF-8 that is valid is read as UTF-8, in the same document too.
+   */
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "application/rss+xml",
+        "application/rss+xml; charset=utf-8",
+        "text/xml; charset=UTF-8"
+      })
+  void bytesThatAreNotUtf8InADocumentReadAsUtf8AreReadAsWindows1252(String contentType)
+      throws Exception {
+    for (String prolog : List.of("", "<?xml version=\"1.0\" encoding=\"UTF-8\"?>")) {
+      byte[] latin1 = (prolog + CAFE_FEED).getBytes(StandardCharsets.ISO_8859_1);
+
+      ParsedFeed feed = FeedParser.parse(latin1, contentType, URI.create("https://e.org/"));
+
+      assertThat(feed.title()).isEqualTo("Café");
+      assertThat(feed.items().get(0).title()).isEqualTo("Ünïcode é");
+    }
+    byte[] mixed =
+        concat(
+            "<rss version=\"2.0\"><channel><title>Caf".getBytes(StandardCharsets.UTF_8),
+            new byte[] {(byte) 0xE9, (byte) 0x93},
+            "</title><item><guid>1</guid><title>Ünïcode é €</title></item></channel></rss>"
+                .getBytes(StandardCharsets.UTF_8));
+
+    ParsedFeed feed = FeedParser.parse(mixed, contentType, URI.create("https://e.org/"));
+
+    assertThat(feed.title()).isEqualTo("Café“");
+    assertThat(feed.items().get(0).title()).isEqualTo("Ünïcode é €");
+  }
+
+  /**
+   * A UTF-8 document whose declaration (or Content-Type) says ISO-8859-1 or windows-1252, as a
+   * template copied from an old site does: bytes that are valid UTF-8, with characters beyond
+   * ASCII, are UTF-8 (in those charsets such sequences are nonsense: "CafÃ©"), which was posted.
+   */
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "application/rss+xml",
+        "text/xml; charset=ISO-8859-1",
+        "application/rss+xml; charset=windows-1252"
+      })
+  void validUtf8DeclaredAsLatin1IsReadAsUtf8(String contentType) throws Exception {
+    for (String prolog :
+        List.of(
+            "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>",
+            "<?xml version=\"1.0\" encoding=\"windows-1252\"?>")) {
+      byte[] utf8 = (prolog + CAFE_FEED).getBytes(StandardCharsets.UTF_8);
+
+      ParsedFeed feed = FeedParser.parse(utf8, contentType, URI.create("https://e.org/"));
+
+      assertThat(feed.title()).as("%s, %s", prolog, contentType).isEqualTo("Café");
+      assertThat(feed.items().get(0).title()).isEqualTo("Ünïcode é");
+    }
+  }
+
+  /** A JSON Feed written in ISO-8859-1 (JSON must be UTF-8): read as windows-1252, not U+FFFD. */
+  @Test
+  void aJsonFeedWhoseBytesAreNotUtf8IsReadAsWindows1252() throws Exception {
+    byte[] json =
+        ("{\"version\":\"https://jsonfeed.org/version/1.1\",\"title\":\"Café\","
+                + "\"items\":[{\"id\":\"1\",\"title\":\"Ünïcode é\"}]}")
+            .getBytes(StandardCharsets.ISO_8859_1);
+
+    ParsedFeed feed = FeedParser.parse(json, "application/feed+json", URI.create("https://e.org/"));
+
+    assertThat(feed.title()).isEqualTo("Café");
+    assertThat(feed.items().get(0).title()).isEqualTo("Ünïcode é");
+  }
+
+  private static byte[] concat(byte[]... parts) {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    for (byte[] part : parts) out.writeBytes(part);
+    return out.toByteArray();
+  }
+
   /** A feed server that calls its RSS JSON: the document, which starts with markup, decides. */
   @ParameterizedTest
   @ValueSource(strings = {"application/json", "application/feed+json; charset=utf-8"})

@@ -229,18 +229,33 @@ class FeedPollerTest {
         .containsExactly("New post in Blog: Status", "New post in Blog: (untitled)");
   }
 
-  /** Seen items are forgotten after 90 days by the poller's clock, not the wall clock. */
+  /**
+   * An item that left the feed and comes back months later (a server serving an old copy, a
+   * "popular" list, a re-published archive) is not posted again: what a connection saw is bounded
+   * by count ({@link FeedStore#MAX_SEEN}), not by age. Items not listed for 90 days were forgotten,
+   * so such an item was posted a second time.
+   */
   @Test
-  void itemsNotSeenForNinetyDaysOfThePollersClockAreForgotten() throws Exception {
-    Connection c = connection("");
-    long then = Instant.parse("2020-01-01T00:00:00Z").toEpochMilli();
-    FeedStore.ConnectionState primed = new FeedStore.ConnectionState(true, false);
-    db.writeAndWait(FeedStore.markSeen(c.id(), List.of("old", "kept"), List.of(), primed, then));
+  void anItemThatLeftTheFeedAndComesBackMonthsLaterIsNotPostedAgain() throws Exception {
+    FakeClock clock = new FakeClock(Instant.parse("2026-01-01T00:00:00Z"));
+    FeedSettings settings = settings(0, 10);
+    FeedPoller poller = poller(new FeedFetcher(settings), clock, settings);
+    poller.register(sub(connection("")), true);
+    serve(rss("1"));
+    poller.pollOnce(url());
+    clock.advance(Duration.ofDays(1));
+    serve(rss("2"));
+    poller.pollOnce(url());
+    clock.advance(Duration.ofDays(120));
+    serve(rss("2"));
+    poller.pollOnce(url());
+    clock.advance(Duration.ofDays(1));
+    serve(rss("2", "1"));
 
-    long later = then + Duration.ofDays(91).toMillis();
-    db.writeAndWait(FeedStore.markSeen(c.id(), List.of("kept"), List.of(), primed, later));
+    poller.pollOnce(url());
 
-    assertThat(store.seen(c.id())).containsExactly("kept");
+    assertThat(posted(Duration.ofSeconds(3)))
+        .containsExactly("New post in Blog: Post 2 (https://blog.example/p/2)");
   }
 
   /**
@@ -693,6 +708,34 @@ class FeedPollerTest {
             "Feed News is failing: "
                 + reason
                 + ". I will keep trying and tell you when it works again.");
+  }
+
+  /**
+   * A feed URL that carries credentials (userinfo, a token in its query) and has no label: the
+   * failure notice and the log name it with them masked. They were printed as subscribed, to the
+   * room's notice and the operator's log.
+   */
+  @Test
+  void credentialsInAFeedUrlAreMaskedInNoticesAndLogs() throws Exception {
+    String secretUrl =
+        server.url("/feed.xml").newBuilder().username("alice").password("s3cret").build()
+            + "?access_token=t0ps3cret&page=2";
+    FeedPoller poller = poller(0);
+    poller.register(sub(connection(secretUrl, ",\"notifyOnFailure\":true")), true);
+    server.enqueue(new MockResponse.Builder().code(500).build());
+
+    try (grapple.testing.LogCapture logged = grapple.testing.LogCapture.of(FeedPoller.class)) {
+      poller.pollOnce(secretUrl);
+
+      String notice = gateway.takeSent(Duration.ofSeconds(3)).content().get("body").asText();
+      String masked = secretUrl.replace("alice:s3cret@", "***@").replace("t0ps3cret", "***");
+      assertThat(notice)
+          .isEqualTo(
+              "Feed "
+                  + masked
+                  + " is failing: HTTP 500. I will keep trying and tell you when it works again.");
+      assertThat(logged.messages()).isNotEmpty().noneMatch(m -> m.contains("s3cret"));
+    }
   }
 
   @Test

@@ -114,4 +114,19 @@ class FeedTextTest {
         .replace(">", "&gt;")
         .replace("\"", "&quot;");
   }
+
+  @Test
+  void withoutSecretsMasksUserinfoAndSecretQueryValuesOnly() {
+    assertThat(FeedText.withoutSecrets("https://user:pw@example.org/feed?a=1"))
+        .isEqualTo("https://***@example.org/feed?a=1");
+    assertThat(FeedText.withoutSecrets("https://ghp_abc@example.org/feed"))
+        .isEqualTo("https://***@example.org/feed");
+    assertThat(
+            FeedText.withoutSecrets(
+                "https://e.org/f?private_token=x1&keyword=cats&api-key=k&X-Amz-Signature=s#top"))
+        .isEqualTo(
+            "https://e.org/f?private_token=***&keyword=cats&api-key=***&X-Amz-Signature=***#top");
+    assertThat(FeedText.withoutSecrets("https://e.org/a@b?token=&page=2"))
+        .isEqualTo("https://e.org/a@b?token=&page=2");
+  }
 }
