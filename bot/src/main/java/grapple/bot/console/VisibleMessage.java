@@ -2,6 +2,7 @@ package grapple.bot.console;
 
 import ch.qos.logback.classic.pattern.MessageConverter;
 import ch.qos.logback.classic.spi.ILoggingEvent;
+import grapple.bot.http.UrlSecrets;
 
 /**
  * A log line's message ({@code %visibleMsg} in {@code logback.xml}) as an operator's terminal and
@@ -13,6 +14,6 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 public final class VisibleMessage extends MessageConverter {
   @Override
   public String convert(ILoggingEvent event) {
-    return ConsoleGateway.visible(super.convert(event)).replace("\n", "\n  ");
+    return ConsoleGateway.visible(UrlSecrets.masked(super.convert(event))).replace("\n", "\n  ");
   }
 }

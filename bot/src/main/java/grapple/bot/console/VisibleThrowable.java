@@ -2,6 +2,7 @@ package grapple.bot.console;
 
 import ch.qos.logback.classic.pattern.ThrowableProxyConverter;
 import ch.qos.logback.classic.spi.IThrowableProxy;
+import grapple.bot.http.UrlSecrets;
 
 /**
  * A logged exception and its stack ({@code %visibleEx} in {@code logback.xml}) with control
@@ -11,6 +12,6 @@ import ch.qos.logback.classic.spi.IThrowableProxy;
 public final class VisibleThrowable extends ThrowableProxyConverter {
   @Override
   protected String throwableProxyToString(IThrowableProxy proxy) {
-    return ConsoleGateway.visible(super.throwableProxyToString(proxy));
+    return ConsoleGateway.visible(UrlSecrets.masked(super.throwableProxyToString(proxy)));
   }
 }

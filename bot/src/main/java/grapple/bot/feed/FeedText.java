@@ -1,6 +1,7 @@
 package grapple.bot.feed;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import grapple.bot.http.UrlSecrets;
 import grapple.bot.room.Messages;
 import grapple.commands.Markdown;
 import java.util.Arrays;
@@ -89,17 +90,6 @@ final class FeedText {
     return Character.isISOControl(c) || c == '\u2028' || c == '\u2029';
   }
 
-  private static final java.util.regex.Pattern USERINFO =
-      java.util.regex.Pattern.compile("^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#@]*@");
-
-  /** A query parameter whose name says it holds a secret (token, key, password, signature, ...). */
-  private static final java.util.regex.Pattern SECRET_PARAMETER =
-      java.util.regex.Pattern.compile(
-          "([?&;](?:[^=&;#]*[_.-])?"
-              + "(?:token|key|apikey|secret|password|passwd|pass|auth|sig|signature|session"
-              + "|sessionid|credential|credentials)(?:[_.-][^=&;#]*)?=)[^&;#]+",
-          java.util.regex.Pattern.CASE_INSENSITIVE);
-
   /**
    * {@code url} as it may be printed (in a log, a notice, a recorded failure): its userinfo ({@code
    * user:password@}) as {@code ***@} and the values of query parameters named like secrets ({@code
@@ -108,7 +98,6 @@ final class FeedText {
    * than the room, and a room's notice is quoted elsewhere.
    */
   static String withoutSecrets(String url) {
-    String out = USERINFO.matcher(url).replaceFirst("$1***@");
-    return SECRET_PARAMETER.matcher(out).replaceAll("$1***");
+    return UrlSecrets.masked(url);
   }
 }

@@ -35,6 +35,24 @@ class VisibleLogTest {
         .contains("\tat grapple.bot.console.VisibleLogTest");
   }
 
+  /** A URL's password or token in any log line or exception (a feed's URL, say) is masked. */
+  @Test
+  void credentialsInUrlsAreMaskedInMessagesAndExceptions() throws Exception {
+    String out =
+        logged(
+            log -> {
+              log.warn(
+                  "room {}: feed '{}' is not in effect", "!r:x", "https://u:pw1@e.org/?token=t1");
+              log.error(
+                  "a poll failed", new IllegalStateException("GET https://e.org/rss?api_key=k1"));
+            });
+
+    assertThat(out).doesNotContain("pw1").doesNotContain("t1").doesNotContain("k1");
+    assertThat(out)
+        .contains("feed 'https://***@e.org/?token=***' is not in effect")
+        .contains("GET https://e.org/rss?api_key=***");
+  }
+
   /** What {@code logging} writes through the shipped configuration, to stderr. */
   private static String logged(java.util.function.Consumer<Logger> logging) throws Exception {
     URL shipped =

@@ -1,0 +1,36 @@
+package grapple.bot.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class UrlSecretsTest {
+  @Test
+  void userinfoAndSecretQueryValuesOfAUrlAreMasked() {
+    assertThat(UrlSecrets.masked("https://user:pw@example.org/feed?a=1"))
+        .isEqualTo("https://***@example.org/feed?a=1");
+    assertThat(UrlSecrets.masked("https://e.org/f?private_token=x1&keyword=cats&api-key=k#top"))
+        .isEqualTo("https://e.org/f?private_token=***&keyword=cats&api-key=***#top");
+    assertThat(UrlSecrets.masked("https://e.org/a@b?token=&page=2"))
+        .isEqualTo("https://e.org/a@b?token=&page=2");
+  }
+
+  @Test
+  void urlsAnywhereInALineAreMaskedAndTheRestIsKept() {
+    assertThat(
+            UrlSecrets.masked(
+                "room !r:x: feed 'https://u:p@e.org/rss?sig=s1' failed; see"
+                    + " http://other.org/?access_token=t2&x=1 and ftp://a@b"))
+        .isEqualTo(
+            "room !r:x: feed 'https://***@e.org/rss?sig=***' failed; see"
+                + " http://other.org/?access_token=***&x=1 and ftp://***@b");
+  }
+
+  @Test
+  void textWithoutUrlsIsReturnedAsItIs() {
+    String text = "no url here, user@example.org ?token=kept";
+    assertThat(UrlSecrets.masked(text)).isSameAs(text);
+    assertThat(UrlSecrets.masked("://")).isEqualTo("://");
+    assertThat(UrlSecrets.masked("x://@")).isEqualTo("x://***@");
+  }
+}
