@@ -135,12 +135,24 @@ public final class MatrixGateway implements RoomGateway {
         waitingFor = null;
         return;
       } catch (MatrixException e) {
-        if (!e.isTransient()) throw new LoginFailed(describe(e));
+        if (!passesAtStart(e)) throw new LoginFailed(describe(e));
         waitFor(backoff, e);
       } catch (IOException e) {
         waitFor(backoff, e);
       }
     }
+  }
+
+  /**
+   * Whether a refusal at start may pass by itself: a 5xx, a rate limit, a timeout (408), or an
+   * answer that is not the homeserver's (a proxy's 404 or 403 page while it is deployed or
+   * misrouted), as for any later call ({@link MatrixException#mayPassLater}). A 401 or 403 is the
+   * homeserver refusing the token or login, and any other 4xx of its own will be refused again:
+   * those stop the start, saying why.
+   */
+  private static boolean passesAtStart(MatrixException e) {
+    if (e.fromHomeserver() && (e.status() == 401 || e.status() == 403)) return false;
+    return e.mayPassLater();
   }
 
   private void checkIdentity() throws IOException, LoginFailed {

@@ -120,6 +120,66 @@ class MatrixGatewayTest {
     assertThat(server.takeRequest().getHeaders().get("Authorization")).isEqualTo("Bearer tok");
   }
 
+  /**
+   * An answer at start that may pass by itself (a proxy's timeout or gateway error, a proxy's page
+   * while it is deployed, a 408 from either) is waited out and tried again, not taken as a refusal.
+   */
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      textBlock =
+          """
+      408 | <html><h1>408 Request Time-out</h1></html>
+      408 | {"errcode":"M_UNKNOWN","error":"timeout"}
+      502 | <html><h1>502 Bad Gateway</h1></html>
+      503 | <html><h1>503 Service Unavailable</h1></html>
+      504 | <html><h1>504 Gateway Time-out</h1></html>
+      404 | <html><h1>404 Not Found</h1></html>
+      403 | <html><h1>403 Forbidden</h1></html>
+      """)
+  void aPassingFailureOfWhoamiAtStartIsRetried(int status, String body) throws Exception {
+    List<String> saidWhileWaiting = new ArrayList<>();
+    gateway.pauseWith(wait -> saidWhileWaiting.add(gateway.waitingFor().orElse("nothing")));
+    server.enqueue(versions());
+    server.enqueue(json(status, body));
+    server.enqueue(versions());
+    server.enqueue(json(200, "{\"user_id\":\"@bot:test\",\"device_id\":\"D\"}"));
+    server.enqueue(json(200, "{}"));
+
+    gateway.connect();
+
+    assertThat(saidWhileWaiting)
+        .containsExactly(
+            "waiting for the homeserver: it answered HTTP " + status + " (the log says more)");
+  }
+
+  /** A proxy's 408 to the versions probe passes like its 504; it is no sign of a non-homeserver. */
+  @Test
+  void aTimeoutOfTheProbeAtStartIsRetried() throws Exception {
+    List<Duration> waits = new ArrayList<>();
+    gateway.pauseWith(waits::add);
+    server.enqueue(json(408, "<html>Request Time-out</html>"));
+    server.enqueue(versions());
+    server.enqueue(json(200, "{\"user_id\":\"@bot:test\",\"device_id\":\"D\"}"));
+    server.enqueue(json(200, "{}"));
+
+    gateway.connect();
+
+    assertThat(waits).hasSize(1);
+  }
+
+  /** The homeserver's own 403 at start (a login it refuses) is fatal, naming the refusal. */
+  @Test
+  void aForbiddenAnswerOfTheHomeserverAtStartIsFatal() {
+    server.enqueue(versions());
+    server.enqueue(json(403, "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"Suspended\"}"));
+
+    assertThatThrownBy(gateway::connect)
+        .isInstanceOf(grapple.bot.room.LoginFailed.class)
+        .hasMessageContaining("M_FORBIDDEN")
+        .hasMessageNotContaining("tok");
+  }
+
   @Test
   void whileTheStartWaitsForTheHomeserverItSaysWhatItWaitsFor() throws Exception {
     List<String> saidWhileWaiting = new ArrayList<>();
