@@ -28,6 +28,15 @@ public final class MatrixClient {
   private static final MediaType JSON = MediaType.get("application/json");
   private static final Duration SYNC_GRACE = Duration.ofSeconds(30);
 
+  /**
+   * How much longer than its long-poll timeout a whole sync exchange may take: the read timeout
+   * starts again at each byte, so a proxy that accepts and trickles its answer (or a homeserver
+   * that sends headers and then nothing fast enough) held the sync thread for ever, and the bot
+   * read no room while it still answered {@code /ready}. Past this the sync fails like a network
+   * failure and is asked again; an initial sync of a large account fits in it.
+   */
+  static final Duration SYNC_CALL_MARGIN = Duration.ofMinutes(3);
+
   /** The longest wait a homeserver's retry hint is taken for; a longer one is cut to this. */
   static final Duration MAX_RETRY_AFTER = Duration.ofHours(1);
 
@@ -54,6 +63,8 @@ public final class MatrixClient {
    */
   private final OkHttpClient writes;
 
+  private final Duration syncCallMargin;
+
   private volatile String accessToken;
   private volatile okhttp3.@Nullable Call currentSync;
   private volatile @Nullable TokenRenewal renewal;
@@ -66,6 +77,20 @@ public final class MatrixClient {
    * {@code writeCallTimeout}: how long a room write may take in all ({@link #WRITE_CALL_TIMEOUT}).
    */
   MatrixClient(String baseUrl, String accessToken, OkHttpClient http, Duration writeCallTimeout) {
+    this(baseUrl, accessToken, http, writeCallTimeout, SYNC_CALL_MARGIN);
+  }
+
+  /**
+   * {@code syncCallMargin}: how much longer than its timeout a sync may take ({@link
+   * #SYNC_CALL_MARGIN}).
+   */
+  MatrixClient(
+      String baseUrl,
+      String accessToken,
+      OkHttpClient http,
+      Duration writeCallTimeout,
+      Duration syncCallMargin) {
+    this.syncCallMargin = syncCallMargin;
     this.base = HttpUrl.get(baseUrl);
     this.accessToken = accessToken;
     this.http = http;
@@ -147,7 +172,11 @@ public final class MatrixClient {
             .addQueryParameter("timeout", Long.toString(timeout.toMillis()));
     if (since != null) url.addQueryParameter("since", since);
     if (fullState && since != null) url.addQueryParameter("full_state", "true");
-    OkHttpClient longPoll = http.newBuilder().readTimeout(timeout.plus(SYNC_GRACE)).build();
+    OkHttpClient longPoll =
+        http.newBuilder()
+            .readTimeout(timeout.plus(SYNC_GRACE))
+            .callTimeout(syncCallLimit(timeout))
+            .build();
     return withRenewal(
         authed(url.build()).get().build(),
         request -> {
@@ -159,6 +188,11 @@ public final class MatrixClient {
             currentSync = null;
           }
         });
+  }
+
+  /** The longest a sync with {@code timeout} may take in all before it fails. */
+  Duration syncCallLimit(Duration timeout) {
+    return timeout.plus(syncCallMargin);
   }
 
   /**

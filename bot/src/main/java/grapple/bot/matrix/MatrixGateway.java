@@ -43,6 +43,7 @@ public final class MatrixGateway implements RoomGateway {
   private volatile @Nullable Thread syncThread;
   private volatile boolean stopped;
   private volatile @Nullable String waitingFor;
+  private volatile java.time.Clock clock = java.time.Clock.systemUTC();
 
   /** How the start waits between tries (tests record the waits instead). */
   private volatile Pause pause = wait -> Thread.sleep(wait.toMillis());
@@ -436,6 +437,21 @@ public final class MatrixGateway implements RoomGateway {
     return java.util.Map.of("matrix-sync", this::syncAlive);
   }
 
+  /**
+   * Why the sync, alive, reads no room (see {@link SyncLoop#stuck}); empty while it works, before
+   * it starts and once stopped.
+   */
+  @Override
+  public Optional<String> stuck() {
+    SyncLoop loop = syncLoop;
+    return loop == null || stopped ? Optional.empty() : loop.stuck();
+  }
+
+  /** Tells the time by {@code clock} (tests: a FakeClock says when the sync counts as stuck). */
+  void timedBy(java.time.Clock clock) {
+    this.clock = clock;
+  }
+
   /** False once the sync thread has died without being stopped (the watchdog asks). */
   public boolean syncAlive() {
     Thread thread = syncThread;
@@ -451,7 +467,8 @@ public final class MatrixGateway implements RoomGateway {
             bot.userId(),
             new SyncLoop.Wanted(stateTypes, roomEventTypes),
             events,
-            onLoaded);
+            onLoaded,
+            clock);
     syncThread = Daemons.thread("matrix-sync", syncLoop);
     syncThread.start();
   }

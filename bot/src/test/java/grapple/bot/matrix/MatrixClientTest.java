@@ -69,4 +69,30 @@ class MatrixClientTest {
     assertThat(client.sync(null, "f", Duration.ofSeconds(5), false).path("next_batch").asText())
         .isEqualTo("s1");
   }
+
+  /**
+   * A sync whose answer trickles (a proxy holding the connection, a byte now and then) fails once
+   * its timeout and margin are up, so the sync loop asks again instead of hanging for ever: the
+   * read timeout alone starts again at each byte.
+   */
+  @Test
+  void aSyncWhoseAnswerTricklesFailsOnceItsTimeoutAndMarginAreUp() {
+    server.enqueue(
+        new MockResponse.Builder()
+            .body("{\"next_batch\":\"s1\"," + "\"x\":\"" + "x".repeat(60) + "\"}")
+            .throttleBody(1, 200, TimeUnit.MILLISECONDS)
+            .build());
+    MatrixClient client =
+        new MatrixClient(
+            server.url("/").toString(),
+            "tok",
+            MatrixClient.defaultHttp(),
+            Duration.ofSeconds(1),
+            Duration.ofSeconds(1));
+
+    long started = System.nanoTime();
+    assertThatThrownBy(() -> client.sync(null, "f", Duration.ofSeconds(1), false))
+        .isInstanceOf(InterruptedIOException.class);
+    assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(10));
+  }
 }

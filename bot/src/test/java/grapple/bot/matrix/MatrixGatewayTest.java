@@ -791,6 +791,49 @@ class MatrixGatewayTest {
   }
 
   /**
+   * A sync thread alive but stuck (here on an event whose handling does not return; a call that
+   * never ends is alike) read no room while the watchdog, which asks only whether the thread lives,
+   * kept /ready at 200. Past what its step may take it now counts as stuck, and not once it moves.
+   */
+  @Test
+  void aSyncThatMakesNoProgressCountsAsStuckUntilItMovesAgain() throws Exception {
+    grapple.testing.FakeClock clock =
+        new grapple.testing.FakeClock(java.time.Instant.parse("2026-01-01T00:00:00Z"));
+    gateway.timedBy(clock);
+    answerSyncs(
+        "{\"next_batch\":\"s1\"}",
+        "{\"next_batch\":\"s2\",\"rooms\":{\"join\":{\"!r:test\":{\"timeline\":{\"events\":["
+            + message("$stuck")
+            + "]}}}}}");
+    CountDownLatch handling = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    gateway.start(
+        (event, initial) -> {
+          if (!(event instanceof RoomEvent.Message)) return;
+          handling.countDown();
+          try {
+            release.await();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        },
+        () -> {});
+
+    assertThat(handling.await(30, TimeUnit.SECONDS)).isTrue();
+    clock.advance(SyncLoop.STUCK_AFTER.minusSeconds(1));
+    assertThat(gateway.stuck()).isEmpty();
+    clock.advance(Duration.ofSeconds(2));
+    assertThat(gateway.stuck())
+        .hasValueSatisfying(
+            why -> assertThat(why).contains("has not moved for 301 s").contains("no room is read"));
+
+    release.countDown();
+    awaitSince("s2");
+    Await.until(Duration.ofSeconds(10), () -> gateway.stuck().isEmpty());
+    assertThat(gateway.syncAlive()).isTrue();
+  }
+
+  /**
    * A homeserver that no longer knows the bot's filter (its database restored from a backup)
    * refuses every sync with it: the filter is made again, and syncing goes on.
    */
