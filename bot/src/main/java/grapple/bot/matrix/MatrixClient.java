@@ -159,8 +159,18 @@ public final class MatrixClient {
     return new Login(answer.path("access_token").asText(), answer.path("device_id").asText(null));
   }
 
+  /**
+   * Uploads a filter; returns its id. The user id is one path segment: a localpart may hold a
+   * {@code /} (the spec allows it), which split as a path made the URL another user's or none. An
+   * answer without an id is an error, not an empty filter id every sync would then send.
+   */
   public String createFilter(String userId, ObjectNode filter) throws IOException {
-    return call(post("user/" + userId + "/filter", filter, true)).path("filter_id").asText();
+    JsonNode id =
+        call(http, authed(segments("user", userId, "filter")).post(body(filter)).build())
+            .path("filter_id");
+    if (!id.isTextual() || id.asText().isEmpty())
+      throw new IOException("the homeserver's answer to a filter upload has no filter_id");
+    return id.asText();
   }
 
   /** {@code fullState} asks for every joined room's whole state even with a {@code since} token. */

@@ -95,4 +95,37 @@ class MatrixClientTest {
         .isInstanceOf(InterruptedIOException.class);
     assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(10));
   }
+
+  /**
+   * A user id whose localpart holds a {@code /} (the spec allows it) is one path segment of the
+   * filter upload, and the filter id the homeserver gives is sent back whole in the sync's query,
+   * whatever it holds.
+   */
+  @Test
+  void theFilterUploadEncodesTheUserIdAsOneSegmentAndTheSyncSendsTheIdWhole() throws Exception {
+    server.enqueue(HomeserverAnswers.json(200, "{\"filter_id\":\"a/b?c&d=e#f\"}"));
+    server.enqueue(HomeserverAnswers.json(200, "{\"next_batch\":\"s1\"}"));
+    MatrixClient client =
+        new MatrixClient(server.url("/").toString(), "tok", MatrixClient.defaultHttp());
+
+    String id = client.createFilter("@bot/x:test", Json.object());
+    client.sync(null, id, Duration.ZERO, false);
+
+    assertThat(id).isEqualTo("a/b?c&d=e#f");
+    assertThat(server.takeRequest().getUrl().encodedPath())
+        .isEqualTo("/_matrix/client/v3/user/@bot%2Fx:test/filter");
+    assertThat(server.takeRequest().getUrl().queryParameter("filter")).isEqualTo("a/b?c&d=e#f");
+  }
+
+  /** An upload answered without a filter id fails: an empty id was sent with every sync. */
+  @Test
+  void aFilterUploadAnsweredWithoutAnIdFails() {
+    server.enqueue(HomeserverAnswers.json(200, "{}"));
+    MatrixClient client =
+        new MatrixClient(server.url("/").toString(), "tok", MatrixClient.defaultHttp());
+
+    assertThatThrownBy(() -> client.createFilter("@bot:test", Json.object()))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("no filter_id");
+  }
 }
