@@ -467,13 +467,44 @@ public final class MatrixClient {
     }
   }
 
+  /**
+   * The most of an answer read, {@code /sync}'s and any other: a broken or hostile homeserver or
+   * proxy answering gigabytes was read whole into memory, and the bot ran out of it. A real sync
+   * answer (100 events per room, state of the types followed) stays far below; one over it fails
+   * like a network failure, is logged, and is asked again.
+   */
+  static final long MAX_ANSWER_BYTES = 128L * 1024 * 1024;
+
   private static JsonNode execute(okhttp3.Call call) throws IOException {
+    return execute(call, MAX_ANSWER_BYTES);
+  }
+
+  static JsonNode execute(okhttp3.Call call, long maxBytes) throws IOException {
     try (Response response = call.execute()) {
       ResponseBody body = response.body();
-      String text = body == null ? "" : body.string();
-      if (response.isSuccessful()) return text.isEmpty() ? Json.object() : READER.readTree(text);
-      throw error(response, text);
+      if (!response.isSuccessful()) throw error(response, body == null ? "" : cut(body));
+      if (body == null) return Json.object();
+      okio.Buffer read = readAtMost(body, maxBytes, call.request());
+      return read.size() == 0 ? Json.object() : READER.readTree(read.inputStream());
     }
+  }
+
+  /** The whole body, or an IOException naming the path once it is over {@code maxBytes}. */
+  private static okio.Buffer readAtMost(ResponseBody body, long maxBytes, Request request)
+      throws IOException {
+    okio.BufferedSource source = body.source();
+    okio.Buffer out = new okio.Buffer();
+    boolean over = body.contentLength() > maxBytes;
+    while (!over && source.read(out, 8192) != -1) over = out.size() > maxBytes;
+    if (over) {
+      throw new IOException(
+          "the homeserver's answer to "
+              + request.url().encodedPath()
+              + " is over "
+              + maxBytes
+              + " bytes; not read");
+    }
+    return out;
   }
 
   private static MatrixException error(Response response, String text) {

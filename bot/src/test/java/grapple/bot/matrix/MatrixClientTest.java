@@ -128,4 +128,29 @@ class MatrixClientTest {
         .isInstanceOf(IOException.class)
         .hasMessageContaining("no filter_id");
   }
+
+  /**
+   * An answer over the limit, with or without a length announced, fails naming the call instead of
+   * being read whole into memory (a proxy or broken homeserver answering gigabytes ran the bot out
+   * of memory); one within it is read.
+   */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(booleans = {true, false})
+  void anAnswerOverTheLimitIsNotReadWhole(boolean chunked) throws Exception {
+    String big = "{\"next_batch\":\"s1\",\"x\":\"" + "x".repeat(5_000) + "\"}";
+    for (int i = 0; i < 2; i++) {
+      MockResponse.Builder answer = new MockResponse.Builder();
+      server.enqueue((chunked ? answer.chunkedBody(big, 512) : answer.body(big)).build());
+    }
+    okhttp3.OkHttpClient http = MatrixClient.defaultHttp();
+    okhttp3.Request sync =
+        new okhttp3.Request.Builder().url(server.url("/_matrix/client/v3/sync")).build();
+
+    assertThatThrownBy(() -> MatrixClient.execute(http.newCall(sync), 4_000))
+        .isInstanceOf(IOException.class)
+        .hasMessage(
+            "the homeserver's answer to /_matrix/client/v3/sync is over 4000 bytes; not read");
+    assertThat(MatrixClient.execute(http.newCall(sync), 6_000).path("next_batch").asText())
+        .isEqualTo("s1");
+  }
 }
