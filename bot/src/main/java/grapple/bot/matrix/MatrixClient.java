@@ -56,10 +56,10 @@ public final class MatrixClient {
   private final OkHttpClient http;
 
   /**
-   * For room writes (sends, state, redactions): {@link #http} with a limit on the whole exchange.
-   * The read timeout starts again at each byte, so a proxy that trickles its answer held a delivery
-   * thread, and the room's queue behind it, for as long as it liked; past the limit the write fails
-   * like any other network failure and is retried with the same transaction id.
+   * For room writes (sends, state, redactions) and a gap's pages: {@link #http} with a limit on the
+   * whole exchange. The read timeout starts again at each byte, so a proxy that trickles its answer
+   * held a delivery thread, and the room's queue behind it, for as long as it liked; past the limit
+   * the write fails like any other network failure and is retried with the same transaction id.
    */
   private final OkHttpClient writes;
 
@@ -220,7 +220,9 @@ public final class MatrixClient {
             .addQueryParameter("limit", Integer.toString(limit))
             .addQueryParameter("filter", Json.write(filter))
             .build();
-    return call(http, authed(url).get().build());
+    // Limited as a write is: the sync thread waits for the page, and a trickled answer held it
+    // (and every room's reading) for as long as the proxy liked.
+    return call(writes, authed(url).get().build());
   }
 
   /** Ends a long poll in progress at once (at shutdown). */

@@ -153,4 +153,25 @@ class MatrixClientTest {
     assertThat(MatrixClient.execute(http.newCall(sync), 6_000).path("next_batch").asText())
         .isEqualTo("s1");
   }
+
+  /**
+   * A page of a gap whose answer trickles fails once the call limit is up: the sync thread waits
+   * for it, and the read timeout alone starts again at each byte.
+   */
+  @Test
+  void aGapPageWhoseAnswerTricklesFailsOnceItsWholeTimeIsUp() {
+    server.enqueue(
+        new MockResponse.Builder()
+            .body("{\"chunk\":[],\"x\":\"" + "x".repeat(60) + "\"}")
+            .throttleBody(1, 200, TimeUnit.MILLISECONDS)
+            .build());
+    MatrixClient client =
+        new MatrixClient(
+            server.url("/").toString(), "tok", MatrixClient.defaultHttp(), Duration.ofSeconds(2));
+
+    long started = System.nanoTime();
+    assertThatThrownBy(() -> client.messagesBefore("!r:test", "p2", "s1", Json.object(), 100))
+        .isInstanceOf(InterruptedIOException.class);
+    assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(10));
+  }
 }
