@@ -278,6 +278,7 @@ public final class Grapple implements AutoCloseable {
     watchdog.watch("database listener", db::listenerAlive);
     running.forEach(r -> r.running().threads().forEach(watchdog::watch));
     hub.gateway().threads().forEach(watchdog::watch);
+    watchdog.watch("room sync", () -> true, Watchdog.Progress.of(hub.gateway()::stuck));
     watchdog.waitingFor(hub.gateway()::waitingFor);
     Leadership leadership = Leadership.of(db);
     watchdog.leadership(leadership::leading);

@@ -520,9 +520,10 @@ final class RoomUpgrades {
   private void retryLater(String oldRoom) {
     boolean firstFailure;
     Duration wait;
+    Duration asked = askedToWait.remove(oldRoom);
     synchronized (retries) {
       firstFailure = !retries.isWaiting(oldRoom);
-      wait = retries.later(oldRoom, clock.instant(), Duration.ZERO);
+      wait = retries.later(oldRoom, clock.instant(), asked == null ? Duration.ZERO : asked);
     }
     if (firstFailure)
       log.warn(
@@ -532,8 +533,27 @@ final class RoomUpgrades {
           wait.toSeconds());
   }
 
+  /**
+   * The wait the homeserver asked for ({@code retry_after_ms}, Retry-After) when it failed this try
+   * of a move's join or state write, by old room: the next try comes no sooner. The schedule's own
+   * first wait (5 s) came before a rate limit's, so the retry was refused again, and with it the
+   * rate limit grew.
+   */
+  private final Map<String, Duration> askedToWait = new ConcurrentHashMap<>();
+
+  /**
+   * Notes the wait {@code failure} asks for, if it asks for one, before {@code oldRoom}'s retry.
+   */
+  private void noteWaitAsked(String oldRoom, Exception failure) {
+    if (!(failure instanceof IOException io)) return;
+    Duration wait = RetrySchedule.waitAfter(io);
+    if (wait == null || wait.isZero()) return;
+    askedToWait.merge(oldRoom, wait, (a, b) -> a.compareTo(b) >= 0 ? a : b);
+  }
+
   /** The move from {@code oldRoom} is done, or no longer applies: it is not tried again. */
   private void done(String oldRoom) {
+    askedToWait.remove(oldRoom);
     synchronized (retries) {
       retries.done(oldRoom);
     }
@@ -649,6 +669,7 @@ final class RoomUpgrades {
             oldRoom,
             newRoom,
             failure.getMessage());
+      noteWaitAsked(oldRoom, failure);
       // The rule every homeserver call follows: a 401 (the token refused, renewed meanwhile), a
       // 408, a refusal about the bot's account as a whole pass as a 5xx does.
       boolean mayPass = failure instanceof IOException io && RetrySchedule.waitAfter(io) != null;
@@ -731,6 +752,7 @@ final class RoomUpgrades {
         gateway.putState(newRoom, kind.eventType(), stateKey, content);
       } catch (IOException failure) {
         connections.cancelOwnWrite(newRoom, kind, stateKey);
+        noteWaitAsked(old.roomId(), failure);
         if (!retrying(old.roomId())) // Logged once while the failures go on.
         log.warn(
               "room {}: could not write {} '{}' in {}: {}",

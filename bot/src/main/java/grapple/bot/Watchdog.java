@@ -68,6 +68,19 @@ final class Watchdog implements Health, AutoCloseable {
     void probe();
 
     Optional<String> trouble();
+
+    /** A thread's {@code trouble} that needs no probe: it is told by what the thread does. */
+    static Progress of(Supplier<Optional<String>> trouble) {
+      return new Progress() {
+        @Override
+        public void probe() {}
+
+        @Override
+        public Optional<String> trouble() {
+          return trouble.get();
+        }
+      };
+    }
   }
 
   /**

@@ -318,6 +318,27 @@ class RoomUpgradesTest {
   }
 
   /**
+   * A join the homeserver rate-limits (429 with retry_after_ms) is tried again no sooner than it
+   * asked; the move's own first wait (5 s) came first, and the early retry was refused again.
+   */
+  @Test
+  void aRateLimitedJoinIsTriedAgainOnlyAfterTheWaitTheHomeserverAskedFor() throws Exception {
+    FakeClock clock = webhooksOnAFakeClock();
+    hookInOld();
+    hub.gateway.failNextJoins(
+        new MatrixException(429, "M_LIMIT_EXCEEDED", "Too Many Requests", Duration.ofSeconds(40)));
+    tombstone();
+    assertThat(nextNoticeBody()).contains("but I could not join it");
+
+    retryAfter(clock, Duration.ofSeconds(39));
+    assertThat(hub.gateway.membership()).as("not before the wait asked for").hasSize(1);
+    retryAfter(clock, Duration.ofSeconds(1));
+    assertThat(hub.gateway.membership()).as("tried again").hasSize(2);
+    newRoomJoined(50);
+    assertThat(hub.connections.inRoom(NEW)).hasSize(1);
+  }
+
+  /**
    * A join the homeserver refuses for the bot's token (401: logged out, expired; a bot with a
    * password logs in again) says nothing about the new room: it is tried again later as a 5xx is.
    * It counted as a refusal, and the move waited for an invite that never came.

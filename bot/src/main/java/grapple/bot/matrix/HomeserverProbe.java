@@ -54,8 +54,9 @@ final class HomeserverProbe {
   void check() throws IOException, LoginFailed {
     try (Response response = http.newCall(get(base)).execute()) {
       int status = response.code();
-      if (status == 429 || status >= 500) {
-        // Worth retrying, after the wait the answer asks for when it asks for one.
+      if (status == 408 || status == 429 || status >= 500) {
+        // Worth retrying (a timeout, a rate limit, the homeserver or its proxy failing for now),
+        // after the wait the answer asks for when it asks for one.
         ResponseBody body = response.body();
         throw MatrixException.notFromHomeserver(
             status,

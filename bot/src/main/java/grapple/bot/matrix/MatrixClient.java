@@ -28,6 +28,15 @@ public final class MatrixClient {
   private static final MediaType JSON = MediaType.get("application/json");
   private static final Duration SYNC_GRACE = Duration.ofSeconds(30);
 
+  /**
+   * How much longer than its long-poll timeout a whole sync exchange may take: the read timeout
+   * starts again at each byte, so a proxy that accepts and trickles its answer (or a homeserver
+   * that sends headers and then nothing fast enough) held the sync thread for ever, and the bot
+   * read no room while it still answered {@code /ready}. Past this the sync fails like a network
+   * failure and is asked again; an initial sync of a large account fits in it.
+   */
+  static final Duration SYNC_CALL_MARGIN = Duration.ofMinutes(3);
+
   /** The longest wait a homeserver's retry hint is taken for; a longer one is cut to this. */
   static final Duration MAX_RETRY_AFTER = Duration.ofHours(1);
 
@@ -47,12 +56,14 @@ public final class MatrixClient {
   private final OkHttpClient http;
 
   /**
-   * For room writes (sends, state, redactions): {@link #http} with a limit on the whole exchange.
-   * The read timeout starts again at each byte, so a proxy that trickles its answer held a delivery
-   * thread, and the room's queue behind it, for as long as it liked; past the limit the write fails
-   * like any other network failure and is retried with the same transaction id.
+   * For room writes (sends, state, redactions) and a gap's pages: {@link #http} with a limit on the
+   * whole exchange. The read timeout starts again at each byte, so a proxy that trickles its answer
+   * held a delivery thread, and the room's queue behind it, for as long as it liked; past the limit
+   * the write fails like any other network failure and is retried with the same transaction id.
    */
   private final OkHttpClient writes;
+
+  private final Duration syncCallMargin;
 
   private volatile String accessToken;
   private volatile okhttp3.@Nullable Call currentSync;
@@ -66,6 +77,20 @@ public final class MatrixClient {
    * {@code writeCallTimeout}: how long a room write may take in all ({@link #WRITE_CALL_TIMEOUT}).
    */
   MatrixClient(String baseUrl, String accessToken, OkHttpClient http, Duration writeCallTimeout) {
+    this(baseUrl, accessToken, http, writeCallTimeout, SYNC_CALL_MARGIN);
+  }
+
+  /**
+   * {@code syncCallMargin}: how much longer than its timeout a sync may take ({@link
+   * #SYNC_CALL_MARGIN}).
+   */
+  MatrixClient(
+      String baseUrl,
+      String accessToken,
+      OkHttpClient http,
+      Duration writeCallTimeout,
+      Duration syncCallMargin) {
+    this.syncCallMargin = syncCallMargin;
     this.base = HttpUrl.get(baseUrl);
     this.accessToken = accessToken;
     this.http = http;
@@ -134,8 +159,18 @@ public final class MatrixClient {
     return new Login(answer.path("access_token").asText(), answer.path("device_id").asText(null));
   }
 
+  /**
+   * Uploads a filter; returns its id. The user id is one path segment: a localpart may hold a
+   * {@code /} (the spec allows it), which split as a path made the URL another user's or none. An
+   * answer without an id is an error, not an empty filter id every sync would then send.
+   */
   public String createFilter(String userId, ObjectNode filter) throws IOException {
-    return call(post("user/" + userId + "/filter", filter, true)).path("filter_id").asText();
+    JsonNode id =
+        call(http, authed(segments("user", userId, "filter")).post(body(filter)).build())
+            .path("filter_id");
+    if (!id.isTextual() || id.asText().isEmpty())
+      throw new IOException("the homeserver's answer to a filter upload has no filter_id");
+    return id.asText();
   }
 
   /** {@code fullState} asks for every joined room's whole state even with a {@code since} token. */
@@ -147,7 +182,11 @@ public final class MatrixClient {
             .addQueryParameter("timeout", Long.toString(timeout.toMillis()));
     if (since != null) url.addQueryParameter("since", since);
     if (fullState && since != null) url.addQueryParameter("full_state", "true");
-    OkHttpClient longPoll = http.newBuilder().readTimeout(timeout.plus(SYNC_GRACE)).build();
+    OkHttpClient longPoll =
+        http.newBuilder()
+            .readTimeout(timeout.plus(SYNC_GRACE))
+            .callTimeout(syncCallLimit(timeout))
+            .build();
     return withRenewal(
         authed(url.build()).get().build(),
         request -> {
@@ -159,6 +198,11 @@ public final class MatrixClient {
             currentSync = null;
           }
         });
+  }
+
+  /** The longest a sync with {@code timeout} may take in all before it fails. */
+  Duration syncCallLimit(Duration timeout) {
+    return timeout.plus(syncCallMargin);
   }
 
   /**
@@ -176,7 +220,9 @@ public final class MatrixClient {
             .addQueryParameter("limit", Integer.toString(limit))
             .addQueryParameter("filter", Json.write(filter))
             .build();
-    return call(http, authed(url).get().build());
+    // Limited as a write is: the sync thread waits for the page, and a trickled answer held it
+    // (and every room's reading) for as long as the proxy liked.
+    return call(writes, authed(url).get().build());
   }
 
   /** Ends a long poll in progress at once (at shutdown). */
@@ -423,13 +469,44 @@ public final class MatrixClient {
     }
   }
 
+  /**
+   * The most of an answer read, {@code /sync}'s and any other: a broken or hostile homeserver or
+   * proxy answering gigabytes was read whole into memory, and the bot ran out of it. A real sync
+   * answer (100 events per room, state of the types followed) stays far below; one over it fails
+   * like a network failure, is logged, and is asked again.
+   */
+  static final long MAX_ANSWER_BYTES = 128L * 1024 * 1024;
+
   private static JsonNode execute(okhttp3.Call call) throws IOException {
+    return execute(call, MAX_ANSWER_BYTES);
+  }
+
+  static JsonNode execute(okhttp3.Call call, long maxBytes) throws IOException {
     try (Response response = call.execute()) {
       ResponseBody body = response.body();
-      String text = body == null ? "" : body.string();
-      if (response.isSuccessful()) return text.isEmpty() ? Json.object() : READER.readTree(text);
-      throw error(response, text);
+      if (!response.isSuccessful()) throw error(response, body == null ? "" : cut(body));
+      if (body == null) return Json.object();
+      okio.Buffer read = readAtMost(body, maxBytes, call.request());
+      return read.size() == 0 ? Json.object() : READER.readTree(read.inputStream());
     }
+  }
+
+  /** The whole body, or an IOException naming the path once it is over {@code maxBytes}. */
+  private static okio.Buffer readAtMost(ResponseBody body, long maxBytes, Request request)
+      throws IOException {
+    okio.BufferedSource source = body.source();
+    okio.Buffer out = new okio.Buffer();
+    boolean over = body.contentLength() > maxBytes;
+    while (!over && source.read(out, 8192) != -1) over = out.size() > maxBytes;
+    if (over) {
+      throw new IOException(
+          "the homeserver's answer to "
+              + request.url().encodedPath()
+              + " is over "
+              + maxBytes
+              + " bytes; not read");
+    }
+    return out;
   }
 
   private static MatrixException error(Response response, String text) {

@@ -43,6 +43,7 @@ public final class MatrixGateway implements RoomGateway {
   private volatile @Nullable Thread syncThread;
   private volatile boolean stopped;
   private volatile @Nullable String waitingFor;
+  private volatile java.time.Clock clock = java.time.Clock.systemUTC();
 
   /** How the start waits between tries (tests record the waits instead). */
   private volatile Pause pause = wait -> Thread.sleep(wait.toMillis());
@@ -135,12 +136,24 @@ public final class MatrixGateway implements RoomGateway {
         waitingFor = null;
         return;
       } catch (MatrixException e) {
-        if (!e.isTransient()) throw new LoginFailed(describe(e));
+        if (!passesAtStart(e)) throw new LoginFailed(describe(e));
         waitFor(backoff, e);
       } catch (IOException e) {
         waitFor(backoff, e);
       }
     }
+  }
+
+  /**
+   * Whether a refusal at start may pass by itself: a 5xx, a rate limit, a timeout (408), or an
+   * answer that is not the homeserver's (a proxy's 404 or 403 page while it is deployed or
+   * misrouted), as for any later call ({@link MatrixException#mayPassLater}). A 401 or 403 is the
+   * homeserver refusing the token or login, and any other 4xx of its own will be refused again:
+   * those stop the start, saying why.
+   */
+  private static boolean passesAtStart(MatrixException e) {
+    if (e.fromHomeserver() && (e.status() == 401 || e.status() == 403)) return false;
+    return e.mayPassLater();
   }
 
   private void checkIdentity() throws IOException, LoginFailed {
@@ -424,6 +437,21 @@ public final class MatrixGateway implements RoomGateway {
     return java.util.Map.of("matrix-sync", this::syncAlive);
   }
 
+  /**
+   * Why the sync, alive, reads no room (see {@link SyncLoop#stuck}); empty while it works, before
+   * it starts and once stopped.
+   */
+  @Override
+  public Optional<String> stuck() {
+    SyncLoop loop = syncLoop;
+    return loop == null || stopped ? Optional.empty() : loop.stuck();
+  }
+
+  /** Tells the time by {@code clock} (tests: a FakeClock says when the sync counts as stuck). */
+  void timedBy(java.time.Clock clock) {
+    this.clock = clock;
+  }
+
   /** False once the sync thread has died without being stopped (the watchdog asks). */
   public boolean syncAlive() {
     Thread thread = syncThread;
@@ -439,7 +467,8 @@ public final class MatrixGateway implements RoomGateway {
             bot.userId(),
             new SyncLoop.Wanted(stateTypes, roomEventTypes),
             events,
-            onLoaded);
+            onLoaded,
+            clock);
     syncThread = Daemons.thread("matrix-sync", syncLoop);
     syncThread.start();
   }

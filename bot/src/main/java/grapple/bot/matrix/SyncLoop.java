@@ -42,6 +42,21 @@ final class SyncLoop implements Runnable {
   private final RoomEvents events;
   private final Runnable onLoaded;
   private final long startedAtMillis = System.currentTimeMillis();
+  private final java.time.Clock clock;
+
+  /**
+   * How long the sync may go past what it is doing (a sync's whole allowed time, a pause) without a
+   * sign of life before it counts as stuck: a gap's fetch that trickles, an event's handling that
+   * never returns. A stuck sync reads no room; the watchdog then answers 503.
+   */
+  static final Duration STUCK_AFTER = Duration.ofMinutes(5);
+
+  /** When the sync counts as stuck unless it shows a sign of life first (clock millis). */
+  private volatile long stuckAtMillis = Long.MAX_VALUE;
+
+  /** When it last showed one (clock millis). */
+  private volatile long aliveAtMillis;
+
   private final Backoff backoff = new Backoff(Duration.ofSeconds(30));
   private volatile boolean running = true;
   private long prunedAtNanos;
@@ -58,7 +73,9 @@ final class SyncLoop implements Runnable {
       String botUserId,
       Wanted wanted,
       RoomEvents events,
-      Runnable onLoaded) {
+      Runnable onLoaded,
+      java.time.Clock clock) {
+    this.clock = clock;
     this.client = client;
     this.store = store;
     this.botUserId = botUserId;
@@ -94,13 +111,17 @@ final class SyncLoop implements Runnable {
         if (filterId == null) filterId = client.createFilter(botUserId, filter());
         // The first sync of a run returns at once (so /ready does not wait out a long poll) and
         // carries every joined room's whole state: members and power levels live in memory only.
-        JsonNode batch = client.sync(since, filterId, loaded ? POLL : Duration.ZERO, !loaded);
+        Duration poll = loaded ? POLL : Duration.ZERO;
+        busyFor(client.syncCallLimit(poll));
+        JsonNode batch = client.sync(since, filterId, poll, !loaded);
+        busyFor(Duration.ZERO);
         String next = nextBatch(batch);
         // Work left by a batch that failed before its commit: that batch comes again, and makes it
         // again.
         events.takeWrites();
         List<String> handled = process(batch, since, !loaded);
         BatchWrites writes = events.takeWrites();
+        busyFor(Duration.ZERO);
         store.commit(next, handled, writes.work());
         // Only a committed batch moves the position: one whose commit failed is fetched again.
         since = next;
@@ -131,6 +152,31 @@ final class SyncLoop implements Runnable {
         pause(new IOException(e.toString(), e));
       }
     }
+  }
+
+  /**
+   * A sign of life: the sync is busy for at most {@code allowance} more (a call's limit, a pause),
+   * and counts as stuck once that and {@link #STUCK_AFTER} have passed with no other sign.
+   */
+  private void busyFor(Duration allowance) {
+    long now = clock.millis();
+    aliveAtMillis = now;
+    stuckAtMillis = now + allowance.plus(STUCK_AFTER).toMillis();
+  }
+
+  /**
+   * Why the sync counts as stuck, if it does: it has shown no sign of life for longer than what it
+   * was doing may take, so it reads no room. Said again as long as it lasts (the watchdog logs it
+   * once).
+   */
+  java.util.Optional<String> stuck() {
+    long now = clock.millis();
+    if (!running || now < stuckAtMillis) return java.util.Optional.empty();
+    return java.util.Optional.of(
+        "the sync with the homeserver has not moved for "
+            + (now - aliveAtMillis) / 1000
+            + " s (a homeserver call that does not end? an event whose handling does not"
+            + " return?), so no room is read; see the log and restart Grapple");
   }
 
   /** True when the homeserver refused a sync's filter id as unknown or invalid. */
@@ -175,6 +221,7 @@ final class SyncLoop implements Runnable {
           e.getMessage(),
           wait.toMillis());
     else log.debug("sync failed ({}); retrying in {} ms", e.getMessage(), wait.toMillis());
+    busyFor(wait);
     try {
       Thread.sleep(wait.toMillis());
     } catch (InterruptedException ie) {
@@ -292,6 +339,7 @@ final class SyncLoop implements Runnable {
     List<JsonNode> newestFirst = new ArrayList<>();
     while (newestFirst.size() < MAX_GAP_EVENTS) {
       JsonNode page;
+      busyFor(Duration.ZERO);
       try {
         page = client.messagesBefore(roomId, from, since, filter, GAP_PAGE);
       } catch (MatrixException e) {
@@ -351,6 +399,7 @@ final class SyncLoop implements Runnable {
    * An event nested deeper than any real one is not handed on at all.
    */
   private void deliver(String roomId, JsonNode e, Runnable handle) {
+    busyFor(Duration.ZERO);
     try {
       if (Json.depth(e.path("content")) > Json.MAX_DEPTH) {
         log.warn(

@@ -110,6 +110,14 @@ public interface RoomGateway {
     return java.util.Map.of();
   }
 
+  /**
+   * Why the gateway, its threads alive, no longer reads rooms (a sync stuck on a call that never
+   * ends), for the watchdog; empty while it works. Names no secret.
+   */
+  default java.util.Optional<String> stuck() {
+    return java.util.Optional.empty();
+  }
+
   /** Starts feeding room events to {@code events}; {@code onLoaded} runs once rooms are loaded. */
   void start(RoomEvents events, Runnable onLoaded);
 

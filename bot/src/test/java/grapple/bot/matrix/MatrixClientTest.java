@@ -69,4 +69,109 @@ class MatrixClientTest {
     assertThat(client.sync(null, "f", Duration.ofSeconds(5), false).path("next_batch").asText())
         .isEqualTo("s1");
   }
+
+  /**
+   * A sync whose answer trickles (a proxy holding the connection, a byte now and then) fails once
+   * its timeout and margin are up, so the sync loop asks again instead of hanging for ever: the
+   * read timeout alone starts again at each byte.
+   */
+  @Test
+  void aSyncWhoseAnswerTricklesFailsOnceItsTimeoutAndMarginAreUp() {
+    server.enqueue(
+        new MockResponse.Builder()
+            .body("{\"next_batch\":\"s1\"," + "\"x\":\"" + "x".repeat(60) + "\"}")
+            .throttleBody(1, 200, TimeUnit.MILLISECONDS)
+            .build());
+    MatrixClient client =
+        new MatrixClient(
+            server.url("/").toString(),
+            "tok",
+            MatrixClient.defaultHttp(),
+            Duration.ofSeconds(1),
+            Duration.ofSeconds(1));
+
+    long started = System.nanoTime();
+    assertThatThrownBy(() -> client.sync(null, "f", Duration.ofSeconds(1), false))
+        .isInstanceOf(InterruptedIOException.class);
+    assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(10));
+  }
+
+  /**
+   * A user id whose localpart holds a {@code /} (the spec allows it) is one path segment of the
+   * filter upload, and the filter id the homeserver gives is sent back whole in the sync's query,
+   * whatever it holds.
+   */
+  @Test
+  void theFilterUploadEncodesTheUserIdAsOneSegmentAndTheSyncSendsTheIdWhole() throws Exception {
+    server.enqueue(HomeserverAnswers.json(200, "{\"filter_id\":\"a/b?c&d=e#f\"}"));
+    server.enqueue(HomeserverAnswers.json(200, "{\"next_batch\":\"s1\"}"));
+    MatrixClient client =
+        new MatrixClient(server.url("/").toString(), "tok", MatrixClient.defaultHttp());
+
+    String id = client.createFilter("@bot/x:test", Json.object());
+    client.sync(null, id, Duration.ZERO, false);
+
+    assertThat(id).isEqualTo("a/b?c&d=e#f");
+    assertThat(server.takeRequest().getUrl().encodedPath())
+        .isEqualTo("/_matrix/client/v3/user/@bot%2Fx:test/filter");
+    assertThat(server.takeRequest().getUrl().queryParameter("filter")).isEqualTo("a/b?c&d=e#f");
+  }
+
+  /** An upload answered without a filter id fails: an empty id was sent with every sync. */
+  @Test
+  void aFilterUploadAnsweredWithoutAnIdFails() {
+    server.enqueue(HomeserverAnswers.json(200, "{}"));
+    MatrixClient client =
+        new MatrixClient(server.url("/").toString(), "tok", MatrixClient.defaultHttp());
+
+    assertThatThrownBy(() -> client.createFilter("@bot:test", Json.object()))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("no filter_id");
+  }
+
+  /**
+   * An answer over the limit, with or without a length announced, fails naming the call instead of
+   * being read whole into memory (a proxy or broken homeserver answering gigabytes ran the bot out
+   * of memory); one within it is read.
+   */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(booleans = {true, false})
+  void anAnswerOverTheLimitIsNotReadWhole(boolean chunked) throws Exception {
+    String big = "{\"next_batch\":\"s1\",\"x\":\"" + "x".repeat(5_000) + "\"}";
+    for (int i = 0; i < 2; i++) {
+      MockResponse.Builder answer = new MockResponse.Builder();
+      server.enqueue((chunked ? answer.chunkedBody(big, 512) : answer.body(big)).build());
+    }
+    okhttp3.OkHttpClient http = MatrixClient.defaultHttp();
+    okhttp3.Request sync =
+        new okhttp3.Request.Builder().url(server.url("/_matrix/client/v3/sync")).build();
+
+    assertThatThrownBy(() -> MatrixClient.execute(http.newCall(sync), 4_000))
+        .isInstanceOf(IOException.class)
+        .hasMessage(
+            "the homeserver's answer to /_matrix/client/v3/sync is over 4000 bytes; not read");
+    assertThat(MatrixClient.execute(http.newCall(sync), 6_000).path("next_batch").asText())
+        .isEqualTo("s1");
+  }
+
+  /**
+   * A page of a gap whose answer trickles fails once the call limit is up: the sync thread waits
+   * for it, and the read timeout alone starts again at each byte.
+   */
+  @Test
+  void aGapPageWhoseAnswerTricklesFailsOnceItsWholeTimeIsUp() {
+    server.enqueue(
+        new MockResponse.Builder()
+            .body("{\"chunk\":[],\"x\":\"" + "x".repeat(60) + "\"}")
+            .throttleBody(1, 200, TimeUnit.MILLISECONDS)
+            .build());
+    MatrixClient client =
+        new MatrixClient(
+            server.url("/").toString(), "tok", MatrixClient.defaultHttp(), Duration.ofSeconds(2));
+
+    long started = System.nanoTime();
+    assertThatThrownBy(() -> client.messagesBefore("!r:test", "p2", "s1", Json.object(), 100))
+        .isInstanceOf(InterruptedIOException.class);
+    assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(10));
+  }
 }

@@ -120,6 +120,66 @@ class MatrixGatewayTest {
     assertThat(server.takeRequest().getHeaders().get("Authorization")).isEqualTo("Bearer tok");
   }
 
+  /**
+   * An answer at start that may pass by itself (a proxy's timeout or gateway error, a proxy's page
+   * while it is deployed, a 408 from either) is waited out and tried again, not taken as a refusal.
+   */
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      textBlock =
+          """
+      408 | <html><h1>408 Request Time-out</h1></html>
+      408 | {"errcode":"M_UNKNOWN","error":"timeout"}
+      502 | <html><h1>502 Bad Gateway</h1></html>
+      503 | <html><h1>503 Service Unavailable</h1></html>
+      504 | <html><h1>504 Gateway Time-out</h1></html>
+      404 | <html><h1>404 Not Found</h1></html>
+      403 | <html><h1>403 Forbidden</h1></html>
+      """)
+  void aPassingFailureOfWhoamiAtStartIsRetried(int status, String body) throws Exception {
+    List<String> saidWhileWaiting = new ArrayList<>();
+    gateway.pauseWith(wait -> saidWhileWaiting.add(gateway.waitingFor().orElse("nothing")));
+    server.enqueue(versions());
+    server.enqueue(json(status, body));
+    server.enqueue(versions());
+    server.enqueue(json(200, "{\"user_id\":\"@bot:test\",\"device_id\":\"D\"}"));
+    server.enqueue(json(200, "{}"));
+
+    gateway.connect();
+
+    assertThat(saidWhileWaiting)
+        .containsExactly(
+            "waiting for the homeserver: it answered HTTP " + status + " (the log says more)");
+  }
+
+  /** A proxy's 408 to the versions probe passes like its 504; it is no sign of a non-homeserver. */
+  @Test
+  void aTimeoutOfTheProbeAtStartIsRetried() throws Exception {
+    List<Duration> waits = new ArrayList<>();
+    gateway.pauseWith(waits::add);
+    server.enqueue(json(408, "<html>Request Time-out</html>"));
+    server.enqueue(versions());
+    server.enqueue(json(200, "{\"user_id\":\"@bot:test\",\"device_id\":\"D\"}"));
+    server.enqueue(json(200, "{}"));
+
+    gateway.connect();
+
+    assertThat(waits).hasSize(1);
+  }
+
+  /** The homeserver's own 403 at start (a login it refuses) is fatal, naming the refusal. */
+  @Test
+  void aForbiddenAnswerOfTheHomeserverAtStartIsFatal() {
+    server.enqueue(versions());
+    server.enqueue(json(403, "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"Suspended\"}"));
+
+    assertThatThrownBy(gateway::connect)
+        .isInstanceOf(grapple.bot.room.LoginFailed.class)
+        .hasMessageContaining("M_FORBIDDEN")
+        .hasMessageNotContaining("tok");
+  }
+
   @Test
   void whileTheStartWaitsForTheHomeserverItSaysWhatItWaitsFor() throws Exception {
     List<String> saidWhileWaiting = new ArrayList<>();
@@ -728,6 +788,49 @@ class MatrixGatewayTest {
               again -> assertThat(again).startsWith("sync failed (").contains("429"),
               end -> assertThat(end).isEqualTo("homeserver reachable again after 1 failed sync"));
     }
+  }
+
+  /**
+   * A sync thread alive but stuck (here on an event whose handling does not return; a call that
+   * never ends is alike) read no room while the watchdog, which asks only whether the thread lives,
+   * kept /ready at 200. Past what its step may take it now counts as stuck, and not once it moves.
+   */
+  @Test
+  void aSyncThatMakesNoProgressCountsAsStuckUntilItMovesAgain() throws Exception {
+    grapple.testing.FakeClock clock =
+        new grapple.testing.FakeClock(java.time.Instant.parse("2026-01-01T00:00:00Z"));
+    gateway.timedBy(clock);
+    answerSyncs(
+        "{\"next_batch\":\"s1\"}",
+        "{\"next_batch\":\"s2\",\"rooms\":{\"join\":{\"!r:test\":{\"timeline\":{\"events\":["
+            + message("$stuck")
+            + "]}}}}}");
+    CountDownLatch handling = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    gateway.start(
+        (event, initial) -> {
+          if (!(event instanceof RoomEvent.Message)) return;
+          handling.countDown();
+          try {
+            release.await();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        },
+        () -> {});
+
+    assertThat(handling.await(30, TimeUnit.SECONDS)).isTrue();
+    clock.advance(SyncLoop.STUCK_AFTER.minusSeconds(1));
+    assertThat(gateway.stuck()).isEmpty();
+    clock.advance(Duration.ofSeconds(2));
+    assertThat(gateway.stuck())
+        .hasValueSatisfying(
+            why -> assertThat(why).contains("has not moved for 301 s").contains("no room is read"));
+
+    release.countDown();
+    awaitSince("s2");
+    Await.until(Duration.ofSeconds(10), () -> gateway.stuck().isEmpty());
+    assertThat(gateway.syncAlive()).isTrue();
   }
 
   /**
