@@ -552,4 +552,10 @@ class GithubServiceTest {
     if (signature != null) b.header("X-Hub-Signature-256", signature);
     return hooks.send(b);
   }
+
+  /** The contract's order of the list and remove commands works too. */
+  @Test
+  void githubRepoListAndRemoveWorkInTheContractsOrder() throws Exception {
+    ForgeHub.assertContractOrderListAndRemove(hub, "github", "repo");
+  }
 }

@@ -1120,4 +1120,11 @@ class GitlabServiceTest {
             .getBytes(StandardCharsets.UTF_8);
     }
   }
+
+  /** The contract's order of the list and remove commands works too. */
+  @Test
+  void gitlabProjectListAndRemoveWorkInTheContractsOrder() throws Exception {
+    start("");
+    ForgeHub.assertContractOrderListAndRemove(hub, "gitlab", "project");
+  }
 }

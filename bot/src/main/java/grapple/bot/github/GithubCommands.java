@@ -40,6 +40,22 @@ final class GithubCommands {
   List<Command> commands() {
     String s = GithubService.NAME;
     PermissionLevel manage = PermissionLevel.MANAGE_CONNECTIONS;
+    Command list =
+        new Command(
+            "github list",
+            "",
+            "List the GitHub repositories this room follows",
+            s,
+            PermissionLevel.COMMANDS,
+            this::list);
+    Command remove =
+        new Command(
+            "github remove",
+            "<url>",
+            "Stop following a GitHub repository",
+            s,
+            manage,
+            this::remove);
     return List.of(
         new Command(
             "github repo",
@@ -48,20 +64,11 @@ final class GithubCommands {
             s,
             manage,
             this::repo),
-        new Command(
-            "github list",
-            "",
-            "List the GitHub repositories this room follows",
-            s,
-            PermissionLevel.COMMANDS,
-            this::list),
-        new Command(
-            "github remove",
-            "<url>",
-            "Stop following a GitHub repository",
-            s,
-            manage,
-            this::remove),
+        list,
+        remove,
+        // The contract's order: read as a URL, "list" and "remove" were refused.
+        list.alias("github repo list"),
+        remove.alias("github repo remove"),
         new Command(
             "github login",
             "",
