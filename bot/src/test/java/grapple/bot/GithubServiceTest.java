@@ -558,4 +558,20 @@ class GithubServiceTest {
   void githubRepoListAndRemoveWorkInTheContractsOrder() throws Exception {
     ForgeHub.assertContractOrderListAndRemove(hub, "github", "repo");
   }
+
+  /**
+   * The example of a repository URL that replies show is one: {@code
+   * https://github.com/<org>/<repo>}, not {@code https://github.com//<org>/<repo>} as OkHttp's
+   * {@code https://github.com/} and a {@code "/"} made it.
+   */
+  @Test
+  void theRepositoryUrlRepliesShowHasOneSlashBeforeTheOrg() throws Exception {
+    String example = github.webUrl().replaceAll("/+$", "") + "/<org>/<repo>";
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple github list"))
+        .contains("`!grapple github repo " + example + "`")
+        .doesNotContain("//<org>");
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple github repo nonsense"))
+        .contains("like `" + example + "`")
+        .doesNotContain("//<org>");
+  }
 }

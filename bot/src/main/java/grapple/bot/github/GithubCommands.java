@@ -120,9 +120,9 @@ final class GithubCommands {
     HttpUrl web = parts.settings().webUrl();
     HttpUrl url = HttpUrl.parse(text.strip());
     if (url == null || !url.host().equalsIgnoreCase(web.host()) || url.port() != web.port())
-      throw ForgeUrls.notARepoUrl(web + "/<org>/<repo>", text);
+      throw ForgeUrls.notARepoUrl(example(web), text);
     ForgeUrls.RepoPath path = ForgeUrls.repoPath(web, url);
-    if (path == null) throw ForgeUrls.notARepoUrl(web + "/<org>/<repo>", text);
+    if (path == null) throw ForgeUrls.notARepoUrl(example(web), text);
     return new String[] {path.owner(), path.repo()};
   }
 
@@ -131,7 +131,16 @@ final class GithubCommands {
         call,
         "GitHub repositories",
         "GitHub repository",
-        "github repo " + parts.settings().webUrl() + "/<org>/<repo>");
+        "github repo " + example(parts.settings().webUrl()));
+  }
+
+  /**
+   * {@code <webUrl>/<org>/<repo>}, the form a repository's URL takes: OkHttp prints a host's root
+   * as {@code https://github.com/}, which {@code + "/<org>"} made {@code
+   * https://github.com//<org>}.
+   */
+  static String example(HttpUrl web) {
+    return web.toString().replaceAll("/+$", "") + "/<org>/<repo>";
   }
 
   /**
