@@ -147,8 +147,8 @@ public final class Changes {
   /**
    * Creates a connection; throws BadInput (invalid, or refused by the outside check), AlreadyExists
    * or PrefixTaken. A connection given no {@code commandPrefix} whose default one is taken in the
-   * room gets the first free one of {@code !gh2}, {@code !gh3}, ... (hookshot refuses it instead,
-   * and its users asked for this: matrix-hookshot issue 637).
+   * room (or is the bot's own) gets the first free one of {@code !gh2}, {@code !gh3}, ... (hookshot
+   * refuses it instead, and its users asked for this: matrix-hookshot issue 637).
    */
   public <C> Applied create(
       String roomId, ConnectionKind<C> kind, String stateKey, ObjectNode content, Actor actor)
@@ -157,6 +157,7 @@ public final class Changes {
     if (existing.isPresent()) throw new AlreadyExists(kind, stateKey, existing.get());
     Change<C> change = checked(Change.of(roomId, kind, stateKey, kind.contentForNew(content)));
     if (!content.has("commandPrefix")) change = withFreePrefix(change);
+    connections.requirePrefixFreeOfBot(change);
     requireOwnPrefix(change, null);
     // No lock meanwhile: a slow outside check (a feed fetch) or homeserver holds up nobody else.
     ObjectNode checkedContent =
@@ -176,6 +177,7 @@ public final class Changes {
   public Applied update(Active existing, ObjectNode content, Actor actor) throws IOException {
     Change<?> change =
         checked(Change.of(existing.roomId(), existing.kind(), existing.stateKey(), content));
+    connections.requirePrefixFreeOfBot(change);
     requireOwnPrefix(change, existing);
     checkChange(change);
     return new Applied(write(change, actor, existing), Optional.empty());
@@ -235,14 +237,19 @@ public final class Changes {
    */
   private <C> Change<C> withFreePrefix(Change<C> change) {
     Optional<String> prefix = change.kind().commandPrefix(change.config());
-    if (prefix.isEmpty() || holder(change.roomId(), prefix.get(), null).isEmpty()) return change;
+    if (prefix.isEmpty() || isFree(change.roomId(), prefix.get())) return change;
     for (int n = 2; ; n++) {
       String free = prefix.get() + n;
-      if (holder(change.roomId(), free, null).isEmpty()) {
+      if (isFree(change.roomId(), free)) {
         ObjectNode content = change.content().deepCopy().put("commandPrefix", free);
         return checked(Change.of(change.roomId(), change.kind(), change.stateKey(), content));
       }
     }
+  }
+
+  /** Whether no connection of the room answers on {@code prefix}, nor does the bot itself. */
+  private boolean isFree(String roomId, String prefix) {
+    return holder(roomId, prefix, null).isEmpty() && connections.clashesWithBot(prefix).isEmpty();
   }
 
   /** Throws PrefixTaken when another connection of the room than {@code self} has its prefix. */

@@ -6,6 +6,8 @@ import grapple.bot.outbox.Outbox;
 import grapple.bot.room.Messages;
 import grapple.bot.room.RoomEvent;
 import grapple.bot.room.RoomGateway;
+import grapple.commands.CommandLine;
+import grapple.commands.Markdown;
 import grapple.commands.PermissionLevel;
 import grapple.commands.Permissions;
 import grapple.state.BadInput;
@@ -44,6 +46,7 @@ public final class Connections {
   private final RoomGateway gateway;
   private final Permissions permissions;
   private final Outbox outbox;
+  private final List<String> botPrefixes;
   private final Clock clock;
   private final Map<String, Active> byId = new ConcurrentHashMap<>();
 
@@ -140,7 +143,12 @@ public final class Connections {
       Kinds kinds,
       RoomGateway gateway,
       Permissions permissions,
-      Outbox outbox) {}
+      Outbox outbox,
+      List<String> botPrefixes) {
+    Parts {
+      botPrefixes = List.copyOf(botPrefixes);
+    }
+  }
 
   Connections(Parts parts, Clock clock) {
     this.store = parts.store();
@@ -148,7 +156,42 @@ public final class Connections {
     this.gateway = parts.gateway();
     this.permissions = parts.permissions();
     this.outbox = parts.outbox();
+    this.botPrefixes = parts.botPrefixes();
     this.clock = clock;
+  }
+
+  /**
+   * Throws BadInput naming {@code commandPrefix} when {@code change}'s prefix clashes with one of
+   * the bot's own ({@link #clashesWithBot}): the bot and the connection would both answer a message
+   * on it, each its own way (hookshot answers it twice). Checked on new content from every door
+   * (commands, the API, room state); a connection stored with one before keeps working.
+   */
+  <C> void requirePrefixFreeOfBot(Change<C> change) {
+    Optional<String> prefix = change.kind().commandPrefix(change.config());
+    if (prefix.isEmpty()) return;
+    Optional<String> bots = clashesWithBot(prefix.get());
+    if (bots.isEmpty()) return;
+    boolean longer = CommandLine.prefix(List.of(bots.get()), prefix.get()).isPresent();
+    throw new BadInput(
+        "commandPrefix",
+        "'commandPrefix' must not "
+            + (longer ? "be " : "be the start of ")
+            + Markdown.code(bots.get())
+            + (longer ? " (in any case) nor start with it and a space" : "")
+            + ": that is the bot's own command prefix (bot.commandPrefixes), and a message on it"
+            + " would be answered twice, by the bot and by this connection. Choose another");
+  }
+
+  /**
+   * The bot's prefix that {@code prefix} clashes with, if one does: the same in any case, one that
+   * starts with the other and a space ({@code !grapple gh}), invisible characters aside.
+   */
+  Optional<String> clashesWithBot(String prefix) {
+    for (String own : botPrefixes) {
+      if (CommandLine.prefix(List.of(own), prefix).isPresent()
+          || CommandLine.prefix(List.of(prefix), own).isPresent()) return Optional.of(own);
+    }
+    return Optional.empty();
   }
 
   /**
@@ -602,12 +645,12 @@ public final class Connections {
           "must not be nested deeper than %d levels",
           Json.MAX_DEPTH);
       boolean saying = callsForNotices(e, initial);
+      Change<?> change = Change.fromState(e.roomId(), kind, e.stateKey(), e.content());
+      // Room state from before this run (a room hookshot served) is taken as it was, clash and all:
+      // refused, its connection would stop without a word to anyone.
+      if (!initial) requirePrefixFreeOfBot(change);
       Active active =
-          apply(
-              Change.fromState(e.roomId(), kind, e.stateKey(), e.content()),
-              Changes.Actor.user(e.sender()),
-              saying ? e.eventId() : null,
-              creates);
+          apply(change, Changes.Actor.user(e.sender()), saying ? e.eventId() : null, creates);
       if (saying) {
         said.unsaid = e.eventId();
         said.notices.addAll(notices(e, active, initial, creates));

@@ -377,7 +377,12 @@ public final class Grapple implements AutoCloseable {
     Connections connections =
         new Connections(
             new Connections.Parts(
-                new ConnectionStore(db, changeLog), new Kinds(), gateway, permissions, outbox),
+                new ConnectionStore(db, changeLog),
+                new Kinds(),
+                gateway,
+                permissions,
+                outbox,
+                config.bot().commandPrefixes()),
             Clock.systemUTC());
     return new Hub(
         gateway,

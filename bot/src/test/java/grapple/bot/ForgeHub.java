@@ -113,4 +113,21 @@ final class ForgeHub {
         + more
         + "}";
   }
+
+  /**
+   * {@code <service> <noun> list} and {@code <service> <noun> remove <url>}, as the contract writes
+   * them, answer as {@code <service> list} and {@code <service> remove} do (they were read as
+   * {@code <service> <noun> <url>} with the URL "list"); help names only the latter.
+   */
+  static void assertContractOrderListAndRemove(TestHub hub, String service, String noun)
+      throws InterruptedException {
+    String list = hub.reply(TestHub.ROOM, ALICE, "!grapple " + service + " list");
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple " + service + " " + noun + " list"))
+        .isEqualTo(list);
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple " + service + " " + noun + " remove"))
+        .isEqualTo("Missing <url>. Usage: `!grapple " + service + " " + noun + " remove <url>`");
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple help " + service))
+        .contains(service + " list", service + " remove")
+        .doesNotContain(noun + " list", noun + " remove");
+  }
 }

@@ -741,4 +741,10 @@ class GiteaServiceTest {
     headers.remove("Content-Type");
     return hooks.send(request(headers, body));
   }
+
+  /** The contract's order of the list and remove commands works too. */
+  @Test
+  void giteaRepoListAndRemoveWorkInTheContractsOrder() throws Exception {
+    ForgeHub.assertContractOrderListAndRemove(hub, "gitea", "repo");
+  }
 }

@@ -564,4 +564,26 @@ class GithubServiceTest {
     if (signature != null) b.header("X-Hub-Signature-256", signature);
     return hooks.send(b);
   }
+
+  /** The contract's order of the list and remove commands works too. */
+  @Test
+  void githubRepoListAndRemoveWorkInTheContractsOrder() throws Exception {
+    ForgeHub.assertContractOrderListAndRemove(hub, "github", "repo");
+  }
+
+  /**
+   * The example of a repository URL that replies show is one: {@code
+   * https://github.com/<org>/<repo>}, not {@code https://github.com//<org>/<repo>} as OkHttp's
+   * {@code https://github.com/} and a {@code "/"} made it.
+   */
+  @Test
+  void theRepositoryUrlRepliesShowHasOneSlashBeforeTheOrg() throws Exception {
+    String example = github.webUrl().replaceAll("/+$", "") + "/<org>/<repo>";
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple github list"))
+        .contains("`!grapple github repo " + example + "`")
+        .doesNotContain("//<org>");
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple github repo nonsense"))
+        .contains("like `" + example + "`")
+        .doesNotContain("//<org>");
+  }
 }

@@ -195,6 +195,70 @@ class GitlabServiceTest {
         .contains("!seen");
   }
 
+  /**
+   * A connection's prefix that is the bot's own ({@code !hookshot}, {@code !Grapple}) or starts
+   * with it and a space ({@code !grapple gl}) is refused through every door, naming the field and
+   * the rule: a message on it was answered twice, by the bot and by the connection. A new
+   * connection given no prefix, whose default is the bot's, gets a free one.
+   */
+  @Test
+  void aCommandPrefixThatIsTheBotsOwnIsRefusedEverywhere() throws Exception {
+    start("");
+    link();
+    Changes.Actor alice = Changes.Actor.user(ALICE);
+    hub.state(
+        STATE,
+        "lab/group/app",
+        ALICE,
+        Json.object()
+            .put("instance", "lab")
+            .put("path", "group/app")
+            .put("commandPrefix", "!hookshot"));
+    hub.awaitDelivered();
+    assertThat(hub.gateway.takeSent(WAIT).content().path("body").asText())
+        .isEqualTo(
+            "GitLabRepo `lab/group/app`: 'commandPrefix' must not be `!hookshot` (in any case) nor"
+                + " start with it and a space: that is the bot's own command prefix"
+                + " (bot.commandPrefixes), and a message on it would be answered twice, by the bot"
+                + " and by this connection. Choose another. The connection was not changed.");
+    assertThat(hub.connections.inRoom(TestHub.ROOM)).isEmpty();
+
+    ObjectNode app = Json.object().put("instance", "lab").put("path", "group/app");
+    for (String prefix : List.of("!Grapple", "!grapple gl", "\u200b!hookshot", "!grapple\u00a0x"))
+      assertThatThrownBy(
+              () ->
+                  hub.changes.create(
+                      TestHub.ROOM,
+                      glKind(),
+                      "lab/group/app",
+                      app.deepCopy().put("commandPrefix", prefix),
+                      alice))
+          .as(prefix)
+          .isInstanceOf(grapple.state.BadInput.class)
+          .hasMessageStartingWith("'commandPrefix' must not be `!")
+          .extracting(e -> ((grapple.state.BadInput) e).field())
+          .isEqualTo("commandPrefix");
+    hub.changes.create(
+        TestHub.ROOM,
+        glKind(),
+        "lab/group/app",
+        app.deepCopy().put("commandPrefix", "!grapplegl"),
+        alice);
+    Active made = hub.connections.find(TestHub.ROOM, glKind(), "lab/group/app").orElseThrow();
+    assertThatThrownBy(
+            () ->
+                hub.changes.update(
+                    made,
+                    made.connection().config().deepCopy().put("commandPrefix", "!HOOKSHOT"),
+                    alice))
+        .isInstanceOf(grapple.state.BadInput.class)
+        .hasMessageContaining("`!hookshot`");
+  }
+
+  private ConnectionKind<?> glKind() {
+    return hub.connections.kinds().byEventType(STATE).orElseThrow();
+  }
+
   private ConnectionKind<?> kind() {
     return hub.connections.inRoom(TestHub.ROOM).get(0).kind();
   }
@@ -1055,5 +1119,12 @@ class GitlabServiceTest {
             .replaceAll("\"(commits|builds|labels)\": ?\\[", "\"$1\": \"not a list\", \"_x\": [")
             .getBytes(StandardCharsets.UTF_8);
     }
+  }
+
+  /** The contract's order of the list and remove commands works too. */
+  @Test
+  void gitlabProjectListAndRemoveWorkInTheContractsOrder() throws Exception {
+    start("");
+    ForgeHub.assertContractOrderListAndRemove(hub, "gitlab", "project");
   }
 }

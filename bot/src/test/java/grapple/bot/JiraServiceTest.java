@@ -513,6 +513,35 @@ class JiraServiceTest {
   }
 
   /**
+   * {@code jira project list} and {@code jira project remove <url>} (the order of the other
+   * services' commands, and of the contract) do what hookshot's {@code jira list project} and
+   * {@code jira remove project} do; help names hookshot's only. They were read as {@code jira
+   * project <url>} with the URL "list", and refused as a bad URL.
+   */
+  @Test
+  void jiraProjectListAndRemoveWorkInEitherOrder() throws Exception {
+    String base = jira.url();
+    link();
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple jira project " + base + "/projects/ACME"))
+        .isEqualTo("Room configured to bridge Jira project ACME.");
+
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple jira project list"))
+        .startsWith("Currently connected to these JIRA projects:")
+        .contains(base + "/projects/ACME");
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple jira project remove"))
+        .isEqualTo("Missing <url>. Usage: `!grapple jira project remove <url>`");
+    assertThat(
+            hub.reply(
+                TestHub.ROOM, ALICE, "!grapple JIRA Project Remove " + base + "/projects/ACME"))
+        .isEqualTo("Room no longer bridged to Jira project `" + base + "/projects/ACME`.");
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple jira project list"))
+        .isEqualTo("Not connected to any JIRA projects");
+    assertThat(hub.reply(TestHub.ROOM, ALICE, "!grapple help jira"))
+        .contains("jira list project", "jira remove project")
+        .doesNotContain("jira project list", "jira project remove");
+  }
+
+  /**
    * Room state whose key is not its content's project URL is refused naming {@code state_key} (not
    * the content's {@code url}, which is fine), and the key is echoed literally: a link in it does
    * not become the bot's.

@@ -189,15 +189,20 @@ final class TestHub implements AutoCloseable {
     services.forEach(s -> aliases.put(s.info().name(), List.copyOf(s.info().aliases())));
     Permissions permissions = new Permissions(rules, new ServiceNames(aliases));
     ChangeLog changeLog = new ChangeLog(db, ChangeLog.newInstanceId());
+    Config config = ConfigLoader.parse(yaml, dir, Map.of(), Grapple.configSections(services));
     connections =
         new Connections(
             new Connections.Parts(
-                new ConnectionStore(db, changeLog), new Kinds(), gateway, permissions, outbox),
+                new ConnectionStore(db, changeLog),
+                new Kinds(),
+                gateway,
+                permissions,
+                outbox,
+                config.bot().commandPrefixes()),
             Clock.systemUTC());
     cluster =
         new Cluster(changeLog, new RoomStateStore(db, changeLog), connections, rooms, serviceClock);
     changes = new Changes(connections, gateway);
-    Config config = ConfigLoader.parse(yaml, dir, Map.of(), Grapple.configSections(services));
     BotRooms botRooms = new BotRooms(rooms, gateway.botUserId());
     java.util.function.Supplier<grapple.state.SecretBox> secrets =
         () -> grapple.state.SecretBox.of(new byte[32]);

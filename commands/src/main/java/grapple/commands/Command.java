@@ -6,7 +6,8 @@ import java.util.Objects;
 
 /**
  * One command: the words that select it ({@code webhook remove}), its argument usage, a help line,
- * the service and level it needs, and the handler. Commands are data; help is generated from them.
+ * the service and level it needs, and the handler; {@code listed} unless it is an {@link #alias}.
+ * Commands are data; help is generated from them.
  */
 public record Command(
     String words,
@@ -15,7 +16,8 @@ public record Command(
     String service,
     PermissionLevel level,
     Handler handler,
-    boolean secretArguments) {
+    boolean secretArguments,
+    boolean listed) {
 
   /** A command whose arguments may be shown, logged and left in the room. */
   public Command(
@@ -25,7 +27,7 @@ public record Command(
       String service,
       PermissionLevel level,
       Handler handler) {
-    this(words, usage, help, service, level, handler, false);
+    this(words, usage, help, service, level, handler, false, true);
   }
 
   /**
@@ -33,7 +35,16 @@ public record Command(
    * it does not run, and the message that carried the secret is redacted.
    */
   public Command withSecretArguments() {
-    return new Command(words, usage, help, service, level, handler, true);
+    return new Command(words, usage, help, service, level, handler, true, listed);
+  }
+
+  /**
+   * This command under other words that users type for it ({@code jira project list} for {@code
+   * jira list project}, the order another service's commands have): it runs the same way, needs the
+   * same permission, and is left out of help and suggestions, which name this one.
+   */
+  public Command alias(String otherWords) {
+    return new Command(otherWords, usage, help, service, level, handler, secretArguments, false);
   }
 
   public Command {

@@ -100,7 +100,7 @@ public final class CommandTable {
    */
   public List<String> closestWords(List<String> words, Predicate<Command> allowed) {
     List<String> lower = words.stream().map(w -> w.toLowerCase(Locale.ROOT)).toList();
-    List<Command> usable = commands.stream().filter(allowed).toList();
+    List<Command> usable = commands.stream().filter(Command::listed).filter(allowed).toList();
     int known = 0;
     while (known < lower.size() && startsSome(usable, lower.subList(0, known + 1))) known++;
     if (known == lower.size())
@@ -140,7 +140,7 @@ public final class CommandTable {
       String prefix, Predicate<Command> allowed, Optional<String> service, ServiceNames names) {
     List<String> shown = new ArrayList<>();
     for (Command c : commands.stream().sorted(Comparator.comparing(Command::words)).toList()) {
-      if (!allowed.test(c)) continue;
+      if (!c.listed() || !allowed.test(c)) continue;
       if (service.isPresent() && !names.matches(service.get(), c.service())) continue;
       shown.add("`" + c.usageLine(prefix) + "` — " + c.help());
     }

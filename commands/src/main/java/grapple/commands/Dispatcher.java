@@ -159,12 +159,12 @@ public final class Dispatcher {
     return word.length() >= MIN_TOKEN_LENGTH && word.indexOf(':') < 0;
   }
 
+  /**
+   * Whether {@code body} starts with a command's words; a quote left open later on does not make it
+   * chat: it is a command, and its answer says what is wrong with it.
+   */
   private boolean startsWithCommand(String body) {
-    try {
-      return table.match(CommandLine.split(body)).isPresent();
-    } catch (BadInput e) {
-      return false;
-    }
+    return table.match(CommandLine.splitLeniently(body)).isPresent();
   }
 
   /**

@@ -40,6 +40,28 @@ class CommandTableTest {
   }
 
   /**
+   * An alias ({@code jira project list} of {@code jira list project}) runs its command, and is left
+   * out of help and suggestions, which name the command once.
+   */
+  @Test
+  void anAliasMatchesButHelpAndSuggestionsNameItsCommandOnly() {
+    Command jiraList = command("jira list project", "", "jira", PermissionLevel.COMMANDS);
+    Command jiraProject =
+        command("jira project", "<url>", "jira", PermissionLevel.MANAGE_CONNECTIONS);
+    CommandTable jira =
+        new CommandTable(List.of(jiraProject, jiraList, jiraList.alias("jira project list")));
+
+    assertThat(jira.match(List.of("Jira", "Project", "List")))
+        .map(m -> m.command().handler())
+        .contains(jiraList.handler());
+    assertThat(jira.closestWords(List.of("jira"), c -> true))
+        .containsExactly("jira list project", "jira project");
+    assertThat(jira.help("!grapple", c -> true, Optional.empty(), ServiceNames.none()))
+        .contains("`!grapple jira list project`")
+        .doesNotContain("jira project list");
+  }
+
+  /**
    * Words that only start commands ({@code jira list} for {@code jira list project}) were answered
    * "Unknown command" with nothing to go on: the commands they start are what was meant.
    */

@@ -200,6 +200,21 @@ class DispatcherTest {
     assertThat(onlyToken.markdown()).startsWith("Unknown command. Type").doesNotContain(token);
   }
 
+  /**
+   * In a direct chat a command needs no prefix; one whose quote was left open is answered with what
+   * is wrong, as it is with the prefix. It was taken for chat and answered with nothing.
+   */
+  @Test
+  void aCommandWithAnOpenQuoteInADirectChatIsAnsweredWithoutThePrefixToo() {
+    String body = "webhook \"My Hook 30d";
+
+    assertThat(dispatcher.isCommand(body, true)).isTrue();
+    assertThat(replyInDirectChat(body).markdown())
+        .startsWith("The command has an unclosed \" quote.");
+    assertThat(dispatcher.isCommand("hello \"there", true)).isFalse();
+    assertThat(dispatcher.handleDirect(ROOM, ADMIN, "$chat", "hello \"there")).isEmpty();
+  }
+
   private Reply replyInDirectChat(String body) {
     Optional<Dispatcher.Outcome> outcome = dispatcher.handleDirect(ROOM, ADMIN, "$event", body);
     assertThat(outcome).as("an answer to %s", body).isPresent();

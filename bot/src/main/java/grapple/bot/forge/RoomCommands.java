@@ -200,7 +200,16 @@ public final class RoomCommands {
     Instant last = lastRefusal.get(key);
     if (last != null && last.plus(REFUSAL_INTERVAL).isAfter(now)) return List.of();
     lastRefusal.put(key, now);
+    // Those refused more than a minute ago are refused again anyway: forgetting them keeps this
+    // small, however many accounts a hostile server sends commands from (it grew by each, for
+    // good).
+    lastRefusal.values().removeIf(at -> !at.plus(REFUSAL_INTERVAL).isAfter(now));
     return List.of(reply(message, NOT_PERMITTED));
+  }
+
+  /** How many senders' refusals are remembered, to be refused at most once a minute (tests). */
+  int refusalsRemembered() {
+    return lastRefusal.size();
   }
 
   private <C> String run(RoomEvent.Message message, String prefix, C config, Handler<C> handler) {

@@ -32,6 +32,17 @@ final class GiteaCommands {
   List<Command> commands() {
     String s = GiteaService.NAME;
     PermissionLevel manage = PermissionLevel.MANAGE_CONNECTIONS;
+    Command list =
+        new Command(
+            "gitea list",
+            "",
+            "List the Gitea repositories this room follows",
+            s,
+            PermissionLevel.COMMANDS,
+            this::list);
+    Command remove =
+        new Command(
+            "gitea remove", "<url>", "Stop following a Gitea repository", s, manage, this::remove);
     return List.of(
         new Command(
             "gitea repo",
@@ -40,15 +51,11 @@ final class GiteaCommands {
             s,
             manage,
             this::repo),
-        new Command(
-            "gitea list",
-            "",
-            "List the Gitea repositories this room follows",
-            s,
-            PermissionLevel.COMMANDS,
-            this::list),
-        new Command(
-            "gitea remove", "<url>", "Stop following a Gitea repository", s, manage, this::remove),
+        list,
+        remove,
+        // The contract's order: read as a URL, "list" and "remove" were refused.
+        list.alias("gitea repo list"),
+        remove.alias("gitea repo remove"),
         new Command(
                 "gitea token",
                 "<instance> <token>",

@@ -40,6 +40,22 @@ final class GithubCommands {
   List<Command> commands() {
     String s = GithubService.NAME;
     PermissionLevel manage = PermissionLevel.MANAGE_CONNECTIONS;
+    Command list =
+        new Command(
+            "github list",
+            "",
+            "List the GitHub repositories this room follows",
+            s,
+            PermissionLevel.COMMANDS,
+            this::list);
+    Command remove =
+        new Command(
+            "github remove",
+            "<url>",
+            "Stop following a GitHub repository",
+            s,
+            manage,
+            this::remove);
     return List.of(
         new Command(
             "github repo",
@@ -48,20 +64,11 @@ final class GithubCommands {
             s,
             manage,
             this::repo),
-        new Command(
-            "github list",
-            "",
-            "List the GitHub repositories this room follows",
-            s,
-            PermissionLevel.COMMANDS,
-            this::list),
-        new Command(
-            "github remove",
-            "<url>",
-            "Stop following a GitHub repository",
-            s,
-            manage,
-            this::remove),
+        list,
+        remove,
+        // The contract's order: read as a URL, "list" and "remove" were refused.
+        list.alias("github repo list"),
+        remove.alias("github repo remove"),
         new Command(
             "github login",
             "",
@@ -113,9 +120,9 @@ final class GithubCommands {
     HttpUrl web = parts.settings().webUrl();
     HttpUrl url = HttpUrl.parse(text.strip());
     if (url == null || !url.host().equalsIgnoreCase(web.host()) || url.port() != web.port())
-      throw ForgeUrls.notARepoUrl(web + "/<org>/<repo>", text);
+      throw ForgeUrls.notARepoUrl(example(web), text);
     ForgeUrls.RepoPath path = ForgeUrls.repoPath(web, url);
-    if (path == null) throw ForgeUrls.notARepoUrl(web + "/<org>/<repo>", text);
+    if (path == null) throw ForgeUrls.notARepoUrl(example(web), text);
     return new String[] {path.owner(), path.repo()};
   }
 
@@ -124,7 +131,16 @@ final class GithubCommands {
         call,
         "GitHub repositories",
         "GitHub repository",
-        "github repo " + parts.settings().webUrl() + "/<org>/<repo>");
+        "github repo " + example(parts.settings().webUrl()));
+  }
+
+  /**
+   * {@code <webUrl>/<org>/<repo>}, the form a repository's URL takes: OkHttp prints a host's root
+   * as {@code https://github.com/}, which {@code + "/<org>"} made {@code
+   * https://github.com//<org>}.
+   */
+  static String example(HttpUrl web) {
+    return web.toString().replaceAll("/+$", "") + "/<org>/<repo>";
   }
 
   /**

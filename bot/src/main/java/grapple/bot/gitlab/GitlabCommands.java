@@ -55,6 +55,17 @@ final class GitlabCommands {
   List<Command> commands() {
     String s = GitlabService.NAME;
     PermissionLevel manage = PermissionLevel.MANAGE_CONNECTIONS;
+    Command list =
+        new Command(
+            "gitlab list",
+            "",
+            "List the GitLab projects this room follows",
+            s,
+            PermissionLevel.COMMANDS,
+            this::list);
+    Command remove =
+        new Command(
+            "gitlab remove", "<url>", "Stop following a GitLab project", s, manage, this::remove);
     return List.of(
         new Command(
             "gitlab project",
@@ -63,15 +74,11 @@ final class GitlabCommands {
             s,
             manage,
             this::project),
-        new Command(
-            "gitlab list",
-            "",
-            "List the GitLab projects this room follows",
-            s,
-            PermissionLevel.COMMANDS,
-            this::list),
-        new Command(
-            "gitlab remove", "<url>", "Stop following a GitLab project", s, manage, this::remove),
+        list,
+        remove,
+        // The contract's order: read as a URL, "list" and "remove" were refused.
+        list.alias("gitlab project list"),
+        remove.alias("gitlab project remove"),
         new Command(
                 "gitlab personaltoken",
                 "<instance> <token>",

@@ -37,6 +37,22 @@ final class JiraCommands {
     String s = JiraService.NAME;
     PermissionLevel manage = PermissionLevel.MANAGE_CONNECTIONS;
     PermissionLevel login = PermissionLevel.LOGIN;
+    Command list =
+        new Command(
+            "jira list project",
+            "",
+            "List the JIRA projects this room follows",
+            s,
+            PermissionLevel.COMMANDS,
+            this::list);
+    Command remove =
+        new Command(
+            "jira remove project",
+            "<url>",
+            "Stop following a JIRA project",
+            s,
+            manage,
+            this::remove);
     return List.of(
         new Command(
             "jira project",
@@ -45,20 +61,12 @@ final class JiraCommands {
             s,
             manage,
             this::project),
-        new Command(
-            "jira list project",
-            "",
-            "List the JIRA projects this room follows",
-            s,
-            PermissionLevel.COMMANDS,
-            this::list),
-        new Command(
-            "jira remove project",
-            "<url>",
-            "Stop following a JIRA project",
-            s,
-            manage,
-            this::remove),
+        list,
+        remove,
+        // The order of the other services' commands (and of Grapple's contract): taken as the URL
+        // "list" or "remove", these were answered as a bad project URL.
+        list.alias("jira project list"),
+        remove.alias("jira project remove"),
         new Command(
             "jira login",
             "",
