@@ -46,13 +46,17 @@ public final class UrlSecrets {
       while (end < text.length() && !endsUrl(text.charAt(end))) end++;
       int authorityEnd = start;
       while (authorityEnd < end && "/?#".indexOf(text.charAt(authorityEnd)) < 0) authorityEnd++;
-      int at = text.lastIndexOf('@', authorityEnd - 1);
+      // Each search stays within this URL: one that ran on over the rest of the text (an '@' or a
+      // '?' looked for in all of it) made a line of many short URLs cost its length squared.
+      int at = authorityEnd - 1;
+      while (at >= start && text.charAt(at) != '@') at--;
       if (at >= start) {
         out.append(text, copied, start).append("***");
         copied = at;
       }
-      int query = text.indexOf('?', authorityEnd);
-      if (query >= 0 && query < end) {
+      int query = authorityEnd;
+      while (query < end && text.charAt(query) != '?') query++;
+      if (query < end) {
         out.append(text, copied, query);
         maskQuery(text, query, end, out);
         copied = end;
