@@ -47,4 +47,24 @@ class UrlSecretsTest {
     assertThat(assertTimeoutPreemptively(Duration.ofSeconds(5), () -> UrlSecrets.masked(secrets)))
         .isEqualTo("a://***@h?token=*** ".repeat(100_000));
   }
+
+  @Test
+  void aUrlInsideAUrlIsMaskedToo() {
+    assertThat(UrlSecrets.masked("https://h.org/cb?redirect=https://u:p@evil.org/x?token=t&a=1"))
+        .isEqualTo("https://h.org/cb?redirect=https://***@evil.org/x?token=***&a=1");
+    assertThat(UrlSecrets.masked("https://web.archive.org/web/2020/https://u:p@site.org/feed"))
+        .isEqualTo("https://web.archive.org/web/2020/https://***@site.org/feed");
+    String nested = "a://".repeat(250_000);
+    assertThat(assertTimeoutPreemptively(Duration.ofSeconds(5), () -> UrlSecrets.masked(nested)))
+        .isEqualTo(nested);
+  }
+
+  @Test
+  void camelCaseParameterNamesThatSayTheyHoldASecretAreMasked() {
+    assertThat(
+            UrlSecrets.masked(
+                "https://e.org/f?accessToken=t1&apiKey=k1&clientSecret=s1&keyword=cats&Token=t2"))
+        .isEqualTo(
+            "https://e.org/f?accessToken=***&apiKey=***&clientSecret=***&keyword=cats&Token=***");
+  }
 }
