@@ -43,16 +43,24 @@ public final class UrlSecrets {
     while (scheme >= 0) {
       int start = scheme + 3;
       int end = start;
-      while (end < text.length() && !endsUrl(text.charAt(end))) end++;
+      // A URL inside this one (a redirect target in its query, an archived page in its path) is
+      // another URL, whose userinfo and query are masked in turn: they were kept as this one's path
+      // or as the value of a parameter not named like a secret.
+      while (end < text.length() && !endsUrl(text.charAt(end)) && !text.startsWith("://", end))
+        end++;
       int authorityEnd = start;
       while (authorityEnd < end && "/?#".indexOf(text.charAt(authorityEnd)) < 0) authorityEnd++;
-      int at = text.lastIndexOf('@', authorityEnd - 1);
+      // Each search stays within this URL: one that ran on over the rest of the text (an '@' or a
+      // '?' looked for in all of it) made a line of many short URLs cost its length squared.
+      int at = authorityEnd - 1;
+      while (at >= start && text.charAt(at) != '@') at--;
       if (at >= start) {
         out.append(text, copied, start).append("***");
         copied = at;
       }
-      int query = text.indexOf('?', authorityEnd);
-      if (query >= 0 && query < end) {
+      int query = authorityEnd;
+      while (query < end && text.charAt(query) != '?') query++;
+      if (query < end) {
         out.append(text, copied, query);
         maskQuery(text, query, end, out);
         copied = end;
@@ -88,9 +96,22 @@ public final class UrlSecrets {
     }
   }
 
+  /**
+   * Whether {@code name}, split at {@code _ . -} and where a lower-case letter meets an upper-case
+   * one ({@code accessToken}, {@code apiKey}), has a part that says it holds a secret.
+   */
   private static boolean namesASecret(String name) {
-    for (String part : name.toLowerCase(Locale.ROOT).split("[_.-]", -1)) {
-      if (SECRET_NAMES.contains(part)) return true;
+    int from = 0;
+    for (int i = 0; i <= name.length(); i++) {
+      boolean cut =
+          i == name.length()
+              || "_.-".indexOf(name.charAt(i)) >= 0
+              || (i > from
+                  && Character.isUpperCase(name.charAt(i))
+                  && Character.isLowerCase(name.charAt(i - 1)));
+      if (!cut) continue;
+      if (SECRET_NAMES.contains(name.substring(from, i).toLowerCase(Locale.ROOT))) return true;
+      from = "_.-".indexOf(i < name.length() ? name.charAt(i) : '_') >= 0 ? i + 1 : i;
     }
     return false;
   }
