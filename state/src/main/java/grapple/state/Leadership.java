@@ -248,9 +248,9 @@ public abstract class Leadership implements AutoCloseable {
               "INSERT INTO kv (key, value) VALUES (?, '1') ON CONFLICT (key)"
                   + " DO UPDATE SET value = (CASE WHEN kv.value ~ '^[0-9]{1,17}$'"
                   + " THEN kv.value::bigint + 1"
-                  // Edited by hand into something else: a term no instance has had (milliseconds
-                  // since 1970, later than any count of elections), rather than a cast failing at
-                  // every election while nobody leads.
+                  // Edited by hand into something else (or a number too long): milliseconds since
+                  // 1970, a term no instance holds now (terms are compared for equality only),
+                  // rather than a cast failing at every election while nobody leads.
                   + " ELSE (extract(epoch FROM clock_timestamp()) * 1000)::bigint END)::text"
                   + " RETURNING value")) {
         s.setString(1, TERM_KEY);

@@ -199,7 +199,7 @@ public final class SecretBox {
         out.force(true);
       }
       try {
-        Files.createLink(keyFile, temporary);
+        linkOrMove(temporary, keyFile);
       } catch (FileAlreadyExistsException e) {
         if (FileErrors.brokenLink(keyFile).isPresent() || !Files.isRegularFile(keyFile)) throw e;
         log.info("secrets: another instance made {} meanwhile; using its key", keyFile);
@@ -207,14 +207,9 @@ public final class SecretBox {
       }
       syncDirectory(dir);
       return key;
-    } catch (IOException | UnsupportedOperationException e) {
+    } catch (IOException e) {
       throw new StorageException(
-          "secrets: cannot create "
-              + named(keyFile)
-              + ": "
-              + (e instanceof IOException io
-                  ? FileErrors.whyNotCreated(io, keyFile)
-                  : "the file system cannot link files (" + e.getMessage() + ")"),
+          "secrets: cannot create " + named(keyFile) + ": " + FileErrors.whyNotCreated(e, keyFile),
           e);
     } finally {
       if (temporary != null) {
@@ -224,6 +219,22 @@ public final class SecretBox {
           log.warn("secrets: cannot remove the temporary file {}: {}", temporary, e.toString());
         }
       }
+    }
+  }
+
+  /**
+   * Gives the whole file {@code temporary} the name {@code target} unless that name is taken: by a
+   * hard link, or where the file system has none (SMB shares, some FUSE mounts) by a move that does
+   * not replace (which checks and renames in two steps).
+   */
+  private static void linkOrMove(Path temporary, Path target) throws IOException {
+    try {
+      Files.createLink(target, temporary);
+    } catch (FileAlreadyExistsException e) {
+      throw e;
+    } catch (IOException | UnsupportedOperationException e) {
+      log.debug("secrets: cannot link {} ({}); moving it instead", target, e.toString());
+      Files.move(temporary, target);
     }
   }
 

@@ -33,9 +33,15 @@ public final class MatrixClient {
    * starts again at each byte, so a proxy that accepts and trickles its answer (or a homeserver
    * that sends headers and then nothing fast enough) held the sync thread for ever, and the bot
    * read no room while it still answered {@code /ready}. Past this the sync fails like a network
-   * failure and is asked again; an initial sync of a large account fits in it.
+   * failure and is asked again. A sync carrying every joined room's whole state (the first of a
+   * run) may take {@link #FULL_STATE_FACTOR} times as long: a homeserver can take minutes to build
+   * it for a bot in large rooms (Synapse answers a repeated identical request from the one under
+   * way, but other homeservers may start again at each retry).
    */
   static final Duration SYNC_CALL_MARGIN = Duration.ofMinutes(3);
+
+  /** How many times {@link #SYNC_CALL_MARGIN} a full-state sync may take (15 minutes). */
+  static final int FULL_STATE_FACTOR = 5;
 
   /** The longest wait a homeserver's retry hint is taken for; a longer one is cut to this. */
   static final Duration MAX_RETRY_AFTER = Duration.ofHours(1);
@@ -185,7 +191,7 @@ public final class MatrixClient {
     OkHttpClient longPoll =
         http.newBuilder()
             .readTimeout(timeout.plus(SYNC_GRACE))
-            .callTimeout(syncCallLimit(timeout))
+            .callTimeout(syncCallLimit(timeout, fullState || since == null))
             .build();
     return withRenewal(
         authed(url.build()).get().build(),
@@ -200,9 +206,13 @@ public final class MatrixClient {
         });
   }
 
-  /** The longest a sync with {@code timeout} may take in all before it fails. */
-  Duration syncCallLimit(Duration timeout) {
-    return timeout.plus(syncCallMargin);
+  /**
+   * The longest a sync with {@code timeout} may take in all before it fails; longer when it carries
+   * every joined room's whole state.
+   */
+  Duration syncCallLimit(Duration timeout, boolean fullState) {
+    return timeout.plus(
+        fullState ? syncCallMargin.multipliedBy(FULL_STATE_FACTOR) : syncCallMargin);
   }
 
   /**

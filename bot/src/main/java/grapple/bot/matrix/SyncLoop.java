@@ -112,7 +112,7 @@ final class SyncLoop implements Runnable {
         // The first sync of a run returns at once (so /ready does not wait out a long poll) and
         // carries every joined room's whole state: members and power levels live in memory only.
         Duration poll = loaded ? POLL : Duration.ZERO;
-        busyFor(client.syncCallLimit(poll));
+        busyFor(client.syncCallLimit(poll, !loaded || since == null));
         JsonNode batch = client.sync(since, filterId, poll, !loaded);
         busyFor(Duration.ZERO);
         String next = nextBatch(batch);

@@ -91,9 +91,24 @@ class MatrixClientTest {
             Duration.ofSeconds(1));
 
     long started = System.nanoTime();
-    assertThatThrownBy(() -> client.sync(null, "f", Duration.ofSeconds(1), false))
+    assertThatThrownBy(() -> client.sync("s0", "f", Duration.ofSeconds(1), false))
         .isInstanceOf(InterruptedIOException.class);
     assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(10));
+  }
+
+  /**
+   * A sync carrying every joined room's whole state (the first of a run, or the first ever) may
+   * take several times as long as a long poll's margin: a homeserver may need minutes to build it.
+   */
+  @Test
+  void aFullStateSyncMayTakeLongerThanALongPoll() {
+    MatrixClient client =
+        new MatrixClient(
+            "http://127.0.0.1:1/", "tok", MatrixClient.defaultHttp(), Duration.ofSeconds(1));
+
+    assertThat(client.syncCallLimit(Duration.ofSeconds(30), false))
+        .isEqualTo(Duration.ofSeconds(30).plus(MatrixClient.SYNC_CALL_MARGIN));
+    assertThat(client.syncCallLimit(Duration.ZERO, true)).isEqualTo(Duration.ofMinutes(15));
   }
 
   /**
