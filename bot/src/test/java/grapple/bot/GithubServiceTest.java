@@ -179,6 +179,36 @@ class GithubServiceTest {
   }
 
   /**
+   * A repository renamed on GitHub: its events carry the new name, which the room following the old
+   * one does not match; the room is told once (not again at a redelivery) how to follow it again.
+   * It went silent with no word why.
+   */
+  @Test
+  void aRenamedRepositoryTellsTheRoomFollowingItsOldNameOnce() throws Exception {
+    follow();
+    byte[] body =
+        ("{\"action\":\"renamed\",\"changes\":{\"repository\":{\"name\":{\"from\":\"r\"}}},"
+                + "\"repository\":{\"id\":42,\"name\":\"r2\",\"full_name\":\"o/r2\","
+                + "\"owner\":{\"login\":\"o\"}},\"sender\":{\"login\":\"alice\"}}")
+            .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+
+    assertThat(postSigned("repository", "delivery-r", body).statusCode()).isEqualTo(202);
+    FakeGateway.Sent notice = hub.gateway.takeSent(WAIT);
+    assertThat(notice.roomId()).isEqualTo(TestHub.ROOM);
+    assertThat(notice.content().path("body").asText())
+        .isEqualTo(
+            "⚠️ GitHub repository `o/r` is now `o/r2`: its events no longer reach this room,"
+                + " which follows it by its old name. To follow it again, send `!grapple github"
+                + " remove "
+                + github.webUrl()
+                + "/o/r` then `!grapple github repo "
+                + github.webUrl()
+                + "/o/r2`.");
+    assertThat(postSigned("repository", "delivery-r", body).statusCode()).isEqualTo(202);
+    assertThat(hub.gateway.takeSent(Duration.ofMillis(500))).as("the redelivery").isNull();
+  }
+
+  /**
    * A delivery whose messages could not be committed (the database refused the write, as when the
    * bot dies between taking the request in and committing it) claims nothing: GitHub's redelivery
    * of it (same X-GitHub-Delivery) is posted, once.

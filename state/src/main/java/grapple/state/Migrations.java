@@ -377,6 +377,15 @@ public final class Migrations {
       """;
 
   /**
+   * Step 14 for both databases: the new address a feed's room was told of when the feed answered
+   * with a permanent redirect (301, 308), so that the room is told once, not at every poll.
+   */
+  static final String FEED_MOVED_TOLD =
+      """
+      ALTER TABLE feed_connections ADD COLUMN moved_to TEXT;
+      """;
+
+  /**
    * The steps written before services contributed their own; they stay here, numbered as every
    * existing database knows them.
    */
@@ -417,7 +426,11 @@ public final class Migrations {
           inBoth(
               13,
               "when a waiting command began to change something on a forge",
-              COMMANDS_EFFECT_BEGUN));
+              COMMANDS_EFFECT_BEGUN),
+          inBoth(
+              14,
+              "the new address of a permanently redirected feed its room was told of",
+              FEED_MOVED_TOLD));
 
   /**
    * A core step written once for both databases, with the words they spell differently in braces:

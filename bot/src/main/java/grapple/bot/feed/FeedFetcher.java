@@ -21,7 +21,9 @@ import org.jspecify.annotations.Nullable;
 /**
  * Fetches feed documents: conditional GET (ETag, Last-Modified), gzip (OkHttp's transparent), a
  * size cap, at most five redirects each checked like the first URL, a whole-call timeout, and
- * {@code Retry-After} passed on.
+ * {@code Retry-After} passed on. Redirects are followed at every fetch, permanent ones too (the URL
+ * is the connection's state key, which the bot cannot change); where permanent ones led is passed
+ * on, so the room can be told.
  */
 final class FeedFetcher implements FeedSource {
   /** The longest wait a feed server's Retry-After is honoured for: feeds poll at least daily. */
@@ -56,7 +58,8 @@ final class FeedFetcher implements FeedSource {
   /**
    * What a fetch gave: a new document, "not modified", or a failure with the server's wait; {@code
    * url} is where the answer came from, after redirects (the base of the document's relative
-   * links).
+   * links); {@code movedTo}, of a 200 or 304 only, is where the permanent redirects (301, 308) the
+   * fetch began with led, when they led away from the URL asked for (null otherwise).
    */
   record Result(
       int status,
@@ -66,7 +69,20 @@ final class FeedFetcher implements FeedSource {
       @Nullable String lastModified,
       @Nullable Duration retryAfter,
       @Nullable String location,
-      String url) {
+      String url,
+      @Nullable String movedTo) {
+    Result(
+        int status,
+        byte[] body,
+        @Nullable String contentType,
+        @Nullable String etag,
+        @Nullable String lastModified,
+        @Nullable Duration retryAfter,
+        @Nullable String location,
+        String url) {
+      this(status, body, contentType, etag, lastModified, retryAfter, location, url, null);
+    }
+
     boolean notModified() {
       return status == 304;
     }
@@ -78,14 +94,20 @@ final class FeedFetcher implements FeedSource {
     HttpUrl first = parse(url);
     String authorization = authorization(first);
     HttpUrl current = first;
+    // Where the unbroken run of permanent redirects from the first URL has led so far.
+    HttpUrl moved = first;
+    boolean permanent = true;
     Set<HttpUrl> visited = new HashSet<>();
     for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
       if (!visited.add(current))
         throw new FeedException("redirect loop at " + FeedText.withoutSecrets(current.toString()));
       Result result =
           once(current, etag, lastModified, sameOrigin(first, current) ? authorization : null);
-      if (!isRedirect(result.status())) return checked(result);
+      if (!isRedirect(result.status()))
+        return checked(result, moved.equals(first) ? null : moved.toString());
       current = redirectTarget(current, result);
+      permanent = permanent && (result.status() == 301 || result.status() == 308);
+      if (permanent) moved = current;
     }
     throw new FeedException("more than " + MAX_REDIRECTS + " redirects");
   }
@@ -166,8 +188,18 @@ final class FeedFetcher implements FeedSource {
     }
   }
 
-  private static Result checked(Result result) throws FeedException {
-    if (result.status() == 200 || result.notModified()) return result;
+  private static Result checked(Result result, @Nullable String movedTo) {
+    if (result.status() == 200 || result.notModified())
+      return new Result(
+          result.status(),
+          result.body(),
+          result.contentType(),
+          result.etag(),
+          result.lastModified(),
+          result.retryAfter(),
+          result.location(),
+          result.url(),
+          movedTo);
     return new Result(
         result.status(),
         result.body(),

@@ -14,6 +14,7 @@ import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -42,6 +43,7 @@ final class FeedPoller implements AutoCloseable {
   private final Outbox outbox;
   private final Predicate<String> botNotIn;
   private final Clock clock;
+  private final String commandPrefix;
   private final Map<String, Subscription> subscriptions = new ConcurrentHashMap<>();
   private final Map<String, Long> nextPollAt = new ConcurrentHashMap<>();
   private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
@@ -70,7 +72,9 @@ final class FeedPoller implements AutoCloseable {
 
   /**
    * {@code botNotIn} says whether the bot is known not to be in a room: a room it left (or was
-   * kicked or banned from) is skipped, its items kept unseen for when the bot is back.
+   * kicked or banned from) is skipped, its items kept unseen for when the bot is back. {@code
+   * commandPrefix}: the bot's (the first of {@code bot.commandPrefixes}), for the commands a notice
+   * names.
    */
   FeedPoller(
       FeedSettings settings,
@@ -78,8 +82,10 @@ final class FeedPoller implements AutoCloseable {
       FeedStore store,
       Outbox outbox,
       Clock clock,
-      Predicate<String> botNotIn) {
+      Predicate<String> botNotIn,
+      String commandPrefix) {
     this.botNotIn = botNotIn;
+    this.commandPrefix = commandPrefix;
     this.settings = settings;
     this.fetcher = fetcher;
     this.store = store;
@@ -253,7 +259,8 @@ final class FeedPoller implements AutoCloseable {
             url,
             r.etag() != null ? r.etag() : state.etag(),
             r.lastModified() != null ? r.lastModified() : state.lastModified(),
-            subscribers);
+            subscribers,
+            r.movedTo());
       } else if (r.status() != 200) {
         failed(url, state, "HTTP " + r.status(), r.retryAfter());
       } else {
@@ -269,8 +276,8 @@ final class FeedPoller implements AutoCloseable {
         }
         // With a room skipped, the validators from before stay: once the bot is back the feed is
         // fetched whole, not answered "not modified", and what that room missed is posted.
-        if (skipped) succeeded(url, state.etag(), state.lastModified(), subscribers);
-        else succeeded(url, r.etag(), r.lastModified(), subscribers);
+        if (skipped) succeeded(url, state.etag(), state.lastModified(), subscribers, r.movedTo());
+        else succeeded(url, r.etag(), r.lastModified(), subscribers, r.movedTo());
       }
     } catch (FeedException e) {
       failed(url, state, e.getMessage(), null);
@@ -385,11 +392,17 @@ final class FeedPoller implements AutoCloseable {
     return out;
   }
 
+  /**
+   * Records a poll that worked and queues its notices: "working again" to a room told it failed,
+   * and, when the feed was reached through permanent redirects ({@code movedTo}), where it moved
+   * to, once per connection and new address (a room the bot is not in is told once it is back).
+   */
   private void succeeded(
       String url,
       @Nullable String etag,
       @Nullable String lastModified,
-      List<Subscription> subscribers) {
+      List<Subscription> subscribers,
+      @Nullable String movedTo) {
     if (unfollowed(url)) return;
     long now = clock.millis();
     // A room that began following the URL while this poll was on the wire was not served by it:
@@ -404,6 +417,18 @@ final class FeedPoller implements AutoCloseable {
     List<OutboxStore.Draft> notices = new ArrayList<>();
     for (Subscription s : subscribers) {
       if (!following(s)) continue;
+      if (movedTo != null
+          && !botNotIn.test(s.roomId())
+          && !store.movedToldOf(s.id()).equals(Optional.of(movedTo))) {
+        record.add(FeedStore.putMovedTold(s.id(), movedTo));
+        notices.add(draft(s.connection(), moved(s, movedTo)));
+        log.info(
+            "room {}: feed {} ({}) moved permanently to {}; the room is told",
+            s.roomId(),
+            FeedText.withoutSecrets(url),
+            s.id(),
+            FeedText.withoutSecrets(movedTo));
+      }
       FeedStore.ConnectionState cs = store.state(s.id());
       if (!cs.failing()) continue;
       record.add(FeedStore.putState(s.id(), new FeedStore.ConnectionState(cs.primed(), false)));
@@ -411,6 +436,20 @@ final class FeedPoller implements AutoCloseable {
     }
     commit(notices, record);
     nextPollAt.computeIfPresent(url, (u, old) -> next);
+  }
+
+  /**
+   * The notice that a feed answers from a new address for good: the URL is the connection's state
+   * key, which the bot cannot change, so the room is told how to follow the new one. Both URLs are
+   * shown without their credentials ({@link FeedText#withoutSecrets}).
+   */
+  private ObjectNode moved(Subscription s, String movedTo) {
+    String old = FeedText.withoutSecrets(s.url());
+    String now = FeedText.withoutSecrets(movedTo);
+    return FeedText.notice(
+        "Feed %s has moved permanently to %s (its server redirects there). I will keep following"
+            + " it through the redirect; to follow the new address instead, send %s then %s.",
+        s.name(), now, commandPrefix + " feed remove " + old, commandPrefix + " feed " + now);
   }
 
   private void failed(

@@ -58,7 +58,8 @@ public final class FeedService extends AbstractService<FeedSettings> {
               store,
               context.outbox(),
               context.clock(),
-              context.botRooms()::notIn);
+              context.botRooms()::notIn,
+              context.commandPrefix());
       this.feeds = new Feeds(fetcher, store, poller);
     }
 

@@ -149,6 +149,33 @@ public final class FeedStore {
         .orElse(new ConnectionState(false, false));
   }
 
+  /**
+   * The address the connection's room was last told its feed moved to ({@link
+   * FeedFetcher.Result#movedTo}); empty when never.
+   */
+  public Optional<String> movedToldOf(String connectionId) {
+    return db.first(
+        "SELECT moved_to FROM feed_connections WHERE connection_id = ? AND moved_to IS NOT NULL",
+        rs -> rs.getString(1),
+        connectionId);
+  }
+
+  /**
+   * Records that the connection's room was told its feed moved to {@code url}, on a transaction the
+   * caller holds (the notice's). Its other state is left as it is.
+   */
+  static SqlWork<Void> putMovedTold(String connectionId, String url) {
+    return c -> {
+      Sql.update(
+          c,
+          "INSERT INTO feed_connections (connection_id, moved_to) VALUES (?, ?)"
+              + " ON CONFLICT (connection_id) DO UPDATE SET moved_to = excluded.moved_to",
+          connectionId,
+          url);
+      return null;
+    };
+  }
+
   public Set<String> seen(String connectionId) {
     return new HashSet<>(
         db.list(

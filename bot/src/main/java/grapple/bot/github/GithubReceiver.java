@@ -148,6 +148,8 @@ final class GithubReceiver {
     String fullName = payload.path("repository").path("full_name").asText("");
     List<Active> following = fullName.isEmpty() ? List.of() : repos.following(fullName);
     if (following.isEmpty()) {
+      Optional<CompletableFuture<Response>> told = movedRepository(event, delivery, payload);
+      if (told.isPresent()) return told.get();
       log.debug(
           "github: {} event for {}: no room follows it",
           event,
@@ -179,6 +181,67 @@ final class GithubReceiver {
       return commit(drafts(event, payload, following, fullName, false), delivery, what);
     }
     return drafts.thenCompose(made -> commit(made, delivery, what));
+  }
+
+  /**
+   * A repository renamed or transferred (its {@code repository} event, which a webhook or App that
+   * sends repository events delivers): the rooms following it by its old name are told, once (the
+   * delivery id claimed with the notices), that its events no longer reach them and how to follow
+   * its new name. GitHub's deliveries carry the new name, which those rooms do not match (nor do
+   * they in hookshot), so they went silent with no word why. Empty for any other event.
+   */
+  private Optional<CompletableFuture<Response>> movedRepository(
+      String event, String delivery, JsonNode payload) {
+    if (!event.equals("repository")) return Optional.empty();
+    JsonNode repository = payload.path("repository");
+    String name = repository.path("name").asText("");
+    String owner = repository.path("owner").path("login").asText("");
+    String action = payload.path("action").asText("");
+    JsonNode changes = payload.path("changes");
+    String oldOwner = owner;
+    String oldName = name;
+    if (action.equals("renamed")) {
+      oldName = changes.path("repository").path("name").path("from").asText("");
+    } else if (action.equals("transferred")) {
+      JsonNode from = changes.path("owner").path("from");
+      oldOwner =
+          from.path("organization")
+              .path("login")
+              .asText(from.path("user").path("login").asText(""));
+    } else {
+      return Optional.empty();
+    }
+    if (owner.isEmpty() || name.isEmpty() || oldOwner.isEmpty() || oldName.isEmpty())
+      return Optional.empty();
+    String oldFullName = oldOwner + "/" + oldName;
+    String newFullName = owner + "/" + name;
+    List<Active> rooms = repos.following(oldFullName);
+    if (rooms.isEmpty() || oldFullName.equalsIgnoreCase(newFullName)) return Optional.empty();
+    if (intake.taken(delivery)) return Optional.of(now(ACCEPTED));
+    String web = parts.client().webUrl().toString().replaceAll("/+$", "");
+    String command = parts.context().commandPrefix() + " github ";
+    ObjectNode notice =
+        grapple.bot.room.Messages.notice(
+            "⚠️ GitHub repository "
+                + grapple.commands.Markdown.code(oldFullName)
+                + " is now "
+                + grapple.commands.Markdown.code(newFullName)
+                + ": its events no longer reach this room, which follows it by its old name. To"
+                + " follow it again, send "
+                + grapple.commands.Markdown.code(command + "remove " + web + "/" + oldFullName)
+                + " then "
+                + grapple.commands.Markdown.code(command + "repo " + web + "/" + newFullName)
+                + ".");
+    List<OutboxStore.Draft> drafts =
+        rooms.stream()
+            .map(a -> new OutboxStore.Draft(a.roomId(), "m.room.message", notice.deepCopy()))
+            .toList();
+    log.info(
+        "github: {} is now {}; {} room(s) following the old name are told",
+        oldFullName,
+        newFullName,
+        rooms.size());
+    return Optional.of(intake.commit(drafts, delivery, what(event, delivery, oldFullName)));
   }
 
   private CompletableFuture<Response> commit(

@@ -75,16 +75,14 @@ final class PullRequestEvents {
   }
 
   /**
-   * {@code ✳️ **u** merged PR [o/r#2](url): "title"} or {@code ⚫ … closed PR …}. A merge checks
-   * {@code pull_request.merged} as well as hookshot's {@code pull_request.closed}.
+   * {@code ✳️ **u** merged PR [o/r#2](url): "title"} or {@code ⚫ … closed PR …}. Both check {@code
+   * pull_request.closed} and {@code pull_request} only, as hookshot's onPRClosed does: {@code
+   * pull_request.merged} is a name hookshot accepts but never checks, so a room that enabled only
+   * it sees no merges in hookshot, and none here.
    */
   private static Optional<ObjectNode> closed(GithubEvent e, JsonNode pr) {
     boolean merged = ForgeNotices.merged(pr);
-    boolean skip =
-        merged
-            ? e.skip("pull_request.merged", "pull_request.closed", "pull_request")
-            : e.skip("pull_request.closed", "pull_request");
-    if (skip) return Optional.empty();
+    if (e.skip("pull_request.closed", "pull_request")) return Optional.empty();
     Notice n = ForgeNotices.pullRequestClosed(e, e.sender(), pr, GithubEvent.url(pr));
     if (!merged) IssueEvents.withComment(e, n);
     return Optional.of(keys(e, n.build(), pr));

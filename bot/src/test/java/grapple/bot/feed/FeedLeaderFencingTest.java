@@ -60,7 +60,8 @@ class FeedLeaderFencingTest {
               new FeedStore(db),
               outbox,
               Clock.systemUTC(),
-              room -> false);
+              room -> false,
+              "!grapple");
       postgres.closeAfter(poller);
     }
 

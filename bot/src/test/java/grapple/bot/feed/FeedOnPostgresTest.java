@@ -61,7 +61,8 @@ class FeedOnPostgresTest {
             new FeedStore(db),
             outbox,
             Clock.systemUTC(),
-            room -> false));
+            room -> false,
+            "!grapple"));
   }
 
   /**

@@ -82,7 +82,7 @@ class FeedPollerTest {
 
   private FeedPoller poller(FeedSource source, Clock clock, FeedSettings settings) {
     FeedPoller poller =
-        new FeedPoller(settings, source, store, outbox, clock, room -> botAway.get());
+        new FeedPoller(settings, source, store, outbox, clock, room -> botAway.get(), "!grapple");
     pollers.add(poller);
     return poller;
   }
@@ -193,7 +193,77 @@ class FeedPollerTest {
     }
 
     assertThat(posted(Duration.ofSeconds(3)))
-        .containsExactly("New post in Blog: Post 2 (" + server.url("/moved/p/2") + ")");
+        .containsExactly(
+            movedNotice(url(), server.url("/moved/feed.xml").toString()),
+            "New post in Blog: Post 2 (" + server.url("/moved/p/2") + ")");
+  }
+
+  /** The notice that the feed {@code from} (shown as written) moved to {@code to}. */
+  private static String movedNotice(String from, String to) {
+    return "Feed "
+        + from
+        + " has moved permanently to "
+        + to
+        + " (its server redirects there). I will keep following it through the redirect; to"
+        + " follow the new address instead, send !grapple feed remove "
+        + from
+        + " then !grapple feed "
+        + to
+        + ".";
+  }
+
+  /**
+   * A feed that moved for good (a 301, then a 308) is still fetched at its subscribed URL, through
+   * the redirects, at every poll (the URL is the connection's state key); its room is told once
+   * where it went and how to follow it there, credentials masked in both addresses. It was told
+   * nothing, and the old URL went through the redirect for good.
+   */
+  @Test
+  void aFeedThatMovedPermanentlyIsFollowedThroughItsRedirectsAndItsRoomToldOnce() throws Exception {
+    String secretUrl =
+        server.url("/feed.xml").newBuilder().username("alice").password("s3cret").build()
+            + "?token=t0ps3cret";
+    String movedTo = server.url("/new/feed.xml") + "?token=n3ws3cret";
+    FeedPoller poller = poller(0);
+    Connection c = connection(secretUrl, "");
+    poller.register(sub(c), true);
+    for (String[] ids : new String[][] {{"1"}, {"2", "1"}, {"3", "2", "1"}}) {
+      server.enqueue(new MockResponse.Builder().code(301).addHeader("Location", "/mid").build());
+      server.enqueue(new MockResponse.Builder().code(308).addHeader("Location", movedTo).build());
+      serve(rss(ids));
+      poller.pollOnce(secretUrl);
+    }
+
+    assertThat(posted(Duration.ofSeconds(3)))
+        .containsExactly(
+            movedNotice(
+                secretUrl.replace("alice:s3cret@", "***@").replace("t0ps3cret", "***"),
+                movedTo.replace("n3ws3cret", "***")),
+            "New post in Blog: Post 2 (https://blog.example/p/2)",
+            "New post in Blog: Post 3 (https://blog.example/p/3)");
+    for (int poll = 0; poll < 3; poll++) {
+      assertThat(server.takeRequest().getUrl().encodedPath()).isEqualTo("/feed.xml");
+      server.takeRequest();
+      server.takeRequest();
+    }
+    assertThat(store.movedToldOf(c.id())).contains(movedTo);
+  }
+
+  /** A temporary redirect (302, 307), even after a permanent one, moves nothing: no notice. */
+  @Test
+  void aTemporaryRedirectTellsTheRoomNothing() throws Exception {
+    FeedPoller poller = poller(0);
+    poller.register(sub(connection("")), true);
+    server.enqueue(new MockResponse.Builder().code(302).addHeader("Location", "/a").build());
+    server.enqueue(new MockResponse.Builder().code(301).addHeader("Location", "/b").build());
+    serve(rss("1"));
+    poller.pollOnce(url());
+    server.enqueue(new MockResponse.Builder().code(307).addHeader("Location", "/c").build());
+    serve(rss("2", "1"));
+    poller.pollOnce(url());
+
+    assertThat(posted(Duration.ofSeconds(3)))
+        .containsExactly("New post in Blog: Post 2 (https://blog.example/p/2)");
   }
 
   /** A channel of raw {@code <item>} elements. */

@@ -60,7 +60,8 @@ class HookNamesTest {
             "pull_request merged",
             "pull_request",
             PullRequestEventsTest::merged,
-            "pull_request.merged",
+            // hookshot's onPRClosed checks only these: `pull_request.merged` is accepted in
+            // enableHooks but enables nothing, so alone it shows no merge.
             "pull_request.closed",
             "pull_request"),
         event(
