@@ -87,6 +87,9 @@ final class Transformation {
 
   private static final String SOURCE_NAME = "transformationFunction";
 
+  /** Longest string {@code localeCompare} compares (see {@link #BOUNDED_BUILT_INS}). */
+  static final int MAX_COMPARED_CHARS = 8192;
+
   /** Most elements {@code Array.from} and {@code fill} may make in one call. */
   static final int MAX_BUILT_ELEMENTS = 1 << 20;
 
@@ -101,7 +104,7 @@ final class Transformation {
   private static final String BOUNDED_BUILT_INS =
       """
       (function (max, maxElements, maxConcatenated, global, boundCheck, boundCheckName, isProxy,
-               isRegExp, maxPattern, symbolFor, symbolKeyFor) {
+               isRegExp, maxPattern, symbolFor, symbolKeyFor, maxCompared) {
         // Function.prototype.apply as it was: the guards below call the built-ins they wrap with it,
         // not with the guarded apply.
         var realApply = Function.prototype.apply;
@@ -405,6 +408,18 @@ final class Transformation {
         // instructions could see, and the heap filled (the process spun in the collector for
         // minutes). Only a string that could grow past maxConcatenated characters (not ASCII,
         // which keeps its length) is refused.
+        // localeCompare collates in one Java call, at up to some 15 µs a character that is not
+        // ASCII: two strings of 256 Ki characters took 4 s, of 4 Mi a minute, past any limit. It
+        // compares strings of at most maxCompared characters (some 0.1 s at worst).
+        var originalLocaleCompare = String.prototype.localeCompare;
+        defineBounded(String.prototype, "localeCompare", function localeCompare(that) {
+          if (this === null || this === undefined || typeof this === "symbol" || typeof that === "symbol")
+            return realApply.call(originalLocaleCompare, this, arguments);
+          var s = String(this), t = String(that);
+          if (s.length > maxCompared || t.length > maxCompared)
+            throw new RangeError("localeCompare: compares strings of at most " + maxCompared + " characters");
+          return originalLocaleCompare.call(s, t);
+        });
         ["toUpperCase", "toLowerCase", "toLocaleUpperCase", "toLocaleLowerCase"].forEach(function (name) {
           var original = String.prototype[name];
           defineBounded(String.prototype, name, function () {
@@ -785,7 +800,8 @@ final class Transformation {
                       new IsRegExp(),
                       MAX_SCRIPT_CHARS,
                       symbolFor,
-                      symbolKeyFor
+                      symbolKeyFor,
+                      MAX_COMPARED_CHARS
                     });
             sealAll(cx, scope);
             return scope;

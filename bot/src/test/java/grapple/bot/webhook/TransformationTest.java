@@ -1273,4 +1273,32 @@ class TransformationTest {
             + " result = {version: 'v2', plain: v.a[1] + ' ' + v.a[2].b + ' ' + JSON.parse('7')}";
     assertThat(plain(small)).isEqualTo("20 c 7");
   }
+
+  @Test
+  void localeCompareRefusesStringsTooLongToCompareWithinTheLimit() {
+    // Collation takes up to some 15 µs a character that is not ASCII: two strings of 256 Ki
+    // characters were one call of about 4 s (of 4 Mi, a minute), which no check interrupted.
+    String script =
+        "var s = 'é'.repeat(1 << 18), t = s.slice(1) + 'e'; result = String(s.localeCompare(t));";
+    long started = System.nanoTime();
+    assertThatThrownBy(() -> run(script, "{}"))
+        .isInstanceOf(Transformation.Failed.class)
+        .hasMessage(
+            "Transformation failed to run: RangeError: localeCompare: compares strings of at most"
+                + " 8192 characters (line 1)");
+    assertThat((System.nanoTime() - started) / 1_000_000).isLessThan(2000);
+  }
+
+  @Test
+  void localeCompareComparesWhatItMayAsBefore() throws Exception {
+    assertThat(
+            runPatiently(
+                    "var s = 'é'.repeat(8192);"
+                        + " result = [s.localeCompare(s), 'a'.localeCompare('b'), 'b'.localeCompare('a'),"
+                        + " 'a'.localeCompare('B'), String.prototype.localeCompare.call(5, 6),"
+                        + " 'x'.localeCompare({toString: function () { return 'x'; }})].join(' ');",
+                    "{}")
+                .plain())
+        .isEqualTo("Received webhook: 0 -1 1 -1 -1 0");
+  }
 }
