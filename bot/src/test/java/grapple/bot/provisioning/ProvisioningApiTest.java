@@ -225,6 +225,26 @@ class ProvisioningApiTest {
     }
   }
 
+  /**
+   * A number too large for a double ({@code 1e400}) was read as Infinity and kept as the string
+   * "Infinity" in state (by the types that keep any field); refused naming it, as JSON-RPC does.
+   */
+  @Test
+  void aNumberTooLargeForADoubleIsRefusedNamingItsField() {
+    Answer put = grapple.put(PUT_HOOK, "{\"name\":\"huge\",\"options\":{\"delays\":[1,1e400]}}");
+
+    assertThat(put.status()).as(put.toString()).isEqualTo(400);
+    assertThat(put.json().get("errcode").asText()).isEqualTo("HS_BAD_VALUE");
+    assertThat(put.error())
+        .isEqualTo(
+            "'options.delays[1]' is a number too large for a double (it would be kept as the"
+                + " string \"Infinity\"); send it as a string or a smaller number.");
+    String id = createdId("small");
+    Answer patched = grapple.patch(one(id), "{\"retries\":-1e400}");
+    assertThat(patched.status()).as(patched.toString()).isEqualTo(400);
+    assertThat(patched.error()).startsWith("'retries' is a number too large for a double");
+  }
+
   @Test
   void anExpiringHooksSecretsSayHowLongItHasLeftAsHookshotDoes() {
     java.time.Instant at = java.time.Instant.now().plus(java.time.Duration.ofDays(2));
