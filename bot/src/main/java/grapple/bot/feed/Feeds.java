@@ -14,6 +14,7 @@ import java.net.URI;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /** The {@code Feed} connection kind: a room following an RSS, Atom or JSON feed. */
 final class Feeds extends NamedKind<FeedConfig> {
@@ -35,6 +36,26 @@ final class Feeds extends NamedKind<FeedConfig> {
   @Override
   public List<String> tablesByConnection() {
     return List.of("feed_seen", "feed_connections");
+  }
+
+  /**
+   * Hookshot's feed fields ({@code url}, {@code label}, {@code template}, {@code notifyOnFailure},
+   * {@code showUrlPreviews}) and Grapple's filters ({@code include}, {@code exclude}).
+   */
+  static final Optional<Set<String>> FIELDS =
+      Optional.of(
+          Set.of(
+              "url",
+              "label",
+              "template",
+              "notifyOnFailure",
+              "showUrlPreviews",
+              "include",
+              "exclude"));
+
+  @Override
+  public Optional<Set<String>> fields() {
+    return FIELDS;
   }
 
   @Override

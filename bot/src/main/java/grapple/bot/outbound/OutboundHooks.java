@@ -19,6 +19,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -62,6 +63,14 @@ final class OutboundHooks extends NamedKind<OutboundConfig> {
   /** Events not queued since start: their hook's queue was full. */
   long refusedCount() {
     return refused.get();
+  }
+
+  /** Hookshot's outbound hook fields; its token is kept by the bot, never in the room's state. */
+  static final Optional<Set<String>> FIELDS = Optional.of(Set.of("name", "url", "method"));
+
+  @Override
+  public Optional<Set<String>> fields() {
+    return FIELDS;
   }
 
   OutboundHooks(

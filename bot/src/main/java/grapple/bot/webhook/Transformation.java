@@ -87,6 +87,9 @@ final class Transformation {
 
   private static final String SOURCE_NAME = "transformationFunction";
 
+  /** Longest string {@code localeCompare} compares (see {@link #BOUNDED_BUILT_INS}). */
+  static final int MAX_COMPARED_CHARS = 8192;
+
   /** Most elements {@code Array.from} and {@code fill} may make in one call. */
   static final int MAX_BUILT_ELEMENTS = 1 << 20;
 
@@ -101,7 +104,7 @@ final class Transformation {
   private static final String BOUNDED_BUILT_INS =
       """
       (function (max, maxElements, maxConcatenated, global, boundCheck, boundCheckName, isProxy,
-               isRegExp, maxPattern, symbolFor, symbolKeyFor) {
+               isRegExp, maxPattern, symbolFor, symbolKeyFor, maxCompared, countCall) {
         // Function.prototype.apply as it was: the guards below call the built-ins they wrap with it,
         // not with the guarded apply.
         var realApply = Function.prototype.apply;
@@ -405,6 +408,18 @@ final class Transformation {
         // instructions could see, and the heap filled (the process spun in the collector for
         // minutes). Only a string that could grow past maxConcatenated characters (not ASCII,
         // which keeps its length) is refused.
+        // localeCompare collates in one Java call, at up to some 15 µs a character that is not
+        // ASCII: two strings of 256 Ki characters took 4 s, of 4 Mi a minute, past any limit. It
+        // compares strings of at most maxCompared characters (some 0.1 s at worst).
+        var originalLocaleCompare = String.prototype.localeCompare;
+        defineBounded(String.prototype, "localeCompare", function localeCompare(that) {
+          if (this === null || this === undefined || typeof this === "symbol" || typeof that === "symbol")
+            return realApply.call(originalLocaleCompare, this, arguments);
+          var s = String(this), t = String(that);
+          if (s.length > maxCompared || t.length > maxCompared)
+            throw new RangeError("localeCompare: compares strings of at most " + maxCompared + " characters");
+          return originalLocaleCompare.call(s, t);
+        });
         ["toUpperCase", "toLowerCase", "toLocaleUpperCase", "toLocaleLowerCase"].forEach(function (name) {
           var original = String.prototype[name];
           defineBounded(String.prototype, name, function () {
@@ -466,10 +481,40 @@ final class Transformation {
             writable: false, configurable: false, enumerable: false
           });
         }
-        ["reverse", "sort", "shift", "unshift", "splice", "slice", "indexOf",
+        ["reverse", "shift", "unshift", "splice", "slice", "indexOf",
          "lastIndexOf", "every", "filter", "forEach", "map", "some", "find", "findIndex", "findLast",
          "findLastIndex", "reduce", "reduceRight", "includes", "copyWithin", "toReversed",
-         "toSorted", "toSpliced", "with"].forEach(function (name) { guardLength(name); });
+         "toSpliced", "with"].forEach(function (name) { guardLength(name); });
+        // sort and toSorted call their comparator from Java, where Rhino counts no instructions
+        // for a function without a loop or branch of its own (function (x, y) { return 0; }),
+        // and without one compare in Java outright (each comparison turns both elements into
+        // strings; a built-in as comparator, a.sort(Math.min), likewise). A body of 1 MiB holds
+        // 340,000 numbers, which one sort compared for 1.3 to 5 s, uninterrupted (1 Mi of them:
+        // 15 s). Past sortedNatively elements every comparison is counted (countCall), so the
+        // clock and the memory bound are read as in any loop of the script's. Rhino puts
+        // undefined and holes last itself, before a comparator sees them; the others compare as
+        // the built-in does, as strings.
+        var sortedNatively = 4096;
+        function compareAsStrings(x, y) {
+          countCall();
+          if (typeof x === "symbol" || typeof y === "symbol")
+            throw new TypeError("sort: cannot convert a Symbol to a string");
+          var a = String(x), b = String(y);
+          return a < b ? -1 : a > b ? 1 : 0;
+        }
+        ["sort", "toSorted"].forEach(function (name) {
+          var original = Array.prototype[name];
+          if (typeof original !== "function") return;
+          defineBounded(Array.prototype, name, function (comparefn) {
+            var length = lengthOf(Object(this));
+            if (length > maxElements) throw tooLongToWalk(name);
+            if (length <= sortedNatively || (comparefn !== undefined && typeof comparefn !== "function"))
+              return realApply.call(original, this, arguments);
+            var compare = comparefn === undefined ? compareAsStrings
+                : function (x, y) { countCall(); return comparefn(x, y); };
+            return original.call(this, compare);
+          });
+        });
         // An array's iterators yield every index up to its length, and the built-ins that take an
         // iterable (Array.from, new Set, new Map, Object.fromEntries) drain one in a Java loop:
         // Array.from(a.keys()) on that array made 4 Gi numbers in one call.
@@ -785,7 +830,9 @@ final class Transformation {
                       new IsRegExp(),
                       MAX_SCRIPT_CHARS,
                       symbolFor,
-                      symbolKeyFor
+                      symbolKeyFor,
+                      MAX_COMPARED_CHARS,
+                      new CountCall()
                     });
             sealAll(cx, scope);
             return scope;
@@ -1068,6 +1115,26 @@ final class Transformation {
       return 1;
     }
   }
+
+  /**
+   * Counts a call of a callback that a built-in makes from Java as {@value #COUNTED_PER_CALL}
+   * instructions: Rhino counts none for a function without a loop or branch, so a sort's
+   * comparisons (millions in one call) would otherwise never reach the clock's check. Passed to the
+   * sandbox's own code only.
+   */
+  private static final class CountCall extends BaseFunction {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public Object call(Context cx, Scriptable scope, Scriptable thisObj, @Nullable Object[] args) {
+      if (cx.getInstructionObserverThreshold() > 0)
+        ScriptRuntime.addInstructionCount(cx, COUNTED_PER_CALL);
+      return Undefined.instance;
+    }
+  }
+
+  /** What one counted callback costs, in instructions (a call's own few, and the callee's). */
+  private static final int COUNTED_PER_CALL = 10;
 
   /** Whether a value is a RegExp made by the built-in constructor or a literal. */
   private static final class IsRegExp extends BaseFunction {

@@ -161,6 +161,90 @@ class ProvisioningApiTest {
         .isEqualTo("{\"name\":\"extra\",\"waitForComplete\":true}");
   }
 
+  /**
+   * As a webhook's: a feed keeps hookshot's feed fields and Grapple's filters, an outbound hook its
+   * name, url and method; any other field of a PUT or PATCH was stored in the room's state.
+   */
+  @Test
+  void aFeedsAndAnOutboundHooksUnknownFieldsAreDroppedNotStoredInTheirState(@TempDir Path other)
+      throws Exception {
+    com.sun.net.httpserver.HttpServer feed =
+        com.sun.net.httpserver.HttpServer.create(
+            new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+    byte[] rss =
+        ("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>T</title>"
+                + "<link>https://example.org/</link><description>d</description></channel></rss>")
+            .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    feed.createContext(
+        "/",
+        exchange -> {
+          exchange.getResponseHeaders().add("Content-Type", "application/rss+xml");
+          exchange.sendResponseHeaders(200, rss.length);
+          exchange.getResponseBody().write(rss);
+          exchange.close();
+        });
+    feed.start();
+    String yaml =
+        "feeds: {allowPrivateAddresses: true}\n"
+            + "outbound: {enabled: true, allowPrivateAddresses: true}\n";
+    try (LocalGrapple local = LocalGrapple.start(other, yaml)) {
+      String url = "http://127.0.0.1:" + feed.getAddress().getPort() + "/feed.xml";
+      Answer madeFeed =
+          local.put(
+              connections("/uk.half-shot.matrix-hookshot.feed" + AS_ADMIN),
+              "{\"url\":\""
+                  + url
+                  + "\",\"label\":\"News\",\"include\":[\"a\"],"
+                  + "\"password\":\"hunter2\"}");
+      assertThat(madeFeed.status()).as(madeFeed.toString()).isEqualTo(200);
+      assertThat(madeFeed.json().get("config").toString())
+          .isEqualTo("{\"url\":\"" + url + "\",\"label\":\"News\",\"include\":[\"a\"]}");
+      Answer patchedFeed =
+          local.patch(
+              one(madeFeed.json().get("id").asText()),
+              "{\"notifyOnFailure\":true,\"colour\":\"red\"}");
+      assertThat(patchedFeed.status()).as(patchedFeed.toString()).isEqualTo(200);
+      assertThat(patchedFeed.json().get("config").has("colour")).isFalse();
+      assertThat(patchedFeed.json().get("config").get("notifyOnFailure").asBoolean()).isTrue();
+
+      Answer madeHook =
+          local.put(
+              connections("/uk.half-shot.matrix-hookshot.outbound-hook" + AS_ADMIN),
+              "{\"name\":\"ci\",\"url\":\"" + url + "\",\"token\":\"hunter2\"}");
+      assertThat(madeHook.status()).as(madeHook.toString()).isEqualTo(200);
+      assertThat(madeHook.json().get("config").toString())
+          .isEqualTo("{\"name\":\"ci\",\"url\":\"" + url + "\"}");
+      Answer patchedHook =
+          local.patch(
+              one(madeHook.json().get("id").asText()), "{\"method\":\"POST\",\"secret\":\"x\"}");
+      assertThat(patchedHook.status()).as(patchedHook.toString()).isEqualTo(200);
+      assertThat(patchedHook.json().get("config").toString())
+          .isEqualTo("{\"name\":\"ci\",\"url\":\"" + url + "\",\"method\":\"POST\"}");
+    } finally {
+      feed.stop(0);
+    }
+  }
+
+  /**
+   * A number too large for a double ({@code 1e400}) was read as Infinity and kept as the string
+   * "Infinity" in state (by the types that keep any field); refused naming it, as JSON-RPC does.
+   */
+  @Test
+  void aNumberTooLargeForADoubleIsRefusedNamingItsField() {
+    Answer put = grapple.put(PUT_HOOK, "{\"name\":\"huge\",\"options\":{\"delays\":[1,1e400]}}");
+
+    assertThat(put.status()).as(put.toString()).isEqualTo(400);
+    assertThat(put.json().get("errcode").asText()).isEqualTo("HS_BAD_VALUE");
+    assertThat(put.error())
+        .isEqualTo(
+            "'options.delays[1]' is a number too large for a double (it would be kept as the"
+                + " string \"Infinity\"); send it as a string or a smaller number.");
+    String id = createdId("small");
+    Answer patched = grapple.patch(one(id), "{\"retries\":-1e400}");
+    assertThat(patched.status()).as(patched.toString()).isEqualTo(400);
+    assertThat(patched.error()).startsWith("'retries' is a number too large for a double");
+  }
+
   @Test
   void anExpiringHooksSecretsSayHowLongItHasLeftAsHookshotDoes() {
     java.time.Instant at = java.time.Instant.now().plus(java.time.Duration.ofDays(2));

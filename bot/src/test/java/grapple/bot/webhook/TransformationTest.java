@@ -1273,4 +1273,86 @@ class TransformationTest {
             + " result = {version: 'v2', plain: v.a[1] + ' ' + v.a[2].b + ' ' + JSON.parse('7')}";
     assertThat(plain(small)).isEqualTo("20 c 7");
   }
+
+  /** {@code {"a": [n numbers]}}, each under 100: 340,000 of them are a body of 1 MiB. */
+  private static JsonNode numbers(int n) {
+    StringBuilder body = new StringBuilder("{\"a\": [");
+    for (int i = 0; i < n; i++) body.append(i > 0 ? "," : "").append((i * 7919L) % 97);
+    return json(body.append("]}").toString());
+  }
+
+  @Test
+  void sortingALargeArrayEndsAtTheTimeLimit() throws Exception {
+    // A body of 1 MiB holding 340,000 numbers (a script makes as many in a loop). Sorted without a
+    // comparator, with a built-in one or with one without a branch (whose instructions Rhino does
+    // not count), Rhino compared them in one Java call: 1.3 to 5 s past the limit (1 Mi: 15 s).
+    JsonNode data = numbers(340_000);
+    Transformation.Limits ample = new Transformation.Limits(Duration.ofMillis(500), 1L << 30);
+    for (String script :
+        List.of(
+            "data.a.sort(); result = 'done';",
+            "data.a.toSorted(); result = 'done';",
+            "data.a.sort(Math.min); data.a.sort(Math.max); result = 'done';",
+            "data.a.sort(function (x, y) { return 0; }); result = 'done';")) {
+      Transformation compiled = Transformation.compile(script);
+      long started = System.nanoTime();
+      assertThatThrownBy(() -> compiled.run(data, ample))
+          .as(script)
+          .isInstanceOf(Transformation.Failed.class)
+          .hasMessage("Transformation failed to run: it took longer than 500 ms");
+      // Before, each sort ran to its end and the script answered "done" (4 to 7 s here). The
+      // bound is generous: toSorted first copies the array in one call (up to a second on a
+      // loaded machine), and the machine is shared.
+      assertThat((System.nanoTime() - started) / 1_000_000).as(script).isLessThan(4000);
+    }
+  }
+
+  @Test
+  void aLargeSortWithoutAComparatorStillSortsAsStrings() throws Exception {
+    // Rhino's own order (the same on the sandbox before it compared large arrays in steps):
+    // strings' UTF-16 order, then undefined, then holes; toSorted makes holes undefined.
+    String script =
+        "var a = [];"
+            + " for (var i = 0; i < 10000; i++) a.push(i % 3 === 0 ? undefined : (i * 7) % 101);"
+            + " a.length = 10005; a.push(null, 'b', 'a', 10, 9, {toString: function () { return 'Z'; }});"
+            + " var s = a.slice().sort(), t = a.toSorted(), defined = 0, undef = 0, holes = 0, ok = true;"
+            + " for (var j = 0; j < s.length; j++) {"
+            + "   if (!(j in s)) holes++; else if (s[j] === undefined) undef++;"
+            + "   else { defined++; if (j > 0 && String(s[j - 1]) > String(s[j])) ok = false; } }"
+            + " result = [ok, defined, undef, holes, s[0], String(s[defined - 1]), String(s[6580]),"
+            + " JSON.stringify(s) === JSON.stringify(t), t.length].join(' ');";
+    assertThat(
+            Transformation.compile(script)
+                .run(json("{}"), new Transformation.Limits(Duration.ofSeconds(20), 1L << 30))
+                .plain())
+        .isEqualTo("Received webhook: true 6672 3334 5 0 null 98 true 10011");
+  }
+
+  @Test
+  void localeCompareRefusesStringsTooLongToCompareWithinTheLimit() {
+    // Collation takes up to some 15 µs a character that is not ASCII: two strings of 256 Ki
+    // characters were one call of about 4 s (of 4 Mi, a minute), which no check interrupted.
+    String script =
+        "var s = 'é'.repeat(1 << 18), t = s.slice(1) + 'e'; result = String(s.localeCompare(t));";
+    long started = System.nanoTime();
+    assertThatThrownBy(() -> run(script, "{}"))
+        .isInstanceOf(Transformation.Failed.class)
+        .hasMessage(
+            "Transformation failed to run: RangeError: localeCompare: compares strings of at most"
+                + " 8192 characters (line 1)");
+    assertThat((System.nanoTime() - started) / 1_000_000).isLessThan(2000);
+  }
+
+  @Test
+  void localeCompareComparesWhatItMayAsBefore() throws Exception {
+    assertThat(
+            runPatiently(
+                    "var s = 'é'.repeat(8192);"
+                        + " result = [s.localeCompare(s), 'a'.localeCompare('b'), 'b'.localeCompare('a'),"
+                        + " 'a'.localeCompare('B'), String.prototype.localeCompare.call(5, 6),"
+                        + " 'x'.localeCompare({toString: function () { return 'x'; }})].join(' ');",
+                    "{}")
+                .plain())
+        .isEqualTo("Received webhook: 0 -1 1 -1 -1 0");
+  }
 }
