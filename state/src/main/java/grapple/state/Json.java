@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /** The one Jackson mapper Grapple uses for stored and wire JSON. */
 public final class Json {
@@ -78,6 +79,29 @@ public final class Json {
   private static ObjectMapper whole(JsonFactory factory) {
     return new ObjectMapper(factory)
         .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+  }
+
+  /**
+   * The path ({@code config.delay[0]}) of the first number in {@code value} that was read as an
+   * infinite double ({@code 1e400}), or null when there is none: written back (into a connection's
+   * state, say) it would be the string "Infinity", not the number sent. The depth is the parser's
+   * nesting limit's at most.
+   */
+  public static @Nullable String nonFinite(JsonNode value, String path) {
+    if (value.isFloatingPointNumber()) return Double.isFinite(value.doubleValue()) ? null : path;
+    if (value.isArray()) {
+      for (int i = 0; i < value.size(); i++) {
+        String found = nonFinite(value.get(i), path + "[" + i + "]");
+        if (found != null) return found;
+      }
+    }
+    if (value.isObject()) {
+      for (java.util.Map.Entry<String, JsonNode> field : value.properties()) {
+        String found = nonFinite(field.getValue(), path + "." + field.getKey());
+        if (found != null) return found;
+      }
+    }
+    return null;
   }
 
   /** What is wrong with unreadable JSON and where, in words (none of Jackson's internals). */

@@ -149,6 +149,25 @@ public record Migration(
   }
 
   /**
+   * The refusal of a step that failed: {@code database X: [owner ]schema step N (what) failed:
+   * why}.
+   */
+  static StorageException failed(String database, Migration step, String why, Exception cause) {
+    return new StorageException(
+        "database "
+            + database
+            + ": "
+            + (step.core() ? "" : step.owner() + " ")
+            + "schema step "
+            + step.number()
+            + " ("
+            + step.description()
+            + ") failed: "
+            + why,
+        cause);
+  }
+
+  /**
    * Logs one applied step: at info on an existing database (an upgrade is worth a line a step), at
    * debug on one {@code created} just now, which {@link #logCreated} sums up in one line.
    */

@@ -218,16 +218,7 @@ final class PostgresBackend implements Backend {
             s.execute("COMMIT");
           } catch (SQLException e) {
             Migration.rollbackAfter(s, e);
-            throw new StorageException(
-                "database "
-                    + location.describe()
-                    + ": schema step "
-                    + step.number()
-                    + " ("
-                    + step.description()
-                    + ") failed: "
-                    + oneLine(e),
-                e);
+            throw Migration.failed(location.describe(), step, oneLine(e), e);
           }
           Migration.logStep(log, created, location.describe(), "", step);
         }

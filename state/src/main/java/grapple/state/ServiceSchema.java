@@ -81,18 +81,7 @@ final class ServiceSchema {
         s.execute("COMMIT");
       } catch (SQLException e) {
         Migration.rollbackAfter(s, e);
-        throw new StorageException(
-            "database "
-                + database
-                + ": "
-                + step.owner()
-                + " schema step "
-                + step.number()
-                + " ("
-                + step.description()
-                + ") failed: "
-                + e.getMessage(),
-            e);
+        throw Migration.failed(database, step, String.valueOf(e.getMessage()), e);
       }
     }
   }

@@ -142,16 +142,7 @@ final class SqliteBackend implements Backend {
           s.executeUpdate("COMMIT");
         } catch (SQLException e) {
           // Undone by closeAfterFailure; said here, as PostgreSQL's and the services' steps say it.
-          throw new StorageException(
-              "database "
-                  + file
-                  + ": schema step "
-                  + step.number()
-                  + " ("
-                  + step.description()
-                  + ") failed: "
-                  + e.getMessage(),
-              e);
+          throw Migration.failed(file.toString(), step, String.valueOf(e.getMessage()), e);
         }
         Migration.logStep(log, created, file.toString(), "", step);
       }

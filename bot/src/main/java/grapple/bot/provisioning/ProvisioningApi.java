@@ -276,7 +276,7 @@ public final class ProvisioningApi {
       throw new ApiException(ErrorCode.BAD_VALUE, "The body must be a JSON object (" + what + ").");
     }
     for (Map.Entry<String, JsonNode> field : parsed.properties()) {
-      String outOfRange = nonFinite(field.getValue(), field.getKey());
+      String outOfRange = Json.nonFinite(field.getValue(), field.getKey());
       if (outOfRange != null)
         throw new ApiException(
             ErrorCode.BAD_VALUE,
@@ -286,28 +286,6 @@ public final class ProvisioningApi {
                 + " \"Infinity\"); send it as a string or a smaller number.");
     }
     return (ObjectNode) parsed;
-  }
-
-  /**
-   * The path ({@code config.delay[0]}) of the first number in {@code value} read as an infinite
-   * double ({@code 1e400}), or null when there is none: written into a connection's state it would
-   * be the string "Infinity", not the number sent (as JSON-RPC refuses it).
-   */
-  private static @Nullable String nonFinite(JsonNode value, String path) {
-    if (value.isFloatingPointNumber()) return Double.isFinite(value.doubleValue()) ? null : path;
-    if (value.isArray()) {
-      for (int i = 0; i < value.size(); i++) {
-        String found = nonFinite(value.get(i), path + "[" + i + "]");
-        if (found != null) return found;
-      }
-    }
-    if (value.isObject()) {
-      for (Map.Entry<String, JsonNode> field : value.properties()) {
-        String found = nonFinite(field.getValue(), path + "." + field.getKey());
-        if (found != null) return found;
-      }
-    }
-    return null;
   }
 
   private static Response openApi() throws IOException {

@@ -288,7 +288,7 @@ public final class JsonRpc {
         throw new RpcError(
             "`" + arg.name() + "` must be " + article(arg.type()) + ", was " + kind(value) + ".");
       }
-      String outOfRange = nonFinite(value, arg.name());
+      String outOfRange = Json.nonFinite(value, arg.name());
       if (outOfRange != null)
         throw new RpcError(
             "`"
@@ -312,28 +312,6 @@ public final class JsonRpc {
               + ")");
     }
     return out;
-  }
-
-  /**
-   * The path ({@code config.delay[0]}) of the first number in {@code value} that was read as an
-   * infinite double ({@code 1e400}), or null when there is none: written back (into a connection's
-   * state, say) it would be the string "Infinity", not the number sent.
-   */
-  private static @Nullable String nonFinite(JsonNode value, String path) {
-    if (value.isFloatingPointNumber()) return Double.isFinite(value.doubleValue()) ? null : path;
-    if (value.isArray()) {
-      for (int i = 0; i < value.size(); i++) {
-        String found = nonFinite(value.get(i), path + "[" + i + "]");
-        if (found != null) return found;
-      }
-    }
-    if (value.isObject()) {
-      for (Map.Entry<String, JsonNode> field : value.properties()) {
-        String found = nonFinite(field.getValue(), path + "." + field.getKey());
-        if (found != null) return found;
-      }
-    }
-    return null;
   }
 
   private static String article(RpcMethod.Type type) {
