@@ -183,6 +183,23 @@ public final class Connections {
   }
 
   /**
+   * Tells the operator about a connection kept from before with a prefix like the bot's own: it is
+   * not refused (it would stop without a word), but each message on it is answered twice.
+   */
+  private <C> void warnIfPrefixClashes(Change<C> change) {
+    Optional<String> prefix = change.kind().commandPrefix(change.config());
+    if (prefix.isEmpty() || clashesWithBot(prefix.get()).isEmpty()) return;
+    log.warn(
+        "room {}: {} '{}' has the commandPrefix `{}`, which clashes with the bot's own"
+            + " (bot.commandPrefixes): each message on it is answered twice; give it another"
+            + " commandPrefix in its room state",
+        change.roomId(),
+        change.kind().name(),
+        change.stateKey(),
+        prefix.get());
+  }
+
+  /**
    * The bot's prefix that {@code prefix} clashes with, if one does: the same in any case, one that
    * starts with the other and a space ({@code !grapple gh}), invisible characters aside.
    */
@@ -203,7 +220,9 @@ public final class Connections {
       Optional<ConnectionKind<?>> kind = kinds.byEventType(c.eventType());
       if (kind.isEmpty()) continue; // Its service is off: the row waits until it is on again.
       try {
-        index(open(Change.fromState(c.roomId(), kind.get(), c.stateKey(), c.config()), c, false));
+        Change<?> change = Change.fromState(c.roomId(), kind.get(), c.stateKey(), c.config());
+        index(open(change, c, false));
+        warnIfPrefixClashes(change);
       } catch (BadInput e) {
         log.warn(
             "room {}: stored {} '{}' ({}) no longer validates and is not in effect: {}",
@@ -649,6 +668,7 @@ public final class Connections {
       // Room state from before this run (a room hookshot served) is taken as it was, clash and all:
       // refused, its connection would stop without a word to anyone.
       if (!initial) requirePrefixFreeOfBot(change);
+      else warnIfPrefixClashes(change);
       Active active =
           apply(change, Changes.Actor.user(e.sender()), saying ? e.eventId() : null, creates);
       if (saying) {

@@ -9,11 +9,13 @@ import grapple.state.Connection;
 import grapple.state.ConnectionStore;
 import grapple.state.Database;
 import grapple.state.Json;
+import grapple.testing.LogCapture;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -47,6 +49,13 @@ class ConnectionsTest {
     @Override
     public String stateKeyFor(ObjectNode content) {
       return "k";
+    }
+
+    @Override
+    public Optional<String> commandPrefix(ObjectNode config) {
+      return config.hasNonNull("commandPrefix")
+          ? Optional.of(config.get("commandPrefix").asText())
+          : Optional.empty();
     }
 
     @Override
@@ -102,6 +111,38 @@ class ConnectionsTest {
 
       assertThat(kind.opened).containsExactlyInAnyOrder("a", "b");
       assertThat(hub.connections.inRoom("!r:test")).hasSize(2);
+    }
+  }
+
+  /**
+   * A connection stored before the bot refused prefixes like its own is kept working, and the
+   * operator is told that each message on it is answered twice, and how to mend it.
+   */
+  @Test
+  void aStoredConnectionWithTheBotsOwnPrefixIsLoadedAndTheOperatorWarned() {
+    RecordingKind kind = new RecordingKind();
+    try (Database db = Database.open(dir.resolve("grapple.db"))) {
+      new ConnectionStore(db)
+          .put(
+              Connection.create(
+                  "!r:test",
+                  kind.name(),
+                  kind.eventType(),
+                  "old",
+                  Json.object().put("commandPrefix", "!hookshot"),
+                  new Connection.Audit("@u:test", Instant.now())));
+    }
+    try (TestHub hub = hub(dir, kind);
+        LogCapture log = LogCapture.of(Connections.class)) {
+      hub.connections.load();
+
+      assertThat(kind.opened).containsExactly("old");
+      assertThat(log.messages())
+          .anySatisfy(
+              m ->
+                  assertThat(m)
+                      .contains("room !r:test: Recorded 'old' has the commandPrefix `!hookshot`")
+                      .contains("answered twice"));
     }
   }
 
