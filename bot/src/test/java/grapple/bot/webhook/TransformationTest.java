@@ -1355,4 +1355,42 @@ class TransformationTest {
                 .plain())
         .isEqualTo("Received webhook: 0 -1 1 -1 -1 0");
   }
+
+  @Test
+  void splittingALongStringByAPatternEndsAtTheTimeLimit() {
+    // Its 1 Mi parts are within the element bound; Rhino made them in one Java call of some
+    // 1.25 s, which no check interrupted, and the script answered "done".
+    Transformation compiled =
+        Transformation.compile(
+            "var s = 'x'.repeat(1 << 20); var n = s.split(/(?:)/).length; result = 'done ' + n;");
+    Transformation.Limits ample = new Transformation.Limits(Duration.ofMillis(500), 1L << 30);
+    long started = System.nanoTime();
+    assertThatThrownBy(() -> compiled.run(json("{}"), ample))
+        .isInstanceOf(Transformation.Failed.class)
+        .hasMessage("Transformation failed to run: it took longer than 500 ms");
+    assertThat((System.nanoTime() - started) / 1_000_000).isLessThan(2000);
+  }
+
+  @Test
+  void aLongStringSplitByAPatternGivesWhatAShortOneDoes() throws Exception {
+    // Strings over 64 Ki characters are split in steps; the same unit repeated a few times is
+    // split by Rhino, and the parts they share are the same.
+    String script =
+        "var unit = 'a-b+,,cB', short = unit.repeat(4), long = unit.repeat(9000), bad = [];"
+            + " [/(?:)/, /,/, /(-)|(\\+)/, /,*/, /[^,]/, /b/i, /(,)(x)?/, /$/m].forEach(function (re) {"
+            + "   var a = short.split(re), b = long.split(re), n = a.length - 3;"
+            + "   if (JSON.stringify(a.slice(0, n)) !== JSON.stringify(b.slice(0, n))) bad.push(String(re));"
+            + " });"
+            + " result = [bad.join(), long.split(/(?:)/).length, long.split(/(?:)/).join('') === long,"
+            + " JSON.stringify(long.split(/(,)/, 4)), long.split(/,/, 0).length,"
+            + " long.split(/,/).length, long.split(/B$/).length, long.split(/q/)[0] === long].join(' ');";
+    assertThat(runAmply(script).plain())
+        .isEqualTo("Received webhook:  72000 true [\"a-b+\",\",\",\"\",\",\"] 0 18001 2 true");
+  }
+
+  /** Runs {@code script} on {} with 20 s and 1 GiB: for what long inputs answer, not their cost. */
+  private static Transformation.Result runAmply(String script) throws Transformation.Failed {
+    return Transformation.compile(script)
+        .run(json("{}"), new Transformation.Limits(Duration.ofSeconds(20), 1L << 30));
+  }
 }
