@@ -1388,6 +1388,34 @@ class TransformationTest {
         .isEqualTo("Received webhook:  72000 true [\"a-b+\",\",\",\"\",\",\"] 0 18001 2 true");
   }
 
+  @Test
+  void replacingEveryPositionOfALongStringEndsAtTheTimeLimit() {
+    // Without a "$" in the replacement, Rhino replaced every match in one Java call (up to some
+    // 0.65 s a Mi characters on a loaded machine; here 4 Mi), which no check interrupted, and the
+    // script answered "done".
+    Transformation compiled =
+        Transformation.compile(
+            "var s = 'x'.repeat(1 << 20); s = s + s + s + s;"
+                + " result = 'done ' + s.replace(/(?:)/g, '').length;");
+    Transformation.Limits ample = new Transformation.Limits(Duration.ofMillis(500), 1L << 30);
+    long started = System.nanoTime();
+    assertThatThrownBy(() -> compiled.run(json("{}"), ample))
+        .isInstanceOf(Transformation.Failed.class)
+        .hasMessage("Transformation failed to run: it took longer than 500 ms");
+    assertThat((System.nanoTime() - started) / 1_000_000).isLessThan(1500);
+  }
+
+  @Test
+  void aLongStringReplacedByAGlobalPatternGivesWhatItDidBefore() throws Exception {
+    String script =
+        "var s = 'ab,c'.repeat(17000), t = s.replace(/,/g, ';'), u = s.replace(/B/gi, ''),"
+            + " v = s.replaceAll(',', '--'), w = s.replace(/(?:)/g, '.');"
+            + " result = [t === s.split(',').join(';'), u.length, v.length, w.length, w.slice(0, 9),"
+            + " s.replace(/,/, '!').indexOf('!')].join(' ');";
+    assertThat(runAmply(script).plain())
+        .isEqualTo("Received webhook: true 51000 85000 136001 .a.b.,.c. 2");
+  }
+
   /** Runs {@code script} on {} with 20 s and 1 GiB: for what long inputs answer, not their cost. */
   private static Transformation.Result runAmply(String script) throws Transformation.Failed {
     return Transformation.compile(script)
