@@ -525,8 +525,9 @@ final class Transformation {
         }
         ["reverse", "shift", "unshift", "splice", "slice", "indexOf",
          "lastIndexOf", "every", "filter", "forEach", "map", "some", "find", "findIndex", "findLast",
-         "findLastIndex", "reduce", "reduceRight", "includes", "copyWithin", "toReversed",
-         "toSpliced", "with"].forEach(function (name) { guardLength(name); });
+         "findLastIndex", "reduce", "reduceRight", "includes", "copyWithin"].forEach(function (name) {
+           guardLength(name);
+         });
         // sort and toSorted call their comparator from Java, where Rhino counts no instructions
         // for a function without a loop or branch of its own (function (x, y) { return 0; }),
         // and without one compare in Java outright (each comparison turns both elements into
@@ -556,6 +557,53 @@ final class Transformation {
                 : function (x, y) { countCall(); return comparefn(x, y); };
             return original.call(this, compare);
           });
+        });
+        // toReversed, toSpliced and with copy every index in one Java call: some 0.45 s for 1 Mi
+        // elements (340,000, a 1 MiB body's numbers: up to 0.9 s on a loaded machine), which no
+        // check interrupted. Past sortedNatively elements they copy here, an index at a time
+        // (counted as instructions), as the spec does: a hole is read as undefined. An index out
+        // of range is left to the built-in, which refuses it before it copies.
+        function integerOf(x) {
+          var n = Number(x);
+          return n !== n ? 0 : n < 0 ? Math.ceil(n) : Math.floor(n);
+        }
+        function copyInSteps(o, from, to, into) {
+          for (var k = from; k < to; k++) into.push(o[k]);
+          return into;
+        }
+        function copiedInSteps(name, copy) {
+          var original = Array.prototype[name];
+          if (typeof original !== "function") return;
+          defineBounded(Array.prototype, name, function () {
+            var o = Object(this), length = lengthOf(o);
+            if (length > maxElements) throw tooLongToWalk(name);
+            if (length > sortedNatively) {
+              var made = copy(o, length, arguments);
+              if (made !== undefined) return made;
+            }
+            return realApply.call(original, this, arguments);
+          });
+        }
+        copiedInSteps("toReversed", function (o, length) {
+          var a = [];
+          for (var k = length - 1; k >= 0; k--) a.push(o[k]);
+          return a;
+        });
+        copiedInSteps("with", function (o, length, args) {
+          var relative = integerOf(args[0]), actual = relative >= 0 ? relative : length + relative;
+          if (actual >= length || actual < 0) return undefined;
+          var a = copyInSteps(o, 0, actual, []);
+          a.push(args[1]);
+          return copyInSteps(o, actual + 1, length, a);
+        });
+        copiedInSteps("toSpliced", function (o, length, args) {
+          var relative = integerOf(args[0]);
+          var start = relative < 0 ? Math.max(length + relative, 0) : Math.min(relative, length);
+          var skip = args.length === 0 ? 0 : args.length === 1 ? length - start
+              : Math.min(Math.max(integerOf(args[1]), 0), length - start);
+          var a = copyInSteps(o, 0, start, []);
+          for (var i = 2; i < args.length; i++) a.push(args[i]);
+          return copyInSteps(o, start + skip, length, a);
         });
         // An array's iterators yield every index up to its length, and the built-ins that take an
         // iterable (Array.from, new Set, new Map, Object.fromEntries) drain one in a Java loop:
